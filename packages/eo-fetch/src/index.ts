@@ -1,0 +1,2 @@
+// Public API of @worldstrat/eo-fetch: named re-exports only.
+export {};

@@ -1,0 +1,2 @@
+// Public API of @worldstrat/geo-sampling: named re-exports only.
+export {};

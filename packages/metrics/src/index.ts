@@ -1,0 +1,2 @@
+// Public API of @worldstrat/metrics: named re-exports only.
+export {};

@@ -1,0 +1,55 @@
+// One base error for the package; callers branch on `code` (it survives worker boundaries, classes do not).
+export type RasterIoErrorCode =
+  | 'NOT_A_TIFF'
+  | 'TRUNCATED'
+  | 'UNSUPPORTED_CODEC'
+  | 'UNSUPPORTED_DTYPE'
+  | 'CODEC_ALREADY_REGISTERED'
+  | 'WINDOW_OUT_OF_BOUNDS'
+  | 'BAND_OUT_OF_RANGE'
+  | 'NO_GEOREFERENCING'
+  | 'UNKNOWN_CRS'
+  | 'RANGE_REQUEST_FAILED'
+  | 'HTTP_ERROR'
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_SAFETENSORS'
+  | 'WRITE_FAILED'
+  | 'ABORTED';
+
+export class RasterIoError extends Error {
+  override name = 'RasterIoError';
+  constructor(
+    readonly code: RasterIoErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A TIFF uses a compression we cannot decode. */
+export class UnsupportedCodecError extends RasterIoError {
+  override name = 'UnsupportedCodecError';
+  constructor(
+    readonly compression: number,
+    readonly file?: string,
+  ) {
+    super(
+      'UNSUPPORTED_CODEC',
+      `${file ? `${file}: ` : ''}no codec for TIFF compression ${compression}; supported: 1 (none), 5 (LZW), 8/32946 (deflate), 32773 (PackBits)`,
+    );
+  }
+}
+
+/** An HTTP source answered with an error status (404, 416, 5xx...). */
+export class HttpSourceError extends RasterIoError {
+  override name = 'HttpSourceError';
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(status === 416 ? 'RANGE_REQUEST_FAILED' : 'HTTP_ERROR', message, options);
+  }
+}

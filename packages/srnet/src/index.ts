@@ -1,0 +1,2 @@
+// Public API of @worldstrat/srnet: named re-exports only.
+export {};

@@ -1,0 +1,2 @@
+// Public API of @worldstrat/stratify: named re-exports only.
+export {};

@@ -1,0 +1,2 @@
+// Public API of worldstrat: named re-exports only.
+export {};
