@@ -1,0 +1,23 @@
+// The contract every inference engine (TF.js, ONNX Runtime) implements.
+import type { ModelConfig } from './models/config.js';
+
+/** Input/output shapes are explicit; data is row-major Float32Array. */
+export interface PredictInput {
+  /** (B, R, C, H, W): normalised LR revisits, like upstream. */
+  data: Float32Array;
+  shape: [number, number, number, number, number];
+}
+
+export interface PredictOutput {
+  /** (B, 1, outChannels, outH, outW), like upstream. */
+  data: Float32Array;
+  shape: [number, number, number, number, number];
+}
+
+export interface InferenceEngine {
+  readonly name: 'tfjs' | 'onnx';
+  readonly config: ModelConfig;
+  /** Eval-mode forward pass (no dropout). */
+  predict(input: PredictInput, options?: { signal?: AbortSignal }): Promise<PredictOutput>;
+  dispose(): void;
+}
