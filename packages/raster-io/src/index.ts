@@ -3,3 +3,14 @@ export { DTYPES } from './types.js';
 export type { BBox, DType, GeoBlock, GeoTransform, Raster, RasterArray, RasterWindow } from './types.js';
 export { HttpSourceError, RasterIoError, UnsupportedCodecError } from './errors.js';
 export type { RasterIoErrorCode } from './errors.js';
+export { readSafetensors } from './safetensors/read-safetensors.js';
+export type { ReadSafetensorsOptions } from './safetensors/read-safetensors.js';
+export { encodeSafetensors } from './safetensors/encode-safetensors.js';
+export type { SafetensorsInput } from './safetensors/encode-safetensors.js';
+export { SAFETENSORS_DTYPES, SAFETENSORS_DTYPE_BYTES } from './safetensors/safetensors-types.js';
+export type {
+  SafetensorsData,
+  SafetensorsDType,
+  SafetensorsFile,
+  SafetensorsTensor,
+} from './safetensors/safetensors-types.js';

@@ -1,0 +1,150 @@
+// safetensors writer: space-padded JSON header (multiple of 8), tensors sorted by itemsize then name.
+import { RasterIoError } from '../errors.js';
+import { floatToBfloat16, floatToHalf } from './half-float.js';
+import {
+  SAFETENSORS_DTYPE_BYTES,
+  SAFETENSORS_DTYPES,
+  type SafetensorsData,
+  type SafetensorsDType,
+} from './safetensors-types.js';
+
+/** A tensor to encode. `dtype` defaults from the array type (Float32Array → F32, ...). */
+export interface SafetensorsInput {
+  dtype?: SafetensorsDType;
+  shape: readonly number[];
+  data: SafetensorsData | readonly number[];
+}
+
+function fail(message: string): never {
+  throw new RasterIoError('INVALID_SAFETENSORS', message);
+}
+
+function defaultDType(data: SafetensorsInput['data']): SafetensorsDType {
+  if (data instanceof Float64Array) return 'F64';
+  if (data instanceof Float32Array) return 'F32';
+  if (data instanceof BigInt64Array) return 'I64';
+  if (data instanceof BigUint64Array) return 'U64';
+  if (data instanceof Int32Array) return 'I32';
+  if (data instanceof Uint32Array) return 'U32';
+  if (data instanceof Int16Array) return 'I16';
+  if (data instanceof Uint16Array) return 'U16';
+  if (data instanceof Int8Array) return 'I8';
+  if (data instanceof Uint8Array) return 'U8';
+  return 'F32';
+}
+
+function encodeData(
+  key: string,
+  dtype: SafetensorsDType,
+  data: SafetensorsInput['data'],
+  numel: number,
+): Uint8Array {
+  if (data.length !== numel) fail(`tensor "${key}": shape has ${numel} elements but data has ${data.length}`);
+  const out = new Uint8Array(numel * SAFETENSORS_DTYPE_BYTES[dtype]);
+  const buf = out.buffer;
+  const isBig = data instanceof BigInt64Array || data instanceof BigUint64Array;
+  const num = (i: number): number => Number(data[i] as number | bigint);
+  switch (dtype) {
+    case 'I64':
+    case 'U64': {
+      const t = dtype === 'I64' ? new BigInt64Array(buf) : new BigUint64Array(buf);
+      for (let i = 0; i < numel; i++) {
+        const v = data[i] as number | bigint;
+        if (!isBig && !Number.isInteger(v))
+          fail(`tensor "${key}": ${dtype} element ${i} is ${v}, not an integer`);
+        t[i] = BigInt(v);
+      }
+      return out;
+    }
+    case 'F16':
+    case 'BF16': {
+      const t = new Uint16Array(buf);
+      const conv = dtype === 'F16' ? floatToHalf : floatToBfloat16;
+      for (let i = 0; i < numel; i++) t[i] = conv(num(i));
+      return out;
+    }
+    case 'BOOL':
+      for (let i = 0; i < numel; i++) out[i] = num(i) ? 1 : 0;
+      return out;
+    default: {
+      const Ctor = {
+        F64: Float64Array,
+        F32: Float32Array,
+        I32: Int32Array,
+        U32: Uint32Array,
+        I16: Int16Array,
+        U16: Uint16Array,
+        I8: Int8Array,
+        U8: Uint8Array,
+      }[dtype];
+      const t = new Ctor(buf);
+      for (let i = 0; i < numel; i++) t[i] = num(i);
+      return out;
+    }
+  }
+}
+
+/**
+ * Encodes tensors (and optional string metadata) as a safetensors file.
+ *
+ * The JSON header is padded with spaces to a multiple of 8 bytes and tensors are laid out by decreasing
+ * item size, then by name, so every tensor is aligned for zero-copy typed-array views. `F16`/`BF16`
+ * narrow with round-to-nearest-even from any numeric array.
+ *
+ * @param tensors - tensors by name; `dtype` defaults from the typed-array type.
+ * @param metadata - optional `__metadata__` (string values only).
+ * @returns the file bytes.
+ * @throws RasterIoError `INVALID_SAFETENSORS` for a bad shape, a length mismatch or a non-string metadata value.
+ * @example
+ * const bytes = encodeSafetensors({ w: { shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) } }, { note: 'x' });
+ */
+export function encodeSafetensors(
+  tensors: Record<string, SafetensorsInput>,
+  metadata?: Record<string, string>,
+): Uint8Array {
+  const keys = Object.keys(tensors);
+  if (keys.includes('__metadata__')) fail('"__metadata__" is reserved; pass metadata as the second argument');
+  const prepared = keys.map((key) => {
+    const t = tensors[key] as SafetensorsInput;
+    const dtype = t.dtype ?? defaultDType(t.data);
+    if (!(SAFETENSORS_DTYPES as readonly string[]).includes(dtype))
+      fail(`tensor "${key}": dtype ${dtype} is not one of ${SAFETENSORS_DTYPES.join(', ')}`);
+    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      fail(`tensor "${key}": shape ${JSON.stringify(t.shape)} must be non-negative integers`);
+    const numel = t.shape.reduce((a, b) => a * b, 1);
+    return { key, dtype, shape: [...t.shape], bytes: encodeData(key, dtype, t.data, numel) };
+  });
+  prepared.sort(
+    (a, b) =>
+      SAFETENSORS_DTYPE_BYTES[b.dtype] - SAFETENSORS_DTYPE_BYTES[a.dtype] ||
+      (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  );
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length > 0) {
+    for (const [k, v] of Object.entries(metadata))
+      if (typeof v !== 'string')
+        fail(`metadata "${k}" is ${typeof v}; metadata values must be strings (JSON.stringify it)`);
+    header.__metadata__ = metadata;
+  }
+  let offset = 0;
+  for (const p of prepared) {
+    header[p.key] = { dtype: p.dtype, shape: p.shape, data_offsets: [offset, offset + p.bytes.byteLength] };
+    offset += p.bytes.byteLength;
+  }
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.byteLength / 8) * 8;
+  if (padded !== json.byteLength) {
+    const p = new Uint8Array(padded).fill(0x20);
+    p.set(json);
+    json = p;
+  }
+  const out = new Uint8Array(8 + json.byteLength + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.byteLength), true);
+  out.set(json, 8);
+  let pos = 8 + json.byteLength;
+  for (const p of prepared) {
+    out.set(p.bytes, pos);
+    pos += p.bytes.byteLength;
+  }
+  return out;
+}

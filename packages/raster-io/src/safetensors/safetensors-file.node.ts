@@ -1,0 +1,60 @@
+// Node file helpers for safetensors (atomic writes: temp file + rename).
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { RasterIoError } from '../errors.js';
+import { encodeSafetensors, type SafetensorsInput } from './encode-safetensors.js';
+import { type ReadSafetensorsOptions, readSafetensors } from './read-safetensors.js';
+import type { SafetensorsFile } from './safetensors-types.js';
+
+/**
+ * Reads and parses a safetensors file from disk.
+ *
+ * @param path - file path.
+ * @param options - `only` to decode a subset of tensors.
+ * @returns tensors and metadata, as {@link readSafetensors}.
+ * @throws RasterIoError `INVALID_SAFETENSORS` naming the path; Node's ENOENT error when the file is missing.
+ * @example
+ * const { tensors } = await readSafetensorsFile('weights.safetensors');
+ */
+export async function readSafetensorsFile(
+  path: string,
+  options: Omit<ReadSafetensorsOptions, 'name'> = {},
+): Promise<SafetensorsFile> {
+  const bytes = await readFile(path);
+  return readSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+    ...options,
+    name: path,
+  });
+}
+
+/**
+ * Encodes tensors and writes them atomically (temporary file in the same folder, then rename).
+ *
+ * @param path - destination path.
+ * @param tensors - tensors by name (see {@link encodeSafetensors}).
+ * @param metadata - optional string metadata.
+ * @throws RasterIoError `INVALID_SAFETENSORS` for bad tensors, `WRITE_FAILED` when the write fails.
+ * @example
+ * await writeSafetensorsFile('out.safetensors', { w: { shape: [3], data: new Float32Array(3) } });
+ */
+export async function writeSafetensorsFile(
+  path: string,
+  tensors: Record<string, SafetensorsInput>,
+  metadata?: Record<string, string>,
+): Promise<void> {
+  const bytes = encodeSafetensors(tensors, metadata);
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new RasterIoError(
+      'WRITE_FAILED',
+      `${path}: could not write safetensors file (${(err as Error).message})`,
+      {
+        cause: err,
+      },
+    );
+  }
+}

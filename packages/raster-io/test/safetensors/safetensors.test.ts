@@ -1,0 +1,300 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encodeSafetensors, RasterIoError, readSafetensors } from '../../src/index.js';
+import { readSafetensorsFile, writeSafetensorsFile } from '../../src/node.js';
+import {
+  bfloat16ToFloat,
+  floatToBfloat16,
+  floatToHalf,
+  halfToFloat,
+} from '../../src/safetensors/half-float.js';
+
+const parity = fileURLToPath(new URL('../../../../../shared/fixtures/parity/', import.meta.url));
+
+/** Builds a safetensors file by hand (independent of encodeSafetensors). */
+function handBuilt(header: object, data: Uint8Array, pad = true): Uint8Array {
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  if (pad && json.length % 8) {
+    const p = new Uint8Array(Math.ceil(json.length / 8) * 8).fill(32);
+    p.set(json);
+    json = p;
+  }
+  const out = new Uint8Array(8 + json.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  out.set(data, 8 + json.length);
+  return out;
+}
+
+function expectCode(fn: () => unknown, pattern: RegExp): void {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(RasterIoError);
+    expect((err as RasterIoError).code).toBe('INVALID_SAFETENSORS');
+    expect((err as Error).message).toMatch(pattern);
+    return;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('readSafetensors on the PyTorch parity fixtures', () => {
+  it('reads lanczos-shifts: shapes, metadata and values consistent with the README', async () => {
+    const f = await readSafetensorsFile(join(parity, 'lanczos-shifts.safetensors'));
+    expect(Object.keys(f.tensors).sort()).toEqual(['kernels', 'kernels_1d', 'shifts']);
+    expect(f.tensors.kernels?.shape).toEqual([81, 1, 11, 11]);
+    expect(f.tensors.kernels?.dtype).toBe('F32');
+    expect(f.metadata.upstream).toContain('39fe223');
+    const shifts = f.tensors.shifts?.data as Float32Array;
+    expect(Array.from(shifts)).toEqual([-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2]);
+    const k1 = f.tensors.kernels_1d?.data as Float32Array;
+    const k2 = f.tensors.kernels?.data as Float32Array;
+    // kernels[iy*9+ix] = outer(k1[iy], k1[ix]) (README §2) — checks byte order and element offsets.
+    for (const [iy, ix] of [
+      [0, 0],
+      [3, 7],
+      [8, 8],
+    ] as const) {
+      for (let r = 0; r < 11; r++)
+        for (let c = 0; c < 11; c++)
+          expect(k2[(iy * 9 + ix) * 121 + r * 11 + c]).toBeCloseTo(
+            (k1[iy * 11 + r] as number) * (k1[ix * 11 + c] as number),
+            6,
+          );
+    }
+    const sum0 = Array.from(k1.subarray(0, 11)).reduce((a, b) => a + b, 0);
+    expect(sum0).toBeCloseTo(0.999989, 5);
+  });
+
+  it('reads resize.safetensors including the I32 tensor', async () => {
+    const bytes = await readFile(join(parity, 'resize.safetensors'));
+    const f = readSafetensors(bytes, { only: ['hr_1054_dn', 'lr_160'] });
+    expect(Object.keys(f.tensors).sort()).toEqual(['hr_1054_dn', 'lr_160']);
+    const dn = f.tensors.hr_1054_dn;
+    expect(dn?.dtype).toBe('I32');
+    expect(dn?.data).toBeInstanceOf(Int32Array);
+    expect(dn?.shape).toEqual([1, 1, 1054, 1054]);
+    let max = 0;
+    for (const v of dn?.data as Int32Array) max = Math.max(max, v);
+    expect(max).toBeGreaterThanOrEqual(9000); // the README's saturated patch (DN 9000–14000)
+    expect(max).toBeLessThanOrEqual(14000);
+    expect(JSON.parse(f.metadata.versions as string).torch).toBe('1.13.0a0');
+  });
+});
+
+describe('readSafetensors on hand-built files (every dtype)', () => {
+  it('decodes F64, I64, U8, F16, BF16, I16, BOOL with exact values', () => {
+    const data = new Uint8Array(16 + 16 + 3 + 6 + 4 + 4 + 2);
+    const dv = new DataView(data.buffer);
+    dv.setFloat64(0, Math.PI, true);
+    dv.setFloat64(8, -1e300, true);
+    dv.setBigInt64(16, -(2n ** 62n), true);
+    dv.setBigInt64(24, 123456789012345n, true);
+    data.set([0, 127, 255], 32);
+    dv.setUint16(35, 0x3c00, true); // F16 1.0  (unaligned on purpose)
+    dv.setUint16(37, 0xc000, true); // -2
+    dv.setUint16(39, 0x0001, true); // 2^-24
+    dv.setUint16(41, 0x3f80, true); // BF16 1.0
+    dv.setUint16(43, 0x4049, true); // BF16 3.140625
+    dv.setInt16(45, -300, true);
+    dv.setInt16(47, 300, true);
+    data.set([0, 1], 49);
+    const file = handBuilt(
+      {
+        __metadata__: { format: 'pt' },
+        d: { dtype: 'F64', shape: [2], data_offsets: [0, 16] },
+        l: { dtype: 'I64', shape: [2, 1], data_offsets: [16, 32] },
+        u: { dtype: 'U8', shape: [3], data_offsets: [32, 35] },
+        h: { dtype: 'F16', shape: [3], data_offsets: [35, 41] },
+        b: { dtype: 'BF16', shape: [2], data_offsets: [41, 45] },
+        s: { dtype: 'I16', shape: [2], data_offsets: [45, 49] },
+        z: { dtype: 'BOOL', shape: [2], data_offsets: [49, 51] },
+      },
+      data,
+      false,
+    );
+    const f = readSafetensors(file);
+    expect(f.metadata).toEqual({ format: 'pt' });
+    expect(Array.from(f.tensors.d?.data as Float64Array)).toEqual([Math.PI, -1e300]);
+    expect(Array.from(f.tensors.l?.data as BigInt64Array)).toEqual([-(2n ** 62n), 123456789012345n]);
+    expect(f.tensors.l?.shape).toEqual([2, 1]);
+    expect(Array.from(f.tensors.u?.data as Uint8Array)).toEqual([0, 127, 255]);
+    expect(Array.from(f.tensors.h?.data as Float32Array)).toEqual([1, -2, 2 ** -24]);
+    expect(Array.from(f.tensors.b?.data as Float32Array)).toEqual([1, 3.140625]);
+    expect(Array.from(f.tensors.s?.data as Int16Array)).toEqual([-300, 300]);
+    expect(Array.from(f.tensors.z?.data as Uint8Array)).toEqual([0, 1]);
+    // the result never aliases the input
+    (f.tensors.u?.data as Uint8Array)[0] = 9;
+    expect(file[8 + (file.length - 8 - data.length) + 32]).toBe(0);
+  });
+
+  it('accepts an empty file with no tensors and zero-element tensors', () => {
+    expect(readSafetensors(handBuilt({}, new Uint8Array(0)))).toEqual({ tensors: {}, metadata: {} });
+    const f = readSafetensors(
+      handBuilt({ e: { dtype: 'F32', shape: [0, 3], data_offsets: [0, 0] } }, new Uint8Array(0)),
+    );
+    expect(f.tensors.e?.data.length).toBe(0);
+  });
+});
+
+describe('half-float conversions', () => {
+  it('narrows to binary16 with round-to-nearest-even and saturates to Inf', () => {
+    expect(floatToHalf(1)).toBe(0x3c00);
+    expect(floatToHalf(-2)).toBe(0xc000);
+    expect(floatToHalf(65504)).toBe(0x7bff);
+    expect(floatToHalf(65520)).toBe(0x7c00); // rounds up to Inf
+    expect(floatToHalf(0.1)).toBe(0x2e66);
+    expect(floatToHalf(2 ** -24)).toBe(0x0001);
+    expect(floatToHalf(2 ** -25)).toBe(0x0000); // tie → even (0)
+    expect(floatToHalf(3 * 2 ** -25)).toBe(0x0002); // tie → even (2)
+    expect(floatToHalf(1 + 2 ** -11)).toBe(0x3c00); // tie → even
+    expect(floatToHalf(1 + 3 * 2 ** -11)).toBe(0x3c02);
+    expect(Number.isNaN(halfToFloat(floatToHalf(Number.NaN)))).toBe(true);
+    for (let h = 0; h < 0x7c00; h += 37) expect(floatToHalf(halfToFloat(h))).toBe(h);
+  });
+  it('narrows to bfloat16 with round-to-nearest-even', () => {
+    expect(floatToBfloat16(1)).toBe(0x3f80);
+    expect(floatToBfloat16(Math.PI)).toBe(0x4049);
+    expect(floatToBfloat16(1 + 2 ** -8)).toBe(0x3f80); // tie → even
+    expect(floatToBfloat16(1 + 3 * 2 ** -8)).toBe(0x3f82);
+    expect(bfloat16ToFloat(0xbf80)).toBe(-1);
+  });
+});
+
+describe('encodeSafetensors', () => {
+  it('round-trips every dtype and metadata, header padded to 8 and tensors aligned', () => {
+    const tensors = {
+      a: { shape: [2, 2], data: new Float32Array([1.5, -2, 3, 4e-30]) },
+      b: { shape: [3], data: new Float64Array([1 / 3, -0, 1e308]) },
+      c: { shape: [2], data: new BigInt64Array([-5n, 2n ** 60n]) },
+      d: { dtype: 'I64' as const, shape: [2], data: [7, -8] },
+      e: { shape: [1], data: new Uint8Array([200]) },
+      f: { dtype: 'F16' as const, shape: [2], data: new Float32Array([0.5, 1024]) },
+      g: { dtype: 'BF16' as const, shape: [1], data: [2.5] },
+      h: { shape: [2], data: new Int32Array([-2147483648, 2147483647]) },
+      i: { shape: [1], data: new Uint16Array([65535]) },
+    };
+    const bytes = encodeSafetensors(tensors, { model_args: JSON.stringify({ zoom: 2 }) });
+    const headerLen = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    expect(headerLen % 8).toBe(0);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
+    for (const [k, v] of Object.entries(header)) {
+      if (k === '__metadata__') continue;
+      const { dtype, data_offsets } = v as { dtype: string; data_offsets: number[] };
+      const size = { F64: 8, I64: 8, F32: 4, I32: 4, F16: 2, BF16: 2, U16: 2, U8: 1 }[dtype] as number;
+      expect((data_offsets[0] as number) % size).toBe(0);
+    }
+    const back = readSafetensors(bytes);
+    expect(back.metadata).toEqual({ model_args: '{"zoom":2}' });
+    expect(back.tensors.a).toEqual({ dtype: 'F32', shape: [2, 2], data: tensors.a.data });
+    expect(Array.from(back.tensors.b?.data as Float64Array)).toEqual([1 / 3, -0, 1e308]);
+    expect(Array.from(back.tensors.c?.data as BigInt64Array)).toEqual([-5n, 2n ** 60n]);
+    expect(Array.from(back.tensors.d?.data as BigInt64Array)).toEqual([7n, -8n]);
+    expect(back.tensors.e?.data).toEqual(new Uint8Array([200]));
+    expect(Array.from(back.tensors.f?.data as Float32Array)).toEqual([0.5, 1024]);
+    expect(back.tensors.f?.dtype).toBe('F16');
+    expect(Array.from(back.tensors.g?.data as Float32Array)).toEqual([2.5]);
+    expect(Array.from(back.tensors.h?.data as Int32Array)).toEqual([-2147483648, 2147483647]);
+    expect(Array.from(back.tensors.i?.data as Uint16Array)).toEqual([65535]);
+  });
+
+  it('rejects mismatched lengths, bad shapes, reserved names and non-string metadata', () => {
+    expectCode(
+      () => encodeSafetensors({ x: { shape: [2, 2], data: new Float32Array(3) } }),
+      /"x".*4 elements.*3/,
+    );
+    expectCode(() => encodeSafetensors({ x: { shape: [-1], data: new Float32Array(0) } }), /shape/);
+    expectCode(() => encodeSafetensors({ __metadata__: { shape: [0], data: [] } }), /reserved/);
+    expectCode(() => encodeSafetensors({}, { n: 3 as unknown as string }), /metadata "n".*strings/);
+    expectCode(() => encodeSafetensors({ x: { dtype: 'I64', shape: [1], data: [1.5] } }), /not an integer/);
+  });
+});
+
+describe('readSafetensors error handling', () => {
+  const good = encodeSafetensors({ a: { shape: [2], data: new Float32Array([1, 2]) } });
+  it('names the file and the problem', () => {
+    expectCode(() => readSafetensors(new Uint8Array(5), { name: 'w.st' }), /^w\.st: file is 5 bytes/);
+    expectCode(() => readSafetensors(good.subarray(0, good.length - 1)), /data section|truncated/);
+    expectCode(() => readSafetensors(good.subarray(0, 20)), /runs past the end.*truncated/);
+    const huge = new Uint8Array(16);
+    new DataView(huge.buffer).setBigUint64(0, 2n ** 40n, true);
+    expectCode(() => readSafetensors(huge), /100 MB/);
+    expectCode(
+      () => readSafetensors(handBuilt([1, 2] as unknown as object, new Uint8Array(0))),
+      /must be an object/,
+    );
+    const notJson = good.slice();
+    notJson[8] = 0x7b + 1;
+    expectCode(() => readSafetensors(notJson), /not valid UTF-8 JSON/);
+  });
+  it('rejects bad dtypes, sizes, overlaps, gaps and trailing bytes', () => {
+    const d8 = new Uint8Array(8);
+    expectCode(
+      () => readSafetensors(handBuilt({ a: { dtype: 'F8', shape: [8], data_offsets: [0, 8] } }, d8)),
+      /dtype "F8"/,
+    );
+    expectCode(
+      () => readSafetensors(handBuilt({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, d8)),
+      /needs 12 bytes.*span 8/,
+    );
+    expectCode(
+      () =>
+        readSafetensors(
+          handBuilt(
+            {
+              a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+              b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+            },
+            d8,
+          ),
+        ),
+      /overlaps/,
+    );
+    expectCode(
+      () => readSafetensors(handBuilt({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, d8)),
+      /gap/,
+    );
+    expectCode(
+      () => readSafetensors(handBuilt({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, d8)),
+      /trailing/,
+    );
+    expectCode(
+      () => readSafetensors(handBuilt({ a: { dtype: 'F32', shape: [1.5], data_offsets: [0, 4] } }, d8)),
+      /shape/,
+    );
+    expectCode(
+      () => readSafetensors(handBuilt({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, d8)),
+      /past the data/,
+    );
+    expectCode(
+      () => readSafetensors(handBuilt({ __metadata__: { a: 1 } }, new Uint8Array(0))),
+      /metadata values must be strings/,
+    );
+    expectCode(() => readSafetensors(good, { only: ['nope'] }), /no tensor named "nope"/);
+  });
+});
+
+describe('safetensors file helpers', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+  it('writes atomically (no temp file left) and reads back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'st-'));
+    dirs.push(dir);
+    const path = join(dir, 'w.safetensors');
+    await writeSafetensorsFile(path, { w: { shape: [3], data: new Float32Array([1, 2, 3]) } }, { k: 'v' });
+    await writeSafetensorsFile(path, { w: { shape: [2], data: new Float32Array([4, 5]) } });
+    expect(await readdir(dir)).toEqual(['w.safetensors']);
+    const back = await readSafetensorsFile(path);
+    expect(Array.from(back.tensors.w?.data as Float32Array)).toEqual([4, 5]);
+    expect(back.metadata).toEqual({});
+    await expect(writeSafetensorsFile(join(dir, 'no/such/dir.st'), {})).rejects.toMatchObject({
+      code: 'WRITE_FAILED',
+    });
+    expect(await readdir(dir)).toEqual(['w.safetensors']);
+  });
+});
