@@ -1,2 +1,32 @@
-// Public API of @worldstrat/metrics: named re-exports only.
-export {};
+// Public API of @worldstrat/metrics: named re-exports only (browser-safe, no Node APIs).
+export {
+  LANCZOS_SHIFT_COUNT,
+  LANCZOS_SHIFT_PX,
+  LANCZOS_SHIFT_STEP,
+  LANCZOS_TAPS,
+  REGISTRATION_MODES,
+  SSIM_C1,
+  SSIM_C2,
+  SSIM_EPS,
+  SSIM_SIGMA,
+  SSIM_WINDOW,
+  WORLDSTRAT_CROP_OFFSET,
+  WORLDSTRAT_LOSS_WEIGHTS,
+} from './constants.js';
+export type { RegistrationMode } from './constants.js';
+export { MetricsError } from './errors.js';
+export type { MetricsErrorCode } from './errors.js';
+export { lanczosKernel1d, lanczosKernels1d, lanczosKernels2d, lanczosShifts, shiftOfIndex } from './lanczos-kernels.js';
+export type { LanczosKernelOptions, LanczosVariant } from './lanczos-kernels.js';
+export { mae, mse, psnr, psnrFromMse } from './plain-metrics.js';
+export type { PsnrOptions } from './plain-metrics.js';
+export { ssim, ssimGaussian1d, ssimLoss } from './ssim.js';
+export type { SsimOptions } from './ssim.js';
+export { biasAdjust } from './bias-adjust.js';
+export { meanRegisteredMetrics, registeredMetrics } from './registered-metrics.js';
+export type {
+  MetricsProgress,
+  RegisteredMetricsMean,
+  RegisteredMetricsOptions,
+  RegisteredSampleMetrics,
+} from './registered-metrics.js';
