@@ -14,3 +14,9 @@ export type {
   SafetensorsFile,
   SafetensorsTensor,
 } from './safetensors/safetensors-types.js';
+export { resize } from './resample/resize.js';
+export type { ResizeOptions } from './resample/resize.js';
+export { RESIZE_METHODS } from './resample/resize-taps.js';
+export type { ResizeMethod } from './resample/resize-taps.js';
+export { resizeRaster } from './resample/resize-raster.js';
+export type { ResizeRasterOptions } from './resample/resize-raster.js';
