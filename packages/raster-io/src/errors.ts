@@ -11,6 +11,7 @@ export type RasterIoErrorCode =
   | 'UNKNOWN_CRS'
   | 'RANGE_REQUEST_FAILED'
   | 'HTTP_ERROR'
+  | 'TIMEOUT'
   | 'INVALID_ARGUMENT'
   | 'INVALID_SAFETENSORS'
   | 'WRITE_FAILED'
@@ -36,7 +37,7 @@ export class UnsupportedCodecError extends RasterIoError {
   ) {
     super(
       'UNSUPPORTED_CODEC',
-      `${file ? `${file}: ` : ''}no codec for TIFF compression ${compression}; supported: 1 (none), 5 (LZW), 8/32946 (deflate), 32773 (PackBits)`,
+      `${file ? `${file}: ` : ''}no codec for TIFF compression ${compression}; supported: 1 (none), 5 (LZW), 8/32946 (deflate), 32773 (PackBits); add one with registerCodec(${compression}, load) or convert the file with gdal_translate -co COMPRESS=DEFLATE`,
     );
   }
 }

@@ -1,0 +1,23 @@
+// Codec contract: one TIFF compression scheme, block in → raw block bytes out (predictor applied elsewhere).
+
+/** What a codec knows about the block it decodes. */
+export interface BlockInfo {
+  /** Size in bytes of the decoded block (tile or strip) when fully present. */
+  expectedBytes: number;
+  /** Name of the file, for messages. */
+  file: string;
+}
+
+/**
+ * A TIFF compression codec. `decode` returns the raw (still predicted) bytes of one tile or strip;
+ * `encode` (optional) compresses one.
+ */
+export interface Codec {
+  /** Human-readable name for messages. */
+  readonly name: string;
+  decode(block: Uint8Array, info: BlockInfo): Uint8Array | Promise<Uint8Array>;
+  encode?(block: Uint8Array, level: number): Uint8Array;
+}
+
+/** Lazily loads a codec (a dynamic `import()` keeps codecs out of bundles that never use them). */
+export type LoadCodec = () => Promise<Codec>;

@@ -1,0 +1,121 @@
+// TIFF predictors 2 (horizontal differencing) and 3 (floating point, byte planes), both directions.
+// Operates in place on little-endian sample bytes (the reader byte-swaps big-endian files first).
+
+type IntView = Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+
+function intView(bytes: Uint8Array, bytesPerSample: number): IntView {
+  const { buffer, byteOffset, byteLength } = bytes;
+  switch (bytesPerSample) {
+    case 1:
+      return bytes;
+    case 2:
+      return new Uint16Array(buffer, byteOffset, byteLength >> 1);
+    case 4:
+      return new Uint32Array(buffer, byteOffset, byteLength >> 2);
+    case 8:
+      return new BigUint64Array(buffer, byteOffset, byteLength >> 3);
+    default:
+      throw new RangeError(`predictor: unsupported sample size ${bytesPerSample} bytes`);
+  }
+}
+
+/** Copy when a view would be misaligned for the sample size. */
+export function aligned(bytes: Uint8Array, bytesPerSample: number): Uint8Array {
+  return bytes.byteOffset % bytesPerSample === 0 ? bytes : bytes.slice();
+}
+
+/**
+ * Undo predictor 2 in place: each sample += the same sample of the previous pixel, per row.
+ * @param bytes - decoded block bytes (aligned to the sample size)
+ * @param bytesPerSample - 1, 2, 4 or 8
+ * @param rowSamples - samples per row (width × samples per pixel)
+ * @param stride - samples per pixel (1 for band-sequential blocks)
+ */
+export function undoHorizontalPredictor(bytes: Uint8Array, bytesPerSample: number, rowSamples: number, stride: number): void {
+  const v = intView(bytes, bytesPerSample);
+  const rows = Math.floor(v.length / rowSamples);
+  if (v instanceof BigUint64Array) {
+    for (let r = 0; r < rows; r++) {
+      const base = r * rowSamples;
+      for (let i = base + stride; i < base + rowSamples; i++) v[i] = BigInt.asUintN(64, (v[i] as bigint) + (v[i - stride] as bigint));
+    }
+    return;
+  }
+  const a = v as Uint8Array | Uint16Array | Uint32Array;
+  for (let r = 0; r < rows; r++) {
+    const base = r * rowSamples;
+    const end = base + rowSamples;
+    if (stride === 1) {
+      let prev = a[base] as number;
+      for (let i = base + 1; i < end; i++) {
+        prev = (prev + (a[i] as number)) | 0;
+        a[i] = prev; // typed array store wraps
+      }
+    } else {
+      for (let i = base + stride; i < end; i++) a[i] = (a[i] as number) + (a[i - stride] as number);
+    }
+  }
+}
+
+/** Apply predictor 2 in place (inverse of {@link undoHorizontalPredictor}). */
+export function applyHorizontalPredictor(bytes: Uint8Array, bytesPerSample: number, rowSamples: number, stride: number): void {
+  const v = intView(bytes, bytesPerSample);
+  const rows = Math.floor(v.length / rowSamples);
+  if (v instanceof BigUint64Array) {
+    for (let r = 0; r < rows; r++) {
+      const base = r * rowSamples;
+      for (let i = base + rowSamples - 1; i >= base + stride; i--) v[i] = BigInt.asUintN(64, (v[i] as bigint) - (v[i - stride] as bigint));
+    }
+    return;
+  }
+  const a = v as Uint8Array | Uint16Array | Uint32Array;
+  for (let r = 0; r < rows; r++) {
+    const base = r * rowSamples;
+    for (let i = base + rowSamples - 1; i >= base + stride; i--) a[i] = (a[i] as number) - (a[i - stride] as number);
+  }
+}
+
+/**
+ * Undo predictor 3 (floating point) in place: un-difference the bytes of each row, then gather the byte
+ * planes (most significant first) back into little-endian samples.
+ */
+export function undoFloatingPointPredictor(bytes: Uint8Array, bytesPerSample: number, rowSamples: number, stride: number): void {
+  const rowBytes = rowSamples * bytesPerSample;
+  const rows = Math.floor(bytes.length / rowBytes);
+  const tmp = new Uint8Array(rowBytes);
+  for (let r = 0; r < rows; r++) {
+    const row = bytes.subarray(r * rowBytes, (r + 1) * rowBytes);
+    for (let i = stride; i < rowBytes; i++) row[i] = ((row[i] as number) + (row[i - stride] as number)) & 0xff;
+    tmp.set(row);
+    for (let s = 0; s < rowSamples; s++) {
+      for (let b = 0; b < bytesPerSample; b++) row[s * bytesPerSample + b] = tmp[(bytesPerSample - b - 1) * rowSamples + s] as number;
+    }
+  }
+}
+
+/** Apply predictor 3 in place (inverse of {@link undoFloatingPointPredictor}). */
+export function applyFloatingPointPredictor(bytes: Uint8Array, bytesPerSample: number, rowSamples: number, stride: number): void {
+  const rowBytes = rowSamples * bytesPerSample;
+  const rows = Math.floor(bytes.length / rowBytes);
+  const tmp = new Uint8Array(rowBytes);
+  for (let r = 0; r < rows; r++) {
+    const row = bytes.subarray(r * rowBytes, (r + 1) * rowBytes);
+    for (let s = 0; s < rowSamples; s++) {
+      for (let b = 0; b < bytesPerSample; b++) tmp[(bytesPerSample - b - 1) * rowSamples + s] = row[s * bytesPerSample + b] as number;
+    }
+    for (let i = rowBytes - 1; i >= stride; i--) row[i] = ((tmp[i] as number) - (tmp[i - stride] as number)) & 0xff;
+    for (let i = 0; i < stride && i < rowBytes; i++) row[i] = tmp[i] as number;
+  }
+}
+
+/** Reverse the byte order of every sample in place (big-endian files). */
+export function swapBytes(bytes: Uint8Array, bytesPerSample: number): void {
+  if (bytesPerSample === 1) return;
+  for (let i = 0; i + bytesPerSample <= bytes.length; i += bytesPerSample) {
+    for (let a = i, b = i + bytesPerSample - 1; a < b; a++, b--) {
+      const t = bytes[a] as number;
+      bytes[a] = bytes[b] as number;
+      bytes[b] = t;
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import { deflateSync, inflateSync } from 'node:zlib';
+import { RasterIoError } from '../errors.js';
+import type { Codec } from './codec.js';
+
+/** Compression 8 / 32946 with `node:zlib` (about 3× faster than fflate for inflate, 2× for deflate). */
+export const zlibCodec: Codec = {
+  name: 'deflate',
+  decode(block, info) {
+    try {
+      const out = inflateSync(block);
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    } catch (err) {
+      throw new RasterIoError('TRUNCATED', `${info.file}: corrupt or truncated deflate block (${(err as Error).message})`, {
+        cause: err,
+      });
+    }
+  },
+  encode(block, level) {
+    const out = deflateSync(block, { level });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  },
+};
+
+/** Codec overrides for Node: pass as `codecs` to `openGeoTiff` / `encodeGeoTiff` (the node helpers do). */
+export const NODE_CODECS: Readonly<Record<number, Codec>> = { 8: zlibCodec, 32946: zlibCodec };

@@ -1,0 +1,63 @@
+import type { GeoBlock, GeoTransform } from '../types.js';
+
+/** The tag values needed to derive georeferencing (any may be missing). */
+export interface GeoTags {
+  pixelScale?: ArrayLike<number>;
+  tiepoint?: ArrayLike<number>;
+  transformation?: ArrayLike<number>;
+  geoKeys?: Record<string, unknown> | null;
+}
+
+const USER_DEFINED = 32767;
+
+/** EPSG code from ProjectedCSTypeGeoKey, else GeographicTypeGeoKey; 0 when absent or user-defined. */
+export function epsgFromGeoKeys(keys: Record<string, unknown> | null | undefined): number {
+  if (!keys) return 0;
+  const projected = Number(keys.ProjectedCSTypeGeoKey);
+  if (Number.isInteger(projected) && projected > 0 && projected !== USER_DEFINED) return projected;
+  const geographic = Number(keys.GeographicTypeGeoKey);
+  if (Number.isInteger(geographic) && geographic > 0 && geographic !== USER_DEFINED) return geographic;
+  return 0;
+}
+
+/**
+ * GDAL-ordered geotransform from ModelTransformation or ModelTiepoint + ModelPixelScale, with GDAL's
+ * half-pixel shift for PixelIsPoint rasters. Undefined when the file has neither.
+ */
+export function transformFromTags(tags: GeoTags): GeoTransform | undefined {
+  let t: GeoTransform | undefined;
+  const m = tags.transformation;
+  if (m && m.length >= 16) {
+    t = [m[3] as number, m[0] as number, m[1] as number, m[7] as number, m[4] as number, m[5] as number];
+  } else if (tags.tiepoint && tags.tiepoint.length >= 6 && tags.pixelScale && tags.pixelScale.length >= 2) {
+    const [i, j, , x, y] = Array.from(tags.tiepoint) as number[];
+    const [sx, sy] = Array.from(tags.pixelScale) as number[];
+    t = [(x as number) - (i as number) * (sx as number), sx as number, 0, (y as number) + (j as number) * (sy as number), 0, -(sy as number)];
+  }
+  if (!t) return undefined;
+  if (Number(tags.geoKeys?.GTRasterTypeGeoKey) === 2) {
+    // PixelIsPoint: GDAL moves the origin to the corner of the first pixel.
+    t = [t[0] - 0.5 * t[1] - 0.5 * t[2], t[1], t[2], t[3] - 0.5 * t[4] - 0.5 * t[5], t[4], t[5]];
+  }
+  return t;
+}
+
+/** Geo block of a full-resolution image, or undefined when it has no transform. */
+export function geoFromTags(tags: GeoTags): GeoBlock | undefined {
+  const transform = transformFromTags(tags);
+  return transform ? { epsg: epsgFromGeoKeys(tags.geoKeys), transform } : undefined;
+}
+
+/** Geo block of an overview: same extent as the full image, coarser pixels. */
+export function scaleGeo(geo: GeoBlock, fullWidth: number, fullHeight: number, width: number, height: number): GeoBlock {
+  const fx = fullWidth / width;
+  const fy = fullHeight / height;
+  const [ox, a, b, oy, d, e] = geo.transform;
+  return { epsg: geo.epsg, transform: [ox, a * fx, b * fy, oy, d * fx, e * fy] };
+}
+
+/** Geo block of a pixel window of a raster. */
+export function windowGeo(geo: GeoBlock, x: number, y: number): GeoBlock {
+  const [ox, a, b, oy, d, e] = geo.transform;
+  return { epsg: geo.epsg, transform: [ox + x * a + y * b, a, b, oy + x * d + y * e, d, e] };
+}

@@ -1,0 +1,257 @@
+import { GeoTIFF, type GeoTIFFImage } from 'geotiff';
+import type { Codec } from '../codecs/codec.js';
+import { RasterIoError } from '../errors.js';
+import { throwIfAborted } from '../internal/assert.js';
+import { dtypeFromTiff } from '../internal/typed-array.js';
+import { type BlockCacheOptions, blockCache } from '../source/block-cache.js';
+import type { ByteSource } from '../source/byte-source.js';
+import { memorySource } from '../source/memory-source.js';
+import type { DType, GeoBlock } from '../types.js';
+import { geoFromTags, scaleGeo } from './geo-from-tags.js';
+
+/** One resolution level of a GeoTIFF: the full image (level 0) or an internal overview. */
+export interface GeoTiffLevel {
+  /** Index of the TIFF IFD holding this level. */
+  ifd: number;
+  width: number;
+  height: number;
+  bandCount: number;
+  dtype: DType;
+  noData: number | null;
+  /** Georeferencing (overviews: the full image's extent over their own size). */
+  geo?: GeoBlock;
+  /** Tile size when tiled, else undefined (stripped). */
+  tileWidth?: number;
+  tileHeight?: number;
+  /** Rows per strip when stripped. */
+  rowsPerStrip?: number;
+  /** TIFF Compression code (1 none, 5 LZW, 8/32946 deflate, ...). */
+  compression: number;
+  /** TIFF Predictor (1 none, 2 horizontal, 3 floating point). */
+  predictor: number;
+  /** 1 = pixel-interleaved (chunky), 2 = band-sequential (planar). */
+  planarConfiguration: 1 | 2;
+}
+
+/** An opened GeoTIFF/COG: its levels and the source they are read from. */
+export interface GeoTiff {
+  /** File name or URL, used in every error message. */
+  readonly name: string;
+  readonly source: ByteSource;
+  /** Full resolution first, then overviews by decreasing size. */
+  readonly levels: readonly GeoTiffLevel[];
+  readonly littleEndian: boolean;
+  readonly bigTiff: boolean;
+  /** Close the underlying source (files). */
+  close(): Promise<void>;
+}
+
+/** Options for {@link openGeoTiff}. */
+export interface OpenGeoTiffOptions {
+  signal?: AbortSignal;
+  /** Name for messages (default: the source's name). */
+  name?: string;
+  /** Per-file codec overrides by compression code (Node passes `node:zlib` deflate here). */
+  codecs?: Readonly<Record<number, Codec>>;
+  /** Block cache used for header/IFD reads; `false` disables it (default 16 KiB blocks). */
+  headerCache?: BlockCacheOptions | false;
+}
+
+/** Internal state kept next to a {@link GeoTiff} (never exported from the package). */
+export interface GeoTiffInternals {
+  images: GeoTIFFImage[];
+  codecs?: Readonly<Record<number, Codec>>;
+}
+
+const internals = new WeakMap<GeoTiff, GeoTiffInternals>();
+
+/** @internal */
+export function geoTiffInternals(tiff: GeoTiff): GeoTiffInternals {
+  const state = internals.get(tiff);
+  if (!state) throw new RasterIoError('INVALID_ARGUMENT', 'not a GeoTiff returned by openGeoTiff()');
+  return state;
+}
+
+function isByteSource(x: unknown): x is ByteSource {
+  return typeof x === 'object' && x !== null && typeof (x as ByteSource).read === 'function';
+}
+
+function toArrayBuffer(b: Uint8Array): ArrayBuffer {
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : (b.slice().buffer as ArrayBuffer);
+}
+
+/**
+ * Open a GeoTIFF or Cloud-Optimized GeoTIFF and read its structure (headers only; pixels are read by
+ * {@link readRaster}). geotiff.js parses the IFDs; header reads go through a block cache.
+ *
+ * @param input - a {@link ByteSource} (memory, file, http) or the file's bytes
+ * @param options - signal, name, codecs, headerCache
+ * @returns the opened file with its levels
+ * @throws RasterIoError `NOT_A_TIFF` (bad magic), `TRUNCATED` (structure points past the end),
+ *   `UNSUPPORTED_DTYPE` (e.g. 1-bit or int8 samples), `ABORTED`
+ * @example
+ * ```ts
+ * const tiff = await openGeoTiff(httpSource('https://example.com/cog.tif'));
+ * console.log(tiff.levels.map((l) => `${l.width}x${l.height}`));
+ * const raster = await readRaster(tiff, { window: { x: 0, y: 0, width: 256, height: 256 }, bands: [0] });
+ * ```
+ */
+export async function openGeoTiff(input: ByteSource | ArrayBuffer | Uint8Array, options: OpenGeoTiffOptions = {}): Promise<GeoTiff> {
+  const raw = isByteSource(input) ? input : memorySource(input, options.name ?? 'memory');
+  const name = options.name ?? raw.name;
+  const { signal } = options;
+  throwIfAborted(signal, name);
+  const headerSource = options.headerCache === false || !isByteSource(input) ? raw : blockCache(raw, options.headerCache);
+
+  const head = await headerSource.read(0, 16, signal);
+  const bom = head.length >= 2 ? String.fromCharCode(head[0] as number, head[1] as number) : '';
+  if (head.length < 8) {
+    if (head.length === 0 || bom === 'II' || bom === 'MM') {
+      throw new RasterIoError('TRUNCATED', `${name}: file is ${head.length} bytes long, too short for a TIFF header (8 bytes)`);
+    }
+  }
+  if (head.length < 8 || (bom !== 'II' && bom !== 'MM')) {
+    throw new RasterIoError('NOT_A_TIFF', `${name}: not a TIFF (first bytes ${hex(head.subarray(0, 4))}; expected 49 49 2a 00 or 4d 4d 00 2a)`);
+  }
+  const le = bom === 'II';
+  const magic = le ? (head[2] as number) | ((head[3] as number) << 8) : ((head[2] as number) << 8) | (head[3] as number);
+  if (magic !== 42 && magic !== 43) {
+    throw new RasterIoError('NOT_A_TIFF', `${name}: not a TIFF (magic number ${magic}; expected 42, or 43 for BigTIFF)`);
+  }
+
+  let shortRead = false;
+  const adapter = {
+    async fetch(slices: { offset: number; length: number }[], sig?: AbortSignal) {
+      return Promise.all(
+        slices.map(async (s) => {
+          const bytes = await headerSource.read(s.offset, s.length, sig ?? signal);
+          if (bytes.byteLength < s.length) shortRead = true;
+          return toArrayBuffer(bytes);
+        }),
+      );
+    },
+    get fileSize() {
+      return raw.size ?? null;
+    },
+    async close() {},
+  };
+
+  const images: GeoTIFFImage[] = [];
+  let gt: GeoTIFF;
+  try {
+    gt = await GeoTIFF.fromSource(adapter as never, {}, signal);
+    const count = await gt.getImageCount();
+    for (let i = 0; i < count; i++) images.push(await gt.getImage(i));
+  } catch (err) {
+    if (err instanceof RasterIoError) throw err;
+    throwIfAborted(signal, name);
+    if (shortRead) {
+      throw new RasterIoError('TRUNCATED', `${name}: truncated TIFF; the header/IFDs point past the end of the ${raw.size ?? '?'}-byte file (${(err as Error).message})`, {
+        cause: err,
+      });
+    }
+    throw new RasterIoError('NOT_A_TIFF', `${name}: corrupt TIFF structure (${(err as Error).message})`, { cause: err });
+  }
+
+  const levels: GeoTiffLevel[] = [];
+  const levelImages: GeoTIFFImage[] = [];
+  let full: GeoTiffLevel | undefined;
+  for (const [i, img] of images.entries()) {
+    const fd = img.fileDirectory;
+    const subfile = Number(fd.getValue('NewSubfileType') ?? 0);
+    if (i > 0 && (!(subfile & 1) || subfile & 4)) continue; // other pages and masks are not levels
+    const level = await describeLevel(img, i, name);
+    if (i === 0) {
+      full = level;
+      level.geo = geoFromTags({
+        pixelScale: fd.getValue('ModelPixelScale') as number[] | undefined,
+        tiepoint: fd.getValue('ModelTiepoint') as number[] | undefined,
+        transformation: fd.getValue('ModelTransformation') as number[] | undefined,
+        geoKeys: safeGeoKeys(img),
+      });
+    } else if (full) {
+      if (full.geo) level.geo = scaleGeo(full.geo, full.width, full.height, level.width, level.height);
+      if (level.noData === null) level.noData = full.noData;
+    }
+    levels.push(level);
+    levelImages.push(img);
+  }
+  const order = levels.map((_, i) => i).sort((a, b) => (a === 0 ? -1 : b === 0 ? 1 : (levels[b] as GeoTiffLevel).width - (levels[a] as GeoTiffLevel).width));
+  const tiff: GeoTiff = {
+    name,
+    source: raw,
+    levels: order.map((i) => levels[i] as GeoTiffLevel),
+    littleEndian: le,
+    bigTiff: magic === 43,
+    close: async () => {
+      await raw.close?.();
+    },
+  };
+  internals.set(tiff, { images: order.map((i) => levelImages[i] as GeoTIFFImage), codecs: options.codecs });
+  return tiff;
+}
+
+function safeGeoKeys(img: GeoTIFFImage): Record<string, unknown> | null {
+  try {
+    return img.getGeoKeys() as Record<string, unknown> | null;
+  } catch {
+    return null;
+  }
+}
+
+async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Promise<GeoTiffLevel> {
+  const fd = img.fileDirectory;
+  const spp = img.getSamplesPerPixel();
+  const bits = Array.from((fd.getValue('BitsPerSample') as ArrayLike<number> | number | undefined) as ArrayLike<number> ?? [1]);
+  const formatsRaw = fd.getValue('SampleFormat') as ArrayLike<number> | number | undefined;
+  const formats = formatsRaw === undefined ? [1] : typeof formatsRaw === 'number' ? [formatsRaw] : Array.from(formatsRaw);
+  const dtypes = new Set<string>();
+  let dtype: DType | undefined;
+  for (let s = 0; s < spp; s++) {
+    const b = Number(bits[Math.min(s, bits.length - 1)]);
+    const f = Number(formats[Math.min(s, formats.length - 1)] ?? 1);
+    dtype = dtypeFromTiff(f, b);
+    dtypes.add(`${f}:${b}`);
+    if (!dtype) {
+      throw new RasterIoError(
+        'UNSUPPORTED_DTYPE',
+        `${name}: IFD ${ifd} has ${b}-bit samples of SampleFormat ${f}; supported: 8/16/32-bit unsigned, 16/32-bit signed, 32/64-bit float (convert with gdal_translate -ot)`,
+      );
+    }
+  }
+  if (dtypes.size > 1 || !dtype) {
+    throw new RasterIoError('UNSUPPORTED_DTYPE', `${name}: IFD ${ifd} mixes sample types (${[...dtypes].join(', ')}); all bands must share one dtype`);
+  }
+  const width = img.getWidth();
+  const height = img.getHeight();
+  const tiled = img.isTiled;
+  const rps = Number(fd.getValue('RowsPerStrip') ?? height);
+  return {
+    ifd,
+    width,
+    height,
+    bandCount: spp,
+    dtype,
+    noData: parseNoData(fd.getValue('GDAL_NODATA')),
+    tileWidth: tiled ? img.getTileWidth() : undefined,
+    tileHeight: tiled ? img.getTileHeight() : undefined,
+    rowsPerStrip: tiled ? undefined : Math.min(Math.max(1, rps), height),
+    compression: Number(fd.getValue('Compression') ?? 1),
+    predictor: Number((await fd.loadValue('Predictor')) ?? 1),
+    planarConfiguration: spp > 1 && Number(fd.getValue('PlanarConfiguration') ?? 1) === 2 ? 2 : 1,
+  };
+}
+
+function parseNoData(v: unknown): number | null {
+  if (v === undefined || v === null) return null;
+  const text = String(Array.isArray(v) ? v.join('') : v).replace(/\0/g, '').trim();
+  if (text === '') return null;
+  if (/^[+-]?nan$/i.test(text)) return Number.NaN;
+  if (/^[+-]?inf(inity)?$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : null;
+}
+
+function hex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ') || '(empty)';
+}

@@ -1,0 +1,49 @@
+import { NODE_CODECS } from '../codecs/zlib-codec.node.js';
+import { fileSource } from '../source/file-source.node.js';
+import type { Raster } from '../types.js';
+import { type GeoTiff, type OpenGeoTiffOptions, openGeoTiff } from './open-geotiff.js';
+import { type ReadRasterOptions, readRaster } from './read-raster.js';
+
+/**
+ * Open a local GeoTIFF (Node): a file source plus `node:zlib` deflate. Close it with `tiff.close()`.
+ *
+ * @param path - file path
+ * @param options - as {@link openGeoTiff}
+ * @returns the opened file
+ * @throws RasterIoError as {@link openGeoTiff}; `INVALID_ARGUMENT` when the file cannot be opened
+ * @example
+ * ```ts
+ * const tiff = await openGeoTiffFile('scene.tif');
+ * try { console.log(tiff.levels[0]); } finally { await tiff.close(); }
+ * ```
+ */
+export async function openGeoTiffFile(path: string, options: OpenGeoTiffOptions = {}): Promise<GeoTiff> {
+  const source = await fileSource(path);
+  try {
+    return await openGeoTiff(source, { ...options, codecs: { ...NODE_CODECS, ...options.codecs } });
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
+}
+
+/**
+ * Read a local GeoTIFF in one call (open, read, close).
+ *
+ * @param path - file path
+ * @param options - as {@link readRaster}
+ * @returns the raster
+ * @throws RasterIoError as {@link openGeoTiff} and {@link readRaster}
+ * @example
+ * ```ts
+ * const { bands, geo } = await readGeoTiffFile('scene.tif', { bands: [0, 1, 2] });
+ * ```
+ */
+export async function readGeoTiffFile(path: string, options: ReadRasterOptions = {}): Promise<Raster> {
+  const tiff = await openGeoTiffFile(path, { signal: options.signal });
+  try {
+    return await readRaster(tiff, options);
+  } finally {
+    await tiff.close();
+  }
+}

@@ -1,0 +1,30 @@
+// The one interface every reader goes through: random access to bytes, with an optional abort signal.
+
+/**
+ * Random-access bytes: a file, a buffer or a URL.
+ *
+ * `read(offset, length)` resolves to exactly `length` bytes, or fewer when the range runs past the end of
+ * the source (an empty array at or beyond the end). Implementations throw {@link RasterIoError}s.
+ *
+ * @example
+ * ```ts
+ * const src = memorySource(bytes, 'scene.tif');
+ * const header = await src.read(0, 8);
+ * ```
+ */
+export interface ByteSource {
+  /** A name for messages: a path, a URL or a label. */
+  readonly name: string;
+  /** Total size in bytes when known (HTTP sources learn it from the first response). */
+  readonly size?: number;
+  /**
+   * Read `length` bytes at `offset`.
+   * @param offset - byte offset, ≥ 0
+   * @param length - byte count, ≥ 0
+   * @param signal - aborts the read with an `ABORTED` error
+   * @returns the bytes (shorter than `length` only at the end of the source)
+   */
+  read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /** Release the underlying handle (files). Safe to call twice. */
+  close?(): Promise<void>;
+}

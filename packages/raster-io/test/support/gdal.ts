@@ -1,0 +1,64 @@
+// Helpers that run the real GDAL command-line tools (tests named *.gdal.test.ts use them).
+import { execFileSync, spawnSync } from 'node:child_process';
+
+/** Whether gdalinfo is on PATH (CI installs gdal-bin). */
+export const HAS_GDAL = spawnSync('gdalinfo', ['--version'], { encoding: 'utf8' }).status === 0;
+
+/** `gdalinfo -json` parsed. */
+export function gdalinfoJson(path: string, extra: string[] = []): GdalInfo {
+  return JSON.parse(execFileSync('gdalinfo', ['-json', ...extra, path], { encoding: 'utf8', maxBuffer: 64 << 20 })) as GdalInfo;
+}
+
+/** Per-band checksums as GDAL computes them (`gdalinfo -checksum`). */
+export function gdalChecksums(path: string): number[] {
+  const info = gdalinfoJson(path, ['-checksum']);
+  return info.bands.map((b) => b.checksum as number);
+}
+
+/** Per-band checksums of every overview level (level 1.. = overview 0..). */
+export function gdalOverviewChecksums(path: string): number[][] {
+  const info = gdalinfoJson(path, ['-checksum']);
+  const n = info.bands[0]?.overviews?.length ?? 0;
+  return Array.from({ length: n }, (_, o) => info.bands.map((b) => b.overviews?.[o]?.checksum as number));
+}
+
+/** Run gdal_translate (throws with GDAL's stderr on failure). */
+export function gdalTranslate(args: string[]): void {
+  const r = spawnSync('gdal_translate', ['-q', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`gdal_translate ${args.join(' ')} failed: ${r.stderr}`);
+}
+
+/** Run gdaladdo (internal overviews). */
+export function gdaladdo(args: string[]): void {
+  const r = spawnSync('gdaladdo', ['-q', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`gdaladdo ${args.join(' ')} failed: ${r.stderr}`);
+}
+
+/** Path to a python3 that has GDAL's bindings, or undefined (CI has gdal-bin only). */
+export const PYTHON_GDAL: string | undefined = ['/usr/bin/python3', 'python3'].find(
+  (py) => spawnSync(py, ['-c', 'import osgeo_utils.samples.validate_cloud_optimized_geotiff'], { encoding: 'utf8' }).status === 0,
+);
+
+/** Run GDAL's validate_cloud_optimized_geotiff.py; returns its output and whether it passed. */
+export function validateCog(path: string): { ok: boolean; output: string } {
+  const r = spawnSync(PYTHON_GDAL as string, ['-m', 'osgeo_utils.samples.validate_cloud_optimized_geotiff', '--full-check=yes', path], { encoding: 'utf8' });
+  return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
+}
+
+export interface GdalBand {
+  band: number;
+  type: string;
+  noDataValue?: number | string;
+  checksum?: number;
+  block: [number, number];
+  overviews?: { size: [number, number]; checksum?: number }[];
+}
+
+export interface GdalInfo {
+  size: [number, number];
+  geoTransform?: number[];
+  coordinateSystem?: { wkt: string };
+  stac?: { 'proj:epsg'?: number };
+  metadata?: Record<string, Record<string, string>>;
+  bands: GdalBand[];
+}
