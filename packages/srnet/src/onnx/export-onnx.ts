@@ -1,0 +1,235 @@
+// Build a standard ONNX model of SRCNN / HighRes-net directly from (ModelConfig, StateDict): no Python, no
+// TF.js. NCHW inside the graph (PyTorch's layout), so PyTorch-layout weights go in untouched.
+import { SrnetError } from '../errors.js';
+import { MODEL_KINDS, type ModelConfig, resolveModelConfig } from '../models/config.js';
+import type { StateDict, StateTensor } from '../models/state-dict.js';
+import { GraphBuilder, floatAttr, tensorValueInfo } from './graph-builder.js';
+import { OnnxDataType, type OnnxModel, encodeOnnxModel } from './onnx-proto.js';
+
+/** ONNX opset the exporter targets (default domain). */
+export const ONNX_OPSET = 17;
+/** ONNX IR version matching {@link ONNX_OPSET}. */
+export const ONNX_IR_VERSION = 8;
+/** Name of the graph input: `(batch, R, C, height, width)` normalised LR revisits. */
+export const ONNX_INPUT_NAME = 'lr';
+/** Name of the graph output: `(batch, 1, outChannels, outH, outW)`. */
+export const ONNX_OUTPUT_NAME = 'sr';
+/** `metadata_props` key holding the JSON ModelConfig the graph was built from. */
+export const ONNX_CONFIG_METADATA_KEY = 'worldstrat.srnet.config';
+
+/** Options of {@link exportOnnx}. */
+export interface ExportOnnxOptions {
+  /** Graph name (default `srnet-<kind>-r<R>`). */
+  graphName?: string;
+  /** Extra `metadata_props` entries written into the model. */
+  metadata?: Record<string, string>;
+  /** Producer version string (default the srnet package version). */
+  producerVersion?: string;
+}
+
+/** Candidate state_dict keys for each module: the first present wins (shared modules have several names). */
+function srcnnFusionPrefixes(): { double: string[]; residual: (i: number) => string[] } {
+  return {
+    double: ['fusion.0.doubleconv2d', 'doubleconv2d.doubleconv2d'],
+    residual: (i) => [`fusion.1.${i}.residualblock.doubleconv2d`, `residualblocks.${i}.residualblock.doubleconv2d`],
+  };
+}
+
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** Validate the parts of a config the graph depends on. */
+export function checkExportableConfig(config: ModelConfig): void {
+  const bad = (what: string) => {
+    throw new SrnetError('BAD_CONFIG', `cannot build an ONNX graph: ${what}`, { config });
+  };
+  if (!MODEL_KINDS.includes(config.kind)) bad(`kind '${config.kind}' is not one of ${MODEL_KINDS.join(', ')}`);
+  for (const k of ['revisits', 'inChannels', 'outChannels', 'hiddenChannels', 'zoomFactor'] as const) {
+    if (!Number.isInteger(config[k]) || config[k] < 1) bad(`${k} = ${config[k]} must be a positive integer`);
+  }
+  if (!Number.isInteger(config.residualLayers) || config.residualLayers < 0)
+    bad(`residualLayers = ${config.residualLayers} must be an integer ≥ 0`);
+  for (const k of ['kernelSize', 'srKernelSize'] as const) {
+    if (!Number.isInteger(config[k]) || config[k] < 1 || config[k] % 2 === 0)
+      bad(`${k} = ${config[k]} must be an odd positive integer ('same' padding)`);
+  }
+  if (config.hiddenChannels % (config.zoomFactor * config.zoomFactor) !== 0)
+    bad(`hiddenChannels ${config.hiddenChannels} is not divisible by zoomFactor² = ${config.zoomFactor ** 2}`);
+  const [oh, ow] = config.outputSize;
+  if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1)
+    bad(`outputSize [${oh}, ${ow}] must be two positive integers`);
+}
+
+/**
+ * Export an srnet model (SRCNN or HighRes-net, eval mode) with its weights to ONNX bytes.
+ *
+ * The graph takes `lr: (batch, R, C, height, width)` float32 (batch, height and width are dynamic) and returns
+ * `sr: (batch, 1, outChannels, outH, outW)`. Ops: Pad(reflect), Conv, PRelu, Add, Reshape, Transpose, Concat,
+ * ConstantOfShape (HighRes-net zero revisits), DepthToSpace (CRD = PyTorch PixelShuffle), Resize (linear,
+ * half_pixel), Shape, Unsqueeze; opset {@link ONNX_OPSET}. The config is stored as JSON in the
+ * `worldstrat.srnet.config` metadata entry so {@link readOnnxModelInfo} and the ONNX engine can check it.
+ * The final resize is plain bilinear: like upstream (kornia antialiases only when downscaling), the export
+ * assumes `outputSize ≥ zoomFactor · chip size`.
+ *
+ * @param config - the model configuration (partial configs are completed with the benchmark defaults).
+ * @param stateDict - PyTorch-named weights (`encoder.doubleconv2d.0.weight`, ...), as `stateDictFromSafetensors`
+ *   returns; shared modules may appear under any of their names.
+ * @returns the serialized ModelProto.
+ * @throws SrnetError `BAD_CONFIG`, `MISSING_WEIGHTS` or `MISSHAPED_WEIGHTS` (listing every bad key).
+ * @example
+ * const onnx = exportOnnx(config, stateDict);
+ * await writeFileAtomic('highresnet.onnx', onnx);
+ */
+export function exportOnnx(
+  config: Partial<ModelConfig> & Pick<ModelConfig, 'kind'>,
+  stateDict: StateDict,
+  options: ExportOnnxOptions = {},
+): Uint8Array {
+  const cfg = resolveModelConfig(config);
+  checkExportableConfig(cfg);
+  const g = new GraphBuilder();
+  const missing: string[] = [];
+  const misshaped: string[] = [];
+
+  // Weight lookup: the first present candidate key, shape-checked; problems are collected and thrown together.
+  const weight = (candidates: string[], shape: number[]): string => {
+    const key = candidates.find((k) => stateDict[k] !== undefined);
+    if (key === undefined) {
+      missing.push(candidates[0] as string);
+      return g.float32(candidates[0] as string, shape, new Float32Array(shape.reduce((a, b) => a * b, 1)));
+    }
+    const t = stateDict[key] as StateTensor;
+    const ok = t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (!ok || t.data.length !== count) {
+      misshaped.push(`${key}: got [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+      return g.float32(key, shape, new Float32Array(count));
+    }
+    return g.float32(key, shape, t.data);
+  };
+  const withSuffix = (prefixes: string[], suffix: string) => prefixes.map((p) => `${p}.${suffix}`);
+
+  const k = cfg.kernelSize;
+  const hidden = cfg.hiddenChannels;
+
+  // conv (reflect-padded 'same') + optional PReLU.
+  const conv = (x: string, prefixes: string[], cin: number, cout: number, ksize: number): string => {
+    const w = weight(withSuffix(prefixes, 'weight'), [cout, cin, ksize, ksize]);
+    const b = weight(withSuffix(prefixes, 'bias'), [cout]);
+    let input = x;
+    const p = (ksize - 1) / 2;
+    if (p > 0) input = g.node('Pad', [x, g.int64([0, 0, p, p, 0, 0, p, p], 'pads')], { mode: 'reflect' });
+    return g.node('Conv', [input, w, b], { kernel_shape: [ksize, ksize], pads: [0, 0, 0, 0], strides: [1, 1] });
+  };
+  const prelu = (x: string, prefixes: string[]): string => g.node('PRelu', [x, weight(withSuffix(prefixes, 'weight'), [1])]);
+  // DoubleConv2d: conv → PReLU → (dropout) → conv → PReLU → (dropout); indices 0, 2, 4, 6.
+  const doubleConv = (x: string, prefixes: string[], cin: number, cout: number): string => {
+    let y = conv(x, withSuffix(prefixes, '0'), cin, cout, k);
+    y = prelu(y, withSuffix(prefixes, '2'));
+    y = conv(y, withSuffix(prefixes, '4'), cout, cout, k);
+    return prelu(y, withSuffix(prefixes, '6'));
+  };
+  const residual = (x: string, prefixes: string[], c: number): string =>
+    g.node('Add', [x, doubleConv(x, prefixes, c, c)]);
+
+  // Dynamic dimensions of the input.
+  const x = ONNX_INPUT_NAME;
+  const batchDim = g.node('Shape', [x], { start: 0, end: 1 }, 'batch_dim');
+  const hwDims = g.node('Shape', [x], { start: 3, end: 5 }, 'hw_dims');
+  const shapeOf = (head: string[], fixed: number[]): string =>
+    g.node('Concat', [...head, g.int64(fixed, 'dims'), hwDims], { axis: 0 });
+
+  const R = cfg.revisits;
+  // (B, R, C, H, W) → (B·R, C, H, W) → encoder.
+  const flat = g.node('Reshape', [x, shapeOf([], [-1, cfg.inChannels])]);
+  const encoded = doubleConv(flat, ['encoder.doubleconv2d'], cfg.inChannels, hidden);
+
+  let fused: string;
+  if (cfg.kind === 'srcnn') {
+    // Revisit-major channel packing: channel index r·hidden + c.
+    const packed = g.node('Reshape', [encoded, shapeOf([batchDim], [R * hidden])]);
+    const names = srcnnFusionPrefixes();
+    let y = doubleConv(packed, names.double, R * hidden, hidden);
+    for (let i = 0; i < cfg.residualLayers; i++) y = residual(y, names.residual(i), hidden);
+    fused = y;
+  } else {
+    // RecursiveFusion: pad to a power of two with zero revisits, then one shared FusionBlock per level,
+    // pairing revisit r with r + R'/2.
+    const P = nextPowerOfTwo(R);
+    let y = encoded; // (B·R', hidden, H, W), batch-major
+    if (P > R) {
+      const five = g.node('Reshape', [y, shapeOf([batchDim], [R, hidden])]);
+      const zerosShape = shapeOf([batchDim], [P - R, hidden]);
+      const zeros = g.node('ConstantOfShape', [zerosShape], {
+        value: { tensor: { dims: [1], dataType: OnnxDataType.FLOAT, floatData: [0] } },
+      });
+      const padded = g.node('Concat', [five, zeros], { axis: 1 });
+      y = g.node('Reshape', [padded, shapeOf([], [-1, hidden])]);
+    }
+    const fuse = 'fusion.fusion.0.fuse';
+    const alt = (i: number) => [0, 1, 2, 3, 4, 5, 6, 7].map((l) => `fusion.fusion.${l}.fuse.${i}`);
+    const resPrefixes = [0, 1, 2, 3, 4, 5, 6, 7].map((l) => `fusion.fusion.${l}.fuse.0.residualblock.doubleconv2d`);
+    for (let r = P; r > 1; r /= 2) {
+      const half = r / 2;
+      const six = g.node('Reshape', [y, shapeOf([batchDim], [2, half, hidden])]);
+      const paired = g.node('Transpose', [six], { perm: [0, 2, 1, 3, 4, 5] });
+      const cat = g.node('Reshape', [paired, shapeOf([], [-1, 2 * hidden])]);
+      const res = residual(cat, resPrefixes, 2 * hidden);
+      const c = conv(res, [`${fuse}.1`, ...alt(1)], 2 * hidden, hidden, k);
+      y = prelu(c, [`${fuse}.3`, ...alt(3)]);
+    }
+    fused = y; // (B, hidden, H, W)
+  }
+
+  // PixelShuffleBlock: DepthToSpace (CRD) → conv → PReLU → conv → PReLU.
+  const zoom = cfg.zoomFactor;
+  const shuffled = g.node('DepthToSpace', [fused], { blocksize: zoom, mode: 'CRD' });
+  const c2 = hidden / (zoom * zoom);
+  let sr = conv(shuffled, ['sr.upsample.1'], c2, c2, cfg.srKernelSize);
+  sr = prelu(sr, ['sr.upsample.3']);
+  sr = conv(sr, ['sr.upsample.4'], c2, cfg.outChannels, cfg.srKernelSize);
+  sr = prelu(sr, ['sr.upsample.6']);
+
+  // Bilinear, half-pixel resize to outputSize, then the singleton revisit axis.
+  const [outH, outW] = cfg.outputSize;
+  const bc = g.node('Shape', [sr], { start: 0, end: 2 }, 'bc_dims');
+  const sizes = g.node('Concat', [bc, g.int64([outH, outW], 'out_hw')], { axis: 0 });
+  const resized = g.node('Resize', [sr, '', '', sizes], {
+    mode: 'linear',
+    coordinate_transformation_mode: 'half_pixel',
+  });
+  g.node('Unsqueeze', [resized, g.int64([1], 'axes')], {}, ONNX_OUTPUT_NAME);
+
+  if (missing.length > 0 || misshaped.length > 0) {
+    const parts = [];
+    if (missing.length) parts.push(`missing ${missing.length}: ${missing.join(', ')}`);
+    if (misshaped.length) parts.push(`mis-shaped ${misshaped.length}: ${misshaped.join('; ')}`);
+    throw new SrnetError(
+      missing.length ? 'MISSING_WEIGHTS' : 'MISSHAPED_WEIGHTS',
+      `state_dict does not fit ${cfg.kind} R=${R} (hidden ${hidden}): ${parts.join(' | ')}; export the weights of a model with this config`,
+      { missing, misshaped },
+    );
+  }
+
+  const graph = g.build(
+    options.graphName ?? `srnet-${cfg.kind}-r${R}`,
+    [tensorValueInfo(ONNX_INPUT_NAME, ['batch', R, cfg.inChannels, 'height', 'width'])],
+    [tensorValueInfo(ONNX_OUTPUT_NAME, ['batch', 1, cfg.outChannels, outH, outW])],
+    `${cfg.kind} with ${R} revisits, exported by @worldstrat/srnet`,
+  );
+  const model: OnnxModel = {
+    irVersion: ONNX_IR_VERSION,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    producerName: '@worldstrat/srnet',
+    producerVersion: options.producerVersion ?? '0.1.0',
+    graph,
+    metadataProps: [
+      { key: ONNX_CONFIG_METADATA_KEY, value: JSON.stringify({ ...cfg, dropout: cfg.dropout }) },
+      ...Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    ],
+  };
+  return encodeOnnxModel(model);
+}

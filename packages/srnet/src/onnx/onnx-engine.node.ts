@@ -1,0 +1,165 @@
+// ONNX Runtime (onnxruntime-node, CPU execution provider) behind the InferenceEngine contract.
+import type { InferenceEngine, PredictInput, PredictOutput } from '../engine.js';
+import { SrnetError, abortError } from '../errors.js';
+import type { ModelConfig } from '../models/config.js';
+import type { StateDict } from '../models/state-dict.js';
+import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, exportOnnx } from './export-onnx.js';
+import { readOnnxModelInfo } from './onnx-model-info.js';
+
+/** Options of {@link createOnnxEngine}. */
+export interface OnnxEngineOptions {
+  /** Threads ONNX Runtime uses inside one operator (default: ORT's choice, all cores). */
+  intraOpNumThreads?: number;
+  /** Threads across operators (graph is sequential; default 1). */
+  interOpNumThreads?: number;
+  /**
+   * The architecture the caller expects. Every given field must match the config stored in the file,
+   * otherwise `ARCHITECTURE_MISMATCH` is thrown before any inference (an ONNX file of another model).
+   */
+  expect?: Partial<ModelConfig>;
+  /** Config to assume for ONNX files written by other tools (no `worldstrat.srnet.config` metadata). */
+  config?: ModelConfig;
+  /** ORT graph optimisation level (default `all`). */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+/** The source of an ONNX engine: ONNX bytes, or a config + weights to export first. */
+export type OnnxEngineSource = Uint8Array | { config: ModelConfig; stateDict: StateDict };
+
+type Ort = typeof import('onnxruntime-node');
+let ortPromise: Promise<Ort> | undefined;
+
+/** Load onnxruntime-node lazily (an optional dependency). */
+async function loadOrt(): Promise<Ort> {
+  if (!ortPromise) {
+    ortPromise = import('onnxruntime-node')
+      .then((m) => ((m as { default?: Ort }).default ?? m) as Ort)
+      .catch((cause: unknown) => {
+        ortPromise = undefined;
+        throw new SrnetError(
+          'BACKEND_UNAVAILABLE',
+          `onnxruntime-node could not be loaded (${(cause as Error).message}); install onnxruntime-node@1.30.0 (its CPU binary ships in the npm tarball; the install script is not needed)`,
+          {},
+          { cause },
+        );
+      });
+  }
+  return ortPromise;
+}
+
+function sameShapeFields(actual: ModelConfig, expected: Partial<ModelConfig>): string[] {
+  const diffs: string[] = [];
+  for (const [key, value] of Object.entries(expected) as [keyof ModelConfig, unknown][]) {
+    if (key === 'dropout') continue; // inference-irrelevant
+    if (JSON.stringify(actual[key]) !== JSON.stringify(value))
+      diffs.push(`${key}: file has ${JSON.stringify(actual[key])}, expected ${JSON.stringify(value)}`);
+  }
+  return diffs;
+}
+
+/**
+ * Create an ONNX Runtime inference engine (CPU execution provider) from an exported ONNX file or directly
+ * from a config + state_dict (exported in memory with {@link exportOnnx}).
+ *
+ * The batch dimension is dynamic; `predict()` accepts `(B, R, C, H, W)` with the model's R and C.
+ *
+ * @param source - ONNX bytes, or `{ config, stateDict }`.
+ * @param options - threads, the expected architecture, graph optimisation level.
+ * @returns an {@link InferenceEngine} named `'onnx'`.
+ * @throws SrnetError `BACKEND_UNAVAILABLE` (onnxruntime-node missing), `BAD_ONNX`, `ARCHITECTURE_MISMATCH`.
+ * @example
+ * const engine = await createOnnxEngine(onnxBytes, { intraOpNumThreads: 2, expect: { kind: 'highresnet' } });
+ * const { data, shape } = await engine.predict({ data: lr, shape: [8, 8, 12, 50, 50] });
+ */
+export async function createOnnxEngine(
+  source: OnnxEngineSource,
+  options: OnnxEngineOptions = {},
+): Promise<InferenceEngine> {
+  const bytes = source instanceof Uint8Array ? source : exportOnnx(source.config, source.stateDict);
+  const info = readOnnxModelInfo(bytes);
+  const config = info.config ?? options.config ?? null;
+  if (!config) {
+    throw new SrnetError(
+      'BAD_ONNX',
+      'this ONNX file carries no srnet config (metadata worldstrat.srnet.config); pass options.config describing it',
+    );
+  }
+  const input = info.inputs.find((i) => i.name === ONNX_INPUT_NAME);
+  const output = info.outputs.find((o) => o.name === ONNX_OUTPUT_NAME);
+  const ioProblems: string[] = [];
+  if (!input || input.dims.length !== 5) ioProblems.push(`input '${ONNX_INPUT_NAME}' of rank 5 missing`);
+  else {
+    if (input.dims[1] !== config.revisits) ioProblems.push(`input revisits ${input.dims[1]} ≠ config ${config.revisits}`);
+    if (input.dims[2] !== config.inChannels) ioProblems.push(`input bands ${input.dims[2]} ≠ config ${config.inChannels}`);
+  }
+  if (!output || output.dims.length !== 5) ioProblems.push(`output '${ONNX_OUTPUT_NAME}' of rank 5 missing`);
+  if (ioProblems.length > 0) {
+    throw new SrnetError('ARCHITECTURE_MISMATCH', `ONNX graph does not match its config: ${ioProblems.join('; ')}`, {
+      inputs: info.inputs,
+      outputs: info.outputs,
+    });
+  }
+  if (options.expect) {
+    const diffs = sameShapeFields(config, options.expect);
+    if (diffs.length > 0) {
+      throw new SrnetError(
+        'ARCHITECTURE_MISMATCH',
+        `ONNX file holds another architecture: ${diffs.join('; ')}; export the model you mean to run`,
+        { diffs },
+      );
+    }
+  }
+
+  const ort = await loadOrt();
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+    executionMode: 'sequential',
+    ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+    interOpNumThreads: options.interOpNumThreads ?? 1,
+  });
+  let disposed = false;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const run = async (inp: PredictInput, signal?: AbortSignal): Promise<PredictOutput> => {
+    if (disposed) throw new SrnetError('DISPOSED', 'this ONNX engine was disposed; create a new one');
+    if (signal?.aborted) throw abortError(signal);
+    const [b, r, c, h, w] = inp.shape;
+    if (r !== config.revisits || c !== config.inChannels || inp.shape.length !== 5) {
+      throw new SrnetError(
+        'BAD_INPUT_SHAPE',
+        `input shape [${inp.shape.join(', ')}] does not fit ${config.kind} (expects [B, ${config.revisits}, ${config.inChannels}, H, W])`,
+        { shape: inp.shape },
+      );
+    }
+    if (inp.data.length !== b * r * c * h * w) {
+      throw new SrnetError(
+        'BAD_INPUT_SHAPE',
+        `input data has ${inp.data.length} values, shape [${inp.shape.join(', ')}] needs ${b * r * c * h * w}`,
+      );
+    }
+    const tensor = new ort.Tensor('float32', inp.data, [b, r, c, h, w]);
+    const result = await session.run({ [ONNX_INPUT_NAME]: tensor });
+    const out = result[ONNX_OUTPUT_NAME];
+    if (!out) throw new SrnetError('BAD_ONNX', `ONNX session returned no '${ONNX_OUTPUT_NAME}' output`);
+    const dims = out.dims as readonly number[];
+    const data = out.data as Float32Array;
+    return { data, shape: [dims[0], dims[1], dims[2], dims[3], dims[4]] as PredictOutput['shape'] };
+  };
+
+  return {
+    name: 'onnx',
+    config,
+    predict(inp: PredictInput, opts: { signal?: AbortSignal } = {}): Promise<PredictOutput> {
+      // ORT sessions may run concurrently, but one at a time keeps memory and thread use predictable.
+      const next = queue.then(() => run(inp, opts.signal));
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      void session.release();
+    },
+  };
+}

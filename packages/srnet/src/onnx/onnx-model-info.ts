@@ -1,0 +1,83 @@
+// Read back what an ONNX file is: opset, inputs/outputs and the srnet config stored in its metadata.
+import { SrnetError } from '../errors.js';
+import { MODEL_KINDS, type ModelConfig, resolveModelConfig } from '../models/config.js';
+import { ONNX_CONFIG_METADATA_KEY } from './export-onnx.js';
+import { type OnnxValueInfo, decodeOnnxModel } from './onnx-proto.js';
+
+/** One graph input or output: name and dims (numbers, or symbolic names such as `batch`). */
+export interface OnnxTensorInfo {
+  name: string;
+  dims: (number | string)[];
+}
+
+/** What {@link readOnnxModelInfo} finds in an ONNX file. */
+export interface OnnxModelInfo {
+  irVersion: number;
+  /** Default-domain opset version (0 when absent). */
+  opset: number;
+  producerName: string;
+  inputs: OnnxTensorInfo[];
+  outputs: OnnxTensorInfo[];
+  /** All `metadata_props`. */
+  metadata: Record<string, string>;
+  /** The srnet ModelConfig stored by {@link exportOnnx}, or null for files written by other tools. */
+  config: ModelConfig | null;
+  /** Count of nodes per op type. */
+  opCounts: Record<string, number>;
+}
+
+function tensorInfo(v: OnnxValueInfo): OnnxTensorInfo {
+  const dims = v.type?.tensorType?.shape?.dim ?? [];
+  return { name: v.name, dims: dims.map((d) => (d.dimValue !== undefined ? Number(d.dimValue) : (d.dimParam ?? '?'))) };
+}
+
+/**
+ * Decode the header facts of an ONNX model (without running it).
+ *
+ * @param bytes - an ONNX ModelProto.
+ * @returns opset, IO signatures, metadata and the srnet config if the file carries one.
+ * @throws SrnetError `BAD_ONNX` when the bytes are not a ModelProto or the stored config is malformed.
+ * @example
+ * const info = readOnnxModelInfo(bytes); // info.config?.kind === 'highresnet'
+ */
+export function readOnnxModelInfo(bytes: Uint8Array): OnnxModelInfo {
+  let model: ReturnType<typeof decodeOnnxModel>;
+  try {
+    model = decodeOnnxModel(bytes);
+  } catch (cause) {
+    throw new SrnetError(
+      'BAD_ONNX',
+      `not an ONNX ModelProto (${bytes.byteLength} bytes): ${(cause as Error).message}; pass the bytes of a .onnx file`,
+      {},
+      { cause },
+    );
+  }
+  if (!model.graph) {
+    throw new SrnetError('BAD_ONNX', `ONNX model (${bytes.byteLength} bytes) has no graph; pass the bytes of a .onnx file`);
+  }
+  const metadata: Record<string, string> = {};
+  for (const { key, value } of model.metadataProps ?? []) metadata[key] = value;
+  let config: ModelConfig | null = null;
+  const raw = metadata[ONNX_CONFIG_METADATA_KEY];
+  if (raw !== undefined) {
+    try {
+      const parsed = JSON.parse(raw) as Partial<ModelConfig>;
+      if (!MODEL_KINDS.includes(parsed.kind as ModelConfig['kind'])) throw new Error(`unknown kind ${parsed.kind}`);
+      config = resolveModelConfig(parsed);
+    } catch (cause) {
+      throw new SrnetError('BAD_ONNX', `metadata '${ONNX_CONFIG_METADATA_KEY}' is not a valid srnet config: ${raw}`, {}, { cause });
+    }
+  }
+  const opCounts: Record<string, number> = {};
+  for (const n of model.graph.node ?? []) opCounts[n.opType] = (opCounts[n.opType] ?? 0) + 1;
+  return {
+    irVersion: Number(model.irVersion ?? 0),
+    opset: Number(model.opsetImport?.find((o) => !o.domain)?.version ?? 0),
+    producerName: model.producerName ?? '',
+    inputs: (model.graph.input ?? []).map(tensorInfo),
+    outputs: (model.graph.output ?? []).map(tensorInfo),
+    metadata,
+    config,
+    opCounts,
+  };
+}

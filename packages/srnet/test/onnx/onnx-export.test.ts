@@ -1,0 +1,195 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SrnetError } from '../../src/errors.js';
+import { type ModelConfig, resolveModelConfig } from '../../src/models/config.js';
+import { ONNX_OPSET, exportOnnx } from '../../src/onnx/export-onnx.js';
+import { createOnnxEngine } from '../../src/onnx/onnx-engine.node.js';
+import { readOnnxModelInfo } from '../../src/onnx/onnx-model-info.js';
+import { loadParityFixture, toleranceExcess } from './fixture-state-dict.js';
+import { mulberry32, randomStateDict, referenceForward } from './reference-forward.js';
+
+const FIXTURES = ['srcnn-r1', 'srcnn-r8', 'highresnet-r8'] as const;
+const ALLOWED_OPS = new Set([
+  'Pad',
+  'Conv',
+  'PRelu',
+  'Add',
+  'Concat',
+  'Reshape',
+  'Transpose',
+  'DepthToSpace',
+  'Resize',
+  'Shape',
+  'Unsqueeze',
+  'ConstantOfShape',
+]);
+
+function hasPythonOnnx(): boolean {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import onnx'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('exportOnnx + ONNX Runtime: parity with the upstream PyTorch fixtures', () => {
+  for (const name of FIXTURES) {
+    it(`${name}: ORT output matches the fixture within abs 1e-4 + 1e-5·|x|`, async () => {
+      const f = loadParityFixture(name);
+      const bytes = exportOnnx(f.config, f.stateDict);
+      const engine = await createOnnxEngine(bytes, { intraOpNumThreads: 1, expect: { kind: f.config.kind } });
+      try {
+        const out = await engine.predict(f.input);
+        expect(out.shape).toEqual(f.output.shape);
+        const { excess, maxAbs } = toleranceExcess(out.data, f.output.data);
+        expect(maxAbs).toBeLessThan(2e-4);
+        expect(excess).toBeLessThanOrEqual(0);
+      } finally {
+        engine.dispose();
+      }
+    });
+  }
+
+  it('HighResNet stores the shared FusionBlock once and leaves out the dead SRCNN fusion weights', () => {
+    const f = loadParityFixture('highresnet-r8');
+    const bytes = exportOnnx(f.config, f.stateDict);
+    const info = readOnnxModelInfo(bytes);
+    // 3 fusion levels → 3 Transposes (r ↔ r + R/2 pairing), one DepthToSpace, one Resize.
+    expect(info.opCounts.Transpose).toBe(3);
+    expect(info.opCounts.DepthToSpace).toBe(1);
+    expect(info.opCounts.Resize).toBe(1);
+    for (const op of Object.keys(info.opCounts)) expect(ALLOWED_OPS.has(op), op).toBe(true);
+    // used-in-forward parameters (spec §2.4: 1,637,898 floats) + a few int64 constants
+    expect(bytes.byteLength).toBeGreaterThan(1_637_898 * 4);
+    expect(bytes.byteLength).toBeLessThan(1_637_898 * 4 + 64_000);
+  });
+
+  it('readOnnxModelInfo returns opset, IO signature and the stored config', () => {
+    const f = loadParityFixture('srcnn-r1');
+    const info = readOnnxModelInfo(exportOnnx(f.config, f.stateDict, { metadata: { source: 'fixture' } }));
+    expect(info.opset).toBe(ONNX_OPSET);
+    expect(info.irVersion).toBe(8);
+    expect(info.inputs).toEqual([{ name: 'lr', dims: ['batch', 1, 12, 'height', 'width'] }]);
+    expect(info.outputs).toEqual([{ name: 'sr', dims: ['batch', 1, 3, 156, 156] }]);
+    expect(info.config).toEqual(f.config);
+    expect(info.metadata.source).toBe('fixture');
+  });
+
+  it.skipIf(!hasPythonOnnx())('python onnx.checker (full_check, with shape inference) accepts the exported files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srnet-onnx-'));
+    try {
+      const paths: string[] = [];
+      for (const name of FIXTURES) {
+        const f = loadParityFixture(name);
+        const p = join(dir, `${name}.onnx`);
+        writeFileSync(p, exportOnnx(f.config, f.stateDict));
+        paths.push(p);
+      }
+      const script = [
+        'import sys, onnx',
+        'for p in sys.argv[1:]:',
+        '    m = onnx.load(p); onnx.checker.check_model(m, full_check=True)',
+        '    i = onnx.shape_inference.infer_shapes(m)',
+        '    print(p.split("/")[-1], [d.dim_value or d.dim_param for d in i.graph.output[0].type.tensor_type.shape.dim])',
+      ].join('\n');
+      const out = execFileSync('/usr/bin/python3', ['-c', script, ...paths], { encoding: 'utf8' });
+      expect(out).toContain("highresnet-r8.onnx ['batch', 1, 3, 156, 156]");
+      expect(out.trim().split('\n')).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('exportOnnx on configs the fixtures do not cover (vs a naive float64 reference forward)', () => {
+  const cases: [string, Partial<ModelConfig>][] = [
+    ['HighResNet R=3 (zero-revisit padding to 4)', { kind: 'highresnet', revisits: 3 }],
+    ['HighResNet R=1 (no fusion level)', { kind: 'highresnet', revisits: 1 }],
+    ['SRCNN R=2, 2 residual layers, zoom 3, 3×3 SR kernels', { kind: 'srcnn', revisits: 2, residualLayers: 2, zoomFactor: 3, srKernelSize: 3, hiddenChannels: 18 }],
+  ];
+  for (const [label, partial] of cases) {
+    it(label, async () => {
+      const cfg = resolveModelConfig({ inChannels: 3, outChannels: 2, hiddenChannels: 8, outputSize: [31, 29], ...partial });
+      const sd = randomStateDict(cfg, 7);
+      const h = 9;
+      const w = 11;
+      const rand = mulberry32(3);
+      const B = 2;
+      const input = Float32Array.from({ length: B * cfg.revisits * cfg.inChannels * h * w }, () => rand() * 2 - 1);
+      const engine = await createOnnxEngine({ config: cfg, stateDict: sd }, { intraOpNumThreads: 1 });
+      try {
+        const out = await engine.predict({ data: input, shape: [B, cfg.revisits, cfg.inChannels, h, w] });
+        expect(out.shape).toEqual([B, 1, cfg.outChannels, 31, 29]);
+        const per = cfg.revisits * cfg.inChannels * h * w;
+        const outPer = cfg.outChannels * 31 * 29;
+        for (let b = 0; b < B; b++) {
+          const ref = referenceForward(cfg, sd, input.subarray(b * per, (b + 1) * per), h, w);
+          const got = out.data.subarray(b * outPer, (b + 1) * outPer);
+          const { excess } = toleranceExcess(got, Float32Array.from(ref), 1e-5, 1e-5);
+          expect(excess).toBeLessThanOrEqual(0);
+        }
+      } finally {
+        engine.dispose();
+      }
+    });
+  }
+});
+
+describe('ONNX engine: dynamic batch and bad input', () => {
+  it('batch 1 and batch 3 give the same per-sample outputs', async () => {
+    const cfg = resolveModelConfig({ kind: 'highresnet', revisits: 2, inChannels: 4, hiddenChannels: 8, outputSize: [24, 24] });
+    const engine = await createOnnxEngine({ config: cfg, stateDict: randomStateDict(cfg, 1) }, { intraOpNumThreads: 1 });
+    const rand = mulberry32(9);
+    const per = 2 * 4 * 10 * 10;
+    const input = Float32Array.from({ length: 3 * per }, () => rand());
+    const all = await engine.predict({ data: input, shape: [3, 2, 4, 10, 10] });
+    const one = await engine.predict({ data: input.slice(per, 2 * per), shape: [1, 2, 4, 10, 10] });
+    const outPer = 3 * 24 * 24;
+    expect(Array.from(one.data)).toEqual(Array.from(all.data.subarray(outPer, 2 * outPer)));
+    await expect(engine.predict({ data: input, shape: [3, 3, 4, 10, 10] })).rejects.toMatchObject({ code: 'BAD_INPUT_SHAPE' });
+    engine.dispose();
+    await expect(engine.predict({ data: input, shape: [3, 2, 4, 10, 10] })).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+
+  it('an ONNX file of another architecture is refused with ARCHITECTURE_MISMATCH', async () => {
+    const f = loadParityFixture('srcnn-r8');
+    const bytes = exportOnnx(f.config, f.stateDict);
+    const err = await createOnnxEngine(bytes, { expect: { kind: 'highresnet', revisits: 8 } }).catch((e) => e);
+    expect(err).toBeInstanceOf(SrnetError);
+    expect(err.code).toBe('ARCHITECTURE_MISMATCH');
+    expect(err.message).toMatch(/kind: file has "srcnn", expected "highresnet"/);
+  });
+
+  it('bytes that are not ONNX give BAD_ONNX', async () => {
+    await expect(createOnnxEngine(new Uint8Array([1, 2, 3, 4, 5, 0xff]))).rejects.toMatchObject({ code: 'BAD_ONNX' });
+  });
+
+  it('missing and mis-shaped weights are all listed', () => {
+    const f = loadParityFixture('srcnn-r1');
+    const sd = { ...f.stateDict };
+    delete sd['sr.upsample.4.bias'];
+    delete sd['encoder.doubleconv2d.2.weight'];
+    const err = (() => {
+      try {
+        exportOnnx({ ...f.config, hiddenChannels: 64 }, sd);
+      } catch (e) {
+        return e as SrnetError;
+      }
+      return null;
+    })();
+    expect(err?.code).toBe('MISSING_WEIGHTS');
+    expect(err?.message).toContain('sr.upsample.4.bias');
+    expect(err?.message).toContain('encoder.doubleconv2d.2.weight');
+    expect(err?.message).toContain('encoder.doubleconv2d.0.weight: got [128, 12, 3, 3], expected [64, 12, 3, 3]');
+  });
+
+  it('bad configs are refused before building', () => {
+    const sd = {};
+    expect(() => exportOnnx({ kind: 'srcnn', zoomFactor: 3 }, sd)).toThrow(/not divisible by zoomFactor² = 9/);
+    expect(() => exportOnnx({ kind: 'srcnn', kernelSize: 4 }, sd)).toThrow(/kernelSize = 4 must be an odd/);
+  });
+});
