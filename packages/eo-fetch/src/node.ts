@@ -1,2 +1,13 @@
 // Node-only entry of @worldstrat/eo-fetch (the only place node:* modules are imported).
+
+export type {
+  DownloadFailure,
+  DownloadJob,
+  DownloadOptions,
+  DownloadProgress,
+  DownloadReport,
+} from './download/download-engine.node.js';
+export { DownloadEngine, downloadAll, PARTIAL_SUFFIX, sha256File } from './download/download-engine.node.js';
+export type { ManifestRecord, ManifestStatus } from './download/manifest.node.js';
+export { appendManifest, compactManifest, readManifest } from './download/manifest.node.js';
 export * from './index.js';

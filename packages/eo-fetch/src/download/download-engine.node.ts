@@ -1,0 +1,503 @@
+// Resumable concurrent downloads: p-limit (global and per host), per-attempt timeouts, retries with jittered
+// exponential backoff, Retry-After (pauses the whole host), size and checksum checks, temp + rename writes and
+// a JSONL manifest so a re-run skips verified files and redoes everything else.
+import { createHash } from 'node:crypto';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { EoFetchError } from '../errors.js';
+import type { FetchLike } from '../http/request-json.js';
+import { httpErrorFromResponse } from '../http/request-json.js';
+import {
+  abortError,
+  attemptSignal,
+  classifyFetchError,
+  DEFAULT_RETRY_POLICY,
+  isRetryable,
+  type RetryPolicy,
+  redactUrl,
+  retryDelay,
+  sleep,
+} from '../http/retry.js';
+import { seededRandom } from '../internal/prng.js';
+import { compactManifest, type ManifestRecord, ManifestWriter, readManifest } from './manifest.node.js';
+
+/** One file to fetch. */
+export interface DownloadJob {
+  /** Absolute http(s) URL. */
+  url: string;
+  /** Destination file; written via `<path>.partial` and renamed when verified. */
+  path: string;
+  /** HTTP method (default GET). */
+  method?: 'GET' | 'POST';
+  /** Request headers. */
+  headers?: Record<string, string>;
+  /** Request body (POST); objects are JSON-encoded. */
+  body?: string | Uint8Array | Record<string, unknown>;
+  /** AOI name (manifest column). */
+  aoi?: string;
+  /** Revisit number (manifest column). */
+  revisit?: number;
+  /** Catalogue item id (manifest column). */
+  itemId?: string;
+  /** Expected size in bytes (e.g. STAC `file:size`); a mismatch is retried as a truncated transfer. */
+  expectedBytes?: number;
+  /** Expected hex SHA-256; a mismatch fails the file with `CHECKSUM_MISMATCH`. */
+  expectedSha256?: string;
+  /** SentinelHub processing units this request costs (summed by dry runs). */
+  processingUnits?: number;
+  /** Extra check of the finished temp file (e.g. re-read the TIFF); throw to reject it. */
+  verify?: (tempPath: string) => void | Promise<void>;
+}
+
+/** A progress event: `stage` is always `download`; `done`/`total` count files. */
+export interface DownloadProgress {
+  stage: 'download';
+  done: number;
+  total: number;
+  /** What just happened to `path`. */
+  event: 'skipped' | 'downloaded' | 'failed' | 'retry';
+  path: string;
+  /** Bytes written so far in this run. */
+  bytes: number;
+  /** For `retry`: the delay before the next attempt and the reason. */
+  delayMs?: number;
+  error?: EoFetchError;
+}
+
+/** Options of {@link downloadAll} / {@link DownloadEngine}. */
+export interface DownloadOptions {
+  /** Requests in flight overall (default 8). */
+  concurrency?: number;
+  /** Requests in flight per host (default 4). */
+  perHost?: number;
+  /** Retries per file after the first attempt (default 5). */
+  retries?: number;
+  /** Time limit of one attempt, body included (default 120 s). */
+  timeoutMs?: number;
+  /** First backoff step (default 500 ms) and cap (default 30 s). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Longest Retry-After honoured (default 5 min). */
+  maxRetryAfterMs?: number;
+  /** Seed of the jitter PRNG (default 0x5eed). */
+  seed?: number;
+  /** JSONL manifest; without it nothing is skipped on re-runs except by `skipExisting`. */
+  manifestPath?: string;
+  /** How a manifest `verified` file is re-checked before skipping: `size` (default) or a full `sha256`. */
+  verifyExisting?: 'size' | 'sha256';
+  /** Plan only: count requests and processing units, touch nothing. */
+  dryRun?: boolean;
+  /** Headers added to every attempt, computed fresh (e.g. a bearer token that may be refreshed). */
+  authorize?: (job: DownloadJob) => Promise<Record<string, string>> | Record<string, string>;
+  fetch?: FetchLike;
+  signal?: AbortSignal;
+  onProgress?: (p: DownloadProgress) => void;
+}
+
+/** A file that could not be downloaded. */
+export interface DownloadFailure {
+  job: DownloadJob;
+  error: EoFetchError;
+}
+
+/** Summary of a run. */
+export interface DownloadReport {
+  dryRun: boolean;
+  total: number;
+  /** Files fetched and verified in this run (in a dry run: files that would be fetched). */
+  downloaded: number;
+  /** Files skipped because the manifest says verified and the file checks out. */
+  skipped: number;
+  failed: DownloadFailure[];
+  /** HTTP requests sent (dry run: requests that would be sent, retries excluded). */
+  requests: number;
+  /** Retries performed. */
+  retries: number;
+  /** Bytes written. */
+  bytes: number;
+  /** Sum of `processingUnits` of the files (to be) fetched. */
+  processingUnits: number;
+  /** Manifest records of the files verified or downloaded in this run. */
+  records: ManifestRecord[];
+}
+
+const DEFAULTS = {
+  concurrency: 8,
+  perHost: 4,
+  verifyExisting: 'size' as const,
+};
+
+/** Suffix of in-progress files. */
+export const PARTIAL_SUFFIX = '.partial';
+
+interface Transferred {
+  bytes: number;
+  sha256: string;
+  declaredBytes: number | undefined;
+}
+
+interface HostState {
+  limit: LimitFunction;
+  pausedUntil: number;
+}
+
+/**
+ * A download engine: holds the limits, the host pauses and the jitter PRNG; `run(jobs)` fetches a batch.
+ * Use one engine per process so that per-host limits hold across batches.
+ *
+ * @example
+ * ```ts
+ * const engine = new DownloadEngine({ concurrency: 16, perHost: 8, manifestPath: 'out/manifest.jsonl' });
+ * const report = await engine.run([{ url: 'https://example.com/a.tif', path: 'out/a.tif' }]);
+ * console.log(report.downloaded, report.failed.length);
+ * ```
+ */
+export class DownloadEngine {
+  readonly options: Readonly<DownloadOptions>;
+  private readonly policy: RetryPolicy;
+  private readonly global: LimitFunction;
+  private readonly hosts = new Map<string, HostState>();
+  private readonly random: () => number;
+  private readonly dirs = new Set<string>();
+
+  /** @param options - limits, retry policy, manifest, hooks */
+  constructor(options: DownloadOptions = {}) {
+    this.options = { ...DEFAULTS, ...options };
+    const { concurrency, perHost } = this.options as Required<
+      Pick<DownloadOptions, 'concurrency' | 'perHost'>
+    >;
+    for (const [k, v] of Object.entries({ concurrency, perHost }))
+      if (!Number.isInteger(v) || v < 1)
+        throw new EoFetchError('INVALID_ARGUMENT', `${k} must be a positive integer, got ${v}`);
+    this.policy = {
+      ...DEFAULT_RETRY_POLICY,
+      ...definedOnly({
+        retries: options.retries,
+        timeoutMs: options.timeoutMs,
+        baseDelayMs: options.baseDelayMs,
+        maxDelayMs: options.maxDelayMs,
+        maxRetryAfterMs: options.maxRetryAfterMs,
+        seed: options.seed,
+      }),
+    };
+    this.global = pLimit(concurrency);
+    this.random = seededRandom(this.policy.seed);
+  }
+
+  /**
+   * Downloads `jobs`. Files the manifest lists as verified (and that still check out on disk) are skipped; stale
+   * `.partial` files are removed; each file ends verified or in `report.failed` with a typed error.
+   *
+   * @param jobs - files to fetch (paths must be unique)
+   * @returns the run report
+   * @throws {@link EoFetchError} `DUPLICATE_PATH`, `INVALID_ARGUMENT`, or `ABORTED` when the signal fires
+   */
+  async run(jobs: readonly DownloadJob[]): Promise<DownloadReport> {
+    const opts = this.options;
+    const seen = new Set<string>();
+    for (const job of jobs) {
+      if (!/^https?:\/\//i.test(job.url))
+        throw new EoFetchError(
+          'INVALID_ARGUMENT',
+          `job for ${job.path}: url must be http(s), got ${redactUrl(job.url)}`,
+        );
+      const key = resolve(job.path);
+      if (seen.has(key))
+        throw new EoFetchError('DUPLICATE_PATH', `two jobs write ${job.path}; give every job its own path`);
+      seen.add(key);
+    }
+    const manifest = opts.manifestPath
+      ? await readManifest(opts.manifestPath)
+      : new Map<string, ManifestRecord>();
+    const report: DownloadReport = {
+      dryRun: !!opts.dryRun,
+      total: jobs.length,
+      downloaded: 0,
+      skipped: 0,
+      failed: [],
+      requests: 0,
+      retries: 0,
+      bytes: 0,
+      processingUnits: 0,
+      records: [],
+    };
+    const writer = opts.manifestPath ? new ManifestWriter(opts.manifestPath) : undefined;
+    let done = 0;
+    const progress = (
+      event: DownloadProgress['event'],
+      path: string,
+      extra: Partial<DownloadProgress> = {},
+    ) =>
+      opts.onProgress?.({
+        stage: 'download',
+        done,
+        total: jobs.length,
+        event,
+        path,
+        bytes: report.bytes,
+        ...extra,
+      });
+
+    const todo: DownloadJob[] = [];
+    for (const job of jobs) {
+      const rec = manifest.get(resolve(job.path));
+      if (rec?.status === 'verified' && (await this.stillValid(job, rec))) {
+        report.skipped++;
+        report.records.push(rec);
+        done++;
+        progress('skipped', job.path);
+      } else todo.push(job);
+    }
+    if (opts.dryRun) {
+      report.downloaded = todo.length;
+      report.requests = todo.length;
+      report.processingUnits = todo.reduce((s, j) => s + (j.processingUnits ?? 0), 0);
+      return report;
+    }
+    await Promise.all(
+      todo.map(async (job) => {
+        try {
+          const rec = await this.runJob(job, report, progress);
+          await writer?.append(rec);
+          report.records.push(rec);
+          report.downloaded++;
+          report.processingUnits += job.processingUnits ?? 0;
+          done++;
+          progress('downloaded', job.path);
+        } catch (err) {
+          const error = classifyFetchError(err, job.url, opts.signal);
+          if (error.code === 'ABORTED') return;
+          report.failed.push({ job, error });
+          if (opts.manifestPath)
+            await writer?.append(record(job, 0, '', 'failed', { code: error.code, message: error.message }));
+          done++;
+          progress('failed', job.path, { error });
+        }
+      }),
+    );
+    if (opts.signal?.aborted) throw abortError(opts.signal);
+    if (opts.manifestPath) await compactManifest(opts.manifestPath);
+    return report;
+  }
+
+  private async stillValid(job: DownloadJob, rec: ManifestRecord): Promise<boolean> {
+    try {
+      const st = await stat(job.path);
+      if (st.size !== rec.bytes) return false;
+      if (this.options.verifyExisting === 'sha256') return (await sha256File(job.path)) === rec.sha256;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private host(url: string): HostState {
+    const key = new URL(url).host;
+    let h = this.hosts.get(key);
+    if (!h) {
+      h = { limit: pLimit(this.options.perHost ?? DEFAULTS.perHost), pausedUntil: 0 };
+      this.hosts.set(key, h);
+    }
+    return h;
+  }
+
+  private async runJob(
+    job: DownloadJob,
+    report: DownloadReport,
+    progress: (e: DownloadProgress['event'], p: string, x?: Partial<DownloadProgress>) => void,
+  ): Promise<ManifestRecord> {
+    const { signal } = this.options;
+    const host = this.host(job.url);
+    const partial = `${job.path}${PARTIAL_SUFFIX}`;
+    const parent = dirname(resolve(job.path));
+    if (!this.dirs.has(parent)) {
+      await mkdir(parent, { recursive: true });
+      this.dirs.add(parent);
+    }
+    await unlinkQuiet(partial); // a leftover of a killed run
+    for (let n = 0; ; n++) {
+      if (signal?.aborted) throw abortError(signal);
+      let error: EoFetchError;
+      try {
+        return await host.limit(async () => {
+          // a host paused by Retry-After holds its queue, not global slots
+          while (host.pausedUntil > Date.now()) await sleep(host.pausedUntil - Date.now(), signal);
+          const got = await this.global(() => this.transfer(job, partial, report));
+          // checks, verify hooks and the rename run outside the network slots
+          const rec = await this.finish(job, partial, got);
+          report.bytes += rec.bytes;
+          return rec;
+        });
+      } catch (err) {
+        error = classifyFetchError(err, job.url, signal);
+        await unlinkQuiet(partial);
+      }
+      if (error.code === 'ABORTED' || !isRetryable(error, this.policy)) throw error;
+      if (n >= this.policy.retries)
+        throw new EoFetchError(
+          'RETRIES_EXHAUSTED',
+          `${job.path}: gave up after ${n + 1} attempts: ${error.message}`,
+          {
+            cause: error,
+          },
+        );
+      const delayMs = retryDelay(error, n, this.policy, this.random);
+      if ((error as { retryAfterMs?: number }).retryAfterMs !== undefined)
+        host.pausedUntil = Math.max(host.pausedUntil, Date.now() + delayMs);
+      report.retries++;
+      progress('retry', job.path, { delayMs, error });
+      await sleep(delayMs, signal);
+    }
+  }
+
+  private async transfer(job: DownloadJob, partial: string, report: DownloadReport): Promise<Transferred> {
+    const opts = this.options;
+    const userSignal = opts.signal;
+    if (userSignal?.aborted) throw abortError(userSignal);
+    const att = attemptSignal(userSignal, this.policy.timeoutMs);
+    const { signal } = att;
+    const doFetch = opts.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
+    const headers: Record<string, string> = { ...job.headers, ...(await opts.authorize?.(job)) };
+    let body: BodyInit | undefined;
+    if (job.body !== undefined) {
+      if (typeof job.body === 'string' || job.body instanceof Uint8Array) body = job.body as BodyInit;
+      else {
+        body = JSON.stringify(job.body);
+        headers['content-type'] ??= 'application/json';
+      }
+    }
+    report.requests++;
+    try {
+      const res = await doFetch(job.url, { method: job.method ?? 'GET', headers, body, signal });
+      if (!res.ok) throw await httpErrorFromResponse(res, job.url);
+      const declared = res.headers.get('content-length');
+      const declaredBytes =
+        declared !== null && res.headers.get('content-encoding') == null ? Number(declared) : undefined;
+      const hash = createHash('sha256');
+      let bytes = 0;
+      const fh = await open(partial, 'w');
+      try {
+        if (res.body) {
+          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+            hash.update(chunk);
+            bytes += chunk.byteLength;
+            await fh.write(chunk);
+          }
+        }
+      } finally {
+        await fh.close();
+      }
+      return { bytes, sha256: hash.digest('hex'), declaredBytes };
+    } catch (err) {
+      throw classifyFetchError(err, job.url, userSignal, att);
+    } finally {
+      att.dispose();
+    }
+  }
+
+  private async finish(job: DownloadJob, partial: string, got: Transferred): Promise<ManifestRecord> {
+    const { bytes, sha256, declaredBytes } = got;
+    const safe = redactUrl(job.url);
+    if (declaredBytes !== undefined && bytes !== declaredBytes)
+      throw new EoFetchError(
+        'SIZE_MISMATCH',
+        `${job.path}: got ${bytes} bytes from ${safe}, Content-Length said ${declaredBytes} (truncated transfer)`,
+      );
+    if (job.expectedBytes !== undefined && bytes !== job.expectedBytes)
+      throw new EoFetchError(
+        'SIZE_MISMATCH',
+        `${job.path}: got ${bytes} bytes from ${safe}, expected ${job.expectedBytes} (catalogue size)`,
+      );
+    if (job.expectedSha256 && job.expectedSha256.toLowerCase() !== sha256)
+      throw new EoFetchError(
+        'CHECKSUM_MISMATCH',
+        `${job.path}: sha256 ${sha256} does not match the expected ${job.expectedSha256}; the source changed or is corrupt`,
+      );
+    if (job.verify) {
+      try {
+        await job.verify(partial);
+      } catch (err) {
+        throw new EoFetchError(
+          'VERIFY_FAILED',
+          `${job.path}: downloaded file rejected: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    }
+    await rename(partial, job.path);
+    return record(job, bytes, sha256, 'verified');
+  }
+}
+
+function record(
+  job: DownloadJob,
+  bytes: number,
+  sha256: string,
+  status: ManifestRecord['status'],
+  error?: ManifestRecord['error'],
+): ManifestRecord {
+  return {
+    ...(job.aoi !== undefined ? { aoi: job.aoi } : {}),
+    ...(job.revisit !== undefined ? { revisit: job.revisit } : {}),
+    ...(job.itemId !== undefined ? { itemId: job.itemId } : {}),
+    path: job.path,
+    url: redactUrl(job.url),
+    bytes,
+    sha256,
+    status,
+    ...(error ? { error } : {}),
+    time: new Date().toISOString(),
+  };
+}
+
+async function unlinkQuiet(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Hex SHA-256 of a file, streamed.
+ *
+ * @param path - file path
+ * @returns lowercase hex digest
+ */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  const fh = await open(path, 'r');
+  try {
+    for await (const chunk of fh.createReadStream()) hash.update(chunk as Buffer);
+  } finally {
+    await fh.close().catch(() => {});
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Downloads `jobs` with a fresh {@link DownloadEngine}.
+ *
+ * @param jobs - files to fetch
+ * @param options - concurrency, perHost, retries, manifestPath, dryRun, onProgress, signal, ...
+ * @returns the run report (failed files are listed, not thrown)
+ * @throws {@link EoFetchError} `DUPLICATE_PATH`, `INVALID_ARGUMENT`, `ABORTED`
+ * @example
+ * ```ts
+ * const report = await downloadAll(jobs, { concurrency: 16, perHost: 8, manifestPath: 'data/manifest.jsonl' });
+ * if (report.failed.length) console.error(report.failed.map((f) => `${f.job.path}: ${f.error.code}`));
+ * ```
+ */
+export function downloadAll(
+  jobs: readonly DownloadJob[],
+  options: DownloadOptions = {},
+): Promise<DownloadReport> {
+  return new DownloadEngine(options).run(jobs);
+}

@@ -1,0 +1,302 @@
+// Retry machinery shared by every network call in the package: per-attempt timeouts, exponential backoff with
+// seeded jitter, Retry-After handling and error classification. Browser-safe (fetch + AbortSignal only).
+import { EoFetchError, HttpError } from '../errors.js';
+import { seededRandom } from '../internal/prng.js';
+
+/** How requests are retried. All durations in milliseconds. */
+export interface RetryPolicy {
+  /** Retries after the first attempt (so at most `retries + 1` requests per call). */
+  retries: number;
+  /** First backoff step; attempt k waits about `baseDelayMs * 2^k` (with jitter). */
+  baseDelayMs: number;
+  /** Cap of one backoff step. */
+  maxDelayMs: number;
+  /** Time limit of one attempt, headers and body included. */
+  timeoutMs: number;
+  /** Longest `Retry-After` we honour; a longer one fails with `RATE_LIMITED`. */
+  maxRetryAfterMs: number;
+  /** HTTP statuses that are retried. */
+  retryStatuses: readonly number[];
+  /** Seed of the jitter PRNG (reproducible spacing of retries). */
+  seed: number;
+}
+
+/** Defaults: 5 retries, 500 ms → 30 s backoff, 120 s per attempt, Retry-After up to 5 min. */
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
+  retries: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  timeoutMs: 120_000,
+  maxRetryAfterMs: 300_000,
+  retryStatuses: Object.freeze([408, 425, 429, 500, 502, 503, 504]) as readonly number[],
+  seed: 0x5eed,
+});
+
+/**
+ * Parses an HTTP `Retry-After` value: delay-seconds or an HTTP-date.
+ *
+ * @param value - header value (`"3"`, `"Wed, 21 Oct 2015 07:28:00 GMT"`), or null
+ * @param nowMs - current time (for HTTP-dates)
+ * @returns milliseconds to wait (≥ 0), or undefined when absent/unparseable
+ * @example
+ * ```ts
+ * parseRetryAfter('2'); // 2000
+ * ```
+ */
+export function parseRetryAfter(
+  value: string | null | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
+  if (value == null) return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) return undefined;
+  return Math.max(0, t - nowMs);
+}
+
+/**
+ * Removes credentials from a URL before it goes into an error or a manifest: values of query parameters that
+ * look like signatures or tokens (SAS `sig`, `token`, `key`, ...) become `***`.
+ *
+ * @param url - any URL string
+ * @returns the redacted URL
+ * @example
+ * ```ts
+ * redactUrl('https://a.blob.core.windows.net/x.tif?st=1&sig=abc'); // '...?st=1&sig=***'
+ * ```
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = url
+    .slice(q + 1)
+    .split('&')
+    .map((kv) => {
+      const eq = kv.indexOf('=');
+      const key = eq < 0 ? kv : kv.slice(0, eq);
+      return /sig|token|key|secret|signature|credential|password|auth/i.test(key) ? `${key}=***` : kv;
+    });
+  return `${url.slice(0, q)}?${params.join('&')}`;
+}
+
+/** Sleeps `ms`, rejecting with an `ABORTED` error when `signal` fires. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** @internal builds the package's ABORTED error from a signal. */
+export function abortError(signal: AbortSignal): EoFetchError {
+  return new EoFetchError('ABORTED', 'operation aborted by its AbortSignal', { cause: signal.reason });
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
+
+/**
+ * Turns whatever `fetch` or a body read threw into an {@link EoFetchError}: `ABORTED` (the caller's signal),
+ * `TIMEOUT` (the attempt's time limit), `NETWORK_ERROR` (resets, refused connections, truncated bodies), or the
+ * error itself when it already is one.
+ *
+ * @param err - the thrown value
+ * @param url - request URL (redacted in the message)
+ * @param userSignal - the caller's signal
+ * @param timeoutSignal - the attempt's timeout signal
+ * @returns a classified error
+ */
+export function classifyFetchError(
+  err: unknown,
+  url: string,
+  userSignal?: AbortSignal,
+  timeoutSignal?: { readonly aborted?: boolean; readonly timedOut?: boolean },
+): EoFetchError {
+  if (err instanceof EoFetchError) return err;
+  if (userSignal?.aborted) return abortError(userSignal);
+  const safe = redactUrl(url);
+  if (
+    timeoutSignal?.aborted ||
+    timeoutSignal?.timedOut ||
+    (err as { name?: string })?.name === 'TimeoutError'
+  )
+    return new EoFetchError(
+      'TIMEOUT',
+      `request to ${safe} timed out; raise timeoutMs if the server is slow`,
+      {
+        cause: err,
+      },
+    );
+  let code: string | undefined;
+  for (let e: any = err; e && !code; e = e.cause)
+    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) code = e.code;
+  const msg = (err as Error)?.message ?? String(err);
+  return new EoFetchError('NETWORK_ERROR', `network failure for ${safe}: ${code ?? msg}`, { cause: err });
+}
+
+/** The signal of one attempt: fires on the caller's abort or when the attempt's time limit passes. */
+export interface AttemptSignal {
+  signal: AbortSignal;
+  /** True once the time limit fired. */
+  readonly timedOut: boolean;
+  /** Clears the timer and the listener on the caller's signal (call in `finally`). */
+  dispose(): void;
+}
+
+/**
+ * Creates an {@link AttemptSignal} (a plain AbortController + timer: cheaper than `AbortSignal.any` and free of
+ * its listener build-up on long-lived parent signals in Node 20).
+ *
+ * @param userSignal - the caller's signal
+ * @param timeoutMs - time limit of the attempt
+ * @returns the attempt signal
+ */
+export function attemptSignal(userSignal: AbortSignal | undefined, timeoutMs: number): AttemptSignal {
+  const ctrl = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ctrl.abort(new DOMException(`attempt exceeded ${timeoutMs} ms`, 'TimeoutError'));
+  }, timeoutMs);
+  const onAbort = () => ctrl.abort(userSignal!.reason);
+  if (userSignal?.aborted) ctrl.abort(userSignal.reason);
+  else userSignal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: ctrl.signal,
+    get timedOut() {
+      return timedOut;
+    },
+    dispose() {
+      clearTimeout(timer);
+      userSignal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** What a retry loop reports before it sleeps. */
+export interface RetryEvent {
+  attempt: number;
+  delayMs: number;
+  error: EoFetchError;
+}
+
+/** Options of {@link withRetry}. */
+export interface WithRetryOptions {
+  policy?: Partial<RetryPolicy>;
+  signal?: AbortSignal;
+  /** Jitter source; defaults to a PRNG seeded with `policy.seed`. */
+  random?: () => number;
+  /** Called before each backoff sleep. */
+  onRetry?: (e: RetryEvent) => void;
+  /** Called before each attempt; may wait (e.g. a host paused by Retry-After). */
+  beforeAttempt?: () => Promise<void>;
+  /** Request URL, for error messages (redacted). */
+  url?: string;
+}
+
+/** True for failures that another attempt may fix (timeouts, resets, truncation, damaged bodies, retryable statuses). */
+export function isRetryable(err: EoFetchError, policy: Pick<RetryPolicy, 'retryStatuses'>): boolean {
+  if (err instanceof HttpError) return policy.retryStatuses.includes(err.status);
+  // a body that fails its size/checksum/format check is a damaged transfer: fetch it again (bounded)
+  return ['TIMEOUT', 'NETWORK_ERROR', 'SIZE_MISMATCH', 'CHECKSUM_MISMATCH', 'VERIFY_FAILED'].includes(
+    err.code,
+  );
+}
+
+/**
+ * Backoff before retry number `attempt` (0-based): `min(maxDelayMs, baseDelayMs·2^attempt)` with "equal
+ * jitter" (half fixed, half uniform), so retries never synchronise into a storm.
+ */
+export function backoffDelay(
+  attempt: number,
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
+  random: () => number,
+): number {
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  return Math.round(cap / 2 + (random() * cap) / 2);
+}
+
+/** Delay before retrying `err`: its Retry-After when given (429/503), else the jittered backoff. */
+export function retryDelay(
+  err: EoFetchError,
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number,
+): number {
+  const ra = err instanceof HttpError ? err.retryAfterMs : undefined;
+  if (ra !== undefined) {
+    if (ra > policy.maxRetryAfterMs)
+      throw new EoFetchError(
+        'RATE_LIMITED',
+        `${err.message}; the server asks to wait ${Math.round(ra / 1000)} s (Retry-After), more than maxRetryAfterMs=${policy.maxRetryAfterMs}; raise it or retry later`,
+        { cause: err },
+      );
+    return ra;
+  }
+  return backoffDelay(attempt, policy, random);
+}
+
+/**
+ * Runs `attempt` until it succeeds, a non-retryable error occurs, or `policy.retries` retries are spent.
+ * Each attempt gets a signal that fires on the caller's abort or on the attempt's `timeoutMs`.
+ *
+ * @param attempt - one try; receives the attempt signal and the 0-based attempt number
+ * @param options - policy, signal, jitter, hooks
+ * @returns the attempt's result
+ * @throws {@link EoFetchError} `RETRIES_EXHAUSTED` (cause = last error), `ABORTED`, or the non-retryable error
+ * @example
+ * ```ts
+ * const text = await withRetry(async (signal) => (await fetch(url, { signal })).text(), { policy: { retries: 3 } });
+ * ```
+ */
+export async function withRetry<T>(
+  attempt: (signal: AbortSignal, attemptNo: number) => Promise<T>,
+  options: WithRetryOptions = {},
+): Promise<T> {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
+  const random = options.random ?? seededRandom(policy.seed);
+  const { signal } = options;
+  for (let n = 0; ; n++) {
+    if (signal?.aborted) throw abortError(signal);
+    await options.beforeAttempt?.();
+    const att = attemptSignal(signal, policy.timeoutMs);
+    let error: EoFetchError;
+    try {
+      return await attempt(att.signal, n);
+    } catch (err) {
+      error = classifyFetchError(err, options.url ?? '', signal, att);
+    } finally {
+      att.dispose();
+    }
+    if (error.code === 'ABORTED' || !isRetryable(error, policy)) throw error;
+    if (n >= policy.retries)
+      throw new EoFetchError('RETRIES_EXHAUSTED', `gave up after ${n + 1} attempts: ${error.message}`, {
+        cause: error,
+      });
+    const delayMs = retryDelay(error, n, policy, random);
+    options.onRetry?.({ attempt: n, delayMs, error });
+    await sleep(delayMs, signal);
+  }
+}

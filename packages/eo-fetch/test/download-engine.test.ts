@@ -1,0 +1,245 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type DownloadJob,
+  downloadAll,
+  EoFetchError,
+  PARTIAL_SUFFIX,
+  readManifest,
+  sha256File,
+} from '../src/node.js';
+import { contentFor, type FaultServer, sha256, startFaultServer } from './support/fault-server.js';
+
+let server: FaultServer;
+let dir: string;
+beforeAll(async () => {
+  server = await startFaultServer();
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'eo-fetch-dl-'));
+  server.hits.clear();
+  server.times.clear();
+  server.scripts.clear();
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const job = (name: string, extra: Partial<DownloadJob> = {}): DownloadJob => ({
+  url: `${server.url}/f/${name}`,
+  path: join(dir, 'out', name),
+  aoi: 'AOI-1',
+  revisit: 1,
+  itemId: name,
+  ...extra,
+});
+const fast = { baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2000 };
+
+async function listAll(d: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(d, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) out.push(join(e.parentPath, e.name));
+  return out;
+}
+
+describe('downloadAll under injected faults', () => {
+  it('completes every file through 5xx bursts, resets, truncation, lying Content-Length and stalls', async () => {
+    const scripts: Record<string, Parameters<typeof server.scripts.set>[1]> = {
+      'burst500-3000': [
+        { kind: 'status', status: 500 },
+        { kind: 'status', status: 500 },
+        { kind: 'status', status: 500 },
+      ],
+      'burst503-3001': [
+        { kind: 'status', status: 503 },
+        { kind: 'status', status: 502 },
+      ],
+      'reset-65536': [{ kind: 'reset' }, { kind: 'reset' }],
+      'trunc-40000': [{ kind: 'truncate' }],
+      'short-5000': [{ kind: 'short-length' }], // 200 with a consistent but short body: caught by expectedBytes
+      'stall-7000': [{ kind: 'stall', ms: 3000 }], // exceeds the 300 ms attempt timeout
+      'plain-100': [],
+    };
+    for (const [name, s] of Object.entries(scripts)) server.scripts.set(`/f/${name}`, s);
+    const jobs = Object.keys(scripts).map((n) =>
+      job(n, { expectedBytes: contentFor(`/f/${n}`).length, revisit: Object.keys(scripts).indexOf(n) + 1 }),
+    );
+    const events: string[] = [];
+    const report = await downloadAll(jobs, {
+      ...fast,
+      timeoutMs: 300,
+      manifestPath: join(dir, 'manifest.jsonl'),
+      onProgress: (p) => events.push(p.event),
+    });
+    expect(report.failed).toEqual([]);
+    expect(report.downloaded).toBe(jobs.length);
+    // no storm: exactly one request per injected fault plus the successful one
+    for (const [name, s] of Object.entries(scripts))
+      expect(server.hits.get(`/f/${name}`), name).toBe(s.length + 1);
+    expect(report.requests).toBe(Object.values(scripts).reduce((a, s) => a + s.length + 1, 0));
+    expect(report.retries).toBe(report.requests - jobs.length);
+    // every file equals the served bytes, the manifest holds its checksum, nothing partial is left
+    const manifest = await readManifest(join(dir, 'manifest.jsonl'));
+    for (const j of jobs) {
+      const bytes = await readFile(j.path);
+      const expected = contentFor(new URL(j.url).pathname);
+      expect(sha256(bytes)).toBe(sha256(expected));
+      const rec = [...manifest.values()].find((r) => r.path === j.path)!;
+      expect(rec).toMatchObject({
+        status: 'verified',
+        bytes: expected.length,
+        sha256: sha256(expected),
+        aoi: 'AOI-1',
+      });
+    }
+    expect((await listAll(dir)).filter((f) => f.endsWith(PARTIAL_SUFFIX))).toEqual([]);
+    expect(events.filter((e) => e === 'retry')).toHaveLength(report.retries);
+    expect(events.filter((e) => e === 'downloaded')).toHaveLength(jobs.length);
+    // compacted: one line per file
+    const lines = (await readFile(join(dir, 'manifest.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(jobs.length);
+  });
+
+  it('honours Retry-After in seconds and as an HTTP-date, pausing the host', async () => {
+    server.scripts.set('/f/ra-secs-100', [{ kind: 'status', status: 429, headers: { 'retry-after': '1' } }]);
+    const report = await downloadAll([job('ra-secs-100')], fast);
+    expect(report.failed).toEqual([]);
+    const [t0, t1] = server.times.get('/f/ra-secs-100')!;
+    expect(t1 - t0).toBeGreaterThanOrEqual(950);
+
+    const when = new Date(Math.ceil((Date.now() + 1500) / 1000) * 1000); // HTTP-dates have 1 s resolution
+    server.scripts.set('/f/ra-date-100', [
+      { kind: 'status', status: 503, headers: { 'retry-after': when.toUTCString() } },
+    ]);
+    const r2 = await downloadAll([job('ra-date-100'), job('other-100')], { ...fast, perHost: 1 });
+    expect(r2.failed).toEqual([]);
+    const [d0, d1] = server.times.get('/f/ra-date-100')!;
+    expect(d1).toBeGreaterThanOrEqual(when.getTime() - 50);
+    expect(d1 - d0).toBeGreaterThan(400);
+  });
+
+  it('fails a Retry-After beyond maxRetryAfterMs with RATE_LIMITED instead of waiting for hours', async () => {
+    server.scripts.set('/f/ra-long-100', [
+      { kind: 'status', status: 429, headers: { 'retry-after': '7200' } },
+    ]);
+    const report = await downloadAll([job('ra-long-100')], { ...fast, maxRetryAfterMs: 10_000 });
+    expect(report.failed).toHaveLength(1);
+    expect(report.failed[0].error.code).toBe('RATE_LIMITED');
+    expect(report.failed[0].error.message).toMatch(/7200 s/);
+    expect(server.hits.get('/f/ra-long-100')).toBe(1);
+  });
+
+  it('bounds retries: a persistent 503 fails with RETRIES_EXHAUSTED after retries+1 requests, leaving no file', async () => {
+    server.scripts.set(
+      '/f/dead-100',
+      Array.from({ length: 50 }, () => ({ kind: 'status' as const, status: 503 })),
+    );
+    const report = await downloadAll([job('dead-100'), job('fine-100')], {
+      ...fast,
+      retries: 3,
+      manifestPath: join(dir, 'm.jsonl'),
+    });
+    expect(report.downloaded).toBe(1);
+    expect(report.failed).toHaveLength(1);
+    const err = report.failed[0].error;
+    expect(err).toBeInstanceOf(EoFetchError);
+    expect(err.code).toBe('RETRIES_EXHAUSTED');
+    expect((err.cause as EoFetchError).code).toBe('HTTP_ERROR');
+    expect(server.hits.get('/f/dead-100')).toBe(4);
+    const files = await listAll(dir);
+    expect(files.some((f) => f.includes('dead-100'))).toBe(false);
+    const rec = [...(await readManifest(join(dir, 'm.jsonl'))).values()].find((r) =>
+      r.path.endsWith('dead-100'),
+    );
+    expect(rec).toMatchObject({ status: 'failed', error: { code: 'RETRIES_EXHAUSTED' } });
+  });
+
+  it('does not retry client errors (404)', async () => {
+    server.scripts.set('/f/missing-100', [{ kind: 'status', status: 404 }]);
+    const report = await downloadAll([job('missing-100')], fast);
+    expect(report.failed[0].error).toMatchObject({ code: 'HTTP_ERROR', status: 404 });
+    expect(server.hits.get('/f/missing-100')).toBe(1);
+  });
+
+  it('rejects a body that fails its checksum or verify hook, retrying a bounded number of times', async () => {
+    const report = await downloadAll(
+      [
+        job('sum-100', { expectedSha256: 'ab'.repeat(32) }),
+        job('verify-100', {
+          verify: async (p) => {
+            if ((await readFile(p)).length !== 99) throw new Error('not a TIFF');
+          },
+        }),
+      ],
+      { ...fast, retries: 2 },
+    );
+    expect(report.failed.map((f) => (f.error.cause as EoFetchError).code).sort()).toEqual([
+      'CHECKSUM_MISMATCH',
+      'VERIFY_FAILED',
+    ]);
+    expect(server.hits.get('/f/sum-100')).toBe(3);
+    expect((await listAll(dir)).length).toBe(0);
+  });
+
+  it('re-runs skip verified files, redo damaged or missing ones, and dry runs count requests without fetching', async () => {
+    const manifestPath = join(dir, 'manifest.jsonl');
+    const jobs = ['a-1000', 'b-2000', 'c-3000', 'd-4000'].map((n) => job(n, { processingUnits: 0.5 }));
+    await downloadAll(jobs, { ...fast, manifestPath });
+    expect(server.hits.size).toBe(4);
+    server.hits.clear();
+    await writeFile(jobs[1].path, 'damaged'); // size differs from the manifest
+    await rm(jobs[2].path);
+    await writeFile(`${jobs[3].path}${PARTIAL_SUFFIX}`, 'stale partial');
+
+    const dry = await downloadAll(jobs, { ...fast, manifestPath, dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, skipped: 2, downloaded: 2, requests: 2, processingUnits: 1 });
+    expect(server.hits.size).toBe(0);
+
+    const again = await downloadAll(jobs, { ...fast, manifestPath });
+    expect(again).toMatchObject({ skipped: 2, downloaded: 2, requests: 2 });
+    expect([...server.hits.keys()].sort()).toEqual(['/f/b-2000', '/f/c-3000']);
+    for (const j of jobs) expect(await sha256File(j.path)).toBe(sha256(contentFor(new URL(j.url).pathname)));
+
+    // sha256 re-verification catches same-size corruption
+    const buf = await readFile(jobs[0].path);
+    buf[0] ^= 0xff;
+    await writeFile(jobs[0].path, buf);
+    server.hits.clear();
+    const strict = await downloadAll(jobs, { ...fast, manifestPath, verifyExisting: 'sha256' });
+    expect(strict.downloaded).toBe(1);
+    expect([...server.hits.keys()]).toEqual(['/f/a-1000']);
+  });
+
+  it('respects global and per-host concurrency', async () => {
+    const slow = await startFaultServer(60);
+    try {
+      const jobs = Array.from({ length: 12 }, (_, i) => ({
+        url: `${slow.url}/f/x${i}-100`,
+        path: join(dir, `x${i}`),
+      }));
+      await downloadAll(jobs, { ...fast, concurrency: 8, perHost: 3 });
+      expect(slow.maxInFlight).toBe(3);
+      slow.hits.clear();
+      const jobs2 = jobs.map((j) => ({ ...j, path: `${j.path}.b` }));
+      await downloadAll(jobs2, { ...fast, concurrency: 2, perHost: 10 });
+      expect(slow.maxInFlight).toBeLessThanOrEqual(3);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('validates jobs and honours the abort signal', async () => {
+    await expect(downloadAll([job('x-1'), job('x-1')])).rejects.toMatchObject({ code: 'DUPLICATE_PATH' });
+    await expect(downloadAll([{ url: 'ftp://x/y', path: join(dir, 'y') }])).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    const ctrl = new AbortController();
+    server.scripts.set('/f/hang-1000', [{ kind: 'stall', ms: 5000 }]);
+    setTimeout(() => ctrl.abort(), 100);
+    await expect(downloadAll([job('hang-1000')], { signal: ctrl.signal })).rejects.toMatchObject({
+      code: 'ABORTED',
+    });
+    expect((await listAll(dir)).filter((f) => f.endsWith(PARTIAL_SUFFIX))).toEqual([]);
+  });
+});

@@ -1,0 +1,97 @@
+// kill -9 a child process in the middle of a download, run again: nothing verified is fetched twice and no
+// partial file survives.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { downloadAll, PARTIAL_SUFFIX, readManifest } from '../src/node.js';
+import { contentFor, type FaultServer, sha256, startFaultServer } from './support/fault-server.js';
+
+let server: FaultServer;
+let dir: string;
+let childJs: string;
+beforeAll(async () => {
+  server = await startFaultServer(0, 25); // every body trickles in 8 chunks 25 ms apart (~200 ms per file)
+  dir = await mkdtemp(join(tmpdir(), 'eo-fetch-kill-'));
+  childJs = join(dir, 'child.mjs');
+  await build({
+    entryPoints: [fileURLToPath(new URL('./support/kill-child.ts', import.meta.url))],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: childJs,
+    logLevel: 'silent',
+  });
+});
+afterAll(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const files = async () =>
+  (await readdir(join(dir, 'out'), { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+
+it('survives SIGKILL mid-run: verified files are not re-downloaded, partial files never survive', async () => {
+  const manifestPath = join(dir, 'manifest.jsonl');
+  const jobs = Array.from({ length: 24 }, (_, i) => ({
+    url: `${server.url}/f/k${i}-${20_000 + i}`,
+    path: join(dir, 'out', `AOI-${i % 3}`, `k${i}.bin`),
+    aoi: `AOI-${i % 3}`,
+    revisit: i + 1,
+  }));
+  const child = spawn(process.execPath, [childJs, JSON.stringify(jobs), manifestPath], { stdio: 'pipe' });
+  const exited = new Promise<number | null>((r) =>
+    child.on('exit', (_code, sig) => r(sig as unknown as number)),
+  );
+  // kill once some files are verified and others are half-written
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const verified = [...(await readManifest(manifestPath)).values()].filter(
+      (r) => r.status === 'verified',
+    ).length;
+    const partials = existsSync(join(dir, 'out'))
+      ? (await files()).filter((f) => f.endsWith(PARTIAL_SUFFIX))
+      : [];
+    if (verified >= 4 && partials.length > 0) break;
+    if (Date.now() > deadline) throw new Error(`child never reached the kill point (verified=${verified})`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  child.kill('SIGKILL');
+  expect(await exited).toBe('SIGKILL');
+
+  const before = await readManifest(manifestPath);
+  const verifiedBefore = [...before.values()].filter((r) => r.status === 'verified').map((r) => r.path);
+  expect(verifiedBefore.length).toBeGreaterThanOrEqual(4);
+  expect(verifiedBefore.length).toBeLessThan(jobs.length);
+  expect((await files()).some((f) => f.endsWith(PARTIAL_SUFFIX))).toBe(true); // the kill really was mid-body
+  // every non-partial file on disk is complete (atomic rename)
+  for (const f of (await files()).filter((x) => !x.endsWith(PARTIAL_SUFFIX))) {
+    const j = jobs.find((x) => x.path === f)!;
+    expect(sha256(await readFile(f))).toBe(sha256(contentFor(new URL(j.url).pathname)));
+  }
+
+  const hitsBefore = new Map(server.hits);
+  const report = await downloadAll(jobs, { concurrency: 8, perHost: 8, manifestPath, baseDelayMs: 5 });
+  expect(report.failed).toEqual([]);
+  expect(report.skipped).toBe(verifiedBefore.length);
+  expect(report.downloaded).toBe(jobs.length - verifiedBefore.length);
+  for (const p of verifiedBefore) {
+    const path = new URL(jobs.find((j) => j.path === p)!.url).pathname;
+    expect(server.hits.get(path), `${p} was downloaded again`).toBe(hitsBefore.get(path));
+  }
+  expect((await files()).filter((f) => f.endsWith(PARTIAL_SUFFIX))).toEqual([]);
+  const manifest = await readManifest(manifestPath);
+  for (const j of jobs) {
+    const expected = sha256(contentFor(new URL(j.url).pathname));
+    expect(sha256(await readFile(j.path))).toBe(expected);
+    expect(manifest.get(j.path)).toMatchObject({ status: 'verified', sha256: expected });
+  }
+  expect((await readFile(manifestPath, 'utf8')).trim().split('\n')).toHaveLength(jobs.length);
+});
