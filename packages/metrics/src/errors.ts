@@ -5,7 +5,8 @@ export type MetricsErrorCode =
   | 'NON_FINITE_INPUT'
   | 'EMPTY_MASK'
   | 'IMAGE_TOO_SMALL'
-  | 'INVALID_OPTION';
+  | 'INVALID_OPTION'
+  | 'DEGENERATE_INPUT';
 
 /**
  * The one error class of `@worldstrat/metrics`. Every bad input (wrong shape, NaN/Inf, empty clear mask,

@@ -30,3 +30,18 @@ export type {
   RegisteredMetricsOptions,
   RegisteredSampleMetrics,
 } from './registered-metrics.js';
+export { PROBAV_BORDER, PROBAV_SCALE, probavCpsnr, probavCpsnrBatch, probavScore } from './probav-cpsnr.js';
+export type { ProbavCpsnrBatchOptions, ProbavCpsnrOptions, ProbavCpsnrResult } from './probav-cpsnr.js';
+export {
+  bicubicBaseline,
+  scoreBicubicBaseline,
+  WORLDSTRAT_S2_MEAN,
+  WORLDSTRAT_S2_STD,
+} from './bicubic-baseline.js';
+export type {
+  BaselineSampleMetrics,
+  BicubicBaselineOptions,
+  ScoreBicubicBaselineOptions,
+} from './bicubic-baseline.js';
+export { batchMetrics } from './batch-metrics.js';
+export type { BatchMetricsOptions, PlainSampleMetrics } from './batch-metrics.js';

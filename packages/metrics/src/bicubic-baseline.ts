@@ -1,0 +1,177 @@
+import { resize } from '@worldstrat/raster-io';
+import { type RegistrationMode } from './constants.js';
+import { MetricsError } from './errors.js';
+import { checkFinite, checkLength, type NumericArray, shapeSize } from './internal/validate.js';
+import { biasAdjustPlanes } from './bias-adjust.js';
+import { psnrFromMse } from './plain-metrics.js';
+import { type RegisteredSampleMetrics, registeredMetrics } from './registered-metrics.js';
+
+/** WorldStrat's Sentinel-2 normalisation "mean" per band B01…B12 (`JIF_S2_MEAN`, float64 constants). */
+export const WORLDSTRAT_S2_MEAN = Object.freeze([
+  0.0008, 0.0117, 0.0211, 0.0198, 0.0671, 0.1274, 0.1449, 0.1841, 0.1738, 0.1803, 0.0566, -0.0559,
+] as const);
+/** WorldStrat's Sentinel-2 normalisation "std" per band B01…B12 (`JIF_S2_STD`). */
+export const WORLDSTRAT_S2_STD = Object.freeze([
+  0.0892, 0.0976, 0.1001, 0.1169, 0.1154, 0.1066, 0.1097, 0.1151, 0.1122, 0.1176, 0.1298, 0.1176,
+] as const);
+
+/** Options of {@link bicubicBaseline}. */
+export interface BicubicBaselineOptions {
+  /** Output size `[H, W]`; default `[156, 156]`. */
+  size?: [number, number];
+  /** LR channels to upsample, in output order; default `[3, 2, 1]` (B04, B03, B02) when C > 3, else all. */
+  channels?: readonly number[];
+  /** Revisit to upsample; default 0 (upstream uses revisit 0 only). */
+  revisit?: number;
+  /** Per output channel normalisation mean; default `WORLDSTRAT_S2_MEAN[[3, 2, 1]]`. */
+  mean?: readonly number[];
+  /** Per output channel normalisation std; default `WORLDSTRAT_S2_STD[[3, 2, 1]]`. */
+  std?: readonly number[];
+  /**
+   * `true`: upstream's wrong inverse `(x + mean)·std` (bug B7), to reproduce its baseline numbers.
+   * `false` (default): the correct inverse `x·std + mean`.
+   */
+  worldstratCompat?: boolean;
+}
+
+/**
+ * WorldStrat's bicubic baseline (`BicubicUpscaledBaseline`, spec-superres §2.6): take one revisit and the RGB
+ * channels of normalised LR input, denormalise, divide by the maximum over the **whole batch**, clamp to [0, 1]
+ * and upsample with PyTorch bicubic (a = −0.75, align_corners False; raster-io's `resize`).
+ *
+ * @param lr - normalised LR stack, `[B, R, C, h, w]` (e.g. 2×8×12×50×50).
+ * @param shape - `[B, R, C, h, w]`.
+ * @param options - size, channels, revisit, mean/std, `worldstratCompat`.
+ * @returns `{ data, shape: [B, channels, H, W] }`.
+ * @throws {@link MetricsError} `INVALID_SHAPE`, `SHAPE_MISMATCH`, `NON_FINITE_INPUT`, `INVALID_OPTION`,
+ *   `DEGENERATE_INPUT` (batch maximum ≤ 0 after denormalising).
+ * @example
+ * ```ts
+ * const base = bicubicBaseline(lr, [2, 8, 12, 50, 50], { worldstratCompat: true });
+ * ```
+ */
+export function bicubicBaseline(
+  lr: NumericArray,
+  shape: readonly number[],
+  options: BicubicBaselineOptions = {},
+): { data: Float32Array; shape: [number, number, number, number] } {
+  const fn = 'bicubicBaseline';
+  const n = shapeSize(fn, shape, [5]);
+  const [b, r, c, h, w] = shape;
+  checkLength(fn, 'lr', lr, n, shape);
+  checkFinite(fn, 'lr', lr);
+  const channels = options.channels ?? (c > 3 ? [3, 2, 1] : Array.from({ length: c }, (_, i) => i));
+  for (const ch of channels) {
+    if (!Number.isInteger(ch) || ch < 0 || ch >= c) {
+      throw new MetricsError('INVALID_OPTION', `${fn}: channel ${ch} is out of range for ${c} LR channels`);
+    }
+  }
+  const revisit = options.revisit ?? 0;
+  if (!Number.isInteger(revisit) || revisit < 0 || revisit >= r) {
+    throw new MetricsError('INVALID_OPTION', `${fn}: revisit ${revisit} is out of range for ${r} revisits`);
+  }
+  const k = channels.length;
+  const mean = options.mean ?? [3, 2, 1].map((i) => WORLDSTRAT_S2_MEAN[i]).slice(0, k);
+  const std = options.std ?? [3, 2, 1].map((i) => WORLDSTRAT_S2_STD[i]).slice(0, k);
+  if (mean.length !== k || std.length !== k) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: mean and std need one value per output channel (${k}), got ${mean.length} and ${std.length}`,
+    );
+  }
+  const [outH, outW] = options.size ?? [156, 156];
+  if (!Number.isInteger(outH) || !Number.isInteger(outW) || outH < 1 || outW < 1) {
+    throw new MetricsError('INVALID_OPTION', `${fn}: size must be two positive integers, got ${JSON.stringify(options.size)}`);
+  }
+  const plane = h * w;
+  const x = new Float32Array(b * k * plane);
+  let max = Number.NEGATIVE_INFINITY;
+  for (let s = 0; s < b; s++) {
+    for (let o = 0; o < k; o++) {
+      const src = ((s * r + revisit) * c + channels[o]) * plane;
+      const dst = (s * k + o) * plane;
+      const m = mean[o];
+      const sd = std[o];
+      for (let i = 0; i < plane; i++) {
+        const v = options.worldstratCompat ? (lr[src + i] + m) * sd : lr[src + i] * sd + m;
+        x[dst + i] = v;
+        if (x[dst + i] > max) max = x[dst + i];
+      }
+    }
+  }
+  if (!(max > 0)) {
+    throw new MetricsError(
+      'DEGENERATE_INPUT',
+      `${fn}: the denormalised batch maximum is ${max}; upstream divides by it, so it must be > 0 (check mean/std)`,
+    );
+  }
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i] / max;
+    x[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+  }
+  const data = resize(x, [b * k, h, w], [outH, outW], { method: 'bicubic' });
+  return { data, shape: [b, k, outH, outW] };
+}
+
+/** Options of {@link scoreBicubicBaseline}. */
+export interface ScoreBicubicBaselineOptions extends Omit<BicubicBaselineOptions, 'size'> {
+  /** Registration mode of the scoring (default `'centered'`). */
+  mode?: RegistrationMode;
+}
+
+/** Registered metrics of the baseline plus upstream's unregistered baseline PSNR. */
+export interface BaselineSampleMetrics extends RegisteredSampleMetrics {
+  /** `−10·log10(MSE(bias-adjusted baseline, y))` over the full chip, unregistered (upstream `PSNR_baseline`, B5). */
+  psnrUnregistered: number;
+}
+
+/**
+ * Scores the bicubic baseline against HR targets the way upstream logs it: baseline → bias adjustment →
+ * registered cMSE / cMAE / SSIM loss (its own shift search), plus the unregistered `PSNR_baseline`.
+ *
+ * @param lr - normalised LR stack `[B, R, C, h, w]`.
+ * @param lrShape - `[B, R, C, h, w]`.
+ * @param target - HR targets `[B, C', H, W]` (C' = number of baseline channels, 3 by default).
+ * @param targetShape - `[B, C', H, W]`.
+ * @param options - {@link BicubicBaselineOptions} (size comes from the target) and `mode`.
+ * @returns one {@link BaselineSampleMetrics} per sample.
+ * @throws {@link MetricsError} as {@link bicubicBaseline} and {@link registeredMetrics}; `SHAPE_MISMATCH` when
+ *   batch or channel counts differ.
+ * @example
+ * ```ts
+ * const scores = scoreBicubicBaseline(lr, [2, 8, 12, 50, 50], hr, [2, 3, 156, 156], { mode: 'worldstrat', worldstratCompat: true });
+ * ```
+ */
+export function scoreBicubicBaseline(
+  lr: NumericArray,
+  lrShape: readonly number[],
+  target: NumericArray,
+  targetShape: readonly number[],
+  options: ScoreBicubicBaselineOptions = {},
+): BaselineSampleMetrics[] {
+  const fn = 'scoreBicubicBaseline';
+  const n = shapeSize(fn, targetShape, [4]);
+  checkLength(fn, 'target', target, n, targetShape);
+  const [b, c, h, w] = targetShape;
+  const { mode, ...baselineOptions } = options;
+  const base = bicubicBaseline(lr, lrShape, { ...baselineOptions, size: [h, w] });
+  if (base.shape[0] !== b || base.shape[1] !== c) {
+    throw new MetricsError(
+      'SHAPE_MISMATCH',
+      `${fn}: baseline is ${base.shape.join('×')} but the target is ${targetShape.join('×')}; batch and channels must match`,
+    );
+  }
+  const registered = registeredMetrics(base.data, target, targetShape, { mode });
+  checkFinite(fn, 'target', target);
+  const sample = c * h * w;
+  const adjusted = new Float64Array(sample);
+  return registered.map((m, s) => {
+    biasAdjustPlanes(base.data, target, s * sample, c, h * w, adjusted, 0);
+    let sq = 0;
+    for (let i = 0; i < sample; i++) {
+      const d = adjusted[i] - target[s * sample + i];
+      sq += d * d;
+    }
+    return { ...m, psnrUnregistered: psnrFromMse(sq / sample) };
+  });
+}
