@@ -1,0 +1,83 @@
+// Which revisits feed the model: the best R of a longer list, or a shorter list padded to R.
+import type { Raster } from '@worldstrat/raster-io';
+
+/** How revisit slots beyond the available revisits are filled. */
+export type RevisitPadding = 'repeat' | 'zeros';
+
+/** The revisit choice for a scene. */
+export interface RevisitSelection {
+  /** Indices (into the scene) of the revisits used, in the given order. */
+  used: number[];
+  /** For each of the model's R slots: the scene index it reads, or -1 for an all-zero (band-mean) slot. */
+  slots: number[];
+  /** Per scene revisit: fraction of pixels that are NaN/nodata in any used band, or cloudy/no-data in its mask. */
+  badFraction: number[];
+  /** The rule, in words (for logs and reports). */
+  rule: string;
+}
+
+/** True when a value is missing: NaN, ±Infinity, or equal to the raster's noData. */
+export function isMissing(value: number, noData: number | null | undefined): boolean {
+  return !Number.isFinite(value) || (noData !== undefined && noData !== null && value === noData);
+}
+
+/**
+ * Fraction of bad pixels of one revisit: a pixel is bad when any of `bands` is missing (NaN / ±Inf / noData)
+ * or, with a cloud mask (SentinelHub CLM: 0 clear, 1 cloud, 255 no data), when the mask is not 0.
+ */
+export function badPixelFraction(raster: Raster, bands: number[], cloudMask?: Raster): number {
+  const n = raster.width * raster.height;
+  if (n === 0) return 1;
+  let bad = 0;
+  const mask = cloudMask?.bands[0];
+  for (let p = 0; p < n; p++) {
+    let isBad = mask !== undefined && (mask[p] as number) !== 0;
+    for (let k = 0; !isBad && k < bands.length; k++) {
+      isBad = isMissing((raster.bands[bands[k] as number] as ArrayLike<number>)[p] as number, raster.noData);
+    }
+    if (isBad) bad++;
+  }
+  return bad / n;
+}
+
+/**
+ * Choose the revisits for a model with `modelRevisits` slots.
+ *
+ * - More revisits than slots: rank by bad-pixel fraction (NaN/nodata, plus cloud if masks are given),
+ *   ascending; ties keep the given order (WorldStrat's files are already ranked by date distance + cloud
+ *   cover, so the given order is the fallback quality rank). The chosen revisits are fed in their given order.
+ * - Fewer: `repeat` (default) cycles through the available revisits (slot j reads revisit j mod n), so
+ *   every slot holds a real observation — SRCNN-MF packs each slot into its own channels and HighRes-net
+ *   fuses slot r with r + R/2, and both were trained on real revisits only; `zeros` fills the missing slots
+ *   with zeros in normalised units (the band means).
+ */
+export function selectRevisits(
+  scene: Raster[],
+  modelRevisits: number,
+  bands: number[],
+  options: { padding?: RevisitPadding; cloudMasks?: (Raster | undefined)[] } = {},
+): RevisitSelection {
+  const padding = options.padding ?? 'repeat';
+  const badFraction = scene.map((r, i) => badPixelFraction(r, bands, options.cloudMasks?.[i]));
+  let used = scene.map((_, i) => i);
+  let rule: string;
+  if (scene.length > modelRevisits) {
+    used = [...used]
+      .sort((a, b) => (badFraction[a] as number) - (badFraction[b] as number) || a - b)
+      .slice(0, modelRevisits)
+      .sort((a, b) => a - b);
+    rule = `picked ${modelRevisits} of ${scene.length} revisits with the fewest bad pixels (ties: given order)`;
+  } else if (scene.length < modelRevisits) {
+    rule =
+      padding === 'repeat'
+        ? `${scene.length} revisits repeated cyclically to fill ${modelRevisits} slots`
+        : `${scene.length} revisits plus ${modelRevisits - scene.length} zero (band-mean) slots`;
+  } else {
+    rule = `all ${scene.length} revisits`;
+  }
+  const slots = Array.from({ length: modelRevisits }, (_, j) => {
+    if (j < used.length) return used[j] as number;
+    return padding === 'repeat' ? (used[j % used.length] as number) : -1;
+  });
+  return { used, slots, badFraction, rule };
+}
