@@ -49,7 +49,10 @@ export function batchMetrics(
   const params = ssimParams(fn, options);
   const pad = Math.floor(params.gauss.length / 2);
   if (h <= pad || w <= pad) {
-    throw new MetricsError('IMAGE_TOO_SMALL', `${fn}: ${h}×${w} planes are too small for a ${params.gauss.length}-px SSIM window`);
+    throw new MetricsError(
+      'IMAGE_TOO_SMALL',
+      `${fn}: ${h}×${w} planes are too small for a ${params.gauss.length}-px SSIM window`,
+    );
   }
   const range = options.dataRange ?? 1;
   const size = c * h * w;

@@ -34,7 +34,11 @@ export function biasAdjustPlanes(
  * const adjusted = biasAdjust(pred, target, [2, 3, 156, 156]);
  * ```
  */
-export function biasAdjust(prediction: NumericArray, target: NumericArray, shape: readonly number[]): Float32Array {
+export function biasAdjust(
+  prediction: NumericArray,
+  target: NumericArray,
+  shape: readonly number[],
+): Float32Array {
   const n = shapeSize('biasAdjust', shape, [3, 4]);
   checkLength('biasAdjust', 'prediction', prediction, n, shape);
   checkLength('biasAdjust', 'target', target, n, shape);

@@ -1,8 +1,8 @@
 import { resize } from '@worldstrat/raster-io';
-import { type RegistrationMode } from './constants.js';
+import { biasAdjustPlanes } from './bias-adjust.js';
+import type { RegistrationMode } from './constants.js';
 import { MetricsError } from './errors.js';
 import { checkFinite, checkLength, type NumericArray, shapeSize } from './internal/validate.js';
-import { biasAdjustPlanes } from './bias-adjust.js';
 import { psnrFromMse } from './plain-metrics.js';
 import { type RegisteredSampleMetrics, registeredMetrics } from './registered-metrics.js';
 
@@ -81,7 +81,10 @@ export function bicubicBaseline(
   }
   const [outH, outW] = options.size ?? [156, 156];
   if (!Number.isInteger(outH) || !Number.isInteger(outW) || outH < 1 || outW < 1) {
-    throw new MetricsError('INVALID_OPTION', `${fn}: size must be two positive integers, got ${JSON.stringify(options.size)}`);
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: size must be two positive integers, got ${JSON.stringify(options.size)}`,
+    );
   }
   const plane = h * w;
   const x = new Float32Array(b * k * plane);

@@ -1,4 +1,20 @@
 // Public API of @worldstrat/metrics: named re-exports only (browser-safe, no Node APIs).
+
+export type { BatchMetricsOptions, PlainSampleMetrics } from './batch-metrics.js';
+export { batchMetrics } from './batch-metrics.js';
+export { biasAdjust } from './bias-adjust.js';
+export type {
+  BaselineSampleMetrics,
+  BicubicBaselineOptions,
+  ScoreBicubicBaselineOptions,
+} from './bicubic-baseline.js';
+export {
+  bicubicBaseline,
+  scoreBicubicBaseline,
+  WORLDSTRAT_S2_MEAN,
+  WORLDSTRAT_S2_STD,
+} from './bicubic-baseline.js';
+export type { RegistrationMode } from './constants.js';
 export {
   LANCZOS_SHIFT_COUNT,
   LANCZOS_SHIFT_PX,
@@ -13,35 +29,26 @@ export {
   WORLDSTRAT_CROP_OFFSET,
   WORLDSTRAT_LOSS_WEIGHTS,
 } from './constants.js';
-export type { RegistrationMode } from './constants.js';
-export { MetricsError } from './errors.js';
 export type { MetricsErrorCode } from './errors.js';
-export { lanczosKernel1d, lanczosKernels1d, lanczosKernels2d, lanczosShifts, shiftOfIndex } from './lanczos-kernels.js';
+export { MetricsError } from './errors.js';
 export type { LanczosKernelOptions, LanczosVariant } from './lanczos-kernels.js';
-export { mae, mse, psnr, psnrFromMse } from './plain-metrics.js';
+export {
+  lanczosKernel1d,
+  lanczosKernels1d,
+  lanczosKernels2d,
+  lanczosShifts,
+  shiftOfIndex,
+} from './lanczos-kernels.js';
 export type { PsnrOptions } from './plain-metrics.js';
-export { ssim, ssimGaussian1d, ssimLoss } from './ssim.js';
-export type { SsimOptions } from './ssim.js';
-export { biasAdjust } from './bias-adjust.js';
-export { meanRegisteredMetrics, registeredMetrics } from './registered-metrics.js';
+export { mae, mse, psnr, psnrFromMse } from './plain-metrics.js';
+export type { ProbavCpsnrBatchOptions, ProbavCpsnrOptions, ProbavCpsnrResult } from './probav-cpsnr.js';
+export { PROBAV_BORDER, PROBAV_SCALE, probavCpsnr, probavCpsnrBatch, probavScore } from './probav-cpsnr.js';
 export type {
   MetricsProgress,
   RegisteredMetricsMean,
   RegisteredMetricsOptions,
   RegisteredSampleMetrics,
 } from './registered-metrics.js';
-export { PROBAV_BORDER, PROBAV_SCALE, probavCpsnr, probavCpsnrBatch, probavScore } from './probav-cpsnr.js';
-export type { ProbavCpsnrBatchOptions, ProbavCpsnrOptions, ProbavCpsnrResult } from './probav-cpsnr.js';
-export {
-  bicubicBaseline,
-  scoreBicubicBaseline,
-  WORLDSTRAT_S2_MEAN,
-  WORLDSTRAT_S2_STD,
-} from './bicubic-baseline.js';
-export type {
-  BaselineSampleMetrics,
-  BicubicBaselineOptions,
-  ScoreBicubicBaselineOptions,
-} from './bicubic-baseline.js';
-export { batchMetrics } from './batch-metrics.js';
-export type { BatchMetricsOptions, PlainSampleMetrics } from './batch-metrics.js';
+export { meanRegisteredMetrics, registeredMetrics } from './registered-metrics.js';
+export type { SsimOptions } from './ssim.js';
+export { ssim, ssimGaussian1d, ssimLoss } from './ssim.js';

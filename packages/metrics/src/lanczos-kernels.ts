@@ -98,7 +98,8 @@ export function lanczosKernels1d(options: LanczosKernelOptions = {}): {
 } {
   const shifts = lanczosShifts();
   const kernels = new Float32Array(LANCZOS_SHIFT_COUNT * LANCZOS_TAPS);
-  for (let i = 0; i < LANCZOS_SHIFT_COUNT; i++) kernels.set(lanczosKernel1d(shifts[i], options), i * LANCZOS_TAPS);
+  for (let i = 0; i < LANCZOS_SHIFT_COUNT; i++)
+    kernels.set(lanczosKernel1d(shifts[i], options), i * LANCZOS_TAPS);
   return { shifts, kernels };
 }
 
@@ -143,7 +144,10 @@ export function lanczosKernels2d(options: LanczosKernelOptions = {}): Float32Arr
 export function shiftOfIndex(index: number): [number, number] {
   const n = LANCZOS_SHIFT_COUNT;
   if (!Number.isInteger(index) || index < 0 || index >= n * n) {
-    throw new MetricsError('INVALID_OPTION', `shiftOfIndex: index must be an integer in 0..${n * n - 1}, got ${index}`);
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `shiftOfIndex: index must be an integer in 0..${n * n - 1}, got ${index}`,
+    );
   }
   const iy = Math.floor(index / n);
   const ix = index % n;

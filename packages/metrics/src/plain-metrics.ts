@@ -69,7 +69,10 @@ export function psnrFromMse(mseValue: number, dataRange = 1): number {
     throw new MetricsError('INVALID_OPTION', `psnrFromMse: mse must be a finite number ≥ 0, got ${mseValue}`);
   }
   if (!(dataRange > 0) || !Number.isFinite(dataRange)) {
-    throw new MetricsError('INVALID_OPTION', `psnrFromMse: dataRange must be a finite number > 0, got ${dataRange}`);
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `psnrFromMse: dataRange must be a finite number > 0, got ${dataRange}`,
+    );
   }
   return 10 * Math.log10((dataRange * dataRange) / mseValue);
 }

@@ -89,12 +89,18 @@ export function probavCpsnr(
     throw new MetricsError('INVALID_OPTION', `${fn}: scale must be a finite number > 0, got ${scale}`);
   }
   if (options.baseline !== undefined && !Number.isFinite(options.baseline)) {
-    throw new MetricsError('INVALID_OPTION', `${fn}: baseline must be a finite cPSNR in dB, got ${options.baseline}`);
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: baseline must be a finite cPSNR in dB, got ${options.baseline}`,
+    );
   }
   const sh = h - 2 * border;
   const sw = w - 2 * border;
   if (sh < 1 || sw < 1) {
-    throw new MetricsError('IMAGE_TOO_SMALL', `${fn}: a ${h}×${w} image leaves nothing after a ${border}-px border crop`);
+    throw new MetricsError(
+      'IMAGE_TOO_SMALL',
+      `${fn}: a ${h}×${w} image leaves nothing after a ${border}-px border crop`,
+    );
   }
   checkFinite(fn, 'sr', sr);
   checkFinite(fn, 'hr', hr);
@@ -230,14 +236,22 @@ export function probavCpsnrBatch(
   checkLength(fn, 'hr', hr, n, shape);
   const { masks, baselines, ...common } = options;
   if (masks != null && masks.length !== n) {
-    throw new MetricsError('SHAPE_MISMATCH', `${fn}: masks have ${masks.length} elements, expected ${n} (B×H×W)`);
+    throw new MetricsError(
+      'SHAPE_MISMATCH',
+      `${fn}: masks have ${masks.length} elements, expected ${n} (B×H×W)`,
+    );
   }
   if (baselines != null && baselines.length !== b) {
-    throw new MetricsError('SHAPE_MISMATCH', `${fn}: ${baselines.length} baselines for ${b} images; pass one per image`);
+    throw new MetricsError(
+      'SHAPE_MISMATCH',
+      `${fn}: ${baselines.length} baselines for ${b} images; pass one per image`,
+    );
   }
   const size = h * w;
   const view = (a: ArrayLike<any>, s: number): ArrayLike<any> =>
-    ArrayBuffer.isView(a) ? (a as unknown as Float32Array).subarray(s * size, (s + 1) * size) : Array.from(a).slice(s * size, (s + 1) * size);
+    ArrayBuffer.isView(a)
+      ? (a as unknown as Float32Array).subarray(s * size, (s + 1) * size)
+      : Array.from(a).slice(s * size, (s + 1) * size);
   const samples: ProbavCpsnrResult[] = [];
   let cpsnrSum = 0;
   let scoreSum = 0;

@@ -1,3 +1,4 @@
+import { biasAdjustPlanes } from './bias-adjust.js';
 import {
   LANCZOS_SHIFT_COUNT,
   LANCZOS_TAPS,
@@ -5,7 +6,6 @@ import {
   WORLDSTRAT_CROP_OFFSET,
   WORLDSTRAT_LOSS_WEIGHTS,
 } from './constants.js';
-import { biasAdjustPlanes } from './bias-adjust.js';
 import { MetricsError } from './errors.js';
 import { searchShifts } from './internal/shift-search.js';
 import { ssimPlaneSums } from './internal/ssim-plane.js';
@@ -123,7 +123,10 @@ export function registeredMetrics(
   checkLength(fn, 'target', target, n, shape);
   const mode = options.mode ?? 'centered';
   if (mode !== 'worldstrat' && mode !== 'centered') {
-    throw new MetricsError('INVALID_OPTION', `${fn}: mode must be 'worldstrat' or 'centered', got ${JSON.stringify(mode)}`);
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: mode must be 'worldstrat' or 'centered', got ${JSON.stringify(mode)}`,
+    );
   }
   const minSize = LANCZOS_TAPS + 2;
   if (h < minSize || w < minSize) {
@@ -135,7 +138,10 @@ export function registeredMetrics(
   const weights = options.weights ?? WORLDSTRAT_LOSS_WEIGHTS;
   for (const key of ['mse', 'mae', 'ssim'] as const) {
     if (!Number.isFinite(weights[key])) {
-      throw new MetricsError('INVALID_OPTION', `${fn}: weights.${key} must be a finite number, got ${weights[key]}`);
+      throw new MetricsError(
+        'INVALID_OPTION',
+        `${fn}: weights.${key} must be a finite number, got ${weights[key]}`,
+      );
     }
   }
   checkFinite(fn, 'prediction', prediction);
@@ -213,7 +219,10 @@ export function registeredMetrics(
  */
 export function meanRegisteredMetrics(samples: readonly RegisteredSampleMetrics[]): RegisteredMetricsMean {
   if (samples.length === 0) {
-    throw new MetricsError('INVALID_SHAPE', 'meanRegisteredMetrics: no samples to average; pass at least one');
+    throw new MetricsError(
+      'INVALID_SHAPE',
+      'meanRegisteredMetrics: no samples to average; pass at least one',
+    );
   }
   const mean = { mse: 0, mae: 0, ssimLoss: 0, psnr: 0, cssim: 0, loss: 0, count: samples.length };
   for (const [i, s] of samples.entries()) {

@@ -33,7 +33,10 @@ export function ssimGaussian1d(windowSize: number = SSIM_WINDOW, sigma: number =
 
 function checkWindow(fn: string, windowSize: number, sigma: number): void {
   if (!Number.isInteger(windowSize) || windowSize < 1 || windowSize % 2 === 0) {
-    throw new MetricsError('INVALID_OPTION', `${fn}: windowSize must be an odd integer ≥ 1, got ${windowSize}`);
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: windowSize must be an odd integer ≥ 1, got ${windowSize}`,
+    );
   }
   if (!(sigma > 0) || !Number.isFinite(sigma)) {
     throw new MetricsError('INVALID_OPTION', `${fn}: sigma must be a finite number > 0, got ${sigma}`);

@@ -78,7 +78,9 @@ describe("registeredMetrics(mode 'worldstrat') vs losses.safetensors", () => {
         expectClose(r.psnr, fx[`pair${k}.psnr`].data[b], 1e-4, 1e-5, `pair${k}[${b}].psnr`);
         expectClose(r.loss, fx[`pair${k}.loss`].data[b], 1e-6, 1e-5, `pair${k}[${b}].loss`);
         expect(r.loss).toBeCloseTo(
-          WORLDSTRAT_LOSS_WEIGHTS.mse * r.mse + WORLDSTRAT_LOSS_WEIGHTS.mae * r.mae + WORLDSTRAT_LOSS_WEIGHTS.ssim * r.ssimLoss,
+          WORLDSTRAT_LOSS_WEIGHTS.mse * r.mse +
+            WORLDSTRAT_LOSS_WEIGHTS.mae * r.mae +
+            WORLDSTRAT_LOSS_WEIGHTS.ssim * r.ssimLoss,
           12,
         );
         expect(r.cssim).toBeCloseTo(1 - 2 * r.ssimLoss, 12);

@@ -52,7 +52,8 @@ describe('probavCpsnr', () => {
   it('finds a one-pixel shift: SR[i, j] = HR[i + 1, j − 1] scores perfect at displacement (1, −1)', () => {
     const hr = smoothImage(1, 40, 40, 5);
     const sr = new Float32Array(40 * 40);
-    for (let i = 0; i < 40; i++) for (let j = 0; j < 40; j++) sr[i * 40 + j] = hr[Math.min(39, i + 1) * 40 + Math.max(0, j - 1)];
+    for (let i = 0; i < 40; i++)
+      for (let j = 0; j < 40; j++) sr[i * 40 + j] = hr[Math.min(39, i + 1) * 40 + Math.max(0, j - 1)];
     const r = probavCpsnr(sr, hr, [40, 40]);
     expect(r.displacement).toEqual([1, -1]);
     expect(r.shift).toEqual([4, 2]);
@@ -65,7 +66,8 @@ describe('probavCpsnr', () => {
     const shifted = (dy: number, dx: number) => {
       const sr = new Float32Array(48 * 48);
       for (let i = 0; i < 48; i++)
-        for (let j = 0; j < 48; j++) sr[i * 48 + j] = hr[Math.min(47, Math.max(0, i + dy)) * 48 + Math.min(47, Math.max(0, j + dx))];
+        for (let j = 0; j < 48; j++)
+          sr[i * 48 + j] = hr[Math.min(47, Math.max(0, i + dy)) * 48 + Math.min(47, Math.max(0, j + dx))];
       const noise = randomImage(sr.length, dy * 7 + dx + 50, -0.01, 0.01);
       return sr.map((v, k) => v + noise[k]);
     };
@@ -109,10 +111,9 @@ describe('probavCpsnr', () => {
     expect(batch.samples[0].cpsnr).toBe(single0.cpsnr);
     expect(batch.meanCpsnr).toBeCloseTo((single0.cpsnr + single1.cpsnr) / 2, 12);
     expect(batch.meanScore).toBeCloseTo((30 / single0.cpsnr + 40 / single1.cpsnr) / 2, 12);
-    expect(probavCpsnr(sr.subarray(0, 400), hr.subarray(0, 400), [20, 20], { baseline: 30 }).score).toBeCloseTo(
-      30 / single0.cpsnr,
-      12,
-    );
+    expect(
+      probavCpsnr(sr.subarray(0, 400), hr.subarray(0, 400), [20, 20], { baseline: 30 }).score,
+    ).toBeCloseTo(30 / single0.cpsnr, 12);
   });
 
   it('bad input → typed errors', () => {
@@ -125,14 +126,20 @@ describe('probavCpsnr', () => {
       }
       return 'no error';
     };
-    expect(code(() => probavCpsnr(SR, HR, [4, 4], { border: 1, mask: new Uint8Array(16) }))).toBe('EMPTY_MASK');
-    expect(code(() => probavCpsnr(SR, HR, [4, 4], { border: 1, mask: new Uint8Array(15) }))).toBe('SHAPE_MISMATCH');
+    expect(code(() => probavCpsnr(SR, HR, [4, 4], { border: 1, mask: new Uint8Array(16) }))).toBe(
+      'EMPTY_MASK',
+    );
+    expect(code(() => probavCpsnr(SR, HR, [4, 4], { border: 1, mask: new Uint8Array(15) }))).toBe(
+      'SHAPE_MISMATCH',
+    );
     expect(code(() => probavCpsnr(SR, HR.subarray(1), [4, 4]))).toBe('SHAPE_MISMATCH');
     expect(code(() => probavCpsnr(SR, HR, [4, 4], { border: 2 }))).toBe('IMAGE_TOO_SMALL');
     expect(code(() => probavCpsnr(SR, HR, [4, 4], { shifts: 25 as any }))).toBe('INVALID_OPTION');
     const nan = SR.slice();
     nan[0] = Number.NaN;
     expect(code(() => probavCpsnr(nan, HR, [4, 4], { border: 1 }))).toBe('NON_FINITE_INPUT');
-    expect(code(() => probavCpsnrBatch(SR, HR, [1, 4, 4], { border: 1, baselines: [1, 2] }))).toBe('SHAPE_MISMATCH');
+    expect(code(() => probavCpsnrBatch(SR, HR, [1, 4, 4], { border: 1, baselines: [1, 2] }))).toBe(
+      'SHAPE_MISMATCH',
+    );
   });
 });

@@ -128,7 +128,11 @@ describe('batch helpers', () => {
     const psnrOfMeanMse = -10 * Math.log10((samples[0].mse + samples[1].mse + samples[2].mse) / 3);
     expect(Math.abs(mean.psnr - psnrOfMeanMse)).toBeGreaterThan(1);
     // Per-sample results equal single-sample calls.
-    const [single] = registeredMetrics(pred.subarray(1024, 2048), target.subarray(1024, 2048), [1, 1, 32, 32]);
+    const [single] = registeredMetrics(
+      pred.subarray(1024, 2048),
+      target.subarray(1024, 2048),
+      [1, 1, 32, 32],
+    );
     expect(single.mse).toBe(samples[1].mse);
   });
 
@@ -179,6 +183,8 @@ describe('bad input → MetricsError', () => {
     expect(code(() => registeredMetrics(small, small, [1, 3, 12, 12]))).toBe('IMAGE_TOO_SMALL');
   });
   it('unknown mode', () => {
-    expect(code(() => registeredMetrics(t, t, [1, 3, 20, 20], { mode: 'upstream' as any }))).toBe('INVALID_OPTION');
+    expect(code(() => registeredMetrics(t, t, [1, 3, 20, 20], { mode: 'upstream' as any }))).toBe(
+      'INVALID_OPTION',
+    );
   });
 });

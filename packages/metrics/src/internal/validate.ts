@@ -14,7 +14,10 @@ export function shapeSize(fn: string, shape: readonly number[], rank: readonly n
   let n = 1;
   for (const d of shape) {
     if (!Number.isInteger(d) || d <= 0) {
-      throw new MetricsError('INVALID_SHAPE', `${fn}: shape entries must be positive integers, got ${JSON.stringify(shape)}`);
+      throw new MetricsError(
+        'INVALID_SHAPE',
+        `${fn}: shape entries must be positive integers, got ${JSON.stringify(shape)}`,
+      );
     }
     n *= d;
   }
@@ -22,7 +25,13 @@ export function shapeSize(fn: string, shape: readonly number[], rank: readonly n
 }
 
 /** Checks the array has exactly `n` elements. */
-export function checkLength(fn: string, what: string, data: NumericArray, n: number, shape: readonly number[]): void {
+export function checkLength(
+  fn: string,
+  what: string,
+  data: NumericArray,
+  n: number,
+  shape: readonly number[],
+): void {
   if (data == null || typeof data.length !== 'number') {
     throw new MetricsError('INVALID_SHAPE', `${fn}: ${what} must be a Float32Array (or array of numbers)`);
   }
@@ -37,7 +46,10 @@ export function checkLength(fn: string, what: string, data: NumericArray, n: num
 /** Checks two arrays have the same length. */
 export function checkSameLength(fn: string, a: NumericArray, b: NumericArray): void {
   if (a == null || b == null || typeof a.length !== 'number' || typeof b.length !== 'number') {
-    throw new MetricsError('INVALID_SHAPE', `${fn}: both inputs must be Float32Arrays (or arrays of numbers)`);
+    throw new MetricsError(
+      'INVALID_SHAPE',
+      `${fn}: both inputs must be Float32Arrays (or arrays of numbers)`,
+    );
   }
   if (a.length !== b.length) {
     throw new MetricsError(

@@ -24,7 +24,14 @@ export function randomImage(n: number, seed: number, lo = 0, hi = 1): Float32Arr
  * A smooth band-limited scene: per plane, a sum of 6 plane waves with periods 12..30 px and random phases,
  * sampled at (i + dy, j + dx). Values stay within about [0.05, 0.55].
  */
-export function smoothImage(planes: number, h: number, w: number, seed: number, dy = 0, dx = 0): Float32Array {
+export function smoothImage(
+  planes: number,
+  h: number,
+  w: number,
+  seed: number,
+  dy = 0,
+  dx = 0,
+): Float32Array {
   const rnd = seededRandom(seed);
   const out = new Float32Array(planes * h * w);
   for (let p = 0; p < planes; p++) {

@@ -43,7 +43,8 @@ export function referenceRegisteredMetrics(
   for (let iy = 0; iy < 9; iy++)
     for (let ix = 0; ix < 9; ix++) {
       const k = new Float64Array(T * T);
-      for (let a = 0; a < T; a++) for (let b = 0; b < T; b++) k[a * T + b] = kernels[iy * T + a] * kernels[ix * T + b];
+      for (let a = 0; a < T; a++)
+        for (let b = 0; b < T; b++) k[a * T + b] = kernels[iy * T + a] * kernels[ix * T + b];
       k2d.push(k);
     }
   const off = WORLDSTRAT_CROP_OFFSET[mode];
@@ -127,7 +128,10 @@ export function referenceRegisteredMetrics(
       mae,
       ssimLoss,
       psnr: -10 * Math.log10(mse),
-      loss: WORLDSTRAT_LOSS_WEIGHTS.mse * mse + WORLDSTRAT_LOSS_WEIGHTS.mae * mae + WORLDSTRAT_LOSS_WEIGHTS.ssim * ssimLoss,
+      loss:
+        WORLDSTRAT_LOSS_WEIGHTS.mse * mse +
+        WORLDSTRAT_LOSS_WEIGHTS.mae * mae +
+        WORLDSTRAT_LOSS_WEIGHTS.ssim * ssimLoss,
       shiftIndex: best,
       mseAllShifts: mseAll,
     });
