@@ -16,3 +16,34 @@ export {
   sleep,
   withRetry,
 } from './http/retry.js';
+export type { PlanetaryComputerSigner, PlanetaryComputerSignerOptions } from './stac/planetary-computer.js';
+export { createPlanetaryComputerSigner } from './stac/planetary-computer.js';
+export type { CanonicalBand, S2Level, StacProvider } from './stac/providers.js';
+export {
+  BAND_RESOLUTION_M,
+  bandAsset,
+  CANONICAL_BANDS,
+  earthSearch,
+  earthSearchC1,
+  getStacProvider,
+  L1C_BANDS,
+  L2A_BANDS,
+  planetaryComputer,
+  reflectanceScaling,
+  registerStacProvider,
+} from './stac/providers.js';
+export type { StacClientOptions, StacSearchOptions } from './stac/stac-client.js';
+export { formatStacDatetime, nextRequest, StacClient, searchBody, searchQuery } from './stac/stac-client.js';
+export type {
+  StacAsset,
+  StacCollection,
+  StacDatetime,
+  StacGeometry,
+  StacItem,
+  StacItemCollection,
+  StacItemProperties,
+  StacLink,
+  StacRasterBand,
+  StacSearchParams,
+  StacSortBy,
+} from './stac/stac-types.js';

@@ -1,0 +1,118 @@
+// Planetary Computer SAS signing: one token per collection from the token endpoint, cached until shortly
+// before it expires; concurrent callers share one request.
+import { EoFetchError } from '../errors.js';
+import { type FetchLike, requestJson } from '../http/request-json.js';
+import type { RetryPolicy } from '../http/retry.js';
+import type { StacItem } from './stac-types.js';
+
+/** Options of {@link createPlanetaryComputerSigner}. */
+export interface PlanetaryComputerSignerOptions {
+  /** Token endpoint root (default `https://planetarycomputer.microsoft.com/api/sas/v1/token`). */
+  tokenUrl?: string;
+  /** Optional Planetary Computer subscription key (`Ocp-Apim-Subscription-Key`). */
+  subscriptionKey?: string;
+  /** Refresh this long before `msft:expiry` (default 5 min). */
+  refreshMarginMs?: number;
+  fetch?: FetchLike;
+  retry?: Partial<RetryPolicy>;
+  /** Clock (tests). */
+  now?: () => number;
+}
+
+/** Signs Planetary Computer hrefs. */
+export interface PlanetaryComputerSigner {
+  /** Appends the collection's SAS token to an href. */
+  signHref(href: string, collection: string, signal?: AbortSignal): Promise<string>;
+  /** Returns a copy of the item with every asset href signed. */
+  signItem(item: StacItem, signal?: AbortSignal): Promise<StacItem>;
+  /** Token requests made so far. */
+  readonly tokenRequests: number;
+}
+
+/**
+ * Creates a SAS signer for Microsoft Planetary Computer.
+ *
+ * @param options - token endpoint, subscription key, refresh margin, fetch
+ * @returns the signer
+ * @throws {@link EoFetchError} `INVALID_RESPONSE` when the token endpoint answers without `token`
+ * @example
+ * ```ts
+ * const signer = createPlanetaryComputerSigner();
+ * const signed = await signer.signItem(item);
+ * const tiff = await openGeoTiff(httpSource(signed.assets.B04.href));
+ * ```
+ */
+export function createPlanetaryComputerSigner(
+  options: PlanetaryComputerSignerOptions = {},
+): PlanetaryComputerSigner {
+  const tokenUrl = (options.tokenUrl ?? 'https://planetarycomputer.microsoft.com/api/sas/v1/token').replace(
+    /\/$/,
+    '',
+  );
+  const margin = options.refreshMarginMs ?? 5 * 60_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { token: string; expiresAt: number }>();
+  const inflight = new Map<string, Promise<string>>();
+  let tokenRequests = 0;
+
+  const token = (collection: string, signal?: AbortSignal): Promise<string> => {
+    const hit = cache.get(collection);
+    if (hit && hit.expiresAt - margin > now()) return Promise.resolve(hit.token);
+    const pending = inflight.get(collection);
+    if (pending) return pending;
+    const p = (async () => {
+      tokenRequests++;
+      const headers: Record<string, string> = options.subscriptionKey
+        ? { 'Ocp-Apim-Subscription-Key': options.subscriptionKey }
+        : {};
+      const res = await requestJson<{ token?: string; 'msft:expiry'?: string }>(
+        `${tokenUrl}/${encodeURIComponent(collection)}`,
+        { headers },
+        {
+          fetch: options.fetch,
+          retry: options.retry,
+          signal,
+          redact: options.subscriptionKey ? [options.subscriptionKey] : [],
+        },
+      );
+      if (!res?.token)
+        throw new EoFetchError(
+          'INVALID_RESPONSE',
+          `SAS token endpoint ${tokenUrl} returned no token for ${collection}`,
+        );
+      const exp = res['msft:expiry'] ? Date.parse(res['msft:expiry']) : Number.NaN;
+      cache.set(collection, {
+        token: res.token.replace(/^\?/, ''),
+        expiresAt: Number.isNaN(exp) ? now() + 45 * 60_000 : exp,
+      });
+      return cache.get(collection)!.token;
+    })().finally(() => inflight.delete(collection));
+    inflight.set(collection, p);
+    return p;
+  };
+
+  const signHref = async (href: string, collection: string, signal?: AbortSignal) => {
+    if (/[?&]sig=/.test(href)) return href; // already signed
+    const t = await token(collection, signal);
+    return `${href}${href.includes('?') ? '&' : '?'}${t}`;
+  };
+
+  return {
+    signHref,
+    async signItem(item, signal) {
+      const collection = item.collection;
+      if (!collection)
+        throw new EoFetchError(
+          'INVALID_ARGUMENT',
+          `item ${item.id} has no collection; cannot pick a SAS token`,
+        );
+      const assets: StacItem['assets'] = {};
+      for (const [k, a] of Object.entries(item.assets))
+        assets[k] = { ...a, href: await signHref(a.href, collection, signal) };
+      return { ...item, assets };
+    },
+    get tokenRequests() {
+      return tokenRequests;
+    },
+  };
+}

@@ -1,0 +1,243 @@
+// STAC providers: where Sentinel-2 lives, how its collections are called and which asset key holds each band.
+import { EoFetchError } from '../errors.js';
+import type { StacAsset, StacItem } from './stac-types.js';
+
+/** Our canonical Sentinel-2 band names (ESA's), plus the L2A scene classification layer. */
+export const CANONICAL_BANDS = [
+  'B01',
+  'B02',
+  'B03',
+  'B04',
+  'B05',
+  'B06',
+  'B07',
+  'B08',
+  'B8A',
+  'B09',
+  'B10',
+  'B11',
+  'B12',
+  'SCL',
+] as const;
+/** One canonical band name. */
+export type CanonicalBand = (typeof CANONICAL_BANDS)[number];
+
+/** WorldStrat L2A band order (12 bands, no B10), as in the release's `*-L2A_data.tiff`. */
+export const L2A_BANDS = [
+  'B01',
+  'B02',
+  'B03',
+  'B04',
+  'B05',
+  'B06',
+  'B07',
+  'B08',
+  'B8A',
+  'B09',
+  'B11',
+  'B12',
+] as const;
+/** WorldStrat L1C band order (13 bands), as in the release's `*-L1C_data.tiff`. */
+export const L1C_BANDS = [
+  'B01',
+  'B02',
+  'B03',
+  'B04',
+  'B05',
+  'B06',
+  'B07',
+  'B08',
+  'B8A',
+  'B09',
+  'B10',
+  'B11',
+  'B12',
+] as const;
+
+/** Native ground sampling distance of each band in metres. */
+export const BAND_RESOLUTION_M: Readonly<Record<CanonicalBand, number>> = {
+  B01: 60,
+  B02: 10,
+  B03: 10,
+  B04: 10,
+  B05: 20,
+  B06: 20,
+  B07: 20,
+  B08: 10,
+  B8A: 20,
+  B09: 60,
+  B10: 60,
+  B11: 20,
+  B12: 20,
+  SCL: 20,
+};
+
+/** Processing level. */
+export type S2Level = 'L2A' | 'L1C';
+
+/** How a provider serves Sentinel-2. */
+export interface StacProvider {
+  /** Registry key. */
+  id: string;
+  /** STAC API root. */
+  url: string;
+  /** Collection per level (missing: the provider does not serve that level as COGs). */
+  collections: Partial<Record<S2Level, string>>;
+  /** Asset key of each canonical band. */
+  assetKeys: Partial<Record<CanonicalBand, string>>;
+  /** Hrefs must be signed (Planetary Computer SAS tokens) before reading. */
+  requiresSigning?: boolean;
+  /** Free text shown in docs/CLI. */
+  description?: string;
+}
+
+const COLOUR_KEYS: Partial<Record<CanonicalBand, string>> = {
+  B01: 'coastal',
+  B02: 'blue',
+  B03: 'green',
+  B04: 'red',
+  B05: 'rededge1',
+  B06: 'rededge2',
+  B07: 'rededge3',
+  B08: 'nir',
+  B8A: 'nir08',
+  B09: 'nir09',
+  B10: 'cirrus',
+  B11: 'swir16',
+  B12: 'swir22',
+  SCL: 'scl',
+};
+
+/**
+ * Element 84 Earth Search v1: `sentinel-2-l2a` (COGs; DN with the ≥ 04.00 offset unless
+ * `earthsearch:boa_offset_applied`), `sentinel-2-l1c` (JPEG 2000, not COG: listed for search only).
+ * Assets are named by colour (`nir08` = B8A, `swir16` = B11).
+ */
+export const earthSearch: StacProvider = {
+  id: 'earth-search',
+  url: 'https://earth-search.aws.element84.com/v1',
+  collections: { L2A: 'sentinel-2-l2a', L1C: 'sentinel-2-l1c' },
+  assetKeys: COLOUR_KEYS,
+  description: 'Element 84 Earth Search v1 (AWS open data, no key)',
+};
+
+/** Earth Search v1 `sentinel-2-c1-l2a` (Collection 1 reprocessing; `raster:bands` scale/offset per asset). */
+export const earthSearchC1: StacProvider = {
+  id: 'earth-search-c1',
+  url: 'https://earth-search.aws.element84.com/v1',
+  collections: { L2A: 'sentinel-2-c1-l2a' },
+  assetKeys: COLOUR_KEYS,
+  description: 'Element 84 Earth Search v1, Sentinel-2 Collection 1 L2A',
+};
+
+/** Microsoft Planetary Computer `sentinel-2-l2a`: assets `B01`…`B12`, `B8A`, `SCL`; hrefs need a SAS token. */
+export const planetaryComputer: StacProvider = {
+  id: 'planetary-computer',
+  url: 'https://planetarycomputer.microsoft.com/api/stac/v1',
+  collections: { L2A: 'sentinel-2-l2a' },
+  assetKeys: Object.fromEntries(CANONICAL_BANDS.filter((b) => b !== 'B10').map((b) => [b, b])) as Partial<
+    Record<CanonicalBand, string>
+  >,
+  requiresSigning: true,
+  description: 'Microsoft Planetary Computer (Azure; SAS-signed hrefs)',
+};
+
+const BUILT_IN: Readonly<Record<string, StacProvider>> = {
+  'earth-search': earthSearch,
+  'earth-search-c1': earthSearchC1,
+  'planetary-computer': planetaryComputer,
+};
+const registered = new Map<string, StacProvider>();
+
+/**
+ * Registers a provider (e.g. a private STAC mirror).
+ *
+ * @param provider - provider description
+ * @param options - `override` to replace an existing id
+ * @throws {@link EoFetchError} `INVALID_ARGUMENT` when the id is taken and `override` is not set
+ * @example
+ * ```ts
+ * registerStacProvider({ ...earthSearch, id: 'mirror', url: 'https://stac.example.org' });
+ * ```
+ */
+export function registerStacProvider(provider: StacProvider, options: { override?: boolean } = {}): void {
+  if ((registered.has(provider.id) || provider.id in BUILT_IN) && !options.override)
+    throw new EoFetchError(
+      'INVALID_ARGUMENT',
+      `STAC provider ${provider.id} already exists; pass { override: true }`,
+    );
+  registered.set(provider.id, provider);
+}
+
+/**
+ * Looks a provider up by id.
+ *
+ * @param id - `earth-search`, `earth-search-c1`, `planetary-computer` or a registered id
+ * @returns the provider
+ * @throws {@link EoFetchError} `UNKNOWN_PROVIDER`
+ */
+export function getStacProvider(id: string): StacProvider {
+  const p = registered.get(id) ?? BUILT_IN[id];
+  if (!p)
+    throw new EoFetchError(
+      'UNKNOWN_PROVIDER',
+      `no STAC provider ${JSON.stringify(id)}; known: ${[...Object.keys(BUILT_IN), ...registered.keys()].join(', ')}`,
+    );
+  return p;
+}
+
+/**
+ * The asset of `item` that holds a canonical band for this provider.
+ *
+ * @param item - a STAC item of the provider
+ * @param provider - the provider (asset-key table)
+ * @param band - canonical band name (`B8A`, `SCL`, ...)
+ * @returns the asset key and asset
+ * @throws {@link EoFetchError} `UNKNOWN_BAND` when the provider or the item lacks the band
+ * @example
+ * ```ts
+ * const { asset } = bandAsset(item, earthSearch, 'B8A'); // item.assets.nir08
+ * ```
+ */
+export function bandAsset(
+  item: StacItem,
+  provider: StacProvider,
+  band: CanonicalBand,
+): { key: string; asset: StacAsset } {
+  const key = provider.assetKeys[band];
+  if (!key) throw new EoFetchError('UNKNOWN_BAND', `provider ${provider.id} has no asset for band ${band}`);
+  const asset = item.assets[key];
+  if (!asset)
+    throw new EoFetchError(
+      'UNKNOWN_BAND',
+      `item ${item.id} has no asset ${JSON.stringify(key)} (band ${band}); it has: ${Object.keys(item.assets).join(', ')}`,
+    );
+  return { key, asset };
+}
+
+/**
+ * Linear scaling from stored DN to harmonised surface/top-of-atmosphere reflectance: `refl = DN·scale + offset`,
+ * equal to what SentinelHub serves as `REFLECTANCE` (values harmonised to processing baselines < 04.00).
+ * Uses the asset's `raster:bands` scale/offset when given (Collection 1), else 1/10000 and, for processing
+ * baseline ≥ 04.00 without `earthsearch:boa_offset_applied`, the −1000 DN offset (−0.1).
+ *
+ * @param item - the STAC item (for `s2:processing_baseline`)
+ * @param asset - the band asset
+ * @returns `{ scale, offset, baseline }`
+ * @example
+ * ```ts
+ * const { scale, offset } = reflectanceScaling(item, item.assets.red); // 0.0001, -0.1 for a 2023 scene
+ * ```
+ */
+export function reflectanceScaling(
+  item: StacItem,
+  asset: StacAsset,
+): { scale: number; offset: number; baseline: string | undefined } {
+  const baseline = item.properties['s2:processing_baseline'];
+  const rb = asset['raster:bands']?.[0];
+  if (rb && (rb.scale !== undefined || rb.offset !== undefined))
+    return { scale: rb.scale ?? 1, offset: rb.offset ?? 0, baseline };
+  const applied = item.properties['earthsearch:boa_offset_applied'] === true;
+  const newBaseline = baseline !== undefined && Number.parseFloat(baseline) >= 4;
+  return { scale: 1e-4, offset: newBaseline && !applied ? -0.1 : 0, baseline };
+}
