@@ -63,6 +63,22 @@ export async function writeSuperResolvedGeoTiff(
       `cannot write ${path}: the SR raster has no georeferencing; super-resolve georeferenced revisits`,
     );
   }
+  // Encode the quicklook first: a failure there must not leave a GeoTIFF without its quicklook.
+  let png: Uint8Array | undefined;
+  if (options.quicklookPath) {
+    // raster-io's PNG encoder (fast-png); looked up at run time so the GeoTIFF path never depends on it.
+    const rasterIo = (await import('@worldstrat/raster-io')) as unknown as {
+      encodePng?: (img: { width: number; height: number; channels: number; data: Uint8Array }) => Uint8Array;
+    };
+    const encodePng = rasterIo.encodePng;
+    if (typeof encodePng !== 'function') {
+      throw new SrnetError(
+        'BACKEND_UNAVAILABLE',
+        `cannot write the quicklook ${options.quicklookPath}: this @worldstrat/raster-io has no encodePng; update raster-io or omit quicklookPath`,
+      );
+    }
+    png = encodePng({ width: raster.width, height: raster.height, channels: 3, data: quicklookRgb(raster) });
+  }
   const compression = options.compression ?? 'deflate';
   const bigEnough = Math.min(raster.width, raster.height) >= 1024;
   const size = await writeGeoTiff(path, raster, {
@@ -71,13 +87,7 @@ export async function writeSuperResolvedGeoTiff(
     tiled: options.cog ? true : raster.width * raster.height > 512 * 512,
     ...(options.cog ? { cog: true, overviews: bigEnough ? [2, 4, 8] : [2] } : {}),
   });
-  if (options.quicklookPath) {
-    const { encodePng } = await import('./png.js');
-    await writeFileAtomic(
-      options.quicklookPath,
-      encodePng({ width: raster.width, height: raster.height, channels: 3, data: quicklookRgb(raster) }),
-    );
-  }
+  if (png && options.quicklookPath) await writeFileAtomic(options.quicklookPath, png);
   return size;
 }
 
