@@ -119,6 +119,86 @@ export function correlateColumnsSquaredError(
   return acc;
 }
 
+/**
+ * Two column passes at once (kernels at `kOffA` and `kOffB`) sharing the 11 loads per output pixel; returns the
+ * two sums of squared errors in `sums[0]`, `sums[1]`. Same arithmetic, per kernel, as
+ * {@link correlateColumnsSquaredError}.
+ */
+export function correlateColumnsSquaredError2(
+  hbuf: Float64Array,
+  planes: number,
+  h: number,
+  w: number,
+  k: ArrayLike<number>,
+  kOffA: number,
+  kOffB: number,
+  p: Float64Array,
+  off: number,
+  sums: Float64Array,
+): void {
+  const wo = w - SEARCH_TAPS + 1;
+  const ho = h - SEARCH_TAPS + 1;
+  const a0 = k[kOffA];
+  const a1 = k[kOffA + 1];
+  const a2 = k[kOffA + 2];
+  const a3 = k[kOffA + 3];
+  const a4 = k[kOffA + 4];
+  const a5 = k[kOffA + 5];
+  const a6 = k[kOffA + 6];
+  const a7 = k[kOffA + 7];
+  const a8 = k[kOffA + 8];
+  const a9 = k[kOffA + 9];
+  const a10 = k[kOffA + 10];
+  const b0 = k[kOffB];
+  const b1 = k[kOffB + 1];
+  const b2 = k[kOffB + 2];
+  const b3 = k[kOffB + 3];
+  const b4 = k[kOffB + 4];
+  const b5 = k[kOffB + 5];
+  const b6 = k[kOffB + 6];
+  const b7 = k[kOffB + 7];
+  const b8 = k[kOffB + 8];
+  const b9 = k[kOffB + 9];
+  const b10 = k[kOffB + 10];
+  let accA = 0;
+  let accB = 0;
+  for (let c = 0; c < planes; c++) {
+    for (let i = 0; i < ho; i++) {
+      const hb = (c * h + i) * wo;
+      const pb = (c * h + i + off) * w + off;
+      let rowA = 0;
+      let rowB = 0;
+      for (let j = 0; j < wo; j++) {
+        const q = hb + j;
+        const h0 = hbuf[q];
+        const h1 = hbuf[q + wo];
+        const h2 = hbuf[q + 2 * wo];
+        const h3 = hbuf[q + 3 * wo];
+        const h4 = hbuf[q + 4 * wo];
+        const h5 = hbuf[q + 5 * wo];
+        const h6 = hbuf[q + 6 * wo];
+        const h7 = hbuf[q + 7 * wo];
+        const h8 = hbuf[q + 8 * wo];
+        const h9 = hbuf[q + 9 * wo];
+        const h10 = hbuf[q + 10 * wo];
+        const pv = p[pb + j];
+        const dA =
+          pv -
+          (a0 * h0 + a1 * h1 + a2 * h2 + a3 * h3 + a4 * h4 + a5 * h5 + a6 * h6 + a7 * h7 + a8 * h8 + a9 * h9 + a10 * h10);
+        const dB =
+          pv -
+          (b0 * h0 + b1 * h1 + b2 * h2 + b3 * h3 + b4 * h4 + b5 * h5 + b6 * h6 + b7 * h7 + b8 * h8 + b9 * h9 + b10 * h10);
+        rowA += dA * dA;
+        rowB += dB * dB;
+      }
+      accA += rowA;
+      accB += rowB;
+    }
+  }
+  sums[0] = accA;
+  sums[1] = accB;
+}
+
 /** Result of {@link searchShifts}. */
 export interface ShiftSearch {
   /** Mean squared error of every kernel `iy*n + ix`. */
@@ -148,9 +228,16 @@ export function searchShifts(
   const count = planes * ho * wo;
   const hbuf = new Float64Array(planes * h * wo);
   const mseAll = new Float64Array(n * n);
+  const sums = new Float64Array(2);
   for (let ix = 0; ix < n; ix++) {
     correlateRows(y, planes * h, w, k1d, ix * SEARCH_TAPS, hbuf);
-    for (let iy = 0; iy < n; iy++) {
+    let iy = 0;
+    for (; iy + 1 < n; iy += 2) {
+      correlateColumnsSquaredError2(hbuf, planes, h, w, k1d, iy * SEARCH_TAPS, (iy + 1) * SEARCH_TAPS, p, off, sums);
+      mseAll[iy * n + ix] = sums[0] / count;
+      mseAll[(iy + 1) * n + ix] = sums[1] / count;
+    }
+    for (; iy < n; iy++) {
       mseAll[iy * n + ix] =
         correlateColumnsSquaredError(hbuf, planes, h, w, k1d, iy * SEARCH_TAPS, p, off, null) / count;
     }
