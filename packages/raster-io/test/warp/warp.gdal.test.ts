@@ -1,0 +1,214 @@
+// Compares warpRaster with GDAL's gdalwarp (exact transformer, -et 0) on a synthetic UTM 33 → UTM 34 warp.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Raster, type TargetGrid, transformCoords, warpRaster } from '../../src/index.js';
+
+const hasGdal = spawnSync('gdalwarp', ['--version']).status === 0;
+const dir = mkdtempSync(join(tmpdir(), 'warp-gdal-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+}
+
+/** Writes a float32 BSQ raster as ENVI and converts it to a georeferenced GeoTIFF with gdal_translate. */
+function writeSource(r: Raster, name: string): string {
+  const bin = join(dir, `${name}.bin`);
+  const bytes = new Uint8Array(r.width * r.height * 4 * r.bands.length);
+  r.bands.forEach((b, i) => {
+    bytes.set(new Uint8Array(new Float32Array(b).buffer), i * r.width * r.height * 4);
+  });
+  writeFileSync(bin, bytes);
+  writeFileSync(
+    join(dir, `${name}.hdr`),
+    `ENVI\nsamples = ${r.width}\nlines = ${r.height}\nbands = ${r.bands.length}\nheader offset = 0\nfile type = ENVI Standard\ndata type = 4\ninterleave = bsq\nbyte order = 0\n`,
+  );
+  const [ox, px, , oy, , py] = r.geo?.transform as number[];
+  const tif = join(dir, `${name}.tif`);
+  const args = [
+    '-q',
+    '-a_srs',
+    `EPSG:${r.geo?.epsg}`,
+    '-a_ullr',
+    `${ox}`,
+    `${oy}`,
+    `${ox + px * r.width}`,
+    `${oy + py * r.height}`,
+  ];
+  if (r.noData !== undefined && r.noData !== null) args.push('-a_nodata', `${r.noData}`);
+  run('gdal_translate', [...args, bin, tif]);
+  return tif;
+}
+
+function gdalwarp(src: string, grid: TargetGrid, method: string, name: string): Float32Array[] {
+  const out = join(dir, `${name}.bin`);
+  const [ox, px, , oy, , py] = grid.transform;
+  run('gdalwarp', [
+    '-q',
+    '-overwrite',
+    '-et',
+    '0',
+    '-r',
+    method,
+    '-t_srs',
+    `EPSG:${grid.epsg}`,
+    '-te',
+    `${ox}`,
+    `${oy + py * grid.height}`,
+    `${ox + px * grid.width}`,
+    `${oy}`,
+    '-ts',
+    `${grid.width}`,
+    `${grid.height}`,
+    '-ot',
+    'Float32',
+    '-dstnodata',
+    '-9999',
+    '-of',
+    'ENVI',
+    src,
+    out,
+  ]);
+  const buf = readFileSync(out);
+  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const n = grid.width * grid.height;
+  return Array.from({ length: all.length / n }, (_, i) => all.subarray(i * n, (i + 1) * n));
+}
+
+/** A 2-band 90×70 float32 raster at 10 m in UTM 33N near 52°N 15.5°E: smooth pattern plus seeded noise. */
+function makeSource(noDataBlock: boolean): Raster {
+  const width = 90;
+  const height = 70;
+  let seed = 12345;
+  const rand = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const b0 = new Float32Array(width * height);
+  const b1 = new Float32Array(width * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      b0[y * width + x] = 500 + 300 * Math.sin(x / 7) * Math.cos(y / 5) + 50 * rand();
+      b1[y * width + x] = 2 * x + 3 * y + 20 * rand();
+    }
+  if (noDataBlock) for (let y = 20; y < 30; y++) for (let x = 40; x < 55; x++) b0[y * width + x] = -9999;
+  return {
+    width,
+    height,
+    dtype: 'float32',
+    bands: [b0, b1],
+    noData: noDataBlock ? -9999 : null,
+    geo: { epsg: 32633, transform: [534000, 10, 0, 5762000, 0, -10] },
+  };
+}
+
+/** An 8 m grid in UTM 34N (rotated by ~4.7° relative to zone 33) covering the source plus a margin. */
+function targetGrid(src: Raster): TargetGrid {
+  const [ox, px, , oy, , py] = src.geo?.transform as number[];
+  const corners = transformCoords(32633, 32634, [
+    [ox, oy],
+    [ox + px * src.width, oy],
+    [ox, oy + py * src.height],
+    [ox + px * src.width, oy + py * src.height],
+  ]);
+  const xs = corners.map((c) => c[0]);
+  const ys = corners.map((c) => c[1]);
+  const minX = Math.floor(Math.min(...xs) / 8) * 8 - 24;
+  const maxY = Math.ceil(Math.max(...ys) / 8) * 8 + 24;
+  const width = Math.ceil((Math.max(...xs) + 24 - minX) / 8);
+  const height = Math.ceil((maxY - (Math.min(...ys) - 24)) / 8);
+  return { epsg: 32634, transform: [minX, 8, 0, maxY, 0, -8], width, height };
+}
+
+/** Source pixel coordinates of each target pixel centre (to pick pixels whose 4×4 neighbourhood is inside). */
+function interiorMask(src: Raster, grid: TargetGrid, margin: number): Uint8Array {
+  const pts: [number, number][] = [];
+  for (let r = 0; r < grid.height; r++)
+    for (let c = 0; c < grid.width; c++)
+      pts.push([
+        grid.transform[0] + (c + 0.5) * grid.transform[1],
+        grid.transform[3] + (r + 0.5) * grid.transform[5],
+      ]);
+  const [ox, px, , oy, , py] = src.geo?.transform as number[];
+  return Uint8Array.from(transformCoords(32634, 32633, pts), ([x, y]) => {
+    const u = (x - ox) / px;
+    const v = (y - oy) / py;
+    return u > margin && u < src.width - margin && v > margin && v < src.height - margin ? 1 : 0;
+  });
+}
+
+// Skipped only where GDAL is not installed (CI installs gdal-bin, so it runs there).
+describe.skipIf(!hasGdal)('warpRaster vs gdalwarp -et 0 (UTM 33N → 34N, 10 m → 8 m)', () => {
+  const src = makeSource(false);
+  const grid = targetGrid(src);
+  const tif = writeSource(src, 'src');
+  const interior = interiorMask(src, grid, 2.5);
+
+  for (const [method, gdalMethod] of [
+    ['nearest', 'near'],
+    ['bilinear', 'bilinear'],
+    ['cubic', 'cubic'],
+  ] as const) {
+    it(`${method}: same footprint and matching pixels`, () => {
+      const ours = warpRaster(src, grid, { method, noData: -9999 });
+      const ref = gdalwarp(tif, grid, gdalMethod, `out-${method}`);
+      expect(ref).toHaveLength(2);
+      const n = grid.width * grid.height;
+      let maskDiff = 0;
+      let valid = 0;
+      let maxErr = 0;
+      let mismatched = 0;
+      let interiorValid = 0;
+      for (let b = 0; b < 2; b++) {
+        const o = ours.bands[b] as Float32Array;
+        const g = ref[b] as Float32Array;
+        for (let i = 0; i < n; i++) {
+          const vo = o[i] !== -9999;
+          const vg = g[i] !== -9999;
+          if (vo !== vg) maskDiff++;
+          if (!vo || !vg) continue;
+          valid++;
+          if (interior[i]) interiorValid++;
+          const d = Math.abs((o[i] as number) - (g[i] as number));
+          if (d !== 0) mismatched++;
+          maxErr = Math.max(maxErr, d);
+        }
+      }
+      expect(valid).toBeGreaterThan(n); // both bands: most of the grid is covered
+      expect(valid - interiorValid).toBeGreaterThan(500); // and many pixels use the border (renormalised) taps
+      // Footprint: proj4js and PROJ agree to well under a millimetre (1e-4 px), so only a pixel centre within
+      // that distance of the source edge could flip (measured: 0).
+      expect(maskDiff).toBeLessThanOrEqual(2);
+      // Same kernels, including GDAL's border handling (bilinear renormalised over in-bounds taps, cubic →
+      // bilinear near edges): only float32 output rounding remains (ulp 6e-5 for values < 1024; measured
+      // 3.1e-5 for bilinear/cubic, 0 for nearest).
+      if (method === 'nearest') expect(mismatched).toBeLessThanOrEqual(2);
+      else expect(maxErr).toBeLessThan(1e-4);
+    });
+  }
+
+  it('bilinear with source no-data: same mask and renormalised values as GDAL', () => {
+    const srcNd = makeSource(true);
+    const tifNd = writeSource(srcNd, 'src-nd');
+    const ours = warpRaster(srcNd, grid, { method: 'bilinear', noData: -9999 });
+    const ref = gdalwarp(tifNd, grid, 'bilinear', 'out-nd');
+    const o = ours.bands[0] as Float32Array;
+    const g = ref[0] as Float32Array;
+    let maskDiff = 0;
+    let maxErr = 0;
+    let ndPixels = 0;
+    for (let i = 0; i < o.length; i++) {
+      if ((o[i] === -9999) !== (g[i] === -9999)) maskDiff++;
+      if (interior[i] && o[i] === -9999) ndPixels++;
+      if (o[i] !== -9999 && g[i] !== -9999)
+        maxErr = Math.max(maxErr, Math.abs((o[i] as number) - (g[i] as number)));
+    }
+    expect(ndPixels).toBeGreaterThan(100); // the 15×10 block (150 source px → ~230 target px, minus renormalised rim)
+    expect(maskDiff).toBeLessThanOrEqual(4);
+    expect(maxErr).toBeLessThan(1e-4); // measured 3.1e-5 (float32 rounding)
+  });
+});

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { type Raster, RasterIoError, transformCoords, utmGridForBBox, warpRaster } from '../../src/index.js';
+
+function ramp(width: number, height: number, dtype: 'float32' | 'uint16' = 'float32'): Raster {
+  const band = dtype === 'float32' ? new Float32Array(width * height) : new Uint16Array(width * height);
+  for (let i = 0; i < band.length; i++) band[i] = (i % width) * 10 + Math.floor(i / width);
+  return {
+    width,
+    height,
+    dtype,
+    bands: [band],
+    geo: { epsg: 32633, transform: [500000, 10, 0, 5800000, 0, -10] },
+  };
+}
+
+describe('warpRaster (same CRS)', () => {
+  it('is the identity on the source grid for every method', () => {
+    const src = ramp(12, 9);
+    for (const method of ['nearest', 'bilinear', 'cubic'] as const) {
+      const out = warpRaster(
+        src,
+        { epsg: 32633, transform: [500000, 10, 0, 5800000, 0, -10], width: 12, height: 9 },
+        { method },
+      );
+      expect(Array.from(out.bands[0] as Float32Array)).toEqual(Array.from(src.bands[0] as Float32Array));
+    }
+  });
+
+  it('shifts by whole pixels, fills outside with noData and sets geo/noData', () => {
+    const src = ramp(12, 9);
+    const out = warpRaster(
+      src,
+      { epsg: 32633, transform: [500020, 10, 0, 5800000, 0, -10], width: 12, height: 9 },
+      {
+        method: 'nearest',
+        noData: -1,
+      },
+    );
+    const o = out.bands[0] as Float32Array;
+    expect(o[0]).toBe(20); // source column 2
+    expect(o[9]).toBe(110);
+    expect(o[10]).toBe(-1); // beyond the source's right edge
+    expect(out.noData).toBe(-1);
+    expect(out.geo).toEqual({ epsg: 32633, transform: [500020, 10, 0, 5800000, 0, -10] });
+  });
+
+  it('bilinear at half-pixel offsets averages neighbours; cubic reproduces the (linear) ramp in the interior', () => {
+    const src = ramp(12, 9);
+    const grid = {
+      epsg: 32633,
+      transform: [500005, 10, 0, 5799995, 0, -10] as [number, number, number, number, number, number],
+      width: 10,
+      height: 7,
+    };
+    const bil = warpRaster(src, grid, { method: 'bilinear' }).bands[0] as Float32Array;
+    // target (0,0) centre = source pixel coordinate (1, 1): average of columns 0,1 and rows 0,1
+    expect(bil[0]).toBeCloseTo((0 + 10 + 1 + 11) / 4, 5);
+    const cub = warpRaster(src, grid, { method: 'cubic' }).bands[0] as Float32Array;
+    expect(cub[2 * 10 + 3]).toBeCloseTo(35 + 2.5, 4); // Keys a = −0.5 reproduces linear functions
+  });
+
+  it('rounds to integer dtypes and keeps the source noData by default', () => {
+    const src = ramp(6, 5, 'uint16');
+    src.noData = 65535;
+    const out = warpRaster(src, {
+      epsg: 32633,
+      transform: [500005, 10, 0, 5800000, 0, -10],
+      width: 6,
+      height: 5,
+    });
+    expect(out.dtype).toBe('uint16');
+    expect(out.bands[0]).toBeInstanceOf(Uint16Array);
+    expect((out.bands[0] as Uint16Array)[0]).toBe(5); // (0 + 10)/2
+    expect((out.bands[0] as Uint16Array)[4]).toBe(45); // (40 + 50)/2
+    expect((out.bands[0] as Uint16Array)[5]).toBe(65535); // centre lands on the source's right edge: outside
+    expect(out.noData).toBe(65535);
+  });
+
+  it('reprojects lon/lat → UTM: each target pixel gets the source pixel containing its centre', () => {
+    // a 0.01° lon/lat raster whose values encode their column/row
+    const w = 40;
+    const h = 30;
+    const band = new Float32Array(w * h).map((_, i) => (i % w) * 1000 + Math.floor(i / w));
+    const src: Raster = {
+      width: w,
+      height: h,
+      dtype: 'float32',
+      bands: [band],
+      geo: { epsg: 4326, transform: [15, 0.01, 0, 52.3, 0, -0.01] },
+    };
+    const grid = utmGridForBBox([15.1, 52.05, 15.3, 52.2], 100);
+    expect(grid.epsg).toBe(32633);
+    const out = warpRaster(src, grid, { method: 'nearest' }).bands[0] as Float32Array;
+    for (const [c, r] of [
+      [0, 0],
+      [5, 7],
+      [grid.width - 1, grid.height - 1],
+    ] as const) {
+      const x = grid.transform[0] + (c + 0.5) * 100;
+      const y = grid.transform[3] - (r + 0.5) * 100;
+      const [[lon, lat]] = transformCoords(32633, 4326, [[x, y]]) as [[number, number]];
+      const col = Math.floor((lon - 15) / 0.01);
+      const row = Math.floor((52.3 - lat) / 0.01);
+      expect(out[r * grid.width + c]).toBe(col * 1000 + row);
+    }
+  });
+
+  it('validates input, honours abort and reports progress', () => {
+    const src = ramp(4, 4);
+    const grid = {
+      epsg: 32633,
+      transform: [500000, 10, 0, 5800000, 0, -10] as [number, number, number, number, number, number],
+      width: 4,
+      height: 4,
+    };
+    expect(() => warpRaster({ ...src, geo: undefined }, grid)).toThrow(/georeferenced/);
+    expect(() => warpRaster(src, { ...grid, width: 0 })).toThrow(RasterIoError);
+    expect(() => warpRaster(src, { ...grid, transform: [0, 0, 0, 0, 0, 0] })).toThrow(/not invertible/);
+    expect(() => warpRaster(src, grid, { method: 'lanczos' as 'cubic' })).toThrow(/unknown warp method/);
+    expect(() => warpRaster(src, { ...grid, epsg: 2154 })).toThrow(/registerProjection/);
+    const ac = new AbortController();
+    ac.abort();
+    expect(() => warpRaster(src, grid, { signal: ac.signal })).toThrow(
+      expect.objectContaining({ code: 'ABORTED' }),
+    );
+    const seen: number[] = [];
+    warpRaster(src, grid, { onProgress: (p) => seen.push(p.done) });
+    expect(seen.at(-1)).toBe(4);
+  });
+});
+
+describe('utmGridForBBox', () => {
+  it('covers the bbox, snaps to the pixel size and picks the centre zone', () => {
+    const bbox: [number, number, number, number] = [15.0, 52.0, 15.02, 52.015];
+    const g = utmGridForBBox(bbox, 10);
+    expect(g.epsg).toBe(32633);
+    const [ox, px, , oy, , py] = g.transform;
+    expect(px).toBe(10);
+    expect(py).toBe(-10);
+    expect(ox % 10).toBe(0);
+    expect(oy % 10).toBe(0);
+    const corners = transformCoords(4326, 32633, [
+      [15.0, 52.0],
+      [15.02, 52.015],
+      [15.0, 52.015],
+      [15.02, 52.0],
+    ]);
+    for (const [x, y] of corners) {
+      expect(x).toBeGreaterThanOrEqual(ox);
+      expect(x).toBeLessThanOrEqual(ox + g.width * 10);
+      expect(y).toBeLessThanOrEqual(oy);
+      expect(y).toBeGreaterThanOrEqual(oy - g.height * 10);
+    }
+    expect(g.width).toBeLessThan(140 + 3); // ~1372 m wide
+    expect(g.height).toBeLessThan(168 + 3); // ~1669 m tall
+    expect(utmGridForBBox([5, 60, 5.01, 60.01], 10).epsg).toBe(32632); // Norway exception
+    expect(utmGridForBBox(bbox, 10, { epsg: 32634 }).epsg).toBe(32634);
+    expect(() => utmGridForBBox([15, 52, 14, 53], 10)).toThrow(/min < max/);
+    expect(() => utmGridForBBox(bbox, 0)).toThrow(/pixel size/);
+  });
+});
