@@ -1,2 +1,32 @@
-// Node-only entry of worldstrat (the only place node:* modules are imported).
+// Node-only entry of worldstrat: file-system datasets, rendering to PNG/GIF, pipelines.
 export * from './index.js';
+export {
+  DEFAULT_SYNTHETIC_DATASET,
+  SPLIT_CSV_NAME,
+  assignSplits,
+  generateSyntheticDataset,
+} from './synthetic/generate-synthetic-dataset.node.js';
+export type {
+  GenerateSyntheticDatasetOptions,
+  SyntheticAoi,
+  SyntheticDatasetSummary,
+} from './synthetic/generate-synthetic-dataset.node.js';
+export { scanDataset } from './dataset/scan-dataset.node.js';
+export type {
+  DatasetProblem,
+  DatasetScan,
+  HrFolder,
+  ScanDatasetOptions,
+  SceneEntry,
+  SplitName,
+} from './dataset/scan-dataset.node.js';
+export { openDataset } from './dataset/open-dataset.node.js';
+export type {
+  BatchOptions,
+  ChipBatch,
+  LoadedScene,
+  OpenDatasetOptions,
+  ShapedArray,
+  SplitMode,
+  WorldStratDataset,
+} from './dataset/open-dataset.node.js';

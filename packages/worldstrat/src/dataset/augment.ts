@@ -1,0 +1,48 @@
+// RandomRotateFlipDict (spec-superres §1.6): rot90 (counter-clockwise, k = angle/90) then an optional vertical
+// flip, the same draw for every tensor of a sample.
+import { WorldStratError } from '../errors.js';
+
+/** One augmentation draw: k quarter turns counter-clockwise, then a row reversal when `flip`. */
+export interface RotateFlip {
+  k: 0 | 1 | 2 | 3;
+  flip: boolean;
+}
+
+/**
+ * Apply `torch.rot90(x, k, dims=(-2,-1))` and then (if `flip`) a vertical flip to every square plane, in place
+ * into a new array.
+ *
+ * @param data - (P, n, n) planes.
+ * @param planes - P.
+ * @param n - side.
+ * @param t - the draw.
+ * @returns a new (P, n, n) array.
+ * @throws {WorldStratError} `SHAPE_MISMATCH` when sizes disagree.
+ * @example
+ * ```ts
+ * rotateFlip(Float32Array.of(1, 2, 3, 4), 1, 2, { k: 1, flip: false }); // [2, 4, 1, 3]
+ * ```
+ */
+export function rotateFlip(data: Float32Array, planes: number, n: number, t: RotateFlip): Float32Array {
+  if (data.length !== planes * n * n) {
+    throw new WorldStratError('SHAPE_MISMATCH', `rotateFlip: ${data.length} values ≠ ${planes}×${n}×${n}`);
+  }
+  if (t.k === 0 && !t.flip) return data.slice();
+  const out = new Float32Array(data.length);
+  const m = n - 1;
+  for (let p = 0; p < planes; p++) {
+    const b = p * n * n;
+    for (let i = 0; i < n; i++) {
+      const oi = t.flip ? m - i : i;
+      for (let j = 0; j < n; j++) {
+        let src: number;
+        if (t.k === 0) src = i * n + j;
+        else if (t.k === 1) src = j * n + (m - i);
+        else if (t.k === 2) src = (m - i) * n + (m - j);
+        else src = (m - j) * n + i;
+        out[b + oi * n + j] = data[b + src];
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+// The 3×3 chip grid of upstream's CropDict (spec-superres §1.5).
+import { WorldStratError } from '../errors.js';
+import { bankersRound } from './bankers-round.js';
+import { JIF_GEOMETRY } from './constants.js';
+
+/** One chip: LR window and the matching HR window (HR offsets use Python's round-half-even). */
+export interface ChipWindow {
+  /** Chip index k (0..8): left = chip·⌊k/3⌋, top = chip·(k mod 3). */
+  index: number;
+  lr: { top: number; left: number; size: number };
+  hr: { top: number; left: number; size: number };
+}
+
+/** Options of {@link chipWindows}. */
+export interface ChipWindowsOptions {
+  lrSize?: number;
+  hrSize?: number;
+  chip?: number;
+  stride?: number;
+}
+
+/**
+ * The chip windows of one scene, in upstream order (outer loop over columns, inner over rows).
+ * With the defaults (LR 160, HR 500, chip 50): LR offsets 0/50/100, HR offsets 0/156/312, HR chip 156.
+ *
+ * @param options - LR/HR sizes, chip size and stride.
+ * @returns the windows, k = 0..n²−1.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` when the chip does not fit.
+ * @example
+ * ```ts
+ * chipWindows()[7]; // { index: 7, lr: { top: 50, left: 100, size: 50 }, hr: { top: 156, left: 312, size: 156 } }
+ * ```
+ */
+export function chipWindows(options: ChipWindowsOptions = {}): ChipWindow[] {
+  const lrSize = options.lrSize ?? JIF_GEOMETRY.lrInput;
+  const hrSize = options.hrSize ?? JIF_GEOMETRY.hrOutput;
+  const chip = options.chip ?? JIF_GEOMETRY.chip;
+  const stride = options.stride ?? chip;
+  if (chip < 1 || chip > lrSize || stride < 1) {
+    throw new WorldStratError('INVALID_ARGUMENT', `chip ${chip} / stride ${stride} does not fit an LR side of ${lrSize}`);
+  }
+  const offsets: number[] = [];
+  for (let o = 0; o <= lrSize - chip; o += stride) offsets.push(o);
+  const ratio = hrSize / lrSize;
+  const hrChip = bankersRound(ratio * chip);
+  const out: ChipWindow[] = [];
+  for (const left of offsets) {
+    for (const top of offsets) {
+      out.push({
+        index: out.length,
+        lr: { top, left, size: chip },
+        hr: { top: bankersRound(ratio * top), left: bankersRound(ratio * left), size: hrChip },
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Crop a square window from every plane of a planar stack.
+ *
+ * @param data - (P, H, W) planes.
+ * @param planes - P.
+ * @param height - H.
+ * @param width - W.
+ * @param top - first row.
+ * @param left - first column.
+ * @param size - side of the window.
+ * @returns (P, size, size).
+ * @example
+ * ```ts
+ * const c = cropPlanes(lr160, 96, 160, 160, 50, 100, 50);
+ * ```
+ */
+export function cropPlanes(
+  data: Float32Array,
+  planes: number,
+  height: number,
+  width: number,
+  top: number,
+  left: number,
+  size: number,
+): Float32Array {
+  if (top < 0 || left < 0 || top + size > height || left + size > width) {
+    throw new WorldStratError('INVALID_ARGUMENT', `window ${top},${left}+${size} outside a ${height}×${width} image`);
+  }
+  const out = new Float32Array(planes * size * size);
+  for (let p = 0; p < planes; p++) {
+    for (let r = 0; r < size; r++) {
+      const src = p * height * width + (top + r) * width + left;
+      out.set(data.subarray(src, src + size), (p * size + r) * size);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,373 @@
+// The WorldStrat dataset as training/eval batches: scene loading, splits, chips, augmentation, prefetch.
+import { createRng } from '@worldstrat/geo-sampling';
+import { openGeoTiffFile, readGeoTiffFile } from '@worldstrat/raster-io/node';
+import { WorldStratError, throwIfAborted } from '../errors.js';
+import { type RotateFlip, rotateFlip } from './augment.js';
+import { type ChipWindow, chipWindows, cropPlanes } from './chips.js';
+import { JIF_GEOMETRY, SPOT_MAX_12_BIT, SPOT_MAX_8_BIT, SPOT_RGB_BANDS } from './constants.js';
+import {
+  type DatasetProblem,
+  type DatasetScan,
+  type ScanDatasetOptions,
+  type SceneEntry,
+  type SplitName,
+  scanDataset,
+} from './scan-dataset.node.js';
+import { transformHr, transformLr, transformLrc } from './transforms.js';
+
+/** A transformed whole scene (before chipping), like upstream's cached tensors. */
+export interface LoadedScene {
+  name: string;
+  /** (R, C, 160, 160) normalised LR. */
+  lr: Float32Array;
+  lrShape: [number, number, number, number];
+  /** (R, 1, 160, 160) cloud masks, when `masks` is on. */
+  lrc?: Float32Array;
+  /** (3, 500, 500) HR in [0, 1]. */
+  hr: Float32Array;
+  hrShape: [number, number, number];
+}
+
+/** A tensor as data + explicit shape (row-major). */
+export interface ShapedArray<S extends number[]> {
+  data: Float32Array;
+  shape: S;
+}
+
+/** One batch of chips: `lr` (B, R, C, 50, 50) and `hr` (B, 3, 156, 156), plus provenance. */
+export interface ChipBatch {
+  lr: ShapedArray<[number, number, number, number, number]>;
+  hr: ShapedArray<[number, number, number, number]>;
+  /** (B, R, 1, 50, 50) when masks are loaded. */
+  lrc?: ShapedArray<[number, number, number, number, number]>;
+  /** Scene name and chip index (0..8) of each sample. */
+  names: string[];
+  chips: number[];
+}
+
+/** How scenes are assigned to splits. */
+export type SplitMode = 'csv' | 'all' | Readonly<Record<string, SplitName>>;
+
+/** Options of {@link openDataset}. */
+export interface OpenDatasetOptions extends ScanDatasetOptions {
+  /** Skip scenes with problems (reported in `problems` / `onProblem`) instead of throwing. Default false. */
+  skipInvalid?: boolean;
+  /** Open every file's header at open time so unreadable files are found before training. Default false. */
+  verifyFiles?: boolean;
+  /** Load CLM masks as `lrc`. Default false. */
+  masks?: boolean;
+  /** Keep up to this many transformed scenes in memory (LRU). Default 0. */
+  cacheScenes?: number;
+  /** Called for every problem (at open and during iteration). */
+  onProblem?: (p: DatasetProblem) => void;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link WorldStratDataset.batches}. */
+export interface BatchOptions {
+  /** Chips per batch. Default 16. */
+  batchSize?: number;
+  /** Shuffle scenes and chips (seeded). Default true for 'train', false otherwise. */
+  shuffle?: boolean;
+  /** Rot90+flip augmentation. Default: on for 'train' only; `compat: true` turns it on for every split (upstream). */
+  augment?: boolean;
+  /** Upstream behaviour: augmentation in every split. Default false. */
+  compat?: boolean;
+  /** Seed for shuffling and augmentation. Default 0. */
+  seed?: number;
+  /** Epoch number mixed into the seed (a new order each epoch, reproducible). Default 0. */
+  epoch?: number;
+  /** Scenes loaded ahead of the consumer (bounded memory). Default 2. */
+  prefetch?: number;
+  /** Scenes whose chips are mixed when shuffling (shuffle buffer). Default 4. */
+  shuffleScenes?: number;
+  /** Drop a last incomplete batch. Default false. */
+  dropLast?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: { stage: 'scenes'; done: number; total: number }) => void;
+}
+
+/** An opened dataset: scenes, problems, splits, scene loading and batch iteration. */
+export interface WorldStratDataset extends DatasetScan {
+  /** Split the valid scenes. `'csv'` uses the split CSV's `split` column (default); `'all'` puts all in train. */
+  split(mode?: SplitMode): Record<SplitName, SceneEntry[]>;
+  /** Load and transform one whole scene (LR 160², HR 500²). */
+  loadScene(entry: SceneEntry, options?: { signal?: AbortSignal }): Promise<LoadedScene>;
+  /** Stream chip batches over a split or a scene list. */
+  batches(scenes: SplitName | readonly SceneEntry[], options?: BatchOptions): AsyncGenerator<ChipBatch>;
+  /** Chips per scene (9 with the defaults). */
+  readonly chipsPerScene: number;
+}
+
+function stack(rasters: { width: number; height: number; bands: ArrayLike<number>[] }[], path: string[]) {
+  const { width, height } = rasters[0];
+  const c = rasters[0].bands.length;
+  const out = new Float32Array(rasters.length * c * width * height);
+  rasters.forEach((r, i) => {
+    if (r.width !== width || r.height !== height || r.bands.length !== c) {
+      throw new WorldStratError(
+        'SHAPE_MISMATCH',
+        `${path[i]} is ${r.bands.length}×${r.height}×${r.width}, the first revisit ${c}×${height}×${width}; revisits must match`,
+      );
+    }
+    r.bands.forEach((b, k) => {
+      out.set(b, (i * c + k) * width * height);
+    });
+  });
+  return { data: out, shape: [rasters.length, c, height, width] as [number, number, number, number] };
+}
+
+/**
+ * Open a WorldStrat dataset (release, Kaggle core, 12bit/ or 8bit/ layouts) for training and evaluation, exactly
+ * like the upstream JIF loader: first R revisits in natural-sort order, JIF normalisation, AA bilinear LR
+ * 158→160, HR ÷10000 → 500 AA → clamp, 3×3 chips (LR 50 ↔ HR 156, offsets 0/156/312), rot90+flip.
+ *
+ * @param root - dataset folder.
+ * @param options - scan options, problem policy, masks, cache.
+ * @returns the dataset handle.
+ * @throws {WorldStratError} `DATASET_NOT_FOUND`; `DATASET_LAYOUT` listing every problem when `skipInvalid` is off.
+ * @example
+ * ```ts
+ * const ds = await openDataset('dataset', { revisits: 8, skipInvalid: true });
+ * for await (const batch of ds.batches('train', { batchSize: 48, seed: 1 })) train(batch);
+ * ```
+ */
+export async function openDataset(root: string, options: OpenDatasetOptions = {}): Promise<WorldStratDataset> {
+  const scan = await scanDataset(root, options);
+  const problems = scan.problems;
+  let scenes = scan.scenes;
+  if (options.verifyFiles) {
+    const ok: SceneEntry[] = [];
+    for (const s of scenes) {
+      throwIfAborted(options.signal);
+      const paths = [s.hrPath, ...s.lrPaths, ...(options.masks ? s.lrcPaths : [])];
+      let bad: DatasetProblem | null = null;
+      for (const p of paths) {
+        try {
+          const t = await openGeoTiffFile(p);
+          await t.close();
+        } catch (e) {
+          bad = { code: 'UNREADABLE_FILE', aoi: s.name, path: p, message: `${p}: ${(e as Error).message}` };
+          break;
+        }
+      }
+      if (bad) problems.push(bad);
+      else ok.push(s);
+    }
+    scenes = ok;
+  }
+  if (options.masks) {
+    scenes = scenes.filter((s) => {
+      if (s.lrcPaths.length >= s.lrPaths.length) return true;
+      problems.push({
+        code: 'MISSING_FOLDER',
+        aoi: s.name,
+        message: `${s.name}: ${s.lrcPaths.length} CLM masks for ${s.lrPaths.length} revisits (masks requested)`,
+      });
+      return false;
+    });
+  }
+  for (const p of problems) options.onProblem?.(p);
+  const blocking = problems.filter((p) => p.code !== 'DUPLICATE_TILE');
+  if (blocking.length > 0 && !options.skipInvalid) {
+    const list = blocking.slice(0, 10).map((p) => `  - ${p.message}`).join('\n');
+    throw new WorldStratError(
+      'DATASET_LAYOUT',
+      `${blocking.length} scene problem(s) in ${root}:\n${list}${blocking.length > 10 ? '\n  …' : ''}\npass skipInvalid: true (CLI: --skip-invalid) to skip these scenes`,
+    );
+  }
+  const windows: ChipWindow[] = chipWindows();
+  const cacheSize = options.cacheScenes ?? 0;
+  const cache = new Map<SceneEntry, Promise<LoadedScene>>();
+  const divisor = scan.radiometryDepth === 8 ? SPOT_MAX_8_BIT : SPOT_MAX_12_BIT;
+
+  async function loadSceneUncached(entry: SceneEntry, signal?: AbortSignal): Promise<LoadedScene> {
+    const lrRasters = [];
+    for (const p of entry.lrPaths) {
+      throwIfAborted(signal);
+      lrRasters.push(await readGeoTiffFile(p, { signal }));
+    }
+    const lr = stack(lrRasters, entry.lrPaths);
+    const hrRaster = await readGeoTiffFile(entry.hrPath, { bands: SPOT_RGB_BANDS, signal });
+    const hr = stack([hrRaster], [entry.hrPath]);
+    const out: LoadedScene = {
+      name: entry.name,
+      lr: transformLr(lr.data, lr.shape),
+      lrShape: [lr.shape[0], lr.shape[1], JIF_GEOMETRY.lrInput, JIF_GEOMETRY.lrInput],
+      hr: transformHr(hr.data, [hr.shape[1], hr.shape[2], hr.shape[3]], { divisor }),
+      hrShape: [hr.shape[1], JIF_GEOMETRY.hrOutput, JIF_GEOMETRY.hrOutput],
+    };
+    if (options.masks) {
+      const masks = [];
+      for (const p of entry.lrcPaths) masks.push(await readGeoTiffFile(p, { bands: [0], signal }));
+      const m = stack(masks, entry.lrcPaths);
+      out.lrc = transformLrc(m.data, m.shape);
+    }
+    return out;
+  }
+
+  function loadScene(entry: SceneEntry, opts: { signal?: AbortSignal } = {}): Promise<LoadedScene> {
+    if (cacheSize <= 0) return loadSceneUncached(entry, opts.signal);
+    const hit = cache.get(entry);
+    if (hit) {
+      cache.delete(entry);
+      cache.set(entry, hit);
+      return hit;
+    }
+    const p = loadSceneUncached(entry, opts.signal);
+    p.catch(() => cache.delete(entry));
+    cache.set(entry, p);
+    while (cache.size > cacheSize) cache.delete(cache.keys().next().value as SceneEntry);
+    return p;
+  }
+
+  function split(mode: SplitMode = 'csv'): Record<SplitName, SceneEntry[]> {
+    const out: Record<SplitName, SceneEntry[]> = { train: [], val: [], test: [] };
+    for (const s of scenes) {
+      let name: SplitName | undefined;
+      if (mode === 'all') name = 'train';
+      else if (mode === 'csv') name = s.csvSplit;
+      else name = mode[s.name];
+      if (name) out[name].push(s);
+    }
+    if (mode === 'csv' && out.train.length + out.val.length + out.test.length === 0 && scenes.length > 0) {
+      throw new WorldStratError(
+        'DATASET_LAYOUT',
+        `no scene has a split: the AOI list has no "split" column; use split('all') or pass a name → split map`,
+      );
+    }
+    return out;
+  }
+
+  async function* batches(which: SplitName | readonly SceneEntry[], bo: BatchOptions = {}): AsyncGenerator<ChipBatch> {
+    const isTrain = which === 'train';
+    const list = typeof which === 'string' ? split('csv')[which] : [...which];
+    const batchSize = bo.batchSize ?? 16;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new WorldStratError('INVALID_ARGUMENT', `batchSize ${batchSize}: use an integer ≥ 1`);
+    }
+    const shuffle = bo.shuffle ?? isTrain;
+    const augment = bo.augment ?? (bo.compat ? true : isTrain);
+    const seed = (bo.seed ?? 0) + 7919 * (bo.epoch ?? 0);
+    const orderRng = createRng(seed);
+    const augRng = createRng(seed + 104_729);
+    const prefetch = Math.max(1, bo.prefetch ?? 2);
+    const window = shuffle ? Math.max(1, bo.shuffleScenes ?? 4) : 1;
+    const order = list.map((_, i) => i);
+    if (shuffle) {
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = orderRng.int(i + 1);
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+    }
+    // Prefetch queue of scene loads (errors are caught per scene).
+    const queue: Promise<LoadedScene | DatasetProblem>[] = [];
+    let next = 0;
+    const enqueue = () => {
+      while (queue.length < prefetch && next < order.length) {
+        const entry = list[order[next++]];
+        queue.push(
+          loadScene(entry, { signal: bo.signal }).catch((e: unknown) => {
+            if (e instanceof WorldStratError && e.code === 'ABORTED') throw e;
+            const problem: DatasetProblem = {
+              code: e instanceof WorldStratError && e.code === 'SHAPE_MISMATCH' ? 'SHAPE_MISMATCH' : 'UNREADABLE_FILE',
+              aoi: entry.name,
+              message: `${entry.name}: ${(e as Error).message}`,
+            };
+            if (!options.skipInvalid) {
+              throw new WorldStratError('UNREADABLE_FILE', `${problem.message}; pass skipInvalid: true to skip it`, { cause: e });
+            }
+            return problem;
+          }),
+        );
+      }
+    };
+    type Sample = { scene: LoadedScene; window: ChipWindow; aug: RotateFlip };
+    let buffer: Sample[] = [];
+    let pending: Sample[] = [];
+    let done = 0;
+    const R = scan.revisits;
+    const makeBatch = (samples: Sample[]): ChipBatch => {
+      const B = samples.length;
+      const r = samples[0].scene.lrShape[0];
+      const c = samples[0].scene.lrShape[1];
+      const chip = samples[0].window.lr.size;
+      const hrChip = samples[0].window.hr.size;
+      const hrC = samples[0].scene.hrShape[0];
+      const lr = new Float32Array(B * r * c * chip * chip);
+      const hr = new Float32Array(B * hrC * hrChip * hrChip);
+      const lrc = options.masks ? new Float32Array(B * r * chip * chip) : null;
+      samples.forEach((s, b) => {
+        const L = s.scene.lrShape[2];
+        const lrChip = cropPlanes(s.scene.lr, r * c, L, L, s.window.lr.top, s.window.lr.left, chip);
+        lr.set(rotateFlip(lrChip, r * c, chip, s.aug), b * r * c * chip * chip);
+        const H = s.scene.hrShape[1];
+        const hrCrop = cropPlanes(s.scene.hr, hrC, H, H, s.window.hr.top, s.window.hr.left, hrChip);
+        hr.set(rotateFlip(hrCrop, hrC, hrChip, s.aug), b * hrC * hrChip * hrChip);
+        if (lrc && s.scene.lrc) {
+          const m = cropPlanes(s.scene.lrc, r, L, L, s.window.lr.top, s.window.lr.left, chip);
+          lrc.set(rotateFlip(m, r, chip, s.aug), b * r * chip * chip);
+        }
+      });
+      const batch: ChipBatch = {
+        lr: { data: lr, shape: [B, r, c, chip, chip] },
+        hr: { data: hr, shape: [B, hrC, hrChip, hrChip] },
+        names: samples.map((s) => s.scene.name),
+        chips: samples.map((s) => s.window.index),
+      };
+      if (lrc) batch.lrc = { data: lrc, shape: [B, r, 1, chip, chip] };
+      return batch;
+    };
+    enqueue();
+    let scenesInBuffer = 0;
+    while (queue.length > 0) {
+      throwIfAborted(bo.signal);
+      const got = await queue.shift()!;
+      enqueue();
+      done++;
+      bo.onProgress?.({ stage: 'scenes', done, total: order.length });
+      if ('code' in got) {
+        problems.push(got);
+        options.onProblem?.(got);
+      } else {
+        if (got.lrShape[0] !== R && !options.allowFewerRevisits) {
+          throw new WorldStratError('SHAPE_MISMATCH', `${got.name}: ${got.lrShape[0]} revisits, ${R} expected`);
+        }
+        for (const w of windows) {
+          const aug: RotateFlip = augment
+            ? { k: augRng.int(4) as RotateFlip['k'], flip: augRng.int(2) === 1 }
+            : { k: 0, flip: false };
+          buffer.push({ scene: got, window: w, aug });
+        }
+        scenesInBuffer++;
+      }
+      const last = queue.length === 0;
+      if (scenesInBuffer >= window || last) {
+        if (shuffle) {
+          for (let i = buffer.length - 1; i > 0; i--) {
+            const j = orderRng.int(i + 1);
+            [buffer[i], buffer[j]] = [buffer[j], buffer[i]];
+          }
+        }
+        pending = pending.concat(buffer);
+        buffer = [];
+        scenesInBuffer = 0;
+        while (pending.length >= batchSize) {
+          yield makeBatch(pending.slice(0, batchSize));
+          pending = pending.slice(batchSize);
+        }
+      }
+    }
+    if (pending.length > 0 && !bo.dropLast) yield makeBatch(pending);
+  }
+
+  return {
+    ...scan,
+    scenes,
+    problems,
+    chipsPerScene: windows.length,
+    split,
+    loadScene,
+    batches,
+  };
+}

@@ -1,0 +1,54 @@
+// One base error for the umbrella package; callers (and the CLI's exit codes) branch on `code`.
+
+/** Every error code the worldstrat package raises. The CLI maps each to an exit code (see `exitCodeFor`). */
+export type WorldStratErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'DATASET_NOT_FOUND'
+  | 'DATASET_LAYOUT'
+  | 'MISSING_FILES'
+  | 'UNREADABLE_FILE'
+  | 'DUPLICATE_TILE'
+  | 'SHAPE_MISMATCH'
+  | 'CONFIG_ERROR'
+  | 'WRITE_FAILED'
+  | 'ABORTED';
+
+/**
+ * Base class of every error thrown by `worldstrat`.
+ *
+ * @example
+ * ```ts
+ * try { await openDataset('nowhere'); } catch (e) { if (e instanceof WorldStratError) console.log(e.code); }
+ * ```
+ */
+export class WorldStratError extends Error {
+  override name = 'WorldStratError';
+  /**
+   * @param code - machine-readable reason; survives worker boundaries where classes do not.
+   * @param message - names the bad value and the fix.
+   * @param options - native `cause`.
+   */
+  constructor(
+    readonly code: WorldStratErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Throw an `ABORTED` WorldStratError if the signal fired.
+ *
+ * @param signal - optional abort signal.
+ * @throws {WorldStratError} code `ABORTED` when `signal.aborted`.
+ * @example
+ * ```ts
+ * throwIfAborted(controller.signal);
+ * ```
+ */
+export function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) {
+    throw new WorldStratError('ABORTED', 'operation aborted', { cause: signal.reason });
+  }
+}
