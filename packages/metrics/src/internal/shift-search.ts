@@ -184,10 +184,30 @@ export function correlateColumnsSquaredError2(
         const pv = p[pb + j];
         const dA =
           pv -
-          (a0 * h0 + a1 * h1 + a2 * h2 + a3 * h3 + a4 * h4 + a5 * h5 + a6 * h6 + a7 * h7 + a8 * h8 + a9 * h9 + a10 * h10);
+          (a0 * h0 +
+            a1 * h1 +
+            a2 * h2 +
+            a3 * h3 +
+            a4 * h4 +
+            a5 * h5 +
+            a6 * h6 +
+            a7 * h7 +
+            a8 * h8 +
+            a9 * h9 +
+            a10 * h10);
         const dB =
           pv -
-          (b0 * h0 + b1 * h1 + b2 * h2 + b3 * h3 + b4 * h4 + b5 * h5 + b6 * h6 + b7 * h7 + b8 * h8 + b9 * h9 + b10 * h10);
+          (b0 * h0 +
+            b1 * h1 +
+            b2 * h2 +
+            b3 * h3 +
+            b4 * h4 +
+            b5 * h5 +
+            b6 * h6 +
+            b7 * h7 +
+            b8 * h8 +
+            b9 * h9 +
+            b10 * h10);
         rowA += dA * dA;
         rowB += dB * dB;
       }
@@ -233,7 +253,18 @@ export function searchShifts(
     correlateRows(y, planes * h, w, k1d, ix * SEARCH_TAPS, hbuf);
     let iy = 0;
     for (; iy + 1 < n; iy += 2) {
-      correlateColumnsSquaredError2(hbuf, planes, h, w, k1d, iy * SEARCH_TAPS, (iy + 1) * SEARCH_TAPS, p, off, sums);
+      correlateColumnsSquaredError2(
+        hbuf,
+        planes,
+        h,
+        w,
+        k1d,
+        iy * SEARCH_TAPS,
+        (iy + 1) * SEARCH_TAPS,
+        p,
+        off,
+        sums,
+      );
       mseAll[iy * n + ix] = sums[0] / count;
       mseAll[(iy + 1) * n + ix] = sums[1] / count;
     }
