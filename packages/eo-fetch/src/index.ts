@@ -16,6 +16,25 @@ export {
   sleep,
   withRetry,
 } from './http/retry.js';
+export type { CatalogueEntry, Footprint } from './matching/catalogue-entry.js';
+export { catalogueEntryFromStacItem } from './matching/catalogue-entry.js';
+export { footprintCoverage, geodesicAreaKm2 } from './matching/geodesic-area.js';
+export type {
+  DuplicateAcquisition,
+  MatchAoi,
+  MatchedRevisit,
+  MatchResult,
+  MatchRevisitsOptions,
+} from './matching/match-revisits.js';
+export {
+  averageRanks,
+  cloudFractionFromClm,
+  cloudFractionFromScl,
+  DEFAULT_MATCH_REVISITS,
+  matchRevisits,
+  rerankByCloudFraction,
+  utcDay,
+} from './matching/match-revisits.js';
 export type { PlanetaryComputerSigner, PlanetaryComputerSignerOptions } from './stac/planetary-computer.js';
 export { createPlanetaryComputerSigner } from './stac/planetary-computer.js';
 export type { CanonicalBand, S2Level, StacProvider } from './stac/providers.js';

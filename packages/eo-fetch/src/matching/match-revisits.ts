@@ -1,0 +1,388 @@
+// Temporal matching (spec §11): keep scenes whose footprint covers the AOI, rank them by
+// rank(|Δdays|) + rank(cloud cover), keep the best N and number them 1..N. Same-datatake duplicates from
+// overlapping tiles are dropped and reported (upstream keeps them).
+import type { BBox } from '@worldstrat/raster-io';
+import { EoFetchError } from '../errors.js';
+import type { CatalogueEntry } from './catalogue-entry.js';
+import { footprintCoverage } from './geodesic-area.js';
+
+/** The AOI fields matching needs (a geo-sampling `Aoi` fits). */
+export interface MatchAoi {
+  name: string;
+  bounds: BBox;
+  /** Per-AOI target date (ISO-8601), e.g. the SPOT acquisition date; overrides `options.targetDate`. */
+  targetDate?: string | Date;
+}
+
+/** Options of {@link matchRevisits}. */
+export interface MatchRevisitsOptions {
+  /** Target date for AOIs without their own (ISO-8601 date or datetime, or a Date). */
+  targetDate?: string | Date;
+  /** Revisits kept per AOI (default 16; use 1 for SPOT). */
+  nRevisits?: number;
+  /** Minimum fraction of the AOI the footprint must cover (default 0.999, upstream's `area > 0.999·aoi_area`). */
+  minCoverage?: number;
+  /** Weight of rank(|Δdays|) (default 1). */
+  deltaImportance?: number;
+  /** Weight of rank(cloud cover) (default 1). */
+  cloudImportance?: number;
+  /** Hard limit on cloud cover (≤, percent). */
+  maxCloudCover?: number;
+  /** Hard limit on |Δdays|. */
+  maxDeltaDays?: number;
+  /**
+   * Drop acquisitions of the same datatake seen through overlapping tiles (default true). Without a datatake id,
+   * two entries are one acquisition when platform (and relative orbit, when known) agree and their times are
+   * within `duplicateWindowMs`. The entry with the lower cloud cover is kept.
+   */
+  dropDuplicates?: boolean;
+  /** Time window for duplicate detection without datatake ids (default 5 min). */
+  duplicateWindowMs?: number;
+}
+
+/** Defaults of {@link matchRevisits}. */
+export const DEFAULT_MATCH_REVISITS = {
+  nRevisits: 16,
+  minCoverage: 0.999,
+  deltaImportance: 1,
+  cloudImportance: 1,
+  dropDuplicates: true,
+  duplicateWindowMs: 5 * 60_000,
+} as const satisfies MatchRevisitsOptions;
+
+/** One selected revisit. */
+export interface MatchedRevisit {
+  aoi: string;
+  /** File number 1..N by rank (1 = best). */
+  n: number;
+  entry: CatalogueEntry;
+  /** Revisit UTC date − target date, in whole days (signed). */
+  deltaDays: number;
+  /** rank(|Δ|)·wΔ + rank(cloud)·wc with average ranks for ties. */
+  rank: number;
+  /** Geodesic area of footprint ∩ AOI in km², rounded to 2 decimals (upstream column `area`). */
+  areaKm2: number;
+  /** Fraction of the AOI covered. */
+  coverage: number;
+  /** Target date used (YYYY-MM-DD). */
+  targetDate: string;
+}
+
+/** A duplicate acquisition that was dropped. */
+export interface DuplicateAcquisition {
+  aoi: string;
+  kept: string;
+  dropped: string;
+  /** Why they are the same acquisition. */
+  reason: 'datatake-id' | 'same-time';
+}
+
+/** Result of {@link matchRevisits}. */
+export interface MatchResult {
+  /** Every selected revisit, by AOI (input order) then `n`. */
+  revisits: MatchedRevisit[];
+  /** Selected revisits per AOI name (AOIs with none map to []). */
+  byAoi: Map<string, MatchedRevisit[]>;
+  duplicates: DuplicateAcquisition[];
+  /** AOIs with fewer than `nRevisits` candidates left. */
+  shortfalls: { aoi: string; found: number; wanted: number }[];
+  /** Entries rejected because they did not cover the AOI, per AOI. */
+  notCovering: Map<string, number>;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Parses an ISO-8601 date or datetime (no day-first guessing, unlike upstream).
+ *
+ * @param value - `2021-03-22`, `2021-03-22T10:30:00Z` or a Date
+ * @returns the UTC calendar day as ms since epoch (midnight)
+ * @throws {@link EoFetchError} `INVALID_ARGUMENT` for anything else
+ */
+export function utcDay(value: string | Date): number {
+  let t: number;
+  if (value instanceof Date) t = value.getTime();
+  else {
+    if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim()))
+      throw new EoFetchError(
+        'INVALID_ARGUMENT',
+        `date ${JSON.stringify(value)} is not ISO-8601; write it as YYYY-MM-DD`,
+      );
+    const v = value.trim();
+    t = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : /Z|[+-]\d{2}:?\d{2}$/.test(v) ? v : `${v}Z`);
+  }
+  if (Number.isNaN(t))
+    throw new EoFetchError('INVALID_ARGUMENT', `date ${String(value)} is not a valid date`);
+  return Math.floor(t / DAY_MS) * DAY_MS;
+}
+
+/**
+ * 1-based ascending ranks with ties given their average rank (pandas `rank(method='average')`).
+ *
+ * @param values - numbers
+ * @returns ranks in input order
+ * @example
+ * ```ts
+ * averageRanks([10, 20, 10]); // [1.5, 3, 1.5]
+ * ```
+ */
+export function averageRanks(values: readonly number[]): number[] {
+  const idx = values.map((_, i) => i).sort((a, b) => values[a] - values[b]);
+  const ranks = new Array<number>(values.length);
+  for (let i = 0; i < idx.length; ) {
+    let j = i;
+    while (j + 1 < idx.length && values[idx[j + 1]] === values[idx[i]]) j++;
+    const r = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) ranks[idx[k]] = r;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+function sameAcquisition(
+  a: CatalogueEntry,
+  b: CatalogueEntry,
+  windowMs: number,
+): DuplicateAcquisition['reason'] | null {
+  if (a.datatakeId && b.datatakeId) return a.datatakeId === b.datatakeId ? 'datatake-id' : null;
+  if ((a.platform ?? '') !== (b.platform ?? '')) return null;
+  if (a.relativeOrbit !== undefined && b.relativeOrbit !== undefined && a.relativeOrbit !== b.relativeOrbit)
+    return null;
+  return Math.abs(Date.parse(a.datetime) - Date.parse(b.datetime)) <= windowMs ? 'same-time' : null;
+}
+
+interface Candidate {
+  entry: CatalogueEntry;
+  deltaDays: number;
+  areaKm2: number;
+  coverage: number;
+}
+
+/**
+ * Selects and numbers revisits per AOI (spec §11), deterministically: ties in rank are broken by |Δdays|, then
+ * cloud cover, then acquisition time, then id.
+ *
+ * @param aois - AOIs (unique names)
+ * @param catalogue - entries per AOI name (a Map or record), or one list checked against every AOI
+ * @param options - target date, N, coverage threshold, weights, hard limits, duplicate handling
+ * @returns selected revisits, duplicates dropped, shortfalls
+ * @throws {@link EoFetchError} `INVALID_ARGUMENT` (duplicate AOI names, missing/non-ISO target date),
+ *   `NO_MATCHES` when no AOI keeps any revisit
+ * @example
+ * ```ts
+ * const { byAoi } = matchRevisits([aoi], entries, { targetDate: '2021-03-21', nRevisits: 16 });
+ * for (const r of byAoi.get(aoi.name)!) console.log(r.n, r.entry.id, r.deltaDays, r.entry.cloudCover);
+ * ```
+ */
+export function matchRevisits(
+  aois: readonly MatchAoi[],
+  catalogue:
+    | readonly CatalogueEntry[]
+    | ReadonlyMap<string, readonly CatalogueEntry[]>
+    | Readonly<Record<string, readonly CatalogueEntry[]>>,
+  options: MatchRevisitsOptions = {},
+): MatchResult {
+  const opts = { ...DEFAULT_MATCH_REVISITS, ...options };
+  if (!Number.isInteger(opts.nRevisits) || opts.nRevisits < 1)
+    throw new EoFetchError('INVALID_ARGUMENT', `nRevisits must be a positive integer, got ${opts.nRevisits}`);
+  const names = new Set<string>();
+  for (const a of aois) {
+    if (names.has(a.name))
+      throw new EoFetchError(
+        'INVALID_ARGUMENT',
+        `AOI name ${a.name} is not unique; every AOI needs its own name`,
+      );
+    names.add(a.name);
+  }
+  const entriesFor = (name: string): readonly CatalogueEntry[] =>
+    Array.isArray(catalogue)
+      ? catalogue
+      : catalogue instanceof Map
+        ? (catalogue.get(name) ?? [])
+        : ((catalogue as Record<string, readonly CatalogueEntry[]>)[name] ?? []);
+
+  const result: MatchResult = {
+    revisits: [],
+    byAoi: new Map(),
+    duplicates: [],
+    shortfalls: [],
+    notCovering: new Map(),
+  };
+  for (const aoi of aois) {
+    const target = aoi.targetDate ?? opts.targetDate;
+    if (target === undefined)
+      throw new EoFetchError(
+        'INVALID_ARGUMENT',
+        `AOI ${aoi.name} has no targetDate; set aoi.targetDate or options.targetDate`,
+      );
+    const targetDay = utcDay(target);
+    // 1–4: coverage, delta, hard filters
+    let cands: Candidate[] = [];
+    let notCovering = 0;
+    for (const entry of entriesFor(aoi.name)) {
+      const cov = footprintCoverage(entry.geometry, aoi.bounds);
+      if (!(cov.coverage > opts.minCoverage)) {
+        notCovering++;
+        continue;
+      }
+      const deltaDays = Math.round((utcDay(entry.datetime) - targetDay) / DAY_MS);
+      if (opts.maxDeltaDays !== undefined && Math.abs(deltaDays) > opts.maxDeltaDays) continue;
+      if (opts.maxCloudCover !== undefined && entry.cloudCover > opts.maxCloudCover) continue;
+      cands.push({ entry, deltaDays, areaKm2: Math.round(cov.areaKm2 * 100) / 100, coverage: cov.coverage });
+    }
+    result.notCovering.set(aoi.name, notCovering);
+    // duplicates: keep the less cloudy view of each acquisition
+    if (opts.dropDuplicates) {
+      const sorted = [...cands].sort(
+        (a, b) => a.entry.cloudCover - b.entry.cloudCover || a.entry.id.localeCompare(b.entry.id),
+      );
+      const kept: Candidate[] = [];
+      for (const c of sorted) {
+        let dup: { k: Candidate; reason: DuplicateAcquisition['reason'] } | undefined;
+        for (const k of kept) {
+          const reason = sameAcquisition(k.entry, c.entry, opts.duplicateWindowMs);
+          if (reason) {
+            dup = { k, reason };
+            break;
+          }
+        }
+        if (dup)
+          result.duplicates.push({
+            aoi: aoi.name,
+            kept: dup.k.entry.id,
+            dropped: c.entry.id,
+            reason: dup.reason,
+          });
+        else kept.push(c);
+      }
+      cands = kept;
+    }
+    // 5: ranks
+    const rd = averageRanks(cands.map((c) => Math.abs(c.deltaDays)));
+    const rc = averageRanks(cands.map((c) => c.entry.cloudCover));
+    const ranked = cands.map((c, i) => ({
+      c,
+      rank: rd[i] * opts.deltaImportance + rc[i] * opts.cloudImportance,
+    }));
+    ranked.sort(
+      (a, b) =>
+        a.rank - b.rank ||
+        Math.abs(a.c.deltaDays) - Math.abs(b.c.deltaDays) ||
+        a.c.entry.cloudCover - b.c.entry.cloudCover ||
+        Date.parse(a.c.entry.datetime) - Date.parse(b.c.entry.datetime) ||
+        a.c.entry.id.localeCompare(b.c.entry.id),
+    );
+    const top = ranked.slice(0, opts.nRevisits);
+    if (top.length < opts.nRevisits)
+      result.shortfalls.push({ aoi: aoi.name, found: top.length, wanted: opts.nRevisits });
+    // 6: numbering by rank
+    const targetDate = new Date(targetDay).toISOString().slice(0, 10);
+    const selected = top.map(({ c, rank }, i) => ({
+      aoi: aoi.name,
+      n: i + 1,
+      entry: c.entry,
+      deltaDays: c.deltaDays,
+      rank,
+      areaKm2: c.areaKm2,
+      coverage: c.coverage,
+      targetDate,
+    }));
+    result.byAoi.set(aoi.name, selected);
+    result.revisits.push(...selected);
+  }
+  if (result.revisits.length === 0 && aois.length > 0)
+    throw new EoFetchError(
+      'NO_MATCHES',
+      'no AOI kept any revisit; check the catalogue dates, maxCloudCover/maxDeltaDays, and that footprints cover the AOIs',
+    );
+  return result;
+}
+
+/**
+ * Re-ranks selected revisits with the cloud fraction measured inside each AOI (from the downloaded mask)
+ * instead of the whole-tile cloud cover, and renumbers them 1..N. Revisits without a measurement keep their
+ * tile cloud cover.
+ *
+ * @param result - output of {@link matchRevisits}
+ * @param measured - cloud fraction in [0, 1] for a revisit, or undefined
+ * @param options - the weights used for matching
+ * @returns a new result (entries keep their tile cloud cover; `rank` and `n` change)
+ * @example
+ * ```ts
+ * const reranked = rerankByCloudFraction(result, (r) => fractions.get(`${r.aoi}/${r.entry.id}`));
+ * ```
+ */
+export function rerankByCloudFraction(
+  result: MatchResult,
+  measured: (r: MatchedRevisit) => number | undefined,
+  options: Pick<MatchRevisitsOptions, 'deltaImportance' | 'cloudImportance'> = {},
+): MatchResult {
+  const wd = options.deltaImportance ?? 1;
+  const wc = options.cloudImportance ?? 1;
+  const byAoi = new Map<string, MatchedRevisit[]>();
+  const revisits: MatchedRevisit[] = [];
+  for (const [aoi, list] of result.byAoi) {
+    const cloud = list.map((r) => {
+      const f = measured(r);
+      return f === undefined ? r.entry.cloudCover : f * 100;
+    });
+    const rd = averageRanks(list.map((r) => Math.abs(r.deltaDays)));
+    const rc = averageRanks(cloud);
+    const order = list
+      .map((r, i) => ({ r, rank: rd[i] * wd + rc[i] * wc, cloud: cloud[i] }))
+      .sort(
+        (a, b) =>
+          a.rank - b.rank ||
+          Math.abs(a.r.deltaDays) - Math.abs(b.r.deltaDays) ||
+          a.cloud - b.cloud ||
+          Date.parse(a.r.entry.datetime) - Date.parse(b.r.entry.datetime) ||
+          a.r.entry.id.localeCompare(b.r.entry.id),
+      );
+    const renumbered = order.map(({ r, rank }, i) => ({ ...r, rank, n: i + 1 }));
+    byAoi.set(aoi, renumbered);
+    revisits.push(...renumbered);
+  }
+  return { ...result, byAoi, revisits };
+}
+
+/**
+ * Cloud fraction of a Sentinel-2 scene classification (SCL) window: pixels of classes 3 (cloud shadow),
+ * 8, 9 (cloud medium/high probability) and 10 (thin cirrus) over all valid pixels (class 0 = no data excluded).
+ *
+ * @param scl - SCL values
+ * @param cloudClasses - classes counted as cloud (default [3, 8, 9, 10])
+ * @returns fraction in [0, 1], or undefined when no pixel is valid
+ */
+export function cloudFractionFromScl(
+  scl: ArrayLike<number>,
+  cloudClasses: readonly number[] = [3, 8, 9, 10],
+): number | undefined {
+  const cloudy = new Set(cloudClasses);
+  let valid = 0;
+  let cloud = 0;
+  for (let i = 0; i < scl.length; i++) {
+    const v = scl[i];
+    if (v === 0) continue;
+    valid++;
+    if (cloudy.has(v)) cloud++;
+  }
+  return valid ? cloud / valid : undefined;
+}
+
+/**
+ * Cloud fraction of a SentinelHub CLM mask (0 clear, 1 cloud, 255 no data).
+ *
+ * @param clm - CLM values
+ * @returns fraction in [0, 1], or undefined when no pixel is valid
+ */
+export function cloudFractionFromClm(clm: ArrayLike<number>): number | undefined {
+  let valid = 0;
+  let cloud = 0;
+  for (let i = 0; i < clm.length; i++) {
+    const v = clm[i];
+    if (v === 255 || Number.isNaN(v)) continue;
+    valid++;
+    if (v === 1) cloud++;
+  }
+  return valid ? cloud / valid : undefined;
+}
