@@ -44,3 +44,18 @@ export { WARP_METHODS, warpRaster } from './warp/warp-raster.js';
 export type { TargetGrid, WarpMethod, WarpOptions } from './warp/warp-raster.js';
 export { utmGridForBBox } from './warp/utm-grid-for-bbox.js';
 export type { UtmGridOptions } from './warp/utm-grid-for-bbox.js';
+export { dnToReflectance } from './radiometry/dn-to-reflectance.js';
+export type { DnToReflectanceOptions } from './radiometry/dn-to-reflectance.js';
+export {
+  S2_PB04_OFFSET,
+  harmonizeProcessingBaseline,
+  parseProcessingBaseline,
+  processingBaselineOffset,
+} from './radiometry/processing-baseline.js';
+export type { HarmonizeOptions } from './radiometry/processing-baseline.js';
+export { pansharpenHsv } from './radiometry/pansharpen-hsv.js';
+export type { PansharpenOptions } from './radiometry/pansharpen-hsv.js';
+export { percentileStretch, percentiles, stretchLinear } from './radiometry/percentile-stretch.js';
+export type { PercentileOptions, PercentileStretchOptions, StretchResult } from './radiometry/percentile-stretch.js';
+export { to8BitRadiometry, toUint8, twelveBitTo8Bit } from './radiometry/to-uint8.js';
+export type { ToUint8Options } from './radiometry/to-uint8.js';

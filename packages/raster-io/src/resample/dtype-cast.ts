@@ -56,3 +56,14 @@ export function fromFloat(values: ArrayLike<number>, dtype: DType, nan = 0): Ras
   }
   return out;
 }
+
+/** The raster dtype of a typed array. */
+export function dtypeOf(band: RasterArray): DType {
+  if (band instanceof Uint8Array) return 'uint8';
+  if (band instanceof Uint16Array) return 'uint16';
+  if (band instanceof Int16Array) return 'int16';
+  if (band instanceof Uint32Array) return 'uint32';
+  if (band instanceof Int32Array) return 'int32';
+  if (band instanceof Float32Array) return 'float32';
+  return 'float64';
+}

@@ -1,0 +1,120 @@
+// Per-band percentiles (numpy 'linear') and a percentile stretch to [0, 1] for display.
+import { RasterIoError } from '../errors.js';
+
+/** Options of {@link percentiles} and {@link percentileStretch}. */
+export interface PercentileOptions {
+  /** Value to ignore (besides NaN). */
+  noData?: number | null;
+}
+
+function validValues(data: ArrayLike<number>, noData: number | null | undefined): Float64Array {
+  const vals = new Float64Array(data.length);
+  let n = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    if (Number.isNaN(v) || (noData !== null && noData !== undefined && v === noData)) continue;
+    vals[n++] = v;
+  }
+  return vals.subarray(0, n).sort();
+}
+
+/**
+ * Percentiles of the valid values with linear interpolation between order statistics (numpy's default
+ * `method='linear'`): position `p/100 · (n − 1)`.
+ *
+ * @param data - values (NaN and `noData` ignored).
+ * @param ps - percentiles in [0, 100].
+ * @param options - `noData`.
+ * @returns one value per percentile (NaN when there is no valid value).
+ * @throws RasterIoError `INVALID_ARGUMENT` for a percentile outside [0, 100].
+ * @example
+ * percentiles([1, 2, 3, 4], [0, 50, 100]); // [1, 2.5, 4]
+ */
+export function percentiles(
+  data: ArrayLike<number>,
+  ps: readonly number[],
+  options: PercentileOptions = {},
+): number[] {
+  for (const p of ps)
+    if (!(p >= 0 && p <= 100))
+      throw new RasterIoError('INVALID_ARGUMENT', `percentile ${p} is outside [0, 100]`);
+  const s = validValues(data, options.noData);
+  if (s.length === 0) return ps.map(() => Number.NaN);
+  return ps.map((p) => {
+    const pos = (p / 100) * (s.length - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(lo + 1, s.length - 1);
+    const t = pos - lo;
+    return (s[lo] as number) + ((s[hi] as number) - (s[lo] as number)) * t;
+  });
+}
+
+/** Options of {@link percentileStretch}. */
+export interface PercentileStretchOptions extends PercentileOptions {
+  /** Lower percentile; default 2. */
+  low?: number;
+  /** Upper percentile; default 98. */
+  high?: number;
+}
+
+/** Result of {@link percentileStretch}: the stretched band and the limits used. */
+export interface StretchResult {
+  data: Float32Array;
+  min: number;
+  max: number;
+}
+
+/**
+ * Stretches one band to [0, 1] between two percentiles of its valid values (default 2–98):
+ * `clamp((v − p_low)/(p_high − p_low), 0, 1)`. Invalid pixels (NaN / `noData`) become NaN. A flat band
+ * (p_low = p_high) maps valid pixels to 0.
+ *
+ * @param data - one band.
+ * @param options - `low`, `high`, `noData`.
+ * @returns the stretched band and the limits.
+ * @throws RasterIoError `INVALID_ARGUMENT` when `low >= high` or outside [0, 100].
+ * @example
+ * const { data, min, max } = percentileStretch(band, { low: 2, high: 98 });
+ */
+export function percentileStretch(
+  data: ArrayLike<number>,
+  options: PercentileStretchOptions = {},
+): StretchResult {
+  const low = options.low ?? 2;
+  const high = options.high ?? 98;
+  if (!(low < high))
+    throw new RasterIoError('INVALID_ARGUMENT', `percentileStretch needs low < high (got ${low}, ${high})`);
+  const [min, max] = percentiles(data, [low, high], options) as [number, number];
+  return { data: stretchLinear(data, min, max, options.noData), min, max };
+}
+
+/**
+ * Linear stretch between fixed limits: `clamp((v − min)/(max − min), 0, 1)`; NaN/`noData` → NaN.
+ *
+ * @param data - one band.
+ * @param min - value mapped to 0.
+ * @param max - value mapped to 1.
+ * @param noData - value treated as invalid.
+ * @returns the stretched band.
+ * @example
+ * stretchLinear([0, 5, 10], 0, 10); // [0, 0.5, 1]
+ */
+export function stretchLinear(
+  data: ArrayLike<number>,
+  min: number,
+  max: number,
+  noData?: number | null,
+): Float32Array {
+  const out = new Float32Array(data.length);
+  const range = max - min;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    if (Number.isNaN(v) || (noData !== null && noData !== undefined && v === noData) || Number.isNaN(range)) {
+      out[i] = Number.NaN;
+      continue;
+    }
+    const t = range > 0 ? (v - min) / range : 0;
+    out[i] = t < 0 ? 0 : t > 1 ? 1 : t;
+  }
+  return out;
+}
