@@ -1,0 +1,145 @@
+import type { BBox } from '@worldstrat/raster-io';
+import { Geodesic } from 'geographiclib-geodesic';
+import { GeoSamplingError } from '../errors.js';
+import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
+
+/** An area of interest: a lon/lat box around a point (WorldStrat's AOI row). */
+export interface Aoi {
+  /** Unique name, e.g. `Landcover-774208`, `UNHCR-IRQs012298`, `ASMSpotter-1-2-3`. */
+  name: string;
+  /** Longitude of the point the box was built around (tiles: the tile centre). */
+  lon: number;
+  /** Latitude of that point. */
+  lat: number;
+  /** `[minLon, minLat, maxLon, maxLat]`; `minLon > maxLon` when the box crosses the antimeridian. */
+  bounds: BBox;
+  /** Requested area in km² (upstream column `area`). */
+  areaKm2: number;
+  /** Where the point came from (`Landcover`, `UNHCR`, `ASMSpotter`, `Amnesty`, …). */
+  source: string;
+  /** Name of the parent AOI for tiles of a larger box. */
+  parent?: string;
+}
+
+/** A named point an AOI is built around. */
+export interface NamedPoint {
+  name: string;
+  lon: number;
+  lat: number;
+  source?: string;
+}
+
+/** Options of {@link aoiBounds}. */
+export interface AoiBoundsOptions {
+  /**
+   * What to do when the box reaches a pole (the N or S geodesic passes over it): `'clamp'` (default) returns a
+   * box spanning all longitudes up to ±90°; `'error'` throws `POLAR_AOI`.
+   */
+  polar?: 'clamp' | 'error';
+}
+
+const WGS84 = Geodesic.WGS84;
+
+/**
+ * The AOI box of upstream's `AOIGenerator`: side s = √(area) km; the points at geodesic distance s/2 from
+ * (lat, lon) towards N, E, S and W on the WGS-84 ellipsoid (GeographicLib's direct problem);
+ * `bounds = [W.lon, S.lat, E.lon, N.lat]`. Reproduces the released WorldStrat boxes to ≤ 1e-8°.
+ *
+ * Defined edge cases: near the antimeridian the E/W longitudes are wrapped into [−180, 180], so the box has
+ * `minLon > maxLon` (RFC 7946 convention; see {@link splitBBoxAtAntimeridian}). When the box reaches a pole,
+ * the default `polar: 'clamp'` returns `[-180, S.lat, 180, 90]` (or `[-180, -90, 180, N.lat]`).
+ * @param lon longitude in degrees, [−180, 180].
+ * @param lat latitude in degrees, [−90, 90].
+ * @param areaKm2 area in km² (> 0), e.g. 2.5 or 22.5.
+ * @param options polar behaviour.
+ * @returns `[minLon, minLat, maxLon, maxLat]`.
+ * @throws GeoSamplingError `INVALID_LONGITUDE`, `INVALID_LATITUDE`, `INVALID_AREA`, `POLAR_AOI`.
+ * @example
+ * aoiBounds(87.133293, 26.056683, 2.5); // [87.125392806…, 26.049547176…, 87.141193194…, 26.063818817…]
+ */
+export function aoiBounds(lon: number, lat: number, areaKm2: number, options: AoiBoundsOptions = {}): BBox {
+  assertLongitude(lon);
+  assertLatitude(lat);
+  assertArea(areaKm2);
+  const half = (Math.sqrt(areaKm2) * 1000) / 2;
+  const n = WGS84.Direct(lat, lon, 0, half);
+  const e = WGS84.Direct(lat, lon, 90, half);
+  const s = WGS84.Direct(lat, lon, 180, half);
+  const w = WGS84.Direct(lat, lon, 270, half);
+  // A meridian geodesic that passes over a pole comes back with its azimuth flipped.
+  const overNorth = Math.abs(n.azi2 as number) > 90;
+  const overSouth = Math.abs(s.azi2 as number) < 90;
+  if (overNorth || overSouth || Math.abs(lat) === 90) {
+    if (options.polar === 'error') {
+      throw new GeoSamplingError(
+        'POLAR_AOI',
+        `an AOI of ${areaKm2} km² around (${lon}, ${lat}) reaches the ${lat > 0 ? 'North' : 'South'} Pole; use polar: 'clamp'`,
+      );
+    }
+    return lat > 0 ? [-180, s.lat2 as number, 180, 90] : [-180, -90, 180, n.lat2 as number];
+  }
+  return [w.lon2 as number, s.lat2 as number, e.lon2 as number, n.lat2 as number];
+}
+
+/** Options of {@link createAoi} / {@link createAois}. */
+export interface CreateAoiOptions extends AoiBoundsOptions {
+  /** Source label when the point has none (default `'custom'`). */
+  source?: string;
+}
+
+/**
+ * Builds one AOI around a named point (see {@link aoiBounds} for the geometry).
+ * @param point name, lon, lat (and optional source).
+ * @param areaKm2 area in km².
+ * @param options source label and polar behaviour.
+ * @returns the AOI.
+ * @throws GeoSamplingError as {@link aoiBounds}; `INVALID_ARGUMENT` for an empty name.
+ * @example
+ * createAoi({ name: 'UNHCR-GNBs001075', lon: -15.791, lat: 12.428 }, 2.5, { source: 'UNHCR' });
+ */
+export function createAoi(point: NamedPoint, areaKm2: number, options: CreateAoiOptions = {}): Aoi {
+  if (typeof point.name !== 'string' || point.name.length === 0) {
+    throw new GeoSamplingError('INVALID_ARGUMENT', `AOI name must be a non-empty string, got ${JSON.stringify(point.name)}`);
+  }
+  return {
+    name: point.name,
+    lon: point.lon,
+    lat: point.lat,
+    bounds: aoiBounds(point.lon, point.lat, areaKm2, options),
+    areaKm2,
+    source: point.source ?? options.source ?? 'custom',
+  };
+}
+
+/**
+ * Builds AOIs for many points; names must be unique.
+ * @param points named points.
+ * @param areaKm2 area in km² for every AOI.
+ * @param options source label and polar behaviour.
+ * @returns the AOIs, in input order.
+ * @throws GeoSamplingError `DUPLICATE_NAME` (with `row`), or the per-point errors of {@link createAoi} with
+ *   the failing `row` attached.
+ * @example
+ * createAois([{ name: 'a', lon: 0, lat: 10 }, { name: 'b', lon: 1, lat: 10 }], 2.5);
+ */
+export function createAois(points: readonly NamedPoint[], areaKm2: number, options: CreateAoiOptions = {}): Aoi[] {
+  assertArea(areaKm2);
+  const seen = new Map<string, number>();
+  return points.map((p, row) => {
+    const prev = seen.get(p.name);
+    if (prev !== undefined) {
+      throw new GeoSamplingError('DUPLICATE_NAME', `AOI name '${p.name}' at row ${row} repeats row ${prev}; names must be unique`, {
+        row,
+      });
+    }
+    seen.set(p.name, row);
+    try {
+      return createAoi(p, areaKm2, options);
+    } catch (err) {
+      if (err instanceof GeoSamplingError) {
+        throw new GeoSamplingError(err.code, `row ${row} ('${p.name}'): ${err.message}`, { row, cause: err });
+      }
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,62 @@
+import { GeoSamplingError } from '../errors.js';
+
+/** Where a value came from, for error messages ("row 12 of pois.csv"). */
+export interface ValueSite {
+  row?: number;
+  what?: string;
+}
+
+function at(site?: ValueSite): string {
+  if (!site) return '';
+  const parts: string[] = [];
+  if (site.what) parts.push(site.what);
+  if (site.row !== undefined) parts.push(`row ${site.row}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+/** Throws unless `lat` is a finite number in [-90, 90]. */
+export function assertLatitude(lat: number, site?: ValueSite): void {
+  if (typeof lat !== 'number' || !Number.isFinite(lat) || lat < -90 || lat > 90) {
+    throw new GeoSamplingError(
+      'INVALID_LATITUDE',
+      `latitude ${String(lat)}${at(site)} is not a number in [-90, 90]; check the column order (lat/lon) and units (degrees)`,
+      { row: site?.row },
+    );
+  }
+}
+
+/** Throws unless `lon` is a finite number in [-180, 180]. */
+export function assertLongitude(lon: number, site?: ValueSite): void {
+  if (typeof lon !== 'number' || !Number.isFinite(lon) || lon < -180 || lon > 180) {
+    throw new GeoSamplingError(
+      'INVALID_LONGITUDE',
+      `longitude ${String(lon)}${at(site)} is not a number in [-180, 180]; wrap it into [-180, 180] first`,
+      { row: site?.row },
+    );
+  }
+}
+
+/** Throws unless `areaKm2` is a finite number > 0. */
+export function assertArea(areaKm2: number, site?: ValueSite): void {
+  if (typeof areaKm2 !== 'number' || !Number.isFinite(areaKm2) || areaKm2 <= 0) {
+    throw new GeoSamplingError(
+      'INVALID_AREA',
+      `area ${String(areaKm2)} km²${at(site)} must be a finite number > 0 (e.g. 2.5 or 22.5)`,
+      { row: site?.row },
+    );
+  }
+}
+
+/** Throws unless `n` is a non-negative safe integer. */
+export function assertCount(n: number, what: string): void {
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new GeoSamplingError('INVALID_ARGUMENT', `${what} must be a non-negative integer, got ${String(n)}`);
+  }
+}
+
+/** Throws an ABORTED error when the signal has fired. */
+export function checkAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) {
+    throw new GeoSamplingError('ABORTED', 'operation aborted by its AbortSignal', { cause: signal.reason });
+  }
+}

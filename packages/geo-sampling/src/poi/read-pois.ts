@@ -1,0 +1,236 @@
+import type { Feature, FeatureCollection } from 'geojson';
+import Papa from 'papaparse';
+import { GeoSamplingError } from '../errors.js';
+import { assertLatitude, assertLongitude } from '../internal/validate.js';
+
+/** A point of interest: unique name, lon/lat in degrees and the other columns of its row (as strings). */
+export interface Poi {
+  name: string;
+  lon: number;
+  lat: number;
+  /** Source label (option `source`, else the row's `source` column, else absent). */
+  source?: string;
+  /** 0-based data row in the input. */
+  row: number;
+  /** All other columns of the row, unparsed. */
+  properties: Record<string, string>;
+}
+
+/** Options of {@link readPois}. */
+export interface ReadPoisOptions {
+  /** `'csv'`, `'geojson'`, or `'auto'` (default: JSON when the text starts with `{`). */
+  format?: 'csv' | 'geojson' | 'auto';
+  /**
+   * Name every row `"<prefix>-<i>"`, i = 1..N in row order (upstream's `name_prefix`), or, with `nameColumn`,
+   * `"<prefix>-<value of nameColumn>"` (e.g. `UNHCR-<id_within_source>`).
+   */
+  namePrefix?: string;
+  /** Column that holds the name. Default: upstream's detection `name` → `id` → `poi_name` → `poi_id` (last wins). */
+  nameColumn?: string;
+  /** Require a name (default true, like upstream `check_name`); when false, unnamed rows get `poi-<i>`. */
+  checkName?: boolean;
+  /** Source label for every POI (overrides a `source` column). */
+  source?: string;
+  /** Longitude / latitude column names (default: `lon`/`lat`, else `longitude`/`latitude`, else WKT `geometry`). */
+  lonColumn?: string;
+  latColumn?: string;
+  /** Rows without valid coordinates: `'error'` (default) or `'skip'` (reported in `skipped`). */
+  invalidRows?: 'error' | 'skip';
+  /** Repeated names: `'error'` (default), `'drop'` later rows (reported in `duplicates`), or `'suffix'` them `-2`, `-3`… */
+  duplicates?: 'error' | 'drop' | 'suffix';
+}
+
+/** What {@link readPois} returns. */
+export interface ReadPoisResult {
+  pois: Poi[];
+  /** Column names of the input (CSV header or GeoJSON property keys). */
+  columns: string[];
+  /** Rows skipped for invalid coordinates (`invalidRows: 'skip'`). */
+  skipped: { row: number; reason: string }[];
+  /** Rows whose name repeated an earlier row (`duplicates: 'drop'` or `'suffix'`). */
+  duplicates: { row: number; name: string; firstRow: number }[];
+}
+
+/** Ready-made options that load the upstream partner lists with the release's AOI names. */
+export const PARTNER_POI_PRESETS = {
+  /** `unhcr_formatted.csv` → `UNHCR-<id_within_source>` (6 rows without coordinates are skipped). */
+  unhcr: { namePrefix: 'UNHCR', nameColumn: 'id_within_source', source: 'UNHCR', invalidRows: 'skip' },
+  /** `amnesty_formatted.csv` → `Amnesty POI-<i>` (upstream called them `Micah POI-<i>`). */
+  amnesty: { namePrefix: 'Amnesty POI', source: 'Amnesty' },
+  /** `asmspotter_formatted.csv` → `ASMSpotter-<i>`. */
+  asmspotter: { namePrefix: 'ASMSpotter', source: 'ASMSpotter' },
+} as const satisfies Record<string, ReadPoisOptions>;
+
+const NAME_KEYS = ['name', 'id', 'poi_name', 'poi_id'] as const;
+
+interface RawRow {
+  values: Record<string, string>;
+  lon?: number;
+  lat?: number;
+  error?: string;
+}
+
+const WKT_POINT = /^\s*POINT\s*\(\s*([^\s()]+)\s+([^\s()]+)\s*\)\s*$/i;
+
+function parseNumber(s: string | undefined): number {
+  if (s === undefined) return Number.NaN;
+  const t = s.trim();
+  return t === '' ? Number.NaN : Number(t);
+}
+
+function readCsvRows(text: string, opts: ReadPoisOptions): { columns: string[]; rows: RawRow[] } {
+  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true, dynamicTyping: false });
+  const fatal = parsed.errors.find((e) => e.type !== 'FieldMismatch' || e.code === 'TooManyFields');
+  if (fatal) {
+    throw new GeoSamplingError('PARSE_ERROR', `CSV row ${fatal.row ?? '?'}: ${fatal.message}`, { row: fatal.row ?? undefined });
+  }
+  const columns = parsed.meta.fields ?? [];
+  const has = (c: string) => columns.includes(c);
+  let lonCol = opts.lonColumn;
+  let latCol = opts.latColumn;
+  for (const c of [lonCol, latCol]) {
+    if (c !== undefined && !has(c)) {
+      throw new GeoSamplingError('UNKNOWN_COLUMN', `column '${c}' is not in the CSV header [${columns.join(', ')}]`);
+    }
+  }
+  if (lonCol === undefined || latCol === undefined) {
+    if (has('lon') && has('lat')) [lonCol, latCol] = ['lon', 'lat'];
+    else if (has('longitude') && has('latitude')) [lonCol, latCol] = ['longitude', 'latitude'];
+  }
+  const useGeometry = (lonCol === undefined || latCol === undefined) && has('geometry');
+  if ((lonCol === undefined || latCol === undefined) && !useGeometry) {
+    throw new GeoSamplingError(
+      'MISSING_COLUMN',
+      `no coordinate columns: need lon/lat, longitude/latitude or a WKT 'geometry' column; header is [${columns.join(', ')}]`,
+    );
+  }
+  const rows: RawRow[] = parsed.data.map((values) => {
+    if (useGeometry) {
+      const m = WKT_POINT.exec(values.geometry ?? '');
+      if (!m) return { values, error: `geometry '${values.geometry}' is not a WKT POINT (lon lat)` };
+      return { values, lon: Number(m[1]), lat: Number(m[2]) };
+    }
+    return { values, lon: parseNumber(values[lonCol as string]), lat: parseNumber(values[latCol as string]) };
+  });
+  return { columns, rows };
+}
+
+function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
+  let obj: FeatureCollection | Feature;
+  try {
+    obj = JSON.parse(text);
+  } catch (err) {
+    throw new GeoSamplingError('PARSE_ERROR', `GeoJSON is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  const features = obj.type === 'FeatureCollection' ? obj.features : obj.type === 'Feature' ? [obj] : null;
+  if (!features) throw new GeoSamplingError('PARSE_ERROR', `GeoJSON root must be a FeatureCollection or Feature, got ${String((obj as { type?: unknown }).type)}`);
+  const columns = new Set<string>();
+  const rows = features.map((f): RawRow => {
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries(f.properties ?? {})) {
+      columns.add(k);
+      values[k] = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    }
+    if (!f.geometry || f.geometry.type !== 'Point') {
+      return { values, error: `geometry ${f.geometry ? f.geometry.type : 'null'} is not a Point` };
+    }
+    return { values, lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1] };
+  });
+  return { columns: [...columns], rows };
+}
+
+/**
+ * Reads points of interest from CSV or GeoJSON text with upstream's `DataLoader` rules (spec §1): coordinates
+ * from `lon`/`lat`, `longitude`/`latitude`, or a WKT `POINT (lon lat)` geometry; names from `namePrefix`
+ * (1-based row numbers) or the first of `poi_id`, `poi_name`, `id`, `name` present (later keys win, as
+ * upstream). Unlike upstream, names stay a column, must be unique, and bad rows raise errors naming the row.
+ * The partner lists load with {@link PARTNER_POI_PRESETS}.
+ * @param text CSV or GeoJSON text.
+ * @param options naming, columns, source, and policies for bad or repeated rows.
+ * @returns the POIs plus columns, skipped and duplicate rows.
+ * @throws GeoSamplingError `PARSE_ERROR`, `MISSING_COLUMN`, `UNKNOWN_COLUMN`, `MISSING_NAME`,
+ *   `INVALID_LONGITUDE`, `INVALID_LATITUDE`, `DUPLICATE_NAME` (all with `row` where one row is at fault).
+ * @example
+ * const { pois } = readPois(csvText, PARTNER_POI_PRESETS.asmspotter); // ASMSpotter-1 … ASMSpotter-40
+ */
+export function readPois(text: string, options: ReadPoisOptions = {}): ReadPoisResult {
+  const format = options.format ?? 'auto';
+  const isJson = format === 'geojson' || (format === 'auto' && text.trimStart().startsWith('{'));
+  const { columns, rows } = isJson ? readGeoJsonRows(text) : readCsvRows(text, options);
+  if (options.nameColumn !== undefined && !columns.includes(options.nameColumn)) {
+    throw new GeoSamplingError(
+      'UNKNOWN_COLUMN',
+      `nameColumn '${options.nameColumn}' is not among the columns [${columns.join(', ')}]`,
+    );
+  }
+  let nameKey = options.nameColumn;
+  if (nameKey === undefined) for (const k of NAME_KEYS) if (columns.includes(k)) nameKey = k;
+  const checkName = options.checkName ?? true;
+  if (nameKey === undefined && options.namePrefix === undefined && checkName) {
+    throw new GeoSamplingError(
+      'MISSING_NAME',
+      `no name column (name, id, poi_name or poi_id) among [${columns.join(', ')}]; pass namePrefix, nameColumn or checkName: false`,
+    );
+  }
+  const skipped: ReadPoisResult['skipped'] = [];
+  const duplicates: ReadPoisResult['duplicates'] = [];
+  const seen = new Map<string, number>();
+  const suffixCount = new Map<string, number>();
+  const pois: Poi[] = [];
+  rows.forEach((raw, row) => {
+    let problem = raw.error;
+    if (!problem) {
+      try {
+        assertLongitude(raw.lon as number, { row });
+        assertLatitude(raw.lat as number, { row });
+      } catch (err) {
+        if (options.invalidRows !== 'skip') throw err;
+        problem = (err as Error).message;
+      }
+    } else if (options.invalidRows !== 'skip') {
+      throw new GeoSamplingError('INVALID_LONGITUDE', `row ${row}: ${problem}`, { row });
+    }
+    if (problem) {
+      skipped.push({ row, reason: problem });
+      return;
+    }
+    const i = row + 1;
+    let name: string;
+    if (options.namePrefix !== undefined) {
+      name = nameKey !== undefined && options.nameColumn !== undefined ? `${options.namePrefix}-${raw.values[nameKey]}` : `${options.namePrefix}-${i}`;
+    } else if (nameKey !== undefined) {
+      name = (raw.values[nameKey] ?? '').trim();
+      if (name === '') {
+        if (checkName) throw new GeoSamplingError('MISSING_NAME', `row ${row} has an empty '${nameKey}'`, { row });
+        name = `poi-${i}`;
+      }
+    } else {
+      name = `poi-${i}`;
+    }
+    const first = seen.get(name);
+    if (first !== undefined) {
+      const policy = options.duplicates ?? 'error';
+      if (policy === 'error') {
+        throw new GeoSamplingError('DUPLICATE_NAME', `name '${name}' at row ${row} repeats row ${first}; pass duplicates: 'drop' or 'suffix'`, {
+          row,
+        });
+      }
+      duplicates.push({ row, name, firstRow: first });
+      if (policy === 'drop') return;
+      let k = suffixCount.get(name) ?? 1;
+      let candidate: string;
+      do {
+        k++;
+        candidate = `${name}-${k}`;
+      } while (seen.has(candidate));
+      suffixCount.set(name, k);
+      name = candidate;
+    }
+    seen.set(name, row);
+    const source = options.source ?? (raw.values.source !== undefined && raw.values.source !== '' ? raw.values.source : undefined);
+    const poi: Poi = { name, lon: raw.lon as number, lat: raw.lat as number, row, properties: raw.values };
+    if (source !== undefined) poi.source = source;
+    pois.push(poi);
+  });
+  return { pois, columns, skipped, duplicates };
+}

@@ -1,0 +1,99 @@
+import type { BBox } from '@worldstrat/raster-io';
+import Papa from 'papaparse';
+import { GeoSamplingError } from '../errors.js';
+import type { Aoi } from '../aoi/create-aoi.js';
+import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
+
+/** Formats a number like Python's `repr(float)` (shortest round-trip, `2.0`, `1e-05`). */
+export function pythonFloatRepr(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.0`;
+  const ax = Math.abs(x);
+  if (ax >= 1e-4 && ax < 1e16) return String(x);
+  const m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(x.toExponential());
+  if (!m) return String(x);
+  return `${m[1]}e${m[2]}${m[3].padStart(2, '0')}`;
+}
+
+/**
+ * AOIs as CSV text with upstream's column names `name,area,bounds,source,lon,lat[,parent]`; `bounds` is a
+ * Python-list string `"[minLon, minLat, maxLon, maxLat]"` like the released tables.
+ * @param aois the AOIs.
+ * @returns CSV text (header + one line per AOI, `\n` line ends).
+ * @example
+ * aoisToCsv([aoi]).split('\n')[0]; // 'name,area,bounds,source,lon,lat'
+ */
+export function aoisToCsv(aois: readonly Aoi[]): string {
+  const withParent = aois.some((a) => a.parent !== undefined);
+  const fields = ['name', 'area', 'bounds', 'source', 'lon', 'lat', ...(withParent ? ['parent'] : [])];
+  const data = aois.map((a) => {
+    const row: (string | number)[] = [
+      a.name,
+      pythonFloatRepr(a.areaKm2),
+      `[${a.bounds.map(pythonFloatRepr).join(', ')}]`,
+      a.source,
+      pythonFloatRepr(a.lon),
+      pythonFloatRepr(a.lat),
+    ];
+    if (withParent) row.push(a.parent ?? '');
+    return row;
+  });
+  return `${Papa.unparse({ fields, data }, { newline: '\n' })}\n`;
+}
+
+function parseBounds(text: string, row: number): BBox {
+  const t = text.trim().replace(/^\(/, '[').replace(/\)$/, ']');
+  let arr: unknown;
+  try {
+    arr = JSON.parse(t);
+  } catch {
+    arr = null;
+  }
+  if (!Array.isArray(arr) || arr.length !== 4 || !arr.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new GeoSamplingError('PARSE_ERROR', `row ${row}: bounds '${text}' is not a list of 4 numbers [minLon, minLat, maxLon, maxLat]`, {
+      row,
+    });
+  }
+  return arr as BBox;
+}
+
+/**
+ * Reads AOIs from CSV text with upstream columns (`name`, `bounds`, `area`; optional `source`, `lon`, `lat`,
+ * `parent`). The released `dataset.csv` / `aoi-sample.csv` load as is (extra columns are ignored; `lon`/`lat`
+ * default to the box centre when absent).
+ * @param text CSV text.
+ * @returns the AOIs.
+ * @throws GeoSamplingError `MISSING_COLUMN`, `PARSE_ERROR`, `DUPLICATE_NAME`, `INVALID_*` naming the row.
+ * @example
+ * const aois = readAoisCsv(await (await fetch(url)).text());
+ */
+export function readAoisCsv(text: string): Aoi[] {
+  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true });
+  const columns = parsed.meta.fields ?? [];
+  for (const c of ['name', 'bounds', 'area']) {
+    if (!columns.includes(c)) {
+      throw new GeoSamplingError('MISSING_COLUMN', `AOI CSV needs a '${c}' column; header is [${columns.join(', ')}]`);
+    }
+  }
+  const seen = new Map<string, number>();
+  return parsed.data.map((r, row) => {
+    const name = (r.name ?? '').trim();
+    if (!name) throw new GeoSamplingError('MISSING_NAME', `row ${row} has an empty name`, { row });
+    const prev = seen.get(name);
+    if (prev !== undefined) {
+      throw new GeoSamplingError('DUPLICATE_NAME', `name '${name}' at row ${row} repeats row ${prev}`, { row });
+    }
+    seen.set(name, row);
+    const bounds = parseBounds(r.bounds ?? '', row);
+    const areaKm2 = Number(r.area);
+    assertArea(areaKm2, { row });
+    const lon = r.lon !== undefined && r.lon !== '' ? Number(r.lon) : (bounds[0] + bounds[2]) / 2;
+    const lat = r.lat !== undefined && r.lat !== '' ? Number(r.lat) : (bounds[1] + bounds[3]) / 2;
+    assertLongitude(lon, { row });
+    assertLatitude(lat, { row });
+    const aoi: Aoi = { name, lon, lat, bounds, areaKm2, source: r.source ?? '' };
+    if (r.parent) aoi.parent = r.parent;
+    return aoi;
+  });
+}

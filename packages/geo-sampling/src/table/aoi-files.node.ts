@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { writeFileAtomic } from '@worldstrat/raster-io/node';
+import type { Aoi } from '../aoi/create-aoi.js';
+import { GeoSamplingError } from '../errors.js';
+import { type ReadPoisOptions, type ReadPoisResult, readPois } from '../poi/read-pois.js';
+import { aoisToCsv, readAoisCsv } from './aoi-csv.js';
+import { aoisToGeoJson, readAoisGeoJson } from './aoi-geojson.js';
+import { aoisFromIpc, aoisToIpc } from './aoi-table.js';
+
+/** On-disk AOI table formats. */
+export type AoiFileFormat = 'csv' | 'geojson' | 'arrow';
+
+/** Options of {@link writeAoisFile}. */
+export interface WriteAoisFileOptions {
+  /** Format; default from the extension (`.csv`, `.geojson`/`.json`, `.arrow`/`.ipc`/`.feather`). */
+  format?: AoiFileFormat;
+}
+
+function formatOf(path: string, format?: AoiFileFormat): AoiFileFormat {
+  if (format) return format;
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.geojson' || ext === '.json') return 'geojson';
+  if (ext === '.arrow' || ext === '.ipc' || ext === '.feather') return 'arrow';
+  throw new GeoSamplingError(
+    'INVALID_ARGUMENT',
+    `cannot tell the AOI table format of '${path}' from its extension; use .csv, .geojson or .arrow, or pass { format }`,
+  );
+}
+
+/**
+ * Reads a POI file (CSV or GeoJSON) with {@link readPois}.
+ * @param path file path.
+ * @param options see {@link ReadPoisOptions}.
+ * @returns the POIs plus skipped / duplicate rows.
+ * @throws GeoSamplingError as {@link readPois}; Node's errors for a missing file.
+ * @example
+ * const { pois } = await readPoisFile('unhcr_formatted.csv', PARTNER_POI_PRESETS.unhcr);
+ */
+export async function readPoisFile(path: string, options: ReadPoisOptions = {}): Promise<ReadPoisResult> {
+  const text = await readFile(path, 'utf8');
+  const ext = extname(path).toLowerCase();
+  const format = options.format ?? (ext === '.geojson' || ext === '.json' ? 'geojson' : ext === '.csv' ? 'csv' : 'auto');
+  return readPois(text, { ...options, format });
+}
+
+/**
+ * Writes AOIs atomically (temp file + rename) as CSV (upstream columns), GeoJSON or Arrow IPC.
+ * @param path destination; the extension picks the format unless `format` is given.
+ * @param aois the AOIs.
+ * @param options format.
+ * @throws GeoSamplingError `INVALID_ARGUMENT` for an unknown extension; raster-io's `WRITE_FAILED`.
+ * @example
+ * await writeAoisFile('aois.arrow', aois);
+ */
+export async function writeAoisFile(path: string, aois: readonly Aoi[], options: WriteAoisFileOptions = {}): Promise<void> {
+  const format = formatOf(path, options.format);
+  const data =
+    format === 'csv' ? aoisToCsv(aois) : format === 'geojson' ? `${JSON.stringify(aoisToGeoJson(aois))}\n` : aoisToIpc(aois);
+  await writeFileAtomic(path, data);
+}
+
+/**
+ * Reads AOIs written by {@link writeAoisFile} (or the released CSV tables).
+ * @param path file path; the extension picks the format unless `format` is given.
+ * @param options format.
+ * @returns the AOIs.
+ * @throws GeoSamplingError as the format's reader.
+ * @example
+ * const aois = await readAoisFile('aois.csv');
+ */
+export async function readAoisFile(path: string, options: WriteAoisFileOptions = {}): Promise<Aoi[]> {
+  const format = formatOf(path, options.format);
+  if (format === 'arrow') return aoisFromIpc(new Uint8Array(await readFile(path)));
+  const text = await readFile(path, 'utf8');
+  return format === 'csv' ? readAoisCsv(text) : readAoisGeoJson(text);
+}

@@ -1,0 +1,119 @@
+import type { BBox } from '@worldstrat/raster-io';
+import { Field, FixedSizeList, Float64, Int32, type Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray, Table as ArrowTable } from 'apache-arrow';
+import { GeoSamplingError } from '../errors.js';
+import type { Aoi } from '../aoi/create-aoi.js';
+import type { SamplePoint } from '../sphere/sample-points-on-sphere.js';
+
+const BOUNDS_TYPE = new FixedSizeList(4, new Field('item', new Float64(), false));
+
+/**
+ * AOIs as an apache-arrow `Table` with upstream's column names: `name` (utf8), `lon`, `lat` (float64),
+ * `bounds` (fixed-size list of 4 float64: minLon, minLat, maxLon, maxLat), `area` (float64, km²),
+ * `source` (utf8), `parent` (utf8, null for untiled AOIs).
+ * @param aois the AOIs.
+ * @returns the table.
+ * @example
+ * aoisToTable(aois).numRows;
+ */
+export function aoisToTable(aois: readonly Aoi[]): Table {
+  return new ArrowTable({
+    name: vectorFromArray(aois.map((a) => a.name), new Utf8()),
+    lon: vectorFromArray(Float64Array.from(aois, (a) => a.lon)),
+    lat: vectorFromArray(Float64Array.from(aois, (a) => a.lat)),
+    bounds: vectorFromArray(aois.map((a) => [...a.bounds]), BOUNDS_TYPE),
+    area: vectorFromArray(Float64Array.from(aois, (a) => a.areaKm2)),
+    source: vectorFromArray(aois.map((a) => a.source), new Utf8()),
+    parent: vectorFromArray(aois.map((a) => a.parent ?? null), new Utf8()),
+  });
+}
+
+function column(table: Table, name: string) {
+  const c = table.getChild(name);
+  if (!c) {
+    throw new GeoSamplingError(
+      'MISSING_COLUMN',
+      `table has no '${name}' column; columns are [${table.schema.fields.map((f) => f.name).join(', ')}]`,
+    );
+  }
+  return c;
+}
+
+/**
+ * Reads AOIs back from a table made by {@link aoisToTable} (or any table with those columns; `parent` optional).
+ * @param table an apache-arrow table.
+ * @returns the AOIs.
+ * @throws GeoSamplingError `MISSING_COLUMN` when a required column is absent, `PARSE_ERROR` for a bad bounds cell.
+ * @example
+ * tableToAois(aoisToTable(aois));
+ */
+export function tableToAois(table: Table): Aoi[] {
+  const name = column(table, 'name');
+  const lon = column(table, 'lon');
+  const lat = column(table, 'lat');
+  const bounds = column(table, 'bounds');
+  const area = column(table, 'area');
+  const source = column(table, 'source');
+  const parent = table.getChild('parent');
+  const out: Aoi[] = [];
+  for (let i = 0; i < table.numRows; i++) {
+    const b = bounds.get(i);
+    const arr = b ? Array.from(b as ArrayLike<number>) : [];
+    if (arr.length !== 4) throw new GeoSamplingError('PARSE_ERROR', `row ${i}: bounds must hold 4 numbers`, { row: i });
+    const aoi: Aoi = {
+      name: String(name.get(i)),
+      lon: Number(lon.get(i)),
+      lat: Number(lat.get(i)),
+      bounds: arr as BBox,
+      areaKm2: Number(area.get(i)),
+      source: String(source.get(i) ?? ''),
+    };
+    const p = parent?.get(i);
+    if (p !== null && p !== undefined) aoi.parent = String(p);
+    out.push(aoi);
+  }
+  return out;
+}
+
+/**
+ * Sampled points as an apache-arrow `Table` with columns `id` (int32), `lon`, `lat` (float64).
+ * @param points the points.
+ * @returns the table.
+ * @example
+ * pointsToTable(samplePointsOnSphere(10)).numRows; // 10
+ */
+export function pointsToTable(points: readonly SamplePoint[]): Table {
+  return new ArrowTable({
+    id: vectorFromArray(points.map((p) => p.id), new Int32()),
+    lon: vectorFromArray(Float64Array.from(points, (p) => p.lon)),
+    lat: vectorFromArray(Float64Array.from(points, (p) => p.lat)),
+  });
+}
+
+/**
+ * Serialises AOIs as an Arrow IPC file (the `.arrow` / Feather v2 format).
+ * @param aois the AOIs.
+ * @returns IPC file bytes.
+ * @example
+ * const bytes = aoisToIpc(aois);
+ */
+export function aoisToIpc(aois: readonly Aoi[]): Uint8Array {
+  return tableToIPC(aoisToTable(aois), 'file');
+}
+
+/**
+ * Reads AOIs from Arrow IPC bytes (file or stream format).
+ * @param bytes IPC bytes.
+ * @returns the AOIs.
+ * @throws GeoSamplingError `PARSE_ERROR` for bytes that are not Arrow IPC, `MISSING_COLUMN`.
+ * @example
+ * aoisFromIpc(aoisToIpc(aois));
+ */
+export function aoisFromIpc(bytes: Uint8Array): Aoi[] {
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (err) {
+    throw new GeoSamplingError('PARSE_ERROR', `not an Arrow IPC file/stream: ${(err as Error).message}`, { cause: err });
+  }
+  return tableToAois(table);
+}

@@ -1,0 +1,39 @@
+import { transformCoords, utmEpsgForLonLat, utmProj4 } from '@worldstrat/raster-io';
+import { GeoSamplingError } from '../errors.js';
+import { assertLatitude, assertLongitude } from '../internal/validate.js';
+
+/**
+ * proj4 definition string of a WGS-84 UTM EPSG code (32601–32660, 32701–32760).
+ * @param epsg the EPSG code.
+ * @returns e.g. `+proj=utm +zone=31 +datum=WGS84 +units=m +no_defs`.
+ * @throws GeoSamplingError `INVALID_ARGUMENT` for other codes.
+ * @example
+ * utmProj4Definition(32733); // '+proj=utm +zone=33 +south +datum=WGS84 +units=m +no_defs'
+ */
+export function utmProj4Definition(epsg: number): string {
+  const zone = epsg % 100;
+  const base = epsg - zone;
+  if (!Number.isInteger(epsg) || (base !== 32600 && base !== 32700) || zone < 1 || zone > 60) {
+    throw new GeoSamplingError('INVALID_ARGUMENT', `EPSG:${epsg} is not a WGS-84 UTM code (32601–32660 north, 32701–32760 south)`);
+  }
+  return utmProj4(zone, base === 32700);
+}
+
+/**
+ * Projects lon/lat (WGS-84) to UTM easting/northing in metres (proj4 through `@worldstrat/raster-io`).
+ * @param lon longitude in degrees.
+ * @param lat latitude in degrees.
+ * @param epsg target UTM EPSG code (default: the point's own zone, {@link utmEpsgForLonLat}).
+ * @returns `[easting, northing]` in metres.
+ * @throws GeoSamplingError for bad coordinates or a non-UTM code.
+ * @example
+ * lonLatToUtm(3, 0); // [500000, 0] in zone 31N
+ */
+export function lonLatToUtm(lon: number, lat: number, epsg?: number): [number, number] {
+  assertLongitude(lon);
+  assertLatitude(lat);
+  const code = epsg ?? utmEpsgForLonLat(lon, lat);
+  utmProj4Definition(code);
+  const [p] = transformCoords(4326, code, [[lon, lat]]);
+  return p;
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { GeoSamplingError, createRng } from '../src/index.js';
+
+// Golden values from an independent Python implementation of the documented algorithm
+// (splitmix32 seeding + xoshiro128**, masked big-int arithmetic), see createRng's TSDoc.
+const GOLDEN: Record<number, { u32: number[]; doubles: number[] }> = {
+  0: {
+    u32: [1789933344, 44971166, 2521387044, 3848737593, 1138324114],
+    doubles: [0.41675133265905573, 0.5870561741002205, 0.2650367332581032],
+  },
+  42: {
+    u32: [660444221, 3652823732, 77672526, 910233633, 2297337756],
+    doubles: [0.15377165265745885, 0.018084542542176507, 0.5348906284683476],
+  },
+  1099511627783: {
+    u32: [210494603, 709610332, 3993689120, 549377314, 2979711911],
+    doubles: [0.04900959257199633, 0.9298532093160738, 0.6937682474843397],
+  },
+};
+
+describe('createRng', () => {
+  it.each(Object.keys(GOLDEN).map(Number))('seed %d reproduces the golden 32-bit outputs and doubles', (seed) => {
+    const a = createRng(seed);
+    expect(Array.from({ length: 5 }, () => a.nextUint32())).toEqual(GOLDEN[seed].u32);
+    const b = createRng(seed);
+    expect(Array.from({ length: 3 }, () => b.next())).toEqual(GOLDEN[seed].doubles);
+  });
+
+  it('gives identical streams for identical seeds and different ones otherwise', () => {
+    const a = createRng(7);
+    const b = createRng(7);
+    const c = createRng(8);
+    const sa = Array.from({ length: 100 }, () => a.next());
+    expect(Array.from({ length: 100 }, () => b.next())).toEqual(sa);
+    expect(Array.from({ length: 100 }, () => c.next())).not.toEqual(sa);
+  });
+
+  it('next() stays in [0, 1) with a sane mean; int(n) covers [0, n) evenly', () => {
+    const r = createRng(123);
+    let sum = 0;
+    const counts = new Array(7).fill(0);
+    for (let i = 0; i < 70000; i++) {
+      const u = r.next();
+      expect(u >= 0 && u < 1).toBe(true);
+      sum += u;
+      counts[r.int(7)]++;
+    }
+    expect(sum / 70000).toBeCloseTo(0.5, 2);
+    for (const c of counts) expect(Math.abs(c - 10000)).toBeLessThan(400);
+  });
+
+  it('normal() has mean ≈ 0 and variance ≈ 1', () => {
+    const r = createRng(5);
+    let s = 0;
+    let s2 = 0;
+    const n = 50000;
+    for (let i = 0; i < n; i++) {
+      const x = r.normal();
+      s += x;
+      s2 += x * x;
+    }
+    expect(Math.abs(s / n)).toBeLessThan(0.02);
+    expect(Math.abs(s2 / n - 1)).toBeLessThan(0.03);
+  });
+
+  it('fork() is deterministic and independent of the parent stream', () => {
+    const f1 = createRng(9).fork();
+    const f2 = createRng(9).fork();
+    expect(f1.next()).toBe(f2.next());
+    expect(f1.seed).not.toBe(9);
+  });
+
+  it.each([-1, 1.5, Number.NaN, 2 ** 53])('rejects seed %s with INVALID_SEED', (seed) => {
+    expect(() => createRng(seed)).toThrowError(GeoSamplingError);
+    expect(() => createRng(seed)).toThrow(/seed .* must be a non-negative safe integer/);
+  });
+
+  it('rejects int(0)', () => {
+    expect(() => createRng(1).int(0)).toThrow(/integer n in \[1, 2\^32\]/);
+  });
+});
