@@ -266,8 +266,7 @@ export async function openDataset(root: string, options: OpenDatasetOptions = {}
     const enqueue = () => {
       while (queue.length < prefetch && next < order.length) {
         const entry = list[order[next++]];
-        queue.push(
-          loadScene(entry, { signal: bo.signal }).catch((e: unknown) => {
+        const load = loadScene(entry, { signal: bo.signal }).catch((e: unknown) => {
             if (e instanceof WorldStratError && e.code === 'ABORTED') throw e;
             const problem: DatasetProblem = {
               code: e instanceof WorldStratError && e.code === 'SHAPE_MISMATCH' ? 'SHAPE_MISMATCH' : 'UNREADABLE_FILE',
@@ -278,8 +277,10 @@ export async function openDataset(root: string, options: OpenDatasetOptions = {}
               throw new WorldStratError('UNREADABLE_FILE', `${problem.message}; pass skipInvalid: true to skip it`, { cause: e });
             }
             return problem;
-          }),
-        );
+          });
+        // A prefetched load that fails after the consumer stopped must not become an unhandled rejection.
+        load.catch(() => {});
+        queue.push(load);
       }
     };
     type Sample = { scene: LoadedScene; window: ChipWindow; aug: RotateFlip };

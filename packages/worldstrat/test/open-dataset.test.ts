@@ -1,0 +1,123 @@
+import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ChipBatch, type DatasetProblem, generateSyntheticDataset, openDataset } from '../src/node.js';
+import { tempDir } from './support/fixtures.js';
+
+async function collect(it: AsyncIterable<ChipBatch>): Promise<ChipBatch[]> {
+  const out: ChipBatch[] = [];
+  for await (const b of it) out.push(b);
+  return out;
+}
+
+describe('openDataset on a synthetic release-layout dataset', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let root: string;
+  let names: string[];
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir());
+    root = join(dir, 'ds');
+    const s = await generateSyntheticDataset(root, { aois: 10, revisits: 3, hrSize: 96, seed: 3, compression: 'none' });
+    names = s.aois.map((a) => a.name);
+  });
+  afterAll(() => cleanup());
+
+  it('finds scenes in natural order with their first R revisits and the CSV split', async () => {
+    const ds = await openDataset(root, { revisits: 2 });
+    expect(ds.hrFolder).toBe('hr_dataset');
+    expect(ds.scenes.map((s) => s.name)).toEqual([...names].sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1])));
+    expect(ds.scenes[0].lrPaths.map((p) => p.split('/').pop())).toEqual(['Synthetic-1-1-L2A_data.tiff', 'Synthetic-1-2-L2A_data.tiff']);
+    const sp = ds.split();
+    expect(sp.train.length + sp.val.length + sp.test.length).toBe(10);
+    expect(sp.train.length).toBe(8);
+    expect(sp.val.length).toBe(1);
+    expect(ds.problems).toEqual([]);
+  });
+
+  it('serves batches lr (B,R,12,50,50) / hr (B,3,156,156) covering 9 chips per scene', async () => {
+    const ds = await openDataset(root, { revisits: 3, masks: true });
+    const scenes = ds.split('all').train.slice(0, 3);
+    const batches = await collect(ds.batches(scenes, { batchSize: 10, shuffle: false, augment: false }));
+    expect(batches.map((b) => b.lr.shape[0])).toEqual([10, 10, 7]);
+    expect(batches[0].lr.shape).toEqual([10, 3, 12, 50, 50]);
+    expect(batches[0].hr.shape).toEqual([10, 3, 156, 156]);
+    expect(batches[0].lrc?.shape).toEqual([10, 3, 1, 50, 50]);
+    expect(batches[0].chips.slice(0, 9)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const hr = batches[0].hr.data;
+    expect(hr.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)).toBe(true);
+    // The chip is exactly the matching window of the whole transformed scene.
+    const scene = await ds.loadScene(scenes[0]);
+    const k = 5; // left 50, top 100
+    const lr0 = batches[0].lr.data.subarray(k * 3 * 12 * 2500, k * 3 * 12 * 2500 + 50);
+    expect(Array.from(lr0)).toEqual(Array.from(scene.lr.subarray(100 * 160 + 50, 100 * 160 + 100)));
+    const hr0 = batches[0].hr.data.subarray(k * 3 * 156 * 156, k * 3 * 156 * 156 + 156);
+    expect(Array.from(hr0)).toEqual(Array.from(scene.hr.subarray(312 * 500 + 156, 312 * 500 + 312)));
+  });
+
+  it('shuffles and augments reproducibly (train by default, every split with compat)', async () => {
+    const ds = await openDataset(root, { revisits: 2, cacheScenes: 10 });
+    const a = await collect(ds.batches('train', { batchSize: 16, seed: 5 }));
+    const b = await collect(ds.batches('train', { batchSize: 16, seed: 5 }));
+    const c = await collect(ds.batches('train', { batchSize: 16, seed: 6 }));
+    expect(a.map((x) => x.names)).toEqual(b.map((x) => x.names));
+    expect(Buffer.from(a[0].lr.data.buffer).equals(Buffer.from(b[0].lr.data.buffer))).toBe(true);
+    expect(a.map((x) => x.names.join()).join()).not.toEqual(c.map((x) => x.names.join()).join());
+    expect(a.reduce((n, x) => n + x.lr.shape[0], 0)).toBe(8 * 9);
+    // Val: no augmentation by default → identical to an explicit augment:false pass; compat turns it on.
+    const v1 = await collect(ds.batches('val', { batchSize: 9 }));
+    const v2 = await collect(ds.batches('val', { batchSize: 9, augment: false }));
+    const v3 = await collect(ds.batches('val', { batchSize: 9, compat: true, seed: 1 }));
+    expect(Buffer.from(v1[0].hr.data.buffer).equals(Buffer.from(v2[0].hr.data.buffer))).toBe(true);
+    expect(Buffer.from(v1[0].hr.data.buffer).equals(Buffer.from(v3[0].hr.data.buffer))).toBe(false);
+  });
+
+  it('reports missing folders, duplicate tiles and too few revisits; skips them on request', async () => {
+    const broken = join(dir, 'broken');
+    cpSync(root, broken, { recursive: true });
+    rmSync(join(broken, 'lr_dataset', 'Synthetic-2'), { recursive: true });
+    rmSync(join(broken, 'lr_dataset', 'Synthetic-3', 'L2A', 'Synthetic-3-3-L2A_data.tiff'));
+    const csvPath = join(broken, 'stratified_train_val_test_split.csv');
+    const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
+    writeFileSync(csvPath, `${[...lines, lines[4]].join('\n')}\n`);
+    await expect(openDataset(broken, { revisits: 3 })).rejects.toMatchObject({ code: 'DATASET_LAYOUT' });
+    const seen: DatasetProblem[] = [];
+    const ds = await openDataset(broken, { revisits: 3, skipInvalid: true, onProblem: (p) => seen.push(p) });
+    expect(ds.scenes).toHaveLength(8);
+    expect(seen.map((p) => p.code).sort()).toEqual(['DUPLICATE_TILE', 'MISSING_FOLDER', 'TOO_FEW_REVISITS']);
+    expect(seen.find((p) => p.code === 'MISSING_FOLDER')?.aoi).toBe('Synthetic-2');
+  });
+
+  it('skips an unreadable file mid-iteration when asked, throws a typed error otherwise', async () => {
+    const bad = join(dir, 'bad');
+    cpSync(root, bad, { recursive: true });
+    writeFileSync(join(bad, 'lr_dataset', 'Synthetic-4', 'L2A', 'Synthetic-4-1-L2A_data.tiff'), 'not a tiff');
+    const strict = await openDataset(bad, { revisits: 2 });
+    const scenes = strict.split('all').train;
+    await expect(collect(strict.batches(scenes, { batchSize: 9, shuffle: false }))).rejects.toMatchObject({
+      code: 'UNREADABLE_FILE',
+    });
+    const lenient = await openDataset(bad, { revisits: 2, skipInvalid: true });
+    const got = await collect(lenient.batches(scenes, { batchSize: 9, shuffle: false }));
+    expect(got).toHaveLength(9);
+    expect(got.flatMap((b) => b.names)).not.toContain('Synthetic-4');
+    expect(lenient.problems.map((p) => p.code)).toContain('UNREADABLE_FILE');
+    const verified = await openDataset(bad, { revisits: 2, skipInvalid: true, verifyFiles: true });
+    expect(verified.scenes.map((s) => s.name)).not.toContain('Synthetic-4');
+  });
+
+  it('reads the Kaggle / pre-2023 hr_dataset/12bit/ layout without a split CSV', async () => {
+    const kaggle = join(dir, 'kaggle');
+    cpSync(root, kaggle, { recursive: true });
+    mkdirSync(join(kaggle, 'hr_dataset', '12bit'));
+    for (const n of names) renameSync(join(kaggle, 'hr_dataset', n), join(kaggle, 'hr_dataset', '12bit', n));
+    rmSync(join(kaggle, 'stratified_train_val_test_split.csv'));
+    const ds = await openDataset(kaggle, { revisits: 2 });
+    expect(ds.hrFolder).toBe('hr_dataset/12bit');
+    expect(ds.scenes).toHaveLength(10);
+    expect(() => ds.split('csv')).toThrow(/split/);
+    expect(ds.split('all').train).toHaveLength(10);
+    await expect(openDataset(join(dir, 'nope'))).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
+  });
+});
