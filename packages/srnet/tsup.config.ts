@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   splitting: true,
+  // optionalDependencies are not externalised by tsup; native/optional modules must stay runtime imports.
+  external: ['onnxruntime-node', 'webgpu', '@tensorflow/tfjs-node-gpu'],
 });
