@@ -59,3 +59,9 @@ export { percentileStretch, percentiles, stretchLinear } from './radiometry/perc
 export type { PercentileOptions, PercentileStretchOptions, StretchResult } from './radiometry/percentile-stretch.js';
 export { to8BitRadiometry, toUint8, twelveBitTo8Bit } from './radiometry/to-uint8.js';
 export type { ToUint8Options } from './radiometry/to-uint8.js';
+export { encodePng } from './png/encode-png.js';
+export type { PngImage } from './png/encode-png.js';
+export { CLASS_PALETTE, COLORMAPS, colormapLut } from './png/colormaps.js';
+export type { Colormap } from './png/colormaps.js';
+export { renderQuicklook } from './png/render-quicklook.js';
+export type { QuicklookOptions, QuicklookStretch } from './png/render-quicklook.js';

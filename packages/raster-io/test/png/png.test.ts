@@ -1,0 +1,106 @@
+import { decode } from 'fast-png';
+import { describe, expect, it } from 'vitest';
+import {
+  CLASS_PALETTE,
+  colormapLut,
+  encodePng,
+  type Raster,
+  RasterIoError,
+  renderQuicklook,
+} from '../../src/index.js';
+
+describe('encodePng', () => {
+  it('round-trips 8-bit RGB, 16-bit gray and RGBA through fast-png decode', () => {
+    const rgb = new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]);
+    const d = decode(encodePng({ width: 2, height: 2, channels: 3, data: rgb, text: { source: 'test' } }));
+    expect([d.width, d.height, d.channels, d.depth]).toEqual([2, 2, 3, 8]);
+    expect(Array.from(d.data)).toEqual(Array.from(rgb));
+    expect(d.text.source).toBe('test');
+    const g16 = new Uint16Array([0, 1000, 65535]);
+    const d16 = decode(encodePng({ width: 3, height: 1, channels: 1, data: g16 }));
+    expect(d16.depth).toBe(16);
+    expect(Array.from(d16.data)).toEqual([0, 1000, 65535]);
+    const rgba = new Uint8Array([1, 2, 3, 0, 4, 5, 6, 255]);
+    expect(Array.from(decode(encodePng({ width: 1, height: 2, channels: 4, data: rgba })).data)).toEqual(
+      Array.from(rgba),
+    );
+  });
+  it('rejects bad sizes, channels and lengths', () => {
+    expect(() => encodePng({ width: 2, height: 2, channels: 3, data: new Uint8Array(11) })).toThrow(
+      /11 samples.*12/,
+    );
+    expect(() => encodePng({ width: 0, height: 2, channels: 1, data: new Uint8Array(0) })).toThrow(
+      RasterIoError,
+    );
+    expect(() => encodePng({ width: 1, height: 1, channels: 5 as 4, data: new Uint8Array(5) })).toThrow(
+      /channels/,
+    );
+  });
+});
+
+describe('renderQuicklook', () => {
+  const w = 10;
+  const h = 10;
+  const ramp = (k: number) => Uint16Array.from({ length: w * h }, (_, i) => (i % w) * 100 * k);
+
+  it('RGB composite with a fixed stretch maps values linearly and picks the requested bands', () => {
+    const r: Raster = { width: w, height: h, dtype: 'uint16', bands: [ramp(1), ramp(2), ramp(3), ramp(4)] };
+    const png = decode(renderQuicklook(r, { bands: [2, 1, 0], stretch: { min: 0, max: 900 } }));
+    expect([png.width, png.height, png.channels]).toEqual([10, 10, 3]);
+    // pixel x=3: band2 = 900 → 255, band1 = 600 → 170, band0 = 300 → 85
+    const px = (x: number, y: number) => Array.from(png.data.subarray((y * w + x) * 3, (y * w + x) * 3 + 3));
+    expect(px(3, 5)).toEqual([255, 170, 85]);
+    expect(px(0, 0)).toEqual([0, 0, 0]);
+  });
+
+  it('percentile stretch (2–98) per band; no-data becomes transparent', () => {
+    const band = Float32Array.from({ length: w * h }, (_, i) => i);
+    band[0] = -1;
+    const r: Raster = { width: w, height: h, dtype: 'float32', bands: [band], noData: -1 };
+    const png = decode(renderQuicklook(r));
+    expect(png.channels).toBe(2); // gray + alpha
+    expect(png.data[0 * 2 + 1]).toBe(0); // no-data → alpha 0
+    expect(png.data[1 * 2 + 1]).toBe(255);
+    // valid values 1..99: p2 = 2.96, p98 = 97.04 → 50 maps to round(255·(47.04/94.08)) = 128
+    expect(png.data[50 * 2]).toBe(128);
+    expect(png.data[99 * 2]).toBe(255);
+    expect(png.data[1 * 2]).toBe(0);
+  });
+
+  it('viridis / magma colour maps use the LUT endpoints', () => {
+    const r: Raster = { width: 2, height: 1, dtype: 'float32', bands: [new Float32Array([0, 1])] };
+    const v = decode(renderQuicklook(r, { colormap: 'viridis', stretch: 'minmax' }));
+    expect(Array.from(v.data)).toEqual([0x44, 0x01, 0x54, 0xfd, 0xe7, 0x25]);
+    const m = decode(renderQuicklook(r, { colormap: 'magma', stretch: { min: 0, max: 1 } }));
+    expect(Array.from(m.data)).toEqual([0x00, 0x00, 0x04, 0xfc, 0xfd, 0xbf]);
+    const lut = colormapLut('viridis');
+    expect(lut.length).toBe(768);
+    // entry 128 sits at 0.502 ≈ the 6th anchor (#21918c) plus 2 % towards #22a884
+    expect(Array.from(lut.subarray(3 * 128, 3 * 128 + 3))).toEqual([33, 145, 140]);
+  });
+
+  it('class colour map: custom colours, tab20 fallback, nearest downscale keeps classes', () => {
+    const band = Uint8Array.from({ length: 400 }, (_, i) => (i % 20 < 10 ? 10 : 190));
+    const r: Raster = { width: 20, height: 20, dtype: 'uint8', bands: [band] };
+    const png = decode(
+      renderQuicklook(r, { colormap: 'class', classColors: { 10: [1, 2, 3] }, maxSize: 10 }),
+    );
+    expect([png.width, png.height, png.channels]).toEqual([10, 10, 3]);
+    expect(Array.from(png.data.subarray(0, 3))).toEqual([1, 2, 3]);
+    expect(Array.from(png.data.subarray(27, 30))).toEqual([...(CLASS_PALETTE[190 % 20] as readonly number[])]);
+  });
+
+  it('downscales continuous bands with maxSize', () => {
+    const r: Raster = { width: 100, height: 50, dtype: 'uint16', bands: [new Uint16Array(5000).fill(7)] };
+    const png = decode(renderQuicklook(r, { maxSize: 40, stretch: 'none' }));
+    expect([png.width, png.height]).toEqual([40, 20]);
+    expect(Array.from(new Set(png.data))).toEqual([7]);
+  });
+
+  it('validates bands and colour maps', () => {
+    const r: Raster = { width: 1, height: 1, dtype: 'uint8', bands: [new Uint8Array(1), new Uint8Array(1)] };
+    expect(() => renderQuicklook(r, { bands: [0, 1] })).toThrow(/1 or 3 bands/);
+    expect(() => renderQuicklook(r, { bands: [5] })).toThrow(/out of range/);
+    expect(() => renderQuicklook(r, { colormap: 'jet' as 'gray' })).toThrow(/unknown colormap/);
+  });
+});
