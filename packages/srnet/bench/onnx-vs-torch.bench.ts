@@ -93,24 +93,29 @@ describe('srnet inference benchmark', () => {
     }
   });
 
-  it.skipIf(process.env.BENCH_SKIP_TFJS === '1')('tfjs-wasm on the same batch (when the TF.js engine is present)', async () => {
-    const srnet = (await import('../src/index.js')) as Record<string, unknown>;
-    const create = srnet.createTfjsEngine as
-      | ((c: unknown, s: unknown, o: { backend: string }) => Promise<InferenceEngine>)
-      | undefined;
-    if (typeof create !== 'function') {
-      console.log('[srnet bench] tfjs-wasm: createTfjsEngine not available in this build; skipped');
-      return;
-    }
-    const engine = await create(fixture.config, fixture.stateDict, { backend: 'wasm' });
-    try {
-      await timeEngine(engine, input);
-      const ms = await timeEngine(engine, input);
-      console.log(`[srnet bench] tfjs-wasm HighResNet R=8 batch ${BATCH}: ${ms.toFixed(0)} ms (1 run after warm-up)`);
-    } finally {
-      engine.dispose();
-    }
-  });
+  it.skipIf(process.env.BENCH_SKIP_TFJS === '1')(
+    'tfjs-wasm on the same batch (when the TF.js engine is present)',
+    async () => {
+      const srnet = (await import('../src/index.js')) as Record<string, unknown>;
+      const create = srnet.createTfjsEngine as
+        | ((c: unknown, s: unknown, o: { backend: string }) => Promise<InferenceEngine>)
+        | undefined;
+      if (typeof create !== 'function') {
+        console.log('[srnet bench] tfjs-wasm: createTfjsEngine not available in this build; skipped');
+        return;
+      }
+      const engine = await create(fixture.config, fixture.stateDict, { backend: 'wasm' });
+      try {
+        await timeEngine(engine, input);
+        const ms = await timeEngine(engine, input);
+        console.log(
+          `[srnet bench] tfjs-wasm HighResNet R=8 batch ${BATCH}: ${ms.toFixed(0)} ms (1 run after warm-up)`,
+        );
+      } finally {
+        engine.dispose();
+      }
+    },
+  );
 
   it(`whole scene: ${SCENE}×${SCENE} LR, 8 revisits, overlap ${SCENE_OVERLAP}, ONNX Runtime ${THREADS} threads`, async () => {
     const ort = await createOnnxEngine(fixture, { intraOpNumThreads: THREADS });

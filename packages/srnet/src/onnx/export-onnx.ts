@@ -3,8 +3,8 @@
 import { SrnetError } from '../errors.js';
 import { MODEL_KINDS, type ModelConfig, resolveModelConfig } from '../models/config.js';
 import type { StateDict, StateTensor } from '../models/state-dict.js';
-import { GraphBuilder, floatAttr, tensorValueInfo } from './graph-builder.js';
-import { OnnxDataType, type OnnxModel, encodeOnnxModel } from './onnx-proto.js';
+import { GraphBuilder, tensorValueInfo } from './graph-builder.js';
+import { encodeOnnxModel, OnnxDataType, type OnnxModel } from './onnx-proto.js';
 
 /** ONNX opset the exporter targets (default domain). */
 export const ONNX_OPSET = 17;
@@ -31,7 +31,10 @@ export interface ExportOnnxOptions {
 function srcnnFusionPrefixes(): { double: string[]; residual: (i: number) => string[] } {
   return {
     double: ['fusion.0.doubleconv2d', 'doubleconv2d.doubleconv2d'],
-    residual: (i) => [`fusion.1.${i}.residualblock.doubleconv2d`, `residualblocks.${i}.residualblock.doubleconv2d`],
+    residual: (i) => [
+      `fusion.1.${i}.residualblock.doubleconv2d`,
+      `residualblocks.${i}.residualblock.doubleconv2d`,
+    ],
   };
 }
 
@@ -46,7 +49,8 @@ export function checkExportableConfig(config: ModelConfig): void {
   const bad = (what: string) => {
     throw new SrnetError('BAD_CONFIG', `cannot build an ONNX graph: ${what}`, { config });
   };
-  if (!MODEL_KINDS.includes(config.kind)) bad(`kind '${config.kind}' is not one of ${MODEL_KINDS.join(', ')}`);
+  if (!MODEL_KINDS.includes(config.kind))
+    bad(`kind '${config.kind}' is not one of ${MODEL_KINDS.join(', ')}`);
   for (const k of ['revisits', 'inChannels', 'outChannels', 'hiddenChannels', 'zoomFactor'] as const) {
     if (!Number.isInteger(config[k]) || config[k] < 1) bad(`${k} = ${config[k]} must be a positive integer`);
   }
@@ -57,7 +61,9 @@ export function checkExportableConfig(config: ModelConfig): void {
       bad(`${k} = ${config[k]} must be an odd positive integer ('same' padding)`);
   }
   if (config.hiddenChannels % (config.zoomFactor * config.zoomFactor) !== 0)
-    bad(`hiddenChannels ${config.hiddenChannels} is not divisible by zoomFactor² = ${config.zoomFactor ** 2}`);
+    bad(
+      `hiddenChannels ${config.hiddenChannels} is not divisible by zoomFactor² = ${config.zoomFactor ** 2}`,
+    );
   const [oh, ow] = config.outputSize;
   if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1)
     bad(`outputSize [${oh}, ${ow}] must be two positive integers`);
@@ -122,9 +128,14 @@ export function exportOnnx(
     let input = x;
     const p = (ksize - 1) / 2;
     if (p > 0) input = g.node('Pad', [x, g.int64([0, 0, p, p, 0, 0, p, p], 'pads')], { mode: 'reflect' });
-    return g.node('Conv', [input, w, b], { kernel_shape: [ksize, ksize], pads: [0, 0, 0, 0], strides: [1, 1] });
+    return g.node('Conv', [input, w, b], {
+      kernel_shape: [ksize, ksize],
+      pads: [0, 0, 0, 0],
+      strides: [1, 1],
+    });
   };
-  const prelu = (x: string, prefixes: string[]): string => g.node('PRelu', [x, weight(withSuffix(prefixes, 'weight'), [1])]);
+  const prelu = (x: string, prefixes: string[]): string =>
+    g.node('PRelu', [x, weight(withSuffix(prefixes, 'weight'), [1])]);
   // DoubleConv2d: conv → PReLU → (dropout) → conv → PReLU → (dropout); indices 0, 2, 4, 6.
   const doubleConv = (x: string, prefixes: string[], cin: number, cout: number): string => {
     let y = conv(x, withSuffix(prefixes, '0'), cin, cout, k);
@@ -171,7 +182,9 @@ export function exportOnnx(
     }
     const fuse = 'fusion.fusion.0.fuse';
     const alt = (i: number) => [0, 1, 2, 3, 4, 5, 6, 7].map((l) => `fusion.fusion.${l}.fuse.${i}`);
-    const resPrefixes = [0, 1, 2, 3, 4, 5, 6, 7].map((l) => `fusion.fusion.${l}.fuse.0.residualblock.doubleconv2d`);
+    const resPrefixes = [0, 1, 2, 3, 4, 5, 6, 7].map(
+      (l) => `fusion.fusion.${l}.fuse.0.residualblock.doubleconv2d`,
+    );
     for (let r = P; r > 1; r /= 2) {
       const half = r / 2;
       const six = g.node('Reshape', [y, shapeOf([batchDim], [2, half, hidden])]);

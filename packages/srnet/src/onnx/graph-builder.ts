@@ -19,7 +19,8 @@ export function floatAttr(value: number): { float: number } {
 
 function toAttribute(name: string, value: AttrValue): OnnxAttribute {
   if (typeof value === 'number') return { name, type: OnnxAttributeType.INT, i: value };
-  if (typeof value === 'string') return { name, type: OnnxAttributeType.STRING, s: new TextEncoder().encode(value) };
+  if (typeof value === 'string')
+    return { name, type: OnnxAttributeType.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: OnnxAttributeType.INTS, ints: value };
   if ('float' in value) return { name, type: OnnxAttributeType.FLOAT, f: value.float };
   return { name, type: OnnxAttributeType.TENSOR, t: value.tensor };
@@ -84,7 +85,14 @@ export class GraphBuilder {
 
   /** Assemble the GraphProto. */
   build(name: string, inputs: OnnxValueInfo[], outputs: OnnxValueInfo[], docString?: string): OnnxGraph {
-    return { name, node: this.nodes, initializer: this.initializers, input: inputs, output: outputs, docString };
+    return {
+      name,
+      node: this.nodes,
+      initializer: this.initializers,
+      input: inputs,
+      output: outputs,
+      docString,
+    };
   }
 }
 

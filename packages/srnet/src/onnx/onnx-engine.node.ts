@@ -1,9 +1,9 @@
 // ONNX Runtime (onnxruntime-node, CPU execution provider) behind the InferenceEngine contract.
 import type { InferenceEngine, PredictInput, PredictOutput } from '../engine.js';
-import { SrnetError, abortError } from '../errors.js';
+import { abortError, SrnetError } from '../errors.js';
 import type { ModelConfig } from '../models/config.js';
 import type { StateDict } from '../models/state-dict.js';
-import { ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, exportOnnx } from './export-onnx.js';
+import { exportOnnx, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './export-onnx.js';
 import { readOnnxModelInfo } from './onnx-model-info.js';
 
 /** Options of {@link createOnnxEngine}. */
@@ -89,15 +89,21 @@ export async function createOnnxEngine(
   const ioProblems: string[] = [];
   if (!input || input.dims.length !== 5) ioProblems.push(`input '${ONNX_INPUT_NAME}' of rank 5 missing`);
   else {
-    if (input.dims[1] !== config.revisits) ioProblems.push(`input revisits ${input.dims[1]} ≠ config ${config.revisits}`);
-    if (input.dims[2] !== config.inChannels) ioProblems.push(`input bands ${input.dims[2]} ≠ config ${config.inChannels}`);
+    if (input.dims[1] !== config.revisits)
+      ioProblems.push(`input revisits ${input.dims[1]} ≠ config ${config.revisits}`);
+    if (input.dims[2] !== config.inChannels)
+      ioProblems.push(`input bands ${input.dims[2]} ≠ config ${config.inChannels}`);
   }
   if (!output || output.dims.length !== 5) ioProblems.push(`output '${ONNX_OUTPUT_NAME}' of rank 5 missing`);
   if (ioProblems.length > 0) {
-    throw new SrnetError('ARCHITECTURE_MISMATCH', `ONNX graph does not match its config: ${ioProblems.join('; ')}`, {
-      inputs: info.inputs,
-      outputs: info.outputs,
-    });
+    throw new SrnetError(
+      'ARCHITECTURE_MISMATCH',
+      `ONNX graph does not match its config: ${ioProblems.join('; ')}`,
+      {
+        inputs: info.inputs,
+        outputs: info.outputs,
+      },
+    );
   }
   if (options.expect) {
     const diffs = sameShapeFields(config, options.expect);

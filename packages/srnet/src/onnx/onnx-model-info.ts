@@ -2,7 +2,7 @@
 import { SrnetError } from '../errors.js';
 import { MODEL_KINDS, type ModelConfig, resolveModelConfig } from '../models/config.js';
 import { ONNX_CONFIG_METADATA_KEY } from './export-onnx.js';
-import { type OnnxValueInfo, decodeOnnxModel } from './onnx-proto.js';
+import { decodeOnnxModel, type OnnxValueInfo } from './onnx-proto.js';
 
 /** One graph input or output: name and dims (numbers, or symbolic names such as `batch`). */
 export interface OnnxTensorInfo {
@@ -28,7 +28,10 @@ export interface OnnxModelInfo {
 
 function tensorInfo(v: OnnxValueInfo): OnnxTensorInfo {
   const dims = v.type?.tensorType?.shape?.dim ?? [];
-  return { name: v.name, dims: dims.map((d) => (d.dimValue !== undefined ? Number(d.dimValue) : (d.dimParam ?? '?'))) };
+  return {
+    name: v.name,
+    dims: dims.map((d) => (d.dimValue !== undefined ? Number(d.dimValue) : (d.dimParam ?? '?'))),
+  };
 }
 
 /**
@@ -53,7 +56,10 @@ export function readOnnxModelInfo(bytes: Uint8Array): OnnxModelInfo {
     );
   }
   if (!model.graph) {
-    throw new SrnetError('BAD_ONNX', `ONNX model (${bytes.byteLength} bytes) has no graph; pass the bytes of a .onnx file`);
+    throw new SrnetError(
+      'BAD_ONNX',
+      `ONNX model (${bytes.byteLength} bytes) has no graph; pass the bytes of a .onnx file`,
+    );
   }
   const metadata: Record<string, string> = {};
   for (const { key, value } of model.metadataProps ?? []) metadata[key] = value;
@@ -62,10 +68,16 @@ export function readOnnxModelInfo(bytes: Uint8Array): OnnxModelInfo {
   if (raw !== undefined) {
     try {
       const parsed = JSON.parse(raw) as Partial<ModelConfig>;
-      if (!MODEL_KINDS.includes(parsed.kind as ModelConfig['kind'])) throw new Error(`unknown kind ${parsed.kind}`);
+      if (!MODEL_KINDS.includes(parsed.kind as ModelConfig['kind']))
+        throw new Error(`unknown kind ${parsed.kind}`);
       config = resolveModelConfig(parsed);
     } catch (cause) {
-      throw new SrnetError('BAD_ONNX', `metadata '${ONNX_CONFIG_METADATA_KEY}' is not a valid srnet config: ${raw}`, {}, { cause });
+      throw new SrnetError(
+        'BAD_ONNX',
+        `metadata '${ONNX_CONFIG_METADATA_KEY}' is not a valid srnet config: ${raw}`,
+        {},
+        { cause },
+      );
     }
   }
   const opCounts: Record<string, number> = {};

@@ -55,7 +55,13 @@ export function defaultOverlap(chipSize: number, outChip: [number, number]): num
   return ys.find((o) => o >= chipSize / 4 && xs.has(o)) ?? 0;
 }
 
-function planAxis(length: number, chipSize: number, overlap: number, outChip: number, axis: string): ChipAxis {
+function planAxis(
+  length: number,
+  chipSize: number,
+  overlap: number,
+  outChip: number,
+  axis: string,
+): ChipAxis {
   const unit = chipSize / gcd(chipSize, outChip);
   if (!Number.isInteger(overlap) || overlap < 0 || overlap >= chipSize || overlap % unit !== 0) {
     throw new SrnetError(
@@ -95,10 +101,20 @@ export function planChipGrid(
   outChip: [number, number],
 ): ChipGrid {
   if (!Number.isInteger(chipSize) || chipSize < 1)
-    throw new SrnetError('BAD_SCENE_OPTIONS', `chipSize ${chipSize} must be a positive integer (the model's training chip is 50)`);
+    throw new SrnetError(
+      'BAD_SCENE_OPTIONS',
+      `chipSize ${chipSize} must be a positive integer (the model's training chip is 50)`,
+    );
   const x = planAxis(width, chipSize, overlap, outChip[1], 'x');
   const y = planAxis(height, chipSize, overlap, outChip[0], 'y');
-  return { chipSize, overlap, outChip: [outChip[0], outChip[1]], x, y, count: x.origins.length * y.origins.length };
+  return {
+    chipSize,
+    overlap,
+    outChip: [outChip[0], outChip[1]],
+    x,
+    y,
+    count: x.origins.length * y.origins.length,
+  };
 }
 
 /**
@@ -106,7 +122,12 @@ export function planChipGrid(
  * `(i + 0.5) / ramp` over the overlap on each side that has a neighbour, 1 elsewhere. Two overlapping ramps
  * sum to exactly 1, so blending a constant gives that constant.
  */
-export function featherWeights(outChip: number, rampOut: number, taperStart: boolean, taperEnd: boolean): Float32Array {
+export function featherWeights(
+  outChip: number,
+  rampOut: number,
+  taperStart: boolean,
+  taperEnd: boolean,
+): Float32Array {
   const w = new Float32Array(outChip);
   for (let i = 0; i < outChip; i++) {
     let v = 1;

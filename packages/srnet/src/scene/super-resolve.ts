@@ -2,10 +2,10 @@
 // and blend the SR chips with feathered weights into one georeferenced output raster.
 import type { GeoTransform, Raster } from '@worldstrat/raster-io';
 import type { InferenceEngine, PredictOutput } from '../engine.js';
-import { SrnetError, abortError } from '../errors.js';
+import { abortError, SrnetError } from '../errors.js';
 import { type ChipGrid, defaultOverlap, featherWeights, planChipGrid, reflectIndex } from './chip-grid.js';
 import { type BandNormalisation, JIF_S2_NORMALISATION } from './normalisation.js';
-import { type RevisitPadding, type RevisitSelection, isMissing, selectRevisits } from './select-revisits.js';
+import { isMissing, type RevisitPadding, type RevisitSelection, selectRevisits } from './select-revisits.js';
 
 /** Progress of {@link superResolve}: `select` (revisit ranking) then `infer` (chips done of total). */
 export interface SceneProgress {
@@ -61,7 +61,10 @@ function sameTransform(a: GeoTransform, b: GeoTransform): boolean {
 /** Check that the revisits are co-registered and georeferenced; returns [width, height]. */
 export function checkScene(scene: Raster[]): [number, number] {
   if (scene.length === 0)
-    throw new SrnetError('SCENE_SIZE_MISMATCH', 'scene has no revisits; pass at least one co-registered Raster');
+    throw new SrnetError(
+      'SCENE_SIZE_MISMATCH',
+      'scene has no revisits; pass at least one co-registered Raster',
+    );
   const first = scene[0] as Raster;
   for (const [i, r] of scene.entries()) {
     if (r.width !== first.width || r.height !== first.height) {
@@ -124,7 +127,10 @@ export function scaleTransform(t: GeoTransform, scaleY: number, scaleX: number):
  * const engine = await createOnnxEngine(onnxBytes, { intraOpNumThreads: 2 });
  * const { raster } = await superResolve(revisits, { engine, overlap: 25 });
  */
-export async function superResolve(scene: Raster[], options: SuperResolveOptions): Promise<SuperResolveResult> {
+export async function superResolve(
+  scene: Raster[],
+  options: SuperResolveOptions,
+): Promise<SuperResolveResult> {
   const { engine, signal, onProgress } = options;
   const cfg = engine.config;
   const [W, H] = checkScene(scene);
@@ -189,7 +195,8 @@ export async function superResolve(scene: Raster[], options: SuperResolveOptions
   for (let p = 0; p < W * H; p++) {
     for (let k = 0; k < n; k++) {
       let ok = true;
-      for (let b = 0; ok && b < C; b++) ok = !isMissing((src[k] as ArrayLike<number>[])[b]?.[p] as number, noData[k]);
+      for (let b = 0; ok && b < C; b++)
+        ok = !isMissing((src[k] as ArrayLike<number>[])[b]?.[p] as number, noData[k]);
       if (ok) {
         lrValid[p] = 1;
         break;
@@ -284,7 +291,8 @@ export async function superResolve(scene: Raster[], options: SuperResolveOptions
       for (let oy = 0; oy < yEnd; oy++) {
         const rowOut = (Y0 + oy) * OW + X0;
         const wyv = wy[oy] as number;
-        for (let ox = 0; ox < xEnd; ox++) wsum[rowOut + ox] = (wsum[rowOut + ox] as number) + wyv * (wx[ox] as number);
+        for (let ox = 0; ox < xEnd; ox++)
+          wsum[rowOut + ox] = (wsum[rowOut + ox] as number) + wyv * (wx[ox] as number);
         for (let ch = 0; ch < outC; ch++) {
           const plane = acc[ch] as Float32Array;
           const srcOff = ((slot * outC + ch) * oh + oy) * ow;

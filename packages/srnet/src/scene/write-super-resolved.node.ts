@@ -38,7 +38,9 @@ export function quicklookRgb(raster: Raster): Uint8Array {
     const span = hi > lo ? hi - lo : 1;
     for (let i = 0; i < n; i++) {
       const v = band[i] as number;
-      rgb[i * 3 + c] = Number.isFinite(v) ? Math.max(0, Math.min(255, Math.round(((v - lo) / span) * 255))) : 0;
+      rgb[i * 3 + c] = Number.isFinite(v)
+        ? Math.max(0, Math.min(255, Math.round(((v - lo) / span) * 255)))
+        : 0;
     }
   }
   return rgb;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SrnetError } from '../../src/errors.js';
 import { type ModelConfig, resolveModelConfig } from '../../src/models/config.js';
-import { ONNX_OPSET, exportOnnx } from '../../src/onnx/export-onnx.js';
+import { exportOnnx, ONNX_OPSET } from '../../src/onnx/export-onnx.js';
 import { createOnnxEngine } from '../../src/onnx/onnx-engine.node.js';
 import { readOnnxModelInfo } from '../../src/onnx/onnx-model-info.js';
 import { loadParityFixture, toleranceExcess } from './fixture-state-dict.js';
@@ -79,47 +79,62 @@ describe('exportOnnx + ONNX Runtime: parity with the upstream PyTorch fixtures',
     expect(info.metadata.source).toBe('fixture');
   });
 
-  it.skipIf(!hasPythonOnnx())('python onnx.checker (full_check, with shape inference) accepts the exported files', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'srnet-onnx-'));
-    try {
-      const paths: string[] = [];
-      for (const name of FIXTURES) {
-        const f = loadParityFixture(name);
-        const p = join(dir, `${name}.onnx`);
-        writeFileSync(p, exportOnnx(f.config, f.stateDict));
-        paths.push(p);
+  it.skipIf(!hasPythonOnnx())(
+    'python onnx.checker (full_check, with shape inference) accepts the exported files',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'srnet-onnx-'));
+      try {
+        const paths: string[] = [];
+        for (const name of FIXTURES) {
+          const f = loadParityFixture(name);
+          const p = join(dir, `${name}.onnx`);
+          writeFileSync(p, exportOnnx(f.config, f.stateDict));
+          paths.push(p);
+        }
+        const script = [
+          'import sys, onnx',
+          'for p in sys.argv[1:]:',
+          '    m = onnx.load(p); onnx.checker.check_model(m, full_check=True)',
+          '    i = onnx.shape_inference.infer_shapes(m)',
+          '    print(p.split("/")[-1], [d.dim_value or d.dim_param for d in i.graph.output[0].type.tensor_type.shape.dim])',
+        ].join('\n');
+        const out = execFileSync('/usr/bin/python3', ['-c', script, ...paths], { encoding: 'utf8' });
+        expect(out).toContain("highresnet-r8.onnx ['batch', 1, 3, 156, 156]");
+        expect(out.trim().split('\n')).toHaveLength(3);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      const script = [
-        'import sys, onnx',
-        'for p in sys.argv[1:]:',
-        '    m = onnx.load(p); onnx.checker.check_model(m, full_check=True)',
-        '    i = onnx.shape_inference.infer_shapes(m)',
-        '    print(p.split("/")[-1], [d.dim_value or d.dim_param for d in i.graph.output[0].type.tensor_type.shape.dim])',
-      ].join('\n');
-      const out = execFileSync('/usr/bin/python3', ['-c', script, ...paths], { encoding: 'utf8' });
-      expect(out).toContain("highresnet-r8.onnx ['batch', 1, 3, 156, 156]");
-      expect(out.trim().split('\n')).toHaveLength(3);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });
 
 describe('exportOnnx on configs the fixtures do not cover (vs a naive float64 reference forward)', () => {
   const cases: [string, Partial<ModelConfig>][] = [
     ['HighResNet R=3 (zero-revisit padding to 4)', { kind: 'highresnet', revisits: 3 }],
     ['HighResNet R=1 (no fusion level)', { kind: 'highresnet', revisits: 1 }],
-    ['SRCNN R=2, 2 residual layers, zoom 3, 3×3 SR kernels', { kind: 'srcnn', revisits: 2, residualLayers: 2, zoomFactor: 3, srKernelSize: 3, hiddenChannels: 18 }],
+    [
+      'SRCNN R=2, 2 residual layers, zoom 3, 3×3 SR kernels',
+      { kind: 'srcnn', revisits: 2, residualLayers: 2, zoomFactor: 3, srKernelSize: 3, hiddenChannels: 18 },
+    ],
   ];
   for (const [label, partial] of cases) {
     it(label, async () => {
-      const cfg = resolveModelConfig({ inChannels: 3, outChannels: 2, hiddenChannels: 8, outputSize: [31, 29], ...partial });
+      const cfg = resolveModelConfig({
+        inChannels: 3,
+        outChannels: 2,
+        hiddenChannels: 8,
+        outputSize: [31, 29],
+        ...partial,
+      });
       const sd = randomStateDict(cfg, 7);
       const h = 9;
       const w = 11;
       const rand = mulberry32(3);
       const B = 2;
-      const input = Float32Array.from({ length: B * cfg.revisits * cfg.inChannels * h * w }, () => rand() * 2 - 1);
+      const input = Float32Array.from(
+        { length: B * cfg.revisits * cfg.inChannels * h * w },
+        () => rand() * 2 - 1,
+      );
       const engine = await createOnnxEngine({ config: cfg, stateDict: sd }, { intraOpNumThreads: 1 });
       try {
         const out = await engine.predict({ data: input, shape: [B, cfg.revisits, cfg.inChannels, h, w] });
@@ -141,8 +156,17 @@ describe('exportOnnx on configs the fixtures do not cover (vs a naive float64 re
 
 describe('ONNX engine: dynamic batch and bad input', () => {
   it('batch 1 and batch 3 give the same per-sample outputs', async () => {
-    const cfg = resolveModelConfig({ kind: 'highresnet', revisits: 2, inChannels: 4, hiddenChannels: 8, outputSize: [24, 24] });
-    const engine = await createOnnxEngine({ config: cfg, stateDict: randomStateDict(cfg, 1) }, { intraOpNumThreads: 1 });
+    const cfg = resolveModelConfig({
+      kind: 'highresnet',
+      revisits: 2,
+      inChannels: 4,
+      hiddenChannels: 8,
+      outputSize: [24, 24],
+    });
+    const engine = await createOnnxEngine(
+      { config: cfg, stateDict: randomStateDict(cfg, 1) },
+      { intraOpNumThreads: 1 },
+    );
     const rand = mulberry32(9);
     const per = 2 * 4 * 10 * 10;
     const input = Float32Array.from({ length: 3 * per }, () => rand());
@@ -150,22 +174,30 @@ describe('ONNX engine: dynamic batch and bad input', () => {
     const one = await engine.predict({ data: input.slice(per, 2 * per), shape: [1, 2, 4, 10, 10] });
     const outPer = 3 * 24 * 24;
     expect(Array.from(one.data)).toEqual(Array.from(all.data.subarray(outPer, 2 * outPer)));
-    await expect(engine.predict({ data: input, shape: [3, 3, 4, 10, 10] })).rejects.toMatchObject({ code: 'BAD_INPUT_SHAPE' });
+    await expect(engine.predict({ data: input, shape: [3, 3, 4, 10, 10] })).rejects.toMatchObject({
+      code: 'BAD_INPUT_SHAPE',
+    });
     engine.dispose();
-    await expect(engine.predict({ data: input, shape: [3, 2, 4, 10, 10] })).rejects.toMatchObject({ code: 'DISPOSED' });
+    await expect(engine.predict({ data: input, shape: [3, 2, 4, 10, 10] })).rejects.toMatchObject({
+      code: 'DISPOSED',
+    });
   });
 
   it('an ONNX file of another architecture is refused with ARCHITECTURE_MISMATCH', async () => {
     const f = loadParityFixture('srcnn-r8');
     const bytes = exportOnnx(f.config, f.stateDict);
-    const err = await createOnnxEngine(bytes, { expect: { kind: 'highresnet', revisits: 8 } }).catch((e) => e);
+    const err = await createOnnxEngine(bytes, { expect: { kind: 'highresnet', revisits: 8 } }).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(SrnetError);
     expect(err.code).toBe('ARCHITECTURE_MISMATCH');
     expect(err.message).toMatch(/kind: file has "srcnn", expected "highresnet"/);
   });
 
   it('bytes that are not ONNX give BAD_ONNX', async () => {
-    await expect(createOnnxEngine(new Uint8Array([1, 2, 3, 4, 5, 0xff]))).rejects.toMatchObject({ code: 'BAD_ONNX' });
+    await expect(createOnnxEngine(new Uint8Array([1, 2, 3, 4, 5, 0xff]))).rejects.toMatchObject({
+      code: 'BAD_ONNX',
+    });
   });
 
   it('missing and mis-shaped weights are all listed', () => {
@@ -184,12 +216,16 @@ describe('ONNX engine: dynamic batch and bad input', () => {
     expect(err?.code).toBe('MISSING_WEIGHTS');
     expect(err?.message).toContain('sr.upsample.4.bias');
     expect(err?.message).toContain('encoder.doubleconv2d.2.weight');
-    expect(err?.message).toContain('encoder.doubleconv2d.0.weight: got [128, 12, 3, 3], expected [64, 12, 3, 3]');
+    expect(err?.message).toContain(
+      'encoder.doubleconv2d.0.weight: got [128, 12, 3, 3], expected [64, 12, 3, 3]',
+    );
   });
 
   it('bad configs are refused before building', () => {
     const sd = {};
-    expect(() => exportOnnx({ kind: 'srcnn', zoomFactor: 3 }, sd)).toThrow(/not divisible by zoomFactor² = 9/);
+    expect(() => exportOnnx({ kind: 'srcnn', zoomFactor: 3 }, sd)).toThrow(
+      /not divisible by zoomFactor² = 9/,
+    );
     expect(() => exportOnnx({ kind: 'srcnn', kernelSize: 4 }, sd)).toThrow(/kernelSize = 4 must be an odd/);
   });
 });

@@ -88,7 +88,9 @@ function conv(x: T, wt: StateTensor, b: StateTensor): T {
             const sy = reflect(y + ky - p, x.h);
             for (let kx = 0; kx < k; kx++) {
               const sx = reflect(xx + kx - p, x.w);
-              s += (wt.data[((o * cin + i) * k + ky) * k + kx] as number) * (x.d[(i * x.h + sy) * x.w + sx] as number);
+              s +=
+                (wt.data[((o * cin + i) * k + ky) * k + kx] as number) *
+                (x.d[(i * x.h + sy) * x.w + sx] as number);
             }
           }
         }
@@ -116,7 +118,13 @@ function cat(a: T, b: T): T {
 }
 
 /** Reference eval forward for one sample `(R, C, H, W)` → `(outC, outH, outW)` as float64. */
-export function referenceForward(cfg: ModelConfig, sd: StateDict, input: Float32Array, h: number, w: number): Float64Array {
+export function referenceForward(
+  cfg: ModelConfig,
+  sd: StateDict,
+  input: Float32Array,
+  h: number,
+  w: number,
+): Float64Array {
   const W = (key: string) => {
     const t = sd[key];
     if (!t) throw new Error(`missing ${key}`);
@@ -138,20 +146,27 @@ export function referenceForward(cfg: ModelConfig, sd: StateDict, input: Float32
   if (cfg.kind === 'srcnn') {
     let x = enc.reduce((a, b) => cat(a, b));
     x = dc(x, 'fusion.0.doubleconv2d');
-    for (let i = 0; i < cfg.residualLayers; i++) x = add(x, dc(x, `fusion.1.${i}.residualblock.doubleconv2d`));
+    for (let i = 0; i < cfg.residualLayers; i++)
+      x = add(x, dc(x, `fusion.1.${i}.residualblock.doubleconv2d`));
     fused = x;
   } else {
     let level = enc;
     let p = 1;
     while (p < R) p *= 2;
-    while (level.length < p) level.push({ ...(level[0] as T), d: new Float64Array((level[0] as T).d.length) });
+    while (level.length < p)
+      level.push({ ...(level[0] as T), d: new Float64Array((level[0] as T).d.length) });
     while (level.length > 1) {
       const half = level.length / 2;
       const next: T[] = [];
       for (let r = 0; r < half; r++) {
         const x = cat(level[r] as T, level[r + half] as T);
         const res = add(x, dc(x, 'fusion.fusion.0.fuse.0.residualblock.doubleconv2d'));
-        next.push(prelu(conv(res, W('fusion.fusion.0.fuse.1.weight'), W('fusion.fusion.0.fuse.1.bias')), W('fusion.fusion.0.fuse.3.weight')));
+        next.push(
+          prelu(
+            conv(res, W('fusion.fusion.0.fuse.1.weight'), W('fusion.fusion.0.fuse.1.bias')),
+            W('fusion.fusion.0.fuse.3.weight'),
+          ),
+        );
       }
       level = next;
     }
@@ -168,7 +183,9 @@ export function referenceForward(cfg: ModelConfig, sd: StateDict, input: Float32
       for (let x = 0; x < w; x++)
         for (let i = 0; i < z; i++)
           for (let j = 0; j < z; j++)
-            ps[(c * H2 + z * y + i) * W2 + z * x + j] = fused.d[((c * z * z + z * i + j) * h + y) * w + x] as number;
+            ps[(c * H2 + z * y + i) * W2 + z * x + j] = fused.d[
+              ((c * z * z + z * i + j) * h + y) * w + x
+            ] as number;
   let sr: T = { c: c2, h: H2, w: W2, d: ps };
   sr = prelu(conv(sr, W('sr.upsample.1.weight'), W('sr.upsample.1.bias')), W('sr.upsample.3.weight'));
   sr = prelu(conv(sr, W('sr.upsample.4.weight'), W('sr.upsample.4.bias')), W('sr.upsample.6.weight'));

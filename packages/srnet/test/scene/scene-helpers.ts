@@ -6,10 +6,18 @@ import { createOnnxEngine } from '../../src/onnx/onnx-engine.node.js';
 import { randomStateDict } from '../onnx/reference-forward.js';
 
 /** UTM 33N, 10 m pixels. */
-export const TEST_GEO = { epsg: 32633, transform: [500000, 10, 0, 4600000, 0, -10] as [number, number, number, number, number, number] };
+export const TEST_GEO = {
+  epsg: 32633,
+  transform: [500000, 10, 0, 4600000, 0, -10] as [number, number, number, number, number, number],
+};
 
 /** A 12-band float32 revisit whose band b is f(x, y, b). */
-export function makeRevisit(width: number, height: number, f: (x: number, y: number, b: number) => number, bands = 12): Raster {
+export function makeRevisit(
+  width: number,
+  height: number,
+  f: (x: number, y: number, b: number) => number,
+  bands = 12,
+): Raster {
   return {
     width,
     height,
@@ -24,7 +32,8 @@ export function makeRevisit(width: number, height: number, f: (x: number, y: num
 }
 
 /** A linear ramp in reflectance units, slightly different per band and revisit. */
-export const ramp = (r: number) => (x: number, y: number, b: number) => 0.05 + 0.0015 * x + 0.001 * y + 0.01 * b + 0.002 * r;
+export const ramp = (r: number) => (x: number, y: number, b: number) =>
+  0.05 + 0.0015 * x + 0.001 * y + 0.01 * b + 0.002 * r;
 
 /** A small real (random-weight, variance-preserving) SRCNN/HighRes-net on ONNX Runtime, 50 → 156 chips. */
 export async function smallEngine(partial: Partial<ModelConfig>, seed = 11): Promise<InferenceEngine> {
@@ -44,4 +53,18 @@ export function columnJumps(r: Raster): Float64Array {
     }
   }
   return jumps;
+}
+
+/** Max |a − b| over all bands and pixels of two same-shaped rasters (NaN if either has NaN where compared). */
+export function maxAbsDiff(a: Raster, b: Raster): number {
+  let m = 0;
+  for (let i = 0; i < a.bands.length; i++) {
+    const x = a.bands[i] as Float32Array;
+    const y = b.bands[i] as Float32Array;
+    for (let j = 0; j < x.length; j++) {
+      const d = Math.abs((x[j] as number) - (y[j] as number));
+      if (!(d <= m)) m = d;
+    }
+  }
+  return m;
 }

@@ -8,7 +8,7 @@ import { featherWeights, planChipGrid, reflectIndex, validOverlaps } from '../..
 import { JIF_S2_MEAN } from '../../src/scene/normalisation.js';
 import { type SceneProgress, superResolve } from '../../src/scene/super-resolve.js';
 import { randomStateDict } from '../onnx/reference-forward.js';
-import { TEST_GEO, columnJumps, makeRevisit, ramp, smallEngine } from './scene-helpers.js';
+import { columnJumps, makeRevisit, maxAbsDiff, ramp, smallEngine, TEST_GEO } from './scene-helpers.js';
 
 const SRCNN2 = { kind: 'srcnn' as const, revisits: 2 };
 
@@ -45,8 +45,16 @@ describe('superResolve with a small real model on ONNX Runtime', () => {
 
   beforeAll(async () => {
     engine = await smallEngine(SRCNN2);
-    const config = resolveModelConfig({ ...SRCNN2, hiddenChannels: 8, residualLayers: 0, outputSize: [390, 390] });
-    wholeScene = await createOnnxEngine({ config, stateDict: randomStateDict(config, 11) }, { intraOpNumThreads: 1 });
+    const config = resolveModelConfig({
+      ...SRCNN2,
+      hiddenChannels: 8,
+      residualLayers: 0,
+      outputSize: [390, 390],
+    });
+    wholeScene = await createOnnxEngine(
+      { config, stateDict: randomStateDict(config, 11) },
+      { intraOpNumThreads: 1 },
+    );
   });
   afterAll(() => {
     engine.dispose();
@@ -77,7 +85,8 @@ describe('superResolve with a small real model on ONNX Runtime', () => {
       const jumps = columnJumps(res.raster);
       const ratios: number[] = [];
       for (const X0 of res.grid.x.outOrigins) {
-        for (const x of [X0 - 1, X0 + 155]) if (x > 20 && x < 390 - 21) ratios.push((jumps[x] as number) / (refJumps[x] as number));
+        for (const x of [X0 - 1, X0 + 155])
+          if (x > 20 && x < 390 - 21) ratios.push((jumps[x] as number) / (refJumps[x] as number));
       }
       return ratios;
     };
@@ -115,7 +124,11 @@ describe('superResolve with a small real model on ONNX Runtime', () => {
           const r = (ref.bands[c] as Float32Array)[Y * 390 + X] as number;
           const va = (a.raster.bands[c] as Float32Array)[Y * 390 + X] as number;
           const vb = (b.raster.bands[c] as Float32Array)[Y * 390 + X] as number;
-          maxDiff = Math.max(maxDiff, Math.abs(va - r) / (1 + Math.abs(r)), Math.abs(vb - r) / (1 + Math.abs(r)));
+          maxDiff = Math.max(
+            maxDiff,
+            Math.abs(va - r) / (1 + Math.abs(r)),
+            Math.abs(vb - r) / (1 + Math.abs(r)),
+          );
         }
         compared++;
       }
@@ -126,7 +139,12 @@ describe('superResolve with a small real model on ONNX Runtime', () => {
 
   it('reports progress per batch and can be cancelled', async () => {
     const events: SceneProgress[] = [];
-    const res = await superResolve(scene, { engine, overlap: 25, batchSize: 4, onProgress: (p) => events.push(p) });
+    const res = await superResolve(scene, {
+      engine,
+      overlap: 25,
+      batchSize: 4,
+      onProgress: (p) => events.push(p),
+    });
     const infer = events.filter((e) => e.stage === 'infer');
     expect(res.grid.count).toBe(16);
     expect(infer.map((e) => e.done)).toEqual([0, 4, 8, 12, 16]);
@@ -149,8 +167,10 @@ describe('revisit count rules, missing data and bad input', () => {
   });
   afterAll(() => hrn4.dispose());
   const size = 60;
-  const rev = (r: number) => makeRevisit(size, size, (x, y, b) => ramp(r)(x, y, b) + 0.03 * Math.sin(x / 4 + r) * Math.cos(y / 5));
-  const same = (a: Raster, b: Raster) => a.bands.every((band, i) => (band as Float32Array).every((v, j) => v === (b.bands[i] as Float32Array)[j]));
+  const rev = (r: number) =>
+    makeRevisit(size, size, (x, y, b) => ramp(r)(x, y, b) + 0.03 * Math.sin(x / 4 + r) * Math.cos(y / 5));
+  const same = (a: Raster, b: Raster) =>
+    a.bands.every((band, i) => (band as Float32Array).every((v, j) => v === (b.bands[i] as Float32Array)[j]));
 
   it('fewer revisits than the model takes: repeat cyclically (default) or zero (band-mean) slots', async () => {
     const [r0, r1] = [rev(0), rev(1)];
@@ -162,14 +182,11 @@ describe('revisit count rules, missing data and bad input', () => {
     expect(zeros.revisits.slots).toEqual([0, 1, -1, -1]);
     // a zero slot in normalised units is a revisit equal to the band means
     const meanRevisit = makeRevisit(size, size, (_x, _y, b) => JIF_S2_MEAN[b] as number);
-    const explicitZeros = await superResolve([r0, r1, meanRevisit, meanRevisit], { engine: hrn4, overlap: 0 });
-    let maxDiff = 0;
-    zeros.raster.bands.forEach((band, i) =>
-      (band as Float32Array).forEach((v, j) => {
-        maxDiff = Math.max(maxDiff, Math.abs(v - ((explicitZeros.raster.bands[i] as Float32Array)[j] as number)));
-      }),
-    );
-    expect(maxDiff).toBeLessThan(1e-5);
+    const explicitZeros = await superResolve([r0, r1, meanRevisit, meanRevisit], {
+      engine: hrn4,
+      overlap: 0,
+    });
+    expect(maxAbsDiff(zeros.raster, explicitZeros.raster)).toBeLessThan(1e-5);
     expect(same(zeros.raster, padded.raster)).toBe(false);
   });
 
@@ -186,7 +203,10 @@ describe('revisit count rules, missing data and bad input', () => {
     const picked = await superResolve(revs, { engine: hrn4, overlap: 0, cloudMasks: masks });
     expect(picked.revisits.used).toEqual([0, 2, 4, 5]);
     expect(picked.revisits.badFraction.map((f) => Math.round(f * 100))).toEqual([0, 30, 0, 10, 5, 0]);
-    const explicit = await superResolve([0, 2, 4, 5].map((i) => revs[i] as Raster), { engine: hrn4, overlap: 0 });
+    const explicit = await superResolve(
+      [0, 2, 4, 5].map((i) => revs[i] as Raster),
+      { engine: hrn4, overlap: 0 },
+    );
     expect(same(picked.raster, explicit.raster)).toBe(true);
   });
 
@@ -194,7 +214,8 @@ describe('revisit count rules, missing data and bad input', () => {
     const clean = [0, 1, 2, 3].map(rev);
     const holed = [0, 1, 2, 3].map(rev);
     // revisit 0 misses a block that the other revisits have → filled with their mean, still valid
-    for (const band of (holed[0] as Raster).bands) for (let y = 10; y < 20; y++) for (let x = 10; x < 20; x++) band[y * size + x] = Number.NaN;
+    for (const band of (holed[0] as Raster).bands)
+      for (let y = 10; y < 20; y++) for (let x = 10; x < 20; x++) band[y * size + x] = Number.NaN;
     const filledByHand = [0, 1, 2, 3].map(rev);
     for (let b = 0; b < 12; b++)
       for (let y = 10; y < 20; y++)
@@ -208,18 +229,13 @@ describe('revisit count rules, missing data and bad input', () => {
     const a = await superResolve(holed, { engine: hrn4, overlap: 0 });
     const b = await superResolve(filledByHand, { engine: hrn4, overlap: 0 });
     expect(a.validMask.every((v) => v === 1)).toBe(true);
-    let maxDiff = 0;
-    a.raster.bands.forEach((band, i) =>
-      (band as Float32Array).forEach((v, j) => {
-        maxDiff = Math.max(maxDiff, Math.abs(v - ((b.raster.bands[i] as Float32Array)[j] as number)));
-      }),
-    );
-    expect(maxDiff).toBeLessThan(1e-5);
+    expect(maxAbsDiff(a.raster, b.raster)).toBeLessThan(1e-5);
     // a block missing in every revisit (noData = -1) → NaN output and mask 0 over exactly its footprint
     const dead = [0, 1, 2, 3].map(rev);
     for (const r of dead) {
       r.noData = -1;
-      for (const band of r.bands) for (let y = 30; y < 40; y++) for (let x = 40; x < 50; x++) band[y * size + x] = -1;
+      for (const band of r.bands)
+        for (let y = 30; y < 40; y++) for (let x = 40; x < 50; x++) band[y * size + x] = -1;
     }
     const c = await superResolve(dead, { engine: hrn4, overlap: 0 });
     const W = c.raster.width;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as rasterIo from '@worldstrat/raster-io';
@@ -7,7 +7,7 @@ import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferenceEngine } from '../../src/engine.js';
 import { superResolveToFile } from '../../src/scene/write-super-resolved.node.js';
-import { TEST_GEO, makeRevisit, ramp, smallEngine } from './scene-helpers.js';
+import { makeRevisit, ramp, smallEngine, TEST_GEO } from './scene-helpers.js';
 
 const hasGdal = (() => {
   try {
@@ -27,7 +27,8 @@ describe('superResolveToFile: georeferenced SR GeoTIFF', () => {
   // revisit 0 has a NaN block; every revisit lacks data in a second block → NaN (masked) in the output
   const scene = [0, 1].map((r) => {
     const rv = makeRevisit(W, H, ramp(r));
-    for (const band of rv.bands) for (let y = 40; y < 50; y++) for (let x = 5; x < 15; x++) band[y * W + x] = Number.NaN;
+    for (const band of rv.bands)
+      for (let y = 40; y < 50; y++) for (let x = 5; x < 15; x++) band[y * W + x] = Number.NaN;
     if (r === 0) for (const band of rv.bands) band[10 * W + 60] = Number.NaN;
     return rv;
   });
@@ -41,43 +42,50 @@ describe('superResolveToFile: georeferenced SR GeoTIFF', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it.skipIf(!hasGdal)('gdalinfo -json: size × 3.12, same CRS, scaled geotransform, 3 Float32 bands, NaN nodata', async () => {
-    const path = join(dir, 'sr.tif');
-    const res = await superResolveToFile(scene, path, { engine, overlap: 25 });
-    const info = JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', path], { encoding: 'utf8' }));
-    expect(info.size).toEqual([Math.round(W * 3.12), Math.round(H * 3.12)]);
-    expect(info.coordinateSystem.wkt).toMatch(/UTM zone 33N/);
-    expect(info.coordinateSystem.wkt).toMatch(/ID\["EPSG",32633\]\]$/);
-    const gt = info.geoTransform as number[];
-    const expected = [500000, 10 / 3.12, 0, 4600000, 0, -10 / 3.12];
-    gt.forEach((v, i) => expect(v).toBeCloseTo(expected[i] as number, 9));
-    // the SR raster covers the LR extent (to the rounding of W·3.12 output pixels)
-    const halfPx = 10 / 3.12 / 2;
-    expect(Math.abs(info.cornerCoordinates.lowerRight[0] - (TEST_GEO.transform[0] + W * 10))).toBeLessThanOrEqual(halfPx);
-    expect(Math.abs(info.cornerCoordinates.lowerRight[1] - (TEST_GEO.transform[3] - H * 10))).toBeLessThanOrEqual(halfPx);
-    expect(info.bands).toHaveLength(3);
-    for (const b of info.bands) {
-      expect(b.type).toBe('Float32');
-      expect(String(b.noDataValue).toLowerCase()).toBe('nan');
-    }
-    // values read back equal the in-memory result, NaN where masked
-    const back = await readGeoTiffFile(path);
-    expect(back.width).toBe(res.raster.width);
-    let diff = 0;
-    let nan = 0;
-    back.bands.forEach((band, i) =>
-      (band as Float32Array).forEach((v, j) => {
-        const m = (res.raster.bands[i] as Float32Array)[j] as number;
-        if (Number.isNaN(v) || Number.isNaN(m)) {
-          if (Number.isNaN(v) !== Number.isNaN(m)) diff = Number.POSITIVE_INFINITY;
-          else nan++;
-        } else diff = Math.max(diff, Math.abs(v - m));
-      }),
-    );
-    expect(diff).toBe(0);
-    expect(nan).toBeGreaterThan(3 * 900);
-    expect(res.validMask.filter((v) => v === 0).length * 3).toBe(nan);
-  });
+  it.skipIf(!hasGdal)(
+    'gdalinfo -json: size × 3.12, same CRS, scaled geotransform, 3 Float32 bands, NaN nodata',
+    async () => {
+      const path = join(dir, 'sr.tif');
+      const res = await superResolveToFile(scene, path, { engine, overlap: 25 });
+      const info = JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', path], { encoding: 'utf8' }));
+      expect(info.size).toEqual([Math.round(W * 3.12), Math.round(H * 3.12)]);
+      expect(info.coordinateSystem.wkt).toMatch(/UTM zone 33N/);
+      expect(info.coordinateSystem.wkt).toMatch(/ID\["EPSG",32633\]\]$/);
+      const gt = info.geoTransform as number[];
+      const expected = [500000, 10 / 3.12, 0, 4600000, 0, -10 / 3.12];
+      for (const [i, v] of gt.entries()) expect(v).toBeCloseTo(expected[i] as number, 9);
+      // the SR raster covers the LR extent (to the rounding of W·3.12 output pixels)
+      const halfPx = 10 / 3.12 / 2;
+      expect(
+        Math.abs(info.cornerCoordinates.lowerRight[0] - (TEST_GEO.transform[0] + W * 10)),
+      ).toBeLessThanOrEqual(halfPx);
+      expect(
+        Math.abs(info.cornerCoordinates.lowerRight[1] - (TEST_GEO.transform[3] - H * 10)),
+      ).toBeLessThanOrEqual(halfPx);
+      expect(info.bands).toHaveLength(3);
+      for (const b of info.bands) {
+        expect(b.type).toBe('Float32');
+        expect(String(b.noDataValue).toLowerCase()).toBe('nan');
+      }
+      // values read back equal the in-memory result, NaN where masked
+      const back = await readGeoTiffFile(path);
+      expect(back.width).toBe(res.raster.width);
+      let diff = 0;
+      let nan = 0;
+      for (const [i, band] of back.bands.entries()) {
+        for (const [j, v] of (band as Float32Array).entries()) {
+          const m = (res.raster.bands[i] as Float32Array)[j] as number;
+          if (Number.isNaN(v) || Number.isNaN(m)) {
+            if (Number.isNaN(v) !== Number.isNaN(m)) diff = Number.POSITIVE_INFINITY;
+            else nan++;
+          } else diff = Math.max(diff, Math.abs(v - m));
+        }
+      }
+      expect(diff).toBe(0);
+      expect(nan).toBeGreaterThan(3 * 900);
+      expect(res.validMask.filter((v) => v === 0).length * 3).toBe(nan);
+    },
+  );
 
   it('an aborted run leaves no GeoTIFF and no temp file behind', async () => {
     const sub = mkdtempSync(join(dir, 'abort-'));
