@@ -3,3 +3,70 @@ export { DEFAULT_MODEL_CONFIG, MODEL_KINDS, resolveModelConfig } from './models/
 export type { ModelConfig, ModelKind } from './models/config.js';
 export type { StateDict, StateTensor } from './models/state-dict.js';
 export type { InferenceEngine, PredictInput, PredictOutput } from './engine.js';
+// TF.js part (models, weights, backends, losses, training).
+export { SrnetError } from './errors.js';
+export type { SrnetErrorCode } from './errors.js';
+export { parseSafetensors, encodeSafetensorsFile } from './io/safetensors.js';
+export type { SafetensorsDType, SafetensorsFile, SafetensorsTensor } from './io/safetensors.js';
+export {
+  checkStateDict,
+  countParameters,
+  detectArchitecture,
+  fusionLevels,
+  stateDictSpec,
+  uniqueParamSpecs,
+  validateModelConfig,
+} from './models/architecture.js';
+export type { ParamKind, ParamSpec } from './models/architecture.js';
+export { SrModel } from './models/sr-model.js';
+export type { ForwardOptions } from './models/sr-model.js';
+export { createModel, initStateDict } from './models/create-model.js';
+export type { CreateModelOptions } from './models/create-model.js';
+export {
+  exportStateDict,
+  loadStateDict,
+  modelFromStateDict,
+  stateDictFromSafetensors,
+  stateDictToSafetensors,
+} from './models/weights.js';
+export type { LoadedStateDict, StateDictFromSafetensorsOptions, StateDictToSafetensorsOptions } from './models/weights.js';
+export { validateInput } from './models/validate-input.js';
+export { createTfjsEngine, toNhwcRevisits } from './tfjs-engine.js';
+export type { TfjsEngine, TfjsEngineOptions } from './tfjs-engine.js';
+export { BACKEND_NAMES, selectBackend } from './backends/select-backend.js';
+export type { BackendAttempt, BackendName, BackendPreference, BackendSelection, SelectBackendOptions } from './backends/select-backend.js';
+export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './backends/wasm/register-wasm-training-kernels.js';
+export { SeededRandom } from './internal/random.js';
+export type { RandomState } from './internal/random.js';
+// ONNX export and whole-scene inference (src/onnx, src/scene).
+export {
+  ONNX_CONFIG_METADATA_KEY,
+  ONNX_INPUT_NAME,
+  ONNX_IR_VERSION,
+  ONNX_OPSET,
+  ONNX_OUTPUT_NAME,
+  checkExportableConfig,
+  exportOnnx,
+} from './onnx/export-onnx.js';
+export type { ExportOnnxOptions } from './onnx/export-onnx.js';
+export { readOnnxModelInfo } from './onnx/onnx-model-info.js';
+export type { OnnxModelInfo, OnnxTensorInfo } from './onnx/onnx-model-info.js';
+export { decodeOnnxModel, encodeOnnxModel, OnnxAttributeType, OnnxDataType } from './onnx/onnx-proto.js';
+export type {
+  OnnxAttribute,
+  OnnxDimension,
+  OnnxGraph,
+  OnnxModel,
+  OnnxNode,
+  OnnxOpsetId,
+  OnnxTensor,
+  OnnxValueInfo,
+} from './onnx/onnx-proto.js';
+export { JIF_S2_BANDS, JIF_S2_MEAN, JIF_S2_NORMALISATION, JIF_S2_STD } from './scene/normalisation.js';
+export type { BandNormalisation } from './scene/normalisation.js';
+export { defaultOverlap, featherWeights, planChipGrid, reflectIndex, validOverlaps } from './scene/chip-grid.js';
+export type { ChipAxis, ChipGrid } from './scene/chip-grid.js';
+export { badPixelFraction, isMissing, selectRevisits } from './scene/select-revisits.js';
+export type { RevisitPadding, RevisitSelection } from './scene/select-revisits.js';
+export { checkScene, scaleTransform, superResolve } from './scene/super-resolve.js';
+export type { SceneProgress, SuperResolveOptions, SuperResolveResult } from './scene/super-resolve.js';

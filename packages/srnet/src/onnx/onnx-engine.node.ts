@@ -19,6 +19,11 @@ export interface OnnxEngineOptions {
   expect?: Partial<ModelConfig>;
   /** Config to assume for ONNX files written by other tools (no `worldstrat.srnet.config` metadata). */
   config?: ModelConfig;
+  /**
+   * Let ORT's intra-op threads spin while waiting for work (ORT's default, true). Turn it off on machines
+   * shared with other busy processes, where spinning threads steal cores.
+   */
+  allowSpinning?: boolean;
   /** ORT graph optimisation level (default `all`). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
@@ -123,6 +128,7 @@ export async function createOnnxEngine(
     executionMode: 'sequential',
     ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
     interOpNumThreads: options.interOpNumThreads ?? 1,
+    ...(options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   });
   let disposed = false;
   let queue: Promise<unknown> = Promise.resolve();

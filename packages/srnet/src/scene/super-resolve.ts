@@ -31,6 +31,12 @@ export interface SuperResolveOptions {
   bands?: number[];
   /** `'jif'` (default: WorldStrat's 12-band S2 constants), `'none'` (input already normalised) or custom. */
   normalisation?: BandNormalisation | 'jif' | 'none';
+  /**
+   * Linear conversion of the raster values to reflectance before normalisation: `x · scale + offset`
+   * (default 1 and 0: the rasters already hold L2A reflectance, as WorldStrat's do). For L2A DN use
+   * `{ scale: 1e-4, offset: -0.1 }` on processing baseline ≥ 04.00 (or raster-io `dnToReflectance` first).
+   */
+  reflectance?: { scale?: number; offset?: number };
   /** How to fill model revisit slots when the scene has fewer revisits (default `repeat`). */
   revisitPadding?: RevisitPadding;
   /** Optional cloud masks (SentinelHub CLM, 0 = clear), one per revisit, used only to rank revisits. */
@@ -175,6 +181,18 @@ export async function superResolve(
     mean = Array.from(n.mean);
     std = Array.from(n.std);
   }
+
+  // Fold the reflectance conversion into the normalisation: ((x·a + c) − m) / s = (x − (m − c)/a) / (s/a).
+  const a = options.reflectance?.scale ?? 1;
+  const c0 = options.reflectance?.offset ?? 0;
+  if (!(Number.isFinite(a) && a !== 0 && Number.isFinite(c0))) {
+    throw new SrnetError(
+      'BAD_SCENE_OPTIONS',
+      `reflectance { scale: ${a}, offset: ${c0} } must be finite with scale ≠ 0`,
+    );
+  }
+  mean = mean.map((m) => (m - c0) / a);
+  std = std.map((s) => s / a);
 
   onProgress?.({ stage: 'select', done: 0, total: scene.length });
   const selection = selectRevisits(scene, cfg.revisits, bands, {

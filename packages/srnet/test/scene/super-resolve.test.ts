@@ -256,6 +256,30 @@ describe('revisit count rules, missing data and bad input', () => {
     expect(Number.isNaN(c.raster.noData)).toBe(true);
   });
 
+  it('uint16 L2A DN with reflectance { scale: 1e-4, offset: -0.1 } gives the float-reflectance result', async () => {
+    const refl = [0, 1].map(rev);
+    const dn = refl.map((r) => ({
+      ...r,
+      dtype: 'uint16' as const,
+      bands: r.bands.map((b) => Uint16Array.from(b as Float32Array, (v) => Math.round((v + 0.1) * 1e4))),
+    }));
+    // the reference: the reflectance the DN encode, rounded like the DN
+    const exact = dn.map((r) => ({
+      ...r,
+      dtype: 'float32' as const,
+      bands: r.bands.map((b) => Float32Array.from(b, (v) => v * 1e-4 - 0.1)),
+    }));
+    const a = await superResolve(dn, {
+      engine: hrn4,
+      overlap: 0,
+      reflectance: { scale: 1e-4, offset: -0.1 },
+    });
+    const b = await superResolve(exact, { engine: hrn4, overlap: 0 });
+    expect(maxAbsDiff(a.raster, b.raster)).toBeLessThan(1e-4);
+    const raw = await superResolve(dn, { engine: hrn4, overlap: 0 });
+    expect(maxAbsDiff(raw.raster, b.raster)).toBeGreaterThan(1);
+  });
+
   it('typed errors: sizes, CRS, geotransform, georeferencing, bands, overlap', async () => {
     const code = async (p: Promise<unknown>) => ((await p.catch((e) => e)) as SrnetError).code;
     const a = rev(0);

@@ -1,0 +1,237 @@
+// The upstream state_dict layout of each architecture (spec-superres §2.1–2.4): every key in state_dict()
+// order with its PyTorch shape, which stored tensor it shares (aliases), and whether the forward pass uses it.
+import { SrnetError } from '../errors.js';
+import { type ModelConfig, resolveModelConfig } from './config.js';
+import type { StateDict } from './state-dict.js';
+
+/** What a parameter is: conv weight [out,in,kh,kw], bias [out] or PReLU slope [1]. */
+export type ParamKind = 'conv' | 'bias' | 'prelu';
+
+/** One entry of an architecture's state_dict. */
+export interface ParamSpec {
+  /** Upstream state_dict key (no `backbone.` prefix). */
+  key: string;
+  /** PyTorch shape. */
+  shape: number[];
+  kind: ParamKind;
+  /** The first key of the shared tensor; equals `key` for a unique parameter. */
+  canonical: string;
+  /** false for the dead weights upstream carries (mask_encoder; SRCNN fusion in HighResNet). */
+  used: boolean;
+  /** cin·kh·kw of the conv this parameter belongs to (PyTorch default-init bound is 1/√fanIn). */
+  fanIn: number;
+}
+
+function doubleConv(prefix: string, cin: number, cout: number, k: number, used: boolean): ParamSpec[] {
+  const p = (key: string, shape: number[], kind: ParamKind, fanIn: number): ParamSpec => ({
+    key: `${prefix}.${key}`,
+    shape,
+    kind,
+    canonical: `${prefix}.${key}`,
+    used,
+    fanIn,
+  });
+  return [
+    p('0.weight', [cout, cin, k, k], 'conv', cin * k * k),
+    p('0.bias', [cout], 'bias', cin * k * k),
+    p('2.weight', [1], 'prelu', 1),
+    p('4.weight', [cout, cout, k, k], 'conv', cout * k * k),
+    p('4.bias', [cout], 'bias', cout * k * k),
+    p('6.weight', [1], 'prelu', 1),
+  ];
+}
+
+function alias(specs: ParamSpec[], from: string, to: string): ParamSpec[] {
+  return specs.map((s) => ({ ...s, key: to + s.key.slice(from.length) }));
+}
+
+/** Number of recursive fusion levels of HighResNet: ⌈log2 R⌉ (R padded to the next power of two). */
+export function fusionLevels(revisits: number): number {
+  return revisits <= 1 ? 0 : Math.ceil(Math.log2(revisits));
+}
+
+/**
+ * Validate a model configuration.
+ *
+ * @throws SrnetError `BAD_CONFIG` naming the bad field
+ */
+export function validateModelConfig(config: ModelConfig): void {
+  const ints: (keyof ModelConfig)[] = ['revisits', 'inChannels', 'outChannels', 'hiddenChannels', 'kernelSize', 'zoomFactor', 'srKernelSize'];
+  for (const k of ints) {
+    const v = config[k] as number;
+    if (!Number.isInteger(v) || v < 1) throw new SrnetError('BAD_CONFIG', `config.${k} = ${v}; expected a positive integer`);
+  }
+  if (!Number.isInteger(config.residualLayers) || config.residualLayers < 0) {
+    throw new SrnetError('BAD_CONFIG', `config.residualLayers = ${config.residualLayers}; expected an integer ≥ 0`);
+  }
+  if (config.kernelSize % 2 === 0 || config.srKernelSize % 2 === 0) {
+    throw new SrnetError('BAD_CONFIG', `kernelSize ${config.kernelSize} / srKernelSize ${config.srKernelSize} must be odd ('same' padding)`);
+  }
+  const z2 = config.zoomFactor * config.zoomFactor;
+  if (config.hiddenChannels % z2 !== 0) {
+    throw new SrnetError('BAD_CONFIG', `hiddenChannels ${config.hiddenChannels} must be divisible by zoomFactor² = ${z2} (PixelShuffle)`);
+  }
+  if (!['srcnn', 'highresnet'].includes(config.kind)) {
+    throw new SrnetError('BAD_CONFIG', `config.kind = ${String(config.kind)}; expected 'srcnn' or 'highresnet'`);
+  }
+  if (config.kind === 'highresnet' && config.revisits < 2) {
+    throw new SrnetError('BAD_CONFIG', `HighResNet needs revisits ≥ 2 (got ${config.revisits}); use kind 'srcnn' for R=1`);
+  }
+  const [oh, ow] = config.outputSize;
+  if (!(Number.isInteger(oh) && Number.isInteger(ow) && oh > 0 && ow > 0)) {
+    throw new SrnetError('BAD_CONFIG', `config.outputSize = [${config.outputSize}]; expected two positive integers`);
+  }
+  if (!(config.dropout >= 0 && config.dropout < 1)) {
+    throw new SrnetError('BAD_CONFIG', `config.dropout = ${config.dropout}; expected 0 ≤ p < 1`);
+  }
+}
+
+/**
+ * Every key of the upstream state_dict for `config`, in `state_dict()` order.
+ *
+ * @param config - model configuration
+ * @returns one {@link ParamSpec} per key (shared modules appear under each of their keys)
+ * @example stateDictSpec(resolveModelConfig({ kind: 'highresnet' })).length // 57
+ */
+export function stateDictSpec(config: ModelConfig): ParamSpec[] {
+  validateModelConfig(config);
+  const { inChannels: c, hiddenChannels: h, outChannels: o, kernelSize: k, revisits: r, srKernelSize: sk } = config;
+  const hr = config.kind === 'highresnet';
+  const out: ParamSpec[] = [];
+  out.push(...doubleConv('encoder.doubleconv2d', c, h, k, true));
+  out.push(...doubleConv('mask_encoder.1.doubleconv2d', 1, 1, k, false));
+  const dc = doubleConv('doubleconv2d.doubleconv2d', r * h, h, k, !hr);
+  out.push(...dc);
+  const res: ParamSpec[] = [];
+  for (let i = 0; i < config.residualLayers; i++) {
+    res.push(...doubleConv(`residualblocks.${i}.residualblock.doubleconv2d`, h, h, k, !hr));
+  }
+  out.push(...res);
+  if (!hr) {
+    out.push(...alias(dc, 'doubleconv2d.doubleconv2d', 'fusion.0.doubleconv2d'));
+    out.push(...alias(res, 'residualblocks', 'fusion.1'));
+  } else {
+    const f0: ParamSpec[] = [
+      ...doubleConv('fusion.fusion.0.fuse.0.residualblock.doubleconv2d', 2 * h, 2 * h, k, true),
+      { key: 'fusion.fusion.0.fuse.1.weight', shape: [h, 2 * h, k, k], kind: 'conv', canonical: 'fusion.fusion.0.fuse.1.weight', used: true, fanIn: 2 * h * k * k },
+      { key: 'fusion.fusion.0.fuse.1.bias', shape: [h], kind: 'bias', canonical: 'fusion.fusion.0.fuse.1.bias', used: true, fanIn: 2 * h * k * k },
+      { key: 'fusion.fusion.0.fuse.3.weight', shape: [1], kind: 'prelu', canonical: 'fusion.fusion.0.fuse.3.weight', used: true, fanIn: 1 },
+    ];
+    out.push(...f0);
+    for (let l = 1; l < fusionLevels(r); l++) out.push(...alias(f0, 'fusion.fusion.0', `fusion.fusion.${l}`));
+  }
+  const m = h / (config.zoomFactor * config.zoomFactor);
+  const sr = (key: string, shape: number[], kind: ParamKind, fanIn: number): ParamSpec => ({
+    key: `sr.upsample.${key}`,
+    shape,
+    kind,
+    canonical: `sr.upsample.${key}`,
+    used: true,
+    fanIn,
+  });
+  out.push(
+    sr('1.weight', [m, m, sk, sk], 'conv', m * sk * sk),
+    sr('1.bias', [m], 'bias', m * sk * sk),
+    sr('3.weight', [1], 'prelu', 1),
+    sr('4.weight', [o, m, sk, sk], 'conv', m * sk * sk),
+    sr('4.bias', [o], 'bias', m * sk * sk),
+    sr('6.weight', [1], 'prelu', 1),
+  );
+  return out;
+}
+
+/** Unique parameters (first key of each shared tensor), in state_dict order. */
+export function uniqueParamSpecs(config: ModelConfig): ParamSpec[] {
+  return stateDictSpec(config).filter((s) => s.key === s.canonical);
+}
+
+/** Count of unique parameters and of those the forward pass uses (spec §2.4's table). */
+export function countParameters(config: ModelConfig): { unique: number; used: number } {
+  let unique = 0;
+  let used = 0;
+  for (const s of uniqueParamSpecs(config)) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    unique += n;
+    if (s.used) used += n;
+  }
+  return { unique, used };
+}
+
+/**
+ * Detect the architecture of a state_dict from its keys and shapes (spec §2.4): `fusion.fusion.N.*` keys mean
+ * HighResNet; otherwise SRCNN with R = in-channels of `doubleconv2d.doubleconv2d.0.weight` / hidden.
+ * Keys may carry the Lightning `backbone.` prefix.
+ *
+ * @param shapes - key → PyTorch shape (a StateDict works too)
+ * @param overrides - fields that cannot be detected (outputSize, dropout)
+ * @returns the detected configuration
+ * @throws SrnetError `MISSING_WEIGHTS` when the keys needed for detection are absent
+ * @example detectArchitecture(stateDict).kind // 'highresnet'
+ */
+export function detectArchitecture(
+  shapes: Record<string, number[] | { shape: number[] }>,
+  overrides: Partial<Pick<ModelConfig, 'outputSize' | 'dropout'>> = {},
+): ModelConfig {
+  const get = (key: string): number[] | undefined => {
+    const v = shapes[key] ?? shapes[`backbone.${key}`];
+    if (!v) return undefined;
+    return Array.isArray(v) ? v : v.shape;
+  };
+  const need = (key: string): number[] => {
+    const s = get(key);
+    if (!s) {
+      throw new SrnetError('MISSING_WEIGHTS', `cannot detect the architecture: key "${key}" is missing (is this a WorldStrat SRCNN/HighResNet state_dict?)`, { missing: [key] });
+    }
+    return s;
+  };
+  const keys = Object.keys(shapes).map((k) => (k.startsWith('backbone.') ? k.slice(9) : k));
+  const enc = need('encoder.doubleconv2d.0.weight');
+  const [hidden, inChannels, kernelSize] = enc as [number, number, number];
+  const dc = need('doubleconv2d.doubleconv2d.0.weight');
+  const revisits = (dc[1] as number) / hidden;
+  const sr1 = need('sr.upsample.1.weight');
+  const sr4 = need('sr.upsample.4.weight');
+  const zoomFactor = Math.round(Math.sqrt(hidden / (sr1[1] as number)));
+  let residualLayers = 0;
+  while (keys.includes(`residualblocks.${residualLayers}.residualblock.doubleconv2d.0.weight`)) residualLayers++;
+  const isHr = keys.some((k) => k.startsWith('fusion.fusion.0.'));
+  return resolveModelConfig({
+    kind: isHr ? 'highresnet' : 'srcnn',
+    revisits: Number.isInteger(revisits) ? revisits : 0,
+    inChannels,
+    outChannels: sr4[0] as number,
+    hiddenChannels: hidden,
+    residualLayers,
+    kernelSize,
+    zoomFactor,
+    srKernelSize: sr1[2] as number,
+    ...overrides,
+  });
+}
+
+/**
+ * Check a state_dict against `config`: every key present (directly, via `backbone.` or via an alias) with the
+ * right shape.
+ *
+ * @throws SrnetError `MISSING_WEIGHTS` listing missing keys, `MISSHAPED_WEIGHTS` listing key: got vs expected
+ */
+export function checkStateDict(stateDict: StateDict, config: ModelConfig): void {
+  const missing: string[] = [];
+  const misshaped: string[] = [];
+  for (const s of stateDictSpec(config)) {
+    const t = stateDict[s.key] ?? stateDict[s.canonical];
+    if (!t) {
+      missing.push(s.key);
+      continue;
+    }
+    if (t.shape.length !== s.shape.length || t.shape.some((v, i) => v !== s.shape[i])) {
+      misshaped.push(`${s.key}: got [${t.shape}], expected [${s.shape}]`);
+    }
+  }
+  if (missing.length > 0) {
+    throw new SrnetError('MISSING_WEIGHTS', `state_dict lacks ${missing.length} tensor(s) of ${config.kind} R=${config.revisits}: ${missing.join(', ')}`, { missing });
+  }
+  if (misshaped.length > 0) {
+    throw new SrnetError('MISSHAPED_WEIGHTS', `state_dict has ${misshaped.length} mis-shaped tensor(s) for ${config.kind} R=${config.revisits}: ${misshaped.join('; ')}`, { misshaped });
+  }
+}

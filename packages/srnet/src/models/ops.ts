@@ -1,0 +1,71 @@
+// Building blocks as TF.js ops in NHWC (spec-superres §2.1). All differentiable on every backend.
+import * as tf from '@tensorflow/tfjs';
+import type { SeededRandom } from '../internal/random.js';
+
+/**
+ * 'reflect' padding (mirror without edge repetition) of H and W by `p`.
+ * `tf.mirrorPad`'s registered gradient only slices the centre out (it drops the reflected contributions), so
+ * when gradients are needed we build the pad from slices + concat, whose gradients are exact.
+ */
+export function reflectPad(x: tf.Tensor4D, p: number, differentiable: boolean): tf.Tensor4D {
+  if (p === 0) return x;
+  if (!differentiable) {
+    return tf.mirrorPad(x, [
+      [0, 0],
+      [p, p],
+      [p, p],
+      [0, 0],
+    ], 'reflect');
+  }
+  const padAxis = (t: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D => {
+    const n = t.shape[axis];
+    const begin = [0, 0, 0, 0];
+    const size = [...t.shape];
+    const part = (start: number): tf.Tensor4D => {
+      begin[axis] = start;
+      size[axis] = p;
+      return tf.reverse(tf.slice(t, begin, size), axis);
+    };
+    return tf.concat([part(1), t, part(n - 1 - p)], axis);
+  };
+  return padAxis(padAxis(x, 1), 2);
+}
+
+/** Conv2d(k, stride 1, padding 'same' reflect, bias): reflect pad then valid cross-correlation. */
+export function convSame(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, differentiable: boolean): tf.Tensor4D {
+  const k = w.shape[0];
+  const xp = reflectPad(x, (k - 1) / 2, differentiable);
+  return tf.fused.conv2d({ x: xp, filter: w, strides: 1, pad: 'valid', bias: b });
+}
+
+/** Single-slope PReLU. */
+export function prelu(x: tf.Tensor4D, alpha: tf.Tensor): tf.Tensor4D {
+  return tf.prelu(x, alpha);
+}
+
+/**
+ * Element-wise dropout (PyTorch semantics: zero with probability p, scale kept values by 1/(1−p)). The mask is
+ * drawn from `rng` in JS, so it is identical on every backend and resumable from the RNG state (wasm has no
+ * RandomUniform kernel).
+ */
+export function dropout(x: tf.Tensor4D, p: number, rng: SeededRandom): tf.Tensor4D {
+  if (p <= 0) return x;
+  const n = x.size;
+  const mask = new Float32Array(n);
+  const keep = 1 / (1 - p);
+  const threshold = Math.floor(p * 4294967296);
+  for (let i = 0; i < n; i++) mask[i] = rng.nextUint32() >= threshold ? keep : 0;
+  return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));
+}
+
+/**
+ * PyTorch-ordered PixelShuffle in NHWC: out[b, z·h+i, z·w+j, c] = in[b, h, w, c·z² + i·z + j].
+ * Written as reshape/transpose (tf.depthToSpace uses another channel order and has no gradient).
+ */
+export function pixelShuffle(x: tf.Tensor4D, z: number): tf.Tensor4D {
+  const [b, h, w, cz] = x.shape;
+  const c = cz / (z * z);
+  const t = tf.reshape(x, [b * h, w, c, z, z]);
+  const u = tf.transpose(t, [0, 3, 1, 4, 2]); // [b·h, i, w, j, c]
+  return tf.reshape(u, [b, h * z, w * z, c]);
+}

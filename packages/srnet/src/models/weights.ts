@@ -1,0 +1,211 @@
+// Weight IO: PyTorch state_dicts (safetensors) ↔ TF.js variables. Conv [out,in,kh,kw] ↔ [kh,kw,in,out].
+import * as tf from '@tensorflow/tfjs';
+import { SrnetError } from '../errors.js';
+import { type SafetensorsTensor, encodeSafetensorsFile, parseSafetensors } from '../io/safetensors.js';
+import { checkStateDict, detectArchitecture, stateDictSpec, uniqueParamSpecs } from './architecture.js';
+import type { ModelConfig } from './config.js';
+import { SrModel } from './sr-model.js';
+import type { StateDict, StateTensor } from './state-dict.js';
+
+/** Result of {@link stateDictFromSafetensors}. */
+export interface LoadedStateDict {
+  /** Every upstream key (aliases resolved to the same StateTensor), `backbone.` stripped. */
+  stateDict: StateDict;
+  /** Architecture detected from keys and shapes (outputSize from metadata `model_args` when present). */
+  config: ModelConfig;
+  /** The file's `__metadata__`. */
+  metadata: Record<string, string>;
+  /** Tensors in the file that are not weights (e.g. `input`, `output`, `shifter.*`), untouched. */
+  extras: Record<string, SafetensorsTensor>;
+}
+
+/** Options of {@link stateDictFromSafetensors}. */
+export interface StateDictFromSafetensorsOptions {
+  /** Override detected fields that keys cannot tell (outputSize, dropout). */
+  config?: Partial<Pick<ModelConfig, 'outputSize' | 'dropout'>>;
+}
+
+/**
+ * Read a PyTorch state_dict saved as safetensors. Accepts plain keys, Lightning `backbone.`-prefixed keys, the
+ * full duplicated keys of shared modules, and the fixture form that stores a shared tensor once with a
+ * `__metadata__.aliases` JSON table. Non-F32 weights (F64) are converted to float32.
+ *
+ * @param bytes - safetensors file contents
+ * @param options - config overrides
+ * @returns state_dict, detected config, metadata and non-weight tensors
+ * @throws SrnetError `BAD_SAFETENSORS`, `MISSING_WEIGHTS` (listing the keys), `MISSHAPED_WEIGHTS`
+ * @example const { stateDict, config } = stateDictFromSafetensors(bytes);
+ */
+export function stateDictFromSafetensors(bytes: Uint8Array, options: StateDictFromSafetensorsOptions = {}): LoadedStateDict {
+  const { tensors, metadata } = parseSafetensors(bytes);
+  const strip = (k: string): string => (k.startsWith('backbone.') ? k.slice('backbone.'.length) : k);
+  const byKey = new Map<string, SafetensorsTensor>();
+  for (const [k, t] of Object.entries(tensors)) byKey.set(strip(k), t);
+  if (metadata.aliases) {
+    let aliases: Record<string, string>;
+    try {
+      aliases = JSON.parse(metadata.aliases);
+    } catch (cause) {
+      throw new SrnetError('BAD_SAFETENSORS', '__metadata__.aliases is not a JSON object of key → stored key', {}, { cause });
+    }
+    for (const [from, to] of Object.entries(aliases)) {
+      const target = byKey.get(strip(to));
+      if (!target) throw new SrnetError('MISSING_WEIGHTS', `alias "${from}" points at "${to}", which the file does not hold`, { missing: [to] });
+      if (!byKey.has(strip(from))) byKey.set(strip(from), target);
+    }
+  }
+  const shapes: Record<string, number[]> = {};
+  for (const [k, t] of byKey) shapes[k] = t.shape;
+  const overrides: Partial<Pick<ModelConfig, 'outputSize' | 'dropout'>> = {};
+  if (metadata.model_args) {
+    try {
+      const args = JSON.parse(metadata.model_args) as { output_size?: [number, number] };
+      if (Array.isArray(args.output_size) && args.output_size.length === 2) overrides.outputSize = [args.output_size[0], args.output_size[1]];
+    } catch {
+      // model_args is informative only; keys decide the architecture.
+    }
+  }
+  const config = detectArchitecture(shapes, { ...overrides, ...options.config });
+  const specs = stateDictSpec(config);
+  const stateDict: StateDict = {};
+  const extras: Record<string, SafetensorsTensor> = {};
+  const known = new Set(specs.map((s) => s.key));
+  const converted = new Map<SafetensorsTensor, StateTensor>();
+  for (const s of specs) {
+    const t = byKey.get(s.key) ?? byKey.get(s.canonical);
+    if (!t) continue;
+    let st = converted.get(t);
+    if (!st) {
+      st = { shape: [...t.shape], data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>) };
+      converted.set(t, st);
+    }
+    // Shared modules: point every alias at the canonical tensor so they stay one object.
+    const canon = stateDict[s.canonical];
+    stateDict[s.key] = canon && s.key !== s.canonical ? canon : st;
+  }
+  for (const [k, t] of Object.entries(tensors)) if (!known.has(strip(k))) extras[k] = t;
+  checkStateDict(stateDict, config);
+  return { stateDict, config, metadata, extras };
+}
+
+/** Options of {@link stateDictToSafetensors}. */
+export interface StateDictToSafetensorsOptions {
+  /** 'full': every key, shared tensors duplicated (like torch's state_dict); 'aliased': each shared tensor once
+   * plus `__metadata__.aliases` (the fixture form). Default 'full'. */
+  form?: 'full' | 'aliased';
+  /** Prefix every key (e.g. 'backbone.'). */
+  prefix?: string;
+  /** Extra string metadata. */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Encode a state_dict as safetensors with upstream key names (lossless round trip with
+ * {@link stateDictFromSafetensors}).
+ *
+ * @param stateDict - PyTorch-layout weights
+ * @param config - the architecture (defines the key set and the alias table)
+ * @param options - form, prefix, metadata
+ * @returns file bytes
+ * @throws SrnetError `MISSING_WEIGHTS` / `MISSHAPED_WEIGHTS`
+ * @example writeFileSync('w.safetensors', stateDictToSafetensors(exportStateDict(model), model.config));
+ */
+export function stateDictToSafetensors(stateDict: StateDict, config: ModelConfig, options: StateDictToSafetensorsOptions = {}): Uint8Array {
+  checkStateDict(stateDict, config);
+  const prefix = options.prefix ?? '';
+  const tensors: Record<string, SafetensorsTensor> = {};
+  const aliases: Record<string, string> = {};
+  for (const s of stateDictSpec(config)) {
+    const t = (stateDict[s.key] ?? stateDict[s.canonical]) as StateTensor;
+    if (options.form === 'aliased' && s.key !== s.canonical) {
+      aliases[prefix + s.key] = prefix + s.canonical;
+      continue;
+    }
+    tensors[prefix + s.key] = { dtype: 'F32', shape: [...s.shape], data: t.data };
+  }
+  const metadata: Record<string, string> = {
+    format: 'pt',
+    architecture: config.kind,
+    model_config: JSON.stringify(config),
+    ...options.metadata,
+  };
+  if (Object.keys(aliases).length > 0) metadata.aliases = JSON.stringify(aliases);
+  return encodeSafetensorsFile(tensors, metadata);
+}
+
+/** PyTorch → TF layout for one tensor. */
+export function toTfLayout(t: StateTensor, kind: 'conv' | 'bias' | 'prelu'): tf.Tensor {
+  if (kind !== 'conv') return tf.tensor(t.data, t.shape);
+  return tf.tidy(() => tf.transpose(tf.tensor4d(t.data, t.shape as [number, number, number, number]), [2, 3, 1, 0]));
+}
+
+/**
+ * Build a model (variables) from a state_dict.
+ *
+ * @param config - architecture; must match the state_dict (else `ARCHITECTURE_MISMATCH`)
+ * @param stateDict - PyTorch-layout weights (aliases allowed)
+ * @returns a new {@link SrModel}
+ * @throws SrnetError `MISSING_WEIGHTS`, `MISSHAPED_WEIGHTS`, `ARCHITECTURE_MISMATCH`
+ */
+export function modelFromStateDict(config: ModelConfig, stateDict: StateDict): SrModel {
+  assertSameArchitecture(config, stateDict);
+  checkStateDict(stateDict, config);
+  const vars = new Map<string, tf.Variable>();
+  for (const s of uniqueParamSpecs(config)) {
+    const t = (stateDict[s.key] ?? stateDict[s.canonical]) as StateTensor;
+    const init = toTfLayout(t, s.kind);
+    vars.set(s.key, tf.variable(init, s.used, `${s.key}_${variableId++}`));
+    init.dispose();
+  }
+  return new SrModel(config, vars);
+}
+let variableId = 0;
+
+/**
+ * Copy a state_dict into an existing model's variables.
+ *
+ * @throws SrnetError `ARCHITECTURE_MISMATCH` when the weights belong to another architecture
+ */
+export function loadStateDict(model: SrModel, stateDict: StateDict): void {
+  assertSameArchitecture(model.config, stateDict);
+  checkStateDict(stateDict, model.config);
+  for (const s of model.specs) {
+    const t = (stateDict[s.key] ?? stateDict[s.canonical]) as StateTensor;
+    const v = model.variables.get(s.key) as tf.Variable;
+    tf.tidy(() => v.assign(toTfLayout(t, s.kind)));
+  }
+}
+
+/**
+ * Read a model's weights back as a PyTorch state_dict (every key; shared keys point at one StateTensor).
+ * Async because GPU backends (webgpu) only allow async reads.
+ *
+ * @example const sd = await exportStateDict(model); // conv weights [out,in,kh,kw]
+ */
+export async function exportStateDict(model: SrModel): Promise<StateDict> {
+  const out: StateDict = {};
+  for (const s of stateDictSpec(model.config)) {
+    if (s.key !== s.canonical) {
+      out[s.key] = out[s.canonical] as StateTensor;
+      continue;
+    }
+    const v = model.variables.get(s.key) as tf.Variable;
+    const t = tf.tidy(() => (s.kind === 'conv' ? tf.transpose(v, [3, 2, 0, 1]) : v.clone()));
+    const data = (await t.data()) as Float32Array;
+    t.dispose();
+    out[s.key] = { shape: [...s.shape], data: Float32Array.from(data) };
+  }
+  return out;
+}
+
+function assertSameArchitecture(config: ModelConfig, stateDict: StateDict): void {
+  if (!stateDict['encoder.doubleconv2d.0.weight'] || !stateDict['doubleconv2d.doubleconv2d.0.weight'] || !stateDict['sr.upsample.1.weight']) {
+    checkStateDict(stateDict, config);
+  }
+  const found = detectArchitecture(stateDict, { outputSize: config.outputSize, dropout: config.dropout });
+  const fields = ['kind', 'revisits', 'inChannels', 'outChannels', 'hiddenChannels', 'residualLayers', 'kernelSize', 'zoomFactor', 'srKernelSize'] as const;
+  const diff = fields.filter((f) => found[f] !== config[f]).map((f) => `${f}: weights ${found[f]} vs model ${config[f]}`);
+  if (diff.length > 0) {
+    throw new SrnetError('ARCHITECTURE_MISMATCH', `weights are for another architecture (${diff.join('; ')}); build the model from detectArchitecture(weights)`, { diff });
+  }
+}
