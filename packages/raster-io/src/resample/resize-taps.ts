@@ -8,13 +8,32 @@ export const RESIZE_METHODS = ['nearest', 'bilinear', 'bicubic', 'lanczos3'] as 
 /** One resampling method. */
 export type ResizeMethod = (typeof RESIZE_METHODS)[number];
 
-/** Taps of one axis: output index `o` reads `idx[o*k + t]` with weight `w[o*k + t]`, `t < k`. */
+/**
+ * Taps of one axis: output index `o` reads `idx[o*k + t]` with weight `w[o*k + t]`, `t < k`. When
+ * `start`/`count` are present the taps of every output are the contiguous run
+ * `start[o] .. start[o] + count[o] − 1` (weights at `w[o*k .. o*k + count[o] − 1]`), which the fast path uses.
+ */
 export interface AxisTaps {
   inSize: number;
   outSize: number;
   k: number;
   idx: Int32Array;
   w: Float64Array;
+  start?: Int32Array;
+  count?: Int32Array;
+}
+
+/** Adds `start`/`count` when every output's taps are consecutive source indices. */
+function withRuns(t: AxisTaps, counts?: Int32Array): AxisTaps {
+  const { outSize, k, idx } = t;
+  const start = new Int32Array(outSize);
+  const count = counts ?? new Int32Array(outSize).fill(k);
+  for (let o = 0; o < outSize; o++) {
+    const s0 = idx[o * k] as number;
+    for (let j = 1; j < (count[o] as number); j++) if (idx[o * k + j] !== s0 + j) return t;
+    start[o] = s0;
+  }
+  return { ...t, start, count };
 }
 
 const f = Math.fround;
@@ -70,6 +89,7 @@ function aaTaps(
   const idx = new Int32Array(outSize * k);
   const w = new Float64Array(outSize * k);
   const tmp = new Float64Array(k);
+  const counts = new Int32Array(outSize);
   for (let i = 0; i < outSize; i++) {
     const center = f(scale * (i + 0.5));
     const xmin = Math.max(Math.trunc(f(center - support) + 0.5), 0);
@@ -81,12 +101,13 @@ function aaTaps(
       tmp[j] = wj;
       total = f(total + wj);
     }
+    counts[i] = Math.max(xsize, 0);
     for (let j = 0; j < k; j++) {
       idx[i * k + j] = Math.min(xmin + Math.min(j, Math.max(xsize - 1, 0)), inSize - 1);
       w[i * k + j] = j < xsize ? (total !== 0 ? f((tmp[j] as number) / total) : (tmp[j] as number)) : 0;
     }
   }
-  return { inSize, outSize, k, idx, w };
+  return withRuns({ inSize, outSize, k, idx, w }, counts);
 }
 
 /**

@@ -40,8 +40,23 @@ function isIdentity(t: AxisTaps): boolean {
 }
 
 function horizontal(src: Float32Array, planesRows: number, taps: AxisTaps): Float32Array {
-  const { inSize, outSize, k, idx, w } = taps;
+  const { inSize, outSize, k, idx, w, start, count } = taps;
   const dst = new Float32Array(planesRows * outSize);
+  if (start && count) {
+    // contiguous runs (AA kernels): no index table, no padded zero taps
+    for (let r = 0; r < planesRows; r++) {
+      const si = r * inSize;
+      const di = r * outSize;
+      for (let o = 0, t = 0; o < outSize; o++, t += k) {
+        const s0 = si + (start[o] as number);
+        const c = count[o] as number;
+        let acc = 0;
+        for (let j = 0; j < c; j++) acc += (src[s0 + j] as number) * (w[t + j] as number);
+        dst[di + o] = acc;
+      }
+    }
+    return dst;
+  }
   for (let r = 0; r < planesRows; r++) {
     const si = r * inSize;
     const di = r * outSize;
