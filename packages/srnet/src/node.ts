@@ -2,5 +2,5 @@
 export * from './index.js';
 export { createOnnxEngine } from './onnx/onnx-engine.node.js';
 export type { OnnxEngineOptions, OnnxEngineSource } from './onnx/onnx-engine.node.js';
-export { quicklookRgb, superResolveToFile, writeSuperResolvedGeoTiff } from './scene/write-super-resolved.node.js';
+export { superResolveToFile, writeSuperResolvedGeoTiff } from './scene/write-super-resolved.node.js';
 export type { WriteSuperResolvedOptions } from './scene/write-super-resolved.node.js';

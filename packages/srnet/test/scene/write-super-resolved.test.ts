@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as rasterIo from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferenceEngine } from '../../src/engine.js';
@@ -17,7 +16,6 @@ const hasGdal = (() => {
     return false;
   }
 })();
-const hasPng = typeof (rasterIo as Record<string, unknown>).encodePng === 'function';
 
 describe('superResolveToFile: georeferenced SR GeoTIFF', () => {
   let engine: InferenceEngine;
@@ -102,7 +100,7 @@ describe('superResolveToFile: georeferenced SR GeoTIFF', () => {
     expect(readdirSync(sub)).toEqual([]);
   });
 
-  it.skipIf(!hasPng)('writes an RGB PNG quicklook next to the GeoTIFF', async () => {
+  it('writes a PNG quicklook next to the GeoTIFF (RGBA: masked pixels transparent)', async () => {
     const path = join(dir, 'ql.tif');
     const png = join(dir, 'ql.png');
     await superResolveToFile(scene, path, { engine, quicklookPath: png });
@@ -110,6 +108,20 @@ describe('superResolveToFile: georeferenced SR GeoTIFF', () => {
     expect(Array.from(bytes.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
     const dv = new DataView(bytes.buffer, bytes.byteOffset);
     expect([dv.getUint32(16), dv.getUint32(20)]).toEqual([Math.round(W * 3.12), Math.round(H * 3.12)]);
-    expect(bytes[25]).toBe(2); // colour type RGB
+    expect(bytes[25]).toBe(6); // colour type RGBA: the all-missing block is transparent
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it.skipIf(!hasGdal)('cog: true writes a tiled GeoTIFF with an internal overview', async () => {
+    const path = join(dir, 'cog.tif');
+    await superResolveToFile(scene, path, { engine, cog: true, overlap: 0 });
+    const info = JSON.parse(execFileSync('gdalinfo', ['-json', path], { encoding: 'utf8' }));
+    expect([256, 512]).toContain(info.bands[0].block[0]);
+    expect(info.bands[0].block[1]).toBe(info.bands[0].block[0]);
+    expect(info.bands[0].overviews).toHaveLength(1);
+    expect(info.bands[0].overviews[0].size).toEqual([
+      Math.ceil(Math.round(W * 3.12) / 2),
+      Math.ceil(Math.round(H * 3.12) / 2),
+    ]);
   });
 });
