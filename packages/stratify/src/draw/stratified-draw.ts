@@ -1,0 +1,102 @@
+import { createRng } from '@worldstrat/geo-sampling';
+import { StratifyError } from '../errors.js';
+import type { ClassCount, ClassKey } from '../rebalance/rebalance.js';
+
+/** A class that could not be filled. */
+export interface Shortfall {
+  class: ClassKey;
+  wanted: number;
+  drawn: number;
+}
+
+/** Options of {@link stratifiedDraw}. */
+export interface StratifiedDrawOptions<T> {
+  /** Seed of the draw (geo-sampling's `createRng`; default 0). */
+  seed?: number;
+  /**
+   * Called when a class has fewer rows than wanted: return more candidate rows (already classified, e.g.
+   * freshly sampled and looked up); the draw keeps those of the missing class. Called up to `maxTopUpRounds`
+   * times per class.
+   */
+  topUp?: (cls: ClassKey, missing: number, round: number) => Promise<readonly T[]> | readonly T[];
+  /** Default 5. */
+  maxTopUpRounds?: number;
+  /** What to do when a class stays short: `'error'` (default, `SHORTFALL`) or `'report'` (in `shortfalls`). */
+  onShortfall?: 'error' | 'report';
+  signal?: AbortSignal;
+}
+
+/** What {@link stratifiedDraw} returns. */
+export interface StratifiedDrawResult<T> {
+  /** Drawn rows, grouped by class in allocation order; within a class in draw order. */
+  rows: T[];
+  /** Classes that stayed short (only with `onShortfall: 'report'`). */
+  shortfalls: Shortfall[];
+  /** Rows added by `topUp` (all of them, drawn or not). */
+  toppedUp: number;
+}
+
+/**
+ * Draws, for each (class, count) row of an allocation, `count` pool rows of that class uniformly without
+ * replacement (spec §5.4), seeded. Unlike upstream (which crashes), a short class is topped up through
+ * `topUp` or reported; it never silently returns fewer rows.
+ * @param pool candidate rows.
+ * @param classOf the class of a row (e.g. `(r) => r.IPCC`).
+ * @param allocation target counts per class (e.g. from `rebalance`).
+ * @param options seed, top-up callback, shortfall policy, signal.
+ * @returns drawn rows, shortfalls and the number of topped-up rows.
+ * @throws StratifyError `SHORTFALL` naming the classes that stayed short (default policy), `INVALID_ARGUMENT`
+ *   for negative counts, `ABORTED`.
+ * @example
+ * const { rows } = await stratifiedDraw(pool, (r) => r.IPCC, rebalance(classCounts(pool.map((r) => r.IPCC)), 100), { seed: 1 });
+ */
+export async function stratifiedDraw<T>(
+  pool: readonly T[],
+  classOf: (row: T) => ClassKey | null | undefined,
+  allocation: readonly ClassCount[],
+  options: StratifiedDrawOptions<T> = {},
+): Promise<StratifiedDrawResult<T>> {
+  const rng = createRng(options.seed ?? 0);
+  const byClass = new Map<ClassKey, T[]>();
+  for (const row of pool) {
+    const c = classOf(row);
+    if (c === null || c === undefined) continue;
+    let list = byClass.get(c);
+    if (!list) byClass.set(c, (list = []));
+    list.push(row);
+  }
+  const out: T[] = [];
+  const shortfalls: Shortfall[] = [];
+  let toppedUp = 0;
+  const maxRounds = options.maxTopUpRounds ?? 5;
+  for (const { class: cls, count } of allocation) {
+    if (!Number.isSafeInteger(count) || count < 0) {
+      throw new StratifyError('INVALID_ARGUMENT', `allocation for class ${String(cls)} is ${count}; counts must be integers ≥ 0`);
+    }
+    if (options.signal?.aborted) throw new StratifyError('ABORTED', 'stratified draw aborted', { cause: options.signal.reason });
+    const candidates = [...(byClass.get(cls) ?? [])];
+    for (let round = 1; candidates.length < count && options.topUp && round <= maxRounds; round++) {
+      const extra = await options.topUp(cls, count - candidates.length, round);
+      toppedUp += extra.length;
+      for (const row of extra) if (classOf(row) === cls) candidates.push(row);
+    }
+    const take = Math.min(count, candidates.length);
+    // Partial Fisher–Yates: the first `take` entries become a uniform sample without replacement.
+    for (let i = 0; i < take; i++) {
+      const j = i + rng.int(candidates.length - i);
+      const t = candidates[i];
+      candidates[i] = candidates[j];
+      candidates[j] = t;
+      out.push(candidates[i]);
+    }
+    if (take < count) shortfalls.push({ class: cls, wanted: count, drawn: take });
+  }
+  if (shortfalls.length && (options.onShortfall ?? 'error') === 'error') {
+    throw new StratifyError(
+      'SHORTFALL',
+      `not enough pool rows for ${shortfalls.map((s) => `${String(s.class)} (wanted ${s.wanted}, have ${s.drawn})`).join(', ')}; ` +
+        "pass topUp to sample more points, a larger pool, or onShortfall: 'report'",
+    );
+  }
+  return { rows: out, shortfalls, toppedUp };
+}

@@ -1,0 +1,24 @@
+// One base error for the package; callers branch on `code`.
+
+/** Every failure code @worldstrat/stratify throws. */
+export type StratifyErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'UNKNOWN_CLASS'
+  | 'EMPTY_CLASS'
+  | 'SHORTFALL'
+  | 'NO_GEOREFERENCING'
+  | 'UNKNOWN_CRS'
+  | 'POINT_OUTSIDE_RASTER'
+  | 'ABORTED';
+
+/** The single error class of @worldstrat/stratify; `code` says what went wrong. */
+export class StratifyError extends Error {
+  override name = 'StratifyError';
+  constructor(
+    readonly code: StratifyErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,71 @@
+import { StratifyError } from '../errors.js';
+import { type IpccClass, LCCS_LABELS, LCCS_TO_IPCC } from '../legends/lccs.js';
+import { SMOD_LABELS } from '../legends/smod.js';
+import { WORLDCOVER_LABELS, WORLDCOVER_TO_IPCC } from '../legends/worldcover.js';
+import type { ClassRaster, LookupOptions } from './class-raster.js';
+
+/** Columns {@link classifyPoints} adds (upstream's Stratifier columns, spec §4). */
+export interface ClassColumns {
+  /** Land-cover code (ESA CCI LCCS id, or WorldCover code), null outside the raster. */
+  landcover_id: number | null;
+  /** Label of that code in the land-cover legend. */
+  LCCS: string | null;
+  /** IPCC label. */
+  IPCC: IpccClass | null;
+  /** GHSL SMOD code, null outside the raster. */
+  SMOD_id: number | null;
+  /** SMOD label. */
+  SMOD: string | null;
+}
+
+/** Options of {@link classifyPoints}. */
+export interface ClassifyPointsOptions extends LookupOptions {
+  /** Land-cover raster (ESA CCI LCCS, or WorldCover with `landcoverLegend: 'worldcover'`). */
+  landcover?: ClassRaster;
+  /** Settlement-model raster (GHSL SMOD). */
+  smod?: ClassRaster;
+  /** Legend of the land-cover raster (default `'lccs'`). */
+  landcoverLegend?: 'lccs' | 'worldcover';
+  /** Codes missing from a legend: `'error'` (default, `UNKNOWN_CLASS` naming the point) or `'null'` labels. */
+  unknownClass?: 'error' | 'null';
+}
+
+/**
+ * Adds upstream's stratification columns (`landcover_id, LCCS, IPCC, SMOD_id, SMOD`) to lon/lat points by
+ * looking them up in a land-cover and/or a settlement raster (see {@link ClassRaster.lookup}). Points outside
+ * a raster get `null` values in its columns (upstream: None / 0). With `compat: true` the lookups use
+ * upstream's ceil rounding.
+ * @param points points with `lon`/`lat`.
+ * @param options rasters, legend, unknown-code policy, lookup options.
+ * @returns new objects: each point with the class columns added.
+ * @throws StratifyError `UNKNOWN_CLASS` for a code missing from the legend (default policy), lookup errors.
+ * @example
+ * const rows = await classifyPoints(points, { landcover: lccs, smod });
+ */
+export async function classifyPoints<P extends { lon: number; lat: number }>(
+  points: readonly P[],
+  options: ClassifyPointsOptions,
+): Promise<(P & ClassColumns)[]> {
+  const legend = options.landcoverLegend ?? 'lccs';
+  const labels = legend === 'worldcover' ? WORLDCOVER_LABELS : LCCS_LABELS;
+  const toIpcc = legend === 'worldcover' ? WORLDCOVER_TO_IPCC : LCCS_TO_IPCC;
+  const lc = options.landcover ? await options.landcover.lookup(points, options) : null;
+  const sm = options.smod ? await options.smod.lookup(points, options) : null;
+  const unknown = (what: string, code: number, i: number): null => {
+    if ((options.unknownClass ?? 'error') === 'error') {
+      throw new StratifyError(
+        'UNKNOWN_CLASS',
+        `point ${i} (lon ${points[i].lon}, lat ${points[i].lat}): ${what} code ${code} is not in the legend; check the raster/legend pairing or pass unknownClass: 'null'`,
+      );
+    }
+    return null;
+  };
+  return points.map((p, i) => {
+    const code = lc ? lc[i] : null;
+    const smodCode = sm ? sm[i] : null;
+    const LCCS = code === null ? null : (labels[code] ?? unknown(legend === 'worldcover' ? 'WorldCover' : 'LCCS', code, i));
+    const IPCC = code === null ? null : (toIpcc[code] ?? unknown('IPCC mapping of', code, i));
+    const SMOD = smodCode === null ? null : Number.isNaN(smodCode) ? 'None' : (SMOD_LABELS[smodCode] ?? unknown('SMOD', smodCode, i));
+    return { ...p, landcover_id: code, LCCS, IPCC, SMOD_id: smodCode, SMOD };
+  });
+}

@@ -1,0 +1,79 @@
+import { StratifyError } from '../errors.js';
+import { randperm } from '../random/mt19937.js';
+import { natCompare } from './natsort.js';
+
+/** Options of {@link paperSplit}. */
+export interface PaperSplitOptions {
+  /** `data_split_seed` (default 386564310, the benchmark's; upstream's code default is 42). */
+  seed?: number;
+  /**
+   * M, the number of entries of `<root>/hr_dataset` on the machine that trained (upstream takes the split
+   * sizes from `len(os.listdir(...))`, not from the list). Default: the number of names. The released
+   * benchmark used M = 3929 (see {@link PAPER_SPLIT}).
+   */
+  directoryCount?: number;
+  /** Override the counts (upstream `--train_split/--val_split/--test_split`). */
+  trainCount?: number;
+  valCount?: number;
+  testCount?: number;
+}
+
+/** The exact parameters of the published WorldStrat benchmark split. */
+export const PAPER_SPLIT = Object.freeze({ seed: 386564310, directoryCount: 3929 });
+
+/** What {@link paperSplit} returns; names keep upstream's duplicates. */
+export interface PaperSplit {
+  train: string[];
+  val: string[];
+  test: string[];
+  /** Shuffled scenes past train + val + test (upstream never uses them). */
+  unused: string[];
+  /** The natsorted scene list (duplicates kept). */
+  scenes: string[];
+  /** The permutation: shuffled scene k is `scenes[permutation[k]]`. */
+  permutation: number[];
+  counts: { train: number; val: number; test: number };
+}
+
+/**
+ * Reproduces the train/val/test split the upstream training actually used (spec-superres §1.3): it ignores the
+ * CSV's `split` column; the AOI list (duplicates kept) is natsorted as `<root>/hr_dataset/<aoi>/` paths,
+ * shuffled by `torch.randperm(N)` with an MT19937 generator seeded with `seed`, and cut into
+ * `int(0.8·M)`, `int(0.1·M)`, `int(0.1·M)` scenes, M = `directoryCount`. With
+ * `paperSplit(tiles, PAPER_SPLIT)` on the 3 928 tiles of `stratified_train_val_test_split.csv` this gives
+ * 3 143 / 392 / 392 scenes and leaves `Landcover-774999` unused, exactly as upstream.
+ * @param names AOI names in CSV order (duplicates kept, as upstream).
+ * @param options seed, directory count, count overrides.
+ * @returns the three scene lists, the unused rest, and the permutation.
+ * @throws StratifyError `INVALID_ARGUMENT` for bad counts.
+ * @example
+ * const split = paperSplit(tiles, PAPER_SPLIT);
+ * split.train[0]; // 'ASMSpotter-9-2-3'
+ */
+export function paperSplit(names: readonly string[], options: PaperSplitOptions = {}): PaperSplit {
+  const seed = options.seed ?? PAPER_SPLIT.seed;
+  const m = options.directoryCount ?? names.length;
+  if (!Number.isSafeInteger(m) || m < 0) {
+    throw new StratifyError('INVALID_ARGUMENT', `directoryCount must be a non-negative integer, got ${String(m)}`);
+  }
+  // Python int() truncates the float product, e.g. int(0.8 * 3929) = int(3143.2000000000003) = 3143.
+  const train = options.trainCount ?? Math.trunc(0.8 * m);
+  const val = options.valCount ?? Math.trunc(0.1 * m);
+  const test = options.testCount ?? Math.trunc(0.1 * m);
+  for (const [k, v] of Object.entries({ train, val, test })) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new StratifyError('INVALID_ARGUMENT', `${k} count must be a non-negative integer, got ${v}`);
+  }
+  // The prefix `<root>/hr_dataset/` is common to all paths; the trailing '/' takes part in the comparison.
+  const scenes = [...names].sort((a, b) => natCompare(`${a}/`, `${b}/`));
+  const permutation = randperm(scenes.length, seed);
+  const shuffled = permutation.map((i) => scenes[i]);
+  return {
+    train: shuffled.slice(0, train),
+    val: shuffled.slice(train, train + val),
+    test: shuffled.slice(train + val, train + val + test),
+    unused: shuffled.slice(train + val + test),
+    scenes,
+    permutation,
+    counts: { train, val, test },
+  };
+}

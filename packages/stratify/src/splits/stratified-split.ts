@@ -1,0 +1,122 @@
+import { createRng } from '@worldstrat/geo-sampling';
+import { StratifyError } from '../errors.js';
+
+/** Split names. */
+export type SplitName = 'train' | 'val' | 'test';
+
+/** Options of {@link stratifiedSplit}. */
+export interface StratifiedSplitOptions<T> {
+  /** Unique name of a row (duplicates are removed and reported). */
+  nameOf: (row: T) => string;
+  /** Stratum of a row, e.g. `${source}/${IPCC}/${SMOD}` (upstream's `joint_class`). */
+  classOf: (row: T) => string;
+  /**
+   * Group of a row: rows of one group always land in the same split (default: the row's `parent` field when
+   * it is a string, else its name) — tiles of one 22.5 km² parent never straddle splits.
+   */
+  groupOf?: (row: T) => string;
+  /** train / val / test fractions (default 0.8 / 0.1 / 0.1; must sum to 1). */
+  fractions?: readonly [number, number, number];
+  /** Seed of the shuffle (geo-sampling's `createRng`; default 0). */
+  seed?: number;
+}
+
+/** What {@link stratifiedSplit} returns. */
+export interface StratifiedSplitResult<T> {
+  train: T[];
+  val: T[];
+  test: T[];
+  /** Split of every kept name. */
+  splitOf: Map<string, SplitName>;
+  /** Rows dropped because their name repeated an earlier row (index in the input, name, first index). */
+  duplicates: { index: number; name: string; firstIndex: number }[];
+}
+
+const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
+
+/**
+ * Stratified, grouped train/val/test split: duplicates (same name) are removed and reported; rows are grouped
+ * (tiles by parent AOI), each group takes the class of its first row, and within each class the groups are
+ * shuffled (seeded) and dealt one by one to the split whose row count is furthest below its target share —
+ * so each class is split ≈ 80/10/10 and no group straddles splits (upstream leaked 54 of 60 parents).
+ * @param rows the rows (AOIs with class columns, split-CSV rows, …).
+ * @param options name, class and group accessors, fractions, seed.
+ * @returns the three splits (input order kept inside each), a name → split map and the removed duplicates.
+ * @throws StratifyError `INVALID_ARGUMENT` for fractions that are negative or do not sum to 1.
+ * @example
+ * stratifiedSplit(rows, { nameOf: (r) => r.tile, classOf: (r) => r.joint_class, groupOf: (r) => parentOf(r.tile), seed: 1 });
+ */
+export function stratifiedSplit<T>(rows: readonly T[], options: StratifiedSplitOptions<T>): StratifiedSplitResult<T> {
+  const fractions = options.fractions ?? [0.8, 0.1, 0.1];
+  if (fractions.length !== 3 || fractions.some((f) => !(f >= 0)) || Math.abs(fractions[0] + fractions[1] + fractions[2] - 1) > 1e-9) {
+    throw new StratifyError('INVALID_ARGUMENT', `fractions [${fractions.join(', ')}] must be three numbers ≥ 0 that sum to 1`);
+  }
+  const groupOf =
+    options.groupOf ??
+    ((row: T) => {
+      const p = (row as { parent?: unknown }).parent;
+      return typeof p === 'string' && p !== '' ? p : options.nameOf(row);
+    });
+  const firstIndex = new Map<string, number>();
+  const duplicates: StratifiedSplitResult<T>['duplicates'] = [];
+  const kept: { row: T; index: number }[] = [];
+  rows.forEach((row, index) => {
+    const name = options.nameOf(row);
+    const first = firstIndex.get(name);
+    if (first !== undefined) {
+      duplicates.push({ index, name, firstIndex: first });
+      return;
+    }
+    firstIndex.set(name, index);
+    kept.push({ row, index });
+  });
+  // Groups in first-appearance order; class = class of the group's first row.
+  const groups = new Map<string, { cls: string; members: { row: T; index: number }[] }>();
+  for (const item of kept) {
+    const g = groupOf(item.row);
+    let group = groups.get(g);
+    if (!group) groups.set(g, (group = { cls: options.classOf(item.row), members: [] }));
+    group.members.push(item);
+  }
+  const byClass = new Map<string, { cls: string; members: { row: T; index: number }[] }[]>();
+  for (const group of groups.values()) {
+    let list = byClass.get(group.cls);
+    if (!list) byClass.set(group.cls, (list = []));
+    list.push(group);
+  }
+  const rng = createRng(options.seed ?? 0);
+  const splitOfIndex = new Map<number, SplitName>();
+  const classes = [...byClass.keys()].sort();
+  for (const cls of classes) {
+    const list = byClass.get(cls) as { members: { row: T; index: number }[] }[];
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      const t = list[i];
+      list[i] = list[j];
+      list[j] = t;
+    }
+    const total = list.reduce((s, g) => s + g.members.length, 0);
+    const have = [0, 0, 0];
+    for (const g of list) {
+      // Deal to the split with the largest deficit (target − have); ties → train, val, test order.
+      let best = 0;
+      let bestDeficit = Number.NEGATIVE_INFINITY;
+      for (let s = 0; s < 3; s++) {
+        const deficit = fractions[s] * total - have[s];
+        if (fractions[s] > 0 && deficit > bestDeficit + 1e-12) {
+          best = s;
+          bestDeficit = deficit;
+        }
+      }
+      have[best] += g.members.length;
+      for (const m of g.members) splitOfIndex.set(m.index, SPLITS[best]);
+    }
+  }
+  const result: StratifiedSplitResult<T> = { train: [], val: [], test: [], splitOf: new Map(), duplicates };
+  for (const { row, index } of kept) {
+    const s = splitOfIndex.get(index) as SplitName;
+    result[s].push(row);
+    result.splitOf.set(options.nameOf(row), s);
+  }
+  return result;
+}
