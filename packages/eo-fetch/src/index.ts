@@ -16,6 +16,9 @@ export {
   sleep,
   withRetry,
 } from './http/retry.js';
+export { aoiGrid, aoiPixelSize } from './layout/aoi-grid.js';
+export type { RevisitLayer, RevisitMetadata } from './layout/release-layout.js';
+export { hrPaths, lrRevisitPaths } from './layout/release-layout.js';
 export type { CatalogueEntry, Footprint } from './matching/catalogue-entry.js';
 export { catalogueEntryFromStacItem } from './matching/catalogue-entry.js';
 export { footprintCoverage, geodesicAreaKm2 } from './matching/geodesic-area.js';

@@ -9,5 +9,11 @@ export type {
 } from './download/download-engine.node.js';
 export { DownloadEngine, downloadAll, PARTIAL_SUFFIX, sha256File } from './download/download-engine.node.js';
 export type { ManifestRecord, ManifestStatus } from './download/manifest.node.js';
-export { appendManifest, compactManifest, readManifest } from './download/manifest.node.js';
+export { appendManifest, compactManifest, ManifestWriter, readManifest } from './download/manifest.node.js';
+export type {
+  RevisitDownloadReport,
+  RevisitDownloadResult,
+  StacRevisitOptions,
+} from './download/stac-revisits.node.js';
+export { downloadStacRevisit, downloadStacRevisits } from './download/stac-revisits.node.js';
 export * from './index.js';

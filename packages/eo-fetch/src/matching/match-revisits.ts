@@ -12,6 +12,8 @@ export interface MatchAoi {
   bounds: BBox;
   /** Per-AOI target date (ISO-8601), e.g. the SPOT acquisition date; overrides `options.targetDate`. */
   targetDate?: string | Date;
+  /** Nominal area (km²), written to revisit metadata as `area`. */
+  areaKm2?: number;
 }
 
 /** Options of {@link matchRevisits}. */

@@ -23,6 +23,9 @@ export interface StacServer {
   files: Map<string, Uint8Array>;
   /** Range requests served per file path. */
   rangeHits: Map<string, number>;
+  /** Body bytes served per file path. */
+  bytesServed: Map<string, number>;
+  tokenRequests: number;
   /** Optional SAS check: file requests must carry this query string fragment. */
   requireQuery?: string;
   close(): Promise<void>;
@@ -76,6 +79,8 @@ export async function startStacServer(
     items,
     files: new Map(),
     rangeHits: new Map(),
+    bytesServed: new Map(),
+    tokenRequests: 0,
     close: async () => {},
   };
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -91,6 +96,14 @@ export async function startStacServer(
     state.requests.push({ method: req.method!, url: req.url!, body, headers: req.headers });
     const path = url.pathname;
     if (path.startsWith('/data/')) return serveFile(req, res, path, url);
+    const sas = /^\/api\/sas\/v1\/token\/(.+)$/.exec(path);
+    if (sas) {
+      state.tokenRequests++;
+      return json(res, 200, {
+        token: `sv=2021&se=x&sig=test-${sas[1]}`,
+        'msft:expiry': new Date(Date.now() + 3_600_000).toISOString(),
+      });
+    }
     if (path === '/')
       return json(res, 200, {
         type: 'Catalog',
@@ -161,7 +174,9 @@ export async function startStacServer(
     if (state.requireQuery && !url.search.includes(state.requireQuery))
       return json(res, 403, { description: 'AuthenticationFailed' });
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    const served = (n: number) => state.bytesServed.set(path, (state.bytesServed.get(path) ?? 0) + n);
     if (!range) {
+      served(data.length);
       res.writeHead(200, { 'content-length': data.length, 'accept-ranges': 'bytes' });
       return res.end(data);
     }
@@ -172,6 +187,7 @@ export async function startStacServer(
       res.writeHead(416, { 'content-range': `bytes */${data.length}` });
       return res.end();
     }
+    served(end - start + 1);
     res.writeHead(206, {
       'content-range': `bytes ${start}-${end}/${data.length}`,
       'content-length': end - start + 1,

@@ -1,0 +1,390 @@
+// Revisit download from COGs: for each matched item, read only the AOI window of every band (HTTP range
+// requests through raster-io), warp it onto the AOI's 10 m grid, harmonise processing baseline ≥ 04.00, and
+// write the release layout (data TIFF, SCL/CLM/dataMask layers, .metadata JSON), with a manifest for re-runs.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type BBox,
+  harmonizeProcessingBaseline,
+  httpSource,
+  openGeoTiff,
+  type Raster,
+  type RasterArray,
+  RasterIoError,
+  readRaster,
+  type TargetGrid,
+  warpRaster,
+} from '@worldstrat/raster-io';
+import { writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
+import pLimit from 'p-limit';
+import { EoFetchError, HttpError } from '../errors.js';
+import type { FetchLike } from '../http/request-json.js';
+import { type RetryPolicy, redactUrl, withRetry } from '../http/retry.js';
+import { aoiGrid } from '../layout/aoi-grid.js';
+import { lrRevisitPaths, type RevisitMetadata } from '../layout/release-layout.js';
+import type { MatchAoi, MatchedRevisit } from '../matching/match-revisits.js';
+import { cloudFractionFromScl } from '../matching/match-revisits.js';
+import { createPlanetaryComputerSigner, type PlanetaryComputerSigner } from '../stac/planetary-computer.js';
+import {
+  BAND_RESOLUTION_M,
+  bandAsset,
+  type CanonicalBand,
+  getStacProvider,
+  L1C_BANDS,
+  L2A_BANDS,
+  reflectanceScaling,
+  type S2Level,
+  type StacProvider,
+} from '../stac/providers.js';
+import type { StacItem } from '../stac/stac-types.js';
+import { sha256File } from './download-engine.node.js';
+import { type ManifestRecord, ManifestWriter, readManifest } from './manifest.node.js';
+
+/** Options of {@link downloadStacRevisits}. */
+export interface StacRevisitOptions {
+  /** Dataset root; files go to `<root>/lr_dataset/<AOI>/<level>/`. */
+  root: string;
+  /** Provider (or its id) whose asset keys the items use. */
+  provider: StacProvider | string;
+  /** `L2A` (default: 12 bands + SCL/CLM/dataMask) or `L1C` (13 bands + dataMask). */
+  level?: S2Level;
+  /** Bands of the data TIFF (default the release's 12/13 in upstream order). */
+  bands?: readonly CanonicalBand[];
+  /** Output ground resolution (default 10 m). */
+  resolutionM?: number;
+  /** SAS signer for providers that need one (created automatically for Planetary Computer). */
+  signer?: PlanetaryComputerSigner;
+  /** Revisits processed at once (default 4). */
+  concurrency?: number;
+  /** Retry policy of each band read (default 3 retries, 60 s per request). */
+  retry?: Partial<RetryPolicy>;
+  /** Compression of the written TIFFs (default `none`, like the release). */
+  compression?: 'none' | 'deflate';
+  /** JSONL manifest: revisits whose files are all verified there are skipped. */
+  manifestPath?: string;
+  fetch?: FetchLike;
+  signal?: AbortSignal;
+  onProgress?: (p: { stage: 'revisit'; done: number; total: number; aoi: string; n: number }) => void;
+}
+
+/** What happened to one revisit. */
+export interface RevisitDownloadResult {
+  aoi: string;
+  n: number;
+  level: S2Level;
+  itemId: string;
+  /** Files written (or found verified), relative to `root`. */
+  files: string[];
+  /** Fraction of valid AOI pixels classed cloud/shadow/cirrus by SCL (L2A). */
+  cloudFraction?: number;
+  skipped: boolean;
+}
+
+/** Report of {@link downloadStacRevisits}. */
+export interface RevisitDownloadReport {
+  results: RevisitDownloadResult[];
+  failed: { aoi: string; n: number; itemId: string; error: EoFetchError }[];
+}
+
+const SCL_CLOUD_CLM = new Set([8, 9, 10]);
+
+function expandBounds(b: BBox, metres: number): BBox {
+  const dLat = metres / 111_000;
+  const dLon = metres / (111_000 * Math.max(0.05, Math.cos((((b[1] + b[3]) / 2) * Math.PI) / 180)));
+  return [b[0] - dLon, b[1] - dLat, b[2] + dLon, b[3] + dLat];
+}
+
+function toEoFetchError(err: unknown, href: string): unknown {
+  if (err instanceof EoFetchError) return err;
+  if (err instanceof RasterIoError) {
+    const safe = redactUrl(href);
+    const status = (err as { status?: number }).status;
+    if (typeof status === 'number')
+      return new HttpError(safe, status, `${safe}: ${err.message}`, { cause: err });
+    if (err.code === 'TIMEOUT') return new EoFetchError('TIMEOUT', `${safe}: ${err.message}`, { cause: err });
+    if (err.code === 'TRUNCATED')
+      return new EoFetchError('SIZE_MISMATCH', `${safe}: ${err.message}`, { cause: err });
+    if (err.code === 'ABORTED') return new EoFetchError('ABORTED', err.message, { cause: err });
+    return new EoFetchError('INVALID_RESPONSE', `${safe}: ${err.message}`, { cause: err });
+  }
+  return err;
+}
+
+/** Reads the AOI window of one band COG and warps it onto `grid` (float32 DN, or uint8 for SCL). */
+async function readBandOnGrid(
+  href: string,
+  bounds: BBox,
+  grid: TargetGrid,
+  band: CanonicalBand,
+  opts: StacRevisitOptions,
+): Promise<RasterArray> {
+  const isScl = band === 'SCL';
+  return withRetry(
+    async (signal) => {
+      try {
+        const tiff = await openGeoTiff(httpSource(href, { fetch: opts.fetch as typeof fetch, signal }), {
+          signal,
+        });
+        // a margin of 3 native pixels keeps bilinear taps at the edges inside the read
+        const window = expandBounds(bounds, 3 * BAND_RESOLUTION_M[band]);
+        const r: Raster = await readRaster(tiff, { bbox: window, bboxCrs: 'lonlat', bands: [0], signal });
+        await tiff.close();
+        const warped = warpRaster(
+          { ...r, noData: r.noData ?? 0 },
+          grid,
+          isScl
+            ? { method: 'nearest', dtype: 'uint8', noData: 0 }
+            : { method: 'bilinear', dtype: 'float32', noData: 0 },
+        );
+        return warped.bands[0];
+      } catch (err) {
+        throw toEoFetchError(err, href);
+      }
+    },
+    { policy: { retries: 3, timeoutMs: 60_000, ...opts.retry }, signal: opts.signal, url: href },
+  );
+}
+
+async function fileOk(path: string, rec: ManifestRecord | undefined): Promise<boolean> {
+  if (rec?.status !== 'verified') return false;
+  try {
+    return (await stat(path)).size === rec.bytes;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Downloads one matched revisit from COGs into the release layout.
+ *
+ * @param aoi - the AOI (bounds, optional `areaKm2`)
+ * @param revisit - a {@link MatchedRevisit} whose entry carries its STAC `item`
+ * @param options - root, provider, level, bands, signer, retry, compression
+ * @returns the files written (relative to `root`) and the measured cloud fraction
+ * @throws {@link EoFetchError} `INVALID_ARGUMENT` (no STAC item), `UNKNOWN_BAND`, HTTP/timeout errors after retries
+ * @example
+ * ```ts
+ * const res = await downloadStacRevisit(aoi, match.byAoi.get(aoi.name)![0], { root: 'dataset', provider: 'earth-search' });
+ * ```
+ */
+export async function downloadStacRevisit(
+  aoi: MatchAoi,
+  revisit: MatchedRevisit,
+  options: StacRevisitOptions,
+): Promise<RevisitDownloadResult & { records: ManifestRecord[] }> {
+  const provider =
+    typeof options.provider === 'string' ? getStacProvider(options.provider) : options.provider;
+  const level = options.level ?? 'L2A';
+  const bands = options.bands ?? (level === 'L2A' ? L2A_BANDS : L1C_BANDS);
+  const item: StacItem | undefined = revisit.entry.item;
+  if (!item)
+    throw new EoFetchError(
+      'INVALID_ARGUMENT',
+      `revisit ${aoi.name}-${revisit.n} has no STAC item; build entries with catalogueEntryFromStacItem`,
+    );
+  const signer =
+    options.signer ??
+    (provider.requiresSigning ? createPlanetaryComputerSigner({ fetch: options.fetch }) : undefined);
+  const href = async (band: CanonicalBand) => {
+    const { asset } = bandAsset(item, provider, band);
+    return {
+      asset,
+      href:
+        signer && item.collection
+          ? await signer.signHref(asset.href, item.collection, options.signal)
+          : asset.href,
+    };
+  };
+  const grid = aoiGrid(aoi.bounds, options.resolutionM ?? 10);
+  const npx = grid.width * grid.height;
+
+  const data: Float32Array[] = [];
+  for (const band of bands) {
+    const { asset, href: url } = await href(band);
+    const dn = (await readBandOnGrid(url, aoi.bounds, grid, band, options)) as Float32Array;
+    const { scale, offset, baseline } = reflectanceScaling(item, asset);
+    const fromRasterBands =
+      asset['raster:bands']?.[0]?.scale !== undefined || asset['raster:bands']?.[0]?.offset !== undefined;
+    // baseline ≥ 04.00 without raster:bands: subtract the 1000 DN offset (raster-io), then scale
+    const harmonised =
+      !fromRasterBands && offset !== 0 && baseline
+        ? (harmonizeProcessingBaseline(dn, baseline) as Float32Array)
+        : dn;
+    const refl = new Float32Array(npx);
+    for (let i = 0; i < npx; i++) {
+      const v = harmonised[i];
+      refl[i] = dn[i] === 0 ? 0 : fromRasterBands ? Math.max(0, v * scale + offset) : v * scale;
+    }
+    data.push(refl);
+  }
+  const valid = new Uint8Array(npx);
+  for (let i = 0; i < npx; i++) valid[i] = data.every((b) => b[i] !== 0) ? 1 : 0;
+
+  const paths = lrRevisitPaths(aoi.name, revisit.n, level);
+  const geo = { epsg: 4326, transform: grid.transform };
+  const enc = { compression: options.compression ?? 'none' } as const;
+  const written: string[] = [];
+  const write = async (rel: string, raster: Raster) => {
+    await writeGeoTiff(join(options.root, rel), raster, enc);
+    written.push(rel);
+  };
+  await write(paths.data, {
+    width: grid.width,
+    height: grid.height,
+    dtype: 'float32',
+    bands: data,
+    noData: 0,
+    geo,
+  });
+  let cloudFraction: number | undefined;
+  if (level === 'L2A' && provider.assetKeys.SCL && item.assets[provider.assetKeys.SCL]) {
+    const { href: url } = await href('SCL');
+    const scl = (await readBandOnGrid(url, aoi.bounds, grid, 'SCL', options)) as Uint8Array;
+    const clm = new Uint8Array(npx);
+    for (let i = 0; i < npx; i++) clm[i] = scl[i] === 0 ? 255 : SCL_CLOUD_CLM.has(scl[i]) ? 1 : 0;
+    cloudFraction = cloudFractionFromScl(scl);
+    await write(paths.layer('SCL'), {
+      width: grid.width,
+      height: grid.height,
+      dtype: 'uint8',
+      bands: [scl],
+      noData: 0,
+      geo,
+    });
+    await write(paths.layer('CLM'), {
+      width: grid.width,
+      height: grid.height,
+      dtype: 'uint8',
+      bands: [clm],
+      noData: 255,
+      geo,
+    });
+  }
+  await write(paths.layer('dataMask'), {
+    width: grid.width,
+    height: grid.height,
+    dtype: 'uint8',
+    bands: [valid],
+    geo,
+  });
+  const meta: RevisitMetadata = {
+    cloud_cover: revisit.entry.cloudCover,
+    target_date: revisit.targetDate,
+    delta: String(revisit.deltaDays),
+    area: aoi.areaKm2 ?? revisit.areaKm2,
+    datetime: revisit.entry.datetime,
+    item_id: item.id,
+    collection: item.collection,
+    provider: provider.id,
+    processing_baseline: item.properties['s2:processing_baseline'],
+    bands: [...bands],
+    ...(cloudFraction !== undefined ? { cloud_fraction: cloudFraction } : {}),
+  };
+  await writeFileAtomic(join(options.root, paths.metadata), `${JSON.stringify(meta, null, 2)}\n`);
+  written.push(paths.metadata);
+
+  const records: ManifestRecord[] = [];
+  for (const rel of written) {
+    const abs = join(options.root, rel);
+    records.push({
+      aoi: aoi.name,
+      revisit: revisit.n,
+      itemId: item.id,
+      path: abs,
+      url: redactUrl(item.links?.find((l) => l.rel === 'self')?.href ?? item.id),
+      bytes: (await stat(abs)).size,
+      sha256: await sha256File(abs),
+      status: 'verified',
+      time: new Date().toISOString(),
+    });
+  }
+  return {
+    aoi: aoi.name,
+    n: revisit.n,
+    level,
+    itemId: item.id,
+    files: written,
+    cloudFraction,
+    skipped: false,
+    records,
+  };
+}
+
+/**
+ * Downloads many matched revisits (see {@link downloadStacRevisit}) with bounded concurrency. With a manifest,
+ * a revisit whose files are all recorded as verified (and still have their size) is skipped.
+ *
+ * @param aois - the AOIs (looked up by the revisits' `aoi` name)
+ * @param revisits - selected revisits (`matchRevisits(...).revisits`)
+ * @param options - root, provider, level, concurrency, manifestPath, signal, onProgress
+ * @returns per-revisit results and failures (failures are reported, not thrown)
+ * @throws {@link EoFetchError} `INVALID_ARGUMENT` for a revisit of an unknown AOI, `ABORTED`
+ * @example
+ * ```ts
+ * const report = await downloadStacRevisits(aois, match.revisits, { root: 'dataset', provider: 'earth-search',
+ *   manifestPath: 'dataset/lr-manifest.jsonl' });
+ * ```
+ */
+export async function downloadStacRevisits(
+  aois: readonly MatchAoi[],
+  revisits: readonly MatchedRevisit[],
+  options: StacRevisitOptions,
+): Promise<RevisitDownloadReport> {
+  const byName = new Map(aois.map((a) => [a.name, a]));
+  for (const r of revisits)
+    if (!byName.has(r.aoi))
+      throw new EoFetchError('INVALID_ARGUMENT', `revisit ${r.aoi}-${r.n} refers to an AOI not in the list`);
+  const level = options.level ?? 'L2A';
+  const manifest = options.manifestPath
+    ? await readManifest(options.manifestPath)
+    : new Map<string, ManifestRecord>();
+  const writer = options.manifestPath ? new ManifestWriter(options.manifestPath) : undefined;
+  const limit = pLimit(options.concurrency ?? 4);
+  const report: RevisitDownloadReport = { results: [], failed: [] };
+  let done = 0;
+  await Promise.all(
+    revisits.map((r) =>
+      limit(async () => {
+        options.signal?.throwIfAborted();
+        const aoi = byName.get(r.aoi)!;
+        const itemId = r.entry.item?.id ?? r.entry.id;
+        // complete when the manifest has this revisit's metadata (written last) and every file it listed
+        const levelDir = join(options.root, 'lr_dataset', r.aoi, level);
+        const mine = [...manifest.values()].filter(
+          (m) => m.revisit === r.n && m.itemId === itemId && m.path.startsWith(levelDir),
+        );
+        const metaAbs = join(options.root, lrRevisitPaths(r.aoi, r.n, level).metadata);
+        const complete =
+          mine.some((m) => m.path === metaAbs) &&
+          (await Promise.all(mine.map((m) => fileOk(m.path, m)))).every(Boolean);
+        if (complete) {
+          const files = mine.map((m) => m.path.slice(options.root.length).replace(/^[\\/]+/, ''));
+          report.results.push({ aoi: r.aoi, n: r.n, level, itemId, files, skipped: true });
+        } else {
+          try {
+            const { records, ...res } = await downloadStacRevisit(aoi, r, options);
+            for (const rec of records) await writer?.append(rec);
+            report.results.push(res);
+          } catch (err) {
+            const error =
+              err instanceof EoFetchError
+                ? err
+                : new EoFetchError('INVALID_RESPONSE', String((err as Error)?.message ?? err), {
+                    cause: err,
+                  });
+            if (error.code === 'ABORTED') throw error;
+            report.failed.push({ aoi: r.aoi, n: r.n, itemId, error });
+          }
+        }
+        done++;
+        options.onProgress?.({ stage: 'revisit', done, total: revisits.length, aoi: r.aoi, n: r.n });
+      }),
+    ),
+  );
+  const order = new Map(aois.map((a, i) => [a.name, i]));
+  const byRevisit = (a: { aoi: string; n: number }, b: { aoi: string; n: number }) =>
+    order.get(a.aoi)! - order.get(b.aoi)! || a.n - b.n;
+  report.results.sort(byRevisit);
+  report.failed.sort(byRevisit);
+  return report;
+}

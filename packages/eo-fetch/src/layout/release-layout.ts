@@ -1,0 +1,80 @@
+// The WorldStrat release layout (spec §14.2): where each file of an AOI lives, relative to the dataset root.
+import { EoFetchError } from '../errors.js';
+import type { S2Level } from '../stac/providers.js';
+
+/** Layers written next to a revisit's data TIFF (SentinelHub path: CLM, CLP, dataMask; STAC path: SCL, CLM, dataMask). */
+export type RevisitLayer =
+  | 'CLM'
+  | 'CLP'
+  | 'dataMask'
+  | 'SCL'
+  | 'sunAzimuthAngles'
+  | 'sunZenithAngles'
+  | 'viewAzimuthMean'
+  | 'viewZenithMean';
+
+function checkName(aoi: string): string {
+  if (!aoi || /[/\\]|^\.\.?$/.test(aoi))
+    throw new EoFetchError(
+      'INVALID_ARGUMENT',
+      `AOI name ${JSON.stringify(aoi)} cannot be used as a folder name`,
+    );
+  return aoi;
+}
+function checkN(n: number): number {
+  if (!Number.isInteger(n) || n < 1)
+    throw new EoFetchError('INVALID_ARGUMENT', `revisit number must be an integer ≥ 1, got ${n}`);
+  return n;
+}
+
+/**
+ * Paths of one low-resolution revisit, relative to the dataset root (`/`-separated).
+ *
+ * @param aoi - AOI name
+ * @param n - revisit number 1..N (rank order)
+ * @param level - `L2A` or `L1C`
+ * @returns `{ dir, data, metadata, layer(name) }`
+ * @example
+ * ```ts
+ * lrRevisitPaths('Landcover-1', 3, 'L2A').data; // 'lr_dataset/Landcover-1/L2A/Landcover-1-3-L2A_data.tiff'
+ * ```
+ */
+export function lrRevisitPaths(aoi: string, n: number, level: S2Level) {
+  checkName(aoi);
+  checkN(n);
+  const dir = `lr_dataset/${aoi}/${level}`;
+  return {
+    dir,
+    data: `${dir}/${aoi}-${n}-${level}_data.tiff`,
+    metadata: `${dir}/${aoi}-${n}.metadata`,
+    layer: (name: RevisitLayer) => `${dir}/${aoi}-${n}-${name}.tiff`,
+  };
+}
+
+/**
+ * Paths of an AOI's high-resolution SPOT files, relative to the dataset root.
+ *
+ * @param aoi - AOI name
+ * @returns `{ dir, rgbn, pan, ps }`
+ * @example
+ * ```ts
+ * hrPaths('UNHCR-SYRs008580').pan; // 'hr_dataset/UNHCR-SYRs008580/UNHCR-SYRs008580_pan.tiff'
+ * ```
+ */
+export function hrPaths(aoi: string) {
+  checkName(aoi);
+  const dir = `hr_dataset/${aoi}`;
+  return { dir, rgbn: `${dir}/${aoi}_rgbn.tiff`, pan: `${dir}/${aoi}_pan.tiff`, ps: `${dir}/${aoi}_ps.tiff` };
+}
+
+/** Sidecar JSON of a revisit (`<AOI>-<n>.metadata`), upstream fields first. */
+export interface RevisitMetadata {
+  cloud_cover: number;
+  target_date: string;
+  /** Signed days as a string (upstream writes `str(int)`). */
+  delta: string;
+  /** AOI area in km². */
+  area: number;
+  datetime: string;
+  [extra: string]: unknown;
+}

@@ -1,0 +1,220 @@
+// Revisit download from COGs served with HTTP Range by a local STAC server: window reads, warp onto the AOI's
+// 10 m grid, baseline ≥ 04.00 harmonisation, release layout, manifest re-runs, Planetary Computer signing.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { aoiBounds } from '@worldstrat/geo-sampling';
+import { type BBox, encodeGeoTiff, transformCoords } from '@worldstrat/raster-io';
+import { readGeoTiffFile } from '@worldstrat/raster-io/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  aoiGrid,
+  BAND_RESOLUTION_M,
+  type CanonicalBand,
+  catalogueEntryFromStacItem,
+  createPlanetaryComputerSigner,
+  downloadStacRevisits,
+  earthSearch,
+  L2A_BANDS,
+  lrRevisitPaths,
+  matchRevisits,
+  planetaryComputer,
+  readManifest,
+  type StacItem,
+} from '../src/node.js';
+import { makeItem, type StacServer, startStacServer } from './support/stac-server.js';
+
+const EPSG = 32632;
+const bounds = aoiBounds(8.54, 47.37, 2.5) as BBox;
+const aoi = { name: 'Landcover-42', bounds, areaKm2: 2.5 };
+const [[cx, cy]] = transformCoords(4326, EPSG, [[(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2]]);
+const X0 = Math.floor((cx - 4000) / 60) * 60;
+const Y0 = Math.ceil((cy + 4000) / 60) * 60;
+const BAND_INDEX = Object.fromEntries(L2A_BANDS.map((b, i) => [b, i])) as Record<string, number>;
+/** DN of band `b` at UTM (x, y): linear, so bilinear resampling reproduces it exactly. */
+const dnAt = (b: CanonicalBand, x: number, y: number) =>
+  1500 + 100 * BAND_INDEX[b] + 0.05 * (x - X0) + 0.03 * (Y0 - y);
+
+function bandCog(band: CanonicalBand): Uint8Array {
+  const res = BAND_RESOLUTION_M[band];
+  const size = Math.ceil(8040 / res);
+  const isScl = band === 'SCL';
+  const data = isScl ? new Uint8Array(size * size) : new Uint16Array(size * size);
+  for (let r = 0; r < size; r++)
+    for (let c = 0; c < size; c++) {
+      const x = X0 + (c + 0.5) * res;
+      const y = Y0 - (r + 0.5) * res;
+      data[r * size + c] = isScl ? (x < cx ? 8 : 4) : Math.round(dnAt(band, x, y));
+    }
+  return encodeGeoTiff(
+    {
+      width: size,
+      height: size,
+      dtype: isScl ? 'uint8' : 'uint16',
+      bands: [data],
+      noData: 0,
+      geo: { epsg: EPSG, transform: [X0, res, 0, Y0, 0, -res] },
+    },
+    { cog: true, tileSize: 256, compression: 'none' }, // uncompressed: window reads must visibly fetch less than the file
+  );
+}
+
+let server: StacServer;
+let root: string;
+const cogs = new Map<CanonicalBand, Uint8Array>();
+beforeAll(async () => {
+  server = await startStacServer([]);
+  root = await mkdtemp(join(tmpdir(), 'eo-fetch-rev-'));
+  for (const b of [...L2A_BANDS, 'SCL'] as CanonicalBand[]) {
+    cogs.set(b, bandCog(b));
+    server.files.set(`/data/${b}.tif`, cogs.get(b)!);
+  }
+});
+afterAll(async () => {
+  await server.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+const itemFor = (
+  id: string,
+  baseline: string,
+  day: number,
+  keys: (b: CanonicalBand) => string,
+  extra: Partial<StacItem['properties']> = {},
+) =>
+  makeItem(
+    id,
+    `2022-06-${String(day).padStart(2, '0')}T10:30:00Z`,
+    day,
+    [bounds[0] - 0.05, bounds[1] - 0.05, bounds[2] + 0.05, bounds[3] + 0.05],
+    {
+      properties: { 's2:processing_baseline': baseline, ...extra },
+      assets: Object.fromEntries(
+        ([...L2A_BANDS, 'SCL'] as CanonicalBand[]).map((b) => [
+          keys(b),
+          { href: `${server.url}/data/${b}.tif`, type: 'image/tiff' },
+        ]),
+      ),
+    },
+  );
+
+describe('downloadStacRevisits', () => {
+  it('writes harmonised float32 reflectance on the AOI grid from window reads, with masks and metadata', async () => {
+    const esKey = (b: CanonicalBand) => earthSearch.assetKeys[b]!;
+    const items = [itemFor('S2B_NEW', '05.09', 10, esKey), itemFor('S2A_OLD', '03.01', 12, esKey)];
+    const match = matchRevisits(
+      [aoi],
+      items.map((i) => catalogueEntryFromStacItem(i)),
+      { targetDate: '2022-06-10' },
+    );
+    const manifestPath = join(root, 'lr-manifest.jsonl');
+    const report = await downloadStacRevisits([aoi], match.revisits, {
+      root,
+      provider: earthSearch,
+      manifestPath,
+    });
+    expect(report.failed).toEqual([]);
+    expect(report.results.map((r) => [r.n, r.itemId, r.skipped])).toEqual([
+      [1, 'S2B_NEW', false],
+      [2, 'S2A_OLD', false],
+    ]);
+
+    const grid = aoiGrid(bounds);
+    expect(grid.width).toBeGreaterThan(150);
+    expect(grid.width).toBeLessThan(166);
+    const centres: [number, number][] = [];
+    for (let r = 0; r < grid.height; r++)
+      for (let c = 0; c < grid.width; c++)
+        centres.push([
+          grid.transform[0] + (c + 0.5) * grid.transform[1],
+          grid.transform[3] + (r + 0.5) * grid.transform[5],
+        ]);
+    const utm = transformCoords(4326, EPSG, centres);
+    for (const [n, offset] of [
+      [1, 1000],
+      [2, 0],
+    ] as const) {
+      const paths = lrRevisitPaths(aoi.name, n, 'L2A');
+      const data = await readGeoTiffFile(join(root, paths.data));
+      expect(data).toMatchObject({ width: grid.width, height: grid.height, dtype: 'float32', noData: 0 });
+      expect(data.geo?.epsg).toBe(4326);
+      expect(data.bands).toHaveLength(12);
+      for (const [bi, band] of L2A_BANDS.entries()) {
+        let maxErr = 0;
+        for (let i = 0; i < utm.length; i++) {
+          const want = (dnAt(band, utm[i][0], utm[i][1]) - offset) / 10000;
+          maxErr = Math.max(maxErr, Math.abs(data.bands[bi][i] - want));
+        }
+        expect(maxErr, `${band} of revisit ${n}`).toBeLessThan(1.2e-4);
+      }
+      const clm = await readGeoTiffFile(join(root, paths.layer('CLM')));
+      const cloudy = Array.from(clm.bands[0]).filter((v) => v === 1).length / clm.bands[0].length;
+      expect(cloudy).toBeGreaterThan(0.4);
+      expect(cloudy).toBeLessThan(0.6);
+      const mask = await readGeoTiffFile(join(root, paths.layer('dataMask')));
+      expect(Array.from(mask.bands[0]).every((v) => v === 1)).toBe(true);
+      const meta = JSON.parse(await readFile(join(root, paths.metadata), 'utf8'));
+      expect(meta).toMatchObject({
+        target_date: '2022-06-10',
+        area: 2.5,
+        item_id: n === 1 ? 'S2B_NEW' : 'S2A_OLD',
+        provider: 'earth-search',
+      });
+      expect(meta.delta).toBe(n === 1 ? '0' : '2');
+      expect(meta.cloud_fraction).toBeCloseTo(cloudy, 1);
+    }
+    // only the AOI window was fetched: for two revisits, still less than one copy of the 10 m band file
+    expect(cogs.get('B02')!.length).toBeGreaterThan(1_000_000);
+    expect(server.bytesServed.get('/data/B02.tif')!).toBeLessThan(cogs.get('B02')!.length);
+
+    // re-run: everything is in the manifest, nothing is fetched
+    const manifest = await readManifest(manifestPath);
+    expect([...manifest.values()].filter((r) => r.status === 'verified')).toHaveLength(2 * 5);
+    const before = server.requests.length;
+    const again = await downloadStacRevisits([aoi], match.revisits, {
+      root,
+      provider: earthSearch,
+      manifestPath,
+    });
+    expect(again.results.every((r) => r.skipped)).toBe(true);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('signs Planetary Computer hrefs and reports per-revisit failures without stopping the others', async () => {
+    server.requireQuery = 'sig=test-sentinel-2-l2a';
+    const first = server.requests.length;
+    try {
+      const pcKey = (b: CanonicalBand) => b;
+      const good = itemFor('PC_GOOD', '04.00', 10, pcKey);
+      const bad = itemFor('PC_BAD', '04.00', 11, pcKey);
+      bad.assets.B04 = { href: `${server.url}/data/missing.tif` };
+      const match = matchRevisits(
+        [aoi],
+        [good, bad].map((i) => catalogueEntryFromStacItem(i)),
+        { targetDate: '2022-06-10' },
+      );
+      const signer = createPlanetaryComputerSigner({ tokenUrl: `${server.url}/api/sas/v1/token` });
+      const root2 = join(root, 'pc');
+      const report = await downloadStacRevisits([aoi], match.revisits, {
+        root: root2,
+        provider: planetaryComputer,
+        signer,
+        bands: ['B04', 'B8A'],
+        retry: { baseDelayMs: 5 },
+      });
+      expect(report.results.map((r) => r.itemId)).toEqual(['PC_GOOD']);
+      expect(report.failed).toHaveLength(1);
+      expect(report.failed[0]).toMatchObject({
+        itemId: 'PC_BAD',
+        error: { code: 'HTTP_ERROR', status: 404 },
+      });
+      expect(signer.tokenRequests).toBe(1);
+      const data = await readGeoTiffFile(join(root2, lrRevisitPaths(aoi.name, 1, 'L2A').data));
+      expect(data.bands).toHaveLength(2);
+      const fileRequests = server.requests.slice(first).filter((r) => r.url.startsWith('/data/'));
+      expect(fileRequests.filter((r) => !r.url.includes('sig=')).map((r) => r.url)).toEqual([]);
+    } finally {
+      server.requireQuery = undefined;
+    }
+  });
+});
