@@ -30,3 +30,5 @@ export type {
   SplitMode,
   WorldStratDataset,
 } from './dataset/open-dataset.node.js';
+export { svgToPng, svgToRgba, writePlot } from './plots/render-png.node.js';
+export type { SvgToPngOptions } from './plots/render-png.node.js';

@@ -1,0 +1,68 @@
+// A self-contained HTML report that links the plots of a run (images by relative path).
+import { escapeXml } from './svg.js';
+
+/** One section of an HTML report. */
+export interface ReportSection {
+  heading: string;
+  /** Paragraph text. */
+  text?: string;
+  /** Images (relative paths) with captions. */
+  images?: { src: string; alt: string; caption?: string }[];
+  /** A table: header row and body rows. */
+  table?: { header: string[]; rows: (string | number)[][] };
+  /** Links (relative paths), e.g. to a GeoTIFF or JSON results. */
+  links?: { href: string; text: string }[];
+}
+
+/**
+ * Build an HTML report page.
+ *
+ * @param title - page title.
+ * @param sections - sections in order.
+ * @param options - generated-at stamp (ISO string) and a banner (e.g. "SYNTHETIC DATA").
+ * @returns the HTML text.
+ * @example
+ * ```ts
+ * const html = htmlReport('Benchmark', [{ heading: 'Results', table: { header: ['model', 'cPSNR'], rows } }]);
+ * ```
+ */
+export function htmlReport(
+  title: string,
+  sections: readonly ReportSection[],
+  options: { generatedAt?: string; banner?: string } = {},
+): string {
+  const e = escapeXml;
+  const body = sections
+    .map((s) => {
+      const parts = [`<section><h2>${e(s.heading)}</h2>`];
+      if (s.text) parts.push(`<p>${e(s.text)}</p>`);
+      if (s.table) {
+        parts.push(
+          `<table><thead><tr>${s.table.header.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${s.table.rows
+            .map((r) => `<tr>${r.map((c) => `<td>${e(String(c))}</td>`).join('')}</tr>`)
+            .join('')}</tbody></table>`,
+        );
+      }
+      for (const img of s.images ?? []) {
+        parts.push(
+          `<figure><a href="${e(img.src)}"><img src="${e(img.src)}" alt="${e(img.alt)}"></a>${img.caption ? `<figcaption>${e(img.caption)}</figcaption>` : ''}</figure>`,
+        );
+      }
+      if (s.links?.length) parts.push(`<ul>${s.links.map((l) => `<li><a href="${e(l.href)}">${e(l.text)}</a></li>`).join('')}</ul>`);
+      parts.push('</section>');
+      return parts.join('\n');
+    })
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${e(title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 10px;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%;border:1px solid #ddd}
+figure{margin:1em 0}figcaption{color:#555;font-size:90%}.banner{background:#fff3cd;border:1px solid #e0c36a;padding:.5em 1em}</style>
+</head><body><h1>${e(title)}</h1>
+${options.banner ? `<p class="banner">${e(options.banner)}</p>` : ''}
+${options.generatedAt ? `<p><small>Generated ${e(options.generatedAt)}</small></p>` : ''}
+${body}
+</body></html>
+`;
+}
