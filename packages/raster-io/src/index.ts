@@ -65,3 +65,5 @@ export { CLASS_PALETTE, COLORMAPS, colormapLut } from './png/colormaps.js';
 export type { Colormap } from './png/colormaps.js';
 export { renderQuicklook } from './png/render-quicklook.js';
 export type { QuicklookOptions, QuicklookStretch } from './png/render-quicklook.js';
+export { warpGeoTiff } from './warp/warp-geotiff.js';
+export type { WarpGeoTiffOptions } from './warp/warp-geotiff.js';
