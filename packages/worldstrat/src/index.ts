@@ -19,7 +19,6 @@ export { SYNTHETIC_CLASS_LABELS } from './synthetic/classes.js';
 export type { SynthRng } from './synthetic/rng.js';
 export { fbm } from './synthetic/noise.js';
 export type { FbmOptions } from './synthetic/noise.js';
-export { naturalCompare, naturalSort } from './dataset/natural-sort.js';
 export { bankersRound } from './dataset/bankers-round.js';
 export {
   JIF_GEOMETRY,

@@ -5,8 +5,6 @@ import {
   bankersRound,
   chipWindows,
   cropPlanes,
-  naturalCompare,
-  naturalSort,
   normalizeLr,
   rotateFlip,
   transformHr,
@@ -14,20 +12,6 @@ import {
   transformLrc,
 } from '../src/index.js';
 import { SHARED_DIR, maxAbsDiff } from './support/fixtures.js';
-
-describe('naturalSort (Python natsort semantics)', () => {
-  it('orders numbers numerically and text by code unit', () => {
-    expect(naturalSort(['a-10-L2A_data.tiff', 'a-2-L2A_data.tiff', 'a-1-L2A_data.tiff'])).toEqual([
-      'a-1-L2A_data.tiff', 'a-2-L2A_data.tiff', 'a-10-L2A_data.tiff',
-    ]);
-    // spec §1.3: capital S sorts before m, so ASMSpotter comes before Amnesty.
-    expect(naturalSort(['UNHCR-AFGs1', 'Landcover-7', 'Amnesty POI-1-1-1', 'ASMSpotter-1-1-1'])).toEqual([
-      'ASMSpotter-1-1-1', 'Amnesty POI-1-1-1', 'Landcover-7', 'UNHCR-AFGs1',
-    ]);
-    expect(naturalCompare('x-9', 'x-9')).toBe(0);
-    expect(naturalCompare('x-1/', 'x-1-2/')).toBeGreaterThan(0); // '-' (0x2d) < '/' (0x2f)
-  });
-});
 
 describe('bankersRound', () => {
   it('rounds half to even like Python round()', () => {

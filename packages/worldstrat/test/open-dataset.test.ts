@@ -121,3 +121,22 @@ describe('openDataset on a synthetic release-layout dataset', () => {
     await expect(openDataset(join(dir, 'nope'))).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
   });
 });
+
+describe('openDataset paper split', () => {
+  it('reproduces upstream: natsorted names, seeded randperm, counts from the HR folder entries', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const root = join(dir, 'p');
+      await generateSyntheticDataset(root, { aois: 10, revisits: 1, hrSize: 40, seed: 1, compression: 'none' });
+      const ds = await openDataset(root, { revisits: 1 });
+      const a = ds.split('paper');
+      expect([a.train.length, a.val.length, a.test.length]).toEqual([8, 1, 1]);
+      const b = ds.split({ paper: { seed: 42 } });
+      expect(b.train.map((s) => s.name)).not.toEqual(a.train.map((s) => s.name));
+      const all = [...a.train, ...a.val, ...a.test].map((s) => s.name).sort();
+      expect(all).toEqual(ds.scenes.map((s) => s.name).sort());
+    } finally {
+      await cleanup();
+    }
+  });
+});

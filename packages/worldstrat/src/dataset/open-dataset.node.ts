@@ -1,5 +1,6 @@
 // The WorldStrat dataset as training/eval batches: scene loading, splits, chips, augmentation, prefetch.
 import { createRng } from '@worldstrat/geo-sampling';
+import { type PaperSplitOptions, paperSplit } from '@worldstrat/stratify';
 import { openGeoTiffFile, readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { WorldStratError, throwIfAborted } from '../errors.js';
 import { type RotateFlip, rotateFlip } from './augment.js';
@@ -45,8 +46,12 @@ export interface ChipBatch {
   chips: number[];
 }
 
-/** How scenes are assigned to splits. */
-export type SplitMode = 'csv' | 'all' | Readonly<Record<string, SplitName>>;
+/**
+ * How scenes are assigned to splits: `'csv'` (the split CSV's column), `'all'` (everything in train), `'paper'`
+ * (the split upstream training really used: seeded randperm over the natsorted list, counts from the number of
+ * HR folder entries; see @worldstrat/stratify paperSplit), `{ paper: options }`, or a name → split map.
+ */
+export type SplitMode = 'csv' | 'all' | 'paper' | { paper: PaperSplitOptions } | Readonly<Record<string, SplitName>>;
 
 /** Options of {@link openDataset}. */
 export interface OpenDatasetOptions extends ScanDatasetOptions {
@@ -223,11 +228,30 @@ export async function openDataset(root: string, options: OpenDatasetOptions = {}
 
   function split(mode: SplitMode = 'csv'): Record<SplitName, SceneEntry[]> {
     const out: Record<SplitName, SceneEntry[]> = { train: [], val: [], test: [] };
+    if (mode === 'paper' || (typeof mode === 'object' && 'paper' in mode && typeof mode.paper === 'object')) {
+      const po = mode === 'paper' ? {} : (mode as { paper: PaperSplitOptions }).paper;
+      const ps = paperSplit(
+        scenes.map((s) => s.name),
+        { directoryCount: scan.hrFolderEntries, ...po },
+      );
+      const byName = new Map<string, SceneEntry[]>();
+      for (const s of scenes) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+      const taken = new Map<string, number>();
+      for (const k of ['train', 'val', 'test'] as const) {
+        for (const n of ps[k]) {
+          const i = taken.get(n) ?? 0;
+          taken.set(n, i + 1);
+          const e = byName.get(n)?.[i];
+          if (e) out[k].push(e);
+        }
+      }
+      return out;
+    }
     for (const s of scenes) {
       let name: SplitName | undefined;
       if (mode === 'all') name = 'train';
       else if (mode === 'csv') name = s.csvSplit;
-      else name = mode[s.name];
+      else name = (mode as Readonly<Record<string, SplitName>>)[s.name];
       if (name) out[name].push(s);
     }
     if (mode === 'csv' && out.train.length + out.val.length + out.test.length === 0 && scenes.length > 0) {

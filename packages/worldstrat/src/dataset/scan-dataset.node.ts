@@ -4,7 +4,7 @@ import { access, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorldStratError } from '../errors.js';
 import { parseCsv } from '../internal/csv.js';
-import { naturalCompare } from './natural-sort.js';
+import { natCompare as naturalCompare } from '@worldstrat/stratify';
 
 /** The three data splits. */
 export type SplitName = 'train' | 'val' | 'test';
