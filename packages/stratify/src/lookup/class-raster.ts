@@ -121,6 +121,19 @@ export async function openClassRaster(
     throw new StratifyError('INVALID_ARGUMENT', `${name}: band ${band} does not exist (the raster has ${level.bandCount})`);
   }
   const isLonLat = crs === 4326 || crs === 'EPSG:4326';
+  if (isLonLat && options.crs === undefined) {
+    // A GeoTIFF with a user-defined projected CRS (e.g. GDAL's Mollweide) can surface as its geographic base
+    // code 4326; an extent far outside ±180° / ±90° betrays it.
+    const [x0, w, , y0, , h] = transform;
+    const x1 = x0 + level.width * w;
+    const y1 = y0 + level.height * h;
+    if (Math.min(x0, x1) < -181 || Math.max(x0, x1) > 181 || Math.min(y0, y1) < -91 || Math.max(y0, y1) > 91) {
+      throw new StratifyError(
+        'UNKNOWN_CRS',
+        `${name}: the file reports EPSG:4326 but spans x ${x0}…${x1}, y ${y1}…${y0}, which is not degrees; pass { crs }, e.g. 'ESRI:54009' for GHSL SMOD`,
+      );
+    }
+  }
   const blockW = level.tileWidth ?? level.width;
   const blockH = level.tileHeight ?? level.rowsPerStrip ?? level.height;
   const blocksAcross = Math.ceil(level.width / blockW);

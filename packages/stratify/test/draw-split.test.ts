@@ -1,0 +1,146 @@
+import Papa from 'papaparse';
+import { describe, expect, it } from 'vitest';
+import { StratifyError, classCounts, rebalance, stratifiedDraw, stratifiedSplit } from '../src/index.js';
+import { readShared } from './support.js';
+
+interface Row {
+  id: number;
+  IPCC: string;
+}
+
+const pool: Row[] = [
+  ...Array.from({ length: 300 }, (_, i) => ({ id: i, IPCC: 'Forest' })),
+  ...Array.from({ length: 40 }, (_, i) => ({ id: 300 + i, IPCC: 'Settlement' })),
+  ...Array.from({ length: 5 }, (_, i) => ({ id: 340 + i, IPCC: 'Wetland' })),
+];
+
+describe('stratifiedDraw', () => {
+  it('draws the allocated counts per class without replacement, reproducibly per seed', async () => {
+    const allocation = [
+      { class: 'Forest', count: 20 },
+      { class: 'Settlement', count: 10 },
+      { class: 'Wetland', count: 5 },
+    ];
+    const a = await stratifiedDraw(pool, (r) => r.IPCC, allocation, { seed: 7 });
+    const b = await stratifiedDraw(pool, (r) => r.IPCC, allocation, { seed: 7 });
+    const c = await stratifiedDraw(pool, (r) => r.IPCC, allocation, { seed: 8 });
+    expect(a.rows).toEqual(b.rows);
+    expect(a.rows.map((r) => r.id)).not.toEqual(c.rows.map((r) => r.id));
+    expect(classCounts(a.rows.map((r) => r.IPCC))).toEqual([
+      { class: 'Forest', count: 20 },
+      { class: 'Settlement', count: 10 },
+      { class: 'Wetland', count: 5 },
+    ]);
+    expect(new Set(a.rows.map((r) => r.id)).size).toBe(35);
+    expect(a.shortfalls).toEqual([]);
+  });
+
+  it('is uniform within a class (each Forest row drawn ≈ equally often)', async () => {
+    const hits = new Array(300).fill(0);
+    for (let seed = 0; seed < 200; seed++) {
+      const { rows } = await stratifiedDraw(pool, (r) => r.IPCC, [{ class: 'Forest', count: 30 }], { seed });
+      for (const r of rows) hits[r.id]++;
+    }
+    // expected 20 per row; a biased draw (e.g. always the first rows) would fail this
+    expect(Math.min(...hits)).toBeGreaterThan(5);
+    expect(Math.max(...hits)).toBeLessThan(40);
+  });
+
+  it('never silently returns fewer rows: SHORTFALL error, explicit report, or top-up', async () => {
+    const allocation = [{ class: 'Wetland', count: 8 }];
+    await expect(stratifiedDraw(pool, (r) => r.IPCC, allocation)).rejects.toThrow(/Wetland \(wanted 8, have 5\)/);
+    const reported = await stratifiedDraw(pool, (r) => r.IPCC, allocation, { onShortfall: 'report' });
+    expect(reported.shortfalls).toEqual([{ class: 'Wetland', wanted: 8, drawn: 5 }]);
+    expect(reported.rows).toHaveLength(5);
+    let next = 1000;
+    const calls: [string | number, number][] = [];
+    const topped = await stratifiedDraw(pool, (r) => r.IPCC, allocation, {
+      seed: 1,
+      topUp: (cls, missing) => {
+        calls.push([cls, missing]);
+        // "sampling more points": half of them land in the wanted class
+        return Array.from({ length: 2 * missing }, (_, i) => ({ id: next++, IPCC: i % 2 ? 'Wetland' : 'Forest' }));
+      },
+    });
+    expect(calls).toEqual([['Wetland', 3]]);
+    expect(topped.rows).toHaveLength(8);
+    expect(topped.toppedUp).toBe(6);
+    expect(topped.rows.every((r) => r.IPCC === 'Wetland')).toBe(true);
+  });
+
+  it('works end to end with rebalance()', async () => {
+    const allocation = rebalance(classCounts(pool.map((r) => r.IPCC)), 30);
+    const { rows } = await stratifiedDraw(pool, (r) => r.IPCC, allocation, { seed: 3 });
+    expect(rows).toHaveLength(30);
+  });
+
+  it('rejects negative allocations', async () => {
+    await expect(stratifiedDraw(pool, (r) => r.IPCC, [{ class: 'Forest', count: -1 }])).rejects.toBeInstanceOf(StratifyError);
+  });
+});
+
+describe('stratifiedSplit', () => {
+  const rows = Papa.parse<Record<string, string>>(readShared('data/stratified_train_val_test_split.csv'), {
+    header: true,
+    skipEmptyLines: true,
+  }).data;
+  // Parent AOI of a tile: ASMSpotter-12-3-1 → ASMSpotter-12, Amnesty POI-5-1-2 → Amnesty POI-5; others are their own.
+  const parentOf = (tile: string) => {
+    const m = /^((?:ASMSpotter|Amnesty POI)-\d+)-\d+-\d+$/.exec(tile);
+    return m ? m[1] : tile;
+  };
+  const options = {
+    nameOf: (r: Record<string, string>) => r.tile,
+    classOf: (r: Record<string, string>) => r.joint_class,
+    groupOf: (r: Record<string, string>) => parentOf(r.tile),
+    seed: 11,
+  };
+
+  it('removes and reports the 38 duplicated tiles, keeps tiles of one parent together, ≈ 80/10/10 overall', () => {
+    const s = stratifiedSplit(rows, options);
+    expect(s.duplicates).toHaveLength(38);
+    expect(s.duplicates[0]).toMatchObject({ name: rows[s.duplicates[0].firstIndex].tile });
+    const total = s.train.length + s.val.length + s.test.length;
+    expect(total).toBe(3890);
+    expect(s.train.length / total).toBeCloseTo(0.8, 1);
+    expect(s.val.length / total).toBeCloseTo(0.1, 1);
+    expect(s.test.length / total).toBeCloseTo(0.1, 1);
+    const splitOfParent = new Map<string, Set<string>>();
+    for (const [name, split] of s.splitOf) {
+      const p = parentOf(name);
+      if (!splitOfParent.has(p)) splitOfParent.set(p, new Set());
+      splitOfParent.get(p)?.add(split);
+    }
+    const straddling = [...splitOfParent.values()].filter((set) => set.size > 1);
+    expect(straddling).toHaveLength(0);
+    // upstream's CSV split: tiles of 54 of the 60 parents straddle splits
+    const upstream = new Map<string, Set<string>>();
+    for (const r of rows) {
+      const p = parentOf(r.tile);
+      if (p === r.tile) continue;
+      if (!upstream.has(p)) upstream.set(p, new Set());
+      upstream.get(p)?.add(r.split);
+    }
+    expect([...upstream.values()].filter((x) => x.size > 1).length).toBe(54);
+  });
+
+  it('stratifies within each joint class and is reproducible', () => {
+    const s = stratifiedSplit(rows, options);
+    const again = stratifiedSplit(rows, options);
+    expect([...again.splitOf]).toEqual([...s.splitOf]);
+    const big = classCounts(s.train.concat(s.val, s.test).map((r) => r.joint_class)).filter((c) => c.count >= 100 && !String(c.class).startsWith('A'));
+    expect(big.length).toBeGreaterThan(3);
+    for (const { class: cls, count } of big) {
+      const inVal = s.val.filter((r) => r.joint_class === cls).length;
+      const inTest = s.test.filter((r) => r.joint_class === cls).length;
+      expect(Math.abs(inVal - 0.1 * count)).toBeLessThanOrEqual(1);
+      expect(Math.abs(inTest - 0.1 * count)).toBeLessThanOrEqual(1);
+    }
+    const other = stratifiedSplit(rows, { ...options, seed: 12 });
+    expect([...other.splitOf]).not.toEqual([...s.splitOf]);
+  });
+
+  it('rejects fractions that do not sum to 1', () => {
+    expect(() => stratifiedSplit(rows, { ...options, fractions: [0.8, 0.1, 0.2] })).toThrow(/sum to 1/);
+  });
+});

@@ -1,0 +1,201 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeGeoTiff } from '@worldstrat/raster-io';
+import { fileSource } from '@worldstrat/raster-io/node';
+import proj4 from 'proj4';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LCCS_LABELS, StratifyError, classifyPoints, openClassRaster, openClassRasterFile } from '../src/node.js';
+
+// --- test rasters, generated here -------------------------------------------------------------------------
+// LCCS-like global grid in EPSG:4326: 0.5° pixels (720 × 360), uint8, tiled 256 + deflate (3 × 2 tiles).
+const LCCS_CODES = Object.keys(LCCS_LABELS).map(Number);
+const lccsAt = (row: number, col: number) => LCCS_CODES[(row * 7 + col * 3) % LCCS_CODES.length];
+const LC_W = 720;
+const LC_H = 360;
+const lcData = new Uint8Array(LC_W * LC_H);
+for (let r = 0; r < LC_H; r++) for (let c = 0; c < LC_W; c++) lcData[r * LC_W + c] = lccsAt(r, c);
+const lcBytes = encodeGeoTiff(
+  { width: LC_W, height: LC_H, dtype: 'uint8', bands: [lcData], noData: 0, geo: { epsg: 4326, transform: [-180, 0.5, 0, 90, 0, -0.5] } },
+  { tiled: true, tileSize: 256, compression: 'deflate' },
+);
+
+// SMOD-like Mollweide grid (ESRI:54009): 100 km pixels over the whole projection plane, int16, NoData −200.
+const MOLL = '+proj=moll +lon_0=0 +x_0=0 +y_0=0 +ellps=WGS84 +datum=WGS84 +units=m +no_defs';
+const SMOD_CODES = [10, 11, 12, 13, 21, 22, 23, 30];
+const SM_W = 361;
+const SM_H = 181;
+const SM_X0 = -18_050_000;
+const SM_Y0 = 9_050_000;
+const smodAt = (row: number, col: number) => ((row + col) % 9 === 8 ? -200 : SMOD_CODES[(row * 5 + col) % SMOD_CODES.length]);
+const smData = new Int16Array(SM_W * SM_H);
+for (let r = 0; r < SM_H; r++) for (let c = 0; c < SM_W; c++) smData[r * SM_W + c] = smodAt(r, c);
+const smGeo = { epsg: 54009, transform: [SM_X0, 100_000, 0, SM_Y0, 0, -100_000] as [number, number, number, number, number, number] };
+const smBytes = encodeGeoTiff({ width: SM_W, height: SM_H, dtype: 'int16', bands: [smData], noData: -200, geo: smGeo }, { tiled: true, tileSize: 256 });
+
+// Points: cell centres plus random offsets inside cells (never on an edge).
+const points = Array.from({ length: 400 }, (_, i) => {
+  const lon = -179.7 + ((i * 37.3) % 359.4);
+  const lat = -84.6 + ((i * 11.9) % 169.2);
+  return { lon, lat };
+});
+
+function expectedLccs(p: { lon: number; lat: number }, compat = false) {
+  const fc = (p.lon + 180) / 0.5;
+  const fr = (90 - p.lat) / 0.5;
+  const [r, c] = compat ? [Math.ceil(fr), Math.ceil(fc)] : [Math.floor(fr), Math.floor(fc)];
+  return r < LC_H && c < LC_W ? lccsAt(r, c) : null;
+}
+
+function expectedSmod(p: { lon: number; lat: number }, compat = false) {
+  const [x, y] = proj4('EPSG:4326', MOLL, [p.lon, p.lat]);
+  const fc = (x - SM_X0) / 100_000;
+  const fr = (SM_Y0 - y) / 100_000;
+  const [r, c] = compat ? [Math.ceil(fr), Math.ceil(fc)] : [Math.floor(fr), Math.floor(fc)];
+  return smodAt(r, c);
+}
+
+// --- a local HTTP server with Range support -------------------------------------------------------------
+let server: Server;
+let base = '';
+let rangeRequests = 0;
+const files = new Map<string, Uint8Array>([
+  ['/lccs.tif', lcBytes],
+  ['/smod.tif', smBytes],
+]);
+let dir = '';
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const body = files.get(req.url ?? '');
+    if (!body) {
+      res.writeHead(404).end();
+      return;
+    }
+    const m = /^bytes=(\d+)-(\d+)?$/.exec(req.headers.range ?? '');
+    if (!m) {
+      res.writeHead(200, { 'Content-Length': body.length }).end(Buffer.from(body));
+      return;
+    }
+    rangeRequests++;
+    const start = Number(m[1]);
+    const end = Math.min(body.length - 1, m[2] ? Number(m[2]) : body.length - 1);
+    res
+      .writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${body.length}`, 'Content-Length': end - start + 1, 'Accept-Ranges': 'bytes' })
+      .end(Buffer.from(body.subarray(start, end + 1)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  dir = await mkdtemp(join(tmpdir(), 'stratify-'));
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('openClassRaster + lookup', () => {
+  it('EPSG:4326 grid (local bytes): the containing pixel by default, upstream ceil with compat', async () => {
+    const lc = await openClassRaster(lcBytes, { name: 'lccs.tif' });
+    expect(lc.crs).toBe(4326);
+    expect(await lc.lookup(points)).toEqual(points.map((p) => expectedLccs(p)));
+    expect(await lc.lookup(points, { compat: true })).toEqual(points.map((p) => expectedLccs(p, true)));
+    // compat = one row south and one column east of the containing pixel
+    expect(await lc.lookup([{ lon: 0.25, lat: 0.25 }], { compat: true })).toEqual([lccsAt(180, 361)]);
+    expect(await lc.lookup([{ lon: 0.25, lat: 0.25 }])).toEqual([lccsAt(179, 360)]);
+    expect(lc.stats.blocksRead).toBe(6); // 3 × 2 tiles, each read once, then cached
+    expect(lc.stats.cacheHits).toBeGreaterThan(0);
+  });
+
+  it('Mollweide ESRI:54009 grid: points are projected with proj4 before the pixel lookup', async () => {
+    const sm = await openClassRaster(smBytes, { name: 'smod.tif' });
+    expect(sm.crs).toBe('ESRI:54009');
+    expect(sm.noData).toBe(-200);
+    expect(await sm.lookup(points)).toEqual(points.map((p) => expectedSmod(p)));
+    expect(await sm.lookup(points, { compat: true })).toEqual(points.map((p) => expectedSmod(p, true)));
+  });
+
+  it('remote COG over HTTP range requests on 127.0.0.1 gives the same answers, reading only needed tiles', async () => {
+    const lc = await openClassRaster(`${base}/lccs.tif`);
+    rangeRequests = 0;
+    const europe = points.filter((p) => p.lon > -10 && p.lon < 30 && p.lat > 35 && p.lat < 60);
+    expect(europe.length).toBeGreaterThan(0);
+    expect(await lc.lookup(europe)).toEqual(europe.map((p) => expectedLccs(p)));
+    expect(lc.stats.blocksRead).toBe(1);
+    expect(rangeRequests).toBeGreaterThan(0);
+    expect(rangeRequests).toBeLessThanOrEqual(2);
+    const sm = await openClassRaster(`${base}/smod.tif`);
+    expect(await sm.lookup(points)).toEqual(points.map((p) => expectedSmod(p)));
+    await expect(openClassRaster(`${base}/missing.tif`)).rejects.toThrow(/404/);
+  });
+
+  it('GDAL-written Mollweide (user-defined CRS) needs { crs: "ESRI:54009" }', async () => {
+    const raw = join(dir, 'smod.tif');
+    await writeFile(raw, smBytes);
+    const gdal = join(dir, 'smod-gdal.tif');
+    execFileSync('gdal_translate', ['-q', '-a_srs', MOLL, '-co', 'TILED=YES', '-co', 'COMPRESS=LZW', raw, gdal]);
+    await expect(openClassRaster(await fileSource(gdal))).rejects.toThrow(/pass \{ crs \}/);
+    const sm = await openClassRasterFile(gdal, { crs: 'ESRI:54009' });
+    expect(await sm.lookup(points.slice(0, 50))).toEqual(points.slice(0, 50).map((p) => expectedSmod(p)));
+    await sm.close();
+    expect((await readFile(gdal)).length).toBeGreaterThan(0);
+  });
+
+  it('points outside the raster give null, or POINT_OUTSIDE_RASTER on request', async () => {
+    const regional = encodeGeoTiff({
+      width: 10,
+      height: 10,
+      dtype: 'uint8',
+      bands: [new Uint8Array(100).fill(190)],
+      geo: { epsg: 4326, transform: [10, 0.1, 0, 50, 0, -0.1] },
+    });
+    const r = await openClassRaster(regional);
+    expect(await r.lookup([{ lon: 10.55, lat: 49.55 }, { lon: 0, lat: 0 }])).toEqual([190, null]);
+    await expect(r.lookup([{ lon: 0, lat: 0 }], { outside: 'error' })).rejects.toThrow(/point 0 \(lon 0, lat 0\) falls outside/);
+  });
+
+  it('refuses rasters without georeferencing and bad bands', async () => {
+    const bare = encodeGeoTiff({ width: 4, height: 4, dtype: 'uint8', bands: [new Uint8Array(16)] });
+    await expect(openClassRaster(bare)).rejects.toMatchObject({ code: 'NO_GEOREFERENCING' });
+    await expect(openClassRaster(lcBytes, { band: 1 })).rejects.toThrow(/band 1 does not exist/);
+  });
+});
+
+describe('classifyPoints', () => {
+  it("adds upstream's landcover_id, LCCS, IPCC, SMOD_id, SMOD columns", async () => {
+    const lc = await openClassRaster(lcBytes);
+    const sm = await openClassRaster(smBytes);
+    const rows = await classifyPoints(points.slice(0, 60).map((p, i) => ({ ...p, name: `P-${i}` })), { landcover: lc, smod: sm });
+    for (const [i, row] of rows.entries()) {
+      const code = expectedLccs(points[i]) as number;
+      expect(row.name).toBe(`P-${i}`);
+      expect(row.landcover_id).toBe(code);
+      expect(row.LCCS).toBe(LCCS_LABELS[code]);
+      expect(row.SMOD_id).toBe(expectedSmod(points[i]));
+    }
+    expect(rows.some((r) => r.SMOD === 'Unknown')).toBe(true);
+    expect(new Set(rows.map((r) => r.IPCC)).size).toBeGreaterThan(4);
+  });
+
+  it('uses the WorldCover legend on request and rejects unknown codes naming the point', async () => {
+    const wc = encodeGeoTiff({
+      width: 2,
+      height: 1,
+      dtype: 'uint8',
+      bands: [Uint8Array.from([95, 17])],
+      geo: { epsg: 4326, transform: [0, 1, 0, 1, 0, -1] },
+    });
+    const r = await openClassRaster(wc);
+    const [a] = await classifyPoints([{ lon: 0.5, lat: 0.5 }], { landcover: r, landcoverLegend: 'worldcover' });
+    expect(a).toMatchObject({ landcover_id: 95, LCCS: 'Mangroves', IPCC: 'Forest', SMOD_id: null, SMOD: null });
+    await expect(classifyPoints([{ lon: 1.5, lat: 0.5 }], { landcover: r, landcoverLegend: 'worldcover' })).rejects.toThrow(
+      /point 0 .* code 17 is not in the legend/,
+    );
+    const [b] = await classifyPoints([{ lon: 1.5, lat: 0.5 }], { landcover: r, landcoverLegend: 'worldcover', unknownClass: 'null' });
+    expect(b).toMatchObject({ landcover_id: 17, LCCS: null, IPCC: null });
+    await expect(classifyPoints([{ lon: 1.5, lat: 0.5 }], { landcover: r })).rejects.toBeInstanceOf(StratifyError);
+  });
+});
