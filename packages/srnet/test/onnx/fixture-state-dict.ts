@@ -1,11 +1,10 @@
-// Test helper: load a parity fixture (weights + input + output) into a StateDict, expanding the `aliases`
-// metadata (shared modules are stored once in the fixtures; see shared/fixtures/parity/README.md).
+// Test helper: load a parity fixture (weights + input + output) with srnet's own importer
+// (stateDictFromSafetensors expands the fixtures' `aliases` table; see shared/fixtures/parity/README.md).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readSafetensors } from '@worldstrat/raster-io';
 import type { ModelConfig } from '../../src/models/config.js';
-import { resolveModelConfig } from '../../src/models/config.js';
 import type { StateDict } from '../../src/models/state-dict.js';
+import { stateDictFromSafetensors } from '../../src/models/weights.js';
 
 /** shared/ (the read-only fixtures and data), computed from this file's location. */
 export const sharedDir = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
@@ -18,27 +17,12 @@ export interface ParityFixture {
 }
 
 export function loadParityFixture(name: 'srcnn-r1' | 'srcnn-r8' | 'highresnet-r8'): ParityFixture {
-  const bytes = readFileSync(`${sharedDir}fixtures/parity/${name}.safetensors`);
-  const { tensors, metadata } = readSafetensors(bytes, { name });
-  const stateDict: StateDict = {};
-  for (const [key, t] of Object.entries(tensors)) {
-    if (key === 'input' || key === 'output' || key.startsWith('debug.')) continue;
-    stateDict[key] = { shape: t.shape, data: t.data as Float32Array };
-  }
-  const aliases = JSON.parse(metadata.aliases ?? '{}') as Record<string, string>;
-  for (const [alias, target] of Object.entries(aliases)) {
-    const t = stateDict[target];
-    if (!t) throw new Error(`${name}: alias ${alias} points at missing ${target}`);
-    stateDict[alias] = t;
-  }
-  const args = JSON.parse(metadata.model_args ?? '{}') as { output_size: [number, number] };
-  const config = resolveModelConfig({
-    kind: name.startsWith('highresnet') ? 'highresnet' : 'srcnn',
-    revisits: Number(metadata.revisits),
-    outputSize: args.output_size,
-  });
-  const input = tensors.input as { data: Float32Array; shape: number[] };
-  const output = tensors.output as { data: Float32Array; shape: number[] };
+  // a plain Uint8Array copy: parseSafetensors' bytes.slice() is a view (not a copy) on a Node Buffer
+  const bytes = new Uint8Array(readFileSync(`${sharedDir}fixtures/parity/${name}.safetensors`));
+  // the srnet importer: aliases expanded, architecture detected from keys and shapes
+  const { stateDict, config, extras } = stateDictFromSafetensors(bytes);
+  const input = extras.input as { data: Float32Array; shape: number[] };
+  const output = extras.output as { data: Float32Array; shape: number[] };
   return {
     config,
     stateDict,

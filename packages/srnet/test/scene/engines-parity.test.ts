@@ -1,0 +1,66 @@
+// The ONNX Runtime engine and the TF.js engine (wasm) behind the same predict()/superResolve() API agree.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InferenceEngine } from '../../src/engine.js';
+import { resolveModelConfig } from '../../src/models/config.js';
+import { initStateDict } from '../../src/models/create-model.js';
+import { createOnnxEngine } from '../../src/onnx/onnx-engine.node.js';
+import { superResolve } from '../../src/scene/super-resolve.js';
+import { createTfjsEngine } from '../../src/tfjs-engine.js';
+import { loadParityFixture, toleranceExcess } from '../onnx/fixture-state-dict.js';
+import { makeRevisit, ramp } from './scene-helpers.js';
+
+describe('ONNX Runtime vs TF.js (wasm)', () => {
+  const engines: InferenceEngine[] = [];
+  afterAll(() => {
+    for (const e of engines) e.dispose();
+  });
+
+  // each engine is within abs 1e-4 + 1e-5·|x| of the PyTorch output (test/onnx, test/parity.test.ts), so they
+  // agree with each other within twice that. srcnn-r1 keeps the wasm run short (HighRes-net: see parity.test.ts).
+  it('srcnn-r1 fixture: ORT and TF.js outputs agree within abs 2e-4 + 2e-5·|x|', async () => {
+    const f = loadParityFixture('srcnn-r1');
+    const ort = await createOnnxEngine(f, { intraOpNumThreads: 1 });
+    const tfjs = await createTfjsEngine(f.config, f.stateDict, { backend: 'wasm' });
+    engines.push(ort, tfjs);
+    expect(tfjs.name).toBe('tfjs');
+    const a = await ort.predict(f.input);
+    const b = await tfjs.predict(f.input);
+    expect(a.shape).toEqual(b.shape);
+    expect(toleranceExcess(a.data, b.data, 2e-4, 2e-5).excess).toBeLessThanOrEqual(0);
+    expect(toleranceExcess(a.data, f.output.data).excess).toBeLessThanOrEqual(0);
+    expect(toleranceExcess(b.data, f.output.data).excess).toBeLessThanOrEqual(0);
+  });
+
+  describe('superResolve gives the same scene with either engine', () => {
+    const config = resolveModelConfig({
+      kind: 'highresnet',
+      revisits: 4,
+      hiddenChannels: 8,
+      residualLayers: 0,
+    });
+    const stateDict = initStateDict(config, { seed: 3 });
+    let ort: InferenceEngine;
+    let tfjs: InferenceEngine;
+    beforeAll(async () => {
+      ort = await createOnnxEngine({ config, stateDict }, { intraOpNumThreads: 1 });
+      tfjs = await createTfjsEngine(config, stateDict, { backend: 'wasm' });
+      engines.push(ort, tfjs);
+    });
+
+    it('70×60 scene, 3 revisits (padded to 4), overlap 25', async () => {
+      const scene = [0, 1, 2].map((r) => makeRevisit(70, 60, ramp(r)));
+      const a = await superResolve(scene, { engine: ort });
+      const b = await superResolve(scene, { engine: tfjs });
+      expect(b.raster.width).toBe(a.raster.width);
+      for (let c = 0; c < 3; c++) {
+        const { excess } = toleranceExcess(
+          a.raster.bands[c] as Float32Array,
+          b.raster.bands[c] as Float32Array,
+          2e-4,
+          2e-5,
+        );
+        expect(excess).toBeLessThanOrEqual(0);
+      }
+    });
+  });
+});
