@@ -1,7 +1,9 @@
 // Write a super-resolved scene: a georeferenced float32 GeoTIFF (atomic) and optionally a PNG quicklook.
 import { type QuicklookOptions, type Raster, renderQuicklook } from '@worldstrat/raster-io';
 import { writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
+import type { InferenceEngine } from '../engine.js';
 import { SrnetError } from '../errors.js';
+import { createInferenceEngine, type EngineSpec } from './create-inference-engine.node.js';
 import { type SuperResolveOptions, type SuperResolveResult, superResolve } from './super-resolve.js';
 
 /** Options of {@link writeSuperResolvedGeoTiff}. */
@@ -57,7 +59,8 @@ export async function writeSuperResolvedGeoTiff(
 
 /**
  * {@link superResolve} then {@link writeSuperResolvedGeoTiff}: nothing is written unless inference completed,
- * and the GeoTIFF appears atomically (an aborted or failed run leaves no file behind).
+ * and the GeoTIFF appears atomically (an aborted or failed run leaves no file behind). `engine` is an engine
+ * instance, or `{ engine: 'onnx' | 'tfjs', config, stateDict }` to create (and dispose) one for this call.
  *
  * @example
  * await superResolveToFile(revisits, 'sr.tif', { engine, quicklookPath: 'sr.png', onProgress: console.log });
@@ -65,10 +68,17 @@ export async function writeSuperResolvedGeoTiff(
 export async function superResolveToFile(
   scene: Raster[],
   path: string,
-  options: SuperResolveOptions & WriteSuperResolvedOptions,
+  options: Omit<SuperResolveOptions, 'engine'> &
+    WriteSuperResolvedOptions & { engine: InferenceEngine | EngineSpec },
 ): Promise<SuperResolveResult & { bytes: number }> {
-  const result = await superResolve(scene, options);
-  if (options.signal?.aborted) throw new SrnetError('ABORTED', `aborted before writing ${path}`);
-  const bytes = await writeSuperResolvedGeoTiff(path, result, options);
-  return { ...result, bytes };
+  const owned = 'predict' in options.engine ? null : await createInferenceEngine(options.engine);
+  const engine = owned ?? (options.engine as InferenceEngine);
+  try {
+    const result = await superResolve(scene, { ...options, engine });
+    if (options.signal?.aborted) throw new SrnetError('ABORTED', `aborted before writing ${path}`);
+    const bytes = await writeSuperResolvedGeoTiff(path, result, options);
+    return { ...result, bytes };
+  } finally {
+    owned?.dispose();
+  }
 }

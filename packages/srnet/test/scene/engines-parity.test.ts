@@ -4,6 +4,7 @@ import type { InferenceEngine } from '../../src/engine.js';
 import { resolveModelConfig } from '../../src/models/config.js';
 import { initStateDict } from '../../src/models/create-model.js';
 import { createOnnxEngine } from '../../src/onnx/onnx-engine.node.js';
+import { createInferenceEngine } from '../../src/scene/create-inference-engine.node.js';
 import { superResolve } from '../../src/scene/super-resolve.js';
 import { createTfjsEngine } from '../../src/tfjs-engine.js';
 import { loadParityFixture, toleranceExcess } from '../onnx/fixture-state-dict.js';
@@ -45,6 +46,24 @@ describe('ONNX Runtime vs TF.js (wasm)', () => {
       ort = await createOnnxEngine({ config, stateDict }, { intraOpNumThreads: 1 });
       tfjs = await createTfjsEngine(config, stateDict, { backend: 'wasm' });
       engines.push(ort, tfjs);
+    });
+
+    it('createInferenceEngine picks the engine by name', async () => {
+      const byName = await createInferenceEngine({ engine: 'onnx', config, stateDict, threads: 1 });
+      const tf2 = await createInferenceEngine({ engine: 'tfjs', config, stateDict, backend: 'wasm' });
+      engines.push(byName, tf2);
+      expect([byName.name, tf2.name]).toEqual(['onnx', 'tfjs']);
+      const input = {
+        data: new Float32Array(4 * 12 * 20 * 20).fill(0.3),
+        shape: [1, 4, 12, 20, 20] as [number, number, number, number, number],
+      };
+      expect(Array.from((await byName.predict(input)).data)).toEqual(
+        Array.from((await ort.predict(input)).data),
+      );
+      const bad = { engine: 'torch', config, stateDict } as unknown as Parameters<
+        typeof createInferenceEngine
+      >[0];
+      await expect(createInferenceEngine(bad)).rejects.toMatchObject({ code: 'BAD_CONFIG' });
     });
 
     it('70×60 scene, 3 revisits (padded to 4), overlap 25', async () => {

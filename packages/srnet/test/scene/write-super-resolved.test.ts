@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferenceEngine } from '../../src/engine.js';
+import { resolveModelConfig } from '../../src/models/config.js';
 import { superResolveToFile } from '../../src/scene/write-super-resolved.node.js';
+import { randomStateDict } from '../onnx/reference-forward.js';
 import { makeRevisit, ramp, smallEngine, TEST_GEO } from './scene-helpers.js';
 
 const hasGdal = (() => {
@@ -84,6 +86,17 @@ describe('superResolveToFile: georeferenced SR GeoTIFF', () => {
       expect(res.validMask.filter((v) => v === 0).length * 3).toBe(nan);
     },
   );
+
+  it('accepts { engine: "onnx", config, stateDict } and gives the same file content as an engine instance', async () => {
+    const config = resolveModelConfig({ kind: 'srcnn', revisits: 2, hiddenChannels: 8, residualLayers: 0 });
+    const a = await superResolveToFile(scene, join(dir, 'spec.tif'), {
+      engine: { engine: 'onnx', config, stateDict: randomStateDict(config, 11), threads: 1 },
+      overlap: 0,
+    });
+    const b = await superResolveToFile(scene, join(dir, 'inst.tif'), { engine, overlap: 0 });
+    expect(readFileSync(join(dir, 'spec.tif')).equals(readFileSync(join(dir, 'inst.tif')))).toBe(true);
+    expect(a.bytes).toBe(b.bytes);
+  });
 
   it('an aborted run leaves no GeoTIFF and no temp file behind', async () => {
     const sub = mkdtempSync(join(dir, 'abort-'));
