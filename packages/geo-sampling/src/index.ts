@@ -1,13 +1,13 @@
 // Public API of @worldstrat/geo-sampling: named re-exports only.
-export { GeoSamplingError } from './errors.js';
+
+export type { UtmZone } from '@worldstrat/raster-io';
+// UTM zone helpers live in raster-io (one implementation for the workspace); re-exported here.
+export { utmEpsgForLonLat, utmZoneForLonLat } from '@worldstrat/raster-io';
+export { bboxCenter, bboxCrossesAntimeridian, bboxToPolygon, splitBBoxAtAntimeridian } from './aoi/bbox.js';
+export type { Aoi, AoiBoundsOptions, CreateAoiOptions, NamedPoint } from './aoi/create-aoi.js';
+export { aoiBounds, createAoi, createAois } from './aoi/create-aoi.js';
 export type { GeoSamplingErrorCode } from './errors.js';
-export { createRng } from './random/create-rng.js';
-export type { Rng } from './random/create-rng.js';
-export { samplePointsOnSphere, uniformLonLat } from './sphere/sample-points-on-sphere.js';
-export type { SamplePoint, SamplePointsOptions } from './sphere/sample-points-on-sphere.js';
-export { samplePointsOnLand, samplePointsOnLandSync } from './sphere/sample-points-on-land.js';
-export type { SamplePointsOnLandOptions } from './sphere/sample-points-on-land.js';
-export { createLandMask } from './land/land-mask.js';
+export { GeoSamplingError } from './errors.js';
 export type {
   CreateLandMaskOptions,
   LandGeometryInput,
@@ -16,21 +16,22 @@ export type {
   VectorLandMask,
   VectorLandMaskStats,
 } from './land/land-mask.js';
-export { isLand, loadLandMask } from './land/load-land-mask.js';
+export { createLandMask } from './land/land-mask.js';
 export type { LoadLandMaskOptions, NaturalEarthScale } from './land/load-land-mask.js';
-export { landMaskFromRaster } from './land/raster-land-mask.js';
+export { isLand, loadLandMask } from './land/load-land-mask.js';
 export type { RasterLandMaskOptions } from './land/raster-land-mask.js';
-export { aoiBounds, createAoi, createAois } from './aoi/create-aoi.js';
-export type { Aoi, AoiBoundsOptions, CreateAoiOptions, NamedPoint } from './aoi/create-aoi.js';
-export { bboxCenter, bboxCrossesAntimeridian, bboxToPolygon, splitBBoxAtAntimeridian } from './aoi/bbox.js';
-export { tileAoi, tileAoi3x3 } from './tiling/tile-aoi.js';
-export { PARTNER_POI_PRESETS, readPois } from './poi/read-pois.js';
+export { landMaskFromRaster } from './land/raster-land-mask.js';
 export type { Poi, ReadPoisOptions, ReadPoisResult } from './poi/read-pois.js';
-export { aoisFromIpc, aoisToIpc, aoisToTable, pointsToTable, tableToAois } from './table/aoi-table.js';
+export { PARTNER_POI_PRESETS, readPois } from './poi/read-pois.js';
+export type { Rng } from './random/create-rng.js';
+export { createRng } from './random/create-rng.js';
+export type { SamplePointsOnLandOptions } from './sphere/sample-points-on-land.js';
+export { samplePointsOnLand, samplePointsOnLandSync } from './sphere/sample-points-on-land.js';
+export type { SamplePoint, SamplePointsOptions } from './sphere/sample-points-on-sphere.js';
+export { samplePointsOnSphere, uniformLonLat } from './sphere/sample-points-on-sphere.js';
 export { aoisToCsv, pythonFloatRepr, readAoisCsv } from './table/aoi-csv.js';
-export { aoisToGeoJson, readAoisGeoJson } from './table/aoi-geojson.js';
 export type { AoiFeatureProperties } from './table/aoi-geojson.js';
+export { aoisToGeoJson, readAoisGeoJson } from './table/aoi-geojson.js';
+export { aoisFromIpc, aoisToIpc, aoisToTable, pointsToTable, tableToAois } from './table/aoi-table.js';
+export { tileAoi, tileAoi3x3 } from './tiling/tile-aoi.js';
 export { lonLatToUtm, utmProj4Definition } from './utm/utm.js';
-// UTM zone helpers live in raster-io (one implementation for the workspace); re-exported here.
-export { utmEpsgForLonLat, utmZoneForLonLat } from '@worldstrat/raster-io';
-export type { UtmZone } from '@worldstrat/raster-io';

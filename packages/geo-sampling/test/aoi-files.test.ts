@@ -2,7 +2,14 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PARTNER_POI_PRESETS, createAois, readAoisFile, readPoisFile, tileAoi3x3, writeAoisFile } from '../src/node.js';
+import {
+  createAois,
+  PARTNER_POI_PRESETS,
+  readAoisFile,
+  readPoisFile,
+  tileAoi3x3,
+  writeAoisFile,
+} from '../src/node.js';
 import { sharedPath } from './support.js';
 
 describe('AOI files (node)', () => {
@@ -13,7 +20,10 @@ describe('AOI files (node)', () => {
 
   it('reads partner POIs from disk and writes/reads AOIs in CSV, GeoJSON and Arrow IPC atomically', async () => {
     dir = await mkdtemp(join(tmpdir(), 'geo-sampling-'));
-    const { pois } = await readPoisFile(sharedPath('data/amnesty_formatted.csv'), PARTNER_POI_PRESETS.amnesty);
+    const { pois } = await readPoisFile(
+      sharedPath('data/amnesty_formatted.csv'),
+      PARTNER_POI_PRESETS.amnesty,
+    );
     const aois = createAois(pois, 22.5).flatMap(tileAoi3x3);
     expect(aois).toHaveLength(22 * 9);
     for (const name of ['aois.csv', 'aois.geojson', 'aois.arrow']) {

@@ -1,13 +1,13 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import {
-  GeoSamplingError,
   aoiBounds,
   bboxCenter,
   bboxCrossesAntimeridian,
   bboxToPolygon,
   createAoi,
   createAois,
+  GeoSamplingError,
   splitBBoxAtAntimeridian,
   tileAoi,
   tileAoi3x3,
@@ -15,7 +15,10 @@ import {
 import { readShared } from './support.js';
 
 describe('aoiBounds', () => {
-  const rows = Papa.parse<Record<string, string>>(readShared('data/aoi-sample.csv'), { header: true, skipEmptyLines: true }).data;
+  const rows = Papa.parse<Record<string, string>>(readShared('data/aoi-sample.csv'), {
+    header: true,
+    skipEmptyLines: true,
+  }).data;
 
   it('reproduces all 60 released boxes of aoi-sample.csv to ≤ 1e-8° from the rows lon/lat', () => {
     expect(rows.length).toBe(60);
@@ -30,9 +33,13 @@ describe('aoiBounds', () => {
 
   it('matches the spec test vectors (notebook point and dataset.csv row)', () => {
     const nb = aoiBounds(87.133293, 26.056683, 2.5);
-    [87.125392806, 26.049547176, 87.141193194, 26.063818817].forEach((v, k) => expect(Math.abs(nb[k] - v)).toBeLessThan(1e-9));
+    [87.125392806, 26.049547176, 87.141193194, 26.063818817].forEach((v, k) => {
+      expect(Math.abs(nb[k] - v)).toBeLessThan(1e-9);
+    });
     const b = aoiBounds(-2.4963129197727785, 37.86975030813449, 2.5);
-    [-2.505297931105, 37.862627672682, -2.48732790844, 37.876872934948].forEach((v, k) => expect(Math.abs(b[k] - v)).toBeLessThan(1e-11));
+    [-2.505297931105, 37.862627672682, -2.48732790844, 37.876872934948].forEach((v, k) => {
+      expect(Math.abs(b[k] - v)).toBeLessThan(1e-11);
+    });
   });
 
   it('is a box of ≈ √area km per side (geodesic half-sides of 790.6 m)', () => {
@@ -106,14 +113,27 @@ describe('createAois', () => {
       ['b', 'UNHCR', 2.5],
     ]);
     try {
-      createAois([{ name: 'a', lon: 0, lat: 0 }, { name: 'x', lon: 0, lat: 0 }, { name: 'a', lon: 1, lat: 1 }], 2.5);
+      createAois(
+        [
+          { name: 'a', lon: 0, lat: 0 },
+          { name: 'x', lon: 0, lat: 0 },
+          { name: 'a', lon: 1, lat: 1 },
+        ],
+        2.5,
+      );
       expect.unreachable();
     } catch (err) {
       expect((err as GeoSamplingError).code).toBe('DUPLICATE_NAME');
       expect((err as GeoSamplingError).row).toBe(2);
     }
     try {
-      createAois([{ name: 'ok', lon: 0, lat: 0 }, { name: 'bad', lon: 0, lat: 95 }], 2.5);
+      createAois(
+        [
+          { name: 'ok', lon: 0, lat: 0 },
+          { name: 'bad', lon: 0, lat: 95 },
+        ],
+        2.5,
+      );
       expect.unreachable();
     } catch (err) {
       expect((err as GeoSamplingError).code).toBe('INVALID_LATITUDE');
@@ -126,12 +146,22 @@ describe('createAois', () => {
 
 describe('tileAoi', () => {
   it('splits 22.5 km² into 3×3 tiles of 2.5 km² named <parent>-<x>-<y>, x west→east, y south→north', () => {
-    const parent = createAoi({ name: 'ASMSpotter-1', lon: -55.253591537475586, lat: 4.990183900438802 }, 22.5, { source: 'ASMSpotter' });
+    const parent = createAoi(
+      { name: 'ASMSpotter-1', lon: -55.253591537475586, lat: 4.990183900438802 },
+      22.5,
+      { source: 'ASMSpotter' },
+    );
     const tiles = tileAoi3x3(parent);
     expect(tiles.map((t) => t.name)).toEqual([
-      'ASMSpotter-1-1-1', 'ASMSpotter-1-1-2', 'ASMSpotter-1-1-3',
-      'ASMSpotter-1-2-1', 'ASMSpotter-1-2-2', 'ASMSpotter-1-2-3',
-      'ASMSpotter-1-3-1', 'ASMSpotter-1-3-2', 'ASMSpotter-1-3-3',
+      'ASMSpotter-1-1-1',
+      'ASMSpotter-1-1-2',
+      'ASMSpotter-1-1-3',
+      'ASMSpotter-1-2-1',
+      'ASMSpotter-1-2-2',
+      'ASMSpotter-1-2-3',
+      'ASMSpotter-1-3-1',
+      'ASMSpotter-1-3-2',
+      'ASMSpotter-1-3-3',
     ]);
     const [w, s, e, n] = parent.bounds;
     const t12 = tiles[1];
@@ -162,6 +192,10 @@ describe('tileAoi', () => {
     expect(row[1][0] - row[0][0]).toBeCloseTo(width / 3, 12);
     expect(row[2][0]).toBeGreaterThan(179.99);
     expect(row[2][2]).toBeCloseTo(parent.bounds[2], 12);
-    expect(tiles.filter((t) => bboxCrossesAntimeridian(t.bounds)).map((t) => t.name)).toEqual(['P-3-1', 'P-3-2', 'P-3-3']);
+    expect(tiles.filter((t) => bboxCrossesAntimeridian(t.bounds)).map((t) => t.name)).toEqual([
+      'P-3-1',
+      'P-3-2',
+      'P-3-3',
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GeoSamplingError, createRng } from '../src/index.js';
+import { createRng, GeoSamplingError } from '../src/index.js';
 
 // Golden values from an independent Python implementation of the documented algorithm
 // (splitmix32 seeding + xoshiro128**, masked big-int arithmetic), see createRng's TSDoc.
@@ -19,12 +19,15 @@ const GOLDEN: Record<number, { u32: number[]; doubles: number[] }> = {
 };
 
 describe('createRng', () => {
-  it.each(Object.keys(GOLDEN).map(Number))('seed %d reproduces the golden 32-bit outputs and doubles', (seed) => {
-    const a = createRng(seed);
-    expect(Array.from({ length: 5 }, () => a.nextUint32())).toEqual(GOLDEN[seed].u32);
-    const b = createRng(seed);
-    expect(Array.from({ length: 3 }, () => b.next())).toEqual(GOLDEN[seed].doubles);
-  });
+  it.each(Object.keys(GOLDEN).map(Number))(
+    'seed %d reproduces the golden 32-bit outputs and doubles',
+    (seed) => {
+      const a = createRng(seed);
+      expect(Array.from({ length: 5 }, () => a.nextUint32())).toEqual(GOLDEN[seed].u32);
+      const b = createRng(seed);
+      expect(Array.from({ length: 3 }, () => b.next())).toEqual(GOLDEN[seed].doubles);
+    },
+  );
 
   it('gives identical streams for identical seeds and different ones otherwise', () => {
     const a = createRng(7);

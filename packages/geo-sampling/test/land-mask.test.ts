@@ -1,12 +1,12 @@
-import { booleanPointInPolygon } from '@turf/turf';
 import { createRequire } from 'node:module';
+import { booleanPointInPolygon } from '@turf/turf';
 import type { Feature, MultiPolygon, Polygon } from 'geojson';
 import { feature } from 'topojson-client';
 import { describe, expect, it } from 'vitest';
 import {
-  GeoSamplingError,
   createLandMask,
   createRng,
+  GeoSamplingError,
   isLand,
   landMaskFromRaster,
   loadLandMask,
@@ -38,7 +38,8 @@ describe('embedded land mask (Natural Earth 1:10m)', () => {
       ['Greenland', -40, 72, true],
       ['Sahara', 10, 23, true],
     ];
-    for (const [name, lon, lat, expected] of cases) expect([name, mask.isLand(lon, lat)]).toEqual([name, expected]);
+    for (const [name, lon, lat, expected] of cases)
+      expect([name, mask.isLand(lon, lat)]).toEqual([name, expected]);
     expect(isLand(2.35, 48.85)).toBe(true);
     expect(mask.stats.mixedCells).toBeGreaterThan(1000);
     expect(mask.stats.mixedCells).toBeLessThan(mask.stats.totalCells / 50);
@@ -62,7 +63,11 @@ describe('embedded land mask (Natural Earth 1:10m)', () => {
     const planar = land.features[0].geometry.coordinates.filter((poly) =>
       poly.every((ring) => ring.every((p, i) => i === 0 || Math.abs(p[0] - ring[i - 1][0]) < 180)),
     );
-    const planarFeature: Feature<MultiPolygon> = { type: 'Feature', properties: {}, geometry: { type: 'MultiPolygon', coordinates: planar } };
+    const planarFeature: Feature<MultiPolygon> = {
+      type: 'Feature',
+      properties: {},
+      geometry: { type: 'MultiPolygon', coordinates: planar },
+    };
     const rng = createRng(99);
     let disagreements = 0;
     let landHits = 0;
@@ -90,13 +95,33 @@ describe('embedded land mask (Natural Earth 1:10m)', () => {
     // "Antarctica" ring around the pole at -70°.
     const cross: Polygon = {
       type: 'Polygon',
-      coordinates: [[[170, 10], [-170, 10], [-170, 20], [170, 20], [170, 10]]],
+      coordinates: [
+        [
+          [170, 10],
+          [-170, 10],
+          [-170, 20],
+          [170, 20],
+          [170, 10],
+        ],
+      ],
     };
     const antarctica: Polygon = {
       type: 'Polygon',
-      coordinates: [[[-180, -70], [-90, -70], [0, -70], [90, -70], [179, -70], [-180, -70]]],
+      coordinates: [
+        [
+          [-180, -70],
+          [-90, -70],
+          [0, -70],
+          [90, -70],
+          [179, -70],
+          [-180, -70],
+        ],
+      ],
     };
-    const mask = createLandMask({ type: 'MultiPolygon', coordinates: [cross.coordinates, antarctica.coordinates] }, { cellsPerDegree: 4 });
+    const mask = createLandMask(
+      { type: 'MultiPolygon', coordinates: [cross.coordinates, antarctica.coordinates] },
+      { cellsPerDegree: 4 },
+    );
     expect(mask.isLand(175, 15)).toBe(true);
     expect(mask.isLand(-175, 15)).toBe(true);
     expect(mask.isLand(180, 15)).toBe(true);
@@ -113,8 +138,12 @@ describe('embedded land mask (Natural Earth 1:10m)', () => {
     expect(() => mask.isLand(Number.NaN, 0)).toThrow(GeoSamplingError);
     expect(() => mask.isLand(0, -91)).toThrow(/latitude -91/);
     expect(() => mask.isLand(181, 0)).toThrow(/longitude 181/);
-    expect(() => createLandMask({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [0, 0] } })).toThrow(/\(Multi\)Polygon/);
-    expect(() => createLandMask({ type: 'Polygon', coordinates: [] }, { cellsPerDegree: 0 })).toThrow(/cellsPerDegree/);
+    expect(() =>
+      createLandMask({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [0, 0] } }),
+    ).toThrow(/\(Multi\)Polygon/);
+    expect(() => createLandMask({ type: 'Polygon', coordinates: [] }, { cellsPerDegree: 0 })).toThrow(
+      /cellsPerDegree/,
+    );
   });
 });
 
@@ -126,7 +155,10 @@ describe('landMaskFromRaster', () => {
     dtype: 'uint8' as const,
     bands: [Uint8Array.from([0, 0, 1, 0, 0, 0, 0, 255])],
     noData: 255,
-    geo: { epsg: 4326, transform: [-180, 90, 0, 90, 0, -90] as [number, number, number, number, number, number] },
+    geo: {
+      epsg: 4326,
+      transform: [-180, 90, 0, 90, 0, -90] as [number, number, number, number, number, number],
+    },
   };
 
   it('looks up the containing pixel; nonzero non-nodata is land by default, or the given codes', () => {
@@ -143,7 +175,9 @@ describe('landMaskFromRaster', () => {
     const pts = samplePointsOnLandSync(500, landMaskFromRaster(raster), { seed: 3 });
     expect(pts.every((p) => p.lon >= 0 && p.lon < 90 && p.lat > 0)).toBe(true);
     const empty = { ...raster, bands: [new Uint8Array(8)] };
-    expect(() => samplePointsOnLandSync(1, landMaskFromRaster(empty), { seed: 1, maxRejectionsInARow: 1000 })).toThrow(/no land/);
+    expect(() =>
+      samplePointsOnLandSync(1, landMaskFromRaster(empty), { seed: 1, maxRejectionsInARow: 1000 }),
+    ).toThrow(/no land/);
   });
 
   it('refuses rasters without georeferencing or in another CRS', () => {

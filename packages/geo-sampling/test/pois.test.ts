@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GeoSamplingError, PARTNER_POI_PRESETS, createAois, readPois } from '../src/index.js';
+import { createAois, type GeoSamplingError, PARTNER_POI_PRESETS, readPois } from '../src/index.js';
 import { readShared } from './support.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -13,10 +13,18 @@ function codeOf(fn: () => unknown): string | undefined {
 
 describe('readPois on the upstream partner lists', () => {
   it('loads asmspotter_formatted.csv (unnamed index column) as ASMSpotter-1…40', () => {
-    const { pois, columns } = readPois(readShared('data/asmspotter_formatted.csv'), PARTNER_POI_PRESETS.asmspotter);
+    const { pois, columns } = readPois(
+      readShared('data/asmspotter_formatted.csv'),
+      PARTNER_POI_PRESETS.asmspotter,
+    );
     expect(columns).toEqual(['', 'source', 'id_within_source', 'lat', 'lon', 'geometry']);
     expect(pois).toHaveLength(40);
-    expect(pois[0]).toMatchObject({ name: 'ASMSpotter-1', lon: -55.253591537475586, lat: 4.990183900438802, source: 'ASMSpotter' });
+    expect(pois[0]).toMatchObject({
+      name: 'ASMSpotter-1',
+      lon: -55.253591537475586,
+      lat: 4.990183900438802,
+      source: 'ASMSpotter',
+    });
     expect(pois[39].name).toBe('ASMSpotter-40');
   });
 
@@ -24,19 +32,34 @@ describe('readPois on the upstream partner lists', () => {
     const text = readShared('data/amnesty_formatted.csv');
     const { pois } = readPois(text, PARTNER_POI_PRESETS.amnesty);
     expect(pois).toHaveLength(22);
-    expect(pois[0]).toMatchObject({ name: 'Amnesty POI-1', lon: 13.176664587401, lat: 11.79831999977345, source: 'Amnesty' });
-    expect(pois[0].properties.id_within_source).toBe('Giwa Barracks - Prison compound, metal roof structures around');
+    expect(pois[0]).toMatchObject({
+      name: 'Amnesty POI-1',
+      lon: 13.176664587401,
+      lat: 11.79831999977345,
+      source: 'Amnesty',
+    });
+    expect(pois[0].properties.id_within_source).toBe(
+      'Giwa Barracks - Prison compound, metal roof structures around',
+    );
     const byPoiId = readPois(text).pois;
     expect(byPoiId.map((p) => p.name)).toEqual(Array.from({ length: 22 }, (_, i) => String(i + 1)));
   });
 
   it('loads unhcr_formatted.csv as UNHCR-<id_within_source>, skipping the 6 rows without coordinates', () => {
-    const { pois, skipped, duplicates } = readPois(readShared('data/unhcr_formatted.csv'), PARTNER_POI_PRESETS.unhcr);
+    const { pois, skipped, duplicates } = readPois(
+      readShared('data/unhcr_formatted.csv'),
+      PARTNER_POI_PRESETS.unhcr,
+    );
     expect(pois).toHaveLength(8294 - 6);
     expect(skipped.map((s) => s.row)).toContain(4245);
     expect(skipped).toHaveLength(6);
     expect(duplicates).toEqual([]);
-    expect(pois[0]).toMatchObject({ name: 'UNHCR-UGAs001848', lon: 31.896969, lat: 3.302276, source: 'UNHCR' });
+    expect(pois[0]).toMatchObject({
+      name: 'UNHCR-UGAs001848',
+      lon: 31.896969,
+      lat: 3.302276,
+      source: 'UNHCR',
+    });
     expect(new Set(pois.map((p) => p.name)).size).toBe(pois.length);
     // The default `name` column repeats (e.g. 'Sabon Layi' ×19): an error naming the row unless a policy is set.
     const err = (() => {
@@ -48,7 +71,10 @@ describe('readPois on the upstream partner lists', () => {
     })();
     expect(err?.code).toBe('DUPLICATE_NAME');
     expect(err?.row).toBeGreaterThan(0);
-    const dropped = readPois(readShared('data/unhcr_formatted.csv'), { invalidRows: 'skip', duplicates: 'drop' });
+    const dropped = readPois(readShared('data/unhcr_formatted.csv'), {
+      invalidRows: 'skip',
+      duplicates: 'drop',
+    });
     expect(dropped.pois.length + dropped.duplicates.length).toBe(8288);
   });
 
@@ -63,19 +89,33 @@ describe('readPois on the upstream partner lists', () => {
 describe('readPois rules and errors', () => {
   it('accepts longitude/latitude columns, WKT geometry and GeoJSON', () => {
     expect(readPois('name,longitude,latitude\na,1,2\n').pois[0]).toMatchObject({ name: 'a', lon: 1, lat: 2 });
-    expect(readPois('id,geometry\nx,POINT (3.5 -4.25)\n').pois[0]).toMatchObject({ name: 'x', lon: 3.5, lat: -4.25 });
+    expect(readPois('id,geometry\nx,POINT (3.5 -4.25)\n').pois[0]).toMatchObject({
+      name: 'x',
+      lon: 3.5,
+      lat: -4.25,
+    });
     const gj = JSON.stringify({
       type: 'FeatureCollection',
-      features: [{ type: 'Feature', properties: { poi_name: 'p', source: 'S' }, geometry: { type: 'Point', coordinates: [10, 20] } }],
+      features: [
+        {
+          type: 'Feature',
+          properties: { poi_name: 'p', source: 'S' },
+          geometry: { type: 'Point', coordinates: [10, 20] },
+        },
+      ],
     });
     expect(readPois(gj).pois[0]).toMatchObject({ name: 'p', lon: 10, lat: 20, source: 'S' });
   });
 
   it('applies upstream name detection (later keys win) and 1-based prefixes', () => {
     expect(readPois('name,id,lon,lat\nn,i,0,0\n').pois[0].name).toBe('i');
-    expect(readPois('name,id,lon,lat\nn,i,0,0\nm,j,1,1\n', { namePrefix: 'P' }).pois.map((p) => p.name)).toEqual(['P-1', 'P-2']);
+    expect(
+      readPois('name,id,lon,lat\nn,i,0,0\nm,j,1,1\n', { namePrefix: 'P' }).pois.map((p) => p.name),
+    ).toEqual(['P-1', 'P-2']);
     expect(readPois('lon,lat\n0,0\n', { checkName: false }).pois[0].name).toBe('poi-1');
-    expect(readPois('name,lon,lat\na,0,0\na,1,1\n', { duplicates: 'suffix' }).pois.map((p) => p.name)).toEqual(['a', 'a-2']);
+    expect(
+      readPois('name,lon,lat\na,0,0\na,1,1\n', { duplicates: 'suffix' }).pois.map((p) => p.name),
+    ).toEqual(['a', 'a-2']);
   });
 
   it('raises typed errors naming the row or column', () => {

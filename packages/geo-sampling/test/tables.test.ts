@@ -18,19 +18,35 @@ import {
 } from '../src/index.js';
 import { readShared } from './support.js';
 
-const parent = createAoi({ name: 'Amnesty POI-1', lon: 13.176664587401, lat: 11.79831999977345 }, 22.5, { source: 'Amnesty' });
-const aois: Aoi[] = [createAoi({ name: 'UNHCR-X', lon: 179.999, lat: -16.5 }, 2.5, { source: 'UNHCR' }), ...tileAoi3x3(parent)];
+const parent = createAoi({ name: 'Amnesty POI-1', lon: 13.176664587401, lat: 11.79831999977345 }, 22.5, {
+  source: 'Amnesty',
+});
+const aois: Aoi[] = [
+  createAoi({ name: 'UNHCR-X', lon: 179.999, lat: -16.5 }, 2.5, { source: 'UNHCR' }),
+  ...tileAoi3x3(parent),
+];
 
 describe('AOI tables', () => {
   it('formats floats like Python repr', () => {
-    expect([2.5, 2, 1e-5, -0.1, 1e22, 1.5e16, 0.0001, 123.456].map(pythonFloatRepr)).toEqual(['2.5', '2.0', '1e-05', '-0.1', '1e+22', '1.5e+16', '0.0001', '123.456']);
+    expect([2.5, 2, 1e-5, -0.1, 1e22, 1.5e16, 0.0001, 123.456].map(pythonFloatRepr)).toEqual([
+      '2.5',
+      '2.0',
+      '1e-05',
+      '-0.1',
+      '1e+22',
+      '1.5e+16',
+      '0.0001',
+      '123.456',
+    ]);
   });
 
   it('writes upstream CSV columns with Python-list bounds and reads them back exactly', () => {
     const csv = aoisToCsv(aois);
     const [header, first] = csv.split('\n');
     expect(header).toBe('name,area,bounds,source,lon,lat,parent');
-    expect(first).toMatch(/^UNHCR-X,2\.5,"\[179\.99\d+, -16\.5\d+, -179\.99\d+, -16\.4\d+\]",UNHCR,179\.999,-16\.5,$/);
+    expect(first).toMatch(
+      /^UNHCR-X,2\.5,"\[179\.99\d+, -16\.5\d+, -179\.99\d+, -16\.4\d+\]",UNHCR,179\.999,-16\.5,$/,
+    );
     expect(readAoisCsv(csv)).toEqual(aois);
   });
 
@@ -47,7 +63,15 @@ describe('AOI tables', () => {
 
   it('round-trips through apache-arrow Tables and IPC bytes', () => {
     const table = aoisToTable(aois);
-    expect(table.schema.fields.map((f) => f.name)).toEqual(['name', 'lon', 'lat', 'bounds', 'area', 'source', 'parent']);
+    expect(table.schema.fields.map((f) => f.name)).toEqual([
+      'name',
+      'lon',
+      'lat',
+      'bounds',
+      'area',
+      'source',
+      'parent',
+    ]);
     expect(table.numRows).toBe(10);
     expect(tableToAois(table)).toEqual(aois);
     const bytes = aoisToIpc(aois);
@@ -69,7 +93,9 @@ describe('AOI tables', () => {
   it('rejects malformed AOI CSV rows naming the row', () => {
     expect(() => readAoisCsv('name,bounds\na,"[0, 0, 1, 1]"\n')).toThrow(/'area' column/);
     expect(() => readAoisCsv('name,bounds,area\na,"[0, 0, 1]",2.5\n')).toThrow(/row 0: bounds/);
-    expect(() => readAoisCsv('name,bounds,area\na,"[0, 0, 1, 1]",2.5\na,"[0, 0, 1, 1]",2.5\n')).toThrow(/row 1 repeats row 0/);
+    expect(() => readAoisCsv('name,bounds,area\na,"[0, 0, 1, 1]",2.5\na,"[0, 0, 1, 1]",2.5\n')).toThrow(
+      /row 1 repeats row 0/,
+    );
     expect(() => readAoisCsv('name,bounds,area\na,"[0, 0, 1, 1]",-1\n')).toThrow(/row 0/);
   });
 });

@@ -1,13 +1,26 @@
 // Public API of @worldstrat/stratify: named re-exports only.
-export { StratifyError } from './errors.js';
+
+export type { Shortfall, StratifiedDrawOptions, StratifiedDrawResult } from './draw/stratified-draw.js';
+export { stratifiedDraw } from './draw/stratified-draw.js';
 export type { StratifyErrorCode } from './errors.js';
-export { IPCC_CLASSES, LCCS_LABELS, LCCS_TO_IPCC, ipccForLccs, lccsLabel } from './legends/lccs.js';
-export type { IpccClass } from './legends/lccs.js';
-export { SMOD_LABELS, smodLabel } from './legends/smod.js';
-export { WORLDCOVER_LABELS, WORLDCOVER_TO_IPCC, ipccForWorldCover } from './legends/worldcover.js';
-export { CLASS_DATASETS } from './legends/datasets.js';
+export { StratifyError } from './errors.js';
 export type { ClassDataset } from './legends/datasets.js';
-export { classCounts, pythonRound2, rebalance, rebalanceWithinClass } from './rebalance/rebalance.js';
+export { CLASS_DATASETS } from './legends/datasets.js';
+export type { IpccClass } from './legends/lccs.js';
+export { IPCC_CLASSES, ipccForLccs, LCCS_LABELS, LCCS_TO_IPCC, lccsLabel } from './legends/lccs.js';
+export { SMOD_LABELS, smodLabel } from './legends/smod.js';
+export { ipccForWorldCover, WORLDCOVER_LABELS, WORLDCOVER_TO_IPCC } from './legends/worldcover.js';
+export type {
+  ClassRaster,
+  ClassRasterStats,
+  LookupOptions,
+  OpenClassRasterOptions,
+} from './lookup/class-raster.js';
+export { openClassRaster } from './lookup/class-raster.js';
+export type { ClassColumns, ClassifyPointsOptions } from './lookup/classify-points.js';
+export { classifyPoints } from './lookup/classify-points.js';
+export type { Mt19937 } from './random/mt19937.js';
+export { mt19937, randperm } from './random/mt19937.js';
 export type {
   Allocation,
   ClassCount,
@@ -16,16 +29,9 @@ export type {
   RebalanceWithinClassOptions,
   SubStratumAllocation,
 } from './rebalance/rebalance.js';
-export { stratifiedDraw } from './draw/stratified-draw.js';
-export type { Shortfall, StratifiedDrawOptions, StratifiedDrawResult } from './draw/stratified-draw.js';
-export { stratifiedSplit } from './splits/stratified-split.js';
-export type { SplitName, StratifiedSplitOptions, StratifiedSplitResult } from './splits/stratified-split.js';
-export { PAPER_SPLIT, paperSplit } from './splits/paper-split.js';
-export type { PaperSplit, PaperSplitOptions } from './splits/paper-split.js';
+export { classCounts, pythonRound2, rebalance, rebalanceWithinClass } from './rebalance/rebalance.js';
 export { natCompare, natsorted } from './splits/natsort.js';
-export { mt19937, randperm } from './random/mt19937.js';
-export type { Mt19937 } from './random/mt19937.js';
-export { openClassRaster } from './lookup/class-raster.js';
-export type { ClassRaster, ClassRasterStats, LookupOptions, OpenClassRasterOptions } from './lookup/class-raster.js';
-export { classifyPoints } from './lookup/classify-points.js';
-export type { ClassColumns, ClassifyPointsOptions } from './lookup/classify-points.js';
+export type { PaperSplit, PaperSplitOptions } from './splits/paper-split.js';
+export { PAPER_SPLIT, paperSplit } from './splits/paper-split.js';
+export type { SplitName, StratifiedSplitOptions, StratifiedSplitResult } from './splits/stratified-split.js';
+export { stratifiedSplit } from './splits/stratified-split.js';

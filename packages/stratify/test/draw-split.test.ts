@@ -1,6 +1,6 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { StratifyError, classCounts, rebalance, stratifiedDraw, stratifiedSplit } from '../src/index.js';
+import { classCounts, rebalance, StratifyError, stratifiedDraw, stratifiedSplit } from '../src/index.js';
 import { readShared } from './support.js';
 
 interface Row {
@@ -48,7 +48,9 @@ describe('stratifiedDraw', () => {
 
   it('never silently returns fewer rows: SHORTFALL error, explicit report, or top-up', async () => {
     const allocation = [{ class: 'Wetland', count: 8 }];
-    await expect(stratifiedDraw(pool, (r) => r.IPCC, allocation)).rejects.toThrow(/Wetland \(wanted 8, have 5\)/);
+    await expect(stratifiedDraw(pool, (r) => r.IPCC, allocation)).rejects.toThrow(
+      /Wetland \(wanted 8, have 5\)/,
+    );
     const reported = await stratifiedDraw(pool, (r) => r.IPCC, allocation, { onShortfall: 'report' });
     expect(reported.shortfalls).toEqual([{ class: 'Wetland', wanted: 8, drawn: 5 }]);
     expect(reported.rows).toHaveLength(5);
@@ -59,7 +61,10 @@ describe('stratifiedDraw', () => {
       topUp: (cls, missing) => {
         calls.push([cls, missing]);
         // "sampling more points": half of them land in the wanted class
-        return Array.from({ length: 2 * missing }, (_, i) => ({ id: next++, IPCC: i % 2 ? 'Wetland' : 'Forest' }));
+        return Array.from({ length: 2 * missing }, (_, i) => ({
+          id: next++,
+          IPCC: i % 2 ? 'Wetland' : 'Forest',
+        }));
       },
     });
     expect(calls).toEqual([['Wetland', 3]]);
@@ -75,7 +80,9 @@ describe('stratifiedDraw', () => {
   });
 
   it('rejects negative allocations', async () => {
-    await expect(stratifiedDraw(pool, (r) => r.IPCC, [{ class: 'Forest', count: -1 }])).rejects.toBeInstanceOf(StratifyError);
+    await expect(
+      stratifiedDraw(pool, (r) => r.IPCC, [{ class: 'Forest', count: -1 }]),
+    ).rejects.toBeInstanceOf(StratifyError);
   });
 });
 
@@ -128,7 +135,9 @@ describe('stratifiedSplit', () => {
     const s = stratifiedSplit(rows, options);
     const again = stratifiedSplit(rows, options);
     expect([...again.splitOf]).toEqual([...s.splitOf]);
-    const big = classCounts(s.train.concat(s.val, s.test).map((r) => r.joint_class)).filter((c) => c.count >= 100 && !String(c.class).startsWith('A'));
+    const big = classCounts(s.train.concat(s.val, s.test).map((r) => r.joint_class)).filter(
+      (c) => c.count >= 100 && !String(c.class).startsWith('A'),
+    );
     expect(big.length).toBeGreaterThan(3);
     for (const { class: cls, count } of big) {
       const inVal = s.val.filter((r) => r.joint_class === cls).length;

@@ -2,22 +2,25 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import {
   IPCC_CLASSES,
-  LCCS_LABELS,
-  LCCS_TO_IPCC,
-  SMOD_LABELS,
-  StratifyError,
-  WORLDCOVER_LABELS,
-  WORLDCOVER_TO_IPCC,
   ipccForLccs,
   ipccForWorldCover,
+  LCCS_LABELS,
+  LCCS_TO_IPCC,
   lccsLabel,
+  SMOD_LABELS,
+  StratifyError,
   smodLabel,
+  WORLDCOVER_LABELS,
+  WORLDCOVER_TO_IPCC,
 } from '../src/index.js';
 import { readShared } from './support.js';
 
 describe('legends', () => {
   it('agree with the LCCS / IPCC / SMOD columns of every row of aoi-sample.csv', () => {
-    const rows = Papa.parse<Record<string, string>>(readShared('data/aoi-sample.csv'), { header: true, skipEmptyLines: true }).data;
+    const rows = Papa.parse<Record<string, string>>(readShared('data/aoi-sample.csv'), {
+      header: true,
+      skipEmptyLines: true,
+    }).data;
     expect(rows).toHaveLength(60);
     for (const r of rows) {
       const lccs = Number(r.LCCS);
@@ -57,7 +60,12 @@ describe('legends', () => {
   });
 
   it('throws UNKNOWN_CLASS naming the code', () => {
-    for (const fn of [() => lccsLabel(13), () => ipccForLccs(999), () => smodLabel(14), () => ipccForWorldCover(15)]) {
+    for (const fn of [
+      () => lccsLabel(13),
+      () => ipccForLccs(999),
+      () => smodLabel(14),
+      () => ipccForWorldCover(15),
+    ]) {
       try {
         fn();
         expect.unreachable();

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,13 @@ import { encodeGeoTiff } from '@worldstrat/raster-io';
 import { fileSource } from '@worldstrat/raster-io/node';
 import proj4 from 'proj4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LCCS_LABELS, StratifyError, classifyPoints, openClassRaster, openClassRasterFile } from '../src/node.js';
+import {
+  classifyPoints,
+  LCCS_LABELS,
+  openClassRaster,
+  openClassRasterFile,
+  StratifyError,
+} from '../src/node.js';
 
 // --- test rasters, generated here -------------------------------------------------------------------------
 // LCCS-like global grid in EPSG:4326: 0.5° pixels (720 × 360), uint8, tiled 256 + deflate (3 × 2 tiles).
@@ -19,7 +25,14 @@ const LC_H = 360;
 const lcData = new Uint8Array(LC_W * LC_H);
 for (let r = 0; r < LC_H; r++) for (let c = 0; c < LC_W; c++) lcData[r * LC_W + c] = lccsAt(r, c);
 const lcBytes = encodeGeoTiff(
-  { width: LC_W, height: LC_H, dtype: 'uint8', bands: [lcData], noData: 0, geo: { epsg: 4326, transform: [-180, 0.5, 0, 90, 0, -0.5] } },
+  {
+    width: LC_W,
+    height: LC_H,
+    dtype: 'uint8',
+    bands: [lcData],
+    noData: 0,
+    geo: { epsg: 4326, transform: [-180, 0.5, 0, 90, 0, -0.5] },
+  },
   { tiled: true, tileSize: 256, compression: 'deflate' },
 );
 
@@ -30,11 +43,18 @@ const SM_W = 361;
 const SM_H = 181;
 const SM_X0 = -18_050_000;
 const SM_Y0 = 9_050_000;
-const smodAt = (row: number, col: number) => ((row + col) % 9 === 8 ? -200 : SMOD_CODES[(row * 5 + col) % SMOD_CODES.length]);
+const smodAt = (row: number, col: number) =>
+  (row + col) % 9 === 8 ? -200 : SMOD_CODES[(row * 5 + col) % SMOD_CODES.length];
 const smData = new Int16Array(SM_W * SM_H);
 for (let r = 0; r < SM_H; r++) for (let c = 0; c < SM_W; c++) smData[r * SM_W + c] = smodAt(r, c);
-const smGeo = { epsg: 54009, transform: [SM_X0, 100_000, 0, SM_Y0, 0, -100_000] as [number, number, number, number, number, number] };
-const smBytes = encodeGeoTiff({ width: SM_W, height: SM_H, dtype: 'int16', bands: [smData], noData: -200, geo: smGeo }, { tiled: true, tileSize: 256 });
+const smGeo = {
+  epsg: 54009,
+  transform: [SM_X0, 100_000, 0, SM_Y0, 0, -100_000] as [number, number, number, number, number, number],
+};
+const smBytes = encodeGeoTiff(
+  { width: SM_W, height: SM_H, dtype: 'int16', bands: [smData], noData: -200, geo: smGeo },
+  { tiled: true, tileSize: 256 },
+);
 
 // Points: cell centres plus random offsets inside cells (never on an edge).
 const points = Array.from({ length: 400 }, (_, i) => {
@@ -84,7 +104,11 @@ beforeAll(async () => {
     const start = Number(m[1]);
     const end = Math.min(body.length - 1, m[2] ? Number(m[2]) : body.length - 1);
     res
-      .writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${body.length}`, 'Content-Length': end - start + 1, 'Accept-Ranges': 'bytes' })
+      .writeHead(206, {
+        'Content-Range': `bytes ${start}-${end}/${body.length}`,
+        'Content-Length': end - start + 1,
+        'Accept-Ranges': 'bytes',
+      })
       .end(Buffer.from(body.subarray(start, end + 1)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -136,7 +160,17 @@ describe('openClassRaster + lookup', () => {
     const raw = join(dir, 'smod.tif');
     await writeFile(raw, smBytes);
     const gdal = join(dir, 'smod-gdal.tif');
-    execFileSync('gdal_translate', ['-q', '-a_srs', MOLL, '-co', 'TILED=YES', '-co', 'COMPRESS=LZW', raw, gdal]);
+    execFileSync('gdal_translate', [
+      '-q',
+      '-a_srs',
+      MOLL,
+      '-co',
+      'TILED=YES',
+      '-co',
+      'COMPRESS=LZW',
+      raw,
+      gdal,
+    ]);
     await expect(openClassRaster(await fileSource(gdal))).rejects.toThrow(/pass \{ crs \}/);
     const sm = await openClassRasterFile(gdal, { crs: 'ESRI:54009' });
     expect(await sm.lookup(points.slice(0, 50))).toEqual(points.slice(0, 50).map((p) => expectedSmod(p)));
@@ -153,8 +187,15 @@ describe('openClassRaster + lookup', () => {
       geo: { epsg: 4326, transform: [10, 0.1, 0, 50, 0, -0.1] },
     });
     const r = await openClassRaster(regional);
-    expect(await r.lookup([{ lon: 10.55, lat: 49.55 }, { lon: 0, lat: 0 }])).toEqual([190, null]);
-    await expect(r.lookup([{ lon: 0, lat: 0 }], { outside: 'error' })).rejects.toThrow(/point 0 \(lon 0, lat 0\) falls outside/);
+    expect(
+      await r.lookup([
+        { lon: 10.55, lat: 49.55 },
+        { lon: 0, lat: 0 },
+      ]),
+    ).toEqual([190, null]);
+    await expect(r.lookup([{ lon: 0, lat: 0 }], { outside: 'error' })).rejects.toThrow(
+      /point 0 \(lon 0, lat 0\) falls outside/,
+    );
   });
 
   it('refuses rasters without georeferencing and bad bands', async () => {
@@ -168,7 +209,10 @@ describe('classifyPoints', () => {
   it("adds upstream's landcover_id, LCCS, IPCC, SMOD_id, SMOD columns", async () => {
     const lc = await openClassRaster(lcBytes);
     const sm = await openClassRaster(smBytes);
-    const rows = await classifyPoints(points.slice(0, 60).map((p, i) => ({ ...p, name: `P-${i}` })), { landcover: lc, smod: sm });
+    const rows = await classifyPoints(
+      points.slice(0, 60).map((p, i) => ({ ...p, name: `P-${i}` })),
+      { landcover: lc, smod: sm },
+    );
     for (const [i, row] of rows.entries()) {
       const code = expectedLccs(points[i]) as number;
       expect(row.name).toBe(`P-${i}`);
@@ -189,13 +233,28 @@ describe('classifyPoints', () => {
       geo: { epsg: 4326, transform: [0, 1, 0, 1, 0, -1] },
     });
     const r = await openClassRaster(wc);
-    const [a] = await classifyPoints([{ lon: 0.5, lat: 0.5 }], { landcover: r, landcoverLegend: 'worldcover' });
-    expect(a).toMatchObject({ landcover_id: 95, LCCS: 'Mangroves', IPCC: 'Forest', SMOD_id: null, SMOD: null });
-    await expect(classifyPoints([{ lon: 1.5, lat: 0.5 }], { landcover: r, landcoverLegend: 'worldcover' })).rejects.toThrow(
-      /point 0 .* code 17 is not in the legend/,
-    );
-    const [b] = await classifyPoints([{ lon: 1.5, lat: 0.5 }], { landcover: r, landcoverLegend: 'worldcover', unknownClass: 'null' });
+    const [a] = await classifyPoints([{ lon: 0.5, lat: 0.5 }], {
+      landcover: r,
+      landcoverLegend: 'worldcover',
+    });
+    expect(a).toMatchObject({
+      landcover_id: 95,
+      LCCS: 'Mangroves',
+      IPCC: 'Forest',
+      SMOD_id: null,
+      SMOD: null,
+    });
+    await expect(
+      classifyPoints([{ lon: 1.5, lat: 0.5 }], { landcover: r, landcoverLegend: 'worldcover' }),
+    ).rejects.toThrow(/point 0 .* code 17 is not in the legend/);
+    const [b] = await classifyPoints([{ lon: 1.5, lat: 0.5 }], {
+      landcover: r,
+      landcoverLegend: 'worldcover',
+      unknownClass: 'null',
+    });
     expect(b).toMatchObject({ landcover_id: 17, LCCS: null, IPCC: null });
-    await expect(classifyPoints([{ lon: 1.5, lat: 0.5 }], { landcover: r })).rejects.toBeInstanceOf(StratifyError);
+    await expect(classifyPoints([{ lon: 1.5, lat: 0.5 }], { landcover: r })).rejects.toBeInstanceOf(
+      StratifyError,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { PAPER_SPLIT, mt19937, natsorted, paperSplit, randperm } from '../src/index.js';
+import { mt19937, natsorted, PAPER_SPLIT, paperSplit, randperm } from '../src/index.js';
 import { readShared } from './support.js';
 
 const fixture = JSON.parse(readShared('fixtures/parity/split-permutation.json')) as {
@@ -33,16 +33,28 @@ describe('MT19937 and randperm', () => {
     expect(perm).toEqual(fixture.permutation);
     expect(perm.slice(0, 50)).toEqual(fixture.first_50);
     expect(perm.slice(-10)).toEqual(fixture.last_10);
-    expect(createHash('sha256').update(perm.join(',')).digest('hex')).toBe(fixture.sha256_of_comma_joined_decimal);
+    expect(createHash('sha256').update(perm.join(',')).digest('hex')).toBe(
+      fixture.sha256_of_comma_joined_decimal,
+    );
     expect(perm.reduce((s, p, i) => s + i * p, 0)).toBe(fixture.sum_i_times_perm_i);
-    for (const [n, expected] of Object.entries(fixture.small_cases_same_seed)) expect(randperm(Number(n), fixture.seed)).toEqual(expected);
+    for (const [n, expected] of Object.entries(fixture.small_cases_same_seed))
+      expect(randperm(Number(n), fixture.seed)).toEqual(expected);
     expect(randperm(3928, 42).slice(0, 50)).toEqual(fixture.seed_42.first_50);
   });
 });
 
 describe('natsorted', () => {
   it('sorts like Python natsort (numbers as integers, capitals before lower case)', () => {
-    expect(natsorted(['Landcover-10', 'UNHCR-AFGs1', 'Amnesty POI-1-1-1', 'ASMSpotter-10-1-1', 'ASMSpotter-9-3-3', 'Landcover-9'])).toEqual([
+    expect(
+      natsorted([
+        'Landcover-10',
+        'UNHCR-AFGs1',
+        'Amnesty POI-1-1-1',
+        'ASMSpotter-10-1-1',
+        'ASMSpotter-9-3-3',
+        'Landcover-9',
+      ]),
+    ).toEqual([
       'ASMSpotter-9-3-3',
       'ASMSpotter-10-1-1',
       'Amnesty POI-1-1-1',
@@ -63,7 +75,11 @@ describe('paperSplit', () => {
     expect(tiles).toHaveLength(3928);
     const s = paperSplit(tiles, PAPER_SPLIT);
     const c = fixture.split_counts_for_M_3929;
-    expect([s.train.length, s.val.length, s.test.length]).toEqual([c.train[1] - c.train[0], c.val[1] - c.val[0], c.test[1] - c.test[0]]);
+    expect([s.train.length, s.val.length, s.test.length]).toEqual([
+      c.train[1] - c.train[0],
+      c.val[1] - c.val[0],
+      c.test[1] - c.test[0],
+    ]);
     expect(s.permutation).toEqual(fixture.permutation);
     expect(s.scenes.slice(0, 2)).toEqual(['ASMSpotter-1-1-1', 'ASMSpotter-1-1-2']);
     expect(s.train.slice(0, 3)).toEqual(['ASMSpotter-9-2-3', 'Landcover-774208', 'Amnesty POI-13-2-1']);
@@ -83,7 +99,9 @@ describe('paperSplit', () => {
     const s = paperSplit(names, { seed: 386564310 });
     expect(s.counts).toEqual({ train: 8, val: 1, test: 1 });
     // natsorted list is T-0..T-9, so shuffled scene k is T-perm[k]
-    expect([...s.train, ...s.val, ...s.test]).toEqual(fixture.small_cases_same_seed['10'].map((i) => `T-${i}`));
+    expect([...s.train, ...s.val, ...s.test]).toEqual(
+      fixture.small_cases_same_seed['10'].map((i) => `T-${i}`),
+    );
     const o = paperSplit(names, { seed: 1, trainCount: 2, valCount: 2, testCount: 2 });
     expect([o.train.length, o.val.length, o.test.length, o.unused.length]).toEqual([2, 2, 2, 4]);
     expect(() => paperSplit(names, { directoryCount: -1 })).toThrow(/directoryCount/);

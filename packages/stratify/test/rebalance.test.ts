@@ -17,12 +17,15 @@ describe('rebalance', () => {
     expect(counts(rebalance(ABC, target, { compat: true }))).toEqual(expected);
   });
 
-  it.each([100, 18, 7, 1, 0, 12345])('default allocation sums exactly to T=%d by largest remainder', (target) => {
-    const a = rebalance(ABC, target);
-    expect(counts(a).reduce((s, x) => s + x, 0)).toBe(target);
-    // every class within one of its exact quota
-    for (const r of a) expect(Math.abs(r.count - r.share * target)).toBeLessThan(1);
-  });
+  it.each([100, 18, 7, 1, 0, 12345])(
+    'default allocation sums exactly to T=%d by largest remainder',
+    (target) => {
+      const a = rebalance(ABC, target);
+      expect(counts(a).reduce((s, x) => s + x, 0)).toBe(target);
+      // every class within one of its exact quota
+      for (const r of a) expect(Math.abs(r.count - r.share * target)).toBeLessThan(1);
+    },
+  );
 
   it('gives 59/29/12 for T=100 (cube-root shares .588/.294/.118) and reports weights and shares', () => {
     const a = rebalance(ABC, 100);
@@ -52,7 +55,9 @@ describe('rebalance', () => {
   });
 
   it('python-rounds to two decimals with exact ties to even', () => {
-    expect([0.125, 0.375, 0.29, 0.585, 0.5882352941, 0.005].map(pythonRound2)).toEqual([0.12, 0.38, 0.29, 0.58, 0.59, 0.01]);
+    expect([0.125, 0.375, 0.29, 0.585, 0.5882352941, 0.005].map(pythonRound2)).toEqual([
+      0.12, 0.38, 0.29, 0.58, 0.59, 0.01,
+    ]);
   });
 });
 
@@ -77,7 +82,10 @@ describe('classCounts and rebalanceWithinClass', () => {
   });
 
   it('rebalances SMOD inside IPCC Settlement (key IPCC_Settlement_SMOD)', () => {
-    const { key, allocation } = rebalanceWithinClass(pool, 'IPCC', 'Settlement', 'SMOD', { weight: Math.sqrt, target: 18 });
+    const { key, allocation } = rebalanceWithinClass(pool, 'IPCC', 'Settlement', 'SMOD', {
+      weight: Math.sqrt,
+      target: 18,
+    });
     expect(key).toBe('IPCC_Settlement_SMOD');
     expect(allocation.map((a) => a.class)).toEqual([30, 11, 21]);
     expect(counts(allocation).reduce((s, x) => s + x, 0)).toBe(18);

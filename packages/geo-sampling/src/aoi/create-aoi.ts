@@ -99,7 +99,10 @@ export interface CreateAoiOptions extends AoiBoundsOptions {
  */
 export function createAoi(point: NamedPoint, areaKm2: number, options: CreateAoiOptions = {}): Aoi {
   if (typeof point.name !== 'string' || point.name.length === 0) {
-    throw new GeoSamplingError('INVALID_ARGUMENT', `AOI name must be a non-empty string, got ${JSON.stringify(point.name)}`);
+    throw new GeoSamplingError(
+      'INVALID_ARGUMENT',
+      `AOI name must be a non-empty string, got ${JSON.stringify(point.name)}`,
+    );
   }
   return {
     name: point.name,
@@ -122,15 +125,23 @@ export function createAoi(point: NamedPoint, areaKm2: number, options: CreateAoi
  * @example
  * createAois([{ name: 'a', lon: 0, lat: 10 }, { name: 'b', lon: 1, lat: 10 }], 2.5);
  */
-export function createAois(points: readonly NamedPoint[], areaKm2: number, options: CreateAoiOptions = {}): Aoi[] {
+export function createAois(
+  points: readonly NamedPoint[],
+  areaKm2: number,
+  options: CreateAoiOptions = {},
+): Aoi[] {
   assertArea(areaKm2);
   const seen = new Map<string, number>();
   return points.map((p, row) => {
     const prev = seen.get(p.name);
     if (prev !== undefined) {
-      throw new GeoSamplingError('DUPLICATE_NAME', `AOI name '${p.name}' at row ${row} repeats row ${prev}; names must be unique`, {
-        row,
-      });
+      throw new GeoSamplingError(
+        'DUPLICATE_NAME',
+        `AOI name '${p.name}' at row ${row} repeats row ${prev}; names must be unique`,
+        {
+          row,
+        },
+      );
     }
     seen.set(p.name, row);
     try {

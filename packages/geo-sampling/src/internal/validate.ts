@@ -50,7 +50,10 @@ export function assertArea(areaKm2: number, site?: ValueSite): void {
 /** Throws unless `n` is a non-negative safe integer. */
 export function assertCount(n: number, what: string): void {
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new GeoSamplingError('INVALID_ARGUMENT', `${what} must be a non-negative integer, got ${String(n)}`);
+    throw new GeoSamplingError(
+      'INVALID_ARGUMENT',
+      `${what} must be a non-negative integer, got ${String(n)}`,
+    );
   }
 }
 

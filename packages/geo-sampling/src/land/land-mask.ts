@@ -64,7 +64,10 @@ export function topojsonToFeatures(input: LandGeometryInput): FeatureCollection 
   }
   if (obj.type === 'FeatureCollection') return input as FeatureCollection;
   if (obj.type === 'Feature') return { type: 'FeatureCollection', features: [input as Feature] };
-  return { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: input as Geometry }] };
+  return {
+    type: 'FeatureCollection',
+    features: [{ type: 'Feature', properties: {}, geometry: input as Geometry }],
+  };
 }
 
 function collectPolygons(input: LandGeometryInput): Position[][][] {
@@ -168,11 +171,17 @@ function planarise(polys: Position[][][]): { edges: Float64Array; closures: numb
  * const mask = createLandMask({ type: 'Polygon', coordinates: [[[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]] });
  * mask.isLand(5, 5); // true
  */
-export function createLandMask(input: LandGeometryInput, options: CreateLandMaskOptions = {}): VectorLandMask {
+export function createLandMask(
+  input: LandGeometryInput,
+  options: CreateLandMaskOptions = {},
+): VectorLandMask {
   const t0 = typeof performance !== 'undefined' ? performance.now() : Date.now();
   const R = options.cellsPerDegree ?? DEFAULT_CELLS_PER_DEGREE;
   if (!Number.isInteger(R) || R < 1 || R > 240) {
-    throw new GeoSamplingError('INVALID_MASK', `cellsPerDegree must be an integer in [1, 240], got ${String(R)}`);
+    throw new GeoSamplingError(
+      'INVALID_MASK',
+      `cellsPerDegree must be an integer in [1, 240], got ${String(R)}`,
+    );
   }
   const { edges, closures } = planarise(collectPolygons(input));
   const nEdges = edges.length / 4;
@@ -254,7 +263,8 @@ export function createLandMask(input: LandGeometryInput, options: CreateLandMask
   const eps = 1e-9;
   const pairs: number[] = [];
   const EDGE_SPACE = 2 ** 21;
-  if (nEdges >= EDGE_SPACE) throw new GeoSamplingError('INVALID_MASK', `too many edges (${nEdges}); simplify the polygons`);
+  if (nEdges >= EDGE_SPACE)
+    throw new GeoSamplingError('INVALID_MASK', `too many edges (${nEdges}); simplify the polygons`);
   for (let i = 0; i < nEdges; i++) {
     const x1 = edges[4 * i];
     const y1 = edges[4 * i + 1];

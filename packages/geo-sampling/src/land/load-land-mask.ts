@@ -1,6 +1,11 @@
-import { GeoSamplingError } from '../errors.js';
 import type { Position } from 'geojson';
-import { type LandGeometryInput, type VectorLandMask, createLandMask, topojsonToFeatures } from './land-mask.js';
+import { GeoSamplingError } from '../errors.js';
+import {
+  createLandMask,
+  type LandGeometryInput,
+  topojsonToFeatures,
+  type VectorLandMask,
+} from './land-mask.js';
 
 /** Natural Earth scales shipped by the `world-atlas` package. */
 export type NaturalEarthScale = '10m' | '50m' | '110m';
@@ -42,7 +47,10 @@ async function importTopology(scale: NaturalEarthScale): Promise<LandGeometryInp
   else if (scale === '50m') mod = await import('world-atlas/land-50m.json', { with: { type: 'json' } });
   else if (scale === '110m') mod = await import('world-atlas/land-110m.json', { with: { type: 'json' } });
   else {
-    throw new GeoSamplingError('INVALID_ARGUMENT', `unknown Natural Earth scale '${String(scale)}'; use '10m', '50m' or '110m'`);
+    throw new GeoSamplingError(
+      'INVALID_ARGUMENT',
+      `unknown Natural Earth scale '${String(scale)}'; use '10m', '50m' or '110m'`,
+    );
   }
   return (mod.default ?? mod) as LandGeometryInput;
 }

@@ -27,7 +27,10 @@ export interface RasterLandMaskOptions {
  */
 export function landMaskFromRaster(raster: Raster, options: RasterLandMaskOptions = {}): LandMask {
   if (!raster.geo) {
-    throw new GeoSamplingError('INVALID_MASK', 'mask raster has no georeferencing; write it with an EPSG:4326 geotransform');
+    throw new GeoSamplingError(
+      'INVALID_MASK',
+      'mask raster has no georeferencing; write it with an EPSG:4326 geotransform',
+    );
   }
   if (raster.geo.epsg !== 4326) {
     throw new GeoSamplingError(
@@ -37,12 +40,18 @@ export function landMaskFromRaster(raster: Raster, options: RasterLandMaskOption
   }
   const [ox, pw, rx, oy, ry, ph] = raster.geo.transform;
   if (rx !== 0 || ry !== 0 || pw <= 0 || ph >= 0) {
-    throw new GeoSamplingError('INVALID_MASK', `mask raster transform [${raster.geo.transform.join(', ')}] is not north-up`);
+    throw new GeoSamplingError(
+      'INVALID_MASK',
+      `mask raster transform [${raster.geo.transform.join(', ')}] is not north-up`,
+    );
   }
   const bandIndex = options.band ?? 0;
   const data = raster.bands[bandIndex];
   if (!data) {
-    throw new GeoSamplingError('INVALID_MASK', `mask raster has ${raster.bands.length} band(s); band ${bandIndex} does not exist`);
+    throw new GeoSamplingError(
+      'INVALID_MASK',
+      `mask raster has ${raster.bands.length} band(s); band ${bandIndex} does not exist`,
+    );
   }
   const noData = raster.noData ?? null;
   const spec = options.land;
@@ -50,7 +59,10 @@ export function landMaskFromRaster(raster: Raster, options: RasterLandMaskOption
     typeof spec === 'function'
       ? spec
       : Array.isArray(spec)
-        ? ((set) => (v: number) => set.has(v))(new Set(spec as number[]))
+        ? (
+            (set) => (v: number) =>
+              set.has(v)
+          )(new Set(spec as number[]))
         : (v: number) => v !== 0 && v !== noData && !Number.isNaN(v);
   const outside = options.outside ?? false;
   const { width, height } = raster;

@@ -79,10 +79,16 @@ function parseNumber(s: string | undefined): number {
 }
 
 function readCsvRows(text: string, opts: ReadPoisOptions): { columns: string[]; rows: RawRow[] } {
-  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true, dynamicTyping: false });
+  const parsed = Papa.parse<Record<string, string>>(text, {
+    header: true,
+    skipEmptyLines: true,
+    dynamicTyping: false,
+  });
   const fatal = parsed.errors.find((e) => e.type !== 'FieldMismatch' || e.code === 'TooManyFields');
   if (fatal) {
-    throw new GeoSamplingError('PARSE_ERROR', `CSV row ${fatal.row ?? '?'}: ${fatal.message}`, { row: fatal.row ?? undefined });
+    throw new GeoSamplingError('PARSE_ERROR', `CSV row ${fatal.row ?? '?'}: ${fatal.message}`, {
+      row: fatal.row ?? undefined,
+    });
   }
   const columns = parsed.meta.fields ?? [];
   const has = (c: string) => columns.includes(c);
@@ -90,7 +96,10 @@ function readCsvRows(text: string, opts: ReadPoisOptions): { columns: string[]; 
   let latCol = opts.latColumn;
   for (const c of [lonCol, latCol]) {
     if (c !== undefined && !has(c)) {
-      throw new GeoSamplingError('UNKNOWN_COLUMN', `column '${c}' is not in the CSV header [${columns.join(', ')}]`);
+      throw new GeoSamplingError(
+        'UNKNOWN_COLUMN',
+        `column '${c}' is not in the CSV header [${columns.join(', ')}]`,
+      );
     }
   }
   if (lonCol === undefined || latCol === undefined) {
@@ -120,10 +129,16 @@ function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
   try {
     obj = JSON.parse(text);
   } catch (err) {
-    throw new GeoSamplingError('PARSE_ERROR', `GeoJSON is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new GeoSamplingError('PARSE_ERROR', `GeoJSON is not valid JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const features = obj.type === 'FeatureCollection' ? obj.features : obj.type === 'Feature' ? [obj] : null;
-  if (!features) throw new GeoSamplingError('PARSE_ERROR', `GeoJSON root must be a FeatureCollection or Feature, got ${String((obj as { type?: unknown }).type)}`);
+  if (!features)
+    throw new GeoSamplingError(
+      'PARSE_ERROR',
+      `GeoJSON root must be a FeatureCollection or Feature, got ${String((obj as { type?: unknown }).type)}`,
+    );
   const columns = new Set<string>();
   const rows = features.map((f): RawRow => {
     const values: Record<string, string> = {};
@@ -197,11 +212,15 @@ export function readPois(text: string, options: ReadPoisOptions = {}): ReadPoisR
     const i = row + 1;
     let name: string;
     if (options.namePrefix !== undefined) {
-      name = nameKey !== undefined && options.nameColumn !== undefined ? `${options.namePrefix}-${raw.values[nameKey]}` : `${options.namePrefix}-${i}`;
+      name =
+        nameKey !== undefined && options.nameColumn !== undefined
+          ? `${options.namePrefix}-${raw.values[nameKey]}`
+          : `${options.namePrefix}-${i}`;
     } else if (nameKey !== undefined) {
       name = (raw.values[nameKey] ?? '').trim();
       if (name === '') {
-        if (checkName) throw new GeoSamplingError('MISSING_NAME', `row ${row} has an empty '${nameKey}'`, { row });
+        if (checkName)
+          throw new GeoSamplingError('MISSING_NAME', `row ${row} has an empty '${nameKey}'`, { row });
         name = `poi-${i}`;
       }
     } else {
@@ -211,9 +230,13 @@ export function readPois(text: string, options: ReadPoisOptions = {}): ReadPoisR
     if (first !== undefined) {
       const policy = options.duplicates ?? 'error';
       if (policy === 'error') {
-        throw new GeoSamplingError('DUPLICATE_NAME', `name '${name}' at row ${row} repeats row ${first}; pass duplicates: 'drop' or 'suffix'`, {
-          row,
-        });
+        throw new GeoSamplingError(
+          'DUPLICATE_NAME',
+          `name '${name}' at row ${row} repeats row ${first}; pass duplicates: 'drop' or 'suffix'`,
+          {
+            row,
+          },
+        );
       }
       duplicates.push({ row, name, firstRow: first });
       if (policy === 'drop') return;
@@ -227,7 +250,9 @@ export function readPois(text: string, options: ReadPoisOptions = {}): ReadPoisR
       name = candidate;
     }
     seen.set(name, row);
-    const source = options.source ?? (raw.values.source !== undefined && raw.values.source !== '' ? raw.values.source : undefined);
+    const source =
+      options.source ??
+      (raw.values.source !== undefined && raw.values.source !== '' ? raw.values.source : undefined);
     const poi: Poi = { name, lon: raw.lon as number, lat: raw.lat as number, row, properties: raw.values };
     if (source !== undefined) poi.source = source;
     pois.push(poi);

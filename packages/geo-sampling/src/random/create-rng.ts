@@ -98,7 +98,10 @@ export function createRng(seed: number): Rng {
 
   const int = (n: number): number => {
     if (!Number.isInteger(n) || n < 1 || n > TWO_POW_32) {
-      throw new GeoSamplingError('INVALID_ARGUMENT', `rng.int(n) needs an integer n in [1, 2^32], got ${String(n)}`);
+      throw new GeoSamplingError(
+        'INVALID_ARGUMENT',
+        `rng.int(n) needs an integer n in [1, 2^32], got ${String(n)}`,
+      );
     }
     // Largest multiple of n that fits in 2^32; reject outputs above it (no modulo bias).
     const limit = TWO_POW_32 - (TWO_POW_32 % n);

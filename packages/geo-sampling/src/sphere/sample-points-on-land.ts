@@ -25,7 +25,10 @@ export interface SamplePointsOnLandOptions extends SamplePointsOptions {
  * @example
  * const pts = await samplePointsOnLand(1000, { seed: 1 });
  */
-export async function samplePointsOnLand(n: number, options: SamplePointsOnLandOptions = {}): Promise<SamplePoint[]> {
+export async function samplePointsOnLand(
+  n: number,
+  options: SamplePointsOnLandOptions = {},
+): Promise<SamplePoint[]> {
   assertCount(n, 'n');
   const mask = options.mask ?? (await loadLandMask());
   return samplePointsOnLandSync(n, mask, options);
@@ -42,7 +45,11 @@ export async function samplePointsOnLand(n: number, options: SamplePointsOnLandO
  * const mask = await loadLandMask();
  * const pts = samplePointsOnLandSync(10, mask, { seed: 3 });
  */
-export function samplePointsOnLandSync(n: number, mask: LandMask, options: SamplePointsOptions & { maxRejectionsInARow?: number } = {}): SamplePoint[] {
+export function samplePointsOnLandSync(
+  n: number,
+  mask: LandMask,
+  options: SamplePointsOptions & { maxRejectionsInARow?: number } = {},
+): SamplePoint[] {
   assertCount(n, 'n');
   const rng = options.rng ?? createRng(options.seed ?? 0);
   const firstId = options.firstId ?? 0;

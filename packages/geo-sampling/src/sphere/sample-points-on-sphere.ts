@@ -1,5 +1,5 @@
-import { createRng, type Rng } from '../random/create-rng.js';
 import { assertCount, checkAborted } from '../internal/validate.js';
+import { createRng, type Rng } from '../random/create-rng.js';
 
 /** A sampled point: a unique sequential id (0-based, in draw order) plus WGS-84 lon/lat in degrees. */
 export interface SamplePoint {

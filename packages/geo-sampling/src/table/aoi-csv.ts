@@ -1,7 +1,7 @@
 import type { BBox } from '@worldstrat/raster-io';
 import Papa from 'papaparse';
-import { GeoSamplingError } from '../errors.js';
 import type { Aoi } from '../aoi/create-aoi.js';
+import { GeoSamplingError } from '../errors.js';
 import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
 
 /** Formats a number like Python's `repr(float)` (shortest round-trip, `2.0`, `1e-05`). */
@@ -50,10 +50,18 @@ function parseBounds(text: string, row: number): BBox {
   } catch {
     arr = null;
   }
-  if (!Array.isArray(arr) || arr.length !== 4 || !arr.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-    throw new GeoSamplingError('PARSE_ERROR', `row ${row}: bounds '${text}' is not a list of 4 numbers [minLon, minLat, maxLon, maxLat]`, {
-      row,
-    });
+  if (
+    !Array.isArray(arr) ||
+    arr.length !== 4 ||
+    !arr.every((v) => typeof v === 'number' && Number.isFinite(v))
+  ) {
+    throw new GeoSamplingError(
+      'PARSE_ERROR',
+      `row ${row}: bounds '${text}' is not a list of 4 numbers [minLon, minLat, maxLon, maxLat]`,
+      {
+        row,
+      },
+    );
   }
   return arr as BBox;
 }
@@ -73,7 +81,10 @@ export function readAoisCsv(text: string): Aoi[] {
   const columns = parsed.meta.fields ?? [];
   for (const c of ['name', 'bounds', 'area']) {
     if (!columns.includes(c)) {
-      throw new GeoSamplingError('MISSING_COLUMN', `AOI CSV needs a '${c}' column; header is [${columns.join(', ')}]`);
+      throw new GeoSamplingError(
+        'MISSING_COLUMN',
+        `AOI CSV needs a '${c}' column; header is [${columns.join(', ')}]`,
+      );
     }
   }
   const seen = new Map<string, number>();
@@ -82,7 +93,9 @@ export function readAoisCsv(text: string): Aoi[] {
     if (!name) throw new GeoSamplingError('MISSING_NAME', `row ${row} has an empty name`, { row });
     const prev = seen.get(name);
     if (prev !== undefined) {
-      throw new GeoSamplingError('DUPLICATE_NAME', `name '${name}' at row ${row} repeats row ${prev}`, { row });
+      throw new GeoSamplingError('DUPLICATE_NAME', `name '${name}' at row ${row} repeats row ${prev}`, {
+        row,
+      });
     }
     seen.set(name, row);
     const bounds = parseBounds(r.bounds ?? '', row);

@@ -41,7 +41,8 @@ function formatOf(path: string, format?: AoiFileFormat): AoiFileFormat {
 export async function readPoisFile(path: string, options: ReadPoisOptions = {}): Promise<ReadPoisResult> {
   const text = await readFile(path, 'utf8');
   const ext = extname(path).toLowerCase();
-  const format = options.format ?? (ext === '.geojson' || ext === '.json' ? 'geojson' : ext === '.csv' ? 'csv' : 'auto');
+  const format =
+    options.format ?? (ext === '.geojson' || ext === '.json' ? 'geojson' : ext === '.csv' ? 'csv' : 'auto');
   return readPois(text, { ...options, format });
 }
 
@@ -54,10 +55,18 @@ export async function readPoisFile(path: string, options: ReadPoisOptions = {}):
  * @example
  * await writeAoisFile('aois.arrow', aois);
  */
-export async function writeAoisFile(path: string, aois: readonly Aoi[], options: WriteAoisFileOptions = {}): Promise<void> {
+export async function writeAoisFile(
+  path: string,
+  aois: readonly Aoi[],
+  options: WriteAoisFileOptions = {},
+): Promise<void> {
   const format = formatOf(path, options.format);
   const data =
-    format === 'csv' ? aoisToCsv(aois) : format === 'geojson' ? `${JSON.stringify(aoisToGeoJson(aois))}\n` : aoisToIpc(aois);
+    format === 'csv'
+      ? aoisToCsv(aois)
+      : format === 'geojson'
+        ? `${JSON.stringify(aoisToGeoJson(aois))}\n`
+        : aoisToIpc(aois);
   await writeFileAtomic(path, data);
 }
 

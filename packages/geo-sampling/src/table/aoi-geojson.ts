@@ -1,8 +1,8 @@
 import type { BBox } from '@worldstrat/raster-io';
 import type { Feature, FeatureCollection, MultiPolygon, Polygon } from 'geojson';
-import { GeoSamplingError } from '../errors.js';
-import type { Aoi } from '../aoi/create-aoi.js';
 import { bboxToPolygon } from '../aoi/bbox.js';
+import type { Aoi } from '../aoi/create-aoi.js';
+import { GeoSamplingError } from '../errors.js';
 
 /** Properties of an AOI feature written by {@link aoisToGeoJson}. */
 export interface AoiFeatureProperties {
@@ -23,13 +23,27 @@ export interface AoiFeatureProperties {
  * @example
  * JSON.stringify(aoisToGeoJson(aois));
  */
-export function aoisToGeoJson(aois: readonly Aoi[]): FeatureCollection<Polygon | MultiPolygon, AoiFeatureProperties> {
+export function aoisToGeoJson(
+  aois: readonly Aoi[],
+): FeatureCollection<Polygon | MultiPolygon, AoiFeatureProperties> {
   return {
     type: 'FeatureCollection',
     features: aois.map((a): Feature<Polygon | MultiPolygon, AoiFeatureProperties> => {
-      const properties: AoiFeatureProperties = { name: a.name, lon: a.lon, lat: a.lat, area: a.areaKm2, source: a.source, bounds: [...a.bounds] as BBox };
+      const properties: AoiFeatureProperties = {
+        name: a.name,
+        lon: a.lon,
+        lat: a.lat,
+        area: a.areaKm2,
+        source: a.source,
+        bounds: [...a.bounds] as BBox,
+      };
       if (a.parent !== undefined) properties.parent = a.parent;
-      return { type: 'Feature', bbox: [a.bounds[0], a.bounds[1], a.bounds[2], a.bounds[3]], geometry: bboxToPolygon(a.bounds), properties };
+      return {
+        type: 'Feature',
+        bbox: [a.bounds[0], a.bounds[1], a.bounds[2], a.bounds[3]],
+        geometry: bboxToPolygon(a.bounds),
+        properties,
+      };
     }),
   };
 }
@@ -48,22 +62,31 @@ export function readAoisGeoJson(input: string | FeatureCollection): Aoi[] {
   try {
     fc = typeof input === 'string' ? JSON.parse(input) : input;
   } catch (err) {
-    throw new GeoSamplingError('PARSE_ERROR', `GeoJSON is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new GeoSamplingError('PARSE_ERROR', `GeoJSON is not valid JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
-  if (fc?.type !== 'FeatureCollection') throw new GeoSamplingError('PARSE_ERROR', 'AOI GeoJSON must be a FeatureCollection');
+  if (fc?.type !== 'FeatureCollection')
+    throw new GeoSamplingError('PARSE_ERROR', 'AOI GeoJSON must be a FeatureCollection');
   return fc.features.map((f, row) => {
     const p = (f.properties ?? {}) as Partial<AoiFeatureProperties>;
     if (typeof p.name !== 'string' || typeof p.area !== 'number') {
-      throw new GeoSamplingError('MISSING_COLUMN', `feature ${row} needs string 'name' and number 'area' properties`, { row });
+      throw new GeoSamplingError(
+        'MISSING_COLUMN',
+        `feature ${row} needs string 'name' and number 'area' properties`,
+        { row },
+      );
     }
     let bounds = (p.bounds ?? f.bbox) as number[] | undefined;
     if (!bounds && f.geometry && (f.geometry.type === 'Polygon' || f.geometry.type === 'MultiPolygon')) {
-      const pts = f.geometry.type === 'Polygon' ? f.geometry.coordinates.flat() : f.geometry.coordinates.flat(2);
+      const pts =
+        f.geometry.type === 'Polygon' ? f.geometry.coordinates.flat() : f.geometry.coordinates.flat(2);
       const xs = pts.map((q) => q[0]);
       const ys = pts.map((q) => q[1]);
       bounds = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
     }
-    if (!bounds || bounds.length !== 4) throw new GeoSamplingError('PARSE_ERROR', `feature ${row} ('${p.name}') has no bounds`, { row });
+    if (!bounds || bounds.length !== 4)
+      throw new GeoSamplingError('PARSE_ERROR', `feature ${row} ('${p.name}') has no bounds`, { row });
     const b = bounds.slice(0, 4) as BBox;
     const aoi: Aoi = {
       name: p.name,

@@ -1,7 +1,18 @@
 import type { BBox } from '@worldstrat/raster-io';
-import { Field, FixedSizeList, Float64, Int32, type Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray, Table as ArrowTable } from 'apache-arrow';
-import { GeoSamplingError } from '../errors.js';
+import {
+  Table as ArrowTable,
+  Field,
+  FixedSizeList,
+  Float64,
+  Int32,
+  type Table,
+  tableFromIPC,
+  tableToIPC,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow';
 import type { Aoi } from '../aoi/create-aoi.js';
+import { GeoSamplingError } from '../errors.js';
 import type { SamplePoint } from '../sphere/sample-points-on-sphere.js';
 
 const BOUNDS_TYPE = new FixedSizeList(4, new Field('item', new Float64(), false));
@@ -17,13 +28,25 @@ const BOUNDS_TYPE = new FixedSizeList(4, new Field('item', new Float64(), false)
  */
 export function aoisToTable(aois: readonly Aoi[]): Table {
   return new ArrowTable({
-    name: vectorFromArray(aois.map((a) => a.name), new Utf8()),
+    name: vectorFromArray(
+      aois.map((a) => a.name),
+      new Utf8(),
+    ),
     lon: vectorFromArray(Float64Array.from(aois, (a) => a.lon)),
     lat: vectorFromArray(Float64Array.from(aois, (a) => a.lat)),
-    bounds: vectorFromArray(aois.map((a) => [...a.bounds]), BOUNDS_TYPE),
+    bounds: vectorFromArray(
+      aois.map((a) => [...a.bounds]),
+      BOUNDS_TYPE,
+    ),
     area: vectorFromArray(Float64Array.from(aois, (a) => a.areaKm2)),
-    source: vectorFromArray(aois.map((a) => a.source), new Utf8()),
-    parent: vectorFromArray(aois.map((a) => a.parent ?? null), new Utf8()),
+    source: vectorFromArray(
+      aois.map((a) => a.source),
+      new Utf8(),
+    ),
+    parent: vectorFromArray(
+      aois.map((a) => a.parent ?? null),
+      new Utf8(),
+    ),
   });
 }
 
@@ -58,7 +81,8 @@ export function tableToAois(table: Table): Aoi[] {
   for (let i = 0; i < table.numRows; i++) {
     const b = bounds.get(i);
     const arr = b ? Array.from(b as ArrayLike<number>) : [];
-    if (arr.length !== 4) throw new GeoSamplingError('PARSE_ERROR', `row ${i}: bounds must hold 4 numbers`, { row: i });
+    if (arr.length !== 4)
+      throw new GeoSamplingError('PARSE_ERROR', `row ${i}: bounds must hold 4 numbers`, { row: i });
     const aoi: Aoi = {
       name: String(name.get(i)),
       lon: Number(lon.get(i)),
@@ -83,7 +107,10 @@ export function tableToAois(table: Table): Aoi[] {
  */
 export function pointsToTable(points: readonly SamplePoint[]): Table {
   return new ArrowTable({
-    id: vectorFromArray(points.map((p) => p.id), new Int32()),
+    id: vectorFromArray(
+      points.map((p) => p.id),
+      new Int32(),
+    ),
     lon: vectorFromArray(Float64Array.from(points, (p) => p.lon)),
     lat: vectorFromArray(Float64Array.from(points, (p) => p.lat)),
   });
@@ -113,7 +140,9 @@ export function aoisFromIpc(bytes: Uint8Array): Aoi[] {
   try {
     table = tableFromIPC(bytes);
   } catch (err) {
-    throw new GeoSamplingError('PARSE_ERROR', `not an Arrow IPC file/stream: ${(err as Error).message}`, { cause: err });
+    throw new GeoSamplingError('PARSE_ERROR', `not an Arrow IPC file/stream: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return tableToAois(table);
 }

@@ -1,6 +1,6 @@
-import { GeoSamplingError } from '../errors.js';
-import type { Aoi } from '../aoi/create-aoi.js';
 import { bboxCenter, bboxCrossesAntimeridian } from '../aoi/bbox.js';
+import type { Aoi } from '../aoi/create-aoi.js';
+import { GeoSamplingError } from '../errors.js';
 
 /**
  * Splits an AOI into k × k equal lon/lat tiles (upstream's SPOT order tiling, spec §10.4): tile (x, y),
@@ -18,7 +18,10 @@ import { bboxCenter, bboxCrossesAntimeridian } from '../aoi/bbox.js';
 export function tileAoi(aoi: Aoi, tiles = 9): Aoi[] {
   const k = Math.round(Math.sqrt(tiles));
   if (!Number.isInteger(tiles) || tiles < 1 || k * k !== tiles) {
-    throw new GeoSamplingError('INVALID_ARGUMENT', `tiles must be a perfect square (4, 9, 16…), got ${String(tiles)}`);
+    throw new GeoSamplingError(
+      'INVALID_ARGUMENT',
+      `tiles must be a perfect square (4, 9, 16…), got ${String(tiles)}`,
+    );
   }
   const [minLon, minLat, rawMaxLon, maxLat] = aoi.bounds;
   const maxLon = bboxCrossesAntimeridian(aoi.bounds) ? rawMaxLon + 360 : rawMaxLon;
@@ -29,7 +32,12 @@ export function tileAoi(aoi: Aoi, tiles = 9): Aoi[] {
   for (let x = 0; x < k; x++) {
     for (let y = 0; y < k; y++) {
       const west = minLon + x * dLon;
-      const bounds: Aoi['bounds'] = [wrap(west), minLat + y * dLat, wrap(west + dLon), minLat + y * dLat + dLat];
+      const bounds: Aoi['bounds'] = [
+        wrap(west),
+        minLat + y * dLat,
+        wrap(west + dLon),
+        minLat + y * dLat + dLat,
+      ];
       const [lon, lat] = bboxCenter(bounds);
       out.push({
         name: `${aoi.name}-${x + 1}-${y + 1}`,

@@ -14,7 +14,10 @@ export function utmProj4Definition(epsg: number): string {
   const zone = epsg % 100;
   const base = epsg - zone;
   if (!Number.isInteger(epsg) || (base !== 32600 && base !== 32700) || zone < 1 || zone > 60) {
-    throw new GeoSamplingError('INVALID_ARGUMENT', `EPSG:${epsg} is not a WGS-84 UTM code (32601–32660 north, 32701–32760 south)`);
+    throw new GeoSamplingError(
+      'INVALID_ARGUMENT',
+      `EPSG:${epsg} is not a WGS-84 UTM code (32601–32660 north, 32701–32760 south)`,
+    );
   }
   return utmProj4(zone, base === 32700);
 }

@@ -62,7 +62,10 @@ export async function stratifiedDraw<T>(
     const c = classOf(row);
     if (c === null || c === undefined) continue;
     let list = byClass.get(c);
-    if (!list) byClass.set(c, (list = []));
+    if (!list) {
+      list = [];
+      byClass.set(c, list);
+    }
     list.push(row);
   }
   const out: T[] = [];
@@ -71,9 +74,13 @@ export async function stratifiedDraw<T>(
   const maxRounds = options.maxTopUpRounds ?? 5;
   for (const { class: cls, count } of allocation) {
     if (!Number.isSafeInteger(count) || count < 0) {
-      throw new StratifyError('INVALID_ARGUMENT', `allocation for class ${String(cls)} is ${count}; counts must be integers ≥ 0`);
+      throw new StratifyError(
+        'INVALID_ARGUMENT',
+        `allocation for class ${String(cls)} is ${count}; counts must be integers ≥ 0`,
+      );
     }
-    if (options.signal?.aborted) throw new StratifyError('ABORTED', 'stratified draw aborted', { cause: options.signal.reason });
+    if (options.signal?.aborted)
+      throw new StratifyError('ABORTED', 'stratified draw aborted', { cause: options.signal.reason });
     const candidates = [...(byClass.get(cls) ?? [])];
     for (let round = 1; candidates.length < count && options.topUp && round <= maxRounds; round++) {
       const extra = await options.topUp(cls, count - candidates.length, round);

@@ -49,6 +49,7 @@ export const CLASS_DATASETS: Readonly<Record<ClassDataset['id'], ClassDataset>> 
     legend: 'worldcover',
     source:
       'Public COG tiles, no account: https://esa-worldcover.s3.eu-central-1.amazonaws.com/v200/2021/map/ESA_WorldCover_10m_2021_v200_<N|S><lat:02d><E|W><lon:03d>_Map.tif (3°×3° tiles named by their south-west corner)',
-    notes: "Open one tile per region with openClassRaster(url); use classifyPoints({ landcoverLegend: 'worldcover' }).",
+    notes:
+      "Open one tile per region with openClassRaster(url); use classifyPoints({ landcoverLegend: 'worldcover' }).",
   },
 });

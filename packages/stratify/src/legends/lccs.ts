@@ -47,7 +47,16 @@ export const LCCS_LABELS: Readonly<Record<number, string>> = Object.freeze({
 });
 
 /** The 8 IPCC labels upstream uses ("None" is a label, for no data and permanent snow/ice). */
-export const IPCC_CLASSES = ['Agriculture', 'Forest', 'Grassland', 'Wetland', 'Settlement', 'Other', 'Water', 'None'] as const;
+export const IPCC_CLASSES = [
+  'Agriculture',
+  'Forest',
+  'Grassland',
+  'Wetland',
+  'Settlement',
+  'Other',
+  'Water',
+  'None',
+] as const;
 /** One of {@link IPCC_CLASSES}. */
 export type IpccClass = (typeof IPCC_CLASSES)[number];
 
@@ -65,7 +74,9 @@ const IPCC_GROUPS: Record<IpccClass, number[]> = {
 /** LCCS class id → IPCC label, exactly upstream's `LCCS_TO_IPCC` (220 permanent snow and ice → "None"). */
 export const LCCS_TO_IPCC: Readonly<Record<number, IpccClass>> = Object.freeze(
   Object.fromEntries(
-    (Object.entries(IPCC_GROUPS) as [IpccClass, number[]][]).flatMap(([label, codes]) => codes.map((c) => [c, label])),
+    (Object.entries(IPCC_GROUPS) as [IpccClass, number[]][]).flatMap(([label, codes]) =>
+      codes.map((c) => [c, label]),
+    ),
   ),
 );
 
@@ -80,7 +91,10 @@ export const LCCS_TO_IPCC: Readonly<Record<number, IpccClass>> = Object.freeze(
 export function lccsLabel(code: number): string {
   const label = LCCS_LABELS[code];
   if (label === undefined) {
-    throw new StratifyError('UNKNOWN_CLASS', `LCCS class ${code} is not in the ESA CCI legend (0, 10, 11, …, 220); is this an LCCS raster?`);
+    throw new StratifyError(
+      'UNKNOWN_CLASS',
+      `LCCS class ${code} is not in the ESA CCI legend (0, 10, 11, …, 220); is this an LCCS raster?`,
+    );
   }
   return label;
 }
@@ -96,7 +110,10 @@ export function lccsLabel(code: number): string {
 export function ipccForLccs(code: number): IpccClass {
   const label = LCCS_TO_IPCC[code];
   if (label === undefined) {
-    throw new StratifyError('UNKNOWN_CLASS', `LCCS class ${code} has no IPCC mapping; known codes: ${Object.keys(LCCS_TO_IPCC).join(', ')}`);
+    throw new StratifyError(
+      'UNKNOWN_CLASS',
+      `LCCS class ${code} has no IPCC mapping; known codes: ${Object.keys(LCCS_TO_IPCC).join(', ')}`,
+    );
   }
   return label;
 }

@@ -29,7 +29,10 @@ export function smodLabel(code: number): string {
   if (Number.isNaN(code)) return 'None';
   const label = SMOD_LABELS[code];
   if (label === undefined) {
-    throw new StratifyError('UNKNOWN_CLASS', `SMOD code ${code} is not in the GHSL SMOD legend (10–13, 21–23, 30, 0, −200)`);
+    throw new StratifyError(
+      'UNKNOWN_CLASS',
+      `SMOD code ${code} is not in the GHSL SMOD legend (10–13, 21–23, 30, 0, −200)`,
+    );
   }
   return label;
 }

@@ -50,7 +50,10 @@ export const WORLDCOVER_TO_IPCC: Readonly<Record<number, IpccClass>> = Object.fr
 export function ipccForWorldCover(code: number): IpccClass {
   const label = WORLDCOVER_TO_IPCC[code];
   if (label === undefined) {
-    throw new StratifyError('UNKNOWN_CLASS', `WorldCover code ${code} is not in the legend (0, 10, 20, …, 90, 95, 100)`);
+    throw new StratifyError(
+      'UNKNOWN_CLASS',
+      `WorldCover code ${code} is not in the legend (0, 10, 20, …, 90, 95, 100)`,
+    );
   }
   return label;
 }

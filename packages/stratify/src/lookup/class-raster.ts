@@ -3,9 +3,9 @@ import {
   type CrsRef,
   type GeoTiff,
   type GeoTransform,
-  type RasterArray,
   httpSource,
   openGeoTiff,
+  type RasterArray,
   readRaster,
   transformCoords,
 } from '@worldstrat/raster-io';
@@ -61,16 +61,20 @@ export interface ClassRaster {
    * (range requests for remote COGs) and cached. Points outside the raster give `null` (or an error).
    * NoData pixels return the raster's NoData value (e.g. −200 in GHSL SMOD, 0 in ESA CCI).
    */
-  lookup(points: readonly { lon: number; lat: number }[], options?: LookupOptions): Promise<(number | null)[]>;
+  lookup(
+    points: readonly { lon: number; lat: number }[],
+    options?: LookupOptions,
+  ): Promise<(number | null)[]>;
   close(): Promise<void>;
 }
 
-function isByteSource(x: unknown): x is ByteSource {
-  return typeof x === 'object' && x !== null && typeof (x as ByteSource).read === 'function';
-}
-
 function isGeoTiff(x: unknown): x is GeoTiff {
-  return typeof x === 'object' && x !== null && Array.isArray((x as GeoTiff).levels) && typeof (x as GeoTiff).close === 'function';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    Array.isArray((x as GeoTiff).levels) &&
+    typeof (x as GeoTiff).close === 'function'
+  );
 }
 
 /**
@@ -100,11 +104,17 @@ export async function openClassRaster(
   const name = options.name ?? tiff.name;
   const level = tiff.levels[0];
   if (!level.geo) {
-    throw new StratifyError('NO_GEOREFERENCING', `${name}: raster has no georeferencing (no geotransform); point lookups need one`);
+    throw new StratifyError(
+      'NO_GEOREFERENCING',
+      `${name}: raster has no georeferencing (no geotransform); point lookups need one`,
+    );
   }
   const transform = level.geo.transform;
   if (transform[2] !== 0 || transform[4] !== 0) {
-    throw new StratifyError('NO_GEOREFERENCING', `${name}: rotated geotransform [${transform.join(', ')}] is not supported; warp it north-up`);
+    throw new StratifyError(
+      'NO_GEOREFERENCING',
+      `${name}: rotated geotransform [${transform.join(', ')}] is not supported; warp it north-up`,
+    );
   }
   let crs: CrsRef;
   if (options.crs !== undefined) crs = options.crs;
@@ -118,7 +128,10 @@ export async function openClassRaster(
   }
   const band = options.band ?? 0;
   if (!Number.isInteger(band) || band < 0 || band >= level.bandCount) {
-    throw new StratifyError('INVALID_ARGUMENT', `${name}: band ${band} does not exist (the raster has ${level.bandCount})`);
+    throw new StratifyError(
+      'INVALID_ARGUMENT',
+      `${name}: band ${band} does not exist (the raster has ${level.bandCount})`,
+    );
   }
   const isLonLat = crs === 4326 || crs === 'EPSG:4326';
   if (isLonLat && options.crs === undefined) {
@@ -127,7 +140,12 @@ export async function openClassRaster(
     const [x0, w, , y0, , h] = transform;
     const x1 = x0 + level.width * w;
     const y1 = y0 + level.height * h;
-    if (Math.min(x0, x1) < -181 || Math.max(x0, x1) > 181 || Math.min(y0, y1) < -91 || Math.max(y0, y1) > 91) {
+    if (
+      Math.min(x0, x1) < -181 ||
+      Math.max(x0, x1) > 181 ||
+      Math.min(y0, y1) < -91 ||
+      Math.max(y0, y1) > 91
+    ) {
       throw new StratifyError(
         'UNKNOWN_CRS',
         `${name}: the file reports EPSG:4326 but spans x ${x0}…${x1}, y ${y1}…${y0}, which is not degrees; pass { crs }, e.g. 'ESRI:54009' for GHSL SMOD`,
@@ -184,7 +202,13 @@ export async function openClassRaster(
       projected.forEach(([x, y], i) => {
         const col = round((x - ox) / pw);
         const row = round((y - oy) / ph);
-        const inside = Number.isFinite(col) && Number.isFinite(row) && col >= 0 && row >= 0 && col < level.width && row < level.height;
+        const inside =
+          Number.isFinite(col) &&
+          Number.isFinite(row) &&
+          col >= 0 &&
+          row >= 0 &&
+          col < level.width &&
+          row < level.height;
         if (!inside) {
           if (lookupOptions.outside === 'error') {
             throw new StratifyError(
@@ -198,11 +222,15 @@ export async function openClassRaster(
         pixel[2 * i + 1] = row;
         const key = Math.floor(row / blockH) * blocksAcross + Math.floor(col / blockW);
         let list = byBlock.get(key);
-        if (!list) byBlock.set(key, (list = []));
+        if (!list) {
+          list = [];
+          byBlock.set(key, list);
+        }
         list.push(i);
       });
       for (const [key, idx] of byBlock) {
-        if (lookupOptions.signal?.aborted) throw new StratifyError('ABORTED', 'lookup aborted', { cause: lookupOptions.signal.reason });
+        if (lookupOptions.signal?.aborted)
+          throw new StratifyError('ABORTED', 'lookup aborted', { cause: lookupOptions.signal.reason });
         const data = await block(key, lookupOptions.signal);
         const x0 = (key % blocksAcross) * blockW;
         const y0 = Math.floor(key / blocksAcross) * blockH;

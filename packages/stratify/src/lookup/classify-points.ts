@@ -63,9 +63,17 @@ export async function classifyPoints<P extends { lon: number; lat: number }>(
   return points.map((p, i) => {
     const code = lc ? lc[i] : null;
     const smodCode = sm ? sm[i] : null;
-    const LCCS = code === null ? null : (labels[code] ?? unknown(legend === 'worldcover' ? 'WorldCover' : 'LCCS', code, i));
+    const LCCS =
+      code === null
+        ? null
+        : (labels[code] ?? unknown(legend === 'worldcover' ? 'WorldCover' : 'LCCS', code, i));
     const IPCC = code === null ? null : (toIpcc[code] ?? unknown('IPCC mapping of', code, i));
-    const SMOD = smodCode === null ? null : Number.isNaN(smodCode) ? 'None' : (SMOD_LABELS[smodCode] ?? unknown('SMOD', smodCode, i));
+    const SMOD =
+      smodCode === null
+        ? null
+        : Number.isNaN(smodCode)
+          ? 'None'
+          : (SMOD_LABELS[smodCode] ?? unknown('SMOD', smodCode, i));
     return { ...p, landcover_id: code, LCCS, IPCC, SMOD_id: smodCode, SMOD };
   });
 }

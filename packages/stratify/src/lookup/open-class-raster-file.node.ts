@@ -11,7 +11,10 @@ import { type ClassRaster, type OpenClassRasterOptions, openClassRaster } from '
  * @example
  * const smod = await openClassRasterFile('GHS_SMOD_POP2015_GLOBE_R2019A_54009_1K_V2_0.tif', { crs: 'ESRI:54009' });
  */
-export async function openClassRasterFile(path: string, options: OpenClassRasterOptions = {}): Promise<ClassRaster> {
+export async function openClassRasterFile(
+  path: string,
+  options: OpenClassRasterOptions = {},
+): Promise<ClassRaster> {
   const source = await fileSource(path);
   try {
     return await openClassRaster(source, { name: path, ...options });

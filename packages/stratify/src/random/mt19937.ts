@@ -17,14 +17,18 @@ export interface Mt19937 {
  */
 export function mt19937(seed: number): Mt19937 {
   if (!Number.isSafeInteger(seed) || seed < 0) {
-    throw new StratifyError('INVALID_ARGUMENT', `MT19937 seed must be a non-negative integer, got ${String(seed)}`);
+    throw new StratifyError(
+      'INVALID_ARGUMENT',
+      `MT19937 seed must be a non-negative integer, got ${String(seed)}`,
+    );
   }
   const mt = new Uint32Array(624);
   mt[0] = seed >>> 0;
   for (let i = 1; i < 624; i++) {
     const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
     // 1812433253 * prev + i, mod 2^32, split to stay exact in doubles
-    mt[i] = (((((prev & 0xffff0000) >>> 16) * 1812433253) << 16) + (prev & 0x0000ffff) * 1812433253 + i) >>> 0;
+    mt[i] =
+      (((((prev & 0xffff0000) >>> 16) * 1812433253) << 16) + (prev & 0x0000ffff) * 1812433253 + i) >>> 0;
   }
   let index = 624;
   const twist = (): void => {
@@ -61,7 +65,8 @@ export function mt19937(seed: number): Mt19937 {
  * randperm(10, 386564310); // [8, 2, 6, 5, 7, 9, 0, 1, 3, 4]
  */
 export function randperm(n: number, seed: number | Mt19937): number[] {
-  if (!Number.isSafeInteger(n) || n < 0) throw new StratifyError('INVALID_ARGUMENT', `randperm needs a non-negative integer n, got ${String(n)}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new StratifyError('INVALID_ARGUMENT', `randperm needs a non-negative integer n, got ${String(n)}`);
   const gen = typeof seed === 'number' ? mt19937(seed) : seed;
   const r = Array.from({ length: n }, (_, i) => i);
   for (let i = 0; i < n - 1; i++) {

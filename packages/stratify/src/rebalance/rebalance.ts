@@ -82,19 +82,33 @@ export function pythonRound2(x: number): number {
  * rebalance([{ class: 'A', count: 1000 }, { class: 'B', count: 125 }, { class: 'C', count: 8 }], 100);
  * // counts 59, 29, 12 (sum 100); with { compat: true }: 59, 28, 12
  */
-export function rebalance(counts: readonly ClassCount[], target: number, options: RebalanceOptions = {}): Allocation[] {
+export function rebalance(
+  counts: readonly ClassCount[],
+  target: number,
+  options: RebalanceOptions = {},
+): Allocation[] {
   if (!Number.isSafeInteger(target) || target < 0) {
-    throw new StratifyError('INVALID_ARGUMENT', `target must be a non-negative integer number of points, got ${String(target)}`);
+    throw new StratifyError(
+      'INVALID_ARGUMENT',
+      `target must be a non-negative integer number of points, got ${String(target)}`,
+    );
   }
-  if (counts.length === 0) throw new StratifyError('EMPTY_CLASS', 'cannot rebalance an empty (class, count) table');
+  if (counts.length === 0)
+    throw new StratifyError('EMPTY_CLASS', 'cannot rebalance an empty (class, count) table');
   const f = options.weight ?? Math.cbrt;
   const weights = counts.map((c) => {
     if (!(c.count >= 0) || !Number.isFinite(c.count)) {
-      throw new StratifyError('INVALID_ARGUMENT', `class ${String(c.class)} has count ${c.count}; counts must be finite and ≥ 0`);
+      throw new StratifyError(
+        'INVALID_ARGUMENT',
+        `class ${String(c.class)} has count ${c.count}; counts must be finite and ≥ 0`,
+      );
     }
     const w = f(c.count);
     if (!Number.isFinite(w) || w < 0) {
-      throw new StratifyError('INVALID_ARGUMENT', `weight f(${c.count}) = ${w} for class ${String(c.class)}; f must return finite values ≥ 0`);
+      throw new StratifyError(
+        'INVALID_ARGUMENT',
+        `weight f(${c.count}) = ${w} for class ${String(c.class)}; f must return finite values ≥ 0`,
+      );
     }
     return w;
   });
@@ -102,10 +116,18 @@ export function rebalance(counts: readonly ClassCount[], target: number, options
   for (const w of weights) total += w;
   if (!(total > 0)) throw new StratifyError('INVALID_ARGUMENT', 'all weights are 0; nothing to allocate');
   const shares = weights.map((w) => w / total);
-  const rows = counts.map((c, i) => ({ class: c.class, poolCount: c.count, weight: weights[i], share: shares[i], count: 0 }));
+  const rows = counts.map((c, i) => ({
+    class: c.class,
+    poolCount: c.count,
+    weight: weights[i],
+    share: shares[i],
+    count: 0,
+  }));
   if (options.compat) {
     const frac = (x: number) => x - Math.floor(x);
-    const priority = shares.map((_, i) => i).sort((a, b) => frac(100 * shares[b]) - frac(100 * shares[a]) || a - b);
+    const priority = shares
+      .map((_, i) => i)
+      .sort((a, b) => frac(100 * shares[b]) - frac(100 * shares[a]) || a - b);
     const q = shares.map((p) => pythonRound2(p) * target);
     let sum = 0;
     for (const v of q) sum += v;
@@ -169,7 +191,10 @@ export function rebalanceWithinClass<T extends Record<string, unknown>>(
 ): SubStratumAllocation {
   const inside = rows.filter((r) => r[selectBy] === className);
   if (inside.length === 0) {
-    throw new StratifyError('EMPTY_CLASS', `no pool row has ${selectBy} = ${String(className)}; nothing to rebalance within it`);
+    throw new StratifyError(
+      'EMPTY_CLASS',
+      `no pool row has ${selectBy} = ${String(className)}; nothing to rebalance within it`,
+    );
   }
   const counts = classCounts(inside.map((r) => r[rebalanceBy] as ClassKey | null | undefined));
   return {

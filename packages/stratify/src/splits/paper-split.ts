@@ -54,14 +54,18 @@ export function paperSplit(names: readonly string[], options: PaperSplitOptions 
   const seed = options.seed ?? PAPER_SPLIT.seed;
   const m = options.directoryCount ?? names.length;
   if (!Number.isSafeInteger(m) || m < 0) {
-    throw new StratifyError('INVALID_ARGUMENT', `directoryCount must be a non-negative integer, got ${String(m)}`);
+    throw new StratifyError(
+      'INVALID_ARGUMENT',
+      `directoryCount must be a non-negative integer, got ${String(m)}`,
+    );
   }
   // Python int() truncates the float product, e.g. int(0.8 * 3929) = int(3143.2000000000003) = 3143.
   const train = options.trainCount ?? Math.trunc(0.8 * m);
   const val = options.valCount ?? Math.trunc(0.1 * m);
   const test = options.testCount ?? Math.trunc(0.1 * m);
   for (const [k, v] of Object.entries({ train, val, test })) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new StratifyError('INVALID_ARGUMENT', `${k} count must be a non-negative integer, got ${v}`);
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new StratifyError('INVALID_ARGUMENT', `${k} count must be a non-negative integer, got ${v}`);
   }
   // The prefix `<root>/hr_dataset/` is common to all paths; the trailing '/' takes part in the comparison.
   const scenes = [...names].sort((a, b) => natCompare(`${a}/`, `${b}/`));

@@ -46,10 +46,20 @@ const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
  * @example
  * stratifiedSplit(rows, { nameOf: (r) => r.tile, classOf: (r) => r.joint_class, groupOf: (r) => parentOf(r.tile), seed: 1 });
  */
-export function stratifiedSplit<T>(rows: readonly T[], options: StratifiedSplitOptions<T>): StratifiedSplitResult<T> {
+export function stratifiedSplit<T>(
+  rows: readonly T[],
+  options: StratifiedSplitOptions<T>,
+): StratifiedSplitResult<T> {
   const fractions = options.fractions ?? [0.8, 0.1, 0.1];
-  if (fractions.length !== 3 || fractions.some((f) => !(f >= 0)) || Math.abs(fractions[0] + fractions[1] + fractions[2] - 1) > 1e-9) {
-    throw new StratifyError('INVALID_ARGUMENT', `fractions [${fractions.join(', ')}] must be three numbers ≥ 0 that sum to 1`);
+  if (
+    fractions.length !== 3 ||
+    fractions.some((f) => !(f >= 0)) ||
+    Math.abs(fractions[0] + fractions[1] + fractions[2] - 1) > 1e-9
+  ) {
+    throw new StratifyError(
+      'INVALID_ARGUMENT',
+      `fractions [${fractions.join(', ')}] must be three numbers ≥ 0 that sum to 1`,
+    );
   }
   const groupOf =
     options.groupOf ??
@@ -75,13 +85,19 @@ export function stratifiedSplit<T>(rows: readonly T[], options: StratifiedSplitO
   for (const item of kept) {
     const g = groupOf(item.row);
     let group = groups.get(g);
-    if (!group) groups.set(g, (group = { cls: options.classOf(item.row), members: [] }));
+    if (!group) {
+      group = { cls: options.classOf(item.row), members: [] };
+      groups.set(g, group);
+    }
     group.members.push(item);
   }
   const byClass = new Map<string, { cls: string; members: { row: T; index: number }[] }[]>();
   for (const group of groups.values()) {
     let list = byClass.get(group.cls);
-    if (!list) byClass.set(group.cls, (list = []));
+    if (!list) {
+      list = [];
+      byClass.set(group.cls, list);
+    }
     list.push(group);
   }
   const rng = createRng(options.seed ?? 0);
