@@ -280,6 +280,63 @@ describe('revisit count rules, missing data and bad input', () => {
     expect(maxAbsDiff(raw.raster, b.raster)).toBeGreaterThan(1);
   });
 
+  it('a scene smaller than one chip is mirrored up to the chip and cropped back', async () => {
+    const tiny = [0, 1].map((r) => makeRevisit(30, 20, ramp(r)));
+    const res = await superResolve(tiny, { engine: hrn4 });
+    expect(res.grid.count).toBe(1);
+    expect([res.raster.width, res.raster.height]).toEqual([Math.round(30 * 3.12), Math.round(20 * 3.12)]);
+    expect(res.raster.bands.every((b) => (b as Float32Array).every(Number.isFinite))).toBe(true);
+  });
+
+  it('streams chips: predict() sees ≤ batchSize chips and at most two batches exist at once', async () => {
+    // a stand-in engine that records its calls and returns the chip's band 0 upsampled by nearest neighbour
+    let live = 0;
+    let maxLive = 0;
+    let maxChips = 0;
+    let calls = 0;
+    const cfg = hrn4.config;
+    const [oh, ow] = cfg.outputSize;
+    const fake: InferenceEngine = {
+      name: 'onnx',
+      config: cfg,
+      async predict({ data, shape }) {
+        calls++;
+        live++;
+        maxLive = Math.max(maxLive, live);
+        maxChips = Math.max(maxChips, shape[0]);
+        await new Promise((r) => setTimeout(r, 1));
+        const [b, r, c, h, w] = shape;
+        const out = new Float32Array(b * 3 * oh * ow);
+        for (let i = 0; i < b; i++)
+          for (let ch = 0; ch < 3; ch++)
+            for (let y = 0; y < oh; y++)
+              for (let x = 0; x < ow; x++) {
+                const sy = Math.floor((y * h) / oh);
+                const sx = Math.floor((x * w) / ow);
+                out[((i * 3 + ch) * oh + y) * ow + x] = data[(i * r * c * h + sy) * w + sx] as number;
+              }
+        live--;
+        return { data: out, shape: [b, 1, 3, oh, ow] };
+      },
+      dispose() {},
+    };
+    const big = [0, 1, 2, 3].map((r) => makeRevisit(300, 260, ramp(r)));
+    const res = await superResolve(big, { engine: fake, batchSize: 5 });
+    expect(res.grid.count).toBe(11 * 10);
+    expect(calls).toBe(Math.ceil(110 / 5));
+    expect(maxChips).toBeLessThanOrEqual(5);
+    expect(maxLive).toBeLessThanOrEqual(2);
+    // a nearest-neighbour 'model' of a ramp: output band 0 = normalised B01 ramp, increasing along x
+    const row = (res.raster.bands[0] as Float32Array).subarray(
+      400 * res.raster.width,
+      401 * res.raster.width,
+    );
+    let nonIncreasing = 0;
+    for (let x = 1; x < row.length; x++)
+      if ((row[x] as number) < (row[x - 1] as number) - 1e-5) nonIncreasing++;
+    expect(nonIncreasing).toBe(0);
+  });
+
   it('typed errors: sizes, CRS, geotransform, georeferencing, bands, overlap', async () => {
     const code = async (p: Promise<unknown>) => ((await p.catch((e) => e)) as SrnetError).code;
     const a = rev(0);
