@@ -8,6 +8,7 @@ import { type ModelConfig, resolveModelConfig } from '../../src/models/config.js
 import { exportOnnx, ONNX_OPSET } from '../../src/onnx/export-onnx.js';
 import { createOnnxEngine } from '../../src/onnx/onnx-engine.node.js';
 import { readOnnxModelInfo } from '../../src/onnx/onnx-model-info.js';
+import { decodeOnnxModel, encodeOnnxModel } from '../../src/onnx/onnx-proto.js';
 import { loadParityFixture, toleranceExcess } from './fixture-state-dict.js';
 import { mulberry32, randomStateDict, referenceForward } from './reference-forward.js';
 
@@ -199,6 +200,28 @@ describe('ONNX engine: dynamic batch and bad input', () => {
     expect(err).toBeInstanceOf(SrnetError);
     expect(err.code).toBe('ARCHITECTURE_MISMATCH');
     expect(err.message).toMatch(/kind: file has "srcnn", expected "highresnet"/);
+  });
+
+  it('a file from another tool (no srnet metadata) needs options.config; decode → encode round trip runs', async () => {
+    const cfg = resolveModelConfig({
+      kind: 'srcnn',
+      revisits: 1,
+      inChannels: 2,
+      hiddenChannels: 4,
+      outputSize: [12, 12],
+    });
+    const model = decodeOnnxModel(exportOnnx(cfg, randomStateDict(cfg, 2)));
+    expect(model.graph.initializer?.length).toBeGreaterThan(10);
+    const foreign = encodeOnnxModel({ ...model, metadataProps: [] });
+    await expect(createOnnxEngine(foreign)).rejects.toMatchObject({ code: 'BAD_ONNX' });
+    const engine = await createOnnxEngine(foreign, { config: cfg, intraOpNumThreads: 1 });
+    const out = await engine.predict({ data: new Float32Array(2 * 6 * 6).fill(0.5), shape: [1, 1, 2, 6, 6] });
+    expect(out.shape).toEqual([1, 1, 3, 12, 12]);
+    engine.dispose();
+    // a config that contradicts the graph's signature is refused
+    await expect(createOnnxEngine(foreign, { config: { ...cfg, revisits: 8 } })).rejects.toMatchObject({
+      code: 'ARCHITECTURE_MISMATCH',
+    });
   });
 
   it('bytes that are not ONNX give BAD_ONNX', async () => {
