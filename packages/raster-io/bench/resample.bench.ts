@@ -3,7 +3,7 @@
 // BENCH_REPEATS (default 5) sets the number of timed calls per case.
 import { performance } from 'node:perf_hooks';
 import { expect, it } from 'vitest';
-import { resize } from '../src/index.js';
+import { type GeoTransform, type Raster, resize, warpRaster } from '../src/index.js';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 
@@ -74,3 +74,37 @@ for (const [name, shape, size] of [
     expect(maxDiff).toBeLessThan(1e-4);
   });
 }
+
+it('warp 1054² UTM 33N → 34N bilinear: exact vs approximate transformer (0.125 px)', () => {
+  const w = 1054;
+  const band = Float32Array.from({ length: w * w }, (_, i) => (i % w) + Math.floor(i / w));
+  const src: Raster = {
+    width: w,
+    height: w,
+    dtype: 'float32',
+    bands: [band],
+    geo: { epsg: 32633, transform: [600000, 10, 0, 5800000, 0, -10] },
+  };
+  const grid = {
+    epsg: 32634,
+    transform: [190000, 10, 0, 5810000, 0, -10] as GeoTransform,
+    width: w,
+    height: w,
+  };
+  const t0 = performance.now();
+  const exact = warpRaster(src, grid, { method: 'bilinear' }).bands[0] as Float32Array;
+  const tExact = performance.now() - t0;
+  const t1 = performance.now();
+  const approx = warpRaster(src, grid, { method: 'bilinear', errorThresholdPx: 0.125 })
+    .bands[0] as Float32Array;
+  const tApprox = performance.now() - t1;
+  let maxDiff = 0;
+  for (let i = 0; i < exact.length; i++) {
+    const d = Math.abs((exact[i] as number) - (approx[i] as number));
+    if (!Number.isNaN(d)) maxDiff = Math.max(maxDiff, d);
+  }
+  console.log(
+    `warp 1054² bilinear: exact ${tExact.toFixed(0)} ms, approx (0.125 px) ${tApprox.toFixed(0)} ms, speed-up ${(tExact / tApprox).toFixed(1)}×, max |diff| ${maxDiff.toFixed(3)} (gradient 1/px)`,
+  );
+  expect(maxDiff).toBeLessThanOrEqual(0.25 + 1e-3);
+});

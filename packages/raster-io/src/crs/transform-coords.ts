@@ -55,6 +55,23 @@ export function transformCoords(
   });
 }
 
+/**
+ * A reusable point transformer between two CRSs (internal: resolves definitions once), or `null` when the
+ * CRSs are identical. Writes `[x, y]` (NaN outside the domain) into `out`.
+ */
+export function pointTransformer(
+  from: CrsRef,
+  to: CrsRef,
+): ((x: number, y: number, out: Float64Array) => void) | null {
+  const c = converter(from, to);
+  if (!c) return null;
+  return (x, y, out) => {
+    const r = safeForward(c, x, y);
+    out[0] = r[0];
+    out[1] = r[1];
+  };
+}
+
 function safeForward(c: Converter, x: number, y: number): [number, number] {
   if (!Number.isFinite(x) || !Number.isFinite(y)) return [Number.NaN, Number.NaN];
   let r: [number, number];

@@ -1,5 +1,5 @@
 // Inverse-mapping reprojection of a Raster onto a target grid (GDAL gdalwarp semantics, exact transformer).
-import { transformCoordsInPlace } from '../crs/transform-coords.js';
+import { pointTransformer } from '../crs/transform-coords.js';
 import { RasterIoError } from '../errors.js';
 import { allocBand, fromFloat } from '../resample/dtype-cast.js';
 import type { DType, GeoTransform, Raster, RasterArray } from '../types.js';
@@ -25,6 +25,13 @@ export interface WarpOptions {
   noData?: number;
   /** Output dtype; default the source's. Integer outputs are rounded and clamped. */
   dtype?: DType;
+  /**
+   * Maximum error, in source pixels, of the approximate transformer (GDAL `-et`): per target row the exact
+   * transform is computed at the ends and midpoints, and linear interpolation is used wherever the midpoint
+   * error is within this threshold (recursively halving otherwise). Default 0 = exact for every pixel
+   * (`gdalwarp -et 0`); gdalwarp's default is 0.125.
+   */
+  errorThresholdPx?: number;
   /** Abort between rows. */
   signal?: AbortSignal;
   /** Progress per block of rows: `{ stage: 'warp', done: rows, total: height }`. */
@@ -114,7 +121,12 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
   const bands = raster.bands;
   const nb = bands.length;
   const out: Float64Array[] = bands.map(() => new Float64Array(W * H));
-  const xy = new Float64Array(2 * W);
+  const us = new Float64Array(W);
+  const vs = new Float64Array(W);
+  const tmp = new Float64Array(2);
+  const threshold = opts.errorThresholdPx ?? 0;
+  if (!(threshold >= 0))
+    throw new RasterIoError('INVALID_ARGUMENT', `errorThresholdPx must be >= 0 (got ${threshold})`);
   const isNd = (v: number) => (srcNoData === null ? Number.isNaN(v) : v === srcNoData || Number.isNaN(v));
   const vals = new Float64Array(nb);
 
@@ -202,8 +214,48 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
     return any;
   };
   const sample = opts.method === 'nearest' ? nearest : opts.method === 'cubic' ? cubic : bilinear;
-  const same = grid.epsg === raster.geo.epsg;
+  const project = grid.epsg === raster.geo.epsg ? null : pointTransformer(grid.epsg, raster.geo.epsg);
   const progressEvery = Math.max(1, Math.floor(H / 20));
+  // exact source pixel coordinates of target pixel (col, row) into us/vs
+  const exact = (col: number, py: number): void => {
+    const px = col + 0.5;
+    let x = tox + ta * px + tb * py;
+    let y = toy + td * px + te * py;
+    if (project) {
+      project(x, y, tmp);
+      x = tmp[0] as number;
+      y = tmp[1] as number;
+    }
+    const dx = x - sox;
+    const dy = y - soy;
+    us[col] = i00 * dx + i01 * dy;
+    vs[col] = i10 * dx + i11 * dy;
+  };
+  // GDAL-style approximate transformer: linear between exact points while the midpoint error is small
+  const approx = (a: number, b: number, py: number): void => {
+    if (b - a < 2) return;
+    const m = (a + b) >> 1;
+    exact(m, py);
+    const t = (m - a) / (b - a);
+    const ua = us[a] as number;
+    const va = vs[a] as number;
+    const ub = us[b] as number;
+    const vb = vs[b] as number;
+    const err = Math.max(
+      Math.abs(ua + (ub - ua) * t - (us[m] as number)),
+      Math.abs(va + (vb - va) * t - (vs[m] as number)),
+    );
+    if (err <= threshold) {
+      for (let c = a + 1; c < b; c++) {
+        const s = (c - a) / (b - a);
+        us[c] = ua + (ub - ua) * s;
+        vs[c] = va + (vb - va) * s;
+      }
+      return;
+    }
+    approx(a, m, py);
+    approx(m, b, py);
+  };
 
   for (let row = 0; row < H; row++) {
     if (opts.signal?.aborted)
@@ -211,17 +263,14 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
         cause: opts.signal.reason,
       });
     const py = row + 0.5;
+    if (threshold > 0 && project && W > 2) {
+      exact(0, py);
+      exact(W - 1, py);
+      approx(0, W - 1, py);
+    } else for (let col = 0; col < W; col++) exact(col, py);
     for (let col = 0; col < W; col++) {
-      const px = col + 0.5;
-      xy[2 * col] = tox + ta * px + tb * py;
-      xy[2 * col + 1] = toy + td * px + te * py;
-    }
-    if (!same) transformCoordsInPlace(grid.epsg, raster.geo.epsg, xy);
-    for (let col = 0; col < W; col++) {
-      const dx = (xy[2 * col] as number) - sox;
-      const dy = (xy[2 * col + 1] as number) - soy;
-      const u = i00 * dx + i01 * dy;
-      const v = i10 * dx + i11 * dy;
+      const u = us[col] as number;
+      const v = vs[col] as number;
       const o = row * W + col;
       // NaN coordinates fail these comparisons too
       if (!(u >= 0 && u < sw && v >= 0 && v < sh) || !sample(u, v)) {

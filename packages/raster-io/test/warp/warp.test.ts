@@ -105,6 +105,35 @@ describe('warpRaster (same CRS)', () => {
     }
   });
 
+  it('the approximate transformer (errorThresholdPx) stays within the threshold of the exact warp', () => {
+    // smooth lon/lat raster with a known gradient → bound on the value error caused by coordinate error
+    const w = 200;
+    const h = 150;
+    const band = new Float32Array(w * h).map((_, i) => (i % w) * 2 + Math.floor(i / w) * 3); // |∇| ≤ 2, 3 per px
+    const src: Raster = {
+      width: w,
+      height: h,
+      dtype: 'float32',
+      bands: [band],
+      geo: { epsg: 4326, transform: [14.5, 0.001, 0, 52.1, 0, -0.001] },
+    };
+    const grid = utmGridForBBox([14.52, 52.0, 14.68, 52.08], 20, { epsg: 32634 }); // far from zone 34's meridian
+    const exact = warpRaster(src, grid, { method: 'bilinear' }).bands[0] as Float32Array;
+    const approx = warpRaster(src, grid, { method: 'bilinear', errorThresholdPx: 0.125 })
+      .bands[0] as Float32Array;
+    let maxDiff = 0;
+    let differ = 0;
+    for (let i = 0; i < exact.length; i++) {
+      if (Number.isNaN(exact[i]) || Number.isNaN(approx[i])) continue;
+      const d = Math.abs((exact[i] as number) - (approx[i] as number));
+      if (d > 0) differ++;
+      maxDiff = Math.max(maxDiff, d);
+    }
+    expect(differ).toBeGreaterThan(0); // it really interpolated
+    expect(maxDiff).toBeLessThanOrEqual(0.125 * (2 + 3) + 1e-3);
+    expect(() => warpRaster(src, grid, { errorThresholdPx: -1 })).toThrow(/errorThresholdPx/);
+  });
+
   it('validates input, honours abort and reports progress', () => {
     const src = ramp(4, 4);
     const grid = {
