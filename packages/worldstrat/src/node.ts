@@ -32,3 +32,10 @@ export type {
 } from './dataset/open-dataset.node.js';
 export { svgToPng, svgToRgba, writePlot } from './plots/render-png.node.js';
 export type { SvgToPngOptions } from './plots/render-png.node.js';
+export { definePipeline } from './pipelines/pipeline.js';
+export type { Pipeline, PipelineContext } from './pipelines/pipeline.js';
+export { plotDatasetPipeline } from './pipelines/plot-dataset.node.js';
+export type { PlotDatasetOptions, PlotDatasetResult } from './pipelines/plot-dataset.node.js';
+export { createProgram, runCli } from './cli/program.js';
+export { EXIT_CODES, exitCodeFor } from './cli/exit-codes.js';
+export type { CliIo } from './cli/runtime.js';

@@ -1,0 +1,95 @@
+// `worldstrat plot map|distribution|dataset`: the plots people look at, as SVG + PNG.
+import { readFile } from 'node:fs/promises';
+import { readPoisFile } from '@worldstrat/geo-sampling/node';
+import type { Command } from 'commander';
+import { WorldStratError } from '../../errors.js';
+import { parseCsv } from '../../internal/csv.js';
+import { plotDatasetPipeline } from '../../pipelines/plot-dataset.node.js';
+import { classDistributionSvg } from '../../plots/bar-chart.js';
+import { writePlot } from '../../plots/render-png.node.js';
+import { worldMapSvg } from '../../plots/world-map.js';
+import { type CliRunner, parseIntOption } from '../runtime.js';
+
+async function countColumn(path: string, column: string): Promise<Record<string, number>> {
+  const text = await readFile(path, 'utf8').catch((e) => {
+    throw new WorldStratError('DATASET_NOT_FOUND', `${path}: ${(e as Error).message}`, { cause: e });
+  });
+  const { header, rows } = parseCsv(text);
+  if (!header.includes(column)) {
+    throw new WorldStratError('INVALID_ARGUMENT', `${path} has no column "${column}" (columns: ${header.join(', ')})`);
+  }
+  const counts: Record<string, number> = {};
+  for (const r of rows) {
+    const k = r[column] || 'None';
+    counts[k] = (counts[k] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Register the command group. */
+export function registerPlot(program: Command, run: CliRunner): void {
+  const plot = program.command('plot').description('plots as SVG + PNG: map, distribution, dataset');
+  plot
+    .command('map')
+    .description('world map of points/AOIs coloured by a class column, over Natural Earth land')
+    .argument('<table>', 'points or AOIs (.csv with lon/lat, or .geojson)')
+    .requiredOption('--out <base>', 'output path without extension (writes .svg and .png)')
+    .option('--class-column <col>', 'column that colours the markers', 'IPCC Class')
+    .option('--title <text>', 'title')
+    .option('--width <px>', 'width in px', parseIntOption('width'), 1200)
+    .action((table: string, _opts, cmd: Command) =>
+      run(cmd, async (o, rt) => {
+        const { pois } = await readPoisFile(table, { checkName: false, duplicates: 'suffix' });
+        const col = o.classColumn as string;
+        const points = pois.map((p) => {
+          let bounds: [number, number, number, number] | undefined;
+          try {
+            const b = JSON.parse(p.properties.bounds ?? '');
+            if (Array.isArray(b) && b.length === 4) bounds = b as [number, number, number, number];
+          } catch {
+            bounds = undefined;
+          }
+          return { lon: p.lon, lat: p.lat, label: p.properties[col] || (col === 'source' ? p.source : undefined) || 'points', bounds, title: p.name };
+        });
+        const files = await writePlot(o.out as string, worldMapSvg(points, { width: o.width as number, title: (o.title as string) ?? `${points.length} points by ${col}` }));
+        rt.done({ points: points.length, ...files }, `wrote ${files.svg} and ${files.png}`);
+      }),
+    );
+  plot
+    .command('distribution')
+    .description('bar chart of a class column; with --compare, grouped bars (e.g. before/after rebalancing)')
+    .argument('<table>', 'CSV file')
+    .requiredOption('--out <base>', 'output path without extension')
+    .requiredOption('--column <col>', 'class column to count')
+    .option('--compare <table>', 'a second CSV (e.g. the rebalanced draw)')
+    .option('--names <a,b>', 'series names', 'Original,Rebalanced')
+    .option('--title <text>', 'title')
+    .action((table: string, _opts, cmd: Command) =>
+      run(cmd, async (o, rt) => {
+        const col = o.column as string;
+        const [a, b] = String(o.names).split(',');
+        const series = [{ name: a ?? 'Original', counts: await countColumn(table, col) }];
+        if (o.compare) series.push({ name: b ?? 'Rebalanced', counts: await countColumn(o.compare as string, col) });
+        const title = (o.title as string) ?? (o.compare ? `${b ?? 'Rebalanced'} distribution of ${col}` : `Distribution of ${col}`);
+        const files = await writePlot(o.out as string, classDistributionSvg(series, { title }));
+        rt.done({ series: series.map((s) => ({ name: s.name, counts: s.counts })), ...files }, `wrote ${files.svg} and ${files.png}`);
+      }),
+    );
+  plot
+    .command('dataset')
+    .description('AOI map, class distribution, LR/bicubic/HR panel, revisit GIF and an HTML report for a dataset')
+    .argument('<root>', 'dataset folder (release layout, e.g. from `worldstrat synth`)')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--aoi <name>', 'AOI for the panel and GIF (default: the first)')
+    .option('--revisits <n>', 'revisits in the GIF', parseIntOption('revisits'), 8)
+    .option('--class-column <col>', 'column that colours the map', 'IPCC Class')
+    .action((root: string, _opts, cmd: Command) =>
+      run(cmd, async (o, rt) => {
+        const res = await plotDatasetPipeline.run(
+          { root, out: o.out as string, aoi: o.aoi as string | undefined, revisits: o.revisits as number, classColumn: o.classColumn as string },
+          { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
+        );
+        rt.done(res, `report: ${res.report}`);
+      }),
+    );
+}

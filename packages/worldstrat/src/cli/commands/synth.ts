@@ -1,0 +1,57 @@
+// `worldstrat synth <out>`: write the synthetic mini-dataset (optionally with its plots).
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { plotDatasetPipeline } from '../../pipelines/plot-dataset.node.js';
+import { DEFAULT_SYNTHETIC_DATASET, generateSyntheticDataset } from '../../synthetic/generate-synthetic-dataset.node.js';
+import { type CliRunner, parseIntOption } from '../runtime.js';
+
+/** Register the command. */
+export function registerSynth(program: Command, run: CliRunner): void {
+  program
+    .command('synth')
+    .description('generate a deterministic SYNTHETIC dataset in the WorldStrat release layout')
+    .argument('<out>', 'output folder (must be empty unless --overwrite)')
+    .option('--aois <n>', 'number of AOIs', parseIntOption('aois'), DEFAULT_SYNTHETIC_DATASET.aois)
+    .option('--revisits <n>', 'LR revisits per AOI (16 = release, 8 = Kaggle core)', parseIntOption('revisits'), DEFAULT_SYNTHETIC_DATASET.revisits)
+    .option('--hr-size <px>', 'HR side in pixels at 1.5 m (LR side = round(hr·1.5/10))', parseIntOption('hr-size'), DEFAULT_SYNTHETIC_DATASET.hrSize)
+    .option('--seed <n>', 'master seed', parseIntOption('seed'), DEFAULT_SYNTHETIC_DATASET.seed)
+    .option('--compression <c>', 'GeoTIFF compression: deflate | none', DEFAULT_SYNTHETIC_DATASET.compression)
+    .option('--overwrite', 'write into a non-empty folder', false)
+    .option('--plots', 'also write plots and an HTML report to <out>/plots', false)
+    .action((out: string, _opts, cmd: Command) =>
+      run(cmd, async (o, rt) => {
+        const summary = await generateSyntheticDataset(out, {
+          aois: o.aois as number,
+          revisits: o.revisits as number,
+          hrSize: o.hrSize as number,
+          seed: o.seed as number,
+          compression: o.compression as 'deflate' | 'none',
+          overwrite: Boolean(o.overwrite),
+          signal: rt.signal,
+          onProgress: rt.onProgress,
+        });
+        let report: string | undefined;
+        if (o.plots) {
+          const plots = await plotDatasetPipeline.run(
+            { root: out, out: join(out, 'plots') },
+            { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
+          );
+          report = plots.report;
+        }
+        const result = {
+          root: summary.root,
+          aois: summary.aois.length,
+          revisits: o.revisits,
+          hrSize: summary.hrSize,
+          lrSize: summary.lrSize,
+          files: summary.files,
+          splits: Object.fromEntries(['train', 'val', 'test'].map((s) => [s, summary.aois.filter((a) => a.split === s).length])),
+          report,
+        };
+        rt.done(
+          result,
+          `wrote ${summary.aois.length} synthetic AOIs (${summary.files} files, HR ${summary.hrSize}² → LR ${summary.lrSize}²) to ${summary.root}${report ? `\nreport: ${report}` : ''}`,
+        );
+      }),
+    );
+}

@@ -1,0 +1,169 @@
+// Pipeline: the plots people look at for a dataset on disk (real or synthetic): AOI world map by class, class
+// distribution, an LR / bicubic / HR panel, an animated GIF of the revisits, and an HTML report linking them.
+import { readFile, readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { resize } from '@worldstrat/raster-io';
+import { natCompare } from '@worldstrat/stratify';
+import { readGeoTiffFile, writeFileAtomic } from '@worldstrat/raster-io/node';
+import { throwIfAborted } from '../errors.js';
+import { parseCsv } from '../internal/csv.js';
+import { scanDataset } from '../dataset/scan-dataset.node.js';
+import { classDistributionSvg } from '../plots/bar-chart.js';
+import { comparisonPanelSvg } from '../plots/comparison-panel.js';
+import { displayRange, toRgb8 } from '../plots/image.js';
+import { htmlReport } from '../plots/html-report.js';
+import { writePlot } from '../plots/render-png.node.js';
+import { revisitsGif } from '../plots/revisits-gif.js';
+import { worldMapSvg } from '../plots/world-map.js';
+import { definePipeline } from './pipeline.js';
+
+/** Options of {@link plotDatasetPipeline}. */
+export interface PlotDatasetOptions {
+  /** Dataset root. */
+  root: string;
+  /** Output folder. */
+  out: string;
+  /** AOI shown in the panel and GIF (default: the first scene). */
+  aoi?: string;
+  /** Revisits in the GIF. Default 8. */
+  revisits?: number;
+  /** Column of metadata.csv / the split CSV that colours the map. Default 'IPCC Class'. */
+  classColumn?: string;
+}
+
+/** What {@link plotDatasetPipeline} wrote (paths relative to `out`). */
+export interface PlotDatasetResult {
+  out: string;
+  files: string[];
+  aoi: string;
+  aois: number;
+  report: string;
+}
+
+async function tableRows(root: string): Promise<Record<string, string>[]> {
+  for (const f of ['metadata.csv', 'stratified_train_val_test_split.csv']) {
+    try {
+      return parseCsv(await readFile(join(root, f), 'utf8')).rows;
+    } catch {
+      // try the next table
+    }
+  }
+  return [];
+}
+
+/** Plots of a dataset on disk (see the file header). */
+export const plotDatasetPipeline = definePipeline<PlotDatasetOptions, PlotDatasetResult>({
+  name: 'plot-dataset',
+  description: 'AOI map, class distribution, LR/bicubic/HR panel, revisit GIF and an HTML report for a dataset',
+  async run(o, ctx = {}) {
+    const classColumn = o.classColumn ?? 'IPCC Class';
+    const files: string[] = [];
+    const total = 4;
+    const step = (done: number) => ctx.onProgress?.({ stage: 'plots', done, total });
+    const scan = await scanDataset(o.root, { revisits: 1, allowFewerRevisits: true });
+    const rows = await tableRows(o.root);
+    const byTile = new Map<string, Record<string, string>>();
+    for (const r of rows) {
+      const name = r.tile ?? r.name ?? r.__col0;
+      if (name && !byTile.has(name)) byTile.set(name, r);
+    }
+    const synthetic = rows.some((r) => r.source === 'Synthetic');
+    // 1. World map of the AOIs.
+    throwIfAborted(ctx.signal);
+    const points = [...byTile.entries()]
+      .filter(([, r]) => r.lon !== undefined && r.lat !== undefined && Number.isFinite(Number(r.lon)))
+      .map(([name, r]) => {
+        let bounds: [number, number, number, number] | undefined;
+        try {
+          const b = JSON.parse(r.bounds ?? '');
+          if (Array.isArray(b) && b.length === 4) bounds = b as [number, number, number, number];
+        } catch {
+          bounds = undefined;
+        }
+        return { lon: Number(r.lon), lat: Number(r.lat), label: r[classColumn] || 'None', bounds, title: name };
+      });
+    if (points.length > 0) {
+      await writePlot(join(o.out, 'aoi-map'), worldMapSvg(points, { title: `AOIs by ${classColumn} (${points.length})` }));
+      files.push('aoi-map.svg', 'aoi-map.png');
+    }
+    step(1);
+    // 2. Class distribution per AOI.
+    const counts: Record<string, number> = {};
+    for (const r of byTile.values()) {
+      const c = r[classColumn] || 'None';
+      counts[c] = (counts[c] ?? 0) + 1;
+    }
+    if (Object.keys(counts).length > 0) {
+      await writePlot(
+        join(o.out, 'class-distribution'),
+        classDistributionSvg([{ name: 'AOIs', counts }], { title: `Distribution of ${classColumn}`, xLabel: `Total number of AOIs: ${byTile.size}` }),
+      );
+      files.push('class-distribution.svg', 'class-distribution.png');
+    }
+    step(2);
+    // 3. Panel and GIF for one AOI (true colour: B04, B03, B02 of L2A; R, G, B of the HR).
+    throwIfAborted(ctx.signal);
+    const scene = o.aoi ? scan.scenes.find((s) => s.name === o.aoi) : scan.scenes[0];
+    let aoi = '';
+    if (scene) {
+      aoi = scene.name;
+      const dir = join(o.root, 'lr_dataset', scene.name, 'L2A');
+      const lrFiles = (await readdir(dir)).filter((f) => f.endsWith('-L2A_data.tiff')).sort(natCompare).slice(0, o.revisits ?? 8);
+      const lrs = [];
+      for (const f of lrFiles) lrs.push(await readGeoTiffFile(join(dir, f), { bands: [3, 2, 1], signal: ctx.signal }));
+      const hr = await readGeoTiffFile(scene.hrPath, { bands: [0, 1, 2], signal: ctx.signal });
+      const hrData = new Float32Array(3 * hr.width * hr.height);
+      hr.bands.forEach((b, i) => {
+        for (let k = 0; k < b.length; k++) hrData[i * b.length + k] = b[k] / 10000;
+      });
+      const hrShape: [number, number, number] = [3, hr.height, hr.width];
+      const range = displayRange(hrData, hrShape);
+      const lrStack = lrs.map((r) => {
+        const d = new Float32Array(3 * r.width * r.height);
+        r.bands.forEach((b, i) => d.set(b, i * b.length));
+        return { data: d, shape: [3, r.height, r.width] as [number, number, number] };
+      });
+      const first = lrStack[0];
+      const bicubic = resize(first.data, first.shape, [hr.height, hr.width], { method: 'bicubic' });
+      await writePlot(
+        join(o.out, 'panel'),
+        comparisonPanelSvg(
+          [
+            { title: 'LR (revisit 1)', caption: `${first.shape[2]}×${first.shape[1]} px · 10 m`, image: toRgb8(first.data, first.shape, { range }) },
+            { title: 'Bicubic', caption: `${hr.width}×${hr.height} px`, image: toRgb8(bicubic, hrShape, { range }) },
+            { title: 'HR', caption: `${hr.width}×${hr.height} px · 1.5 m`, image: toRgb8(hrData, hrShape, { range }) },
+          ],
+          { title: `${scene.name}${synthetic ? ' (synthetic)' : ''}`, tileSize: 320 },
+        ),
+      );
+      files.push('panel.svg', 'panel.png');
+      step(3);
+      const gif = revisitsGif(lrStack.map((l) => toRgb8(l.data, l.shape, { range })), {
+        still: toRgb8(hrData, hrShape, { range }),
+        size: 256,
+        fps: 3,
+      });
+      await writeFileAtomic(join(o.out, 'revisits.gif'), gif);
+      files.push('revisits.gif');
+    }
+    step(4);
+    const sections = [
+      { heading: 'AOIs', images: [{ src: 'aoi-map.png', alt: 'AOI map', caption: `AOIs coloured by ${classColumn}` }] },
+      { heading: 'Classes', images: [{ src: 'class-distribution.png', alt: 'class distribution' }] },
+      ...(aoi
+        ? [
+            { heading: `Scene ${aoi}`, images: [{ src: 'panel.png', alt: 'LR / bicubic / HR' }, { src: 'revisits.gif', alt: 'revisits', caption: 'LR revisits (left) beside the HR (right)' }] },
+          ]
+        : []),
+      { heading: 'Problems', text: scan.problems.length ? scan.problems.map((p) => p.message).join('; ') : 'none found' },
+    ].filter((s) => !s.images || s.images.every((i) => files.includes(i.src)));
+    const html = htmlReport(`WorldStrat dataset: ${o.root}`, sections, {
+      generatedAt: new Date().toISOString(),
+      banner: synthetic ? 'SYNTHETIC DATA — procedurally generated, not satellite imagery' : undefined,
+    });
+    await writeFileAtomic(join(o.out, 'index.html'), html);
+    files.push('index.html');
+    ctx.log?.(`wrote ${files.length} files to ${relative(process.cwd(), o.out) || '.'}`);
+    return { out: o.out, files, aoi, aois: byTile.size, report: join(o.out, 'index.html') };
+  },
+});
