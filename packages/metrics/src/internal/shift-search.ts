@@ -1,8 +1,18 @@
-// Separable, fused Lanczos shift search. The 81 2-D kernels are outer products of 9 1-D kernels, so the shifted
-// target for kernel (iy, ix) is: rows correlated with k[ix] (9 horizontally filtered images, 11 MACs/pixel each),
-// then columns with k[iy] (11 MACs/pixel). The squared error against the cropped prediction is accumulated while
-// the column pass runs, so the 81 shifted targets are never stored. Cost per output pixel ≈ 9·11 + 81·12 instead
-// of 81·121 for direct 11×11 correlations. All arithmetic is float64.
+// Lanczos shift search. The 81 2-D kernels are outer products of 9 1-D kernels k[iy] (rows) and k[ix] (columns).
+//
+// For each ix the target's rows are correlated once with k[ix] (buffer Hx, 11 MACs/pixel). The shifted target of
+// kernel (iy, ix) is then y_s[i, j] = Σ_a k[iy][a]·Hx[i + a, j], and its squared error against the cropped
+// prediction p_c expands to
+//   Σ (p_c − y_s)² = Σ p_c² − 2·Σ_a k[iy][a]·Q[a] + Σ_a Σ_a' k[iy][a]·k[iy][a']·R[a][a'],
+//   Q[a]     = Σ_{c,i,j} p_c[c,i,j]·Hx[c, i+a, j]                     (11 MACs/pixel for all 9 iy),
+//   R[a][a'] = Σ_{c,i,j} Hx[c, i+a, j]·Hx[c, i+a', j] = Σ_{i<ho} D_{a'−a}[i+a],  D_d[r] = Σ_{c,j} Hx[c,r,j]·Hx[c,r+d,j]
+//                                                                      (11 MACs/pixel, prefix sums over r).
+// So all 81 MSEs cost about 9·33 MACs per pixel instead of 81·121 for direct 11×11 correlations (and 9·11 + 81·11
+// for a plain separable column pass), and no shifted target is ever stored. The expansion cancels when the MSE is
+// tiny compared with the signal power, so every kernel whose expanded MSE lies within a relative 1e-9 of the
+// signal power of the minimum is recomputed directly (row pass + fused column pass, float64) and the argmin
+// (first index on ties) is taken over those exact values; the best kernel's shifted target is written out for the
+// MAE / SSIM step. All arithmetic is float64.
 
 /** Taps the unrolled loops below are written for. */
 export const SEARCH_TAPS = 11;
@@ -120,114 +130,144 @@ export function correlateColumnsSquaredError(
 }
 
 /**
- * Two column passes at once (kernels at `kOffA` and `kOffB`) sharing the 11 loads per output pixel; returns the
- * two sums of squared errors in `sums[0]`, `sums[1]`. Same arithmetic, per kernel, as
- * {@link correlateColumnsSquaredError}.
+ * `prefix[d*(h+1) + r] = Σ_{r' < r} D_d[r']` with `D_d[r] = Σ_{c,j} hbuf[c,r,j]·hbuf[c,r+d,j]` (0 where r+d ≥ h),
+ * for the 11 lags d = 0..10 (hbuf is planes × h × wo).
  */
-export function correlateColumnsSquaredError2(
+function lagProducts(hbuf: Float64Array, planes: number, h: number, wo: number, prefix: Float64Array): void {
+  const T = SEARCH_TAPS;
+  for (let d = 0; d < T; d++) prefix[d * (h + 1)] = 0;
+  for (let r = 0; r < h; r++) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    let s5 = 0;
+    let s6 = 0;
+    let s7 = 0;
+    let s8 = 0;
+    let s9 = 0;
+    let s10 = 0;
+    if (r + T - 1 < h) {
+      for (let c = 0; c < planes; c++) {
+        const ra = (c * h + r) * wo;
+        for (let j = 0; j < wo; j++) {
+          const q = ra + j;
+          const x = hbuf[q];
+          s0 += x * x;
+          s1 += x * hbuf[q + wo];
+          s2 += x * hbuf[q + 2 * wo];
+          s3 += x * hbuf[q + 3 * wo];
+          s4 += x * hbuf[q + 4 * wo];
+          s5 += x * hbuf[q + 5 * wo];
+          s6 += x * hbuf[q + 6 * wo];
+          s7 += x * hbuf[q + 7 * wo];
+          s8 += x * hbuf[q + 8 * wo];
+          s9 += x * hbuf[q + 9 * wo];
+          s10 += x * hbuf[q + 10 * wo];
+        }
+      }
+    } else {
+      // Last rows: only the lags that stay inside the plane.
+      const sums = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+      for (let d = 0; r + d < h; d++) {
+        let acc = 0;
+        for (let c = 0; c < planes; c++) {
+          const ra = (c * h + r) * wo;
+          const rb = ra + d * wo;
+          for (let j = 0; j < wo; j++) acc += hbuf[ra + j] * hbuf[rb + j];
+        }
+        sums[d] = acc;
+      }
+      [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10] = sums;
+    }
+    const h1 = h + 1;
+    prefix[r + 1] = prefix[r] + s0;
+    prefix[h1 + r + 1] = prefix[h1 + r] + s1;
+    prefix[2 * h1 + r + 1] = prefix[2 * h1 + r] + s2;
+    prefix[3 * h1 + r + 1] = prefix[3 * h1 + r] + s3;
+    prefix[4 * h1 + r + 1] = prefix[4 * h1 + r] + s4;
+    prefix[5 * h1 + r + 1] = prefix[5 * h1 + r] + s5;
+    prefix[6 * h1 + r + 1] = prefix[6 * h1 + r] + s6;
+    prefix[7 * h1 + r + 1] = prefix[7 * h1 + r] + s7;
+    prefix[8 * h1 + r + 1] = prefix[8 * h1 + r] + s8;
+    prefix[9 * h1 + r + 1] = prefix[9 * h1 + r] + s9;
+    prefix[10 * h1 + r + 1] = prefix[10 * h1 + r] + s10;
+  }
+}
+
+/** `q[a] = Σ_{c,i<ho,j} p[c, i+off, j+off]·hbuf[c, i+a, j]` for a = 0..10. */
+function crossProducts(
+  p: Float64Array,
   hbuf: Float64Array,
   planes: number,
   h: number,
   w: number,
-  k: ArrayLike<number>,
-  kOffA: number,
-  kOffB: number,
-  p: Float64Array,
   off: number,
-  sums: Float64Array,
+  q: Float64Array,
 ): void {
   const wo = w - SEARCH_TAPS + 1;
   const ho = h - SEARCH_TAPS + 1;
-  const a0 = k[kOffA];
-  const a1 = k[kOffA + 1];
-  const a2 = k[kOffA + 2];
-  const a3 = k[kOffA + 3];
-  const a4 = k[kOffA + 4];
-  const a5 = k[kOffA + 5];
-  const a6 = k[kOffA + 6];
-  const a7 = k[kOffA + 7];
-  const a8 = k[kOffA + 8];
-  const a9 = k[kOffA + 9];
-  const a10 = k[kOffA + 10];
-  const b0 = k[kOffB];
-  const b1 = k[kOffB + 1];
-  const b2 = k[kOffB + 2];
-  const b3 = k[kOffB + 3];
-  const b4 = k[kOffB + 4];
-  const b5 = k[kOffB + 5];
-  const b6 = k[kOffB + 6];
-  const b7 = k[kOffB + 7];
-  const b8 = k[kOffB + 8];
-  const b9 = k[kOffB + 9];
-  const b10 = k[kOffB + 10];
-  let accA = 0;
-  let accB = 0;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let s4 = 0;
+  let s5 = 0;
+  let s6 = 0;
+  let s7 = 0;
+  let s8 = 0;
+  let s9 = 0;
+  let s10 = 0;
   for (let c = 0; c < planes; c++) {
     for (let i = 0; i < ho; i++) {
-      const hb = (c * h + i) * wo;
       const pb = (c * h + i + off) * w + off;
-      let rowA = 0;
-      let rowB = 0;
+      const hb = (c * h + i) * wo;
       for (let j = 0; j < wo; j++) {
-        const q = hb + j;
-        const h0 = hbuf[q];
-        const h1 = hbuf[q + wo];
-        const h2 = hbuf[q + 2 * wo];
-        const h3 = hbuf[q + 3 * wo];
-        const h4 = hbuf[q + 4 * wo];
-        const h5 = hbuf[q + 5 * wo];
-        const h6 = hbuf[q + 6 * wo];
-        const h7 = hbuf[q + 7 * wo];
-        const h8 = hbuf[q + 8 * wo];
-        const h9 = hbuf[q + 9 * wo];
-        const h10 = hbuf[q + 10 * wo];
-        const pv = p[pb + j];
-        const dA =
-          pv -
-          (a0 * h0 +
-            a1 * h1 +
-            a2 * h2 +
-            a3 * h3 +
-            a4 * h4 +
-            a5 * h5 +
-            a6 * h6 +
-            a7 * h7 +
-            a8 * h8 +
-            a9 * h9 +
-            a10 * h10);
-        const dB =
-          pv -
-          (b0 * h0 +
-            b1 * h1 +
-            b2 * h2 +
-            b3 * h3 +
-            b4 * h4 +
-            b5 * h5 +
-            b6 * h6 +
-            b7 * h7 +
-            b8 * h8 +
-            b9 * h9 +
-            b10 * h10);
-        rowA += dA * dA;
-        rowB += dB * dB;
+        const x = p[pb + j];
+        const k = hb + j;
+        s0 += x * hbuf[k];
+        s1 += x * hbuf[k + wo];
+        s2 += x * hbuf[k + 2 * wo];
+        s3 += x * hbuf[k + 3 * wo];
+        s4 += x * hbuf[k + 4 * wo];
+        s5 += x * hbuf[k + 5 * wo];
+        s6 += x * hbuf[k + 6 * wo];
+        s7 += x * hbuf[k + 7 * wo];
+        s8 += x * hbuf[k + 8 * wo];
+        s9 += x * hbuf[k + 9 * wo];
+        s10 += x * hbuf[k + 10 * wo];
       }
-      accA += rowA;
-      accB += rowB;
     }
   }
-  sums[0] = accA;
-  sums[1] = accB;
+  q[0] = s0;
+  q[1] = s1;
+  q[2] = s2;
+  q[3] = s3;
+  q[4] = s4;
+  q[5] = s5;
+  q[6] = s6;
+  q[7] = s7;
+  q[8] = s8;
+  q[9] = s9;
+  q[10] = s10;
 }
 
 /** Result of {@link searchShifts}. */
 export interface ShiftSearch {
-  /** Mean squared error of every kernel `iy*n + ix`. */
+  /**
+   * Mean squared error of every kernel `iy*n + ix`: exact (direct) for the best kernel and its near-ties, from the
+   * expansion for the others (absolute error ≲ 1e-12 × the mean signal power).
+   */
   mseAll: Float64Array;
   /** argmin of `mseAll`, first index on ties. */
   best: number;
   /** The shifted target at `best` (planes × ho × wo). */
   aligned: Float64Array;
 }
+
+/** Relative window (of the signal power) inside which kernels are re-scored directly. */
+const RECHECK_RELATIVE = 1e-9;
 
 /**
  * Full search: `p` is the (bias-adjusted) prediction, `y` the target, both planes × h × w float64; `k1d` holds
@@ -243,40 +283,81 @@ export function searchShifts(
   k1d: ArrayLike<number>,
   n: number,
 ): ShiftSearch {
-  const wo = w - SEARCH_TAPS + 1;
-  const ho = h - SEARCH_TAPS + 1;
+  const T = SEARCH_TAPS;
+  const wo = w - T + 1;
+  const ho = h - T + 1;
   const count = planes * ho * wo;
   const hbuf = new Float64Array(planes * h * wo);
   const mseAll = new Float64Array(n * n);
-  const sums = new Float64Array(2);
-  for (let ix = 0; ix < n; ix++) {
-    correlateRows(y, planes * h, w, k1d, ix * SEARCH_TAPS, hbuf);
-    let iy = 0;
-    for (; iy + 1 < n; iy += 2) {
-      correlateColumnsSquaredError2(
-        hbuf,
-        planes,
-        h,
-        w,
-        k1d,
-        iy * SEARCH_TAPS,
-        (iy + 1) * SEARCH_TAPS,
-        p,
-        off,
-        sums,
-      );
-      mseAll[iy * n + ix] = sums[0] / count;
-      mseAll[(iy + 1) * n + ix] = sums[1] / count;
-    }
-    for (; iy < n; iy++) {
-      mseAll[iy * n + ix] =
-        correlateColumnsSquaredError(hbuf, planes, h, w, k1d, iy * SEARCH_TAPS, p, off, null) / count;
+  // Σ p_c² over the crop.
+  let p2 = 0;
+  for (let c = 0; c < planes; c++) {
+    for (let i = 0; i < ho; i++) {
+      const pb = (c * h + i + off) * w + off;
+      let row = 0;
+      for (let j = 0; j < wo; j++) row += p[pb + j] * p[pb + j];
+      p2 += row;
     }
   }
-  let best = 0;
-  for (let k = 1; k < mseAll.length; k++) if (mseAll[k] < mseAll[best]) best = k;
+  // D_d[r] prefix sums: prefix[d*(h+1) + r] = Σ_{r' < r} D_d[r'].
+  const prefix = new Float64Array(T * (h + 1));
+  const q = new Float64Array(T);
+  const r2 = new Float64Array(T * T);
+  let maxYy = 0;
+  for (let ix = 0; ix < n; ix++) {
+    correlateRows(y, planes * h, w, k1d, ix * T, hbuf);
+    // Lagged row products D_d[r] (summed over planes) and Q[a], 11 independent accumulators per sweep.
+    lagProducts(hbuf, planes, h, wo, prefix);
+    // R[a][a'] = Σ_{i<ho} D_{|a'−a|}[i + min(a, a')].
+    for (let a = 0; a < T; a++) {
+      for (let b = a; b < T; b++) {
+        const base = (b - a) * (h + 1);
+        const v = prefix[base + a + ho] - prefix[base + a];
+        r2[a * T + b] = v;
+        r2[b * T + a] = v;
+      }
+    }
+    crossProducts(p, hbuf, planes, h, w, off, q);
+    for (let iy = 0; iy < n; iy++) {
+      const ko = iy * T;
+      let py = 0;
+      let yy = 0;
+      for (let a = 0; a < T; a++) {
+        const ka = k1d[ko + a];
+        py += ka * q[a];
+        let inner = 0;
+        for (let b = 0; b < T; b++) inner += k1d[ko + b] * r2[a * T + b];
+        yy += ka * inner;
+      }
+      const k = iy * n + ix;
+      if (yy > maxYy) maxYy = yy;
+      const sq = p2 - 2 * py + yy;
+      mseAll[k] = (sq > 0 ? sq : 0) / count;
+    }
+  }
+  // Re-score the near-minimal kernels directly, then take the argmin (first on ties) over exact values.
+  let approxMin = mseAll[0];
+  for (let k = 1; k < mseAll.length; k++) if (mseAll[k] < approxMin) approxMin = mseAll[k];
+  const tol = (RECHECK_RELATIVE * (p2 + maxYy)) / count;
+  const candidates: number[] = [];
+  for (let k = 0; k < mseAll.length; k++) if (mseAll[k] <= approxMin + tol) candidates.push(k);
+  // Group by ix so each row pass is done once.
+  candidates.sort((a, b) => (a % n) - (b % n) || a - b);
+  let lastIx = -1;
+  for (const k of candidates) {
+    const ix = k % n;
+    if (ix !== lastIx) {
+      correlateRows(y, planes * h, w, k1d, ix * T, hbuf);
+      lastIx = ix;
+    }
+    mseAll[k] =
+      correlateColumnsSquaredError(hbuf, planes, h, w, k1d, Math.floor(k / n) * T, p, off, null) / count;
+  }
+  let best = -1;
+  for (const k of candidates)
+    if (best < 0 || mseAll[k] < mseAll[best] || (mseAll[k] === mseAll[best] && k < best)) best = k;
   const aligned = new Float64Array(count);
-  correlateRows(y, planes * h, w, k1d, (best % n) * SEARCH_TAPS, hbuf);
-  correlateColumnsSquaredError(hbuf, planes, h, w, k1d, Math.floor(best / n) * SEARCH_TAPS, p, off, aligned);
+  correlateRows(y, planes * h, w, k1d, (best % n) * T, hbuf);
+  correlateColumnsSquaredError(hbuf, planes, h, w, k1d, Math.floor(best / n) * T, p, off, aligned);
   return { mseAll, best, aligned };
 }

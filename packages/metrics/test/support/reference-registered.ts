@@ -66,16 +66,22 @@ export function referenceRegisteredMetrics(
     }
     const shifted: Float64Array[] = [];
     const mseAll = new Float64Array(81);
+    // The sample's target as float64 (one conversion, not one per multiply-add).
+    const tgt = Float64Array.from(target.subarray(s * C * H * W, (s + 1) * C * H * W));
     for (let k = 0; k < 81; k++) {
       const ys = new Float64Array(C * Ho * Wo);
+      const kk = k2d[k];
       let acc = 0;
       for (let c = 0; c < C; c++) {
-        const tb = (s * C + c) * H * W;
+        const tb = c * H * W;
         for (let i = 0; i < Ho; i++)
           for (let j = 0; j < Wo; j++) {
             let v = 0;
-            for (let a = 0; a < T; a++)
-              for (let b = 0; b < T; b++) v += k2d[k][a * T + b] * target[tb + (i + a) * W + j + b];
+            for (let a = 0; a < T; a++) {
+              const row = tb + (i + a) * W + j;
+              const ka = a * T;
+              for (let b = 0; b < T; b++) v += kk[ka + b] * tgt[row + b];
+            }
             ys[(c * Ho + i) * Wo + j] = v;
             const d = adj[c * H * W + (i + off) * W + j + off] - v;
             acc += d * d;
