@@ -64,7 +64,10 @@ export interface RegisteredSampleMetrics {
    * `d = 5 + s − cropOffset` (`3 + s` in `'worldstrat'` mode, `s` in `'centered'` mode).
    */
   displacement: [number, number];
-  /** With `details`: MSE of every kernel (81). */
+  /**
+   * With `details`: MSE of every kernel (81). Exact for the chosen kernel and its near-ties; the others come from
+   * the expanded search (absolute error ≲ 1e-12 × the mean signal power).
+   */
   mseAllShifts?: Float64Array;
   /** With `details`: the bias-adjusted prediction, C×H×W. */
   adjustedPrediction?: Float32Array;

@@ -99,6 +99,30 @@ describe('separable fused search = straightforward 81 × 11×11 reference', () =
     }
   });
 
+  it('stays exact with a large signal offset and a tiny error (DN-scale values, cancellation-prone)', () => {
+    const shape: [number, number, number, number] = [1, 2, 30, 30];
+    const target = smoothImage(2, 30, 30, 12).map((v) => 5000 + 1000 * v);
+    const noise = randomImage(target.length, 13, -1e-3, 1e-3);
+    const pred = target.map((v, i) => v + noise[i]);
+    for (const mode of ['centered', 'worldstrat'] as const) {
+      const [fast] = registeredMetrics(pred, target, shape, { mode, details: true });
+      const [ref] = referenceRegisteredMetrics(pred, target, shape, mode);
+      expect(fast.shiftIndex).toBe(ref.shiftIndex);
+      expect(Math.abs(fast.mse - ref.mse)).toBeLessThanOrEqual(1e-9 * ref.mse);
+      // Every other shift agrees to a tiny fraction of the signal power (~2.5e7 here).
+      expect(maxAbsDiff(fast.mseAllShifts!, ref.mseAllShifts)).toBeLessThanOrEqual(1e-6);
+    }
+  });
+
+  it('ties go to the first index (all-zero chip: every shift scores 0)', () => {
+    const zeros = new Float32Array(3 * 20 * 20);
+    for (const mode of ['centered', 'worldstrat'] as const) {
+      const [r] = registeredMetrics(zeros, zeros, [1, 3, 20, 20], { mode, details: true });
+      expect(Array.from(r.mseAllShifts!).every((v) => v === 0)).toBe(true);
+      expect(r.shiftIndex).toBe(0);
+    }
+  });
+
   it('one 3×156×156 chip in worldstrat mode (≤ 1e-6)', () => {
     const shape: [number, number, number, number] = [1, 3, 156, 156];
     const target = smoothImage(3, 156, 156, 21);
