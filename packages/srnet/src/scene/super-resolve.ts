@@ -3,7 +3,14 @@
 import type { GeoTransform, Raster } from '@worldstrat/raster-io';
 import type { InferenceEngine, PredictOutput } from '../engine.js';
 import { abortError, SrnetError } from '../errors.js';
-import { type ChipGrid, defaultOverlap, featherWeights, planChipGrid, reflectIndex } from './chip-grid.js';
+import {
+  type ChipAxis,
+  type ChipGrid,
+  defaultOverlap,
+  featherWeights,
+  planChipGrid,
+  reflectIndex,
+} from './chip-grid.js';
 import { type BandNormalisation, JIF_S2_NORMALISATION } from './normalisation.js';
 import { isMissing, type RevisitPadding, type RevisitSelection, selectRevisits } from './select-revisits.js';
 
@@ -122,7 +129,7 @@ export function scaleTransform(t: GeoTransform, scaleY: number, scaleX: number):
  * separable linear feathering over the overlap into an output grid of `outputSize / chipSize` px per LR px;
  * (5) mask: output pixels whose LR pixel had no data in any used revisit are NaN (`validMask` 0).
  *
- * Memory: the output raster plus one weight plane and two batches of chips; chips are cut on the fly.
+ * Memory: the output raster plus two batches of chips (and a W×H byte mask); chips are cut on the fly.
  *
  * @param scene - revisits as raster-io Rasters (any numeric dtype), all the same size, CRS and geotransform.
  * @param options - engine, chip size, overlap, batch size, normalisation, progress, signal.
@@ -276,11 +283,10 @@ export async function superResolve(
   const OW = grid.x.outLength;
   const OH = grid.y.outLength;
   const acc = Array.from({ length: outC }, () => new Float32Array(OW * OH));
-  const wsum = new Float32Array(OW * OH);
   const [oh, ow] = outChip;
   const weightCache = new Map<string, Float32Array>();
   const weights = (len: number, ramp: number, first: boolean, last: boolean): Float32Array => {
-    const key = `${len}:${first}:${last}`;
+    const key = `${len}:${ramp}:${first}:${last}`;
     let w = weightCache.get(key);
     if (!w) {
       w = featherWeights(len, ramp, !first, !last);
@@ -309,8 +315,6 @@ export async function superResolve(
       for (let oy = 0; oy < yEnd; oy++) {
         const rowOut = (Y0 + oy) * OW + X0;
         const wyv = wy[oy] as number;
-        for (let ox = 0; ox < xEnd; ox++)
-          wsum[rowOut + ox] = (wsum[rowOut + ox] as number) + wyv * (wx[ox] as number);
         for (let ch = 0; ch < outC; ch++) {
           const plane = acc[ch] as Float32Array;
           const srcOff = ((slot * outC + ch) * oh + oy) * ow;
@@ -350,7 +354,19 @@ export async function superResolve(
     onProgress?.({ stage: 'infer', done, total });
   }
 
-  // Normalise by the blend weights and mask pixels without data.
+  // Normalise by the blend weights and mask pixels without data. The chips form a full grid and their weights
+  // are separable, so the accumulated weight at (Y, X) is Sy[Y]·Sx[X]: two 1-D sums instead of a weight plane.
+  const axisSums = (axis: ChipAxis, len: number, out: number): Float64Array => {
+    const sum = new Float64Array(out);
+    const n = axis.outOrigins.length;
+    for (const [i, o] of axis.outOrigins.entries()) {
+      const w = weights(len, axis.rampOut, i === 0, i === n - 1);
+      for (let k = 0; k < len && o + k < out; k++) sum[o + k] = (sum[o + k] as number) + (w[k] as number);
+    }
+    return sum;
+  };
+  const Sy = axisSums(grid.y, oh, OH);
+  const Sx = axisSums(grid.x, ow, OW);
   const validMask = new Uint8Array(OW * OH);
   const sy = grid.y.scale;
   const sx = grid.x.scale;
@@ -361,7 +377,7 @@ export async function superResolve(
       const lx = Math.min(W - 1, Math.floor((X + 0.5) / sx));
       const ok = lrValid[ly * W + lx] === 1;
       validMask[q] = ok ? 1 : 0;
-      const wv = wsum[q] as number;
+      const wv = (Sy[Y] as number) * (Sx[X] as number);
       for (let ch = 0; ch < outC; ch++) {
         const plane = acc[ch] as Float32Array;
         plane[q] = ok ? (plane[q] as number) / wv : Number.NaN;
