@@ -1,26 +1,8 @@
 // Node-only entry of worldstrat: file-system datasets, rendering to PNG/GIF, pipelines.
-export * from './index.js';
-export {
-  DEFAULT_SYNTHETIC_DATASET,
-  SPLIT_CSV_NAME,
-  assignSplits,
-  generateSyntheticDataset,
-} from './synthetic/generate-synthetic-dataset.node.js';
-export type {
-  GenerateSyntheticDatasetOptions,
-  SyntheticAoi,
-  SyntheticDatasetSummary,
-} from './synthetic/generate-synthetic-dataset.node.js';
-export { scanDataset } from './dataset/scan-dataset.node.js';
-export type {
-  DatasetProblem,
-  DatasetScan,
-  HrFolder,
-  ScanDatasetOptions,
-  SceneEntry,
-  SplitName,
-} from './dataset/scan-dataset.node.js';
-export { openDataset } from './dataset/open-dataset.node.js';
+
+export { EXIT_CODES, exitCodeFor } from './cli/exit-codes.js';
+export { createProgram, runCli } from './cli/program.js';
+export type { CliIo } from './cli/runtime.js';
 export type {
   BatchOptions,
   ChipBatch,
@@ -30,12 +12,31 @@ export type {
   SplitMode,
   WorldStratDataset,
 } from './dataset/open-dataset.node.js';
-export { svgToPng, svgToRgba, writePlot } from './plots/render-png.node.js';
-export type { SvgToPngOptions } from './plots/render-png.node.js';
-export { definePipeline } from './pipelines/pipeline.js';
+export { openDataset } from './dataset/open-dataset.node.js';
+export type {
+  DatasetProblem,
+  DatasetScan,
+  HrFolder,
+  ScanDatasetOptions,
+  SceneEntry,
+  SplitName,
+} from './dataset/scan-dataset.node.js';
+export { scanDataset } from './dataset/scan-dataset.node.js';
+export * from './index.js';
 export type { Pipeline, PipelineContext } from './pipelines/pipeline.js';
-export { plotDatasetPipeline } from './pipelines/plot-dataset.node.js';
+export { definePipeline } from './pipelines/pipeline.js';
 export type { PlotDatasetOptions, PlotDatasetResult } from './pipelines/plot-dataset.node.js';
-export { createProgram, runCli } from './cli/program.js';
-export { EXIT_CODES, exitCodeFor } from './cli/exit-codes.js';
-export type { CliIo } from './cli/runtime.js';
+export { plotDatasetPipeline } from './pipelines/plot-dataset.node.js';
+export type { SvgToPngOptions } from './plots/render-png.node.js';
+export { svgToPng, svgToRgba, writePlot } from './plots/render-png.node.js';
+export type {
+  GenerateSyntheticDatasetOptions,
+  SyntheticAoi,
+  SyntheticDatasetSummary,
+} from './synthetic/generate-synthetic-dataset.node.js';
+export {
+  assignSplits,
+  DEFAULT_SYNTHETIC_DATASET,
+  generateSyntheticDataset,
+  SPLIT_CSV_NAME,
+} from './synthetic/generate-synthetic-dataset.node.js';

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/node.js';
@@ -40,7 +40,18 @@ describe('worldstrat CLI', () => {
 
   it('synth writes a dataset and reports JSON; refuses a non-empty folder (exit 5)', async () => {
     const out = join(dir, 'syn');
-    const r = await cli('--json', 'synth', out, '--aois', '3', '--revisits', '2', '--hr-size', '60', '--plots');
+    const r = await cli(
+      '--json',
+      'synth',
+      out,
+      '--aois',
+      '3',
+      '--revisits',
+      '2',
+      '--hr-size',
+      '60',
+      '--plots',
+    );
     expect(r.code, r.err).toBe(0);
     const res = JSON.parse(r.out);
     expect(res).toMatchObject({ aois: 3, lrSize: 9, hrSize: 60 });
@@ -68,10 +79,22 @@ describe('worldstrat CLI', () => {
 
   it('sample → aois → plot map, reproducible per seed', async () => {
     const pts = join(dir, 'pts.csv');
-    expect((await cli('sample', '--count', '12', '--seed', '4', '--land-scale', '110m', '--out', pts)).code).toBe(0);
+    expect(
+      (await cli('sample', '--count', '12', '--seed', '4', '--land-scale', '110m', '--out', pts)).code,
+    ).toBe(0);
     const first = readFileSync(pts, 'utf8');
     expect(first.trim().split('\n')).toHaveLength(13);
-    await cli('sample', '--count', '12', '--seed', '4', '--land-scale', '110m', '--out', join(dir, 'pts2.csv'));
+    await cli(
+      'sample',
+      '--count',
+      '12',
+      '--seed',
+      '4',
+      '--land-scale',
+      '110m',
+      '--out',
+      join(dir, 'pts2.csv'),
+    );
     expect(readFileSync(join(dir, 'pts2.csv'), 'utf8')).toBe(first);
     const aois = join(dir, 'aois.geojson');
     const r = await cli('--json', 'aois', pts, '--out', aois, '--tile3x3', '--area', '22.5');
@@ -85,8 +108,17 @@ describe('worldstrat CLI', () => {
 
   it('split --mode paper reproduces the published benchmark split (spec-superres §1.3)', async () => {
     const out = join(dir, 'paper.csv');
-    const r = await cli('--json', 'split', join(SHARED_DIR, 'data/stratified_train_val_test_split.csv'), '--out', out,
-      '--mode', 'paper', '--directory-count', '3929');
+    const r = await cli(
+      '--json',
+      'split',
+      join(SHARED_DIR, 'data/stratified_train_val_test_split.csv'),
+      '--out',
+      out,
+      '--mode',
+      'paper',
+      '--directory-count',
+      '3929',
+    );
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out).counts).toEqual({ train: 3143, val: 392, test: 392, unused: 1 });
     const lines = readFileSync(out, 'utf8').trim().split('\n');
@@ -107,7 +139,15 @@ describe('worldstrat CLI', () => {
   });
 
   it('plot dataset / distribution; a missing dataset exits 3', async () => {
-    const d = await cli('plot', 'distribution', join(SHARED_DIR, 'data/stratified_train_val_test_split.csv'), '--column', 'source', '--out', join(dir, 'dist'));
+    const d = await cli(
+      'plot',
+      'distribution',
+      join(SHARED_DIR, 'data/stratified_train_val_test_split.csv'),
+      '--column',
+      'source',
+      '--out',
+      join(dir, 'dist'),
+    );
     expect(d.code, d.err).toBe(0);
     expect(existsSync(join(dir, 'dist.svg'))).toBe(true);
     const missing = await cli('plot', 'dataset', join(dir, 'nowhere'), '--out', join(dir, 'p'));

@@ -11,7 +11,7 @@ import {
   transformLr,
   transformLrc,
 } from '../src/index.js';
-import { SHARED_DIR, maxAbsDiff } from './support/fixtures.js';
+import { maxAbsDiff, SHARED_DIR } from './support/fixtures.js';
 
 describe('bankersRound', () => {
   it('rounds half to even like Python round()', () => {
@@ -25,7 +25,11 @@ describe('chipWindows', () => {
     expect(w).toHaveLength(9);
     expect(new Set(w.map((c) => c.hr.top))).toEqual(new Set([0, 156, 312]));
     expect(w.every((c) => c.hr.size === 156 && c.lr.size === 50)).toBe(true);
-    expect(w[7]).toEqual({ index: 7, lr: { top: 50, left: 100, size: 50 }, hr: { top: 156, left: 312, size: 156 } });
+    expect(w[7]).toEqual({
+      index: 7,
+      lr: { top: 50, left: 100, size: 50 },
+      hr: { top: 156, left: 312, size: 156 },
+    });
     expect(w[1].lr).toEqual({ top: 50, left: 0, size: 50 });
   });
 
@@ -39,7 +43,9 @@ describe('chipWindows', () => {
 describe('rotateFlip (torch.rot90 dims (-2,-1) + vflip)', () => {
   const x = Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9);
   it('matches torch.rot90 for k = 1, 2, 3', () => {
-    expect(Array.from(rotateFlip(Float32Array.of(1, 2, 3, 4), 1, 2, { k: 1, flip: false }))).toEqual([2, 4, 1, 3]);
+    expect(Array.from(rotateFlip(Float32Array.of(1, 2, 3, 4), 1, 2, { k: 1, flip: false }))).toEqual([
+      2, 4, 1, 3,
+    ]);
     expect(Array.from(rotateFlip(x, 1, 3, { k: 1, flip: false }))).toEqual([3, 6, 9, 2, 5, 8, 1, 4, 7]);
     expect(Array.from(rotateFlip(x, 1, 3, { k: 2, flip: false }))).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1]);
     expect(Array.from(rotateFlip(x, 1, 3, { k: 3, flip: false }))).toEqual([7, 4, 1, 8, 5, 2, 9, 6, 3]);

@@ -19,7 +19,13 @@ describe('openDataset on a synthetic release-layout dataset', () => {
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir());
     root = join(dir, 'ds');
-    const s = await generateSyntheticDataset(root, { aois: 10, revisits: 3, hrSize: 96, seed: 3, compression: 'none' });
+    const s = await generateSyntheticDataset(root, {
+      aois: 10,
+      revisits: 3,
+      hrSize: 96,
+      seed: 3,
+      compression: 'none',
+    });
     names = s.aois.map((a) => a.name);
   });
   afterAll(() => cleanup());
@@ -27,8 +33,13 @@ describe('openDataset on a synthetic release-layout dataset', () => {
   it('finds scenes in natural order with their first R revisits and the CSV split', async () => {
     const ds = await openDataset(root, { revisits: 2 });
     expect(ds.hrFolder).toBe('hr_dataset');
-    expect(ds.scenes.map((s) => s.name)).toEqual([...names].sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1])));
-    expect(ds.scenes[0].lrPaths.map((p) => p.split('/').pop())).toEqual(['Synthetic-1-1-L2A_data.tiff', 'Synthetic-1-2-L2A_data.tiff']);
+    expect(ds.scenes.map((s) => s.name)).toEqual(
+      [...names].sort((a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1])),
+    );
+    expect(ds.scenes[0].lrPaths.map((p) => p.split('/').pop())).toEqual([
+      'Synthetic-1-1-L2A_data.tiff',
+      'Synthetic-1-2-L2A_data.tiff',
+    ]);
     const sp = ds.split();
     expect(sp.train.length + sp.val.length + sp.test.length).toBe(10);
     expect(sp.train.length).toBe(8);
@@ -127,7 +138,13 @@ describe('openDataset paper split', () => {
     const { dir, cleanup } = await tempDir();
     try {
       const root = join(dir, 'p');
-      await generateSyntheticDataset(root, { aois: 10, revisits: 1, hrSize: 40, seed: 1, compression: 'none' });
+      await generateSyntheticDataset(root, {
+        aois: 10,
+        revisits: 1,
+        hrSize: 40,
+        seed: 1,
+        compression: 'none',
+      });
       const ds = await openDataset(root, { revisits: 1 });
       const a = ds.split('paper');
       expect([a.train.length, a.val.length, a.test.length]).toEqual([8, 1, 1]);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset, type SyntheticDatasetSummary } from '../src/node.js';
@@ -30,12 +30,21 @@ describe('generateSyntheticDataset', () => {
     const root = join(dir, 'a');
     expect(summary.lrSize).toBe(18); // round(120 · 1.5 / 10)
     for (const aoi of summary.aois) {
-      for (const s of ['_ps', '_rgbn', '_pan']) expect(existsSync(join(root, 'hr_dataset', aoi.name, `${aoi.name}${s}.tiff`))).toBe(true);
+      for (const s of ['_ps', '_rgbn', '_pan'])
+        expect(existsSync(join(root, 'hr_dataset', aoi.name, `${aoi.name}${s}.tiff`))).toBe(true);
       const l2a = readdirSync(join(root, 'lr_dataset', aoi.name, 'L2A')).sort();
       expect(l2a).toEqual(
-        [1, 2, 3].flatMap((n) => [`${aoi.name}-${n}-CLM.tiff`, `${aoi.name}-${n}-L2A_data.tiff`, `${aoi.name}-${n}.metadata`]).sort(),
+        [1, 2, 3]
+          .flatMap((n) => [
+            `${aoi.name}-${n}-CLM.tiff`,
+            `${aoi.name}-${n}-L2A_data.tiff`,
+            `${aoi.name}-${n}.metadata`,
+          ])
+          .sort(),
       );
-      const meta = JSON.parse(readFileSync(join(root, 'lr_dataset', aoi.name, 'L2A', `${aoi.name}-1.metadata`), 'utf8'));
+      const meta = JSON.parse(
+        readFileSync(join(root, 'lr_dataset', aoi.name, 'L2A', `${aoi.name}-1.metadata`), 'utf8'),
+      );
       expect(meta.synthetic).toBe(true);
       expect(meta).toHaveProperty('cloud_cover');
       expect(meta.shift_px).toHaveLength(2);
@@ -54,7 +63,10 @@ describe('generateSyntheticDataset', () => {
       const rv = aoi.revisits;
       expect(rv.map((r) => r.n)).toEqual([1, 2, 3]);
       const rank = (key: (r: (typeof rv)[number]) => number) =>
-        rv.map((r) => rv.filter((o) => key(o) < key(r)).length + (rv.filter((o) => key(o) === key(r)).length - 1) / 2);
+        rv.map(
+          (r) =>
+            rv.filter((o) => key(o) < key(r)).length + (rv.filter((o) => key(o) === key(r)).length - 1) / 2,
+        );
       const byDelta = rank((r) => Math.abs(r.deltaDays));
       const byCloud = rank((r) => r.cloudFraction);
       const total = rv.map((_, i) => byDelta[i] + byCloud[i]);
@@ -77,7 +89,9 @@ describe('generateSyntheticDataset', () => {
   });
 
   it('refuses a non-empty folder without overwrite', async () => {
-    await expect(generateSyntheticDataset(join(dir, 'a'), opts)).rejects.toMatchObject({ code: 'WRITE_FAILED' });
+    await expect(generateSyntheticDataset(join(dir, 'a'), opts)).rejects.toMatchObject({
+      code: 'WRITE_FAILED',
+    });
     await expect(generateSyntheticDataset(join(dir, 'c'), { ...opts, hrSize: 20 })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
@@ -102,7 +116,8 @@ describe('generateSyntheticDataset', () => {
 
   it.skipIf(!hasGdal)('files read back with GDAL as the stated types (gdalinfo)', () => {
     const name = summary.aois[0].name;
-    const info = (rel: string) => JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', join(dir, 'a', rel)], { encoding: 'utf8' }));
+    const info = (rel: string) =>
+      JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', join(dir, 'a', rel)], { encoding: 'utf8' }));
     const ps = info(`hr_dataset/${name}/${name}_ps.tiff`);
     expect(ps.bands).toHaveLength(4);
     expect(ps.bands[0].type).toBe('UInt16');

@@ -2,9 +2,9 @@ import { createRng } from '@worldstrat/geo-sampling';
 import { describe, expect, it } from 'vitest';
 import {
   COVER,
-  type SyntheticScene,
   degradeScene,
   drawRevisitParams,
+  type SyntheticScene,
   sceneBand,
   sceneRgbn,
   synthesizeScene,
@@ -13,21 +13,33 @@ import {
 function edgeScene(size: number, px: number): SyntheticScene {
   // Left half water, right half sand: a vertical edge at x = size/2 pixels.
   const classes = new Uint8Array(size * size);
-  for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) classes[r * size + c] = c < size / 2 ? COVER.water : COVER.sand;
+  for (let r = 0; r < size; r++)
+    for (let c = 0; c < size; c++) classes[r * size + c] = c < size / 2 ? COVER.water : COVER.sand;
   return {
-    kind: 'Other', width: size, height: size, pixelSizeM: px, classes, texture: new Float32Array(size * size).fill(1),
+    kind: 'Other',
+    width: size,
+    height: size,
+    pixelSizeM: px,
+    classes,
+    texture: new Float32Array(size * size).fill(1),
     features: { fields: 0, roads: 0, river: false, settlement: false, forestFraction: 0 },
   };
 }
 
 const clean = (shiftPx: [number, number]) => ({
-  shiftPx, gain: new Array(12).fill(1), offset: new Array(12).fill(0), noiseSigma: 0, cloudTarget: 0, deltaDays: 0,
+  shiftPx,
+  gain: new Array(12).fill(1),
+  offset: new Array(12).fill(0),
+  noiseSigma: 0,
+  cloudTarget: 0,
+  deltaDays: 0,
 });
 
 /** Sub-pixel column where a monotone row profile crosses the midpoint between its ends. */
 function crossing(row: Float32Array): number {
   const mid = (row[0] + row[row.length - 1]) / 2;
-  for (let j = 1; j < row.length; j++) if (row[j] >= mid) return j - 1 + (mid - row[j - 1]) / (row[j] - row[j - 1]);
+  for (let j = 1; j < row.length; j++)
+    if (row[j] >= mid) return j - 1 + (mid - row[j - 1]) / (row[j] - row[j - 1]);
   return Number.NaN;
 }
 
@@ -45,7 +57,9 @@ describe('synthesizeScene', () => {
     const s = synthesizeScene(createRng(1), { size: 256, kind: 'Settlement' });
     const count = (sc: SyntheticScene, id: number) => sc.classes.reduce((n, v) => n + (v === id ? 1 : 0), 0);
     expect(count(s, COVER.road)).toBeGreaterThan(200);
-    expect(count(s, COVER['roof-tile']) + count(s, COVER['roof-metal']) + count(s, COVER['roof-white'])).toBeGreaterThan(500);
+    expect(
+      count(s, COVER['roof-tile']) + count(s, COVER['roof-metal']) + count(s, COVER['roof-white']),
+    ).toBeGreaterThan(500);
     const f = synthesizeScene(createRng(2), { size: 128, kind: 'Forest' });
     expect(f.features.forestFraction).toBeGreaterThan(0.5);
   });

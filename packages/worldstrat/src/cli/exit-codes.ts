@@ -23,12 +23,17 @@ export const EXIT_CODES = Object.freeze({
  * ```
  */
 export function exitCodeFor(err: unknown): number {
-  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+  const code =
+    typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
   if (code === 'ABORTED' || code === 'ABORT_ERR') return EXIT_CODES.ABORTED;
   if (code.startsWith('commander.')) return EXIT_CODES.USAGE;
   if (/^(INVALID_|CONFIG_ERROR|UNKNOWN_|BAD_|MISSING_COLUMN)/.test(code)) return EXIT_CODES.USAGE;
   if (/NOT_FOUND|^ENOENT$/.test(code)) return EXIT_CODES.NOT_FOUND;
-  if (/^(DATASET_LAYOUT|MISSING_FILES|UNREADABLE_FILE|DUPLICATE|SHAPE_MISMATCH|NOT_A_TIFF|TRUNCATED|UNSUPPORTED_)/.test(code)) {
+  if (
+    /^(DATASET_LAYOUT|MISSING_FILES|UNREADABLE_FILE|DUPLICATE|SHAPE_MISMATCH|NOT_A_TIFF|TRUNCATED|UNSUPPORTED_)/.test(
+      code,
+    )
+  ) {
     return EXIT_CODES.DATA;
   }
   if (/^(WRITE_FAILED|EACCES|ENOSPC|EEXIST|EROFS)$/.test(code)) return EXIT_CODES.WRITE;

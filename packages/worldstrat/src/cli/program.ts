@@ -6,7 +6,7 @@ import { registerSample } from './commands/sample.js';
 import { registerSplit } from './commands/split.js';
 import { registerSynth } from './commands/synth.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
-import { type CliIo, type CliRunner, applyConfig, createRuntime } from './runtime.js';
+import { applyConfig, type CliIo, type CliRunner, createRuntime } from './runtime.js';
 
 const EXIT_HELP = `
 Exit codes: 0 ok · 1 unexpected error · 2 bad arguments/config · 3 input not found · 4 bad data (layout,
@@ -37,7 +37,9 @@ export function createProgram(
 ): Command {
   const program = new Command('worldstrat');
   program
-    .description('WorldStrat toolbox: synthetic data, sampling, AOIs, splits, plots (and pipelines as they land)')
+    .description(
+      'WorldStrat toolbox: synthetic data, sampling, AOIs, splits, plots (and pipelines as they land)',
+    )
     .version('0.1.0')
     .option('--json', 'print the result as JSON on stdout')
     .option('--quiet', 'no progress bars or notes')
@@ -57,7 +59,9 @@ export function createProgram(
       const code = exitCodeFor(err);
       const e = err as { code?: string; message?: string; name?: string };
       if (global.json) {
-        io.stdout(`${JSON.stringify({ error: { code: e.code ?? 'UNEXPECTED', name: e.name, message: e.message } }, null, 2)}\n`);
+        io.stdout(
+          `${JSON.stringify({ error: { code: e.code ?? 'UNEXPECTED', name: e.name, message: e.message } }, null, 2)}\n`,
+        );
       } else {
         io.stderr(`worldstrat ${cmd.name()}: ${e.code ? `[${e.code}] ` : ''}${e.message ?? String(err)}\n`);
         if (code === EXIT_CODES.UNEXPECTED && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
@@ -68,14 +72,17 @@ export function createProgram(
     }
   };
 
-  for (const register of [registerSynth, registerSample, registerAois, registerSplit, registerPlot]) register(program, run);
+  for (const register of [registerSynth, registerSample, registerAois, registerSplit, registerPlot])
+    register(program, run);
   for (const cmd of program.commands) {
-    if (!cmd.options.some((o) => o.long === '--config')) cmd.option('--config <file>', 'JSON file of option values');
+    if (!cmd.options.some((o) => o.long === '--config'))
+      cmd.option('--config <file>', 'JSON file of option values');
     cmd.addHelpText('after', EXIT_HELP);
     cmd.exitOverride();
     cmd.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of cmd.commands) {
-      if (!sub.options.some((o) => o.long === '--config')) sub.option('--config <file>', 'JSON file of option values');
+      if (!sub.options.some((o) => o.long === '--config'))
+        sub.option('--config <file>', 'JSON file of option values');
       sub.exitOverride();
       sub.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     }

@@ -82,7 +82,9 @@ export function createRuntime(global: GlobalOptions, io: CliIo): CliRuntime & { 
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    io.stderr(`\n${sig}: stopping (finished files are kept, nothing half-written is left); press Ctrl-C again to force\n`);
+    io.stderr(
+      `\n${sig}: stopping (finished files are kept, nothing half-written is left); press Ctrl-C again to force\n`,
+    );
     controller.abort(new WorldStratError('ABORTED', `interrupted by ${sig}`));
   };
   process.on('SIGINT', onSignal);
@@ -104,7 +106,11 @@ export function createRuntime(global: GlobalOptions, io: CliIo): CliRuntime & { 
         stopBar();
         barStage = stage;
         bar = new cliProgress.SingleBar(
-          { format: `${stage.padEnd(12)} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true },
+          {
+            format: `${stage.padEnd(12)} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}`,
+            stream: process.stderr,
+            hideCursor: true,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(total, 0);
@@ -133,7 +139,8 @@ export function createRuntime(global: GlobalOptions, io: CliIo): CliRuntime & { 
 export function parseIntOption(name: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n)) throw new WorldStratError('INVALID_ARGUMENT', `--${name} ${v}: expected an integer`);
+    if (!Number.isInteger(n))
+      throw new WorldStratError('INVALID_ARGUMENT', `--${name} ${v}: expected an integer`);
     return n;
   };
 }
@@ -142,7 +149,8 @@ export function parseIntOption(name: string) {
 export function parseNumberOption(name: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isFinite(n)) throw new WorldStratError('INVALID_ARGUMENT', `--${name} ${v}: expected a number`);
+    if (!Number.isFinite(n))
+      throw new WorldStratError('INVALID_ARGUMENT', `--${name} ${v}: expected a number`);
     return n;
   };
 }

@@ -37,7 +37,10 @@ export function chipWindows(options: ChipWindowsOptions = {}): ChipWindow[] {
   const chip = options.chip ?? JIF_GEOMETRY.chip;
   const stride = options.stride ?? chip;
   if (chip < 1 || chip > lrSize || stride < 1) {
-    throw new WorldStratError('INVALID_ARGUMENT', `chip ${chip} / stride ${stride} does not fit an LR side of ${lrSize}`);
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `chip ${chip} / stride ${stride} does not fit an LR side of ${lrSize}`,
+    );
   }
   const offsets: number[] = [];
   for (let o = 0; o <= lrSize - chip; o += stride) offsets.push(o);
@@ -82,7 +85,10 @@ export function cropPlanes(
   size: number,
 ): Float32Array {
   if (top < 0 || left < 0 || top + size > height || left + size > width) {
-    throw new WorldStratError('INVALID_ARGUMENT', `window ${top},${left}+${size} outside a ${height}×${width} image`);
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `window ${top},${left}+${size} outside a ${height}×${width} image`,
+    );
   }
   const out = new Float32Array(planes * size * size);
   for (let p = 0; p < planes; p++) {

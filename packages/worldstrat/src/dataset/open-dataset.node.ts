@@ -1,11 +1,11 @@
 // The WorldStrat dataset as training/eval batches: scene loading, splits, chips, augmentation, prefetch.
 import { createRng } from '@worldstrat/geo-sampling';
-import { type PaperSplitOptions, paperSplit } from '@worldstrat/stratify';
 import { openGeoTiffFile, readGeoTiffFile } from '@worldstrat/raster-io/node';
-import { WorldStratError, throwIfAborted } from '../errors.js';
+import { type PaperSplitOptions, paperSplit } from '@worldstrat/stratify';
+import { throwIfAborted, WorldStratError } from '../errors.js';
 import { type RotateFlip, rotateFlip } from './augment.js';
 import { type ChipWindow, chipWindows, cropPlanes } from './chips.js';
-import { JIF_GEOMETRY, SPOT_MAX_12_BIT, SPOT_MAX_8_BIT, SPOT_RGB_BANDS } from './constants.js';
+import { JIF_GEOMETRY, SPOT_MAX_8_BIT, SPOT_MAX_12_BIT, SPOT_RGB_BANDS } from './constants.js';
 import {
   type DatasetProblem,
   type DatasetScan,
@@ -51,7 +51,12 @@ export interface ChipBatch {
  * (the split upstream training really used: seeded randperm over the natsorted list, counts from the number of
  * HR folder entries; see @worldstrat/stratify paperSplit), `{ paper: options }`, or a name → split map.
  */
-export type SplitMode = 'csv' | 'all' | 'paper' | { paper: PaperSplitOptions } | Readonly<Record<string, SplitName>>;
+export type SplitMode =
+  | 'csv'
+  | 'all'
+  | 'paper'
+  | { paper: PaperSplitOptions }
+  | Readonly<Record<string, SplitName>>;
 
 /** Options of {@link openDataset}. */
 export interface OpenDatasetOptions extends ScanDatasetOptions {
@@ -137,7 +142,10 @@ function stack(rasters: { width: number; height: number; bands: ArrayLike<number
  * for await (const batch of ds.batches('train', { batchSize: 48, seed: 1 })) train(batch);
  * ```
  */
-export async function openDataset(root: string, options: OpenDatasetOptions = {}): Promise<WorldStratDataset> {
+export async function openDataset(
+  root: string,
+  options: OpenDatasetOptions = {},
+): Promise<WorldStratDataset> {
   const scan = await scanDataset(root, options);
   const problems = scan.problems;
   let scenes = scan.scenes;
@@ -175,7 +183,10 @@ export async function openDataset(root: string, options: OpenDatasetOptions = {}
   for (const p of problems) options.onProblem?.(p);
   const blocking = problems.filter((p) => p.code !== 'DUPLICATE_TILE');
   if (blocking.length > 0 && !options.skipInvalid) {
-    const list = blocking.slice(0, 10).map((p) => `  - ${p.message}`).join('\n');
+    const list = blocking
+      .slice(0, 10)
+      .map((p) => `  - ${p.message}`)
+      .join('\n');
     throw new WorldStratError(
       'DATASET_LAYOUT',
       `${blocking.length} scene problem(s) in ${root}:\n${list}${blocking.length > 10 ? '\n  …' : ''}\npass skipInvalid: true (CLI: --skip-invalid) to skip these scenes`,
@@ -263,7 +274,10 @@ export async function openDataset(root: string, options: OpenDatasetOptions = {}
     return out;
   }
 
-  async function* batches(which: SplitName | readonly SceneEntry[], bo: BatchOptions = {}): AsyncGenerator<ChipBatch> {
+  async function* batches(
+    which: SplitName | readonly SceneEntry[],
+    bo: BatchOptions = {},
+  ): AsyncGenerator<ChipBatch> {
     const isTrain = which === 'train';
     const list = typeof which === 'string' ? split('csv')[which] : [...which];
     const batchSize = bo.batchSize ?? 16;
@@ -291,17 +305,24 @@ export async function openDataset(root: string, options: OpenDatasetOptions = {}
       while (queue.length < prefetch && next < order.length) {
         const entry = list[order[next++]];
         const load = loadScene(entry, { signal: bo.signal }).catch((e: unknown) => {
-            if (e instanceof WorldStratError && e.code === 'ABORTED') throw e;
-            const problem: DatasetProblem = {
-              code: e instanceof WorldStratError && e.code === 'SHAPE_MISMATCH' ? 'SHAPE_MISMATCH' : 'UNREADABLE_FILE',
-              aoi: entry.name,
-              message: `${entry.name}: ${(e as Error).message}`,
-            };
-            if (!options.skipInvalid) {
-              throw new WorldStratError('UNREADABLE_FILE', `${problem.message}; pass skipInvalid: true to skip it`, { cause: e });
-            }
-            return problem;
-          });
+          if (e instanceof WorldStratError && e.code === 'ABORTED') throw e;
+          const problem: DatasetProblem = {
+            code:
+              e instanceof WorldStratError && e.code === 'SHAPE_MISMATCH'
+                ? 'SHAPE_MISMATCH'
+                : 'UNREADABLE_FILE',
+            aoi: entry.name,
+            message: `${entry.name}: ${(e as Error).message}`,
+          };
+          if (!options.skipInvalid) {
+            throw new WorldStratError(
+              'UNREADABLE_FILE',
+              `${problem.message}; pass skipInvalid: true to skip it`,
+              { cause: e },
+            );
+          }
+          return problem;
+        });
         // A prefetched load that fails after the consumer stopped must not become an unhandled rejection.
         load.catch(() => {});
         queue.push(load);
@@ -356,7 +377,10 @@ export async function openDataset(root: string, options: OpenDatasetOptions = {}
         options.onProblem?.(got);
       } else {
         if (got.lrShape[0] !== R && !options.allowFewerRevisits) {
-          throw new WorldStratError('SHAPE_MISMATCH', `${got.name}: ${got.lrShape[0]} revisits, ${R} expected`);
+          throw new WorldStratError(
+            'SHAPE_MISMATCH',
+            `${got.name}: ${got.lrShape[0]} revisits, ${R} expected`,
+          );
         }
         for (const w of windows) {
           const aug: RotateFlip = augment

@@ -1,17 +1,23 @@
 // Finds the scenes of a WorldStrat dataset on disk (release, Kaggle "core"/12bit, 8bit) and reports every problem
 // up front (missing folders: upstream issue #9; duplicate tiles: issue #12) instead of failing mid-run.
-import { access, readFile, readdir, stat } from 'node:fs/promises';
+import { access, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { natCompare as naturalCompare } from '@worldstrat/stratify';
 import { WorldStratError } from '../errors.js';
 import { parseCsv } from '../internal/csv.js';
-import { natCompare as naturalCompare } from '@worldstrat/stratify';
 
 /** The three data splits. */
 export type SplitName = 'train' | 'val' | 'test';
 
 /** A problem found in the dataset; scenes with one are skipped when `skipInvalid` is set. */
 export interface DatasetProblem {
-  code: 'MISSING_FOLDER' | 'MISSING_HR' | 'TOO_FEW_REVISITS' | 'DUPLICATE_TILE' | 'UNREADABLE_FILE' | 'SHAPE_MISMATCH';
+  code:
+    | 'MISSING_FOLDER'
+    | 'MISSING_HR'
+    | 'TOO_FEW_REVISITS'
+    | 'DUPLICATE_TILE'
+    | 'UNREADABLE_FILE'
+    | 'SHAPE_MISMATCH';
   aoi: string;
   message: string;
   path?: string;
@@ -103,7 +109,10 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
   }
   const rootStat = await stat(root).catch(() => null);
   if (!rootStat?.isDirectory()) {
-    throw new WorldStratError('DATASET_NOT_FOUND', `dataset root ${root} does not exist; download the release or run \`worldstrat synth ${root}\``);
+    throw new WorldStratError(
+      'DATASET_NOT_FOUND',
+      `dataset root ${root} does not exist; download the release or run \`worldstrat synth ${root}\``,
+    );
   }
   let hrFolder: HrFolder;
   if (depth === 8) hrFolder = 'hr_dataset/8bit';
@@ -111,10 +120,16 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
   const hrDir = join(root, hrFolder);
   const hrEntries = await listDir(hrDir);
   if (!hrEntries) {
-    throw new WorldStratError('DATASET_NOT_FOUND', `${hrDir} is missing; expected the WorldStrat layout (hr_dataset/<AOI>/<AOI>_ps.tiff)`);
+    throw new WorldStratError(
+      'DATASET_NOT_FOUND',
+      `${hrDir} is missing; expected the WorldStrat layout (hr_dataset/<AOI>/<AOI>_ps.tiff)`,
+    );
   }
   if (!(await exists(join(root, 'lr_dataset')))) {
-    throw new WorldStratError('DATASET_NOT_FOUND', `${join(root, 'lr_dataset')} is missing; expected lr_dataset/<AOI>/L2A/`);
+    throw new WorldStratError(
+      'DATASET_NOT_FOUND',
+      `${join(root, 'lr_dataset')} is missing; expected lr_dataset/<AOI>/L2A/`,
+    );
   }
 
   // The AOI list.
@@ -130,11 +145,18 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
     names = hrEntries.filter((e) => !e.startsWith('.'));
   } else if (typeof source === 'string') {
     const text = await readFile(source, 'utf8').catch((e) => {
-      throw new WorldStratError('DATASET_NOT_FOUND', `AOI list ${source} cannot be read: ${(e as Error).message}`, { cause: e });
+      throw new WorldStratError(
+        'DATASET_NOT_FOUND',
+        `AOI list ${source} cannot be read: ${(e as Error).message}`,
+        { cause: e },
+      );
     });
     const { header, rows } = parseCsv(text);
     if (!header.includes('tile')) {
-      throw new WorldStratError('DATASET_LAYOUT', `${source} has no "tile" column (columns: ${header.join(', ')})`);
+      throw new WorldStratError(
+        'DATASET_LAYOUT',
+        `${source} has no "tile" column (columns: ${header.join(', ')})`,
+      );
     }
     names = rows.map((r) => r.tile);
     for (const r of rows) {
@@ -148,7 +170,11 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
   const unique: string[] = [];
   for (const n of names) {
     if (seen.has(n)) {
-      problems.push({ code: 'DUPLICATE_TILE', aoi: n, message: `tile ${n} is listed more than once (upstream issue #12)` });
+      problems.push({
+        code: 'DUPLICATE_TILE',
+        aoi: n,
+        message: `tile ${n} is listed more than once (upstream issue #12)`,
+      });
       if (options.duplicates === 'keep') unique.push(n);
       continue;
     }
@@ -177,7 +203,12 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
     }
     const ps = hrFiles.filter((f) => f.endsWith(psSuffix)).sort(naturalCompare);
     if (ps.length === 0) {
-      problems.push({ code: 'MISSING_HR', aoi: name, path: hrAoi, message: `${name}: no *${psSuffix} in ${hrAoi}` });
+      problems.push({
+        code: 'MISSING_HR',
+        aoi: name,
+        path: hrAoi,
+        message: `${name}: no *${psSuffix} in ${hrAoi}`,
+      });
       continue;
     }
     const pan = hrFiles.filter((f) => f.endsWith(panSuffix)).sort(naturalCompare);
@@ -193,7 +224,12 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
       continue;
     }
     if (lr.length === 0) {
-      problems.push({ code: 'TOO_FEW_REVISITS', aoi: name, path: lrDir, message: `${name}: no L2A revisits in ${lrDir}` });
+      problems.push({
+        code: 'TOO_FEW_REVISITS',
+        aoi: name,
+        path: lrDir,
+        message: `${name}: no L2A revisits in ${lrDir}`,
+      });
       continue;
     }
     const entry: SceneEntry = {

@@ -39,7 +39,10 @@ export function normalizeLr(
   checkStack(data, shape, 'normalizeLr');
   const [r, c, h, w] = shape;
   if (mean.length !== c || std.length !== c) {
-    throw new WorldStratError('SHAPE_MISMATCH', `normalizeLr: ${c} channels but ${mean.length} means / ${std.length} stds`);
+    throw new WorldStratError(
+      'SHAPE_MISMATCH',
+      `normalizeLr: ${c} channels but ${mean.length} means / ${std.length} stds`,
+    );
   }
   const out = new Float32Array(r * c * h * w);
   const plane = h * w;
@@ -64,7 +67,11 @@ export function normalizeLr(
  * const lr160 = transformLr(lr, [8, 12, 158, 158]);
  * ```
  */
-export function transformLr(data: ArrayLike<number>, shape: StackShape, size: number = JIF_GEOMETRY.lrInput): Float32Array {
+export function transformLr(
+  data: ArrayLike<number>,
+  shape: StackShape,
+  size: number = JIF_GEOMETRY.lrInput,
+): Float32Array {
   const z = normalizeLr(data, shape);
   const [r, c, h, w] = shape;
   return resize(z, [r * c, h, w], [size, size], { method: 'bilinear', antialias: true });
@@ -109,7 +116,11 @@ export function transformHr(
  * const lrc160 = transformLrc(clm, [8, 1, 158, 158]);
  * ```
  */
-export function transformLrc(data: ArrayLike<number>, shape: StackShape, size: number = JIF_GEOMETRY.lrInput): Float32Array {
+export function transformLrc(
+  data: ArrayLike<number>,
+  shape: StackShape,
+  size: number = JIF_GEOMETRY.lrInput,
+): Float32Array {
   checkStack(data, shape, 'transformLrc');
   const [r, c, h, w] = shape;
   return resize(Float32Array.from(data), [r * c, h, w], [size, size], { method: 'nearest' });

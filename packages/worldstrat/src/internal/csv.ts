@@ -2,7 +2,10 @@
 import Papa from 'papaparse';
 
 /** Serialise rows (header first) to CSV text with a trailing newline. */
-export function toCsv(header: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
+export function toCsv(
+  header: readonly string[],
+  rows: readonly (readonly (string | number | null | undefined)[])[],
+): string {
   return `${Papa.unparse({ fields: [...header], data: rows.map((r) => r.map((v) => (v == null ? '' : v))) }, { newline: '\n' })}\n`;
 }
 

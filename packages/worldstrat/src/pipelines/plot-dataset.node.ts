@@ -1,17 +1,17 @@
 // Pipeline: the plots people look at for a dataset on disk (real or synthetic): AOI world map by class, class
 // distribution, an LR / bicubic / HR panel, an animated GIF of the revisits, and an HTML report linking them.
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { resize } from '@worldstrat/raster-io';
-import { natCompare } from '@worldstrat/stratify';
 import { readGeoTiffFile, writeFileAtomic } from '@worldstrat/raster-io/node';
+import { natCompare } from '@worldstrat/stratify';
+import { scanDataset } from '../dataset/scan-dataset.node.js';
 import { throwIfAborted } from '../errors.js';
 import { parseCsv } from '../internal/csv.js';
-import { scanDataset } from '../dataset/scan-dataset.node.js';
 import { classDistributionSvg } from '../plots/bar-chart.js';
 import { comparisonPanelSvg } from '../plots/comparison-panel.js';
-import { displayRange, toRgb8 } from '../plots/image.js';
 import { htmlReport } from '../plots/html-report.js';
+import { displayRange, toRgb8 } from '../plots/image.js';
 import { writePlot } from '../plots/render-png.node.js';
 import { revisitsGif } from '../plots/revisits-gif.js';
 import { worldMapSvg } from '../plots/world-map.js';
@@ -54,7 +54,8 @@ async function tableRows(root: string): Promise<Record<string, string>[]> {
 /** Plots of a dataset on disk (see the file header). */
 export const plotDatasetPipeline = definePipeline<PlotDatasetOptions, PlotDatasetResult>({
   name: 'plot-dataset',
-  description: 'AOI map, class distribution, LR/bicubic/HR panel, revisit GIF and an HTML report for a dataset',
+  description:
+    'AOI map, class distribution, LR/bicubic/HR panel, revisit GIF and an HTML report for a dataset',
   async run(o, ctx = {}) {
     const classColumn = o.classColumn ?? 'IPCC Class';
     const files: string[] = [];
@@ -80,10 +81,19 @@ export const plotDatasetPipeline = definePipeline<PlotDatasetOptions, PlotDatase
         } catch {
           bounds = undefined;
         }
-        return { lon: Number(r.lon), lat: Number(r.lat), label: r[classColumn] || 'None', bounds, title: name };
+        return {
+          lon: Number(r.lon),
+          lat: Number(r.lat),
+          label: r[classColumn] || 'None',
+          bounds,
+          title: name,
+        };
       });
     if (points.length > 0) {
-      await writePlot(join(o.out, 'aoi-map'), worldMapSvg(points, { title: `AOIs by ${classColumn} (${points.length})` }));
+      await writePlot(
+        join(o.out, 'aoi-map'),
+        worldMapSvg(points, { title: `AOIs by ${classColumn} (${points.length})` }),
+      );
       files.push('aoi-map.svg', 'aoi-map.png');
     }
     step(1);
@@ -96,7 +106,10 @@ export const plotDatasetPipeline = definePipeline<PlotDatasetOptions, PlotDatase
     if (Object.keys(counts).length > 0) {
       await writePlot(
         join(o.out, 'class-distribution'),
-        classDistributionSvg([{ name: 'AOIs', counts }], { title: `Distribution of ${classColumn}`, xLabel: `Total number of AOIs: ${byTile.size}` }),
+        classDistributionSvg([{ name: 'AOIs', counts }], {
+          title: `Distribution of ${classColumn}`,
+          xLabel: `Total number of AOIs: ${byTile.size}`,
+        }),
       );
       files.push('class-distribution.svg', 'class-distribution.png');
     }
@@ -108,9 +121,13 @@ export const plotDatasetPipeline = definePipeline<PlotDatasetOptions, PlotDatase
     if (scene) {
       aoi = scene.name;
       const dir = join(o.root, 'lr_dataset', scene.name, 'L2A');
-      const lrFiles = (await readdir(dir)).filter((f) => f.endsWith('-L2A_data.tiff')).sort(natCompare).slice(0, o.revisits ?? 8);
+      const lrFiles = (await readdir(dir))
+        .filter((f) => f.endsWith('-L2A_data.tiff'))
+        .sort(natCompare)
+        .slice(0, o.revisits ?? 8);
       const lrs = [];
-      for (const f of lrFiles) lrs.push(await readGeoTiffFile(join(dir, f), { bands: [3, 2, 1], signal: ctx.signal }));
+      for (const f of lrFiles)
+        lrs.push(await readGeoTiffFile(join(dir, f), { bands: [3, 2, 1], signal: ctx.signal }));
       const hr = await readGeoTiffFile(scene.hrPath, { bands: [0, 1, 2], signal: ctx.signal });
       const hrData = new Float32Array(3 * hr.width * hr.height);
       hr.bands.forEach((b, i) => {
@@ -120,7 +137,9 @@ export const plotDatasetPipeline = definePipeline<PlotDatasetOptions, PlotDatase
       const range = displayRange(hrData, hrShape);
       const lrStack = lrs.map((r) => {
         const d = new Float32Array(3 * r.width * r.height);
-        r.bands.forEach((b, i) => d.set(b, i * b.length));
+        r.bands.forEach((b, i) => {
+          d.set(b, i * b.length);
+        });
         return { data: d, shape: [3, r.height, r.width] as [number, number, number] };
       });
       const first = lrStack[0];
@@ -129,33 +148,60 @@ export const plotDatasetPipeline = definePipeline<PlotDatasetOptions, PlotDatase
         join(o.out, 'panel'),
         comparisonPanelSvg(
           [
-            { title: 'LR (revisit 1)', caption: `${first.shape[2]}×${first.shape[1]} px · 10 m`, image: toRgb8(first.data, first.shape, { range }) },
-            { title: 'Bicubic', caption: `${hr.width}×${hr.height} px`, image: toRgb8(bicubic, hrShape, { range }) },
-            { title: 'HR', caption: `${hr.width}×${hr.height} px · 1.5 m`, image: toRgb8(hrData, hrShape, { range }) },
+            {
+              title: 'LR (revisit 1)',
+              caption: `${first.shape[2]}×${first.shape[1]} px · 10 m`,
+              image: toRgb8(first.data, first.shape, { range }),
+            },
+            {
+              title: 'Bicubic',
+              caption: `${hr.width}×${hr.height} px`,
+              image: toRgb8(bicubic, hrShape, { range }),
+            },
+            {
+              title: 'HR',
+              caption: `${hr.width}×${hr.height} px · 1.5 m`,
+              image: toRgb8(hrData, hrShape, { range }),
+            },
           ],
           { title: `${scene.name}${synthetic ? ' (synthetic)' : ''}`, tileSize: 320 },
         ),
       );
       files.push('panel.svg', 'panel.png');
       step(3);
-      const gif = revisitsGif(lrStack.map((l) => toRgb8(l.data, l.shape, { range })), {
-        still: toRgb8(hrData, hrShape, { range }),
-        size: 256,
-        fps: 3,
-      });
+      const gif = revisitsGif(
+        lrStack.map((l) => toRgb8(l.data, l.shape, { range })),
+        {
+          still: toRgb8(hrData, hrShape, { range }),
+          size: 256,
+          fps: 3,
+        },
+      );
       await writeFileAtomic(join(o.out, 'revisits.gif'), gif);
       files.push('revisits.gif');
     }
     step(4);
     const sections = [
-      { heading: 'AOIs', images: [{ src: 'aoi-map.png', alt: 'AOI map', caption: `AOIs coloured by ${classColumn}` }] },
+      {
+        heading: 'AOIs',
+        images: [{ src: 'aoi-map.png', alt: 'AOI map', caption: `AOIs coloured by ${classColumn}` }],
+      },
       { heading: 'Classes', images: [{ src: 'class-distribution.png', alt: 'class distribution' }] },
       ...(aoi
         ? [
-            { heading: `Scene ${aoi}`, images: [{ src: 'panel.png', alt: 'LR / bicubic / HR' }, { src: 'revisits.gif', alt: 'revisits', caption: 'LR revisits (left) beside the HR (right)' }] },
+            {
+              heading: `Scene ${aoi}`,
+              images: [
+                { src: 'panel.png', alt: 'LR / bicubic / HR' },
+                { src: 'revisits.gif', alt: 'revisits', caption: 'LR revisits (left) beside the HR (right)' },
+              ],
+            },
           ]
         : []),
-      { heading: 'Problems', text: scan.problems.length ? scan.problems.map((p) => p.message).join('; ') : 'none found' },
+      {
+        heading: 'Problems',
+        text: scan.problems.length ? scan.problems.map((p) => p.message).join('; ') : 'none found',
+      },
     ].filter((s) => !s.images || s.images.every((i) => files.includes(i.src)));
     const html = htmlReport(`WorldStrat dataset: ${o.root}`, sections, {
       generatedAt: new Date().toISOString(),

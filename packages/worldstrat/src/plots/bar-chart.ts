@@ -54,27 +54,41 @@ export function classDistributionSvg(series: readonly CountSeries[], options: Ba
     const gx = m.l + i * groupW + (groupW - barW * series.length) / 2;
     series.forEach((s, k) => {
       const v = s.counts[c] ?? 0;
-      const color = series.length === 1 ? colorForClass(c) : (s.color ?? ['#4e79a7', '#f28e2b', '#59a14f', '#e15759'][k % 4]);
+      const color =
+        series.length === 1
+          ? colorForClass(c)
+          : (s.color ?? ['#4e79a7', '#f28e2b', '#59a14f', '#e15759'][k % 4]);
       parts.push(
         `<rect x="${(gx + k * barW).toFixed(1)}" y="${Y(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(m.t + ph - Y(v)).toFixed(1)}" fill="${color}"><title>${s.name} ${c}: ${v}</title></rect>`,
       );
-      if (v > 0) parts.push(svgText(gx + k * barW + barW / 2 - 1, Y(v) - 3, String(v), { size: 10, anchor: 'middle' }));
+      if (v > 0)
+        parts.push(
+          svgText(gx + k * barW + barW / 2 - 1, Y(v) - 3, String(v), { size: 10, anchor: 'middle' }),
+        );
     });
     const lx = m.l + i * groupW + groupW / 2;
     parts.push(svgText(lx, m.t + ph + 14, c, { size: 11, anchor: 'end', rotate: -40 }));
   });
   parts.push(`<line x1="${m.l}" x2="${width - m.r}" y1="${m.t + ph}" y2="${m.t + ph}" stroke="#444"/>`);
   parts.push(`<line x1="${m.l}" x2="${m.l}" y1="${m.t}" y2="${m.t + ph}" stroke="#444"/>`);
-  if (options.title) parts.push(svgText(width / 2, 28, options.title, { size: 17, anchor: 'middle', weight: 'bold' }));
+  if (options.title)
+    parts.push(svgText(width / 2, 28, options.title, { size: 17, anchor: 'middle', weight: 'bold' }));
   parts.push(
-    svgText(width / 2, height - 10, options.xLabel ?? `Total number of points: ${total.join(' / ')}`, { size: 13, anchor: 'middle' }),
+    svgText(width / 2, height - 10, options.xLabel ?? `Total number of points: ${total.join(' / ')}`, {
+      size: 13,
+      anchor: 'middle',
+    }),
   );
-  parts.push(svgText(18, m.t + ph / 2, options.yLabel ?? 'Frequency', { size: 13, anchor: 'middle', rotate: -90 }));
+  parts.push(
+    svgText(18, m.t + ph / 2, options.yLabel ?? 'Frequency', { size: 13, anchor: 'middle', rotate: -90 }),
+  );
   if (series.length > 1) {
     series.forEach((s, k) => {
       const x = width - m.r - 150;
       const y = m.t + 8 + k * 18;
-      parts.push(`<rect x="${x}" y="${y - 9}" width="12" height="12" fill="${s.color ?? ['#4e79a7', '#f28e2b', '#59a14f', '#e15759'][k % 4]}"/>`);
+      parts.push(
+        `<rect x="${x}" y="${y - 9}" width="12" height="12" fill="${s.color ?? ['#4e79a7', '#f28e2b', '#59a14f', '#e15759'][k % 4]}"/>`,
+      );
       parts.push(svgText(x + 18, y + 2, `${s.name} (${total[k]})`, { size: 12 }));
     });
   }

@@ -42,7 +42,10 @@ export function toBase64(bytes: Uint8Array): string {
  * ]);
  * ```
  */
-export function comparisonPanelSvg(tiles: readonly PanelImage[], options: ComparisonPanelOptions = {}): string {
+export function comparisonPanelSvg(
+  tiles: readonly PanelImage[],
+  options: ComparisonPanelOptions = {},
+): string {
   const size = options.tileSize ?? 256;
   const cols = Math.max(1, Math.min(tiles.length, options.columns ?? tiles.length));
   const rows = Math.ceil(tiles.length / cols);
@@ -53,11 +56,13 @@ export function comparisonPanelSvg(tiles: readonly PanelImage[], options: Compar
   const width = gap + cols * (size + gap);
   const height = head + rows * cellH + gap;
   const parts: string[] = [];
-  if (options.title) parts.push(svgText(width / 2, 26, options.title, { size: 17, anchor: 'middle', weight: 'bold' }));
+  if (options.title)
+    parts.push(svgText(width / 2, 26, options.title, { size: 17, anchor: 'middle', weight: 'bold' }));
   tiles.forEach((t, i) => {
     const x = gap + (i % cols) * (size + gap);
     const y = head + Math.floor(i / cols) * cellH;
-    const scaled = t.image.width === size && t.image.height === size ? t.image : resizeNearestRgb8(t.image, size, size);
+    const scaled =
+      t.image.width === size && t.image.height === size ? t.image : resizeNearestRgb8(t.image, size, size);
     const png = encodePng(scaled);
     parts.push(svgText(x + size / 2, y + 15, t.title, { size: 14, anchor: 'middle', weight: 'bold' }));
     parts.push(

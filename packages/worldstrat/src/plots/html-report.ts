@@ -48,7 +48,10 @@ export function htmlReport(
           `<figure><a href="${e(img.src)}"><img src="${e(img.src)}" alt="${e(img.alt)}"></a>${img.caption ? `<figcaption>${e(img.caption)}</figcaption>` : ''}</figure>`,
         );
       }
-      if (s.links?.length) parts.push(`<ul>${s.links.map((l) => `<li><a href="${e(l.href)}">${e(l.text)}</a></li>`).join('')}</ul>`);
+      if (s.links?.length)
+        parts.push(
+          `<ul>${s.links.map((l) => `<li><a href="${e(l.href)}">${e(l.text)}</a></li>`).join('')}</ul>`,
+        );
       parts.push('</section>');
       return parts.join('\n');
     })

@@ -37,10 +37,11 @@ export function displayRange(
   const plane = shape[1] * shape[2];
   const vals: number[] = [];
   const step = Math.max(1, Math.floor((plane * bands.length) / 200_000));
-  for (const b of bands) for (let i = 0; i < plane; i += step) {
-    const v = data[Math.min(b, shape[0] - 1) * plane + i];
-    if (Number.isFinite(v)) vals.push(v);
-  }
+  for (const b of bands)
+    for (let i = 0; i < plane; i += step) {
+      const v = data[Math.min(b, shape[0] - 1) * plane + i];
+      if (Number.isFinite(v)) vals.push(v);
+    }
   if (vals.length === 0) return [0, 1];
   vals.sort((a, b) => a - b);
   const lo = vals[Math.floor(((vals.length - 1) * p) / 100)];
@@ -61,7 +62,11 @@ export function displayRange(
  * const rgb = toRgb8(hr, [3, 156, 156], { range: [0, 0.3] });
  * ```
  */
-export function toRgb8(data: ArrayLike<number>, shape: readonly [number, number, number], options: ToRgb8Options = {}): Rgb8Image {
+export function toRgb8(
+  data: ArrayLike<number>,
+  shape: readonly [number, number, number],
+  options: ToRgb8Options = {},
+): Rgb8Image {
   const [c, h, w] = shape;
   if (data.length !== c * h * w) {
     throw new WorldStratError('SHAPE_MISMATCH', `toRgb8: ${data.length} values ≠ ${c}×${h}×${w}`);

@@ -60,7 +60,12 @@ export function trainingCurvesSvg(series: readonly CurveSeries[], options: LineC
   for (const t of niceTicks(y0, y1)) {
     const yy = m.t + ph - ((t - y0) / (y1 - y0)) * ph;
     parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${yy}" y2="${yy}" stroke="#e3e3e3"/>`);
-    parts.push(svgText(m.l - 6, yy + 4, options.logY ? formatTick(10 ** t) : formatTick(t), { size: 11, anchor: 'end' }));
+    parts.push(
+      svgText(m.l - 6, yy + 4, options.logY ? formatTick(10 ** t) : formatTick(t), {
+        size: 11,
+        anchor: 'end',
+      }),
+    );
   }
   for (const t of niceTicks(x0, x1)) {
     parts.push(`<line x1="${X(t)}" x2="${X(t)}" y1="${m.t}" y2="${m.t + ph}" stroke="#f0f0f0"/>`);
@@ -71,16 +76,24 @@ export function trainingCurvesSvg(series: readonly CurveSeries[], options: LineC
     const good = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(f(y)));
     if (good.length > 0) {
       const d = good.map(([x, y], i) => `${i ? 'L' : 'M'}${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join('');
-      parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
-      if (good.length < 40) for (const [x, y] of good) parts.push(`<circle cx="${X(x)}" cy="${Y(y)}" r="2.5" fill="${color}"/>`);
+      parts.push(
+        `<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      );
+      if (good.length < 40)
+        for (const [x, y] of good) parts.push(`<circle cx="${X(x)}" cy="${Y(y)}" r="2.5" fill="${color}"/>`);
     }
     const ly = m.t + 10 + k * 20;
-    parts.push(`<line x1="${m.l + pw + 14}" x2="${m.l + pw + 38}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    parts.push(
+      `<line x1="${m.l + pw + 14}" x2="${m.l + pw + 38}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+    );
     parts.push(svgText(m.l + pw + 44, ly + 4, s.name, { size: 12 }));
   });
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#444"/>`);
-  if (options.title) parts.push(svgText(width / 2, 28, options.title, { size: 17, anchor: 'middle', weight: 'bold' }));
+  if (options.title)
+    parts.push(svgText(width / 2, 28, options.title, { size: 17, anchor: 'middle', weight: 'bold' }));
   parts.push(svgText(m.l + pw / 2, height - 14, options.xLabel ?? 'epoch', { size: 13, anchor: 'middle' }));
-  parts.push(svgText(18, m.t + ph / 2, options.yLabel ?? 'value', { size: 13, anchor: 'middle', rotate: -90 }));
+  parts.push(
+    svgText(18, m.t + ph / 2, options.yLabel ?? 'value', { size: 13, anchor: 'middle', rotate: -90 }),
+  );
   return svgDocument(width, height, parts.join(''));
 }

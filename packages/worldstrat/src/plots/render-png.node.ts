@@ -31,7 +31,9 @@ export function svgToPng(svg: string, options: SvgToPngOptions = {}): Uint8Array
     });
     return new Uint8Array(r.render().asPng());
   } catch (e) {
-    throw new WorldStratError('INVALID_ARGUMENT', `cannot render SVG to PNG: ${(e as Error).message}`, { cause: e });
+    throw new WorldStratError('INVALID_ARGUMENT', `cannot render SVG to PNG: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 
@@ -43,7 +45,10 @@ export function svgToPng(svg: string, options: SvgToPngOptions = {}): Uint8Array
  * @returns width, height and `width·height·4` RGBA bytes.
  * @throws {WorldStratError} `INVALID_ARGUMENT` when the SVG cannot be parsed.
  */
-export function svgToRgba(svg: string, options: SvgToPngOptions = {}): { width: number; height: number; pixels: Uint8Array } {
+export function svgToRgba(
+  svg: string,
+  options: SvgToPngOptions = {},
+): { width: number; height: number; pixels: Uint8Array } {
   try {
     const r = new Resvg(svg, {
       fitTo: options.width ? { mode: 'width', value: options.width } : { mode: 'original' },
@@ -68,7 +73,11 @@ export function svgToRgba(svg: string, options: SvgToPngOptions = {}): { width: 
  * await writePlot('out/world-map', worldMapSvg(points));
  * ```
  */
-export async function writePlot(base: string, svg: string, options: SvgToPngOptions = {}): Promise<{ svg: string; png: string }> {
+export async function writePlot(
+  base: string,
+  svg: string,
+  options: SvgToPngOptions = {},
+): Promise<{ svg: string; png: string }> {
   await writeFileAtomic(`${base}.svg`, svg);
   await writeFileAtomic(`${base}.png`, svgToPng(svg, options));
   return { svg: `${base}.svg`, png: `${base}.png` };

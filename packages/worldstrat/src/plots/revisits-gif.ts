@@ -1,5 +1,5 @@
 // Animated GIF of the LR revisits beside the SR result (upstream's "video demonstrations").
-import { GIFEncoder, applyPalette, quantize } from 'gifenc';
+import { applyPalette, GIFEncoder, quantize } from 'gifenc';
 import { WorldStratError } from '../errors.js';
 import { type Rgb8Image, resizeNearestRgb8 } from './image.js';
 
@@ -47,7 +47,8 @@ function frame(left: Rgb8Image, right: Rgb8Image | undefined, size: number): Uin
  * ```
  */
 export function revisitsGif(revisits: readonly Rgb8Image[], options: RevisitsGifOptions = {}): Uint8Array {
-  if (revisits.length === 0) throw new WorldStratError('INVALID_ARGUMENT', 'revisitsGif needs at least one frame');
+  if (revisits.length === 0)
+    throw new WorldStratError('INVALID_ARGUMENT', 'revisitsGif needs at least one frame');
   const size = options.size ?? 256;
   const delay = Math.round(1000 / (options.fps ?? 4));
   const frames = revisits.map((r) => frame(r, options.still, size));

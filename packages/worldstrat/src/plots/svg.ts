@@ -2,11 +2,14 @@
 
 /** Escape text for SVG/HTML content and attribute values. */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** Fonts listed for every text element (DejaVu Sans is what resvg finds on Debian). */
-export const PLOT_FONT = "DejaVu Sans, Helvetica, Arial, sans-serif";
+export const PLOT_FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 
 /**
  * Wrap body elements into a standalone SVG document with a background.
@@ -26,7 +29,13 @@ export function svgText(
   x: number,
   y: number,
   text: string,
-  options: { size?: number; anchor?: 'start' | 'middle' | 'end'; weight?: string; fill?: string; rotate?: number } = {},
+  options: {
+    size?: number;
+    anchor?: 'start' | 'middle' | 'end';
+    weight?: string;
+    fill?: string;
+    rotate?: number;
+  } = {},
 ): string {
   const rot = options.rotate ? ` transform="rotate(${options.rotate} ${x} ${y})"` : '';
   return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-size="${options.size ?? 12}" text-anchor="${options.anchor ?? 'start'}" fill="${options.fill ?? '#222'}"${options.weight ? ` font-weight="${options.weight}"` : ''}${rot}>${escapeXml(text)}</text>`;
@@ -44,7 +53,18 @@ export const CLASS_COLORS: Readonly<Record<string, string>> = {
   None: '#9e9e9e',
 };
 
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 /**
  * A stable colour for a class label (IPCC classes have fixed colours; others hash into a 10-colour palette).
@@ -67,7 +87,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Number(v.toPrecision(12)));
   return out;
 }
 

@@ -97,16 +97,22 @@ export function worldMapSvg(points: readonly MapPoint[], options: WorldMapOption
     cachedLandPath = paths.join('');
   }
   const parts: string[] = [];
-  parts.push(`<rect x="0" y="${top}" width="${width}" height="${mapH}" fill="${options.oceanColor ?? '#dfeaf3'}"/>`);
+  parts.push(
+    `<rect x="0" y="${top}" width="${width}" height="${mapH}" fill="${options.oceanColor ?? '#dfeaf3'}"/>`,
+  );
   parts.push(`<clipPath id="map-clip"><rect x="0" y="${top}" width="${width}" height="${mapH}"/></clipPath>`);
   parts.push(
     `<g clip-path="url(#map-clip)"><path d="${cachedLandPath}" transform="translate(0 ${top}) scale(${sx / 10})" fill="${options.landColor ?? '#f4f1ea'}" stroke="#b9b2a4" stroke-width="${(10 * 0.6) / sx}" fill-rule="nonzero"/></g>`,
   );
   for (const lon of [-120, -60, 0, 60, 120]) {
-    parts.push(`<line x1="${X(lon)}" y1="${top}" x2="${X(lon)}" y2="${top + mapH}" stroke="#c7d5e0" stroke-width="0.5"/>`);
+    parts.push(
+      `<line x1="${X(lon)}" y1="${top}" x2="${X(lon)}" y2="${top + mapH}" stroke="#c7d5e0" stroke-width="0.5"/>`,
+    );
   }
   for (const lat of [-60, -30, 0, 30, 60]) {
-    parts.push(`<line x1="0" y1="${Y(lat)}" x2="${width}" y2="${Y(lat)}" stroke="#c7d5e0" stroke-width="0.5"/>`);
+    parts.push(
+      `<line x1="0" y1="${Y(lat)}" x2="${width}" y2="${Y(lat)}" stroke="#c7d5e0" stroke-width="0.5"/>`,
+    );
   }
   const r = options.radius ?? 3;
   for (const p of points) {
@@ -122,13 +128,16 @@ export function worldMapSvg(points: readonly MapPoint[], options: WorldMapOption
       `<circle cx="${X(p.lon).toFixed(2)}" cy="${Y(p.lat).toFixed(2)}" r="${r}" fill="${color}" fill-opacity="0.85" stroke="#222" stroke-width="0.4">${title}</circle>`,
     );
   }
-  if (options.title) parts.push(svgText(width / 2, 24, options.title, { size: 18, anchor: 'middle', weight: 'bold' }));
+  if (options.title)
+    parts.push(svgText(width / 2, 24, options.title, { size: 18, anchor: 'middle', weight: 'bold' }));
   const colW = width / 4;
   labels.forEach((label, i) => {
     const x = 16 + (i % 4) * colW;
     const y = top + mapH + 16 + Math.floor(i / 4) * 22;
     const n = points.filter((p) => (p.label ?? 'points') === label).length;
-    parts.push(`<circle cx="${x + 6}" cy="${y + 6}" r="6" fill="${colorForClass(label)}" stroke="#222" stroke-width="0.4"/>`);
+    parts.push(
+      `<circle cx="${x + 6}" cy="${y + 6}" r="6" fill="${colorForClass(label)}" stroke="#222" stroke-width="0.4"/>`,
+    );
     parts.push(svgText(x + 18, y + 11, `${label} (${n})`, { size: 13 }));
   });
   return svgDocument(width, height, parts.join(''));

@@ -69,7 +69,11 @@ export const DEFAULT_REVISIT_DRAW = {
  * const params = drawRevisitParams(createRng(3), 16);
  * ```
  */
-export function drawRevisitParams(rng: SynthRng, count: number, options: DrawRevisitOptions = {}): RevisitParams[] {
+export function drawRevisitParams(
+  rng: SynthRng,
+  count: number,
+  options: DrawRevisitOptions = {},
+): RevisitParams[] {
   const o = { ...DEFAULT_REVISIT_DRAW, ...options };
   const out: RevisitParams[] = [];
   for (let r = 0; r < count; r++) {
@@ -220,7 +224,10 @@ export function degradeScene(
   const extent = scene.width * scene.pixelSizeM;
   const lr = options.lrSize ?? Math.round(extent / lrPixelM);
   if (!(lr >= 1)) {
-    throw new WorldStratError('INVALID_ARGUMENT', `LR size ${lr}: the scene (${extent} m) is smaller than one LR pixel`);
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `LR size ${lr}: the scene (${extent} m) is smaller than one LR pixel`,
+    );
   }
   const out: DegradedRevisit[] = params.map(() => ({
     size: lr,

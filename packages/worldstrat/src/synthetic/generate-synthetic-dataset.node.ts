@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { aoiBounds, createRng, loadLandMask, samplePointsOnLand } from '@worldstrat/geo-sampling';
 import type { BBox, Raster } from '@worldstrat/raster-io';
 import { writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
-import { WorldStratError, throwIfAborted } from '../errors.js';
+import { throwIfAborted, WorldStratError } from '../errors.js';
 import { toCsv } from '../internal/csv.js';
 import { SYNTHETIC_CLASS_LABELS } from './classes.js';
 import { type DrawRevisitOptions, degradeScene, drawRevisitParams } from './degrade.js';
@@ -81,7 +81,10 @@ const DAY_MS = 86_400_000;
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** Largest-deficit assignment: item k goes to the split furthest below its target share (deterministic). */
-export function assignSplits(count: number, fractions: readonly [number, number, number]): ('train' | 'val' | 'test')[] {
+export function assignSplits(
+  count: number,
+  fractions: readonly [number, number, number],
+): ('train' | 'val' | 'test')[] {
   const names = ['train', 'val', 'test'] as const;
   const assigned = [0, 0, 0];
   const out: ('train' | 'val' | 'test')[] = [];
@@ -156,7 +159,10 @@ export async function generateSyntheticDataset(
     throw new WorldStratError('INVALID_ARGUMENT', `seed ${o.seed}: use an integer in [0, 2^32)`);
   }
   if (kinds.length === 0 || kinds.some((k) => !SCENE_KINDS.includes(k))) {
-    throw new WorldStratError('INVALID_ARGUMENT', `kinds ${JSON.stringify(kinds)}: use values of ${SCENE_KINDS.join(', ')}`);
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `kinds ${JSON.stringify(kinds)}: use values of ${SCENE_KINDS.join(', ')}`,
+    );
   }
   const lrSize = Math.round((o.hrSize * o.hrPixelM) / o.lrPixelM);
   if (!Number.isInteger(o.hrSize) || o.hrSize < 16 || lrSize < 4) {
@@ -177,7 +183,10 @@ export async function generateSyntheticDataset(
 
   const areaKm2 = ((o.hrSize * o.hrPixelM) / 1000) ** 2;
   // Random land locations (Natural Earth 1:110m is plenty for placing synthetic AOIs).
-  const points = await samplePointsOnLand(o.aois, { seed: o.seed, mask: await loadLandMask({ scale: '110m' }) });
+  const points = await samplePointsOnLand(o.aois, {
+    seed: o.seed,
+    mask: await loadLandMask({ scale: '110m' }),
+  });
   const splits = assignSplits(o.aois, o.splitFractions);
   const compression = o.compression;
   const aois: SyntheticAoi[] = [];
@@ -197,20 +206,44 @@ export async function generateSyntheticDataset(
     await mkdir(hrDir, { recursive: true });
     const rgbn = sceneRgbn(scene);
     const dn = rgbn.map(toUint16Dn);
-    await writeGeoTiff(join(hrDir, `${name}_ps.tiff`), {
-      width: o.hrSize, height: o.hrSize, dtype: 'uint16', bands: dn, geo: geoFor(bounds, o.hrSize, o.hrSize),
-    }, { compression, tiled: true, tileSize: 256, predictor: compression === 'deflate' });
+    await writeGeoTiff(
+      join(hrDir, `${name}_ps.tiff`),
+      {
+        width: o.hrSize,
+        height: o.hrSize,
+        dtype: 'uint16',
+        bands: dn,
+        geo: geoFor(bounds, o.hrSize, o.hrSize),
+      },
+      { compression, tiled: true, tileSize: 256, predictor: compression === 'deflate' },
+    );
     const pan = new Float32Array(rgbn[0].length);
-    for (let i = 0; i < pan.length; i++) pan[i] = 0.35 * rgbn[0][i] + 0.35 * rgbn[1][i] + 0.2 * rgbn[2][i] + 0.1 * rgbn[3][i];
-    await writeGeoTiff(join(hrDir, `${name}_pan.tiff`), {
-      width: o.hrSize, height: o.hrSize, dtype: 'uint16', bands: [toUint16Dn(pan)], geo: geoFor(bounds, o.hrSize, o.hrSize),
-    }, { compression, tiled: true, tileSize: 256, predictor: compression === 'deflate' });
+    for (let i = 0; i < pan.length; i++)
+      pan[i] = 0.35 * rgbn[0][i] + 0.35 * rgbn[1][i] + 0.2 * rgbn[2][i] + 0.1 * rgbn[3][i];
+    await writeGeoTiff(
+      join(hrDir, `${name}_pan.tiff`),
+      {
+        width: o.hrSize,
+        height: o.hrSize,
+        dtype: 'uint16',
+        bands: [toUint16Dn(pan)],
+        geo: geoFor(bounds, o.hrSize, o.hrSize),
+      },
+      { compression, tiled: true, tileSize: 256, predictor: compression === 'deflate' },
+    );
     const ms = Math.max(1, Math.round(6 / o.hrPixelM));
     const msSize = Math.floor(o.hrSize / ms);
-    await writeGeoTiff(join(hrDir, `${name}_rgbn.tiff`), {
-      width: msSize, height: msSize, dtype: 'uint16', bands: rgbn.map((b) => toUint16Dn(boxDown(b, o.hrSize, ms))),
-      geo: geoFor(bounds, msSize, msSize),
-    }, { compression });
+    await writeGeoTiff(
+      join(hrDir, `${name}_rgbn.tiff`),
+      {
+        width: msSize,
+        height: msSize,
+        dtype: 'uint16',
+        bands: rgbn.map((b) => toUint16Dn(boxDown(b, o.hrSize, ms))),
+        geo: geoFor(bounds, msSize, msSize),
+      },
+      { compression },
+    );
     files += 3;
 
     // LR revisits, ranked like the release: rank(|Δdays|) + rank(cloud cover), n = 1 is best.
@@ -248,12 +281,28 @@ export async function generateSyntheticDataset(
       const rv = revisits[i];
       const p = params[i];
       const geo = geoFor(bounds, lrSize, lrSize);
-      await writeGeoTiff(join(lrDir, `${name}-${n}-L2A_data.tiff`), {
-        width: lrSize, height: lrSize, dtype: 'float32', bands: rv.bands, geo,
-      }, { compression });
-      await writeGeoTiff(join(lrDir, `${name}-${n}-CLM.tiff`), {
-        width: lrSize, height: lrSize, dtype: 'uint8', bands: [rv.clm], geo,
-      }, { compression });
+      await writeGeoTiff(
+        join(lrDir, `${name}-${n}-L2A_data.tiff`),
+        {
+          width: lrSize,
+          height: lrSize,
+          dtype: 'float32',
+          bands: rv.bands,
+          geo,
+        },
+        { compression },
+      );
+      await writeGeoTiff(
+        join(lrDir, `${name}-${n}-CLM.tiff`),
+        {
+          width: lrSize,
+          height: lrSize,
+          dtype: 'uint8',
+          bands: [rv.clm],
+          geo,
+        },
+        { compression },
+      );
       const lowMs = hrDateMs + p.deltaDays * DAY_MS;
       const cloudCover = Math.round(rv.cloudFraction * 10000) / 100;
       await writeFileAtomic(
@@ -273,10 +322,29 @@ export async function generateSyntheticDataset(
         })}\n`,
       );
       files += 3;
-      record.revisits.push({ n, cloudFraction: rv.cloudFraction, deltaDays: p.deltaDays, shiftPx: p.shiftPx });
+      record.revisits.push({
+        n,
+        cloudFraction: rv.cloudFraction,
+        deltaDays: p.deltaDays,
+        shiftPx: p.shiftPx,
+      });
       metadataRows.push([
-        name, n, isoDate(lowMs), isoDate(hrDateMs), JSON.stringify(bounds), areaKm2, cloudCover, p.deltaDays, lon, lat,
-        labels.lccs, labels.smod, kind, labels.lccsLabel, labels.smodLabel, 'Synthetic',
+        name,
+        n,
+        isoDate(lowMs),
+        isoDate(hrDateMs),
+        JSON.stringify(bounds),
+        areaKm2,
+        cloudCover,
+        p.deltaDays,
+        lon,
+        lat,
+        labels.lccs,
+        labels.smod,
+        kind,
+        labels.lccsLabel,
+        labels.smodLabel,
+        'Synthetic',
       ]);
     }
     aois.push(record);
@@ -287,8 +355,24 @@ export async function generateSyntheticDataset(
   await writeFileAtomic(
     join(root, 'metadata.csv'),
     toCsv(
-      ['tile', 'n', 'lowres_date', 'highres_date', 'bounds', 'area', 'cloud_cover', 'delta', 'lon', 'lat', 'LCCS', 'SMOD',
-        'IPCC Class', 'LCCS class', 'SMOD Class', 'source'],
+      [
+        'tile',
+        'n',
+        'lowres_date',
+        'highres_date',
+        'bounds',
+        'area',
+        'cloud_cover',
+        'delta',
+        'lon',
+        'lat',
+        'LCCS',
+        'SMOD',
+        'IPCC Class',
+        'LCCS class',
+        'SMOD Class',
+        'source',
+      ],
       metadataRows,
     ),
   );
@@ -298,7 +382,15 @@ export async function generateSyntheticDataset(
       ['', 'tile', 'IPCC Class', 'SMOD', 'source', 'joint_class', 'split'],
       aois.map((aoi, i) => {
         const smod = SYNTHETIC_CLASS_LABELS[aoi.kind].smod;
-        return [i * o.revisits, aoi.name, aoi.kind, smod, 'Synthetic', `Synthetic/${aoi.kind}/${smod}`, aoi.split];
+        return [
+          i * o.revisits,
+          aoi.name,
+          aoi.kind,
+          smod,
+          'Synthetic',
+          `Synthetic/${aoi.kind}/${smod}`,
+          aoi.split,
+        ];
       }),
     ),
   );

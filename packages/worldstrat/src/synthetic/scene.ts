@@ -84,12 +84,29 @@ export function synthesizeScene(rng: SynthRng, options: SynthesizeSceneOptions =
   const rowK = new Float32Array(gridN * gridN);
   const cropMix: [number, number][] =
     kind === 'Agriculture' || kind === 'Settlement'
-      ? [[COVER['green-crop'], 0.45], [COVER['dry-crop'], 0.25], [COVER['bare-soil'], 0.18], [COVER.grass, 0.12]]
+      ? [
+          [COVER['green-crop'], 0.45],
+          [COVER['dry-crop'], 0.25],
+          [COVER['bare-soil'], 0.18],
+          [COVER.grass, 0.12],
+        ]
       : kind === 'Grassland'
-        ? [[COVER.grass, 0.6], [COVER.shrub, 0.25], [COVER['bare-soil'], 0.15]]
+        ? [
+            [COVER.grass, 0.6],
+            [COVER.shrub, 0.25],
+            [COVER['bare-soil'], 0.15],
+          ]
         : kind === 'Forest'
-          ? [[COVER.forest, 0.75], [COVER.grass, 0.15], [COVER.shrub, 0.1]]
-          : [[COVER['bare-soil'], 0.55], [COVER.sand, 0.3], [COVER.shrub, 0.15]];
+          ? [
+              [COVER.forest, 0.75],
+              [COVER.grass, 0.15],
+              [COVER.shrub, 0.1],
+            ]
+          : [
+              [COVER['bare-soil'], 0.55],
+              [COVER.sand, 0.3],
+              [COVER.shrub, 0.15],
+            ];
   for (let i = 0; i < gridN * gridN; i++) {
     seedX[i] = ((i % gridN) - 1 + rng.next()) * fieldM;
     seedY[i] = (Math.floor(i / gridN) - 1 + rng.next()) * fieldM;
@@ -113,7 +130,15 @@ export function synthesizeScene(rng: SynthRng, options: SynthesizeSceneOptions =
   // Forest patches and fine texture from fractal noise (cell sizes in metres → pixels).
   const forestNoise = fbm(size, size, rng, { cellPx: Math.max(2, 350 / px), octaves: 4 });
   const forestCut =
-    kind === 'Forest' ? 0.25 : kind === 'Agriculture' ? 0.8 : kind === 'Grassland' ? 0.75 : kind === 'Other' ? 0.97 : 0.85;
+    kind === 'Forest'
+      ? 0.25
+      : kind === 'Agriculture'
+        ? 0.8
+        : kind === 'Grassland'
+          ? 0.75
+          : kind === 'Other'
+            ? 0.97
+            : 0.85;
   const crowns = fbm(size, size, rng, { cellPx: Math.max(1, 7 / px), octaves: 2 });
   const grain = fbm(size, size, rng, { cellPx: Math.max(1, 40 / px), octaves: 3 });
 
@@ -212,12 +237,22 @@ export function synthesizeScene(rng: SynthRng, options: SynthesizeSceneOptions =
             const qv = lv - street - pv * parcel;
             const h = hash01(bu, bv, pu, pv, salt);
             const inset = 1.5 + 2.5 * hash01(bv, bu, pv, pu, salt ^ 0x55);
-            const interior = lu - street < (Math.floor((block - street) / parcel) * parcel) && lv - street < (Math.floor((block - street) / parcel) * parcel);
-            if (interior && h < 0.75 && qu > inset && qu < parcel - inset && qv > inset && qv < parcel - inset) {
+            const interior =
+              lu - street < Math.floor((block - street) / parcel) * parcel &&
+              lv - street < Math.floor((block - street) / parcel) * parcel;
+            if (
+              interior &&
+              h < 0.75 &&
+              qu > inset &&
+              qu < parcel - inset &&
+              qv > inset &&
+              qv < parcel - inset
+            ) {
               cls = h < 0.35 ? COVER['roof-tile'] : h < 0.62 ? COVER['roof-metal'] : COVER['roof-white'];
               tex = 0.85 + 0.3 * hash01(pu, pv, bu, bv, salt ^ 0xa5);
               // A ridge line: one roof half darker.
-              if ((qu - parcel / 2) * (h < 0.5 ? 1 : 0) + (qv - parcel / 2) * (h < 0.5 ? 0 : 1) > 0) tex *= 0.88;
+              if ((qu - parcel / 2) * (h < 0.5 ? 1 : 0) + (qv - parcel / 2) * (h < 0.5 ? 0 : 1) > 0)
+                tex *= 0.88;
             } else {
               cls = h > 0.9 ? COVER.forest : (h * 7) % 1 < 0.5 ? COVER.grass : COVER['bare-soil'];
               tex = cls === COVER.forest ? 0.7 + 0.6 * crowns[i] : 0.9 + 0.2 * grain[i];
@@ -228,7 +263,10 @@ export function synthesizeScene(rng: SynthRng, options: SynthesizeSceneOptions =
       if (river) {
         const u = (x - cx0) * rCos + (y - cx0) * rSin;
         const v = -(x - cx0) * rSin + (y - cx0) * rCos + cx0;
-        const centre = rOff + rAmp * Math.sin((2 * Math.PI * u) / rLambda + rPhase) + 0.3 * rAmp * Math.sin((6 * Math.PI * u) / rLambda);
+        const centre =
+          rOff +
+          rAmp * Math.sin((2 * Math.PI * u) / rLambda + rPhase) +
+          0.3 * rAmp * Math.sin((6 * Math.PI * u) / rLambda);
         const d = Math.abs(v - centre);
         if (d < rHalfW) {
           cls = COVER.water;

@@ -4,7 +4,18 @@
 
 /** Sentinel-2 L2A band names in the upstream file order (B10 is absent from L2A). */
 export const S2_L2A_BANDS = [
-  'B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B09', 'B11', 'B12',
+  'B01',
+  'B02',
+  'B03',
+  'B04',
+  'B05',
+  'B06',
+  'B07',
+  'B08',
+  'B8A',
+  'B09',
+  'B11',
+  'B12',
 ] as const;
 
 /** Native ground resolution (m) of each L2A band, in {@link S2_L2A_BANDS} order. */
@@ -15,8 +26,18 @@ export const HR_FROM_S2_BANDS = [3, 2, 1, 7] as const;
 
 /** Cover classes painted into synthetic scenes (the index is the class id). */
 export const COVER_CLASSES = [
-  'bare-soil', 'green-crop', 'dry-crop', 'grass', 'forest', 'water', 'sand', 'road', 'roof-tile', 'roof-metal',
-  'roof-white', 'shrub',
+  'bare-soil',
+  'green-crop',
+  'dry-crop',
+  'grass',
+  'forest',
+  'water',
+  'sand',
+  'road',
+  'roof-tile',
+  'roof-metal',
+  'roof-white',
+  'shrub',
 ] as const;
 /** A cover class name. */
 export type CoverClass = (typeof COVER_CLASSES)[number];
@@ -43,4 +64,6 @@ export const COVER_SPECTRA: readonly (readonly number[])[] = [
 ];
 
 /** Top-of-cloud reflectance used for synthetic clouds (bright and flat, lower in the SWIR). */
-export const CLOUD_SPECTRUM = [0.46, 0.44, 0.43, 0.42, 0.43, 0.44, 0.44, 0.45, 0.45, 0.38, 0.32, 0.24] as const;
+export const CLOUD_SPECTRUM = [
+  0.46, 0.44, 0.43, 0.42, 0.43, 0.44, 0.44, 0.45, 0.45, 0.38, 0.32, 0.24,
+] as const;

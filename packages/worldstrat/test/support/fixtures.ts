@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 export const SHARED_DIR = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
 
 /** A fresh temp folder and its cleanup. */
-export async function tempDir(prefix = 'worldstrat-test-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function tempDir(
+  prefix = 'worldstrat-test-',
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

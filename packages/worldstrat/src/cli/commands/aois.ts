@@ -11,7 +11,12 @@ export function registerAois(program: Command, run: CliRunner): void {
     .description('build AOI boxes (side = √area, geodesic) around points from a CSV/GeoJSON file')
     .argument('<points>', 'points file (.csv with lon/lat or longitude/latitude, or .geojson)')
     .requiredOption('--out <file>', 'output .csv, .geojson or .arrow')
-    .option('--area <km2>', 'AOI area in km² (2.5 = WorldStrat tile, 22.5 = 3×3 order)', parseNumberOption('area'), 2.5)
+    .option(
+      '--area <km2>',
+      'AOI area in km² (2.5 = WorldStrat tile, 22.5 = 3×3 order)',
+      parseNumberOption('area'),
+      2.5,
+    )
     .option('--tile3x3', 'split each AOI into 3×3 tiles named <parent>-<x>-<y>', false)
     .option('--name-column <col>', 'column holding the point name (default: name → id → poi_name → poi_id)')
     .option('--source <label>', 'source label recorded on every AOI')

@@ -16,7 +16,10 @@ async function countColumn(path: string, column: string): Promise<Record<string,
   });
   const { header, rows } = parseCsv(text);
   if (!header.includes(column)) {
-    throw new WorldStratError('INVALID_ARGUMENT', `${path} has no column "${column}" (columns: ${header.join(', ')})`);
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `${path} has no column "${column}" (columns: ${header.join(', ')})`,
+    );
   }
   const counts: Record<string, number> = {};
   for (const r of rows) {
@@ -49,9 +52,21 @@ export function registerPlot(program: Command, run: CliRunner): void {
           } catch {
             bounds = undefined;
           }
-          return { lon: p.lon, lat: p.lat, label: p.properties[col] || (col === 'source' ? p.source : undefined) || 'points', bounds, title: p.name };
+          return {
+            lon: p.lon,
+            lat: p.lat,
+            label: p.properties[col] || (col === 'source' ? p.source : undefined) || 'points',
+            bounds,
+            title: p.name,
+          };
         });
-        const files = await writePlot(o.out as string, worldMapSvg(points, { width: o.width as number, title: (o.title as string) ?? `${points.length} points by ${col}` }));
+        const files = await writePlot(
+          o.out as string,
+          worldMapSvg(points, {
+            width: o.width as number,
+            title: (o.title as string) ?? `${points.length} points by ${col}`,
+          }),
+        );
         rt.done({ points: points.length, ...files }, `wrote ${files.svg} and ${files.png}`);
       }),
     );
@@ -69,15 +84,23 @@ export function registerPlot(program: Command, run: CliRunner): void {
         const col = o.column as string;
         const [a, b] = String(o.names).split(',');
         const series = [{ name: a ?? 'Original', counts: await countColumn(table, col) }];
-        if (o.compare) series.push({ name: b ?? 'Rebalanced', counts: await countColumn(o.compare as string, col) });
-        const title = (o.title as string) ?? (o.compare ? `${b ?? 'Rebalanced'} distribution of ${col}` : `Distribution of ${col}`);
+        if (o.compare)
+          series.push({ name: b ?? 'Rebalanced', counts: await countColumn(o.compare as string, col) });
+        const title =
+          (o.title as string) ??
+          (o.compare ? `${b ?? 'Rebalanced'} distribution of ${col}` : `Distribution of ${col}`);
         const files = await writePlot(o.out as string, classDistributionSvg(series, { title }));
-        rt.done({ series: series.map((s) => ({ name: s.name, counts: s.counts })), ...files }, `wrote ${files.svg} and ${files.png}`);
+        rt.done(
+          { series: series.map((s) => ({ name: s.name, counts: s.counts })), ...files },
+          `wrote ${files.svg} and ${files.png}`,
+        );
       }),
     );
   plot
     .command('dataset')
-    .description('AOI map, class distribution, LR/bicubic/HR panel, revisit GIF and an HTML report for a dataset')
+    .description(
+      'AOI map, class distribution, LR/bicubic/HR panel, revisit GIF and an HTML report for a dataset',
+    )
     .argument('<root>', 'dataset folder (release layout, e.g. from `worldstrat synth`)')
     .requiredOption('--out <dir>', 'output folder')
     .option('--aoi <name>', 'AOI for the panel and GIF (default: the first)')
@@ -86,7 +109,13 @@ export function registerPlot(program: Command, run: CliRunner): void {
     .action((root: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
         const res = await plotDatasetPipeline.run(
-          { root, out: o.out as string, aoi: o.aoi as string | undefined, revisits: o.revisits as number, classColumn: o.classColumn as string },
+          {
+            root,
+            out: o.out as string,
+            aoi: o.aoi as string | undefined,
+            revisits: o.revisits as number,
+            classColumn: o.classColumn as string,
+          },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         );
         rt.done(res, `report: ${res.report}`);

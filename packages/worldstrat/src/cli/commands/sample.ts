@@ -1,5 +1,10 @@
 // `worldstrat sample`: seeded uniform points over land (or the whole sphere).
-import { type NaturalEarthScale, loadLandMask, samplePointsOnLand, samplePointsOnSphere } from '@worldstrat/geo-sampling';
+import {
+  loadLandMask,
+  type NaturalEarthScale,
+  samplePointsOnLand,
+  samplePointsOnSphere,
+} from '@worldstrat/geo-sampling';
 import { writeFileAtomic } from '@worldstrat/raster-io/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
@@ -14,7 +19,11 @@ export function registerSample(program: Command, run: CliRunner): void {
     .requiredOption('--count <n>', 'number of points', parseIntOption('count'))
     .option('--seed <n>', 'PRNG seed (geo-sampling createRng)', parseIntOption('seed'), 0)
     .option('--sphere', 'uniform on the whole sphere (oceans included)', false)
-    .option('--land-scale <scale>', 'Natural Earth land mask scale: 10m (default, exact) | 50m | 110m (fast)', '10m')
+    .option(
+      '--land-scale <scale>',
+      'Natural Earth land mask scale: 10m (default, exact) | 50m | 110m (fast)',
+      '10m',
+    )
     .option('--out <file>', 'output .csv or .geojson (default: CSV on stdout)')
     .action((_opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
@@ -30,11 +39,18 @@ export function registerSample(program: Command, run: CliRunner): void {
         const out = o.out as string | undefined;
         let text: string;
         if (!out || out.endsWith('.csv')) {
-          text = toCsv(['id', 'lon', 'lat'], points.map((p) => [p.id, p.lon, p.lat]));
+          text = toCsv(
+            ['id', 'lon', 'lat'],
+            points.map((p) => [p.id, p.lon, p.lat]),
+          );
         } else if (out.endsWith('.geojson') || out.endsWith('.json')) {
           text = `${JSON.stringify({
             type: 'FeatureCollection',
-            features: points.map((p) => ({ type: 'Feature', properties: { id: p.id }, geometry: { type: 'Point', coordinates: [p.lon, p.lat] } })),
+            features: points.map((p) => ({
+              type: 'Feature',
+              properties: { id: p.id },
+              geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
+            })),
           })}\n`;
         } else {
           throw new WorldStratError('INVALID_ARGUMENT', `--out ${out}: use a .csv or .geojson file`);

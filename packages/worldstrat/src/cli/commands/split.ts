@@ -11,16 +11,26 @@ import { type CliRunner, parseIntOption } from '../runtime.js';
 export function registerSplit(program: Command, run: CliRunner): void {
   program
     .command('split')
-    .description('assign train/val/test: stratified by class and grouped by parent, or the upstream paper split')
+    .description(
+      'assign train/val/test: stratified by class and grouped by parent, or the upstream paper split',
+    )
     .argument('<table>', 'CSV with a name column (tile/name) and a class column')
     .requiredOption('--out <file>', 'output CSV (the input columns plus "split")')
     .option('--mode <mode>', 'stratified | paper', 'stratified')
-    .option('--seed <n>', 'seed (stratified: createRng; paper: torch data_split_seed, default 386564310)', parseIntOption('seed'))
+    .option(
+      '--seed <n>',
+      'seed (stratified: createRng; paper: torch data_split_seed, default 386564310)',
+      parseIntOption('seed'),
+    )
     .option('--name-column <col>', 'column with the AOI name', 'tile')
     .option('--class-column <col>', 'stratum column (stratified mode)', 'joint_class')
     .option('--group-column <col>', 'rows sharing this value stay in one split (e.g. parent)')
     .option('--fractions <list>', 'train,val,test fractions', '0.8,0.1,0.1')
-    .option('--directory-count <n>', 'paper mode: entries of hr_dataset/ (upstream M)', parseIntOption('directory-count'))
+    .option(
+      '--directory-count <n>',
+      'paper mode: entries of hr_dataset/ (upstream M)',
+      parseIntOption('directory-count'),
+    )
     .action((table: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
         const text = await readFile(table, 'utf8').catch((e) => {
@@ -29,7 +39,10 @@ export function registerSplit(program: Command, run: CliRunner): void {
         const { header, rows } = parseCsv(text);
         const nameCol = o.nameColumn as string;
         if (!header.includes(nameCol)) {
-          throw new WorldStratError('INVALID_ARGUMENT', `${table} has no column "${nameCol}"; pass --name-column (columns: ${header.join(', ')})`);
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            `${table} has no column "${nameCol}"; pass --name-column (columns: ${header.join(', ')})`,
+          );
         }
         const outHeader = header.includes('split') ? header : [...header, 'split'];
         const cell = (r: Record<string, string>, h: string) => r[h] ?? '';
@@ -37,10 +50,13 @@ export function registerSplit(program: Command, run: CliRunner): void {
         let counts: Record<string, number>;
         let dropped = 0;
         if (o.mode === 'paper') {
-          const ps = paperSplit(rows.map((r) => r[nameCol]), {
-            ...(o.seed !== undefined ? { seed: o.seed as number } : {}),
-            ...(o.directoryCount !== undefined ? { directoryCount: o.directoryCount as number } : {}),
-          });
+          const ps = paperSplit(
+            rows.map((r) => r[nameCol]),
+            {
+              ...(o.seed !== undefined ? { seed: o.seed as number } : {}),
+              ...(o.directoryCount !== undefined ? { directoryCount: o.directoryCount as number } : {}),
+            },
+          );
           const queue = new Map<string, string[]>();
           for (const k of ['train', 'val', 'test', 'unused'] as const) {
             for (const n of ps[k]) queue.set(n, [...(queue.get(n) ?? []), k]);
@@ -50,26 +66,40 @@ export function registerSplit(program: Command, run: CliRunner): void {
             const s = q.shift() ?? 'unused';
             return outHeader.map((h) => (h === 'split' ? s : cell(r, h)));
           });
-          counts = { train: ps.train.length, val: ps.val.length, test: ps.test.length, unused: ps.unused.length };
+          counts = {
+            train: ps.train.length,
+            val: ps.val.length,
+            test: ps.test.length,
+            unused: ps.unused.length,
+          };
         } else if (o.mode === 'stratified') {
           const classCol = o.classColumn as string;
           if (!header.includes(classCol)) {
-            throw new WorldStratError('INVALID_ARGUMENT', `${table} has no column "${classCol}"; pass --class-column`);
+            throw new WorldStratError(
+              'INVALID_ARGUMENT',
+              `${table} has no column "${classCol}"; pass --class-column`,
+            );
           }
           const fractions = String(o.fractions).split(',').map(Number) as [number, number, number];
           if (fractions.length !== 3 || fractions.some((f) => !Number.isFinite(f))) {
-            throw new WorldStratError('INVALID_ARGUMENT', `--fractions ${o.fractions}: give three numbers like 0.8,0.1,0.1`);
+            throw new WorldStratError(
+              'INVALID_ARGUMENT',
+              `--fractions ${o.fractions}: give three numbers like 0.8,0.1,0.1`,
+            );
           }
           const groupCol = o.groupColumn as string | undefined;
           const res = stratifiedSplit(rows, {
             nameOf: (r) => r[nameCol],
             classOf: (r) => r[classCol],
-            ...(groupCol ? { groupOf: (r: Record<string, string>) => r[groupCol] || r[nameCol] } : { groupOf: (r: Record<string, string>) => r[nameCol] }),
+            ...(groupCol
+              ? { groupOf: (r: Record<string, string>) => r[groupCol] || r[nameCol] }
+              : { groupOf: (r: Record<string, string>) => r[nameCol] }),
             fractions,
             seed: (o.seed as number | undefined) ?? 0,
           });
           dropped = res.duplicates.length;
-          for (const d of res.duplicates) rt.info(`duplicate ${d.name} (row ${d.index}, first at ${d.firstIndex}) dropped`);
+          for (const d of res.duplicates)
+            rt.info(`duplicate ${d.name} (row ${d.index}, first at ${d.firstIndex}) dropped`);
           const kept = new Set<number>();
           outRows = [];
           rows.forEach((r, i) => {
@@ -82,10 +112,25 @@ export function registerSplit(program: Command, run: CliRunner): void {
         } else {
           throw new WorldStratError('INVALID_ARGUMENT', `--mode ${o.mode}: use stratified or paper`);
         }
-        await writeFileAtomic(o.out as string, toCsv(outHeader.map((h) => (h.startsWith('__col') ? '' : h)), outRows));
+        await writeFileAtomic(
+          o.out as string,
+          toCsv(
+            outHeader.map((h) => (h.startsWith('__col') ? '' : h)),
+            outRows,
+          ),
+        );
         rt.done(
-          { mode: o.mode, rows: rows.length, written: outRows.length, duplicatesDropped: dropped, counts, out: o.out },
-          `${o.mode} split: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(' · ')}${dropped ? ` (${dropped} duplicates dropped)` : ''} → ${o.out}`,
+          {
+            mode: o.mode,
+            rows: rows.length,
+            written: outRows.length,
+            duplicatesDropped: dropped,
+            counts,
+            out: o.out,
+          },
+          `${o.mode} split: ${Object.entries(counts)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(' · ')}${dropped ? ` (${dropped} duplicates dropped)` : ''} → ${o.out}`,
         );
       }),
     );

@@ -2,7 +2,10 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { plotDatasetPipeline } from '../../pipelines/plot-dataset.node.js';
-import { DEFAULT_SYNTHETIC_DATASET, generateSyntheticDataset } from '../../synthetic/generate-synthetic-dataset.node.js';
+import {
+  DEFAULT_SYNTHETIC_DATASET,
+  generateSyntheticDataset,
+} from '../../synthetic/generate-synthetic-dataset.node.js';
 import { type CliRunner, parseIntOption } from '../runtime.js';
 
 /** Register the command. */
@@ -12,8 +15,18 @@ export function registerSynth(program: Command, run: CliRunner): void {
     .description('generate a deterministic SYNTHETIC dataset in the WorldStrat release layout')
     .argument('<out>', 'output folder (must be empty unless --overwrite)')
     .option('--aois <n>', 'number of AOIs', parseIntOption('aois'), DEFAULT_SYNTHETIC_DATASET.aois)
-    .option('--revisits <n>', 'LR revisits per AOI (16 = release, 8 = Kaggle core)', parseIntOption('revisits'), DEFAULT_SYNTHETIC_DATASET.revisits)
-    .option('--hr-size <px>', 'HR side in pixels at 1.5 m (LR side = round(hr·1.5/10))', parseIntOption('hr-size'), DEFAULT_SYNTHETIC_DATASET.hrSize)
+    .option(
+      '--revisits <n>',
+      'LR revisits per AOI (16 = release, 8 = Kaggle core)',
+      parseIntOption('revisits'),
+      DEFAULT_SYNTHETIC_DATASET.revisits,
+    )
+    .option(
+      '--hr-size <px>',
+      'HR side in pixels at 1.5 m (LR side = round(hr·1.5/10))',
+      parseIntOption('hr-size'),
+      DEFAULT_SYNTHETIC_DATASET.hrSize,
+    )
     .option('--seed <n>', 'master seed', parseIntOption('seed'), DEFAULT_SYNTHETIC_DATASET.seed)
     .option('--compression <c>', 'GeoTIFF compression: deflate | none', DEFAULT_SYNTHETIC_DATASET.compression)
     .option('--overwrite', 'write into a non-empty folder', false)
@@ -45,7 +58,9 @@ export function registerSynth(program: Command, run: CliRunner): void {
           hrSize: summary.hrSize,
           lrSize: summary.lrSize,
           files: summary.files,
-          splits: Object.fromEntries(['train', 'val', 'test'].map((s) => [s, summary.aois.filter((a) => a.split === s).length])),
+          splits: Object.fromEntries(
+            ['train', 'val', 'test'].map((s) => [s, summary.aois.filter((a) => a.split === s).length]),
+          ),
           report,
         };
         rt.done(
