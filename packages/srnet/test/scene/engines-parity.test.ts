@@ -16,9 +16,10 @@ describe('ONNX Runtime vs TF.js (wasm)', () => {
     for (const e of engines) e.dispose();
   });
 
-  // each engine is within abs 1e-4 + 1e-5·|x| of the PyTorch output (test/onnx, test/parity.test.ts), so they
-  // agree with each other within twice that. srcnn-r1 keeps the wasm run short (HighRes-net: see parity.test.ts).
-  it('srcnn-r1 fixture: ORT and TF.js outputs agree within abs 2e-4 + 2e-5·|x|', async () => {
+  // Each engine is within abs 1e-4 + 1e-5·|x| of the PyTorch output (test/onnx, test/parity.test.ts). On srcnn-r1
+  // they also agree with each other within that (max 5.6e-5); on highresnet-r8 (|x| up to 16) their mutual
+  // difference reaches 2.7e-4, inside twice the tolerance. srcnn-r1 keeps the wasm run short.
+  it('srcnn-r1 fixture: ORT and TF.js outputs agree within abs 1e-4 + 1e-5·|x|', async () => {
     const f = loadParityFixture('srcnn-r1');
     const ort = await createOnnxEngine(f, { intraOpNumThreads: 1 });
     const tfjs = await createTfjsEngine(f.config, f.stateDict, { backend: 'wasm' });
@@ -27,7 +28,7 @@ describe('ONNX Runtime vs TF.js (wasm)', () => {
     const a = await ort.predict(f.input);
     const b = await tfjs.predict(f.input);
     expect(a.shape).toEqual(b.shape);
-    expect(toleranceExcess(a.data, b.data, 2e-4, 2e-5).excess).toBeLessThanOrEqual(0);
+    expect(toleranceExcess(a.data, b.data).excess).toBeLessThanOrEqual(0);
     expect(toleranceExcess(a.data, f.output.data).excess).toBeLessThanOrEqual(0);
     expect(toleranceExcess(b.data, f.output.data).excess).toBeLessThanOrEqual(0);
   });
