@@ -175,6 +175,9 @@ describe('ONNX engine: dynamic batch and bad input', () => {
     const one = await engine.predict({ data: input.slice(per, 2 * per), shape: [1, 2, 4, 10, 10] });
     const outPer = 3 * 24 * 24;
     expect(Array.from(one.data)).toEqual(Array.from(all.data.subarray(outPer, 2 * outPer)));
+    // a view into a larger buffer (non-zero byteOffset) reads the right elements
+    const view = await engine.predict({ data: input.subarray(per, 2 * per), shape: [1, 2, 4, 10, 10] });
+    expect(Array.from(view.data)).toEqual(Array.from(one.data));
     const calm = await createOnnxEngine(
       { config: cfg, stateDict: randomStateDict(cfg, 1) },
       { intraOpNumThreads: 2, allowSpinning: false },
