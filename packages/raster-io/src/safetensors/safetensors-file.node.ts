@@ -1,7 +1,6 @@
 // Node file helpers for safetensors (atomic writes: temp file + rename).
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { RasterIoError } from '../errors.js';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../write/write-file-atomic.node.js';
 import { encodeSafetensors, type SafetensorsInput } from './encode-safetensors.js';
 import { type ReadSafetensorsOptions, readSafetensors } from './read-safetensors.js';
 import type { SafetensorsFile } from './safetensors-types.js';
@@ -28,7 +27,8 @@ export async function readSafetensorsFile(
 }
 
 /**
- * Encodes tensors and writes them atomically (temporary file in the same folder, then rename).
+ * Encodes tensors and writes them atomically with `writeFileAtomic` (temporary file in the same folder,
+ * fsync, rename; missing parent folders are created).
  *
  * @param path - destination path.
  * @param tensors - tensors by name (see {@link encodeSafetensors}).
@@ -42,19 +42,5 @@ export async function writeSafetensorsFile(
   tensors: Record<string, SafetensorsInput>,
   metadata?: Record<string, string>,
 ): Promise<void> {
-  const bytes = encodeSafetensors(tensors, metadata);
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new RasterIoError(
-      'WRITE_FAILED',
-      `${path}: could not write safetensors file (${(err as Error).message})`,
-      {
-        cause: err,
-      },
-    );
-  }
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }

@@ -282,7 +282,7 @@ describe('safetensors file helpers', () => {
   afterAll(async () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
-  it('writes atomically (no temp file left) and reads back', async () => {
+  it('writes atomically (no temp file left, also on failure) and reads back', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'st-'));
     dirs.push(dir);
     const path = join(dir, 'w.safetensors');
@@ -292,7 +292,7 @@ describe('safetensors file helpers', () => {
     const back = await readSafetensorsFile(path);
     expect(Array.from(back.tensors.w?.data as Float32Array)).toEqual([4, 5]);
     expect(back.metadata).toEqual({});
-    await expect(writeSafetensorsFile(join(dir, 'no/such/dir.st'), {})).rejects.toMatchObject({
+    await expect(writeSafetensorsFile(join(dir, 'w.safetensors', 'x.st'), {})).rejects.toMatchObject({
       code: 'WRITE_FAILED',
     });
     expect(await readdir(dir)).toEqual(['w.safetensors']);
