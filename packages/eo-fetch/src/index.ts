@@ -38,6 +38,29 @@ export {
   rerankByCloudFraction,
   utcDay,
 } from './matching/match-revisits.js';
+export type { ProcessRequest, S2ExtraLayer, S2ProcessRequestOptions } from './sentinelhub/evalscripts.js';
+export {
+  CRS_WGS84,
+  estimateProcessingUnits,
+  s2BandsEvalscript,
+  s2LayerEvalscript,
+  s2ProcessRequest,
+  spotEvalscript,
+  spotOutputSize,
+  spotProcessRequest,
+} from './sentinelhub/evalscripts.js';
+export type {
+  OrderResult,
+  SentinelHubClientOptions,
+  SentinelHubCredentials,
+  SentinelHubOrder,
+  SentinelHubQuota,
+  SpotFeature,
+  SpotOrderInput,
+  SpotSearchParams,
+} from './sentinelhub/sentinel-hub-client.js';
+export { SentinelHubClient } from './sentinelhub/sentinel-hub-client.js';
+export { catalogueEntryFromSpotFeature } from './sentinelhub/spot-entry.js';
 export type { PlanetaryComputerSigner, PlanetaryComputerSignerOptions } from './stac/planetary-computer.js';
 export { createPlanetaryComputerSigner } from './stac/planetary-computer.js';
 export type { CanonicalBand, S2Level, StacProvider } from './stac/providers.js';

@@ -17,3 +17,13 @@ export type {
 } from './download/stac-revisits.node.js';
 export { downloadStacRevisit, downloadStacRevisits } from './download/stac-revisits.node.js';
 export * from './index.js';
+export type { LoadCredentialsOptions } from './sentinelhub/credentials.node.js';
+export { loadSentinelHubCredentials } from './sentinelhub/credentials.node.js';
+export type { SentinelHubRevisitJobsOptions } from './sentinelhub/sentinel-hub-downloads.node.js';
+export {
+  downloadSentinelHubRevisits,
+  sentinelHubRevisitJobs,
+  spotDownloadJobs,
+  tiffCheck,
+  writeRevisitMetadata,
+} from './sentinelhub/sentinel-hub-downloads.node.js';

@@ -1,0 +1,516 @@
+// SentinelHub client: OAuth client credentials (token cached, refreshed before expiry, one retry on 401),
+// Catalog search (STAC, `context.next` paging), dataimport search for SPOT (`links.next` paging), Process API,
+// quotas and orders (dry run by default, explicit confirm, never a blind retry of order creation). Credentials
+// live in private fields and are scrubbed from every error message. Browser-safe.
+import { EoFetchError, HttpError } from '../errors.js';
+import { type FetchLike, httpErrorFromResponse, requestJson, scrub } from '../http/request-json.js';
+import { type RetryPolicy, redactUrl, withRetry } from '../http/retry.js';
+import { StacClient, type StacSearchOptions } from '../stac/stac-client.js';
+import type { StacItem, StacSearchParams } from '../stac/stac-types.js';
+import type { ProcessRequest } from './evalscripts.js';
+
+/** OAuth client credentials. */
+export interface SentinelHubCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** Options of {@link SentinelHubClient}. */
+export interface SentinelHubClientOptions {
+  /** API root (default `https://services.sentinel-hub.com`; Copernicus Data Space: `https://sh.dataspace.copernicus.eu`). */
+  baseUrl?: string;
+  /** Token endpoint (default `<baseUrl>/oauth/token`). */
+  tokenUrl?: string;
+  /** Refresh the token this long before it expires (default 60 s). */
+  refreshMarginMs?: number;
+  fetch?: FetchLike;
+  retry?: Partial<RetryPolicy>;
+  /** Clock (tests). */
+  now?: () => number;
+}
+
+/** A SPOT search hit of the dataimport API (the fields WorldStrat uses). */
+export interface SpotFeature {
+  type?: 'Feature';
+  geometry:
+    | { type: 'Polygon'; coordinates: number[][][] }
+    | { type: 'MultiPolygon'; coordinates: number[][][][] };
+  properties: {
+    id: string;
+    acquisitionDate: string;
+    cloudCover?: number;
+    incidenceAngle?: number;
+    azimuthAngle?: number;
+    illuminationAzimuthAngle?: number;
+    illuminationElevationAngle?: number;
+    constellation?: string;
+    resolution?: number;
+    [k: string]: unknown;
+  };
+  _links?: Record<string, { href: string }>;
+  [k: string]: unknown;
+}
+
+/** SPOT search parameters (spec §9.2). */
+export interface SpotSearchParams {
+  bbox: number[];
+  from: string;
+  to: string;
+  maxCloudCoverage?: number;
+  maxIncidenceAngle?: number;
+}
+
+/** A dataimport order (fields used downstream). */
+export interface SentinelHubOrder {
+  id: string;
+  name: string;
+  collectionId?: string;
+  status: string;
+  created?: string;
+  sqkm?: number;
+  input?: {
+    bounds?: { bbox?: number[]; properties?: { crs?: string } };
+    data?: unknown[];
+    provider?: string;
+  };
+  [k: string]: unknown;
+}
+
+/** A quota entry. */
+export interface SentinelHubQuota {
+  collectionId: string;
+  quotaSqkm: number;
+  quotaUsed: number;
+  [k: string]: unknown;
+}
+
+/** Input of {@link SentinelHubClient.createOrder}. */
+export interface SpotOrderInput {
+  /** Order name (the AOI name). */
+  name: string;
+  collectionId: string;
+  bbox: number[];
+  productIds: string[];
+}
+
+/** Result of {@link SentinelHubClient.createOrder} / {@link SentinelHubClient.confirmOrder}. */
+export type OrderResult =
+  | { dryRun: true; request: Record<string, unknown>; method: 'POST'; url: string }
+  | { dryRun: false; order: SentinelHubOrder; recovered: boolean };
+
+/**
+ * A SentinelHub API client.
+ *
+ * @example
+ * ```ts
+ * const sh = new SentinelHubClient(await loadSentinelHubCredentials());
+ * for await (const item of sh.catalogSearch({ collections: ['sentinel-2-l2a'], bbox, datetime: '2021-01-01T00:00:00Z/..',
+ *   filter: 'eo:cloud_cover < 100', limit: 100 })) console.log(item.id);
+ * ```
+ */
+export class SentinelHubClient {
+  readonly baseUrl: string;
+  readonly tokenUrl: string;
+  #creds: SentinelHubCredentials;
+  #token: { value: string; expiresAt: number } | undefined;
+  #pending: Promise<string> | undefined;
+  #opts: SentinelHubClientOptions;
+  /** Token requests made (diagnostics). */
+  tokenRequests = 0;
+
+  /**
+   * @param credentials - client id and secret (see `loadSentinelHubCredentials`)
+   * @param options - base URL, token URL, fetch, retry policy
+   * @throws {@link EoFetchError} `MISSING_CREDENTIALS` when either value is empty
+   */
+  constructor(credentials: SentinelHubCredentials, options: SentinelHubClientOptions = {}) {
+    if (!credentials?.clientId || !credentials?.clientSecret)
+      throw new EoFetchError(
+        'MISSING_CREDENTIALS',
+        'SentinelHub client id and secret are required; set SH_CLIENT_ID and SH_CLIENT_SECRET or use a config file',
+      );
+    this.#creds = { ...credentials };
+    this.#opts = options;
+    this.baseUrl = (options.baseUrl ?? 'https://services.sentinel-hub.com').replace(/\/+$/, '');
+    this.tokenUrl = options.tokenUrl ?? `${this.baseUrl}/oauth/token`;
+  }
+
+  /** Never reveal the credentials through JSON.stringify. */
+  toJSON(): Record<string, unknown> {
+    return { baseUrl: this.baseUrl, tokenUrl: this.tokenUrl, clientId: '***' };
+  }
+
+  private get secrets(): string[] {
+    return [this.#creds.clientSecret, this.#creds.clientId, ...(this.#token ? [this.#token.value] : [])];
+  }
+
+  private now(): number {
+    return (this.#opts.now ?? Date.now)();
+  }
+
+  /**
+   * A valid access token: the cached one, or a new one when it is missing or about to expire.
+   *
+   * @param signal - abort signal
+   * @returns the bearer token
+   * @throws {@link HttpError} `AUTH_FAILED` when the token endpoint rejects the credentials (message scrubbed)
+   */
+  async accessToken(signal?: AbortSignal): Promise<string> {
+    const margin = this.#opts.refreshMarginMs ?? 60_000;
+    if (this.#token && this.#token.expiresAt - margin > this.now()) return this.#token.value;
+    if (this.#pending) return this.#pending;
+    this.#pending = (async () => {
+      const doFetch = this.#opts.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
+      const body = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: this.#creds.clientId,
+        client_secret: this.#creds.clientSecret,
+      }).toString();
+      try {
+        const res = await withRetry(
+          async (s) => {
+            this.tokenRequests++;
+            const r = await doFetch(this.tokenUrl, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+              body,
+              signal: s,
+            });
+            if (!r.ok) {
+              const e = await httpErrorFromResponse(r, this.tokenUrl, this.secrets);
+              throw r.status === 400 || r.status === 401 || r.status === 403
+                ? new HttpError(
+                    e.url,
+                    e.status,
+                    `SentinelHub token request refused (HTTP ${r.status}); check the client id/secret (${e.message})`,
+                    { code: 'AUTH_FAILED' },
+                  )
+                : e;
+            }
+            return (await r.json()) as { access_token?: string; expires_in?: number; expires_at?: number };
+          },
+          { policy: { retries: 3, ...this.#opts.retry }, signal, url: this.tokenUrl },
+        );
+        if (!res?.access_token)
+          throw new EoFetchError(
+            'INVALID_RESPONSE',
+            `token endpoint ${redactUrl(this.tokenUrl)} returned no access_token`,
+          );
+        const expiresAt = res.expires_at
+          ? res.expires_at * 1000
+          : this.now() + (res.expires_in ?? 3600) * 1000;
+        this.#token = { value: res.access_token, expiresAt };
+        return res.access_token;
+      } catch (err) {
+        throw this.scrubError(err);
+      } finally {
+        this.#pending = undefined;
+      }
+    })();
+    return this.#pending;
+  }
+
+  /** Forgets the cached token (the next call fetches a new one). */
+  invalidateToken(): void {
+    this.#token = undefined;
+  }
+
+  private scrubError(err: unknown): unknown {
+    if (err instanceof Error) {
+      const clean = scrub(err.message, this.secrets);
+      if (clean !== err.message) Object.defineProperty(err, 'message', { value: clean });
+      const cause = (err as { cause?: unknown }).cause;
+      if (cause) this.scrubError(cause);
+    }
+    return err;
+  }
+
+  /**
+   * A `fetch` that adds the bearer token and, on HTTP 401, fetches a new token and retries once. Pass it to
+   * the download engine (`downloadAll(jobs, { fetch: sh.fetch })`) or a {@link StacClient}.
+   */
+  readonly fetch: FetchLike = async (url, init = {}) => {
+    const doFetch = this.#opts.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
+    const send = async () =>
+      doFetch(url, {
+        ...init,
+        headers: {
+          ...(init.headers as Record<string, string>),
+          authorization: `Bearer ${await this.accessToken(init.signal ?? undefined)}`,
+        },
+      });
+    let res = await send();
+    if (res.status === 401) {
+      await res.body?.cancel().catch(() => {});
+      this.invalidateToken();
+      res = await send();
+    }
+    return res;
+  };
+
+  private json<T>(
+    path: string,
+    init: Omit<RequestInit, 'body'> & { body?: unknown } = {},
+    signal?: AbortSignal,
+    retry?: Partial<RetryPolicy>,
+  ): Promise<T> {
+    const url = /^https?:/.test(path) ? path : `${this.baseUrl}${path}`;
+    return requestJson<T>(url, init, {
+      fetch: this.fetch,
+      retry: retry ?? this.#opts.retry,
+      signal,
+      redact: this.secrets,
+    }).catch((e) => {
+      throw this.scrubError(e);
+    });
+  }
+
+  /**
+   * Catalog API search (STAC) over `/api/v1/catalog/1.0.0/search`, paging with `context.next`.
+   *
+   * @param params - STAC search parameters (collections `sentinel-2-l2a`/`sentinel-2-l1c`, bbox, datetime, filter, fields)
+   * @param options - maxItems, signal
+   * @returns an async iterable of items
+   */
+  catalogSearch(params: StacSearchParams, options: StacSearchOptions = {}): AsyncGenerator<StacItem> {
+    const stac = new StacClient(`${this.baseUrl}/api/v1/catalog/1.0.0/`, {
+      fetch: this.fetch,
+      retry: this.#opts.retry,
+    });
+    return stac.items({ limit: 100, ...params }, { ...options, method: 'POST' });
+  }
+
+  /**
+   * SPOT search through the dataimport API (provider AIRBUS), following `links.next` (POST of the same body).
+   *
+   * @param params - bbox, time range, cloud and incidence limits
+   * @param options - maxItems, signal
+   * @returns an async iterable of SPOT features
+   */
+  async *spotSearch(
+    params: SpotSearchParams,
+    options: { maxItems?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<SpotFeature> {
+    const body = {
+      provider: 'AIRBUS',
+      bounds: { bbox: params.bbox },
+      data: [
+        {
+          constellation: 'SPOT',
+          dataFilter: {
+            maxCloudCoverage: params.maxCloudCoverage ?? 100,
+            maxIncidenceAngle: params.maxIncidenceAngle ?? 90,
+            timeRange: { from: params.from, to: params.to },
+          },
+        },
+      ],
+    };
+    let url: string | undefined = `${this.baseUrl}/api/v1/dataimport/search`;
+    const seen = new Set<string>();
+    let n = 0;
+    while (url) {
+      if (seen.has(url))
+        throw new EoFetchError(
+          'INVALID_RESPONSE',
+          `dataimport search returned a next link already followed (${redactUrl(url)})`,
+        );
+      seen.add(url);
+      const page: { features?: SpotFeature[]; links?: { next?: string } } = await this.json(
+        url,
+        { method: 'POST', body },
+        options.signal,
+      );
+      for (const f of page.features ?? []) {
+        if (options.maxItems !== undefined && n >= options.maxItems) return;
+        n++;
+        yield f;
+      }
+      if (!page.features?.length) return;
+      url = page.links?.next;
+    }
+  }
+
+  /**
+   * One Process API request returning an image.
+   *
+   * @param request - the request body (see `s2ProcessRequest`, `spotProcessRequest`)
+   * @param options - signal, accepted content type (default `image/tiff`)
+   * @returns the response bytes
+   * @throws {@link EoFetchError} `INVALID_RESPONSE` when the answer is not the requested type (its body is quoted)
+   */
+  async process(
+    request: ProcessRequest,
+    options: { signal?: AbortSignal; accept?: string } = {},
+  ): Promise<Uint8Array> {
+    const accept = options.accept ?? 'image/tiff';
+    const url = `${this.baseUrl}/api/v1/process`;
+    try {
+      return await withRetry(
+        async (signal) => {
+          const res = await this.fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept },
+            body: JSON.stringify(request),
+            signal,
+          });
+          if (!res.ok) throw await httpErrorFromResponse(res, url, this.secrets);
+          const type = res.headers.get('content-type') ?? '';
+          const bytes = new Uint8Array(await res.arrayBuffer());
+          if (!type.startsWith(accept))
+            throw new EoFetchError(
+              'INVALID_RESPONSE',
+              `Process API answered ${type || 'no content type'} instead of ${accept}: ${new TextDecoder().decode(bytes.subarray(0, 300))}`,
+            );
+          return bytes;
+        },
+        { policy: this.#opts.retry, signal: options.signal, url },
+      );
+    } catch (err) {
+      throw this.scrubError(err);
+    }
+  }
+
+  /** Dataimport quotas (`GET /api/v1/dataimport/quotas`). @returns quota entries */
+  async quotas(signal?: AbortSignal): Promise<SentinelHubQuota[]> {
+    return (
+      (await this.json<{ data?: SentinelHubQuota[] }>('/api/v1/dataimport/quotas', {}, signal)).data ?? []
+    );
+  }
+
+  /** One order. @param id - order id @returns the order */
+  order(id: string, signal?: AbortSignal): Promise<SentinelHubOrder> {
+    return this.json(`/api/v1/dataimport/orders/${encodeURIComponent(id)}`, {}, signal);
+  }
+
+  /**
+   * Lists orders (all pages, `links.nextToken` → `viewtoken`), keeping the status filter on every page.
+   *
+   * @param filter - collection id and/or status
+   * @returns the orders
+   */
+  async listOrders(
+    filter: { collectionId?: string; status?: string } = {},
+    signal?: AbortSignal,
+  ): Promise<SentinelHubOrder[]> {
+    const out: SentinelHubOrder[] = [];
+    let viewtoken: string | undefined;
+    const seen = new Set<string>();
+    do {
+      const q = new URLSearchParams({ count: '100' });
+      if (filter.collectionId) q.set('collectionId', filter.collectionId);
+      if (filter.status) q.set('status', filter.status);
+      if (viewtoken) q.set('viewtoken', viewtoken);
+      const page: { data?: SentinelHubOrder[]; links?: { nextToken?: string } } = await this.json(
+        `/api/v1/dataimport/orders?${q}`,
+        {},
+        signal,
+      );
+      out.push(...(page.data ?? []));
+      viewtoken = page.links?.nextToken;
+      if (viewtoken && seen.has(viewtoken)) break;
+      if (viewtoken) seen.add(viewtoken);
+    } while (viewtoken);
+    return out;
+  }
+
+  /**
+   * Creates a SPOT order — a paid operation. Dry run by default (returns the request without sending it).
+   * With `dryRun: false` the POST is sent once; if it fails without a clear answer (timeout, reset, 5xx), the
+   * orders of the collection are listed and an order with the same name and products is returned
+   * (`recovered: true`) instead of creating a duplicate. Only when none exists is creation tried again
+   * (at most `retries` times, default 1).
+   *
+   * @param input - name, collection, bbox, product ids
+   * @param options - `dryRun` (default true), `retries`, signal
+   * @returns the dry-run request, or the created/recovered order
+   * @throws {@link EoFetchError} `ORDER_FAILED` (HTTP 400 with SentinelHub's message), HTTP errors
+   */
+  async createOrder(
+    input: SpotOrderInput,
+    options: { dryRun?: boolean; retries?: number; signal?: AbortSignal } = {},
+  ): Promise<OrderResult> {
+    const url = `${this.baseUrl}/api/v1/dataimport/orders`;
+    const request = {
+      name: input.name,
+      collectionId: input.collectionId,
+      input: {
+        provider: 'AIRBUS',
+        bounds: { bbox: input.bbox, properties: { crs: 'http://www.opengis.net/def/crs/EPSG/0/4326' } },
+        data: [{ constellation: 'SPOT', products: input.productIds.map((id) => ({ id })) }],
+      },
+    };
+    if (options.dryRun ?? true) return { dryRun: true, request, method: 'POST', url };
+    const sameProducts = (o: SentinelHubOrder) => {
+      const products =
+        (o.input?.data as { products?: { id: string }[] }[] | undefined)?.flatMap((d) => d.products ?? []) ??
+        [];
+      return products.length === 0 || input.productIds.every((id) => products.some((p) => p.id === id));
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const order = await this.json<SentinelHubOrder>(
+          url,
+          { method: 'POST', body: request },
+          options.signal,
+          { retries: 0 },
+        );
+        return { dryRun: false, order, recovered: false };
+      } catch (err) {
+        if (
+          err instanceof HttpError &&
+          err.status >= 400 &&
+          err.status < 500 &&
+          err.status !== 408 &&
+          err.status !== 429
+        )
+          throw new EoFetchError('ORDER_FAILED', `SentinelHub refused order ${input.name}: ${err.message}`, {
+            cause: err,
+          });
+        if ((err as EoFetchError).code === 'ABORTED') throw err;
+        // the order may exist although the answer was lost: look before trying again
+        const existing = (await this.listOrders({ collectionId: input.collectionId }, options.signal)).find(
+          (o) => o.name === input.name && sameProducts(o),
+        );
+        if (existing) return { dryRun: false, order: existing, recovered: true };
+        if (attempt >= (options.retries ?? 1)) throw err;
+      }
+    }
+  }
+
+  /**
+   * Confirms an order — spends quota. Without `confirm: true` nothing is sent (dry run). A failed confirmation
+   * is not re-sent blindly: the order's status is read, and a RUNNING/DONE order counts as confirmed.
+   *
+   * @param id - order id
+   * @param options - `confirm: true` to really confirm
+   * @returns the dry-run request or the confirmed order
+   */
+  async confirmOrder(
+    id: string,
+    options: { confirm?: boolean; signal?: AbortSignal } = {},
+  ): Promise<OrderResult> {
+    const url = `${this.baseUrl}/api/v1/dataimport/orders/${encodeURIComponent(id)}/confirm`;
+    if (!options.confirm) return { dryRun: true, request: {}, method: 'POST', url };
+    try {
+      const order = await this.json<SentinelHubOrder>(url, { method: 'POST' }, options.signal, {
+        retries: 0,
+      });
+      return { dryRun: false, order, recovered: false };
+    } catch (err) {
+      if (err instanceof HttpError && err.status >= 400 && err.status < 500)
+        throw new EoFetchError('ORDER_NOT_CONFIRMED', `order ${id} could not be confirmed: ${err.message}`, {
+          cause: err,
+        });
+      const order = await this.order(id, options.signal);
+      if (order.status === 'RUNNING' || order.status === 'DONE')
+        return { dryRun: false, order, recovered: true };
+      throw new EoFetchError(
+        'ORDER_NOT_CONFIRMED',
+        `order ${id} is ${order.status} after a failed confirmation; check it before confirming again`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+}

@@ -1,0 +1,191 @@
+// A SentinelHub-compatible server on 127.0.0.1: OAuth client-credentials token endpoint, Catalog search
+// (context.next), dataimport search (links.next), Process API answering real TIFFs (raster-io encoder) shaped
+// by the evalscript, quotas and orders (list with viewtoken paging, create, confirm).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { encodeGeoTiff } from '@worldstrat/raster-io';
+import type { SentinelHubOrder, SpotFeature, StacItem } from '../../src/index.js';
+
+export interface ShServer {
+  url: string;
+  clientId: string;
+  clientSecret: string;
+  /** Seconds of validity of issued tokens. */
+  expiresIn: number;
+  /** Echo the submitted secret in token errors (a careless server; the client must scrub it). */
+  echoSecret: boolean;
+  tokensIssued: number;
+  validTokens: Set<string>;
+  catalogItems: StacItem[];
+  spotFeatures: SpotFeature[];
+  orders: SentinelHubOrder[];
+  /** Process faults consumed one per request: an HTTP status or `reset` (destroy the socket). */
+  processFaults: (number | 'reset')[];
+  /** Drop the connection after creating the next order (the client never sees the answer). */
+  dropNextCreateResponse: boolean;
+  requests: { method: string; path: string; body: any; auth?: string }[];
+  close(): Promise<void>;
+}
+
+export async function startShServer(): Promise<ShServer> {
+  const s: ShServer = {
+    url: '',
+    clientId: 'client-id-123',
+    clientSecret: 'very-secret-value-xyz',
+    expiresIn: 3600,
+    echoSecret: false,
+    tokensIssued: 0,
+    validTokens: new Set(),
+    catalogItems: [],
+    spotFeatures: [],
+    orders: [],
+    processFaults: [],
+    dropNextCreateResponse: false,
+    requests: [],
+    close: async () => {},
+  };
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', s.url);
+    const path = url.pathname;
+    const isForm = (req.headers['content-type'] ?? '').includes('x-www-form-urlencoded');
+    const body = raw ? (isForm ? Object.fromEntries(new URLSearchParams(raw)) : JSON.parse(raw)) : undefined;
+    s.requests.push({
+      method: req.method!,
+      path: `${path}${url.search}`,
+      body,
+      auth: req.headers.authorization,
+    });
+    if (path === '/oauth/token') {
+      if (body?.grant_type !== 'client_credentials')
+        return json(res, 400, { error: 'unsupported_grant_type' });
+      if (body.client_id !== s.clientId || body.client_secret !== s.clientSecret)
+        return json(res, 401, {
+          error: 'invalid_client',
+          error_description: s.echoSecret
+            ? `bad secret ${body.client_secret} for ${body.client_id}`
+            : 'Invalid client',
+        });
+      const token = `tok-${++s.tokensIssued}`;
+      s.validTokens.add(token);
+      return json(res, 200, { access_token: token, token_type: 'Bearer', expires_in: s.expiresIn });
+    }
+    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+    if (!s.validTokens.has(token))
+      return json(res, 401, { error: { status: 401, reason: 'Unauthorized', message: 'invalid token' } });
+
+    if (path === '/api/v1/catalog/1.0.0/search' && req.method === 'POST') {
+      const start = Number(body.next ?? 0);
+      const limit = body.limit ?? 10;
+      const matching = s.catalogItems.filter(
+        (i) => !body.collections || body.collections.includes(i.collection),
+      );
+      const features = matching.slice(start, start + limit);
+      const ctx: any = { limit, returned: features.length };
+      if (start + limit < matching.length) ctx.next = start + limit;
+      return json(res, 200, { type: 'FeatureCollection', features, links: [], context: ctx });
+    }
+    if (path === '/api/v1/dataimport/search' && req.method === 'POST') {
+      const page = Number(url.searchParams.get('page') ?? 0);
+      const per = 2;
+      const features = s.spotFeatures.slice(page * per, page * per + per);
+      const links: any = {};
+      if ((page + 1) * per < s.spotFeatures.length)
+        links.next = `${s.url}/api/v1/dataimport/search?page=${page + 1}`;
+      return json(res, 200, { type: 'FeatureCollection', features, links });
+    }
+    if (path === '/api/v1/process' && req.method === 'POST') {
+      const fault = s.processFaults.shift();
+      if (fault === 'reset') return req.socket.destroy();
+      if (typeof fault === 'number')
+        return json(res, fault, { error: { status: fault, message: 'injected' } });
+      const { width, height } = body.output;
+      const script: string = body.evalscript;
+      const bands = Number(/bands:\s*(\d+)/.exec(script.slice(script.indexOf('output')))?.[1] ?? 1);
+      const sample = /sampleType:\s*"(\w+)"/.exec(script)?.[1] ?? 'FLOAT32';
+      const dtype = sample === 'UINT8' ? 'uint8' : sample === 'UINT16' ? 'uint16' : 'float32';
+      const n = width * height;
+      const arr = () =>
+        dtype === 'uint8' ? new Uint8Array(n) : dtype === 'uint16' ? new Uint16Array(n) : new Float32Array(n);
+      const data = Array.from({ length: bands }, (_, b) => {
+        const a = arr();
+        for (let i = 0; i < n; i++) a[i] = dtype === 'float32' ? 0.01 * (b + 1) + i / n / 10 : (b + i) % 200;
+        return a;
+      });
+      const [w, so, e, no] = body.input.bounds.bbox;
+      const tiff = encodeGeoTiff({
+        width,
+        height,
+        dtype,
+        bands: data,
+        geo: { epsg: 4326, transform: [w, (e - w) / width, 0, no, 0, -(no - so) / height] },
+      });
+      res.writeHead(200, { 'content-type': 'image/tiff', 'content-length': tiff.length });
+      return res.end(tiff);
+    }
+    if (path === '/api/v1/dataimport/quotas')
+      return json(res, 200, { data: [{ collectionId: 'col-1', quotaSqkm: 1000, quotaUsed: 250 }] });
+    if (path === '/api/v1/dataimport/orders' && req.method === 'GET') {
+      const status = url.searchParams.get('status');
+      const list = s.orders.filter(
+        (o) =>
+          (!status || o.status === status) &&
+          (!url.searchParams.get('collectionId') || o.collectionId === url.searchParams.get('collectionId')),
+      );
+      const start = Number(url.searchParams.get('viewtoken') ?? 0);
+      const per = 2;
+      const links: any = {};
+      if (start + per < list.length) links.nextToken = String(start + per);
+      return json(res, 200, { data: list.slice(start, start + per), links });
+    }
+    if (path === '/api/v1/dataimport/orders' && req.method === 'POST') {
+      if (!body?.input?.data?.[0]?.products?.length)
+        return json(res, 400, { error: { status: 400, message: { message: 'No products given' } } });
+      const order: SentinelHubOrder = {
+        id: `order-${s.orders.length + 1}`,
+        name: body.name,
+        collectionId: body.collectionId,
+        status: 'CREATED',
+        sqkm: 2.5,
+        created: new Date().toISOString(),
+        input: body.input,
+      };
+      s.orders.push(order);
+      if (s.dropNextCreateResponse) {
+        s.dropNextCreateResponse = false;
+        return req.socket.destroy();
+      }
+      return json(res, 201, order);
+    }
+    let m = /^\/api\/v1\/dataimport\/orders\/([^/]+)\/confirm$/.exec(path);
+    if (m && req.method === 'POST') {
+      const o = s.orders.find((x) => x.id === m![1]);
+      if (!o) return json(res, 404, { error: { message: 'no order' } });
+      o.status = 'RUNNING';
+      return json(res, 200, o);
+    }
+    m = /^\/api\/v1\/dataimport\/orders\/([^/]+)$/.exec(path);
+    if (m) {
+      const o = s.orders.find((x) => x.id === m![1]);
+      return o ? json(res, 200, o) : json(res, 404, { error: { message: 'no order' } });
+    }
+    json(res, 404, { error: { message: `no route ${path}` } });
+  };
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err) => json(res, 500, { error: String(err) }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  s.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  s.close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
+  return s;
+}
