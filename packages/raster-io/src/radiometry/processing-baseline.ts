@@ -47,6 +47,11 @@ export function processingBaselineOffset(baseline: string): number {
 export interface HarmonizeOptions {
   /** Raster band indices (0-based) holding reflectance DNs; default all. Leave SCL/masks out. */
   bands?: readonly number[];
+  /**
+   * The offset to remove, as read from the product metadata (`BOA_ADD_OFFSET` / `RADIO_ADD_OFFSET` with the
+   * sign dropped) for baselines ≥ 04.00; default 1000. Ignored for older baselines.
+   */
+  offset?: number;
 }
 
 function shiftBand(band: RasterArray, offset: number, noData: number | null): RasterArray {
@@ -86,7 +91,12 @@ export function harmonizeProcessingBaseline(
   baseline: string,
   options: HarmonizeOptions = {},
 ): RasterArray | Raster {
-  const offset = processingBaselineOffset(baseline);
+  const offset = processingBaselineOffset(baseline) && (options.offset ?? S2_PB04_OFFSET);
+  if (!Number.isFinite(offset) || offset < 0)
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `offset ${options.offset} must be a non-negative number (e.g. 1000)`,
+    );
   if (!('bands' in input)) return offset ? shiftBand(input, offset, null) : input.slice();
   const which = new Set(options.bands ?? input.bands.map((_, i) => i));
   for (const b of which)

@@ -65,6 +65,11 @@ describe('Sentinel-2 processing baseline', () => {
     const old = harmonizeProcessingBaseline(dn, '03.00');
     expect(Array.from(old)).toEqual(Array.from(dn));
     expect(old).not.toBe(dn);
+    expect(Array.from(harmonizeProcessingBaseline(dn, '04.00', { offset: 500 }))).toEqual([
+      0, 0, 500, 501, 10500,
+    ]);
+    expect(Array.from(harmonizeProcessingBaseline(dn, '02.09', { offset: 500 }))).toEqual(Array.from(dn));
+    expect(() => harmonizeProcessingBaseline(dn, '04.00', { offset: -1 })).toThrow(/non-negative/);
   });
   it('harmonises only the listed raster bands and leaves no-data alone', () => {
     const r: Raster = {
