@@ -98,7 +98,8 @@ function resolveShape(fn: string, shape: readonly number[]): [number, number, nu
  * adjustment of the prediction over the full chip; the 81 Lanczos kernels (±2 px, step 0.5, 11 taps); valid
  * correlation of the target with each (H → H−10); the prediction cropped at the mode's offset; cMSE = min over
  * the 81 shifts (shared by all channels, first on ties); cMAE and the SSIM loss on that shift; cPSNR, cSSIM and
- * the weighted loss. The search is separable and fused (see the package README), float64 throughout.
+ * the weighted loss. The search is separable and never stores the 81 shifted targets (see the package README);
+ * float64 throughout.
  *
  * @param prediction - `ŷ`, BCHW float values (e.g. 2×3×156×156).
  * @param target - `y`, same shape.
