@@ -19,8 +19,8 @@ export type {
 export { createLandMask } from './land/land-mask.js';
 export type { LoadLandMaskOptions, NaturalEarthScale } from './land/load-land-mask.js';
 export { isLand, loadLandMask } from './land/load-land-mask.js';
-export type { RasterLandMaskOptions } from './land/raster-land-mask.js';
-export { landMaskFromRaster } from './land/raster-land-mask.js';
+export type { LoadLandMaskFromGeoTiffOptions, RasterLandMaskOptions } from './land/raster-land-mask.js';
+export { landMaskFromRaster, loadLandMaskFromGeoTiff } from './land/raster-land-mask.js';
 export type { Poi, ReadPoisOptions, ReadPoisResult } from './poi/read-pois.js';
 export { PARTNER_POI_PRESETS, readPois } from './poi/read-pois.js';
 export type { Rng } from './random/create-rng.js';
@@ -29,9 +29,16 @@ export type { SamplePointsOnLandOptions } from './sphere/sample-points-on-land.j
 export { samplePointsOnLand, samplePointsOnLandSync } from './sphere/sample-points-on-land.js';
 export type { SamplePoint, SamplePointsOptions } from './sphere/sample-points-on-sphere.js';
 export { samplePointsOnSphere, uniformLonLat } from './sphere/sample-points-on-sphere.js';
-export { aoisToCsv, pythonFloatRepr, readAoisCsv } from './table/aoi-csv.js';
+export { aoisToCsv, pointsToCsv, pythonFloatRepr, readAoisCsv } from './table/aoi-csv.js';
 export type { AoiFeatureProperties } from './table/aoi-geojson.js';
 export { aoisToGeoJson, readAoisGeoJson } from './table/aoi-geojson.js';
-export { aoisFromIpc, aoisToIpc, aoisToTable, pointsToTable, tableToAois } from './table/aoi-table.js';
+export {
+  aoisFromIpc,
+  aoisToIpc,
+  aoisToTable,
+  pointsToTable,
+  poisToTable,
+  tableToAois,
+} from './table/aoi-table.js';
 export { tileAoi, tileAoi3x3 } from './tiling/tile-aoi.js';
 export { lonLatToUtm, utmProj4Definition } from './utm/utm.js';

@@ -8,10 +8,13 @@ import {
   aoisToIpc,
   aoisToTable,
   createAoi,
+  pointsToCsv,
   pointsToTable,
+  poisToTable,
   pythonFloatRepr,
   readAoisCsv,
   readAoisGeoJson,
+  readPois,
   samplePointsOnSphere,
   tableToAois,
   tileAoi3x3,
@@ -80,6 +83,29 @@ describe('AOI tables', () => {
     expect(() => aoisFromIpc(new Uint8Array([1, 2, 3]))).toThrow();
     const pts = pointsToTable(samplePointsOnSphere(5, { seed: 1 }));
     expect(pts.getChild('id')?.toArray()).toEqual(Int32Array.from([0, 1, 2, 3, 4]));
+  });
+
+  it('writes points in upstream export_to_csv layout and POIs as an Arrow table with their properties', () => {
+    const pts = samplePointsOnSphere(3, { seed: 1, firstId: 7 });
+    const lines = pointsToCsv(pts).trim().split('\n');
+    expect(lines[0]).toBe(',lon,lat');
+    expect(lines[1]).toBe(`7,${pythonFloatRepr(pts[0].lon)},${pythonFloatRepr(pts[0].lat)}`);
+    expect(Number(lines[3].split(',')[2])).toBe(pts[2].lat);
+    const { pois } = readPois('id,lon,lat,kind\na,1,2,camp\nb,3,4,\n', { source: 'S' });
+    const t = poisToTable(pois);
+    expect(t.schema.fields.map((f) => f.name)).toEqual([
+      'name',
+      'lon',
+      'lat',
+      'source',
+      'row',
+      'prop_id',
+      'prop_lon',
+      'prop_lat',
+      'prop_kind',
+    ]);
+    expect(t.getChild('prop_kind')?.toArray()).toEqual(['camp', '']);
+    expect(t.getChild('lat')?.get(1)).toBe(4);
   });
 
   it('round-trips through GeoJSON (antimeridian boxes become MultiPolygons)', () => {

@@ -1,5 +1,7 @@
 // Public API of @worldstrat/stratify: named re-exports only.
 
+export type { LandPointTopUpOptions } from './draw/land-point-top-up.js';
+export { landPointTopUp } from './draw/land-point-top-up.js';
 export type { Shortfall, StratifiedDrawOptions, StratifiedDrawResult } from './draw/stratified-draw.js';
 export { stratifiedDraw } from './draw/stratified-draw.js';
 export type { StratifyErrorCode } from './errors.js';
@@ -35,3 +37,5 @@ export type { PaperSplit, PaperSplitOptions } from './splits/paper-split.js';
 export { PAPER_SPLIT, paperSplit } from './splits/paper-split.js';
 export type { SplitName, StratifiedSplitOptions, StratifiedSplitResult } from './splits/stratified-split.js';
 export { stratifiedSplit } from './splits/stratified-split.js';
+export type { ClassifiedPoint } from './table/classified-table.js';
+export { classifiedPointsToCsv, classifiedPointsToTable } from './table/classified-table.js';

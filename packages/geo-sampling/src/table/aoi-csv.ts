@@ -3,6 +3,7 @@ import Papa from 'papaparse';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
 import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
+import type { SamplePoint } from '../sphere/sample-points-on-sphere.js';
 
 /** Formats a number like Python's `repr(float)` (shortest round-trip, `2.0`, `1e-05`). */
 export function pythonFloatRepr(x: number): string {
@@ -109,4 +110,18 @@ export function readAoisCsv(text: string): Aoi[] {
     if (r.parent) aoi.parent = r.parent;
     return aoi;
   });
+}
+
+/**
+ * Sampled points as CSV in upstream's `PlanetSampler.export_to_csv` layout: an unnamed index column (here the
+ * unique point id), then `lon,lat`.
+ * @param points sampled points.
+ * @returns CSV text with `\n` line ends.
+ * @example
+ * pointsToCsv(samplePointsOnSphere(2, { seed: 1 })).split('\n')[0]; // ',lon,lat'
+ */
+export function pointsToCsv(points: readonly SamplePoint[]): string {
+  const lines = [',lon,lat'];
+  for (const p of points) lines.push(`${p.id},${pythonFloatRepr(p.lon)},${pythonFloatRepr(p.lat)}`);
+  return `${lines.join('\n')}\n`;
 }

@@ -9,10 +9,12 @@ import {
   tableFromIPC,
   tableToIPC,
   Utf8,
+  type Vector,
   vectorFromArray,
 } from 'apache-arrow';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
+import type { Poi } from '../poi/read-pois.js';
 import type { SamplePoint } from '../sphere/sample-points-on-sphere.js';
 
 const BOUNDS_TYPE = new FixedSizeList(4, new Field('item', new Float64(), false));
@@ -145,4 +147,39 @@ export function aoisFromIpc(bytes: Uint8Array): Aoi[] {
     });
   }
   return tableToAois(table);
+}
+
+/**
+ * POIs as an apache-arrow `Table`: `name` (utf8), `lon`, `lat` (float64), `source` (utf8, nullable), `row`
+ * (int32, the input row), plus one utf8 column per original property (prefixed `prop_`, e.g. `prop_date`).
+ * @param pois POIs from {@link readPois}.
+ * @returns the table.
+ * @example
+ * poisToTable(readPois(text, PARTNER_POI_PRESETS.unhcr).pois).getChild('prop_location_type');
+ */
+export function poisToTable(pois: readonly Poi[]): Table {
+  const keys = [...new Set(pois.flatMap((p) => Object.keys(p.properties)))];
+  const columns: Record<string, Vector> = {
+    name: vectorFromArray(
+      pois.map((p) => p.name),
+      new Utf8(),
+    ),
+    lon: vectorFromArray(Float64Array.from(pois, (p) => p.lon)),
+    lat: vectorFromArray(Float64Array.from(pois, (p) => p.lat)),
+    source: vectorFromArray(
+      pois.map((p) => p.source ?? null),
+      new Utf8(),
+    ),
+    row: vectorFromArray(
+      pois.map((p) => p.row),
+      new Int32(),
+    ),
+  };
+  for (const k of keys) {
+    columns[`prop_${k}`] = vectorFromArray(
+      pois.map((p) => p.properties[k] ?? null),
+      new Utf8(),
+    );
+  }
+  return new ArrowTable(columns);
 }

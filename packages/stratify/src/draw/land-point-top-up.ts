@@ -1,0 +1,48 @@
+import { createRng, type LandMask, type SamplePoint, samplePointsOnLand } from '@worldstrat/geo-sampling';
+import type { ClassKey } from '../rebalance/rebalance.js';
+
+/** Options of {@link landPointTopUp}. */
+export interface LandPointTopUpOptions {
+  /** Seed of the extra samples (use a different seed from the pool's). */
+  seed: number;
+  /** First id of the extra points (use one past the pool's last id so ids stay unique). */
+  firstId: number;
+  /** Land mask (default: geo-sampling's embedded mask). */
+  mask?: LandMask;
+  /** Points sampled per missing row in round 1 (doubles every round; default 20). */
+  pointsPerMissing?: number;
+  /** Minimum batch size (default 1 000). */
+  minBatch?: number;
+}
+
+/**
+ * A ready-made `topUp` for {@link stratifiedDraw}: samples fresh uniform land points (geo-sampling, seeded,
+ * ids continuing after `firstId`) and classifies them with your function (e.g. `classifyPoints` with your
+ * rasters) — what upstream meant to do when a class ran short (it crashed instead).
+ * @param classify turns new points into pool rows.
+ * @param options seed, first id, mask, batch sizing.
+ * @returns the callback to pass as `topUp`.
+ * @example
+ * const topUp = landPointTopUp((pts) => classifyPoints(pts, { landcover, smod }), { seed: 99, firstId: pool.length });
+ * await stratifiedDraw(pool, (r) => r.IPCC, allocation, { seed: 1, topUp });
+ */
+export function landPointTopUp<T>(
+  classify: (points: SamplePoint[]) => Promise<readonly T[]> | readonly T[],
+  options: LandPointTopUpOptions,
+): (cls: ClassKey, missing: number, round: number) => Promise<readonly T[]> {
+  const rng = createRng(options.seed);
+  let nextId = options.firstId;
+  return async (_cls, missing, round) => {
+    const n = Math.max(
+      options.minBatch ?? 1000,
+      (options.pointsPerMissing ?? 20) * missing * 2 ** (round - 1),
+    );
+    const points = await samplePointsOnLand(n, {
+      rng,
+      firstId: nextId,
+      ...(options.mask ? { mask: options.mask } : {}),
+    });
+    nextId += n;
+    return classify(points);
+  };
+}

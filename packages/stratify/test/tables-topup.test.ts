@@ -1,0 +1,65 @@
+import { landMaskFromRaster, type SamplePoint } from '@worldstrat/geo-sampling';
+import { describe, expect, it } from 'vitest';
+import {
+  classifiedPointsToCsv,
+  classifiedPointsToTable,
+  landPointTopUp,
+  stratifiedDraw,
+} from '../src/index.js';
+
+describe('classified point tables', () => {
+  const rows = [
+    {
+      id: 5,
+      lon: 1.5,
+      lat: 2.5,
+      landcover_id: 40,
+      LCCS: 'Mosaic natural vegetation (tree, shrub, herbaceous cover) (>50%) / cropland (<50%)',
+      IPCC: 'Agriculture' as const,
+      SMOD_id: 11,
+      SMOD: 'Rural: Very Low Dens',
+    },
+    { lon: -1, lat: 0, landcover_id: null, LCCS: null, IPCC: null, SMOD_id: null, SMOD: null },
+  ];
+
+  it("writes upstream's sampled_points.csv layout with quoting and empty nulls", () => {
+    const lines = classifiedPointsToCsv(rows).trim().split('\n');
+    expect(lines[0]).toBe(',lon,lat,landcover_id,LCCS,IPCC,SMOD_id,SMOD');
+    expect(lines[1]).toBe(
+      '5,1.5,2.5,40,"Mosaic natural vegetation (tree, shrub, herbaceous cover) (>50%) / cropland (<50%)",Agriculture,11,Rural: Very Low Dens',
+    );
+    expect(lines[2]).toBe('1,-1,0,,,,,');
+  });
+
+  it('builds an Arrow table with nullable class columns', () => {
+    const t = classifiedPointsToTable(rows);
+    expect(t.numRows).toBe(2);
+    expect(t.getChild('id')?.toArray()).toEqual(Int32Array.from([5, 1]));
+    expect(t.getChild('landcover_id')?.get(1)).toBeNull();
+    expect(t.getChild('IPCC')?.get(0)).toBe('Agriculture');
+  });
+});
+
+describe('landPointTopUp', () => {
+  it('samples and classifies fresh land points until a short class is filled, with unique ids', async () => {
+    // Land = the northern hemisphere of a 2-pixel mask; class "North" = lat > 60° (≈ 13 % of that land).
+    const mask = landMaskFromRaster({
+      width: 1,
+      height: 2,
+      dtype: 'uint8',
+      bands: [Uint8Array.from([1, 0])],
+      geo: { epsg: 4326, transform: [-180, 360, 0, 90, 0, -90] },
+    });
+    const classify = (pts: SamplePoint[]) => pts.map((p) => ({ ...p, cls: p.lat > 60 ? 'North' : 'South' }));
+    const pool = classify([{ id: 0, lon: 0, lat: 70 }]);
+    const topUp = landPointTopUp(classify, { seed: 9, firstId: 1, mask, minBatch: 10, pointsPerMissing: 2 });
+    const { rows, toppedUp } = await stratifiedDraw(pool, (r) => r.cls, [{ class: 'North', count: 25 }], {
+      seed: 1,
+      topUp,
+    });
+    expect(rows).toHaveLength(25);
+    expect(rows.every((r) => r.lat > 60)).toBe(true);
+    expect(toppedUp).toBeGreaterThan(24);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(25);
+  });
+});
