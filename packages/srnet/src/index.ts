@@ -70,3 +70,11 @@ export { badPixelFraction, isMissing, selectRevisits } from './scene/select-revi
 export type { RevisitPadding, RevisitSelection } from './scene/select-revisits.js';
 export { checkScene, scaleTransform, superResolve } from './scene/super-resolve.js';
 export type { SceneProgress, SuperResolveOptions, SuperResolveResult } from './scene/super-resolve.js';
+export { disposeLossKernels, registeredLoss, shiftedTargets } from './losses/registered-loss.js';
+export type { RegisteredLossOptions, RegisteredLossTensors } from './losses/registered-loss.js';
+export { PyTorchAdam, WORLDSTRAT_ADAM, cosineWarmRestartsLr } from './train/adam.js';
+export type { AdamConfig } from './train/adam.js';
+export { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint } from './train/checkpoint.js';
+export type { TrainingCheckpoint } from './train/checkpoint.js';
+export { train, validate } from './train/train.js';
+export type { BatchSource, CheckpointSink, TrainBatch, TrainOptions, TrainProgress, TrainResult, ValidationSummary } from './train/train.js';

@@ -6,3 +6,4 @@ export type { EngineKind, EngineSpec } from './scene/create-inference-engine.nod
 export { createInferenceEngine } from './scene/create-inference-engine.node.js';
 export type { WriteSuperResolvedOptions } from './scene/write-super-resolved.node.js';
 export { superResolveToFile, writeSuperResolvedGeoTiff } from './scene/write-super-resolved.node.js';
+export { fileCheckpointStore, readCheckpointFile } from './train/checkpoint-store.node.js';

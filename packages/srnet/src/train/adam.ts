@@ -1,0 +1,69 @@
+// Adam with PyTorch semantics (torch.optim.Adam): classic L2 weight decay added to the gradient (not AdamW),
+// bias-corrected moments, eps added to √v̂. State is exportable for exact resume.
+import * as tf from '@tensorflow/tfjs';
+
+/** Hyper-parameters of {@link PyTorchAdam}. */
+export interface AdamConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+/** Upstream's optimiser settings (spec §4.2): lr 1e-4, betas (0.9, 0.999), eps 1e-8, weight decay 1e-4. */
+export const WORLDSTRAT_ADAM: AdamConfig = Object.freeze({ lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 });
+
+/** Adam over a fixed list of variables. */
+export class PyTorchAdam {
+  /** Number of updates done (PyTorch's `state['step']`). */
+  step = 0;
+  readonly m: tf.Variable[];
+  readonly v: tf.Variable[];
+
+  constructor(
+    readonly variables: tf.Variable[],
+    readonly config: AdamConfig,
+  ) {
+    this.m = variables.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.v = variables.map((p) => tf.variable(tf.zerosLike(p), false));
+  }
+
+  /**
+   * One update. `grads[i]` belongs to `variables[i]`; `lr` overrides the configured rate (scheduler).
+   * p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + eps), with g ← g + wd·p.
+   */
+  apply(grads: tf.Tensor[], lr = this.config.lr): void {
+    this.step++;
+    const { beta1, beta2, eps, weightDecay } = this.config;
+    const bc1 = 1 - beta1 ** this.step;
+    const bc2 = 1 - beta2 ** this.step;
+    tf.tidy(() => {
+      this.variables.forEach((p, i) => {
+        let g = grads[i] as tf.Tensor;
+        if (weightDecay !== 0) g = tf.add(g, tf.mul(p, weightDecay));
+        const m = this.m[i] as tf.Variable;
+        const v = this.v[i] as tf.Variable;
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps);
+        p.assign(tf.sub(p, tf.mul(tf.div(m, denom), lr / bc1)));
+      });
+    });
+  }
+
+  /** Free the moment buffers. */
+  dispose(): void {
+    for (const t of [...this.m, ...this.v]) t.dispose();
+  }
+}
+
+/**
+ * CosineAnnealingWarmRestarts (T_mult = 1) learning rate for an epoch: η_min + (η0 − η_min)(1 + cos(π·(e mod T0)/T0))/2.
+ *
+ * @example cosineWarmRestartsLr(1e-4, 14, 300) // 9.946e-5
+ */
+export function cosineWarmRestartsLr(baseLr: number, epoch: number, t0: number, etaMin = 0): number {
+  const t = epoch % t0;
+  return etaMin + ((baseLr - etaMin) * (1 + Math.cos((Math.PI * t) / t0))) / 2;
+}

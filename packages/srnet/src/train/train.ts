@@ -1,0 +1,344 @@
+// The training loop (spec-superres §4): Adam + L2 weight decay, cosine warm restarts per epoch, seeded dropout,
+// per-epoch validation with registered metrics and the bicubic baseline, progress, atomic checkpoints, resume.
+import * as tf from '@tensorflow/tfjs';
+import {
+  type BicubicBaselineOptions,
+  type RegistrationMode,
+  meanRegisteredMetrics,
+  registeredMetrics,
+  scoreBicubicBaseline,
+} from '@worldstrat/metrics';
+import { SrnetError, abortError } from '../errors.js';
+import { SeededRandom } from '../internal/random.js';
+import { registeredLoss } from '../losses/registered-loss.js';
+import type { SrModel } from '../models/sr-model.js';
+import type { StateDict } from '../models/state-dict.js';
+import { validateInput } from '../models/validate-input.js';
+import { exportStateDict, loadStateDict } from '../models/weights.js';
+import { toNhwcRevisits } from '../tfjs-engine.js';
+import { type AdamConfig, PyTorchAdam, WORLDSTRAT_ADAM, cosineWarmRestartsLr } from './adam.js';
+import { type TrainingCheckpoint, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+
+/** One batch: normalised LR revisits and HR targets (row-major, explicit shapes, like upstream). */
+export interface TrainBatch {
+  lr: { data: Float32Array; shape: [number, number, number, number, number] };
+  hr: { data: Float32Array; shape: [number, number, number, number] };
+}
+
+/** Batches for one epoch; a function is called once per epoch (0-based) and must yield the same order on resume. */
+export type BatchSource = Iterable<TrainBatch> | AsyncIterable<TrainBatch> | ((epoch: number) => Iterable<TrainBatch> | AsyncIterable<TrainBatch>);
+
+/** Progress callback payload. */
+export interface TrainProgress {
+  stage: 'train' | 'validate';
+  /** Steps done (train) or validation batches done. */
+  done: number;
+  /** Total steps if known (maxSteps, or epochs × steps of the first epoch). */
+  total?: number;
+  epoch: number;
+  step: number;
+  /** Loss of the last training step. */
+  loss?: number;
+  /** Learning rate of the current epoch. */
+  lr: number;
+  stepsPerSecond?: number;
+  etaSeconds?: number;
+  /** After validation: the epoch's summary. */
+  validation?: ValidationSummary;
+}
+
+/** Mean validation metrics of an epoch (mean of per-chip values, like Lightning). */
+export interface ValidationSummary {
+  epoch: number;
+  step: number;
+  count: number;
+  loss: number;
+  mse: number;
+  mae: number;
+  ssimLoss: number;
+  /** Mean per-chip registered cPSNR. */
+  psnr: number;
+  cssim: number;
+  /** The bicubic baseline's registered metrics (absent when `baseline: false`). */
+  baseline?: { psnr: number; ssimLoss: number; loss: number; mse: number; mae: number };
+}
+
+/** Where checkpoints go. `save` must write atomically (see `fileCheckpointStore` in the node entry). */
+export interface CheckpointSink {
+  save(bytes: Uint8Array, info: { kind: 'periodic' | 'best' | 'final'; step: number; epoch: number }): Promise<void>;
+}
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  /** Training batches. */
+  train: BatchSource;
+  /** Validation batches, evaluated after every epoch (eval mode). */
+  validation?: BatchSource;
+  /** Epochs to run (upstream: 15). */
+  epochs: number;
+  /** Stop after this many optimiser steps in total. */
+  maxSteps?: number;
+  /** Adam settings; default {@link WORLDSTRAT_ADAM}. */
+  optimizer?: Partial<AdamConfig>;
+  /** CosineAnnealingWarmRestarts T_0 in epochs (default 300), or false for a constant rate. */
+  cosineT0?: number | false;
+  /** Registration mode of loss and metrics (default 'worldstrat', like upstream training). */
+  mode?: RegistrationMode;
+  /** Seed of the dropout RNG (default 0). */
+  seed?: number;
+  /** Bicubic baseline options for validation (metrics' `scoreBicubicBaseline`), or false to skip. */
+  baseline?: Omit<BicubicBaselineOptions, 'size'> | false;
+  /** Checkpointing: a sink, save every `every` steps (0 = only at epoch ends), and best-validation files. */
+  checkpoint?: { sink: CheckpointSink; every?: number };
+  /** Resume from checkpoint bytes (written by a previous run). */
+  resume?: Uint8Array;
+  /** Steps per epoch if known (for ETA before the first epoch ends). */
+  stepsPerEpoch?: number;
+  onProgress?: (p: TrainProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** Result of {@link train}. */
+export interface TrainResult {
+  steps: number;
+  epochs: number;
+  /** Loss of every step run by this call, in order (with the global step number). */
+  losses: { step: number; loss: number }[];
+  validation: ValidationSummary[];
+  bestValidationLoss: number;
+}
+
+function sourceFor(src: BatchSource, epoch: number): Iterable<TrainBatch> | AsyncIterable<TrainBatch> {
+  return typeof src === 'function' ? src(epoch) : src;
+}
+
+async function snapshot(model: SrModel, adam: PyTorchAdam): Promise<{ weights: StateDict; m: StateDict; v: StateDict }> {
+  const full = await exportStateDict(model);
+  const weights: StateDict = {};
+  for (const s of model.specs) weights[s.key] = full[s.key] as StateDict[string];
+  const used = model.specs.filter((s) => s.used);
+  const read = async (vars: tf.Variable[]): Promise<StateDict> => {
+    const out: StateDict = {};
+    for (let i = 0; i < used.length; i++) {
+      const s = used[i] as (typeof used)[number];
+      const t = tf.tidy(() => (s.kind === 'conv' ? tf.transpose(vars[i] as tf.Variable, [3, 2, 0, 1]) : (vars[i] as tf.Variable).clone()));
+      out[s.key] = { shape: [...s.shape], data: Float32Array.from((await t.data()) as Float32Array) };
+      t.dispose();
+    }
+    return out;
+  };
+  return { weights, m: await read(adam.m), v: await read(adam.v) };
+}
+
+function restoreMoments(model: SrModel, vars: tf.Variable[], sd: StateDict): void {
+  const used = model.specs.filter((s) => s.used);
+  used.forEach((s, i) => {
+    const t = sd[s.key];
+    if (!t) throw new SrnetError('BAD_CHECKPOINT', `checkpoint lacks optimizer state for "${s.key}"`, { missing: [s.key] });
+    tf.tidy(() => {
+      const x = tf.tensor(t.data, t.shape);
+      (vars[i] as tf.Variable).assign(s.kind === 'conv' ? tf.transpose(x, [2, 3, 1, 0]) : x);
+    });
+  });
+}
+
+/**
+ * Train a model in place on batches of `(B, R, C, h, w)` LR and `(B, C', H, W)` HR, the upstream way: Adam
+ * (lr 1e-4, L2 weight decay 1e-4), CosineAnnealingWarmRestarts(T_0 = 300) stepped per epoch, seeded dropout,
+ * the registered loss, validation per epoch (registered metrics + bicubic baseline), periodic and best-validation
+ * checkpoints, exact resume. Only the parameters the forward pass uses are optimised (upstream's dead HighResNet
+ * SRCNN-fusion and mask_encoder weights stay as loaded).
+ *
+ * @param model - the model to train (create with `createModel(config, { seed })` or load weights)
+ * @param options - data, schedule, checkpoints, callbacks
+ * @returns losses, validation summaries, best validation loss
+ * @throws SrnetError input errors (`BAD_BANDS`, `BAD_REVISITS`, `NON_FINITE_INPUT`, …), `ARCHITECTURE_MISMATCH`
+ *   when resuming from another architecture's checkpoint, `ABORTED`
+ * @example
+ * const model = createModel({ kind: 'srcnn', revisits: 8 }, { seed: 1 });
+ * await train(model, { train: (e) => batches(e), validation: valBatches, epochs: 15, onProgress: console.log });
+ */
+export async function train(model: SrModel, options: TrainOptions): Promise<TrainResult> {
+  const cfg = model.config;
+  const mode = options.mode ?? 'worldstrat';
+  const adamCfg: AdamConfig = { ...WORLDSTRAT_ADAM, ...options.optimizer };
+  const vars = model.trainableVariables();
+  const adam = new PyTorchAdam(vars, adamCfg);
+  let rng = new SeededRandom(options.seed ?? 0);
+  let step = 0;
+  let startEpoch = 0;
+  let skipBatches = 0;
+  let best = Number.POSITIVE_INFINITY;
+  if (options.resume) {
+    const ck: TrainingCheckpoint = decodeCheckpoint(options.resume);
+    const fields = ['kind', 'revisits', 'inChannels', 'outChannels', 'hiddenChannels', 'residualLayers', 'kernelSize', 'zoomFactor', 'srKernelSize'] as const;
+    const diff = fields.filter((f) => ck.config[f] !== cfg[f]).map((f) => `${f}: checkpoint ${ck.config[f]} vs model ${cfg[f]}`);
+    if (diff.length > 0) throw new SrnetError('ARCHITECTURE_MISMATCH', `checkpoint is from another architecture (${diff.join('; ')})`, { diff });
+    loadStateDict(model, ck.weights);
+    restoreMoments(model, adam.m, ck.optimizer.m);
+    restoreMoments(model, adam.v, ck.optimizer.v);
+    adam.step = ck.optimizer.step;
+    rng = new SeededRandom(ck.rngState);
+    step = ck.step;
+    startEpoch = ck.epoch;
+    skipBatches = ck.batchInEpoch;
+    best = ck.bestValidationLoss;
+  }
+  const t0 = options.cosineT0 === undefined ? 300 : options.cosineT0;
+  const lrFor = (e: number) => (t0 === false ? adamCfg.lr : cosineWarmRestartsLr(adamCfg.lr, e, t0));
+  const losses: { step: number; loss: number }[] = [];
+  const validation: ValidationSummary[] = [];
+  let stepsPerEpoch = options.stepsPerEpoch;
+  const started = Date.now();
+  let stepsThisRun = 0;
+  const every = options.checkpoint?.every ?? 0;
+
+  const save = async (kind: 'periodic' | 'best' | 'final', epoch: number, batchInEpoch: number) => {
+    if (!options.checkpoint) return;
+    const snap = await snapshot(model, adam);
+    const bytes = encodeCheckpoint({
+      config: cfg,
+      weights: snap.weights,
+      optimizer: { config: adamCfg, step: adam.step, m: snap.m, v: snap.v },
+      step,
+      epoch,
+      batchInEpoch,
+      rngState: rng.getState(),
+      bestValidationLoss: best,
+    });
+    await options.checkpoint.sink.save(bytes, { kind, step, epoch });
+  };
+
+  try {
+    for (let epoch = startEpoch; epoch < options.epochs; epoch++) {
+      const lr = lrFor(epoch);
+      let b = 0;
+      let stoppedEarly = false;
+      for await (const batch of sourceFor(options.train, epoch)) {
+        if (options.signal?.aborted) throw abortError(options.signal);
+        if (b < skipBatches) {
+          b++;
+          continue;
+        }
+        if (options.maxSteps !== undefined && step >= options.maxSteps) {
+          stoppedEarly = true;
+          break;
+        }
+        validateInput(batch.lr.data, batch.lr.shape, cfg, { what: 'batch.lr' });
+        checkHr(batch, cfg);
+        const stepLoss = trainStep(model, adam, vars, batch, rng, lr, mode);
+        const loss = (await stepLoss.data())[0] as number;
+        stepLoss.dispose();
+        if (!Number.isFinite(loss)) throw new SrnetError('NON_FINITE_INPUT', `training loss became ${loss} at step ${step}; lower the learning rate or check the batch`);
+        step++;
+        stepsThisRun++;
+        b++;
+        losses.push({ step, loss });
+        const elapsed = (Date.now() - started) / 1000;
+        const sps = elapsed > 0 ? stepsThisRun / elapsed : undefined;
+        const total = options.maxSteps ?? (stepsPerEpoch ? stepsPerEpoch * options.epochs : undefined);
+        options.onProgress?.({
+          stage: 'train',
+          done: step,
+          ...(total !== undefined ? { total } : {}),
+          epoch,
+          step,
+          loss,
+          lr,
+          ...(sps ? { stepsPerSecond: sps } : {}),
+          ...(sps && total !== undefined ? { etaSeconds: Math.max(0, total - step) / sps } : {}),
+        });
+        if (every > 0 && step % every === 0) await save('periodic', epoch, b);
+      }
+      skipBatches = 0;
+      if (stoppedEarly) {
+        // maxSteps reached mid-epoch: the resume point is this epoch, after `b` batches.
+        await save('periodic', epoch, b);
+        break;
+      }
+      if (stepsPerEpoch === undefined) stepsPerEpoch = b;
+      if (options.validation) {
+        const summary = await validate(model, options.validation, epoch, step, mode, options.baseline ?? {}, options.signal, (done) =>
+          options.onProgress?.({ stage: 'validate', done, epoch, step, lr }),
+        );
+        validation.push(summary);
+        options.onProgress?.({ stage: 'validate', done: summary.count, epoch, step, lr, validation: summary });
+        if (summary.loss < best) {
+          best = summary.loss;
+          await save('best', epoch + 1, 0);
+        }
+      }
+      await save('periodic', epoch + 1, 0);
+      if (options.maxSteps !== undefined && step >= options.maxSteps) break;
+    }
+  } finally {
+    adam.dispose();
+  }
+  return { steps: step, epochs: validation.length, losses, validation, bestValidationLoss: best };
+}
+
+function checkHr(batch: TrainBatch, cfg: SrModel['config']): void {
+  const s = batch.hr.shape;
+  const [oh, ow] = cfg.outputSize;
+  if (s.length !== 4 || s[0] !== batch.lr.shape[0] || s[1] !== cfg.outChannels || s[2] !== oh || s[3] !== ow) {
+    throw new SrnetError('BAD_INPUT_SHAPE', `batch.hr has shape [${s}]; expected [${batch.lr.shape[0]}, ${cfg.outChannels}, ${oh}, ${ow}] (B, outChannels, outputSize)`);
+  }
+  if (batch.hr.data.length !== s.reduce((a, b) => a * b, 1)) throw new SrnetError('BAD_INPUT_SHAPE', `batch.hr has ${batch.hr.data.length} values for shape [${s}]`);
+  for (let i = 0; i < batch.hr.data.length; i++) {
+    if (!Number.isFinite(batch.hr.data[i] as number)) throw new SrnetError('NON_FINITE_INPUT', `batch.hr holds ${batch.hr.data[i]} at flat index ${i}`, { index: i });
+  }
+}
+
+/** One optimiser step; returns the loss scalar (caller reads and disposes it). */
+function trainStep(model: SrModel, adam: PyTorchAdam, vars: tf.Variable[], batch: TrainBatch, rng: SeededRandom, lr: number, mode: RegistrationMode): tf.Scalar {
+  const side: tf.Tensor[] = [];
+  const x = toNhwcRevisits(batch.lr.data, batch.lr.shape);
+  const y = tf.tidy(() => tf.transpose(tf.tensor4d(batch.hr.data, batch.hr.shape), [0, 2, 3, 1]) as tf.Tensor4D);
+  const { value, grads } = tf.variableGrads(() => {
+    const r = registeredLoss(model.forward(x, { training: true, rng }), y, { mode });
+    side.push(r.shiftIndex, r.mseAllShifts);
+    return r.loss;
+  }, vars);
+  adam.apply(vars.map((v) => grads[v.name] as tf.Tensor), lr);
+  tf.dispose([x, y, ...side, ...Object.values(grads)]);
+  return value;
+}
+
+/**
+ * Evaluate a model on validation batches (eval mode) with @worldstrat/metrics' registered metrics and the
+ * bicubic baseline. Means are over chips, like upstream's logged values.
+ */
+export async function validate(
+  model: SrModel,
+  source: BatchSource,
+  epoch: number,
+  step: number,
+  mode: RegistrationMode,
+  baseline: Omit<BicubicBaselineOptions, 'size'> | false,
+  signal?: AbortSignal,
+  onBatch?: (done: number) => void,
+): Promise<ValidationSummary> {
+  const all: ReturnType<typeof registeredMetrics> = [];
+  const base: ReturnType<typeof scoreBicubicBaseline> = [];
+  let done = 0;
+  for await (const batch of sourceFor(source, epoch)) {
+    if (signal?.aborted) throw abortError(signal);
+    validateInput(batch.lr.data, batch.lr.shape, model.config, { what: 'validation lr' });
+    checkHr(batch, model.config);
+    const y = tf.tidy(() => tf.transpose(model.forward(toNhwcRevisits(batch.lr.data, batch.lr.shape)), [0, 3, 1, 2]));
+    const pred = (await y.data()) as Float32Array;
+    y.dispose();
+    all.push(...registeredMetrics(pred, batch.hr.data, batch.hr.shape, { mode }));
+    if (baseline !== false) base.push(...scoreBicubicBaseline(batch.lr.data, batch.lr.shape, batch.hr.data, batch.hr.shape, { ...baseline, mode }));
+    done++;
+    onBatch?.(done);
+  }
+  if (all.length === 0) throw new SrnetError('BAD_INPUT_SHAPE', `validation source yielded no batches in epoch ${epoch}`);
+  const m = meanRegisteredMetrics(all);
+  const summary: ValidationSummary = { epoch, step, count: m.count, loss: m.loss, mse: m.mse, mae: m.mae, ssimLoss: m.ssimLoss, psnr: m.psnr, cssim: m.cssim };
+  if (base.length > 0) {
+    const bm = meanRegisteredMetrics(base);
+    summary.baseline = { psnr: bm.psnr, ssimLoss: bm.ssimLoss, loss: bm.loss, mse: bm.mse, mae: bm.mae };
+  }
+  return summary;
+}
