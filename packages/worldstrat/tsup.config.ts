@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   splitting: true,
+  // Bundle the Natural Earth TopoJSON (≈50 kB): Node ESM cannot import a JSON dependency without an import attribute.
+  noExternal: [/^world-atlas/],
 });
