@@ -43,6 +43,13 @@ describe('embedded land mask (Natural Earth 1:10m)', () => {
     for (const [name, lon, lat, expected] of cases)
       expect([name, mask.isLand(lon, lat)]).toEqual([name, expected]);
     expect(isLand(2.35, 48.85)).toBe(true);
+    expect(mask.cellKind(2.35, 48.85)).toBe('land');
+    expect(mask.cellKind(-150, 0)).toBe('water');
+    // A transect across the Atlantic coast of France: water, then coastline cells, then land.
+    const kinds = Array.from({ length: 301 }, (_, i) => mask.cellKind(-3 + i * 0.01, 46.5));
+    expect(kinds[0]).toBe('water');
+    expect(kinds.at(-1)).toBe('land');
+    expect(kinds).toContain('coast');
     expect(mask.stats.mixedCells).toBeGreaterThan(1000);
     expect(mask.stats.mixedCells).toBeLessThan(mask.stats.totalCells / 50);
   });

@@ -28,6 +28,11 @@ export interface VectorLandMaskStats {
 /** A land mask built from polygons: a bit grid plus an exact fallback on coastline cells. */
 export interface VectorLandMask extends LandMask {
   readonly stats: VectorLandMaskStats;
+  /**
+   * How the grid answers this point: `'land'` / `'water'` straight from the bit grid, or `'coast'` when the
+   * cell is crossed by a coastline and the exact test runs.
+   */
+  cellKind(lon: number, lat: number): 'land' | 'water' | 'coast';
 }
 
 /** Options of {@link createLandMask}. */
@@ -360,6 +365,15 @@ export function createLandMask(
   return {
     source: options.source ?? `polygons (${nEdges} edges), ${R} cells/°`,
     stats,
+    cellKind(lon: number, lat: number): 'land' | 'water' | 'coast' {
+      assertLongitude(lon);
+      assertLatitude(lat);
+      const x = lon === 180 ? -180 : lon;
+      const cell =
+        Math.min(rows - 1, Math.floor((90 - lat) * R)) * cols + Math.min(cols - 1, Math.floor((x + 180) * R));
+      if (bit(mixed, cell)) return 'coast';
+      return bit(land, cell) ? 'land' : 'water';
+    },
     isLand(lon: number, lat: number): boolean {
       assertLongitude(lon);
       assertLatitude(lat);
