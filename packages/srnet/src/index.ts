@@ -78,3 +78,4 @@ export { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint } from './train/c
 export type { TrainingCheckpoint } from './train/checkpoint.js';
 export { train, validate } from './train/train.js';
 export type { BatchSource, CheckpointSink, TrainBatch, TrainOptions, TrainProgress, TrainResult, ValidationSummary } from './train/train.js';
+export { TFJS_ARTIFACTS_FORMAT, loadModel, saveModel } from './io/tfjs-io.js';

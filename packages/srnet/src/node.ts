@@ -7,3 +7,4 @@ export { createInferenceEngine } from './scene/create-inference-engine.node.js';
 export type { WriteSuperResolvedOptions } from './scene/write-super-resolved.node.js';
 export { superResolveToFile, writeSuperResolvedGeoTiff } from './scene/write-super-resolved.node.js';
 export { fileCheckpointStore, readCheckpointFile } from './train/checkpoint-store.node.js';
+export { fileModelHandler } from './io/file-model-handler.node.js';

@@ -1,0 +1,77 @@
+// TF.js's own save/load (tf.io handlers: indexeddb://, localstorage://, downloads://, http(s)://, or any custom
+// IOHandler). Weights are stored in TF layout under their upstream keys; the model config rides in modelTopology.
+import * as tf from '@tensorflow/tfjs';
+import { SrnetError } from '../errors.js';
+import { uniqueParamSpecs } from '../models/architecture.js';
+import { type ModelConfig, resolveModelConfig } from '../models/config.js';
+import { SrModel } from '../models/sr-model.js';
+
+/** `modelTopology.format` of srnet artifacts. */
+export const TFJS_ARTIFACTS_FORMAT = 'worldstrat-srnet/1';
+
+function handlerFor(target: string | tf.io.IOHandler, kind: 'save' | 'load'): tf.io.IOHandler {
+  if (typeof target !== 'string') return target;
+  const handlers = kind === 'save' ? tf.io.getSaveHandlers(target) : tf.io.getLoadHandlers(target);
+  const h = handlers[0];
+  if (!h) throw new SrnetError('BAD_CONFIG', `no tf.io ${kind} handler for "${target}"; in Node use fileModelHandler(dir) from '@worldstrat/srnet/node'`);
+  return h;
+}
+
+/**
+ * Save a model with a tf.io handler or URL (`indexeddb://name`, `downloads://name`, `http://…`).
+ *
+ * @param model - the model
+ * @param target - URL string or IOHandler
+ * @returns tf.io's SaveResult
+ * @example await saveModel(model, 'indexeddb://highresnet');
+ */
+export async function saveModel(model: SrModel, target: string | tf.io.IOHandler): Promise<tf.io.SaveResult> {
+  const named: tf.NamedTensorMap = {};
+  for (const s of model.specs) named[s.key] = model.variables.get(s.key) as tf.Variable;
+  const { data, specs } = await tf.io.encodeWeights(named);
+  const handler = handlerFor(target, 'save');
+  if (!handler.save) throw new SrnetError('BAD_CONFIG', 'the tf.io handler cannot save');
+  return handler.save({
+    modelTopology: { format: TFJS_ARTIFACTS_FORMAT, config: model.config } as unknown as tf.io.ModelArtifacts['modelTopology'],
+    format: TFJS_ARTIFACTS_FORMAT,
+    generatedBy: '@worldstrat/srnet',
+    weightSpecs: specs,
+    weightData: data,
+  });
+}
+
+/**
+ * Load a model saved with {@link saveModel}.
+ *
+ * @param source - URL string or IOHandler
+ * @returns a new model on the current backend
+ * @throws SrnetError `BAD_CHECKPOINT` when the artifacts are not srnet's, `MISSING_WEIGHTS`/`MISSHAPED_WEIGHTS`
+ */
+export async function loadModel(source: string | tf.io.IOHandler): Promise<SrModel> {
+  const handler = handlerFor(source, 'load');
+  if (!handler.load) throw new SrnetError('BAD_CONFIG', 'the tf.io handler cannot load');
+  const art = await handler.load();
+  const topo = art.modelTopology as unknown as { format?: string; config?: ModelConfig } | undefined;
+  if (topo?.format !== TFJS_ARTIFACTS_FORMAT || !topo.config || !art.weightSpecs || !art.weightData) {
+    throw new SrnetError('BAD_CHECKPOINT', `not srnet tf.io artifacts (modelTopology.format ${JSON.stringify(topo?.format)}, expected ${TFJS_ARTIFACTS_FORMAT})`);
+  }
+  const config = resolveModelConfig(topo.config);
+  const tensors = tf.io.decodeWeights(art.weightData, art.weightSpecs);
+  const vars = new Map<string, tf.Variable>();
+  const missing: string[] = [];
+  const misshaped: string[] = [];
+  for (const s of uniqueParamSpecs(config)) {
+    const t = tensors[s.key];
+    const shape = s.kind === 'conv' ? [s.shape[2], s.shape[3], s.shape[1], s.shape[0]] : s.shape;
+    if (!t) missing.push(s.key);
+    else if (t.shape.join() !== shape.join()) misshaped.push(`${s.key}: got [${t.shape}], expected [${shape}]`);
+    else vars.set(s.key, tf.variable(t, s.used));
+  }
+  for (const t of Object.values(tensors)) t.dispose();
+  if (missing.length > 0 || misshaped.length > 0) {
+    for (const v of vars.values()) v.dispose();
+    if (missing.length > 0) throw new SrnetError('MISSING_WEIGHTS', `artifacts lack: ${missing.join(', ')}`, { missing });
+    throw new SrnetError('MISSHAPED_WEIGHTS', `mis-shaped: ${misshaped.join('; ')}`, { misshaped });
+  }
+  return new SrModel(config, vars);
+}

@@ -1,0 +1,35 @@
+// Backend selection reports what it tried and why; explicit requests fail with a typed, explained error.
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { selectBackend } from '../src/index.js';
+
+describe('selectBackend', () => {
+  it('auto picks the first usable backend and explains every attempt', async () => {
+    const sel = await selectBackend('auto');
+    expect(['tfjs-node-gpu', 'webgpu', 'wasm', 'cpu']).toContain(sel.backend);
+    expect(sel.attempts.length).toBeGreaterThan(0);
+    for (const a of sel.attempts) expect(a.reason.length).toBeGreaterThan(10);
+    const gpuAttempt = sel.attempts.find((a) => a.backend === 'tfjs-node-gpu');
+    expect(gpuAttempt).toBeDefined();
+    if (!gpuAttempt?.available) expect(gpuAttempt?.reason).toMatch(/unavailable|CPU/);
+    expect(sel.tfBackend).toBe(tf.getBackend());
+    expect(sel.reason).toContain(sel.backend);
+  });
+
+  it('explicit webgpu either works or throws BACKEND_UNAVAILABLE with the reason', async () => {
+    const r = await selectBackend('webgpu').catch((e) => e);
+    if (r instanceof Error) {
+      expect((r as { code?: string }).code).toBe('BACKEND_UNAVAILABLE');
+      expect(r.message).toMatch(/webgpu: (unavailable|skipped)/);
+    } else {
+      expect(r.backend).toBe('webgpu');
+    }
+    const w = await selectBackend('wasm');
+    expect(w.tfBackend).toBe('wasm');
+    expect(tf.getKernelsForBackend('wasm').some((k) => k.kernelName === 'Conv2DBackpropFilter')).toBe(true);
+  });
+
+  it('unknown names are rejected', async () => {
+    await expect(selectBackend('webgl' as 'cpu')).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+  });
+});
