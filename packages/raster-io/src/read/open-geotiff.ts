@@ -77,7 +77,7 @@ function isByteSource(x: unknown): x is ByteSource {
 }
 
 function toArrayBuffer(b: Uint8Array): ArrayBuffer {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : (b.slice().buffer as ArrayBuffer);
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : (new Uint8Array(b).buffer as ArrayBuffer);
 }
 
 /**

@@ -4,6 +4,7 @@ import { swapBytes, undoFloatingPointPredictor, undoHorizontalPredictor } from '
 import { RasterIoError } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
 import { DTYPE_ARRAY, DTYPE_BYTES, viewAs } from '../internal/typed-array.js';
+import type { GeoTIFFImage } from 'geotiff';
 import type { BBox, Raster, RasterArray, RasterWindow } from '../types.js';
 import { windowGeo } from './geo-from-tags.js';
 import { type GeoTiff, type GeoTiffLevel, geoTiffInternals } from './open-geotiff.js';
@@ -102,12 +103,12 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
     }
   }
   try {
-    await Promise.all(
-      blocks.map(async (b) => {
-        b.offset = Number(await fd.loadValueIndexed(offTag, b.index));
-        b.byteCount = Number(await fd.loadValueIndexed(cntTag, b.index));
-      }),
-    );
+    // Whole arrays (one read each, usually inside the cached header block).
+    const [offsets, counts] = await Promise.all([loadBlockArray(fd, offTag, tiff.littleEndian), loadBlockArray(fd, cntTag, tiff.littleEndian)]);
+    for (const b of blocks) {
+      b.offset = offsets[b.index] as number;
+      b.byteCount = counts[b.index] as number;
+    }
   } catch (err) {
     throwIfAborted(opts.signal, name);
     throw new RasterIoError('TRUNCATED', `${name}: cannot read the ${offTag}/${cntTag} arrays (${(err as Error).message})`, { cause: err });
@@ -208,6 +209,33 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
   const raster: Raster = { width: win.width, height: win.height, dtype: level.dtype, bands: out, noData: level.noData };
   if (level.geo) raster.geo = windowGeo(level.geo, win.x, win.y);
   return raster;
+}
+
+const TAG_IDS: Record<string, number> = { StripOffsets: 273, StripByteCounts: 279, TileOffsets: 324, TileByteCounts: 325 };
+
+/**
+ * Load a StripOffsets/TileOffsets-style array as numbers. geotiff.js 3.0.5 reads arrays it defers (large
+ * ones) as little-endian whatever the file's byte order, so big-endian values are swapped back here.
+ */
+async function loadBlockArray(fd: GeoTIFFImage['fileDirectory'], tag: string, littleEndian: boolean): Promise<number[]> {
+  const id = TAG_IDS[tag] as number;
+  const deferred = (fd as unknown as { deferredArrays: Map<number, { itemSize: number }> }).deferredArrays.get(id);
+  const values = Array.from((await fd.loadValue(id)) as ArrayLike<number | bigint>, Number);
+  if (littleEndian || !deferred) return values;
+  const size = deferred.itemSize;
+  const view = new DataView(new ArrayBuffer(8));
+  return values.map((v) => {
+    if (size === 2) {
+      view.setUint16(0, v, true);
+      return view.getUint16(0, false);
+    }
+    if (size === 4) {
+      view.setUint32(0, v, true);
+      return view.getUint32(0, false);
+    }
+    view.setBigUint64(0, BigInt(v), true);
+    return Number(view.getBigUint64(0, false));
+  });
 }
 
 async function decodeBlock(codec: Codec, raw: Uint8Array, expectedBytes: number, file: string): Promise<Uint8Array> {

@@ -121,14 +121,16 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
   const spp = bands.length;
   const planar = spp > 1 ? 2 : 1;
 
-  // Levels: full resolution, then overviews computed from it.
+  // Levels: full resolution, then overviews, built like gdaladdo (GDAL 3.6) builds them so the pixels match:
+  // each from the previous overview, except nearest on several bands, which GDAL samples from full resolution.
   const levels: Level[] = [{ width, height, bands, blocks: [], entries: [], ifdOffset: 0, ifdBytes: 0 }];
   for (const f of factors) {
     const [w, h] = overviewSize(width, height, f);
+    const prev = (bands.length === 1 || opts.overviewResampling === 'average' ? levels[levels.length - 1] : levels[0]) as Level;
     levels.push({
       width: w,
       height: h,
-      bands: bands.map((b) => decimateBand(b, width, height, w, h, dtype, opts.overviewResampling, raster.noData)),
+      bands: prev.bands.map((b) => decimateBand(b, prev.width, prev.height, w, h, dtype, opts.overviewResampling, raster.noData)),
       blocks: [],
       entries: [],
       ifdOffset: 0,

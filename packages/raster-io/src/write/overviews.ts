@@ -11,9 +11,30 @@ export function overviewSize(width: number, height: number, factor: number): [nu
 
 const INTEGER: ReadonlySet<DType> = new Set(['uint8', 'uint16', 'int16', 'uint32', 'int32']);
 
+/** Source pixels and weights (overlap lengths) of each output pixel along one axis. */
+function footprints(size: number, outSize: number): { start: Int32Array; weights: Float64Array[] } {
+  const r = size / outSize;
+  const start = new Int32Array(outSize);
+  const weights: Float64Array[] = [];
+  for (let o = 0; o < outSize; o++) {
+    const a = o * r;
+    const b = Math.min(size, (o + 1) * r);
+    const first = Math.floor(a);
+    const last = Math.min(size - 1, Math.ceil(b) - 1);
+    const w = new Float64Array(last - first + 1);
+    for (let p = first; p <= last; p++) w[p - first] = Math.min(p + 1, b) - Math.max(p, a);
+    start[o] = first;
+    weights.push(w);
+  }
+  return { start, weights };
+}
+
 /**
- * Decimate one band. `average` averages the source pixels of each output pixel's footprint (ignoring
- * `noData`; rounded for integer dtypes); `nearest` takes the source pixel under the output pixel's centre.
+ * Decimate one band the way GDAL's overview code does (gdaladdo / COG driver):
+ * `nearest` takes source pixel round(o × ratio); `average` is the area-weighted mean of the source
+ * pixels the output pixel covers (GDAL ≥ 3.1 weights partial pixels when the ratio is not an integer),
+ * ignoring `noData` and NaN, rounded half away from zero for integer dtypes. Like gdaladdo, callers build
+ * each overview from the previous (larger) one.
  */
 export function decimateBand(
   src: RasterArray,
@@ -30,9 +51,9 @@ export function decimateBand(
   const ry = height / outHeight;
   if (method === 'nearest') {
     const xs = new Int32Array(outWidth);
-    for (let x = 0; x < outWidth; x++) xs[x] = Math.min(width - 1, Math.floor((x + 0.5) * rx));
+    for (let x = 0; x < outWidth; x++) xs[x] = Math.min(width - 1, Math.floor(0.5 + x * rx));
     for (let y = 0; y < outHeight; y++) {
-      const sy = Math.min(height - 1, Math.floor((y + 0.5) * ry));
+      const sy = Math.min(height - 1, Math.floor(0.5 + y * ry));
       const srow = sy * width;
       const orow = y * outWidth;
       for (let x = 0; x < outWidth; x++) out[orow + x] = src[srow + (xs[x] as number)] as number;
@@ -40,28 +61,34 @@ export function decimateBand(
     return out;
   }
   const hasNoData = noData !== null && noData !== undefined;
-  const nanNoData = hasNoData && Number.isNaN(noData);
   const round = INTEGER.has(dtype);
+  const fx = footprints(width, outWidth);
+  const fy = footprints(height, outHeight);
   for (let y = 0; y < outHeight; y++) {
-    const y0 = Math.floor(y * ry);
-    const y1 = Math.max(y0 + 1, Math.min(height, Math.floor((y + 1) * ry)));
+    const y0 = fy.start[y] as number;
+    const wy = fy.weights[y] as Float64Array;
     for (let x = 0; x < outWidth; x++) {
-      const x0 = Math.floor(x * rx);
-      const x1 = Math.max(x0 + 1, Math.min(width, Math.floor((x + 1) * rx)));
+      const x0 = fx.start[x] as number;
+      const wx = fx.weights[x] as Float64Array;
       let sum = 0;
-      let n = 0;
-      for (let yy = y0; yy < y1; yy++) {
-        const row = yy * width;
-        for (let xx = x0; xx < x1; xx++) {
-          const v = src[row + xx] as number;
-          if (hasNoData && (nanNoData ? Number.isNaN(v) : v === noData)) continue;
-          if (Number.isNaN(v)) continue;
-          sum += v;
-          n++;
+      let wsum = 0;
+      for (let j = 0; j < wy.length; j++) {
+        const row = (y0 + j) * width + x0;
+        const wj = wy[j] as number;
+        for (let i = 0; i < wx.length; i++) {
+          const v = src[row + i] as number;
+          if ((hasNoData && v === noData) || Number.isNaN(v)) continue;
+          const w = wj * (wx[i] as number);
+          sum += v * w;
+          wsum += w;
         }
       }
-      out[y * outWidth + x] = n === 0 ? (hasNoData ? (noData as number) : Number.NaN) : round ? Math.round(sum / n) : sum / n;
+      out[y * outWidth + x] = wsum === 0 ? (hasNoData ? (noData as number) : Number.NaN) : round ? roundHalfAway(sum / wsum) : sum / wsum;
     }
   }
   return out;
+}
+
+function roundHalfAway(v: number): number {
+  return v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5);
 }

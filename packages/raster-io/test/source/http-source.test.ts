@@ -1,0 +1,138 @@
+// httpSource against a local server: errors are typed and name the URL, hangs become TIMEOUT, and a COG
+// window read fetches only the tiles it needs.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HttpSourceError, RasterIoError, encodeGeoTiff, httpSource, openGeoTiff, readRaster } from '../../src/index.js';
+import { NODE_CODECS } from '../../src/node.js';
+import { bandMismatches } from '../support/compare.js';
+import { type RangeServer, startRangeServer } from '../support/range-server.js';
+import { rng, syntheticRaster } from '../support/synthetic.js';
+
+let server: RangeServer;
+// 2048×2048 uint16, 2 bands, 256-px deflate tiles (noisy, so tiles are large) plus overviews: ~14 MB.
+const big = syntheticRaster('uint16', 2048, 2048, 2, 11);
+{
+  const next = rng(5);
+  for (const b of big.bands) for (let i = 0; i < b.length; i++) b[i] = (b[i] as number) ^ Math.floor(next() * 4096);
+}
+big.geo = { epsg: 32631, transform: [600000, 10, 0, 5400000, 0, -10] };
+const cog = encodeGeoTiff(big, { cog: true, tileSize: 256, compression: 'deflate', overviews: [2, 4, 8], codecs: NODE_CODECS });
+
+beforeAll(async () => {
+  server = await startRangeServer();
+  server.files.set('cog.tif', cog);
+  server.files.set('small.bin', new Uint8Array(1000));
+});
+afterAll(() => server.close());
+beforeEach(() => server.reset());
+
+describe('httpSource errors', () => {
+  it('404 → HttpSourceError HTTP_ERROR naming the URL and status', async () => {
+    const url = server.url('/missing');
+    const err = await httpSource(url).read(0, 100).catch((e) => e);
+    expect(err).toBeInstanceOf(HttpSourceError);
+    expect(err).toMatchObject({ code: 'HTTP_ERROR', status: 404, url });
+    expect(err.message).toContain(url);
+    expect(err.message).toContain('404');
+    await expect(openGeoTiff(httpSource(url))).rejects.toMatchObject({ code: 'HTTP_ERROR', status: 404 });
+  });
+
+  it('416 on a COG → RANGE_REQUEST_FAILED naming the URL', async () => {
+    const url = server.url('/416/cog.tif');
+    const err = await openGeoTiff(httpSource(url)).catch((e) => e);
+    expect(err).toBeInstanceOf(HttpSourceError);
+    expect(err).toMatchObject({ code: 'RANGE_REQUEST_FAILED', status: 416 });
+    expect(err.message).toContain(url);
+  });
+
+  it('a server that never answers → TIMEOUT within the limit, not a hang', async () => {
+    const t0 = performance.now();
+    const err = await httpSource(server.url('/hang'), { timeoutMs: 300 }).read(0, 10).catch((e) => e);
+    expect(err).toBeInstanceOf(RasterIoError);
+    expect(err.code).toBe('TIMEOUT');
+    expect(err.message).toContain('/hang');
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
+  it('a body that stalls half-way → TIMEOUT', async () => {
+    const err = await httpSource(server.url('/hang-body/cog.tif'), { timeoutMs: 300 }).read(0, 100_000).catch((e) => e);
+    expect(err).toMatchObject({ code: 'TIMEOUT' });
+  });
+
+  it('aborting a pending request → ABORTED (caller signal and source signal)', async () => {
+    const ctl = new AbortController();
+    const pending = httpSource(server.url('/hang'), { timeoutMs: 10_000 }).read(0, 10, ctl.signal);
+    setTimeout(() => ctl.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
+    const ctl2 = new AbortController();
+    const pending2 = httpSource(server.url('/hang'), { timeoutMs: 10_000, signal: ctl2.signal }).read(0, 10);
+    setTimeout(() => ctl2.abort(), 50);
+    await expect(pending2).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
+  it('connection refused → HTTP_ERROR with the cause', async () => {
+    const err = await httpSource('http://127.0.0.1:9/x.tif', { timeoutMs: 2000 }).read(0, 10).catch((e) => e);
+    expect(err).toBeInstanceOf(HttpSourceError);
+    expect(err.code).toBe('HTTP_ERROR');
+  });
+
+  it('rejects non-http URLs', () => {
+    expect(() => httpSource('/tmp/x.tif')).toThrow(/not an http\(s\) URL/);
+  });
+
+  it('sends the configured headers', async () => {
+    let seen: Headers | undefined;
+    const fetchSpy: typeof fetch = async (input, init) => {
+      seen = new Headers(init?.headers);
+      return fetch(input, init);
+    };
+    await httpSource(server.url('/files/small.bin'), { headers: { Authorization: 'Bearer t' }, fetch: fetchSpy }).read(0, 10);
+    expect(seen?.get('authorization')).toBe('Bearer t');
+    expect(seen?.get('range')).toBe('bytes=0-9');
+  });
+});
+
+describe('COG over HTTP', () => {
+  it('a 256×256 window reads the headers plus one tile per band, not the file', async () => {
+    const src = httpSource(server.url('/files/cog.tif'));
+    const tiff = await openGeoTiff(src);
+    const headerRequests = src.requestCount;
+    expect(tiff.levels.map((l) => l.width)).toEqual([2048, 1024, 512, 256]);
+    const before = src.bytesReceived;
+    const r = await readRaster(tiff, { window: { x: 512, y: 768, width: 256, height: 256 } });
+    const tileRequests = src.requestCount - headerRequests;
+    const tileBytes = src.bytesReceived - before;
+    // 2 bands → 2 tiles, at most 2 requests (they are far apart in a band-sequential file), each ≈ 1/64 of a band
+    expect(tileRequests).toBeLessThanOrEqual(2);
+    expect(tileBytes).toBeLessThan(cog.byteLength / 20);
+    expect(headerRequests).toBeLessThanOrEqual(4);
+    expect(src.bytesReceived).toBeLessThan(cog.byteLength / 10);
+    expect(server.requests.every((q) => q.range?.startsWith('bytes='))).toBe(true);
+    // and the pixels are right
+    const expected = big.bands.map((b) => {
+      const out = new Uint16Array(256 * 256);
+      for (let y = 0; y < 256; y++) out.set((b as Uint16Array).subarray((768 + y) * 2048 + 512, (768 + y) * 2048 + 768), y * 256);
+      return out;
+    });
+    expect(bandMismatches(r.bands, expected)).toBe(0);
+    expect(r.geo?.transform).toEqual([600000 + 512 * 10, 10, 0, 5400000 - 768 * 10, 0, -10]);
+  });
+
+  it('an unaligned window spanning 4 tiles of one band makes one merged request for the adjacent pair', async () => {
+    const src = httpSource(server.url('/files/cog.tif'));
+    const tiff = await openGeoTiff(src);
+    const n0 = src.requestCount;
+    const r = await readRaster(tiff, { window: { x: 200, y: 200, width: 100, height: 100 }, bands: [1] });
+    // tiles (0,0),(1,0) are adjacent in the file, as are (0,1),(1,1): 2 requests, not 4
+    expect(src.requestCount - n0).toBe(2);
+    expect((r.bands[0] as Uint16Array)[0]).toBe((big.bands[1] as Uint16Array)[200 * 2048 + 200]);
+  });
+
+  it('reads an overview level with the smallest transfer', async () => {
+    const src = httpSource(server.url('/files/cog.tif'));
+    const tiff = await openGeoTiff(src);
+    const r = await readRaster(tiff, { level: 3 });
+    expect([r.width, r.height]).toEqual([256, 256]);
+    expect(r.geo?.transform).toEqual([600000, 80, 0, 5400000, 0, -80]);
+    expect(src.bytesReceived).toBeLessThan(cog.byteLength / 30);
+  });
+});

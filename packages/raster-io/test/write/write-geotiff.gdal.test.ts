@@ -1,0 +1,184 @@
+// Every file our writer produces is read by real GDAL: size, CRS, geotransform, dtype, bands, nodata,
+// overviews and per-band checksums equal to those of the same pixels written by gdal_translate.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type DType, type EncodeGeoTiffOptions, openGeoTiff, readRaster } from '../../src/index.js';
+import { writeGeoTiff } from '../../src/node.js';
+import { bandMismatches, compareArrays } from '../support/compare.js';
+import { gdalPixels } from '../support/envi.js';
+import { type GdalInfo, HAS_GDAL, PYTHON_GDAL, gdalChecksums, gdalTranslate, gdalinfoJson, gdaladdo, validateCog } from '../support/gdal.js';
+import { syntheticRaster } from '../support/synthetic.js';
+import { useTmpDir } from '../support/tmp.js';
+
+const GDAL_TYPE: Record<DType, string> = {
+  uint8: 'Byte',
+  uint16: 'UInt16',
+  int16: 'Int16',
+  uint32: 'UInt32',
+  int32: 'Int32',
+  float32: 'Float32',
+  float64: 'Float64',
+};
+const NODATA: Record<DType, number> = { uint8: 255, uint16: 0, int16: -9999, uint32: 0, int32: -1, float32: -3.5, float64: Number.NaN };
+const W = 301; // not a multiple of the tile size: edge tiles and short strips are exercised
+const H = 203;
+const tmp = useTmpDir();
+
+const LAYOUTS: Record<string, EncodeGeoTiffOptions> = {
+  strips: {},
+  'strips-deflate': { compression: 'deflate' },
+  'strips-deflate-pred': { compression: 'deflate', predictor: true, rowsPerStrip: 16 },
+  tiles256: { tiled: true },
+  'tiles256-deflate-pred': { tiled: true, tileSize: 256, compression: 'deflate', predictor: true },
+  'tiles512-deflate': { tiled: true, tileSize: 512, compression: 'deflate' },
+};
+
+// A GDAL-written copy of the same pixels is the checksum reference.
+const referenceCache = new Map<string, number[]>();
+async function referenceChecksums(dtype: DType, bands: number, epsg: number): Promise<number[]> {
+  const key = `${dtype}-${bands}-${epsg}`;
+  const hit = referenceCache.get(key);
+  if (hit) return hit;
+  const ours = join(tmp(), `ref-ours-${key}.tif`);
+  const theirs = join(tmp(), `ref-gdal-${key}.tif`);
+  await writeGeoTiff(ours, raster(dtype, bands, epsg));
+  gdalTranslate(['-co', 'COMPRESS=NONE', ours, theirs]);
+  const sums = gdalChecksums(theirs);
+  referenceCache.set(key, sums);
+  return sums;
+}
+
+function raster(dtype: DType, bands: number, epsg: number) {
+  const r = syntheticRaster(dtype, W, H, bands, 7);
+  r.noData = NODATA[dtype];
+  r.geo =
+    epsg === 4326
+      ? { epsg, transform: [12.25, 0.0001, 0, 45.5, 0, -0.0001] }
+      : { epsg, transform: [399960, 10, 0, 5000040, 0, -10] };
+  return r;
+}
+
+function expectGdalMetadata(path: string, dtype: DType, bands: number, epsg: number, overviews: number): GdalInfo {
+  const info = gdalinfoJson(path, ['-checksum']);
+  const r = raster(dtype, bands, epsg);
+  expect(info.size).toEqual([W, H]);
+  expect(info.stac?.['proj:epsg']).toBe(epsg);
+  expect(info.geoTransform).toEqual(r.geo?.transform);
+  expect(info.bands).toHaveLength(bands);
+  for (const b of info.bands) {
+    expect(b.type).toBe(GDAL_TYPE[dtype]);
+    if (Number.isNaN(NODATA[dtype])) expect(b.noDataValue).toBe('NaN');
+    else expect(b.noDataValue).toBe(NODATA[dtype]);
+    expect(b.overviews?.length ?? 0).toBe(overviews);
+  }
+  return info;
+}
+
+describe.skipIf(!HAS_GDAL)('writeGeoTiff vs GDAL', () => {
+  const cases: [DType, number, string][] = [];
+  for (const dtype of ['uint8', 'uint16', 'int16', 'float32'] as DType[]) {
+    for (const layout of Object.keys(LAYOUTS)) cases.push([dtype, 1, layout]);
+    for (const layout of ['strips', 'tiles256-deflate-pred', 'tiles512-deflate']) cases.push([dtype, 4, layout]);
+  }
+  for (const dtype of ['uint32', 'int32', 'float64'] as DType[]) cases.push([dtype, 2, 'tiles256-deflate-pred'], [dtype, 2, 'strips']);
+
+  it.each(cases)('%s × %i band(s), %s: gdalinfo metadata + checksums + our read-back', async (dtype, bands, layout) => {
+    const epsg = dtype === 'uint8' ? 4326 : 32632;
+    const r = raster(dtype, bands, epsg);
+    const path = join(tmp(), `${dtype}-${bands}-${layout}.tif`);
+    await writeGeoTiff(path, r, LAYOUTS[layout]);
+    const info = expectGdalMetadata(path, dtype, bands, epsg, 0);
+    const opts = LAYOUTS[layout] as EncodeGeoTiffOptions;
+    const structure = info.metadata?.IMAGE_STRUCTURE ?? {};
+    expect(structure.COMPRESSION).toBe(opts.compression === 'deflate' ? 'DEFLATE' : undefined);
+    expect(structure.PREDICTOR).toBe(opts.predictor ? (dtype.startsWith('float') ? '3' : '2') : undefined);
+    expect(info.bands[0]?.block).toEqual(opts.tiled ? [opts.tileSize ?? 256, opts.tileSize ?? 256] : [W, expect.any(Number)]);
+    expect(info.bands.map((b) => b.checksum)).toEqual(await referenceChecksums(dtype, bands, epsg));
+    // Our reader gives back exactly what we wrote.
+    const back = await readRaster(await openGeoTiff(readFileSync(path)));
+    expect(back.dtype).toBe(dtype);
+    expect(bandMismatches(back.bands, r.bands)).toBe(0);
+    expect(back.geo).toEqual(r.geo);
+    expect(back.noData).toEqual(r.noData);
+  });
+
+  // gdaladdo -r nearest builds a single band's overviews in cascade and several bands' from full resolution; so do we.
+  it.each([
+    ['uint8', 3],
+    ['uint16', 3],
+    ['int16', 3],
+    ['float32', 3],
+    ['uint16', 1],
+  ] as [DType, number][])('%s × %i band(s) COG with overviews: valid COG, overview pixels equal gdaladdo -r nearest', async (dtype, nb) => {
+    const epsg = 32632;
+    const r = raster(dtype, nb, epsg);
+    const path = join(tmp(), `cog-${dtype}-${nb}.tif`);
+    await writeGeoTiff(path, r, { cog: true, tileSize: 256, compression: 'deflate', predictor: true, overviews: [2, 4], overviewResampling: 'nearest' });
+    const info = expectGdalMetadata(path, dtype, nb, epsg, 2);
+    expect(info.metadata?.IMAGE_STRUCTURE?.LAYOUT).toBe('COG');
+    expect(info.bands[0]?.overviews?.map((o) => o.size)).toEqual([
+      [151, 102],
+      [76, 51],
+    ]);
+    expect(info.bands.map((b) => b.checksum)).toEqual(await referenceChecksums(dtype, nb, epsg));
+    if (PYTHON_GDAL) {
+      // GDAL's own COG validator (python3-gdal; CI has only gdal-bin, so it runs where available).
+      const v = validateCog(path);
+      expect(v.output).toContain('is a valid cloud optimized GeoTIFF');
+      expect(v.ok).toBe(true);
+    }
+    // Overviews: same pixels as gdaladdo -r nearest computes on an uncompressed copy.
+    const plain = join(tmp(), `cog-${dtype}-${nb}-plain.tif`);
+    await writeGeoTiff(plain, r);
+    gdaladdo(['-r', 'nearest', plain, '2', '4']);
+    for (const [ovr, [w, h]] of [
+      [0, [151, 102]],
+      [1, [76, 51]],
+    ] as const) {
+      const ours = gdalPixels(path, join(tmp(), `o-${dtype}-${nb}-${ovr}.envi`), dtype, w, h, ['-ovr', String(ovr)]);
+      const theirs = gdalPixels(plain, join(tmp(), `t-${dtype}-${nb}-${ovr}.envi`), dtype, w, h, ['-ovr', String(ovr)]);
+      expect(bandMismatches(ours, theirs)).toBe(0);
+    }
+  });
+
+  // GDAL weights partial pixels when the ratio is not an integer (301/151); its float summation order differs
+  // from ours, so a handful of pixels whose weighted mean sits on a .5 boundary round the other way.
+  it.each([
+    ['uint16', 1],
+    ['int16', 1],
+    ['float32', 1e-6],
+  ] as const)('%s average overviews match gdaladdo -r average (tolerance %d)', async (dtype, tol) => {
+    const r = syntheticRaster(dtype, W, H, 2, 3);
+    const ours = join(tmp(), `avg-ours-${dtype}.tif`);
+    const plain = join(tmp(), `avg-plain-${dtype}.tif`);
+    await writeGeoTiff(ours, r, { tiled: true, overviews: [2, 4], overviewResampling: 'average' });
+    await writeGeoTiff(plain, r);
+    gdaladdo(['-r', 'average', plain, '2', '4']);
+    for (const [ovr, w, h] of [
+      [0, 151, 102],
+      [1, 76, 51],
+    ] as const) {
+      const a = gdalPixels(ours, join(tmp(), `ao-${dtype}-${ovr}.envi`), dtype, w, h, ['-ovr', String(ovr)]);
+      const b = gdalPixels(plain, join(tmp(), `at-${dtype}-${ovr}.envi`), dtype, w, h, ['-ovr', String(ovr)]);
+      for (let band = 0; band < 2; band++) {
+        const c = compareArrays(a[band] as ArrayLike<number>, b[band] as ArrayLike<number>);
+        expect(c.maxDiff, c.first.join('; ')).toBeLessThanOrEqual(tol);
+        expect(c.mismatches).toBeLessThanOrEqual(20); // at most a handful of boundary cases out of 15 402
+      }
+    }
+  });
+
+  it('rotated transform is written as ModelTransformation; no geo means no CRS', async () => {
+    const r = syntheticRaster('uint8', 40, 30, 1);
+    r.geo = { epsg: 32633, transform: [500000, 10, 2, 4600000, 1, -10] };
+    const path = join(tmp(), 'rot.tif');
+    await writeGeoTiff(path, r);
+    expect(gdalinfoJson(path).geoTransform).toEqual([500000, 10, 2, 4600000, 1, -10]);
+    const bare = join(tmp(), 'bare.tif');
+    await writeGeoTiff(bare, syntheticRaster('uint8', 40, 30, 1));
+    const info = gdalinfoJson(bare);
+    expect(info.geoTransform).toBeUndefined();
+    expect(info.stac?.['proj:epsg']).toBeUndefined();
+  });
+});
