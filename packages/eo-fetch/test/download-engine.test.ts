@@ -44,62 +44,65 @@ async function listAll(d: string): Promise<string[]> {
 }
 
 describe('downloadAll under injected faults', () => {
-  it('completes every file through 5xx bursts, resets, truncation, lying Content-Length and stalls', async () => {
-    const scripts: Record<string, Parameters<typeof server.scripts.set>[1]> = {
-      'burst500-3000': [
-        { kind: 'status', status: 500 },
-        { kind: 'status', status: 500 },
-        { kind: 'status', status: 500 },
-      ],
-      'burst503-3001': [
-        { kind: 'status', status: 503 },
-        { kind: 'status', status: 502 },
-      ],
-      'reset-65536': [{ kind: 'reset' }, { kind: 'reset' }],
-      'trunc-40000': [{ kind: 'truncate' }],
-      'short-5000': [{ kind: 'short-length' }], // 200 with a consistent but short body: caught by expectedBytes
-      'stall-7000': [{ kind: 'stall', ms: 3000 }], // exceeds the 300 ms attempt timeout
-      'plain-100': [],
-    };
-    for (const [name, s] of Object.entries(scripts)) server.scripts.set(`/f/${name}`, s);
-    const jobs = Object.keys(scripts).map((n) =>
-      job(n, { expectedBytes: contentFor(`/f/${n}`).length, revisit: Object.keys(scripts).indexOf(n) + 1 }),
-    );
-    const events: string[] = [];
-    const report = await downloadAll(jobs, {
-      ...fast,
-      timeoutMs: 300,
-      manifestPath: join(dir, 'manifest.jsonl'),
-      onProgress: (p) => events.push(p.event),
-    });
-    expect(report.failed).toEqual([]);
-    expect(report.downloaded).toBe(jobs.length);
-    // no storm: exactly one request per injected fault plus the successful one
-    for (const [name, s] of Object.entries(scripts))
-      expect(server.hits.get(`/f/${name}`), name).toBe(s.length + 1);
-    expect(report.requests).toBe(Object.values(scripts).reduce((a, s) => a + s.length + 1, 0));
-    expect(report.retries).toBe(report.requests - jobs.length);
-    // every file equals the served bytes, the manifest holds its checksum, nothing partial is left
-    const manifest = await readManifest(join(dir, 'manifest.jsonl'));
-    for (const j of jobs) {
-      const bytes = await readFile(j.path);
-      const expected = contentFor(new URL(j.url).pathname);
-      expect(sha256(bytes)).toBe(sha256(expected));
-      const rec = [...manifest.values()].find((r) => r.path === j.path)!;
-      expect(rec).toMatchObject({
-        status: 'verified',
-        bytes: expected.length,
-        sha256: sha256(expected),
-        aoi: 'AOI-1',
+  // both transports: node:http (default) and an injected fetch (what SentinelHub auth uses)
+  for (const transport of ['node:http', 'fetch'] as const)
+    it(`completes every file through 5xx bursts, resets, truncation, lying Content-Length and stalls (${transport})`, async () => {
+      const scripts: Record<string, Parameters<typeof server.scripts.set>[1]> = {
+        'burst500-3000': [
+          { kind: 'status', status: 500 },
+          { kind: 'status', status: 500 },
+          { kind: 'status', status: 500 },
+        ],
+        'burst503-3001': [
+          { kind: 'status', status: 503 },
+          { kind: 'status', status: 502 },
+        ],
+        'reset-65536': [{ kind: 'reset' }, { kind: 'reset' }],
+        'trunc-40000': [{ kind: 'truncate' }],
+        'short-5000': [{ kind: 'short-length' }], // 200 with a consistent but short body: caught by expectedBytes
+        'stall-7000': [{ kind: 'stall', ms: 3000 }], // exceeds the 300 ms attempt timeout
+        'plain-100': [],
+      };
+      for (const [name, s] of Object.entries(scripts)) server.scripts.set(`/f/${name}`, s);
+      const jobs = Object.keys(scripts).map((n) =>
+        job(n, { expectedBytes: contentFor(`/f/${n}`).length, revisit: Object.keys(scripts).indexOf(n) + 1 }),
+      );
+      const events: string[] = [];
+      const report = await downloadAll(jobs, {
+        ...fast,
+        timeoutMs: 300,
+        ...(transport === 'fetch' ? { fetch: (u: string, i?: RequestInit) => fetch(u, i) } : {}),
+        manifestPath: join(dir, 'manifest.jsonl'),
+        onProgress: (p) => events.push(p.event),
       });
-    }
-    expect((await listAll(dir)).filter((f) => f.endsWith(PARTIAL_SUFFIX))).toEqual([]);
-    expect(events.filter((e) => e === 'retry')).toHaveLength(report.retries);
-    expect(events.filter((e) => e === 'downloaded')).toHaveLength(jobs.length);
-    // compacted: one line per file
-    const lines = (await readFile(join(dir, 'manifest.jsonl'), 'utf8')).trim().split('\n');
-    expect(lines).toHaveLength(jobs.length);
-  });
+      expect(report.failed).toEqual([]);
+      expect(report.downloaded).toBe(jobs.length);
+      // no storm: exactly one request per injected fault plus the successful one
+      for (const [name, s] of Object.entries(scripts))
+        expect(server.hits.get(`/f/${name}`), name).toBe(s.length + 1);
+      expect(report.requests).toBe(Object.values(scripts).reduce((a, s) => a + s.length + 1, 0));
+      expect(report.retries).toBe(report.requests - jobs.length);
+      // every file equals the served bytes, the manifest holds its checksum, nothing partial is left
+      const manifest = await readManifest(join(dir, 'manifest.jsonl'));
+      for (const j of jobs) {
+        const bytes = await readFile(j.path);
+        const expected = contentFor(new URL(j.url).pathname);
+        expect(sha256(bytes)).toBe(sha256(expected));
+        const rec = [...manifest.values()].find((r) => r.path === j.path)!;
+        expect(rec).toMatchObject({
+          status: 'verified',
+          bytes: expected.length,
+          sha256: sha256(expected),
+          aoi: 'AOI-1',
+        });
+      }
+      expect((await listAll(dir)).filter((f) => f.endsWith(PARTIAL_SUFFIX))).toEqual([]);
+      expect(events.filter((e) => e === 'retry')).toHaveLength(report.retries);
+      expect(events.filter((e) => e === 'downloaded')).toHaveLength(jobs.length);
+      // compacted: one line per file
+      const lines = (await readFile(join(dir, 'manifest.jsonl'), 'utf8')).trim().split('\n');
+      expect(lines).toHaveLength(jobs.length);
+    });
 
   it('honours Retry-After in seconds and as an HTTP-date, pausing the host', async () => {
     server.scripts.set('/f/ra-secs-100', [{ kind: 'status', status: 429, headers: { 'retry-after': '1' } }]);

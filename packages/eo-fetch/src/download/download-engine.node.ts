@@ -3,9 +3,11 @@
 // a JSONL manifest so a re-run skips verified files and redoes everything else.
 import { createHash } from 'node:crypto';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { dirname, resolve } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { EoFetchError } from '../errors.js';
+import { EoFetchError, HttpError } from '../errors.js';
 import type { FetchLike } from '../http/request-json.js';
 import { httpErrorFromResponse } from '../http/request-json.js';
 import {
@@ -14,6 +16,7 @@ import {
   classifyFetchError,
   DEFAULT_RETRY_POLICY,
   isRetryable,
+  parseRetryAfter,
   type RetryPolicy,
   redactUrl,
   retryDelay,
@@ -160,6 +163,10 @@ export class DownloadEngine {
   private readonly hosts = new Map<string, HostState>();
   private readonly random: () => number;
   private readonly dirs = new Set<string>();
+  private readonly agents = {
+    http: new HttpAgent({ keepAlive: true }),
+    https: new HttpsAgent({ keepAlive: true }),
+  };
 
   /** @param options - limits, retry policy, manifest, hooks */
   constructor(options: DownloadOptions = {}) {
@@ -281,6 +288,12 @@ export class DownloadEngine {
     return report;
   }
 
+  /** Closes idle keep-alive connections (the engine stays usable; new connections are opened on demand). */
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
   private async stillValid(job: DownloadJob, rec: ManifestRecord): Promise<boolean> {
     try {
       const st = await stat(job.path);
@@ -357,7 +370,6 @@ export class DownloadEngine {
     if (userSignal?.aborted) throw abortError(userSignal);
     const att = attemptSignal(userSignal, this.policy.timeoutMs);
     const { signal } = att;
-    const doFetch = opts.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
     const headers: Record<string, string> = { ...job.headers, ...(await opts.authorize?.(job)) };
     let body: BodyInit | undefined;
     if (job.body !== undefined) {
@@ -369,8 +381,15 @@ export class DownloadEngine {
     }
     report.requests++;
     try {
-      const res = await doFetch(job.url, { method: job.method ?? 'GET', headers, body, signal });
-      if (!res.ok) throw await httpErrorFromResponse(res, job.url);
+      const res = opts.fetch
+        ? await openWithFetch(opts.fetch, job.url, { method: job.method ?? 'GET', headers, body, signal })
+        : await openWithNodeHttp(this.agents, job.url, {
+            method: job.method ?? 'GET',
+            headers,
+            body,
+            signal,
+          });
+      if (!res.ok) throw await res.error();
       const declared = res.headers.get('content-length');
       const declaredBytes =
         declared !== null && res.headers.get('content-encoding') == null ? Number(declared) : undefined;
@@ -378,12 +397,10 @@ export class DownloadEngine {
       let bytes = 0;
       const fh = await open(partial, 'w');
       try {
-        if (res.body) {
-          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-            hash.update(chunk);
-            bytes += chunk.byteLength;
-            await fh.write(chunk);
-          }
+        for await (const chunk of res.body) {
+          hash.update(chunk);
+          bytes += chunk.byteLength;
+          await fh.write(chunk);
         }
       } finally {
         await fh.close();
@@ -495,9 +512,96 @@ export async function sha256File(path: string): Promise<string> {
  * if (report.failed.length) console.error(report.failed.map((f) => `${f.job.path}: ${f.error.code}`));
  * ```
  */
-export function downloadAll(
+export async function downloadAll(
   jobs: readonly DownloadJob[],
   options: DownloadOptions = {},
 ): Promise<DownloadReport> {
-  return new DownloadEngine(options).run(jobs);
+  const engine = new DownloadEngine(options);
+  try {
+    return await engine.run(jobs);
+  } finally {
+    engine.close();
+  }
+}
+
+/** A response as the engine needs it, from `fetch` or from `node:http`. */
+interface Opened {
+  ok: boolean;
+  headers: { get(name: string): string | null };
+  body: AsyncIterable<Uint8Array>;
+  /** Builds the HttpError of a failed response (reads a short excerpt of the body). */
+  error(): Promise<HttpError>;
+}
+
+interface OpenInit {
+  method: string;
+  headers: Record<string, string>;
+  body: BodyInit | undefined;
+  signal: AbortSignal;
+}
+
+async function openWithFetch(doFetch: FetchLike, url: string, init: OpenInit): Promise<Opened> {
+  const res = await doFetch(url, init);
+  const empty = (async function* () {})();
+  return {
+    ok: res.ok,
+    headers: res.headers,
+    body: (res.body as unknown as AsyncIterable<Uint8Array> | null) ?? empty,
+    error: () => httpErrorFromResponse(res, url),
+  };
+}
+
+/**
+ * The default transport: `node:http(s)` with keep-alive agents. It costs about half the CPU of `fetch` per
+ * request (no WHATWG stream layers), which matters at thousands of small files; an injected `fetch` (auth,
+ * tests, browsers) takes the other path.
+ */
+function openWithNodeHttp(
+  agents: { http: HttpAgent; https: HttpsAgent },
+  url: string,
+  init: OpenInit,
+): Promise<Opened> {
+  return new Promise((resolve, reject) => {
+    const isHttps = url.startsWith('https:');
+    const request = isHttps ? httpsRequest : httpRequest;
+    const req = request(url, {
+      method: init.method,
+      headers: init.headers,
+      agent: isHttps ? agents.https : agents.http,
+      signal: init.signal,
+    });
+    req.once('error', reject);
+    req.once('response', (res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      resolve({
+        ok: status >= 200 && status < 300,
+        headers: {
+          get: (name) => {
+            const v = res.headers[name.toLowerCase()];
+            return v === undefined ? null : Array.isArray(v) ? v.join(', ') : String(v);
+          },
+        },
+        body: res,
+        error: async () => {
+          let text = '';
+          try {
+            for await (const c of res)
+              if (text.length < 300) text += Buffer.from(c as Uint8Array).toString('utf8');
+          } catch {
+            // unreadable body: the status says enough
+          }
+          const safe = redactUrl(url);
+          const excerpt = text.slice(0, 300).replace(/\s+/g, ' ').trim();
+          return new HttpError(
+            safe,
+            status,
+            `HTTP ${status} ${res.statusMessage ?? ''} from ${safe}${excerpt ? `: ${excerpt}` : ''}`,
+            { retryAfterMs: parseRetryAfter(res.headers['retry-after'] as string | undefined) },
+          );
+        },
+      });
+    });
+    if (init.body === undefined) req.end();
+    else req.end(typeof init.body === 'string' ? init.body : Buffer.from(init.body as Uint8Array));
+  });
 }
