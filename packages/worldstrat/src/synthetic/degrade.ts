@@ -9,7 +9,7 @@
 //   4. clouds: an fBm cloud field α ∈ [0,1] blended toward a flat cloud spectrum, with a darkened, displaced
 //      shadow; the CLM mask marks α > 0.5;
 //   5. additive Gaussian sensor noise.
-// To keep it fast the HR band is first box-averaged by d = ⌊σ / (2 px)⌋ (shared by all revisits) and the
+// To keep it fast the HR band is first box-averaged by d = ⌊σ / (1.2 px)⌋ (shared by all revisits) and the
 // Gaussian applied on that grid with the remaining variance σ² − (d²−1)px²/12.
 import { WorldStratError } from '../errors.js';
 import { fbm, quantile } from './noise.js';
@@ -154,7 +154,7 @@ interface CoarseBand {
 }
 
 function boxDecimate(band: Float32Array, size: number, px: number, sigmaM: number): CoarseBand {
-  const d = Math.max(1, Math.floor(sigmaM / (2 * px)));
+  const d = Math.max(1, Math.floor(sigmaM / (1.2 * px)));
   const n = Math.ceil(size / d);
   const pos = new Float64Array(n);
   for (let k = 0; k < n; k++) {
@@ -295,7 +295,7 @@ export function degradeScene(
       for (let i = 0; i < band.length; i++) {
         let v = g * band[i] + o;
         if (alpha && shadow) v = (1 - alpha[i]) * v * shadow[i] + alpha[i] * cloud;
-        band[i] = v + p.noiseSigma * rng.normal();
+        band[i] = p.noiseSigma > 0 ? v + p.noiseSigma * rng.normal() : v;
       }
       out[r].bands.push(band);
     }
