@@ -25,11 +25,15 @@ export async function main({ size = 156 } = {}) {
   for (const mode of ['centered', 'worldstrat']) {
     const [m] = registeredMetrics(pred, target, shape, { mode });
     result[mode] = m;
-    console.log(`${mode.padEnd(10)} cPSNR ${m.psnr.toFixed(2)} dB · cSSIM ${m.cssim.toFixed(4)} · chosen shift [${m.shift.join(', ')}] px`);
+    console.log(
+      `${mode.padEnd(10)} cPSNR ${m.psnr.toFixed(2)} dB · cSSIM ${m.cssim.toFixed(4)} · chosen shift [${m.shift.join(', ')}] px`,
+    );
   }
   let mse = 0;
   for (let i = 0; i < pred.length; i++) mse += (pred[i] - target[i]) ** 2;
-  console.log(`plain PSNR (no registration, no bias correction): ${(-10 * Math.log10(mse / pred.length)).toFixed(2)} dB`);
+  console.log(
+    `plain PSNR (no registration, no bias correction): ${(-10 * Math.log10(mse / pred.length)).toFixed(2)} dB`,
+  );
   return result;
 }
 

@@ -7,7 +7,13 @@ import { pathToFileURL } from 'node:url';
 import { createAois, loadLandMask, samplePointsOnLand } from '@worldstrat/geo-sampling';
 import { writeAoisFile } from '@worldstrat/geo-sampling/node';
 import { encodeGeoTiff } from '@worldstrat/raster-io';
-import { classCounts, classifyPoints, openClassRaster, rebalance, stratifiedDraw } from '@worldstrat/stratify';
+import {
+  classCounts,
+  classifyPoints,
+  openClassRaster,
+  rebalance,
+  stratifiedDraw,
+} from '@worldstrat/stratify';
 import { classDistributionSvg, worldMapSvg, writePlot } from 'worldstrat/node';
 
 /** A toy 1°-per-pixel LCCS map (EPSG:4326): classes by latitude band, a few "urban" cells. */
@@ -25,27 +31,61 @@ function toyLandcover() {
       data[r * width + c] = code;
     }
   }
-  return { width, height, dtype: 'uint8', bands: [data], geo: { epsg: 4326, transform: [-180, 1, 0, 90, 0, -1] } };
+  return {
+    width,
+    height,
+    dtype: 'uint8',
+    bands: [data],
+    geo: { epsg: 4326, transform: [-180, 1, 0, 90, 0, -1] },
+  };
 }
 
-export async function main({ out = 'out/examples/sample-and-stratify', count = 2000, target = 60, seed = 1, landScale = '10m' } = {}) {
+export async function main({
+  out = 'out/examples/sample-and-stratify',
+  count = 2000,
+  target = 60,
+  seed = 1,
+  landScale = '10m',
+} = {}) {
   await mkdir(out, { recursive: true });
   const points = await samplePointsOnLand(count, { seed, mask: await loadLandMask({ scale: landScale }) });
   const landcover = await openClassRaster(encodeGeoTiff(toyLandcover()));
   const classified = await classifyPoints(points, { landcover, unknownClass: 'null' });
   const before = classCounts(classified.map((p) => p.IPCC));
   const allocation = rebalance(before, target, { weight: Math.cbrt });
-  const { rows } = await stratifiedDraw(classified, (p) => p.IPCC, allocation, { seed, onShortfall: 'report' });
-  const aois = createAois(rows.map((p) => ({ name: `Example-${p.id}`, lon: p.lon, lat: p.lat, source: 'Example' })), 2.5);
+  const { rows } = await stratifiedDraw(classified, (p) => p.IPCC, allocation, {
+    seed,
+    onShortfall: 'report',
+  });
+  const aois = createAois(
+    rows.map((p) => ({ name: `Example-${p.id}`, lon: p.lon, lat: p.lat, source: 'Example' })),
+    2.5,
+  );
   await writeAoisFile(join(out, 'aois.geojson'), aois);
   const toRecord = (cc) => Object.fromEntries(cc.map((c) => [String(c.class), c.count]));
-  await writePlot(join(out, 'distribution'), classDistributionSvg(
-    [{ name: 'Sampled', counts: toRecord(before) }, { name: 'Rebalanced', counts: toRecord(allocation) }],
-    { title: 'IPCC classes before / after cube-root rebalancing' },
-  ));
-  await writePlot(join(out, 'aoi-map'), worldMapSvg(rows.map((p) => ({ lon: p.lon, lat: p.lat, label: p.IPCC ?? 'None' })), { title: 'Drawn AOIs by IPCC class' }));
-  console.log(`sampled ${points.length} land points; classes: ${before.map((c) => `${c.class} ${c.count}`).join(', ')}`);
-  console.log(`rebalanced to ${target}: ${allocation.map((c) => `${c.class} ${c.count}`).join(', ')}; drew ${rows.length}; AOIs → ${join(out, 'aois.geojson')}`);
+  await writePlot(
+    join(out, 'distribution'),
+    classDistributionSvg(
+      [
+        { name: 'Sampled', counts: toRecord(before) },
+        { name: 'Rebalanced', counts: toRecord(allocation) },
+      ],
+      { title: 'IPCC classes before / after cube-root rebalancing' },
+    ),
+  );
+  await writePlot(
+    join(out, 'aoi-map'),
+    worldMapSvg(
+      rows.map((p) => ({ lon: p.lon, lat: p.lat, label: p.IPCC ?? 'None' })),
+      { title: 'Drawn AOIs by IPCC class' },
+    ),
+  );
+  console.log(
+    `sampled ${points.length} land points; classes: ${before.map((c) => `${c.class} ${c.count}`).join(', ')}`,
+  );
+  console.log(
+    `rebalanced to ${target}: ${allocation.map((c) => `${c.class} ${c.count}`).join(', ')}; drew ${rows.length}; AOIs → ${join(out, 'aois.geojson')}`,
+  );
   return { points: points.length, drawn: rows.length, aois: aois.length, allocation };
 }
 

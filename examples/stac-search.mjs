@@ -4,8 +4,8 @@
 //   node examples/stac-search.mjs https://earth-search.aws.element84.com/v1
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { aoiBounds } from '@worldstrat/geo-sampling';
 import { StacClient } from '@worldstrat/eo-fetch';
+import { aoiBounds } from '@worldstrat/geo-sampling';
 
 /** A local STAC API with 7 Sentinel-2 items served 3 per page (POST /search, body-merge `next` links). */
 async function startLocalStac() {
@@ -15,9 +15,28 @@ async function startLocalStac() {
     id: `S2B_31UDQ_202206${String(i + 1).padStart(2, '0')}_0_L2A`,
     collection: 'sentinel-2-l2a',
     bbox: [1.9, 48.3, 3.4, 49.3],
-    geometry: { type: 'Polygon', coordinates: [[[1.9, 48.3], [3.4, 48.3], [3.4, 49.3], [1.9, 49.3], [1.9, 48.3]]] },
-    properties: { datetime: `2022-06-${String(i + 1).padStart(2, '0')}T10:56:19Z`, 'eo:cloud_cover': (i * 13) % 60 },
-    assets: { red: { href: `https://example.invalid/${i}/B04.tif`, type: 'image/tiff; application=geotiff; profile=cloud-optimized' } },
+    geometry: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [1.9, 48.3],
+          [3.4, 48.3],
+          [3.4, 49.3],
+          [1.9, 49.3],
+          [1.9, 48.3],
+        ],
+      ],
+    },
+    properties: {
+      datetime: `2022-06-${String(i + 1).padStart(2, '0')}T10:56:19Z`,
+      'eo:cloud_cover': (i * 13) % 60,
+    },
+    assets: {
+      red: {
+        href: `https://example.invalid/${i}/B04.tif`,
+        type: 'image/tiff; application=geotiff; profile=cloud-optimized',
+      },
+    },
     links: [],
   }));
   const server = createServer((req, res) => {
@@ -32,9 +51,22 @@ async function startLocalStac() {
       const start = params.token ? Number(params.token) : 0;
       const limit = params.limit ?? 3;
       const page = hits.slice(start, start + limit);
-      const links = start + limit < hits.length ? [{ rel: 'next', href: `http://${req.headers.host}/search`, method: 'POST', body: { token: String(start + limit) }, merge: true }] : [];
+      const links =
+        start + limit < hits.length
+          ? [
+              {
+                rel: 'next',
+                href: `http://${req.headers.host}/search`,
+                method: 'POST',
+                body: { token: String(start + limit) },
+                merge: true,
+              },
+            ]
+          : [];
       res.writeHead(200, { 'content-type': 'application/geo+json' });
-      res.end(JSON.stringify({ type: 'FeatureCollection', features: page, links, numberMatched: hits.length }));
+      res.end(
+        JSON.stringify({ type: 'FeatureCollection', features: page, links, numberMatched: hits.length }),
+      );
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -47,10 +79,17 @@ export async function main({ endpoint } = {}) {
     const client = new StacClient(endpoint ?? local.url);
     const bbox = aoiBounds(2.35, 48.85, 2.5); // a 2.5 km² WorldStrat-size box over Paris
     const items = await client.search(
-      { collections: ['sentinel-2-l2a'], bbox, datetime: '2022-06-01T00:00:00Z/2022-06-30T23:59:59Z', query: { 'eo:cloud_cover': { lt: 40 } }, limit: 3 },
+      {
+        collections: ['sentinel-2-l2a'],
+        bbox,
+        datetime: '2022-06-01T00:00:00Z/2022-06-30T23:59:59Z',
+        query: { 'eo:cloud_cover': { lt: 40 } },
+        limit: 3,
+      },
       { maxItems: 20 },
     );
-    for (const it of items) console.log(`${it.id}  ${it.properties.datetime}  cloud ${it.properties['eo:cloud_cover']}%`);
+    for (const it of items)
+      console.log(`${it.id}  ${it.properties.datetime}  cloud ${it.properties['eo:cloud_cover']}%`);
     console.log(`${items.length} items (cloud < 40 %) over [${bbox.map((v) => v.toFixed(4)).join(', ')}]`);
     return { items: items.length, ids: items.map((i) => i.id) };
   } finally {

@@ -11,9 +11,16 @@ import { superResolveToFile } from '@worldstrat/srnet/node';
 import { natCompare } from '@worldstrat/stratify';
 import { generateSyntheticDataset } from 'worldstrat/node';
 
-export async function main({ out = 'out/examples/super-resolve', hrSize = 1054, hidden = 32, engine = 'tfjs' } = {}) {
+export async function main({
+  out = 'out/examples/super-resolve',
+  hrSize = 1054,
+  hidden = 32,
+  engine = 'tfjs',
+} = {}) {
   const root = join(out, 'dataset');
-  const [aoi] = (await generateSyntheticDataset(root, { aois: 1, revisits: 8, hrSize, seed: 5, overwrite: true })).aois;
+  const [aoi] = (
+    await generateSyntheticDataset(root, { aois: 1, revisits: 8, hrSize, seed: 5, overwrite: true })
+  ).aois;
   const dir = join(root, 'lr_dataset', aoi.name, 'L2A');
   const files = (await readdir(dir)).filter((f) => f.endsWith('-L2A_data.tiff')).sort(natCompare);
   const scene = [];
@@ -25,9 +32,18 @@ export async function main({ out = 'out/examples/super-resolve', hrSize = 1054, 
     quicklookPath: join(out, `${aoi.name}-sr.png`),
   });
   const s = ((performance.now() - t0) / 1000).toFixed(1);
-  console.log(`${aoi.name}: ${scene.length} revisits of ${scene[0].width}×${scene[0].height} → SR ${res.raster.width}×${res.raster.height} (${res.raster.bands.length} bands) in ${s} s`);
-  console.log(`wrote ${join(out, `${aoi.name}-sr.tif`)} (${res.bytes} bytes, EPSG:${res.raster.geo?.epsg}) and the PNG quicklook`);
-  return { width: res.raster.width, height: res.raster.height, bands: res.raster.bands.length, epsg: res.raster.geo?.epsg };
+  console.log(
+    `${aoi.name}: ${scene.length} revisits of ${scene[0].width}×${scene[0].height} → SR ${res.raster.width}×${res.raster.height} (${res.raster.bands.length} bands) in ${s} s`,
+  );
+  console.log(
+    `wrote ${join(out, `${aoi.name}-sr.tif`)} (${res.bytes} bytes, EPSG:${res.raster.geo?.epsg}) and the PNG quicklook`,
+  );
+  return {
+    width: res.raster.width,
+    height: res.raster.height,
+    bands: res.raster.bands.length,
+    epsg: res.raster.geo?.epsg,
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -8,7 +8,9 @@ import { generateSyntheticDataset, openDataset, plotDatasetPipeline } from 'worl
 export async function main({ out = 'out/examples/synthetic', aois = 6, revisits = 8, hrSize = 1054 } = {}) {
   const root = join(out, 'dataset');
   const summary = await generateSyntheticDataset(root, { aois, revisits, hrSize, seed: 0, overwrite: true });
-  console.log(`wrote ${summary.aois.length} synthetic AOIs (HR ${summary.hrSize}² → LR ${summary.lrSize}²) to ${root}`);
+  console.log(
+    `wrote ${summary.aois.length} synthetic AOIs (HR ${summary.hrSize}² → LR ${summary.lrSize}²) to ${root}`,
+  );
   const ds = await openDataset(root, { revisits: Math.min(8, revisits) });
   const { train, val, test } = ds.split();
   console.log(`splits from the CSV: train ${train.length} · val ${val.length} · test ${test.length}`);

@@ -55,7 +55,10 @@ it('per-scene transforms: TS vs PyTorch CPU', () => {
   const tsMs = median(ts);
   let line = `transforms per scene (R=${R}): TS ${tsMs.toFixed(1)} ms`;
   try {
-    const out = execFileSync('/usr/bin/python3', ['-c', PY, String(R), String(REPEATS)], { encoding: 'utf8', timeout: 300_000 });
+    const out = execFileSync('/usr/bin/python3', ['-c', PY, String(R), String(REPEATS)], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     const py = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { ms: number; torch: string };
     line += ` · PyTorch ${py.torch} CPU (2 threads) ${py.ms.toFixed(1)} ms · ratio TS/PyTorch ${(tsMs / py.ms).toFixed(2)}×`;
   } catch (e) {
