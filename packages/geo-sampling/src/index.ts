@@ -5,7 +5,7 @@ export type { UtmZone } from '@worldstrat/raster-io';
 export { utmEpsgForLonLat, utmZoneForLonLat } from '@worldstrat/raster-io';
 export { bboxCenter, bboxCrossesAntimeridian, bboxToPolygon, splitBBoxAtAntimeridian } from './aoi/bbox.js';
 export type { Aoi, AoiBoundsOptions, CreateAoiOptions, NamedPoint } from './aoi/create-aoi.js';
-export { aoiBounds, createAoi, createAois } from './aoi/create-aoi.js';
+export { aoiBounds, createAoi, createAois, namePoints } from './aoi/create-aoi.js';
 export type { GeoSamplingErrorCode } from './errors.js';
 export { GeoSamplingError } from './errors.js';
 export type {

@@ -8,6 +8,8 @@ import {
   createAoi,
   createAois,
   GeoSamplingError,
+  namePoints,
+  samplePointsOnSphere,
   splitBBoxAtAntimeridian,
   tileAoi,
   tileAoi3x3,
@@ -141,6 +143,13 @@ describe('createAois', () => {
       expect((err as Error).message).toMatch(/row 1 \('bad'\)/);
     }
     expect(() => createAoi({ name: '', lon: 0, lat: 0 }, 2.5)).toThrow(/non-empty string/);
+    const named = namePoints(samplePointsOnSphere(3, { seed: 1, firstId: 774208 }));
+    expect(named.map((p) => [p.name, p.source])).toEqual([
+      ['Landcover-774208', 'Landcover'],
+      ['Landcover-774209', 'Landcover'],
+      ['Landcover-774210', 'Landcover'],
+    ]);
+    expect(createAois(named, 2.5)[2].source).toBe('Landcover');
   });
 });
 

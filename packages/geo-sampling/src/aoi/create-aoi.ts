@@ -154,3 +154,21 @@ export function createAois(
     }
   });
 }
+
+/**
+ * Names sampled points the way the release named its random AOIs: `"<prefix>-<id>"` (e.g. `Landcover-774208`,
+ * the point's index in the sampled pool), ready for {@link createAois}.
+ * @param points points with unique ids (e.g. from `samplePointsOnLand`).
+ * @param prefix name prefix (default `'Landcover'`).
+ * @param source source label (default: the prefix).
+ * @returns named points.
+ * @example
+ * createAois(namePoints(await samplePointsOnLand(100, { seed: 1 })), 2.5);
+ */
+export function namePoints(
+  points: readonly { id: number; lon: number; lat: number }[],
+  prefix = 'Landcover',
+  source: string = prefix,
+): NamedPoint[] {
+  return points.map((p) => ({ name: `${prefix}-${p.id}`, lon: p.lon, lat: p.lat, source }));
+}
