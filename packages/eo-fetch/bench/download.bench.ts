@@ -28,17 +28,20 @@ it('download engine throughput at injected latency', async () => {
       aoi: `AOI-${i % 50}`,
     }));
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const report = await downloadAll(jobs, {
       concurrency,
       perHost: concurrency,
       manifestPath: join(dir, 'm.jsonl'),
     });
     const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const ideal = (n * latency) / concurrency;
     expect(report.failed).toEqual([]);
     expect(report.downloaded).toBe(n);
     console.log(
-      `downloads: ${n} requests, ${latency} ms latency, concurrency ${concurrency}: wall ${wall.toFixed(0)} ms, ideal ${ideal.toFixed(0)} ms, ratio ${(wall / ideal).toFixed(3)} (target ≤ 1.2)`,
+      `downloads: ${n} requests, ${latency} ms latency, concurrency ${concurrency}: wall ${wall.toFixed(0)} ms, ideal ${ideal.toFixed(0)} ms, ratio ${(wall / ideal).toFixed(3)} (target ≤ 1.2); engine CPU ${cpuMs.toFixed(0)} ms = ${(cpuMs / n).toFixed(2)} ms/request`,
     );
   } finally {
     child.kill();

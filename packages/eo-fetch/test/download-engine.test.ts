@@ -44,7 +44,7 @@ async function listAll(d: string): Promise<string[]> {
 }
 
 describe('downloadAll under injected faults', () => {
-  // both transports: node:http (default) and an injected fetch (what SentinelHub auth uses)
+  // both transports: node:http (default, bodies buffered) and an injected fetch (SentinelHub auth) streaming to disk
   for (const transport of ['node:http', 'fetch'] as const)
     it(`completes every file through 5xx bursts, resets, truncation, lying Content-Length and stalls (${transport})`, async () => {
       const scripts: Record<string, Parameters<typeof server.scripts.set>[1]> = {
@@ -71,7 +71,9 @@ describe('downloadAll under injected faults', () => {
       const report = await downloadAll(jobs, {
         ...fast,
         timeoutMs: 300,
-        ...(transport === 'fetch' ? { fetch: (u: string, i?: RequestInit) => fetch(u, i) } : {}),
+        ...(transport === 'fetch'
+          ? { fetch: (u: string, i?: RequestInit) => fetch(u, i), bufferBytes: 0 }
+          : {}),
         manifestPath: join(dir, 'manifest.jsonl'),
         onProgress: (p) => events.push(p.event),
       });

@@ -2,7 +2,7 @@
 // exponential backoff, Retry-After (pauses the whole host), size and checksum checks, temp + rename writes and
 // a JSONL manifest so a re-run skips verified files and redoes everything else.
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { dirname, resolve } from 'node:path';
@@ -89,6 +89,11 @@ export interface DownloadOptions {
   manifestPath?: string;
   /** How a manifest `verified` file is re-checked before skipping: `size` (default) or a full `sha256`. */
   verifyExisting?: 'size' | 'sha256';
+  /**
+   * Bodies up to this size are held in memory until complete and written after the request's slot is
+   * released; larger ones stream to `<path>.partial` (default 1 MiB; 0 streams everything).
+   */
+  bufferBytes?: number;
   /** Plan only: count requests and processing units, touch nothing. */
   dryRun?: boolean;
   /** Headers added to every attempt, computed fresh (e.g. a bearer token that may be refreshed). */
@@ -138,7 +143,11 @@ interface Transferred {
   bytes: number;
   sha256: string;
   declaredBytes: number | undefined;
+  /** The body, when it was small enough to keep in memory. */
+  held?: Uint8Array[];
 }
+
+const DEFAULT_BUFFER_BYTES = 1 << 20;
 
 interface HostState {
   limit: LimitFunction;
@@ -395,17 +404,30 @@ export class DownloadEngine {
         declared !== null && res.headers.get('content-encoding') == null ? Number(declared) : undefined;
       const hash = createHash('sha256');
       let bytes = 0;
-      const fh = await open(partial, 'w');
+      // small bodies stay in memory until complete (the file is written after the network slot is released);
+      // larger ones stream to the partial file
+      const limit = opts.bufferBytes ?? DEFAULT_BUFFER_BYTES;
+      let held: Uint8Array[] | undefined = (declaredBytes ?? 0) <= limit ? [] : undefined;
+      let fh: FileHandle | undefined;
       try {
         for await (const chunk of res.body) {
           hash.update(chunk);
           bytes += chunk.byteLength;
-          await fh.write(chunk);
+          if (held && bytes > limit) {
+            fh = await open(partial, 'w');
+            for (const c of held) await fh.write(c);
+            held = undefined;
+          }
+          if (held) held.push(chunk);
+          else {
+            fh ??= await open(partial, 'w');
+            await fh.write(chunk);
+          }
         }
       } finally {
-        await fh.close();
+        await fh?.close();
       }
-      return { bytes, sha256: hash.digest('hex'), declaredBytes };
+      return { bytes, sha256: hash.digest('hex'), declaredBytes, held };
     } catch (err) {
       throw classifyFetchError(err, job.url, userSignal, att);
     } finally {
@@ -415,6 +437,7 @@ export class DownloadEngine {
 
   private async finish(job: DownloadJob, partial: string, got: Transferred): Promise<ManifestRecord> {
     const { bytes, sha256, declaredBytes } = got;
+    if (got.held) await writeFile(partial, got.held.length === 1 ? got.held[0] : Buffer.concat(got.held));
     const safe = redactUrl(job.url);
     if (declaredBytes !== undefined && bytes !== declaredBytes)
       throw new EoFetchError(
