@@ -1,5 +1,6 @@
 import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readGeoTiffFile, writeGeoTiff } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChipBatch, type DatasetProblem, generateSyntheticDataset, openDataset } from '../src/node.js';
 import { tempDir } from './support/fixtures.js';
@@ -116,6 +117,33 @@ describe('openDataset on a synthetic release-layout dataset', () => {
     expect(lenient.problems.map((p) => p.code)).toContain('UNREADABLE_FILE');
     const verified = await openDataset(bad, { revisits: 2, skipInvalid: true, verifyFiles: true });
     expect(verified.scenes.map((s) => s.name)).not.toContain('Synthetic-4');
+  });
+
+  it('reads the 8-bit layout (hr_dataset/8bit/<AOI>/<AOI>_ps_8bit.tiff, DN/255)', async () => {
+    const eight = join(dir, 'eight');
+    cpSync(root, eight, { recursive: true });
+    for (const n of names) {
+      const ps = await readGeoTiffFile(join(eight, 'hr_dataset', n, `${n}_ps.tiff`));
+      // spec-dataset-generation §13.3: 8-bit = trunc(255 · clamp(DN / 10000, 0, 1)).
+      const bands = ps.bands
+        .slice(0, 3)
+        .map((b) => Uint8Array.from(b, (v) => Math.trunc(255 * Math.min(1, v / 10000))));
+      mkdirSync(join(eight, 'hr_dataset', '8bit', n), { recursive: true });
+      await writeGeoTiff(join(eight, 'hr_dataset', '8bit', n, `${n}_ps_8bit.tiff`), {
+        width: ps.width,
+        height: ps.height,
+        dtype: 'uint8',
+        bands,
+      });
+    }
+    const ds8 = await openDataset(eight, { revisits: 1, radiometryDepth: 8 });
+    expect(ds8.hrFolder).toBe('hr_dataset/8bit');
+    expect(ds8.scenes[0].hrPath.endsWith('_ps_8bit.tiff')).toBe(true);
+    const ds12 = await openDataset(root, { revisits: 1 });
+    const a = await ds8.loadScene(ds8.scenes[0]);
+    const b = await ds12.loadScene(ds12.scenes[0]);
+    const mean = (x: Float32Array) => x.reduce((s, v) => s + v, 0) / x.length;
+    expect(Math.abs(mean(a.hr) - mean(b.hr)) / mean(b.hr)).toBeLessThan(0.03); // same scale, 8-bit quantisation
   });
 
   it('reads the Kaggle / pre-2023 hr_dataset/12bit/ layout without a split CSV', async () => {
