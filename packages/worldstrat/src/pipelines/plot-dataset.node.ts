@@ -2,6 +2,7 @@
 // distribution, an LR / bicubic / HR panel, an animated GIF of the revisits, and an HTML report linking them.
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { psnr } from '@worldstrat/metrics';
 import { resize } from '@worldstrat/raster-io';
 import { readGeoTiffFile, writeFileAtomic } from '@worldstrat/raster-io/node';
 import { natCompare } from '@worldstrat/stratify';
@@ -144,6 +145,8 @@ export const plotDatasetPipeline = definePipeline<PlotDatasetOptions, PlotDatase
       });
       const first = lrStack[0];
       const bicubic = resize(first.data, first.shape, [hr.height, hr.width], { method: 'bicubic' });
+      const clamped = bicubic.map((v) => (v < 0 ? 0 : v > 1 ? 1 : v));
+      const bicubicPsnr = psnr(clamped, hrData);
       await writePlot(
         join(o.out, 'panel'),
         comparisonPanelSvg(
@@ -155,7 +158,7 @@ export const plotDatasetPipeline = definePipeline<PlotDatasetOptions, PlotDatase
             },
             {
               title: 'Bicubic',
-              caption: `${hr.width}×${hr.height} px`,
+              caption: `${hr.width}×${hr.height} px · PSNR ${bicubicPsnr.toFixed(2)} dB vs HR (unregistered)`,
               image: toRgb8(bicubic, hrShape, { range }),
             },
             {

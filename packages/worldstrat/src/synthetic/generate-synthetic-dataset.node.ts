@@ -182,11 +182,14 @@ export async function generateSyntheticDataset(
   }
 
   const areaKm2 = ((o.hrSize * o.hrPixelM) / 1000) ** 2;
-  // Random land locations (Natural Earth 1:110m is plenty for placing synthetic AOIs).
-  const points = await samplePointsOnLand(o.aois, {
-    seed: o.seed,
-    mask: await loadLandMask({ scale: '110m' }),
-  });
+  // Random land locations (Natural Earth 1:110m is plenty for placing synthetic AOIs), kept between 56°S and
+  // 72°N so no farmland lands on the Antarctic ice sheet or Greenland's interior.
+  const mask = await loadLandMask({ scale: '110m' });
+  const points: { lon: number; lat: number }[] = [];
+  for (let round = 0; points.length < o.aois; round++) {
+    const batch = await samplePointsOnLand(2 * o.aois, { seed: o.seed + round * 0x9e3779b1, mask });
+    for (const p of batch) if (p.lat > -56 && p.lat < 72 && points.length < o.aois) points.push(p);
+  }
   const splits = assignSplits(o.aois, o.splitFractions);
   const compression = o.compression;
   const aois: SyntheticAoi[] = [];
