@@ -4,7 +4,7 @@ import type { Codec, LoadCodec } from './codec.js';
 // Built-ins are a lazy lookup table (no registration on import keeps "sideEffects": false true).
 const BUILT_IN: Readonly<Record<number, LoadCodec>> = {
   1: async () => (await import('./raw.js')).rawCodec,
-  5: async () => (await import('./geotiff-codec.js')).geotiffCodec(5, 'LZW'),
+  5: async () => (await import('./lzw.js')).lzwCodec,
   8: async () => (await import('./deflate.js')).deflateCodec,
   32946: async () => (await import('./deflate.js')).deflateCodec,
   32773: async () => (await import('./geotiff-codec.js')).geotiffCodec(32773, 'PackBits'),
