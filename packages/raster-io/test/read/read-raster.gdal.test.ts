@@ -201,6 +201,8 @@ describe('bbox reads', () => {
     const { encodeGeoTiff } = await import('../../src/index.js');
     const noEpsg = await openGeoTiff(encodeGeoTiff({ ...r, geo: { epsg: 0, transform: r.geo?.transform as never } }));
     await expect(readRaster(noEpsg, { bbox: [15, 41, 15.1, 41.1], bboxCrs: 'lonlat' })).rejects.toMatchObject({ code: 'UNKNOWN_CRS' });
+    const lambert = await openGeoTiff(encodeGeoTiff({ ...r, geo: { epsg: 2154, transform: r.geo?.transform as never } }), { name: 'l93.tif' });
+    await expect(readRaster(lambert, { bbox: [2, 46, 2.1, 46.1], bboxCrs: 'lonlat' })).rejects.toThrow(/l93\.tif: cannot convert a lon\/lat bbox to EPSG:2154/);
     const bare = await openGeoTiff(encodeGeoTiff({ ...r, geo: undefined }), { name: 'bare.tif' });
     const err = await readRaster(bare, { bbox: [0, 0, 1, 1] }).catch((e) => e);
     expect(err).toMatchObject({ code: 'NO_GEOREFERENCING' });
