@@ -17,6 +17,8 @@ export type {
 } from './download/stac-revisits.node.js';
 export { downloadStacRevisit, downloadStacRevisits } from './download/stac-revisits.node.js';
 export * from './index.js';
+export type { WriteRevisitLayoutOptions } from './layout/write-revisit-layout.node.js';
+export { writeRevisitLayout } from './layout/write-revisit-layout.node.js';
 export type { LoadCredentialsOptions } from './sentinelhub/credentials.node.js';
 export { loadSentinelHubCredentials } from './sentinelhub/credentials.node.js';
 export type { SentinelHubRevisitJobsOptions } from './sentinelhub/sentinel-hub-downloads.node.js';

@@ -254,6 +254,10 @@ describe('Process API downloads', () => {
           item_id: `S2_${n - 1}`,
         });
       }
+    // every file on disk matches its manifest checksum
+    const manifest = await readManifest(join(root, 'manifest.jsonl'));
+    expect(manifest.size).toBe(16);
+    for (const rec of manifest.values()) expect(await sha256File(rec.path), rec.path).toBe(rec.sha256);
     const bodies = sh.requests.filter((r) => r.path === '/api/v1/process').map((r) => r.body);
     const l1c = bodies.find(
       (b) => b.input.data[0].type === 'sentinel-2-l1c' && b.evalscript.includes('REFLECTANCE'),

@@ -15,13 +15,13 @@ import {
   type TargetGrid,
   warpRaster,
 } from '@worldstrat/raster-io';
-import { writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
 import pLimit from 'p-limit';
 import { EoFetchError, HttpError } from '../errors.js';
 import type { FetchLike } from '../http/request-json.js';
 import { type RetryPolicy, redactUrl, withRetry } from '../http/retry.js';
 import { aoiGrid } from '../layout/aoi-grid.js';
-import { lrRevisitPaths, type RevisitMetadata } from '../layout/release-layout.js';
+import { lrRevisitPaths, type RevisitLayer } from '../layout/release-layout.js';
+import { writeRevisitLayout } from '../layout/write-revisit-layout.node.js';
 import type { MatchAoi, MatchedRevisit } from '../matching/match-revisits.js';
 import { cloudFractionFromScl } from '../matching/match-revisits.js';
 import { createPlanetaryComputerSigner, type PlanetaryComputerSigner } from '../stac/planetary-computer.js';
@@ -37,7 +37,6 @@ import {
   type StacProvider,
 } from '../stac/providers.js';
 import type { StacItem } from '../stac/stac-types.js';
-import { sha256File } from './download-engine.node.js';
 import { type ManifestRecord, ManifestWriter, readManifest } from './manifest.node.js';
 
 /** Options of {@link downloadStacRevisits}. */
@@ -220,22 +219,9 @@ export async function downloadStacRevisit(
   const valid = new Uint8Array(npx);
   for (let i = 0; i < npx; i++) valid[i] = data.every((b) => b[i] !== 0) ? 1 : 0;
 
-  const paths = lrRevisitPaths(aoi.name, revisit.n, level);
   const geo = { epsg: 4326, transform: grid.transform };
-  const enc = { compression: options.compression ?? 'none' } as const;
-  const written: string[] = [];
-  const write = async (rel: string, raster: Raster) => {
-    await writeGeoTiff(join(options.root, rel), raster, enc);
-    written.push(rel);
-  };
-  await write(paths.data, {
-    width: grid.width,
-    height: grid.height,
-    dtype: 'float32',
-    bands: data,
-    noData: 0,
-    geo,
-  });
+  const sized = { width: grid.width, height: grid.height, geo };
+  const layers: Partial<Record<RevisitLayer, Raster>> = {};
   let cloudFraction: number | undefined;
   if (level === 'L2A' && provider.assetKeys.SCL && item.assets[provider.assetKeys.SCL]) {
     const { href: url } = await href('SCL');
@@ -243,61 +229,31 @@ export async function downloadStacRevisit(
     const clm = new Uint8Array(npx);
     for (let i = 0; i < npx; i++) clm[i] = scl[i] === 0 ? 255 : SCL_CLOUD_CLM.has(scl[i]) ? 1 : 0;
     cloudFraction = cloudFractionFromScl(scl);
-    await write(paths.layer('SCL'), {
-      width: grid.width,
-      height: grid.height,
-      dtype: 'uint8',
-      bands: [scl],
-      noData: 0,
-      geo,
-    });
-    await write(paths.layer('CLM'), {
-      width: grid.width,
-      height: grid.height,
-      dtype: 'uint8',
-      bands: [clm],
-      noData: 255,
-      geo,
-    });
+    layers.SCL = { ...sized, dtype: 'uint8', bands: [scl], noData: 0 };
+    layers.CLM = { ...sized, dtype: 'uint8', bands: [clm], noData: 255 };
   }
-  await write(paths.layer('dataMask'), {
-    width: grid.width,
-    height: grid.height,
-    dtype: 'uint8',
-    bands: [valid],
-    geo,
-  });
-  const meta: RevisitMetadata = {
-    cloud_cover: revisit.entry.cloudCover,
-    target_date: revisit.targetDate,
-    delta: String(revisit.deltaDays),
-    area: aoi.areaKm2 ?? revisit.areaKm2,
-    datetime: revisit.entry.datetime,
-    item_id: item.id,
-    collection: item.collection,
-    provider: provider.id,
-    processing_baseline: item.properties['s2:processing_baseline'],
-    bands: [...bands],
-    ...(cloudFraction !== undefined ? { cloud_fraction: cloudFraction } : {}),
-  };
-  await writeFileAtomic(join(options.root, paths.metadata), `${JSON.stringify(meta, null, 2)}\n`);
-  written.push(paths.metadata);
-
-  const records: ManifestRecord[] = [];
-  for (const rel of written) {
-    const abs = join(options.root, rel);
-    records.push({
-      aoi: aoi.name,
-      revisit: revisit.n,
-      itemId: item.id,
-      path: abs,
-      url: redactUrl(item.links?.find((l) => l.rel === 'self')?.href ?? item.id),
-      bytes: (await stat(abs)).size,
-      sha256: await sha256File(abs),
-      status: 'verified',
-      time: new Date().toISOString(),
-    });
-  }
+  layers.dataMask = { ...sized, dtype: 'uint8', bands: [valid] };
+  const records = await writeRevisitLayout(
+    options.root,
+    aoi,
+    { ...revisit, entry: { ...revisit.entry, id: item.id } },
+    {
+      level,
+      data: { ...sized, dtype: 'float32', bands: data, noData: 0 },
+      layers,
+      compression: options.compression,
+      source: redactUrl(item.links?.find((l) => l.rel === 'self')?.href ?? item.id),
+      metadata: {
+        item_id: item.id,
+        collection: item.collection,
+        provider: provider.id,
+        processing_baseline: item.properties['s2:processing_baseline'],
+        bands: [...bands],
+        ...(cloudFraction !== undefined ? { cloud_fraction: cloudFraction } : {}),
+      },
+    },
+  );
+  const written = records.map((r) => r.path.slice(options.root.length).replace(/^[\\/]+/, ''));
   return {
     aoi: aoi.name,
     n: revisit.n,
