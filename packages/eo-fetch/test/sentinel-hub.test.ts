@@ -16,7 +16,9 @@ import {
   loadSentinelHubCredentials,
   lrRevisitPaths,
   matchRevisits,
+  readManifest,
   SentinelHubClient,
+  sha256File,
   spotDownloadJobs,
   spotOutputSize,
 } from '../src/node.js';
