@@ -201,6 +201,16 @@ export async function superResolve(
   mean = mean.map((m) => (m - c0) / a);
   std = std.map((s) => s / a);
 
+  for (const [i, m] of (options.cloudMasks ?? []).entries()) {
+    if (m && (m.width !== W || m.height !== H || m.bands.length < 1)) {
+      throw new SrnetError(
+        'SCENE_SIZE_MISMATCH',
+        `cloud mask ${i} is ${m.width}×${m.height} (${m.bands.length} bands) but the revisits are ${W}×${H}; pass one single-band mask per revisit on the same grid`,
+        { index: i },
+      );
+    }
+  }
+
   onProgress?.({ stage: 'select', done: 0, total: scene.length });
   const selection = selectRevisits(scene, cfg.revisits, bands, {
     padding: options.revisitPadding,

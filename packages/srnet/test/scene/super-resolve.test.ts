@@ -357,6 +357,10 @@ describe('revisit count rules, missing data and bad input', () => {
     const fourBands = makeRevisit(size, size, ramp(0), 4);
     expect(await code(superResolve([fourBands], { engine: hrn4 }))).toBe('BAD_BANDS');
     expect(await code(superResolve([a], { engine: hrn4, overlap: 10 }))).toBe('BAD_SCENE_OPTIONS');
+    const wrongMask = makeRevisit(10, 10, () => 0, 1);
+    expect(await code(superResolve([a], { engine: hrn4, cloudMasks: [wrongMask] }))).toBe(
+      'SCENE_SIZE_MISMATCH',
+    );
     expect(await code(superResolve([a], { engine: hrn4, chipSize: 100 }))).toBe('BAD_SCENE_OPTIONS');
   });
 });
