@@ -11,7 +11,11 @@ export type WorldStratErrorCode =
   | 'SHAPE_MISMATCH'
   | 'CONFIG_ERROR'
   | 'WRITE_FAILED'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'CHECKSUM_MISMATCH'
+  | 'DOWNLOAD_FAILED'
+  | 'UNSAFE_ARCHIVE_PATH'
+  | 'ARCHIVE_CORRUPT';
 
 /**
  * Base class of every error thrown by `worldstrat`.

@@ -1,0 +1,192 @@
+// Streamed, resumable, traversal-safe extraction of .tar.gz archives (tar-stream + node:zlib): members that
+// already exist with the right size are skipped, every file is written to a temp name and renamed when
+// complete, and a member whose path leaves the destination is refused before anything of it is written.
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { extract as tarExtract } from 'tar-stream';
+import { WorldStratError } from '../errors.js';
+
+/** Options of {@link extractTarGz}. */
+export interface ExtractTarGzOptions {
+  /**
+   * Place every member under this top-level folder of `destDir` (e.g. `hr_dataset`): a member whose path
+   * already contains the folder (e.g. `hr_dataset/A/x.tiff` or `dataset/hr_dataset/A/x.tiff`) is written
+   * from that folder down; any other member is written under `<destDir>/<topDir>/`. Default: paths as stored.
+   */
+  topDir?: string;
+  signal?: AbortSignal;
+  /** `stage: 'extract'`, `done`/`total` in compressed bytes read. */
+  onProgress?: (p: { stage: string; done: number; total: number; file?: string }) => void;
+}
+
+/** What {@link extractTarGz} did. */
+export interface ExtractTarGzReport {
+  /** Regular files written in this run. */
+  extracted: number;
+  /** Regular files already present with the member's size (resume). */
+  skipped: number;
+  /** Bytes of member data written. */
+  bytes: number;
+  /** Links, devices and other non-file members that were not extracted (paths as stored). */
+  ignored: string[];
+}
+
+const TEMP_SUFFIX = '.extracting';
+
+/**
+ * Map a member path to its destination (relative to `destDir`), or throw when it would leave `destDir`.
+ *
+ * @param memberPath - the path stored in the archive.
+ * @param topDir - see {@link ExtractTarGzOptions.topDir}.
+ * @returns the relative destination path, or `null` for the archive root itself (`./`).
+ * @throws {WorldStratError} `UNSAFE_ARCHIVE_PATH` for absolute paths and `..` escapes.
+ * @example
+ * ```ts
+ * archiveMemberTarget('./A/A_ps.tiff', 'hr_dataset'); // 'hr_dataset/A/A_ps.tiff'
+ * ```
+ */
+export function archiveMemberTarget(memberPath: string, topDir?: string): string | null {
+  const unsafe = () =>
+    new WorldStratError(
+      'UNSAFE_ARCHIVE_PATH',
+      `archive member "${memberPath}" points outside the destination folder; refusing to extract it (the archive is corrupt or malicious)`,
+    );
+  if (isAbsolute(memberPath) || /^[a-zA-Z]:[\\/]/.test(memberPath) || memberPath.includes('\0'))
+    throw unsafe();
+  const parts = memberPath.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) throw unsafe();
+  if (parts.length === 0) return null;
+  let rel = parts;
+  if (topDir) {
+    const at = parts.indexOf(topDir);
+    rel = at >= 0 ? parts.slice(at) : [topDir, ...parts];
+  }
+  const out = normalize(rel.join(sep));
+  if (out.startsWith('..') || isAbsolute(out)) throw unsafe();
+  return out;
+}
+
+/**
+ * Extract a `.tar.gz` archive into `destDir`, streaming (constant memory). Resumable: a regular member whose
+ * destination already exists with the member's size is skipped; files are written to `<file>.extracting` and
+ * renamed when complete, so an interrupted run leaves no half-written file under its real name (and the next
+ * run removes the temp file). Symlinks, hard links and devices are never created (listed in `ignored`).
+ *
+ * @param archivePath - the `.tar.gz` file.
+ * @param destDir - destination root (created).
+ * @param options - top-level folder, signal, progress.
+ * @returns counts of extracted/skipped files and bytes written.
+ * @throws {WorldStratError} `UNSAFE_ARCHIVE_PATH` (path traversal), `ARCHIVE_CORRUPT` (bad gzip/tar stream),
+ *   `ABORTED`, `WRITE_FAILED`.
+ * @example
+ * ```ts
+ * await extractTarGz('downloads/hr_dataset.tar.gz', 'dataset', { topDir: 'hr_dataset' });
+ * ```
+ */
+export async function extractTarGz(
+  archivePath: string,
+  destDir: string,
+  options: ExtractTarGzOptions = {},
+): Promise<ExtractTarGzReport> {
+  const { signal, onProgress } = options;
+  if (signal?.aborted) throw new WorldStratError('ABORTED', 'extraction aborted', { cause: signal.reason });
+  const total = (await stat(archivePath)).size;
+  const root = resolve(destDir);
+  await mkdir(root, { recursive: true });
+  const report: ExtractTarGzReport = { extracted: 0, skipped: 0, bytes: 0, ignored: [] };
+  const input = createReadStream(archivePath);
+  const gunzip = createGunzip();
+  const ex = tarExtract();
+  let read = 0;
+  let streamError: Error | undefined;
+  const fail = (e: Error) => {
+    streamError ??= e;
+    ex.destroy(e);
+  };
+  input.on('data', (c) => {
+    read += c.length;
+  });
+  input.on('error', fail);
+  gunzip.on('error', fail);
+  input.pipe(gunzip).pipe(ex as unknown as NodeJS.WritableStream);
+  const onAbort = () => fail(new WorldStratError('ABORTED', 'extraction aborted', { cause: signal?.reason }));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const madeDirs = new Set<string>();
+  const ensureDir = async (d: string) => {
+    if (madeDirs.has(d)) return;
+    await mkdir(d, { recursive: true });
+    madeDirs.add(d);
+  };
+  let temp: string | undefined;
+  try {
+    for await (const entry of ex) {
+      const h = entry.header;
+      const rel = archiveMemberTarget(h.name, options.topDir);
+      const target = rel === null ? root : join(root, rel);
+      if (rel !== null && relative(root, target).startsWith('..'))
+        throw new WorldStratError('UNSAFE_ARCHIVE_PATH', `archive member "${h.name}" leaves ${destDir}`);
+      if (h.type === 'directory') {
+        await ensureDir(target);
+        entry.resume();
+        continue;
+      }
+      if (h.type !== 'file' && h.type !== 'contiguous-file') {
+        report.ignored.push(h.name);
+        entry.resume();
+        continue;
+      }
+      const size = h.size ?? 0;
+      const existing = await stat(target).catch(() => null);
+      if (existing?.isFile() && existing.size === size) {
+        report.skipped++;
+        entry.resume();
+        onProgress?.({ stage: 'extract', done: read, total, file: rel ?? '' });
+        continue;
+      }
+      await ensureDir(dirname(target));
+      temp = `${target}${TEMP_SUFFIX}`;
+      const fh = await open(temp, 'w');
+      let written = 0;
+      try {
+        for await (const chunk of entry) {
+          await fh.write(chunk as Uint8Array);
+          written += (chunk as Uint8Array).length;
+        }
+      } finally {
+        await fh.close();
+      }
+      if (written !== size)
+        throw new WorldStratError(
+          'ARCHIVE_CORRUPT',
+          `${archivePath}: member ${h.name} ended after ${written} of ${size} bytes (truncated archive)`,
+        );
+      await rename(temp, target);
+      temp = undefined;
+      report.extracted++;
+      report.bytes += written;
+      onProgress?.({ stage: 'extract', done: read, total, file: rel ?? '' });
+    }
+    if (streamError) throw streamError;
+  } catch (err) {
+    if (temp) await unlink(temp).catch(() => {});
+    input.destroy();
+    const e = streamError ?? err;
+    if (e instanceof WorldStratError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS')
+      throw new WorldStratError('WRITE_FAILED', `extracting ${archivePath}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    throw new WorldStratError(
+      'ARCHIVE_CORRUPT',
+      `${archivePath} is not a readable .tar.gz (${(e as Error).message}); delete it and download it again`,
+      { cause: e },
+    );
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  onProgress?.({ stage: 'extract', done: total, total });
+  return report;
+}

@@ -1,0 +1,332 @@
+// `train` pipeline: train one SRCNN / HighRes-net model on a WorldStrat-layout dataset with @worldstrat/srnet's
+// training loop (Adam + L2, cosine restarts, seeded dropout, registered loss), atomic checkpoints, exact resume,
+// and the final weights as a PyTorch-layout safetensors file.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RegistrationMode } from '@worldstrat/metrics';
+import { writeFileAtomic } from '@worldstrat/raster-io/node';
+import {
+  type BackendPreference,
+  countParameters,
+  createModel,
+  decodeCheckpoint,
+  exportStateDict,
+  type ModelConfig,
+  resolveModelConfig,
+  type SrModel,
+  selectBackend,
+  stateDictToSafetensors,
+  type TrainBatch,
+  train,
+  type ValidationSummary,
+} from '@worldstrat/srnet';
+import { fileCheckpointStore, readCheckpointFile } from '@worldstrat/srnet/node';
+import type { ChipBatch, SplitMode, WorldStratDataset } from '../dataset/open-dataset.node.js';
+import type { SceneEntry } from '../dataset/scan-dataset.node.js';
+import { throwIfAborted, WorldStratError } from '../errors.js';
+import { definePipeline, type PipelineContext } from './pipeline.js';
+
+/** A model to train: a display name and its (partial) srnet configuration. */
+export interface ModelSpec {
+  /** Display name, e.g. "HighRes-net"; also the file-name stem (kebab-cased). */
+  name: string;
+  /** srnet model configuration; `kind` and `revisits` are required. */
+  config: Partial<ModelConfig> & Pick<ModelConfig, 'kind' | 'revisits'>;
+}
+
+/** Options of {@link trainModel}. */
+export interface TrainModelOptions {
+  /** The opened dataset (open it with at least `spec.config.revisits` revisits). */
+  dataset: WorldStratDataset;
+  spec: ModelSpec;
+  /** Output folder: `<out>/<stem>.safetensors`, `<out>/<stem>.history.json`, `<out>/checkpoints/<stem>/`. */
+  out: string;
+  /** How scenes are assigned to splits. Default `'csv'`. */
+  splitMode?: SplitMode;
+  /** Epochs over the train split. Default 15 (upstream). */
+  epochs?: number;
+  /** Stop after this many optimiser steps in total. */
+  maxSteps?: number;
+  /** Chips per batch. Default 16. */
+  batchSize?: number;
+  /** Adam learning rate. Default 1e-4 (upstream). */
+  learningRate?: number;
+  /** Cosine warm restarts T_0 in epochs, or false for a constant rate. Default 300 (upstream). */
+  cosineT0?: number | false;
+  /** Registration mode of the training loss. Default 'worldstrat' (upstream). */
+  lossMode?: RegistrationMode;
+  /** Seed of init, dropout, shuffling and augmentation. Default 0. */
+  seed?: number;
+  /** Validate on the val split after every epoch. Default true (when the split has scenes). */
+  validate?: boolean;
+  /** Save a checkpoint every N steps (0 = epoch ends only). Default 0. */
+  checkpointEvery?: number;
+  /** Resume from `<out>/checkpoints/<stem>/last.safetensors` when it exists. Default false. */
+  resume?: boolean;
+  /** TF.js backend. Default 'wasm'. */
+  backend?: BackendPreference;
+}
+
+/** One point of a training history. */
+export interface TrainHistory {
+  /** Mean training loss per epoch (epoch index, global step at its end, mean loss). */
+  epochs: { epoch: number; step: number; loss: number }[];
+  /** Loss of every step (global step, loss). */
+  steps: [number, number][];
+  /** Validation summaries (registered metrics, eval mode) per epoch. */
+  validation: ValidationSummary[];
+}
+
+/** Result of {@link trainModel}. */
+export interface TrainModelResult {
+  name: string;
+  config: ModelConfig;
+  /** Parameters the forward pass uses. */
+  parameters: number;
+  /** Final weights (PyTorch layout, readable by `stateDictFromSafetensors`). */
+  weightsPath: string;
+  historyPath: string;
+  checkpointDir: string;
+  steps: number;
+  seconds: number;
+  resumedFromStep?: number;
+  history: TrainHistory;
+  /** The trained model (caller disposes). */
+  model: SrModel;
+}
+
+/** File-name stem of a model name: "HighRes-net" → "highres-net", "SRCNN-MF" → "srcnn-mf". */
+export function modelStem(name: string): string {
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (!s) throw new WorldStratError('INVALID_ARGUMENT', `model name "${name}" has no letters or digits`);
+  return s;
+}
+
+/**
+ * Keep the first `r` revisits of a `(B, R, C, h, w)` batch (SRCNN-SI uses revisit 0 only, like upstream's
+ * `revisits: 1`).
+ *
+ * @param batch - a chip batch.
+ * @param r - revisits to keep (≤ R).
+ * @returns a training batch with `lr.shape[1] === r`.
+ */
+export function sliceRevisits(batch: Pick<ChipBatch, 'lr' | 'hr'>, r: number): TrainBatch {
+  const [b, R, c, h, w] = batch.lr.shape;
+  if (r > R) {
+    throw new WorldStratError(
+      'SHAPE_MISMATCH',
+      `the model needs ${r} revisits but batches hold ${R}; open the dataset with revisits ≥ ${r}`,
+    );
+  }
+  if (r === R) return { lr: batch.lr, hr: batch.hr };
+  const per = c * h * w;
+  const out = new Float32Array(b * r * per);
+  for (let s = 0; s < b; s++) out.set(batch.lr.data.subarray(s * R * per, (s * R + r) * per), s * r * per);
+  return { lr: { data: out, shape: [b, r, c, h, w] }, hr: batch.hr };
+}
+
+async function* revisitBatches(
+  source: AsyncGenerator<ChipBatch>,
+  r: number,
+): AsyncGenerator<TrainBatch> {
+  for await (const b of source) yield sliceRevisits(b, r);
+}
+
+/** Mean loss per epoch from per-step losses and the step count at each epoch end. */
+function epochMeans(steps: [number, number][], ends: number[]): TrainHistory['epochs'] {
+  const out: TrainHistory['epochs'] = [];
+  let start = 0;
+  ends.forEach((end, epoch) => {
+    const xs = steps.filter(([s]) => s > start && s <= end).map(([, l]) => l);
+    if (xs.length) out.push({ epoch, step: end, loss: xs.reduce((a, b) => a + b, 0) / xs.length });
+    start = end;
+  });
+  return out;
+}
+
+/**
+ * Train one model on the train split (augmented, shuffled, seeded), validating on the val split each epoch;
+ * checkpoints go to `<out>/checkpoints/<stem>/` (atomic, resumable), final weights to `<out>/<stem>.safetensors`.
+ *
+ * @param options - dataset, model spec, schedule, output folder.
+ * @param context - signal, progress (`train:<stem>` / `validate:<stem>` stages), log.
+ * @returns paths, history and the trained model (dispose it).
+ * @throws {WorldStratError} `INVALID_ARGUMENT` when the train split is empty; srnet errors from training.
+ * @example
+ * ```ts
+ * const ds = await openDataset('data', { revisits: 8 });
+ * const r = await trainModel({ dataset: ds, spec: { name: 'HighRes-net', config: { kind: 'highresnet', revisits: 8 } }, out: 'runs/a' });
+ * r.model.dispose();
+ * ```
+ */
+export async function trainModel(
+  options: TrainModelOptions,
+  context: PipelineContext = {},
+): Promise<TrainModelResult> {
+  const { dataset, spec } = options;
+  const stem = modelStem(spec.name);
+  const config = resolveModelConfig(spec.config);
+  const seed = options.seed ?? 0;
+  const batchSize = options.batchSize ?? 16;
+  const splits = dataset.split(options.splitMode ?? 'csv');
+  const trainScenes: SceneEntry[] = splits.train;
+  const valScenes: SceneEntry[] = options.validate === false ? [] : splits.val;
+  if (trainScenes.length === 0) {
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `the train split of ${dataset.root} is empty; check the split CSV or pass splitMode 'all' / 'paper'`,
+    );
+  }
+  await selectBackend(options.backend ?? 'wasm');
+  const checkpointDir = join(options.out, 'checkpoints', stem);
+  await mkdir(checkpointDir, { recursive: true });
+  const store = fileCheckpointStore(checkpointDir);
+  let resume: Uint8Array | undefined;
+  let resumedFromStep: number | undefined;
+  if (options.resume && existsSync(store.lastPath)) {
+    resume = await readCheckpointFile(store.lastPath);
+    resumedFromStep = decodeCheckpoint(resume).step;
+    context.log?.(`${spec.name}: resuming from ${store.lastPath} (step ${resumedFromStep})`);
+  }
+  const model = createModel(config, { seed });
+  const stepsPerEpoch = Math.ceil((trainScenes.length * dataset.chipsPerScene) / batchSize);
+  const epochs = options.epochs ?? 15;
+  const total = options.maxSteps ?? stepsPerEpoch * epochs;
+  const steps: [number, number][] = [];
+  const epochEnds: number[] = [];
+  const t0 = performance.now();
+  let result: Awaited<ReturnType<typeof train>>;
+  try {
+    result = await train(model, {
+      train: (epoch) =>
+        revisitBatches(
+          dataset.batches(trainScenes, {
+            batchSize,
+            seed,
+            epoch,
+            shuffle: true,
+            augment: true,
+            signal: context.signal,
+          }),
+          config.revisits,
+        ),
+      ...(valScenes.length > 0
+        ? {
+            validation: () =>
+              revisitBatches(
+                dataset.batches(valScenes, { batchSize, shuffle: false, augment: false, signal: context.signal }),
+                config.revisits,
+              ),
+          }
+        : {}),
+      epochs,
+      ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+      optimizer: { lr: options.learningRate ?? 1e-4 },
+      cosineT0: options.cosineT0 ?? 300,
+      mode: options.lossMode ?? 'worldstrat',
+      seed,
+      baseline: false,
+      checkpoint: { sink: store, every: options.checkpointEvery ?? 0 },
+      ...(resume ? { resume } : {}),
+      stepsPerEpoch,
+      signal: context.signal,
+      onProgress: (p) => {
+        if (p.stage === 'train' && p.loss !== undefined) {
+          steps.push([p.step, p.loss]);
+          context.onProgress?.({ stage: `train:${stem}`, done: p.done, total });
+        } else if (p.stage === 'validate' && p.validation) {
+          epochEnds[p.epoch] = p.step;
+          context.log?.(
+            `${spec.name}: epoch ${p.epoch + 1} step ${p.step}: val cPSNR ${p.validation.psnr.toFixed(2)} dB (${p.validation.count} chips)`,
+          );
+        }
+      },
+    });
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  throwIfAborted(context.signal);
+  // Epoch ends when there is no validation: every stepsPerEpoch steps.
+  const lastStep = result.steps;
+  if (valScenes.length === 0)
+    for (let s = stepsPerEpoch; s <= lastStep; s += stepsPerEpoch) epochEnds.push(s);
+  if (epochEnds.at(-1) !== lastStep) epochEnds.push(lastStep);
+  const history: TrainHistory = {
+    epochs: epochMeans(steps, epochEnds.filter((x) => x !== undefined)),
+    steps,
+    validation: result.validation,
+  };
+  const seconds = (performance.now() - t0) / 1000;
+  const stateDict = await exportStateDict(model);
+  await mkdir(options.out, { recursive: true });
+  const weightsPath = join(options.out, `${stem}.safetensors`);
+  const historyPath = join(options.out, `${stem}.history.json`);
+  await writeFileAtomic(weightsPath, stateDictToSafetensors(stateDict, config));
+  await writeFileAtomic(
+    historyPath,
+    `${JSON.stringify({ name: spec.name, config, steps: result.steps, seconds, resumedFromStep, history }, null, 1)}\n`,
+  );
+  return {
+    name: spec.name,
+    config,
+    parameters: countParameters(config).used,
+    weightsPath,
+    historyPath,
+    checkpointDir,
+    steps: result.steps,
+    seconds,
+    ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
+    history,
+    model,
+  };
+}
+
+/** Options of the `train` pipeline (opens the dataset itself). */
+export interface TrainPipelineOptions extends Omit<TrainModelOptions, 'dataset'> {
+  /** Dataset root (release layout, real or synthetic). */
+  root: string;
+  /** Skip scenes with problems instead of failing. Default true. */
+  skipInvalid?: boolean;
+}
+
+/** JSON result of the `train` pipeline. */
+export type TrainPipelineResult = Omit<TrainModelResult, 'model' | 'history'> & {
+  finalLoss?: number;
+  validation?: ValidationSummary;
+};
+
+/** `train`: open a dataset and train one model (weights + history + checkpoints under `out`). */
+export const trainPipeline = definePipeline<TrainPipelineOptions, TrainPipelineResult>({
+  name: 'train',
+  description: 'train one SRCNN / HighRes-net model on a WorldStrat-layout dataset (checkpoints, resume)',
+  async run(options, context = {}) {
+    const { openDataset } = await import('../dataset/open-dataset.node.js');
+    const { root, skipInvalid, ...rest } = options;
+    const dataset = await openDataset(root, {
+      revisits: options.spec.config.revisits,
+      skipInvalid: skipInvalid ?? true,
+      cacheScenes: 64,
+      signal: context.signal,
+      onProblem: (p) => context.log?.(`skipped: ${p.message}`),
+    });
+    const r = await trainModel({ ...rest, dataset }, context);
+    r.model.dispose();
+    const { model: _m, history, ...json } = r;
+    return {
+      ...json,
+      ...(history.epochs.length ? { finalLoss: history.epochs.at(-1)?.loss } : {}),
+      ...(history.validation.length ? { validation: history.validation.at(-1) } : {}),
+    };
+  },
+});
+
+/** Read a history JSON written by {@link trainModel}. */
+export async function readTrainHistory(path: string): Promise<TrainHistory> {
+  const j = JSON.parse(await readFile(path, 'utf8')) as { history: TrainHistory };
+  return j.history;
+}
