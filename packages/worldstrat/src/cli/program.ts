@@ -75,7 +75,7 @@ export function createProgram(
   for (const register of [registerSynth, registerSample, registerAois, registerSplit, registerPlot])
     register(program, run);
   for (const cmd of program.commands) {
-    if (!cmd.options.some((o) => o.long === '--config'))
+    if (cmd.commands.length === 0 && !cmd.options.some((o) => o.long === '--config'))
       cmd.option('--config <file>', 'JSON file of option values');
     cmd.addHelpText('after', EXIT_HELP);
     cmd.exitOverride();
