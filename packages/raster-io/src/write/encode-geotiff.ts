@@ -34,6 +34,11 @@ export interface EncodeGeoTiffOptions {
    * its last 4 bytes repeated as trailer.
    */
   cog?: boolean;
+  /**
+   * Sample layout for several bands: `'band'` (PlanarConfiguration 2, one band per block; default) or
+   * `'pixel'` (PlanarConfiguration 1, samples interleaved in every block: GDAL's default).
+   */
+  interleave?: 'band' | 'pixel';
   /** Codec overrides by compression code (Node's `writeGeoTiff` passes `node:zlib` deflate). */
   codecs?: Readonly<Record<number, Codec>>;
   /** Called after each block (tile or strip) is encoded. */
@@ -48,6 +53,7 @@ export const DEFAULT_ENCODE_GEOTIFF = {
   predictor: false,
   overviewResampling: 'average',
   cog: false,
+  interleave: 'band',
 } as const satisfies EncodeGeoTiffOptions;
 
 interface Level {
@@ -70,8 +76,8 @@ const STRUCTURAL_METADATA = [
 ].join('\n');
 
 /**
- * Encode a raster as a GeoTIFF (browser-safe; little-endian classic TIFF, band-sequential
- * PlanarConfiguration 2). Supports strips or 256/512 tiles, deflate with predictor 2/3, EPSG geokeys,
+ * Encode a raster as a GeoTIFF (browser-safe; little-endian classic TIFF, band-sequential PlanarConfiguration 2
+ * by default, pixel-interleaved on request). Supports strips or 256/512 tiles, deflate with predictor 2/3, EPSG geokeys,
  * ModelPixelScale + ModelTiepoint (ModelTransformation when rotated), GDAL_NODATA, internal overviews and
  * COG layout. Files are checked against GDAL in the test-suite.
  *
@@ -119,7 +125,12 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
     }
   });
   const spp = bands.length;
-  const planar = spp > 1 ? 2 : 1;
+  if (opts.interleave !== 'band' && opts.interleave !== 'pixel') {
+    throw new RasterIoError('INVALID_ARGUMENT', `interleave must be 'band' or 'pixel', got '${opts.interleave}'`);
+  }
+  const pixel = opts.interleave === 'pixel' && spp > 1;
+  const planar = spp > 1 && !pixel ? 2 : 1;
+  const perBlock = pixel ? spp : 1; // samples per pixel inside one block
 
   // Levels: full resolution, then overviews, built like gdaladdo (GDAL 3.6) builds them so the pixels match:
   // each from the previous overview, except nearest on several bands, which GDAL samples from full resolution.
@@ -146,15 +157,15 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
   for (const lv of levels) {
     const bw = tiled ? tile : lv.width;
     const bh = tiled ? tile : Math.min(rps, lv.height);
-    total += spp * Math.ceil(lv.width / bw) * Math.ceil(lv.height / bh);
+    total += (pixel ? 1 : spp) * Math.ceil(lv.width / bw) * Math.ceil(lv.height / bh);
   }
   let done = 0;
   const encodeBlock = (block: RasterArray, rowSamples: number, owned: boolean): Uint8Array => {
     let bytes = bytesOf(block);
     if (predictor !== 1) {
       if (!owned) bytes = bytes.slice();
-      if (predictor === 2) applyHorizontalPredictor(bytes, bps, rowSamples, 1);
-      else applyFloatingPointPredictor(bytes, bps, rowSamples, 1);
+      if (predictor === 2) applyHorizontalPredictor(bytes, bps, rowSamples, perBlock);
+      else applyFloatingPointPredictor(bytes, bps, rowSamples, perBlock);
     }
     const out = codec ? (codec.encode as NonNullable<Codec['encode']>)(bytes, level) : bytes;
     opts.onProgress?.({ stage: 'encode', done: ++done, total });
@@ -162,7 +173,28 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
   };
   for (const lv of levels) {
     const { width: w, height: h } = lv;
-    if (tiled) {
+    if (pixel) {
+      // One block holds every band, samples interleaved.
+      const bw = tiled ? tile : w;
+      const bh = tiled ? tile : Math.min(rps, h);
+      for (let by = 0; by < Math.ceil(h / bh); by++) {
+        for (let bx = 0; bx < Math.ceil(w / bw); bx++) {
+          const rows = Math.min(bh, h - by * bh);
+          const x0 = bx * bw;
+          const cols = Math.min(bw, w - x0);
+          const buf = new DTYPE_ARRAY[dtype]((tiled ? bh : rows) * bw * spp);
+          for (let b = 0; b < spp; b++) {
+            const band = lv.bands[b] as RasterArray;
+            for (let r = 0; r < rows; r++) {
+              let s = (by * bh + r) * w + x0;
+              let d = r * bw * spp + b;
+              for (let c = 0; c < cols; c++, s++, d += spp) buf[d] = band[s] as number;
+            }
+          }
+          lv.blocks.push(encodeBlock(buf, bw * spp, true));
+        }
+      }
+    } else if (tiled) {
       const across = Math.ceil(w / tile);
       const down = Math.ceil(h / tile);
       for (const band of lv.bands) {

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockCache, httpSource, memorySource } from '../../src/index.js';
 import { fileSource } from '../../src/node.js';
 import { type RangeServer, startRangeServer } from '../support/range-server.js';
@@ -23,3 +23,33 @@ byteSourceSuite('httpSource', async () => httpSource(server.url('/files/suite.bi
 byteSourceSuite('httpSource on a server that ignores Range (200)', async () => httpSource(server.url('/norange/suite.bin')));
 byteSourceSuite('blockCache(httpSource), 4 KiB blocks', async () => blockCache(httpSource(server.url('/files/suite.bin')), { blockSize: 4096, maxBlocks: 8 }));
 byteSourceSuite('blockCache(memorySource), default blocks', async () => blockCache(memorySource(SUITE_BYTES)));
+
+describe('fileSource specifics', () => {
+  it('a missing file or a folder → INVALID_ARGUMENT naming the path', async () => {
+    const missing = join(tmp(), 'nope.tif');
+    await expect(fileSource(missing)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(missing) });
+    await expect(fileSource(tmp())).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('reads after close() fail with INVALID_ARGUMENT; close is idempotent', async () => {
+    const src = await fileSource(join(tmp(), 'suite.bin'));
+    await src.close();
+    await src.close();
+    await expect(src.read(0, 4)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
+
+describe('blockCache specifics', () => {
+  it('merges adjacent missing blocks into one read and serves repeats from the cache', async () => {
+    const reads: [number, number][] = [];
+    const base = memorySource(SUITE_BYTES);
+    const counted = { ...base, name: 'counted', size: base.size, read: (o: number, l: number, s?: AbortSignal) => (reads.push([o, l]), base.read(o, l, s)) };
+    const cached = blockCache(counted, { blockSize: 1000, maxBlocks: 100 });
+    await cached.read(1500, 3000); // blocks 1..4 → one read
+    expect(reads).toEqual([[1000, 4000]]);
+    await cached.read(2000, 100);
+    expect(reads).toHaveLength(1);
+    await Promise.all([cached.read(10_000, 10), cached.read(10_005, 10)]); // concurrent reads share one request
+    expect(reads).toHaveLength(2);
+  });
+});

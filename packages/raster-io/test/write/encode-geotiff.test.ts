@@ -22,6 +22,8 @@ describe('encodeGeoTiff round trips (browser path: fflate)', () => {
     ['strips', { rowsPerStrip: 7 }],
     ['tiles-deflate-pred', { tiled: true, compression: 'deflate', predictor: true }],
     ['cog-512', { cog: true, compression: 'deflate', overviews: [2] }],
+    ['pixel-strips-pred', { interleave: 'pixel', rowsPerStrip: 5, compression: 'deflate', predictor: true }],
+    ['pixel-cog', { interleave: 'pixel', cog: true, compression: 'deflate', predictor: true, overviews: [2] }],
   ];
   const dtypes: DType[] = ['uint8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'];
   it.each(dtypes.flatMap((d) => layouts.map(([n, o]) => [d, n, o] as const)))('%s %s', async (dtype, _, opts) => {
@@ -29,7 +31,7 @@ describe('encodeGeoTiff round trips (browser path: fflate)', () => {
     r.noData = dtype === 'float32' ? Number.NaN : 0;
     r.geo = { epsg: 4326, transform: [10, 0.001, 0, 50, 0, -0.001] };
     const tiff = await openGeoTiff(encodeGeoTiff(r, opts));
-    expect(tiff.levels[0]).toMatchObject({ width: 97, height: 61, bandCount: 3, dtype, planarConfiguration: 2 });
+    expect(tiff.levels[0]).toMatchObject({ width: 97, height: 61, bandCount: 3, dtype, planarConfiguration: opts.interleave === 'pixel' ? 1 : 2 });
     const back = await readRaster(tiff);
     expect(bandMismatches(back.bands, r.bands)).toBe(0);
     expect(back.geo).toEqual(r.geo);
@@ -59,6 +61,19 @@ describe('encodeGeoTiff round trips (browser path: fflate)', () => {
     const mean = (src[0 * 64 + 2] + src[0 * 64 + 3] + src[1 * 64 + 2] + src[1 * 64 + 3]) / 4;
     expect((o.bands[0] as Float32Array)[1]).toBeCloseTo(mean, 6);
     expect(o.geo).toBeUndefined();
+  });
+
+  it('reports progress per block when encoding and reading', async () => {
+    const r = syntheticRaster('uint8', 600, 300, 2, 1);
+    const enc: number[] = [];
+    const bytes = encodeGeoTiff(r, { tiled: true, overviews: [2], onProgress: (p) => enc.push(p.done / p.total) });
+    // 2 bands × (3×2 tiles + 2×1 tiles)
+    expect(enc).toHaveLength(16);
+    expect(enc.at(-1)).toBe(1);
+    const rd: { done: number; total: number }[] = [];
+    await readRaster(await openGeoTiff(bytes), { window: { x: 0, y: 0, width: 300, height: 10 }, onProgress: (p) => rd.push(p) });
+    expect(rd.map((p) => p.done)).toEqual([1, 2, 3, 4]);
+    expect(rd.every((p) => p.total === 4)).toBe(true);
   });
 
   it('average overviews skip nodata', async () => {

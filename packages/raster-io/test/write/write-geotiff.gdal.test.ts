@@ -32,6 +32,8 @@ const LAYOUTS: Record<string, EncodeGeoTiffOptions> = {
   tiles256: { tiled: true },
   'tiles256-deflate-pred': { tiled: true, tileSize: 256, compression: 'deflate', predictor: true },
   'tiles512-deflate': { tiled: true, tileSize: 512, compression: 'deflate' },
+  'pixel-strips-deflate-pred': { interleave: 'pixel', compression: 'deflate', predictor: true, rowsPerStrip: 16 },
+  'pixel-tiles256-deflate-pred': { interleave: 'pixel', tiled: true, compression: 'deflate', predictor: true },
 };
 
 // A GDAL-written copy of the same pixels is the checksum reference.
@@ -78,8 +80,8 @@ function expectGdalMetadata(path: string, dtype: DType, bands: number, epsg: num
 describe.skipIf(!HAS_GDAL)('writeGeoTiff vs GDAL', () => {
   const cases: [DType, number, string][] = [];
   for (const dtype of ['uint8', 'uint16', 'int16', 'float32'] as DType[]) {
-    for (const layout of Object.keys(LAYOUTS)) cases.push([dtype, 1, layout]);
-    for (const layout of ['strips', 'tiles256-deflate-pred', 'tiles512-deflate']) cases.push([dtype, 4, layout]);
+    for (const layout of Object.keys(LAYOUTS)) if (!layout.startsWith('pixel')) cases.push([dtype, 1, layout]);
+    for (const layout of ['strips', 'tiles256-deflate-pred', 'tiles512-deflate', 'pixel-strips-deflate-pred', 'pixel-tiles256-deflate-pred']) cases.push([dtype, 4, layout]);
   }
   for (const dtype of ['uint32', 'int32', 'float64'] as DType[]) cases.push([dtype, 2, 'tiles256-deflate-pred'], [dtype, 2, 'strips']);
 
@@ -93,6 +95,7 @@ describe.skipIf(!HAS_GDAL)('writeGeoTiff vs GDAL', () => {
     const structure = info.metadata?.IMAGE_STRUCTURE ?? {};
     expect(structure.COMPRESSION).toBe(opts.compression === 'deflate' ? 'DEFLATE' : undefined);
     expect(structure.PREDICTOR).toBe(opts.predictor ? (dtype.startsWith('float') ? '3' : '2') : undefined);
+    expect(structure.INTERLEAVE).toBe(bands === 1 ? 'BAND' : opts.interleave === 'pixel' ? 'PIXEL' : 'BAND');
     expect(info.bands[0]?.block).toEqual(opts.tiled ? [opts.tileSize ?? 256, opts.tileSize ?? 256] : [W, expect.any(Number)]);
     expect(info.bands.map((b) => b.checksum)).toEqual(await referenceChecksums(dtype, bands, epsg));
     // Our reader gives back exactly what we wrote.
@@ -114,7 +117,8 @@ describe.skipIf(!HAS_GDAL)('writeGeoTiff vs GDAL', () => {
     const epsg = 32632;
     const r = raster(dtype, nb, epsg);
     const path = join(tmp(), `cog-${dtype}-${nb}.tif`);
-    await writeGeoTiff(path, r, { cog: true, tileSize: 256, compression: 'deflate', predictor: true, overviews: [2, 4], overviewResampling: 'nearest' });
+    // the 3-band COGs are pixel-interleaved with a float predictor where it applies (GDAL's COG default layout)
+    await writeGeoTiff(path, r, { cog: true, tileSize: 256, compression: 'deflate', predictor: true, overviews: [2, 4], overviewResampling: 'nearest', interleave: nb > 1 && dtype !== 'int16' ? 'pixel' : 'band' });
     const info = expectGdalMetadata(path, dtype, nb, epsg, 2);
     expect(info.metadata?.IMAGE_STRUCTURE?.LAYOUT).toBe('COG');
     expect(info.bands[0]?.overviews?.map((o) => o.size)).toEqual([
