@@ -24,7 +24,8 @@ export type EoFetchErrorCode =
   | 'WRITE_FAILED';
 
 /**
- * Base class of every error thrown by @worldstrat/eo-fetch. Branch on {@link EoFetchError.code}.
+ * Base class of every error thrown by eo-fetch.
+ * Branch on {@link EoFetchError.code}.
  *
  * @example
  * ```ts

@@ -56,7 +56,8 @@ export function parseRetryAfter(
 }
 
 /**
- * Removes credentials from a URL before it goes into an error or a manifest: values of query parameters that
+ * Removes credentials from a URL before it goes into an error or a manifest.
+ * Values of query parameters that
  * look like signatures or tokens (SAS `sig`, `token`, `key`, ...) become `***`.
  *
  * @param url - any URL string
@@ -118,7 +119,8 @@ const NETWORK_CODES = new Set([
 ]);
 
 /**
- * Turns whatever `fetch` or a body read threw into an {@link EoFetchError}: `ABORTED` (the caller's signal),
+ * Turns whatever `fetch` or a body read threw into an {@link EoFetchError}.
+ * `ABORTED` (the caller's signal),
  * `TIMEOUT` (the attempt's time limit), `NETWORK_ERROR` (resets, refused connections, truncated bodies), or the
  * error itself when it already is one.
  *
@@ -226,8 +228,8 @@ export function isRetryable(err: EoFetchError, policy: Pick<RetryPolicy, 'retryS
 }
 
 /**
- * Backoff before retry number `attempt` (0-based): `min(maxDelayMs, baseDelayMs·2^attempt)` with "equal
- * jitter" (half fixed, half uniform), so retries never synchronise into a storm.
+ * Backoff before retry number `attempt` (0-based), with equal jitter.
+ * `min(maxDelayMs, baseDelayMs·2^attempt)`, half fixed and half uniform, so retries never synchronise into a storm.
  */
 export function backoffDelay(
   attempt: number,

@@ -37,7 +37,8 @@ export function geodesicAreaKm2(geometry: Footprint): number {
 }
 
 /**
- * How much of an AOI box a footprint covers: the planar (lon/lat) intersection of the two, measured
+ * How much of an AOI box a footprint covers (fraction and km²).
+ * The planar (lon/lat) intersection of the two, measured
  * geodesically, divided by the box's geodesic area. Boxes across the antimeridian are split first.
  *
  * @param footprint - scene footprint

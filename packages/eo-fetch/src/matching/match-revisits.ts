@@ -161,7 +161,8 @@ interface Candidate {
 }
 
 /**
- * Selects and numbers revisits per AOI (spec §11), deterministically: ties in rank are broken by |Δdays|, then
+ * Selects and numbers revisits per AOI (spec §11), deterministically.
+ * Ties in rank are broken by |Δdays|, then
  * cloud cover, then acquisition time, then id.
  *
  * @param aois - AOIs (unique names)
@@ -348,7 +349,8 @@ export function rerankByCloudFraction(
 }
 
 /**
- * Cloud fraction of a Sentinel-2 scene classification (SCL) window: pixels of classes 3 (cloud shadow),
+ * Cloud fraction of a Sentinel-2 scene classification (SCL) window.
+ * Pixels of classes 3 (cloud shadow),
  * 8, 9 (cloud medium/high probability) and 10 (thin cirrus) over all valid pixels (class 0 = no data excluded).
  *
  * @param scl - SCL values

@@ -130,7 +130,8 @@ export interface S2ProcessRequestOptions {
 }
 
 /**
- * Process API body for one Sentinel-2 acquisition over an AOI (upstream §12 step 2): EPSG:4326 bounds,
+ * Process API body for one Sentinel-2 acquisition over an AOI (upstream §12 step 2).
+ * EPSG:4326 bounds,
  * `timeRange` = acquisition ± 2 h, `maxCloudCoverage` 100, one TIFF output.
  *
  * @param bounds - AOI bounds
@@ -177,7 +178,8 @@ export function s2ProcessRequest(
 }
 
 /**
- * Processing units of a request by SentinelHub's published rule: (W·H / 512²) × (input bands / 3) × 2 for
+ * Processing units of a request by SentinelHub's published rule (an estimate).
+ * (W·H / 512²) × (input bands / 3) × 2 for
  * FLOAT32 output, with a minimum of 0.005 PU. An estimate for dry runs, not a bill.
  *
  * @param width - output width
@@ -196,7 +198,8 @@ export function estimateProcessingUnits(
 }
 
 /**
- * SPOT output side lengths in pixels from an order's area (spec §10.3): side = √sqkm·1000 m; RGBN at 6 m and
+ * SPOT output side lengths in pixels from an order's area (spec §10.3).
+ * side = √sqkm·1000 m; RGBN at 6 m and
  * PAN at 1.5 m, truncated (263 and 1 054 px for 2.5 km²).
  *
  * @param sqkm - the order's reported area in km²

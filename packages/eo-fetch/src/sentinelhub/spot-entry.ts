@@ -3,7 +3,8 @@ import type { CatalogueEntry } from '../matching/catalogue-entry.js';
 import type { SpotFeature } from './sentinel-hub-client.js';
 
 /**
- * Turns a dataimport SPOT feature into a {@link CatalogueEntry} (`source` = `SPOT`); incidence, azimuths,
+ * Turns a dataimport SPOT feature into a {@link CatalogueEntry} (`source` = `SPOT`).
+ * Incidence, azimuths,
  * resolution (kept, unlike upstream) and quicklook/thumbnail links go to `extra`.
  *
  * @param f - a SPOT feature

@@ -109,7 +109,8 @@ const COLOUR_KEYS: Partial<Record<CanonicalBand, string>> = {
 };
 
 /**
- * Element 84 Earth Search v1: `sentinel-2-l2a` (COGs; DN with the ≥ 04.00 offset unless
+ * Element 84 Earth Search v1 (`sentinel-2-l2a`, `sentinel-2-l1c`).
+ * `sentinel-2-l2a` (COGs; DN with the ≥ 04.00 offset unless
  * `earthsearch:boa_offset_applied`), `sentinel-2-l1c` (JPEG 2000, not COG: listed for search only).
  * Assets are named by colour (`nir08` = B8A, `swir16` = B11).
  */
@@ -216,7 +217,8 @@ export function bandAsset(
 }
 
 /**
- * Linear scaling from stored DN to harmonised surface/top-of-atmosphere reflectance: `refl = DN·scale + offset`,
+ * Linear scaling from stored DN to harmonised reflectance: `refl = DN·scale + offset`.
+ * Surface or top-of-atmosphere reflectance,
  * equal to what SentinelHub serves as `REFLECTANCE` (values harmonised to processing baselines < 04.00).
  * Uses the asset's `raster:bands` scale/offset when given (Collection 1), else 1/10000 and, for processing
  * baseline ≥ 04.00 without `earthsearch:boa_offset_applied`, the −1000 DN offset (−0.1).

@@ -75,7 +75,8 @@ export function searchBody(params: StacSearchParams): Record<string, unknown> {
 }
 
 /**
- * Encodes search parameters for `GET /search`: arrays comma-separated, geometry/query/JSON filters as JSON,
+ * Encodes search parameters for `GET /search`.
+ * Arrays comma-separated, geometry/query/JSON filters as JSON,
  * `fields` as `a,-b`, `sortby` as `+a,-b`.
  *
  * @param params - search parameters
@@ -261,7 +262,8 @@ export class StacClient {
 }
 
 /**
- * The request for the page after `page`: a `rel=next` link (GET href, or POST with its body, merged into the
+ * The request for the page after `page`, or undefined on the last page.
+ * A `rel=next` link (GET href, or POST with its body, merged into the
  * previous body when `merge` is true) or, without one, SentinelHub's `context.next` token added to the body.
  *
  * @internal exported for tests and for the SentinelHub Catalog client
