@@ -125,7 +125,7 @@ export function scaleTransform(t: GeoTransform, scaleY: number, scaleX: number):
  * short list by repeating); (2) for each overlapping `chipSize` chip, normalise per band exactly as training
  * does (`(x − mean) / std`), filling missing pixels (NaN, ±Inf, noData) with the mean of the revisits that have
  * data there, or with the band mean when none has; pixels beyond the scene edge are mirrored; (3) run the
- * engine in batches (the next batch is prepared while the current one runs); (4) blend the SR chips with
+ * engine in batches (the next batch is cut before the current one is awaited); (4) blend the SR chips with
  * separable linear feathering over the overlap into an output grid of `outputSize / chipSize` px per LR px;
  * (5) mask: output pixels whose LR pixel had no data in any used revisit are NaN (`validMask` 0).
  *
