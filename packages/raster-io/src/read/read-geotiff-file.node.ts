@@ -18,7 +18,7 @@ import { type ReadRasterOptions, readRaster } from './read-raster.js';
  * ```
  */
 export async function openGeoTiffFile(path: string, options: OpenGeoTiffOptions = {}): Promise<GeoTiff> {
-  const source = await fileSource(path);
+  const source = fileSource(path);
   try {
     return await openGeoTiff(source, { ...options, codecs: { ...NODE_CODECS, ...options.codecs } });
   } catch (err) {

@@ -27,10 +27,12 @@ export interface ReadRasterOptions {
   onProgress?: (p: { stage: 'read'; done: number; total: number }) => void;
   /** Merge block reads separated by at most this many bytes into one source read (default 32 KiB). */
   mergeGapBytes?: number;
+  /** Source reads in flight at once (default 8; matters for HTTP). */
+  concurrency?: number;
 }
 
 /** Defaults merged by {@link readRaster}. */
-export const DEFAULT_READ_RASTER = { level: 0, bboxCrs: 'native', mergeGapBytes: 32 * 1024 } as const satisfies ReadRasterOptions;
+export const DEFAULT_READ_RASTER = { level: 0, bboxCrs: 'native', mergeGapBytes: 32 * 1024, concurrency: 8 } as const satisfies ReadRasterOptions;
 
 interface Block {
   index: number;
@@ -191,20 +193,25 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
     if (run && last && b.offset - (last.offset + last.byteCount) <= opts.mergeGapBytes && b.offset >= last.offset) run.push(b);
     else runs.push([b]);
   }
-  await Promise.all(
-    runs.map(async (run) => {
+  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) {
+    throw new RasterIoError('INVALID_ARGUMENT', `${name}: concurrency must be a positive integer, got ${opts.concurrency}`);
+  }
+  let nextRun = 0;
+  const worker = async (): Promise<void> => {
+    while (nextRun < runs.length) {
+      const run = runs[nextRun++] as Block[];
       const first = run[0] as Block;
-      const last = run[run.length - 1] as Block;
-      const end = Math.max(...run.map((b) => b.offset + b.byteCount));
+      let end = 0;
+      for (const b of run) end = Math.max(end, b.offset + b.byteCount);
       const bytes = await tiff.source.read(first.offset, end - first.offset, opts.signal);
       throwIfAborted(opts.signal, name);
       for (const b of run) {
         const start = b.offset - first.offset;
         await decode(b, bytes.subarray(Math.min(start, bytes.byteLength), Math.min(start + b.byteCount, bytes.byteLength)));
       }
-      void last;
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency, runs.length) }, worker));
 
   const raster: Raster = { width: win.width, height: win.height, dtype: level.dtype, bands: out, noData: level.noData };
   if (level.geo) raster.geo = windowGeo(level.geo, win.x, win.y);

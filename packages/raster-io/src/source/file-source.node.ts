@@ -3,49 +3,56 @@ import { RasterIoError } from '../errors.js';
 import { checkRange, throwIfAborted } from '../internal/assert.js';
 import type { ByteSource } from './byte-source.js';
 
-/** A {@link ByteSource} over a local file; `size` is known once {@link fileSource} resolves. */
+/** A {@link ByteSource} over a local file; `size` is known after the first read. */
 export interface FileByteSource extends ByteSource {
-  readonly size: number;
   close(): Promise<void>;
 }
 
 /**
- * Open a local file as a {@link ByteSource} (Node only). Close it when done.
+ * A local file as a {@link ByteSource} (Node only). The file is opened on the first read (so this call
+ * never throws for a missing file; the first read does); close it when done.
  *
  * @param path - file path
- * @returns the opened source
- * @throws RasterIoError `INVALID_ARGUMENT` when the file cannot be opened (missing, a directory, no permission)
+ * @returns the source
+ * @throws RasterIoError `INVALID_ARGUMENT` (on the first read) when the file cannot be opened: missing, a
+ *   folder, no permission
  * @example
  * ```ts
- * const src = await fileSource('scene.tif');
+ * const src = fileSource('scene.tif');
  * try { const tiff = await openGeoTiff(src); } finally { await src.close(); }
  * ```
  */
-export async function fileSource(path: string): Promise<FileByteSource> {
-  let handle: FileHandle;
-  let size: number;
-  try {
-    handle = await open(path, 'r');
-    const stat = await handle.stat();
-    if (!stat.isFile()) {
-      await handle.close();
-      throw new Error('not a regular file');
-    }
-    size = stat.size;
-  } catch (err) {
-    throw new RasterIoError('INVALID_ARGUMENT', `${path}: cannot open for reading (${(err as Error).message})`, {
-      cause: err,
-    });
-  }
+export function fileSource(path: string): FileByteSource {
+  let opened: Promise<{ handle: FileHandle; size: number }> | undefined;
+  let size: number | undefined;
   let closed = false;
+  const ensureOpen = () => {
+    opened ??= (async () => {
+      let handle: FileHandle | undefined;
+      try {
+        handle = await open(path, 'r');
+        const stat = await handle.stat();
+        if (!stat.isFile()) throw new Error('not a regular file');
+        size = stat.size;
+        return { handle, size: stat.size };
+      } catch (err) {
+        await handle?.close().catch(() => {});
+        throw new RasterIoError('INVALID_ARGUMENT', `${path}: cannot open for reading (${(err as Error).message})`, { cause: err });
+      }
+    })();
+    return opened;
+  };
   return {
     name: path,
-    size,
+    get size() {
+      return size;
+    },
     async read(offset, length, signal) {
       checkRange(path, offset, length);
       throwIfAborted(signal, path);
       if (closed) throw new RasterIoError('INVALID_ARGUMENT', `${path}: read after close()`);
-      const n = Math.max(0, Math.min(length, size - offset));
+      const { handle, size: total } = await ensureOpen();
+      const n = Math.max(0, Math.min(length, total - offset));
       const out = new Uint8Array(n);
       let done = 0;
       while (done < n) {
@@ -59,7 +66,7 @@ export async function fileSource(path: string): Promise<FileByteSource> {
     async close() {
       if (closed) return;
       closed = true;
-      await handle.close();
+      if (opened) await (await opened.catch(() => undefined))?.handle.close();
     },
   };
 }

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockCache, httpSource, memorySource } from '../../src/index.js';
-import { fileSource } from '../../src/node.js';
+import { fileSource, readGeoTiffFile } from '../../src/node.js';
 import { type RangeServer, startRangeServer } from '../support/range-server.js';
 import { useTmpDir } from '../support/tmp.js';
 import { SUITE_BYTES, byteSourceSuite } from './byte-source.suite.js';
@@ -18,7 +18,7 @@ afterAll(() => server.close());
 
 byteSourceSuite('memorySource', async () => memorySource(SUITE_BYTES, 'suite'));
 byteSourceSuite('memorySource over an ArrayBuffer', async () => memorySource(SUITE_BYTES.slice().buffer, 'suite'));
-byteSourceSuite('fileSource', () => fileSource(join(tmp(), 'suite.bin')));
+byteSourceSuite('fileSource', async () => fileSource(join(tmp(), 'suite.bin')));
 byteSourceSuite('httpSource', async () => httpSource(server.url('/files/suite.bin')));
 byteSourceSuite('httpSource on a server that ignores Range (200)', async () => httpSource(server.url('/norange/suite.bin')));
 byteSourceSuite('blockCache(httpSource), 4 KiB blocks', async () => blockCache(httpSource(server.url('/files/suite.bin')), { blockSize: 4096, maxBlocks: 8 }));
@@ -27,12 +27,14 @@ byteSourceSuite('blockCache(memorySource), default blocks', async () => blockCac
 describe('fileSource specifics', () => {
   it('a missing file or a folder → INVALID_ARGUMENT naming the path', async () => {
     const missing = join(tmp(), 'nope.tif');
-    await expect(fileSource(missing)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(missing) });
-    await expect(fileSource(tmp())).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(fileSource(missing).read(0, 4)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(missing) });
+    await expect(fileSource(tmp()).read(0, 4)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(readGeoTiffFile(missing)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('reads after close() fail with INVALID_ARGUMENT; close is idempotent', async () => {
-    const src = await fileSource(join(tmp(), 'suite.bin'));
+    const src = fileSource(join(tmp(), 'suite.bin'));
+    await src.read(0, 1);
     await src.close();
     await src.close();
     await expect(src.read(0, 4)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });

@@ -136,3 +136,28 @@ describe('COG over HTTP', () => {
     expect(src.bytesReceived).toBeLessThan(cog.byteLength / 30);
   });
 });
+
+describe('request concurrency', () => {
+  it('readRaster keeps at most `concurrency` range requests in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const slowFetch: typeof fetch = async (input, init) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      try {
+        await new Promise((r) => setTimeout(r, 5));
+        return await fetch(input, init);
+      } finally {
+        inFlight--;
+      }
+    };
+    const src = httpSource(server.url('/files/cog.tif'), { fetch: slowFetch });
+    const tiff = await openGeoTiff(src, { codecs: NODE_CODECS });
+    peak = 0;
+    // a column of tiles: 8 tile rows × 2 bands, none adjacent in the file → 16 separate reads
+    const r = await readRaster(tiff, { window: { x: 0, y: 0, width: 10, height: 2048 }, concurrency: 3 });
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(peak).toBeGreaterThan(1);
+    expect(r.height).toBe(2048);
+  });
+});
