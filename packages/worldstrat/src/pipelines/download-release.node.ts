@@ -34,7 +34,12 @@ export interface ReleaseFile {
  * as used by TorchGeo). `hr_dataset_raw.tar.gz` (raw Airbus products) and the PDF are not fetched.
  */
 export const RELEASE_FILES: readonly ReleaseFile[] = Object.freeze([
-  { name: 'hr_dataset.tar.gz', md5: 'ca7167334006f3c17f9071f14c435335', kind: 'archive', topDir: 'hr_dataset' },
+  {
+    name: 'hr_dataset.tar.gz',
+    md5: 'ca7167334006f3c17f9071f14c435335',
+    kind: 'archive',
+    topDir: 'hr_dataset',
+  },
   {
     name: 'lr_dataset_l1c.tar.gz',
     md5: 'd2dcafa207b1e1bc6c754607f15e9ed6',

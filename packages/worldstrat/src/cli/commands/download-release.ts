@@ -1,0 +1,78 @@
+// `worldstrat download-release`: the published dataset from Zenodo (or a mirror), MD5-checked and unpacked.
+import type { Command } from 'commander';
+import { WorldStratError } from '../../errors.js';
+import { downloadRelease, RELEASE_FILES, ZENODO_BASE_URL } from '../../pipelines/download-release.node.js';
+import { type CliRunner, parseIntOption } from '../runtime.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Register the command. */
+export function registerDownloadRelease(program: Command, run: CliRunner): void {
+  program
+    .command('download-release')
+    .description(
+      'download the WorldStrat release (Zenodo record 6810792), verify MD5s and unpack it (resumable)',
+    )
+    .argument('<root>', 'dataset folder to create (hr_dataset/, lr_dataset/, CSVs; archives in downloads/)')
+    .option(
+      '--files <list>',
+      `comma-separated subset of: ${RELEASE_FILES.map((f) => f.name).join(', ')} (default: all)`,
+    )
+    .option(
+      '--base-url <url>',
+      'mirror base URL; files are fetched from <url>/<name>?download=1',
+      ZENODO_BASE_URL,
+    )
+    .option('--md5 <name=sum>', 'expected MD5 of a file (repeatable; overrides the published sum)', collect)
+    .option('--skip-checksum', 'do not verify MD5 sums (not recommended)', false)
+    .option('--no-extract', 'download only, do not unpack the archives')
+    .option('--delete-archives', 'delete each archive once unpacked', false)
+    .option('--concurrency <n>', 'parallel downloads', parseIntOption('concurrency'), 2)
+    .option('--retries <n>', 'retries per file after the first attempt', parseIntOption('retries'), 5)
+    .option('--dry-run', 'list what would be downloaded and unpacked; touch nothing', false)
+    .action((root: string, _opts, cmd: Command) =>
+      run(cmd, async (o, rt) => {
+        const md5: Record<string, string> = {};
+        for (const pair of (o.md5 as string[] | undefined) ?? []) {
+          const m = /^([^=]+)=([0-9a-fA-F]{32})$/.exec(pair);
+          if (!m)
+            throw new WorldStratError(
+              'INVALID_ARGUMENT',
+              `--md5 ${pair}: expected <file name>=<32 hex digits>`,
+            );
+          md5[m[1]] = m[2];
+        }
+        const files = o.files
+          ? String(o.files)
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : undefined;
+        const res = await downloadRelease(
+          {
+            root,
+            files,
+            baseUrl: o.baseUrl as string,
+            md5,
+            skipChecksum: Boolean(o.skipChecksum),
+            extract: o.extract !== false,
+            deleteArchives: Boolean(o.deleteArchives),
+            concurrency: o.concurrency as number,
+            retries: o.retries as number,
+            dryRun: Boolean(o.dryRun),
+          },
+          { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
+        );
+        const lines = res.files.map(
+          (f) =>
+            `${f.download.padEnd(10)} ${f.name}${f.extraction ? ` → ${f.extraction.status}${f.extraction.extracted || f.extraction.skipped ? ` (${f.extraction.extracted} written, ${f.extraction.skipped} already there)` : ''}` : ''}`,
+        );
+        lines.push(
+          res.dryRun
+            ? `dry run: ${res.requests} request(s) would be sent`
+            : `${res.requests} request(s), ${res.retries} retr${res.retries === 1 ? 'y' : 'ies'}, ${res.bytesDownloaded} bytes; dataset in ${root}`,
+        );
+        rt.done(res, lines.join('\n'));
+      }),
+    );
+}

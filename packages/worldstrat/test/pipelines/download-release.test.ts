@@ -1,0 +1,289 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { archiveMemberTarget, extractTarGz } from '../../src/archive/extract-tar-gz.node.js';
+import { generateSyntheticDataset, runCli, scanDataset, WorldStratError } from '../../src/node.js';
+import { downloadRelease, md5File, RELEASE_FILES } from '../../src/pipelines/download-release.node.js';
+import { tempDir } from '../support/fixtures.js';
+import { md5, membersOf, type ReleaseServer, startReleaseServer, tarGz } from './support/release-server.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let server: ReleaseServer;
+let sums: Record<string, string>;
+/** Relative path → bytes of the tiny synthetic release we pack, i.e. what an unpack must reproduce. */
+const expected = new Map<string, Buffer>();
+
+async function listFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else
+        out.push(
+          p
+            .slice(root.length + 1)
+            .split('\\')
+            .join('/'),
+        );
+    }
+  };
+  await walk(root);
+  return out.sort();
+}
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir('ws-release-'));
+  const src = join(dir, 'source');
+  await generateSyntheticDataset(src, { aois: 2, revisits: 2, hrSize: 60, compression: 'none' });
+  server = await startReleaseServer();
+  const hr = await membersOf(join(src, 'hr_dataset'), 'hr_dataset/');
+  const l2a = await membersOf(join(src, 'lr_dataset'), 'lr_dataset/');
+  // the L1C archive stores paths without the top folder (./<AOI>/L1C/…): the unpacker must add lr_dataset/
+  const l1c = await membersOf(join(src, 'lr_dataset'), './', (rel) =>
+    rel.replace('/L2A/', '/L1C/').replace('L2A_data', 'L1C_data'),
+  );
+  const archives: Record<string, Uint8Array> = {
+    'hr_dataset.tar.gz': await tarGz([{ name: 'hr_dataset/', type: 'directory' }, ...hr]),
+    'lr_dataset_l2a.tar.gz': await tarGz(l2a),
+    'lr_dataset_l1c.tar.gz': await tarGz(l1c),
+    'metadata.csv': await readFile(join(src, 'metadata.csv')),
+    'stratified_train_val_test_split.csv': await readFile(join(src, 'stratified_train_val_test_split.csv')),
+  };
+  for (const m of [...hr, ...l2a]) expected.set(m.name, Buffer.from(m.data!));
+  for (const m of l1c) expected.set(`lr_dataset/${m.name.slice(2)}`, Buffer.from(m.data!));
+  expected.set('metadata.csv', Buffer.from(archives['metadata.csv']));
+  expected.set(
+    'stratified_train_val_test_split.csv',
+    Buffer.from(archives['stratified_train_val_test_split.csv']),
+  );
+  sums = {};
+  for (const [name, bytes] of Object.entries(archives)) {
+    server.files.set(name, bytes);
+    sums[name] = md5(bytes);
+  }
+});
+afterAll(async () => {
+  await server.close();
+  await cleanup();
+});
+
+describe('download-release', () => {
+  it('knows the published files and their MD5s (spec §14.1)', () => {
+    expect(RELEASE_FILES.map((f) => [f.name, f.md5])).toEqual([
+      ['hr_dataset.tar.gz', 'ca7167334006f3c17f9071f14c435335'],
+      ['lr_dataset_l1c.tar.gz', 'd2dcafa207b1e1bc6c754607f15e9ed6'],
+      ['lr_dataset_l2a.tar.gz', '8cfc6a477cee9e9cd8b20ea27227de65'],
+      ['metadata.csv', 'dfeb3348e79b719bf03c230d5d258839'],
+      ['stratified_train_val_test_split.csv', '745035835d835280aa0298a9dc1996d1'],
+    ]);
+  });
+
+  it('downloads, verifies MD5s and unpacks into the layout the dataset reader opens', async () => {
+    const root = join(dir, 'full');
+    const stages = new Set<string>();
+    const res = await downloadRelease(
+      { root, baseUrl: server.url, md5: sums },
+      { onProgress: (p) => stages.add(p.stage.split(' ')[0]) },
+    );
+    expect(res.files.map((f) => f.download)).toEqual(Array(5).fill('downloaded'));
+    expect([...stages].sort()).toEqual(['download', 'extract']);
+    const files = (await listFiles(root)).filter((f) => !f.startsWith('downloads/'));
+    expect(files).toEqual([...expected.keys()].sort());
+    for (const [rel, bytes] of expected)
+      expect(Buffer.compare(await readFile(join(root, rel)), bytes)).toBe(0);
+    expect(await md5File(join(root, 'downloads', 'hr_dataset.tar.gz'))).toBe(sums['hr_dataset.tar.gz']);
+    const scan = await scanDataset(root, { revisits: 2 });
+    expect(scan.scenes.map((s) => s.name)).toEqual(['Synthetic-1', 'Synthetic-2']);
+    expect(scan.problems).toEqual([]);
+
+    // a second run fetches nothing and unpacks nothing
+    const hitsBefore = [...server.hits.values()].reduce((a, b) => a + b, 0);
+    const again = await downloadRelease({ root, baseUrl: server.url, md5: sums });
+    expect(again.files.map((f) => f.download)).toEqual(Array(5).fill('skipped'));
+    expect(again.files.filter((f) => f.extraction).map((f) => f.extraction?.status)).toEqual(
+      Array(3).fill('already-extracted'),
+    );
+    expect([...server.hits.values()].reduce((a, b) => a + b, 0)).toBe(hitsBefore);
+  });
+
+  it('resumes after an interrupted transfer and an interrupted extraction', async () => {
+    const root = join(dir, 'resume');
+    server.hits.clear();
+    const hr = server.files.get('hr_dataset.tar.gz')!;
+    server.faults.set('hr_dataset.tar.gz', { kind: 'cut', afterBytes: hr.length >> 1, times: 1 });
+    const files = ['hr_dataset.tar.gz', 'metadata.csv'];
+    const err = await downloadRelease({ root, baseUrl: server.url, md5: sums, files, retries: 0 }).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(WorldStratError);
+    expect(err.code).toBe('DOWNLOAD_FAILED');
+    expect(err.message).toContain('hr_dataset.tar.gz');
+    expect(existsSync(join(root, 'downloads', 'hr_dataset.tar.gz'))).toBe(false);
+    expect(existsSync(join(root, 'downloads', 'hr_dataset.tar.gz.partial'))).toBe(false);
+    expect(existsSync(join(root, 'metadata.csv'))).toBe(true);
+
+    // interrupt the extraction after the first file, then resume it
+    const ctrl = new AbortController();
+    const err2 = await downloadRelease(
+      { root, baseUrl: server.url, md5: sums, files, retries: 0 },
+      { signal: ctrl.signal, onProgress: (p) => p.stage.startsWith('extract') && ctrl.abort() },
+    ).catch((e) => e);
+    expect(err2.code).toBe('ABORTED');
+    const partial = (await listFiles(root)).filter((f) => f.startsWith('hr_dataset/'));
+    expect(partial.length).toBeGreaterThan(0);
+    expect(partial.length).toBeLessThan(6);
+    expect(partial.some((f) => f.endsWith('.extracting'))).toBe(false);
+
+    const res = await downloadRelease({ root, baseUrl: server.url, md5: sums, files });
+    expect(res.files.map((f) => [f.name, f.download])).toEqual([
+      ['hr_dataset.tar.gz', 'skipped'],
+      ['metadata.csv', 'skipped'],
+    ]);
+    expect(res.files[0].extraction).toMatchObject({ status: 'extracted', skipped: partial.length });
+    expect(res.files[0].extraction!.extracted).toBe(6 - partial.length);
+    // metadata.csv was fetched once, the archive twice (cut, then complete)
+    expect(server.hits.get('metadata.csv')).toBe(1);
+    expect(server.hits.get('hr_dataset.tar.gz')).toBe(2);
+    for (const [rel, bytes] of expected)
+      if (rel.startsWith('hr_dataset/'))
+        expect(Buffer.compare(await readFile(join(root, rel)), bytes)).toBe(0);
+    server.faults.clear();
+  });
+
+  it('fails with CHECKSUM_MISMATCH on a corrupted file, after bounded retries, leaving no file', async () => {
+    const root = join(dir, 'md5');
+    server.hits.clear();
+    server.faults.set('metadata.csv', { kind: 'corrupt' });
+    const err = await downloadRelease({
+      root,
+      baseUrl: server.url,
+      md5: sums,
+      files: ['metadata.csv'],
+      retries: 2,
+      baseDelayMs: 1,
+    }).catch((e) => e);
+    server.faults.clear();
+    expect(err).toBeInstanceOf(WorldStratError);
+    expect(err.code).toBe('CHECKSUM_MISMATCH');
+    expect(err.message).toContain(sums['metadata.csv']);
+    expect(server.hits.get('metadata.csv')).toBe(3);
+    expect(existsSync(join(root, 'metadata.csv'))).toBe(false);
+    expect(existsSync(join(root, 'metadata.csv.partial'))).toBe(false);
+    // the real published MD5 rejects our synthetic file too
+    const err2 = await downloadRelease({
+      root,
+      baseUrl: server.url,
+      files: ['metadata.csv'],
+      retries: 0,
+    }).catch((e) => e);
+    expect(err2.code).toBe('CHECKSUM_MISMATCH');
+    expect(err2.message).toContain('dfeb3348e79b719bf03c230d5d258839');
+  });
+
+  it('dry run plans requests and touches nothing; unknown names are rejected', async () => {
+    const root = join(dir, 'dry');
+    server.hits.clear();
+    const res = await downloadRelease({ root, baseUrl: server.url, dryRun: true });
+    expect(res.requests).toBe(5);
+    expect(res.files.every((f) => f.download === 'planned')).toBe(true);
+    expect(existsSync(root)).toBe(false);
+    expect(server.hits.size).toBe(0);
+    await expect(downloadRelease({ root, files: ['hr_dataset_raw.tar'] })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+  });
+});
+
+describe('extractTarGz', () => {
+  it('maps member paths and refuses traversal', () => {
+    expect(archiveMemberTarget('./A/A_ps.tiff', 'hr_dataset')).toBe(join('hr_dataset', 'A', 'A_ps.tiff'));
+    expect(archiveMemberTarget('dataset/hr_dataset/A/x.tiff', 'hr_dataset')).toBe(
+      join('hr_dataset', 'A', 'x.tiff'),
+    );
+    expect(archiveMemberTarget('./')).toBeNull();
+    for (const bad of ['../evil', 'a/../../evil', '/etc/passwd', 'C:\\x'])
+      expect(() => archiveMemberTarget(bad)).toThrow(
+        expect.objectContaining({ code: 'UNSAFE_ARCHIVE_PATH' }),
+      );
+  });
+
+  it('stops at a traversing member without writing it, skips links, and rejects a truncated archive', async () => {
+    const out = join(dir, 'evil-out');
+    const archive = join(dir, 'evil.tar.gz');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      archive,
+      await tarGz([
+        { name: 'ok.txt', data: new Uint8Array([1, 2, 3]) },
+        { name: 'link', type: 'symlink', linkname: '/etc/passwd' },
+        { name: '../evil.txt', data: new Uint8Array([9]) },
+      ]),
+    );
+    await expect(extractTarGz(archive, out)).rejects.toMatchObject({ code: 'UNSAFE_ARCHIVE_PATH' });
+    expect(existsSync(join(dir, 'evil.txt'))).toBe(false);
+    expect(await readFile(join(out, 'ok.txt'))).toEqual(Buffer.from([1, 2, 3]));
+    expect(existsSync(join(out, 'link'))).toBe(false);
+
+    const whole = await tarGz([{ name: 'big.bin', data: new Uint8Array(200_000).fill(7) }]);
+    const cut = join(dir, 'cut.tar.gz');
+    await writeFile(cut, whole.subarray(0, whole.length >> 1));
+    await expect(extractTarGz(cut, join(dir, 'cut-out'))).rejects.toMatchObject({ code: 'ARCHIVE_CORRUPT' });
+    expect(existsSync(join(dir, 'cut-out', 'big.bin'))).toBe(false);
+    expect(existsSync(join(dir, 'cut-out', 'big.bin.extracting'))).toBe(false);
+  });
+});
+
+describe('worldstrat download-release (CLI)', () => {
+  it('runs with --json, reports checksum failures with exit code 4', async () => {
+    let out = '';
+    const io = { stdout: (t: string) => void (out += t), stderr: () => {}, isTTY: false };
+    const root = join(dir, 'cli');
+    const code = await runCli(
+      [
+        'node',
+        'worldstrat',
+        '--json',
+        'download-release',
+        root,
+        '--base-url',
+        server.url,
+        '--files',
+        'metadata.csv,stratified_train_val_test_split.csv',
+        '--md5',
+        `metadata.csv=${sums['metadata.csv']}`,
+        '--md5',
+        `stratified_train_val_test_split.csv=${sums['stratified_train_val_test_split.csv']}`,
+      ],
+      io,
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(out).files.map((f: { download: string }) => f.download)).toEqual([
+      'downloaded',
+      'downloaded',
+    ]);
+    out = '';
+    await rm(join(root, 'metadata.csv'));
+    await rm(join(root, 'downloads'), { recursive: true });
+    const bad = await runCli(
+      [
+        'node',
+        'worldstrat',
+        '--json',
+        'download-release',
+        root,
+        '--base-url',
+        server.url,
+        '--files',
+        'metadata.csv',
+        '--retries',
+        '0',
+      ],
+      io,
+    );
+    expect(bad).toBe(4);
+    expect(JSON.parse(out).error.code).toBe('CHECKSUM_MISMATCH');
+  });
+});

@@ -1,0 +1,126 @@
+// Test support for download-release: build .tar.gz archives with tar-stream + zlib, and serve files from a
+// 127.0.0.1 HTTP server that can cut a transfer mid-body or serve corrupted bytes, recording every request.
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { pack } from 'tar-stream';
+
+/** A member of a test archive. */
+export interface Member {
+  name: string;
+  data?: Uint8Array;
+  type?: 'file' | 'directory' | 'symlink';
+  linkname?: string;
+}
+
+/** Pack members into .tar.gz bytes. */
+export async function tarGz(members: readonly Member[]): Promise<Uint8Array> {
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise<void>((res, rej) => {
+    p.on('end', () => res());
+    p.on('error', rej);
+  });
+  for (const m of members) {
+    await new Promise<void>((res, rej) => {
+      const header = {
+        name: m.name,
+        type: m.type ?? 'file',
+        ...(m.linkname ? { linkname: m.linkname } : {}),
+        ...(m.type === 'directory' || m.type === 'symlink' ? {} : { size: m.data?.length ?? 0 }),
+      };
+      p.entry(
+        header,
+        m.type === 'file' || !m.type ? Buffer.from(m.data ?? new Uint8Array()) : undefined,
+        (err) => (err ? rej(err) : res()),
+      );
+    });
+  }
+  p.finalize();
+  await ended;
+  return gzipSync(Buffer.concat(chunks));
+}
+
+/** All files under `dir` as archive members named `<prefix><relative path>`. */
+export async function membersOf(
+  dir: string,
+  prefix: string,
+  rename?: (rel: string) => string,
+): Promise<Member[]> {
+  const out: Member[] = [];
+  const walk = async (d: string) => {
+    for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else {
+        const rel = relative(dir, p).split('\\').join('/');
+        out.push({ name: `${prefix}${rename ? rename(rel) : rel}`, data: await readFile(p) });
+      }
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+export const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+
+/** How the server misbehaves for one file. */
+export type Misbehaviour = { kind: 'cut'; afterBytes: number; times: number } | { kind: 'corrupt' };
+
+export interface ReleaseServer {
+  url: string;
+  files: Map<string, Uint8Array>;
+  faults: Map<string, Misbehaviour>;
+  /** GET requests per file name. */
+  hits: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/** Serve `files` at `/files/<name>` (query strings ignored). */
+export async function startReleaseServer(): Promise<ReleaseServer> {
+  const state: ReleaseServer = {
+    url: '',
+    files: new Map(),
+    faults: new Map(),
+    hits: new Map(),
+    close: async () => {},
+  };
+  const server = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    const name = decodeURIComponent(u.pathname.replace(/^\/files\//, ''));
+    const body = state.files.get(name);
+    if (!u.pathname.startsWith('/files/') || !body) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    state.hits.set(name, (state.hits.get(name) ?? 0) + 1);
+    const fault = state.faults.get(name);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) });
+    if (fault?.kind === 'cut' && fault.times > 0) {
+      fault.times--;
+      res.write(body.subarray(0, fault.afterBytes), () => setTimeout(() => res.destroy(), 20));
+      return;
+    }
+    if (fault?.kind === 'corrupt') {
+      const bad = Buffer.from(body);
+      bad[bad.length >> 1] ^= 0xff;
+      res.end(bad);
+      return;
+    }
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files`;
+  state.close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
+  return state;
+}
