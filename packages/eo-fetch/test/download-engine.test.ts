@@ -234,6 +234,22 @@ describe('downloadAll under injected faults', () => {
     }
   });
 
+  it('sends job headers, JSON bodies and fresh authorize() headers on every attempt', async () => {
+    server.scripts.set('/f/auth-100', [{ kind: 'status', status: 502 }]);
+    let n = 0;
+    const report = await downloadAll(
+      [job('auth-100', { method: 'POST', body: { a: 1 }, headers: { 'x-job': 'yes' } })],
+      { ...fast, authorize: () => ({ authorization: `Bearer t${++n}` }) },
+    );
+    expect(report.failed).toEqual([]);
+    const h = server.headers.get('/f/auth-100')!;
+    expect(h).toMatchObject({
+      authorization: 'Bearer t2',
+      'x-job': 'yes',
+      'content-type': 'application/json',
+    });
+  });
+
   it('validates jobs and honours the abort signal', async () => {
     await expect(downloadAll([job('x-1'), job('x-1')])).rejects.toMatchObject({ code: 'DUPLICATE_PATH' });
     await expect(downloadAll([{ url: 'ftp://x/y', path: join(dir, 'y') }])).rejects.toMatchObject({

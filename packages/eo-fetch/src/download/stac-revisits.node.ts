@@ -18,7 +18,7 @@ import {
 import pLimit from 'p-limit';
 import { EoFetchError, HttpError } from '../errors.js';
 import type { FetchLike } from '../http/request-json.js';
-import { type RetryPolicy, redactUrl, withRetry } from '../http/retry.js';
+import { abortError, type RetryPolicy, redactUrl, withRetry } from '../http/retry.js';
 import { aoiGrid } from '../layout/aoi-grid.js';
 import { lrRevisitPaths, type RevisitLayer } from '../layout/release-layout.js';
 import { writeRevisitLayout } from '../layout/write-revisit-layout.node.js';
@@ -53,6 +53,8 @@ export interface StacRevisitOptions {
   resolutionM?: number;
   /** SAS signer for providers that need one (created automatically for Planetary Computer). */
   signer?: PlanetaryComputerSigner;
+  /** Band COGs read at once per revisit (default 4). */
+  bandConcurrency?: number;
   /** Revisits processed at once (default 4). */
   concurrency?: number;
   /** Retry policy of each band read (default 3 retries, 60 s per request). */
@@ -198,9 +200,17 @@ export async function downloadStacRevisit(
   const npx = grid.width * grid.height;
 
   const data: Float32Array[] = [];
-  for (const band of bands) {
-    const { asset, href: url } = await href(band);
-    const dn = (await readBandOnGrid(url, aoi.bounds, grid, band, options)) as Float32Array;
+  // bands are read a few at a time (each read is a handful of range requests)
+  const bandLimit = pLimit(options.bandConcurrency ?? 4);
+  const read = await Promise.all(
+    bands.map((band) =>
+      bandLimit(async () => {
+        const { asset, href: url } = await href(band);
+        return { asset, dn: (await readBandOnGrid(url, aoi.bounds, grid, band, options)) as Float32Array };
+      }),
+    ),
+  );
+  for (const { asset, dn } of read) {
     const { scale, offset, baseline } = reflectanceScaling(item, asset);
     const fromRasterBands =
       asset['raster:bands']?.[0]?.scale !== undefined || asset['raster:bands']?.[0]?.offset !== undefined;
@@ -301,7 +311,7 @@ export async function downloadStacRevisits(
   await Promise.all(
     revisits.map((r) =>
       limit(async () => {
-        options.signal?.throwIfAborted();
+        if (options.signal?.aborted) throw abortError(options.signal);
         const aoi = byName.get(r.aoi)!;
         const itemId = r.entry.item?.id ?? r.entry.id;
         // complete when the manifest has this revisit's metadata (written last) and every file it listed

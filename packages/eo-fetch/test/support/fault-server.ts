@@ -34,6 +34,8 @@ export interface FaultServer {
   hits: Map<string, number>;
   /** Request timestamps per path (ms). */
   times: Map<string, number[]>;
+  /** Request headers of the last request per path. */
+  headers: Map<string, IncomingMessage['headers']>;
   /** Highest number of requests in flight at once. */
   maxInFlight: number;
   /** Scripts: the i-th request of a path gets script[i] (then `ok`). */
@@ -46,6 +48,7 @@ export async function startFaultServer(defaultLatencyMs = 0, defaultTrickleMs = 
     hits: new Map<string, number>(),
     times: new Map<string, number[]>(),
     scripts: new Map<string, Fault[]>(),
+    headers: new Map<string, IncomingMessage['headers']>(),
     maxInFlight: 0,
   };
   let inFlight = 0;
@@ -54,6 +57,7 @@ export async function startFaultServer(defaultLatencyMs = 0, defaultTrickleMs = 
     const n = state.hits.get(path) ?? 0;
     state.hits.set(path, n + 1);
     state.times.set(path, [...(state.times.get(path) ?? []), Date.now()]);
+    state.headers.set(path, req.headers);
     inFlight++;
     state.maxInFlight = Math.max(state.maxInFlight, inFlight);
     res.on('close', () => inFlight--);
@@ -120,6 +124,9 @@ export async function startFaultServer(defaultLatencyMs = 0, defaultTrickleMs = 
     },
     get times() {
       return state.times;
+    },
+    get headers() {
+      return state.headers;
     },
     get maxInFlight() {
       return state.maxInFlight;
