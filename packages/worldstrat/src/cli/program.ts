@@ -1,6 +1,7 @@
 // The `worldstrat` command-line program: commander wiring, shared options, error → exit code.
 import { Command, CommanderError } from 'commander';
 import { registerAois } from './commands/aois.js';
+import { registerDownloadRelease } from './commands/download-release.js';
 import { registerPlot } from './commands/plot.js';
 import { registerSample } from './commands/sample.js';
 import { registerSplit } from './commands/split.js';
@@ -72,7 +73,14 @@ export function createProgram(
     }
   };
 
-  for (const register of [registerSynth, registerSample, registerAois, registerSplit, registerPlot])
+  for (const register of [
+    registerSynth,
+    registerSample,
+    registerAois,
+    registerSplit,
+    registerPlot,
+    registerDownloadRelease,
+  ])
     register(program, run);
   for (const cmd of program.commands) {
     if (cmd.commands.length === 0 && !cmd.options.some((o) => o.long === '--config'))

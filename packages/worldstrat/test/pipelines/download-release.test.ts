@@ -239,7 +239,13 @@ describe('extractTarGz', () => {
 describe('worldstrat download-release (CLI)', () => {
   it('runs with --json, reports checksum failures with exit code 4', async () => {
     let out = '';
-    const io = { stdout: (t: string) => void (out += t), stderr: () => {}, isTTY: false };
+    const io = {
+      stdout: (t: string) => {
+        out += t;
+      },
+      stderr: () => {},
+      isTTY: false,
+    };
     const root = join(dir, 'cli');
     const code = await runCli(
       [
