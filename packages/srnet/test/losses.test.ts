@@ -55,7 +55,7 @@ describe('registered loss: centered mode and gradients (wasm)', () => {
   it("'centered' mode agrees with @worldstrat/metrics registeredMetrics", async () => {
     const pred = arr('pair3.prediction');
     const target = arr('pair3.target');
-    const ref = registeredMetrics(pred, target, [2, 3, 156, 156], { mode: 'centered' });
+    const ref: { shiftIndex: number; mse: number; ssimLoss: number; loss: number; shift: [number, number] }[] = registeredMetrics(pred, target, [2, 3, 156, 156], { mode: 'centered' });
     const r = tf.tidy(() => {
       const o = registeredLoss(nhwc('pair3.prediction'), nhwc('pair3.target'), { mode: 'centered' });
       return [o.shiftIndex, o.perSample.mse, o.perSample.ssimLoss, o.perSample.loss];

@@ -83,9 +83,10 @@ async function tryWebgpu(opts: SelectBackendOptions, auto: boolean): Promise<Bac
       return { backend: 'webgpu', available: false, reason: `unavailable: no navigator.gpu and the optional 'webgpu' package failed to load (${firstLine(e)})` };
     }
   }
-  let adapter: { info?: { vendor?: string; architecture?: string; description?: string }; isFallbackAdapter?: boolean } | null = null;
+  type Adapter = { info?: { vendor?: string; architecture?: string; description?: string }; isFallbackAdapter?: boolean };
+  let adapter: Adapter | null;
   try {
-    adapter = (await g.navigator?.gpu?.requestAdapter()) as typeof adapter;
+    adapter = ((await g.navigator?.gpu?.requestAdapter()) ?? null) as Adapter | null;
   } catch (e) {
     return { backend: 'webgpu', available: false, reason: `unavailable: requestAdapter() threw (${firstLine(e)})` };
   }

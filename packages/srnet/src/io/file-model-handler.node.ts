@@ -35,7 +35,7 @@ export function fileModelHandler(dir: string): tf.io.IOHandler {
         generatedBy: json.generatedBy,
         modelTopology: json.modelTopology,
         weightSpecs: manifest?.weights ?? [],
-        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+        weightData: new Uint8Array(bin).buffer as ArrayBuffer,
       };
     },
   };

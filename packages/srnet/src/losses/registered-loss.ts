@@ -83,11 +83,11 @@ export function shiftedTargets(target: tf.Tensor4D): tf.Tensor5D {
     const { v, h } = kernels();
     const [b, hh, ww, c] = target.shape;
     const n = v.shape[3];
-    const t = tf.reshape(tf.transpose(target, [0, 3, 1, 2]), [b * c, hh, ww, 1]);
+    const t = tf.reshape(tf.transpose(target, [0, 3, 1, 2]), [b * c, hh, ww, 1]) as tf.Tensor4D;
     const vy = tf.conv2d(t, v, 1, 'valid'); // [b·c, H', W, 9(iy)]
     const ho = hh - LANCZOS_TAPS + 1;
     const wo = ww - LANCZOS_TAPS + 1;
-    const r = tf.reshape(tf.transpose(vy, [0, 3, 1, 2]), [b * c * n, ho, ww, 1]);
+    const r = tf.reshape(tf.transpose(vy, [0, 3, 1, 2]), [b * c * n, ho, ww, 1]) as tf.Tensor4D;
     const hx = tf.conv2d(r, h, 1, 'valid'); // [b·c·9(iy), H', W', 9(ix)]
     const s = tf.reshape(hx, [b, c, n, ho, wo, n]);
     return tf.reshape(tf.transpose(s, [0, 2, 5, 3, 4, 1]), [b, n * n, ho, wo, c]);
@@ -98,10 +98,10 @@ export function shiftedTargets(target: tf.Tensor4D): tf.Tensor5D {
 function ssimLossPerSample(x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor1D {
   const { g, gh } = kernels();
   const [b, hh, ww, c] = x.shape;
-  const planes = (t: tf.Tensor4D): tf.Tensor4D => tf.reshape(tf.transpose(t, [0, 3, 1, 2]), [b * c, hh, ww, 1]);
+  const planes = (t: tf.Tensor4D): tf.Tensor4D => tf.reshape(tf.transpose(t, [0, 3, 1, 2]), [b * c, hh, ww, 1]) as tf.Tensor4D;
   const xp = planes(x);
   const yp = planes(y);
-  const stack = tf.concat([xp, yp, tf.mul(xp, xp), tf.mul(yp, yp), tf.mul(xp, yp)], 0);
+  const stack = tf.concat([xp, yp, tf.mul(xp, xp), tf.mul(yp, yp), tf.mul(xp, yp)], 0) as tf.Tensor4D;
   const pad = (g.shape[0] - 1) / 2;
   const f = tf.conv2d(tf.conv2d(reflectPad(stack, pad, true), g, 1, 'valid'), gh, 1, 'valid');
   const [mx, my, fxx, fyy, fxy] = tf.split(f, 5, 0) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
@@ -115,7 +115,7 @@ function ssimLossPerSample(x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor1D {
   const den = tf.add(tf.mul(tf.add(tf.add(mx2, my2), SSIM_C1), tf.add(tf.add(sx, sy), SSIM_C2)), SSIM_EPS);
   const lossMap = tf.clipByValue(tf.div(tf.sub(1, tf.div(num, den)), 2), 0, 1);
   // [b·c, H, W, 1] → per sample mean over c, H, W
-  return meanPerSample(tf.reshape(lossMap, [b, c, hh, ww]));
+  return meanPerSample(tf.reshape(lossMap, [b, c, hh, ww]) as tf.Tensor4D);
 }
 
 // customGrad's value must be one tensor: the side results (kept, so they survive the forward's tidy) are handed
@@ -134,7 +134,7 @@ const searchAligned = tf.customGrad(((cropped: tf.Tensor4D, target: tf.Tensor4D)
   const aligned = tf.gather(tf.reshape(ys, [b * n, ho, wo, c]), flat);
   searchSide = { mseAll: tf.keep(mseAll), idx: tf.keep(idx) as tf.Tensor1D };
   return { value: aligned, gradFunc: () => [tf.zerosLike(cropped), tf.zerosLike(target)] };
-}) as unknown as (...args: tf.Tensor[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor) => tf.Tensor[] });
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
 
 function search(cropped: tf.Tensor4D, target: tf.Tensor4D): { aligned: tf.Tensor4D; mseAll: tf.Tensor2D; idx: tf.Tensor1D } {
   searchSide = null;
@@ -173,15 +173,15 @@ export function registeredLoss(prediction: tf.Tensor4D, target: tf.Tensor4D, opt
   const wo = ww - LANCZOS_TAPS + 1;
   // 1. bias correction on the full prediction, per sample and channel (gradient flows through the mean).
   const adjusted = tf.add(prediction, tf.mean(tf.mean(tf.sub(target, prediction), 1, true), 2, true)) as tf.Tensor4D;
-  const cropped = tf.slice(adjusted, [0, off, off, 0], [b, ho, wo, c]);
+  const cropped = tf.slice(adjusted, [0, off, off, 0], [b, ho, wo, c]) as tf.Tensor4D;
   // 2. search: 81 shifted targets (constants), MSE of each; argmin (first on ties). Run inside customGrad so the
   //    tape records one node with a zero gradient instead of the 81-shift tensors (the min's gradient is the
   //    gradient at the chosen shift, which step 3 computes).
   const { aligned, mseAll, idx: shiftIndex } = search(cropped, target);
   // 3. metrics on the MSE-optimal pair (the min's gradient is the gradient at the chosen shift).
-  const diff = tf.sub(cropped, aligned);
-  const mse = meanPerSample(tf.square(diff));
-  const mae = meanPerSample(tf.abs(diff));
+  const diff = tf.sub(cropped, aligned) as tf.Tensor4D;
+  const mse = meanPerSample(tf.square(diff) as tf.Tensor4D);
+  const mae = meanPerSample(tf.abs(diff) as tf.Tensor4D);
   const ssimLoss = ssimLossPerSample(cropped, aligned);
   const psnr = tf.mul(-10 / Math.LN10, tf.log(mse)) as tf.Tensor1D;
   const perLoss = tf.addN([tf.mul(w.mse, mse), tf.mul(w.mae, mae), tf.mul(w.ssim, ssimLoss)]) as tf.Tensor1D;

@@ -19,9 +19,10 @@ export function reflectPad(x: tf.Tensor4D, p: number, differentiable: boolean): 
   }
   const padAxis = (t: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D => {
     const n = t.shape[axis];
-    const begin = [0, 0, 0, 0];
-    const size = [...t.shape];
+    // fresh begin/size arrays per slice: tf.slice keeps its attrs by reference for the gradient.
     const part = (start: number): tf.Tensor4D => {
+      const begin = [0, 0, 0, 0];
+      const size = [...t.shape];
       begin[axis] = start;
       size[axis] = p;
       return tf.reverse(tf.slice(t, begin, size), axis);
@@ -40,7 +41,7 @@ export function convSame(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, differe
 
 /** Single-slope PReLU. */
 export function prelu(x: tf.Tensor4D, alpha: tf.Tensor): tf.Tensor4D {
-  return tf.prelu(x, alpha);
+  return tf.prelu(x, alpha) as tf.Tensor4D;
 }
 
 /**
@@ -68,4 +69,42 @@ export function pixelShuffle(x: tf.Tensor4D, z: number): tf.Tensor4D {
   const t = tf.reshape(x, [b * h, w, c, z, z]);
   const u = tf.transpose(t, [0, 3, 1, 4, 2]); // [b·h, i, w, j, c]
   return tf.reshape(u, [b, h * z, w * z, c]);
+}
+
+/**
+ * Row-stochastic interpolation matrix `[outSize, inSize]` of PyTorch's bilinear resize with align_corners False
+ * (half-pixel centres): src = max(0, (dst + 0.5)·in/out − 0.5), weights in float32 like PyTorch.
+ */
+export function bilinearMatrix(inSize: number, outSize: number): Float32Array {
+  const m = new Float32Array(outSize * inSize);
+  const f = Math.fround;
+  const scale = f(inSize / outSize);
+  for (let o = 0; o < outSize; o++) {
+    const src = Math.max(0, f(f(f(o + 0.5) * scale) - 0.5));
+    const i0 = Math.min(Math.floor(src), inSize - 1);
+    const i1 = Math.min(i0 + 1, inSize - 1);
+    const l1 = f(src - i0);
+    const l0 = f(1 - l1);
+    m[o * inSize + i0] = (m[o * inSize + i0] as number) + l0;
+    m[o * inSize + i1] = (m[o * inSize + i1] as number) + l1;
+  }
+  return m;
+}
+
+/**
+ * Bilinear resize (align_corners False, half-pixel centres) as two matrix products, so its gradient is exact.
+ * TF.js's registered ResizeBilinearGrad ignores `halfPixelCenters` (cpu and wasm), which silently corrupts
+ * gradients; inference keeps the fused `tf.image.resizeBilinear`.
+ */
+export function resizeBilinearDifferentiable(x: tf.Tensor4D, size: [number, number]): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  const [oh, ow] = size;
+  const ry = tf.tensor2d(bilinearMatrix(h, oh), [oh, h]);
+  const rx = tf.tensor2d(bilinearMatrix(w, ow), [ow, w]);
+  // rows: [h, b·w·c] → [oh, b·w·c]
+  const t1 = tf.matMul(ry, tf.reshape(tf.transpose(x, [1, 0, 2, 3]), [h, b * w * c]));
+  // columns: [w, oh·b·c] → [ow, oh·b·c]
+  const t2 = tf.reshape(tf.transpose(tf.reshape(t1, [oh, b, w, c]), [2, 0, 1, 3]), [w, oh * b * c]);
+  const t3 = tf.matMul(rx, t2);
+  return tf.transpose(tf.reshape(t3, [ow, oh, b, c]), [2, 1, 0, 3]) as tf.Tensor4D;
 }

@@ -5,7 +5,7 @@ import { SrnetError } from '../errors.js';
 import type { SeededRandom } from '../internal/random.js';
 import { type ParamSpec, fusionLevels, uniqueParamSpecs } from './architecture.js';
 import type { ModelConfig } from './config.js';
-import { convSame, dropout, pixelShuffle, prelu } from './ops.js';
+import { convSame, dropout, pixelShuffle, prelu, resizeBilinearDifferentiable } from './ops.js';
 
 /** Options of {@link SrModel.forward}. */
 export interface ForwardOptions {
@@ -96,9 +96,9 @@ export class SrModel {
         const half = rr / 2;
         const first = tf.reshape(tf.slice(y, [0, 0, 0, 0, 0], [b, half, h, w, hid]), [b * half, h, w, hid]);
         const second = tf.reshape(tf.slice(y, [0, half, 0, 0, 0], [b, half, h, w, hid]), [b * half, h, w, hid]);
-        const cat = tf.concat([first, second], 3);
+        const cat = tf.concat([first, second], 3) as tf.Tensor4D;
         const pre = 'fusion.fusion.0.fuse';
-        const res = tf.add(cat, this.doubleConv(`${pre}.0.residualblock.doubleconv2d`, cat, options));
+        const res = tf.add(cat, this.doubleConv(`${pre}.0.residualblock.doubleconv2d`, cat, options)) as tf.Tensor4D;
         let f = convSame(res, this.v(`${pre}.1.weight`), this.v(`${pre}.1.bias`), train);
         f = prelu(f, this.v(`${pre}.3.weight`));
         y = tf.reshape(f, [b, half, h, w, hid]);
@@ -111,6 +111,7 @@ export class SrModel {
     s = prelu(convSame(s, this.v('sr.upsample.1.weight'), this.v('sr.upsample.1.bias'), train), this.v('sr.upsample.3.weight'));
     s = prelu(convSame(s, this.v('sr.upsample.4.weight'), this.v('sr.upsample.4.bias'), train), this.v('sr.upsample.6.weight'));
     if (options.resize === false) return s;
+    if (train) return resizeBilinearDifferentiable(s, cfg.outputSize);
     return tf.image.resizeBilinear(s, cfg.outputSize, false, true);
   }
 
