@@ -76,6 +76,6 @@ export { PyTorchAdam, WORLDSTRAT_ADAM, cosineWarmRestartsLr } from './train/adam
 export type { AdamConfig } from './train/adam.js';
 export { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint } from './train/checkpoint.js';
 export type { TrainingCheckpoint } from './train/checkpoint.js';
-export { train, validate } from './train/train.js';
+export { train, trainStep, validate } from './train/train.js';
 export type { BatchSource, CheckpointSink, TrainBatch, TrainOptions, TrainProgress, TrainResult, ValidationSummary } from './train/train.js';
 export { TFJS_ARTIFACTS_FORMAT, loadModel, saveModel } from './io/tfjs-io.js';

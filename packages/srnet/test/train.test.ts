@@ -81,6 +81,23 @@ describe('train()', () => {
     expect(rest.losses.map((l) => l.loss)).toEqual(full.losses.slice(4).map((l) => l.loss));
   });
 
+  it('micro-batch gradient accumulation gives the same training trajectory as whole batches', async () => {
+    await selectBackend('cpu');
+    const cfg = { ...CONFIG, revisits: 2, hiddenChannels: 4, outputSize: [24, 24] as [number, number], dropout: 0 };
+    const data = [0, 1, 2].map((i) => syntheticBatch(500 + i, { ...TASK, b: 4, r: 2, lr: 12 }));
+    const run = async (micro?: number) => {
+      const m = createModel(cfg, { seed: 8 });
+      const r = await train(m, { train: data, epochs: 1, optimizer: { lr: 1e-3 }, ...(micro ? { microBatchSize: micro } : {}) });
+      m.dispose();
+      return r.losses.map((l) => l.loss);
+    };
+    const whole = await run();
+    const micro = await run(1);
+    expect(micro).toHaveLength(3);
+    micro.forEach((l, i) => expect(Math.abs(l - (whole[i] as number))).toBeLessThan(1e-4 * Math.abs(whole[i] as number)));
+    expect(whole[2]).not.toBe(whole[0]);
+  });
+
   it('rejects bad batches and checkpoints of another architecture with typed errors', async () => {
     await selectBackend('cpu');
     const cfg = { ...CONFIG, revisits: 2, hiddenChannels: 4, outputSize: [24, 24] as [number, number] };

@@ -92,6 +92,12 @@ export interface TrainOptions {
   checkpoint?: { sink: CheckpointSink; every?: number };
   /** Resume from checkpoint bytes (written by a previous run). */
   resume?: Uint8Array;
+  /**
+   * Split each batch into micro-batches of this many samples and accumulate their gradients (same update as the
+   * whole batch: the loss is a mean over samples). Bounds memory: wasm's heap is 32-bit, and a HighResNet R=8
+   * batch of 8 needs several GB of activations. Default: the whole batch.
+   */
+  microBatchSize?: number;
   /** Steps per epoch if known (for ETA before the first epoch ends). */
   stepsPerEpoch?: number;
   onProgress?: (p: TrainProgress) => void;
@@ -226,9 +232,7 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
         }
         validateInput(batch.lr.data, batch.lr.shape, cfg, { what: 'batch.lr' });
         checkHr(batch, cfg);
-        const stepLoss = trainStep(model, adam, vars, batch, rng, lr, mode);
-        const loss = (await stepLoss.data())[0] as number;
-        stepLoss.dispose();
+        const loss = await trainStep(model, adam, vars, batch, rng, lr, mode, options.microBatchSize);
         if (!Number.isFinite(loss)) throw new SrnetError('NON_FINITE_INPUT', `training loss became ${loss} at step ${step}; lower the learning rate or check the batch`);
         step++;
         stepsThisRun++;
@@ -289,19 +293,55 @@ function checkHr(batch: TrainBatch, cfg: SrModel['config']): void {
   }
 }
 
-/** One optimiser step; returns the loss scalar (caller reads and disposes it). */
-function trainStep(model: SrModel, adam: PyTorchAdam, vars: tf.Variable[], batch: TrainBatch, rng: SeededRandom, lr: number, mode: RegistrationMode): tf.Scalar {
-  const side: tf.Tensor[] = [];
-  const x = toNhwcRevisits(batch.lr.data, batch.lr.shape);
-  const y = tf.tidy(() => tf.transpose(tf.tensor4d(batch.hr.data, batch.hr.shape), [0, 2, 3, 1]) as tf.Tensor4D);
-  const { value, grads } = tf.variableGrads(() => {
-    const r = registeredLoss(model.forward(x, { training: true, rng }), y, { mode });
-    side.push(r.shiftIndex, r.mseAllShifts);
-    return r.loss;
-  }, vars);
-  adam.apply(vars.map((v) => grads[v.name] as tf.Tensor), lr);
-  tf.dispose([x, y, ...side, ...Object.values(grads)]);
-  return value;
+/** Slice samples [start, start+n) of a row-major array whose first axis is the batch. */
+function sliceBatch<T extends number[]>(d: { data: Float32Array; shape: T }, start: number, n: number): { data: Float32Array; shape: T } {
+  const per = d.data.length / (d.shape[0] as number);
+  return { data: d.data.subarray(start * per, (start + n) * per), shape: [n, ...d.shape.slice(1)] as T };
+}
+
+/**
+ * One optimiser step, optionally over micro-batches whose gradients are accumulated with weights n_i/B (exactly the
+ * gradient of the batch-mean loss). Returns the batch loss.
+ */
+export async function trainStep(
+  model: SrModel,
+  adam: PyTorchAdam,
+  vars: tf.Variable[],
+  batch: TrainBatch,
+  rng: SeededRandom,
+  lr: number,
+  mode: RegistrationMode,
+  microBatchSize?: number,
+): Promise<number> {
+  const b = batch.lr.shape[0];
+  const mb = Math.max(1, Math.min(b, Math.floor(microBatchSize ?? b)));
+  let sums: tf.Tensor[] | null = null;
+  let loss = 0;
+  for (let start = 0; start < b; start += mb) {
+    const n = Math.min(mb, b - start);
+    const lrPart = sliceBatch(batch.lr, start, n);
+    const hrPart = sliceBatch(batch.hr, start, n);
+    const side: tf.Tensor[] = [];
+    const x = toNhwcRevisits(lrPart.data, lrPart.shape);
+    const y = tf.tidy(() => tf.transpose(tf.tensor4d(hrPart.data, hrPart.shape), [0, 2, 3, 1]) as tf.Tensor4D);
+    const { value, grads } = tf.variableGrads(() => {
+      const r = registeredLoss(model.forward(x, { training: true, rng }), y, { mode });
+      side.push(r.shiftIndex, r.mseAllShifts);
+      return r.loss;
+    }, vars);
+    const w = n / b;
+    const prev: tf.Tensor[] | null = sums;
+    sums = tf.tidy(() => vars.map((v, i) => {
+      const g = w === 1 ? (grads[v.name] as tf.Tensor).clone() : tf.mul(grads[v.name] as tf.Tensor, w);
+      return prev ? tf.add(prev[i] as tf.Tensor, g) : g;
+    }));
+    if (prev) tf.dispose(prev);
+    loss += w * ((await value.data())[0] as number);
+    tf.dispose([x, y, value, ...side, ...Object.values(grads)]);
+  }
+  adam.apply(sums as tf.Tensor[], lr);
+  tf.dispose(sums as tf.Tensor[]);
+  return loss;
 }
 
 /**
