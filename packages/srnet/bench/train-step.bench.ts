@@ -8,11 +8,22 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { it } from 'vitest';
-import { PyTorchAdam, SeededRandom, WORLDSTRAT_ADAM, createModel, selectBackend, trainStep } from '../src/index.js';
+import {
+  createModel,
+  PyTorchAdam,
+  SeededRandom,
+  selectBackend,
+  trainStep,
+  WORLDSTRAT_ADAM,
+} from '../src/index.js';
 
 const B = Number(process.env.SRNET_BENCH_BATCH ?? 8);
 const REPEATS = Number(process.env.SRNET_BENCH_REPEATS ?? 2);
-const BACKENDS = (process.env.SRNET_BENCH_BACKENDS ?? 'wasm,webgpu').split(',') as ('wasm' | 'webgpu' | 'cpu')[];
+const BACKENDS = (process.env.SRNET_BENCH_BACKENDS ?? 'wasm,webgpu').split(',') as (
+  | 'wasm'
+  | 'webgpu'
+  | 'cpu'
+)[];
 const KIND = (process.env.SRNET_BENCH_MODEL ?? 'highresnet') as 'highresnet' | 'srcnn';
 const R = 8;
 const MICRO = Number(process.env.SRNET_BENCH_MICRO ?? 2);
@@ -30,9 +41,30 @@ async function time(fn: () => Promise<void>): Promise<number> {
 
 it(`${KIND} R=${R} batch ${B}: TF.js backends vs PyTorch CPU`, async () => {
   const script = fileURLToPath(new URL('./torch_models.py', import.meta.url));
-  const torchOut = execFileSync('/usr/bin/python3', [script, '--model', KIND, '--revisits', String(R), '--batch', String(B), '--repeats', String(REPEATS), '--threads', '2'], { encoding: 'utf8' });
-  const torch = JSON.parse(torchOut.trim().split('\n').at(-1) as string) as { forward: number; train_step: number };
-  console.log(`pytorch cpu (2 threads): forward ${torch.forward.toFixed(3)} s, train step ${torch.train_step.toFixed(3)} s`);
+  const torchOut = execFileSync(
+    '/usr/bin/python3',
+    [
+      script,
+      '--model',
+      KIND,
+      '--revisits',
+      String(R),
+      '--batch',
+      String(B),
+      '--repeats',
+      String(REPEATS),
+      '--threads',
+      '2',
+    ],
+    { encoding: 'utf8' },
+  );
+  const torch = JSON.parse(torchOut.trim().split('\n').at(-1) as string) as {
+    forward: number;
+    train_step: number;
+  };
+  console.log(
+    `pytorch cpu (2 threads): forward ${torch.forward.toFixed(3)} s, train step ${torch.train_step.toFixed(3)} s`,
+  );
   for (const backend of BACKENDS) {
     const sel = await selectBackend(backend).catch((e: Error) => e);
     if (sel instanceof Error) {
@@ -44,8 +76,13 @@ it(`${KIND} R=${R} batch ${B}: TF.js backends vs PyTorch CPU`, async () => {
     const rng = new SeededRandom(1);
     const lrData = new Float32Array(B * R * 12 * 50 * 50).map((_, i) => Math.sin(i * 0.013));
     const hrData = new Float32Array(B * 3 * 156 * 156).map((_, i) => 0.3 + 0.2 * Math.cos(i * 0.007));
-    const batch = { lr: { data: lrData, shape: [B, R, 12, 50, 50] as [number, number, number, number, number] }, hr: { data: hrData, shape: [B, 3, 156, 156] as [number, number, number, number] } };
-    const x = tf.tidy(() => tf.transpose(tf.tensor5d(lrData, batch.lr.shape), [0, 1, 3, 4, 2])) as tf.Tensor5D;
+    const batch = {
+      lr: { data: lrData, shape: [B, R, 12, 50, 50] as [number, number, number, number, number] },
+      hr: { data: hrData, shape: [B, 3, 156, 156] as [number, number, number, number] },
+    };
+    const x = tf.tidy(() =>
+      tf.transpose(tf.tensor5d(lrData, batch.lr.shape), [0, 1, 3, 4, 2]),
+    ) as tf.Tensor5D;
     const fwd = await time(async () => {
       const o = model.forward(x);
       await o.data();

@@ -49,5 +49,10 @@ export class SrnetError extends Error {
 
 /** Thrown when an AbortSignal fires during a long operation (training, prediction). */
 export function abortError(signal: AbortSignal): SrnetError {
-  return new SrnetError('ABORTED', `aborted: ${String(signal.reason ?? 'signal fired')}`, {}, { cause: signal.reason });
+  return new SrnetError(
+    'ABORTED',
+    `aborted: ${String(signal.reason ?? 'signal fired')}`,
+    {},
+    { cause: signal.reason },
+  );
 }

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type BackendPreference, type BackendSelection, selectBackend } from './backends/select-backend.js';
 import type { InferenceEngine, PredictInput, PredictOutput } from './engine.js';
-import { SrnetError, abortError } from './errors.js';
+import { abortError, SrnetError } from './errors.js';
 import { type ModelConfig, resolveModelConfig } from './models/config.js';
 import type { SrModel } from './models/sr-model.js';
 import type { StateDict } from './models/state-dict.js';
@@ -27,7 +27,9 @@ export interface TfjsEngine extends InferenceEngine {
 
 /** NCHW-revisit input → NHWC `[B, R, H, W, C]`. */
 export function toNhwcRevisits(data: Float32Array, shape: readonly number[]): tf.Tensor5D {
-  return tf.tidy(() => tf.transpose(tf.tensor5d(data, shape as [number, number, number, number, number]), [0, 1, 3, 4, 2]));
+  return tf.tidy(() =>
+    tf.transpose(tf.tensor5d(data, shape as [number, number, number, number, number]), [0, 1, 3, 4, 2]),
+  );
 }
 
 /**
@@ -43,7 +45,11 @@ export function toNhwcRevisits(data: Float32Array, shape: readonly number[]): tf
  * const engine = await createTfjsEngine(config, stateDict, { backend: 'wasm' });
  * const { data, shape } = await engine.predict({ data: lr, shape: [1, 8, 12, 50, 50] });
  */
-export async function createTfjsEngine(config: Partial<ModelConfig>, stateDict: StateDict, options: TfjsEngineOptions = {}): Promise<TfjsEngine> {
+export async function createTfjsEngine(
+  config: Partial<ModelConfig>,
+  stateDict: StateDict,
+  options: TfjsEngineOptions = {},
+): Promise<TfjsEngine> {
   const selection = options.backend ? await selectBackend(options.backend) : undefined;
   await tf.ready();
   const cfg = resolveModelConfig(config);

@@ -13,19 +13,26 @@ describe.each(['cpu', 'wasm'] as const)('parity on %s', (backend) => {
   afterAll(() => tf.disposeVariables());
   const slow = process.env.SRNET_SLOW_TESTS === '1';
   const models = backend === 'cpu' && !slow ? MODELS.slice(0, 1) : MODELS;
-  it.each(models)('%s matches PyTorch within 1e-4 + 1e-5|x|', async (name) => {
-    await selectBackend(backend);
-    const { stateDict, config, extras } = stateDictFromSafetensors(fixtureBytes(`${name}.safetensors`));
-    const input = extras.input as { shape: number[]; data: Float32Array };
-    const expected = extras.output as { shape: number[]; data: Float32Array };
-    const engine = await createTfjsEngine(config, stateDict);
-    const before = tf.memory().numTensors;
-    const out = await engine.predict({ data: input.data, shape: input.shape as [number, number, number, number, number] });
-    expect(tf.memory().numTensors).toBe(before);
-    expect(out.shape).toEqual(expected.shape);
-    const { worst, maxAbs } = compareClose(out.data, expected.data, 1e-4, 1e-5);
-    expect(maxAbs).toBeGreaterThan(0); // computed, not copied
-    expect(worst).toBeLessThanOrEqual(0);
-    engine.dispose();
-  }, 900_000);
+  it.each(models)(
+    '%s matches PyTorch within 1e-4 + 1e-5|x|',
+    async (name) => {
+      await selectBackend(backend);
+      const { stateDict, config, extras } = stateDictFromSafetensors(fixtureBytes(`${name}.safetensors`));
+      const input = extras.input as { shape: number[]; data: Float32Array };
+      const expected = extras.output as { shape: number[]; data: Float32Array };
+      const engine = await createTfjsEngine(config, stateDict);
+      const before = tf.memory().numTensors;
+      const out = await engine.predict({
+        data: input.data,
+        shape: input.shape as [number, number, number, number, number],
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(out.shape).toEqual(expected.shape);
+      const { worst, maxAbs } = compareClose(out.data, expected.data, 1e-4, 1e-5);
+      expect(maxAbs).toBeGreaterThan(0); // computed, not copied
+      expect(worst).toBeLessThanOrEqual(0);
+      engine.dispose();
+    },
+    900_000,
+  );
 });

@@ -5,15 +5,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SrnetError, createModel, decodeCheckpoint, selectBackend, train } from '../src/index.js';
 import type { CheckpointSink, TrainBatch } from '../src/index.js';
+import { createModel, decodeCheckpoint, SrnetError, selectBackend, train } from '../src/index.js';
 import { fileCheckpointStore, readCheckpointFile } from '../src/node.js';
 import { syntheticBatch } from './support/synthetic.js';
 
 const TASK = { b: 4, r: 4, c: 3, lr: 16, noise: 0.2 };
-const CONFIG = { kind: 'srcnn' as const, revisits: 4, inChannels: 3, outChannels: 3, hiddenChannels: 16, outputSize: [32, 32] as [number, number] };
+const CONFIG = {
+  kind: 'srcnn' as const,
+  revisits: 4,
+  inChannels: 3,
+  outChannels: 3,
+  hiddenChannels: 16,
+  outputSize: [32, 32] as [number, number],
+};
 const BASELINE = { channels: [0, 1, 2], mean: [0, 0, 0], std: [1, 1, 1] };
-const trainSet = (epoch: number): TrainBatch[] => Array.from({ length: 8 }, (_, i) => syntheticBatch(1000 * epoch + i, TASK));
+const trainSet = (epoch: number): TrainBatch[] =>
+  Array.from({ length: 8 }, (_, i) => syntheticBatch(1000 * epoch + i, TASK));
 const valSet: TrainBatch[] = [syntheticBatch(999_001, TASK), syntheticBatch(999_002, TASK)];
 
 const tmp = mkdtempSync(join(tmpdir(), 'srnet-train-'));
@@ -44,7 +52,12 @@ describe('train()', () => {
     expect(progress).toHaveLength(48);
     const first = result.validation[0]!;
     const last = result.validation.at(-1)!;
-    console.log('val cPSNR per epoch', result.validation.map((v) => v.psnr.toFixed(2)), 'baseline', last.baseline?.psnr.toFixed(2));
+    console.log(
+      'val cPSNR per epoch',
+      result.validation.map((v) => v.psnr.toFixed(2)),
+      'baseline',
+      last.baseline?.psnr.toFixed(2),
+    );
     expect(last.psnr).toBeGreaterThan(first.psnr);
     expect(last.psnr).toBeGreaterThan(last.baseline!.psnr);
     model.dispose();
@@ -83,18 +96,31 @@ describe('train()', () => {
 
   it('micro-batch gradient accumulation gives the same training trajectory as whole batches', async () => {
     await selectBackend('cpu');
-    const cfg = { ...CONFIG, revisits: 2, hiddenChannels: 4, outputSize: [24, 24] as [number, number], dropout: 0 };
+    const cfg = {
+      ...CONFIG,
+      revisits: 2,
+      hiddenChannels: 4,
+      outputSize: [24, 24] as [number, number],
+      dropout: 0,
+    };
     const data = [0, 1, 2].map((i) => syntheticBatch(500 + i, { ...TASK, b: 4, r: 2, lr: 12 }));
     const run = async (micro?: number) => {
       const m = createModel(cfg, { seed: 8 });
-      const r = await train(m, { train: data, epochs: 1, optimizer: { lr: 1e-3 }, ...(micro ? { microBatchSize: micro } : {}) });
+      const r = await train(m, {
+        train: data,
+        epochs: 1,
+        optimizer: { lr: 1e-3 },
+        ...(micro ? { microBatchSize: micro } : {}),
+      });
       m.dispose();
       return r.losses.map((l) => l.loss);
     };
     const whole = await run();
     const micro = await run(1);
     expect(micro).toHaveLength(3);
-    micro.forEach((l, i) => expect(Math.abs(l - (whole[i] as number))).toBeLessThan(1e-4 * Math.abs(whole[i] as number)));
+    for (const [i, l] of micro.entries()) {
+      expect(Math.abs(l - (whole[i] as number))).toBeLessThan(1e-4 * Math.abs(whole[i] as number));
+    }
     expect(whole[2]).not.toBe(whole[0]);
   });
 
@@ -103,17 +129,28 @@ describe('train()', () => {
     const cfg = { ...CONFIG, revisits: 2, hiddenChannels: 4, outputSize: [24, 24] as [number, number] };
     const model = createModel(cfg, { seed: 1 });
     const good = syntheticBatch(1, { ...TASK, b: 1, r: 2, lr: 12 });
-    const bad = (mut: (b: TrainBatch) => TrainBatch) => train(model, { train: [mut(structuredClone(good))], epochs: 1 });
-    await expect(bad((b) => ({ ...b, lr: { data: b.lr.data.slice(0, 2 * 2 * 12 * 12), shape: [1, 2, 2, 12, 12] } }))).rejects.toMatchObject({ code: 'BAD_BANDS' });
-    await expect(bad((b) => ({ ...b, lr: { data: b.lr.data.slice(0, 3 * 12 * 12), shape: [1, 1, 3, 12, 12] } }))).rejects.toMatchObject({ code: 'BAD_REVISITS' });
-    await expect(bad((b) => ({ ...b, lr: { data: b.lr.data, shape: [2, 3, 12, 12] as unknown as [1, 2, 3, 12, 12] } }))).rejects.toMatchObject({ code: 'BAD_INPUT_SHAPE' });
+    const bad = (mut: (b: TrainBatch) => TrainBatch) =>
+      train(model, { train: [mut(structuredClone(good))], epochs: 1 });
+    await expect(
+      bad((b) => ({ ...b, lr: { data: b.lr.data.slice(0, 2 * 2 * 12 * 12), shape: [1, 2, 2, 12, 12] } })),
+    ).rejects.toMatchObject({ code: 'BAD_BANDS' });
+    await expect(
+      bad((b) => ({ ...b, lr: { data: b.lr.data.slice(0, 3 * 12 * 12), shape: [1, 1, 3, 12, 12] } })),
+    ).rejects.toMatchObject({ code: 'BAD_REVISITS' });
+    await expect(
+      bad((b) => ({ ...b, lr: { data: b.lr.data, shape: [2, 3, 12, 12] as unknown as [1, 2, 3, 12, 12] } })),
+    ).rejects.toMatchObject({ code: 'BAD_INPUT_SHAPE' });
     await expect(
       bad((b) => {
         b.lr.data[5] = Number.NaN;
         return b;
       }),
     ).rejects.toMatchObject({ code: 'NON_FINITE_INPUT' });
-    const sink: CheckpointSink & { last?: Uint8Array } = { async save(bytes) { sink.last = bytes; } };
+    const sink: CheckpointSink & { last?: Uint8Array } = {
+      async save(bytes) {
+        sink.last = bytes;
+      },
+    };
     const other = createModel({ ...cfg, hiddenChannels: 8 }, { seed: 2 });
     await train(other, { train: [good], epochs: 1, checkpoint: { sink } });
     other.dispose();

@@ -39,7 +39,13 @@ describe('weights', () => {
     } as const;
     for (const [name, e] of Object.entries(expected)) {
       const { stateDict, config, metadata } = stateDictFromSafetensors(fixtureBytes(`${name}.safetensors`));
-      expect([config.kind, config.revisits, config.hiddenChannels, config.inChannels, config.outChannels]).toEqual([e.kind, e.revisits, 128, 12, 3]);
+      expect([
+        config.kind,
+        config.revisits,
+        config.hiddenChannels,
+        config.inChannels,
+        config.outChannels,
+      ]).toEqual([e.kind, e.revisits, 128, 12, 3]);
       expect(Object.keys(stateDict)).toEqual(JSON.parse(metadata.state_dict_keys as string));
       expect(Object.keys(stateDict)).toHaveLength(e.keys);
       expect(countParameters(config)).toEqual({ unique: e.unique, used: e.used });
@@ -60,7 +66,11 @@ describe('weights', () => {
     const back = await exportStateDict(model);
     for (const [k, t] of Object.entries(stateDict)) {
       expect(back[k]?.shape).toEqual(t.shape);
-      expect(Buffer.from((back[k] as typeof t).data.buffer).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength))).toBe(true);
+      expect(
+        Buffer.from((back[k] as typeof t).data.buffer).equals(
+          Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+        ),
+      ).toBe(true);
     }
     const aliased = stateDictToSafetensors(back, config, { form: 'aliased' });
     expect(Object.keys(parseSafetensors(aliased).tensors)).toHaveLength(30);
@@ -68,7 +78,10 @@ describe('weights', () => {
   });
 
   it('tf.io save/load round trip through a directory handler gives identical predictions', async () => {
-    const model = createModel({ kind: 'highresnet', revisits: 4, inChannels: 2, hiddenChannels: 8, outputSize: [20, 20] }, { seed: 4 });
+    const model = createModel(
+      { kind: 'highresnet', revisits: 4, inChannels: 2, hiddenChannels: 8, outputSize: [20, 20] },
+      { seed: 4 },
+    );
     await saveModel(model, fileModelHandler(join(tmp, 'm')));
     const loaded = await loadModel(fileModelHandler(join(tmp, 'm')));
     expect(loaded.config).toEqual(model.config);
@@ -82,8 +95,14 @@ describe('weights', () => {
   });
 
   it('HighResNet accepts any R (zero-padded to the next power of two)', async () => {
-    const sd = (await import('../src/index.js')).initStateDict({ kind: 'highresnet', revisits: 8, inChannels: 2, hiddenChannels: 8, outputSize: [20, 20] }, { seed: 1 });
-    const engine = await createTfjsEngine({ kind: 'highresnet', revisits: 8, inChannels: 2, hiddenChannels: 8, outputSize: [20, 20] }, sd);
+    const sd = (await import('../src/index.js')).initStateDict(
+      { kind: 'highresnet', revisits: 8, inChannels: 2, hiddenChannels: 8, outputSize: [20, 20] },
+      { seed: 1 },
+    );
+    const engine = await createTfjsEngine(
+      { kind: 'highresnet', revisits: 8, inChannels: 2, hiddenChannels: 8, outputSize: [20, 20] },
+      sd,
+    );
     const x = new Float32Array(1 * 5 * 2 * 10 * 10).map((_, i) => Math.sin(i));
     const out = await engine.predict({ data: x, shape: [1, 5, 2, 10, 10] });
     expect(out.shape).toEqual([1, 1, 3, 20, 20]);
@@ -96,33 +115,66 @@ describe('weights', () => {
     const dropped = { ...tensors };
     delete dropped['sr.upsample.4.bias'];
     delete dropped['encoder.doubleconv2d.2.weight'];
-    expect(() => stateDictFromSafetensors(encodeSafetensorsFile(dropped, metadata))).toThrow(/sr\.upsample\.4\.bias.*|encoder\.doubleconv2d\.2\.weight/);
+    expect(() => stateDictFromSafetensors(encodeSafetensorsFile(dropped, metadata))).toThrow(
+      /sr\.upsample\.4\.bias.*|encoder\.doubleconv2d\.2\.weight/,
+    );
     try {
       stateDictFromSafetensors(encodeSafetensorsFile(dropped, metadata));
     } catch (e) {
       expect((e as { code: string }).code).toBe('MISSING_WEIGHTS');
-      expect((e as { details: { missing: string[] } }).details.missing).toEqual(expect.arrayContaining(['sr.upsample.4.bias', 'encoder.doubleconv2d.2.weight']));
+      expect((e as { details: { missing: string[] } }).details.missing).toEqual(
+        expect.arrayContaining(['sr.upsample.4.bias', 'encoder.doubleconv2d.2.weight']),
+      );
     }
-    const bad = { ...tensors, 'sr.upsample.4.bias': { dtype: 'F32' as const, shape: [4], data: new Float32Array(4) } };
-    expect(() => stateDictFromSafetensors(encodeSafetensorsFile(bad, metadata))).toThrow(expect.objectContaining({ code: 'MISSHAPED_WEIGHTS', message: expect.stringContaining('sr.upsample.4.bias: got [4], expected [3]') }));
+    const bad = {
+      ...tensors,
+      'sr.upsample.4.bias': { dtype: 'F32' as const, shape: [4], data: new Float32Array(4) },
+    };
+    expect(() => stateDictFromSafetensors(encodeSafetensorsFile(bad, metadata))).toThrow(
+      expect.objectContaining({
+        code: 'MISSHAPED_WEIGHTS',
+        message: expect.stringContaining('sr.upsample.4.bias: got [4], expected [3]'),
+      }),
+    );
     const r8 = stateDictFromSafetensors(fixtureBytes('srcnn-r8.safetensors'));
     const model = createModel({ kind: 'srcnn', revisits: 1 }, { seed: 0 });
-    expect(() => loadStateDict(model, r8.stateDict)).toThrow(expect.objectContaining({ code: 'ARCHITECTURE_MISMATCH' }));
+    expect(() => loadStateDict(model, r8.stateDict)).toThrow(
+      expect.objectContaining({ code: 'ARCHITECTURE_MISMATCH' }),
+    );
     expect(detectArchitecture(r8.stateDict).revisits).toBe(8);
     model.dispose();
-    await expect(createTfjsEngine({ kind: 'highresnet' }, r8.stateDict)).rejects.toMatchObject({ code: 'ARCHITECTURE_MISMATCH' });
+    await expect(createTfjsEngine({ kind: 'highresnet' }, r8.stateDict)).rejects.toMatchObject({
+      code: 'ARCHITECTURE_MISMATCH',
+    });
   });
 
   it('engine input errors: rank, bands, revisits, non-finite', async () => {
-    const sd = (await import('../src/index.js')).initStateDict({ kind: 'srcnn', revisits: 2, inChannels: 3, hiddenChannels: 4, outputSize: [12, 12] });
-    const engine = await createTfjsEngine({ kind: 'srcnn', revisits: 2, inChannels: 3, hiddenChannels: 4, outputSize: [12, 12] }, sd);
+    const sd = (await import('../src/index.js')).initStateDict({
+      kind: 'srcnn',
+      revisits: 2,
+      inChannels: 3,
+      hiddenChannels: 4,
+      outputSize: [12, 12],
+    });
+    const engine = await createTfjsEngine(
+      { kind: 'srcnn', revisits: 2, inChannels: 3, hiddenChannels: 4, outputSize: [12, 12] },
+      sd,
+    );
     const d = (n: number) => new Float32Array(n);
-    await expect(engine.predict({ data: d(2 * 3 * 36), shape: [2, 3, 6, 6] as unknown as [1, 2, 3, 6, 6] })).rejects.toMatchObject({ code: 'BAD_INPUT_SHAPE' });
-    await expect(engine.predict({ data: d(2 * 4 * 36), shape: [1, 2, 4, 6, 6] })).rejects.toMatchObject({ code: 'BAD_BANDS' });
-    await expect(engine.predict({ data: d(3 * 3 * 36), shape: [1, 3, 3, 6, 6] })).rejects.toMatchObject({ code: 'BAD_REVISITS' });
+    await expect(
+      engine.predict({ data: d(2 * 3 * 36), shape: [2, 3, 6, 6] as unknown as [1, 2, 3, 6, 6] }),
+    ).rejects.toMatchObject({ code: 'BAD_INPUT_SHAPE' });
+    await expect(engine.predict({ data: d(2 * 4 * 36), shape: [1, 2, 4, 6, 6] })).rejects.toMatchObject({
+      code: 'BAD_BANDS',
+    });
+    await expect(engine.predict({ data: d(3 * 3 * 36), shape: [1, 3, 3, 6, 6] })).rejects.toMatchObject({
+      code: 'BAD_REVISITS',
+    });
     const nan = d(2 * 3 * 36);
     nan[7] = Number.POSITIVE_INFINITY;
-    await expect(engine.predict({ data: nan, shape: [1, 2, 3, 6, 6] })).rejects.toMatchObject({ code: 'NON_FINITE_INPUT' });
+    await expect(engine.predict({ data: nan, shape: [1, 2, 3, 6, 6] })).rejects.toMatchObject({
+      code: 'NON_FINITE_INPUT',
+    });
     engine.dispose();
   });
 });

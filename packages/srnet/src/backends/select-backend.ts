@@ -51,13 +51,26 @@ async function tryTfjsNodeGpu(opts: SelectBackendOptions): Promise<BackendAttemp
   try {
     await load('@tensorflow/tfjs-node-gpu');
   } catch (e) {
-    return { backend: 'tfjs-node-gpu', available: false, reason: `unavailable: @tensorflow/tfjs-node-gpu is not installed or failed to load (${firstLine(e)}); install it with CUDA 11.2 + cuDNN 8.1` };
+    return {
+      backend: 'tfjs-node-gpu',
+      available: false,
+      reason: `unavailable: @tensorflow/tfjs-node-gpu is not installed or failed to load (${firstLine(e)}); install it with CUDA 11.2 + cuDNN 8.1`,
+    };
   }
   if (!tf.findBackend('tensorflow') && !tf.findBackendFactory('tensorflow')) {
-    return { backend: 'tfjs-node-gpu', available: false, reason: 'unavailable: tfjs-node-gpu loaded but registered no "tensorflow" backend (it bundles another @tensorflow/tfjs-core instance; dedupe @tensorflow/tfjs to 4.22.0)' };
+    return {
+      backend: 'tfjs-node-gpu',
+      available: false,
+      reason:
+        'unavailable: tfjs-node-gpu loaded but registered no "tensorflow" backend (it bundles another @tensorflow/tfjs-core instance; dedupe @tensorflow/tfjs to 4.22.0)',
+    };
   }
   if (!(await tf.setBackend('tensorflow'))) {
-    return { backend: 'tfjs-node-gpu', available: false, reason: 'unavailable: the "tensorflow" backend failed to initialise' };
+    return {
+      backend: 'tfjs-node-gpu',
+      available: false,
+      reason: 'unavailable: the "tensorflow" backend failed to initialise',
+    };
   }
   const b = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
   const cuda = b.isUsingGpuDevice === true;
@@ -65,7 +78,9 @@ async function tryTfjsNodeGpu(opts: SelectBackendOptions): Promise<BackendAttemp
     backend: 'tfjs-node-gpu',
     available: cuda || opts.acceptTfjsNodeCpu === true,
     cuda,
-    reason: cuda ? 'libtensorflow reports a CUDA device in use' : 'loaded, but libtensorflow runs on CPU (no CUDA 11.2/cuDNN 8.1 found): not a GPU path',
+    reason: cuda
+      ? 'libtensorflow reports a CUDA device in use'
+      : 'loaded, but libtensorflow runs on CPU (no CUDA 11.2/cuDNN 8.1 found): not a GPU path',
   };
 }
 
@@ -80,31 +95,66 @@ async function tryWebgpu(opts: SelectBackendOptions, auto: boolean): Promise<Bac
       if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
       else (globalThis as unknown as { navigator: unknown }).navigator = { gpu };
     } catch (e) {
-      return { backend: 'webgpu', available: false, reason: `unavailable: no navigator.gpu and the optional 'webgpu' package failed to load (${firstLine(e)})` };
+      return {
+        backend: 'webgpu',
+        available: false,
+        reason: `unavailable: no navigator.gpu and the optional 'webgpu' package failed to load (${firstLine(e)})`,
+      };
     }
   }
-  type Adapter = { info?: { vendor?: string; architecture?: string; description?: string }; isFallbackAdapter?: boolean };
+  type Adapter = {
+    info?: { vendor?: string; architecture?: string; description?: string };
+    isFallbackAdapter?: boolean;
+  };
   let adapter: Adapter | null;
   try {
     adapter = ((await g.navigator?.gpu?.requestAdapter()) ?? null) as Adapter | null;
   } catch (e) {
-    return { backend: 'webgpu', available: false, reason: `unavailable: requestAdapter() threw (${firstLine(e)})` };
+    return {
+      backend: 'webgpu',
+      available: false,
+      reason: `unavailable: requestAdapter() threw (${firstLine(e)})`,
+    };
   }
   if (!adapter) {
-    return { backend: 'webgpu', available: false, reason: 'unavailable: no WebGPU adapter (Dawn needs Vulkan: install libvulkan1 and a GPU driver ICD, or mesa-vulkan-drivers for lavapipe)' };
+    return {
+      backend: 'webgpu',
+      available: false,
+      reason:
+        'unavailable: no WebGPU adapter (Dawn needs Vulkan: install libvulkan1 and a GPU driver ICD, or mesa-vulkan-drivers for lavapipe)',
+    };
   }
-  const desc = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ') || 'unknown adapter';
+  const desc =
+    [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ') ||
+    'unknown adapter';
   const software = adapter.isFallbackAdapter === true || /llvmpipe|lavapipe|swiftshader/i.test(desc);
   if (software && auto && !opts.acceptSoftwareGpu) {
-    return { backend: 'webgpu', available: false, reason: `skipped: software adapter (${desc}) is slower than wasm; pass acceptSoftwareGpu or select 'webgpu' explicitly` };
+    return {
+      backend: 'webgpu',
+      available: false,
+      reason: `skipped: software adapter (${desc}) is slower than wasm; pass acceptSoftwareGpu or select 'webgpu' explicitly`,
+    };
   }
   try {
     await load('@tensorflow/tfjs-backend-webgpu');
   } catch (e) {
-    return { backend: 'webgpu', available: false, reason: `unavailable: @tensorflow/tfjs-backend-webgpu failed to load (${firstLine(e)})` };
+    return {
+      backend: 'webgpu',
+      available: false,
+      reason: `unavailable: @tensorflow/tfjs-backend-webgpu failed to load (${firstLine(e)})`,
+    };
   }
-  if (!(await tf.setBackend('webgpu'))) return { backend: 'webgpu', available: false, reason: `unavailable: webgpu backend failed to initialise on ${desc}` };
-  return { backend: 'webgpu', available: true, reason: `adapter: ${desc}${software ? ' (software)' : ''}; reads must be async` };
+  if (!(await tf.setBackend('webgpu')))
+    return {
+      backend: 'webgpu',
+      available: false,
+      reason: `unavailable: webgpu backend failed to initialise on ${desc}`,
+    };
+  return {
+    backend: 'webgpu',
+    available: true,
+    reason: `adapter: ${desc}${software ? ' (software)' : ''}; reads must be async`,
+  };
 }
 
 async function tryWasm(): Promise<BackendAttempt> {
@@ -112,14 +162,27 @@ async function tryWasm(): Promise<BackendAttempt> {
   try {
     if (!(await tf.setBackend('wasm'))) throw new Error('setBackend returned false');
   } catch (e) {
-    return { backend: 'wasm', available: false, reason: `unavailable: wasm backend failed to initialise (${firstLine(e)})` };
+    return {
+      backend: 'wasm',
+      available: false,
+      reason: `unavailable: wasm backend failed to initialise (${firstLine(e)})`,
+    };
   }
-  return { backend: 'wasm', available: true, reason: 'WebAssembly SIMD (single thread in Node) with srnet Conv2DBackpropFilter + stride-1 Conv2DBackpropInput registered' };
+  return {
+    backend: 'wasm',
+    available: true,
+    reason:
+      'WebAssembly SIMD (single thread in Node) with srnet Conv2DBackpropFilter + stride-1 Conv2DBackpropInput registered',
+  };
 }
 
 async function tryCpu(): Promise<BackendAttempt> {
   const ok = await tf.setBackend('cpu');
-  return { backend: 'cpu', available: ok, reason: ok ? 'pure JavaScript (slowest; reference results)' : 'unavailable: cpu backend failed' };
+  return {
+    backend: 'cpu',
+    available: ok,
+    reason: ok ? 'pure JavaScript (slowest; reference results)' : 'unavailable: cpu backend failed',
+  };
 }
 
 /**
@@ -132,7 +195,10 @@ async function tryCpu(): Promise<BackendAttempt> {
  * @throws SrnetError `BACKEND_UNAVAILABLE` when an explicitly requested backend cannot be used (message says why)
  * @example const { backend, reason } = await selectBackend('auto');
  */
-export async function selectBackend(preference: BackendPreference = 'auto', options: SelectBackendOptions = {}): Promise<BackendSelection> {
+export async function selectBackend(
+  preference: BackendPreference = 'auto',
+  options: SelectBackendOptions = {},
+): Promise<BackendSelection> {
   const attempts: BackendAttempt[] = [];
   const done = (a: BackendAttempt & { cuda?: boolean }, why: string): BackendSelection => ({
     backend: a.backend,
@@ -144,15 +210,27 @@ export async function selectBackend(preference: BackendPreference = 'auto', opti
   const auto = preference === 'auto';
   const order: BackendName[] = auto ? [...BACKEND_NAMES] : [preference];
   if (!auto && !BACKEND_NAMES.includes(preference)) {
-    throw new SrnetError('BACKEND_UNAVAILABLE', `unknown backend "${String(preference)}"; use one of auto, ${BACKEND_NAMES.join(', ')}`);
+    throw new SrnetError(
+      'BACKEND_UNAVAILABLE',
+      `unknown backend "${String(preference)}"; use one of auto, ${BACKEND_NAMES.join(', ')}`,
+    );
   }
   for (const name of order) {
     const a =
-      name === 'tfjs-node-gpu' ? await tryTfjsNodeGpu(options) : name === 'webgpu' ? await tryWebgpu(options, auto) : name === 'wasm' ? await tryWasm() : await tryCpu();
+      name === 'tfjs-node-gpu'
+        ? await tryTfjsNodeGpu(options)
+        : name === 'webgpu'
+          ? await tryWebgpu(options, auto)
+          : name === 'wasm'
+            ? await tryWasm()
+            : await tryCpu();
     attempts.push(a);
     if (a.available) {
       if (name === 'tfjs-node-gpu' && tf.getBackend() !== 'tensorflow') await tf.setBackend('tensorflow');
-      return done(a, auto ? `auto: ${name} is the first usable backend (${a.reason})` : `requested: ${a.reason}`);
+      return done(
+        a,
+        auto ? `auto: ${name} is the first usable backend (${a.reason})` : `requested: ${a.reason}`,
+      );
     }
   }
   const why = attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ');

@@ -24,7 +24,13 @@ export function fileModelHandler(dir: string): tf.io.IOHandler {
         weightsManifest: [{ paths: ['weights.bin'], weights: art.weightSpecs }],
       };
       await writeFileAtomic(join(dir, 'model.json'), JSON.stringify(json));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: data.byteLength } };
+      return {
+        modelArtifactsInfo: {
+          dateSaved: new Date(),
+          modelTopologyType: 'JSON',
+          weightDataBytes: data.byteLength,
+        },
+      };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
       const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));

@@ -9,7 +9,16 @@ export type SafetensorsDType = 'F32' | 'F64' | 'I32' | 'I64' | 'U8' | 'I8' | 'I1
 export interface SafetensorsTensor {
   dtype: SafetensorsDType;
   shape: number[];
-  data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array;
+  data:
+    | Float32Array
+    | Float64Array
+    | Int32Array
+    | BigInt64Array
+    | Uint8Array
+    | Int8Array
+    | Int16Array
+    | Uint16Array
+    | Uint32Array;
 }
 
 /** Contents of a safetensors file. */
@@ -57,7 +66,11 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
       metadata = { ...(entry as Record<string, string>) };
       continue;
     }
-    const { dtype, shape, data_offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    const { dtype, shape, data_offsets } = entry as {
+      dtype: string;
+      shape: number[];
+      data_offsets: [number, number];
+    };
     const Ctor = CTORS[dtype as SafetensorsDType];
     if (!Ctor) throw bad(`tensor "${name}" has dtype ${dtype}; supported: ${Object.keys(CTORS).join(', ')}`);
     const [start, end] = data_offsets;
@@ -65,11 +78,17 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
       throw bad(`tensor "${name}" data_offsets [${start}, ${end}] fall outside the file`);
     }
     const count = shape.reduce((a, b) => a * b, 1);
-    if ((end - start) !== count * Ctor.BYTES_PER_ELEMENT) {
-      throw bad(`tensor "${name}" holds ${end - start} bytes but shape [${shape}] × ${dtype} needs ${count * Ctor.BYTES_PER_ELEMENT}`);
+    if (end - start !== count * Ctor.BYTES_PER_ELEMENT) {
+      throw bad(
+        `tensor "${name}" holds ${end - start} bytes but shape [${shape}] × ${dtype} needs ${count * Ctor.BYTES_PER_ELEMENT}`,
+      );
     }
     const copy = bytes.slice(base + start, base + end);
-    tensors[name] = { dtype: dtype as SafetensorsDType, shape: [...shape], data: new Ctor(copy.buffer, 0, count) };
+    tensors[name] = {
+      dtype: dtype as SafetensorsDType,
+      shape: [...shape],
+      data: new Ctor(copy.buffer, 0, count),
+    };
   }
   return { tensors, metadata };
 }
@@ -93,7 +112,8 @@ export function encodeSafetensorsFile(
   for (const name of names) {
     const t = tensors[name] as SafetensorsTensor;
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (t.data.length !== count) throw bad(`tensor "${name}" has ${t.data.length} values but shape [${t.shape}] needs ${count}`);
+    if (t.data.length !== count)
+      throw bad(`tensor "${name}" has ${t.data.length} values but shape [${t.shape}] needs ${count}`);
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }
@@ -117,5 +137,10 @@ export function encodeSafetensorsFile(
 }
 
 function bad(message: string, cause?: unknown): SrnetError {
-  return new SrnetError('BAD_SAFETENSORS', `invalid safetensors: ${message}`, {}, cause ? { cause } : undefined);
+  return new SrnetError(
+    'BAD_SAFETENSORS',
+    `invalid safetensors: ${message}`,
+    {},
+    cause ? { cause } : undefined,
+  );
 }

@@ -13,7 +13,11 @@ function handlerFor(target: string | tf.io.IOHandler, kind: 'save' | 'load'): tf
   if (typeof target !== 'string') return target;
   const handlers = kind === 'save' ? tf.io.getSaveHandlers(target) : tf.io.getLoadHandlers(target);
   const h = handlers[0];
-  if (!h) throw new SrnetError('BAD_CONFIG', `no tf.io ${kind} handler for "${target}"; in Node use fileModelHandler(dir) from '@worldstrat/srnet/node'`);
+  if (!h)
+    throw new SrnetError(
+      'BAD_CONFIG',
+      `no tf.io ${kind} handler for "${target}"; in Node use fileModelHandler(dir) from '@worldstrat/srnet/node'`,
+    );
   return h;
 }
 
@@ -32,7 +36,10 @@ export async function saveModel(model: SrModel, target: string | tf.io.IOHandler
   const handler = handlerFor(target, 'save');
   if (!handler.save) throw new SrnetError('BAD_CONFIG', 'the tf.io handler cannot save');
   return handler.save({
-    modelTopology: { format: TFJS_ARTIFACTS_FORMAT, config: model.config } as unknown as tf.io.ModelArtifacts['modelTopology'],
+    modelTopology: {
+      format: TFJS_ARTIFACTS_FORMAT,
+      config: model.config,
+    } as unknown as tf.io.ModelArtifacts['modelTopology'],
     format: TFJS_ARTIFACTS_FORMAT,
     generatedBy: '@worldstrat/srnet',
     weightSpecs: specs,
@@ -53,7 +60,10 @@ export async function loadModel(source: string | tf.io.IOHandler): Promise<SrMod
   const art = await handler.load();
   const topo = art.modelTopology as unknown as { format?: string; config?: ModelConfig } | undefined;
   if (topo?.format !== TFJS_ARTIFACTS_FORMAT || !topo.config || !art.weightSpecs || !art.weightData) {
-    throw new SrnetError('BAD_CHECKPOINT', `not srnet tf.io artifacts (modelTopology.format ${JSON.stringify(topo?.format)}, expected ${TFJS_ARTIFACTS_FORMAT})`);
+    throw new SrnetError(
+      'BAD_CHECKPOINT',
+      `not srnet tf.io artifacts (modelTopology.format ${JSON.stringify(topo?.format)}, expected ${TFJS_ARTIFACTS_FORMAT})`,
+    );
   }
   const config = resolveModelConfig(topo.config);
   const tensors = tf.io.decodeWeights(art.weightData, art.weightSpecs);
@@ -64,13 +74,15 @@ export async function loadModel(source: string | tf.io.IOHandler): Promise<SrMod
     const t = tensors[s.key];
     const shape = s.kind === 'conv' ? [s.shape[2], s.shape[3], s.shape[1], s.shape[0]] : s.shape;
     if (!t) missing.push(s.key);
-    else if (t.shape.join() !== shape.join()) misshaped.push(`${s.key}: got [${t.shape}], expected [${shape}]`);
+    else if (t.shape.join() !== shape.join())
+      misshaped.push(`${s.key}: got [${t.shape}], expected [${shape}]`);
     else vars.set(s.key, tf.variable(t, s.used));
   }
   for (const t of Object.values(tensors)) t.dispose();
   if (missing.length > 0 || misshaped.length > 0) {
     for (const v of vars.values()) v.dispose();
-    if (missing.length > 0) throw new SrnetError('MISSING_WEIGHTS', `artifacts lack: ${missing.join(', ')}`, { missing });
+    if (missing.length > 0)
+      throw new SrnetError('MISSING_WEIGHTS', `artifacts lack: ${missing.join(', ')}`, { missing });
     throw new SrnetError('MISSHAPED_WEIGHTS', `mis-shaped: ${misshaped.join('; ')}`, { misshaped });
   }
   return new SrModel(config, vars);

@@ -5,14 +5,14 @@ import * as tf from '@tensorflow/tfjs';
 import {
   LANCZOS_TAPS,
   type LanczosVariant,
+  lanczosKernels1d,
   type RegistrationMode,
   SSIM_C1,
   SSIM_C2,
   SSIM_EPS,
+  ssimGaussian1d,
   WORLDSTRAT_CROP_OFFSET,
   WORLDSTRAT_LOSS_WEIGHTS,
-  lanczosKernels1d,
-  ssimGaussian1d,
 } from '@worldstrat/metrics';
 import { SrnetError } from '../errors.js';
 import { reflectPad } from '../models/ops.js';
@@ -44,18 +44,34 @@ export interface RegisteredLossTensors {
   mseAllShifts: tf.Tensor2D;
 }
 
-let kernelCache: { v: tf.Tensor4D; h: tf.Tensor4D; g: tf.Tensor4D; gh: tf.Tensor4D; backend: string; variant: LanczosVariant } | null = null;
+let kernelCache: {
+  v: tf.Tensor4D;
+  h: tf.Tensor4D;
+  g: tf.Tensor4D;
+  gh: tf.Tensor4D;
+  backend: string;
+  variant: LanczosVariant;
+} | null = null;
 let activeVariant: LanczosVariant = 'upstream';
 
 function kernels(): { v: tf.Tensor4D; h: tf.Tensor4D; g: tf.Tensor4D; gh: tf.Tensor4D } {
   const backend = tf.getBackend();
-  if (kernelCache && kernelCache.backend === backend && kernelCache.variant === activeVariant && !kernelCache.v.isDisposed) return kernelCache;
-  if (kernelCache) for (const t of [kernelCache.v, kernelCache.h, kernelCache.g, kernelCache.gh]) if (!t.isDisposed) t.dispose();
+  if (
+    kernelCache &&
+    kernelCache.backend === backend &&
+    kernelCache.variant === activeVariant &&
+    !kernelCache.v.isDisposed
+  )
+    return kernelCache;
+  if (kernelCache)
+    for (const t of [kernelCache.v, kernelCache.h, kernelCache.g, kernelCache.gh])
+      if (!t.isDisposed) t.dispose();
   const { kernels: k1 } = lanczosKernels1d({ variant: activeVariant });
   const n = k1.length / LANCZOS_TAPS;
   // vertical filter [taps, 1, 1, n]: f[a,0,0,i] = k_i[a]; horizontal [1, taps, 1, n].
   const vf = new Float32Array(LANCZOS_TAPS * n);
-  for (let i = 0; i < n; i++) for (let a = 0; a < LANCZOS_TAPS; a++) vf[a * n + i] = k1[i * LANCZOS_TAPS + a] as number;
+  for (let i = 0; i < n; i++)
+    for (let a = 0; a < LANCZOS_TAPS; a++) vf[a * n + i] = k1[i * LANCZOS_TAPS + a] as number;
   const g1 = ssimGaussian1d();
   const created = tf.tidy(() => ({
     v: tf.keep(tf.tensor4d(vf, [LANCZOS_TAPS, 1, 1, n])),
@@ -98,13 +114,20 @@ export function shiftedTargets(target: tf.Tensor4D): tf.Tensor5D {
 function ssimLossPerSample(x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor1D {
   const { g, gh } = kernels();
   const [b, hh, ww, c] = x.shape;
-  const planes = (t: tf.Tensor4D): tf.Tensor4D => tf.reshape(tf.transpose(t, [0, 3, 1, 2]), [b * c, hh, ww, 1]) as tf.Tensor4D;
+  const planes = (t: tf.Tensor4D): tf.Tensor4D =>
+    tf.reshape(tf.transpose(t, [0, 3, 1, 2]), [b * c, hh, ww, 1]) as tf.Tensor4D;
   const xp = planes(x);
   const yp = planes(y);
   const stack = tf.concat([xp, yp, tf.mul(xp, xp), tf.mul(yp, yp), tf.mul(xp, yp)], 0) as tf.Tensor4D;
   const pad = (g.shape[0] - 1) / 2;
   const f = tf.conv2d(tf.conv2d(reflectPad(stack, pad, true), g, 1, 'valid'), gh, 1, 'valid');
-  const [mx, my, fxx, fyy, fxy] = tf.split(f, 5, 0) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+  const [mx, my, fxx, fyy, fxy] = tf.split(f, 5, 0) as [
+    tf.Tensor4D,
+    tf.Tensor4D,
+    tf.Tensor4D,
+    tf.Tensor4D,
+    tf.Tensor4D,
+  ];
   const mx2 = tf.mul(mx, mx);
   const my2 = tf.mul(my, my);
   const mxy = tf.mul(mx, my);
@@ -136,7 +159,10 @@ const searchAligned = tf.customGrad(((cropped: tf.Tensor4D, target: tf.Tensor4D)
   return { value: aligned, gradFunc: () => [tf.zerosLike(cropped), tf.zerosLike(target)] };
 }) as unknown as Parameters<typeof tf.customGrad>[0]);
 
-function search(cropped: tf.Tensor4D, target: tf.Tensor4D): { aligned: tf.Tensor4D; mseAll: tf.Tensor2D; idx: tf.Tensor1D } {
+function search(
+  cropped: tf.Tensor4D,
+  target: tf.Tensor4D,
+): { aligned: tf.Tensor4D; mseAll: tf.Tensor2D; idx: tf.Tensor1D } {
   searchSide = null;
   const aligned = (searchAligned as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor4D)(cropped, target);
   const side = searchSide as { mseAll: tf.Tensor2D; idx: tf.Tensor1D } | null;
@@ -156,23 +182,37 @@ function search(cropped: tf.Tensor4D, target: tf.Tensor4D): { aligned: tf.Tensor
  * @throws SrnetError `BAD_INPUT_SHAPE` when shapes differ or H, W < 13
  * @example const { loss } = registeredLoss(model.forward(x, { training: true, rng }), y);
  */
-export function registeredLoss(prediction: tf.Tensor4D, target: tf.Tensor4D, options: RegisteredLossOptions = {}): RegisteredLossTensors {
+export function registeredLoss(
+  prediction: tf.Tensor4D,
+  target: tf.Tensor4D,
+  options: RegisteredLossOptions = {},
+): RegisteredLossTensors {
   const mode = options.mode ?? 'worldstrat';
   const w = options.weights ?? WORLDSTRAT_LOSS_WEIGHTS;
   if (prediction.shape.join() !== target.shape.join()) {
-    throw new SrnetError('BAD_INPUT_SHAPE', `prediction [${prediction.shape}] and target [${target.shape}] differ; both must be NHWC [B, H, W, C]`);
+    throw new SrnetError(
+      'BAD_INPUT_SHAPE',
+      `prediction [${prediction.shape}] and target [${target.shape}] differ; both must be NHWC [B, H, W, C]`,
+    );
   }
   const [b, hh, ww, c] = prediction.shape;
   if (hh < LANCZOS_TAPS + 2 || ww < LANCZOS_TAPS + 2) {
-    throw new SrnetError('BAD_INPUT_SHAPE', `images are ${hh}×${ww}; the registered loss needs at least ${LANCZOS_TAPS + 2}×${LANCZOS_TAPS + 2}`);
+    throw new SrnetError(
+      'BAD_INPUT_SHAPE',
+      `images are ${hh}×${ww}; the registered loss needs at least ${LANCZOS_TAPS + 2}×${LANCZOS_TAPS + 2}`,
+    );
   }
   activeVariant = options.kernel ?? (mode === 'worldstrat' ? 'upstream' : 'lanczos3');
   const off = WORLDSTRAT_CROP_OFFSET[mode];
-  if (off === undefined) throw new SrnetError('BAD_CONFIG', `mode "${String(mode)}" is not 'worldstrat' or 'centered'`);
+  if (off === undefined)
+    throw new SrnetError('BAD_CONFIG', `mode "${String(mode)}" is not 'worldstrat' or 'centered'`);
   const ho = hh - LANCZOS_TAPS + 1;
   const wo = ww - LANCZOS_TAPS + 1;
   // 1. bias correction on the full prediction, per sample and channel (gradient flows through the mean).
-  const adjusted = tf.add(prediction, tf.mean(tf.mean(tf.sub(target, prediction), 1, true), 2, true)) as tf.Tensor4D;
+  const adjusted = tf.add(
+    prediction,
+    tf.mean(tf.mean(tf.sub(target, prediction), 1, true), 2, true),
+  ) as tf.Tensor4D;
   const cropped = tf.slice(adjusted, [0, off, off, 0], [b, ho, wo, c]) as tf.Tensor4D;
   // 2. search: 81 shifted targets (constants), MSE of each; argmin (first on ties). Run inside customGrad so the
   //    tape records one node with a zero gradient instead of the 81-shift tensors (the min's gradient is the
@@ -196,6 +236,7 @@ export function registeredLoss(prediction: tf.Tensor4D, target: tf.Tensor4D, opt
 /** Free the cached kernel tensors (e.g. before switching backends in tests). */
 export function disposeLossKernels(): void {
   if (!kernelCache) return;
-  for (const t of [kernelCache.v, kernelCache.h, kernelCache.g, kernelCache.gh]) if (!t.isDisposed) t.dispose();
+  for (const t of [kernelCache.v, kernelCache.h, kernelCache.g, kernelCache.gh])
+    if (!t.isDisposed) t.dispose();
   kernelCache = null;
 }

@@ -56,30 +56,57 @@ export function fusionLevels(revisits: number): number {
  * @throws SrnetError `BAD_CONFIG` naming the bad field
  */
 export function validateModelConfig(config: ModelConfig): void {
-  const ints: (keyof ModelConfig)[] = ['revisits', 'inChannels', 'outChannels', 'hiddenChannels', 'kernelSize', 'zoomFactor', 'srKernelSize'];
+  const ints: (keyof ModelConfig)[] = [
+    'revisits',
+    'inChannels',
+    'outChannels',
+    'hiddenChannels',
+    'kernelSize',
+    'zoomFactor',
+    'srKernelSize',
+  ];
   for (const k of ints) {
     const v = config[k] as number;
-    if (!Number.isInteger(v) || v < 1) throw new SrnetError('BAD_CONFIG', `config.${k} = ${v}; expected a positive integer`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new SrnetError('BAD_CONFIG', `config.${k} = ${v}; expected a positive integer`);
   }
   if (!Number.isInteger(config.residualLayers) || config.residualLayers < 0) {
-    throw new SrnetError('BAD_CONFIG', `config.residualLayers = ${config.residualLayers}; expected an integer ≥ 0`);
+    throw new SrnetError(
+      'BAD_CONFIG',
+      `config.residualLayers = ${config.residualLayers}; expected an integer ≥ 0`,
+    );
   }
   if (config.kernelSize % 2 === 0 || config.srKernelSize % 2 === 0) {
-    throw new SrnetError('BAD_CONFIG', `kernelSize ${config.kernelSize} / srKernelSize ${config.srKernelSize} must be odd ('same' padding)`);
+    throw new SrnetError(
+      'BAD_CONFIG',
+      `kernelSize ${config.kernelSize} / srKernelSize ${config.srKernelSize} must be odd ('same' padding)`,
+    );
   }
   const z2 = config.zoomFactor * config.zoomFactor;
   if (config.hiddenChannels % z2 !== 0) {
-    throw new SrnetError('BAD_CONFIG', `hiddenChannels ${config.hiddenChannels} must be divisible by zoomFactor² = ${z2} (PixelShuffle)`);
+    throw new SrnetError(
+      'BAD_CONFIG',
+      `hiddenChannels ${config.hiddenChannels} must be divisible by zoomFactor² = ${z2} (PixelShuffle)`,
+    );
   }
   if (!['srcnn', 'highresnet'].includes(config.kind)) {
-    throw new SrnetError('BAD_CONFIG', `config.kind = ${String(config.kind)}; expected 'srcnn' or 'highresnet'`);
+    throw new SrnetError(
+      'BAD_CONFIG',
+      `config.kind = ${String(config.kind)}; expected 'srcnn' or 'highresnet'`,
+    );
   }
   if (config.kind === 'highresnet' && config.revisits < 2) {
-    throw new SrnetError('BAD_CONFIG', `HighResNet needs revisits ≥ 2 (got ${config.revisits}); use kind 'srcnn' for R=1`);
+    throw new SrnetError(
+      'BAD_CONFIG',
+      `HighResNet needs revisits ≥ 2 (got ${config.revisits}); use kind 'srcnn' for R=1`,
+    );
   }
   const [oh, ow] = config.outputSize;
   if (!(Number.isInteger(oh) && Number.isInteger(ow) && oh > 0 && ow > 0)) {
-    throw new SrnetError('BAD_CONFIG', `config.outputSize = [${config.outputSize}]; expected two positive integers`);
+    throw new SrnetError(
+      'BAD_CONFIG',
+      `config.outputSize = [${config.outputSize}]; expected two positive integers`,
+    );
   }
   if (!(config.dropout >= 0 && config.dropout < 1)) {
     throw new SrnetError('BAD_CONFIG', `config.dropout = ${config.dropout}; expected 0 ≤ p < 1`);
@@ -95,7 +122,14 @@ export function validateModelConfig(config: ModelConfig): void {
  */
 export function stateDictSpec(config: ModelConfig): ParamSpec[] {
   validateModelConfig(config);
-  const { inChannels: c, hiddenChannels: h, outChannels: o, kernelSize: k, revisits: r, srKernelSize: sk } = config;
+  const {
+    inChannels: c,
+    hiddenChannels: h,
+    outChannels: o,
+    kernelSize: k,
+    revisits: r,
+    srKernelSize: sk,
+  } = config;
   const hr = config.kind === 'highresnet';
   const out: ParamSpec[] = [];
   out.push(...doubleConv('encoder.doubleconv2d', c, h, k, true));
@@ -113,9 +147,30 @@ export function stateDictSpec(config: ModelConfig): ParamSpec[] {
   } else {
     const f0: ParamSpec[] = [
       ...doubleConv('fusion.fusion.0.fuse.0.residualblock.doubleconv2d', 2 * h, 2 * h, k, true),
-      { key: 'fusion.fusion.0.fuse.1.weight', shape: [h, 2 * h, k, k], kind: 'conv', canonical: 'fusion.fusion.0.fuse.1.weight', used: true, fanIn: 2 * h * k * k },
-      { key: 'fusion.fusion.0.fuse.1.bias', shape: [h], kind: 'bias', canonical: 'fusion.fusion.0.fuse.1.bias', used: true, fanIn: 2 * h * k * k },
-      { key: 'fusion.fusion.0.fuse.3.weight', shape: [1], kind: 'prelu', canonical: 'fusion.fusion.0.fuse.3.weight', used: true, fanIn: 1 },
+      {
+        key: 'fusion.fusion.0.fuse.1.weight',
+        shape: [h, 2 * h, k, k],
+        kind: 'conv',
+        canonical: 'fusion.fusion.0.fuse.1.weight',
+        used: true,
+        fanIn: 2 * h * k * k,
+      },
+      {
+        key: 'fusion.fusion.0.fuse.1.bias',
+        shape: [h],
+        kind: 'bias',
+        canonical: 'fusion.fusion.0.fuse.1.bias',
+        used: true,
+        fanIn: 2 * h * k * k,
+      },
+      {
+        key: 'fusion.fusion.0.fuse.3.weight',
+        shape: [1],
+        kind: 'prelu',
+        canonical: 'fusion.fusion.0.fuse.3.weight',
+        used: true,
+        fanIn: 1,
+      },
     ];
     out.push(...f0);
     for (let l = 1; l < fusionLevels(r); l++) out.push(...alias(f0, 'fusion.fusion.0', `fusion.fusion.${l}`));
@@ -180,7 +235,11 @@ export function detectArchitecture(
   const need = (key: string): number[] => {
     const s = get(key);
     if (!s) {
-      throw new SrnetError('MISSING_WEIGHTS', `cannot detect the architecture: key "${key}" is missing (is this a WorldStrat SRCNN/HighResNet state_dict?)`, { missing: [key] });
+      throw new SrnetError(
+        'MISSING_WEIGHTS',
+        `cannot detect the architecture: key "${key}" is missing (is this a WorldStrat SRCNN/HighResNet state_dict?)`,
+        { missing: [key] },
+      );
     }
     return s;
   };
@@ -193,7 +252,8 @@ export function detectArchitecture(
   const sr4 = need('sr.upsample.4.weight');
   const zoomFactor = Math.round(Math.sqrt(hidden / (sr1[1] as number)));
   let residualLayers = 0;
-  while (keys.includes(`residualblocks.${residualLayers}.residualblock.doubleconv2d.0.weight`)) residualLayers++;
+  while (keys.includes(`residualblocks.${residualLayers}.residualblock.doubleconv2d.0.weight`))
+    residualLayers++;
   const isHr = keys.some((k) => k.startsWith('fusion.fusion.0.'));
   return resolveModelConfig({
     kind: isHr ? 'highresnet' : 'srcnn',
@@ -229,9 +289,17 @@ export function checkStateDict(stateDict: StateDict, config: ModelConfig): void 
     }
   }
   if (missing.length > 0) {
-    throw new SrnetError('MISSING_WEIGHTS', `state_dict lacks ${missing.length} tensor(s) of ${config.kind} R=${config.revisits}: ${missing.join(', ')}`, { missing });
+    throw new SrnetError(
+      'MISSING_WEIGHTS',
+      `state_dict lacks ${missing.length} tensor(s) of ${config.kind} R=${config.revisits}: ${missing.join(', ')}`,
+      { missing },
+    );
   }
   if (misshaped.length > 0) {
-    throw new SrnetError('MISSHAPED_WEIGHTS', `state_dict has ${misshaped.length} mis-shaped tensor(s) for ${config.kind} R=${config.revisits}: ${misshaped.join('; ')}`, { misshaped });
+    throw new SrnetError(
+      'MISSHAPED_WEIGHTS',
+      `state_dict has ${misshaped.length} mis-shaped tensor(s) for ${config.kind} R=${config.revisits}: ${misshaped.join('; ')}`,
+      { misshaped },
+    );
   }
 }

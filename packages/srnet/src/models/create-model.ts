@@ -2,7 +2,7 @@
 import { SeededRandom } from '../internal/random.js';
 import { uniqueParamSpecs, validateModelConfig } from './architecture.js';
 import { type ModelConfig, resolveModelConfig } from './config.js';
-import { SrModel } from './sr-model.js';
+import type { SrModel } from './sr-model.js';
 import type { StateDict } from './state-dict.js';
 import { modelFromStateDict } from './weights.js';
 
@@ -23,7 +23,10 @@ export interface CreateModelOptions {
  * @returns PyTorch-layout weights (aliases share the StateTensor)
  * @example const sd = initStateDict({ kind: 'srcnn', revisits: 1 }, { seed: 42 });
  */
-export function initStateDict(config: Partial<ModelConfig> = {}, options: CreateModelOptions = {}): StateDict {
+export function initStateDict(
+  config: Partial<ModelConfig> = {},
+  options: CreateModelOptions = {},
+): StateDict {
   const cfg = resolveModelConfig(config);
   validateModelConfig(cfg);
   const rng = new SeededRandom(options.seed ?? 0);
@@ -54,4 +57,3 @@ export function createModel(config: Partial<ModelConfig> = {}, options: CreateMo
   const cfg = resolveModelConfig(config);
   return modelFromStateDict(cfg, initStateDict(cfg, options));
 }
-

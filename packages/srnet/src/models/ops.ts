@@ -10,12 +10,16 @@ import type { SeededRandom } from '../internal/random.js';
 export function reflectPad(x: tf.Tensor4D, p: number, differentiable: boolean): tf.Tensor4D {
   if (p === 0) return x;
   if (!differentiable) {
-    return tf.mirrorPad(x, [
-      [0, 0],
-      [p, p],
-      [p, p],
-      [0, 0],
-    ], 'reflect');
+    return tf.mirrorPad(
+      x,
+      [
+        [0, 0],
+        [p, p],
+        [p, p],
+        [0, 0],
+      ],
+      'reflect',
+    );
   }
   const padAxis = (t: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D => {
     const n = t.shape[axis];
@@ -33,7 +37,12 @@ export function reflectPad(x: tf.Tensor4D, p: number, differentiable: boolean): 
 }
 
 /** Conv2d(k, stride 1, padding 'same' reflect, bias): reflect pad then valid cross-correlation. */
-export function convSame(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, differentiable: boolean): tf.Tensor4D {
+export function convSame(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  b: tf.Tensor1D,
+  differentiable: boolean,
+): tf.Tensor4D {
   const k = w.shape[0];
   const xp = reflectPad(x, (k - 1) / 2, differentiable);
   return tf.fused.conv2d({ x: xp, filter: w, strides: 1, pad: 'valid', bias: b });

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { SrnetError } from '../errors.js';
 import type { SeededRandom } from '../internal/random.js';
-import { type ParamSpec, fusionLevels, uniqueParamSpecs } from './architecture.js';
+import { fusionLevels, type ParamSpec, uniqueParamSpecs } from './architecture.js';
 import type { ModelConfig } from './config.js';
 import { convSame, dropout, pixelShuffle, prelu, resizeBilinearDifferentiable } from './ops.js';
 
@@ -35,7 +35,8 @@ export class SrModel {
     this.specs = uniqueParamSpecs(config);
     this.variables = variables;
     for (const s of this.specs) {
-      if (!variables.has(s.key)) throw new SrnetError('MISSING_WEIGHTS', `model variable "${s.key}" missing`, { missing: [s.key] });
+      if (!variables.has(s.key))
+        throw new SrnetError('MISSING_WEIGHTS', `model variable "${s.key}" missing`, { missing: [s.key] });
     }
   }
 
@@ -84,7 +85,10 @@ export class SrModel {
       const t = tf.transpose(tf.reshape(enc, [b, r, h, w, hid]), [0, 2, 3, 1, 4]);
       fused = this.doubleConv('doubleconv2d.doubleconv2d', tf.reshape(t, [b, h, w, r * hid]), options);
       for (let i = 0; i < cfg.residualLayers; i++) {
-        fused = tf.add(fused, this.doubleConv(`residualblocks.${i}.residualblock.doubleconv2d`, fused, options));
+        fused = tf.add(
+          fused,
+          this.doubleConv(`residualblocks.${i}.residualblock.doubleconv2d`, fused, options),
+        );
       }
     } else {
       let y: tf.Tensor5D = tf.reshape(enc, [b, r, h, w, hid]);
@@ -95,10 +99,18 @@ export class SrModel {
       while (rr > 1) {
         const half = rr / 2;
         const first = tf.reshape(tf.slice(y, [0, 0, 0, 0, 0], [b, half, h, w, hid]), [b * half, h, w, hid]);
-        const second = tf.reshape(tf.slice(y, [0, half, 0, 0, 0], [b, half, h, w, hid]), [b * half, h, w, hid]);
+        const second = tf.reshape(tf.slice(y, [0, half, 0, 0, 0], [b, half, h, w, hid]), [
+          b * half,
+          h,
+          w,
+          hid,
+        ]);
         const cat = tf.concat([first, second], 3) as tf.Tensor4D;
         const pre = 'fusion.fusion.0.fuse';
-        const res = tf.add(cat, this.doubleConv(`${pre}.0.residualblock.doubleconv2d`, cat, options)) as tf.Tensor4D;
+        const res = tf.add(
+          cat,
+          this.doubleConv(`${pre}.0.residualblock.doubleconv2d`, cat, options),
+        ) as tf.Tensor4D;
         let f = convSame(res, this.v(`${pre}.1.weight`), this.v(`${pre}.1.bias`), train);
         f = prelu(f, this.v(`${pre}.3.weight`));
         y = tf.reshape(f, [b, half, h, w, hid]);
@@ -108,8 +120,14 @@ export class SrModel {
     }
     const train = options.training === true;
     let s = pixelShuffle(fused, cfg.zoomFactor);
-    s = prelu(convSame(s, this.v('sr.upsample.1.weight'), this.v('sr.upsample.1.bias'), train), this.v('sr.upsample.3.weight'));
-    s = prelu(convSame(s, this.v('sr.upsample.4.weight'), this.v('sr.upsample.4.bias'), train), this.v('sr.upsample.6.weight'));
+    s = prelu(
+      convSame(s, this.v('sr.upsample.1.weight'), this.v('sr.upsample.1.bias'), train),
+      this.v('sr.upsample.3.weight'),
+    );
+    s = prelu(
+      convSame(s, this.v('sr.upsample.4.weight'), this.v('sr.upsample.4.bias'), train),
+      this.v('sr.upsample.6.weight'),
+    );
     if (options.resize === false) return s;
     if (train) return resizeBilinearDifferentiable(s, cfg.outputSize);
     return tf.image.resizeBilinear(s, cfg.outputSize, false, true);

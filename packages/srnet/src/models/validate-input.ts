@@ -19,26 +19,50 @@ export function validateInput(
 ): void {
   const what = options.what ?? 'input';
   if (shape.length !== 5) {
-    throw new SrnetError('BAD_INPUT_SHAPE', `${what} has rank ${shape.length} (shape [${shape}]); expected 5-D (B, R, C, H, W) like upstream, e.g. [1, ${config.revisits}, ${config.inChannels}, 50, 50]`);
+    throw new SrnetError(
+      'BAD_INPUT_SHAPE',
+      `${what} has rank ${shape.length} (shape [${shape}]); expected 5-D (B, R, C, H, W) like upstream, e.g. [1, ${config.revisits}, ${config.inChannels}, 50, 50]`,
+    );
   }
   if (shape.some((d) => !Number.isInteger(d) || d < 1)) {
-    throw new SrnetError('BAD_INPUT_SHAPE', `${what} shape [${shape}] has a non-positive or non-integer dimension`);
+    throw new SrnetError(
+      'BAD_INPUT_SHAPE',
+      `${what} shape [${shape}] has a non-positive or non-integer dimension`,
+    );
   }
   const [, r, c, h, w] = shape as [number, number, number, number, number];
   if (c !== config.inChannels) {
-    throw new SrnetError('BAD_BANDS', `${what} has ${c} bands (axis 2 of [${shape}]); the model expects ${config.inChannels} (e.g. the 12 Sentinel-2 L2A bands)`);
+    throw new SrnetError(
+      'BAD_BANDS',
+      `${what} has ${c} bands (axis 2 of [${shape}]); the model expects ${config.inChannels} (e.g. the 12 Sentinel-2 L2A bands)`,
+    );
   }
   if (config.kind === 'srcnn' && r !== config.revisits) {
-    throw new SrnetError('BAD_REVISITS', `${what} has ${r} revisits (axis 1 of [${shape}]); this SRCNN was built for exactly ${config.revisits}`);
+    throw new SrnetError(
+      'BAD_REVISITS',
+      `${what} has ${r} revisits (axis 1 of [${shape}]); this SRCNN was built for exactly ${config.revisits}`,
+    );
   }
-  if (h < 3 || w < 3) throw new SrnetError('BAD_INPUT_SHAPE', `${what} chips are ${h}×${w}; reflect padding needs at least 3×3 (upstream uses 50×50)`);
+  if (h < 3 || w < 3)
+    throw new SrnetError(
+      'BAD_INPUT_SHAPE',
+      `${what} chips are ${h}×${w}; reflect padding needs at least 3×3 (upstream uses 50×50)`,
+    );
   const n = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== n) throw new SrnetError('BAD_INPUT_SHAPE', `${what} has ${data.length} values but shape [${shape}] needs ${n}`);
+  if (data.length !== n)
+    throw new SrnetError(
+      'BAD_INPUT_SHAPE',
+      `${what} has ${data.length} values but shape [${shape}] needs ${n}`,
+    );
   if (options.checkFinite !== false) {
     for (let i = 0; i < n; i++) {
       const v = data[i] as number;
       if (!Number.isFinite(v)) {
-        throw new SrnetError('NON_FINITE_INPUT', `${what} holds a non-finite value (${v}) at flat index ${i}; replace NaN/Inf (e.g. no-data) before inference`, { index: i });
+        throw new SrnetError(
+          'NON_FINITE_INPUT',
+          `${what} holds a non-finite value (${v}) at flat index ${i}; replace NaN/Inf (e.g. no-data) before inference`,
+          { index: i },
+        );
       }
     }
   }

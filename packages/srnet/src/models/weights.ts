@@ -1,7 +1,7 @@
 // Weight IO: PyTorch state_dicts (safetensors) ↔ TF.js variables. Conv [out,in,kh,kw] ↔ [kh,kw,in,out].
 import * as tf from '@tensorflow/tfjs';
 import { SrnetError } from '../errors.js';
-import { type SafetensorsTensor, encodeSafetensorsFile, parseSafetensors } from '../io/safetensors.js';
+import { encodeSafetensorsFile, parseSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
 import { checkStateDict, detectArchitecture, stateDictSpec, uniqueParamSpecs } from './architecture.js';
 import type { ModelConfig } from './config.js';
 import { SrModel } from './sr-model.js';
@@ -36,7 +36,10 @@ export interface StateDictFromSafetensorsOptions {
  * @throws SrnetError `BAD_SAFETENSORS`, `MISSING_WEIGHTS` (listing the keys), `MISSHAPED_WEIGHTS`
  * @example const { stateDict, config } = stateDictFromSafetensors(bytes);
  */
-export function stateDictFromSafetensors(bytes: Uint8Array, options: StateDictFromSafetensorsOptions = {}): LoadedStateDict {
+export function stateDictFromSafetensors(
+  bytes: Uint8Array,
+  options: StateDictFromSafetensorsOptions = {},
+): LoadedStateDict {
   const { tensors, metadata } = parseSafetensors(bytes);
   const strip = (k: string): string => (k.startsWith('backbone.') ? k.slice('backbone.'.length) : k);
   const byKey = new Map<string, SafetensorsTensor>();
@@ -46,11 +49,21 @@ export function stateDictFromSafetensors(bytes: Uint8Array, options: StateDictFr
     try {
       aliases = JSON.parse(metadata.aliases);
     } catch (cause) {
-      throw new SrnetError('BAD_SAFETENSORS', '__metadata__.aliases is not a JSON object of key → stored key', {}, { cause });
+      throw new SrnetError(
+        'BAD_SAFETENSORS',
+        '__metadata__.aliases is not a JSON object of key → stored key',
+        {},
+        { cause },
+      );
     }
     for (const [from, to] of Object.entries(aliases)) {
       const target = byKey.get(strip(to));
-      if (!target) throw new SrnetError('MISSING_WEIGHTS', `alias "${from}" points at "${to}", which the file does not hold`, { missing: [to] });
+      if (!target)
+        throw new SrnetError(
+          'MISSING_WEIGHTS',
+          `alias "${from}" points at "${to}", which the file does not hold`,
+          { missing: [to] },
+        );
       if (!byKey.has(strip(from))) byKey.set(strip(from), target);
     }
   }
@@ -60,7 +73,8 @@ export function stateDictFromSafetensors(bytes: Uint8Array, options: StateDictFr
   if (metadata.model_args) {
     try {
       const args = JSON.parse(metadata.model_args) as { output_size?: [number, number] };
-      if (Array.isArray(args.output_size) && args.output_size.length === 2) overrides.outputSize = [args.output_size[0], args.output_size[1]];
+      if (Array.isArray(args.output_size) && args.output_size.length === 2)
+        overrides.outputSize = [args.output_size[0], args.output_size[1]];
     } catch {
       // model_args is informative only; keys decide the architecture.
     }
@@ -76,7 +90,10 @@ export function stateDictFromSafetensors(bytes: Uint8Array, options: StateDictFr
     if (!t) continue;
     let st = converted.get(t);
     if (!st) {
-      st = { shape: [...t.shape], data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>) };
+      st = {
+        shape: [...t.shape],
+        data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>),
+      };
       converted.set(t, st);
     }
     // Shared modules: point every alias at the canonical tensor so they stay one object.
@@ -110,7 +127,11 @@ export interface StateDictToSafetensorsOptions {
  * @throws SrnetError `MISSING_WEIGHTS` / `MISSHAPED_WEIGHTS`
  * @example writeFileSync('w.safetensors', stateDictToSafetensors(exportStateDict(model), model.config));
  */
-export function stateDictToSafetensors(stateDict: StateDict, config: ModelConfig, options: StateDictToSafetensorsOptions = {}): Uint8Array {
+export function stateDictToSafetensors(
+  stateDict: StateDict,
+  config: ModelConfig,
+  options: StateDictToSafetensorsOptions = {},
+): Uint8Array {
   checkStateDict(stateDict, config);
   const prefix = options.prefix ?? '';
   const tensors: Record<string, SafetensorsTensor> = {};
@@ -136,7 +157,9 @@ export function stateDictToSafetensors(stateDict: StateDict, config: ModelConfig
 /** PyTorch → TF layout for one tensor. */
 export function toTfLayout(t: StateTensor, kind: 'conv' | 'bias' | 'prelu'): tf.Tensor {
   if (kind !== 'conv') return tf.tensor(t.data, t.shape);
-  return tf.tidy(() => tf.transpose(tf.tensor4d(t.data, t.shape as [number, number, number, number]), [2, 3, 1, 0]));
+  return tf.tidy(() =>
+    tf.transpose(tf.tensor4d(t.data, t.shape as [number, number, number, number]), [2, 3, 1, 0]),
+  );
 }
 
 /**
@@ -199,13 +222,33 @@ export async function exportStateDict(model: SrModel): Promise<StateDict> {
 }
 
 function assertSameArchitecture(config: ModelConfig, stateDict: StateDict): void {
-  if (!stateDict['encoder.doubleconv2d.0.weight'] || !stateDict['doubleconv2d.doubleconv2d.0.weight'] || !stateDict['sr.upsample.1.weight']) {
+  if (
+    !stateDict['encoder.doubleconv2d.0.weight'] ||
+    !stateDict['doubleconv2d.doubleconv2d.0.weight'] ||
+    !stateDict['sr.upsample.1.weight']
+  ) {
     checkStateDict(stateDict, config);
   }
   const found = detectArchitecture(stateDict, { outputSize: config.outputSize, dropout: config.dropout });
-  const fields = ['kind', 'revisits', 'inChannels', 'outChannels', 'hiddenChannels', 'residualLayers', 'kernelSize', 'zoomFactor', 'srKernelSize'] as const;
-  const diff = fields.filter((f) => found[f] !== config[f]).map((f) => `${f}: weights ${found[f]} vs model ${config[f]}`);
+  const fields = [
+    'kind',
+    'revisits',
+    'inChannels',
+    'outChannels',
+    'hiddenChannels',
+    'residualLayers',
+    'kernelSize',
+    'zoomFactor',
+    'srKernelSize',
+  ] as const;
+  const diff = fields
+    .filter((f) => found[f] !== config[f])
+    .map((f) => `${f}: weights ${found[f]} vs model ${config[f]}`);
   if (diff.length > 0) {
-    throw new SrnetError('ARCHITECTURE_MISMATCH', `weights are for another architecture (${diff.join('; ')}); build the model from detectArchitecture(weights)`, { diff });
+    throw new SrnetError(
+      'ARCHITECTURE_MISMATCH',
+      `weights are for another architecture (${diff.join('; ')}); build the model from detectArchitecture(weights)`,
+      { diff },
+    );
   }
 }

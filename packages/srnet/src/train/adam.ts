@@ -12,7 +12,13 @@ export interface AdamConfig {
 }
 
 /** Upstream's optimiser settings (spec §4.2): lr 1e-4, betas (0.9, 0.999), eps 1e-8, weight decay 1e-4. */
-export const WORLDSTRAT_ADAM: AdamConfig = Object.freeze({ lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4 });
+export const WORLDSTRAT_ADAM: AdamConfig = Object.freeze({
+  lr: 1e-4,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 1e-4,
+});
 
 /** Adam over a fixed list of variables. */
 export class PyTorchAdam {

@@ -2,7 +2,7 @@
 // moments (`optim.m.` / `optim.v.`), and metadata (config, step, epoch, batch, RNG state, best validation loss).
 import { SrnetError } from '../errors.js';
 import type { RandomState } from '../internal/random.js';
-import { type SafetensorsTensor, encodeSafetensorsFile, parseSafetensors } from '../io/safetensors.js';
+import { encodeSafetensorsFile, parseSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
 import type { ModelConfig } from '../models/config.js';
 import type { StateDict } from '../models/state-dict.js';
 import type { AdamConfig } from './adam.js';
@@ -39,7 +39,8 @@ export interface TrainingCheckpoint {
 export function encodeCheckpoint(ckpt: TrainingCheckpoint): Uint8Array {
   const tensors: Record<string, SafetensorsTensor> = {};
   const put = (prefix: string, sd: StateDict) => {
-    for (const [k, t] of Object.entries(sd)) tensors[prefix + k] = { dtype: 'F32', shape: [...t.shape], data: t.data };
+    for (const [k, t] of Object.entries(sd))
+      tensors[prefix + k] = { dtype: 'F32', shape: [...t.shape], data: t.data };
   };
   put('model.', ckpt.weights);
   put('optim.m.', ckpt.optimizer.m);
@@ -65,12 +66,16 @@ export function encodeCheckpoint(ckpt: TrainingCheckpoint): Uint8Array {
 export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
   const { tensors, metadata } = parseSafetensors(bytes);
   if (metadata.format !== CHECKPOINT_FORMAT) {
-    throw new SrnetError('BAD_CHECKPOINT', `not an srnet training checkpoint (format ${JSON.stringify(metadata.format)}, expected ${CHECKPOINT_FORMAT}); for plain weights use stateDictFromSafetensors`);
+    throw new SrnetError(
+      'BAD_CHECKPOINT',
+      `not an srnet training checkpoint (format ${JSON.stringify(metadata.format)}, expected ${CHECKPOINT_FORMAT}); for plain weights use stateDictFromSafetensors`,
+    );
   }
   const take = (prefix: string): StateDict => {
     const out: StateDict = {};
     for (const [k, t] of Object.entries(tensors)) {
-      if (k.startsWith(prefix)) out[k.slice(prefix.length)] = { shape: t.shape, data: t.data as Float32Array };
+      if (k.startsWith(prefix))
+        out[k.slice(prefix.length)] = { shape: t.shape, data: t.data as Float32Array };
     }
     return out;
   };
@@ -89,6 +94,11 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
       ...(metadata.extra ? { extra: JSON.parse(metadata.extra) } : {}),
     };
   } catch (cause) {
-    throw new SrnetError('BAD_CHECKPOINT', 'checkpoint metadata is corrupt (could not parse optimizer/model_config/rng_state)', {}, { cause });
+    throw new SrnetError(
+      'BAD_CHECKPOINT',
+      'checkpoint metadata is corrupt (could not parse optimizer/model_config/rng_state)',
+      {},
+      { cause },
+    );
   }
 }

@@ -3,12 +3,12 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   type BicubicBaselineOptions,
-  type RegistrationMode,
   meanRegisteredMetrics,
+  type RegistrationMode,
   registeredMetrics,
   scoreBicubicBaseline,
 } from '@worldstrat/metrics';
-import { SrnetError, abortError } from '../errors.js';
+import { abortError, SrnetError } from '../errors.js';
 import { SeededRandom } from '../internal/random.js';
 import { registeredLoss } from '../losses/registered-loss.js';
 import type { SrModel } from '../models/sr-model.js';
@@ -16,8 +16,8 @@ import type { StateDict } from '../models/state-dict.js';
 import { validateInput } from '../models/validate-input.js';
 import { exportStateDict, loadStateDict } from '../models/weights.js';
 import { toNhwcRevisits } from '../tfjs-engine.js';
-import { type AdamConfig, PyTorchAdam, WORLDSTRAT_ADAM, cosineWarmRestartsLr } from './adam.js';
-import { type TrainingCheckpoint, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import { type AdamConfig, cosineWarmRestartsLr, PyTorchAdam, WORLDSTRAT_ADAM } from './adam.js';
+import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from './checkpoint.js';
 
 /** One batch: normalised LR revisits and HR targets (row-major, explicit shapes, like upstream). */
 export interface TrainBatch {
@@ -26,7 +26,10 @@ export interface TrainBatch {
 }
 
 /** Batches for one epoch; a function is called once per epoch (0-based) and must yield the same order on resume. */
-export type BatchSource = Iterable<TrainBatch> | AsyncIterable<TrainBatch> | ((epoch: number) => Iterable<TrainBatch> | AsyncIterable<TrainBatch>);
+export type BatchSource =
+  | Iterable<TrainBatch>
+  | AsyncIterable<TrainBatch>
+  | ((epoch: number) => Iterable<TrainBatch> | AsyncIterable<TrainBatch>);
 
 /** Progress callback payload. */
 export interface TrainProgress {
@@ -65,7 +68,10 @@ export interface ValidationSummary {
 
 /** Where checkpoints go. `save` must write atomically (see `fileCheckpointStore` in the node entry). */
 export interface CheckpointSink {
-  save(bytes: Uint8Array, info: { kind: 'periodic' | 'best' | 'final'; step: number; epoch: number }): Promise<void>;
+  save(
+    bytes: Uint8Array,
+    info: { kind: 'periodic' | 'best' | 'final'; step: number; epoch: number },
+  ): Promise<void>;
 }
 
 /** Options of {@link train}. */
@@ -118,7 +124,10 @@ function sourceFor(src: BatchSource, epoch: number): Iterable<TrainBatch> | Asyn
   return typeof src === 'function' ? src(epoch) : src;
 }
 
-async function snapshot(model: SrModel, adam: PyTorchAdam): Promise<{ weights: StateDict; m: StateDict; v: StateDict }> {
+async function snapshot(
+  model: SrModel,
+  adam: PyTorchAdam,
+): Promise<{ weights: StateDict; m: StateDict; v: StateDict }> {
   const full = await exportStateDict(model);
   const weights: StateDict = {};
   for (const s of model.specs) weights[s.key] = full[s.key] as StateDict[string];
@@ -127,7 +136,11 @@ async function snapshot(model: SrModel, adam: PyTorchAdam): Promise<{ weights: S
     const out: StateDict = {};
     for (let i = 0; i < used.length; i++) {
       const s = used[i] as (typeof used)[number];
-      const t = tf.tidy(() => (s.kind === 'conv' ? tf.transpose(vars[i] as tf.Variable, [3, 2, 0, 1]) : (vars[i] as tf.Variable).clone()));
+      const t = tf.tidy(() =>
+        s.kind === 'conv'
+          ? tf.transpose(vars[i] as tf.Variable, [3, 2, 0, 1])
+          : (vars[i] as tf.Variable).clone(),
+      );
       out[s.key] = { shape: [...s.shape], data: Float32Array.from((await t.data()) as Float32Array) };
       t.dispose();
     }
@@ -140,7 +153,10 @@ function restoreMoments(model: SrModel, vars: tf.Variable[], sd: StateDict): voi
   const used = model.specs.filter((s) => s.used);
   used.forEach((s, i) => {
     const t = sd[s.key];
-    if (!t) throw new SrnetError('BAD_CHECKPOINT', `checkpoint lacks optimizer state for "${s.key}"`, { missing: [s.key] });
+    if (!t)
+      throw new SrnetError('BAD_CHECKPOINT', `checkpoint lacks optimizer state for "${s.key}"`, {
+        missing: [s.key],
+      });
     tf.tidy(() => {
       const x = tf.tensor(t.data, t.shape);
       (vars[i] as tf.Variable).assign(s.kind === 'conv' ? tf.transpose(x, [2, 3, 1, 0]) : x);
@@ -177,9 +193,26 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
   let best = Number.POSITIVE_INFINITY;
   if (options.resume) {
     const ck: TrainingCheckpoint = decodeCheckpoint(options.resume);
-    const fields = ['kind', 'revisits', 'inChannels', 'outChannels', 'hiddenChannels', 'residualLayers', 'kernelSize', 'zoomFactor', 'srKernelSize'] as const;
-    const diff = fields.filter((f) => ck.config[f] !== cfg[f]).map((f) => `${f}: checkpoint ${ck.config[f]} vs model ${cfg[f]}`);
-    if (diff.length > 0) throw new SrnetError('ARCHITECTURE_MISMATCH', `checkpoint is from another architecture (${diff.join('; ')})`, { diff });
+    const fields = [
+      'kind',
+      'revisits',
+      'inChannels',
+      'outChannels',
+      'hiddenChannels',
+      'residualLayers',
+      'kernelSize',
+      'zoomFactor',
+      'srKernelSize',
+    ] as const;
+    const diff = fields
+      .filter((f) => ck.config[f] !== cfg[f])
+      .map((f) => `${f}: checkpoint ${ck.config[f]} vs model ${cfg[f]}`);
+    if (diff.length > 0)
+      throw new SrnetError(
+        'ARCHITECTURE_MISMATCH',
+        `checkpoint is from another architecture (${diff.join('; ')})`,
+        { diff },
+      );
     loadStateDict(model, ck.weights);
     restoreMoments(model, adam.m, ck.optimizer.m);
     restoreMoments(model, adam.v, ck.optimizer.v);
@@ -233,7 +266,11 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
         validateInput(batch.lr.data, batch.lr.shape, cfg, { what: 'batch.lr' });
         checkHr(batch, cfg);
         const loss = await trainStep(model, adam, vars, batch, rng, lr, mode, options.microBatchSize);
-        if (!Number.isFinite(loss)) throw new SrnetError('NON_FINITE_INPUT', `training loss became ${loss} at step ${step}; lower the learning rate or check the batch`);
+        if (!Number.isFinite(loss))
+          throw new SrnetError(
+            'NON_FINITE_INPUT',
+            `training loss became ${loss} at step ${step}; lower the learning rate or check the batch`,
+          );
         step++;
         stepsThisRun++;
         b++;
@@ -262,11 +299,25 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
       }
       if (stepsPerEpoch === undefined) stepsPerEpoch = b;
       if (options.validation) {
-        const summary = await validate(model, options.validation, epoch, step, mode, options.baseline ?? {}, options.signal, (done) =>
-          options.onProgress?.({ stage: 'validate', done, epoch, step, lr }),
+        const summary = await validate(
+          model,
+          options.validation,
+          epoch,
+          step,
+          mode,
+          options.baseline ?? {},
+          options.signal,
+          (done) => options.onProgress?.({ stage: 'validate', done, epoch, step, lr }),
         );
         validation.push(summary);
-        options.onProgress?.({ stage: 'validate', done: summary.count, epoch, step, lr, validation: summary });
+        options.onProgress?.({
+          stage: 'validate',
+          done: summary.count,
+          epoch,
+          step,
+          lr,
+          validation: summary,
+        });
         if (summary.loss < best) {
           best = summary.loss;
           await save('best', epoch + 1, 0);
@@ -284,17 +335,34 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
 function checkHr(batch: TrainBatch, cfg: SrModel['config']): void {
   const s = batch.hr.shape;
   const [oh, ow] = cfg.outputSize;
-  if (s.length !== 4 || s[0] !== batch.lr.shape[0] || s[1] !== cfg.outChannels || s[2] !== oh || s[3] !== ow) {
-    throw new SrnetError('BAD_INPUT_SHAPE', `batch.hr has shape [${s}]; expected [${batch.lr.shape[0]}, ${cfg.outChannels}, ${oh}, ${ow}] (B, outChannels, outputSize)`);
+  if (
+    s.length !== 4 ||
+    s[0] !== batch.lr.shape[0] ||
+    s[1] !== cfg.outChannels ||
+    s[2] !== oh ||
+    s[3] !== ow
+  ) {
+    throw new SrnetError(
+      'BAD_INPUT_SHAPE',
+      `batch.hr has shape [${s}]; expected [${batch.lr.shape[0]}, ${cfg.outChannels}, ${oh}, ${ow}] (B, outChannels, outputSize)`,
+    );
   }
-  if (batch.hr.data.length !== s.reduce((a, b) => a * b, 1)) throw new SrnetError('BAD_INPUT_SHAPE', `batch.hr has ${batch.hr.data.length} values for shape [${s}]`);
+  if (batch.hr.data.length !== s.reduce((a, b) => a * b, 1))
+    throw new SrnetError('BAD_INPUT_SHAPE', `batch.hr has ${batch.hr.data.length} values for shape [${s}]`);
   for (let i = 0; i < batch.hr.data.length; i++) {
-    if (!Number.isFinite(batch.hr.data[i] as number)) throw new SrnetError('NON_FINITE_INPUT', `batch.hr holds ${batch.hr.data[i]} at flat index ${i}`, { index: i });
+    if (!Number.isFinite(batch.hr.data[i] as number))
+      throw new SrnetError('NON_FINITE_INPUT', `batch.hr holds ${batch.hr.data[i]} at flat index ${i}`, {
+        index: i,
+      });
   }
 }
 
 /** Slice samples [start, start+n) of a row-major array whose first axis is the batch. */
-function sliceBatch<T extends number[]>(d: { data: Float32Array; shape: T }, start: number, n: number): { data: Float32Array; shape: T } {
+function sliceBatch<T extends number[]>(
+  d: { data: Float32Array; shape: T },
+  start: number,
+  n: number,
+): { data: Float32Array; shape: T } {
   const per = d.data.length / (d.shape[0] as number);
   return { data: d.data.subarray(start * per, (start + n) * per), shape: [n, ...d.shape.slice(1)] as T };
 }
@@ -323,7 +391,9 @@ export async function trainStep(
     const hrPart = sliceBatch(batch.hr, start, n);
     const side: tf.Tensor[] = [];
     const x = toNhwcRevisits(lrPart.data, lrPart.shape);
-    const y = tf.tidy(() => tf.transpose(tf.tensor4d(hrPart.data, hrPart.shape), [0, 2, 3, 1]) as tf.Tensor4D);
+    const y = tf.tidy(
+      () => tf.transpose(tf.tensor4d(hrPart.data, hrPart.shape), [0, 2, 3, 1]) as tf.Tensor4D,
+    );
     const { value, grads } = tf.variableGrads(() => {
       const r = registeredLoss(model.forward(x, { training: true, rng }), y, { mode });
       side.push(r.shiftIndex, r.mseAllShifts);
@@ -331,10 +401,12 @@ export async function trainStep(
     }, vars);
     const w = n / b;
     const prev: tf.Tensor[] | null = sums;
-    sums = tf.tidy(() => vars.map((v, i) => {
-      const g = w === 1 ? (grads[v.name] as tf.Tensor).clone() : tf.mul(grads[v.name] as tf.Tensor, w);
-      return prev ? tf.add(prev[i] as tf.Tensor, g) : g;
-    }));
+    sums = tf.tidy(() =>
+      vars.map((v, i) => {
+        const g = w === 1 ? (grads[v.name] as tf.Tensor).clone() : tf.mul(grads[v.name] as tf.Tensor, w);
+        return prev ? tf.add(prev[i] as tf.Tensor, g) : g;
+      }),
+    );
     if (prev) tf.dispose(prev);
     loss += w * ((await value.data())[0] as number);
     tf.dispose([x, y, value, ...side, ...Object.values(grads)]);
@@ -365,17 +437,36 @@ export async function validate(
     if (signal?.aborted) throw abortError(signal);
     validateInput(batch.lr.data, batch.lr.shape, model.config, { what: 'validation lr' });
     checkHr(batch, model.config);
-    const y = tf.tidy(() => tf.transpose(model.forward(toNhwcRevisits(batch.lr.data, batch.lr.shape)), [0, 3, 1, 2]));
+    const y = tf.tidy(() =>
+      tf.transpose(model.forward(toNhwcRevisits(batch.lr.data, batch.lr.shape)), [0, 3, 1, 2]),
+    );
     const pred = (await y.data()) as Float32Array;
     y.dispose();
     all.push(...registeredMetrics(pred, batch.hr.data, batch.hr.shape, { mode }));
-    if (baseline !== false) base.push(...scoreBicubicBaseline(batch.lr.data, batch.lr.shape, batch.hr.data, batch.hr.shape, { ...baseline, mode }));
+    if (baseline !== false)
+      base.push(
+        ...scoreBicubicBaseline(batch.lr.data, batch.lr.shape, batch.hr.data, batch.hr.shape, {
+          ...baseline,
+          mode,
+        }),
+      );
     done++;
     onBatch?.(done);
   }
-  if (all.length === 0) throw new SrnetError('BAD_INPUT_SHAPE', `validation source yielded no batches in epoch ${epoch}`);
+  if (all.length === 0)
+    throw new SrnetError('BAD_INPUT_SHAPE', `validation source yielded no batches in epoch ${epoch}`);
   const m = meanRegisteredMetrics(all);
-  const summary: ValidationSummary = { epoch, step, count: m.count, loss: m.loss, mse: m.mse, mae: m.mae, ssimLoss: m.ssimLoss, psnr: m.psnr, cssim: m.cssim };
+  const summary: ValidationSummary = {
+    epoch,
+    step,
+    count: m.count,
+    loss: m.loss,
+    mse: m.mse,
+    mae: m.mae,
+    ssimLoss: m.ssimLoss,
+    psnr: m.psnr,
+    cssim: m.cssim,
+  };
   if (base.length > 0) {
     const bm = meanRegisteredMetrics(base);
     summary.baseline = { psnr: bm.psnr, ssimLoss: bm.ssimLoss, loss: bm.loss, mse: bm.mse, mae: bm.mae };

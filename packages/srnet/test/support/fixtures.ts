@@ -17,7 +17,12 @@ export function readFixture(name: string) {
 }
 
 /** max over i of |a−b| − (abs + rel·|b|); ≤ 0 means within tolerance. Also returns max abs diff. */
-export function compareClose(a: ArrayLike<number>, b: ArrayLike<number>, abs: number, rel: number): { worst: number; maxAbs: number; index: number } {
+export function compareClose(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  abs: number,
+  rel: number,
+): { worst: number; maxAbs: number; index: number } {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
   let worst = Number.NEGATIVE_INFINITY;
   let maxAbs = 0;

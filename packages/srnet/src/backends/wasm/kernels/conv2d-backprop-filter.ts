@@ -28,8 +28,18 @@ export function conv2dBackpropFilterViaConv(
   return tf.tidy(() => {
     const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
     const [kh, kw] = filterShape;
-    const padArg = pad === 'explicit' ? (explicitPaddings as unknown as tf.backend_util.ExplicitPadding) : pad;
-    const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, [sh, sw], 1, padArg, dimRoundingMode, false, 'channelsLast');
+    const padArg =
+      pad === 'explicit' ? (explicitPaddings as unknown as tf.backend_util.ExplicitPadding) : pad;
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape,
+      filterShape,
+      [sh, sw],
+      1,
+      padArg,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     const { top, left } = info.padInfo;
     const [, oh, ow] = dy.shape;
     const needH = (oh - 1) * sh + kh;
@@ -62,7 +72,16 @@ export const conv2dBackpropFilterWasmConfig: tf.KernelConfig = {
   kernelFunc: ({ inputs, attrs }) => {
     const { x, dy } = inputs as unknown as { x: tf.Tensor4D; dy: tf.Tensor4D };
     const a = attrs as unknown as BackpropFilterAttrs;
-    if (a.dataFormat === 'NCHW') throw new Error('srnet wasm Conv2DBackpropFilter supports NHWC only; transpose NCHW inputs first');
-    return conv2dBackpropFilterViaConv(x, dy, a.filterShape, a.strides, a.pad, a.dimRoundingMode, a.explicitPaddings);
+    if (a.dataFormat === 'NCHW')
+      throw new Error('srnet wasm Conv2DBackpropFilter supports NHWC only; transpose NCHW inputs first');
+    return conv2dBackpropFilterViaConv(
+      x,
+      dy,
+      a.filterShape,
+      a.strides,
+      a.pad,
+      a.dimRoundingMode,
+      a.explicitPaddings,
+    );
   },
 };

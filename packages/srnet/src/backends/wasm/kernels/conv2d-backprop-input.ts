@@ -25,8 +25,18 @@ export function conv2dBackpropInputViaConv(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [kh, kw] = filter.shape;
-    const padArg = pad === 'explicit' ? (explicitPaddings as unknown as tf.backend_util.ExplicitPadding) : pad;
-    const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape, 1, 1, padArg, dimRoundingMode, false, 'channelsLast');
+    const padArg =
+      pad === 'explicit' ? (explicitPaddings as unknown as tf.backend_util.ExplicitPadding) : pad;
+    const info = tf.backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape,
+      1,
+      1,
+      padArg,
+      dimRoundingMode,
+      false,
+      'channelsLast',
+    );
     const { top, left } = info.padInfo;
     const [, h, w] = inputShape;
     const [, oh, ow] = dy.shape;
@@ -36,7 +46,11 @@ export function conv2dBackpropInputViaConv(
     const pr = w + kw - 1 - ow - pl;
     let d = dy;
     if (pt < 0 || pl < 0) {
-      d = tf.slice(d, [0, Math.max(0, -pt), Math.max(0, -pl), 0], [-1, oh - Math.max(0, -pt), ow - Math.max(0, -pl), -1]);
+      d = tf.slice(
+        d,
+        [0, Math.max(0, -pt), Math.max(0, -pl), 0],
+        [-1, oh - Math.max(0, -pt), ow - Math.max(0, -pl), -1],
+      );
     }
     const padT = Math.max(0, pt);
     const padL = Math.max(0, pl);
@@ -65,9 +79,17 @@ export function createConv2dBackpropInputWasmConfig(fallback: tf.KernelConfig | 
       const a = args.attrs as unknown as BackpropInputAttrs;
       const [sh, sw] = typeof a.strides === 'number' ? [a.strides, a.strides] : a.strides;
       if (sh === 1 && sw === 1 && a.dataFormat !== 'NCHW') {
-        return conv2dBackpropInputViaConv(dy, filter, a.inputShape, a.pad, a.dimRoundingMode, a.explicitPaddings);
+        return conv2dBackpropInputViaConv(
+          dy,
+          filter,
+          a.inputShape,
+          a.pad,
+          a.dimRoundingMode,
+          a.explicitPaddings,
+        );
       }
-      if (!fallback) throw new Error(`srnet: no wasm Conv2DBackpropInput for strides [${sh}, ${sw}] / ${a.dataFormat}`);
+      if (!fallback)
+        throw new Error(`srnet: no wasm Conv2DBackpropInput for strides [${sh}, ${sw}] / ${a.dataFormat}`);
       return fallback.kernelFunc(args);
     },
   };
