@@ -38,6 +38,7 @@ export {
   rerankByCloudFraction,
   utcDay,
 } from './matching/match-revisits.js';
+export { revisitsToCsv, revisitsToTable } from './matching/revisit-table.js';
 export type { ProcessRequest, S2ExtraLayer, S2ProcessRequestOptions } from './sentinelhub/evalscripts.js';
 export {
   CRS_WGS84,

@@ -11,6 +11,8 @@ import {
   geodesicAreaKm2,
   matchRevisits,
   rerankByCloudFraction,
+  revisitsToCsv,
+  revisitsToTable,
   utcDay,
 } from '../src/index.js';
 import { makeItem } from './support/stac-server.js';
@@ -192,6 +194,33 @@ describe('matchRevisits', () => {
       [3, 'B', 5.5],
     ]);
     expect(r.byAoi.get(aoi.name)![0].entry.id).toBe('B'); // input untouched
+  });
+
+  it('exports the selection as an arrow table and CSV with upstream column names', () => {
+    const r = matchRevisits([{ ...aoi, name: 'AOI, "quoted"' }], entries, {
+      targetDate: '2021-03-21',
+      nRevisits: 2,
+    });
+    const t = revisitsToTable(r.revisits);
+    expect(t.numRows).toBe(2);
+    expect(t.schema.fields.map((f) => f.name)).toEqual([
+      'name',
+      'n',
+      'product_id',
+      'source',
+      'datetime',
+      'cloud_cover',
+      'area',
+      'delta',
+      'rank',
+      'target_date',
+      'coverage',
+    ]);
+    expect(t.getChild('product_id')!.toArray()).toEqual(['B', 'A']);
+    expect(Array.from(t.getChild('delta')!.toArray() as Int32Array)).toEqual([1, 0]);
+    const csv = revisitsToCsv(r.revisits).split('\n');
+    expect(csv[0]).toBe('name,n,product_id,source,datetime,cloud_cover,area,delta,rank,target_date,coverage');
+    expect(csv[1]).toMatch(/^"AOI, ""quoted""",1,B,Sentinel2,2021-03-22T10:30:00Z,0,2.5,1,4,2021-03-21,/);
   });
 
   it('measures cloud fractions from SCL and CLM masks, ignoring no-data', () => {

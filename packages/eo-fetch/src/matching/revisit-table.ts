@@ -1,0 +1,80 @@
+// Selected revisits as a table (upstream `filtered_catalogue` columns): apache-arrow in memory, CSV on disk.
+import { Table as ArrowTable, type Table, Utf8, vectorFromArray } from 'apache-arrow';
+import type { MatchedRevisit } from './match-revisits.js';
+
+const COLUMNS = [
+  'name',
+  'n',
+  'product_id',
+  'source',
+  'datetime',
+  'cloud_cover',
+  'area',
+  'delta',
+  'rank',
+  'target_date',
+  'coverage',
+] as const;
+
+/**
+ * Selected revisits as an apache-arrow `Table` with upstream's column names.
+ * Columns: `name` (AOI), `n`, `product_id`, `source`, `datetime` (ISO-8601), `cloud_cover`, `area` (km²),
+ * `delta` (days), `rank`, `target_date`, `coverage`.
+ *
+ * @param revisits - `matchRevisits(...).revisits`
+ * @returns the table
+ * @example
+ * ```ts
+ * revisitsToTable(match.revisits).numRows;
+ * ```
+ */
+export function revisitsToTable(revisits: readonly MatchedRevisit[]): Table {
+  const utf8 = (f: (r: MatchedRevisit) => string) => vectorFromArray(revisits.map(f), new Utf8());
+  const f64 = (f: (r: MatchedRevisit) => number) => vectorFromArray(Float64Array.from(revisits, f));
+  const i32 = (f: (r: MatchedRevisit) => number) => vectorFromArray(Int32Array.from(revisits, f));
+  return new ArrowTable({
+    name: utf8((r) => r.aoi),
+    n: i32((r) => r.n),
+    product_id: utf8((r) => r.entry.id),
+    source: utf8((r) => r.entry.source),
+    datetime: utf8((r) => r.entry.datetime),
+    cloud_cover: f64((r) => r.entry.cloudCover),
+    area: f64((r) => r.areaKm2),
+    delta: i32((r) => r.deltaDays),
+    rank: f64((r) => r.rank),
+    target_date: utf8((r) => r.targetDate),
+    coverage: f64((r) => r.coverage),
+  });
+}
+
+const csvCell = (v: unknown) => {
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/**
+ * Selected revisits as CSV text (same columns as {@link revisitsToTable}, RFC 4180 quoting).
+ *
+ * @param revisits - `matchRevisits(...).revisits`
+ * @returns CSV with a header line
+ */
+export function revisitsToCsv(revisits: readonly MatchedRevisit[]): string {
+  const rows = revisits.map((r) =>
+    [
+      r.aoi,
+      r.n,
+      r.entry.id,
+      r.entry.source,
+      r.entry.datetime,
+      r.entry.cloudCover,
+      r.areaKm2,
+      r.deltaDays,
+      r.rank,
+      r.targetDate,
+      r.coverage,
+    ]
+      .map(csvCell)
+      .join(','),
+  );
+  return `${[COLUMNS.join(','), ...rows].join('\n')}\n`;
+}
