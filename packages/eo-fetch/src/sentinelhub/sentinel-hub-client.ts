@@ -5,6 +5,7 @@
 import { EoFetchError, HttpError } from '../errors.js';
 import { type FetchLike, httpErrorFromResponse, requestJson, scrub } from '../http/request-json.js';
 import { type RetryPolicy, redactUrl, withRetry } from '../http/retry.js';
+import { geodesicAreaKm2 } from '../matching/geodesic-area.js';
 import { StacClient, type StacSearchOptions } from '../stac/stac-client.js';
 import type { StacItem, StacSearchParams } from '../stac/stac-types.js';
 import type { ProcessRequest } from './evalscripts.js';
@@ -95,7 +96,14 @@ export interface SpotOrderInput {
 
 /** Result of {@link SentinelHubClient.createOrder} / {@link SentinelHubClient.confirmOrder}. */
 export type OrderResult =
-  | { dryRun: true; request: Record<string, unknown>; method: 'POST'; url: string }
+  | {
+      dryRun: true;
+      request: Record<string, unknown>;
+      method: 'POST';
+      url: string;
+      /** Geodesic area of the order bbox in km² (what the order will roughly cost in quota). */
+      sqkm?: number;
+    }
   | { dryRun: false; order: SentinelHubOrder; recovered: boolean };
 
 /**
@@ -439,7 +447,18 @@ export class SentinelHubClient {
         data: [{ constellation: 'SPOT', products: input.productIds.map((id) => ({ id })) }],
       },
     };
-    if (options.dryRun ?? true) return { dryRun: true, request, method: 'POST', url };
+    if (options.dryRun ?? true) {
+      const [w, so, e, n] = input.bbox;
+      const ring = [
+        [w, so],
+        [e, so],
+        [e, n],
+        [w, n],
+        [w, so],
+      ];
+      const sqkm = Math.round(geodesicAreaKm2({ type: 'Polygon', coordinates: [ring] }) * 1000) / 1000;
+      return { dryRun: true, request, method: 'POST', url, sqkm };
+    }
     const sameProducts = (o: SentinelHubOrder) => {
       const products =
         (o.input?.data as { products?: { id: string }[] }[] | undefined)?.flatMap((d) => d.products ?? []) ??

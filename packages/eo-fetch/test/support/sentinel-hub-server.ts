@@ -20,7 +20,7 @@ export interface ShServer {
   spotFeatures: SpotFeature[];
   orders: SentinelHubOrder[];
   /** Process faults consumed one per request: an HTTP status or `reset` (destroy the socket). */
-  processFaults: (number | 'reset')[];
+  processFaults: (number | 'reset' | 'garbage')[];
   /** Drop the connection after creating the next order (the client never sees the answer). */
   dropNextCreateResponse: boolean;
   requests: { method: string; path: string; body: any; auth?: string }[];
@@ -103,6 +103,12 @@ export async function startShServer(): Promise<ShServer> {
     if (path === '/api/v1/process' && req.method === 'POST') {
       const fault = s.processFaults.shift();
       if (fault === 'reset') return req.socket.destroy();
+      if (fault === 'garbage') {
+        // a 200 with a consistent Content-Length but a body that is not a TIFF
+        const junk = Buffer.from('II*\0 this is not really a tiff, just bytes that look like one at first');
+        res.writeHead(200, { 'content-type': 'image/tiff', 'content-length': junk.length });
+        return res.end(junk);
+      }
       if (typeof fault === 'number')
         return json(res, fault, { error: { status: fault, message: 'injected' } });
       const { width, height } = body.output;
