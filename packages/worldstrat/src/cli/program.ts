@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAois } from './commands/aois.js';
 import { registerDownloadRelease } from './commands/download-release.js';
 import { registerPlot } from './commands/plot.js';
+import { registerRebuild } from './commands/rebuild.js';
 import { registerSample } from './commands/sample.js';
 import { registerSplit } from './commands/split.js';
 import { registerSynth } from './commands/synth.js';
@@ -80,6 +81,7 @@ export function createProgram(
     registerSplit,
     registerPlot,
     registerDownloadRelease,
+    registerRebuild,
   ])
     register(program, run);
   for (const cmd of program.commands) {

@@ -1,0 +1,160 @@
+// `worldstrat rebuild`: sample → stratify → AOIs → catalogue search → matching → download → release layout.
+import type { S2Level } from '@worldstrat/eo-fetch';
+import type { BBox } from '@worldstrat/raster-io';
+import type { Command } from 'commander';
+import { WorldStratError } from '../../errors.js';
+import { type RebuildProvider, rebuild } from '../../pipelines/rebuild.node.js';
+import { type CliRunner, parseIntOption, parseNumberOption } from '../runtime.js';
+
+/**
+ * Parse `minLon,minLat,maxLon,maxLat`.
+ *
+ * @param v - option text (or an array from a config file).
+ * @returns the box.
+ * @throws {WorldStratError} `INVALID_ARGUMENT`.
+ */
+export function parseBBoxOption(v: unknown): BBox {
+  const parts = Array.isArray(v) ? v.map(Number) : String(v).split(',').map(Number);
+  if (parts.length !== 4 || parts.some((x) => !Number.isFinite(x)))
+    throw new WorldStratError('INVALID_ARGUMENT', `bbox ${String(v)}: expected minLon,minLat,maxLon,maxLat`);
+  return parts as BBox;
+}
+
+/** Register the command. */
+export function registerRebuild(program: Command, run: CliRunner): void {
+  program
+    .command('rebuild')
+    .description(
+      'rebuild a WorldStrat-style dataset: sample → stratify → AOIs → catalogue search → matching → download → layout (resumable)',
+    )
+    .argument('<root>', 'output dataset folder (plan and manifests in <root>/rebuild/)')
+    .option(
+      '--landcover <file|url>',
+      '(required) land-cover raster (ESA CCI LCCS 300 m, or WorldCover with --landcover-legend)',
+    )
+    .option(
+      '--target <n>',
+      '(required) number of AOIs to draw (rebalanced over IPCC classes)',
+      parseIntOption('target'),
+    )
+    .option('--from <date>', '(required) search window start (YYYY-MM-DD)')
+    .option('--to <date>', '(required) search window end (YYYY-MM-DD)')
+    .option('--landcover-legend <legend>', 'lccs | worldcover', 'lccs')
+    .option('--smod <file|url>', 'settlement raster (GHSL SMOD, Mollweide)')
+    .option('--smod-crs <crs>', 'CRS of the SMOD raster when the file names none', 'ESRI:54009')
+    .option('--compat', "upstream's ceil pixel rounding in class lookups", false)
+    .option('--points <file>', 'POI file (CSV/GeoJSON) used as the pool instead of sampling')
+    .option(
+      '--pool-size <n>',
+      'points sampled for the pool (default 20 × target)',
+      parseIntOption('pool-size'),
+    )
+    .option('--region <bbox>', 'sample only inside minLon,minLat,maxLon,maxLat')
+    .option('--land-mask <file|url|none>', 'land mask GeoTIFF, or none (default Natural Earth 1:10m)')
+    .option('--weight <f>', 'rebalancing weight: cbrt | sqrt | linear', 'cbrt')
+    .option('--area <km2>', 'AOI area in km²', parseNumberOption('area'), 2.5)
+    .option('--seed <n>', 'seed of sampling, draw and split', parseIntOption('seed'), 0)
+    .option('--provider <kind>', 'stac | sentinelhub', 'stac')
+    .option('--stac-url <url>', 'STAC API root (default: the provider’s)')
+    .option(
+      '--stac-provider <id>',
+      'eo-fetch provider table: earth-search | earth-search-c1 | planetary-computer',
+      'earth-search',
+    )
+    .option('--sh-url <url>', 'SentinelHub API root (default https://services.sentinel-hub.com)')
+    .option('--sh-config <file>', 'SentinelHub credentials file (default: SH_CLIENT_ID / SH_CLIENT_SECRET)')
+    .option('--target-date <date>', 'date revisits are ranked against (default: middle of the window)')
+    .option('--revisits <n>', 'revisits per AOI', parseIntOption('revisits'), 16)
+    .option('--max-cloud <pct>', 'maximum scene cloud cover', parseNumberOption('max-cloud'))
+    .option('--levels <list>', 'L2A,L1C', 'L2A')
+    .option('--concurrency <n>', 'parallel searches and revisit downloads', parseIntOption('concurrency'), 4)
+    .option('--replan', 'ignore the saved plan and sample/search again', false)
+    .option(
+      '--dry-run',
+      'plan and count requests (and SentinelHub processing units); download nothing',
+      false,
+    )
+    .action((root: string, _opts, cmd: Command) =>
+      run(cmd, async (o, rt) => {
+        // required, but checked here so that they may come from --config
+        for (const [key, flag] of [
+          ['landcover', '--landcover'],
+          ['target', '--target'],
+          ['from', '--from'],
+          ['to', '--to'],
+        ])
+          if (o[key] === undefined)
+            throw new WorldStratError(
+              'INVALID_ARGUMENT',
+              `rebuild needs ${flag} (on the command line or in the --config file)`,
+            );
+        const kind = o.provider as string;
+        let provider: RebuildProvider;
+        if (kind === 'stac')
+          provider = { kind, url: o.stacUrl as string | undefined, provider: o.stacProvider as string };
+        else if (kind === 'sentinelhub')
+          provider = {
+            kind,
+            baseUrl: o.shUrl as string | undefined,
+            configPath: o.shConfig as string | undefined,
+          };
+        else throw new WorldStratError('INVALID_ARGUMENT', `--provider ${kind}: use stac or sentinelhub`);
+        const levels = String(o.levels)
+          .split(',')
+          .map((s) => s.trim().toUpperCase());
+        for (const l of levels)
+          if (l !== 'L2A' && l !== 'L1C')
+            throw new WorldStratError('INVALID_ARGUMENT', `--levels ${o.levels}: use L2A, L1C or both`);
+        const weight = o.weight as string;
+        if (!['cbrt', 'sqrt', 'linear'].includes(weight))
+          throw new WorldStratError('INVALID_ARGUMENT', `--weight ${weight}: use cbrt, sqrt or linear`);
+        const res = await rebuild(
+          {
+            root,
+            landcover: o.landcover as string,
+            landcoverLegend: o.landcoverLegend as 'lccs' | 'worldcover',
+            smod: o.smod as string | undefined,
+            smodCrs: o.smodCrs as string,
+            compat: Boolean(o.compat),
+            pointsFile: o.points as string | undefined,
+            poolSize: o.poolSize as number | undefined,
+            region: o.region !== undefined ? parseBBoxOption(o.region) : undefined,
+            landMask: o.landMask as string | undefined,
+            target: o.target as number,
+            weight: weight as 'cbrt',
+            areaKm2: o.area as number,
+            seed: o.seed as number,
+            provider,
+            dateRange: [String(o.from), String(o.to)],
+            targetDate: o.targetDate as string | undefined,
+            nRevisits: o.revisits as number,
+            maxCloudCover: o.maxCloud as number | undefined,
+            levels: levels as S2Level[],
+            concurrency: o.concurrency as number,
+            replan: Boolean(o.replan),
+            dryRun: Boolean(o.dryRun),
+          },
+          { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
+        );
+        const lines = [
+          `${res.aois} AOIs${res.planReused ? ' (saved plan)' : `, ${res.searchRequests} catalogue searches`}`,
+          ...Object.entries(res.downloads).map(([level, d]) =>
+            res.dryRun
+              ? `${level}: ${d.planned} revisits to download`
+              : `${level}: ${d.downloaded} downloaded, ${d.skipped} already complete, ${d.failed} failed`,
+          ),
+        ];
+        if (res.dryRun)
+          lines.push(
+            `dry run: ${res.plannedRequests} download requests${res.processingUnits ? `, ≈${res.processingUnits.toFixed(1)} processing units` : ''}`,
+          );
+        else lines.push(`wrote ${res.files.metadata} and ${res.files.split}`);
+        rt.done(res, lines.join('\n'));
+        if (res.failures.length)
+          throw new WorldStratError(
+            'DOWNLOAD_FAILED',
+            `${res.failures.length} revisit(s) failed (first: ${res.failures[0].aoi}-${res.failures[0].n}: ${res.failures[0].message}); run again to retry`,
+          );
+      }),
+    );
+}

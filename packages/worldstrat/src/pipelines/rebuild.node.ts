@@ -1,0 +1,770 @@
+// `rebuild`: regenerate a WorldStrat-style dataset from scratch (spec-dataset-generation §0):
+// sample points (or read POIs) → stratify (land-cover + settlement rasters) → rebalance and draw → AOIs →
+// catalogue search (STAC API or SentinelHub Catalog) → temporal matching → revisit download → release layout
+// (lr_dataset/…, metadata.csv, stratified_train_val_test_split.csv). The plan (everything up to matching) is
+// saved in <root>/rebuild/plan.json and reused by re-runs with the same options; downloads resume through
+// eo-fetch's manifests, so an interrupted rebuild continues where it stopped.
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type CatalogueEntry,
+  catalogueEntryFromStacItem,
+  getStacProvider,
+  L1C_BANDS,
+  L2A_BANDS,
+  type MatchedRevisit,
+  matchRevisits,
+  type S2Level,
+  SentinelHubClient,
+  type SentinelHubCredentials,
+  StacClient,
+  type StacItem,
+  type StacProvider,
+} from '@worldstrat/eo-fetch';
+import {
+  downloadSentinelHubRevisits,
+  downloadStacRevisits,
+  loadSentinelHubCredentials,
+} from '@worldstrat/eo-fetch/node';
+import {
+  type Aoi,
+  createAois,
+  createRng,
+  type LandMask,
+  loadLandMask,
+  loadLandMaskFromGeoTiff,
+  namePoints,
+  type Rng,
+  samplePointsOnLand,
+} from '@worldstrat/geo-sampling';
+import { readPoisFile } from '@worldstrat/geo-sampling/node';
+import { type BBox, httpSource } from '@worldstrat/raster-io';
+import { fileSource, writeFileAtomic } from '@worldstrat/raster-io/node';
+import {
+  type ClassColumns,
+  type ClassRaster,
+  classCounts,
+  classifyPoints,
+  openClassRaster,
+  rebalance,
+  type Shortfall,
+  stratifiedDraw,
+  stratifiedSplit,
+} from '@worldstrat/stratify';
+import { openClassRasterFile } from '@worldstrat/stratify/node';
+import { throwIfAborted, WorldStratError } from '../errors.js';
+import { toCsv } from '../internal/csv.js';
+import { SPLIT_CSV_NAME } from '../synthetic/generate-synthetic-dataset.node.js';
+import { definePipeline, type PipelineContext } from './pipeline.js';
+
+/** Where revisits come from. */
+export type RebuildProvider =
+  | {
+      kind: 'stac';
+      /** STAC API root (default: the provider's, e.g. Earth Search). */
+      url?: string;
+      /** eo-fetch provider id or object (asset keys, collections; default `earth-search`). */
+      provider?: string | StacProvider;
+    }
+  | {
+      kind: 'sentinelhub';
+      /** API root (default `https://services.sentinel-hub.com`). */
+      baseUrl?: string;
+      /** Credentials (default: `SH_CLIENT_ID`/`SH_CLIENT_SECRET` or `configPath`). */
+      credentials?: SentinelHubCredentials;
+      configPath?: string;
+    };
+
+/** Options of {@link rebuild}. */
+export interface RebuildOptions {
+  /** Output dataset root. */
+  root: string;
+  /** POI file (CSV/GeoJSON, see geo-sampling `readPoisFile`) used as the pool instead of sampling. */
+  pointsFile?: string;
+  /** Points sampled on land for the pool (default 20 × `target`). */
+  poolSize?: number;
+  /** Restrict sampling to `[minLon, minLat, maxLon, maxLat]` (area-uniform inside the box). */
+  region?: BBox;
+  /**
+   * Land mask: a geo-sampling `LandMask`, a GeoTIFF path/URL, or `'none'` (every point counts; the land-cover
+   * raster's water/no-data classes still drop points). Default Natural Earth 1:10m (lakes are land).
+   */
+  landMask?: LandMask | string;
+  /** Land-cover raster path or http(s) URL (ESA CCI LCCS, or WorldCover with `landcoverLegend`). Required. */
+  landcover: string;
+  landcoverLegend?: 'lccs' | 'worldcover';
+  /** Settlement-model raster (GHSL SMOD) path or URL; optional. */
+  smod?: string;
+  /** CRS of the SMOD raster when the file names none (default `ESRI:54009`). */
+  smodCrs?: string;
+  /** Upstream's ceil pixel rounding in lookups (spec §4.1). */
+  compat?: boolean;
+  /** Number of AOIs to draw (rebalanced over IPCC classes). */
+  target: number;
+  /** Rebalancing weight f(count) (default `cbrt`, upstream). */
+  weight?: 'cbrt' | 'sqrt' | 'linear';
+  /** Class a short stratum is an error (`error`) or reported (`report`, default). */
+  onShortfall?: 'error' | 'report';
+  /** AOI area in km² (default 2.5). */
+  areaKm2?: number;
+  /** Seed of sampling, draw and split (default 0). */
+  seed?: number;
+  /** Catalogue and download backend. */
+  provider: RebuildProvider;
+  /** Search window `[start, end]` (ISO dates). */
+  dateRange: [string, string];
+  /** Date revisits are ranked against (default: middle of `dateRange`). */
+  targetDate?: string;
+  /** Revisits per AOI (default 16). */
+  nRevisits?: number;
+  /** Hard cloud-cover limit (percent). */
+  maxCloudCover?: number;
+  /** Levels to download (default `['L2A']`). */
+  levels?: readonly S2Level[];
+  /** Split fractions (default 0.8/0.1/0.1). */
+  splitFractions?: [number, number, number];
+  /** Parallel catalogue searches and revisit downloads (default 4). */
+  concurrency?: number;
+  /** Ignore a saved plan and redo sampling, stratification and search (default false). */
+  replan?: boolean;
+  /** Plan (sampling, stratification, catalogue search) and count download requests; write nothing. */
+  dryRun?: boolean;
+  /** Injected fetch (tests, proxies). */
+  fetch?: typeof fetch;
+}
+
+/** One AOI of the plan with its classes. */
+export interface RebuildAoi extends Aoi, ClassColumns {}
+
+/** The saved plan (`<root>/rebuild/plan.json`). */
+export interface RebuildPlan {
+  version: 1;
+  fingerprint: string;
+  pool: { size: number; classified: number; outside: number; toppedUp: number };
+  allocation: { class: string | number; count: number; poolCount: number }[];
+  shortfalls: Shortfall[];
+  aois: RebuildAoi[];
+  targetDate: string;
+  /** Matched revisits per level (SentinelHub: one matching reused for all levels, like upstream). */
+  revisits: Partial<Record<S2Level, MatchedRevisit[]>>;
+  duplicates: number;
+  /** AOIs with fewer revisits than asked, per level. */
+  matchShortfalls: { level: S2Level; aoi: string; found: number; wanted: number }[];
+  searchRequests: number;
+}
+
+/** Result of {@link rebuild}. */
+export interface RebuildResult {
+  root: string;
+  dryRun: boolean;
+  /** Plan reused from an earlier run. */
+  planReused: boolean;
+  aois: number;
+  revisits: Partial<Record<S2Level, number>>;
+  /** Catalogue searches sent in this run (0 when the plan was reused). */
+  searchRequests: number;
+  /** Download work: revisits downloaded / skipped (already complete) / failed, per level; dry run: planned. */
+  downloads: Partial<
+    Record<S2Level, { downloaded: number; skipped: number; failed: number; planned: number }>
+  >;
+  /** Requests a dry run would send for downloads (STAC: band window reads; SentinelHub: Process API calls). */
+  plannedRequests: number;
+  /** SentinelHub processing-unit estimate (dry run / SentinelHub only). */
+  processingUnits: number;
+  shortfalls: Shortfall[];
+  files: { metadata?: string; split?: string; plan?: string };
+  /** Errors of revisits that failed (they stay missing; run again to retry). */
+  failures: { level: S2Level; aoi: string; n: number; code: string; message: string }[];
+}
+
+const WEIGHTS = { cbrt: Math.cbrt, sqrt: Math.sqrt, linear: (c: number) => c } as const;
+const DEG = Math.PI / 180;
+
+/**
+ * Area-uniform points inside a lon/lat box (lon uniform, sin(lat) uniform), kept where `mask` says land.
+ *
+ * @param n - points wanted.
+ * @param region - `[minLon, minLat, maxLon, maxLat]` (no antimeridian crossing).
+ * @param mask - land mask.
+ * @param rng - geo-sampling PRNG.
+ * @param firstId - id of the first point (ids are sequential).
+ * @returns points `{id, lon, lat}`.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` for a bad box, or when 1000·n draws found too little land.
+ * @example
+ * ```ts
+ * samplePointsInRegion(10, [8, 47, 9, 48], await loadLandMask(), createRng(1));
+ * ```
+ */
+export function samplePointsInRegion(
+  n: number,
+  region: BBox,
+  mask: LandMask,
+  rng: Rng,
+  firstId = 0,
+): { id: number; lon: number; lat: number }[] {
+  const [w, s, e, no] = region;
+  if (!(w < e && s < no && w >= -180 && e <= 180 && s >= -90 && no <= 90))
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `region ${JSON.stringify(region)}: expected [minLon, minLat, maxLon, maxLat] with min < max inside [-180, 180] × [-90, 90]`,
+    );
+  const s0 = Math.sin(s * DEG);
+  const s1 = Math.sin(no * DEG);
+  const out: { id: number; lon: number; lat: number }[] = [];
+  let tries = 0;
+  while (out.length < n) {
+    if (++tries > 1000 * Math.max(n, 1))
+      throw new WorldStratError(
+        'INVALID_ARGUMENT',
+        `region ${JSON.stringify(region)} is (almost) all water for the land mask: found ${out.length} of ${n} points in ${tries - 1} draws`,
+      );
+    const lon = w + (e - w) * rng.next();
+    const lat = Math.asin(s0 + (s1 - s0) * rng.next()) / DEG;
+    if (mask.isLand(lon, lat)) out.push({ id: firstId + out.length, lon, lat });
+  }
+  return out;
+}
+
+async function openRaster(ref: string, crs?: string): Promise<ClassRaster> {
+  const opts = crs ? { crs: crs as never } : {};
+  if (!/^https?:\/\//i.test(ref) && !(await stat(ref).catch(() => null))?.isFile())
+    throw new WorldStratError(
+      'DATASET_NOT_FOUND',
+      `classification raster ${ref} does not exist; pass an existing file or an http(s) URL`,
+    );
+  try {
+    return /^https?:\/\//i.test(ref)
+      ? await openClassRaster(httpSource(ref), { name: ref, ...opts })
+      : await openClassRasterFile(ref, opts);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'NOT_FOUND')
+      throw new WorldStratError('DATASET_NOT_FOUND', `classification raster ${ref} not found`, {
+        cause: err,
+      });
+    throw err;
+  }
+}
+
+function fingerprintOf(o: RebuildOptions, pointsText: string | null): string {
+  const p = o.provider;
+  const relevant = {
+    points: pointsText === null ? null : createHash('sha256').update(pointsText).digest('hex'),
+    poolSize: o.poolSize,
+    region: o.region,
+    landMask: typeof o.landMask === 'string' ? o.landMask : (o.landMask?.source ?? null),
+    landcover: o.landcover,
+    landcoverLegend: o.landcoverLegend,
+    smod: o.smod,
+    compat: o.compat,
+    target: o.target,
+    weight: o.weight,
+    areaKm2: o.areaKm2,
+    seed: o.seed,
+    provider:
+      p.kind === 'stac'
+        ? { kind: p.kind, url: p.url, provider: typeof p.provider === 'string' ? p.provider : p.provider?.id }
+        : { kind: p.kind, baseUrl: p.baseUrl },
+    dateRange: o.dateRange,
+    targetDate: o.targetDate,
+    nRevisits: o.nRevisits,
+    maxCloudCover: o.maxCloudCover,
+    levels: o.levels,
+  };
+  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
+}
+
+const isoDay = (d: string) => {
+  const t = Date.parse(d);
+  if (Number.isNaN(t))
+    throw new WorldStratError('INVALID_ARGUMENT', `date ${d}: expected an ISO date (YYYY-MM-DD)`);
+  return new Date(t).toISOString().slice(0, 10);
+};
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+/** Map over `items` with at most `limit` in flight. */
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (x: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
+  return out;
+}
+
+/**
+ * Plan a rebuild: pool → classes → rebalanced draw → AOIs → catalogue search → matching. Pure planning: no
+ * file is written (see {@link rebuild}).
+ *
+ * @param options - rebuild options.
+ * @param context - signal, progress (`sample`, `classify`, `search`), log.
+ * @returns the plan.
+ * @throws {WorldStratError} `INVALID_ARGUMENT`, `DATASET_NOT_FOUND`; stratify / eo-fetch errors.
+ * @example
+ * ```ts
+ * const plan = await planRebuild({ root: 'out', landcover: 'lccs.tif', target: 50, provider: { kind: 'stac' }, dateRange: ['2022-01-01', '2022-12-31'] });
+ * ```
+ */
+export async function planRebuild(
+  options: RebuildOptions,
+  context: PipelineContext = {},
+): Promise<RebuildPlan> {
+  const { signal, onProgress, log } = context;
+  if (!Number.isInteger(options.target) || options.target < 1)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `target ${options.target}: use a positive integer number of AOIs`,
+    );
+  const seed = options.seed ?? 0;
+  const areaKm2 = options.areaKm2 ?? 2.5;
+  const levels = options.levels ?? ['L2A'];
+  const [start, end] = options.dateRange.map(isoDay);
+  if (start > end)
+    throw new WorldStratError('INVALID_ARGUMENT', `dateRange ${start}/${end}: start is after end`);
+  const targetDate =
+    options.targetDate !== undefined
+      ? isoDay(options.targetDate)
+      : new Date((Date.parse(start) + Date.parse(end)) / 2).toISOString().slice(0, 10);
+  const pointsText = options.pointsFile
+    ? await readFile(options.pointsFile, 'utf8').catch((e) => {
+        throw new WorldStratError(
+          'DATASET_NOT_FOUND',
+          `points file ${options.pointsFile}: ${(e as Error).message}`,
+          {
+            cause: e,
+          },
+        );
+      })
+    : null;
+
+  // (A) pool
+  const rng = createRng(seed);
+  let mask: LandMask | undefined;
+  const getMask = async () => {
+    if (mask) return mask;
+    mask =
+      options.landMask === 'none'
+        ? { source: 'none (every point counts as land)', isLand: () => true }
+        : typeof options.landMask === 'string'
+          ? await loadLandMaskFromGeoTiff(
+              /^https?:\/\//i.test(options.landMask) ? options.landMask : await fileSource(options.landMask),
+            )
+          : (options.landMask ?? (await loadLandMask()));
+    return mask;
+  };
+  let nextId = 0;
+  const samplePool = async (n: number) => {
+    const m = await getMask();
+    let pts: { id: number; lon: number; lat: number }[];
+    if (options.region) pts = samplePointsInRegion(n, options.region, m, rng, nextId);
+    else {
+      pts = await samplePointsOnLand(n, { rng, mask: m, firstId: nextId, signal });
+    }
+    nextId += n;
+    return pts;
+  };
+  type PoolPoint = { name: string; lon: number; lat: number; source: string; parent?: string };
+  let pool: PoolPoint[];
+  if (options.pointsFile) {
+    const { pois } = await readPoisFile(options.pointsFile);
+    pool = pois.map((p) => ({ name: p.name, lon: p.lon, lat: p.lat, source: p.source ?? 'POI' }));
+  } else {
+    const n = options.poolSize ?? 20 * options.target;
+    pool = namePoints(await samplePool(n)).map((p) => ({ ...p, source: p.source ?? 'Landcover' }));
+  }
+  onProgress?.({ stage: 'sample', done: pool.length, total: pool.length });
+  throwIfAborted(signal);
+
+  // (B) stratify
+  const landcover = await openRaster(options.landcover);
+  const smod = options.smod ? await openRaster(options.smod, options.smodCrs ?? 'ESRI:54009') : undefined;
+  const classify = async (pts: PoolPoint[]) =>
+    (
+      await classifyPoints(pts, {
+        landcover,
+        smod,
+        landcoverLegend: options.landcoverLegend,
+        unknownClass: 'null',
+        compat: options.compat,
+        signal,
+      })
+    ).filter((r) => r.IPCC !== null);
+  let toppedUp = 0;
+  let plan: RebuildPlan;
+  try {
+    const classified = await classify(pool);
+    onProgress?.({ stage: 'classify', done: pool.length, total: pool.length });
+    log?.(`pool: ${pool.length} points, ${classified.length} inside the land-cover classes`);
+    if (classified.length === 0)
+      throw new WorldStratError(
+        'INVALID_ARGUMENT',
+        `none of the ${pool.length} pool points falls on a land-cover class of ${options.landcover}; check the raster extent or --region`,
+      );
+
+    // (C) rebalance + draw (short classes topped up by sampling more points when we sample)
+    const allocation = rebalance(classCounts(classified.map((r) => r.IPCC)), options.target, {
+      weight: WEIGHTS[options.weight ?? 'cbrt'],
+    });
+    const drawn = await stratifiedDraw(classified, (r) => r.IPCC, allocation, {
+      seed,
+      onShortfall: options.onShortfall ?? 'report',
+      signal,
+      topUp: options.pointsFile
+        ? undefined
+        : async (_cls, missing) => {
+            const more = await classify(
+              namePoints(await samplePool(Math.max(20, 10 * missing))).map((p) => ({
+                ...p,
+                source: p.source ?? 'Landcover',
+              })),
+            );
+            toppedUp += more.length;
+            return more;
+          },
+    });
+    for (const s of drawn.shortfalls)
+      log?.(`class ${s.class}: drew ${s.drawn} of ${s.wanted} (pool too small)`);
+
+    // (D) AOIs
+    const aoiList = createAois(drawn.rows, areaKm2);
+    const aois: RebuildAoi[] = aoiList.map((a, i) => {
+      const r = drawn.rows[i];
+      return {
+        ...a,
+        source: r.source,
+        landcover_id: r.landcover_id,
+        LCCS: r.LCCS,
+        IPCC: r.IPCC,
+        SMOD_id: r.SMOD_id,
+        SMOD: r.SMOD,
+      };
+    });
+    throwIfAborted(signal);
+
+    // (E) catalogue search + (F) matching
+    const p = options.provider;
+    let searchRequests = 0;
+    const search = async (level: S2Level): Promise<Map<string, CatalogueEntry[]>> => {
+      let done = 0;
+      const byAoi = new Map<string, CatalogueEntry[]>();
+      const datetime = `${start}T00:00:00Z/${end}T23:59:59Z`;
+      const query =
+        options.maxCloudCover !== undefined
+          ? { 'eo:cloud_cover': { lte: options.maxCloudCover } }
+          : undefined;
+      let run: (bbox: BBox) => Promise<StacItem[]>;
+      if (p.kind === 'stac') {
+        const provider =
+          typeof p.provider === 'object' ? p.provider : getStacProvider(p.provider ?? 'earth-search');
+        const collection = provider.collections[level];
+        if (!collection)
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            `STAC provider ${provider.id} serves no ${level} collection`,
+          );
+        const client = new StacClient(p.url ?? provider.url, { fetch: options.fetch });
+        run = (bbox) =>
+          client.search(
+            { collections: [collection], bbox, datetime, limit: 100, ...(query ? { query } : {}) },
+            { signal },
+          );
+      } else {
+        const sh = await shClient(p, options);
+        const collection = level === 'L2A' ? 'sentinel-2-l2a' : 'sentinel-2-l1c';
+        run = (bbox) =>
+          collect(
+            sh.catalogSearch(
+              { collections: [collection], bbox, datetime, limit: 100, ...(query ? { query } : {}) },
+              { signal },
+            ),
+          );
+      }
+      await mapLimit(aois, options.concurrency ?? 4, async (a) => {
+        const items = await run(a.bounds);
+        searchRequests++;
+        byAoi.set(
+          a.name,
+          items.map((it) => catalogueEntryFromStacItem(it)),
+        );
+        onProgress?.({ stage: `search ${level}`, done: ++done, total: aois.length });
+      });
+      return byAoi;
+    };
+    const revisits: RebuildPlan['revisits'] = {};
+    const matchShortfalls: RebuildPlan['matchShortfalls'] = [];
+    let duplicates = 0;
+    const matchLevels = p.kind === 'sentinelhub' ? (['L2A'] as const) : levels;
+    for (const level of matchLevels) {
+      const catalogue = await search(level);
+      const m = matchRevisits(aois, catalogue, {
+        targetDate,
+        nRevisits: options.nRevisits ?? 16,
+        ...(options.maxCloudCover !== undefined ? { maxCloudCover: options.maxCloudCover } : {}),
+      });
+      revisits[level] = m.revisits;
+      duplicates += m.duplicates.length;
+      for (const s of m.shortfalls) matchShortfalls.push({ level, ...s });
+    }
+    if (p.kind === 'sentinelhub') for (const level of levels) revisits[level] = revisits.L2A;
+    plan = {
+      version: 1,
+      fingerprint: fingerprintOf(options, pointsText),
+      pool: {
+        size: pool.length,
+        classified: classified.length,
+        outside: pool.length - classified.length,
+        toppedUp,
+      },
+      allocation: allocation.map((a) => ({ class: a.class, count: a.count, poolCount: a.poolCount })),
+      shortfalls: drawn.shortfalls,
+      aois,
+      targetDate,
+      revisits,
+      duplicates,
+      matchShortfalls,
+      searchRequests,
+    };
+  } finally {
+    await landcover.close();
+    await smod?.close();
+  }
+  return plan;
+}
+
+async function shClient(p: Extract<RebuildProvider, { kind: 'sentinelhub' }>, o: RebuildOptions) {
+  const credentials = p.credentials ?? (await loadSentinelHubCredentials({ configPath: p.configPath }));
+  return new SentinelHubClient(credentials, { baseUrl: p.baseUrl, fetch: o.fetch });
+}
+
+const METADATA_HEADER = [
+  'tile',
+  'n',
+  'lowres_date',
+  'highres_date',
+  'bounds',
+  'area',
+  'cloud_cover',
+  'delta',
+  'lon',
+  'lat',
+  'LCCS',
+  'SMOD',
+  'IPCC Class',
+  'LCCS class',
+  'SMOD Class',
+  'source',
+];
+
+/**
+ * Rebuild a WorldStrat-style dataset end to end (see the file header): plan (or reuse `<root>/rebuild/plan.json`
+ * when the options match), download revisits for every level with a manifest per level
+ * (`<root>/rebuild/manifest-<level>.jsonl`), then write `metadata.csv` (one row per tile and revisit, the
+ * synthetic/release columns) and `stratified_train_val_test_split.csv` (stratified by `source/IPCC/SMOD`,
+ * grouped by parent). HR SPOT imagery is not fetched (paid ordering; see eo-fetch's SentinelHub client).
+ *
+ * @param options - rebuild options.
+ * @param context - signal, progress, log.
+ * @returns counts, files and failures.
+ * @throws {WorldStratError} as {@link planRebuild}; `ABORTED`.
+ * @example
+ * ```ts
+ * await rebuild({ root: 'rebuilt', landcover: 'C3S-LC-L4-LCCS-Map-300m-P1Y-2020-v2.1.1.tif', target: 100,
+ *   provider: { kind: 'stac', provider: 'earth-search' }, dateRange: ['2022-05-01', '2022-08-31'] });
+ * ```
+ */
+export async function rebuild(
+  options: RebuildOptions,
+  context: PipelineContext = {},
+): Promise<RebuildResult> {
+  const { signal, onProgress, log } = context;
+  const levels = options.levels ?? ['L2A'];
+  const planPath = join(options.root, 'rebuild', 'plan.json');
+  const pointsText = options.pointsFile ? await readFile(options.pointsFile, 'utf8').catch(() => null) : null;
+  const fingerprint = fingerprintOf(options, pointsText);
+  let plan: RebuildPlan | undefined;
+  if (!options.replan) {
+    const saved = await readFile(planPath, 'utf8').then(
+      (t) => JSON.parse(t) as RebuildPlan,
+      () => undefined,
+    );
+    if (saved?.version === 1 && saved.fingerprint === fingerprint) plan = saved;
+    else if (saved) log?.('saved plan was made with other options: planning again');
+  }
+  const planReused = Boolean(plan);
+  if (plan) log?.(`reusing the plan in ${planPath} (${plan.aois.length} AOIs)`);
+  else {
+    plan = await planRebuild(options, context);
+    if (!options.dryRun) await writeFileAtomic(planPath, `${JSON.stringify(plan)}\n`);
+  }
+  const result: RebuildResult = {
+    root: options.root,
+    dryRun: Boolean(options.dryRun),
+    planReused,
+    aois: plan.aois.length,
+    revisits: Object.fromEntries(levels.map((l) => [l, plan.revisits[l]?.length ?? 0])),
+    searchRequests: planReused ? 0 : plan.searchRequests,
+    downloads: {},
+    plannedRequests: 0,
+    processingUnits: 0,
+    shortfalls: plan.shortfalls,
+    files: options.dryRun ? {} : { plan: planPath },
+    failures: [],
+  };
+  const p = options.provider;
+  const failedRevisits = new Set<string>();
+  for (const level of levels) {
+    throwIfAborted(signal);
+    const revisits = plan.revisits[level] ?? [];
+    const manifestPath = join(options.root, 'rebuild', `manifest-${level}.jsonl`);
+    const stageName = `download ${level}`;
+    if (p.kind === 'stac') {
+      const provider =
+        typeof p.provider === 'object' ? p.provider : getStacProvider(p.provider ?? 'earth-search');
+      if (options.dryRun) {
+        const bands = (level === 'L2A' ? L2A_BANDS.length + 1 : L1C_BANDS.length) * revisits.length;
+        result.plannedRequests += bands;
+        result.downloads[level] = { downloaded: 0, skipped: 0, failed: 0, planned: revisits.length };
+        continue;
+      }
+      const report = await downloadStacRevisits(plan.aois, revisits, {
+        root: options.root,
+        provider,
+        level,
+        manifestPath,
+        concurrency: options.concurrency ?? 4,
+        fetch: options.fetch,
+        signal,
+        onProgress: (e) => onProgress?.({ stage: stageName, done: e.done, total: e.total }),
+      });
+      const skipped = report.results.filter((r) => r.skipped).length;
+      result.downloads[level] = {
+        downloaded: report.results.length - skipped,
+        skipped,
+        failed: report.failed.length,
+        planned: 0,
+      };
+      for (const f of report.failed) {
+        failedRevisits.add(`${level}/${f.aoi}/${f.n}`);
+        result.failures.push({ level, aoi: f.aoi, n: f.n, code: f.error.code, message: f.error.message });
+      }
+    } else {
+      const sh = await shClient(p, options);
+      const report = await downloadSentinelHubRevisits(sh, plan.aois, revisits, {
+        root: options.root,
+        levels: [level],
+        manifestPath: options.dryRun ? undefined : manifestPath,
+        dryRun: options.dryRun,
+        concurrency: options.concurrency ?? 4,
+        perHost: options.concurrency ?? 4,
+        signal,
+        onProgress: (e) => onProgress?.({ stage: stageName, done: e.done, total: e.total }),
+      });
+      const perRevisit = report.total / Math.max(1, revisits.length);
+      result.plannedRequests += options.dryRun ? report.requests : 0;
+      result.processingUnits += report.processingUnits;
+      result.downloads[level] = options.dryRun
+        ? { downloaded: 0, skipped: 0, failed: 0, planned: Math.round(report.downloaded / perRevisit) }
+        : {
+            downloaded: Math.round(report.downloaded / perRevisit),
+            skipped: Math.round(report.skipped / perRevisit),
+            failed: new Set(report.failed.map((f) => `${f.job.aoi}/${f.job.revisit}`)).size,
+            planned: 0,
+          };
+      for (const f of report.failed) {
+        failedRevisits.add(`${level}/${f.job.aoi}/${f.job.revisit}`);
+        result.failures.push({
+          level,
+          aoi: f.job.aoi ?? '',
+          n: f.job.revisit ?? 0,
+          code: f.error.code,
+          message: f.error.message,
+        });
+      }
+    }
+  }
+  if (options.dryRun) return result;
+
+  // (K) tables of the release layout, for AOIs with at least one complete revisit of the first level
+  const first = levels[0];
+  const rows: (string | number | null)[][] = [];
+  const withData = new Set<string>();
+  const byName = new Map(plan.aois.map((a) => [a.name, a]));
+  for (const r of plan.revisits[first] ?? []) {
+    if (failedRevisits.has(`${first}/${r.aoi}/${r.n}`)) continue;
+    const a = byName.get(r.aoi)!;
+    withData.add(a.name);
+    rows.push([
+      a.name,
+      r.n,
+      r.entry.datetime.slice(0, 10),
+      plan.targetDate,
+      JSON.stringify(a.bounds),
+      r.areaKm2,
+      r.entry.cloudCover,
+      r.deltaDays,
+      a.lon,
+      a.lat,
+      a.landcover_id,
+      a.SMOD_id,
+      a.IPCC,
+      a.LCCS,
+      a.SMOD,
+      a.source,
+    ]);
+  }
+  const metadataPath = join(options.root, 'metadata.csv');
+  await writeFileAtomic(metadataPath, toCsv(METADATA_HEADER, rows));
+  const tiles = plan.aois.filter((a) => withData.has(a.name));
+  const jointClass = (a: RebuildAoi) => `${a.source}/${a.IPCC}/${a.SMOD_id ?? 'None'}`;
+  const split = stratifiedSplit(tiles, {
+    nameOf: (a) => a.name,
+    classOf: jointClass,
+    groupOf: (a) => a.parent ?? a.name,
+    fractions: options.splitFractions,
+    seed: options.seed ?? 0,
+  });
+  const splitPath = join(options.root, SPLIT_CSV_NAME);
+  await writeFileAtomic(
+    splitPath,
+    toCsv(
+      ['', 'tile', 'IPCC Class', 'SMOD', 'source', 'joint_class', 'split'],
+      tiles.map((a, i) => [
+        i * (options.nRevisits ?? 16),
+        a.name,
+        a.IPCC,
+        a.SMOD_id,
+        a.source,
+        jointClass(a),
+        split.splitOf.get(a.name) ?? '',
+      ]),
+    ),
+  );
+  result.files.metadata = metadataPath;
+  result.files.split = splitPath;
+  if (result.failures.length)
+    log?.(`${result.failures.length} revisit download(s) failed; run the same command again to retry them`);
+  return result;
+}
+
+/** The `rebuild` pipeline (see {@link rebuild}). */
+export const rebuildPipeline = definePipeline<RebuildOptions, RebuildResult>({
+  name: 'rebuild',
+  description:
+    'rebuild a WorldStrat-style dataset: sample → stratify → AOIs → catalogue search → matching → download → layout',
+  run: rebuild,
+});

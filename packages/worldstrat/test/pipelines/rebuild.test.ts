@@ -1,0 +1,410 @@
+// End-to-end rebuild against local servers: eo-fetch's STAC API + COG test server (range requests) and its
+// SentinelHub-compatible server, with classification rasters generated here (LCCS in EPSG:4326 read from a
+// file, SMOD in Mollweide ESRI:54009 read over HTTP).
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  BAND_RESOLUTION_M,
+  type CanonicalBand,
+  earthSearch,
+  L2A_BANDS,
+  lrRevisitPaths,
+} from '@worldstrat/eo-fetch';
+import { createRng } from '@worldstrat/geo-sampling';
+import { type BBox, encodeGeoTiff, transformCoords } from '@worldstrat/raster-io';
+import { readGeoTiffFile } from '@worldstrat/raster-io/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ShServer, startShServer } from '../../../eo-fetch/test/support/sentinel-hub-server.js';
+import { makeItem, type StacServer, startStacServer } from '../../../eo-fetch/test/support/stac-server.js';
+import { parseCsv } from '../../src/internal/csv.js';
+import { runCli } from '../../src/node.js';
+import { type RebuildOptions, rebuild, samplePointsInRegion } from '../../src/pipelines/rebuild.node.js';
+import { tempDir } from '../support/fixtures.js';
+
+const CENTRE = [8.54, 47.37] as const;
+const REGION: BBox = [8.52, 47.36, 8.56, 47.38];
+const SPLIT_LON = 8.54;
+const SPLIT_LAT = 47.37;
+/** Land-cover code by position: west cropland (10), north-east urban (190), south-east forest (50). */
+const lccsAt = (lon: number, lat: number) => (lon < SPLIT_LON ? 10 : lat >= SPLIT_LAT ? 190 : 50);
+const IPCC_OF: Record<number, string> = { 10: 'Agriculture', 190: 'Settlement', 50: 'Forest' };
+const MOLL = 'ESRI:54009';
+const allLand = { source: 'test: all land', isLand: () => true };
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let stac: StacServer;
+let lccsPath: string;
+let smodUrl: string;
+let smodSplitX: number;
+let smodX0: number;
+
+function lccsRaster(): Uint8Array {
+  const res = 0.0025;
+  const [x0, y0] = [8.45, 47.45];
+  const w = 80;
+  const h = 60;
+  const data = new Uint8Array(w * h);
+  for (let r = 0; r < h; r++)
+    for (let c = 0; c < w; c++) data[r * w + c] = lccsAt(x0 + (c + 0.5) * res, y0 - (r + 0.5) * res);
+  return encodeGeoTiff(
+    {
+      width: w,
+      height: h,
+      dtype: 'uint8',
+      bands: [data],
+      noData: 0,
+      geo: { epsg: 4326, transform: [x0, res, 0, y0, 0, -res] },
+    },
+    { tiled: true, tileSize: 256 },
+  );
+}
+
+/** SMOD in Mollweide, 1 km: 30 (urban centre) east of the centre meridian's Mollweide x, else 11. */
+function smodRaster(): Uint8Array {
+  const [[xa, ya], [xb, yb]] = transformCoords(4326, MOLL, [
+    [8.4, 47.25],
+    [8.7, 47.5],
+  ]);
+  const x0 = Math.floor(Math.min(xa, xb) / 1000) * 1000;
+  smodX0 = x0;
+  const y0 = Math.ceil(Math.max(ya, yb) / 1000) * 1000;
+  const w = Math.ceil((Math.max(xa, xb) - x0) / 1000);
+  const h = Math.ceil((y0 - Math.min(ya, yb)) / 1000);
+  [[smodSplitX]] = transformCoords(4326, MOLL, [[SPLIT_LON, SPLIT_LAT]]);
+  const data = new Int16Array(w * h);
+  for (let r = 0; r < h; r++)
+    for (let c = 0; c < w; c++) data[r * w + c] = x0 + (c + 0.5) * 1000 >= smodSplitX ? 30 : 11;
+  return encodeGeoTiff(
+    {
+      width: w,
+      height: h,
+      dtype: 'int16',
+      bands: [data],
+      noData: -200,
+      geo: { epsg: 54009, transform: [x0, 1000, 0, y0, 0, -1000] },
+    },
+    { tiled: true, tileSize: 256 },
+  );
+}
+
+// band COGs in UTM 32N around the centre (like eo-fetch's revisit test): DN linear in x/y
+const EPSG = 32632;
+function bandCog(band: CanonicalBand, cx: number, cy: number): Uint8Array {
+  const X0 = Math.floor((cx - 4000) / 60) * 60;
+  const Y0 = Math.ceil((cy + 4000) / 60) * 60;
+  const res = BAND_RESOLUTION_M[band];
+  const size = Math.ceil(8040 / res);
+  const isScl = band === 'SCL';
+  const data = isScl ? new Uint8Array(size * size) : new Uint16Array(size * size);
+  const bi = L2A_BANDS.indexOf(band as (typeof L2A_BANDS)[number]);
+  for (let r = 0; r < size; r++)
+    for (let c = 0; c < size; c++) data[r * size + c] = isScl ? 4 : 1500 + 100 * bi + ((r + c) % 50);
+  return encodeGeoTiff(
+    {
+      width: size,
+      height: size,
+      dtype: isScl ? 'uint8' : 'uint16',
+      bands: [data],
+      noData: 0,
+      geo: { epsg: EPSG, transform: [X0, res, 0, Y0, 0, -res] },
+    },
+    { cog: true, tileSize: 256, compression: 'none' },
+  );
+}
+
+const itemBbox = [REGION[0] - 0.05, REGION[1] - 0.05, REGION[2] + 0.05, REGION[3] + 0.05];
+const ITEMS = [
+  // day, cloud: matching ranks |Δdays| to 2022-06-10 + cloud → S2_10 (Δ0, 30%) and S2_12 (Δ2, 5%) win
+  ['S2_10', 10, 30],
+  ['S2_12', 12, 5],
+  ['S2_25', 25, 50],
+] as const;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir('ws-rebuild-'));
+  stac = await startStacServer([]);
+  const [[cx, cy]] = transformCoords(4326, EPSG, [[CENTRE[0], CENTRE[1]]]);
+  for (const b of [...L2A_BANDS, 'SCL'] as CanonicalBand[])
+    stac.files.set(`/data/${b}.tif`, bandCog(b, cx, cy));
+  stac.files.set('/data/class-smod.tif', smodRaster());
+  smodUrl = `${stac.url}/data/class-smod.tif`;
+  lccsPath = join(dir, 'lccs.tif');
+  await writeFile(lccsPath, lccsRaster());
+  for (const [id, day, cloud] of ITEMS)
+    stac.items.push(
+      makeItem(id, `2022-06-${String(day).padStart(2, '0')}T10:30:00Z`, cloud, itemBbox, {
+        properties: { 's2:processing_baseline': '05.09', 's2:datatake_id': id },
+        assets: Object.fromEntries(
+          ([...L2A_BANDS, 'SCL'] as CanonicalBand[]).map((b) => [
+            earthSearch.assetKeys[b]!,
+            {
+              href: `${stac.url}/data/${b}.tif`,
+              type: 'image/tiff; application=geotiff; profile=cloud-optimized',
+            },
+          ]),
+        ),
+      }),
+    );
+});
+afterAll(async () => {
+  await stac.close();
+  await cleanup();
+});
+
+const baseOptions = (root: string): RebuildOptions => ({
+  root,
+  region: REGION,
+  landMask: allLand,
+  landcover: lccsPath,
+  smod: smodUrl,
+  target: 3,
+  poolSize: 30,
+  seed: 7,
+  provider: { kind: 'stac', url: stac.url, provider: earthSearch },
+  dateRange: ['2022-06-01', '2022-06-30'],
+  targetDate: '2022-06-10',
+  nRevisits: 2,
+  concurrency: 2,
+});
+
+const searches = () => stac.requests.filter((r) => r.url.startsWith('/search')).length;
+const cogReads = () =>
+  stac.requests.filter((r) => r.url.startsWith('/data/B') || r.url.startsWith('/data/SCL')).length;
+
+async function listFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else out.push(p.slice(root.length + 1));
+    }
+  };
+  await walk(root);
+  return out;
+}
+
+describe('samplePointsInRegion', () => {
+  it('is seeded, stays in the box, is area-uniform in sin(lat), and rejects water', () => {
+    const a = samplePointsInRegion(2000, [0, 0, 10, 60], allLand, createRng(3));
+    expect(a).toEqual(samplePointsInRegion(2000, [0, 0, 10, 60], allLand, createRng(3)));
+    expect(a.every((p) => p.lon >= 0 && p.lon <= 10 && p.lat >= 0 && p.lat <= 60)).toBe(true);
+    expect(a.map((p) => p.id)).toEqual(a.map((_, i) => i));
+    // P(lat < 30°) = sin 30° / sin 60° = 0.577 for area-uniform points (0.5 if latitude were uniform)
+    const below = a.filter((p) => p.lat < 30).length / a.length;
+    expect(below).toBeGreaterThan(0.54);
+    expect(below).toBeLessThan(0.615);
+    const eastOnly = { source: 'east', isLand: (lon: number) => lon > 5 };
+    expect(samplePointsInRegion(50, [0, 0, 10, 10], eastOnly, createRng(1)).every((p) => p.lon > 5)).toBe(
+      true,
+    );
+    expect(() =>
+      samplePointsInRegion(5, [0, 0, 1, 1], { source: 'sea', isLand: () => false }, createRng(1)),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+});
+
+describe('rebuild (STAC)', () => {
+  it('plans, downloads, resumes after Ctrl-C and writes the release layout; a re-run sends nothing', async () => {
+    const root = join(dir, 'stac');
+    // interrupted during the downloads
+    const ctrl = new AbortController();
+    const stages = new Set<string>();
+    const err = await rebuild(baseOptions(root), {
+      signal: ctrl.signal,
+      onProgress: (p) => {
+        stages.add(p.stage);
+        if (p.stage.startsWith('download') && p.done >= 1) ctrl.abort();
+      },
+    }).catch((e) => e);
+    expect(err.code).toBe('ABORTED');
+    expect([...stages]).toEqual(expect.arrayContaining(['sample', 'classify', 'search L2A', 'download L2A']));
+    expect(existsSync(join(root, 'rebuild', 'plan.json'))).toBe(true);
+    expect(existsSync(join(root, 'metadata.csv'))).toBe(false);
+    const searchesAfterPlan = searches();
+    expect(searchesAfterPlan).toBe(3); // one search per AOI
+
+    const res = await rebuild(baseOptions(root));
+    expect(res.planReused).toBe(true);
+    expect(searches()).toBe(searchesAfterPlan);
+    expect(res.aois).toBe(3);
+    expect(res.revisits.L2A).toBe(6);
+    expect(res.downloads.L2A!.skipped).toBeGreaterThanOrEqual(1);
+    expect(res.downloads.L2A!.downloaded + res.downloads.L2A!.skipped).toBe(6);
+    expect(res.failures).toEqual([]);
+    expect((await listFiles(root)).filter((f) => f.endsWith('.partial'))).toEqual([]);
+
+    const plan = JSON.parse(await readFile(join(root, 'rebuild', 'plan.json'), 'utf8'));
+    // rebalancing over three equally weighted classes gives one AOI per class; classes agree with the rasters
+    expect(plan.aois.map((a: { IPCC: string }) => a.IPCC).sort()).toEqual([
+      'Agriculture',
+      'Forest',
+      'Settlement',
+    ]);
+    for (const a of plan.aois) {
+      expect(a.IPCC).toBe(IPCC_OF[lccsAt(a.lon, a.lat)]);
+      const [[mx]] = transformCoords(4326, MOLL, [[a.lon, a.lat]]);
+      const col = Math.floor((mx - smodX0) / 1000);
+      expect(a.SMOD_id).toBe(smodX0 + (col + 0.5) * 1000 >= smodSplitX ? 30 : 11);
+      expect(a.lon).toBeGreaterThanOrEqual(REGION[0]);
+      expect(a.lon).toBeLessThanOrEqual(REGION[2]);
+      expect(a.name).toMatch(/^Landcover-\d+$/);
+      for (const n of [1, 2]) {
+        const r = await readGeoTiffFile(join(root, lrRevisitPaths(a.name, n, 'L2A').data));
+        expect(r.dtype).toBe('float32');
+        expect(r.bands).toHaveLength(12);
+        expect(r.width).toBeGreaterThan(150);
+        expect(r.width).toBeLessThan(170);
+      }
+    }
+    const meta = parseCsv(await readFile(join(root, 'metadata.csv'), 'utf8'));
+    expect(meta.header).toEqual(
+      expect.arrayContaining([
+        'tile',
+        'n',
+        'lowres_date',
+        'highres_date',
+        'cloud_cover',
+        'delta',
+        'IPCC Class',
+        'SMOD',
+      ]),
+    );
+    expect(meta.rows).toHaveLength(6);
+    expect(meta.rows.filter((r) => r.n === '1').map((r) => r.lowres_date)).toEqual(
+      Array(3).fill('2022-06-10'),
+    );
+    expect(meta.rows.filter((r) => r.n === '2').map((r) => [r.lowres_date, r.delta])).toEqual(
+      Array(3).fill(['2022-06-12', '2']),
+    );
+    const split = parseCsv(await readFile(join(root, 'stratified_train_val_test_split.csv'), 'utf8'));
+    expect(split.header).toEqual(['__col0', 'tile', 'IPCC Class', 'SMOD', 'source', 'joint_class', 'split']);
+    expect(split.rows.map((r) => r.tile).sort()).toEqual(
+      plan.aois.map((a: { name: string }) => a.name).sort(),
+    );
+    for (const r of split.rows) expect(r.joint_class).toBe(`Landcover/${r['IPCC Class']}/${r.SMOD}`);
+
+    // third run: nothing to search, nothing to read
+    const reads = cogReads();
+    const again = await rebuild(baseOptions(root));
+    expect(again.downloads.L2A).toEqual({ downloaded: 0, skipped: 6, failed: 0, planned: 0 });
+    expect(cogReads()).toBe(reads);
+    expect(searches()).toBe(searchesAfterPlan);
+
+    // other options → a new plan (the saved one is not reused blindly)
+    const other = await rebuild({ ...baseOptions(root), nRevisits: 1, dryRun: true });
+    expect(other.planReused).toBe(false);
+    expect(other.revisits.L2A).toBe(3);
+  });
+
+  it('dry run searches the catalogue, counts the band reads, and writes nothing', async () => {
+    const root = join(dir, 'dry');
+    const reads = cogReads();
+    const res = await rebuild({ ...baseOptions(root), dryRun: true });
+    expect(res.searchRequests).toBe(3);
+    expect(res.plannedRequests).toBe(6 * 13); // 12 bands + SCL per revisit
+    expect(res.downloads.L2A).toEqual({ downloaded: 0, skipped: 0, failed: 0, planned: 6 });
+    expect(existsSync(root)).toBe(false);
+    expect(cogReads()).toBe(reads);
+  });
+
+  it('reports a missing classification raster as DATASET_NOT_FOUND', async () => {
+    await expect(
+      rebuild({ ...baseOptions(join(dir, 'x')), landcover: join(dir, 'nope.tif') }),
+    ).rejects.toMatchObject({
+      code: 'DATASET_NOT_FOUND',
+    });
+  });
+});
+
+describe('rebuild (SentinelHub)', () => {
+  let sh: ShServer;
+  beforeAll(async () => {
+    sh = await startShServer();
+    for (const [id, day, cloud] of ITEMS)
+      sh.catalogItems.push(
+        makeItem(id, `2022-06-${String(day).padStart(2, '0')}T10:30:00Z`, cloud, itemBbox, {
+          properties: { 's2:datatake_id': id },
+        }),
+      );
+  });
+  afterAll(() => sh.close());
+
+  it('dry run estimates processing units; a real run writes L2A data + masks through the Process API', async () => {
+    const root = join(dir, 'sh');
+    const options: RebuildOptions = {
+      ...baseOptions(root),
+      target: 2,
+      nRevisits: 1,
+      provider: {
+        kind: 'sentinelhub',
+        baseUrl: sh.url,
+        credentials: { clientId: sh.clientId, clientSecret: sh.clientSecret },
+      },
+    };
+    const dry = await rebuild({ ...options, dryRun: true });
+    expect(dry.plannedRequests).toBe(2 * 4); // data + CLM + CLP + dataMask per revisit
+    expect(dry.processingUnits).toBeGreaterThan(0);
+    expect(sh.requests.filter((r) => r.path.includes('/process'))).toHaveLength(0);
+
+    const res = await rebuild(options);
+    expect(res.failures).toEqual([]);
+    expect(res.downloads.L2A).toMatchObject({ downloaded: 2, failed: 0 });
+    expect(sh.requests.filter((r) => r.path.includes('/process'))).toHaveLength(8);
+    const plan = JSON.parse(await readFile(join(root, 'rebuild', 'plan.json'), 'utf8'));
+    for (const a of plan.aois) {
+      const paths = lrRevisitPaths(a.name, 1, 'L2A');
+      const data = await readGeoTiffFile(join(root, paths.data));
+      expect(data.bands).toHaveLength(12);
+      expect(existsSync(join(root, paths.layer('CLM')))).toBe(true);
+      expect(existsSync(join(root, paths.metadata))).toBe(true);
+    }
+    const again = await rebuild(options);
+    expect(again.downloads.L2A).toMatchObject({ downloaded: 0, skipped: 2 });
+    expect(sh.requests.filter((r) => r.path.includes('/process'))).toHaveLength(8);
+  });
+});
+
+describe('worldstrat rebuild (CLI)', () => {
+  it('takes its options from --config and prints a JSON dry-run plan', async () => {
+    const cfg = join(dir, 'rebuild.json');
+    const o = baseOptions(join(dir, 'cli'));
+    await writeFile(
+      cfg,
+      JSON.stringify({
+        rebuild: {
+          region: REGION.join(','),
+          landMask: 'none',
+          landcover: lccsPath,
+          smod: smodUrl,
+          target: 3,
+          poolSize: 30,
+          seed: 7,
+          stacUrl: stac.url,
+          from: '2022-06-01',
+          to: '2022-06-30',
+          targetDate: o.targetDate,
+          revisits: 2,
+        },
+      }),
+    );
+    let out = '';
+    const code = await runCli(
+      ['node', 'worldstrat', '--json', 'rebuild', o.root, '--config', cfg, '--dry-run'],
+      {
+        stdout: (t) => {
+          out += t;
+        },
+        stderr: (t) => {
+          out += t;
+        },
+        isTTY: false,
+      },
+    );
+    expect(code, out).toBe(0);
+    const res = JSON.parse(out);
+    expect(res).toMatchObject({ dryRun: true, aois: 3, plannedRequests: 78, searchRequests: 3 });
+  });
+});
