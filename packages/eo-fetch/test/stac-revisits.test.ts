@@ -15,6 +15,7 @@ import {
   createPlanetaryComputerSigner,
   downloadStacRevisits,
   earthSearch,
+  L1C_BANDS,
   L2A_BANDS,
   lrRevisitPaths,
   matchRevisits,
@@ -30,7 +31,7 @@ const aoi = { name: 'Landcover-42', bounds, areaKm2: 2.5 };
 const [[cx, cy]] = transformCoords(4326, EPSG, [[(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2]]);
 const X0 = Math.floor((cx - 4000) / 60) * 60;
 const Y0 = Math.ceil((cy + 4000) / 60) * 60;
-const BAND_INDEX = Object.fromEntries(L2A_BANDS.map((b, i) => [b, i])) as Record<string, number>;
+const BAND_INDEX = Object.fromEntries(L1C_BANDS.map((b, i) => [b, i])) as Record<string, number>;
 /** DN of band `b` at UTM (x, y): linear, so bilinear resampling reproduces it exactly. */
 const dnAt = (b: CanonicalBand, x: number, y: number) =>
   1500 + 100 * BAND_INDEX[b] + 0.05 * (x - X0) + 0.03 * (Y0 - y);
@@ -65,7 +66,7 @@ const cogs = new Map<CanonicalBand, Uint8Array>();
 beforeAll(async () => {
   server = await startStacServer([]);
   root = await mkdtemp(join(tmpdir(), 'eo-fetch-rev-'));
-  for (const b of [...L2A_BANDS, 'SCL'] as CanonicalBand[]) {
+  for (const b of [...L1C_BANDS, 'SCL'] as CanonicalBand[]) {
     cogs.set(b, bandCog(b));
     server.files.set(`/data/${b}.tif`, cogs.get(b)!);
   }
@@ -90,7 +91,7 @@ const itemFor = (
     {
       properties: { 's2:processing_baseline': baseline, ...extra },
       assets: Object.fromEntries(
-        ([...L2A_BANDS, 'SCL'] as CanonicalBand[]).map((b) => [
+        ([...L1C_BANDS, 'SCL'] as CanonicalBand[]).map((b) => [
           keys(b),
           { href: `${server.url}/data/${b}.tif`, type: 'image/tiff' },
         ]),
@@ -178,6 +179,34 @@ describe('downloadStacRevisits', () => {
     });
     expect(again.results.every((r) => r.skipped)).toBe(true);
     expect(server.requests.length).toBe(before);
+  });
+
+  it('writes L1C revisits with 13 bands (B10 included) and a dataMask', async () => {
+    const esKey = (b: CanonicalBand) => earthSearch.assetKeys[b]!;
+    const item = itemFor('S2A_L1C', '03.01', 10, esKey, {});
+    item.collection = 'sentinel-2-l1c';
+    const match = matchRevisits([aoi], [catalogueEntryFromStacItem(item)], { targetDate: '2022-06-10' });
+    const root3 = join(root, 'l1c');
+    const report = await downloadStacRevisits([aoi], match.revisits, {
+      root: root3,
+      provider: earthSearch,
+      level: 'L1C',
+    });
+    expect(report.failed).toEqual([]);
+    const paths = lrRevisitPaths(aoi.name, 1, 'L1C');
+    expect(report.results[0].files.sort()).toEqual(
+      [paths.data, paths.layer('dataMask'), paths.metadata].sort(),
+    );
+    const data = await readGeoTiffFile(join(root3, paths.data));
+    expect(data.bands).toHaveLength(13);
+    // band 11 (B10, 60 m) holds B10's ramp: 1500 + 100·10 + ...
+    const grid = aoiGrid(bounds);
+    const [[x, y]] = transformCoords(4326, EPSG, [
+      [grid.transform[0] + 80.5 * grid.transform[1], grid.transform[3] + 80.5 * grid.transform[5]],
+    ]);
+    const i = 80 * grid.width + 80;
+    expect(data.bands[10][i]).toBeCloseTo(dnAt('B10', x, y) / 10000, 4);
+    expect(data.bands[11][i]).toBeCloseTo(dnAt('B11', x, y) / 10000, 4);
   });
 
   it('signs Planetary Computer hrefs and reports per-revisit failures without stopping the others', async () => {
