@@ -1,6 +1,7 @@
 // Our reader against files GDAL wrote (fixtures generated here with gdal_translate/gdaladdo from a file we
 // write; nothing binary is committed): pixels equal GDAL's own decoding (ENVI dump), georeferencing equals
 // gdalinfo's.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import proj4 from 'proj4';
@@ -45,6 +46,7 @@ const FIXTURES: Fixture[] = [
   // byte-scrambled); we decode exactly as GDAL does, so only the comparison with GDAL's decoding applies.
   { name: 'f32-deflate-pred3-big-endian', dtype: 'float32', args: ['-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=3', '-co', 'ENDIANNESS=BIG'], compression: 8, predictor: 3, planar: 1, tiled: false, littleEndian: false, gdalOnly: true },
   { name: 'f64-deflate-pred2', dtype: 'float64', args: ['-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2'], compression: 8, predictor: 2, planar: 1, tiled: false },
+  { name: 'u16-bigtiff-deflate', dtype: 'uint16', args: ['-co', 'BIGTIFF=YES', '-co', 'COMPRESS=DEFLATE', '-co', 'TILED=YES', '-co', 'PREDICTOR=2'], compression: 8, predictor: 2, planar: 1, tiled: true },
   { name: 'i32-lzw', dtype: 'int32', args: ['-co', 'COMPRESS=LZW', '-co', 'TILED=YES'], compression: 5, predictor: 1, planar: 1, tiled: true },
 ];
 
@@ -81,6 +83,7 @@ describe.skipIf(!HAS_GDAL)('readRaster on GDAL-written files', () => {
       expect(level).toMatchObject({ width: W, height: H, bandCount: 4, dtype: f.dtype, compression: f.compression, predictor: f.predictor, planarConfiguration: f.planar });
       expect(level?.tileWidth !== undefined).toBe(f.tiled);
       expect(tiff.littleEndian).toBe(f.littleEndian ?? true);
+      expect(tiff.bigTiff).toBe(f.name.includes('bigtiff'));
       const r = await readRaster(tiff);
       const gdal = gdalPixels(path, join(tmp(), `${f.name}.envi`), f.dtype, W, H);
       expect(bandMismatches(r.bands, gdal)).toBe(0);
@@ -123,6 +126,19 @@ describe.skipIf(!HAS_GDAL)('readRaster on GDAL-written files', () => {
       expect(r.geo?.transform).toEqual([580000, (1.5 * 301) / width, 0, 4510000, 0, (-1.5 * 203) / height]);
       expect(r.noData).toBe(65535);
     }
+  });
+
+  it('sparse tiles (byte count 0, GDAL SPARSE_OK) read as nodata, like GDAL', async () => {
+    const path = join(tmp(), 'sparse.tif');
+    const r = spawnSync('gdal_create', ['-q', '-ot', 'UInt16', '-outsize', '600', '520', '-bands', '2', '-a_nodata', '7', '-co', 'SPARSE_OK=TRUE', '-co', 'TILED=YES', path], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const tiff = await openGeoTiffFile(path);
+    const back = await readRaster(tiff, { window: { x: 100, y: 200, width: 400, height: 300 } });
+    await tiff.close();
+    const gdal = gdalPixels(path, join(tmp(), 'sparse.envi'), 'uint16', 600, 520);
+    expect((gdal[0] as Uint16Array)[0]).toBe(7);
+    expect(back.noData).toBe(7);
+    for (const b of back.bands) expect((b as Uint16Array).every((v) => v === 7)).toBe(true);
   });
 
   it('PixelIsPoint, geographic CRS and rotated (ModelTransformation) files give gdalinfo\'s geotransform', async () => {
