@@ -7,26 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  type CatalogueEntry,
-  catalogueEntryFromStacItem,
-  getStacProvider,
-  L1C_BANDS,
-  L2A_BANDS,
-  type MatchedRevisit,
-  matchRevisits,
-  type S2Level,
-  SentinelHubClient,
-  type SentinelHubCredentials,
-  StacClient,
-  type StacItem,
-  type StacProvider,
-} from '@worldstrat/eo-fetch';
-import {
-  downloadSentinelHubRevisits,
-  downloadStacRevisits,
-  loadSentinelHubCredentials,
-} from '@worldstrat/eo-fetch/node';
+import type { MatchedRevisit, S2Level } from '@worldstrat/eo-fetch';
 import {
   type Aoi,
   createAois,
@@ -57,24 +38,10 @@ import { throwIfAborted, WorldStratError } from '../errors.js';
 import { toCsv } from '../internal/csv.js';
 import { SPLIT_CSV_NAME } from '../synthetic/generate-synthetic-dataset.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
+import { downloadRevisits, type RevisitProvider, searchRevisits } from './revisit-stages.node.js';
 
-/** Where revisits come from. */
-export type RebuildProvider =
-  | {
-      kind: 'stac';
-      /** STAC API root (default: the provider's, e.g. Earth Search). */
-      url?: string;
-      /** eo-fetch provider id or object (asset keys, collections; default `earth-search`). */
-      provider?: string | StacProvider;
-    }
-  | {
-      kind: 'sentinelhub';
-      /** API root (default `https://services.sentinel-hub.com`). */
-      baseUrl?: string;
-      /** Credentials (default: `SH_CLIENT_ID`/`SH_CLIENT_SECRET` or `configPath`). */
-      credentials?: SentinelHubCredentials;
-      configPath?: string;
-    };
+/** Where revisits come from (see {@link RevisitProvider}). */
+export type RebuildProvider = RevisitProvider;
 
 /** Options of {@link rebuild}. */
 export interface RebuildOptions {
@@ -282,31 +249,6 @@ const isoDay = (d: string) => {
   return new Date(t).toISOString().slice(0, 10);
 };
 
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
-
-/** Map over `items` with at most `limit` in flight. */
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (x: T, i: number) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return out;
-}
-
 /**
  * Plan a rebuild: pool → classes → rebalanced draw → AOIs → catalogue search → matching. Pure planning: no
  * file is written (see {@link rebuild}).
@@ -457,70 +399,21 @@ export async function planRebuild(
     throwIfAborted(signal);
 
     // (E) catalogue search + (F) matching
-    const p = options.provider;
-    let searchRequests = 0;
-    const search = async (level: S2Level): Promise<Map<string, CatalogueEntry[]>> => {
-      let done = 0;
-      const byAoi = new Map<string, CatalogueEntry[]>();
-      const datetime = `${start}T00:00:00Z/${end}T23:59:59Z`;
-      const query =
-        options.maxCloudCover !== undefined
-          ? { 'eo:cloud_cover': { lte: options.maxCloudCover } }
-          : undefined;
-      let run: (bbox: BBox) => Promise<StacItem[]>;
-      if (p.kind === 'stac') {
-        const provider =
-          typeof p.provider === 'object' ? p.provider : getStacProvider(p.provider ?? 'earth-search');
-        const collection = provider.collections[level];
-        if (!collection)
-          throw new WorldStratError(
-            'INVALID_ARGUMENT',
-            `STAC provider ${provider.id} serves no ${level} collection`,
-          );
-        const client = new StacClient(p.url ?? provider.url, { fetch: options.fetch });
-        run = (bbox) =>
-          client.search(
-            { collections: [collection], bbox, datetime, limit: 100, ...(query ? { query } : {}) },
-            { signal },
-          );
-      } else {
-        const sh = await shClient(p, options);
-        const collection = level === 'L2A' ? 'sentinel-2-l2a' : 'sentinel-2-l1c';
-        run = (bbox) =>
-          collect(
-            sh.catalogSearch(
-              { collections: [collection], bbox, datetime, limit: 100, ...(query ? { query } : {}) },
-              { signal },
-            ),
-          );
-      }
-      await mapLimit(aois, options.concurrency ?? 4, async (a) => {
-        const items = await run(a.bounds);
-        searchRequests++;
-        byAoi.set(
-          a.name,
-          items.map((it) => catalogueEntryFromStacItem(it)),
-        );
-        onProgress?.({ stage: `search ${level}`, done: ++done, total: aois.length });
-      });
-      return byAoi;
-    };
-    const revisits: RebuildPlan['revisits'] = {};
-    const matchShortfalls: RebuildPlan['matchShortfalls'] = [];
-    let duplicates = 0;
-    const matchLevels = p.kind === 'sentinelhub' ? (['L2A'] as const) : levels;
-    for (const level of matchLevels) {
-      const catalogue = await search(level);
-      const m = matchRevisits(aois, catalogue, {
+    const found = await searchRevisits(
+      aois,
+      {
+        provider: options.provider,
+        dateRange: [start, end],
         targetDate,
-        nRevisits: options.nRevisits ?? 16,
-        ...(options.maxCloudCover !== undefined ? { maxCloudCover: options.maxCloudCover } : {}),
-      });
-      revisits[level] = m.revisits;
-      duplicates += m.duplicates.length;
-      for (const s of m.shortfalls) matchShortfalls.push({ level, ...s });
-    }
-    if (p.kind === 'sentinelhub') for (const level of levels) revisits[level] = revisits.L2A;
+        nRevisits: options.nRevisits,
+        maxCloudCover: options.maxCloudCover,
+        levels,
+        concurrency: options.concurrency,
+        fetch: options.fetch,
+      },
+      context,
+    );
+    const { revisits, duplicates, matchShortfalls, searchRequests } = found;
     plan = {
       version: 1,
       fingerprint: fingerprintOf(options, pointsText),
@@ -544,11 +437,6 @@ export async function planRebuild(
     await smod?.close();
   }
   return plan;
-}
-
-async function shClient(p: Extract<RebuildProvider, { kind: 'sentinelhub' }>, o: RebuildOptions) {
-  const credentials = p.credentials ?? (await loadSentinelHubCredentials({ configPath: p.configPath }));
-  return new SentinelHubClient(credentials, { baseUrl: p.baseUrl, fetch: o.fetch });
 }
 
 const METADATA_HEADER = [
@@ -625,78 +513,24 @@ export async function rebuild(
     files: options.dryRun ? {} : { plan: planPath },
     failures: [],
   };
-  const p = options.provider;
-  const failedRevisits = new Set<string>();
-  for (const level of levels) {
-    throwIfAborted(signal);
-    const revisits = plan.revisits[level] ?? [];
-    const manifestPath = join(options.root, 'rebuild', `manifest-${level}.jsonl`);
-    const stageName = `download ${level}`;
-    if (p.kind === 'stac') {
-      const provider =
-        typeof p.provider === 'object' ? p.provider : getStacProvider(p.provider ?? 'earth-search');
-      if (options.dryRun) {
-        const bands = (level === 'L2A' ? L2A_BANDS.length + 1 : L1C_BANDS.length) * revisits.length;
-        result.plannedRequests += bands;
-        result.downloads[level] = { downloaded: 0, skipped: 0, failed: 0, planned: revisits.length };
-        continue;
-      }
-      const report = await downloadStacRevisits(plan.aois, revisits, {
-        root: options.root,
-        provider,
-        level,
-        manifestPath,
-        concurrency: options.concurrency ?? 4,
-        fetch: options.fetch,
-        signal,
-        onProgress: (e) => onProgress?.({ stage: stageName, done: e.done, total: e.total }),
-      });
-      const skipped = report.results.filter((r) => r.skipped).length;
-      result.downloads[level] = {
-        downloaded: report.results.length - skipped,
-        skipped,
-        failed: report.failed.length,
-        planned: 0,
-      };
-      for (const f of report.failed) {
-        failedRevisits.add(`${level}/${f.aoi}/${f.n}`);
-        result.failures.push({ level, aoi: f.aoi, n: f.n, code: f.error.code, message: f.error.message });
-      }
-    } else {
-      const sh = await shClient(p, options);
-      const report = await downloadSentinelHubRevisits(sh, plan.aois, revisits, {
-        root: options.root,
-        levels: [level],
-        manifestPath: options.dryRun ? undefined : manifestPath,
-        dryRun: options.dryRun,
-        concurrency: options.concurrency ?? 4,
-        perHost: options.concurrency ?? 4,
-        signal,
-        onProgress: (e) => onProgress?.({ stage: stageName, done: e.done, total: e.total }),
-      });
-      const perRevisit = report.total / Math.max(1, revisits.length);
-      result.plannedRequests += options.dryRun ? report.requests : 0;
-      result.processingUnits += report.processingUnits;
-      result.downloads[level] = options.dryRun
-        ? { downloaded: 0, skipped: 0, failed: 0, planned: Math.round(report.downloaded / perRevisit) }
-        : {
-            downloaded: Math.round(report.downloaded / perRevisit),
-            skipped: Math.round(report.skipped / perRevisit),
-            failed: new Set(report.failed.map((f) => `${f.job.aoi}/${f.job.revisit}`)).size,
-            planned: 0,
-          };
-      for (const f of report.failed) {
-        failedRevisits.add(`${level}/${f.job.aoi}/${f.job.revisit}`);
-        result.failures.push({
-          level,
-          aoi: f.job.aoi ?? '',
-          n: f.job.revisit ?? 0,
-          code: f.error.code,
-          message: f.error.message,
-        });
-      }
-    }
-  }
+  const dl = await downloadRevisits(
+    plan.aois,
+    plan.revisits,
+    {
+      root: options.root,
+      provider: options.provider,
+      levels,
+      concurrency: options.concurrency,
+      dryRun: options.dryRun,
+      fetch: options.fetch,
+    },
+    context,
+  );
+  result.downloads = dl.downloads;
+  result.plannedRequests = dl.plannedRequests;
+  result.processingUnits = dl.processingUnits;
+  result.failures = dl.failures;
+  const failedRevisits = new Set(dl.failures.map((f) => `${f.level}/${f.aoi}/${f.n}`));
   if (options.dryRun) return result;
 
   // (K) tables of the release layout, for AOIs with at least one complete revisit of the first level

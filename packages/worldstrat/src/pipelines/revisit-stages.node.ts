@@ -1,0 +1,324 @@
+// The catalogue stages shared by `rebuild`, `worldstrat search` and `worldstrat fetch`: search a STAC API or
+// the SentinelHub Catalog for every AOI, match revisits (spec §11), and download the matched revisits into the
+// release layout with a manifest per level (resumable).
+import { join } from 'node:path';
+import {
+  type CatalogueEntry,
+  catalogueEntryFromStacItem,
+  getStacProvider,
+  L1C_BANDS,
+  L2A_BANDS,
+  type MatchAoi,
+  type MatchedRevisit,
+  matchRevisits,
+  type S2Level,
+  SentinelHubClient,
+  type SentinelHubCredentials,
+  StacClient,
+  type StacItem,
+  type StacProvider,
+} from '@worldstrat/eo-fetch';
+import {
+  downloadSentinelHubRevisits,
+  downloadStacRevisits,
+  loadSentinelHubCredentials,
+} from '@worldstrat/eo-fetch/node';
+import type { BBox } from '@worldstrat/raster-io';
+import { throwIfAborted, WorldStratError } from '../errors.js';
+import type { PipelineContext } from './pipeline.js';
+
+/** Where revisits come from. */
+export type RevisitProvider =
+  | {
+      kind: 'stac';
+      /** STAC API root (default: the provider's, e.g. Earth Search). */
+      url?: string;
+      /** eo-fetch provider id or object (asset keys, collections; default `earth-search`). */
+      provider?: string | StacProvider;
+    }
+  | {
+      kind: 'sentinelhub';
+      /** API root (default `https://services.sentinel-hub.com`). */
+      baseUrl?: string;
+      /** Credentials (default: `SH_CLIENT_ID`/`SH_CLIENT_SECRET` or `configPath`). */
+      credentials?: SentinelHubCredentials;
+      configPath?: string;
+    };
+
+/** Options of {@link searchRevisits}. */
+export interface SearchRevisitsOptions {
+  provider: RevisitProvider;
+  /** `[start, end]` ISO dates (inclusive days). */
+  dateRange: [string, string];
+  /** Date revisits are ranked against (ISO date). */
+  targetDate: string;
+  /** Revisits kept per AOI (default 16). */
+  nRevisits?: number;
+  /** Hard cloud-cover limit (percent), also sent to the catalogue. */
+  maxCloudCover?: number;
+  /** Levels (default `['L2A']`); SentinelHub matches once on L2A and reuses it for every level (upstream). */
+  levels?: readonly S2Level[];
+  /** Searches in flight (default 4). */
+  concurrency?: number;
+  fetch?: typeof fetch;
+}
+
+/** Result of {@link searchRevisits}. */
+export interface SearchRevisitsResult {
+  revisits: Partial<Record<S2Level, MatchedRevisit[]>>;
+  /** Catalogue entries found per level and AOI. */
+  found: Partial<Record<S2Level, Record<string, number>>>;
+  duplicates: number;
+  matchShortfalls: { level: S2Level; aoi: string; found: number; wanted: number }[];
+  searchRequests: number;
+}
+
+/** Options of {@link downloadRevisits}. */
+export interface DownloadRevisitsOptions {
+  /** Dataset root (`lr_dataset/…`; manifests in `<root>/rebuild/manifest-<level>.jsonl`). */
+  root: string;
+  provider: RevisitProvider;
+  levels?: readonly S2Level[];
+  /** Revisits (STAC) or requests (SentinelHub) in flight (default 4). */
+  concurrency?: number;
+  /** Count requests (and SentinelHub processing units) only. */
+  dryRun?: boolean;
+  fetch?: typeof fetch;
+}
+
+/** Result of {@link downloadRevisits}. */
+export interface DownloadRevisitsResult {
+  downloads: Partial<
+    Record<S2Level, { downloaded: number; skipped: number; failed: number; planned: number }>
+  >;
+  plannedRequests: number;
+  processingUnits: number;
+  failures: { level: S2Level; aoi: string; n: number; code: string; message: string }[];
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
+}
+
+const stacProviderOf = (p: Extract<RevisitProvider, { kind: 'stac' }>): StacProvider =>
+  typeof p.provider === 'object' ? p.provider : getStacProvider(p.provider ?? 'earth-search');
+
+/**
+ * A SentinelHub client from explicit credentials or the environment / a config file.
+ *
+ * @param p - the SentinelHub provider options.
+ * @param fetchImpl - optional fetch.
+ * @returns the client.
+ */
+export async function sentinelHubClientFor(
+  p: Extract<RevisitProvider, { kind: 'sentinelhub' }>,
+  fetchImpl?: typeof fetch,
+): Promise<SentinelHubClient> {
+  const credentials = p.credentials ?? (await loadSentinelHubCredentials({ configPath: p.configPath }));
+  return new SentinelHubClient(credentials, { baseUrl: p.baseUrl, fetch: fetchImpl });
+}
+
+/**
+ * Search the catalogue for every AOI (one search per AOI and level, paged) and match revisits: footprint
+ * covers the AOI, ranked by |Δdays| to `targetDate` + cloud cover, best `nRevisits` numbered 1..N.
+ *
+ * @param aois - AOIs (`name`, `bounds`, optional `areaKm2`).
+ * @param options - provider, window, target date, N, levels.
+ * @param context - signal, progress (`search <level>`), log.
+ * @returns matched revisits per level, counts.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` (level not served); eo-fetch HTTP errors.
+ * @example
+ * ```ts
+ * const { revisits } = await searchRevisits(aois, { provider: { kind: 'stac' }, dateRange: ['2022-06-01', '2022-06-30'], targetDate: '2022-06-15' });
+ * ```
+ */
+export async function searchRevisits(
+  aois: readonly MatchAoi[],
+  options: SearchRevisitsOptions,
+  context: PipelineContext = {},
+): Promise<SearchRevisitsResult> {
+  const { signal, onProgress } = context;
+  const p = options.provider;
+  const levels = options.levels ?? ['L2A'];
+  const [start, end] = options.dateRange;
+  const datetime = `${start}T00:00:00Z/${end}T23:59:59Z`;
+  const query =
+    options.maxCloudCover !== undefined ? { 'eo:cloud_cover': { lte: options.maxCloudCover } } : undefined;
+  let searchRequests = 0;
+  const search = async (level: S2Level): Promise<Map<string, CatalogueEntry[]>> => {
+    let run: (bbox: BBox) => Promise<StacItem[]>;
+    if (p.kind === 'stac') {
+      const provider = stacProviderOf(p);
+      const collection = provider.collections[level];
+      if (!collection)
+        throw new WorldStratError(
+          'INVALID_ARGUMENT',
+          `STAC provider ${provider.id} serves no ${level} collection`,
+        );
+      const client = new StacClient(p.url ?? provider.url, { fetch: options.fetch });
+      run = (bbox) =>
+        client.search(
+          { collections: [collection], bbox, datetime, limit: 100, ...(query ? { query } : {}) },
+          { signal },
+        );
+    } else {
+      const sh = await sentinelHubClientFor(p, options.fetch);
+      const collection = level === 'L2A' ? 'sentinel-2-l2a' : 'sentinel-2-l1c';
+      run = (bbox) =>
+        collect(
+          sh.catalogSearch(
+            { collections: [collection], bbox, datetime, limit: 100, ...(query ? { query } : {}) },
+            { signal },
+          ),
+        );
+    }
+    let done = 0;
+    const byAoi = new Map<string, CatalogueEntry[]>();
+    await mapLimit(aois, options.concurrency ?? 4, async (a) => {
+      throwIfAborted(signal);
+      const items = await run(a.bounds);
+      searchRequests++;
+      byAoi.set(
+        a.name,
+        items.map((it) => catalogueEntryFromStacItem(it)),
+      );
+      onProgress?.({ stage: `search ${level}`, done: ++done, total: aois.length });
+    });
+    return byAoi;
+  };
+  const result: SearchRevisitsResult = {
+    revisits: {},
+    found: {},
+    duplicates: 0,
+    matchShortfalls: [],
+    searchRequests: 0,
+  };
+  const matchLevels = p.kind === 'sentinelhub' ? (['L2A'] as const) : levels;
+  for (const level of matchLevels) {
+    const catalogue = await search(level);
+    result.found[level] = Object.fromEntries([...catalogue].map(([k, v]) => [k, v.length]));
+    const m = matchRevisits(aois, catalogue, {
+      targetDate: options.targetDate,
+      nRevisits: options.nRevisits ?? 16,
+      ...(options.maxCloudCover !== undefined ? { maxCloudCover: options.maxCloudCover } : {}),
+    });
+    result.revisits[level] = m.revisits;
+    result.duplicates += m.duplicates.length;
+    for (const s of m.shortfalls) result.matchShortfalls.push({ level, ...s });
+  }
+  if (p.kind === 'sentinelhub') for (const level of levels) result.revisits[level] = result.revisits.L2A;
+  result.searchRequests = searchRequests;
+  return result;
+}
+
+/**
+ * Download matched revisits into the release layout: STAC → windowed COG reads warped to the AOI's 10 m grid
+ * (eo-fetch `downloadStacRevisits`); SentinelHub → Process API TIFFs (`downloadSentinelHubRevisits`). One JSONL
+ * manifest per level under `<root>/rebuild/`, so a re-run skips complete revisits and redoes the rest.
+ *
+ * @param aois - AOIs the revisits refer to.
+ * @param revisits - matched revisits per level.
+ * @param options - root, provider, levels, concurrency, dry run.
+ * @param context - signal, progress (`download <level>`).
+ * @returns per-level counts, planned requests, processing units and failures (failed revisits are listed,
+ *   not thrown).
+ * @throws {WorldStratError} `ABORTED`; eo-fetch `INVALID_ARGUMENT`.
+ * @example
+ * ```ts
+ * await downloadRevisits(aois, found.revisits, { root: 'dataset', provider: { kind: 'stac' } });
+ * ```
+ */
+export async function downloadRevisits(
+  aois: readonly MatchAoi[],
+  revisits: Partial<Record<S2Level, readonly MatchedRevisit[]>>,
+  options: DownloadRevisitsOptions,
+  context: PipelineContext = {},
+): Promise<DownloadRevisitsResult> {
+  const { signal, onProgress } = context;
+  const p = options.provider;
+  const out: DownloadRevisitsResult = { downloads: {}, plannedRequests: 0, processingUnits: 0, failures: [] };
+  for (const level of options.levels ?? ['L2A']) {
+    throwIfAborted(signal);
+    const list = revisits[level] ?? [];
+    const manifestPath = join(options.root, 'rebuild', `manifest-${level}.jsonl`);
+    const stage = `download ${level}`;
+    if (p.kind === 'stac') {
+      if (options.dryRun) {
+        out.plannedRequests += (level === 'L2A' ? L2A_BANDS.length + 1 : L1C_BANDS.length) * list.length;
+        out.downloads[level] = { downloaded: 0, skipped: 0, failed: 0, planned: list.length };
+        continue;
+      }
+      const report = await downloadStacRevisits(aois, list, {
+        root: options.root,
+        provider: stacProviderOf(p),
+        level,
+        manifestPath,
+        concurrency: options.concurrency ?? 4,
+        fetch: options.fetch,
+        signal,
+        onProgress: (e) => onProgress?.({ stage, done: e.done, total: e.total }),
+      });
+      const skipped = report.results.filter((r) => r.skipped).length;
+      out.downloads[level] = {
+        downloaded: report.results.length - skipped,
+        skipped,
+        failed: report.failed.length,
+        planned: 0,
+      };
+      for (const f of report.failed)
+        out.failures.push({ level, aoi: f.aoi, n: f.n, code: f.error.code, message: f.error.message });
+    } else {
+      const sh = await sentinelHubClientFor(p, options.fetch);
+      const report = await downloadSentinelHubRevisits(sh, aois, list, {
+        root: options.root,
+        levels: [level],
+        manifestPath: options.dryRun ? undefined : manifestPath,
+        dryRun: options.dryRun,
+        concurrency: options.concurrency ?? 4,
+        perHost: options.concurrency ?? 4,
+        signal,
+        onProgress: (e) => onProgress?.({ stage, done: e.done, total: e.total }),
+      });
+      const perRevisit = report.total / Math.max(1, list.length);
+      out.processingUnits += report.processingUnits;
+      if (options.dryRun) {
+        out.plannedRequests += report.requests;
+        out.downloads[level] = {
+          downloaded: 0,
+          skipped: 0,
+          failed: 0,
+          planned: Math.round(report.downloaded / perRevisit),
+        };
+      } else {
+        const failed = new Map<string, (typeof report.failed)[number]>();
+        for (const f of report.failed) failed.set(`${f.job.aoi}/${f.job.revisit}`, f);
+        out.downloads[level] = {
+          downloaded: Math.round(report.downloaded / perRevisit),
+          skipped: Math.round(report.skipped / perRevisit),
+          failed: failed.size,
+          planned: 0,
+        };
+        for (const f of failed.values())
+          out.failures.push({
+            level,
+            aoi: f.job.aoi ?? '',
+            n: f.job.revisit ?? 0,
+            code: f.error.code,
+            message: f.error.message,
+          });
+      }
+    }
+  }
+  return out;
+}
