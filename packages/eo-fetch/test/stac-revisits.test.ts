@@ -209,6 +209,31 @@ describe('downloadStacRevisits', () => {
     expect(data.bands[11][i]).toBeCloseTo(dnAt('B11', x, y) / 10000, 4);
   });
 
+  it('retries range reads that fail with 5xx and gives up on persistent failures with a typed error', async () => {
+    const esKey = (b: CanonicalBand) => earthSearch.assetKeys[b]!;
+    const match = matchRevisits(
+      [aoi],
+      [catalogueEntryFromStacItem(itemFor('S2_FLAKY', '03.01', 10, esKey))],
+      {
+        targetDate: '2022-06-10',
+      },
+    );
+    const opts = {
+      provider: earthSearch,
+      bands: ['B04'] as CanonicalBand[],
+      retry: { baseDelayMs: 5, retries: 2 },
+    };
+    server.fileFaults = [503, 502];
+    const ok = await downloadStacRevisits([aoi], match.revisits, { ...opts, root: join(root, 'flaky') });
+    expect(ok.failed).toEqual([]);
+    expect(server.fileFaults).toEqual([]);
+    server.fileFaults = [503, 503, 503, 503];
+    const bad = await downloadStacRevisits([aoi], match.revisits, { ...opts, root: join(root, 'dead') });
+    expect(bad.failed[0].error.code).toBe('RETRIES_EXHAUSTED');
+    expect(server.fileFaults).toEqual([503]); // 3 attempts, no more
+    server.fileFaults = [];
+  });
+
   it('signs Planetary Computer hrefs and reports per-revisit failures without stopping the others', async () => {
     server.requireQuery = 'sig=test-sentinel-2-l2a';
     const first = server.requests.length;

@@ -26,6 +26,8 @@ export interface StacServer {
   /** Body bytes served per file path. */
   bytesServed: Map<string, number>;
   tokenRequests: number;
+  /** Statuses answered to the next file requests, one per request (fault injection). */
+  fileFaults: number[];
   /** Optional SAS check: file requests must carry this query string fragment. */
   requireQuery?: string;
   close(): Promise<void>;
@@ -80,6 +82,7 @@ export async function startStacServer(
     files: new Map(),
     rangeHits: new Map(),
     bytesServed: new Map(),
+    fileFaults: [],
     tokenRequests: 0,
     close: async () => {},
   };
@@ -171,6 +174,8 @@ export async function startStacServer(
   const serveFile = (req: IncomingMessage, res: ServerResponse, path: string, url: URL) => {
     const data = state.files.get(path);
     if (!data) return json(res, 404, { description: 'no file' });
+    const fault = state.fileFaults.shift();
+    if (fault !== undefined) return json(res, fault, { description: 'injected fault' });
     if (state.requireQuery && !url.search.includes(state.requireQuery))
       return json(res, 403, { description: 'AuthenticationFailed' });
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
