@@ -49,6 +49,7 @@ describe('train()', () => {
       },
     });
     expect(result.steps).toBe(48);
+    expect(result.epochs).toBe(6);
     expect(progress).toHaveLength(48);
     const first = result.validation[0]!;
     const last = result.validation.at(-1)!;

@@ -112,7 +112,9 @@ export interface TrainOptions {
 
 /** Result of {@link train}. */
 export interface TrainResult {
+  /** Optimiser steps done in total (including those before a resume). */
   steps: number;
+  /** Epochs completed in total. */
   epochs: number;
   /** Loss of every step run by this call, in order (with the global step number). */
   losses: { step: number; loss: number }[];
@@ -230,6 +232,7 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
   let stepsPerEpoch = options.stepsPerEpoch;
   const started = Date.now();
   let stepsThisRun = 0;
+  let epochsCompleted = startEpoch;
   const every = options.checkpoint?.every ?? 0;
 
   const save = async (kind: 'periodic' | 'best' | 'final', epoch: number, batchInEpoch: number) => {
@@ -323,13 +326,14 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
           await save('best', epoch + 1, 0);
         }
       }
+      epochsCompleted = epoch + 1;
       await save('periodic', epoch + 1, 0);
       if (options.maxSteps !== undefined && step >= options.maxSteps) break;
     }
   } finally {
     adam.dispose();
   }
-  return { steps: step, epochs: validation.length, losses, validation, bestValidationLoss: best };
+  return { steps: step, epochs: epochsCompleted, losses, validation, bestValidationLoss: best };
 }
 
 function checkHr(batch: TrainBatch, cfg: SrModel['config']): void {
