@@ -49,23 +49,43 @@ it.skipIf(!HAS_GDAL)('read and write 4×1054×1054 uint16 vs gdal_translate', as
   gdal(['-co', 'COMPRESS=DEFLATE', '-co', 'TILED=YES', src, files['deflate+tiled']]);
   gdal(['-co', 'COMPRESS=LZW', '-co', 'PREDICTOR=2', src, files['LZW+predictor']]);
 
-  const lines: string[] = [`raster-io vs GDAL ${spawnSync('gdalinfo', ['--version'], { encoding: 'utf8' }).stdout.trim()}, median of ${REPS}`];
+  const lines: string[] = [
+    `raster-io vs GDAL ${spawnSync('gdalinfo', ['--version'], { encoding: 'utf8' }).stdout.trim()}, median of ${REPS}`,
+  ];
   for (const [name, path] of Object.entries(files)) {
     const ours = await time(() => readGeoTiffFile(path));
     const theirs = await time(() => gdal(['-of', 'ENVI', path, join(dir, 'out.envi')]));
-    lines.push(`read  ${name.padEnd(14)} ours ${ours.toFixed(1).padStart(7)} ms   gdal_translate -of ENVI ${theirs.toFixed(1).padStart(7)} ms   speed ratio ${(theirs / ours).toFixed(2)}× GDAL`);
+    lines.push(
+      `read  ${name.padEnd(14)} ours ${ours.toFixed(1).padStart(7)} ms   gdal_translate -of ENVI ${theirs.toFixed(1).padStart(7)} ms   speed ratio ${(theirs / ours).toFixed(2)}× GDAL`,
+    );
     expect((await readGeoTiffFile(path)).bands[3]).toEqual(raster.bands[3]);
   }
   const cogPath = join(dir, 'ours-cog.tif');
-  const ours = await time(() => writeGeoTiff(cogPath, raster, { cog: true, compression: 'deflate', tileSize: 256 }));
+  const ours = await time(() =>
+    writeGeoTiff(cogPath, raster, { cog: true, compression: 'deflate', tileSize: 256 }),
+  );
   const gdalOut = join(dir, 'gdal-deflate.tif');
   const theirs = await time(() => gdal(['-co', 'COMPRESS=DEFLATE', '-co', 'TILED=YES', src, gdalOut]));
   lines.push(
     `write tiled deflate COG ours ${ours.toFixed(1).padStart(7)} ms (${statSync(cogPath).size} B)   gdal_translate -co COMPRESS=DEFLATE -co TILED=YES ${theirs.toFixed(1).padStart(7)} ms (${statSync(gdalOut).size} B)   speed ratio ${(theirs / ours).toFixed(2)}× GDAL`,
   );
-  const oursPixel = await time(() => writeGeoTiff(cogPath, raster, { cog: true, compression: 'deflate', tileSize: 256, interleave: 'pixel' }));
-  lines.push(`write tiled deflate COG, pixel-interleaved ours ${oursPixel.toFixed(1).padStart(7)} ms (${statSync(cogPath).size} B)   speed ratio ${(theirs / oursPixel).toFixed(2)}× GDAL`);
-  const oursPred = await time(() => writeGeoTiff(cogPath, raster, { cog: true, compression: 'deflate', predictor: true, overviews: [2, 4], tileSize: 256 }));
-  lines.push(`write COG + predictor + overviews [2,4] ours ${oursPred.toFixed(1)} ms (${statSync(cogPath).size} B) (no GDAL peer)`);
+  const oursPixel = await time(() =>
+    writeGeoTiff(cogPath, raster, { cog: true, compression: 'deflate', tileSize: 256, interleave: 'pixel' }),
+  );
+  lines.push(
+    `write tiled deflate COG, pixel-interleaved ours ${oursPixel.toFixed(1).padStart(7)} ms (${statSync(cogPath).size} B)   speed ratio ${(theirs / oursPixel).toFixed(2)}× GDAL`,
+  );
+  const oursPred = await time(() =>
+    writeGeoTiff(cogPath, raster, {
+      cog: true,
+      compression: 'deflate',
+      predictor: true,
+      overviews: [2, 4],
+      tileSize: 256,
+    }),
+  );
+  lines.push(
+    `write COG + predictor + overviews [2,4] ours ${oursPred.toFixed(1)} ms (${statSync(cogPath).size} B) (no GDAL peer)`,
+  );
   console.log(lines.join('\n'));
 });

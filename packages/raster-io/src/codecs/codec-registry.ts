@@ -24,9 +24,16 @@ const registered = new Map<number, LoadCodec>();
  * registerCodec(50000, async () => ({ name: 'zstd', decode: (b, info) => myZstd(b, info.expectedBytes) }));
  * ```
  */
-export function registerCodec(compression: number, load: LoadCodec, options: { override?: boolean } = {}): void {
+export function registerCodec(
+  compression: number,
+  load: LoadCodec,
+  options: { override?: boolean } = {},
+): void {
   if (!Number.isInteger(compression) || compression < 1 || compression > 65535) {
-    throw new RasterIoError('INVALID_ARGUMENT', `registerCodec: compression must be a TIFF code 1..65535, got ${compression}`);
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `registerCodec: compression must be a TIFF code 1..65535, got ${compression}`,
+    );
   }
   if ((registered.has(compression) || compression in BUILT_IN) && !options.override) {
     throw new RasterIoError(

@@ -9,9 +9,13 @@ export const deflateCodec: Codec = {
     try {
       return unzlibSync(block, { out: new Uint8Array(info.expectedBytes) });
     } catch (err) {
-      throw new RasterIoError('TRUNCATED', `${info.file}: corrupt or truncated deflate block (${(err as Error).message})`, {
-        cause: err,
-      });
+      throw new RasterIoError(
+        'TRUNCATED',
+        `${info.file}: corrupt or truncated deflate block (${(err as Error).message})`,
+        {
+          cause: err,
+        },
+      );
     }
   },
   encode: (block, level) => zlibSync(block, { level: level as 6 }),

@@ -18,12 +18,17 @@ export async function geotiffCodec(compression: number, name: string): Promise<C
     name,
     async decode(block, info) {
       try {
-        const copy = block.byteOffset === 0 && block.byteLength === block.buffer.byteLength
-          ? (block.buffer as ArrayBuffer)
-          : new Uint8Array(block).buffer;
+        const copy =
+          block.byteOffset === 0 && block.byteLength === block.buffer.byteLength
+            ? (block.buffer as ArrayBuffer)
+            : new Uint8Array(block).buffer;
         return new Uint8Array(await decoder.decodeBlock(copy));
       } catch (err) {
-        throw new RasterIoError('TRUNCATED', `${info.file}: corrupt ${name} block (${(err as Error).message})`, { cause: err });
+        throw new RasterIoError(
+          'TRUNCATED',
+          `${info.file}: corrupt ${name} block (${(err as Error).message})`,
+          { cause: err },
+        );
       }
     },
   };

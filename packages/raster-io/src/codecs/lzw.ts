@@ -59,7 +59,10 @@ export function decodeLzw(input: Uint8Array, expectedBytes: number, file = 'memo
       entry = -1; // KwKwK: old + first(old)
       firstByte = first[old] as number;
     } else {
-      throw new RasterIoError('TRUNCATED', `${file}: corrupt LZW block (code ${code} with ${next} table entries)`);
+      throw new RasterIoError(
+        'TRUNCATED',
+        `${file}: corrupt LZW block (code ${code} with ${next} table entries)`,
+      );
     }
     if (entry >= 0) {
       const len = length[entry] as number;

@@ -31,13 +31,19 @@ export function aligned(bytes: Uint8Array, bytesPerSample: number): Uint8Array {
  * @param rowSamples - samples per row (width × samples per pixel)
  * @param stride - samples per pixel (1 for band-sequential blocks)
  */
-export function undoHorizontalPredictor(bytes: Uint8Array, bytesPerSample: number, rowSamples: number, stride: number): void {
+export function undoHorizontalPredictor(
+  bytes: Uint8Array,
+  bytesPerSample: number,
+  rowSamples: number,
+  stride: number,
+): void {
   const v = intView(bytes, bytesPerSample);
   const rows = Math.floor(v.length / rowSamples);
   if (v instanceof BigUint64Array) {
     for (let r = 0; r < rows; r++) {
       const base = r * rowSamples;
-      for (let i = base + stride; i < base + rowSamples; i++) v[i] = BigInt.asUintN(64, (v[i] as bigint) + (v[i - stride] as bigint));
+      for (let i = base + stride; i < base + rowSamples; i++)
+        v[i] = BigInt.asUintN(64, (v[i] as bigint) + (v[i - stride] as bigint));
     }
     return;
   }
@@ -58,20 +64,27 @@ export function undoHorizontalPredictor(bytes: Uint8Array, bytesPerSample: numbe
 }
 
 /** Apply predictor 2 in place (inverse of {@link undoHorizontalPredictor}). */
-export function applyHorizontalPredictor(bytes: Uint8Array, bytesPerSample: number, rowSamples: number, stride: number): void {
+export function applyHorizontalPredictor(
+  bytes: Uint8Array,
+  bytesPerSample: number,
+  rowSamples: number,
+  stride: number,
+): void {
   const v = intView(bytes, bytesPerSample);
   const rows = Math.floor(v.length / rowSamples);
   if (v instanceof BigUint64Array) {
     for (let r = 0; r < rows; r++) {
       const base = r * rowSamples;
-      for (let i = base + rowSamples - 1; i >= base + stride; i--) v[i] = BigInt.asUintN(64, (v[i] as bigint) - (v[i - stride] as bigint));
+      for (let i = base + rowSamples - 1; i >= base + stride; i--)
+        v[i] = BigInt.asUintN(64, (v[i] as bigint) - (v[i - stride] as bigint));
     }
     return;
   }
   const a = v as Uint8Array | Uint16Array | Uint32Array;
   for (let r = 0; r < rows; r++) {
     const base = r * rowSamples;
-    for (let i = base + rowSamples - 1; i >= base + stride; i--) a[i] = (a[i] as number) - (a[i - stride] as number);
+    for (let i = base + rowSamples - 1; i >= base + stride; i--)
+      a[i] = (a[i] as number) - (a[i - stride] as number);
   }
 }
 
@@ -79,31 +92,45 @@ export function applyHorizontalPredictor(bytes: Uint8Array, bytesPerSample: numb
  * Undo predictor 3 (floating point) in place: un-difference the bytes of each row, then gather the byte
  * planes (most significant first) back into little-endian samples.
  */
-export function undoFloatingPointPredictor(bytes: Uint8Array, bytesPerSample: number, rowSamples: number, stride: number): void {
+export function undoFloatingPointPredictor(
+  bytes: Uint8Array,
+  bytesPerSample: number,
+  rowSamples: number,
+  stride: number,
+): void {
   const rowBytes = rowSamples * bytesPerSample;
   const rows = Math.floor(bytes.length / rowBytes);
   const tmp = new Uint8Array(rowBytes);
   for (let r = 0; r < rows; r++) {
     const row = bytes.subarray(r * rowBytes, (r + 1) * rowBytes);
-    for (let i = stride; i < rowBytes; i++) row[i] = ((row[i] as number) + (row[i - stride] as number)) & 0xff;
+    for (let i = stride; i < rowBytes; i++)
+      row[i] = ((row[i] as number) + (row[i - stride] as number)) & 0xff;
     tmp.set(row);
     for (let s = 0; s < rowSamples; s++) {
-      for (let b = 0; b < bytesPerSample; b++) row[s * bytesPerSample + b] = tmp[(bytesPerSample - b - 1) * rowSamples + s] as number;
+      for (let b = 0; b < bytesPerSample; b++)
+        row[s * bytesPerSample + b] = tmp[(bytesPerSample - b - 1) * rowSamples + s] as number;
     }
   }
 }
 
 /** Apply predictor 3 in place (inverse of {@link undoFloatingPointPredictor}). */
-export function applyFloatingPointPredictor(bytes: Uint8Array, bytesPerSample: number, rowSamples: number, stride: number): void {
+export function applyFloatingPointPredictor(
+  bytes: Uint8Array,
+  bytesPerSample: number,
+  rowSamples: number,
+  stride: number,
+): void {
   const rowBytes = rowSamples * bytesPerSample;
   const rows = Math.floor(bytes.length / rowBytes);
   const tmp = new Uint8Array(rowBytes);
   for (let r = 0; r < rows; r++) {
     const row = bytes.subarray(r * rowBytes, (r + 1) * rowBytes);
     for (let s = 0; s < rowSamples; s++) {
-      for (let b = 0; b < bytesPerSample; b++) tmp[(bytesPerSample - b - 1) * rowSamples + s] = row[s * bytesPerSample + b] as number;
+      for (let b = 0; b < bytesPerSample; b++)
+        tmp[(bytesPerSample - b - 1) * rowSamples + s] = row[s * bytesPerSample + b] as number;
     }
-    for (let i = rowBytes - 1; i >= stride; i--) row[i] = ((tmp[i] as number) - (tmp[i - stride] as number)) & 0xff;
+    for (let i = rowBytes - 1; i >= stride; i--)
+      row[i] = ((tmp[i] as number) - (tmp[i - stride] as number)) & 0xff;
     for (let i = 0; i < stride && i < rowBytes; i++) row[i] = tmp[i] as number;
   }
 }

@@ -10,9 +10,13 @@ export const zlibCodec: Codec = {
       const out = inflateSync(block);
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch (err) {
-      throw new RasterIoError('TRUNCATED', `${info.file}: corrupt or truncated deflate block (${(err as Error).message})`, {
-        cause: err,
-      });
+      throw new RasterIoError(
+        'TRUNCATED',
+        `${info.file}: corrupt or truncated deflate block (${(err as Error).message})`,
+        {
+          cause: err,
+        },
+      );
     }
   },
   encode(block, level) {

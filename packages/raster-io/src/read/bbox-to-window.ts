@@ -16,15 +16,30 @@ export function bboxToWindow(
   name: string,
 ): RasterWindow {
   const geo = level.geo;
-  if (!geo) throw new RasterIoError('NO_GEOREFERENCING', `${name}: has no geotransform, so a bbox cannot be read; pass a pixel window instead`);
+  if (!geo)
+    throw new RasterIoError(
+      'NO_GEOREFERENCING',
+      `${name}: has no geotransform, so a bbox cannot be read; pass a pixel window instead`,
+    );
   const [ox, a, b, oy, d, e] = geo.transform;
-  if (b !== 0 || d !== 0) throw new RasterIoError('INVALID_ARGUMENT', `${name}: rotated geotransform [${geo.transform.join(', ')}]; bbox reads need a north-up raster`);
+  if (b !== 0 || d !== 0)
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${name}: rotated geotransform [${geo.transform.join(', ')}]; bbox reads need a north-up raster`,
+    );
   if (bbox.length !== 4 || !bbox.every(Number.isFinite) || bbox[0] > bbox[2] || bbox[1] > bbox[3]) {
-    throw new RasterIoError('INVALID_ARGUMENT', `${name}: bbox [${bbox.join(', ')}] must be [minX, minY, maxX, maxY] with min <= max`);
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${name}: bbox [${bbox.join(', ')}] must be [minX, minY, maxX, maxY] with min <= max`,
+    );
   }
   let box = bbox;
   if (crs === 'lonlat') {
-    if (!geo.epsg) throw new RasterIoError('UNKNOWN_CRS', `${name}: the file has no EPSG code, so a lon/lat bbox cannot be converted; use bboxCrs 'native'`);
+    if (!geo.epsg)
+      throw new RasterIoError(
+        'UNKNOWN_CRS',
+        `${name}: the file has no EPSG code, so a lon/lat bbox cannot be converted; use bboxCrs 'native'`,
+      );
     box = lonLatBBoxToNative(bbox, geo.epsg, name);
   }
   const px = [(box[0] - ox) / a, (box[2] - ox) / a];

@@ -32,7 +32,14 @@ export function transformFromTags(tags: GeoTags): GeoTransform | undefined {
   } else if (tags.tiepoint && tags.tiepoint.length >= 6 && tags.pixelScale && tags.pixelScale.length >= 2) {
     const [i, j, , x, y] = Array.from(tags.tiepoint) as number[];
     const [sx, sy] = Array.from(tags.pixelScale) as number[];
-    t = [(x as number) - (i as number) * (sx as number), sx as number, 0, (y as number) + (j as number) * (sy as number), 0, -(sy as number)];
+    t = [
+      (x as number) - (i as number) * (sx as number),
+      sx as number,
+      0,
+      (y as number) + (j as number) * (sy as number),
+      0,
+      -(sy as number),
+    ];
   }
   if (!t) return undefined;
   if (Number(tags.geoKeys?.GTRasterTypeGeoKey) === 2) {
@@ -49,7 +56,13 @@ export function geoFromTags(tags: GeoTags): GeoBlock | undefined {
 }
 
 /** Geo block of an overview: same extent as the full image, coarser pixels. */
-export function scaleGeo(geo: GeoBlock, fullWidth: number, fullHeight: number, width: number, height: number): GeoBlock {
+export function scaleGeo(
+  geo: GeoBlock,
+  fullWidth: number,
+  fullHeight: number,
+  width: number,
+  height: number,
+): GeoBlock {
   const fx = fullWidth / width;
   const fy = fullHeight / height;
   const [ox, a, b, oy, d, e] = geo.transform;

@@ -23,7 +23,11 @@ export function lonLatBBoxToNative(bbox: BBox, epsg: number, name: string): BBox
   try {
     out = transformCoords(4326, epsg, pts);
   } catch (err) {
-    throw new RasterIoError('UNKNOWN_CRS', `${name}: cannot convert a lon/lat bbox to EPSG:${epsg} (${(err as Error).message}); register it with registerProjection() or use bboxCrs 'native'`, { cause: err });
+    throw new RasterIoError(
+      'UNKNOWN_CRS',
+      `${name}: cannot convert a lon/lat bbox to EPSG:${epsg} (${(err as Error).message}); register it with registerProjection() or use bboxCrs 'native'`,
+      { cause: err },
+    );
   }
   let minX = Infinity;
   let minY = Infinity;
@@ -37,7 +41,10 @@ export function lonLatBBoxToNative(bbox: BBox, epsg: number, name: string): BBox
     if (y > maxY) maxY = y;
   }
   if (!(minX <= maxX && minY <= maxY)) {
-    throw new RasterIoError('UNKNOWN_CRS', `${name}: lon/lat bbox [${bbox.join(', ')}] has no valid projection in EPSG:${epsg}`);
+    throw new RasterIoError(
+      'UNKNOWN_CRS',
+      `${name}: lon/lat bbox [${bbox.join(', ')}] has no valid projection in EPSG:${epsg}`,
+    );
   }
   return [minX, minY, maxX, maxY];
 }

@@ -77,7 +77,9 @@ function isByteSource(x: unknown): x is ByteSource {
 }
 
 function toArrayBuffer(b: Uint8Array): ArrayBuffer {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : (new Uint8Array(b).buffer as ArrayBuffer);
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength
+    ? (b.buffer as ArrayBuffer)
+    : (new Uint8Array(b).buffer as ArrayBuffer);
 }
 
 /**
@@ -96,27 +98,42 @@ function toArrayBuffer(b: Uint8Array): ArrayBuffer {
  * const raster = await readRaster(tiff, { window: { x: 0, y: 0, width: 256, height: 256 }, bands: [0] });
  * ```
  */
-export async function openGeoTiff(input: ByteSource | ArrayBuffer | Uint8Array, options: OpenGeoTiffOptions = {}): Promise<GeoTiff> {
+export async function openGeoTiff(
+  input: ByteSource | ArrayBuffer | Uint8Array,
+  options: OpenGeoTiffOptions = {},
+): Promise<GeoTiff> {
   const raw = isByteSource(input) ? input : memorySource(input, options.name ?? 'memory');
   const name = options.name ?? raw.name;
   const { signal } = options;
   throwIfAborted(signal, name);
-  const headerSource = options.headerCache === false || !isByteSource(input) ? raw : blockCache(raw, options.headerCache);
+  const headerSource =
+    options.headerCache === false || !isByteSource(input) ? raw : blockCache(raw, options.headerCache);
 
   const head = await headerSource.read(0, 16, signal);
   const bom = head.length >= 2 ? String.fromCharCode(head[0] as number, head[1] as number) : '';
   if (head.length < 8) {
     if (head.length === 0 || bom === 'II' || bom === 'MM') {
-      throw new RasterIoError('TRUNCATED', `${name}: file is ${head.length} bytes long, too short for a TIFF header (8 bytes)`);
+      throw new RasterIoError(
+        'TRUNCATED',
+        `${name}: file is ${head.length} bytes long, too short for a TIFF header (8 bytes)`,
+      );
     }
   }
   if (head.length < 8 || (bom !== 'II' && bom !== 'MM')) {
-    throw new RasterIoError('NOT_A_TIFF', `${name}: not a TIFF (first bytes ${hex(head.subarray(0, 4))}; expected 49 49 2a 00 or 4d 4d 00 2a)`);
+    throw new RasterIoError(
+      'NOT_A_TIFF',
+      `${name}: not a TIFF (first bytes ${hex(head.subarray(0, 4))}; expected 49 49 2a 00 or 4d 4d 00 2a)`,
+    );
   }
   const le = bom === 'II';
-  const magic = le ? (head[2] as number) | ((head[3] as number) << 8) : ((head[2] as number) << 8) | (head[3] as number);
+  const magic = le
+    ? (head[2] as number) | ((head[3] as number) << 8)
+    : ((head[2] as number) << 8) | (head[3] as number);
   if (magic !== 42 && magic !== 43) {
-    throw new RasterIoError('NOT_A_TIFF', `${name}: not a TIFF (magic number ${magic}; expected 42, or 43 for BigTIFF)`);
+    throw new RasterIoError(
+      'NOT_A_TIFF',
+      `${name}: not a TIFF (magic number ${magic}; expected 42, or 43 for BigTIFF)`,
+    );
   }
 
   let shortRead = false;
@@ -146,11 +163,17 @@ export async function openGeoTiff(input: ByteSource | ArrayBuffer | Uint8Array, 
     if (err instanceof RasterIoError) throw err;
     throwIfAborted(signal, name);
     if (shortRead) {
-      throw new RasterIoError('TRUNCATED', `${name}: truncated TIFF; the header/IFDs point past the end of the ${raw.size ?? '?'}-byte file (${(err as Error).message})`, {
-        cause: err,
-      });
+      throw new RasterIoError(
+        'TRUNCATED',
+        `${name}: truncated TIFF; the header/IFDs point past the end of the ${raw.size ?? '?'}-byte file (${(err as Error).message})`,
+        {
+          cause: err,
+        },
+      );
     }
-    throw new RasterIoError('NOT_A_TIFF', `${name}: corrupt TIFF structure (${(err as Error).message})`, { cause: err });
+    throw new RasterIoError('NOT_A_TIFF', `${name}: corrupt TIFF structure (${(err as Error).message})`, {
+      cause: err,
+    });
   }
 
   const levels: GeoTiffLevel[] = [];
@@ -176,7 +199,11 @@ export async function openGeoTiff(input: ByteSource | ArrayBuffer | Uint8Array, 
     levels.push(level);
     levelImages.push(img);
   }
-  const order = levels.map((_, i) => i).sort((a, b) => (a === 0 ? -1 : b === 0 ? 1 : (levels[b] as GeoTiffLevel).width - (levels[a] as GeoTiffLevel).width));
+  const order = levels
+    .map((_, i) => i)
+    .sort((a, b) =>
+      a === 0 ? -1 : b === 0 ? 1 : (levels[b] as GeoTiffLevel).width - (levels[a] as GeoTiffLevel).width,
+    );
   const tiff: GeoTiff = {
     name,
     source: raw,
@@ -202,9 +229,12 @@ function safeGeoKeys(img: GeoTIFFImage): Record<string, unknown> | null {
 async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Promise<GeoTiffLevel> {
   const fd = img.fileDirectory;
   const spp = img.getSamplesPerPixel();
-  const bits = Array.from((fd.getValue('BitsPerSample') as ArrayLike<number> | number | undefined) as ArrayLike<number> ?? [1]);
+  const bits = Array.from(
+    (fd.getValue('BitsPerSample') as ArrayLike<number> | number | undefined as ArrayLike<number>) ?? [1],
+  );
   const formatsRaw = fd.getValue('SampleFormat') as ArrayLike<number> | number | undefined;
-  const formats = formatsRaw === undefined ? [1] : typeof formatsRaw === 'number' ? [formatsRaw] : Array.from(formatsRaw);
+  const formats =
+    formatsRaw === undefined ? [1] : typeof formatsRaw === 'number' ? [formatsRaw] : Array.from(formatsRaw);
   const dtypes = new Set<string>();
   let dtype: DType | undefined;
   for (let s = 0; s < spp; s++) {
@@ -220,7 +250,10 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     }
   }
   if (dtypes.size > 1 || !dtype) {
-    throw new RasterIoError('UNSUPPORTED_DTYPE', `${name}: IFD ${ifd} mixes sample types (${[...dtypes].join(', ')}); all bands must share one dtype`);
+    throw new RasterIoError(
+      'UNSUPPORTED_DTYPE',
+      `${name}: IFD ${ifd} mixes sample types (${[...dtypes].join(', ')}); all bands must share one dtype`,
+    );
   }
   const width = img.getWidth();
   const height = img.getHeight();
@@ -244,7 +277,9 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
 
 function parseNoData(v: unknown): number | null {
   if (v === undefined || v === null) return null;
-  const text = String(Array.isArray(v) ? v.join('') : v).replace(/\0/g, '').trim();
+  const text = String(Array.isArray(v) ? v.join('') : v)
+    .replace(/\0/g, '')
+    .trim();
   if (text === '') return null;
   if (/^[+-]?nan$/i.test(text)) return Number.NaN;
   if (/^[+-]?inf(inity)?$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;

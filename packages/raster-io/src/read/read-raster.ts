@@ -1,14 +1,14 @@
+import type { GeoTIFFImage } from 'geotiff';
 import type { Codec } from '../codecs/codec.js';
 import { getCodec } from '../codecs/codec-registry.js';
 import { swapBytes, undoFloatingPointPredictor, undoHorizontalPredictor } from '../codecs/predictor.js';
 import { RasterIoError } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
 import { DTYPE_ARRAY, DTYPE_BYTES, viewAs } from '../internal/typed-array.js';
-import type { GeoTIFFImage } from 'geotiff';
 import type { BBox, Raster, RasterArray, RasterWindow } from '../types.js';
+import { bboxToWindow } from './bbox-to-window.js';
 import { windowGeo } from './geo-from-tags.js';
 import { type GeoTiff, type GeoTiffLevel, geoTiffInternals } from './open-geotiff.js';
-import { bboxToWindow } from './bbox-to-window.js';
 
 /** Options for {@link readRaster}. */
 export interface ReadRasterOptions {
@@ -32,7 +32,12 @@ export interface ReadRasterOptions {
 }
 
 /** Defaults merged by {@link readRaster}. */
-export const DEFAULT_READ_RASTER = { level: 0, bboxCrs: 'native', mergeGapBytes: 32 * 1024, concurrency: 8 } as const satisfies ReadRasterOptions;
+export const DEFAULT_READ_RASTER = {
+  level: 0,
+  bboxCrs: 'native',
+  mergeGapBytes: 32 * 1024,
+  concurrency: 8,
+} as const satisfies ReadRasterOptions;
 
 interface Block {
   index: number;
@@ -67,19 +72,32 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
   const level = tiff.levels[levelIndex];
   const image = images[levelIndex];
   if (!Number.isInteger(levelIndex) || !level || !image) {
-    throw new RasterIoError('INVALID_ARGUMENT', `${name}: level ${levelIndex} does not exist; the file has levels 0..${tiff.levels.length - 1}`);
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${name}: level ${levelIndex} does not exist; the file has levels 0..${tiff.levels.length - 1}`,
+    );
   }
   const win = resolveWindow(tiff, level, opts);
   const bands = opts.bands ? [...opts.bands] : Array.from({ length: level.bandCount }, (_, i) => i);
-  if (bands.length === 0) throw new RasterIoError('INVALID_ARGUMENT', `${name}: bands is empty; pass at least one 0-based band index`);
+  if (bands.length === 0)
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${name}: bands is empty; pass at least one 0-based band index`,
+    );
   for (const b of bands) {
     if (!Number.isInteger(b) || b < 0 || b >= level.bandCount) {
-      throw new RasterIoError('BAND_OUT_OF_RANGE', `${name}: band ${b} is out of range; the file has ${level.bandCount} band(s), 0-based indices 0..${level.bandCount - 1}`);
+      throw new RasterIoError(
+        'BAND_OUT_OF_RANGE',
+        `${name}: band ${b} is out of range; the file has ${level.bandCount} band(s), 0-based indices 0..${level.bandCount - 1}`,
+      );
     }
   }
   const codec = await getCodec(level.compression, name, codecs);
   if (![1, 2, 3].includes(level.predictor)) {
-    throw new RasterIoError('UNSUPPORTED_CODEC', `${name}: unknown TIFF predictor ${level.predictor}; supported: 1, 2, 3`);
+    throw new RasterIoError(
+      'UNSUPPORTED_CODEC',
+      `${name}: unknown TIFF predictor ${level.predictor}; supported: 1, 2, 3`,
+    );
   }
 
   const bw = level.tileWidth ?? level.width;
@@ -106,18 +124,28 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
   }
   try {
     // Whole arrays (one read each, usually inside the cached header block).
-    const [offsets, counts] = await Promise.all([loadBlockArray(fd, offTag, tiff.littleEndian), loadBlockArray(fd, cntTag, tiff.littleEndian)]);
+    const [offsets, counts] = await Promise.all([
+      loadBlockArray(fd, offTag, tiff.littleEndian),
+      loadBlockArray(fd, cntTag, tiff.littleEndian),
+    ]);
     for (const b of blocks) {
       b.offset = offsets[b.index] as number;
       b.byteCount = counts[b.index] as number;
     }
   } catch (err) {
     throwIfAborted(opts.signal, name);
-    throw new RasterIoError('TRUNCATED', `${name}: cannot read the ${offTag}/${cntTag} arrays (${(err as Error).message})`, { cause: err });
+    throw new RasterIoError(
+      'TRUNCATED',
+      `${name}: cannot read the ${offTag}/${cntTag} arrays (${(err as Error).message})`,
+      { cause: err },
+    );
   }
   for (const b of blocks) {
     if (!Number.isFinite(b.offset) || !Number.isFinite(b.byteCount)) {
-      throw new RasterIoError('TRUNCATED', `${name}: missing ${offTag} entry ${b.index} (the offsets array is shorter than the block grid)`);
+      throw new RasterIoError(
+        'TRUNCATED',
+        `${name}: missing ${offTag} entry ${b.index} (the offsets array is shorter than the block grid)`,
+      );
     }
   }
 
@@ -154,7 +182,10 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
       const dst = out[bandSlot.get(b.band < 0 ? 0 : b.band) as number] as RasterArray;
       for (let y = y0; y < y1; y++) {
         const s = (y - by0) * bw + (x0 - bx0);
-        (dst as Uint8Array).set((src as Uint8Array).subarray(s, s + (x1 - x0)), (y - win.y) * win.width + (x0 - win.x));
+        (dst as Uint8Array).set(
+          (src as Uint8Array).subarray(s, s + (x1 - x0)),
+          (y - win.y) * win.width + (x0 - win.x),
+        );
       }
     } else {
       for (const [slot, band] of bands.entries()) {
@@ -190,11 +221,20 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
   for (const b of present) {
     const run = runs[runs.length - 1];
     const last = run?.[run.length - 1];
-    if (run && last && b.offset - (last.offset + last.byteCount) <= opts.mergeGapBytes && b.offset >= last.offset) run.push(b);
+    if (
+      run &&
+      last &&
+      b.offset - (last.offset + last.byteCount) <= opts.mergeGapBytes &&
+      b.offset >= last.offset
+    )
+      run.push(b);
     else runs.push([b]);
   }
   if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) {
-    throw new RasterIoError('INVALID_ARGUMENT', `${name}: concurrency must be a positive integer, got ${opts.concurrency}`);
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${name}: concurrency must be a positive integer, got ${opts.concurrency}`,
+    );
   }
   let nextRun = 0;
   const worker = async (): Promise<void> => {
@@ -207,26 +247,46 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
       throwIfAborted(opts.signal, name);
       for (const b of run) {
         const start = b.offset - first.offset;
-        await decode(b, bytes.subarray(Math.min(start, bytes.byteLength), Math.min(start + b.byteCount, bytes.byteLength)));
+        await decode(
+          b,
+          bytes.subarray(Math.min(start, bytes.byteLength), Math.min(start + b.byteCount, bytes.byteLength)),
+        );
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency, runs.length) }, worker));
 
-  const raster: Raster = { width: win.width, height: win.height, dtype: level.dtype, bands: out, noData: level.noData };
+  const raster: Raster = {
+    width: win.width,
+    height: win.height,
+    dtype: level.dtype,
+    bands: out,
+    noData: level.noData,
+  };
   if (level.geo) raster.geo = windowGeo(level.geo, win.x, win.y);
   return raster;
 }
 
-const TAG_IDS: Record<string, number> = { StripOffsets: 273, StripByteCounts: 279, TileOffsets: 324, TileByteCounts: 325 };
+const TAG_IDS: Record<string, number> = {
+  StripOffsets: 273,
+  StripByteCounts: 279,
+  TileOffsets: 324,
+  TileByteCounts: 325,
+};
 
 /**
  * Load a StripOffsets/TileOffsets-style array as numbers. geotiff.js 3.0.5 reads arrays it defers (large
  * ones) as little-endian whatever the file's byte order, so big-endian values are swapped back here.
  */
-async function loadBlockArray(fd: GeoTIFFImage['fileDirectory'], tag: string, littleEndian: boolean): Promise<number[]> {
+async function loadBlockArray(
+  fd: GeoTIFFImage['fileDirectory'],
+  tag: string,
+  littleEndian: boolean,
+): Promise<number[]> {
   const id = TAG_IDS[tag] as number;
-  const deferred = (fd as unknown as { deferredArrays: Map<number, { itemSize: number }> }).deferredArrays.get(id);
+  const deferred = (
+    fd as unknown as { deferredArrays: Map<number, { itemSize: number }> }
+  ).deferredArrays.get(id);
   const values = Array.from((await fd.loadValue(id)) as ArrayLike<number | bigint>, Number);
   if (littleEndian || !deferred) return values;
   const size = deferred.itemSize;
@@ -245,13 +305,23 @@ async function loadBlockArray(fd: GeoTIFFImage['fileDirectory'], tag: string, li
   });
 }
 
-async function decodeBlock(codec: Codec, raw: Uint8Array, expectedBytes: number, file: string): Promise<Uint8Array> {
+async function decodeBlock(
+  codec: Codec,
+  raw: Uint8Array,
+  expectedBytes: number,
+  file: string,
+): Promise<Uint8Array> {
   return codec.decode(raw, { expectedBytes, file });
 }
 
-function resolveWindow(tiff: GeoTiff, level: GeoTiffLevel, opts: ReadRasterOptions & { bboxCrs: 'native' | 'lonlat' }): RasterWindow {
+function resolveWindow(
+  tiff: GeoTiff,
+  level: GeoTiffLevel,
+  opts: ReadRasterOptions & { bboxCrs: 'native' | 'lonlat' },
+): RasterWindow {
   const name = tiff.name;
-  if (opts.window && opts.bbox) throw new RasterIoError('INVALID_ARGUMENT', `${name}: pass either window or bbox, not both`);
+  if (opts.window && opts.bbox)
+    throw new RasterIoError('INVALID_ARGUMENT', `${name}: pass either window or bbox, not both`);
   if (opts.bbox) return bboxToWindow(level, opts.bbox, opts.bboxCrs, name);
   const w = opts.window ?? { x: 0, y: 0, width: level.width, height: level.height };
   const ok =

@@ -10,7 +10,10 @@ export interface BlockCacheOptions {
 }
 
 /** Defaults merged by {@link blockCache}. */
-export const DEFAULT_BLOCK_CACHE = { blockSize: 16 * 1024, maxBlocks: 256 } as const satisfies BlockCacheOptions;
+export const DEFAULT_BLOCK_CACHE = {
+  blockSize: 16 * 1024,
+  maxBlocks: 256,
+} as const satisfies BlockCacheOptions;
 
 /**
  * Wrap a {@link ByteSource} in an LRU block cache: reads are rounded to whole blocks, missing blocks that
@@ -59,7 +62,10 @@ export function blockCache(source: ByteSource, options: BlockCacheOptions = {}):
         for (let id = start; id < endExclusive; id++) {
           const k = id - start;
           const block = run.then((bytes) =>
-            bytes.subarray(Math.min(k * blockSize, bytes.byteLength), Math.min((k + 1) * blockSize, bytes.byteLength)),
+            bytes.subarray(
+              Math.min(k * blockSize, bytes.byteLength),
+              Math.min((k + 1) * blockSize, bytes.byteLength),
+            ),
           );
           parts[id - first] = block;
           remember(id, block);

@@ -37,7 +37,11 @@ export function fileSource(path: string): FileByteSource {
         return { handle, size: stat.size };
       } catch (err) {
         await handle?.close().catch(() => {});
-        throw new RasterIoError('INVALID_ARGUMENT', `${path}: cannot open for reading (${(err as Error).message})`, { cause: err });
+        throw new RasterIoError(
+          'INVALID_ARGUMENT',
+          `${path}: cannot open for reading (${(err as Error).message})`,
+          { cause: err },
+        );
       }
     })();
     return opened;

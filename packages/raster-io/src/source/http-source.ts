@@ -48,7 +48,10 @@ const CONTENT_RANGE = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i;
 export function httpSource(url: string, options: HttpSourceOptions = {}): HttpByteSource {
   const opts = { ...DEFAULT_HTTP_SOURCE, ...options };
   if (!/^https?:\/\//i.test(url)) {
-    throw new RasterIoError('INVALID_ARGUMENT', `${url}: not an http(s) URL; use fileSource() for local paths`);
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${url}: not an http(s) URL; use fileSource() for local paths`,
+    );
   }
   const doFetch = opts.fetch ?? globalThis.fetch;
   let size: number | undefined;
@@ -97,7 +100,11 @@ export function httpSource(url: string, options: HttpSourceOptions = {}): HttpBy
       if (signal?.aborted) throw abortError(signal, url);
       if (opts.signal?.aborted) throw abortError(opts.signal, url);
       if (combined.aborted) {
-        throw new RasterIoError('TIMEOUT', `${url}: no complete answer within ${opts.timeoutMs} ms for bytes=${offset}-${end}; raise timeoutMs or check the server`, { cause: err });
+        throw new RasterIoError(
+          'TIMEOUT',
+          `${url}: no complete answer within ${opts.timeoutMs} ms for bytes=${offset}-${end}; raise timeoutMs or check the server`,
+          { cause: err },
+        );
       }
       throw new HttpSourceError(url, 0, `${url}: request failed (${(err as Error).message})`, { cause: err });
     }
@@ -110,7 +117,11 @@ export function httpSource(url: string, options: HttpSourceOptions = {}): HttpBy
     }
     const m = CONTENT_RANGE.exec(res.headers.get('content-range') ?? '');
     if (!m || m[1] === undefined) {
-      throw new HttpSourceError(url, 206, `${url}: 206 answer without a valid Content-Range header for bytes=${offset}-${end}`);
+      throw new HttpSourceError(
+        url,
+        206,
+        `${url}: 206 answer without a valid Content-Range header for bytes=${offset}-${end}`,
+      );
     }
     if (m[3] !== '*') size = Number(m[3]);
     const start = Number(m[1]);
@@ -140,7 +151,11 @@ export function httpSource(url: string, options: HttpSourceOptions = {}): HttpBy
       checkRange(url, offset, length);
       throwIfAborted(signal, url);
       throwIfAborted(opts.signal, url);
-      if (whole) return whole.subarray(Math.min(offset, whole.byteLength), Math.min(offset + length, whole.byteLength));
+      if (whole)
+        return whole.subarray(
+          Math.min(offset, whole.byteLength),
+          Math.min(offset + length, whole.byteLength),
+        );
       if (size !== undefined) length = Math.max(0, Math.min(length, size - offset));
       if (length === 0) return new Uint8Array(0);
       return request(offset, length, signal);

@@ -14,7 +14,10 @@ import type { ByteSource } from './byte-source.js';
  */
 export function memorySource(bytes: Uint8Array | ArrayBuffer, name = 'memory'): ByteSource {
   // A plain Uint8Array view (a Node Buffer's slice() would not copy).
-  const data = bytes instanceof Uint8Array ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+  const data =
+    bytes instanceof Uint8Array
+      ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      : new Uint8Array(bytes);
   return {
     name,
     size: data.byteLength,

@@ -2,9 +2,15 @@ import type { Codec } from '../codecs/codec.js';
 import { deflateCodec } from '../codecs/deflate.js';
 import { applyFloatingPointPredictor, applyHorizontalPredictor } from '../codecs/predictor.js';
 import { RasterIoError } from '../errors.js';
-import { DTYPE_ARRAY, DTYPE_BYTES, DTYPE_SAMPLE_FORMAT, bytesOf, dtypeOfArray } from '../internal/typed-array.js';
+import {
+  bytesOf,
+  DTYPE_ARRAY,
+  DTYPE_BYTES,
+  DTYPE_SAMPLE_FORMAT,
+  dtypeOfArray,
+} from '../internal/typed-array.js';
 import type { DType, GeoBlock, Raster, RasterArray } from '../types.js';
-import { type OverviewResampling, decimateBand, overviewSize } from './overviews.js';
+import { decimateBand, type OverviewResampling, overviewSize } from './overviews.js';
 import { FIELD, type IfdEntry, ifdByteLength, writeIfd } from './tiff-ifd.js';
 
 /** Options for {@link encodeGeoTiff}. */
@@ -104,29 +110,47 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
   const cog = opts.cog;
   const tiled = cog || opts.tiled;
   const tile = opts.tileSize ?? (cog ? 512 : 256);
-  if (tile !== 256 && tile !== 512) throw new RasterIoError('INVALID_ARGUMENT', `tileSize must be 256 or 512, got ${tile}`);
+  if (tile !== 256 && tile !== 512)
+    throw new RasterIoError('INVALID_ARGUMENT', `tileSize must be 256 or 512, got ${tile}`);
   const bps = DTYPE_BYTES[dtype];
   const isFloat = DTYPE_SAMPLE_FORMAT[dtype] === 3;
-  const predictor = opts.predictor === true ? (isFloat ? 3 : 2) : opts.predictor === false ? 1 : opts.predictor;
-  if (![1, 2, 3].includes(predictor)) throw new RasterIoError('INVALID_ARGUMENT', `predictor must be true/false/1/2/3, got ${opts.predictor}`);
-  if (predictor === 3 && !isFloat) throw new RasterIoError('INVALID_ARGUMENT', `predictor 3 (floating point) needs a float dtype, got ${dtype}; use predictor 2`);
+  const predictor =
+    opts.predictor === true ? (isFloat ? 3 : 2) : opts.predictor === false ? 1 : opts.predictor;
+  if (![1, 2, 3].includes(predictor))
+    throw new RasterIoError('INVALID_ARGUMENT', `predictor must be true/false/1/2/3, got ${opts.predictor}`);
+  if (predictor === 3 && !isFloat)
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `predictor 3 (floating point) needs a float dtype, got ${dtype}; use predictor 2`,
+    );
   if (opts.compression !== 'none' && opts.compression !== 'deflate') {
-    throw new RasterIoError('INVALID_ARGUMENT', `compression must be 'none' or 'deflate', got '${opts.compression}'`);
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `compression must be 'none' or 'deflate', got '${opts.compression}'`,
+    );
   }
   const level = opts.deflateLevel;
-  if (!Number.isInteger(level) || level < 0 || level > 9) throw new RasterIoError('INVALID_ARGUMENT', `deflateLevel must be 0..9, got ${level}`);
+  if (!Number.isInteger(level) || level < 0 || level > 9)
+    throw new RasterIoError('INVALID_ARGUMENT', `deflateLevel must be 0..9, got ${level}`);
   const compressionCode = opts.compression === 'deflate' ? 8 : 1;
   const codec = opts.compression === 'deflate' ? (opts.codecs?.[8] ?? deflateCodec) : undefined;
-  if (codec && !codec.encode) throw new RasterIoError('INVALID_ARGUMENT', `codec '${codec.name}' cannot encode`);
+  if (codec && !codec.encode)
+    throw new RasterIoError('INVALID_ARGUMENT', `codec '${codec.name}' cannot encode`);
   const factors = opts.overviews ?? [];
   factors.forEach((f, i) => {
     if (!Number.isInteger(f) || f < 2 || (i > 0 && f <= (factors[i - 1] as number))) {
-      throw new RasterIoError('INVALID_ARGUMENT', `overviews must be increasing integers >= 2 (e.g. [2, 4, 8]), got [${factors.join(', ')}]`);
+      throw new RasterIoError(
+        'INVALID_ARGUMENT',
+        `overviews must be increasing integers >= 2 (e.g. [2, 4, 8]), got [${factors.join(', ')}]`,
+      );
     }
   });
   const spp = bands.length;
   if (opts.interleave !== 'band' && opts.interleave !== 'pixel') {
-    throw new RasterIoError('INVALID_ARGUMENT', `interleave must be 'band' or 'pixel', got '${opts.interleave}'`);
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `interleave must be 'band' or 'pixel', got '${opts.interleave}'`,
+    );
   }
   const pixel = opts.interleave === 'pixel' && spp > 1;
   const planar = spp > 1 && !pixel ? 2 : 1;
@@ -137,11 +161,15 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
   const levels: Level[] = [{ width, height, bands, blocks: [], entries: [], ifdOffset: 0, ifdBytes: 0 }];
   for (const f of factors) {
     const [w, h] = overviewSize(width, height, f);
-    const prev = (bands.length === 1 || opts.overviewResampling === 'average' ? levels[levels.length - 1] : levels[0]) as Level;
+    const prev = (
+      bands.length === 1 || opts.overviewResampling === 'average' ? levels[levels.length - 1] : levels[0]
+    ) as Level;
     levels.push({
       width: w,
       height: h,
-      bands: prev.bands.map((b) => decimateBand(b, prev.width, prev.height, w, h, dtype, opts.overviewResampling, raster.noData)),
+      bands: prev.bands.map((b) =>
+        decimateBand(b, prev.width, prev.height, w, h, dtype, opts.overviewResampling, raster.noData),
+      ),
       blocks: [],
       entries: [],
       ifdOffset: 0,
@@ -152,7 +180,11 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
   // Encode every block of every level.
   const defaultRps = Math.max(1, Math.floor(8192 / (width * bps)));
   const rps = Math.min(height, opts.rowsPerStrip ?? defaultRps);
-  if (!tiled && (!Number.isInteger(rps) || rps < 1)) throw new RasterIoError('INVALID_ARGUMENT', `rowsPerStrip must be a positive integer, got ${opts.rowsPerStrip}`);
+  if (!tiled && (!Number.isInteger(rps) || rps < 1))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `rowsPerStrip must be a positive integer, got ${opts.rowsPerStrip}`,
+    );
   let total = 0;
   for (const lv of levels) {
     const bw = tiled ? tile : lv.width;
@@ -218,7 +250,9 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
       for (const band of lv.bands) {
         for (let s = 0; s < strips; s++) {
           const rows = Math.min(bh, h - s * bh);
-          lv.blocks.push(encodeBlock(band.subarray(s * bh * w, (s * bh + rows) * w) as RasterArray, w, false));
+          lv.blocks.push(
+            encodeBlock(band.subarray(s * bh * w, (s * bh + rows) * w) as RasterArray, w, false),
+          );
         }
       }
     }
@@ -227,7 +261,9 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
   // IFD entries (offsets filled in once the layout is known).
   const geoEntries = raster.geo ? geoTags(raster.geo) : [];
   const noDataEntry: IfdEntry[] =
-    raster.noData === null || raster.noData === undefined ? [] : [{ tag: 42113, type: FIELD.ASCII, values: formatNoData(raster.noData) }];
+    raster.noData === null || raster.noData === undefined
+      ? []
+      : [{ tag: 42113, type: FIELD.ASCII, values: formatNoData(raster.noData) }];
   levels.forEach((lv, i) => {
     const n = lv.blocks.length;
     const e: IfdEntry[] = [
@@ -292,7 +328,10 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
     offsets.set(lv, offs);
   }
   if (pos > 0xffffffff) {
-    throw new RasterIoError('WRITE_FAILED', `the encoded file would be ${pos} bytes; classic TIFF is limited to 4 GiB (BigTIFF is not written): split the raster or compress it`);
+    throw new RasterIoError(
+      'WRITE_FAILED',
+      `the encoded file would be ${pos} bytes; classic TIFF is limited to 4 GiB (BigTIFF is not written): split the raster or compress it`,
+    );
   }
   const out = new Uint8Array(pos);
   const view = new DataView(out.buffer);
@@ -320,24 +359,57 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
 
 function validate(raster: Raster): void {
   const { width, height, dtype, bands } = raster;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 0xffffffff || height > 0xffffffff) {
-    throw new RasterIoError('INVALID_ARGUMENT', `raster size ${width}x${height} is invalid; width and height must be positive integers`);
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width < 1 ||
+    height < 1 ||
+    width > 0xffffffff ||
+    height > 0xffffffff
+  ) {
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `raster size ${width}x${height} is invalid; width and height must be positive integers`,
+    );
   }
-  if (!(dtype in DTYPE_BYTES)) throw new RasterIoError('UNSUPPORTED_DTYPE', `dtype '${dtype}' cannot be written; use one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
-  if (!Array.isArray(bands) || bands.length === 0) throw new RasterIoError('INVALID_ARGUMENT', 'raster has no bands; pass at least one typed array');
-  if (bands.length > 65535) throw new RasterIoError('INVALID_ARGUMENT', `raster has ${bands.length} bands; TIFF allows at most 65535`);
+  if (!(dtype in DTYPE_BYTES))
+    throw new RasterIoError(
+      'UNSUPPORTED_DTYPE',
+      `dtype '${dtype}' cannot be written; use one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
+    );
+  if (!Array.isArray(bands) || bands.length === 0)
+    throw new RasterIoError('INVALID_ARGUMENT', 'raster has no bands; pass at least one typed array');
+  if (bands.length > 65535)
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `raster has ${bands.length} bands; TIFF allows at most 65535`,
+    );
   bands.forEach((b, i) => {
     const actual: DType = dtypeOfArray(b);
-    if (actual !== dtype) throw new RasterIoError('INVALID_ARGUMENT', `band ${i} is a ${b.constructor.name} but dtype is '${dtype}'; convert the band or fix dtype`);
-    if (b.length !== width * height) throw new RasterIoError('INVALID_ARGUMENT', `band ${i} has ${b.length} values; expected width*height = ${width * height}`);
+    if (actual !== dtype)
+      throw new RasterIoError(
+        'INVALID_ARGUMENT',
+        `band ${i} is a ${b.constructor.name} but dtype is '${dtype}'; convert the band or fix dtype`,
+      );
+    if (b.length !== width * height)
+      throw new RasterIoError(
+        'INVALID_ARGUMENT',
+        `band ${i} has ${b.length} values; expected width*height = ${width * height}`,
+      );
   });
   if (raster.geo) {
     const t = raster.geo.transform;
     if (!Array.isArray(t) || t.length !== 6 || !t.every(Number.isFinite)) {
-      throw new RasterIoError('INVALID_ARGUMENT', `geo.transform must be 6 finite numbers (GDAL order), got [${String(t)}]`);
+      throw new RasterIoError(
+        'INVALID_ARGUMENT',
+        `geo.transform must be 6 finite numbers (GDAL order), got [${String(t)}]`,
+      );
     }
     if (!Number.isInteger(raster.geo.epsg) || raster.geo.epsg < 0 || raster.geo.epsg > 65535) {
-      throw new RasterIoError('INVALID_ARGUMENT', `geo.epsg must be an EPSG code 1..65535 (0 = unknown), got ${raster.geo.epsg}`);
+      throw new RasterIoError(
+        'INVALID_ARGUMENT',
+        `geo.epsg must be an EPSG code 1..65535 (0 = unknown), got ${raster.geo.epsg}`,
+      );
     }
   }
 }
@@ -351,7 +423,10 @@ function geoTags(geo: GeoBlock): IfdEntry[] {
   const [ox, a, b, oy, d, e] = geo.transform;
   const out: IfdEntry[] = [];
   if (b === 0 && d === 0) {
-    out.push({ tag: 33550, type: FIELD.DOUBLE, values: [a, -e, 0] }, { tag: 33922, type: FIELD.DOUBLE, values: [0, 0, 0, ox, oy, 0] });
+    out.push(
+      { tag: 33550, type: FIELD.DOUBLE, values: [a, -e, 0] },
+      { tag: 33922, type: FIELD.DOUBLE, values: [0, 0, 0, ox, oy, 0] },
+    );
   } else {
     out.push({ tag: 34264, type: FIELD.DOUBLE, values: [a, b, 0, ox, d, e, 0, oy, 0, 0, 0, 0, 0, 0, 0, 1] });
   }

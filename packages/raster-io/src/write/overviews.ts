@@ -83,7 +83,14 @@ export function decimateBand(
           wsum += w;
         }
       }
-      out[y * outWidth + x] = wsum === 0 ? (hasNoData ? (noData as number) : Number.NaN) : round ? roundHalfAway(sum / wsum) : sum / wsum;
+      out[y * outWidth + x] =
+        wsum === 0
+          ? hasNoData
+            ? (noData as number)
+            : Number.NaN
+          : round
+            ? roundHalfAway(sum / wsum)
+            : sum / wsum;
     }
   }
   return out;

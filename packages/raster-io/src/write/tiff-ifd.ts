@@ -31,7 +31,12 @@ export function ifdByteLength(entries: readonly IfdEntry[]): number {
  * Write an IFD at `offset` (must be even) into `view`; entries are sorted by tag.
  * @param nextIfd - offset of the next IFD, 0 for the last
  */
-export function writeIfd(view: DataView, offset: number, entries: readonly IfdEntry[], nextIfd: number): void {
+export function writeIfd(
+  view: DataView,
+  offset: number,
+  entries: readonly IfdEntry[],
+  nextIfd: number,
+): void {
   const sorted = [...entries].sort((a, b) => a.tag - b.tag);
   view.setUint16(offset, sorted.length, true);
   let extra = offset + 2 + sorted.length * 12 + 4;

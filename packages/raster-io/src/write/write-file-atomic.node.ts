@@ -29,8 +29,12 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => {});
-    throw new RasterIoError('WRITE_FAILED', `${path}: write failed (${(err as Error).message}); check that the folder is writable and the disk has space`, {
-      cause: err,
-    });
+    throw new RasterIoError(
+      'WRITE_FAILED',
+      `${path}: write failed (${(err as Error).message}); check that the folder is writable and the disk has space`,
+      {
+        cause: err,
+      },
+    );
   }
 }

@@ -17,7 +17,11 @@ import { writeFileAtomic } from './write-file-atomic.node.js';
  * await writeGeoTiff('scene.tif', raster, { cog: true, compression: 'deflate', predictor: true, overviews: [2, 4] });
  * ```
  */
-export async function writeGeoTiff(path: string, raster: Raster, options: EncodeGeoTiffOptions = {}): Promise<number> {
+export async function writeGeoTiff(
+  path: string,
+  raster: Raster,
+  options: EncodeGeoTiffOptions = {},
+): Promise<number> {
   const bytes = encodeGeoTiff(raster, { ...options, codecs: { ...NODE_CODECS, ...options.codecs } });
   await writeFileAtomic(path, bytes);
   return bytes.byteLength;

@@ -1,14 +1,14 @@
 // Bad input gives typed RasterIoErrors that name the file and the problem, never a hang or a raw TypeError.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  RasterIoError,
-  UnsupportedCodecError,
   encodeGeoTiff,
   getCodec,
   memorySource,
   openGeoTiff,
+  RasterIoError,
   readRaster,
   registerCodec,
+  UnsupportedCodecError,
   unregisterCodec,
 } from '../../src/index.js';
 import { bandMismatches } from '../support/compare.js';
@@ -42,14 +42,20 @@ describe('not a TIFF / truncated', () => {
     expect(err.code).toBe('NOT_A_TIFF');
     expect(err.message).toContain('photo.png');
     expect(err.message).toContain('89 50 4e 47');
-    await expect(openGeoTiff(new TextEncoder().encode('<html>not found</html>'))).rejects.toMatchObject({ code: 'NOT_A_TIFF' });
+    await expect(openGeoTiff(new TextEncoder().encode('<html>not found</html>'))).rejects.toMatchObject({
+      code: 'NOT_A_TIFF',
+    });
     // right byte order mark, wrong magic number
-    await expect(openGeoTiff(Uint8Array.from([0x49, 0x49, 7, 0, 8, 0, 0, 0]))).rejects.toMatchObject({ code: 'NOT_A_TIFF' });
+    await expect(openGeoTiff(Uint8Array.from([0x49, 0x49, 7, 0, 8, 0, 0, 0]))).rejects.toMatchObject({
+      code: 'NOT_A_TIFF',
+    });
   });
 
   it('empty or header-only bytes → TRUNCATED', async () => {
     await expect(openGeoTiff(new Uint8Array(0))).rejects.toMatchObject({ code: 'TRUNCATED' });
-    await expect(openGeoTiff(Uint8Array.from([0x49, 0x49, 42, 0]), { name: 'cut.tif' })).rejects.toThrow(/cut\.tif.*too short/);
+    await expect(openGeoTiff(Uint8Array.from([0x49, 0x49, 42, 0]), { name: 'cut.tif' })).rejects.toThrow(
+      /cut\.tif.*too short/,
+    );
   });
 
   it('IFD cut off → TRUNCATED at open', async () => {
@@ -63,11 +69,15 @@ describe('not a TIFF / truncated', () => {
     const cut = tiled.subarray(0, Math.floor(tiled.byteLength * 0.6));
     const tiff = await openGeoTiff(memorySource(cut, 'half.tif'));
     // the first tile is still complete...
-    await expect(readRaster(tiff, { window: { x: 0, y: 0, width: 10, height: 10 }, bands: [0] })).resolves.toBeDefined();
+    await expect(
+      readRaster(tiff, { window: { x: 0, y: 0, width: 10, height: 10 }, bands: [0] }),
+    ).resolves.toBeDefined();
     // ...the last is not
     const err = await readRaster(tiff).catch((e) => e);
     expect(err).toMatchObject({ code: 'TRUNCATED' });
-    expect(err.message).toMatch(/half\.tif: truncated file; tile \d+ needs bytes \d+\.\.\d+ but the file ends at/);
+    expect(err.message).toMatch(
+      /half\.tif: truncated file; tile \d+ needs bytes \d+\.\.\d+ but the file ends at/,
+    );
   });
 
   it('corrupt deflate data → TRUNCATED with the codec error as cause', async () => {
@@ -84,7 +94,10 @@ describe('not a TIFF / truncated', () => {
       if (view.getUint16(e, true) === 324) firstTile = view.getUint32(view.getUint32(e + 8, true), true);
     }
     bad.fill(0xff, firstTile + 2, firstTile + 40);
-    const err = await readRaster(await openGeoTiff(memorySource(bad, 'corrupt.tif')), { window: { x: 0, y: 0, width: 5, height: 5 }, bands: [0] }).catch((e) => e);
+    const err = await readRaster(await openGeoTiff(memorySource(bad, 'corrupt.tif')), {
+      window: { x: 0, y: 0, width: 5, height: 5 },
+      bands: [0],
+    }).catch((e) => e);
     expect(err).toMatchObject({ code: 'TRUNCATED' });
     expect(err.message).toContain('corrupt.tif');
     expect(err.cause).toBeDefined();
@@ -94,22 +107,27 @@ describe('not a TIFF / truncated', () => {
 describe('unsupported compression', () => {
   afterEach(() => unregisterCodec(60_000));
 
-  it.each([7, 34712, 60_000])('compression %i → UnsupportedCodecError naming the code and the file', async (code) => {
-    const tiff = await openGeoTiff(memorySource(patchShortTag(plain, 259, code), 'odd.tif'));
-    expect(tiff.levels[0]?.compression).toBe(code);
-    const err = await readRaster(tiff).catch((e) => e);
-    expect(err).toBeInstanceOf(UnsupportedCodecError);
-    expect(err).toMatchObject({ code: 'UNSUPPORTED_CODEC', compression: code, file: 'odd.tif' });
-    expect(err.message).toContain(`compression ${code}`);
-    expect(err.message).toContain('odd.tif');
-  });
+  it.each([7, 34712, 60_000])(
+    'compression %i → UnsupportedCodecError naming the code and the file',
+    async (code) => {
+      const tiff = await openGeoTiff(memorySource(patchShortTag(plain, 259, code), 'odd.tif'));
+      expect(tiff.levels[0]?.compression).toBe(code);
+      const err = await readRaster(tiff).catch((e) => e);
+      expect(err).toBeInstanceOf(UnsupportedCodecError);
+      expect(err).toMatchObject({ code: 'UNSUPPORTED_CODEC', compression: code, file: 'odd.tif' });
+      expect(err.message).toContain(`compression ${code}`);
+      expect(err.message).toContain('odd.tif');
+    },
+  );
 
   it('registerCodec adds a codec for a new code; registering twice needs override', async () => {
     registerCodec(60_000, async () => ({ name: 'identity', decode: (b) => b }));
     const tiff = await openGeoTiff(patchShortTag(plain, 259, 60_000));
     const r = await readRaster(tiff);
     expect(bandMismatches(r.bands, raster.bands)).toBe(0);
-    expect(() => registerCodec(60_000, async () => ({ name: 'x', decode: (b) => b }))).toThrow(expect.objectContaining({ code: 'CODEC_ALREADY_REGISTERED' }));
+    expect(() => registerCodec(60_000, async () => ({ name: 'x', decode: (b) => b }))).toThrow(
+      expect.objectContaining({ code: 'CODEC_ALREADY_REGISTERED' }),
+    );
     expect(() => registerCodec(8, async () => ({ name: 'x', decode: (b) => b }))).toThrow(/override: true/);
     registerCodec(60_000, async () => ({ name: 'y', decode: (b) => b }), { override: true });
     expect((await getCodec(60_000)).name).toBe('y');
@@ -151,12 +169,16 @@ describe('bad read options', () => {
 
   it('missing overview level → INVALID_ARGUMENT listing the levels', async () => {
     const tiff = await openGeoTiff(tiled);
-    await expect(readRaster(tiff, { level: 1 })).rejects.toThrow(/level 1 does not exist; the file has levels 0\.\.0/);
+    await expect(readRaster(tiff, { level: 1 })).rejects.toThrow(
+      /level 1 does not exist; the file has levels 0\.\.0/,
+    );
   });
 
   it('window and bbox together → INVALID_ARGUMENT', async () => {
     const tiff = await openGeoTiff(tiled);
-    await expect(readRaster(tiff, { window: { x: 0, y: 0, width: 1, height: 1 }, bbox: [0, 0, 1, 1] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(
+      readRaster(tiff, { window: { x: 0, y: 0, width: 1, height: 1 }, bbox: [0, 0, 1, 1] }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('an aborted signal stops open and read with ABORTED', async () => {

@@ -17,7 +17,9 @@ export function byteSourceSuite(label: string, open: () => Promise<ByteSource>):
         [50_000, 20_000],
         [0, 100_003],
       ] as const) {
-        expect(Array.from(await src.read(offset, length))).toEqual(Array.from(SUITE_BYTES.subarray(offset, offset + length)));
+        expect(Array.from(await src.read(offset, length))).toEqual(
+          Array.from(SUITE_BYTES.subarray(offset, offset + length)),
+        );
       }
       await src.close?.();
     });

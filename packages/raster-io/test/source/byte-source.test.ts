@@ -5,7 +5,7 @@ import { blockCache, httpSource, memorySource } from '../../src/index.js';
 import { fileSource, readGeoTiffFile } from '../../src/node.js';
 import { type RangeServer, startRangeServer } from '../support/range-server.js';
 import { useTmpDir } from '../support/tmp.js';
-import { SUITE_BYTES, byteSourceSuite } from './byte-source.suite.js';
+import { byteSourceSuite, SUITE_BYTES } from './byte-source.suite.js';
 
 const tmp = useTmpDir();
 let server: RangeServer;
@@ -17,17 +17,28 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 byteSourceSuite('memorySource', async () => memorySource(SUITE_BYTES, 'suite'));
-byteSourceSuite('memorySource over an ArrayBuffer', async () => memorySource(SUITE_BYTES.slice().buffer, 'suite'));
+byteSourceSuite('memorySource over an ArrayBuffer', async () =>
+  memorySource(SUITE_BYTES.slice().buffer, 'suite'),
+);
 byteSourceSuite('fileSource', async () => fileSource(join(tmp(), 'suite.bin')));
 byteSourceSuite('httpSource', async () => httpSource(server.url('/files/suite.bin')));
-byteSourceSuite('httpSource on a server that ignores Range (200)', async () => httpSource(server.url('/norange/suite.bin')));
-byteSourceSuite('blockCache(httpSource), 4 KiB blocks', async () => blockCache(httpSource(server.url('/files/suite.bin')), { blockSize: 4096, maxBlocks: 8 }));
-byteSourceSuite('blockCache(memorySource), default blocks', async () => blockCache(memorySource(SUITE_BYTES)));
+byteSourceSuite('httpSource on a server that ignores Range (200)', async () =>
+  httpSource(server.url('/norange/suite.bin')),
+);
+byteSourceSuite('blockCache(httpSource), 4 KiB blocks', async () =>
+  blockCache(httpSource(server.url('/files/suite.bin')), { blockSize: 4096, maxBlocks: 8 }),
+);
+byteSourceSuite('blockCache(memorySource), default blocks', async () =>
+  blockCache(memorySource(SUITE_BYTES)),
+);
 
 describe('fileSource specifics', () => {
   it('a missing file or a folder → INVALID_ARGUMENT naming the path', async () => {
     const missing = join(tmp(), 'nope.tif');
-    await expect(fileSource(missing).read(0, 4)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(missing) });
+    await expect(fileSource(missing).read(0, 4)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining(missing),
+    });
     await expect(fileSource(tmp()).read(0, 4)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(readGeoTiffFile(missing)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
@@ -45,7 +56,15 @@ describe('blockCache specifics', () => {
   it('merges adjacent missing blocks into one read and serves repeats from the cache', async () => {
     const reads: [number, number][] = [];
     const base = memorySource(SUITE_BYTES);
-    const counted = { ...base, name: 'counted', size: base.size, read: (o: number, l: number, s?: AbortSignal) => (reads.push([o, l]), base.read(o, l, s)) };
+    const counted = {
+      ...base,
+      name: 'counted',
+      size: base.size,
+      read: (o: number, l: number, s?: AbortSignal) => {
+        reads.push([o, l]);
+        return base.read(o, l, s);
+      },
+    };
     const cached = blockCache(counted, { blockSize: 1000, maxBlocks: 100 });
     await cached.read(1500, 3000); // blocks 1..4 → one read
     expect(reads).toEqual([[1000, 4000]]);

@@ -1,7 +1,14 @@
 // httpSource against a local server: errors are typed and name the URL, hangs become TIMEOUT, and a COG
 // window read fetches only the tiles it needs.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { HttpSourceError, RasterIoError, encodeGeoTiff, httpSource, openGeoTiff, readRaster } from '../../src/index.js';
+import {
+  encodeGeoTiff,
+  HttpSourceError,
+  httpSource,
+  openGeoTiff,
+  RasterIoError,
+  readRaster,
+} from '../../src/index.js';
 import { NODE_CODECS } from '../../src/node.js';
 import { bandMismatches } from '../support/compare.js';
 import { type RangeServer, startRangeServer } from '../support/range-server.js';
@@ -12,10 +19,17 @@ let server: RangeServer;
 const big = syntheticRaster('uint16', 2048, 2048, 2, 11);
 {
   const next = rng(5);
-  for (const b of big.bands) for (let i = 0; i < b.length; i++) b[i] = (b[i] as number) ^ Math.floor(next() * 4096);
+  for (const b of big.bands)
+    for (let i = 0; i < b.length; i++) b[i] = (b[i] as number) ^ Math.floor(next() * 4096);
 }
 big.geo = { epsg: 32631, transform: [600000, 10, 0, 5400000, 0, -10] };
-const cog = encodeGeoTiff(big, { cog: true, tileSize: 256, compression: 'deflate', overviews: [2, 4, 8], codecs: NODE_CODECS });
+const cog = encodeGeoTiff(big, {
+  cog: true,
+  tileSize: 256,
+  compression: 'deflate',
+  overviews: [2, 4, 8],
+  codecs: NODE_CODECS,
+});
 
 beforeAll(async () => {
   server = await startRangeServer();
@@ -28,7 +42,9 @@ beforeEach(() => server.reset());
 describe('httpSource errors', () => {
   it('404 → HttpSourceError HTTP_ERROR naming the URL and status', async () => {
     const url = server.url('/missing');
-    const err = await httpSource(url).read(0, 100).catch((e) => e);
+    const err = await httpSource(url)
+      .read(0, 100)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(HttpSourceError);
     expect(err).toMatchObject({ code: 'HTTP_ERROR', status: 404, url });
     expect(err.message).toContain(url);
@@ -46,7 +62,9 @@ describe('httpSource errors', () => {
 
   it('a server that never answers → TIMEOUT within the limit, not a hang', async () => {
     const t0 = performance.now();
-    const err = await httpSource(server.url('/hang'), { timeoutMs: 300 }).read(0, 10).catch((e) => e);
+    const err = await httpSource(server.url('/hang'), { timeoutMs: 300 })
+      .read(0, 10)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(RasterIoError);
     expect(err.code).toBe('TIMEOUT');
     expect(err.message).toContain('/hang');
@@ -54,7 +72,9 @@ describe('httpSource errors', () => {
   });
 
   it('a body that stalls half-way → TIMEOUT', async () => {
-    const err = await httpSource(server.url('/hang-body/cog.tif'), { timeoutMs: 300 }).read(0, 100_000).catch((e) => e);
+    const err = await httpSource(server.url('/hang-body/cog.tif'), { timeoutMs: 300 })
+      .read(0, 100_000)
+      .catch((e) => e);
     expect(err).toMatchObject({ code: 'TIMEOUT' });
   });
 
@@ -70,7 +90,9 @@ describe('httpSource errors', () => {
   });
 
   it('connection refused → HTTP_ERROR with the cause', async () => {
-    const err = await httpSource('http://127.0.0.1:9/x.tif', { timeoutMs: 2000 }).read(0, 10).catch((e) => e);
+    const err = await httpSource('http://127.0.0.1:9/x.tif', { timeoutMs: 2000 })
+      .read(0, 10)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(HttpSourceError);
     expect(err.code).toBe('HTTP_ERROR');
   });
@@ -85,7 +107,10 @@ describe('httpSource errors', () => {
       seen = new Headers(init?.headers);
       return fetch(input, init);
     };
-    await httpSource(server.url('/files/small.bin'), { headers: { Authorization: 'Bearer t' }, fetch: fetchSpy }).read(0, 10);
+    await httpSource(server.url('/files/small.bin'), {
+      headers: { Authorization: 'Bearer t' },
+      fetch: fetchSpy,
+    }).read(0, 10);
     expect(seen?.get('authorization')).toBe('Bearer t');
     expect(seen?.get('range')).toBe('bytes=0-9');
   });
@@ -110,7 +135,8 @@ describe('COG over HTTP', () => {
     // and the pixels are right
     const expected = big.bands.map((b) => {
       const out = new Uint16Array(256 * 256);
-      for (let y = 0; y < 256; y++) out.set((b as Uint16Array).subarray((768 + y) * 2048 + 512, (768 + y) * 2048 + 768), y * 256);
+      for (let y = 0; y < 256; y++)
+        out.set((b as Uint16Array).subarray((768 + y) * 2048 + 512, (768 + y) * 2048 + 768), y * 256);
       return out;
     });
     expect(bandMismatches(r.bands, expected)).toBe(0);

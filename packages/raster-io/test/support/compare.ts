@@ -2,8 +2,16 @@
 import type { RasterArray } from '../../src/index.js';
 
 /** Number of differing elements, the largest absolute difference, and the first few differences. */
-export function compareArrays(a: ArrayLike<number>, b: ArrayLike<number>): { mismatches: number; maxDiff: number; first: string[] } {
-  if (a.length !== b.length) return { mismatches: Math.max(a.length, b.length), maxDiff: Infinity, first: [`length ${a.length} vs ${b.length}`] };
+export function compareArrays(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+): { mismatches: number; maxDiff: number; first: string[] } {
+  if (a.length !== b.length)
+    return {
+      mismatches: Math.max(a.length, b.length),
+      maxDiff: Infinity,
+      first: [`length ${a.length} vs ${b.length}`],
+    };
   let mismatches = 0;
   let maxDiff = 0;
   const first: string[] = [];

@@ -14,7 +14,14 @@ const CTORS = {
 } as const;
 
 /** Decode `src` with GDAL (optionally an overview level `ovr`, 0-based) and return its bands. */
-export function gdalPixels(src: string, out: string, dtype: DType, width: number, height: number, extra: string[] = []): RasterArray[] {
+export function gdalPixels(
+  src: string,
+  out: string,
+  dtype: DType,
+  width: number,
+  height: number,
+  extra: string[] = [],
+): RasterArray[] {
   gdalTranslate(['-of', 'ENVI', '-co', 'INTERLEAVE=BSQ', ...extra, src, out]);
   const buf = readFileSync(out);
   const all = new CTORS[dtype](buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));

@@ -6,7 +6,9 @@ export const HAS_GDAL = spawnSync('gdalinfo', ['--version'], { encoding: 'utf8' 
 
 /** `gdalinfo -json` parsed. */
 export function gdalinfoJson(path: string, extra: string[] = []): GdalInfo {
-  return JSON.parse(execFileSync('gdalinfo', ['-json', ...extra, path], { encoding: 'utf8', maxBuffer: 64 << 20 })) as GdalInfo;
+  return JSON.parse(
+    execFileSync('gdalinfo', ['-json', ...extra, path], { encoding: 'utf8', maxBuffer: 64 << 20 }),
+  ) as GdalInfo;
 }
 
 /** Per-band checksums as GDAL computes them (`gdalinfo -checksum`). */
@@ -36,12 +38,18 @@ export function gdaladdo(args: string[]): void {
 
 /** Path to a python3 that has GDAL's bindings, or undefined (CI has gdal-bin only). */
 export const PYTHON_GDAL: string | undefined = ['/usr/bin/python3', 'python3'].find(
-  (py) => spawnSync(py, ['-c', 'import osgeo_utils.samples.validate_cloud_optimized_geotiff'], { encoding: 'utf8' }).status === 0,
+  (py) =>
+    spawnSync(py, ['-c', 'import osgeo_utils.samples.validate_cloud_optimized_geotiff'], { encoding: 'utf8' })
+      .status === 0,
 );
 
 /** Run GDAL's validate_cloud_optimized_geotiff.py; returns its output and whether it passed. */
 export function validateCog(path: string): { ok: boolean; output: string } {
-  const r = spawnSync(PYTHON_GDAL as string, ['-m', 'osgeo_utils.samples.validate_cloud_optimized_geotiff', '--full-check=yes', path], { encoding: 'utf8' });
+  const r = spawnSync(
+    PYTHON_GDAL as string,
+    ['-m', 'osgeo_utils.samples.validate_cloud_optimized_geotiff', '--full-check=yes', path],
+    { encoding: 'utf8' },
+  );
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
 }
 

@@ -1,6 +1,6 @@
 // A local HTTP server (127.0.0.1) for range-request tests: serves files with Range support and counts
 // requests; special paths misbehave on purpose.
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RangeServer {
@@ -48,12 +48,23 @@ export async function startRangeServer(): Promise<RangeServer> {
     if (start >= file.byteLength) return send(416, { 'content-range': `bytes */${file.byteLength}` });
     const body = file.subarray(start, end + 1);
     if (kind === 'hang-body') {
-      res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${file.byteLength}`, 'content-length': body.byteLength });
+      res.writeHead(206, {
+        'content-range': `bytes ${start}-${end}/${file.byteLength}`,
+        'content-length': body.byteLength,
+      });
       res.write(Buffer.from(body.subarray(0, body.byteLength >> 1)));
       hanging.add(res);
       return;
     }
-    send(206, { 'content-range': `bytes ${start}-${end}/${file.byteLength}`, 'content-length': body.byteLength, 'accept-ranges': 'bytes' }, body);
+    send(
+      206,
+      {
+        'content-range': `bytes ${start}-${end}/${file.byteLength}`,
+        'content-length': body.byteLength,
+        'accept-ranges': 'bytes',
+      },
+      body,
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;

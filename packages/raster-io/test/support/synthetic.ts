@@ -24,7 +24,13 @@ export function rng(seed: number): () => number {
 }
 
 /** A raster whose values span most of the dtype's range (negative values for signed types). */
-export function syntheticRaster(dtype: DType, width: number, height: number, bandCount: number, seed = 1): Raster {
+export function syntheticRaster(
+  dtype: DType,
+  width: number,
+  height: number,
+  bandCount: number,
+  seed = 1,
+): Raster {
   const next = rng(seed);
   const bands: RasterArray[] = [];
   for (let b = 0; b < bandCount; b++) {

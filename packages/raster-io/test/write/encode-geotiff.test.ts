@@ -3,14 +3,20 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type DType, type EncodeGeoTiffOptions, encodeGeoTiff, openGeoTiff, readRaster } from '../../src/index.js';
-import { NODE_CODECS, readGeoTiffFile, writeFileAtomic, writeGeoTiff } from '../../src/node.js';
 import {
   applyFloatingPointPredictor,
   applyHorizontalPredictor,
   undoFloatingPointPredictor,
   undoHorizontalPredictor,
 } from '../../src/codecs/predictor.js';
+import {
+  type DType,
+  type EncodeGeoTiffOptions,
+  encodeGeoTiff,
+  openGeoTiff,
+  readRaster,
+} from '../../src/index.js';
+import { NODE_CODECS, readGeoTiffFile, writeFileAtomic, writeGeoTiff } from '../../src/node.js';
 import { bandMismatches } from '../support/compare.js';
 import { rng, syntheticRaster } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
@@ -23,20 +29,32 @@ describe('encodeGeoTiff round trips (browser path: fflate)', () => {
     ['tiles-deflate-pred', { tiled: true, compression: 'deflate', predictor: true }],
     ['cog-512', { cog: true, compression: 'deflate', overviews: [2] }],
     ['pixel-strips-pred', { interleave: 'pixel', rowsPerStrip: 5, compression: 'deflate', predictor: true }],
-    ['pixel-cog', { interleave: 'pixel', cog: true, compression: 'deflate', predictor: true, overviews: [2] }],
+    [
+      'pixel-cog',
+      { interleave: 'pixel', cog: true, compression: 'deflate', predictor: true, overviews: [2] },
+    ],
   ];
   const dtypes: DType[] = ['uint8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'];
-  it.each(dtypes.flatMap((d) => layouts.map(([n, o]) => [d, n, o] as const)))('%s %s', async (dtype, _, opts) => {
-    const r = syntheticRaster(dtype, 97, 61, 3, 9);
-    r.noData = dtype === 'float32' ? Number.NaN : 0;
-    r.geo = { epsg: 4326, transform: [10, 0.001, 0, 50, 0, -0.001] };
-    const tiff = await openGeoTiff(encodeGeoTiff(r, opts));
-    expect(tiff.levels[0]).toMatchObject({ width: 97, height: 61, bandCount: 3, dtype, planarConfiguration: opts.interleave === 'pixel' ? 1 : 2 });
-    const back = await readRaster(tiff);
-    expect(bandMismatches(back.bands, r.bands)).toBe(0);
-    expect(back.geo).toEqual(r.geo);
-    expect(back.noData).toEqual(r.noData);
-  });
+  it.each(dtypes.flatMap((d) => layouts.map(([n, o]) => [d, n, o] as const)))(
+    '%s %s',
+    async (dtype, _, opts) => {
+      const r = syntheticRaster(dtype, 97, 61, 3, 9);
+      r.noData = dtype === 'float32' ? Number.NaN : 0;
+      r.geo = { epsg: 4326, transform: [10, 0.001, 0, 50, 0, -0.001] };
+      const tiff = await openGeoTiff(encodeGeoTiff(r, opts));
+      expect(tiff.levels[0]).toMatchObject({
+        width: 97,
+        height: 61,
+        bandCount: 3,
+        dtype,
+        planarConfiguration: opts.interleave === 'pixel' ? 1 : 2,
+      });
+      const back = await readRaster(tiff);
+      expect(bandMismatches(back.bands, r.bands)).toBe(0);
+      expect(back.geo).toEqual(r.geo);
+      expect(back.noData).toEqual(r.noData);
+    },
+  );
 
   it('fflate and node:zlib outputs decode the same (both are zlib streams)', async () => {
     const r = syntheticRaster('uint16', 300, 300, 2, 1);
@@ -44,7 +62,9 @@ describe('encodeGeoTiff round trips (browser path: fflate)', () => {
     const b = encodeGeoTiff(r, { tiled: true, compression: 'deflate', predictor: true, codecs: NODE_CODECS });
     for (const bytes of [a, b]) {
       expect(bandMismatches((await readRaster(await openGeoTiff(bytes))).bands, r.bands)).toBe(0);
-      expect(bandMismatches((await readRaster(await openGeoTiff(bytes, { codecs: NODE_CODECS }))).bands, r.bands)).toBe(0);
+      expect(
+        bandMismatches((await readRaster(await openGeoTiff(bytes, { codecs: NODE_CODECS }))).bands, r.bands),
+      ).toBe(0);
     }
   });
 
@@ -66,19 +86,28 @@ describe('encodeGeoTiff round trips (browser path: fflate)', () => {
   it('reports progress per block when encoding and reading', async () => {
     const r = syntheticRaster('uint8', 600, 300, 2, 1);
     const enc: number[] = [];
-    const bytes = encodeGeoTiff(r, { tiled: true, overviews: [2], onProgress: (p) => enc.push(p.done / p.total) });
+    const bytes = encodeGeoTiff(r, {
+      tiled: true,
+      overviews: [2],
+      onProgress: (p) => enc.push(p.done / p.total),
+    });
     // 2 bands × (3×2 tiles + 2×1 tiles)
     expect(enc).toHaveLength(16);
     expect(enc.at(-1)).toBe(1);
     const rd: { done: number; total: number }[] = [];
-    await readRaster(await openGeoTiff(bytes), { window: { x: 0, y: 0, width: 300, height: 10 }, onProgress: (p) => rd.push(p) });
+    await readRaster(await openGeoTiff(bytes), {
+      window: { x: 0, y: 0, width: 300, height: 10 },
+      onProgress: (p) => rd.push(p),
+    });
     expect(rd.map((p) => p.done)).toEqual([1, 2, 3, 4]);
     expect(rd.every((p) => p.total === 4)).toBe(true);
   });
 
   it('average overviews skip nodata', async () => {
     const band = new Uint16Array([10, 0, 0, 0, 20, 30, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0]);
-    const tiff = await openGeoTiff(encodeGeoTiff({ width: 4, height: 4, dtype: 'uint16', bands: [band], noData: 0 }, { overviews: [2] }));
+    const tiff = await openGeoTiff(
+      encodeGeoTiff({ width: 4, height: 4, dtype: 'uint16', bands: [band], noData: 0 }, { overviews: [2] }),
+    );
     const o = await readRaster(tiff, { level: 1 });
     expect(Array.from(o.bands[0] as Uint16Array)).toEqual([20, 40, 0, 0]); // mean(10, 20, 30), mean(40), all nodata
   });
@@ -89,7 +118,9 @@ describe('COG layout', () => {
     const r = syntheticRaster('uint16', 700, 600, 2, 3);
     const bytes = encodeGeoTiff(r, { cog: true, compression: 'deflate', overviews: [2, 4] });
     const text = new TextDecoder('latin1').decode(bytes.subarray(8, 200));
-    expect(text).toMatch(/^GDAL_STRUCTURAL_METADATA_SIZE=\d{6} bytes\nLAYOUT=IFDS_BEFORE_DATA\nBLOCK_ORDER=ROW_MAJOR\nBLOCK_LEADER=SIZE_AS_UINT4\nBLOCK_TRAILER=LAST_4_BYTES_REPEATED\n/);
+    expect(text).toMatch(
+      /^GDAL_STRUCTURAL_METADATA_SIZE=\d{6} bytes\nLAYOUT=IFDS_BEFORE_DATA\nBLOCK_ORDER=ROW_MAJOR\nBLOCK_LEADER=SIZE_AS_UINT4\nBLOCK_TRAILER=LAST_4_BYTES_REPEATED\n/,
+    );
     const v = new DataView(bytes.buffer);
     const ifds: number[] = [];
     const firstTile: number[] = [];
@@ -109,7 +140,9 @@ describe('COG layout', () => {
       }
       offsets.forEach((o, k) => {
         expect(v.getUint32(o - 4, true)).toBe(counts[k]); // leader
-        expect(Array.from(bytes.subarray(o + (counts[k] as number), o + (counts[k] as number) + 4))).toEqual(Array.from(bytes.subarray(o + (counts[k] as number) - 4, o + (counts[k] as number)))); // trailer
+        expect(Array.from(bytes.subarray(o + (counts[k] as number), o + (counts[k] as number) + 4))).toEqual(
+          Array.from(bytes.subarray(o + (counts[k] as number) - 4, o + (counts[k] as number))),
+        ); // trailer
       });
       for (let k = 1; k < offsets.length; k++) expect(offsets[k]).toBeGreaterThan(offsets[k - 1] as number); // row-major, band after band
       firstTile.push(offsets[0] as number);
@@ -170,11 +203,17 @@ describe('option and raster validation', () => {
   });
 
   it('rejects inconsistent rasters naming the band and the fix', () => {
-    expect(() => encodeGeoTiff({ ...r, bands: [new Int16Array(99)] })).toThrow(/band 0 has 99 values; expected width\*height = 100/);
-    expect(() => encodeGeoTiff({ ...r, bands: [new Uint16Array(100)] })).toThrow(/band 0 is a Uint16Array but dtype is 'int16'/);
+    expect(() => encodeGeoTiff({ ...r, bands: [new Int16Array(99)] })).toThrow(
+      /band 0 has 99 values; expected width\*height = 100/,
+    );
+    expect(() => encodeGeoTiff({ ...r, bands: [new Uint16Array(100)] })).toThrow(
+      /band 0 is a Uint16Array but dtype is 'int16'/,
+    );
     expect(() => encodeGeoTiff({ ...r, bands: [] })).toThrow(/no bands/);
     expect(() => encodeGeoTiff({ ...r, width: 0 })).toThrow(/raster size 0x10 is invalid/);
-    expect(() => encodeGeoTiff({ ...r, geo: { epsg: 4326, transform: [1, 2, 3] as never } })).toThrow(/geo.transform must be 6 finite numbers/);
+    expect(() => encodeGeoTiff({ ...r, geo: { epsg: 4326, transform: [1, 2, 3] as never } })).toThrow(
+      /geo.transform must be 6 finite numbers/,
+    );
   });
 });
 
@@ -198,7 +237,9 @@ describe('atomic writes', () => {
     expect(err.message).toContain('blocker');
     // target is a directory: rename fails after the temp file was written
     mkdirSync(join(dir, 'target.tif'));
-    await expect(writeFileAtomic(join(dir, 'target.tif'), 'data')).rejects.toMatchObject({ code: 'WRITE_FAILED' });
+    await expect(writeFileAtomic(join(dir, 'target.tif'), 'data')).rejects.toMatchObject({
+      code: 'WRITE_FAILED',
+    });
     expect(readdirSync(dir).sort()).toEqual(['blocker', 'target.tif']);
     expect(existsSync(join(dir, 'target.tif'))).toBe(true);
   });

@@ -7,7 +7,16 @@ import { type DType, type EncodeGeoTiffOptions, openGeoTiff, readRaster } from '
 import { writeGeoTiff } from '../../src/node.js';
 import { bandMismatches, compareArrays } from '../support/compare.js';
 import { gdalPixels } from '../support/envi.js';
-import { type GdalInfo, HAS_GDAL, PYTHON_GDAL, gdalChecksums, gdalTranslate, gdalinfoJson, gdaladdo, validateCog } from '../support/gdal.js';
+import {
+  type GdalInfo,
+  gdaladdo,
+  gdalChecksums,
+  gdalinfoJson,
+  gdalTranslate,
+  HAS_GDAL,
+  PYTHON_GDAL,
+  validateCog,
+} from '../support/gdal.js';
 import { syntheticRaster } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
 
@@ -20,7 +29,15 @@ const GDAL_TYPE: Record<DType, string> = {
   float32: 'Float32',
   float64: 'Float64',
 };
-const NODATA: Record<DType, number> = { uint8: 255, uint16: 0, int16: -9999, uint32: 0, int32: -1, float32: -3.5, float64: Number.NaN };
+const NODATA: Record<DType, number> = {
+  uint8: 255,
+  uint16: 0,
+  int16: -9999,
+  uint32: 0,
+  int32: -1,
+  float32: -3.5,
+  float64: Number.NaN,
+};
 const W = 301; // not a multiple of the tile size: edge tiles and short strips are exercised
 const H = 203;
 const tmp = useTmpDir();
@@ -32,8 +49,18 @@ const LAYOUTS: Record<string, EncodeGeoTiffOptions> = {
   tiles256: { tiled: true },
   'tiles256-deflate-pred': { tiled: true, tileSize: 256, compression: 'deflate', predictor: true },
   'tiles512-deflate': { tiled: true, tileSize: 512, compression: 'deflate' },
-  'pixel-strips-deflate-pred': { interleave: 'pixel', compression: 'deflate', predictor: true, rowsPerStrip: 16 },
-  'pixel-tiles256-deflate-pred': { interleave: 'pixel', tiled: true, compression: 'deflate', predictor: true },
+  'pixel-strips-deflate-pred': {
+    interleave: 'pixel',
+    compression: 'deflate',
+    predictor: true,
+    rowsPerStrip: 16,
+  },
+  'pixel-tiles256-deflate-pred': {
+    interleave: 'pixel',
+    tiled: true,
+    compression: 'deflate',
+    predictor: true,
+  },
 };
 
 // A GDAL-written copy of the same pixels is the checksum reference.
@@ -61,7 +88,13 @@ function raster(dtype: DType, bands: number, epsg: number) {
   return r;
 }
 
-function expectGdalMetadata(path: string, dtype: DType, bands: number, epsg: number, overviews: number): GdalInfo {
+function expectGdalMetadata(
+  path: string,
+  dtype: DType,
+  bands: number,
+  epsg: number,
+  overviews: number,
+): GdalInfo {
   const info = gdalinfoJson(path, ['-checksum']);
   const r = raster(dtype, bands, epsg);
   expect(info.size).toEqual([W, H]);
@@ -80,31 +113,47 @@ function expectGdalMetadata(path: string, dtype: DType, bands: number, epsg: num
 describe.skipIf(!HAS_GDAL)('writeGeoTiff vs GDAL', () => {
   const cases: [DType, number, string][] = [];
   for (const dtype of ['uint8', 'uint16', 'int16', 'float32'] as DType[]) {
-    for (const layout of Object.keys(LAYOUTS)) if (!layout.startsWith('pixel')) cases.push([dtype, 1, layout]);
-    for (const layout of ['strips', 'tiles256-deflate-pred', 'tiles512-deflate', 'pixel-strips-deflate-pred', 'pixel-tiles256-deflate-pred']) cases.push([dtype, 4, layout]);
+    for (const layout of Object.keys(LAYOUTS))
+      if (!layout.startsWith('pixel')) cases.push([dtype, 1, layout]);
+    for (const layout of [
+      'strips',
+      'tiles256-deflate-pred',
+      'tiles512-deflate',
+      'pixel-strips-deflate-pred',
+      'pixel-tiles256-deflate-pred',
+    ])
+      cases.push([dtype, 4, layout]);
   }
-  for (const dtype of ['uint32', 'int32', 'float64'] as DType[]) cases.push([dtype, 2, 'tiles256-deflate-pred'], [dtype, 2, 'strips']);
+  for (const dtype of ['uint32', 'int32', 'float64'] as DType[])
+    cases.push([dtype, 2, 'tiles256-deflate-pred'], [dtype, 2, 'strips']);
 
-  it.each(cases)('%s × %i band(s), %s: gdalinfo metadata + checksums + our read-back', async (dtype, bands, layout) => {
-    const epsg = dtype === 'uint8' ? 4326 : 32632;
-    const r = raster(dtype, bands, epsg);
-    const path = join(tmp(), `${dtype}-${bands}-${layout}.tif`);
-    await writeGeoTiff(path, r, LAYOUTS[layout]);
-    const info = expectGdalMetadata(path, dtype, bands, epsg, 0);
-    const opts = LAYOUTS[layout] as EncodeGeoTiffOptions;
-    const structure = info.metadata?.IMAGE_STRUCTURE ?? {};
-    expect(structure.COMPRESSION).toBe(opts.compression === 'deflate' ? 'DEFLATE' : undefined);
-    expect(structure.PREDICTOR).toBe(opts.predictor ? (dtype.startsWith('float') ? '3' : '2') : undefined);
-    expect(structure.INTERLEAVE).toBe(bands === 1 ? 'BAND' : opts.interleave === 'pixel' ? 'PIXEL' : 'BAND');
-    expect(info.bands[0]?.block).toEqual(opts.tiled ? [opts.tileSize ?? 256, opts.tileSize ?? 256] : [W, expect.any(Number)]);
-    expect(info.bands.map((b) => b.checksum)).toEqual(await referenceChecksums(dtype, bands, epsg));
-    // Our reader gives back exactly what we wrote.
-    const back = await readRaster(await openGeoTiff(readFileSync(path)));
-    expect(back.dtype).toBe(dtype);
-    expect(bandMismatches(back.bands, r.bands)).toBe(0);
-    expect(back.geo).toEqual(r.geo);
-    expect(back.noData).toEqual(r.noData);
-  });
+  it.each(cases)(
+    '%s × %i band(s), %s: gdalinfo metadata + checksums + our read-back',
+    async (dtype, bands, layout) => {
+      const epsg = dtype === 'uint8' ? 4326 : 32632;
+      const r = raster(dtype, bands, epsg);
+      const path = join(tmp(), `${dtype}-${bands}-${layout}.tif`);
+      await writeGeoTiff(path, r, LAYOUTS[layout]);
+      const info = expectGdalMetadata(path, dtype, bands, epsg, 0);
+      const opts = LAYOUTS[layout] as EncodeGeoTiffOptions;
+      const structure = info.metadata?.IMAGE_STRUCTURE ?? {};
+      expect(structure.COMPRESSION).toBe(opts.compression === 'deflate' ? 'DEFLATE' : undefined);
+      expect(structure.PREDICTOR).toBe(opts.predictor ? (dtype.startsWith('float') ? '3' : '2') : undefined);
+      expect(structure.INTERLEAVE).toBe(
+        bands === 1 ? 'BAND' : opts.interleave === 'pixel' ? 'PIXEL' : 'BAND',
+      );
+      expect(info.bands[0]?.block).toEqual(
+        opts.tiled ? [opts.tileSize ?? 256, opts.tileSize ?? 256] : [W, expect.any(Number)],
+      );
+      expect(info.bands.map((b) => b.checksum)).toEqual(await referenceChecksums(dtype, bands, epsg));
+      // Our reader gives back exactly what we wrote.
+      const back = await readRaster(await openGeoTiff(readFileSync(path)));
+      expect(back.dtype).toBe(dtype);
+      expect(bandMismatches(back.bands, r.bands)).toBe(0);
+      expect(back.geo).toEqual(r.geo);
+      expect(back.noData).toEqual(r.noData);
+    },
+  );
 
   // gdaladdo -r nearest builds a single band's overviews in cascade and several bands' from full resolution; so do we.
   it.each([
@@ -113,38 +162,55 @@ describe.skipIf(!HAS_GDAL)('writeGeoTiff vs GDAL', () => {
     ['int16', 3],
     ['float32', 3],
     ['uint16', 1],
-  ] as [DType, number][])('%s × %i band(s) COG with overviews: valid COG, overview pixels equal gdaladdo -r nearest', async (dtype, nb) => {
-    const epsg = 32632;
-    const r = raster(dtype, nb, epsg);
-    const path = join(tmp(), `cog-${dtype}-${nb}.tif`);
-    // the 3-band COGs are pixel-interleaved with a float predictor where it applies (GDAL's COG default layout)
-    await writeGeoTiff(path, r, { cog: true, tileSize: 256, compression: 'deflate', predictor: true, overviews: [2, 4], overviewResampling: 'nearest', interleave: nb > 1 && dtype !== 'int16' ? 'pixel' : 'band' });
-    const info = expectGdalMetadata(path, dtype, nb, epsg, 2);
-    expect(info.metadata?.IMAGE_STRUCTURE?.LAYOUT).toBe('COG');
-    expect(info.bands[0]?.overviews?.map((o) => o.size)).toEqual([
-      [151, 102],
-      [76, 51],
-    ]);
-    expect(info.bands.map((b) => b.checksum)).toEqual(await referenceChecksums(dtype, nb, epsg));
-    if (PYTHON_GDAL) {
-      // GDAL's own COG validator (python3-gdal; CI has only gdal-bin, so it runs where available).
-      const v = validateCog(path);
-      expect(v.output).toContain('is a valid cloud optimized GeoTIFF');
-      expect(v.ok).toBe(true);
-    }
-    // Overviews: same pixels as gdaladdo -r nearest computes on an uncompressed copy.
-    const plain = join(tmp(), `cog-${dtype}-${nb}-plain.tif`);
-    await writeGeoTiff(plain, r);
-    gdaladdo(['-r', 'nearest', plain, '2', '4']);
-    for (const [ovr, [w, h]] of [
-      [0, [151, 102]],
-      [1, [76, 51]],
-    ] as const) {
-      const ours = gdalPixels(path, join(tmp(), `o-${dtype}-${nb}-${ovr}.envi`), dtype, w, h, ['-ovr', String(ovr)]);
-      const theirs = gdalPixels(plain, join(tmp(), `t-${dtype}-${nb}-${ovr}.envi`), dtype, w, h, ['-ovr', String(ovr)]);
-      expect(bandMismatches(ours, theirs)).toBe(0);
-    }
-  });
+  ] as [DType, number][])(
+    '%s × %i band(s) COG with overviews: valid COG, overview pixels equal gdaladdo -r nearest',
+    async (dtype, nb) => {
+      const epsg = 32632;
+      const r = raster(dtype, nb, epsg);
+      const path = join(tmp(), `cog-${dtype}-${nb}.tif`);
+      // the 3-band COGs are pixel-interleaved with a float predictor where it applies (GDAL's COG default layout)
+      await writeGeoTiff(path, r, {
+        cog: true,
+        tileSize: 256,
+        compression: 'deflate',
+        predictor: true,
+        overviews: [2, 4],
+        overviewResampling: 'nearest',
+        interleave: nb > 1 && dtype !== 'int16' ? 'pixel' : 'band',
+      });
+      const info = expectGdalMetadata(path, dtype, nb, epsg, 2);
+      expect(info.metadata?.IMAGE_STRUCTURE?.LAYOUT).toBe('COG');
+      expect(info.bands[0]?.overviews?.map((o) => o.size)).toEqual([
+        [151, 102],
+        [76, 51],
+      ]);
+      expect(info.bands.map((b) => b.checksum)).toEqual(await referenceChecksums(dtype, nb, epsg));
+      if (PYTHON_GDAL) {
+        // GDAL's own COG validator (python3-gdal; CI has only gdal-bin, so it runs where available).
+        const v = validateCog(path);
+        expect(v.output).toContain('is a valid cloud optimized GeoTIFF');
+        expect(v.ok).toBe(true);
+      }
+      // Overviews: same pixels as gdaladdo -r nearest computes on an uncompressed copy.
+      const plain = join(tmp(), `cog-${dtype}-${nb}-plain.tif`);
+      await writeGeoTiff(plain, r);
+      gdaladdo(['-r', 'nearest', plain, '2', '4']);
+      for (const [ovr, [w, h]] of [
+        [0, [151, 102]],
+        [1, [76, 51]],
+      ] as const) {
+        const ours = gdalPixels(path, join(tmp(), `o-${dtype}-${nb}-${ovr}.envi`), dtype, w, h, [
+          '-ovr',
+          String(ovr),
+        ]);
+        const theirs = gdalPixels(plain, join(tmp(), `t-${dtype}-${nb}-${ovr}.envi`), dtype, w, h, [
+          '-ovr',
+          String(ovr),
+        ]);
+        expect(bandMismatches(ours, theirs)).toBe(0);
+      }
+    },
+  );
 
   // GDAL weights partial pixels when the ratio is not an integer (301/151); its float summation order differs
   // from ours, so a handful of pixels whose weighted mean sits on a .5 boundary round the other way.
