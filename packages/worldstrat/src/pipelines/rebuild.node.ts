@@ -193,7 +193,19 @@ export function samplePointsInRegion(
   return out;
 }
 
-async function openRaster(ref: string, crs?: string): Promise<ClassRaster> {
+/**
+ * Open a classification raster from a local path or an http(s) URL (COG range reads) for point lookups.
+ *
+ * @param ref - file path or URL.
+ * @param crs - CRS when the file names none (e.g. `ESRI:54009` for GHSL SMOD).
+ * @returns the stratify `ClassRaster` (close it when done).
+ * @throws {WorldStratError} `DATASET_NOT_FOUND` for a missing local file; stratify/raster-io errors.
+ * @example
+ * ```ts
+ * const lc = await openClassificationRaster("lccs-2020.tif");
+ * ```
+ */
+export async function openClassificationRaster(ref: string, crs?: string): Promise<ClassRaster> {
   const opts = crs ? { crs: crs as never } : {};
   if (!/^https?:\/\//i.test(ref) && !(await stat(ref).catch(() => null))?.isFile())
     throw new WorldStratError(
@@ -333,8 +345,8 @@ export async function planRebuild(
   throwIfAborted(signal);
 
   // (B) stratify
-  const landcover = await openRaster(options.landcover);
-  const smod = options.smod ? await openRaster(options.smod, options.smodCrs ?? 'ESRI:54009') : undefined;
+  const landcover = await openClassificationRaster(options.landcover);
+  const smod = options.smod ? await openClassificationRaster(options.smod, options.smodCrs ?? 'ESRI:54009') : undefined;
   const classify = async (pts: PoolPoint[]) =>
     (
       await classifyPoints(pts, {

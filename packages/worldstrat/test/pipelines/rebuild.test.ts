@@ -408,3 +408,129 @@ describe('worldstrat rebuild (CLI)', () => {
     expect(res).toMatchObject({ dryRun: true, aois: 3, plannedRequests: 78, searchRequests: 3 });
   });
 });
+
+describe('worldstrat stratify / search / fetch (CLI building blocks)', () => {
+  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '';
+    let err = '';
+    const code = await runCli(['node', 'worldstrat', ...args], {
+      stdout: (t) => {
+        out += t;
+      },
+      stderr: (t) => {
+        err += t;
+      },
+      isTTY: false,
+    });
+    return { code, out, err };
+  }
+
+  it('stratify classifies points from both rasters and rebalances with --target', async () => {
+    const pts = join(dir, 'pts.csv');
+    const rows = [
+      ['w1', 8.525, 47.365],
+      ['w2', 8.53, 47.375],
+      ['w3', 8.535, 47.362],
+      ['ne1', 8.55, 47.375],
+      ['ne2', 8.555, 47.378],
+      ['se1', 8.55, 47.365],
+    ] as const;
+    await writeFile(pts, `name,lon,lat\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+    const out = join(dir, 'pts-classified.csv');
+    const r = await cli('--json', 'stratify', pts, '--landcover', lccsPath, '--smod', smodUrl, '--out', out);
+    expect(r.code, r.err + r.out).toBe(0);
+    const table = parseCsv(await readFile(out, 'utf8'));
+    expect(table.header).toEqual([
+      'name',
+      'lon',
+      'lat',
+      'source',
+      'landcover_id',
+      'LCCS',
+      'IPCC',
+      'SMOD_id',
+      'SMOD',
+    ]);
+    for (const [i, [, lon, lat]] of rows.entries()) {
+      expect(table.rows[i].IPCC).toBe(IPCC_OF[lccsAt(lon, lat)]);
+      const [[mx]] = transformCoords(4326, MOLL, [[lon, lat]]);
+      const col = Math.floor((mx - smodX0) / 1000);
+      expect(Number(table.rows[i].SMOD_id)).toBe(smodX0 + (col + 0.5) * 1000 >= smodSplitX ? 30 : 11);
+    }
+    const drawn = await cli(
+      '--json',
+      'stratify',
+      pts,
+      '--landcover',
+      lccsPath,
+      '--target',
+      '3',
+      '--seed',
+      '2',
+    );
+    expect(drawn.code).toBe(0);
+    const res = JSON.parse(drawn.out);
+    expect(res.rows.map((x: { IPCC: string }) => x.IPCC).sort()).toEqual([
+      'Agriculture',
+      'Forest',
+      'Settlement',
+    ]);
+    const missing = await cli('stratify', pts);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('--landcover');
+  });
+
+  it('search writes matches that fetch downloads (resumable, dry run counts requests)', async () => {
+    const aoisPath = join(dir, 'two-aois.csv');
+    const { createAois } = await import('@worldstrat/geo-sampling');
+    const { writeAoisFile } = await import('@worldstrat/geo-sampling/node');
+    await writeAoisFile(
+      aoisPath,
+      createAois(
+        [
+          { name: 'A-1', lon: 8.53, lat: 47.37 },
+          { name: 'A-2', lon: 8.55, lat: 47.372 },
+        ],
+        2.5,
+      ),
+    );
+    const matches = join(dir, 'matches.json');
+    const s = await cli(
+      '--json',
+      'search',
+      '--aois',
+      aoisPath,
+      '--from',
+      '2022-06-01',
+      '--to',
+      '2022-06-30',
+      '--target-date',
+      '2022-06-10',
+      '--revisits',
+      '2',
+      '--stac-url',
+      stac.url,
+      '--out',
+      matches,
+    );
+    expect(s.code, s.err + s.out).toBe(0);
+    const found = JSON.parse(s.out);
+    expect(found.searchRequests).toBe(2);
+    expect(
+      found.revisits.L2A.map((r: { aoi: string; n: number; id: string }) => `${r.aoi}#${r.n}=${r.id}`),
+    ).toEqual(['A-1#1=S2_10', 'A-1#2=S2_12', 'A-2#1=S2_10', 'A-2#2=S2_12']);
+    const root = join(dir, 'fetched');
+    const dry = await cli('--json', 'fetch', root, '--matches', matches, '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.out).plannedRequests).toBe(4 * 13);
+    expect(existsSync(root)).toBe(false);
+    const f = await cli('--json', 'fetch', root, '--matches', matches);
+    expect(f.code, f.err + f.out).toBe(0);
+    expect(JSON.parse(f.out).downloads.L2A).toEqual({ downloaded: 4, skipped: 0, failed: 0, planned: 0 });
+    expect((await readGeoTiffFile(join(root, lrRevisitPaths('A-2', 2, 'L2A').data))).bands).toHaveLength(12);
+    const again = await cli('--json', 'fetch', root, '--matches', matches);
+    expect(JSON.parse(again.out).downloads.L2A).toEqual({ downloaded: 0, skipped: 4, failed: 0, planned: 0 });
+    const bad = await cli('fetch', root, '--matches', join(dir, 'nope.json'));
+    expect(bad.code).toBe(3);
+  });
+});

@@ -1,24 +1,9 @@
 // `worldstrat rebuild`: sample → stratify → AOIs → catalogue search → matching → download → release layout.
-import type { S2Level } from '@worldstrat/eo-fetch';
-import type { BBox } from '@worldstrat/raster-io';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { type RebuildProvider, rebuild } from '../../pipelines/rebuild.node.js';
+import { rebuild } from '../../pipelines/rebuild.node.js';
 import { type CliRunner, parseIntOption, parseNumberOption } from '../runtime.js';
-
-/**
- * Parse `minLon,minLat,maxLon,maxLat`.
- *
- * @param v - option text (or an array from a config file).
- * @returns the box.
- * @throws {WorldStratError} `INVALID_ARGUMENT`.
- */
-export function parseBBoxOption(v: unknown): BBox {
-  const parts = Array.isArray(v) ? v.map(Number) : String(v).split(',').map(Number);
-  if (parts.length !== 4 || parts.some((x) => !Number.isFinite(x)))
-    throw new WorldStratError('INVALID_ARGUMENT', `bbox ${String(v)}: expected minLon,minLat,maxLon,maxLat`);
-  return parts as BBox;
-}
+import { parseBBoxOption, parseLevels, providerFromOptions } from './search.js';
 
 /** Register the command. */
 export function registerRebuild(program: Command, run: CliRunner): void {
@@ -88,23 +73,8 @@ export function registerRebuild(program: Command, run: CliRunner): void {
               'INVALID_ARGUMENT',
               `rebuild needs ${flag} (on the command line or in the --config file)`,
             );
-        const kind = o.provider as string;
-        let provider: RebuildProvider;
-        if (kind === 'stac')
-          provider = { kind, url: o.stacUrl as string | undefined, provider: o.stacProvider as string };
-        else if (kind === 'sentinelhub')
-          provider = {
-            kind,
-            baseUrl: o.shUrl as string | undefined,
-            configPath: o.shConfig as string | undefined,
-          };
-        else throw new WorldStratError('INVALID_ARGUMENT', `--provider ${kind}: use stac or sentinelhub`);
-        const levels = String(o.levels)
-          .split(',')
-          .map((s) => s.trim().toUpperCase());
-        for (const l of levels)
-          if (l !== 'L2A' && l !== 'L1C')
-            throw new WorldStratError('INVALID_ARGUMENT', `--levels ${o.levels}: use L2A, L1C or both`);
+        const provider = providerFromOptions(o);
+        const levels = parseLevels(o.levels);
         const weight = o.weight as string;
         if (!['cbrt', 'sqrt', 'linear'].includes(weight))
           throw new WorldStratError('INVALID_ARGUMENT', `--weight ${weight}: use cbrt, sqrt or linear`);
@@ -129,7 +99,7 @@ export function registerRebuild(program: Command, run: CliRunner): void {
             targetDate: o.targetDate as string | undefined,
             nRevisits: o.revisits as number,
             maxCloudCover: o.maxCloud as number | undefined,
-            levels: levels as S2Level[],
+            levels,
             concurrency: o.concurrency as number,
             replan: Boolean(o.replan),
             dryRun: Boolean(o.dryRun),

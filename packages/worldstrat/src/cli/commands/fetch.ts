@@ -1,0 +1,85 @@
+// `worldstrat fetch`: download matched revisits (from `worldstrat search --out`) into the release layout.
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { WorldStratError } from '../../errors.js';
+import { downloadRevisits } from '../../pipelines/revisit-stages.node.js';
+import { type CliRunner, parseIntOption } from '../runtime.js';
+import { type MatchesFile, parseLevels } from './search.js';
+
+/** Register the command. */
+export function registerFetch(program: Command, run: CliRunner): void {
+  program
+    .command('fetch')
+    .description(
+      'download matched revisits (from `worldstrat search --out`) into lr_dataset/<AOI>/<level>/ (resumable via manifests)',
+    )
+    .argument('<root>', 'dataset folder (manifests in <root>/rebuild/)')
+    .option('--matches <file.json>', '(required) output of `worldstrat search --out`')
+    .option('--levels <list>', 'subset of the levels in the matches file (default: all of them)')
+    .option('--stac-url <url>', 'override the STAC API root recorded in the matches file')
+    .option('--sh-config <file>', 'SentinelHub credentials file (default: SH_CLIENT_ID / SH_CLIENT_SECRET)')
+    .option(
+      '--concurrency <n>',
+      'revisits (STAC) or requests (SentinelHub) in flight',
+      parseIntOption('concurrency'),
+      4,
+    )
+    .option('--dry-run', 'count the requests (and SentinelHub processing units); download nothing', false)
+    .action((root: string, _opts, cmd: Command) =>
+      run(cmd, async (o, rt) => {
+        if (!o.matches)
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            'fetch needs --matches <file> (from `worldstrat search --out`)',
+          );
+        const text = await readFile(o.matches as string, 'utf8').catch((e) => {
+          throw new WorldStratError(
+            'DATASET_NOT_FOUND',
+            `matches file ${o.matches}: ${(e as Error).message}`,
+            {
+              cause: e,
+            },
+          );
+        });
+        let m: MatchesFile;
+        try {
+          m = JSON.parse(text) as MatchesFile;
+        } catch (e) {
+          throw new WorldStratError('CONFIG_ERROR', `matches file ${o.matches} is not JSON`, { cause: e });
+        }
+        if (m.version !== 1 || !Array.isArray(m.aois) || typeof m.revisits !== 'object')
+          throw new WorldStratError(
+            'CONFIG_ERROR',
+            `matches file ${o.matches} was not written by \`worldstrat search --out\` (version 1)`,
+          );
+        const provider = { ...m.provider };
+        if (provider.kind === 'stac' && o.stacUrl) provider.url = o.stacUrl as string;
+        if (provider.kind === 'sentinelhub' && o.shConfig) provider.configPath = o.shConfig as string;
+        const levels = o.levels ? parseLevels(o.levels) : m.levels;
+        for (const l of levels)
+          if (!m.revisits[l])
+            throw new WorldStratError('INVALID_ARGUMENT', `--levels: the matches file has no ${l} revisits`);
+        const res = await downloadRevisits(
+          m.aois,
+          m.revisits,
+          { root, provider, levels, concurrency: o.concurrency as number, dryRun: Boolean(o.dryRun) },
+          { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
+        );
+        const lines = Object.entries(res.downloads).map(([level, d]) =>
+          o.dryRun
+            ? `${level}: ${d.planned} revisits to download`
+            : `${level}: ${d.downloaded} downloaded, ${d.skipped} already complete, ${d.failed} failed`,
+        );
+        if (o.dryRun)
+          lines.push(
+            `dry run: ${res.plannedRequests} requests${res.processingUnits ? `, ≈${res.processingUnits.toFixed(1)} processing units` : ''}`,
+          );
+        rt.done(res, lines.join('\n'));
+        if (res.failures.length)
+          throw new WorldStratError(
+            'DOWNLOAD_FAILED',
+            `${res.failures.length} revisit(s) failed (first: ${res.failures[0].aoi}-${res.failures[0].n}: ${res.failures[0].message}); run again to retry`,
+          );
+      }),
+    );
+}

@@ -1,0 +1,114 @@
+// `worldstrat stratify`: classify points (land cover → IPCC, settlement model) and optionally rebalance + draw.
+import { readPoisFile } from '@worldstrat/geo-sampling/node';
+import { writeFileAtomic } from '@worldstrat/raster-io/node';
+import { classCounts, classifyPoints, rebalance, stratifiedDraw } from '@worldstrat/stratify';
+import type { Command } from 'commander';
+import { WorldStratError } from '../../errors.js';
+import { toCsv } from '../../internal/csv.js';
+import { openClassificationRaster } from '../../pipelines/rebuild.node.js';
+import { type CliRunner, parseIntOption } from '../runtime.js';
+
+const WEIGHTS: Record<string, (c: number) => number> = {
+  cbrt: Math.cbrt,
+  sqrt: Math.sqrt,
+  linear: (c) => c,
+};
+const COLUMNS = ['name', 'lon', 'lat', 'source', 'landcover_id', 'LCCS', 'IPCC', 'SMOD_id', 'SMOD'] as const;
+
+/** Register the command. */
+export function registerStratify(program: Command, run: CliRunner): void {
+  program
+    .command('stratify')
+    .description(
+      'classify points with a land-cover (LCCS/WorldCover → IPCC) and a settlement (SMOD) raster; optionally rebalance and draw',
+    )
+    .argument('<points>', 'points file (.csv with lon/lat or longitude/latitude, or .geojson)')
+    .option('--landcover <file|url>', '(required) land-cover raster (local file or COG URL)')
+    .option('--landcover-legend <legend>', 'lccs | worldcover', 'lccs')
+    .option('--smod <file|url>', 'settlement raster (GHSL SMOD)')
+    .option('--smod-crs <crs>', 'CRS of the SMOD raster when the file names none', 'ESRI:54009')
+    .option('--compat', "upstream's ceil pixel rounding (spec §4.1)", false)
+    .option('--target <n>', 'rebalance over IPCC classes and draw this many points', parseIntOption('target'))
+    .option('--weight <f>', 'rebalancing weight: cbrt | sqrt | linear', 'cbrt')
+    .option('--seed <n>', 'seed of the draw', parseIntOption('seed'), 0)
+    .option('--out <file>', 'output CSV (default: stdout)')
+    .action((points: string, _opts, cmd: Command) =>
+      run(cmd, async (o, rt) => {
+        if (!o.landcover)
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            'stratify needs --landcover (on the command line or in --config)',
+          );
+        const weight = WEIGHTS[o.weight as string];
+        if (!weight)
+          throw new WorldStratError('INVALID_ARGUMENT', `--weight ${o.weight}: use cbrt, sqrt or linear`);
+        const legend = o.landcoverLegend as string;
+        if (legend !== 'lccs' && legend !== 'worldcover')
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            `--landcover-legend ${legend}: use lccs or worldcover`,
+          );
+        const { pois } = await readPoisFile(points).catch((e) => {
+          if ((e as { code?: string }).code === 'ENOENT')
+            throw new WorldStratError('DATASET_NOT_FOUND', `points file ${points} does not exist`, {
+              cause: e,
+            });
+          throw e;
+        });
+        const landcover = await openClassificationRaster(o.landcover as string);
+        const smod = o.smod
+          ? await openClassificationRaster(o.smod as string, o.smodCrs as string)
+          : undefined;
+        let rows: Awaited<ReturnType<typeof classifyPoints<(typeof pois)[number]>>>;
+        try {
+          rows = await classifyPoints(pois, {
+            landcover,
+            smod,
+            landcoverLegend: legend,
+            unknownClass: 'null',
+            compat: Boolean(o.compat),
+            signal: rt.signal,
+          });
+        } finally {
+          await landcover.close();
+          await smod?.close();
+        }
+        rt.onProgress({ stage: 'classify', done: rows.length, total: rows.length });
+        const before = classCounts(rows.map((r) => r.IPCC));
+        let out = rows;
+        let shortfalls: unknown[] = [];
+        if (o.target !== undefined) {
+          const classified = rows.filter((r) => r.IPCC !== null);
+          const drawn = await stratifiedDraw(
+            classified,
+            (r) => r.IPCC,
+            rebalance(before, o.target as number, { weight }),
+            { seed: o.seed as number, onShortfall: 'report', signal: rt.signal },
+          );
+          out = drawn.rows;
+          shortfalls = drawn.shortfalls;
+        }
+        const text = toCsv(
+          [...COLUMNS],
+          out.map((r) =>
+            COLUMNS.map((c) => (r as unknown as Record<string, string | number | null>)[c] ?? null),
+          ),
+        );
+        if (o.out) await writeFileAtomic(o.out as string, text);
+        const after = classCounts(out.map((r) => r.IPCC));
+        const result = {
+          points: pois.length,
+          classified: rows.filter((r) => r.IPCC !== null).length,
+          written: out.length,
+          before,
+          after,
+          shortfalls,
+          out: o.out ?? null,
+        };
+        const summary = `${after.map((c) => `${c.class}: ${c.count}`).join(', ')}${shortfalls.length ? ` (short: ${JSON.stringify(shortfalls)})` : ''}`;
+        if (o.out) rt.done(result, `wrote ${out.length} classified points to ${o.out}\n${summary}`);
+        else if (rt.json) rt.done({ ...result, rows: out });
+        else rt.done(result, text.trimEnd());
+      }),
+    );
+}
