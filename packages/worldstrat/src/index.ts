@@ -40,6 +40,7 @@ export type {
   RevisitParams,
 } from './synthetic/degrade.js';
 export { DEFAULT_REVISIT_DRAW, degradeScene, drawRevisitParams } from './synthetic/degrade.js';
+export { L1C_PATH_REFLECTANCE, L1C_TRANSMITTANCE, l2aToL1c, S2_L1C_BANDS } from './synthetic/l1c.js';
 export type { FbmOptions } from './synthetic/noise.js';
 export { fbm } from './synthetic/noise.js';
 export type { SynthRng } from './synthetic/rng.js';

@@ -88,6 +88,18 @@ describe('generateSyntheticDataset', () => {
     }
   });
 
+  it('writes L1C top-of-atmosphere revisits on request (13 bands, brighter blue, cirrus on clouds)', async () => {
+    const root = join(dir, 'l1c');
+    const s = await generateSyntheticDataset(root, { ...opts, aois: 1, l1c: true });
+    const name = s.aois[0].name;
+    const { readGeoTiffFile } = await import('@worldstrat/raster-io/node');
+    const toa = await readGeoTiffFile(join(root, 'lr_dataset', name, 'L1C', `${name}-1-L1C_data.tiff`));
+    const boa = await readGeoTiffFile(join(root, 'lr_dataset', name, 'L2A', `${name}-1-L2A_data.tiff`));
+    expect(toa.bands).toHaveLength(13);
+    expect(toa.bands[0][0]).toBeCloseTo(0.85 * boa.bands[0][0] + 0.09, 5);
+    expect(existsSync(join(root, 'lr_dataset', name, 'L1C', `${name}-1.metadata`))).toBe(true);
+  });
+
   it('refuses a non-empty folder without overwrite', async () => {
     await expect(generateSyntheticDataset(join(dir, 'a'), opts)).rejects.toMatchObject({
       code: 'WRITE_FAILED',

@@ -8,6 +8,7 @@ import { throwIfAborted, WorldStratError } from '../errors.js';
 import { toCsv } from '../internal/csv.js';
 import { SYNTHETIC_CLASS_LABELS } from './classes.js';
 import { type DrawRevisitOptions, degradeScene, drawRevisitParams } from './degrade.js';
+import { l2aToL1c, S2_L1C_BANDS } from './l1c.js';
 import { SCENE_KINDS, type SceneKind, sceneRgbn, synthesizeScene } from './scene.js';
 import { S2_L2A_BANDS } from './spectra.js';
 
@@ -33,6 +34,11 @@ export interface GenerateSyntheticDatasetOptions {
   revisitOptions?: DrawRevisitOptions;
   /** GeoTIFF compression. Default 'deflate'. */
   compression?: 'none' | 'deflate';
+  /**
+   * Also write `lr_dataset/<AOI>/L1C/` (13-band top-of-atmosphere data via l2aToL1c, CLM, .metadata), as the
+   * release has and upstream's verify_dataset_structure() expects. Default false.
+   */
+  l1c?: boolean;
   /** Write into a non-empty folder. Default false (throws). */
   overwrite?: boolean;
   signal?: AbortSignal;
@@ -325,6 +331,33 @@ export async function generateSyntheticDataset(
         })}\n`,
       );
       files += 3;
+      if (o.l1c) {
+        const l1cDir = join(root, 'lr_dataset', name, 'L1C');
+        await mkdir(l1cDir, { recursive: true });
+        await writeGeoTiff(
+          join(l1cDir, `${name}-${n}-L1C_data.tiff`),
+          { width: lrSize, height: lrSize, dtype: 'float32', bands: l2aToL1c(rv.bands, rv.clm), geo },
+          { compression },
+        );
+        await writeGeoTiff(
+          join(l1cDir, `${name}-${n}-CLM.tiff`),
+          { width: lrSize, height: lrSize, dtype: 'uint8', bands: [rv.clm], geo },
+          { compression },
+        );
+        await writeFileAtomic(
+          join(l1cDir, `${name}-${n}.metadata`),
+          `${JSON.stringify({
+            cloud_cover: cloudCover,
+            target_date: isoDate(hrDateMs),
+            delta: String(p.deltaDays),
+            area: areaKm2,
+            datetime: `${isoDate(lowMs)} 10:30:00+00:00`,
+            synthetic: true,
+            bands: S2_L1C_BANDS,
+          })}\n`,
+        );
+        files += 3;
+      }
       record.revisits.push({
         n,
         cloudFraction: rv.cloudFraction,

@@ -29,6 +29,7 @@ export function registerSynth(program: Command, run: CliRunner): void {
     )
     .option('--seed <n>', 'master seed', parseIntOption('seed'), DEFAULT_SYNTHETIC_DATASET.seed)
     .option('--compression <c>', 'GeoTIFF compression: deflate | none', DEFAULT_SYNTHETIC_DATASET.compression)
+    .option('--l1c', 'also write lr_dataset/<AOI>/L1C/ (13-band top-of-atmosphere revisits)', false)
     .option('--overwrite', 'write into a non-empty folder', false)
     .option('--plots', 'also write plots and an HTML report to <out>/plots', false)
     .action((out: string, _opts, cmd: Command) =>
@@ -40,6 +41,7 @@ export function registerSynth(program: Command, run: CliRunner): void {
           seed: o.seed as number,
           compression: o.compression as 'deflate' | 'none',
           overwrite: Boolean(o.overwrite),
+          l1c: Boolean(o.l1c),
           signal: rt.signal,
           onProgress: rt.onProgress,
         });
