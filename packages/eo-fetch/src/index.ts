@@ -51,6 +51,7 @@ export {
   spotProcessRequest,
 } from './sentinelhub/evalscripts.js';
 export type {
+  ByocCollection,
   OrderResult,
   SentinelHubClientOptions,
   SentinelHubCredentials,

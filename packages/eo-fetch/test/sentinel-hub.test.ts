@@ -348,6 +348,24 @@ describe('orders', () => {
     });
   });
 
+  it('finds or (explicitly) creates the BYOC collection orders are delivered to', async () => {
+    sh.collections = [
+      { id: 'c1', name: 'a', s3Bucket: 'x' },
+      { id: 'c2', name: 'b', s3Bucket: 'x' },
+      { id: 'c3', name: 'Landcover', s3Bucket: 'sh.tpdi.byoc.eu-central-1' },
+    ];
+    const c = client();
+    expect(await c.ensureByocCollection('Landcover')).toMatchObject({ id: 'c3' }); // found on the second page
+    const dry = await c.ensureByocCollection('UNHCR');
+    expect(dry).toEqual({ dryRun: true, request: { name: 'UNHCR', s3Bucket: 'sh.tpdi.byoc.eu-central-1' } });
+    expect(sh.collections).toHaveLength(3);
+    expect(await c.ensureByocCollection('UNHCR', { dryRun: false })).toMatchObject({
+      id: 'byoc-4',
+      name: 'UNHCR',
+    });
+    expect(sh.collections).toHaveLength(4);
+  });
+
   it('lists orders across viewtoken pages, keeping the status filter', async () => {
     sh.orders = Array.from({ length: 5 }, (_, i) => ({
       id: `o${i}`,

@@ -77,6 +77,14 @@ export interface SentinelHubOrder {
   [k: string]: unknown;
 }
 
+/** A BYOC collection (SPOT orders are delivered into one). */
+export interface ByocCollection {
+  id: string;
+  name: string;
+  s3Bucket?: string;
+  [k: string]: unknown;
+}
+
 /** A quota entry. */
 export interface SentinelHubQuota {
   collectionId: string;
@@ -376,6 +384,57 @@ export class SentinelHubClient {
     } catch (err) {
       throw this.scrubError(err);
     }
+  }
+
+  /**
+   * BYOC collections of the account (all pages, `links.nextToken` → `viewtoken`).
+   *
+   * @param signal - abort signal
+   * @returns collections (`id`, `name`, `s3Bucket`, ...)
+   */
+  async byocCollections(signal?: AbortSignal): Promise<ByocCollection[]> {
+    const out: ByocCollection[] = [];
+    let viewtoken: string | undefined;
+    const seen = new Set<string>();
+    do {
+      const q = new URLSearchParams({ count: '100' });
+      if (viewtoken) q.set('viewtoken', viewtoken);
+      const page: { data?: ByocCollection[]; links?: { nextToken?: string } } = await this.json(
+        `/api/v1/byoc/collections?${q}`,
+        {},
+        signal,
+      );
+      out.push(...(page.data ?? []));
+      viewtoken = page.links?.nextToken;
+      if (viewtoken && seen.has(viewtoken)) break;
+      if (viewtoken) seen.add(viewtoken);
+    } while (viewtoken);
+    return out;
+  }
+
+  /**
+   * The BYOC collection named `name`, created (bucket `sh.tpdi.byoc.eu-central-1`, where SPOT orders are
+   * delivered) when missing and `dryRun` is false (default true: report that it would be created).
+   *
+   * @param name - collection name
+   * @param options - `dryRun` (default true), signal
+   * @returns the existing or created collection, or `{ dryRun: true, request }`
+   */
+  async ensureByocCollection(
+    name: string,
+    options: { dryRun?: boolean; signal?: AbortSignal } = {},
+  ): Promise<ByocCollection | { dryRun: true; request: Record<string, unknown> }> {
+    const existing = (await this.byocCollections(options.signal)).find((c) => c.name === name);
+    if (existing) return existing;
+    const request = { name, s3Bucket: 'sh.tpdi.byoc.eu-central-1' };
+    if (options.dryRun ?? true) return { dryRun: true, request };
+    const res = await this.json<{ data?: ByocCollection } & Partial<ByocCollection>>(
+      '/api/v1/byoc/collections',
+      { method: 'POST', body: request },
+      options.signal,
+      { retries: 0 },
+    );
+    return (res.data ?? res) as ByocCollection;
   }
 
   /** Dataimport quotas (`GET /api/v1/dataimport/quotas`). @returns quota entries */

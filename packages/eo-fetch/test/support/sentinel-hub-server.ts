@@ -19,6 +19,7 @@ export interface ShServer {
   catalogItems: StacItem[];
   spotFeatures: SpotFeature[];
   orders: SentinelHubOrder[];
+  collections: { id: string; name: string; s3Bucket: string }[];
   /** Process faults consumed one per request: an HTTP status or `reset` (destroy the socket). */
   processFaults: (number | 'reset' | 'garbage')[];
   /** Drop the connection after creating the next order (the client never sees the answer). */
@@ -39,6 +40,7 @@ export async function startShServer(): Promise<ShServer> {
     catalogItems: [],
     spotFeatures: [],
     orders: [],
+    collections: [],
     processFaults: [],
     dropNextCreateResponse: false,
     requests: [],
@@ -134,6 +136,17 @@ export async function startShServer(): Promise<ShServer> {
       });
       res.writeHead(200, { 'content-type': 'image/tiff', 'content-length': tiff.length });
       return res.end(tiff);
+    }
+    if (path === '/api/v1/byoc/collections' && req.method === 'GET') {
+      const start = Number(url.searchParams.get('viewtoken') ?? 0);
+      const links: any = {};
+      if (start + 2 < s.collections.length) links.nextToken = String(start + 2);
+      return json(res, 200, { data: s.collections.slice(start, start + 2), links });
+    }
+    if (path === '/api/v1/byoc/collections' && req.method === 'POST') {
+      const c = { id: `byoc-${s.collections.length + 1}`, name: body.name, s3Bucket: body.s3Bucket };
+      s.collections.push(c);
+      return json(res, 201, { data: c });
     }
     if (path === '/api/v1/dataimport/quotas')
       return json(res, 200, { data: [{ collectionId: 'col-1', quotaSqkm: 1000, quotaUsed: 250 }] });
