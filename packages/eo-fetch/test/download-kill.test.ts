@@ -15,7 +15,7 @@ let server: FaultServer;
 let dir: string;
 let childJs: string;
 beforeAll(async () => {
-  server = await startFaultServer(0, 25); // every body trickles in 8 chunks 25 ms apart (~200 ms per file)
+  server = await startFaultServer(0, 50); // every body trickles in 8 chunks 50 ms apart (~400 ms per file)
   dir = await mkdtemp(join(tmpdir(), 'eo-fetch-kill-'));
   childJs = join(dir, 'child.mjs');
   await build({
