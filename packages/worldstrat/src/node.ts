@@ -25,6 +25,48 @@ export { scanDataset } from './dataset/scan-dataset.node.js';
 export * from './index.js';
 export type { Pipeline, PipelineContext } from './pipelines/pipeline.js';
 export { definePipeline } from './pipelines/pipeline.js';
+export type { ExtractTarGzOptions, ExtractTarGzReport } from './archive/extract-tar-gz.node.js';
+export { archiveMemberTarget, extractTarGz } from './archive/extract-tar-gz.node.js';
+export type {
+  DownloadReleaseOptions,
+  DownloadReleaseResult,
+  ReleaseFile,
+  ReleaseFileResult,
+} from './pipelines/download-release.node.js';
+export {
+  downloadRelease,
+  downloadReleasePipeline,
+  md5File,
+  RELEASE_FILES,
+  ZENODO_BASE_URL,
+  ZENODO_RECORD,
+} from './pipelines/download-release.node.js';
+export type {
+  RebuildAoi,
+  RebuildOptions,
+  RebuildPlan,
+  RebuildProvider,
+  RebuildResult,
+} from './pipelines/rebuild.node.js';
+export {
+  openClassificationRaster,
+  planRebuild,
+  rebuild,
+  rebuildPipeline,
+  samplePointsInRegion,
+} from './pipelines/rebuild.node.js';
+export type {
+  DownloadRevisitsOptions,
+  DownloadRevisitsResult,
+  RevisitProvider,
+  SearchRevisitsOptions,
+  SearchRevisitsResult,
+} from './pipelines/revisit-stages.node.js';
+export {
+  downloadRevisits,
+  searchRevisits,
+  sentinelHubClientFor,
+} from './pipelines/revisit-stages.node.js';
 export type { PlotDatasetOptions, PlotDatasetResult } from './pipelines/plot-dataset.node.js';
 export { plotDatasetPipeline } from './pipelines/plot-dataset.node.js';
 export type { SvgToPngOptions } from './plots/render-png.node.js';
