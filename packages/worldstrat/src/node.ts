@@ -1,5 +1,7 @@
 // Node-only entry of worldstrat: file-system datasets, rendering to PNG/GIF, pipelines.
 
+export type { ExtractTarGzOptions, ExtractTarGzReport } from './archive/extract-tar-gz.node.js';
+export { archiveMemberTarget, extractTarGz } from './archive/extract-tar-gz.node.js';
 export { EXIT_CODES, exitCodeFor } from './cli/exit-codes.js';
 export { createProgram, runCli } from './cli/program.js';
 export type { CliIo } from './cli/runtime.js';
@@ -23,10 +25,6 @@ export type {
 } from './dataset/scan-dataset.node.js';
 export { scanDataset } from './dataset/scan-dataset.node.js';
 export * from './index.js';
-export type { Pipeline, PipelineContext } from './pipelines/pipeline.js';
-export { definePipeline } from './pipelines/pipeline.js';
-export type { ExtractTarGzOptions, ExtractTarGzReport } from './archive/extract-tar-gz.node.js';
-export { archiveMemberTarget, extractTarGz } from './archive/extract-tar-gz.node.js';
 export type {
   DownloadReleaseOptions,
   DownloadReleaseResult,
@@ -41,6 +39,10 @@ export {
   ZENODO_BASE_URL,
   ZENODO_RECORD,
 } from './pipelines/download-release.node.js';
+export type { Pipeline, PipelineContext } from './pipelines/pipeline.js';
+export { definePipeline } from './pipelines/pipeline.js';
+export type { PlotDatasetOptions, PlotDatasetResult } from './pipelines/plot-dataset.node.js';
+export { plotDatasetPipeline } from './pipelines/plot-dataset.node.js';
 export type {
   RebuildAoi,
   RebuildOptions,
@@ -67,8 +69,6 @@ export {
   searchRevisits,
   sentinelHubClientFor,
 } from './pipelines/revisit-stages.node.js';
-export type { PlotDatasetOptions, PlotDatasetResult } from './pipelines/plot-dataset.node.js';
-export { plotDatasetPipeline } from './pipelines/plot-dataset.node.js';
 export type { SvgToPngOptions } from './plots/render-png.node.js';
 export { svgToPng, svgToRgba, writePlot } from './plots/render-png.node.js';
 export type {
