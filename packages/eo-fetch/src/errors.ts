@@ -20,8 +20,7 @@ export type EoFetchErrorCode =
   | 'UNKNOWN_BAND'
   | 'NO_MATCHES'
   | 'ORDER_NOT_CONFIRMED'
-  | 'ORDER_FAILED'
-  | 'WRITE_FAILED';
+  | 'ORDER_FAILED';
 
 /**
  * Base class of every error thrown by eo-fetch.
