@@ -337,6 +337,13 @@ export async function openDataset(
       const B = samples.length;
       const r = samples[0].scene.lrShape[0];
       const c = samples[0].scene.lrShape[1];
+      const odd = samples.find((s) => s.scene.lrShape[0] !== r || s.scene.lrShape[1] !== c);
+      if (odd) {
+        throw new WorldStratError(
+          'SHAPE_MISMATCH',
+          `batch mixes ${samples[0].scene.name} (${r}×${c}) and ${odd.scene.name} (${odd.scene.lrShape[0]}×${odd.scene.lrShape[1]} revisits×bands); with allowFewerRevisits use batchSize 9 or filter scenes by availableRevisits`,
+        );
+      }
       const chip = samples[0].window.lr.size;
       const hrChip = samples[0].window.hr.size;
       const hrC = samples[0].scene.hrShape[0];
