@@ -237,6 +237,29 @@ describe('extractTarGz', () => {
 });
 
 describe('worldstrat download-release (CLI)', () => {
+  it('has --help for download-release and rebuild', async () => {
+    for (const [cmd, flag] of [
+      ['download-release', '--base-url'],
+      ['rebuild', '--dry-run'],
+      ['stratify', '--landcover'],
+      ['search', '--stac-url'],
+      ['fetch', '--matches'],
+    ]) {
+      let out = '';
+      const code = await runCli(['node', 'worldstrat', cmd, '--help'], {
+        stdout: (t) => {
+          out += t;
+        },
+        stderr: () => {},
+        isTTY: false,
+      });
+      expect(code).toBe(0);
+      expect(out).toContain(flag);
+      expect(out).toContain('--config <file>');
+      expect(out).toContain('Exit codes');
+    }
+  });
+
   it('runs with --json, reports checksum failures with exit code 4', async () => {
     let out = '';
     const io = {

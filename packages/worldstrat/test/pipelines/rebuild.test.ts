@@ -19,7 +19,12 @@ import { type ShServer, startShServer } from '../../../eo-fetch/test/support/sen
 import { makeItem, type StacServer, startStacServer } from '../../../eo-fetch/test/support/stac-server.js';
 import { parseCsv } from '../../src/internal/csv.js';
 import { runCli } from '../../src/node.js';
-import { type RebuildOptions, rebuild, samplePointsInRegion } from '../../src/pipelines/rebuild.node.js';
+import {
+  planRebuild,
+  type RebuildOptions,
+  rebuild,
+  samplePointsInRegion,
+} from '../../src/pipelines/rebuild.node.js';
 import { tempDir } from '../support/fixtures.js';
 
 const CENTRE = [8.54, 47.37] as const;
@@ -308,6 +313,26 @@ describe('rebuild (STAC)', () => {
     expect(res.downloads.L2A).toEqual({ downloaded: 0, skipped: 0, failed: 0, planned: 6 });
     expect(existsSync(root)).toBe(false);
     expect(cogReads()).toBe(reads);
+  });
+
+  it('tops up a short class by sampling more points, and plans from a POI file', async () => {
+    // 5 pool points cannot fill a cube-root allocation of 6 AOIs: the draw samples more points
+    const plan = await planRebuild({ ...baseOptions(join(dir, 'topup')), poolSize: 5, target: 6 });
+    expect(plan.aois).toHaveLength(6);
+    expect(plan.pool.toppedUp).toBeGreaterThan(0);
+    expect(plan.shortfalls).toEqual([]);
+    expect(new Set(plan.aois.map((a) => a.name)).size).toBe(6);
+    expect(plan.allocation.reduce((n, a) => n + a.count, 0)).toBe(6);
+
+    const pois = join(dir, 'pois.csv');
+    await writeFile(pois, 'name,lat,lon\nUNHCR-a,47.365,8.525\nUNHCR-b,47.376,8.552\nUNHCR-c,47.364,8.551\n');
+    const fromFile = await planRebuild({ ...baseOptions(join(dir, 'pois')), pointsFile: pois, target: 3 });
+    expect(fromFile.aois.map((a) => [a.name, a.IPCC]).sort()).toEqual([
+      ['UNHCR-a', 'Agriculture'],
+      ['UNHCR-b', 'Settlement'],
+      ['UNHCR-c', 'Forest'],
+    ]);
+    expect(fromFile.searchRequests).toBe(3);
   });
 
   it('reports a missing classification raster as DATASET_NOT_FOUND', async () => {
