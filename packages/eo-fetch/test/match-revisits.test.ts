@@ -115,6 +115,8 @@ describe('matchRevisits', () => {
     // the order does not depend on the input order
     const shuffled = matchRevisits([aoi], [...entries].reverse(), { targetDate: '2021-03-21' });
     expect(shuffled.revisits.map((x) => x.entry.id)).toEqual(['B', 'A', 'C', 'D', 'E']);
+    // a single candidate gets rank 1 (upstream)
+    expect(matchRevisits([aoi], [entries[3]], { targetDate: '2021-03-21' }).revisits[0].rank).toBe(1);
     // SPOT: one revisit
     expect(
       matchRevisits([aoi], entries, { targetDate: '2021-03-21', nRevisits: 1 }).revisits.map(

@@ -263,9 +263,10 @@ export function matchRevisits(
     // 5: ranks
     const rd = averageRanks(cands.map((c) => Math.abs(c.deltaDays)));
     const rc = averageRanks(cands.map((c) => c.entry.cloudCover));
+    // upstream gives an AOI with a single candidate rank 1 (not wΔ + wc)
     const ranked = cands.map((c, i) => ({
       c,
-      rank: rd[i] * opts.deltaImportance + rc[i] * opts.cloudImportance,
+      rank: cands.length === 1 ? 1 : rd[i] * opts.deltaImportance + rc[i] * opts.cloudImportance,
     }));
     ranked.sort(
       (a, b) =>
