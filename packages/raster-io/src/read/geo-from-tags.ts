@@ -10,11 +10,25 @@ export interface GeoTags {
 
 const USER_DEFINED = 32767;
 
-/** EPSG code from ProjectedCSTypeGeoKey, else GeographicTypeGeoKey; 0 when absent or user-defined. */
+const MODEL_TYPE_PROJECTED = 1;
+const ESRI_MOLLWEIDE = 54009;
+
+/**
+ * EPSG code from ProjectedCSTypeGeoKey, else GeographicTypeGeoKey; 0 when absent or user-defined.
+ * A projected model with a user-defined CRS is never reported as its geographic base (that would read metres as
+ * degrees): it is 0, except World Mollweide (GHSL's files), which GDAL writes user-defined and we report as 54009.
+ */
 export function epsgFromGeoKeys(keys: Record<string, unknown> | null | undefined): number {
   if (!keys) return 0;
   const projected = Number(keys.ProjectedCSTypeGeoKey);
   if (Number.isInteger(projected) && projected > 0 && projected !== USER_DEFINED) return projected;
+  // GDAL marks CRSs GeoTIFF cannot encode (Mollweide...) as a user-defined model with projection keys.
+  const modelType = Number(keys.GTModelTypeGeoKey);
+  const hasProjectionKeys = keys.PCSCitationGeoKey !== undefined || keys.ProjLinearUnitsGeoKey !== undefined;
+  if (modelType === MODEL_TYPE_PROJECTED || (modelType === USER_DEFINED && hasProjectionKeys)) {
+    const citation = `${keys.GTCitationGeoKey ?? ''} ${keys.PCSCitationGeoKey ?? ''}`;
+    return /mollweide/i.test(citation) ? ESRI_MOLLWEIDE : 0;
+  }
   const geographic = Number(keys.GeographicTypeGeoKey);
   if (Number.isInteger(geographic) && geographic > 0 && geographic !== USER_DEFINED) return geographic;
   return 0;
