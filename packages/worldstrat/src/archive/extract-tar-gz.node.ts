@@ -96,8 +96,8 @@ export async function extractTarGz(
   const root = resolve(destDir);
   await mkdir(root, { recursive: true });
   const report: ExtractTarGzReport = { extracted: 0, skipped: 0, bytes: 0, ignored: [] };
-  const input = createReadStream(archivePath);
-  const gunzip = createGunzip();
+  const input = createReadStream(archivePath, { highWaterMark: 1 << 20 });
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
   const ex = tarExtract();
   let read = 0;
   let streamError: Error | undefined;
