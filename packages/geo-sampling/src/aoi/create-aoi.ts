@@ -1,7 +1,10 @@
 import type { BBox } from '@worldstrat/raster-io';
-import { Geodesic } from 'geographiclib-geodesic';
+// geographiclib-geodesic is CommonJS: Node's ESM loader only exposes its default export.
+import geographiclib from 'geographiclib-geodesic';
 import { GeoSamplingError } from '../errors.js';
 import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
+
+const { Geodesic } = geographiclib;
 
 /** An area of interest: a lon/lat box around a point (WorldStrat's AOI row). */
 export interface Aoi {
