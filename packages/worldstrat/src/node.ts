@@ -26,6 +26,19 @@ export type {
 export { scanDataset } from './dataset/scan-dataset.node.js';
 export * from './index.js';
 export type {
+  BenchmarkOptions,
+  BenchmarkResult,
+  BenchmarkRow,
+} from './pipelines/benchmark.node.js';
+export {
+  benchmarkModels,
+  benchmarkPipeline,
+  resultsMarkdown,
+  runBenchmark,
+} from './pipelines/benchmark.node.js';
+export type { DemoChecks, DemoOptions, DemoResult } from './pipelines/demo.node.js';
+export { DEMO_DEFAULTS, demoChecks, demoPipeline, runDemo } from './pipelines/demo.node.js';
+export type {
   DownloadReleaseOptions,
   DownloadReleaseResult,
   ReleaseFile,
@@ -39,6 +52,23 @@ export {
   ZENODO_BASE_URL,
   ZENODO_RECORD,
 } from './pipelines/download-release.node.js';
+export type {
+  BicubicUpsampleOptions,
+  EngineChoice,
+  EvaluatedModel,
+  EvaluateModelsOptions,
+  EvaluateModelsResult,
+  EvaluatePipelineOptions,
+  MethodScores,
+  PanelChip,
+} from './pipelines/evaluate-models.node.js';
+export {
+  bicubicUpsample,
+  evaluateModels,
+  evaluatePipeline,
+  loadWeightsEngine,
+  METRIC_MODES,
+} from './pipelines/evaluate-models.node.js';
 export type { Pipeline, PipelineContext } from './pipelines/pipeline.js';
 export { definePipeline } from './pipelines/pipeline.js';
 export type { PlotDatasetOptions, PlotDatasetResult } from './pipelines/plot-dataset.node.js';
@@ -69,6 +99,23 @@ export {
   searchRevisits,
   sentinelHubClientFor,
 } from './pipelines/revisit-stages.node.js';
+export type { SuperresolveOptions, SuperresolveResult } from './pipelines/superresolve.node.js';
+export { expandRevisitInputs, superresolvePipeline } from './pipelines/superresolve.node.js';
+export type {
+  ModelSpec,
+  TrainHistory,
+  TrainModelOptions,
+  TrainModelResult,
+  TrainPipelineOptions,
+  TrainPipelineResult,
+} from './pipelines/train-model.node.js';
+export {
+  modelStem,
+  readTrainHistory,
+  sliceRevisits,
+  trainModel,
+  trainPipeline,
+} from './pipelines/train-model.node.js';
 export type { SvgToPngOptions } from './plots/render-png.node.js';
 export { svgToPng, svgToRgba, writePlot } from './plots/render-png.node.js';
 export type {

@@ -1,15 +1,21 @@
 // The `worldstrat` command-line program: commander wiring, shared options, error → exit code.
 import { Command, CommanderError } from 'commander';
 import { registerAois } from './commands/aois.js';
+import { registerBenchmark } from './commands/benchmark.js';
+import { registerDemo } from './commands/demo.js';
 import { registerDownloadRelease } from './commands/download-release.js';
+import { registerEval } from './commands/eval.js';
 import { registerFetch } from './commands/fetch.js';
+import { registerInfer } from './commands/infer.js';
 import { registerPlot } from './commands/plot.js';
 import { registerRebuild } from './commands/rebuild.js';
 import { registerSample } from './commands/sample.js';
 import { registerSearch } from './commands/search.js';
 import { registerSplit } from './commands/split.js';
 import { registerStratify } from './commands/stratify.js';
+import { registerSuperresolve } from './commands/superresolve.js';
 import { registerSynth } from './commands/synth.js';
+import { registerTrain } from './commands/train.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 import { applyConfig, type CliIo, type CliRunner, createRuntime } from './runtime.js';
 
@@ -88,6 +94,12 @@ export function createProgram(
     registerStratify,
     registerSearch,
     registerFetch,
+    registerDemo,
+    registerBenchmark,
+    registerTrain,
+    registerEval,
+    registerInfer,
+    registerSuperresolve,
   ])
     register(program, run);
   for (const cmd of program.commands) {

@@ -159,7 +159,14 @@ export async function evaluateModels(
       `no scenes to evaluate in ${dataset.root} (split "${typeof options.scenes === 'string' ? options.scenes : 'test'}" is empty)`,
     );
   const batchSize = options.batchSize ?? 16;
-  const wanted = new Set((options.panelChips ?? [[0, 4], [1, 4]]).map(([s, c]) => `${scenes[s]?.name}#${c}`));
+  const wanted = new Set(
+    (
+      options.panelChips ?? [
+        [0, 4],
+        [1, 4],
+      ]
+    ).map(([s, c]) => `${scenes[s]?.name}#${c}`),
+  );
   const names = ['Bicubic', ...options.models.map((m) => m.name)];
   const per: Record<RegistrationMode, ReturnType<typeof registeredMetrics>>[] = names.map(() => ({
     worldstrat: [],
@@ -187,7 +194,9 @@ export async function evaluateModels(
       preds.push(out.data);
     }
     const metrics = preds.map((p) =>
-      Object.fromEntries(METRIC_MODES.map((mode) => [mode, registeredMetrics(p, batch.hr.data, hrShape, { mode })])),
+      Object.fromEntries(
+        METRIC_MODES.map((mode) => [mode, registeredMetrics(p, batch.hr.data, hrShape, { mode })]),
+      ),
     ) as Record<RegistrationMode, ReturnType<typeof registeredMetrics>>[];
     metrics.forEach((m, i) => {
       for (const mode of METRIC_MODES) per[i][mode].push(...m[mode]);
@@ -254,9 +263,15 @@ export async function loadWeightsEngine(
   const bytes = new Uint8Array(await readFile(path));
   if (path.endsWith('.onnx')) {
     if (engine !== 'onnx')
-      throw new WorldStratError('INVALID_ARGUMENT', `${path} is an ONNX file; use --engine onnx (or a .safetensors file)`);
+      throw new WorldStratError(
+        'INVALID_ARGUMENT',
+        `${path} is an ONNX file; use --engine onnx (or a .safetensors file)`,
+      );
     readOnnxModelInfo(bytes);
-    return createOnnxEngine(bytes, options.threads !== undefined ? { intraOpNumThreads: options.threads } : {});
+    return createOnnxEngine(
+      bytes,
+      options.threads !== undefined ? { intraOpNumThreads: options.threads } : {},
+    );
   }
   if (!path.endsWith('.safetensors'))
     throw new WorldStratError('INVALID_ARGUMENT', `${path}: weights must be a .safetensors or .onnx file`);
@@ -293,13 +308,19 @@ export const evaluatePipeline = definePipeline<
   description: 'score SR weights and bicubic on a dataset split with registered cPSNR/cSSIM (both modes)',
   async run(options, context = {}) {
     if (options.weights.length === 0)
-      throw new WorldStratError('INVALID_ARGUMENT', 'eval needs at least one weights file (--weights a.safetensors)');
+      throw new WorldStratError(
+        'INVALID_ARGUMENT',
+        'eval needs at least one weights file (--weights a.safetensors)',
+      );
     const { openDataset } = await import('../dataset/open-dataset.node.js');
     const models: EvaluatedModel[] = [];
     try {
       for (const [i, w] of options.weights.entries()) {
         const engine = await loadWeightsEngine(w, options.engine ?? 'tfjs');
-        models.push({ name: options.names?.[i] ?? (w.split('/').pop() ?? w).replace(/\.(safetensors|onnx)$/, ''), engine });
+        models.push({
+          name: options.names?.[i] ?? (w.split('/').pop() ?? w).replace(/\.(safetensors|onnx)$/, ''),
+          engine,
+        });
       }
       const revisits = Math.max(...models.map((m) => m.engine.config.revisits));
       const dataset = await openDataset(options.root, {

@@ -129,10 +129,7 @@ export function sliceRevisits(batch: Pick<ChipBatch, 'lr' | 'hr'>, r: number): T
   return { lr: { data: out, shape: [b, r, c, h, w] }, hr: batch.hr };
 }
 
-async function* revisitBatches(
-  source: AsyncGenerator<ChipBatch>,
-  r: number,
-): AsyncGenerator<TrainBatch> {
+async function* revisitBatches(source: AsyncGenerator<ChipBatch>, r: number): AsyncGenerator<TrainBatch> {
   for await (const b of source) yield sliceRevisits(b, r);
 }
 
@@ -218,7 +215,12 @@ export async function trainModel(
         ? {
             validation: () =>
               revisitBatches(
-                dataset.batches(valScenes, { batchSize, shuffle: false, augment: false, signal: context.signal }),
+                dataset.batches(valScenes, {
+                  batchSize,
+                  shuffle: false,
+                  augment: false,
+                  signal: context.signal,
+                }),
                 config.revisits,
               ),
           }
@@ -257,7 +259,10 @@ export async function trainModel(
     for (let s = stepsPerEpoch; s <= lastStep; s += stepsPerEpoch) epochEnds.push(s);
   if (epochEnds.at(-1) !== lastStep) epochEnds.push(lastStep);
   const history: TrainHistory = {
-    epochs: epochMeans(steps, epochEnds.filter((x) => x !== undefined)),
+    epochs: epochMeans(
+      steps,
+      epochEnds.filter((x) => x !== undefined),
+    ),
     steps,
     validation: result.validation,
   };

@@ -1,0 +1,55 @@
+// `worldstrat eval <root> --weights a.safetensors [b.onnx …]`: registered cPSNR / cSSIM vs bicubic, both modes.
+import type { Command } from 'commander';
+import { WorldStratError } from '../../errors.js';
+import { resultsMarkdown } from '../../pipelines/benchmark.node.js';
+import { evaluatePipeline } from '../../pipelines/evaluate-models.node.js';
+import { type CliRunner, parseIntOption } from '../runtime.js';
+
+/** Register the command. */
+export function registerEval(program: Command, run: CliRunner): void {
+  program
+    .command('eval')
+    .description(
+      'score weights files and bicubic on a split with registered cPSNR/cSSIM (worldstrat + centered)',
+    )
+    .argument('<root>', 'dataset folder in the release layout')
+    .requiredOption('--weights <files...>', '.safetensors or .onnx weights (architecture detected)')
+    .option('--engine <e>', 'tfjs | onnx', 'tfjs')
+    .option('--split <s>', 'train | val | test', 'test')
+    .option('--batch-size <n>', 'chips per batch', parseIntOption('batch-size'), 16)
+    .action((root: string, _opts, cmd: Command) =>
+      run(cmd, async (o, rt) => {
+        const engine = o.engine as string;
+        if (engine !== 'tfjs' && engine !== 'onnx')
+          throw new WorldStratError('INVALID_ARGUMENT', `--engine ${engine}: expected tfjs or onnx`);
+        const split = o.split as string;
+        if (!['train', 'val', 'test'].includes(split))
+          throw new WorldStratError('INVALID_ARGUMENT', `--split ${split}: expected train, val or test`);
+        const r = await evaluatePipeline.run(
+          {
+            root,
+            weights: o.weights as string[],
+            engine,
+            split: split as 'train' | 'val' | 'test',
+            batchSize: o.batchSize as number,
+          },
+          { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
+        );
+        const base = r.scores[0];
+        const table = resultsMarkdown(
+          r.scores.map((s) => ({
+            model: s.name,
+            revisits: s.revisits,
+            parameters: s.parameters,
+            cpsnr: { worldstrat: s.worldstrat.psnr, centered: s.centered.psnr },
+            cssim: { worldstrat: s.worldstrat.cssim, centered: s.centered.cssim },
+            deltaBicubic: {
+              worldstrat: s.worldstrat.psnr - base.worldstrat.psnr,
+              centered: s.centered.psnr - base.centered.psnr,
+            },
+          })),
+        );
+        rt.done(r, `${r.split} split: ${r.scenes.length} scenes, ${r.chips} chips\n\n${table}`);
+      }),
+    );
+}

@@ -1,0 +1,162 @@
+// `demo` pipeline (`pnpm demo`): synthetic mini-dataset → benchmark with small models on the CPU → table,
+// panels, curves, SR GeoTIFF and report under out/demo/, plus the two checks the README promises.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DrawRevisitOptions } from '../synthetic/degrade.js';
+import { generateSyntheticDataset } from '../synthetic/generate-synthetic-dataset.node.js';
+import {
+  type BenchmarkOptions,
+  type BenchmarkResult,
+  benchmarkModels,
+  runBenchmark,
+} from './benchmark.node.js';
+import { definePipeline, type PipelineContext } from './pipeline.js';
+
+/** Options of the demo. */
+export interface DemoOptions {
+  /** Output folder. Default 'out/demo' (dataset in `<out>/dataset`). */
+  out?: string;
+  /** Synthetic AOIs. Default 24. */
+  aois?: number;
+  /** HR side in px (1054 = release). Default 1054. */
+  hrSize?: number;
+  /** LR revisits per AOI (8 = Kaggle core, what the MF models use). Default 8. */
+  revisits?: number;
+  /** Seed of the synthetic data and of training. Default 0. */
+  seed?: number;
+  /** Hidden channels of the three models. Default 32. */
+  hiddenChannels?: number;
+  /** Optimiser steps per model. */
+  steps?: number;
+  /** Chips per batch. */
+  batchSize?: number;
+  /** Adam learning rate. */
+  learningRate?: number;
+  /** Comparison panels. Default 2. */
+  panels?: number;
+  /** Write the SR GeoTIFF. Default true. */
+  geotiff?: boolean;
+  /** Random revisit parameters of the synthetic degradation (default: the generator's). */
+  revisitOptions?: DrawRevisitOptions;
+  /** Reuse finished models / checkpoints of a previous run in `out`. Default false. */
+  resume?: boolean;
+}
+
+/** The demo's defaults: ≈ a few minutes on 2 CPU cores with the wasm backend. */
+export const DEMO_DEFAULTS = {
+  out: 'out/demo',
+  aois: 24,
+  hrSize: 1054,
+  revisits: 8,
+  seed: 0,
+  hiddenChannels: 32,
+  steps: 150,
+  batchSize: 8,
+  learningRate: 2e-3,
+  panels: 2,
+} as const;
+
+/** The demo's claims, checked on the held-out (test) synthetic AOIs. */
+export interface DemoChecks {
+  /** Best multi-frame model's centered cPSNR minus bicubic's (dB). */
+  multiFrameVsBicubic: number;
+  /** Best multi-frame model's centered cPSNR minus SRCNN-SI's (dB). */
+  multiFrameVsSingleImage: number;
+  /** multiFrameVsBicubic ≥ 1 dB. */
+  multiFrameBeatsBicubicBy1dB: boolean;
+  /** multiFrameVsSingleImage > 0. */
+  multiFrameBeatsSingleImage: boolean;
+}
+
+/** Result of the demo. */
+export interface DemoResult extends BenchmarkResult {
+  datasetRoot: string;
+  generatedDataset: boolean;
+  checks: DemoChecks;
+}
+
+/**
+ * Compute the demo checks from benchmark rows (bicubic, SRCNN-SI and the multi-frame models).
+ *
+ * @param rows - the benchmark's rows.
+ * @returns the checks.
+ */
+export function demoChecks(rows: BenchmarkResult['rows']): DemoChecks {
+  const bicubic = rows.find((r) => r.parameters === 0);
+  const si = rows.find((r) => r.parameters > 0 && r.revisits === 1);
+  const mf = rows.filter((r) => r.parameters > 0 && r.revisits > 1);
+  const best = Math.max(...mf.map((r) => r.cpsnr.centered));
+  const vsB = bicubic && mf.length ? best - bicubic.cpsnr.centered : Number.NaN;
+  const vsSi = si && mf.length ? best - si.cpsnr.centered : Number.NaN;
+  return {
+    multiFrameVsBicubic: vsB,
+    multiFrameVsSingleImage: vsSi,
+    multiFrameBeatsBicubicBy1dB: vsB >= 1,
+    multiFrameBeatsSingleImage: vsSi > 0,
+  };
+}
+
+/**
+ * Run the demo: generate (or reuse) the synthetic dataset, then the benchmark with small models.
+ *
+ * @param options - sizes, seed, schedule.
+ * @param context - signal, progress, log.
+ * @returns the benchmark result plus the demo checks.
+ */
+export async function runDemo(options: DemoOptions = {}, context: PipelineContext = {}): Promise<DemoResult> {
+  const o = { ...DEMO_DEFAULTS, ...options };
+  const datasetRoot = join(o.out, 'dataset');
+  const wanted = { aois: o.aois, revisits: o.revisits, hrSize: o.hrSize, seed: o.seed };
+  let generated = false;
+  let reuse = false;
+  if (existsSync(join(datasetRoot, 'synthetic.json')) && existsSync(join(datasetRoot, 'metadata.csv'))) {
+    const j = JSON.parse(await readFile(join(datasetRoot, 'synthetic.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const params = (j.options ?? {}) as Record<string, unknown>;
+    reuse =
+      Object.entries(wanted).every(([k, v]) => params[k] === v) &&
+      JSON.stringify(params.revisitOptions ?? null) === JSON.stringify(o.revisitOptions ?? null);
+    if (reuse) context.log?.(`reusing the synthetic dataset in ${datasetRoot}`);
+  }
+  if (!reuse) {
+    context.log?.(
+      `generating ${o.aois} synthetic AOIs (${o.revisits} revisits, HR ${o.hrSize}²) in ${datasetRoot}`,
+    );
+    await generateSyntheticDataset(datasetRoot, {
+      ...wanted,
+      overwrite: true,
+      ...(o.revisitOptions ? { revisitOptions: o.revisitOptions } : {}),
+      ...(context.signal ? { signal: context.signal } : {}),
+      onProgress: (p) => context.onProgress?.(p),
+    });
+    generated = true;
+  }
+  const bench: BenchmarkOptions = {
+    root: datasetRoot,
+    out: o.out,
+    models: benchmarkModels(o.hiddenChannels, 0),
+    maxSteps: o.steps,
+    epochs: 1000,
+    batchSize: o.batchSize,
+    learningRate: o.learningRate,
+    cosineT0: false,
+    lossMode: 'centered',
+    seed: o.seed,
+    backend: 'wasm',
+    panels: o.panels,
+    resume: Boolean(o.resume),
+    ...(o.geotiff === false ? { geotiff: false } : {}),
+  };
+  const result = await runBenchmark(bench, context);
+  return { ...result, datasetRoot, generatedDataset: generated, checks: demoChecks(result.rows) };
+}
+
+/** The `demo` pipeline (see {@link runDemo}). */
+export const demoPipeline = definePipeline<DemoOptions, DemoResult>({
+  name: 'demo',
+  description: 'synthetic mini-dataset → SRCNN-SI / SRCNN-MF / HighRes-net vs bicubic on the CPU → out/demo/',
+  run: runDemo,
+});
