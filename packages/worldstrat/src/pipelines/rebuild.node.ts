@@ -7,7 +7,13 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MatchedRevisit, S2Level } from '@worldstrat/eo-fetch';
+import {
+  type CatalogueEntry,
+  catalogueEntryFromSpotFeature,
+  type MatchedRevisit,
+  matchRevisits,
+  type S2Level,
+} from '@worldstrat/eo-fetch';
 import {
   type Aoi,
   createAois,
@@ -38,7 +44,12 @@ import { throwIfAborted, WorldStratError } from '../errors.js';
 import { toCsv } from '../internal/csv.js';
 import { SPLIT_CSV_NAME } from '../synthetic/generate-synthetic-dataset.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
-import { downloadRevisits, type RevisitProvider, searchRevisits } from './revisit-stages.node.js';
+import {
+  downloadRevisits,
+  type RevisitProvider,
+  searchRevisits,
+  sentinelHubClientFor,
+} from './revisit-stages.node.js';
 
 /** Where revisits come from (see {@link RevisitProvider}). */
 export type RebuildProvider = RevisitProvider;
@@ -87,6 +98,13 @@ export interface RebuildOptions {
   nRevisits?: number;
   /** Hard cloud-cover limit (percent). */
   maxCloudCover?: number;
+  /**
+   * SentinelHub only: search SPOT (dataimport API, AIRBUS) for every AOI, keep the best acquisition per AOI
+   * (1 revisit ranked against `targetDate`) and use its date as that AOI's Sentinel-2 target date, like
+   * upstream; AOIs without a SPOT scene are dropped (`spotMissing`). Ordering/downloading SPOT is paid and is
+   * not done here (the plan lists the SPOT ids for eo-fetch's `SentinelHubClient.createOrder`).
+   */
+  spot?: { from?: string; to?: string; maxCloudCoverage?: number; maxIncidenceAngle?: number };
   /** Levels to download (default `['L2A']`). */
   levels?: readonly S2Level[];
   /** Split fractions (default 0.8/0.1/0.1). */
@@ -102,7 +120,12 @@ export interface RebuildOptions {
 }
 
 /** One AOI of the plan with its classes. */
-export interface RebuildAoi extends Aoi, ClassColumns {}
+export interface RebuildAoi extends Aoi, ClassColumns {
+  /** Per-AOI target date (the SPOT acquisition day with `spot`). */
+  targetDate?: string;
+  /** The SPOT acquisition chosen for this AOI (with `spot`). */
+  spot?: { id: string; datetime: string; cloudCover: number };
+}
 
 /** The saved plan (`<root>/rebuild/plan.json`). */
 export interface RebuildPlan {
@@ -119,6 +142,8 @@ export interface RebuildPlan {
   /** AOIs with fewer revisits than asked, per level. */
   matchShortfalls: { level: S2Level; aoi: string; found: number; wanted: number }[];
   searchRequests: number;
+  /** AOIs dropped because no SPOT acquisition covers them (with `spot`). */
+  spotMissing?: string[];
 }
 
 /** Result of {@link rebuild}. */
@@ -250,6 +275,7 @@ function fingerprintOf(o: RebuildOptions, pointsText: string | null): string {
     nRevisits: o.nRevisits,
     maxCloudCover: o.maxCloudCover,
     levels: o.levels,
+    spot: o.spot,
   };
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
@@ -346,7 +372,9 @@ export async function planRebuild(
 
   // (B) stratify
   const landcover = await openClassificationRaster(options.landcover);
-  const smod = options.smod ? await openClassificationRaster(options.smod, options.smodCrs ?? 'ESRI:54009') : undefined;
+  const smod = options.smod
+    ? await openClassificationRaster(options.smod, options.smodCrs ?? 'ESRI:54009')
+    : undefined;
   const classify = async (pts: PoolPoint[]) =>
     (
       await classifyPoints(pts, {
@@ -396,7 +424,7 @@ export async function planRebuild(
 
     // (D) AOIs
     const aoiList = createAois(drawn.rows, areaKm2);
-    const aois: RebuildAoi[] = aoiList.map((a, i) => {
+    let aois: RebuildAoi[] = aoiList.map((a, i) => {
       const r = drawn.rows[i];
       return {
         ...a,
@@ -411,6 +439,46 @@ export async function planRebuild(
     throwIfAborted(signal);
 
     // (E) catalogue search + (F) matching
+    let spotRequests = 0;
+    let spotMissing: string[] | undefined;
+    if (options.spot) {
+      const p = options.provider;
+      if (p.kind !== 'sentinelhub')
+        throw new WorldStratError('INVALID_ARGUMENT', 'spot search needs the SentinelHub provider');
+      const sh = await sentinelHubClientFor(p, options.fetch);
+      const byAoi = new Map<string, CatalogueEntry[]>();
+      for (const a of aois) {
+        const entries: CatalogueEntry[] = [];
+        for await (const f of sh.spotSearch(
+          {
+            bbox: a.bounds,
+            from: `${isoDay(options.spot.from ?? start)}T00:00:00Z`,
+            to: `${isoDay(options.spot.to ?? end)}T23:59:59Z`,
+            maxCloudCoverage: options.spot.maxCloudCoverage,
+            maxIncidenceAngle: options.spot.maxIncidenceAngle,
+          },
+          { signal },
+        ))
+          entries.push(catalogueEntryFromSpotFeature(f));
+        spotRequests++;
+        byAoi.set(a.name, entries);
+        onProgress?.({ stage: 'search SPOT', done: spotRequests, total: aois.length });
+      }
+      const m = matchRevisits(aois, byAoi, { targetDate, nRevisits: 1 });
+      const best = new Map(m.revisits.map((r) => [r.aoi, r.entry]));
+      spotMissing = aois.filter((a) => !best.has(a.name)).map((a) => a.name);
+      if (spotMissing.length) log?.(`no SPOT acquisition covers ${spotMissing.length} AOI(s): dropped`);
+      aois = aois
+        .filter((a) => best.has(a.name))
+        .map((a) => {
+          const e = best.get(a.name)!;
+          return {
+            ...a,
+            targetDate: e.datetime.slice(0, 10),
+            spot: { id: e.id, datetime: e.datetime, cloudCover: e.cloudCover },
+          };
+        });
+    }
     const found = await searchRevisits(
       aois,
       {
@@ -425,7 +493,8 @@ export async function planRebuild(
       },
       context,
     );
-    const { revisits, duplicates, matchShortfalls, searchRequests } = found;
+    const { revisits, duplicates, matchShortfalls } = found;
+    const searchRequests = found.searchRequests + spotRequests;
     plan = {
       version: 1,
       fingerprint: fingerprintOf(options, pointsText),
@@ -443,6 +512,7 @@ export async function planRebuild(
       duplicates,
       matchShortfalls,
       searchRequests,
+      ...(spotMissing ? { spotMissing } : {}),
     };
   } finally {
     await landcover.close();
@@ -558,7 +628,7 @@ export async function rebuild(
       a.name,
       r.n,
       r.entry.datetime.slice(0, 10),
-      plan.targetDate,
+      a.targetDate ?? plan.targetDate,
       JSON.stringify(a.bounds),
       r.areaKm2,
       r.entry.cloudCover,

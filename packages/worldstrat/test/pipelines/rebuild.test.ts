@@ -390,6 +390,57 @@ describe('rebuild (SentinelHub)', () => {
     expect(again.downloads.L2A).toMatchObject({ downloaded: 0, skipped: 2 });
     expect(sh.requests.filter((r) => r.path.includes('/process'))).toHaveLength(8);
   });
+
+  it('with spot: the SPOT acquisition date becomes each AOI’s Sentinel-2 target date', async () => {
+    const poly = (b: number[]) => ({
+      type: 'Polygon' as const,
+      coordinates: [
+        [
+          [b[0], b[1]],
+          [b[2], b[1]],
+          [b[2], b[3]],
+          [b[0], b[3]],
+          [b[0], b[1]],
+        ],
+      ],
+    });
+    sh.spotFeatures.push(
+      {
+        geometry: poly(itemBbox),
+        properties: { id: 'SPOT-25', acquisitionDate: '2022-06-25T10:00:00Z', cloudCover: 0 },
+      },
+      // far away: never covers an AOI
+      {
+        geometry: poly([0, 0, 0.1, 0.1]),
+        properties: { id: 'SPOT-FAR', acquisitionDate: '2022-06-10T10:00:00Z', cloudCover: 0 },
+      },
+    );
+    const plan = await planRebuild({
+      ...baseOptions(join(dir, 'sh-spot')),
+      target: 2,
+      nRevisits: 2,
+      provider: {
+        kind: 'sentinelhub',
+        baseUrl: sh.url,
+        credentials: { clientId: sh.clientId, clientSecret: sh.clientSecret },
+      },
+      spot: {},
+    });
+    expect(plan.aois.map((a) => [a.targetDate, a.spot?.id])).toEqual(
+      Array(2).fill(['2022-06-25', 'SPOT-25']),
+    );
+    expect(plan.spotMissing).toEqual([]);
+    expect(plan.searchRequests).toBe(4); // 2 SPOT + 2 Sentinel-2 searches
+    // ranked against 06-25: S2_12 (|Δ| rank 2 + cloud rank 1) and S2_25 (1 + 3) beat S2_10 (3 + 2)
+    for (const a of plan.aois)
+      expect(plan.revisits.L2A!.filter((r) => r.aoi === a.name).map((r) => r.entry.id)).toEqual([
+        'S2_12',
+        'S2_25',
+      ]);
+    await expect(planRebuild({ ...baseOptions(join(dir, 'stac-spot')), spot: {} })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+  });
 });
 
 describe('worldstrat rebuild (CLI)', () => {

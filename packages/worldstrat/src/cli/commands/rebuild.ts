@@ -53,6 +53,12 @@ export function registerRebuild(program: Command, run: CliRunner): void {
     .option('--max-cloud <pct>', 'maximum scene cloud cover', parseNumberOption('max-cloud'))
     .option('--levels <list>', 'L2A,L1C', 'L2A')
     .option('--concurrency <n>', 'parallel searches and revisit downloads', parseIntOption('concurrency'), 4)
+    .option(
+      '--spot',
+      'SentinelHub only: search SPOT per AOI and rank Sentinel-2 revisits against its acquisition date (no ordering)',
+      false,
+    )
+    .option('--spot-max-cloud <pct>', 'SPOT maximum cloud coverage', parseNumberOption('spot-max-cloud'))
     .option('--replan', 'ignore the saved plan and sample/search again', false)
     .option(
       '--dry-run',
@@ -102,6 +108,7 @@ export function registerRebuild(program: Command, run: CliRunner): void {
             levels,
             concurrency: o.concurrency as number,
             replan: Boolean(o.replan),
+            spot: o.spot ? { maxCloudCoverage: o.spotMaxCloud as number | undefined } : undefined,
             dryRun: Boolean(o.dryRun),
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
