@@ -21,7 +21,8 @@ import { applyConfig, type CliIo, type CliRunner, createRuntime } from './runtim
 
 const EXIT_HELP = `
 Exit codes: 0 ok · 1 unexpected error · 2 bad arguments/config · 3 input not found · 4 bad data (layout,
-unreadable file) · 5 write failed · 130 interrupted (Ctrl-C; finished files are kept, none half-written).
+unreadable file) · 5 write failed · 6 network/service failure · 130 interrupted (Ctrl-C; finished files
+are kept, none half-written).
 Every command takes --json (machine-readable result on stdout) and --config <file.json> (option values;
 flags given on the command line win).`;
 
