@@ -6,8 +6,6 @@ export type { InferenceEngine, PredictInput, PredictOutput } from './engine.js';
 // TF.js part (models, weights, backends, losses, training).
 export { SrnetError } from './errors.js';
 export type { SrnetErrorCode } from './errors.js';
-export { parseSafetensors, encodeSafetensorsFile } from './io/safetensors.js';
-export type { SafetensorsDType, SafetensorsFile, SafetensorsTensor } from './io/safetensors.js';
 export {
   checkStateDict,
   countParameters,

@@ -4,18 +4,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { encodeSafetensors, readSafetensors } from '@worldstrat/raster-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countParameters,
   createModel,
   createTfjsEngine,
   detectArchitecture,
-  encodeSafetensorsFile,
   exportStateDict,
   loadModel,
   loadStateDict,
   modelFromStateDict,
-  parseSafetensors,
   saveModel,
   selectBackend,
   stateDictFromSafetensors,
@@ -57,7 +56,7 @@ describe('weights', () => {
   it('accepts the full duplicated form with backbone. prefix and round-trips losslessly', async () => {
     const { stateDict, config } = stateDictFromSafetensors(fixtureBytes('srcnn-r8.safetensors'));
     const full = stateDictToSafetensors(stateDict, config, { form: 'full', prefix: 'backbone.' });
-    const parsed = parseSafetensors(full);
+    const parsed = readSafetensors(full);
     expect(Object.keys(parsed.tensors).every((k) => k.startsWith('backbone.'))).toBe(true);
     expect(Object.keys(parsed.tensors)).toHaveLength(42);
     const again = stateDictFromSafetensors(full);
@@ -73,7 +72,7 @@ describe('weights', () => {
       ).toBe(true);
     }
     const aliased = stateDictToSafetensors(back, config, { form: 'aliased' });
-    expect(Object.keys(parseSafetensors(aliased).tensors)).toHaveLength(30);
+    expect(Object.keys(readSafetensors(aliased).tensors)).toHaveLength(30);
     model.dispose();
   });
 
@@ -111,15 +110,15 @@ describe('weights', () => {
   });
 
   it('typed errors: missing and mis-shaped tensors are listed; foreign architectures rejected', async () => {
-    const { tensors, metadata } = parseSafetensors(fixtureBytes('srcnn-r1.safetensors'));
+    const { tensors, metadata } = readSafetensors(fixtureBytes('srcnn-r1.safetensors'));
     const dropped = { ...tensors };
     delete dropped['sr.upsample.4.bias'];
     delete dropped['encoder.doubleconv2d.2.weight'];
-    expect(() => stateDictFromSafetensors(encodeSafetensorsFile(dropped, metadata))).toThrow(
+    expect(() => stateDictFromSafetensors(encodeSafetensors(dropped, metadata))).toThrow(
       /sr\.upsample\.4\.bias.*|encoder\.doubleconv2d\.2\.weight/,
     );
     try {
-      stateDictFromSafetensors(encodeSafetensorsFile(dropped, metadata));
+      stateDictFromSafetensors(encodeSafetensors(dropped, metadata));
     } catch (e) {
       expect((e as { code: string }).code).toBe('MISSING_WEIGHTS');
       expect((e as { details: { missing: string[] } }).details.missing).toEqual(
@@ -130,7 +129,7 @@ describe('weights', () => {
       ...tensors,
       'sr.upsample.4.bias': { dtype: 'F32' as const, shape: [4], data: new Float32Array(4) },
     };
-    expect(() => stateDictFromSafetensors(encodeSafetensorsFile(bad, metadata))).toThrow(
+    expect(() => stateDictFromSafetensors(encodeSafetensors(bad, metadata))).toThrow(
       expect.objectContaining({
         code: 'MISSHAPED_WEIGHTS',
         message: expect.stringContaining('sr.upsample.4.bias: got [4], expected [3]'),

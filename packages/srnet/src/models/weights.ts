@@ -1,7 +1,7 @@
 // Weight IO: PyTorch state_dicts (safetensors) ↔ TF.js variables. Conv [out,in,kh,kw] ↔ [kh,kw,in,out].
 import * as tf from '@tensorflow/tfjs';
 import { SrnetError } from '../errors.js';
-import { encodeSafetensorsFile, parseSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
+import { encodeSafetensors, readSafetensors, type SafetensorsTensor } from '@worldstrat/raster-io';
 import { checkStateDict, detectArchitecture, stateDictSpec, uniqueParamSpecs } from './architecture.js';
 import type { ModelConfig } from './config.js';
 import { SrModel } from './sr-model.js';
@@ -40,7 +40,7 @@ export function stateDictFromSafetensors(
   bytes: Uint8Array,
   options: StateDictFromSafetensorsOptions = {},
 ): LoadedStateDict {
-  const { tensors, metadata } = parseSafetensors(bytes);
+  const { tensors, metadata } = readSafetensors(bytes);
   const strip = (k: string): string => (k.startsWith('backbone.') ? k.slice('backbone.'.length) : k);
   const byKey = new Map<string, SafetensorsTensor>();
   for (const [k, t] of Object.entries(tensors)) byKey.set(strip(k), t);
@@ -151,7 +151,7 @@ export function stateDictToSafetensors(
     ...options.metadata,
   };
   if (Object.keys(aliases).length > 0) metadata.aliases = JSON.stringify(aliases);
-  return encodeSafetensorsFile(tensors, metadata);
+  return encodeSafetensors(tensors, metadata);
 }
 
 /** PyTorch → TF layout for one tensor. */

@@ -2,7 +2,7 @@
 // moments (`optim.m.` / `optim.v.`), and metadata (config, step, epoch, batch, RNG state, best validation loss).
 import { SrnetError } from '../errors.js';
 import type { RandomState } from '../internal/random.js';
-import { encodeSafetensorsFile, parseSafetensors, type SafetensorsTensor } from '../io/safetensors.js';
+import { encodeSafetensors, readSafetensors, type SafetensorsTensor } from '@worldstrat/raster-io';
 import type { ModelConfig } from '../models/config.js';
 import type { StateDict } from '../models/state-dict.js';
 import type { AdamConfig } from './adam.js';
@@ -45,7 +45,7 @@ export function encodeCheckpoint(ckpt: TrainingCheckpoint): Uint8Array {
   put('model.', ckpt.weights);
   put('optim.m.', ckpt.optimizer.m);
   put('optim.v.', ckpt.optimizer.v);
-  return encodeSafetensorsFile(tensors, {
+  return encodeSafetensors(tensors, {
     format: CHECKPOINT_FORMAT,
     model_config: JSON.stringify(ckpt.config),
     optimizer: JSON.stringify({ ...ckpt.optimizer.config, step: ckpt.optimizer.step }),
@@ -64,7 +64,7 @@ export function encodeCheckpoint(ckpt: TrainingCheckpoint): Uint8Array {
  * @throws SrnetError `BAD_CHECKPOINT` when the file is not an srnet checkpoint
  */
 export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
-  const { tensors, metadata } = parseSafetensors(bytes);
+  const { tensors, metadata } = readSafetensors(bytes);
   if (metadata.format !== CHECKPOINT_FORMAT) {
     throw new SrnetError(
       'BAD_CHECKPOINT',

@@ -17,7 +17,6 @@ export interface ParityFixture {
 }
 
 export function loadParityFixture(name: 'srcnn-r1' | 'srcnn-r8' | 'highresnet-r8'): ParityFixture {
-  // a plain Uint8Array copy: parseSafetensors' bytes.slice() is a view (not a copy) on a Node Buffer
   const bytes = new Uint8Array(readFileSync(`${sharedDir}fixtures/parity/${name}.safetensors`));
   // the srnet importer: aliases expanded, architecture detected from keys and shapes
   const { stateDict, config, extras } = stateDictFromSafetensors(bytes);

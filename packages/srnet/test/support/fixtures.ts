@@ -1,7 +1,7 @@
 // Test helpers: locate ../shared (relative to this file, never hard-coded) and read parity fixtures.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseSafetensors } from '../../src/io/safetensors.js';
+import { readSafetensors } from '@worldstrat/raster-io';
 
 /** The shared folder: packages/srnet/../../../shared. */
 export const sharedDir = fileURLToPath(new URL('../../../../../shared/', import.meta.url));
@@ -13,7 +13,7 @@ export function fixtureBytes(name: string): Uint8Array {
 
 /** Parsed parity fixture. */
 export function readFixture(name: string) {
-  return parseSafetensors(fixtureBytes(name));
+  return readSafetensors(fixtureBytes(name));
 }
 
 /** max over i of |a−b| − (abs + rel·|b|); ≤ 0 means within tolerance. Also returns max abs diff. */
