@@ -234,6 +234,26 @@ describe('downloadAll under injected faults', () => {
     }
   });
 
+  it('resumes an interrupted transfer with a Range request instead of starting over', async () => {
+    const name = 'big-300000';
+    server.scripts.set(`/f/${name}`, [{ kind: 'reset' }]);
+    const report = await downloadAll([job(name, { expectedBytes: 300_000 })], { ...fast, bufferBytes: 0 });
+    expect(report.failed).toEqual([]);
+    expect(server.hits.get(`/f/${name}`)).toBe(2);
+    const range = /^bytes=(\d+)-$/.exec(String(server.headers.get(`/f/${name}`)?.range));
+    expect(range).not.toBeNull();
+    expect(Number(range![1])).toBeGreaterThan(0);
+    expect(Number(range![1])).toBeLessThanOrEqual(150_000);
+    expect(sha256(await readFile(join(dir, 'out', name)))).toBe(sha256(contentFor(`/f/${name}`)));
+    // resume: false starts over
+    server.hits.clear();
+    server.headers.clear();
+    server.scripts.set(`/f/${name}`, [{ kind: 'reset' }]);
+    await rm(join(dir, 'out', name));
+    await downloadAll([job(name)], { ...fast, bufferBytes: 0, resume: false });
+    expect(server.headers.get(`/f/${name}`)?.range).toBeUndefined();
+  });
+
   it('sends job headers, JSON bodies and fresh authorize() headers on every attempt', async () => {
     server.scripts.set('/f/auth-100', [{ kind: 'status', status: 502 }]);
     let n = 0;

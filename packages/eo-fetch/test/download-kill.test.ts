@@ -78,6 +78,9 @@ it('survives SIGKILL mid-run: verified files are not re-downloaded, partial file
   }
 
   const hitsBefore = new Map(server.hits);
+  const partialsBefore = (await files())
+    .filter((f) => f.endsWith(PARTIAL_SUFFIX))
+    .map((f) => new URL(jobs.find((j) => `${j.path}${PARTIAL_SUFFIX}` === f)!.url).pathname);
   const report = await downloadAll(jobs, { concurrency: 8, perHost: 8, manifestPath, baseDelayMs: 5 });
   expect(report.failed).toEqual([]);
   expect(report.skipped).toBe(verifiedBefore.length);
@@ -87,6 +90,9 @@ it('survives SIGKILL mid-run: verified files are not re-downloaded, partial file
     expect(server.hits.get(path), `${p} was downloaded again`).toBe(hitsBefore.get(path));
   }
   expect((await files()).filter((f) => f.endsWith(PARTIAL_SUFFIX))).toEqual([]);
+  // the half-written files were continued with Range requests, not fetched again from byte 0
+  expect(partialsBefore.length).toBeGreaterThan(0);
+  for (const p of partialsBefore) expect(server.headers.get(p)?.range, p).toMatch(/^bytes=[1-9]\d*-$/);
   const manifest = await readManifest(manifestPath);
   for (const j of jobs) {
     const expected = sha256(contentFor(new URL(j.url).pathname));

@@ -90,6 +90,12 @@ export interface DownloadOptions {
   /** How a manifest `verified` file is re-checked before skipping: `size` (default) or a full `sha256`. */
   verifyExisting?: 'size' | 'sha256';
   /**
+   * Continue a `.partial` file left by an interrupted transfer (a killed run, a reset connection) with an HTTP
+   * Range request instead of starting over (default true; GET jobs only). A server that answers 200 instead of
+   * 206, or a Content-Range that does not start at the partial size, makes the file start over.
+   */
+  resume?: boolean;
+  /**
    * Bodies up to this size are held in memory until complete and written after the request's slot is
    * released; larger ones stream to `<path>.partial` (default 1 MiB; 0 streams everything).
    */
@@ -337,7 +343,8 @@ export class DownloadEngine {
       await mkdir(parent, { recursive: true });
       this.dirs.add(parent);
     }
-    await unlinkQuiet(partial); // a leftover of a killed run
+    const resumable = this.resumable(job);
+    if (!resumable) await unlinkQuiet(partial); // a leftover of a killed run (resumable jobs continue it)
     for (let n = 0; ; n++) {
       if (signal?.aborted) throw abortError(signal);
       let error: EoFetchError;
@@ -353,7 +360,14 @@ export class DownloadEngine {
         });
       } catch (err) {
         error = classifyFetchError(err, job.url, signal);
-        await unlinkQuiet(partial);
+        // a transfer cut short keeps its bytes for a ranged resume; anything else starts over
+        if (
+          !(
+            resumable &&
+            (error.code === 'NETWORK_ERROR' || error.code === 'TIMEOUT' || error.code === 'ABORTED')
+          )
+        )
+          await unlinkQuiet(partial);
       }
       if (error.code === 'ABORTED' || !isRetryable(error, this.policy)) throw error;
       if (n >= this.policy.retries)
@@ -373,6 +387,10 @@ export class DownloadEngine {
     }
   }
 
+  private resumable(job: DownloadJob): boolean {
+    return (this.options.resume ?? true) && (job.method ?? 'GET') === 'GET' && job.body === undefined;
+  }
+
   private async transfer(job: DownloadJob, partial: string, report: DownloadReport): Promise<Transferred> {
     const opts = this.options;
     const userSignal = opts.signal;
@@ -388,6 +406,15 @@ export class DownloadEngine {
         headers['content-type'] ??= 'application/json';
       }
     }
+    let offset = 0;
+    if (this.resumable(job)) {
+      try {
+        offset = (await stat(partial)).size;
+      } catch {
+        offset = 0;
+      }
+    }
+    if (offset > 0) headers.range = `bytes=${offset}-`;
     report.requests++;
     try {
       const res = opts.fetch
@@ -398,17 +425,49 @@ export class DownloadEngine {
             body,
             signal,
           });
-      if (!res.ok) throw await res.error();
+      if (!res.ok) {
+        if (offset > 0 && res.status === 416) {
+          res.discard();
+          await unlinkQuiet(partial);
+          throw new EoFetchError(
+            'SIZE_MISMATCH',
+            `${job.path}: the server cannot resume at byte ${offset}; starting over`,
+          );
+        }
+        throw await res.error();
+      }
       const declared = res.headers.get('content-length');
-      const declaredBytes =
+      let declaredBytes =
         declared !== null && res.headers.get('content-encoding') == null ? Number(declared) : undefined;
       const hash = createHash('sha256');
       let bytes = 0;
+      let fh: FileHandle | undefined;
+      if (offset > 0 && res.status === 206) {
+        // resume: the answer must start exactly where the partial file ends
+        const cr = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
+        if (!cr || Number(cr[1]) !== offset) {
+          res.discard();
+          await unlinkQuiet(partial);
+          throw new EoFetchError(
+            'SIZE_MISMATCH',
+            `${job.path}: asked to resume at byte ${offset}, got Content-Range ${JSON.stringify(res.headers.get('content-range'))}; starting over`,
+          );
+        }
+        if (declaredBytes !== undefined) declaredBytes += offset;
+        if (cr[3] !== '*') declaredBytes = Number(cr[3]);
+        const prev = await open(partial, 'r');
+        try {
+          for await (const c of prev.createReadStream({ autoClose: false })) hash.update(c as Buffer);
+        } finally {
+          await prev.close();
+        }
+        bytes = offset;
+        fh = await open(partial, 'a');
+      }
       // small bodies stay in memory until complete (the file is written after the network slot is released);
       // larger ones stream to the partial file
       const limit = opts.bufferBytes ?? DEFAULT_BUFFER_BYTES;
-      let held: Uint8Array[] | undefined = (declaredBytes ?? 0) <= limit ? [] : undefined;
-      let fh: FileHandle | undefined;
+      let held: Uint8Array[] | undefined = !fh && (declaredBytes ?? 0) <= limit ? [] : undefined;
       try {
         for await (const chunk of res.body) {
           hash.update(chunk);
@@ -550,6 +609,9 @@ export async function downloadAll(
 /** A response as the engine needs it, from `fetch` or from `node:http`. */
 interface Opened {
   ok: boolean;
+  status: number;
+  /** Drops an unread body (frees the connection). */
+  discard(): void;
   headers: { get(name: string): string | null };
   body: AsyncIterable<Uint8Array>;
   /** Builds the HttpError of a failed response (reads a short excerpt of the body). */
@@ -568,6 +630,10 @@ async function openWithFetch(doFetch: FetchLike, url: string, init: OpenInit): P
   const empty = (async function* () {})();
   return {
     ok: res.ok,
+    status: res.status,
+    discard: () => {
+      res.body?.cancel().catch(() => {});
+    },
     headers: res.headers,
     body: (res.body as unknown as AsyncIterable<Uint8Array> | null) ?? empty,
     error: () => httpErrorFromResponse(res, url),
@@ -598,6 +664,8 @@ function openWithNodeHttp(
       const status = res.statusCode ?? 0;
       resolve({
         ok: status >= 200 && status < 300,
+        status,
+        discard: () => res.destroy(),
         headers: {
           get: (name) => {
             const v = res.headers[name.toLowerCase()];

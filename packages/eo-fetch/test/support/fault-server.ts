@@ -70,6 +70,17 @@ export async function startFaultServer(defaultLatencyMs = 0, defaultTrickleMs = 
     switch (fault.kind) {
       case 'ok': {
         const send = () => {
+          const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+          if (range && Number(range[1]) < body.length) {
+            // resume support: serve the tail as 206 (what the engine's ranged resume relies on)
+            const start = Number(range[1]);
+            res.writeHead(206, {
+              'content-type': 'application/octet-stream',
+              'content-length': body.length - start,
+              'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+            });
+            return void res.end(body.subarray(start));
+          }
           res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
           const trickle = fault.trickleMs ?? defaultTrickleMs;
           if (!trickle) return void res.end(body);
