@@ -92,7 +92,9 @@ export interface DownloadOptions {
   /**
    * Continue a `.partial` file left by an interrupted transfer (a killed run, a reset connection) with an HTTP
    * Range request instead of starting over (default true; GET jobs only). A server that answers 200 instead of
-   * 206, or a Content-Range that does not start at the partial size, makes the file start over.
+   * 206, or a Content-Range that does not start at the partial size, makes the file start over. The joined file
+   * is only as trustworthy as the source's stability: for files that may change between runs, give the job an
+   * `expectedSha256` (checked over the whole file) or set `resume: false`.
    */
   resume?: boolean;
   /**
