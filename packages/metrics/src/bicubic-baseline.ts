@@ -28,23 +28,25 @@ export interface BicubicBaselineOptions {
   /** Per output channel normalisation std; default `WORLDSTRAT_S2_STD[[3, 2, 1]]`. */
   std?: readonly number[];
   /**
-   * `true`: upstream's wrong inverse `(x + mean)·std` (bug B7), to reproduce its baseline numbers.
-   * `false` (default): the correct inverse `x·std + mean`.
+   * `true`: upstream's baseline exactly (bug B7): the wrong inverse `(x + mean)·std`, then division by the
+   * maximum over the whole batch, so a chip's baseline depends on the other chips in its batch.
+   * `false` (default): the correct inverse `x·std + mean` (reflectance, the HR's units), per chip, no rescaling.
    */
   worldstratCompat?: boolean;
 }
 
 /**
  * WorldStrat's bicubic baseline (`BicubicUpscaledBaseline`, spec-superres §2.6): take one revisit and the RGB
- * channels of normalised LR input, denormalise, divide by the maximum over the **whole batch**, clamp to [0, 1]
- * and upsample with PyTorch bicubic (a = −0.75, align_corners False; raster-io's `resize`).
+ * channels of normalised LR input, denormalise to reflectance, clamp to [0, 1] and upsample with PyTorch bicubic
+ * (a = −0.75, align_corners False; raster-io's `resize`). With `worldstratCompat` it reproduces upstream's
+ * wrong inverse and its division by the maximum over the **whole batch** (bug B7).
  *
  * @param lr - normalised LR stack, `[B, R, C, h, w]` (e.g. 2×8×12×50×50).
  * @param shape - `[B, R, C, h, w]`.
  * @param options - size, channels, revisit, mean/std, `worldstratCompat`.
  * @returns `{ data, shape: [B, channels, H, W] }`.
  * @throws {@link MetricsError} `INVALID_SHAPE`, `SHAPE_MISMATCH`, `NON_FINITE_INPUT`, `INVALID_OPTION`,
- *   `DEGENERATE_INPUT` (batch maximum ≤ 0 after denormalising).
+ *   `DEGENERATE_INPUT` (compat only: batch maximum ≤ 0 after denormalising).
  * @example
  * ```ts
  * const base = bicubicBaseline(lr, [2, 8, 12, 50, 50], { worldstratCompat: true });
@@ -102,7 +104,9 @@ export function bicubicBaseline(
       }
     }
   }
-  if (!(max > 0)) {
+  // Upstream divides by the batch maximum; the corrected baseline keeps reflectance as it is.
+  if (!options.worldstratCompat) max = 1;
+  else if (!(max > 0)) {
     throw new MetricsError(
       'DEGENERATE_INPUT',
       `${fn}: the denormalised batch maximum is ${max}; upstream divides by it, so it must be > 0 (check mean/std)`,

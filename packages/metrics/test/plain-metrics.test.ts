@@ -120,11 +120,9 @@ describe('bicubicBaseline', () => {
           lr[((b * 2 + 0) * 12 + [3, 2, 1][o]) * 2500 + k] = (v[(b * 3 + o) * 2500 + k] - mean[o]) / std[o];
     const base = bicubicBaseline(lr, [2, 2, 12, 50, 50]);
     expect(base.shape).toEqual([2, 3, 156, 156]);
-    let max = 0;
-    for (const x of v) max = Math.max(max, x);
-    // The baseline divides by the batch maximum (≈ max(v)) before resizing; resizing is linear.
+    // The corrected baseline keeps reflectance as is (no batch-maximum division), so it equals torch's output.
     let diff = 0;
-    for (let i = 0; i < out.length; i++) diff = Math.max(diff, Math.abs(base.data[i] - out[i] / max));
+    for (let i = 0; i < out.length; i++) diff = Math.max(diff, Math.abs(base.data[i] - out[i]));
     expect(diff).toBeLessThanOrEqual(1e-5);
   });
 
@@ -137,12 +135,32 @@ describe('bicubicBaseline', () => {
       std: [0.2],
       worldstratCompat: true,
     });
-    // correct: x·0.2 + 0.1 = [0.2, 0.3, 0.4, 0.5] / 0.5; compat: (x + 0.1)·0.2 = [0.12, 0.22, 0.32, 0.42] / 0.42
-    expect(maxAbsDiff(correct.data, [0.4, 0.6, 0.8, 1])).toBeLessThan(1e-6);
+    // correct: x·0.2 + 0.1 = [0.2, 0.3, 0.4, 0.5] as is; compat: (x + 0.1)·0.2 = [0.12, 0.22, 0.32, 0.42] / 0.42
+    expect(maxAbsDiff(correct.data, [0.2, 0.3, 0.4, 0.5])).toBeLessThan(1e-6);
     expect(maxAbsDiff(compat.data, [0.12 / 0.42, 0.22 / 0.42, 0.32 / 0.42, 1])).toBeLessThan(1e-6);
     expect(() =>
-      bicubicBaseline(new Float32Array(4).fill(-1), [1, 1, 1, 2, 2], { mean: [0], std: [1] }),
+      bicubicBaseline(new Float32Array(4).fill(-1), [1, 1, 1, 2, 2], {
+        mean: [0],
+        std: [1],
+        worldstratCompat: true,
+      }),
     ).toThrow(expect.objectContaining({ code: 'DEGENERATE_INPUT' }));
+    // The corrected baseline of a chip does not depend on the other chips of its batch (upstream's does).
+    const two = new Float32Array([0.5, 1, 1.5, 2, 4, 4, 4, 4]);
+    const alone = bicubicBaseline(two.subarray(0, 4), [1, 1, 1, 2, 2], {
+      size: [2, 2],
+      mean: [0.1],
+      std: [0.2],
+    });
+    const batched = bicubicBaseline(two, [2, 1, 1, 2, 2], { size: [2, 2], mean: [0.1], std: [0.2] });
+    expect(maxAbsDiff(batched.data.subarray(0, 4), alone.data)).toBe(0);
+    const batchedCompat = bicubicBaseline(two, [2, 1, 1, 2, 2], {
+      size: [2, 2],
+      mean: [0.1],
+      std: [0.2],
+      worldstratCompat: true,
+    });
+    expect(maxAbsDiff(batchedCompat.data.subarray(0, 4), compat.data)).toBeGreaterThan(0.1);
   });
 
   it('scoreBicubicBaseline = registered metrics of the baseline + unregistered PSNR', () => {
