@@ -112,6 +112,8 @@ describe('download-release', () => {
   it('resumes after an interrupted transfer and an interrupted extraction', async () => {
     const root = join(dir, 'resume');
     server.hits.clear();
+    server.bytesServed.clear();
+    server.ranges.clear();
     const hr = server.files.get('hr_dataset.tar.gz')!;
     server.faults.set('hr_dataset.tar.gz', { kind: 'cut', afterBytes: hr.length >> 1, times: 1 });
     const files = ['hr_dataset.tar.gz', 'metadata.csv'];
@@ -121,8 +123,11 @@ describe('download-release', () => {
     expect(err).toBeInstanceOf(WorldStratError);
     expect(err.code).toBe('DOWNLOAD_FAILED');
     expect(err.message).toContain('hr_dataset.tar.gz');
+    // nothing under the real name; the bytes received wait in .partial for a ranged resume
     expect(existsSync(join(root, 'downloads', 'hr_dataset.tar.gz'))).toBe(false);
-    expect(existsSync(join(root, 'downloads', 'hr_dataset.tar.gz.partial'))).toBe(false);
+    const partialBytes = (await readFile(join(root, 'downloads', 'hr_dataset.tar.gz.partial'))).length;
+    expect(partialBytes).toBeGreaterThan(0);
+    expect(partialBytes).toBeLessThanOrEqual(hr.length >> 1);
     expect(existsSync(join(root, 'metadata.csv'))).toBe(true);
 
     // interrupt the extraction after the first file, then resume it
@@ -144,9 +149,13 @@ describe('download-release', () => {
     ]);
     expect(res.files[0].extraction).toMatchObject({ status: 'extracted', skipped: partial.length });
     expect(res.files[0].extraction!.extracted).toBe(6 - partial.length);
-    // metadata.csv was fetched once, the archive twice (cut, then complete)
+    // metadata.csv was fetched once; the archive twice: cut, then resumed with a Range request for the rest
+    // only (the joined file passed the MD5 check before it was renamed into place)
     expect(server.hits.get('metadata.csv')).toBe(1);
     expect(server.hits.get('hr_dataset.tar.gz')).toBe(2);
+    expect(server.ranges.get('hr_dataset.tar.gz')).toEqual([`bytes=${partialBytes}-`]);
+    expect(server.bytesServed.get('hr_dataset.tar.gz')).toBe((hr.length >> 1) + hr.length - partialBytes);
+    expect(existsSync(join(root, 'downloads', 'hr_dataset.tar.gz.partial'))).toBe(false);
     for (const [rel, bytes] of expected)
       if (rel.startsWith('hr_dataset/'))
         expect(Buffer.compare(await readFile(join(root, rel)), bytes)).toBe(0);

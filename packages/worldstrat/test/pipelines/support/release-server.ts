@@ -79,6 +79,10 @@ export interface ReleaseServer {
   faults: Map<string, Misbehaviour>;
   /** GET requests per file name. */
   hits: Map<string, number>;
+  /** Range headers received per file name. */
+  ranges: Map<string, string[]>;
+  /** Body bytes sent per file name. */
+  bytesServed: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -89,6 +93,8 @@ export async function startReleaseServer(): Promise<ReleaseServer> {
     files: new Map(),
     faults: new Map(),
     hits: new Map(),
+    ranges: new Map(),
+    bytesServed: new Map(),
     close: async () => {},
   };
   const server = createServer((req, res) => {
@@ -101,18 +107,43 @@ export async function startReleaseServer(): Promise<ReleaseServer> {
     }
     state.hits.set(name, (state.hits.get(name) ?? 0) + 1);
     const fault = state.faults.get(name);
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(body.length) });
+    const served = (n: number) => state.bytesServed.set(name, (state.bytesServed.get(name) ?? 0) + n);
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    if (range && fault?.kind !== 'corrupt') {
+      state.ranges.set(name, [...(state.ranges.get(name) ?? []), req.headers.range!]);
+      const start = Number(range[1]);
+      if (start >= body.length) {
+        res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end();
+        return;
+      }
+      res.writeHead(206, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(body.length - start),
+        'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+      });
+      served(body.length - start);
+      res.end(body.subarray(start));
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': String(body.length),
+      'accept-ranges': 'bytes',
+    });
     if (fault?.kind === 'cut' && fault.times > 0) {
       fault.times--;
+      served(fault.afterBytes);
       res.write(body.subarray(0, fault.afterBytes), () => setTimeout(() => res.destroy(), 20));
       return;
     }
     if (fault?.kind === 'corrupt') {
       const bad = Buffer.from(body);
       bad[bad.length >> 1] ^= 0xff;
+      served(bad.length);
       res.end(bad);
       return;
     }
+    served(body.length);
     res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
