@@ -346,7 +346,14 @@ export class DownloadEngine {
       this.dirs.add(parent);
     }
     const resumable = this.resumable(job);
-    if (!resumable) await unlinkQuiet(partial); // a leftover of a killed run (resumable jobs continue it)
+    // a leftover of a killed run: resumable jobs continue it, others start over
+    let hasPartial = false;
+    if (resumable)
+      hasPartial = await stat(partial).then(
+        (st) => st.size > 0,
+        () => false,
+      );
+    else await unlinkQuiet(partial);
     for (let n = 0; ; n++) {
       if (signal?.aborted) throw abortError(signal);
       let error: EoFetchError;
@@ -354,7 +361,7 @@ export class DownloadEngine {
         return await host.limit(async () => {
           // a host paused by Retry-After holds its queue, not global slots
           while (host.pausedUntil > Date.now()) await sleep(host.pausedUntil - Date.now(), signal);
-          const got = await this.global(() => this.transfer(job, partial, report));
+          const got = await this.global(() => this.transfer(job, partial, report, hasPartial));
           // checks, verify hooks and the rename run outside the network slots
           const rec = await this.finish(job, partial, got);
           report.bytes += rec.bytes;
@@ -363,13 +370,8 @@ export class DownloadEngine {
       } catch (err) {
         error = classifyFetchError(err, job.url, signal);
         // a transfer cut short keeps its bytes for a ranged resume; anything else starts over
-        if (
-          !(
-            resumable &&
-            (error.code === 'NETWORK_ERROR' || error.code === 'TIMEOUT' || error.code === 'ABORTED')
-          )
-        )
-          await unlinkQuiet(partial);
+        hasPartial = resumable && ['NETWORK_ERROR', 'TIMEOUT', 'ABORTED'].includes(error.code);
+        if (!hasPartial) await unlinkQuiet(partial);
       }
       if (error.code === 'ABORTED' || !isRetryable(error, this.policy)) throw error;
       if (n >= this.policy.retries)
@@ -393,7 +395,12 @@ export class DownloadEngine {
     return (this.options.resume ?? true) && (job.method ?? 'GET') === 'GET' && job.body === undefined;
   }
 
-  private async transfer(job: DownloadJob, partial: string, report: DownloadReport): Promise<Transferred> {
+  private async transfer(
+    job: DownloadJob,
+    partial: string,
+    report: DownloadReport,
+    hasPartial: boolean,
+  ): Promise<Transferred> {
     const opts = this.options;
     const userSignal = opts.signal;
     if (userSignal?.aborted) throw abortError(userSignal);
@@ -409,7 +416,7 @@ export class DownloadEngine {
       }
     }
     let offset = 0;
-    if (this.resumable(job)) {
+    if (hasPartial) {
       try {
         offset = (await stat(partial)).size;
       } catch {
