@@ -8,6 +8,7 @@ import {
   BAND_RESOLUTION_M,
   type CanonicalBand,
   earthSearch,
+  L1C_BANDS,
   L2A_BANDS,
   lrRevisitPaths,
 } from '@worldstrat/eo-fetch';
@@ -131,7 +132,7 @@ beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('ws-rebuild-'));
   stac = await startStacServer([]);
   const [[cx, cy]] = transformCoords(4326, EPSG, [[CENTRE[0], CENTRE[1]]]);
-  for (const b of [...L2A_BANDS, 'SCL'] as CanonicalBand[])
+  for (const b of new Set([...L2A_BANDS, ...L1C_BANDS, 'SCL'] as CanonicalBand[]))
     stac.files.set(`/data/${b}.tif`, bandCog(b, cx, cy));
   stac.files.set('/data/class-smod.tif', smodRaster());
   smodUrl = `${stac.url}/data/class-smod.tif`;
@@ -143,6 +144,23 @@ beforeAll(async () => {
         properties: { 's2:processing_baseline': '05.09', 's2:datatake_id': id },
         assets: Object.fromEntries(
           ([...L2A_BANDS, 'SCL'] as CanonicalBand[]).map((b) => [
+            earthSearch.assetKeys[b]!,
+            {
+              href: `${stac.url}/data/${b}.tif`,
+              type: 'image/tiff; application=geotiff; profile=cloud-optimized',
+            },
+          ]),
+        ),
+      }),
+    );
+  // the same acquisitions as L1C products (another collection, 13 bands, no SCL)
+  for (const [id, day, cloud] of ITEMS)
+    stac.items.push(
+      makeItem(`${id}_L1C`, `2022-06-${String(day).padStart(2, '0')}T10:30:00Z`, cloud, itemBbox, {
+        collection: 'sentinel-2-l1c',
+        properties: { 's2:processing_baseline': '05.09', 's2:datatake_id': `${id}_L1C` },
+        assets: Object.fromEntries(
+          (L1C_BANDS as readonly CanonicalBand[]).map((b) => [
             earthSearch.assetKeys[b]!,
             {
               href: `${stac.url}/data/${b}.tif`,
@@ -302,6 +320,28 @@ describe('rebuild (STAC)', () => {
     const other = await rebuild({ ...baseOptions(root), nRevisits: 1, dryRun: true });
     expect(other.planReused).toBe(false);
     expect(other.revisits.L2A).toBe(3);
+  });
+
+  it('downloads L2A and L1C revisits (separate collections and manifests) for --levels L2A,L1C', async () => {
+    const root = join(dir, 'levels');
+    const res = await rebuild({
+      ...baseOptions(root),
+      target: 1,
+      poolSize: 5,
+      nRevisits: 1,
+      levels: ['L2A', 'L1C'],
+    });
+    expect(res.searchRequests).toBe(2); // one AOI, one search per level
+    expect(res.downloads).toEqual({
+      L2A: { downloaded: 1, skipped: 0, failed: 0, planned: 0 },
+      L1C: { downloaded: 1, skipped: 0, failed: 0, planned: 0 },
+    });
+    const plan = JSON.parse(await readFile(join(root, 'rebuild', 'plan.json'), 'utf8'));
+    const name = plan.aois[0].name;
+    expect(plan.revisits.L1C[0].entry.id).toBe('S2_10_L1C');
+    expect((await readGeoTiffFile(join(root, lrRevisitPaths(name, 1, 'L1C').data))).bands).toHaveLength(13);
+    expect((await readGeoTiffFile(join(root, lrRevisitPaths(name, 1, 'L2A').data))).bands).toHaveLength(12);
+    expect(existsSync(join(root, 'rebuild', 'manifest-L1C.jsonl'))).toBe(true);
   });
 
   it('dry run searches the catalogue, counts the band reads, and writes nothing', async () => {
