@@ -358,15 +358,15 @@ export class DownloadEngine {
       if (signal?.aborted) throw abortError(signal);
       let error: EoFetchError;
       try {
-        return await host.limit(async () => {
+        const got = await host.limit(async () => {
           // a host paused by Retry-After holds its queue, not global slots
           while (host.pausedUntil > Date.now()) await sleep(host.pausedUntil - Date.now(), signal);
-          const got = await this.global(() => this.transfer(job, partial, report, hasPartial));
-          // checks, verify hooks and the rename run outside the network slots
-          const rec = await this.finish(job, partial, got);
-          report.bytes += rec.bytes;
-          return rec;
+          return this.global(() => this.transfer(job, partial, report, hasPartial));
         });
+        // checks, verify hooks and the rename run outside the network slots (global and per host)
+        const rec = await this.finish(job, partial, got);
+        report.bytes += rec.bytes;
+        return rec;
       } catch (err) {
         error = classifyFetchError(err, job.url, signal);
         // a transfer cut short keeps its bytes for a ranged resume; anything else starts over
