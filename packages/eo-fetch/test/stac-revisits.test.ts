@@ -56,7 +56,10 @@ function bandCog(band: CanonicalBand): Uint8Array {
       noData: 0,
       geo: { epsg: EPSG, transform: [X0, res, 0, Y0, 0, -res] },
     },
-    { cog: true, tileSize: 256, compression: 'none' }, // uncompressed: window reads must visibly fetch less than the file
+    // uncompressed bands (window reads must visibly fetch less than the file); SCL deflate-compressed
+    isScl
+      ? { cog: true, tileSize: 256, compression: 'deflate', predictor: true }
+      : { cog: true, tileSize: 256, compression: 'none' },
   );
 }
 

@@ -15,6 +15,7 @@ import {
   type TargetGrid,
   warpRaster,
 } from '@worldstrat/raster-io';
+import { NODE_CODECS } from '@worldstrat/raster-io/node';
 import pLimit from 'p-limit';
 import { EoFetchError, HttpError } from '../errors.js';
 import type { FetchLike } from '../http/request-json.js';
