@@ -126,6 +126,7 @@ async function readBandOnGrid(
       try {
         const tiff = await openGeoTiff(httpSource(href, { fetch: opts.fetch as typeof fetch, signal }), {
           signal,
+          codecs: NODE_CODECS, // node:zlib inflate for deflate COGs
         });
         // a margin of 3 native pixels keeps bilinear taps at the edges inside the read
         const window = expandBounds(bounds, 3 * BAND_RESOLUTION_M[band]);
