@@ -1,69 +1,79 @@
 // Public API of @worldstrat/raster-io: named re-exports only (browser-safe).
-export { DTYPES } from './types.js';
-export type { BBox, DType, GeoBlock, GeoTransform, Raster, RasterArray, RasterWindow } from './types.js';
-export { HttpSourceError, RasterIoError, UnsupportedCodecError } from './errors.js';
+
+export type { BlockInfo, Codec, LoadCodec } from './codecs/codec.js';
+export { getCodec, hasCodec, registerCodec, unregisterCodec } from './codecs/codec-registry.js';
+export type { CrsRef } from './crs/projection-registry.js';
+export {
+  MOLLWEIDE_PROJ4,
+  projectionDefinition,
+  registerProjection,
+  utmProj4,
+} from './crs/projection-registry.js';
+export { transformCoords, transformCoordsInPlace } from './crs/transform-coords.js';
+export type { UtmZone } from './crs/utm-zone.js';
+export { utmEpsgForLonLat, utmZoneForLonLat } from './crs/utm-zone.js';
 export type { RasterIoErrorCode } from './errors.js';
-export { readSafetensors } from './safetensors/read-safetensors.js';
-export type { ReadSafetensorsOptions } from './safetensors/read-safetensors.js';
-export { encodeSafetensors } from './safetensors/encode-safetensors.js';
+export { HttpSourceError, RasterIoError, UnsupportedCodecError } from './errors.js';
+export type { Colormap } from './png/colormaps.js';
+export { CLASS_PALETTE, COLORMAPS, colormapLut } from './png/colormaps.js';
+export type { PngImage } from './png/encode-png.js';
+export { encodePng } from './png/encode-png.js';
+export type { QuicklookOptions, QuicklookStretch } from './png/render-quicklook.js';
+export { renderQuicklook } from './png/render-quicklook.js';
+export type { DnToReflectanceOptions } from './radiometry/dn-to-reflectance.js';
+export { dnToReflectance } from './radiometry/dn-to-reflectance.js';
+export type { PansharpenOptions } from './radiometry/pansharpen-hsv.js';
+export { pansharpenHsv } from './radiometry/pansharpen-hsv.js';
+export type {
+  PercentileOptions,
+  PercentileStretchOptions,
+  StretchResult,
+} from './radiometry/percentile-stretch.js';
+export { percentileStretch, percentiles, stretchLinear } from './radiometry/percentile-stretch.js';
+export type { HarmonizeOptions } from './radiometry/processing-baseline.js';
+export {
+  harmonizeProcessingBaseline,
+  parseProcessingBaseline,
+  processingBaselineOffset,
+  S2_PB04_OFFSET,
+} from './radiometry/processing-baseline.js';
+export type { ToUint8Options } from './radiometry/to-uint8.js';
+export { to8BitRadiometry, toUint8, twelveBitTo8Bit } from './radiometry/to-uint8.js';
+export type { GeoTiff, GeoTiffLevel, OpenGeoTiffOptions } from './read/open-geotiff.js';
+export { openGeoTiff } from './read/open-geotiff.js';
+export type { ReadRasterOptions } from './read/read-raster.js';
+export { DEFAULT_READ_RASTER, readRaster } from './read/read-raster.js';
+export type { ResizeOptions } from './resample/resize.js';
+export { resize } from './resample/resize.js';
+export type { ResizeRasterOptions } from './resample/resize-raster.js';
+export { resizeRaster } from './resample/resize-raster.js';
+export type { ResizeMethod } from './resample/resize-taps.js';
+export { RESIZE_METHODS } from './resample/resize-taps.js';
 export type { SafetensorsInput } from './safetensors/encode-safetensors.js';
-export { SAFETENSORS_DTYPES, SAFETENSORS_DTYPE_BYTES } from './safetensors/safetensors-types.js';
+export { encodeSafetensors } from './safetensors/encode-safetensors.js';
+export type { ReadSafetensorsOptions } from './safetensors/read-safetensors.js';
+export { readSafetensors } from './safetensors/read-safetensors.js';
 export type {
   SafetensorsData,
   SafetensorsDType,
   SafetensorsFile,
   SafetensorsTensor,
 } from './safetensors/safetensors-types.js';
-export { resize } from './resample/resize.js';
-export type { ResizeOptions } from './resample/resize.js';
-export { RESIZE_METHODS } from './resample/resize-taps.js';
-export type { ResizeMethod } from './resample/resize-taps.js';
-export { resizeRaster } from './resample/resize-raster.js';
-export type { ResizeRasterOptions } from './resample/resize-raster.js';
-export type { ByteSource } from './source/byte-source.js';
-export { memorySource } from './source/memory-source.js';
-export { DEFAULT_HTTP_SOURCE, httpSource } from './source/http-source.js';
-export type { HttpByteSource, HttpSourceOptions } from './source/http-source.js';
-export { DEFAULT_BLOCK_CACHE, blockCache } from './source/block-cache.js';
+export { SAFETENSORS_DTYPE_BYTES, SAFETENSORS_DTYPES } from './safetensors/safetensors-types.js';
 export type { BlockCacheOptions } from './source/block-cache.js';
-export { getCodec, hasCodec, registerCodec, unregisterCodec } from './codecs/codec-registry.js';
-export type { BlockInfo, Codec, LoadCodec } from './codecs/codec.js';
-export { openGeoTiff } from './read/open-geotiff.js';
-export type { GeoTiff, GeoTiffLevel, OpenGeoTiffOptions } from './read/open-geotiff.js';
-export { DEFAULT_READ_RASTER, readRaster } from './read/read-raster.js';
-export type { ReadRasterOptions } from './read/read-raster.js';
-export { DEFAULT_ENCODE_GEOTIFF, encodeGeoTiff } from './write/encode-geotiff.js';
-export type { EncodeGeoTiffOptions } from './write/encode-geotiff.js';
-export type { OverviewResampling } from './write/overviews.js';
-export { MOLLWEIDE_PROJ4, projectionDefinition, registerProjection, utmProj4 } from './crs/projection-registry.js';
-export type { CrsRef } from './crs/projection-registry.js';
-export { transformCoords, transformCoordsInPlace } from './crs/transform-coords.js';
-export { utmEpsgForLonLat, utmZoneForLonLat } from './crs/utm-zone.js';
-export type { UtmZone } from './crs/utm-zone.js';
-export { WARP_METHODS, warpRaster } from './warp/warp-raster.js';
-export type { TargetGrid, WarpMethod, WarpOptions } from './warp/warp-raster.js';
-export { utmGridForBBox } from './warp/utm-grid-for-bbox.js';
+export { blockCache, DEFAULT_BLOCK_CACHE } from './source/block-cache.js';
+export type { ByteSource } from './source/byte-source.js';
+export type { HttpByteSource, HttpSourceOptions } from './source/http-source.js';
+export { DEFAULT_HTTP_SOURCE, httpSource } from './source/http-source.js';
+export { memorySource } from './source/memory-source.js';
+export type { BBox, DType, GeoBlock, GeoTransform, Raster, RasterArray, RasterWindow } from './types.js';
+export { DTYPES } from './types.js';
 export type { UtmGridOptions } from './warp/utm-grid-for-bbox.js';
-export { dnToReflectance } from './radiometry/dn-to-reflectance.js';
-export type { DnToReflectanceOptions } from './radiometry/dn-to-reflectance.js';
-export {
-  S2_PB04_OFFSET,
-  harmonizeProcessingBaseline,
-  parseProcessingBaseline,
-  processingBaselineOffset,
-} from './radiometry/processing-baseline.js';
-export type { HarmonizeOptions } from './radiometry/processing-baseline.js';
-export { pansharpenHsv } from './radiometry/pansharpen-hsv.js';
-export type { PansharpenOptions } from './radiometry/pansharpen-hsv.js';
-export { percentileStretch, percentiles, stretchLinear } from './radiometry/percentile-stretch.js';
-export type { PercentileOptions, PercentileStretchOptions, StretchResult } from './radiometry/percentile-stretch.js';
-export { to8BitRadiometry, toUint8, twelveBitTo8Bit } from './radiometry/to-uint8.js';
-export type { ToUint8Options } from './radiometry/to-uint8.js';
-export { encodePng } from './png/encode-png.js';
-export type { PngImage } from './png/encode-png.js';
-export { CLASS_PALETTE, COLORMAPS, colormapLut } from './png/colormaps.js';
-export type { Colormap } from './png/colormaps.js';
-export { renderQuicklook } from './png/render-quicklook.js';
-export type { QuicklookOptions, QuicklookStretch } from './png/render-quicklook.js';
-export { warpGeoTiff } from './warp/warp-geotiff.js';
+export { utmGridForBBox } from './warp/utm-grid-for-bbox.js';
 export type { WarpGeoTiffOptions } from './warp/warp-geotiff.js';
+export { warpGeoTiff } from './warp/warp-geotiff.js';
+export type { TargetGrid, WarpMethod, WarpOptions } from './warp/warp-raster.js';
+export { WARP_METHODS, warpRaster } from './warp/warp-raster.js';
+export type { EncodeGeoTiffOptions } from './write/encode-geotiff.js';
+export { DEFAULT_ENCODE_GEOTIFF, encodeGeoTiff } from './write/encode-geotiff.js';
+export type { OverviewResampling } from './write/overviews.js';

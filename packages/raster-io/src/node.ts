@@ -1,9 +1,10 @@
 // Node-only entry of @worldstrat/raster-io (the only place node:* modules are imported).
-export * from './index.js';
-export { readSafetensorsFile, writeSafetensorsFile } from './safetensors/safetensors-file.node.js';
-export { fileSource } from './source/file-source.node.js';
-export type { FileByteSource } from './source/file-source.node.js';
+
 export { NODE_CODECS, zlibCodec } from './codecs/zlib-codec.node.js';
+export * from './index.js';
 export { openGeoTiffFile, readGeoTiffFile } from './read/read-geotiff-file.node.js';
-export { writeGeoTiff } from './write/write-geotiff.node.js';
+export { readSafetensorsFile, writeSafetensorsFile } from './safetensors/safetensors-file.node.js';
+export type { FileByteSource } from './source/file-source.node.js';
+export { fileSource } from './source/file-source.node.js';
 export { writeFileAtomic } from './write/write-file-atomic.node.js';
+export { writeGeoTiff } from './write/write-geotiff.node.js';

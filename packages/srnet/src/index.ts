@@ -1,11 +1,27 @@
 // Public API of @worldstrat/srnet: named re-exports only.
-export { DEFAULT_MODEL_CONFIG, MODEL_KINDS, resolveModelConfig } from './models/config.js';
-export type { ModelConfig, ModelKind } from './models/config.js';
-export type { StateDict, StateTensor } from './models/state-dict.js';
+
+export type {
+  BackendAttempt,
+  BackendName,
+  BackendPreference,
+  BackendSelection,
+  SelectBackendOptions,
+} from './backends/select-backend.js';
+export { BACKEND_NAMES, selectBackend } from './backends/select-backend.js';
+export {
+  registerWasmTrainingKernels,
+  unregisterWasmTrainingKernels,
+} from './backends/wasm/register-wasm-training-kernels.js';
 export type { InferenceEngine, PredictInput, PredictOutput } from './engine.js';
+export type { SrnetErrorCode } from './errors.js';
 // TF.js part (models, weights, backends, losses, training).
 export { SrnetError } from './errors.js';
-export type { SrnetErrorCode } from './errors.js';
+export type { RandomState } from './internal/random.js';
+export { SeededRandom } from './internal/random.js';
+export { loadModel, saveModel, TFJS_ARTIFACTS_FORMAT } from './io/tfjs-io.js';
+export type { RegisteredLossOptions, RegisteredLossTensors } from './losses/registered-loss.js';
+export { disposeLossKernels, registeredLoss, shiftedTargets } from './losses/registered-loss.js';
+export type { ParamKind, ParamSpec } from './models/architecture.js';
 export {
   checkStateDict,
   countParameters,
@@ -15,11 +31,19 @@ export {
   uniqueParamSpecs,
   validateModelConfig,
 } from './models/architecture.js';
-export type { ParamKind, ParamSpec } from './models/architecture.js';
-export { SrModel } from './models/sr-model.js';
-export type { ForwardOptions } from './models/sr-model.js';
-export { createModel, initStateDict } from './models/create-model.js';
+export type { ModelConfig, ModelKind } from './models/config.js';
+export { DEFAULT_MODEL_CONFIG, MODEL_KINDS, resolveModelConfig } from './models/config.js';
 export type { CreateModelOptions } from './models/create-model.js';
+export { createModel, initStateDict } from './models/create-model.js';
+export type { ForwardOptions } from './models/sr-model.js';
+export { SrModel } from './models/sr-model.js';
+export type { StateDict, StateTensor } from './models/state-dict.js';
+export { validateInput } from './models/validate-input.js';
+export type {
+  LoadedStateDict,
+  StateDictFromSafetensorsOptions,
+  StateDictToSafetensorsOptions,
+} from './models/weights.js';
 export {
   exportStateDict,
   loadStateDict,
@@ -27,29 +51,19 @@ export {
   stateDictFromSafetensors,
   stateDictToSafetensors,
 } from './models/weights.js';
-export type { LoadedStateDict, StateDictFromSafetensorsOptions, StateDictToSafetensorsOptions } from './models/weights.js';
-export { validateInput } from './models/validate-input.js';
-export { createTfjsEngine, toNhwcRevisits } from './tfjs-engine.js';
-export type { TfjsEngine, TfjsEngineOptions } from './tfjs-engine.js';
-export { BACKEND_NAMES, selectBackend } from './backends/select-backend.js';
-export type { BackendAttempt, BackendName, BackendPreference, BackendSelection, SelectBackendOptions } from './backends/select-backend.js';
-export { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from './backends/wasm/register-wasm-training-kernels.js';
-export { SeededRandom } from './internal/random.js';
-export type { RandomState } from './internal/random.js';
+export type { ExportOnnxOptions } from './onnx/export-onnx.js';
 // ONNX export and whole-scene inference (src/onnx, src/scene).
 export {
+  checkExportableConfig,
+  exportOnnx,
   ONNX_CONFIG_METADATA_KEY,
   ONNX_INPUT_NAME,
   ONNX_IR_VERSION,
   ONNX_OPSET,
   ONNX_OUTPUT_NAME,
-  checkExportableConfig,
-  exportOnnx,
 } from './onnx/export-onnx.js';
-export type { ExportOnnxOptions } from './onnx/export-onnx.js';
-export { readOnnxModelInfo } from './onnx/onnx-model-info.js';
 export type { OnnxModelInfo, OnnxTensorInfo } from './onnx/onnx-model-info.js';
-export { decodeOnnxModel, encodeOnnxModel, OnnxAttributeType, OnnxDataType } from './onnx/onnx-proto.js';
+export { readOnnxModelInfo } from './onnx/onnx-model-info.js';
 export type {
   OnnxAttribute,
   OnnxDimension,
@@ -60,20 +74,34 @@ export type {
   OnnxTensor,
   OnnxValueInfo,
 } from './onnx/onnx-proto.js';
-export { JIF_S2_BANDS, JIF_S2_MEAN, JIF_S2_NORMALISATION, JIF_S2_STD } from './scene/normalisation.js';
-export type { BandNormalisation } from './scene/normalisation.js';
-export { defaultOverlap, featherWeights, planChipGrid, reflectIndex, validOverlaps } from './scene/chip-grid.js';
+export { decodeOnnxModel, encodeOnnxModel, OnnxAttributeType, OnnxDataType } from './onnx/onnx-proto.js';
 export type { ChipAxis, ChipGrid } from './scene/chip-grid.js';
-export { badPixelFraction, isMissing, selectRevisits } from './scene/select-revisits.js';
+export {
+  defaultOverlap,
+  featherWeights,
+  planChipGrid,
+  reflectIndex,
+  validOverlaps,
+} from './scene/chip-grid.js';
+export type { BandNormalisation } from './scene/normalisation.js';
+export { JIF_S2_BANDS, JIF_S2_MEAN, JIF_S2_NORMALISATION, JIF_S2_STD } from './scene/normalisation.js';
 export type { RevisitPadding, RevisitSelection } from './scene/select-revisits.js';
-export { checkScene, scaleTransform, superResolve } from './scene/super-resolve.js';
+export { badPixelFraction, isMissing, selectRevisits } from './scene/select-revisits.js';
 export type { SceneProgress, SuperResolveOptions, SuperResolveResult } from './scene/super-resolve.js';
-export { disposeLossKernels, registeredLoss, shiftedTargets } from './losses/registered-loss.js';
-export type { RegisteredLossOptions, RegisteredLossTensors } from './losses/registered-loss.js';
-export { PyTorchAdam, WORLDSTRAT_ADAM, cosineWarmRestartsLr } from './train/adam.js';
+export { checkScene, scaleTransform, superResolve } from './scene/super-resolve.js';
+export type { TfjsEngine, TfjsEngineOptions } from './tfjs-engine.js';
+export { createTfjsEngine, toNhwcRevisits } from './tfjs-engine.js';
 export type { AdamConfig } from './train/adam.js';
-export { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint } from './train/checkpoint.js';
+export { cosineWarmRestartsLr, PyTorchAdam, WORLDSTRAT_ADAM } from './train/adam.js';
 export type { TrainingCheckpoint } from './train/checkpoint.js';
+export { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint } from './train/checkpoint.js';
+export type {
+  BatchSource,
+  CheckpointSink,
+  TrainBatch,
+  TrainOptions,
+  TrainProgress,
+  TrainResult,
+  ValidationSummary,
+} from './train/train.js';
 export { train, trainStep, validate } from './train/train.js';
-export type { BatchSource, CheckpointSink, TrainBatch, TrainOptions, TrainProgress, TrainResult, ValidationSummary } from './train/train.js';
-export { TFJS_ARTIFACTS_FORMAT, loadModel, saveModel } from './io/tfjs-io.js';

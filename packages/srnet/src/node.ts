@@ -1,5 +1,6 @@
 // Node-only entry of @worldstrat/srnet (the only place node:* modules are imported).
 export * from './index.js';
+export { fileModelHandler } from './io/file-model-handler.node.js';
 export type { OnnxEngineOptions, OnnxEngineSource } from './onnx/onnx-engine.node.js';
 export { createOnnxEngine } from './onnx/onnx-engine.node.js';
 export type { EngineKind, EngineSpec } from './scene/create-inference-engine.node.js';
@@ -7,4 +8,3 @@ export { createInferenceEngine } from './scene/create-inference-engine.node.js';
 export type { WriteSuperResolvedOptions } from './scene/write-super-resolved.node.js';
 export { superResolveToFile, writeSuperResolvedGeoTiff } from './scene/write-super-resolved.node.js';
 export { fileCheckpointStore, readCheckpointFile } from './train/checkpoint-store.node.js';
-export { fileModelHandler } from './io/file-model-handler.node.js';

@@ -87,7 +87,9 @@ describe('renderQuicklook', () => {
     );
     expect([png.width, png.height, png.channels]).toEqual([10, 10, 3]);
     expect(Array.from(png.data.subarray(0, 3))).toEqual([1, 2, 3]);
-    expect(Array.from(png.data.subarray(27, 30))).toEqual([...(CLASS_PALETTE[190 % 20] as readonly number[])]);
+    expect(Array.from(png.data.subarray(27, 30))).toEqual([
+      ...(CLASS_PALETTE[190 % 20] as readonly number[]),
+    ]);
   });
 
   it('downscales continuous bands with maxSize', () => {

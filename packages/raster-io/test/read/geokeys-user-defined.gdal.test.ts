@@ -1,11 +1,11 @@
 // A projected, user-defined CRS (as GDAL writes GHSL's Mollweide) must not be reported as its geographic base.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
 import { openGeoTiff } from '@worldstrat/raster-io';
-import { readFile } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
 
 function hasGdal(): boolean {
   try {
@@ -24,9 +24,25 @@ describe.runIf(hasGdal())('user-defined projected CRS', () => {
   function makeTiff(name: string, srs: string): string {
     const raw = join(dir, `${name}.bin`);
     writeFileSync(raw, new Uint8Array(16).fill(7));
-    writeFileSync(`${raw.slice(0, -4)}.hdr`, 'ENVI\nsamples = 4\nlines = 4\nbands = 1\nheader offset = 0\nfile type = ENVI Standard\ndata type = 1\ninterleave = bsq\nbyte order = 0\n');
+    writeFileSync(
+      `${raw.slice(0, -4)}.hdr`,
+      'ENVI\nsamples = 4\nlines = 4\nbands = 1\nheader offset = 0\nfile type = ENVI Standard\ndata type = 1\ninterleave = bsq\nbyte order = 0\n',
+    );
     const out = join(dir, `${name}.tif`);
-    execFileSync('gdal_translate', ['-q', '-of', 'GTiff', '-a_srs', srs, '-a_ullr', '-1000', '1000', '1000', '-1000', raw, out]);
+    execFileSync('gdal_translate', [
+      '-q',
+      '-of',
+      'GTiff',
+      '-a_srs',
+      srs,
+      '-a_ullr',
+      '-1000',
+      '1000',
+      '1000',
+      '-1000',
+      raw,
+      out,
+    ]);
     return out;
   }
 

@@ -1,8 +1,9 @@
 // Training checkpoints as one safetensors file: weights (PyTorch names and layout, prefix `model.`), Adam
 // moments (`optim.m.` / `optim.v.`), and metadata (config, step, epoch, batch, RNG state, best validation loss).
+
+import { encodeSafetensors, readSafetensors, type SafetensorsTensor } from '@worldstrat/raster-io';
 import { SrnetError } from '../errors.js';
 import type { RandomState } from '../internal/random.js';
-import { encodeSafetensors, readSafetensors, type SafetensorsTensor } from '@worldstrat/raster-io';
 import type { ModelConfig } from '../models/config.js';
 import type { StateDict } from '../models/state-dict.js';
 import type { AdamConfig } from './adam.js';

@@ -561,7 +561,7 @@ export async function rebuild(
   options: RebuildOptions,
   context: PipelineContext = {},
 ): Promise<RebuildResult> {
-  const { signal, onProgress, log } = context;
+  const { log } = context;
   const levels = options.levels ?? ['L2A'];
   const planPath = join(options.root, 'rebuild', 'plan.json');
   const pointsText = options.pointsFile ? await readFile(options.pointsFile, 'utf8').catch(() => null) : null;
