@@ -160,7 +160,7 @@ export function resultsMarkdown(rows: readonly BenchmarkRow[]): string {
   const sep = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
   const body = rows.map(
     (r) =>
-      `| ${r.model} | ${r.revisits} | ${r.parameters ? r.parameters.toLocaleString('en-US') : '—'} | ${f2(r.cpsnr.worldstrat)} | ${f4(r.cssim.worldstrat)} | ${f2(r.cpsnr.centered)} | ${f4(r.cssim.centered)} | ${r.parameters ? `${signed(r.deltaBicubic.worldstrat)} / ${signed(r.deltaBicubic.centered)}` : '—'} |`,
+      `| ${r.model} | ${r.revisits || '—'} | ${r.parameters ? r.parameters.toLocaleString('en-US') : '—'} | ${f2(r.cpsnr.worldstrat)} | ${f4(r.cssim.worldstrat)} | ${f2(r.cpsnr.centered)} | ${f4(r.cssim.centered)} | ${r.parameters ? `${signed(r.deltaBicubic.worldstrat)} / ${signed(r.deltaBicubic.centered)}` : '—'} |`,
   );
   return [head, sep, ...body].join('\n');
 }
@@ -360,7 +360,7 @@ export async function runBenchmark(
       )[0];
       const scene = dataset.split(options.splitMode ?? 'csv').test[0];
       if (pick && scene) {
-        const entry = engines[pick.i - 1];
+        const entry = engines.find((e) => e.name === pick.r.model) as (typeof engines)[number];
         const scenesRead = await Promise.all(
           scene.lrPaths
             .slice(0, entry.engine.config.revisits)
@@ -426,7 +426,7 @@ export async function runBenchmark(
           ],
           rows: rows.map((r) => [
             r.model,
-            r.revisits,
+            r.revisits || '—',
             r.parameters || '—',
             f2(r.cpsnr.worldstrat),
             f4(r.cssim.worldstrat),

@@ -23,6 +23,9 @@ import { throwIfAborted, WorldStratError } from '../errors.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 import { sliceRevisits } from './train-model.node.js';
 
+/** Name of the flat (chip-mean) reference row. */
+export const FLAT_REFERENCE_NAME = 'Flat (chip mean)';
+
 /** Both metric modes, in table order. */
 export const METRIC_MODES: readonly RegistrationMode[] = Object.freeze(['worldstrat', 'centered']);
 
@@ -122,13 +125,18 @@ export interface EvaluateModelsOptions {
   splitMode?: SplitMode;
   /** Chips per batch. Default 16. */
   batchSize?: number;
+  /**
+   * Also score a flat prediction (after the metrics' bias adjustment: each chip's HR channel means), a sanity
+   * reference: a model that has not learned structure scores about this. Default true.
+   */
+  flatReference?: boolean;
   /** Keep these chips for panels: `[sceneIndex, chipIndex]` in scene order. Default [[0, 4], [1, 4]]. */
   panelChips?: readonly [number, number][];
 }
 
 /** Result of {@link evaluateModels}. */
 export interface EvaluateModelsResult {
-  /** Bicubic first, then the models in the given order. */
+  /** Bicubic first, then the flat reference (when on), then the models in the given order. */
   scores: MethodScores[];
   chips: number;
   scenes: string[];
@@ -167,7 +175,9 @@ export async function evaluateModels(
       ]
     ).map(([s, c]) => `${scenes[s]?.name}#${c}`),
   );
-  const names = ['Bicubic', ...options.models.map((m) => m.name)];
+  const flat = options.flatReference !== false;
+  const refs = flat ? ['Bicubic', FLAT_REFERENCE_NAME] : ['Bicubic'];
+  const names = [...refs, ...options.models.map((m) => m.name)];
   const per: Record<RegistrationMode, ReturnType<typeof registeredMetrics>>[] = names.map(() => ({
     worldstrat: [],
     centered: [],
@@ -187,6 +197,7 @@ export async function evaluateModels(
     const hrShape = batch.hr.shape;
     const [, , oh, ow] = hrShape;
     const preds: Float32Array[] = [bicubicUpsample(batch.lr.data, batch.lr.shape, { size: [oh, ow] }).data];
+    if (flat) preds.push(new Float32Array(batch.hr.data.length));
     for (const m of options.models) {
       const r = m.engine.config.revisits;
       const input = sliceRevisits(batch, Math.min(r, R));
@@ -217,12 +228,14 @@ export async function evaluateModels(
         lrSize: h,
         hr: batch.hr.data.slice(s * sample, (s + 1) * sample),
         hrSize: oh,
-        methods: names.map((name, i) => ({
-          name,
-          data: preds[i].slice(s * sample, (s + 1) * sample),
-          psnr: { worldstrat: metrics[i].worldstrat[s].psnr, centered: metrics[i].centered[s].psnr },
-          cssim: { worldstrat: metrics[i].worldstrat[s].cssim, centered: metrics[i].centered[s].cssim },
-        })),
+        methods: names
+          .map((name, i) => ({
+            name,
+            data: preds[i].slice(s * sample, (s + 1) * sample),
+            psnr: { worldstrat: metrics[i].worldstrat[s].psnr, centered: metrics[i].centered[s].psnr },
+            cssim: { worldstrat: metrics[i].worldstrat[s].cssim, centered: metrics[i].centered[s].cssim },
+          }))
+          .filter((m) => m.name !== FLAT_REFERENCE_NAME),
       });
     }
     count += b;
@@ -230,10 +243,10 @@ export async function evaluateModels(
     context.onProgress?.({ stage: 'evaluate', done, total: Math.max(total, done) });
   }
   const scores: MethodScores[] = names.map((name, i) => {
-    const cfg = i === 0 ? undefined : options.models[i - 1].engine.config;
+    const cfg = i < refs.length ? undefined : options.models[i - refs.length].engine.config;
     return {
       name,
-      revisits: cfg ? cfg.revisits : 1,
+      revisits: cfg ? cfg.revisits : i === 0 ? 1 : 0,
       parameters: cfg ? countParameters(resolveModelConfig(cfg)).used : 0,
       worldstrat: meanRegisteredMetrics(per[i].worldstrat),
       centered: meanRegisteredMetrics(per[i].centered),

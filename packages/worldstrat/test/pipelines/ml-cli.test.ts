@@ -89,7 +89,11 @@ describe('ML pipelines via the CLI', () => {
     expect(e.code, e.out + e.err).toBe(0);
     const ev = JSON.parse(e.out);
     expect(ev.chips).toBe(9);
-    expect(ev.scores.map((s: { name: string }) => s.name)).toEqual(['Bicubic', 'srcnn-mf']);
+    expect(ev.scores.map((s: { name: string }) => s.name)).toEqual([
+      'Bicubic',
+      'Flat (chip mean)',
+      'srcnn-mf',
+    ]);
     for (const s of ev.scores)
       for (const mode of ['worldstrat', 'centered']) {
         expect(s[mode].count).toBe(9);
@@ -198,13 +202,19 @@ describe('ML pipelines via the CLI', () => {
       batchSize: 9,
       panelChips: [[0, 4]],
     });
-    expect(ev.scores[1].centered.psnr).toBe(ev.scores[0].centered.psnr);
-    expect(ev.scores[1].worldstrat.cssim).toBe(ev.scores[0].worldstrat.cssim);
+    expect(ev.scores.map((s) => s.name)).toEqual(['Bicubic', 'Flat (chip mean)', 'same']);
+    expect(ev.scores[2].centered.psnr).toBe(ev.scores[0].centered.psnr);
+    expect(ev.scores[2].worldstrat.cssim).toBe(ev.scores[0].worldstrat.cssim);
+    // the flat reference scores the bias-adjusted constant: every chip's HR channel means
+    const zeros = new Float32Array(batch.hr.data.length);
+    const flatDirect = registeredMetrics(zeros, batch.hr.data, batch.hr.shape, { mode: 'centered' });
+    expect(ev.scores[1].centered.psnr).toBeCloseTo(flatDirect.reduce((s, m) => s + m.psnr, 0) / 9, 10);
     const direct = registeredMetrics(up.data, batch.hr.data, batch.hr.shape, { mode: 'centered' });
     const mean = direct.reduce((s, m) => s + m.psnr, 0) / direct.length;
     expect(ev.scores[0].centered.psnr).toBeCloseTo(mean, 10);
     expect(ev.panels).toHaveLength(1);
     expect(ev.panels[0].chip).toBe(4);
+    expect(ev.panels[0].methods.map((m) => m.name)).toEqual(['Bicubic', 'same']);
     expect(ev.panels[0].methods[0].psnr.centered).toBe(direct[ev.panels[0].chip].psnr);
   }, 300_000);
 });

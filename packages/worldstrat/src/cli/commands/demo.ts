@@ -49,6 +49,7 @@ export function registerDemo(program: Command, run: CliRunner): void {
             '',
             `multi-frame beats bicubic by ≥ 1 dB (centered cPSNR): ${yes(c.multiFrameBeatsBicubicBy1dB)} (${c.multiFrameVsBicubic.toFixed(2)} dB)`,
             `multi-frame beats SRCNN-SI (centered cPSNR):          ${yes(c.multiFrameBeatsSingleImage)} (${c.multiFrameVsSingleImage.toFixed(2)} dB)`,
+            `multi-frame vs flat chip-mean reference:               ${c.multiFrameVsFlat.toFixed(2)} dB (> 0: it learned structure)`,
             `total ${((performance.now() - t0) / 1000).toFixed(0)} s · report: ${r.files.report}`,
           ].join('\n'),
         );
