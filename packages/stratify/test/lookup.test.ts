@@ -156,7 +156,7 @@ describe('openClassRaster + lookup', () => {
     await expect(openClassRaster(`${base}/missing.tif`)).rejects.toThrow(/404/);
   });
 
-  it('GDAL-written Mollweide (user-defined CRS) needs { crs: "ESRI:54009" }', async () => {
+  it('GDAL-written Mollweide (user-defined CRS) is recognised as ESRI:54009; { crs } still works', async () => {
     const raw = join(dir, 'smod.tif');
     await writeFile(raw, smBytes);
     const gdal = join(dir, 'smod-gdal.tif');
@@ -171,7 +171,10 @@ describe('openClassRaster + lookup', () => {
       raw,
       gdal,
     ]);
-    await expect(openClassRaster(await fileSource(gdal))).rejects.toThrow(/pass \{ crs \}/);
+    const auto = await openClassRaster(await fileSource(gdal));
+    expect(auto.crs).toBe('ESRI:54009');
+    expect(await auto.lookup(points.slice(0, 50))).toEqual(points.slice(0, 50).map((p) => expectedSmod(p)));
+    await auto.close();
     const sm = await openClassRasterFile(gdal, { crs: 'ESRI:54009' });
     expect(await sm.lookup(points.slice(0, 50))).toEqual(points.slice(0, 50).map((p) => expectedSmod(p)));
     await sm.close();
