@@ -26,7 +26,7 @@ export interface DemoOptions {
   revisits?: number;
   /** Seed of the synthetic data and of training. Default 0. */
   seed?: number;
-  /** Hidden channels of the three models. Default 32. */
+  /** Hidden channels of the three models. Default 16. */
   hiddenChannels?: number;
   /** Optimiser steps per model. */
   steps?: number;
@@ -53,10 +53,10 @@ export const DEMO_DEFAULTS = {
   hrSize: 1054,
   revisits: 8,
   seed: 0,
-  hiddenChannels: 32,
-  steps: 150,
-  batchSize: 8,
-  learningRate: 3e-3,
+  hiddenChannels: 16,
+  steps: 120,
+  batchSize: 4,
+  learningRate: 5e-3,
   panels: 2,
   /**
    * The demo's degradation: noise σ 0.02 (5× the generator's default) and clouds in 20 % of the revisits, so a
