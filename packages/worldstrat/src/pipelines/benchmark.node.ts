@@ -184,7 +184,7 @@ function panelSvg(chip: PanelChip): string {
   ];
   return comparisonPanelSvg(tiles, {
     tileSize: 208,
-    title: `${chip.scene} · chip ${chip.chip} · metrics: registered, centered mode`,
+    title: `${chip.scene} · chip ${chip.chip} · predictions bias-adjusted · metrics: registered, centered`,
   });
 }
 

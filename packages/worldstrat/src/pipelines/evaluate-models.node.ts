@@ -23,6 +23,27 @@ import { throwIfAborted, WorldStratError } from '../errors.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 import { sliceRevisits } from './train-model.node.js';
 
+/**
+ * One sample's prediction shifted per channel so its mean equals the target's (what the registered metrics
+ * score, before the sub-pixel shift), for display in panels.
+ */
+function biasAdjusted(
+  pred: Float32Array,
+  target: Float32Array,
+  offset: number,
+  channels: number,
+  plane: number,
+): Float32Array {
+  const out = pred.slice(offset, offset + channels * plane);
+  for (let k = 0; k < channels; k++) {
+    let d = 0;
+    for (let i = 0; i < plane; i++) d += target[offset + k * plane + i] - out[k * plane + i];
+    d /= plane;
+    for (let i = 0; i < plane; i++) out[k * plane + i] += d;
+  }
+  return out;
+}
+
 /** Name of the flat (chip-mean) reference row. */
 export const FLAT_REFERENCE_NAME = 'Flat (chip mean)';
 
@@ -107,7 +128,7 @@ export interface PanelChip {
   /** HR target (3, 156, 156). */
   hr: Float32Array;
   hrSize: number;
-  /** Per method (bicubic first): prediction and its registered metrics per mode. */
+  /** Per method (bicubic first): bias-adjusted prediction (channel means = HR's) and its registered metrics. */
   methods: {
     name: string;
     data: Float32Array;
@@ -231,7 +252,7 @@ export async function evaluateModels(
         methods: names
           .map((name, i) => ({
             name,
-            data: preds[i].slice(s * sample, (s + 1) * sample),
+            data: biasAdjusted(preds[i], batch.hr.data, s * sample, 3, oh * ow),
             psnr: { worldstrat: metrics[i].worldstrat[s].psnr, centered: metrics[i].centered[s].psnr },
             cssim: { worldstrat: metrics[i].worldstrat[s].cssim, centered: metrics[i].centered[s].cssim },
           }))
