@@ -39,7 +39,8 @@ export const CLASS_DATASETS: Readonly<Record<ClassDataset['id'], ClassDataset>> 
     legend: 'smod',
     source:
       'https://cidportal.jrc.ec.europa.eu/ftp/jrc-opendata/GHSL/GHS_SMOD_POP_GLOBE_R2019A/GHS_SMOD_POP2015_GLOBE_R2019A_54009_1K/V2-0/GHS_SMOD_POP2015_GLOBE_R2019A_54009_1K_V2_0.zip (unzip; use the .tif)',
-    notes: "The GeoTIFF's CRS is user-defined Mollweide; raster-io recognises it as ESRI:54009 (or pass { crs: 'ESRI:54009' }). NoData = -200.",
+    notes:
+      "The GeoTIFF's CRS is user-defined Mollweide; raster-io recognises it as ESRI:54009 (or pass { crs: 'ESRI:54009' }). NoData = -200.",
   },
   'esa-worldcover-2021': {
     id: 'esa-worldcover-2021',
