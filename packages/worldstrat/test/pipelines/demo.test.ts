@@ -1,9 +1,8 @@
 // The demo at small scale (synthetic data, fixed seeds): on the held-out synthetic AOIs the trained models must
-// beat the bicubic baseline by ≥ 1 dB and the flat chip-mean reference in centered cPSNR, and the benchmark must
-// write its table, panels, curves, SR GeoTIFF and report. HighRes-net is left out here only to keep CI time small
-// (the full demo trains it). NOT asserted: multi-frame > single-image (not reached at this training budget).
-// The claims need 120 training steps per model (≈ 670 s CPU on the shared 2-core machine), so they run only with
-// WORLDSTRAT_DEMO_TEST=1; the output checks run by default on a cheap config (2 steps, tiny models).
+// beat the bicubic baseline by ≥ 1 dB and the flat chip-mean reference in centered cPSNR, SRCNN-MF must beat
+// SRCNN-SI, and the benchmark must write its table, panels, curves, SR GeoTIFF and report. HighRes-net is left
+// out here only to keep CI time small (the full demo trains it). The claims need 120 training steps per model
+// (≈ 640 s CPU on a 2-core machine); the output checks run on a cheap config (2 steps, tiny models).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,14 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoResult, runDemo } from '../../src/node.js';
 import { tempDir } from '../support/fixtures.js';
 
-// Measured with this config (fixed seeds; README "Demo"): MF − bicubic +6.8 dB, SI − bicubic +8.1 dB, MF − flat
-// chip-mean reference +1.1 dB, MF − SI −1.3 dB (at 120 steps SRCNN-MF has not caught up with SRCNN-SI yet).
+// Measured with this config (fixed seeds, demo defaults: noise σ 0.02, no clouds; README "Demo"): MF − bicubic
+// +7.95 dB, MF − SI +1.64 dB, MF − flat chip-mean reference +2.26 dB, SI − flat +0.62 dB. ~11 min CPU.
 const MIN_VS_BICUBIC_DB = 1;
 const MIN_MF_VS_FLAT_DB = 0.5;
+const MIN_MF_VS_SI_DB = 0.5;
 
-const CLAIMS = process.env.WORLDSTRAT_DEMO_TEST === '1';
+// On by default (issue: the demo's claims are asserted by a test); WORLDSTRAT_DEMO_TEST=0 skips it locally.
+const CLAIMS = process.env.WORLDSTRAT_DEMO_TEST !== '0';
 
-describe.runIf(CLAIMS)('demo claims (small scale, WORLDSTRAT_DEMO_TEST=1)', () => {
+describe.runIf(CLAIMS)('demo claims (small scale; WORLDSTRAT_DEMO_TEST=0 skips)', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   let result: DemoResult;
@@ -59,6 +60,8 @@ describe.runIf(CLAIMS)('demo claims (small scale, WORLDSTRAT_DEMO_TEST=1)', () =
     // learned structure, not just the per-chip mean that the bias-adjusted metrics give a flat image for free
     expect(c(mf) - c(flat)).toBeGreaterThanOrEqual(MIN_MF_VS_FLAT_DB);
     expect(c(si) - c(flat)).toBeGreaterThanOrEqual(MIN_MF_VS_FLAT_DB);
+    // the multi-frame model uses the extra revisits: it beats the single-image one
+    expect(c(mf) - c(si)).toBeGreaterThanOrEqual(MIN_MF_VS_SI_DB);
     expect(result.checks.multiFrameBeatsBicubicBy1dB).toBe(true);
     expect(result.checks.multiFrameVsFlat).toBeCloseTo(c(mf) - c(flat), 10);
     expect(result.checks.multiFrameVsSingleImage).toBeCloseTo(c(mf) - c(si), 10);
