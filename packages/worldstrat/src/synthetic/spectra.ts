@@ -2,21 +2,10 @@
 // Values are typical field-spectrometer reflectances (0..1) resampled to the S2 bands; the HR "SPOT" bands are
 // taken from the same spectra (R = B04, G = B03, B = B02, NIR = B08), so LR and HR agree physically.
 
-/** Sentinel-2 L2A band names in the upstream file order (B10 is absent from L2A). */
-export const S2_L2A_BANDS = [
-  'B01',
-  'B02',
-  'B03',
-  'B04',
-  'B05',
-  'B06',
-  'B07',
-  'B08',
-  'B8A',
-  'B09',
-  'B11',
-  'B12',
-] as const;
+import { JIF_S2_BANDS } from '@worldstrat/srnet';
+
+/** Sentinel-2 L2A band names in the upstream file order (B10 is absent from L2A); srnet owns the list. */
+export const S2_L2A_BANDS = JIF_S2_BANDS;
 
 /** Native ground resolution (m) of each L2A band, in {@link S2_L2A_BANDS} order. */
 export const S2_L2A_NATIVE_RESOLUTION_M = [60, 10, 10, 10, 20, 20, 20, 10, 20, 60, 20, 20] as const;
