@@ -47,6 +47,7 @@ export interface RegisteredLossTensors {
 let kernelCache: {
   v: tf.Tensor4D;
   h: tf.Tensor4D;
+  hd: tf.Tensor4D;
   g: tf.Tensor4D;
   gh: tf.Tensor4D;
   backend: string;
@@ -54,7 +55,7 @@ let kernelCache: {
 } | null = null;
 let activeVariant: LanczosVariant = 'upstream';
 
-function kernels(): { v: tf.Tensor4D; h: tf.Tensor4D; g: tf.Tensor4D; gh: tf.Tensor4D } {
+function kernels(): { v: tf.Tensor4D; h: tf.Tensor4D; hd: tf.Tensor4D; g: tf.Tensor4D; gh: tf.Tensor4D } {
   const backend = tf.getBackend();
   if (
     kernelCache &&
@@ -64,7 +65,7 @@ function kernels(): { v: tf.Tensor4D; h: tf.Tensor4D; g: tf.Tensor4D; gh: tf.Ten
   )
     return kernelCache;
   if (kernelCache)
-    for (const t of [kernelCache.v, kernelCache.h, kernelCache.g, kernelCache.gh])
+    for (const t of [kernelCache.v, kernelCache.h, kernelCache.hd, kernelCache.g, kernelCache.gh])
       if (!t.isDisposed) t.dispose();
   const { kernels: k1 } = lanczosKernels1d({ variant: activeVariant });
   const n = k1.length / LANCZOS_TAPS;
@@ -72,10 +73,16 @@ function kernels(): { v: tf.Tensor4D; h: tf.Tensor4D; g: tf.Tensor4D; gh: tf.Ten
   const vf = new Float32Array(LANCZOS_TAPS * n);
   for (let i = 0; i < n; i++)
     for (let a = 0; a < LANCZOS_TAPS; a++) vf[a * n + i] = k1[i * LANCZOS_TAPS + a] as number;
+  // depthwise horizontal filter [1, taps, 9 (iy), 9 (ix)]: every vertical output gets all 9 horizontal kernels.
+  const hdf = new Float32Array(LANCZOS_TAPS * n * n);
+  for (let a = 0; a < LANCZOS_TAPS; a++)
+    for (let i = 0; i < n; i++)
+      for (let m = 0; m < n; m++) hdf[(a * n + i) * n + m] = k1[m * LANCZOS_TAPS + a] as number;
   const g1 = ssimGaussian1d();
   const created = tf.tidy(() => ({
     v: tf.keep(tf.tensor4d(vf, [LANCZOS_TAPS, 1, 1, n])),
     h: tf.keep(tf.tensor4d(vf, [1, LANCZOS_TAPS, 1, n])),
+    hd: tf.keep(tf.tensor4d(hdf, [1, LANCZOS_TAPS, n, n])),
     g: tf.keep(tf.tensor4d(g1, [g1.length, 1, 1, 1])),
     gh: tf.keep(tf.tensor4d(g1, [1, g1.length, 1, 1])),
   }));
@@ -141,21 +148,50 @@ function ssimLossPerSample(x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor1D {
   return meanPerSample(tf.reshape(lossMap, [b, c, hh, ww]) as tf.Tensor4D);
 }
 
+/**
+ * MSE of every shift and the MSE-optimal shifted target. The vertical pass (9 kernels as output channels) is
+ * followed by a depthwise horizontal pass (9 kernels per channel), so the 81 targets come out as channels
+ * `iy·9 + ix` of `[B·C, H', W', 81]` with no transposes: moving axes of the rank-6 layout of
+ * {@link shiftedTargets} cost more than the convolutions of a whole training step on wasm. The chosen target is
+ * picked with one gather (no GPU→CPU sync).
+ */
+function searchShifts(
+  cropped: tf.Tensor4D,
+  target: tf.Tensor4D,
+): { mseAll: tf.Tensor2D; idx: tf.Tensor1D; aligned: tf.Tensor4D } {
+  const { v, hd } = kernels();
+  const [b, hh, ww, c] = target.shape;
+  const n = v.shape[3];
+  const nn = n * n;
+  const ho = hh - LANCZOS_TAPS + 1;
+  const wo = ww - LANCZOS_TAPS + 1;
+  const t = tf.reshape(tf.transpose(target, [0, 3, 1, 2]), [b * c, hh, ww, 1]) as tf.Tensor4D;
+  const vy = tf.conv2d(t, v, 1, 'valid'); // [b·c, H', W, 9(iy)]
+  const ys = tf.depthwiseConv2d(vy, hd, 1, 'valid'); // [b·c, H', W', 81 (iy·9 + ix)]
+  const planes = tf.reshape(tf.transpose(cropped, [0, 3, 1, 2]), [b * c, ho, wo, 1]);
+  const d = tf.squaredDifference(ys, planes);
+  const perPlane = tf.mean(tf.mean(d, 2), 1); // [b·c, 81]
+  const mseAll = tf.mean(tf.reshape(perPlane, [b, c, nn]), 1) as tf.Tensor2D;
+  const idx = tf.cast(tf.argMin(mseAll, 1), 'int32') as tf.Tensor1D;
+  // element index (plane pixel)·81 + idx[sample]; a flat axis-0 gather (wasm's Gather with batchDims > 0 reads
+  // out of bounds).
+  const pixels = c * ho * wo;
+  const chosen = tf.reshape(tf.tile(tf.reshape(idx, [b, 1]), [1, pixels]), [-1]);
+  const elems = tf.add(tf.mul(tf.range(0, b * pixels, 1, 'int32'), tf.scalar(nn, 'int32')), chosen);
+  const picked = tf.gather(tf.reshape(ys, [-1]), elems); // [b·c·H'·W']
+  const aligned = tf.transpose(tf.reshape(picked, [b, c, ho, wo]), [0, 2, 3, 1]) as tf.Tensor4D;
+  return { mseAll, idx, aligned };
+}
+
 // customGrad's value must be one tensor: the side results (kept, so they survive the forward's tidy) are handed
 // back through this slot and disposed by the caller of registeredLoss.
 let searchSide: { mseAll: tf.Tensor2D; idx: tf.Tensor1D } | null = null;
 const searchAligned = tf.customGrad(((cropped: tf.Tensor4D, target: tf.Tensor4D) => {
-  const [b, ho, wo, c] = cropped.shape;
-  const ys = shiftedTargets(target);
-  const n = ys.shape[1];
-  const mseAll = tf.tidy(() => {
-    const d = tf.squaredDifference(tf.expandDims(cropped, 1), ys); // [b, 81, H', W', C]
-    return tf.mean(tf.mean(tf.mean(d, 3), 3), 2) as tf.Tensor2D;
+  const { mseAll, idx, aligned } = tf.tidy(() => {
+    const s = searchShifts(cropped, target);
+    return { mseAll: s.mseAll, idx: s.idx, aligned: s.aligned };
   });
-  const idx = tf.cast(tf.argMin(mseAll, 1), 'int32');
-  const flat = tf.add(tf.mul(tf.range(0, b, 1, 'int32'), tf.scalar(n, 'int32')), idx);
-  const aligned = tf.gather(tf.reshape(ys, [b * n, ho, wo, c]), flat);
-  searchSide = { mseAll: tf.keep(mseAll), idx: tf.keep(idx) as tf.Tensor1D };
+  searchSide = { mseAll: tf.keep(mseAll), idx: tf.keep(idx) };
   return { value: aligned, gradFunc: () => [tf.zerosLike(cropped), tf.zerosLike(target)] };
 }) as unknown as Parameters<typeof tf.customGrad>[0]);
 
@@ -236,7 +272,7 @@ export function registeredLoss(
 /** Free the cached kernel tensors (e.g. before switching backends in tests). */
 export function disposeLossKernels(): void {
   if (!kernelCache) return;
-  for (const t of [kernelCache.v, kernelCache.h, kernelCache.g, kernelCache.gh])
+  for (const t of [kernelCache.v, kernelCache.h, kernelCache.hd, kernelCache.g, kernelCache.gh])
     if (!t.isDisposed) t.dispose();
   kernelCache = null;
 }

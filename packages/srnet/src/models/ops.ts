@@ -21,19 +21,20 @@ export function reflectPad(x: tf.Tensor4D, p: number, differentiable: boolean): 
       'reflect',
     );
   }
-  const padAxis = (t: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D => {
-    const n = t.shape[axis];
+  // Rows of a rank-3 [N, H, K] tensor: wasm slices and concatenates these as block copies of K floats, where
+  // slicing columns of a rank-4 tensor copies C floats at a time (one at a time for C = 1: the SSIM planes).
+  const padRows = (t: tf.Tensor3D): tf.Tensor3D => {
+    const [nb, n, k] = t.shape;
     // fresh begin/size arrays per slice: tf.slice keeps its attrs by reference for the gradient.
-    const part = (start: number): tf.Tensor4D => {
-      const begin = [0, 0, 0, 0];
-      const size = [...t.shape];
-      begin[axis] = start;
-      size[axis] = p;
-      return tf.reverse(tf.slice(t, begin, size), axis);
-    };
-    return tf.concat([part(1), t, part(n - 1 - p)], axis);
+    const part = (start: number): tf.Tensor3D => tf.reverse(tf.slice(t, [0, start, 0], [nb, p, k]), 1);
+    return tf.concat([part(1), t, part(n - 1 - p)], 1);
   };
-  return padAxis(padAxis(x, 1), 2);
+  const [nb, h, w, c] = x.shape;
+  const rows = tf.reshape(padRows(tf.reshape(x, [nb, h, w * c])), [nb, h + 2 * p, w, c]);
+  // columns: the same on the transposed tensor.
+  const cols = tf.reshape(tf.transpose(rows, [0, 2, 1, 3]), [nb, w, (h + 2 * p) * c]) as tf.Tensor3D;
+  const padded = tf.reshape(padRows(cols), [nb, w + 2 * p, h + 2 * p, c]);
+  return tf.transpose(padded, [0, 2, 1, 3]);
 }
 
 /** Conv2d(k, stride 1, padding 'same' reflect, bias): reflect pad then valid cross-correlation. */

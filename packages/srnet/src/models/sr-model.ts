@@ -91,20 +91,18 @@ export class SrModel {
         );
       }
     } else {
-      let y: tf.Tensor5D = tf.reshape(enc, [b, r, h, w, hid]);
+      // Revisits as rank 3 [B, R, H·W·hidden]: wasm slices and concatenates rank ≤ 4 with block copies but falls
+      // back to a per-element JS loop for rank 5 (it made HighResNet's training step ~2× slower).
+      const plane = h * w * hid;
+      let y: tf.Tensor3D = tf.reshape(enc, [b, r, plane]);
       const padded = 2 ** fusionLevels(r);
-      if (padded > r) y = tf.concat([y, tf.zeros([b, padded - r, h, w, hid])], 1);
+      if (padded > r) y = tf.concat([y, tf.zeros([b, padded - r, plane])], 1);
       let rr = padded;
       const train = options.training === true;
       while (rr > 1) {
         const half = rr / 2;
-        const first = tf.reshape(tf.slice(y, [0, 0, 0, 0, 0], [b, half, h, w, hid]), [b * half, h, w, hid]);
-        const second = tf.reshape(tf.slice(y, [0, half, 0, 0, 0], [b, half, h, w, hid]), [
-          b * half,
-          h,
-          w,
-          hid,
-        ]);
+        const first = tf.reshape(tf.slice(y, [0, 0, 0], [b, half, plane]), [b * half, h, w, hid]);
+        const second = tf.reshape(tf.slice(y, [0, half, 0], [b, half, plane]), [b * half, h, w, hid]);
         const cat = tf.concat([first, second], 3) as tf.Tensor4D;
         const pre = 'fusion.fusion.0.fuse';
         const res = tf.add(
@@ -113,7 +111,7 @@ export class SrModel {
         ) as tf.Tensor4D;
         let f = convSame(res, this.v(`${pre}.1.weight`), this.v(`${pre}.1.bias`), train);
         f = prelu(f, this.v(`${pre}.3.weight`));
-        y = tf.reshape(f, [b, half, h, w, hid]);
+        y = tf.reshape(f, [b, half, plane]);
         rr = half;
       }
       fused = tf.reshape(y, [b, h, w, hid]);
