@@ -15,7 +15,8 @@ export type WorldStratErrorCode =
   | 'CHECKSUM_MISMATCH'
   | 'DOWNLOAD_FAILED'
   | 'UNSAFE_ARCHIVE_PATH'
-  | 'ARCHIVE_CORRUPT';
+  | 'ARCHIVE_CORRUPT'
+  | 'REVISITS_NOT_FOUND';
 
 /**
  * Base class of every error thrown by `worldstrat`.

@@ -99,8 +99,18 @@ export {
   searchRevisits,
   sentinelHubClientFor,
 } from './pipelines/revisit-stages.node.js';
-export type { SuperresolveOptions, SuperresolveResult } from './pipelines/superresolve.node.js';
-export { expandRevisitInputs, superresolvePipeline } from './pipelines/superresolve.node.js';
+export type {
+  SuperresolveAoi,
+  SuperresolveOptions,
+  SuperresolveResult,
+  SuperresolveSearchReport,
+} from './pipelines/superresolve.node.js';
+export {
+  expandRevisitInputs,
+  MAX_AOI_SIDE_PX,
+  resolveSuperresolveAoi,
+  superresolvePipeline,
+} from './pipelines/superresolve.node.js';
 export type {
   ModelSpec,
   TrainHistory,

@@ -1,29 +1,105 @@
-// `worldstrat superresolve <revisits…|folder> --weights w --out sr.tif`: SR GeoTIFF + PNG quicklook.
+// `worldstrat superresolve <revisits…|folder> --weights w --out sr.tif`, or
+// `worldstrat superresolve --aoi lon,lat | --bbox w,s,e,n --dates start/end --weights w --out sr.tif` (revisits
+// searched via STAC and downloaded first): SR GeoTIFF + PNG quicklook.
+import { getStacProvider } from '@worldstrat/eo-fetch';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { superresolvePipeline } from '../../pipelines/superresolve.node.js';
+import type { RevisitProvider } from '../../pipelines/revisit-stages.node.js';
+import { type SuperresolveAoi, superresolvePipeline } from '../../pipelines/superresolve.node.js';
 import { type CliRunner, parseIntOption, parseNumberOption } from '../runtime.js';
+import { parseBBoxOption, providerFromOptions } from './search.js';
 
 /**
- * Register a super-resolution command (`superresolve`, and `infer` with the same options).
+ * Parse `--aoi lon,lat`.
+ *
+ * @param v - option text (or a `[lon, lat]` array from a config file).
+ * @returns the point.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` naming the value.
+ */
+export function parseAoiPoint(v: unknown): { lon: number; lat: number } {
+  const parts = Array.isArray(v) ? v.map(Number) : String(v).split(',').map(Number);
+  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x)))
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--aoi ${String(v)}: expected lon,lat in degrees, e.g. --aoi 8.54,47.37 (negative: --aoi=-15.79,12.43)`,
+    );
+  return { lon: parts[0], lat: parts[1] };
+}
+
+/**
+ * Parse `--dates 2022-06-01/2022-06-30`.
+ *
+ * @param v - option text (or a `[start, end]` array from a config file).
+ * @returns `[start, end]` (checked further by the pipeline).
+ * @throws {WorldStratError} `INVALID_ARGUMENT` naming the value.
+ */
+export function parseDateRange(v: unknown): [string, string] {
+  const parts = Array.isArray(v) ? v.map(String) : String(v).split('/');
+  if (parts.length !== 2 || parts.some((p) => p.trim() === ''))
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--dates ${String(v)}: expected START/END as YYYY-MM-DD/YYYY-MM-DD, e.g. --dates 2022-06-01/2022-06-30`,
+    );
+  return [parts[0].trim(), parts[1].trim()];
+}
+
+/** `--provider stac|sentinelhub`, or a STAC provider id (`earth-search`, …) as a shorthand for stac + that id. */
+function revisitProviderFromOptions(o: Record<string, unknown>): RevisitProvider {
+  const p = o.provider as string | undefined;
+  if (p === undefined || p === 'stac' || p === 'sentinelhub') return providerFromOptions(o);
+  getStacProvider(p); // UNKNOWN_PROVIDER (exit 2) with the known ids
+  return { kind: 'stac', url: o.stacUrl as string | undefined, provider: p };
+}
+
+/**
+ * Register a super-resolution command (`superresolve`, and `infer` with the same local-file options).
  *
  * @param program - the CLI program.
  * @param run - the runner.
  * @param name - command name.
  * @param description - help text.
+ * @param catalogue - also offer the AOI + date range (STAC / SentinelHub) options; default for `superresolve`.
  */
 export function registerSuperresolveCommand(
   program: Command,
   run: CliRunner,
   name = 'superresolve',
-  description = 'super-resolve local Sentinel-2 revisits (GeoTIFF files or a lr_dataset/<AOI>/L2A folder) → GeoTIFF + PNG',
+  description = 'super-resolve Sentinel-2 revisits → GeoTIFF + PNG: local GeoTIFFs (files or a lr_dataset/<AOI>/L2A folder), or an AOI (--aoi lon,lat | --bbox w,s,e,n) + --dates whose revisits are found via STAC and downloaded',
+  catalogue = name === 'superresolve',
 ): void {
-  program
+  const cmd = program
     .command(name)
     .description(description)
-    .argument('<inputs...>', 'co-registered 12-band L2A revisit GeoTIFFs, or a folder of *-L2A_data.tiff')
+    .argument(
+      catalogue ? '[inputs...]' : '<inputs...>',
+      `co-registered 12-band L2A revisit GeoTIFFs, or a folder of *-L2A_data.tiff${catalogue ? ' (or use --aoi/--bbox)' : ''}`,
+    )
     .requiredOption('--weights <file>', '.safetensors (PyTorch layout) or .onnx weights')
-    .requiredOption('--out <file.tif>', 'output GeoTIFF (float32, deflate); the PNG goes next to it')
+    .requiredOption('--out <file.tif>', 'output GeoTIFF (float32, deflate); the PNG goes next to it');
+  if (catalogue)
+    cmd
+      .option('--aoi <lon,lat>', 'search revisits for a WorldStrat AOI (2.5 km² box) around this point')
+      .option('--bbox <w,s,e,n>', 'or for this lon/lat box (minLon,minLat,maxLon,maxLat)')
+      .option('--area <km2>', 'AOI area for --aoi (default 2.5, the release’s)', parseNumberOption('area'))
+      .option('--aoi-name <name>', 'name of the revisit folder/files (default from the coordinates)')
+      .option('--dates <start/end>', 'with --aoi/--bbox: acquisition window, e.g. 2022-06-01/2022-06-30')
+      .option('--target-date <date>', 'rank revisits by distance to this date (default: middle of --dates)')
+      .option('--revisits <n>', 'revisits to fetch (default: the model’s)', parseIntOption('revisits'))
+      .option('--max-cloud <pct>', 'maximum scene cloud cover (%)', parseNumberOption('max-cloud'))
+      .option(
+        '--provider <p>',
+        'stac | sentinelhub, or a STAC provider id (earth-search, earth-search-c1, planetary-computer); default stac',
+      )
+      .option('--stac-url <url>', 'STAC API root (default: the provider’s)')
+      .option('--stac-provider <id>', 'earth-search | earth-search-c1 | planetary-computer', 'earth-search')
+      .option('--sh-url <url>', 'SentinelHub API root')
+      .option('--sh-config <file>', 'SentinelHub credentials file (default: SH_CLIENT_ID / SH_CLIENT_SECRET)')
+      .option(
+        '--work-dir <dir>',
+        'where revisits are downloaded (resumable; default <out>-revisits/ next to --out)',
+      )
+      .option('--concurrency <n>', 'revisits downloaded at once', parseIntOption('concurrency'));
+  cmd
     .option('--engine <e>', 'tfjs | onnx (default: onnx for .onnx files, else tfjs)')
     .option('--quicklook <file.png>', 'PNG quicklook path')
     .option('--no-quicklook', 'skip the PNG')
@@ -31,43 +107,123 @@ export function registerSuperresolveCommand(
     .option('--batch-size <n>', 'chips per inference batch', parseIntOption('batch-size'))
     .option('--no-cloud-masks', 'ignore *-CLM.tiff masks next to the revisits')
     .option('--dn-scale <x>', 'inputs are DN: reflectance = DN·scale + offset', parseNumberOption('dn-scale'))
-    .option('--dn-offset <x>', 'offset for --dn-scale', parseNumberOption('dn-offset'))
-    .action((inputs: string[], _opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
-        const engine = o.engine as string | undefined;
-        if (engine !== undefined && engine !== 'tfjs' && engine !== 'onnx')
-          throw new WorldStratError('INVALID_ARGUMENT', `--engine ${engine}: expected tfjs or onnx`);
-        const r = await superresolvePipeline.run(
-          {
-            inputs,
-            weights: o.weights as string,
-            out: o.out as string,
-            ...(engine ? { engine } : {}),
-            ...(o.quicklook === false
-              ? { quicklook: false as const }
-              : typeof o.quicklook === 'string'
-                ? { quicklook: o.quicklook }
-                : {}),
-            ...(o.overlap !== undefined ? { overlap: o.overlap as number } : {}),
-            ...(o.batchSize !== undefined ? { batchSize: o.batchSize as number } : {}),
-            cloudMasks: o.cloudMasks !== false,
-            ...(o.dnScale !== undefined
-              ? {
-                  reflectance: {
-                    scale: o.dnScale as number,
-                    offset: (o.dnOffset as number | undefined) ?? 0,
-                  },
-                }
-              : {}),
-          },
-          { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
-        );
-        rt.done(
-          r,
-          `${r.model.kind} R=${r.model.revisits} (${r.engine}): ${r.width}×${r.height} px → ${r.out}${r.quicklook ? ` + ${r.quicklook}` : ''} (${r.seconds.toFixed(1)} s)`,
-        );
-      }),
+    .option('--dn-offset <x>', 'offset for --dn-scale', parseNumberOption('dn-offset'));
+  if (catalogue)
+    cmd.addHelpText(
+      'after',
+      `
+Examples:
+  $ worldstrat superresolve lr_dataset/Landcover-1/L2A --weights highresnet.safetensors --out sr.tif
+  $ worldstrat superresolve --aoi 8.54,47.37 --dates 2022-06-01/2022-08-31 --max-cloud 20 \\
+      --weights highresnet.safetensors --out zurich-sr.tif
+  $ worldstrat superresolve --bbox=-15.80,12.42,-15.78,12.44 --dates 2023-01-01/2023-02-28 \\
+      --provider earth-search-c1 --weights srcnn-mf.onnx --out sr.tif
+
+With --aoi/--bbox the revisits (the model's revisit count unless --revisits) are the acquisitions closest to
+--target-date with the least cloud whose footprint covers the AOI; they are downloaded (windowed COG reads,
+warped to the AOI's 10 m EPSG:4326 grid) into --work-dir, and a re-run reuses what is complete there.`,
     );
+  cmd.action((args: string[] | undefined, _opts, command: Command) =>
+    run(command, async (o, rt) => {
+      const engine = o.engine as string | undefined;
+      if (engine !== undefined && engine !== 'tfjs' && engine !== 'onnx')
+        throw new WorldStratError('INVALID_ARGUMENT', `--engine ${engine}: expected tfjs or onnx`);
+      const inputs = args ?? [];
+      let aoi: SuperresolveAoi | undefined;
+      if (o.aoi !== undefined && o.bbox !== undefined)
+        throw new WorldStratError('INVALID_ARGUMENT', `give --aoi ${o.aoi} or --bbox ${o.bbox}, not both`);
+      if (o.aoi !== undefined)
+        aoi = {
+          ...parseAoiPoint(o.aoi),
+          ...(o.area !== undefined ? { areaKm2: o.area as number } : {}),
+          ...(o.aoiName !== undefined ? { name: String(o.aoiName) } : {}),
+        };
+      else if (o.bbox !== undefined)
+        aoi = {
+          bbox: parseBBoxOption(o.bbox),
+          ...(o.aoiName !== undefined ? { name: String(o.aoiName) } : {}),
+        };
+      if (catalogue && inputs.length > 0 && aoi)
+        throw new WorldStratError(
+          'INVALID_ARGUMENT',
+          `${name} got revisit files (${inputs.join(' ')}) and ${o.aoi !== undefined ? '--aoi' : '--bbox'}; give local revisits or an AOI + --dates, not both`,
+        );
+      if (inputs.length === 0 && !aoi)
+        throw new WorldStratError(
+          'INVALID_ARGUMENT',
+          `${name} needs revisit GeoTIFFs / a lr_dataset/<AOI>/L2A folder, or --aoi lon,lat | --bbox w,s,e,n with --dates start/end`,
+        );
+      if (!aoi)
+        for (const [key, flag] of [
+          ['dates', '--dates'],
+          ['targetDate', '--target-date'],
+          ['maxCloud', '--max-cloud'],
+          ['workDir', '--work-dir'],
+        ] as const)
+          if (o[key] !== undefined)
+            throw new WorldStratError(
+              'INVALID_ARGUMENT',
+              `${flag} applies with --aoi/--bbox (catalogue search); with local revisit files leave it out`,
+            );
+      if (aoi && o.dates === undefined)
+        throw new WorldStratError(
+          'INVALID_ARGUMENT',
+          `${name} with ${o.aoi !== undefined ? '--aoi' : '--bbox'} needs --dates START/END (YYYY-MM-DD/YYYY-MM-DD)`,
+        );
+      const r = await superresolvePipeline.run(
+        {
+          ...(aoi
+            ? {
+                aoi,
+                dateRange: parseDateRange(o.dates),
+                provider: revisitProviderFromOptions(o),
+                ...(o.targetDate !== undefined ? { targetDate: String(o.targetDate) } : {}),
+                ...(o.revisits !== undefined ? { revisits: o.revisits as number } : {}),
+                ...(o.maxCloud !== undefined ? { maxCloudCover: o.maxCloud as number } : {}),
+                ...(o.workDir !== undefined ? { workDir: String(o.workDir) } : {}),
+                ...(o.concurrency !== undefined ? { concurrency: o.concurrency as number } : {}),
+              }
+            : { inputs }),
+          weights: o.weights as string,
+          out: o.out as string,
+          ...(engine ? { engine } : {}),
+          ...(o.quicklook === false
+            ? { quicklook: false as const }
+            : typeof o.quicklook === 'string'
+              ? { quicklook: o.quicklook }
+              : {}),
+          ...(o.overlap !== undefined ? { overlap: o.overlap as number } : {}),
+          ...(o.batchSize !== undefined ? { batchSize: o.batchSize as number } : {}),
+          cloudMasks: o.cloudMasks !== false,
+          ...(o.dnScale !== undefined
+            ? {
+                reflectance: {
+                  scale: o.dnScale as number,
+                  offset: (o.dnOffset as number | undefined) ?? 0,
+                },
+              }
+            : {}),
+        },
+        { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
+      );
+      const lines: string[] = [];
+      if (r.search) {
+        const s = r.search;
+        lines.push(
+          `${s.aoi.name}: ${s.revisits.length} revisit(s) from ${s.provider} (${s.found} scene(s) found, ${s.downloaded} downloaded, ${s.skipped} already in ${s.workDir})`,
+          ...s.revisits.map(
+            (v) =>
+              `  #${v.n}  ${v.itemId}  ${v.datetime.slice(0, 10)}  cloud ${v.cloudCover}%  Δ${v.deltaDays} d`,
+          ),
+          ...s.failed.map((f) => `  #${f.n}  ${f.itemId}  FAILED (${f.code}): ${f.message}`),
+        );
+      }
+      lines.push(
+        `${r.model.kind} R=${r.model.revisits} (${r.engine}): ${r.width}×${r.height} px → ${r.out}${r.quicklook ? ` + ${r.quicklook}` : ''} (${r.seconds.toFixed(1)} s)`,
+      );
+      rt.done(r, lines.join('\n'));
+    }),
+  );
 }
 
 /** Register `superresolve`. */
