@@ -1,22 +1,27 @@
 // One base error for the umbrella package; callers (and the CLI's exit codes) branch on `code`.
 
 /** Every error code the worldstrat package raises. The CLI maps each to an exit code (see `exitCodeFor`). */
-export type WorldStratErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'DATASET_NOT_FOUND'
-  | 'DATASET_LAYOUT'
-  | 'MISSING_FILES'
-  | 'UNREADABLE_FILE'
-  | 'DUPLICATE_TILE'
-  | 'SHAPE_MISMATCH'
-  | 'CONFIG_ERROR'
-  | 'WRITE_FAILED'
-  | 'ABORTED'
-  | 'CHECKSUM_MISMATCH'
-  | 'DOWNLOAD_FAILED'
-  | 'UNSAFE_ARCHIVE_PATH'
-  | 'ARCHIVE_CORRUPT'
-  | 'REVISITS_NOT_FOUND';
+export const WORLDSTRAT_ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'DATASET_NOT_FOUND',
+  'DATASET_LAYOUT',
+  'MISSING_FILES',
+  'UNREADABLE_FILE',
+  'DUPLICATE_TILE',
+  'SHAPE_MISMATCH',
+  'CONFIG_ERROR',
+  'WRITE_FAILED',
+  'ABORTED',
+  'CHECKSUM_MISMATCH',
+  'DOWNLOAD_FAILED',
+  'UNSAFE_ARCHIVE_PATH',
+  'ARCHIVE_CORRUPT',
+  'REVISITS_NOT_FOUND',
+  'TRAINING_FAILED',
+] as const;
+
+/** One of {@link WORLDSTRAT_ERROR_CODES}. */
+export type WorldStratErrorCode = (typeof WORLDSTRAT_ERROR_CODES)[number];
 
 /**
  * Base class of every error thrown by `worldstrat`.

@@ -16,7 +16,7 @@ export {
 export type { StackShape } from './dataset/transforms.js';
 export { normalizeLr, transformHr, transformLr, transformLrc } from './dataset/transforms.js';
 export type { WorldStratErrorCode } from './errors.js';
-export { throwIfAborted, WorldStratError } from './errors.js';
+export { throwIfAborted, WORLDSTRAT_ERROR_CODES, WorldStratError } from './errors.js';
 export type { BarChartOptions, CountSeries } from './plots/bar-chart.js';
 export { classDistributionSvg } from './plots/bar-chart.js';
 export type { ComparisonPanelOptions, PanelImage } from './plots/comparison-panel.js';

@@ -126,6 +126,16 @@ export {
   trainModel,
   trainPipeline,
 } from './pipelines/train-model.node.js';
+export type {
+  TrainInWorkersOptions,
+  TrainJob,
+  TrainWorkerMessage,
+} from './pipelines/train-workers.node.js';
+export {
+  defaultTrainWorkers,
+  trainInWorkers,
+  trainWorkerScript,
+} from './pipelines/train-workers.node.js';
 export type { SvgToPngOptions } from './plots/render-png.node.js';
 export { svgToPng, svgToRgba, writePlot } from './plots/render-png.node.js';
 export type {

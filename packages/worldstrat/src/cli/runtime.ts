@@ -145,6 +145,15 @@ export function parseIntOption(name: string) {
   };
 }
 
+/** Parse `--workers <n|auto>` (commander argParser): a positive integer or 'auto'. */
+export function parseWorkersOption(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new WorldStratError('INVALID_ARGUMENT', `--workers ${v}: expected a positive integer or 'auto'`);
+  return n;
+}
+
 /** Parse a number option value (commander argParser). */
 export function parseNumberOption(name: string) {
   return (v: string): number => {

@@ -30,8 +30,15 @@ import {
   modelStem,
   readTrainHistory,
   type TrainHistory,
+  type TrainModelOptions,
   trainModel,
 } from './train-model.node.js';
+import {
+  defaultTrainWorkers,
+  type TrainJob,
+  trainInWorkers,
+  trainWorkerScript,
+} from './train-workers.node.js';
 
 /** The paper's three models (spec-superres §2) at a given width. */
 export function benchmarkModels(hiddenChannels = 128, dropout = 0.5): ModelSpec[] {
@@ -84,6 +91,14 @@ export interface BenchmarkOptions {
   splitMode?: SplitMode;
   /** Validate on the val split after every epoch (for the curves). Default true. */
   validate?: boolean;
+  /**
+   * Models trained at the same time, each in a worker thread with its own TF.js backend (wasm and cpu run one
+   * thread per backend in Node, so this is how training uses several cores). `'auto'`: one per core, at most one
+   * per model. Default 1. Needs the built package; from TypeScript sources training stays sequential (logged).
+   */
+  workers?: number | 'auto';
+  /** The worker script for `workers` > 1 (default: `train-worker.node.js` next to the bundle). */
+  workerScript?: string;
 }
 
 /** One row of the results table. */
@@ -243,6 +258,47 @@ async function loadFinished(
 }
 
 /**
+ * Train the models that need training in worker threads when `options.workers` asks for more than one and the
+ * built worker script exists; otherwise train nothing here (the caller trains in the main thread).
+ *
+ * @returns names of the models trained in workers (their files are in `modelsDir`).
+ */
+async function trainSpecsInWorkers(
+  options: BenchmarkOptions,
+  specs: readonly ModelSpec[],
+  modelsDir: string,
+  open: TrainJob['open'],
+  trainOptions: (spec: ModelSpec) => Omit<TrainModelOptions, 'dataset'>,
+  context: PipelineContext,
+): Promise<Set<string>> {
+  const pending: ModelSpec[] = [];
+  for (const spec of specs)
+    if (!(options.resume && (await loadFinished(modelsDir, spec)))) pending.push(spec);
+  const workers =
+    options.workers === 'auto' ? defaultTrainWorkers(pending.length) : Math.floor(options.workers ?? 1);
+  if (workers <= 1 || pending.length <= 1) return new Set();
+  const backend = options.backend ?? 'wasm';
+  if (backend !== 'wasm' && backend !== 'cpu') {
+    context.log?.(`training one model at a time: worker threads are for the CPU backends, not ${backend}`);
+    return new Set();
+  }
+  const script = options.workerScript ?? trainWorkerScript();
+  if (!script) {
+    context.log?.('training one model at a time: parallel training needs the built package (pnpm build)');
+    return new Set();
+  }
+  context.log?.(
+    `training ${pending.map((s) => s.name).join(', ')} in ${Math.min(workers, pending.length)} worker threads`,
+  );
+  await trainInWorkers(
+    pending.map((spec) => ({ root: options.root, open, train: trainOptions(spec) })),
+    { workers, script },
+    context,
+  );
+  return new Set(pending.map((s) => s.name));
+}
+
+/**
  * Run the benchmark: train → evaluate (test split, both modes, vs bicubic) → table, panels, curves, GeoTIFF,
  * report. Every file is written atomically; with `resume` a rerun reuses finished models and continues an
  * interrupted one from its last checkpoint.
@@ -274,12 +330,42 @@ export async function runBenchmark(
   const histories: { name: string; history: TrainHistory }[] = [];
   const trained = new Map<string, { steps: number; seconds: number }>();
   const modelFiles: string[] = [];
+  const trainOptions = (spec: ModelSpec): Omit<TrainModelOptions, 'dataset'> => ({
+    spec,
+    out: modelsDir,
+    ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+    ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
+    ...(options.cosineT0 !== undefined ? { cosineT0: options.cosineT0 } : {}),
+    ...(options.lossMode !== undefined ? { lossMode: options.lossMode } : {}),
+    seed: options.seed ?? 0,
+    backend: options.backend ?? 'wasm',
+    resume: Boolean(options.resume),
+    checkpointEvery: options.checkpointEvery ?? 0,
+    ...(options.splitMode !== undefined ? { splitMode: options.splitMode } : {}),
+    ...(options.validate !== undefined ? { validate: options.validate } : {}),
+  });
+  const inWorkers = await trainSpecsInWorkers(
+    options,
+    specs,
+    modelsDir,
+    { revisits, skipInvalid: options.skipInvalid ?? true, cacheScenes: 512 },
+    trainOptions,
+    context,
+  );
   try {
     for (const spec of specs) {
       throwIfAborted(context.signal);
-      const done = options.resume ? await loadFinished(modelsDir, spec) : null;
+      const done = options.resume || inWorkers.has(spec.name) ? await loadFinished(modelsDir, spec) : null;
+      if (inWorkers.has(spec.name) && !done)
+        throw new WorldStratError(
+          'TRAINING_FAILED',
+          `${spec.name}: the training worker finished but ${modelsDir} holds no matching weights and history`,
+        );
       if (done) {
-        context.log?.(`${spec.name}: reusing finished weights in ${modelsDir}`);
+        if (!inWorkers.has(spec.name))
+          context.log?.(`${spec.name}: reusing finished weights in ${modelsDir}`);
         const { stateDict, config } = stateDictFromSafetensors(done.engineBytes);
         const cfg = { ...config, outputSize: resolveModelConfig(spec.config).outputSize };
         engines.push({
@@ -290,26 +376,7 @@ export async function runBenchmark(
         trained.set(spec.name, { steps: done.steps, seconds: done.seconds });
       } else {
         context.log?.(`${spec.name}: training (${spec.config.kind}, R=${spec.config.revisits})`);
-        const r = await trainModel(
-          {
-            dataset,
-            spec,
-            out: modelsDir,
-            ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
-            ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
-            ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-            ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
-            ...(options.cosineT0 !== undefined ? { cosineT0: options.cosineT0 } : {}),
-            ...(options.lossMode !== undefined ? { lossMode: options.lossMode } : {}),
-            seed: options.seed ?? 0,
-            backend: options.backend ?? 'wasm',
-            resume: Boolean(options.resume),
-            checkpointEvery: options.checkpointEvery ?? 0,
-            ...(options.splitMode !== undefined ? { splitMode: options.splitMode } : {}),
-            ...(options.validate !== undefined ? { validate: options.validate } : {}),
-          },
-          context,
-        );
+        const r = await trainModel({ dataset, ...trainOptions(spec) }, context);
         try {
           engines.push({
             name: spec.name,

@@ -44,6 +44,10 @@ export interface DemoOptions {
   models?: readonly string[];
   /** Reuse finished models / checkpoints of a previous run in `out`. Default false. */
   resume?: boolean;
+  /** Models trained at the same time in worker threads (see `BenchmarkOptions.workers`). Default 'auto'. */
+  workers?: number | 'auto';
+  /** Worker script override (see `BenchmarkOptions.workerScript`). */
+  workerScript?: string;
 }
 
 /** The demo's defaults: ≈ a few minutes on 2 CPU cores with the wasm backend. */
@@ -58,6 +62,8 @@ export const DEMO_DEFAULTS = {
   batchSize: 4,
   learningRate: 5e-3,
   panels: 2,
+  /** One worker thread per core (at most one per model): wasm trains on one core per backend in Node. */
+  workers: 'auto' as number | 'auto',
   /**
    * The demo's degradation: noise σ 0.02 (5× the generator's default) and no clouds, so a few minutes of CPU
    * training can show the multi-frame gain (with σ 0.004 bicubic is already within the noise floor and needs
@@ -162,6 +168,8 @@ export async function runDemo(options: DemoOptions = {}, context: PipelineContex
     backend: 'wasm',
     panels: o.panels,
     resume: Boolean(o.resume),
+    workers: o.workers,
+    ...(o.workerScript !== undefined ? { workerScript: o.workerScript } : {}),
     ...(o.geotiff === false ? { geotiff: false } : {}),
   };
   const result = await runBenchmark(bench, context);

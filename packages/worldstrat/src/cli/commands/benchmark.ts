@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { runBenchmark } from '../../pipelines/benchmark.node.js';
-import { type CliRunner, parseIntOption, parseNumberOption } from '../runtime.js';
+import { type CliRunner, parseIntOption, parseNumberOption, parseWorkersOption } from '../runtime.js';
 
 /** Parse a loss-mode option value. */
 export function parseLossMode(v: string): 'worldstrat' | 'centered' {
@@ -48,6 +48,12 @@ export function registerBenchmark(program: Command, run: CliRunner): void {
     .option('--resume', 'reuse finished models and continue interrupted ones from their checkpoints', false)
     .option('--panels <n>', 'comparison panels', parseIntOption('panels'), 2)
     .option('--no-geotiff', 'skip the SR GeoTIFF of a test scene')
+    .option(
+      '--workers <n|auto>',
+      'models trained at the same time (one worker thread each; auto = one per core)',
+      parseWorkersOption,
+      1,
+    )
     .action((root: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
         const r = await runBenchmark(
@@ -67,6 +73,7 @@ export function registerBenchmark(program: Command, run: CliRunner): void {
             resume: Boolean(o.resume),
             panels: o.panels as number,
             geotiff: o.geotiff !== false,
+            workers: o.workers as number | 'auto',
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         );

@@ -1,7 +1,7 @@
 // `worldstrat demo` (= `pnpm demo`): synthetic mini-dataset → three small models vs bicubic → out/demo/.
 import type { Command } from 'commander';
 import { DEMO_DEFAULTS, runDemo } from '../../pipelines/demo.node.js';
-import { type CliRunner, parseIntOption, parseNumberOption } from '../runtime.js';
+import { type CliRunner, parseIntOption, parseNumberOption, parseWorkersOption } from '../runtime.js';
 
 /** Register the command. */
 export function registerDemo(program: Command, run: CliRunner): void {
@@ -20,6 +20,12 @@ export function registerDemo(program: Command, run: CliRunner): void {
     .option('--lr <x>', 'Adam learning rate', parseNumberOption('lr'), DEMO_DEFAULTS.learningRate)
     .option('--resume', 'reuse finished models / checkpoints in --out', false)
     .option('--no-geotiff', 'skip the SR GeoTIFF')
+    .option(
+      '--workers <n|auto>',
+      'models trained at the same time (one worker thread each; auto = one per core)',
+      parseWorkersOption,
+      DEMO_DEFAULTS.workers,
+    )
     .action((_opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
         const t0 = performance.now();
@@ -35,6 +41,7 @@ export function registerDemo(program: Command, run: CliRunner): void {
             learningRate: o.lr as number,
             resume: Boolean(o.resume),
             geotiff: o.geotiff !== false,
+            workers: o.workers as number | 'auto',
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         );
