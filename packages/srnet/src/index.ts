@@ -92,7 +92,7 @@ export { checkScene, scaleTransform, superResolve } from './scene/super-resolve.
 export type { TfjsEngine, TfjsEngineOptions } from './tfjs-engine.js';
 export { createTfjsEngine, toNhwcRevisits } from './tfjs-engine.js';
 export type { AdamConfig } from './train/adam.js';
-export { cosineWarmRestartsLr, PyTorchAdam, WORLDSTRAT_ADAM } from './train/adam.js';
+export { cosineDecayLr, cosineWarmRestartsLr, PyTorchAdam, WORLDSTRAT_ADAM } from './train/adam.js';
 export type { TrainingCheckpoint } from './train/checkpoint.js';
 export { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint } from './train/checkpoint.js';
 export type {

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckpointSink, TrainBatch } from '../src/index.js';
-import { createModel, decodeCheckpoint, SrnetError, selectBackend, train } from '../src/index.js';
+import {
+  cosineDecayLr,
+  createModel,
+  decodeCheckpoint,
+  SrnetError,
+  selectBackend,
+  train,
+} from '../src/index.js';
 import { fileCheckpointStore, readCheckpointFile } from '../src/node.js';
 import { syntheticBatch } from './support/synthetic.js';
 
@@ -123,6 +130,40 @@ describe('train()', () => {
       expect(Math.abs(l - (whole[i] as number))).toBeLessThan(1e-4 * Math.abs(whole[i] as number));
     }
     expect(whole[2]).not.toBe(whole[0]);
+  });
+
+  it('cosineDecaySteps anneals the rate per step (η0 at step 0, half at the middle, → 0) and is validated', async () => {
+    await selectBackend('cpu');
+    const cfg = {
+      ...CONFIG,
+      revisits: 2,
+      hiddenChannels: 4,
+      outputSize: [24, 24] as [number, number],
+      dropout: 0,
+    };
+    const data = [0, 1, 2, 3].map((i) => syntheticBatch(700 + i, { ...TASK, b: 1, r: 2, lr: 12 }));
+    const rates: number[] = [];
+    const m = createModel(cfg, { seed: 3 });
+    await train(m, {
+      train: data,
+      epochs: 2,
+      optimizer: { lr: 4e-3 },
+      cosineDecaySteps: 8,
+      onProgress: (p) => {
+        if (p.stage === 'train') rates.push(p.lr as number);
+      },
+    });
+    expect(rates).toHaveLength(8);
+    for (const [s, lr] of rates.entries()) expect(lr).toBeCloseTo(cosineDecayLr(4e-3, s, 8), 15);
+    expect(rates[0]).toBe(4e-3);
+    expect(rates[4]).toBeCloseTo(2e-3, 15);
+    expect(rates[7]).toBeLessThan(2e-4);
+    expect(cosineDecayLr(4e-3, 8, 8)).toBe(0);
+    expect(cosineDecayLr(4e-3, 20, 8)).toBe(0);
+    await expect(train(m, { train: data, epochs: 1, cosineDecaySteps: 0 })).rejects.toMatchObject({
+      code: 'BAD_CONFIG',
+    });
+    m.dispose();
   });
 
   it('rejects bad batches and checkpoints of another architecture with typed errors', async () => {

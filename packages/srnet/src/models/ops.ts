@@ -34,7 +34,7 @@ export function reflectPad(x: tf.Tensor4D, p: number, differentiable: boolean): 
   // columns: the same on the transposed tensor.
   const cols = tf.reshape(tf.transpose(rows, [0, 2, 1, 3]), [nb, w, (h + 2 * p) * c]) as tf.Tensor3D;
   const padded = tf.reshape(padRows(cols), [nb, w + 2 * p, h + 2 * p, c]);
-  return tf.transpose(padded, [0, 2, 1, 3]);
+  return tf.transpose(padded, [0, 2, 1, 3]) as tf.Tensor4D;
 }
 
 /** Conv2d(k, stride 1, padding 'same' reflect, bias): reflect pad then valid cross-correlation. */

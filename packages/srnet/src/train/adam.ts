@@ -73,3 +73,16 @@ export function cosineWarmRestartsLr(baseLr: number, epoch: number, t0: number, 
   const t = epoch % t0;
   return etaMin + ((baseLr - etaMin) * (1 + Math.cos((Math.PI * t) / t0))) / 2;
 }
+
+/**
+ * Half-cosine decay per step, no restarts: η0·(1 + cos(π·min(step, steps)/steps))/2 (η0 at step 0, 0 at `steps`).
+ *
+ * @param baseLr - η0.
+ * @param step - optimiser steps taken so far.
+ * @param steps - length of the decay.
+ * @returns the rate for the next step.
+ * @example cosineDecayLr(5e-3, 60, 120) // 2.5e-3
+ */
+export function cosineDecayLr(baseLr: number, step: number, steps: number): number {
+  return (baseLr * (1 + Math.cos((Math.PI * Math.min(step, steps)) / steps))) / 2;
+}

@@ -16,7 +16,13 @@ import type { StateDict } from '../models/state-dict.js';
 import { validateInput } from '../models/validate-input.js';
 import { exportStateDict, loadStateDict } from '../models/weights.js';
 import { toNhwcRevisits } from '../tfjs-engine.js';
-import { type AdamConfig, cosineWarmRestartsLr, PyTorchAdam, WORLDSTRAT_ADAM } from './adam.js';
+import {
+  type AdamConfig,
+  cosineDecayLr,
+  cosineWarmRestartsLr,
+  PyTorchAdam,
+  WORLDSTRAT_ADAM,
+} from './adam.js';
 import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from './checkpoint.js';
 
 /** One batch: normalised LR revisits and HR targets (row-major, explicit shapes, like upstream). */
@@ -88,6 +94,12 @@ export interface TrainOptions {
   optimizer?: Partial<AdamConfig>;
   /** CosineAnnealingWarmRestarts T_0 in epochs (default 300), or false for a constant rate. */
   cosineT0?: number | false;
+  /**
+   * Anneal the rate per step instead, from `optimizer.lr` to 0 along a half cosine over this many steps (no
+   * restarts; replaces `cosineT0`). For short runs: the weights end at a low rate instead of wherever a noisy
+   * constant-rate trajectory happens to stop. Not upstream's schedule.
+   */
+  cosineDecaySteps?: number;
   /** Registration mode of loss and metrics (default 'worldstrat', like upstream training). */
   mode?: RegistrationMode;
   /** Seed of the dropout RNG (default 0). */
@@ -226,7 +238,15 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
     best = ck.bestValidationLoss;
   }
   const t0 = options.cosineT0 === undefined ? 300 : options.cosineT0;
-  const lrFor = (e: number) => (t0 === false ? adamCfg.lr : cosineWarmRestartsLr(adamCfg.lr, e, t0));
+  const decay = options.cosineDecaySteps;
+  if (decay !== undefined && !(Number.isInteger(decay) && decay > 0))
+    throw new SrnetError('BAD_CONFIG', `cosineDecaySteps = ${decay}; expected a positive integer`);
+  const lrFor = (e: number, s: number) =>
+    decay !== undefined
+      ? cosineDecayLr(adamCfg.lr, s, decay)
+      : t0 === false
+        ? adamCfg.lr
+        : cosineWarmRestartsLr(adamCfg.lr, e, t0);
   const losses: { step: number; loss: number }[] = [];
   const validation: ValidationSummary[] = [];
   let stepsPerEpoch = options.stepsPerEpoch;
@@ -253,7 +273,6 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
 
   try {
     for (let epoch = startEpoch; epoch < options.epochs; epoch++) {
-      const lr = lrFor(epoch);
       let b = 0;
       let stoppedEarly = false;
       for await (const batch of sourceFor(options.train, epoch)) {
@@ -268,6 +287,7 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
         }
         validateInput(batch.lr.data, batch.lr.shape, cfg, { what: 'batch.lr' });
         checkHr(batch, cfg);
+        const lr = lrFor(epoch, step);
         const loss = await trainStep(model, adam, vars, batch, rng, lr, mode, options.microBatchSize);
         if (!Number.isFinite(loss))
           throw new SrnetError(
@@ -310,7 +330,7 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
           mode,
           options.baseline ?? {},
           options.signal,
-          (done) => options.onProgress?.({ stage: 'validate', done, epoch, step, lr }),
+          (done) => options.onProgress?.({ stage: 'validate', done, epoch, step, lr: lrFor(epoch, step) }),
         );
         validation.push(summary);
         options.onProgress?.({
@@ -318,7 +338,7 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
           done: summary.count,
           epoch,
           step,
-          lr,
+          lr: lrFor(epoch, step),
           validation: summary,
         });
         if (summary.loss < best) {

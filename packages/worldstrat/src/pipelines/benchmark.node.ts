@@ -71,6 +71,8 @@ export interface BenchmarkOptions {
   learningRate?: number;
   /** Cosine warm restarts T_0 (epochs) or false. Default 300 (upstream). */
   cosineT0?: number | false;
+  /** Anneal the rate per step to 0 over this many steps instead of `cosineT0` (short runs, e.g. the demo). */
+  cosineDecaySteps?: number;
   /** Registration mode of the training loss. Default 'worldstrat' (upstream). */
   lossMode?: RegistrationMode;
   /** Seed (init, dropout, shuffling, augmentation). Default 0. */
@@ -338,6 +340,7 @@ export async function runBenchmark(
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
     ...(options.cosineT0 !== undefined ? { cosineT0: options.cosineT0 } : {}),
+    ...(options.cosineDecaySteps !== undefined ? { cosineDecaySteps: options.cosineDecaySteps } : {}),
     ...(options.lossMode !== undefined ? { lossMode: options.lossMode } : {}),
     seed: options.seed ?? 0,
     backend: options.backend ?? 'wasm',

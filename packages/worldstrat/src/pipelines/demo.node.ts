@@ -34,6 +34,8 @@ export interface DemoOptions {
   batchSize?: number;
   /** Adam learning rate. */
   learningRate?: number;
+  /** Anneal the rate per step to 0 over the run (half cosine). Default true; false = constant rate. */
+  lrDecay?: boolean;
   /** Comparison panels. Default 2. */
   panels?: number;
   /** Write the SR GeoTIFF. Default true. */
@@ -61,6 +63,11 @@ export const DEMO_DEFAULTS = {
   steps: 120,
   batchSize: 4,
   learningRate: 5e-3,
+  /**
+   * Cosine decay of the rate to 0 over the run: at a constant 5e-3 the validation cPSNR still jumps by 2–3 dB
+   * between epochs at step 120, so which model "wins" depended on where each trajectory stopped.
+   */
+  lrDecay: true,
   panels: 2,
   /** One worker thread per core (at most one per model): wasm trains on one core per backend in Node. */
   workers: 'auto' as number | 'auto',
@@ -163,6 +170,7 @@ export async function runDemo(options: DemoOptions = {}, context: PipelineContex
     batchSize: o.batchSize,
     learningRate: o.learningRate,
     cosineT0: false,
+    ...(o.lrDecay ? { cosineDecaySteps: o.steps } : {}),
     lossMode: 'centered',
     seed: o.seed,
     backend: 'wasm',

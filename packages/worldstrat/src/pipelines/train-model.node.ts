@@ -54,6 +54,8 @@ export interface TrainModelOptions {
   learningRate?: number;
   /** Cosine warm restarts T_0 in epochs, or false for a constant rate. Default 300 (upstream). */
   cosineT0?: number | false;
+  /** Anneal the rate per step to 0 over this many steps instead (srnet `cosineDecaySteps`; short runs). */
+  cosineDecaySteps?: number;
   /** Registration mode of the training loss. Default 'worldstrat' (upstream). */
   lossMode?: RegistrationMode;
   /** Seed of init, dropout, shuffling and augmentation. Default 0. */
@@ -229,6 +231,7 @@ export async function trainModel(
       ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
       optimizer: { lr: options.learningRate ?? 1e-4 },
       cosineT0: options.cosineT0 ?? 300,
+      ...(options.cosineDecaySteps !== undefined ? { cosineDecaySteps: options.cosineDecaySteps } : {}),
       mode: options.lossMode ?? 'worldstrat',
       seed,
       baseline: false,

@@ -33,6 +33,11 @@ export function registerBenchmark(program: Command, run: CliRunner): void {
       300,
     )
     .option(
+      '--lr-decay-steps <n>',
+      'anneal the rate per step to 0 over N steps (half cosine) instead of --cosine-t0',
+      parseIntOption('lr-decay-steps'),
+    )
+    .option(
       '--loss-mode <mode>',
       'registration of the training loss: worldstrat | centered',
       parseLossMode,
@@ -67,6 +72,7 @@ export function registerBenchmark(program: Command, run: CliRunner): void {
             batchSize: o.batchSize as number,
             learningRate: o.lr as number,
             cosineT0: (o.cosineT0 as number) > 0 ? (o.cosineT0 as number) : false,
+            ...(o.lrDecaySteps !== undefined ? { cosineDecaySteps: o.lrDecaySteps as number } : {}),
             lossMode: o.lossMode as 'worldstrat' | 'centered',
             seed: o.seed as number,
             checkpointEvery: o.checkpointEvery as number,

@@ -18,6 +18,7 @@ export function registerDemo(program: Command, run: CliRunner): void {
     .option('--steps <n>', 'optimiser steps per model', parseIntOption('steps'), DEMO_DEFAULTS.steps)
     .option('--batch-size <n>', 'chips per batch', parseIntOption('batch-size'), DEMO_DEFAULTS.batchSize)
     .option('--lr <x>', 'Adam learning rate', parseNumberOption('lr'), DEMO_DEFAULTS.learningRate)
+    .option('--no-lr-decay', 'keep the learning rate constant (default: cosine decay to 0 over --steps)')
     .option('--resume', 'reuse finished models / checkpoints in --out', false)
     .option('--no-geotiff', 'skip the SR GeoTIFF')
     .option(
@@ -39,6 +40,7 @@ export function registerDemo(program: Command, run: CliRunner): void {
             steps: o.steps as number,
             batchSize: o.batchSize as number,
             learningRate: o.lr as number,
+            lrDecay: o.lrDecay !== false,
             resume: Boolean(o.resume),
             geotiff: o.geotiff !== false,
             workers: o.workers as number | 'auto',

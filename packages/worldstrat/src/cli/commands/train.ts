@@ -32,6 +32,11 @@ export function registerTrain(program: Command, run: CliRunner): void {
       parseIntOption('cosine-t0'),
       300,
     )
+    .option(
+      '--lr-decay-steps <n>',
+      'anneal the rate per step to 0 over N steps (half cosine) instead of --cosine-t0',
+      parseIntOption('lr-decay-steps'),
+    )
     .option('--loss-mode <mode>', 'worldstrat | centered', parseLossMode, 'worldstrat')
     .option('--seed <n>', 'seed', parseIntOption('seed'), 0)
     .option('--checkpoint-every <n>', 'checkpoint every N steps', parseIntOption('checkpoint-every'), 0)
@@ -62,6 +67,7 @@ export function registerTrain(program: Command, run: CliRunner): void {
             batchSize: o.batchSize as number,
             learningRate: o.lr as number,
             cosineT0: (o.cosineT0 as number) > 0 ? (o.cosineT0 as number) : false,
+            ...(o.lrDecaySteps !== undefined ? { cosineDecaySteps: o.lrDecaySteps as number } : {}),
             lossMode: o.lossMode as 'worldstrat' | 'centered',
             seed: o.seed as number,
             checkpointEvery: o.checkpointEvery as number,
