@@ -15,25 +15,10 @@ import {
   JIF_S2_MEAN,
   JIF_S2_STD,
   openDataset,
-  runCli,
   superresolvePipeline,
 } from '../../src/node.js';
 import { tempDir } from '../support/fixtures.js';
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['node', 'worldstrat', ...args], {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    isTTY: false,
-  });
-  return { code, out, err };
-}
+import { cli } from '../support/run-cli.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;

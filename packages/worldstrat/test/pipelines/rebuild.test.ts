@@ -27,6 +27,7 @@ import {
   samplePointsInRegion,
 } from '../../src/pipelines/rebuild.node.js';
 import { tempDir } from '../support/fixtures.js';
+import { cli } from '../support/run-cli.js';
 
 const CENTRE = [8.54, 47.37] as const;
 const REGION: BBox = [8.52, 47.36, 8.56, 47.38];
@@ -526,21 +527,6 @@ describe('worldstrat rebuild (CLI)', () => {
 });
 
 describe('worldstrat stratify / search / fetch (CLI building blocks)', () => {
-  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const code = await runCli(['node', 'worldstrat', ...args], {
-      stdout: (t) => {
-        out += t;
-      },
-      stderr: (t) => {
-        err += t;
-      },
-      isTTY: false,
-    });
-    return { code, out, err };
-  }
-
   it('stratify classifies points from both rasters and rebalances with --target', async () => {
     const pts = join(dir, 'pts.csv');
     const rows = [

@@ -19,9 +19,9 @@ import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { initStateDict, resolveModelConfig, stateDictToSafetensors } from '@worldstrat/srnet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeItem, type StacServer, startStacServer } from '../../../eo-fetch/test/support/stac-server.js';
-import { runCli } from '../../src/node.js';
 import { type SuperresolveOptions, superresolvePipeline } from '../../src/pipelines/superresolve.node.js';
 import { maxAbsDiff, tempDir } from '../support/fixtures.js';
+import { cli } from '../support/run-cli.js';
 
 const [LON, LAT] = [8.54, 47.37];
 const EPSG = 32632;
@@ -66,21 +66,6 @@ function bandCog(band: CanonicalBand, cx: number, cy: number): Uint8Array {
 
 const cogReads = () => stac.requests.filter((r) => r.url.startsWith('/data/')).length;
 const searches = () => stac.requests.filter((r) => r.url.startsWith('/search')).length;
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['node', 'worldstrat', ...args], {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-    isTTY: false,
-  });
-  return { code, out, err };
-}
 
 function gdalinfo(path: string): {
   size: [number, number];
