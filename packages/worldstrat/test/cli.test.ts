@@ -51,6 +51,14 @@ describe('worldstrat CLI', () => {
   it('bad arguments exit 2; a config file fills options the command line did not set', async () => {
     expect((await cli('synth', join(dir, 'x'), '--aois', 'many')).code).toBe(2);
     expect((await cli('nope')).code).toBe(2);
+    for (const w of ['0', '1.5', 'many']) {
+      const r = await cli('demo', '--out', join(dir, 'never'), '--workers', w);
+      expect(r.code, w).toBe(2);
+      expect(r.err).toContain(`--workers ${w}: expected a positive integer or 'auto'`);
+    }
+    expect((await cli('benchmark', join(dir, 'none'), '--workers', '-2')).code).toBe(2);
+    expect((await cli('train', join(dir, 'none'), '--lr-decay-steps', 'x')).code).toBe(2);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
     const cfg = join(dir, 'cfg.json');
     writeFileSync(cfg, JSON.stringify({ synth: { aois: 2, revisits: 1, hrSize: 40, seed: 9 } }));
     const r = await cli('--json', 'synth', join(dir, 'cfg-out'), '--config', cfg, '--aois', '1');
