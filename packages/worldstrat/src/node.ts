@@ -100,6 +100,13 @@ export {
   sentinelHubClientFor,
 } from './pipelines/revisit-stages.node.js';
 export type {
+  SpotOrderAoi,
+  SpotOrderOptions,
+  SpotOrderRecord,
+  SpotOrdersResult,
+} from './pipelines/spot-orders.node.js';
+export { orderSpotImagery, pansharpenSpotAoi, SpotOrderError } from './pipelines/spot-orders.node.js';
+export type {
   SuperresolveAoi,
   SuperresolveOptions,
   SuperresolveResult,

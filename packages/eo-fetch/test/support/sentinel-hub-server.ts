@@ -25,6 +25,16 @@ export interface ShServer {
   /** Drop the connection after creating the next order (the client never sees the answer). */
   dropNextCreateResponse: boolean;
   requests: { method: string; path: string; body: any; auth?: string }[];
+  /**
+   * Order lifecycle over polls (off by default: a confirmed order stays RUNNING): a RUNNING order becomes DONE
+   * after `pollsToDone` reads of `GET /orders/{id}`, or FAILED when its name is in `failNames`.
+   */
+  orderLifecycle?: { pollsToDone: number; failNames?: { has(name: string): boolean } };
+  /**
+   * Process requests on a `byoc-*` collection answer SPOT-like 12-bit DNs (off by default: the generic ramp):
+   * RGBN band b = 600 + 400·b + (3x + 5y) mod 1500, PAN = 900 + (2x + 3y) mod 2500.
+   */
+  spotImagery?: boolean;
   close(): Promise<void>;
 }
 
@@ -46,6 +56,7 @@ export async function startShServer(): Promise<ShServer> {
     requests: [],
     close: async () => {},
   };
+  const orderPolls = new Map<string, number>();
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
@@ -121,9 +132,18 @@ export async function startShServer(): Promise<ShServer> {
       const n = width * height;
       const arr = () =>
         dtype === 'uint8' ? new Uint8Array(n) : dtype === 'uint16' ? new Uint16Array(n) : new Float32Array(n);
+      const byoc = String(body.input.data?.[0]?.type ?? '').startsWith('byoc-');
       const data = Array.from({ length: bands }, (_, b) => {
         const a = arr();
-        for (let i = 0; i < n; i++) a[i] = dtype === 'float32' ? 0.01 * (b + 1) + i / n / 10 : (b + i) % 200;
+        if (s.spotImagery && byoc && dtype === 'uint16')
+          for (let i = 0; i < n; i++) {
+            const x = i % width;
+            const y = Math.floor(i / width);
+            a[i] = bands === 1 ? 900 + ((2 * x + 3 * y) % 2500) : 600 + 400 * b + ((3 * x + 5 * y) % 1500);
+          }
+        else
+          for (let i = 0; i < n; i++)
+            a[i] = dtype === 'float32' ? 0.01 * (b + 1) + i / n / 10 : (b + i) % 200;
         return a;
       });
       const [w, so, e, no] = body.input.bounds.bbox;
@@ -192,6 +212,12 @@ export async function startShServer(): Promise<ShServer> {
     m = /^\/api\/v1\/dataimport\/orders\/([^/]+)$/.exec(path);
     if (m) {
       const o = s.orders.find((x) => x.id === m![1]);
+      if (o && s.orderLifecycle && o.status === 'RUNNING') {
+        const polls = (orderPolls.get(o.id) ?? 0) + 1;
+        orderPolls.set(o.id, polls);
+        if (s.orderLifecycle.failNames?.has(o.name)) o.status = 'FAILED';
+        else if (polls >= s.orderLifecycle.pollsToDone) o.status = 'DONE';
+      }
       return o ? json(res, 200, o) : json(res, 404, { error: { message: 'no order' } });
     }
     json(res, 404, { error: { message: `no route ${path}` } });

@@ -50,6 +50,7 @@ import {
   searchRevisits,
   sentinelHubClientFor,
 } from './revisit-stages.node.js';
+import { orderSpotImagery, type SpotOrderOptions, type SpotOrdersResult } from './spot-orders.node.js';
 
 /** Where revisits come from (see {@link RevisitProvider}). */
 export type RebuildProvider = RevisitProvider;
@@ -101,10 +102,18 @@ export interface RebuildOptions {
   /**
    * SentinelHub only: search SPOT (dataimport API, AIRBUS) for every AOI, keep the best acquisition per AOI
    * (1 revisit ranked against `targetDate`) and use its date as that AOI's Sentinel-2 target date, like
-   * upstream; AOIs without a SPOT scene are dropped (`spotMissing`). Ordering/downloading SPOT is paid and is
-   * not done here (the plan lists the SPOT ids for eo-fetch's `SentinelHubClient.createOrder`).
+   * upstream; AOIs without a SPOT scene are dropped (`spotMissing`). With `order`, the chosen SPOT products
+   * are also ordered and downloaded (HR: `hr_dataset/<AOI>/<AOI>_rgbn|_pan|_ps.tiff`, see
+   * {@link orderSpotImagery}): a dry run unless `order.confirm` (ordering is paid); `order` does not change
+   * the plan.
    */
-  spot?: { from?: string; to?: string; maxCloudCoverage?: number; maxIncidenceAngle?: number };
+  spot?: {
+    from?: string;
+    to?: string;
+    maxCloudCoverage?: number;
+    maxIncidenceAngle?: number;
+    order?: SpotOrderOptions;
+  };
   /** Levels to download (default `['L2A']`). */
   levels?: readonly S2Level[];
   /** Split fractions (default 0.8/0.1/0.1). */
@@ -168,6 +177,8 @@ export interface RebuildResult {
   files: { metadata?: string; split?: string; plan?: string };
   /** Errors of revisits that failed (they stay missing; run again to retry). */
   failures: { level: S2Level; aoi: string; n: number; code: string; message: string }[];
+  /** SPOT orders and HR downloads (with `spot.order`). */
+  spot?: SpotOrdersResult;
 }
 
 const WEIGHTS = { cbrt: Math.cbrt, sqrt: Math.sqrt, linear: (c: number) => c } as const;
@@ -275,7 +286,8 @@ function fingerprintOf(o: RebuildOptions, pointsText: string | null): string {
     nRevisits: o.nRevisits,
     maxCloudCover: o.maxCloudCover,
     levels: o.levels,
-    spot: o.spot,
+    // ordering SPOT does not change the plan
+    spot: o.spot ? { ...o.spot, order: undefined } : undefined,
   };
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
@@ -545,7 +557,8 @@ const METADATA_HEADER = [
  * when the options match), download revisits for every level with a manifest per level
  * (`<root>/rebuild/manifest-<level>.jsonl`), then write `metadata.csv` (one row per tile and revisit, the
  * synthetic/release columns) and `stratified_train_val_test_split.csv` (stratified by `source/IPCC/SMOD`,
- * grouped by parent). HR SPOT imagery is not fetched (paid ordering; see eo-fetch's SentinelHub client).
+ * grouped by parent). HR SPOT imagery is ordered and downloaded only with `spot.order` (see
+ * {@link orderSpotImagery}; paid, so a dry run unless `spot.order.confirm`).
  *
  * @param options - rebuild options.
  * @param context - signal, progress, log.
@@ -613,7 +626,30 @@ export async function rebuild(
   result.processingUnits = dl.processingUnits;
   result.failures = dl.failures;
   const failedRevisits = new Set(dl.failures.map((f) => `${f.level}/${f.aoi}/${f.n}`));
-  if (options.dryRun) return result;
+  const spotOrder = options.spot?.order;
+  const orderSpot = async () => {
+    if (!spotOrder) return;
+    const p = options.provider;
+    if (p.kind !== 'sentinelhub')
+      throw new WorldStratError('INVALID_ARGUMENT', 'ordering SPOT needs the SentinelHub provider');
+    const sh = await sentinelHubClientFor(p, options.fetch);
+    result.spot = await orderSpotImagery(
+      sh,
+      plan.aois,
+      { ...spotOrder, root: options.root, concurrency: options.concurrency, dryRun: options.dryRun },
+      context,
+    );
+    const s = result.spot;
+    log?.(
+      s.dryRun
+        ? `SPOT: ${s.orders.length} order(s), ${s.newSqkm} km² would be ordered (dry run: pass confirm to order)`
+        : `SPOT: ${s.created} order(s) created, ${s.reused} reused; HR files ${s.downloads.downloaded} downloaded, ${s.downloads.skipped} complete, ${s.pansharpened} pansharpened`,
+    );
+  };
+  if (options.dryRun) {
+    await orderSpot();
+    return result;
+  }
 
   // (K) tables of the release layout, for AOIs with at least one complete revisit of the first level
   const first = levels[0];
@@ -672,6 +708,7 @@ export async function rebuild(
   );
   result.files.metadata = metadataPath;
   result.files.split = splitPath;
+  await orderSpot();
   if (result.failures.length)
     log?.(`${result.failures.length} revisit download(s) failed; run the same command again to retry them`);
   return result;

@@ -59,6 +59,32 @@ export function registerRebuild(program: Command, run: CliRunner): void {
       false,
     )
     .option('--spot-max-cloud <pct>', 'SPOT maximum cloud coverage', parseNumberOption('spot-max-cloud'))
+    .option(
+      '--order-spot',
+      'implies --spot: order the chosen SPOT products into a BYOC collection and download HR RGBN/PAN (+ pansharpened _ps) into hr_dataset/<AOI>/; a dry run (ids and km² per AOI) unless --confirm-spot-orders',
+      false,
+    )
+    .option(
+      '--confirm-spot-orders',
+      'with --order-spot: really create and confirm the orders (PAID: spends SentinelHub quota); existing orders are reused',
+      false,
+    )
+    .option(
+      '--spot-collection <name>',
+      'BYOC collection for SPOT orders (created when missing)',
+      'worldstrat-spot',
+    )
+    .option(
+      '--spot-collection-id <id>',
+      'existing BYOC collection id for SPOT orders (instead of --spot-collection)',
+    )
+    .option('--spot-poll <s>', 'seconds between SPOT order-status polls', parseNumberOption('spot-poll'), 60)
+    .option(
+      '--spot-timeout <min>',
+      'minutes to wait for SPOT delivery before giving up (re-run later: orders are reused)',
+      parseNumberOption('spot-timeout'),
+      240,
+    )
     .option('--replan', 'ignore the saved plan and sample/search again', false)
     .option(
       '--dry-run',
@@ -84,6 +110,11 @@ export function registerRebuild(program: Command, run: CliRunner): void {
         const weight = o.weight as string;
         if (!['cbrt', 'sqrt', 'linear'].includes(weight))
           throw new WorldStratError('INVALID_ARGUMENT', `--weight ${weight}: use cbrt, sqrt or linear`);
+        if (o.confirmSpotOrders && !o.orderSpot)
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            '--confirm-spot-orders needs --order-spot (it confirms the SPOT orders that --order-spot places)',
+          );
         const res = await rebuild(
           {
             root,
@@ -108,7 +139,23 @@ export function registerRebuild(program: Command, run: CliRunner): void {
             levels,
             concurrency: o.concurrency as number,
             replan: Boolean(o.replan),
-            spot: o.spot ? { maxCloudCoverage: o.spotMaxCloud as number | undefined } : undefined,
+            spot:
+              o.spot || o.orderSpot
+                ? {
+                    maxCloudCoverage: o.spotMaxCloud as number | undefined,
+                    ...(o.orderSpot
+                      ? {
+                          order: {
+                            collectionName: o.spotCollection as string,
+                            collectionId: o.spotCollectionId as string | undefined,
+                            confirm: Boolean(o.confirmSpotOrders),
+                            pollSeconds: o.spotPoll as number,
+                            timeoutMinutes: o.spotTimeout as number,
+                          },
+                        }
+                      : {}),
+                  }
+                : undefined,
             dryRun: Boolean(o.dryRun),
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
@@ -126,7 +173,25 @@ export function registerRebuild(program: Command, run: CliRunner): void {
             `dry run: ${res.plannedRequests} download requests${res.processingUnits ? `, ≈${res.processingUnits.toFixed(1)} processing units` : ''}`,
           );
         else lines.push(`wrote ${res.files.metadata} and ${res.files.split}`);
+        const sp = res.spot;
+        if (sp?.dryRun)
+          lines.push(
+            ...sp.orders.map(
+              (r) =>
+                `SPOT ${r.aoi}: ${r.productId}, ${r.sqkm} km²${r.orderId ? ` (order ${r.orderId} exists, ${r.status})` : ''}`,
+            ),
+            `SPOT dry run: ${sp.newSqkm} km² would be ordered into ${sp.collection.id ?? `a new collection ${sp.collection.name}`}; add --confirm-spot-orders to order (paid)`,
+          );
+        else if (sp)
+          lines.push(
+            `SPOT: ${sp.created} order(s) created, ${sp.reused} reused (${sp.newSqkm} km² new); HR files: ${sp.downloads.downloaded} downloaded, ${sp.downloads.skipped} already complete, ${sp.downloads.failed} failed; ${sp.pansharpened} pansharpened`,
+          );
         rt.done(res, lines.join('\n'));
+        if (sp?.failures.length)
+          throw new WorldStratError(
+            'DOWNLOAD_FAILED',
+            `${sp.failures.length} SPOT file(s) failed (first: ${sp.failures[0].aoi}: ${sp.failures[0].message}); run again to retry (orders are reused)`,
+          );
         if (res.failures.length)
           throw new WorldStratError(
             'DOWNLOAD_FAILED',
