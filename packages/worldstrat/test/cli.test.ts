@@ -58,6 +58,9 @@ describe('worldstrat CLI', () => {
     }
     expect((await cli('benchmark', join(dir, 'none'), '--workers', '-2')).code).toBe(2);
     expect((await cli('train', join(dir, 'none'), '--lr-decay-steps', 'x')).code).toBe(2);
+    const gpu = await cli('train', join(dir, 'none'), '--out', join(dir, 'never'), '--backend', 'cuda');
+    expect(gpu.code).toBe(2);
+    expect(gpu.err).toContain('--backend cuda: expected one of auto, wasm, webgpu, tfjs-node-gpu, cpu');
     expect(existsSync(join(dir, 'never'))).toBe(false);
     const cfg = join(dir, 'cfg.json');
     writeFileSync(cfg, JSON.stringify({ synth: { aois: 2, revisits: 1, hrSize: 40, seed: 9 } }));

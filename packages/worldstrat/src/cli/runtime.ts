@@ -145,6 +145,19 @@ export function parseIntOption(name: string) {
   };
 }
 
+/** TF.js backends the training commands accept (`--backend`). */
+export const CLI_BACKENDS = ['auto', 'wasm', 'webgpu', 'tfjs-node-gpu', 'cpu'] as const;
+
+/** Parse `--backend <name>` (commander argParser): one of {@link CLI_BACKENDS}. */
+export function parseBackendOption(v: string): (typeof CLI_BACKENDS)[number] {
+  if (!(CLI_BACKENDS as readonly string[]).includes(v))
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--backend ${v}: expected one of ${CLI_BACKENDS.join(', ')}`,
+    );
+  return v as (typeof CLI_BACKENDS)[number];
+}
+
 /** Parse `--workers <n|auto>` (commander argParser): a positive integer or 'auto'. */
 export function parseWorkersOption(v: string): number | 'auto' {
   if (v === 'auto') return 'auto';

@@ -94,6 +94,8 @@ export interface TrainModelResult {
   seconds: number;
   resumedFromStep?: number;
   history: TrainHistory;
+  /** The srnet backend the model trained on (`selectBackend`'s choice, e.g. 'wasm' or 'webgpu'). */
+  backend: string;
   /** The trained model (caller disposes). */
   model: SrModel;
 }
@@ -180,7 +182,8 @@ export async function trainModel(
       `the train split of ${dataset.root} is empty; check the split CSV or pass splitMode 'all' / 'paper'`,
     );
   }
-  await selectBackend(options.backend ?? 'wasm');
+  const backend = await selectBackend(options.backend ?? 'wasm');
+  context.log?.(`${spec.name}: training on ${backend.backend} (${backend.reason})`);
   const checkpointDir = join(options.out, 'checkpoints', stem);
   await mkdir(checkpointDir, { recursive: true });
   const store = fileCheckpointStore(checkpointDir);
@@ -290,6 +293,7 @@ export async function trainModel(
     seconds,
     ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
     history,
+    backend: backend.backend,
     model,
   };
 }

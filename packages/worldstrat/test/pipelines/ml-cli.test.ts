@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registeredMetrics } from '@worldstrat/metrics';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
-import { exportOnnx, stateDictFromSafetensors } from '@worldstrat/srnet';
+import { exportOnnx, selectBackend, stateDictFromSafetensors } from '@worldstrat/srnet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bicubicUpsample,
@@ -52,15 +52,21 @@ describe('ML pipelines via the CLI', () => {
     expect(a.code, a.out + a.err).toBe(0);
     const ra = JSON.parse(a.out);
     expect(ra.steps).toBe(2);
+    expect(ra.backend).toBe('wasm');
     expect(ra.weightsPath).toBe(join(out, 'srcnn-mf.safetensors'));
     const { config } = stateDictFromSafetensors(new Uint8Array(readFileSync(ra.weightsPath)));
     expect([config.kind, config.revisits, config.hiddenChannels]).toEqual(['srcnn', 4, 8]);
     expect(existsSync(join(out, 'checkpoints', 'srcnn-mf', 'last.safetensors'))).toBe(true);
     expect(readdirSync(out).filter((f) => f.includes('.tmp'))).toEqual([]);
 
-    const b = await cli(...args, ...common, '--steps', '3', '--resume');
+    // --backend reaches the trainer: 'auto' trains on whatever selectBackend('auto') picks here (wasm without a
+    // GPU); the checkpoint is backend-independent. (cpu would prove it too, but one cpu step costs ~40 s.)
+    const auto = (await selectBackend('auto')).backend;
+    const b = await cli(...args, ...common, '--steps', '3', '--resume', '--backend', 'auto');
+    await selectBackend('wasm');
     expect(b.code, b.out + b.err).toBe(0);
     const rb = JSON.parse(b.out);
+    expect(rb.backend).toBe(auto);
     expect(rb.resumedFromStep).toBe(2);
     expect(rb.steps).toBe(3);
     const hist = JSON.parse(readFileSync(rb.historyPath, 'utf8'));

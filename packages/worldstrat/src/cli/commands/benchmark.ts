@@ -1,8 +1,15 @@
 // `worldstrat benchmark <root>`: train SRCNN-SI / SRCNN-MF / HighRes-net, evaluate against bicubic, report.
+import type { BackendPreference } from '@worldstrat/srnet';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { runBenchmark } from '../../pipelines/benchmark.node.js';
-import { type CliRunner, parseIntOption, parseNumberOption, parseWorkersOption } from '../runtime.js';
+import {
+  type CliRunner,
+  parseBackendOption,
+  parseIntOption,
+  parseNumberOption,
+  parseWorkersOption,
+} from '../runtime.js';
 
 /** Parse a loss-mode option value. */
 export function parseLossMode(v: string): 'worldstrat' | 'centered' {
@@ -26,6 +33,12 @@ export function registerBenchmark(program: Command, run: CliRunner): void {
     .option('--steps <n>', 'stop each model after this many optimiser steps', parseIntOption('steps'))
     .option('--batch-size <n>', 'chips per batch', parseIntOption('batch-size'), 16)
     .option('--lr <x>', 'Adam learning rate', parseNumberOption('lr'), 1e-4)
+    .option(
+      '--backend <name>',
+      'TF.js backend: wasm (CPU, default) | webgpu | tfjs-node-gpu | cpu | auto (GPU when one is usable)',
+      parseBackendOption,
+      'wasm',
+    )
     .option(
       '--cosine-t0 <epochs>',
       'cosine warm restarts period (0 = constant rate)',
@@ -73,6 +86,7 @@ export function registerBenchmark(program: Command, run: CliRunner): void {
             learningRate: o.lr as number,
             cosineT0: (o.cosineT0 as number) > 0 ? (o.cosineT0 as number) : false,
             ...(o.lrDecaySteps !== undefined ? { cosineDecaySteps: o.lrDecaySteps as number } : {}),
+            backend: o.backend as BackendPreference,
             lossMode: o.lossMode as 'worldstrat' | 'centered',
             seed: o.seed as number,
             checkpointEvery: o.checkpointEvery as number,

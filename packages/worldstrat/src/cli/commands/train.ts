@@ -1,8 +1,9 @@
 // `worldstrat train <root>`: train one model (thin wrapper over the train pipeline).
+import type { BackendPreference } from '@worldstrat/srnet';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { trainPipeline } from '../../pipelines/train-model.node.js';
-import { type CliRunner, parseIntOption, parseNumberOption } from '../runtime.js';
+import { type CliRunner, parseBackendOption, parseIntOption, parseNumberOption } from '../runtime.js';
 import { parseLossMode } from './benchmark.js';
 
 const PRESETS = {
@@ -26,6 +27,12 @@ export function registerTrain(program: Command, run: CliRunner): void {
     .option('--steps <n>', 'stop after N optimiser steps', parseIntOption('steps'))
     .option('--batch-size <n>', 'chips per batch', parseIntOption('batch-size'), 16)
     .option('--lr <x>', 'Adam learning rate', parseNumberOption('lr'), 1e-4)
+    .option(
+      '--backend <name>',
+      'TF.js backend: wasm (CPU, default) | webgpu | tfjs-node-gpu | cpu | auto (GPU when one is usable)',
+      parseBackendOption,
+      'wasm',
+    )
     .option(
       '--cosine-t0 <epochs>',
       'cosine warm restarts period (0 = constant)',
@@ -68,6 +75,7 @@ export function registerTrain(program: Command, run: CliRunner): void {
             learningRate: o.lr as number,
             cosineT0: (o.cosineT0 as number) > 0 ? (o.cosineT0 as number) : false,
             ...(o.lrDecaySteps !== undefined ? { cosineDecaySteps: o.lrDecaySteps as number } : {}),
+            backend: o.backend as BackendPreference,
             lossMode: o.lossMode as 'worldstrat' | 'centered',
             seed: o.seed as number,
             checkpointEvery: o.checkpointEvery as number,
