@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_DIR, tempDir } from './support/fixtures.js';
 import { cli } from './support/run-cli.js';
@@ -21,6 +23,15 @@ describe('worldstrat CLI', () => {
     expect(sub.code).toBe(0);
     expect(sub.out).toContain('--config <file>');
     expect(sub.out).toContain('--hr-size');
+  });
+
+  // the built binary (CI builds before testing): `worldstrat … | head` must end quietly, not with an EPIPE trace.
+  const BIN = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+  it.runIf(existsSync(BIN))('stops quietly when the reader closes the pipe (| head)', () => {
+    const r = spawnSync('bash', ['-c', `node "${BIN}" benchmark --help | head -1`], { encoding: 'utf8' });
+    expect(r.stdout).toBe('Usage: worldstrat benchmark [options] <root>\n');
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(r.status).toBe(0);
   });
 
   it('synth writes a dataset and reports JSON; refuses a non-empty folder (exit 5)', async () => {

@@ -1,0 +1,100 @@
+// The training options `train` and `benchmark` share (model width, schedule, loss, backend, checkpoints), declared
+// once so both commands parse and document them the same way.
+import type { RegistrationMode } from '@worldstrat/metrics';
+import type { BackendPreference } from '@worldstrat/srnet';
+import type { Command } from 'commander';
+import { WorldStratError } from '../../errors.js';
+import { parseBackendOption, parseIntOption, parseNumberOption } from '../runtime.js';
+
+/** Parse a loss-mode option value. */
+export function parseLossMode(v: string): RegistrationMode {
+  if (v !== 'worldstrat' && v !== 'centered')
+    throw new WorldStratError('INVALID_ARGUMENT', `--loss-mode ${v}: expected worldstrat or centered`);
+  return v;
+}
+
+/**
+ * Declare the shared training options on a command (upstream defaults: hidden 128, dropout 0.5, 15 epochs,
+ * batch 16, lr 1e-4, cosine restarts T0 300, worldstrat loss, seed 0, wasm).
+ *
+ * @param cmd - the command.
+ * @param resumeHelp - what `--resume` does for this command.
+ * @returns the same command.
+ */
+export function addTrainingOptions(cmd: Command, resumeHelp: string): Command {
+  return cmd
+    .option('--hidden <n>', 'hidden channels', parseIntOption('hidden'), 128)
+    .option('--dropout <p>', 'dropout in training', parseNumberOption('dropout'), 0.5)
+    .option('--epochs <n>', 'epochs per model', parseIntOption('epochs'), 15)
+    .option('--steps <n>', 'stop after N optimiser steps', parseIntOption('steps'))
+    .option('--batch-size <n>', 'chips per batch', parseIntOption('batch-size'), 16)
+    .option('--lr <x>', 'Adam learning rate', parseNumberOption('lr'), 1e-4)
+    .option(
+      '--cosine-t0 <epochs>',
+      'cosine warm restarts period (0 = constant rate)',
+      parseIntOption('cosine-t0'),
+      300,
+    )
+    .option(
+      '--lr-decay-steps <n>',
+      'anneal the rate per step to 0 over N steps (half cosine) instead of --cosine-t0',
+      parseIntOption('lr-decay-steps'),
+    )
+    .option(
+      '--loss-mode <mode>',
+      'registration of the training loss: worldstrat | centered',
+      parseLossMode,
+      'worldstrat',
+    )
+    .option('--seed <n>', 'seed (init, dropout, shuffling, augmentation)', parseIntOption('seed'), 0)
+    .option(
+      '--backend <name>',
+      'TF.js backend: wasm (CPU, default) | webgpu | tfjs-node-gpu | cpu | auto (GPU when one is usable)',
+      parseBackendOption,
+      'wasm',
+    )
+    .option(
+      '--checkpoint-every <n>',
+      'checkpoint every N steps (0 = epoch ends)',
+      parseIntOption('checkpoint-every'),
+      0,
+    )
+    .option('--resume', resumeHelp, false);
+}
+
+/** The shared training options as pipeline options (after {@link addTrainingOptions} parsed them). */
+export interface ParsedTrainingOptions {
+  epochs: number;
+  maxSteps?: number;
+  batchSize: number;
+  learningRate: number;
+  cosineT0: number | false;
+  cosineDecaySteps?: number;
+  lossMode: RegistrationMode;
+  seed: number;
+  backend: BackendPreference;
+  checkpointEvery: number;
+  resume: boolean;
+}
+
+/**
+ * Map parsed option values to the pipelines' training options (hidden and dropout go into the model configs).
+ *
+ * @param o - commander's option values.
+ * @returns the options `trainPipeline` and `runBenchmark` share.
+ */
+export function trainingOptionsFrom(o: Record<string, unknown>): ParsedTrainingOptions {
+  return {
+    epochs: o.epochs as number,
+    ...(o.steps !== undefined ? { maxSteps: o.steps as number } : {}),
+    batchSize: o.batchSize as number,
+    learningRate: o.lr as number,
+    cosineT0: (o.cosineT0 as number) > 0 ? (o.cosineT0 as number) : false,
+    ...(o.lrDecaySteps !== undefined ? { cosineDecaySteps: o.lrDecaySteps as number } : {}),
+    lossMode: o.lossMode as RegistrationMode,
+    seed: o.seed as number,
+    backend: o.backend as BackendPreference,
+    checkpointEvery: o.checkpointEvery as number,
+    resume: Boolean(o.resume),
+  };
+}
