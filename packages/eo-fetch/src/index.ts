@@ -21,7 +21,7 @@ export type { RevisitLayer, RevisitMetadata } from './layout/release-layout.js';
 export { hrPaths, lrRevisitPaths } from './layout/release-layout.js';
 export type { CatalogueEntry, Footprint } from './matching/catalogue-entry.js';
 export { catalogueEntryFromStacItem } from './matching/catalogue-entry.js';
-export { footprintCoverage, geodesicAreaKm2 } from './matching/geodesic-area.js';
+export { bboxAreaKm2, footprintCoverage, geodesicAreaKm2 } from './matching/geodesic-area.js';
 export type {
   DuplicateAcquisition,
   MatchAoi,

@@ -33,6 +33,7 @@ export type {
 export {
   benchmarkModels,
   benchmarkPipeline,
+  resultRows,
   resultsMarkdown,
   runBenchmark,
 } from './pipelines/benchmark.node.js';

@@ -37,6 +37,17 @@ export function geodesicAreaKm2(geometry: Footprint): number {
 }
 
 /**
+ * Geodesic area of a lon/lat box in km², rounded to 0.001 km² (what a SPOT order of that box costs in quota).
+ *
+ * @param bbox - `[west, south, east, north]` in degrees.
+ * @returns area in km².
+ * @example bboxAreaKm2([8.53, 47.36, 8.55, 47.38]) // ≈ 3.35
+ */
+export function bboxAreaKm2(bbox: BBox | readonly number[]): number {
+  return Math.round(geodesicAreaKm2(bboxToPolygon(bbox as BBox)) * 1000) / 1000;
+}
+
+/**
  * How much of an AOI box a footprint covers (fraction and km²).
  * The planar (lon/lat) intersection of the two, measured
  * geodesically, divided by the box's geodesic area. Boxes across the antimeridian are split first.

@@ -5,7 +5,7 @@
 import { EoFetchError, HttpError } from '../errors.js';
 import { type FetchLike, httpErrorFromResponse, requestJson, scrub } from '../http/request-json.js';
 import { type RetryPolicy, redactUrl, withRetry } from '../http/retry.js';
-import { geodesicAreaKm2 } from '../matching/geodesic-area.js';
+import { bboxAreaKm2 } from '../matching/geodesic-area.js';
 import { StacClient, type StacSearchOptions } from '../stac/stac-client.js';
 import type { StacItem, StacSearchParams } from '../stac/stac-types.js';
 import type { ProcessRequest } from './evalscripts.js';
@@ -386,21 +386,16 @@ export class SentinelHubClient {
     }
   }
 
-  /**
-   * BYOC collections of the account (all pages, `links.nextToken` → `viewtoken`).
-   *
-   * @param signal - abort signal
-   * @returns collections (`id`, `name`, `s3Bucket`, ...)
-   */
-  async byocCollections(signal?: AbortSignal): Promise<ByocCollection[]> {
-    const out: ByocCollection[] = [];
+  /** Every page of a SentinelHub list endpoint (`count` 100, `links.nextToken` → `viewtoken`, stops on a repeat). */
+  async #allPages<T>(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<T[]> {
+    const out: T[] = [];
     let viewtoken: string | undefined;
     const seen = new Set<string>();
     do {
-      const q = new URLSearchParams({ count: '100' });
+      const q = new URLSearchParams({ count: '100', ...params });
       if (viewtoken) q.set('viewtoken', viewtoken);
-      const page: { data?: ByocCollection[]; links?: { nextToken?: string } } = await this.json(
-        `/api/v1/byoc/collections?${q}`,
+      const page: { data?: T[]; links?: { nextToken?: string } } = await this.json(
+        `${path}?${q}`,
         {},
         signal,
       );
@@ -410,6 +405,16 @@ export class SentinelHubClient {
       if (viewtoken) seen.add(viewtoken);
     } while (viewtoken);
     return out;
+  }
+
+  /**
+   * BYOC collections of the account (all pages, `links.nextToken` → `viewtoken`).
+   *
+   * @param signal - abort signal
+   * @returns collections (`id`, `name`, `s3Bucket`, ...)
+   */
+  async byocCollections(signal?: AbortSignal): Promise<ByocCollection[]> {
+    return this.#allPages<ByocCollection>('/api/v1/byoc/collections', {}, signal);
   }
 
   /**
@@ -459,25 +464,10 @@ export class SentinelHubClient {
     filter: { collectionId?: string; status?: string } = {},
     signal?: AbortSignal,
   ): Promise<SentinelHubOrder[]> {
-    const out: SentinelHubOrder[] = [];
-    let viewtoken: string | undefined;
-    const seen = new Set<string>();
-    do {
-      const q = new URLSearchParams({ count: '100' });
-      if (filter.collectionId) q.set('collectionId', filter.collectionId);
-      if (filter.status) q.set('status', filter.status);
-      if (viewtoken) q.set('viewtoken', viewtoken);
-      const page: { data?: SentinelHubOrder[]; links?: { nextToken?: string } } = await this.json(
-        `/api/v1/dataimport/orders?${q}`,
-        {},
-        signal,
-      );
-      out.push(...(page.data ?? []));
-      viewtoken = page.links?.nextToken;
-      if (viewtoken && seen.has(viewtoken)) break;
-      if (viewtoken) seen.add(viewtoken);
-    } while (viewtoken);
-    return out;
+    const params: Record<string, string> = {};
+    if (filter.collectionId) params.collectionId = filter.collectionId;
+    if (filter.status) params.status = filter.status;
+    return this.#allPages<SentinelHubOrder>('/api/v1/dataimport/orders', params, signal);
   }
 
   /**
@@ -507,15 +497,7 @@ export class SentinelHubClient {
       },
     };
     if (options.dryRun ?? true) {
-      const [w, so, e, n] = input.bbox;
-      const ring = [
-        [w, so],
-        [e, so],
-        [e, n],
-        [w, n],
-        [w, so],
-      ];
-      const sqkm = Math.round(geodesicAreaKm2({ type: 'Polygon', coordinates: [ring] }) * 1000) / 1000;
+      const sqkm = bboxAreaKm2(input.bbox);
       return { dryRun: true, request, method: 'POST', url, sqkm };
     }
     const sameProducts = (o: SentinelHubOrder) => {

@@ -44,3 +44,32 @@ export function resolveModelConfig(config: Partial<ModelConfig> = {}): ModelConf
     ...config,
   };
 }
+
+/** The fields that fix the shapes of a model's weights (output size and dropout do not). */
+const ARCHITECTURE_FIELDS = [
+  'kind',
+  'revisits',
+  'inChannels',
+  'outChannels',
+  'hiddenChannels',
+  'residualLayers',
+  'kernelSize',
+  'zoomFactor',
+  'srKernelSize',
+] as const;
+
+/**
+ * How two configurations differ in architecture, as `field: <a> vs <b>` lines (empty when the weights of one fit
+ * the other).
+ *
+ * @param a - e.g. the configuration found in weights or a checkpoint.
+ * @param b - e.g. the model's configuration.
+ * @param labels - names of `a` and `b` in the lines.
+ * @returns the differing fields.
+ * @example architectureDiff(found, model.config, ['weights', 'model']) // ['hiddenChannels: weights 8 vs model 16']
+ */
+export function architectureDiff(a: ModelConfig, b: ModelConfig, labels: [string, string]): string[] {
+  return ARCHITECTURE_FIELDS.filter((f) => a[f] !== b[f]).map(
+    (f) => `${f}: ${labels[0]} ${a[f]} vs ${labels[1]} ${b[f]}`,
+  );
+}

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { encodeSafetensors, readSafetensors, type SafetensorsTensor } from '@worldstrat/raster-io';
 import { SrnetError } from '../errors.js';
 import { checkStateDict, detectArchitecture, stateDictSpec, uniqueParamSpecs } from './architecture.js';
-import type { ModelConfig } from './config.js';
+import { architectureDiff, type ModelConfig } from './config.js';
 import { SrModel } from './sr-model.js';
 import type { StateDict, StateTensor } from './state-dict.js';
 
@@ -230,20 +230,7 @@ function assertSameArchitecture(config: ModelConfig, stateDict: StateDict): void
     checkStateDict(stateDict, config);
   }
   const found = detectArchitecture(stateDict, { outputSize: config.outputSize, dropout: config.dropout });
-  const fields = [
-    'kind',
-    'revisits',
-    'inChannels',
-    'outChannels',
-    'hiddenChannels',
-    'residualLayers',
-    'kernelSize',
-    'zoomFactor',
-    'srKernelSize',
-  ] as const;
-  const diff = fields
-    .filter((f) => found[f] !== config[f])
-    .map((f) => `${f}: weights ${found[f]} vs model ${config[f]}`);
+  const diff = architectureDiff(found, config, ['weights', 'model']);
   if (diff.length > 0) {
     throw new SrnetError(
       'ARCHITECTURE_MISMATCH',

@@ -11,6 +11,7 @@ import {
 import { abortError, SrnetError } from '../errors.js';
 import { SeededRandom } from '../internal/random.js';
 import { registeredLoss } from '../losses/registered-loss.js';
+import { architectureDiff } from '../models/config.js';
 import type { SrModel } from '../models/sr-model.js';
 import type { StateDict } from '../models/state-dict.js';
 import { validateInput } from '../models/validate-input.js';
@@ -207,20 +208,7 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
   let best = Number.POSITIVE_INFINITY;
   if (options.resume) {
     const ck: TrainingCheckpoint = decodeCheckpoint(options.resume);
-    const fields = [
-      'kind',
-      'revisits',
-      'inChannels',
-      'outChannels',
-      'hiddenChannels',
-      'residualLayers',
-      'kernelSize',
-      'zoomFactor',
-      'srKernelSize',
-    ] as const;
-    const diff = fields
-      .filter((f) => ck.config[f] !== cfg[f])
-      .map((f) => `${f}: checkpoint ${ck.config[f]} vs model ${cfg[f]}`);
+    const diff = architectureDiff(ck.config, cfg, ['checkpoint', 'model']);
     if (diff.length > 0)
       throw new SrnetError(
         'ARCHITECTURE_MISMATCH',

@@ -143,9 +143,16 @@ const f2 = (x: number) => x.toFixed(2);
 const f4 = (x: number) => x.toFixed(4);
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
 
-function toRows(
+/**
+ * Results-table rows from evaluation scores (the first score is the bicubic baseline the deltas refer to).
+ *
+ * @param scores - `evaluateModels` scores, bicubic first.
+ * @param trained - steps and seconds per trained model (optional columns).
+ * @returns one row per method.
+ */
+export function resultRows(
   scores: readonly MethodScores[],
-  trained: Map<string, { steps: number; seconds: number }>,
+  trained: ReadonlyMap<string, { steps: number; seconds: number }> = new Map(),
 ): BenchmarkRow[] {
   const base = scores[0];
   return scores.map((s) => {
@@ -407,7 +414,7 @@ export async function runBenchmark(
       },
       context,
     );
-    const rows = toRows(ev.scores, trained);
+    const rows = resultRows(ev.scores, trained);
     const table = resultsMarkdown(rows);
 
     const panelsDir = join(out, 'panels');

@@ -40,6 +40,7 @@ import {
   stratifiedSplit,
 } from '@worldstrat/stratify';
 import { openClassRasterFile } from '@worldstrat/stratify/node';
+import { METADATA_COLUMNS } from '../dataset/constants.js';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { toCsv } from '../internal/csv.js';
 import { SPLIT_CSV_NAME } from '../synthetic/generate-synthetic-dataset.node.js';
@@ -533,25 +534,6 @@ export async function planRebuild(
   return plan;
 }
 
-const METADATA_HEADER = [
-  'tile',
-  'n',
-  'lowres_date',
-  'highres_date',
-  'bounds',
-  'area',
-  'cloud_cover',
-  'delta',
-  'lon',
-  'lat',
-  'LCCS',
-  'SMOD',
-  'IPCC Class',
-  'LCCS class',
-  'SMOD Class',
-  'source',
-];
-
 /**
  * Rebuild a WorldStrat-style dataset end to end (see the file header): plan (or reuse `<root>/rebuild/plan.json`
  * when the options match), download revisits for every level with a manifest per level
@@ -680,7 +662,7 @@ export async function rebuild(
     ]);
   }
   const metadataPath = join(options.root, 'metadata.csv');
-  await writeFileAtomic(metadataPath, toCsv(METADATA_HEADER, rows));
+  await writeFileAtomic(metadataPath, toCsv(METADATA_COLUMNS, rows));
   const tiles = plan.aois.filter((a) => withData.has(a.name));
   const jointClass = (a: RebuildAoi) => `${a.source}/${a.IPCC}/${a.SMOD_id ?? 'None'}`;
   const split = stratifiedSplit(tiles, {

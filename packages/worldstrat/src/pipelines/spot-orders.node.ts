@@ -8,8 +8,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  bboxAreaKm2,
   EoFetchError,
-  geodesicAreaKm2,
   hrPaths,
   type SentinelHubClient,
   type SentinelHubOrder,
@@ -100,18 +100,6 @@ export class SpotOrderError extends EoFetchError {
     super(code, message);
   }
 }
-
-const bboxAreaKm2 = (b: readonly number[]) => {
-  const [w, s, e, n] = b;
-  const ring = [
-    [w, s],
-    [e, s],
-    [e, n],
-    [w, n],
-    [w, s],
-  ];
-  return Math.round(geodesicAreaKm2({ type: 'Polygon', coordinates: [ring] }) * 1000) / 1000;
-};
 
 const productsOf = (o: SentinelHubOrder) =>
   ((o.input?.data as { products?: { id: string }[] }[] | undefined) ?? []).flatMap((d) =>

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { aoiBounds, createRng, loadLandMask, samplePointsOnLand } from '@worldstrat/geo-sampling';
 import type { BBox, Raster } from '@worldstrat/raster-io';
 import { writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
+import { METADATA_COLUMNS } from '../dataset/constants.js';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { toCsv } from '../internal/csv.js';
 import { SYNTHETIC_CLASS_LABELS } from './classes.js';
@@ -290,62 +291,28 @@ export async function generateSyntheticDataset(
       const rv = revisits[i];
       const p = params[i];
       const geo = geoFor(bounds, lrSize, lrSize);
-      await writeGeoTiff(
-        join(lrDir, `${name}-${n}-L2A_data.tiff`),
-        {
-          width: lrSize,
-          height: lrSize,
-          dtype: 'float32',
-          bands: rv.bands,
-          geo,
-        },
-        { compression },
-      );
-      await writeGeoTiff(
-        join(lrDir, `${name}-${n}-CLM.tiff`),
-        {
-          width: lrSize,
-          height: lrSize,
-          dtype: 'uint8',
-          bands: [rv.clm],
-          geo,
-        },
-        { compression },
-      );
       const lowMs = hrDateMs + p.deltaDays * DAY_MS;
       const cloudCover = Math.round(rv.cloudFraction * 10000) / 100;
-      await writeFileAtomic(
-        join(lrDir, `${name}-${n}.metadata`),
-        `${JSON.stringify({
-          cloud_cover: cloudCover,
-          target_date: isoDate(hrDateMs),
-          delta: String(p.deltaDays),
-          area: areaKm2,
-          datetime: `${isoDate(lowMs)} 10:30:00+00:00`,
-          synthetic: true,
-          bands: S2_L2A_BANDS,
-          shift_px: p.shiftPx,
-          gain: p.gain,
-          offset: p.offset,
-          noise_sigma: p.noiseSigma,
-        })}\n`,
-      );
-      files += 3;
-      if (o.l1c) {
-        const l1cDir = join(root, 'lr_dataset', name, 'L1C');
-        await mkdir(l1cDir, { recursive: true });
-        await writeGeoTiff(
-          join(l1cDir, `${name}-${n}-L1C_data.tiff`),
-          { width: lrSize, height: lrSize, dtype: 'float32', bands: l2aToL1c(rv.bands, rv.clm), geo },
-          { compression },
-        );
-        await writeGeoTiff(
-          join(l1cDir, `${name}-${n}-CLM.tiff`),
-          { width: lrSize, height: lrSize, dtype: 'uint8', bands: [rv.clm], geo },
-          { compression },
-        );
+      // One level's three files: data, cloud mask and the `.metadata` JSON the release carries per revisit.
+      const writeLevel = async (
+        dir: string,
+        level: 'L2A' | 'L1C',
+        bands: Raster['bands'],
+        meta: Record<string, unknown>,
+      ) => {
+        const raster = (dtype: 'float32' | 'uint8', b: Raster['bands']): Raster => ({
+          width: lrSize,
+          height: lrSize,
+          dtype,
+          bands: b,
+          geo,
+        });
+        await writeGeoTiff(join(dir, `${name}-${n}-${level}_data.tiff`), raster('float32', bands), {
+          compression,
+        });
+        await writeGeoTiff(join(dir, `${name}-${n}-CLM.tiff`), raster('uint8', [rv.clm]), { compression });
         await writeFileAtomic(
-          join(l1cDir, `${name}-${n}.metadata`),
+          join(dir, `${name}-${n}.metadata`),
           `${JSON.stringify({
             cloud_cover: cloudCover,
             target_date: isoDate(hrDateMs),
@@ -353,10 +320,22 @@ export async function generateSyntheticDataset(
             area: areaKm2,
             datetime: `${isoDate(lowMs)} 10:30:00+00:00`,
             synthetic: true,
-            bands: S2_L1C_BANDS,
+            ...meta,
           })}\n`,
         );
         files += 3;
+      };
+      await writeLevel(lrDir, 'L2A', rv.bands, {
+        bands: S2_L2A_BANDS,
+        shift_px: p.shiftPx,
+        gain: p.gain,
+        offset: p.offset,
+        noise_sigma: p.noiseSigma,
+      });
+      if (o.l1c) {
+        const l1cDir = join(root, 'lr_dataset', name, 'L1C');
+        await mkdir(l1cDir, { recursive: true });
+        await writeLevel(l1cDir, 'L1C', l2aToL1c(rv.bands, rv.clm), { bands: S2_L1C_BANDS });
       }
       record.revisits.push({
         n,
@@ -388,30 +367,7 @@ export async function generateSyntheticDataset(
   }
 
   // Tables last: they are the dataset's index.
-  await writeFileAtomic(
-    join(root, 'metadata.csv'),
-    toCsv(
-      [
-        'tile',
-        'n',
-        'lowres_date',
-        'highres_date',
-        'bounds',
-        'area',
-        'cloud_cover',
-        'delta',
-        'lon',
-        'lat',
-        'LCCS',
-        'SMOD',
-        'IPCC Class',
-        'LCCS class',
-        'SMOD Class',
-        'source',
-      ],
-      metadataRows,
-    ),
-  );
+  await writeFileAtomic(join(root, 'metadata.csv'), toCsv(METADATA_COLUMNS, metadataRows));
   await writeFileAtomic(
     join(root, SPLIT_CSV_NAME),
     toCsv(

@@ -1,22 +1,9 @@
 // Top-of-atmosphere (L1C-like) bands from the synthetic surface reflectance: a stated, simple atmosphere.
+import { L1C_BANDS } from '@worldstrat/eo-fetch';
 import { WorldStratError } from '../errors.js';
 
-/** Sentinel-2 L1C band names in the upstream file order (13 bands, B10 included). */
-export const S2_L1C_BANDS = [
-  'B01',
-  'B02',
-  'B03',
-  'B04',
-  'B05',
-  'B06',
-  'B07',
-  'B08',
-  'B8A',
-  'B09',
-  'B10',
-  'B11',
-  'B12',
-] as const;
+/** Sentinel-2 L1C band names in the upstream file order (13 bands, B10 included); eo-fetch owns the list. */
+export const S2_L1C_BANDS = L1C_BANDS;
 
 /** Path reflectance added at the top of the atmosphere, per L2A band (B01..B12, no B10): Rayleigh + aerosol. */
 export const L1C_PATH_REFLECTANCE = [

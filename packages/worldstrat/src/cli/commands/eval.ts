@@ -1,7 +1,7 @@
 // `worldstrat eval <root> --weights a.safetensors [b.onnx …]`: registered cPSNR / cSSIM vs bicubic, both modes.
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { resultsMarkdown } from '../../pipelines/benchmark.node.js';
+import { resultRows, resultsMarkdown } from '../../pipelines/benchmark.node.js';
 import { evaluatePipeline } from '../../pipelines/evaluate-models.node.js';
 import { type CliRunner, parseIntOption } from '../runtime.js';
 
@@ -35,20 +35,7 @@ export function registerEval(program: Command, run: CliRunner): void {
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         );
-        const base = r.scores[0];
-        const table = resultsMarkdown(
-          r.scores.map((s) => ({
-            model: s.name,
-            revisits: s.revisits,
-            parameters: s.parameters,
-            cpsnr: { worldstrat: s.worldstrat.psnr, centered: s.centered.psnr },
-            cssim: { worldstrat: s.worldstrat.cssim, centered: s.centered.cssim },
-            deltaBicubic: {
-              worldstrat: s.worldstrat.psnr - base.worldstrat.psnr,
-              centered: s.centered.psnr - base.centered.psnr,
-            },
-          })),
-        );
+        const table = resultsMarkdown(resultRows(r.scores));
         rt.done(r, `${r.split} split: ${r.scenes.length} scenes, ${r.chips} chips\n\n${table}`);
       }),
     );
