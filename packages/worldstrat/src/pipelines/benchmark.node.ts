@@ -267,22 +267,18 @@ async function loadFinished(
 }
 
 /**
- * Train the models that need training in worker threads when `options.workers` asks for more than one and the
- * built worker script exists; otherwise train nothing here (the caller trains in the main thread).
+ * Train the models that need training (`pending`) in worker threads when `options.workers` asks for more than
+ * one and the built worker script exists; otherwise train nothing here (the caller trains in the main thread).
  *
- * @returns names of the models trained in workers (their files are in `modelsDir`).
+ * @returns names of the models trained in workers (their files are in the models folder).
  */
 async function trainSpecsInWorkers(
   options: BenchmarkOptions,
-  specs: readonly ModelSpec[],
-  modelsDir: string,
+  pending: readonly ModelSpec[],
   open: TrainJob['open'],
   trainOptions: (spec: ModelSpec) => Omit<TrainModelOptions, 'dataset'>,
   context: PipelineContext,
 ): Promise<Set<string>> {
-  const pending: ModelSpec[] = [];
-  for (const spec of specs)
-    if (!(options.resume && (await loadFinished(modelsDir, spec)))) pending.push(spec);
   const workers =
     options.workers === 'auto' ? defaultTrainWorkers(pending.length) : Math.floor(options.workers ?? 1);
   if (workers <= 1 || pending.length <= 1) return new Set();
@@ -356,10 +352,16 @@ export async function runBenchmark(
     ...(options.splitMode !== undefined ? { splitMode: options.splitMode } : {}),
     ...(options.validate !== undefined ? { validate: options.validate } : {}),
   });
+  // Finished models of an earlier run (resume), read once here and reused below.
+  const finished = new Map<string, NonNullable<Awaited<ReturnType<typeof loadFinished>>>>();
+  if (options.resume)
+    for (const spec of specs) {
+      const f = await loadFinished(modelsDir, spec);
+      if (f) finished.set(spec.name, f);
+    }
   const inWorkers = await trainSpecsInWorkers(
     options,
-    specs,
-    modelsDir,
+    specs.filter((s) => !finished.has(s.name)),
     { revisits, skipInvalid: options.skipInvalid ?? true, cacheScenes: 512 },
     trainOptions,
     context,
@@ -367,7 +369,8 @@ export async function runBenchmark(
   try {
     for (const spec of specs) {
       throwIfAborted(context.signal);
-      const done = options.resume || inWorkers.has(spec.name) ? await loadFinished(modelsDir, spec) : null;
+      const done =
+        finished.get(spec.name) ?? (inWorkers.has(spec.name) ? await loadFinished(modelsDir, spec) : null);
       if (inWorkers.has(spec.name) && !done)
         throw new WorldStratError(
           'TRAINING_FAILED',
