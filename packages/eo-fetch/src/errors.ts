@@ -1,26 +1,30 @@
 // One base error for the package; callers branch on `code` (it survives worker boundaries, classes do not).
 
 /** Every failure code eo-fetch raises. */
-export type EoFetchErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'HTTP_ERROR'
-  | 'NETWORK_ERROR'
-  | 'TIMEOUT'
-  | 'RATE_LIMITED'
-  | 'RETRIES_EXHAUSTED'
-  | 'SIZE_MISMATCH'
-  | 'CHECKSUM_MISMATCH'
-  | 'VERIFY_FAILED'
-  | 'DUPLICATE_PATH'
-  | 'ABORTED'
-  | 'INVALID_RESPONSE'
-  | 'MISSING_CREDENTIALS'
-  | 'AUTH_FAILED'
-  | 'UNKNOWN_PROVIDER'
-  | 'UNKNOWN_BAND'
-  | 'NO_MATCHES'
-  | 'ORDER_NOT_CONFIRMED'
-  | 'ORDER_FAILED';
+export const EO_FETCH_ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'HTTP_ERROR',
+  'NETWORK_ERROR',
+  'TIMEOUT',
+  'RATE_LIMITED',
+  'RETRIES_EXHAUSTED',
+  'SIZE_MISMATCH',
+  'CHECKSUM_MISMATCH',
+  'VERIFY_FAILED',
+  'DUPLICATE_PATH',
+  'ABORTED',
+  'INVALID_RESPONSE',
+  'MISSING_CREDENTIALS',
+  'AUTH_FAILED',
+  'UNKNOWN_PROVIDER',
+  'UNKNOWN_BAND',
+  'NO_MATCHES',
+  'ORDER_NOT_CONFIRMED',
+  'ORDER_FAILED',
+] as const;
+
+/** One of {@link EO_FETCH_ERROR_CODES}. */
+export type EoFetchErrorCode = (typeof EO_FETCH_ERROR_CODES)[number];
 
 /**
  * Base class of every error thrown by eo-fetch.

@@ -1,22 +1,26 @@
 // One base error for the package; callers branch on `code` (it survives worker boundaries, classes do not).
 
 /** Every failure code @worldstrat/geo-sampling throws. */
-export type GeoSamplingErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'INVALID_SEED'
-  | 'INVALID_LATITUDE'
-  | 'INVALID_LONGITUDE'
-  | 'INVALID_AREA'
-  | 'DUPLICATE_NAME'
-  | 'MISSING_COLUMN'
-  | 'UNKNOWN_COLUMN'
-  | 'MISSING_NAME'
-  | 'PARSE_ERROR'
-  | 'LAND_MASK_NOT_LOADED'
-  | 'INVALID_MASK'
-  | 'NO_LAND_FOUND'
-  | 'POLAR_AOI'
-  | 'ABORTED';
+export const GEO_SAMPLING_ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'INVALID_SEED',
+  'INVALID_LATITUDE',
+  'INVALID_LONGITUDE',
+  'INVALID_AREA',
+  'DUPLICATE_NAME',
+  'MISSING_COLUMN',
+  'UNKNOWN_COLUMN',
+  'MISSING_NAME',
+  'PARSE_ERROR',
+  'LAND_MASK_NOT_LOADED',
+  'INVALID_MASK',
+  'NO_LAND_FOUND',
+  'POLAR_AOI',
+  'ABORTED',
+] as const;
+
+/** One of {@link GEO_SAMPLING_ERROR_CODES}. */
+export type GeoSamplingErrorCode = (typeof GEO_SAMPLING_ERROR_CODES)[number];
 
 /**
  * The single error class of @worldstrat/geo-sampling. `code` says what went wrong, `row` (0-based data row,

@@ -7,7 +7,7 @@ export { bboxCenter, bboxCrossesAntimeridian, bboxToPolygon, splitBBoxAtAntimeri
 export type { Aoi, AoiBoundsOptions, CreateAoiOptions, NamedPoint } from './aoi/create-aoi.js';
 export { aoiBounds, createAoi, createAois, namePoints } from './aoi/create-aoi.js';
 export type { GeoSamplingErrorCode } from './errors.js';
-export { GeoSamplingError } from './errors.js';
+export { GEO_SAMPLING_ERROR_CODES, GeoSamplingError } from './errors.js';
 export type {
   CreateLandMaskOptions,
   LandGeometryInput,

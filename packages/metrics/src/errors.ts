@@ -1,12 +1,16 @@
 /** Machine-readable reason of a {@link MetricsError}; callers branch on it (it survives worker boundaries). */
-export type MetricsErrorCode =
-  | 'INVALID_SHAPE'
-  | 'SHAPE_MISMATCH'
-  | 'NON_FINITE_INPUT'
-  | 'EMPTY_MASK'
-  | 'IMAGE_TOO_SMALL'
-  | 'INVALID_OPTION'
-  | 'DEGENERATE_INPUT';
+export const METRICS_ERROR_CODES = [
+  'INVALID_SHAPE',
+  'SHAPE_MISMATCH',
+  'NON_FINITE_INPUT',
+  'EMPTY_MASK',
+  'IMAGE_TOO_SMALL',
+  'INVALID_OPTION',
+  'DEGENERATE_INPUT',
+] as const;
+
+/** One of {@link METRICS_ERROR_CODES}. */
+export type MetricsErrorCode = (typeof METRICS_ERROR_CODES)[number];
 
 /**
  * The one error class of `@worldstrat/metrics`. Every bad input (wrong shape, NaN/Inf, empty clear mask,

@@ -30,7 +30,7 @@ export {
   WORLDSTRAT_LOSS_WEIGHTS,
 } from './constants.js';
 export type { MetricsErrorCode } from './errors.js';
-export { MetricsError } from './errors.js';
+export { METRICS_ERROR_CODES, MetricsError } from './errors.js';
 export type { LanczosKernelOptions, LanczosVariant } from './lanczos-kernels.js';
 export {
   lanczosKernel1d,

@@ -1,21 +1,25 @@
 // One base error for the package; callers branch on `code` (it survives worker boundaries, classes do not).
-export type RasterIoErrorCode =
-  | 'NOT_A_TIFF'
-  | 'TRUNCATED'
-  | 'UNSUPPORTED_CODEC'
-  | 'UNSUPPORTED_DTYPE'
-  | 'CODEC_ALREADY_REGISTERED'
-  | 'WINDOW_OUT_OF_BOUNDS'
-  | 'BAND_OUT_OF_RANGE'
-  | 'NO_GEOREFERENCING'
-  | 'UNKNOWN_CRS'
-  | 'RANGE_REQUEST_FAILED'
-  | 'HTTP_ERROR'
-  | 'TIMEOUT'
-  | 'INVALID_ARGUMENT'
-  | 'INVALID_SAFETENSORS'
-  | 'WRITE_FAILED'
-  | 'ABORTED';
+export const RASTER_IO_ERROR_CODES = [
+  'NOT_A_TIFF',
+  'TRUNCATED',
+  'UNSUPPORTED_CODEC',
+  'UNSUPPORTED_DTYPE',
+  'CODEC_ALREADY_REGISTERED',
+  'WINDOW_OUT_OF_BOUNDS',
+  'BAND_OUT_OF_RANGE',
+  'NO_GEOREFERENCING',
+  'UNKNOWN_CRS',
+  'RANGE_REQUEST_FAILED',
+  'HTTP_ERROR',
+  'TIMEOUT',
+  'INVALID_ARGUMENT',
+  'INVALID_SAFETENSORS',
+  'WRITE_FAILED',
+  'ABORTED',
+] as const;
+
+/** One of {@link RASTER_IO_ERROR_CODES}. */
+export type RasterIoErrorCode = (typeof RASTER_IO_ERROR_CODES)[number];
 
 export class RasterIoError extends Error {
   override name = 'RasterIoError';

@@ -1,28 +1,32 @@
 // Typed errors of @worldstrat/srnet. Callers branch on `code` (it survives worker boundaries; classes do not).
 
 /** Every error code @worldstrat/srnet throws. */
-export type SrnetErrorCode =
-  | 'BAD_INPUT_SHAPE'
-  | 'BAD_BANDS'
-  | 'BAD_REVISITS'
-  | 'NON_FINITE_INPUT'
-  | 'BAD_CONFIG'
-  | 'MISSING_WEIGHTS'
-  | 'MISSHAPED_WEIGHTS'
-  | 'UNKNOWN_WEIGHTS'
-  | 'ARCHITECTURE_MISMATCH'
-  | 'BAD_SAFETENSORS'
-  | 'BAD_CHECKPOINT'
-  | 'BACKEND_UNAVAILABLE'
-  | 'UNSUPPORTED_KERNEL'
-  | 'DISPOSED'
-  | 'ABORTED'
+export const SRNET_ERROR_CODES = [
+  'BAD_INPUT_SHAPE',
+  'BAD_BANDS',
+  'BAD_REVISITS',
+  'NON_FINITE_INPUT',
+  'BAD_CONFIG',
+  'MISSING_WEIGHTS',
+  'MISSHAPED_WEIGHTS',
+  'UNKNOWN_WEIGHTS',
+  'ARCHITECTURE_MISMATCH',
+  'BAD_SAFETENSORS',
+  'BAD_CHECKPOINT',
+  'BACKEND_UNAVAILABLE',
+  'UNSUPPORTED_KERNEL',
+  'DISPOSED',
+  'ABORTED',
   // ONNX export/runtime and whole-scene inference (src/onnx, src/scene):
-  | 'BAD_ONNX'
-  | 'SCENE_SIZE_MISMATCH'
-  | 'CRS_MISMATCH'
-  | 'MISSING_GEOREFERENCING'
-  | 'BAD_SCENE_OPTIONS';
+  'BAD_ONNX',
+  'SCENE_SIZE_MISMATCH',
+  'CRS_MISMATCH',
+  'MISSING_GEOREFERENCING',
+  'BAD_SCENE_OPTIONS',
+] as const;
+
+/** One of {@link SRNET_ERROR_CODES}. */
+export type SrnetErrorCode = (typeof SRNET_ERROR_CODES)[number];
 
 /**
  * Base class of every error thrown by @worldstrat/srnet.

@@ -15,7 +15,7 @@ export {
 export type { InferenceEngine, PredictInput, PredictOutput } from './engine.js';
 export type { SrnetErrorCode } from './errors.js';
 // TF.js part (models, weights, backends, losses, training).
-export { SrnetError } from './errors.js';
+export { SRNET_ERROR_CODES, SrnetError } from './errors.js';
 export type { RandomState } from './internal/random.js';
 export { SeededRandom } from './internal/random.js';
 export { loadModel, saveModel, TFJS_ARTIFACTS_FORMAT } from './io/tfjs-io.js';

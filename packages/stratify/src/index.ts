@@ -5,7 +5,7 @@ export { landPointTopUp } from './draw/land-point-top-up.js';
 export type { Shortfall, StratifiedDrawOptions, StratifiedDrawResult } from './draw/stratified-draw.js';
 export { stratifiedDraw } from './draw/stratified-draw.js';
 export type { StratifyErrorCode } from './errors.js';
-export { StratifyError } from './errors.js';
+export { STRATIFY_ERROR_CODES, StratifyError } from './errors.js';
 export type { ClassDataset } from './legends/datasets.js';
 export { CLASS_DATASETS } from './legends/datasets.js';
 export type { IpccClass } from './legends/lccs.js';
