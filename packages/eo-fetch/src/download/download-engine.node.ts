@@ -373,6 +373,8 @@ export class DownloadEngine {
     if (m[1].includes(':') && pass) {
       this.sent.add(pass);
       this.sent.add(safeDecode(pass));
+      // node:http sends userinfo as `Authorization: Basic base64(user:pw)`, which a server may echo
+      this.sent.add(Buffer.from(safeDecode(m[1])).toString('base64'));
     }
   }
 

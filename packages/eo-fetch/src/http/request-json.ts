@@ -17,7 +17,7 @@ export interface RequestJsonOptions {
 /** Most bytes of an error body read for its excerpt; the rest is dropped unread. */
 export const ERROR_BODY_MAX_BYTES = 64 * 1024;
 /** Longest wait for an error body (a server trickling a large error page must not stall the caller). */
-export const ERROR_BODY_MAX_MS = 5_000;
+export const ERROR_BODY_MAX_MS = 2_000;
 const EXCERPT_CHARS = 300;
 
 /** A body read chunk by chunk, and how to drop the rest (which must also end a pending read). */
