@@ -9,12 +9,7 @@ import { dirname, resolve } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { EoFetchError, HttpError } from '../errors.js';
 import type { FetchLike } from '../http/request-json.js';
-import {
-  errorExcerpt,
-  httpErrorFromResponse,
-  readBoundedText,
-  scrub,
-} from '../http/request-json.js';
+import { errorExcerpt, httpErrorFromResponse, readBoundedText, scrub } from '../http/request-json.js';
 import {
   abortError,
   attemptSignal,
@@ -361,6 +356,9 @@ export class DownloadEngine {
       seen.add(e);
       const clean = this.scrub(e.message);
       if (clean !== e.message) Object.defineProperty(e, 'message', { value: clean, configurable: true });
+      // the stack was captured with the original message
+      const stack = e.stack === undefined ? undefined : this.scrub(e.stack);
+      if (stack !== e.stack) Object.defineProperty(e, 'stack', { value: stack, configurable: true });
     }
     return err;
   }

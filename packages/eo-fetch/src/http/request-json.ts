@@ -85,7 +85,11 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 
 /** A one-line excerpt of an error body. */
 export function errorExcerpt(text: string): string {
-  return text.slice(0, 4 * EXCERPT_CHARS).replace(/\s+/g, ' ').trim().slice(0, EXCERPT_CHARS);
+  return text
+    .slice(0, 4 * EXCERPT_CHARS)
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, EXCERPT_CHARS);
 }
 
 /**
