@@ -1,20 +1,18 @@
 // download-release at the boundaries: a failed run never removes a file it did not write, a kill -9 of the
 // real CLI resumes from any working directory without fetching verified files again, stalls end in retries,
 // and URL credentials never reach stdout, stderr, --json or the manifest.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PARTIAL_SUFFIX, readManifest } from '@worldstrat/eo-fetch/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset } from '../../src/node.js';
 import { downloadRelease, md5File } from '../../src/pipelines/download-release.node.js';
 import { tempDir } from '../support/fixtures.js';
 import { cli } from '../support/run-cli.js';
+import { CLI_BIN as BIN, spawnCli } from '../support/spawn-cli.js';
 import { md5, membersOf, type ReleaseServer, startReleaseServer, tarGz } from './support/release-server.js';
 
-const BIN = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const FILES = [
   'metadata.csv',
   'stratified_train_val_test_split.csv',
@@ -66,23 +64,6 @@ async function listFiles(root: string): Promise<string[]> {
   return (await readdir(root, { recursive: true, withFileTypes: true }))
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name));
-}
-
-/** Runs the built CLI in a child process. */
-function spawnCli(args: string[], cwd: string) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c) => {
-    out += c;
-  });
-  child.stderr.on('data', (c) => {
-    err += c;
-  });
-  const done = new Promise<{ code: number | null; signal: string | null; out: string; err: string }>((r) =>
-    child.on('close', (code, signal) => r({ code, signal, out, err })),
-  );
-  return { child, done };
 }
 
 describe('a failed download-release keeps what is already there', () => {
@@ -185,9 +166,9 @@ describe('kill -9 of the CLI, resumed from other working directories', () => {
       (await listFiles(abs)).filter((f) => f.endsWith(PARTIAL_SUFFIX) || f.endsWith('.extracting')),
     ).toEqual([]);
 
-    // and by its absolute path: nothing is requested at all
+    // and by its absolute path (from this process's working directory): nothing is requested at all
     const hitsAfter2 = [...server.hits.values()].reduce((a, b) => a + b, 0);
-    const run3 = await spawnCli(['--json', ...args(abs)], cwdB).done;
+    const run3 = await cli('--json', ...args(abs));
     expect(run3.code, run3.err).toBe(0);
     const res3 = JSON.parse(run3.out) as { files: { download: string; extraction?: { status: string } }[] };
     expect(res3.files.map((f) => f.download)).toEqual(FILES.map(() => 'skipped'));
