@@ -22,7 +22,7 @@ export interface ShServer {
   collections: { id: string; name: string; s3Bucket: string }[];
   /**
    * Process faults consumed one per request: an HTTP status, `reset` (destroy the socket), `garbage` (a 200
-   * that is no TIFF) or `echo-auth` (a 500 whose body quotes the request's Authorization header).
+   * that is no TIFF) or `echo-auth` (a 400, not retried, whose body quotes the request's Authorization header).
    */
   processFaults: (number | 'reset' | 'garbage' | 'echo-auth')[];
   /** Drop the connection after creating the next order (the client never sees the answer). */
@@ -120,8 +120,8 @@ export async function startShServer(): Promise<ShServer> {
       const fault = s.processFaults.shift();
       if (fault === 'reset') return req.socket.destroy();
       if (fault === 'echo-auth')
-        return json(res, 500, {
-          error: { status: 500, message: `backend rejected ${req.headers.authorization}` },
+        return json(res, 400, {
+          error: { status: 400, message: `backend rejected ${req.headers.authorization}` },
         });
       if (fault === 'garbage') {
         // a 200 with a consistent Content-Length but a body that is not a TIFF

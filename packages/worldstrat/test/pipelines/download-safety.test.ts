@@ -4,8 +4,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { matchRevisits } from '@worldstrat/eo-fetch';
 import { PARTIAL_SUFFIX, readManifest } from '@worldstrat/eo-fetch/node';
+import { aoiBounds } from '@worldstrat/geo-sampling';
+import type { BBox } from '@worldstrat/raster-io';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type ShServer, startShServer } from '../../../eo-fetch/test/support/sentinel-hub-server.js';
 import { generateSyntheticDataset } from '../../src/node.js';
 import { downloadRelease, md5File } from '../../src/pipelines/download-release.node.js';
 import { tempDir } from '../support/fixtures.js';
@@ -259,5 +263,71 @@ describe('credentials in the base URL', () => {
     for (const f of await listFiles(root)) said.push(await readFile(f, 'latin1'));
     const all = said.join('\n');
     for (const s of planted) expect(all, s).not.toContain(s);
+  });
+});
+
+describe('worldstrat fetch (SentinelHub) with a server that echoes the bearer token', () => {
+  it('prints and writes neither the token nor the client secret (stdout, stderr, --json, manifest, files)', async () => {
+    const sh: ShServer = await startShServer();
+    try {
+      const bounds = aoiBounds(30, -2, 2.5) as BBox;
+      const aoi = { name: 'UNHCR-RWA001', bounds, areaKm2: 2.5 };
+      const ring: [number, number][] = [
+        [29, -3],
+        [31, -3],
+        [31, -1],
+        [29, -1],
+        [29, -3],
+      ];
+      const entry = {
+        id: 'S2_0',
+        source: 'Sentinel2',
+        datetime: '2021-03-10T08:30:00.000Z',
+        cloudCover: 0,
+        geometry: { type: 'Polygon' as const, coordinates: [ring] },
+      };
+      const { revisits } = matchRevisits([aoi], [entry], { targetDate: '2021-03-10' });
+      const matches = join(dir, 'sh-matches.json');
+      await writeFile(
+        matches,
+        JSON.stringify({
+          version: 1,
+          provider: { kind: 'sentinelhub', baseUrl: sh.url },
+          levels: ['L2A'],
+          targetDate: '2021-03-10',
+          aois: [aoi],
+          revisits: { L2A: revisits },
+        }),
+      );
+      const cfg = join(dir, 'sh.json');
+      await writeFile(cfg, JSON.stringify({ sh_client_id: sh.clientId, sh_client_secret: sh.clientSecret }));
+      const root = join(dir, 'sh-root');
+      const said: string[] = [];
+      for (const json of [['--json'], []]) {
+        sh.processFaults = ['echo-auth'];
+        const r = await cli(
+          ...json,
+          'fetch',
+          root,
+          '--matches',
+          matches,
+          '--sh-config',
+          cfg,
+          '--concurrency',
+          '1',
+        );
+        expect(r.code, r.out + r.err).not.toBe(0);
+        said.push(r.out, r.err);
+      }
+      const tokens = [...sh.validTokens];
+      expect(tokens.length).toBeGreaterThan(0);
+      expect(said.join('\n')).toContain('backend rejected Bearer ***'); // the echo did reach the message
+      for (const f of await listFiles(root)) said.push(await readFile(f, 'latin1'));
+      expect(said.join('\n')).toContain('"status":"failed"'); // the manifest was among the files read
+      const all = said.join('\n');
+      for (const s of [...tokens, sh.clientSecret]) expect(all, s).not.toContain(s);
+    } finally {
+      await sh.close();
+    }
   });
 });
