@@ -550,7 +550,11 @@ export class DownloadEngine {
         if (cr[3] !== '*') declaredBytes = Number(cr[3]);
         const prev = await open(partial, 'r');
         try {
-          for await (const c of prev.createReadStream({ autoClose: false })) hash.update(c as Buffer);
+          // re-hashing a large partial is progress too: keep the idle timer from firing meanwhile
+          for await (const c of prev.createReadStream({ autoClose: false })) {
+            att.touch();
+            hash.update(c as Buffer);
+          }
         } finally {
           await prev.close();
         }
