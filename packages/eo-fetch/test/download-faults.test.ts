@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { aoiBounds } from '@worldstrat/geo-sampling';
 import type { BBox } from '@worldstrat/raster-io';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { attemptSignal } from '../src/http/retry.js';
 import {
   type DownloadJob,
   type DownloadProgress,
@@ -76,6 +77,25 @@ describe('idle timeout', () => {
         expect(sha256(await readFile(j.path))).toBe(sha256(contentFor(new URL(j.url).pathname)));
       }
     });
+
+  it('does not cut a slow transfer that keeps sending (idle limit, not a total limit)', async () => {
+    // 8 chunks 150 ms apart: ~1 s in all, never 300 ms without data
+    server.scripts.set('/f/slow-8000', [{ kind: 'ok', trickleMs: 150 }]);
+    const t0 = Date.now();
+    const report = await downloadAll([job('slow-8000')], { idleTimeoutMs: 300, bufferBytes: 0 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(report).toMatchObject({ downloaded: 1, retries: 0, requests: 1 });
+    const att = attemptSignal(undefined, 60_000, 100);
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 40));
+      att.touch();
+    }
+    expect(att.signal.aborted).toBe(false);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(att.signal.aborted).toBe(true);
+    expect(att.idled).toBe(100);
+    att.dispose();
+  });
 
   it('a server that stays silent fails with a typed TIMEOUT naming the stall, after bounded retries', async () => {
     server.scripts.set('/f/dead-1000', [
