@@ -220,6 +220,13 @@ describe('download-release --idle-timeout', () => {
       expect(b.code, bad).not.toBe(0);
       expect(b.err, bad).toContain(`--idle-timeout ${bad}: expected seconds between 0 (off) and 86400`);
     }
+    // a config file's value is checked too (it does not pass through the option parser)
+    const cfg = join(dir, 'idle-config.json');
+    await writeFile(cfg, JSON.stringify({ idleTimeout: -5 }));
+    const c = await cli('--json', 'download-release', root, '--config', cfg, '--files', 'metadata.csv');
+    expect(c.code).not.toBe(0);
+    expect(JSON.parse(c.out).error).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(JSON.parse(c.out).error.message).toContain('--idle-timeout -5');
   });
 });
 

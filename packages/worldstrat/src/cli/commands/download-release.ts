@@ -14,14 +14,29 @@ const MAX_IDLE_TIMEOUT_S = 86_400;
  * retried, a number in [0, 86400]; 0 turns the idle check off.
  *
  * @param v - the option value
- * @returns milliseconds
+ * @returns the seconds
+ * @throws {WorldStratError} `INVALID_ARGUMENT`
  */
 export function parseIdleTimeout(v: string): number {
-  const s = Number(v);
-  if (v.trim() === '' || !Number.isFinite(s) || s < 0 || s > MAX_IDLE_TIMEOUT_S)
+  idleTimeoutMs(v);
+  return Number(v);
+}
+
+/**
+ * The idle timeout in ms from the option's seconds, checked again here because a config file's value does not
+ * pass through the argParser.
+ *
+ * @param v - seconds (number or numeric string), or undefined for the default
+ * @returns milliseconds, or undefined
+ * @throws {WorldStratError} `INVALID_ARGUMENT`
+ */
+export function idleTimeoutMs(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const s = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+  if (!Number.isFinite(s) || s < 0 || s > MAX_IDLE_TIMEOUT_S)
     throw new WorldStratError(
       'INVALID_ARGUMENT',
-      `--idle-timeout ${v}: expected seconds between 0 (off) and ${MAX_IDLE_TIMEOUT_S}`,
+      `--idle-timeout ${String(v)}: expected seconds between 0 (off) and ${MAX_IDLE_TIMEOUT_S}`,
     );
   return Math.round(s * 1000);
 }
@@ -84,7 +99,7 @@ export function registerDownloadRelease(program: Command, run: CliRunner): void 
             deleteArchives: Boolean(o.deleteArchives),
             concurrency: o.concurrency as number,
             retries: o.retries as number,
-            idleTimeoutMs: o.idleTimeout as number,
+            idleTimeoutMs: idleTimeoutMs(o.idleTimeout),
             dryRun: Boolean(o.dryRun),
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },

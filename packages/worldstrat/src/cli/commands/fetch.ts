@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { downloadRevisits } from '../../pipelines/revisit-stages.node.js';
 import { type CliRunner, parseIntOption } from '../runtime.js';
-import { parseIdleTimeout } from './download-release.js';
+import { idleTimeoutMs, parseIdleTimeout } from './download-release.js';
 import { type MatchesFile, parseLevels } from './search.js';
 
 /** Register the command. */
@@ -73,7 +73,7 @@ export function registerFetch(program: Command, run: CliRunner): void {
             provider,
             levels,
             concurrency: o.concurrency as number,
-            idleTimeoutMs: o.idleTimeout as number,
+            idleTimeoutMs: idleTimeoutMs(o.idleTimeout),
             dryRun: Boolean(o.dryRun),
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
