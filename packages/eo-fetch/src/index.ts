@@ -12,6 +12,7 @@ export {
   isRetryable,
   parseRetryAfter,
   redactUrl,
+  redactUrlsIn,
   retryDelay,
   sleep,
   withRetry,

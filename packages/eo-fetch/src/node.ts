@@ -7,8 +7,14 @@ export type {
   DownloadProgress,
   DownloadReport,
 } from './download/download-engine.node.js';
-export { DownloadEngine, downloadAll, PARTIAL_SUFFIX, sha256File } from './download/download-engine.node.js';
-export type { ManifestRecord, ManifestStatus } from './download/manifest.node.js';
+export {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DownloadEngine,
+  downloadAll,
+  PARTIAL_SUFFIX,
+  sha256File,
+} from './download/download-engine.node.js';
+export type { ManifestRecord, ManifestRootOptions, ManifestStatus } from './download/manifest.node.js';
 export { appendManifest, compactManifest, ManifestWriter, readManifest } from './download/manifest.node.js';
 export type {
   RevisitDownloadReport,
@@ -16,6 +22,7 @@ export type {
   StacRevisitOptions,
 } from './download/stac-revisits.node.js';
 export { downloadStacRevisit, downloadStacRevisits } from './download/stac-revisits.node.js';
+export { removeStaleTemps } from './download/stale-temps.node.js';
 export * from './index.js';
 export type { WriteRevisitLayoutOptions } from './layout/write-revisit-layout.node.js';
 export { writeRevisitLayout } from './layout/write-revisit-layout.node.js';
@@ -24,6 +31,7 @@ export { loadSentinelHubCredentials } from './sentinelhub/credentials.node.js';
 export type { SentinelHubRevisitJobsOptions } from './sentinelhub/sentinel-hub-downloads.node.js';
 export {
   downloadSentinelHubRevisits,
+  fetchNotingToken,
   sentinelHubRevisitJobs,
   spotDownloadJobs,
   tiffCheck,

@@ -237,6 +237,36 @@ describe('downloadStacRevisits', () => {
     server.fileFaults = [];
   });
 
+  it('retries COG range answers cut off mid-body (undici "terminated") or shorter than their Content-Range', async () => {
+    const esKey = (b: CanonicalBand) => earthSearch.assetKeys[b]!;
+    const match = matchRevisits([aoi], [catalogueEntryFromStacItem(itemFor('S2_CUT', '03.01', 10, esKey))], {
+      targetDate: '2022-06-10',
+    });
+    const opts = {
+      provider: earthSearch,
+      bands: ['B04'] as CanonicalBand[],
+      retry: { baseDelayMs: 5, retries: 2 },
+    };
+    const clean = await downloadStacRevisits([aoi], match.revisits, { ...opts, root: join(root, 'clean') });
+    expect(clean.failed).toEqual([]);
+    const want = await readFile(join(root, 'clean', lrRevisitPaths(aoi.name, 1, 'L2A').data));
+    for (const fault of ['cut', 'short'] as const) {
+      server.fileFaults = [fault, fault];
+      const res = await downloadStacRevisits([aoi], match.revisits, { ...opts, root: join(root, fault) });
+      expect(res.failed, fault).toEqual([]);
+      expect(server.fileFaults).toEqual([]);
+      // the retried read gives the very file an undisturbed run writes
+      const got = await readFile(join(root, fault, lrRevisitPaths(aoi.name, 1, 'L2A').data));
+      expect(Buffer.compare(got, want), fault).toBe(0);
+    }
+    // persistent truncation ends in a typed, retried failure, not a crash or a wrong pixel
+    server.fileFaults = ['cut', 'cut', 'cut', 'cut'];
+    const bad = await downloadStacRevisits([aoi], match.revisits, { ...opts, root: join(root, 'cut-dead') });
+    server.fileFaults = [];
+    expect(bad.failed[0].error.code).toBe('RETRIES_EXHAUSTED');
+    expect((bad.failed[0].error.cause as { code?: string }).code).toBe('NETWORK_ERROR');
+  });
+
   it('signs Planetary Computer hrefs and reports per-revisit failures without stopping the others', async () => {
     server.requireQuery = 'sig=test-sentinel-2-l2a';
     const first = server.requests.length;

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { EoFetchError, HttpError } from '../errors.js';
 import type { FetchLike } from '../http/request-json.js';
-import { httpErrorFromResponse } from '../http/request-json.js';
+import { errorExcerpt, httpErrorFromResponse, readBoundedText, scrub } from '../http/request-json.js';
 import {
   abortError,
   attemptSignal,
@@ -19,6 +19,7 @@ import {
   parseRetryAfter,
   type RetryPolicy,
   redactUrl,
+  redactUrlsIn,
   retryDelay,
   sleep,
 } from '../http/retry.js';
@@ -78,6 +79,17 @@ export interface DownloadOptions {
   retries?: number;
   /** Time limit of one attempt, body included (default 120 s). */
   timeoutMs?: number;
+  /**
+   * Longest silence of one attempt: no response headers, or no body bytes, for this long aborts the attempt
+   * (`TIMEOUT`, retried per policy). Default 60 s; 0 turns it off (then only `timeoutMs` bounds a stall).
+   */
+  idleTimeoutMs?: number;
+  /**
+   * Strings that must never leave the engine (tokens, passwords): replaced by `***` in error messages (causes
+   * included), progress events and the manifest. A function is read each time (tokens that get refreshed). The
+   * `Authorization` header values the engine sends and URL userinfo are scrubbed without being listed here.
+   */
+  secrets?: readonly string[] | (() => readonly string[]);
   /** First backoff step (default 500 ms) and cap (default 30 s). */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -85,8 +97,13 @@ export interface DownloadOptions {
   maxRetryAfterMs?: number;
   /** Seed of the jitter PRNG (default 0x5eed). */
   seed?: number;
-  /** JSONL manifest; without it nothing is skipped on re-runs except by `skipExisting`. */
+  /** JSONL manifest; without it nothing is skipped on re-runs. */
   manifestPath?: string;
+  /**
+   * Folder the manifest's paths are relative to (default: the manifest's folder). Give the dataset root so the
+   * dataset can be opened from any working directory or moved as a whole.
+   */
+  manifestRoot?: string;
   /** How a manifest `verified` file is re-checked before skipping: `size` (default) or a full `sha256`. */
   verifyExisting?: 'size' | 'sha256';
   /**
@@ -144,6 +161,9 @@ const DEFAULTS = {
   verifyExisting: 'size' as const,
 };
 
+/** Default {@link DownloadOptions.idleTimeoutMs}. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
 /** Suffix of in-progress files. */
 export const PARTIAL_SUFFIX = '.partial';
 
@@ -180,6 +200,8 @@ export class DownloadEngine {
   private readonly hosts = new Map<string, HostState>();
   private readonly random: () => number;
   private readonly dirs = new Set<string>();
+  /** Credentials this engine sent (Authorization values, URL passwords): scrubbed from everything it reports. */
+  private readonly sent = new Set<string>();
   private readonly agents = {
     http: new HttpAgent({ keepAlive: true }),
     https: new HttpsAgent({ keepAlive: true }),
@@ -194,6 +216,9 @@ export class DownloadEngine {
     for (const [k, v] of Object.entries({ concurrency, perHost }))
       if (!Number.isInteger(v) || v < 1)
         throw new EoFetchError('INVALID_ARGUMENT', `${k} must be a positive integer, got ${v}`);
+    const idle = options.idleTimeoutMs;
+    if (idle !== undefined && !(Number.isFinite(idle) && idle >= 0))
+      throw new EoFetchError('INVALID_ARGUMENT', `idleTimeoutMs must be a number ≥ 0, got ${idle}`);
     this.policy = {
       ...DEFAULT_RETRY_POLICY,
       ...definedOnly({
@@ -231,8 +256,12 @@ export class DownloadEngine {
         throw new EoFetchError('DUPLICATE_PATH', `two jobs write ${job.path}; give every job its own path`);
       seen.add(key);
     }
+    const manifestRoot = opts.manifestPath
+      ? resolve(opts.manifestRoot ?? dirname(resolve(opts.manifestPath)))
+      : undefined;
+    for (const job of jobs) this.noteUrlSecrets(job.url);
     const manifest = opts.manifestPath
-      ? await readManifest(opts.manifestPath)
+      ? await readManifest(opts.manifestPath, { root: manifestRoot })
       : new Map<string, ManifestRecord>();
     const report: DownloadReport = {
       dryRun: !!opts.dryRun,
@@ -246,7 +275,9 @@ export class DownloadEngine {
       processingUnits: 0,
       records: [],
     };
-    const writer = opts.manifestPath ? new ManifestWriter(opts.manifestPath) : undefined;
+    const writer = opts.manifestPath
+      ? new ManifestWriter(opts.manifestPath, { root: manifestRoot, scrub: (t) => this.scrub(t) })
+      : undefined;
     let done = 0;
     const progress = (
       event: DownloadProgress['event'],
@@ -268,7 +299,7 @@ export class DownloadEngine {
       const rec = manifest.get(resolve(job.path));
       if (rec?.status === 'verified' && (await this.stillValid(job, rec))) {
         report.skipped++;
-        report.records.push(rec);
+        report.records.push({ ...rec, path: job.path });
         done++;
         progress('skipped', job.path);
       } else todo.push(job);
@@ -290,7 +321,7 @@ export class DownloadEngine {
           done++;
           progress('downloaded', job.path);
         } catch (err) {
-          const error = classifyFetchError(err, job.url, opts.signal);
+          const error = this.clean(classifyFetchError(err, job.url, opts.signal));
           if (error.code === 'ABORTED') return;
           report.failed.push({ job, error });
           if (opts.manifestPath)
@@ -301,8 +332,57 @@ export class DownloadEngine {
       }),
     );
     if (opts.signal?.aborted) throw abortError(opts.signal);
-    if (opts.manifestPath) await compactManifest(opts.manifestPath);
+    if (opts.manifestPath) await compactManifest(opts.manifestPath, { root: manifestRoot });
     return report;
+  }
+
+  /** Every secret to scrub now: the listed ones and the credentials this engine sent. */
+  private secretList(): string[] {
+    const s = this.options.secrets;
+    const listed = typeof s === 'function' ? s() : (s ?? []);
+    // longest first, so a secret containing another is replaced whole
+    return [...listed, ...this.sent].filter((x) => x.length > 0).sort((a, b) => b.length - a.length);
+  }
+
+  /** Replaces every known secret and URL credential in `text` by `***`. */
+  private scrub(text: string): string {
+    return scrub(redactUrlsIn(text), this.secretList());
+  }
+
+  /** Scrubs an error's message and those of its causes, in place (they end up in reports, logs, manifests). */
+  private clean<E extends EoFetchError>(err: E): E {
+    const seen = new Set<unknown>();
+    for (let e: unknown = err; e instanceof Error && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+      seen.add(e);
+      const clean = this.scrub(e.message);
+      if (clean !== e.message) Object.defineProperty(e, 'message', { value: clean, configurable: true });
+      // the stack was captured with the original message
+      const stack = e.stack === undefined ? undefined : this.scrub(e.stack);
+      if (stack !== e.stack) Object.defineProperty(e, 'stack', { value: stack, configurable: true });
+    }
+    return err;
+  }
+
+  private noteUrlSecrets(url: string): void {
+    const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@]*)@/i.exec(url);
+    if (!m) return;
+    // the password alone (raw and decoded) may be echoed by a server, not only the whole userinfo
+    const pass = m[1].slice(m[1].indexOf(':') + 1);
+    if (m[1].includes(':') && pass) {
+      this.sent.add(pass);
+      this.sent.add(safeDecode(pass));
+      // node:http sends userinfo as `Authorization: Basic base64(user:pw)`, which a server may echo
+      this.sent.add(Buffer.from(safeDecode(m[1])).toString('base64'));
+    }
+  }
+
+  private noteHeaderSecrets(headers: Record<string, string>): void {
+    for (const [k, v] of Object.entries(headers)) {
+      if (!/^(authorization|proxy-authorization|x-api-key|api-key)$/i.test(k) || !v) continue;
+      this.sent.add(v);
+      const sp = v.indexOf(' ');
+      if (sp > 0) this.sent.add(v.slice(sp + 1).trim());
+    }
   }
 
   /** Closes idle keep-alive connections (the engine stays usable; new connections are opened on demand). */
@@ -368,7 +448,7 @@ export class DownloadEngine {
         report.bytes += rec.bytes;
         return rec;
       } catch (err) {
-        error = classifyFetchError(err, job.url, signal);
+        error = this.clean(classifyFetchError(err, job.url, signal));
         // a transfer cut short keeps its bytes for a ranged resume; anything else starts over
         hasPartial = resumable && ['NETWORK_ERROR', 'TIMEOUT', 'ABORTED'].includes(error.code);
         if (!hasPartial) await unlinkQuiet(partial);
@@ -378,9 +458,7 @@ export class DownloadEngine {
         throw new EoFetchError(
           'RETRIES_EXHAUSTED',
           `${job.path}: gave up after ${n + 1} attempts: ${error.message}`,
-          {
-            cause: error,
-          },
+          { cause: error },
         );
       const delayMs = retryDelay(error, n, this.policy, this.random);
       if ((error as { retryAfterMs?: number }).retryAfterMs !== undefined)
@@ -404,9 +482,14 @@ export class DownloadEngine {
     const opts = this.options;
     const userSignal = opts.signal;
     if (userSignal?.aborted) throw abortError(userSignal);
-    const att = attemptSignal(userSignal, this.policy.timeoutMs);
+    const att = attemptSignal(
+      userSignal,
+      this.policy.timeoutMs,
+      opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    );
     const { signal } = att;
     const headers: Record<string, string> = { ...job.headers, ...(await opts.authorize?.(job)) };
+    this.noteHeaderSecrets(headers);
     let body: BodyInit | undefined;
     if (job.body !== undefined) {
       if (typeof job.body === 'string' || job.body instanceof Uint8Array) body = job.body as BodyInit;
@@ -434,6 +517,7 @@ export class DownloadEngine {
             body,
             signal,
           });
+      att.touch();
       if (!res.ok) {
         if (offset > 0 && res.status === 416) {
           res.discard();
@@ -466,7 +550,11 @@ export class DownloadEngine {
         if (cr[3] !== '*') declaredBytes = Number(cr[3]);
         const prev = await open(partial, 'r');
         try {
-          for await (const c of prev.createReadStream({ autoClose: false })) hash.update(c as Buffer);
+          // re-hashing a large partial is progress too: keep the idle timer from firing meanwhile
+          for await (const c of prev.createReadStream({ autoClose: false })) {
+            att.touch();
+            hash.update(c as Buffer);
+          }
         } finally {
           await prev.close();
         }
@@ -479,6 +567,7 @@ export class DownloadEngine {
       let held: Uint8Array[] | undefined = !fh && (declaredBytes ?? 0) <= limit ? [] : undefined;
       try {
         for await (const chunk of res.body) {
+          att.touch();
           hash.update(chunk);
           bytes += chunk.byteLength;
           if (held && bytes > limit) {
@@ -497,7 +586,7 @@ export class DownloadEngine {
       }
       return { bytes, sha256: hash.digest('hex'), declaredBytes, held };
     } catch (err) {
-      throw classifyFetchError(err, job.url, userSignal, att);
+      throw this.clean(classifyFetchError(err, job.url, userSignal, att));
     } finally {
       att.dispose();
     }
@@ -566,6 +655,14 @@ async function unlinkQuiet(path: string): Promise<void> {
     await unlink(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
   }
 }
 
@@ -683,15 +780,10 @@ function openWithNodeHttp(
         },
         body: res,
         error: async () => {
-          let text = '';
-          try {
-            for await (const c of res)
-              if (text.length < 300) text += Buffer.from(c as Uint8Array).toString('utf8');
-          } catch {
-            // unreadable body: the status says enough
-          }
+          const it = res[Symbol.asyncIterator]();
+          const text = await readBoundedText({ read: () => it.next(), cancel: () => res.destroy() });
           const safe = redactUrl(url);
-          const excerpt = text.slice(0, 300).replace(/\s+/g, ' ').trim();
+          const excerpt = errorExcerpt(text);
           return new HttpError(
             safe,
             status,

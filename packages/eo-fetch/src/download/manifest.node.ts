@@ -1,7 +1,8 @@
 // Download manifest: JSON Lines, one record per file event, last record per path wins. Appends survive a
 // kill -9 (a torn last line is ignored on load); compactManifest rewrites it to one line per file, atomically.
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+// Paths are stored relative to a root folder (the dataset), so the dataset opens from any working directory.
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** Status of one file in the manifest. */
 export type ManifestStatus = 'verified' | 'failed';
@@ -14,8 +15,14 @@ export interface ManifestRecord {
   revisit?: number;
   /** Catalogue item / product id. */
   itemId?: string;
-  /** File path as given in the job. */
+  /**
+   * File path. On disk: relative to the manifest root (`base: 'root'`, `/`-separated); records written before
+   * that carry the path as given (resolved against the working directory). In memory (what
+   * {@link readManifest} returns): absolute.
+   */
   path: string;
+  /** `root`: `path` is relative to the manifest root. */
+  base?: 'root';
   /** Source URL (credentials redacted). */
   url: string;
   /** Size on disk in bytes (0 when failed). */
@@ -29,18 +36,31 @@ export interface ManifestRecord {
   time: string;
 }
 
+/** Where a manifest's relative paths start. */
+export interface ManifestRootOptions {
+  /** Folder the stored paths are relative to (default: the manifest's folder). */
+  root?: string;
+}
+
+const rootOf = (manifestPath: string, o: ManifestRootOptions) =>
+  resolve(o.root ?? dirname(resolve(manifestPath)));
+
 /**
- * Reads a manifest into a map keyed by absolute path (the last record of each path wins). A missing file gives
- * an empty map; malformed lines (a torn write after a crash) are skipped.
+ * Reads a manifest into a map keyed by absolute path (the last record of each path wins); the records' `path`
+ * is made absolute. A missing file gives an empty map; malformed lines (a torn write after a crash) are skipped.
  *
  * @param manifestPath - path of the JSONL manifest
+ * @param options - the root its paths are relative to
  * @returns records by absolute path
  * @example
  * ```ts
  * const done = [...(await readManifest('out/manifest.jsonl')).values()].filter((r) => r.status === 'verified');
  * ```
  */
-export async function readManifest(manifestPath: string): Promise<Map<string, ManifestRecord>> {
+export async function readManifest(
+  manifestPath: string,
+  options: ManifestRootOptions = {},
+): Promise<Map<string, ManifestRecord>> {
   let text: string;
   try {
     text = await readFile(manifestPath, 'utf8');
@@ -48,17 +68,29 @@ export async function readManifest(manifestPath: string): Promise<Map<string, Ma
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
     throw err;
   }
+  const root = rootOf(manifestPath, options);
   const out = new Map<string, ManifestRecord>();
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
+    let rec: ManifestRecord;
     try {
-      const rec = JSON.parse(line) as ManifestRecord;
-      if (typeof rec.path === 'string' && typeof rec.status === 'string') out.set(resolve(rec.path), rec);
+      rec = JSON.parse(line) as ManifestRecord;
     } catch {
-      // torn line from an interrupted append: ignore, the file will be re-verified or redone
+      continue; // torn line from an interrupted append: the file will be re-verified or redone
     }
+    if (!rec || typeof rec.path !== 'string' || typeof rec.status !== 'string') continue;
+    // older records hold the path as given, relative to the working directory of their run
+    const abs = rec.base === 'root' ? resolve(root, rec.path) : resolve(rec.path);
+    const { base: _base, ...rest } = rec;
+    out.set(abs, { ...rest, path: abs });
   }
   return out;
+}
+
+/** The on-disk form of a record: path relative to `root`. */
+function stored(rec: ManifestRecord, root: string): ManifestRecord {
+  const abs = isAbsolute(rec.path) ? rec.path : resolve(rec.path);
+  return { ...rec, path: relative(root, abs).split(sep).join('/'), base: 'root' };
 }
 
 /**
@@ -70,24 +102,62 @@ export async function readManifest(manifestPath: string): Promise<Map<string, Ma
 export async function appendManifest(
   manifestPath: string,
   records: readonly ManifestRecord[],
+  options: ManifestRootOptions = {},
 ): Promise<void> {
   if (records.length === 0) return;
+  const root = rootOf(manifestPath, options);
   await mkdir(dirname(resolve(manifestPath)), { recursive: true });
-  await appendFile(manifestPath, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  await appendFile(manifestPath, records.map((r) => `${JSON.stringify(stored(r, root))}\n`).join(''));
 }
 
 /**
  * Rewrites a manifest with one line per file (the latest record), atomically (temp + rename).
  *
+ * Older records are rewritten relative to the root. Temp files of a compaction killed earlier (whose process
+ * is gone) are removed.
+ *
  * @param manifestPath - path of the JSONL manifest
+ * @param options - the root its paths are relative to
  * @returns the number of records kept
  */
-export async function compactManifest(manifestPath: string): Promise<number> {
-  const records = [...(await readManifest(manifestPath)).values()];
+export async function compactManifest(
+  manifestPath: string,
+  options: ManifestRootOptions = {},
+): Promise<number> {
+  const root = rootOf(manifestPath, options);
+  const records = [...(await readManifest(manifestPath, options)).values()];
   const tmp = `${manifestPath}.${process.pid}.tmp`;
-  await writeFile(tmp, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  await writeFile(tmp, records.map((r) => `${JSON.stringify(stored(r, root))}\n`).join(''));
   await rename(tmp, manifestPath);
+  await removeDeadCompactionTemps(manifestPath);
   return records.length;
+}
+
+/** Removes `<manifest>.<pid>.tmp` files whose process no longer runs (a compaction killed by kill -9). */
+async function removeDeadCompactionTemps(manifestPath: string): Promise<void> {
+  const dir = dirname(resolve(manifestPath));
+  const name = basename(manifestPath);
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (!e.startsWith(`${name}.`) || !e.endsWith('.tmp')) continue;
+    const pid = e.slice(name.length + 1, -4);
+    if (!/^\d{1,10}$/.test(pid) || Number(pid) === process.pid || processAlive(Number(pid))) continue;
+    await rm(join(dir, e), { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -104,8 +174,14 @@ export class ManifestWriter {
   private queue: ManifestRecord[] = [];
   private flushing: Promise<void> | null = null;
 
-  /** @param path - the JSONL manifest */
-  constructor(readonly path: string) {}
+  /**
+   * @param path - the JSONL manifest
+   * @param options - `root` the paths are stored relative to; `scrub` cleans each error message (secrets)
+   */
+  constructor(
+    readonly path: string,
+    private readonly options: ManifestRootOptions & { scrub?: (text: string) => string } = {},
+  ) {}
 
   /**
    * Queues a record.
@@ -114,12 +190,15 @@ export class ManifestWriter {
    * @returns a promise that resolves once the record is written
    */
   append(rec: ManifestRecord): Promise<void> {
-    this.queue.push(rec);
+    const { scrub } = this.options;
+    this.queue.push(
+      scrub && rec.error ? { ...rec, error: { ...rec.error, message: scrub(rec.error.message) } } : rec,
+    );
     if (!this.flushing) {
       this.flushing = (async () => {
         try {
           await Promise.resolve();
-          while (this.queue.length) await appendManifest(this.path, this.queue.splice(0));
+          while (this.queue.length) await appendManifest(this.path, this.queue.splice(0), this.options);
         } finally {
           this.flushing = null;
         }

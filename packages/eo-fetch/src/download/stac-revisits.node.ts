@@ -2,7 +2,7 @@
 // requests through raster-io), warp it onto the AOI's 10 m grid, harmonise processing baseline ≥ 04.00, and
 // write the release layout (data TIFF, SCL/CLM/dataMask layers, .metadata JSON), with a manifest for re-runs.
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import {
   type BBox,
   harmonizeProcessingBaseline,
@@ -19,7 +19,7 @@ import { NODE_CODECS } from '@worldstrat/raster-io/node';
 import pLimit from 'p-limit';
 import { EoFetchError, HttpError } from '../errors.js';
 import type { FetchLike } from '../http/request-json.js';
-import { abortError, type RetryPolicy, redactUrl, withRetry } from '../http/retry.js';
+import { abortError, type RetryPolicy, redactUrl, redactUrlsIn, withRetry } from '../http/retry.js';
 import { aoiGrid } from '../layout/aoi-grid.js';
 import { lrRevisitPaths, type RevisitLayer } from '../layout/release-layout.js';
 import { writeRevisitLayout } from '../layout/write-revisit-layout.node.js';
@@ -39,6 +39,7 @@ import {
 } from '../stac/providers.js';
 import type { StacItem } from '../stac/stac-types.js';
 import { type ManifestRecord, ManifestWriter, readManifest } from './manifest.node.js';
+import { removeStaleTemps } from './stale-temps.node.js';
 
 /** Options of {@link downloadStacRevisits}. */
 export interface StacRevisitOptions {
@@ -58,8 +59,13 @@ export interface StacRevisitOptions {
   bandConcurrency?: number;
   /** Revisits processed at once (default 4). */
   concurrency?: number;
-  /** Retry policy of each band read (default 3 retries, 60 s per request). */
+  /** Retry policy of each band read (default 3 retries, 60 s per band read). */
   retry?: Partial<RetryPolicy>;
+  /**
+   * Time limit of one HTTP range request, body included (default 30 s): a server that stalls mid-window is cut
+   * off after this and the band read retried.
+   */
+  requestTimeoutMs?: number;
   /** Compression of the written TIFFs (default `none`, like the release). */
   compression?: 'none' | 'deflate';
   /** JSONL manifest: revisits whose files are all verified there are skipped. */
@@ -96,18 +102,24 @@ function expandBounds(b: BBox, metres: number): BBox {
   return [b[0] - dLon, b[1] - dLat, b[2] + dLon, b[3] + dLat];
 }
 
+/**
+ * Maps raster-io's errors onto ours, so the retry policy sees what happened: a transfer cut off mid-body
+ * (undici's "terminated", a reset: status 0) is a `NETWORK_ERROR` and a 206 whose bytes do not match its
+ * Content-Range a `SIZE_MISMATCH`, both retried like a reset. Messages quote the URL redacted.
+ */
 function toEoFetchError(err: unknown, href: string): unknown {
   if (err instanceof EoFetchError) return err;
   if (err instanceof RasterIoError) {
     const safe = redactUrl(href);
+    const msg = redactUrlsIn(err.message.split(href).join(safe));
     const status = (err as { status?: number }).status;
-    if (typeof status === 'number')
-      return new HttpError(safe, status, `${safe}: ${err.message}`, { cause: err });
-    if (err.code === 'TIMEOUT') return new EoFetchError('TIMEOUT', `${safe}: ${err.message}`, { cause: err });
-    if (err.code === 'TRUNCATED')
-      return new EoFetchError('SIZE_MISMATCH', `${safe}: ${err.message}`, { cause: err });
-    if (err.code === 'ABORTED') return new EoFetchError('ABORTED', err.message, { cause: err });
-    return new EoFetchError('INVALID_RESPONSE', `${safe}: ${err.message}`, { cause: err });
+    if (status === 0) return new EoFetchError('NETWORK_ERROR', `${safe}: ${msg}`, { cause: err });
+    if (status === 206) return new EoFetchError('SIZE_MISMATCH', `${safe}: ${msg}`, { cause: err });
+    if (typeof status === 'number') return new HttpError(safe, status, `${safe}: ${msg}`, { cause: err });
+    if (err.code === 'TIMEOUT') return new EoFetchError('TIMEOUT', `${safe}: ${msg}`, { cause: err });
+    if (err.code === 'TRUNCATED') return new EoFetchError('SIZE_MISMATCH', `${safe}: ${msg}`, { cause: err });
+    if (err.code === 'ABORTED') return new EoFetchError('ABORTED', msg, { cause: err });
+    return new EoFetchError('INVALID_RESPONSE', `${safe}: ${msg}`, { cause: err });
   }
   return err;
 }
@@ -124,7 +136,12 @@ async function readBandOnGrid(
   return withRetry(
     async (signal) => {
       try {
-        const tiff = await openGeoTiff(httpSource(href, { fetch: opts.fetch as typeof fetch, signal }), {
+        const source = httpSource(href, {
+          fetch: opts.fetch as typeof fetch,
+          signal,
+          ...(opts.requestTimeoutMs ? { timeoutMs: opts.requestTimeoutMs } : {}),
+        });
+        const tiff = await openGeoTiff(source, {
           signal,
           codecs: NODE_CODECS, // node:zlib inflate for deflate COGs
         });
@@ -303,10 +320,12 @@ export async function downloadStacRevisits(
     if (!byName.has(r.aoi))
       throw new EoFetchError('INVALID_ARGUMENT', `revisit ${r.aoi}-${r.n} refers to an AOI not in the list`);
   const level = options.level ?? 'L2A';
+  // manifest paths are relative to the dataset root: the same dataset is recognised from any working directory
+  const root = resolve(options.root);
   const manifest = options.manifestPath
-    ? await readManifest(options.manifestPath)
+    ? await readManifest(options.manifestPath, { root })
     : new Map<string, ManifestRecord>();
-  const writer = options.manifestPath ? new ManifestWriter(options.manifestPath) : undefined;
+  const writer = options.manifestPath ? new ManifestWriter(options.manifestPath, { root }) : undefined;
   const limit = pLimit(options.concurrency ?? 4);
   const report: RevisitDownloadReport = { results: [], failed: [] };
   let done = 0;
@@ -317,19 +336,22 @@ export async function downloadStacRevisits(
         const aoi = byName.get(r.aoi)!;
         const itemId = r.entry.item?.id ?? r.entry.id;
         // complete when the manifest has this revisit's metadata (written last) and every file it listed
-        const levelDir = join(options.root, 'lr_dataset', r.aoi, level);
+        const levelDir = join(root, 'lr_dataset', r.aoi, level);
         const mine = [...manifest.values()].filter(
-          (m) => m.revisit === r.n && m.itemId === itemId && m.path.startsWith(levelDir),
+          (m) => m.revisit === r.n && m.itemId === itemId && m.path.startsWith(levelDir + sep),
         );
-        const metaAbs = join(options.root, lrRevisitPaths(r.aoi, r.n, level).metadata);
+        const metaAbs = join(root, lrRevisitPaths(r.aoi, r.n, level).metadata);
         const complete =
           mine.some((m) => m.path === metaAbs) &&
           (await Promise.all(mine.map((m) => fileOk(m.path, m)))).every(Boolean);
         if (complete) {
-          const files = mine.map((m) => m.path.slice(options.root.length).replace(/^[\\/]+/, ''));
+          const files = mine.map((m) => relative(root, m.path).split(sep).join('/'));
           report.results.push({ aoi: r.aoi, n: r.n, level, itemId, files, skipped: true });
         } else {
           try {
+            // temp files of this revisit left by a killed run: it is rewritten whole
+            const prefix = `${r.aoi}-${r.n}`;
+            await removeStaleTemps(levelDir, (f) => f.startsWith(`${prefix}-`) || f === `${prefix}.metadata`);
             const { records, ...res } = await downloadStacRevisit(aoi, r, options);
             for (const rec of records) await writer?.append(rec);
             report.results.push(res);

@@ -1,6 +1,6 @@
 // JSON requests with retries: the building block of the STAC and SentinelHub clients. Browser-safe.
 import { EoFetchError, HttpError } from '../errors.js';
-import { parseRetryAfter, type RetryPolicy, redactUrl, withRetry } from './retry.js';
+import { parseRetryAfter, type RetryPolicy, redactUrl, redactUrlsIn, withRetry } from './retry.js';
 
 /** A `fetch`-compatible function (global fetch, undici, a test double). */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -14,10 +14,90 @@ export interface RequestJsonOptions {
   redact?: readonly string[];
 }
 
+/** Most bytes of an error body read for its excerpt; the rest is dropped unread. */
+export const ERROR_BODY_MAX_BYTES = 64 * 1024;
+/** Longest wait for an error body (a server trickling a large error page must not stall the caller). */
+export const ERROR_BODY_MAX_MS = 2_000;
+const EXCERPT_CHARS = 300;
+
+/** A body read chunk by chunk, and how to drop the rest (which must also end a pending read). */
+export interface BodyReader {
+  read(): Promise<IteratorResult<Uint8Array> | ReadableStreamReadResult<Uint8Array>>;
+  cancel(): void;
+}
+
+/** A {@link BodyReader} over a web `Response` body (cancelling the reader ends a pending read). */
+export function webBodyReader(res: Response): BodyReader {
+  const reader = res.body?.getReader();
+  return {
+    read: () => (reader ? reader.read() : Promise.resolve({ done: true, value: undefined })),
+    cancel: () => {
+      reader?.cancel().catch(() => {});
+    },
+  };
+}
+
 /**
- * Builds an {@link HttpError} from a failed response: status, a short excerpt of the body, and Retry-After.
+ * Reads at most `maxBytes` of a body, for at most `maxMs`, then drops the rest; never throws.
  *
- * @param res - the non-OK response (its body is consumed)
+ * @param body - the body reader
+ * @param maxBytes - byte cap
+ * @param maxMs - time cap
+ * @returns the UTF-8 text of what was read
+ */
+export async function readBoundedText(
+  body: BodyReader,
+  maxBytes = ERROR_BODY_MAX_BYTES,
+  maxMs = ERROR_BODY_MAX_MS,
+): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<'late'>((r) => {
+    timer = setTimeout(() => r('late'), maxMs);
+  });
+  try {
+    while (n < maxBytes) {
+      const step = await Promise.race([body.read(), deadline]);
+      if (step === 'late' || step.done || !step.value) break;
+      chunks.push(step.value.subarray(0, maxBytes - n));
+      n += step.value.byteLength;
+    }
+  } catch {
+    // a body that fails mid-way: keep what arrived
+  } finally {
+    clearTimeout(timer);
+    body.cancel();
+  }
+  return new TextDecoder().decode(concat(chunks));
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(chunks.reduce((s, c) => s + c.byteLength, 0));
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.byteLength;
+  }
+  return out;
+}
+
+/** A one-line excerpt of an error body. */
+export function errorExcerpt(text: string): string {
+  return text
+    .slice(0, 4 * EXCERPT_CHARS)
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, EXCERPT_CHARS);
+}
+
+/**
+ * Builds an {@link HttpError} from a failed response: status, a short excerpt of the body (at most
+ * {@link ERROR_BODY_MAX_BYTES} read, for at most {@link ERROR_BODY_MAX_MS}), and Retry-After. The URLs and the
+ * excerpt are redacted: URL credentials, and every string of `redact`.
+ *
+ * @param res - the non-OK response (its body is consumed or cancelled)
  * @param url - request URL (redacted in the message)
  * @param redact - secrets to scrub from the excerpt
  * @returns the error (not thrown)
@@ -27,14 +107,11 @@ export async function httpErrorFromResponse(
   url: string,
   redact: readonly string[] = [],
 ): Promise<HttpError> {
-  let excerpt = '';
-  try {
-    excerpt = (await res.text()).slice(0, 300).replace(/\s+/g, ' ').trim();
-  } catch {
-    // body unreadable: the status says enough
-  }
+  const excerpt = errorExcerpt(await readBoundedText(webBodyReader(res)));
   const msg = scrub(
-    `HTTP ${res.status} ${res.statusText} from ${res.url ? redactUrl(res.url) : redactUrl(url)}${excerpt ? `: ${excerpt}` : ''}`,
+    redactUrlsIn(
+      `HTTP ${res.status} ${res.statusText} from ${res.url ? redactUrl(res.url) : redactUrl(url)}${excerpt ? `: ${excerpt}` : ''}`,
+    ),
     redact,
   );
   return new HttpError(redactUrl(url), res.status, msg, {

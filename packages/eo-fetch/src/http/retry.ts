@@ -56,29 +56,45 @@ export function parseRetryAfter(
 }
 
 /**
- * Removes credentials from a URL before it goes into an error or a manifest.
- * Values of query parameters that
- * look like signatures or tokens (SAS `sig`, `token`, `key`, ...) become `***`.
+ * Removes credentials from a URL before it goes into an error, a log or a manifest: `user:password@` userinfo
+ * becomes `***@`, and values of query parameters that look like signatures or tokens (SAS `sig`, `token`,
+ * `key`, ...) become `***`. Works on partial or malformed URLs too (plain string surgery, no parser).
  *
  * @param url - any URL string
  * @returns the redacted URL
  * @example
  * ```ts
  * redactUrl('https://a.blob.core.windows.net/x.tif?st=1&sig=abc'); // '...?st=1&sig=***'
+ * redactUrl('https://me:pw@mirror.example/f'); // 'https://***@mirror.example/f'
  * ```
  */
 export function redactUrl(url: string): string {
-  const q = url.indexOf('?');
-  if (q < 0) return url;
-  const params = url
-    .slice(q + 1)
-    .split('&')
-    .map((kv) => {
-      const eq = kv.indexOf('=');
-      const key = eq < 0 ? kv : kv.slice(0, eq);
-      return /sig|token|key|secret|signature|credential|password|auth/i.test(key) ? `${key}=***` : kv;
-    });
-  return `${url.slice(0, q)}?${params.join('&')}`;
+  const out = redactUserinfo(url);
+  const q = out.indexOf('?');
+  if (q < 0) return out;
+  const hash = out.indexOf('#', q);
+  const query = hash < 0 ? out.slice(q + 1) : out.slice(q + 1, hash);
+  const params = query.split('&').map((kv) => {
+    const eq = kv.indexOf('=');
+    const key = eq < 0 ? kv : kv.slice(0, eq);
+    return /sig|token|key|secret|signature|credential|password|auth/i.test(key) ? `${key}=***` : kv;
+  });
+  return `${out.slice(0, q)}?${params.join('&')}${hash < 0 ? '' : out.slice(hash)}`;
+}
+
+// `scheme://user:pw@host` → `scheme://***@host`; the authority ends at the first `/`, `?` or `#`
+function redactUserinfo(url: string): string {
+  return url.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]*)@/gi, '$1***@');
+}
+
+/**
+ * Redacts every URL inside a free text (error messages that quote URLs, e.g. from undici or raster-io).
+ *
+ * @param text - any text
+ * @returns the text with each `http(s)://…` token passed through {@link redactUrl}
+ */
+export function redactUrlsIn(text: string): string {
+  return text.replace(/https?:\/\/[^\s"'<>)]+/gi, (u) => redactUrl(u));
 }
 
 /** Sleeps `ms`, rejecting with an `ABORTED` error when `signal` fires. */
@@ -134,11 +150,17 @@ export function classifyFetchError(
   err: unknown,
   url: string,
   userSignal?: AbortSignal,
-  timeoutSignal?: { readonly aborted?: boolean; readonly timedOut?: boolean },
+  timeoutSignal?: { readonly aborted?: boolean; readonly timedOut?: boolean; readonly idled?: number },
 ): EoFetchError {
   if (err instanceof EoFetchError) return err;
   if (userSignal?.aborted) return abortError(userSignal);
   const safe = redactUrl(url);
+  if (timeoutSignal?.idled)
+    return new EoFetchError(
+      'TIMEOUT',
+      `request to ${safe} stalled: no data for ${timeoutSignal.idled / 1000} s; raise the idle timeout if the server is that slow`,
+      { cause: err },
+    );
   if (
     timeoutSignal?.aborted ||
     timeoutSignal?.timedOut ||
@@ -154,34 +176,50 @@ export function classifyFetchError(
   let code: string | undefined;
   for (let e: any = err; e && !code; e = e.cause)
     if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) code = e.code;
-  const msg = (err as Error)?.message ?? String(err);
+  const msg = redactUrlsIn((err as Error)?.message ?? String(err));
   return new EoFetchError('NETWORK_ERROR', `network failure for ${safe}: ${code ?? msg}`, { cause: err });
 }
 
-/** The signal of one attempt: fires on the caller's abort or when the attempt's time limit passes. */
+/** The signal of one attempt: fires on the caller's abort, when the attempt's time limit passes, or when no
+ * data arrived for the idle limit. */
 export interface AttemptSignal {
   signal: AbortSignal;
   /** True once the time limit fired. */
   readonly timedOut: boolean;
-  /** Clears the timer and the listener on the caller's signal (call in `finally`). */
+  /** The idle limit in ms once it fired (no data for that long), else 0. */
+  readonly idled: number;
+  /** Marks progress (bytes arrived): restarts the idle timer. */
+  touch(): void;
+  /** Clears the timers and the listener on the caller's signal (call in `finally`). */
   dispose(): void;
 }
 
 /**
- * Creates an {@link AttemptSignal} (a plain AbortController + timer: cheaper than `AbortSignal.any` and free of
+ * Creates an {@link AttemptSignal} (a plain AbortController + timers: cheaper than `AbortSignal.any` and free of
  * its listener build-up on long-lived parent signals in Node 20).
  *
  * @param userSignal - the caller's signal
  * @param timeoutMs - time limit of the attempt
+ * @param idleMs - longest silence (no headers, no body bytes) before the attempt is aborted; 0 or absent: none
  * @returns the attempt signal
  */
-export function attemptSignal(userSignal: AbortSignal | undefined, timeoutMs: number): AttemptSignal {
+export function attemptSignal(
+  userSignal: AbortSignal | undefined,
+  timeoutMs: number,
+  idleMs = 0,
+): AttemptSignal {
   const ctrl = new AbortController();
   let timedOut = false;
+  let idled = 0;
   const timer = setTimeout(() => {
     timedOut = true;
     ctrl.abort(new DOMException(`attempt exceeded ${timeoutMs} ms`, 'TimeoutError'));
   }, timeoutMs);
+  const onIdle = () => {
+    idled = idleMs;
+    ctrl.abort(new DOMException(`no data for ${idleMs} ms`, 'TimeoutError'));
+  };
+  let idleTimer = idleMs > 0 ? setTimeout(onIdle, idleMs) : undefined;
   const onAbort = () => ctrl.abort(userSignal!.reason);
   if (userSignal?.aborted) ctrl.abort(userSignal.reason);
   else userSignal?.addEventListener('abort', onAbort, { once: true });
@@ -190,8 +228,22 @@ export function attemptSignal(userSignal: AbortSignal | undefined, timeoutMs: nu
     get timedOut() {
       return timedOut;
     },
+    get idled() {
+      return idled;
+    },
+    touch() {
+      if (!idleTimer || ctrl.signal.aborted) return;
+      // Node's refresh() re-arms the same timer (no allocation per chunk); browsers get a new one
+      const t = idleTimer as { refresh?: () => unknown };
+      if (typeof t.refresh === 'function') t.refresh();
+      else {
+        clearTimeout(idleTimer);
+        idleTimer = setTimeout(onIdle, idleMs);
+      }
+    },
     dispose() {
       clearTimeout(timer);
+      clearTimeout(idleTimer);
       userSignal?.removeEventListener('abort', onAbort);
     },
   };

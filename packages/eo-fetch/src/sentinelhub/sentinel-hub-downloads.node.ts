@@ -8,7 +8,9 @@ import {
   type DownloadReport,
   downloadAll,
 } from '../download/download-engine.node.js';
+import { removeStaleTemps } from '../download/stale-temps.node.js';
 import { EoFetchError } from '../errors.js';
+import type { FetchLike } from '../http/request-json.js';
 import { aoiPixelSize } from '../layout/aoi-grid.js';
 import { hrPaths, lrRevisitPaths, type RevisitMetadata } from '../layout/release-layout.js';
 import type { MatchAoi, MatchedRevisit } from '../matching/match-revisits.js';
@@ -154,9 +156,29 @@ export async function writeRevisitMetadata(
 }
 
 /**
+ * The client's `fetch`, noting each bearer token it sends in `secrets` (the client adds the header itself, so
+ * the engine never sees it): a Process API error that echoes the token is scrubbed like any known secret.
+ *
+ * @param client - an authenticated client
+ * @param secrets - receives every token used
+ * @returns a fetch for the download engine
+ */
+export function fetchNotingToken(client: SentinelHubClient, secrets: Set<string>): FetchLike {
+  return async (url, init = {}) => {
+    secrets.add(await client.accessToken(init.signal ?? undefined));
+    const res = await client.fetch(url, init);
+    // a 401 made the client fetch a new token (cached now): note it too
+    secrets.add(await client.accessToken(init.signal ?? undefined));
+    return res;
+  };
+}
+
+/**
  * Downloads matched revisits through the SentinelHub Process API into the release layout (data TIFFs, layer
  * TIFFs, then the `.metadata` sidecar of every revisit whose data file is complete). `dryRun` counts requests
- * and processing units without sending anything.
+ * and processing units without sending anything. Bearer tokens, plus `options.secrets` (pass the client
+ * id and secret), are scrubbed from every error and manifest line; the manifest's paths are relative to
+ * `root` unless `manifestRoot` says otherwise.
  *
  * @param client - an authenticated client
  * @param aois - AOIs
@@ -176,14 +198,28 @@ export async function downloadSentinelHubRevisits(
   options: Omit<SentinelHubRevisitJobsOptions, 'baseUrl'> & DownloadOptions,
 ): Promise<DownloadReport> {
   const jobs = sentinelHubRevisitJobs(aois, revisits, { ...options, baseUrl: client.baseUrl });
-  const report = await downloadAll(jobs, { concurrency: 4, perHost: 4, ...options, fetch: client.fetch });
+  const tokens = new Set<string>();
+  const listed = options.secrets;
+  const report = await downloadAll(jobs, {
+    concurrency: 4,
+    perHost: 4,
+    manifestRoot: options.root,
+    ...options,
+    secrets: () => [...(typeof listed === 'function' ? listed() : (listed ?? [])), ...tokens],
+    fetch: fetchNotingToken(client, tokens),
+  });
   if (report.dryRun) return report;
   const failed = new Set(report.failed.map((f) => f.job.path));
   const byName = new Map(aois.map((a) => [a.name, a]));
   for (const r of revisits)
     for (const level of options.levels ?? (['L1C', 'L2A'] as const)) {
-      const data = join(options.root, lrRevisitPaths(r.aoi, r.n, level).data);
-      if (!failed.has(data)) await writeRevisitMetadata(options.root, byName.get(r.aoi)!, r, level);
+      const paths = lrRevisitPaths(r.aoi, r.n, level);
+      const data = join(options.root, paths.data);
+      if (failed.has(data)) continue;
+      // a sidecar temp left by a killed run is replaced by this write
+      const meta = `${r.aoi}-${r.n}.metadata`;
+      await removeStaleTemps(join(options.root, paths.dir), (f) => f === meta);
+      await writeRevisitMetadata(options.root, byName.get(r.aoi)!, r, level);
     }
   return report;
 }

@@ -10,7 +10,12 @@ export type Fault =
   | { kind: 'reset' } // headers + half the body, then a TCP RST
   | { kind: 'truncate' } // headers with the full Content-Length, half the body, then a clean FIN
   | { kind: 'short-length' } // Content-Length smaller than the file: a consistent but short 200
-  | { kind: 'stall'; ms: number }; // headers, a little body, then silence for `ms`
+  | { kind: 'stall'; ms: number } // headers, a little body, then silence for `ms`
+  | { kind: 'stall-headers'; ms: number } // headers, then silence for `ms`
+  | { kind: 'silent'; ms: number } // nothing at all (not even headers) for `ms`
+  | { kind: 'slow-error'; status: number; bytes: number; chunkMs: number } // an error body trickled in 1 KiB chunks
+  | { kind: 'echo'; status: number } // an error whose body echoes the request's headers and URL (a careless server)
+  | { kind: 'short-range' }; // a 206 whose Content-Range promises more bytes than the body has (cut, clean FIN)
 
 /** Deterministic content of `path` (size from the path: /f/<n>-<bytes>). */
 export function contentFor(path: string): Buffer {
@@ -116,6 +121,41 @@ export async function startFaultServer(defaultLatencyMs = 0, defaultTrickleMs = 
         sock.write(rawHead(half.length));
         sock.end(half);
         return;
+      case 'stall-headers':
+      case 'silent': {
+        if (fault.kind === 'stall-headers') sock.write(rawHead(body.length));
+        const t = setTimeout(() => sock.destroy(), fault.ms);
+        sock.on('close', () => clearTimeout(t));
+        return;
+      }
+      case 'slow-error': {
+        res.writeHead(fault.status, { 'content-type': 'text/html', 'content-length': fault.bytes });
+        let sent = 0;
+        const next = () => {
+          if (res.destroyed) return;
+          const n = Math.min(1024, fault.bytes - sent);
+          sent += n;
+          if (sent >= fault.bytes) res.end('x'.repeat(n));
+          else res.write('x'.repeat(n), () => setTimeout(next, fault.chunkMs));
+        };
+        next();
+        return;
+      }
+      case 'echo':
+        res.writeHead(fault.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'denied', url: req.url, headers: req.headers }));
+        return;
+      case 'short-range': {
+        const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+        const start = m ? Number(m[1]) : 0;
+        const end = m?.[2] ? Math.min(Number(m[2]), body.length - 1) : body.length - 1;
+        const len = end - start + 1;
+        sock.write(
+          `HTTP/1.1 206 Partial Content\r\nContent-Type: application/octet-stream\r\nContent-Length: ${len}\r\nContent-Range: bytes ${start}-${end}/${body.length}\r\nConnection: close\r\n\r\n`,
+        );
+        sock.end(body.subarray(start, start + (len >> 1)));
+        return;
+      }
       case 'stall': {
         sock.write(rawHead(body.length));
         sock.write(body.subarray(0, 10));

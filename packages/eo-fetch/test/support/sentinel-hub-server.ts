@@ -20,8 +20,11 @@ export interface ShServer {
   spotFeatures: SpotFeature[];
   orders: SentinelHubOrder[];
   collections: { id: string; name: string; s3Bucket: string }[];
-  /** Process faults consumed one per request: an HTTP status or `reset` (destroy the socket). */
-  processFaults: (number | 'reset' | 'garbage')[];
+  /**
+   * Process faults consumed one per request: an HTTP status, `reset` (destroy the socket), `garbage` (a 200
+   * that is no TIFF) or `echo-auth` (a 400, not retried, whose body quotes the request's Authorization header).
+   */
+  processFaults: (number | 'reset' | 'garbage' | 'echo-auth')[];
   /** Drop the connection after creating the next order (the client never sees the answer). */
   dropNextCreateResponse: boolean;
   requests: { method: string; path: string; body: any; auth?: string }[];
@@ -116,6 +119,10 @@ export async function startShServer(): Promise<ShServer> {
     if (path === '/api/v1/process' && req.method === 'POST') {
       const fault = s.processFaults.shift();
       if (fault === 'reset') return req.socket.destroy();
+      if (fault === 'echo-auth')
+        return json(res, 400, {
+          error: { status: 400, message: `backend rejected ${req.headers.authorization}` },
+        });
       if (fault === 'garbage') {
         // a 200 with a consistent Content-Length but a body that is not a TIFF
         const junk = Buffer.from('II*\0 this is not really a tiff, just bytes that look like one at first');

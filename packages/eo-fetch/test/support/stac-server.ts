@@ -26,8 +26,12 @@ export interface StacServer {
   /** Body bytes served per file path. */
   bytesServed: Map<string, number>;
   tokenRequests: number;
-  /** Statuses answered to the next file requests, one per request (fault injection). */
-  fileFaults: number[];
+  /**
+   * Faults of the next file requests, one per request: a status, `cut` (a 206 with its full Content-Length,
+   * half the body, then the connection drops) or `short` (a consistent but short 206: Content-Range promises
+   * more bytes than Content-Length delivers).
+   */
+  fileFaults: (number | 'cut' | 'short')[];
   /** Optional SAS check: file requests must carry this query string fragment. */
   requireQuery?: string;
   close(): Promise<void>;
@@ -175,7 +179,7 @@ export async function startStacServer(
     const data = state.files.get(path);
     if (!data) return json(res, 404, { description: 'no file' });
     const fault = state.fileFaults.shift();
-    if (fault !== undefined) return json(res, fault, { description: 'injected fault' });
+    if (typeof fault === 'number') return json(res, fault, { description: 'injected fault' });
     if (state.requireQuery && !url.search.includes(state.requireQuery))
       return json(res, 403, { description: 'AuthenticationFailed' });
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
@@ -191,6 +195,15 @@ export async function startStacServer(
     if (start >= data.length) {
       res.writeHead(416, { 'content-range': `bytes */${data.length}` });
       return res.end();
+    }
+    if (fault === 'cut' || fault === 'short') {
+      const half = data.subarray(start, start + ((end - start + 1) >> 1));
+      const length = fault === 'cut' ? end - start + 1 : half.length;
+      res.socket!.write(
+        `HTTP/1.1 206 Partial Content\r\nContent-Range: bytes ${start}-${end}/${data.length}\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n`,
+      );
+      res.socket!.end(half);
+      return;
     }
     served(end - start + 1);
     res.writeHead(206, {

@@ -5,7 +5,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DownloadJob, type DownloadReport, downloadAll } from '@worldstrat/eo-fetch/node';
+import { redactUrl } from '@worldstrat/eo-fetch';
+import {
+  type DownloadJob,
+  type DownloadReport,
+  downloadAll,
+  removeStaleTemps,
+} from '@worldstrat/eo-fetch/node';
 import { writeFileAtomic } from '@worldstrat/raster-io/node';
 import { type ExtractTarGzReport, extractTarGz } from '../archive/extract-tar-gz.node.js';
 import { WorldStratError } from '../errors.js';
@@ -77,6 +83,11 @@ export interface DownloadReleaseOptions {
   retries?: number;
   /** Per-attempt time limit (default 6 h: the archives are tens of GB). */
   timeoutMs?: number;
+  /**
+   * Longest silence of one attempt (no headers, no body bytes) before it is aborted and retried (default 60 s;
+   * 0: none, only `timeoutMs` bounds a stalled server).
+   */
+  idleTimeoutMs?: number;
   /** First backoff step in ms (default 500). */
   baseDelayMs?: number;
   /** Plan only: list what would be fetched and unpacked, touch nothing. */
@@ -126,6 +137,16 @@ export async function md5File(path: string, signal?: AbortSignal): Promise<strin
   return hash.digest('hex');
 }
 
+/** The MD5 recorded in an extraction marker; a damaged marker counts as absent (the archive is redone). */
+function markerMd5(text: string): string | undefined {
+  try {
+    const m = JSON.parse(text) as { md5?: unknown };
+    return typeof m?.md5 === 'string' ? m.md5 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 class Md5Mismatch extends Error {
   constructor(
     readonly file: string,
@@ -146,9 +167,12 @@ function findMd5Mismatch(err: unknown): Md5Mismatch | undefined {
  * Download the WorldStrat release from Zenodo (or a mirror), verify MD5s and unpack it into the layout the
  * dataset reader expects: `<root>/{hr_dataset,lr_dataset}/…`, `<root>/metadata.csv`,
  * `<root>/stratified_train_val_test_split.csv`. Archives go to `<root>/downloads/` through eo-fetch's engine
- * (retries with backoff, temp + rename, a JSONL manifest at `<root>/downloads/manifest.jsonl`); a file whose
- * MD5 does not match is retried, then reported as `CHECKSUM_MISMATCH` and never left on disk. Extraction
- * skips members already present with the right size and records completion in `<archive>.extracted.json`.
+ * (retries with backoff, an idle timeout, temp + rename, a JSONL manifest at `<root>/downloads/manifest.jsonl`
+ * with paths relative to `root`); a file whose MD5 does not match is retried, then reported as
+ * `CHECKSUM_MISMATCH` and never put in place. A failed run leaves every file already there untouched (only the
+ * engine's `.partial` files are written until a file is verified). URL credentials (`user:pw@`) never appear
+ * in results, errors or the manifest. Extraction skips members already present with the right size and
+ * records completion in `<archive>.extracted.json`.
  *
  * @param options - root, files, base URL, limits, dry run.
  * @param context - signal, progress (`download` then `extract` stages), log.
@@ -177,11 +201,17 @@ export async function downloadRelease(
     return { ...f, md5: (options.md5?.[n] ?? f.md5).toLowerCase() };
   });
   const base = (options.baseUrl ?? ZENODO_BASE_URL).replace(/\/+$/, '');
+  const safeBase = redactUrl(base);
   const downloads = join(options.root, 'downloads');
   const manifestPath = join(downloads, 'manifest.jsonl');
   const pathOf = (f: ReleaseFile) =>
     f.kind === 'archive' ? join(downloads, f.name) : join(options.root, f.name);
   const markerOf = (f: ReleaseFile) => `${pathOf(f)}.extracted.json`;
+  // marker temps of an earlier run killed mid-write (the markers are rewritten when needed)
+  if (!options.dryRun) {
+    const markers = new Set(selected.map((f) => `${f.name}.extracted.json`));
+    await removeStaleTemps(downloads, (name) => markers.has(name));
+  }
 
   // an archive already unpacked (marker with the same MD5) needs neither download nor extraction,
   // even when `deleteArchives` removed it
@@ -189,7 +219,7 @@ export async function downloadRelease(
   for (const f of selected) {
     if (f.kind !== 'archive' || options.extract === false) continue;
     const marker = await readFile(markerOf(f), 'utf8').catch(() => null);
-    if (marker && (JSON.parse(marker) as { md5?: string }).md5 === f.md5) done.add(f.name);
+    if (marker && markerMd5(marker) === f.md5) done.add(f.name);
   }
   const jobs: DownloadJob[] = selected
     .filter((f) => !done.has(f.name))
@@ -205,7 +235,7 @@ export async function downloadRelease(
           },
     }));
   log?.(
-    `${options.dryRun ? 'would fetch' : 'fetching'} ${jobs.length} file(s) from ${base}${done.size ? ` (${done.size} already unpacked)` : ''}`,
+    `${options.dryRun ? 'would fetch' : 'fetching'} ${jobs.length} file(s) from ${safeBase}${done.size ? ` (${done.size} already unpacked)` : ''}`,
   );
   let report: DownloadReport;
   try {
@@ -214,9 +244,11 @@ export async function downloadRelease(
       perHost: options.concurrency ?? 2,
       retries: options.retries ?? 5,
       timeoutMs: options.timeoutMs ?? 6 * 3600_000,
+      idleTimeoutMs: options.idleTimeoutMs,
       baseDelayMs: options.baseDelayMs,
       bufferBytes: 0,
       manifestPath: options.dryRun ? undefined : manifestPath,
+      manifestRoot: options.root,
       dryRun: options.dryRun,
       signal,
       onProgress: (p) => onProgress?.({ stage: 'download', done: p.done, total: p.total }),
@@ -229,12 +261,13 @@ export async function downloadRelease(
     throw err;
   }
   if (report.failed.length) {
-    for (const { job } of report.failed) await unlink(job.path).catch(() => {});
+    // nothing is deleted here: a file already in place was not written by this run (the engine only writes
+    // `.partial` files and renames them once verified), and may be the copy the user still needs
     const md5 = report.failed.map((f) => findMd5Mismatch(f.error)).find(Boolean);
     if (md5)
       throw new WorldStratError(
         'CHECKSUM_MISMATCH',
-        `${md5.file}: MD5 ${md5.actual} does not match the published ${md5.expected} after ${(options.retries ?? 5) + 1} attempts; the file was deleted. Check --base-url (a mirror may serve another version) or pass --md5 ${md5.file}=<sum>`,
+        `${md5.file}: MD5 ${md5.actual} does not match the published ${md5.expected} after ${(options.retries ?? 5) + 1} attempts; the download was discarded. Check --base-url (a mirror may serve another version) or pass --md5 ${md5.file}=<sum>`,
         { cause: report.failed[0].error },
       );
     throw new WorldStratError(
@@ -251,7 +284,7 @@ export async function downloadRelease(
     const skipped = done.has(f.name) || skippedPaths.has(path);
     return {
       name: f.name,
-      url: `${base}/${f.name}?download=1`,
+      url: `${safeBase}/${encodeURIComponent(f.name)}?download=1`,
       path,
       md5: f.md5,
       download: skipped ? 'skipped' : options.dryRun ? 'planned' : 'downloaded',

@@ -83,6 +83,11 @@ export interface DownloadRevisitsOptions {
   concurrency?: number;
   /** Count requests (and SentinelHub processing units) only. */
   dryRun?: boolean;
+  /**
+   * Longest silence before a request is aborted and retried (default 60 s): SentinelHub, no headers or body
+   * bytes for this long; STAC, the limit of each COG range request.
+   */
+  idleTimeoutMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -125,8 +130,19 @@ export async function sentinelHubClientFor(
   p: Extract<RevisitProvider, { kind: 'sentinelhub' }>,
   fetchImpl?: typeof fetch,
 ): Promise<SentinelHubClient> {
+  return (await sentinelHubSession(p, fetchImpl)).client;
+}
+
+/** A client and the credentials' strings, which downloads scrub from their errors and manifests. */
+async function sentinelHubSession(
+  p: Extract<RevisitProvider, { kind: 'sentinelhub' }>,
+  fetchImpl?: typeof fetch,
+): Promise<{ client: SentinelHubClient; secrets: string[] }> {
   const credentials = p.credentials ?? (await loadSentinelHubCredentials({ configPath: p.configPath }));
-  return new SentinelHubClient(credentials, { baseUrl: p.baseUrl, fetch: fetchImpl });
+  return {
+    client: new SentinelHubClient(credentials, { baseUrl: p.baseUrl, fetch: fetchImpl }),
+    secrets: [credentials.clientSecret, credentials.clientId],
+  };
 }
 
 /**
@@ -265,6 +281,7 @@ export async function downloadRevisits(
         level,
         manifestPath,
         concurrency: options.concurrency ?? 4,
+        ...(options.idleTimeoutMs ? { requestTimeoutMs: options.idleTimeoutMs } : {}),
         fetch: options.fetch,
         signal,
         onProgress: (e) => onProgress?.({ stage, done: e.done, total: e.total }),
@@ -279,9 +296,11 @@ export async function downloadRevisits(
       for (const f of report.failed)
         out.failures.push({ level, aoi: f.aoi, n: f.n, code: f.error.code, message: f.error.message });
     } else {
-      const sh = await sentinelHubClientFor(p, options.fetch);
+      const { client: sh, secrets } = await sentinelHubSession(p, options.fetch);
       const report = await downloadSentinelHubRevisits(sh, aois, list, {
         root: options.root,
+        secrets,
+        idleTimeoutMs: options.idleTimeoutMs,
         levels: [level],
         manifestPath: options.dryRun ? undefined : manifestPath,
         dryRun: options.dryRun,

@@ -14,7 +14,7 @@ import {
   type SentinelHubClient,
   type SentinelHubOrder,
 } from '@worldstrat/eo-fetch';
-import { downloadAll, spotDownloadJobs } from '@worldstrat/eo-fetch/node';
+import { downloadAll, fetchNotingToken, spotDownloadJobs } from '@worldstrat/eo-fetch/node';
 import { type BBox, pansharpenHsv, type Raster } from '@worldstrat/raster-io';
 import { readGeoTiffFile, writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
@@ -339,11 +339,15 @@ export async function orderSpotImagery(
       collectionId: collectionId!,
       baseUrl: sh.baseUrl,
     });
+    // the bearer tokens sent are scrubbed from errors and the manifest (a Process API error may echo them)
+    const tokens = new Set<string>();
     const report = await downloadAll(jobs, {
       concurrency: options.concurrency ?? 4,
       perHost: options.concurrency ?? 4,
       manifestPath: join(options.root, 'rebuild', 'manifest-HR.jsonl'),
-      fetch: sh.fetch,
+      manifestRoot: options.root,
+      secrets: () => [...tokens],
+      fetch: fetchNotingToken(sh, tokens),
       signal,
       onProgress: (e) => onProgress?.({ stage: 'download SPOT', done: e.done, total: e.total }),
     });

@@ -2,7 +2,7 @@
 // SentinelHub-compatible server, with classification rasters generated here (LCCS in EPSG:4326 read from a
 // file, SMOD in Mollweide ESRI:54009 read over HTTP).
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   BAND_RESOLUTION_M,
@@ -28,6 +28,7 @@ import {
 } from '../../src/pipelines/rebuild.node.js';
 import { tempDir } from '../support/fixtures.js';
 import { cli } from '../support/run-cli.js';
+import { CLI_BIN, spawnCli } from '../support/spawn-cli.js';
 
 const CENTRE = [8.54, 47.37] as const;
 const REGION: BBox = [8.52, 47.36, 8.56, 47.38];
@@ -632,6 +633,29 @@ describe('worldstrat stratify / search / fetch (CLI building blocks)', () => {
     expect((await readGeoTiffFile(join(root, lrRevisitPaths('A-2', 2, 'L2A').data))).bands).toHaveLength(12);
     const again = await cli('--json', 'fetch', root, '--matches', matches);
     expect(JSON.parse(again.out).downloads.L2A).toEqual({ downloaded: 0, skipped: 4, failed: 0, planned: 0 });
+
+    // the built CLI from another working directory through a relative root, then this process by the absolute
+    // one: the manifest's root-relative paths still name the complete revisits, so only an incomplete one (its
+    // sidecar lost, a temp file of a killed write beside it) is fetched again, and the temp file is removed
+    expect(existsSync(CLI_BIN), 'run `pnpm --filter worldstrat build` first').toBe(true);
+    const elsewhere = join(dir, 'elsewhere');
+    await mkdir(elsewhere, { recursive: true });
+    const p11 = lrRevisitPaths('A-1', 1, 'L2A');
+    const stale = join(root, `${p11.data}.0123456789ab.tmp`);
+    await writeFile(stale, 'half a tiff');
+    await rm(join(root, p11.metadata));
+    const ranges = () => [...stac.rangeHits.values()].reduce((a, b) => a + b, 0);
+    const before = ranges();
+    const redo = await spawnCli(['--json', 'fetch', '../fetched', '--matches', matches], elsewhere).done;
+    expect(redo.code, redo.err).toBe(0);
+    expect(JSON.parse(redo.out).downloads.L2A).toEqual({ downloaded: 1, skipped: 3, failed: 0, planned: 0 });
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(join(root, p11.metadata))).toBe(true);
+    const oneRevisit = ranges() - before;
+    expect(oneRevisit).toBeGreaterThan(0);
+    const abs = await cli('--json', 'fetch', root, '--matches', matches);
+    expect(JSON.parse(abs.out).downloads.L2A).toEqual({ downloaded: 0, skipped: 4, failed: 0, planned: 0 });
+    expect(ranges()).toBe(before + oneRevisit);
     const bad = await cli('fetch', root, '--matches', join(dir, 'nope.json'));
     expect(bad.code).toBe(3);
   });

@@ -6,6 +6,41 @@ import { type CliRunner, parseIntOption } from '../runtime.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** Longest `--idle-timeout` accepted (a day): larger values are typos, not policies. */
+const MAX_IDLE_TIMEOUT_S = 86_400;
+
+/**
+ * Parses `--idle-timeout <s>` (commander argParser): seconds without data before an attempt is aborted and
+ * retried, a number in [0, 86400]; 0 turns the idle check off.
+ *
+ * @param v - the option value
+ * @returns the seconds
+ * @throws {WorldStratError} `INVALID_ARGUMENT`
+ */
+export function parseIdleTimeout(v: string): number {
+  idleTimeoutMs(v);
+  return Number(v);
+}
+
+/**
+ * The idle timeout in ms from the option's seconds, checked again here because a config file's value does not
+ * pass through the argParser.
+ *
+ * @param v - seconds (number or numeric string), or undefined for the default
+ * @returns milliseconds, or undefined
+ * @throws {WorldStratError} `INVALID_ARGUMENT`
+ */
+export function idleTimeoutMs(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const s = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+  if (!Number.isFinite(s) || s < 0 || s > MAX_IDLE_TIMEOUT_S)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--idle-timeout ${String(v)}: expected seconds between 0 (off) and ${MAX_IDLE_TIMEOUT_S}`,
+    );
+  return Math.round(s * 1000);
+}
+
 /** Register the command. */
 export function registerDownloadRelease(program: Command, run: CliRunner): void {
   program
@@ -29,6 +64,11 @@ export function registerDownloadRelease(program: Command, run: CliRunner): void 
     .option('--delete-archives', 'delete each archive once unpacked', false)
     .option('--concurrency <n>', 'parallel downloads', parseIntOption('concurrency'), 2)
     .option('--retries <n>', 'retries per file after the first attempt', parseIntOption('retries'), 5)
+    .option(
+      '--idle-timeout <s>',
+      'seconds without data before an attempt is aborted and retried (default 60; 0: off)',
+      parseIdleTimeout,
+    )
     .option('--dry-run', 'list what would be downloaded and unpacked; touch nothing', false)
     .action((root: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
@@ -59,6 +99,7 @@ export function registerDownloadRelease(program: Command, run: CliRunner): void 
             deleteArchives: Boolean(o.deleteArchives),
             concurrency: o.concurrency as number,
             retries: o.retries as number,
+            idleTimeoutMs: idleTimeoutMs(o.idleTimeout),
             dryRun: Boolean(o.dryRun),
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },

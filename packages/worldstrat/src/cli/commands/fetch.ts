@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { downloadRevisits } from '../../pipelines/revisit-stages.node.js';
 import { type CliRunner, parseIntOption } from '../runtime.js';
+import { idleTimeoutMs, parseIdleTimeout } from './download-release.js';
 import { type MatchesFile, parseLevels } from './search.js';
 
 /** Register the command. */
@@ -23,6 +24,11 @@ export function registerFetch(program: Command, run: CliRunner): void {
       'revisits (STAC) or requests (SentinelHub) in flight',
       parseIntOption('concurrency'),
       4,
+    )
+    .option(
+      '--idle-timeout <s>',
+      'seconds without data before a request is aborted and retried (default 60; 0: off)',
+      parseIdleTimeout,
     )
     .option('--dry-run', 'count the requests (and SentinelHub processing units); download nothing', false)
     .action((root: string, _opts, cmd: Command) =>
@@ -62,7 +68,14 @@ export function registerFetch(program: Command, run: CliRunner): void {
         const res = await downloadRevisits(
           m.aois,
           m.revisits,
-          { root, provider, levels, concurrency: o.concurrency as number, dryRun: Boolean(o.dryRun) },
+          {
+            root,
+            provider,
+            levels,
+            concurrency: o.concurrency as number,
+            idleTimeoutMs: idleTimeoutMs(o.idleTimeout),
+            dryRun: Boolean(o.dryRun),
+          },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         );
         const lines = Object.entries(res.downloads).map(([level, d]) =>

@@ -71,7 +71,13 @@ export async function membersOf(
 export const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 
 /** How the server misbehaves for one file. */
-export type Misbehaviour = { kind: 'cut'; afterBytes: number; times: number } | { kind: 'corrupt' };
+export type Misbehaviour =
+  | { kind: 'cut'; afterBytes: number; times: number }
+  | { kind: 'corrupt' }
+  | { kind: 'status'; status: number } // every request answers this error
+  | { kind: 'reset' } // headers, a third of the body, then a TCP reset; every request
+  | { kind: 'echo'; status: number } // an error page quoting the request's URL and headers (a careless server)
+  | { kind: 'stall'; times: number }; // headers, then silence (until the client gives up), `times` requests
 
 export interface ReleaseServer {
   url: string;
@@ -83,6 +89,8 @@ export interface ReleaseServer {
   ranges: Map<string, string[]>;
   /** Body bytes sent per file name. */
   bytesServed: Map<string, number>;
+  /** Trickle every full (200) body in this many chunks, `ms` apart (slow server; default off). */
+  trickle?: { chunks: number; ms: number };
   close(): Promise<void>;
 }
 
@@ -107,9 +115,14 @@ export async function startReleaseServer(): Promise<ReleaseServer> {
     }
     state.hits.set(name, (state.hits.get(name) ?? 0) + 1);
     const fault = state.faults.get(name);
+    if (fault?.kind === 'status') return void res.writeHead(fault.status).end(`injected ${fault.status}`);
+    if (fault?.kind === 'echo')
+      return void res
+        .writeHead(fault.status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ message: 'denied', url: req.url, headers: req.headers }));
     const served = (n: number) => state.bytesServed.set(name, (state.bytesServed.get(name) ?? 0) + n);
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    if (range && fault?.kind !== 'corrupt') {
+    if (range && fault?.kind !== 'corrupt' && fault?.kind !== 'reset') {
       state.ranges.set(name, [...(state.ranges.get(name) ?? []), req.headers.range!]);
       const start = Number(range[1]);
       if (start >= body.length) {
@@ -136,6 +149,17 @@ export async function startReleaseServer(): Promise<ReleaseServer> {
       res.write(body.subarray(0, fault.afterBytes), () => setTimeout(() => res.destroy(), 20));
       return;
     }
+    if (fault?.kind === 'stall' && fault.times > 0) {
+      fault.times--;
+      res.flushHeaders();
+      return;
+    }
+    if (fault?.kind === 'reset') {
+      res.write(body.subarray(0, Math.floor(body.length / 3)), () =>
+        setTimeout(() => res.socket?.resetAndDestroy(), 10),
+      );
+      return;
+    }
     if (fault?.kind === 'corrupt') {
       const bad = Buffer.from(body);
       bad[bad.length >> 1] ^= 0xff;
@@ -144,7 +168,18 @@ export async function startReleaseServer(): Promise<ReleaseServer> {
       return;
     }
     served(body.length);
-    res.end(body);
+    const t = state.trickle;
+    if (!t) return void res.end(body);
+    const step = Math.ceil(body.length / t.chunks);
+    let off = 0;
+    const next = () => {
+      if (res.destroyed) return;
+      const chunk = body.subarray(off, off + step);
+      off += step;
+      if (off >= body.length) res.end(chunk);
+      else res.write(chunk, () => setTimeout(next, t.ms));
+    };
+    next();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files`;

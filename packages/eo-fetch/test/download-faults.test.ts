@@ -1,0 +1,316 @@
+// The download engine against servers that stall, trickle error pages, echo credentials or get moved: every
+// stall ends in a bounded retry, no secret leaves the engine, and manifests survive a move of the dataset.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { aoiBounds } from '@worldstrat/geo-sampling';
+import type { BBox } from '@worldstrat/raster-io';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { attemptSignal } from '../src/http/retry.js';
+import {
+  type DownloadJob,
+  type DownloadProgress,
+  downloadAll,
+  downloadSentinelHubRevisits,
+  type EoFetchError,
+  matchRevisits,
+  readManifest,
+  redactUrl,
+  redactUrlsIn,
+  removeStaleTemps,
+  SentinelHubClient,
+} from '../src/node.js';
+import { contentFor, type FaultServer, sha256, startFaultServer } from './support/fault-server.js';
+import { type ShServer, startShServer } from './support/sentinel-hub-server.js';
+
+let server: FaultServer;
+let dir: string;
+beforeAll(async () => {
+  server = await startFaultServer();
+});
+afterAll(() => server.close());
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'eo-fetch-faults-'));
+  server.hits.clear();
+  server.scripts.clear();
+  server.headers.clear();
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const job = (name: string, extra: Partial<DownloadJob> = {}): DownloadJob => ({
+  url: `${server.url}/f/${name}`,
+  path: join(dir, 'out', name),
+  itemId: name,
+  ...extra,
+});
+const transports = { 'node:http': undefined, fetch: (u: string, i?: RequestInit) => fetch(u, i) };
+
+/** Every message, cause message and stack of an error chain. */
+function chainText(err: unknown): string {
+  const out: string[] = [];
+  for (let e = err as Error | undefined, i = 0; e && i < 10; e = e.cause as Error | undefined, i++)
+    out.push(e.message, String(e.stack));
+  return out.join('\n');
+}
+
+describe('idle timeout', () => {
+  for (const [name, doFetch] of Object.entries(transports))
+    it(`aborts and retries attempts that go silent before headers, after headers and mid-body (${name})`, async () => {
+      server.scripts.set('/f/silent-3000', [{ kind: 'silent', ms: 20_000 }]);
+      server.scripts.set('/f/headers-4000', [{ kind: 'stall-headers', ms: 20_000 }]);
+      server.scripts.set('/f/body-5000', [{ kind: 'stall', ms: 20_000 }]);
+      const jobs = ['silent-3000', 'headers-4000', 'body-5000'].map((n) => job(n));
+      const t0 = Date.now();
+      const report = await downloadAll(jobs, {
+        fetch: doFetch,
+        timeoutMs: 60_000, // only the idle limit can end these attempts in time
+        idleTimeoutMs: 300,
+        baseDelayMs: 5,
+        maxDelayMs: 20,
+      });
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      expect(report.failed).toEqual([]);
+      expect(report).toMatchObject({ downloaded: 3, retries: 3, requests: 6 });
+      for (const j of jobs) {
+        expect(server.hits.get(new URL(j.url).pathname)).toBe(2);
+        expect(sha256(await readFile(j.path))).toBe(sha256(contentFor(new URL(j.url).pathname)));
+      }
+    });
+
+  it('does not cut a slow transfer that keeps sending (idle limit, not a total limit)', async () => {
+    // 8 chunks 150 ms apart: ~1 s in all, never 300 ms without data
+    server.scripts.set('/f/slow-8000', [{ kind: 'ok', trickleMs: 150 }]);
+    const t0 = Date.now();
+    const report = await downloadAll([job('slow-8000')], { idleTimeoutMs: 300, bufferBytes: 0 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    expect(report).toMatchObject({ downloaded: 1, retries: 0, requests: 1 });
+    const att = attemptSignal(undefined, 60_000, 100);
+    for (let i = 0; i < 6; i++) {
+      await new Promise((r) => setTimeout(r, 40));
+      att.touch();
+    }
+    expect(att.signal.aborted).toBe(false);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(att.signal.aborted).toBe(true);
+    expect(att.idled).toBe(100);
+    att.dispose();
+  });
+
+  it('a server that stays silent fails with a typed TIMEOUT naming the stall, after bounded retries', async () => {
+    server.scripts.set('/f/dead-1000', [
+      { kind: 'stall-headers', ms: 20_000 },
+      { kind: 'silent', ms: 20_000 },
+    ]);
+    const events: DownloadProgress[] = [];
+    const report = await downloadAll([job('dead-1000')], {
+      idleTimeoutMs: 200,
+      retries: 1,
+      baseDelayMs: 5,
+      onProgress: (p) => events.push(p),
+    });
+    const err = report.failed[0].error;
+    expect(err.code).toBe('RETRIES_EXHAUSTED');
+    expect((err.cause as EoFetchError).code).toBe('TIMEOUT');
+    expect(err.message).toMatch(/stalled: no data for 0\.2 s/);
+    expect(events.filter((e) => e.event === 'retry')).toHaveLength(1);
+    expect(existsSync(join(dir, 'out', 'dead-1000'))).toBe(false);
+  });
+
+  it('rejects a negative or non-finite idleTimeoutMs', async () => {
+    for (const idleTimeoutMs of [-1, Number.NaN])
+      await expect(downloadAll([job('x-10')], { idleTimeoutMs })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+      });
+  });
+});
+
+describe('error bodies', () => {
+  for (const [name, doFetch] of Object.entries(transports))
+    it(`reads a trickled 50 KiB error page only up to its time cap, then retries (${name})`, async () => {
+      // 50 chunks of 1 KiB, 200 ms apart: 10 s to read it whole; the idle limit never fires
+      server.scripts.set('/f/slowerr-2000', [
+        { kind: 'slow-error', status: 503, bytes: 50 * 1024, chunkMs: 200 },
+      ]);
+      const t0 = Date.now();
+      const report = await downloadAll([job('slowerr-2000')], {
+        fetch: doFetch,
+        idleTimeoutMs: 5_000,
+        baseDelayMs: 5,
+      });
+      expect(Date.now() - t0).toBeLessThan(4_500);
+      expect(report.failed).toEqual([]);
+      expect(report).toMatchObject({ downloaded: 1, retries: 1 });
+    });
+});
+
+describe('secrets', () => {
+  const TOKEN = 'tok-SECRET-9f8e7d6c5b4a';
+  const PASSWORD = 'pw-SECRET-0a1b2c3d';
+  const LISTED = 'listed-SECRET-5e6f7a8b';
+  const planted = [TOKEN, PASSWORD, LISTED, Buffer.from(`alice:${PASSWORD}`).toString('base64')];
+
+  for (const [name, doFetch] of Object.entries(transports))
+    it(`scrubs tokens, listed secrets and URL passwords from errors, progress and the manifest (${name})`, async () => {
+      const echo = { kind: 'echo' as const, status: 500 };
+      server.scripts.set('/f/echo-1000', [echo, echo]);
+      server.scripts.set('/f/pw-1000', [echo, echo]);
+      const manifestPath = join(dir, 'manifest.jsonl');
+      const events: string[] = [];
+      const report = await downloadAll(
+        [
+          job('echo-1000', { headers: { 'x-api-token': LISTED } }),
+          job('pw-1000', {
+            url: `${server.url.replace('//', `//alice:${PASSWORD}@`)}/f/pw-1000?sig=${LISTED}`,
+          }),
+        ],
+        {
+          fetch: doFetch,
+          retries: 1,
+          baseDelayMs: 5,
+          secrets: [LISTED],
+          authorize: () => ({ authorization: `Bearer ${TOKEN}` }),
+          manifestPath,
+          onProgress: (p) => events.push(JSON.stringify({ ...p, message: p.error?.message })),
+        },
+      );
+      expect(report.failed).toHaveLength(2);
+      // the server did receive (and echo) the token: the test is not vacuous
+      expect(server.headers.get('/f/echo-1000')?.authorization).toBe(`Bearer ${TOKEN}`);
+      const said = [
+        ...report.failed.map((f) => chainText(f.error)),
+        ...events,
+        await readFile(manifestPath, 'utf8'),
+        JSON.stringify(report.records),
+      ].join('\n');
+      expect(said).toContain('***');
+      for (const s of planted) expect(said, s).not.toContain(s);
+    });
+
+  it('scrubs the bearer token a SentinelHub Process API error echoes (and the listed client secret)', async () => {
+    const sh: ShServer = await startShServer();
+    try {
+      const bounds = aoiBounds(30, -2, 2.5) as BBox;
+      const aoi = { name: 'UNHCR-RWA001', bounds, areaKm2: 2.5 };
+      const entry = {
+        id: 'S2_0',
+        source: 'Sentinel2',
+        datetime: '2021-03-10T08:30:00.000Z',
+        cloudCover: 0,
+        geometry: {
+          type: 'Polygon' as const,
+          coordinates: [
+            [
+              [29, -3],
+              [31, -3],
+              [31, -1],
+              [29, -1],
+              [29, -3],
+            ],
+          ],
+        },
+      };
+      const match = matchRevisits([aoi], [entry], { targetDate: '2021-03-10' });
+      const c = new SentinelHubClient(
+        { clientId: sh.clientId, clientSecret: sh.clientSecret },
+        { baseUrl: sh.url },
+      );
+      sh.processFaults = ['echo-auth'];
+      const manifestPath = join(dir, 'sh-manifest.jsonl');
+      const report = await downloadSentinelHubRevisits(c, [aoi], match.revisits, {
+        root: join(dir, 'sh'),
+        levels: ['L2A'],
+        layers: ['dataMask'],
+        manifestPath,
+        retries: 0,
+        concurrency: 1,
+        secrets: [sh.clientSecret],
+      });
+      const token = [...sh.validTokens][0];
+      expect(token).toMatch(/^tok-/);
+      expect(report.failed).toHaveLength(1);
+      const said = `${chainText(report.failed[0].error)}\n${await readFile(manifestPath, 'utf8')}`;
+      expect(said).toContain('backend rejected Bearer ***');
+      expect(said).not.toContain(token);
+      expect(said).not.toContain(sh.clientSecret);
+    } finally {
+      await sh.close();
+    }
+  });
+
+  it('redactUrl masks userinfo and credential query values; redactUrlsIn does so inside text', () => {
+    expect(redactUrl('https://alice:pw@host.example/a?x=1&sig=abc#f')).toBe(
+      'https://***@host.example/a?x=1&sig=***#f',
+    );
+    expect(redactUrl('http://token@host/a')).toBe('http://***@host/a');
+    expect(redactUrl('https://host/a@b')).toBe('https://host/a@b'); // `@` in the path is no userinfo
+    expect(redactUrlsIn('GET https://u:p@h/x?token=t failed; see http://h/y')).toBe(
+      'GET https://***@h/x?token=*** failed; see http://h/y',
+    );
+  });
+});
+
+describe('manifest paths', () => {
+  it('are stored relative to the dataset root: a moved dataset is recognised and nothing is fetched again', async () => {
+    const names = ['m1-1000', 'm2-2000'];
+    const jobsIn = (root: string) =>
+      names.map((n) => ({ ...job(n), path: join(root, 'lr_dataset', 'AOI', n) }));
+    const first = join(dir, 'first');
+    const manifestPath = (root: string) => join(root, 'rebuild', 'manifest.jsonl');
+    const r1 = await downloadAll(jobsIn(first), { manifestPath: manifestPath(first), manifestRoot: first });
+    expect(r1.downloaded).toBe(2);
+    const lines = (await readFile(manifestPath(first), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.path, l.base]).sort()).toEqual([
+      ['lr_dataset/AOI/m1-1000', 'root'],
+      ['lr_dataset/AOI/m2-2000', 'root'],
+    ]);
+    const moved = join(dir, 'moved');
+    await rename(first, moved);
+    const r2 = await downloadAll(jobsIn(moved), { manifestPath: manifestPath(moved), manifestRoot: moved });
+    expect(r2).toMatchObject({ skipped: 2, downloaded: 0, requests: 0 });
+    expect(r2.records.map((r) => r.path)).toEqual(jobsIn(moved).map((j) => j.path));
+    for (const n of names) expect(server.hits.get(`/f/${n}`)).toBe(1);
+  });
+
+  it('still reads manifests written before (paths resolved against the working directory)', async () => {
+    const root = join(dir, 'legacy');
+    const j = { ...job('old-1500'), path: join(root, 'old-1500') };
+    await mkdir(root, { recursive: true });
+    const body = contentFor('/f/old-1500');
+    await writeFile(j.path, body);
+    const legacy = { path: j.path, url: j.url, bytes: body.length, sha256: sha256(body), status: 'verified' };
+    const manifestPath = join(root, 'manifest.jsonl');
+    await writeFile(manifestPath, `${JSON.stringify(legacy)}\n`);
+    const report = await downloadAll([j], { manifestPath, manifestRoot: root });
+    expect(report).toMatchObject({ skipped: 1, requests: 0 });
+    // compaction rewrote it relative to the root
+    expect(JSON.parse(await readFile(manifestPath, 'utf8'))).toMatchObject({
+      path: 'old-1500',
+      base: 'root',
+    });
+    expect((await readManifest(manifestPath, { root })).get(j.path)?.status).toBe('verified');
+  });
+});
+
+describe('removeStaleTemps', () => {
+  it('removes atomic-write temps of files the stage owns, and nothing else', async () => {
+    const d = join(dir, 'lvl');
+    await mkdir(d);
+    const names = [
+      'A-1-L2A_data.tiff.0123456789ab.tmp', // ours, owned
+      'A-1.metadata.abcdefabcdef.tmp', // ours, owned
+      'A-2-L2A_data.tiff.0123456789ab.tmp', // ours, another revisit
+      'A-1-L2A_data.tiff.tmp', // not our pattern
+      'A-1-L2A_data.tiff.XYZ456789abc.tmp', // not our pattern
+      'A-1-L2A_data.tiff', // a final file
+    ];
+    for (const n of names) await writeFile(join(d, n), 'x');
+    const removed = await removeStaleTemps(d, (f) => f.startsWith('A-1-') || f === 'A-1.metadata');
+    expect(removed.sort()).toEqual([names[1], names[0]].sort());
+    expect((await readdir(d)).sort()).toEqual(names.slice(2).sort());
+    expect(await removeStaleTemps(join(dir, 'missing'), () => true)).toEqual([]);
+  });
+});
