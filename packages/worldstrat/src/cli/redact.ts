@@ -23,12 +23,12 @@ const MIN_SECRET_LENGTH = 4;
  * ```
  */
 export function displayUrl(url: string): string {
-  return redactUrl(url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1'));
+  return redactUrl(withoutUserinfo(url));
 }
 
-/** True when `url` carries a username or password. */
-export function hasUserinfo(url: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*@/i.test(url);
+/** `url` without its `user:password@` part. */
+function withoutUserinfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1');
 }
 
 /** The secrets of one CLI run, and the scrubbing of output text. */
@@ -93,4 +93,45 @@ export class SecretScrubber {
       isTTY: io.isTTY,
     };
   }
+}
+
+/**
+ * Split the userinfo off a service URL: Node's fetch refuses URLs with credentials, and files we write must
+ * not record them. The returned fetch sends them as HTTP Basic auth to that URL's origin only (asset hosts
+ * and other origins never see them; fetch drops the header on cross-origin redirects).
+ *
+ * @param url - a service root, possibly `https://user:pass@host/…`.
+ * @returns the URL without userinfo, and a fetch to use for it when it had credentials.
+ */
+export function splitUrlCredentials(url: string): { url: string; fetch?: typeof fetch } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url };
+  }
+  if (!parsed.username && !parsed.password) return { url };
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const auth = `Basic ${Buffer.from(`${decode(parsed.username)}:${decode(parsed.password)}`).toString('base64')}`;
+  const origin = parsed.origin;
+  const authFetch: typeof fetch = (input, init) => {
+    const target = input instanceof Request ? input.url : String(input);
+    let sameOrigin = false;
+    try {
+      sameOrigin = new URL(target).origin === origin;
+    } catch {
+      sameOrigin = false;
+    }
+    if (!sameOrigin) return fetch(input, init);
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    if (!headers.has('authorization')) headers.set('authorization', auth);
+    return fetch(input, { ...init, headers });
+  };
+  return { url: withoutUserinfo(url), fetch: authFetch };
 }

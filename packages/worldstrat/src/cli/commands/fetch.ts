@@ -5,7 +5,7 @@ import { WorldStratError } from '../../errors.js';
 import { downloadRevisits } from '../../pipelines/revisit-stages.node.js';
 import { concurrencyOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
-import { type MatchesFile, parseLevels } from './search.js';
+import { type MatchesFile, parseLevels, providerAccess } from './search.js';
 
 /** Register the command. */
 export function registerFetch(program: Command, run: CliRunner): void {
@@ -62,14 +62,15 @@ export function registerFetch(program: Command, run: CliRunner): void {
             'UNREADABLE_FILE',
             `matches file ${o.matches} was not written by \`worldstrat search --out\` (version 1)`,
           );
-        const provider = { ...m.provider };
-        if (provider.kind === 'stac' && o.stacUrl) provider.url = o.stacUrl as string;
-        if (provider.kind === 'sentinelhub' && o.shConfig) provider.configPath = o.shConfig as string;
-        if (m.credentialsOmitted && !(provider.kind === 'stac' && o.stacUrl))
+        const recorded = { ...m.provider };
+        if (recorded.kind === 'stac' && o.stacUrl) recorded.url = o.stacUrl as string;
+        if (recorded.kind === 'sentinelhub' && o.shConfig) recorded.configPath = o.shConfig as string;
+        if (m.credentialsOmitted && !(recorded.kind === 'stac' && o.stacUrl))
           throw new WorldStratError(
             'INVALID_ARGUMENT',
             `matches file ${o.matches} records the catalogue URL without its credentials; pass --stac-url with them`,
           );
+        const { provider, fetch } = providerAccess(recorded);
         const levels = o.levels ? parseLevels(o.levels) : m.levels;
         for (const l of levels)
           if (!m.revisits[l])
@@ -77,7 +78,14 @@ export function registerFetch(program: Command, run: CliRunner): void {
         const res = await downloadRevisits(
           m.aois,
           m.revisits,
-          { root, provider, levels, concurrency: o.concurrency as number, dryRun: Boolean(o.dryRun) },
+          {
+            root,
+            provider,
+            levels,
+            concurrency: o.concurrency as number,
+            dryRun: Boolean(o.dryRun),
+            ...(fetch ? { fetch } : {}),
+          },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         );
         const lines = Object.entries(res.downloads).map(([level, d]) =>

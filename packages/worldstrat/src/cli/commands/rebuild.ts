@@ -16,7 +16,7 @@ import {
   seedOption,
 } from '../options.js';
 import type { CliRunner } from '../runtime.js';
-import { parseLevels, providerFromOptions } from './search.js';
+import { parseLevels, providerAccess, providerFromOptions } from './search.js';
 
 /** Register the command. */
 export function registerRebuild(program: Command, run: CliRunner): void {
@@ -118,7 +118,7 @@ export function registerRebuild(program: Command, run: CliRunner): void {
         const from = parseDate('from', o.from);
         const to = parseDate('to', o.to);
         checkDateOrder(from, to);
-        const provider = providerFromOptions(o);
+        const { provider, fetch } = providerAccess(providerFromOptions(o));
         const levels = parseLevels(o.levels);
         const weight = o.weight as string;
         if (!['cbrt', 'sqrt', 'linear'].includes(weight))
@@ -170,6 +170,7 @@ export function registerRebuild(program: Command, run: CliRunner): void {
                   }
                 : undefined,
             dryRun: Boolean(o.dryRun),
+            ...(fetch ? { fetch } : {}),
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         );

@@ -15,7 +15,7 @@ import {
   parseDate,
   percentOption,
 } from '../options.js';
-import { displayUrl } from '../redact.js';
+import { displayUrl, splitUrlCredentials } from '../redact.js';
 import type { CliRunner } from '../runtime.js';
 
 /** What `search --out` writes and `fetch --matches` reads. */
@@ -40,6 +40,21 @@ export function displayProvider(p: RevisitProvider): RevisitProvider {
   if (p.kind === 'stac') return { ...p, ...(p.url !== undefined ? { url: displayUrl(p.url) } : {}) };
   const { credentials: _secret, ...rest } = p;
   return { ...rest, ...(p.baseUrl !== undefined ? { baseUrl: displayUrl(p.baseUrl) } : {}) };
+}
+
+/**
+ * A provider ready to use: credentials split off its URL and sent only to its origin (see splitUrlCredentials).
+ *
+ * @param p - the provider as given.
+ * @returns the provider without userinfo in its URL, and the fetch that authenticates (when it had some).
+ */
+export function providerAccess(p: RevisitProvider): { provider: RevisitProvider; fetch?: typeof fetch } {
+  const url = p.kind === 'stac' ? p.url : p.baseUrl;
+  if (url === undefined) return { provider: p };
+  const split = splitUrlCredentials(url);
+  const provider: RevisitProvider =
+    p.kind === 'stac' ? { ...p, url: split.url } : { ...p, baseUrl: split.url };
+  return { provider, ...(split.fetch ? { fetch: split.fetch } : {}) };
 }
 
 /** Whether a provider URL carries credentials (so a file cannot record it as given). */
@@ -137,7 +152,8 @@ export function registerSearch(program: Command, run: CliRunner): void {
             },
           ];
         } else throw new WorldStratError('INVALID_ARGUMENT', 'search needs --aois <file> or --bbox <box>');
-        const provider = providerFromOptions(o);
+        const given = providerFromOptions(o);
+        const { provider, fetch } = providerAccess(given);
         const levels = parseLevels(o.levels);
         const res = await searchRevisits(
           aois,
@@ -149,6 +165,7 @@ export function registerSearch(program: Command, run: CliRunner): void {
             maxCloudCover: o.maxCloud as number | undefined,
             levels,
             concurrency: o.concurrency as number,
+            ...(fetch ? { fetch } : {}),
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         );
@@ -156,7 +173,7 @@ export function registerSearch(program: Command, run: CliRunner): void {
           const file: MatchesFile = {
             version: 1,
             provider: displayProvider(provider),
-            ...(providerHasCredentials(provider) ? { credentialsOmitted: true } : {}),
+            ...(providerHasCredentials(given) ? { credentialsOmitted: true } : {}),
             levels,
             targetDate,
             aois,

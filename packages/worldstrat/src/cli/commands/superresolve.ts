@@ -19,7 +19,7 @@ import {
   percentOption,
 } from '../options.js';
 import type { CliRunner } from '../runtime.js';
-import { providerFromOptions } from './search.js';
+import { providerAccess, providerFromOptions } from './search.js';
 
 /** `--provider stac|sentinelhub`, or a STAC provider id (`earth-search`, …) as a shorthand for stac + that id. */
 function revisitProviderFromOptions(o: Record<string, unknown>): RevisitProvider {
@@ -160,13 +160,15 @@ warped to the AOI's 10 m EPSG:4326 grid) into --work-dir, and a re-run reuses wh
           'INVALID_ARGUMENT',
           `${name} with ${o.aoi !== undefined ? '--aoi' : '--bbox'} needs --dates START/END (YYYY-MM-DD/YYYY-MM-DD)`,
         );
+      const access = aoi ? providerAccess(revisitProviderFromOptions(o)) : undefined;
       const r = await superresolvePipeline.run(
         {
           ...(aoi
             ? {
                 aoi,
                 dateRange: parseDateRange(o.dates),
-                provider: revisitProviderFromOptions(o),
+                provider: access!.provider,
+                ...(access?.fetch ? { fetch: access.fetch } : {}),
                 ...(o.targetDate !== undefined ? { targetDate: parseDate('target-date', o.targetDate) } : {}),
                 ...(o.revisits !== undefined ? { revisits: o.revisits as number } : {}),
                 ...(o.maxCloud !== undefined ? { maxCloudCover: o.maxCloud as number } : {}),
