@@ -265,7 +265,15 @@ describe('planted secrets never leave the process', () => {
     const searches = stac.requests.slice(before).filter((r) => r.url.startsWith('/search'));
     expect(searches.length).toBeGreaterThan(0);
     expect(searches.every((r) => r.headers.authorization === basic)).toBe(true);
-    const json = await cli('--json', '--verbose', 'search', ...window, `--stac-url=${withCreds()}/`, '--out', matches);
+    const json = await cli(
+      '--json',
+      '--verbose',
+      'search',
+      ...window,
+      `--stac-url=${withCreds()}/`,
+      '--out',
+      matches,
+    );
     expect(json.code, json.err).toBe(0);
     expect(JSON.parse(json.out).revisits.L2A.length).toBeGreaterThan(0);
     for (const r of [human, json]) noSecret(r);

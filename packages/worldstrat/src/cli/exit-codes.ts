@@ -205,7 +205,10 @@ export function exitCodeTableMarkdown(): string {
     6: 'network or service failure',
     130: 'interrupted (Ctrl-C); finished files are kept, none half-written',
   };
-  const byExit = new Map<ExitCode, string[]>();
+  const byExit = new Map<ExitCode, string[]>([
+    [EXIT_CODES.UNEXPECTED, ['any other']],
+    [EXIT_CODES.USAGE, ['commander.*']],
+  ]);
   for (const [code, exit] of [
     ...Object.entries(EXIT_CODE_BY_ERROR),
     ...Object.entries(EXIT_CODE_BY_SYSTEM_ERROR),
@@ -215,7 +218,7 @@ export function exitCodeTableMarkdown(): string {
     (exit) =>
       `| ${exit} | ${meaning[exit]} | ${(byExit.get(exit) ?? [])
         .sort()
-        .map((c) => `\`${c}\``)
+        .map((c) => (c === 'any other' ? c : `\`${c}\``))
         .join(' ')} |`,
   );
   return ['| exit | meaning | error codes |', '| --- | --- | --- |', ...rows].join('\n');

@@ -115,17 +115,18 @@ export function createProgram(
   const run: CliRunner = async (cmd, action) => {
     const global = program.opts() as { json?: boolean; quiet?: boolean; verbose?: boolean };
     const rt = createRuntime(global, io);
+    const name = cmd.parent && cmd.parent !== program ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name();
     try {
       const opts = applyConfig(cmd, cmd.opts());
       secrets.addFromValue(opts);
-      checkRequiredOptions(requiredOf.get(cmd) ?? [], opts, cmd.name());
+      checkRequiredOptions(requiredOf.get(cmd) ?? [], opts, name);
       await action(opts, rt);
       exit(EXIT_CODES.OK);
     } catch (err) {
       const code = exitCodeFor(err);
       if (global.json) io.stdout(errorJson(err, code));
       else {
-        io.stderr(`${errorLine(`worldstrat ${cmd.name()}`, err, code)}\n`);
+        io.stderr(`${errorLine(`worldstrat ${name}`, err, code)}\n`);
         if (code === EXIT_CODES.UNEXPECTED && debugRequested(global) && err instanceof Error && err.stack)
           io.stderr(`${err.stack}\n`);
       }

@@ -1,0 +1,62 @@
+// An error that is none of ours (a bug) reaching the CLI: one clean line and exit 1, the stack only on request,
+// and a secret inside it still scrubbed. The dataset-plot pipeline is replaced by one that throws a TypeError.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { cli } from './support/run-cli.js';
+
+const SECRET = 'hunter2-S3CRET';
+vi.mock('../src/pipelines/plot-dataset.node.js', () => ({
+  plotDatasetPipeline: {
+    run: async () => {
+      throw new TypeError(
+        `Cannot read properties of undefined (reading 'bands') at https://me:${SECRET}@example.test/x\nsecond line`,
+      );
+    },
+  },
+}));
+
+const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
+const args = [
+  'plot',
+  'dataset',
+  'somewhere',
+  '--out',
+  'plots',
+  '--aoi',
+  `https://me:${SECRET}@example.test/x`,
+];
+
+afterEach(() => {
+  delete process.env.WORLDSTRAT_DEBUG;
+});
+
+describe('unexpected errors', () => {
+  it('print one line naming the error, no stack, exit 1', async () => {
+    const r = await cli(...args);
+    expect(r.code).toBe(1);
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.err).toContain('worldstrat plot dataset: unexpected error (TypeError): Cannot read properties');
+    expect(r.err).toContain('WORLDSTRAT_DEBUG=1');
+    expect(r.err).not.toContain('second line');
+    expect(r.err).not.toMatch(STACK_LINE);
+    expect(r.err).not.toContain(SECRET);
+  });
+
+  it('add the stack with --verbose or WORLDSTRAT_DEBUG=1, still scrubbed', async () => {
+    const verbose = await cli('--verbose', ...args);
+    process.env.WORLDSTRAT_DEBUG = '1';
+    const debug = await cli(...args);
+    for (const r of [verbose, debug]) {
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(STACK_LINE);
+      expect(r.err).not.toContain(SECRET);
+    }
+  });
+
+  it('with --json: code UNEXPECTED, exit 1, nothing on stderr', async () => {
+    const r = await cli('--json', ...args);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).error).toMatchObject({ code: 'UNEXPECTED', name: 'TypeError', exitCode: 1 });
+    expect(r.out).not.toContain(SECRET);
+    expect(r.err).toBe('');
+  });
+});
