@@ -146,7 +146,15 @@ describe('bad arguments are usage errors that name the value', () => {
       '--overlap -1',
     );
     await usage(['plot', 'map', 'p.csv', '--out', 'm', '--width', '12.5'], '--width 12.5');
+    const table = join(dir, 'split-in.csv');
+    writeFileSync(table, 'tile,joint_class\na,x\nb,y\n');
+    await usage(['split', table, '--out', join(dir, 'never.csv'), '--fractions', ',0.1,0.1'], '--fractions');
+    await usage(
+      ['split', table, '--out', join(dir, 'never.csv'), '--fractions', '0.8,-0.1,0.3'],
+      '--fractions -0.1',
+    );
     expect(existsSync(join(dir, 'never'))).toBe(false);
+    expect(existsSync(join(dir, 'never.csv'))).toBe(false);
   });
 
   it('prints the usage error as JSON with --json', async () => {

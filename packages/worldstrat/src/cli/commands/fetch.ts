@@ -1,11 +1,14 @@
 // `worldstrat fetch`: download matched revisits (from `worldstrat search --out`) into the release layout.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { downloadRevisits } from '../../pipelines/revisit-stages.node.js';
 import { concurrencyOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 import { type MatchesFile, parseLevels, providerAccess } from './search.js';
+
+/** Largest matches file read (a million revisits is about 500 MB of JSON). */
+const MAX_MATCHES_BYTES = 512 * 1024 * 1024;
 
 /** Register the command. */
 export function registerFetch(program: Command, run: CliRunner): void {
@@ -28,6 +31,15 @@ export function registerFetch(program: Command, run: CliRunner): void {
     .option('--dry-run', 'count the requests (and SentinelHub processing units); download nothing', false)
     .action((root: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
+        const size = await stat(o.matches as string).then(
+          (s) => s.size,
+          () => 0, // reported by the read below
+        );
+        if (size > MAX_MATCHES_BYTES)
+          throw new WorldStratError(
+            'UNREADABLE_FILE',
+            `matches file ${o.matches}: ${size} bytes, more than the ${MAX_MATCHES_BYTES} a \`worldstrat search --out\` file can hold`,
+          );
         const text = await readFile(o.matches as string, 'utf8').catch((e) => {
           throw new WorldStratError(
             'DATASET_NOT_FOUND',

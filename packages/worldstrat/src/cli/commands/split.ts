@@ -5,7 +5,7 @@ import { paperSplit, stratifiedSplit } from '@worldstrat/stratify';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { parseCsv, toCsv } from '../../internal/csv.js';
-import { intOption, seedOption } from '../options.js';
+import { intOption, numberOption, seedOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
 /** Register the command. */
@@ -81,8 +81,10 @@ export function registerSplit(program: Command, run: CliRunner): void {
               `${table} has no column "${classCol}"; pass --class-column`,
             );
           }
-          const fractions = String(o.fractions).split(',').map(Number) as [number, number, number];
-          if (fractions.length !== 3 || fractions.some((f) => !Number.isFinite(f))) {
+          const fraction = numberOption('fractions', { min: 0, max: 1 });
+          const parts = Array.isArray(o.fractions) ? o.fractions : String(o.fractions).split(',');
+          const fractions = parts.map((p) => fraction(String(p))) as [number, number, number];
+          if (fractions.length !== 3) {
             throw new WorldStratError(
               'INVALID_ARGUMENT',
               `--fractions ${o.fractions}: give three numbers like 0.8,0.1,0.1`,
