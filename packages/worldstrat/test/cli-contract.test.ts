@@ -157,7 +157,12 @@ describe('bad arguments are usage errors that name the value', () => {
     expect(existsSync(join(dir, 'never.csv'))).toBe(false);
   });
 
-  it('prints the usage error as JSON with --json', async () => {
+  it('prints usage errors as JSON with --json, those of commander too', async () => {
+    const unknown = await cli('--json', 'sample', '--count', '3', '--frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.out).error).toMatchObject({ code: 'commander.unknownOption', exitCode: 2 });
+    const help = await cli('sample', '--help');
+    expect(help.out).toMatch(/--count <n>\s+\(required\) number of points/);
     const r = await cli('--json', 'sample', '--count', '99999999999');
     expect(r.code).toBe(2);
     expect(JSON.parse(r.out).error).toMatchObject({

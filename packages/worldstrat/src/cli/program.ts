@@ -157,7 +157,10 @@ export function createProgram(
     register(program, run);
   const deferRequired = (cmd: Command) => {
     const required = cmd.options.filter((o) => o.mandatory);
-    for (const o of required) o.makeOptionMandatory(false);
+    for (const o of required) {
+      o.makeOptionMandatory(false);
+      if (!o.description.includes('(required)')) o.description = `(required) ${o.description}`;
+    }
     requiredOf.set(cmd, required);
   };
   for (const cmd of program.commands) {
@@ -205,8 +208,10 @@ export async function runCli(argv: readonly string[], io?: CliIo): Promise<numbe
     await program.parseAsync([...argv]);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help / --version exit 0; usage errors 2.
-      return err.exitCode === 0 ? 0 : EXIT_CODES.USAGE;
+      // --help / --version exit 0; usage errors 2 (commander printed them; --json also gets them on stdout)
+      if (err.exitCode === 0) return 0;
+      if ((program?.opts() as { json?: boolean } | undefined)?.json) stdout(errorJson(err, EXIT_CODES.USAGE));
+      return EXIT_CODES.USAGE;
     }
     // thrown before a command's action ran (an option parser rejected a value)
     const exitCode = exitCodeFor(err);

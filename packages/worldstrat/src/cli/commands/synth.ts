@@ -6,7 +6,7 @@ import {
   DEFAULT_SYNTHETIC_DATASET,
   generateSyntheticDataset,
 } from '../../synthetic/generate-synthetic-dataset.node.js';
-import { intOption, seedOption } from '../options.js';
+import { choiceOption, intOption, seedOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
 /** Register the command. */
@@ -34,7 +34,12 @@ export function registerSynth(program: Command, run: CliRunner): void {
       DEFAULT_SYNTHETIC_DATASET.hrSize,
     )
     .option('--seed <n>', 'master seed', seedOption(), DEFAULT_SYNTHETIC_DATASET.seed)
-    .option('--compression <c>', 'GeoTIFF compression: deflate | none', DEFAULT_SYNTHETIC_DATASET.compression)
+    .option(
+      '--compression <c>',
+      'GeoTIFF compression: deflate | none',
+      choiceOption('compression', ['deflate', 'none']),
+      DEFAULT_SYNTHETIC_DATASET.compression,
+    )
     .option('--l1c', 'also write lr_dataset/<AOI>/L1C/ (13-band top-of-atmosphere revisits)', false)
     .option('--overwrite', 'write into a non-empty folder', false)
     .option('--plots', 'also write plots and an HTML report to <out>/plots', false)
