@@ -202,6 +202,25 @@ describe('--config', () => {
     writeFileSync(cfg, JSON.stringify({ count: -3, sphere: true }));
     expect((await cli('sample', '--config', cfg, '--count', '2')).code).toBe(0);
 
+    // an attribute shared by `--quicklook <file>` and `--no-quicklook` takes a path or false
+    for (const quicklook of ['q.png', false]) {
+      writeFileSync(cfg, JSON.stringify({ superresolve: { quicklook } }));
+      const r = await cli(
+        'superresolve',
+        join(dir, 'no-such.tif'),
+        '--weights',
+        'w.safetensors',
+        '--out',
+        'o.tif',
+        '--config',
+        cfg,
+      );
+      expect(r.err).not.toContain('CONFIG_ERROR');
+      expect(r.code, r.err).toBe(3);
+    }
+    writeFileSync(cfg, JSON.stringify({ sample: { count: true } }));
+    const noValue = await cli('sample', '--config', cfg);
+    expect([noValue.code, noValue.err.includes('"count" needs a value')], noValue.err).toEqual([2, true]);
     // search's required window from a config file
     writeFileSync(cfg, JSON.stringify({ search: { from: '2022-06-01', to: '2022-06-30' } }));
     const s = await cli(

@@ -62,45 +62,48 @@ export function applyConfig<T extends Record<string, unknown>>(cmd: Command, opt
   }
   const section = (raw as Record<string, unknown>)[cmd.name()];
   const values = (typeof section === 'object' && section !== null ? section : raw) as Record<string, unknown>;
-  const byName = new Map(cmd.options.map((o) => [o.attributeName(), o]));
+  // `--quicklook <file>` and `--no-quicklook` share one attribute
+  const byName = new Map<string, Option[]>();
+  for (const o of cmd.options) byName.set(o.attributeName(), [...(byName.get(o.attributeName()) ?? []), o]);
   const merged: Record<string, unknown> = { ...opts };
   for (const [k, v] of Object.entries(values)) {
     if (typeof v === 'object' && v !== null && !Array.isArray(v) && !byName.has(k)) continue; // another command's section
-    const option = byName.get(k);
-    if (!option) {
+    const options = byName.get(k);
+    if (!options) {
       throw new WorldStratError(
         'CONFIG_ERROR',
         `config file ${path}: unknown option "${k}" for \`${cmd.name()}\`; known: ${[...byName.keys()].join(', ')}`,
       );
     }
-    if (cmd.getOptionValueSource(k) !== 'cli') merged[k] = configValue(path, option, v);
+    if (cmd.getOptionValueSource(k) !== 'cli') merged[k] = configValue(path, k, options, v);
   }
   return merged as T;
 }
 
 /** A config file value checked against its option: flags take booleans, valued options go through the parser. */
-function configValue(path: string, option: Option, v: unknown): unknown {
-  const where = `config file ${path}: "${option.attributeName()}"`;
-  const takesValue = option.required || option.optional;
-  if (!takesValue || typeof v === 'boolean') {
-    if (typeof v !== 'boolean')
-      throw new WorldStratError(
-        'CONFIG_ERROR',
-        `${where} is a flag; give true or false, not ${JSON.stringify(v)}`,
-      );
-    if (takesValue && v) throw new WorldStratError('CONFIG_ERROR', `${where} needs a value, not true`);
+function configValue(path: string, name: string, options: readonly Option[], v: unknown): unknown {
+  const where = `config file ${path}: "${name}"`;
+  const valued = options.find((o) => o.required || o.optional);
+  if (typeof v === 'boolean') {
+    if (valued && options.every((o) => o.required || o.optional))
+      throw new WorldStratError('CONFIG_ERROR', `${where} needs a value, not ${v}`);
     return v;
   }
+  if (!valued)
+    throw new WorldStratError(
+      'CONFIG_ERROR',
+      `${where} is a flag; give true or false, not ${JSON.stringify(v)}`,
+    );
   if (typeof v === 'string' || typeof v === 'number') {
-    // variadic/repeatable options collect into arrays; a single value counts as one item
-    if (option.variadic) return [String(v)];
-    return option.parseArg ? option.parseArg(String(v), undefined) : String(v);
+    // variadic options collect into arrays; a single value counts as one item
+    if (valued.variadic) return [String(v)];
+    return valued.parseArg ? valued.parseArg(String(v), undefined) : String(v);
   }
   if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) {
-    if (option.parseArg && !option.variadic) {
-      // a repeatable option (argParser collects): feed the items one by one
+    if (valued.parseArg && !valued.variadic) {
+      // a repeatable option (its parser collects): feed the items one by one
       let acc: unknown;
-      for (const x of v) acc = option.parseArg(String(x), acc);
+      for (const x of v) acc = valued.parseArg(String(x), acc);
       return acc;
     }
     return v; // boxes, points and date ranges as arrays: checked by the command
