@@ -177,7 +177,10 @@ describe('--config', () => {
   it('supplies required options, checked through the same parsers', async () => {
     const cfg = join(dir, 'sample.json');
     writeFileSync(cfg, JSON.stringify({ sample: { count: 3, sphere: true, seed: 2 } }));
-    const ok = await cli('--json', 'sample', '--config', cfg);
+    process.env.WS_TEST_FEATURE_TOKEN = 'false'; // secret-looking name, plain value: not masked in the JSON
+    const ok = await cli('--json', 'sample', '--config', cfg).finally(() => {
+      delete process.env.WS_TEST_FEATURE_TOKEN;
+    });
     expect(ok.code, ok.err + ok.out).toBe(0);
     expect(JSON.parse(ok.out)).toMatchObject({ count: 3, land: false });
     expect(JSON.parse(ok.out).points).toHaveLength(3);

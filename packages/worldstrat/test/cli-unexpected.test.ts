@@ -1,6 +1,6 @@
 // An error that is none of ours (a bug) reaching the CLI: one clean line and exit 1, the stack only on request,
 // and a secret inside it still scrubbed. The dataset-plot pipeline is replaced by one that throws a TypeError.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cli } from './support/run-cli.js';
 
 const SECRET = 'hunter2-S3CRET';
@@ -8,7 +8,7 @@ vi.mock('../src/pipelines/plot-dataset.node.js', () => ({
   plotDatasetPipeline: {
     run: async () => {
       throw new TypeError(
-        `Cannot read properties of undefined (reading 'bands') at https://me:${SECRET}@example.test/x\nsecond line`,
+        `Cannot read properties of undefined (reading 'bands') at https://me:${SECRET}@example.test/x (${process.env.SH_CLIENT_SECRET})\nsecond line`,
       );
     },
   },
@@ -25,8 +25,15 @@ const args = [
   `https://me:${SECRET}@example.test/x`,
 ];
 
+const ENV_SECRET = 'sh-Client-S3cret-42';
+beforeEach(() => {
+  process.env.SH_CLIENT_SECRET = ENV_SECRET;
+  process.env.WS_TEST_FEATURE_TOKEN = 'true'; // not a credential: must not mask `true` in JSON
+});
 afterEach(() => {
   delete process.env.WORLDSTRAT_DEBUG;
+  delete process.env.SH_CLIENT_SECRET;
+  delete process.env.WS_TEST_FEATURE_TOKEN;
 });
 
 describe('unexpected errors', () => {
@@ -39,6 +46,8 @@ describe('unexpected errors', () => {
     expect(r.err).not.toContain('second line');
     expect(r.err).not.toMatch(STACK_LINE);
     expect(r.err).not.toContain(SECRET);
+    expect(r.err).not.toContain(ENV_SECRET);
+    expect(r.err).toContain('(***)');
   });
 
   it('add the stack with --verbose or WORLDSTRAT_DEBUG=1, still scrubbed', async () => {
@@ -49,6 +58,7 @@ describe('unexpected errors', () => {
       expect(r.code).toBe(1);
       expect(r.err).toMatch(STACK_LINE);
       expect(r.err).not.toContain(SECRET);
+      expect(r.err).not.toContain(ENV_SECRET);
     }
   });
 
@@ -57,6 +67,7 @@ describe('unexpected errors', () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out).error).toMatchObject({ code: 'UNEXPECTED', name: 'TypeError', exitCode: 1 });
     expect(r.out).not.toContain(SECRET);
+    expect(r.out).not.toContain(ENV_SECRET);
     expect(r.err).toBe('');
   });
 });

@@ -11,6 +11,9 @@ const SECRET_PARAM = /sig|token|key|secret|signature|credential|password|auth/i;
 const SECRET_ENV = /SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|CREDENTIAL/i;
 /** Shorter values would mask ordinary words in the output. */
 const MIN_SECRET_LENGTH = 4;
+/** Environment values are only guessed to be secrets: longer, and not a plain word or number (`true`, `1`). */
+const MIN_ENV_SECRET_LENGTH = 8;
+const PLAIN_VALUE = /^([a-z]+|[0-9.]+)$/i;
 
 /**
  * A URL as the CLI may show it: userinfo removed, credential query parameters masked by eo-fetch's redactUrl.
@@ -74,7 +77,14 @@ export class SecretScrubber {
 
   /** Remember the values of secret-looking environment variables. */
   addFromEnv(env: NodeJS.ProcessEnv): void {
-    for (const [k, v] of Object.entries(env)) if (v && SECRET_ENV.test(k)) this.add(v);
+    for (const [k, v] of Object.entries(env))
+      if (
+        v &&
+        SECRET_ENV.test(k) &&
+        v.length >= MIN_ENV_SECRET_LENGTH &&
+        !(v.length < 16 && PLAIN_VALUE.test(v))
+      )
+        this.add(v);
   }
 
   /** `text` with every known secret replaced by `***` (longest first, so no fragment survives). */
