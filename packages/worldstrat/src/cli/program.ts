@@ -119,7 +119,7 @@ export function createProgram(
     try {
       const opts = applyConfig(cmd, cmd.opts());
       secrets.addFromValue(opts);
-      checkRequiredOptions(requiredOf.get(cmd) ?? [], opts, name);
+      checkRequiredOptions(requiredOf.get(cmd) ?? [], opts);
       await action(opts, rt);
       exit(EXIT_CODES.OK);
     } catch (err) {

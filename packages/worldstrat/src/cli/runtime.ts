@@ -120,19 +120,14 @@ function configValue(path: string, name: string, options: readonly Option[], v: 
  *
  * @param required - the options commander was told are required.
  * @param opts - the merged option values.
- * @param command - command name for the message.
  * @throws {WorldStratError} `INVALID_ARGUMENT` naming the first missing option.
  */
-export function checkRequiredOptions(
-  required: readonly Option[],
-  opts: Record<string, unknown>,
-  command: string,
-): void {
+export function checkRequiredOptions(required: readonly Option[], opts: Record<string, unknown>): void {
   for (const o of required)
     if (opts[o.attributeName()] === undefined)
       throw new WorldStratError(
         'INVALID_ARGUMENT',
-        `${command}: required option '${o.flags}' not specified (give it on the command line or in the --config file)`,
+        `required option '${o.flags}' not specified (give it on the command line or in the --config file)`,
       );
 }
 
