@@ -339,18 +339,22 @@ describe('planted secrets never leave the process', () => {
     }
     expect(runs[0].err).toContain('[HTTP_ERROR]');
     expect(JSON.parse(runs[4].out).error.code).toBe('HTTP_ERROR');
-    const dry = await cli(
-      '--json',
-      'download-release',
-      join(dir, 'never-release'),
-      '--base-url',
-      `http://u:${SECRET}@127.0.0.1:9/mirror?token=${SECRET}`,
-      '--dry-run',
-    );
-    expect(dry.code, dry.err).toBe(0);
-    noSecret(dry);
-    const urls = JSON.parse(dry.out).files.map((f: { url: string }) => f.url);
-    expect(urls.length).toBeGreaterThan(0);
-    expect(urls.every((u: string) => u.startsWith('http://127.0.0.1:9/mirror'))).toBe(true);
+    // release downloads cannot carry credentials (the engine's manifest would record them): refused up front
+    const root = join(dir, 'never-release');
+    for (const json of [[], ['--json']]) {
+      const r = await cli(
+        ...json,
+        'download-release',
+        root,
+        '--base-url',
+        `http://u:${SECRET}@127.0.0.1:9/mirror`,
+      );
+      expect(r.code).toBe(2);
+      noSecret(r);
+      expect(r.err + r.out).toContain(
+        '--base-url http://127.0.0.1:9/mirror: credentials in the URL are not supported',
+      );
+    }
+    expect(existsSync(root)).toBe(false);
   });
 });
