@@ -97,20 +97,60 @@ export function redactUrlsIn(text: string): string {
   return text.replace(/https?:\/\/[^\s"'<>)]+/gi, (u) => redactUrl(u));
 }
 
+/** The single 'abort' listener of a signal and the callbacks it fans out to. */
+interface AbortFanOut {
+  callbacks: Set<() => void>;
+  listener: () => void;
+}
+const fanOuts = new WeakMap<AbortSignal, AbortFanOut>();
+
+/**
+ * Calls `callback` once when `signal` aborts, through one listener per signal: concurrent requests and sleeps
+ * share the caller's long-lived signal, and a listener each would exceed Node's MaxListeners (a warning on
+ * every busy run). The signal's listener is removed when its last callback unsubscribes.
+ *
+ * @param signal - the caller's signal (not aborted yet)
+ * @param callback - runs on abort
+ * @returns unsubscribe (idempotent); call it in `finally`
+ */
+export function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  let fan = fanOuts.get(signal);
+  if (!fan) {
+    const callbacks = new Set<() => void>();
+    const listener = () => {
+      fanOuts.delete(signal);
+      for (const cb of [...callbacks]) cb();
+      callbacks.clear();
+    };
+    fan = { callbacks, listener };
+    fanOuts.set(signal, fan);
+    signal.addEventListener('abort', listener, { once: true });
+  }
+  const own = fan;
+  const entry = () => callback();
+  own.callbacks.add(entry);
+  return () => {
+    if (!own.callbacks.delete(entry) || own.callbacks.size > 0) return;
+    signal.removeEventListener('abort', own.listener);
+    if (fanOuts.get(signal) === own) fanOuts.delete(signal);
+  };
+}
+
 /** Sleeps `ms`, rejecting with an `ABORTED` error when `signal` fires. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortError(signal));
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal!));
-    };
+    const unsubscribe = signal
+      ? onAbort(signal, () => {
+          clearTimeout(timer);
+          reject(abortError(signal));
+        })
+      : () => {};
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      unsubscribe();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -220,9 +260,9 @@ export function attemptSignal(
     ctrl.abort(new DOMException(`no data for ${idleMs} ms`, 'TimeoutError'));
   };
   let idleTimer = idleMs > 0 ? setTimeout(onIdle, idleMs) : undefined;
-  const onAbort = () => ctrl.abort(userSignal!.reason);
+  let unsubscribe = () => {};
   if (userSignal?.aborted) ctrl.abort(userSignal.reason);
-  else userSignal?.addEventListener('abort', onAbort, { once: true });
+  else if (userSignal) unsubscribe = onAbort(userSignal, () => ctrl.abort(userSignal.reason));
   return {
     signal: ctrl.signal,
     get timedOut() {
@@ -244,7 +284,7 @@ export function attemptSignal(
     dispose() {
       clearTimeout(timer);
       clearTimeout(idleTimer);
-      userSignal?.removeEventListener('abort', onAbort);
+      unsubscribe();
     },
   };
 }

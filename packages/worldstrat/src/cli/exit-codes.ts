@@ -1,4 +1,12 @@
-// Exit codes of the worldstrat CLI, derived from error `code`s (which survive across packages and workers).
+// Exit codes of the worldstrat CLI: one typed table from every package's error `code` (codes survive across
+// packages and worker threads; classes do not). A code added to any package without an entry here fails typecheck.
+import type { EoFetchErrorCode } from '@worldstrat/eo-fetch';
+import type { GeoSamplingErrorCode } from '@worldstrat/geo-sampling';
+import type { MetricsErrorCode } from '@worldstrat/metrics';
+import type { RasterIoErrorCode } from '@worldstrat/raster-io';
+import type { SrnetErrorCode } from '@worldstrat/srnet';
+import type { StratifyErrorCode } from '@worldstrat/stratify';
+import type { WorldStratErrorCode } from '../errors.js';
 
 /** Exit codes (documented in the README and in `worldstrat --help`). */
 export const EXIT_CODES = Object.freeze({
@@ -10,12 +18,160 @@ export const EXIT_CODES = Object.freeze({
   WRITE: 5,
   NETWORK: 6,
   ABORTED: 130,
+} as const);
+
+/** One of the {@link EXIT_CODES} values. */
+export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+
+/** Every error code any worldstrat package throws. */
+export type AllErrorCodes =
+  | RasterIoErrorCode
+  | EoFetchErrorCode
+  | SrnetErrorCode
+  | MetricsErrorCode
+  | GeoSamplingErrorCode
+  | StratifyErrorCode
+  | WorldStratErrorCode;
+
+const { USAGE, NOT_FOUND, DATA, WRITE, NETWORK, ABORTED } = EXIT_CODES;
+
+/**
+ * Exit code of every package error code. A code string shared by two packages has one entry, so it means the
+ * same exit everywhere. API-misuse codes the CLI cannot trigger (DISPOSED, CODEC_ALREADY_REGISTERED,
+ * LAND_MASK_NOT_LOADED) count as usage errors.
+ */
+export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = Object.freeze({
+  // usage / arguments / configuration
+  INVALID_ARGUMENT: USAGE,
+  CONFIG_ERROR: USAGE,
+  INVALID_OPTION: USAGE,
+  INVALID_SEED: USAGE,
+  INVALID_AREA: USAGE,
+  BAD_CONFIG: USAGE,
+  BAD_SCENE_OPTIONS: USAGE,
+  MISSING_CREDENTIALS: USAGE,
+  UNKNOWN_PROVIDER: USAGE,
+  UNKNOWN_BAND: USAGE,
+  UNKNOWN_COLUMN: USAGE,
+  MISSING_COLUMN: USAGE, // fixed with --name-column / --class-column
+  UNKNOWN_CLASS: USAGE,
+  BACKEND_UNAVAILABLE: USAGE, // choose another --backend
+  ORDER_NOT_CONFIRMED: USAGE, // --confirm-spot-orders
+  DUPLICATE_PATH: USAGE,
+  DISPOSED: USAGE,
+  CODEC_ALREADY_REGISTERED: USAGE,
+  LAND_MASK_NOT_LOADED: USAGE,
+  // input not found
+  DATASET_NOT_FOUND: NOT_FOUND,
+  REVISITS_NOT_FOUND: NOT_FOUND,
+  NO_MATCHES: NOT_FOUND,
+  // bad data: files and tensors that are malformed, inconsistent or out of range
+  NOT_A_TIFF: DATA,
+  TRUNCATED: DATA,
+  UNSUPPORTED_CODEC: DATA,
+  UNSUPPORTED_DTYPE: DATA,
+  WINDOW_OUT_OF_BOUNDS: DATA,
+  BAND_OUT_OF_RANGE: DATA,
+  NO_GEOREFERENCING: DATA,
+  UNKNOWN_CRS: DATA,
+  INVALID_SAFETENSORS: DATA,
+  CHECKSUM_MISMATCH: DATA,
+  SIZE_MISMATCH: DATA,
+  VERIFY_FAILED: DATA,
+  BAD_INPUT_SHAPE: DATA,
+  BAD_BANDS: DATA,
+  BAD_REVISITS: DATA,
+  NON_FINITE_INPUT: DATA,
+  MISSING_WEIGHTS: DATA,
+  MISSHAPED_WEIGHTS: DATA,
+  UNKNOWN_WEIGHTS: DATA,
+  ARCHITECTURE_MISMATCH: DATA,
+  BAD_SAFETENSORS: DATA,
+  BAD_CHECKPOINT: DATA,
+  UNSUPPORTED_KERNEL: DATA,
+  BAD_ONNX: DATA,
+  SCENE_SIZE_MISMATCH: DATA,
+  CRS_MISMATCH: DATA,
+  MISSING_GEOREFERENCING: DATA,
+  INVALID_SHAPE: DATA,
+  SHAPE_MISMATCH: DATA,
+  EMPTY_MASK: DATA,
+  IMAGE_TOO_SMALL: DATA,
+  DEGENERATE_INPUT: DATA,
+  INVALID_LATITUDE: DATA, // from a points file (the CLI checks its own coordinates as INVALID_ARGUMENT)
+  INVALID_LONGITUDE: DATA,
+  DUPLICATE_NAME: DATA,
+  MISSING_NAME: DATA,
+  PARSE_ERROR: DATA,
+  INVALID_MASK: DATA,
+  NO_LAND_FOUND: DATA,
+  POLAR_AOI: DATA,
+  EMPTY_CLASS: DATA,
+  SHORTFALL: DATA,
+  POINT_OUTSIDE_RASTER: DATA,
+  DATASET_LAYOUT: DATA,
+  MISSING_FILES: DATA,
+  UNREADABLE_FILE: DATA,
+  DUPLICATE_TILE: DATA,
+  UNSAFE_ARCHIVE_PATH: DATA,
+  ARCHIVE_CORRUPT: DATA,
+  TRAINING_FAILED: DATA, // training diverged or its worker died on this data/configuration
+  // write failures
+  WRITE_FAILED: WRITE,
+  // network / service
+  HTTP_ERROR: NETWORK,
+  RANGE_REQUEST_FAILED: NETWORK,
+  NETWORK_ERROR: NETWORK,
+  TIMEOUT: NETWORK,
+  RATE_LIMITED: NETWORK,
+  RETRIES_EXHAUSTED: NETWORK,
+  INVALID_RESPONSE: NETWORK,
+  AUTH_FAILED: NETWORK,
+  ORDER_FAILED: NETWORK,
+  DOWNLOAD_FAILED: NETWORK,
+  // Ctrl-C
+  ABORTED: ABORTED,
 });
 
 /**
- * The exit code for an error thrown by any worldstrat package: usage/argument errors → 2, missing inputs → 3,
- * bad data (layout, unreadable files, shapes) → 4, write failures → 5, network/service failures (downloads,
- * catalogue and SentinelHub requests) → 6, Ctrl-C → 130, anything else → 1.
+ * Node.js system error codes that reach the CLI unwrapped: a missing path is "not found"; permission, full or
+ * read-only disks, an existing target, and a file where a folder is expected (or the reverse) are write
+ * failures (reads of user inputs are wrapped as DATASET_NOT_FOUND/UNREADABLE_FILE before they get here);
+ * socket failures are network errors; Node's own abort is Ctrl-C.
+ */
+export const EXIT_CODE_BY_SYSTEM_ERROR: Readonly<Record<string, ExitCode>> = Object.freeze({
+  ENOENT: NOT_FOUND,
+  EACCES: WRITE,
+  EPERM: WRITE,
+  ENOSPC: WRITE,
+  EDQUOT: WRITE,
+  EROFS: WRITE,
+  EEXIST: WRITE,
+  ENOTDIR: WRITE,
+  EISDIR: WRITE,
+  ENOTEMPTY: WRITE,
+  EMFILE: WRITE,
+  EXDEV: WRITE,
+  ECONNREFUSED: NETWORK,
+  ECONNRESET: NETWORK,
+  ENOTFOUND: NETWORK,
+  EAI_AGAIN: NETWORK,
+  ETIMEDOUT: NETWORK,
+  EHOSTUNREACH: NETWORK,
+  ENETUNREACH: NETWORK,
+  ABORT_ERR: ABORTED,
+});
+
+/** The `code` of an error-like value, or '' when it has none. */
+function codeOf(err: unknown): string {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return '';
+  const code = (err as { code: unknown }).code;
+  return typeof code === 'string' ? code : '';
+}
+
+/**
+ * The exit code for any thrown value: the package code's entry in {@link EXIT_CODE_BY_ERROR}, a Node system
+ * code from {@link EXIT_CODE_BY_SYSTEM_ERROR}, commander's usage errors → 2, anything else → 1 (a bug).
  *
  * @param err - the error (any value).
  * @returns the process exit code.
@@ -24,27 +180,46 @@ export const EXIT_CODES = Object.freeze({
  * exitCodeFor(new WorldStratError('DATASET_NOT_FOUND', '…')); // 3
  * ```
  */
-export function exitCodeFor(err: unknown): number {
-  const code =
-    typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
-  if (code === 'ABORTED' || code === 'ABORT_ERR') return EXIT_CODES.ABORTED;
-  if (code.startsWith('commander.')) return EXIT_CODES.USAGE;
-  if (/^(INVALID_|CONFIG_ERROR|UNKNOWN_|BAD_|MISSING_COLUMN|MISSING_CREDENTIALS)/.test(code))
-    return EXIT_CODES.USAGE;
-  if (/NOT_FOUND|^ENOENT$/.test(code)) return EXIT_CODES.NOT_FOUND;
-  if (
-    /^(DATASET_LAYOUT|MISSING_FILES|UNREADABLE_FILE|DUPLICATE|SHAPE_MISMATCH|NOT_A_TIFF|TRUNCATED|UNSUPPORTED_|CHECKSUM_MISMATCH|UNSAFE_ARCHIVE_PATH|ARCHIVE_CORRUPT)/.test(
-      code,
-    )
-  ) {
-    return EXIT_CODES.DATA;
-  }
-  if (/^(WRITE_FAILED|EACCES|ENOSPC|EEXIST|EROFS)$/.test(code)) return EXIT_CODES.WRITE;
-  if (
-    /^(DOWNLOAD_FAILED|HTTP_ERROR|NETWORK_ERROR|TIMEOUT|RATE_LIMITED|RETRIES_EXHAUSTED|INVALID_RESPONSE|AUTH_FAILED|ORDER_FAILED)$/.test(
-      code,
-    )
-  )
-    return EXIT_CODES.NETWORK;
+export function exitCodeFor(err: unknown): ExitCode {
+  const code = codeOf(err);
+  if (Object.hasOwn(EXIT_CODE_BY_ERROR, code)) return EXIT_CODE_BY_ERROR[code as AllErrorCodes];
+  if (Object.hasOwn(EXIT_CODE_BY_SYSTEM_ERROR, code)) return EXIT_CODE_BY_SYSTEM_ERROR[code];
+  if (code.startsWith('commander.')) return USAGE;
+  if (err instanceof Error && err.name === 'AbortError') return ABORTED;
   return EXIT_CODES.UNEXPECTED;
+}
+
+/**
+ * The exit-code table as Markdown (the README section is generated from it).
+ *
+ * @returns a Markdown table: exit code, meaning, the error codes that map to it.
+ */
+export function exitCodeTableMarkdown(): string {
+  const meaning: Record<ExitCode, string> = {
+    0: 'success',
+    1: 'unexpected error (a bug: please report it with `WORLDSTRAT_DEBUG=1` output)',
+    2: 'bad arguments, options or config file',
+    3: 'input not found',
+    4: 'bad data (unreadable, malformed or inconsistent input)',
+    5: 'write failed',
+    6: 'network or service failure',
+    130: 'interrupted (Ctrl-C); finished files are kept, none half-written',
+  };
+  const byExit = new Map<ExitCode, string[]>([
+    [EXIT_CODES.UNEXPECTED, ['any other']],
+    [EXIT_CODES.USAGE, ['commander.*']],
+  ]);
+  for (const [code, exit] of [
+    ...Object.entries(EXIT_CODE_BY_ERROR),
+    ...Object.entries(EXIT_CODE_BY_SYSTEM_ERROR),
+  ] as [string, ExitCode][])
+    byExit.set(exit, [...(byExit.get(exit) ?? []), code]);
+  const rows = (Object.keys(meaning).map(Number) as ExitCode[]).map(
+    (exit) =>
+      `| ${exit} | ${meaning[exit]} | ${(byExit.get(exit) ?? [])
+        .sort()
+        .map((c) => (c === 'any other' ? c : `\`${c}\``))
+        .join(' ')} |`,
+  );
+  return ['| exit | meaning | error codes |', '| --- | --- | --- |', ...rows].join('\n');
 }

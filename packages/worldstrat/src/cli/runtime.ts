@@ -1,8 +1,9 @@
 // What every CLI command shares: config files, --json output, progress bars on stderr, Ctrl-C → abort.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { WorldStratError } from '../errors.js';
+import { choiceOption } from './options.js';
 
 /** Options every command accepts. */
 export interface GlobalOptions {
@@ -31,20 +32,27 @@ export interface CliIo {
   isTTY: boolean;
 }
 
+/** Largest config file read (it holds option values, not data). */
+const MAX_CONFIG_BYTES = 1 << 20;
+
 /**
  * Merge a JSON config file into a command's options: file values apply to options the user did not pass on
  * the command line. The file may be flat (`{"seed": 3}`) or sectioned by command (`{"synth": {"seed": 3}}`).
+ * File values go through the option's own parser, so they are checked like command-line values.
  *
  * @param cmd - the commander command (to see which options came from the CLI).
  * @param opts - the parsed options.
  * @returns the merged options.
- * @throws {WorldStratError} `CONFIG_ERROR` when the file is missing, not JSON, or names unknown options.
+ * @throws {WorldStratError} `CONFIG_ERROR` when the file is missing, too large, not JSON, names unknown
+ *   options or gives a value of the wrong type; `INVALID_ARGUMENT` when an option's parser rejects a value.
  */
 export function applyConfig<T extends Record<string, unknown>>(cmd: Command, opts: T): T {
   const path = opts.config as string | undefined;
   if (!path) return opts;
   let raw: unknown;
   try {
+    if (statSync(path).size > MAX_CONFIG_BYTES)
+      throw new Error(`larger than ${MAX_CONFIG_BYTES} bytes; a config file holds option values only`);
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new WorldStratError('CONFIG_ERROR', `config file ${path}: ${(e as Error).message}`, { cause: e });
@@ -54,19 +62,73 @@ export function applyConfig<T extends Record<string, unknown>>(cmd: Command, opt
   }
   const section = (raw as Record<string, unknown>)[cmd.name()];
   const values = (typeof section === 'object' && section !== null ? section : raw) as Record<string, unknown>;
-  const known = new Set(cmd.options.map((o) => o.attributeName()));
+  // `--quicklook <file>` and `--no-quicklook` share one attribute
+  const byName = new Map<string, Option[]>();
+  for (const o of cmd.options) byName.set(o.attributeName(), [...(byName.get(o.attributeName()) ?? []), o]);
   const merged: Record<string, unknown> = { ...opts };
   for (const [k, v] of Object.entries(values)) {
-    if (typeof v === 'object' && v !== null && !Array.isArray(v) && !known.has(k)) continue; // another command's section
-    if (!known.has(k)) {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && !byName.has(k)) continue; // another command's section
+    const options = byName.get(k);
+    if (!options) {
       throw new WorldStratError(
         'CONFIG_ERROR',
-        `config file ${path}: unknown option "${k}" for \`${cmd.name()}\`; known: ${[...known].join(', ')}`,
+        `config file ${path}: unknown option "${k}" for \`${cmd.name()}\`; known: ${[...byName.keys()].join(', ')}`,
       );
     }
-    if (cmd.getOptionValueSource(k) !== 'cli') merged[k] = v;
+    if (cmd.getOptionValueSource(k) !== 'cli') merged[k] = configValue(path, k, options, v);
   }
   return merged as T;
+}
+
+/** A config file value checked against its option: flags take booleans, valued options go through the parser. */
+function configValue(path: string, name: string, options: readonly Option[], v: unknown): unknown {
+  const where = `config file ${path}: "${name}"`;
+  const valued = options.find((o) => o.required || o.optional);
+  if (typeof v === 'boolean') {
+    if (valued && options.every((o) => o.required || o.optional))
+      throw new WorldStratError('CONFIG_ERROR', `${where} needs a value, not ${v}`);
+    return v;
+  }
+  if (!valued)
+    throw new WorldStratError(
+      'CONFIG_ERROR',
+      `${where} is a flag; give true or false, not ${JSON.stringify(v)}`,
+    );
+  if (typeof v === 'string' || typeof v === 'number') {
+    // variadic options collect into arrays; a single value counts as one item
+    if (valued.variadic) return [String(v)];
+    return valued.parseArg ? valued.parseArg(String(v), undefined) : String(v);
+  }
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) {
+    if (valued.parseArg && !valued.variadic) {
+      // a repeatable option (its parser collects): feed the items one by one
+      let acc: unknown;
+      for (const x of v) acc = valued.parseArg(String(x), acc);
+      return acc;
+    }
+    return v; // boxes, points and date ranges as arrays: checked by the command
+  }
+  throw new WorldStratError(
+    'CONFIG_ERROR',
+    `${where}: expected a string, number or list, got ${JSON.stringify(v)}`,
+  );
+}
+
+/**
+ * Check the command's required options after the config file was merged (commander's own check would run
+ * before the file is read, so required options are declared to commander as optional; see the program).
+ *
+ * @param required - the options commander was told are required.
+ * @param opts - the merged option values.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` naming the first missing option.
+ */
+export function checkRequiredOptions(required: readonly Option[], opts: Record<string, unknown>): void {
+  for (const o of required)
+    if (opts[o.attributeName()] === undefined)
+      throw new WorldStratError(
+        'INVALID_ARGUMENT',
+        `required option '${o.flags}' not specified (give it on the command line or in the --config file)`,
+      );
 }
 
 /**
@@ -135,47 +197,11 @@ export function createRuntime(global: GlobalOptions, io: CliIo): CliRuntime & { 
   };
 }
 
-/** Parse an integer option value (commander argParser). */
-export function parseIntOption(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n))
-      throw new WorldStratError('INVALID_ARGUMENT', `--${name} ${v}: expected an integer`);
-    return n;
-  };
-}
-
 /** TF.js backends the training commands accept (`--backend`). */
 export const CLI_BACKENDS = ['auto', 'wasm', 'webgpu', 'tfjs-node-gpu', 'cpu'] as const;
 
 /** Parse `--backend <name>` (commander argParser): one of {@link CLI_BACKENDS}. */
-export function parseBackendOption(v: string): (typeof CLI_BACKENDS)[number] {
-  if (!(CLI_BACKENDS as readonly string[]).includes(v))
-    throw new WorldStratError(
-      'INVALID_ARGUMENT',
-      `--backend ${v}: expected one of ${CLI_BACKENDS.join(', ')}`,
-    );
-  return v as (typeof CLI_BACKENDS)[number];
-}
-
-/** Parse `--workers <n|auto>` (commander argParser): a positive integer or 'auto'. */
-export function parseWorkersOption(v: string): number | 'auto' {
-  if (v === 'auto') return 'auto';
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new WorldStratError('INVALID_ARGUMENT', `--workers ${v}: expected a positive integer or 'auto'`);
-  return n;
-}
-
-/** Parse a number option value (commander argParser). */
-export function parseNumberOption(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n))
-      throw new WorldStratError('INVALID_ARGUMENT', `--${name} ${v}: expected a number`);
-    return n;
-  };
-}
+export const parseBackendOption = choiceOption('backend', CLI_BACKENDS);
 
 /** Runs one command action with config merging, a runtime, and error → exit-code mapping. */
 export type CliRunner = (

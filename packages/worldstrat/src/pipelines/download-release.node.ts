@@ -137,14 +137,30 @@ export async function md5File(path: string, signal?: AbortSignal): Promise<strin
   return hash.digest('hex');
 }
 
-/** The MD5 recorded in an extraction marker; a damaged marker counts as absent (the archive is redone). */
-function markerMd5(text: string): string | undefined {
+/**
+ * The MD5 an `<archive>.extracted.json` marker records.
+ *
+ * @throws {WorldStratError} `UNREADABLE_FILE` naming the marker when it is not the JSON this module writes
+ *   (we never delete it: the user decides whether to remove it and unpack again).
+ */
+function extractedMd5(path: string, text: string): string | undefined {
+  let parsed: unknown;
   try {
-    const m = JSON.parse(text) as { md5?: unknown };
-    return typeof m?.md5 === 'string' ? m.md5 : undefined;
-  } catch {
-    return undefined;
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new WorldStratError(
+      'UNREADABLE_FILE',
+      `${path}: not JSON (${(e as Error).message}); delete this marker to unpack the archive again`,
+      { cause: e },
+    );
   }
+  const md5 = (parsed as { md5?: unknown } | null)?.md5;
+  if (typeof parsed !== 'object' || parsed === null || (md5 !== undefined && typeof md5 !== 'string'))
+    throw new WorldStratError(
+      'UNREADABLE_FILE',
+      `${path}: expected {"md5": "<32 hex digits>", …}; delete this marker to unpack the archive again`,
+    );
+  return md5 as string | undefined;
 }
 
 class Md5Mismatch extends Error {
@@ -219,7 +235,7 @@ export async function downloadRelease(
   for (const f of selected) {
     if (f.kind !== 'archive' || options.extract === false) continue;
     const marker = await readFile(markerOf(f), 'utf8').catch(() => null);
-    if (marker && markerMd5(marker) === f.md5) done.add(f.name);
+    if (marker !== null && extractedMd5(markerOf(f), marker) === f.md5) done.add(f.name);
   }
   const jobs: DownloadJob[] = selected
     .filter((f) => !done.has(f.name))

@@ -627,7 +627,15 @@ describe('worldstrat stratify / search / fetch (CLI building blocks)', () => {
     expect(dry.code).toBe(0);
     expect(JSON.parse(dry.out).plannedRequests).toBe(4 * 13);
     expect(existsSync(root)).toBe(false);
-    const f = await cli('--json', 'fetch', root, '--matches', matches);
+    // one abort listener per signal, removed when done: no MaxListenersExceededWarning on a real run
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    const f = await cli('--json', 'fetch', root, '--matches', matches).finally(() =>
+      process.off('warning', onWarning),
+    );
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    expect(warnings.map((w) => `${w.name}: ${w.message}`)).toEqual([]);
     expect(f.code, f.err + f.out).toBe(0);
     expect(JSON.parse(f.out).downloads.L2A).toEqual({ downloaded: 4, skipped: 0, failed: 0, planned: 0 });
     expect((await readGeoTiffFile(join(root, lrRevisitPaths('A-2', 2, 'L2A').data))).bands).toHaveLength(12);

@@ -2,7 +2,8 @@
 import { createAois, tileAoi3x3 } from '@worldstrat/geo-sampling';
 import { readPoisFile, writeAoisFile } from '@worldstrat/geo-sampling/node';
 import type { Command } from 'commander';
-import { type CliRunner, parseNumberOption } from '../runtime.js';
+import { areaOption } from '../options.js';
+import type { CliRunner } from '../runtime.js';
 
 /** Register the command. */
 export function registerAois(program: Command, run: CliRunner): void {
@@ -11,12 +12,7 @@ export function registerAois(program: Command, run: CliRunner): void {
     .description('build AOI boxes (side = √area, geodesic) around points from a CSV/GeoJSON file')
     .argument('<points>', 'points file (.csv with lon/lat or longitude/latitude, or .geojson)')
     .requiredOption('--out <file>', 'output .csv, .geojson or .arrow')
-    .option(
-      '--area <km2>',
-      'AOI area in km² (2.5 = WorldStrat tile, 22.5 = 3×3 order)',
-      parseNumberOption('area'),
-      2.5,
-    )
+    .option('--area <km2>', 'AOI area in km² (2.5 = WorldStrat tile, 22.5 = 3×3 order)', areaOption(), 2.5)
     .option('--tile3x3', 'split each AOI into 3×3 tiles named <parent>-<x>-<y>', false)
     .option('--name-column <col>', 'column holding the point name (default: name → id → poi_name → poi_id)')
     .option('--source <label>', 'source label recorded on every AOI')

@@ -1,7 +1,8 @@
 // `worldstrat benchmark <root>`: train SRCNN-SI / SRCNN-MF / HighRes-net, evaluate against bicubic, report.
 import type { Command } from 'commander';
 import { runBenchmark } from '../../pipelines/benchmark.node.js';
-import { type CliRunner, parseIntOption, parseWorkersOption } from '../runtime.js';
+import { intOption, parseWorkersOption } from '../options.js';
+import type { CliRunner } from '../runtime.js';
 import { addTrainingOptions, trainingOptionsFrom } from './training-options.js';
 
 /** Register the command. */
@@ -17,7 +18,7 @@ export function registerBenchmark(program: Command, run: CliRunner): void {
       'output folder (results.md/json, panels, curves, models, sr, report.html)',
     );
   addTrainingOptions(command, 'reuse finished models and continue interrupted ones from their checkpoints')
-    .option('--panels <n>', 'comparison panels', parseIntOption('panels'), 2)
+    .option('--panels <n>', 'comparison panels', intOption('panels', { min: 0, max: 100 }), 2)
     .option('--no-geotiff', 'skip the SR GeoTIFF of a test scene')
     .option(
       '--workers <n|auto>',

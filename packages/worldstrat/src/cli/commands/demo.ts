@@ -1,7 +1,8 @@
 // `worldstrat demo` (= `pnpm demo`): synthetic mini-dataset → three small models vs bicubic → out/demo/.
 import type { Command } from 'commander';
 import { DEMO_DEFAULTS, runDemo } from '../../pipelines/demo.node.js';
-import { type CliRunner, parseIntOption, parseNumberOption, parseWorkersOption } from '../runtime.js';
+import { intOption, numberOption, parseWorkersOption, seedOption } from '../options.js';
+import type { CliRunner } from '../runtime.js';
 
 /** Register the command. */
 export function registerDemo(program: Command, run: CliRunner): void {
@@ -11,13 +12,38 @@ export function registerDemo(program: Command, run: CliRunner): void {
       'SYNTHETIC demo: generate 24 AOIs, train SRCNN-SI / SRCNN-MF / HighRes-net briefly on the CPU, compare with bicubic',
     )
     .option('--out <dir>', 'output folder', DEMO_DEFAULTS.out)
-    .option('--aois <n>', 'synthetic AOIs', parseIntOption('aois'), DEMO_DEFAULTS.aois)
-    .option('--hr-size <px>', 'HR side (1054 = release)', parseIntOption('hr-size'), DEMO_DEFAULTS.hrSize)
-    .option('--seed <n>', 'seed of data and training', parseIntOption('seed'), DEMO_DEFAULTS.seed)
-    .option('--hidden <n>', 'hidden channels', parseIntOption('hidden'), DEMO_DEFAULTS.hiddenChannels)
-    .option('--steps <n>', 'optimiser steps per model', parseIntOption('steps'), DEMO_DEFAULTS.steps)
-    .option('--batch-size <n>', 'chips per batch', parseIntOption('batch-size'), DEMO_DEFAULTS.batchSize)
-    .option('--lr <x>', 'Adam learning rate', parseNumberOption('lr'), DEMO_DEFAULTS.learningRate)
+    .option('--aois <n>', 'synthetic AOIs', intOption('aois', { min: 1, max: 10_000 }), DEMO_DEFAULTS.aois)
+    .option(
+      '--hr-size <px>',
+      'HR side (1054 = release)',
+      intOption('hr-size', { min: 16, max: 4096 }),
+      DEMO_DEFAULTS.hrSize,
+    )
+    .option('--seed <n>', 'seed of data and training', seedOption(), DEMO_DEFAULTS.seed)
+    .option(
+      '--hidden <n>',
+      'hidden channels',
+      intOption('hidden', { min: 1, max: 4096 }),
+      DEMO_DEFAULTS.hiddenChannels,
+    )
+    .option(
+      '--steps <n>',
+      'optimiser steps per model',
+      intOption('steps', { min: 1, max: 1e9 }),
+      DEMO_DEFAULTS.steps,
+    )
+    .option(
+      '--batch-size <n>',
+      'chips per batch',
+      intOption('batch-size', { min: 1, max: 4096 }),
+      DEMO_DEFAULTS.batchSize,
+    )
+    .option(
+      '--lr <x>',
+      'Adam learning rate',
+      numberOption('lr', { above: 0, max: 10 }),
+      DEMO_DEFAULTS.learningRate,
+    )
     .option('--no-lr-decay', 'keep the learning rate constant (default: cosine decay to 0 over --steps)')
     .option('--resume', 'reuse finished models / checkpoints in --out', false)
     .option('--no-geotiff', 'skip the SR GeoTIFF')

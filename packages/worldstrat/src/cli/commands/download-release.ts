@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { downloadRelease, RELEASE_FILES, ZENODO_BASE_URL } from '../../pipelines/download-release.node.js';
-import { type CliRunner, parseIntOption } from '../runtime.js';
+import { intOption } from '../options.js';
+import { displayUrl } from '../redact.js';
+import type { CliRunner } from '../runtime.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -62,8 +64,13 @@ export function registerDownloadRelease(program: Command, run: CliRunner): void 
     .option('--skip-checksum', 'do not verify MD5 sums (not recommended)', false)
     .option('--no-extract', 'download only, do not unpack the archives')
     .option('--delete-archives', 'delete each archive once unpacked', false)
-    .option('--concurrency <n>', 'parallel downloads', parseIntOption('concurrency'), 2)
-    .option('--retries <n>', 'retries per file after the first attempt', parseIntOption('retries'), 5)
+    .option('--concurrency <n>', 'parallel downloads', intOption('concurrency', { min: 1, max: 16 }), 2)
+    .option(
+      '--retries <n>',
+      'retries per file after the first attempt',
+      intOption('retries', { min: 0, max: 100 }),
+      5,
+    )
     .option(
       '--idle-timeout <s>',
       'seconds without data before an attempt is aborted and retried (default 60; 0: off)',
@@ -72,6 +79,13 @@ export function registerDownloadRelease(program: Command, run: CliRunner): void 
     .option('--dry-run', 'list what would be downloaded and unpacked; touch nothing', false)
     .action((root: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
+        const baseUrl = String(o.baseUrl);
+        // the download engine cannot send them, and its manifest would record them on disk
+        if (displayUrl(baseUrl) !== baseUrl && /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*@/i.test(baseUrl))
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            `--base-url ${displayUrl(baseUrl)}: credentials in the URL are not supported for release downloads; use a mirror that needs none`,
+          );
         const md5: Record<string, string> = {};
         for (const pair of (o.md5 as string[] | undefined) ?? []) {
           const m = /^([^=]+)=([0-9a-fA-F]{32})$/.exec(pair);
@@ -92,7 +106,7 @@ export function registerDownloadRelease(program: Command, run: CliRunner): void 
           {
             root,
             files,
-            baseUrl: o.baseUrl as string,
+            baseUrl,
             md5,
             skipChecksum: Boolean(o.skipChecksum),
             extract: o.extract !== false,
@@ -113,7 +127,11 @@ export function registerDownloadRelease(program: Command, run: CliRunner): void 
             ? `dry run: ${res.requests} request(s) would be sent`
             : `${res.requests} request(s), ${res.retries} retr${res.retries === 1 ? 'y' : 'ies'}, ${res.bytesDownloaded} bytes; dataset in ${root}`,
         );
-        rt.done(res, lines.join('\n'));
+        // URLs are shown without userinfo or token parameters
+        rt.done(
+          { ...res, files: res.files.map((f) => ({ ...f, url: displayUrl(f.url) })) },
+          lines.join('\n'),
+        );
       }),
     );
 }

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { resultRows, resultsMarkdown } from '../../pipelines/benchmark.node.js';
 import { evaluatePipeline } from '../../pipelines/evaluate-models.node.js';
-import { type CliRunner, parseIntOption } from '../runtime.js';
+import { intOption } from '../options.js';
+import type { CliRunner } from '../runtime.js';
 
 /** Register the command. */
 export function registerEval(program: Command, run: CliRunner): void {
@@ -16,7 +17,7 @@ export function registerEval(program: Command, run: CliRunner): void {
     .requiredOption('--weights <files...>', '.safetensors or .onnx weights (architecture detected)')
     .option('--engine <e>', 'tfjs | onnx', 'tfjs')
     .option('--split <s>', 'train | val | test', 'test')
-    .option('--batch-size <n>', 'chips per batch', parseIntOption('batch-size'), 16)
+    .option('--batch-size <n>', 'chips per batch', intOption('batch-size', { min: 1, max: 4096 }), 16)
     .action((root: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
         const engine = o.engine as string;

@@ -1,11 +1,15 @@
 // `worldstrat fetch`: download matched revisits (from `worldstrat search --out`) into the release layout.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { downloadRevisits } from '../../pipelines/revisit-stages.node.js';
-import { type CliRunner, parseIntOption } from '../runtime.js';
+import { concurrencyOption } from '../options.js';
+import type { CliRunner } from '../runtime.js';
 import { idleTimeoutMs, parseIdleTimeout } from './download-release.js';
-import { type MatchesFile, parseLevels } from './search.js';
+import { type MatchesFile, parseLevels, providerAccess } from './search.js';
+
+/** Largest matches file read (a million revisits is about 500 MB of JSON). */
+const MAX_MATCHES_BYTES = 512 * 1024 * 1024;
 
 /** Register the command. */
 export function registerFetch(program: Command, run: CliRunner): void {
@@ -15,14 +19,14 @@ export function registerFetch(program: Command, run: CliRunner): void {
       'download matched revisits (from `worldstrat search --out`) into lr_dataset/<AOI>/<level>/ (resumable via manifests)',
     )
     .argument('<root>', 'dataset folder (manifests in <root>/rebuild/)')
-    .option('--matches <file.json>', '(required) output of `worldstrat search --out`')
+    .requiredOption('--matches <file.json>', '(required) output of `worldstrat search --out`')
     .option('--levels <list>', 'subset of the levels in the matches file (default: all of them)')
     .option('--stac-url <url>', 'override the STAC API root recorded in the matches file')
     .option('--sh-config <file>', 'SentinelHub credentials file (default: SH_CLIENT_ID / SH_CLIENT_SECRET)')
     .option(
       '--concurrency <n>',
       'revisits (STAC) or requests (SentinelHub) in flight',
-      parseIntOption('concurrency'),
+      concurrencyOption(),
       4,
     )
     .option(
@@ -33,10 +37,14 @@ export function registerFetch(program: Command, run: CliRunner): void {
     .option('--dry-run', 'count the requests (and SentinelHub processing units); download nothing', false)
     .action((root: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
-        if (!o.matches)
+        const size = await stat(o.matches as string).then(
+          (s) => s.size,
+          () => 0, // reported by the read below
+        );
+        if (size > MAX_MATCHES_BYTES)
           throw new WorldStratError(
-            'INVALID_ARGUMENT',
-            'fetch needs --matches <file> (from `worldstrat search --out`)',
+            'UNREADABLE_FILE',
+            `matches file ${o.matches}: ${size} bytes, more than the ${MAX_MATCHES_BYTES} a \`worldstrat search --out\` file can hold`,
           );
         const text = await readFile(o.matches as string, 'utf8').catch((e) => {
           throw new WorldStratError(
@@ -51,16 +59,36 @@ export function registerFetch(program: Command, run: CliRunner): void {
         try {
           m = JSON.parse(text) as MatchesFile;
         } catch (e) {
-          throw new WorldStratError('CONFIG_ERROR', `matches file ${o.matches} is not JSON`, { cause: e });
-        }
-        if (m.version !== 1 || !Array.isArray(m.aois) || typeof m.revisits !== 'object')
           throw new WorldStratError(
-            'CONFIG_ERROR',
+            'UNREADABLE_FILE',
+            `matches file ${o.matches} is not JSON (${(e as Error).message}); write it again with \`worldstrat search --out\``,
+            { cause: e },
+          );
+        }
+        if (
+          typeof m !== 'object' ||
+          m === null ||
+          m.version !== 1 ||
+          !Array.isArray(m.aois) ||
+          typeof m.revisits !== 'object' ||
+          m.revisits === null ||
+          typeof m.provider !== 'object' ||
+          m.provider === null ||
+          !Array.isArray(m.levels)
+        )
+          throw new WorldStratError(
+            'UNREADABLE_FILE',
             `matches file ${o.matches} was not written by \`worldstrat search --out\` (version 1)`,
           );
-        const provider = { ...m.provider };
-        if (provider.kind === 'stac' && o.stacUrl) provider.url = o.stacUrl as string;
-        if (provider.kind === 'sentinelhub' && o.shConfig) provider.configPath = o.shConfig as string;
+        const recorded = { ...m.provider };
+        if (recorded.kind === 'stac' && o.stacUrl) recorded.url = o.stacUrl as string;
+        if (recorded.kind === 'sentinelhub' && o.shConfig) recorded.configPath = o.shConfig as string;
+        if (m.credentialsOmitted && !(recorded.kind === 'stac' && o.stacUrl))
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            `matches file ${o.matches} records the catalogue URL without its credentials; pass --stac-url with them`,
+          );
+        const { provider, fetch } = providerAccess(recorded);
         const levels = o.levels ? parseLevels(o.levels) : m.levels;
         for (const l of levels)
           if (!m.revisits[l])
@@ -75,6 +103,7 @@ export function registerFetch(program: Command, run: CliRunner): void {
             concurrency: o.concurrency as number,
             idleTimeoutMs: idleTimeoutMs(o.idleTimeout),
             dryRun: Boolean(o.dryRun),
+            ...(fetch ? { fetch } : {}),
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         );

@@ -8,7 +8,8 @@ import { plotDatasetPipeline } from '../../pipelines/plot-dataset.node.js';
 import { classDistributionSvg } from '../../plots/bar-chart.js';
 import { writePlot } from '../../plots/render-png.node.js';
 import { worldMapSvg } from '../../plots/world-map.js';
-import { type CliRunner, parseIntOption } from '../runtime.js';
+import { intOption } from '../options.js';
+import type { CliRunner } from '../runtime.js';
 
 async function countColumn(path: string, column: string): Promise<Record<string, number>> {
   const text = await readFile(path, 'utf8').catch((e) => {
@@ -39,7 +40,7 @@ export function registerPlot(program: Command, run: CliRunner): void {
     .requiredOption('--out <base>', 'output path without extension (writes .svg and .png)')
     .option('--class-column <col>', 'column that colours the markers', 'IPCC Class')
     .option('--title <text>', 'title')
-    .option('--width <px>', 'width in px', parseIntOption('width'), 1200)
+    .option('--width <px>', 'width in px', intOption('width', { min: 100, max: 20_000 }), 1200)
     .action((table: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
         const { pois } = await readPoisFile(table, { checkName: false, duplicates: 'suffix' });
@@ -104,7 +105,7 @@ export function registerPlot(program: Command, run: CliRunner): void {
     .argument('<root>', 'dataset folder (release layout, e.g. from `worldstrat synth`)')
     .requiredOption('--out <dir>', 'output folder')
     .option('--aoi <name>', 'AOI for the panel and GIF (default: the first)')
-    .option('--revisits <n>', 'revisits in the GIF', parseIntOption('revisits'), 8)
+    .option('--revisits <n>', 'revisits in the GIF', intOption('revisits', { min: 1, max: 100 }), 8)
     .option('--class-column <col>', 'column that colours the map', 'IPCC Class')
     .action((root: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {

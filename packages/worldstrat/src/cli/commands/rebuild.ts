@@ -2,8 +2,21 @@
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { rebuild } from '../../pipelines/rebuild.node.js';
-import { type CliRunner, parseIntOption, parseNumberOption } from '../runtime.js';
-import { parseBBoxOption, parseLevels, providerFromOptions } from './search.js';
+import {
+  areaOption,
+  checkDateOrder,
+  concurrencyOption,
+  dateOption,
+  intOption,
+  MAX_POINTS,
+  numberOption,
+  parseBBox,
+  parseDate,
+  percentOption,
+  seedOption,
+} from '../options.js';
+import type { CliRunner } from '../runtime.js';
+import { parseLevels, providerAccess, providerFromOptions } from './search.js';
 
 /** Register the command. */
 export function registerRebuild(program: Command, run: CliRunner): void {
@@ -13,17 +26,17 @@ export function registerRebuild(program: Command, run: CliRunner): void {
       'rebuild a WorldStrat-style dataset: sample → stratify → AOIs → catalogue search → matching → download → layout (resumable)',
     )
     .argument('<root>', 'output dataset folder (plan and manifests in <root>/rebuild/)')
-    .option(
+    .requiredOption(
       '--landcover <file|url>',
       '(required) land-cover raster (ESA CCI LCCS 300 m, or WorldCover with --landcover-legend)',
     )
-    .option(
+    .requiredOption(
       '--target <n>',
       '(required) number of AOIs to draw (rebalanced over IPCC classes)',
-      parseIntOption('target'),
+      intOption('target', { min: 1, max: 100_000 }),
     )
-    .option('--from <date>', '(required) search window start (YYYY-MM-DD)')
-    .option('--to <date>', '(required) search window end (YYYY-MM-DD)')
+    .requiredOption('--from <date>', '(required) search window start (YYYY-MM-DD)', dateOption('from'))
+    .requiredOption('--to <date>', '(required) search window end (YYYY-MM-DD)', dateOption('to'))
     .option('--landcover-legend <legend>', 'lccs | worldcover', 'lccs')
     .option('--smod <file|url>', 'settlement raster (GHSL SMOD, Mollweide)')
     .option('--smod-crs <crs>', 'CRS of the SMOD raster when the file names none', 'ESRI:54009')
@@ -32,13 +45,13 @@ export function registerRebuild(program: Command, run: CliRunner): void {
     .option(
       '--pool-size <n>',
       'points sampled for the pool (default 20 × target)',
-      parseIntOption('pool-size'),
+      intOption('pool-size', { min: 1, max: MAX_POINTS }),
     )
     .option('--region <bbox>', 'sample only inside minLon,minLat,maxLon,maxLat')
     .option('--land-mask <file|url|none>', 'land mask GeoTIFF, or none (default Natural Earth 1:10m)')
     .option('--weight <f>', 'rebalancing weight: cbrt | sqrt | linear', 'cbrt')
-    .option('--area <km2>', 'AOI area in km²', parseNumberOption('area'), 2.5)
-    .option('--seed <n>', 'seed of sampling, draw and split', parseIntOption('seed'), 0)
+    .option('--area <km2>', 'AOI area in km²', areaOption(), 2.5)
+    .option('--seed <n>', 'seed of sampling, draw and split', seedOption(), 0)
     .option('--provider <kind>', 'stac | sentinelhub', 'stac')
     .option('--stac-url <url>', 'STAC API root (default: the provider’s)')
     .option(
@@ -48,17 +61,21 @@ export function registerRebuild(program: Command, run: CliRunner): void {
     )
     .option('--sh-url <url>', 'SentinelHub API root (default https://services.sentinel-hub.com)')
     .option('--sh-config <file>', 'SentinelHub credentials file (default: SH_CLIENT_ID / SH_CLIENT_SECRET)')
-    .option('--target-date <date>', 'date revisits are ranked against (default: middle of the window)')
-    .option('--revisits <n>', 'revisits per AOI', parseIntOption('revisits'), 16)
-    .option('--max-cloud <pct>', 'maximum scene cloud cover', parseNumberOption('max-cloud'))
+    .option(
+      '--target-date <date>',
+      'date revisits are ranked against (default: middle of the window)',
+      dateOption('target-date'),
+    )
+    .option('--revisits <n>', 'revisits per AOI', intOption('revisits', { min: 1, max: 100 }), 16)
+    .option('--max-cloud <pct>', 'maximum scene cloud cover', percentOption('max-cloud'))
     .option('--levels <list>', 'L2A,L1C', 'L2A')
-    .option('--concurrency <n>', 'parallel searches and revisit downloads', parseIntOption('concurrency'), 4)
+    .option('--concurrency <n>', 'parallel searches and revisit downloads', concurrencyOption(), 4)
     .option(
       '--spot',
       'SentinelHub only: search SPOT per AOI and rank Sentinel-2 revisits against its acquisition date (no ordering)',
       false,
     )
-    .option('--spot-max-cloud <pct>', 'SPOT maximum cloud coverage', parseNumberOption('spot-max-cloud'))
+    .option('--spot-max-cloud <pct>', 'SPOT maximum cloud coverage', percentOption('spot-max-cloud'))
     .option(
       '--order-spot',
       'implies --spot: order the chosen SPOT products into a BYOC collection and download HR RGBN/PAN (+ pansharpened _ps) into hr_dataset/<AOI>/; a dry run (ids and km² per AOI) unless --confirm-spot-orders',
@@ -78,11 +95,16 @@ export function registerRebuild(program: Command, run: CliRunner): void {
       '--spot-collection-id <id>',
       'existing BYOC collection id for SPOT orders (instead of --spot-collection)',
     )
-    .option('--spot-poll <s>', 'seconds between SPOT order-status polls', parseNumberOption('spot-poll'), 60)
+    .option(
+      '--spot-poll <s>',
+      'seconds between SPOT order-status polls',
+      numberOption('spot-poll', { above: 0, max: 86_400 }),
+      60,
+    )
     .option(
       '--spot-timeout <min>',
       'minutes to wait for SPOT delivery before giving up (re-run later: orders are reused)',
-      parseNumberOption('spot-timeout'),
+      numberOption('spot-timeout', { above: 0, max: 10_080 }),
       240,
     )
     .option('--replan', 'ignore the saved plan and sample/search again', false)
@@ -93,19 +115,10 @@ export function registerRebuild(program: Command, run: CliRunner): void {
     )
     .action((root: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
-        // required, but checked here so that they may come from --config
-        for (const [key, flag] of [
-          ['landcover', '--landcover'],
-          ['target', '--target'],
-          ['from', '--from'],
-          ['to', '--to'],
-        ])
-          if (o[key] === undefined)
-            throw new WorldStratError(
-              'INVALID_ARGUMENT',
-              `rebuild needs ${flag} (on the command line or in the --config file)`,
-            );
-        const provider = providerFromOptions(o);
+        const from = parseDate('from', o.from);
+        const to = parseDate('to', o.to);
+        checkDateOrder(from, to);
+        const { provider, fetch } = providerAccess(providerFromOptions(o));
         const levels = parseLevels(o.levels);
         const weight = o.weight as string;
         if (!['cbrt', 'sqrt', 'linear'].includes(weight))
@@ -125,15 +138,15 @@ export function registerRebuild(program: Command, run: CliRunner): void {
             compat: Boolean(o.compat),
             pointsFile: o.points as string | undefined,
             poolSize: o.poolSize as number | undefined,
-            region: o.region !== undefined ? parseBBoxOption(o.region) : undefined,
+            region: o.region !== undefined ? parseBBox(o.region, 'region') : undefined,
             landMask: o.landMask as string | undefined,
             target: o.target as number,
             weight: weight as 'cbrt',
             areaKm2: o.area as number,
             seed: o.seed as number,
             provider,
-            dateRange: [String(o.from), String(o.to)],
-            targetDate: o.targetDate as string | undefined,
+            dateRange: [from, to],
+            targetDate: o.targetDate !== undefined ? parseDate('target-date', o.targetDate) : undefined,
             nRevisits: o.revisits as number,
             maxCloudCover: o.maxCloud as number | undefined,
             levels,
@@ -157,6 +170,7 @@ export function registerRebuild(program: Command, run: CliRunner): void {
                   }
                 : undefined,
             dryRun: Boolean(o.dryRun),
+            ...(fetch ? { fetch } : {}),
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         );

@@ -9,15 +9,16 @@ import { writeFileAtomic } from '@worldstrat/raster-io/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { toCsv } from '../../internal/csv.js';
-import { type CliRunner, parseIntOption } from '../runtime.js';
+import { intOption, MAX_POINTS, seedOption } from '../options.js';
+import type { CliRunner } from '../runtime.js';
 
 /** Register the command. */
 export function registerSample(program: Command, run: CliRunner): void {
   program
     .command('sample')
     .description('sample points uniformly over land (Natural Earth mask, lakes count as land) or the sphere')
-    .requiredOption('--count <n>', 'number of points', parseIntOption('count'))
-    .option('--seed <n>', 'PRNG seed (geo-sampling createRng)', parseIntOption('seed'), 0)
+    .requiredOption('--count <n>', 'number of points', intOption('count', { min: 1, max: MAX_POINTS }))
+    .option('--seed <n>', 'PRNG seed (geo-sampling createRng)', seedOption(), 0)
     .option('--sphere', 'uniform on the whole sphere (oceans included)', false)
     .option(
       '--land-scale <scale>',

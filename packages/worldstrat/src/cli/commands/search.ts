@@ -2,12 +2,21 @@
 import type { S2Level } from '@worldstrat/eo-fetch';
 import type { Aoi } from '@worldstrat/geo-sampling';
 import { readAoisFile } from '@worldstrat/geo-sampling/node';
-import type { BBox } from '@worldstrat/raster-io';
 import { writeFileAtomic } from '@worldstrat/raster-io/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { type RevisitProvider, searchRevisits } from '../../pipelines/revisit-stages.node.js';
-import { type CliRunner, parseIntOption, parseNumberOption } from '../runtime.js';
+import {
+  checkDateOrder,
+  concurrencyOption,
+  dateOption,
+  intOption,
+  parseBBox,
+  parseDate,
+  percentOption,
+} from '../options.js';
+import { displayUrl, splitUrlCredentials } from '../redact.js';
+import type { CliRunner } from '../runtime.js';
 
 /** What `search --out` writes and `fetch --matches` reads. */
 export interface MatchesFile {
@@ -17,6 +26,41 @@ export interface MatchesFile {
   targetDate: string;
   aois: Aoi[];
   revisits: Awaited<ReturnType<typeof searchRevisits>>['revisits'];
+  /** The STAC URL had credentials, which are not stored: `fetch` needs `--stac-url` again. */
+  credentialsOmitted?: boolean;
+}
+
+/**
+ * The provider as a file or JSON output may record it: URLs without userinfo or token parameters.
+ *
+ * @param p - the provider.
+ * @returns the provider with displayable URLs.
+ */
+export function displayProvider(p: RevisitProvider): RevisitProvider {
+  if (p.kind === 'stac') return { ...p, ...(p.url !== undefined ? { url: displayUrl(p.url) } : {}) };
+  const { credentials: _secret, ...rest } = p;
+  return { ...rest, ...(p.baseUrl !== undefined ? { baseUrl: displayUrl(p.baseUrl) } : {}) };
+}
+
+/**
+ * A provider ready to use: credentials split off its URL and sent only to its origin (see splitUrlCredentials).
+ *
+ * @param p - the provider as given.
+ * @returns the provider without userinfo in its URL, and the fetch that authenticates (when it had some).
+ */
+export function providerAccess(p: RevisitProvider): { provider: RevisitProvider; fetch?: typeof fetch } {
+  const url = p.kind === 'stac' ? p.url : p.baseUrl;
+  if (url === undefined) return { provider: p };
+  const split = splitUrlCredentials(url);
+  const provider: RevisitProvider =
+    p.kind === 'stac' ? { ...p, url: split.url } : { ...p, baseUrl: split.url };
+  return { provider, ...(split.fetch ? { fetch: split.fetch } : {}) };
+}
+
+/** Whether a provider URL carries credentials (so a file cannot record it as given). */
+export function providerHasCredentials(p: RevisitProvider): boolean {
+  const url = p.kind === 'stac' ? p.url : p.baseUrl;
+  return url !== undefined && displayUrl(url) !== url;
 }
 
 /**
@@ -56,20 +100,6 @@ export function parseLevels(v: unknown): S2Level[] {
   return levels as S2Level[];
 }
 
-/**
- * Parse `minLon,minLat,maxLon,maxLat`.
- *
- * @param v - option text (or an array from a config file).
- * @returns the box.
- * @throws {WorldStratError} `INVALID_ARGUMENT`.
- */
-export function parseBBoxOption(v: unknown): BBox {
-  const parts = Array.isArray(v) ? v.map(Number) : String(v).split(',').map(Number);
-  if (parts.length !== 4 || parts.some((x) => !Number.isFinite(x)))
-    throw new WorldStratError('INVALID_ARGUMENT', `bbox ${String(v)}: expected minLon,minLat,maxLon,maxLat`);
-  return parts as BBox;
-}
-
 /** Register the command. */
 export function registerSearch(program: Command, run: CliRunner): void {
   program
@@ -79,30 +109,38 @@ export function registerSearch(program: Command, run: CliRunner): void {
     )
     .option('--aois <file>', 'AOI file (.csv/.geojson/.arrow from `worldstrat aois`)')
     .option('--bbox <bbox>', 'or a single box minLon,minLat,maxLon,maxLat (named "bbox")')
-    .option('--from <date>', '(required) window start (YYYY-MM-DD)')
-    .option('--to <date>', '(required) window end (YYYY-MM-DD)')
-    .option('--target-date <date>', 'rank revisits by distance to this date (default: middle of the window)')
-    .option('--revisits <n>', 'revisits kept per AOI', parseIntOption('revisits'), 16)
-    .option('--max-cloud <pct>', 'maximum scene cloud cover', parseNumberOption('max-cloud'))
+    .requiredOption('--from <date>', '(required) window start (YYYY-MM-DD)', dateOption('from'))
+    .requiredOption('--to <date>', '(required) window end (YYYY-MM-DD)', dateOption('to'))
+    .option(
+      '--target-date <date>',
+      'rank revisits by distance to this date (default: middle of the window)',
+      dateOption('target-date'),
+    )
+    .option('--revisits <n>', 'revisits kept per AOI', intOption('revisits', { min: 1, max: 100 }), 16)
+    .option('--max-cloud <pct>', 'maximum scene cloud cover', percentOption('max-cloud'))
     .option('--levels <list>', 'L2A,L1C', 'L2A')
     .option('--provider <kind>', 'stac | sentinelhub', 'stac')
     .option('--stac-url <url>', 'STAC API root (default: the provider’s)')
     .option('--stac-provider <id>', 'earth-search | earth-search-c1 | planetary-computer', 'earth-search')
     .option('--sh-url <url>', 'SentinelHub API root')
     .option('--sh-config <file>', 'SentinelHub credentials file (default: SH_CLIENT_ID / SH_CLIENT_SECRET)')
-    .option('--concurrency <n>', 'searches in flight', parseIntOption('concurrency'), 4)
+    .option('--concurrency <n>', 'searches in flight', concurrencyOption(), 4)
     .option('--out <file.json>', 'write the matches (input of `worldstrat fetch --matches`)')
     .action((_opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
-        if (!o.from || !o.to)
-          throw new WorldStratError(
-            'INVALID_ARGUMENT',
-            'search needs --from and --to (or set them in --config)',
-          );
+        const from = parseDate('from', o.from);
+        const to = parseDate('to', o.to);
+        checkDateOrder(from, to);
+        const targetDate =
+          o.targetDate !== undefined
+            ? parseDate('target-date', o.targetDate)
+            : new Date((Date.parse(from) + Date.parse(to)) / 2).toISOString().slice(0, 10);
+        if (o.aois !== undefined && o.bbox !== undefined)
+          throw new WorldStratError('INVALID_ARGUMENT', 'give --aois <file> or --bbox <box>, not both');
         let aois: Aoi[];
         if (o.aois) aois = await readAoisFile(o.aois as string);
         else if (o.bbox) {
-          const b = parseBBoxOption(o.bbox);
+          const b = parseBBox(o.bbox);
           aois = [
             {
               name: 'bbox',
@@ -114,12 +152,8 @@ export function registerSearch(program: Command, run: CliRunner): void {
             },
           ];
         } else throw new WorldStratError('INVALID_ARGUMENT', 'search needs --aois <file> or --bbox <box>');
-        const from = String(o.from);
-        const to = String(o.to);
-        const targetDate =
-          (o.targetDate as string | undefined) ??
-          new Date((Date.parse(from) + Date.parse(to)) / 2).toISOString().slice(0, 10);
-        const provider = providerFromOptions(o);
+        const given = providerFromOptions(o);
+        const { provider, fetch } = providerAccess(given);
         const levels = parseLevels(o.levels);
         const res = await searchRevisits(
           aois,
@@ -131,13 +165,15 @@ export function registerSearch(program: Command, run: CliRunner): void {
             maxCloudCover: o.maxCloud as number | undefined,
             levels,
             concurrency: o.concurrency as number,
+            ...(fetch ? { fetch } : {}),
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         );
         if (o.out) {
           const file: MatchesFile = {
             version: 1,
-            provider,
+            provider: displayProvider(provider),
+            ...(providerHasCredentials(given) ? { credentialsOmitted: true } : {}),
             levels,
             targetDate,
             aois,

@@ -5,7 +5,8 @@ import { paperSplit, stratifiedSplit } from '@worldstrat/stratify';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { parseCsv, toCsv } from '../../internal/csv.js';
-import { type CliRunner, parseIntOption } from '../runtime.js';
+import { intOption, numberOption, seedOption } from '../options.js';
+import type { CliRunner } from '../runtime.js';
 
 /** Register the command. */
 export function registerSplit(program: Command, run: CliRunner): void {
@@ -20,7 +21,7 @@ export function registerSplit(program: Command, run: CliRunner): void {
     .option(
       '--seed <n>',
       'seed (stratified: createRng; paper: torch data_split_seed, default 386564310)',
-      parseIntOption('seed'),
+      seedOption(),
     )
     .option('--name-column <col>', 'column with the AOI name', 'tile')
     .option('--class-column <col>', 'stratum column (stratified mode)', 'joint_class')
@@ -29,7 +30,7 @@ export function registerSplit(program: Command, run: CliRunner): void {
     .option(
       '--directory-count <n>',
       'paper mode: entries of hr_dataset/ (upstream M)',
-      parseIntOption('directory-count'),
+      intOption('directory-count', { min: 1, max: 10_000_000 }),
     )
     .action((table: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
@@ -80,8 +81,10 @@ export function registerSplit(program: Command, run: CliRunner): void {
               `${table} has no column "${classCol}"; pass --class-column`,
             );
           }
-          const fractions = String(o.fractions).split(',').map(Number) as [number, number, number];
-          if (fractions.length !== 3 || fractions.some((f) => !Number.isFinite(f))) {
+          const fraction = numberOption('fractions', { min: 0, max: 1 });
+          const parts = Array.isArray(o.fractions) ? o.fractions : String(o.fractions).split(',');
+          const fractions = parts.map((p) => fraction(String(p))) as [number, number, number];
+          if (fractions.length !== 3) {
             throw new WorldStratError(
               'INVALID_ARGUMENT',
               `--fractions ${o.fractions}: give three numbers like 0.8,0.1,0.1`,

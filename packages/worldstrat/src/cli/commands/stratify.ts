@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { toCsv } from '../../internal/csv.js';
 import { openClassificationRaster } from '../../pipelines/rebuild.node.js';
-import { type CliRunner, parseIntOption } from '../runtime.js';
+import { intOption, MAX_POINTS, seedOption } from '../options.js';
+import type { CliRunner } from '../runtime.js';
 
 const WEIGHTS: Record<string, (c: number) => number> = {
   cbrt: Math.cbrt,
@@ -23,22 +24,21 @@ export function registerStratify(program: Command, run: CliRunner): void {
       'classify points with a land-cover (LCCS/WorldCover → IPCC) and a settlement (SMOD) raster; optionally rebalance and draw',
     )
     .argument('<points>', 'points file (.csv with lon/lat or longitude/latitude, or .geojson)')
-    .option('--landcover <file|url>', '(required) land-cover raster (local file or COG URL)')
+    .requiredOption('--landcover <file|url>', '(required) land-cover raster (local file or COG URL)')
     .option('--landcover-legend <legend>', 'lccs | worldcover', 'lccs')
     .option('--smod <file|url>', 'settlement raster (GHSL SMOD)')
     .option('--smod-crs <crs>', 'CRS of the SMOD raster when the file names none', 'ESRI:54009')
     .option('--compat', "upstream's ceil pixel rounding (spec §4.1)", false)
-    .option('--target <n>', 'rebalance over IPCC classes and draw this many points', parseIntOption('target'))
+    .option(
+      '--target <n>',
+      'rebalance over IPCC classes and draw this many points',
+      intOption('target', { min: 1, max: MAX_POINTS }),
+    )
     .option('--weight <f>', 'rebalancing weight: cbrt | sqrt | linear', 'cbrt')
-    .option('--seed <n>', 'seed of the draw', parseIntOption('seed'), 0)
+    .option('--seed <n>', 'seed of the draw', seedOption(), 0)
     .option('--out <file>', 'output CSV (default: stdout)')
     .action((points: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
-        if (!o.landcover)
-          throw new WorldStratError(
-            'INVALID_ARGUMENT',
-            'stratify needs --landcover (on the command line or in --config)',
-          );
         const weight = WEIGHTS[o.weight as string];
         if (!weight)
           throw new WorldStratError('INVALID_ARGUMENT', `--weight ${o.weight}: use cbrt, sqrt or linear`);

@@ -6,42 +6,20 @@ import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import type { RevisitProvider } from '../../pipelines/revisit-stages.node.js';
 import { type SuperresolveAoi, superresolvePipeline } from '../../pipelines/superresolve.node.js';
-import { type CliRunner, parseIntOption, parseNumberOption } from '../runtime.js';
-import { parseBBoxOption, providerFromOptions } from './search.js';
-
-/**
- * Parse `--aoi lon,lat`.
- *
- * @param v - option text (or a `[lon, lat]` array from a config file).
- * @returns the point.
- * @throws {WorldStratError} `INVALID_ARGUMENT` naming the value.
- */
-export function parseAoiPoint(v: unknown): { lon: number; lat: number } {
-  const parts = Array.isArray(v) ? v.map(Number) : String(v).split(',').map(Number);
-  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x)))
-    throw new WorldStratError(
-      'INVALID_ARGUMENT',
-      `--aoi ${String(v)}: expected lon,lat in degrees, e.g. --aoi 8.54,47.37 (negative: --aoi=-15.79,12.43)`,
-    );
-  return { lon: parts[0], lat: parts[1] };
-}
-
-/**
- * Parse `--dates 2022-06-01/2022-06-30`.
- *
- * @param v - option text (or a `[start, end]` array from a config file).
- * @returns `[start, end]` (checked further by the pipeline).
- * @throws {WorldStratError} `INVALID_ARGUMENT` naming the value.
- */
-export function parseDateRange(v: unknown): [string, string] {
-  const parts = Array.isArray(v) ? v.map(String) : String(v).split('/');
-  if (parts.length !== 2 || parts.some((p) => p.trim() === ''))
-    throw new WorldStratError(
-      'INVALID_ARGUMENT',
-      `--dates ${String(v)}: expected START/END as YYYY-MM-DD/YYYY-MM-DD, e.g. --dates 2022-06-01/2022-06-30`,
-    );
-  return [parts[0].trim(), parts[1].trim()];
-}
+import {
+  areaOption,
+  concurrencyOption,
+  dateOption,
+  intOption,
+  numberOption,
+  parseBBox,
+  parseDate,
+  parseDateRange,
+  parseLonLat,
+  percentOption,
+} from '../options.js';
+import type { CliRunner } from '../runtime.js';
+import { providerAccess, providerFromOptions } from './search.js';
 
 /** `--provider stac|sentinelhub`, or a STAC provider id (`earth-search`, …) as a shorthand for stac + that id. */
 function revisitProviderFromOptions(o: Record<string, unknown>): RevisitProvider {
@@ -80,12 +58,20 @@ export function registerSuperresolveCommand(
     cmd
       .option('--aoi <lon,lat>', 'search revisits for a WorldStrat AOI (2.5 km² box) around this point')
       .option('--bbox <w,s,e,n>', 'or for this lon/lat box (minLon,minLat,maxLon,maxLat)')
-      .option('--area <km2>', 'AOI area for --aoi (default 2.5, the release’s)', parseNumberOption('area'))
+      .option('--area <km2>', 'AOI area for --aoi (default 2.5, the release’s)', areaOption())
       .option('--aoi-name <name>', 'name of the revisit folder/files (default from the coordinates)')
       .option('--dates <start/end>', 'with --aoi/--bbox: acquisition window, e.g. 2022-06-01/2022-06-30')
-      .option('--target-date <date>', 'rank revisits by distance to this date (default: middle of --dates)')
-      .option('--revisits <n>', 'revisits to fetch (default: the model’s)', parseIntOption('revisits'))
-      .option('--max-cloud <pct>', 'maximum scene cloud cover (%)', parseNumberOption('max-cloud'))
+      .option(
+        '--target-date <date>',
+        'rank revisits by distance to this date (default: middle of --dates)',
+        dateOption('target-date'),
+      )
+      .option(
+        '--revisits <n>',
+        'revisits to fetch (default: the model’s)',
+        intOption('revisits', { min: 1, max: 100 }),
+      )
+      .option('--max-cloud <pct>', 'maximum scene cloud cover (%)', percentOption('max-cloud'))
       .option(
         '--provider <p>',
         'stac | sentinelhub, or a STAC provider id (earth-search, earth-search-c1, planetary-computer); default stac',
@@ -98,16 +84,20 @@ export function registerSuperresolveCommand(
         '--work-dir <dir>',
         'where revisits are downloaded (resumable; default <out>-revisits/ next to --out)',
       )
-      .option('--concurrency <n>', 'revisits downloaded at once', parseIntOption('concurrency'));
+      .option('--concurrency <n>', 'revisits downloaded at once', concurrencyOption());
   cmd
     .option('--engine <e>', 'tfjs | onnx (default: onnx for .onnx files, else tfjs)')
     .option('--quicklook <file.png>', 'PNG quicklook path')
     .option('--no-quicklook', 'skip the PNG')
-    .option('--overlap <px>', 'LR chip overlap: 0 or 25', parseIntOption('overlap'))
-    .option('--batch-size <n>', 'chips per inference batch', parseIntOption('batch-size'))
+    .option('--overlap <px>', 'LR chip overlap: 0 or 25', intOption('overlap', { min: 0, max: 10_000 }))
+    .option('--batch-size <n>', 'chips per inference batch', intOption('batch-size', { min: 1, max: 4096 }))
     .option('--no-cloud-masks', 'ignore *-CLM.tiff masks next to the revisits')
-    .option('--dn-scale <x>', 'inputs are DN: reflectance = DN·scale + offset', parseNumberOption('dn-scale'))
-    .option('--dn-offset <x>', 'offset for --dn-scale', parseNumberOption('dn-offset'));
+    .option(
+      '--dn-scale <x>',
+      'inputs are DN: reflectance = DN·scale + offset',
+      numberOption('dn-scale', { above: 0, max: 1e6 }),
+    )
+    .option('--dn-offset <x>', 'offset for --dn-scale', numberOption('dn-offset', { min: -1e6, max: 1e6 }));
   if (catalogue)
     cmd.addHelpText(
       'after',
@@ -134,13 +124,13 @@ warped to the AOI's 10 m EPSG:4326 grid) into --work-dir, and a re-run reuses wh
         throw new WorldStratError('INVALID_ARGUMENT', `give --aoi ${o.aoi} or --bbox ${o.bbox}, not both`);
       if (o.aoi !== undefined)
         aoi = {
-          ...parseAoiPoint(o.aoi),
+          ...parseLonLat(o.aoi, 'aoi'),
           ...(o.area !== undefined ? { areaKm2: o.area as number } : {}),
           ...(o.aoiName !== undefined ? { name: String(o.aoiName) } : {}),
         };
       else if (o.bbox !== undefined)
         aoi = {
-          bbox: parseBBoxOption(o.bbox),
+          bbox: parseBBox(o.bbox),
           ...(o.aoiName !== undefined ? { name: String(o.aoiName) } : {}),
         };
       if (catalogue && inputs.length > 0 && aoi)
@@ -170,14 +160,16 @@ warped to the AOI's 10 m EPSG:4326 grid) into --work-dir, and a re-run reuses wh
           'INVALID_ARGUMENT',
           `${name} with ${o.aoi !== undefined ? '--aoi' : '--bbox'} needs --dates START/END (YYYY-MM-DD/YYYY-MM-DD)`,
         );
+      const access = aoi ? providerAccess(revisitProviderFromOptions(o)) : undefined;
       const r = await superresolvePipeline.run(
         {
           ...(aoi
             ? {
                 aoi,
                 dateRange: parseDateRange(o.dates),
-                provider: revisitProviderFromOptions(o),
-                ...(o.targetDate !== undefined ? { targetDate: String(o.targetDate) } : {}),
+                provider: access!.provider,
+                ...(access?.fetch ? { fetch: access.fetch } : {}),
+                ...(o.targetDate !== undefined ? { targetDate: parseDate('target-date', o.targetDate) } : {}),
                 ...(o.revisits !== undefined ? { revisits: o.revisits as number } : {}),
                 ...(o.maxCloud !== undefined ? { maxCloudCover: o.maxCloud as number } : {}),
                 ...(o.workDir !== undefined ? { workDir: String(o.workDir) } : {}),

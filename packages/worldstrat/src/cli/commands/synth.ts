@@ -6,7 +6,8 @@ import {
   DEFAULT_SYNTHETIC_DATASET,
   generateSyntheticDataset,
 } from '../../synthetic/generate-synthetic-dataset.node.js';
-import { type CliRunner, parseIntOption } from '../runtime.js';
+import { choiceOption, intOption, seedOption } from '../options.js';
+import type { CliRunner } from '../runtime.js';
 
 /** Register the command. */
 export function registerSynth(program: Command, run: CliRunner): void {
@@ -14,21 +15,31 @@ export function registerSynth(program: Command, run: CliRunner): void {
     .command('synth')
     .description('generate a deterministic SYNTHETIC dataset in the WorldStrat release layout')
     .argument('<out>', 'output folder (must be empty unless --overwrite)')
-    .option('--aois <n>', 'number of AOIs', parseIntOption('aois'), DEFAULT_SYNTHETIC_DATASET.aois)
+    .option(
+      '--aois <n>',
+      'number of AOIs',
+      intOption('aois', { min: 1, max: 100_000 }),
+      DEFAULT_SYNTHETIC_DATASET.aois,
+    )
     .option(
       '--revisits <n>',
       'LR revisits per AOI (16 = release, 8 = Kaggle core)',
-      parseIntOption('revisits'),
+      intOption('revisits', { min: 1, max: 100 }),
       DEFAULT_SYNTHETIC_DATASET.revisits,
     )
     .option(
       '--hr-size <px>',
       'HR side in pixels at 1.5 m (LR side = round(hr·1.5/10))',
-      parseIntOption('hr-size'),
+      intOption('hr-size', { min: 16, max: 4096 }),
       DEFAULT_SYNTHETIC_DATASET.hrSize,
     )
-    .option('--seed <n>', 'master seed', parseIntOption('seed'), DEFAULT_SYNTHETIC_DATASET.seed)
-    .option('--compression <c>', 'GeoTIFF compression: deflate | none', DEFAULT_SYNTHETIC_DATASET.compression)
+    .option('--seed <n>', 'master seed', seedOption(), DEFAULT_SYNTHETIC_DATASET.seed)
+    .option(
+      '--compression <c>',
+      'GeoTIFF compression: deflate | none',
+      choiceOption('compression', ['deflate', 'none']),
+      DEFAULT_SYNTHETIC_DATASET.compression,
+    )
     .option('--l1c', 'also write lr_dataset/<AOI>/L1C/ (13-band top-of-atmosphere revisits)', false)
     .option('--overwrite', 'write into a non-empty folder', false)
     .option('--plots', 'also write plots and an HTML report to <out>/plots', false)

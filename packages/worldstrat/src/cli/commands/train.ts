@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { trainPipeline } from '../../pipelines/train-model.node.js';
-import { type CliRunner, parseIntOption } from '../runtime.js';
+import { intOption } from '../options.js';
+import type { CliRunner } from '../runtime.js';
 import { addTrainingOptions, trainingOptionsFrom } from './training-options.js';
 
 const PRESETS = {
@@ -19,7 +20,7 @@ export function registerTrain(program: Command, run: CliRunner): void {
     .argument('<root>', 'dataset folder in the release layout')
     .requiredOption('--out <dir>', 'output folder (<model>.safetensors, <model>.history.json, checkpoints/)')
     .option('--model <name>', `preset: ${Object.keys(PRESETS).join(' | ')}`, 'highresnet')
-    .option('--revisits <n>', 'override the preset revisits', parseIntOption('revisits'));
+    .option('--revisits <n>', 'override the preset revisits', intOption('revisits', { min: 1, max: 100 }));
   addTrainingOptions(command, 'continue from <out>/checkpoints/<model>/last.safetensors').action(
     (root: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {

@@ -4,7 +4,8 @@ import type { RegistrationMode } from '@worldstrat/metrics';
 import type { BackendPreference } from '@worldstrat/srnet';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { parseBackendOption, parseIntOption, parseNumberOption } from '../runtime.js';
+import { intOption, numberOption, seedOption } from '../options.js';
+import { parseBackendOption } from '../runtime.js';
 
 /** Parse a loss-mode option value. */
 export function parseLossMode(v: string): RegistrationMode {
@@ -23,22 +24,22 @@ export function parseLossMode(v: string): RegistrationMode {
  */
 export function addTrainingOptions(cmd: Command, resumeHelp: string): Command {
   return cmd
-    .option('--hidden <n>', 'hidden channels', parseIntOption('hidden'), 128)
-    .option('--dropout <p>', 'dropout in training', parseNumberOption('dropout'), 0.5)
-    .option('--epochs <n>', 'epochs per model', parseIntOption('epochs'), 15)
-    .option('--steps <n>', 'stop after N optimiser steps', parseIntOption('steps'))
-    .option('--batch-size <n>', 'chips per batch', parseIntOption('batch-size'), 16)
-    .option('--lr <x>', 'Adam learning rate', parseNumberOption('lr'), 1e-4)
+    .option('--hidden <n>', 'hidden channels', intOption('hidden', { min: 1, max: 4096 }), 128)
+    .option('--dropout <p>', 'dropout in training', numberOption('dropout', { min: 0, max: 0.99 }), 0.5)
+    .option('--epochs <n>', 'epochs per model', intOption('epochs', { min: 1, max: 1e6 }), 15)
+    .option('--steps <n>', 'stop after N optimiser steps', intOption('steps', { min: 1, max: 1e9 }))
+    .option('--batch-size <n>', 'chips per batch', intOption('batch-size', { min: 1, max: 4096 }), 16)
+    .option('--lr <x>', 'Adam learning rate', numberOption('lr', { above: 0, max: 10 }), 1e-4)
     .option(
       '--cosine-t0 <epochs>',
       'cosine warm restarts period (0 = constant rate)',
-      parseIntOption('cosine-t0'),
+      intOption('cosine-t0', { min: 0, max: 1e9 }),
       300,
     )
     .option(
       '--lr-decay-steps <n>',
       'anneal the rate per step to 0 over N steps (half cosine) instead of --cosine-t0',
-      parseIntOption('lr-decay-steps'),
+      intOption('lr-decay-steps', { min: 1, max: 1e9 }),
     )
     .option(
       '--loss-mode <mode>',
@@ -46,7 +47,7 @@ export function addTrainingOptions(cmd: Command, resumeHelp: string): Command {
       parseLossMode,
       'worldstrat',
     )
-    .option('--seed <n>', 'seed (init, dropout, shuffling, augmentation)', parseIntOption('seed'), 0)
+    .option('--seed <n>', 'seed (init, dropout, shuffling, augmentation)', seedOption(), 0)
     .option(
       '--backend <name>',
       'TF.js backend: wasm (CPU, default) | webgpu | tfjs-node-gpu | cpu | auto (GPU when one is usable)',
@@ -56,7 +57,7 @@ export function addTrainingOptions(cmd: Command, resumeHelp: string): Command {
     .option(
       '--checkpoint-every <n>',
       'checkpoint every N steps (0 = epoch ends)',
-      parseIntOption('checkpoint-every'),
+      intOption('checkpoint-every', { min: 0, max: 1e9 }),
       0,
     )
     .option('--resume', resumeHelp, false);
