@@ -3,7 +3,13 @@
 export type { EoFetchErrorCode } from './errors.js';
 export { EO_FETCH_ERROR_CODES, EoFetchError, HttpError } from './errors.js';
 export type { FetchLike, RequestJsonOptions } from './http/request-json.js';
-export { httpErrorFromResponse, requestJson, scrub } from './http/request-json.js';
+export {
+  DEFAULT_MAX_JSON_BYTES,
+  httpErrorFromResponse,
+  readTextBounded,
+  requestJson,
+  scrub,
+} from './http/request-json.js';
 export type { RetryEvent, RetryPolicy, WithRetryOptions } from './http/retry.js';
 export {
   backoffDelay,
@@ -79,8 +85,24 @@ export {
   reflectanceScaling,
   registerStacProvider,
 } from './stac/providers.js';
-export type { StacClientOptions, StacSearchOptions } from './stac/stac-client.js';
-export { formatStacDatetime, nextRequest, StacClient, searchBody, searchQuery } from './stac/stac-client.js';
+export type {
+  StacCapability,
+  StacClientOptions,
+  StacItemCollectionResult,
+  StacPage,
+  StacRequest,
+  StacSearchOptions,
+  StacWarning,
+} from './stac/stac-client.js';
+export {
+  DEFAULT_STAC_ITEM_LIMIT,
+  DEFAULT_STAC_PAGE_LIMIT,
+  nextRequest,
+  StacClient,
+  searchBody,
+  searchQuery,
+} from './stac/stac-client.js';
+export { formatStacDatetime } from './stac/stac-datetime.js';
 export type {
   StacAsset,
   StacCollection,
@@ -94,3 +116,5 @@ export type {
   StacSearchParams,
   StacSortBy,
 } from './stac/stac-types.js';
+export type { InvalidItem } from './stac/validate-item.js';
+export { invalidGeometry, invalidPosition, validateStacItem } from './stac/validate-item.js';

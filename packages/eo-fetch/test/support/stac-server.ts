@@ -26,6 +26,8 @@ export interface StacServer {
   /** Body bytes served per file path. */
   bytesServed: Map<string, number>;
   tokenRequests: number;
+  /** What the landing page declares (default: item search with filter, query, sort and fields). */
+  conformsTo: string[];
   /** Statuses answered to the next file requests, one per request (fault injection). */
   fileFaults: number[];
   /** Optional SAS check: file requests must carry this query string fragment. */
@@ -84,6 +86,14 @@ export async function startStacServer(
     bytesServed: new Map(),
     fileFaults: [],
     tokenRequests: 0,
+    conformsTo: [
+      'core',
+      'item-search',
+      'item-search#filter',
+      'item-search#query',
+      'item-search#sort',
+      'item-search#fields',
+    ].map((c) => `https://api.stacspec.org/v1.0.0/${c}`),
     close: async () => {},
   };
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -111,6 +121,7 @@ export async function startStacServer(
       return json(res, 200, {
         type: 'Catalog',
         id: 'test',
+        conformsTo: state.conformsTo,
         links: [{ rel: 'search', href: `${state.url}/search` }],
       });
     if (path === '/conformance')
