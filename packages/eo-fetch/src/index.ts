@@ -22,11 +22,12 @@ export {
   sleep,
   withRetry,
 } from './http/retry.js';
-export { aoiGrid, aoiPixelSize } from './layout/aoi-grid.js';
+export type { AoiSizeOptions } from './layout/aoi-grid.js';
+export { aoiGrid, aoiPixelSize, DEFAULT_MAX_AOI_SIDE_PX } from './layout/aoi-grid.js';
 export type { RevisitLayer, RevisitMetadata } from './layout/release-layout.js';
 export { hrPaths, lrRevisitPaths } from './layout/release-layout.js';
 export type { CatalogueEntry, Footprint } from './matching/catalogue-entry.js';
-export { catalogueEntryFromStacItem } from './matching/catalogue-entry.js';
+export { catalogueEntriesFromStacItems, catalogueEntryFromStacItem } from './matching/catalogue-entry.js';
 export { bboxAreaKm2, footprintCoverage, geodesicAreaKm2 } from './matching/geodesic-area.js';
 export type {
   DuplicateAcquisition,
@@ -70,8 +71,8 @@ export type {
 export { SentinelHubClient } from './sentinelhub/sentinel-hub-client.js';
 export { catalogueEntryFromSpotFeature } from './sentinelhub/spot-entry.js';
 export type { PlanetaryComputerSigner, PlanetaryComputerSignerOptions } from './stac/planetary-computer.js';
-export { createPlanetaryComputerSigner } from './stac/planetary-computer.js';
-export type { CanonicalBand, S2Level, StacProvider } from './stac/providers.js';
+export { createPlanetaryComputerSigner, isAzureBlobHref } from './stac/planetary-computer.js';
+export type { CanonicalBand, S2Level, ScalingSource, StacProvider } from './stac/providers.js';
 export {
   BAND_RESOLUTION_M,
   bandAsset,
@@ -79,6 +80,7 @@ export {
   earthSearch,
   earthSearchC1,
   getStacProvider,
+  itemAssets,
   L1C_BANDS,
   L2A_BANDS,
   planetaryComputer,

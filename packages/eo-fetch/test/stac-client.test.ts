@@ -208,10 +208,12 @@ describe('providers', () => {
     expect(item.assets.B04.href).not.toContain('sig'); // input untouched
     expect(calls).toEqual(['https://pc.test/api/sas/v1/token/sentinel-2-l2a']);
     now += 50 * 60_000; // 10 min left: still valid with the 5 min margin
-    await signer.signHref('https://h/x.tif', 'sentinel-2-l2a');
+    await signer.signHref('https://acct.blob.core.windows.net/c/x.tif', 'sentinel-2-l2a');
     expect(signer.tokenRequests).toBe(1);
     now += 6 * 60_000; // inside the margin: refresh
-    expect(await signer.signHref('https://h/x.tif', 'sentinel-2-l2a')).toContain('sig=secret2');
+    expect(await signer.signHref('https://acct.blob.core.windows.net/c/x.tif', 'sentinel-2-l2a')).toContain(
+      'sig=secret2',
+    );
     expect(signer.tokenRequests).toBe(2);
   });
 });
