@@ -48,7 +48,8 @@ export interface SuperresolveSearchReport {
     n: number;
     itemId: string;
     datetime: string;
-    cloudCover: number;
+    /** Scene cloud cover in percent; null when the catalogue gave none. */
+    cloudCover: number | null;
     deltaDays: number;
     file: string;
   }[];

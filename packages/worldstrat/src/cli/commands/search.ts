@@ -170,7 +170,7 @@ export function registerSearch(program: Command, run: CliRunner): void {
           `${level}: ${list.length} revisits for ${aois.length} AOIs (${res.searchRequests} searches)`,
           ...list.map(
             (r) =>
-              `  ${r.aoi} #${r.n}  ${r.id}  ${r.datetime.slice(0, 10)}  cloud ${r.cloudCover}%  Δ${r.deltaDays} d`,
+              `  ${r.aoi} #${r.n}  ${r.id}  ${r.datetime.slice(0, 10)}  ${r.cloudCover === null ? 'cloud unknown' : `cloud ${r.cloudCover}%`}  Δ${r.deltaDays} d`,
           ),
         ]);
         if (o.out) lines.push(`wrote ${o.out}`);
