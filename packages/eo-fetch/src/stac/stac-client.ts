@@ -51,7 +51,8 @@ export interface StacClientOptions {
   /** Headers sent with every request to the API's own origin (e.g. an API key); never to another origin. */
   headers?: Record<string, string>;
   /** Called before every request; may change it in place or return a replacement (custom headers, signing). */
-  modifyRequest?: (req: StacRequest) => StacRequest | undefined | Promise<StacRequest | undefined>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that only mutates its argument returns nothing
+  modifyRequest?: (req: StacRequest) => StacRequest | void | Promise<StacRequest | void>;
   retry?: Partial<RetryPolicy>;
   /** Path of the search endpoint relative to the root (default `search`). */
   searchPath?: string;

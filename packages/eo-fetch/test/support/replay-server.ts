@@ -39,6 +39,16 @@ export function fixture(file: string, base = 'https://example.test'): any {
   return JSON.parse(readFileSync(join(FIXTURES, file), 'utf8').replaceAll('{{BASE}}', base));
 }
 
+/** JSON bodies parsed; forms (the OAuth token request) kept as text. */
+function parseBody(raw: string): unknown {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
 export async function startReplayServer(routes: ReplayRoute[] = []): Promise<ReplayServer> {
   const state: ReplayServer = { url: '', requests: [], routes, close: async () => {} };
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -51,7 +61,7 @@ export async function startReplayServer(routes: ReplayRoute[] = []): Promise<Rep
       url: req.url ?? '/',
       path: u.pathname,
       query: u.searchParams,
-      body: raw ? JSON.parse(raw) : undefined,
+      body: parseBody(raw),
       headers: req.headers,
     };
     state.requests.push(rec);
