@@ -26,8 +26,8 @@ export interface PlanetaryComputerSignerOptions {
 }
 
 /**
- * Whether an href points at Azure Blob Storage (`https://<account>.blob.core.windows.net/...`), the only place
- * a Planetary Computer SAS token belongs.
+ * Whether an href points at Azure Blob Storage, the only place a Planetary Computer SAS token belongs.
+ * Hosts `https://<account>.blob.core.windows.net`.
  *
  * @param url - the parsed href
  * @returns true for blob storage

@@ -176,8 +176,9 @@ function usedCapabilities(params: StacSearchParams): StacCapability[] {
 }
 
 /**
- * A STAC API client (pystac-client's search surface: paging, caps, `matched`, ItemCollections, collections,
- * queryables, conformance checks, per-request hooks).
+ * A STAC API client with pystac-client's search surface.
+ * Paging with caps, `matched`, ItemCollections, paged collections, queryables, conformance checks, and
+ * per-request hooks.
  *
  * @example
  * ```ts

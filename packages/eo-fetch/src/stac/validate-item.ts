@@ -28,8 +28,8 @@ export function invalidPosition(p: unknown): string | undefined {
 }
 
 /**
- * Why a GeoJSON geometry's coordinates are unusable (wrong nesting, non-finite or out-of-range degrees, rings
- * with fewer than 4 positions), or undefined when they are fine.
+ * Why a GeoJSON geometry's coordinates are unusable, or undefined when they are fine.
+ * Wrong nesting, non-finite or out-of-range degrees, rings with fewer than 4 positions.
  *
  * @param g - the geometry
  * @returns the reason or undefined
@@ -66,9 +66,9 @@ export function invalidGeometry(g: unknown): string | undefined {
 }
 
 /**
- * Why a STAC item cannot be trusted, or undefined when it is fine: no id, not a Feature, bad geometry or bbox,
- * no parseable `datetime` (nor `start_datetime`/`end_datetime`), an `eo:cloud_cover` that is not a number in
- * [0, 100], or `assets` that is not an object. A missing `eo:cloud_cover` or missing `assets` is allowed (a
+ * Why a STAC item cannot be trusted, or undefined when it is fine.
+ * No id, not a Feature, bad geometry or bbox, no parseable `datetime` (nor `start_datetime`/`end_datetime`), an
+ * `eo:cloud_cover` that is not a number in [0, 100], or `assets` that is not an object. A missing `eo:cloud_cover` or missing `assets` is allowed (a
  * `fields` search may drop them); consumers treat them as unknown.
  *
  * @param item - anything a search returned
