@@ -160,6 +160,49 @@ describe('STAC paging bounds', () => {
   });
 });
 
+describe('conformance and next-link hygiene', () => {
+  it('falls back to /conformance when the landing page has no conformsTo; a link cannot swap credentials', async () => {
+    const s = await start([
+      { method: 'GET', path: '/', reply: () => ({ body: { type: 'Catalog', id: 'x', links: [] } }) },
+      {
+        method: 'GET',
+        path: '/conformance',
+        reply: () => ({ body: { conformsTo: ['https://api.stacspec.org/v1.0.0/item-search#fields'] } }),
+      },
+      {
+        method: 'POST',
+        path: '/search',
+        reply: (r) =>
+          r.body.p === 2
+            ? page([item(2)])
+            : page(
+                [item(1)],
+                [
+                  {
+                    rel: 'next',
+                    href: '/search',
+                    method: 'POST',
+                    body: { p: 2 },
+                    merge: true,
+                    headers: { authorization: 'Bearer EVIL', 'x-page': '2' },
+                  },
+                ],
+              ),
+      },
+    ]);
+    const client = new StacClient(s.url, { headers: { authorization: 'Bearer MINE' } });
+    const res = await client.itemCollection({ fields: { include: ['id'] }, filter: 'x > 1' });
+    expect(res.features.map((f) => f.id)).toEqual(['IT_1', 'IT_2']);
+    expect(res.warnings.map((w) => w.capability)).toEqual(['filter']);
+    const searches = s.requests.filter((r) => r.path === '/search');
+    expect(searches.map((r) => [r.headers.authorization, r.headers['x-page']])).toEqual([
+      ['Bearer MINE', undefined],
+      ['Bearer MINE', '2'],
+    ]);
+    expect(s.requests.map((r) => r.path)).toEqual(['/', '/conformance', '/search', '/search']);
+  });
+});
+
 describe('credential scoping', () => {
   const recorder = async () => {
     const seen: ReplayRequest[] = [];

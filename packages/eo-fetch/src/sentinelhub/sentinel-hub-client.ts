@@ -410,12 +410,14 @@ export class SentinelHubClient {
         { method: 'POST', body },
         options.signal,
       );
-      for (const f of page.features ?? []) {
+      if (page?.features !== undefined && !Array.isArray(page.features))
+        throw new EoFetchError('INVALID_RESPONSE', 'dataimport search: features is not an array');
+      for (const f of page?.features ?? []) {
         if (options.maxItems !== undefined && n >= options.maxItems) return;
         n++;
         yield f;
       }
-      if (!page.features?.length) return;
+      if (!page?.features?.length) return;
       const next: unknown = page.links?.next;
       if (next !== undefined && next !== null && typeof next !== 'string')
         throw new EoFetchError('INVALID_RESPONSE', 'dataimport search: links.next is not a URL string');
@@ -477,8 +479,10 @@ export class SentinelHubClient {
         {},
         signal,
       );
-      out.push(...(page.data ?? []));
-      const next: unknown = page.links?.nextToken;
+      if (page?.data !== undefined && !Array.isArray(page.data))
+        throw new EoFetchError('INVALID_RESPONSE', `SentinelHub listing ${path}: data is not an array`);
+      out.push(...(page?.data ?? []));
+      const next: unknown = page?.links?.nextToken;
       if (next !== undefined && next !== null && typeof next !== 'string')
         throw new EoFetchError(
           'INVALID_RESPONSE',

@@ -228,7 +228,7 @@ export class StacClient {
     let out: StacRequest = {
       url: req.url,
       method: req.method,
-      headers: { ...(own ? this.opts.headers : {}), ...req.headers },
+      headers: { ...req.headers, ...(own ? this.opts.headers : {}) }, // the caller's headers win over a link's
       ...(req.body ? { body: req.body } : {}),
     };
     if (this.opts.modifyRequest) out = (await this.opts.modifyRequest(out)) ?? out;
@@ -530,6 +530,21 @@ function matchedOf(page: StacItemCollection): number | undefined {
   return typeof m === 'number' && Number.isInteger(m) && m >= 0 ? m : undefined;
 }
 
+/** A next link's `headers`, checked to be string values (servers set paging headers, nothing else). */
+function linkHeaders(h: unknown, from: string): Record<string, string> | undefined {
+  if (h === undefined || h === null) return undefined;
+  if (typeof h !== 'object' || Array.isArray(h) || Object.values(h).some((v) => typeof v !== 'string'))
+    throw new EoFetchError(
+      'INVALID_RESPONSE',
+      `next link headers from ${redactUrl(from)} are not string values`,
+    );
+  // a catalogue must not replace the caller's credentials
+  const out = Object.fromEntries(
+    Object.entries(h as Record<string, string>).filter(([k]) => k.toLowerCase() !== 'authorization'),
+  );
+  return Object.keys(out).length ? out : undefined;
+}
+
 /**
  * The request for the page after `page`, or undefined on the last page.
  * A `rel=next` link (GET href, or POST with its body, merged into the
@@ -565,12 +580,18 @@ export function nextRequest(page: StacItemCollection, prev: PageRequest): PageRe
         'INVALID_RESPONSE',
         `next link body from ${redactUrl(prev.url)} is not an object`,
       );
-    const method = (link.method ?? 'GET').toUpperCase();
+    const method = String(link.method ?? 'GET').toUpperCase();
+    const headers = linkHeaders(link.headers, prev.url);
     if (method === 'POST') {
       const body = link.merge ? { ...prev.body, ...link.body } : (link.body ?? prev.body);
-      return { url, method: 'POST', body, headers: link.headers };
+      return { url, method: 'POST', body, ...(headers ? { headers } : {}) };
     }
-    return { url, method: 'GET', headers: link.headers };
+    if (method !== 'GET')
+      throw new EoFetchError(
+        'INVALID_RESPONSE',
+        `next link from ${redactUrl(prev.url)} uses method ${JSON.stringify(link.method)}`,
+      );
+    return { url, method: 'GET', ...(headers ? { headers } : {}) };
   }
   const token = page.context?.next;
   if (token !== undefined && token !== null && prev.method === 'POST')
