@@ -6,11 +6,14 @@ import {
   bandAsset,
   type CatalogueEntry,
   catalogueEntriesFromStacItems,
+  catalogueEntryFromSpotFeature,
   createPlanetaryComputerSigner,
   EoFetchError,
   earthSearch,
   formatStacDatetime,
   matchRevisits,
+  revisitsToCsv,
+  revisitsToTable,
   SentinelHubClient,
   StacClient,
   type StacItem,
@@ -200,6 +203,18 @@ describe('conformance and next-link hygiene', () => {
       ['Bearer MINE', '2'],
     ]);
     expect(s.requests.map((r) => r.path)).toEqual(['/', '/conformance', '/search', '/search']);
+  });
+});
+
+describe('conformance without a landing page', () => {
+  it('warns (and still searches) when the landing page cannot be read; errors in error mode', async () => {
+    const s = await start([{ method: 'POST', path: '/search', reply: () => page([item(1)]) }]);
+    const res = await new StacClient(s.url).itemCollection({ query: { 'eo:cloud_cover': { lt: 5 } } });
+    expect(res.features).toHaveLength(1);
+    expect(res.warnings).toHaveLength(1);
+    expect(res.warnings[0].message).toMatch(/could not read its conformance \(HTTP 404/);
+    const strict = new StacClient(s.url, { onMissingConformance: 'error' });
+    expect((await fail(strict.search({ query: {} }))).code).toBe('UNSUPPORTED_CAPABILITY');
   });
 });
 
@@ -489,6 +504,43 @@ describe('matching', () => {
     const limited = matchRevisits([aoi], entries, { targetDate: '2023-06-10', maxCloudCover: 95 });
     expect(limited.revisits.map((r) => r.entry.id)).toEqual(['CLEAR', 'CLOUDY']);
     expect(limited.unknownCloudCover).toEqual([{ aoi: 'A', id: 'UNKNOWN', excluded: true }]);
+  });
+
+  it('keeps unknown cloud cover unknown in tables, CSV and SPOT entries', () => {
+    const m = matchRevisits([aoi], [entry('UNKNOWN', 10, null), entry('CLEAR', 12, 5)], {
+      targetDate: '2023-06-10',
+    });
+    const table = revisitsToTable(m.revisits);
+    expect(table.getChild('cloud_cover')!.toArray().length).toBe(2);
+    expect([table.getChild('cloud_cover')!.get(0), table.getChild('cloud_cover')!.get(1)]).toEqual([5, null]);
+    expect(revisitsToCsv(m.revisits).split('\n')[2].split(',')[5]).toBe('');
+    const spot = (
+      props: Record<string, unknown>,
+      coords = [
+        [0, 0],
+        [1, 0],
+        [1, 1],
+        [0, 0],
+      ],
+    ) =>
+      catalogueEntryFromSpotFeature({
+        geometry: { type: 'Polygon', coordinates: [coords] },
+        properties: { id: 'S', acquisitionDate: '2021-01-01T10:00:00Z', ...props },
+      } as never);
+    expect(spot({}).cloudCover).toBeNull();
+    expect(spot({ cloudCover: 12 }).cloudCover).toBe(12);
+    expect(() => spot({ cloudCover: 'lots' })).toThrow(expect.objectContaining({ code: 'INVALID_ITEM' }));
+    expect(() => spot({ acquisitionDate: 'soon' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ITEM' }),
+    );
+    expect(() =>
+      spot({}, [
+        [0, 0],
+        [1, 0],
+        [1, 95],
+        [0, 0],
+      ]),
+    ).toThrow(/latitude 95/);
   });
 
   it('never counts an absurd footprint as covering the AOI', () => {

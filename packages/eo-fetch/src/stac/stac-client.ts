@@ -288,11 +288,22 @@ export class StacClient {
     const policy = this.opts.onMissingConformance ?? 'warn';
     const used = usedCapabilities(params);
     if (policy === 'ignore' || used.length === 0) return [];
-    const conforms = await this.conformsTo(signal);
+    let conforms: string[];
+    let unreadable: string | undefined;
+    try {
+      conforms = await this.conformsTo(signal);
+    } catch (err) {
+      // a search-only endpoint without a landing page: the search may still work, but nothing is declared
+      if (!(err instanceof EoFetchError) || err.code === 'ABORTED') throw err;
+      conforms = [];
+      unreadable = err.message;
+    }
     const warnings: StacWarning[] = [];
     for (const capability of used) {
       if (conforms.some((c) => CAPABILITY_CONFORMANCE[capability].test(c))) continue;
-      const message = `STAC API ${this.url} does not declare ${capability} support in conformsTo; it may ignore the ${capability} parameter and return items that do not satisfy it`;
+      const message = unreadable
+        ? `STAC API ${this.url}: could not read its conformance (${unreadable}); it may ignore the ${capability} parameter`
+        : `STAC API ${this.url} does not declare ${capability} support in conformsTo; it may ignore the ${capability} parameter and return items that do not satisfy it`;
       if (policy === 'error') throw new EoFetchError('UNSUPPORTED_CAPABILITY', message);
       const w: StacWarning = { code: 'MISSING_CONFORMANCE', capability, message };
       this.opts.onWarning?.(w);
