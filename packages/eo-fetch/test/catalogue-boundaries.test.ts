@@ -381,6 +381,30 @@ describe('credential scoping', () => {
     }
   });
 
+  it('STAC: an error body echoing the configured API key is scrubbed', async () => {
+    const s = await start([
+      {
+        method: 'POST',
+        path: '/search',
+        reply: (r) => ({
+          status: 400,
+          body: { error: `bad key ${r.headers['x-api-key']} / ${r.headers.authorization}` },
+        }),
+      },
+    ]);
+    const client = new StacClient(s.url, {
+      headers: {
+        'x-api-key': 'KEY-abcdef-42',
+        authorization: 'Bearer TOKEN-zyxwvu-9',
+        accept: 'application/geo+json',
+      },
+    });
+    const err = await fail(client.search({}));
+    expect(err.code).toBe('HTTP_ERROR');
+    expect(err.message).toContain('bad key ***');
+    expect(err.message).not.toMatch(/KEY-abcdef-42|TOKEN-zyxwvu-9/);
+  });
+
   it('SentinelHub: an endless Catalog (new context.next every page) stops at the page cap', async () => {
     const sh = await start([
       {

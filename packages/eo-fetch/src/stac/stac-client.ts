@@ -212,6 +212,7 @@ export class StacClient {
       throw new EoFetchError('INVALID_ARGUMENT', `STAC API url must be http(s), got ${JSON.stringify(url)}`);
     capOption('pageLimit', options.pageLimit);
     capOption('itemLimit', options.itemLimit);
+    capOption('maxResponseBytes', options.maxResponseBytes);
     this.url = url.endsWith('/') ? url : `${url}/`;
     this.origin = parsed.origin;
     this.opts = options;
@@ -239,9 +240,17 @@ export class StacClient {
         fetch: this.opts.fetch,
         retry: this.opts.retry,
         signal,
+        redact: this.secrets,
         ...(this.opts.maxResponseBytes ? { maxBytes: this.opts.maxResponseBytes } : {}),
       },
     );
+  }
+
+  /** Values of configured credential headers (API keys, tokens), scrubbed from error messages. */
+  private get secrets(): string[] {
+    return Object.entries(this.opts.headers ?? {})
+      .filter(([k, v]) => /auth|key|token|secret|cookie|signature/i.test(k) && v)
+      .flatMap(([, v]) => [v, ...v.split(/\s+/).filter((part) => part.length >= 8)]);
   }
 
   private get<T>(path: string, signal?: AbortSignal): Promise<T> {
