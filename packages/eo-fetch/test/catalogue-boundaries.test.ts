@@ -403,6 +403,10 @@ describe('credential scoping', () => {
     expect(err.code).toBe('HTTP_ERROR');
     expect(err.message).toContain('bad key ***');
     expect(err.message).not.toMatch(/KEY-abcdef-42|TOKEN-zyxwvu-9/);
+    const { inspect } = await import('node:util');
+    expect(`${JSON.stringify(client)} ${inspect(client, { depth: 5 })}`).not.toMatch(
+      /KEY-abcdef-42|TOKEN-zyxwvu-9/,
+    );
   });
 
   it('SentinelHub: an endless Catalog (new context.next every page) stops at the page cap', async () => {

@@ -193,7 +193,7 @@ export class StacClient {
   /** Root URL with a trailing slash. */
   readonly url: string;
   private readonly origin: string;
-  private readonly opts: StacClientOptions;
+  readonly #opts: StacClientOptions; // private: headers may hold API keys
   private conformsToCache: Promise<string[]> | undefined;
 
   /**
@@ -215,13 +215,13 @@ export class StacClient {
     capOption('maxResponseBytes', options.maxResponseBytes);
     this.url = url.endsWith('/') ? url : `${url}/`;
     this.origin = parsed.origin;
-    this.opts = options;
+    this.#opts = options;
   }
 
   /** Sends one request: origin check, configured headers (own origin only), `modifyRequest`, bounded JSON. */
   private async send<T>(req: PageRequest, signal?: AbortSignal, what = 'request'): Promise<T> {
     const own = new URL(req.url).origin === this.origin;
-    if (!own && this.opts.offOriginLinks === 'refuse')
+    if (!own && this.#opts.offOriginLinks === 'refuse')
       throw new EoFetchError(
         'CREDENTIAL_SCOPE',
         `${what}: STAC API ${this.origin} linked to another origin (${new URL(req.url).origin}); refusing to send credentials there`,
@@ -229,26 +229,26 @@ export class StacClient {
     let out: StacRequest = {
       url: req.url,
       method: req.method,
-      headers: { ...req.headers, ...(own ? this.opts.headers : {}) }, // the caller's headers win over a link's
+      headers: { ...req.headers, ...(own ? this.#opts.headers : {}) }, // the caller's headers win over a link's
       ...(req.body ? { body: req.body } : {}),
     };
-    if (this.opts.modifyRequest) out = (await this.opts.modifyRequest(out)) ?? out;
+    if (this.#opts.modifyRequest) out = (await this.#opts.modifyRequest(out)) ?? out;
     return requestJson<T>(
       out.url,
       { method: out.method, headers: out.headers, body: out.body },
       {
-        fetch: this.opts.fetch,
-        retry: this.opts.retry,
+        fetch: this.#opts.fetch,
+        retry: this.#opts.retry,
         signal,
         redact: this.secrets,
-        ...(this.opts.maxResponseBytes ? { maxBytes: this.opts.maxResponseBytes } : {}),
+        ...(this.#opts.maxResponseBytes ? { maxBytes: this.#opts.maxResponseBytes } : {}),
       },
     );
   }
 
   /** Values of configured credential headers (API keys, tokens), scrubbed from error messages. */
   private get secrets(): string[] {
-    return Object.entries(this.opts.headers ?? {})
+    return Object.entries(this.#opts.headers ?? {})
       .filter(([k, v]) => /auth|key|token|secret|cookie|signature/i.test(k) && v)
       .flatMap(([, v]) => [v, ...v.split(/\s+/).filter((part) => part.length >= 8)]);
   }
@@ -294,7 +294,7 @@ export class StacClient {
    * @throws {@link EoFetchError} `UNSUPPORTED_CAPABILITY` under `onMissingConformance: 'error'`
    */
   async checkConformance(params: StacSearchParams, signal?: AbortSignal): Promise<StacWarning[]> {
-    const policy = this.opts.onMissingConformance ?? 'warn';
+    const policy = this.#opts.onMissingConformance ?? 'warn';
     const used = usedCapabilities(params);
     if (policy === 'ignore' || used.length === 0) return [];
     let conforms: string[];
@@ -315,7 +315,7 @@ export class StacClient {
         : `STAC API ${this.url} does not declare ${capability} support in conformsTo; it may ignore the ${capability} parameter and return items that do not satisfy it`;
       if (policy === 'error') throw new EoFetchError('UNSUPPORTED_CAPABILITY', message);
       const w: StacWarning = { code: 'MISSING_CONFORMANCE', capability, message };
-      this.opts.onWarning?.(w);
+      this.#opts.onWarning?.(w);
       warnings.push(w);
     }
     return warnings;
@@ -381,7 +381,7 @@ export class StacClient {
 
   /** Loop detection plus the hard page cap, shared by searches and listings. */
   private pagingGuard(what: string) {
-    const limit = this.opts.pageLimit ?? DEFAULT_STAC_PAGE_LIMIT;
+    const limit = this.#opts.pageLimit ?? DEFAULT_STAC_PAGE_LIMIT;
     const seen = new Set<string>();
     return {
       visit: (req: PageRequest) => {
@@ -403,7 +403,7 @@ export class StacClient {
 
   /** The first request of a search. */
   private firstRequest(params: StacSearchParams, method: 'GET' | 'POST'): PageRequest {
-    const searchUrl = new URL(this.opts.searchPath ?? 'search', this.url).toString();
+    const searchUrl = new URL(this.#opts.searchPath ?? 'search', this.url).toString();
     return method === 'POST'
       ? { url: searchUrl, method, body: searchBody(params) }
       : { url: `${searchUrl}?${searchQuery(params)}`, method };
@@ -422,7 +422,7 @@ export class StacClient {
   async *pages(params: StacSearchParams, options: StacSearchOptions = {}): AsyncGenerator<StacPage> {
     const maxItems = capOption('maxItems', options.maxItems);
     const maxPages = capOption('maxPages', options.maxPages);
-    const itemLimit = this.opts.itemLimit ?? DEFAULT_STAC_ITEM_LIMIT;
+    const itemLimit = this.#opts.itemLimit ?? DEFAULT_STAC_ITEM_LIMIT;
     let req: PageRequest | undefined = this.firstRequest(params, options.method ?? 'POST');
     let warnings = await this.checkConformance(params, options.signal);
     const guard = this.pagingGuard('STAC search');
