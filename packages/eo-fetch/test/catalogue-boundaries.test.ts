@@ -481,6 +481,29 @@ describe('item validation', () => {
     expect(validateStacItem(noCloud)).toBeUndefined();
   });
 
+  it('accepts the partial items of a fields search, still checking what is there', async () => {
+    const s = await start([
+      {
+        method: 'POST',
+        path: '/search',
+        reply: () =>
+          page([
+            { id: 'ONLY_ID' },
+            { id: 'CLOUD_ONLY', properties: { 'eo:cloud_cover': 7 } },
+            { id: 'BAD_CLOUD', properties: { 'eo:cloud_cover': -3 } },
+            { id: 'BAD_GEOM', geometry: { type: 'Point', coordinates: [0, 99] } },
+          ]),
+      },
+    ]);
+    const res = await new StacClient(s.url).itemCollection({
+      fields: { include: ['id', 'properties.eo:cloud_cover'] },
+    });
+    expect(res.features.map((f) => f.id)).toEqual(['ONLY_ID', 'CLOUD_ONLY']);
+    expect(res.invalidItems.map((x) => x.id)).toEqual(['BAD_CLOUD', 'BAD_GEOM']);
+    // the same items without `fields` are incomplete
+    expect(validateStacItem({ id: 'ONLY_ID' })).toMatch(/not "Feature"/);
+  });
+
   it('items without assets give typed errors in band lookup and signing', async () => {
     const it = makeItem('BARE', '2023-06-01T10:00:00Z', 5, [0, 0, 1, 1]);
     delete (it as Partial<StacItem>).assets;

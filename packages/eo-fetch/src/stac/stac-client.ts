@@ -445,7 +445,7 @@ export class StacClient {
       const features: StacItem[] = [];
       const invalidItems: InvalidItem[] = [];
       for (const f of page.features as unknown[]) {
-        const reason = validateStacItem(f);
+        const reason = validateStacItem(f, { partial: params.fields !== undefined });
         if (reason === undefined) features.push(f as StacItem);
         else {
           const bad = { id: typeof (f as StacItem)?.id === 'string' ? (f as StacItem).id : null, reason };

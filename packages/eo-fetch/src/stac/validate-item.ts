@@ -69,9 +69,11 @@ export function invalidGeometry(g: unknown): string | undefined {
  * Why a STAC item cannot be trusted, or undefined when it is fine.
  * No id, not a Feature, bad geometry or bbox, no parseable `datetime` (nor `start_datetime`/`end_datetime`), an
  * `eo:cloud_cover` that is not a number in [0, 100], or `assets` that is not an object. A missing `eo:cloud_cover` or missing `assets` is allowed (a
- * `fields` search may drop them); consumers treat them as unknown.
+ * `fields` search may drop them); consumers treat them as unknown. With `partial` (a `fields` search), missing
+ * `type`, `geometry`, `properties` and `datetime` are allowed too; what is present is still checked.
  *
  * @param item - anything a search returned
+ * @param options - `partial` for items of a `fields` search
  * @returns the reason or undefined
  * @example
  * ```ts
@@ -79,12 +81,14 @@ export function invalidGeometry(g: unknown): string | undefined {
  * // 'datetime "soon" is not RFC 3339'
  * ```
  */
-export function validateStacItem(item: unknown): string | undefined {
+export function validateStacItem(item: unknown, options: { partial?: boolean } = {}): string | undefined {
   if (!item || typeof item !== 'object' || Array.isArray(item)) return 'item is not an object';
   const it = item as Record<string, unknown>;
   if (typeof it.id !== 'string' || it.id === '') return 'item has no string id';
-  if (it.type !== 'Feature') return `type is ${JSON.stringify(it.type)}, not "Feature"`;
-  if (it.geometry !== null) {
+  // a `fields` search returns only what was asked for: check what is there
+  const absent = (k: string) => options.partial === true && it[k] === undefined;
+  if (it.type !== 'Feature' && !absent('type')) return `type is ${JSON.stringify(it.type)}, not "Feature"`;
+  if (it.geometry !== null && !absent('geometry')) {
     const why = invalidGeometry(it.geometry);
     if (why) return why;
   }
@@ -95,6 +99,7 @@ export function validateStacItem(item: unknown): string | undefined {
     const why = invalidPosition([b[0], b[1]]) ?? invalidPosition([b[half], b[half + 1]]);
     if (why) return `bbox: ${why}`;
   }
+  if (absent('properties')) return validAssets(it);
   const p = it.properties;
   if (!p || typeof p !== 'object' || Array.isArray(p)) return 'properties is not an object';
   const props = p as Record<string, unknown>;
@@ -104,7 +109,9 @@ export function validateStacItem(item: unknown): string | undefined {
       return `${k} ${JSON.stringify(v)} is not RFC 3339`;
     return undefined;
   };
-  if (props.datetime === null || props.datetime === undefined) {
+  if (props.datetime === undefined && options.partial) {
+    // dropped by `fields`
+  } else if (props.datetime === null || props.datetime === undefined) {
     const why = time('start_datetime') ?? time('end_datetime');
     if (why) return `datetime is null and ${why}`;
   } else {
@@ -114,6 +121,10 @@ export function validateStacItem(item: unknown): string | undefined {
   const cc = props['eo:cloud_cover'];
   if (cc !== undefined && cc !== null && (typeof cc !== 'number' || !(cc >= 0 && cc <= 100)))
     return `eo:cloud_cover ${JSON.stringify(cc)} is not a number in [0, 100]`;
+  return validAssets(it);
+}
+
+function validAssets(it: Record<string, unknown>): string | undefined {
   if (it.assets !== undefined && (!it.assets || typeof it.assets !== 'object' || Array.isArray(it.assets)))
     return 'assets is not an object';
   return undefined;
