@@ -1,5 +1,5 @@
 // `worldstrat search`: catalogue search (STAC API or SentinelHub) + temporal matching for AOIs.
-import type { S2Level } from '@worldstrat/eo-fetch';
+import { aoiPixelSize, DEFAULT_MAX_AOI_SIDE_PX, type S2Level } from '@worldstrat/eo-fetch';
 import type { Aoi } from '@worldstrat/geo-sampling';
 import { readAoisFile } from '@worldstrat/geo-sampling/node';
 import type { BBox } from '@worldstrat/raster-io';
@@ -91,6 +91,12 @@ export function registerSearch(program: Command, run: CliRunner): void {
     .option('--sh-url <url>', 'SentinelHub API root')
     .option('--sh-config <file>', 'SentinelHub credentials file (default: SH_CLIENT_ID / SH_CLIENT_SECRET)')
     .option('--concurrency <n>', 'searches in flight', parseIntOption('concurrency'), 4)
+    .option(
+      '--max-aoi-px <n>',
+      'largest AOI side in 10 m pixels (larger AOIs are refused before searching)',
+      parseIntOption('max-aoi-px'),
+      DEFAULT_MAX_AOI_SIDE_PX,
+    )
     .option('--out <file.json>', 'write the matches (input of `worldstrat fetch --matches`)')
     .action((_opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
@@ -114,6 +120,9 @@ export function registerSearch(program: Command, run: CliRunner): void {
             },
           ];
         } else throw new WorldStratError('INVALID_ARGUMENT', 'search needs --aois <file> or --bbox <box>');
+        // a world-sized box would otherwise match scenes and be fetched as a huge, degenerate raster
+        for (const a of aois)
+          if (a.bounds[0] < a.bounds[2]) aoiPixelSize(a.bounds, 10, { maxSidePx: o.maxAoiPx as number });
         const from = String(o.from);
         const to = String(o.to);
         const targetDate =
