@@ -434,6 +434,23 @@ describe('credential scoping', () => {
     sh.requests.length = 0;
     expect((await fail(drain(client.catalogSearch({})))).code).toBe('PAGING_LOOP');
     expect(sh.requests.filter((r) => r.path.startsWith('/api'))).toHaveLength(2);
+    // list endpoints (viewtoken paging) too: a repeated token is a loop, an endless one hits the cap
+    sh.routes.push({
+      method: 'GET',
+      path: '/api/v1/dataimport/orders',
+      reply: (r) => ({
+        body: { data: [{ id: `o${r.query.get('viewtoken') ?? 0}` }], links: { nextToken: 'x' } },
+      }),
+    });
+    sh.requests.length = 0;
+    expect((await fail(client.listOrders())).code).toBe('PAGING_LOOP');
+    expect(sh.requests.filter((r) => r.path === '/api/v1/dataimport/orders')).toHaveLength(2);
+    sh.routes.at(-1)!.reply = (r) => ({
+      body: { data: [{ id: 'o' }], links: { nextToken: String(Number(r.query.get('viewtoken') ?? 0) + 1) } },
+    });
+    sh.requests.length = 0;
+    expect((await fail(client.listOrders())).code).toBe('PAGE_LIMIT');
+    expect(sh.requests.filter((r) => r.path === '/api/v1/dataimport/orders')).toHaveLength(30);
   });
 });
 
