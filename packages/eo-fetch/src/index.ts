@@ -3,7 +3,13 @@
 export type { EoFetchErrorCode } from './errors.js';
 export { EO_FETCH_ERROR_CODES, EoFetchError, HttpError } from './errors.js';
 export type { FetchLike, RequestJsonOptions } from './http/request-json.js';
-export { httpErrorFromResponse, requestJson, scrub } from './http/request-json.js';
+export {
+  DEFAULT_MAX_JSON_BYTES,
+  httpErrorFromResponse,
+  readTextBounded,
+  requestJson,
+  scrub,
+} from './http/request-json.js';
 export type { RetryEvent, RetryPolicy, WithRetryOptions } from './http/retry.js';
 export {
   backoffDelay,
@@ -17,11 +23,12 @@ export {
   sleep,
   withRetry,
 } from './http/retry.js';
-export { aoiGrid, aoiPixelSize } from './layout/aoi-grid.js';
+export type { AoiSizeOptions } from './layout/aoi-grid.js';
+export { aoiGrid, aoiPixelSize, DEFAULT_MAX_AOI_SIDE_PX } from './layout/aoi-grid.js';
 export type { RevisitLayer, RevisitMetadata } from './layout/release-layout.js';
 export { hrPaths, lrRevisitPaths } from './layout/release-layout.js';
 export type { CatalogueEntry, Footprint } from './matching/catalogue-entry.js';
-export { catalogueEntryFromStacItem } from './matching/catalogue-entry.js';
+export { catalogueEntriesFromStacItems, catalogueEntryFromStacItem } from './matching/catalogue-entry.js';
 export { bboxAreaKm2, footprintCoverage, geodesicAreaKm2 } from './matching/geodesic-area.js';
 export type {
   DuplicateAcquisition,
@@ -65,8 +72,8 @@ export type {
 export { SentinelHubClient } from './sentinelhub/sentinel-hub-client.js';
 export { catalogueEntryFromSpotFeature } from './sentinelhub/spot-entry.js';
 export type { PlanetaryComputerSigner, PlanetaryComputerSignerOptions } from './stac/planetary-computer.js';
-export { createPlanetaryComputerSigner } from './stac/planetary-computer.js';
-export type { CanonicalBand, S2Level, StacProvider } from './stac/providers.js';
+export { createPlanetaryComputerSigner, isAzureBlobHref } from './stac/planetary-computer.js';
+export type { CanonicalBand, S2Level, ScalingSource, StacProvider } from './stac/providers.js';
 export {
   BAND_RESOLUTION_M,
   bandAsset,
@@ -74,14 +81,31 @@ export {
   earthSearch,
   earthSearchC1,
   getStacProvider,
+  itemAssets,
   L1C_BANDS,
   L2A_BANDS,
   planetaryComputer,
   reflectanceScaling,
   registerStacProvider,
 } from './stac/providers.js';
-export type { StacClientOptions, StacSearchOptions } from './stac/stac-client.js';
-export { formatStacDatetime, nextRequest, StacClient, searchBody, searchQuery } from './stac/stac-client.js';
+export type {
+  StacCapability,
+  StacClientOptions,
+  StacItemCollectionResult,
+  StacPage,
+  StacRequest,
+  StacSearchOptions,
+  StacWarning,
+} from './stac/stac-client.js';
+export {
+  DEFAULT_STAC_ITEM_LIMIT,
+  DEFAULT_STAC_PAGE_LIMIT,
+  nextRequest,
+  StacClient,
+  searchBody,
+  searchQuery,
+} from './stac/stac-client.js';
+export { formatStacDatetime } from './stac/stac-datetime.js';
 export type {
   StacAsset,
   StacCollection,
@@ -95,3 +119,5 @@ export type {
   StacSearchParams,
   StacSortBy,
 } from './stac/stac-types.js';
+export type { InvalidItem } from './stac/validate-item.js';
+export { invalidGeometry, invalidPosition, validateStacItem } from './stac/validate-item.js';

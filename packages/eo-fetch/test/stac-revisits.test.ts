@@ -280,7 +280,10 @@ describe('downloadStacRevisits', () => {
         [good, bad].map((i) => catalogueEntryFromStacItem(i)),
         { targetDate: '2022-06-10' },
       );
-      const signer = createPlanetaryComputerSigner({ tokenUrl: `${server.url}/api/sas/v1/token` });
+      const signer = createPlanetaryComputerSigner({
+        tokenUrl: `${server.url}/api/sas/v1/token`,
+        isStorageHref: (u) => u.origin === server.url, // the test server stands in for blob storage
+      });
       const root2 = join(root, 'pc');
       const report = await downloadStacRevisits([aoi], match.revisits, {
         root: root2,

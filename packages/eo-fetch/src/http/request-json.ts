@@ -12,6 +12,49 @@ export interface RequestJsonOptions {
   retry?: Partial<RetryPolicy>;
   /** Strings that must never appear in an error message (secrets); replaced by `***`. */
   redact?: readonly string[];
+  /** Largest response body read, in bytes (default {@link DEFAULT_MAX_JSON_BYTES}); more is `RESPONSE_TOO_LARGE`. */
+  maxBytes?: number;
+}
+
+/** Default cap on one JSON response (64 MiB): far above any catalogue page, far below what exhausts memory. */
+export const DEFAULT_MAX_JSON_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a response body as UTF-8 text, stopping with a typed error once it exceeds `maxBytes`.
+ *
+ * @param res - the response
+ * @param url - request URL (redacted in the message)
+ * @param maxBytes - byte cap
+ * @returns the text
+ * @throws {@link EoFetchError} `RESPONSE_TOO_LARGE`
+ */
+export async function readTextBounded(res: Response, url: string, maxBytes: number): Promise<string> {
+  const tooLarge = () =>
+    new EoFetchError(
+      'RESPONSE_TOO_LARGE',
+      `response from ${redactUrl(url)} exceeds ${maxBytes} bytes; refusing to read it (raise maxBytes if it is expected)`,
+    );
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let total = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
 }
 
 /** Most bytes of an error body read for its excerpt; the rest is dropped unread. */
@@ -166,7 +209,7 @@ export async function requestJson<T = unknown>(
     async (signal) => {
       const res = await doFetch(url, { ...init, headers, body, signal });
       if (!res.ok) throw await httpErrorFromResponse(res, url, options.redact);
-      const text = await res.text();
+      const text = await readTextBounded(res, url, options.maxBytes ?? DEFAULT_MAX_JSON_BYTES);
       try {
         return (text ? JSON.parse(text) : null) as T;
       } catch (err) {

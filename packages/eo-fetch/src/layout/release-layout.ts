@@ -69,7 +69,8 @@ export function hrPaths(aoi: string) {
 
 /** Sidecar JSON of a revisit (`<AOI>-<n>.metadata`), upstream fields first. */
 export interface RevisitMetadata {
-  cloud_cover: number;
+  /** Scene cloud cover in percent; null when the catalogue did not give one. */
+  cloud_cover: number | null;
   target_date: string;
   /** Signed days as a string (upstream writes `str(int)`). */
   delta: string;

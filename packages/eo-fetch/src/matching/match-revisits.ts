@@ -3,6 +3,7 @@
 // overlapping tiles are dropped and reported (upstream keeps them).
 import type { BBox } from '@worldstrat/raster-io';
 import { EoFetchError } from '../errors.js';
+import { invalidGeometry } from '../stac/validate-item.js';
 import type { CatalogueEntry } from './catalogue-entry.js';
 import { footprintCoverage } from './geodesic-area.js';
 
@@ -90,6 +91,53 @@ export interface MatchResult {
   shortfalls: { aoi: string; found: number; wanted: number }[];
   /** Entries rejected because they did not cover the AOI, per AOI. */
   notCovering: Map<string, number>;
+  /** Entries skipped as unusable (footprint outside lon/lat ranges, non-finite values, bad date or cloud cover). */
+  invalid: { aoi: string; id: string; reason: string }[];
+  /**
+   * Entries without a cloud cover: ranked after every entry with one, or `excluded` when `maxCloudCover` is set
+   * (an unknown value cannot be shown to meet the limit).
+   */
+  unknownCloudCover: { aoi: string; id: string; excluded: boolean }[];
+}
+
+/** Rank key of an unknown cloud cover: worse than any real one (0–100). */
+const UNKNOWN_CLOUD = 101;
+const cloudKey = (e: CatalogueEntry) => e.cloudCover ?? UNKNOWN_CLOUD;
+
+/** Why a catalogue entry cannot be matched, or undefined. */
+function invalidEntry(e: CatalogueEntry): string | undefined {
+  if (!e || typeof e.id !== 'string') return 'entry has no id';
+  if (typeof e.datetime !== 'string' || Number.isNaN(Date.parse(e.datetime)))
+    return `datetime ${JSON.stringify(e.datetime)} is not ISO-8601`;
+  const cc = e.cloudCover;
+  if (cc !== null && (typeof cc !== 'number' || !(cc >= 0 && cc <= 100)))
+    return `cloud cover ${JSON.stringify(cc)} is not a number in [0, 100]`;
+  const why = invalidGeometry(e.geometry);
+  if (why) return `footprint: ${why}`;
+  if (e.geometry.type !== 'Polygon' && e.geometry.type !== 'MultiPolygon')
+    return `footprint is a ${String((e.geometry as { type?: unknown }).type)}, not a polygon`;
+  return undefined;
+}
+
+/** Throws `INVALID_ARGUMENT` unless the AOI bounds are finite degrees with south < north. */
+function checkAoiBounds(aoi: MatchAoi): void {
+  const b = aoi.bounds;
+  const ok =
+    Array.isArray(b) &&
+    b.length === 4 &&
+    b.every((x) => typeof x === 'number' && Number.isFinite(x)) &&
+    b[0] >= -180 &&
+    b[2] <= 180 &&
+    b[0] <= 180 &&
+    b[2] >= -180 &&
+    b[1] >= -90 &&
+    b[3] <= 90 &&
+    b[1] < b[3];
+  if (!ok)
+    throw new EoFetchError(
+      'INVALID_ARGUMENT',
+      `AOI ${aoi.name} bounds ${JSON.stringify(b)} are not [minLon, minLat, maxLon, maxLat] in degrees with minLat < maxLat`,
+    );
 }
 
 const DAY_MS = 86_400_000;
@@ -163,13 +211,15 @@ interface Candidate {
 /**
  * Selects and numbers revisits per AOI (spec §11), deterministically.
  * Ties in rank are broken by |Δdays|, then
- * cloud cover, then acquisition time, then id.
+ * cloud cover, then acquisition time, then id. Entries with an unknown cloud cover come after every entry with
+ * one (and are listed in `unknownCloudCover`); unusable entries (footprints outside lon/lat ranges, non-finite
+ * values, bad dates or cloud cover) are skipped and listed in `invalid`.
  *
  * @param aois - AOIs (unique names)
  * @param catalogue - entries per AOI name (a Map or record), or one list checked against every AOI
  * @param options - target date, N, coverage threshold, weights, hard limits, duplicate handling
  * @returns selected revisits, duplicates dropped, shortfalls
- * @throws {@link EoFetchError} `INVALID_ARGUMENT` (duplicate AOI names, missing/non-ISO target date),
+ * @throws {@link EoFetchError} `INVALID_ARGUMENT` (duplicate AOI names, bad AOI bounds, missing/non-ISO target date),
  *   `NO_MATCHES` when no AOI keeps any revisit
  * @example
  * ```ts
@@ -210,7 +260,10 @@ export function matchRevisits(
     duplicates: [],
     shortfalls: [],
     notCovering: new Map(),
+    invalid: [],
+    unknownCloudCover: [],
   };
+  for (const aoi of aois) checkAoiBounds(aoi);
   for (const aoi of aois) {
     const target = aoi.targetDate ?? opts.targetDate;
     if (target === undefined)
@@ -223,21 +276,37 @@ export function matchRevisits(
     let cands: Candidate[] = [];
     let notCovering = 0;
     for (const entry of entriesFor(aoi.name)) {
-      const cov = footprintCoverage(entry.geometry, aoi.bounds);
+      const why = invalidEntry(entry);
+      if (why) {
+        result.invalid.push({ aoi: aoi.name, id: String(entry?.id), reason: why });
+        continue;
+      }
+      let cov: ReturnType<typeof footprintCoverage>;
+      try {
+        cov = footprintCoverage(entry.geometry, aoi.bounds);
+      } catch (err) {
+        // turf throws plain errors on self-intersecting or degenerate rings
+        result.invalid.push({ aoi: aoi.name, id: entry.id, reason: `footprint: ${(err as Error).message}` });
+        continue;
+      }
       if (!(cov.coverage > opts.minCoverage)) {
         notCovering++;
         continue;
       }
       const deltaDays = Math.round((utcDay(entry.datetime) - targetDay) / DAY_MS);
       if (opts.maxDeltaDays !== undefined && Math.abs(deltaDays) > opts.maxDeltaDays) continue;
-      if (opts.maxCloudCover !== undefined && entry.cloudCover > opts.maxCloudCover) continue;
+      if (entry.cloudCover === null) {
+        const excluded = opts.maxCloudCover !== undefined;
+        result.unknownCloudCover.push({ aoi: aoi.name, id: entry.id, excluded });
+        if (excluded) continue;
+      } else if (opts.maxCloudCover !== undefined && entry.cloudCover > opts.maxCloudCover) continue;
       cands.push({ entry, deltaDays, areaKm2: Math.round(cov.areaKm2 * 100) / 100, coverage: cov.coverage });
     }
     result.notCovering.set(aoi.name, notCovering);
     // duplicates: keep the less cloudy view of each acquisition
     if (opts.dropDuplicates) {
       const sorted = [...cands].sort(
-        (a, b) => a.entry.cloudCover - b.entry.cloudCover || a.entry.id.localeCompare(b.entry.id),
+        (a, b) => cloudKey(a.entry) - cloudKey(b.entry) || a.entry.id.localeCompare(b.entry.id),
       );
       const kept: Candidate[] = [];
       for (const c of sorted) {
@@ -262,7 +331,7 @@ export function matchRevisits(
     }
     // 5: ranks
     const rd = averageRanks(cands.map((c) => Math.abs(c.deltaDays)));
-    const rc = averageRanks(cands.map((c) => c.entry.cloudCover));
+    const rc = averageRanks(cands.map((c) => cloudKey(c.entry)));
     // upstream gives an AOI with a single candidate rank 1 (not wΔ + wc)
     const ranked = cands.map((c, i) => ({
       c,
@@ -270,9 +339,10 @@ export function matchRevisits(
     }));
     ranked.sort(
       (a, b) =>
+        Number(a.c.entry.cloudCover === null) - Number(b.c.entry.cloudCover === null) ||
         a.rank - b.rank ||
         Math.abs(a.c.deltaDays) - Math.abs(b.c.deltaDays) ||
-        a.c.entry.cloudCover - b.c.entry.cloudCover ||
+        cloudKey(a.c.entry) - cloudKey(b.c.entry) ||
         Date.parse(a.c.entry.datetime) - Date.parse(b.c.entry.datetime) ||
         a.c.entry.id.localeCompare(b.c.entry.id),
     );
@@ -328,7 +398,7 @@ export function rerankByCloudFraction(
   for (const [aoi, list] of result.byAoi) {
     const cloud = list.map((r) => {
       const f = measured(r);
-      return f === undefined ? r.entry.cloudCover : f * 100;
+      return f === undefined ? cloudKey(r.entry) : f * 100;
     });
     const rd = averageRanks(list.map((r) => Math.abs(r.deltaDays)));
     const rc = averageRanks(cloud);
@@ -336,6 +406,7 @@ export function rerankByCloudFraction(
       .map((r, i) => ({ r, rank: rd[i] * wd + rc[i] * wc, cloud: cloud[i] }))
       .sort(
         (a, b) =>
+          Number(a.cloud === UNKNOWN_CLOUD) - Number(b.cloud === UNKNOWN_CLOUD) ||
           a.rank - b.rank ||
           Math.abs(a.r.deltaDays) - Math.abs(b.r.deltaDays) ||
           a.cloud - b.cloud ||

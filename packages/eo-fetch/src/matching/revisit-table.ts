@@ -1,5 +1,5 @@
 // Selected revisits as a table (upstream `filtered_catalogue` columns): apache-arrow in memory, CSV on disk.
-import { Table as ArrowTable, type Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Table as ArrowTable, Float64, type Table, Utf8, vectorFromArray } from 'apache-arrow';
 import type { MatchedRevisit } from './match-revisits.js';
 
 const COLUMNS = [
@@ -31,6 +31,9 @@ const COLUMNS = [
 export function revisitsToTable(revisits: readonly MatchedRevisit[]): Table {
   const utf8 = (f: (r: MatchedRevisit) => string) => vectorFromArray(revisits.map(f), new Utf8());
   const f64 = (f: (r: MatchedRevisit) => number) => vectorFromArray(Float64Array.from(revisits, f));
+  // unknown cloud cover stays null in the table, never 0
+  const f64OrNull = (f: (r: MatchedRevisit) => number | null) =>
+    vectorFromArray(revisits.map(f), new Float64());
   const i32 = (f: (r: MatchedRevisit) => number) => vectorFromArray(Int32Array.from(revisits, f));
   return new ArrowTable({
     name: utf8((r) => r.aoi),
@@ -38,7 +41,7 @@ export function revisitsToTable(revisits: readonly MatchedRevisit[]): Table {
     product_id: utf8((r) => r.entry.id),
     source: utf8((r) => r.entry.source),
     datetime: utf8((r) => r.entry.datetime),
-    cloud_cover: f64((r) => r.entry.cloudCover),
+    cloud_cover: f64OrNull((r) => r.entry.cloudCover),
     area: f64((r) => r.areaKm2),
     delta: i32((r) => r.deltaDays),
     rank: f64((r) => r.rank),
@@ -48,7 +51,7 @@ export function revisitsToTable(revisits: readonly MatchedRevisit[]): Table {
 }
 
 const csvCell = (v: unknown) => {
-  const s = String(v);
+  const s = v === null || v === undefined ? '' : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 

@@ -28,7 +28,12 @@ export interface SentinelHubClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Clock (tests). */
   now?: () => number;
+  /** Hard cap on pages of one search or listing (default 1000); an endless listing stops with `PAGE_LIMIT`. */
+  pageLimit?: number;
 }
+
+/** Default hard cap on pages of one SentinelHub search or listing. */
+const DEFAULT_SH_PAGE_LIMIT = 1000;
 
 /** A SPOT search hit of the dataimport API (the fields WorldStrat uses). */
 export interface SpotFeature {
@@ -114,6 +119,20 @@ export type OrderResult =
     }
   | { dryRun: false; order: SentinelHubOrder; recovered: boolean };
 
+/** The origin of a configured URL, or a typed error naming the option. */
+function originOf(url: string, option: string): string {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'https:' || u.protocol === 'http:') return u.origin;
+  } catch {
+    // fall through to the typed error
+  }
+  throw new EoFetchError(
+    'INVALID_ARGUMENT',
+    `SentinelHub ${option} must be an http(s) URL, got ${JSON.stringify(url)}`,
+  );
+}
+
 /**
  * A SentinelHub API client.
  *
@@ -149,6 +168,52 @@ export class SentinelHubClient {
     this.#opts = options;
     this.baseUrl = (options.baseUrl ?? 'https://services.sentinel-hub.com').replace(/\/+$/, '');
     this.tokenUrl = options.tokenUrl ?? `${this.baseUrl}/oauth/token`;
+    this.#origin = originOf(this.baseUrl, 'baseUrl');
+    originOf(this.tokenUrl, 'tokenUrl');
+    if (options.pageLimit !== undefined && !(Number.isInteger(options.pageLimit) && options.pageLimit > 0))
+      throw new EoFetchError(
+        'INVALID_ARGUMENT',
+        `pageLimit must be a positive integer, got ${options.pageLimit}`,
+      );
+  }
+
+  #origin: string;
+
+  /** Throws `CREDENTIAL_SCOPE` unless `url` is on the service's origin (the only one the token is for). */
+  #assertOwnOrigin(url: string, what: string): void {
+    let origin: string;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      throw new EoFetchError(
+        'INVALID_ARGUMENT',
+        `${what}: ${JSON.stringify(redactUrl(url))} is not an absolute URL`,
+      );
+    }
+    if (origin !== this.#origin)
+      throw new EoFetchError(
+        'CREDENTIAL_SCOPE',
+        `${what}: ${origin} is not the SentinelHub service origin ${this.#origin}; the access token is only sent there`,
+      );
+  }
+
+  /** Counts pages of one listing; throws `PAGE_LIMIT` past the cap and `PAGING_LOOP` on a repeated key. */
+  #pageGuard(what: string): (key: string) => void {
+    const limit = this.#opts.pageLimit ?? DEFAULT_SH_PAGE_LIMIT;
+    const seen = new Set<string>();
+    return (key) => {
+      if (seen.has(key))
+        throw new EoFetchError(
+          'PAGING_LOOP',
+          `${what}: the server repeated a page already read after ${seen.size} pages`,
+        );
+      if (seen.size >= limit)
+        throw new EoFetchError(
+          'PAGE_LIMIT',
+          `${what} still had more pages after ${limit} requests; pass maxItems or raise pageLimit`,
+        );
+      seen.add(key);
+    };
   }
 
   /** Never reveal the credentials through JSON.stringify. */
@@ -156,8 +221,11 @@ export class SentinelHubClient {
     return { baseUrl: this.baseUrl, tokenUrl: this.tokenUrl, clientId: '***' };
   }
 
+  /** Tokens this client was issued (the last few), so an echo of a replaced token is scrubbed too. */
+  #issued: string[] = [];
+
   private get secrets(): string[] {
-    return [this.#creds.clientSecret, this.#creds.clientId, ...(this.#token ? [this.#token.value] : [])];
+    return [this.#creds.clientSecret, this.#creds.clientId, ...this.#issued];
   }
 
   private now(): number {
@@ -216,6 +284,7 @@ export class SentinelHubClient {
           ? res.expires_at * 1000
           : this.now() + (res.expires_in ?? 3600) * 1000;
         this.#token = { value: res.access_token, expiresAt };
+        this.#issued = [res.access_token, ...this.#issued].slice(0, 16);
         return res.access_token;
       } catch (err) {
         throw this.scrubError(err);
@@ -243,9 +312,11 @@ export class SentinelHubClient {
 
   /**
    * A `fetch` that adds the bearer token and, on HTTP 401, fetches a new token and retries once. Pass it to
-   * the download engine (`downloadAll(jobs, { fetch: sh.fetch })`) or a {@link StacClient}.
+   * the download engine (`downloadAll(jobs, { fetch: sh.fetch })`) or a {@link StacClient}. Only URLs on the
+   * service origin (`baseUrl`) are accepted: any other throws `CREDENTIAL_SCOPE` before a byte is sent.
    */
   readonly fetch: FetchLike = async (url, init = {}) => {
+    this.#assertOwnOrigin(url, 'SentinelHub request');
     const doFetch = this.#opts.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
     const send = async () =>
       doFetch(url, {
@@ -288,12 +359,19 @@ export class SentinelHubClient {
    * @param options - maxItems, signal
    * @returns an async iterable of items
    */
-  catalogSearch(params: StacSearchParams, options: StacSearchOptions = {}): AsyncGenerator<StacItem> {
+  async *catalogSearch(params: StacSearchParams, options: StacSearchOptions = {}): AsyncGenerator<StacItem> {
     const stac = new StacClient(`${this.baseUrl}/api/v1/catalog/1.0.0/`, {
       fetch: this.fetch,
       retry: this.#opts.retry,
+      offOriginLinks: 'refuse',
+      onMissingConformance: 'ignore',
+      pageLimit: this.#opts.pageLimit ?? DEFAULT_SH_PAGE_LIMIT,
     });
-    return stac.items({ limit: 100, ...params }, { ...options, method: 'POST' });
+    try {
+      yield* stac.items({ limit: 100, ...params }, { ...options, method: 'POST' });
+    } catch (err) {
+      throw this.scrubError(err);
+    }
   }
 
   /**
@@ -322,27 +400,28 @@ export class SentinelHubClient {
       ],
     };
     let url: string | undefined = `${this.baseUrl}/api/v1/dataimport/search`;
-    const seen = new Set<string>();
+    const visit = this.#pageGuard('SentinelHub dataimport search');
     let n = 0;
     while (url) {
-      if (seen.has(url))
-        throw new EoFetchError(
-          'INVALID_RESPONSE',
-          `dataimport search returned a next link already followed (${redactUrl(url)})`,
-        );
-      seen.add(url);
+      this.#assertOwnOrigin(url, 'dataimport search next link');
+      visit(url);
       const page: { features?: SpotFeature[]; links?: { next?: string } } = await this.json(
         url,
         { method: 'POST', body },
         options.signal,
       );
-      for (const f of page.features ?? []) {
+      if (page?.features !== undefined && !Array.isArray(page.features))
+        throw new EoFetchError('INVALID_RESPONSE', 'dataimport search: features is not an array');
+      for (const f of page?.features ?? []) {
         if (options.maxItems !== undefined && n >= options.maxItems) return;
         n++;
         yield f;
       }
-      if (!page.features?.length) return;
-      url = page.links?.next;
+      if (!page?.features?.length) return;
+      const next: unknown = page.links?.next;
+      if (next !== undefined && next !== null && typeof next !== 'string')
+        throw new EoFetchError('INVALID_RESPONSE', 'dataimport search: links.next is not a URL string');
+      url = next ? new URL(next, url).toString() : undefined;
     }
   }
 
@@ -390,8 +469,9 @@ export class SentinelHubClient {
   async #allPages<T>(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<T[]> {
     const out: T[] = [];
     let viewtoken: string | undefined;
-    const seen = new Set<string>();
+    const visit = this.#pageGuard(`SentinelHub listing ${path}`);
     do {
+      visit(viewtoken ?? '');
       const q = new URLSearchParams({ count: '100', ...params });
       if (viewtoken) q.set('viewtoken', viewtoken);
       const page: { data?: T[]; links?: { nextToken?: string } } = await this.json(
@@ -399,10 +479,16 @@ export class SentinelHubClient {
         {},
         signal,
       );
-      out.push(...(page.data ?? []));
-      viewtoken = page.links?.nextToken;
-      if (viewtoken && seen.has(viewtoken)) break;
-      if (viewtoken) seen.add(viewtoken);
+      if (page?.data !== undefined && !Array.isArray(page.data))
+        throw new EoFetchError('INVALID_RESPONSE', `SentinelHub listing ${path}: data is not an array`);
+      out.push(...(page?.data ?? []));
+      const next: unknown = page?.links?.nextToken;
+      if (next !== undefined && next !== null && typeof next !== 'string')
+        throw new EoFetchError(
+          'INVALID_RESPONSE',
+          `SentinelHub listing ${path}: links.nextToken is not a string`,
+        );
+      viewtoken = next || undefined;
     } while (viewtoken);
     return out;
   }

@@ -3,6 +3,7 @@
 import { EoFetchError } from '../errors.js';
 import { type FetchLike, requestJson } from '../http/request-json.js';
 import type { RetryPolicy } from '../http/retry.js';
+import { itemAssets } from './providers.js';
 import type { StacItem } from './stac-types.js';
 
 /** Options of {@link createPlanetaryComputerSigner}. */
@@ -17,13 +18,29 @@ export interface PlanetaryComputerSignerOptions {
   retry?: Partial<RetryPolicy>;
   /** Clock (tests). */
   now?: () => number;
+  /**
+   * Which hrefs get the SAS token (default {@link isAzureBlobHref}): only blob storage needs and honours it;
+   * API links such as `tilejson` or `rendered_preview` stay as they are.
+   */
+  isStorageHref?: (url: URL) => boolean;
+}
+
+/**
+ * Whether an href points at Azure Blob Storage, the only place a Planetary Computer SAS token belongs.
+ * Hosts `https://<account>.blob.core.windows.net`.
+ *
+ * @param url - the parsed href
+ * @returns true for blob storage
+ */
+export function isAzureBlobHref(url: URL): boolean {
+  return url.protocol === 'https:' && url.hostname.endsWith('.blob.core.windows.net');
 }
 
 /** Signs Planetary Computer hrefs. */
 export interface PlanetaryComputerSigner {
-  /** Appends the collection's SAS token to an href. */
+  /** Appends the collection's SAS token to a blob-storage href; other hrefs come back unchanged. */
   signHref(href: string, collection: string, signal?: AbortSignal): Promise<string>;
-  /** Returns a copy of the item with every asset href signed. */
+  /** Returns a copy of the item with every blob-storage asset href signed. */
   signItem(item: StacItem, signal?: AbortSignal): Promise<StacItem>;
   /** Token requests made so far. */
   readonly tokenRequests: number;
@@ -91,8 +108,15 @@ export function createPlanetaryComputerSigner(
     return p;
   };
 
+  const isStorage = options.isStorageHref ?? isAzureBlobHref;
   const signHref = async (href: string, collection: string, signal?: AbortSignal) => {
-    if (/[?&]sig=/.test(href)) return href; // already signed
+    let url: URL;
+    try {
+      url = new URL(href);
+    } catch {
+      return href; // relative or malformed: not a storage URL
+    }
+    if (!isStorage(url) || /[?&]sig=/.test(href)) return href; // not storage, or already signed
     const t = await token(collection, signal);
     return `${href}${href.includes('?') ? '&' : '?'}${t}`;
   };
@@ -100,15 +124,18 @@ export function createPlanetaryComputerSigner(
   return {
     signHref,
     async signItem(item, signal) {
-      const collection = item.collection;
-      if (!collection)
+      const collection = item?.collection;
+      if (typeof collection !== 'string' || !collection)
         throw new EoFetchError(
           'INVALID_ARGUMENT',
           `item ${item.id} has no collection; cannot pick a SAS token`,
         );
       const assets: StacItem['assets'] = {};
-      for (const [k, a] of Object.entries(item.assets))
-        assets[k] = { ...a, href: await signHref(a.href, collection, signal) };
+      for (const [k, a] of Object.entries(itemAssets(item)))
+        assets[k] =
+          a && typeof a === 'object' && typeof a.href === 'string'
+            ? { ...a, href: await signHref(a.href, collection, signal) }
+            : a;
       return { ...item, assets };
     },
     get tokenRequests() {

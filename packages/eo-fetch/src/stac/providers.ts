@@ -194,7 +194,8 @@ export function getStacProvider(id: string): StacProvider {
  * @param provider - the provider (asset-key table)
  * @param band - canonical band name (`B8A`, `SCL`, ...)
  * @returns the asset key and asset
- * @throws {@link EoFetchError} `UNKNOWN_BAND` when the provider or the item lacks the band
+ * @throws {@link EoFetchError} `UNKNOWN_BAND` when the provider or the item lacks the band; `INVALID_ITEM` when
+ *   the item has no `assets` object or the asset has no href
  * @example
  * ```ts
  * const { asset } = bandAsset(item, earthSearch, 'B8A'); // item.assets.nir08
@@ -207,25 +208,67 @@ export function bandAsset(
 ): { key: string; asset: StacAsset } {
   const key = provider.assetKeys[band];
   if (!key) throw new EoFetchError('UNKNOWN_BAND', `provider ${provider.id} has no asset for band ${band}`);
-  const asset = item.assets[key];
+  const assets = itemAssets(item);
+  const asset = Object.hasOwn(assets, key) ? assets[key] : undefined;
   if (!asset)
     throw new EoFetchError(
       'UNKNOWN_BAND',
-      `item ${item.id} has no asset ${JSON.stringify(key)} (band ${band}); it has: ${Object.keys(item.assets).join(', ')}`,
+      `item ${item.id} has no asset ${JSON.stringify(key)} (band ${band}); it has: ${Object.keys(assets).join(', ') || 'none'}`,
     );
+  if (!asset || typeof asset !== 'object' || typeof asset.href !== 'string' || asset.href === '')
+    throw new EoFetchError('INVALID_ITEM', `item ${item.id} asset ${JSON.stringify(key)} has no href`);
   return { key, asset };
 }
 
 /**
- * Linear scaling from stored DN to harmonised reflectance: `refl = DN·scale + offset`.
- * Surface or top-of-atmosphere reflectance,
- * equal to what SentinelHub serves as `REFLECTANCE` (values harmonised to processing baselines < 04.00).
- * Uses the asset's `raster:bands` scale/offset when given (Collection 1), else 1/10000 and, for processing
- * baseline ≥ 04.00 without `earthsearch:boa_offset_applied`, the −1000 DN offset (−0.1).
+ * The `assets` object of an item, or a typed error (a `fields` search or a broken catalogue can drop it).
  *
- * @param item - the STAC item (for `s2:processing_baseline`)
+ * @param item - the item
+ * @returns its assets
+ * @throws {@link EoFetchError} `INVALID_ITEM`
+ */
+export function itemAssets(item: StacItem): Record<string, StacAsset> {
+  const a = (item as { assets?: unknown } | null)?.assets;
+  if (!a || typeof a !== 'object' || Array.isArray(a))
+    throw new EoFetchError(
+      'INVALID_ITEM',
+      `item ${String(item?.id)} has no assets object (a fields-filtered search drops it; search without excluding assets)`,
+    );
+  return a as Record<string, StacAsset>;
+}
+
+/** The processing baseline (Earth Search v1/PC `s2:`, Earth Search v0 `sentinel:`), as a number. */
+function processingBaseline(item: StacItem): { text: string | undefined; value: number | undefined } {
+  const raw = item.properties['s2:processing_baseline'] ?? item.properties['sentinel:processing_baseline'];
+  if (raw === undefined || raw === null) return { text: undefined, value: undefined };
+  const text = String(raw);
+  const m = /^N?(\d{2})\.?(\d{2})$/.exec(text.trim());
+  if (!m)
+    throw new EoFetchError(
+      'INVALID_ITEM',
+      `item ${item.id}: processing baseline ${JSON.stringify(text)} is not NN.NN; cannot tell whether DNs carry the 04.00 offset`,
+    );
+  return { text, value: Number(m[1]) + Number(m[2]) / 100 };
+}
+
+/** Where {@link reflectanceScaling} took its offset from. */
+export type ScalingSource = 'boa-offset-applied' | 'raster:bands' | 'processing-baseline';
+
+/**
+ * Linear scaling from stored DN to harmonised reflectance: `refl = DN·scale + offset`.
+ * Surface or top-of-atmosphere reflectance, equal to what SentinelHub serves as `REFLECTANCE` (values
+ * harmonised to processing baselines < 04.00). The rule, in order:
+ * 1. `earthsearch:boa_offset_applied` (v0: `sentinel:boa_offset_applied`) true: Element 84 already added the
+ *    baseline-04.00 offset (−1000 DN) to the stored DNs, so `DN / 10000` is reflectance; offset 0, even when
+ *    `raster:bands` also says −0.1 (applying it would subtract the offset twice).
+ * 2. the asset's `raster:bands` scale/offset (Collection 1, Planetary Computer mirrors that set them);
+ * 3. 1/10000 and, for processing baseline ≥ 04.00 (`s2:` or Earth Search v0 `sentinel:processing_baseline`),
+ *    −0.1; else 0.
+ *
+ * @param item - the STAC item (for the baseline and the offset flag)
  * @param asset - the band asset
- * @returns `{ scale, offset, baseline }`
+ * @returns `{ scale, offset, baseline, source }`
+ * @throws {@link EoFetchError} `INVALID_ITEM` for an unreadable processing baseline or non-finite scale/offset
  * @example
  * ```ts
  * const { scale, offset } = reflectanceScaling(item, item.assets.red); // 0.0001, -0.1 for a 2023 scene
@@ -234,12 +277,28 @@ export function bandAsset(
 export function reflectanceScaling(
   item: StacItem,
   asset: StacAsset,
-): { scale: number; offset: number; baseline: string | undefined } {
-  const baseline = item.properties['s2:processing_baseline'];
-  const rb = asset['raster:bands']?.[0];
+): { scale: number; offset: number; baseline: string | undefined; source: ScalingSource } {
+  const { text: baseline, value } = processingBaseline(item);
+  const rb = Array.isArray(asset?.['raster:bands']) ? asset['raster:bands'][0] : undefined;
+  const num = (v: unknown, name: string, fallback: number) => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || (name === 'scale' && v === 0))
+      throw new EoFetchError(
+        'INVALID_ITEM',
+        `item ${item.id}: raster:bands ${name} ${JSON.stringify(v)} is not usable`,
+      );
+    return v;
+  };
+  const scale = num(rb?.scale, 'scale', 1e-4);
+  const p = item.properties;
+  if (p['earthsearch:boa_offset_applied'] === true || p['sentinel:boa_offset_applied'] === true)
+    return { scale, offset: 0, baseline, source: 'boa-offset-applied' };
   if (rb && (rb.scale !== undefined || rb.offset !== undefined))
-    return { scale: rb.scale ?? 1, offset: rb.offset ?? 0, baseline };
-  const applied = item.properties['earthsearch:boa_offset_applied'] === true;
-  const newBaseline = baseline !== undefined && Number.parseFloat(baseline) >= 4;
-  return { scale: 1e-4, offset: newBaseline && !applied ? -0.1 : 0, baseline };
+    return { scale, offset: num(rb.offset, 'offset', 0), baseline, source: 'raster:bands' };
+  return {
+    scale,
+    offset: value !== undefined && value >= 4 ? -0.1 : 0,
+    baseline,
+    source: 'processing-baseline',
+  };
 }

@@ -3,59 +3,107 @@
 // max-items cap, and typed collections/items. Browser-safe.
 import { EoFetchError } from '../errors.js';
 import { type FetchLike, requestJson } from '../http/request-json.js';
-import type { RetryPolicy } from '../http/retry.js';
+import { type RetryPolicy, redactUrl } from '../http/retry.js';
+import { formatStacDatetime } from './stac-datetime.js';
 import type {
   StacCollection,
-  StacDatetime,
   StacItem,
   StacItemCollection,
   StacLink,
   StacSearchParams,
 } from './stac-types.js';
+import { type InvalidItem, validateStacItem } from './validate-item.js';
+
+/** Search capabilities a server must declare in `conformsTo` for the server to honour them. */
+export type StacCapability = 'filter' | 'query' | 'sortby' | 'fields';
+
+/** Conformance URI pattern of each capability (any STAC API version). */
+const CAPABILITY_CONFORMANCE: Readonly<Record<StacCapability, RegExp>> = {
+  filter: /\/item-search#filter$/,
+  query: /\/item-search#query$/,
+  sortby: /\/item-search#sort$/,
+  fields: /\/item-search#fields$/,
+};
+
+/** Something a search did that may not give the result asked for. */
+export interface StacWarning {
+  code: 'MISSING_CONFORMANCE';
+  capability: StacCapability;
+  message: string;
+}
+
+/** One request as the client is about to send it (what `modifyRequest` sees). */
+export interface StacRequest {
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: Record<string, unknown>;
+}
+
+/** Default hard cap on pages per search or collection listing (each page a request). */
+export const DEFAULT_STAC_PAGE_LIMIT = 1000;
+/** Default hard cap on items per search. */
+export const DEFAULT_STAC_ITEM_LIMIT = 100_000;
 
 /** Options of {@link StacClient}. */
 export interface StacClientOptions {
   fetch?: FetchLike;
-  /** Headers sent with every request (e.g. an API key). */
+  /** Headers sent with every request to the API's own origin (e.g. an API key); never to another origin. */
   headers?: Record<string, string>;
+  /** Called before every request; may change it in place or return a replacement (custom headers, signing). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that only mutates its argument returns nothing
+  modifyRequest?: (req: StacRequest) => StacRequest | void | Promise<StacRequest | void>;
   retry?: Partial<RetryPolicy>;
   /** Path of the search endpoint relative to the root (default `search`). */
   searchPath?: string;
+  /**
+   * What to do when a search uses `filter`, `query`, `sortby` or `fields` and the landing page's `conformsTo`
+   * does not list it (servers silently ignore what they do not support): `warn` (default; `onWarning` and the
+   * result's `warnings`), `error` (`UNSUPPORTED_CAPABILITY`), or `ignore` (no conformance request).
+   */
+  onMissingConformance?: 'warn' | 'error' | 'ignore';
+  /** Receives every warning (in addition to {@link StacItemCollectionResult.warnings}). */
+  onWarning?: (warning: StacWarning) => void;
+  /**
+   * A `next` link to another origin: `drop-headers` (default) follows it without `headers`; `refuse` throws
+   * `CREDENTIAL_SCOPE` (clients whose fetch carries credentials).
+   */
+  offOriginLinks?: 'drop-headers' | 'refuse';
+  /** Hard cap on pages of one search or listing (default {@link DEFAULT_STAC_PAGE_LIMIT}); beyond: `PAGE_LIMIT`. */
+  pageLimit?: number;
+  /** Hard cap on items of one search (default {@link DEFAULT_STAC_ITEM_LIMIT}); beyond: `PAGE_LIMIT`. */
+  itemLimit?: number;
+  /** Largest JSON response in bytes (default 64 MiB). */
+  maxResponseBytes?: number;
 }
 
 /** Options of one search. */
 export interface StacSearchOptions {
   /** `POST` (default) sends JSON; `GET` encodes the parameters in the query string. */
   method?: 'POST' | 'GET';
-  /** Stop after this many items in total. */
+  /** Stop after exactly this many items in total. */
   maxItems?: number;
   /** Stop after this many pages. */
   maxPages?: number;
   signal?: AbortSignal;
+  /** Receives each item skipped as invalid (see `validateStacItem`). */
+  onInvalidItem?: (item: InvalidItem) => void;
 }
 
-/**
- * Formats a datetime parameter: Dates become RFC 3339 UTC, intervals `start/end` with `..` for open ends.
- *
- * @param dt - string, Date or `[start, end]`
- * @returns the STAC `datetime` string
- * @example
- * ```ts
- * formatStacDatetime([new Date('2017-01-01T00:00:00Z'), null]); // '2017-01-01T00:00:00Z/..'
- * ```
- */
-export function formatStacDatetime(dt: StacDatetime): string {
-  const one = (d: Date | string | null): string => {
-    if (d === null || d === '') return '..';
-    if (d instanceof Date) {
-      if (Number.isNaN(d.getTime()))
-        throw new EoFetchError('INVALID_ARGUMENT', 'datetime holds an invalid Date');
-      return d.toISOString().replace('.000Z', 'Z');
-    }
-    return d;
-  };
-  if (Array.isArray(dt)) return `${one(dt[0])}/${one(dt[1])}`;
-  return one(dt);
+/** One page as {@link StacClient.pages} yields it: valid features only, the rest in `invalidItems`. */
+export interface StacPage extends StacItemCollection {
+  invalidItems: InvalidItem[];
+  warnings: StacWarning[];
+}
+
+/** Result of {@link StacClient.itemCollection}: a GeoJSON FeatureCollection plus what was skipped. */
+export interface StacItemCollectionResult {
+  type: 'FeatureCollection';
+  features: StacItem[];
+  /** Server's `numberMatched` (or `context.matched`) of the first page, when given. */
+  numberMatched?: number;
+  invalidItems: InvalidItem[];
+  warnings: StacWarning[];
 }
 
 /**
@@ -115,14 +163,28 @@ interface PageRequest {
   headers?: Record<string, string>;
 }
 
+/** A positive integer option, or a typed error naming it. */
+function capOption(name: string, v: number | undefined): number | undefined {
+  if (v !== undefined && !(Number.isInteger(v) && v > 0))
+    throw new EoFetchError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+/** Capabilities a search uses, in a stable order. */
+function usedCapabilities(params: StacSearchParams): StacCapability[] {
+  return (['filter', 'query', 'sortby', 'fields'] as const).filter((c) => params[c] !== undefined);
+}
+
 /**
- * A STAC API client.
+ * A STAC API client with pystac-client's search surface.
+ * Paging with caps, `matched`, ItemCollections, paged collections, queryables, conformance checks, and
+ * per-request hooks.
  *
  * @example
  * ```ts
  * const stac = new StacClient('https://earth-search.aws.element84.com/v1');
  * for await (const item of stac.items({ collections: ['sentinel-2-l2a'], bbox: [2.1, 48.8, 2.2, 48.9],
- *   datetime: ['2023-01-01T00:00:00Z', '2023-02-01T00:00:00Z'], filter: 'eo:cloud_cover < 20' }, { maxItems: 50 })) {
+ *   datetime: '2023-01', filter: 'eo:cloud_cover < 20' }, { maxItems: 50 })) {
  *   console.log(item.id, item.properties['eo:cloud_cover']);
  * }
  * ```
@@ -130,29 +192,69 @@ interface PageRequest {
 export class StacClient {
   /** Root URL with a trailing slash. */
   readonly url: string;
-  private readonly opts: StacClientOptions;
+  private readonly origin: string;
+  readonly #opts: StacClientOptions; // private: headers may hold API keys
+  private conformsToCache: Promise<string[]> | undefined;
 
   /**
    * @param url - root of the STAC API (e.g. `https://earth-search.aws.element84.com/v1`)
-   * @param options - fetch, headers, retry policy
+   * @param options - fetch, headers, hooks, conformance policy, caps
+   * @throws {@link EoFetchError} `INVALID_ARGUMENT` for a non-http(s) URL or bad caps
    */
   constructor(url: string, options: StacClientOptions = {}) {
-    if (!/^https?:\/\//i.test(url))
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol))
       throw new EoFetchError('INVALID_ARGUMENT', `STAC API url must be http(s), got ${JSON.stringify(url)}`);
+    capOption('pageLimit', options.pageLimit);
+    capOption('itemLimit', options.itemLimit);
+    capOption('maxResponseBytes', options.maxResponseBytes);
     this.url = url.endsWith('/') ? url : `${url}/`;
-    this.opts = options;
+    this.origin = parsed.origin;
+    this.#opts = options;
   }
 
-  private get<T>(path: string, signal?: AbortSignal): Promise<T> {
+  /** Sends one request: origin check, configured headers (own origin only), `modifyRequest`, bounded JSON. */
+  private async send<T>(req: PageRequest, signal?: AbortSignal, what = 'request'): Promise<T> {
+    const own = new URL(req.url).origin === this.origin;
+    if (!own && this.#opts.offOriginLinks === 'refuse')
+      throw new EoFetchError(
+        'CREDENTIAL_SCOPE',
+        `${what}: STAC API ${this.origin} linked to another origin (${new URL(req.url).origin}); refusing to send credentials there`,
+      );
+    let out: StacRequest = {
+      url: req.url,
+      method: req.method,
+      headers: { ...req.headers, ...(own ? this.#opts.headers : {}) }, // the caller's headers win over a link's
+      ...(req.body ? { body: req.body } : {}),
+    };
+    if (this.#opts.modifyRequest) out = (await this.#opts.modifyRequest(out)) ?? out;
     return requestJson<T>(
-      new URL(path, this.url).toString(),
-      { headers: this.opts.headers },
-      this.reqOpts(signal),
+      out.url,
+      { method: out.method, headers: out.headers, body: out.body },
+      {
+        fetch: this.#opts.fetch,
+        retry: this.#opts.retry,
+        signal,
+        redact: this.secrets,
+        ...(this.#opts.maxResponseBytes ? { maxBytes: this.#opts.maxResponseBytes } : {}),
+      },
     );
   }
 
-  private reqOpts(signal?: AbortSignal) {
-    return { fetch: this.opts.fetch, retry: this.opts.retry, signal };
+  /** Values of configured credential headers (API keys, tokens), scrubbed from error messages. */
+  private get secrets(): string[] {
+    return Object.entries(this.#opts.headers ?? {})
+      .filter(([k, v]) => /auth|key|token|secret|cookie|signature/i.test(k) && v)
+      .flatMap(([, v]) => [v, ...v.split(/\s+/).filter((part) => part.length >= 8)]);
+  }
+
+  private get<T>(path: string, signal?: AbortSignal): Promise<T> {
+    return this.send<T>({ url: new URL(path, this.url).toString(), method: 'GET' }, signal);
   }
 
   /** The landing page. @returns the root catalog JSON */
@@ -162,12 +264,91 @@ export class StacClient {
 
   /** Conformance classes (`/conformance`). @returns the list of conformance URIs */
   async conformance(signal?: AbortSignal): Promise<string[]> {
-    return (await this.get<{ conformsTo: string[] }>('conformance', signal)).conformsTo ?? [];
+    const c = await this.get<{ conformsTo?: unknown }>('conformance', signal);
+    return Array.isArray(c?.conformsTo) ? c.conformsTo.filter((x): x is string => typeof x === 'string') : [];
   }
 
-  /** All collections (`/collections`). @returns collection documents */
-  async collections(signal?: AbortSignal): Promise<StacCollection[]> {
-    return (await this.get<{ collections: StacCollection[] }>('collections', signal)).collections ?? [];
+  /**
+   * What the server conforms to: the landing page's `conformsTo`, else `/conformance`; read once per client.
+   *
+   * @returns conformance URIs
+   */
+  conformsTo(signal?: AbortSignal): Promise<string[]> {
+    this.conformsToCache ??= (async () => {
+      const root = await this.root(signal);
+      const list = (root as { conformsTo?: unknown })?.conformsTo;
+      if (Array.isArray(list)) return list.filter((x): x is string => typeof x === 'string');
+      return this.conformance(signal);
+    })().catch((err) => {
+      this.conformsToCache = undefined; // a failed read is retried by the next search
+      throw err;
+    });
+    return this.conformsToCache;
+  }
+
+  /**
+   * Checks that the server declares every capability a search uses.
+   *
+   * @param params - the search parameters
+   * @returns warnings (empty when all are declared or the policy is `ignore`)
+   * @throws {@link EoFetchError} `UNSUPPORTED_CAPABILITY` under `onMissingConformance: 'error'`
+   */
+  async checkConformance(params: StacSearchParams, signal?: AbortSignal): Promise<StacWarning[]> {
+    const policy = this.#opts.onMissingConformance ?? 'warn';
+    const used = usedCapabilities(params);
+    if (policy === 'ignore' || used.length === 0) return [];
+    let conforms: string[];
+    let unreadable: string | undefined;
+    try {
+      conforms = await this.conformsTo(signal);
+    } catch (err) {
+      // a search-only endpoint without a landing page: the search may still work, but nothing is declared
+      if (!(err instanceof EoFetchError) || err.code === 'ABORTED') throw err;
+      conforms = [];
+      unreadable = err.message;
+    }
+    const warnings: StacWarning[] = [];
+    for (const capability of used) {
+      if (conforms.some((c) => CAPABILITY_CONFORMANCE[capability].test(c))) continue;
+      const message = unreadable
+        ? `STAC API ${this.url}: could not read its conformance (${unreadable}); it may ignore the ${capability} parameter`
+        : `STAC API ${this.url} does not declare ${capability} support in conformsTo; it may ignore the ${capability} parameter and return items that do not satisfy it`;
+      if (policy === 'error') throw new EoFetchError('UNSUPPORTED_CAPABILITY', message);
+      const w: StacWarning = { code: 'MISSING_CONFORMANCE', capability, message };
+      this.#opts.onWarning?.(w);
+      warnings.push(w);
+    }
+    return warnings;
+  }
+
+  /**
+   * All collections (`/collections`), following `next` links.
+   *
+   * @param options - `maxCollections` stops early; signal
+   * @returns collection documents
+   * @throws {@link EoFetchError} `PAGING_LOOP` / `PAGE_LIMIT` for endless listings, `INVALID_RESPONSE`
+   */
+  async collections(
+    options: { maxCollections?: number; signal?: AbortSignal } | AbortSignal = {},
+  ): Promise<StacCollection[]> {
+    const o = options instanceof AbortSignal ? { signal: options } : options;
+    const max = capOption('maxCollections', o.maxCollections);
+    const out: StacCollection[] = [];
+    const guard = this.pagingGuard('collections listing');
+    let req: PageRequest | undefined = { url: new URL('collections', this.url).toString(), method: 'GET' };
+    while (req) {
+      guard.visit(req);
+      const page: { collections?: unknown; links?: StacLink[] } = await this.send(req, o.signal);
+      if (!page || !Array.isArray(page.collections))
+        throw new EoFetchError('INVALID_RESPONSE', `${req.url} did not return a collections list`);
+      for (const c of page.collections as StacCollection[]) {
+        if (max !== undefined && out.length >= max) return out;
+        out.push(c);
+      }
+      if (page.collections.length === 0) break;
+      req = nextRequest(page as unknown as StacItemCollection, req);
+    }
+    return out;
   }
 
   /** One collection. @param id - collection id @returns its document */
@@ -175,57 +356,117 @@ export class StacClient {
     return this.get(`collections/${encodeURIComponent(id)}`, signal);
   }
 
+  /**
+   * Queryable properties (JSON Schema) of the whole API or of one collection.
+   *
+   * @param collection - collection id, or undefined for `/queryables`
+   * @returns the JSON Schema document
+   * @throws {@link EoFetchError} `INVALID_RESPONSE` when the answer is not an object
+   */
+  async queryables(collection?: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const path = collection ? `collections/${encodeURIComponent(collection)}/queryables` : 'queryables';
+    const q = await this.get<unknown>(path, signal);
+    if (!q || typeof q !== 'object' || Array.isArray(q))
+      throw new EoFetchError(
+        'INVALID_RESPONSE',
+        `${new URL(path, this.url)} did not return a JSON Schema object`,
+      );
+    return q as Record<string, unknown>;
+  }
+
   /** One item. @param collection - collection id @param id - item id @returns the item */
   item(collection: string, id: string, signal?: AbortSignal): Promise<StacItem> {
     return this.get(`collections/${encodeURIComponent(collection)}/items/${encodeURIComponent(id)}`, signal);
   }
 
+  /** Loop detection plus the hard page cap, shared by searches and listings. */
+  private pagingGuard(what: string) {
+    const limit = this.#opts.pageLimit ?? DEFAULT_STAC_PAGE_LIMIT;
+    const seen = new Set<string>();
+    return {
+      visit: (req: PageRequest) => {
+        const key = `${req.method} ${req.url} ${JSON.stringify(req.body ?? null)}`;
+        if (seen.has(key))
+          throw new EoFetchError(
+            'PAGING_LOOP',
+            `${what} at ${this.url}: the server sent a next link to a page already read (${req.method} ${redactUrl(req.url)}) after ${seen.size} pages`,
+          );
+        if (seen.size >= limit)
+          throw new EoFetchError(
+            'PAGE_LIMIT',
+            `${what} at ${this.url} still had more pages after ${limit} requests; pass maxItems/maxPages or raise pageLimit`,
+          );
+        seen.add(key);
+      },
+    };
+  }
+
+  /** The first request of a search. */
+  private firstRequest(params: StacSearchParams, method: 'GET' | 'POST'): PageRequest {
+    const searchUrl = new URL(this.#opts.searchPath ?? 'search', this.url).toString();
+    return method === 'POST'
+      ? { url: searchUrl, method, body: searchBody(params) }
+      : { url: `${searchUrl}?${searchQuery(params)}`, method };
+  }
+
   /**
-   * Pages of an Item Search, following `next` links until none is left (or `maxPages`/`maxItems`).
+   * Pages of an Item Search, following `next` links until none is left (or `maxPages`/`maxItems`, exactly).
+   * Invalid items (see `validateStacItem`) are left out of `features` and listed in `invalidItems`.
    *
    * @param params - search parameters
    * @param options - method, caps, signal
    * @returns an async iterable of pages
-   * @throws {@link EoFetchError} `INVALID_RESPONSE` when a server repeats the same page request forever
+   * @throws {@link EoFetchError} `PAGING_LOOP` when a next link repeats a page, `PAGE_LIMIT` past the hard caps,
+   *   `UNSUPPORTED_CAPABILITY` (see `onMissingConformance`), `INVALID_RESPONSE`
    */
-  async *pages(
-    params: StacSearchParams,
-    options: StacSearchOptions = {},
-  ): AsyncGenerator<StacItemCollection> {
-    const method = options.method ?? 'POST';
-    const searchUrl = new URL(this.opts.searchPath ?? 'search', this.url).toString();
-    let req: PageRequest | undefined =
-      method === 'POST'
-        ? { url: searchUrl, method, body: searchBody(params) }
-        : { url: `${searchUrl}?${searchQuery(params)}`, method };
-    const seen = new Set<string>();
+  async *pages(params: StacSearchParams, options: StacSearchOptions = {}): AsyncGenerator<StacPage> {
+    const maxItems = capOption('maxItems', options.maxItems);
+    const maxPages = capOption('maxPages', options.maxPages);
+    const itemLimit = this.#opts.itemLimit ?? DEFAULT_STAC_ITEM_LIMIT;
+    let req: PageRequest | undefined = this.firstRequest(params, options.method ?? 'POST');
+    let warnings = await this.checkConformance(params, options.signal);
+    const guard = this.pagingGuard('STAC search');
     let items = 0;
     let pages = 0;
     while (req) {
-      const key = `${req.method} ${req.url} ${JSON.stringify(req.body ?? null)}`;
-      if (seen.has(key))
-        throw new EoFetchError(
-          'INVALID_RESPONSE',
-          `STAC server returned a next link to a page already read (${req.method} ${req.url})`,
-        );
-      seen.add(key);
-      const page: StacItemCollection = await requestJson<StacItemCollection>(
-        req.url,
-        { method: req.method, headers: { ...this.opts.headers, ...req.headers }, body: req.body },
-        this.reqOpts(options.signal),
+      guard.visit(req);
+      const page: StacItemCollection = await this.send<StacItemCollection>(
+        req,
+        options.signal,
+        'STAC search',
       );
-      if (!page || !Array.isArray(page.features))
+      if (!page || typeof page !== 'object' || !Array.isArray(page.features))
         throw new EoFetchError(
           'INVALID_RESPONSE',
-          `STAC search at ${req.url} did not return a FeatureCollection`,
+          `STAC search at ${redactUrl(req.url)} did not return a FeatureCollection`,
         );
       pages++;
-      items += page.features.length;
-      yield page;
-      if (page.features.length === 0) break;
-      if (options.maxItems !== undefined && items >= options.maxItems) break;
-      if (options.maxPages !== undefined && pages >= options.maxPages) break;
+      const raw = page.features.length;
+      const features: StacItem[] = [];
+      const invalidItems: InvalidItem[] = [];
+      for (const f of page.features as unknown[]) {
+        const reason = validateStacItem(f, { partial: params.fields !== undefined });
+        if (reason === undefined) features.push(f as StacItem);
+        else {
+          const bad = { id: typeof (f as StacItem)?.id === 'string' ? (f as StacItem).id : null, reason };
+          invalidItems.push(bad);
+          options.onInvalidItem?.(bad);
+        }
+      }
+      const room = maxItems === undefined ? features.length : Math.max(0, maxItems - items);
+      const kept = features.slice(0, room);
+      items += kept.length;
+      yield { ...page, features: kept, invalidItems, warnings };
+      warnings = [];
+      if (raw === 0) break;
+      if (maxItems !== undefined && items >= maxItems) break;
+      if (maxPages !== undefined && pages >= maxPages) break;
       req = nextRequest(page, req);
+      if (req && items >= itemLimit)
+        throw new EoFetchError(
+          'PAGE_LIMIT',
+          `STAC search at ${this.url} still had more items after ${items}; pass maxItems or raise itemLimit`,
+        );
     }
   }
 
@@ -233,18 +474,11 @@ export class StacClient {
    * Items of an Item Search across pages, at most `maxItems`.
    *
    * @param params - search parameters
-   * @param options - method, caps, signal
+   * @param options - method, caps, signal, `onInvalidItem`
    * @returns an async iterable of items
    */
   async *items(params: StacSearchParams, options: StacSearchOptions = {}): AsyncGenerator<StacItem> {
-    let n = 0;
-    for await (const page of this.pages(params, options)) {
-      for (const item of page.features) {
-        if (options.maxItems !== undefined && n >= options.maxItems) return;
-        n++;
-        yield item;
-      }
-    }
+    for await (const page of this.pages(params, options)) yield* page.features;
   }
 
   /**
@@ -255,10 +489,80 @@ export class StacClient {
    * @returns the items
    */
   async search(params: StacSearchParams, options: StacSearchOptions = {}): Promise<StacItem[]> {
-    const out: StacItem[] = [];
-    for await (const item of this.items(params, options)) out.push(item);
+    return (await this.itemCollection(params, options)).features;
+  }
+
+  /**
+   * A whole search as one GeoJSON FeatureCollection (pystac-client's `item_collection()`), with the items
+   * skipped as invalid and the conformance warnings.
+   *
+   * @param params - search parameters
+   * @param options - method, caps, signal
+   * @returns the FeatureCollection
+   * @example
+   * ```ts
+   * const { features, invalidItems, warnings } = await stac.itemCollection({ collections: ['sentinel-2-l2a'], bbox }, { maxItems: 500 });
+   * ```
+   */
+  async itemCollection(
+    params: StacSearchParams,
+    options: StacSearchOptions = {},
+  ): Promise<StacItemCollectionResult> {
+    const out: StacItemCollectionResult = {
+      type: 'FeatureCollection',
+      features: [],
+      invalidItems: [],
+      warnings: [],
+    };
+    for await (const page of this.pages(params, options)) {
+      if (out.numberMatched === undefined) {
+        const m = matchedOf(page);
+        if (m !== undefined) out.numberMatched = m;
+      }
+      out.features.push(...page.features);
+      out.invalidItems.push(...page.invalidItems);
+      out.warnings.push(...page.warnings);
+    }
     return out;
   }
+
+  /**
+   * How many items the search matches, as the server counts them (`numberMatched` or `context.matched`),
+   * from one request with `limit: 1`.
+   *
+   * @param params - search parameters
+   * @param options - method, signal
+   * @returns the count, or undefined when the server does not say
+   */
+  async matched(
+    params: StacSearchParams,
+    options: Pick<StacSearchOptions, 'method' | 'signal'> = {},
+  ): Promise<number | undefined> {
+    await this.checkConformance(params, options.signal);
+    const req = this.firstRequest({ ...params, limit: 1 }, options.method ?? 'POST');
+    return matchedOf(await this.send<StacItemCollection>(req, options.signal, 'STAC search'));
+  }
+}
+
+/** `numberMatched` or `context.matched` when it is a non-negative integer. */
+function matchedOf(page: StacItemCollection): number | undefined {
+  const m = page?.numberMatched ?? page?.context?.matched;
+  return typeof m === 'number' && Number.isInteger(m) && m >= 0 ? m : undefined;
+}
+
+/** A next link's `headers`, checked to be string values (servers set paging headers, nothing else). */
+function linkHeaders(h: unknown, from: string): Record<string, string> | undefined {
+  if (h === undefined || h === null) return undefined;
+  if (typeof h !== 'object' || Array.isArray(h) || Object.values(h).some((v) => typeof v !== 'string'))
+    throw new EoFetchError(
+      'INVALID_RESPONSE',
+      `next link headers from ${redactUrl(from)} are not string values`,
+    );
+  // a catalogue must not replace the caller's credentials
+  const out = Object.fromEntries(
+    Object.entries(h as Record<string, string>).filter(([k]) => k.toLowerCase() !== 'authorization'),
+  );
+  return Object.keys(out).length ? out : undefined;
 }
 
 /**
@@ -269,15 +573,45 @@ export class StacClient {
  * @internal exported for tests and for the SentinelHub Catalog client
  */
 export function nextRequest(page: StacItemCollection, prev: PageRequest): PageRequest | undefined {
-  const link: StacLink | undefined = page.links?.find((l) => l.rel === 'next');
+  const link: StacLink | undefined = Array.isArray(page.links)
+    ? page.links.find((l) => l && l.rel === 'next')
+    : undefined;
   if (link) {
-    const url = new URL(link.href, prev.url).toString();
-    const method = (link.method ?? 'GET').toUpperCase();
+    let url: string;
+    try {
+      url = new URL(link.href, prev.url).toString();
+    } catch (err) {
+      throw new EoFetchError(
+        'INVALID_RESPONSE',
+        `next link ${JSON.stringify(link.href)} from ${redactUrl(prev.url)} is not a URL`,
+        { cause: err },
+      );
+    }
+    if (!/^https?:/.test(url))
+      throw new EoFetchError(
+        'INVALID_RESPONSE',
+        `next link ${JSON.stringify(link.href)} from ${redactUrl(prev.url)} is not http(s)`,
+      );
+    if (
+      link.body !== undefined &&
+      (typeof link.body !== 'object' || link.body === null || Array.isArray(link.body))
+    )
+      throw new EoFetchError(
+        'INVALID_RESPONSE',
+        `next link body from ${redactUrl(prev.url)} is not an object`,
+      );
+    const method = String(link.method ?? 'GET').toUpperCase();
+    const headers = linkHeaders(link.headers, prev.url);
     if (method === 'POST') {
       const body = link.merge ? { ...prev.body, ...link.body } : (link.body ?? prev.body);
-      return { url, method: 'POST', body, headers: link.headers };
+      return { url, method: 'POST', body, ...(headers ? { headers } : {}) };
     }
-    return { url, method: 'GET', headers: link.headers };
+    if (method !== 'GET')
+      throw new EoFetchError(
+        'INVALID_RESPONSE',
+        `next link from ${redactUrl(prev.url)} uses method ${JSON.stringify(link.method)}`,
+      );
+    return { url, method: 'GET', ...(headers ? { headers } : {}) };
   }
   const token = page.context?.next;
   if (token !== undefined && token !== null && prev.method === 'POST')

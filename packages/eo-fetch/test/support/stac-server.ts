@@ -26,6 +26,8 @@ export interface StacServer {
   /** Body bytes served per file path. */
   bytesServed: Map<string, number>;
   tokenRequests: number;
+  /** What the landing page declares (default: item search with filter, query, sort and fields). */
+  conformsTo: string[];
   /**
    * Faults of the next file requests, one per request: a status, `cut` (a 206 with its full Content-Length,
    * half the body, then the connection drops) or `short` (a consistent but short 206: Content-Range promises
@@ -88,6 +90,14 @@ export async function startStacServer(
     bytesServed: new Map(),
     fileFaults: [],
     tokenRequests: 0,
+    conformsTo: [
+      'core',
+      'item-search',
+      'item-search#filter',
+      'item-search#query',
+      'item-search#sort',
+      'item-search#fields',
+    ].map((c) => `https://api.stacspec.org/v1.0.0/${c}`),
     close: async () => {},
   };
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -115,6 +125,7 @@ export async function startStacServer(
       return json(res, 200, {
         type: 'Catalog',
         id: 'test',
+        conformsTo: state.conformsTo,
         links: [{ rel: 'search', href: `${state.url}/search` }],
       });
     if (path === '/conformance')

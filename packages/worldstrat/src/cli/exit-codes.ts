@@ -61,6 +61,8 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   DISPOSED: USAGE,
   CODEC_ALREADY_REGISTERED: USAGE,
   LAND_MASK_NOT_LOADED: USAGE,
+  UNSUPPORTED_CAPABILITY: USAGE, // the catalogue lacks a capability the request needs (filter, sortby…)
+  AOI_TOO_LARGE: USAGE, // --max-aoi-px
   // input not found
   DATASET_NOT_FOUND: NOT_FOUND,
   REVISITS_NOT_FOUND: NOT_FOUND,
@@ -129,6 +131,11 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   AUTH_FAILED: NETWORK,
   ORDER_FAILED: NETWORK,
   DOWNLOAD_FAILED: NETWORK,
+  PAGING_LOOP: NETWORK,
+  PAGE_LIMIT: NETWORK,
+  RESPONSE_TOO_LARGE: NETWORK,
+  CREDENTIAL_SCOPE: NETWORK, // a service link pointed our credentials at another origin
+  INVALID_ITEM: NETWORK, // the catalogue served an unusable item
   // Ctrl-C
   ABORTED: ABORTED,
 });

@@ -134,7 +134,7 @@ export interface RebuildAoi extends Aoi, ClassColumns {
   /** Per-AOI target date (the SPOT acquisition day with `spot`). */
   targetDate?: string;
   /** The SPOT acquisition chosen for this AOI (with `spot`). */
-  spot?: { id: string; datetime: string; cloudCover: number };
+  spot?: { id: string; datetime: string; cloudCover: number | null };
 }
 
 /** The saved plan (`<root>/rebuild/plan.json`). */

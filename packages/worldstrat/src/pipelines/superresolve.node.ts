@@ -48,7 +48,8 @@ export interface SuperresolveSearchReport {
     n: number;
     itemId: string;
     datetime: string;
-    cloudCover: number;
+    /** Scene cloud cover in percent; null when the catalogue gave none. */
+    cloudCover: number | null;
     deltaDays: number;
     file: string;
   }[];
@@ -192,7 +193,7 @@ export function resolveSuperresolveAoi(aoi: SuperresolveAoi): Aoi {
       bad(
         `AOI bbox ${JSON.stringify(b)} needs minLon < maxLon and minLat < maxLat (order: west, south, east, north; split boxes crossing the antimeridian)`,
       );
-    const [pw, ph] = aoiPixelSize(b);
+    const [pw, ph] = aoiPixelSize(b, 10, { maxSidePx: Number.MAX_SAFE_INTEGER }); // checked below, with this pipeline's own limit
     out = {
       name: aoi.name ?? `BBOX_${fmt(w)}_${fmt(s)}_${fmt(e)}_${fmt(n)}`,
       lon: (w + e) / 2,
@@ -228,7 +229,7 @@ export function resolveSuperresolveAoi(aoi: SuperresolveAoi): Aoi {
   }
   if (!/^[\w.+-]+$/.test(out.name) || out.name === '.' || out.name === '..')
     bad(`AOI name ${JSON.stringify(out.name)}: use letters, digits, '.', '_', '+', '-' (it names a folder)`);
-  const [pw, ph] = aoiPixelSize(out.bounds);
+  const [pw, ph] = aoiPixelSize(out.bounds, 10, { maxSidePx: Number.MAX_SAFE_INTEGER });
   if (pw > MAX_AOI_SIDE_PX || ph > MAX_AOI_SIDE_PX)
     bad(
       `AOI ${out.name} ${JSON.stringify(out.bounds)} is ${pw} × ${ph} px at 10 m; superresolve reads whole revisits into memory, keep each side ≤ ${MAX_AOI_SIDE_PX} px (≈ 20 km) or split the area`,

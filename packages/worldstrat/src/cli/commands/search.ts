@@ -1,5 +1,5 @@
 // `worldstrat search`: catalogue search (STAC API or SentinelHub) + temporal matching for AOIs.
-import type { S2Level } from '@worldstrat/eo-fetch';
+import { aoiPixelSize, DEFAULT_MAX_AOI_SIDE_PX, type S2Level } from '@worldstrat/eo-fetch';
 import type { Aoi } from '@worldstrat/geo-sampling';
 import { readAoisFile } from '@worldstrat/geo-sampling/node';
 import { writeFileAtomic } from '@worldstrat/raster-io/node';
@@ -125,6 +125,12 @@ export function registerSearch(program: Command, run: CliRunner): void {
     .option('--sh-url <url>', 'SentinelHub API root')
     .option('--sh-config <file>', 'SentinelHub credentials file (default: SH_CLIENT_ID / SH_CLIENT_SECRET)')
     .option('--concurrency <n>', 'searches in flight', concurrencyOption(), 4)
+    .option(
+      '--max-aoi-px <n>',
+      'largest AOI side in 10 m pixels (larger AOIs are refused before searching)',
+      intOption('max-aoi-px', { min: 1, max: 1_000_000 }),
+      DEFAULT_MAX_AOI_SIDE_PX,
+    )
     .option('--out <file.json>', 'write the matches (input of `worldstrat fetch --matches`)')
     .action((_opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
@@ -152,6 +158,9 @@ export function registerSearch(program: Command, run: CliRunner): void {
             },
           ];
         } else throw new WorldStratError('INVALID_ARGUMENT', 'search needs --aois <file> or --bbox <box>');
+        // a world-sized box would otherwise match scenes and be fetched as a huge, degenerate raster
+        for (const a of aois)
+          if (a.bounds[0] < a.bounds[2]) aoiPixelSize(a.bounds, 10, { maxSidePx: o.maxAoiPx as number });
         const given = providerFromOptions(o);
         const { provider, fetch } = providerAccess(given);
         const levels = parseLevels(o.levels);
@@ -206,7 +215,7 @@ export function registerSearch(program: Command, run: CliRunner): void {
           `${level}: ${list.length} revisits for ${aois.length} AOIs (${res.searchRequests} searches)`,
           ...list.map(
             (r) =>
-              `  ${r.aoi} #${r.n}  ${r.id}  ${r.datetime.slice(0, 10)}  cloud ${r.cloudCover}%  Δ${r.deltaDays} d`,
+              `  ${r.aoi} #${r.n}  ${r.id}  ${r.datetime.slice(0, 10)}  ${r.cloudCover === null ? 'cloud unknown' : `cloud ${r.cloudCover}%`}  Δ${r.deltaDays} d`,
           ),
         ]);
         if (o.out) lines.push(`wrote ${o.out}`);

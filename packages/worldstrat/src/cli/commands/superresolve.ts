@@ -205,7 +205,7 @@ warped to the AOI's 10 m EPSG:4326 grid) into --work-dir, and a re-run reuses wh
           `${s.aoi.name}: ${s.revisits.length} revisit(s) from ${s.provider} (${s.found} scene(s) found, ${s.downloaded} downloaded, ${s.skipped} already in ${s.workDir})`,
           ...s.revisits.map(
             (v) =>
-              `  #${v.n}  ${v.itemId}  ${v.datetime.slice(0, 10)}  cloud ${v.cloudCover}%  Δ${v.deltaDays} d`,
+              `  #${v.n}  ${v.itemId}  ${v.datetime.slice(0, 10)}  ${v.cloudCover === null ? 'cloud unknown' : `cloud ${v.cloudCover}%`}  Δ${v.deltaDays} d`,
           ),
           ...s.failed.map((f) => `  #${f.n}  ${f.itemId}  FAILED (${f.code}): ${f.message}`),
         );
