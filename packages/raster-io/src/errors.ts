@@ -16,6 +16,9 @@ export const RASTER_IO_ERROR_CODES = [
   'INVALID_SAFETENSORS',
   'WRITE_FAILED',
   'ABORTED',
+  'CORRUPT_TIFF',
+  'CORRUPT_BLOCK',
+  'TOO_LARGE',
 ] as const;
 
 /** One of {@link RASTER_IO_ERROR_CODES}. */

@@ -6,16 +6,19 @@ import type { Codec } from './codec.js';
 export const zlibCodec: Codec = {
   name: 'deflate',
   decode(block, info) {
+    const cap = info.maxBytes ?? info.expectedBytes;
     try {
-      const out = inflateSync(block);
+      // maxOutputLength makes zlib stop at the cap instead of inflating a bomb into memory.
+      const out = inflateSync(block, { maxOutputLength: Math.max(1, cap) });
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch (err) {
+      const tooLong = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
       throw new RasterIoError(
-        'TRUNCATED',
-        `${info.file}: corrupt or truncated deflate block (${(err as Error).message})`,
-        {
-          cause: err,
-        },
+        'CORRUPT_BLOCK',
+        tooLong
+          ? `${info.file}: deflate block inflates to more than ${cap} bytes`
+          : `${info.file}: corrupt or truncated deflate block (${(err as Error).message})`,
+        { cause: err },
       );
     }
   },
