@@ -19,6 +19,7 @@ export const RASTER_IO_ERROR_CODES = [
   'CORRUPT_TIFF',
   'CORRUPT_BLOCK',
   'TOO_LARGE',
+  'UNSUPPORTED_PHOTOMETRIC',
 ] as const;
 
 /** One of {@link RASTER_IO_ERROR_CODES}. */

@@ -24,6 +24,29 @@ const TYPE_SIZE: Readonly<Record<number, number>> = {
   18: 8,
 };
 
+/** Field types libtiff accepts for the tags that shape pixel data (it fails the directory otherwise). */
+const UNSIGNED = new Set([1, 3, 4, 16]);
+const OFFSET_TYPES = new Set([3, 4, 16]);
+const STRUCTURAL_TYPES: Readonly<Record<number, Set<number>>> = {
+  256: UNSIGNED, // ImageWidth
+  257: UNSIGNED, // ImageLength
+  258: UNSIGNED, // BitsPerSample
+  259: UNSIGNED, // Compression
+  262: UNSIGNED, // PhotometricInterpretation
+  273: OFFSET_TYPES, // StripOffsets
+  277: UNSIGNED, // SamplesPerPixel
+  278: UNSIGNED, // RowsPerStrip
+  279: OFFSET_TYPES, // StripByteCounts
+  284: UNSIGNED, // PlanarConfiguration
+  317: UNSIGNED, // Predictor
+  322: UNSIGNED, // TileWidth
+  323: UNSIGNED, // TileLength
+  324: OFFSET_TYPES, // TileOffsets
+  325: OFFSET_TYPES, // TileByteCounts
+  338: UNSIGNED, // ExtraSamples
+  339: UNSIGNED, // SampleFormat
+};
+
 /** libtiff refuses directories with more entries than this; so do we. */
 const MAX_IFD_ENTRIES = 4096;
 
@@ -75,8 +98,13 @@ export async function walkIfds(input: IfdWalkInput): Promise<number> {
     const bodyLength = n * entrySize + countSize * (big ? 1 : 2);
     const body = await readView(source, offset + countSize, bodyLength, signal);
     if (body.byteLength < bodyLength) throw pastEnd(name, where, source.size);
-    for (let i = 0; i < n; i++)
-      checkEntry(body, i * entrySize, { name, where, big, le, limits, size: source.size });
+    const tags = new Set<number>();
+    for (let i = 0; i < n; i++) {
+      const tag = checkEntry(body, i * entrySize, { name, where, big, le, limits, size: source.size });
+      // geotiff.js keeps the last of two equal tags, libtiff the first: refuse rather than guess.
+      if (tags.has(tag)) throw new RasterIoError('CORRUPT_TIFF', `${name}: ${where} has tag ${tag} twice`);
+      tags.add(tag);
+    }
     offset = big ? u64(body, n * entrySize, le, name, where) : body.getUint32(n * entrySize, le);
   }
   if (seen.size === 0)
@@ -93,7 +121,8 @@ interface EntryContext {
   size: number | undefined;
 }
 
-function checkEntry(v: DataView, at: number, ctx: EntryContext): void {
+/** Check one entry's type and value range; returns its tag. */
+function checkEntry(v: DataView, at: number, ctx: EntryContext): number {
   const { name, where, big, le } = ctx;
   const tag = v.getUint16(at, le);
   const type = v.getUint16(at + 2, le);
@@ -101,9 +130,15 @@ function checkEntry(v: DataView, at: number, ctx: EntryContext): void {
   if (typeSize === undefined) {
     throw new RasterIoError('CORRUPT_TIFF', `${name}: ${where}, tag ${tag} has unknown field type ${type}`);
   }
+  if (STRUCTURAL_TYPES[tag] && !STRUCTURAL_TYPES[tag].has(type)) {
+    throw new RasterIoError(
+      'CORRUPT_TIFF',
+      `${name}: ${where}, tag ${tag} has field type ${type}; expected one of ${[...STRUCTURAL_TYPES[tag]].join(', ')}`,
+    );
+  }
   const count = big ? u64(v, at + 4, le, name, `${where}, tag ${tag}`) : v.getUint32(at + 4, le);
   const bytes = count * typeSize;
-  if (bytes <= (big ? 8 : 4)) return; // stored inline
+  if (bytes <= (big ? 8 : 4)) return tag; // stored inline
   checkLimit(ctx.limits, 'maxTagBytes', bytes, name, `${where}, tag ${tag} (${count} values) size in bytes`);
   const valueOffset = big ? u64(v, at + 12, le, name, `${where}, tag ${tag}`) : v.getUint32(at + 8, le);
   if (ctx.size !== undefined && valueOffset + bytes > ctx.size) {
@@ -112,6 +147,7 @@ function checkEntry(v: DataView, at: number, ctx: EntryContext): void {
       `${name}: ${where}, tag ${tag} holds ${count} × ${typeSize} bytes at byte ${valueOffset}, past the end of the ${ctx.size}-byte file`,
     );
   }
+  return tag;
 }
 
 async function readView(

@@ -310,6 +310,7 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
       `${name}: IFD ${ifd} mixes sample types (${[...dtypes].join(', ')}); all bands must share one dtype`,
     );
   }
+  checkExtraSamples(fd.getValue('ExtraSamples'), spp, name, ifd);
   const width = img.getWidth();
   const height = img.getHeight();
   const tiled = img.isTiled;
@@ -342,6 +343,18 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     predictor: Number((await fd.loadValue('Predictor')) ?? 1),
     planarConfiguration: spp > 1 && Number(fd.getValue('PlanarConfiguration') ?? 1) === 2 ? 2 : 1,
   };
+}
+
+/** libtiff fails the directory when ExtraSamples lists more samples than there are, or unknown kinds. */
+function checkExtraSamples(v: unknown, spp: number, name: string, ifd: number): void {
+  if (v === undefined) return;
+  const kinds = typeof v === 'number' ? [v] : Array.from(v as ArrayLike<number>);
+  if (kinds.length > spp || kinds.some((k) => k > 2 && k !== 999)) {
+    throw new RasterIoError(
+      'CORRUPT_TIFF',
+      `${name}: IFD ${ifd} has ExtraSamples [${kinds.slice(0, 8).join(', ')}] for ${spp} sample(s) per pixel`,
+    );
+  }
 }
 
 function parseNoData(v: unknown): number | null {

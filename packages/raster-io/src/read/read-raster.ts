@@ -149,6 +149,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     name,
     'the samples to read (width × height × bands)',
   );
+  checkPhotometric(Number(image.fileDirectory.getValue('PhotometricInterpretation') ?? 1), name, level.ifd);
   const codec = await getCodec(level.compression, name, codecs);
   const predictor = effectivePredictor(level, name);
 
@@ -409,6 +410,25 @@ async function decodeBlock(
   } catch (err) {
     const detail = err instanceof Error ? err.message.replace(`${info.file}: `, '') : String(err);
     throw new RasterIoError('CORRUPT_BLOCK', `${info.file}: ${where}: ${detail}`, { cause: err });
+  }
+}
+
+/** Colour spaces GDAL converts to RGB(A) on read: returning their raw samples would differ from GDAL. */
+const CONVERTED_PHOTOMETRIC: Readonly<Record<number, string>> = {
+  8: 'CIELab',
+  9: 'ICCLab',
+  10: 'ITULab',
+  32844: 'LogL',
+  32845: 'LogLuv',
+};
+
+function checkPhotometric(photometric: number, name: string, ifd: number): void {
+  const space = CONVERTED_PHOTOMETRIC[photometric];
+  if (space) {
+    throw new RasterIoError(
+      'UNSUPPORTED_PHOTOMETRIC',
+      `${name}: IFD ${ifd} stores ${space} samples (PhotometricInterpretation ${photometric}); convert it with gdal_translate first`,
+    );
   }
 }
 
