@@ -123,7 +123,8 @@ function mutate(base: Uint8Array, next: () => number): { bytes: Uint8Array; what
   for (let m = 1 + int(2); m > 0; m--) {
     const v = new DataView(b.buffer);
     const { ifd, at } = entries(b);
-    const kind = at.length === 0 ? int(2) * 5 : int(6);
+    // Weights: bytes 3, tag fields 3, array entries 2, next-IFD offset 1, cut 1 (of 10).
+    const kind = at.length === 0 ? int(2) * 5 : ([0, 0, 0, 1, 1, 2, 3, 3, 4, 5][int(10)] as number);
     if (kind === 0) {
       const p = int(b.length);
       b[p] = int(256);
@@ -301,8 +302,8 @@ describe.skipIf(!HAS_GDAL || !PYTHON_GDAL)('hostile files vs GDAL', () => {
     }
     expect(problems, problems.slice(0, 20).join('\n')).toEqual([]);
     // Not vacuous: both outcomes occur.
-    expect(matched).toBeGreaterThan(CASES / 10);
-    expect(typed).toBeGreaterThan(CASES / 10);
+    expect(matched).toBeGreaterThan(CASES / 20);
+    expect(typed).toBeGreaterThan(CASES / 20);
     console.log(
       `fuzz: ${CASES} cases, ${matched} identical to GDAL, ${typed} typed errors (${stricter.length} where GDAL reads)`,
     );
