@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { RasterIoError } from '../errors.js';
 import type { Codec } from './codec.js';
@@ -9,7 +10,9 @@ export const zlibCodec: Codec = {
     const cap = info.maxBytes ?? info.expectedBytes;
     try {
       // maxOutputLength makes zlib stop at the cap instead of inflating a bomb into memory.
-      const out = inflateSync(block, { maxOutputLength: Math.max(1, cap) });
+      const out = inflateSync(block, {
+        maxOutputLength: Math.max(1, Math.min(cap, bufferConstants.MAX_LENGTH)),
+      });
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch (err) {
       const tooLong = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';

@@ -8,6 +8,7 @@ import {
   DEFAULT_RASTER_IO_LIMITS,
   httpSource,
   memorySource,
+  type OpenGeoTiffOptions,
   openGeoTiff,
   RasterIoError,
   readRaster,
@@ -34,15 +35,20 @@ const plainIfd = (over: Partial<TinyIfd> = {}): TinyIfd => ({
   ...over,
 });
 
-/** Open + read `bytes` in-process; returns the error, asserting it is typed and came back fast and small. */
-async function failure(bytes: Uint8Array, name: string, options: Parameters<typeof readRaster>[1] = {}) {
+/**
+ * Open + read `bytes` in-process; returns the error, asserting it is typed and came back fast and small.
+ * `codecs` defaults to Node's (node:zlib deflate); pass `{}` for the browser-safe fflate one.
+ */
+async function failure(
+  bytes: Uint8Array,
+  name: string,
+  options: Parameters<typeof readRaster>[1] = {},
+  codecs: OpenGeoTiffOptions['codecs'] = NODE_CODECS,
+) {
   const t0 = performance.now();
   const rss0 = process.memoryUsage().rss;
   const err = await (async () => {
-    const tiff = await openGeoTiff(memorySource(bytes, name), {
-      codecs: NODE_CODECS,
-      limits: options.limits,
-    });
+    const tiff = await openGeoTiff(memorySource(bytes, name), { codecs, limits: options.limits });
     await readRaster(tiff, options);
   })().then(
     () => undefined,
@@ -248,6 +254,32 @@ describe('short, empty, long and corrupt blocks in each codec', () => {
     // a clean read lists nothing
     const clean = await readRaster(await openGeoTiff(tinyTiff([plainIfd()])), { onCorruptBlock: 'fill' });
     expect(clean.filledBlocks).toEqual([]);
+  });
+});
+
+describe('the browser-safe deflate codec (fflate) is capped the same way', () => {
+  const half = pixels.subarray(0, pixels.length / 2);
+  it.each([
+    ['short', deflate(half), /strip 0 decodes to 512 bytes; its geometry needs 1024/],
+    [
+      'long',
+      deflate(new Uint8Array(pixels.length * 2)),
+      /strip 0: deflate block inflates to more than 1024 bytes/,
+    ],
+    ['empty', deflate(new Uint8Array(0)), /strip 0 decodes to 0 bytes/],
+    ['garbage', new Uint8Array(40).fill(0xff), /strip 0: corrupt deflate block/],
+    ['cut stream', deflate(pixels).subarray(0, 20), /strip 0: (truncated|corrupt) deflate block/],
+    ['1.5 GiB bomb', deflateBomb(1536), /strip 0: deflate block inflates to more than 65536 bytes/],
+  ])('%s → CORRUPT_BLOCK', async (label, strip, message) => {
+    const ifd = label.endsWith('bomb') ? bombIfd(1536) : plainIfd({ compression: 8, strips: [strip] });
+    const err = await failure(tinyTiff([ifd]), `fflate-${label}.tif`, {}, {});
+    expect(err.code).toBe('CORRUPT_BLOCK');
+    expect(err.message).toMatch(message);
+  });
+
+  it('and reads a valid strip exactly', async () => {
+    const tiff = await openGeoTiff(tinyTiff([plainIfd({ compression: 8, strips: [deflate(pixels)] })]));
+    expect(Array.from((await readRaster(tiff)).bands[0] as Uint8Array)).toEqual(Array.from(pixels));
   });
 });
 
