@@ -203,7 +203,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     throwIfAborted(opts.signal, name);
     throw new RasterIoError(
       'TRUNCATED',
-      `${name}: cannot read the ${offTag}/${cntTag} arrays (${(err as Error).message})`,
+      `${name}: IFD ${level.ifd}: cannot read the ${offTag}/${cntTag} arrays (${(err as Error).message})`,
       { cause: err },
     );
   }
@@ -212,7 +212,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     if (!Number.isFinite(b.offset) || !Number.isFinite(b.byteCount)) {
       throw new RasterIoError(
         'TRUNCATED',
-        `${name}: missing ${offTag} entry ${b.index} (the offsets array is shorter than the block grid)`,
+        `${name}: IFD ${level.ifd}: missing ${offTag} entry ${b.index} (the offsets array is shorter than the block grid)`,
       );
     }
     if (!Number.isSafeInteger(b.offset + b.byteCount) || b.offset < 0 || b.byteCount < 0) {

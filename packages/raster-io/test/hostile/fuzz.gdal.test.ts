@@ -249,6 +249,28 @@ describe.skipIf(!HAS_GDAL || !PYTHON_GDAL)('hostile files vs GDAL', () => {
     }
   });
 
+  it('IFD self-loops in GDAL-written BigTIFF and big-endian files → CORRUPT_TIFF', async () => {
+    const src = join(tmp(), 'src-u16.tif');
+    for (const [name, args, big, le] of [
+      ['bigtiff.tif', ['-co', 'BIGTIFF=YES'], true, true],
+      ['big-endian.tif', ['-co', 'ENDIANNESS=BIG'], false, false],
+    ] as const) {
+      const out = join(tmp(), name);
+      gdalTranslate([...args, src, out]);
+      const bytes = new Uint8Array(readFileSync(out));
+      const v = new DataView(bytes.buffer);
+      await expect(openGeoTiff(bytes)).resolves.toBeDefined();
+      const ifd = big ? Number(v.getBigUint64(8, le)) : v.getUint32(4, le);
+      if (big) v.setBigUint64(ifd + 8 + Number(v.getBigUint64(ifd, le)) * 20, BigInt(ifd), le);
+      else v.setUint32(ifd + 2 + v.getUint16(ifd, le) * 12, ifd, le);
+      const err = await openGeoTiff(memorySource(bytes, name)).catch((e) => e);
+      expect(err).toBeInstanceOf(RasterIoError);
+      expect(err.message).toMatch(
+        new RegExp(`${name}: IFD loop; .*IFD 0 points back to IFD 0 at byte ${ifd}`),
+      );
+    }
+  });
+
   it(`${CASES} seeded mutations: typed errors or GDAL's exact pixels, each within ${CASE_MS} ms`, async () => {
     const next = rng(SEED);
     const cases = Array.from({ length: CASES }, (_, i) => {
