@@ -290,6 +290,18 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
   const formatsRaw = fd.getValue('SampleFormat') as ArrayLike<number> | number | undefined;
   const formats =
     formatsRaw === undefined ? [1] : typeof formatsRaw === 'number' ? [formatsRaw] : Array.from(formatsRaw);
+  // libtiff takes one value for all samples or one per sample; any other count fails the directory.
+  for (const [tag, values] of [
+    ['BitsPerSample', bits],
+    ['SampleFormat', formats],
+  ] as const) {
+    if (values.length === 0 || (values.length > 1 && values.length < spp)) {
+      throw new RasterIoError(
+        'CORRUPT_TIFF',
+        `${name}: IFD ${ifd} has ${values.length} ${tag} value(s) for ${spp} sample(s) per pixel`,
+      );
+    }
+  }
   const dtypes = new Set<string>();
   let dtype: DType | undefined;
   for (let s = 0; s < spp; s++) {

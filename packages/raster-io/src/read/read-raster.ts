@@ -208,6 +208,10 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     );
   }
   const rowsOf = (b: Block): number => (tiled ? bh : Math.min(bh, level.height - b.row * bh));
+  const crossesBottom = (b: Block): boolean => tiled && (b.row + 1) * bh > level.height;
+  /** Bytes a block must decode to: uncompressed bottom-edge tiles only need their rows inside the image. */
+  const blockSize = (b: Block): number =>
+    (level.compression === 1 && crossesBottom(b) ? level.height - b.row * bh : rowsOf(b)) * bw * spp * bps;
   for (const b of blocks) {
     if (!Number.isFinite(b.offset) || !Number.isFinite(b.byteCount)) {
       throw new RasterIoError(
@@ -221,8 +225,9 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
         `${name}: IFD ${level.ifd}, ${kind} ${b.index} has offset ${b.offset} and byte count ${b.byteCount}`,
       );
     }
-    // Uncompressed blocks are read at their full geometric size whatever the byte count says, as libtiff does.
-    if (level.compression === 1 && b.byteCount > 0) b.byteCount = bw * rowsOf(b) * spp * bps;
+    // Uncompressed blocks are read at their geometric size whatever the byte count says, as libtiff does
+    // (except tiles crossing the bottom edge: GDAL asks libtiff for their inner rows, which must be counted).
+    if (level.compression === 1 && b.byteCount > 0 && !crossesBottom(b)) b.byteCount = blockSize(b);
     checkLimit(
       limits,
       'maxBlockBytes',
@@ -281,7 +286,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
           `${name}: truncated file; IFD ${level.ifd}, ${kind} ${b.index} needs bytes ${b.offset}..${b.offset + b.byteCount - 1} but the file ends at ${b.offset + raw.byteLength}`,
         );
       }
-      const expected = bw * rowsOf(b) * spp * bps;
+      const expected = blockSize(b);
       // A last strip may hold the full RowsPerStrip rows (some writers pad it); anything else must fit exactly.
       let data = await decodeBlock(
         codec,
@@ -289,6 +294,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
         { expectedBytes: expected, maxBytes: tiled ? expected : blockBytes, file: name },
         `IFD ${level.ifd}, ${kind} ${b.index}`,
       );
+      if (level.compression === 1 && data.byteLength > expected) data = data.subarray(0, expected);
       if (data.byteLength < expected || data.byteLength > (tiled ? expected : blockBytes)) {
         throw new RasterIoError(
           'CORRUPT_BLOCK',
@@ -433,11 +439,11 @@ function checkPhotometric(photometric: number, name: string, ifd: number): void 
 }
 
 /**
- * The predictor libtiff applies: only LZW and deflate use one (it is ignored for uncompressed and PackBits
- * data); floating point prediction needs float samples.
+ * The predictor libtiff applies: none for uncompressed and PackBits data (the tag is ignored there); the
+ * others (LZW, deflate, registered codecs such as ZSTD) use it. Floating point prediction needs float samples.
  */
 function effectivePredictor(level: GeoTiffLevel, name: string): number {
-  if (![5, 8, 32946].includes(level.compression)) return 1;
+  if (level.compression === 1 || level.compression === 32773) return 1;
   const p = level.predictor;
   if (p !== 1 && p !== 2 && p !== 3) {
     throw new RasterIoError('UNSUPPORTED_CODEC', `${name}: unknown TIFF predictor ${p}; supported: 1, 2, 3`);

@@ -18,7 +18,7 @@ import {
 } from '../../src/index.js';
 import { NODE_CODECS } from '../../src/node.js';
 import { gdalPixels } from '../support/envi.js';
-import { gdalTranslate, HAS_GDAL, PYTHON_GDAL } from '../support/gdal.js';
+import { gdaladdo, gdalTranslate, HAS_GDAL, PYTHON_GDAL } from '../support/gdal.js';
 import { rng, syntheticRaster } from '../support/synthetic.js';
 import { LONG, type TinyIfd, tinyTiff } from '../support/tiny-tiff.js';
 import { useTmpDir } from '../support/tmp.js';
@@ -215,9 +215,14 @@ describe.skipIf(!HAS_GDAL || !PYTHON_GDAL)('hostile files vs GDAL', () => {
         ],
       ],
     ];
+    variants.push(
+      ['none-tiled', src, ['-co', 'TILED=YES', '-co', 'BLOCKXSIZE=16', '-co', 'BLOCKYSIZE=16']],
+      ['deflate-overviews', src, ['-co', 'COMPRESS=DEFLATE', '-co', 'BLOCKYSIZE=8']],
+    );
     for (const [name, from, args] of variants) {
       const out = join(tmp(), `${name}.tif`);
       gdalTranslate([...args, from, out]);
+      if (name.endsWith('overviews')) gdaladdo(['-r', 'nearest', out, '2', '4']);
       bases.push({ name, bytes: new Uint8Array(readFileSync(out)) });
     }
   });
@@ -247,6 +252,30 @@ describe.skipIf(!HAS_GDAL || !PYTHON_GDAL)('hostile files vs GDAL', () => {
       const r = await readRaster(await openGeoTiff(readFileSync(path)));
       expect(Array.from(r.bands[0] as Uint8Array)).toEqual(Array.from(px));
     }
+  });
+
+  it('uncompressed tiles with understated TileByteCounts: read inner tiles as GDAL does, refuse bottom-edge ones as GDAL does', async () => {
+    const base = (bases.find((b) => b.name === 'none-tiled') as (typeof bases)[number]).bytes;
+    const v = new DataView(base.buffer, base.byteOffset, base.byteLength);
+    const entry = entries(base).at.find((e) => v.getUint16(e, true) === 325) as number;
+    const counts = v.getUint32(entry + 8, true); // 18 SHORTs (GDAL's choice here): 3 × 2 tiles per band
+    expect(v.getUint16(entry + 2, true)).toBe(3);
+    const patched = (tile: number) => {
+      const b = base.slice();
+      new DataView(b.buffer).setUint16(counts + 2 * tile, 3, true);
+      const path = join(tmp(), `understated-tile-${tile}.tif`);
+      writeFileSync(path, b);
+      return { path, bytes: b };
+    };
+    const inner = patched(1); // band 1, top row: GDAL reads the whole tile from its offset
+    const gdal = gdalBatch([inner.path]).get(inner.path) as GdalResult;
+    expect(gdal.ok).toBe(true);
+    expect(await ours(inner.bytes, inner.path)).toMatchObject({ ok: true, md5: gdal.md5 });
+    const bottom = patched(4); // band 1, bottom row: GDAL reads only TileByteCounts bytes
+    expect(gdalBatch([bottom.path]).get(bottom.path)?.ok).toBe(false);
+    const err = await readRaster(await openGeoTiff(memorySource(bottom.bytes, bottom.path))).catch((e) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+    expect(err.message).toMatch(/IFD 0, tile 4 decodes to 3 bytes; its geometry needs 224/);
   });
 
   it('IFD self-loops in GDAL-written BigTIFF and big-endian files → CORRUPT_TIFF', async () => {
