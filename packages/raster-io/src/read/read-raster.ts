@@ -237,9 +237,15 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     );
   }
 
-  const out: RasterArray[] = bands.map(() => new DTYPE_ARRAY[level.dtype](win.width * win.height));
-  const fill = level.noData ?? 0;
-  if (fill !== 0) for (const a of out) a.fill(fill as never);
+  // Allocated on the first decoded block: a file whose data is missing fails before the window is allocated.
+  let output: RasterArray[] | undefined;
+  const outputBands = (): RasterArray[] => {
+    if (output) return output;
+    output = bands.map(() => new DTYPE_ARRAY[level.dtype](win.width * win.height));
+    const fill = level.noData ?? 0;
+    if (fill !== 0) for (const a of output) a.fill(fill as never);
+    return output;
+  };
   const bandSlot = new Map(bands.map((b, i) => [b, i]));
   const filledBlocks: FilledBlock[] = [];
   let done = 0;
@@ -258,7 +264,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     const y0 = Math.max(win.y, by0);
     const y1 = Math.min(win.y + win.height, by0 + rowsInBlock);
     if (spp === 1) {
-      const dst = out[bandSlot.get(b.band < 0 ? 0 : b.band) as number] as RasterArray;
+      const dst = outputBands()[bandSlot.get(b.band < 0 ? 0 : b.band) as number] as RasterArray;
       for (let y = y0; y < y1; y++) {
         const s = (y - by0) * bw + (x0 - bx0);
         (dst as Uint8Array).set(
@@ -268,7 +274,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
       }
     } else {
       for (const [slot, band] of bands.entries()) {
-        const dst = out[slot] as RasterArray;
+        const dst = outputBands()[slot] as RasterArray;
         for (let y = y0; y < y1; y++) {
           let s = ((y - by0) * bw + (x0 - bx0)) * spp + band;
           let d = (y - win.y) * win.width + (x0 - win.x);
@@ -358,7 +364,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     width: win.width,
     height: win.height,
     dtype: level.dtype,
-    bands: out,
+    bands: outputBands(),
     noData: level.noData,
   };
   if (level.geo) raster.geo = windowGeo(level.geo, win.x, win.y);
