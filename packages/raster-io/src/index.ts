@@ -39,9 +39,11 @@ export {
 } from './radiometry/processing-baseline.js';
 export type { ToUint8Options } from './radiometry/to-uint8.js';
 export { to8BitRadiometry, toUint8, twelveBitTo8Bit } from './radiometry/to-uint8.js';
+export type { RasterIoLimits } from './read/limits.js';
+export { DEFAULT_RASTER_IO_LIMITS } from './read/limits.js';
 export type { GeoTiff, GeoTiffLevel, OpenGeoTiffOptions } from './read/open-geotiff.js';
 export { openGeoTiff } from './read/open-geotiff.js';
-export type { ReadRasterOptions } from './read/read-raster.js';
+export type { FilledBlock, ReadRasterOptions, ReadRasterResult } from './read/read-raster.js';
 export { DEFAULT_READ_RASTER, readRaster } from './read/read-raster.js';
 export type { ResizeOptions } from './resample/resize.js';
 export { resize } from './resample/resize.js';

@@ -7,7 +7,7 @@ const BUILT_IN: Readonly<Record<number, LoadCodec>> = {
   5: async () => (await import('./lzw.js')).lzwCodec,
   8: async () => (await import('./deflate.js')).deflateCodec,
   32946: async () => (await import('./deflate.js')).deflateCodec,
-  32773: async () => (await import('./geotiff-codec.js')).geotiffCodec(32773, 'PackBits'),
+  32773: async () => (await import('./packbits.js')).packBitsCodec,
 };
 
 const registered = new Map<number, LoadCodec>();

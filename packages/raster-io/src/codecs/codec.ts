@@ -4,6 +4,11 @@
 export interface BlockInfo {
   /** Size in bytes of the decoded block (tile or strip) when fully present. */
   expectedBytes: number;
+  /**
+   * Most bytes the block may decode to (default `expectedBytes`). Decoders stop there and throw a
+   * `CORRUPT_BLOCK` RasterIoError rather than allocate more (a deflate bomb stays a few bytes of input).
+   */
+  maxBytes?: number;
   /** Name of the file, for messages. */
   file: string;
 }

@@ -9,7 +9,12 @@ const MAX_CODES = 4096;
  * TIFF LZW decoder (compression 5): MSB-first codes of 9–12 bits with the TIFF "early change" rule.
  * Written here because geotiff.js's decoder is ~15× slower than GDAL on large strips.
  */
-export function decodeLzw(input: Uint8Array, expectedBytes: number, file = 'memory'): Uint8Array {
+export function decodeLzw(
+  input: Uint8Array,
+  expectedBytes: number,
+  file = 'memory',
+  maxBytes = Number.POSITIVE_INFINITY,
+): Uint8Array {
   const prefix = new Int32Array(MAX_CODES);
   const suffix = new Uint8Array(MAX_CODES);
   const length = new Int32Array(MAX_CODES);
@@ -20,7 +25,7 @@ export function decodeLzw(input: Uint8Array, expectedBytes: number, file = 'memo
     length[i] = 1;
     prefix[i] = -1;
   }
-  let out = new Uint8Array(Math.max(expectedBytes, 16));
+  let out = new Uint8Array(Math.min(Math.max(expectedBytes, 16), maxBytes));
   let pos = 0;
   let width = 9;
   let next = 258;
@@ -30,8 +35,11 @@ export function decodeLzw(input: Uint8Array, expectedBytes: number, file = 'memo
   let inPos = 0;
   const n = input.length;
   const ensure = (extra: number) => {
+    if (pos + extra > maxBytes) {
+      throw new RasterIoError('CORRUPT_BLOCK', `${file}: LZW block decodes to more than ${maxBytes} bytes`);
+    }
     if (pos + extra <= out.length) return;
-    const bigger = new Uint8Array(Math.max(out.length * 2, pos + extra));
+    const bigger = new Uint8Array(Math.min(Math.max(out.length * 2, pos + extra), maxBytes));
     bigger.set(out.subarray(0, pos));
     out = bigger;
   };
@@ -100,5 +108,6 @@ export function decodeLzw(input: Uint8Array, expectedBytes: number, file = 'memo
 /** Compression 5 (LZW). */
 export const lzwCodec: Codec = {
   name: 'LZW',
-  decode: (block, info) => decodeLzw(block, info.expectedBytes, info.file),
+  decode: (block, info) =>
+    decodeLzw(block, info.expectedBytes, info.file, info.maxBytes ?? info.expectedBytes),
 };

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { RasterIoError } from '../errors.js';
 import type { Codec } from './codec.js';
@@ -6,16 +7,21 @@ import type { Codec } from './codec.js';
 export const zlibCodec: Codec = {
   name: 'deflate',
   decode(block, info) {
+    const cap = info.maxBytes ?? info.expectedBytes;
     try {
-      const out = inflateSync(block);
+      // maxOutputLength makes zlib stop at the cap instead of inflating a bomb into memory.
+      const out = inflateSync(block, {
+        maxOutputLength: Math.max(1, Math.min(cap, bufferConstants.MAX_LENGTH)),
+      });
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch (err) {
+      const tooLong = (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
       throw new RasterIoError(
-        'TRUNCATED',
-        `${info.file}: corrupt or truncated deflate block (${(err as Error).message})`,
-        {
-          cause: err,
-        },
+        'CORRUPT_BLOCK',
+        tooLong
+          ? `${info.file}: deflate block inflates to more than ${cap} bytes`
+          : `${info.file}: corrupt or truncated deflate block (${(err as Error).message})`,
+        { cause: err },
       );
     }
   },

@@ -8,6 +8,8 @@ import type { ByteSource } from '../source/byte-source.js';
 import { memorySource } from '../source/memory-source.js';
 import type { DType, GeoBlock } from '../types.js';
 import { geoFromTags, scaleGeo } from './geo-from-tags.js';
+import { walkIfds } from './ifd-walk.js';
+import { type RasterIoLimits, resolveLimits } from './limits.js';
 
 /** One resolution level of a GeoTIFF: the full image (level 0) or an internal overview. */
 export interface GeoTiffLevel {
@@ -55,12 +57,15 @@ export interface OpenGeoTiffOptions {
   codecs?: Readonly<Record<number, Codec>>;
   /** Block cache used for header/IFD reads; `false` disables it (default 16 KiB blocks). */
   headerCache?: BlockCacheOptions | false;
+  /** Overrides of {@link DEFAULT_RASTER_IO_LIMITS}, also used by every {@link readRaster} of this file. */
+  limits?: Partial<RasterIoLimits>;
 }
 
 /** Internal state kept next to a {@link GeoTiff} (never exported from the package). */
 export interface GeoTiffInternals {
   images: GeoTIFFImage[];
   codecs?: Readonly<Record<number, Codec>>;
+  limits: RasterIoLimits;
 }
 
 const internals = new WeakMap<GeoTiff, GeoTiffInternals>();
@@ -90,7 +95,8 @@ function toArrayBuffer(b: Uint8Array): ArrayBuffer {
  * @param options - signal, name, codecs, headerCache
  * @returns the opened file with its levels
  * @throws RasterIoError `NOT_A_TIFF` (bad magic), `TRUNCATED` (structure points past the end),
- *   `UNSUPPORTED_DTYPE` (e.g. 1-bit or int8 samples), `ABORTED`
+ *   `CORRUPT_TIFF` (IFD loop, impossible tag values), `TOO_LARGE` (over `limits`),
+ *   `UNSUPPORTED_DTYPE` (e.g. 1-bit or int8 samples), `ABORTED`; never another error type
  * @example
  * ```ts
  * const tiff = await openGeoTiff(httpSource('https://example.com/cog.tif'));
@@ -106,6 +112,7 @@ export async function openGeoTiff(
   const name = options.name ?? raw.name;
   const { signal } = options;
   throwIfAborted(signal, name);
+  const limits = resolveLimits(name, options.limits);
   const headerSource =
     options.headerCache === false || !isByteSource(input) ? raw : blockCache(raw, options.headerCache);
 
@@ -135,6 +142,14 @@ export async function openGeoTiff(
       `${name}: not a TIFF (magic number ${magic}; expected 42, or 43 for BigTIFF)`,
     );
   }
+  const ifdCount = await walkIfds({
+    source: headerSource,
+    name,
+    littleEndian: le,
+    bigTiff: magic === 43,
+    limits,
+    signal,
+  });
 
   let shortRead = false;
   const adapter = {
@@ -157,8 +172,8 @@ export async function openGeoTiff(
   let gt: GeoTIFF;
   try {
     gt = await GeoTIFF.fromSource(adapter as never, {}, signal);
-    const count = await gt.getImageCount();
-    for (let i = 0; i < count; i++) images.push(await gt.getImage(i));
+    // The chain was walked above: never let geotiff.js count it (it follows loops forever).
+    for (let i = 0; i < ifdCount; i++) images.push(await gt.getImage(i));
   } catch (err) {
     if (err instanceof RasterIoError) throw err;
     throwIfAborted(signal, name);
@@ -171,10 +186,40 @@ export async function openGeoTiff(
         },
       );
     }
-    throw new RasterIoError('NOT_A_TIFF', `${name}: corrupt TIFF structure (${(err as Error).message})`, {
+    throw new RasterIoError('CORRUPT_TIFF', `${name}: corrupt TIFF structure (${(err as Error).message})`, {
       cause: err,
     });
   }
+  try {
+    return await describeFile(images, {
+      name,
+      raw,
+      le,
+      bigTiff: magic === 43,
+      codecs: options.codecs,
+      limits,
+    });
+  } catch (err) {
+    if (err instanceof RasterIoError) throw err;
+    throwIfAborted(signal, name);
+    // Last resort: geotiff.js tag decoding failed on a value our walk let through.
+    throw new RasterIoError('CORRUPT_TIFF', `${name}: corrupt TIFF tags (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+}
+
+interface DescribeInput {
+  name: string;
+  raw: ByteSource;
+  le: boolean;
+  bigTiff: boolean;
+  codecs?: Readonly<Record<number, Codec>>;
+  limits: RasterIoLimits;
+}
+
+async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promise<GeoTiff> {
+  const { name, raw, le, bigTiff } = input;
 
   const levels: GeoTiffLevel[] = [];
   const levelImages: GeoTIFFImage[] = [];
@@ -209,12 +254,16 @@ export async function openGeoTiff(
     source: raw,
     levels: order.map((i) => levels[i] as GeoTiffLevel),
     littleEndian: le,
-    bigTiff: magic === 43,
+    bigTiff,
     close: async () => {
       await raw.close?.();
     },
   };
-  internals.set(tiff, { images: order.map((i) => levelImages[i] as GeoTIFFImage), codecs: options.codecs });
+  internals.set(tiff, {
+    images: order.map((i) => levelImages[i] as GeoTIFFImage),
+    codecs: input.codecs,
+    limits: input.limits,
+  });
   return tiff;
 }
 
@@ -229,12 +278,30 @@ function safeGeoKeys(img: GeoTIFFImage): Record<string, unknown> | null {
 async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Promise<GeoTiffLevel> {
   const fd = img.fileDirectory;
   const spp = img.getSamplesPerPixel();
+  if (!Number.isSafeInteger(spp) || spp < 1) {
+    throw new RasterIoError(
+      'CORRUPT_TIFF',
+      `${name}: IFD ${ifd} has SamplesPerPixel ${spp}; it must be a positive integer`,
+    );
+  }
   const bits = Array.from(
     (fd.getValue('BitsPerSample') as ArrayLike<number> | number | undefined as ArrayLike<number>) ?? [1],
   );
   const formatsRaw = fd.getValue('SampleFormat') as ArrayLike<number> | number | undefined;
   const formats =
     formatsRaw === undefined ? [1] : typeof formatsRaw === 'number' ? [formatsRaw] : Array.from(formatsRaw);
+  // libtiff takes one value for all samples or one per sample; any other count fails the directory.
+  for (const [tag, values] of [
+    ['BitsPerSample', bits],
+    ['SampleFormat', formats],
+  ] as const) {
+    if (values.length === 0 || (values.length > 1 && values.length < spp)) {
+      throw new RasterIoError(
+        'CORRUPT_TIFF',
+        `${name}: IFD ${ifd} has ${values.length} ${tag} value(s) for ${spp} sample(s) per pixel`,
+      );
+    }
+  }
   const dtypes = new Set<string>();
   let dtype: DType | undefined;
   for (let s = 0; s < spp; s++) {
@@ -255,10 +322,25 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
       `${name}: IFD ${ifd} mixes sample types (${[...dtypes].join(', ')}); all bands must share one dtype`,
     );
   }
+  checkExtraSamples(fd.getValue('ExtraSamples'), spp, name, ifd);
   const width = img.getWidth();
   const height = img.getHeight();
   const tiled = img.isTiled;
   const rps = Number(fd.getValue('RowsPerStrip') ?? height);
+  const dims: [string, unknown][] = [
+    ['ImageWidth', width],
+    ['ImageLength', height],
+  ];
+  if (tiled) dims.push(['TileWidth', img.getTileWidth()], ['TileLength', img.getTileHeight()]);
+  else dims.push(['RowsPerStrip', rps]);
+  for (const [tag, v] of dims) {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
+      throw new RasterIoError(
+        'CORRUPT_TIFF',
+        `${name}: IFD ${ifd} has ${tag} ${String(v)}; it must be a positive integer`,
+      );
+    }
+  }
   return {
     ifd,
     width,
@@ -268,11 +350,23 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     noData: parseNoData(fd.getValue('GDAL_NODATA')),
     tileWidth: tiled ? img.getTileWidth() : undefined,
     tileHeight: tiled ? img.getTileHeight() : undefined,
-    rowsPerStrip: tiled ? undefined : Math.min(Math.max(1, rps), height),
+    rowsPerStrip: tiled ? undefined : Math.min(rps, height),
     compression: Number(fd.getValue('Compression') ?? 1),
     predictor: Number((await fd.loadValue('Predictor')) ?? 1),
     planarConfiguration: spp > 1 && Number(fd.getValue('PlanarConfiguration') ?? 1) === 2 ? 2 : 1,
   };
+}
+
+/** libtiff fails the directory when ExtraSamples lists more samples than there are, or unknown kinds. */
+function checkExtraSamples(v: unknown, spp: number, name: string, ifd: number): void {
+  if (v === undefined) return;
+  const kinds = typeof v === 'number' ? [v] : Array.from(v as ArrayLike<number>);
+  if (kinds.length > spp || kinds.some((k) => k > 2 && k !== 999)) {
+    throw new RasterIoError(
+      'CORRUPT_TIFF',
+      `${name}: IFD ${ifd} has ExtraSamples [${kinds.slice(0, 8).join(', ')}] for ${spp} sample(s) per pixel`,
+    );
+  }
 }
 
 function parseNoData(v: unknown): number | null {

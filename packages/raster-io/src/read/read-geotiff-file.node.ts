@@ -1,8 +1,7 @@
 import { NODE_CODECS } from '../codecs/zlib-codec.node.js';
 import { fileSource } from '../source/file-source.node.js';
-import type { Raster } from '../types.js';
 import { type GeoTiff, type OpenGeoTiffOptions, openGeoTiff } from './open-geotiff.js';
-import { type ReadRasterOptions, readRaster } from './read-raster.js';
+import { type ReadRasterOptions, type ReadRasterResult, readRaster } from './read-raster.js';
 
 /**
  * Open a local GeoTIFF (Node): a file source plus `node:zlib` deflate. Close it with `tiff.close()`.
@@ -39,8 +38,11 @@ export async function openGeoTiffFile(path: string, options: OpenGeoTiffOptions 
  * const { bands, geo } = await readGeoTiffFile('scene.tif', { bands: [0, 1, 2] });
  * ```
  */
-export async function readGeoTiffFile(path: string, options: ReadRasterOptions = {}): Promise<Raster> {
-  const tiff = await openGeoTiffFile(path, { signal: options.signal });
+export async function readGeoTiffFile(
+  path: string,
+  options: ReadRasterOptions = {},
+): Promise<ReadRasterResult> {
+  const tiff = await openGeoTiffFile(path, { signal: options.signal, limits: options.limits });
   try {
     return await readRaster(tiff, options);
   } finally {

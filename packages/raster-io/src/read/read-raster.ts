@@ -1,13 +1,14 @@
 import type { GeoTIFFImage } from 'geotiff';
-import type { Codec } from '../codecs/codec.js';
+import type { BlockInfo, Codec } from '../codecs/codec.js';
 import { getCodec } from '../codecs/codec-registry.js';
 import { swapBytes, undoFloatingPointPredictor, undoHorizontalPredictor } from '../codecs/predictor.js';
-import { RasterIoError } from '../errors.js';
+import { RasterIoError, type RasterIoErrorCode } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
 import { DTYPE_ARRAY, DTYPE_BYTES, viewAs } from '../internal/typed-array.js';
 import type { BBox, Raster, RasterArray, RasterWindow } from '../types.js';
 import { bboxToWindow } from './bbox-to-window.js';
 import { windowGeo } from './geo-from-tags.js';
+import { checkLimit, type RasterIoLimits, resolveLimits } from './limits.js';
 import { type GeoTiff, type GeoTiffLevel, geoTiffInternals } from './open-geotiff.js';
 
 /** Options for {@link readRaster}. */
@@ -29,6 +30,31 @@ export interface ReadRasterOptions {
   mergeGapBytes?: number;
   /** Source reads in flight at once (default 8; matters for HTTP). */
   concurrency?: number;
+  /** Overrides of the limits given to `openGeoTiff` (or the defaults) for this read. */
+  limits?: Partial<RasterIoLimits>;
+  /**
+   * A tile/strip that is cut off, fails to decode, or decodes short or long: `'error'` (default) throws
+   * `CORRUPT_BLOCK` / `TRUNCATED`; `'fill'` salvages the rest, fills it with nodata (or 0) and lists it in
+   * the result's `filledBlocks`.
+   */
+  onCorruptBlock?: 'error' | 'fill';
+}
+
+/** A block left as nodata by `onCorruptBlock: 'fill'`. */
+export interface FilledBlock {
+  /** IFD of the level read. */
+  ifd: number;
+  kind: 'tile' | 'strip';
+  /** Index in the TileOffsets/StripOffsets array. */
+  index: number;
+  /** Why it was filled: the error's code and message. */
+  code: RasterIoErrorCode;
+  message: string;
+}
+
+/** What {@link readRaster} returns: a raster, plus the filled blocks when `onCorruptBlock` is `'fill'`. */
+export interface ReadRasterResult extends Raster {
+  filledBlocks?: FilledBlock[];
 }
 
 /** Defaults merged by {@link readRaster}. */
@@ -37,6 +63,7 @@ export const DEFAULT_READ_RASTER = {
   bboxCrs: 'native',
   mergeGapBytes: 32 * 1024,
   concurrency: 8,
+  onCorruptBlock: 'error',
 } as const satisfies ReadRasterOptions;
 
 interface Block {
@@ -56,17 +83,40 @@ interface Block {
  * @param options - window | bbox (+bboxCrs), bands, level, signal, onProgress
  * @returns band-sequential typed arrays with `geo` shifted to the window and the file's nodata
  * @throws RasterIoError `WINDOW_OUT_OF_BOUNDS`, `BAND_OUT_OF_RANGE`, `INVALID_ARGUMENT` (level), `TRUNCATED`,
- *   `UNSUPPORTED_CODEC` ({@link UnsupportedCodecError}), `NO_GEOREFERENCING` / `UNKNOWN_CRS` (bbox reads), `ABORTED`
+ *   `CORRUPT_BLOCK` (a block decodes short/long or fails), `TOO_LARGE` (over `limits`), `CORRUPT_TIFF`,
+ *   `UNSUPPORTED_CODEC` ({@link UnsupportedCodecError}), `NO_GEOREFERENCING` / `UNKNOWN_CRS` (bbox reads), `ABORTED`;
+ *   never another error type
  * @example
  * ```ts
  * const tiff = await openGeoTiff(bytes);
  * const rgb = await readRaster(tiff, { bands: [0, 1, 2], window: { x: 100, y: 100, width: 64, height: 64 } });
  * ```
  */
-export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {}): Promise<Raster> {
+export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {}): Promise<ReadRasterResult> {
+  try {
+    return await readRasterUnguarded(tiff, options);
+  } catch (err) {
+    if (err instanceof RasterIoError) throw err;
+    // Last resort: nothing but RasterIoErrors leaves the reader.
+    throw new RasterIoError(
+      'CORRUPT_TIFF',
+      `${tiff?.name ?? 'memory'}: unexpected failure reading pixels (${(err as Error)?.message ?? String(err)})`,
+      { cause: err },
+    );
+  }
+}
+
+async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): Promise<ReadRasterResult> {
   const opts = { ...DEFAULT_READ_RASTER, ...options };
-  const { images, codecs } = geoTiffInternals(tiff);
+  const { images, codecs, limits: fileLimits } = geoTiffInternals(tiff);
   const name = tiff.name;
+  const limits = resolveLimits(name, fileLimits, opts.limits);
+  if (opts.onCorruptBlock !== 'error' && opts.onCorruptBlock !== 'fill') {
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${name}: onCorruptBlock must be 'error' or 'fill', got ${String(opts.onCorruptBlock)}`,
+    );
+  }
   throwIfAborted(opts.signal, name);
   const levelIndex = opts.level;
   const level = tiff.levels[levelIndex];
@@ -92,13 +142,16 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
       );
     }
   }
+  checkLimit(
+    limits,
+    'maxPixels',
+    win.width * win.height * bands.length,
+    name,
+    'the samples to read (width × height × bands)',
+  );
+  checkPhotometric(Number(image.fileDirectory.getValue('PhotometricInterpretation') ?? 1), name, level.ifd);
   const codec = await getCodec(level.compression, name, codecs);
-  if (![1, 2, 3].includes(level.predictor)) {
-    throw new RasterIoError(
-      'UNSUPPORTED_CODEC',
-      `${name}: unknown TIFF predictor ${level.predictor}; supported: 1, 2, 3`,
-    );
-  }
+  const predictor = effectivePredictor(level, name);
 
   const bw = level.tileWidth ?? level.width;
   const bh = level.tileHeight ?? (level.rowsPerStrip as number);
@@ -113,6 +166,20 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
   const offTag = tiled ? 'TileOffsets' : 'StripOffsets';
   const cntTag = tiled ? 'TileByteCounts' : 'StripByteCounts';
   const planes = level.planarConfiguration === 2 ? bands : [-1];
+  const bps = DTYPE_BYTES[level.dtype];
+  const spp = level.planarConfiguration === 2 ? 1 : level.bandCount;
+  const kind = tiled ? 'tile' : 'strip';
+  const blockBytes = bw * bh * spp * bps;
+  checkLimit(limits, 'maxBlockBytes', blockBytes, name, `the decoded size of one ${kind} (IFD ${level.ifd})`);
+  const blockCount = planes.length * (r1 - r0 + 1) * (c1 - c0 + 1);
+  checkLimit(limits, 'maxBlocks', blockCount, name, `the ${kind}s the window touches`);
+  checkLimit(
+    limits,
+    'maxDecodedBytes',
+    blockCount * blockBytes,
+    name,
+    `the decoded bytes of the ${kind}s the window touches`,
+  );
   const blocks: Block[] = [];
   for (const band of planes) {
     for (let row = r0; row <= r1; row++) {
@@ -136,41 +203,59 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
     throwIfAborted(opts.signal, name);
     throw new RasterIoError(
       'TRUNCATED',
-      `${name}: cannot read the ${offTag}/${cntTag} arrays (${(err as Error).message})`,
+      `${name}: IFD ${level.ifd}: cannot read the ${offTag}/${cntTag} arrays (${(err as Error).message})`,
       { cause: err },
     );
   }
+  const rowsOf = (b: Block): number => (tiled ? bh : Math.min(bh, level.height - b.row * bh));
+  const crossesBottom = (b: Block): boolean => tiled && (b.row + 1) * bh > level.height;
+  /** Bytes a block must decode to: uncompressed bottom-edge tiles only need their rows inside the image. */
+  const blockSize = (b: Block): number =>
+    (level.compression === 1 && crossesBottom(b) ? level.height - b.row * bh : rowsOf(b)) * bw * spp * bps;
   for (const b of blocks) {
     if (!Number.isFinite(b.offset) || !Number.isFinite(b.byteCount)) {
       throw new RasterIoError(
         'TRUNCATED',
-        `${name}: missing ${offTag} entry ${b.index} (the offsets array is shorter than the block grid)`,
+        `${name}: IFD ${level.ifd}: missing ${offTag} entry ${b.index} (the offsets array is shorter than the block grid)`,
       );
     }
+    if (!Number.isSafeInteger(b.offset + b.byteCount) || b.offset < 0 || b.byteCount < 0) {
+      throw new RasterIoError(
+        'CORRUPT_TIFF',
+        `${name}: IFD ${level.ifd}, ${kind} ${b.index} has offset ${b.offset} and byte count ${b.byteCount}`,
+      );
+    }
+    // Uncompressed blocks are read at their geometric size whatever the byte count says, as libtiff does
+    // (except tiles crossing the bottom edge: GDAL asks libtiff for their inner rows, which must be counted).
+    if (level.compression === 1 && b.byteCount > 0 && !crossesBottom(b)) b.byteCount = blockSize(b);
+    checkLimit(
+      limits,
+      'maxBlockBytes',
+      b.byteCount,
+      name,
+      `the stored size of IFD ${level.ifd}, ${kind} ${b.index}`,
+    );
   }
 
-  const out: RasterArray[] = bands.map(() => new DTYPE_ARRAY[level.dtype](win.width * win.height));
-  const fill = level.noData ?? 0;
-  if (fill !== 0) for (const a of out) a.fill(fill as never);
+  // Allocated on the first decoded block: a file whose data is missing fails before the window is allocated.
+  let output: RasterArray[] | undefined;
+  const outputBands = (): RasterArray[] => {
+    if (output) return output;
+    output = bands.map(() => new DTYPE_ARRAY[level.dtype](win.width * win.height));
+    const fill = level.noData ?? 0;
+    if (fill !== 0) for (const a of output) a.fill(fill as never);
+    return output;
+  };
   const bandSlot = new Map(bands.map((b, i) => [b, i]));
-  const bps = DTYPE_BYTES[level.dtype];
-  const spp = level.planarConfiguration === 2 ? 1 : level.bandCount;
+  const filledBlocks: FilledBlock[] = [];
   let done = 0;
   const total = blocks.length;
 
-  const place = (b: Block, data: Uint8Array): void => {
-    const rowsInBlock = tiled ? bh : Math.min(bh, level.height - b.row * bh);
-    const expected = bw * rowsInBlock * spp * bps;
-    let bytes = data;
-    if (bytes.byteLength < expected) {
-      // Short blocks happen only in broken files; pad so the geometry stays right.
-      const padded = new Uint8Array(expected);
-      padded.set(bytes);
-      bytes = padded;
-    }
-    if (!tiff.littleEndian && bps > 1 && level.predictor !== 3) swapBytes(bytes, bps);
-    if (level.predictor === 2) undoHorizontalPredictor(bytes, bps, bw * spp, spp);
-    else if (level.predictor === 3) undoFloatingPointPredictor(bytes, bps, bw * spp, spp);
+  const place = (b: Block, bytes: Uint8Array): void => {
+    const rowsInBlock = rowsOf(b);
+    if (!tiff.littleEndian && bps > 1 && predictor !== 3) swapBytes(bytes, bps);
+    if (predictor === 2) undoHorizontalPredictor(bytes, bps, bw * spp, spp);
+    else if (predictor === 3) undoFloatingPointPredictor(bytes, bps, bw * spp, spp);
     const src = viewAs(level.dtype, bytes);
     const bx0 = b.col * bw;
     const by0 = b.row * bh;
@@ -179,7 +264,7 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
     const y0 = Math.max(win.y, by0);
     const y1 = Math.min(win.y + win.height, by0 + rowsInBlock);
     if (spp === 1) {
-      const dst = out[bandSlot.get(b.band < 0 ? 0 : b.band) as number] as RasterArray;
+      const dst = outputBands()[bandSlot.get(b.band < 0 ? 0 : b.band) as number] as RasterArray;
       for (let y = y0; y < y1; y++) {
         const s = (y - by0) * bw + (x0 - bx0);
         (dst as Uint8Array).set(
@@ -189,7 +274,7 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
       }
     } else {
       for (const [slot, band] of bands.entries()) {
-        const dst = out[slot] as RasterArray;
+        const dst = outputBands()[slot] as RasterArray;
         for (let y = y0; y < y1; y++) {
           let s = ((y - by0) * bw + (x0 - bx0)) * spp + band;
           let d = (y - win.y) * win.width + (x0 - win.x);
@@ -200,17 +285,36 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
   };
 
   const decode = async (b: Block, raw: Uint8Array): Promise<void> => {
-    if (raw.byteLength < b.byteCount) {
-      throw new RasterIoError(
-        'TRUNCATED',
-        `${name}: truncated file; ${tiled ? 'tile' : 'strip'} ${b.index} needs bytes ${b.offset}..${b.offset + b.byteCount - 1} but the file ends at ${b.offset + raw.byteLength}`,
+    try {
+      if (raw.byteLength < b.byteCount) {
+        throw new RasterIoError(
+          'TRUNCATED',
+          `${name}: truncated file; IFD ${level.ifd}, ${kind} ${b.index} needs bytes ${b.offset}..${b.offset + b.byteCount - 1} but the file ends at ${b.offset + raw.byteLength}`,
+        );
+      }
+      const expected = blockSize(b);
+      // A last strip may hold the full RowsPerStrip rows (some writers pad it); anything else must fit exactly.
+      let data = await decodeBlock(
+        codec,
+        raw,
+        { expectedBytes: expected, maxBytes: tiled ? expected : blockBytes, file: name },
+        `IFD ${level.ifd}, ${kind} ${b.index}`,
       );
+      if (level.compression === 1 && data.byteLength > expected) data = data.subarray(0, expected);
+      if (data.byteLength < expected || data.byteLength > (tiled ? expected : blockBytes)) {
+        throw new RasterIoError(
+          'CORRUPT_BLOCK',
+          `${name}: IFD ${level.ifd}, ${kind} ${b.index} decodes to ${data.byteLength} bytes; its geometry needs ${expected}`,
+        );
+      }
+      // Never modify the caller's buffer in place (memory sources hand out views).
+      if (data === raw && (predictor !== 1 || (!tiff.littleEndian && bps > 1))) data = raw.slice();
+      place(b, data);
+    } catch (err) {
+      if (!(err instanceof RasterIoError) || opts.onCorruptBlock !== 'fill') throw err;
+      if (err.code !== 'CORRUPT_BLOCK' && err.code !== 'TRUNCATED') throw err;
+      filledBlocks.push({ ifd: level.ifd, kind, index: b.index, code: err.code, message: err.message });
     }
-    const rowsInBlock = tiled ? bh : Math.min(bh, level.height - b.row * bh);
-    let data = await decodeBlock(codec, raw, bw * rowsInBlock * spp * bps, name);
-    // Never modify the caller's buffer in place (memory sources hand out views).
-    if (data === raw && (level.predictor !== 1 || (!tiff.littleEndian && bps > 1))) data = raw.slice();
-    place(b, data);
     opts.onProgress?.({ stage: 'read', done: ++done, total });
   };
 
@@ -256,14 +360,15 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency, runs.length) }, worker));
 
-  const raster: Raster = {
+  const raster: ReadRasterResult = {
     width: win.width,
     height: win.height,
     dtype: level.dtype,
-    bands: out,
+    bands: outputBands(),
     noData: level.noData,
   };
   if (level.geo) raster.geo = windowGeo(level.geo, win.x, win.y);
+  if (opts.onCorruptBlock === 'fill') raster.filledBlocks = filledBlocks.sort((a, b) => a.index - b.index);
   return raster;
 }
 
@@ -305,13 +410,57 @@ async function loadBlockArray(
   });
 }
 
+/** Run a codec; whatever it throws becomes a `CORRUPT_BLOCK` that says where the block is. */
 async function decodeBlock(
   codec: Codec,
   raw: Uint8Array,
-  expectedBytes: number,
-  file: string,
+  info: BlockInfo,
+  where: string,
 ): Promise<Uint8Array> {
-  return codec.decode(raw, { expectedBytes, file });
+  try {
+    return await codec.decode(raw, info);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.replace(`${info.file}: `, '') : String(err);
+    throw new RasterIoError('CORRUPT_BLOCK', `${info.file}: ${where}: ${detail}`, { cause: err });
+  }
+}
+
+/** Colour spaces GDAL converts to RGB(A) on read: returning their raw samples would differ from GDAL. */
+const CONVERTED_PHOTOMETRIC: Readonly<Record<number, string>> = {
+  8: 'CIELab',
+  9: 'ICCLab',
+  10: 'ITULab',
+  32844: 'LogL',
+  32845: 'LogLuv',
+};
+
+function checkPhotometric(photometric: number, name: string, ifd: number): void {
+  const space = CONVERTED_PHOTOMETRIC[photometric];
+  if (space) {
+    throw new RasterIoError(
+      'UNSUPPORTED_PHOTOMETRIC',
+      `${name}: IFD ${ifd} stores ${space} samples (PhotometricInterpretation ${photometric}); convert it with gdal_translate first`,
+    );
+  }
+}
+
+/**
+ * The predictor libtiff applies: none for uncompressed and PackBits data (the tag is ignored there); the
+ * others (LZW, deflate, registered codecs such as ZSTD) use it. Floating point prediction needs float samples.
+ */
+function effectivePredictor(level: GeoTiffLevel, name: string): number {
+  if (level.compression === 1 || level.compression === 32773) return 1;
+  const p = level.predictor;
+  if (p !== 1 && p !== 2 && p !== 3) {
+    throw new RasterIoError('UNSUPPORTED_CODEC', `${name}: unknown TIFF predictor ${p}; supported: 1, 2, 3`);
+  }
+  if (p === 3 && !level.dtype.startsWith('float')) {
+    throw new RasterIoError(
+      'UNSUPPORTED_CODEC',
+      `${name}: IFD ${level.ifd} uses the floating point predictor (3) on ${level.dtype} samples`,
+    );
+  }
+  return p;
 }
 
 function resolveWindow(

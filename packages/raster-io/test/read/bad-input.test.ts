@@ -76,11 +76,11 @@ describe('not a TIFF / truncated', () => {
     const err = await readRaster(tiff).catch((e) => e);
     expect(err).toMatchObject({ code: 'TRUNCATED' });
     expect(err.message).toMatch(
-      /half\.tif: truncated file; tile \d+ needs bytes \d+\.\.\d+ but the file ends at/,
+      /half\.tif: truncated file; IFD 0, tile \d+ needs bytes \d+\.\.\d+ but the file ends at/,
     );
   });
 
-  it('corrupt deflate data → TRUNCATED with the codec error as cause', async () => {
+  it('corrupt deflate data → CORRUPT_BLOCK naming the block, with the codec error as cause', async () => {
     const bad = tiled.slice();
     const view = new DataView(bad.buffer);
     // first tile offset: TileOffsets is stored after the IFD; find the first tile by scanning for the zlib header
@@ -98,8 +98,8 @@ describe('not a TIFF / truncated', () => {
       window: { x: 0, y: 0, width: 5, height: 5 },
       bands: [0],
     }).catch((e) => e);
-    expect(err).toMatchObject({ code: 'TRUNCATED' });
-    expect(err.message).toContain('corrupt.tif');
+    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+    expect(err.message).toContain('corrupt.tif: IFD 0, tile 0');
     expect(err.cause).toBeDefined();
   });
 });

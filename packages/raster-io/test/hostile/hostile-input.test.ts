@@ -1,0 +1,369 @@
+// Hostile TIFFs built byte by byte: every one must end in a typed RasterIoError, fast and in bounded memory.
+// The cases that could exhaust memory run the built package in a child Node with a 256 MB heap.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_RASTER_IO_LIMITS,
+  httpSource,
+  memorySource,
+  type OpenGeoTiffOptions,
+  openGeoTiff,
+  RasterIoError,
+  readRaster,
+} from '../../src/index.js';
+import { NODE_CODECS } from '../../src/node.js';
+import { deflate, deflateBomb, lzwLiteral, packBits } from '../support/block-encoders.js';
+import { type RangeServer, startRangeServer } from '../support/range-server.js';
+import { assertDistFresh, readInChild } from '../support/read-child.js';
+import { LONG, patchTagCount, SHORT, type TinyIfd, tinyTiff } from '../support/tiny-tiff.js';
+import { useTmpDir } from '../support/tmp.js';
+
+const tmp = useTmpDir('raster-io-hostile-');
+const TIME_MS = 3000;
+const CHILD_RSS_MB = 250;
+
+/** A 64×16 uint8 ramp, one strip. */
+const W = 64;
+const H = 16;
+const pixels = Uint8Array.from({ length: W * H }, (_, i) => (i * 7) & 0xff);
+const plainIfd = (over: Partial<TinyIfd> = {}): TinyIfd => ({
+  width: W,
+  height: H,
+  strips: [pixels],
+  ...over,
+});
+
+/**
+ * Open + read `bytes` in-process; returns the error, asserting it is typed and came back fast and small.
+ * `codecs` defaults to Node's (node:zlib deflate); pass `{}` for the browser-safe fflate one.
+ */
+async function failure(
+  bytes: Uint8Array,
+  name: string,
+  options: Parameters<typeof readRaster>[1] = {},
+  codecs: OpenGeoTiffOptions['codecs'] = NODE_CODECS,
+) {
+  const t0 = performance.now();
+  const rss0 = process.memoryUsage().rss;
+  const err = await (async () => {
+    const tiff = await openGeoTiff(memorySource(bytes, name), { codecs, limits: options.limits });
+    await readRaster(tiff, options);
+  })().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(performance.now() - t0).toBeLessThan(TIME_MS);
+  expect((process.memoryUsage().rss - rss0) / 2 ** 20).toBeLessThan(100);
+  expect(err, `${name} was read without error`).toBeInstanceOf(RasterIoError);
+  expect((err as Error).message).toContain(name);
+  return err as RasterIoError;
+}
+
+function file(name: string, bytes: Uint8Array): string {
+  const p = join(tmp(), name);
+  writeFileSync(p, bytes);
+  return p;
+}
+
+const selfLoop = tinyTiff([plainIfd()], (_, offs) => offs[0] as number);
+const twoCycle = tinyTiff([plainIfd(), plainIfd()], (i, offs) => offs[1 - i] as number);
+const huge = (side: number) => tinyTiff([{ width: side, height: side, strips: [new Uint8Array(16)] }]);
+// 256×256 uint8 in one deflate strip whose data inflates to 1.5 GiB.
+const bombIfd = (mib: number): TinyIfd => ({
+  width: 256,
+  height: 256,
+  compression: 8,
+  strips: [deflateBomb(mib)],
+});
+
+describe('hostile headers in a 256 MB child process (built dist)', () => {
+  beforeAll(() => assertDistFresh());
+
+  it.each([
+    ['self-loop.tif', () => selfLoop, 'CORRUPT_TIFF', /IFD loop.*IFD 0 points back to IFD 0/],
+    ['two-cycle.tif', () => twoCycle, 'CORRUPT_TIFF', /IFD loop.*IFD 1 points back to IFD 0/],
+    ['side-100000.tif', () => huge(100_000), 'TOO_LARGE', /10000000000.*maxPixels/],
+    ['side-46341.tif', () => huge(46_341), 'TOO_LARGE', /2147488281.*maxPixels/],
+    ['bomb.tif', () => tinyTiff([bombIfd(1536)]), 'CORRUPT_BLOCK', /IFD 0, strip 0.*more than 65536 bytes/],
+  ])('%s → %s', async (name, bytes, code, message) => {
+    const path = file(name, bytes());
+    const r = await readInChild(path);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r).toMatchObject({ ok: false, typed: true, code });
+    expect(r.message).toMatch(message);
+    expect(r.message).toContain(name);
+    expect(r.ms).toBeLessThan(TIME_MS);
+    expect(r.maxRssMB).toBeLessThan(CHILD_RSS_MB);
+  });
+
+  it('the bomb is real: plain zlib inflates its 8 MiB cousin in full', () => {
+    const small = deflateBomb(8);
+    expect(small.byteLength).toBeLessThan(16 << 10);
+    expect(inflateSync(small).byteLength).toBe(8 << 20);
+    expect(deflateBomb(1536).byteLength).toBeLessThan(2 << 20);
+  });
+
+  it('with the limits raised, the 46341² file gets past them and fails on its 16 stored bytes', async () => {
+    // Still typed and small: the uncompressed strip is read at its geometric size, clamped to the file.
+    const r = await readInChild(file('side-46341b.tif', huge(46_341)), {
+      limits: { maxPixels: 2 ** 32, maxBlockBytes: 2 ** 32 },
+      window: { x: 0, y: 0, width: 4, height: 4 },
+    });
+    expect(r).toMatchObject({ ok: false, typed: true, code: 'TRUNCATED' });
+    expect(r.maxRssMB).toBeLessThan(CHILD_RSS_MB);
+  });
+});
+
+describe('the same files over HTTP (127.0.0.1 range server)', () => {
+  let server: RangeServer;
+  beforeAll(async () => {
+    assertDistFresh();
+    server = await startRangeServer();
+    server.files.set('loop.tif', selfLoop);
+    server.files.set('bomb.tif', tinyTiff([bombIfd(1536)]));
+    server.files.set(
+      'pred.tif',
+      patchTagCount(tinyTiff([plainIfd({ tags: { 317: [SHORT, [1]] } })]), 317, 1415),
+    );
+  });
+  afterAll(() => server.close());
+
+  it.each([
+    ['loop.tif', 'CORRUPT_TIFF'],
+    ['bomb.tif', 'CORRUPT_BLOCK'],
+    ['pred.tif', 'TRUNCATED'],
+  ])('%s → %s in a child process', async (name, code) => {
+    const url = server.url(`/files/${name}`);
+    const r = await readInChild(url);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r).toMatchObject({ ok: false, typed: true, code });
+    expect(r.message).toContain(url);
+    expect(r.ms).toBeLessThan(TIME_MS);
+    expect(r.maxRssMB).toBeLessThan(CHILD_RSS_MB);
+  });
+
+  it('in-process too: the loop is typed and the request count stays small', async () => {
+    server.reset();
+    const url = server.url('/files/loop.tif');
+    const err = await openGeoTiff(httpSource(url)).catch((e) => e);
+    expect(err).toBeInstanceOf(RasterIoError);
+    expect(err.code).toBe('CORRUPT_TIFF');
+    expect(server.requests.length).toBeLessThan(5);
+  });
+});
+
+describe('short, empty, long and corrupt blocks in each codec', () => {
+  const half = pixels.subarray(0, pixels.length / 2);
+  const twice = new Uint8Array(pixels.length * 2);
+  const codecs: [string, number, (b: Uint8Array) => Uint8Array][] = [
+    ['deflate', 8, deflate],
+    ['LZW', 5, lzwLiteral],
+    ['PackBits', 32773, packBits],
+  ];
+
+  it.each(codecs)(
+    '%s: the valid strip reads back exactly (the encoders are real)',
+    async (_, compression, enc) => {
+      const tiff = await openGeoTiff(tinyTiff([plainIfd({ compression, strips: [enc(pixels)] })]), {
+        codecs: NODE_CODECS,
+      });
+      expect(Array.from((await readRaster(tiff)).bands[0] as Uint8Array)).toEqual(Array.from(pixels));
+    },
+  );
+
+  it.each(codecs)(
+    '%s: a strip decoding to half its geometry → CORRUPT_BLOCK',
+    async (label, compression, enc) => {
+      const err = await failure(
+        tinyTiff([plainIfd({ compression, strips: [enc(half)] })]),
+        `short-${label}.tif`,
+      );
+      expect(err.code).toBe('CORRUPT_BLOCK');
+      expect(err.message).toMatch(/IFD 0, strip 0 decodes to 512 bytes; its geometry needs 1024/);
+    },
+  );
+
+  it.each(codecs)(
+    '%s: a strip decoding to twice its geometry → CORRUPT_BLOCK',
+    async (label, compression, enc) => {
+      const err = await failure(
+        tinyTiff([plainIfd({ compression, strips: [enc(twice)] })]),
+        `long-${label}.tif`,
+      );
+      expect(err.code).toBe('CORRUPT_BLOCK');
+      expect(err.message).toMatch(/IFD 0, strip 0: .*more than 1024 bytes/);
+    },
+  );
+
+  it.each([
+    ['deflate', 8, deflate(new Uint8Array(0))],
+    ['LZW', 5, Uint8Array.from([0x80, 0x40, 0x40])], // Clear, EOI
+    ['PackBits', 32773, Uint8Array.from([0x80])], // one no-op header
+  ])('%s: an empty stream → CORRUPT_BLOCK', async (label, compression, strip) => {
+    const err = await failure(tinyTiff([plainIfd({ compression, strips: [strip] })]), `empty-${label}.tif`);
+    expect(err.code).toBe('CORRUPT_BLOCK');
+    expect(err.message).toMatch(/strip 0 decodes to 0 bytes/);
+  });
+
+  it.each([
+    ['deflate', 8, new Uint8Array(40).fill(0xff)],
+    ['LZW', 5, Uint8Array.from([0x80, 0x7f, 0xff, 0xff])], // Clear, then a code past the table
+    ['PackBits', 32773, Uint8Array.from([0x7f, 1, 2, 3])], // a 128-byte literal run with 3 bytes
+  ])('%s: corrupt data → CORRUPT_BLOCK with the codec error as cause', async (label, compression, strip) => {
+    const err = await failure(tinyTiff([plainIfd({ compression, strips: [strip] })]), `corrupt-${label}.tif`);
+    expect(err.code).toBe('CORRUPT_BLOCK');
+    expect(err.message).toContain('IFD 0, strip 0');
+    expect(err.cause).toBeDefined();
+  });
+
+  it('none: a strip whose bytes run past the end of the file → TRUNCATED naming the bytes', async () => {
+    const n = tinyTiff([plainIfd()]).byteLength;
+    // same layout, but strip 0 starts 100 bytes before the end: 924 of its 1024 bytes are missing
+    const bytes = tinyTiff([plainIfd({ tags: { 273: [LONG, [n - 100]] } })]);
+    expect(bytes.byteLength).toBe(n);
+    const err = await failure(bytes, 'cut-none.tif');
+    expect(err.code).toBe('TRUNCATED');
+    expect(err.message).toContain(
+      `IFD 0, strip 0 needs bytes ${n - 100}..${n - 100 + 1023} but the file ends at ${n}`,
+    );
+  });
+
+  it('a chunky RGB strip holding one sample per pixel → CORRUPT_BLOCK', async () => {
+    const err = await failure(
+      tinyTiff([plainIfd({ samplesPerPixel: 3, compression: 8, strips: [deflate(pixels)] })]),
+      'rgb-missing.tif',
+    );
+    expect(err.code).toBe('CORRUPT_BLOCK');
+    expect(err.message).toMatch(/decodes to 1024 bytes; its geometry needs 3072/);
+  });
+
+  it("onCorruptBlock: 'fill' salvages the good strips and lists the filled one", async () => {
+    const top = pixels.subarray(0, W * 8);
+    const bytes = tinyTiff([
+      plainIfd({ compression: 8, rowsPerStrip: 8, strips: [deflate(top), new Uint8Array(12).fill(0xff)] }),
+    ]);
+    await expect(failure(bytes, 'half-bad.tif')).resolves.toMatchObject({ code: 'CORRUPT_BLOCK' });
+    const tiff = await openGeoTiff(bytes, { codecs: NODE_CODECS, name: 'half-bad.tif' });
+    const r = await readRaster(tiff, { onCorruptBlock: 'fill' });
+    expect(r.filledBlocks).toEqual([
+      expect.objectContaining({ ifd: 0, kind: 'strip', index: 1, code: 'CORRUPT_BLOCK' }),
+    ]);
+    const band = r.bands[0] as Uint8Array;
+    expect(Array.from(band.subarray(0, W * 8))).toEqual(Array.from(top));
+    expect(band.subarray(W * 8).every((v) => v === 0)).toBe(true);
+    // a clean read lists nothing
+    const clean = await readRaster(await openGeoTiff(tinyTiff([plainIfd()])), { onCorruptBlock: 'fill' });
+    expect(clean.filledBlocks).toEqual([]);
+  });
+});
+
+describe('the browser-safe deflate codec (fflate) is capped the same way', () => {
+  const half = pixels.subarray(0, pixels.length / 2);
+  it.each([
+    ['short', deflate(half), /strip 0 decodes to 512 bytes; its geometry needs 1024/],
+    [
+      'long',
+      deflate(new Uint8Array(pixels.length * 2)),
+      /strip 0: deflate block inflates to more than 1024 bytes/,
+    ],
+    ['empty', deflate(new Uint8Array(0)), /strip 0 decodes to 0 bytes/],
+    ['garbage', new Uint8Array(40).fill(0xff), /strip 0: corrupt deflate block/],
+    ['cut stream', deflate(pixels).subarray(0, 20), /strip 0: (truncated|corrupt) deflate block/],
+    ['1.5 GiB bomb', deflateBomb(1536), /strip 0: deflate block inflates to more than 65536 bytes/],
+  ])('%s → CORRUPT_BLOCK', async (label, strip, message) => {
+    const ifd = label.endsWith('bomb') ? bombIfd(1536) : plainIfd({ compression: 8, strips: [strip] });
+    const err = await failure(tinyTiff([ifd]), `fflate-${label}.tif`, {}, {});
+    expect(err.code).toBe('CORRUPT_BLOCK');
+    expect(err.message).toMatch(message);
+  });
+
+  it('and reads a valid strip exactly', async () => {
+    const tiff = await openGeoTiff(tinyTiff([plainIfd({ compression: 8, strips: [deflate(pixels)] })]));
+    expect(Array.from((await readRaster(tiff)).bands[0] as Uint8Array)).toEqual(Array.from(pixels));
+  });
+});
+
+describe('impossible tags and sizes', () => {
+  it('a Predictor array running past the end of the file → TRUNCATED at open, naming the tag', async () => {
+    const bytes = patchTagCount(tinyTiff([plainIfd({ tags: { 317: [SHORT, [1]] } })]), 317, 1415);
+    const err = await failure(bytes, 'pred-1415.tif');
+    expect(err.code).toBe('TRUNCATED');
+    expect(err.message).toMatch(/IFD 0 at byte \d+, tag 317 holds 1415 × 2 bytes at byte \d+, past the end/);
+  });
+
+  it('a StripOffsets array past the end → TRUNCATED; an absurd count → TOO_LARGE (maxTagBytes)', async () => {
+    const two = tinyTiff([
+      plainIfd({ rowsPerStrip: 8, strips: [pixels.subarray(0, 512), pixels.subarray(512)] }),
+    ]);
+    expect((await failure(patchTagCount(two, 273, 100_000), 'offsets.tif')).code).toBe('TRUNCATED');
+    const err = await failure(patchTagCount(two, 273, 0xfffffff0), 'offsets-huge.tif');
+    expect(err.code).toBe('TOO_LARGE');
+    expect(err.message).toContain('maxTagBytes');
+  });
+
+  it.each([
+    ['width-0.tif', { width: 0 }, 'CORRUPT_TIFF', /ImageWidth 0/],
+    ['height-0.tif', { height: 0 }, 'CORRUPT_TIFF', /ImageLength 0/],
+    ['spp-0.tif', { samplesPerPixel: 0 }, 'CORRUPT_TIFF', /SamplesPerPixel 0/],
+    ['bps-0.tif', { bitsPerSample: 0 }, 'UNSUPPORTED_DTYPE', /0-bit samples/],
+    ['bps-12345.tif', { bitsPerSample: 12345 }, 'UNSUPPORTED_DTYPE', /12345-bit samples/],
+    ['rps-0.tif', { rowsPerStrip: 0 }, 'CORRUPT_TIFF', /RowsPerStrip 0/],
+    ['spp-65535.tif', { samplesPerPixel: 65535 }, 'TRUNCATED', /strip 0 needs bytes/],
+  ] as const)('%s → %s', async (name, over, code, message) => {
+    const err = await failure(tinyTiff([plainIfd(over as Partial<TinyIfd>)]), name);
+    expect(err.code).toBe(code);
+    expect(err.message).toMatch(message);
+  });
+
+  it('a 2^30-pixel tile → TOO_LARGE (maxBlockBytes) before anything is allocated', async () => {
+    const bytes = tinyTiff([
+      plainIfd({
+        width: 1 << 15,
+        height: 1 << 15,
+        strips: [],
+        tags: { 322: [LONG, [1 << 16]], 323: [LONG, [1 << 16]], 324: [LONG, [8]], 325: [LONG, [16]] },
+      }),
+    ]);
+    const err = await failure(bytes, 'big-tile.tif', {
+      window: { x: 0, y: 0, width: 2, height: 2 },
+      limits: { maxBlockBytes: 2 ** 30 },
+    });
+    expect(err.code).toBe('TOO_LARGE');
+    expect(err.message).toMatch(/decoded size of one tile.*4294967296.*maxBlockBytes/);
+  });
+
+  it('an unknown field type, an empty directory, more IFDs than maxIfds', async () => {
+    const typed = tinyTiff([plainIfd({ tags: { 40000: [SHORT, [1]] } })]);
+    const v = new DataView(typed.buffer);
+    const ifd = v.getUint32(4, true);
+    const n = v.getUint16(ifd, true);
+    v.setUint16(ifd + 2 + 12 * (n - 1) + 2, 99, true); // tag 40000 sorts last
+    expect((await failure(typed, 'type-99.tif')).message).toMatch(/tag 40000 has unknown field type 99/);
+
+    const empty = tinyTiff([plainIfd()]);
+    new DataView(empty.buffer).setUint16(new DataView(empty.buffer).getUint32(4, true), 0, true);
+    expect((await failure(empty, 'no-entries.tif')).code).toBe('CORRUPT_TIFF');
+
+    const chain = tinyTiff([plainIfd(), plainIfd(), plainIfd(), plainIfd()]);
+    const err = await failure(chain, 'four.tif', { limits: { maxIfds: 3 } });
+    expect(err.code).toBe('TOO_LARGE');
+    expect(err.message).toMatch(/IFD count is 4, over limits.maxIfds = 3/);
+    await expect(openGeoTiff(chain)).resolves.toBeDefined();
+  });
+
+  it('limits apply per call and the defaults admit a 10980×10980×13 Sentinel-2 tile', async () => {
+    const tiff = await openGeoTiff(tinyTiff([plainIfd()]), { name: 'small.tif', limits: { maxPixels: 100 } });
+    await expect(readRaster(tiff)).rejects.toMatchObject({ code: 'TOO_LARGE' });
+    await expect(readRaster(tiff, { limits: { maxPixels: W * H } })).resolves.toBeDefined();
+    await expect(readRaster(tiff, { limits: { maxPixel: 5 } as never })).rejects.toThrow(
+      /small\.tif: unknown limit "maxPixel"/,
+    );
+    await expect(readRaster(tiff, { limits: { maxPixels: -1 } })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    expect(10980 * 10980 * 13).toBeLessThanOrEqual(DEFAULT_RASTER_IO_LIMITS.maxPixels);
+    expect(10980 * 10980 * 13 * 2).toBeLessThanOrEqual(DEFAULT_RASTER_IO_LIMITS.maxDecodedBytes);
+  });
+});
