@@ -73,6 +73,10 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   UNSUPPORTED_CODEC: DATA,
   UNSUPPORTED_DTYPE: DATA,
   WINDOW_OUT_OF_BOUNDS: DATA,
+  CORRUPT_TIFF: DATA,
+  CORRUPT_BLOCK: DATA,
+  TOO_LARGE: DATA, // a header or block beyond the read limits (raise them with the API's `limits`)
+  UNSUPPORTED_PHOTOMETRIC: DATA,
   BAND_OUT_OF_RANGE: DATA,
   NO_GEOREFERENCING: DATA,
   UNKNOWN_CRS: DATA,
