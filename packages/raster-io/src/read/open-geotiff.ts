@@ -31,6 +31,13 @@ export interface GeoTiffLevel {
   predictor: number;
   /** 1 = pixel-interleaved (chunky), 2 = band-sequential (planar). */
   planarConfiguration: 1 | 2;
+  /** TIFF PhotometricInterpretation (1 BlackIsZero, 2 RGB, 6 YCbCr, ...). */
+  photometric: number;
+  /**
+   * Tag holding the block offsets: TileOffsets, or StripOffsets for old tiled files that store their tile
+   * offsets there (libtiff and GDAL read those as tiles).
+   */
+  offsetsTag: 'TileOffsets' | 'StripOffsets';
 }
 
 /** An opened GeoTIFF/COG: its levels and the source they are read from. */
@@ -257,7 +264,10 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
   }
   const width = img.getWidth();
   const height = img.getHeight();
-  const tiled = img.isTiled;
+  // TileWidth makes an image tiled (libtiff's rule), whichever offsets tag it uses; geotiff.js looks at the
+  // offsets tag only and would read such tiles as strips.
+  const tiled = fd.hasTag('TileWidth') && fd.hasTag('TileLength');
+  const offsetsTag = tiled && fd.hasTag('TileOffsets') ? 'TileOffsets' : 'StripOffsets';
   const rps = Number(fd.getValue('RowsPerStrip') ?? height);
   return {
     ifd,
@@ -265,13 +275,15 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     height,
     bandCount: spp,
     dtype,
-    noData: parseNoData(fd.getValue('GDAL_NODATA')),
-    tileWidth: tiled ? img.getTileWidth() : undefined,
-    tileHeight: tiled ? img.getTileHeight() : undefined,
+    noData: noDataForDType(parseNoData(fd.getValue('GDAL_NODATA')), dtype),
+    tileWidth: tiled ? Number(fd.getValue('TileWidth')) : undefined,
+    tileHeight: tiled ? Number(fd.getValue('TileLength')) : undefined,
     rowsPerStrip: tiled ? undefined : Math.min(Math.max(1, rps), height),
     compression: Number(fd.getValue('Compression') ?? 1),
     predictor: Number((await fd.loadValue('Predictor')) ?? 1),
     planarConfiguration: spp > 1 && Number(fd.getValue('PlanarConfiguration') ?? 1) === 2 ? 2 : 1,
+    photometric: Number(fd.getValue('PhotometricInterpretation') ?? 1),
+    offsetsTag,
   };
 }
 
@@ -285,6 +297,15 @@ function parseNoData(v: unknown): number | null {
   if (/^[+-]?inf(inity)?$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
   const n = Number(text);
   return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * Nodata as GDAL reports it for the band type: a Float32 band's nodata is cast to float32 (so "-3.4e+38"
+ * equals the pixels that hold it); integer bands keep the value as written, out of range or not, as GDAL does.
+ */
+export function noDataForDType(v: number | null, dtype: DType): number | null {
+  if (v === null) return null;
+  return dtype === 'float32' ? Math.fround(v) : v;
 }
 
 function hex(b: Uint8Array): string {

@@ -93,6 +93,7 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
     }
   }
   const codec = await getCodec(level.compression, name, codecs);
+  checkPhotometric(level, name);
   if (![1, 2, 3].includes(level.predictor)) {
     throw new RasterIoError(
       'UNSUPPORTED_CODEC',
@@ -110,8 +111,8 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
   const r1 = Math.floor((win.y + win.height - 1) / bh);
   const tiled = level.tileWidth !== undefined;
   const fd = image.fileDirectory;
-  const offTag = tiled ? 'TileOffsets' : 'StripOffsets';
-  const cntTag = tiled ? 'TileByteCounts' : 'StripByteCounts';
+  const offTag = level.offsetsTag;
+  const cntTag = offTag === 'TileOffsets' ? 'TileByteCounts' : 'StripByteCounts';
   const planes = level.planarConfiguration === 2 ? bands : [-1];
   const blocks: Block[] = [];
   for (const band of planes) {
@@ -150,7 +151,7 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
   }
 
   const out: RasterArray[] = bands.map(() => new DTYPE_ARRAY[level.dtype](win.width * win.height));
-  const fill = level.noData ?? 0;
+  const fill = sparseFill(level);
   if (fill !== 0) for (const a of out) a.fill(fill as never);
   const bandSlot = new Map(bands.map((b, i) => [b, i]));
   const bps = DTYPE_BYTES[level.dtype];
@@ -265,6 +266,29 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
   };
   if (level.geo) raster.geo = windowGeo(level.geo, win.x, win.y);
   return raster;
+}
+
+/** Sparse blocks hold nodata when the band type can store it exactly, else 0 (as GDAL fills them). */
+function sparseFill(level: GeoTiffLevel): number {
+  const v = level.noData;
+  if (v === null) return 0;
+  if (level.dtype === 'float32' || level.dtype === 'float64') return v;
+  const probe = new DTYPE_ARRAY[level.dtype](1);
+  probe[0] = v;
+  return probe[0] === v ? v : 0;
+}
+
+/**
+ * YCbCr samples (photometric 6) outside JPEG are stored subsampled and GDAL converts them to RGB; returning
+ * the raw Y/Cb/Cr samples as bands would be silently wrong pixels, so they are refused.
+ */
+function checkPhotometric(level: GeoTiffLevel, name: string): void {
+  if (level.photometric === 6) {
+    throw new RasterIoError(
+      'UNSUPPORTED_PHOTOMETRIC',
+      `${name}: IFD ${level.ifd} stores YCbCr samples (PhotometricInterpretation 6, compression ${level.compression}); convert it to RGB with gdal_translate -co PHOTOMETRIC=RGB`,
+    );
+  }
 }
 
 const TAG_IDS: Record<string, number> = {
