@@ -1,12 +1,13 @@
 import { GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import type { Codec } from '../codecs/codec.js';
+import { parseGeoKeyDirectory } from '../crs/geokeys.js';
 import { RasterIoError } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
 import { dtypeFromTiff } from '../internal/typed-array.js';
 import { type BlockCacheOptions, blockCache } from '../source/block-cache.js';
 import type { ByteSource } from '../source/byte-source.js';
 import { memorySource } from '../source/memory-source.js';
-import type { DType, GeoBlock } from '../types.js';
+import type { DType, GeoBlock, GeoKeys } from '../types.js';
 import { geoFromTags, scaleGeo } from './geo-from-tags.js';
 
 /** One resolution level of a GeoTIFF: the full image (level 0) or an internal overview. */
@@ -197,7 +198,7 @@ export async function openGeoTiff(
         pixelScale: fd.getValue('ModelPixelScale') as number[] | undefined,
         tiepoint: fd.getValue('ModelTiepoint') as number[] | undefined,
         transformation: fd.getValue('ModelTransformation') as number[] | undefined,
-        geoKeys: safeGeoKeys(img),
+        geoKeys: rawGeoKeys(img),
       });
     } else if (full) {
       if (full.geo) level.geo = scaleGeo(full.geo, full.width, full.height, level.width, level.height);
@@ -225,12 +226,21 @@ export async function openGeoTiff(
   return tiff;
 }
 
-function safeGeoKeys(img: GeoTIFFImage): Record<string, unknown> | null {
-  try {
-    return img.getGeoKeys() as Record<string, unknown> | null;
-  } catch {
-    return null;
-  }
+function rawGeoKeys(img: GeoTIFFImage): GeoKeys | undefined {
+  const fd = img.fileDirectory;
+  const get = (tag: string): unknown => {
+    try {
+      return fd.getValue(tag as never);
+    } catch {
+      return undefined; // unreadable params: the keys that use them are skipped
+    }
+  };
+  const ascii = get('GeoAsciiParams');
+  return parseGeoKeyDirectory(
+    get('GeoKeyDirectory') as ArrayLike<number> | undefined,
+    get('GeoDoubleParams') as ArrayLike<number> | undefined,
+    typeof ascii === 'string' ? ascii : undefined,
+  );
 }
 
 async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Promise<GeoTiffLevel> {

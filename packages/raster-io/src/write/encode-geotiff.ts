@@ -1,6 +1,14 @@
 import type { Codec } from '../codecs/codec.js';
 import { deflateCodec } from '../codecs/deflate.js';
 import { applyFloatingPointPredictor, applyHorizontalPredictor } from '../codecs/predictor.js';
+import {
+  ESRI_MOLLWEIDE,
+  encodeGeoKeys,
+  GEO_KEY,
+  MOLLWEIDE_GEOKEYS,
+  namedGeoKeys,
+  validGeoKeys,
+} from '../crs/geokeys.js';
 import { RasterIoError } from '../errors.js';
 import {
   bytesOf,
@@ -9,7 +17,8 @@ import {
   DTYPE_SAMPLE_FORMAT,
   dtypeOfArray,
 } from '../internal/typed-array.js';
-import type { DType, GeoBlock, Raster, RasterArray } from '../types.js';
+import { epsgFromGeoKeys } from '../read/geo-from-tags.js';
+import type { DType, GeoBlock, GeoKeys, Raster, RasterArray } from '../types.js';
 import { decimateBand, type OverviewResampling, overviewSize } from './overviews.js';
 import { FIELD, type IfdEntry, ifdByteLength, writeIfd } from './tiff-ifd.js';
 
@@ -430,16 +439,50 @@ function geoTags(geo: GeoBlock): IfdEntry[] {
   } else {
     out.push({ tag: 34264, type: FIELD.DOUBLE, values: [a, b, 0, ox, d, e, 0, oy, 0, 0, 0, 0, 0, 0, 0, 1] });
   }
-  if (geo.epsg > 0) {
-    const geographic = isGeographicEpsg(geo.epsg);
-    const keys = [
-      [1024, 0, 1, geographic ? 2 : 1], // GTModelTypeGeoKey
-      [1025, 0, 1, 1], // GTRasterTypeGeoKey = PixelIsArea
-      geographic ? [2048, 0, 1, geo.epsg] : [3072, 0, 1, geo.epsg], // GeographicType / ProjectedCSType
-    ];
-    out.push({ tag: 34735, type: FIELD.SHORT, values: [1, 1, 0, keys.length, ...keys.flat()] });
+  const keys = crsGeoKeys(geo);
+  if (keys) {
+    const { directory, doubles, ascii } = encodeGeoKeys(keys);
+    out.push({ tag: 34735, type: FIELD.SHORT, values: directory });
+    if (doubles.length > 0) out.push({ tag: 34736, type: FIELD.DOUBLE, values: doubles });
+    if (ascii.length > 0) out.push({ tag: 34737, type: FIELD.ASCII, values: ascii });
   }
   return out;
+}
+
+/** Largest code GeoTIFF can store as an EPSG CRS (32767 means user-defined). */
+const MAX_EPSG_GEOKEY = 32766;
+
+/**
+ * The GeoKeys for a geo block: the file's own keys while they still describe `epsg` (user-defined CRSs
+ * round-trip unchanged), GDAL's keys for World Mollweide (54009), else an EPSG code. Always PixelIsArea:
+ * the transform already has GDAL's PixelIsPoint shift applied.
+ * @throws RasterIoError `UNSUPPORTED_CRS` for a code GeoTIFF cannot store and no keys describing it
+ */
+function crsGeoKeys(geo: GeoBlock): GeoKeys | undefined {
+  const own = geo.geoKeys;
+  if (own && !validGeoKeys(own)) {
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      'geo.geoKeys must map key ids 1..65535 to SHORT numbers 0..65535, non-empty arrays of finite DOUBLEs or strings',
+    );
+  }
+  if (own && epsgFromGeoKeys(namedGeoKeys(own)) === geo.epsg) {
+    return { ...own, [GEO_KEY.GTRasterType]: 1 };
+  }
+  if (geo.epsg === 0) return undefined;
+  if (geo.epsg === ESRI_MOLLWEIDE) return MOLLWEIDE_GEOKEYS;
+  if (geo.epsg > MAX_EPSG_GEOKEY) {
+    throw new RasterIoError(
+      'UNSUPPORTED_CRS',
+      `geo.epsg ${geo.epsg} cannot be written as a GeoTIFF EPSG code (at most ${MAX_EPSG_GEOKEY}; ESRI:54009 Mollweide is supported); pass geo.geoKeys describing the CRS or reproject with warpRaster`,
+    );
+  }
+  const geographic = isGeographicEpsg(geo.epsg);
+  return {
+    [GEO_KEY.GTModelType]: geographic ? 2 : 1,
+    [GEO_KEY.GTRasterType]: 1, // PixelIsArea
+    [geographic ? GEO_KEY.GeographicType : GEO_KEY.ProjectedCSType]: geo.epsg,
+  };
 }
 
 /** GDAL_NODATA text: shortest round-trip decimal, `nan`, `inf`, `-inf`. */
