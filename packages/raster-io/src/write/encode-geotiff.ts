@@ -165,14 +165,14 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
   const planar = spp > 1 && !pixel ? 2 : 1;
   const perBlock = pixel ? spp : 1; // samples per pixel inside one block
 
-  // Levels: full resolution, then overviews, built like gdaladdo (GDAL 3.6) builds them so the pixels match:
-  // each from the previous overview, except nearest on several bands, which GDAL samples from full resolution.
+  // Levels: full resolution, then overviews, built like gdaladdo (GDAL 3.6) builds them on a file of the same
+  // layout so the pixels match: each from the previous overview, except nearest on several band-interleaved
+  // bands, which GDAL samples from full resolution.
   const levels: Level[] = [{ width, height, bands, blocks: [], entries: [], ifdOffset: 0, ifdBytes: 0 }];
+  const cascade = bands.length === 1 || pixel || opts.overviewResampling === 'average';
   for (const f of factors) {
     const [w, h] = overviewSize(width, height, f);
-    const prev = (
-      bands.length === 1 || opts.overviewResampling === 'average' ? levels[levels.length - 1] : levels[0]
-    ) as Level;
+    const prev = (cascade ? levels[levels.length - 1] : levels[0]) as Level;
     levels.push({
       width: w,
       height: h,

@@ -3,81 +3,20 @@
 // gdaladdo overviews and the codecs we do not decode. Our reader must return GDAL's pixels (bit for bit,
 // overviews too), geotransform, CRS and nodata, or a typed error; our writer's COG of what we read must pass
 // GDAL's COG validator with GDAL's checksums. GDAL is driven from ONE python process per phase.
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DTYPES, type DType, type Raster, readRaster } from '../../src/index.js';
 import { bytesOf } from '../../src/internal/typed-array.js';
 import { openGeoTiffFile, writeGeoTiff } from '../../src/node.js';
 import { PYTHON_GDAL } from '../support/gdal.js';
+import { type GdalFile, runGdalBatch } from '../support/gdal-batch.js';
 import { syntheticRaster } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const W = 37;
 const H = 29;
 const tmp = useTmpDir('raster-io-corpus-');
-
-// GDAL side, batched: create the variants from our base files, then describe every file (pixels as base64).
-const PY = `
-import sys, json, base64
-from osgeo import gdal
-gdal.UseExceptions()
-job = json.load(open(sys.argv[1]))
-for v in job.get('create', []):
-    gdal.Translate(v['path'], v['base'], format=v['format'], creationOptions=v['co'])
-    if v.get('addo'):
-        ds = gdal.Open(v['path'], gdal.GA_Update)
-        ds.BuildOverviews(v['addo'], [2, 4])
-        ds = None
-def nd(x):
-    return None if x is None else repr(float(x))
-out = {}
-for path in job['describe']:
-    ds = gdal.Open(path)
-    srs = ds.GetSpatialRef()
-    gt = ds.GetGeoTransform(can_return_null=True)
-    r = {'size': [ds.RasterXSize, ds.RasterYSize], 'gt': list(gt) if gt else None,
-         'epsg': srs.GetAuthorityCode(None) if srs else None, 'proj4': srs.ExportToProj4() if srs else None,
-         'bands': []}
-    for i in range(ds.RasterCount):
-        b = ds.GetRasterBand(i + 1)
-        levels = [b] + [b.GetOverview(k) for k in range(b.GetOverviewCount())]
-        r['bands'].append({'nodata': nd(b.GetNoDataValue()), 'checksum': b.Checksum(),
-            'levels': [{'size': [l.XSize, l.YSize], 'data': base64.b64encode(l.ReadRaster()).decode()} for l in levels]})
-    if path in job.get('validate', []):
-        from osgeo_utils.samples import validate_cloud_optimized_geotiff as cog
-        warnings, errors, details = cog.validate(path, full_check=True)
-        r['cog_errors'] = errors
-    ds = None
-    out[path] = r
-json.dump(out, open(sys.argv[2], 'w'))
-`;
-
-interface GdalLevel {
-  size: [number, number];
-  data: string;
-}
-interface GdalFile {
-  size: [number, number];
-  gt: number[] | null;
-  epsg: string | null;
-  proj4: string | null;
-  bands: { nodata: string | null; checksum: number; levels: GdalLevel[] }[];
-  cog_errors?: string[];
-}
-
-function runGdal(job: object, name: string): Record<string, GdalFile> {
-  const jobPath = join(tmp(), `${name}.json`);
-  const outPath = join(tmp(), `${name}-out.json`);
-  writeFileSync(jobPath, JSON.stringify(job));
-  const r = spawnSync(PYTHON_GDAL as string, ['-c', PY, jobPath, outPath], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  if (r.status !== 0) throw new Error(`GDAL batch failed: ${r.stderr}`);
-  return JSON.parse(readFileSync(outPath, 'utf8')) as Record<string, GdalFile>;
-}
 
 // Float32's is the common "-3.4e+38" that float32 cannot hold exactly; uint8's 300 is out of range (GDAL
 // reports it as written and masks nothing).
@@ -224,7 +163,8 @@ describe.runIf(PYTHON_GDAL)('GDAL variant corpus', () => {
 
   beforeAll(async () => {
     for (const [i, b] of bases.entries()) await writeGeoTiff(join(tmp(), b.path), baseRaster(b, i));
-    gdal = runGdal(
+    gdal = runGdalBatch(
+      tmp(),
       {
         create: variants.map((v) => ({
           path: path(v.name),
@@ -329,7 +269,8 @@ describe.runIf(PYTHON_GDAL)('GDAL variant corpus', () => {
       await writeGeoTiff(out, r, { cog: true, compression: 'deflate', predictor: true, overviews: [2] });
       written.push([path(v.name), out]);
     }
-    const ours = runGdal(
+    const ours = runGdalBatch(
+      tmp(),
       { describe: written.map(([, o]) => o), validate: written.map(([, o]) => o) },
       'ours',
     );
