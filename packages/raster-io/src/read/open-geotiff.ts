@@ -198,7 +198,7 @@ export async function openGeoTiff(
         pixelScale: fd.getValue('ModelPixelScale') as number[] | undefined,
         tiepoint: fd.getValue('ModelTiepoint') as number[] | undefined,
         transformation: fd.getValue('ModelTransformation') as number[] | undefined,
-        geoKeys: rawGeoKeys(img),
+        geoKeys: await rawGeoKeys(img),
       });
     } else if (full) {
       if (full.geo) level.geo = scaleGeo(full.geo, full.width, full.height, level.width, level.height);
@@ -226,19 +226,21 @@ export async function openGeoTiff(
   return tiff;
 }
 
-function rawGeoKeys(img: GeoTIFFImage): GeoKeys | undefined {
+/** The GeoKeys by id; long params (a WKT citation) may be deferred by geotiff.js, hence loadValue. */
+async function rawGeoKeys(img: GeoTIFFImage): Promise<GeoKeys | undefined> {
   const fd = img.fileDirectory;
-  const get = (tag: string): unknown => {
+  const get = async (tag: string): Promise<unknown> => {
+    if (!fd.hasTag(tag as never)) return undefined;
     try {
-      return fd.getValue(tag as never);
+      return await fd.loadValue(tag as never);
     } catch {
       return undefined; // unreadable params: the keys that use them are skipped
     }
   };
-  const ascii = get('GeoAsciiParams');
+  const ascii = await get('GeoAsciiParams');
   return parseGeoKeyDirectory(
-    get('GeoKeyDirectory') as ArrayLike<number> | undefined,
-    get('GeoDoubleParams') as ArrayLike<number> | undefined,
+    (await get('GeoKeyDirectory')) as ArrayLike<number> | undefined,
+    (await get('GeoDoubleParams')) as ArrayLike<number> | undefined,
     typeof ascii === 'string' ? ascii : undefined,
   );
 }

@@ -259,9 +259,15 @@ describe.runIf(PYTHON_GDAL)('GDAL variant corpus', () => {
     }
   });
 
-  it('our COG of every raster we read: GDAL checksums, CRS and nodata unchanged, valid COG', async () => {
+  it('our COG of a raster read from each base (every dtype × band count): GDAL checksums, CRS, nodata, valid COG', async () => {
     const written: [string, string][] = [];
-    for (const v of variants.filter((x) => !x.unsupported)) {
+    const seen = new Set<Base>();
+    // One variant per base keeps the GDAL batch short; the alternation makes it a different layout per base.
+    const sample = variants.filter(
+      (x, i) => !x.unsupported && i % 2 === 0 && !seen.has(x.base) && seen.add(x.base),
+    );
+    expect(sample.length).toBeGreaterThanOrEqual(bases.length - 2);
+    for (const v of sample) {
       const tiff = await openGeoTiffFile(path(v.name));
       const r = await readRaster(tiff);
       await tiff.close();
