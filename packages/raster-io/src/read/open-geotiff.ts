@@ -280,6 +280,16 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
   // offsets tag only and would read such tiles as strips.
   const tiled = fd.hasTag('TileWidth') && fd.hasTag('TileLength');
   const offsetsTag = tiled && fd.hasTag('TileOffsets') ? 'TileOffsets' : 'StripOffsets';
+  const tileWidth = tiled ? Number(fd.getValue('TileWidth')) : undefined;
+  const tileHeight = tiled ? Number(fd.getValue('TileLength')) : undefined;
+  for (const t of [tileWidth, tileHeight]) {
+    if (t !== undefined && !(Number.isInteger(t) && t >= 1)) {
+      throw new RasterIoError(
+        'NOT_A_TIFF',
+        `${name}: corrupt TIFF structure; IFD ${ifd} has tile size ${tileWidth}x${tileHeight} (TileWidth/TileLength must be positive integers)`,
+      );
+    }
+  }
   const rps = Number(fd.getValue('RowsPerStrip') ?? height);
   return {
     ifd,
@@ -288,8 +298,8 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     bandCount: spp,
     dtype,
     noData: noDataForDType(parseNoData(fd.getValue('GDAL_NODATA')), dtype),
-    tileWidth: tiled ? Number(fd.getValue('TileWidth')) : undefined,
-    tileHeight: tiled ? Number(fd.getValue('TileLength')) : undefined,
+    tileWidth,
+    tileHeight,
     rowsPerStrip: tiled ? undefined : Math.min(Math.max(1, rps), height),
     compression: Number(fd.getValue('Compression') ?? 1),
     predictor: Number((await fd.loadValue('Predictor')) ?? 1),

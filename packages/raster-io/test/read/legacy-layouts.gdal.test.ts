@@ -106,6 +106,27 @@ describe.runIf(HAS_GDAL)('legacy TIFF layouts, compared with GDAL', () => {
     expect(compareArrays(ours.bands[0] as Uint8Array, win).mismatches).toBe(0);
   });
 
+  it('a zero tile size is a typed error, not a hang', async () => {
+    const path = join(tmp(), 'zero-tile.tif');
+    writeFileSync(
+      path,
+      buildTiff({
+        width: W,
+        height: H,
+        bitsPerSample: 8,
+        sampleFormat: 1,
+        samplesPerPixel: 1,
+        compression: 1,
+        photometric: 1,
+        blocks: [new Uint8Array(16)],
+        tile: { width: 0, height: 16, offsetsInStripTags: true },
+      }),
+    );
+    const err = await openGeoTiffFile(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RasterIoError);
+    expect((err as Error).message).toMatch(/zero-tile\.tif: .*tile size 0x16/);
+  });
+
   it('refuses subsampled YCbCr (which GDAL converts to RGB) with UNSUPPORTED_PHOTOMETRIC', async () => {
     const w = 32;
     const h = 16;
