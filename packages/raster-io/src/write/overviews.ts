@@ -25,26 +25,36 @@ export function decimateBand(
   noData: number | null | undefined,
 ): RasterArray {
   const out = new DTYPE_ARRAY[dtype](outWidth * outHeight);
-  if (method === 'nearest') {
-    const rx = width / outWidth;
-    const ry = height / outHeight;
-    const xs = new Int32Array(outWidth);
-    for (let x = 0; x < outWidth; x++) xs[x] = Math.min(width - 1, Math.floor(0.5 + x * rx));
-    for (let y = 0; y < outHeight; y++) {
-      const sy = Math.min(height - 1, Math.floor(0.5 + y * ry));
-      const srow = sy * width;
-      const orow = y * outWidth;
-      for (let x = 0; x < outWidth; x++) out[orow + x] = src[srow + (xs[x] as number)] as number;
-    }
-    // GDAL 3.6 resamples 32-bit integers and float64 through float32, nearest included.
-    if (dtype === 'int32' || dtype === 'uint32' || dtype === 'float64') {
-      for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i] as number);
-      if (dtype !== 'float64') storeWork(Float32Array.from(out as ArrayLike<number>), out, dtype);
-    }
-    return out;
-  }
-  const work = averageGdal(src, width, height, outWidth, outHeight, dtype, noData);
+  const work =
+    method === 'nearest'
+      ? nearestGdal(src, width, height, outWidth, outHeight, dtype)
+      : averageGdal(src, width, height, outWidth, outHeight, dtype, noData);
   storeWork(work, out, dtype);
+  return out;
+}
+
+/** Nearest source pixels; GDAL 3.6 passes 32-bit integers and float64 through float32 here too. */
+function nearestGdal(
+  src: RasterArray,
+  width: number,
+  height: number,
+  outWidth: number,
+  outHeight: number,
+  dtype: DType,
+): RasterArray {
+  const out =
+    workIsInteger(dtype) || dtype === 'int16'
+      ? new DTYPE_ARRAY[dtype](outWidth * outHeight)
+      : new Float32Array(outWidth * outHeight);
+  const rx = width / outWidth;
+  const ry = height / outHeight;
+  const xs = new Int32Array(outWidth);
+  for (let x = 0; x < outWidth; x++) xs[x] = Math.min(width - 1, Math.floor(0.5 + x * rx));
+  for (let y = 0; y < outHeight; y++) {
+    const srow = Math.min(height - 1, Math.floor(0.5 + y * ry)) * width;
+    const orow = y * outWidth;
+    for (let x = 0; x < outWidth; x++) out[orow + x] = src[srow + (xs[x] as number)] as number;
+  }
   return out;
 }
 
@@ -86,7 +96,7 @@ function toWork(src: RasterArray, dtype: DType): RasterArray {
 }
 
 /** GDAL's nodata mask: true = valid. NaN nodata masks NaN; float nodata compares within 2 float ulps. */
-function validMask(src: RasterArray, dtype: DType, noData: number): Uint8Array | undefined {
+function validMask(src: RasterArray, dtype: DType, noData: number): Uint8Array {
   const mask = new Uint8Array(src.length);
   if (Number.isNaN(noData)) {
     for (let i = 0; i < src.length; i++) mask[i] = Number.isNaN(src[i] as number) ? 0 : 1;
@@ -135,6 +145,15 @@ function replacementValue(dtype: DType, noData: number): number {
   }
 }
 
+type WorkArray = Float64Array | Float32Array;
+
+/** GDAL's nodata handling for one band: validity mask, nodata and its replacement in the work type. */
+interface NoDataRule {
+  mask: Uint8Array;
+  value: number;
+  replacement: number;
+}
+
 /** The average overview in GDAL's work type (uint8/uint16 or float32 values). */
 function averageGdal(
   srcIn: RasterArray,
@@ -144,74 +163,93 @@ function averageGdal(
   outHeight: number,
   dtype: DType,
   noData: number | null | undefined,
-): ArrayLike<number> & { [i: number]: number } {
+): WorkArray {
   const src = toWork(srcIn, dtype);
   const intWork = workIsInteger(dtype);
   const out = intWork ? new Float64Array(outWidth * outHeight) : new Float32Array(outWidth * outHeight);
-  const hasNoData = noData !== null && noData !== undefined;
-  const mask = hasNoData ? validMask(srcIn, dtype, noData) : undefined;
-  const ndWork = hasNoData ? workValue(noData, dtype) : 0;
-  const replacement = hasNoData ? replacementValue(dtype, noData) : 0;
+  const nd: NoDataRule | undefined =
+    noData === null || noData === undefined
+      ? undefined
+      : {
+          mask: validMask(srcIn, dtype, noData),
+          value: workValue(noData, dtype),
+          replacement: replacementValue(dtype, noData),
+        };
   const xs = spans(width, outWidth);
   const ys = spans(height, outHeight);
-  let spacingTwo = true;
-  for (let i = 0; i < xs.length; i++) {
-    const s = xs[i] as Span;
-    if (s.end - s.start !== 2 || (i > 0 && (xs[i - 1] as Span).end !== s.start)) spacingTwo = false;
-  }
-  const f32 = Math.fround;
+  const spacingTwo = xs.every(
+    (s, i) => s.end - s.start === 2 && (i === 0 || (xs[i - 1] as Span).end === s.start),
+  );
   for (let y = 0; y < outHeight; y++) {
     const sy = ys[y] as Span;
-    const orow = y * outWidth;
-    if (spacingTwo && sy.end === sy.start + 2 && !mask) {
-      // GDAL's factor-2 shortcut: the plain mean of 2×2 pixels, edge weights ignored.
-      const r0 = sy.start * width;
-      const r1 = r0 + width;
-      const simd = outWidth - (outWidth % 4); // GDAL's SSE2 loop sums columns first
-      for (let x = 0; x < outWidth; x++) {
-        const c = (xs[x] as Span).start;
-        const a = src[r0 + c] as number;
-        const b = src[r0 + c + 1] as number;
-        const cc = src[r1 + c] as number;
-        const d = src[r1 + c + 1] as number;
-        if (intWork) out[orow + x] = Math.floor((a + b + cc + d + 2) / 4);
-        else if (x < simd) out[orow + x] = f32(f32(f32(a + cc) + f32(b + d)) * 0.25);
-        else out[orow + x] = f32(f32(f32(f32(a + b) + cc) + d) * 0.25);
-      }
-      continue;
-    }
-    for (let x = 0; x < outWidth; x++) {
-      const sx = xs[x] as Span;
-      let total = 0;
-      let weight = 0;
-      let count = 0;
-      for (let r = sy.start; r < sy.end; r++) {
-        const wy = r === sy.start ? sy.first : r + 1 === sy.end ? sy.last : 1;
-        const row = r * width;
-        let line = 0;
-        let lineWeight = 0;
-        for (let c = sx.start; c < sx.end; c++) {
-          if (mask && !mask[row + c]) continue;
-          const wx = c === sx.start ? sx.first : c + 1 === sx.end ? sx.last : 1;
-          const v = src[row + c] as number;
-          line += wx === 1 ? v : v * wx;
-          lineWeight += wx;
-          count++;
-        }
-        total += line * wy;
-        weight += lineWeight * wy;
-      }
-      if (!mask) weight = sx.total * sy.total;
-      else if (count === 0) {
-        out[orow + x] = ndWork;
-        continue;
-      }
-      let v = intWork ? Math.trunc(total / weight + 0.5) : f32(total / weight);
-      if (hasNoData && v === ndWork) v = replacement;
-      out[orow + x] = v;
-    }
+    // GDAL's factor-2 shortcut (no nodata, 2×2 footprint): the plain mean, edge weights ignored.
+    if (spacingTwo && sy.end === sy.start + 2 && !nd)
+      shortcutRow(src, width, sy.start, xs, intWork, out, y * outWidth);
+    else
+      for (let x = 0; x < outWidth; x++)
+        out[y * outWidth + x] = weightedPixel(src, width, xs[x] as Span, sy, intWork, nd);
   }
   return out;
+}
+
+/** One output row of GDAL's 2×2 shortcut; its SSE2 loop (groups of 4) adds columns before rows. */
+function shortcutRow(
+  src: RasterArray,
+  width: number,
+  row: number,
+  xs: readonly Span[],
+  intWork: boolean,
+  out: WorkArray,
+  at: number,
+): void {
+  const f32 = Math.fround;
+  const r0 = row * width;
+  const r1 = r0 + width;
+  const simd = xs.length - (xs.length % 4);
+  for (let x = 0; x < xs.length; x++) {
+    const c = (xs[x] as Span).start;
+    const a = src[r0 + c] as number;
+    const b = src[r0 + c + 1] as number;
+    const cc = src[r1 + c] as number;
+    const d = src[r1 + c + 1] as number;
+    if (intWork) out[at + x] = Math.floor((a + b + cc + d + 2) / 4);
+    else if (x < simd) out[at + x] = f32(f32(f32(a + cc) + f32(b + d)) * 0.25);
+    else out[at + x] = f32(f32(f32(f32(a + b) + cc) + d) * 0.25);
+  }
+}
+
+/** One output pixel: edge-weighted mean of its footprint, summed per row in GDAL's order. */
+function weightedPixel(
+  src: RasterArray,
+  width: number,
+  sx: Span,
+  sy: Span,
+  intWork: boolean,
+  nd: NoDataRule | undefined,
+): number {
+  let total = 0;
+  let weight = 0;
+  let count = 0;
+  for (let r = sy.start; r < sy.end; r++) {
+    const wy = r === sy.start ? sy.first : r + 1 === sy.end ? sy.last : 1;
+    const row = r * width;
+    let line = 0;
+    let lineWeight = 0;
+    for (let c = sx.start; c < sx.end; c++) {
+      if (nd && !nd.mask[row + c]) continue;
+      const wx = c === sx.start ? sx.first : c + 1 === sx.end ? sx.last : 1;
+      const v = src[row + c] as number;
+      line += wx === 1 ? v : v * wx;
+      lineWeight += wx;
+      count++;
+    }
+    total += line * wy;
+    weight += lineWeight * wy;
+  }
+  if (!nd) weight = sx.total * sy.total;
+  else if (count === 0) return nd.value;
+  const v = intWork ? Math.trunc(total / weight + 0.5) : Math.fround(total / weight);
+  return nd && v === nd.value ? nd.replacement : v;
 }
 
 /** The nodata value in the work type (GDAL casts it through float). */
