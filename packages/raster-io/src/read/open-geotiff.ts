@@ -9,6 +9,7 @@ import type { ByteSource } from '../source/byte-source.js';
 import { memorySource } from '../source/memory-source.js';
 import type { DType, GeoBlock, GeoKeys } from '../types.js';
 import { geoFromTags, scaleGeo } from './geo-from-tags.js';
+import type { YCbCrLayout } from './ycbcr.js';
 
 /** One resolution level of a GeoTIFF: the full image (level 0) or an internal overview. */
 export interface GeoTiffLevel {
@@ -34,6 +35,8 @@ export interface GeoTiffLevel {
   planarConfiguration: 1 | 2;
   /** TIFF PhotometricInterpretation (1 BlackIsZero, 2 RGB, 6 YCbCr, ...). */
   photometric: number;
+  /** Set when the samples are YCbCr that we convert to RGB as GDAL does (8-bit, chunky, known subsampling). */
+  ycbcr?: YCbCrLayout;
   /**
    * Tag holding the block offsets: TileOffsets, or StripOffsets for old tiled files that store their tile
    * offsets there (libtiff and GDAL read those as tiles).
@@ -276,6 +279,7 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
   }
   const width = img.getWidth();
   const height = img.getHeight();
+  const photometric = Number(fd.getValue('PhotometricInterpretation') ?? 1);
   // TileWidth makes an image tiled (libtiff's rule), whichever offsets tag it uses; geotiff.js looks at the
   // offsets tag only and would read such tiles as strips.
   const tiled = fd.hasTag('TileWidth') && fd.hasTag('TileLength');
@@ -304,8 +308,9 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     compression: Number(fd.getValue('Compression') ?? 1),
     predictor: Number((await fd.loadValue('Predictor')) ?? 1),
     planarConfiguration: spp > 1 && Number(fd.getValue('PlanarConfiguration') ?? 1) === 2 ? 2 : 1,
-    photometric: Number(fd.getValue('PhotometricInterpretation') ?? 1),
+    photometric,
     offsetsTag,
+    ...(photometric === 6 ? ycbcrLayout(fd, dtype, spp, tiled) : {}),
   };
 }
 
@@ -319,6 +324,49 @@ function parseNoData(v: unknown): number | null {
   if (/^[+-]?inf(inity)?$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
   const n = Number(text);
   return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * The YCbCr layout libtiff's RGBA interface (GDAL's reader for these files) handles: 8-bit, 3 samples, chunky
+ * strips, subsampling 1/2/4 with vertical ≤ horizontal. Anything else gets none and is refused when read.
+ */
+function ycbcrLayout(
+  fd: GeoTIFFImage['fileDirectory'],
+  dtype: DType,
+  spp: number,
+  tiled: boolean,
+): { ycbcr?: YCbCrLayout } {
+  const nums = (tag: string): number[] | undefined => {
+    const v = fd.getValue(tag as never) as ArrayLike<number> | number | undefined;
+    return v === undefined ? undefined : typeof v === 'number' ? [v] : Array.from(v, Number);
+  };
+  const sub = nums('YCbCrSubSampling') ?? [2, 2];
+  const [hs, vs] = [sub[0] ?? 2, sub[1] ?? 2];
+  const planar = Number(fd.getValue('PlanarConfiguration') ?? 1);
+  const coefficients = nums('YCbCrCoefficients') ?? [0.299, 0.587, 0.114];
+  const rbw = nums('ReferenceBlackWhite') ?? [0, 255, 128, 255, 128, 255];
+  // Tiled YCbCr is left out: GDAL 3.6 (libtiff's RGBA tile reader) fails on it, so there is no reference.
+  const ok =
+    !tiled &&
+    dtype === 'uint8' &&
+    spp === 3 &&
+    planar === 1 &&
+    [1, 2, 4].includes(hs) &&
+    [1, 2, 4].includes(vs) &&
+    vs <= hs &&
+    coefficients.length === 3 &&
+    coefficients.every(Number.isFinite) &&
+    (coefficients[1] as number) !== 0 &&
+    rbw.length === 6 &&
+    rbw.every(Number.isFinite);
+  if (!ok) return {};
+  return {
+    ycbcr: {
+      subsampling: [hs, vs],
+      coefficients: coefficients as YCbCrLayout['coefficients'],
+      referenceBlackWhite: rbw as YCbCrLayout['referenceBlackWhite'],
+    },
+  };
 }
 
 /**

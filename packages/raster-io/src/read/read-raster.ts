@@ -9,6 +9,7 @@ import type { BBox, Raster, RasterArray, RasterWindow } from '../types.js';
 import { bboxToWindow } from './bbox-to-window.js';
 import { windowGeo } from './geo-from-tags.js';
 import { type GeoTiff, type GeoTiffLevel, geoTiffInternals } from './open-geotiff.js';
+import { ycbcrBlockBytes, ycbcrToRgb } from './ycbcr.js';
 
 /** Options for {@link readRaster}. */
 export interface ReadRasterOptions {
@@ -208,7 +209,10 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
       );
     }
     const rowsInBlock = tiled ? bh : Math.min(bh, level.height - b.row * bh);
-    let data = await decodeBlock(codec, raw, bw * rowsInBlock * spp * bps, name);
+    const ycc = level.ycbcr;
+    const expected = ycc ? ycbcrBlockBytes(ycc, bw, rowsInBlock) : bw * rowsInBlock * spp * bps;
+    let data = await decodeBlock(codec, raw, expected, name);
+    if (ycc) data = ycbcrToRgb(ycc, data, bw, rowsInBlock, name);
     // Never modify the caller's buffer in place (memory sources hand out views).
     if (data === raw && (level.predictor !== 1 || (!tiff.littleEndian && bps > 1))) data = raw.slice();
     place(b, data);
@@ -279,14 +283,14 @@ function sparseFill(level: GeoTiffLevel): number {
 }
 
 /**
- * YCbCr samples (photometric 6) outside JPEG are stored subsampled and GDAL converts them to RGB; returning
- * the raw Y/Cb/Cr samples as bands would be silently wrong pixels, so they are refused.
+ * YCbCr samples (photometric 6) are converted to RGB as GDAL does when the layout is one libtiff handles;
+ * returning raw Y/Cb/Cr samples as bands would be silently wrong pixels, so other layouts are refused.
  */
 function checkPhotometric(level: GeoTiffLevel, name: string): void {
-  if (level.photometric === 6) {
+  if (level.photometric === 6 && (!level.ycbcr || level.predictor !== 1)) {
     throw new RasterIoError(
       'UNSUPPORTED_PHOTOMETRIC',
-      `${name}: IFD ${level.ifd} stores YCbCr samples (PhotometricInterpretation 6, compression ${level.compression}); convert it to RGB with gdal_translate -co PHOTOMETRIC=RGB`,
+      `${name}: IFD ${level.ifd} stores YCbCr samples in a layout we cannot convert (supported: 8-bit, 3 samples, pixel-interleaved strips, subsampling 1/2/4, no predictor); convert it with gdal_translate -co PHOTOMETRIC=RGB`,
     );
   }
 }

@@ -2,12 +2,13 @@
 // pre-TIFF-6 LZW, tile offsets stored in the strip tags, uncompressed subsampled YCbCr.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeLzw } from '../../src/codecs/lzw.js';
 import { openGeoTiffFile, RasterIoError, readGeoTiffFile } from '../../src/node.js';
 import { compareArrays } from '../support/compare.js';
 import { gdalPixels } from '../support/envi.js';
-import { gdalChecksums, HAS_GDAL } from '../support/gdal.js';
+import { HAS_GDAL } from '../support/gdal.js';
 import { rng } from '../support/synthetic.js';
 import { buildTiff, encodeLzwCompat } from '../support/tiff-builder.js';
 import { useTmpDir } from '../support/tmp.js';
@@ -127,32 +128,102 @@ describe.runIf(HAS_GDAL)('legacy TIFF layouts, compared with GDAL', () => {
     expect((err as Error).message).toMatch(/zero-tile\.tif: .*tile size 0x16/);
   });
 
-  it('refuses subsampled YCbCr (which GDAL converts to RGB) with UNSUPPORTED_PHOTOMETRIC', async () => {
-    const w = 32;
-    const h = 16;
-    // 2×2 subsampling: each data unit is Y00 Y01 Y10 Y11 Cb Cr.
-    const units = (w / 2) * (h / 2);
-    const data = new Uint8Array(units * 6);
-    for (let u = 0; u < units; u++) data.set([60 + (u % 50), 70, 80, 90, 100, 160], u * 6);
-    const path = join(tmp(), 'ycbcr.tif');
+  // YCbCr outside JPEG: GDAL reads it through libtiff's RGBA interface; we convert with the same tables.
+  it.each([
+    { sub: [2, 2], tile: false, w: 37, h: 29 },
+    { sub: [2, 1], tile: false, w: 37, h: 29 },
+    { sub: [4, 2], tile: false, w: 37, h: 29 },
+    { sub: [1, 1], tile: false, w: 20, h: 9 },
+    { sub: [2, 2], tile: false, w: 37, h: 29, rbw: [16, 235, 128, 240, 128, 240] },
+  ])(
+    'converts YCbCr subsampled $sub (tiled: $tile) to the RGB GDAL returns',
+    async ({ sub, tile, w, h, rbw }) => {
+      const [hs, vs] = sub as [number, number];
+      const next = rng(hs * 10 + vs);
+      const bw = tile ? 16 : w;
+      const bh = tile ? 16 : 8;
+      const blocks: Uint8Array[] = [];
+      for (let by = 0; by < Math.ceil(h / bh); by++) {
+        for (let bx = 0; bx < Math.ceil(w / bw); bx++) {
+          const rows = tile ? bh : Math.min(bh, h - by * bh);
+          const units = Math.ceil(bw / hs) * Math.ceil(rows / vs);
+          blocks.push(Uint8Array.from({ length: units * (hs * vs + 2) }, () => Math.floor(next() * 256)));
+        }
+      }
+      const name = `ycbcr-${hs}${vs}${tile ? '-tiled' : ''}`;
+      const path = join(tmp(), `${name}.tif`);
+      writeFileSync(
+        path,
+        buildTiff({
+          width: w,
+          height: h,
+          bitsPerSample: 8,
+          sampleFormat: 1,
+          samplesPerPixel: 3,
+          compression: 1,
+          photometric: 6,
+          blocks,
+          ...(tile ? { tile: { width: bw, height: bh } } : { rowsPerStrip: bh }),
+          extra: [
+            { tag: 530, type: 3, values: [hs, vs] },
+            ...(rbw ? [{ tag: 532, type: 12 as const, values: rbw }] : []),
+          ],
+        }),
+      );
+      const theirs = gdalPixels(path, join(tmp(), `${name}.envi`), 'uint8', w, h);
+      const ours = await readGeoTiffFile(path);
+      expect(ours.bands).toHaveLength(3);
+      for (let b = 0; b < 3; b++) {
+        const c = compareArrays(ours.bands[b] as Uint8Array, theirs[b] as Uint8Array);
+        expect(c.mismatches, `band ${b}: ${c.first.join('; ')}`).toBe(0);
+      }
+    },
+  );
+
+  it.each([
+    ['vertical subsampling above horizontal', 'ycbcr-12', false],
+    ['tiles (GDAL 3.6 cannot read them either)', 'ycbcr-tiled', true],
+  ] as const)('refuses YCbCr with %s: UNSUPPORTED_PHOTOMETRIC', async (_, name, tiled) => {
+    const path = join(tmp(), `${name}.tif`);
     writeFileSync(
       path,
       buildTiff({
-        width: w,
-        height: h,
+        width: 16,
+        height: 16,
         bitsPerSample: 8,
         sampleFormat: 1,
         samplesPerPixel: 3,
         compression: 1,
         photometric: 6,
-        blocks: [data],
-        rowsPerStrip: h,
+        blocks: [new Uint8Array(16 * 8 * 4)],
+        ...(tiled ? { tile: { width: 16, height: 16 } } : { rowsPerStrip: 16 }),
+        extra: [{ tag: 530, type: 3, values: tiled ? [2, 2] : [1, 2] }],
+      }),
+    );
+    const err = await readGeoTiffFile(path).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'UNSUPPORTED_PHOTOMETRIC' });
+    expect((err as Error).message).toContain(`${name}.tif`);
+  });
+
+  it('a YCbCr strip shorter than its data units is a typed error, not zero-filled pixels', async () => {
+    const path = join(tmp(), 'ycbcr-short.tif');
+    writeFileSync(
+      path,
+      buildTiff({
+        width: 8,
+        height: 4,
+        bitsPerSample: 8,
+        sampleFormat: 1,
+        samplesPerPixel: 3,
+        compression: 8,
+        photometric: 6,
+        blocks: [deflateSync(new Uint8Array(10))],
+        rowsPerStrip: 4,
         extra: [{ tag: 530, type: 3, values: [2, 2] }],
       }),
     );
-    expect(gdalChecksums(path)).toHaveLength(3); // GDAL reads it (as RGB)
     const err = await readGeoTiffFile(path).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'UNSUPPORTED_PHOTOMETRIC' });
-    expect((err as Error).message).toContain('ycbcr.tif');
+    expect(err).toBeInstanceOf(RasterIoError);
+    expect((err as Error).message).toMatch(/ycbcr-short\.tif: corrupt YCbCr block/);
   });
 });
