@@ -272,14 +272,23 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
   return raster;
 }
 
-/** Sparse blocks hold nodata when the band type can store it exactly, else 0 (as GDAL fills them). */
+const INT_RANGE: Partial<Record<GeoTiffLevel['dtype'], [number, number]>> = {
+  uint8: [0, 255],
+  uint16: [0, 65535],
+  int16: [-32768, 32767],
+  uint32: [0, 4294967295],
+  int32: [-2147483648, 2147483647],
+};
+
+/** Sparse blocks hold nodata converted as GDAL converts it: rounded half away from zero, clamped, NaN → 0. */
 function sparseFill(level: GeoTiffLevel): number {
   const v = level.noData;
+  const range = INT_RANGE[level.dtype];
   if (v === null) return 0;
-  if (level.dtype === 'float32' || level.dtype === 'float64') return v;
-  const probe = new DTYPE_ARRAY[level.dtype](1);
-  probe[0] = v;
-  return probe[0] === v ? v : 0;
+  if (!range) return v;
+  if (Number.isNaN(v)) return 0;
+  const r = v < 0 ? -Math.round(-v) : Math.round(v);
+  return Math.min(range[1], Math.max(range[0], r));
 }
 
 /**

@@ -1,5 +1,6 @@
 // Layouts old libtiff versions wrote and GDAL still reads, hand-built here (GDAL cannot write them):
 // pre-TIFF-6 LZW, tile offsets stored in the strip tags, uncompressed subsampled YCbCr.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -105,6 +106,40 @@ describe.runIf(HAS_GDAL)('legacy TIFF layouts, compared with GDAL', () => {
     for (let y = 0; y < 25; y++)
       for (let x = 0; x < 30; x++) win[y * 30 + x] = values[(y + 3) * W + x + 5] as number;
     expect(compareArrays(ours.bands[0] as Uint8Array, win).mismatches).toBe(0);
+  });
+
+  it.each([
+    ['Byte', 'uint8', '300'],
+    ['Byte', 'uint8', '3.5'],
+    ['Int16', 'int16', '-40000'],
+    ['UInt16', 'uint16', '-2.5'],
+    ['Float32', 'float32', '-3.4e+38'],
+  ] as const)('sparse %s (%s) blocks with nodata %s read as GDAL fills them', async (gdalType, dtype, nd) => {
+    const path = join(tmp(), `sparse-${gdalType}-${nd}.tif`);
+    execFileSync('gdal_create', [
+      '-q',
+      '-of',
+      'GTiff',
+      '-outsize',
+      '20',
+      '10',
+      '-ot',
+      gdalType,
+      '-co',
+      'SPARSE_OK=TRUE',
+      '-a_nodata',
+      nd,
+      path,
+    ]);
+    const theirs = gdalPixels(
+      path,
+      join(tmp(), `sparse-${gdalType}-${nd}.envi`),
+      dtype,
+      20,
+      10,
+    )[0] as ArrayLike<number>;
+    const ours = await readGeoTiffFile(path);
+    expect(compareArrays(ours.bands[0] as ArrayLike<number>, theirs).mismatches).toBe(0);
   });
 
   it('a zero tile size is a typed error, not a hang', async () => {
