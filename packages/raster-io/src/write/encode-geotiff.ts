@@ -466,7 +466,14 @@ function crsGeoKeys(geo: GeoBlock): GeoKeys | undefined {
       'geo.geoKeys must map key ids 1..65535 to SHORT numbers 0..65535, non-empty arrays of finite DOUBLEs or strings',
     );
   }
-  if (own && epsgFromGeoKeys(namedGeoKeys(own)) === geo.epsg) {
+  // Keys naming a code GeoTIFF cannot hold (54009 as ProjectedCSTypeGeoKey, written by older tools) are not reused.
+  const storable = (id: number): boolean => !(Number(own?.[id]) > MAX_EPSG_GEOKEY + 1);
+  if (
+    own &&
+    storable(GEO_KEY.ProjectedCSType) &&
+    storable(GEO_KEY.GeographicType) &&
+    epsgFromGeoKeys(namedGeoKeys(own)) === geo.epsg
+  ) {
     return { ...own, [GEO_KEY.GTRasterType]: 1 };
   }
   if (geo.epsg === 0) return undefined;

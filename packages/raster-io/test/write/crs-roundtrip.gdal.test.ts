@@ -70,6 +70,19 @@ describe.runIf(HAS_GDAL)('CRS round trips through GDAL', () => {
     expect((await readGeoTiffFile(out)).geo).toEqual(r.geo);
   });
 
+  it('keys that store 54009 as an EPSG code (older writers: GDAL reads EPSG:-11527) are replaced by Mollweide keys', async () => {
+    const path = join(tmp(), 'moll-old-keys.tif');
+    await writeGeoTiff(path, {
+      ...tiny(),
+      geo: {
+        epsg: 54009,
+        transform: [-1000, 500, 0, 1000, 0, -500],
+        geoKeys: { 1024: 1, 1025: 1, 3072: 54009 },
+      },
+    });
+    expect(proj4Of(path)).toBe('+proj=moll +lon_0=0 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs');
+  });
+
   it('a PixelIsPoint user-defined CRS keeps its georeferencing (the half-pixel shift is applied once)', async () => {
     const src = gdalCreate('point.tif', '+proj=laea +lat_0=10 +lon_0=20 +datum=WGS84 +units=m');
     const point = join(tmp(), 'point-is-point.tif');
