@@ -100,7 +100,7 @@ function toArrayBuffer(b: Uint8Array): ArrayBuffer {
  * @param input - a {@link ByteSource} (memory, file, http) or the file's bytes
  * @param options - signal, name, codecs, headerCache
  * @returns the opened file with its levels
- * @throws RasterIoError `NOT_A_TIFF` (bad magic), `TRUNCATED` (structure points past the end),
+ * @throws RasterIoError `NOT_A_TIFF` (bad magic, zero tile size), `TRUNCATED` (structure points past the end),
  *   `UNSUPPORTED_DTYPE` (e.g. 1-bit or int8 samples), `ABORTED`
  * @example
  * ```ts

@@ -57,7 +57,7 @@ interface Block {
  * @param options - window | bbox (+bboxCrs), bands, level, signal, onProgress
  * @returns band-sequential typed arrays with `geo` shifted to the window and the file's nodata
  * @throws RasterIoError `WINDOW_OUT_OF_BOUNDS`, `BAND_OUT_OF_RANGE`, `INVALID_ARGUMENT` (level), `TRUNCATED`,
- *   `UNSUPPORTED_CODEC` ({@link UnsupportedCodecError}), `NO_GEOREFERENCING` / `UNKNOWN_CRS` (bbox reads), `ABORTED`
+ *   `UNSUPPORTED_CODEC` ({@link UnsupportedCodecError}), `UNSUPPORTED_PHOTOMETRIC` (YCbCr we do not convert), `NO_GEOREFERENCING` / `UNKNOWN_CRS` (bbox reads), `ABORTED`
  * @example
  * ```ts
  * const tiff = await openGeoTiff(bytes);

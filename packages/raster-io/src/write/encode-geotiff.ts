@@ -102,6 +102,7 @@ const STRUCTURAL_METADATA = [
  * @param options - tiled, tileSize, rowsPerStrip, compression, deflateLevel, predictor, overviews, cog
  * @returns the file bytes
  * @throws RasterIoError `INVALID_ARGUMENT` (inconsistent raster or options), `UNSUPPORTED_DTYPE`,
+ *   `UNSUPPORTED_CRS` (an EPSG code GeoTIFF cannot store, without `geo.geoKeys`),
  *   `WRITE_FAILED` (over 4 GiB: BigTIFF is not written)
  * @example
  * ```ts
