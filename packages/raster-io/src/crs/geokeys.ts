@@ -62,7 +62,8 @@ export function encodeGeoKeys(keys: GeoKeys): {
   const ids = Object.keys(keys)
     .map(Number)
     .sort((a, b) => a - b);
-  const directory = [1, 1, 0, ids.length];
+  // Minor revision 1 (GeoTIFF 1.1) for vertical keys: GDAL reads a compound CRS only from such a directory.
+  const directory = [1, 1, ids.some((id) => id >= 4096) ? 1 : 0, ids.length];
   const doubles: number[] = [];
   let ascii = '';
   for (const id of ids) {

@@ -66,14 +66,16 @@ export function transformFromTags(tags: GeoTags): GeoTransform | undefined {
 
 /**
  * Geo block of a full-resolution image, or undefined when it has no transform. A CRS without a plain EPSG
- * code (0, or Mollweide's 54009) keeps the file's GeoKeys so that writing the raster keeps the CRS.
+ * code (0, Mollweide's 54009, or with a vertical part) keeps the file's GeoKeys so that writing it keeps the CRS.
  */
 export function geoFromTags(tags: GeoTags): GeoBlock | undefined {
   const transform = transformFromTags(tags);
   if (!transform) return undefined;
   const epsg = epsgFromGeoKeys(namedGeoKeys(tags.geoKeys));
+  // Vertical keys (4096 VerticalCSTypeGeoKey...) make a compound CRS that an EPSG code alone would drop.
+  const vertical = tags.geoKeys?.[4096] !== undefined;
   const keepKeys =
-    tags.geoKeys && (epsg === 0 || epsg === ESRI_MOLLWEIDE) && tags.geoKeys[1024] !== undefined;
+    tags.geoKeys && (epsg === 0 || epsg === ESRI_MOLLWEIDE || vertical) && tags.geoKeys[1024] !== undefined;
   return keepKeys ? { epsg, transform, geoKeys: tags.geoKeys } : { epsg, transform };
 }
 

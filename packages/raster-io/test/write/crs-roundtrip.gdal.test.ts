@@ -59,6 +59,7 @@ describe.runIf(HAS_GDAL)('CRS round trips through GDAL', () => {
       0,
     ],
     ['EPSG:32633', 'EPSG:32633', 32633],
+    ['compound UTM 33N + EGM96 height', 'EPSG:32633+5773', 32633],
   ])('%s read by us and written back is the same CRS for GDAL', async (label, srs, epsg) => {
     const src = gdalCreate(`${label.replace(/\W+/g, '-')}.tif`, srs);
     const r = await readGeoTiffFile(src);
