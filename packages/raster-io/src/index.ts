@@ -68,7 +68,17 @@ export type { ByteSource } from './source/byte-source.js';
 export type { HttpByteSource, HttpSourceOptions } from './source/http-source.js';
 export { DEFAULT_HTTP_SOURCE, httpSource } from './source/http-source.js';
 export { memorySource } from './source/memory-source.js';
-export type { BBox, DType, GeoBlock, GeoTransform, Raster, RasterArray, RasterWindow } from './types.js';
+export type {
+  BBox,
+  DType,
+  GeoBlock,
+  GeoKeys,
+  GeoKeyValue,
+  GeoTransform,
+  Raster,
+  RasterArray,
+  RasterWindow,
+} from './types.js';
 export { DTYPES } from './types.js';
 export type { UtmGridOptions } from './warp/utm-grid-for-bbox.js';
 export { utmGridForBBox } from './warp/utm-grid-for-bbox.js';

@@ -16,10 +16,22 @@ export type RasterArray =
 /** Affine transform in GDAL GeoTransform order: [originX, pixelW, rotX, originY, rotY, -pixelH]. */
 export type GeoTransform = [number, number, number, number, number, number];
 
+/** One GeoKey value: a number is a SHORT, an array DOUBLE params, a string ASCII params. */
+export type GeoKeyValue = number | readonly number[] | string;
+
+/** GeoTIFF GeoKeys by key id (1024 GTModelTypeGeoKey, 3072 ProjectedCSTypeGeoKey, ...). */
+export type GeoKeys = Readonly<Record<number, GeoKeyValue>>;
+
 /** Georeferencing of a raster: an EPSG code and a GDAL-ordered affine transform. */
 export interface GeoBlock {
+  /** EPSG code; 54009 for World Mollweide (ESRI); 0 when the CRS has no code (see `geoKeys`). */
   epsg: number;
   transform: GeoTransform;
+  /**
+   * The file's GeoKeys when its CRS has no EPSG code (user-defined projections, GHSL's Mollweide): the
+   * writer writes them back so the CRS is kept. Used only while they still describe `epsg`.
+   */
+  geoKeys?: GeoKeys;
 }
 
 /** A raster in memory: one typed array per band (row-major, band-sequential). */

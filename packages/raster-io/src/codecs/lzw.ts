@@ -6,7 +6,8 @@ const EOI = 257;
 const MAX_CODES = 4096;
 
 /**
- * TIFF LZW decoder (compression 5): MSB-first codes of 9–12 bits with the TIFF "early change" rule.
+ * TIFF LZW decoder (compression 5): MSB-first codes of 9–12 bits with the TIFF "early change" rule, and
+ * the pre-TIFF-6 "compat" variant (LSB-first codes, width grows one code later) that libtiff still reads.
  * Written here because geotiff.js's decoder is ~15× slower than GDAL on large strips.
  */
 export function decodeLzw(
@@ -15,6 +16,9 @@ export function decodeLzw(
   file = 'memory',
   maxBytes = Number.POSITIVE_INFINITY,
 ): Uint8Array {
+  // libtiff's test: an LSB-first stream starts with Clear (256) as bytes 00 x1; MSB-first with 80.
+  const compat = input.length >= 2 && input[0] === 0 && ((input[1] as number) & 1) === 1;
+  const early = compat ? 0 : 1;
   const prefix = new Int32Array(MAX_CODES);
   const suffix = new Uint8Array(MAX_CODES);
   const length = new Int32Array(MAX_CODES);
@@ -46,10 +50,15 @@ export function decodeLzw(
   for (;;) {
     while (bitCount < width) {
       if (inPos >= n) return out.subarray(0, pos); // ran out without EOI: keep what we have
-      bitBuf = ((bitBuf << 8) | (input[inPos++] as number)) >>> 0;
+      const byte = input[inPos++] as number;
+      bitBuf = compat ? (bitBuf | (byte << bitCount)) >>> 0 : ((bitBuf << 8) | byte) >>> 0;
       bitCount += 8;
     }
-    const code = (bitBuf >>> (bitCount - width)) & ((1 << width) - 1);
+    let code: number;
+    if (compat) {
+      code = bitBuf & ((1 << width) - 1);
+      bitBuf >>>= width;
+    } else code = (bitBuf >>> (bitCount - width)) & ((1 << width) - 1);
     bitCount -= width;
     if (code === EOI) break;
     if (code === CLEAR) {
@@ -100,7 +109,7 @@ export function decodeLzw(
       next++;
     }
     old = code;
-    if (next + 1 >= 1 << width && width < 12) width++;
+    if (next + early >= 1 << width && width < 12) width++;
   }
   return out.subarray(0, pos);
 }

@@ -1,17 +1,18 @@
-import type { GeoBlock, GeoTransform } from '../types.js';
+import { ESRI_MOLLWEIDE, namedGeoKeys } from '../crs/geokeys.js';
+import type { GeoBlock, GeoKeys, GeoTransform } from '../types.js';
 
 /** The tag values needed to derive georeferencing (any may be missing). */
 export interface GeoTags {
   pixelScale?: ArrayLike<number>;
   tiepoint?: ArrayLike<number>;
   transformation?: ArrayLike<number>;
-  geoKeys?: Record<string, unknown> | null;
+  /** GeoKeys by id, as parsed from the file. */
+  geoKeys?: GeoKeys;
 }
 
 const USER_DEFINED = 32767;
 
 const MODEL_TYPE_PROJECTED = 1;
-const ESRI_MOLLWEIDE = 54009;
 
 /**
  * EPSG code from ProjectedCSTypeGeoKey, else GeographicTypeGeoKey; 0 when absent or user-defined.
@@ -56,17 +57,26 @@ export function transformFromTags(tags: GeoTags): GeoTransform | undefined {
     ];
   }
   if (!t) return undefined;
-  if (Number(tags.geoKeys?.GTRasterTypeGeoKey) === 2) {
+  if (Number(tags.geoKeys?.[1025]) === 2) {
     // PixelIsPoint: GDAL moves the origin to the corner of the first pixel.
     t = [t[0] - 0.5 * t[1] - 0.5 * t[2], t[1], t[2], t[3] - 0.5 * t[4] - 0.5 * t[5], t[4], t[5]];
   }
   return t;
 }
 
-/** Geo block of a full-resolution image, or undefined when it has no transform. */
+/**
+ * Geo block of a full-resolution image, or undefined when it has no transform. A CRS without a plain EPSG
+ * code (0, Mollweide's 54009, or with a vertical part) keeps the file's GeoKeys so that writing it keeps the CRS.
+ */
 export function geoFromTags(tags: GeoTags): GeoBlock | undefined {
   const transform = transformFromTags(tags);
-  return transform ? { epsg: epsgFromGeoKeys(tags.geoKeys), transform } : undefined;
+  if (!transform) return undefined;
+  const epsg = epsgFromGeoKeys(namedGeoKeys(tags.geoKeys));
+  // Vertical keys (4096 VerticalCSTypeGeoKey...) make a compound CRS that an EPSG code alone would drop.
+  const vertical = tags.geoKeys?.[4096] !== undefined;
+  const keepKeys =
+    tags.geoKeys && (epsg === 0 || epsg === ESRI_MOLLWEIDE || vertical) && tags.geoKeys[1024] !== undefined;
+  return keepKeys ? { epsg, transform, geoKeys: tags.geoKeys } : { epsg, transform };
 }
 
 /** Geo block of an overview: same extent as the full image, coarser pixels. */
@@ -80,11 +90,11 @@ export function scaleGeo(
   const fx = fullWidth / width;
   const fy = fullHeight / height;
   const [ox, a, b, oy, d, e] = geo.transform;
-  return { epsg: geo.epsg, transform: [ox, a * fx, b * fy, oy, d * fx, e * fy] };
+  return { ...geo, transform: [ox, a * fx, b * fy, oy, d * fx, e * fy] };
 }
 
 /** Geo block of a pixel window of a raster. */
 export function windowGeo(geo: GeoBlock, x: number, y: number): GeoBlock {
   const [ox, a, b, oy, d, e] = geo.transform;
-  return { epsg: geo.epsg, transform: [ox + x * a + y * b, a, b, oy + x * d + y * e, d, e] };
+  return { ...geo, transform: [ox + x * a + y * b, a, b, oy + x * d + y * e, d, e] };
 }

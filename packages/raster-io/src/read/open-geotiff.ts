@@ -1,15 +1,17 @@
 import { GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import type { Codec } from '../codecs/codec.js';
+import { parseGeoKeyDirectory } from '../crs/geokeys.js';
 import { RasterIoError } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
 import { dtypeFromTiff } from '../internal/typed-array.js';
 import { type BlockCacheOptions, blockCache } from '../source/block-cache.js';
 import type { ByteSource } from '../source/byte-source.js';
 import { memorySource } from '../source/memory-source.js';
-import type { DType, GeoBlock } from '../types.js';
+import type { DType, GeoBlock, GeoKeys } from '../types.js';
 import { geoFromTags, scaleGeo } from './geo-from-tags.js';
 import { walkIfds } from './ifd-walk.js';
 import { type RasterIoLimits, resolveLimits } from './limits.js';
+import type { YCbCrLayout } from './ycbcr.js';
 
 /** One resolution level of a GeoTIFF: the full image (level 0) or an internal overview. */
 export interface GeoTiffLevel {
@@ -33,6 +35,15 @@ export interface GeoTiffLevel {
   predictor: number;
   /** 1 = pixel-interleaved (chunky), 2 = band-sequential (planar). */
   planarConfiguration: 1 | 2;
+  /** TIFF PhotometricInterpretation (1 BlackIsZero, 2 RGB, 6 YCbCr, ...). */
+  photometric: number;
+  /** Set when the samples are YCbCr that we convert to RGB as GDAL does (8-bit, chunky, known subsampling). */
+  ycbcr?: YCbCrLayout;
+  /**
+   * Tag holding the block offsets: TileOffsets, or StripOffsets for old tiled files that store their tile
+   * offsets there (libtiff and GDAL read those as tiles).
+   */
+  offsetsTag: 'TileOffsets' | 'StripOffsets';
 }
 
 /** An opened GeoTIFF/COG: its levels and the source they are read from. */
@@ -95,7 +106,7 @@ function toArrayBuffer(b: Uint8Array): ArrayBuffer {
  * @param options - signal, name, codecs, headerCache
  * @returns the opened file with its levels
  * @throws RasterIoError `NOT_A_TIFF` (bad magic), `TRUNCATED` (structure points past the end),
- *   `CORRUPT_TIFF` (IFD loop, impossible tag values), `TOO_LARGE` (over `limits`),
+ *   `CORRUPT_TIFF` (IFD loop, impossible tag values such as a zero tile size), `TOO_LARGE` (over `limits`),
  *   `UNSUPPORTED_DTYPE` (e.g. 1-bit or int8 samples), `ABORTED`; never another error type
  * @example
  * ```ts
@@ -235,7 +246,7 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
         pixelScale: fd.getValue('ModelPixelScale') as number[] | undefined,
         tiepoint: fd.getValue('ModelTiepoint') as number[] | undefined,
         transformation: fd.getValue('ModelTransformation') as number[] | undefined,
-        geoKeys: safeGeoKeys(img),
+        geoKeys: await rawGeoKeys(img),
       });
     } else if (full) {
       if (full.geo) level.geo = scaleGeo(full.geo, full.width, full.height, level.width, level.height);
@@ -267,12 +278,23 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
   return tiff;
 }
 
-function safeGeoKeys(img: GeoTIFFImage): Record<string, unknown> | null {
-  try {
-    return img.getGeoKeys() as Record<string, unknown> | null;
-  } catch {
-    return null;
-  }
+/** The GeoKeys by id; long params (a WKT citation) may be deferred by geotiff.js, hence loadValue. */
+async function rawGeoKeys(img: GeoTIFFImage): Promise<GeoKeys | undefined> {
+  const fd = img.fileDirectory;
+  const get = async (tag: string): Promise<unknown> => {
+    if (!fd.hasTag(tag as never)) return undefined;
+    try {
+      return await fd.loadValue(tag as never);
+    } catch {
+      return undefined; // unreadable params: the keys that use them are skipped
+    }
+  };
+  const ascii = await get('GeoAsciiParams');
+  return parseGeoKeyDirectory(
+    (await get('GeoKeyDirectory')) as ArrayLike<number> | undefined,
+    (await get('GeoDoubleParams')) as ArrayLike<number> | undefined,
+    typeof ascii === 'string' ? ascii : undefined,
+  );
 }
 
 async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Promise<GeoTiffLevel> {
@@ -325,7 +347,21 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
   checkExtraSamples(fd.getValue('ExtraSamples'), spp, name, ifd);
   const width = img.getWidth();
   const height = img.getHeight();
-  const tiled = img.isTiled;
+  const photometric = Number(fd.getValue('PhotometricInterpretation') ?? 1);
+  // TileWidth makes an image tiled (libtiff's rule), whichever offsets tag it uses; geotiff.js looks at the
+  // offsets tag only and would read such tiles as strips.
+  const tiled = fd.hasTag('TileWidth') && fd.hasTag('TileLength');
+  const offsetsTag = tiled && fd.hasTag('TileOffsets') ? 'TileOffsets' : 'StripOffsets';
+  const tileWidth = tiled ? Number(fd.getValue('TileWidth')) : undefined;
+  const tileHeight = tiled ? Number(fd.getValue('TileLength')) : undefined;
+  for (const t of [tileWidth, tileHeight]) {
+    if (t !== undefined && !(Number.isInteger(t) && t >= 1)) {
+      throw new RasterIoError(
+        'NOT_A_TIFF',
+        `${name}: corrupt TIFF structure; IFD ${ifd} has tile size ${tileWidth}x${tileHeight} (TileWidth/TileLength must be positive integers)`,
+      );
+    }
+  }
   const rps = Number(fd.getValue('RowsPerStrip') ?? height);
   const dims: [string, unknown][] = [
     ['ImageWidth', width],
@@ -347,13 +383,16 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     height,
     bandCount: spp,
     dtype,
-    noData: parseNoData(fd.getValue('GDAL_NODATA')),
-    tileWidth: tiled ? img.getTileWidth() : undefined,
-    tileHeight: tiled ? img.getTileHeight() : undefined,
-    rowsPerStrip: tiled ? undefined : Math.min(rps, height),
+    noData: noDataForDType(parseNoData(fd.getValue('GDAL_NODATA')), dtype),
+    tileWidth,
+    tileHeight,
+    rowsPerStrip: tiled ? undefined : Math.min(Math.max(1, rps), height),
     compression: Number(fd.getValue('Compression') ?? 1),
     predictor: Number((await fd.loadValue('Predictor')) ?? 1),
     planarConfiguration: spp > 1 && Number(fd.getValue('PlanarConfiguration') ?? 1) === 2 ? 2 : 1,
+    photometric,
+    offsetsTag,
+    ...(photometric === 6 ? ycbcrLayout(fd, dtype, spp, tiled) : {}),
   };
 }
 
@@ -379,6 +418,58 @@ function parseNoData(v: unknown): number | null {
   if (/^[+-]?inf(inity)?$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
   const n = Number(text);
   return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * The YCbCr layout libtiff's RGBA interface (GDAL's reader for these files) handles: 8-bit, 3 samples, chunky
+ * strips, subsampling 1/2/4 with vertical ≤ horizontal. Anything else gets none and is refused when read.
+ */
+function ycbcrLayout(
+  fd: GeoTIFFImage['fileDirectory'],
+  dtype: DType,
+  spp: number,
+  tiled: boolean,
+): { ycbcr?: YCbCrLayout } {
+  const nums = (tag: string): number[] | undefined => {
+    const v = fd.getValue(tag as never) as ArrayLike<number> | number | undefined;
+    return v === undefined ? undefined : typeof v === 'number' ? [v] : Array.from(v, Number);
+  };
+  const sub = nums('YCbCrSubSampling') ?? [2, 2];
+  const [hs, vs] = [sub[0] ?? 2, sub[1] ?? 2];
+  const planar = Number(fd.getValue('PlanarConfiguration') ?? 1);
+  const coefficients = nums('YCbCrCoefficients') ?? [0.299, 0.587, 0.114];
+  const rbw = nums('ReferenceBlackWhite') ?? [0, 255, 128, 255, 128, 255];
+  // Tiled YCbCr is left out: GDAL 3.6 (libtiff's RGBA tile reader) fails on it, so there is no reference.
+  const ok =
+    !tiled &&
+    dtype === 'uint8' &&
+    spp === 3 &&
+    planar === 1 &&
+    [1, 2, 4].includes(hs) &&
+    [1, 2, 4].includes(vs) &&
+    vs <= hs &&
+    coefficients.length === 3 &&
+    coefficients.every(Number.isFinite) &&
+    (coefficients[1] as number) !== 0 &&
+    rbw.length === 6 &&
+    rbw.every(Number.isFinite);
+  if (!ok) return {};
+  return {
+    ycbcr: {
+      subsampling: [hs, vs],
+      coefficients: coefficients as YCbCrLayout['coefficients'],
+      referenceBlackWhite: rbw as YCbCrLayout['referenceBlackWhite'],
+    },
+  };
+}
+
+/**
+ * Nodata as GDAL reports it for the band type: a Float32 band's nodata is cast to float32 (so "-3.4e+38"
+ * equals the pixels that hold it); integer bands keep the value as written, out of range or not, as GDAL does.
+ */
+export function noDataForDType(v: number | null, dtype: DType): number | null {
+  if (v === null) return null;
+  return dtype === 'float32' ? Math.fround(v) : v;
 }
 
 function hex(b: Uint8Array): string {

@@ -10,6 +10,7 @@ import { bboxToWindow } from './bbox-to-window.js';
 import { windowGeo } from './geo-from-tags.js';
 import { checkLimit, type RasterIoLimits, resolveLimits } from './limits.js';
 import { type GeoTiff, type GeoTiffLevel, geoTiffInternals } from './open-geotiff.js';
+import { ycbcrBlockBytes, ycbcrToRgb } from './ycbcr.js';
 
 /** Options for {@link readRaster}. */
 export interface ReadRasterOptions {
@@ -84,7 +85,8 @@ interface Block {
  * @returns band-sequential typed arrays with `geo` shifted to the window and the file's nodata
  * @throws RasterIoError `WINDOW_OUT_OF_BOUNDS`, `BAND_OUT_OF_RANGE`, `INVALID_ARGUMENT` (level), `TRUNCATED`,
  *   `CORRUPT_BLOCK` (a block decodes short/long or fails), `TOO_LARGE` (over `limits`), `CORRUPT_TIFF`,
- *   `UNSUPPORTED_CODEC` ({@link UnsupportedCodecError}), `NO_GEOREFERENCING` / `UNKNOWN_CRS` (bbox reads), `ABORTED`;
+ *   `UNSUPPORTED_CODEC` ({@link UnsupportedCodecError}), `UNSUPPORTED_PHOTOMETRIC` (YCbCr we do not convert,
+ *   colour spaces GDAL converts), `NO_GEOREFERENCING` / `UNKNOWN_CRS` (bbox reads), `ABORTED`;
  *   never another error type
  * @example
  * ```ts
@@ -151,6 +153,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   );
   checkPhotometric(Number(image.fileDirectory.getValue('PhotometricInterpretation') ?? 1), name, level.ifd);
   const codec = await getCodec(level.compression, name, codecs);
+  checkYCbCr(level, name);
   const predictor = effectivePredictor(level, name);
 
   const bw = level.tileWidth ?? level.width;
@@ -163,13 +166,16 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   const r1 = Math.floor((win.y + win.height - 1) / bh);
   const tiled = level.tileWidth !== undefined;
   const fd = image.fileDirectory;
-  const offTag = tiled ? 'TileOffsets' : 'StripOffsets';
-  const cntTag = tiled ? 'TileByteCounts' : 'StripByteCounts';
+  const offTag = level.offsetsTag;
+  const cntTag = offTag === 'TileOffsets' ? 'TileByteCounts' : 'StripByteCounts';
   const planes = level.planarConfiguration === 2 ? bands : [-1];
   const bps = DTYPE_BYTES[level.dtype];
   const spp = level.planarConfiguration === 2 ? 1 : level.bandCount;
   const kind = tiled ? 'tile' : 'strip';
-  const blockBytes = bw * bh * spp * bps;
+  const ycc = level.ycbcr;
+  // YCbCr blocks hold subsampled chroma: fewer bytes than their RGB geometry
+  const rowBytes = (rows: number): number => (ycc ? ycbcrBlockBytes(ycc, bw, rows) : bw * rows * spp * bps);
+  const blockBytes = rowBytes(bh);
   checkLimit(limits, 'maxBlockBytes', blockBytes, name, `the decoded size of one ${kind} (IFD ${level.ifd})`);
   const blockCount = planes.length * (r1 - r0 + 1) * (c1 - c0 + 1);
   checkLimit(limits, 'maxBlocks', blockCount, name, `the ${kind}s the window touches`);
@@ -211,7 +217,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   const crossesBottom = (b: Block): boolean => tiled && (b.row + 1) * bh > level.height;
   /** Bytes a block must decode to: uncompressed bottom-edge tiles only need their rows inside the image. */
   const blockSize = (b: Block): number =>
-    (level.compression === 1 && crossesBottom(b) ? level.height - b.row * bh : rowsOf(b)) * bw * spp * bps;
+    rowBytes(level.compression === 1 && crossesBottom(b) ? level.height - b.row * bh : rowsOf(b));
   for (const b of blocks) {
     if (!Number.isFinite(b.offset) || !Number.isFinite(b.byteCount)) {
       throw new RasterIoError(
@@ -242,7 +248,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   const outputBands = (): RasterArray[] => {
     if (output) return output;
     output = bands.map(() => new DTYPE_ARRAY[level.dtype](win.width * win.height));
-    const fill = level.noData ?? 0;
+    const fill = sparseFill(level);
     if (fill !== 0) for (const a of output) a.fill(fill as never);
     return output;
   };
@@ -307,6 +313,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
           `${name}: IFD ${level.ifd}, ${kind} ${b.index} decodes to ${data.byteLength} bytes; its geometry needs ${expected}`,
         );
       }
+      if (ycc) data = ycbcrToRgb(ycc, data.subarray(0, expected), bw, rowsOf(b), name);
       // Never modify the caller's buffer in place (memory sources hand out views).
       if (data === raw && (predictor !== 1 || (!tiff.littleEndian && bps > 1))) data = raw.slice();
       place(b, data);
@@ -370,6 +377,38 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   if (level.geo) raster.geo = windowGeo(level.geo, win.x, win.y);
   if (opts.onCorruptBlock === 'fill') raster.filledBlocks = filledBlocks.sort((a, b) => a.index - b.index);
   return raster;
+}
+
+const INT_RANGE: Partial<Record<GeoTiffLevel['dtype'], [number, number]>> = {
+  uint8: [0, 255],
+  uint16: [0, 65535],
+  int16: [-32768, 32767],
+  uint32: [0, 4294967295],
+  int32: [-2147483648, 2147483647],
+};
+
+/** Sparse blocks hold nodata converted as GDAL converts it: rounded half away from zero, clamped, NaN → 0. */
+function sparseFill(level: GeoTiffLevel): number {
+  const v = level.noData;
+  const range = INT_RANGE[level.dtype];
+  if (v === null) return 0;
+  if (!range) return v;
+  if (Number.isNaN(v)) return 0;
+  const r = v < 0 ? -Math.round(-v) : Math.round(v);
+  return Math.min(range[1], Math.max(range[0], r));
+}
+
+/**
+ * YCbCr samples (photometric 6) are converted to RGB as GDAL does when the layout is one libtiff handles;
+ * returning raw Y/Cb/Cr samples as bands would be silently wrong pixels, so other layouts are refused.
+ */
+function checkYCbCr(level: GeoTiffLevel, name: string): void {
+  if (level.photometric === 6 && (!level.ycbcr || level.predictor !== 1)) {
+    throw new RasterIoError(
+      'UNSUPPORTED_PHOTOMETRIC',
+      `${name}: IFD ${level.ifd} stores YCbCr samples in a layout we cannot convert (supported: 8-bit, 3 samples, pixel-interleaved strips, subsampling 1/2/4, no predictor); convert it with gdal_translate -co PHOTOMETRIC=RGB`,
+    );
+  }
 }
 
 const TAG_IDS: Record<string, number> = {

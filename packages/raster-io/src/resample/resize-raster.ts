@@ -52,7 +52,7 @@ export function resizeRaster(
     const [ox, a, b, oy, d, e] = raster.geo.transform;
     const sx = raster.width / width;
     const sy = raster.height / height;
-    result.geo = { epsg: raster.geo.epsg, transform: [ox, a * sx, b * sy, oy, d * sx, e * sy] };
+    result.geo = { ...raster.geo, transform: [ox, a * sx, b * sy, oy, d * sx, e * sy] };
   }
   return result;
 }

@@ -1,6 +1,14 @@
 import type { Codec } from '../codecs/codec.js';
 import { deflateCodec } from '../codecs/deflate.js';
 import { applyFloatingPointPredictor, applyHorizontalPredictor } from '../codecs/predictor.js';
+import {
+  ESRI_MOLLWEIDE,
+  encodeGeoKeys,
+  GEO_KEY,
+  MOLLWEIDE_GEOKEYS,
+  namedGeoKeys,
+  validGeoKeys,
+} from '../crs/geokeys.js';
 import { RasterIoError } from '../errors.js';
 import {
   bytesOf,
@@ -9,7 +17,8 @@ import {
   DTYPE_SAMPLE_FORMAT,
   dtypeOfArray,
 } from '../internal/typed-array.js';
-import type { DType, GeoBlock, Raster, RasterArray } from '../types.js';
+import { epsgFromGeoKeys } from '../read/geo-from-tags.js';
+import type { DType, GeoBlock, GeoKeys, Raster, RasterArray } from '../types.js';
 import { decimateBand, type OverviewResampling, overviewSize } from './overviews.js';
 import { FIELD, type IfdEntry, ifdByteLength, writeIfd } from './tiff-ifd.js';
 
@@ -93,6 +102,7 @@ const STRUCTURAL_METADATA = [
  * @param options - tiled, tileSize, rowsPerStrip, compression, deflateLevel, predictor, overviews, cog
  * @returns the file bytes
  * @throws RasterIoError `INVALID_ARGUMENT` (inconsistent raster or options), `UNSUPPORTED_DTYPE`,
+ *   `UNSUPPORTED_CRS` (an EPSG code GeoTIFF cannot store, without `geo.geoKeys`),
  *   `WRITE_FAILED` (over 4 GiB: BigTIFF is not written)
  * @example
  * ```ts
@@ -156,14 +166,14 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
   const planar = spp > 1 && !pixel ? 2 : 1;
   const perBlock = pixel ? spp : 1; // samples per pixel inside one block
 
-  // Levels: full resolution, then overviews, built like gdaladdo (GDAL 3.6) builds them so the pixels match:
-  // each from the previous overview, except nearest on several bands, which GDAL samples from full resolution.
+  // Levels: full resolution, then overviews, built like gdaladdo (GDAL 3.6) builds them on a file of the same
+  // layout so the pixels match: each from the previous overview, except nearest on several band-interleaved
+  // bands, which GDAL samples from full resolution.
   const levels: Level[] = [{ width, height, bands, blocks: [], entries: [], ifdOffset: 0, ifdBytes: 0 }];
+  const cascade = bands.length === 1 || pixel || opts.overviewResampling === 'average';
   for (const f of factors) {
     const [w, h] = overviewSize(width, height, f);
-    const prev = (
-      bands.length === 1 || opts.overviewResampling === 'average' ? levels[levels.length - 1] : levels[0]
-    ) as Level;
+    const prev = (cascade ? levels[levels.length - 1] : levels[0]) as Level;
     levels.push({
       width: w,
       height: h,
@@ -430,16 +440,57 @@ function geoTags(geo: GeoBlock): IfdEntry[] {
   } else {
     out.push({ tag: 34264, type: FIELD.DOUBLE, values: [a, b, 0, ox, d, e, 0, oy, 0, 0, 0, 0, 0, 0, 0, 1] });
   }
-  if (geo.epsg > 0) {
-    const geographic = isGeographicEpsg(geo.epsg);
-    const keys = [
-      [1024, 0, 1, geographic ? 2 : 1], // GTModelTypeGeoKey
-      [1025, 0, 1, 1], // GTRasterTypeGeoKey = PixelIsArea
-      geographic ? [2048, 0, 1, geo.epsg] : [3072, 0, 1, geo.epsg], // GeographicType / ProjectedCSType
-    ];
-    out.push({ tag: 34735, type: FIELD.SHORT, values: [1, 1, 0, keys.length, ...keys.flat()] });
+  const keys = crsGeoKeys(geo);
+  if (keys) {
+    const { directory, doubles, ascii } = encodeGeoKeys(keys);
+    out.push({ tag: 34735, type: FIELD.SHORT, values: directory });
+    if (doubles.length > 0) out.push({ tag: 34736, type: FIELD.DOUBLE, values: doubles });
+    if (ascii.length > 0) out.push({ tag: 34737, type: FIELD.ASCII, values: ascii });
   }
   return out;
+}
+
+/** Largest code GeoTIFF can store as an EPSG CRS (32767 means user-defined). */
+const MAX_EPSG_GEOKEY = 32766;
+
+/**
+ * The GeoKeys for a geo block: the file's own keys while they still describe `epsg` (user-defined CRSs
+ * round-trip unchanged), GDAL's keys for World Mollweide (54009), else an EPSG code. Always PixelIsArea:
+ * the transform already has GDAL's PixelIsPoint shift applied.
+ * @throws RasterIoError `UNSUPPORTED_CRS` for a code GeoTIFF cannot store and no keys describing it
+ */
+function crsGeoKeys(geo: GeoBlock): GeoKeys | undefined {
+  const own = geo.geoKeys;
+  if (own && !validGeoKeys(own)) {
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      'geo.geoKeys must map key ids 1..65535 to SHORT numbers 0..65535, non-empty arrays of finite DOUBLEs or strings',
+    );
+  }
+  // Keys naming a code GeoTIFF cannot hold (54009 as ProjectedCSTypeGeoKey, written by older tools) are not reused.
+  const storable = (id: number): boolean => !(Number(own?.[id]) > MAX_EPSG_GEOKEY + 1);
+  if (
+    own &&
+    storable(GEO_KEY.ProjectedCSType) &&
+    storable(GEO_KEY.GeographicType) &&
+    epsgFromGeoKeys(namedGeoKeys(own)) === geo.epsg
+  ) {
+    return { ...own, [GEO_KEY.GTRasterType]: 1 };
+  }
+  if (geo.epsg === 0) return undefined;
+  if (geo.epsg === ESRI_MOLLWEIDE) return MOLLWEIDE_GEOKEYS;
+  if (geo.epsg > MAX_EPSG_GEOKEY) {
+    throw new RasterIoError(
+      'UNSUPPORTED_CRS',
+      `geo.epsg ${geo.epsg} cannot be written as a GeoTIFF EPSG code (at most ${MAX_EPSG_GEOKEY}; ESRI:54009 Mollweide is supported); pass geo.geoKeys describing the CRS or reproject with warpRaster`,
+    );
+  }
+  const geographic = isGeographicEpsg(geo.epsg);
+  return {
+    [GEO_KEY.GTModelType]: geographic ? 2 : 1,
+    [GEO_KEY.GTRasterType]: 1, // PixelIsArea
+    [geographic ? GEO_KEY.GeographicType : GEO_KEY.ProjectedCSType]: geo.epsg,
+  };
 }
 
 /** GDAL_NODATA text: shortest round-trip decimal, `nan`, `inf`, `-inf`. */

@@ -9,32 +9,10 @@ export function overviewSize(width: number, height: number, factor: number): [nu
   return [Math.ceil(width / factor), Math.ceil(height / factor)];
 }
 
-const INTEGER: ReadonlySet<DType> = new Set(['uint8', 'uint16', 'int16', 'uint32', 'int32']);
-
-/** Source pixels and weights (overlap lengths) of each output pixel along one axis. */
-function footprints(size: number, outSize: number): { start: Int32Array; weights: Float64Array[] } {
-  const r = size / outSize;
-  const start = new Int32Array(outSize);
-  const weights: Float64Array[] = [];
-  for (let o = 0; o < outSize; o++) {
-    const a = o * r;
-    const b = Math.min(size, (o + 1) * r);
-    const first = Math.floor(a);
-    const last = Math.min(size - 1, Math.ceil(b) - 1);
-    const w = new Float64Array(last - first + 1);
-    for (let p = first; p <= last; p++) w[p - first] = Math.min(p + 1, b) - Math.max(p, a);
-    start[o] = first;
-    weights.push(w);
-  }
-  return { start, weights };
-}
-
 /**
- * Decimate one band the way GDAL's overview code does (gdaladdo / COG driver):
- * `nearest` takes source pixel round(o × ratio); `average` is the area-weighted mean of the source
- * pixels the output pixel covers (GDAL ≥ 3.1 weights partial pixels when the ratio is not an integer),
- * ignoring `noData` and NaN, rounded half away from zero for integer dtypes. Like gdaladdo, callers build
- * each overview from the previous (larger) one.
+ * Decimate one band the way gdaladdo (GDAL 3.6) does; callers build each overview from the previous one.
+ * `nearest` takes source pixel round(o × ratio). `average` follows GDAL's resampler step by step so that
+ * the pixels are identical (see the package README for the rules).
  */
 export function decimateBand(
   src: RasterArray,
@@ -47,55 +25,258 @@ export function decimateBand(
   noData: number | null | undefined,
 ): RasterArray {
   const out = new DTYPE_ARRAY[dtype](outWidth * outHeight);
+  const work =
+    method === 'nearest'
+      ? nearestGdal(src, width, height, outWidth, outHeight, dtype)
+      : averageGdal(src, width, height, outWidth, outHeight, dtype, noData);
+  storeWork(work, out, dtype);
+  return out;
+}
+
+/** Nearest source pixels; GDAL 3.6 passes 32-bit integers and float64 through float32 here too. */
+function nearestGdal(
+  src: RasterArray,
+  width: number,
+  height: number,
+  outWidth: number,
+  outHeight: number,
+  dtype: DType,
+): RasterArray {
+  const out =
+    workIsInteger(dtype) || dtype === 'int16'
+      ? new DTYPE_ARRAY[dtype](outWidth * outHeight)
+      : new Float32Array(outWidth * outHeight);
   const rx = width / outWidth;
   const ry = height / outHeight;
-  if (method === 'nearest') {
-    const xs = new Int32Array(outWidth);
-    for (let x = 0; x < outWidth; x++) xs[x] = Math.min(width - 1, Math.floor(0.5 + x * rx));
-    for (let y = 0; y < outHeight; y++) {
-      const sy = Math.min(height - 1, Math.floor(0.5 + y * ry));
-      const srow = sy * width;
-      const orow = y * outWidth;
-      for (let x = 0; x < outWidth; x++) out[orow + x] = src[srow + (xs[x] as number)] as number;
-    }
-    return out;
-  }
-  const hasNoData = noData !== null && noData !== undefined;
-  const round = INTEGER.has(dtype);
-  const fx = footprints(width, outWidth);
-  const fy = footprints(height, outHeight);
+  const xs = new Int32Array(outWidth);
+  for (let x = 0; x < outWidth; x++) xs[x] = Math.min(width - 1, Math.floor(0.5 + x * rx));
   for (let y = 0; y < outHeight; y++) {
-    const y0 = fy.start[y] as number;
-    const wy = fy.weights[y] as Float64Array;
-    for (let x = 0; x < outWidth; x++) {
-      const x0 = fx.start[x] as number;
-      const wx = fx.weights[x] as Float64Array;
-      let sum = 0;
-      let wsum = 0;
-      for (let j = 0; j < wy.length; j++) {
-        const row = (y0 + j) * width + x0;
-        const wj = wy[j] as number;
-        for (let i = 0; i < wx.length; i++) {
-          const v = src[row + i] as number;
-          if ((hasNoData && v === noData) || Number.isNaN(v)) continue;
-          const w = wj * (wx[i] as number);
-          sum += v * w;
-          wsum += w;
-        }
-      }
-      out[y * outWidth + x] =
-        wsum === 0
-          ? hasNoData
-            ? (noData as number)
-            : Number.NaN
-          : round
-            ? roundHalfAway(sum / wsum)
-            : sum / wsum;
-    }
+    const srow = Math.min(height - 1, Math.floor(0.5 + y * ry)) * width;
+    const orow = y * outWidth;
+    for (let x = 0; x < outWidth; x++) out[orow + x] = src[srow + (xs[x] as number)] as number;
   }
   return out;
 }
 
-function roundHalfAway(v: number): number {
-  return v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5);
+/** One output pixel's source run along an axis, with GDAL's edge weights. */
+interface Span {
+  start: number;
+  end: number; // exclusive
+  first: number; // weight of `start`
+  last: number; // weight of `end - 1` (when end - start > 1)
+  total: number;
+}
+
+function spans(size: number, outSize: number): Span[] {
+  const ratio = size / outSize;
+  const out: Span[] = [];
+  for (let o = 0; o < outSize; o++) {
+    const a = o * ratio;
+    const b = (o + 1) * ratio;
+    const start = Math.trunc(a + 1e-8);
+    let end = Math.ceil(b - 1e-8);
+    if (end === start) end++;
+    if (end > size) end = size;
+    const first = end === start + 1 ? 1 : 1 - (a - start);
+    const last = 1 - (end - b);
+    const total = start + 1 < end ? first + (end - start - 2) + last : first;
+    out.push({ start, end, first, last, total });
+  }
+  return out;
+}
+
+/** GDAL computes averages of uint8/uint16 in their own type, of every other type in float32. */
+function workIsInteger(dtype: DType): boolean {
+  return dtype === 'uint8' || dtype === 'uint16';
+}
+
+/** Values as GDAL's resampler sees them: float32 for the float32 work type. */
+function toWork(src: RasterArray, dtype: DType): RasterArray {
+  return workIsInteger(dtype) || dtype === 'float32' ? src : Float32Array.from(src as ArrayLike<number>);
+}
+
+/** GDAL's nodata mask: true = valid. NaN nodata masks NaN; float nodata compares within 2 float ulps. */
+function validMask(src: RasterArray, dtype: DType, noData: number): Uint8Array {
+  const mask = new Uint8Array(src.length);
+  if (Number.isNaN(noData)) {
+    for (let i = 0; i < src.length; i++) mask[i] = Number.isNaN(src[i] as number) ? 0 : 1;
+    return mask;
+  }
+  if (!dtype.startsWith('float')) {
+    const probe = new DTYPE_ARRAY[dtype](1);
+    probe[0] = noData;
+    if (probe[0] !== noData) return mask.fill(1); // out of range: nothing is nodata
+    for (let i = 0; i < src.length; i++) mask[i] = src[i] === noData ? 0 : 1;
+    return mask;
+  }
+  const nd = dtype === 'float32' ? Math.fround(noData) : noData;
+  const eps = dtype === 'float32' ? 2 ** -23 : 2 ** -52;
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i] as number;
+    mask[i] = v === nd || Math.abs(v - nd) < eps * Math.abs(v + nd) * 2 ? 0 : 1;
+  }
+  return mask;
+}
+
+/** GDAL's replacement for an average that lands on the nodata value (in float32, like GDAL). */
+function replacementValue(dtype: DType, noData: number): number {
+  const f = Math.fround(noData);
+  switch (dtype) {
+    case 'uint8':
+      return f === 255 ? 254 : f + 1;
+    case 'uint16':
+      return f === 65535 ? 65534 : f + 1;
+    case 'int16':
+      return f === 32767 ? 32766 : f + 1;
+    case 'uint32':
+    case 'int32': {
+      const top = dtype === 'uint32' ? 4294967295 - 128 : 2147483647 - 64;
+      let r = Math.fround(f + 1);
+      let d = f;
+      const step = r >= top ? -1 : 1;
+      while (r === f) {
+        d += step;
+        r = Math.fround(d);
+      }
+      return r;
+    }
+    default:
+      return f === 0 ? 2 ** -126 : Math.fround(f + 1e-7 * f);
+  }
+}
+
+type WorkArray = Float64Array | Float32Array;
+
+/** GDAL's nodata handling for one band: validity mask, nodata and its replacement in the work type. */
+interface NoDataRule {
+  mask: Uint8Array;
+  value: number;
+  replacement: number;
+}
+
+/** The average overview in GDAL's work type (uint8/uint16 or float32 values). */
+function averageGdal(
+  srcIn: RasterArray,
+  width: number,
+  height: number,
+  outWidth: number,
+  outHeight: number,
+  dtype: DType,
+  noData: number | null | undefined,
+): WorkArray {
+  const src = toWork(srcIn, dtype);
+  const intWork = workIsInteger(dtype);
+  const out = intWork ? new Float64Array(outWidth * outHeight) : new Float32Array(outWidth * outHeight);
+  const nd: NoDataRule | undefined =
+    noData === null || noData === undefined
+      ? undefined
+      : {
+          mask: validMask(srcIn, dtype, noData),
+          value: workValue(noData, dtype),
+          replacement: replacementValue(dtype, noData),
+        };
+  const xs = spans(width, outWidth);
+  const ys = spans(height, outHeight);
+  const spacingTwo = xs.every(
+    (s, i) => s.end - s.start === 2 && (i === 0 || (xs[i - 1] as Span).end === s.start),
+  );
+  for (let y = 0; y < outHeight; y++) {
+    const sy = ys[y] as Span;
+    // GDAL's factor-2 shortcut (no nodata, 2×2 footprint): the plain mean, edge weights ignored.
+    if (spacingTwo && sy.end === sy.start + 2 && !nd)
+      shortcutRow(src, width, sy.start, xs, intWork, out, y * outWidth);
+    else
+      for (let x = 0; x < outWidth; x++)
+        out[y * outWidth + x] = weightedPixel(src, width, xs[x] as Span, sy, intWork, nd);
+  }
+  return out;
+}
+
+/** One output row of GDAL's 2×2 shortcut; its SSE2 loop (groups of 4) adds columns before rows. */
+function shortcutRow(
+  src: RasterArray,
+  width: number,
+  row: number,
+  xs: readonly Span[],
+  intWork: boolean,
+  out: WorkArray,
+  at: number,
+): void {
+  const f32 = Math.fround;
+  const r0 = row * width;
+  const r1 = r0 + width;
+  const simd = xs.length - (xs.length % 4);
+  for (let x = 0; x < xs.length; x++) {
+    const c = (xs[x] as Span).start;
+    const a = src[r0 + c] as number;
+    const b = src[r0 + c + 1] as number;
+    const cc = src[r1 + c] as number;
+    const d = src[r1 + c + 1] as number;
+    if (intWork) out[at + x] = Math.floor((a + b + cc + d + 2) / 4);
+    else if (x < simd) out[at + x] = f32(f32(f32(a + cc) + f32(b + d)) * 0.25);
+    else out[at + x] = f32(f32(f32(f32(a + b) + cc) + d) * 0.25);
+  }
+}
+
+/** One output pixel: edge-weighted mean of its footprint, summed per row in GDAL's order. */
+function weightedPixel(
+  src: RasterArray,
+  width: number,
+  sx: Span,
+  sy: Span,
+  intWork: boolean,
+  nd: NoDataRule | undefined,
+): number {
+  let total = 0;
+  let weight = 0;
+  let count = 0;
+  for (let r = sy.start; r < sy.end; r++) {
+    const wy = r === sy.start ? sy.first : r + 1 === sy.end ? sy.last : 1;
+    const row = r * width;
+    let line = 0;
+    let lineWeight = 0;
+    for (let c = sx.start; c < sx.end; c++) {
+      if (nd && !nd.mask[row + c]) continue;
+      const wx = c === sx.start ? sx.first : c + 1 === sx.end ? sx.last : 1;
+      const v = src[row + c] as number;
+      line += wx === 1 ? v : v * wx;
+      lineWeight += wx;
+      count++;
+    }
+    total += line * wy;
+    weight += lineWeight * wy;
+  }
+  if (!nd) weight = sx.total * sy.total;
+  else if (count === 0) return nd.value;
+  const v = intWork ? Math.trunc(total / weight + 0.5) : Math.fround(total / weight);
+  return nd && v === nd.value ? nd.replacement : v;
+}
+
+/** The nodata value in the work type (GDAL casts it through float). */
+function workValue(noData: number, dtype: DType): number {
+  const f = Math.fround(noData);
+  if (!workIsInteger(dtype)) return f;
+  const probe = new DTYPE_ARRAY[dtype](1);
+  probe[0] = f;
+  return probe[0] as number;
+}
+
+/** Work values into the band type: GDAL rounds float32 half away from zero (in float32) and clamps. */
+function storeWork(work: ArrayLike<number>, out: RasterArray, dtype: DType): void {
+  if (workIsInteger(dtype) || dtype.startsWith('float')) {
+    for (let i = 0; i < work.length; i++) out[i] = work[i] as number;
+    return;
+  }
+  const [lo, hi] =
+    dtype === 'int16' ? [-32768, 32767] : dtype === 'int32' ? [-2147483648, 2147483647] : [0, 4294967295];
+  for (let i = 0; i < work.length; i++) {
+    const v = work[i] as number;
+    out[i] = Number.isNaN(v)
+      ? 0
+      : v >= hi
+        ? hi
+        : v <= lo
+          ? lo
+          : Math.trunc(v > 0 ? Math.fround(v + 0.5) : Math.fround(v - 0.5));
+  }
 }

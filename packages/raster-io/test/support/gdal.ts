@@ -36,7 +36,7 @@ export function gdaladdo(args: string[]): void {
   if (r.status !== 0) throw new Error(`gdaladdo ${args.join(' ')} failed: ${r.stderr}`);
 }
 
-/** Path to a python3 that has GDAL's bindings, or undefined (CI has gdal-bin only). */
+/** Path to a python3 that has GDAL's bindings (CI installs python3-gdal), or undefined. */
 export const PYTHON_GDAL: string | undefined = ['/usr/bin/python3', 'python3'].find(
   (py) =>
     spawnSync(py, ['-c', 'import osgeo_utils.samples.validate_cloud_optimized_geotiff'], { encoding: 'utf8' })

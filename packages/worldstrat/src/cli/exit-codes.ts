@@ -77,6 +77,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   CORRUPT_BLOCK: DATA,
   TOO_LARGE: DATA, // a header or block beyond the read limits (raise them with the API's `limits`)
   UNSUPPORTED_PHOTOMETRIC: DATA,
+  UNSUPPORTED_CRS: DATA, // a CRS GeoTIFF cannot store (writing)
   BAND_OUT_OF_RANGE: DATA,
   NO_GEOREFERENCING: DATA,
   UNKNOWN_CRS: DATA,

@@ -80,12 +80,6 @@ export function registerDownloadRelease(program: Command, run: CliRunner): void 
     .action((root: string, _opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
         const baseUrl = String(o.baseUrl);
-        // the download engine cannot send them, and its manifest would record them on disk
-        if (displayUrl(baseUrl) !== baseUrl && /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*@/i.test(baseUrl))
-          throw new WorldStratError(
-            'INVALID_ARGUMENT',
-            `--base-url ${displayUrl(baseUrl)}: credentials in the URL are not supported for release downloads; use a mirror that needs none`,
-          );
         const md5: Record<string, string> = {};
         for (const pair of (o.md5 as string[] | undefined) ?? []) {
           const m = /^([^=]+)=([0-9a-fA-F]{32})$/.exec(pair);

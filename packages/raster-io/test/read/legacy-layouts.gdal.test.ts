@@ -1,0 +1,275 @@
+// Layouts old libtiff versions wrote and GDAL still reads, hand-built here (GDAL cannot write them):
+// pre-TIFF-6 LZW, tile offsets stored in the strip tags, uncompressed subsampled YCbCr.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { decodeLzw } from '../../src/codecs/lzw.js';
+import { openGeoTiffFile, RasterIoError, readGeoTiffFile } from '../../src/node.js';
+import { compareArrays } from '../support/compare.js';
+import { gdalPixels } from '../support/envi.js';
+import { HAS_GDAL } from '../support/gdal.js';
+import { rng } from '../support/synthetic.js';
+import { buildTiff, encodeLzwCompat } from '../support/tiff-builder.js';
+import { useTmpDir } from '../support/tmp.js';
+
+const tmp = useTmpDir('raster-io-legacy-');
+const W = 37;
+const H = 29;
+
+/** Smooth ramp plus noise, so LZW codes grow past 9 and 10 bits. */
+function samples(n: number, max: number, seed: number): number[] {
+  const next = rng(seed);
+  return Array.from({ length: n }, (_, i) => Math.floor(((i % 97) / 97) * max * 0.7 + next() * max * 0.3));
+}
+
+describe.runIf(HAS_GDAL)('legacy TIFF layouts, compared with GDAL', () => {
+  it('decodes old-style (LSB-first, compat) LZW strips as GDAL does', async () => {
+    const values = Uint16Array.from(samples(W * H, 65535, 3));
+    const bytes = new Uint8Array(values.buffer);
+    const rowsPerStrip = 10;
+    const rowBytes = W * 2;
+    const blocks: Uint8Array[] = [];
+    for (let y = 0; y < H; y += rowsPerStrip) {
+      blocks.push(encodeLzwCompat(bytes.subarray(y * rowBytes, Math.min(H, y + rowsPerStrip) * rowBytes)));
+    }
+    expect(blocks[0]?.[0]).toBe(0); // LSB-first Clear code: the compat signature
+    const path = join(tmp(), 'lzw-compat.tif');
+    writeFileSync(
+      path,
+      buildTiff({
+        width: W,
+        height: H,
+        bitsPerSample: 16,
+        sampleFormat: 1,
+        samplesPerPixel: 1,
+        compression: 5,
+        photometric: 1,
+        blocks,
+        rowsPerStrip,
+      }),
+    );
+    const theirs = gdalPixels(path, join(tmp(), 'lzw-compat.envi'), 'uint16', W, H)[0] as Uint16Array;
+    expect(compareArrays(theirs, values).mismatches).toBe(0); // the file is valid: GDAL decodes the source
+    const ours = await readGeoTiffFile(path);
+    const c = compareArrays(ours.bands[0] as Uint16Array, theirs);
+    expect(c.mismatches, c.first.join('; ')).toBe(0);
+  });
+
+  it('still decodes TIFF 6 LZW (MSB-first) and rejects a corrupt compat stream with a typed error', () => {
+    // 9-bit MSB-first: Clear, 'A', EOI.
+    expect(Array.from(decodeLzw(new Uint8Array([0x80, 0x10, 0x60, 0x20]), 1))).toEqual([0x41]);
+    // LSB-first Clear then code 300 (not in the table).
+    const bad = new Uint8Array([0x00, 0x59, 0x02, 0x00]);
+    expect(() => decodeLzw(bad, 4, 'bad.tif')).toThrow(RasterIoError);
+    expect(() => decodeLzw(bad, 4, 'bad.tif')).toThrow(/bad\.tif: corrupt LZW/);
+  });
+
+  it('reads tiles whose offsets sit in StripOffsets/StripByteCounts like GDAL', async () => {
+    const tw = 16;
+    const values = Uint8Array.from(samples(W * H, 255, 5));
+    const blocks: Uint8Array[] = [];
+    for (let ty = 0; ty < Math.ceil(H / tw); ty++) {
+      for (let tx = 0; tx < Math.ceil(W / tw); tx++) {
+        const tile = new Uint8Array(tw * tw);
+        for (let r = 0; r < tw && ty * tw + r < H; r++) {
+          for (let c = 0; c < tw && tx * tw + c < W; c++) {
+            tile[r * tw + c] = values[(ty * tw + r) * W + tx * tw + c] as number;
+          }
+        }
+        blocks.push(tile);
+      }
+    }
+    const path = join(tmp(), 'tiles-in-strip-tags.tif');
+    writeFileSync(
+      path,
+      buildTiff({
+        width: W,
+        height: H,
+        bitsPerSample: 8,
+        sampleFormat: 1,
+        samplesPerPixel: 1,
+        compression: 1,
+        photometric: 1,
+        blocks,
+        tile: { width: tw, height: tw, offsetsInStripTags: true },
+      }),
+    );
+    const theirs = gdalPixels(path, join(tmp(), 'tiles.envi'), 'uint8', W, H)[0] as Uint8Array;
+    expect(compareArrays(theirs, values).mismatches).toBe(0);
+    const tiff = await openGeoTiffFile(path);
+    expect(tiff.levels[0]).toMatchObject({ tileWidth: 16, tileHeight: 16, offsetsTag: 'StripOffsets' });
+    await tiff.close();
+    const ours = await readGeoTiffFile(path, { window: { x: 5, y: 3, width: 30, height: 25 } });
+    const win = new Uint8Array(30 * 25);
+    for (let y = 0; y < 25; y++)
+      for (let x = 0; x < 30; x++) win[y * 30 + x] = values[(y + 3) * W + x + 5] as number;
+    expect(compareArrays(ours.bands[0] as Uint8Array, win).mismatches).toBe(0);
+  });
+
+  it.each([
+    ['Byte', 'uint8', '300'],
+    ['Byte', 'uint8', '3.5'],
+    ['Int16', 'int16', '-40000'],
+    ['UInt16', 'uint16', '-2.5'],
+    ['Float32', 'float32', '-3.4e+38'],
+  ] as const)('sparse %s (%s) blocks with nodata %s read as GDAL fills them', async (gdalType, dtype, nd) => {
+    const path = join(tmp(), `sparse-${gdalType}-${nd}.tif`);
+    execFileSync('gdal_create', [
+      '-q',
+      '-of',
+      'GTiff',
+      '-outsize',
+      '20',
+      '10',
+      '-ot',
+      gdalType,
+      '-co',
+      'SPARSE_OK=TRUE',
+      '-a_nodata',
+      nd,
+      path,
+    ]);
+    const theirs = gdalPixels(
+      path,
+      join(tmp(), `sparse-${gdalType}-${nd}.envi`),
+      dtype,
+      20,
+      10,
+    )[0] as ArrayLike<number>;
+    const ours = await readGeoTiffFile(path);
+    expect(compareArrays(ours.bands[0] as ArrayLike<number>, theirs).mismatches).toBe(0);
+  });
+
+  it('a zero tile size is a typed error, not a hang', async () => {
+    const path = join(tmp(), 'zero-tile.tif');
+    writeFileSync(
+      path,
+      buildTiff({
+        width: W,
+        height: H,
+        bitsPerSample: 8,
+        sampleFormat: 1,
+        samplesPerPixel: 1,
+        compression: 1,
+        photometric: 1,
+        blocks: [new Uint8Array(16)],
+        tile: { width: 0, height: 16, offsetsInStripTags: true },
+      }),
+    );
+    const err = await openGeoTiffFile(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RasterIoError);
+    expect((err as Error).message).toMatch(/zero-tile\.tif: .*tile size 0x16/);
+  });
+
+  // YCbCr outside JPEG: GDAL reads it through libtiff's RGBA interface; we convert with the same tables.
+  it.each([
+    { sub: [2, 2], tile: false, w: 37, h: 29 },
+    { sub: [2, 1], tile: false, w: 37, h: 29 },
+    { sub: [4, 2], tile: false, w: 37, h: 29 },
+    { sub: [1, 1], tile: false, w: 20, h: 9 },
+    { sub: [2, 2], tile: false, w: 37, h: 29, rbw: [16, 235, 128, 240, 128, 240] },
+  ])(
+    'converts YCbCr subsampled $sub (tiled: $tile) to the RGB GDAL returns',
+    async ({ sub, tile, w, h, rbw }) => {
+      const [hs, vs] = sub as [number, number];
+      const next = rng(hs * 10 + vs);
+      const bw = tile ? 16 : w;
+      const bh = tile ? 16 : 8;
+      const blocks: Uint8Array[] = [];
+      for (let by = 0; by < Math.ceil(h / bh); by++) {
+        for (let bx = 0; bx < Math.ceil(w / bw); bx++) {
+          const rows = tile ? bh : Math.min(bh, h - by * bh);
+          const units = Math.ceil(bw / hs) * Math.ceil(rows / vs);
+          blocks.push(Uint8Array.from({ length: units * (hs * vs + 2) }, () => Math.floor(next() * 256)));
+        }
+      }
+      const name = `ycbcr-${hs}${vs}${tile ? '-tiled' : ''}`;
+      const path = join(tmp(), `${name}.tif`);
+      writeFileSync(
+        path,
+        buildTiff({
+          width: w,
+          height: h,
+          bitsPerSample: 8,
+          sampleFormat: 1,
+          samplesPerPixel: 3,
+          compression: 1,
+          photometric: 6,
+          blocks,
+          ...(tile ? { tile: { width: bw, height: bh } } : { rowsPerStrip: bh }),
+          extra: [
+            { tag: 530, type: 3, values: [hs, vs] },
+            ...(rbw ? [{ tag: 532, type: 12 as const, values: rbw }] : []),
+          ],
+        }),
+      );
+      const theirs = gdalPixels(path, join(tmp(), `${name}.envi`), 'uint8', w, h);
+      const ours = await readGeoTiffFile(path);
+      expect(ours.bands).toHaveLength(3);
+      for (let b = 0; b < 3; b++) {
+        const c = compareArrays(ours.bands[b] as Uint8Array, theirs[b] as Uint8Array);
+        expect(c.mismatches, `band ${b}: ${c.first.join('; ')}`).toBe(0);
+      }
+      // A window and a band subset cut the same pixels out of the converted blocks.
+      const win = { x: 3, y: 5, width: w - 5, height: h - 6 };
+      const part = await readGeoTiffFile(path, { window: win, bands: [2, 0] });
+      const want = (band: number) =>
+        Uint8Array.from({ length: win.width * win.height }, (_, i) => {
+          const x = win.x + (i % win.width);
+          const y = win.y + Math.floor(i / win.width);
+          return (theirs[band] as Uint8Array)[y * w + x] as number;
+        });
+      expect(compareArrays(part.bands[0] as Uint8Array, want(2)).mismatches).toBe(0);
+      expect(compareArrays(part.bands[1] as Uint8Array, want(0)).mismatches).toBe(0);
+    },
+  );
+
+  it.each([
+    ['vertical subsampling above horizontal', 'ycbcr-12', false],
+    ['tiles (GDAL 3.6 cannot read them either)', 'ycbcr-tiled', true],
+  ] as const)('refuses YCbCr with %s: UNSUPPORTED_PHOTOMETRIC', async (_, name, tiled) => {
+    const path = join(tmp(), `${name}.tif`);
+    writeFileSync(
+      path,
+      buildTiff({
+        width: 16,
+        height: 16,
+        bitsPerSample: 8,
+        sampleFormat: 1,
+        samplesPerPixel: 3,
+        compression: 1,
+        photometric: 6,
+        blocks: [new Uint8Array(16 * 8 * 4)],
+        ...(tiled ? { tile: { width: 16, height: 16 } } : { rowsPerStrip: 16 }),
+        extra: [{ tag: 530, type: 3, values: tiled ? [2, 2] : [1, 2] }],
+      }),
+    );
+    const err = await readGeoTiffFile(path).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'UNSUPPORTED_PHOTOMETRIC' });
+    expect((err as Error).message).toContain(`${name}.tif`);
+  });
+
+  it('a YCbCr strip shorter than its data units is a typed error, not zero-filled pixels', async () => {
+    const path = join(tmp(), 'ycbcr-short.tif');
+    writeFileSync(
+      path,
+      buildTiff({
+        width: 8,
+        height: 4,
+        bitsPerSample: 8,
+        sampleFormat: 1,
+        samplesPerPixel: 3,
+        compression: 8,
+        photometric: 6,
+        blocks: [deflateSync(new Uint8Array(10))],
+        rowsPerStrip: 4,
+        extra: [{ tag: 530, type: 3, values: [2, 2] }],
+      }),
+    );
+    const err = await readGeoTiffFile(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RasterIoError);
+    expect((err as Error).message).toMatch(/ycbcr-short\.tif: corrupt YCbCr block/);
+  });
+});
