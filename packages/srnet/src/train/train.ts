@@ -111,6 +111,8 @@ export interface TrainOptions {
   checkpoint?: { sink: CheckpointSink; every?: number };
   /** Resume from checkpoint bytes (written by a previous run). */
   resume?: Uint8Array;
+  /** The file `resume` was read from, named in errors about it. */
+  resumeName?: string;
   /**
    * Split each batch into micro-batches of this many samples and accumulate their gradients (same update as the
    * whole batch: the loss is a mean over samples). Bounds memory: wasm's heap is 32-bit, and a HighResNet R=8
@@ -207,7 +209,10 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
   let skipBatches = 0;
   let best = Number.POSITIVE_INFINITY;
   if (options.resume) {
-    const ck: TrainingCheckpoint = decodeCheckpoint(options.resume);
+    const ck: TrainingCheckpoint = decodeCheckpoint(
+      options.resume,
+      options.resumeName !== undefined ? { name: options.resumeName } : {},
+    );
     const diff = architectureDiff(ck.config, cfg, ['checkpoint', 'model']);
     if (diff.length > 0)
       throw new SrnetError(

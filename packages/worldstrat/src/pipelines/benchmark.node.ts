@@ -250,7 +250,13 @@ function smooth(points: readonly [number, number][]): [number, number][] {
 async function loadFinished(
   out: string,
   spec: ModelSpec,
-): Promise<{ engineBytes: Uint8Array; history: TrainHistory; steps: number; seconds: number } | null> {
+): Promise<{
+  engineBytes: Uint8Array;
+  weightsPath: string;
+  history: TrainHistory;
+  steps: number;
+  seconds: number;
+} | null> {
   const stem = modelStem(spec.name);
   const w = join(out, `${stem}.safetensors`);
   const h = join(out, `${stem}.history.json`);
@@ -260,6 +266,7 @@ async function loadFinished(
   if (JSON.stringify(meta.config) !== JSON.stringify(want)) return null;
   return {
     engineBytes: new Uint8Array(await readFile(w)),
+    weightsPath: w,
     history: await readTrainHistory(h),
     steps: meta.steps,
     seconds: meta.seconds,
@@ -379,7 +386,9 @@ export async function runBenchmark(
       if (done) {
         if (!inWorkers.has(spec.name))
           context.log?.(`${spec.name}: reusing finished weights in ${modelsDir}`);
-        const { stateDict, config } = stateDictFromSafetensors(done.engineBytes);
+        const { stateDict, config } = stateDictFromSafetensors(done.engineBytes, {
+          name: done.weightsPath,
+        });
         const cfg = { ...config, outputSize: resolveModelConfig(spec.config).outputSize };
         engines.push({
           name: spec.name,

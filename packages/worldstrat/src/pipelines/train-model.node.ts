@@ -191,7 +191,7 @@ export async function trainModel(
   let resumedFromStep: number | undefined;
   if (options.resume && existsSync(store.lastPath)) {
     resume = await readCheckpointFile(store.lastPath);
-    resumedFromStep = decodeCheckpoint(resume).step;
+    resumedFromStep = decodeCheckpoint(resume, { name: store.lastPath }).step;
     context.log?.(`${spec.name}: resuming from ${store.lastPath} (step ${resumedFromStep})`);
   }
   const model = createModel(config, { seed });
@@ -239,7 +239,7 @@ export async function trainModel(
       seed,
       baseline: false,
       checkpoint: { sink: store, every: options.checkpointEvery ?? 0 },
-      ...(resume ? { resume } : {}),
+      ...(resume ? { resume, resumeName: store.lastPath } : {}),
       stepsPerEpoch,
       signal: context.signal,
       onProgress: (p) => {
