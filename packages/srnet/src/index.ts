@@ -105,6 +105,14 @@ export type { AdamConfig } from './train/adam.js';
 export { cosineDecayLr, cosineWarmRestartsLr, PyTorchAdam, WORLDSTRAT_ADAM } from './train/adam.js';
 export type { TrainingCheckpoint } from './train/checkpoint.js';
 export { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint } from './train/checkpoint.js';
+export type { TrainingMemoryEstimate } from './train/memory.js';
+export {
+  estimateTrainingMemory,
+  fitMicroBatch,
+  isOutOfMemory,
+  trainingMemoryBudget,
+  WASM_HEAP_MAX_BYTES,
+} from './train/memory.js';
 export type {
   BatchSource,
   CheckpointSink,

@@ -67,6 +67,8 @@ export interface BenchmarkOptions {
   maxSteps?: number;
   /** Chips per batch. Default 16. */
   batchSize?: number;
+  /** Chips per forward/backward pass (gradients accumulated per batch). Default 'auto' (fits the backend's memory). */
+  microBatchSize?: number | 'auto';
   /** Adam learning rate. Default 1e-4 (upstream). */
   learningRate?: number;
   /** Cosine warm restarts T_0 (epochs) or false. Default 300 (upstream). */
@@ -348,6 +350,7 @@ export async function runBenchmark(
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.microBatchSize !== undefined ? { microBatchSize: options.microBatchSize } : {}),
     ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
     ...(options.cosineT0 !== undefined ? { cosineT0: options.cosineT0 } : {}),
     ...(options.cosineDecaySteps !== undefined ? { cosineDecaySteps: options.cosineDecaySteps } : {}),
