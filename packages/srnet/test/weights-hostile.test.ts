@@ -7,16 +7,21 @@ import { join } from 'node:path';
 import { encodeSafetensors, readSafetensors } from '@worldstrat/raster-io';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  createModel,
   decodeCheckpoint,
   encodeCheckpoint,
   exportOnnx,
   initStateDict,
+  loadModel,
   modelFromStateDict,
   resolveModelConfig,
   type StateDict,
+  saveModel,
+  selectBackend,
   stateDictFromSafetensors,
   stateDictToSafetensors,
 } from '../src/index.js';
+import { fileModelHandler } from '../src/node.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'srnet-hostile-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -233,5 +238,26 @@ describe('hostile weights files', () => {
     expect(() => decodeCheckpoint(relabelled.subarray(0, 100), { name: path })).toThrow(
       expect.objectContaining({ code: 'BAD_SAFETENSORS', message: expect.stringContaining(path) }),
     );
+  });
+
+  it('TF.js artifacts (loadModel) with a NaN weight or a non-float32 spec are refused', async () => {
+    await selectBackend('wasm');
+    const model = createModel(CONFIG, { seed: 3 });
+    const dir = join(tmp, 'tfjs');
+    await saveModel(model, fileModelHandler(dir));
+    model.dispose();
+    const bin = readFileSync(join(dir, 'weights.bin'));
+    const spoiled = new Uint8Array(bin);
+    new DataView(spoiled.buffer).setFloat32(8, Number.NaN, true);
+    writeFileSync(join(dir, 'weights.bin'), spoiled);
+    await expect(loadModel(fileModelHandler(dir))).rejects.toMatchObject({ code: 'NON_FINITE_WEIGHTS' });
+    writeFileSync(join(dir, 'weights.bin'), bin);
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    json.weightsManifest[0].weights[0].dtype = 'int32';
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    await expect(loadModel(fileModelHandler(dir))).rejects.toMatchObject({
+      code: 'WEIGHTS_DTYPE_MISMATCH',
+      message: expect.stringContaining('is int32'),
+    });
   });
 });
