@@ -254,7 +254,6 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
   if (!(Number.isFinite(budget) && budget > 0))
     throw new SrnetError('BAD_CONFIG', `memoryBudgetBytes = ${budget}; expected a positive number of bytes`);
   let usedMicro = 0;
-  let failed = false;
   const losses: { step: number; loss: number }[] = [];
   const validation: ValidationSummary[] = [];
   let stepsPerEpoch = options.stepsPerEpoch;
@@ -377,16 +376,14 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
       if (options.maxSteps !== undefined && step >= options.maxSteps) break;
     }
   } catch (err) {
-    failed = true;
-    throw err;
-  } finally {
     try {
       adam.dispose();
-    } catch (err) {
+    } catch {
       // after a wasm abort the backend is gone: keep the error that explains it
-      if (!failed) throw err;
     }
+    throw err;
   }
+  adam.dispose();
   return {
     steps: step,
     epochs: epochsCompleted,
