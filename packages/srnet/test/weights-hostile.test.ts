@@ -14,6 +14,7 @@ import {
   initStateDict,
   loadModel,
   modelFromStateDict,
+  readOnnxModelInfo,
   resolveModelConfig,
   type StateDict,
   saveModel,
@@ -259,5 +260,27 @@ describe('hostile weights files', () => {
       code: 'WEIGHTS_DTYPE_MISMATCH',
       message: expect.stringContaining('is int32'),
     });
+  });
+
+  it('an ONNX file whose initializer holds NaN → NON_FINITE_WEIGHTS naming the file and initializer', () => {
+    const sd = initStateDict(CONFIG, { seed: 1 });
+    (sd[TARGET] as { data: Float32Array }).data[2] = 1234.5678; // a marker to find in the file
+    const bytes = exportOnnx(CONFIG, sd);
+    const path = join(tmp, 'nan.onnx');
+    expect(readOnnxModelInfo(bytes, { name: path }).config?.kind).toBe('srcnn');
+    const marker = new Uint8Array(new Float32Array([1234.5678]).buffer);
+    const at = Buffer.from(bytes).indexOf(Buffer.from(marker));
+    expect(at).toBeGreaterThan(0);
+    const spoiled = bytes.slice();
+    spoiled.set(new Uint8Array(new Float32Array([Number.NaN]).buffer), at);
+    expect(() => readOnnxModelInfo(spoiled, { name: path })).toThrow(
+      expect.objectContaining({
+        code: 'NON_FINITE_WEIGHTS',
+        message: expect.stringContaining(`${path}: ONNX initializer "${TARGET}" holds NaN at flat index 2`),
+      }),
+    );
+    expect(() => readOnnxModelInfo(spoiled.subarray(0, 50), { name: path })).toThrow(
+      expect.objectContaining({ code: 'BAD_ONNX', message: expect.stringContaining(path) }),
+    );
   });
 });

@@ -288,8 +288,8 @@ export type EngineChoice = 'tfjs' | 'onnx';
  * @param options - outputSize override for safetensors (detected files default to 156×156), ORT threads.
  * @returns the engine (dispose it).
  * @throws {WorldStratError} `INVALID_ARGUMENT` for an unknown extension or an ONNX file with engine 'tfjs';
- *   `UNREADABLE_FILE` naming the file when a .safetensors file is corrupt, holds NaN/±Inf or non-float
- *   weights, or describes no SRCNN/HighRes-net (the srnet error, with its code, is the `cause`).
+ *   `UNREADABLE_FILE` naming the file when a .safetensors or .onnx file is corrupt, holds NaN/±Inf or
+ *   non-float weights, or describes no SRCNN/HighRes-net (the srnet error, with its code, is the `cause`).
  */
 export async function loadWeightsEngine(
   path: string,
@@ -303,7 +303,7 @@ export async function loadWeightsEngine(
         'INVALID_ARGUMENT',
         `${path} is an ONNX file; use --engine onnx (or a .safetensors file)`,
       );
-    readOnnxModelInfo(bytes);
+    unusableWeightsAsDataError(path, () => readOnnxModelInfo(bytes, { name: path }));
     return createOnnxEngine(
       bytes,
       options.threads !== undefined ? { intraOpNumThreads: options.threads } : {},
@@ -326,6 +326,7 @@ export async function loadWeightsEngine(
 /** srnet's codes for a weights file that cannot be used as weights (bad container, values or layout). */
 const UNUSABLE_WEIGHTS = new Set([
   'BAD_SAFETENSORS',
+  'BAD_ONNX',
   'MISSING_WEIGHTS',
   'MISSHAPED_WEIGHTS',
   'NON_FINITE_WEIGHTS',

@@ -1,12 +1,12 @@
-// `worldstrat superresolve` refuses unusable weights (NaN / Inf values, a tensor relabelled I32, a truncated file,
-// another architecture's shapes) with exit code 4 and writes nothing, and reports revisits with an all-NaN band
-// or absurd values (1e30) as warnings instead of returning a silent product.
+// `worldstrat superresolve` refuses unusable weights (NaN / Inf values in .safetensors or .onnx, a tensor
+// relabelled I32, a truncated file, another architecture's shapes) with exit code 4 and writes nothing, and
+// reports revisits with an all-NaN band or absurd values (1e30) as warnings instead of a silent product.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeSafetensors, type Raster, readSafetensors } from '@worldstrat/raster-io';
 import { writeGeoTiff } from '@worldstrat/raster-io/node';
-import { initStateDict, resolveModelConfig, stateDictToSafetensors } from '@worldstrat/srnet';
+import { exportOnnx, initStateDict, resolveModelConfig, stateDictToSafetensors } from '@worldstrat/srnet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/fixtures.js';
 import { cli } from '../support/run-cli.js';
@@ -86,7 +86,16 @@ describe('superresolve guards', () => {
     const foreign = spoiled('foreign.safetensors', (t) => {
       t['sr.upsample.4.weight'] = { shape: [5, 2, 1, 1], data: new Float32Array(10) };
     });
+    // an ONNX export whose initializer was overwritten with NaN
+    const sd = initStateDict(CONFIG, { seed: 4 });
+    (sd[TARGET] as { data: Float32Array }).data[1] = 1234.5678;
+    const onnx = exportOnnx(CONFIG, sd);
+    const mark = Buffer.from(onnx).indexOf(Buffer.from(new Float32Array([1234.5678]).buffer));
+    onnx.set(new Uint8Array(new Float32Array([Number.NaN]).buffer), mark);
+    const onnxNaN = join(dir, 'nan.onnx');
+    writeFileSync(onnxNaN, onnx);
     const cases: [string, string][] = [
+      [onnxNaN, 'NON_FINITE_WEIGHTS'],
       [nan, 'NON_FINITE_WEIGHTS'],
       [inf, 'NON_FINITE_WEIGHTS'],
       [i32, 'WEIGHTS_DTYPE_MISMATCH'],
