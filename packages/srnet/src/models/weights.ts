@@ -68,7 +68,14 @@ function withFile(err: unknown, name: string): unknown {
     // raster-io already prefixes the file name
     return new SrnetError('BAD_SAFETENSORS', (err as Error).message, { file: name }, { cause: err });
   }
-  if (!(err instanceof SrnetError) || err.details.file !== undefined) return err;
+  if (!(err instanceof SrnetError))
+    return new SrnetError(
+      'BAD_SAFETENSORS',
+      `${name}: cannot read weights (${err instanceof Error ? err.message : String(err)})`,
+      { file: name },
+      { cause: err },
+    );
+  if (err.details.file !== undefined) return err;
   const prefixed = err.message.startsWith(`${name}: `) ? err.message : `${name}: ${err.message}`;
   // Keys whose shapes fit no valid configuration are weights of another architecture, not a config mistake.
   const code = err.code === 'BAD_CONFIG' ? 'MISSHAPED_WEIGHTS' : err.code;
