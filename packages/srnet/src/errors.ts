@@ -9,6 +9,8 @@ export const SRNET_ERROR_CODES = [
   'BAD_CONFIG',
   'MISSING_WEIGHTS',
   'MISSHAPED_WEIGHTS',
+  'NON_FINITE_WEIGHTS',
+  'WEIGHTS_DTYPE_MISMATCH',
   'UNKNOWN_WEIGHTS',
   'ARCHITECTURE_MISMATCH',
   'BAD_SAFETENSORS',
@@ -17,6 +19,7 @@ export const SRNET_ERROR_CODES = [
   'UNSUPPORTED_KERNEL',
   'DISPOSED',
   'ABORTED',
+  'OUT_OF_MEMORY',
   // ONNX export/runtime and whole-scene inference (src/onnx, src/scene):
   'BAD_ONNX',
   'SCENE_SIZE_MISMATCH',

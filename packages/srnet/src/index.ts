@@ -87,14 +87,32 @@ export type { BandNormalisation } from './scene/normalisation.js';
 export { JIF_S2_BANDS, JIF_S2_MEAN, JIF_S2_NORMALISATION, JIF_S2_STD } from './scene/normalisation.js';
 export type { RevisitPadding, RevisitSelection } from './scene/select-revisits.js';
 export { badPixelFraction, isMissing, selectRevisits } from './scene/select-revisits.js';
-export type { SceneProgress, SuperResolveOptions, SuperResolveResult } from './scene/super-resolve.js';
-export { checkScene, scaleTransform, superResolve } from './scene/super-resolve.js';
+export type {
+  SceneProgress,
+  SceneWarning,
+  SuperResolveOptions,
+  SuperResolveResult,
+} from './scene/super-resolve.js';
+export {
+  checkScene,
+  MAX_PLAUSIBLE_REFLECTANCE,
+  scaleTransform,
+  superResolve,
+} from './scene/super-resolve.js';
 export type { TfjsEngine, TfjsEngineOptions } from './tfjs-engine.js';
 export { createTfjsEngine, toNhwcRevisits } from './tfjs-engine.js';
 export type { AdamConfig } from './train/adam.js';
 export { cosineDecayLr, cosineWarmRestartsLr, PyTorchAdam, WORLDSTRAT_ADAM } from './train/adam.js';
 export type { TrainingCheckpoint } from './train/checkpoint.js';
 export { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint } from './train/checkpoint.js';
+export type { TrainingMemoryEstimate } from './train/memory.js';
+export {
+  estimateTrainingMemory,
+  fitMicroBatch,
+  isOutOfMemory,
+  trainingMemoryBudget,
+  WASM_HEAP_MAX_BYTES,
+} from './train/memory.js';
 export type {
   BatchSource,
   CheckpointSink,

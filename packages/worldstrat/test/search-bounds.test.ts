@@ -13,6 +13,6 @@ describe('search AOI size bound', () => {
     expect(small.code).not.toBe(0);
     expect(small.err).toMatch(/AOI_TOO_LARGE.*\d+ × \d+ px at 10 m \(limit 500 px a side\)/);
     const bad = await cli('search', '--bbox', '8.5,47.3,8.6,47.4', '--max-aoi-px', '0', ...common);
-    expect([bad.code, bad.err.includes('maxSidePx must be a positive integer')]).toEqual([2, true]);
+    expect([bad.code, bad.err.includes('--max-aoi-px 0')]).toEqual([2, true]);
   });
 });

@@ -52,8 +52,27 @@ export async function saveModel(model: SrModel, target: string | tf.io.IOHandler
  *
  * @param source - URL string or IOHandler
  * @returns a new model on the current backend
- * @throws SrnetError `BAD_CHECKPOINT` when the artifacts are not srnet's, `MISSING_WEIGHTS`/`MISSHAPED_WEIGHTS`
+ * @throws SrnetError `BAD_CHECKPOINT` when the artifacts are not srnet's, `MISSING_WEIGHTS`/`MISSHAPED_WEIGHTS`,
+ *   `WEIGHTS_DTYPE_MISMATCH` (a non-float32 weight), `NON_FINITE_WEIGHTS`
  */
+/** A float32, finite weight passes; anything else is the typed error to throw. */
+async function weightProblem(name: string, key: string, t: tf.Tensor): Promise<SrnetError | undefined> {
+  if (t.dtype !== 'float32')
+    return new SrnetError(
+      'WEIGHTS_DTYPE_MISMATCH',
+      `${name}: weight "${key}" is ${t.dtype}; the model expects float32`,
+      { file: name, tensor: key, dtype: t.dtype, expected: 'float32' },
+    );
+  const d = (await t.data()) as Float32Array;
+  const i = d.findIndex((v) => !Number.isFinite(v));
+  if (i < 0) return undefined;
+  return new SrnetError(
+    'NON_FINITE_WEIGHTS',
+    `${name}: weight "${key}" holds ${d[i]} at flat index ${i}; the artifacts are corrupt or the training diverged`,
+    { file: name, tensor: key, index: i },
+  );
+}
+
 export async function loadModel(source: string | tf.io.IOHandler): Promise<SrModel> {
   const handler = handlerFor(source, 'load');
   if (!handler.load) throw new SrnetError('BAD_CONFIG', 'the tf.io handler cannot load');
@@ -66,24 +85,33 @@ export async function loadModel(source: string | tf.io.IOHandler): Promise<SrMod
     );
   }
   const config = resolveModelConfig(topo.config);
+  const name = typeof source === 'string' ? source : 'tf.io artifacts';
   const tensors = tf.io.decodeWeights(art.weightData, art.weightSpecs);
   const vars = new Map<string, tf.Variable>();
   const missing: string[] = [];
   const misshaped: string[] = [];
+  let bad: SrnetError | undefined;
   for (const s of uniqueParamSpecs(config)) {
     const t = tensors[s.key];
     const shape = s.kind === 'conv' ? [s.shape[2], s.shape[3], s.shape[1], s.shape[0]] : s.shape;
     if (!t) missing.push(s.key);
     else if (t.shape.join() !== shape.join())
       misshaped.push(`${s.key}: got [${t.shape}], expected [${shape}]`);
-    else vars.set(s.key, tf.variable(t, s.used));
+    else if (!bad) {
+      bad = await weightProblem(name, s.key, t);
+      if (!bad) vars.set(s.key, tf.variable(t, s.used));
+    }
   }
   for (const t of Object.values(tensors)) t.dispose();
-  if (missing.length > 0 || misshaped.length > 0) {
+  if (missing.length > 0 || misshaped.length > 0 || bad) {
     for (const v of vars.values()) v.dispose();
     if (missing.length > 0)
-      throw new SrnetError('MISSING_WEIGHTS', `artifacts lack: ${missing.join(', ')}`, { missing });
-    throw new SrnetError('MISSHAPED_WEIGHTS', `mis-shaped: ${misshaped.join('; ')}`, { misshaped });
+      throw new SrnetError('MISSING_WEIGHTS', `${name}: artifacts lack: ${missing.join(', ')}`, { missing });
+    if (misshaped.length > 0)
+      throw new SrnetError('MISSHAPED_WEIGHTS', `${name}: mis-shaped: ${misshaped.join('; ')}`, {
+        misshaped,
+      });
+    throw bad;
   }
   return new SrModel(config, vars);
 }

@@ -271,11 +271,17 @@ export function detectArchitecture(
 
 /**
  * Check a state_dict against `config`: every key present (directly, via `backbone.` or via an alias) with the
- * right shape.
+ * right shape, as many values as the shape holds, and only finite values (a NaN or ±Inf weight turns every
+ * output into NaN, i.e. an all-nodata product).
  *
- * @throws SrnetError `MISSING_WEIGHTS` listing missing keys, `MISSHAPED_WEIGHTS` listing key: got vs expected
+ * @param stateDict - the weights
+ * @param config - the architecture they must describe
+ * @param source - file or URL the weights came from, named in error messages
+ * @throws SrnetError `MISSING_WEIGHTS` listing missing keys, `MISSHAPED_WEIGHTS` listing key: got vs expected,
+ *   `NON_FINITE_WEIGHTS` naming the first tensor and index holding NaN/±Inf
  */
-export function checkStateDict(stateDict: StateDict, config: ModelConfig): void {
+export function checkStateDict(stateDict: StateDict, config: ModelConfig, source?: string): void {
+  const where = source ? `${source}: ` : '';
   const missing: string[] = [];
   const misshaped: string[] = [];
   for (const s of stateDictSpec(config)) {
@@ -286,20 +292,44 @@ export function checkStateDict(stateDict: StateDict, config: ModelConfig): void 
     }
     if (t.shape.length !== s.shape.length || t.shape.some((v, i) => v !== s.shape[i])) {
       misshaped.push(`${s.key}: got [${t.shape}], expected [${s.shape}]`);
+    } else if (t.data?.length !== s.shape.reduce((a, b) => a * b, 1)) {
+      misshaped.push(`${s.key}: shape [${t.shape}] but ${t.data?.length ?? 'no'} values`);
     }
   }
   if (missing.length > 0) {
     throw new SrnetError(
       'MISSING_WEIGHTS',
-      `state_dict lacks ${missing.length} tensor(s) of ${config.kind} R=${config.revisits}: ${missing.join(', ')}`,
-      { missing },
+      `${where}state_dict lacks ${missing.length} tensor(s) of ${config.kind} R=${config.revisits}: ${missing.join(', ')}`,
+      { missing, ...(source ? { file: source } : {}) },
     );
   }
   if (misshaped.length > 0) {
     throw new SrnetError(
       'MISSHAPED_WEIGHTS',
-      `state_dict has ${misshaped.length} mis-shaped tensor(s) for ${config.kind} R=${config.revisits}: ${misshaped.join('; ')}`,
-      { misshaped },
+      `${where}state_dict has ${misshaped.length} mis-shaped tensor(s) for ${config.kind} R=${config.revisits}: ${misshaped.join('; ')}`,
+      { misshaped, ...(source ? { file: source } : {}) },
     );
+  }
+  checkFiniteWeights(stateDict, config, source);
+}
+
+/** Throws `NON_FINITE_WEIGHTS` at the first NaN/±Inf of any tensor of `config` (checked once per shared tensor). */
+function checkFiniteWeights(stateDict: StateDict, config: ModelConfig, source?: string): void {
+  const seen = new Set<unknown>();
+  for (const s of stateDictSpec(config)) {
+    const t = stateDict[s.key] ?? stateDict[s.canonical];
+    if (!t || seen.has(t)) continue;
+    seen.add(t);
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i] as number;
+      if (v - v !== 0) {
+        throw new SrnetError(
+          'NON_FINITE_WEIGHTS',
+          `${source ? `${source}: ` : ''}weight tensor "${s.key}" holds ${v} at flat index ${i}; the file is corrupt or the training diverged — use another checkpoint`,
+          { tensor: s.key, index: i, ...(source ? { file: source } : {}) },
+        );
+      }
+    }
   }
 }

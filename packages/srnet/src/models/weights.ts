@@ -1,6 +1,11 @@
 // Weight IO: PyTorch state_dicts (safetensors) ↔ TF.js variables. Conv [out,in,kh,kw] ↔ [kh,kw,in,out].
 import * as tf from '@tensorflow/tfjs';
-import { encodeSafetensors, readSafetensors, type SafetensorsTensor } from '@worldstrat/raster-io';
+import {
+  encodeSafetensors,
+  RasterIoError,
+  readSafetensors,
+  type SafetensorsTensor,
+} from '@worldstrat/raster-io';
 import { SrnetError } from '../errors.js';
 import { checkStateDict, detectArchitecture, stateDictSpec, uniqueParamSpecs } from './architecture.js';
 import { architectureDiff, type ModelConfig } from './config.js';
@@ -23,24 +28,66 @@ export interface LoadedStateDict {
 export interface StateDictFromSafetensorsOptions {
   /** Override detected fields that keys cannot tell (outputSize, dropout). */
   config?: Partial<Pick<ModelConfig, 'outputSize' | 'dropout'>>;
+  /** File name or URL the bytes came from, named in every error. Default `'<bytes>'`. */
+  name?: string;
 }
+
+/** Weight dtypes that widen or narrow to float32 by value; integer and bool tensors are never weights. */
+const FLOAT_DTYPES: ReadonlySet<string> = new Set(['F32', 'F64', 'F16', 'BF16']);
 
 /**
  * Read a PyTorch state_dict saved as safetensors. Accepts plain keys, Lightning `backbone.`-prefixed keys, the
  * full duplicated keys of shared modules, and the fixture form that stores a shared tensor once with a
- * `__metadata__.aliases` JSON table. Non-F32 weights (F64) are converted to float32.
+ * `__metadata__.aliases` JSON table. Weights must be floating point: F32 is used as is, F16/BF16 widen exactly
+ * and F64 rounds to float32; an integer or bool weight tensor is refused (never reinterpreted). Every weight
+ * must be finite.
  *
  * @param bytes - safetensors file contents
- * @param options - config overrides
+ * @param options - file name for errors, config overrides
  * @returns state_dict, detected config, metadata and non-weight tensors
- * @throws SrnetError `BAD_SAFETENSORS`, `MISSING_WEIGHTS` (listing the keys), `MISSHAPED_WEIGHTS`
- * @example const { stateDict, config } = stateDictFromSafetensors(bytes);
+ * @throws SrnetError naming the file: `BAD_SAFETENSORS` (bad header, offsets, truncation), `MISSING_WEIGHTS`
+ *   (listing the keys), `MISSHAPED_WEIGHTS` (shapes of another architecture), `WEIGHTS_DTYPE_MISMATCH`,
+ *   `NON_FINITE_WEIGHTS`
+ * @example const { stateDict, config } = stateDictFromSafetensors(bytes, { name: 'highresnet.safetensors' });
  */
 export function stateDictFromSafetensors(
   bytes: Uint8Array,
   options: StateDictFromSafetensorsOptions = {},
 ): LoadedStateDict {
-  const { tensors, metadata } = readSafetensors(bytes);
+  const name = options.name ?? '<bytes>';
+  try {
+    return parseStateDict(bytes, name, options.config ?? {});
+  } catch (err) {
+    throw withFile(err, name);
+  }
+}
+
+/** Re-throw errors from the safetensors reader and the architecture checks as SrnetErrors that name the file. */
+function withFile(err: unknown, name: string): unknown {
+  if (err instanceof RasterIoError || (err as { code?: unknown })?.code === 'INVALID_SAFETENSORS') {
+    // raster-io already prefixes the file name
+    return new SrnetError('BAD_SAFETENSORS', (err as Error).message, { file: name }, { cause: err });
+  }
+  if (!(err instanceof SrnetError))
+    return new SrnetError(
+      'BAD_SAFETENSORS',
+      `${name}: cannot read weights (${err instanceof Error ? err.message : String(err)})`,
+      { file: name },
+      { cause: err },
+    );
+  if (err.details.file !== undefined) return err;
+  const prefixed = err.message.startsWith(`${name}: `) ? err.message : `${name}: ${err.message}`;
+  // Keys whose shapes fit no valid configuration are weights of another architecture, not a config mistake.
+  const code = err.code === 'BAD_CONFIG' ? 'MISSHAPED_WEIGHTS' : err.code;
+  return new SrnetError(code, prefixed, { ...err.details, file: name }, { cause: err });
+}
+
+function parseStateDict(
+  bytes: Uint8Array,
+  name: string,
+  configOverrides: Partial<Pick<ModelConfig, 'outputSize' | 'dropout'>>,
+): LoadedStateDict {
+  const { tensors, metadata } = readSafetensors(bytes, { name });
   const strip = (k: string): string => (k.startsWith('backbone.') ? k.slice('backbone.'.length) : k);
   const byKey = new Map<string, SafetensorsTensor>();
   for (const [k, t] of Object.entries(tensors)) byKey.set(strip(k), t);
@@ -56,13 +103,18 @@ export function stateDictFromSafetensors(
         { cause },
       );
     }
+    if (aliases === null || typeof aliases !== 'object' || Array.isArray(aliases))
+      throw new SrnetError(
+        'BAD_SAFETENSORS',
+        '__metadata__.aliases is not a JSON object of key → stored key',
+      );
     for (const [from, to] of Object.entries(aliases)) {
-      const target = byKey.get(strip(to));
+      const target = typeof to === 'string' ? byKey.get(strip(to)) : undefined;
       if (!target)
         throw new SrnetError(
           'MISSING_WEIGHTS',
-          `alias "${from}" points at "${to}", which the file does not hold`,
-          { missing: [to] },
+          `alias "${from}" points at ${JSON.stringify(to)}, which the file does not hold`,
+          { missing: [String(to)] },
         );
       if (!byKey.has(strip(from))) byKey.set(strip(from), target);
     }
@@ -79,7 +131,7 @@ export function stateDictFromSafetensors(
       // model_args is informative only; keys decide the architecture.
     }
   }
-  const config = detectArchitecture(shapes, { ...overrides, ...options.config });
+  const config = detectArchitecture(shapes, { ...overrides, ...configOverrides });
   const specs = stateDictSpec(config);
   const stateDict: StateDict = {};
   const extras: Record<string, SafetensorsTensor> = {};
@@ -90,6 +142,12 @@ export function stateDictFromSafetensors(
     if (!t) continue;
     let st = converted.get(t);
     if (!st) {
+      if (!FLOAT_DTYPES.has(t.dtype))
+        throw new SrnetError(
+          'WEIGHTS_DTYPE_MISMATCH',
+          `weight tensor "${s.key}" is ${t.dtype} but the model expects F32 (F64/F16/BF16 are converted); integer and bool tensors are not weights — was the header edited?`,
+          { tensor: s.key, dtype: t.dtype, expected: 'F32' },
+        );
       st = {
         shape: [...t.shape],
         data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>),

@@ -84,7 +84,8 @@ export function checkExportableConfig(config: ModelConfig): void {
  * @param stateDict - PyTorch-named weights (`encoder.doubleconv2d.0.weight`, ...), as `stateDictFromSafetensors`
  *   returns; shared modules may appear under any of their names.
  * @returns the serialized ModelProto.
- * @throws SrnetError `BAD_CONFIG`, `MISSING_WEIGHTS` or `MISSHAPED_WEIGHTS` (listing every bad key).
+ * @throws SrnetError `BAD_CONFIG`, `MISSING_WEIGHTS` or `MISSHAPED_WEIGHTS` (listing every bad key),
+ *   `NON_FINITE_WEIGHTS` (a NaN/±Inf weight).
  * @example
  * const onnx = exportOnnx(config, stateDict);
  * await writeFileAtomic('highresnet.onnx', onnx);
@@ -99,6 +100,7 @@ export function exportOnnx(
   const g = new GraphBuilder();
   const missing: string[] = [];
   const misshaped: string[] = [];
+  const nonFinite: string[] = [];
 
   // Weight lookup: the first present candidate key, shape-checked; problems are collected and thrown together.
   const weight = (candidates: string[], shape: number[]): string => {
@@ -114,6 +116,8 @@ export function exportOnnx(
       misshaped.push(`${key}: got [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
       return g.float32(key, shape, new Float32Array(count));
     }
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) nonFinite.push(`${key}[${bad}] = ${t.data[bad]}`);
     return g.float32(key, shape, t.data);
   };
   const withSuffix = (prefixes: string[], suffix: string) => prefixes.map((p) => `${p}.${suffix}`);
@@ -226,6 +230,13 @@ export function exportOnnx(
       { missing, misshaped },
     );
   }
+  // A NaN/Inf weight would export a graph whose every output is NaN.
+  if (nonFinite.length > 0)
+    throw new SrnetError(
+      'NON_FINITE_WEIGHTS',
+      `state_dict holds non-finite weights (${nonFinite.join(', ')}); export the weights of a model that trained without diverging`,
+      { nonFinite },
+    );
 
   const graph = g.build(
     options.graphName ?? `srnet-${cfg.kind}-r${R}`,

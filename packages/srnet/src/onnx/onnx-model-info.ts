@@ -2,7 +2,7 @@
 import { SrnetError } from '../errors.js';
 import { MODEL_KINDS, type ModelConfig, resolveModelConfig } from '../models/config.js';
 import { ONNX_CONFIG_METADATA_KEY } from './export-onnx.js';
-import { decodeOnnxModel, type OnnxValueInfo } from './onnx-proto.js';
+import { decodeOnnxModel, type OnnxTensor, type OnnxValueInfo } from './onnx-proto.js';
 
 /** One graph input or output: name and dims (numbers, or symbolic names such as `batch`). */
 export interface OnnxTensorInfo {
@@ -34,31 +34,58 @@ function tensorInfo(v: OnnxValueInfo): OnnxTensorInfo {
   };
 }
 
+/** ONNX TensorProto.DataType FLOAT. */
+const ONNX_FLOAT = 1;
+
+function checkFiniteInitializer(t: OnnxTensor, name: string): void {
+  if (t.dataType !== ONNX_FLOAT) return;
+  let values: ArrayLike<number> = t.floatData ?? [];
+  const raw = t.rawData;
+  if (raw && raw.byteLength > 0) {
+    // raw_data is little-endian; copy to an aligned buffer
+    const copy = new Uint8Array(raw.byteLength - (raw.byteLength % 4));
+    copy.set(raw.subarray(0, copy.byteLength));
+    values = new Float32Array(copy.buffer);
+  }
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v - v !== 0)
+      throw new SrnetError(
+        'NON_FINITE_WEIGHTS',
+        `${name}: ONNX initializer "${t.name}" holds ${v} at flat index ${i}; export the weights again from a model that did not diverge`,
+        { file: name, tensor: t.name, index: i },
+      );
+  }
+}
+
 /**
  * Decode the header facts of an ONNX model (without running it).
  *
  * @param bytes - an ONNX ModelProto.
+ * @param options - `name`: the file the bytes came from, named in every error.
  * @returns opset, IO signatures, metadata and the srnet config if the file carries one.
- * @throws SrnetError `BAD_ONNX` when the bytes are not a ModelProto or the stored config is malformed.
+ * @throws SrnetError `BAD_ONNX` when the bytes are not a ModelProto or the stored config is malformed;
+ *   `NON_FINITE_WEIGHTS` when an srnet graph holds a NaN/±Inf float initializer.
  * @example
  * const info = readOnnxModelInfo(bytes); // info.config?.kind === 'highresnet'
  */
-export function readOnnxModelInfo(bytes: Uint8Array): OnnxModelInfo {
+export function readOnnxModelInfo(bytes: Uint8Array, options: { name?: string } = {}): OnnxModelInfo {
+  const name = options.name ?? '<bytes>';
   let model: ReturnType<typeof decodeOnnxModel>;
   try {
     model = decodeOnnxModel(bytes);
   } catch (cause) {
     throw new SrnetError(
       'BAD_ONNX',
-      `not an ONNX ModelProto (${bytes.byteLength} bytes): ${(cause as Error).message}; pass the bytes of a .onnx file`,
-      {},
+      `${name}: not an ONNX ModelProto (${bytes.byteLength} bytes): ${(cause as Error).message}; pass the bytes of a .onnx file`,
+      { file: name },
       { cause },
     );
   }
   if (!model.graph) {
     throw new SrnetError(
       'BAD_ONNX',
-      `ONNX model (${bytes.byteLength} bytes) has no graph; pass the bytes of a .onnx file`,
+      `${name}: ONNX model (${bytes.byteLength} bytes) has no graph; pass the bytes of a .onnx file`,
     );
   }
   const metadata: Record<string, string> = {};
@@ -74,12 +101,14 @@ export function readOnnxModelInfo(bytes: Uint8Array): OnnxModelInfo {
     } catch (cause) {
       throw new SrnetError(
         'BAD_ONNX',
-        `metadata '${ONNX_CONFIG_METADATA_KEY}' is not a valid srnet config: ${raw}`,
-        {},
+        `${name}: metadata '${ONNX_CONFIG_METADATA_KEY}' is not a valid srnet config: ${raw}`,
+        { file: name },
         { cause },
       );
     }
   }
+  // srnet graphs hold float32 weights only; a NaN/Inf one would make every output NaN
+  if (config) for (const t of model.graph.initializer ?? []) checkFiniteInitializer(t, name);
   const opCounts: Record<string, number> = {};
   for (const n of model.graph.node ?? []) opCounts[n.opType] = (opCounts[n.opType] ?? 0) + 1;
   return {

@@ -16,16 +16,28 @@ export interface RevisitSelection {
   rule: string;
 }
 
-/** True when a value is missing: NaN, ±Infinity, or equal to the raster's noData. */
-export function isMissing(value: number, noData: number | null | undefined): boolean {
-  return !Number.isFinite(value) || (noData !== undefined && noData !== null && value === noData);
+/**
+ * True when a value is missing: NaN, ±Infinity, equal to the raster's noData, or beyond `maxAbs` in magnitude
+ * (an implausible value, see `superResolve`'s `maxAbsValue`).
+ */
+export function isMissing(value: number, noData: number | null | undefined, maxAbs = Infinity): boolean {
+  return (
+    !Number.isFinite(value) ||
+    Math.abs(value) > maxAbs ||
+    (noData !== undefined && noData !== null && value === noData)
+  );
 }
 
 /**
- * Fraction of bad pixels of one revisit: a pixel is bad when any of `bands` is missing (NaN / ±Inf / noData)
- * or, with a cloud mask (SentinelHub CLM: 0 clear, 1 cloud, 255 no data), when the mask is not 0.
+ * Fraction of bad pixels of one revisit: a pixel is bad when any of `bands` is missing (NaN / ±Inf / noData /
+ * |value| > `maxAbs`) or, with a cloud mask (SentinelHub CLM: 0 clear, 1 cloud, 255 no data), when the mask is not 0.
  */
-export function badPixelFraction(raster: Raster, bands: number[], cloudMask?: Raster): number {
+export function badPixelFraction(
+  raster: Raster,
+  bands: number[],
+  cloudMask?: Raster,
+  maxAbs = Infinity,
+): number {
   const n = raster.width * raster.height;
   if (n === 0) return 1;
   let bad = 0;
@@ -33,7 +45,11 @@ export function badPixelFraction(raster: Raster, bands: number[], cloudMask?: Ra
   for (let p = 0; p < n; p++) {
     let isBad = mask !== undefined && (mask[p] as number) !== 0;
     for (let k = 0; !isBad && k < bands.length; k++) {
-      isBad = isMissing((raster.bands[bands[k] as number] as ArrayLike<number>)[p] as number, raster.noData);
+      isBad = isMissing(
+        (raster.bands[bands[k] as number] as ArrayLike<number>)[p] as number,
+        raster.noData,
+        maxAbs,
+      );
     }
     if (isBad) bad++;
   }
@@ -55,10 +71,12 @@ export function selectRevisits(
   scene: Raster[],
   modelRevisits: number,
   bands: number[],
-  options: { padding?: RevisitPadding; cloudMasks?: (Raster | undefined)[] } = {},
+  options: { padding?: RevisitPadding; cloudMasks?: (Raster | undefined)[]; maxAbs?: number } = {},
 ): RevisitSelection {
   const padding = options.padding ?? 'repeat';
-  const badFraction = scene.map((r, i) => badPixelFraction(r, bands, options.cloudMasks?.[i]));
+  const badFraction = scene.map((r, i) =>
+    badPixelFraction(r, bands, options.cloudMasks?.[i], options.maxAbs),
+  );
   let used = scene.map((_, i) => i);
   let rule: string;
   if (scene.length > modelRevisits) {

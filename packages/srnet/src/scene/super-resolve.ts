@@ -44,6 +44,12 @@ export interface SuperResolveOptions {
    * `{ scale: 1e-4, offset: -0.1 }` on processing baseline ≥ 04.00 (or raster-io `dnToReflectance` first).
    */
   reflectance?: { scale?: number; offset?: number };
+  /**
+   * Largest plausible |reflectance| (after `reflectance` scale/offset). Larger finite values (e.g. 1e30 from a
+   * broken product) are treated as missing, like NaN, and reported in `warnings`. Default
+   * {@link MAX_PLAUSIBLE_REFLECTANCE}; `Infinity` turns the check off.
+   */
+  maxReflectance?: number;
   /** How to fill model revisit slots when the scene has fewer revisits (default `repeat`). */
   revisitPadding?: RevisitPadding;
   /** Optional cloud masks (SentinelHub CLM, 0 = clear), one per revisit, used only to rank revisits. */
@@ -64,6 +70,75 @@ export interface SuperResolveResult {
   revisits: RevisitSelection;
   /** Output pixels per LR pixel, [y, x] (156/50 = 3.12 for the benchmark models). */
   scale: [number, number];
+  /** Problems with the used revisits that the product silently works around otherwise (empty bands, absurd values). */
+  warnings: SceneWarning[];
+}
+
+/**
+ * Largest plausible |reflectance|: L2A reflectance is about 0..1.5 and 16-bit DN stay below 65 536, so a
+ * magnitude beyond 1e5 is a broken value, not a bright pixel.
+ */
+export const MAX_PLAUSIBLE_REFLECTANCE = 1e5;
+
+/**
+ * A problem with one band of one used revisit. `EMPTY_BAND`: no pixel of the band holds data (all NaN / ±Inf /
+ * noData / implausible), so the revisit contributes nothing there and its slot is filled from the others.
+ * `IMPLAUSIBLE_VALUES`: `count` finite pixels exceed `maxReflectance`; they are treated as missing.
+ */
+export interface SceneWarning {
+  code: 'EMPTY_BAND' | 'IMPLAUSIBLE_VALUES';
+  /** Index of the revisit in the scene. */
+  revisit: number;
+  /** 0-based band index of the raster. */
+  band: number;
+  /** Pixels affected. */
+  count: number;
+  message: string;
+}
+
+/** Scan the used bands of the used revisits for empty bands and implausible values. */
+function sceneWarnings(
+  scene: Raster[],
+  used: number[],
+  bands: number[],
+  maxAbsRaw: number,
+  maxReflectance: number,
+): SceneWarning[] {
+  const out: SceneWarning[] = [];
+  for (const i of used) {
+    const r = scene[i] as Raster;
+    for (const b of bands) {
+      const data = r.bands[b] as ArrayLike<number>;
+      let missing = 0;
+      let absurd = 0;
+      let worst = 0;
+      for (let p = 0; p < data.length; p++) {
+        const v = data[p] as number;
+        if (isMissing(v, r.noData)) missing++;
+        else if (Math.abs(v) > maxAbsRaw) {
+          absurd++;
+          if (Math.abs(v) > Math.abs(worst)) worst = v;
+        }
+      }
+      if (absurd > 0)
+        out.push({
+          code: 'IMPLAUSIBLE_VALUES',
+          revisit: i,
+          band: b,
+          count: absurd,
+          message: `revisit ${i} band ${b}: ${absurd} pixel(s) beyond ±${maxReflectance} reflectance (e.g. ${Number(worst.toPrecision(3))}); treated as missing`,
+        });
+      if (missing + absurd === data.length)
+        out.push({
+          code: 'EMPTY_BAND',
+          revisit: i,
+          band: b,
+          count: data.length,
+          message: `revisit ${i} band ${b} holds no valid pixel (${missing} NaN/Inf/noData, ${absurd} implausible); filled from the other revisits`,
+        });
+    }
+  }
+  return out;
 }
 
 function sameTransform(a: GeoTransform, b: GeoTransform): boolean {
@@ -128,6 +203,7 @@ export function scaleTransform(t: GeoTransform, scaleY: number, scaleX: number):
  * engine in batches (the next batch is cut before the current one is awaited); (4) blend the SR chips with
  * separable linear feathering over the overlap into an output grid of `outputSize / chipSize` px per LR px;
  * (5) mask: output pixels whose LR pixel had no data in any used revisit are NaN (`validMask` 0).
+ * Values beyond `maxReflectance` count as missing; empty bands and such values are listed in `warnings`.
  *
  * Memory: the output raster plus two batches of chips (and a W×H byte mask); chips are cut on the fly.
  *
@@ -200,6 +276,14 @@ export async function superResolve(
   }
   mean = mean.map((m) => (m - c0) / a);
   std = std.map((s) => s / a);
+  const maxReflectance = options.maxReflectance ?? MAX_PLAUSIBLE_REFLECTANCE;
+  if (!(maxReflectance > 0))
+    throw new SrnetError(
+      'BAD_SCENE_OPTIONS',
+      `maxReflectance ${maxReflectance} must be > 0 (Infinity: no check)`,
+    );
+  // In raster units: |x| > (B + |c|)/|a| implies |x·a + c| > B, so only truly implausible values are dropped.
+  const maxAbsRaw = (maxReflectance + Math.abs(c0)) / Math.abs(a);
 
   for (const [i, m] of (options.cloudMasks ?? []).entries()) {
     if (m && (m.width !== W || m.height !== H || m.bands.length < 1)) {
@@ -215,6 +299,7 @@ export async function superResolve(
   const selection = selectRevisits(scene, cfg.revisits, bands, {
     padding: options.revisitPadding,
     cloudMasks: options.cloudMasks,
+    maxAbs: maxAbsRaw,
   });
   onProgress?.({ stage: 'select', done: scene.length, total: scene.length });
 
@@ -224,6 +309,7 @@ export async function superResolve(
   const slotK = selection.slots.map((s) => (s < 0 ? -1 : used.indexOf(s)));
   const src = used.map((i) => bands.map((b) => (scene[i] as Raster).bands[b] as ArrayLike<number>));
   const noData = used.map((i) => (scene[i] as Raster).noData);
+  const warnings = sceneWarnings(scene, used, bands, maxAbsRaw, maxReflectance);
 
   // LR validity: 1 where at least one used revisit has every used band.
   const lrValid = new Uint8Array(W * H);
@@ -231,7 +317,7 @@ export async function superResolve(
     for (let k = 0; k < n; k++) {
       let ok = true;
       for (let b = 0; ok && b < C; b++)
-        ok = !isMissing((src[k] as ArrayLike<number>[])[b]?.[p] as number, noData[k]);
+        ok = !isMissing((src[k] as ArrayLike<number>[])[b]?.[p] as number, noData[k], maxAbsRaw);
       if (ok) {
         lrValid[p] = 1;
         break;
@@ -262,7 +348,7 @@ export async function superResolve(
           for (let b = 0; b < C; b++) {
             const v = (arrs[b] as ArrayLike<number>)[p] as number;
             raw[k * C + b] = v;
-            if (isMissing(v, noData[k])) ok = 0;
+            if (isMissing(v, noData[k], maxAbsRaw)) ok = 0;
           }
           valid[k] = ok;
         }
@@ -409,5 +495,6 @@ export async function superResolve(
     grid,
     revisits: selection,
     scale: [sy, sx],
+    warnings,
   };
 }

@@ -60,18 +60,31 @@ export function encodeCheckpoint(ckpt: TrainingCheckpoint): Uint8Array {
 }
 
 /**
- * Decode checkpoint bytes written by {@link encodeCheckpoint}.
+ * Decode checkpoint bytes written by {@link encodeCheckpoint}. Every tensor must be F32 and finite (a NaN
+ * weight or moment would resume into a diverged run).
  *
- * @throws SrnetError `BAD_CHECKPOINT` when the file is not an srnet checkpoint
+ * @param bytes - the checkpoint file
+ * @param options - `name`: the file the bytes came from, named in every error (default `'<bytes>'`)
+ * @throws SrnetError `BAD_CHECKPOINT` when the file is not an srnet checkpoint, `BAD_SAFETENSORS` for a
+ *   corrupt container, `WEIGHTS_DTYPE_MISMATCH`, `NON_FINITE_WEIGHTS`
  */
-export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
-  const { tensors, metadata } = readSafetensors(bytes);
+export function decodeCheckpoint(bytes: Uint8Array, options: { name?: string } = {}): TrainingCheckpoint {
+  const name = options.name ?? '<bytes>';
+  let parsed: ReturnType<typeof readSafetensors>;
+  try {
+    parsed = readSafetensors(bytes, { name });
+  } catch (cause) {
+    throw new SrnetError('BAD_SAFETENSORS', (cause as Error).message, { file: name }, { cause });
+  }
+  const { tensors, metadata } = parsed;
   if (metadata.format !== CHECKPOINT_FORMAT) {
     throw new SrnetError(
       'BAD_CHECKPOINT',
-      `not an srnet training checkpoint (format ${JSON.stringify(metadata.format)}, expected ${CHECKPOINT_FORMAT}); for plain weights use stateDictFromSafetensors`,
+      `${name}: not an srnet training checkpoint (format ${JSON.stringify(metadata.format)}, expected ${CHECKPOINT_FORMAT}); for plain weights use stateDictFromSafetensors`,
+      { file: name },
     );
   }
+  checkCheckpointTensors(tensors, name);
   const take = (prefix: string): StateDict => {
     const out: StateDict = {};
     for (const [k, t] of Object.entries(tensors)) {
@@ -97,9 +110,31 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
   } catch (cause) {
     throw new SrnetError(
       'BAD_CHECKPOINT',
-      'checkpoint metadata is corrupt (could not parse optimizer/model_config/rng_state)',
-      {},
+      `${name}: checkpoint metadata is corrupt (could not parse optimizer/model_config/rng_state)`,
+      { file: name },
       { cause },
     );
+  }
+}
+
+/** Checkpoints hold float32 tensors only, all finite. */
+function checkCheckpointTensors(tensors: Record<string, SafetensorsTensor>, name: string): void {
+  for (const [key, t] of Object.entries(tensors)) {
+    if (t.dtype !== 'F32')
+      throw new SrnetError(
+        'WEIGHTS_DTYPE_MISMATCH',
+        `${name}: checkpoint tensor "${key}" is ${t.dtype}; srnet checkpoints hold F32 tensors only`,
+        { file: name, tensor: key, dtype: t.dtype, expected: 'F32' },
+      );
+    const d = t.data as Float32Array;
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i] as number;
+      if (v - v !== 0)
+        throw new SrnetError(
+          'NON_FINITE_WEIGHTS',
+          `${name}: checkpoint tensor "${key}" holds ${v} at flat index ${i}; resume from an earlier checkpoint`,
+          { file: name, tensor: key, index: i },
+        );
+    }
   }
 }

@@ -25,6 +25,7 @@ import {
   WORLDSTRAT_ADAM,
 } from './adam.js';
 import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from './checkpoint.js';
+import { estimateTrainingMemory, fitMicroBatch, gib, isOutOfMemory, trainingMemoryBudget } from './memory.js';
 
 /** One batch: normalised LR revisits and HR targets (row-major, explicit shapes, like upstream). */
 export interface TrainBatch {
@@ -111,12 +112,17 @@ export interface TrainOptions {
   checkpoint?: { sink: CheckpointSink; every?: number };
   /** Resume from checkpoint bytes (written by a previous run). */
   resume?: Uint8Array;
+  /** The file `resume` was read from, named in errors about it. */
+  resumeName?: string;
   /**
    * Split each batch into micro-batches of this many samples and accumulate their gradients (same update as the
-   * whole batch: the loss is a mean over samples). Bounds memory: wasm's heap is 32-bit, and a HighResNet R=8
-   * batch of 8 needs several GB of activations. Default: the whole batch.
+   * whole batch: the loss is a mean over samples). Bounds memory: wasm's heap is 32-bit (4 GiB), and a HighResNet
+   * R=8 batch of 8 needs several GB of activations. Default `'auto'`: the largest micro-batch whose estimated step
+   * (`estimateTrainingMemory`) fits `memoryBudgetBytes`.
    */
-  microBatchSize?: number;
+  microBatchSize?: number | 'auto';
+  /** Tensor bytes one step may use, for `microBatchSize: 'auto'`. Default `trainingMemoryBudget(backend)`. */
+  memoryBudgetBytes?: number;
   /** Steps per epoch if known (for ETA before the first epoch ends). */
   stepsPerEpoch?: number;
   onProgress?: (p: TrainProgress) => void;
@@ -133,6 +139,8 @@ export interface TrainResult {
   losses: { step: number; loss: number }[];
   validation: ValidationSummary[];
   bestValidationLoss: number;
+  /** Largest micro-batch a step of this call used (the batch size when no batch was split; 0 if no step ran). */
+  microBatchSize: number;
 }
 
 function sourceFor(src: BatchSource, epoch: number): Iterable<TrainBatch> | AsyncIterable<TrainBatch> {
@@ -190,7 +198,8 @@ function restoreMoments(model: SrModel, vars: tf.Variable[], sd: StateDict): voi
  * @param options - data, schedule, checkpoints, callbacks
  * @returns losses, validation summaries, best validation loss
  * @throws SrnetError input errors (`BAD_BANDS`, `BAD_REVISITS`, `NON_FINITE_INPUT`, …), `ARCHITECTURE_MISMATCH`
- *   when resuming from another architecture's checkpoint, `ABORTED`
+ *   when resuming from another architecture's checkpoint, `OUT_OF_MEMORY` (one sample does not fit the budget,
+ *   or an allocation failed; the message suggests a micro-batch size), `ABORTED`
  * @example
  * const model = createModel({ kind: 'srcnn', revisits: 8 }, { seed: 1 });
  * await train(model, { train: (e) => batches(e), validation: valBatches, epochs: 15, onProgress: console.log });
@@ -207,7 +216,10 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
   let skipBatches = 0;
   let best = Number.POSITIVE_INFINITY;
   if (options.resume) {
-    const ck: TrainingCheckpoint = decodeCheckpoint(options.resume);
+    const ck: TrainingCheckpoint = decodeCheckpoint(
+      options.resume,
+      options.resumeName !== undefined ? { name: options.resumeName } : {},
+    );
     const diff = architectureDiff(ck.config, cfg, ['checkpoint', 'model']);
     if (diff.length > 0)
       throw new SrnetError(
@@ -235,6 +247,13 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
       : t0 === false
         ? adamCfg.lr
         : cosineWarmRestartsLr(adamCfg.lr, e, t0);
+  const micro = options.microBatchSize ?? 'auto';
+  if (micro !== 'auto' && !(Number.isInteger(micro) && micro >= 1))
+    throw new SrnetError('BAD_CONFIG', `microBatchSize = ${micro}; expected a positive integer or 'auto'`);
+  const budget = options.memoryBudgetBytes ?? trainingMemoryBudget(tf.getBackend());
+  if (!(Number.isFinite(budget) && budget > 0))
+    throw new SrnetError('BAD_CONFIG', `memoryBudgetBytes = ${budget}; expected a positive number of bytes`);
+  let usedMicro = 0;
   const losses: { step: number; loss: number }[] = [];
   const validation: ValidationSummary[] = [];
   let stepsPerEpoch = options.stepsPerEpoch;
@@ -276,7 +295,17 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
         validateInput(batch.lr.data, batch.lr.shape, cfg, { what: 'batch.lr' });
         checkHr(batch, cfg);
         const lr = lrFor(epoch, step);
-        const loss = await trainStep(model, adam, vars, batch, rng, lr, mode, options.microBatchSize);
+        const B = batch.lr.shape[0];
+        const chip: [number, number] = [batch.lr.shape[3], batch.lr.shape[4]];
+        const mb =
+          micro === 'auto' ? fitMicroBatch(cfg, chip, B, budget, tf.getBackend()) : Math.min(B, micro);
+        let loss: number;
+        try {
+          loss = await trainStep(model, adam, vars, batch, rng, lr, mode, mb);
+        } catch (err) {
+          throw isOutOfMemory(err) ? outOfMemoryError(err, cfg, chip, B, mb, budget, step) : err;
+        }
+        usedMicro = Math.max(usedMicro, mb);
         if (!Number.isFinite(loss))
           throw new SrnetError(
             'NON_FINITE_INPUT',
@@ -319,7 +348,15 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
           options.baseline ?? {},
           options.signal,
           (done) => options.onProgress?.({ stage: 'validate', done, epoch, step, lr: lrFor(epoch, step) }),
-        );
+        ).catch((err: unknown) => {
+          if (!isOutOfMemory(err)) throw err;
+          throw new SrnetError(
+            'OUT_OF_MEMORY',
+            `validation after epoch ${epoch + 1} ran out of memory on the ${tf.getBackend()} backend; give the validation source smaller batches`,
+            { backend: tf.getBackend() },
+            { cause: err },
+          );
+        });
         validation.push(summary);
         options.onProgress?.({
           stage: 'validate',
@@ -338,10 +375,53 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
       await save('periodic', epoch + 1, 0);
       if (options.maxSteps !== undefined && step >= options.maxSteps) break;
     }
-  } finally {
-    adam.dispose();
+  } catch (err) {
+    try {
+      adam.dispose();
+    } catch {
+      // after a wasm abort the backend is gone: keep the error that explains it
+    }
+    throw err;
   }
-  return { steps: step, epochs: epochsCompleted, losses, validation, bestValidationLoss: best };
+  adam.dispose();
+  return {
+    steps: step,
+    epochs: epochsCompleted,
+    losses,
+    validation,
+    bestValidationLoss: best,
+    microBatchSize: usedMicro,
+  };
+}
+
+/** The typed error for an allocation failure in a step: what ran out, and a micro-batch that should fit. */
+function outOfMemoryError(
+  err: unknown,
+  cfg: SrModel['config'],
+  chip: [number, number],
+  batch: number,
+  micro: number,
+  budget: number,
+  step: number,
+): SrnetError {
+  const backend = tf.getBackend();
+  const e = estimateTrainingMemory(cfg, chip);
+  const fits = Math.max(1, Math.floor((budget - e.fixedBytes) / e.perSampleBytes));
+  const suggested = Math.max(1, Math.min(Math.floor(micro / 2), fits));
+  const restart =
+    backend === 'wasm' ? ' The wasm module cannot continue after this abort: restart the process.' : '';
+  return new SrnetError(
+    'OUT_OF_MEMORY',
+    `training step ${step + 1} ran out of memory on the ${backend} backend (batch ${batch} in micro-batches of ${micro}; ≈ ${gib(e.perSampleBytes)} GiB per ${chip.join('×')} sample of ${cfg.kind} R=${cfg.revisits} hidden ${cfg.hiddenChannels}): use microBatchSize ${suggested} (--micro-batch-size ${suggested}) or smaller.${restart}`,
+    {
+      backend,
+      batch,
+      microBatchSize: micro,
+      suggestedMicroBatchSize: suggested,
+      perSampleBytes: e.perSampleBytes,
+    },
+    { cause: err },
+  );
 }
 
 function checkHr(batch: TrainBatch, cfg: SrModel['config']): void {

@@ -56,6 +56,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   MISSING_COLUMN: USAGE, // fixed with --name-column / --class-column
   UNKNOWN_CLASS: USAGE,
   BACKEND_UNAVAILABLE: USAGE, // choose another --backend
+  OUT_OF_MEMORY: USAGE, // the message names the --micro-batch-size that fits
   ORDER_NOT_CONFIRMED: USAGE, // --confirm-spot-orders
   DUPLICATE_PATH: USAGE,
   DISPOSED: USAGE,
@@ -91,6 +92,8 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   NON_FINITE_INPUT: DATA,
   MISSING_WEIGHTS: DATA,
   MISSHAPED_WEIGHTS: DATA,
+  NON_FINITE_WEIGHTS: DATA,
+  WEIGHTS_DTYPE_MISMATCH: DATA,
   UNKNOWN_WEIGHTS: DATA,
   ARCHITECTURE_MISMATCH: DATA,
   BAD_SAFETENSORS: DATA,

@@ -67,6 +67,8 @@ export interface BenchmarkOptions {
   maxSteps?: number;
   /** Chips per batch. Default 16. */
   batchSize?: number;
+  /** Chips per forward/backward pass (gradients accumulated per batch). Default 'auto' (fits the backend's memory). */
+  microBatchSize?: number | 'auto';
   /** Adam learning rate. Default 1e-4 (upstream). */
   learningRate?: number;
   /** Cosine warm restarts T_0 (epochs) or false. Default 300 (upstream). */
@@ -250,7 +252,13 @@ function smooth(points: readonly [number, number][]): [number, number][] {
 async function loadFinished(
   out: string,
   spec: ModelSpec,
-): Promise<{ engineBytes: Uint8Array; history: TrainHistory; steps: number; seconds: number } | null> {
+): Promise<{
+  engineBytes: Uint8Array;
+  weightsPath: string;
+  history: TrainHistory;
+  steps: number;
+  seconds: number;
+} | null> {
   const stem = modelStem(spec.name);
   const w = join(out, `${stem}.safetensors`);
   const h = join(out, `${stem}.history.json`);
@@ -260,6 +268,7 @@ async function loadFinished(
   if (JSON.stringify(meta.config) !== JSON.stringify(want)) return null;
   return {
     engineBytes: new Uint8Array(await readFile(w)),
+    weightsPath: w,
     history: await readTrainHistory(h),
     steps: meta.steps,
     seconds: meta.seconds,
@@ -341,6 +350,7 @@ export async function runBenchmark(
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
     ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.microBatchSize !== undefined ? { microBatchSize: options.microBatchSize } : {}),
     ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
     ...(options.cosineT0 !== undefined ? { cosineT0: options.cosineT0 } : {}),
     ...(options.cosineDecaySteps !== undefined ? { cosineDecaySteps: options.cosineDecaySteps } : {}),
@@ -379,7 +389,9 @@ export async function runBenchmark(
       if (done) {
         if (!inWorkers.has(spec.name))
           context.log?.(`${spec.name}: reusing finished weights in ${modelsDir}`);
-        const { stateDict, config } = stateDictFromSafetensors(done.engineBytes);
+        const { stateDict, config } = stateDictFromSafetensors(done.engineBytes, {
+          name: done.weightsPath,
+        });
         const cfg = { ...config, outputSize: resolveModelConfig(spec.config).outputSize };
         engines.push({
           name: spec.name,

@@ -287,7 +287,9 @@ export type EngineChoice = 'tfjs' | 'onnx';
  * @param engine - 'tfjs' (default for safetensors) or 'onnx'.
  * @param options - outputSize override for safetensors (detected files default to 156×156), ORT threads.
  * @returns the engine (dispose it).
- * @throws {WorldStratError} `INVALID_ARGUMENT` for an unknown extension or an ONNX file with engine 'tfjs'.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` for an unknown extension or an ONNX file with engine 'tfjs';
+ *   `UNREADABLE_FILE` naming the file when a .safetensors or .onnx file is corrupt, holds NaN/±Inf or
+ *   non-float weights, or describes no SRCNN/HighRes-net (the srnet error, with its code, is the `cause`).
  */
 export async function loadWeightsEngine(
   path: string,
@@ -301,7 +303,7 @@ export async function loadWeightsEngine(
         'INVALID_ARGUMENT',
         `${path} is an ONNX file; use --engine onnx (or a .safetensors file)`,
       );
-    readOnnxModelInfo(bytes);
+    unusableWeightsAsDataError(path, () => readOnnxModelInfo(bytes, { name: path }));
     return createOnnxEngine(
       bytes,
       options.threads !== undefined ? { intraOpNumThreads: options.threads } : {},
@@ -309,7 +311,9 @@ export async function loadWeightsEngine(
   }
   if (!path.endsWith('.safetensors'))
     throw new WorldStratError('INVALID_ARGUMENT', `${path}: weights must be a .safetensors or .onnx file`);
-  const { stateDict, config } = stateDictFromSafetensors(bytes);
+  const { stateDict, config } = unusableWeightsAsDataError(path, () =>
+    stateDictFromSafetensors(bytes, { name: path }),
+  );
   return createInferenceEngine({
     engine,
     config,
@@ -317,6 +321,33 @@ export async function loadWeightsEngine(
     ...(options.threads !== undefined ? { threads: options.threads } : {}),
     ...(engine === 'tfjs' ? { backend: 'wasm' as const } : {}),
   });
+}
+
+/** srnet's codes for a weights file that cannot be used as weights (bad container, values or layout). */
+const UNUSABLE_WEIGHTS = new Set([
+  'BAD_SAFETENSORS',
+  'BAD_ONNX',
+  'MISSING_WEIGHTS',
+  'MISSHAPED_WEIGHTS',
+  'NON_FINITE_WEIGHTS',
+  'WEIGHTS_DTYPE_MISMATCH',
+  'ARCHITECTURE_MISMATCH',
+]);
+
+/** A bad weights file is bad input data (exit 4), whatever srnet code described it; keep that code in the message. */
+function unusableWeightsAsDataError<T>(path: string, load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    const code = (err as { code?: unknown })?.code;
+    if (typeof code !== 'string' || !UNUSABLE_WEIGHTS.has(code)) throw err;
+    const message = (err as Error).message;
+    throw new WorldStratError(
+      'UNREADABLE_FILE',
+      `unusable weights ${message.startsWith(path) ? message : `${path}: ${message}`} [${code}]`,
+      { cause: err },
+    );
+  }
 }
 
 /** Options of the `eval` pipeline. */

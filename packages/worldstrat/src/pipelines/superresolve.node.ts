@@ -117,6 +117,11 @@ export interface SuperresolveResult {
   height: number;
   bytes: number;
   validFraction: number;
+  /**
+   * Problems with the used revisits (srnet `SceneWarning`: `EMPTY_BAND` — a band without any valid pixel;
+   * `IMPLAUSIBLE_VALUES` — |reflectance| > 1e5, treated as missing). `revisit` indexes `inputs`.
+   */
+  warnings: { code: string; revisit: number; band: number; count: number; message: string }[];
   seconds: number;
 }
 
@@ -472,6 +477,11 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
       });
       let valid = 0;
       for (const v of r.validMask) valid += v;
+      const warnings = r.warnings.map((w) => ({
+        ...w,
+        message: `${inputs[w.revisit] ?? `revisit ${w.revisit}`}: ${w.message}`,
+      }));
+      for (const w of warnings) context.log?.(`warning ${w.code}: ${w.message}`);
       return {
         out: options.out,
         ...(quicklook ? { quicklook } : {}),
@@ -484,6 +494,7 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
         height: r.raster.height,
         bytes: r.bytes,
         validFraction: valid / r.validMask.length,
+        warnings,
         seconds: (performance.now() - t0) / 1000,
       };
     } finally {

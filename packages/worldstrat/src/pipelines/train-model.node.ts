@@ -50,6 +50,11 @@ export interface TrainModelOptions {
   maxSteps?: number;
   /** Chips per batch. Default 16. */
   batchSize?: number;
+  /**
+   * Chips per forward/backward pass; their gradients are accumulated into one step of `batchSize` (same update).
+   * Default `'auto'`: the largest that fits the backend's memory budget (srnet `estimateTrainingMemory`).
+   */
+  microBatchSize?: number | 'auto';
   /** Adam learning rate. Default 1e-4 (upstream). */
   learningRate?: number;
   /** Cosine warm restarts T_0 in epochs, or false for a constant rate. Default 300 (upstream). */
@@ -96,6 +101,8 @@ export interface TrainModelResult {
   history: TrainHistory;
   /** The srnet backend the model trained on (`selectBackend`'s choice, e.g. 'wasm' or 'webgpu'). */
   backend: string;
+  /** Chips per forward/backward pass the steps used (largest; see `microBatchSize`). */
+  microBatchSize: number;
   /** The trained model (caller disposes). */
   model: SrModel;
 }
@@ -191,7 +198,7 @@ export async function trainModel(
   let resumedFromStep: number | undefined;
   if (options.resume && existsSync(store.lastPath)) {
     resume = await readCheckpointFile(store.lastPath);
-    resumedFromStep = decodeCheckpoint(resume).step;
+    resumedFromStep = decodeCheckpoint(resume, { name: store.lastPath }).step;
     context.log?.(`${spec.name}: resuming from ${store.lastPath} (step ${resumedFromStep})`);
   }
   const model = createModel(config, { seed });
@@ -232,6 +239,7 @@ export async function trainModel(
         : {}),
       epochs,
       ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+      ...(options.microBatchSize !== undefined ? { microBatchSize: options.microBatchSize } : {}),
       optimizer: { lr: options.learningRate ?? 1e-4 },
       cosineT0: options.cosineT0 ?? 300,
       ...(options.cosineDecaySteps !== undefined ? { cosineDecaySteps: options.cosineDecaySteps } : {}),
@@ -239,7 +247,7 @@ export async function trainModel(
       seed,
       baseline: false,
       checkpoint: { sink: store, every: options.checkpointEvery ?? 0 },
-      ...(resume ? { resume } : {}),
+      ...(resume ? { resume, resumeName: store.lastPath } : {}),
       stepsPerEpoch,
       signal: context.signal,
       onProgress: (p) => {
@@ -294,6 +302,7 @@ export async function trainModel(
     ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
     history,
     backend: backend.backend,
+    microBatchSize: result.microBatchSize,
     model,
   };
 }

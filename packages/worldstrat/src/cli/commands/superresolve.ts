@@ -212,6 +212,8 @@ warped to the AOI's 10 m EPSG:4326 grid) into --work-dir, and a re-run reuses wh
       }
       lines.push(
         `${r.model.kind} R=${r.model.revisits} (${r.engine}): ${r.width}×${r.height} px → ${r.out}${r.quicklook ? ` + ${r.quicklook}` : ''} (${r.seconds.toFixed(1)} s)`,
+        // repeated in the summary so --quiet still shows what the product worked around
+        ...r.warnings.map((w) => `warning ${w.code}: ${w.message}`),
       );
       rt.done(r, lines.join('\n'));
     }),

@@ -14,6 +14,18 @@ export function parseLossMode(v: string): RegistrationMode {
   return v;
 }
 
+/** Parse `--micro-batch-size <n|auto>`: a positive integer or 'auto'. */
+export function parseMicroBatchSize(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--micro-batch-size ${v}: expected a positive integer or 'auto' (the most that fit the backend's memory)`,
+    );
+  return n;
+}
+
 /**
  * Declare the shared training options on a command (upstream defaults: hidden 128, dropout 0.5, 15 epochs,
  * batch 16, lr 1e-4, cosine restarts T0 300, worldstrat loss, seed 0, wasm).
@@ -29,6 +41,12 @@ export function addTrainingOptions(cmd: Command, resumeHelp: string): Command {
     .option('--epochs <n>', 'epochs per model', intOption('epochs', { min: 1, max: 1e6 }), 15)
     .option('--steps <n>', 'stop after N optimiser steps', intOption('steps', { min: 1, max: 1e9 }))
     .option('--batch-size <n>', 'chips per batch', intOption('batch-size', { min: 1, max: 4096 }), 16)
+    .option(
+      '--micro-batch-size <n|auto>',
+      'chips per forward/backward pass, gradients accumulated over the batch (auto: the most that fit the backend memory)',
+      parseMicroBatchSize,
+      'auto',
+    )
     .option('--lr <x>', 'Adam learning rate', numberOption('lr', { above: 0, max: 10 }), 1e-4)
     .option(
       '--cosine-t0 <epochs>',
@@ -68,6 +86,7 @@ export interface ParsedTrainingOptions {
   epochs: number;
   maxSteps?: number;
   batchSize: number;
+  microBatchSize: number | 'auto';
   learningRate: number;
   cosineT0: number | false;
   cosineDecaySteps?: number;
@@ -89,6 +108,7 @@ export function trainingOptionsFrom(o: Record<string, unknown>): ParsedTrainingO
     epochs: o.epochs as number,
     ...(o.steps !== undefined ? { maxSteps: o.steps as number } : {}),
     batchSize: o.batchSize as number,
+    microBatchSize: (o.microBatchSize as number | 'auto' | undefined) ?? 'auto',
     learningRate: o.lr as number,
     cosineT0: (o.cosineT0 as number) > 0 ? (o.cosineT0 as number) : false,
     ...(o.lrDecaySteps !== undefined ? { cosineDecaySteps: o.lrDecaySteps as number } : {}),
