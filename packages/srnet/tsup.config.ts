@@ -8,6 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   splitting: true,
-  // optionalDependencies are not externalised by tsup; native/optional modules must stay runtime imports.
+  // Peers are external already; listed again so the optional native modules can never be bundled.
   external: ['onnxruntime-node', 'webgpu', '@tensorflow/tfjs-node-gpu'],
 });

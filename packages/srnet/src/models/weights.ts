@@ -1,5 +1,5 @@
 // Weight IO: PyTorch state_dicts (safetensors) ↔ TF.js variables. Conv [out,in,kh,kw] ↔ [kh,kw,in,out].
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { encodeSafetensors, readSafetensors, type SafetensorsTensor } from '@worldstrat/raster-io';
 import { SrnetError } from '../errors.js';
 import { checkStateDict, detectArchitecture, stateDictSpec, uniqueParamSpecs } from './architecture.js';

@@ -1,6 +1,6 @@
 // The training loop (spec-superres §4): Adam + L2 weight decay, cosine warm restarts per epoch, seeded dropout,
 // per-epoch validation with registered metrics and the bicubic baseline, progress, atomic checkpoints, resume.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   type BicubicBaselineOptions,
   meanRegisteredMetrics,
