@@ -11,7 +11,7 @@ import { modelFromStateDict } from './models/weights.js';
 
 /** Options of {@link createTfjsEngine}. */
 export interface TfjsEngineOptions {
-  /** Backend to select first (default: keep the current TF.js backend). */
+  /** Backend to select first (default: keep the current TF.js backend; wasm, else cpu, when none is registered). */
   backend?: BackendPreference;
   /** Split large batches into chunks of this many samples (default 8). */
   batchSize?: number;
