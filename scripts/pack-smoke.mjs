@@ -164,6 +164,38 @@ for (const p of pkgs) {
     }
   }
 }
+// One training step from the installed srnet, ESM and CJS: gradients and the cpu backend come from the peers.
+const trainStep = `await s.selectBackend('cpu');
+const cfg = { kind: 'srcnn', revisits: 1, inChannels: 3, outChannels: 3, hiddenChannels: 4, outputSize: [16, 16] };
+const m = s.createModel(cfg, { seed: 0 });
+const vars = m.trainableVariables();
+const adam = new s.PyTorchAdam(vars, s.WORLDSTRAT_ADAM);
+const lr = { data: new Float32Array(3 * 8 * 8).fill(0.2), shape: [1, 1, 3, 8, 8] };
+const hr = { data: new Float32Array(3 * 16 * 16).fill(0.3), shape: [1, 3, 16, 16] };
+const loss = await s.trainStep(m, adam, vars, { lr, hr }, new s.SeededRandom(0), 1e-3, 'worldstrat');
+if (!Number.isFinite(loss)) throw new Error('training step gave loss ' + loss);
+console.log('loss ' + loss);`;
+for (const [kind, code, args] of [
+  ['ESM', `const s = await import('@worldstrat/srnet');\n${trainStep}`, ['--input-type=module', '-e']],
+  [
+    'CJS',
+    `(async () => { const s = require('@worldstrat/srnet');\n${trainStep} })().catch((e) => { console.error(e); process.exit(1); })`,
+    ['-e'],
+  ],
+]) {
+  try {
+    const out = run(process.execPath, [...args, code], { cwd: all });
+    console.log(`${kind} srnet training step: ${out.trim().split('\n').pop()}`);
+  } catch (e) {
+    fail(
+      `${kind} srnet training step: ${
+        String(e.stderr || e.message)
+          .split('\n')
+          .find((l) => /Error/.test(l)) ?? e.message
+      }`,
+    );
+  }
+}
 try {
   const help = run(path.join(all, 'node_modules', '.bin', 'worldstrat'), ['--help'], { cwd: all });
   if (!/Usage/i.test(help)) fail('worldstrat --help printed no usage');
