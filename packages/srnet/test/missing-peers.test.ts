@@ -3,11 +3,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
 import {
+  createModel,
   createTfjsEngine,
   initStateDict,
+  PyTorchAdam,
   resolveModelConfig,
+  SeededRandom,
   type SrnetError,
   selectBackend,
+  trainStep,
+  WORLDSTRAT_ADAM,
 } from '../src/index.js';
 import { createOnnxEngine } from '../src/node.js';
 
@@ -43,6 +48,26 @@ describe('missing peer dependencies', () => {
     expect(out.shape).toEqual([1, 1, 3, 8, 8]);
     expect(out.data.every(Number.isFinite)).toBe(true);
     engine.dispose();
+  });
+
+  it('trains without the @tensorflow/tfjs umbrella: srnet registers the gradients itself', async () => {
+    await selectBackend('wasm');
+    const model = createModel({ ...small, outputSize: [16, 16] }, { seed: 0 }); // the loss needs ≥ 13×13
+    const vars = model.trainableVariables();
+    const adam = new PyTorchAdam(vars, WORLDSTRAT_ADAM);
+    const lr = {
+      data: new Float32Array(2 * 3 * 4 * 4).fill(0.2),
+      shape: [1, 2, 3, 4, 4] as [number, number, number, number, number],
+    };
+    const hr = {
+      data: new Float32Array(3 * 16 * 16).fill(0.3),
+      shape: [1, 3, 16, 16] as [number, number, number, number],
+    };
+    const before = vars[0]?.dataSync().slice();
+    const loss = await trainStep(model, adam, vars, { lr, hr }, new SeededRandom(0), 1e-3, 'worldstrat');
+    expect(Number.isFinite(loss) && loss > 0).toBe(true);
+    expect(Array.from(vars[0]?.dataSync() ?? [])).not.toEqual(Array.from(before ?? []));
+    model.dispose();
   });
 
   it('cpu: BACKEND_UNAVAILABLE naming @tensorflow/tfjs-backend-cpu and how to install it', async () => {
