@@ -40,12 +40,13 @@ function run(cmd, args, opts = {}) {
   });
 }
 
-/** pnpm itself: the one running this script (npm_execpath) or the one on PATH. */
+/** pnpm itself: the one running this script (npm_execpath), else the packageManager version through npx. */
 function pnpm(args, cwd) {
   const exec = process.env.npm_execpath;
-  return exec && /pnpm/.test(exec)
-    ? run(process.execPath, [exec, ...args], { cwd })
-    : run('pnpm', args, { cwd });
+  if (exec && /^pnpm(\.c?js)?$/.test(path.basename(exec)))
+    return run(process.execPath, [exec, ...args], { cwd });
+  const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).packageManager;
+  return run('npx', ['-y', version, ...args], { cwd });
 }
 
 function npmInstall(dir, specs) {
