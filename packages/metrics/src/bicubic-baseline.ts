@@ -1,7 +1,7 @@
-import { resize } from '@worldstrat/raster-io';
 import { biasAdjustPlanes } from './bias-adjust.js';
 import type { RegistrationMode } from './constants.js';
 import { MetricsError } from './errors.js';
+import { bicubicResize } from './internal/bicubic-resize.js';
 import { checkFinite, checkLength, type NumericArray, shapeSize } from './internal/validate.js';
 import { psnrFromMse } from './plain-metrics.js';
 import { type RegisteredSampleMetrics, registeredMetrics } from './registered-metrics.js';
@@ -38,7 +38,7 @@ export interface BicubicBaselineOptions {
 /**
  * WorldStrat's bicubic baseline (`BicubicUpscaledBaseline`, spec-superres §2.6): take one revisit and the RGB
  * channels of normalised LR input, denormalise to reflectance, clamp to [0, 1] and upsample with PyTorch bicubic
- * (a = −0.75, align_corners False; raster-io's `resize`). With `worldstratCompat` it reproduces upstream's
+ * (a = −0.75, align_corners False; the same kernel as raster-io's `resize`). With `worldstratCompat` it reproduces upstream's
  * wrong inverse and its division by the maximum over the **whole batch** (bug B7).
  *
  * @param lr - normalised LR stack, `[B, R, C, h, w]` (e.g. 2×8×12×50×50).
@@ -116,7 +116,7 @@ export function bicubicBaseline(
     const v = x[i] / max;
     x[i] = v < 0 ? 0 : v > 1 ? 1 : v;
   }
-  const data = resize(x, [b * k, h, w], [outH, outW], { method: 'bicubic' });
+  const data = bicubicResize(x, [b * k, h, w], [outH, outW]);
   return { data, shape: [b, k, outH, outW] };
 }
 

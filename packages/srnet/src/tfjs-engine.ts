@@ -1,5 +1,5 @@
 // InferenceEngine implementation on TF.js.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { type BackendPreference, type BackendSelection, selectBackend } from './backends/select-backend.js';
 import type { InferenceEngine, PredictInput, PredictOutput } from './engine.js';
 import { abortError, SrnetError } from './errors.js';
@@ -11,7 +11,7 @@ import { modelFromStateDict } from './models/weights.js';
 
 /** Options of {@link createTfjsEngine}. */
 export interface TfjsEngineOptions {
-  /** Backend to select first (default: keep the current TF.js backend). */
+  /** Backend to select first (default: keep the current TF.js backend; wasm, else cpu, when none is registered). */
   backend?: BackendPreference;
   /** Split large batches into chunks of this many samples (default 8). */
   batchSize?: number;
@@ -50,7 +50,11 @@ export async function createTfjsEngine(
   stateDict: StateDict,
   options: TfjsEngineOptions = {},
 ): Promise<TfjsEngine> {
-  const selection = options.backend ? await selectBackend(options.backend) : undefined;
+  const selection = options.backend
+    ? await selectBackend(options.backend)
+    : tf.engine().backendNames().length === 0
+      ? await selectBackend('wasm').catch(() => selectBackend('cpu')) // nothing registered yet: tfjs-core alone
+      : undefined;
   await tf.ready();
   const cfg = resolveModelConfig(config);
   const model = modelFromStateDict(cfg, stateDict);

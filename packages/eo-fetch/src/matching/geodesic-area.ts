@@ -1,6 +1,7 @@
 // Geodesic areas on the WGS-84 ellipsoid (GeographicLib) and footprint ∩ AOI coverage.
 
-import { featureCollection, intersect, polygon as turfPolygon } from '@turf/turf';
+import { featureCollection, polygon as turfPolygon } from '@turf/helpers';
+import { intersect } from '@turf/intersect';
 import { bboxToPolygon, splitBBoxAtAntimeridian } from '@worldstrat/geo-sampling';
 import type { BBox } from '@worldstrat/raster-io';
 import geographiclib from 'geographiclib-geodesic';

@@ -1,9 +1,13 @@
 // Backend selection with reasons: tfjs-node-gpu (optional peer) → webgpu (Dawn via the `webgpu` package in Node,
 // navigator.gpu in browsers) → wasm (default on CPU, with srnet's training kernels) → cpu (pure JS).
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+// Only tfjs-core is imported statically: each backend package registers itself when selectBackend imports it,
+// so importing srnet (sideEffects: false) pulls no engine into a bundle.
+import * as tf from '@tensorflow/tfjs-core';
 import { SrnetError } from '../errors.js';
 import { registerWasmTrainingKernels } from './wasm/register-wasm-training-kernels.js';
+
+/** The TF.js version srnet's peer dependencies pin (install hints name it). */
+const TFJS_VERSION = '4.22.0';
 
 /** Backends srnet can select. `tfjs-node-gpu` maps to TF.js backend 'tensorflow'. */
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'webgpu', 'wasm', 'cpu'] as const;
@@ -98,7 +102,7 @@ async function tryWebgpu(opts: SelectBackendOptions, auto: boolean): Promise<Bac
       return {
         backend: 'webgpu',
         available: false,
-        reason: `unavailable: no navigator.gpu and the optional 'webgpu' package failed to load (${firstLine(e)})`,
+        reason: `unavailable: no navigator.gpu and the optional 'webgpu' package failed to load (${firstLine(e)}); install it with \`npm install webgpu@0.6.2\``,
       };
     }
   }
@@ -141,7 +145,7 @@ async function tryWebgpu(opts: SelectBackendOptions, auto: boolean): Promise<Bac
     return {
       backend: 'webgpu',
       available: false,
-      reason: `unavailable: @tensorflow/tfjs-backend-webgpu failed to load (${firstLine(e)})`,
+      reason: `unavailable: @tensorflow/tfjs-backend-webgpu failed to load (${firstLine(e)}); install it with \`npm install @tensorflow/tfjs-backend-webgpu@${TFJS_VERSION}\``,
     };
   }
   if (!(await tf.setBackend('webgpu')))
@@ -157,7 +161,23 @@ async function tryWebgpu(opts: SelectBackendOptions, auto: boolean): Promise<Bac
   };
 }
 
+/** Imports a backend package (a peer dependency); returns why it failed, with the install command. */
+async function loadBackendPackage(load: () => Promise<unknown>, pkg: string): Promise<string | undefined> {
+  try {
+    await load();
+    return undefined;
+  } catch (e) {
+    return `unavailable: ${pkg} is not installed or failed to load (${firstLine(e)}); install it with \`npm install ${pkg}@${TFJS_VERSION}\``;
+  }
+}
+
 async function tryWasm(): Promise<BackendAttempt> {
+  // The backend package must register its kernels before srnet overrides Conv2DBackpropInput.
+  const missing = await loadBackendPackage(
+    () => import('@tensorflow/tfjs-backend-wasm'),
+    '@tensorflow/tfjs-backend-wasm',
+  );
+  if (missing) return { backend: 'wasm', available: false, reason: missing };
   registerWasmTrainingKernels();
   try {
     if (!(await tf.setBackend('wasm'))) throw new Error('setBackend returned false');
@@ -177,6 +197,11 @@ async function tryWasm(): Promise<BackendAttempt> {
 }
 
 async function tryCpu(): Promise<BackendAttempt> {
+  const missing = await loadBackendPackage(
+    () => import('@tensorflow/tfjs-backend-cpu'),
+    '@tensorflow/tfjs-backend-cpu',
+  );
+  if (missing) return { backend: 'cpu', available: false, reason: missing };
   const ok = await tf.setBackend('cpu');
   return {
     backend: 'cpu',

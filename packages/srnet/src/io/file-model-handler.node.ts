@@ -2,7 +2,7 @@
 // each written atomically.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from '@worldstrat/raster-io/node';
 
 /**

@@ -1,6 +1,6 @@
 // TF.js's own save/load (tf.io handlers: indexeddb://, localstorage://, downloads://, http(s)://, or any custom
 // IOHandler). Weights are stored in TF layout under their upstream keys; the model config rides in modelTopology.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { SrnetError } from '../errors.js';
 import { uniqueParamSpecs } from '../models/architecture.js';
 import { type ModelConfig, resolveModelConfig } from '../models/config.js';

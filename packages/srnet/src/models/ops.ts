@@ -1,5 +1,5 @@
 // Building blocks as TF.js ops in NHWC (spec-superres §2.1). All differentiable on every backend.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { SeededRandom } from '../internal/random.js';
 
 /**

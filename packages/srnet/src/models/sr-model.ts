@@ -1,6 +1,6 @@
 // SRCNN and HighResNet (spec-superres §2.2–2.3) as TF.js ops over named variables. Weights are keyed by their
 // upstream state_dict name (the first key of a shared module), stored in TF layout: conv [kh,kw,in,out].
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { SrnetError } from '../errors.js';
 import type { SeededRandom } from '../internal/random.js';
 import { fusionLevels, type ParamSpec, uniqueParamSpecs } from './architecture.js';

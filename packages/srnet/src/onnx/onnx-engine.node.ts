@@ -43,7 +43,7 @@ async function loadOrt(): Promise<Ort> {
         ortPromise = undefined;
         throw new SrnetError(
           'BACKEND_UNAVAILABLE',
-          `onnxruntime-node could not be loaded (${(cause as Error).message}); install onnxruntime-node@1.30.0 (its CPU binary ships in the npm tarball; the install script is not needed)`,
+          `onnxruntime-node could not be loaded (${(cause as Error).message}); install it with "ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node@1.30.0" (an optional peer dependency; its CPU binary ships in the npm tarball, the skipped install script only downloads CUDA binaries)`,
           {},
           { cause },
         );

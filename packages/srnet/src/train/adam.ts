@@ -1,6 +1,6 @@
 // Adam with PyTorch semantics (torch.optim.Adam): classic L2 weight decay added to the gradient (not AdamW),
 // bias-corrected moments, eps added to √v̂. State is exportable for exact resume.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** Hyper-parameters of {@link PyTorchAdam}. */
 export interface AdamConfig {

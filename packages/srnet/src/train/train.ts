@@ -1,6 +1,6 @@
 // The training loop (spec-superres §4): Adam + L2 weight decay, cosine warm restarts per epoch, seeded dropout,
 // per-epoch validation with registered metrics and the bicubic baseline, progress, atomic checkpoints, resume.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import {
   type BicubicBaselineOptions,
   meanRegisteredMetrics,
@@ -459,6 +459,13 @@ function sliceBatch<T extends number[]>(
   return { data: d.data.subarray(start * per, (start + n) * per), shape: [n, ...d.shape.slice(1)] as T };
 }
 
+let gradients: Promise<unknown> | undefined;
+/** TF.js gradients are registered on first training use: importing srnet registers nothing. */
+function ensureGradients(): Promise<unknown> {
+  gradients ??= import('../internal/register-gradients.js');
+  return gradients;
+}
+
 /**
  * One optimiser step, optionally over micro-batches whose gradients are accumulated with weights n_i/B (exactly the
  * gradient of the batch-mean loss). Returns the batch loss.
@@ -473,6 +480,7 @@ export async function trainStep(
   mode: RegistrationMode,
   microBatchSize?: number,
 ): Promise<number> {
+  await ensureGradients();
   const b = batch.lr.shape[0];
   const mb = Math.max(1, Math.min(b, Math.floor(microBatchSize ?? b)));
   let sums: tf.Tensor[] | null = null;

@@ -1,5 +1,5 @@
 // Registers srnet's wasm training kernels (explicit call; nothing registers itself on import).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterWasmConfig } from './kernels/conv2d-backprop-filter.js';
 import { createConv2dBackpropInputWasmConfig } from './kernels/conv2d-backprop-input.js';
 

@@ -3,7 +3,7 @@
 // gradient acts as a (dilated by the forward stride) filter:
 //   dW[kh,kw,ci,co] = Σ_{b,y,x} Xpad[b, y·s + kh, x·s + kw, ci] · dY[b,y,x,co]
 //                   = conv2d(Xpadᵀ[ci,H,W,b], dYᵀ[oh,ow,b,co], stride 1, dilation s)[ci,kh,kw,co].
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /** Attributes of the Conv2DBackpropFilter kernel (tfjs-core's Conv2DBackpropFilterAttrs). */
 interface BackpropFilterAttrs {

@@ -3,7 +3,7 @@
 // flipped, channel-swapped filter:
 //   dX[b,i,j,ci] = Σ_{a,c,co} dYpad[b, i+a, j+c, co] · W[K−1−a, K−1−c, ci, co]
 // with dYpad padded by K−1−padTop on top and K−1−padLeft on the left. Other strides fall back to wasm's kernel.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 interface BackpropInputAttrs {
   strides: [number, number] | number;
