@@ -55,7 +55,8 @@ describe('train --micro-batch-size', () => {
     for (const bad of ['0', '-1', '1.5', 'lots']) {
       const r = await train('bad', '--micro-batch-size', bad);
       expect(r.code, bad).toBe(2);
-      expect(r.err).toContain(`--micro-batch-size ${bad}`);
+      // with --json the error is the JSON object on stdout
+      expect(r.out + r.err).toContain(`--micro-batch-size ${bad}`);
     }
   }, 120_000);
 });
