@@ -272,6 +272,8 @@ describe.runIf(HAS_GDAL)('legacy TIFF layouts, compared with GDAL', () => {
     expect(err).toBeInstanceOf(RasterIoError);
     expect((err as RasterIoError).code).toBe('CORRUPT_BLOCK');
     // 4 rows × 4 columns with 2×2 chroma subsampling: 4 data units of 6 bytes per 2 rows = 48 bytes
-    expect((err as Error).message).toMatch(/ycbcr-short\.tif: IFD 0, strip 0 decodes to 10 bytes; its geometry needs 48/);
+    expect((err as Error).message).toMatch(
+      /ycbcr-short\.tif: IFD 0, strip 0 decodes to 10 bytes; its geometry needs 48/,
+    );
   });
 });
