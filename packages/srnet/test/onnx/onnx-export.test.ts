@@ -80,7 +80,8 @@ describe('exportOnnx + ONNX Runtime: parity with the upstream PyTorch fixtures',
     expect(info.metadata.source).toBe('fixture');
   });
 
-  it.skipIf(!hasPythonOnnx())(
+  // CI installs python3-onnx (.ci/run); there a missing checker fails the test instead of skipping it
+  it.skipIf(!hasPythonOnnx() && !process.env.CI)(
     'python onnx.checker (full_check, with shape inference) accepts the exported files',
     () => {
       const dir = mkdtempSync(join(tmpdir(), 'srnet-onnx-'));
