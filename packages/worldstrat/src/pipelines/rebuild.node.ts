@@ -121,6 +121,8 @@ export interface RebuildOptions {
   splitFractions?: [number, number, number];
   /** Parallel catalogue searches and revisit downloads (default 4). */
   concurrency?: number;
+  /** Longest silence of a revisit download request before it is aborted and retried (ms; default 60 s; 0: off). */
+  idleTimeoutMs?: number;
   /** Ignore a saved plan and redo sampling, stratification and search (default false). */
   replan?: boolean;
   /** Plan (sampling, stratification, catalogue search) and count download requests; write nothing. */
@@ -598,6 +600,7 @@ export async function rebuild(
       provider: options.provider,
       levels,
       concurrency: options.concurrency,
+      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
       dryRun: options.dryRun,
       fetch: options.fetch,
     },

@@ -527,6 +527,65 @@ describe('worldstrat rebuild (CLI)', () => {
   });
 });
 
+describe('worldstrat rebuild --idle-timeout', () => {
+  const args = (root: string) => [
+    'rebuild',
+    root,
+    '--region',
+    REGION.join(','),
+    '--land-mask',
+    'none',
+    '--landcover',
+    lccsPath,
+    '--smod',
+    join(dir, 'smod-idle.tif'),
+    '--target',
+    '3',
+    '--pool-size',
+    '30',
+    '--seed',
+    '7',
+    '--stac-url',
+    stac.url,
+    '--from',
+    '2022-06-01',
+    '--to',
+    '2022-06-30',
+    '--target-date',
+    '2022-06-10',
+    '--revisits',
+    '1',
+  ];
+
+  // A local SMOD file: the injected stalls must hit the band COGs, not the classification raster.
+  beforeAll(() => writeFile(join(dir, 'smod-idle.tif'), smodRaster()));
+
+  it('rejects a bad value with exit 2', async () => {
+    for (const v of ['-1', 'soon', '1e9']) {
+      const r = await cli(...args(join(dir, 'idle-bad')), '--idle-timeout', v);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toContain('--idle-timeout');
+    }
+    expect(existsSync(join(dir, 'idle-bad'))).toBe(false);
+  });
+
+  it('reaches the revisit downloads: stalled COG reads are given up after the idle time and retried', async () => {
+    stac.fileFaults.length = 0;
+    stac.fileFaults.push('stall', 'stall');
+    const stallsBefore = stac.stalls;
+    const t0 = Date.now();
+    const r = await cli('--json', ...args(join(dir, 'idle')), '--idle-timeout', '0.3');
+    const ms = Date.now() - t0;
+    stac.fileFaults.length = 0;
+    expect(stac.stalls - stallsBefore).toBe(2);
+    // With the default (60 s) the stalled reads alone would take two minutes.
+    expect(ms).toBeLessThan(10_000);
+    expect(r.code, r.err).toBe(0);
+    const res = JSON.parse(r.out);
+    expect(res.downloads.L2A).toMatchObject({ downloaded: 3, failed: 0 });
+  }, 30_000);
+});
+
 describe('worldstrat stratify / search / fetch (CLI building blocks)', () => {
   it('stratify classifies points from both rasters and rebalances with --target', async () => {
     const pts = join(dir, 'pts.csv');

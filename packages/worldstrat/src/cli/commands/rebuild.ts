@@ -16,6 +16,7 @@ import {
   seedOption,
 } from '../options.js';
 import type { CliRunner } from '../runtime.js';
+import { idleTimeoutMs, parseIdleTimeout } from './download-release.js';
 import { parseLevels, providerAccess, providerFromOptions } from './search.js';
 
 /** Register the command. */
@@ -107,6 +108,11 @@ export function registerRebuild(program: Command, run: CliRunner): void {
       numberOption('spot-timeout', { above: 0, max: 10_080 }),
       240,
     )
+    .option(
+      '--idle-timeout <s>',
+      'seconds without data before a revisit download request is aborted and retried (default 60; 0: off)',
+      parseIdleTimeout,
+    )
     .option('--replan', 'ignore the saved plan and sample/search again', false)
     .option(
       '--dry-run',
@@ -151,6 +157,7 @@ export function registerRebuild(program: Command, run: CliRunner): void {
             maxCloudCover: o.maxCloud as number | undefined,
             levels,
             concurrency: o.concurrency as number,
+            ...(o.idleTimeout !== undefined ? { idleTimeoutMs: idleTimeoutMs(o.idleTimeout) } : {}),
             replan: Boolean(o.replan),
             spot:
               o.spot || o.orderSpot
