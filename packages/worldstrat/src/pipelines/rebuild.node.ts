@@ -49,6 +49,7 @@ import {
   downloadRevisits,
   type RevisitProvider,
   searchRevisits,
+  searchSkipLines,
   sentinelHubClientFor,
 } from './revisit-stages.node.js';
 import { orderSpotImagery, type SpotOrderOptions, type SpotOrdersResult } from './spot-orders.node.js';
@@ -508,6 +509,7 @@ export async function planRebuild(
       },
       context,
     );
+    for (const line of searchSkipLines(found)) context.log?.(line);
     const { revisits, duplicates, matchShortfalls } = found;
     const searchRequests = found.searchRequests + spotRequests;
     plan = {

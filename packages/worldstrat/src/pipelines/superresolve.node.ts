@@ -14,7 +14,12 @@ import { superResolveToFile } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { type EngineChoice, loadWeightsEngine } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
-import { downloadRevisits, type RevisitProvider, searchRevisits } from './revisit-stages.node.js';
+import {
+  downloadRevisits,
+  type RevisitProvider,
+  searchRevisits,
+  searchSkipLines,
+} from './revisit-stages.node.js';
 
 /**
  * Where to super-resolve when the revisits come from a catalogue: a WorldStrat-size AOI around a point (the
@@ -292,6 +297,7 @@ async function fetchAoiRevisits(
       throw notFound(`no Sentinel-2 L2A scene in the window covers the whole AOI${cloudText}`, err);
     throw err;
   });
+  for (const line of searchSkipLines(found)) context.log?.(line);
   const matched: MatchedRevisit[] = found.revisits.L2A ?? [];
   const nFound = found.found.L2A?.[aoi.name] ?? 0;
   if (matched.length === 0)
