@@ -59,6 +59,12 @@ export interface SuperresolveSearchReport {
     file: string;
   }[];
   failed: { n: number; itemId: string; code: string; message: string }[];
+  /** Catalogue items left out as unusable (bad footprint, cloud cover, datetime). */
+  invalidItems: { id: string | null; reason: string }[];
+  /** Scenes without a cloud cover (ranked last, or excluded under `maxCloudCover`). */
+  unknownCloudCover: { id: string; excluded: boolean }[];
+  /** Catalogue warnings (e.g. an unsupported filter). */
+  warnings: string[];
 }
 
 /** Options of the superresolve pipeline. */
@@ -361,6 +367,9 @@ async function fetchAoiRevisits(
       skipped: counts.skipped,
       revisits,
       failed,
+      invalidItems: found.invalidItems.map(({ id, reason }) => ({ id, reason })),
+      unknownCloudCover: found.unknownCloudCover.map(({ id, excluded }) => ({ id, excluded })),
+      warnings: found.warnings,
     },
   };
 }
