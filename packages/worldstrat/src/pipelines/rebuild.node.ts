@@ -122,6 +122,8 @@ export interface RebuildOptions {
   splitFractions?: [number, number, number];
   /** Parallel catalogue searches and revisit downloads (default 4). */
   concurrency?: number;
+  /** Most catalogue items per AOI search (default: `searchItemCap` of the window); more fails with `PAGE_LIMIT`. */
+  maxItemsPerSearch?: number;
   /** Longest silence of a revisit download request before it is aborted and retried (ms; default 60 s; 0: off). */
   idleTimeoutMs?: number;
   /** Ignore a saved plan and redo sampling, stratification and search (default false). */
@@ -505,6 +507,7 @@ export async function planRebuild(
         maxCloudCover: options.maxCloudCover,
         levels,
         concurrency: options.concurrency,
+        ...(options.maxItemsPerSearch !== undefined ? { maxItemsPerSearch: options.maxItemsPerSearch } : {}),
         fetch: options.fetch,
       },
       context,

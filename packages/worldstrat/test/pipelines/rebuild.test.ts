@@ -527,7 +527,7 @@ describe('worldstrat rebuild (CLI)', () => {
   });
 });
 
-describe('worldstrat rebuild --idle-timeout', () => {
+describe('worldstrat rebuild --idle-timeout and --max-items', () => {
   const args = (root: string) => [
     'rebuild',
     root,
@@ -567,6 +567,30 @@ describe('worldstrat rebuild --idle-timeout', () => {
       expect(r.err).toContain('--idle-timeout');
     }
     expect(existsSync(join(dir, 'idle-bad'))).toBe(false);
+  });
+
+  it('--max-items caps each AOI search: a catalogue with more pages fails with PAGE_LIMIT (exit 6)', async () => {
+    const bad = await cli(...args(join(dir, 'cap-bad')), '--max-items', '0');
+    expect(bad.code).toBe(2);
+    // 250 more covering scenes: three pages of 100, while a 100-item cap allows two
+    const extra = Array.from({ length: 250 }, (_, i) =>
+      makeItem(`EXTRA_${i}`, '2022-06-20T10:30:00Z', 40, itemBbox),
+    );
+    stac.items.push(...extra);
+    try {
+      const s0 = searches();
+      const r = await cli('--json', ...args(join(dir, 'cap')), '--max-items', '100', '--dry-run');
+      expect(r.code, r.out + r.err).toBe(6);
+      expect(r.out).toContain('PAGE_LIMIT');
+      // at most two pages for each of the 3 AOIs
+      expect(searches() - s0).toBeGreaterThanOrEqual(2);
+      expect(searches() - s0).toBeLessThanOrEqual(6);
+      // the default cap (240 items for the window) reads all three pages
+      const ok = await cli('--json', ...args(join(dir, 'cap')), '--dry-run');
+      expect(ok.code, ok.out + ok.err).toBe(0);
+    } finally {
+      stac.items.splice(stac.items.indexOf(extra[0]!), extra.length);
+    }
   });
 
   it('reaches the revisit downloads: stalled COG reads are given up after the idle time and retried', async () => {
