@@ -94,10 +94,14 @@ export type {
   RevisitProvider,
   SearchRevisitsOptions,
   SearchRevisitsResult,
+  SkippedItem,
 } from './pipelines/revisit-stages.node.js';
 export {
   downloadRevisits,
+  MAX_ITEMS_PER_SEARCH,
+  searchItemCap,
   searchRevisits,
+  searchSkipLines,
   sentinelHubClientFor,
 } from './pipelines/revisit-stages.node.js';
 export type {

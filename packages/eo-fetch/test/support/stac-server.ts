@@ -31,9 +31,11 @@ export interface StacServer {
   /**
    * Faults of the next file requests, one per request: a status, `cut` (a 206 with its full Content-Length,
    * half the body, then the connection drops) or `short` (a consistent but short 206: Content-Range promises
-   * more bytes than Content-Length delivers).
+   * more bytes than Content-Length delivers) or `stall` (206 headers, then silence until the client gives up).
    */
-  fileFaults: (number | 'cut' | 'short')[];
+  fileFaults: (number | 'cut' | 'short' | 'stall')[];
+  /** File requests answered with a `stall` fault so far. */
+  stalls: number;
   /** Optional SAS check: file requests must carry this query string fragment. */
   requireQuery?: string;
   close(): Promise<void>;
@@ -89,6 +91,7 @@ export async function startStacServer(
     rangeHits: new Map(),
     bytesServed: new Map(),
     fileFaults: [],
+    stalls: 0,
     tokenRequests: 0,
     conformsTo: [
       'core',
@@ -206,6 +209,15 @@ export async function startStacServer(
     if (start >= data.length) {
       res.writeHead(416, { 'content-range': `bytes */${data.length}` });
       return res.end();
+    }
+    if (fault === 'stall') {
+      state.stalls++;
+      res.writeHead(206, {
+        'content-range': `bytes ${start}-${end}/${data.length}`,
+        'content-length': end - start + 1,
+      });
+      res.flushHeaders();
+      return;
     }
     if (fault === 'cut' || fault === 'short') {
       const half = data.subarray(start, start + ((end - start + 1) >> 1));

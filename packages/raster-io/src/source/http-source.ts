@@ -1,5 +1,6 @@
 import { HttpSourceError, RasterIoError } from '../errors.js';
 import { abortError, checkRange, throwIfAborted } from '../internal/assert.js';
+import { redactUrl } from '../internal/redact-url.js';
 import type { ByteSource } from './byte-source.js';
 
 /** Options for {@link httpSource}. */
@@ -12,6 +13,55 @@ export interface HttpSourceOptions {
   signal?: AbortSignal;
   /** Per-request time limit in milliseconds, body included (default 30 000). */
   timeoutMs?: number;
+  /** How the URL is shown in errors and `name` (default: userinfo and token-like query params → `***`). */
+  redactUrl?: (url: string) => string;
+}
+
+/** Most bytes of an error answer's body read for the message; the rest is dropped unread. */
+export const ERROR_BODY_LIMIT = 64 * 1024;
+/** Longest wait for an error answer's body (a trickling or endless error page must not hang a read). */
+export const ERROR_BODY_TIMEOUT_MS = 2_000;
+
+/**
+ * The start of an error answer's body, at most {@link ERROR_BODY_LIMIT} bytes and {@link ERROR_BODY_TIMEOUT_MS}
+ * ms; the stream is cancelled afterwards so the connection is released. Never throws.
+ */
+async function readErrorBody(res: Response): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ERROR_BODY_TIMEOUT_MS);
+  });
+  try {
+    while (total < ERROR_BODY_LIMIT) {
+      const r = await Promise.race([reader.read(), deadline]);
+      if (r === 'timeout' || r.done) break;
+      chunks.push(r.value);
+      total += r.value.byteLength;
+    }
+  } catch {
+    // A broken error body only loses the excerpt.
+  } finally {
+    clearTimeout(timer);
+    reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(Math.min(total, ERROR_BODY_LIMIT));
+  let at = 0;
+  for (const c of chunks) {
+    const part = c.subarray(0, bytes.byteLength - at);
+    bytes.set(part, at);
+    at += part.byteLength;
+    if (at >= bytes.byteLength) break;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+// An error page may echo the request URL: show it redacted there too.
+function redactErrorText(text: string, rawUrl: string, shown: string): string {
+  return text.split(rawUrl).join(shown);
 }
 
 /** Defaults merged by {@link httpSource}. */
@@ -35,9 +85,9 @@ const CONTENT_RANGE = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i;
  * serves every later read. Wrap it in {@link blockCache} (as {@link openGeoTiff} does for headers) to
  * merge small reads.
  *
- * @param url - absolute http(s) URL
- * @param options - headers, fetch, signal, timeoutMs
- * @returns the source (its `size` is known after the first response)
+ * @param rawUrl - absolute http(s) URL
+ * @param options - headers, fetch, signal, timeoutMs, redactUrl
+ * @returns the source (its `size` is known after the first response; `name` and errors show the redacted URL)
  * @throws HttpSourceError on 4xx/5xx answers (`HTTP_ERROR`; `RANGE_REQUEST_FAILED` for 416)
  * @throws RasterIoError `TIMEOUT` when a request exceeds `timeoutMs`, `ABORTED` when a signal fires
  * @example
@@ -45,9 +95,11 @@ const CONTENT_RANGE = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i;
  * const tiff = await openGeoTiff(httpSource('https://example.com/scene.tif', { timeoutMs: 10_000 }));
  * ```
  */
-export function httpSource(url: string, options: HttpSourceOptions = {}): HttpByteSource {
+export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): HttpByteSource {
   const opts = { ...DEFAULT_HTTP_SOURCE, ...options };
-  if (!/^https?:\/\//i.test(url)) {
+  // Everything below prints `url`; only the requests use `rawUrl`.
+  const url = (opts.redactUrl ?? redactUrl)(rawUrl);
+  if (!/^https?:\/\//i.test(rawUrl)) {
     throw new RasterIoError(
       'INVALID_ARGUMENT',
       `${url}: not an http(s) URL; use fileSource() for local paths`,
@@ -69,13 +121,13 @@ export function httpSource(url: string, options: HttpSourceOptions = {}): HttpBy
     let res: Response;
     let body: Uint8Array;
     try {
-      res = await doFetch(url, {
+      res = await doFetch(rawUrl, {
         headers: { ...opts.headers, Range: `bytes=${offset}-${end}` },
         signal: combined,
       });
       if (res.status !== 206 && res.status !== 200) {
-        // Read (and drop) the body so the connection is released.
-        const text = await res.text().catch(() => '');
+        // Read a bounded start of the body for the message; the rest is cancelled so the connection is released.
+        const text = redactErrorText(await readErrorBody(res), rawUrl, url);
         if (res.status === 416) {
           const total = CONTENT_RANGE.exec(res.headers.get('content-range') ?? '')?.[3];
           if (total && total !== '*') {
@@ -106,7 +158,12 @@ export function httpSource(url: string, options: HttpSourceOptions = {}): HttpBy
           { cause: err },
         );
       }
-      throw new HttpSourceError(url, 0, `${url}: request failed (${(err as Error).message})`, { cause: err });
+      throw new HttpSourceError(
+        url,
+        0,
+        `${url}: request failed (${redactErrorText(String((err as Error)?.message), rawUrl, url)})`,
+        { cause: err },
+      );
     }
     bytesReceived += body.byteLength;
     if (res.status === 200) {

@@ -49,6 +49,7 @@ import {
   downloadRevisits,
   type RevisitProvider,
   searchRevisits,
+  searchSkipLines,
   sentinelHubClientFor,
 } from './revisit-stages.node.js';
 import { orderSpotImagery, type SpotOrderOptions, type SpotOrdersResult } from './spot-orders.node.js';
@@ -121,6 +122,10 @@ export interface RebuildOptions {
   splitFractions?: [number, number, number];
   /** Parallel catalogue searches and revisit downloads (default 4). */
   concurrency?: number;
+  /** Most catalogue items per AOI search (default: `searchItemCap` of the window); more fails with `PAGE_LIMIT`. */
+  maxItemsPerSearch?: number;
+  /** Longest silence of a revisit download request before it is aborted and retried (ms; default 60 s; 0: off). */
+  idleTimeoutMs?: number;
   /** Ignore a saved plan and redo sampling, stratification and search (default false). */
   replan?: boolean;
   /** Plan (sampling, stratification, catalogue search) and count download requests; write nothing. */
@@ -502,10 +507,12 @@ export async function planRebuild(
         maxCloudCover: options.maxCloudCover,
         levels,
         concurrency: options.concurrency,
+        ...(options.maxItemsPerSearch !== undefined ? { maxItemsPerSearch: options.maxItemsPerSearch } : {}),
         fetch: options.fetch,
       },
       context,
     );
+    for (const line of searchSkipLines(found)) context.log?.(line);
     const { revisits, duplicates, matchShortfalls } = found;
     const searchRequests = found.searchRequests + spotRequests;
     plan = {
@@ -598,6 +605,7 @@ export async function rebuild(
       provider: options.provider,
       levels,
       concurrency: options.concurrency,
+      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
       dryRun: options.dryRun,
       fetch: options.fetch,
     },

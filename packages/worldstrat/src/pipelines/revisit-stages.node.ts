@@ -4,8 +4,9 @@
 import { join } from 'node:path';
 import {
   type CatalogueEntry,
-  catalogueEntryFromStacItem,
+  catalogueEntriesFromStacItems,
   getStacProvider,
+  type InvalidItem,
   L1C_BANDS,
   L2A_BANDS,
   type MatchAoi,
@@ -60,7 +61,44 @@ export interface SearchRevisitsOptions {
   levels?: readonly S2Level[];
   /** Searches in flight (default 4). */
   concurrency?: number;
+  /**
+   * Most catalogue items one AOI's search may return (default {@link searchItemCap} of the window); a catalogue
+   * with more (or with endless `next` links) fails the search with eo-fetch `PAGE_LIMIT` rather than being cut.
+   */
+  maxItemsPerSearch?: number;
   fetch?: typeof fetch;
+}
+
+/** Items per search page requested from the catalogue. */
+const SEARCH_PAGE_SIZE = 100;
+/**
+ * Sentinel-2 items a point can have per day, generously: two satellites, overlapping relative orbits and up
+ * to four overlapping MGRS tiles give far fewer; a catalogue returning more is misbehaving.
+ */
+const ITEMS_PER_DAY = 8;
+/** Largest {@link SearchRevisitsOptions.maxItemsPerSearch}. */
+export const MAX_ITEMS_PER_SEARCH = 1_000_000;
+
+/**
+ * Default cap on items of one AOI's search: {@link ITEMS_PER_DAY} per day of the window, at least 100 and at
+ * least 4 × `nRevisits`.
+ *
+ * @param dateRange - `[start, end]` ISO dates.
+ * @param nRevisits - revisits kept per AOI.
+ * @returns the cap.
+ */
+export function searchItemCap(dateRange: readonly [string, string], nRevisits: number): number {
+  const days = Math.floor((Date.parse(dateRange[1]) - Date.parse(dateRange[0])) / 86_400_000) + 1;
+  const byDays = Number.isFinite(days) && days > 0 ? days * ITEMS_PER_DAY : 0;
+  return Math.min(MAX_ITEMS_PER_SEARCH, Math.max(100, 4 * nRevisits, byDays));
+}
+
+/** A catalogue item or entry left out of matching, and why. */
+export interface SkippedItem {
+  level: S2Level;
+  aoi: string;
+  id: string | null;
+  reason: string;
 }
 
 /** Result of {@link searchRevisits}. */
@@ -71,6 +109,14 @@ export interface SearchRevisitsResult {
   duplicates: number;
   matchShortfalls: { level: S2Level; aoi: string; found: number; wanted: number }[];
   searchRequests: number;
+  /** Items the catalogue returned that are unusable (bad footprint, datetime, cloud cover…); not matched. */
+  invalidItems: SkippedItem[];
+  /** Entries without a cloud cover: ranked after every entry with one, or `excluded` under `maxCloudCover`. */
+  unknownCloudCover: { level: S2Level; aoi: string; id: string; excluded: boolean }[];
+  /** Catalogue warnings (e.g. a filter the server does not declare it supports), once each. */
+  warnings: string[];
+  /** The item cap each search ran with. */
+  maxItemsPerSearch: number;
 }
 
 /** Options of {@link downloadRevisits}. */
@@ -124,23 +170,30 @@ const stacProviderOf = (p: Extract<RevisitProvider, { kind: 'stac' }>): StacProv
  *
  * @param p - the SentinelHub provider options.
  * @param fetchImpl - optional fetch.
+ * @param pageLimit - most pages of one Catalog search (default: the client's).
  * @returns the client.
  */
 export async function sentinelHubClientFor(
   p: Extract<RevisitProvider, { kind: 'sentinelhub' }>,
   fetchImpl?: typeof fetch,
+  pageLimit?: number,
 ): Promise<SentinelHubClient> {
-  return (await sentinelHubSession(p, fetchImpl)).client;
+  return (await sentinelHubSession(p, fetchImpl, pageLimit)).client;
 }
 
 /** A client and the credentials' strings, which downloads scrub from their errors and manifests. */
 async function sentinelHubSession(
   p: Extract<RevisitProvider, { kind: 'sentinelhub' }>,
   fetchImpl?: typeof fetch,
+  pageLimit?: number,
 ): Promise<{ client: SentinelHubClient; secrets: string[] }> {
   const credentials = p.credentials ?? (await loadSentinelHubCredentials({ configPath: p.configPath }));
   return {
-    client: new SentinelHubClient(credentials, { baseUrl: p.baseUrl, fetch: fetchImpl }),
+    client: new SentinelHubClient(credentials, {
+      baseUrl: p.baseUrl,
+      fetch: fetchImpl,
+      ...(pageLimit !== undefined ? { pageLimit } : {}),
+    }),
     secrets: [credentials.clientSecret, credentials.clientId],
   };
 }
@@ -152,8 +205,9 @@ async function sentinelHubSession(
  * @param aois - AOIs (`name`, `bounds`, optional `areaKm2`).
  * @param options - provider, window, target date, N, levels.
  * @param context - signal, progress (`search <level>`), log.
- * @returns matched revisits per level, counts.
- * @throws {WorldStratError} `INVALID_ARGUMENT` (level not served); eo-fetch HTTP errors.
+ * @returns matched revisits per level, counts, items left out (invalid, unknown cloud cover) and warnings.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` (level not served, bad item cap); eo-fetch HTTP errors and
+ *   `PAGE_LIMIT` / `PAGING_LOOP` when a catalogue pages past the item cap or in circles.
  * @example
  * ```ts
  * const { revisits } = await searchRevisits(aois, { provider: { kind: 'stac' }, dateRange: ['2022-06-01', '2022-06-30'], targetDate: '2022-06-15' });
@@ -171,9 +225,30 @@ export async function searchRevisits(
   const datetime = `${start}T00:00:00Z/${end}T23:59:59Z`;
   const query =
     options.maxCloudCover !== undefined ? { 'eo:cloud_cover': { lte: options.maxCloudCover } } : undefined;
-  let searchRequests = 0;
+  const nRevisits = options.nRevisits ?? 16;
+  const itemCap = options.maxItemsPerSearch ?? searchItemCap(options.dateRange, nRevisits);
+  if (!Number.isInteger(itemCap) || itemCap < 1 || itemCap > MAX_ITEMS_PER_SEARCH)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `maxItemsPerSearch ${itemCap}: expected an integer in [1, ${MAX_ITEMS_PER_SEARCH}]`,
+    );
+  // One page beyond the items' pages: the last full page may still carry a `next` link to an empty one.
+  const caps = { itemLimit: itemCap, pageLimit: Math.ceil(itemCap / SEARCH_PAGE_SIZE) + 1 };
+  const result: SearchRevisitsResult = {
+    revisits: {},
+    found: {},
+    duplicates: 0,
+    matchShortfalls: [],
+    searchRequests: 0,
+    invalidItems: [],
+    unknownCloudCover: [],
+    warnings: [],
+    maxItemsPerSearch: itemCap,
+  };
+  const warnings = new Set<string>();
+  type Found = { items: StacItem[]; invalid: InvalidItem[] };
   const search = async (level: S2Level): Promise<Map<string, CatalogueEntry[]>> => {
-    let run: (bbox: BBox) => Promise<StacItem[]>;
+    let run: (bbox: BBox) => Promise<Found>;
     if (p.kind === 'stac') {
       const provider = stacProviderOf(p);
       const collection = provider.collections[level];
@@ -182,43 +257,48 @@ export async function searchRevisits(
           'INVALID_ARGUMENT',
           `STAC provider ${provider.id} serves no ${level} collection`,
         );
-      const client = new StacClient(p.url ?? provider.url, { fetch: options.fetch });
-      run = (bbox) =>
-        client.search(
-          { collections: [collection], bbox, datetime, limit: 100, ...(query ? { query } : {}) },
+      const client = new StacClient(p.url ?? provider.url, { fetch: options.fetch, ...caps });
+      run = async (bbox) => {
+        const r = await client.itemCollection(
+          { collections: [collection], bbox, datetime, limit: SEARCH_PAGE_SIZE, ...(query ? { query } : {}) },
           { signal },
         );
+        for (const w of r.warnings) warnings.add(w.message);
+        return { items: r.features, invalid: r.invalidItems };
+      };
     } else {
-      const sh = await sentinelHubClientFor(p, options.fetch);
+      const sh = await sentinelHubClientFor(p, options.fetch, caps.pageLimit);
       const collection = level === 'L2A' ? 'sentinel-2-l2a' : 'sentinel-2-l1c';
-      run = (bbox) =>
-        collect(
+      run = async (bbox) => {
+        const invalid: InvalidItem[] = [];
+        const items = await collect(
           sh.catalogSearch(
-            { collections: [collection], bbox, datetime, limit: 100, ...(query ? { query } : {}) },
-            { signal },
+            {
+              collections: [collection],
+              bbox,
+              datetime,
+              limit: SEARCH_PAGE_SIZE,
+              ...(query ? { query } : {}),
+            },
+            { signal, onInvalidItem: (it) => invalid.push(it) },
           ),
         );
+        return { items, invalid };
+      };
     }
     let done = 0;
     const byAoi = new Map<string, CatalogueEntry[]>();
     await mapLimit(aois, options.concurrency ?? 4, async (a) => {
       throwIfAborted(signal);
-      const items = await run(a.bounds);
-      searchRequests++;
-      byAoi.set(
-        a.name,
-        items.map((it) => catalogueEntryFromStacItem(it)),
-      );
+      const found = await run(a.bounds);
+      result.searchRequests++;
+      const { entries, invalidItems } = catalogueEntriesFromStacItems(found.items);
+      for (const it of [...found.invalid, ...invalidItems])
+        result.invalidItems.push({ level, aoi: a.name, id: it.id, reason: it.reason });
+      byAoi.set(a.name, entries);
       onProgress?.({ stage: `search ${level}`, done: ++done, total: aois.length });
     });
     return byAoi;
-  };
-  const result: SearchRevisitsResult = {
-    revisits: {},
-    found: {},
-    duplicates: 0,
-    matchShortfalls: [],
-    searchRequests: 0,
   };
   const matchLevels = p.kind === 'sentinelhub' ? (['L2A'] as const) : levels;
   for (const level of matchLevels) {
@@ -226,16 +306,44 @@ export async function searchRevisits(
     result.found[level] = Object.fromEntries([...catalogue].map(([k, v]) => [k, v.length]));
     const m = matchRevisits(aois, catalogue, {
       targetDate: options.targetDate,
-      nRevisits: options.nRevisits ?? 16,
+      nRevisits,
       ...(options.maxCloudCover !== undefined ? { maxCloudCover: options.maxCloudCover } : {}),
     });
     result.revisits[level] = m.revisits;
     result.duplicates += m.duplicates.length;
     for (const s of m.shortfalls) result.matchShortfalls.push({ level, ...s });
+    for (const x of m.invalid) result.invalidItems.push({ level, ...x });
+    for (const x of m.unknownCloudCover) result.unknownCloudCover.push({ level, ...x });
   }
+  result.warnings = [...warnings];
+  for (const w of result.warnings) context.log?.(`warning: ${w}`);
   if (p.kind === 'sentinelhub') for (const level of levels) result.revisits[level] = result.revisits.L2A;
-  result.searchRequests = searchRequests;
   return result;
+}
+
+/**
+ * Log lines for what a search left out or ranked last (invalid items, unknown cloud cover), for pipelines that
+ * report through their log only.
+ *
+ * @param found - the search result.
+ * @returns one line per kind, none when nothing was left out.
+ */
+export function searchSkipLines(found: SearchRevisitsResult): string[] {
+  const ids = (xs: { id: string | null }[]) =>
+    xs
+      .slice(0, 5)
+      .map((x) => x.id ?? '(no id)')
+      .join(', ') + (xs.length > 5 ? ', …' : '');
+  const out: string[] = [];
+  if (found.invalidItems.length)
+    out.push(
+      `${found.invalidItems.length} catalogue item(s) unusable and skipped: ${ids(found.invalidItems)}`,
+    );
+  if (found.unknownCloudCover.length)
+    out.push(
+      `${found.unknownCloudCover.length} scene(s) without cloud cover (ranked last or excluded): ${ids(found.unknownCloudCover)}`,
+    );
+  return out;
 }
 
 /**

@@ -14,7 +14,12 @@ import { superResolveToFile } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { type EngineChoice, loadWeightsEngine } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
-import { downloadRevisits, type RevisitProvider, searchRevisits } from './revisit-stages.node.js';
+import {
+  downloadRevisits,
+  type RevisitProvider,
+  searchRevisits,
+  searchSkipLines,
+} from './revisit-stages.node.js';
 
 /**
  * Where to super-resolve when the revisits come from a catalogue: a WorldStrat-size AOI around a point (the
@@ -54,6 +59,12 @@ export interface SuperresolveSearchReport {
     file: string;
   }[];
   failed: { n: number; itemId: string; code: string; message: string }[];
+  /** Catalogue items left out as unusable (bad footprint, cloud cover, datetime). */
+  invalidItems: { id: string | null; reason: string }[];
+  /** Scenes without a cloud cover (ranked last, or excluded under `maxCloudCover`). */
+  unknownCloudCover: { id: string; excluded: boolean }[];
+  /** Catalogue warnings (e.g. an unsupported filter). */
+  warnings: string[];
 }
 
 /** Options of the superresolve pipeline. */
@@ -292,6 +303,7 @@ async function fetchAoiRevisits(
       throw notFound(`no Sentinel-2 L2A scene in the window covers the whole AOI${cloudText}`, err);
     throw err;
   });
+  for (const line of searchSkipLines(found)) context.log?.(line);
   const matched: MatchedRevisit[] = found.revisits.L2A ?? [];
   const nFound = found.found.L2A?.[aoi.name] ?? 0;
   if (matched.length === 0)
@@ -355,6 +367,9 @@ async function fetchAoiRevisits(
       skipped: counts.skipped,
       revisits,
       failed,
+      invalidItems: found.invalidItems.map(({ id, reason }) => ({ id, reason })),
+      unknownCloudCover: found.unknownCloudCover.map(({ id, excluded }) => ({ id, excluded })),
+      warnings: found.warnings,
     },
   };
 }

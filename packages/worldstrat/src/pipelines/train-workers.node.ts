@@ -2,6 +2,7 @@
 // Node, so on an n-core machine n models train in about the time of the slowest instead of the sum. A worker
 // opens the dataset itself and writes the same files as `trainModel` (weights, history, checkpoints); the
 // caller reads them back. Results are identical to training in the main thread (same code, same seeds).
+import { addAbortListener } from 'node:events';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +77,23 @@ export function trainInWorker(
   script: string | URL,
   context: PipelineContext = {},
 ): Promise<{ steps: number; seconds: number }> {
+  const { signal } = context;
+  return runTrainWorker(job, script, context, (stop) => {
+    if (!signal) return () => {};
+    const listener = addAbortListener(signal, stop);
+    return () => listener[Symbol.dispose]();
+  });
+}
+
+/** Registers `stop` to run once on abort; returns the unregister function. */
+type OnStop = (stop: () => void) => () => void;
+
+function runTrainWorker(
+  job: TrainJob,
+  script: string | URL,
+  context: PipelineContext,
+  onStop: OnStop,
+): Promise<{ steps: number; seconds: number }> {
   const name = job.train.spec.name;
   return new Promise((resolve, reject) => {
     const worker = new Worker(
@@ -85,12 +103,11 @@ export function trainInWorker(
       },
     );
     let settled = false;
-    const onAbort = () => worker.postMessage({ type: 'abort' });
-    context.signal?.addEventListener('abort', onAbort, { once: true });
+    const unregister = onStop(() => worker.postMessage({ type: 'abort' }));
     const finish = (f: () => void) => {
       if (settled) return;
       settled = true;
-      context.signal?.removeEventListener('abort', onAbort);
+      unregister();
       f();
     };
     worker.on('message', (m: TrainWorkerMessage) => {
@@ -150,6 +167,20 @@ export async function trainInWorkers(
   const stop = new AbortController();
   const onAbort = () => stop.abort(context.signal?.reason);
   context.signal?.addEventListener('abort', onAbort, { once: true });
+  // One listener on `stop` fans out to the running workers: a listener each would pass Node's MaxListeners (10)
+  // with `--workers` above 10 and print a warning.
+  const running = new Set<() => void>();
+  stop.signal.addEventListener('abort', () => {
+    for (const f of [...running]) f();
+  });
+  const onStop: OnStop = (f) => {
+    if (stop.signal.aborted) {
+      f();
+      return () => {};
+    }
+    running.add(f);
+    return () => running.delete(f);
+  };
   const progress = new Map<string, { done: number; total: number }>();
   const stage = `train: ${jobs.length} models`;
   const results = new Map<string, { steps: number; seconds: number }>();
@@ -161,21 +192,25 @@ export async function trainInWorkers(
           throwIfAborted(stop.signal);
           const name = job.train.spec.name;
           try {
-            const r = await trainInWorker(job, script, {
-              signal: stop.signal,
-              onProgress: (p) => {
-                progress.set(name, { done: p.done, total: p.total });
-                let done = 0;
-                let total = 0;
-                for (const j of jobs) {
-                  const q = progress.get(j.train.spec.name);
-                  done += q?.done ?? 0;
-                  total += q?.total ?? j.train.maxSteps ?? 0;
-                }
-                context.onProgress?.({ stage, done, total: Math.max(total, done) });
+            const r = await runTrainWorker(
+              job,
+              script,
+              {
+                onProgress: (p) => {
+                  progress.set(name, { done: p.done, total: p.total });
+                  let done = 0;
+                  let total = 0;
+                  for (const j of jobs) {
+                    const q = progress.get(j.train.spec.name);
+                    done += q?.done ?? 0;
+                    total += q?.total ?? j.train.maxSteps ?? 0;
+                  }
+                  context.onProgress?.({ stage, done, total: Math.max(total, done) });
+                },
+                ...(context.log ? { log: context.log } : {}),
               },
-              ...(context.log ? { log: context.log } : {}),
-            });
+              onStop,
+            );
             results.set(name, r);
             context.log?.(`${name}: ${r.steps} steps in ${r.seconds.toFixed(0)} s (worker)`);
           } catch (e) {

@@ -527,6 +527,89 @@ describe('worldstrat rebuild (CLI)', () => {
   });
 });
 
+describe('worldstrat rebuild --idle-timeout and --max-items', () => {
+  const args = (root: string) => [
+    'rebuild',
+    root,
+    '--region',
+    REGION.join(','),
+    '--land-mask',
+    'none',
+    '--landcover',
+    lccsPath,
+    '--smod',
+    join(dir, 'smod-idle.tif'),
+    '--target',
+    '3',
+    '--pool-size',
+    '30',
+    '--seed',
+    '7',
+    '--stac-url',
+    stac.url,
+    '--from',
+    '2022-06-01',
+    '--to',
+    '2022-06-30',
+    '--target-date',
+    '2022-06-10',
+    '--revisits',
+    '1',
+  ];
+
+  // A local SMOD file: the injected stalls must hit the band COGs, not the classification raster.
+  beforeAll(() => writeFile(join(dir, 'smod-idle.tif'), smodRaster()));
+
+  it('rejects a bad value with exit 2', async () => {
+    for (const v of ['-1', 'soon', '1e9']) {
+      const r = await cli(...args(join(dir, 'idle-bad')), '--idle-timeout', v);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toContain('--idle-timeout');
+    }
+    expect(existsSync(join(dir, 'idle-bad'))).toBe(false);
+  });
+
+  it('--max-items caps each AOI search: a catalogue with more pages fails with PAGE_LIMIT (exit 6)', async () => {
+    const bad = await cli(...args(join(dir, 'cap-bad')), '--max-items', '0');
+    expect(bad.code).toBe(2);
+    // 250 more covering scenes: three pages of 100, while a 100-item cap allows two
+    const extra = Array.from({ length: 250 }, (_, i) =>
+      makeItem(`EXTRA_${i}`, '2022-06-20T10:30:00Z', 40, itemBbox),
+    );
+    stac.items.push(...extra);
+    try {
+      const s0 = searches();
+      const r = await cli('--json', ...args(join(dir, 'cap')), '--max-items', '100', '--dry-run');
+      expect(r.code, r.out + r.err).toBe(6);
+      expect(r.out).toContain('PAGE_LIMIT');
+      // at most two pages for each of the 3 AOIs
+      expect(searches() - s0).toBeGreaterThanOrEqual(2);
+      expect(searches() - s0).toBeLessThanOrEqual(6);
+      // the default cap (240 items for the window) reads all three pages
+      const ok = await cli('--json', ...args(join(dir, 'cap')), '--dry-run');
+      expect(ok.code, ok.out + ok.err).toBe(0);
+    } finally {
+      stac.items.splice(stac.items.indexOf(extra[0]!), extra.length);
+    }
+  });
+
+  it('reaches the revisit downloads: stalled COG reads are given up after the idle time and retried', async () => {
+    stac.fileFaults.length = 0;
+    stac.fileFaults.push('stall', 'stall');
+    const stallsBefore = stac.stalls;
+    const t0 = Date.now();
+    const r = await cli('--json', ...args(join(dir, 'idle')), '--idle-timeout', '0.3');
+    const ms = Date.now() - t0;
+    stac.fileFaults.length = 0;
+    expect(stac.stalls - stallsBefore).toBe(2);
+    // With the default (60 s) the stalled reads alone would take two minutes.
+    expect(ms).toBeLessThan(10_000);
+    expect(r.code, r.err).toBe(0);
+    const res = JSON.parse(r.out);
+    expect(res.downloads.L2A).toMatchObject({ downloaded: 3, failed: 0 });
+  }, 30_000);
+});
+
 describe('worldstrat stratify / search / fetch (CLI building blocks)', () => {
   it('stratify classifies points from both rasters and rebalances with --target', async () => {
     const pts = join(dir, 'pts.csv');

@@ -214,6 +214,35 @@ describe('superresolve from an AOI + date range via STAC', () => {
     for (let k = 0; k < 3; k++) expect(maxAbsDiff(c.bands[k], a.bands[k])).toBe(0);
   }, 60_000);
 
+  it('reports unusable catalogue items and scenes without cloud cover in the search report and the log', async () => {
+    const itemBbox = [LON - 0.02, LAT - 0.015, LON + 0.02, LAT + 0.015];
+    const lots = makeItem('LOTS', '2022-06-15T10:30:00Z', 0, itemBbox, {
+      properties: { 'eo:cloud_cover': 'lots' },
+    });
+    const absurd = makeItem('ABSURD', '2022-06-15T10:30:00Z', 0, [-500, -100, 500, 100]);
+    const noCloud = makeItem('NOCLOUD', '2022-06-15T10:30:00Z', 0, itemBbox);
+    delete (noCloud.properties as Record<string, unknown>)['eo:cloud_cover'];
+    stac.items.push(lots, absurd, noCloud);
+    try {
+      const logs: string[] = [];
+      const r = await superresolvePipeline.run(
+        { ...stacOptions(join(dir, 'skips', 'sr.tif')), targetDate: '2022-06-15' },
+        { log: (m) => logs.push(m) },
+      );
+      const s = r.search!;
+      expect(s.invalidItems.map((x) => x.id).sort()).toEqual(['ABSURD', 'LOTS']);
+      expect(s.unknownCloudCover).toEqual([{ id: 'NOCLOUD', excluded: false }]);
+      // NOCLOUD is the closest to the target date but ranks after the scenes with a known cloud cover
+      expect(s.revisits.map((v) => v.itemId)).toEqual(['S2_12', 'S2_10']);
+      expect(
+        logs.some((l) => /2 catalogue item\(s\) unusable and skipped: (ABSURD, LOTS|LOTS, ABSURD)/.test(l)),
+      ).toBe(true);
+      expect(logs.some((l) => l.includes('without cloud cover') && l.includes('NOCLOUD'))).toBe(true);
+    } finally {
+      stac.items.splice(stac.items.indexOf(lots), 3);
+    }
+  }, 60_000);
+
   it('CLI --bbox --dates --max-cloud --json: one matching revisit, SR over the box; re-run resumes', async () => {
     const out = join(dir, 'cli', 'box.tif');
     const work = join(dir, 'cli', 'work');

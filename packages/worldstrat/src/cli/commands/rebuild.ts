@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { rebuild } from '../../pipelines/rebuild.node.js';
+import { MAX_ITEMS_PER_SEARCH } from '../../pipelines/revisit-stages.node.js';
 import {
   areaOption,
   checkDateOrder,
@@ -16,6 +17,7 @@ import {
   seedOption,
 } from '../options.js';
 import type { CliRunner } from '../runtime.js';
+import { idleTimeoutMs, parseIdleTimeout } from './download-release.js';
 import { parseLevels, providerAccess, providerFromOptions } from './search.js';
 
 /** Register the command. */
@@ -107,6 +109,16 @@ export function registerRebuild(program: Command, run: CliRunner): void {
       numberOption('spot-timeout', { above: 0, max: 10_080 }),
       240,
     )
+    .option(
+      '--max-items <n>',
+      'most catalogue items per AOI search; more fails with PAGE_LIMIT (default: 8 per day of the window, ≥ 100)',
+      intOption('max-items', { min: 1, max: MAX_ITEMS_PER_SEARCH }),
+    )
+    .option(
+      '--idle-timeout <s>',
+      'seconds without data before a revisit download request is aborted and retried (default 60; 0: off)',
+      parseIdleTimeout,
+    )
     .option('--replan', 'ignore the saved plan and sample/search again', false)
     .option(
       '--dry-run',
@@ -151,6 +163,8 @@ export function registerRebuild(program: Command, run: CliRunner): void {
             maxCloudCover: o.maxCloud as number | undefined,
             levels,
             concurrency: o.concurrency as number,
+            ...(o.maxItems !== undefined ? { maxItemsPerSearch: o.maxItems as number } : {}),
+            ...(o.idleTimeout !== undefined ? { idleTimeoutMs: idleTimeoutMs(o.idleTimeout) } : {}),
             replan: Boolean(o.replan),
             spot:
               o.spot || o.orderSpot

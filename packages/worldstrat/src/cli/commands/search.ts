@@ -5,7 +5,12 @@ import { readAoisFile } from '@worldstrat/geo-sampling/node';
 import { writeFileAtomic } from '@worldstrat/raster-io/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { type RevisitProvider, searchRevisits } from '../../pipelines/revisit-stages.node.js';
+import {
+  MAX_ITEMS_PER_SEARCH,
+  type RevisitProvider,
+  type SearchRevisitsResult,
+  searchRevisits,
+} from '../../pipelines/revisit-stages.node.js';
 import {
   checkDateOrder,
   concurrencyOption,
@@ -25,7 +30,13 @@ export interface MatchesFile {
   levels: S2Level[];
   targetDate: string;
   aois: Aoi[];
-  revisits: Awaited<ReturnType<typeof searchRevisits>>['revisits'];
+  revisits: SearchRevisitsResult['revisits'];
+  /** Catalogue items left out as unusable (not matched). */
+  invalidItems?: SearchRevisitsResult['invalidItems'];
+  /** Scenes without a cloud cover (ranked last, or excluded under a cloud limit). */
+  unknownCloudCover?: SearchRevisitsResult['unknownCloudCover'];
+  /** Catalogue warnings (e.g. an unsupported filter). */
+  warnings?: string[];
   /** The STAC URL had credentials, which are not stored: `fetch` needs `--stac-url` again. */
   credentialsOmitted?: boolean;
 }
@@ -126,6 +137,11 @@ export function registerSearch(program: Command, run: CliRunner): void {
     .option('--sh-config <file>', 'SentinelHub credentials file (default: SH_CLIENT_ID / SH_CLIENT_SECRET)')
     .option('--concurrency <n>', 'searches in flight', concurrencyOption(), 4)
     .option(
+      '--max-items <n>',
+      'most catalogue items per AOI search; more fails with PAGE_LIMIT (default: 8 per day of the window, ≥ 100)',
+      intOption('max-items', { min: 1, max: MAX_ITEMS_PER_SEARCH }),
+    )
+    .option(
       '--max-aoi-px <n>',
       'largest AOI side in 10 m pixels (larger AOIs are refused before searching)',
       intOption('max-aoi-px', { min: 1, max: 1_000_000 }),
@@ -174,10 +190,16 @@ export function registerSearch(program: Command, run: CliRunner): void {
             maxCloudCover: o.maxCloud as number | undefined,
             levels,
             concurrency: o.concurrency as number,
+            ...(o.maxItems !== undefined ? { maxItemsPerSearch: o.maxItems as number } : {}),
             ...(fetch ? { fetch } : {}),
           },
-          { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
+          { signal: rt.signal, onProgress: rt.onProgress },
         );
+        const skipped = {
+          invalidItems: res.invalidItems,
+          unknownCloudCover: res.unknownCloudCover,
+          warnings: res.warnings,
+        };
         if (o.out) {
           const file: MatchesFile = {
             version: 1,
@@ -187,6 +209,7 @@ export function registerSearch(program: Command, run: CliRunner): void {
             targetDate,
             aois,
             revisits: res.revisits,
+            ...skipped,
           };
           await writeFileAtomic(o.out as string, `${JSON.stringify(file)}\n`);
         }
@@ -196,6 +219,8 @@ export function registerSearch(program: Command, run: CliRunner): void {
           found: res.found,
           duplicates: res.duplicates,
           shortfalls: res.matchShortfalls,
+          maxItemsPerSearch: res.maxItemsPerSearch,
+          ...skipped,
           revisits: Object.fromEntries(
             Object.entries(res.revisits).map(([level, list]) => [
               level,
@@ -218,6 +243,13 @@ export function registerSearch(program: Command, run: CliRunner): void {
               `  ${r.aoi} #${r.n}  ${r.id}  ${r.datetime.slice(0, 10)}  ${r.cloudCover === null ? 'cloud unknown' : `cloud ${r.cloudCover}%`}  Δ${r.deltaDays} d`,
           ),
         ]);
+        for (const x of res.invalidItems)
+          lines.push(`skipped ${x.level} ${x.aoi} ${x.id ?? '(no id)'}: ${x.reason}`);
+        for (const x of res.unknownCloudCover)
+          lines.push(
+            `no cloud cover: ${x.level} ${x.aoi} ${x.id} (${x.excluded ? 'excluded by --max-cloud' : 'ranked last'})`,
+          );
+        for (const w of res.warnings) lines.push(`warning: ${w}`);
         if (o.out) lines.push(`wrote ${o.out}`);
         rt.done(summary, lines.join('\n'));
       }),

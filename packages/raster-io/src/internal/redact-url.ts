@@ -1,0 +1,24 @@
+// URL redaction for error messages: a URL may carry `user:pw@` or a signed-URL token in its query, and error
+// messages end up in logs and JSON output.
+
+const SECRET_PARAM = /sig|token|key|secret|signature|credential|password|auth/i;
+
+/**
+ * A URL safe to print: userinfo becomes `***@`, query parameters whose name looks like a secret become `name=***`.
+ *
+ * @param url - any URL text
+ * @returns the redacted text
+ */
+export function redactUrl(url: string): string {
+  const out = url.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]*)@/gi, '$1***@');
+  const q = out.indexOf('?');
+  if (q < 0) return out;
+  const hash = out.indexOf('#', q);
+  const query = hash < 0 ? out.slice(q + 1) : out.slice(q + 1, hash);
+  const params = query.split('&').map((kv) => {
+    const eq = kv.indexOf('=');
+    const key = eq < 0 ? kv : kv.slice(0, eq);
+    return SECRET_PARAM.test(key) ? `${key}=***` : kv;
+  });
+  return `${out.slice(0, q)}?${params.join('&')}${hash < 0 ? '' : out.slice(hash)}`;
+}

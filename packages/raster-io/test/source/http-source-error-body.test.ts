@@ -1,0 +1,114 @@
+// httpSource error answers from hostile servers: the body read for the message is bounded in bytes and time
+// (a trickling or endless error page cannot hang a read), and secrets in the URL never reach the message.
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpSourceError, httpSource } from '../../src/index.js';
+
+let server: Server;
+let base = '';
+const open = new Set<ServerResponse>();
+const sent = new Map<string, number>();
+const KIB = new Uint8Array(1024).fill(0x61);
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] as string;
+    open.add(res);
+    res.on('close', () => open.delete(res));
+    sent.set(path, 0);
+    const count = (n: number) => sent.set(path, (sent.get(path) ?? 0) + n);
+    if (path === '/trickle') {
+      // 50 KiB error page, 1 KiB every 100 ms: longer than the body time cap.
+      res.writeHead(503, { 'content-type': 'text/html' });
+      let left = 50;
+      const t = setInterval(() => {
+        if (res.destroyed || left-- === 0) {
+          clearInterval(t);
+          if (!res.destroyed) res.end();
+          return;
+        }
+        res.write(KIB);
+        count(1024);
+      }, 100);
+      return;
+    }
+    if (path === '/endless') {
+      // An error body that never ends, as fast as the socket takes it.
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      const pump = () => {
+        while (!res.destroyed && res.write(KIB)) count(1024);
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
+      return;
+    }
+    if (path === '/echo') {
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      res.end(`denied for ${base}${req.url}`);
+      return;
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  for (const r of open) r.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+describe('httpSource error bodies', () => {
+  it('a trickled 50 KiB error page → HttpSourceError within the body time cap', async () => {
+    const t0 = Date.now();
+    const err = await httpSource(`${base}/trickle`, { timeoutMs: 15_000 })
+      .read(0, 100)
+      .catch((e) => e);
+    const ms = Date.now() - t0;
+    expect(err).toBeInstanceOf(HttpSourceError);
+    expect(err).toMatchObject({ code: 'HTTP_ERROR', status: 503 });
+    expect(err.message).toContain('503');
+    expect(err.message).toContain('aaaa');
+    expect(ms).toBeLessThan(4_000);
+    // The server had not finished its page when we gave up.
+    expect(sent.get('/trickle')).toBeLessThan(50 * 1024);
+  });
+
+  it('an endless error body → HttpSourceError after at most ~64 KiB read', async () => {
+    const t0 = Date.now();
+    const err = await httpSource(`${base}/endless`, { timeoutMs: 15_000 })
+      .read(0, 100)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(HttpSourceError);
+    expect(err).toMatchObject({ code: 'HTTP_ERROR', status: 500 });
+    expect(Date.now() - t0).toBeLessThan(4_000);
+    expect(err.message.length).toBeLessThan(1_000);
+  });
+
+  it('token query params are redacted in the message, the name and an echoing error page', async () => {
+    const url = `${base}/echo?x-amz-signature=SECRET1&token=SECRET2&page=3`;
+    const src = httpSource(url);
+    const err = await src.read(0, 100).catch((e) => e);
+    expect(err).toBeInstanceOf(HttpSourceError);
+    expect(err.status).toBe(403);
+    expect(err.message).toContain('page=3');
+    expect(err.message).toContain('token=***');
+    expect(`${err.message} ${err.url} ${src.name}`).not.toMatch(/SECRET/);
+  });
+
+  it('userinfo is redacted even when fetch refuses the URL', async () => {
+    const src = httpSource(`http://alice:hunter2@127.0.0.1:1/x.tif`);
+    const err = await src.read(0, 100).catch((e) => e);
+    expect(err).toBeInstanceOf(HttpSourceError);
+    expect(`${err.message} ${err.url} ${src.name}`).not.toContain('hunter2');
+    expect(err.message).toContain('***@127.0.0.1');
+  });
+
+  it('a caller-supplied redactUrl is used', async () => {
+    const src = httpSource(`${base}/echo?p=1`, { redactUrl: () => 'scene.tif' });
+    const err = await src.read(0, 10).catch((e) => e);
+    expect(err.message.startsWith('scene.tif: HTTP 403')).toBe(true);
+    expect(err.message).not.toContain('127.0.0.1');
+  });
+});
