@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { RegistrationMode } from '@worldstrat/metrics';
+import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { readGeoTiffFile, writeFileAtomic } from '@worldstrat/raster-io/node';
 import {
   type BackendPreference,
@@ -91,6 +92,8 @@ export interface BenchmarkOptions {
   geotiff?: boolean;
   /** Skip dataset scenes with problems (reported). Default true. */
   skipInvalid?: boolean;
+  /** GeoTIFF read limits for every file read (raster-io defaults when absent). */
+  readLimits?: Partial<RasterIoLimits>;
   /** How scenes are assigned to train/val/test. Default 'csv' (the split CSV). */
   splitMode?: SplitMode;
   /** Validate on the val split after every epoch (for the curves). Default true. */
@@ -333,6 +336,7 @@ export async function runBenchmark(
     revisits,
     skipInvalid: options.skipInvalid ?? true,
     cacheScenes: 512,
+    readLimits: options.readLimits,
     signal: context.signal,
     onProblem: (p) => context.log?.(`skipped: ${p.message}`),
   });
@@ -372,7 +376,7 @@ export async function runBenchmark(
   const inWorkers = await trainSpecsInWorkers(
     options,
     specs.filter((s) => !finished.has(s.name)),
-    { revisits, skipInvalid: options.skipInvalid ?? true, cacheScenes: 512 },
+    { revisits, skipInvalid: options.skipInvalid ?? true, cacheScenes: 512, readLimits: options.readLimits },
     trainOptions,
     context,
   );
@@ -456,7 +460,7 @@ export async function runBenchmark(
         const scenesRead = await Promise.all(
           scene.lrPaths
             .slice(0, entry.engine.config.revisits)
-            .map((p) => readGeoTiffFile(p, { signal: context.signal })),
+            .map((p) => readGeoTiffFile(p, { signal: context.signal, limits: options.readLimits })),
         );
         geotiff = join(out, 'sr', `${scene.name}_${modelStem(entry.name)}_sr.tif`);
         quicklook = geotiff.replace(/\.tif$/, '.png');

@@ -7,7 +7,7 @@ import {
   type RegistrationMode,
   registeredMetrics,
 } from '@worldstrat/metrics';
-import { resize } from '@worldstrat/raster-io';
+import { type RasterIoLimits, resize } from '@worldstrat/raster-io';
 import {
   countParameters,
   type InferenceEngine,
@@ -362,6 +362,8 @@ export interface EvaluatePipelineOptions {
   splitMode?: SplitMode;
   batchSize?: number;
   skipInvalid?: boolean;
+  /** GeoTIFF read limits for every file read (raster-io defaults when absent). */
+  readLimits?: Partial<RasterIoLimits>;
 }
 
 /** `eval`: score weights files and bicubic on a split in both metric modes. */
@@ -391,6 +393,7 @@ export const evaluatePipeline = definePipeline<
       const dataset = await openDataset(options.root, {
         revisits,
         skipInvalid: options.skipInvalid ?? true,
+        readLimits: options.readLimits,
         signal: context.signal,
         onProblem: (p) => context.log?.(`skipped: ${p.message}`),
       });
