@@ -145,6 +145,13 @@ function stack(rasters: { width: number; height: number; bands: ArrayLike<number
  * for await (const batch of ds.batches('train', { batchSize: 48, seed: 1 })) train(batch);
  * ```
  */
+/** A load failure as text, keeping the reader's error code (e.g. raster-io `CORRUPT_TIFF`, `TOO_LARGE`). */
+function causeText(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  const message = e instanceof Error ? e.message : String(e);
+  return typeof code === 'string' ? `[${code}] ${message}` : message;
+}
+
 export async function openDataset(
   root: string,
   options: OpenDatasetOptions = {},
@@ -316,12 +323,12 @@ export async function openDataset(
                 ? 'SHAPE_MISMATCH'
                 : 'UNREADABLE_FILE',
             aoi: entry.name,
-            message: `${entry.name}: ${(e as Error).message}`,
+            message: `${entry.name}: ${causeText(e)}`,
           };
           if (!options.skipInvalid) {
             throw new WorldStratError(
               'UNREADABLE_FILE',
-              `${problem.message}; pass skipInvalid: true to skip it`,
+              `${problem.message}; pass skipInvalid: true (CLI: --skip-invalid) to skip it`,
               { cause: e },
             );
           }

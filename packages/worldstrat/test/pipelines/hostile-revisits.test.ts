@@ -1,7 +1,7 @@
 // `superresolve` / `infer` on hostile revisits: --max-pixels below a revisit's size, a TIFF whose IFD chain loops
 // back on itself, a deflate strip that is not deflate. Each ends fast with exit 4, a typed raster-io error naming
 // the revisit file, and no output file (no GeoTIFF, PNG or temp file).
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Raster } from '@worldstrat/raster-io';
 import { writeGeoTiff } from '@worldstrat/raster-io/node';
@@ -9,6 +9,7 @@ import { initStateDict, resolveModelConfig, stateDictToSafetensors } from '@worl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/fixtures.js';
 import { cli } from '../support/run-cli.js';
+import { corruptFirstBlock, makeSelfLoop } from '../support/tiff-patch.js';
 
 const SIZE = 50;
 const BANDS = 12;
@@ -42,54 +43,6 @@ async function revisitFolder(name: string): Promise<{ folder: string; second: st
   const paths = [0, 1].map((i) => join(folder, `${name}-${i + 1}-L2A_data.tiff`));
   for (const [i, p] of paths.entries()) await writeGeoTiff(p, revisit(i), { compression: 'deflate' });
   return { folder, second: paths[1] as string };
-}
-
-/** The first IFD of a little-endian classic TIFF: its offset, entry count and tags (value offsets resolved). */
-function firstIfd(bytes: Buffer) {
-  expect(bytes.toString('latin1', 0, 2)).toBe('II');
-  expect(bytes.readUInt16LE(2)).toBe(42);
-  const at = bytes.readUInt32LE(4);
-  const n = bytes.readUInt16LE(at);
-  const values = (tag: number): number[] => {
-    for (let i = 0; i < n; i++) {
-      const e = at + 2 + 12 * i;
-      if (bytes.readUInt16LE(e) !== tag) continue;
-      const type = bytes.readUInt16LE(e + 2);
-      const count = bytes.readUInt32LE(e + 4);
-      const size = type === 3 ? 2 : 4;
-      const base = count * size <= 4 ? e + 8 : bytes.readUInt32LE(e + 8);
-      return Array.from({ length: count }, (_, k) =>
-        size === 2 ? bytes.readUInt16LE(base + 2 * k) : bytes.readUInt32LE(base + 4 * k),
-      );
-    }
-    throw new Error(`tag ${tag} not in the first IFD`);
-  };
-  return { at, n, values };
-}
-
-/** Point the first IFD's next-IFD offset back at itself (a one-IFD loop). */
-function makeSelfLoop(path: string): void {
-  const bytes = readFileSync(path);
-  const { at, n } = firstIfd(bytes);
-  bytes.writeUInt32LE(at, at + 2 + 12 * n);
-  writeFileSync(path, bytes);
-}
-
-/** Overwrite the first strip/tile of the full-resolution image with bytes that are not a zlib stream. */
-function corruptFirstBlock(path: string): void {
-  const bytes = readFileSync(path);
-  const ifd = firstIfd(bytes);
-  let offsets: number[];
-  let counts: number[];
-  try {
-    offsets = ifd.values(324);
-    counts = ifd.values(325);
-  } catch {
-    offsets = ifd.values(273);
-    counts = ifd.values(279);
-  }
-  bytes.fill(0xab, offsets[0], (offsets[0] as number) + (counts[0] as number));
-  writeFileSync(path, bytes);
 }
 
 /** Run superresolve, expecting a typed failure within FAST_MS and no output at all. */

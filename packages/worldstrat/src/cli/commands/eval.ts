@@ -17,7 +17,13 @@ export function registerEval(program: Command, run: CliRunner): void {
     .requiredOption('--weights <files...>', '.safetensors or .onnx weights (architecture detected)')
     .option('--engine <e>', 'tfjs | onnx', 'tfjs')
     .option('--split <s>', 'train | val | test', 'test')
-    .option('--batch-size <n>', 'chips per batch', intOption('batch-size', { min: 1, max: 4096 }), 16);
+    .option('--batch-size <n>', 'chips per batch', intOption('batch-size', { min: 1, max: 4096 }), 16)
+    // Scores over fewer scenes than the split holds are not the split's scores: skipping is opt-in.
+    .option(
+      '--skip-invalid',
+      'skip scenes with missing or unreadable files (reported) instead of failing',
+      false,
+    );
   addReadLimitOptions(cmd).action((root: string, _opts, cmd: Command) =>
     run(cmd, async (o, rt) => {
       const engine = o.engine as string;
@@ -33,12 +39,16 @@ export function registerEval(program: Command, run: CliRunner): void {
           engine,
           split: split as 'train' | 'val' | 'test',
           batchSize: o.batchSize as number,
+          skipInvalid: o.skipInvalid === true,
           ...(readLimitsFrom(o) ? { readLimits: readLimitsFrom(o) } : {}),
         },
         { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
       );
       const table = resultsMarkdown(resultRows(r.scores));
-      rt.done(r, `${r.split} split: ${r.scenes.length} scenes, ${r.chips} chips\n\n${table}`);
+      const skipped = r.skipped.length
+        ? ` (${r.skipped.length} skipped as invalid: ${r.skipped.join(', ')})`
+        : '';
+      rt.done(r, `${r.split} split: ${r.scenes.length} scenes${skipped}, ${r.chips} chips\n\n${table}`);
     }),
   );
 }
