@@ -331,15 +331,32 @@ export const trainPipeline = definePipeline<TrainPipelineOptions, TrainPipelineR
   async run(options, context = {}) {
     const { openDataset } = await import('../dataset/open-dataset.node.js');
     const { root, skipInvalid, readLimits, ...rest } = options;
+    const unreadable = new Set<string>();
     const dataset = await openDataset(root, {
       revisits: options.spec.config.revisits,
       skipInvalid: skipInvalid ?? true,
       cacheScenes: 64,
       readLimits,
       signal: context.signal,
-      onProblem: (p) => context.log?.(`skipped: ${p.message}`),
+      onProblem: (p) => {
+        unreadable.add(p.aoi);
+        context.log?.(`skipped: ${p.message}`);
+      },
     });
-    const r = await trainModel({ ...rest, dataset }, context);
+    const train = dataset.split(options.splitMode ?? 'csv').train;
+    let r: TrainModelResult;
+    try {
+      r = await trainModel({ ...rest, dataset }, context);
+    } catch (e) {
+      // With every training scene skipped the trainer only sees empty epochs; say why instead.
+      if (train.length > 0 && train.every((s) => unreadable.has(s.name)))
+        throw new WorldStratError(
+          'UNREADABLE_FILE',
+          `none of the ${train.length} training scene(s) of ${root} could be read (all skipped; see the log)`,
+          { cause: e },
+        );
+      throw e;
+    }
     r.model.dispose();
     const { model: _m, history, ...json } = r;
     return {

@@ -1,7 +1,7 @@
-// `worldstrat eval` on a dataset with one hostile revisit (an IFD chain that loops on itself, a corrupt deflate
+// `worldstrat eval` (and `train` under read limits) on a dataset with one hostile revisit (an IFD chain that loops on itself, a corrupt deflate
 // strip) or under a --max-pixels below the revisits' size: a fast typed failure (exit 4) naming the file, nothing
 // written into the dataset; --skip-invalid skips that scene and reports it instead.
-import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { initStateDict, resolveModelConfig, stateDictToSafetensors } from '@worldstrat/srnet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,5 +127,36 @@ describe('eval on hostile revisits', () => {
     } finally {
       copyFileSync(saved, trainVictim);
     }
+  }, 60_000);
+});
+
+describe('train under read limits', () => {
+  it('--max-pixels below the revisits: every scene skipped and named, then UNREADABLE_FILE exit 4; no weights', async () => {
+    const out = join(dir, 'train-out');
+    const t0 = performance.now();
+    const r = await cli(
+      'train',
+      root,
+      '--out',
+      out,
+      '--model',
+      'srcnn-mf',
+      '--revisits',
+      '2',
+      '--hidden',
+      '4',
+      '--steps',
+      '1',
+      '--batch-size',
+      '2',
+      '--max-pixels',
+      '1000',
+    );
+    expect(performance.now() - t0).toBeLessThan(FAST_MS);
+    expect(r.code, r.err).toBe(4);
+    expect(r.err).toContain('[TOO_LARGE]');
+    expect(r.err).toContain('maxPixels = 1000');
+    expect(r.err).toMatch(/UNREADABLE_FILE\] none of the 3 training scene\(s\)/);
+    expect(existsSync(join(out, 'srcnn-mf.safetensors'))).toBe(false);
   }, 60_000);
 });
