@@ -1,5 +1,6 @@
 // Revisit download from COGs served with HTTP Range by a local STAC server: window reads, warp onto the AOI's
 // 10 m grid, baseline ≥ 04.00 harmonisation, release layout, manifest re-runs, Planetary Computer signing.
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -265,6 +266,52 @@ describe('downloadStacRevisits', () => {
     server.fileFaults = [];
     expect(bad.failed[0].error.code).toBe('RETRIES_EXHAUSTED');
     expect((bad.failed[0].error.cause as { code?: string }).code).toBe('NETWORK_ERROR');
+  });
+
+  it('a COG whose IFD chain loops, or one over readLimits, fails its revisit fast with a typed error naming the URL', async () => {
+    const esKey = (b: CanonicalBand) => earthSearch.assetKeys[b]!;
+    const match = matchRevisits([aoi], [catalogueEntryFromStacItem(itemFor('S2_LOOP', '03.01', 10, esKey))], {
+      targetDate: '2022-06-10',
+    });
+    const opts = {
+      provider: earthSearch,
+      bands: ['B04'] as CanonicalBand[],
+      retry: { baseDelayMs: 5, retries: 2 },
+    };
+    const good = cogs.get('B04') as Uint8Array;
+    // point the first IFD's next-IFD offset back at itself (little-endian classic TIFF)
+    const looped = good.slice();
+    const view = new DataView(looped.buffer);
+    const ifd = view.getUint32(4, true);
+    view.setUint32(ifd + 2 + 12 * view.getUint16(ifd, true), ifd, true);
+    server.files.set('/data/B04.tif', looped);
+    try {
+      const t0 = performance.now();
+      const res = await downloadStacRevisits([aoi], match.revisits, { ...opts, root: join(root, 'loop') });
+      expect(performance.now() - t0).toBeLessThan(5_000);
+      expect(res.failed).toHaveLength(1);
+      expect(res.failed[0].error.code).toBe('INVALID_RESPONSE');
+      expect((res.failed[0].error.cause as { code?: string }).code).toBe('CORRUPT_TIFF');
+      expect(res.failed[0].error.message).toContain('/data/B04.tif');
+      expect(res.failed[0].error.message).toMatch(/IFD loop/);
+      expect(existsSync(join(root, 'loop', lrRevisitPaths(aoi.name, 1, 'L2A').data))).toBe(false);
+    } finally {
+      server.files.set('/data/B04.tif', good);
+    }
+    const limited = await downloadStacRevisits([aoi], match.revisits, {
+      ...opts,
+      root: join(root, 'limited'),
+      readLimits: { maxPixels: 100 },
+    });
+    expect(limited.failed).toHaveLength(1);
+    expect((limited.failed[0].error.cause as { code?: string }).code).toBe('TOO_LARGE');
+    expect(limited.failed[0].error.message).toContain('maxPixels = 100');
+    expect(existsSync(join(root, 'limited', lrRevisitPaths(aoi.name, 1, 'L2A').data))).toBe(false);
+    const unlimited = await downloadStacRevisits([aoi], match.revisits, {
+      ...opts,
+      root: join(root, 'unlimited'),
+    });
+    expect(unlimited.failed).toEqual([]);
   });
 
   it('signs Planetary Computer hrefs and reports per-revisit failures without stopping the others', async () => {

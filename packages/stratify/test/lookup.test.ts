@@ -134,6 +134,24 @@ describe('openClassRaster + lookup', () => {
     expect(lc.stats.cacheHits).toBeGreaterThan(0);
   });
 
+  it('readLimits bound the block reads (TOO_LARGE naming the raster); a self-looping IFD chain is CORRUPT_TIFF', async () => {
+    const small = await openClassRaster(lcBytes, { name: 'lccs.tif', readLimits: { maxBlockBytes: 1000 } });
+    await expect(small.lookup(points)).rejects.toMatchObject({
+      code: 'TOO_LARGE',
+      message: expect.stringMatching(/lccs\.tif.*maxBlockBytes = 1000/),
+    });
+    const looped = lcBytes.slice();
+    const view = new DataView(looped.buffer, looped.byteOffset, looped.byteLength);
+    const ifd = view.getUint32(4, true);
+    view.setUint32(ifd + 2 + 12 * view.getUint16(ifd, true), ifd, true);
+    const t0 = performance.now();
+    await expect(openClassRaster(looped, { name: 'looped.tif' })).rejects.toMatchObject({
+      code: 'CORRUPT_TIFF',
+      message: expect.stringContaining('looped.tif'),
+    });
+    expect(performance.now() - t0).toBeLessThan(2_000);
+  });
+
   it('Mollweide ESRI:54009 grid: points are projected with proj4 before the pixel lookup', async () => {
     const sm = await openClassRaster(smBytes, { name: 'smod.tif' });
     expect(sm.crs).toBe('ESRI:54009');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset, type SyntheticDatasetSummary } from '../src/node.js';
 import { tempDir } from './support/fixtures.js';
+import { requireTool } from './support/require-tool.js';
 
 const hasGdal = (() => {
   try {
@@ -126,24 +127,27 @@ describe('generateSyntheticDataset', () => {
     expect(existsSync(join(root, 'metadata.csv'))).toBe(false);
   });
 
-  it.skipIf(!hasGdal)('files read back with GDAL as the stated types (gdalinfo)', () => {
-    const name = summary.aois[0].name;
-    const info = (rel: string) =>
-      JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', join(dir, 'a', rel)], { encoding: 'utf8' }));
-    const ps = info(`hr_dataset/${name}/${name}_ps.tiff`);
-    expect(ps.bands).toHaveLength(4);
-    expect(ps.bands[0].type).toBe('UInt16');
-    expect(ps.size).toEqual([120, 120]);
-    expect(ps.bands[0].maximum).toBeLessThanOrEqual(4095);
-    const lr = info(`lr_dataset/${name}/L2A/${name}-1-L2A_data.tiff`);
-    expect(lr.bands).toHaveLength(12);
-    expect(lr.bands[0].type).toBe('Float32');
-    expect(lr.size).toEqual([18, 18]);
-    expect(lr.coordinateSystem.wkt).toMatch(/WGS 84/);
-    const b04 = lr.bands[3];
-    expect(b04.mean).toBeGreaterThan(0.01);
-    expect(b04.mean).toBeLessThan(0.6);
-    const clm = info(`lr_dataset/${name}/L2A/${name}-1-CLM.tiff`);
-    expect(clm.bands[0].type).toBe('Byte');
-  });
+  it.runIf(requireTool('GDAL (gdalinfo)', hasGdal))(
+    'files read back with GDAL as the stated types (gdalinfo)',
+    () => {
+      const name = summary.aois[0].name;
+      const info = (rel: string) =>
+        JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', join(dir, 'a', rel)], { encoding: 'utf8' }));
+      const ps = info(`hr_dataset/${name}/${name}_ps.tiff`);
+      expect(ps.bands).toHaveLength(4);
+      expect(ps.bands[0].type).toBe('UInt16');
+      expect(ps.size).toEqual([120, 120]);
+      expect(ps.bands[0].maximum).toBeLessThanOrEqual(4095);
+      const lr = info(`lr_dataset/${name}/L2A/${name}-1-L2A_data.tiff`);
+      expect(lr.bands).toHaveLength(12);
+      expect(lr.bands[0].type).toBe('Float32');
+      expect(lr.size).toEqual([18, 18]);
+      expect(lr.coordinateSystem.wkt).toMatch(/WGS 84/);
+      const b04 = lr.bands[3];
+      expect(b04.mean).toBeGreaterThan(0.01);
+      expect(b04.mean).toBeLessThan(0.6);
+      const clm = info(`lr_dataset/${name}/L2A/${name}-1-CLM.tiff`);
+      expect(clm.bands[0].type).toBe('Byte');
+    },
+  );
 });

@@ -11,6 +11,7 @@ import {
   type Raster,
   type RasterArray,
   RasterIoError,
+  type RasterIoLimits,
   readRaster,
   type TargetGrid,
   warpRaster,
@@ -66,6 +67,8 @@ export interface StacRevisitOptions {
    * off after this and the band read retried.
    */
   requestTimeoutMs?: number;
+  /** raster-io read limits for every band COG (defaults: raster-io's); a COG over them fails its revisit. */
+  readLimits?: Partial<RasterIoLimits>;
   /** Compression of the written TIFFs (default `none`, like the release). */
   compression?: 'none' | 'deflate';
   /** JSONL manifest: revisits whose files are all verified there are skipped. */
@@ -144,10 +147,17 @@ async function readBandOnGrid(
         const tiff = await openGeoTiff(source, {
           signal,
           codecs: NODE_CODECS, // node:zlib inflate for deflate COGs
+          limits: opts.readLimits,
         });
         // a margin of 3 native pixels keeps bilinear taps at the edges inside the read
         const window = expandBounds(bounds, 3 * BAND_RESOLUTION_M[band]);
-        const r: Raster = await readRaster(tiff, { bbox: window, bboxCrs: 'lonlat', bands: [0], signal });
+        const r: Raster = await readRaster(tiff, {
+          bbox: window,
+          bboxCrs: 'lonlat',
+          bands: [0],
+          signal,
+          limits: opts.readLimits,
+        });
         await tiff.close();
         const warped = warpRaster(
           { ...r, noData: r.noData ?? 0 },

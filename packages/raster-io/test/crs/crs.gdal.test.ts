@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { transformCoords, utmEpsgForLonLat } from '../../src/index.js';
+import { requireTool } from '../support/require-tool.js';
 
 const hasGdal = spawnSync('gdaltransform', ['--version']).status === 0;
 
@@ -18,7 +19,7 @@ function gdaltransform(from: string, to: string, pts: [number, number][]): [numb
 }
 
 // Skipped only where GDAL is not installed (CI installs gdal-bin).
-describe.skipIf(!hasGdal)('transformCoords vs gdaltransform (PROJ)', () => {
+describe.runIf(requireTool('gdaltransform', hasGdal))('transformCoords vs gdaltransform (PROJ)', () => {
   let seed = 7;
   const rand = () => {
     seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;

@@ -19,6 +19,7 @@ import {
 import { NODE_CODECS } from '../../src/node.js';
 import { gdalPixels } from '../support/envi.js';
 import { gdaladdo, gdalTranslate, HAS_GDAL, PYTHON_GDAL } from '../support/gdal.js';
+import { requireTool } from '../support/require-tool.js';
 import { rng, syntheticRaster } from '../support/synthetic.js';
 import { LONG, type TinyIfd, tinyTiff } from '../support/tiny-tiff.js';
 import { useTmpDir } from '../support/tmp.js';
@@ -169,7 +170,9 @@ function mutate(base: Uint8Array, next: () => number): { bytes: Uint8Array; what
   return { bytes: b, what };
 }
 
-describe.skipIf(!HAS_GDAL || !PYTHON_GDAL)('hostile files vs GDAL', () => {
+describe.runIf(
+  requireTool('GDAL (gdalinfo)', HAS_GDAL) && requireTool('python3-gdal', PYTHON_GDAL !== undefined),
+)('hostile files vs GDAL', () => {
   const bases: { name: string; bytes: Uint8Array }[] = [];
 
   beforeAll(() => {

@@ -11,6 +11,7 @@ import { bytesOf } from '../../src/internal/typed-array.js';
 import { openGeoTiffFile, writeGeoTiff } from '../../src/node.js';
 import { PYTHON_GDAL } from '../support/gdal.js';
 import { type GdalFile, runGdalBatch } from '../support/gdal-batch.js';
+import { requireTool } from '../support/require-tool.js';
 import { syntheticRaster } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
 
@@ -157,7 +158,7 @@ const parseNoData = (s: string | null): number | null =>
           ? -Infinity
           : Number(s);
 
-describe.runIf(PYTHON_GDAL)('GDAL variant corpus', () => {
+describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))('GDAL variant corpus', () => {
   let gdal: Record<string, GdalFile> = {};
   const path = (name: string): string => join(tmp(), `${name}.tif`);
 

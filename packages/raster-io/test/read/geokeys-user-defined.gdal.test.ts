@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openGeoTiff } from '@worldstrat/raster-io';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireTool } from '../support/require-tool.js';
 
 function hasGdal(): boolean {
   try {
@@ -20,7 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), 'geokeys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // GDAL is installed by .ci/run; without it there is nothing to generate the files with.
-describe.runIf(hasGdal())('user-defined projected CRS', () => {
+describe.runIf(requireTool('gdal_translate', hasGdal()))('user-defined projected CRS', () => {
   function makeTiff(name: string, srs: string): string {
     const raw = join(dir, `${name}.bin`);
     writeFileSync(raw, new Uint8Array(16).fill(7));

@@ -10,6 +10,7 @@ import { openGeoTiffFile, RasterIoError, readGeoTiffFile } from '../../src/node.
 import { compareArrays } from '../support/compare.js';
 import { gdalPixels } from '../support/envi.js';
 import { HAS_GDAL } from '../support/gdal.js';
+import { requireTool } from '../support/require-tool.js';
 import { rng } from '../support/synthetic.js';
 import { buildTiff, encodeLzwCompat } from '../support/tiff-builder.js';
 import { useTmpDir } from '../support/tmp.js';
@@ -24,7 +25,7 @@ function samples(n: number, max: number, seed: number): number[] {
   return Array.from({ length: n }, (_, i) => Math.floor(((i % 97) / 97) * max * 0.7 + next() * max * 0.3));
 }
 
-describe.runIf(HAS_GDAL)('legacy TIFF layouts, compared with GDAL', () => {
+describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('legacy TIFF layouts, compared with GDAL', () => {
   it('decodes old-style (LSB-first, compat) LZW strips as GDAL does', async () => {
     const values = Uint16Array.from(samples(W * H, 65535, 3));
     const bytes = new Uint8Array(values.buffer);

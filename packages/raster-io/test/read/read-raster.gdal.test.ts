@@ -11,6 +11,7 @@ import { openGeoTiffFile, readGeoTiffFile, writeGeoTiff } from '../../src/node.j
 import { bandMismatches } from '../support/compare.js';
 import { gdalPixels } from '../support/envi.js';
 import { gdaladdo, gdalinfoJson, gdalTranslate, HAS_GDAL } from '../support/gdal.js';
+import { requireTool } from '../support/require-tool.js';
 import { syntheticRaster } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
 
@@ -182,7 +183,7 @@ function source(dtype: DType): Raster {
   return r;
 }
 
-describe.skipIf(!HAS_GDAL)('readRaster on GDAL-written files', () => {
+describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('readRaster on GDAL-written files', () => {
   const paths = new Map<string, string>();
   beforeAll(async () => {
     for (const f of FIXTURES) {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Raster, type TargetGrid, transformCoords, warpRaster } from '../../src/index.js';
+import { requireTool } from '../support/require-tool.js';
 
 const hasGdal = spawnSync('gdalwarp', ['--version']).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'warp-gdal-'));
@@ -142,73 +143,76 @@ function interiorMask(src: Raster, grid: TargetGrid, margin: number): Uint8Array
 }
 
 // Skipped only where GDAL is not installed (CI installs gdal-bin, so it runs there).
-describe.skipIf(!hasGdal)('warpRaster vs gdalwarp -et 0 (UTM 33N → 34N, 10 m → 8 m)', () => {
-  const src = makeSource(false);
-  const grid = targetGrid(src);
-  const tif = writeSource(src, 'src');
-  const interior = interiorMask(src, grid, 2.5);
+describe.runIf(requireTool('gdalwarp', hasGdal))(
+  'warpRaster vs gdalwarp -et 0 (UTM 33N → 34N, 10 m → 8 m)',
+  () => {
+    const src = makeSource(false);
+    const grid = targetGrid(src);
+    const tif = writeSource(src, 'src');
+    const interior = interiorMask(src, grid, 2.5);
 
-  for (const [method, gdalMethod] of [
-    ['nearest', 'near'],
-    ['bilinear', 'bilinear'],
-    ['cubic', 'cubic'],
-  ] as const) {
-    it(`${method}: same footprint and matching pixels`, () => {
-      const ours = warpRaster(src, grid, { method, noData: -9999 });
-      const ref = gdalwarp(tif, grid, gdalMethod, `out-${method}`);
-      expect(ref).toHaveLength(2);
-      const n = grid.width * grid.height;
-      let maskDiff = 0;
-      let valid = 0;
-      let maxErr = 0;
-      let mismatched = 0;
-      let interiorValid = 0;
-      for (let b = 0; b < 2; b++) {
-        const o = ours.bands[b] as Float32Array;
-        const g = ref[b] as Float32Array;
-        for (let i = 0; i < n; i++) {
-          const vo = o[i] !== -9999;
-          const vg = g[i] !== -9999;
-          if (vo !== vg) maskDiff++;
-          if (!vo || !vg) continue;
-          valid++;
-          if (interior[i]) interiorValid++;
-          const d = Math.abs((o[i] as number) - (g[i] as number));
-          if (d !== 0) mismatched++;
-          maxErr = Math.max(maxErr, d);
+    for (const [method, gdalMethod] of [
+      ['nearest', 'near'],
+      ['bilinear', 'bilinear'],
+      ['cubic', 'cubic'],
+    ] as const) {
+      it(`${method}: same footprint and matching pixels`, () => {
+        const ours = warpRaster(src, grid, { method, noData: -9999 });
+        const ref = gdalwarp(tif, grid, gdalMethod, `out-${method}`);
+        expect(ref).toHaveLength(2);
+        const n = grid.width * grid.height;
+        let maskDiff = 0;
+        let valid = 0;
+        let maxErr = 0;
+        let mismatched = 0;
+        let interiorValid = 0;
+        for (let b = 0; b < 2; b++) {
+          const o = ours.bands[b] as Float32Array;
+          const g = ref[b] as Float32Array;
+          for (let i = 0; i < n; i++) {
+            const vo = o[i] !== -9999;
+            const vg = g[i] !== -9999;
+            if (vo !== vg) maskDiff++;
+            if (!vo || !vg) continue;
+            valid++;
+            if (interior[i]) interiorValid++;
+            const d = Math.abs((o[i] as number) - (g[i] as number));
+            if (d !== 0) mismatched++;
+            maxErr = Math.max(maxErr, d);
+          }
         }
-      }
-      expect(valid).toBeGreaterThan(n); // both bands: most of the grid is covered
-      expect(valid - interiorValid).toBeGreaterThan(500); // and many pixels use the border (renormalised) taps
-      // Footprint: proj4js and PROJ agree to well under a millimetre (1e-4 px), so only a pixel centre within
-      // that distance of the source edge could flip (measured: 0).
-      expect(maskDiff).toBeLessThanOrEqual(2);
-      // Same kernels, including GDAL's border handling (bilinear renormalised over in-bounds taps, cubic →
-      // bilinear near edges): only float32 output rounding remains (ulp 6e-5 for values < 1024; measured
-      // 3.1e-5 for bilinear/cubic, 0 for nearest).
-      if (method === 'nearest') expect(mismatched).toBeLessThanOrEqual(2);
-      else expect(maxErr).toBeLessThan(1e-4);
-    });
-  }
-
-  it('bilinear with source no-data: same mask and renormalised values as GDAL', () => {
-    const srcNd = makeSource(true);
-    const tifNd = writeSource(srcNd, 'src-nd');
-    const ours = warpRaster(srcNd, grid, { method: 'bilinear', noData: -9999 });
-    const ref = gdalwarp(tifNd, grid, 'bilinear', 'out-nd');
-    const o = ours.bands[0] as Float32Array;
-    const g = ref[0] as Float32Array;
-    let maskDiff = 0;
-    let maxErr = 0;
-    let ndPixels = 0;
-    for (let i = 0; i < o.length; i++) {
-      if ((o[i] === -9999) !== (g[i] === -9999)) maskDiff++;
-      if (interior[i] && o[i] === -9999) ndPixels++;
-      if (o[i] !== -9999 && g[i] !== -9999)
-        maxErr = Math.max(maxErr, Math.abs((o[i] as number) - (g[i] as number)));
+        expect(valid).toBeGreaterThan(n); // both bands: most of the grid is covered
+        expect(valid - interiorValid).toBeGreaterThan(500); // and many pixels use the border (renormalised) taps
+        // Footprint: proj4js and PROJ agree to well under a millimetre (1e-4 px), so only a pixel centre within
+        // that distance of the source edge could flip (measured: 0).
+        expect(maskDiff).toBeLessThanOrEqual(2);
+        // Same kernels, including GDAL's border handling (bilinear renormalised over in-bounds taps, cubic →
+        // bilinear near edges): only float32 output rounding remains (ulp 6e-5 for values < 1024; measured
+        // 3.1e-5 for bilinear/cubic, 0 for nearest).
+        if (method === 'nearest') expect(mismatched).toBeLessThanOrEqual(2);
+        else expect(maxErr).toBeLessThan(1e-4);
+      });
     }
-    expect(ndPixels).toBeGreaterThan(100); // the 15×10 block (150 source px → ~230 target px, minus renormalised rim)
-    expect(maskDiff).toBeLessThanOrEqual(4);
-    expect(maxErr).toBeLessThan(1e-4); // measured 3.1e-5 (float32 rounding)
-  });
-});
+
+    it('bilinear with source no-data: same mask and renormalised values as GDAL', () => {
+      const srcNd = makeSource(true);
+      const tifNd = writeSource(srcNd, 'src-nd');
+      const ours = warpRaster(srcNd, grid, { method: 'bilinear', noData: -9999 });
+      const ref = gdalwarp(tifNd, grid, 'bilinear', 'out-nd');
+      const o = ours.bands[0] as Float32Array;
+      const g = ref[0] as Float32Array;
+      let maskDiff = 0;
+      let maxErr = 0;
+      let ndPixels = 0;
+      for (let i = 0; i < o.length; i++) {
+        if ((o[i] === -9999) !== (g[i] === -9999)) maskDiff++;
+        if (interior[i] && o[i] === -9999) ndPixels++;
+        if (o[i] !== -9999 && g[i] !== -9999)
+          maxErr = Math.max(maxErr, Math.abs((o[i] as number) - (g[i] as number)));
+      }
+      expect(ndPixels).toBeGreaterThan(100); // the 15×10 block (150 source px → ~230 target px, minus renormalised rim)
+      expect(maskDiff).toBeLessThanOrEqual(4);
+      expect(maxErr).toBeLessThan(1e-4); // measured 3.1e-5 (float32 rounding)
+    });
+  },
+);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeGeoTiff, type Raster } from '../../src/index.js';
 import { openGeoTiffFile, readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
 import { gdalinfoJson, HAS_GDAL } from '../support/gdal.js';
+import { requireTool } from '../support/require-tool.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-crs-');
@@ -39,7 +40,7 @@ const proj4Of = (path: string): string =>
 
 const tiny = (): Raster => ({ width: 2, height: 2, dtype: 'uint8', bands: [new Uint8Array([1, 2, 3, 4])] });
 
-describe.runIf(HAS_GDAL)('CRS round trips through GDAL', () => {
+describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('CRS round trips through GDAL', () => {
   it('writes epsg 54009 as a CRS GDAL names World_Mollweide (not EPSG:-11527)', async () => {
     const path = join(tmp(), 'moll-54009.tif');
     await writeGeoTiff(path, { ...tiny(), geo: { epsg: 54009, transform: [-1000, 500, 0, 1000, 0, -500] } });

@@ -8,6 +8,7 @@ import type { InferenceEngine } from '../../src/engine.js';
 import { resolveModelConfig } from '../../src/models/config.js';
 import { superResolveToFile } from '../../src/scene/write-super-resolved.node.js';
 import { randomStateDict } from '../onnx/reference-forward.js';
+import { requireTool } from '../support/require-tool.js';
 import { makeRevisit, ramp, smallEngine, TEST_GEO } from './scene-helpers.js';
 
 const hasGdal = (() => {
@@ -18,6 +19,7 @@ const hasGdal = (() => {
     return false;
   }
 })();
+const gdalTests = requireTool('GDAL (gdalinfo)', hasGdal);
 
 describe('superResolveToFile: georeferenced SR GeoTIFF', () => {
   let engine: InferenceEngine;
@@ -42,7 +44,7 @@ describe('superResolveToFile: georeferenced SR GeoTIFF', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it.skipIf(!hasGdal)(
+  it.runIf(gdalTests)(
     'gdalinfo -json: size × 3.12, same CRS, scaled geotransform, 3 Float32 bands, NaN nodata',
     async () => {
       const path = join(dir, 'sr.tif');
@@ -125,7 +127,7 @@ describe('superResolveToFile: georeferenced SR GeoTIFF', () => {
     expect(existsSync(path)).toBe(true);
   });
 
-  it.skipIf(!hasGdal)('cog: true writes a tiled GeoTIFF with an internal overview', async () => {
+  it.runIf(gdalTests)('cog: true writes a tiled GeoTIFF with an internal overview', async () => {
     const path = join(dir, 'cog.tif');
     await superResolveToFile(scene, path, { engine, cog: true, overlap: 0 });
     const info = JSON.parse(execFileSync('gdalinfo', ['-json', path], { encoding: 'utf8' }));

@@ -6,6 +6,7 @@ import {
   httpSource,
   openGeoTiff,
   type RasterArray,
+  type RasterIoLimits,
   readRaster,
   transformCoords,
 } from '@worldstrat/raster-io';
@@ -24,6 +25,8 @@ export interface OpenClassRasterOptions {
   maxCachedBlocks?: number;
   /** Name used in error messages (default: the source's name or URL). */
   name?: string;
+  /** raster-io read limits for the header and every block read (default: raster-io's). */
+  readLimits?: Partial<RasterIoLimits>;
   signal?: AbortSignal;
 }
 
@@ -99,6 +102,7 @@ export async function openClassRaster(
     ? input
     : await openGeoTiff(typeof input === 'string' ? httpSource(input, { signal: options.signal }) : input, {
         signal: options.signal,
+        limits: options.readLimits,
         ...(options.name ? { name: options.name } : {}),
       });
   const name = options.name ?? tiff.name;
@@ -176,6 +180,7 @@ export async function openClassRaster(
       window: { x, y, width: Math.min(blockW, level.width - x), height: Math.min(blockH, level.height - y) },
       bands: [band],
       signal,
+      limits: options.readLimits,
     });
     stats.blocksRead++;
     const data = raster.bands[0];

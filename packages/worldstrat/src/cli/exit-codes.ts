@@ -76,7 +76,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   WINDOW_OUT_OF_BOUNDS: DATA,
   CORRUPT_TIFF: DATA,
   CORRUPT_BLOCK: DATA,
-  TOO_LARGE: DATA, // a header or block beyond the read limits (raise them with the API's `limits`)
+  TOO_LARGE: DATA, // a header or block beyond the read limits (raise them with --max-pixels … or the API's `limits`)
   UNSUPPORTED_PHOTOMETRIC: DATA,
   UNSUPPORTED_CRS: DATA, // a CRS GeoTIFF cannot store (writing)
   BAND_OUT_OF_RANGE: DATA,

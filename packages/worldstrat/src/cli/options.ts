@@ -1,7 +1,8 @@
 // The option parsers every command shares: numbers with explicit bounds, dates, coordinates and boxes. Each
 // throws WorldStratError INVALID_ARGUMENT (exit 2) naming the flag and the offending value. They serve as
 // commander argParsers and also run on values from --config files, so both sources are checked alike.
-import type { BBox } from '@worldstrat/raster-io';
+import type { BBox, RasterIoLimits } from '@worldstrat/raster-io';
+import type { Command } from 'commander';
 import { WorldStratError } from '../errors.js';
 
 /** Largest point/AOI count a command accepts (sampling pools, draws): bounds memory and run time. */
@@ -225,4 +226,40 @@ export function parseWorkersOption(v: string | number): number | 'auto' {
   if (!INTEGER_TEXT.test(text) || n < 1 || n > 256)
     throw invalid('workers', v, "a positive integer or 'auto'");
   return n;
+}
+
+/** The read limits the CLI exposes: option flag → {@link RasterIoLimits} key. */
+const READ_LIMIT_FLAGS = [
+  ['max-pixels', 'maxPixels', 'samples one GeoTIFF read may return (width × height × bands)'],
+  ['max-block-bytes', 'maxBlockBytes', 'bytes of one GeoTIFF tile or strip, stored or decoded'],
+  ['max-decoded-bytes', 'maxDecodedBytes', 'decoded bytes of all the blocks one GeoTIFF read touches'],
+] as const;
+
+/**
+ * Declare `--max-pixels`, `--max-block-bytes`, `--max-decoded-bytes` (GeoTIFF read limits; raster-io defaults
+ * when absent) on a command that reads GeoTIFFs.
+ *
+ * @param cmd - the command.
+ * @returns the same command.
+ */
+export function addReadLimitOptions(cmd: Command): Command {
+  for (const [flag, , help] of READ_LIMIT_FLAGS)
+    cmd.option(`--${flag} <n>`, help, intOption(flag, { min: 1, max: Number.MAX_SAFE_INTEGER }));
+  return cmd;
+}
+
+/**
+ * The read limits given on the command line, for a pipeline's `readLimits` option.
+ *
+ * @param o - the parsed options.
+ * @returns the limits set, or undefined when none was.
+ */
+export function readLimitsFrom(o: Record<string, unknown>): Partial<RasterIoLimits> | undefined {
+  const limits: Partial<RasterIoLimits> = {};
+  for (const [flag, key] of READ_LIMIT_FLAGS) {
+    // Values from --config files bypass commander's argParser, so parse them here too.
+    const v = o[key];
+    if (v !== undefined) limits[key] = intOption(flag, { min: 1, max: Number.MAX_SAFE_INTEGER })(v as string);
+  }
+  return Object.keys(limits).length > 0 ? limits : undefined;
 }

@@ -1,5 +1,6 @@
 // The WorldStrat dataset as training/eval batches: scene loading, splits, chips, augmentation, prefetch.
 import { createRng } from '@worldstrat/geo-sampling';
+import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { openGeoTiffFile, readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { type PaperSplitOptions, paperSplit } from '@worldstrat/stratify';
 import { throwIfAborted, WorldStratError } from '../errors.js';
@@ -70,6 +71,8 @@ export interface OpenDatasetOptions extends ScanDatasetOptions {
   cacheScenes?: number;
   /** Called for every problem (at open and during iteration). */
   onProblem?: (p: DatasetProblem) => void;
+  /** GeoTIFF read limits for every file read (raster-io defaults when absent). */
+  readLimits?: Partial<RasterIoLimits>;
   signal?: AbortSignal;
 }
 
@@ -142,6 +145,13 @@ function stack(rasters: { width: number; height: number; bands: ArrayLike<number
  * for await (const batch of ds.batches('train', { batchSize: 48, seed: 1 })) train(batch);
  * ```
  */
+/** A load failure as text, keeping the reader's error code (e.g. raster-io `CORRUPT_TIFF`, `TOO_LARGE`). */
+function causeText(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  const message = e instanceof Error ? e.message : String(e);
+  return typeof code === 'string' ? `[${code}] ${message}` : message;
+}
+
 export async function openDataset(
   root: string,
   options: OpenDatasetOptions = {},
@@ -157,7 +167,7 @@ export async function openDataset(
       let bad: DatasetProblem | null = null;
       for (const p of paths) {
         try {
-          const t = await openGeoTiffFile(p);
+          const t = await openGeoTiffFile(p, { limits: options.readLimits });
           await t.close();
         } catch (e) {
           bad = { code: 'UNREADABLE_FILE', aoi: s.name, path: p, message: `${p}: ${(e as Error).message}` };
@@ -194,6 +204,7 @@ export async function openDataset(
   }
   const windows: ChipWindow[] = chipWindows();
   const cacheSize = options.cacheScenes ?? 0;
+  const limits = options.readLimits;
   const cache = new Map<SceneEntry, Promise<LoadedScene>>();
   const divisor = scan.radiometryDepth === 8 ? SPOT_MAX_8_BIT : SPOT_MAX_12_BIT;
 
@@ -201,10 +212,10 @@ export async function openDataset(
     const lrRasters = [];
     for (const p of entry.lrPaths) {
       throwIfAborted(signal);
-      lrRasters.push(await readGeoTiffFile(p, { signal }));
+      lrRasters.push(await readGeoTiffFile(p, { signal, limits }));
     }
     const lr = stack(lrRasters, entry.lrPaths);
-    const hrRaster = await readGeoTiffFile(entry.hrPath, { bands: SPOT_RGB_BANDS, signal });
+    const hrRaster = await readGeoTiffFile(entry.hrPath, { bands: SPOT_RGB_BANDS, signal, limits });
     const hr = stack([hrRaster], [entry.hrPath]);
     const out: LoadedScene = {
       name: entry.name,
@@ -215,7 +226,7 @@ export async function openDataset(
     };
     if (options.masks) {
       const masks = [];
-      for (const p of entry.lrcPaths) masks.push(await readGeoTiffFile(p, { bands: [0], signal }));
+      for (const p of entry.lrcPaths) masks.push(await readGeoTiffFile(p, { bands: [0], signal, limits }));
       const m = stack(masks, entry.lrcPaths);
       out.lrc = transformLrc(m.data, m.shape);
     }
@@ -312,12 +323,12 @@ export async function openDataset(
                 ? 'SHAPE_MISMATCH'
                 : 'UNREADABLE_FILE',
             aoi: entry.name,
-            message: `${entry.name}: ${(e as Error).message}`,
+            message: `${entry.name}: ${causeText(e)}`,
           };
           if (!options.skipInvalid) {
             throw new WorldStratError(
               'UNREADABLE_FILE',
-              `${problem.message}; pass skipInvalid: true to skip it`,
+              `${problem.message}; pass skipInvalid: true (CLI: --skip-invalid) to skip it`,
               { cause: e },
             );
           }

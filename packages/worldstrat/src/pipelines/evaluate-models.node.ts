@@ -7,7 +7,7 @@ import {
   type RegistrationMode,
   registeredMetrics,
 } from '@worldstrat/metrics';
-import { resize } from '@worldstrat/raster-io';
+import { type RasterIoLimits, resize } from '@worldstrat/raster-io';
 import {
   countParameters,
   type InferenceEngine,
@@ -160,7 +160,10 @@ export interface EvaluateModelsResult {
   /** Bicubic first, then the flat reference (when on), then the models in the given order. */
   scores: MethodScores[];
   chips: number;
+  /** Scenes scored. */
   scenes: string[];
+  /** Scenes of the split skipped as invalid (the dataset's `skipInvalid`), so not in the scores. */
+  skipped: string[];
   panels: PanelChip[];
 }
 
@@ -207,6 +210,7 @@ export async function evaluateModels(
   const total = Math.ceil((scenes.length * dataset.chipsPerScene) / batchSize);
   let done = 0;
   let count = 0;
+  const scored = new Set<string>();
   for await (const batch of dataset.batches(scenes, {
     batchSize,
     shuffle: false,
@@ -214,6 +218,7 @@ export async function evaluateModels(
     signal: context.signal,
   })) {
     throwIfAborted(context.signal);
+    for (const n of batch.names) scored.add(n);
     const [b, R, c, h, w] = batch.lr.shape;
     const hrShape = batch.hr.shape;
     const [, , oh, ow] = hrShape;
@@ -263,6 +268,12 @@ export async function evaluateModels(
     done++;
     context.onProgress?.({ stage: 'evaluate', done, total: Math.max(total, done) });
   }
+  // Every scene of the split was skipped as unreadable: there is nothing to score, and no zero to report.
+  if (count === 0)
+    throw new WorldStratError(
+      'UNREADABLE_FILE',
+      `no scene of the ${scenes.length} to evaluate in ${dataset.root} could be read (all skipped as invalid)`,
+    );
   const scores: MethodScores[] = names.map((name, i) => {
     const cfg = i < refs.length ? undefined : options.models[i - refs.length].engine.config;
     return {
@@ -273,7 +284,14 @@ export async function evaluateModels(
       centered: meanRegisteredMetrics(per[i].centered),
     };
   });
-  return { scores, chips: count, scenes: scenes.map((s) => s.name), panels };
+  const sceneNames = scenes.map((s) => s.name);
+  return {
+    scores,
+    chips: count,
+    scenes: sceneNames.filter((n) => scored.has(n)),
+    skipped: sceneNames.filter((n) => !scored.has(n)),
+    panels,
+  };
 }
 
 /** Which engine runs a weights file. */
@@ -362,6 +380,8 @@ export interface EvaluatePipelineOptions {
   splitMode?: SplitMode;
   batchSize?: number;
   skipInvalid?: boolean;
+  /** GeoTIFF read limits for every file read (raster-io defaults when absent). */
+  readLimits?: Partial<RasterIoLimits>;
 }
 
 /** `eval`: score weights files and bicubic on a split in both metric modes. */
@@ -391,6 +411,7 @@ export const evaluatePipeline = definePipeline<
       const dataset = await openDataset(options.root, {
         revisits,
         skipInvalid: options.skipInvalid ?? true,
+        readLimits: options.readLimits,
         signal: context.signal,
         onProblem: (p) => context.log?.(`skipped: ${p.message}`),
       });

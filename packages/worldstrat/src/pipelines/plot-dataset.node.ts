@@ -3,6 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { psnr } from '@worldstrat/metrics';
+import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { resize } from '@worldstrat/raster-io';
 import { readGeoTiffFile, writeFileAtomic } from '@worldstrat/raster-io/node';
 import { natCompare } from '@worldstrat/stratify';
@@ -30,6 +31,8 @@ export interface PlotDatasetOptions {
   revisits?: number;
   /** Column of metadata.csv / the split CSV that colours the map. Default 'IPCC Class'. */
   classColumn?: string;
+  /** GeoTIFF read limits for every file read (raster-io defaults when absent). */
+  readLimits?: Partial<RasterIoLimits>;
 }
 
 /** What {@link plotDatasetPipeline} wrote (paths relative to `out`). */
@@ -128,8 +131,14 @@ export const plotDatasetPipeline = definePipeline<PlotDatasetOptions, PlotDatase
         .slice(0, o.revisits ?? 8);
       const lrs = [];
       for (const f of lrFiles)
-        lrs.push(await readGeoTiffFile(join(dir, f), { bands: [3, 2, 1], signal: ctx.signal }));
-      const hr = await readGeoTiffFile(scene.hrPath, { bands: [0, 1, 2], signal: ctx.signal });
+        lrs.push(
+          await readGeoTiffFile(join(dir, f), { bands: [3, 2, 1], signal: ctx.signal, limits: o.readLimits }),
+        );
+      const hr = await readGeoTiffFile(scene.hrPath, {
+        bands: [0, 1, 2],
+        signal: ctx.signal,
+        limits: o.readLimits,
+      });
       const hrData = new Float32Array(3 * hr.width * hr.height);
       hr.bands.forEach((b, i) => {
         for (let k = 0; k < b.length; k++) hrData[i * b.length + k] = b[k] / 10000;

@@ -8,7 +8,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { aoiPixelSize, getStacProvider, lrRevisitPaths, type MatchedRevisit } from '@worldstrat/eo-fetch';
 import { type Aoi, createAoi } from '@worldstrat/geo-sampling';
-import type { BBox, Raster } from '@worldstrat/raster-io';
+import type { BBox, Raster, RasterIoLimits } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { superResolveToFile } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
@@ -109,6 +109,8 @@ export interface SuperresolveOptions {
   batchSize?: number;
   /** Use `*-CLM.tiff` masks found next to the revisits (cloudy pixels count as bad when selecting). Default true. */
   cloudMasks?: boolean;
+  /** GeoTIFF read limits for every file read (raster-io defaults when absent). */
+  readLimits?: Partial<RasterIoLimits>;
   /** Inputs hold L2A DN instead of reflectance: reflectance = DN·scale + offset. */
   reflectance?: { scale?: number; offset?: number };
 }
@@ -467,11 +469,11 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
       const masks: (Raster | undefined)[] = [];
       for (const [i, p] of inputs.entries()) {
         throwIfAborted(context.signal);
-        scene.push(await readGeoTiffFile(p, { signal: context.signal }));
+        scene.push(await readGeoTiffFile(p, { signal: context.signal, limits: options.readLimits }));
         const clm = p.replace(/L2A_data(\.tiff?)$/i, 'CLM$1');
         masks.push(
           options.cloudMasks !== false && clm !== p && existsSync(clm)
-            ? await readGeoTiffFile(clm)
+            ? await readGeoTiffFile(clm, { signal: context.signal, limits: options.readLimits })
             : undefined,
         );
         context.onProgress?.({ stage: 'read', done: i + 1, total: inputs.length });

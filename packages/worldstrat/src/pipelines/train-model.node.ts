@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RegistrationMode } from '@worldstrat/metrics';
+import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { writeFileAtomic } from '@worldstrat/raster-io/node';
 import {
   type BackendPreference,
@@ -313,6 +314,8 @@ export interface TrainPipelineOptions extends Omit<TrainModelOptions, 'dataset'>
   root: string;
   /** Skip scenes with problems instead of failing. Default true. */
   skipInvalid?: boolean;
+  /** GeoTIFF read limits for every file read (raster-io defaults when absent). */
+  readLimits?: Partial<RasterIoLimits>;
 }
 
 /** JSON result of the `train` pipeline. */
@@ -327,15 +330,33 @@ export const trainPipeline = definePipeline<TrainPipelineOptions, TrainPipelineR
   description: 'train one SRCNN / HighRes-net model on a WorldStrat-layout dataset (checkpoints, resume)',
   async run(options, context = {}) {
     const { openDataset } = await import('../dataset/open-dataset.node.js');
-    const { root, skipInvalid, ...rest } = options;
+    const { root, skipInvalid, readLimits, ...rest } = options;
+    const unreadable = new Set<string>();
     const dataset = await openDataset(root, {
       revisits: options.spec.config.revisits,
       skipInvalid: skipInvalid ?? true,
       cacheScenes: 64,
+      readLimits,
       signal: context.signal,
-      onProblem: (p) => context.log?.(`skipped: ${p.message}`),
+      onProblem: (p) => {
+        unreadable.add(p.aoi);
+        context.log?.(`skipped: ${p.message}`);
+      },
     });
-    const r = await trainModel({ ...rest, dataset }, context);
+    const train = dataset.split(options.splitMode ?? 'csv').train;
+    let r: TrainModelResult;
+    try {
+      r = await trainModel({ ...rest, dataset }, context);
+    } catch (e) {
+      // With every training scene skipped the trainer only sees empty epochs; say why instead.
+      if (train.length > 0 && train.every((s) => unreadable.has(s.name)))
+        throw new WorldStratError(
+          'UNREADABLE_FILE',
+          `none of the ${train.length} training scene(s) of ${root} could be read (all skipped; see the log)`,
+          { cause: e },
+        );
+      throw e;
+    }
     r.model.dispose();
     const { model: _m, history, ...json } = r;
     return {

@@ -20,7 +20,7 @@ import type { ModelSpec, TrainModelOptions } from './train-model.node.js';
 /** One model to train in a worker: the dataset to open and {@link trainModel}'s options without the dataset. */
 export interface TrainJob {
   root: string;
-  open: Pick<OpenDatasetOptions, 'revisits' | 'skipInvalid' | 'cacheScenes'>;
+  open: Pick<OpenDatasetOptions, 'revisits' | 'skipInvalid' | 'cacheScenes' | 'readLimits'>;
   train: Omit<TrainModelOptions, 'dataset'>;
 }
 

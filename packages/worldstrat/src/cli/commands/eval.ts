@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { resultRows, resultsMarkdown } from '../../pipelines/benchmark.node.js';
 import { evaluatePipeline } from '../../pipelines/evaluate-models.node.js';
-import { intOption } from '../options.js';
+import { addReadLimitOptions, intOption, readLimitsFrom } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
 /** Register the command. */
 export function registerEval(program: Command, run: CliRunner): void {
-  program
+  const cmd = program
     .command('eval')
     .description(
       'score weights files and bicubic on a split with registered cPSNR/cSSIM (worldstrat + centered)',
@@ -18,26 +18,37 @@ export function registerEval(program: Command, run: CliRunner): void {
     .option('--engine <e>', 'tfjs | onnx', 'tfjs')
     .option('--split <s>', 'train | val | test', 'test')
     .option('--batch-size <n>', 'chips per batch', intOption('batch-size', { min: 1, max: 4096 }), 16)
-    .action((root: string, _opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
-        const engine = o.engine as string;
-        if (engine !== 'tfjs' && engine !== 'onnx')
-          throw new WorldStratError('INVALID_ARGUMENT', `--engine ${engine}: expected tfjs or onnx`);
-        const split = o.split as string;
-        if (!['train', 'val', 'test'].includes(split))
-          throw new WorldStratError('INVALID_ARGUMENT', `--split ${split}: expected train, val or test`);
-        const r = await evaluatePipeline.run(
-          {
-            root,
-            weights: o.weights as string[],
-            engine,
-            split: split as 'train' | 'val' | 'test',
-            batchSize: o.batchSize as number,
-          },
-          { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
-        );
-        const table = resultsMarkdown(resultRows(r.scores));
-        rt.done(r, `${r.split} split: ${r.scenes.length} scenes, ${r.chips} chips\n\n${table}`);
-      }),
+    // Scores over fewer scenes than the split holds are not the split's scores: skipping is opt-in.
+    .option(
+      '--skip-invalid',
+      'skip scenes with missing or unreadable files (reported) instead of failing',
+      false,
     );
+  addReadLimitOptions(cmd).action((root: string, _opts, cmd: Command) =>
+    run(cmd, async (o, rt) => {
+      const engine = o.engine as string;
+      if (engine !== 'tfjs' && engine !== 'onnx')
+        throw new WorldStratError('INVALID_ARGUMENT', `--engine ${engine}: expected tfjs or onnx`);
+      const split = o.split as string;
+      if (!['train', 'val', 'test'].includes(split))
+        throw new WorldStratError('INVALID_ARGUMENT', `--split ${split}: expected train, val or test`);
+      const r = await evaluatePipeline.run(
+        {
+          root,
+          weights: o.weights as string[],
+          engine,
+          split: split as 'train' | 'val' | 'test',
+          batchSize: o.batchSize as number,
+          skipInvalid: o.skipInvalid === true,
+          ...(readLimitsFrom(o) ? { readLimits: readLimitsFrom(o) } : {}),
+        },
+        { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
+      );
+      const table = resultsMarkdown(resultRows(r.scores));
+      const skipped = r.skipped.length
+        ? ` (${r.skipped.length} skipped as invalid: ${r.skipped.join(', ')})`
+        : '';
+      rt.done(r, `${r.split} split: ${r.scenes.length} scenes${skipped}, ${r.chips} chips\n\n${table}`);
+    }),
+  );
 }

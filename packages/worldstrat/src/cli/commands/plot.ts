@@ -8,7 +8,7 @@ import { plotDatasetPipeline } from '../../pipelines/plot-dataset.node.js';
 import { classDistributionSvg } from '../../plots/bar-chart.js';
 import { writePlot } from '../../plots/render-png.node.js';
 import { worldMapSvg } from '../../plots/world-map.js';
-import { intOption } from '../options.js';
+import { addReadLimitOptions, intOption, readLimitsFrom } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
 async function countColumn(path: string, column: string): Promise<Record<string, number>> {
@@ -97,7 +97,7 @@ export function registerPlot(program: Command, run: CliRunner): void {
         );
       }),
     );
-  plot
+  const dataset = plot
     .command('dataset')
     .description(
       'AOI map, class distribution, LR/bicubic/HR panel, revisit GIF and an HTML report for a dataset',
@@ -106,20 +106,21 @@ export function registerPlot(program: Command, run: CliRunner): void {
     .requiredOption('--out <dir>', 'output folder')
     .option('--aoi <name>', 'AOI for the panel and GIF (default: the first)')
     .option('--revisits <n>', 'revisits in the GIF', intOption('revisits', { min: 1, max: 100 }), 8)
-    .option('--class-column <col>', 'column that colours the map', 'IPCC Class')
-    .action((root: string, _opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
-        const res = await plotDatasetPipeline.run(
-          {
-            root,
-            out: o.out as string,
-            aoi: o.aoi as string | undefined,
-            revisits: o.revisits as number,
-            classColumn: o.classColumn as string,
-          },
-          { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
-        );
-        rt.done(res, `report: ${res.report}`);
-      }),
-    );
+    .option('--class-column <col>', 'column that colours the map', 'IPCC Class');
+  addReadLimitOptions(dataset).action((root: string, _opts, cmd: Command) =>
+    run(cmd, async (o, rt) => {
+      const res = await plotDatasetPipeline.run(
+        {
+          root,
+          out: o.out as string,
+          aoi: o.aoi as string | undefined,
+          revisits: o.revisits as number,
+          classColumn: o.classColumn as string,
+          ...(readLimitsFrom(o) ? { readLimits: readLimitsFrom(o) } : {}),
+        },
+        { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
+      );
+      rt.done(res, `report: ${res.report}`);
+    }),
+  );
 }

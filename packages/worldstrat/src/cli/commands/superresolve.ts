@@ -7,6 +7,7 @@ import { WorldStratError } from '../../errors.js';
 import type { RevisitProvider } from '../../pipelines/revisit-stages.node.js';
 import { type SuperresolveAoi, superresolvePipeline } from '../../pipelines/superresolve.node.js';
 import {
+  addReadLimitOptions,
   areaOption,
   concurrencyOption,
   dateOption,
@@ -17,6 +18,7 @@ import {
   parseDateRange,
   parseLonLat,
   percentOption,
+  readLimitsFrom,
 } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 import { providerAccess, providerFromOptions } from './search.js';
@@ -98,6 +100,7 @@ export function registerSuperresolveCommand(
       numberOption('dn-scale', { above: 0, max: 1e6 }),
     )
     .option('--dn-offset <x>', 'offset for --dn-scale', numberOption('dn-offset', { min: -1e6, max: 1e6 }));
+  addReadLimitOptions(cmd);
   if (catalogue)
     cmd.addHelpText(
       'after',
@@ -187,6 +190,7 @@ warped to the AOI's 10 m EPSG:4326 grid) into --work-dir, and a re-run reuses wh
           ...(o.overlap !== undefined ? { overlap: o.overlap as number } : {}),
           ...(o.batchSize !== undefined ? { batchSize: o.batchSize as number } : {}),
           cloudMasks: o.cloudMasks !== false,
+          ...(readLimitsFrom(o) ? { readLimits: readLimitsFrom(o) } : {}),
           ...(o.dnScale !== undefined
             ? {
                 reflectance: {

@@ -1,10 +1,11 @@
 // The training options `train` and `benchmark` share (model width, schedule, loss, backend, checkpoints), declared
 // once so both commands parse and document them the same way.
 import type { RegistrationMode } from '@worldstrat/metrics';
+import type { RasterIoLimits } from '@worldstrat/raster-io';
 import type { BackendPreference } from '@worldstrat/srnet';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { intOption, numberOption, seedOption } from '../options.js';
+import { addReadLimitOptions, intOption, numberOption, readLimitsFrom, seedOption } from '../options.js';
 import { parseBackendOption } from '../runtime.js';
 
 /** Parse a loss-mode option value. */
@@ -35,7 +36,7 @@ export function parseMicroBatchSize(v: string): number | 'auto' {
  * @returns the same command.
  */
 export function addTrainingOptions(cmd: Command, resumeHelp: string): Command {
-  return cmd
+  return addReadLimitOptions(cmd)
     .option('--hidden <n>', 'hidden channels', intOption('hidden', { min: 1, max: 4096 }), 128)
     .option('--dropout <p>', 'dropout in training', numberOption('dropout', { min: 0, max: 0.99 }), 0.5)
     .option('--epochs <n>', 'epochs per model', intOption('epochs', { min: 1, max: 1e6 }), 15)
@@ -95,6 +96,7 @@ export interface ParsedTrainingOptions {
   backend: BackendPreference;
   checkpointEvery: number;
   resume: boolean;
+  readLimits?: Partial<RasterIoLimits>;
 }
 
 /**
@@ -117,5 +119,6 @@ export function trainingOptionsFrom(o: Record<string, unknown>): ParsedTrainingO
     backend: o.backend as BackendPreference,
     checkpointEvery: o.checkpointEvery as number,
     resume: Boolean(o.resume),
+    ...(readLimitsFrom(o) ? { readLimits: readLimitsFrom(o) } : {}),
   };
 }

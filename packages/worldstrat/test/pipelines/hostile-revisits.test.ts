@@ -1,0 +1,157 @@
+// `superresolve` / `infer` on hostile revisits: --max-pixels below a revisit's size, a TIFF whose IFD chain loops
+// back on itself, a deflate strip that is not deflate. Each ends fast with exit 4, a typed raster-io error naming
+// the revisit file, and no output file (no GeoTIFF, PNG or temp file).
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Raster } from '@worldstrat/raster-io';
+import { writeGeoTiff } from '@worldstrat/raster-io/node';
+import { initStateDict, resolveModelConfig, stateDictToSafetensors } from '@worldstrat/srnet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/fixtures.js';
+import { cli } from '../support/run-cli.js';
+import { corruptFirstBlock, makeSelfLoop } from '../support/tiff-patch.js';
+
+const SIZE = 50;
+const BANDS = 12;
+const CONFIG = resolveModelConfig({ kind: 'srcnn', revisits: 2, hiddenChannels: 8, residualLayers: 0 });
+/** A hostile file must fail well inside this (a hang would run into the test timeout instead). */
+const FAST_MS = 5_000;
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let weights: string;
+
+function revisit(seed: number): Raster {
+  const bands = Array.from({ length: BANDS }, (_, b) => {
+    const a = new Float32Array(SIZE * SIZE);
+    for (let p = 0; p < a.length; p++) a[p] = 0.05 + 0.002 * (p % SIZE) + 0.01 * b + 0.003 * seed;
+    return a;
+  });
+  return {
+    width: SIZE,
+    height: SIZE,
+    dtype: 'float32',
+    bands,
+    geo: { epsg: 32633, transform: [500000, 10, 0, 4600000, 0, -10] },
+  };
+}
+
+/** Two deflate revisits in a fresh folder; returns the folder and the second revisit's path. */
+async function revisitFolder(name: string): Promise<{ folder: string; second: string }> {
+  const folder = join(dir, name, 'L2A');
+  mkdirSync(folder, { recursive: true });
+  const paths = [0, 1].map((i) => join(folder, `${name}-${i + 1}-L2A_data.tiff`));
+  for (const [i, p] of paths.entries()) await writeGeoTiff(p, revisit(i), { compression: 'deflate' });
+  return { folder, second: paths[1] as string };
+}
+
+/** Run superresolve, expecting a typed failure within FAST_MS and no output at all. */
+async function expectRefused(folder: string, extra: string[] = []) {
+  const outDir = join(dir, 'out');
+  const out = join(outDir, 'sr.tif');
+  const t0 = performance.now();
+  const r = await cli('superresolve', folder, '--weights', weights, '--out', out, ...extra);
+  const ms = performance.now() - t0;
+  expect(ms).toBeLessThan(FAST_MS);
+  expect(r.code, r.err).toBe(4);
+  expect(existsSync(outDir) ? readdirSync(outDir) : []).toEqual([]);
+  return r.err;
+}
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir('worldstrat-hostile-revisits-'));
+  weights = join(dir, 'w.safetensors');
+  writeFileSync(weights, stateDictToSafetensors(initStateDict(CONFIG, { seed: 2 }), CONFIG));
+});
+afterAll(() => cleanup());
+
+describe('read limits from the CLI', () => {
+  it('--max-pixels below one revisit → TOO_LARGE exit 4 naming the file and sizes; the default reads it', async () => {
+    const { folder } = await revisitFolder('LIMITS');
+    const err = await expectRefused(folder, ['--max-pixels', '1000']);
+    expect(err).toContain('TOO_LARGE');
+    expect(err).toContain('LIMITS-1-L2A_data.tiff');
+    expect(err).toContain(String(SIZE * SIZE * BANDS));
+    expect(err).toContain('maxPixels = 1000');
+    // infer shares the options
+    const viaInfer = await cli(
+      'infer',
+      folder,
+      '--weights',
+      weights,
+      '--out',
+      join(dir, 'out', 'i.tif'),
+      '--max-pixels',
+      '1000',
+    );
+    expect(viaInfer.code, viaInfer.err).toBe(4);
+    expect(viaInfer.err).toContain('TOO_LARGE');
+    // exactly the revisit's size is allowed, and so are the defaults
+    const exact = await cli(
+      'superresolve',
+      folder,
+      '--weights',
+      weights,
+      '--out',
+      join(dir, 'exact.tif'),
+      '--no-quicklook',
+      '--max-pixels',
+      String(SIZE * SIZE * BANDS),
+    );
+    expect(exact.code, exact.err).toBe(0);
+    const ok = await cli(
+      '--json',
+      'superresolve',
+      folder,
+      '--weights',
+      weights,
+      '--out',
+      join(dir, 'ok.tif'),
+      '--no-quicklook',
+    );
+    expect(ok.code, ok.err).toBe(0);
+    expect(JSON.parse(ok.out).inputs).toHaveLength(2);
+  }, 60_000);
+
+  it('refuses non-positive or non-integer limits as usage errors (exit 2)', async () => {
+    const { folder } = await revisitFolder('BADFLAG');
+    for (const [flag, v] of [
+      ['--max-pixels', '0'],
+      ['--max-block-bytes', '-5'],
+      ['--max-decoded-bytes', '1.5'],
+      ['--max-pixels', '1e6'],
+    ]) {
+      const r = await cli(
+        'superresolve',
+        folder,
+        '--weights',
+        weights,
+        '--out',
+        join(dir, 'never.tif'),
+        flag as string,
+        v as string,
+      );
+      expect(r.code, `${flag} ${v}: ${r.err}`).toBe(2);
+      expect(r.err).toContain(`${flag} ${v}`);
+    }
+    expect(existsSync(join(dir, 'never.tif'))).toBe(false);
+  }, 30_000);
+});
+
+describe('hostile revisits', () => {
+  it('a revisit whose IFD chain loops on itself → CORRUPT_TIFF exit 4 naming it, fast, nothing written', async () => {
+    const { folder, second } = await revisitFolder('LOOP');
+    makeSelfLoop(second);
+    const err = await expectRefused(folder);
+    expect(err).toContain('CORRUPT_TIFF');
+    expect(err).toContain(second);
+  }, 30_000);
+
+  it('a revisit with a corrupt deflate strip → CORRUPT_BLOCK exit 4 naming it, nothing written', async () => {
+    const { folder, second } = await revisitFolder('BADZ');
+    corruptFirstBlock(second);
+    const err = await expectRefused(folder);
+    expect(err).toContain('CORRUPT_BLOCK');
+    expect(err).toContain(second);
+  }, 30_000);
+});
