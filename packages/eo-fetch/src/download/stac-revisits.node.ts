@@ -114,7 +114,9 @@ function toEoFetchError(err: unknown, href: string): unknown {
   if (err instanceof EoFetchError) return err;
   if (err instanceof RasterIoError) {
     const safe = redactUrl(href);
-    const msg = redactUrlsIn(err.message.split(href).join(safe));
+    // raster-io messages already start with the source name; keep the URL once
+    const own = err.message.startsWith(`${href}: `) ? err.message.slice(href.length + 2) : err.message;
+    const msg = redactUrlsIn(own.split(href).join(safe));
     const status = (err as { status?: number }).status;
     if (status === 0) return new EoFetchError('NETWORK_ERROR', `${safe}: ${msg}`, { cause: err });
     if (status === 206) return new EoFetchError('SIZE_MISMATCH', `${safe}: ${msg}`, { cause: err });
@@ -122,7 +124,8 @@ function toEoFetchError(err: unknown, href: string): unknown {
     if (err.code === 'TIMEOUT') return new EoFetchError('TIMEOUT', `${safe}: ${msg}`, { cause: err });
     if (err.code === 'TRUNCATED') return new EoFetchError('SIZE_MISMATCH', `${safe}: ${msg}`, { cause: err });
     if (err.code === 'ABORTED') return new EoFetchError('ABORTED', msg, { cause: err });
-    return new EoFetchError('INVALID_RESPONSE', `${safe}: ${msg}`, { cause: err });
+    // the raster-io code (CORRUPT_TIFF, TOO_LARGE, …) stays visible in the message and as the cause
+    return new EoFetchError('INVALID_RESPONSE', `${safe}: [${err.code}] ${msg}`, { cause: err });
   }
   return err;
 }

@@ -26,7 +26,7 @@ import {
   samplePointsOnLand,
 } from '@worldstrat/geo-sampling';
 import { readPoisFile } from '@worldstrat/geo-sampling/node';
-import { type BBox, httpSource } from '@worldstrat/raster-io';
+import { type BBox, httpSource, type RasterIoLimits } from '@worldstrat/raster-io';
 import { fileSource, writeFileAtomic } from '@worldstrat/raster-io/node';
 import {
   type ClassColumns,
@@ -126,6 +126,8 @@ export interface RebuildOptions {
   maxItemsPerSearch?: number;
   /** Longest silence of a revisit download request before it is aborted and retried (ms; default 60 s; 0: off). */
   idleTimeoutMs?: number;
+  /** Read limits for the classification rasters and the revisit COG reads; raster-io's defaults otherwise. */
+  readLimits?: Partial<RasterIoLimits>;
   /** Ignore a saved plan and redo sampling, stratification and search (default false). */
   replan?: boolean;
   /** Plan (sampling, stratification, catalogue search) and count download requests; write nothing. */
@@ -240,6 +242,7 @@ export function samplePointsInRegion(
  *
  * @param ref - file path or URL.
  * @param crs - CRS when the file names none (e.g. `ESRI:54009` for GHSL SMOD).
+ * @param readLimits - read limits for its header and blocks (raster-io's defaults otherwise).
  * @returns the stratify `ClassRaster` (close it when done).
  * @throws {WorldStratError} `DATASET_NOT_FOUND` for a missing local file; stratify/raster-io errors.
  * @example
@@ -247,8 +250,12 @@ export function samplePointsInRegion(
  * const lc = await openClassificationRaster("lccs-2020.tif");
  * ```
  */
-export async function openClassificationRaster(ref: string, crs?: string): Promise<ClassRaster> {
-  const opts = crs ? { crs: crs as never } : {};
+export async function openClassificationRaster(
+  ref: string,
+  crs?: string,
+  readLimits?: Partial<RasterIoLimits>,
+): Promise<ClassRaster> {
+  const opts = { ...(crs ? { crs: crs as never } : {}), ...(readLimits ? { readLimits } : {}) };
   if (!/^https?:\/\//i.test(ref) && !(await stat(ref).catch(() => null))?.isFile())
     throw new WorldStratError(
       'DATASET_NOT_FOUND',
@@ -389,9 +396,9 @@ export async function planRebuild(
   throwIfAborted(signal);
 
   // (B) stratify
-  const landcover = await openClassificationRaster(options.landcover);
+  const landcover = await openClassificationRaster(options.landcover, undefined, options.readLimits);
   const smod = options.smod
-    ? await openClassificationRaster(options.smod, options.smodCrs ?? 'ESRI:54009')
+    ? await openClassificationRaster(options.smod, options.smodCrs ?? 'ESRI:54009', options.readLimits)
     : undefined;
   const classify = async (pts: PoolPoint[]) =>
     (
@@ -606,6 +613,7 @@ export async function rebuild(
       levels,
       concurrency: options.concurrency,
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+      ...(options.readLimits ? { readLimits: options.readLimits } : {}),
       dryRun: options.dryRun,
       fetch: options.fetch,
     },

@@ -24,7 +24,7 @@ import {
   downloadStacRevisits,
   loadSentinelHubCredentials,
 } from '@worldstrat/eo-fetch/node';
-import type { BBox } from '@worldstrat/raster-io';
+import type { BBox, RasterIoLimits } from '@worldstrat/raster-io';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import type { PipelineContext } from './pipeline.js';
 
@@ -134,6 +134,8 @@ export interface DownloadRevisitsOptions {
    * bytes for this long; STAC, the limit of each COG range request.
    */
   idleTimeoutMs?: number;
+  /** Read limits for the COG window reads (STAC); raster-io's defaults otherwise. */
+  readLimits?: Partial<RasterIoLimits>;
   fetch?: typeof fetch;
 }
 
@@ -390,6 +392,7 @@ export async function downloadRevisits(
         manifestPath,
         concurrency: options.concurrency ?? 4,
         ...(options.idleTimeoutMs ? { requestTimeoutMs: options.idleTimeoutMs } : {}),
+        ...(options.readLimits ? { readLimits: options.readLimits } : {}),
         fetch: options.fetch,
         signal,
         onProgress: (e) => onProgress?.({ stage, done: e.done, total: e.total }),

@@ -661,6 +661,19 @@ describe('worldstrat stratify / search / fetch (CLI building blocks)', () => {
       'Forest',
       'Settlement',
     ]);
+    // read limits from the command line reach the class rasters
+    const tight = await cli(
+      'stratify',
+      pts,
+      '--landcover',
+      lccsPath,
+      '--smod',
+      smodUrl,
+      '--max-block-bytes',
+      '1',
+    );
+    expect(tight.code, tight.err).toBe(4);
+    expect(tight.err).toMatch(/TOO_LARGE.*lccs\.tif/);
     const missing = await cli('stratify', pts);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('--landcover');
@@ -747,6 +760,17 @@ describe('worldstrat stratify / search / fetch (CLI building blocks)', () => {
     const abs = await cli('--json', 'fetch', root, '--matches', matches);
     expect(JSON.parse(abs.out).downloads.L2A).toEqual({ downloaded: 0, skipped: 4, failed: 0, planned: 0 });
     expect(ranges()).toBe(before + oneRevisit);
+    // read limits from the command line reach the COG window reads: every revisit fails, typed, none written
+    const tightRoot = join(dir, 'fetched-tight');
+    const tight = await cli('--json', 'fetch', tightRoot, '--matches', matches, '--max-pixels', '10');
+    // --json prints the per-revisit report, then the typed error (DOWNLOAD_FAILED: exit 6)
+    expect(tight.code).toBe(6);
+    const report = JSON.parse(tight.out.slice(0, tight.out.indexOf('\n}\n') + 2));
+    expect(report.downloads.L2A).toMatchObject({ downloaded: 0, failed: 4 });
+    expect(report.failures[0].message).toMatch(
+      /B01\.tif: \[TOO_LARGE\] the samples to read .* over limits\.maxPixels = 10/,
+    );
+    expect(existsSync(join(tightRoot, lrRevisitPaths('A-1', 1, 'L2A').data))).toBe(false);
     const bad = await cli('fetch', root, '--matches', join(dir, 'nope.json'));
     expect(bad.code).toBe(3);
   });

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { downloadRevisits } from '../../pipelines/revisit-stages.node.js';
-import { concurrencyOption } from '../options.js';
+import { addReadLimitOptions, concurrencyOption, readLimitsFrom } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 import { idleTimeoutMs, parseIdleTimeout } from './download-release.js';
 import { type MatchesFile, parseLevels, providerAccess } from './search.js';
@@ -13,8 +13,7 @@ const MAX_MATCHES_BYTES = 512 * 1024 * 1024;
 
 /** Register the command. */
 export function registerFetch(program: Command, run: CliRunner): void {
-  program
-    .command('fetch')
+  addReadLimitOptions(program.command('fetch'))
     .description(
       'download matched revisits (from `worldstrat search --out`) into lr_dataset/<AOI>/<level>/ (resumable via manifests)',
     )
@@ -102,6 +101,7 @@ export function registerFetch(program: Command, run: CliRunner): void {
             levels,
             concurrency: o.concurrency as number,
             idleTimeoutMs: idleTimeoutMs(o.idleTimeout),
+            ...(readLimitsFrom(o) ? { readLimits: readLimitsFrom(o) } : {}),
             dryRun: Boolean(o.dryRun),
             ...(fetch ? { fetch } : {}),
           },

@@ -4,6 +4,7 @@ import { WorldStratError } from '../../errors.js';
 import { rebuild } from '../../pipelines/rebuild.node.js';
 import { MAX_ITEMS_PER_SEARCH } from '../../pipelines/revisit-stages.node.js';
 import {
+  addReadLimitOptions,
   areaOption,
   checkDateOrder,
   concurrencyOption,
@@ -14,6 +15,7 @@ import {
   parseBBox,
   parseDate,
   percentOption,
+  readLimitsFrom,
   seedOption,
 } from '../options.js';
 import type { CliRunner } from '../runtime.js';
@@ -22,8 +24,7 @@ import { parseLevels, providerAccess, providerFromOptions } from './search.js';
 
 /** Register the command. */
 export function registerRebuild(program: Command, run: CliRunner): void {
-  program
-    .command('rebuild')
+  addReadLimitOptions(program.command('rebuild'))
     .description(
       'rebuild a WorldStrat-style dataset: sample → stratify → AOIs → catalogue search → matching → download → layout (resumable)',
     )
@@ -165,6 +166,7 @@ export function registerRebuild(program: Command, run: CliRunner): void {
             concurrency: o.concurrency as number,
             ...(o.maxItems !== undefined ? { maxItemsPerSearch: o.maxItems as number } : {}),
             ...(o.idleTimeout !== undefined ? { idleTimeoutMs: idleTimeoutMs(o.idleTimeout) } : {}),
+            ...(readLimitsFrom(o) ? { readLimits: readLimitsFrom(o) } : {}),
             replan: Boolean(o.replan),
             spot:
               o.spot || o.orderSpot

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { toCsv } from '../../internal/csv.js';
 import { openClassificationRaster } from '../../pipelines/rebuild.node.js';
-import { intOption, MAX_POINTS, seedOption } from '../options.js';
+import { addReadLimitOptions, intOption, MAX_POINTS, readLimitsFrom, seedOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
 const WEIGHTS: Record<string, (c: number) => number> = {
@@ -18,8 +18,7 @@ const COLUMNS = ['name', 'lon', 'lat', 'source', 'landcover_id', 'LCCS', 'IPCC',
 
 /** Register the command. */
 export function registerStratify(program: Command, run: CliRunner): void {
-  program
-    .command('stratify')
+  addReadLimitOptions(program.command('stratify'))
     .description(
       'classify points with a land-cover (LCCS/WorldCover → IPCC) and a settlement (SMOD) raster; optionally rebalance and draw',
     )
@@ -55,9 +54,10 @@ export function registerStratify(program: Command, run: CliRunner): void {
             });
           throw e;
         });
-        const landcover = await openClassificationRaster(o.landcover as string);
+        const readLimits = readLimitsFrom(o);
+        const landcover = await openClassificationRaster(o.landcover as string, undefined, readLimits);
         const smod = o.smod
-          ? await openClassificationRaster(o.smod as string, o.smodCrs as string)
+          ? await openClassificationRaster(o.smod as string, o.smodCrs as string, readLimits)
           : undefined;
         let rows: Awaited<ReturnType<typeof classifyPoints<(typeof pois)[number]>>>;
         try {
