@@ -14,6 +14,7 @@ export type { UtmZone } from './crs/utm-zone.js';
 export { utmEpsgForLonLat, utmZoneForLonLat } from './crs/utm-zone.js';
 export type { RasterIoErrorCode } from './errors.js';
 export { HttpSourceError, RASTER_IO_ERROR_CODES, RasterIoError, UnsupportedCodecError } from './errors.js';
+export { redactUrl } from './internal/redact-url.js';
 export type { Colormap } from './png/colormaps.js';
 export { CLASS_PALETTE, COLORMAPS, colormapLut } from './png/colormaps.js';
 export type { PngImage } from './png/encode-png.js';

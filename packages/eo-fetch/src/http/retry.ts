@@ -1,5 +1,6 @@
 // Retry machinery shared by every network call in the package: per-attempt timeouts, exponential backoff with
 // seeded jitter, Retry-After handling and error classification. Browser-safe (fetch + AbortSignal only).
+import { redactUrl } from '@worldstrat/raster-io';
 import { EoFetchError, HttpError } from '../errors.js';
 import { seededRandom } from '../internal/prng.js';
 
@@ -56,36 +57,10 @@ export function parseRetryAfter(
 }
 
 /**
- * Removes credentials from a URL before it goes into an error, a log or a manifest: `user:password@` userinfo
- * becomes `***@`, and values of query parameters that look like signatures or tokens (SAS `sig`, `token`,
- * `key`, ...) become `***`. Works on partial or malformed URLs too (plain string surgery, no parser).
- *
- * @param url - any URL string
- * @returns the redacted URL
- * @example
- * ```ts
- * redactUrl('https://a.blob.core.windows.net/x.tif?st=1&sig=abc'); // '...?st=1&sig=***'
- * redactUrl('https://me:pw@mirror.example/f'); // 'https://***@mirror.example/f'
- * ```
+ * Removes credentials from a URL before it goes into an error, a log or a manifest (raster-io owns the rule:
+ * `user:password@` → `***@`, token-like query values → `***`).
  */
-export function redactUrl(url: string): string {
-  const out = redactUserinfo(url);
-  const q = out.indexOf('?');
-  if (q < 0) return out;
-  const hash = out.indexOf('#', q);
-  const query = hash < 0 ? out.slice(q + 1) : out.slice(q + 1, hash);
-  const params = query.split('&').map((kv) => {
-    const eq = kv.indexOf('=');
-    const key = eq < 0 ? kv : kv.slice(0, eq);
-    return /sig|token|key|secret|signature|credential|password|auth/i.test(key) ? `${key}=***` : kv;
-  });
-  return `${out.slice(0, q)}?${params.join('&')}${hash < 0 ? '' : out.slice(hash)}`;
-}
-
-// `scheme://user:pw@host` → `scheme://***@host`; the authority ends at the first `/`, `?` or `#`
-function redactUserinfo(url: string): string {
-  return url.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]*)@/gi, '$1***@');
-}
+export { redactUrl };
 
 /**
  * Redacts every URL inside a free text (error messages that quote URLs, e.g. from undici or raster-io).

@@ -6,8 +6,15 @@ const SECRET_PARAM = /sig|token|key|secret|signature|credential|password|auth/i;
 /**
  * A URL safe to print: userinfo becomes `***@`, query parameters whose name looks like a secret become `name=***`.
  *
+ * Plain string surgery, so partial or malformed URLs are redacted too.
+ *
  * @param url - any URL text
  * @returns the redacted text
+ * @example
+ * ```ts
+ * redactUrl('https://a.blob.core.windows.net/x.tif?st=1&sig=abc'); // '...?st=1&sig=***'
+ * redactUrl('https://me:pw@mirror.example/f'); // 'https://***@mirror.example/f'
+ * ```
  */
 export function redactUrl(url: string): string {
   const out = url.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]*)@/gi, '$1***@');
