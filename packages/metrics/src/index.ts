@@ -39,6 +39,15 @@ export {
   lanczosShifts,
   shiftOfIndex,
 } from './lanczos-kernels.js';
+export type { OpensrAggregation, OpensrDistance } from './opensr-distance.js';
+export { OPENSR_DISTANCES } from './opensr-distance.js';
+export type {
+  OpensrConsistencyOptions,
+  OpensrConsistencyResult,
+  OpensrCorrectnessOptions,
+  OpensrCorrectnessResult,
+} from './opensr-test.js';
+export { OPENSR_DEFAULTS, opensrConsistency, opensrCorrectness } from './opensr-test.js';
 export type { PsnrOptions } from './plain-metrics.js';
 export { mae, mse, psnr, psnrFromMse } from './plain-metrics.js';
 export type { ProbavCpsnrBatchOptions, ProbavCpsnrOptions, ProbavCpsnrResult } from './probav-cpsnr.js';
@@ -50,5 +59,7 @@ export type {
   RegisteredSampleMetrics,
 } from './registered-metrics.js';
 export { meanRegisteredMetrics, registeredMetrics } from './registered-metrics.js';
+export type { SatlasCpsnrOptions, SatlasCpsnrResult } from './satlas-cpsnr.js';
+export { SATLAS_MAX_OFFSET, satlasCpsnr } from './satlas-cpsnr.js';
 export type { SsimOptions } from './ssim.js';
 export { ssim, ssimGaussian1d, ssimLoss } from './ssim.js';
