@@ -26,6 +26,8 @@ export const SRNET_ERROR_CODES = [
   'CRS_MISMATCH',
   'MISSING_GEOREFERENCING',
   'BAD_SCENE_OPTIONS',
+  // Third-party models described by STAC MLM documents (src/descriptor):
+  'BAD_MODEL_DESCRIPTOR',
 ] as const;
 
 /** One of {@link SRNET_ERROR_CODES}. */

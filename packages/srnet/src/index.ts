@@ -12,6 +12,8 @@ export {
   registerWasmTrainingKernels,
   unregisterWasmTrainingKernels,
 } from './backends/wasm/register-wasm-training-kernels.js';
+export type { BandScaling, SrModelDescriptor } from './descriptor/mlm-descriptor.js';
+export { MAX_DESCRIPTOR_BYTES, parseMlmDescriptor } from './descriptor/mlm-descriptor.js';
 export type { InferenceEngine, PredictInput, PredictOutput } from './engine.js';
 export type { SrnetErrorCode } from './errors.js';
 // TF.js part (models, weights, backends, losses, training).

@@ -1,4 +1,17 @@
 // Node-only entry of @worldstrat/srnet (the only place node:* modules are imported).
+
+export type {
+  DescriptorEngine,
+  DescriptorEngineOptions,
+  SuperResolveWithDescriptorOptions,
+} from './descriptor/descriptor-engine.node.js';
+export {
+  createDescriptorEngine,
+  descriptorBandIndices,
+  descriptorNormalisation,
+  loadModelDescriptor,
+  superResolveWithDescriptor,
+} from './descriptor/descriptor-engine.node.js';
 export * from './index.js';
 export { fileModelHandler } from './io/file-model-handler.node.js';
 export type { OnnxEngineOptions, OnnxEngineSource } from './onnx/onnx-engine.node.js';

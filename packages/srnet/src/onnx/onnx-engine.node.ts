@@ -35,7 +35,7 @@ type Ort = typeof import('onnxruntime-node');
 let ortPromise: Promise<Ort> | undefined;
 
 /** Load onnxruntime-node lazily (an optional dependency). */
-async function loadOrt(): Promise<Ort> {
+export async function loadOrt(): Promise<Ort> {
   if (!ortPromise) {
     ortPromise = import('onnxruntime-node')
       .then((m) => ((m as { default?: Ort }).default ?? m) as Ort)

@@ -1,0 +1,286 @@
+// Third-party SR models described by a STAC Machine Learning Model (MLM) extension document: parse and validate
+// the parts inference needs (bands, input/output tensors, value scaling) into one flat, checked descriptor.
+import { SrnetError } from '../errors.js';
+
+/** Largest descriptor document accepted (a STAC Item with MLM fields is a few KiB). */
+export const MAX_DESCRIPTOR_BYTES = 1 << 20;
+/** Largest band count a descriptor may list. */
+const MAX_BANDS = 64;
+
+/** Per-band affine step `(x − offset) / scale`, then a clip to `[min, max]`, all in model-input units. */
+export interface BandScaling {
+  offset: number;
+  scale: number;
+  min: number;
+  max: number;
+}
+
+/** What srnet needs to run a third-party SR model, read from an MLM document. */
+export interface SrModelDescriptor {
+  /** `mlm:name`. */
+  name: string;
+  /** Band names in model channel order (`mlm:input[0].bands`). */
+  bands: string[];
+  /** ONNX input name (`mlm:input[0].name`). */
+  inputName: string;
+  /** `bchw` (single image) or `btchw` (a time/revisit axis after the batch). */
+  layout: 'bchw' | 'btchw';
+  /** Revisits the model takes (1 for `bchw`). */
+  revisits: number;
+  /** Input tile size in LR pixels (height = width), null when the model takes any size (-1). */
+  tileSize: number | null;
+  /** ONNX output name (`mlm:output[0].name`). */
+  outputName: string;
+  /** Output channels. */
+  outChannels: number;
+  /** Output pixels per input pixel, from the input and result shapes (null when both are variable). */
+  scale: number | null;
+  /** One entry per input band (`value_scaling`, broadcast when it has one entry). */
+  scaling: BandScaling[];
+  /** `href` of the asset with role `mlm:model` (resolved by the caller against the document's location). */
+  modelHref: string | null;
+  /** Where the document came from (named in every error). */
+  source: string;
+}
+
+type Json = Record<string, unknown>;
+
+function fail(source: string, where: string, message: string): never {
+  throw new SrnetError('BAD_MODEL_DESCRIPTOR', `${source}: ${where}: ${message}`, { source, where });
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function shapeOf(source: string, where: string, struct: unknown): { shape: number[]; dims: string[] } {
+  if (!isObject(struct)) fail(source, where, 'must be an object with shape, dim_order and data_type');
+  const { shape, dim_order: dims, data_type: dataType } = struct;
+  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 8)
+    fail(source, `${where}.shape`, `must be an array of 1..8 integers, got ${JSON.stringify(shape)}`);
+  for (const d of shape)
+    if (!Number.isInteger(d) || (d < 1 && d !== -1) || d > 1 << 20)
+      fail(
+        source,
+        `${where}.shape`,
+        `entries must be -1 or integers in 1..${1 << 20}, got ${JSON.stringify(shape)}`,
+      );
+  if (!Array.isArray(dims) || dims.length !== shape.length || dims.some((d) => typeof d !== 'string'))
+    fail(
+      source,
+      `${where}.dim_order`,
+      `must name each of the ${shape.length} dimensions, got ${JSON.stringify(dims)}`,
+    );
+  if (dataType !== 'float32')
+    fail(source, `${where}.data_type`, `only float32 models run here, got ${JSON.stringify(dataType)}`);
+  return { shape: shape as number[], dims: dims as string[] };
+}
+
+const CHANNEL_DIMS = new Set(['channel', 'bands', 'band', 'channels']);
+const TIME_DIMS = new Set(['time', 'revisit', 'revisits']);
+
+/** Classifies a dim_order as `bchw` or `btchw`. */
+function layoutOf(source: string, where: string, dims: string[]): 'bchw' | 'btchw' {
+  const d = dims.map((x) => x.toLowerCase());
+  const hw = d.at(-2) === 'height' && d.at(-1) === 'width';
+  if (d.length === 4 && d[0] === 'batch' && CHANNEL_DIMS.has(d[1] as string) && hw) return 'bchw';
+  if (
+    d.length === 5 &&
+    d[0] === 'batch' &&
+    TIME_DIMS.has(d[1] as string) &&
+    CHANNEL_DIMS.has(d[2] as string) &&
+    hw
+  )
+    return 'btchw';
+  return fail(
+    source,
+    where,
+    `dim_order ${JSON.stringify(dims)} is not [batch, channel, height, width] or [batch, time, channel, height, width]`,
+  );
+}
+
+function finiteField(source: string, where: string, o: Json, key: string): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    fail(source, `${where}.${key}`, `must be a finite number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** One MLM Value Scaling Object as an affine step plus clip. */
+function scalingOf(source: string, where: string, v: unknown): BandScaling {
+  const id: BandScaling = { offset: 0, scale: 1, min: -Infinity, max: Infinity };
+  if (v === null) return id;
+  if (!isObject(v)) fail(source, where, 'must be a Value Scaling Object or null');
+  const divisor = (value: number, key: string): number => {
+    if (value === 0) fail(source, `${where}.${key}`, 'would divide by zero');
+    return value;
+  };
+  switch (v.type) {
+    case null:
+      return id;
+    case 'z-score':
+      return {
+        ...id,
+        offset: finiteField(source, where, v, 'mean'),
+        scale: divisor(finiteField(source, where, v, 'stddev'), 'stddev'),
+      };
+    case 'min-max': {
+      const lo = finiteField(source, where, v, 'minimum');
+      return { ...id, offset: lo, scale: divisor(finiteField(source, where, v, 'maximum') - lo, 'maximum') };
+    }
+    case 'offset':
+      return { ...id, offset: finiteField(source, where, v, 'value') };
+    case 'scale':
+      return { ...id, scale: divisor(finiteField(source, where, v, 'value'), 'value') };
+    case 'clip':
+      return {
+        ...id,
+        min: finiteField(source, where, v, 'minimum'),
+        max: finiteField(source, where, v, 'maximum'),
+      };
+    case 'clip-min':
+      return { ...id, min: finiteField(source, where, v, 'minimum') };
+    case 'clip-max':
+      return { ...id, max: finiteField(source, where, v, 'maximum') };
+    default:
+      // 'processing' (custom code) and unknown types cannot be reproduced faithfully: refuse, never guess.
+      return fail(
+        source,
+        `${where}.type`,
+        `value scaling ${JSON.stringify(v.type)} is not supported (supported: z-score, min-max, offset, scale, clip, clip-min, clip-max, null)`,
+      );
+  }
+}
+
+function bandNames(source: string, bands: unknown): string[] {
+  if (!Array.isArray(bands) || bands.length < 1 || bands.length > MAX_BANDS)
+    fail(
+      source,
+      'mlm:input[0].bands',
+      `must list 1..${MAX_BANDS} bands, got ${JSON.stringify(bands)?.slice(0, 80)}`,
+    );
+  return bands.map((b, i) => {
+    const name = typeof b === 'string' ? b : isObject(b) ? b.name : undefined;
+    if (typeof name !== 'string' || name.length === 0 || name.length > 64)
+      fail(source, `mlm:input[0].bands[${i}]`, 'must be a band name or a Model Band Object with a name');
+    if (isObject(b) && b.expression !== undefined)
+      fail(
+        source,
+        `mlm:input[0].bands[${i}]`,
+        `derived band expressions are not supported (${String(b.format)})`,
+      );
+    return name;
+  });
+}
+
+function modelHrefOf(source: string, doc: Json): string | null {
+  const assets = isObject(doc.assets) ? doc.assets : {};
+  for (const [key, a] of Object.entries(assets)) {
+    if (!isObject(a) || !Array.isArray(a.roles) || !a.roles.includes('mlm:model')) continue;
+    if (typeof a.href !== 'string' || a.href.length === 0)
+      fail(source, `assets.${key}.href`, 'must be a non-empty string');
+    const type = a['mlm:artifact_type'];
+    if (type !== undefined && typeof type === 'string' && !/onnx/i.test(type))
+      fail(source, `assets.${key}.mlm:artifact_type`, `${JSON.stringify(type)} is not an ONNX artifact`);
+    return a.href;
+  }
+  return null;
+}
+
+/**
+ * Parse and validate a STAC Item (or bare properties object) using the MLM extension that describes a
+ * super-resolution model: the first `mlm:input` (bands, `input` shape/dim_order, `value_scaling`) and the first
+ * `mlm:output` (`result` shape), plus the `mlm:model` asset. Custom `pre_processing_function`,
+ * `post_processing_function`, `processing` value scaling and band expressions are refused rather than skipped.
+ *
+ * @param input - the JSON text or the parsed document.
+ * @param source - the file or URL it came from, named in every error.
+ * @returns the flat descriptor srnet's runner uses.
+ * @throws SrnetError `BAD_MODEL_DESCRIPTOR` naming the source and the offending field.
+ * @example
+ * const d = parseMlmDescriptor(readFileSync('model.json', 'utf8'), 'model.json'); // d.bands, d.scale
+ */
+export function parseMlmDescriptor(input: string | unknown, source = '<descriptor>'): SrModelDescriptor {
+  let doc: unknown = input;
+  if (typeof input === 'string') {
+    if (input.length > MAX_DESCRIPTOR_BYTES)
+      fail(source, 'document', `larger than ${MAX_DESCRIPTOR_BYTES} bytes`);
+    try {
+      doc = JSON.parse(input);
+    } catch (cause) {
+      fail(source, 'document', `not JSON (${(cause as Error).message})`);
+    }
+  }
+  if (!isObject(doc)) fail(source, 'document', 'must be a JSON object (a STAC Item with mlm:* properties)');
+  const props = isObject(doc.properties) ? doc.properties : doc;
+  const inputs = props['mlm:input'];
+  const outputs = props['mlm:output'];
+  if (!Array.isArray(inputs) || inputs.length !== 1 || !isObject(inputs[0]))
+    fail(source, 'mlm:input', 'must hold exactly one Model Input Object (single-input SR models)');
+  if (!Array.isArray(outputs) || outputs.length < 1 || !isObject(outputs[0]))
+    fail(source, 'mlm:output', 'must hold at least one Model Output Object');
+  const inp = inputs[0] as Json;
+  const out = outputs[0] as Json;
+  for (const [where, v] of [
+    ['mlm:input[0].pre_processing_function', inp.pre_processing_function],
+    ['mlm:output[0].post_processing_function', out.post_processing_function],
+  ] as const) {
+    if (v !== undefined && v !== null)
+      fail(source, where, `custom code (${JSON.stringify(v).slice(0, 80)}) cannot run here`);
+  }
+  if (typeof inp.name !== 'string' || !inp.name)
+    fail(source, 'mlm:input[0].name', 'must be the ONNX input name');
+  if (typeof out.name !== 'string' || !out.name)
+    fail(source, 'mlm:output[0].name', 'must be the ONNX output name');
+  const bands = bandNames(source, inp.bands);
+  const i = shapeOf(source, 'mlm:input[0].input', inp.input);
+  const o = shapeOf(source, 'mlm:output[0].result', out.result);
+  const layout = layoutOf(source, 'mlm:input[0].input.dim_order', i.dims);
+  layoutOf(source, 'mlm:output[0].result.dim_order', o.dims);
+  const rank = i.shape.length;
+  const chanIn = i.shape[rank - 3] as number;
+  if (chanIn !== -1 && chanIn !== bands.length)
+    fail(source, 'mlm:input[0].input.shape', `has ${chanIn} channels but ${bands.length} bands are listed`);
+  const revisits = layout === 'btchw' ? (i.shape[1] as number) : 1;
+  if (revisits < 1) fail(source, 'mlm:input[0].input.shape', 'the time axis must have a fixed size');
+  const [ih, iw] = i.shape.slice(-2) as [number, number];
+  const [oh, ow] = o.shape.slice(-2) as [number, number];
+  if (ih !== iw || oh !== ow)
+    fail(source, 'shape', `only square tiles are supported (input ${ih}×${iw}, output ${oh}×${ow})`);
+  const outChannels = o.shape[o.shape.length - 3] as number;
+  if (outChannels < 1) fail(source, 'mlm:output[0].result.shape', 'the channel axis must have a fixed size');
+  let scale: number | null = null;
+  if (ih > 0 && oh > 0) {
+    scale = oh / ih;
+    if (scale < 1)
+      fail(source, 'shape', `output ${oh} px is smaller than input ${ih} px: not a super-resolution model`);
+  } else if (ih > 0 !== oh > 0)
+    fail(source, 'shape', 'input and output tile sizes must both be fixed or both be -1');
+  const vs = inp.value_scaling;
+  let scaling: BandScaling[];
+  if (vs === undefined || vs === null) scaling = bands.map(() => scalingOf(source, '', null));
+  else if (!Array.isArray(vs) || (vs.length !== 1 && vs.length !== bands.length))
+    fail(source, 'mlm:input[0].value_scaling', `must hold 1 or ${bands.length} objects (one per band)`);
+  else
+    scaling = bands.map((_, b) =>
+      scalingOf(
+        source,
+        `mlm:input[0].value_scaling[${vs.length === 1 ? 0 : b}]`,
+        vs[vs.length === 1 ? 0 : b],
+      ),
+    );
+  return {
+    name: typeof props['mlm:name'] === 'string' ? props['mlm:name'] : (inp.name as string),
+    bands,
+    inputName: inp.name as string,
+    layout,
+    revisits,
+    tileSize: ih > 0 ? ih : null,
+    outputName: out.name as string,
+    outChannels,
+    scale,
+    scaling: scaling!,
+    modelHref: modelHrefOf(source, doc),
+    source,
+  };
+}
