@@ -9,6 +9,7 @@ export {
   createDescriptorEngine,
   descriptorBandIndices,
   descriptorNormalisation,
+  descriptorSceneOptions,
   loadModelDescriptor,
   superResolveWithDescriptor,
 } from './descriptor/descriptor-engine.node.js';

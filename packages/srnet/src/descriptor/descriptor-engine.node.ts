@@ -36,6 +36,8 @@ export interface DescriptorEngine extends InferenceEngine {
   readonly descriptor: SrModelDescriptor;
   /** Whether outputs are mapped back to input units. */
   readonly output: 'input-units' | 'model';
+  /** The LR tile (chip) size the model runs on. */
+  readonly tileSize: number;
 }
 
 function descriptorError(d: SrModelDescriptor, message: string): SrnetError {
@@ -163,6 +165,7 @@ export async function createDescriptorEngine(
     config,
     descriptor: d,
     output,
+    tileSize: tile,
     predict(inp, opts = {}) {
       const next = queue.then(() => run(inp, opts.signal));
       queue = next.catch(() => undefined);
@@ -225,6 +228,38 @@ export interface SuperResolveWithDescriptorOptions
 }
 
 /**
+ * The superResolve options a described model fixes: the raster band indices of its bands, its value scaling
+ * as the normalisation, and its tile size as the chip size.
+ *
+ * @param engine - from {@link createDescriptorEngine}.
+ * @param scene - the revisits (their band count picks the default band names).
+ * @param sceneBands - names of the raster bands (default WorldStrat's B01…B12 for 12-band scenes).
+ * @returns `{ bands, normalisation, chipSize }` to spread into superResolve / superResolveToFile options.
+ * @throws SrnetError `BAD_BANDS` when a band is missing or the scene's bands cannot be named.
+ * @example
+ * await superResolveToFile(scene, 'sr.tif', { engine, ...descriptorSceneOptions(engine, scene) });
+ */
+export function descriptorSceneOptions(
+  engine: DescriptorEngine,
+  scene: readonly Raster[],
+  sceneBands?: readonly string[],
+): { bands: number[]; normalisation: { mean: number[]; std: number[] }; chipSize: number } {
+  const d = engine.descriptor;
+  const count = scene[0]?.bands.length ?? 0;
+  const names = sceneBands ?? (count === JIF_S2_BANDS.length ? JIF_S2_BANDS : undefined);
+  if (!names)
+    throw new SrnetError(
+      'BAD_BANDS',
+      `${d.source}: the scene has ${count} bands; pass sceneBands naming them so the model's [${d.bands.join(', ')}] can be found`,
+    );
+  return {
+    bands: descriptorBandIndices(d, names),
+    normalisation: descriptorNormalisation(d),
+    chipSize: engine.tileSize,
+  };
+}
+
+/**
  * Super-resolve a scene with a described third-party model through srnet's whole-scene inference: the
  * descriptor picks and orders the bands, its value scaling becomes the normalisation, its tile size the chip
  * size, and the outputs are blended as for srnet's own models.
@@ -246,13 +281,6 @@ export async function superResolveWithDescriptor(
   options: SuperResolveWithDescriptorOptions = {},
 ): Promise<SuperResolveResult> {
   const { sceneBands, intraOpNumThreads, tileSize, scale, output, ...rest } = options;
-  const names = sceneBands ?? (scene[0]?.bands.length === JIF_S2_BANDS.length ? JIF_S2_BANDS : undefined);
-  if (!names)
-    throw new SrnetError(
-      'BAD_BANDS',
-      `${descriptor.source}: pass sceneBands naming the ${scene[0]?.bands.length} raster bands`,
-    );
-  const bands = descriptorBandIndices(descriptor, names);
   const engine = await createDescriptorEngine(descriptor, onnx, {
     intraOpNumThreads,
     tileSize,
@@ -263,9 +291,7 @@ export async function superResolveWithDescriptor(
     return await superResolve(scene, {
       ...rest,
       engine,
-      bands,
-      normalisation: descriptorNormalisation(descriptor),
-      chipSize: engine.config.outputSize[0] / (descriptor.scale ?? (scale as number)),
+      ...descriptorSceneOptions(engine, scene, sceneBands),
     });
   } finally {
     engine.dispose();
