@@ -103,7 +103,7 @@ function checkGraph(d: SrModelDescriptor, bytes: Uint8Array, name: string): void
  * @param onnx - the model bytes.
  * @param options - threads, tile size/scale for variable-size models, output units.
  * @returns an engine for {@link superResolve}; its `config` describes only the I/O shapes (kind `srcnn` for
- *   single-image models).
+ *   single-image models, `highresnet` for multi-revisit ones).
  * @throws SrnetError `BAD_MODEL_DESCRIPTOR`, `ARCHITECTURE_MISMATCH`, `BAD_ONNX`, `BACKEND_UNAVAILABLE`.
  * @example
  * const engine = await createDescriptorEngine(parseMlmDescriptor(json, 'sr.json'), onnxBytes);
@@ -118,7 +118,7 @@ export async function createDescriptorEngine(
   checkGraph(d, onnx, d.modelHref ?? `${d.name}.onnx`);
   const outTile = tile * scale;
   const config: ModelConfig = resolveModelConfig({
-    kind: d.layout === 'bchw' ? 'srcnn' : 'highresnet',
+    kind: d.revisits > 1 ? 'highresnet' : 'srcnn',
     revisits: d.revisits,
     inChannels: d.bands.length,
     outChannels: d.outChannels,

@@ -12,7 +12,7 @@ import type { BBox, Raster, RasterIoLimits } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { superResolveToFile } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
-import { type EngineChoice, loadWeightsEngine } from './evaluate-models.node.js';
+import type { EngineChoice } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 import {
   downloadRevisits,
@@ -20,6 +20,7 @@ import {
   searchRevisits,
   searchSkipLines,
 } from './revisit-stages.node.js';
+import { loadSuperresolveEngine } from './superresolve-engine.node.js';
 
 /**
  * Where to super-resolve when the revisits come from a catalogue: a WorldStrat-size AOI around a point (the
@@ -95,8 +96,10 @@ export interface SuperresolveOptions {
   concurrency?: number;
   /** With `aoi`: fetch used for the catalogue and the COG range requests. */
   fetch?: typeof fetch;
-  /** Weights: `.safetensors` (PyTorch-layout state_dict) or `.onnx` (srnet export). */
-  weights: string;
+  /** Weights: `.safetensors` (PyTorch-layout state_dict) or `.onnx` (srnet export). Exactly one of weights/model. */
+  weights?: string;
+  /** Or a third-party ONNX model described by a STAC MLM document (JSON); its bands, scaling and tile size apply. */
+  model?: string;
   /** Output GeoTIFF path (float32, deflate). */
   out: string;
   /** PNG quicklook path. Default: `out` with `.png`. `false` to skip. */
@@ -120,7 +123,8 @@ export interface SuperresolveResult {
   out: string;
   quicklook?: string;
   engine: string;
-  model: { kind: string; revisits: number };
+  /** `name`: the descriptor's `mlm:name` when a model descriptor was run. */
+  model: { kind: string; revisits: number; name?: string };
   inputs: string[];
   /** Revisits used (indices into `inputs`). */
   used: number[];
@@ -448,8 +452,7 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
           );
     }
     let inputs = aoi ? [] : await expandRevisitInputs(options.inputs ?? []);
-    const engineKind: EngineChoice = options.engine ?? (options.weights.endsWith('.onnx') ? 'onnx' : 'tfjs');
-    const engine = await loadWeightsEngine(options.weights, engineKind);
+    const { engine, modelName, sceneOptions } = await loadSuperresolveEngine(options);
     try {
       let search: SuperresolveSearchReport | undefined;
       if (aoi && options.aoi && dateRange) {
@@ -484,6 +487,7 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
           : (options.quicklook ?? `${options.out.replace(/\.tiff?$/i, '')}.png`);
       const r = await superResolveToFile(scene, options.out, {
         engine,
+        ...sceneOptions(scene),
         ...(quicklook ? { quicklookPath: quicklook } : {}),
         ...(options.overlap !== undefined ? { overlap: options.overlap } : {}),
         ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
@@ -503,7 +507,11 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
         out: options.out,
         ...(quicklook ? { quicklook } : {}),
         engine: engine.name,
-        model: { kind: engine.config.kind, revisits: engine.config.revisits },
+        model: {
+          kind: engine.config.kind,
+          revisits: engine.config.revisits,
+          ...(modelName ? { name: modelName } : {}),
+        },
         inputs,
         used: r.revisits.used,
         ...(search ? { search } : {}),

@@ -54,7 +54,11 @@ export function registerSuperresolveCommand(
       catalogue ? '[inputs...]' : '<inputs...>',
       `co-registered 12-band L2A revisit GeoTIFFs, or a folder of *-L2A_data.tiff${catalogue ? ' (or use --aoi/--bbox)' : ''}`,
     )
-    .requiredOption('--weights <file>', '.safetensors (PyTorch layout) or .onnx weights')
+    .option('--weights <file>', '.safetensors (PyTorch layout) or .onnx weights (or --model)')
+    .option(
+      '--model <descriptor.json>',
+      'a third-party ONNX model described by a STAC MLM document (its mlm:model asset is the .onnx next to it)',
+    )
     .requiredOption('--out <file.tif>', 'output GeoTIFF (float32, deflate); the PNG goes next to it');
   if (catalogue)
     cmd
@@ -179,7 +183,8 @@ warped to the AOI's 10 m EPSG:4326 grid) into --work-dir, and a re-run reuses wh
                 ...(o.concurrency !== undefined ? { concurrency: o.concurrency as number } : {}),
               }
             : { inputs }),
-          weights: o.weights as string,
+          ...(o.weights !== undefined ? { weights: String(o.weights) } : {}),
+          ...(o.model !== undefined ? { model: String(o.model) } : {}),
           out: o.out as string,
           ...(engine ? { engine } : {}),
           ...(o.quicklook === false
@@ -215,7 +220,7 @@ warped to the AOI's 10 m EPSG:4326 grid) into --work-dir, and a re-run reuses wh
         );
       }
       lines.push(
-        `${r.model.kind} R=${r.model.revisits} (${r.engine}): ${r.width}×${r.height} px → ${r.out}${r.quicklook ? ` + ${r.quicklook}` : ''} (${r.seconds.toFixed(1)} s)`,
+        `${r.model.name ?? r.model.kind} R=${r.model.revisits} (${r.engine}): ${r.width}×${r.height} px → ${r.out}${r.quicklook ? ` + ${r.quicklook}` : ''} (${r.seconds.toFixed(1)} s)`,
         // repeated in the summary so --quiet still shows what the product worked around
         ...r.warnings.map((w) => `warning ${w.code}: ${w.message}`),
       );
