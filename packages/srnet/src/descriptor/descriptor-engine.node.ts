@@ -3,7 +3,7 @@
 // model's own tensor layout and names to the (B, R, C, H, W) → (B, 1, C', H', W') contract.
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { Raster } from '@worldstrat/raster-io';
+import { type Raster, redactUrl } from '@worldstrat/raster-io';
 import type { InferenceEngine, PredictInput, PredictOutput } from '../engine.js';
 import { abortError, SrnetError } from '../errors.js';
 import { type ModelConfig, resolveModelConfig } from '../models/config.js';
@@ -15,6 +15,9 @@ import { MAX_DESCRIPTOR_BYTES, parseMlmDescriptor, type SrModelDescriptor } from
 
 /** Largest ONNX file {@link loadModelDescriptor} reads (2 GiB, protobuf's own limit). */
 const MAX_ONNX_BYTES = 2 ** 31 - 1;
+
+/** Largest output/input size ratio accepted (S2 SR models use 2..8; more is a broken descriptor). */
+const MAX_SCALE = 16;
 
 /** Options of {@link createDescriptorEngine}. */
 export interface DescriptorEngineOptions {
@@ -55,8 +58,15 @@ function resolveGeometry(d: SrModelDescriptor, options: DescriptorEngineOptions)
   if (d.tileSize !== null && options.tileSize !== undefined && options.tileSize !== d.tileSize)
     throw descriptorError(d, `tileSize ${options.tileSize} differs from the model's fixed ${d.tileSize}`);
   const scale = d.scale ?? options.scale;
-  if (scale === undefined || !(scale >= 1) || !Number.isInteger((tile as number) * scale))
-    throw descriptorError(d, `scale ${scale} must be ≥ 1 and give a whole output tile (tile ${tile})`);
+  if (
+    scale === undefined ||
+    !(scale >= 1 && scale <= MAX_SCALE) ||
+    !Number.isInteger((tile as number) * scale)
+  )
+    throw descriptorError(
+      d,
+      `scale ${scale} must be in 1..${MAX_SCALE} and give a whole output tile (tile ${tile})`,
+    );
   const output = options.output ?? (d.outChannels === d.bands.length ? 'input-units' : 'model');
   if (output === 'input-units' && d.outChannels !== d.bands.length)
     throw descriptorError(
@@ -115,7 +125,7 @@ export async function createDescriptorEngine(
 ): Promise<DescriptorEngine> {
   const d = descriptor;
   const { tile, scale, output } = resolveGeometry(d, options);
-  checkGraph(d, onnx, d.modelHref ?? `${d.name}.onnx`);
+  checkGraph(d, onnx, d.modelHref ? redactUrl(d.modelHref) : `${d.name}.onnx`);
   const outTile = tile * scale;
   const config: ModelConfig = resolveModelConfig({
     kind: d.revisits > 1 ? 'highresnet' : 'srcnn',
@@ -318,7 +328,7 @@ export async function loadModelDescriptor(
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(href))
     throw descriptorError(
       descriptor,
-      `the model asset ${href.split('?')[0]} is remote; download it and point href at the file`,
+      `the model asset ${redactUrl(href)} is remote; download it and point href at the file`,
     );
   const modelPath = isAbsolute(href) ? href : resolve(dirname(path), href);
   const onnx = new Uint8Array(await readBounded(modelPath, MAX_ONNX_BYTES, 'model'));
