@@ -159,6 +159,9 @@ describe('superresolve --model (STAC MLM descriptor)', () => {
     expect(r2.err).toMatch(/nowhere\.onnx: cannot read the model file/);
     const both = await cli('superresolve', revisitPath, '--model', bad, '--weights', onnxPath, '--out', out);
     expect(both.code, both.out + both.err).toBe(2);
+    const neither = await cli('superresolve', revisitPath, '--out', out);
+    expect(neither.code, neither.out + neither.err).toBe(2);
+    expect(neither.err).toMatch(/needs weights \(\.safetensors \/ \.onnx\) or a model descriptor/);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
   }, 120_000);
