@@ -26,7 +26,7 @@ import { makeRevisit, ramp } from '../scene/scene-helpers.js';
 const BIAS = [0.5, 0.25, 0, -0.25];
 
 /** A tiny single-image ×4 model in another tool's style: input `image` (B, 4, 16, 16), output `sr`. */
-function tinyX4Model(): Uint8Array {
+function tinyX4Model(size: number | string = 16): Uint8Array {
   const g = new GraphBuilder();
   const scales = g.float32('scales', [4], Float32Array.of(1, 1, 4, 4));
   const up = g.node('Resize', ['image', '', scales], {
@@ -42,8 +42,15 @@ function tinyX4Model(): Uint8Array {
     producerName: 'tiny-x4-test',
     graph: g.build(
       'tiny-x4',
-      [tensorValueInfo('image', ['batch', 4, 16, 16])],
-      [tensorValueInfo('sr', ['batch', 4, 64, 64])],
+      [tensorValueInfo('image', ['batch', 4, size, size])],
+      [
+        tensorValueInfo('sr', [
+          'batch',
+          4,
+          typeof size === 'number' ? size * 4 : 'out',
+          typeof size === 'number' ? size * 4 : 'out',
+        ]),
+      ],
     ),
   });
 }
@@ -275,6 +282,41 @@ describe('superResolveWithDescriptor (ONNX Runtime)', () => {
       }
     }
     expect(worst).toBeLessThan(2e-3);
+  });
+
+  it('a model of any tile size (-1 in the descriptor) runs with the tileSize and scale given', async () => {
+    const item = tinyItem(
+      {},
+      {
+        input: {
+          shape: [-1, 4, -1, -1],
+          dim_order: ['batch', 'bands', 'height', 'width'],
+          data_type: 'float32',
+        },
+      },
+    );
+    item.properties['mlm:output'][0]!.result.shape = [-1, 4, -1, -1];
+    const d = parseMlmDescriptor(item, 'any-size.json');
+    expect([d.tileSize, d.scale]).toEqual([null, null]);
+    const model = tinyX4Model('h');
+    await expect(superResolveWithDescriptor(dnScene(30, 30), d, model)).rejects.toMatchObject({
+      code: 'BAD_MODEL_DESCRIPTOR',
+      message: expect.stringMatching(/any-size\.json: the model takes any tile size; pass tileSize/),
+    });
+    const { raster, grid } = await superResolveWithDescriptor(dnScene(30, 30), d, model, {
+      tileSize: 20,
+      scale: 4,
+      overlap: 5,
+      intraOpNumThreads: 1,
+    });
+    expect(grid.chipSize).toBe(20);
+    expect([raster.width, raster.height]).toEqual([120, 120]);
+    // HR pixel (X, Y) = (117, 5): LR (29, 1) of band B04 (index 3) + 0.5·10000.
+    expect(raster.bands[0]![5 * 120 + 117]).toBeCloseTo(4000 + 29 + 40 + 5000, 2);
+    // A wrong scale is caught on the first output, not blended into the product.
+    await expect(
+      superResolveWithDescriptor(dnScene(30, 30), d, model, { tileSize: 20, scale: 2, intraOpNumThreads: 1 }),
+    ).rejects.toMatchObject({ code: 'ARCHITECTURE_MISMATCH' });
   });
 
   it('output: model returns the raw model units', async () => {
