@@ -129,7 +129,7 @@ describe('srnet inference benchmark', () => {
       const mp = (res.raster.width * res.raster.height) / 1e6;
       console.log(
         `[srnet bench] whole scene ${SCENE}×${SCENE}×8 revisits → ${res.raster.width}×${res.raster.height} ` +
-          `(${res.grid.count} chips, overlap ${SCENE_OVERLAP}): ${s.toFixed(1)} s end to end, ${(mp / s).toFixed(3)} MP/s of output`,
+          `(${res.grid?.count} chips, overlap ${SCENE_OVERLAP}): ${s.toFixed(1)} s end to end, ${(mp / s).toFixed(3)} MP/s of output`,
       );
       expect(res.raster.width).toBe(Math.round(SCENE * 3.12));
     } finally {
