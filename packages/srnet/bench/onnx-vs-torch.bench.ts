@@ -1,23 +1,19 @@
 // Benchmark (run with `pnpm bench` in packages/srnet): HighResNet R=8, batch 8 chips of 12×50×50, 2 threads.
 // ONNX Runtime engine vs the same architecture in PyTorch CPU (/usr/bin/python3, bench/highresnet_torch.py),
-// interleaved run by run so machine load hits both alike; then tfjs-wasm (if available) and a whole-scene
-// number (500×500 LR, 8 revisits, end to end through superResolve).
-// Knobs (env): BENCH_ITERS (5), BENCH_BATCH (8), BENCH_SCENE (500), BENCH_SCENE_OVERLAP (25), BENCH_SKIP_TFJS.
+// interleaved run by run so machine load hits both alike; then tfjs-wasm (if available). Whole-scene numbers:
+// scene-tiling.bench.ts.
+// Knobs (env): BENCH_ITERS (5), BENCH_BATCH (8), BENCH_SKIP_TFJS.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { InferenceEngine } from '../src/engine.js';
 import { createOnnxEngine } from '../src/onnx/onnx-engine.node.js';
-import { superResolve } from '../src/scene/super-resolve.js';
 import { loadParityFixture } from '../test/onnx/fixture-state-dict.js';
 import { mulberry32 } from '../test/onnx/reference-forward.js';
-import { makeRevisit } from '../test/scene/scene-helpers.js';
 
 const ITERS = Number(process.env.BENCH_ITERS ?? 5);
 const BATCH = Number(process.env.BENCH_BATCH ?? 8);
-const SCENE = Number(process.env.BENCH_SCENE ?? 500);
-const SCENE_OVERLAP = Number(process.env.BENCH_SCENE_OVERLAP ?? 25);
 const THREADS = 2;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -116,24 +112,4 @@ describe('srnet inference benchmark', () => {
       }
     },
   );
-
-  it(`whole scene: ${SCENE}×${SCENE} LR, 8 revisits, overlap ${SCENE_OVERLAP}, ONNX Runtime ${THREADS} threads`, async () => {
-    const ort = await createOnnxEngine(fixture, { intraOpNumThreads: THREADS });
-    const scene = Array.from({ length: 8 }, (_, r) =>
-      makeRevisit(SCENE, SCENE, (x, y, b) => 0.1 + 0.05 * Math.sin(x / 7 + r) * Math.cos(y / 9) + 0.01 * b),
-    );
-    try {
-      const t0 = performance.now();
-      const res = await superResolve(scene, { engine: ort, overlap: SCENE_OVERLAP, batchSize: 8 });
-      const s = (performance.now() - t0) / 1000;
-      const mp = (res.raster.width * res.raster.height) / 1e6;
-      console.log(
-        `[srnet bench] whole scene ${SCENE}×${SCENE}×8 revisits → ${res.raster.width}×${res.raster.height} ` +
-          `(${res.grid?.count} chips, overlap ${SCENE_OVERLAP}): ${s.toFixed(1)} s end to end, ${(mp / s).toFixed(3)} MP/s of output`,
-      );
-      expect(res.raster.width).toBe(Math.round(SCENE * 3.12));
-    } finally {
-      ort.dispose();
-    }
-  });
 });
