@@ -26,7 +26,8 @@ export interface SuperResolveOptions {
    * cropped, so each output pixel is computed once and equals one whole-scene pass (needs an engine with
    * `predictUnresized`: the srnet ONNX and TF.js engines). `chips`: upstream's overlapping `chipSize` chips
    * through `predict()`, feather-blended (each pixel computed ~4 times; differs from `seamless` only within the
-   * receptive field of chip borders). Default `auto`: `seamless` when the engine supports it, else `chips`.
+   * receptive field of chip borders). Default `auto`: `seamless` when the engine supports it and no `overlap` is
+   * given, else `chips`.
    */
   tiling?: 'auto' | 'seamless' | 'chips';
   /** `seamless` tile side in LR px, margins included (default 256). Memory grows with its square. */
@@ -294,7 +295,8 @@ function tilingOf(options: SuperResolveOptions, W: number, H: number): 'seamless
       `tiling 'seamless' needs a scene of at least 3×3 LR px (this one is ${W}×${H}); use tiling 'chips'`,
     );
   if (tiling !== 'auto') return tiling;
-  return can && W >= 3 && H >= 3 ? 'seamless' : 'chips';
+  // An explicit chip overlap asks for the chip plan (e.g. the worldstrat CLI's --overlap).
+  return can && W >= 3 && H >= 3 && options.overlap === undefined ? 'seamless' : 'chips';
 }
 
 /** Output pixels whose LR pixel had no data in any used revisit become NaN; returns the valid mask. */

@@ -136,6 +136,8 @@ describe('seamless tiling on ONNX Runtime', () => {
     const b = await superResolve(holed, { engine, tiling: 'chips' });
     expect(a.tiling).toBe('seamless');
     expect(a.tiles?.count).toBe(1);
+    // an explicit overlap asks for the chip plan under 'auto'
+    expect((await superResolve(holed, { engine, overlap: 0 })).tiling).toBe('chips');
     expect(Array.from(a.validMask)).toEqual(Array.from(b.validMask));
     expect(a.validMask.filter((v) => v === 0).length).toBeGreaterThan(0);
     const band = a.raster.bands[0] as Float32Array;
