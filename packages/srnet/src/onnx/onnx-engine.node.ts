@@ -155,8 +155,7 @@ export async function createOnnxEngine(
   }
 
   const ort = await loadOrt();
-  const unresized = exposeUnresizedOutput(bytes);
-  const session = await ort.InferenceSession.create(unresized.bytes, {
+  const sessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     executionMode: 'sequential',
@@ -165,7 +164,17 @@ export async function createOnnxEngine(
     enableMemPattern: options.enableMemPattern ?? true,
     enableCpuMemArena: options.enableCpuMemArena ?? true,
     ...(options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-  });
+  } as const;
+  // Only graphs srnet exported (config in their metadata) are rewritten; a rewrite ORT refuses is dropped.
+  let unresized = info.config ? exposeUnresizedOutput(bytes) : { bytes, name: null };
+  let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
+  try {
+    session = await ort.InferenceSession.create(unresized.bytes, sessionOptions);
+  } catch (err) {
+    if (unresized.name === null) throw err;
+    unresized = { bytes, name: null };
+    session = await ort.InferenceSession.create(bytes, sessionOptions);
+  }
   let disposed = false;
   let queue: Promise<unknown> = Promise.resolve();
 

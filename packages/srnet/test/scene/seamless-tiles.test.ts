@@ -222,4 +222,17 @@ describe('exposeUnresizedOutput', () => {
     expect(exposeUnresizedOutput(encodeOnnxModel(model)).name).toBeNull();
     expect(exposeUnresizedOutput(new Uint8Array([1, 2, 3])).name).toBeNull();
   });
+
+  it('files without the srnet config metadata are run as they are (no predictUnresized)', async () => {
+    const model = decodeOnnxModel(bytes);
+    const foreign = encodeOnnxModel({ ...model, metadataProps: [] });
+    const engine = await createOnnxEngine(foreign, { config, intraOpNumThreads: 1 });
+    try {
+      expect(engine.predictUnresized).toBeUndefined();
+      const scene = [0, 1].map((r) => makeRevisit(60, 55, ramp(r)));
+      expect((await superResolve(scene, { engine })).tiling).toBe('chips');
+    } finally {
+      engine.dispose();
+    }
+  });
 });
