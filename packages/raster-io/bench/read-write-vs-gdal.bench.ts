@@ -1,13 +1,18 @@
-// Read/write speed vs GDAL on a WorldStrat-sized image: 4-band 1054×1054 uint16 (a SPOT PAN-sized tile).
-// Each GDAL figure is the wall time of one gdal_translate process (start-up included, nothing subtracted);
-// ours is the wall time of the same job in this process (file in → typed arrays / typed arrays → file).
-// BENCH_REPS (default 5) sets the repetitions; the median is reported.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+// Read/write speed vs GDAL called in-process, on a WorldStrat-sized image: 4-band 1054×1054 (a SPOT PAN-sized
+// tile). The peer is python3-gdal (bench/gdal_peer.py): each GDAL job is timed inside Python (interpreter start
+// excluded), single-threaded (GDAL_NUM_THREADS=1, like our single-threaded decode), and runs interleaved with
+// ours one by one so machine load hits both alike. Ours: readGeoTiffFile (file → typed arrays) and writeGeoTiff
+// (typed arrays → file) in this process. Inputs are generated here with gdal_translate.
+// BENCH_REPS (default 5) sets the repetitions; the median is reported with the load average.
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { readGeoTiffFile, writeGeoTiff } from '../src/node.js';
+import type { Raster } from '../src/types.js';
 import { HAS_GDAL } from '../test/support/gdal.js';
 import { syntheticRaster } from '../test/support/synthetic.js';
 
@@ -15,77 +20,120 @@ const REPS = Number(process.env.BENCH_REPS ?? 5);
 const dir = mkdtempSync(join(tmpdir(), 'raster-io-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-async function time(fn: () => unknown): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < REPS; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
-
-function gdal(args: string[]): void {
+function gdalTranslate(args: string[]): void {
   const r = spawnSync('gdal_translate', ['-q', ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
 }
 
-it.skipIf(!HAS_GDAL)('read and write 4×1054×1054 uint16 vs gdal_translate', async () => {
-  const raster = syntheticRaster('uint16', 1054, 1054, 4, 42);
-  raster.geo = { epsg: 32633, transform: [500000, 1.5, 0, 4600000, 0, -1.5] };
-  const src = join(dir, 'src.tif');
-  await writeGeoTiff(src, raster);
-  const files = {
-    plain: join(dir, 'plain.tif'),
-    'deflate+tiled': join(dir, 'deflate.tif'),
-    'LZW+predictor': join(dir, 'lzw.tif'),
+/** The python3-gdal peer: `job()` sends one job line and resolves with its in-process time (ms). */
+async function startPeer(): Promise<{
+  job: (line: string) => Promise<number>;
+  close: () => void;
+  version: string;
+}> {
+  const script = fileURLToPath(new URL('./gdal_peer.py', import.meta.url));
+  const proc: ChildProcessWithoutNullStreams = spawn('/usr/bin/python3', [script], {
+    env: { ...process.env, GDAL_NUM_THREADS: '1' },
+  });
+  let stderr = '';
+  proc.stderr.on('data', (d) => {
+    stderr += String(d);
+  });
+  const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`gdal peer exited: ${stderr}`);
+    return JSON.parse(value as string) as Record<string, unknown>;
   };
-  gdal(['-co', 'COMPRESS=NONE', src, files.plain]);
-  gdal(['-co', 'COMPRESS=DEFLATE', '-co', 'TILED=YES', src, files['deflate+tiled']]);
-  gdal(['-co', 'COMPRESS=LZW', '-co', 'PREDICTOR=2', src, files['LZW+predictor']]);
+  const ready = await next();
+  return {
+    version: String(ready.gdal),
+    job: async (line) => {
+      proc.stdin.write(`${line}\n`);
+      return Number((await next()).ms);
+    },
+    close: () => {
+      proc.stdin.write('quit\n');
+      proc.stdin.end();
+    },
+  };
+}
 
-  const lines: string[] = [
-    `raster-io vs GDAL ${spawnSync('gdalinfo', ['--version'], { encoding: 'utf8' }).stdout.trim()}, median of ${REPS}`,
-  ];
-  for (const [name, path] of Object.entries(files)) {
-    const ours = await time(() => readGeoTiffFile(path));
-    const theirs = await time(() => gdal(['-of', 'ENVI', path, join(dir, 'out.envi')]));
-    lines.push(
-      `read  ${name.padEnd(14)} ours ${ours.toFixed(1).padStart(7)} ms   gdal_translate -of ENVI ${theirs.toFixed(1).padStart(7)} ms   speed ratio ${(theirs / ours).toFixed(2)}× GDAL`,
-    );
-    expect((await readGeoTiffFile(path)).bands[3]).toEqual(raster.bands[3]);
+/** Medians of REPS interleaved runs of ours and the peer's job (one warm-up each). */
+async function interleaved(
+  ours: () => Promise<unknown>,
+  theirs: () => Promise<number>,
+): Promise<[number, number]> {
+  await ours();
+  await theirs();
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const t0 = performance.now();
+    await ours();
+    a.push(performance.now() - t0);
+    b.push(await theirs());
   }
-  const cogPath = join(dir, 'ours-cog.tif');
-  const ours = await time(() =>
-    writeGeoTiff(cogPath, raster, { cog: true, compression: 'deflate', tileSize: 256 }),
-  );
-  const gdalOut = join(dir, 'gdal-deflate.tif');
-  const theirs = await time(() => gdal(['-co', 'COMPRESS=DEFLATE', '-co', 'TILED=YES', src, gdalOut]));
-  lines.push(
-    `write tiled deflate COG ours ${ours.toFixed(1).padStart(7)} ms (${statSync(cogPath).size} B)   gdal_translate -co COMPRESS=DEFLATE -co TILED=YES ${theirs.toFixed(1).padStart(7)} ms (${statSync(gdalOut).size} B)   speed ratio ${(theirs / ours).toFixed(2)}× GDAL`,
-  );
-  const oursPixel = await time(() =>
-    writeGeoTiff(cogPath, raster, { cog: true, compression: 'deflate', tileSize: 256, interleave: 'pixel' }),
-  );
-  lines.push(
-    `write tiled deflate COG, pixel-interleaved ours ${oursPixel.toFixed(1).padStart(7)} ms (${statSync(cogPath).size} B)   speed ratio ${(theirs / oursPixel).toFixed(2)}× GDAL`,
-  );
-  const oursPred = await time(() =>
-    writeGeoTiff(cogPath, raster, {
-      cog: true,
-      compression: 'deflate',
-      predictor: true,
-      overviews: [2, 4],
-      tileSize: 256,
-    }),
-  );
-  lines.push(
-    `write COG + predictor + overviews [2,4] ours ${oursPred.toFixed(1)} ms (${statSync(cogPath).size} B) (no GDAL peer)`,
-  );
+  return [median(a), median(b)];
+}
+
+const row = (what: string, ours: number, theirs: number) =>
+  `${what.padEnd(34)} ours ${ours.toFixed(1).padStart(7)} ms   GDAL in-process ${theirs.toFixed(1).padStart(7)} ms   speed ${(theirs / ours).toFixed(2)}× GDAL`;
+
+it.skipIf(!HAS_GDAL)('read 4×1054² files and write a COG vs python3-gdal in-process', async () => {
+  const peer = await startPeer().catch((e: unknown) => {
+    if (process.env.CI === 'true') throw e;
+    console.log(`[raster-io bench] python3-gdal peer unavailable (${(e as Error).message.trim()}); skipped`);
+    return null;
+  });
+  if (!peer) return;
+  const u16 = syntheticRaster('uint16', 1054, 1054, 4, 42);
+  const f32 = syntheticRaster('float32', 1054, 1054, 4, 43);
+  for (const r of [u16, f32]) r.geo = { epsg: 32633, transform: [500000, 1.5, 0, 4600000, 0, -1.5] };
+  const src16 = join(dir, 'src16.tif');
+  const src32 = join(dir, 'src32.tif');
+  await writeGeoTiff(src16, u16);
+  await writeGeoTiff(src32, f32);
+  const files: [string, string, string[], Raster][] = [
+    ['uint16 plain (strips)', src16, ['-co', 'COMPRESS=NONE'], u16],
+    ['uint16 deflate, 256-px tiles', src16, ['-co', 'COMPRESS=DEFLATE', '-co', 'TILED=YES'], u16],
+    ['uint16 LZW + predictor 2', src16, ['-co', 'COMPRESS=LZW', '-co', 'PREDICTOR=2'], u16],
+    ['float32 deflate + predictor 3', src32, ['-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=3'], f32],
+  ];
+  const lines = [
+    `raster-io vs GDAL ${peer.version} (python3-gdal, GDAL_NUM_THREADS=1), median of ${REPS} interleaved runs, load ${loadavg()}`,
+  ];
+  try {
+    for (const [i, [name, src, co, raster]] of files.entries()) {
+      const path = join(dir, `in${i}.tif`);
+      gdalTranslate([...co, src, path]);
+      expect((await readGeoTiffFile(path)).bands[3]).toEqual(raster.bands[3]);
+      const [ours, theirs] = await interleaved(
+        () => readGeoTiffFile(path),
+        () => peer.job(`read ${path}`),
+      );
+      lines.push(row(`read ${name}`, ours, theirs));
+    }
+    const ourCog = join(dir, 'ours-cog.tif');
+    const gdalCog = join(dir, 'gdal-cog.tif');
+    const [ours, theirs] = await interleaved(
+      () =>
+        writeGeoTiff(ourCog, u16, {
+          cog: true,
+          compression: 'deflate',
+          predictor: true,
+          overviews: [2, 4],
+          tileSize: 256,
+        }),
+      () => peer.job(`cog ${src16} ${gdalCog} 2`),
+    );
+    lines.push(row('write COG deflate+pred, ovr 2/4', ours, theirs));
+    lines.push(`  sizes: ours ${statSync(ourCog).size} B, GDAL ${statSync(gdalCog).size} B`);
+  } finally {
+    peer.close();
+  }
   console.log(lines.join('\n'));
 });

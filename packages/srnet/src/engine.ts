@@ -19,5 +19,11 @@ export interface InferenceEngine {
   readonly config: ModelConfig;
   /** Eval-mode forward pass (no dropout). */
   predict(input: PredictInput, options?: { signal?: AbortSignal }): Promise<PredictOutput>;
+  /**
+   * The same forward pass stopped before the final bilinear resize: `(B, 1, outChannels, zoom·H, zoom·W)` for
+   * any H, W (the srnet models are fully convolutional). Present only on engines that can; whole-scene
+   * inference then runs large tiles instead of many small overlapping chips.
+   */
+  predictUnresized?(input: PredictInput, options?: { signal?: AbortSignal }): Promise<PredictOutput>;
   dispose(): void;
 }

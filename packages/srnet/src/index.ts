@@ -101,6 +101,8 @@ export {
   scaleTransform,
   superResolve,
 } from './scene/super-resolve.js';
+export type { TileAxis, TileGrid } from './scene/tile-plan.js';
+export { DEFAULT_TILE_SIZE, planTileGrid, receptiveRadius } from './scene/tile-plan.js';
 export type { TfjsEngine, TfjsEngineOptions } from './tfjs-engine.js';
 export { createTfjsEngine, toNhwcRevisits } from './tfjs-engine.js';
 export type { AdamConfig } from './train/adam.js';

@@ -59,31 +59,38 @@ export async function createTfjsEngine(
   const cfg = resolveModelConfig(config);
   const model = modelFromStateDict(cfg, stateDict);
   const chunk = Math.max(1, Math.floor(options.batchSize ?? 8));
+  // resize false: stop before the final bilinear resize (outputs zoom·H × zoom·W, any H and W).
+  const run = async (input: PredictInput, resize: boolean, signal?: AbortSignal): Promise<PredictOutput> => {
+    if (model.isDisposed) throw new SrnetError('DISPOSED', 'engine was disposed; create a new one');
+    validateInput(input.data, input.shape, cfg);
+    const [b, r, c, h, w] = input.shape;
+    const [oh, ow] = resize ? cfg.outputSize : [h * cfg.zoomFactor, w * cfg.zoomFactor];
+    const o = cfg.outChannels;
+    const out = new Float32Array(b * o * oh * ow);
+    const per = r * c * h * w;
+    for (let s = 0; s < b; s += chunk) {
+      if (signal?.aborted) throw abortError(signal);
+      const n = Math.min(chunk, b - s);
+      const y = tf.tidy(() => {
+        const x = toNhwcRevisits(input.data.subarray(s * per, (s + n) * per), [n, r, c, h, w]);
+        return tf.transpose(model.forward(x, { resize }), [0, 3, 1, 2]);
+      });
+      const d = (await y.data()) as Float32Array;
+      y.dispose();
+      out.set(d, s * o * oh * ow);
+    }
+    return { data: out, shape: [b, 1, o, oh, ow] };
+  };
   return {
     name: 'tfjs',
     config: cfg,
     model,
     ...(selection ? { backend: selection } : {}),
-    async predict(input: PredictInput, opts: { signal?: AbortSignal } = {}): Promise<PredictOutput> {
-      if (model.isDisposed) throw new SrnetError('DISPOSED', 'engine was disposed; create a new one');
-      validateInput(input.data, input.shape, cfg);
-      const [b, r, c, h, w] = input.shape;
-      const [oh, ow] = cfg.outputSize;
-      const o = cfg.outChannels;
-      const out = new Float32Array(b * o * oh * ow);
-      const per = r * c * h * w;
-      for (let s = 0; s < b; s += chunk) {
-        if (opts.signal?.aborted) throw abortError(opts.signal);
-        const n = Math.min(chunk, b - s);
-        const y = tf.tidy(() => {
-          const x = toNhwcRevisits(input.data.subarray(s * per, (s + n) * per), [n, r, c, h, w]);
-          return tf.transpose(model.forward(x), [0, 3, 1, 2]);
-        });
-        const d = (await y.data()) as Float32Array;
-        y.dispose();
-        out.set(d, s * o * oh * ow);
-      }
-      return { data: out, shape: [b, 1, o, oh, ow] };
+    predict(input: PredictInput, opts: { signal?: AbortSignal } = {}): Promise<PredictOutput> {
+      return run(input, true, opts.signal);
+    },
+    predictUnresized(input: PredictInput, opts: { signal?: AbortSignal } = {}): Promise<PredictOutput> {
+      return run(input, false, opts.signal);
     },
     dispose(): void {
       model.dispose();

@@ -19,21 +19,17 @@ export function decodeLzw(
   // libtiff's test: an LSB-first stream starts with Clear (256) as bytes 00 x1; MSB-first with 80.
   const compat = input.length >= 2 && input[0] === 0 && ((input[1] as number) & 1) === 1;
   const early = compat ? 0 : 1;
-  const prefix = new Int32Array(MAX_CODES);
-  const suffix = new Uint8Array(MAX_CODES);
+  // Every table string is a run of the output already written (the previous code's string plus the first byte
+  // of the current one), so entries are kept as (start, length) in the output and emitted by copying.
+  const start = new Int32Array(MAX_CODES);
   const length = new Int32Array(MAX_CODES);
-  const first = new Uint8Array(MAX_CODES);
-  for (let i = 0; i < 256; i++) {
-    suffix[i] = i;
-    first[i] = i;
-    length[i] = 1;
-    prefix[i] = -1;
-  }
   let out = new Uint8Array(Math.min(Math.max(expectedBytes, 16), maxBytes));
   let pos = 0;
   let width = 9;
   let next = 258;
   let old = -1;
+  let oldPos = 0;
+  let oldLen = 0;
   let bitBuf = 0;
   let bitCount = 0;
   let inPos = 0;
@@ -46,6 +42,10 @@ export function decodeLzw(
     const bigger = new Uint8Array(Math.min(Math.max(out.length * 2, pos + extra), maxBytes));
     bigger.set(out.subarray(0, pos));
     out = bigger;
+  };
+  const copy = (from: number, len: number) => {
+    if (len > 32) out.copyWithin(pos, from, from + len);
+    else for (let k = 0; k < len; k++) out[pos + k] = out[from + k] as number;
   };
   for (;;) {
     while (bitCount < width) {
@@ -67,48 +67,36 @@ export function decodeLzw(
       old = -1;
       continue;
     }
-    let entry: number;
-    let firstByte: number;
-    if (code < next && (code < 256 || code >= 258)) {
-      entry = code;
-      firstByte = first[code] as number;
+    const at = pos;
+    let len: number;
+    if (code < 256) {
+      ensure(1);
+      out[pos] = code;
+      len = 1;
+    } else if (code >= 258 && code < next) {
+      len = length[code] as number;
+      ensure(len);
+      copy(start[code] as number, len);
     } else if (code === next && old >= 0) {
-      entry = -1; // KwKwK: old + first(old)
-      firstByte = first[old] as number;
+      len = oldLen + 1; // KwKwK: old + first(old)
+      ensure(len);
+      copy(oldPos, oldLen);
+      out[pos + oldLen] = out[oldPos] as number;
     } else {
       throw new RasterIoError(
         'TRUNCATED',
         `${file}: corrupt LZW block (code ${code} with ${next} table entries)`,
       );
     }
-    if (entry >= 0) {
-      const len = length[entry] as number;
-      ensure(len);
-      let c = entry;
-      for (let p = pos + len - 1; p >= pos; p--) {
-        out[p] = suffix[c] as number;
-        c = prefix[c] as number;
-      }
-      pos += len;
-    } else {
-      const len = (length[old] as number) + 1;
-      ensure(len);
-      let c = old;
-      for (let p = pos + len - 2; p >= pos; p--) {
-        out[p] = suffix[c] as number;
-        c = prefix[c] as number;
-      }
-      out[pos + len - 1] = firstByte;
-      pos += len;
-    }
+    pos += len;
     if (old >= 0 && next < MAX_CODES) {
-      prefix[next] = old;
-      suffix[next] = firstByte;
-      first[next] = first[old] as number;
-      length[next] = (length[old] as number) + 1;
+      start[next] = oldPos; // old's string, then the first byte of this one: contiguous in the output
+      length[next] = oldLen + 1;
       next++;
     }
     old = code;
+    oldPos = at;
+    oldLen = len;
     if (next + early >= 1 << width && width < 12) width++;
   }
   return out.subarray(0, pos);

@@ -7,6 +7,7 @@ import { throwIfAborted } from '../internal/assert.js';
 import { DTYPE_ARRAY, DTYPE_BYTES, viewAs } from '../internal/typed-array.js';
 import type { BBox, Raster, RasterArray, RasterWindow } from '../types.js';
 import { bboxToWindow } from './bbox-to-window.js';
+import { deinterleaveRow, outputWords, wordsOf } from './deinterleave.js';
 import { windowGeo } from './geo-from-tags.js';
 import { checkLimit, type RasterIoLimits, resolveLimits } from './limits.js';
 import { type GeoTiff, type GeoTiffLevel, geoTiffInternals } from './open-geotiff.js';
@@ -279,16 +280,21 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
         );
       }
     } else {
+      // Raw sample words, one monomorphic loop per word size (see deinterleave.ts).
+      words ??= outputWords(outputBands(), bps);
+      const srcWords = wordsOf(src, bps);
+      const wps = bps === 8 ? 2 : 1;
       for (const [slot, band] of bands.entries()) {
-        const dst = outputBands()[slot] as RasterArray;
+        const dst = words[slot] as ReturnType<typeof wordsOf>;
         for (let y = y0; y < y1; y++) {
-          let s = ((y - by0) * bw + (x0 - bx0)) * spp + band;
-          let d = (y - win.y) * win.width + (x0 - win.x);
-          for (let x = x0; x < x1; x++, s += spp, d++) dst[d] = src[s] as number;
+          const s = (((y - by0) * bw + (x0 - bx0)) * spp + band) * wps;
+          const d = (y - win.y) * win.width + (x0 - win.x);
+          deinterleaveRow(dst, d, srcWords, s, x1 - x0, spp, wps);
         }
       }
     }
   };
+  let words: ReturnType<typeof outputWords> | undefined;
 
   const decode = async (b: Block, raw: Uint8Array): Promise<void> => {
     try {

@@ -13,7 +13,7 @@ export interface ForwardOptions {
   training?: boolean;
   /** Source of dropout masks in training mode. */
   rng?: SeededRandom;
-  /** false: stop before the final bilinear resize (upstream `model.sr` output), for debugging. Default true. */
+  /** false: stop before the final bilinear resize (upstream `model.sr` output; whole-scene tiles). Default true. */
   resize?: boolean;
 }
 

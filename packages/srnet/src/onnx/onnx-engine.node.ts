@@ -4,7 +4,9 @@ import { abortError, SrnetError } from '../errors.js';
 import type { ModelConfig } from '../models/config.js';
 import type { StateDict } from '../models/state-dict.js';
 import { exportOnnx, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './export-onnx.js';
+import { tensorValueInfo } from './graph-builder.js';
 import { readOnnxModelInfo } from './onnx-model-info.js';
+import { decodeOnnxModel, encodeOnnxModel } from './onnx-proto.js';
 
 /** Options of {@link createOnnxEngine}. */
 export interface OnnxEngineOptions {
@@ -24,14 +26,45 @@ export interface OnnxEngineOptions {
    * shared with other busy processes, where spinning threads steal cores.
    */
   allowSpinning?: boolean;
-  /** ORT graph optimisation level (default `all`). */
+  /**
+   * ORT graph optimisation level (default `all`: adds the NCHWc conv layout transforms that `extended` lacks,
+   * the fastest on x64 CPUs).
+   */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Reuse the memory plan of the previous run when the input shape repeats (ORT's default, true): chip batches
+   * and interior scene tiles share one shape.
+   */
+  enableMemPattern?: boolean;
+  /** ORT's CPU memory arena (default true): activations are recycled instead of reallocated per run. */
+  enableCpuMemArena?: boolean;
 }
 
 /** The source of an ONNX engine: ONNX bytes, or a config + weights to export first. */
 export type OnnxEngineSource = Uint8Array | { config: ModelConfig; stateDict: StateDict };
 
 type Ort = typeof import('onnxruntime-node');
+
+/**
+ * Expose the tensor before the final Resize (`sr = Unsqueeze(Resize(x))`, as {@link exportOnnx} builds it) as a
+ * second graph output, so large scene tiles can skip the fixed-size resize. Returns the bytes unchanged and
+ * `null` for graphs of another shape (other tools' models).
+ */
+export function exposeUnresizedOutput(bytes: Uint8Array): { bytes: Uint8Array; name: string | null } {
+  let model: ReturnType<typeof decodeOnnxModel>;
+  try {
+    model = decodeOnnxModel(bytes);
+  } catch {
+    return { bytes, name: null };
+  }
+  const nodes = model.graph.node ?? [];
+  const last = nodes.find((n) => n.output.includes(ONNX_OUTPUT_NAME));
+  const resize = last?.opType === 'Unsqueeze' ? nodes.find((n) => n.output[0] === last.input[0]) : undefined;
+  const name = resize?.opType === 'Resize' ? resize.input[0] : undefined;
+  if (!name || (model.graph.output ?? []).some((o) => o.name === name)) return { bytes, name: null };
+  const output = [...(model.graph.output ?? []), tensorValueInfo(name, ['batch', 'channels', 'zh', 'zw'])];
+  return { bytes: encodeOnnxModel({ ...model, graph: { ...model.graph, output } }), name };
+}
 let ortPromise: Promise<Ort> | undefined;
 
 /** Load onnxruntime-node lazily (an optional dependency). */
@@ -122,18 +155,30 @@ export async function createOnnxEngine(
   }
 
   const ort = await loadOrt();
-  const session = await ort.InferenceSession.create(bytes, {
+  const sessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     executionMode: 'sequential',
     ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
     interOpNumThreads: options.interOpNumThreads ?? 1,
+    enableMemPattern: options.enableMemPattern ?? true,
+    enableCpuMemArena: options.enableCpuMemArena ?? true,
     ...(options.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-  });
+  } as const;
+  // Only graphs srnet exported (config in their metadata) are rewritten; a rewrite ORT refuses is dropped.
+  let unresized = info.config ? exposeUnresizedOutput(bytes) : { bytes, name: null };
+  let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
+  try {
+    session = await ort.InferenceSession.create(unresized.bytes, sessionOptions);
+  } catch (err) {
+    if (unresized.name === null) throw err;
+    unresized = { bytes, name: null };
+    session = await ort.InferenceSession.create(bytes, sessionOptions);
+  }
   let disposed = false;
   let queue: Promise<unknown> = Promise.resolve();
 
-  const run = async (inp: PredictInput, signal?: AbortSignal): Promise<PredictOutput> => {
+  const run = async (inp: PredictInput, fetch: string, signal?: AbortSignal): Promise<PredictOutput> => {
     if (disposed) throw new SrnetError('DISPOSED', 'this ONNX engine was disposed; create a new one');
     if (signal?.aborted) throw abortError(signal);
     const [b, r, c, h, w] = inp.shape;
@@ -151,23 +196,35 @@ export async function createOnnxEngine(
       );
     }
     const tensor = new ort.Tensor('float32', inp.data, [b, r, c, h, w]);
-    const result = await session.run({ [ONNX_INPUT_NAME]: tensor });
-    const out = result[ONNX_OUTPUT_NAME];
-    if (!out) throw new SrnetError('BAD_ONNX', `ONNX session returned no '${ONNX_OUTPUT_NAME}' output`);
-    const dims = out.dims as readonly number[];
+    const result = await session.run({ [ONNX_INPUT_NAME]: tensor }, [fetch]);
+    const out = result[fetch];
+    if (!out) throw new SrnetError('BAD_ONNX', `ONNX session returned no '${fetch}' output`);
+    // The unresized tensor is (B, C, zH, zW): give it the revisit axis of the final output.
+    const dims = out.dims.length === 4 ? [out.dims[0], 1, ...out.dims.slice(1)] : out.dims;
     const data = out.data as Float32Array;
     return { data, shape: [dims[0], dims[1], dims[2], dims[3], dims[4]] as PredictOutput['shape'] };
   };
+  // ORT sessions may run concurrently, but one at a time keeps memory and thread use predictable.
+  const enqueue = (inp: PredictInput, fetch: string, signal?: AbortSignal): Promise<PredictOutput> => {
+    const next = queue.then(() => run(inp, fetch, signal));
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const unresizedName = unresized.name;
 
   return {
     name: 'onnx',
     config,
     predict(inp: PredictInput, opts: { signal?: AbortSignal } = {}): Promise<PredictOutput> {
-      // ORT sessions may run concurrently, but one at a time keeps memory and thread use predictable.
-      const next = queue.then(() => run(inp, opts.signal));
-      queue = next.catch(() => undefined);
-      return next;
+      return enqueue(inp, ONNX_OUTPUT_NAME, opts.signal);
     },
+    ...(unresizedName
+      ? {
+          predictUnresized(inp: PredictInput, opts: { signal?: AbortSignal } = {}): Promise<PredictOutput> {
+            return enqueue(inp, unresizedName, opts.signal);
+          },
+        }
+      : {}),
     dispose(): void {
       if (disposed) return;
       disposed = true;

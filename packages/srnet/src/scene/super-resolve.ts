@@ -1,20 +1,16 @@
-// Whole-scene super-resolution: normalise, cut overlapping LR chips, run any InferenceEngine in batches,
-// and blend the SR chips with feathered weights into one georeferenced output raster.
+// Whole-scene super-resolution: choose revisits, normalise, run any InferenceEngine over large seamless tiles
+// (or upstream's overlapping chips, feather-blended) into one georeferenced output raster.
 import type { GeoTransform, Raster } from '@worldstrat/raster-io';
-import type { InferenceEngine, PredictOutput } from '../engine.js';
-import { abortError, SrnetError } from '../errors.js';
-import {
-  type ChipAxis,
-  type ChipGrid,
-  defaultOverlap,
-  featherWeights,
-  planChipGrid,
-  reflectIndex,
-} from './chip-grid.js';
+import type { InferenceEngine } from '../engine.js';
+import { SrnetError } from '../errors.js';
+import { type ChipGrid, defaultOverlap, planChipGrid } from './chip-grid.js';
+import { runChips } from './chip-plan.js';
 import { type BandNormalisation, JIF_S2_NORMALISATION } from './normalisation.js';
+import { lrValidity, type SceneInput } from './scene-input.js';
 import { isMissing, type RevisitPadding, type RevisitSelection, selectRevisits } from './select-revisits.js';
+import { DEFAULT_TILE_SIZE, planTileGrid, receptiveRadius, runTiles, type TileGrid } from './tile-plan.js';
 
-/** Progress of {@link superResolve}: `select` (revisit ranking) then `infer` (chips done of total). */
+/** Progress of {@link superResolve}: `select` (revisit ranking) then `infer` (tiles or chips done of total). */
 export interface SceneProgress {
   stage: 'select' | 'infer';
   done: number;
@@ -25,14 +21,26 @@ export interface SceneProgress {
 export interface SuperResolveOptions {
   /** The model to run (ONNX Runtime or TF.js engine). */
   engine: InferenceEngine;
-  /** LR chip size the model runs on (default 50, the training chip). */
+  /**
+   * `seamless`: large tiles with a margin covering the receptive field, run without the final resize and
+   * cropped, so each output pixel is computed once and equals one whole-scene pass (needs an engine with
+   * `predictUnresized`: the srnet ONNX and TF.js engines). `chips`: upstream's overlapping `chipSize` chips
+   * through `predict()`, feather-blended (each pixel computed ~4 times; differs from `seamless` only within the
+   * receptive field of chip borders). Default `auto`: `seamless` when the engine supports it and no `overlap` is
+   * given, else `chips`.
+   */
+  tiling?: 'auto' | 'seamless' | 'chips';
+  /** `seamless` tile side in LR px, margins included (default 256). Memory grows with its square. */
+  tileSize?: number;
+  /** LR chip size the model was trained on (default 50): fixes the scale `outputSize / chipSize` in both tilings. */
   chipSize?: number;
   /**
-   * LR pixels shared by neighbouring chips (default: the smallest valid overlap ≥ chipSize/4, i.e. 25 for
-   * 50 → 156). Must be a multiple of `chipSize / gcd(chipSize, outputSize)` so chips land on whole output pixels.
+   * `chips` tiling: LR pixels shared by neighbouring chips (default: the smallest valid overlap ≥ chipSize/4,
+   * i.e. 25 for 50 → 156). Must be a multiple of `chipSize / gcd(chipSize, outputSize)` so chips land on whole
+   * output pixels.
    */
   overlap?: number;
-  /** Chips per `predict()` call (default 8). Memory holds two batches of chips at most. */
+  /** `chips` tiling: chips per `predict()` call (default 8). Memory holds two batches of chips at most. */
   batchSize?: number;
   /** 0-based band indices of the rasters to feed, in model channel order (default 0..inChannels−1). */
   bands?: number[];
@@ -64,8 +72,12 @@ export interface SuperResolveResult {
   raster: Raster;
   /** 1 where the output is valid, 0 where no revisit had data at the source LR pixel (those pixels are NaN). */
   validMask: Uint8Array;
-  /** The chip layout used. */
-  grid: ChipGrid;
+  /** The tiling used (`auto` resolved). */
+  tiling: 'seamless' | 'chips';
+  /** The chip layout, for the `chips` tiling. */
+  grid?: ChipGrid;
+  /** The tile layout, for the `seamless` tiling. */
+  tiles?: TileGrid;
   /** Which revisits were used and why. */
   revisits: RevisitSelection;
   /** Output pixels per LR pixel, [y, x] (156/50 = 3.12 for the benchmark models). */
@@ -193,60 +205,11 @@ export function scaleTransform(t: GeoTransform, scaleY: number, scaleX: number):
   return [t[0], t[1] / scaleX, t[2] / scaleY, t[3], t[4] / scaleX, t[5] / scaleY];
 }
 
-/**
- * Super-resolve a whole scene: R co-registered, georeferenced revisits of any size.
- *
- * Steps: (1) choose the revisits (see `selectRevisits`: best R by fewest NaN/nodata/cloud pixels, or pad a
- * short list by repeating); (2) for each overlapping `chipSize` chip, normalise per band exactly as training
- * does (`(x − mean) / std`), filling missing pixels (NaN, ±Inf, noData) with the mean of the revisits that have
- * data there, or with the band mean when none has; pixels beyond the scene edge are mirrored; (3) run the
- * engine in batches (the next batch is cut before the current one is awaited); (4) blend the SR chips with
- * separable linear feathering over the overlap into an output grid of `outputSize / chipSize` px per LR px;
- * (5) mask: output pixels whose LR pixel had no data in any used revisit are NaN (`validMask` 0).
- * Values beyond `maxReflectance` count as missing; empty bands and such values are listed in `warnings`.
- *
- * Memory: the output raster plus two batches of chips (and a W×H byte mask); chips are cut on the fly.
- *
- * @param scene - revisits as raster-io Rasters (any numeric dtype), all the same size, CRS and geotransform.
- * @param options - engine, chip size, overlap, batch size, normalisation, progress, signal.
- * @returns the SR raster (float32, NaN noData, scaled geotransform) and what was done.
- * @throws SrnetError `SCENE_SIZE_MISMATCH`, `CRS_MISMATCH`, `MISSING_GEOREFERENCING`, `BAD_BANDS`,
- *   `BAD_SCENE_OPTIONS`, `ABORTED`.
- * @example
- * const engine = await createOnnxEngine(onnxBytes, { intraOpNumThreads: 2 });
- * const { raster } = await superResolve(revisits, { engine, overlap: 25 });
- */
-export async function superResolve(
-  scene: Raster[],
+/** The folded per-band normalisation in raster units and the plausibility bound, from the options. */
+function normalisationOf(
   options: SuperResolveOptions,
-): Promise<SuperResolveResult> {
-  const { engine, signal, onProgress } = options;
-  const cfg = engine.config;
-  const [W, H] = checkScene(scene);
-  const chip = options.chipSize ?? 50;
-  const outChip: [number, number] = [cfg.outputSize[0], cfg.outputSize[1]];
-  if (chip * cfg.zoomFactor > Math.min(outChip[0], outChip[1])) {
-    throw new SrnetError(
-      'BAD_SCENE_OPTIONS',
-      `chipSize ${chip} × zoom ${cfg.zoomFactor} exceeds the model's output ${outChip.join('×')}: the final resize would downsample; use chipSize ≤ ${Math.floor(Math.min(...outChip) / cfg.zoomFactor)}`,
-    );
-  }
-  const overlap = options.overlap ?? defaultOverlap(chip, outChip);
-  const grid = planChipGrid(W, H, chip, overlap, outChip);
-  const batchSize = options.batchSize ?? 8;
-  if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new SrnetError('BAD_SCENE_OPTIONS', `batchSize ${batchSize} must be a positive integer`);
-
-  const C = cfg.inChannels;
-  const bandCount = Math.min(...scene.map((r) => r.bands.length));
-  const bands = options.bands ?? Array.from({ length: C }, (_, i) => i);
-  if (bands.length !== C || bands.some((b) => !Number.isInteger(b) || b < 0 || b >= bandCount)) {
-    throw new SrnetError(
-      'BAD_BANDS',
-      `bands [${bands.join(', ')}] must be ${C} indices in 0..${bandCount - 1} (the model takes ${C} bands; the revisits have ${bandCount})`,
-      { bands, bandCount },
-    );
-  }
+  C: number,
+): { mean: number[]; std: number[]; maxAbsRaw: number; maxReflectance: number } {
   const norm = options.normalisation ?? 'jif';
   let mean: number[];
   let std: number[];
@@ -264,7 +227,6 @@ export async function superResolve(
     mean = Array.from(n.mean);
     std = Array.from(n.std);
   }
-
   // Fold the reflectance conversion into the normalisation: ((x·a + c) − m) / s = (x − (m − c)/a) / (s/a).
   const a = options.reflectance?.scale ?? 1;
   const c0 = options.reflectance?.offset ?? 0;
@@ -274,17 +236,36 @@ export async function superResolve(
       `reflectance { scale: ${a}, offset: ${c0} } must be finite with scale ≠ 0`,
     );
   }
-  mean = mean.map((m) => (m - c0) / a);
-  std = std.map((s) => s / a);
   const maxReflectance = options.maxReflectance ?? MAX_PLAUSIBLE_REFLECTANCE;
   if (!(maxReflectance > 0))
     throw new SrnetError(
       'BAD_SCENE_OPTIONS',
       `maxReflectance ${maxReflectance} must be > 0 (Infinity: no check)`,
     );
-  // In raster units: |x| > (B + |c|)/|a| implies |x·a + c| > B, so only truly implausible values are dropped.
-  const maxAbsRaw = (maxReflectance + Math.abs(c0)) / Math.abs(a);
+  return {
+    mean: mean.map((m) => (m - c0) / a),
+    std: std.map((s) => s / a),
+    // In raster units: |x| > (B + |c|)/|a| implies |x·a + c| > B, so only truly implausible values are dropped.
+    maxAbsRaw: (maxReflectance + Math.abs(c0)) / Math.abs(a),
+    maxReflectance,
+  };
+}
 
+/** The model bands to feed, checked against the model and the revisits. */
+function bandsOf(scene: Raster[], options: SuperResolveOptions, C: number): number[] {
+  const bandCount = Math.min(...scene.map((r) => r.bands.length));
+  const bands = options.bands ?? Array.from({ length: C }, (_, i) => i);
+  if (bands.length !== C || bands.some((b) => !Number.isInteger(b) || b < 0 || b >= bandCount)) {
+    throw new SrnetError(
+      'BAD_BANDS',
+      `bands [${bands.join(', ')}] must be ${C} indices in 0..${bandCount - 1} (the model takes ${C} bands; the revisits have ${bandCount})`,
+      { bands, bandCount },
+    );
+  }
+  return bands;
+}
+
+function checkCloudMasks(options: SuperResolveOptions, W: number, H: number): void {
   for (const [i, m] of (options.cloudMasks ?? []).entries()) {
     if (m && (m.width !== W || m.height !== H || m.bands.length < 1)) {
       throw new SrnetError(
@@ -294,6 +275,112 @@ export async function superResolve(
       );
     }
   }
+}
+
+/** Resolve `tiling: 'auto'` and check that the engine can run the chosen tiling. */
+function tilingOf(options: SuperResolveOptions, W: number, H: number): 'seamless' | 'chips' {
+  const { engine } = options;
+  const tiling = options.tiling ?? 'auto';
+  if (tiling !== 'auto' && tiling !== 'seamless' && tiling !== 'chips')
+    throw new SrnetError('BAD_SCENE_OPTIONS', `tiling '${tiling}' must be 'auto', 'seamless' or 'chips'`);
+  const can = typeof engine.predictUnresized === 'function';
+  if (tiling === 'seamless' && !can)
+    throw new SrnetError(
+      'BAD_SCENE_OPTIONS',
+      `tiling 'seamless' needs an engine with predictUnresized (the srnet ONNX and TF.js engines); engine '${engine.name}' has none — use tiling 'chips'`,
+    );
+  if (tiling === 'seamless' && (W < 3 || H < 3))
+    throw new SrnetError(
+      'BAD_SCENE_OPTIONS',
+      `tiling 'seamless' needs a scene of at least 3×3 LR px (this one is ${W}×${H}); use tiling 'chips'`,
+    );
+  if (tiling !== 'auto') return tiling;
+  // An explicit chip overlap asks for the chip plan (e.g. the worldstrat CLI's --overlap).
+  return can && W >= 3 && H >= 3 && options.overlap === undefined ? 'seamless' : 'chips';
+}
+
+/** Output pixels whose LR pixel had no data in any used revisit become NaN; returns the valid mask. */
+function maskOutput(
+  planes: Float32Array[],
+  lrValid: Uint8Array,
+  W: number,
+  H: number,
+  out: [number, number],
+  scale: [number, number],
+): Uint8Array {
+  const [OH, OW] = out;
+  const validMask = new Uint8Array(OW * OH);
+  for (let Y = 0; Y < OH; Y++) {
+    const ly = Math.min(H - 1, Math.floor((Y + 0.5) / scale[0]));
+    for (let X = 0; X < OW; X++) {
+      const q = Y * OW + X;
+      const lx = Math.min(W - 1, Math.floor((X + 0.5) / scale[1]));
+      const ok = lrValid[ly * W + lx] === 1;
+      validMask[q] = ok ? 1 : 0;
+      if (!ok) for (const plane of planes) plane[q] = Number.NaN;
+    }
+  }
+  return validMask;
+}
+
+/**
+ * Super-resolve a whole scene: R co-registered, georeferenced revisits of any size.
+ *
+ * Steps: (1) choose the revisits (see `selectRevisits`: best R by fewest NaN/nodata/cloud pixels, or pad a
+ * short list by repeating); (2) normalise per band exactly as training does (`(x − mean) / std`), filling
+ * missing pixels (NaN, ±Inf, noData) with the mean of the revisits that have data there, or with the band mean
+ * when none has; (3) `seamless` tiling (default with the srnet engines): run large tiles with a margin covering
+ * the receptive field through the model without its final resize and resample each tile's core bilinearly on
+ * the scene grid, so the result equals one whole-scene pass; `chips` tiling: run overlapping `chipSize` chips
+ * (mirrored beyond the scene edge) in batches and blend them with separable linear feathering; the output grid
+ * has `outputSize / chipSize` px per LR px either way; (4) mask: output pixels whose LR pixel had no data in any
+ * used revisit are NaN (`validMask` 0). Values beyond `maxReflectance` count as missing; empty bands and such
+ * values are listed in `warnings`.
+ *
+ * Memory: the output raster, a W×H byte mask and one tile (or two batches of chips) of model input and output.
+ *
+ * @param scene - revisits as raster-io Rasters (any numeric dtype), all the same size, CRS and geotransform.
+ * @param options - engine, tiling, tile/chip size, overlap, batch size, normalisation, progress, signal.
+ * @returns the SR raster (float32, NaN noData, scaled geotransform) and what was done.
+ * @throws SrnetError `SCENE_SIZE_MISMATCH`, `CRS_MISMATCH`, `MISSING_GEOREFERENCING`, `BAD_BANDS`,
+ *   `BAD_SCENE_OPTIONS`, `ABORTED`.
+ * @example
+ * const engine = await createOnnxEngine(onnxBytes, { intraOpNumThreads: 2 });
+ * const { raster } = await superResolve(revisits, { engine });
+ */
+export async function superResolve(
+  scene: Raster[],
+  options: SuperResolveOptions,
+): Promise<SuperResolveResult> {
+  const { engine, signal, onProgress } = options;
+  const cfg = engine.config;
+  const [W, H] = checkScene(scene);
+  const chip = options.chipSize ?? 50;
+  const outChip: [number, number] = [cfg.outputSize[0], cfg.outputSize[1]];
+  if (!Number.isInteger(chip) || chip < 1)
+    throw new SrnetError(
+      'BAD_SCENE_OPTIONS',
+      `chipSize ${chip} must be a positive integer (the model's training chip is 50)`,
+    );
+  if (chip * cfg.zoomFactor > Math.min(outChip[0], outChip[1])) {
+    throw new SrnetError(
+      'BAD_SCENE_OPTIONS',
+      `chipSize ${chip} × zoom ${cfg.zoomFactor} exceeds the model's output ${outChip.join('×')}: the final resize would downsample; use chipSize ≤ ${Math.floor(Math.min(...outChip) / cfg.zoomFactor)}`,
+    );
+  }
+  const tiling = tilingOf(options, W, H);
+  const overlap = options.overlap ?? defaultOverlap(chip, outChip);
+  // Planned (and so validated) in either tiling: an unusable overlap is an error even when tiles ignore it.
+  const chipGrid = planChipGrid(W, H, chip, overlap, outChip);
+  const grid = tiling === 'chips' ? chipGrid : undefined;
+  const batchSize = options.batchSize ?? 8;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new SrnetError('BAD_SCENE_OPTIONS', `batchSize ${batchSize} must be a positive integer`);
+
+  const C = cfg.inChannels;
+  const bands = bandsOf(scene, options, C);
+  const { mean, std, maxAbsRaw, maxReflectance } = normalisationOf(options, C);
+  checkCloudMasks(options, W, H);
 
   onProgress?.({ stage: 'select', done: 0, total: scene.length });
   const selection = selectRevisits(scene, cfg.revisits, bands, {
@@ -303,183 +390,42 @@ export async function superResolve(
   });
   onProgress?.({ stage: 'select', done: scene.length, total: scene.length });
 
-  const R = cfg.revisits;
   const used = selection.used;
-  const n = used.length;
-  const slotK = selection.slots.map((s) => (s < 0 ? -1 : used.indexOf(s)));
-  const src = used.map((i) => bands.map((b) => (scene[i] as Raster).bands[b] as ArrayLike<number>));
-  const noData = used.map((i) => (scene[i] as Raster).noData);
+  const input: SceneInput = {
+    width: W,
+    height: H,
+    channels: C,
+    revisits: cfg.revisits,
+    slotK: selection.slots.map((s) => (s < 0 ? -1 : used.indexOf(s))),
+    src: used.map((i) => bands.map((b) => (scene[i] as Raster).bands[b] as ArrayLike<number>)),
+    noData: used.map((i) => (scene[i] as Raster).noData),
+    mean,
+    std,
+    maxAbsRaw,
+  };
   const warnings = sceneWarnings(scene, used, bands, maxAbsRaw, maxReflectance);
+  const lrValid = lrValidity(input);
 
-  // LR validity: 1 where at least one used revisit has every used band.
-  const lrValid = new Uint8Array(W * H);
-  for (let p = 0; p < W * H; p++) {
-    for (let k = 0; k < n; k++) {
-      let ok = true;
-      for (let b = 0; ok && b < C; b++)
-        ok = !isMissing((src[k] as ArrayLike<number>[])[b]?.[p] as number, noData[k], maxAbsRaw);
-      if (ok) {
-        lrValid[p] = 1;
-        break;
-      }
-    }
+  const scale: [number, number] = [outChip[0] / chip, outChip[1] / chip];
+  const OW = Math.round(W * scale[1]);
+  const OH = Math.round(H * scale[0]);
+  const planes = Array.from({ length: cfg.outChannels }, () => new Float32Array(OW * OH));
+  const progress = (done: number, total: number) => onProgress?.({ stage: 'infer', done, total });
+  let tiles: TileGrid | undefined;
+  if (grid) {
+    progress(0, grid.count);
+    await runChips(input, { engine, grid, batchSize, planes, signal, onChips: progress });
+  } else {
+    const margin = receptiveRadius(cfg) + 2; // + bilinear support and output-partition rounding
+    tiles = planTileGrid(W, H, [OH, OW], scale, options.tileSize ?? DEFAULT_TILE_SIZE, margin);
+    progress(0, tiles.count);
+    const ratio: [number, number] = [
+      (cfg.zoomFactor * chip) / outChip[0],
+      (cfg.zoomFactor * chip) / outChip[1],
+    ];
+    await runTiles(input, { engine, grid: tiles, planes, outWidth: OW, ratio, signal, onTile: progress });
   }
-
-  const chipPixels = chip * chip;
-  const perChip = R * C * chipPixels;
-  const xs = grid.x.origins;
-  const ys = grid.y.origins;
-  const total = grid.count;
-  const raw = new Float64Array(n * C);
-  const valid = new Uint8Array(n);
-
-  // Cut, fill and normalise chip `index` (row-major over the grid) into dst at chip slot `slot`.
-  const fillChip = (dst: Float32Array, slot: number, index: number): void => {
-    const y0 = ys[Math.floor(index / xs.length)] as number;
-    const x0 = xs[index % xs.length] as number;
-    const base = slot * perChip;
-    for (let yy = 0; yy < chip; yy++) {
-      const sy = reflectIndex(y0 + yy, H);
-      for (let xx = 0; xx < chip; xx++) {
-        const p = sy * W + reflectIndex(x0 + xx, W);
-        for (let k = 0; k < n; k++) {
-          let ok = 1;
-          const arrs = src[k] as ArrayLike<number>[];
-          for (let b = 0; b < C; b++) {
-            const v = (arrs[b] as ArrayLike<number>)[p] as number;
-            raw[k * C + b] = v;
-            if (isMissing(v, noData[k], maxAbsRaw)) ok = 0;
-          }
-          valid[k] = ok;
-        }
-        const off = yy * chip + xx;
-        for (let b = 0; b < C; b++) {
-          let sum = 0;
-          let cnt = 0;
-          for (let k = 0; k < n; k++) {
-            if (valid[k]) {
-              sum += raw[k * C + b] as number;
-              cnt++;
-            }
-          }
-          const m = mean[b] as number;
-          const s = std[b] as number;
-          const fill = cnt > 0 ? (sum / cnt - m) / s : 0;
-          for (let j = 0; j < R; j++) {
-            const k = slotK[j] as number;
-            const v = k < 0 ? 0 : valid[k] ? ((raw[k * C + b] as number) - m) / s : fill;
-            dst[base + (j * C + b) * chipPixels + off] = v;
-          }
-        }
-      }
-    }
-  };
-
-  const outC = cfg.outChannels;
-  const OW = grid.x.outLength;
-  const OH = grid.y.outLength;
-  const acc = Array.from({ length: outC }, () => new Float32Array(OW * OH));
-  const [oh, ow] = outChip;
-  const weightCache = new Map<string, Float32Array>();
-  const weights = (len: number, ramp: number, first: boolean, last: boolean): Float32Array => {
-    const key = `${len}:${ramp}:${first}:${last}`;
-    let w = weightCache.get(key);
-    if (!w) {
-      w = featherWeights(len, ramp, !first, !last);
-      weightCache.set(key, w);
-    }
-    return w;
-  };
-
-  const accumulate = (out: PredictOutput, indices: number[]): void => {
-    const [, , c, h, w] = out.shape;
-    if (c !== outC || h !== oh || w !== ow) {
-      throw new SrnetError(
-        'BAD_INPUT_SHAPE',
-        `engine '${engine.name}' returned chips of shape [${out.shape.join(', ')}], expected [B, 1, ${outC}, ${oh}, ${ow}] from its config`,
-      );
-    }
-    for (const [slot, index] of indices.entries()) {
-      const cy = Math.floor(index / xs.length);
-      const cx = index % xs.length;
-      const Y0 = grid.y.outOrigins[cy] as number;
-      const X0 = grid.x.outOrigins[cx] as number;
-      const wy = weights(oh, grid.y.rampOut, cy === 0, cy === ys.length - 1);
-      const wx = weights(ow, grid.x.rampOut, cx === 0, cx === xs.length - 1);
-      const yEnd = Math.min(oh, OH - Y0);
-      const xEnd = Math.min(ow, OW - X0);
-      for (let oy = 0; oy < yEnd; oy++) {
-        const rowOut = (Y0 + oy) * OW + X0;
-        const wyv = wy[oy] as number;
-        for (let ch = 0; ch < outC; ch++) {
-          const plane = acc[ch] as Float32Array;
-          const srcOff = ((slot * outC + ch) * oh + oy) * ow;
-          for (let ox = 0; ox < xEnd; ox++) {
-            plane[rowOut + ox] =
-              (plane[rowOut + ox] as number) + wyv * (wx[ox] as number) * (out.data[srcOff + ox] as number);
-          }
-        }
-      }
-    }
-  };
-
-  let inflight: { promise: Promise<PredictOutput>; indices: number[] } | null = null;
-  let done = 0;
-  onProgress?.({ stage: 'infer', done: 0, total });
-  for (let start = 0; start < total; start += batchSize) {
-    if (signal?.aborted) {
-      await inflight?.promise.catch(() => undefined);
-      throw abortError(signal);
-    }
-    const count = Math.min(batchSize, total - start);
-    const input = new Float32Array(count * perChip);
-    const indices = Array.from({ length: count }, (_, i) => start + i);
-    for (const [slot, index] of indices.entries()) fillChip(input, slot, index);
-    const promise = engine.predict({ data: input, shape: [count, R, C, chip, chip] }, { signal });
-    promise.catch(() => undefined); // handled below; avoid an unhandled rejection while the previous batch drains
-    if (inflight) {
-      accumulate(await inflight.promise, inflight.indices);
-      done += inflight.indices.length;
-      onProgress?.({ stage: 'infer', done, total });
-    }
-    inflight = { promise, indices };
-  }
-  if (inflight) {
-    accumulate(await inflight.promise, inflight.indices);
-    done += inflight.indices.length;
-    onProgress?.({ stage: 'infer', done, total });
-  }
-
-  // Normalise by the blend weights and mask pixels without data. The chips form a full grid and their weights
-  // are separable, so the accumulated weight at (Y, X) is Sy[Y]·Sx[X]: two 1-D sums instead of a weight plane.
-  const axisSums = (axis: ChipAxis, len: number, out: number): Float64Array => {
-    const sum = new Float64Array(out);
-    const n = axis.outOrigins.length;
-    for (const [i, o] of axis.outOrigins.entries()) {
-      const w = weights(len, axis.rampOut, i === 0, i === n - 1);
-      for (let k = 0; k < len && o + k < out; k++) sum[o + k] = (sum[o + k] as number) + (w[k] as number);
-    }
-    return sum;
-  };
-  const Sy = axisSums(grid.y, oh, OH);
-  const Sx = axisSums(grid.x, ow, OW);
-  const validMask = new Uint8Array(OW * OH);
-  const sy = grid.y.scale;
-  const sx = grid.x.scale;
-  for (let Y = 0; Y < OH; Y++) {
-    const ly = Math.min(H - 1, Math.floor((Y + 0.5) / sy));
-    for (let X = 0; X < OW; X++) {
-      const q = Y * OW + X;
-      const lx = Math.min(W - 1, Math.floor((X + 0.5) / sx));
-      const ok = lrValid[ly * W + lx] === 1;
-      validMask[q] = ok ? 1 : 0;
-      const wv = (Sy[Y] as number) * (Sx[X] as number);
-      for (let ch = 0; ch < outC; ch++) {
-        const plane = acc[ch] as Float32Array;
-        plane[q] = ok ? (plane[q] as number) / wv : Number.NaN;
-      }
-    }
-  }
+  const validMask = maskOutput(planes, lrValid, W, H, [OH, OW], scale);
 
   const geo = (scene[0] as Raster).geo as NonNullable<Raster['geo']>;
   return {
@@ -487,14 +433,16 @@ export async function superResolve(
       width: OW,
       height: OH,
       dtype: 'float32',
-      bands: acc,
+      bands: planes,
       noData: Number.NaN,
-      geo: { epsg: geo.epsg, transform: scaleTransform(geo.transform, sy, sx) },
+      geo: { epsg: geo.epsg, transform: scaleTransform(geo.transform, scale[0], scale[1]) },
     },
     validMask,
-    grid,
+    tiling,
+    ...(grid ? { grid } : {}),
+    ...(tiles ? { tiles } : {}),
     revisits: selection,
-    scale: [sy, sx],
+    scale,
     warnings,
   };
 }

@@ -67,19 +67,22 @@ describe('ONNX Runtime vs TF.js (wasm)', () => {
       await expect(createInferenceEngine(bad)).rejects.toMatchObject({ code: 'BAD_CONFIG' });
     });
 
-    it('70×60 scene, 3 revisits (padded to 4), overlap 25', async () => {
+    it('70×60 scene, 3 revisits (padded to 4): seamless tiles (predictUnresized) and 50-px chips', async () => {
       const scene = [0, 1, 2].map((r) => makeRevisit(70, 60, ramp(r)));
-      const a = await superResolve(scene, { engine: ort });
-      const b = await superResolve(scene, { engine: tfjs });
-      expect(b.raster.width).toBe(a.raster.width);
-      for (let c = 0; c < 3; c++) {
-        const { excess } = toleranceExcess(
-          a.raster.bands[c] as Float32Array,
-          b.raster.bands[c] as Float32Array,
-          2e-4,
-          2e-5,
-        );
-        expect(excess).toBeLessThanOrEqual(0);
+      for (const tiling of ['seamless', 'chips'] as const) {
+        const a = await superResolve(scene, { engine: ort, tiling, tileSize: 48 });
+        const b = await superResolve(scene, { engine: tfjs, tiling, tileSize: 48 });
+        expect([a.tiling, b.tiling]).toEqual([tiling, tiling]);
+        expect(b.raster.width).toBe(a.raster.width);
+        for (let c = 0; c < 3; c++) {
+          const { excess } = toleranceExcess(
+            a.raster.bands[c] as Float32Array,
+            b.raster.bands[c] as Float32Array,
+            2e-4,
+            2e-5,
+          );
+          expect(excess).toBeLessThanOrEqual(0);
+        }
       }
     });
   });

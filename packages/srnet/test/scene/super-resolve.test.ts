@@ -4,7 +4,13 @@ import type { InferenceEngine } from '../../src/engine.js';
 import { SrnetError } from '../../src/errors.js';
 import { resolveModelConfig } from '../../src/models/config.js';
 import { createOnnxEngine } from '../../src/onnx/onnx-engine.node.js';
-import { featherWeights, planChipGrid, reflectIndex, validOverlaps } from '../../src/scene/chip-grid.js';
+import {
+  type ChipGrid,
+  featherWeights,
+  planChipGrid,
+  reflectIndex,
+  validOverlaps,
+} from '../../src/scene/chip-grid.js';
 import { JIF_S2_MEAN } from '../../src/scene/normalisation.js';
 import { type SceneProgress, superResolve } from '../../src/scene/super-resolve.js';
 import { randomStateDict } from '../onnx/reference-forward.js';
@@ -64,7 +70,7 @@ describe('superResolve with a small real model on ONNX Runtime', () => {
   it('output grid: 3.12 px per LR px, same origin and CRS, pixel size / 3.12, everything valid', async () => {
     const flat = [makeRevisit(70, 60, () => 0.2), makeRevisit(70, 60, () => 0.2)];
     for (const overlap of [0, 25]) {
-      const res = await superResolve(flat, { engine, overlap });
+      const res = await superResolve(flat, { engine, overlap, tiling: 'chips' });
       expect([res.raster.width, res.raster.height]).toEqual([Math.round(70 * 3.12), Math.round(60 * 3.12)]);
       expect(res.scale).toEqual([3.12, 3.12]);
       expect(res.raster.geo?.epsg).toBe(TEST_GEO.epsg);
@@ -76,15 +82,15 @@ describe('superResolve with a small real model on ONNX Runtime', () => {
   });
 
   it('a ramp shows no seams with overlap: jumps at chip borders ≈ the seamless whole-scene jumps there', async () => {
-    const ref = await superResolve(scene, { engine: wholeScene, chipSize: N, overlap: 0 });
-    expect(ref.grid.count).toBe(1);
+    const ref = await superResolve(scene, { engine: wholeScene, chipSize: N, overlap: 0, tiling: 'chips' });
+    expect(ref.grid?.count).toBe(1);
     const refJumps = columnJumps(ref.raster);
     const seamRatios = async (overlap: number) => {
-      const res = await superResolve(scene, { engine, overlap });
+      const res = await superResolve(scene, { engine, overlap, tiling: 'chips' });
       expect([res.raster.width, res.raster.height]).toEqual([390, 390]);
       const jumps = columnJumps(res.raster);
       const ratios: number[] = [];
-      for (const X0 of res.grid.x.outOrigins) {
+      for (const X0 of (res.grid as ChipGrid).x.outOrigins) {
         for (const x of [X0 - 1, X0 + 155])
           if (x > 20 && x < 390 - 21) ratios.push((jumps[x] as number) / (refJumps[x] as number));
       }
@@ -99,13 +105,14 @@ describe('superResolve with a small real model on ONNX Runtime', () => {
   });
 
   it('overlap 0, overlap 25 and the whole-scene run agree away from chip and scene borders', async () => {
-    const ref = (await superResolve(scene, { engine: wholeScene, chipSize: N, overlap: 0 })).raster;
-    const a = await superResolve(scene, { engine, overlap: 0 });
-    const b = await superResolve(scene, { engine, overlap: 25 });
+    const ref = (await superResolve(scene, { engine: wholeScene, chipSize: N, overlap: 0, tiling: 'chips' }))
+      .raster;
+    const a = await superResolve(scene, { engine, overlap: 0, tiling: 'chips' });
+    const b = await superResolve(scene, { engine, overlap: 25, tiling: 'chips' });
     // receptive field of this SRCNN (4 convs 3×3 + 1×1 SR + bilinear) is ≤ 5 LR px: keep 6 px from every border
     const m = 6;
     const interior = (res: typeof a, axis: 'x' | 'y', X: number) => {
-      const g = res.grid[axis];
+      const g = (res.grid as ChipGrid)[axis];
       const lx = (X + 0.5) / g.scale;
       if (lx < m || lx > N - m) return false;
       return g.outOrigins.every((o, i) => {
@@ -141,17 +148,19 @@ describe('superResolve with a small real model on ONNX Runtime', () => {
     const events: SceneProgress[] = [];
     const res = await superResolve(scene, {
       engine,
+      tiling: 'chips',
       overlap: 25,
       batchSize: 4,
       onProgress: (p) => events.push(p),
     });
     const infer = events.filter((e) => e.stage === 'infer');
-    expect(res.grid.count).toBe(16);
+    expect(res.grid?.count).toBe(16);
     expect(infer.map((e) => e.done)).toEqual([0, 4, 8, 12, 16]);
-    expect(infer.every((e) => e.total === res.grid.count)).toBe(true);
+    expect(infer.every((e) => e.total === res.grid?.count)).toBe(true);
     const ac = new AbortController();
     const run = superResolve(scene, {
       engine,
+      tiling: 'chips',
       batchSize: 2,
       signal: ac.signal,
       onProgress: (p) => p.stage === 'infer' && p.done >= 2 && ac.abort(new Error('user stop')),
@@ -282,8 +291,8 @@ describe('revisit count rules, missing data and bad input', () => {
 
   it('a scene smaller than one chip is mirrored up to the chip and cropped back', async () => {
     const tiny = [0, 1].map((r) => makeRevisit(30, 20, ramp(r)));
-    const res = await superResolve(tiny, { engine: hrn4 });
-    expect(res.grid.count).toBe(1);
+    const res = await superResolve(tiny, { engine: hrn4, tiling: 'chips' });
+    expect(res.grid?.count).toBe(1);
     expect([res.raster.width, res.raster.height]).toEqual([Math.round(30 * 3.12), Math.round(20 * 3.12)]);
     expect(res.raster.bands.every((b) => (b as Float32Array).every(Number.isFinite))).toBe(true);
   });
@@ -322,7 +331,8 @@ describe('revisit count rules, missing data and bad input', () => {
     };
     const big = [0, 1, 2, 3].map((r) => makeRevisit(300, 260, ramp(r)));
     const res = await superResolve(big, { engine: fake, batchSize: 5 });
-    expect(res.grid.count).toBe(11 * 10);
+    expect(res.tiling).toBe('chips'); // no predictUnresized: auto falls back to chips
+    expect(res.grid?.count).toBe(11 * 10);
     expect(calls).toBe(Math.ceil(110 / 5));
     expect(maxChips).toBeLessThanOrEqual(5);
     expect(maxLive).toBeLessThanOrEqual(2);

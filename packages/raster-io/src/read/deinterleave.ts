@@ -1,0 +1,61 @@
+// Pixel-interleaved block rows → band-sequential output, moving raw sample words (1, 2 or 4 bytes; 8-byte
+// samples as two 4-byte words) so that each loop sees one typed-array kind and stays monomorphic, and float
+// bit patterns (NaN payloads) are copied exactly.
+import type { RasterArray } from '../types.js';
+
+type Words = Uint8Array | Uint16Array | Uint32Array;
+
+/** A word view of a typed array's bytes: 1-, 2- or 4-byte elements (8-byte samples are two 4-byte words). */
+export function wordsOf(a: ArrayBufferView, bytesPerSample: number): Words {
+  const unit = Math.min(bytesPerSample, 4);
+  const { buffer, byteOffset, byteLength } = a;
+  if (unit === 1) return new Uint8Array(buffer, byteOffset, byteLength);
+  if (unit === 2) return new Uint16Array(buffer, byteOffset, byteLength >> 1);
+  return new Uint32Array(buffer, byteOffset, byteLength >> 2);
+}
+
+/**
+ * Copy `count` pixels of one band out of an interleaved row: `src` from word `s` (the band's first word in the
+ * row), every `spp` samples, into `dst` from word `d`. `wps` is words per sample (2 for 8-byte samples, else 1).
+ */
+export function deinterleaveRow(
+  dst: Words,
+  d: number,
+  src: Words,
+  s: number,
+  count: number,
+  spp: number,
+  wps: number,
+): void {
+  if (wps === 2) {
+    copyPairs(dst as Uint32Array, d, src as Uint32Array, s, count, spp * 2);
+    return;
+  }
+  if (src instanceof Uint8Array) copy8(dst as Uint8Array, d, src, s, count, spp);
+  else if (src instanceof Uint16Array) copy16(dst as Uint16Array, d, src, s, count, spp);
+  else copy32(dst as Uint32Array, d, src, s, count, spp);
+}
+
+function copy8(dst: Uint8Array, d: number, src: Uint8Array, s: number, n: number, step: number): void {
+  for (let i = 0; i < n; i++, s += step) dst[d + i] = src[s] as number;
+}
+
+function copy16(dst: Uint16Array, d: number, src: Uint16Array, s: number, n: number, step: number): void {
+  for (let i = 0; i < n; i++, s += step) dst[d + i] = src[s] as number;
+}
+
+function copy32(dst: Uint32Array, d: number, src: Uint32Array, s: number, n: number, step: number): void {
+  for (let i = 0; i < n; i++, s += step) dst[d + i] = src[s] as number;
+}
+
+function copyPairs(dst: Uint32Array, d: number, src: Uint32Array, s: number, n: number, step: number): void {
+  for (let i = 0; i < n; i++, s += step) {
+    dst[2 * (d + i)] = src[s] as number;
+    dst[2 * (d + i) + 1] = src[s + 1] as number;
+  }
+}
+
+/** Word views of the output bands, made once per read. */
+export function outputWords(bands: RasterArray[], bytesPerSample: number): Words[] {
+  return bands.map((b) => wordsOf(b, bytesPerSample));
+}

@@ -1,0 +1,147 @@
+// The chip plan of whole-scene inference: fixed-size overlapping chips through the model's own predict(),
+// blended with separable linear feathering (upstream's chip-by-chip behaviour).
+import type { InferenceEngine, PredictOutput } from '../engine.js';
+import { abortError, SrnetError } from '../errors.js';
+import { type ChipAxis, type ChipGrid, featherWeights } from './chip-grid.js';
+import { fillRegion, type SceneInput } from './scene-input.js';
+
+/** What {@link runChips} needs besides the scene input. */
+export interface ChipRun {
+  engine: InferenceEngine;
+  grid: ChipGrid;
+  batchSize: number;
+  /** Output planes (zero-filled), one per output channel, `grid.x.outLength × grid.y.outLength`. */
+  planes: Float32Array[];
+  signal?: AbortSignal;
+  onChips?: (done: number, total: number) => void;
+}
+
+/** Feathering weights, cached by (length, ramp, first, last). */
+function weightCache(): (len: number, ramp: number, first: boolean, last: boolean) => Float32Array {
+  const cache = new Map<string, Float32Array>();
+  return (len, ramp, first, last) => {
+    const key = `${len}:${ramp}:${first}:${last}`;
+    let w = cache.get(key);
+    if (!w) {
+      w = featherWeights(len, ramp, !first, !last);
+      cache.set(key, w);
+    }
+    return w;
+  };
+}
+
+/** Add one batch of SR chips, feather-weighted, into the output planes. */
+function accumulate(
+  run: ChipRun,
+  weights: ReturnType<typeof weightCache>,
+  out: PredictOutput,
+  indices: number[],
+): void {
+  const { grid, planes, engine } = run;
+  const [oh, ow] = grid.outChip;
+  const outC = planes.length;
+  const OW = grid.x.outLength;
+  const OH = grid.y.outLength;
+  const xs = grid.x.origins;
+  const ys = grid.y.origins;
+  const [, , c, h, w] = out.shape;
+  if (c !== outC || h !== oh || w !== ow) {
+    throw new SrnetError(
+      'BAD_INPUT_SHAPE',
+      `engine '${engine.name}' returned chips of shape [${out.shape.join(', ')}], expected [B, 1, ${outC}, ${oh}, ${ow}] from its config`,
+    );
+  }
+  for (const [slot, index] of indices.entries()) {
+    const cy = Math.floor(index / xs.length);
+    const cx = index % xs.length;
+    const Y0 = grid.y.outOrigins[cy] as number;
+    const X0 = grid.x.outOrigins[cx] as number;
+    const wy = weights(oh, grid.y.rampOut, cy === 0, cy === ys.length - 1);
+    const wx = weights(ow, grid.x.rampOut, cx === 0, cx === xs.length - 1);
+    const yEnd = Math.min(oh, OH - Y0);
+    const xEnd = Math.min(ow, OW - X0);
+    for (let oy = 0; oy < yEnd; oy++) {
+      const rowOut = (Y0 + oy) * OW + X0;
+      const wyv = wy[oy] as number;
+      for (let ch = 0; ch < outC; ch++) {
+        const plane = planes[ch] as Float32Array;
+        const srcOff = ((slot * outC + ch) * oh + oy) * ow;
+        for (let ox = 0; ox < xEnd; ox++) {
+          plane[rowOut + ox] =
+            (plane[rowOut + ox] as number) + wyv * (wx[ox] as number) * (out.data[srcOff + ox] as number);
+        }
+      }
+    }
+  }
+}
+
+/** Divide the accumulated planes by the blend weights: separable, so the weight at (Y, X) is Sy[Y]·Sx[X]. */
+function normaliseByWeights(run: ChipRun, weights: ReturnType<typeof weightCache>): void {
+  const { grid, planes } = run;
+  const axisSums = (axis: ChipAxis, len: number): Float64Array => {
+    const sum = new Float64Array(axis.outLength);
+    const n = axis.outOrigins.length;
+    for (const [i, o] of axis.outOrigins.entries()) {
+      const w = weights(len, axis.rampOut, i === 0, i === n - 1);
+      for (let k = 0; k < len && o + k < axis.outLength; k++)
+        sum[o + k] = (sum[o + k] as number) + (w[k] as number);
+    }
+    return sum;
+  };
+  const Sy = axisSums(grid.y, grid.outChip[0]);
+  const Sx = axisSums(grid.x, grid.outChip[1]);
+  const OW = grid.x.outLength;
+  for (let Y = 0; Y < grid.y.outLength; Y++) {
+    for (let X = 0; X < OW; X++) {
+      const wv = (Sy[Y] as number) * (Sx[X] as number);
+      for (const plane of planes) plane[Y * OW + X] = (plane[Y * OW + X] as number) / wv;
+    }
+  }
+}
+
+/**
+ * Run every chip of the grid through `engine.predict` in batches (the next batch is cut before the current one
+ * is awaited), feather-blend them into the output planes and normalise by the blend weights.
+ *
+ * @throws SrnetError `BAD_INPUT_SHAPE` (engine output of the wrong shape), `ABORTED`.
+ */
+export async function runChips(input: SceneInput, run: ChipRun): Promise<void> {
+  const { engine, grid, batchSize, signal } = run;
+  const chip = grid.chipSize;
+  const perChip = input.revisits * input.channels * chip * chip;
+  const xs = grid.x.origins;
+  const ys = grid.y.origins;
+  const total = grid.count;
+  const weights = weightCache();
+  let inflight: { promise: Promise<PredictOutput>; indices: number[] } | null = null;
+  let done = 0;
+  const drain = async (): Promise<void> => {
+    if (!inflight) return;
+    accumulate(run, weights, await inflight.promise, inflight.indices);
+    done += inflight.indices.length;
+    run.onChips?.(done, total);
+  };
+  for (let start = 0; start < total; start += batchSize) {
+    if (signal?.aborted) {
+      await inflight?.promise.catch(() => undefined);
+      throw abortError(signal);
+    }
+    const count = Math.min(batchSize, total - start);
+    const data = new Float32Array(count * perChip);
+    const indices = Array.from({ length: count }, (_, i) => start + i);
+    for (const [slot, index] of indices.entries()) {
+      const y0 = ys[Math.floor(index / xs.length)] as number;
+      const x0 = xs[index % xs.length] as number;
+      fillRegion(input, data, slot * perChip, x0, y0, chip, chip);
+    }
+    const promise = engine.predict(
+      { data, shape: [count, input.revisits, input.channels, chip, chip] },
+      { signal },
+    );
+    promise.catch(() => undefined); // handled in drain(); no unhandled rejection while the previous batch drains
+    await drain();
+    inflight = { promise, indices };
+  }
+  await drain();
+  normaliseByWeights(run, weights);
+}

@@ -1,0 +1,208 @@
+// Seamless whole-scene inference: large tiles of LR input with a margin covering the model's receptive field,
+// run without the final resize; each tile writes only the output pixels of its core, resampled bilinearly on the
+// scene-wide grid. Every output pixel is computed once and equals a single whole-scene pass.
+import type { InferenceEngine, PredictOutput } from '../engine.js';
+import { abortError, SrnetError } from '../errors.js';
+import type { ModelConfig } from '../models/config.js';
+import { fillRegion, type SceneInput } from './scene-input.js';
+
+/** The tile layout along one axis. */
+export interface TileAxis {
+  /** LR input range of each tile, `[inStart, inEnd)`, clipped to the scene. */
+  inStart: number[];
+  inEnd: number[];
+  /** Output pixels each tile writes, `[outStart, outEnd)`: a partition of the output axis. */
+  outStart: number[];
+  outEnd: number[];
+}
+
+/** The 2-D tile grid of a scene (`tiling: 'seamless'`). */
+export interface TileGrid {
+  /** Largest tile side in LR px, margins included. */
+  tileSize: number;
+  /** LR px of context on each inner side of a tile (receptive field + resampling support). */
+  margin: number;
+  x: TileAxis;
+  y: TileAxis;
+  /** Number of tiles (`x.inStart.length · y.inStart.length`). */
+  count: number;
+}
+
+/** Default tile side (LR px, margins included): large enough that margins cost ~20 %, small enough for memory. */
+export const DEFAULT_TILE_SIZE = 256;
+
+/**
+ * How far (LR px) a pixel's output can depend on input: 'same' convolutions before the pixel shuffle (encoder
+ * DoubleConv2d, SRCNN fusion + residual blocks or one residual block + conv per HighRes-net fusion level) and
+ * the SR convolutions after it (in zoomed px).
+ */
+export function receptiveRadius(cfg: ModelConfig): number {
+  const r = (cfg.kernelSize - 1) / 2;
+  const fusion =
+    cfg.kind === 'srcnn' ? 2 + 2 * cfg.residualLayers : 3 * Math.ceil(Math.log2(Math.max(1, cfg.revisits)));
+  const srZoomed = 2 * ((cfg.srKernelSize - 1) / 2);
+  return (2 + fusion) * r + Math.ceil(srZoomed / cfg.zoomFactor);
+}
+
+function planTileAxis(
+  length: number,
+  outLength: number,
+  scale: number,
+  tile: number,
+  margin: number,
+): TileAxis {
+  const core = tile - 2 * margin;
+  const n = Math.max(1, Math.ceil(length / core));
+  const axis: TileAxis = { inStart: [], inEnd: [], outStart: [], outEnd: [] };
+  for (let k = 0; k < n; k++) {
+    const c0 = Math.floor((k * length) / n);
+    const c1 = Math.floor(((k + 1) * length) / n);
+    axis.inStart.push(Math.max(0, c0 - margin));
+    axis.inEnd.push(Math.min(length, c1 + margin));
+    axis.outStart.push(k === 0 ? 0 : Math.round(c0 * scale));
+    axis.outEnd.push(k === n - 1 ? outLength : Math.round(c1 * scale));
+  }
+  return axis;
+}
+
+/**
+ * Plan the tiles of a `width × height` LR scene whose output grid is `outWidth × outHeight` at `scale` [y, x]
+ * output px per LR px. Tiles start at the scene edge (the model's own reflect padding applies there, as for the
+ * first chip of the chip plan) and never read beyond it.
+ *
+ * @throws SrnetError `BAD_SCENE_OPTIONS` when the tile leaves no core inside its margins.
+ */
+export function planTileGrid(
+  width: number,
+  height: number,
+  out: [number, number],
+  scale: [number, number],
+  tileSize: number,
+  margin: number,
+): TileGrid {
+  if (!Number.isInteger(tileSize) || tileSize < 2 * margin + 1) {
+    throw new SrnetError(
+      'BAD_SCENE_OPTIONS',
+      `tileSize ${tileSize} must be an integer > 2 × the ${margin}-px margin this model needs (receptive field + resampling); use ≥ ${4 * margin} (default ${DEFAULT_TILE_SIZE})`,
+      { tileSize, margin },
+    );
+  }
+  const x = planTileAxis(width, out[1], scale[1], tileSize, margin);
+  const y = planTileAxis(height, out[0], scale[0], tileSize, margin);
+  return { tileSize, margin, x, y, count: x.inStart.length * y.inStart.length };
+}
+
+/** Bilinear taps (half-pixel centres, edge-clamped) of output pixels [outStart, outEnd) in a tile's zoomed input. */
+function taps(
+  outStart: number,
+  outEnd: number,
+  ratio: number,
+  zoomedStart: number,
+  zoomedLength: number,
+): { i0: Int32Array; i1: Int32Array; f: Float32Array } {
+  const n = outEnd - outStart;
+  const i0 = new Int32Array(n);
+  const i1 = new Int32Array(n);
+  const f = new Float32Array(n);
+  for (let j = 0; j < n; j++) {
+    const local = Math.min(zoomedLength - 1, Math.max(0, (outStart + j + 0.5) * ratio - 0.5 - zoomedStart));
+    const a = Math.floor(local);
+    i0[j] = a;
+    i1[j] = Math.min(a + 1, zoomedLength - 1);
+    f[j] = local - a;
+  }
+  return { i0, i1, f };
+}
+
+/** What {@link runTiles} needs besides the scene input. */
+export interface TileRun {
+  engine: InferenceEngine;
+  grid: TileGrid;
+  /** Output planes, one per output channel, `outWidth × outHeight`. */
+  planes: Float32Array[];
+  outWidth: number;
+  /** Zoomed px per output px [y, x] (`zoom · chipSize / outputSize`, the model's own resize ratio). */
+  ratio: [number, number];
+  signal?: AbortSignal;
+  onTile?: (done: number, total: number) => void;
+}
+
+/** Resample one tile's unresized output into the output planes it owns. */
+function writeTile(run: TileRun, out: PredictOutput, tx: number, ty: number, zoom: number): void {
+  const { grid, planes, outWidth: OW } = run;
+  const x0 = grid.x.inStart[tx] as number;
+  const y0 = grid.y.inStart[ty] as number;
+  const w = (grid.x.inEnd[tx] as number) - x0;
+  const h = (grid.y.inEnd[ty] as number) - y0;
+  const [, , c, zh, zw] = out.shape;
+  if (c !== planes.length || zh !== h * zoom || zw !== w * zoom) {
+    throw new SrnetError(
+      'BAD_INPUT_SHAPE',
+      `engine '${run.engine.name}' returned an unresized tile of shape [${out.shape.join(', ')}], expected [1, 1, ${planes.length}, ${h * zoom}, ${w * zoom}]`,
+    );
+  }
+  const X0 = grid.x.outStart[tx] as number;
+  const Y0 = grid.y.outStart[ty] as number;
+  const tx_ = taps(X0, grid.x.outEnd[tx] as number, run.ratio[1], x0 * zoom, zw);
+  const ty_ = taps(Y0, grid.y.outEnd[ty] as number, run.ratio[0], y0 * zoom, zh);
+  for (let ch = 0; ch < c; ch++) {
+    const plane = planes[ch] as Float32Array;
+    const src = out.data.subarray(ch * zh * zw, (ch + 1) * zh * zw);
+    for (let j = 0; j < ty_.f.length; j++) {
+      const r0 = (ty_.i0[j] as number) * zw;
+      const r1 = (ty_.i1[j] as number) * zw;
+      const fy = ty_.f[j] as number;
+      const row = (Y0 + j) * OW + X0;
+      for (let i = 0; i < tx_.f.length; i++) {
+        const a = tx_.i0[i] as number;
+        const b = tx_.i1[i] as number;
+        const fx = tx_.f[i] as number;
+        const top = (src[r0 + a] as number) + fx * ((src[r0 + b] as number) - (src[r0 + a] as number));
+        const bot = (src[r1 + a] as number) + fx * ((src[r1 + b] as number) - (src[r1 + a] as number));
+        plane[row + i] = top + fy * (bot - top);
+      }
+    }
+  }
+}
+
+/**
+ * Run every tile through `engine.predictUnresized` (one tile per call; the next tile is cut while the current
+ * one runs) and write the output planes.
+ *
+ * @throws SrnetError `BAD_INPUT_SHAPE` (engine output of the wrong shape), `ABORTED`.
+ */
+export async function runTiles(input: SceneInput, run: TileRun): Promise<void> {
+  const { engine, grid, signal } = run;
+  const predict = engine.predictUnresized?.bind(engine);
+  if (!predict) throw new SrnetError('BAD_SCENE_OPTIONS', `engine '${engine.name}' has no predictUnresized`);
+  const zoom = engine.config.zoomFactor;
+  const nx = grid.x.inStart.length;
+  const R = input.revisits;
+  const C = input.channels;
+  let inflight: { promise: Promise<PredictOutput>; tx: number; ty: number } | null = null;
+  let done = 0;
+  const drain = async (): Promise<void> => {
+    if (!inflight) return;
+    writeTile(run, await inflight.promise, inflight.tx, inflight.ty, zoom);
+    run.onTile?.(++done, grid.count);
+  };
+  for (let t = 0; t < grid.count; t++) {
+    if (signal?.aborted) {
+      await inflight?.promise.catch(() => undefined);
+      throw abortError(signal);
+    }
+    const tx = t % nx;
+    const ty = Math.floor(t / nx);
+    const x0 = grid.x.inStart[tx] as number;
+    const y0 = grid.y.inStart[ty] as number;
+    const w = (grid.x.inEnd[tx] as number) - x0;
+    const h = (grid.y.inEnd[ty] as number) - y0;
+    const data = new Float32Array(R * C * w * h);
+    fillRegion(input, data, 0, x0, y0, w, h);
+    const promise = predict({ data, shape: [1, R, C, h, w] }, { signal });
+    promise.catch(() => undefined); // handled in drain(); no unhandled rejection while the previous tile drains
+    await drain();
+    inflight = { promise, tx, ty };
+  }
+  await drain();
+}
