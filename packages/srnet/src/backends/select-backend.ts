@@ -258,6 +258,38 @@ async function tryWebgl(opts: SelectBackendOptions): Promise<BackendAttempt> {
   return { backend: 'webgl', available: true, reason: 'WebGL 2 (inference; reads must be async)' };
 }
 
+const WASM_FILES = [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+];
+
+/**
+ * In a browser, emscripten only says "fetching of the wasm failed": fetch the candidate files to name the URL
+ * and status that broke the start.
+ */
+async function probeWasmFiles(wasmPaths: SelectBackendOptions['wasmPaths']): Promise<string> {
+  const base = (globalThis as { location?: { href?: string } }).location?.href;
+  const urls =
+    wasmPaths === undefined
+      ? []
+      : typeof wasmPaths === 'string'
+        ? WASM_FILES.map((f) => `${wasmPaths}${f}`)
+        : Object.values(wasmPaths);
+  const bad: string[] = [];
+  for (const u of urls.slice(0, 8)) {
+    let url = u;
+    try {
+      url = new URL(u, base).href;
+      const res = await fetch(url, { method: 'HEAD' });
+      if (!res.ok) bad.push(`${url} → HTTP ${res.status}`);
+    } catch (e) {
+      bad.push(`${url} → ${firstLine(e)}`);
+    }
+  }
+  return bad.length ? `; not loadable: ${bad.join(', ')}` : '';
+}
+
 /** The wasmPaths last handed to the wasm package (it accepts them only before its first start). */
 let appliedWasmPaths: string | undefined;
 
@@ -289,10 +321,11 @@ async function tryWasm(opts: SelectBackendOptions): Promise<BackendAttempt> {
   const failed = await startBackend('wasm');
   if (failed) {
     const where = opts.wasmPaths === undefined ? '' : ` from wasmPaths ${JSON.stringify(opts.wasmPaths)}`;
+    const missingFiles = inNode() ? '' : await probeWasmFiles(opts.wasmPaths);
     return {
       backend: 'wasm',
       available: false,
-      reason: `unavailable: wasm backend failed to initialise${where} (${failed})`,
+      reason: `unavailable: wasm backend failed to initialise${where} (${failed})${missingFiles}`,
     };
   }
   const threads = inNode()
@@ -344,7 +377,10 @@ export async function selectBackend(
     ...(warning !== undefined ? { warning } : {}),
   });
   const auto = preference === 'auto';
-  const order: BackendName[] = auto ? [...BACKEND_NAMES] : [preference];
+  // auto skips what cannot exist here: tfjs-node-gpu outside Node, WebGL inside it.
+  const order: BackendName[] = auto
+    ? BACKEND_NAMES.filter((n) => (inNode() ? n !== 'webgl' : n !== 'tfjs-node-gpu'))
+    : [preference];
   if (!auto && !BACKEND_NAMES.includes(preference)) {
     throw new SrnetError(
       'BACKEND_UNAVAILABLE',
