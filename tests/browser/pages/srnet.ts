@@ -1,10 +1,12 @@
 // Browser page: srnet forward pass of a .safetensors model on a chosen backend (wasm files from /wasm/).
+
 import {
   type BackendName,
   createTfjsEngine,
   selectBackend,
   stateDictFromSafetensors,
 } from '@worldstrat/srnet';
+import { TINY_CONFIG, tinyInput, tinyStateDict } from './tiny-model.js';
 
 const g = globalThis as Record<string, unknown>;
 
@@ -18,6 +20,14 @@ g.forward = async (backend: BackendName | 'auto', modelUrl: string, wasmPaths = 
     data: input.data,
     shape: input.shape as [number, number, number, number, number],
   });
+  engine.dispose();
+  return { selection, shape: out.shape, data: Array.from(out.data) };
+};
+
+g.forwardTiny = async (backend: BackendName) => {
+  const selection = await selectBackend(backend);
+  const engine = await createTfjsEngine(TINY_CONFIG, tinyStateDict());
+  const out = await engine.predict(tinyInput());
   engine.dispose();
   return { selection, shape: out.shape, data: Array.from(out.data) };
 };

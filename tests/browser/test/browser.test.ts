@@ -8,6 +8,7 @@ import { encodeGeoTiff, openGeoTiff, readRaster } from '@worldstrat/raster-io';
 import { createTfjsEngine, selectBackend, stateDictFromSafetensors } from '@worldstrat/srnet';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TINY_CONFIG, tinyInput, tinyStateDict } from '../pages/tiny-model.js';
 import { bundlePages, openPage, removeDir, requireChromium, serve, sharedDir } from './support/harness.js';
 
 const exe = requireChromium();
@@ -173,6 +174,49 @@ describe.skipIf(!exe)('wasm start failure in Chromium', () => {
       );
       expect(r.error).not.toContain('setBackend returned false');
       console.log('wasm 404 reported as:', r.error);
+    } finally {
+      await browser.close();
+      await server.close();
+      removeDir(dir);
+    }
+  });
+});
+
+// Chromium exposes WebGPU on its SwiftShader adapter with --enable-unsafe-webgpu (pages on 127.0.0.1 are secure
+// contexts). When this Chromium offers no adapter the test skips with the reason.
+describe.skipIf(!exe)('webgpu in Chromium', () => {
+  // A tiny model: SwiftShader's WebGPU is far slower than lavapipe (the fixtures run on webgpu in srnet's tests).
+  it('a tiny SRCNN on webgpu equals Node (wasm) within 1e-4 + 1e-4|x|', async (ctx) => {
+    const dir = await bundlePages(['srnet.ts']);
+    const server = await serve(dir);
+    const { browser, page, errors } = await openPage(exe as string, server.url, 'srnet', [
+      '--enable-unsafe-webgpu',
+    ]);
+    try {
+      const sel = (await page.evaluate(() =>
+        (globalThis as unknown as { selectOnly(b: string): unknown }).selectOnly('webgpu'),
+      )) as { backend?: string; error?: string };
+      if (sel.error) {
+        console.warn(`skipping webgpu in Chromium: ${sel.error}`);
+        ctx.skip();
+      }
+      const r = (await page.evaluate(() =>
+        (globalThis as unknown as { forwardTiny(b: string): unknown }).forwardTiny('webgpu'),
+      )) as { selection: { backend: string }; data: number[] };
+      expect(r.selection.backend).toBe('webgpu');
+      await selectBackend('wasm');
+      const engine = await createTfjsEngine(TINY_CONFIG, tinyStateDict());
+      const node = await engine.predict(tinyInput());
+      engine.dispose();
+      expect(r.data).toHaveLength(node.data.length);
+      let worst = 0;
+      r.data.forEach((v, i) => {
+        const want = node.data[i] as number;
+        worst = Math.max(worst, Math.abs(v - want) - (1e-4 + 1e-4 * Math.abs(want)));
+      });
+      expect(worst).toBeLessThanOrEqual(0);
+      expect(new Set(r.data).size).toBeGreaterThan(10);
+      expect(errors).toEqual([]);
     } finally {
       await browser.close();
       await server.close();

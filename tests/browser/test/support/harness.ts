@@ -134,8 +134,13 @@ export async function openPage(
   exe: string,
   url: string,
   name: string,
+  extraArgs: string[] = [],
 ): Promise<{ browser: Browser; page: Page; errors: string[] }> {
-  const browser = await chromium.launch({ executablePath: exe, args: CHROMIUM_ARGS, headless: true });
+  const browser = await chromium.launch({
+    executablePath: exe,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    headless: true,
+  });
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
