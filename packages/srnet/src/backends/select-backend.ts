@@ -77,25 +77,32 @@ function importBackend(
 
 /**
  * Starts a registered TF.js backend and returns why it failed. `tf.setBackend` only answers false (the cause goes
- * to a console warning), so a backend not yet started is created here, where its real error is caught.
+ * to a console warning), so its factory is wrapped for the call to keep the real error.
  */
 async function startBackend(name: string): Promise<string | undefined> {
-  if (!tf.findBackend(name)) {
-    const factory = tf.findBackendFactory(name);
-    if (!factory) return `no "${name}" backend is registered`;
-    let instance: unknown;
+  const entry = tf.engine().registryFactory[name];
+  if (!entry) return `no "${name}" backend is registered`;
+  const original = entry.factory;
+  let cause: unknown;
+  const keep = (e: unknown) => {
+    cause = e;
+    throw e;
+  };
+  entry.factory = () => {
     try {
-      instance = await factory();
+      const made = original();
+      return made instanceof Promise ? made.catch(keep) : made;
     } catch (e) {
-      return firstLine(e);
+      return keep(e);
     }
-    tf.removeBackend(name);
-    tf.registerBackend(name, () => instance as ReturnType<typeof factory>);
-  }
+  };
   try {
-    return (await tf.setBackend(name)) ? undefined : `the "${name}" backend failed to initialise`;
+    if (await tf.setBackend(name)) return undefined;
+    return cause === undefined ? `the "${name}" backend failed to initialise` : firstLine(cause);
   } catch (e) {
     return firstLine(e);
+  } finally {
+    entry.factory = original;
   }
 }
 
