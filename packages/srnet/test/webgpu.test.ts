@@ -62,7 +62,12 @@ describe.skipIf(!gpu)('webgpu backend (software adapter in CI)', () => {
   });
   afterAll(() => tf.disposeVariables());
 
-  it('reports the adapter it runs on', () => {
+  it('reports the adapter it runs on; the sync-read spy catches a dataSync', () => {
+    const t = tf.tensor1d([1, 2]);
+    t.dataSync();
+    t.dispose();
+    expect(spy.calls).toContain('Tensor.dataSync');
+    spy.calls.length = 0;
     expect(gpu?.backend).toBe('webgpu');
     expect(gpu?.reason).toMatch(/adapter: .+; reads must be async/);
   });
