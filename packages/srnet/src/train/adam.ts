@@ -31,8 +31,8 @@ export class PyTorchAdam {
     readonly variables: tf.Variable[],
     readonly config: AdamConfig,
   ) {
-    this.m = variables.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = variables.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.m = variables.map((p) => zeroVariable(p));
+    this.v = variables.map((p) => zeroVariable(p));
   }
 
   /**
@@ -62,6 +62,14 @@ export class PyTorchAdam {
   dispose(): void {
     for (const t of [...this.m, ...this.v]) t.dispose();
   }
+}
+
+/** A zero variable shaped like `p`; the initial tensor is released (the variable keeps its data). */
+function zeroVariable(p: tf.Tensor): tf.Variable {
+  const zeros = tf.zerosLike(p);
+  const v = tf.variable(zeros, false);
+  zeros.dispose();
+  return v;
 }
 
 /**

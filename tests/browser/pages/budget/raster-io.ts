@@ -1,0 +1,1 @@
+export { encodeGeoTiff, openGeoTiff, readRaster } from '@worldstrat/raster-io';

@@ -1,0 +1,66 @@
+// Bundle budgets (esbuild, minified, code splitting; gzip of every chunk loaded before the first await): what a
+// web app pays for importing each library. Lazy chunks (codecs, the other TF.js backends) are not counted.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build, type Metafile } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pagesDir, removeDir } from './support/harness.js';
+
+const KiB = 1024;
+const outdir = mkdtempSync(join(tmpdir(), 'worldstrat-browser-'));
+afterAll(() => removeDir(outdir));
+
+/** Gzip bytes of the entry chunk and everything it imports statically (transitively); and the lazy chunks. */
+async function eagerGzip(entry: string): Promise<{ eager: number; lazy: string[] }> {
+  const out = join(outdir, entry.replace(/\W/g, '_'));
+  const { metafile } = await build({
+    entryPoints: [join(pagesDir, 'budget', entry)],
+    bundle: true,
+    splitting: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    outdir: out,
+    metafile: true,
+    logLevel: 'error',
+  });
+  const outputs = (metafile as Metafile).outputs;
+  const cwd = process.cwd();
+  // Dynamic-import targets are entry points too; ours is the one built from the page file.
+  const entryOut = Object.keys(outputs).find((k) =>
+    outputs[k]?.entryPoint?.endsWith(`pages/budget/${entry}`),
+  );
+  if (!entryOut) throw new Error(`esbuild produced no output for ${entry}`);
+  const seen = new Set<string>();
+  const lazy = new Set<string>();
+  const visit = (k: string) => {
+    if (seen.has(k)) return;
+    seen.add(k);
+    for (const imp of outputs[k]?.imports ?? []) {
+      if (imp.external) continue;
+      if (imp.kind === 'dynamic-import') lazy.add(imp.path);
+      else visit(imp.path);
+    }
+  };
+  visit(entryOut);
+  let eager = 0;
+  for (const k of seen) eager += gzipSync(readFileSync(join(cwd, k)), { level: 9 }).length;
+  return { eager, lazy: [...lazy].filter((l) => !seen.has(l)) };
+}
+
+describe('bundle budgets (gzip)', () => {
+  it.each([
+    ['metrics.ts', 20],
+    ['raster-io.ts', 170],
+    ['srnet-wasm.ts', 400],
+  ] as const)('%s ≤ %i KiB', async (entry, budget) => {
+    const { eager, lazy } = await eagerGzip(entry);
+    console.log(`${entry}: ${(eager / KiB).toFixed(1)} KiB gzip eager, ${lazy.length} lazy chunks`);
+    expect(eager).toBeGreaterThan(1 * KiB); // really bundled something
+    expect(eager).toBeLessThanOrEqual(budget * KiB);
+    if (entry === 'srnet-wasm.ts') expect(lazy.length).toBeGreaterThanOrEqual(2); // webgpu, webgl, cpu stay lazy
+  });
+});
