@@ -76,6 +76,21 @@ describe('weights', () => {
     model.dispose();
   });
 
+  it('keeps a non-default output size through stateDictToSafetensors → stateDictFromSafetensors', async () => {
+    const model = createModel(
+      { kind: 'srcnn', revisits: 2, inChannels: 3, hiddenChannels: 4, outputSize: [37, 41] },
+      { seed: 5 },
+    );
+    const bytes = stateDictToSafetensors(await exportStateDict(model), model.config);
+    expect(stateDictFromSafetensors(bytes).config.outputSize).toEqual([37, 41]);
+    // Upstream files say it in model_args, which wins over our own model_config.
+    const upstream = stateDictToSafetensors(await exportStateDict(model), model.config, {
+      metadata: { model_args: JSON.stringify({ output_size: [30, 31] }) },
+    });
+    expect(stateDictFromSafetensors(upstream).config.outputSize).toEqual([30, 31]);
+    model.dispose();
+  });
+
   it('tf.io save/load round trip through a directory handler gives identical predictions', async () => {
     const model = createModel(
       { kind: 'highresnet', revisits: 4, inChannels: 2, hiddenChannels: 8, outputSize: [20, 20] },

@@ -122,6 +122,9 @@ function parseStateDict(
   const shapes: Record<string, number[]> = {};
   for (const [k, t] of byKey) shapes[k] = t.shape;
   const overrides: Partial<Pick<ModelConfig, 'outputSize' | 'dropout'>> = {};
+  // Files we write carry the whole config; its output size is the one the model was trained for.
+  const ownSize = outputSizeFromModelConfig(metadata.model_config);
+  if (ownSize) overrides.outputSize = ownSize;
   if (metadata.model_args) {
     try {
       const args = JSON.parse(metadata.model_args) as { output_size?: [number, number] };
@@ -210,6 +213,22 @@ export function stateDictToSafetensors(
   };
   if (Object.keys(aliases).length > 0) metadata.aliases = JSON.stringify(aliases);
   return encodeSafetensors(tensors, metadata);
+}
+
+function outputSizeFromModelConfig(text: string | undefined): [number, number] | undefined {
+  if (!text) return undefined;
+  try {
+    const size = (JSON.parse(text) as { outputSize?: unknown }).outputSize;
+    if (
+      Array.isArray(size) &&
+      size.length === 2 &&
+      size.every((v) => Number.isInteger(v) && v > 0 && v <= 1 << 16)
+    )
+      return [size[0], size[1]];
+  } catch {
+    // model_config is informative only, like model_args.
+  }
+  return undefined;
 }
 
 /** PyTorch → TF layout for one tensor. */
