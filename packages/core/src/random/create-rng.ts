@@ -1,0 +1,149 @@
+import { CoreError } from '../errors.js';
+
+/**
+ * A seeded pseudo-random generator. Same seed → same sequence on every platform and JS engine
+ * (integer arithmetic on 32-bit words only; no `Math.random`).
+ */
+export interface Rng {
+  /** The seed this generator was created with. */
+  readonly seed: number;
+  /** Next raw 32-bit output of xoshiro128** as an unsigned integer in [0, 2^32). */
+  nextUint32(): number;
+  /** Uniform double in [0, 1) with 53 random bits (two 32-bit outputs: high 27 bits, then 26 bits). */
+  next(): number;
+  /** Uniform integer in [0, n) without modulo bias (rejection on 32-bit outputs); n in [1, 2^32]. */
+  int(n: number): number;
+  /** Standard normal deviate (Marsaglia polar method; the spare value is kept for the next call). */
+  normal(): number;
+  /** An independent generator seeded from this one's next two outputs (for sub-streams). */
+  fork(): Rng;
+}
+
+const TWO_POW_32 = 4294967296;
+const TWO_POW_53 = 9007199254740992;
+
+/** splitmix32 step: returns [newState, output]; the finaliser is the one of MurmurHash3 variant `fmix32`-like mix. */
+function splitmix32(state: number): [number, number] {
+  const s = (state + 0x9e3779b9) | 0;
+  let z = s;
+  z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
+  z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
+  z = z ^ (z >>> 15);
+  return [s, z >>> 0];
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/**
+ * Creates the package's documented PRNG: **xoshiro128\*\*** (Blackman & Vigna 2018) whose 128-bit state is
+ * filled by four outputs of **splitmix32** started at the low 32 bits of the seed; the high bits of the
+ * seed (seeds up to 2^53 − 1) are XOR-ed into the third state word. Algorithm, step by step:
+ *
+ * - splitmix32(s): `s = s + 0x9e3779b9 (mod 2^32); z = s; z = (z ^ z>>>16)·0x21f0aaad; z = (z ^ z>>>15)·0x735a2d97;
+ *   out = z ^ z>>>15` (all products mod 2^32).
+ * - state = [sm₁, sm₂, sm₃ ^ hi, sm₄] (if all four are zero, the first becomes 1).
+ * - xoshiro128**: `r = rotl(s1·5, 7)·9; t = s1<<9; s2^=s0; s3^=s1; s1^=s2; s0^=s3; s2^=t; s3 = rotl(s3, 11)`.
+ * - `next()` = `((a>>>5)·2^26 + (b>>>6)) / 2^53` for two consecutive outputs a, b.
+ *
+ * @param seed a non-negative safe integer.
+ * @returns a generator; it is not cryptographically secure.
+ * @throws CoreError `INVALID_SEED` when the seed is not a non-negative safe integer.
+ * @example
+ * const rng = createRng(42);
+ * const u = rng.next(); // same value on every platform
+ */
+export function createRng(seed: number): Rng {
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new CoreError(
+      'INVALID_SEED',
+      `seed ${String(seed)} must be a non-negative safe integer (0 ≤ seed ≤ 2^53 − 1)`,
+    );
+  }
+  const lo = seed >>> 0;
+  const hi = Math.floor(seed / TWO_POW_32) >>> 0;
+  let sm = lo | 0;
+  const words: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const [s, out] = splitmix32(sm);
+    sm = s;
+    words.push(out);
+  }
+  let s0 = words[0] | 0;
+  let s1 = words[1] | 0;
+  let s2 = (words[2] ^ hi) | 0;
+  let s3 = words[3] | 0;
+  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+
+  let spare: number | null = null;
+
+  const nextUint32 = (): number => {
+    const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl(s3, 11);
+    return r >>> 0;
+  };
+
+  const next = (): number => {
+    const a = nextUint32() >>> 5;
+    const b = nextUint32() >>> 6;
+    return (a * 67108864 + b) / TWO_POW_53;
+  };
+
+  const int = (n: number): number => {
+    if (!Number.isInteger(n) || n < 1 || n > TWO_POW_32) {
+      throw new CoreError('INVALID_ARGUMENT', `rng.int(n) needs an integer n in [1, 2^32], got ${String(n)}`);
+    }
+    // Largest multiple of n that fits in 2^32; reject outputs above it (no modulo bias).
+    const limit = TWO_POW_32 - (TWO_POW_32 % n);
+    for (;;) {
+      const x = nextUint32();
+      if (x < limit) return x % n;
+    }
+  };
+
+  const normal = (): number => {
+    if (spare !== null) {
+      const v = spare;
+      spare = null;
+      return v;
+    }
+    for (;;) {
+      const u = 2 * next() - 1;
+      const v = 2 * next() - 1;
+      const s = u * u + v * v;
+      if (s > 0 && s < 1) {
+        const m = Math.sqrt((-2 * Math.log(s)) / s);
+        spare = v * m;
+        return u * m;
+      }
+    }
+  };
+
+  const fork = (): Rng => {
+    const a = nextUint32();
+    const b = nextUint32() & 0x1fffff; // 21 bits → seed < 2^53
+    return createRng(b * TWO_POW_32 + a);
+  };
+
+  return { seed, nextUint32, next, int, normal, fork };
+}
+
+/**
+ * Uniform draw in [lo, hi) from any generator with `next()`.
+ * @param rng the generator.
+ * @param lo lower bound (inclusive).
+ * @param hi upper bound (exclusive).
+ * @returns `lo + (hi − lo)·rng.next()`.
+ * @example
+ * uniform(createRng(1), 10, 20); // a value in [10, 20)
+ */
+export function uniform(rng: Pick<Rng, 'next'>, lo: number, hi: number): number {
+  return lo + (hi - lo) * rng.next();
+}
