@@ -1,5 +1,7 @@
 // Public API of @worldstrat/geo-sampling: named re-exports only.
 
+export type { Rng } from '@worldstrat/core';
+export { createRng } from '@worldstrat/core';
 export type { UtmZone } from '@worldstrat/raster-io';
 // UTM zone helpers live in raster-io (one implementation for the workspace); re-exported here.
 export { utmEpsgForLonLat, utmZoneForLonLat } from '@worldstrat/raster-io';
@@ -23,8 +25,6 @@ export type { LoadLandMaskFromGeoTiffOptions, RasterLandMaskOptions } from './la
 export { landMaskFromRaster, loadLandMaskFromGeoTiff } from './land/raster-land-mask.js';
 export type { Poi, ReadPoisOptions, ReadPoisResult } from './poi/read-pois.js';
 export { PARTNER_POI_PRESETS, readPois } from './poi/read-pois.js';
-export type { Rng } from './random/create-rng.js';
-export { createRng } from './random/create-rng.js';
 export type { SamplePointsOnLandOptions } from './sphere/sample-points-on-land.js';
 export { samplePointsOnLand, samplePointsOnLandSync } from './sphere/sample-points-on-land.js';
 export type { SamplePoint, SamplePointsOptions } from './sphere/sample-points-on-sphere.js';
