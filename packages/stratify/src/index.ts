@@ -1,5 +1,6 @@
 // Public API of @worldstrat/stratify: named re-exports only.
 
+export { natCompare, natsorted, pythonRound2 } from '@worldstrat/core';
 export type { LandPointTopUpOptions } from './draw/land-point-top-up.js';
 export { landPointTopUp } from './draw/land-point-top-up.js';
 export type { Shortfall, StratifiedDrawOptions, StratifiedDrawResult } from './draw/stratified-draw.js';
@@ -31,8 +32,7 @@ export type {
   RebalanceWithinClassOptions,
   SubStratumAllocation,
 } from './rebalance/rebalance.js';
-export { classCounts, pythonRound2, rebalance, rebalanceWithinClass } from './rebalance/rebalance.js';
-export { natCompare, natsorted } from './splits/natsort.js';
+export { classCounts, rebalance, rebalanceWithinClass } from './rebalance/rebalance.js';
 export type { PaperSplit, PaperSplitOptions } from './splits/paper-split.js';
 export { PAPER_SPLIT, paperSplit } from './splits/paper-split.js';
 export type { SplitName, StratifiedSplitOptions, StratifiedSplitResult } from './splits/stratified-split.js';
