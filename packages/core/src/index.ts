@@ -22,3 +22,4 @@ export {
   type S2Band,
 } from './sentinel2.js';
 export type { BBox, GeoTransform } from './types.js';
+export { type UtmZone, utmEpsgForLonLat, utmProj4, utmZoneForLonLat } from './utm.js';
