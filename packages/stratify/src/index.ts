@@ -7,6 +7,8 @@ export type { Shortfall, StratifiedDrawOptions, StratifiedDrawResult } from './d
 export { stratifiedDraw } from './draw/stratified-draw.js';
 export type { StratifyErrorCode } from './errors.js';
 export { STRATIFY_ERROR_CODES, StratifyError } from './errors.js';
+export type { LoadLandMaskFromGeoTiffOptions } from './land/load-land-mask-from-geotiff.js';
+export { loadLandMaskFromGeoTiff } from './land/load-land-mask-from-geotiff.js';
 export type { ClassDataset } from './legends/datasets.js';
 export { CLASS_DATASETS } from './legends/datasets.js';
 export type { IpccClass } from './legends/lccs.js';
