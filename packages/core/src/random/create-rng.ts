@@ -37,7 +37,7 @@ function rotl(x: number, k: number): number {
 }
 
 /**
- * Creates the package's documented PRNG: **xoshiro128\*\*** (Blackman & Vigna 2018) whose 128-bit state is
+ * Creates the project's documented PRNG: **xoshiro128\*\*** (Blackman & Vigna 2018) whose 128-bit state is
  * filled by four outputs of **splitmix32** started at the low 32 bits of the seed; the high bits of the
  * seed (seeds up to 2^53 − 1) are XOR-ed into the third state word. Algorithm, step by step:
  *
