@@ -7,7 +7,7 @@ import { type FileHandle, mkdir, open, rename, stat, unlink, writeFile } from 'n
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { dirname, resolve } from 'node:path';
-import { createRng } from '@worldstrat/core';
+import { createRng, throwIfAborted } from '@worldstrat/core';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { EoFetchError, HttpError } from '../errors.js';
 import type { FetchLike } from '../http/request-json.js';
@@ -332,7 +332,7 @@ export class DownloadEngine {
         }
       }),
     );
-    if (opts.signal?.aborted) throw abortError(opts.signal);
+    throwIfAborted(opts.signal, abortError);
     if (opts.manifestPath) await compactManifest(opts.manifestPath, { root: manifestRoot });
     return report;
   }
@@ -436,7 +436,7 @@ export class DownloadEngine {
       );
     else await unlinkQuiet(partial);
     for (let n = 0; ; n++) {
-      if (signal?.aborted) throw abortError(signal);
+      throwIfAborted(signal, abortError);
       let error: EoFetchError;
       try {
         const got = await host.limit(async () => {

@@ -1,7 +1,7 @@
 // Retry machinery shared by every network call in the package: per-attempt timeouts, exponential backoff with
 // seeded jitter, Retry-After handling and error classification. Browser-safe (fetch + AbortSignal only).
 
-import { createRng, onAbort, sleep as sleepOrAbort } from '@worldstrat/core';
+import { createRng, onAbort, sleep as sleepOrAbort, throwIfAborted } from '@worldstrat/core';
 import { redactUrl } from '@worldstrat/raster-io';
 import { EoFetchError, HttpError } from '../errors.js';
 
@@ -297,7 +297,7 @@ export async function withRetry<T>(
   const random = options.random ?? createRng(policy.seed >>> 0).next;
   const { signal } = options;
   for (let n = 0; ; n++) {
-    if (signal?.aborted) throw abortError(signal);
+    throwIfAborted(signal, abortError);
     await options.beforeAttempt?.();
     const att = attemptSignal(signal, policy.timeoutMs);
     let error: EoFetchError;
