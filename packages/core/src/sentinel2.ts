@@ -1,27 +1,6 @@
 // Sentinel-2 band constants, defined once: eo-fetch downloads in these orders, srnet and metrics normalise
 // with the JIF constants, the dataset reader and synthetic generator write the same stacks.
 
-/** Canonical Sentinel-2 band names (ESA's), plus the L2A scene classification layer. */
-export const S2_CANONICAL_BANDS = [
-  'B01',
-  'B02',
-  'B03',
-  'B04',
-  'B05',
-  'B06',
-  'B07',
-  'B08',
-  'B8A',
-  'B09',
-  'B10',
-  'B11',
-  'B12',
-  'SCL',
-] as const;
-
-/** One canonical band name. */
-export type S2Band = (typeof S2_CANONICAL_BANDS)[number];
-
 /** WorldStrat L2A band order (12 bands, no B10), as in the release's `*-L2A_data.tiff`. */
 export const S2_L2A_BANDS = [
   'B01',
@@ -54,6 +33,12 @@ export const S2_L1C_BANDS = [
   'B11',
   'B12',
 ] as const;
+
+/** Canonical Sentinel-2 band names (ESA's), plus the L2A scene classification layer. */
+export const S2_CANONICAL_BANDS = [...S2_L1C_BANDS, 'SCL'] as const;
+
+/** One canonical band name. */
+export type S2Band = (typeof S2_CANONICAL_BANDS)[number];
 
 /** Native ground sampling distance of each band in metres. */
 export const S2_BAND_RESOLUTION_M: Readonly<Record<S2Band, number>> = Object.freeze({
