@@ -1,8 +1,8 @@
 // Public API of @worldstrat/geo-sampling: named re-exports only.
 
-export type { UtmZone } from '@worldstrat/raster-io';
-// UTM zone helpers live in raster-io (one implementation for the workspace); re-exported here.
-export { utmEpsgForLonLat, utmZoneForLonLat } from '@worldstrat/raster-io';
+export type { Rng, UtmZone } from '@worldstrat/core';
+// UTM zone helpers live in @worldstrat/core (one implementation for the workspace); re-exported here.
+export { createRng, utmEpsgForLonLat, utmZoneForLonLat } from '@worldstrat/core';
 export { bboxCenter, bboxCrossesAntimeridian, bboxToPolygon, splitBBoxAtAntimeridian } from './aoi/bbox.js';
 export type { Aoi, AoiBoundsOptions, CreateAoiOptions, NamedPoint } from './aoi/create-aoi.js';
 export { aoiBounds, createAoi, createAois, namePoints } from './aoi/create-aoi.js';
@@ -19,12 +19,10 @@ export type {
 export { createLandMask } from './land/land-mask.js';
 export type { LoadLandMaskOptions, NaturalEarthScale } from './land/load-land-mask.js';
 export { isLand, loadLandMask } from './land/load-land-mask.js';
-export type { LoadLandMaskFromGeoTiffOptions, RasterLandMaskOptions } from './land/raster-land-mask.js';
-export { landMaskFromRaster, loadLandMaskFromGeoTiff } from './land/raster-land-mask.js';
+export type { MaskRaster, RasterLandMaskOptions } from './land/raster-land-mask.js';
+export { landMaskFromRaster } from './land/raster-land-mask.js';
 export type { Poi, ReadPoisOptions, ReadPoisResult } from './poi/read-pois.js';
 export { PARTNER_POI_PRESETS, readPois } from './poi/read-pois.js';
-export type { Rng } from './random/create-rng.js';
-export { createRng } from './random/create-rng.js';
 export type { SamplePointsOnLandOptions } from './sphere/sample-points-on-land.js';
 export { samplePointsOnLand, samplePointsOnLandSync } from './sphere/sample-points-on-land.js';
 export type { SamplePoint, SamplePointsOptions } from './sphere/sample-points-on-sphere.js';

@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import { booleanPointInPolygon } from '@turf/turf';
-import { encodeGeoTiff } from '@worldstrat/raster-io';
 import type { Feature, MultiPolygon, Polygon } from 'geojson';
 import { feature } from 'topojson-client';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +10,6 @@ import {
   isLand,
   landMaskFromRaster,
   loadLandMask,
-  loadLandMaskFromGeoTiff,
   samplePointsOnLand,
   samplePointsOnLandSync,
   samplePointsOnSphere,
@@ -187,21 +185,6 @@ describe('landMaskFromRaster', () => {
     expect(() =>
       samplePointsOnLandSync(1, landMaskFromRaster(empty), { seed: 1, maxRejectionsInARow: 1000 }),
     ).toThrow(/no land/);
-  });
-
-  it('reads a user mask GeoTIFF through raster-io (band choice, land codes)', async () => {
-    const bytes = encodeGeoTiff(
-      { ...raster, bands: [raster.bands[0], Uint8Array.from([1, 1, 1, 1, 0, 0, 0, 0])] },
-      { compression: 'deflate' },
-    );
-    const mask = await loadLandMaskFromGeoTiff(bytes, { land: [1] });
-    expect(mask.isLand(45, 45)).toBe(true);
-    expect(mask.isLand(-45, 45)).toBe(false);
-    const second = await loadLandMaskFromGeoTiff(bytes, { band: 1, land: [1] });
-    expect(second.isLand(-135, 45)).toBe(true);
-    expect(second.isLand(45, -45)).toBe(false);
-    const pts = await samplePointsOnLand(200, { seed: 5, mask: second });
-    expect(pts.every((p) => p.lat > 0)).toBe(true);
   });
 
   it('refuses rasters without georeferencing or in another CRS', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { lonLatToUtm, utmEpsgForLonLat, utmProj4Definition, utmZoneForLonLat } from '../src/index.js';
 
 describe('UTM helpers', () => {
-  it('computes zones, hemispheres and EPSG codes including the Norway/Svalbard exceptions (re-exported from raster-io)', () => {
+  it('computes zones, hemispheres and EPSG codes including the Norway/Svalbard exceptions (re-exported from core)', () => {
     expect(utmZoneForLonLat(2.35, 48.85)).toEqual({ zone: 31, hemisphere: 'N' });
     expect(utmEpsgForLonLat(-15.79, 12.43)).toBe(32628);
     expect(utmEpsgForLonLat(18.4, -33.9)).toBe(32734);

@@ -1,3 +1,4 @@
+import { JIF_S2_MEAN, JIF_S2_STD } from '@worldstrat/core';
 import { biasAdjustPlanes } from './bias-adjust.js';
 import type { RegistrationMode } from './constants.js';
 import { MetricsError } from './errors.js';
@@ -6,14 +7,10 @@ import { checkFinite, checkLength, type NumericArray, shapeSize } from './intern
 import { psnrFromMse } from './plain-metrics.js';
 import { type RegisteredSampleMetrics, registeredMetrics } from './registered-metrics.js';
 
-/** WorldStrat's Sentinel-2 normalisation "mean" per band B01…B12 (`JIF_S2_MEAN`, float64 constants). */
-export const WORLDSTRAT_S2_MEAN = Object.freeze([
-  0.0008, 0.0117, 0.0211, 0.0198, 0.0671, 0.1274, 0.1449, 0.1841, 0.1738, 0.1803, 0.0566, -0.0559,
-] as const);
-/** WorldStrat's Sentinel-2 normalisation "std" per band B01…B12 (`JIF_S2_STD`). */
-export const WORLDSTRAT_S2_STD = Object.freeze([
-  0.0892, 0.0976, 0.1001, 0.1169, 0.1154, 0.1066, 0.1097, 0.1151, 0.1122, 0.1176, 0.1298, 0.1176,
-] as const);
+/** WorldStrat's Sentinel-2 normalisation "mean" per band B01…B12 (`JIF_S2_MEAN` of @worldstrat/core, float64). */
+export const WORLDSTRAT_S2_MEAN: readonly number[] = JIF_S2_MEAN;
+/** WorldStrat's Sentinel-2 normalisation "std" per band B01…B12 (`JIF_S2_STD` of @worldstrat/core). */
+export const WORLDSTRAT_S2_STD: readonly number[] = JIF_S2_STD;
 
 /** Options of {@link bicubicBaseline}. */
 export interface BicubicBaselineOptions {

@@ -1,4 +1,8 @@
 // Shared raster types. Keep them boring: band-sequential typed arrays plus an optional geo block.
+import type { BBox, GeoTransform } from '@worldstrat/core';
+
+// BBox and GeoTransform are defined once in @worldstrat/core; re-exported for raster-io's callers.
+export type { BBox, GeoTransform };
 
 /** Pixel data types WorldStrat files use (plus the wider ones GDAL may hand us). */
 export const DTYPES = ['uint8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'] as const;
@@ -12,9 +16,6 @@ export type RasterArray =
   | Int32Array
   | Float32Array
   | Float64Array;
-
-/** Affine transform in GDAL GeoTransform order: [originX, pixelW, rotX, originY, rotY, -pixelH]. */
-export type GeoTransform = [number, number, number, number, number, number];
 
 /** One GeoKey value: a number is a SHORT, an array DOUBLE params, a string ASCII params. */
 export type GeoKeyValue = number | readonly number[] | string;
@@ -51,6 +52,3 @@ export interface RasterWindow {
   width: number;
   height: number;
 }
-
-/** [minX, minY, maxX, maxY]; in degrees for lon/lat (WorldStrat's `bounds` order). */
-export type BBox = [number, number, number, number];

@@ -1,5 +1,6 @@
 // InferenceEngine implementation on TF.js.
 import * as tf from '@tensorflow/tfjs-core';
+import { throwIfAborted } from '@worldstrat/core';
 import { type BackendPreference, type BackendSelection, selectBackend } from './backends/select-backend.js';
 import type { InferenceEngine, PredictInput, PredictOutput } from './engine.js';
 import { abortError, SrnetError } from './errors.js';
@@ -69,7 +70,7 @@ export async function createTfjsEngine(
     const out = new Float32Array(b * o * oh * ow);
     const per = r * c * h * w;
     for (let s = 0; s < b; s += chunk) {
-      if (signal?.aborted) throw abortError(signal);
+      throwIfAborted(signal, abortError);
       const n = Math.min(chunk, b - s);
       const y = tf.tidy(() => {
         const x = toNhwcRevisits(input.data.subarray(s * per, (s + n) * per), [n, r, c, h, w]);

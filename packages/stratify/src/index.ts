@@ -1,11 +1,14 @@
 // Public API of @worldstrat/stratify: named re-exports only.
 
+export { natCompare, natsorted, pythonRound2 } from '@worldstrat/core';
 export type { LandPointTopUpOptions } from './draw/land-point-top-up.js';
 export { landPointTopUp } from './draw/land-point-top-up.js';
 export type { Shortfall, StratifiedDrawOptions, StratifiedDrawResult } from './draw/stratified-draw.js';
 export { stratifiedDraw } from './draw/stratified-draw.js';
 export type { StratifyErrorCode } from './errors.js';
 export { STRATIFY_ERROR_CODES, StratifyError } from './errors.js';
+export type { LoadLandMaskFromGeoTiffOptions } from './land/load-land-mask-from-geotiff.js';
+export { loadLandMaskFromGeoTiff } from './land/load-land-mask-from-geotiff.js';
 export type { ClassDataset } from './legends/datasets.js';
 export { CLASS_DATASETS } from './legends/datasets.js';
 export type { IpccClass } from './legends/lccs.js';
@@ -31,8 +34,7 @@ export type {
   RebalanceWithinClassOptions,
   SubStratumAllocation,
 } from './rebalance/rebalance.js';
-export { classCounts, pythonRound2, rebalance, rebalanceWithinClass } from './rebalance/rebalance.js';
-export { natCompare, natsorted } from './splits/natsort.js';
+export { classCounts, rebalance, rebalanceWithinClass } from './rebalance/rebalance.js';
 export type { PaperSplit, PaperSplitOptions } from './splits/paper-split.js';
 export { PAPER_SPLIT, paperSplit } from './splits/paper-split.js';
 export type { SplitName, StratifiedSplitOptions, StratifiedSplitResult } from './splits/stratified-split.js';

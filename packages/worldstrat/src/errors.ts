@@ -1,4 +1,5 @@
 // One base error for the umbrella package; callers (and the CLI's exit codes) branch on `code`.
+import { throwIfAborted as throwIfSignalAborted } from '@worldstrat/core';
 
 /** Every error code the worldstrat package raises. The CLI maps each to an exit code (see `exitCodeFor`). */
 export const WORLDSTRAT_ERROR_CODES = [
@@ -58,7 +59,10 @@ export class WorldStratError extends Error {
  * ```
  */
 export function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) {
-    throw new WorldStratError('ABORTED', 'operation aborted', { cause: signal.reason });
-  }
+  throwIfSignalAborted(signal, worldStratAbortError);
+}
+
+/** The `ABORTED` WorldStratError of a fired signal (the error factory for @worldstrat/core's abort helpers). */
+export function worldStratAbortError(signal: AbortSignal): WorldStratError {
+  return new WorldStratError('ABORTED', 'operation aborted', { cause: signal.reason });
 }

@@ -1,8 +1,8 @@
 // Public API of worldstrat (browser-safe part): named re-exports only. Node-only APIs are in `worldstrat/node`.
 
+export { bankersRound } from '@worldstrat/core';
 export type { RotateFlip } from './dataset/augment.js';
 export { rotateFlip } from './dataset/augment.js';
-export { bankersRound } from './dataset/bankers-round.js';
 export type { ChipWindow, ChipWindowsOptions } from './dataset/chips.js';
 export { chipWindows, cropPlanes } from './dataset/chips.js';
 export {

@@ -3,6 +3,7 @@
 // and planted credentials never appear in any byte the CLI prints or writes.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CORE_ERROR_CODES } from '@worldstrat/core';
 import { EO_FETCH_ERROR_CODES, EoFetchError } from '@worldstrat/eo-fetch';
 import { GEO_SAMPLING_ERROR_CODES } from '@worldstrat/geo-sampling';
 import { METRICS_ERROR_CODES } from '@worldstrat/metrics';
@@ -33,6 +34,7 @@ afterAll(async () => {
 });
 
 const ALL_CODES: Record<string, readonly string[]> = {
+  core: CORE_ERROR_CODES,
   'raster-io': RASTER_IO_ERROR_CODES,
   'eo-fetch': EO_FETCH_ERROR_CODES,
   srnet: SRNET_ERROR_CODES,

@@ -1,11 +1,13 @@
 // Resumable concurrent downloads: p-limit (global and per host), per-attempt timeouts, retries with jittered
 // exponential backoff, Retry-After (pauses the whole host), size and checksum checks, temp + rename writes and
 // a JSONL manifest so a re-run skips verified files and redoes everything else.
+
 import { createHash } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { dirname, resolve } from 'node:path';
+import { createRng, throwIfAborted } from '@worldstrat/core';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { EoFetchError, HttpError } from '../errors.js';
 import type { FetchLike } from '../http/request-json.js';
@@ -23,7 +25,6 @@ import {
   retryDelay,
   sleep,
 } from '../http/retry.js';
-import { seededRandom } from '../internal/prng.js';
 import { compactManifest, type ManifestRecord, ManifestWriter, readManifest } from './manifest.node.js';
 
 /** One file to fetch. */
@@ -231,7 +232,7 @@ export class DownloadEngine {
       }),
     };
     this.global = pLimit(concurrency);
-    this.random = seededRandom(this.policy.seed);
+    this.random = createRng(this.policy.seed >>> 0).next;
   }
 
   /**
@@ -331,7 +332,7 @@ export class DownloadEngine {
         }
       }),
     );
-    if (opts.signal?.aborted) throw abortError(opts.signal);
+    throwIfAborted(opts.signal, abortError);
     if (opts.manifestPath) await compactManifest(opts.manifestPath, { root: manifestRoot });
     return report;
   }
@@ -435,7 +436,7 @@ export class DownloadEngine {
       );
     else await unlinkQuiet(partial);
     for (let n = 0; ; n++) {
-      if (signal?.aborted) throw abortError(signal);
+      throwIfAborted(signal, abortError);
       let error: EoFetchError;
       try {
         const got = await host.limit(async () => {

@@ -1,8 +1,10 @@
 // Revisit download from COGs: for each matched item, read only the AOI window of every band (HTTP range
 // requests through raster-io), warp it onto the AOI's 10 m grid, harmonise processing baseline ≥ 04.00, and
 // write the release layout (data TIFF, SCL/CLM/dataMask layers, .metadata JSON), with a manifest for re-runs.
+
 import { stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import { throwIfAborted } from '@worldstrat/core';
 import {
   type BBox,
   harmonizeProcessingBaseline,
@@ -345,7 +347,7 @@ export async function downloadStacRevisits(
   await Promise.all(
     revisits.map((r) =>
       limit(async () => {
-        if (options.signal?.aborted) throw abortError(options.signal);
+        throwIfAborted(options.signal, abortError);
         const aoi = byName.get(r.aoi)!;
         const itemId = r.entry.item?.id ?? r.entry.id;
         // complete when the manifest has this revisit's metadata (written last) and every file it listed

@@ -1,4 +1,4 @@
-// Leftovers of atomic writes interrupted by kill -9: `<final>.<12 hex>.tmp` (raster-io's writeFileAtomic, which
+// Leftovers of atomic writes interrupted by kill -9: `<final>.<12 hex>.tmp` (core's writeFileAtomic, which
 // also backs writeGeoTiff). A later run of the same stage removes the ones next to files it is about to write,
 // and only those: a temp file of any other name is not ours to delete.
 import { readdir, rm } from 'node:fs/promises';

@@ -1,8 +1,9 @@
 // Retry machinery shared by every network call in the package: per-attempt timeouts, exponential backoff with
 // seeded jitter, Retry-After handling and error classification. Browser-safe (fetch + AbortSignal only).
+
+import { createRng, onAbort, sleep as sleepOrAbort, throwIfAborted } from '@worldstrat/core';
 import { redactUrl } from '@worldstrat/raster-io';
 import { EoFetchError, HttpError } from '../errors.js';
-import { seededRandom } from '../internal/prng.js';
 
 /** How requests are retried. All durations in milliseconds. */
 export interface RetryPolicy {
@@ -72,61 +73,9 @@ export function redactUrlsIn(text: string): string {
   return text.replace(/https?:\/\/[^\s"'<>)]+/gi, (u) => redactUrl(u));
 }
 
-/** The single 'abort' listener of a signal and the callbacks it fans out to. */
-interface AbortFanOut {
-  callbacks: Set<() => void>;
-  listener: () => void;
-}
-const fanOuts = new WeakMap<AbortSignal, AbortFanOut>();
-
-/**
- * Calls `callback` once when `signal` aborts, through one listener per signal: concurrent requests and sleeps
- * share the caller's long-lived signal, and a listener each would exceed Node's MaxListeners (a warning on
- * every busy run). The signal's listener is removed when its last callback unsubscribes.
- *
- * @param signal - the caller's signal (not aborted yet)
- * @param callback - runs on abort
- * @returns unsubscribe (idempotent); call it in `finally`
- */
-export function onAbort(signal: AbortSignal, callback: () => void): () => void {
-  let fan = fanOuts.get(signal);
-  if (!fan) {
-    const callbacks = new Set<() => void>();
-    const listener = () => {
-      fanOuts.delete(signal);
-      for (const cb of [...callbacks]) cb();
-      callbacks.clear();
-    };
-    fan = { callbacks, listener };
-    fanOuts.set(signal, fan);
-    signal.addEventListener('abort', listener, { once: true });
-  }
-  const own = fan;
-  const entry = () => callback();
-  own.callbacks.add(entry);
-  return () => {
-    if (!own.callbacks.delete(entry) || own.callbacks.size > 0) return;
-    signal.removeEventListener('abort', own.listener);
-    if (fanOuts.get(signal) === own) fanOuts.delete(signal);
-  };
-}
-
 /** Sleeps `ms`, rejecting with an `ABORTED` error when `signal` fires. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(abortError(signal));
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const unsubscribe = signal
-      ? onAbort(signal, () => {
-          clearTimeout(timer);
-          reject(abortError(signal));
-        })
-      : () => {};
-    const timer = setTimeout(() => {
-      unsubscribe();
-      resolve();
-    }, ms);
-  });
+  return sleepOrAbort(ms, signal, abortError);
 }
 
 /** @internal builds the package's ABORTED error from a signal. */
@@ -345,10 +294,10 @@ export async function withRetry<T>(
   options: WithRetryOptions = {},
 ): Promise<T> {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
-  const random = options.random ?? seededRandom(policy.seed);
+  const random = options.random ?? createRng(policy.seed >>> 0).next;
   const { signal } = options;
   for (let n = 0; ; n++) {
-    if (signal?.aborted) throw abortError(signal);
+    throwIfAborted(signal, abortError);
     await options.beforeAttempt?.();
     const att = attemptSignal(signal, policy.timeoutMs);
     let error: EoFetchError;

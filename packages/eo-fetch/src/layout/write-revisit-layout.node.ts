@@ -2,8 +2,9 @@
 // so its presence marks a complete revisit), each atomically, returning manifest records with checksums.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@worldstrat/core/node';
 import type { Raster } from '@worldstrat/raster-io';
-import { writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
+import { writeGeoTiff } from '@worldstrat/raster-io/node';
 import { sha256File } from '../download/download-engine.node.js';
 import type { ManifestRecord } from '../download/manifest.node.js';
 import type { MatchAoi, MatchedRevisit } from '../matching/match-revisits.js';

@@ -2,8 +2,8 @@
 
 import { featureCollection, polygon as turfPolygon } from '@turf/helpers';
 import { intersect } from '@turf/intersect';
+import type { BBox } from '@worldstrat/core';
 import { bboxToPolygon, splitBBoxAtAntimeridian } from '@worldstrat/geo-sampling';
-import type { BBox } from '@worldstrat/raster-io';
 import geographiclib from 'geographiclib-geodesic';
 import type { Footprint } from './catalogue-entry.js';
 

@@ -1,7 +1,8 @@
 // Temporal matching (spec §11): keep scenes whose footprint covers the AOI, rank them by
 // rank(|Δdays|) + rank(cloud cover), keep the best N and number them 1..N. Same-datatake duplicates from
 // overlapping tiles are dropped and reported (upstream keeps them).
-import type { BBox } from '@worldstrat/raster-io';
+import type { BBox } from '@worldstrat/core';
+import { CoreError, parseIsoDay } from '@worldstrat/core';
 import { EoFetchError } from '../errors.js';
 import { invalidGeometry } from '../stac/validate-item.js';
 import type { CatalogueEntry } from './catalogue-entry.js';
@@ -147,23 +148,22 @@ const DAY_MS = 86_400_000;
  *
  * @param value - `2021-03-22`, `2021-03-22T10:30:00Z` or a Date
  * @returns the UTC calendar day as ms since epoch (midnight)
- * @throws {@link EoFetchError} `INVALID_ARGUMENT` for anything else
+ * @throws {@link EoFetchError} `INVALID_ARGUMENT` for anything else, including days not on the calendar
+ *   (`2021-02-30`)
  */
 export function utcDay(value: string | Date): number {
-  let t: number;
-  if (value instanceof Date) t = value.getTime();
-  else {
-    if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim()))
-      throw new EoFetchError(
-        'INVALID_ARGUMENT',
-        `date ${JSON.stringify(value)} is not ISO-8601; write it as YYYY-MM-DD`,
-      );
-    const v = value.trim();
-    t = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : /Z|[+-]\d{2}:?\d{2}$/.test(v) ? v : `${v}Z`);
+  if (value instanceof Date) {
+    const t = value.getTime();
+    if (Number.isNaN(t))
+      throw new EoFetchError('INVALID_ARGUMENT', `date ${String(value)} is not a valid date`);
+    return Math.floor(t / DAY_MS) * DAY_MS;
   }
-  if (Number.isNaN(t))
-    throw new EoFetchError('INVALID_ARGUMENT', `date ${String(value)} is not a valid date`);
-  return Math.floor(t / DAY_MS) * DAY_MS;
+  try {
+    return parseIsoDay(value, { allowTime: true });
+  } catch (err) {
+    if (err instanceof CoreError) throw new EoFetchError('INVALID_ARGUMENT', err.message, { cause: err });
+    throw err;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 // Selected revisits as a table (upstream `filtered_catalogue` columns): apache-arrow in memory, CSV on disk.
+import { toCsv } from '@worldstrat/core';
 import { Table as ArrowTable, Float64, type Table, Utf8, vectorFromArray } from 'apache-arrow';
 import type { MatchedRevisit } from './match-revisits.js';
 
@@ -50,11 +51,6 @@ export function revisitsToTable(revisits: readonly MatchedRevisit[]): Table {
   });
 }
 
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
 /**
  * Selected revisits as CSV text (same columns as {@link revisitsToTable}, RFC 4180 quoting).
  *
@@ -62,22 +58,18 @@ const csvCell = (v: unknown) => {
  * @returns CSV with a header line
  */
 export function revisitsToCsv(revisits: readonly MatchedRevisit[]): string {
-  const rows = revisits.map((r) =>
-    [
-      r.aoi,
-      r.n,
-      r.entry.id,
-      r.entry.source,
-      r.entry.datetime,
-      r.entry.cloudCover,
-      r.areaKm2,
-      r.deltaDays,
-      r.rank,
-      r.targetDate,
-      r.coverage,
-    ]
-      .map(csvCell)
-      .join(','),
-  );
-  return `${[COLUMNS.join(','), ...rows].join('\n')}\n`;
+  const rows = revisits.map((r) => [
+    r.aoi,
+    r.n,
+    r.entry.id,
+    r.entry.source,
+    r.entry.datetime,
+    r.entry.cloudCover,
+    r.areaKm2,
+    r.deltaDays,
+    r.rank,
+    r.targetDate,
+    r.coverage,
+  ]);
+  return toCsv(COLUMNS, rows);
 }

@@ -1,5 +1,5 @@
 // Evalscripts (VERSION=3) of the WorldStrat requests (spec §10.3, §12) and the Process API request bodies.
-import type { BBox } from '@worldstrat/raster-io';
+import type { BBox } from '@worldstrat/core';
 import { EoFetchError } from '../errors.js';
 import type { CanonicalBand, S2Level } from '../stac/providers.js';
 import { L1C_BANDS, L2A_BANDS } from '../stac/providers.js';

@@ -1,7 +1,8 @@
 // SentinelHub downloads in the release layout: Process API jobs for the download engine (S2 revisits and SPOT
 // orders), TIFF verification of every answer, and the revisit .metadata sidecars.
 import { join } from 'node:path';
-import { openGeoTiffFile, writeFileAtomic } from '@worldstrat/raster-io/node';
+import { writeFileAtomic } from '@worldstrat/core/node';
+import { openGeoTiffFile } from '@worldstrat/raster-io/node';
 import {
   type DownloadJob,
   type DownloadOptions,

@@ -1,76 +1,28 @@
 // STAC providers: where Sentinel-2 lives, how its collections are called and which asset key holds each band.
+import {
+  S2_BAND_RESOLUTION_M,
+  S2_CANONICAL_BANDS,
+  S2_L1C_BANDS,
+  S2_L2A_BANDS,
+  type S2Band,
+} from '@worldstrat/core';
 import { EoFetchError } from '../errors.js';
 import type { StacAsset, StacItem } from './stac-types.js';
 
+// The band orders and resolutions are defined once in @worldstrat/core; these are eo-fetch's names for them.
+
 /** Our canonical Sentinel-2 band names (ESA's), plus the L2A scene classification layer. */
-export const CANONICAL_BANDS = [
-  'B01',
-  'B02',
-  'B03',
-  'B04',
-  'B05',
-  'B06',
-  'B07',
-  'B08',
-  'B8A',
-  'B09',
-  'B10',
-  'B11',
-  'B12',
-  'SCL',
-] as const;
+export const CANONICAL_BANDS = S2_CANONICAL_BANDS;
 /** One canonical band name. */
-export type CanonicalBand = (typeof CANONICAL_BANDS)[number];
+export type CanonicalBand = S2Band;
 
 /** WorldStrat L2A band order (12 bands, no B10), as in the release's `*-L2A_data.tiff`. */
-export const L2A_BANDS = [
-  'B01',
-  'B02',
-  'B03',
-  'B04',
-  'B05',
-  'B06',
-  'B07',
-  'B08',
-  'B8A',
-  'B09',
-  'B11',
-  'B12',
-] as const;
+export const L2A_BANDS = S2_L2A_BANDS;
 /** WorldStrat L1C band order (13 bands), as in the release's `*-L1C_data.tiff`. */
-export const L1C_BANDS = [
-  'B01',
-  'B02',
-  'B03',
-  'B04',
-  'B05',
-  'B06',
-  'B07',
-  'B08',
-  'B8A',
-  'B09',
-  'B10',
-  'B11',
-  'B12',
-] as const;
+export const L1C_BANDS = S2_L1C_BANDS;
 
 /** Native ground sampling distance of each band in metres. */
-export const BAND_RESOLUTION_M: Readonly<Record<CanonicalBand, number>> = {
-  B01: 60,
-  B02: 10,
-  B03: 10,
-  B04: 10,
-  B05: 20,
-  B06: 20,
-  B07: 20,
-  B08: 10,
-  B8A: 20,
-  B09: 60,
-  B10: 60,
-  B11: 20,
-  B12: 20,
-  SCL: 20,
-};
+export const BAND_RESOLUTION_M: Readonly<Record<CanonicalBand, number>> = S2_BAND_RESOLUTION_M;
 
 /** Processing level. */
 export type S2Level = 'L2A' | 'L1C';

@@ -1,5 +1,5 @@
 // Typed STAC objects (the parts WorldStrat uses; everything else stays reachable through index signatures).
-import type { BBox } from '@worldstrat/raster-io';
+import type { BBox } from '@worldstrat/core';
 
 /** A GeoJSON geometry as STAC uses it. */
 export type StacGeometry =

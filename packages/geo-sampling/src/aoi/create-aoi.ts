@@ -1,4 +1,4 @@
-import type { BBox } from '@worldstrat/raster-io';
+import type { BBox } from '@worldstrat/core';
 // geographiclib-geodesic is CommonJS: Node's ESM loader only exposes its default export.
 import geographiclib from 'geographiclib-geodesic';
 import { GeoSamplingError } from '../errors.js';

@@ -1,3 +1,4 @@
+import { throwIfAborted } from '@worldstrat/core';
 import { GeoSamplingError } from '../errors.js';
 
 /** Where a value came from, for error messages ("row 12 of pois.csv"). */
@@ -59,7 +60,8 @@ export function assertCount(n: number, what: string): void {
 
 /** Throws an ABORTED error when the signal has fired. */
 export function checkAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) {
-    throw new GeoSamplingError('ABORTED', 'operation aborted by its AbortSignal', { cause: signal.reason });
-  }
+  throwIfAborted(
+    signal,
+    (s) => new GeoSamplingError('ABORTED', 'operation aborted by its AbortSignal', { cause: s.reason }),
+  );
 }

@@ -1,7 +1,22 @@
-import { type ByteSource, httpSource, openGeoTiff, type Raster, readRaster } from '@worldstrat/raster-io';
+import type { GeoTransform } from '@worldstrat/core';
 import { GeoSamplingError } from '../errors.js';
 import { assertLatitude, assertLongitude } from '../internal/validate.js';
 import type { LandMask } from './land-mask.js';
+
+/**
+ * The decoded mask raster {@link landMaskFromRaster} needs: a raster-io `Raster` fits, and so does any
+ * band-sequential grid with an EPSG:4326 geo block (geo-sampling reads no files itself).
+ */
+export interface MaskRaster {
+  width: number;
+  height: number;
+  /** Band-sequential pixel values, `width × height` each. */
+  bands: readonly ArrayLike<number>[];
+  /** Pixel type name (informational; values are read as numbers). */
+  dtype?: string;
+  noData?: number | null;
+  geo?: { epsg: number; transform: GeoTransform };
+}
 
 /** Options of {@link landMaskFromRaster}. */
 export interface RasterLandMaskOptions {
@@ -14,10 +29,11 @@ export interface RasterLandMaskOptions {
 }
 
 /**
- * Wraps a user-supplied mask raster (any GeoTIFF/COG read with `@worldstrat/raster-io`) as a {@link LandMask}.
+ * Wraps a user-supplied mask raster (e.g. a GeoTIFF/COG read with `@worldstrat/raster-io`) as a {@link LandMask}.
  * The raster must be georeferenced in EPSG:4326 (lon/lat degrees, north-up); the pixel that contains the point
  * decides (floor of the fractional pixel index; the east/south edges belong to the next pixel).
- * @param raster a north-up EPSG:4326 raster, e.g. from `readRaster(await openGeoTiff(httpSource(url)))`.
+ * @param raster a north-up EPSG:4326 raster, e.g. from raster-io's `readRaster`; `loadLandMaskFromGeoTiff` of
+ *   `@worldstrat/stratify` reads one from a URL or file.
  * @param options land values, band and the out-of-extent answer.
  * @returns the mask.
  * @throws GeoSamplingError `INVALID_MASK` when the raster has no georeferencing, another CRS, a rotated
@@ -25,7 +41,7 @@ export interface RasterLandMaskOptions {
  * @example
  * const mask = landMaskFromRaster(raster, { land: [1] });
  */
-export function landMaskFromRaster(raster: Raster, options: RasterLandMaskOptions = {}): LandMask {
+export function landMaskFromRaster(raster: MaskRaster, options: RasterLandMaskOptions = {}): LandMask {
   if (!raster.geo) {
     throw new GeoSamplingError(
       'INVALID_MASK',
@@ -77,46 +93,4 @@ export function landMaskFromRaster(raster: Raster, options: RasterLandMaskOption
       return test(data[row * width + col]);
     },
   };
-}
-
-/** Options of {@link loadLandMaskFromGeoTiff}. */
-export interface LoadLandMaskFromGeoTiffOptions extends RasterLandMaskOptions {
-  /** Overview level to read (0 = full resolution, default). */
-  level?: number;
-  signal?: AbortSignal;
-}
-
-/**
- * Reads a user-supplied mask GeoTIFF/COG (URL, byte source or bytes) with `@worldstrat/raster-io` and wraps it
- * with {@link landMaskFromRaster}. The mask band is read once, whole (choose an overview `level` for large
- * global masks).
- * @param input http(s) URL, a raster-io `ByteSource` (e.g. `fileSource(path)`), or the file bytes.
- * @param options land values, band, overview level, out-of-extent answer, signal.
- * @returns the mask.
- * @throws GeoSamplingError `INVALID_MASK` (see {@link landMaskFromRaster}); raster-io errors for unreadable files.
- * @example
- * const mask = await loadLandMaskFromGeoTiff('https://example.org/land-mask.tif', { land: [1] });
- * const pts = await samplePointsOnLand(100, { seed: 1, mask });
- */
-export async function loadLandMaskFromGeoTiff(
-  input: string | ByteSource | Uint8Array | ArrayBuffer,
-  options: LoadLandMaskFromGeoTiffOptions = {},
-): Promise<LandMask> {
-  const tiff = await openGeoTiff(
-    typeof input === 'string' ? httpSource(input, { signal: options.signal }) : input,
-    {
-      signal: options.signal,
-    },
-  );
-  try {
-    const band = options.band ?? 0;
-    const raster = await readRaster(tiff, {
-      bands: [band],
-      level: options.level ?? 0,
-      signal: options.signal,
-    });
-    return landMaskFromRaster(raster, { ...options, band: 0 });
-  } finally {
-    await tiff.close();
-  }
 }

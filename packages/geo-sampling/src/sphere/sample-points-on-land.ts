@@ -2,7 +2,7 @@ import { GeoSamplingError } from '../errors.js';
 import { assertCount, checkAborted } from '../internal/validate.js';
 import type { LandMask } from '../land/land-mask.js';
 import { loadLandMask } from '../land/load-land-mask.js';
-import { createRng } from '../random/create-rng.js';
+import { seededRng } from '../random/seeded-rng.js';
 import { type SamplePoint, type SamplePointsOptions, uniformLonLat } from './sample-points-on-sphere.js';
 
 /** Options of {@link samplePointsOnLand}. */
@@ -51,7 +51,7 @@ export function samplePointsOnLandSync(
   options: SamplePointsOptions & { maxRejectionsInARow?: number } = {},
 ): SamplePoint[] {
   assertCount(n, 'n');
-  const rng = options.rng ?? createRng(options.seed ?? 0);
+  const rng = options.rng ?? seededRng(options.seed ?? 0);
   const firstId = options.firstId ?? 0;
   const maxMiss = options.maxRejectionsInARow ?? 1_000_000;
   const out: SamplePoint[] = new Array(n);

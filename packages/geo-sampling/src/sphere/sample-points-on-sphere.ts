@@ -1,5 +1,6 @@
+import type { Rng } from '@worldstrat/core';
 import { assertCount, checkAborted } from '../internal/validate.js';
-import { createRng, type Rng } from '../random/create-rng.js';
+import { seededRng } from '../random/seeded-rng.js';
 
 /** A sampled point: a unique sequential id (0-based, in draw order) plus WGS-84 lon/lat in degrees. */
 export interface SamplePoint {
@@ -10,7 +11,7 @@ export interface SamplePoint {
 
 /** Options of {@link samplePointsOnSphere}. */
 export interface SamplePointsOptions {
-  /** Seed of the PRNG ({@link createRng}); ignored when `rng` is given. Default 0. */
+  /** Seed of the PRNG (`createRng` of @worldstrat/core); ignored when `rng` is given. Default 0. */
   seed?: number;
   /** Use this generator instead of creating one from `seed` (continues its stream). */
   rng?: Rng;
@@ -46,7 +47,7 @@ export function uniformLonLat(rng: Rng): [number, number] {
  */
 export function samplePointsOnSphere(n: number, options: SamplePointsOptions = {}): SamplePoint[] {
   assertCount(n, 'n');
-  const rng = options.rng ?? createRng(options.seed ?? 0);
+  const rng = options.rng ?? seededRng(options.seed ?? 0);
   const firstId = options.firstId ?? 0;
   const out: SamplePoint[] = new Array(n);
   for (let i = 0; i < n; i++) {

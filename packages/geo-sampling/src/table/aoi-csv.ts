@@ -1,4 +1,4 @@
-import type { BBox } from '@worldstrat/raster-io';
+import { type BBox, toCsv } from '@worldstrat/core';
 import Papa from 'papaparse';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
@@ -40,7 +40,7 @@ export function aoisToCsv(aois: readonly Aoi[]): string {
     if (withParent) row.push(a.parent ?? '');
     return row;
   });
-  return `${Papa.unparse({ fields, data }, { newline: '\n' })}\n`;
+  return toCsv(fields, data);
 }
 
 function parseBounds(text: string, row: number): BBox {
@@ -121,7 +121,8 @@ export function readAoisCsv(text: string): Aoi[] {
  * pointsToCsv(samplePointsOnSphere(2, { seed: 1 })).split('\n')[0]; // ',lon,lat'
  */
 export function pointsToCsv(points: readonly SamplePoint[]): string {
-  const lines = [',lon,lat'];
-  for (const p of points) lines.push(`${p.id},${pythonFloatRepr(p.lon)},${pythonFloatRepr(p.lat)}`);
-  return `${lines.join('\n')}\n`;
+  return toCsv(
+    ['', 'lon', 'lat'],
+    points.map((p) => [p.id, pythonFloatRepr(p.lon), pythonFloatRepr(p.lat)]),
+  );
 }

@@ -1,4 +1,4 @@
-import type { BBox } from '@worldstrat/raster-io';
+import type { BBox } from '@worldstrat/core';
 import type { Feature, FeatureCollection, MultiPolygon, Polygon } from 'geojson';
 import { bboxToPolygon } from '../aoi/bbox.js';
 import type { Aoi } from '../aoi/create-aoi.js';

@@ -1,4 +1,4 @@
-import type { BBox } from '@worldstrat/raster-io';
+import type { BBox } from '@worldstrat/core';
 import {
   Table as ArrowTable,
   Field,

@@ -1,6 +1,9 @@
-import { transformCoords, utmEpsgForLonLat, utmProj4 } from '@worldstrat/raster-io';
+import { utmEpsgForLonLat, utmProj4 } from '@worldstrat/core';
+import proj4 from 'proj4';
 import { GeoSamplingError } from '../errors.js';
 import { assertLatitude, assertLongitude } from '../internal/validate.js';
+
+const WGS84 = '+proj=longlat +datum=WGS84 +no_defs';
 
 /**
  * proj4 definition string of a WGS-84 UTM EPSG code (32601–32660, 32701–32760).
@@ -23,7 +26,7 @@ export function utmProj4Definition(epsg: number): string {
 }
 
 /**
- * Projects lon/lat (WGS-84) to UTM easting/northing in metres (proj4 through `@worldstrat/raster-io`).
+ * Projects lon/lat (WGS-84) to UTM easting/northing in metres (proj4).
  * @param lon longitude in degrees.
  * @param lat latitude in degrees.
  * @param epsg target UTM EPSG code (default: the point's own zone, {@link utmEpsgForLonLat}).
@@ -36,7 +39,6 @@ export function lonLatToUtm(lon: number, lat: number, epsg?: number): [number, n
   assertLongitude(lon);
   assertLatitude(lat);
   const code = epsg ?? utmEpsgForLonLat(lon, lat);
-  utmProj4Definition(code);
-  const [p] = transformCoords(4326, code, [[lon, lat]]);
-  return p;
+  const [e, n] = proj4(WGS84, utmProj4Definition(code), [lon, lat]);
+  return [e, n];
 }

@@ -1,4 +1,5 @@
 // CRS definitions (proj4 strings) resolved at run time: built-in table + user registrations. No proj4 globals.
+import { utmProj4 } from '@worldstrat/core';
 import { RasterIoError } from '../errors.js';
 
 /** A CRS reference: an EPSG code (`32633`), an authority string (`'EPSG:32633'`, `'ESRI:54009'`) or a proj4 string. */
@@ -9,10 +10,7 @@ export const MOLLWEIDE_PROJ4 = '+proj=moll +lon_0=0 +x_0=0 +y_0=0 +datum=WGS84 +
 
 const registered = new Map<string, string>();
 
-/** proj4 string of a WGS-84 UTM zone (`+south` for the southern hemisphere). */
-export function utmProj4(zone: number, south: boolean): string {
-  return `+proj=utm +zone=${zone}${south ? ' +south' : ''} +datum=WGS84 +units=m +no_defs`;
-}
+export { utmProj4 };
 
 function builtIn(key: string): string | undefined {
   const m = /^EPSG:(\d+)$/.exec(key);

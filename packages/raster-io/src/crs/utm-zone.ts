@@ -1,16 +1,26 @@
-// UTM zone of a lon/lat, with the Norway (32V) and Svalbard (31X–37X) exceptions.
+// UTM zones are computed by @worldstrat/core; raster-io reports bad coordinates as its own error.
+import {
+  CoreError,
+  type UtmZone,
+  utmEpsgForLonLat as utmEpsgForLonLatCore,
+  utmZoneForLonLat as utmZoneForLonLatCore,
+} from '@worldstrat/core';
 import { RasterIoError } from '../errors.js';
 
-/** A UTM zone: number 1–60 and hemisphere. */
-export interface UtmZone {
-  zone: number;
-  hemisphere: 'N' | 'S';
+export type { UtmZone };
+
+function asRasterIoError<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof CoreError) throw new RasterIoError('INVALID_ARGUMENT', err.message, { cause: err });
+    throw err;
+  }
 }
 
 /**
- * The UTM zone that contains a lon/lat point (WGS-84), with the standard exceptions: zone 32 is widened
- * to 3°–12°E for 56°–64°N (south-west Norway) and zones 31/33/35/37 cover 0°–9°/9°–21°/21°–33°/33°–42°E
- * for 72°–84°N (Svalbard). Longitude 180 belongs to zone 60; the equator is northern.
+ * The UTM zone that contains a lon/lat point (WGS-84), with the Norway and Svalbard exceptions
+ * (`utmZoneForLonLat` of @worldstrat/core).
  *
  * @param lon - longitude in degrees, [-180, 180].
  * @param lat - latitude in degrees, [-90, 90].
@@ -20,20 +30,7 @@ export interface UtmZone {
  * utmZoneForLonLat(5, 60); // { zone: 32, hemisphere: 'N' } (Norway exception)
  */
 export function utmZoneForLonLat(lon: number, lat: number): UtmZone {
-  if (!Number.isFinite(lon) || lon < -180 || lon > 180 || !Number.isFinite(lat) || lat < -90 || lat > 90)
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `lon/lat (${lon}, ${lat}) is outside [-180, 180] × [-90, 90]`,
-    );
-  let zone = Math.min(Math.floor((lon + 180) / 6) + 1, 60);
-  if (lat >= 56 && lat < 64 && lon >= 3 && lon < 12) zone = 32;
-  if (lat >= 72 && lat < 84 && lon >= 0 && lon < 42) {
-    if (lon < 9) zone = 31;
-    else if (lon < 21) zone = 33;
-    else if (lon < 33) zone = 35;
-    else zone = 37;
-  }
-  return { zone, hemisphere: lat >= 0 ? 'N' : 'S' };
+  return asRasterIoError(() => utmZoneForLonLatCore(lon, lat));
 }
 
 /**
@@ -47,6 +44,5 @@ export function utmZoneForLonLat(lon: number, lat: number): UtmZone {
  * utmEpsgForLonLat(-43.2, -22.9); // 32723 (Rio de Janeiro)
  */
 export function utmEpsgForLonLat(lon: number, lat: number): number {
-  const { zone, hemisphere } = utmZoneForLonLat(lon, lat);
-  return (hemisphere === 'N' ? 32600 : 32700) + zone;
+  return asRasterIoError(() => utmEpsgForLonLatCore(lon, lat));
 }

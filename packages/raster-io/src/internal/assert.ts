@@ -1,9 +1,10 @@
 // Small checks shared by the IO code (never re-exported).
+import { throwIfAborted as throwIfSignalAborted } from '@worldstrat/core';
 import { RasterIoError } from '../errors.js';
 
 /** Throws an `ABORTED` RasterIoError if the signal fired. */
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
-  if (signal?.aborted) throw abortError(signal, what);
+  throwIfSignalAborted(signal, (s) => abortError(s, what));
 }
 
 /** An `ABORTED` error that keeps the signal's reason as its cause. */

@@ -3,7 +3,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { writeFileAtomic } from '@worldstrat/raster-io/node';
+import { writeFileAtomic } from '@worldstrat/core/node';
 
 /**
  * tf.io IOHandler that saves to / loads from a directory (for {@link saveModel} / {@link loadModel}).

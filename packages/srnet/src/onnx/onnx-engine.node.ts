@@ -1,4 +1,5 @@
 // ONNX Runtime (onnxruntime-node, CPU execution provider) behind the InferenceEngine contract.
+import { throwIfAborted } from '@worldstrat/core';
 import type { InferenceEngine, PredictInput, PredictOutput } from '../engine.js';
 import { abortError, SrnetError } from '../errors.js';
 import type { ModelConfig } from '../models/config.js';
@@ -180,7 +181,7 @@ export async function createOnnxEngine(
 
   const run = async (inp: PredictInput, fetch: string, signal?: AbortSignal): Promise<PredictOutput> => {
     if (disposed) throw new SrnetError('DISPOSED', 'this ONNX engine was disposed; create a new one');
-    if (signal?.aborted) throw abortError(signal);
+    throwIfAborted(signal, abortError);
     const [b, r, c, h, w] = inp.shape;
     if (r !== config.revisits || c !== config.inChannels || inp.shape.length !== 5) {
       throw new SrnetError(

@@ -1,35 +1,16 @@
 // The WorldStrat (JIF) Sentinel-2 L2A normalisation: x' = (x − mean[b]) / std[b] per band, as torchvision
 // Normalize applies it in training (spec-superres §1.4). Constants are float32-rounded like the upstream tensors.
+// The decimals are defined once in @worldstrat/core.
+import { JIF_S2_MEAN as JIF_MEAN_F64, JIF_S2_STD as JIF_STD_F64, S2_L2A_BANDS } from '@worldstrat/core';
 
 /** Sentinel-2 L2A band names in the order of the 12-band WorldStrat LR stack (B10 is absent from L2A). */
-export const JIF_S2_BANDS = [
-  'B01',
-  'B02',
-  'B03',
-  'B04',
-  'B05',
-  'B06',
-  'B07',
-  'B08',
-  'B8A',
-  'B09',
-  'B11',
-  'B12',
-] as const;
+export const JIF_S2_BANDS = S2_L2A_BANDS;
 
 /** Per-band "mean" (in fact the median) of the WorldStrat LR reflectances, float32-rounded, band order B01…B12. */
-export const JIF_S2_MEAN: readonly number[] = Object.freeze(
-  [0.0008, 0.0117, 0.0211, 0.0198, 0.0671, 0.1274, 0.1449, 0.1841, 0.1738, 0.1803, 0.0566, -0.0559].map(
-    Math.fround,
-  ),
-);
+export const JIF_S2_MEAN: readonly number[] = Object.freeze(JIF_MEAN_F64.map(Math.fround));
 
 /** Per-band "std" (RMS deviation about the median), float32-rounded, band order B01…B12. */
-export const JIF_S2_STD: readonly number[] = Object.freeze(
-  [0.0892, 0.0976, 0.1001, 0.1169, 0.1154, 0.1066, 0.1097, 0.1151, 0.1122, 0.1176, 0.1298, 0.1176].map(
-    Math.fround,
-  ),
-);
+export const JIF_S2_STD: readonly number[] = Object.freeze(JIF_STD_F64.map(Math.fround));
 
 /** Per-band affine normalisation `(x − mean) / std`. */
 export interface BandNormalisation {

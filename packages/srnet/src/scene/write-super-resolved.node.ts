@@ -1,6 +1,8 @@
 // Write a super-resolved scene: a georeferenced float32 GeoTIFF (atomic) and optionally a PNG quicklook.
+
+import { writeFileAtomic } from '@worldstrat/core/node';
 import { type QuicklookOptions, type Raster, renderQuicklook } from '@worldstrat/raster-io';
-import { writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
+import { writeGeoTiff } from '@worldstrat/raster-io/node';
 import type { InferenceEngine } from '../engine.js';
 import { SrnetError } from '../errors.js';
 import { createInferenceEngine, type EngineSpec } from './create-inference-engine.node.js';
@@ -23,7 +25,7 @@ export interface WriteSuperResolvedOptions {
  * noData), atomically (temp file + rename, so no partial file is ever visible), plus an optional PNG quicklook.
  *
  * @returns the GeoTIFF size in bytes.
- * @throws SrnetError `MISSING_GEOREFERENCING` if the raster has no geo block; raster-io's `WRITE_FAILED`.
+ * @throws SrnetError `MISSING_GEOREFERENCING` if the raster has no geo block; raster-io's `WRITE_FAILED` (GeoTIFF), core's `WRITE_FAILED` (quicklook).
  */
 export async function writeSuperResolvedGeoTiff(
   path: string,

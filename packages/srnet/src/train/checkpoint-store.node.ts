@@ -2,7 +2,7 @@
 // written atomically (temp + rename) with raster-io's writeFileAtomic.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@worldstrat/raster-io/node';
+import { writeFileAtomic } from '@worldstrat/core/node';
 import type { CheckpointSink } from './train.js';
 
 /**

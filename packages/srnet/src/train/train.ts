@@ -1,6 +1,7 @@
 // The training loop (spec-superres §4): Adam + L2 weight decay, cosine warm restarts per epoch, seeded dropout,
 // per-epoch validation with registered metrics and the bicubic baseline, progress, atomic checkpoints, resume.
 import * as tf from '@tensorflow/tfjs-core';
+import { throwIfAborted } from '@worldstrat/core';
 import {
   type BicubicBaselineOptions,
   meanRegisteredMetrics,
@@ -283,7 +284,7 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
       let b = 0;
       let stoppedEarly = false;
       for await (const batch of sourceFor(options.train, epoch)) {
-        if (options.signal?.aborted) throw abortError(options.signal);
+        throwIfAborted(options.signal, abortError);
         if (b < skipBatches) {
           b++;
           continue;
@@ -534,7 +535,7 @@ export async function validate(
   const base: ReturnType<typeof scoreBicubicBaseline> = [];
   let done = 0;
   for await (const batch of sourceFor(source, epoch)) {
-    if (signal?.aborted) throw abortError(signal);
+    throwIfAborted(signal, abortError);
     validateInput(batch.lr.data, batch.lr.shape, model.config, { what: 'validation lr' });
     checkHr(batch, model.config);
     const y = tf.tidy(() =>

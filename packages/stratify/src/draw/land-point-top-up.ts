@@ -1,4 +1,5 @@
-import { createRng, type LandMask, type SamplePoint, samplePointsOnLand } from '@worldstrat/geo-sampling';
+import { createRng } from '@worldstrat/core';
+import { type LandMask, type SamplePoint, samplePointsOnLand } from '@worldstrat/geo-sampling';
 import type { ClassKey } from '../rebalance/rebalance.js';
 
 /** Options of {@link landPointTopUp}. */

@@ -1,4 +1,4 @@
-import { createRng } from '@worldstrat/geo-sampling';
+import { createRng, throwIfAborted } from '@worldstrat/core';
 import { StratifyError } from '../errors.js';
 import type { ClassCount, ClassKey } from '../rebalance/rebalance.js';
 
@@ -11,7 +11,7 @@ export interface Shortfall {
 
 /** Options of {@link stratifiedDraw}. */
 export interface StratifiedDrawOptions<T> {
-  /** Seed of the draw (geo-sampling's `createRng`; default 0). */
+  /** Seed of the draw (core's `createRng`; default 0). */
   seed?: number;
   /**
    * Called when a class has fewer rows than wanted: return more candidate rows (already classified, e.g.
@@ -79,8 +79,10 @@ export async function stratifiedDraw<T>(
         `allocation for class ${String(cls)} is ${count}; counts must be integers ≥ 0`,
       );
     }
-    if (options.signal?.aborted)
-      throw new StratifyError('ABORTED', 'stratified draw aborted', { cause: options.signal.reason });
+    throwIfAborted(
+      options.signal,
+      (s) => new StratifyError('ABORTED', 'stratified draw aborted', { cause: s.reason }),
+    );
     const candidates = [...(byClass.get(cls) ?? [])];
     for (let round = 1; candidates.length < count && options.topUp && round <= maxRounds; round++) {
       const extra = await options.topUp(cls, count - candidates.length, round);

@@ -1,3 +1,4 @@
+import { pythonRound2 } from '@worldstrat/core';
 import { StratifyError } from '../errors.js';
 
 /** A class label (string labels like "Settlement" or numeric codes like 23). */
@@ -52,19 +53,6 @@ function compareKeys(a: ClassKey, b: ClassKey): number {
   const x = String(a);
   const y = String(b);
   return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/** Python's `round(x, 2)`: correctly rounded to 2 decimals, exact ties to even. */
-export function pythonRound2(x: number): number {
-  // toFixed is exact on the double's decimal expansion but rounds ties up; Python rounds exact ties to even.
-  // An exact tie has the expansion d.dd5000… (only possible for values like 0.125 = k/8).
-  const digits = Math.abs(x).toFixed(20);
-  if (/^\d+\.\d\d50*$/.test(digits)) {
-    const f = Math.floor(Math.abs(x) * 100);
-    const even = f % 2 === 0 ? f : f + 1;
-    return (Math.sign(x) * even) / 100;
-  }
-  return Number(x.toFixed(2));
 }
 
 /**

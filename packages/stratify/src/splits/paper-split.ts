@@ -1,6 +1,6 @@
+import { natCompare } from '@worldstrat/core';
 import { StratifyError } from '../errors.js';
 import { randperm } from '../random/mt19937.js';
-import { natCompare } from './natsort.js';
 
 /** Options of {@link paperSplit}. */
 export interface PaperSplitOptions {

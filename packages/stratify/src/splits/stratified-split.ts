@@ -1,4 +1,4 @@
-import { createRng } from '@worldstrat/geo-sampling';
+import { createRng } from '@worldstrat/core';
 import { StratifyError } from '../errors.js';
 
 /** Split names. */

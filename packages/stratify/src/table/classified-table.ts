@@ -1,3 +1,4 @@
+import { toCsv } from '@worldstrat/core';
 import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import type { ClassColumns } from '../lookup/classify-points.js';
 
@@ -5,12 +6,6 @@ import type { ClassColumns } from '../lookup/classify-points.js';
 export type ClassifiedPoint = { lon: number; lat: number; id?: number } & ClassColumns;
 
 const COLUMNS = ['lon', 'lat', 'landcover_id', 'LCCS', 'IPCC', 'SMOD_id', 'SMOD'] as const;
-
-function csvField(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /**
  * Classified points as CSV in upstream's `sampled_points.csv` layout: an unnamed index column (the point `id`,
@@ -21,11 +16,10 @@ function csvField(v: unknown): string {
  * classifiedPointsToCsv(await classifyPoints(points, { landcover, smod }));
  */
 export function classifiedPointsToCsv(rows: readonly ClassifiedPoint[]): string {
-  const lines = [`,${COLUMNS.join(',')}`];
-  rows.forEach((r, i) => {
-    lines.push([r.id ?? i, ...COLUMNS.map((c) => r[c])].map(csvField).join(','));
-  });
-  return `${lines.join('\n')}\n`;
+  return toCsv(
+    ['', ...COLUMNS],
+    rows.map((r, i) => [r.id ?? i, ...COLUMNS.map((c) => r[c])]),
+  );
 }
 
 /**

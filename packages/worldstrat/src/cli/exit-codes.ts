@@ -1,5 +1,6 @@
 // Exit codes of the worldstrat CLI: one typed table from every package's error `code` (codes survive across
 // packages and worker threads; classes do not). A code added to any package without an entry here fails typecheck.
+import type { CoreErrorCode } from '@worldstrat/core';
 import type { EoFetchErrorCode } from '@worldstrat/eo-fetch';
 import type { GeoSamplingErrorCode } from '@worldstrat/geo-sampling';
 import type { MetricsErrorCode } from '@worldstrat/metrics';
@@ -25,6 +26,7 @@ export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
 /** Every error code any worldstrat package throws. */
 export type AllErrorCodes =
+  | CoreErrorCode
   | RasterIoErrorCode
   | EoFetchErrorCode
   | SrnetErrorCode
@@ -64,6 +66,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   LAND_MASK_NOT_LOADED: USAGE,
   UNSUPPORTED_CAPABILITY: USAGE, // the catalogue lacks a capability the request needs (filter, sortby…)
   AOI_TOO_LARGE: USAGE, // --max-aoi-px
+  INVALID_DATE: USAGE, // a date option that is not an ISO-8601 calendar day
   // input not found
   DATASET_NOT_FOUND: NOT_FOUND,
   REVISITS_NOT_FOUND: NOT_FOUND,

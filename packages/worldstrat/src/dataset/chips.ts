@@ -1,6 +1,7 @@
 // The 3×3 chip grid of upstream's CropDict (spec-superres §1.5).
+
+import { bankersRound } from '@worldstrat/core';
 import { WorldStratError } from '../errors.js';
-import { bankersRound } from './bankers-round.js';
 import { JIF_GEOMETRY } from './constants.js';
 
 /** One chip: LR window and the matching HR window (HR offsets use Python's round-half-even). */

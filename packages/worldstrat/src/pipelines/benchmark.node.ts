@@ -5,9 +5,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { writeFileAtomic } from '@worldstrat/core/node';
 import type { RegistrationMode } from '@worldstrat/metrics';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
-import { readGeoTiffFile, writeFileAtomic } from '@worldstrat/raster-io/node';
+import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import {
   type BackendPreference,
   createTfjsEngine,

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@worldstrat/core/node';
 import { redactUrl } from '@worldstrat/eo-fetch';
 import {
   type DownloadJob,
@@ -12,7 +13,6 @@ import {
   downloadAll,
   removeStaleTemps,
 } from '@worldstrat/eo-fetch/node';
-import { writeFileAtomic } from '@worldstrat/raster-io/node';
 import { type ExtractTarGzReport, extractTarGz } from '../archive/extract-tar-gz.node.js';
 import { WorldStratError } from '../errors.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';

@@ -2,10 +2,11 @@
 // distribution, an LR / bicubic / HR panel, an animated GIF of the revisits, and an HTML report linking them.
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { writeFileAtomic } from '@worldstrat/core/node';
 import { psnr } from '@worldstrat/metrics';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { resize } from '@worldstrat/raster-io';
-import { readGeoTiffFile, writeFileAtomic } from '@worldstrat/raster-io/node';
+import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { natCompare } from '@worldstrat/stratify';
 import { scanDataset } from '../dataset/scan-dataset.node.js';
 import { throwIfAborted } from '../errors.js';

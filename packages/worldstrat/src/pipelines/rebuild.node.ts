@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@worldstrat/core/node';
 import {
   type CatalogueEntry,
   catalogueEntryFromSpotFeature,
@@ -20,19 +21,19 @@ import {
   createRng,
   type LandMask,
   loadLandMask,
-  loadLandMaskFromGeoTiff,
   namePoints,
   type Rng,
   samplePointsOnLand,
 } from '@worldstrat/geo-sampling';
 import { readPoisFile } from '@worldstrat/geo-sampling/node';
 import { type BBox, httpSource, type RasterIoLimits } from '@worldstrat/raster-io';
-import { fileSource, writeFileAtomic } from '@worldstrat/raster-io/node';
+import { fileSource } from '@worldstrat/raster-io/node';
 import {
   type ClassColumns,
   type ClassRaster,
   classCounts,
   classifyPoints,
+  loadLandMaskFromGeoTiff,
   openClassRaster,
   rebalance,
   type Shortfall,

@@ -7,6 +7,8 @@
 
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sleep as sleepOrAbort } from '@worldstrat/core';
+import { writeFileAtomic } from '@worldstrat/core/node';
 import {
   bboxAreaKm2,
   EoFetchError,
@@ -16,8 +18,8 @@ import {
 } from '@worldstrat/eo-fetch';
 import { downloadAll, fetchNotingToken, spotDownloadJobs } from '@worldstrat/eo-fetch/node';
 import { type BBox, pansharpenHsv, type Raster } from '@worldstrat/raster-io';
-import { readGeoTiffFile, writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
-import { throwIfAborted, WorldStratError } from '../errors.js';
+import { readGeoTiffFile, writeGeoTiff } from '@worldstrat/raster-io/node';
+import { throwIfAborted, WorldStratError, worldStratAbortError } from '../errors.js';
 import type { PipelineContext } from './pipeline.js';
 
 /** How SPOT HR imagery is ordered (see {@link orderSpotImagery}). */
@@ -108,20 +110,7 @@ const productsOf = (o: SentinelHubOrder) =>
 
 const STATUS_RANK: Record<string, number> = { DONE: 0, RUNNING: 1, CREATED: 2 };
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new WorldStratError('ABORTED', 'operation aborted'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new WorldStratError('ABORTED', 'operation aborted', { cause: signal?.reason }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+const sleep = (ms: number, signal?: AbortSignal) => sleepOrAbort(ms, signal, worldStratAbortError);
 
 const mtime = (p: string) =>
   stat(p).then(

@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CoreError, formatIsoDay, natCompare, parseIsoDay } from '@worldstrat/core';
 import { aoiPixelSize, getStacProvider, lrRevisitPaths, type MatchedRevisit } from '@worldstrat/eo-fetch';
 import { type Aoi, createAoi } from '@worldstrat/geo-sampling';
 import type { BBox, Raster, RasterIoLimits } from '@worldstrat/raster-io';
@@ -142,11 +143,9 @@ export interface SuperresolveResult {
   seconds: number;
 }
 
-const natural = new Intl.Collator('en', { numeric: true });
-
 /**
- * Expand inputs: a folder becomes its `*-L2A_data.tiff` files (natural order, like the release's revisit n);
- * files are kept in the given order.
+ * Expand inputs: a folder becomes its `*-L2A_data.tiff` files (Python natsort order, as the
+ * release numbers revisits); files are kept in the given order.
  *
  * @param inputs - files and/or one folder.
  * @returns revisit paths.
@@ -157,7 +156,7 @@ export async function expandRevisitInputs(inputs: readonly string[]): Promise<st
   for (const p of inputs) {
     if (!existsSync(p)) throw new WorldStratError('DATASET_NOT_FOUND', `revisit input ${p} does not exist`);
     if (statSync(p).isDirectory()) {
-      const files = (await readdir(p)).filter((f) => /L2A_data\.tiff?$/i.test(f)).sort(natural.compare);
+      const files = (await readdir(p)).filter((f) => /L2A_data\.tiff?$/i.test(f)).sort(natCompare);
       out.push(...files.map((f) => join(p, f)));
     } else out.push(p);
   }
@@ -172,16 +171,13 @@ export async function expandRevisitInputs(inputs: readonly string[]): Promise<st
 /** Largest AOI side in LR pixels: whole revisits are held in memory (≈ 200 MB per 12-band revisit here). */
 export const MAX_AOI_SIDE_PX = 2048;
 
-const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
-
 function checkDay(value: unknown, what: string): string {
-  const s = String(value);
-  if (!ISO_DAY.test(s) || new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) !== s)
-    throw new WorldStratError(
-      'INVALID_ARGUMENT',
-      `${what} ${JSON.stringify(value)} is not a calendar date; use YYYY-MM-DD, e.g. 2022-06-01`,
-    );
-  return s;
+  try {
+    return formatIsoDay(parseIsoDay(String(value), { what }));
+  } catch (err) {
+    if (err instanceof CoreError) throw new WorldStratError('INVALID_ARGUMENT', err.message, { cause: err });
+    throw err;
+  }
 }
 
 const fmt = (x: number) => x.toFixed(5);

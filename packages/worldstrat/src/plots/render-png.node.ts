@@ -1,6 +1,6 @@
 // SVG → PNG through resvg (prebuilt native binary from npm; no browser, no network).
 import { Resvg } from '@resvg/resvg-js';
-import { writeFileAtomic } from '@worldstrat/raster-io/node';
+import { writeFileAtomic } from '@worldstrat/core/node';
 import { WorldStratError } from '../errors.js';
 
 /** Options of {@link svgToPng}. */

@@ -1,5 +1,5 @@
 // World map of points / AOIs coloured by class over Natural Earth land (world-atlas, public domain).
-import type { BBox } from '@worldstrat/raster-io';
+import type { BBox } from '@worldstrat/core';
 import { feature } from 'topojson-client';
 import land110m from 'world-atlas/land-110m.json';
 import { colorForClass, escapeXml, svgDocument, svgText } from './svg.js';

@@ -1,9 +1,10 @@
 // Writes a deterministic, clearly labelled SYNTHETIC dataset in the released WorldStrat layout.
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@worldstrat/core/node';
 import { aoiBounds, createRng, loadLandMask, samplePointsOnLand } from '@worldstrat/geo-sampling';
 import type { BBox, Raster } from '@worldstrat/raster-io';
-import { writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
+import { writeGeoTiff } from '@worldstrat/raster-io/node';
 import { METADATA_COLUMNS } from '../dataset/constants.js';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { toCsv } from '../internal/csv.js';

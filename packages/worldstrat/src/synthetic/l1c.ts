@@ -1,8 +1,8 @@
 // Top-of-atmosphere (L1C-like) bands from the synthetic surface reflectance: a stated, simple atmosphere.
-import { L1C_BANDS } from '@worldstrat/eo-fetch';
+import { S2_L1C_BANDS as L1C_BANDS } from '@worldstrat/core';
 import { WorldStratError } from '../errors.js';
 
-/** Sentinel-2 L1C band names in the upstream file order (13 bands, B10 included); eo-fetch owns the list. */
+/** Sentinel-2 L1C band names in the upstream file order (13 bands, B10 included); @worldstrat/core owns the list. */
 export const S2_L1C_BANDS = L1C_BANDS;
 
 /** Path reflectance added at the top of the atmosphere, per L2A band (B01..B12, no B10): Rayleigh + aerosol. */

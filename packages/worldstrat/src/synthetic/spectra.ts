@@ -2,14 +2,13 @@
 // Values are typical field-spectrometer reflectances (0..1) resampled to the S2 bands; the HR "SPOT" bands are
 // taken from the same spectra (R = B04, G = B03, B = B02, NIR = B08), so LR and HR agree physically.
 
-import { BAND_RESOLUTION_M } from '@worldstrat/eo-fetch';
-import { JIF_S2_BANDS } from '@worldstrat/srnet';
+import { S2_L2A_BANDS as L2A_BANDS, S2_BAND_RESOLUTION_M } from '@worldstrat/core';
 
 /** Sentinel-2 L2A band names in the upstream file order (B10 is absent from L2A); srnet owns the list. */
-export const S2_L2A_BANDS = JIF_S2_BANDS;
+export const S2_L2A_BANDS = L2A_BANDS;
 
 /** Native ground resolution (m) of each L2A band, in {@link S2_L2A_BANDS} order. */
-export const S2_L2A_NATIVE_RESOLUTION_M: readonly number[] = S2_L2A_BANDS.map((b) => BAND_RESOLUTION_M[b]);
+export const S2_L2A_NATIVE_RESOLUTION_M: readonly number[] = S2_L2A_BANDS.map((b) => S2_BAND_RESOLUTION_M[b]);
 
 /** Indices into {@link S2_L2A_BANDS} of the HR bands R, G, B, NIR (B04, B03, B02, B08). */
 export const HR_FROM_S2_BANDS = [3, 2, 1, 7] as const;

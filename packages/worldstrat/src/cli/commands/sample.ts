@@ -1,11 +1,12 @@
 // `worldstrat sample`: seeded uniform points over land (or the whole sphere).
+
+import { writeFileAtomic } from '@worldstrat/core/node';
 import {
   loadLandMask,
   type NaturalEarthScale,
   samplePointsOnLand,
   samplePointsOnSphere,
 } from '@worldstrat/geo-sampling';
-import { writeFileAtomic } from '@worldstrat/raster-io/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { toCsv } from '../../internal/csv.js';

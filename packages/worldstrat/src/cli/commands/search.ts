@@ -1,8 +1,9 @@
 // `worldstrat search`: catalogue search (STAC API or SentinelHub) + temporal matching for AOIs.
+
+import { writeFileAtomic } from '@worldstrat/core/node';
 import { aoiPixelSize, DEFAULT_MAX_AOI_SIDE_PX, type S2Level } from '@worldstrat/eo-fetch';
 import type { Aoi } from '@worldstrat/geo-sampling';
 import { readAoisFile } from '@worldstrat/geo-sampling/node';
-import { writeFileAtomic } from '@worldstrat/raster-io/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import {

@@ -1,6 +1,6 @@
 // `worldstrat split`: stratified, grouped train/val/test split of a table, or upstream's paper split.
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '@worldstrat/raster-io/node';
+import { writeFileAtomic } from '@worldstrat/core/node';
 import { paperSplit, stratifiedSplit } from '@worldstrat/stratify';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';

@@ -1,6 +1,7 @@
 // `worldstrat stratify`: classify points (land cover → IPCC, settlement model) and optionally rebalance + draw.
+
+import { writeFileAtomic } from '@worldstrat/core/node';
 import { readPoisFile } from '@worldstrat/geo-sampling/node';
-import { writeFileAtomic } from '@worldstrat/raster-io/node';
 import { classCounts, classifyPoints, rebalance, stratifiedDraw } from '@worldstrat/stratify';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';

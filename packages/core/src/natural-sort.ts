@@ -1,3 +1,4 @@
+// Natural sort like Python natsort (the release orders revisits and scenes with it).
 /**
  * Compares two strings like Python's `natsort.natsorted` with its default algorithm (`ns.INT | ns.UNSIGNED`):
  * each string is split into maximal runs of ASCII digits (compared as integers) and the text between them

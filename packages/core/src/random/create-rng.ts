@@ -1,4 +1,4 @@
-import { GeoSamplingError } from '../errors.js';
+import { CoreError } from '../errors.js';
 
 /**
  * A seeded pseudo-random generator. Same seed → same sequence on every platform and JS engine
@@ -37,7 +37,7 @@ function rotl(x: number, k: number): number {
 }
 
 /**
- * Creates the package's documented PRNG: **xoshiro128\*\*** (Blackman & Vigna 2018) whose 128-bit state is
+ * Creates the project's documented PRNG: **xoshiro128\*\*** (Blackman & Vigna 2018) whose 128-bit state is
  * filled by four outputs of **splitmix32** started at the low 32 bits of the seed; the high bits of the
  * seed (seeds up to 2^53 − 1) are XOR-ed into the third state word. Algorithm, step by step:
  *
@@ -49,14 +49,14 @@ function rotl(x: number, k: number): number {
  *
  * @param seed a non-negative safe integer.
  * @returns a generator; it is not cryptographically secure.
- * @throws GeoSamplingError `INVALID_SEED` when the seed is not a non-negative safe integer.
+ * @throws CoreError `INVALID_SEED` when the seed is not a non-negative safe integer.
  * @example
  * const rng = createRng(42);
  * const u = rng.next(); // same value on every platform
  */
 export function createRng(seed: number): Rng {
   if (!Number.isSafeInteger(seed) || seed < 0) {
-    throw new GeoSamplingError(
+    throw new CoreError(
       'INVALID_SEED',
       `seed ${String(seed)} must be a non-negative safe integer (0 ≤ seed ≤ 2^53 − 1)`,
     );
@@ -98,10 +98,7 @@ export function createRng(seed: number): Rng {
 
   const int = (n: number): number => {
     if (!Number.isInteger(n) || n < 1 || n > TWO_POW_32) {
-      throw new GeoSamplingError(
-        'INVALID_ARGUMENT',
-        `rng.int(n) needs an integer n in [1, 2^32], got ${String(n)}`,
-      );
+      throw new CoreError('INVALID_ARGUMENT', `rng.int(n) needs an integer n in [1, 2^32], got ${String(n)}`);
     }
     // Largest multiple of n that fits in 2^32; reject outputs above it (no modulo bias).
     const limit = TWO_POW_32 - (TWO_POW_32 % n);
@@ -136,4 +133,17 @@ export function createRng(seed: number): Rng {
   };
 
   return { seed, nextUint32, next, int, normal, fork };
+}
+
+/**
+ * Uniform draw in [lo, hi) from any generator with `next()`.
+ * @param rng the generator.
+ * @param lo lower bound (inclusive).
+ * @param hi upper bound (exclusive).
+ * @returns `lo + (hi − lo)·rng.next()`.
+ * @example
+ * uniform(createRng(1), 10, 20); // a value in [10, 20)
+ */
+export function uniform(rng: Pick<Rng, 'next'>, lo: number, hi: number): number {
+  return lo + (hi - lo) * rng.next();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, GeoSamplingError } from '../src/index.js';
+import { CoreError, createRng, uniform } from '../src/index.js';
 
 // Golden values from an independent Python implementation of the documented algorithm
 // (splitmix32 seeding + xoshiro128**, masked big-int arithmetic), see createRng's TSDoc.
@@ -74,11 +74,23 @@ describe('createRng', () => {
   });
 
   it.each([-1, 1.5, Number.NaN, 2 ** 53])('rejects seed %s with INVALID_SEED', (seed) => {
-    expect(() => createRng(seed)).toThrowError(GeoSamplingError);
+    expect(() => createRng(seed)).toThrowError(CoreError);
     expect(() => createRng(seed)).toThrow(/seed .* must be a non-negative safe integer/);
   });
 
   it('rejects int(0)', () => {
     expect(() => createRng(1).int(0)).toThrow(/integer n in \[1, 2\^32\]/);
+    expect(() => createRng(1).int(0)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('names the code INVALID_SEED', () => {
+    expect(() => createRng(-1)).toThrowError(
+      expect.objectContaining({ name: 'CoreError', code: 'INVALID_SEED' }),
+    );
+  });
+
+  it('uniform(rng, lo, hi) scales next() into [lo, hi)', () => {
+    const expected = 10 + 10 * GOLDEN[42].doubles[0];
+    expect(uniform(createRng(42), 10, 20)).toBe(expected);
   });
 });

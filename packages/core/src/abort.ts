@@ -1,0 +1,97 @@
+// Abort helpers shared by every package. Each package passes its own error factory so callers keep seeing
+// the package's typed ABORTED error; without one they get a CoreError.
+import { CoreError } from './errors.js';
+
+/** Builds the error an aborted operation rejects with. */
+export type AbortErrorFactory = (signal: AbortSignal) => Error;
+
+/** The default {@link AbortErrorFactory}: a `CoreError` `ABORTED` keeping the signal's reason as its cause. */
+export function coreAbortError(signal: AbortSignal): CoreError {
+  return new CoreError('ABORTED', 'operation aborted by its AbortSignal', { cause: signal.reason });
+}
+
+/**
+ * Throws when the signal has fired.
+ * @param signal optional signal.
+ * @param makeError the error to throw (default {@link coreAbortError}).
+ * @throws the factory's error (default CoreError `ABORTED`).
+ * @example
+ * throwIfAborted(options.signal, (s) => new MyError('ABORTED', 'stopped', { cause: s.reason }));
+ */
+export function throwIfAborted(
+  signal: AbortSignal | undefined,
+  makeError: AbortErrorFactory = coreAbortError,
+): void {
+  if (signal?.aborted) throw makeError(signal);
+}
+
+interface AbortFanOut {
+  callbacks: Set<() => void>;
+  listener: () => void;
+}
+
+const fanOuts = new WeakMap<AbortSignal, AbortFanOut>();
+
+/**
+ * Calls `callback` once when `signal` aborts, through one listener per signal: concurrent requests and sleeps
+ * share the caller's long-lived signal, and a listener each would exceed Node's MaxListeners (a warning on
+ * every busy run). The signal's listener is removed when its last callback unsubscribes.
+ * @param signal the caller's signal (not aborted yet).
+ * @param callback runs on abort.
+ * @returns unsubscribe (idempotent); call it in `finally`.
+ * @example
+ * const off = onAbort(signal, () => socket.destroy());
+ * try { await work(); } finally { off(); }
+ */
+export function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  let fan = fanOuts.get(signal);
+  if (!fan) {
+    const callbacks = new Set<() => void>();
+    const listener = () => {
+      fanOuts.delete(signal);
+      for (const cb of [...callbacks]) cb();
+      callbacks.clear();
+    };
+    fan = { callbacks, listener };
+    fanOuts.set(signal, fan);
+    signal.addEventListener('abort', listener, { once: true });
+  }
+  const own = fan;
+  const entry = () => callback();
+  own.callbacks.add(entry);
+  return () => {
+    if (!own.callbacks.delete(entry) || own.callbacks.size > 0) return;
+    signal.removeEventListener('abort', own.listener);
+    if (fanOuts.get(signal) === own) fanOuts.delete(signal);
+  };
+}
+
+/**
+ * Sleeps `ms` milliseconds; rejects as soon as `signal` fires (also when it fired before the call).
+ * @param ms delay; ≤ 0 resolves at once.
+ * @param signal optional signal.
+ * @param makeError the rejection on abort (default {@link coreAbortError}).
+ * @returns a promise resolved after the delay.
+ * @example
+ * await sleep(250, signal);
+ */
+export function sleep(
+  ms: number,
+  signal?: AbortSignal,
+  makeError: AbortErrorFactory = coreAbortError,
+): Promise<void> {
+  if (signal?.aborted) return Promise.reject(makeError(signal));
+  if (!(ms > 0)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const unsubscribe = signal
+      ? onAbort(signal, () => {
+          clearTimeout(timer);
+          reject(makeError(signal));
+        })
+      : () => {};
+    const timer = setTimeout(() => {
+      unsubscribe();
+      resolve();
+    }, ms);
+  });
+}

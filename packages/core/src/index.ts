@@ -1,0 +1,25 @@
+// @worldstrat/core: the browser-safe foundation every WorldStrat package stands on.
+export {
+  type AbortErrorFactory,
+  coreAbortError,
+  onAbort,
+  sleep,
+  throwIfAborted,
+} from './abort.js';
+export { type CsvCell, toCsv } from './csv.js';
+export { CORE_ERROR_CODES, CoreError, type CoreErrorCode } from './errors.js';
+export { formatIsoDay, type ParseIsoDayOptions, parseIsoDay } from './iso-day.js';
+export { natCompare, natsorted } from './natural-sort.js';
+export { bankersRound, pythonRound2 } from './python-round.js';
+export { createRng, type Rng, uniform } from './random/create-rng.js';
+export {
+  JIF_S2_MEAN,
+  JIF_S2_STD,
+  S2_BAND_RESOLUTION_M,
+  S2_CANONICAL_BANDS,
+  S2_L1C_BANDS,
+  S2_L2A_BANDS,
+  type S2Band,
+} from './sentinel2.js';
+export type { BBox, GeoTransform } from './types.js';
+export { type UtmZone, utmEpsgForLonLat, utmProj4, utmZoneForLonLat } from './utm.js';

@@ -1,0 +1,58 @@
+import { CoreError } from './errors.js';
+
+const DAY_MS = 86_400_000;
+const ISO_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Options of {@link parseIsoDay}. */
+export interface ParseIsoDayOptions {
+  /** Also accept a time after the day (`2021-03-22T10:30:00Z`; no zone = UTC); default false. */
+  allowTime?: boolean;
+  /** What the value is, for the error message (default `date`). */
+  what?: string;
+}
+
+/**
+ * Parses an ISO-8601 calendar day strictly: `YYYY-MM-DD` with a real month and day (no `2021-02-30`, no
+ * day-first guessing), optionally followed by a time and zone. A time with a zone is converted to UTC first.
+ * @param value the text.
+ * @param options `allowTime`, `what`.
+ * @returns the UTC calendar day as ms since the epoch (midnight).
+ * @throws CoreError `INVALID_DATE` naming the value.
+ * @example
+ * parseIsoDay('2021-03-22'); // 1616371200000
+ * parseIsoDay('2021-03-22T23:30:00-02:00', { allowTime: true }); // the 23rd, 1616457600000
+ */
+export function parseIsoDay(value: string, options: ParseIsoDayOptions = {}): number {
+  const what = options.what ?? 'date';
+  const v = typeof value === 'string' ? value.trim() : '';
+  const m = ISO_DATE.exec(v);
+  const bad = (why: string) =>
+    new CoreError(
+      'INVALID_DATE',
+      `${what} ${JSON.stringify(value)} ${why}; write it as YYYY-MM-DD, e.g. 2022-06-01`,
+    );
+  if (!m || (m[4] !== undefined && !options.allowTime)) throw bad('is not an ISO-8601 day');
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const midnight = Date.UTC(year, month - 1, day);
+  const check = new Date(midnight);
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day)
+    throw bad('is not a calendar date');
+  if (m[4] === undefined) return midnight;
+  const [hh, mm, ss] = [Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
+  if (hh > 23 || mm > 59 || ss > 59) throw bad('has an invalid time of day');
+  const t = Date.parse(/Z|[+-]\d{2}:?\d{2}$/.test(v) ? v.replace(' ', 'T') : `${v.replace(' ', 'T')}Z`);
+  if (Number.isNaN(t)) throw bad('has an invalid time zone');
+  return Math.floor(t / DAY_MS) * DAY_MS;
+}
+
+/**
+ * Formats ms since the epoch as the UTC day `YYYY-MM-DD`.
+ * @param ms time value.
+ * @returns the UTC calendar day.
+ * @example
+ * formatIsoDay(1616371200000); // '2021-03-22'
+ */
+export function formatIsoDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}

@@ -1,0 +1,37 @@
+// Python-compatible rounding: Python rounds exact ties to even, JavaScript's Math.round rounds them up.
+
+/**
+ * Round half to even, like Python's `round(x)` (so 312.5 → 312, where `Math.round` gives 313).
+ * @param x value.
+ * @returns the nearest integer; ties go to the even neighbour.
+ * @example
+ * bankersRound(312.5); // 312
+ * bankersRound(2.5); // 2
+ */
+export function bankersRound(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * Python's `round(x, 2)`: correctly rounded to 2 decimals on the double's exact value, exact ties to even.
+ * @param x value.
+ * @returns x rounded to 2 decimals.
+ * @example
+ * pythonRound2(0.125); // 0.12
+ * pythonRound2(0.375); // 0.38
+ */
+export function pythonRound2(x: number): number {
+  // toFixed is exact on the double's decimal expansion but rounds ties up; Python rounds exact ties to even.
+  // An exact tie has the expansion d.dd5000… (only possible for values like 0.125 = k/8).
+  const digits = Math.abs(x).toFixed(20);
+  if (/^\d+\.\d\d50*$/.test(digits)) {
+    const f = Math.floor(Math.abs(x) * 100);
+    const even = f % 2 === 0 ? f : f + 1;
+    return (Math.sign(x) * even) / 100;
+  }
+  return Number(x.toFixed(2));
+}

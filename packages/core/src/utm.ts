@@ -1,0 +1,60 @@
+// UTM zone of a lon/lat, with the Norway (32V) and Svalbard (31X–37X) exceptions. Pure arithmetic, so raster-io
+// (reprojection grids) and geo-sampling (AOI projections) share it without a projection library.
+import { CoreError } from './errors.js';
+
+/** A UTM zone: number 1–60 and hemisphere. */
+export interface UtmZone {
+  zone: number;
+  hemisphere: 'N' | 'S';
+}
+
+/**
+ * The UTM zone that contains a lon/lat point (WGS-84), with the standard exceptions: zone 32 is widened
+ * to 3°–12°E for 56°–64°N (south-west Norway) and zones 31/33/35/37 cover 0°–9°/9°–21°/21°–33°/33°–42°E
+ * for 72°–84°N (Svalbard). Longitude 180 belongs to zone 60; the equator is northern.
+ * @param lon longitude in degrees, [-180, 180].
+ * @param lat latitude in degrees, [-90, 90].
+ * @returns zone number and hemisphere.
+ * @throws CoreError `INVALID_ARGUMENT` for out-of-range or non-finite coordinates.
+ * @example
+ * utmZoneForLonLat(5, 60); // { zone: 32, hemisphere: 'N' } (Norway exception)
+ */
+export function utmZoneForLonLat(lon: number, lat: number): UtmZone {
+  if (!Number.isFinite(lon) || lon < -180 || lon > 180 || !Number.isFinite(lat) || lat < -90 || lat > 90)
+    throw new CoreError('INVALID_ARGUMENT', `lon/lat (${lon}, ${lat}) is outside [-180, 180] × [-90, 90]`);
+  let zone = Math.min(Math.floor((lon + 180) / 6) + 1, 60);
+  if (lat >= 56 && lat < 64 && lon >= 3 && lon < 12) zone = 32;
+  if (lat >= 72 && lat < 84 && lon >= 0 && lon < 42) {
+    if (lon < 9) zone = 31;
+    else if (lon < 21) zone = 33;
+    else if (lon < 33) zone = 35;
+    else zone = 37;
+  }
+  return { zone, hemisphere: lat >= 0 ? 'N' : 'S' };
+}
+
+/**
+ * The EPSG code of the WGS-84 UTM zone containing a lon/lat point: 326xx north, 327xx south.
+ * @param lon longitude in degrees.
+ * @param lat latitude in degrees.
+ * @returns an EPSG code in 32601–32660 or 32701–32760.
+ * @throws CoreError `INVALID_ARGUMENT` for out-of-range coordinates.
+ * @example
+ * utmEpsgForLonLat(-43.2, -22.9); // 32723 (Rio de Janeiro)
+ */
+export function utmEpsgForLonLat(lon: number, lat: number): number {
+  const { zone, hemisphere } = utmZoneForLonLat(lon, lat);
+  return (hemisphere === 'N' ? 32600 : 32700) + zone;
+}
+
+/**
+ * proj4 string of a WGS-84 UTM zone (`+south` for the southern hemisphere).
+ * @param zone zone number 1–60.
+ * @param south southern hemisphere.
+ * @returns the proj4 definition.
+ * @example
+ * utmProj4(33, true); // '+proj=utm +zone=33 +south +datum=WGS84 +units=m +no_defs'
+ */
+export function utmProj4(zone: number, south: boolean): string {
+  return `+proj=utm +zone=${zone}${south ? ' +south' : ''} +datum=WGS84 +units=m +no_defs`;
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { CoreError, formatIsoDay, parseIsoDay } from '../src/index.js';
+
+describe('parseIsoDay', () => {
+  it('returns the UTC midnight of a YYYY-MM-DD day', () => {
+    expect(parseIsoDay('2021-03-22')).toBe(Date.UTC(2021, 2, 22));
+    expect(parseIsoDay(' 2024-02-29 ')).toBe(Date.UTC(2024, 1, 29));
+    expect(formatIsoDay(parseIsoDay('2022-06-01'))).toBe('2022-06-01');
+  });
+
+  it('rejects days that are not on the calendar (Date.parse rolls them over)', () => {
+    expect(Date.parse('2021-02-30T00:00:00Z')).toBe(Date.UTC(2021, 2, 2));
+    for (const bad of ['2021-02-30', '2023-02-29', '2021-13-01', '2021-00-10', '2021-04-31']) {
+      expect(() => parseIsoDay(bad)).toThrowError(expect.objectContaining({ code: 'INVALID_DATE' }));
+      expect(() => parseIsoDay(bad)).toThrow(/is not a calendar date/);
+    }
+  });
+
+  it('rejects other formats with a typed error naming the value', () => {
+    for (const bad of ['22/03/2021', '2021-3-22', '20210322', '', 'yesterday']) {
+      expect(() => parseIsoDay(bad, { what: 'start date' })).toThrowError(CoreError);
+      expect(() => parseIsoDay(bad, { what: 'start date' })).toThrow(`start date ${JSON.stringify(bad)}`);
+    }
+    expect(() => parseIsoDay(42 as unknown as string)).toThrowError(CoreError);
+  });
+
+  it('takes a time only with allowTime, converting zoned times to the UTC day', () => {
+    expect(() => parseIsoDay('2021-03-22T10:30:00Z')).toThrowError(CoreError);
+    expect(parseIsoDay('2021-03-22T10:30:00Z', { allowTime: true })).toBe(Date.UTC(2021, 2, 22));
+    expect(parseIsoDay('2021-03-22 23:30', { allowTime: true })).toBe(Date.UTC(2021, 2, 22));
+    expect(parseIsoDay('2021-03-22T23:30:00-02:00', { allowTime: true })).toBe(Date.UTC(2021, 2, 23));
+    expect(parseIsoDay('2021-03-22T00:30:00.123+01:00', { allowTime: true })).toBe(Date.UTC(2021, 2, 21));
+    expect(() => parseIsoDay('2021-03-22T25:00:00Z', { allowTime: true })).toThrow(/invalid time of day/);
+    expect(() => parseIsoDay('2021-02-30T10:00:00Z', { allowTime: true })).toThrow(/not a calendar date/);
+  });
+});
