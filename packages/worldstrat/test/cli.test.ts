@@ -117,7 +117,7 @@ describe('worldstrat CLI', () => {
     expect(readFileSync(join(dir, 'map.png')).subarray(1, 4).toString()).toBe('PNG');
   });
 
-  it('split --mode paper reproduces the published benchmark split (spec-superres §1.3)', async () => {
+  it('split --mode paper reproduces the published benchmark split', async () => {
     const out = join(dir, 'paper.csv');
     const r = await cli(
       '--json',

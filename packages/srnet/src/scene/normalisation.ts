@@ -1,5 +1,5 @@
 // The WorldStrat (JIF) Sentinel-2 L2A normalisation: x' = (x − mean[b]) / std[b] per band, as torchvision
-// Normalize applies it in training (spec-superres §1.4). Constants are float32-rounded like the upstream tensors.
+// Normalize applies it in training. Constants are float32-rounded like the upstream tensors.
 
 /** Sentinel-2 L2A band names in the order of the 12-band WorldStrat LR stack (B10 is absent from L2A). */
 export const JIF_S2_BANDS = [

@@ -1,4 +1,4 @@
-// The 3×3 chip grid of upstream's CropDict (spec-superres §1.5).
+// The 3×3 chip grid of upstream's CropDict.
 import { WorldStratError } from '../errors.js';
 import { bankersRound } from './bankers-round.js';
 import { JIF_GEOMETRY } from './constants.js';
