@@ -88,7 +88,8 @@ function exportLists(entries) {
 }
 
 function renderSection(name, lists) {
-  const sources = lists.map((l) => `\`${l.rel}\``).join(' and ');
+  const names = lists.map((l) => `\`${l.rel}\``);
+  const sources = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0];
   const parts = [
     `<!-- api:start -->\n## API\n\nGenerated from the TSDoc of ${sources} by \`pnpm docs\`; do not edit by hand.`,
   ];
