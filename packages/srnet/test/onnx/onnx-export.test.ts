@@ -9,6 +9,7 @@ import { exportOnnx, ONNX_OPSET } from '../../src/onnx/export-onnx.js';
 import { createOnnxEngine } from '../../src/onnx/onnx-engine.node.js';
 import { readOnnxModelInfo } from '../../src/onnx/onnx-model-info.js';
 import { decodeOnnxModel, encodeOnnxModel } from '../../src/onnx/onnx-proto.js';
+import { requireTool } from '../support/require-tool.js';
 import { loadParityFixture, toleranceExcess } from './fixture-state-dict.js';
 import { mulberry32, randomStateDict, referenceForward } from './reference-forward.js';
 
@@ -81,7 +82,7 @@ describe('exportOnnx + ONNX Runtime: parity with the upstream PyTorch fixtures',
   });
 
   // CI installs python3-onnx (.ci/run); there a missing checker fails the test instead of skipping it
-  it.skipIf(!hasPythonOnnx() && !process.env.CI)(
+  it.runIf(requireTool('python3 with onnx (python3-onnx)', hasPythonOnnx()))(
     'python onnx.checker (full_check, with shape inference) accepts the exported files',
     () => {
       const dir = mkdtempSync(join(tmpdir(), 'srnet-onnx-'));
