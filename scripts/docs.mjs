@@ -1,4 +1,4 @@
-// `pnpm docs [--check]`: regenerates (or, with --check, verifies without writing) every generated README section:
+// `pnpm run docs [--check]`: regenerates (or, with --check, verifies without writing) every generated README section:
 // the API lists and the CLI exit-code tables. Exits non-zero when a check finds a stale section.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';

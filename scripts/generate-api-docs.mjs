@@ -1,7 +1,7 @@
 // Writes each package README's API section (between <!-- api:start --> and <!-- api:end -->) from the TSDoc
 // of the symbols each public entry exports: one list per `exports` subpath of its package.json (src/index.ts
 // for ".", src/node.ts for "./node", ...), each list naming only what the entries above it do not already export.
-// Packages are discovered under packages/*. Run with `pnpm docs`; `--check` writes nothing and exits non-zero
+// Packages are discovered under packages/*. Run with `pnpm run docs`; `--check` writes nothing and exits non-zero
 // with a diff summary when a README is stale.
 import fs from 'node:fs';
 import path from 'node:path';
