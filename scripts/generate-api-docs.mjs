@@ -91,7 +91,7 @@ function renderSection(name, lists) {
   const names = lists.map((l) => `\`${l.rel}\``);
   const sources = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0];
   const parts = [
-    `<!-- api:start -->\n## API\n\nGenerated from the TSDoc of ${sources} by \`pnpm docs\`; do not edit by hand.`,
+    `<!-- api:start -->\n## API\n\nGenerated from the TSDoc of ${sources} by \`pnpm run docs\`; do not edit by hand.`,
   ];
   for (const l of lists) {
     if (lists.length > 1) {
