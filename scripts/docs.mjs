@@ -12,6 +12,7 @@ for (const script of ['generate-api-docs.mjs', 'update-exit-code-tables.mjs']) {
   if (r.status !== 0) failed = true;
 }
 if (failed) {
-  if (process.argv.includes('--check')) console.error('generated README sections are stale: run `pnpm run docs`');
+  if (process.argv.includes('--check'))
+    console.error('generated README sections are stale: run `pnpm run docs`');
   process.exit(1);
 }
