@@ -1,8 +1,10 @@
 // Rewrites the exit-code table in the root and worldstrat READMEs from the CLI's exit-code table
-// (packages/worldstrat/src/cli/exit-codes.ts). Part of `pnpm docs`; `--check` fails if a README is stale.
+// (packages/worldstrat/src/cli/exit-codes.ts). Part of `pnpm docs`; `--check` writes nothing and exits non-zero
+// with a diff summary if a README is stale.
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import { diffSummary } from './lib/stale.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const check = process.argv.includes('--check');
@@ -24,7 +26,10 @@ for (const readme of ['README.md', 'packages/worldstrat/README.md']) {
   const next = `${text.slice(0, start)}${table}${text.slice(end)}`;
   if (next === text) continue;
   stale++;
-  if (!check) fs.writeFileSync(file, next);
-  console.log(`${check ? 'stale' : 'updated'}: ${readme}`);
+  if (check) console.log(diffSummary(`${readme} exit-code table`, text, next));
+  else {
+    fs.writeFileSync(file, next);
+    console.log(`updated: ${readme}`);
+  }
 }
 if (check && stale) process.exit(1);

@@ -17,6 +17,7 @@ export const GEO_SAMPLING_ERROR_CODES = [
   'NO_LAND_FOUND',
   'POLAR_AOI',
   'ABORTED',
+  'MISSING_PEER',
 ] as const;
 
 /** One of {@link GEO_SAMPLING_ERROR_CODES}. */

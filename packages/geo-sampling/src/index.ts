@@ -30,13 +30,5 @@ export { samplePointsOnSphere, uniformLonLat } from './sphere/sample-points-on-s
 export { aoisToCsv, pointsToCsv, pythonFloatRepr, readAoisCsv } from './table/aoi-csv.js';
 export type { AoiFeatureProperties } from './table/aoi-geojson.js';
 export { aoisToGeoJson, readAoisGeoJson } from './table/aoi-geojson.js';
-export {
-  aoisFromIpc,
-  aoisToIpc,
-  aoisToTable,
-  pointsToTable,
-  poisToTable,
-  tableToAois,
-} from './table/aoi-table.js';
 export { tileAoi, tileAoi3x3 } from './tiling/tile-aoi.js';
 export { lonLatToUtm, utmProj4Definition } from './utm/utm.js';

@@ -1,22 +1,24 @@
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import {
-  type Aoi,
   aoisFromIpc,
-  aoisToCsv,
-  aoisToGeoJson,
   aoisToIpc,
   aoisToTable,
-  createAoi,
-  pointsToCsv,
   pointsToTable,
   poisToTable,
+  tableToAois,
+} from '../src/arrow.js';
+import {
+  type Aoi,
+  aoisToCsv,
+  aoisToGeoJson,
+  createAoi,
+  pointsToCsv,
   pythonFloatRepr,
   readAoisCsv,
   readAoisGeoJson,
   readPois,
   samplePointsOnSphere,
-  tableToAois,
   tileAoi3x3,
 } from '../src/index.js';
 import { readShared } from './support.js';

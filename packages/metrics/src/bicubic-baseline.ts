@@ -33,7 +33,7 @@ export interface BicubicBaselineOptions {
 }
 
 /**
- * WorldStrat's bicubic baseline (`BicubicUpscaledBaseline`, spec-superres §2.6): take one revisit and the RGB
+ * WorldStrat's bicubic baseline (upstream's `BicubicUpscaledBaseline` model): take one revisit and the RGB
  * channels of normalised LR input, denormalise to reflectance, clamp to [0, 1] and upsample with PyTorch bicubic
  * (a = −0.75, align_corners False; the same kernel as raster-io's `resize`). With `worldstratCompat` it reproduces upstream's
  * wrong inverse and its division by the maximum over the **whole batch** (bug B7).

@@ -94,7 +94,7 @@ function resolveShape(fn: string, shape: readonly number[]): [number, number, nu
 }
 
 /**
- * Shift-registered WorldStrat metrics per sample (spec-superres §3.1–§3.4): per-sample per-channel bias
+ * Shift-registered WorldStrat metrics per sample: per-sample per-channel bias
  * adjustment of the prediction over the full chip; the 81 Lanczos kernels (±2 px, step 0.5, 11 taps); valid
  * correlation of the target with each (H → H−10); the prediction cropped at the mode's offset; cMSE = min over
  * the 81 shifts (shared by all channels, first on ties); cMAE and the SSIM loss on that shift; cPSNR, cSSIM and

@@ -1,5 +1,5 @@
 """PyTorch CPU reference timing for the srnet benchmarks: the upstream HighResNet / SRCNN architecture
-(spec-superres §2) written out in plain torch, eval mode, random weights (timing only).
+(as upstream defines it) written out in plain torch, eval mode, random weights (timing only).
 
 Usage: /usr/bin/python3 highresnet_torch.py --kind highresnet --revisits 8 --batch 8 --threads 2 --iters 5
 Prints one JSON line: {"median_ms": ..., "mean_ms": ..., "times_ms": [...], "torch": "..."}.

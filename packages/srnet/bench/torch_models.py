@@ -1,5 +1,5 @@
-"""PyTorch peer for the srnet benchmark: the same HighResNet / SRCNN architecture as upstream WorldStrat
-(spec-superres §2), timed for an eval forward and one training step (Adam, L2 weight decay, the upstream registered
+"""PyTorch peer for the srnet benchmark: the same HighResNet / SRCNN architecture as upstream WorldStrat,
+timed for an eval forward and one training step (Adam, L2 weight decay, the upstream registered
 loss: bias adjustment, 81-shift Lanczos search, MSE + MAE + SSIM). Prints one JSON line. Usage:
   /usr/bin/python3 bench/torch_models.py --model highresnet --revisits 8 --batch 8 --repeats 3 --threads 2
 """

@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 
 describe('weights', () => {
-  it('reads the aliased fixtures and detects each architecture; parameter counts match spec §2.4', () => {
+  it('reads the aliased fixtures and detects each architecture; parameter counts match the upstream models', () => {
     const expected = {
       'srcnn-r1': { kind: 'srcnn', revisits: 1, unique: 753_057, used: 753_035, keys: 42 },
       'srcnn-r8': { kind: 'srcnn', revisits: 8, unique: 1_785_249, used: 1_785_227, keys: 42 },

@@ -124,7 +124,7 @@ describe('openDataset on a synthetic release-layout dataset', () => {
     cpSync(root, eight, { recursive: true });
     for (const n of names) {
       const ps = await readGeoTiffFile(join(eight, 'hr_dataset', n, `${n}_ps.tiff`));
-      // spec-dataset-generation §13.3: 8-bit = trunc(255 · clamp(DN / 10000, 0, 1)).
+      // upstream's 8-bit conversion: 8-bit = trunc(255 · clamp(DN / 10000, 0, 1)).
       const bands = ps.bands
         .slice(0, 3)
         .map((b) => Uint8Array.from(b, (v) => Math.trunc(255 * Math.min(1, v / 10000))));

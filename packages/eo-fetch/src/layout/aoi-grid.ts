@@ -1,4 +1,4 @@
-// The 10 m output grid of a revisit, as upstream's SentinelHub requests define it (spec §12): EPSG:4326 over the
+// The 10 m output grid of a revisit, as upstream's SentinelHub requests define it: EPSG:4326 over the
 // AOI bounds, W × H = round(|ΔE| / 10) × round(|ΔN| / 10) with ΔE, ΔN between the bbox's lower-left and
 // upper-right corners projected into the UTM zone of the bbox centre.
 import type { BBox, TargetGrid } from '@worldstrat/raster-io';

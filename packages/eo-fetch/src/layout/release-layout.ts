@@ -1,4 +1,4 @@
-// The WorldStrat release layout (spec §14.2): where each file of an AOI lives, relative to the dataset root.
+// The WorldStrat release layout: where each file of an AOI lives, relative to the dataset root.
 import { EoFetchError } from '../errors.js';
 import type { S2Level } from '../stac/providers.js';
 

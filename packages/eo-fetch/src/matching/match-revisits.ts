@@ -1,4 +1,4 @@
-// Temporal matching (spec §11): keep scenes whose footprint covers the AOI, rank them by
+// Temporal matching: keep scenes whose footprint covers the AOI, rank them by
 // rank(|Δdays|) + rank(cloud cover), keep the best N and number them 1..N. Same-datatake duplicates from
 // overlapping tiles are dropped and reported (upstream keeps them).
 import type { BBox } from '@worldstrat/core';
@@ -209,7 +209,7 @@ interface Candidate {
 }
 
 /**
- * Selects and numbers revisits per AOI (spec §11), deterministically.
+ * Selects and numbers revisits per AOI, deterministically.
  * Ties in rank are broken by |Δdays|, then
  * cloud cover, then acquisition time, then id. Entries with an unknown cloud cover come after every entry with
  * one (and are listed in `unknownCloudCover`); unusable entries (footprints outside lon/lat ranges, non-finite

@@ -1,4 +1,4 @@
-// Evalscripts (VERSION=3) of the WorldStrat requests (spec §10.3, §12) and the Process API request bodies.
+// Evalscripts (VERSION=3) of the WorldStrat requests and the Process API request bodies.
 import type { BBox } from '@worldstrat/core';
 import { EoFetchError } from '../errors.js';
 import type { CanonicalBand, S2Level } from '../stac/providers.js';
@@ -130,7 +130,7 @@ export interface S2ProcessRequestOptions {
 }
 
 /**
- * Process API body for one Sentinel-2 acquisition over an AOI (upstream §12 step 2).
+ * Process API body for one Sentinel-2 acquisition over an AOI (the second step of upstream's per-AOI download).
  * EPSG:4326 bounds,
  * `timeRange` = acquisition ± 2 h, `maxCloudCoverage` 100, one TIFF output.
  *
@@ -198,7 +198,7 @@ export function estimateProcessingUnits(
 }
 
 /**
- * SPOT output side lengths in pixels from an order's area (spec §10.3).
+ * SPOT output side lengths in pixels from an order's area.
  * side = √sqkm·1000 m; RGBN at 6 m and
  * PAN at 1.5 m, truncated (263 and 1 054 px for 2.5 km²).
  *

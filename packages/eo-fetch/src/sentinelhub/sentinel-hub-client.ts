@@ -57,7 +57,7 @@ export interface SpotFeature {
   [k: string]: unknown;
 }
 
-/** SPOT search parameters (spec §9.2). */
+/** SPOT search parameters. */
 export interface SpotSearchParams {
   bbox: number[];
   from: string;

@@ -1,4 +1,4 @@
-// SPOT search hits as catalogue entries (upstream columns of §9.2).
+// SPOT search hits as catalogue entries (the columns upstream's SPOT search table has).
 import { EoFetchError } from '../errors.js';
 import type { CatalogueEntry } from '../matching/catalogue-entry.js';
 import { invalidGeometry } from '../stac/validate-item.js';

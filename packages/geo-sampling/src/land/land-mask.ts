@@ -189,20 +189,94 @@ export function createLandMask(
     );
   }
   const { edges, closures } = planarise(collectPolygons(input));
+  const grid: MaskGrid = { R, cols: 360 * R, rows: 180 * R };
+  const land = rasteriseScanlines(edges, closures, grid);
+  const coast = indexCoastCells(edges, grid);
+  const exact = makeExactTest(edges, closures, grid, land, coast);
+  const { cols, rows } = grid;
+  const mixed = coast.mixed;
   const nEdges = edges.length / 4;
-  const cols = 360 * R;
-  const rows = 180 * R;
-  const words = Math.ceil((cols * rows) / 32);
-  const land = new Uint32Array(words);
-  const mixed = new Uint32Array(words);
-
-  const baseParity = (y: number): number => {
-    let p = 0;
-    for (let i = 0; i < closures.length; i += 2) if (closures[i] > y !== closures[i + 1] > y) p ^= 1;
-    return p;
+  const t1 = typeof performance !== 'undefined' ? performance.now() : Date.now();
+  const stats: VectorLandMaskStats = {
+    cellsPerDegree: R,
+    edges: nEdges,
+    mixedCells: coast.mixedCells.length,
+    totalCells: rows * cols,
+    buildMs: t1 - t0,
   };
+  return {
+    source: options.source ?? `polygons (${nEdges} edges), ${R} cells/°`,
+    stats,
+    cellKind(lon: number, lat: number): 'land' | 'water' | 'coast' {
+      assertLongitude(lon);
+      assertLatitude(lat);
+      const x = lon === 180 ? -180 : lon;
+      const cell =
+        Math.min(rows - 1, Math.floor((90 - lat) * R)) * cols + Math.min(cols - 1, Math.floor((x + 180) * R));
+      if (bit(mixed, cell)) return 'coast';
+      return bit(land, cell) ? 'land' : 'water';
+    },
+    isLand(lon: number, lat: number): boolean {
+      assertLongitude(lon);
+      assertLatitude(lat);
+      const x = lon === 180 ? -180 : lon;
+      const col = Math.min(cols - 1, Math.floor((x + 180) * R));
+      const r = Math.min(rows - 1, Math.floor((90 - lat) * R));
+      const cell = r * cols + col;
+      if (!bit(mixed, cell)) return bit(land, cell) === 1;
+      return exact(x, lat, r, col);
+    },
+  };
+}
 
-  // 1) Row-centre scanlines (even-odd), filled into `land`.
+/** The mask's cell grid: `R` cells per degree, row 0 at 90° N, column 0 at 180° W. */
+interface MaskGrid {
+  R: number;
+  cols: number;
+  rows: number;
+}
+
+/** Coastline cells (bit set in `mixed`), sorted, with the edges crossing each (CSR: offsets into `edgeIds`). */
+interface CoastIndex {
+  mixed: Uint32Array;
+  mixedCells: Float64Array;
+  cellOffsets: Uint32Array;
+  edgeIds: Uint32Array;
+}
+
+function bit(bits: Uint32Array, cell: number): number {
+  return (bits[cell >>> 5] >>> (cell & 31)) & 1;
+}
+
+/** Even-odd parity at latitude `y` west of every edge: the closing stretches of the x = -180 meridian. */
+function baseParity(closures: readonly number[], y: number): number {
+  let p = 0;
+  for (let i = 0; i < closures.length; i += 2) if (closures[i] > y !== closures[i + 1] > y) p ^= 1;
+  return p;
+}
+
+/** Sets bits [from, to). */
+function setRange(bits: Uint32Array, from: number, to: number): void {
+  let i = from;
+  while (i < to && i & 31) {
+    bits[i >>> 5] |= 1 << (i & 31);
+    i++;
+  }
+  while (i + 32 <= to) {
+    bits[i >>> 5] = 0xffffffff;
+    i += 32;
+  }
+  while (i < to) {
+    bits[i >>> 5] |= 1 << (i & 31);
+    i++;
+  }
+}
+
+/** Stage 1: row-centre scanlines (even-odd rule) filled into a land bit grid. */
+function rasteriseScanlines(edges: Float64Array, closures: readonly number[], grid: MaskGrid): Uint32Array {
+  const { R, cols, rows } = grid;
+  const nEdges = edges.length / 4;
+  const land = new Uint32Array(Math.ceil((cols * rows) / 32));
   const rowCenter = (r: number): number => 90 - (r + 0.5) / R;
   const rowCount = new Uint32Array(rows + 1);
   const forEachCenterRow = (i: number, fn: (r: number) => void): void => {
@@ -218,6 +292,7 @@ export function createLandMask(
       if (ylo <= yc && yc < yhi) fn(r);
     }
   };
+  // Crossing x positions of every row, bucketed by row (counting pass, then fill).
   for (let i = 0; i < nEdges; i++) forEachCenterRow(i, (r) => rowCount[r + 1]++);
   for (let r = 0; r < rows; r++) rowCount[r + 1] += rowCount[r];
   const xs = new Float64Array(rowCount[rows]);
@@ -232,29 +307,11 @@ export function createLandMask(
       xs[fillPos[r]++] = x1 + ((yc - y1) * (x2 - x1)) / (y2 - y1);
     });
   }
-  const setRange = (bits: Uint32Array, from: number, to: number): void => {
-    // sets bits [from, to)
-    let i = from;
-    while (i < to && i & 31) {
-      bits[i >>> 5] |= 1 << (i & 31);
-      i++;
-    }
-    while (i + 32 <= to) {
-      bits[i >>> 5] = 0xffffffff;
-      i += 32;
-    }
-    while (i < to) {
-      bits[i >>> 5] |= 1 << (i & 31);
-      i++;
-    }
-  };
   const colStartAtOrAfter = (x: number): number =>
     Math.min(cols, Math.max(0, Math.ceil((x + 180) * R - 0.5)));
   for (let r = 0; r < rows; r++) {
-    const a = rowCount[r];
-    const b = rowCount[r + 1];
-    const row = xs.subarray(a, b).sort();
-    let parity = baseParity(rowCenter(r));
+    const row = xs.subarray(rowCount[r], rowCount[r + 1]).sort();
+    let parity = baseParity(closures, rowCenter(r));
     let start = 0; // first column whose parity is `parity`
     for (let k = 0; k <= row.length; k++) {
       const end = k < row.length ? colStartAtOrAfter(row[k]) : cols;
@@ -263,8 +320,13 @@ export function createLandMask(
       parity ^= 1;
     }
   }
+  return land;
+}
 
-  // 2) Coastline cells: every cell an edge passes through (conservative), as (cell, edge) pairs.
+/** Stage 2: every cell an edge passes through (conservative), with the edges that cross it. */
+function indexCoastCells(edges: Float64Array, grid: MaskGrid): CoastIndex {
+  const { R, cols, rows } = grid;
+  const nEdges = edges.length / 4;
   const eps = 1e-9;
   const pairs: number[] = [];
   const EDGE_SPACE = 2 ** 21;
@@ -298,7 +360,9 @@ export function createLandMask(
       for (let c = cA; c <= cB; c++) pairs.push((r * cols + c) * EDGE_SPACE + i);
     }
   }
+  // (cell, edge) pairs packed in one number, sorted by cell, then split into a CSR index.
   const sorted = Float64Array.from(pairs).sort();
+  const mixed = new Uint32Array(Math.ceil((cols * rows) / 32));
   const mixedCellsList: number[] = [];
   const offsets: number[] = [];
   const edgeIds = new Uint32Array(sorted.length);
@@ -314,9 +378,27 @@ export function createLandMask(
     }
   }
   offsets.push(sorted.length);
-  const mixedCells = Float64Array.from(mixedCellsList);
-  const cellOffsets = Uint32Array.from(offsets);
+  return {
+    mixed,
+    mixedCells: Float64Array.from(mixedCellsList),
+    cellOffsets: Uint32Array.from(offsets),
+    edgeIds,
+  };
+}
 
+/**
+ * Stage 3: the exact even-odd ray test for a point in a coastline cell: parity from the nearest non-coast cell
+ * to the west (or the meridian closures), then the crossings of that cell's edges up to the point.
+ */
+function makeExactTest(
+  edges: Float64Array,
+  closures: readonly number[],
+  grid: MaskGrid,
+  land: Uint32Array,
+  coast: CoastIndex,
+): (lon: number, lat: number, r: number, col: number) => boolean {
+  const { R, cols } = grid;
+  const { mixed, mixedCells, cellOffsets, edgeIds } = coast;
   const findMixed = (cell: number): number => {
     let lo = 0;
     let hi = mixedCells.length - 1;
@@ -329,13 +411,11 @@ export function createLandMask(
     }
     return -1;
   };
-  const bit = (bits: Uint32Array, cell: number): number => (bits[cell >>> 5] >>> (cell & 31)) & 1;
-
-  const exact = (lon: number, lat: number, r: number, col: number): boolean => {
+  return (lon, lat, r, col) => {
     const rowBase = r * cols;
     let c = col - 1;
     while (c >= 0 && bit(mixed, rowBase + c)) c--;
-    let parity = c < 0 ? baseParity(lat) : bit(land, rowBase + c);
+    let parity = c < 0 ? baseParity(closures, lat) : bit(land, rowBase + c);
     for (let cc = c + 1; cc <= col; cc++) {
       const m = findMixed(rowBase + cc);
       if (m < 0) continue;
@@ -352,37 +432,5 @@ export function createLandMask(
       }
     }
     return parity === 1;
-  };
-
-  const t1 = typeof performance !== 'undefined' ? performance.now() : Date.now();
-  const stats: VectorLandMaskStats = {
-    cellsPerDegree: R,
-    edges: nEdges,
-    mixedCells: mixedCells.length,
-    totalCells: rows * cols,
-    buildMs: t1 - t0,
-  };
-  return {
-    source: options.source ?? `polygons (${nEdges} edges), ${R} cells/°`,
-    stats,
-    cellKind(lon: number, lat: number): 'land' | 'water' | 'coast' {
-      assertLongitude(lon);
-      assertLatitude(lat);
-      const x = lon === 180 ? -180 : lon;
-      const cell =
-        Math.min(rows - 1, Math.floor((90 - lat) * R)) * cols + Math.min(cols - 1, Math.floor((x + 180) * R));
-      if (bit(mixed, cell)) return 'coast';
-      return bit(land, cell) ? 'land' : 'water';
-    },
-    isLand(lon: number, lat: number): boolean {
-      assertLongitude(lon);
-      assertLatitude(lat);
-      const x = lon === 180 ? -180 : lon;
-      const col = Math.min(cols - 1, Math.floor((x + 180) * R));
-      const r = Math.min(rows - 1, Math.floor((90 - lat) * R));
-      const cell = r * cols + col;
-      if (!bit(mixed, cell)) return bit(land, cell) === 1;
-      return exact(x, lat, r, col);
-    },
   };
 }

@@ -155,7 +155,7 @@ function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
 }
 
 /**
- * Reads points of interest from CSV or GeoJSON text with upstream's `DataLoader` rules (spec §1): coordinates
+ * Reads points of interest from CSV or GeoJSON text with upstream's `DataLoader` rules: coordinates
  * from `lon`/`lat`, `longitude`/`latitude`, or a WKT `POINT (lon lat)` geometry; names from `namePrefix`
  * (1-based row numbers) or the first of `poi_id`, `poi_name`, `id`, `name` present (later keys win, as
  * upstream). Unlike upstream, names stay a column, must be unique, and bad rows raise errors naming the row.

@@ -6,7 +6,21 @@ import { GeoSamplingError } from '../errors.js';
 import { type ReadPoisOptions, type ReadPoisResult, readPois } from '../poi/read-pois.js';
 import { aoisToCsv, readAoisCsv } from './aoi-csv.js';
 import { aoisToGeoJson, readAoisGeoJson } from './aoi-geojson.js';
-import { aoisFromIpc, aoisToIpc } from './aoi-table.js';
+
+/**
+ * The Arrow table code, loaded on first use: apache-arrow is an optional peer, so CSV and GeoJSON work without it.
+ */
+async function arrowTables(path: string): Promise<typeof import('./aoi-table.js')> {
+  try {
+    return await import('./aoi-table.js');
+  } catch (e) {
+    throw new GeoSamplingError(
+      'MISSING_PEER',
+      `'${path}' is an Arrow IPC file, which needs the optional peer dependency apache-arrow: install it with \`npm install apache-arrow@21\` (or use .csv / .geojson)`,
+      { cause: e },
+    );
+  }
+}
 
 /** On-disk AOI table formats. */
 export type AoiFileFormat = 'csv' | 'geojson' | 'arrow';
@@ -66,7 +80,7 @@ export async function writeAoisFile(
       ? aoisToCsv(aois)
       : format === 'geojson'
         ? `${JSON.stringify(aoisToGeoJson(aois))}\n`
-        : aoisToIpc(aois);
+        : (await arrowTables(path)).aoisToIpc(aois);
   await writeFileAtomic(path, data);
 }
 
@@ -81,7 +95,10 @@ export async function writeAoisFile(
  */
 export async function readAoisFile(path: string, options: WriteAoisFileOptions = {}): Promise<Aoi[]> {
   const format = formatOf(path, options.format);
-  if (format === 'arrow') return aoisFromIpc(new Uint8Array(await readFile(path)));
+  if (format === 'arrow') {
+    const { aoisFromIpc } = await arrowTables(path);
+    return aoisFromIpc(new Uint8Array(await readFile(path)));
+  }
   const text = await readFile(path, 'utf8');
   return format === 'csv' ? readAoisCsv(text) : readAoisGeoJson(text);
 }

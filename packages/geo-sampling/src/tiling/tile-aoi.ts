@@ -3,7 +3,7 @@ import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
 
 /**
- * Splits an AOI into k × k equal lon/lat tiles (upstream's SPOT order tiling, spec §10.4): tile (x, y),
+ * Splits an AOI into k × k equal lon/lat tiles (upstream's SPOT order tiling): tile (x, y),
  * x = west→east and y = south→north, both 1-based in the name `<parent>-<x>-<y>`, has bounds
  * `[minLon + (x−1)·Δlon, minLat + (y−1)·Δlat, … + Δlon, … + Δlat]`; `areaKm2` = parent area / k²; `lon`/`lat` =
  * the tile centre; `parent` = the parent's name. Tiles are returned x-major (1-1, 1-2, …, k-k). Boxes crossing

@@ -21,8 +21,7 @@ function convertBand(band: ArrayLike<number>, scale: number, clamp: boolean): Fl
 }
 
 /**
- * Converts digital numbers to reflectance: `v / 10000`, clamped to [0, 1] (spec-dataset-generation §13.1,
- * spec-superres §1.4 HR transform). NaN stays NaN.
+ * Converts digital numbers to reflectance: `v / 10000`, clamped to [0, 1]. NaN stays NaN.
  *
  * @param input - one band (any numeric array) or a whole raster.
  * @param options - `scale` (default 10000), `clamp` (default true).

@@ -1,4 +1,4 @@
-// Upstream HSV pansharpening (spec-dataset-generation §13.2) in closed form.
+// Upstream HSV pansharpening in closed form.
 import { RasterIoError } from '../errors.js';
 import { resize } from '../resample/resize.js';
 import type { Raster } from '../types.js';

@@ -13,8 +13,8 @@ export interface ToUint8Options {
 
 /**
  * Maps values linearly to uint8: `op(255 · clamp((v − min)/(max − min), 0, 1))` in float32 arithmetic.
- * With the defaults this is the upstream `convert_to_8bit_radiometry.py` rule, `trunc(255·clamp(v/10000, 0, 1))`
- * (spec-dataset-generation §13.3). NaN maps to 0.
+ * With the defaults this is the upstream `convert_to_8bit_radiometry.py` rule, `trunc(255·clamp(v/10000, 0, 1))`.
+ * NaN maps to 0.
  *
  * @param data - input values.
  * @param options - `min`, `max`, `rounding`.

@@ -94,7 +94,7 @@ function vertical(src: Float32Array, planes: number, width: number, taps: AxisTa
  *
  * - `nearest`: torch `'nearest'`, src = min(floor(dst · in/out), in − 1).
  * - `bilinear`: `F.interpolate(..., 'bilinear', align_corners=False)` (half-pixel centres, source clamped
- *   at 0); with `antialias: true` torchvision's antialiased bilinear (spec-superres §1.4).
+ *   at 0); with `antialias: true` torchvision's antialiased bilinear.
  * - `bicubic`: `F.interpolate(..., 'bicubic', align_corners=False)`, a = −0.75, index-clamped taps; with
  *   `antialias: true` torch's AA bicubic (PIL, a = −0.5).
  * - `lanczos3`: PIL's Lanczos (a = 3, support scaled when downsampling) with `antialias: true`, otherwise a

@@ -93,6 +93,47 @@ function checkRaster(r: Raster): void {
  * const utm = warpRaster(lonLatRaster, grid, { method: 'bilinear' });
  */
 export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOptions = {}): Raster {
+  const plan = planWarp(raster, grid, options);
+  const { width: W, height: H } = grid;
+  const nb = raster.bands.length;
+  const out: Float64Array[] = raster.bands.map(() => new Float64Array(W * H));
+  const vals = new Float64Array(nb);
+  const sample = makeSampler(raster, plan.method, vals);
+  const mapper = makeRowMapper(raster, grid, plan.threshold);
+  const { signal, onProgress } = plan;
+  const progressEvery = Math.max(1, Math.floor(H / 20));
+  for (let row = 0; row < H; row++) {
+    if (signal?.aborted)
+      throw new RasterIoError('ABORTED', `warpRaster aborted at row ${row} of ${H}`, {
+        cause: signal.reason,
+      });
+    mapper.mapRow(row + 0.5);
+    fillRow(out, row, W, mapper.us, mapper.vs, raster, sample, vals, plan.noData);
+    if (onProgress && ((row + 1) % progressEvery === 0 || row + 1 === H))
+      onProgress({ stage: 'warp', done: row + 1, total: H });
+  }
+  return {
+    width: W,
+    height: H,
+    dtype: plan.dtype,
+    bands: toOutputBands(out, plan.dtype, plan.noData),
+    noData: plan.noData,
+    geo: { epsg: grid.epsg, transform: [...grid.transform] as GeoTransform },
+  };
+}
+
+/** The validated settings of one warp. */
+interface WarpPlan {
+  method: WarpMethod;
+  dtype: DType;
+  noData: number;
+  threshold: number;
+  signal?: AbortSignal;
+  onProgress?: WarpOptions['onProgress'];
+}
+
+/** Stage 1: checks the method, source georeferencing, grid size, bands, transforms and threshold (in that order). */
+function planWarp(raster: Raster, grid: TargetGrid, options: WarpOptions): WarpPlan {
   const opts = { ...DEFAULT_WARP, ...options };
   if (!(WARP_METHODS as readonly string[]).includes(opts.method))
     throw new RasterIoError(
@@ -111,24 +152,25 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
   const dtype = opts.dtype ?? raster.dtype;
   const isFloat = dtype === 'float32' || dtype === 'float64';
   const noData = opts.noData ?? raster.noData ?? (isFloat ? Number.NaN : 0);
-  const srcNoData = raster.noData ?? null;
-  const sw = raster.width;
-  const sh = raster.height;
-  const inv = invertTransform(raster.geo.transform, 'source');
+  invertTransform(raster.geo.transform, 'source');
   invertTransform(grid.transform, 'target');
-  const [tox, ta, tb, toy, td, te] = grid.transform;
-  const [sox, i00, i01, soy, i10, i11] = inv;
-  const bands = raster.bands;
-  const nb = bands.length;
-  const out: Float64Array[] = bands.map(() => new Float64Array(W * H));
-  const us = new Float64Array(W);
-  const vs = new Float64Array(W);
-  const tmp = new Float64Array(2);
   const threshold = opts.errorThresholdPx ?? 0;
   if (!(threshold >= 0))
     throw new RasterIoError('INVALID_ARGUMENT', `errorThresholdPx must be >= 0 (got ${threshold})`);
+  return { method: opts.method, dtype, noData, threshold, signal: opts.signal, onProgress: opts.onProgress };
+}
+
+/** Samples every band at source pixel coordinates (u, v) into `vals`; false when no band has a valid value. */
+type Sampler = (u: number, v: number) => boolean;
+
+/** Stage 2: the resampling kernel, writing into `vals` (NaN for a band without a usable tap). */
+function makeSampler(raster: Raster, method: WarpMethod, vals: Float64Array): Sampler {
+  const bands = raster.bands;
+  const nb = bands.length;
+  const sw = raster.width;
+  const sh = raster.height;
+  const srcNoData = raster.noData ?? null;
   const isNd = (v: number) => (srcNoData === null ? Number.isNaN(v) : v === srcNoData || Number.isNaN(v));
-  const vals = new Float64Array(nb);
 
   // Bilinear with renormalisation over valid, in-bounds taps. Returns false when no tap is usable.
   const bilinear = (u: number, v: number): boolean => {
@@ -213,9 +255,26 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
     }
     return any;
   };
-  const sample = opts.method === 'nearest' ? nearest : opts.method === 'cubic' ? cubic : bilinear;
-  const project = grid.epsg === raster.geo.epsg ? null : pointTransformer(grid.epsg, raster.geo.epsg);
-  const progressEvery = Math.max(1, Math.floor(H / 20));
+  return method === 'nearest' ? nearest : method === 'cubic' ? cubic : bilinear;
+}
+
+/** Source pixel coordinates of one target row, filled by `mapRow(py)` into `us`/`vs`. */
+interface RowMapper {
+  us: Float64Array;
+  vs: Float64Array;
+  mapRow(py: number): void;
+}
+
+/** Stage 3: target pixel centres → source pixel coordinates, exact or GDAL's approximate transformer. */
+function makeRowMapper(raster: Raster, grid: TargetGrid, threshold: number): RowMapper {
+  const geo = raster.geo as NonNullable<Raster['geo']>;
+  const W = grid.width;
+  const [tox, ta, tb, toy, td, te] = grid.transform;
+  const [sox, i00, i01, soy, i10, i11] = invertTransform(geo.transform, 'source');
+  const project = grid.epsg === geo.epsg ? null : pointTransformer(grid.epsg, geo.epsg);
+  const us = new Float64Array(W);
+  const vs = new Float64Array(W);
+  const tmp = new Float64Array(2);
   // exact source pixel coordinates of target pixel (col, row) into us/vs
   const exact = (col: number, py: number): void => {
     const px = col + 0.5;
@@ -256,36 +315,50 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
     approx(a, m, py);
     approx(m, b, py);
   };
-
-  for (let row = 0; row < H; row++) {
-    if (opts.signal?.aborted)
-      throw new RasterIoError('ABORTED', `warpRaster aborted at row ${row} of ${H}`, {
-        cause: opts.signal.reason,
-      });
-    const py = row + 0.5;
+  const mapRow = (py: number): void => {
     if (threshold > 0 && project && W > 2) {
       exact(0, py);
       exact(W - 1, py);
       approx(0, W - 1, py);
     } else for (let col = 0; col < W; col++) exact(col, py);
-    for (let col = 0; col < W; col++) {
-      const u = us[col] as number;
-      const v = vs[col] as number;
-      const o = row * W + col;
-      // NaN coordinates fail these comparisons too
-      if (!(u >= 0 && u < sw && v >= 0 && v < sh) || !sample(u, v)) {
-        for (let b = 0; b < nb; b++) (out[b] as Float64Array)[o] = noData;
-        continue;
-      }
-      for (let b = 0; b < nb; b++) {
-        const val = vals[b] as number;
-        (out[b] as Float64Array)[o] = Number.isNaN(val) ? noData : val;
-      }
+  };
+  return { us, vs, mapRow };
+}
+
+/** Stage 4: samples one target row into the float64 output bands (noData where nothing valid maps). */
+function fillRow(
+  out: Float64Array[],
+  row: number,
+  W: number,
+  us: Float64Array,
+  vs: Float64Array,
+  raster: Raster,
+  sample: Sampler,
+  vals: Float64Array,
+  noData: number,
+): void {
+  const nb = out.length;
+  const sw = raster.width;
+  const sh = raster.height;
+  for (let col = 0; col < W; col++) {
+    const u = us[col] as number;
+    const v = vs[col] as number;
+    const o = row * W + col;
+    // NaN coordinates fail these comparisons too
+    if (!(u >= 0 && u < sw && v >= 0 && v < sh) || !sample(u, v)) {
+      for (let b = 0; b < nb; b++) (out[b] as Float64Array)[o] = noData;
+      continue;
     }
-    if (opts.onProgress && ((row + 1) % progressEvery === 0 || row + 1 === H))
-      opts.onProgress({ stage: 'warp', done: row + 1, total: H });
+    for (let b = 0; b < nb; b++) {
+      const val = vals[b] as number;
+      (out[b] as Float64Array)[o] = Number.isNaN(val) ? noData : val;
+    }
   }
-  const outBands: RasterArray[] = out.map((b) => {
+}
+
+/** Stage 5: the float64 accumulators cast to the output dtype (integers rounded and clamped). */
+function toOutputBands(out: Float64Array[], dtype: DType, noData: number): RasterArray[] {
+  return out.map((b) => {
     if (dtype === 'float64') return b;
     if (dtype === 'float32') {
       const f = allocBand('float32', b.length);
@@ -294,12 +367,4 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
     }
     return fromFloat(b, dtype, noData);
   });
-  return {
-    width: W,
-    height: H,
-    dtype,
-    bands: outBands,
-    noData,
-    geo: { epsg: grid.epsg, transform: [...grid.transform] as GeoTransform },
-  };
 }

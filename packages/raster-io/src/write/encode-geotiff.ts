@@ -114,8 +114,41 @@ const STRUCTURAL_METADATA = [
  * ```
  */
 export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}): Uint8Array {
-  const opts = { ...DEFAULT_ENCODE_GEOTIFF, ...options };
-  const { width, height, dtype, bands } = raster;
+  const plan = planEncoding(raster, options);
+  const levels = buildLevels(raster, plan);
+  const rps = encodeBlocks(raster, levels, plan);
+  setIfdEntries(raster, levels, plan, rps);
+  return assembleFile(levels, plan.cog);
+}
+
+/** The options with their defaults applied. */
+type EncodeOptions = EncodeGeoTiffOptions &
+  Required<Pick<EncodeGeoTiffOptions, keyof typeof DEFAULT_ENCODE_GEOTIFF>>;
+
+/** The validated layout and compression settings of one encode. */
+interface EncodePlan {
+  opts: EncodeOptions;
+  cog: boolean;
+  tiled: boolean;
+  tile: number;
+  bps: number;
+  predictor: number;
+  level: number;
+  compressionCode: number;
+  codec: Codec | undefined;
+  factors: readonly number[];
+  spp: number;
+  /** Pixel-interleaved (one block holds every band). */
+  pixel: boolean;
+  planar: number;
+  /** Samples per pixel inside one block. */
+  perBlock: number;
+}
+
+/** Stage 1: validates the raster and every option (in a fixed order, so errors are stable). */
+function planEncoding(raster: Raster, options: EncodeGeoTiffOptions): EncodePlan {
+  const opts: EncodeOptions = { ...DEFAULT_ENCODE_GEOTIFF, ...options };
+  const { dtype, bands } = raster;
   validate(raster);
   const cog = opts.cog;
   const tiled = cog || opts.tiled;
@@ -164,21 +197,42 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
   }
   const pixel = opts.interleave === 'pixel' && spp > 1;
   const planar = spp > 1 && !pixel ? 2 : 1;
-  const perBlock = pixel ? spp : 1; // samples per pixel inside one block
+  const perBlock = pixel ? spp : 1;
+  return {
+    opts,
+    cog,
+    tiled,
+    tile,
+    bps,
+    predictor,
+    level,
+    compressionCode,
+    codec,
+    factors,
+    spp,
+    pixel,
+    planar,
+    perBlock,
+  };
+}
 
-  // Levels: full resolution, then overviews, built like gdaladdo (GDAL 3.6) builds them on a file of the same
-  // layout so the pixels match: each from the previous overview, except nearest on several band-interleaved
-  // bands, which GDAL samples from full resolution.
+/**
+ * Stage 2: full resolution, then overviews, built like gdaladdo (GDAL 3.6) builds them on a file of the same
+ * layout so the pixels match: each from the previous overview, except nearest on several band-interleaved
+ * bands, which GDAL samples from full resolution.
+ */
+function buildLevels(raster: Raster, plan: EncodePlan): Level[] {
+  const { width, height, dtype, bands } = raster;
   const levels: Level[] = [{ width, height, bands, blocks: [], entries: [], ifdOffset: 0, ifdBytes: 0 }];
-  const cascade = bands.length === 1 || pixel || opts.overviewResampling === 'average';
-  for (const f of factors) {
+  const cascade = bands.length === 1 || plan.pixel || plan.opts.overviewResampling === 'average';
+  for (const f of plan.factors) {
     const [w, h] = overviewSize(width, height, f);
     const prev = (cascade ? levels[levels.length - 1] : levels[0]) as Level;
     levels.push({
       width: w,
       height: h,
       bands: prev.bands.map((b) =>
-        decimateBand(b, prev.width, prev.height, w, h, dtype, opts.overviewResampling, raster.noData),
+        decimateBand(b, prev.width, prev.height, w, h, dtype, plan.opts.overviewResampling, raster.noData),
       ),
       blocks: [],
       entries: [],
@@ -186,8 +240,13 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
       ifdBytes: 0,
     });
   }
+  return levels;
+}
 
-  // Encode every block of every level.
+/** Stage 3: predicts, compresses and stores every block of every level; returns the rows per strip. */
+function encodeBlocks(raster: Raster, levels: Level[], plan: EncodePlan): number {
+  const { width, height } = raster;
+  const { opts, tiled, tile, bps, pixel, spp, predictor, perBlock, codec, level } = plan;
   const defaultRps = Math.max(1, Math.floor(8192 / (width * bps)));
   const rps = Math.min(height, opts.rowsPerStrip ?? defaultRps);
   if (!tiled && (!Number.isInteger(rps) || rps < 1))
@@ -214,61 +273,78 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
     return out;
   };
   for (const lv of levels) {
-    const { width: w, height: h } = lv;
-    if (pixel) {
-      // One block holds every band, samples interleaved.
-      const bw = tiled ? tile : w;
-      const bh = tiled ? tile : Math.min(rps, h);
-      for (let by = 0; by < Math.ceil(h / bh); by++) {
-        for (let bx = 0; bx < Math.ceil(w / bw); bx++) {
-          const rows = Math.min(bh, h - by * bh);
-          const x0 = bx * bw;
-          const cols = Math.min(bw, w - x0);
-          const buf = new DTYPE_ARRAY[dtype]((tiled ? bh : rows) * bw * spp);
-          for (let b = 0; b < spp; b++) {
-            const band = lv.bands[b] as RasterArray;
-            for (let r = 0; r < rows; r++) {
-              let s = (by * bh + r) * w + x0;
-              let d = r * bw * spp + b;
-              for (let c = 0; c < cols; c++, s++, d += spp) buf[d] = band[s] as number;
-            }
-          }
-          lv.blocks.push(encodeBlock(buf, bw * spp, true));
+    if (pixel) pixelBlocks(lv, raster.dtype, plan, rps, encodeBlock);
+    else if (tiled) bandTiles(lv, raster.dtype, tile, encodeBlock);
+    else bandStrips(lv, rps, encodeBlock);
+  }
+  return rps;
+}
+
+type BlockEncoder = (block: RasterArray, rowSamples: number, owned: boolean) => Uint8Array;
+
+/** One block holds every band, samples interleaved (tiles or strips). */
+function pixelBlocks(lv: Level, dtype: DType, plan: EncodePlan, rps: number, encode: BlockEncoder): void {
+  const { width: w, height: h } = lv;
+  const { tiled, tile, spp } = plan;
+  const bw = tiled ? tile : w;
+  const bh = tiled ? tile : Math.min(rps, h);
+  for (let by = 0; by < Math.ceil(h / bh); by++) {
+    for (let bx = 0; bx < Math.ceil(w / bw); bx++) {
+      const rows = Math.min(bh, h - by * bh);
+      const x0 = bx * bw;
+      const cols = Math.min(bw, w - x0);
+      const buf = new DTYPE_ARRAY[dtype]((tiled ? bh : rows) * bw * spp);
+      for (let b = 0; b < spp; b++) {
+        const band = lv.bands[b] as RasterArray;
+        for (let r = 0; r < rows; r++) {
+          let s = (by * bh + r) * w + x0;
+          let d = r * bw * spp + b;
+          for (let c = 0; c < cols; c++, s++, d += spp) buf[d] = band[s] as number;
         }
       }
-    } else if (tiled) {
-      const across = Math.ceil(w / tile);
-      const down = Math.ceil(h / tile);
-      for (const band of lv.bands) {
-        for (let ty = 0; ty < down; ty++) {
-          for (let tx = 0; tx < across; tx++) {
-            const buf = new DTYPE_ARRAY[dtype](tile * tile);
-            const x0 = tx * tile;
-            const cols = Math.min(tile, w - x0);
-            const rows = Math.min(tile, h - ty * tile);
-            for (let r = 0; r < rows; r++) {
-              const s = (ty * tile + r) * w + x0;
-              (buf as Uint8Array).set((band as Uint8Array).subarray(s, s + cols), r * tile);
-            }
-            lv.blocks.push(encodeBlock(buf, tile, true));
-          }
+      lv.blocks.push(encode(buf, bw * spp, true));
+    }
+  }
+}
+
+/** Band-interleaved tiles: every tile of band 0, then of band 1, … (edge tiles padded with zeros). */
+function bandTiles(lv: Level, dtype: DType, tile: number, encode: BlockEncoder): void {
+  const { width: w, height: h } = lv;
+  const across = Math.ceil(w / tile);
+  const down = Math.ceil(h / tile);
+  for (const band of lv.bands) {
+    for (let ty = 0; ty < down; ty++) {
+      for (let tx = 0; tx < across; tx++) {
+        const buf = new DTYPE_ARRAY[dtype](tile * tile);
+        const x0 = tx * tile;
+        const cols = Math.min(tile, w - x0);
+        const rows = Math.min(tile, h - ty * tile);
+        for (let r = 0; r < rows; r++) {
+          const s = (ty * tile + r) * w + x0;
+          (buf as Uint8Array).set((band as Uint8Array).subarray(s, s + cols), r * tile);
         }
-      }
-    } else {
-      const bh = Math.min(rps, h);
-      const strips = Math.ceil(h / bh);
-      for (const band of lv.bands) {
-        for (let s = 0; s < strips; s++) {
-          const rows = Math.min(bh, h - s * bh);
-          lv.blocks.push(
-            encodeBlock(band.subarray(s * bh * w, (s * bh + rows) * w) as RasterArray, w, false),
-          );
-        }
+        lv.blocks.push(encode(buf, tile, true));
       }
     }
   }
+}
 
-  // IFD entries (offsets filled in once the layout is known).
+/** Band-interleaved strips of `rps` rows (views into the band: the encoder copies before predicting). */
+function bandStrips(lv: Level, rps: number, encode: BlockEncoder): void {
+  const { width: w, height: h } = lv;
+  const bh = Math.min(rps, h);
+  const strips = Math.ceil(h / bh);
+  for (const band of lv.bands) {
+    for (let s = 0; s < strips; s++) {
+      const rows = Math.min(bh, h - s * bh);
+      lv.blocks.push(encode(band.subarray(s * bh * w, (s * bh + rows) * w) as RasterArray, w, false));
+    }
+  }
+}
+
+/** Stage 4: each level's IFD entries (block offsets filled in once the layout is known). */
+function setIfdEntries(raster: Raster, levels: Level[], plan: EncodePlan, rps: number): void {
+  const { spp, bps, compressionCode, planar, predictor, tiled, tile } = plan;
   const geoEntries = raster.geo ? geoTags(raster.geo) : [];
   const noDataEntry: IfdEntry[] =
     raster.noData === null || raster.noData === undefined
@@ -284,7 +360,7 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
       { tag: 262, type: FIELD.SHORT, values: [1] },
       { tag: 277, type: FIELD.SHORT, values: [spp] },
       { tag: 284, type: FIELD.SHORT, values: [planar] },
-      { tag: 339, type: FIELD.SHORT, values: new Array(spp).fill(DTYPE_SAMPLE_FORMAT[dtype]) },
+      { tag: 339, type: FIELD.SHORT, values: new Array(spp).fill(DTYPE_SAMPLE_FORMAT[raster.dtype]) },
       ...noDataEntry,
     ];
     if (i > 0) e.push({ tag: 254, type: FIELD.LONG, values: [1] });
@@ -309,8 +385,13 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
     lv.entries = e;
     lv.ifdBytes = ifdByteLength(e);
   });
+}
 
-  // Layout: header, [ghost], IFDs (each followed by its arrays), then block data.
+/**
+ * Stage 5: lays out header, [COG ghost area], IFDs (each followed by its arrays), then block data (COG:
+ * smallest overview first, each block with a size leader and a 4-byte trailer), and writes the file.
+ */
+function assembleFile(levels: Level[], cog: boolean): Uint8Array {
   let pos = 8;
   let ghost: Uint8Array | undefined;
   if (cog) {

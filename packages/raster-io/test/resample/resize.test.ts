@@ -7,7 +7,7 @@ import { resizeTaps } from '../../src/resample/resize-taps.js';
 
 const parity = fileURLToPath(new URL('../../../../../shared/fixtures/parity/', import.meta.url));
 
-// JIF_S2_MEAN / JIF_S2_STD (spec-superres §1.4), used only to verify Normalize + resize against the fixture.
+// JIF_S2_MEAN / JIF_S2_STD, used only to verify Normalize + resize against the fixture.
 const MEAN = [
   0.0008, 0.0117, 0.0211, 0.0198, 0.0671, 0.1274, 0.1449, 0.1841, 0.1738, 0.1803, 0.0566, -0.0559,
 ];

@@ -52,7 +52,7 @@ describe('readSafetensors on the PyTorch parity fixtures', () => {
     expect(Array.from(shifts)).toEqual([-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2]);
     const k1 = f.tensors.kernels_1d?.data as Float32Array;
     const k2 = f.tensors.kernels?.data as Float32Array;
-    // kernels[iy*9+ix] = outer(k1[iy], k1[ix]) (README §2) — checks byte order and element offsets.
+    // kernels[iy*9+ix] = outer(k1[iy], k1[ix]) — checks byte order and element offsets.
     for (const [iy, ix] of [
       [0, 0],
       [3, 7],

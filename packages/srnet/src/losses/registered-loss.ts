@@ -1,4 +1,4 @@
-// The WorldStrat registered loss as TF.js ops (spec-superres §3.1–3.4), differentiable w.r.t. the prediction:
+// The WorldStrat registered loss as TF.js ops, differentiable w.r.t. the prediction:
 // bias correction (gradients flow through it, like upstream) → separable 81-shift Lanczos search on the target
 // → cMSE (min), cMAE and SSIM loss on the MSE-optimal shift → 0.3·cMSE + 0.4·cMAE + 0.3·SSIM_loss.
 import * as tf from '@tensorflow/tfjs-core';

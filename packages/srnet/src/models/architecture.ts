@@ -1,4 +1,4 @@
-// The upstream state_dict layout of each architecture (spec-superres §2.1–2.4): every key in state_dict()
+// The upstream state_dict layout of each architecture: every key in state_dict()
 // order with its PyTorch shape, which stored tensor it shares (aliases), and whether the forward pass uses it.
 import { SrnetError } from '../errors.js';
 import { type ModelConfig, resolveModelConfig } from './config.js';
@@ -200,7 +200,10 @@ export function uniqueParamSpecs(config: ModelConfig): ParamSpec[] {
   return stateDictSpec(config).filter((s) => s.key === s.canonical);
 }
 
-/** Count of unique parameters and of those the forward pass uses (spec §2.4's table). */
+/**
+ * Count of unique parameters and of those the forward pass uses (upstream shares some modules under two keys,
+ * and some parameters exist in state_dict but never take part in forward).
+ */
 export function countParameters(config: ModelConfig): { unique: number; used: number } {
   let unique = 0;
   let used = 0;
@@ -213,7 +216,7 @@ export function countParameters(config: ModelConfig): { unique: number; used: nu
 }
 
 /**
- * Detect the architecture of a state_dict from its keys and shapes (spec §2.4): `fusion.fusion.N.*` keys mean
+ * Detect the architecture of a state_dict from its keys and shapes: `fusion.fusion.N.*` keys mean
  * HighResNet; otherwise SRCNN with R = in-channels of `doubleconv2d.doubleconv2d.0.weight` / hidden.
  * Keys may carry the Lightning `backbone.` prefix.
  *

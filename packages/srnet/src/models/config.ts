@@ -1,5 +1,5 @@
 // Model configuration shared by every engine (TF.js, ONNX). Defaults are the WorldStrat benchmark settings
-// (spec-superres §2): 12 input bands, 3 output bands, hidden 128, 1 residual layer, zoom 2, 1×1 SR kernels,
+// of the paper: 12 input bands, 3 output bands, hidden 128, 1 residual layer, zoom 2, 1×1 SR kernels,
 // 156×156 output.
 
 export const MODEL_KINDS = ['srcnn', 'highresnet'] as const;

@@ -16,7 +16,8 @@ export interface CreateModelOptions {
  * Draw a fresh PyTorch-default initialisation as a state_dict: for every unique parameter in state_dict order,
  * conv weights and biases ~ U(−1/√fan_in, 1/√fan_in) (kaiming_uniform with a=√5, which is PyTorch's Conv2d
  * default), PReLU slopes = 0.25. Values come from a seeded sfc32 stream (not PyTorch's generator, so the numbers
- * differ from a torch run with the same seed; spec §2.5 says exact init parity is not feasible anyway).
+ * differ from a torch run with the same seed; exact parity with torch's initialisation is out of reach anyway, since it depends on
+ * torch's global RNG state and call order).
  *
  * @param config - model configuration (partial; defaults filled)
  * @param options - seed

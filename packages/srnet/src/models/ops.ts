@@ -1,4 +1,4 @@
-// Building blocks as TF.js ops in NHWC (spec-superres §2.1). All differentiable on every backend.
+// Building blocks as TF.js ops in NHWC. All differentiable on every backend.
 import * as tf from '@tensorflow/tfjs-core';
 import type { SeededRandom } from '../internal/random.js';
 

@@ -1,4 +1,4 @@
-// SRCNN and HighResNet (spec-superres §2.2–2.3) as TF.js ops over named variables. Weights are keyed by their
+// SRCNN and HighResNet as TF.js ops over named variables. Weights are keyed by their
 // upstream state_dict name (the first key of a shared module), stored in TF layout: conv [kh,kw,in,out].
 import * as tf from '@tensorflow/tfjs-core';
 import { SrnetError } from '../errors.js';

@@ -1,5 +1,5 @@
 // The WorldStrat (JIF) Sentinel-2 L2A normalisation: x' = (x − mean[b]) / std[b] per band, as torchvision
-// Normalize applies it in training (spec-superres §1.4). Constants are float32-rounded like the upstream tensors.
+// Normalize applies it in training. Constants are float32-rounded like the upstream tensors.
 // The decimals are defined once in @worldstrat/core.
 import { JIF_S2_MEAN as JIF_MEAN_F64, JIF_S2_STD as JIF_STD_F64, S2_L2A_BANDS } from '@worldstrat/core';
 

@@ -11,7 +11,7 @@ export interface AdamConfig {
   weightDecay: number;
 }
 
-/** Upstream's optimiser settings (spec §4.2): lr 1e-4, betas (0.9, 0.999), eps 1e-8, weight decay 1e-4. */
+/** Upstream's optimiser settings: lr 1e-4, betas (0.9, 0.999), eps 1e-8, weight decay 1e-4. */
 export const WORLDSTRAT_ADAM: AdamConfig = Object.freeze({
   lr: 1e-4,
   beta1: 0.9,

@@ -1,4 +1,4 @@
-// The training loop (spec-superres §4): Adam + L2 weight decay, cosine warm restarts per epoch, seeded dropout,
+// The training loop: Adam + L2 weight decay, cosine warm restarts per epoch, seeded dropout,
 // per-epoch validation with registered metrics and the bicubic baseline, progress, atomic checkpoints, resume.
 import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted } from '@worldstrat/core';

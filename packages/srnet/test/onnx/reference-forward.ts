@@ -1,5 +1,5 @@
 // Test helper: a deliberately naive float64 NCHW forward pass of SRCNN / HighRes-net written from
-// spec-superres §2 with plain loops (no ONNX, no TF.js), plus a seeded random state_dict. It lets the ONNX
+// upstream's PyTorch modules with plain loops (no ONNX, no TF.js), plus a seeded random state_dict. It lets the ONNX
 // export be checked on configs the parity fixtures do not cover (odd R, zoom 3, residual layers, 3×3 SR).
 import type { ModelConfig } from '../../src/models/config.js';
 import type { StateDict, StateTensor } from '../../src/models/state-dict.js';

@@ -38,7 +38,7 @@ export interface StratifiedDrawResult<T> {
 
 /**
  * Draws, for each (class, count) row of an allocation, `count` pool rows of that class uniformly without
- * replacement (spec §5.4), seeded. Unlike upstream (which crashes), a short class is topped up through
+ * replacement, seeded. Unlike upstream (which crashes), a short class is topped up through
  * `topUp` or reported; it never silently returns fewer rows.
  * @param pool candidate rows.
  * @param classOf the class of a row (e.g. `(r) => r.IPCC`).

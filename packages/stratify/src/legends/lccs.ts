@@ -1,7 +1,7 @@
 import { StratifyError } from '../errors.js';
 
 /**
- * ESA CCI / C3S land cover (LCCS) class id → label, exactly upstream's `LCCS_classes` (spec §3.4, including
+ * ESA CCI / C3S land cover (LCCS) class id → label, exactly upstream's `LCCS_classes` (including
  * the U+2010 hyphens in "post‐flooding" and "15‐40%"), with upstream's missing class 151
  * ("Sparse tree (<15%)") added.
  */

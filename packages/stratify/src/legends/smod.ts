@@ -1,7 +1,7 @@
 import { StratifyError } from '../errors.js';
 
 /**
- * GHSL SMOD (settlement model, R2019A) code → label, exactly upstream's `SMOD_classes` (spec §3.4);
+ * GHSL SMOD (settlement model, R2019A) code → label, exactly upstream's `SMOD_classes`;
  * −200 is the raster's NoData ("Unknown"), 0 / NaN are "None".
  */
 export const SMOD_LABELS: Readonly<Record<number, string>> = Object.freeze({

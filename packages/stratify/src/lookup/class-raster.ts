@@ -33,7 +33,7 @@ export interface OpenClassRasterOptions {
 /** Options of {@link ClassRaster.lookup}. */
 export interface LookupOptions {
   /**
-   * Reproduce upstream's rasterio `index(x, y, op=math.ceil)` (spec §4.1): fractional row/column rounded up,
+   * Reproduce upstream's rasterio `index(x, y, op=math.ceil)`: fractional row/column rounded up,
    * i.e. the pixel one row south and one column east of the containing pixel. Default false: the pixel that
    * contains the point (floor; a point on a pixel edge belongs to the pixel east/south of it).
    */

@@ -4,7 +4,7 @@ import { SMOD_LABELS } from '../legends/smod.js';
 import { WORLDCOVER_LABELS, WORLDCOVER_TO_IPCC } from '../legends/worldcover.js';
 import type { ClassRaster, LookupOptions } from './class-raster.js';
 
-/** Columns {@link classifyPoints} adds (upstream's Stratifier columns, spec §4). */
+/** Columns {@link classifyPoints} adds (the columns upstream's Stratifier adds). */
 export interface ClassColumns {
   /** Land-cover code (ESA CCI LCCS id, or WorldCover code), null outside the raster. */
   landcover_id: number | null;

@@ -25,7 +25,7 @@ export interface RebalanceOptions {
   /** f(count) → weight (default `Math.cbrt`, upstream's cube root; `Math.sqrt` was used inside Settlement). */
   weight?: (count: number) => number;
   /**
-   * Reproduce upstream's allocation (spec §5.2): whole-percent shares `round(p, 2)·T`, leftovers added while
+   * Reproduce upstream's allocation: whole-percent shares `round(p, 2)·T`, leftovers added while
    * `T − Σ > 0` in order of the fractional part of 100·p, then truncation — totals can fall short of T.
    * Default false: exact totals by largest remainder.
    */
@@ -56,7 +56,7 @@ function compareKeys(a: ClassKey, b: ClassKey): number {
 }
 
 /**
- * Rebalances a (class, count) table to a target total (spec §5.2): wᵢ = f(countᵢ), pᵢ = wᵢ / Σw, nᵢ ≈ pᵢ·T.
+ * Rebalances a (class, count) table to a target total: wᵢ = f(countᵢ), pᵢ = wᵢ / Σw, nᵢ ≈ pᵢ·T.
  * Default: exact totals Σnᵢ = T by largest remainder (ties → larger weight, then input order). With
  * `compat: true`, upstream's whole-percent rounding and truncation (T = 100 → 59/28/12 for counts
  * 1000/125/8 with cube root; T = 18 → 10/5/2; T = 7 → 4/2/0).
@@ -158,7 +158,7 @@ export interface SubStratumAllocation {
 }
 
 /**
- * Sub-stratum rebalancing (spec §5.3): restrict the pool to rows whose `selectBy` column equals `className`,
+ * Sub-stratum rebalancing: restrict the pool to rows whose `selectBy` column equals `className`,
  * count the `rebalanceBy` column inside it and rebalance those counts (e.g. SMOD inside IPCC "Settlement").
  * @param rows pool rows (any objects).
  * @param selectBy column that selects the stratum (e.g. 'IPCC').

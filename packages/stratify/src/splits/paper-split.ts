@@ -36,7 +36,7 @@ export interface PaperSplit {
 }
 
 /**
- * Reproduces the train/val/test split the upstream training actually used (spec-superres §1.3): it ignores the
+ * Reproduces the train/val/test split the upstream training actually used: it ignores the
  * CSV's `split` column; the AOI list (duplicates kept) is natsorted as `<root>/hr_dataset/<aoi>/` paths,
  * shuffled by `torch.randperm(N)` with an MT19937 generator seeded with `seed`, and cut into
  * `int(0.8·M)`, `int(0.1·M)`, `int(0.1·M)` scenes, M = `directoryCount`. With

@@ -64,6 +64,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   DISPOSED: USAGE,
   CODEC_ALREADY_REGISTERED: USAGE,
   LAND_MASK_NOT_LOADED: USAGE,
+  MISSING_PEER: USAGE, // install the optional peer the message names
   UNSUPPORTED_CAPABILITY: USAGE, // the catalogue lacks a capability the request needs (filter, sortby…)
   AOI_TOO_LARGE: USAGE, // --max-aoi-px
   INVALID_DATE: USAGE, // a date option that is not an ISO-8601 calendar day

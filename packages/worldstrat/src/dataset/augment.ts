@@ -1,4 +1,4 @@
-// RandomRotateFlipDict (spec-superres §1.6): rot90 (counter-clockwise, k = angle/90) then an optional vertical
+// RandomRotateFlipDict: rot90 (counter-clockwise, k = angle/90) then an optional vertical
 // flip, the same draw for every tensor of a sample.
 import { WorldStratError } from '../errors.js';
 

@@ -1,4 +1,4 @@
-// The 3×3 chip grid of upstream's CropDict (spec-superres §1.5).
+// The 3×3 chip grid of upstream's CropDict.
 
 import { bankersRound } from '@worldstrat/core';
 import { WorldStratError } from '../errors.js';

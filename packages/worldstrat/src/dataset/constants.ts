@@ -1,4 +1,4 @@
-// Fixed constants of the WorldStrat training pipeline (spec-superres §1.4–§1.5).
+// Fixed constants of the WorldStrat training pipeline.
 
 // The LR normalisation constants live in srnet (scene inference needs them too); one definition in the repo.
 export { JIF_S2_MEAN, JIF_S2_STD } from '@worldstrat/srnet';

@@ -1,4 +1,4 @@
-// The per-scene transforms of upstream's make_transforms_JIF (spec-superres §1.4), on planar Float32 stacks.
+// The per-scene transforms of upstream's make_transforms_JIF, on planar Float32 stacks.
 import { resize } from '@worldstrat/raster-io';
 import { WorldStratError } from '../errors.js';
 import { JIF_GEOMETRY, JIF_S2_MEAN, JIF_S2_STD, SPOT_MAX_12_BIT } from './constants.js';

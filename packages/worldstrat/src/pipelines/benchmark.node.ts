@@ -42,7 +42,7 @@ import {
   trainWorkerScript,
 } from './train-workers.node.js';
 
-/** The paper's three models (spec-superres §2) at a given width. */
+/** The paper's three models at a given width. */
 export function benchmarkModels(hiddenChannels = 128, dropout = 0.5): ModelSpec[] {
   return [
     { name: 'SRCNN-SI', config: { kind: 'srcnn', revisits: 1, hiddenChannels, dropout } },

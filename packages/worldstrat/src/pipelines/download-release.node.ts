@@ -1,6 +1,6 @@
 // `download-release`: fetch the published WorldStrat files (Zenodo record 6810792) with eo-fetch's resumable
-// download engine, verify their MD5 checksums, and unpack the archives into the release layout
-// (spec-dataset-generation §14.1–§14.2). Re-runs skip verified downloads (manifest) and extracted members.
+// download engine, verify their MD5 checksums, and unpack the archives into the release layout.
+// Re-runs skip verified downloads (manifest) and extracted members.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat, unlink } from 'node:fs/promises';
@@ -36,8 +36,8 @@ export interface ReleaseFile {
 }
 
 /**
- * The files `download-release` knows, with the MD5 sums published for them (spec-dataset-generation §14.1,
- * as used by TorchGeo). `hr_dataset_raw.tar.gz` (raw Airbus products) and the PDF are not fetched.
+ * The files `download-release` knows, with the MD5 sums published for them (the
+ * same sums TorchGeo checks). `hr_dataset_raw.tar.gz` (raw Airbus products) and the PDF are not fetched.
  */
 export const RELEASE_FILES: readonly ReleaseFile[] = Object.freeze([
   {

@@ -1,4 +1,4 @@
-// `rebuild`: regenerate a WorldStrat-style dataset from scratch (spec-dataset-generation §0):
+// `rebuild`: regenerate a WorldStrat-style dataset from scratch:
 // sample points (or read POIs) → stratify (land-cover + settlement rasters) → rebalance and draw → AOIs →
 // catalogue search (STAC API or SentinelHub Catalog) → temporal matching → revisit download → release layout
 // (lr_dataset/…, metadata.csv, stratified_train_val_test_split.csv). The plan (everything up to matching) is
@@ -80,7 +80,7 @@ export interface RebuildOptions {
   smod?: string;
   /** CRS of the SMOD raster when the file names none (default `ESRI:54009`). */
   smodCrs?: string;
-  /** Upstream's ceil pixel rounding in lookups (spec §4.1). */
+  /** Upstream's ceil pixel rounding in lookups. */
   compat?: boolean;
   /** Number of AOIs to draw (rebalanced over IPCC classes). */
   target: number;

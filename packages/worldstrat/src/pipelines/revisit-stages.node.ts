@@ -1,5 +1,5 @@
 // The catalogue stages shared by `rebuild`, `worldstrat search` and `worldstrat fetch`: search a STAC API or
-// the SentinelHub Catalog for every AOI, match revisits (spec §11), and download the matched revisits into the
+// the SentinelHub Catalog for every AOI, match revisits, and download the matched revisits into the
 // release layout with a manifest per level (resumable).
 import { join } from 'node:path';
 import {

@@ -1,4 +1,4 @@
-// SPOT 6/7 high-resolution imagery for a rebuild (spec-dataset-generation §10): one dataimport (TPDI) order per
+// SPOT 6/7 high-resolution imagery for a rebuild: one dataimport (TPDI) order per
 // AOI into a BYOC collection, confirmed only on request, polled until DONE, then RGBN (6 m) and PAN (1.5 m)
 // downloaded with the Process API into hr_dataset/<AOI>/<AOI>_rgbn.tiff / _pan.tiff (eo-fetch's download
 // engine: atomic, verified, manifest <root>/rebuild/manifest-HR.jsonl) and pansharpened into _ps.tiff.

@@ -1,4 +1,4 @@
-// Class distribution bar charts (spec-dataset-generation §15.5), single or grouped (before/after rebalancing).
+// Class distribution bar charts, single or grouped (before/after rebalancing).
 import { colorForClass, formatTick, niceTicks, svgDocument, svgText } from './svg.js';
 
 /** Options of {@link classDistributionSvg}. */

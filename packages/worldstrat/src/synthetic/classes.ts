@@ -1,4 +1,5 @@
-// Class labels written to the synthetic tables, per landscape kind (legend strings of spec-dataset-generation §3.4).
+// Class labels written to the synthetic tables, per landscape kind (the LCCS and SMOD legend strings
+// upstream's stratifier writes).
 import type { SceneKind } from './scene.js';
 
 /** The LCCS / SMOD codes and labels recorded for each synthetic landscape kind. */

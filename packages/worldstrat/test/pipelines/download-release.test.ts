@@ -71,7 +71,7 @@ afterAll(async () => {
 });
 
 describe('download-release', () => {
-  it('knows the published files and their MD5s (spec §14.1)', () => {
+  it('knows the published files and their MD5s', () => {
     expect(RELEASE_FILES.map((f) => [f.name, f.md5])).toEqual([
       ['hr_dataset.tar.gz', 'ca7167334006f3c17f9071f14c435335'],
       ['lr_dataset_l1c.tar.gz', 'd2dcafa207b1e1bc6c754607f15e9ed6'],

@@ -28,7 +28,7 @@ export function registerStratify(program: Command, run: CliRunner): void {
     .option('--landcover-legend <legend>', 'lccs | worldcover', 'lccs')
     .option('--smod <file|url>', 'settlement raster (GHSL SMOD)')
     .option('--smod-crs <crs>', 'CRS of the SMOD raster when the file names none', 'ESRI:54009')
-    .option('--compat', "upstream's ceil pixel rounding (spec §4.1)", false)
+    .option('--compat', "upstream's ceil pixel rounding", false)
     .option(
       '--target <n>',
       'rebalance over IPCC classes and draw this many points',
