@@ -1,10 +1,10 @@
 // Public API of worldstrat (browser-safe part): named re-exports only. Node-only APIs are in `worldstrat/node`.
 
-export type { RotateFlip } from './dataset/augment.js';
-export { rotateFlip } from './dataset/augment.js';
-export { bankersRound } from './dataset/bankers-round.js';
-export type { ChipWindow, ChipWindowsOptions } from './dataset/chips.js';
-export { chipWindows, cropPlanes } from './dataset/chips.js';
+export type { RotateFlip } from '@worldstrat/dataset';
+export { rotateFlip } from '@worldstrat/dataset';
+export { bankersRound } from '@worldstrat/dataset';
+export type { ChipWindow, ChipWindowsOptions } from '@worldstrat/dataset';
+export { chipWindows, cropPlanes } from '@worldstrat/dataset';
 export {
   JIF_GEOMETRY,
   JIF_S2_MEAN,
@@ -12,9 +12,9 @@ export {
   SPOT_MAX_8_BIT,
   SPOT_MAX_12_BIT,
   SPOT_RGB_BANDS,
-} from './dataset/constants.js';
-export type { StackShape } from './dataset/transforms.js';
-export { normalizeLr, transformHr, transformLr, transformLrc } from './dataset/transforms.js';
+} from '@worldstrat/dataset';
+export type { StackShape } from '@worldstrat/dataset';
+export { normalizeLr, transformHr, transformLr, transformLrc } from '@worldstrat/dataset';
 export type { WorldStratErrorCode } from './errors.js';
 export { throwIfAborted, WORLDSTRAT_ERROR_CODES, WorldStratError } from './errors.js';
 export type { BarChartOptions, CountSeries } from './plots/bar-chart.js';
@@ -32,27 +32,27 @@ export { revisitsGif } from './plots/revisits-gif.js';
 export { CLASS_COLORS, colorForClass, escapeXml, PLOT_FONT, svgDocument } from './plots/svg.js';
 export type { MapPoint, WorldMapOptions } from './plots/world-map.js';
 export { worldMapSvg } from './plots/world-map.js';
-export { SYNTHETIC_CLASS_LABELS } from './synthetic/classes.js';
+export { SYNTHETIC_CLASS_LABELS } from '@worldstrat/dataset';
 export type {
   DegradedRevisit,
   DegradeOptions,
   DrawRevisitOptions,
   RevisitParams,
-} from './synthetic/degrade.js';
-export { DEFAULT_REVISIT_DRAW, degradeScene, drawRevisitParams } from './synthetic/degrade.js';
-export { L1C_PATH_REFLECTANCE, L1C_TRANSMITTANCE, l2aToL1c, S2_L1C_BANDS } from './synthetic/l1c.js';
-export type { FbmOptions } from './synthetic/noise.js';
-export { fbm } from './synthetic/noise.js';
-export type { SynthRng } from './synthetic/rng.js';
-export type { SceneKind, SynthesizeSceneOptions, SyntheticScene } from './synthetic/scene.js';
+} from '@worldstrat/dataset';
+export { DEFAULT_REVISIT_DRAW, degradeScene, drawRevisitParams } from '@worldstrat/dataset';
+export { L1C_PATH_REFLECTANCE, L1C_TRANSMITTANCE, l2aToL1c, S2_L1C_BANDS } from '@worldstrat/dataset';
+export type { FbmOptions } from '@worldstrat/dataset';
+export { fbm } from '@worldstrat/dataset';
+export type { SynthRng } from '@worldstrat/dataset';
+export type { SceneKind, SynthesizeSceneOptions, SyntheticScene } from '@worldstrat/dataset';
 export {
   DEFAULT_SYNTHESIZE_SCENE,
   SCENE_KINDS,
   sceneBand,
   sceneRgbn,
   synthesizeScene,
-} from './synthetic/scene.js';
-export type { CoverClass } from './synthetic/spectra.js';
+} from '@worldstrat/dataset';
+export type { CoverClass } from '@worldstrat/dataset';
 export {
   CLOUD_SPECTRUM,
   COVER,
@@ -61,4 +61,4 @@ export {
   HR_FROM_S2_BANDS,
   S2_L2A_BANDS,
   S2_L2A_NATIVE_RESOLUTION_M,
-} from './synthetic/spectra.js';
+} from '@worldstrat/dataset';

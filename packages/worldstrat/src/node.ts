@@ -1,7 +1,7 @@
 // Node-only entry of worldstrat: file-system datasets, rendering to PNG/GIF, pipelines.
 
-export type { ExtractTarGzOptions, ExtractTarGzReport } from './archive/extract-tar-gz.node.js';
-export { archiveMemberTarget, extractTarGz } from './archive/extract-tar-gz.node.js';
+export type { ExtractTarGzOptions, ExtractTarGzReport } from '@worldstrat/dataset/node';
+export { archiveMemberTarget, extractTarGz } from '@worldstrat/dataset/node';
 export { EXIT_CODES, exitCodeFor } from './cli/exit-codes.js';
 export { createProgram, runCli } from './cli/program.js';
 export type { CliIo } from './cli/runtime.js';
@@ -13,8 +13,8 @@ export type {
   ShapedArray,
   SplitMode,
   WorldStratDataset,
-} from './dataset/open-dataset.node.js';
-export { openDataset } from './dataset/open-dataset.node.js';
+} from '@worldstrat/dataset/node';
+export { openDataset } from '@worldstrat/dataset/node';
 export type {
   DatasetProblem,
   DatasetScan,
@@ -22,8 +22,8 @@ export type {
   ScanDatasetOptions,
   SceneEntry,
   SplitName,
-} from './dataset/scan-dataset.node.js';
-export { scanDataset } from './dataset/scan-dataset.node.js';
+} from '@worldstrat/dataset/node';
+export { scanDataset } from '@worldstrat/dataset/node';
 export * from './index.js';
 export type {
   BenchmarkOptions,
@@ -44,15 +44,15 @@ export type {
   DownloadReleaseResult,
   ReleaseFile,
   ReleaseFileResult,
-} from './pipelines/download-release.node.js';
+} from '@worldstrat/dataset/node';
 export {
   downloadRelease,
-  downloadReleasePipeline,
   md5File,
   RELEASE_FILES,
   ZENODO_BASE_URL,
   ZENODO_RECORD,
-} from './pipelines/download-release.node.js';
+} from '@worldstrat/dataset/node';
+export { downloadReleasePipeline } from './pipelines/download-release.node.js';
 export type {
   BicubicUpsampleOptions,
   EngineChoice,
@@ -154,10 +154,10 @@ export type {
   GenerateSyntheticDatasetOptions,
   SyntheticAoi,
   SyntheticDatasetSummary,
-} from './synthetic/generate-synthetic-dataset.node.js';
+} from '@worldstrat/dataset/node';
 export {
   assignSplits,
   DEFAULT_SYNTHETIC_DATASET,
   generateSyntheticDataset,
   SPLIT_CSV_NAME,
-} from './synthetic/generate-synthetic-dataset.node.js';
+} from '@worldstrat/dataset/node';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeItem, type StacServer, startStacServer } from '../../eo-fetch/test/support/stac-server.js';
 import { EXIT_CODE_BY_ERROR, EXIT_CODES, exitCodeFor, exitCodeTableMarkdown } from '../src/cli/exit-codes.js';
 import { WORLDSTRAT_ERROR_CODES } from '../src/errors.js';
-import { RELEASE_FILES } from '../src/pipelines/download-release.node.js';
+import { RELEASE_FILES } from '../src/node.js';
 import { tempDir } from './support/fixtures.js';
 import { cli } from './support/run-cli.js';
 

@@ -17,7 +17,7 @@ import {
   stateDictFromSafetensors,
 } from '@worldstrat/srnet';
 import { superResolveToFile } from '@worldstrat/srnet/node';
-import { openDataset, type SplitMode } from '../dataset/open-dataset.node.js';
+import { openDataset, type SplitMode } from '@worldstrat/dataset/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { comparisonPanelSvg, type PanelImage } from '../plots/comparison-panel.js';
 import { htmlReport, type ReportSection } from '../plots/html-report.js';

@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DrawRevisitOptions } from '../synthetic/degrade.js';
-import { generateSyntheticDataset } from '../synthetic/generate-synthetic-dataset.node.js';
+import type { DrawRevisitOptions } from '@worldstrat/dataset';
+import { generateSyntheticDataset } from '@worldstrat/dataset/node';
 import {
   type BenchmarkOptions,
   type BenchmarkResult,

@@ -16,9 +16,9 @@ import {
   stateDictFromSafetensors,
 } from '@worldstrat/srnet';
 import { createInferenceEngine, createOnnxEngine } from '@worldstrat/srnet/node';
-import { JIF_S2_MEAN, JIF_S2_STD } from '../dataset/constants.js';
-import type { SplitMode, WorldStratDataset } from '../dataset/open-dataset.node.js';
-import type { SceneEntry, SplitName } from '../dataset/scan-dataset.node.js';
+import { JIF_S2_MEAN, JIF_S2_STD } from '@worldstrat/dataset';
+import type { SplitMode, WorldStratDataset } from '@worldstrat/dataset/node';
+import type { SceneEntry, SplitName } from '@worldstrat/dataset/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 import { sliceRevisits } from './train-model.node.js';
@@ -397,7 +397,7 @@ export const evaluatePipeline = definePipeline<
         'INVALID_ARGUMENT',
         'eval needs at least one weights file (--weights a.safetensors)',
       );
-    const { openDataset } = await import('../dataset/open-dataset.node.js');
+    const { openDataset } = await import('@worldstrat/dataset/node');
     const models: EvaluatedModel[] = [];
     try {
       for (const [i, w] of options.weights.entries()) {

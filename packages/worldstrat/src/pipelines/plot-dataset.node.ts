@@ -7,7 +7,7 @@ import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { resize } from '@worldstrat/raster-io';
 import { readGeoTiffFile, writeFileAtomic } from '@worldstrat/raster-io/node';
 import { natCompare } from '@worldstrat/stratify';
-import { scanDataset } from '../dataset/scan-dataset.node.js';
+import { scanDataset } from '@worldstrat/dataset/node';
 import { throwIfAborted } from '../errors.js';
 import { parseCsv } from '../internal/csv.js';
 import { classDistributionSvg } from '../plots/bar-chart.js';

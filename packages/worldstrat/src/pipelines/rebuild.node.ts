@@ -40,10 +40,10 @@ import {
   stratifiedSplit,
 } from '@worldstrat/stratify';
 import { openClassRasterFile } from '@worldstrat/stratify/node';
-import { METADATA_COLUMNS } from '../dataset/constants.js';
+import { METADATA_COLUMNS } from '@worldstrat/dataset';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { toCsv } from '../internal/csv.js';
-import { SPLIT_CSV_NAME } from '../synthetic/generate-synthetic-dataset.node.js';
+import { SPLIT_CSV_NAME } from '@worldstrat/dataset/node';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 import {
   downloadRevisits,

@@ -5,7 +5,7 @@ import { plotDatasetPipeline } from '../../pipelines/plot-dataset.node.js';
 import {
   DEFAULT_SYNTHETIC_DATASET,
   generateSyntheticDataset,
-} from '../../synthetic/generate-synthetic-dataset.node.js';
+} from '@worldstrat/dataset/node';
 import { choiceOption, intOption, seedOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 

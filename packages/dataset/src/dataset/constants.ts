@@ -10,22 +10,3 @@ export const SPOT_MAX_8_BIT = 255;
 export const JIF_GEOMETRY = Object.freeze({ lrInput: 160, hrOutput: 500, chip: 50, stride: 50 });
 /** HR bands read from `_ps.tiff` (0-based): R, G, B. */
 export const SPOT_RGB_BANDS = Object.freeze([0, 1, 2]);
-/** Columns of the release's `metadata.csv` (one row per AOI and revisit), written by `rebuild` and `synth`. */
-export const METADATA_COLUMNS = Object.freeze([
-  'tile',
-  'n',
-  'lowres_date',
-  'highres_date',
-  'bounds',
-  'area',
-  'cloud_cover',
-  'delta',
-  'lon',
-  'lat',
-  'LCCS',
-  'SMOD',
-  'IPCC Class',
-  'LCCS class',
-  'SMOD Class',
-  'source',
-] as const);

@@ -3,8 +3,9 @@
 import { access, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { natCompare as naturalCompare } from '@worldstrat/stratify';
-import { WorldStratError } from '../errors.js';
+import { DatasetError } from '../errors.js';
 import { parseCsv } from '../internal/csv.js';
+import { HR_DIR, LR_CLOUD_MASK_SUFFIX, LR_DIR, lrDataSuffix, SPLIT_CSV_NAME } from '../layout.js';
 
 /** The three data splits. */
 export type SplitName = 'train' | 'val' | 'test';
@@ -94,7 +95,7 @@ async function listDir(p: string): Promise<string[] | null> {
  * @param root - dataset folder (holds `hr_dataset/`, `lr_dataset/`, the CSVs).
  * @param options - revisits, radiometry depth, AOI list, duplicate policy.
  * @returns the scenes and all problems found.
- * @throws {WorldStratError} `DATASET_NOT_FOUND` when `root` or its `hr_dataset`/`lr_dataset` is missing.
+ * @throws {DatasetError} `DATASET_NOT_FOUND` when `root` or its `hr_dataset`/`lr_dataset` is missing.
  * @example
  * ```ts
  * const scan = await scanDataset('dataset', { revisits: 8 });
@@ -105,30 +106,30 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
   const revisits = options.revisits ?? 8;
   const depth = options.radiometryDepth ?? 12;
   if (!Number.isInteger(revisits) || revisits < 1) {
-    throw new WorldStratError('INVALID_ARGUMENT', `revisits ${revisits}: use an integer ≥ 1`);
+    throw new DatasetError('INVALID_ARGUMENT', `revisits ${revisits}: use an integer ≥ 1`);
   }
   const rootStat = await stat(root).catch(() => null);
   if (!rootStat?.isDirectory()) {
-    throw new WorldStratError(
+    throw new DatasetError(
       'DATASET_NOT_FOUND',
       `dataset root ${root} does not exist; download the release or run \`worldstrat synth ${root}\``,
     );
   }
   let hrFolder: HrFolder;
-  if (depth === 8) hrFolder = 'hr_dataset/8bit';
-  else hrFolder = (await exists(join(root, 'hr_dataset', '12bit'))) ? 'hr_dataset/12bit' : 'hr_dataset';
+  if (depth === 8) hrFolder = `${HR_DIR}/8bit`;
+  else hrFolder = (await exists(join(root, HR_DIR, '12bit'))) ? `${HR_DIR}/12bit` : HR_DIR;
   const hrDir = join(root, hrFolder);
   const hrEntries = await listDir(hrDir);
   if (!hrEntries) {
-    throw new WorldStratError(
+    throw new DatasetError(
       'DATASET_NOT_FOUND',
       `${hrDir} is missing; expected the WorldStrat layout (hr_dataset/<AOI>/<AOI>_ps.tiff)`,
     );
   }
-  if (!(await exists(join(root, 'lr_dataset')))) {
-    throw new WorldStratError(
+  if (!(await exists(join(root, LR_DIR)))) {
+    throw new DatasetError(
       'DATASET_NOT_FOUND',
-      `${join(root, 'lr_dataset')} is missing; expected lr_dataset/<AOI>/L2A/`,
+      `${join(root, LR_DIR)} is missing; expected ${LR_DIR}/<AOI>/L2A/`,
     );
   }
 
@@ -138,14 +139,14 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
   const csvSplit = new Map<string, SplitName>();
   let source = options.aois;
   if (source === undefined) {
-    const def = join(root, 'stratified_train_val_test_split.csv');
+    const def = join(root, SPLIT_CSV_NAME);
     source = (await exists(def)) ? def : 'folders';
   }
   if (source === 'folders') {
     names = hrEntries.filter((e) => !e.startsWith('.'));
   } else if (typeof source === 'string') {
     const text = await readFile(source, 'utf8').catch((e) => {
-      throw new WorldStratError(
+      throw new DatasetError(
         'DATASET_NOT_FOUND',
         `AOI list ${source} cannot be read: ${(e as Error).message}`,
         { cause: e },
@@ -153,7 +154,7 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
     });
     const { header, rows } = parseCsv(text);
     if (!header.includes('tile')) {
-      throw new WorldStratError(
+      throw new DatasetError(
         'DATASET_LAYOUT',
         `${source} has no "tile" column (columns: ${header.join(', ')})`,
       );
@@ -190,7 +191,7 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
   for (const name of unique) {
     const hrAoi = join(hrDir, name);
     const hrFiles = await listDir(hrAoi);
-    const lrDir = join(root, 'lr_dataset', name, 'L2A');
+    const lrDir = join(root, LR_DIR, name, 'L2A');
     const lrFiles = await listDir(lrDir);
     if (!hrFiles || !lrFiles) {
       problems.push({
@@ -212,8 +213,8 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
       continue;
     }
     const pan = hrFiles.filter((f) => f.endsWith(panSuffix)).sort(naturalCompare);
-    const lr = lrFiles.filter((f) => f.endsWith('-L2A_data.tiff')).sort(naturalCompare);
-    const lrc = lrFiles.filter((f) => f.endsWith('-CLM.tiff')).sort(naturalCompare);
+    const lr = lrFiles.filter((f) => f.endsWith(lrDataSuffix('L2A'))).sort(naturalCompare);
+    const lrc = lrFiles.filter((f) => f.endsWith(LR_CLOUD_MASK_SUFFIX)).sort(naturalCompare);
     if (lr.length < revisits && !options.allowFewerRevisits) {
       problems.push({
         code: 'TOO_FEW_REVISITS',

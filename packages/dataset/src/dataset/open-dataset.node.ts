@@ -3,7 +3,7 @@ import { createRng } from '@worldstrat/geo-sampling';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { openGeoTiffFile, readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { type PaperSplitOptions, paperSplit } from '@worldstrat/stratify';
-import { throwIfAborted, WorldStratError } from '../errors.js';
+import { throwIfAborted, DatasetError } from '../errors.js';
 import { type RotateFlip, rotateFlip } from './augment.js';
 import { type ChipWindow, chipWindows, cropPlanes } from './chips.js';
 import { JIF_GEOMETRY, SPOT_MAX_8_BIT, SPOT_MAX_12_BIT, SPOT_RGB_BANDS } from './constants.js';
@@ -118,7 +118,7 @@ function stack(rasters: { width: number; height: number; bands: ArrayLike<number
   const out = new Float32Array(rasters.length * c * width * height);
   rasters.forEach((r, i) => {
     if (r.width !== width || r.height !== height || r.bands.length !== c) {
-      throw new WorldStratError(
+      throw new DatasetError(
         'SHAPE_MISMATCH',
         `${path[i]} is ${r.bands.length}×${r.height}×${r.width}, the first revisit ${c}×${height}×${width}; revisits must match`,
       );
@@ -138,7 +138,7 @@ function stack(rasters: { width: number; height: number; bands: ArrayLike<number
  * @param root - dataset folder.
  * @param options - scan options, problem policy, masks, cache.
  * @returns the dataset handle.
- * @throws {WorldStratError} `DATASET_NOT_FOUND`; `DATASET_LAYOUT` listing every problem when `skipInvalid` is off.
+ * @throws {DatasetError} `DATASET_NOT_FOUND`; `DATASET_LAYOUT` listing every problem when `skipInvalid` is off.
  * @example
  * ```ts
  * const ds = await openDataset('dataset', { revisits: 8, skipInvalid: true });
@@ -197,7 +197,7 @@ export async function openDataset(
       .slice(0, 10)
       .map((p) => `  - ${p.message}`)
       .join('\n');
-    throw new WorldStratError(
+    throw new DatasetError(
       'DATASET_LAYOUT',
       `${blocking.length} scene problem(s) in ${root}:\n${list}${blocking.length > 10 ? '\n  …' : ''}\npass skipInvalid: true (CLI: --skip-invalid) to skip these scenes`,
     );
@@ -277,7 +277,7 @@ export async function openDataset(
       if (name) out[name].push(s);
     }
     if (mode === 'csv' && out.train.length + out.val.length + out.test.length === 0 && scenes.length > 0) {
-      throw new WorldStratError(
+      throw new DatasetError(
         'DATASET_LAYOUT',
         `no scene has a split: the AOI list has no "split" column; use split('all') or pass a name → split map`,
       );
@@ -293,7 +293,7 @@ export async function openDataset(
     const list = typeof which === 'string' ? split('csv')[which] : [...which];
     const batchSize = bo.batchSize ?? 16;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new WorldStratError('INVALID_ARGUMENT', `batchSize ${batchSize}: use an integer ≥ 1`);
+      throw new DatasetError('INVALID_ARGUMENT', `batchSize ${batchSize}: use an integer ≥ 1`);
     }
     const shuffle = bo.shuffle ?? isTrain;
     const augment = bo.augment ?? (bo.compat ? true : isTrain);
@@ -316,17 +316,17 @@ export async function openDataset(
       while (queue.length < prefetch && next < order.length) {
         const entry = list[order[next++]];
         const load = loadScene(entry, { signal: bo.signal }).catch((e: unknown) => {
-          if (e instanceof WorldStratError && e.code === 'ABORTED') throw e;
+          if (e instanceof DatasetError && e.code === 'ABORTED') throw e;
           const problem: DatasetProblem = {
             code:
-              e instanceof WorldStratError && e.code === 'SHAPE_MISMATCH'
+              e instanceof DatasetError && e.code === 'SHAPE_MISMATCH'
                 ? 'SHAPE_MISMATCH'
                 : 'UNREADABLE_FILE',
             aoi: entry.name,
             message: `${entry.name}: ${causeText(e)}`,
           };
           if (!options.skipInvalid) {
-            throw new WorldStratError(
+            throw new DatasetError(
               'UNREADABLE_FILE',
               `${problem.message}; pass skipInvalid: true (CLI: --skip-invalid) to skip it`,
               { cause: e },
@@ -350,7 +350,7 @@ export async function openDataset(
       const c = samples[0].scene.lrShape[1];
       const odd = samples.find((s) => s.scene.lrShape[0] !== r || s.scene.lrShape[1] !== c);
       if (odd) {
-        throw new WorldStratError(
+        throw new DatasetError(
           'SHAPE_MISMATCH',
           `batch mixes ${samples[0].scene.name} (${r}×${c}) and ${odd.scene.name} (${odd.scene.lrShape[0]}×${odd.scene.lrShape[1]} revisits×bands); with allowFewerRevisits use batchSize 9 or filter scenes by availableRevisits`,
         );
@@ -395,7 +395,7 @@ export async function openDataset(
         options.onProblem?.(got);
       } else {
         if (got.lrShape[0] !== R && !options.allowFewerRevisits) {
-          throw new WorldStratError(
+          throw new DatasetError(
             'SHAPE_MISMATCH',
             `${got.name}: ${got.lrShape[0]} revisits, ${R} expected`,
           );

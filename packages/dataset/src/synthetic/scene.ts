@@ -1,6 +1,6 @@
 // Procedural high-resolution scenes: a cover-class map plus a brightness texture, painted in metres so the same
 // seed gives the same landscape at any pixel size. Reflectance = class spectrum × texture (see spectra.ts).
-import { WorldStratError } from '../errors.js';
+import { DatasetError } from '../errors.js';
 import { fbm } from './noise.js';
 import { type SynthRng, uniform } from './rng.js';
 import { COVER, COVER_SPECTRA, HR_FROM_S2_BANDS } from './spectra.js';
@@ -54,7 +54,7 @@ function hash01(a: number, b: number, c: number, d: number, salt: number): numbe
  * @param rng - seeded random source (all randomness comes from it).
  * @param options - size, pixel size, kind.
  * @returns the scene (class map + texture).
- * @throws {WorldStratError} `INVALID_ARGUMENT` for a size < 16 px or a non-positive pixel size.
+ * @throws {DatasetError} `INVALID_ARGUMENT` for a size < 16 px or a non-positive pixel size.
  * @example
  * ```ts
  * const scene = synthesizeScene(createRng(7), { size: 264, kind: 'Settlement' });
@@ -65,9 +65,9 @@ export function synthesizeScene(rng: SynthRng, options: SynthesizeSceneOptions =
   const size = options.size ?? DEFAULT_SYNTHESIZE_SCENE.size;
   const px = options.pixelSizeM ?? DEFAULT_SYNTHESIZE_SCENE.pixelSizeM;
   if (!Number.isInteger(size) || size < 16) {
-    throw new WorldStratError('INVALID_ARGUMENT', `scene size ${size} px: use an integer ≥ 16`);
+    throw new DatasetError('INVALID_ARGUMENT', `scene size ${size} px: use an integer ≥ 16`);
   }
-  if (!(px > 0)) throw new WorldStratError('INVALID_ARGUMENT', `pixelSizeM ${px}: use a positive number`);
+  if (!(px > 0)) throw new DatasetError('INVALID_ARGUMENT', `pixelSizeM ${px}: use a positive number`);
   const kind = options.kind ?? SCENE_KINDS[rng.int(SCENE_KINDS.length)];
   const extentM = size * px;
   const salt = rng.int(0x7fffffff);
@@ -307,7 +307,7 @@ export function synthesizeScene(rng: SynthRng, options: SynthesizeSceneOptions =
  * @param scene - a synthetic scene.
  * @param band - 0..11 in S2_L2A_BANDS order.
  * @returns a Float32Array of `width*height` reflectances.
- * @throws {WorldStratError} `INVALID_ARGUMENT` for a band outside 0..11.
+ * @throws {DatasetError} `INVALID_ARGUMENT` for a band outside 0..11.
  * @example
  * ```ts
  * const nir = sceneBand(scene, 7); // B08
@@ -315,7 +315,7 @@ export function synthesizeScene(rng: SynthRng, options: SynthesizeSceneOptions =
  */
 export function sceneBand(scene: SyntheticScene, band: number): Float32Array {
   if (!Number.isInteger(band) || band < 0 || band >= 12) {
-    throw new WorldStratError('INVALID_ARGUMENT', `band ${band}: use 0..11 (S2 L2A order B01..B12)`);
+    throw new DatasetError('INVALID_ARGUMENT', `band ${band}: use 0..11 (S2 L2A order B01..B12)`);
   }
   const lut = new Float32Array(COVER_SPECTRA.length);
   for (let c = 0; c < lut.length; c++) lut[c] = COVER_SPECTRA[c][band];
