@@ -208,6 +208,8 @@ try {
 fs.writeFileSync(
   path.join(all, 'consumer.mts'),
   `import type { MultiPolygon, Polygon } from 'geojson';
+import { DATASET_ERROR_CODES, METADATA_COLUMNS } from '@worldstrat/dataset';
+import * as datasetNode from '@worldstrat/dataset/node';
 import { EO_FETCH_ERROR_CODES } from '@worldstrat/eo-fetch';
 import * as eoNode from '@worldstrat/eo-fetch/node';
 import { bboxToPolygon, GEO_SAMPLING_ERROR_CODES } from '@worldstrat/geo-sampling';
@@ -230,9 +232,10 @@ const typed: Polygon | MultiPolygon = poly;
 const up: Float32Array = resize(new Float32Array(4), [1, 2, 2], [4, 4], { method: 'bicubic' });
 const kind: ModelConfig['kind'] = MODEL_KINDS[0];
 const codes: readonly string[][] = [EO_FETCH_ERROR_CODES, GEO_SAMPLING_ERROR_CODES, METRICS_ERROR_CODES,
-  RASTER_IO_ERROR_CODES, SRNET_ERROR_CODES, STRATIFY_ERROR_CODES, WORLDSTRAT_ERROR_CODES].map((c) => [...c]);
-const entries = [eoNode, geoNode, rasterNode, srnetNode, stratifyNode, worldstratNode].map((m) => Object.keys(m).length);
-console.log(polyNotAny, typed.type, up.length, kind, codes.length, entries);
+  RASTER_IO_ERROR_CODES, SRNET_ERROR_CODES, STRATIFY_ERROR_CODES, DATASET_ERROR_CODES, WORLDSTRAT_ERROR_CODES].map((c) => [...c]);
+const entries = [eoNode, geoNode, rasterNode, srnetNode, stratifyNode, datasetNode, worldstratNode].map((m) => Object.keys(m).length);
+const tileColumn: 'tile' = METADATA_COLUMNS[0];
+console.log(polyNotAny, typed.type, up.length, kind, codes.length, entries, tileColumn);
 `,
 );
 fs.writeFileSync(

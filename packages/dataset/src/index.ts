@@ -16,6 +16,24 @@ export {
 } from './dataset/constants.js';
 export type { StackShape } from './dataset/transforms.js';
 export { normalizeLr, transformHr, transformLr, transformLrc } from './dataset/transforms.js';
+export type { DatasetErrorCode } from './errors.js';
+export { DATASET_ERROR_CODES, DatasetError, throwIfAborted } from './errors.js';
+export type { HrProduct, LrLevel, MetadataRow, SplitRow } from './layout.js';
+export {
+  HR_DIR,
+  hrImageRelPath,
+  jointClass,
+  LR_CLOUD_MASK_SUFFIX,
+  LR_DIR,
+  lrDataSuffix,
+  lrRevisitRelPaths,
+  METADATA_COLUMNS,
+  METADATA_CSV_NAME,
+  metadataCsv,
+  SPLIT_COLUMNS,
+  SPLIT_CSV_NAME,
+  splitCsv,
+} from './layout.js';
 export { SYNTHETIC_CLASS_LABELS } from './synthetic/classes.js';
 export type {
   DegradedRevisit,
@@ -46,21 +64,3 @@ export {
   S2_L2A_BANDS,
   S2_L2A_NATIVE_RESOLUTION_M,
 } from './synthetic/spectra.js';
-export type { DatasetErrorCode } from './errors.js';
-export { DATASET_ERROR_CODES, DatasetError, throwIfAborted } from './errors.js';
-export type { HrProduct, LrLevel, MetadataRow, SplitRow } from './layout.js';
-export {
-  HR_DIR,
-  hrImageRelPath,
-  jointClass,
-  LR_CLOUD_MASK_SUFFIX,
-  LR_DIR,
-  lrDataSuffix,
-  lrRevisitRelPaths,
-  METADATA_COLUMNS,
-  METADATA_CSV_NAME,
-  metadataCsv,
-  SPLIT_COLUMNS,
-  SPLIT_CSV_NAME,
-  splitCsv,
-} from './layout.js';

@@ -83,7 +83,11 @@ export function lrRevisitFiles(
   n: number,
 ): { data: string; clm: string; metadata: string } {
   const rel = lrRevisitRelPaths(aoi, level, n);
-  return { data: join(root, rel.data), clm: join(root, rel.layer('CLM')), metadata: join(root, rel.metadata) };
+  return {
+    data: join(root, rel.data),
+    clm: join(root, rel.layer('CLM')),
+    metadata: join(root, rel.metadata),
+  };
 }
 
 /**
@@ -139,7 +143,11 @@ export async function writeMetadataCsv(root: string, rows: readonly MetadataRow[
  * await writeSplitCsv('dataset', [{ tile: 'A', ipcc: 'Forest', smod: 11, source: 'Landcover', split: 'train' }], 16);
  * ```
  */
-export async function writeSplitCsv(root: string, rows: readonly SplitRow[], revisits: number): Promise<string> {
+export async function writeSplitCsv(
+  root: string,
+  rows: readonly SplitRow[],
+  revisits: number,
+): Promise<string> {
   const path = splitCsvPath(root);
   await writeFileAtomic(path, splitCsv(rows, revisits));
   return path;

@@ -79,16 +79,26 @@ export const METADATA_COLUMNS = Object.freeze([
 ] as const);
 
 /** One `metadata.csv` row, keyed by {@link METADATA_COLUMNS}. */
-export type MetadataRow = { readonly [K in (typeof METADATA_COLUMNS)[number]]: string | number | null | undefined };
+export type MetadataRow = {
+  readonly [K in (typeof METADATA_COLUMNS)[number]]: string | number | null | undefined;
+};
 
 /** Columns of the split CSV (the first, unnamed one is upstream's pandas index: row × revisits). */
-export const SPLIT_COLUMNS = Object.freeze(['', 'tile', 'IPCC Class', 'SMOD', 'source', 'joint_class', 'split'] as const);
+export const SPLIT_COLUMNS = Object.freeze([
+  '',
+  'tile',
+  'IPCC Class',
+  'SMOD',
+  'source',
+  'joint_class',
+  'split',
+] as const);
 
 /** One AOI of the split CSV. */
 export interface SplitRow {
   tile: string;
-  /** IPCC class (name or id). */
-  ipcc: string | number;
+  /** IPCC class (name or id); written as-is, so a missing one reads `null` in the joint class like before. */
+  ipcc: string | number | null;
   /** SMOD class id; missing ids are written as `None` in the joint class (upstream's pandas output). */
   smod: string | number | null | undefined;
   source: string;
@@ -107,7 +117,11 @@ export interface SplitRow {
  * jointClass('Landcover', 'Forest', 11); // 'Landcover/Forest/11'
  * ```
  */
-export function jointClass(source: string, ipcc: string | number, smod: string | number | null | undefined): string {
+export function jointClass(
+  source: string,
+  ipcc: string | number | null,
+  smod: string | number | null | undefined,
+): string {
   return `${source}/${ipcc}/${smod ?? 'None'}`;
 }
 
@@ -142,6 +156,14 @@ export function metadataCsv(rows: readonly MetadataRow[]): string {
 export function splitCsv(rows: readonly SplitRow[], revisits: number): string {
   return toCsv(
     SPLIT_COLUMNS,
-    rows.map((r, i) => [i * revisits, r.tile, r.ipcc, r.smod, r.source, jointClass(r.source, r.ipcc, r.smod), r.split]),
+    rows.map((r, i) => [
+      i * revisits,
+      r.tile,
+      r.ipcc,
+      r.smod,
+      r.source,
+      jointClass(r.source, r.ipcc, r.smod),
+      r.split,
+    ]),
   );
 }

@@ -10,9 +10,8 @@ export type {
   OpenDatasetOptions,
   ShapedArray,
   SplitMode,
-  WorldStratDataset,
 } from './dataset/open-dataset.node.js';
-export { openDataset } from './dataset/open-dataset.node.js';
+export { openDataset, WorldStratDataset } from './dataset/open-dataset.node.js';
 export type {
   DatasetProblem,
   DatasetScan,
@@ -22,6 +21,19 @@ export type {
   SplitName,
 } from './dataset/scan-dataset.node.js';
 export { scanDataset } from './dataset/scan-dataset.node.js';
+export * from './index.js';
+export {
+  hrAoiDir,
+  hrImagePath,
+  lrDatasetDir,
+  lrLevelDir,
+  lrRevisitFiles,
+  lrRevisitPath,
+  metadataCsvPath,
+  splitCsvPath,
+  writeMetadataCsv,
+  writeSplitCsv,
+} from './layout.node.js';
 export type {
   DownloadReleaseContext,
   DownloadReleaseOptions,
@@ -46,16 +58,3 @@ export {
   DEFAULT_SYNTHETIC_DATASET,
   generateSyntheticDataset,
 } from './synthetic/generate-synthetic-dataset.node.js';
-export * from './index.js';
-export {
-  hrAoiDir,
-  hrImagePath,
-  lrDatasetDir,
-  lrLevelDir,
-  lrRevisitFiles,
-  lrRevisitPath,
-  metadataCsvPath,
-  splitCsvPath,
-  writeMetadataCsv,
-  writeSplitCsv,
-} from './layout.node.js';

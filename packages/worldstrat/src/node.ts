@@ -1,29 +1,47 @@
 // Node-only entry of worldstrat: file-system datasets, rendering to PNG/GIF, pipelines.
 
-export type { ExtractTarGzOptions, ExtractTarGzReport } from '@worldstrat/dataset/node';
-export { archiveMemberTarget, extractTarGz } from '@worldstrat/dataset/node';
-export { EXIT_CODES, exitCodeFor } from './cli/exit-codes.js';
-export { createProgram, runCli } from './cli/program.js';
-export type { CliIo } from './cli/runtime.js';
 export type {
   BatchOptions,
   ChipBatch,
-  LoadedScene,
-  OpenDatasetOptions,
-  ShapedArray,
-  SplitMode,
-  WorldStratDataset,
-} from '@worldstrat/dataset/node';
-export { openDataset } from '@worldstrat/dataset/node';
-export type {
   DatasetProblem,
   DatasetScan,
+  DownloadReleaseOptions,
+  DownloadReleaseResult,
+  ExtractTarGzOptions,
+  ExtractTarGzReport,
+  GenerateSyntheticDatasetOptions,
   HrFolder,
+  LoadedScene,
+  OpenDatasetOptions,
+  ReleaseFile,
+  ReleaseFileResult,
   ScanDatasetOptions,
   SceneEntry,
+  ShapedArray,
+  SplitMode,
   SplitName,
+  SyntheticAoi,
+  SyntheticDatasetSummary,
+  WorldStratDataset,
 } from '@worldstrat/dataset/node';
-export { scanDataset } from '@worldstrat/dataset/node';
+export {
+  archiveMemberTarget,
+  assignSplits,
+  DEFAULT_SYNTHETIC_DATASET,
+  downloadRelease,
+  extractTarGz,
+  generateSyntheticDataset,
+  md5File,
+  openDataset,
+  RELEASE_FILES,
+  SPLIT_CSV_NAME,
+  scanDataset,
+  ZENODO_BASE_URL,
+  ZENODO_RECORD,
+} from '@worldstrat/dataset/node';
+export { EXIT_CODES, exitCodeFor } from './cli/exit-codes.js';
+export { createProgram, runCli } from './cli/program.js';
+export type { CliIo } from './cli/runtime.js';
 export * from './index.js';
 export type {
   BenchmarkOptions,
@@ -39,19 +57,6 @@ export {
 } from './pipelines/benchmark.node.js';
 export type { DemoChecks, DemoOptions, DemoResult } from './pipelines/demo.node.js';
 export { DEMO_DEFAULTS, demoChecks, demoPipeline, runDemo } from './pipelines/demo.node.js';
-export type {
-  DownloadReleaseOptions,
-  DownloadReleaseResult,
-  ReleaseFile,
-  ReleaseFileResult,
-} from '@worldstrat/dataset/node';
-export {
-  downloadRelease,
-  md5File,
-  RELEASE_FILES,
-  ZENODO_BASE_URL,
-  ZENODO_RECORD,
-} from '@worldstrat/dataset/node';
 export { downloadReleasePipeline } from './pipelines/download-release.node.js';
 export type {
   BicubicUpsampleOptions,
@@ -150,14 +155,3 @@ export {
 } from './pipelines/train-workers.node.js';
 export type { SvgToPngOptions } from './plots/render-png.node.js';
 export { svgToPng, svgToRgba, writePlot } from './plots/render-png.node.js';
-export type {
-  GenerateSyntheticDatasetOptions,
-  SyntheticAoi,
-  SyntheticDatasetSummary,
-} from '@worldstrat/dataset/node';
-export {
-  assignSplits,
-  DEFAULT_SYNTHETIC_DATASET,
-  generateSyntheticDataset,
-  SPLIT_CSV_NAME,
-} from '@worldstrat/dataset/node';

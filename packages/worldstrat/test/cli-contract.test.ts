@@ -3,6 +3,7 @@
 // and planted credentials never appear in any byte the CLI prints or writes.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATASET_ERROR_CODES } from '@worldstrat/dataset';
 import { EO_FETCH_ERROR_CODES, EoFetchError } from '@worldstrat/eo-fetch';
 import { GEO_SAMPLING_ERROR_CODES } from '@worldstrat/geo-sampling';
 import { METRICS_ERROR_CODES } from '@worldstrat/metrics';
@@ -39,6 +40,7 @@ const ALL_CODES: Record<string, readonly string[]> = {
   metrics: METRICS_ERROR_CODES,
   'geo-sampling': GEO_SAMPLING_ERROR_CODES,
   stratify: STRATIFY_ERROR_CODES,
+  dataset: DATASET_ERROR_CODES,
   worldstrat: WORLDSTRAT_ERROR_CODES,
 };
 const DEFINED = new Set<number>(Object.values(EXIT_CODES));

@@ -28,12 +28,15 @@ describe('worldstrat CLI', () => {
   // the built binary (`pnpm test` builds first): `worldstrat … | head` must end quietly, not with an EPIPE trace.
   // Without a build it skips on a developer machine; in CI a missing binary fails.
   const BIN = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-  it.runIf(existsSync(BIN) || Boolean(process.env.CI))('stops quietly when the reader closes the pipe (| head)', () => {
-    const r = spawnSync('bash', ['-c', `node "${BIN}" benchmark --help | head -1`], { encoding: 'utf8' });
-    expect(r.stdout).toBe('Usage: worldstrat benchmark [options] <root>\n');
-    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
-    expect(r.status).toBe(0);
-  });
+  it.runIf(existsSync(BIN) || Boolean(process.env.CI))(
+    'stops quietly when the reader closes the pipe (| head)',
+    () => {
+      const r = spawnSync('bash', ['-c', `node "${BIN}" benchmark --help | head -1`], { encoding: 'utf8' });
+      expect(r.stdout).toBe('Usage: worldstrat benchmark [options] <root>\n');
+      expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+      expect(r.status).toBe(0);
+    },
+  );
 
   it('synth writes a dataset and reports JSON; refuses a non-empty folder (exit 5)', async () => {
     const out = join(dir, 'syn');

@@ -88,7 +88,6 @@ export interface SyntheticDatasetSummary {
   files: number;
 }
 
-
 const DAY_MS = 86_400_000;
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -206,7 +205,15 @@ type SynthOptions = GenerateSyntheticDatasetOptions &
   Required<
     Pick<
       GenerateSyntheticDatasetOptions,
-      'aois' | 'revisits' | 'hrSize' | 'hrPixelM' | 'lrPixelM' | 'seed' | 'splitFractions' | 'compression' | 'overwrite'
+      | 'aois'
+      | 'revisits'
+      | 'hrSize'
+      | 'hrPixelM'
+      | 'lrPixelM'
+      | 'seed'
+      | 'splitFractions'
+      | 'compression'
+      | 'overwrite'
     >
   >;
 

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { openDataset, type SplitMode } from '@worldstrat/dataset/node';
 import type { RegistrationMode } from '@worldstrat/metrics';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { readGeoTiffFile, writeFileAtomic } from '@worldstrat/raster-io/node';
@@ -17,7 +18,6 @@ import {
   stateDictFromSafetensors,
 } from '@worldstrat/srnet';
 import { superResolveToFile } from '@worldstrat/srnet/node';
-import { openDataset, type SplitMode } from '@worldstrat/dataset/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { comparisonPanelSvg, type PanelImage } from '../plots/comparison-panel.js';
 import { htmlReport, type ReportSection } from '../plots/html-report.js';

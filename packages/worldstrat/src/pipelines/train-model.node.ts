@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ChipBatch, SceneEntry, SplitMode, WorldStratDataset } from '@worldstrat/dataset/node';
 import type { RegistrationMode } from '@worldstrat/metrics';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { writeFileAtomic } from '@worldstrat/raster-io/node';
@@ -23,8 +24,6 @@ import {
   type ValidationSummary,
 } from '@worldstrat/srnet';
 import { fileCheckpointStore, readCheckpointFile } from '@worldstrat/srnet/node';
-import type { ChipBatch, SplitMode, WorldStratDataset } from '@worldstrat/dataset/node';
-import type { SceneEntry } from '@worldstrat/dataset/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 

@@ -2,13 +2,9 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { md5, type ReleaseServer, startReleaseServer } from '../../../dataset/test/support/release-server.js';
 import { generateSyntheticDataset, runCli } from '../../src/node.js';
 import { tempDir } from '../support/fixtures.js';
-import {
-  md5,
-  type ReleaseServer,
-  startReleaseServer,
-} from '../../../dataset/test/support/release-server.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
