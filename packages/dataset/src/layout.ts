@@ -2,6 +2,7 @@
 // split-CSV schema with its joint-class formula. Per-file paths come from eo-fetch (its downloads write them and
 // it cannot depend on this package); everything else that reads or writes the layout goes through here.
 import { hrPaths, lrRevisitPaths, type RevisitLayer } from '@worldstrat/eo-fetch';
+import { DatasetError } from './errors.js';
 import { toCsv } from './internal/csv.js';
 
 /** Top-level HR folder of the release (`hr_dataset/<AOI>/<AOI>_{ps,rgbn,pan}.tiff`). */
@@ -29,13 +30,23 @@ export const LR_CLOUD_MASK_SUFFIX = '-CLM.tiff';
  * @param aoi - AOI name.
  * @param product - `ps` (default), `rgbn` or `pan`.
  * @returns e.g. `hr_dataset/A/A_ps.tiff`.
+ * @throws {DatasetError} `INVALID_ARGUMENT` for a name that is not a single folder name.
  * @example
  * ```ts
  * hrImageRelPath('Landcover-1'); // 'hr_dataset/Landcover-1/Landcover-1_ps.tiff'
  * ```
  */
 export function hrImageRelPath(aoi: string, product: HrProduct = 'ps'): string {
-  return hrPaths(aoi)[product];
+  return checked(() => hrPaths(aoi)[product]);
+}
+
+/** eo-fetch's path helpers reject unusable names and numbers; rethrow as this package's error. */
+function checked<T>(paths: () => T): T {
+  try {
+    return paths();
+  } catch (e) {
+    throw new DatasetError('INVALID_ARGUMENT', (e as Error).message, { cause: e });
+  }
 }
 
 /**
@@ -45,6 +56,7 @@ export function hrImageRelPath(aoi: string, product: HrProduct = 'ps'): string {
  * @param level - `L2A` or `L1C`.
  * @param n - revisit number 1..N.
  * @returns the revisit's folder, data TIFF, `.metadata` JSON and layer paths.
+ * @throws {DatasetError} `INVALID_ARGUMENT` for a bad AOI name or a revisit number < 1.
  * @example
  * ```ts
  * lrRevisitRelPaths('A', 'L2A', 3).data; // 'lr_dataset/A/L2A/A-3-L2A_data.tiff'
@@ -55,7 +67,7 @@ export function lrRevisitRelPaths(
   level: LrLevel,
   n: number,
 ): { dir: string; data: string; metadata: string; layer: (name: RevisitLayer) => string } {
-  return lrRevisitPaths(aoi, n, level);
+  return checked(() => lrRevisitPaths(aoi, n, level));
 }
 
 /** Columns of the release's `metadata.csv` (one row per AOI and revisit), written by `rebuild` and `synth`. */
