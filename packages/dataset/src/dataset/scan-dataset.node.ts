@@ -108,6 +108,36 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
   if (!Number.isInteger(revisits) || revisits < 1) {
     throw new DatasetError('INVALID_ARGUMENT', `revisits ${revisits}: use an integer ≥ 1`);
   }
+  const { hrFolder, hrEntries } = await findHrFolder(root, depth);
+  const problems: DatasetProblem[] = [];
+  const { names, csvSplit } = await readAoiList(root, hrEntries, options.aois);
+  const unique = dropDuplicates(names, problems, options.duplicates);
+  // Upstream natsorts "<root>/hr_dataset/<AOI>/": sort on the name plus the trailing slash.
+  unique.sort((a, b) => naturalCompare(`${a}/`, `${b}/`));
+  const scenes: SceneEntry[] = [];
+  for (const name of unique) {
+    const entry = await sceneEntry(root, hrFolder, name, { revisits, depth, options, problems });
+    if (!entry) continue;
+    const split = csvSplit.get(name);
+    if (split) entry.csvSplit = split;
+    scenes.push(entry);
+  }
+  return {
+    root,
+    hrFolder,
+    radiometryDepth: depth,
+    revisits,
+    scenes,
+    problems,
+    hrFolderEntries: hrEntries.length,
+  };
+}
+
+/** The HR folder variant (release, Kaggle `12bit/`, `8bit/`) and its entries; both top folders must exist. */
+async function findHrFolder(
+  root: string,
+  depth: 12 | 8,
+): Promise<{ hrFolder: HrFolder; hrEntries: string[] }> {
   const rootStat = await stat(root).catch(() => null);
   if (!rootStat?.isDirectory()) {
     throw new DatasetError(
@@ -132,41 +162,46 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
       `${join(root, LR_DIR)} is missing; expected ${LR_DIR}/<AOI>/L2A/`,
     );
   }
+  return { hrFolder, hrEntries };
+}
 
-  // The AOI list.
-  const problems: DatasetProblem[] = [];
-  let names: string[];
+/** The AOI names: a split CSV (default when present), an explicit list, or the HR folder listing. */
+async function readAoiList(
+  root: string,
+  hrEntries: string[],
+  aois: ScanDatasetOptions['aois'],
+): Promise<{ names: string[]; csvSplit: Map<string, SplitName> }> {
   const csvSplit = new Map<string, SplitName>();
-  let source = options.aois;
+  let source = aois;
   if (source === undefined) {
     const def = join(root, SPLIT_CSV_NAME);
     source = (await exists(def)) ? def : 'folders';
   }
-  if (source === 'folders') {
-    names = hrEntries.filter((e) => !e.startsWith('.'));
-  } else if (typeof source === 'string') {
-    const text = await readFile(source, 'utf8').catch((e) => {
-      throw new DatasetError(
-        'DATASET_NOT_FOUND',
-        `AOI list ${source} cannot be read: ${(e as Error).message}`,
-        { cause: e },
-      );
+  if (source === 'folders') return { names: hrEntries.filter((e) => !e.startsWith('.')), csvSplit };
+  if (typeof source !== 'string') return { names: [...source], csvSplit };
+  const path = source;
+  const text = await readFile(path, 'utf8').catch((e) => {
+    throw new DatasetError('DATASET_NOT_FOUND', `AOI list ${path} cannot be read: ${(e as Error).message}`, {
+      cause: e,
     });
-    const { header, rows } = parseCsv(text);
-    if (!header.includes('tile')) {
-      throw new DatasetError(
-        'DATASET_LAYOUT',
-        `${source} has no "tile" column (columns: ${header.join(', ')})`,
-      );
-    }
-    names = rows.map((r) => r.tile);
-    for (const r of rows) {
-      const s = r.split as SplitName | undefined;
-      if ((s === 'train' || s === 'val' || s === 'test') && !csvSplit.has(r.tile)) csvSplit.set(r.tile, s);
-    }
-  } else {
-    names = [...source];
+  });
+  const { header, rows } = parseCsv(text);
+  if (!header.includes('tile')) {
+    throw new DatasetError('DATASET_LAYOUT', `${path} has no "tile" column (columns: ${header.join(', ')})`);
   }
+  for (const r of rows) {
+    const s = r.split as SplitName | undefined;
+    if ((s === 'train' || s === 'val' || s === 'test') && !csvSplit.has(r.tile)) csvSplit.set(r.tile, s);
+  }
+  return { names: rows.map((r) => r.tile), csvSplit };
+}
+
+/** Names listed twice are reported; the first is kept (or both with `duplicates: 'keep'`, like upstream). */
+function dropDuplicates(
+  names: string[],
+  problems: DatasetProblem[],
+  duplicates: ScanDatasetOptions['duplicates'],
+): string[] {
   const seen = new Set<string>();
   const unique: string[] = [];
   for (const n of names) {
@@ -176,82 +211,76 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
         aoi: n,
         message: `tile ${n} is listed more than once (upstream issue #12)`,
       });
-      if (options.duplicates === 'keep') unique.push(n);
+      if (duplicates === 'keep') unique.push(n);
       continue;
     }
     seen.add(n);
     unique.push(n);
   }
-  // Upstream natsorts "<root>/hr_dataset/<AOI>/": sort on the name plus the trailing slash.
-  unique.sort((a, b) => naturalCompare(`${a}/`, `${b}/`));
+  return unique;
+}
 
-  const scenes: SceneEntry[] = [];
+/** One scene's files, or null after recording why it cannot be used. */
+async function sceneEntry(
+  root: string,
+  hrFolder: HrFolder,
+  name: string,
+  ctx: { revisits: number; depth: 12 | 8; options: ScanDatasetOptions; problems: DatasetProblem[] },
+): Promise<SceneEntry | null> {
+  const { revisits, depth, options, problems } = ctx;
   const psSuffix = depth === 8 ? '_ps_8bit.tiff' : '_ps.tiff';
   const panSuffix = depth === 8 ? '_pan_8bit.tiff' : '_pan.tiff';
-  for (const name of unique) {
-    const hrAoi = join(hrDir, name);
-    const hrFiles = await listDir(hrAoi);
-    const lrDir = join(root, LR_DIR, name, 'L2A');
-    const lrFiles = await listDir(lrDir);
-    if (!hrFiles || !lrFiles) {
-      problems.push({
-        code: 'MISSING_FOLDER',
-        aoi: name,
-        path: !hrFiles ? hrAoi : lrDir,
-        message: `${name}: folder ${!hrFiles ? hrAoi : lrDir} is missing (upstream issue #9)`,
-      });
-      continue;
-    }
-    const ps = hrFiles.filter((f) => f.endsWith(psSuffix)).sort(naturalCompare);
-    if (ps.length === 0) {
-      problems.push({
-        code: 'MISSING_HR',
-        aoi: name,
-        path: hrAoi,
-        message: `${name}: no *${psSuffix} in ${hrAoi}`,
-      });
-      continue;
-    }
-    const pan = hrFiles.filter((f) => f.endsWith(panSuffix)).sort(naturalCompare);
-    const lr = lrFiles.filter((f) => f.endsWith(lrDataSuffix('L2A'))).sort(naturalCompare);
-    const lrc = lrFiles.filter((f) => f.endsWith(LR_CLOUD_MASK_SUFFIX)).sort(naturalCompare);
-    if (lr.length < revisits && !options.allowFewerRevisits) {
-      problems.push({
-        code: 'TOO_FEW_REVISITS',
-        aoi: name,
-        path: lrDir,
-        message: `${name}: ${lr.length} L2A revisits, ${revisits} needed (pass allowFewerRevisits or lower revisits)`,
-      });
-      continue;
-    }
-    if (lr.length === 0) {
-      problems.push({
-        code: 'TOO_FEW_REVISITS',
-        aoi: name,
-        path: lrDir,
-        message: `${name}: no L2A revisits in ${lrDir}`,
-      });
-      continue;
-    }
-    const entry: SceneEntry = {
-      name,
-      hrPath: join(hrAoi, ps[0]),
-      lrPaths: lr.slice(0, revisits).map((f) => join(lrDir, f)),
-      lrcPaths: lrc.slice(0, revisits).map((f) => join(lrDir, f)),
-      availableRevisits: lr.length,
-    };
-    if (pan.length > 0) entry.hrPanPath = join(hrAoi, pan[0]);
-    const split = csvSplit.get(name);
-    if (split) entry.csvSplit = split;
-    scenes.push(entry);
+  const hrAoi = join(root, hrFolder, name);
+  const hrFiles = await listDir(hrAoi);
+  const lrDir = join(root, LR_DIR, name, 'L2A');
+  const lrFiles = await listDir(lrDir);
+  if (!hrFiles || !lrFiles) {
+    problems.push({
+      code: 'MISSING_FOLDER',
+      aoi: name,
+      path: !hrFiles ? hrAoi : lrDir,
+      message: `${name}: folder ${!hrFiles ? hrAoi : lrDir} is missing (upstream issue #9)`,
+    });
+    return null;
   }
-  return {
-    root,
-    hrFolder,
-    radiometryDepth: depth,
-    revisits,
-    scenes,
-    problems,
-    hrFolderEntries: hrEntries.length,
+  const ps = hrFiles.filter((f) => f.endsWith(psSuffix)).sort(naturalCompare);
+  if (ps.length === 0) {
+    problems.push({
+      code: 'MISSING_HR',
+      aoi: name,
+      path: hrAoi,
+      message: `${name}: no *${psSuffix} in ${hrAoi}`,
+    });
+    return null;
+  }
+  const pan = hrFiles.filter((f) => f.endsWith(panSuffix)).sort(naturalCompare);
+  const lr = lrFiles.filter((f) => f.endsWith(lrDataSuffix('L2A'))).sort(naturalCompare);
+  const lrc = lrFiles.filter((f) => f.endsWith(LR_CLOUD_MASK_SUFFIX)).sort(naturalCompare);
+  if (lr.length < revisits && !options.allowFewerRevisits) {
+    problems.push({
+      code: 'TOO_FEW_REVISITS',
+      aoi: name,
+      path: lrDir,
+      message: `${name}: ${lr.length} L2A revisits, ${revisits} needed (pass allowFewerRevisits or lower revisits)`,
+    });
+    return null;
+  }
+  if (lr.length === 0) {
+    problems.push({
+      code: 'TOO_FEW_REVISITS',
+      aoi: name,
+      path: lrDir,
+      message: `${name}: no L2A revisits in ${lrDir}`,
+    });
+    return null;
+  }
+  const entry: SceneEntry = {
+    name,
+    hrPath: join(hrAoi, ps[0]),
+    lrPaths: lr.slice(0, revisits).map((f) => join(lrDir, f)),
+    lrcPaths: lrc.slice(0, revisits).map((f) => join(lrDir, f)),
+    availableRevisits: lr.length,
   };
+  if (pan.length > 0) entry.hrPanPath = join(hrAoi, pan[0]);
+  return entry;
 }
