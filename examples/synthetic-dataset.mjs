@@ -1,9 +1,10 @@
-// Example (worldstrat): generate a small SYNTHETIC dataset in the release layout, read it back exactly like
+// Example (@worldstrat/dataset + worldstrat plots): generate a small SYNTHETIC dataset in the release layout, read it back exactly like
 // the upstream training loader (chips, normalisation, augmentation), and write its plots + HTML report.
 // Run after `pnpm build`: node examples/synthetic-dataset.mjs [outDir]
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { generateSyntheticDataset, openDataset, plotDatasetPipeline } from 'worldstrat/node';
+import { generateSyntheticDataset, openDataset } from '@worldstrat/dataset/node';
+import { plotDatasetPipeline } from 'worldstrat/node';
 
 export async function main({ out = 'out/examples/synthetic', aois = 6, revisits = 8, hrSize = 1054 } = {}) {
   const root = join(out, 'dataset');

@@ -6,7 +6,7 @@ export {
   sleep,
   throwIfAborted,
 } from './abort.js';
-export { type CsvCell, toCsv } from './csv.js';
+export { type CsvCell, type ParsedCsv, parseCsv, toCsv } from './csv.js';
 export { CORE_ERROR_CODES, CoreError, type CoreErrorCode } from './errors.js';
 export { formatIsoDay, type ParseIsoDayOptions, parseIsoDay } from './iso-day.js';
 export { natCompare, natsorted } from './natural-sort.js';
@@ -14,7 +14,9 @@ export { bankersRound, pythonRound2 } from './python-round.js';
 export { createRng, type Rng, uniform } from './random/create-rng.js';
 export {
   JIF_S2_MEAN,
+  JIF_S2_MEAN_F32,
   JIF_S2_STD,
+  JIF_S2_STD_F32,
   S2_BAND_RESOLUTION_M,
   S2_CANONICAL_BANDS,
   S2_L1C_BANDS,

@@ -70,3 +70,9 @@ export const JIF_S2_MEAN: readonly number[] = Object.freeze([
 export const JIF_S2_STD: readonly number[] = Object.freeze([
   0.0892, 0.0976, 0.1001, 0.1169, 0.1154, 0.1066, 0.1097, 0.1151, 0.1122, 0.1176, 0.1298, 0.1176,
 ]);
+
+/** {@link JIF_S2_MEAN} rounded to float32, the values the upstream normalisation tensors hold. */
+export const JIF_S2_MEAN_F32: readonly number[] = Object.freeze(JIF_S2_MEAN.map(Math.fround));
+
+/** {@link JIF_S2_STD} rounded to float32, the values the upstream normalisation tensors hold. */
+export const JIF_S2_STD_F32: readonly number[] = Object.freeze(JIF_S2_STD.map(Math.fround));

@@ -1,29 +1,47 @@
 // Node-only entry of worldstrat: file-system datasets, rendering to PNG/GIF, pipelines.
 
-export type { ExtractTarGzOptions, ExtractTarGzReport } from './archive/extract-tar-gz.node.js';
-export { archiveMemberTarget, extractTarGz } from './archive/extract-tar-gz.node.js';
-export { EXIT_CODES, exitCodeFor } from './cli/exit-codes.js';
-export { createProgram, runCli } from './cli/program.js';
-export type { CliIo } from './cli/runtime.js';
 export type {
   BatchOptions,
   ChipBatch,
-  LoadedScene,
-  OpenDatasetOptions,
-  ShapedArray,
-  SplitMode,
-  WorldStratDataset,
-} from './dataset/open-dataset.node.js';
-export { openDataset } from './dataset/open-dataset.node.js';
-export type {
   DatasetProblem,
   DatasetScan,
+  DownloadReleaseOptions,
+  DownloadReleaseResult,
+  ExtractTarGzOptions,
+  ExtractTarGzReport,
+  GenerateSyntheticDatasetOptions,
   HrFolder,
+  LoadedScene,
+  OpenDatasetOptions,
+  ReleaseFile,
+  ReleaseFileResult,
   ScanDatasetOptions,
   SceneEntry,
+  ShapedArray,
+  SplitMode,
   SplitName,
-} from './dataset/scan-dataset.node.js';
-export { scanDataset } from './dataset/scan-dataset.node.js';
+  SyntheticAoi,
+  SyntheticDatasetSummary,
+  WorldStratDataset,
+} from '@worldstrat/dataset/node';
+export {
+  archiveMemberTarget,
+  assignSplits,
+  DEFAULT_SYNTHETIC_DATASET,
+  downloadRelease,
+  extractTarGz,
+  generateSyntheticDataset,
+  md5File,
+  openDataset,
+  RELEASE_FILES,
+  SPLIT_CSV_NAME,
+  scanDataset,
+  ZENODO_BASE_URL,
+  ZENODO_RECORD,
+} from '@worldstrat/dataset/node';
+export { EXIT_CODES, exitCodeFor } from './cli/exit-codes.js';
+export { createProgram, runCli } from './cli/program.js';
+export type { CliIo } from './cli/runtime.js';
 export * from './index.js';
 export type {
   BenchmarkOptions,
@@ -39,20 +57,7 @@ export {
 } from './pipelines/benchmark.node.js';
 export type { DemoChecks, DemoOptions, DemoResult } from './pipelines/demo.node.js';
 export { DEMO_DEFAULTS, demoChecks, demoPipeline, runDemo } from './pipelines/demo.node.js';
-export type {
-  DownloadReleaseOptions,
-  DownloadReleaseResult,
-  ReleaseFile,
-  ReleaseFileResult,
-} from './pipelines/download-release.node.js';
-export {
-  downloadRelease,
-  downloadReleasePipeline,
-  md5File,
-  RELEASE_FILES,
-  ZENODO_BASE_URL,
-  ZENODO_RECORD,
-} from './pipelines/download-release.node.js';
+export { downloadReleasePipeline } from './pipelines/download-release.node.js';
 export type {
   BicubicUpsampleOptions,
   EngineChoice,
@@ -150,14 +155,3 @@ export {
 } from './pipelines/train-workers.node.js';
 export type { SvgToPngOptions } from './plots/render-png.node.js';
 export { svgToPng, svgToRgba, writePlot } from './plots/render-png.node.js';
-export type {
-  GenerateSyntheticDatasetOptions,
-  SyntheticAoi,
-  SyntheticDatasetSummary,
-} from './synthetic/generate-synthetic-dataset.node.js';
-export {
-  assignSplits,
-  DEFAULT_SYNTHETIC_DATASET,
-  generateSyntheticDataset,
-  SPLIT_CSV_NAME,
-} from './synthetic/generate-synthetic-dataset.node.js';

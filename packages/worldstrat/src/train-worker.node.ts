@@ -2,7 +2,7 @@
 // `trainModel` with the job's options and posts progress, log lines and the outcome to the parent. The parent's
 // abort becomes this worker's signal, so training stops at a step boundary with its checkpoints intact.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDataset } from './dataset/open-dataset.node.js';
+import { openDataset } from '@worldstrat/dataset/node';
 import { trainModel } from './pipelines/train-model.node.js';
 import type { TrainJob, TrainWorkerMessage } from './pipelines/train-workers.node.js';
 

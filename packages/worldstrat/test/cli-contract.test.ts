@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORE_ERROR_CODES } from '@worldstrat/core';
+import { DATASET_ERROR_CODES } from '@worldstrat/dataset';
 import { EO_FETCH_ERROR_CODES, EoFetchError } from '@worldstrat/eo-fetch';
 import { GEO_SAMPLING_ERROR_CODES } from '@worldstrat/geo-sampling';
 import { METRICS_ERROR_CODES } from '@worldstrat/metrics';
@@ -14,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeItem, type StacServer, startStacServer } from '../../eo-fetch/test/support/stac-server.js';
 import { EXIT_CODE_BY_ERROR, EXIT_CODES, exitCodeFor, exitCodeTableMarkdown } from '../src/cli/exit-codes.js';
 import { WORLDSTRAT_ERROR_CODES } from '../src/errors.js';
-import { RELEASE_FILES } from '../src/pipelines/download-release.node.js';
+import { RELEASE_FILES } from '../src/node.js';
 import { tempDir } from './support/fixtures.js';
 import { cli } from './support/run-cli.js';
 
@@ -41,6 +42,7 @@ const ALL_CODES: Record<string, readonly string[]> = {
   metrics: METRICS_ERROR_CODES,
   'geo-sampling': GEO_SAMPLING_ERROR_CODES,
   stratify: STRATIFY_ERROR_CODES,
+  dataset: DATASET_ERROR_CODES,
   worldstrat: WORLDSTRAT_ERROR_CODES,
 };
 const DEFINED = new Set<number>(Object.values(EXIT_CODES));

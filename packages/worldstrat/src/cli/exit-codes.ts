@@ -1,6 +1,7 @@
 // Exit codes of the worldstrat CLI: one typed table from every package's error `code` (codes survive across
 // packages and worker threads; classes do not). A code added to any package without an entry here fails typecheck.
 import type { CoreErrorCode } from '@worldstrat/core';
+import type { DatasetErrorCode } from '@worldstrat/dataset';
 import type { EoFetchErrorCode } from '@worldstrat/eo-fetch';
 import type { GeoSamplingErrorCode } from '@worldstrat/geo-sampling';
 import type { MetricsErrorCode } from '@worldstrat/metrics';
@@ -33,6 +34,7 @@ export type AllErrorCodes =
   | MetricsErrorCode
   | GeoSamplingErrorCode
   | StratifyErrorCode
+  | DatasetErrorCode
   | WorldStratErrorCode;
 
 const { USAGE, NOT_FOUND, DATA, WRITE, NETWORK, ABORTED } = EXIT_CODES;

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
+import { openDataset, type SplitMode } from '@worldstrat/dataset/node';
 import type { RegistrationMode } from '@worldstrat/metrics';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
@@ -18,7 +19,6 @@ import {
   stateDictFromSafetensors,
 } from '@worldstrat/srnet';
 import { superResolveToFile } from '@worldstrat/srnet/node';
-import { openDataset, type SplitMode } from '../dataset/open-dataset.node.js';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { comparisonPanelSvg, type PanelImage } from '../plots/comparison-panel.js';
 import { htmlReport, type ReportSection } from '../plots/html-report.js';

@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DrawRevisitOptions } from '../synthetic/degrade.js';
-import { generateSyntheticDataset } from '../synthetic/generate-synthetic-dataset.node.js';
+import type { DrawRevisitOptions } from '@worldstrat/dataset';
+import { generateSyntheticDataset, metadataCsvPath } from '@worldstrat/dataset/node';
 import {
   type BenchmarkOptions,
   type BenchmarkResult,
@@ -137,7 +137,7 @@ export async function runDemo(options: DemoOptions = {}, context: PipelineContex
   const wanted = { aois: o.aois, revisits: o.revisits, hrSize: o.hrSize, seed: o.seed };
   let generated = false;
   let reuse = false;
-  if (existsSync(join(datasetRoot, 'synthetic.json')) && existsSync(join(datasetRoot, 'metadata.csv'))) {
+  if (existsSync(join(datasetRoot, 'synthetic.json')) && existsSync(metadataCsvPath(datasetRoot))) {
     const j = JSON.parse(await readFile(join(datasetRoot, 'synthetic.json'), 'utf8')) as Record<
       string,
       unknown

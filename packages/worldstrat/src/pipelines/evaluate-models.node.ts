@@ -1,6 +1,8 @@
 // `eval` pipeline: score SR models and the bicubic baseline on a split with shift-registered cPSNR / cSSIM in
 // both metric modes ('worldstrat' = upstream's crop, 'centered' = symmetric crop), keeping a few chips for panels.
 import { readFile } from 'node:fs/promises';
+import { JIF_S2_MEAN, JIF_S2_STD } from '@worldstrat/dataset';
+import type { SceneEntry, SplitMode, SplitName, WorldStratDataset } from '@worldstrat/dataset/node';
 import {
   meanRegisteredMetrics,
   type RegisteredMetricsMean,
@@ -16,9 +18,6 @@ import {
   stateDictFromSafetensors,
 } from '@worldstrat/srnet';
 import { createInferenceEngine, createOnnxEngine } from '@worldstrat/srnet/node';
-import { JIF_S2_MEAN, JIF_S2_STD } from '../dataset/constants.js';
-import type { SplitMode, WorldStratDataset } from '../dataset/open-dataset.node.js';
-import type { SceneEntry, SplitName } from '../dataset/scan-dataset.node.js';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 import { sliceRevisits } from './train-model.node.js';
@@ -397,7 +396,7 @@ export const evaluatePipeline = definePipeline<
         'INVALID_ARGUMENT',
         'eval needs at least one weights file (--weights a.safetensors)',
       );
-    const { openDataset } = await import('../dataset/open-dataset.node.js');
+    const { openDataset } = await import('@worldstrat/dataset/node');
     const models: EvaluatedModel[] = [];
     try {
       for (const [i, w] of options.weights.entries()) {

@@ -2,15 +2,16 @@
 // distribution, an LR / bicubic / HR panel, an animated GIF of the revisits, and an HTML report linking them.
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { parseCsv } from '@worldstrat/core';
 import { writeFileAtomic } from '@worldstrat/core/node';
+import { lrDataSuffix, METADATA_CSV_NAME, SPLIT_CSV_NAME } from '@worldstrat/dataset';
+import { lrLevelDir, scanDataset } from '@worldstrat/dataset/node';
 import { psnr } from '@worldstrat/metrics';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { resize } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { natCompare } from '@worldstrat/stratify';
-import { scanDataset } from '../dataset/scan-dataset.node.js';
 import { throwIfAborted } from '../errors.js';
-import { parseCsv } from '../internal/csv.js';
 import { classDistributionSvg } from '../plots/bar-chart.js';
 import { comparisonPanelSvg } from '../plots/comparison-panel.js';
 import { htmlReport } from '../plots/html-report.js';
@@ -46,7 +47,7 @@ export interface PlotDatasetResult {
 }
 
 async function tableRows(root: string): Promise<Record<string, string>[]> {
-  for (const f of ['metadata.csv', 'stratified_train_val_test_split.csv']) {
+  for (const f of [METADATA_CSV_NAME, SPLIT_CSV_NAME]) {
     try {
       return parseCsv(await readFile(join(root, f), 'utf8')).rows;
     } catch {
@@ -125,9 +126,9 @@ export const plotDatasetPipeline = definePipeline<PlotDatasetOptions, PlotDatase
     let aoi = '';
     if (scene) {
       aoi = scene.name;
-      const dir = join(o.root, 'lr_dataset', scene.name, 'L2A');
+      const dir = lrLevelDir(o.root, scene.name, 'L2A');
       const lrFiles = (await readdir(dir))
-        .filter((f) => f.endsWith('-L2A_data.tiff'))
+        .filter((f) => f.endsWith(lrDataSuffix('L2A')))
         .sort(natCompare)
         .slice(0, o.revisits ?? 8);
       const lrs = [];

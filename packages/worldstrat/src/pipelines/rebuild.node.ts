@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
+import { jointClass, type MetadataRow } from '@worldstrat/dataset';
+import { writeMetadataCsv, writeSplitCsv } from '@worldstrat/dataset/node';
 import {
   type CatalogueEntry,
   catalogueEntryFromSpotFeature,
@@ -41,10 +43,7 @@ import {
   stratifiedSplit,
 } from '@worldstrat/stratify';
 import { openClassRasterFile } from '@worldstrat/stratify/node';
-import { METADATA_COLUMNS } from '../dataset/constants.js';
 import { throwIfAborted, WorldStratError } from '../errors.js';
-import { toCsv } from '../internal/csv.js';
-import { SPLIT_CSV_NAME } from '../synthetic/generate-synthetic-dataset.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 import {
   downloadRevisits,
@@ -652,58 +651,51 @@ export async function rebuild(
 
   // (K) tables of the release layout, for AOIs with at least one complete revisit of the first level
   const first = levels[0];
-  const rows: (string | number | null)[][] = [];
+  const rows: MetadataRow[] = [];
   const withData = new Set<string>();
   const byName = new Map(plan.aois.map((a) => [a.name, a]));
   for (const r of plan.revisits[first] ?? []) {
     if (failedRevisits.has(`${first}/${r.aoi}/${r.n}`)) continue;
     const a = byName.get(r.aoi)!;
     withData.add(a.name);
-    rows.push([
-      a.name,
-      r.n,
-      r.entry.datetime.slice(0, 10),
-      a.targetDate ?? plan.targetDate,
-      JSON.stringify(a.bounds),
-      r.areaKm2,
-      r.entry.cloudCover,
-      r.deltaDays,
-      a.lon,
-      a.lat,
-      a.landcover_id,
-      a.SMOD_id,
-      a.IPCC,
-      a.LCCS,
-      a.SMOD,
-      a.source,
-    ]);
+    rows.push({
+      tile: a.name,
+      n: r.n,
+      lowres_date: r.entry.datetime.slice(0, 10),
+      highres_date: a.targetDate ?? plan.targetDate,
+      bounds: JSON.stringify(a.bounds),
+      area: r.areaKm2,
+      cloud_cover: r.entry.cloudCover,
+      delta: r.deltaDays,
+      lon: a.lon,
+      lat: a.lat,
+      LCCS: a.landcover_id,
+      SMOD: a.SMOD_id,
+      'IPCC Class': a.IPCC,
+      'LCCS class': a.LCCS,
+      'SMOD Class': a.SMOD,
+      source: a.source,
+    });
   }
-  const metadataPath = join(options.root, 'metadata.csv');
-  await writeFileAtomic(metadataPath, toCsv(METADATA_COLUMNS, rows));
+  const metadataPath = await writeMetadataCsv(options.root, rows);
   const tiles = plan.aois.filter((a) => withData.has(a.name));
-  const jointClass = (a: RebuildAoi) => `${a.source}/${a.IPCC}/${a.SMOD_id ?? 'None'}`;
   const split = stratifiedSplit(tiles, {
     nameOf: (a) => a.name,
-    classOf: jointClass,
+    classOf: (a) => jointClass(a.source, a.IPCC, a.SMOD_id),
     groupOf: (a) => a.parent ?? a.name,
     fractions: options.splitFractions,
     seed: options.seed ?? 0,
   });
-  const splitPath = join(options.root, SPLIT_CSV_NAME);
-  await writeFileAtomic(
-    splitPath,
-    toCsv(
-      ['', 'tile', 'IPCC Class', 'SMOD', 'source', 'joint_class', 'split'],
-      tiles.map((a, i) => [
-        i * (options.nRevisits ?? 16),
-        a.name,
-        a.IPCC,
-        a.SMOD_id,
-        a.source,
-        jointClass(a),
-        split.splitOf.get(a.name) ?? '',
-      ]),
-    ),
+  const splitPath = await writeSplitCsv(
+    options.root,
+    tiles.map((a) => ({
+      tile: a.name,
+      ipcc: a.IPCC,
+      smod: a.SMOD_id,
+      source: a.source,
+      split: split.splitOf.get(a.name) ?? '',
+    })),
+    options.nRevisits ?? 16,
   );
   result.files.metadata = metadataPath;
   result.files.split = splitPath;

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
+import type { ChipBatch, SceneEntry, SplitMode, WorldStratDataset } from '@worldstrat/dataset/node';
 import type { RegistrationMode } from '@worldstrat/metrics';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
 import {
@@ -23,8 +24,6 @@ import {
   type ValidationSummary,
 } from '@worldstrat/srnet';
 import { fileCheckpointStore, readCheckpointFile } from '@worldstrat/srnet/node';
-import type { ChipBatch, SplitMode, WorldStratDataset } from '../dataset/open-dataset.node.js';
-import type { SceneEntry } from '../dataset/scan-dataset.node.js';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 
@@ -329,7 +328,7 @@ export const trainPipeline = definePipeline<TrainPipelineOptions, TrainPipelineR
   name: 'train',
   description: 'train one SRCNN / HighRes-net model on a WorldStrat-layout dataset (checkpoints, resume)',
   async run(options, context = {}) {
-    const { openDataset } = await import('../dataset/open-dataset.node.js');
+    const { openDataset } = await import('@worldstrat/dataset/node');
     const { root, skipInvalid, readLimits, ...rest } = options;
     const unreadable = new Set<string>();
     const dataset = await openDataset(root, {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { OpenDatasetOptions } from '../dataset/open-dataset.node.js';
+import type { OpenDatasetOptions } from '@worldstrat/dataset/node';
 import {
   throwIfAborted,
   WORLDSTRAT_ERROR_CODES,

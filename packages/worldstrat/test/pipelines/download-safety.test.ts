@@ -9,13 +9,18 @@ import { PARTIAL_SUFFIX, readManifest } from '@worldstrat/eo-fetch/node';
 import { aoiBounds } from '@worldstrat/geo-sampling';
 import type { BBox } from '@worldstrat/raster-io';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  md5,
+  membersOf,
+  type ReleaseServer,
+  startReleaseServer,
+  tarGz,
+} from '../../../dataset/test/support/release-server.js';
 import { type ShServer, startShServer } from '../../../eo-fetch/test/support/sentinel-hub-server.js';
-import { generateSyntheticDataset } from '../../src/node.js';
-import { downloadRelease, md5File } from '../../src/pipelines/download-release.node.js';
+import { downloadRelease, generateSyntheticDataset, md5File } from '../../src/node.js';
 import { tempDir } from '../support/fixtures.js';
 import { cli } from '../support/run-cli.js';
 import { CLI_BIN as BIN, spawnCli } from '../support/spawn-cli.js';
-import { md5, membersOf, type ReleaseServer, startReleaseServer, tarGz } from './support/release-server.js';
 
 const FILES = [
   'metadata.csv',

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseCsv } from '@worldstrat/core';
 import {
   BAND_RESOLUTION_M,
   type CanonicalBand,
@@ -18,7 +19,6 @@ import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ShServer, startShServer } from '../../../eo-fetch/test/support/sentinel-hub-server.js';
 import { makeItem, type StacServer, startStacServer } from '../../../eo-fetch/test/support/stac-server.js';
-import { parseCsv } from '../../src/internal/csv.js';
 import { runCli } from '../../src/node.js';
 import {
   planRebuild,

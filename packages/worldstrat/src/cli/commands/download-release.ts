@@ -1,7 +1,8 @@
 // `worldstrat download-release`: the published dataset from Zenodo (or a mirror), MD5-checked and unpacked.
+
+import { downloadRelease, RELEASE_FILES, ZENODO_BASE_URL } from '@worldstrat/dataset/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { downloadRelease, RELEASE_FILES, ZENODO_BASE_URL } from '../../pipelines/download-release.node.js';
 import { intOption } from '../options.js';
 import { displayUrl } from '../redact.js';
 import type { CliRunner } from '../runtime.js';

@@ -1,9 +1,9 @@
 // `worldstrat plot map|distribution|dataset`: the plots people look at, as SVG + PNG.
 import { readFile } from 'node:fs/promises';
+import { parseCsv } from '@worldstrat/core';
 import { readPoisFile } from '@worldstrat/geo-sampling/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { parseCsv } from '../../internal/csv.js';
 import { plotDatasetPipeline } from '../../pipelines/plot-dataset.node.js';
 import { classDistributionSvg } from '../../plots/bar-chart.js';
 import { writePlot } from '../../plots/render-png.node.js';

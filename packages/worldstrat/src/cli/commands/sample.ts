@@ -1,5 +1,6 @@
 // `worldstrat sample`: seeded uniform points over land (or the whole sphere).
 
+import { toCsv } from '@worldstrat/core';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import {
   loadLandMask,
@@ -9,7 +10,6 @@ import {
 } from '@worldstrat/geo-sampling';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { toCsv } from '../../internal/csv.js';
 import { intOption, MAX_POINTS, seedOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 

@@ -1,10 +1,10 @@
 // `worldstrat split`: stratified, grouped train/val/test split of a table, or upstream's paper split.
 import { readFile } from 'node:fs/promises';
+import { parseCsv, toCsv } from '@worldstrat/core';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import { paperSplit, stratifiedSplit } from '@worldstrat/stratify';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { parseCsv, toCsv } from '../../internal/csv.js';
 import { intOption, numberOption, seedOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 

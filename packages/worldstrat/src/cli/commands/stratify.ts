@@ -1,11 +1,11 @@
 // `worldstrat stratify`: classify points (land cover → IPCC, settlement model) and optionally rebalance + draw.
 
+import { toCsv } from '@worldstrat/core';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import { readPoisFile } from '@worldstrat/geo-sampling/node';
 import { classCounts, classifyPoints, rebalance, stratifiedDraw } from '@worldstrat/stratify';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { toCsv } from '../../internal/csv.js';
 import { openClassificationRaster } from '../../pipelines/rebuild.node.js';
 import { addReadLimitOptions, intOption, MAX_POINTS, readLimitsFrom, seedOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';

@@ -1,11 +1,8 @@
 // `worldstrat synth <out>`: write the synthetic mini-dataset (optionally with its plots).
 import { join } from 'node:path';
+import { DEFAULT_SYNTHETIC_DATASET, generateSyntheticDataset } from '@worldstrat/dataset/node';
 import type { Command } from 'commander';
 import { plotDatasetPipeline } from '../../pipelines/plot-dataset.node.js';
-import {
-  DEFAULT_SYNTHETIC_DATASET,
-  generateSyntheticDataset,
-} from '../../synthetic/generate-synthetic-dataset.node.js';
 import { choiceOption, intOption, seedOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { archiveMemberTarget, extractTarGz } from '../../src/archive/extract-tar-gz.node.js';
-import { generateSyntheticDataset, runCli, scanDataset, WorldStratError } from '../../src/node.js';
-import { downloadRelease, md5File, RELEASE_FILES } from '../../src/pipelines/download-release.node.js';
-import { tempDir } from '../support/fixtures.js';
+import { archiveMemberTarget, extractTarGz } from '../src/archive/extract-tar-gz.node.js';
+import { DatasetError, generateSyntheticDataset, scanDataset } from '../src/node.js';
+import { downloadRelease, md5File, RELEASE_FILES } from '../src/release/download-release.node.js';
+import { tempDir } from './support/fixtures.js';
 import { md5, membersOf, type ReleaseServer, startReleaseServer, tarGz } from './support/release-server.js';
 
 let dir: string;
@@ -120,7 +120,7 @@ describe('download-release', () => {
     const err = await downloadRelease({ root, baseUrl: server.url, md5: sums, files, retries: 0 }).catch(
       (e) => e,
     );
-    expect(err).toBeInstanceOf(WorldStratError);
+    expect(err).toBeInstanceOf(DatasetError);
     expect(err.code).toBe('DOWNLOAD_FAILED');
     expect(err.message).toContain('hr_dataset.tar.gz');
     // nothing under the real name; the bytes received wait in .partial for a ranged resume
@@ -175,7 +175,7 @@ describe('download-release', () => {
       baseDelayMs: 1,
     }).catch((e) => e);
     server.faults.clear();
-    expect(err).toBeInstanceOf(WorldStratError);
+    expect(err).toBeInstanceOf(DatasetError);
     expect(err.code).toBe('CHECKSUM_MISMATCH');
     expect(err.message).toContain(sums['metadata.csv']);
     expect(server.hits.get('metadata.csv')).toBe(3);
@@ -242,86 +242,5 @@ describe('extractTarGz', () => {
     await expect(extractTarGz(cut, join(dir, 'cut-out'))).rejects.toMatchObject({ code: 'ARCHIVE_CORRUPT' });
     expect(existsSync(join(dir, 'cut-out', 'big.bin'))).toBe(false);
     expect(existsSync(join(dir, 'cut-out', 'big.bin.extracting'))).toBe(false);
-  });
-});
-
-describe('worldstrat download-release (CLI)', () => {
-  it('has --help for download-release and rebuild', async () => {
-    for (const [cmd, flag] of [
-      ['download-release', '--base-url'],
-      ['rebuild', '--dry-run'],
-      ['stratify', '--landcover'],
-      ['search', '--stac-url'],
-      ['fetch', '--matches'],
-    ]) {
-      let out = '';
-      const code = await runCli(['node', 'worldstrat', cmd, '--help'], {
-        stdout: (t) => {
-          out += t;
-        },
-        stderr: () => {},
-        isTTY: false,
-      });
-      expect(code).toBe(0);
-      expect(out).toContain(flag);
-      expect(out).toContain('--config <file>');
-      expect(out).toContain('Exit codes');
-    }
-  });
-
-  it('runs with --json, reports checksum failures with exit code 4', async () => {
-    let out = '';
-    const io = {
-      stdout: (t: string) => {
-        out += t;
-      },
-      stderr: () => {},
-      isTTY: false,
-    };
-    const root = join(dir, 'cli');
-    const code = await runCli(
-      [
-        'node',
-        'worldstrat',
-        '--json',
-        'download-release',
-        root,
-        '--base-url',
-        server.url,
-        '--files',
-        'metadata.csv,stratified_train_val_test_split.csv',
-        '--md5',
-        `metadata.csv=${sums['metadata.csv']}`,
-        '--md5',
-        `stratified_train_val_test_split.csv=${sums['stratified_train_val_test_split.csv']}`,
-      ],
-      io,
-    );
-    expect(code).toBe(0);
-    expect(JSON.parse(out).files.map((f: { download: string }) => f.download)).toEqual([
-      'downloaded',
-      'downloaded',
-    ]);
-    out = '';
-    await rm(join(root, 'metadata.csv'));
-    await rm(join(root, 'downloads'), { recursive: true });
-    const bad = await runCli(
-      [
-        'node',
-        'worldstrat',
-        '--json',
-        'download-release',
-        root,
-        '--base-url',
-        server.url,
-        '--files',
-        'metadata.csv',
-        '--retries',
-        '0',
-      ],
-      io,
-    );
-    expect(bad).toBe(4);
-    expect(JSON.parse(out).error.code).toBe('CHECKSUM_MISMATCH');
   });
 });

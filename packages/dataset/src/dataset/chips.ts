@@ -1,7 +1,7 @@
 // The 3×3 chip grid of upstream's CropDict.
 
 import { bankersRound } from '@worldstrat/core';
-import { WorldStratError } from '../errors.js';
+import { DatasetError } from '../errors.js';
 import { JIF_GEOMETRY } from './constants.js';
 
 /** One chip: LR window and the matching HR window (HR offsets use Python's round-half-even). */
@@ -26,7 +26,7 @@ export interface ChipWindowsOptions {
  *
  * @param options - LR/HR sizes, chip size and stride.
  * @returns the windows, k = 0..n²−1.
- * @throws {WorldStratError} `INVALID_ARGUMENT` when the chip does not fit.
+ * @throws {DatasetError} `INVALID_ARGUMENT` when the chip does not fit.
  * @example
  * ```ts
  * chipWindows()[7]; // { index: 7, lr: { top: 50, left: 100, size: 50 }, hr: { top: 156, left: 312, size: 156 } }
@@ -38,7 +38,7 @@ export function chipWindows(options: ChipWindowsOptions = {}): ChipWindow[] {
   const chip = options.chip ?? JIF_GEOMETRY.chip;
   const stride = options.stride ?? chip;
   if (chip < 1 || chip > lrSize || stride < 1) {
-    throw new WorldStratError(
+    throw new DatasetError(
       'INVALID_ARGUMENT',
       `chip ${chip} / stride ${stride} does not fit an LR side of ${lrSize}`,
     );
@@ -86,7 +86,7 @@ export function cropPlanes(
   size: number,
 ): Float32Array {
   if (top < 0 || left < 0 || top + size > height || left + size > width) {
-    throw new WorldStratError(
+    throw new DatasetError(
       'INVALID_ARGUMENT',
       `window ${top},${left}+${size} outside a ${height}×${width} image`,
     );

@@ -1,6 +1,6 @@
 // RandomRotateFlipDict: rot90 (counter-clockwise, k = angle/90) then an optional vertical
 // flip, the same draw for every tensor of a sample.
-import { WorldStratError } from '../errors.js';
+import { DatasetError } from '../errors.js';
 
 /** One augmentation draw: k quarter turns counter-clockwise, then a row reversal when `flip`. */
 export interface RotateFlip {
@@ -17,7 +17,7 @@ export interface RotateFlip {
  * @param n - side.
  * @param t - the draw.
  * @returns a new (P, n, n) array.
- * @throws {WorldStratError} `SHAPE_MISMATCH` when sizes disagree.
+ * @throws {DatasetError} `SHAPE_MISMATCH` when sizes disagree.
  * @example
  * ```ts
  * rotateFlip(Float32Array.of(1, 2, 3, 4), 1, 2, { k: 1, flip: false }); // [2, 4, 1, 3]
@@ -25,7 +25,7 @@ export interface RotateFlip {
  */
 export function rotateFlip(data: Float32Array, planes: number, n: number, t: RotateFlip): Float32Array {
   if (data.length !== planes * n * n) {
-    throw new WorldStratError('SHAPE_MISMATCH', `rotateFlip: ${data.length} values ≠ ${planes}×${n}×${n}`);
+    throw new DatasetError('SHAPE_MISMATCH', `rotateFlip: ${data.length} values ≠ ${planes}×${n}×${n}`);
   }
   if (t.k === 0 && !t.flip) return data.slice();
   const out = new Float32Array(data.length);

@@ -11,7 +11,7 @@
 //   5. additive Gaussian sensor noise.
 // To keep it fast the HR band is first box-averaged by d = ⌊σ / (1.2 px)⌋ (shared by all revisits) and the
 // Gaussian applied on that grid with the remaining variance σ² − (d²−1)px²/12.
-import { WorldStratError } from '../errors.js';
+import { DatasetError } from '../errors.js';
 import { fbm, quantile } from './noise.js';
 import { type SynthRng, uniform } from './rng.js';
 import type { SyntheticScene } from './scene.js';
@@ -208,7 +208,7 @@ function resampleSeparable(src: CoarseBand, tx: Taps, ty: Taps, out: Float32Arra
  * @param rng - seeded random source for clouds and noise.
  * @param options - LR size and pixel size.
  * @returns one degraded revisit per parameter set, in the same order.
- * @throws {WorldStratError} `INVALID_ARGUMENT` when the LR grid is empty.
+ * @throws {DatasetError} `INVALID_ARGUMENT` when the LR grid is empty.
  * @example
  * ```ts
  * const revisits = degradeScene(scene, drawRevisitParams(rng, 8), rng);
@@ -224,7 +224,7 @@ export function degradeScene(
   const extent = scene.width * scene.pixelSizeM;
   const lr = options.lrSize ?? Math.round(extent / lrPixelM);
   if (!(lr >= 1)) {
-    throw new WorldStratError(
+    throw new DatasetError(
       'INVALID_ARGUMENT',
       `LR size ${lr}: the scene (${extent} m) is smaller than one LR pixel`,
     );

@@ -1,6 +1,6 @@
 // The per-scene transforms of upstream's make_transforms_JIF, on planar Float32 stacks.
 import { resize } from '@worldstrat/raster-io';
-import { WorldStratError } from '../errors.js';
+import { DatasetError } from '../errors.js';
 import { JIF_GEOMETRY, JIF_S2_MEAN, JIF_S2_STD, SPOT_MAX_12_BIT } from './constants.js';
 
 /** Shape of a revisit stack: [revisits, channels, height, width]. */
@@ -9,7 +9,7 @@ export type StackShape = [number, number, number, number];
 function checkStack(data: ArrayLike<number>, shape: readonly number[], what: string): void {
   const n = shape.reduce((a, b) => a * b, 1);
   if (data.length !== n || shape.some((s) => !Number.isInteger(s) || s < 1)) {
-    throw new WorldStratError(
+    throw new DatasetError(
       'SHAPE_MISMATCH',
       `${what}: ${data.length} values do not fill shape [${shape.join(', ')}]; pass data of length ${n}`,
     );
@@ -24,7 +24,7 @@ function checkStack(data: ArrayLike<number>, shape: readonly number[], what: str
  * @param mean - per-channel mean (default JIF_S2_MEAN).
  * @param std - per-channel std (default JIF_S2_STD).
  * @returns a new normalised Float32Array.
- * @throws {WorldStratError} `SHAPE_MISMATCH` when sizes disagree.
+ * @throws {DatasetError} `SHAPE_MISMATCH` when sizes disagree.
  * @example
  * ```ts
  * const z = normalizeLr(lr, [8, 12, 158, 158]);
@@ -39,7 +39,7 @@ export function normalizeLr(
   checkStack(data, shape, 'normalizeLr');
   const [r, c, h, w] = shape;
   if (mean.length !== c || std.length !== c) {
-    throw new WorldStratError(
+    throw new DatasetError(
       'SHAPE_MISMATCH',
       `normalizeLr: ${c} channels but ${mean.length} means / ${std.length} stds`,
     );

@@ -10,7 +10,7 @@ import { createRng } from '@worldstrat/geo-sampling';
 import { pack } from 'tar-stream';
 import { it } from 'vitest';
 import { extractTarGz } from '../src/archive/extract-tar-gz.node.js';
-import { md5File } from '../src/pipelines/download-release.node.js';
+import { md5File } from '../src/release/download-release.node.js';
 
 const MB = Number(process.env.BENCH_ARCHIVE_MB ?? 64);
 

@@ -1,6 +1,6 @@
 // Top-of-atmosphere (L1C-like) bands from the synthetic surface reflectance: a stated, simple atmosphere.
 import { S2_L1C_BANDS as L1C_BANDS } from '@worldstrat/core';
-import { WorldStratError } from '../errors.js';
+import { DatasetError } from '../errors.js';
 
 /** Sentinel-2 L1C band names in the upstream file order (13 bands, B10 included); @worldstrat/core owns the list. */
 export const S2_L1C_BANDS = L1C_BANDS;
@@ -21,7 +21,7 @@ export const L1C_TRANSMITTANCE = [
  * @param l2a - 12 surface-reflectance bands (B01..B12 without B10).
  * @param clm - cloud mask (1 = cloud) of the same size.
  * @returns 13 bands in S2_L1C_BANDS order.
- * @throws {WorldStratError} `SHAPE_MISMATCH` when the inputs disagree.
+ * @throws {DatasetError} `SHAPE_MISMATCH` when the inputs disagree.
  * @example
  * ```ts
  * const toa = l2aToL1c(revisit.bands, revisit.clm);
@@ -29,7 +29,7 @@ export const L1C_TRANSMITTANCE = [
  */
 export function l2aToL1c(l2a: readonly Float32Array[], clm: Uint8Array): Float32Array[] {
   if (l2a.length !== 12 || l2a.some((b) => b.length !== clm.length)) {
-    throw new WorldStratError(
+    throw new DatasetError(
       'SHAPE_MISMATCH',
       `l2aToL1c: need 12 bands of ${clm.length} pixels (the CLM size), got ${l2a.length}`,
     );

@@ -6,7 +6,7 @@ import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
-import { WorldStratError } from '../errors.js';
+import { DatasetError } from '../errors.js';
 
 /** Options of {@link extractTarGz}. */
 export interface ExtractTarGzOptions {
@@ -41,7 +41,7 @@ const TEMP_SUFFIX = '.extracting';
  * @param memberPath - the path stored in the archive.
  * @param topDir - see {@link ExtractTarGzOptions.topDir}.
  * @returns the relative destination path, or `null` for the archive root itself (`./`).
- * @throws {WorldStratError} `UNSAFE_ARCHIVE_PATH` for absolute paths and `..` escapes.
+ * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH` for absolute paths and `..` escapes.
  * @example
  * ```ts
  * archiveMemberTarget('./A/A_ps.tiff', 'hr_dataset'); // 'hr_dataset/A/A_ps.tiff'
@@ -49,7 +49,7 @@ const TEMP_SUFFIX = '.extracting';
  */
 export function archiveMemberTarget(memberPath: string, topDir?: string): string | null {
   const unsafe = () =>
-    new WorldStratError(
+    new DatasetError(
       'UNSAFE_ARCHIVE_PATH',
       `archive member "${memberPath}" points outside the destination folder; refusing to extract it (the archive is corrupt or malicious)`,
     );
@@ -78,7 +78,7 @@ export function archiveMemberTarget(memberPath: string, topDir?: string): string
  * @param destDir - destination root (created).
  * @param options - top-level folder, signal, progress.
  * @returns counts of extracted/skipped files and bytes written.
- * @throws {WorldStratError} `UNSAFE_ARCHIVE_PATH` (path traversal), `ARCHIVE_CORRUPT` (bad gzip/tar stream),
+ * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH` (path traversal), `ARCHIVE_CORRUPT` (bad gzip/tar stream),
  *   `ABORTED`, `WRITE_FAILED`.
  * @example
  * ```ts
@@ -91,7 +91,7 @@ export async function extractTarGz(
   options: ExtractTarGzOptions = {},
 ): Promise<ExtractTarGzReport> {
   const { signal, onProgress } = options;
-  if (signal?.aborted) throw new WorldStratError('ABORTED', 'extraction aborted', { cause: signal.reason });
+  if (signal?.aborted) throw new DatasetError('ABORTED', 'extraction aborted', { cause: signal.reason });
   const total = (await stat(archivePath)).size;
   const root = resolve(destDir);
   await mkdir(root, { recursive: true });
@@ -111,7 +111,7 @@ export async function extractTarGz(
   input.on('error', fail);
   gunzip.on('error', fail);
   input.pipe(gunzip).pipe(ex as unknown as NodeJS.WritableStream);
-  const onAbort = () => fail(new WorldStratError('ABORTED', 'extraction aborted', { cause: signal?.reason }));
+  const onAbort = () => fail(new DatasetError('ABORTED', 'extraction aborted', { cause: signal?.reason }));
   signal?.addEventListener('abort', onAbort, { once: true });
   const madeDirs = new Set<string>();
   const ensureDir = async (d: string) => {
@@ -126,7 +126,7 @@ export async function extractTarGz(
       const rel = archiveMemberTarget(h.name, options.topDir);
       const target = rel === null ? root : join(root, rel);
       if (rel !== null && relative(root, target).startsWith('..'))
-        throw new WorldStratError('UNSAFE_ARCHIVE_PATH', `archive member "${h.name}" leaves ${destDir}`);
+        throw new DatasetError('UNSAFE_ARCHIVE_PATH', `archive member "${h.name}" leaves ${destDir}`);
       if (h.type === 'directory') {
         await ensureDir(target);
         entry.resume();
@@ -158,7 +158,7 @@ export async function extractTarGz(
         await fh.close();
       }
       if (written !== size)
-        throw new WorldStratError(
+        throw new DatasetError(
           'ARCHIVE_CORRUPT',
           `${archivePath}: member ${h.name} ended after ${written} of ${size} bytes (truncated archive)`,
         );
@@ -173,13 +173,13 @@ export async function extractTarGz(
     if (temp) await unlink(temp).catch(() => {});
     input.destroy();
     const e = streamError ?? err;
-    if (e instanceof WorldStratError) throw e;
+    if (e instanceof DatasetError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS')
-      throw new WorldStratError('WRITE_FAILED', `extracting ${archivePath}: ${(e as Error).message}`, {
+      throw new DatasetError('WRITE_FAILED', `extracting ${archivePath}: ${(e as Error).message}`, {
         cause: e,
       });
-    throw new WorldStratError(
+    throw new DatasetError(
       'ARCHIVE_CORRUPT',
       `${archivePath} is not a readable .tar.gz (${(e as Error).message}); delete it and download it again`,
       { cause: e },

@@ -1,7 +1,7 @@
 // Fixed constants of the WorldStrat training pipeline.
 
-// The LR normalisation constants live in srnet (scene inference needs them too); one definition in the repo.
-export { JIF_S2_MEAN, JIF_S2_STD } from '@worldstrat/srnet';
+// The LR normalisation constants are @worldstrat/core's (float32 like the upstream tensors).
+export { JIF_S2_MEAN_F32 as JIF_S2_MEAN, JIF_S2_STD_F32 as JIF_S2_STD } from '@worldstrat/core';
 /** HR DN divisor for 12-bit radiometry (upstream SPOT_MAX_EXPECTED_VALUE_12_BIT; not 4095). */
 export const SPOT_MAX_12_BIT = 10000;
 /** HR DN divisor for 8-bit radiometry. */
@@ -10,22 +10,3 @@ export const SPOT_MAX_8_BIT = 255;
 export const JIF_GEOMETRY = Object.freeze({ lrInput: 160, hrOutput: 500, chip: 50, stride: 50 });
 /** HR bands read from `_ps.tiff` (0-based): R, G, B. */
 export const SPOT_RGB_BANDS = Object.freeze([0, 1, 2]);
-/** Columns of the release's `metadata.csv` (one row per AOI and revisit), written by `rebuild` and `synth`. */
-export const METADATA_COLUMNS = Object.freeze([
-  'tile',
-  'n',
-  'lowres_date',
-  'highres_date',
-  'bounds',
-  'area',
-  'cloud_cover',
-  'delta',
-  'lon',
-  'lat',
-  'LCCS',
-  'SMOD',
-  'IPCC Class',
-  'LCCS class',
-  'SMOD Class',
-  'source',
-] as const);

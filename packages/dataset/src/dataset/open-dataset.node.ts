@@ -1,0 +1,499 @@
+// The WorldStrat dataset as training/eval batches: scene loading, splits, chips, augmentation, prefetch.
+import { createRng } from '@worldstrat/core';
+import type { RasterIoLimits } from '@worldstrat/raster-io';
+import { openGeoTiffFile, readGeoTiffFile } from '@worldstrat/raster-io/node';
+import { type PaperSplitOptions, paperSplit } from '@worldstrat/stratify';
+import { DatasetError, throwIfAborted } from '../errors.js';
+import { type RotateFlip, rotateFlip } from './augment.js';
+import { type ChipWindow, chipWindows, cropPlanes } from './chips.js';
+import { JIF_GEOMETRY, SPOT_MAX_8_BIT, SPOT_MAX_12_BIT, SPOT_RGB_BANDS } from './constants.js';
+import {
+  type DatasetProblem,
+  type DatasetScan,
+  type ScanDatasetOptions,
+  type SceneEntry,
+  type SplitName,
+  scanDataset,
+} from './scan-dataset.node.js';
+import { transformHr, transformLr, transformLrc } from './transforms.js';
+
+/** A transformed whole scene (before chipping), like upstream's cached tensors. */
+export interface LoadedScene {
+  name: string;
+  /** (R, C, 160, 160) normalised LR. */
+  lr: Float32Array;
+  lrShape: [number, number, number, number];
+  /** (R, 1, 160, 160) cloud masks, when `masks` is on. */
+  lrc?: Float32Array;
+  /** (3, 500, 500) HR in [0, 1]. */
+  hr: Float32Array;
+  hrShape: [number, number, number];
+}
+
+/** A tensor as data + explicit shape (row-major). */
+export interface ShapedArray<S extends number[]> {
+  data: Float32Array;
+  shape: S;
+}
+
+/** One batch of chips: `lr` (B, R, C, 50, 50) and `hr` (B, 3, 156, 156), plus provenance. */
+export interface ChipBatch {
+  lr: ShapedArray<[number, number, number, number, number]>;
+  hr: ShapedArray<[number, number, number, number]>;
+  /** (B, R, 1, 50, 50) when masks are loaded. */
+  lrc?: ShapedArray<[number, number, number, number, number]>;
+  /** Scene name and chip index (0..8) of each sample. */
+  names: string[];
+  chips: number[];
+}
+
+/**
+ * How scenes are assigned to splits: `'csv'` (the split CSV's column), `'all'` (everything in train), `'paper'`
+ * (the split upstream training really used: seeded randperm over the natsorted list, counts from the number of
+ * HR folder entries; see @worldstrat/stratify paperSplit), `{ paper: options }`, or a name → split map.
+ */
+export type SplitMode =
+  | 'csv'
+  | 'all'
+  | 'paper'
+  | { paper: PaperSplitOptions }
+  | Readonly<Record<string, SplitName>>;
+
+/** Options of {@link openDataset}. */
+export interface OpenDatasetOptions extends ScanDatasetOptions {
+  /** Skip scenes with problems (reported in `problems` / `onProblem`) instead of throwing. Default false. */
+  skipInvalid?: boolean;
+  /** Open every file's header at open time so unreadable files are found before training. Default false. */
+  verifyFiles?: boolean;
+  /** Load CLM masks as `lrc`. Default false. */
+  masks?: boolean;
+  /** Keep up to this many transformed scenes in memory (LRU). Default 0. */
+  cacheScenes?: number;
+  /** Called for every problem (at open and during iteration). */
+  onProblem?: (p: DatasetProblem) => void;
+  /** GeoTIFF read limits for every file read (raster-io defaults when absent). */
+  readLimits?: Partial<RasterIoLimits>;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link WorldStratDataset.batches}. */
+export interface BatchOptions {
+  /** Chips per batch. Default 16. */
+  batchSize?: number;
+  /** Shuffle scenes and chips (seeded). Default true for 'train', false otherwise. */
+  shuffle?: boolean;
+  /** Rot90+flip augmentation. Default: on for 'train' only; `compat: true` turns it on for every split (upstream). */
+  augment?: boolean;
+  /** Upstream behaviour: augmentation in every split. Default false. */
+  compat?: boolean;
+  /** Seed for shuffling and augmentation. Default 0. */
+  seed?: number;
+  /** Epoch number mixed into the seed (a new order each epoch, reproducible). Default 0. */
+  epoch?: number;
+  /** Scenes loaded ahead of the consumer (bounded memory). Default 2. */
+  prefetch?: number;
+  /** Scenes whose chips are mixed when shuffling (shuffle buffer). Default 4. */
+  shuffleScenes?: number;
+  /** Drop a last incomplete batch. Default false. */
+  dropLast?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: { stage: 'scenes'; done: number; total: number }) => void;
+}
+
+function stack(rasters: { width: number; height: number; bands: ArrayLike<number>[] }[], path: string[]) {
+  const { width, height } = rasters[0];
+  const c = rasters[0].bands.length;
+  const out = new Float32Array(rasters.length * c * width * height);
+  rasters.forEach((r, i) => {
+    if (r.width !== width || r.height !== height || r.bands.length !== c) {
+      throw new DatasetError(
+        'SHAPE_MISMATCH',
+        `${path[i]} is ${r.bands.length}×${r.height}×${r.width}, the first revisit ${c}×${height}×${width}; revisits must match`,
+      );
+    }
+    r.bands.forEach((b, k) => {
+      out.set(b, (i * c + k) * width * height);
+    });
+  });
+  return { data: out, shape: [rasters.length, c, height, width] as [number, number, number, number] };
+}
+
+/** A load failure as text, keeping the reader's error code (e.g. raster-io `CORRUPT_TIFF`, `TOO_LARGE`). */
+function causeText(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  const message = e instanceof Error ? e.message : String(e);
+  return typeof code === 'string' ? `[${code}] ${message}` : message;
+}
+
+/**
+ * Open a WorldStrat dataset (release, Kaggle core, 12bit/ or 8bit/ layouts) for training and evaluation, exactly
+ * like the upstream JIF loader: first R revisits in natural-sort order, JIF normalisation, AA bilinear LR
+ * 158→160, HR ÷10000 → 500 AA → clamp, 3×3 chips (LR 50 ↔ HR 156, offsets 0/156/312), rot90+flip.
+ *
+ * @param root - dataset folder.
+ * @param options - scan options, problem policy, masks, cache.
+ * @returns the dataset handle.
+ * @throws {DatasetError} `DATASET_NOT_FOUND`; `DATASET_LAYOUT` listing every problem when `skipInvalid` is off.
+ * @example
+ * ```ts
+ * const ds = await openDataset('dataset', { revisits: 8, skipInvalid: true });
+ * for await (const batch of ds.batches('train', { batchSize: 48, seed: 1 })) train(batch);
+ * ```
+ */
+export async function openDataset(
+  root: string,
+  options: OpenDatasetOptions = {},
+): Promise<WorldStratDataset> {
+  const scan = await scanDataset(root, options);
+  let scenes = scan.scenes;
+  if (options.verifyFiles) scenes = await verifiedScenes(scenes, scan.problems, options);
+  if (options.masks) scenes = scenesWithMasks(scenes, scan.problems);
+  for (const p of scan.problems) options.onProblem?.(p);
+  const blocking = scan.problems.filter((p) => p.code !== 'DUPLICATE_TILE');
+  if (blocking.length > 0 && !options.skipInvalid) {
+    const list = blocking
+      .slice(0, 10)
+      .map((p) => `  - ${p.message}`)
+      .join('\n');
+    throw new DatasetError(
+      'DATASET_LAYOUT',
+      `${blocking.length} scene problem(s) in ${root}:\n${list}${blocking.length > 10 ? '\n  …' : ''}\npass skipInvalid: true (CLI: --skip-invalid) to skip these scenes`,
+    );
+  }
+  return new WorldStratDataset(scan, scenes, options);
+}
+
+/** Scenes whose every file opens (header only); the others become `UNREADABLE_FILE` problems. */
+async function verifiedScenes(
+  scenes: SceneEntry[],
+  problems: DatasetProblem[],
+  options: OpenDatasetOptions,
+): Promise<SceneEntry[]> {
+  const ok: SceneEntry[] = [];
+  for (const s of scenes) {
+    throwIfAborted(options.signal);
+    const paths = [s.hrPath, ...s.lrPaths, ...(options.masks ? s.lrcPaths : [])];
+    let bad: DatasetProblem | null = null;
+    for (const p of paths) {
+      try {
+        const t = await openGeoTiffFile(p, { limits: options.readLimits });
+        await t.close();
+      } catch (e) {
+        bad = { code: 'UNREADABLE_FILE', aoi: s.name, path: p, message: `${p}: ${(e as Error).message}` };
+        break;
+      }
+    }
+    if (bad) problems.push(bad);
+    else ok.push(s);
+  }
+  return ok;
+}
+
+/** Scenes with a CLM mask for every revisit (masks requested); the others become problems. */
+function scenesWithMasks(scenes: SceneEntry[], problems: DatasetProblem[]): SceneEntry[] {
+  return scenes.filter((s) => {
+    if (s.lrcPaths.length >= s.lrPaths.length) return true;
+    problems.push({
+      code: 'MISSING_FOLDER',
+      aoi: s.name,
+      message: `${s.name}: ${s.lrcPaths.length} CLM masks for ${s.lrPaths.length} revisits (masks requested)`,
+    });
+    return false;
+  });
+}
+
+/** One chip of one scene with its augmentation. */
+type Sample = { scene: LoadedScene; window: ChipWindow; aug: RotateFlip };
+
+/**
+ * An opened dataset (from {@link openDataset}): the scan's scenes and problems, splits, scene loading (with an
+ * optional LRU cache) and chip-batch iteration with prefetch, shuffling and augmentation.
+ */
+export class WorldStratDataset implements DatasetScan {
+  readonly root: string;
+  readonly hrFolder: DatasetScan['hrFolder'];
+  readonly radiometryDepth: 12 | 8;
+  readonly revisits: number;
+  /** Valid scenes, natsorted like upstream. */
+  readonly scenes: SceneEntry[];
+  /** Everything wrong (grows when `batches` skips unreadable scenes). */
+  readonly problems: DatasetProblem[];
+  readonly hrFolderEntries: number;
+  /** Chips per scene (9 with the defaults). */
+  readonly chipsPerScene: number;
+  readonly #options: OpenDatasetOptions;
+  readonly #windows: ChipWindow[];
+  readonly #cache = new Map<SceneEntry, Promise<LoadedScene>>();
+
+  /**
+   * @param scan - the scan of the dataset root.
+   * @param scenes - the scenes that passed the open-time checks.
+   * @param options - the options `openDataset` received.
+   */
+  constructor(scan: DatasetScan, scenes: SceneEntry[], options: OpenDatasetOptions) {
+    this.root = scan.root;
+    this.hrFolder = scan.hrFolder;
+    this.radiometryDepth = scan.radiometryDepth;
+    this.revisits = scan.revisits;
+    this.scenes = scenes;
+    this.problems = scan.problems;
+    this.hrFolderEntries = scan.hrFolderEntries;
+    this.#options = options;
+    this.#windows = chipWindows();
+    this.chipsPerScene = this.#windows.length;
+  }
+
+  /**
+   * Split the valid scenes. `'csv'` uses the split CSV's `split` column (default); `'all'` puts all in train.
+   *
+   * @param mode - how scenes are assigned (see {@link SplitMode}).
+   * @returns the scenes of each split.
+   * @throws {DatasetError} `DATASET_LAYOUT` in `'csv'` mode when no scene has a split.
+   */
+  split(mode: SplitMode = 'csv'): Record<SplitName, SceneEntry[]> {
+    if (mode === 'paper' || (typeof mode === 'object' && 'paper' in mode && typeof mode.paper === 'object')) {
+      return this.#paperSplit(mode === 'paper' ? {} : (mode as { paper: PaperSplitOptions }).paper);
+    }
+    const out: Record<SplitName, SceneEntry[]> = { train: [], val: [], test: [] };
+    for (const s of this.scenes) {
+      let name: SplitName | undefined;
+      if (mode === 'all') name = 'train';
+      else if (mode === 'csv') name = s.csvSplit;
+      else name = (mode as Readonly<Record<string, SplitName>>)[s.name];
+      if (name) out[name].push(s);
+    }
+    if (
+      mode === 'csv' &&
+      out.train.length + out.val.length + out.test.length === 0 &&
+      this.scenes.length > 0
+    ) {
+      throw new DatasetError(
+        'DATASET_LAYOUT',
+        `no scene has a split: the AOI list has no "split" column; use split('all') or pass a name → split map`,
+      );
+    }
+    return out;
+  }
+
+  #paperSplit(po: PaperSplitOptions): Record<SplitName, SceneEntry[]> {
+    const out: Record<SplitName, SceneEntry[]> = { train: [], val: [], test: [] };
+    const ps = paperSplit(
+      this.scenes.map((s) => s.name),
+      { directoryCount: this.hrFolderEntries, ...po },
+    );
+    const byName = new Map<string, SceneEntry[]>();
+    for (const s of this.scenes) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+    const taken = new Map<string, number>();
+    for (const k of ['train', 'val', 'test'] as const) {
+      for (const n of ps[k]) {
+        const i = taken.get(n) ?? 0;
+        taken.set(n, i + 1);
+        const e = byName.get(n)?.[i];
+        if (e) out[k].push(e);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Load and transform one whole scene (LR 160², HR 500²), through the LRU cache when `cacheScenes` > 0.
+   *
+   * @param entry - a scene of this dataset.
+   * @param opts - abort signal.
+   * @returns the transformed scene.
+   */
+  loadScene(entry: SceneEntry, opts: { signal?: AbortSignal } = {}): Promise<LoadedScene> {
+    const cacheSize = this.#options.cacheScenes ?? 0;
+    if (cacheSize <= 0) return this.#loadSceneUncached(entry, opts.signal);
+    const hit = this.#cache.get(entry);
+    if (hit) {
+      this.#cache.delete(entry);
+      this.#cache.set(entry, hit);
+      return hit;
+    }
+    const p = this.#loadSceneUncached(entry, opts.signal);
+    p.catch(() => this.#cache.delete(entry));
+    this.#cache.set(entry, p);
+    while (this.#cache.size > cacheSize) this.#cache.delete(this.#cache.keys().next().value as SceneEntry);
+    return p;
+  }
+
+  async #loadSceneUncached(entry: SceneEntry, signal?: AbortSignal): Promise<LoadedScene> {
+    const limits = this.#options.readLimits;
+    const divisor = this.radiometryDepth === 8 ? SPOT_MAX_8_BIT : SPOT_MAX_12_BIT;
+    const lrRasters = [];
+    for (const p of entry.lrPaths) {
+      throwIfAborted(signal);
+      lrRasters.push(await readGeoTiffFile(p, { signal, limits }));
+    }
+    const lr = stack(lrRasters, entry.lrPaths);
+    const hrRaster = await readGeoTiffFile(entry.hrPath, { bands: SPOT_RGB_BANDS, signal, limits });
+    const hr = stack([hrRaster], [entry.hrPath]);
+    const out: LoadedScene = {
+      name: entry.name,
+      lr: transformLr(lr.data, lr.shape),
+      lrShape: [lr.shape[0], lr.shape[1], JIF_GEOMETRY.lrInput, JIF_GEOMETRY.lrInput],
+      hr: transformHr(hr.data, [hr.shape[1], hr.shape[2], hr.shape[3]], { divisor }),
+      hrShape: [hr.shape[1], JIF_GEOMETRY.hrOutput, JIF_GEOMETRY.hrOutput],
+    };
+    if (this.#options.masks) {
+      const masks = [];
+      for (const p of entry.lrcPaths) masks.push(await readGeoTiffFile(p, { bands: [0], signal, limits }));
+      const m = stack(masks, entry.lrcPaths);
+      out.lrc = transformLrc(m.data, m.shape);
+    }
+    return out;
+  }
+
+  /** A scene load that turns a read failure into a problem (skipInvalid) or a typed error. */
+  #loadOrProblem(entry: SceneEntry, signal?: AbortSignal): Promise<LoadedScene | DatasetProblem> {
+    return this.loadScene(entry, { signal }).catch((e: unknown) => {
+      if (e instanceof DatasetError && e.code === 'ABORTED') throw e;
+      const problem: DatasetProblem = {
+        code: e instanceof DatasetError && e.code === 'SHAPE_MISMATCH' ? 'SHAPE_MISMATCH' : 'UNREADABLE_FILE',
+        aoi: entry.name,
+        message: `${entry.name}: ${causeText(e)}`,
+      };
+      if (!this.#options.skipInvalid) {
+        throw new DatasetError(
+          'UNREADABLE_FILE',
+          `${problem.message}; pass skipInvalid: true (CLI: --skip-invalid) to skip it`,
+          { cause: e },
+        );
+      }
+      return problem;
+    });
+  }
+
+  /**
+   * Stream chip batches over a split or a scene list: scenes load `prefetch` ahead, chips of `shuffleScenes`
+   * scenes are mixed, unreadable scenes become problems with `skipInvalid`.
+   *
+   * @param which - a split name (from the split CSV) or a scene list.
+   * @param bo - batch size, shuffling, augmentation, seed/epoch, prefetch, signal, progress.
+   * @returns an async generator of batches.
+   * @throws {DatasetError} `INVALID_ARGUMENT`, `UNREADABLE_FILE`, `SHAPE_MISMATCH`, `ABORTED`.
+   */
+  async *batches(which: SplitName | readonly SceneEntry[], bo: BatchOptions = {}): AsyncGenerator<ChipBatch> {
+    const isTrain = which === 'train';
+    const list = typeof which === 'string' ? this.split('csv')[which] : [...which];
+    const batchSize = bo.batchSize ?? 16;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new DatasetError('INVALID_ARGUMENT', `batchSize ${batchSize}: use an integer ≥ 1`);
+    }
+    const shuffle = bo.shuffle ?? isTrain;
+    const augment = bo.augment ?? (bo.compat ? true : isTrain);
+    const seed = (bo.seed ?? 0) + 7919 * (bo.epoch ?? 0);
+    const orderRng = createRng(seed);
+    const augRng = createRng(seed + 104_729);
+    const prefetch = Math.max(1, bo.prefetch ?? 2);
+    const window = shuffle ? Math.max(1, bo.shuffleScenes ?? 4) : 1;
+    const order = list.map((_, i) => i);
+    if (shuffle) shuffleInPlace(order, orderRng);
+    // Prefetch queue of scene loads (errors are caught per scene).
+    const queue: Promise<LoadedScene | DatasetProblem>[] = [];
+    let next = 0;
+    const enqueue = () => {
+      while (queue.length < prefetch && next < order.length) {
+        const load = this.#loadOrProblem(list[order[next++]], bo.signal);
+        // A prefetched load that fails after the consumer stopped must not become an unhandled rejection.
+        load.catch(() => {});
+        queue.push(load);
+      }
+    };
+    let buffer: Sample[] = [];
+    let pending: Sample[] = [];
+    let done = 0;
+    const masks = Boolean(this.#options.masks);
+    enqueue();
+    let scenesInBuffer = 0;
+    while (queue.length > 0) {
+      throwIfAborted(bo.signal);
+      const got = await queue.shift()!;
+      enqueue();
+      done++;
+      bo.onProgress?.({ stage: 'scenes', done, total: order.length });
+      if ('code' in got) {
+        this.problems.push(got);
+        this.#options.onProblem?.(got);
+      } else {
+        this.#checkRevisits(got);
+        for (const w of this.#windows) {
+          const aug: RotateFlip = augment
+            ? { k: augRng.int(4) as RotateFlip['k'], flip: augRng.int(2) === 1 }
+            : { k: 0, flip: false };
+          buffer.push({ scene: got, window: w, aug });
+        }
+        scenesInBuffer++;
+      }
+      if (scenesInBuffer >= window || queue.length === 0) {
+        if (shuffle) shuffleInPlace(buffer, orderRng);
+        pending = pending.concat(buffer);
+        buffer = [];
+        scenesInBuffer = 0;
+        while (pending.length >= batchSize) {
+          yield makeChipBatch(pending.slice(0, batchSize), masks);
+          pending = pending.slice(batchSize);
+        }
+      }
+    }
+    if (pending.length > 0 && !bo.dropLast) yield makeChipBatch(pending, masks);
+  }
+
+  #checkRevisits(scene: LoadedScene): void {
+    if (scene.lrShape[0] !== this.revisits && !this.#options.allowFewerRevisits) {
+      throw new DatasetError(
+        'SHAPE_MISMATCH',
+        `${scene.name}: ${scene.lrShape[0]} revisits, ${this.revisits} expected`,
+      );
+    }
+  }
+}
+
+/** Fisher–Yates with the seeded generator (same draws as before the class existed). */
+function shuffleInPlace<T>(items: T[], rng: { int(n: number): number }): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+}
+
+/** Crop, augment and stack the samples' LR/HR (and mask) chips into one batch. */
+function makeChipBatch(samples: Sample[], masks: boolean): ChipBatch {
+  const B = samples.length;
+  const r = samples[0].scene.lrShape[0];
+  const c = samples[0].scene.lrShape[1];
+  const odd = samples.find((s) => s.scene.lrShape[0] !== r || s.scene.lrShape[1] !== c);
+  if (odd) {
+    throw new DatasetError(
+      'SHAPE_MISMATCH',
+      `batch mixes ${samples[0].scene.name} (${r}×${c}) and ${odd.scene.name} (${odd.scene.lrShape[0]}×${odd.scene.lrShape[1]} revisits×bands); with allowFewerRevisits use batchSize 9 or filter scenes by availableRevisits`,
+    );
+  }
+  const chip = samples[0].window.lr.size;
+  const hrChip = samples[0].window.hr.size;
+  const hrC = samples[0].scene.hrShape[0];
+  const lr = new Float32Array(B * r * c * chip * chip);
+  const hr = new Float32Array(B * hrC * hrChip * hrChip);
+  const lrc = masks ? new Float32Array(B * r * chip * chip) : null;
+  samples.forEach((s, b) => {
+    const L = s.scene.lrShape[2];
+    const lrChip = cropPlanes(s.scene.lr, r * c, L, L, s.window.lr.top, s.window.lr.left, chip);
+    lr.set(rotateFlip(lrChip, r * c, chip, s.aug), b * r * c * chip * chip);
+    const H = s.scene.hrShape[1];
+    const hrCrop = cropPlanes(s.scene.hr, hrC, H, H, s.window.hr.top, s.window.hr.left, hrChip);
+    hr.set(rotateFlip(hrCrop, hrC, hrChip, s.aug), b * hrC * hrChip * hrChip);
+    if (lrc && s.scene.lrc) {
+      const m = cropPlanes(s.scene.lrc, r, L, L, s.window.lr.top, s.window.lr.left, chip);
+      lrc.set(rotateFlip(m, r, chip, s.aug), b * r * chip * chip);
+    }
+  });
+  const batch: ChipBatch = {
+    lr: { data: lr, shape: [B, r, c, chip, chip] },
+    hr: { data: hr, shape: [B, hrC, hrChip, hrChip] },
+    names: samples.map((s) => s.scene.name),
+    chips: samples.map((s) => s.window.index),
+  };
+  if (lrc) batch.lrc = { data: lrc, shape: [B, r, 1, chip, chip] };
+  return batch;
+}

@@ -1,0 +1,285 @@
+// Finds the scenes of a WorldStrat dataset on disk (release, Kaggle "core"/12bit, 8bit) and reports every problem
+// up front (missing folders: upstream issue #9; duplicate tiles: issue #12) instead of failing mid-run.
+import { access, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { natCompare as naturalCompare, parseCsv } from '@worldstrat/core';
+import { DatasetError } from '../errors.js';
+import { HR_DIR, LR_CLOUD_MASK_SUFFIX, LR_DIR, lrDataSuffix, SPLIT_CSV_NAME } from '../layout.js';
+
+/** The three data splits. */
+export type SplitName = 'train' | 'val' | 'test';
+
+/** A problem found in the dataset; scenes with one are skipped when `skipInvalid` is set. */
+export interface DatasetProblem {
+  code:
+    | 'MISSING_FOLDER'
+    | 'MISSING_HR'
+    | 'TOO_FEW_REVISITS'
+    | 'DUPLICATE_TILE'
+    | 'UNREADABLE_FILE'
+    | 'SHAPE_MISMATCH';
+  aoi: string;
+  message: string;
+  path?: string;
+}
+
+/** One scene (AOI) of the dataset with the files the loader reads. */
+export interface SceneEntry {
+  name: string;
+  /** `_ps.tiff` (or `_ps_8bit.tiff`). */
+  hrPath: string;
+  /** `_pan.tiff` when present (unused by the benchmark, like upstream). */
+  hrPanPath?: string;
+  /** First R `*-L2A_data.tiff` in natural-sort order. */
+  lrPaths: string[];
+  /** First R `*-CLM.tiff` in natural-sort order (may be shorter than lrPaths when masks are missing). */
+  lrcPaths: string[];
+  /** Number of L2A revisits available on disk. */
+  availableRevisits: number;
+  /** The split column of the split CSV, when the AOI list came from it. */
+  csvSplit?: SplitName;
+}
+
+/** Where the HR files live: release `hr_dataset/`, Kaggle/pre-2023 `hr_dataset/12bit/`, or `hr_dataset/8bit/`. */
+export type HrFolder = 'hr_dataset' | 'hr_dataset/12bit' | 'hr_dataset/8bit';
+
+/** Options of {@link scanDataset}. */
+export interface ScanDatasetOptions {
+  /** Revisits per scene (R). Default 8. */
+  revisits?: number;
+  /** 12 (default) or 8 (`hr_dataset/8bit/<AOI>/<AOI>_ps_8bit.tiff`, DN/255). */
+  radiometryDepth?: 12 | 8;
+  /**
+   * The AOI list: a split CSV path (default `<root>/stratified_train_val_test_split.csv` when present, else the
+   * HR folder listing), an explicit array of names, or `'folders'` to list the HR folder.
+   */
+  aois?: string | readonly string[] | 'folders';
+  /** Duplicated tiles: `'drop'` (default: keep the first, report) or `'keep'` (two scenes, like upstream). */
+  duplicates?: 'drop' | 'keep';
+  /** Allow scenes with fewer than R revisits (they are loaded with what exists). Default false (reported). */
+  allowFewerRevisits?: boolean;
+}
+
+/** Result of {@link scanDataset}. */
+export interface DatasetScan {
+  root: string;
+  hrFolder: HrFolder;
+  radiometryDepth: 12 | 8;
+  revisits: number;
+  /** Valid scenes, natsorted by `<root>/hr_dataset/<AOI>/` like upstream. */
+  scenes: SceneEntry[];
+  /** Everything wrong, one entry per problem. */
+  problems: DatasetProblem[];
+  /** Number of entries in the HR folder (upstream's M for the paper split counts). */
+  hrFolderEntries: number;
+}
+
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+async function listDir(p: string): Promise<string[] | null> {
+  try {
+    return await readdir(p);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Scan a dataset root: find the layout variant, the AOI list, and each scene's files.
+ *
+ * @param root - dataset folder (holds `hr_dataset/`, `lr_dataset/`, the CSVs).
+ * @param options - revisits, radiometry depth, AOI list, duplicate policy.
+ * @returns the scenes and all problems found.
+ * @throws {DatasetError} `DATASET_NOT_FOUND` when `root` or its `hr_dataset`/`lr_dataset` is missing.
+ * @example
+ * ```ts
+ * const scan = await scanDataset('dataset', { revisits: 8 });
+ * console.log(scan.scenes.length, scan.problems);
+ * ```
+ */
+export async function scanDataset(root: string, options: ScanDatasetOptions = {}): Promise<DatasetScan> {
+  const revisits = options.revisits ?? 8;
+  const depth = options.radiometryDepth ?? 12;
+  if (!Number.isInteger(revisits) || revisits < 1) {
+    throw new DatasetError('INVALID_ARGUMENT', `revisits ${revisits}: use an integer ≥ 1`);
+  }
+  const { hrFolder, hrEntries } = await findHrFolder(root, depth);
+  const problems: DatasetProblem[] = [];
+  const { names, csvSplit } = await readAoiList(root, hrEntries, options.aois);
+  const unique = dropDuplicates(names, problems, options.duplicates);
+  // Upstream natsorts "<root>/hr_dataset/<AOI>/": sort on the name plus the trailing slash.
+  unique.sort((a, b) => naturalCompare(`${a}/`, `${b}/`));
+  const scenes: SceneEntry[] = [];
+  for (const name of unique) {
+    const entry = await sceneEntry(root, hrFolder, name, { revisits, depth, options, problems });
+    if (!entry) continue;
+    const split = csvSplit.get(name);
+    if (split) entry.csvSplit = split;
+    scenes.push(entry);
+  }
+  return {
+    root,
+    hrFolder,
+    radiometryDepth: depth,
+    revisits,
+    scenes,
+    problems,
+    hrFolderEntries: hrEntries.length,
+  };
+}
+
+/** The HR folder variant (release, Kaggle `12bit/`, `8bit/`) and its entries; both top folders must exist. */
+async function findHrFolder(
+  root: string,
+  depth: 12 | 8,
+): Promise<{ hrFolder: HrFolder; hrEntries: string[] }> {
+  const rootStat = await stat(root).catch(() => null);
+  if (!rootStat?.isDirectory()) {
+    throw new DatasetError(
+      'DATASET_NOT_FOUND',
+      `dataset root ${root} does not exist; download the release or run \`worldstrat synth ${root}\``,
+    );
+  }
+  let hrFolder: HrFolder;
+  if (depth === 8) hrFolder = `${HR_DIR}/8bit`;
+  else hrFolder = (await exists(join(root, HR_DIR, '12bit'))) ? `${HR_DIR}/12bit` : HR_DIR;
+  const hrDir = join(root, hrFolder);
+  const hrEntries = await listDir(hrDir);
+  if (!hrEntries) {
+    throw new DatasetError(
+      'DATASET_NOT_FOUND',
+      `${hrDir} is missing; expected the WorldStrat layout (hr_dataset/<AOI>/<AOI>_ps.tiff)`,
+    );
+  }
+  if (!(await exists(join(root, LR_DIR)))) {
+    throw new DatasetError(
+      'DATASET_NOT_FOUND',
+      `${join(root, LR_DIR)} is missing; expected ${LR_DIR}/<AOI>/L2A/`,
+    );
+  }
+  return { hrFolder, hrEntries };
+}
+
+/** The AOI names: a split CSV (default when present), an explicit list, or the HR folder listing. */
+async function readAoiList(
+  root: string,
+  hrEntries: string[],
+  aois: ScanDatasetOptions['aois'],
+): Promise<{ names: string[]; csvSplit: Map<string, SplitName> }> {
+  const csvSplit = new Map<string, SplitName>();
+  let source = aois;
+  if (source === undefined) {
+    const def = join(root, SPLIT_CSV_NAME);
+    source = (await exists(def)) ? def : 'folders';
+  }
+  if (source === 'folders') return { names: hrEntries.filter((e) => !e.startsWith('.')), csvSplit };
+  if (typeof source !== 'string') return { names: [...source], csvSplit };
+  const path = source;
+  const text = await readFile(path, 'utf8').catch((e) => {
+    throw new DatasetError('DATASET_NOT_FOUND', `AOI list ${path} cannot be read: ${(e as Error).message}`, {
+      cause: e,
+    });
+  });
+  const { header, rows } = parseCsv(text);
+  if (!header.includes('tile')) {
+    throw new DatasetError('DATASET_LAYOUT', `${path} has no "tile" column (columns: ${header.join(', ')})`);
+  }
+  for (const r of rows) {
+    const s = r.split as SplitName | undefined;
+    if ((s === 'train' || s === 'val' || s === 'test') && !csvSplit.has(r.tile)) csvSplit.set(r.tile, s);
+  }
+  return { names: rows.map((r) => r.tile), csvSplit };
+}
+
+/** Names listed twice are reported; the first is kept (or both with `duplicates: 'keep'`, like upstream). */
+function dropDuplicates(
+  names: string[],
+  problems: DatasetProblem[],
+  duplicates: ScanDatasetOptions['duplicates'],
+): string[] {
+  const seen = new Set<string>();
+  const unique: string[] = [];
+  for (const n of names) {
+    if (seen.has(n)) {
+      problems.push({
+        code: 'DUPLICATE_TILE',
+        aoi: n,
+        message: `tile ${n} is listed more than once (upstream issue #12)`,
+      });
+      if (duplicates === 'keep') unique.push(n);
+      continue;
+    }
+    seen.add(n);
+    unique.push(n);
+  }
+  return unique;
+}
+
+/** One scene's files, or null after recording why it cannot be used. */
+async function sceneEntry(
+  root: string,
+  hrFolder: HrFolder,
+  name: string,
+  ctx: { revisits: number; depth: 12 | 8; options: ScanDatasetOptions; problems: DatasetProblem[] },
+): Promise<SceneEntry | null> {
+  const { revisits, depth, options, problems } = ctx;
+  const psSuffix = depth === 8 ? '_ps_8bit.tiff' : '_ps.tiff';
+  const panSuffix = depth === 8 ? '_pan_8bit.tiff' : '_pan.tiff';
+  const hrAoi = join(root, hrFolder, name);
+  const hrFiles = await listDir(hrAoi);
+  const lrDir = join(root, LR_DIR, name, 'L2A');
+  const lrFiles = await listDir(lrDir);
+  if (!hrFiles || !lrFiles) {
+    problems.push({
+      code: 'MISSING_FOLDER',
+      aoi: name,
+      path: !hrFiles ? hrAoi : lrDir,
+      message: `${name}: folder ${!hrFiles ? hrAoi : lrDir} is missing (upstream issue #9)`,
+    });
+    return null;
+  }
+  const ps = hrFiles.filter((f) => f.endsWith(psSuffix)).sort(naturalCompare);
+  if (ps.length === 0) {
+    problems.push({
+      code: 'MISSING_HR',
+      aoi: name,
+      path: hrAoi,
+      message: `${name}: no *${psSuffix} in ${hrAoi}`,
+    });
+    return null;
+  }
+  const pan = hrFiles.filter((f) => f.endsWith(panSuffix)).sort(naturalCompare);
+  const lr = lrFiles.filter((f) => f.endsWith(lrDataSuffix('L2A'))).sort(naturalCompare);
+  const lrc = lrFiles.filter((f) => f.endsWith(LR_CLOUD_MASK_SUFFIX)).sort(naturalCompare);
+  if (lr.length < revisits && !options.allowFewerRevisits) {
+    problems.push({
+      code: 'TOO_FEW_REVISITS',
+      aoi: name,
+      path: lrDir,
+      message: `${name}: ${lr.length} L2A revisits, ${revisits} needed (pass allowFewerRevisits or lower revisits)`,
+    });
+    return null;
+  }
+  if (lr.length === 0) {
+    problems.push({
+      code: 'TOO_FEW_REVISITS',
+      aoi: name,
+      path: lrDir,
+      message: `${name}: no L2A revisits in ${lrDir}`,
+    });
+    return null;
+  }
+  const entry: SceneEntry = {
+    name,
+    hrPath: join(hrAoi, ps[0]),
+    lrPaths: lr.slice(0, revisits).map((f) => join(lrDir, f)),
+    lrcPaths: lrc.slice(0, revisits).map((f) => join(lrDir, f)),
+    availableRevisits: lr.length,
+  };
+  if (pan.length > 0) entry.hrPanPath = join(hrAoi, pan[0]);
+  return entry;
+}

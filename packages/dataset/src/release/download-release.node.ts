@@ -1,0 +1,357 @@
+// Release download: fetch the published WorldStrat files (Zenodo record 6810792) with eo-fetch's resumable
+// download engine, verify their MD5 checksums, and unpack the archives into the release layout
+// (spec-dataset-generation §14.1–§14.2). Re-runs skip verified downloads (manifest) and extracted members.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { redactUrl } from '@worldstrat/eo-fetch';
+import {
+  type DownloadJob,
+  type DownloadReport,
+  downloadAll,
+  removeStaleTemps,
+} from '@worldstrat/eo-fetch/node';
+import { writeFileAtomic } from '@worldstrat/raster-io/node';
+import { type ExtractTarGzReport, extractTarGz } from '../archive/extract-tar-gz.node.js';
+import { DatasetError } from '../errors.js';
+
+/** Services a caller passes to {@link downloadRelease} (the same shape as the worldstrat app's pipeline context). */
+export interface DownloadReleaseContext {
+  signal?: AbortSignal;
+  onProgress?: (p: { stage: string; done: number; total: number }) => void;
+  /** One-line human-readable notes (libraries never print). */
+  log?: (message: string) => void;
+}
+
+/** Zenodo record of the WorldStrat release. */
+export const ZENODO_RECORD = 6810792;
+
+/** Default download base: `<base>/<name>?download=1`. */
+export const ZENODO_BASE_URL = `https://zenodo.org/record/${ZENODO_RECORD}/files`;
+
+/** One published file of the release. */
+export interface ReleaseFile {
+  /** File name on Zenodo. */
+  name: string;
+  /** Published MD5 (hex). */
+  md5: string;
+  /** `archive`: a .tar.gz unpacked into `topDir`; `table`: a CSV placed at the dataset root. */
+  kind: 'archive' | 'table';
+  /** Top-level folder an archive unpacks into (`hr_dataset` / `lr_dataset`). */
+  topDir?: string;
+}
+
+/**
+ * The files `download-release` knows, with the MD5 sums published for them (spec-dataset-generation §14.1,
+ * as used by TorchGeo). `hr_dataset_raw.tar.gz` (raw Airbus products) and the PDF are not fetched.
+ */
+export const RELEASE_FILES: readonly ReleaseFile[] = Object.freeze([
+  {
+    name: 'hr_dataset.tar.gz',
+    md5: 'ca7167334006f3c17f9071f14c435335',
+    kind: 'archive',
+    topDir: 'hr_dataset',
+  },
+  {
+    name: 'lr_dataset_l1c.tar.gz',
+    md5: 'd2dcafa207b1e1bc6c754607f15e9ed6',
+    kind: 'archive',
+    topDir: 'lr_dataset',
+  },
+  {
+    name: 'lr_dataset_l2a.tar.gz',
+    md5: '8cfc6a477cee9e9cd8b20ea27227de65',
+    kind: 'archive',
+    topDir: 'lr_dataset',
+  },
+  { name: 'metadata.csv', md5: 'dfeb3348e79b719bf03c230d5d258839', kind: 'table' },
+  { name: 'stratified_train_val_test_split.csv', md5: '745035835d835280aa0298a9dc1996d1', kind: 'table' },
+] satisfies ReleaseFile[]);
+
+/** Options of {@link downloadRelease}. */
+export interface DownloadReleaseOptions {
+  /** Dataset root (receives `hr_dataset/`, `lr_dataset/`, the CSVs, and `downloads/`). */
+  root: string;
+  /** Names from {@link RELEASE_FILES} to fetch (default: all of them). */
+  files?: readonly string[];
+  /** Base URL; each file is fetched from `<baseUrl>/<name>?download=1` (default {@link ZENODO_BASE_URL}). */
+  baseUrl?: string;
+  /** Override the expected MD5 of some files (mirrors, or small test archives). */
+  md5?: Readonly<Record<string, string>>;
+  /** Skip the MD5 check (not recommended; for mirrors that repackage). Default false. */
+  skipChecksum?: boolean;
+  /** Unpack archives (default true). */
+  extract?: boolean;
+  /** Delete each archive once it is unpacked (default false: keep it so re-runs and checks stay cheap). */
+  deleteArchives?: boolean;
+  /** Parallel downloads (default 2) and retries per file (default 5). */
+  concurrency?: number;
+  retries?: number;
+  /** Per-attempt time limit (default 6 h: the archives are tens of GB). */
+  timeoutMs?: number;
+  /**
+   * Longest silence of one attempt (no headers, no body bytes) before it is aborted and retried (default 60 s;
+   * 0: none, only `timeoutMs` bounds a stalled server).
+   */
+  idleTimeoutMs?: number;
+  /** First backoff step in ms (default 500). */
+  baseDelayMs?: number;
+  /** Plan only: list what would be fetched and unpacked, touch nothing. */
+  dryRun?: boolean;
+}
+
+/** What happened to one file. */
+export interface ReleaseFileResult {
+  name: string;
+  url: string;
+  path: string;
+  md5: string;
+  /** `downloaded` in this run, `skipped` (already verified), `planned` (dry run). */
+  download: 'downloaded' | 'skipped' | 'planned';
+  bytes: number;
+  /** Archive extraction (absent for tables / `extract: false`). */
+  extraction?: ExtractTarGzReport & { status: 'extracted' | 'already-extracted' | 'planned' };
+}
+
+/** Result of {@link downloadRelease}. */
+export interface DownloadReleaseResult {
+  root: string;
+  dryRun: boolean;
+  files: ReleaseFileResult[];
+  /** HTTP requests sent (dry run: that would be sent). */
+  requests: number;
+  retries: number;
+  bytesDownloaded: number;
+  manifestPath: string;
+}
+
+/**
+ * Hex MD5 of a file, streamed (64 KiB reads).
+ *
+ * @param path - file path.
+ * @param signal - optional abort signal.
+ * @returns lowercase hex digest.
+ * @example
+ * ```ts
+ * await md5File('dataset/metadata.csv'); // 'dfeb3348e79b719bf03c230d5d258839' for the release file
+ * ```
+ */
+export async function md5File(path: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16, signal }))
+    hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * The MD5 an `<archive>.extracted.json` marker records.
+ *
+ * @throws {DatasetError} `UNREADABLE_FILE` naming the marker when it is not the JSON this module writes
+ *   (we never delete it: the user decides whether to remove it and unpack again).
+ */
+function extractedMd5(path: string, text: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new DatasetError(
+      'UNREADABLE_FILE',
+      `${path}: not JSON (${(e as Error).message}); delete this marker to unpack the archive again`,
+      { cause: e },
+    );
+  }
+  const md5 = (parsed as { md5?: unknown } | null)?.md5;
+  if (typeof parsed !== 'object' || parsed === null || (md5 !== undefined && typeof md5 !== 'string'))
+    throw new DatasetError(
+      'UNREADABLE_FILE',
+      `${path}: expected {"md5": "<32 hex digits>", …}; delete this marker to unpack the archive again`,
+    );
+  return md5 as string | undefined;
+}
+
+class Md5Mismatch extends Error {
+  constructor(
+    readonly file: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`MD5 ${actual} does not match the published ${expected}`);
+  }
+}
+
+function findMd5Mismatch(err: unknown): Md5Mismatch | undefined {
+  for (let e: unknown = err, i = 0; e && i < 8; e = (e as { cause?: unknown }).cause, i++)
+    if (e instanceof Md5Mismatch) return e;
+  return undefined;
+}
+
+/**
+ * Download the WorldStrat release from Zenodo (or a mirror), verify MD5s and unpack it into the layout the
+ * dataset reader expects: `<root>/{hr_dataset,lr_dataset}/…`, `<root>/metadata.csv`,
+ * `<root>/stratified_train_val_test_split.csv`. Archives go to `<root>/downloads/` through eo-fetch's engine
+ * (retries with backoff, an idle timeout, temp + rename, a JSONL manifest at `<root>/downloads/manifest.jsonl`
+ * with paths relative to `root`); a file whose MD5 does not match is retried, then reported as
+ * `CHECKSUM_MISMATCH` and never put in place. A failed run leaves every file already there untouched (only the
+ * engine's `.partial` files are written until a file is verified). URL credentials (`user:pw@`) never appear
+ * in results, errors or the manifest. Extraction skips members already present with the right size and
+ * records completion in `<archive>.extracted.json`.
+ *
+ * @param options - root, files, base URL, limits, dry run.
+ * @param context - signal, progress (`download` then `extract` stages), log.
+ * @returns per-file results and totals.
+ * @throws {DatasetError} `INVALID_ARGUMENT` (unknown file name), `CHECKSUM_MISMATCH`, `DOWNLOAD_FAILED`,
+ *   `UNSAFE_ARCHIVE_PATH`, `ARCHIVE_CORRUPT`, `ABORTED`.
+ * @example
+ * ```ts
+ * await downloadRelease({ root: 'dataset', files: ['metadata.csv', 'stratified_train_val_test_split.csv'] });
+ * ```
+ */
+export async function downloadRelease(
+  options: DownloadReleaseOptions,
+  context: DownloadReleaseContext = {},
+): Promise<DownloadReleaseResult> {
+  const { signal, onProgress, log } = context;
+  const known = new Map(RELEASE_FILES.map((f) => [f.name, f]));
+  const names = options.files ?? RELEASE_FILES.map((f) => f.name);
+  const selected = names.map((n) => {
+    const f = known.get(n);
+    if (!f)
+      throw new DatasetError(
+        'INVALID_ARGUMENT',
+        `unknown release file "${n}"; choose from ${[...known.keys()].join(', ')}`,
+      );
+    return { ...f, md5: (options.md5?.[n] ?? f.md5).toLowerCase() };
+  });
+  const base = (options.baseUrl ?? ZENODO_BASE_URL).replace(/\/+$/, '');
+  const safeBase = redactUrl(base);
+  const downloads = join(options.root, 'downloads');
+  const manifestPath = join(downloads, 'manifest.jsonl');
+  const pathOf = (f: ReleaseFile) =>
+    f.kind === 'archive' ? join(downloads, f.name) : join(options.root, f.name);
+  const markerOf = (f: ReleaseFile) => `${pathOf(f)}.extracted.json`;
+  // marker temps of an earlier run killed mid-write (the markers are rewritten when needed)
+  if (!options.dryRun) {
+    const markers = new Set(selected.map((f) => `${f.name}.extracted.json`));
+    await removeStaleTemps(downloads, (name) => markers.has(name));
+  }
+
+  // an archive already unpacked (marker with the same MD5) needs neither download nor extraction,
+  // even when `deleteArchives` removed it
+  const done = new Set<string>();
+  for (const f of selected) {
+    if (f.kind !== 'archive' || options.extract === false) continue;
+    const marker = await readFile(markerOf(f), 'utf8').catch(() => null);
+    if (marker !== null && extractedMd5(markerOf(f), marker) === f.md5) done.add(f.name);
+  }
+  const jobs: DownloadJob[] = selected
+    .filter((f) => !done.has(f.name))
+    .map((f) => ({
+      url: `${base}/${encodeURIComponent(f.name)}?download=1`,
+      path: pathOf(f),
+      itemId: f.name,
+      verify: options.skipChecksum
+        ? undefined
+        : async (temp: string) => {
+            const actual = await md5File(temp, signal);
+            if (actual !== f.md5) throw new Md5Mismatch(f.name, f.md5, actual);
+          },
+    }));
+  log?.(
+    `${options.dryRun ? 'would fetch' : 'fetching'} ${jobs.length} file(s) from ${safeBase}${done.size ? ` (${done.size} already unpacked)` : ''}`,
+  );
+  let report: DownloadReport;
+  try {
+    report = await downloadAll(jobs, {
+      concurrency: options.concurrency ?? 2,
+      perHost: options.concurrency ?? 2,
+      retries: options.retries ?? 5,
+      timeoutMs: options.timeoutMs ?? 6 * 3600_000,
+      idleTimeoutMs: options.idleTimeoutMs,
+      baseDelayMs: options.baseDelayMs,
+      bufferBytes: 0,
+      manifestPath: options.dryRun ? undefined : manifestPath,
+      manifestRoot: options.root,
+      dryRun: options.dryRun,
+      signal,
+      onProgress: (p) => onProgress?.({ stage: 'download', done: p.done, total: p.total }),
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ABORTED')
+      throw new DatasetError('ABORTED', 'download-release interrupted; run it again to resume', {
+        cause: err,
+      });
+    throw err;
+  }
+  if (report.failed.length) {
+    // nothing is deleted here: a file already in place was not written by this run (the engine only writes
+    // `.partial` files and renames them once verified), and may be the copy the user still needs
+    const md5 = report.failed.map((f) => findMd5Mismatch(f.error)).find(Boolean);
+    if (md5)
+      throw new DatasetError(
+        'CHECKSUM_MISMATCH',
+        `${md5.file}: MD5 ${md5.actual} does not match the published ${md5.expected} after ${(options.retries ?? 5) + 1} attempts; the download was discarded. Check --base-url (a mirror may serve another version) or pass --md5 ${md5.file}=<sum>`,
+        { cause: report.failed[0].error },
+      );
+    throw new DatasetError(
+      'DOWNLOAD_FAILED',
+      `could not download ${report.failed.map((f) => `${f.job.itemId} (${f.error.code}: ${f.error.message})`).join('; ')}; run again to resume`,
+      { cause: report.failed[0].error },
+    );
+  }
+  const recordByPath = new Map(report.records.map((r) => [r.path, r]));
+  // the engine lists the records of skipped (already verified) files first
+  const skippedPaths = new Set(report.records.slice(0, report.skipped).map((r) => r.path));
+  const results: ReleaseFileResult[] = selected.map((f) => {
+    const path = pathOf(f);
+    const skipped = done.has(f.name) || skippedPaths.has(path);
+    return {
+      name: f.name,
+      url: `${safeBase}/${encodeURIComponent(f.name)}?download=1`,
+      path,
+      md5: f.md5,
+      download: skipped ? 'skipped' : options.dryRun ? 'planned' : 'downloaded',
+      bytes: recordByPath.get(path)?.bytes ?? 0,
+    };
+  });
+
+  if (options.extract !== false) {
+    for (const f of selected) {
+      if (f.kind !== 'archive') continue;
+      const r = results.find((x) => x.name === f.name)!;
+      const empty = { extracted: 0, skipped: 0, bytes: 0, ignored: [] as string[] };
+      if (done.has(f.name)) {
+        r.extraction = { ...empty, status: 'already-extracted' };
+        continue;
+      }
+      if (options.dryRun) {
+        r.extraction = { ...empty, status: 'planned' };
+        continue;
+      }
+      log?.(`unpacking ${f.name} into ${join(options.root, f.topDir ?? '')}`);
+      const ex = await extractTarGz(pathOf(f), options.root, {
+        topDir: f.topDir,
+        signal,
+        onProgress: (p) => onProgress?.({ stage: `extract ${f.name}`, done: p.done, total: p.total }),
+      });
+      if (ex.ignored.length) log?.(`${f.name}: ignored ${ex.ignored.length} non-file member(s) (links)`);
+      await writeFileAtomic(
+        markerOf(f),
+        `${JSON.stringify({ name: f.name, md5: f.md5, files: ex.extracted + ex.skipped, time: new Date().toISOString() })}\n`,
+      );
+      r.extraction = { ...ex, status: 'extracted' };
+      if (options.deleteArchives) await unlink(pathOf(f));
+    }
+  }
+  for (const r of results)
+    if (!r.bytes && r.download !== 'planned') r.bytes = (await stat(r.path).catch(() => null))?.size ?? 0;
+  return {
+    root: options.root,
+    dryRun: Boolean(options.dryRun),
+    files: results,
+    requests: report.requests,
+    retries: report.retries,
+    bytesDownloaded: report.bytes,
+    manifestPath,
+  };
+}
