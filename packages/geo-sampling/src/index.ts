@@ -25,6 +25,7 @@ export type { Poi, ReadPoisOptions, ReadPoisResult } from './poi/read-pois.js';
 export { PARTNER_POI_PRESETS, readPois } from './poi/read-pois.js';
 export type { Rng } from './random/create-rng.js';
 export { createRng } from './random/create-rng.js';
+export { samplePointsInRegion } from './sphere/sample-points-in-region.js';
 export type { SamplePointsOnLandOptions } from './sphere/sample-points-on-land.js';
 export { samplePointsOnLand, samplePointsOnLandSync } from './sphere/sample-points-on-land.js';
 export type { SamplePoint, SamplePointsOptions } from './sphere/sample-points-on-sphere.js';

@@ -5,7 +5,7 @@
 // saved in <root>/rebuild/plan.json and reused by re-runs with the same options; downloads resume through
 // eo-fetch's manifests, so an interrupted rebuild continues where it stopped.
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type CatalogueEntry,
@@ -15,6 +15,16 @@ import {
   type S2Level,
 } from '@worldstrat/eo-fetch';
 import {
+  downloadRevisits,
+  orderSpotImagery,
+  type RevisitProvider,
+  type SpotOrderOptions,
+  type SpotOrdersResult,
+  searchRevisits,
+  searchSkipLines,
+  sentinelHubClientFor,
+} from '@worldstrat/eo-fetch/node';
+import {
   type Aoi,
   createAois,
   createRng,
@@ -22,37 +32,29 @@ import {
   loadLandMask,
   loadLandMaskFromGeoTiff,
   namePoints,
-  type Rng,
+  samplePointsInRegion,
   samplePointsOnLand,
 } from '@worldstrat/geo-sampling';
 import { readPoisFile } from '@worldstrat/geo-sampling/node';
-import { type BBox, httpSource, type RasterIoLimits } from '@worldstrat/raster-io';
+import type { BBox, RasterIoLimits } from '@worldstrat/raster-io';
 import { fileSource, writeFileAtomic } from '@worldstrat/raster-io/node';
 import {
   type ClassColumns,
   type ClassRaster,
   classCounts,
   classifyPoints,
-  openClassRaster,
   rebalance,
   type Shortfall,
+  StratifyError,
   stratifiedDraw,
   stratifiedSplit,
 } from '@worldstrat/stratify';
-import { openClassRasterFile } from '@worldstrat/stratify/node';
+import { openClassRasterPathOrUrl } from '@worldstrat/stratify/node';
 import { METADATA_COLUMNS } from '../dataset/constants.js';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { toCsv } from '../internal/csv.js';
 import { SPLIT_CSV_NAME } from '../synthetic/generate-synthetic-dataset.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
-import {
-  downloadRevisits,
-  type RevisitProvider,
-  searchRevisits,
-  searchSkipLines,
-  sentinelHubClientFor,
-} from './revisit-stages.node.js';
-import { orderSpotImagery, type SpotOrderOptions, type SpotOrdersResult } from './spot-orders.node.js';
 
 /** Where revisits come from (see {@link RevisitProvider}). */
 export type RebuildProvider = RevisitProvider;
@@ -190,61 +192,16 @@ export interface RebuildResult {
 }
 
 const WEIGHTS = { cbrt: Math.cbrt, sqrt: Math.sqrt, linear: (c: number) => c } as const;
-const DEG = Math.PI / 180;
 
 /**
- * Area-uniform points inside a lon/lat box (lon uniform, sin(lat) uniform), kept where `mask` says land.
- *
- * @param n - points wanted.
- * @param region - `[minLon, minLat, maxLon, maxLat]` (no antimeridian crossing).
- * @param mask - land mask.
- * @param rng - geo-sampling PRNG.
- * @param firstId - id of the first point (ids are sequential).
- * @returns points `{id, lon, lat}`.
- * @throws {WorldStratError} `INVALID_ARGUMENT` for a bad box, or when 1000·n draws found too little land.
- * @example
- * ```ts
- * samplePointsInRegion(10, [8, 47, 9, 48], await loadLandMask(), createRng(1));
- * ```
- */
-export function samplePointsInRegion(
-  n: number,
-  region: BBox,
-  mask: LandMask,
-  rng: Rng,
-  firstId = 0,
-): { id: number; lon: number; lat: number }[] {
-  const [w, s, e, no] = region;
-  if (!(w < e && s < no && w >= -180 && e <= 180 && s >= -90 && no <= 90))
-    throw new WorldStratError(
-      'INVALID_ARGUMENT',
-      `region ${JSON.stringify(region)}: expected [minLon, minLat, maxLon, maxLat] with min < max inside [-180, 180] × [-90, 90]`,
-    );
-  const s0 = Math.sin(s * DEG);
-  const s1 = Math.sin(no * DEG);
-  const out: { id: number; lon: number; lat: number }[] = [];
-  let tries = 0;
-  while (out.length < n) {
-    if (++tries > 1000 * Math.max(n, 1))
-      throw new WorldStratError(
-        'INVALID_ARGUMENT',
-        `region ${JSON.stringify(region)} is (almost) all water for the land mask: found ${out.length} of ${n} points in ${tries - 1} draws`,
-      );
-    const lon = w + (e - w) * rng.next();
-    const lat = Math.asin(s0 + (s1 - s0) * rng.next()) / DEG;
-    if (mask.isLand(lon, lat)) out.push({ id: firstId + out.length, lon, lat });
-  }
-  return out;
-}
-
-/**
- * Open a classification raster from a local path or an http(s) URL (COG range reads) for point lookups.
+ * Open a classification raster from a local path or an http(s) URL (stratify's opener) for point lookups; a
+ * missing one is the app's `DATASET_NOT_FOUND` like every other missing input.
  *
  * @param ref - file path or URL.
  * @param crs - CRS when the file names none (e.g. `ESRI:54009` for GHSL SMOD).
  * @param readLimits - read limits for its header and blocks (raster-io's defaults otherwise).
  * @returns the stratify `ClassRaster` (close it when done).
- * @throws {WorldStratError} `DATASET_NOT_FOUND` for a missing local file; stratify/raster-io errors.
+ * @throws {WorldStratError} `DATASET_NOT_FOUND` for a missing file or URL; stratify/raster-io errors.
  * @example
  * ```ts
  * const lc = await openClassificationRaster("lccs-2020.tif");
@@ -255,22 +212,14 @@ export async function openClassificationRaster(
   crs?: string,
   readLimits?: Partial<RasterIoLimits>,
 ): Promise<ClassRaster> {
-  const opts = { ...(crs ? { crs: crs as never } : {}), ...(readLimits ? { readLimits } : {}) };
-  if (!/^https?:\/\//i.test(ref) && !(await stat(ref).catch(() => null))?.isFile())
-    throw new WorldStratError(
-      'DATASET_NOT_FOUND',
-      `classification raster ${ref} does not exist; pass an existing file or an http(s) URL`,
-    );
   try {
-    return /^https?:\/\//i.test(ref)
-      ? await openClassRaster(httpSource(ref), { name: ref, ...opts })
-      : await openClassRasterFile(ref, opts);
+    return await openClassRasterPathOrUrl(ref, {
+      ...(crs ? { crs: crs as never } : {}),
+      ...(readLimits ? { readLimits } : {}),
+    });
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ENOENT' || code === 'NOT_FOUND')
-      throw new WorldStratError('DATASET_NOT_FOUND', `classification raster ${ref} not found`, {
-        cause: err,
-      });
+    if (err instanceof StratifyError && err.code === 'RASTER_NOT_FOUND')
+      throw new WorldStratError('DATASET_NOT_FOUND', err.message, { cause: err });
     throw err;
   }
 }

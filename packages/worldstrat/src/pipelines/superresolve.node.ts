@@ -2,11 +2,17 @@
 // Runtime, .onnx on ONNX Runtime) → SR GeoTIFF + PNG, through @worldstrat/srnet's whole-scene
 // chipping/blending and atomic writer. The revisits are local GeoTIFFs (files, or a release-layout revisit
 // folder), or are found for an AOI + date range in a STAC API (or the SentinelHub Catalog) and downloaded
-// into the release layout first (revisit-stages: search → match → windowed COG reads, resumable).
+// into the release layout first (eo-fetch's revisit stages: search → match → windowed COG reads, resumable).
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { aoiPixelSize, getStacProvider, lrRevisitPaths, type MatchedRevisit } from '@worldstrat/eo-fetch';
+import {
+  downloadRevisits,
+  type RevisitProvider,
+  searchRevisits,
+  searchSkipLines,
+} from '@worldstrat/eo-fetch/node';
 import { type Aoi, createAoi } from '@worldstrat/geo-sampling';
 import type { BBox, Raster, RasterIoLimits } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
@@ -14,12 +20,6 @@ import { superResolveToFile } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { type EngineChoice, loadWeightsEngine } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
-import {
-  downloadRevisits,
-  type RevisitProvider,
-  searchRevisits,
-  searchSkipLines,
-} from './revisit-stages.node.js';
 
 /**
  * Where to super-resolve when the revisits come from a catalogue: a WorldStrat-size AOI around a point (the

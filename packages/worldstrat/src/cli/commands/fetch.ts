@@ -1,8 +1,8 @@
 // `worldstrat fetch`: download matched revisits (from `worldstrat search --out`) into the release layout.
 import { readFile, stat } from 'node:fs/promises';
+import { downloadRevisits } from '@worldstrat/eo-fetch/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { downloadRevisits } from '../../pipelines/revisit-stages.node.js';
 import { addReadLimitOptions, concurrencyOption, readLimitsFrom } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 import { idleTimeoutMs, parseIdleTimeout } from './download-release.js';

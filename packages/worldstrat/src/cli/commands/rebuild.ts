@@ -1,8 +1,9 @@
 // `worldstrat rebuild`: sample → stratify → AOIs → catalogue search → matching → download → release layout.
+
+import { MAX_ITEMS_PER_SEARCH } from '@worldstrat/eo-fetch/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { rebuild } from '../../pipelines/rebuild.node.js';
-import { MAX_ITEMS_PER_SEARCH } from '../../pipelines/revisit-stages.node.js';
 import {
   addReadLimitOptions,
   areaOption,

@@ -1,16 +1,16 @@
 // `worldstrat search`: catalogue search (STAC API or SentinelHub) + temporal matching for AOIs.
 import { aoiPixelSize, DEFAULT_MAX_AOI_SIDE_PX, type S2Level } from '@worldstrat/eo-fetch';
-import type { Aoi } from '@worldstrat/geo-sampling';
-import { readAoisFile } from '@worldstrat/geo-sampling/node';
-import { writeFileAtomic } from '@worldstrat/raster-io/node';
-import type { Command } from 'commander';
-import { WorldStratError } from '../../errors.js';
 import {
   MAX_ITEMS_PER_SEARCH,
   type RevisitProvider,
   type SearchRevisitsResult,
   searchRevisits,
-} from '../../pipelines/revisit-stages.node.js';
+} from '@worldstrat/eo-fetch/node';
+import type { Aoi } from '@worldstrat/geo-sampling';
+import { readAoisFile } from '@worldstrat/geo-sampling/node';
+import { writeFileAtomic } from '@worldstrat/raster-io/node';
+import type { Command } from 'commander';
+import { WorldStratError } from '../../errors.js';
 import {
   checkDateOrder,
   concurrencyOption,

@@ -2,9 +2,9 @@
 // `worldstrat superresolve --aoi lon,lat | --bbox w,s,e,n --dates start/end --weights w --out sr.tif` (revisits
 // searched via STAC and downloaded first): SR GeoTIFF + PNG quicklook.
 import { getStacProvider } from '@worldstrat/eo-fetch';
+import type { RevisitProvider } from '@worldstrat/eo-fetch/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import type { RevisitProvider } from '../../pipelines/revisit-stages.node.js';
 import { type SuperresolveAoi, superresolvePipeline } from '../../pipelines/superresolve.node.js';
 import {
   addReadLimitOptions,
