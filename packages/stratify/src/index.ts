@@ -30,11 +30,25 @@ export type {
   RebalanceOptions,
   RebalanceWithinClassOptions,
   SubStratumAllocation,
+  RebalanceWeightName,
 } from './rebalance/rebalance.js';
-export { classCounts, pythonRound2, rebalance, rebalanceWithinClass } from './rebalance/rebalance.js';
+export {
+  classCounts,
+  isRebalanceWeightName,
+  pythonRound2,
+  REBALANCE_WEIGHTS,
+  rebalance,
+  rebalanceWithinClass,
+} from './rebalance/rebalance.js';
 export { natCompare, natsorted } from './splits/natsort.js';
 export type { PaperSplit, PaperSplitOptions } from './splits/paper-split.js';
 export { PAPER_SPLIT, paperSplit } from './splits/paper-split.js';
+export type {
+  PaperSplitLabel,
+  PaperSplitLabels,
+  StratifiedSplitLabels,
+} from './splits/split-labels.js';
+export { paperSplitLabels, stratifiedSplitLabels } from './splits/split-labels.js';
 export type { SplitName, StratifiedSplitOptions, StratifiedSplitResult } from './splits/stratified-split.js';
 export { stratifiedSplit } from './splits/stratified-split.js';
 export type { ClassifiedPoint } from './table/classified-table.js';
