@@ -81,16 +81,10 @@ export function providerHasCredentials(p: RevisitProvider): boolean {
  * @returns the provider.
  * @throws {WorldStratError} `INVALID_ARGUMENT` for an unknown kind.
  */
-export function providerFromOptions(o: Record<string, unknown>): RevisitProvider {
-  const kind = (o.provider as string | undefined) ?? 'stac';
-  if (kind === 'stac')
-    return {
-      kind,
-      url: o.stacUrl as string | undefined,
-      provider: (o.stacProvider as string) ?? 'earth-search',
-    };
-  if (kind === 'sentinelhub')
-    return { kind, baseUrl: o.shUrl as string | undefined, configPath: o.shConfig as string | undefined };
+export function providerFromOptions(o: ProviderOptions): RevisitProvider {
+  const kind = o.provider ?? 'stac';
+  if (kind === 'stac') return { kind, url: o.stacUrl, provider: o.stacProvider ?? 'earth-search' };
+  if (kind === 'sentinelhub') return { kind, baseUrl: o.shUrl, configPath: o.shConfig };
   throw new WorldStratError('INVALID_ARGUMENT', `--provider ${kind}: use stac or sentinelhub`);
 }
 
@@ -109,6 +103,15 @@ export function parseLevels(v: unknown): S2Level[] {
     if (l !== 'L2A' && l !== 'L1C')
       throw new WorldStratError('INVALID_ARGUMENT', `levels ${v}: use L2A, L1C or both`);
   return levels as S2Level[];
+}
+
+/** The catalogue options `search`, `fetch`, `rebuild` and `superresolve` share. */
+export interface ProviderOptions {
+  provider?: string;
+  stacUrl?: string;
+  stacProvider?: string;
+  shUrl?: string;
+  shConfig?: string;
 }
 
 /** Register the command. */
