@@ -96,13 +96,15 @@ export function providerFromOptions(o: ProviderOptions): RevisitProvider {
  * @throws {WorldStratError} `INVALID_ARGUMENT`.
  */
 export function parseLevels(v: unknown): S2Level[] {
-  const levels = String(v ?? 'L2A')
+  const levels: S2Level[] = [];
+  for (const l of String(v ?? 'L2A')
     .split(',')
-    .map((s) => s.trim().toUpperCase());
-  for (const l of levels)
+    .map((s) => s.trim().toUpperCase())) {
     if (l !== 'L2A' && l !== 'L1C')
       throw new WorldStratError('INVALID_ARGUMENT', `levels ${v}: use L2A, L1C or both`);
-  return levels as S2Level[];
+    levels.push(l);
+  }
+  return levels;
 }
 
 /** The catalogue options `search`, `fetch`, `rebuild` and `superresolve` share. */
