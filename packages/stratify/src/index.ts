@@ -28,9 +28,9 @@ export type {
   ClassCount,
   ClassKey,
   RebalanceOptions,
+  RebalanceWeightName,
   RebalanceWithinClassOptions,
   SubStratumAllocation,
-  RebalanceWeightName,
 } from './rebalance/rebalance.js';
 export {
   classCounts,

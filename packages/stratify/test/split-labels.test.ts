@@ -41,7 +41,11 @@ describe('stratifiedSplitLabels', () => {
   it('labels rows like stratifiedSplit and drops later duplicates as null', () => {
     const rows = Array.from({ length: 40 }, (_, i) => ({ tile: `T${i}`, cls: i % 2 ? 'a' : 'b' }));
     rows.push({ tile: 'T5', cls: 'a' });
-    const options = { nameOf: (r: (typeof rows)[number]) => r.tile, classOf: (r: (typeof rows)[number]) => r.cls, seed: 4 };
+    const options = {
+      nameOf: (r: (typeof rows)[number]) => r.tile,
+      classOf: (r: (typeof rows)[number]) => r.cls,
+      seed: 4,
+    };
     const ref = stratifiedSplit(rows, options);
     const { labels, counts, duplicates } = stratifiedSplitLabels(rows, options);
     expect(duplicates).toEqual([{ index: 40, name: 'T5', firstIndex: 5 }]);

@@ -23,7 +23,10 @@ export interface PaperSplitLabels {
  * @example
  * paperSplitLabels(rows.map((r) => r.tile), PAPER_SPLIT).labels[0]; // 'train'
  */
-export function paperSplitLabels(names: readonly string[], options: PaperSplitOptions = {}): PaperSplitLabels {
+export function paperSplitLabels(
+  names: readonly string[],
+  options: PaperSplitOptions = {},
+): PaperSplitLabels {
   const ps = paperSplit(names, options);
   const queue = new Map<string, PaperSplitLabel[]>();
   for (const k of ['train', 'val', 'test', 'unused'] as const) {
