@@ -82,6 +82,7 @@ export type {
   RebuildResult,
 } from './pipelines/rebuild.node.js';
 export {
+  downloadPlanRevisits,
   openClassificationRaster,
   planRebuild,
   rebuild,
