@@ -1,6 +1,6 @@
 // The release layout on disk: absolute paths under a dataset root and atomic writers of its two tables.
 import { join } from 'node:path';
-import { writeFileAtomic } from '@worldstrat/raster-io/node';
+import { writeFileAtomic } from '@worldstrat/core/node';
 import {
   HR_DIR,
   type HrProduct,

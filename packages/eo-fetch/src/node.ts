@@ -37,3 +37,28 @@ export {
   tiffCheck,
   writeRevisitMetadata,
 } from './sentinelhub/sentinel-hub-downloads.node.js';
+export type {
+  DownloadRevisitsOptions,
+  DownloadRevisitsResult,
+  RevisitProvider,
+  SearchRevisitsOptions,
+  SearchRevisitsResult,
+  SkippedItem,
+} from './stages/revisit-stages.node.js';
+export {
+  downloadRevisits,
+  MAX_ITEMS_PER_SEARCH,
+  searchItemCap,
+  searchRevisits,
+  searchSkipLines,
+  sentinelHubClientFor,
+} from './stages/revisit-stages.node.js';
+export type {
+  SpotOrderAoi,
+  SpotOrderOptions,
+  SpotOrderRecord,
+  SpotOrderRunOptions,
+  SpotOrdersResult,
+} from './stages/spot-orders.node.js';
+export { orderSpotImagery, pansharpenSpotAoi, SpotOrderError } from './stages/spot-orders.node.js';
+export type { StageContext } from './stages/stage-context.js';

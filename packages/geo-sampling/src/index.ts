@@ -23,6 +23,7 @@ export type { MaskRaster, RasterLandMaskOptions } from './land/raster-land-mask.
 export { landMaskFromRaster } from './land/raster-land-mask.js';
 export type { Poi, ReadPoisOptions, ReadPoisResult } from './poi/read-pois.js';
 export { PARTNER_POI_PRESETS, readPois } from './poi/read-pois.js';
+export { samplePointsInRegion } from './sphere/sample-points-in-region.js';
 export type { SamplePointsOnLandOptions } from './sphere/sample-points-on-land.js';
 export { samplePointsOnLand, samplePointsOnLandSync } from './sphere/sample-points-on-land.js';
 export type { SamplePoint, SamplePointsOptions } from './sphere/sample-points-on-sphere.js';

@@ -9,6 +9,7 @@ export const STRATIFY_ERROR_CODES = [
   'NO_GEOREFERENCING',
   'UNKNOWN_CRS',
   'POINT_OUTSIDE_RASTER',
+  'RASTER_NOT_FOUND',
   'ABORTED',
 ] as const;
 

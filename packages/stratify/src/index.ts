@@ -31,12 +31,25 @@ export type {
   ClassCount,
   ClassKey,
   RebalanceOptions,
+  RebalanceWeightName,
   RebalanceWithinClassOptions,
   SubStratumAllocation,
 } from './rebalance/rebalance.js';
-export { classCounts, rebalance, rebalanceWithinClass } from './rebalance/rebalance.js';
+export {
+  classCounts,
+  isRebalanceWeightName,
+  REBALANCE_WEIGHTS,
+  rebalance,
+  rebalanceWithinClass,
+} from './rebalance/rebalance.js';
 export type { PaperSplit, PaperSplitOptions } from './splits/paper-split.js';
 export { PAPER_SPLIT, paperSplit } from './splits/paper-split.js';
+export type {
+  PaperSplitLabel,
+  PaperSplitLabels,
+  StratifiedSplitLabels,
+} from './splits/split-labels.js';
+export { paperSplitLabels, stratifiedSplitLabels } from './splits/split-labels.js';
 export type { SplitName, StratifiedSplitOptions, StratifiedSplitResult } from './splits/stratified-split.js';
 export { stratifiedSplit } from './splits/stratified-split.js';
 export type { ClassifiedPoint } from './table/classified-table.js';

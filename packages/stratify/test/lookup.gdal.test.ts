@@ -13,6 +13,7 @@ import {
   LCCS_LABELS,
   openClassRaster,
   openClassRasterFile,
+  openClassRasterPathOrUrl,
   StratifyError,
 } from '../src/node.js';
 import { requireTool } from './support/require-tool.js';
@@ -291,5 +292,27 @@ describe('classifyPoints', () => {
     await expect(classifyPoints([{ lon: 1.5, lat: 0.5 }], { landcover: r })).rejects.toBeInstanceOf(
       StratifyError,
     );
+  });
+});
+
+describe('openClassRasterPathOrUrl', () => {
+  it('opens a local path or an http(s) URL alike; a missing file is RASTER_NOT_FOUND naming it', async () => {
+    const file = join(dir, 'lccs-local.tif');
+    await writeFile(file, lcBytes);
+    const sample = points.slice(0, 40);
+    for (const ref of [file, `${base}/lccs.tif`]) {
+      const lc = await openClassRasterPathOrUrl(ref);
+      try {
+        expect(lc.crs).toBe(4326);
+        expect(await lc.lookup(sample)).toEqual(sample.map((p) => expectedLccs(p)));
+      } finally {
+        await lc.close();
+      }
+    }
+    const missing = join(dir, 'nope.tif');
+    const err = await openClassRasterPathOrUrl(missing).catch((e) => e);
+    expect(err).toBeInstanceOf(StratifyError);
+    expect(err).toMatchObject({ code: 'RASTER_NOT_FOUND' });
+    expect(err.message).toContain(missing);
   });
 });

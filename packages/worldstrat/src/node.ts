@@ -87,35 +87,12 @@ export type {
   RebuildResult,
 } from './pipelines/rebuild.node.js';
 export {
+  downloadPlanRevisits,
   openClassificationRaster,
   planRebuild,
   rebuild,
   rebuildPipeline,
-  samplePointsInRegion,
 } from './pipelines/rebuild.node.js';
-export type {
-  DownloadRevisitsOptions,
-  DownloadRevisitsResult,
-  RevisitProvider,
-  SearchRevisitsOptions,
-  SearchRevisitsResult,
-  SkippedItem,
-} from './pipelines/revisit-stages.node.js';
-export {
-  downloadRevisits,
-  MAX_ITEMS_PER_SEARCH,
-  searchItemCap,
-  searchRevisits,
-  searchSkipLines,
-  sentinelHubClientFor,
-} from './pipelines/revisit-stages.node.js';
-export type {
-  SpotOrderAoi,
-  SpotOrderOptions,
-  SpotOrderRecord,
-  SpotOrdersResult,
-} from './pipelines/spot-orders.node.js';
-export { orderSpotImagery, pansharpenSpotAoi, SpotOrderError } from './pipelines/spot-orders.node.js';
 export type {
   SuperresolveAoi,
   SuperresolveOptions,

@@ -1,10 +1,11 @@
 // Release download: fetch the published WorldStrat files (Zenodo record 6810792) with eo-fetch's resumable
-// download engine, verify their MD5 checksums, and unpack the archives into the release layout
-// (spec-dataset-generation §14.1–§14.2). Re-runs skip verified downloads (manifest) and extracted members.
+// download engine, verify their MD5 checksums, and unpack the archives into the release layout (the tar.gz
+// archives hold hr_dataset/ and lr_dataset/ trees). Re-runs skip verified downloads (manifest) and extracted members.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@worldstrat/core/node';
 import { redactUrl } from '@worldstrat/eo-fetch';
 import {
   type DownloadJob,
@@ -12,7 +13,6 @@ import {
   downloadAll,
   removeStaleTemps,
 } from '@worldstrat/eo-fetch/node';
-import { writeFileAtomic } from '@worldstrat/raster-io/node';
 import { type ExtractTarGzReport, extractTarGz } from '../archive/extract-tar-gz.node.js';
 import { DatasetError } from '../errors.js';
 
@@ -43,8 +43,8 @@ export interface ReleaseFile {
 }
 
 /**
- * The files `download-release` knows, with the MD5 sums published for them (spec-dataset-generation §14.1,
- * as used by TorchGeo). `hr_dataset_raw.tar.gz` (raw Airbus products) and the PDF are not fetched.
+ * The files `download-release` knows, with the MD5 sums published for them on Zenodo (the same sums TorchGeo
+ * checks). `hr_dataset_raw.tar.gz` (raw Airbus products) and the PDF are not fetched.
  */
 export const RELEASE_FILES: readonly ReleaseFile[] = Object.freeze([
   {

@@ -1,4 +1,7 @@
+import { stat } from 'node:fs/promises';
+import { httpSource } from '@worldstrat/raster-io';
 import { fileSource } from '@worldstrat/raster-io/node';
+import { StratifyError } from '../errors.js';
 import { type ClassRaster, type OpenClassRasterOptions, openClassRaster } from './class-raster.js';
 
 /**
@@ -20,6 +23,40 @@ export async function openClassRasterFile(
     return await openClassRaster(source, { name: path, ...options });
   } catch (err) {
     await source.close?.();
+    throw err;
+  }
+}
+
+const isUrl = (ref: string) => /^https?:\/\//i.test(ref);
+
+/**
+ * Opens a classification raster from a local path or an http(s) URL (a COG read with range requests) for
+ * point lookups: the one entry point for a path-or-URL the user typed.
+ * @param ref file path or http(s) URL.
+ * @param options CRS override (`'ESRI:54009'` for GHSL SMOD), band, cache size, read limits.
+ * @returns the raster handle; call `close()` when done.
+ * @throws StratifyError `RASTER_NOT_FOUND` for a missing local file or a URL answering 404 (naming `ref`);
+ *   otherwise as {@link openClassRaster}; raster-io errors for unreadable files.
+ * @example
+ * const lc = await openClassRasterPathOrUrl('https://example.org/lccs-2020.tif');
+ */
+export async function openClassRasterPathOrUrl(
+  ref: string,
+  options: OpenClassRasterOptions = {},
+): Promise<ClassRaster> {
+  if (!isUrl(ref) && !(await stat(ref).catch(() => null))?.isFile())
+    throw new StratifyError(
+      'RASTER_NOT_FOUND',
+      `classification raster ${ref} does not exist; pass an existing file or an http(s) URL`,
+    );
+  try {
+    return isUrl(ref)
+      ? await openClassRaster(httpSource(ref), { name: ref, ...options })
+      : await openClassRasterFile(ref, options);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ENOENT' || code === 'NOT_FOUND')
+      throw new StratifyError('RASTER_NOT_FOUND', `classification raster ${ref} not found`, { cause: err });
     throw err;
   }
 }

@@ -55,6 +55,27 @@ function compareKeys(a: ClassKey, b: ClassKey): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** The named rebalancing weights (cube root: upstream's default; square root: used inside Settlement). */
+export const REBALANCE_WEIGHTS = Object.freeze({
+  cbrt: Math.cbrt,
+  sqrt: Math.sqrt,
+  linear: (count: number) => count,
+});
+
+/** A name of {@link REBALANCE_WEIGHTS}. */
+export type RebalanceWeightName = keyof typeof REBALANCE_WEIGHTS;
+
+/**
+ * Whether `name` is one of {@link REBALANCE_WEIGHTS} (for user input: an option value, a config field).
+ * @param name the candidate.
+ * @returns true for `cbrt`, `sqrt` or `linear`.
+ * @example
+ * isRebalanceWeightName('sqrt'); // true
+ */
+export function isRebalanceWeightName(name: string): name is RebalanceWeightName {
+  return Object.hasOwn(REBALANCE_WEIGHTS, name);
+}
+
 /**
  * Rebalances a (class, count) table to a target total: wᵢ = f(countᵢ), pᵢ = wᵢ / Σw, nᵢ ≈ pᵢ·T.
  * Default: exact totals Σnᵢ = T by largest remainder (ties → larger weight, then input order). With

@@ -73,6 +73,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   // input not found
   DATASET_NOT_FOUND: NOT_FOUND,
   REVISITS_NOT_FOUND: NOT_FOUND,
+  RASTER_NOT_FOUND: NOT_FOUND, // --landcover / --smod path or URL
   NO_MATCHES: NOT_FOUND,
   // bad data: files and tensors that are malformed, inconsistent or out of range
   NOT_A_TIFF: DATA,

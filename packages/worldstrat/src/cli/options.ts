@@ -235,6 +235,13 @@ const READ_LIMIT_FLAGS = [
   ['max-decoded-bytes', 'maxDecodedBytes', 'decoded bytes of all the blocks one GeoTIFF read touches'],
 ] as const;
 
+/** The options {@link addReadLimitOptions} declares (a config file may give them as text). */
+export interface ReadLimitOptions {
+  maxPixels?: number | string;
+  maxBlockBytes?: number | string;
+  maxDecodedBytes?: number | string;
+}
+
 /**
  * Declare `--max-pixels`, `--max-block-bytes`, `--max-decoded-bytes` (GeoTIFF read limits; raster-io defaults
  * when absent) on a command that reads GeoTIFFs.
@@ -254,12 +261,12 @@ export function addReadLimitOptions(cmd: Command): Command {
  * @param o - the parsed options.
  * @returns the limits set, or undefined when none was.
  */
-export function readLimitsFrom(o: Record<string, unknown>): Partial<RasterIoLimits> | undefined {
+export function readLimitsFrom(o: ReadLimitOptions): Partial<RasterIoLimits> | undefined {
   const limits: Partial<RasterIoLimits> = {};
   for (const [flag, key] of READ_LIMIT_FLAGS) {
     // Values from --config files bypass commander's argParser, so parse them here too.
     const v = o[key];
-    if (v !== undefined) limits[key] = intOption(flag, { min: 1, max: Number.MAX_SAFE_INTEGER })(v as string);
+    if (v !== undefined) limits[key] = intOption(flag, { min: 1, max: Number.MAX_SAFE_INTEGER })(String(v));
   }
   return Object.keys(limits).length > 0 ? limits : undefined;
 }

@@ -1,5 +1,6 @@
 // The `worldstrat` command-line program: commander wiring, shared options, error → exit code.
 import { Command, CommanderError, type Option } from 'commander';
+import { version } from '../../package.json';
 import { registerAois } from './commands/aois.js';
 import { registerBenchmark } from './commands/benchmark.js';
 import { registerDemo } from './commands/demo.js';
@@ -18,7 +19,14 @@ import { registerSynth } from './commands/synth.js';
 import { registerTrain } from './commands/train.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 import { SecretScrubber } from './redact.js';
-import { applyConfig, type CliIo, type CliRunner, checkRequiredOptions, createRuntime } from './runtime.js';
+import {
+  applyConfig,
+  type CliIo,
+  type CliRunner,
+  type CliRuntime,
+  checkRequiredOptions,
+  createRuntime,
+} from './runtime.js';
 
 const EXIT_HELP = `
 Exit codes: 0 ok · 1 unexpected error (a bug) · 2 bad arguments/config · 3 input not found · 4 bad data
@@ -101,7 +109,7 @@ export function createProgram(
     .description(
       'WorldStrat toolbox: synthetic data, sampling, AOIs, splits, plots (and pipelines as they land)',
     )
-    .version('0.1.0')
+    .version(version)
     .option('--json', 'print the result as JSON on stdout')
     .option('--quiet', 'no progress bars or notes')
     .option('--verbose', 'print the stack trace of an unexpected error (also WORLDSTRAT_DEBUG=1)')
@@ -112,12 +120,15 @@ export function createProgram(
 
   // required options are checked after the config file is merged (it may supply them)
   const requiredOf = new Map<Command, Option[]>();
-  const run: CliRunner = async (cmd, action) => {
+  const run: CliRunner = async <O extends object>(
+    cmd: Command,
+    action: (opts: O, rt: CliRuntime) => Promise<void>,
+  ) => {
     const global = program.opts() as { json?: boolean; quiet?: boolean; verbose?: boolean };
     const rt = createRuntime(global, io);
     const name = cmd.parent && cmd.parent !== program ? `${cmd.parent.name()} ${cmd.name()}` : cmd.name();
     try {
-      const opts = applyConfig(cmd, cmd.opts());
+      const opts = applyConfig(cmd, cmd.opts<O>());
       secrets.addFromValue(opts);
       checkRequiredOptions(requiredOf.get(cmd) ?? [], opts);
       await action(opts, rt);

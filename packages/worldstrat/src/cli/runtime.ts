@@ -46,8 +46,9 @@ const MAX_CONFIG_BYTES = 1 << 20;
  * @throws {WorldStratError} `CONFIG_ERROR` when the file is missing, too large, not JSON, names unknown
  *   options or gives a value of the wrong type; `INVALID_ARGUMENT` when an option's parser rejects a value.
  */
-export function applyConfig<T extends Record<string, unknown>>(cmd: Command, opts: T): T {
-  const path = opts.config as string | undefined;
+export function applyConfig<T extends object>(cmd: Command, opts: T): T {
+  const config: unknown = Reflect.get(opts, 'config');
+  const path = typeof config === 'string' ? config : undefined;
   if (!path) return opts;
   let raw: unknown;
   try {
@@ -65,7 +66,7 @@ export function applyConfig<T extends Record<string, unknown>>(cmd: Command, opt
   // `--quicklook <file>` and `--no-quicklook` share one attribute
   const byName = new Map<string, Option[]>();
   for (const o of cmd.options) byName.set(o.attributeName(), [...(byName.get(o.attributeName()) ?? []), o]);
-  const merged: Record<string, unknown> = { ...opts };
+  const merged: Record<string, unknown> = Object.fromEntries(Object.entries(opts));
   for (const [k, v] of Object.entries(values)) {
     if (typeof v === 'object' && v !== null && !Array.isArray(v) && !byName.has(k)) continue; // another command's section
     const options = byName.get(k);
@@ -122,9 +123,9 @@ function configValue(path: string, name: string, options: readonly Option[], v: 
  * @param opts - the merged option values.
  * @throws {WorldStratError} `INVALID_ARGUMENT` naming the first missing option.
  */
-export function checkRequiredOptions(required: readonly Option[], opts: Record<string, unknown>): void {
+export function checkRequiredOptions(required: readonly Option[], opts: object): void {
   for (const o of required)
-    if (opts[o.attributeName()] === undefined)
+    if (Reflect.get(opts, o.attributeName()) === undefined)
       throw new WorldStratError(
         'INVALID_ARGUMENT',
         `required option '${o.flags}' not specified (give it on the command line or in the --config file)`,
@@ -203,8 +204,18 @@ export const CLI_BACKENDS = ['auto', 'wasm', 'webgpu', 'tfjs-node-gpu', 'cpu'] a
 /** Parse `--backend <name>` (commander argParser): one of {@link CLI_BACKENDS}. */
 export const parseBackendOption = choiceOption('backend', CLI_BACKENDS);
 
-/** Runs one command action with config merging, a runtime, and error → exit-code mapping. */
-export type CliRunner = (
+/** Options every command has once the program wired it (see the program's `--config`). */
+export interface CommandOptions {
+  /** JSON file of option values (merged before the action runs). */
+  config?: string;
+}
+
+/**
+ * Runs one command action with config merging, a runtime, and error → exit-code mapping. `O` is the command's
+ * options interface: commander's parsers and the config merge (which runs file values through the same
+ * parsers) produce exactly those types.
+ */
+export type CliRunner = <O extends object = Record<string, unknown>>(
   cmd: Command,
-  action: (opts: Record<string, unknown>, rt: CliRuntime) => Promise<void>,
+  action: (opts: O, rt: CliRuntime) => Promise<void>,
 ) => Promise<void>;

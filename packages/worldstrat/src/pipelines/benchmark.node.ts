@@ -4,7 +4,7 @@
 // curves, one SR GeoTIFF (+ PNG quicklook) and an HTML report linking everything.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import { openDataset, type SplitMode } from '@worldstrat/dataset/node';
 import type { RegistrationMode } from '@worldstrat/metrics';
@@ -345,11 +345,92 @@ export async function runBenchmark(
   const out = options.out;
   const modelsDir = join(out, 'models');
   await mkdir(modelsDir, { recursive: true });
-  const engines: { name: string; engine: InferenceEngine }[] = [];
-  const histories: { name: string; history: TrainHistory }[] = [];
-  const trained = new Map<string, { steps: number; seconds: number }>();
-  const modelFiles: string[] = [];
-  const trainOptions = (spec: ModelSpec): Omit<TrainModelOptions, 'dataset'> => ({
+  const trainOptions = benchmarkTrainOptions(options, modelsDir);
+  // Finished models of an earlier run (resume), read once here and reused below.
+  const finished = new Map<string, FinishedModel>();
+  if (options.resume)
+    for (const spec of specs) {
+      const f = await loadFinished(modelsDir, spec);
+      if (f) finished.set(spec.name, f);
+    }
+  const inWorkers = await trainSpecsInWorkers(
+    options,
+    specs.filter((s) => !finished.has(s.name)),
+    { revisits, skipInvalid: options.skipInvalid ?? true, cacheScenes: 512, readLimits: options.readLimits },
+    trainOptions,
+    context,
+  );
+  const models: BenchmarkModels = { engines: [], histories: [], trained: new Map(), files: [] };
+  try {
+    for (const spec of specs) {
+      throwIfAborted(context.signal);
+      await addBenchmarkModel(
+        models,
+        spec,
+        { dataset, modelsDir, finished, inWorkers, trainOptions, options },
+        context,
+      );
+    }
+    const ev = await evaluateModels(
+      {
+        dataset,
+        models: models.engines,
+        scenes: 'test',
+        ...(options.splitMode !== undefined ? { splitMode: options.splitMode } : {}),
+        ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+        panelChips: Array.from({ length: options.panels ?? 2 }, (_, i) => [i, 4] as [number, number]),
+      },
+      context,
+    );
+    const rows = resultRows(ev.scores, models.trained);
+    const figures = await writeBenchmarkFigures(out, ev.panels, models.histories);
+    const sr =
+      options.geotiff !== false
+        ? await writeBenchmarkGeoTiff(rows, models.engines, dataset, options, context)
+        : {};
+    const result: BenchmarkResult = {
+      dataset: options.root,
+      synthetic,
+      testScenes: ev.scenes,
+      testChips: ev.chips,
+      rows,
+      table: resultsMarkdown(rows),
+      files: {
+        results: join(out, 'results.json'),
+        table: join(out, 'results.md'),
+        report: join(out, 'report.html'),
+        panels: figures.panels,
+        curves: figures.curves,
+        models: models.files,
+        ...(sr.geotiff ? { geotiff: sr.geotiff } : {}),
+        ...(sr.quicklook ? { quicklook: sr.quicklook } : {}),
+      },
+      seconds: (performance.now() - t0) / 1000,
+    };
+    await writeBenchmarkReport(result, ev);
+    return result;
+  } finally {
+    for (const e of models.engines) e.engine.dispose();
+  }
+}
+
+/** A finished model of an earlier run (see {@link loadFinished}). */
+type FinishedModel = NonNullable<Awaited<ReturnType<typeof loadFinished>>>;
+
+/** The models of a benchmark run as they become ready: engines, training histories, step counts, files. */
+interface BenchmarkModels {
+  engines: { name: string; engine: InferenceEngine }[];
+  histories: { name: string; history: TrainHistory }[];
+  trained: Map<string, { steps: number; seconds: number }>;
+  files: string[];
+}
+
+/** The training options of one model of the benchmark (everything but the dataset). */
+function benchmarkTrainOptions(
+  options: BenchmarkOptions,
+  modelsDir: string,
+): (spec: ModelSpec) => Omit<TrainModelOptions, 'dataset'> {
+  return (spec) => ({
     spec,
     out: modelsDir,
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
@@ -367,200 +448,199 @@ export async function runBenchmark(
     ...(options.splitMode !== undefined ? { splitMode: options.splitMode } : {}),
     ...(options.validate !== undefined ? { validate: options.validate } : {}),
   });
-  // Finished models of an earlier run (resume), read once here and reused below.
-  const finished = new Map<string, NonNullable<Awaited<ReturnType<typeof loadFinished>>>>();
-  if (options.resume)
-    for (const spec of specs) {
-      const f = await loadFinished(modelsDir, spec);
-      if (f) finished.set(spec.name, f);
-    }
-  const inWorkers = await trainSpecsInWorkers(
-    options,
-    specs.filter((s) => !finished.has(s.name)),
-    { revisits, skipInvalid: options.skipInvalid ?? true, cacheScenes: 512, readLimits: options.readLimits },
-    trainOptions,
-    context,
-  );
-  try {
-    for (const spec of specs) {
-      throwIfAborted(context.signal);
-      const done =
-        finished.get(spec.name) ?? (inWorkers.has(spec.name) ? await loadFinished(modelsDir, spec) : null);
-      if (inWorkers.has(spec.name) && !done)
-        throw new WorldStratError(
-          'TRAINING_FAILED',
-          `${spec.name}: the training worker finished but ${modelsDir} holds no matching weights and history`,
-        );
-      if (done) {
-        if (!inWorkers.has(spec.name))
-          context.log?.(`${spec.name}: reusing finished weights in ${modelsDir}`);
-        const { stateDict, config } = stateDictFromSafetensors(done.engineBytes, {
-          name: done.weightsPath,
-        });
-        const cfg = { ...config, outputSize: resolveModelConfig(spec.config).outputSize };
-        engines.push({
-          name: spec.name,
-          engine: await createTfjsEngine(cfg, stateDict, { backend: options.backend ?? 'wasm' }),
-        });
-        histories.push({ name: spec.name, history: done.history });
-        trained.set(spec.name, { steps: done.steps, seconds: done.seconds });
-      } else {
-        context.log?.(`${spec.name}: training (${spec.config.kind}, R=${spec.config.revisits})`);
-        const r = await trainModel({ dataset, ...trainOptions(spec) }, context);
-        try {
-          engines.push({
-            name: spec.name,
-            engine: await createTfjsEngine(r.config, await exportStateDict(r.model)),
-          });
-        } finally {
-          r.model.dispose();
-        }
-        histories.push({ name: spec.name, history: r.history });
-        trained.set(spec.name, { steps: r.steps, seconds: r.seconds });
-        context.log?.(`${spec.name}: ${r.steps} steps in ${r.seconds.toFixed(0)} s`);
-      }
-      modelFiles.push(join(modelsDir, `${modelStem(spec.name)}.safetensors`));
-    }
+}
 
-    const panelCount = options.panels ?? 2;
-    const ev = await evaluateModels(
-      {
-        dataset,
-        models: engines,
-        scenes: 'test',
-        ...(options.splitMode !== undefined ? { splitMode: options.splitMode } : {}),
-        ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-        panelChips: Array.from({ length: panelCount }, (_, i) => [i, 4] as [number, number]),
-      },
-      context,
+/** Where {@link addBenchmarkModel} finds or trains a model. */
+interface ModelSources {
+  dataset: Awaited<ReturnType<typeof openDataset>>;
+  modelsDir: string;
+  finished: ReadonlyMap<string, FinishedModel>;
+  inWorkers: ReadonlySet<string>;
+  trainOptions: (spec: ModelSpec) => Omit<TrainModelOptions, 'dataset'>;
+  options: BenchmarkOptions;
+}
+
+/**
+ * Stage: one model ready for evaluation: reuse finished weights (an earlier run, or a training worker of this
+ * one), or train it here.
+ */
+async function addBenchmarkModel(
+  models: BenchmarkModels,
+  spec: ModelSpec,
+  { dataset, modelsDir, finished, inWorkers, trainOptions, options }: ModelSources,
+  context: PipelineContext,
+): Promise<void> {
+  const { engines, histories, trained } = models;
+  const done =
+    finished.get(spec.name) ?? (inWorkers.has(spec.name) ? await loadFinished(modelsDir, spec) : null);
+  if (inWorkers.has(spec.name) && !done)
+    throw new WorldStratError(
+      'TRAINING_FAILED',
+      `${spec.name}: the training worker finished but ${modelsDir} holds no matching weights and history`,
     );
-    const rows = resultRows(ev.scores, trained);
-    const table = resultsMarkdown(rows);
-
-    const panelsDir = join(out, 'panels');
-    const panels: string[] = [];
-    for (const chip of ev.panels) {
-      const p = await writePlot(join(panelsDir, `${chip.scene}-chip${chip.chip}`), panelSvg(chip));
-      panels.push(p.png);
-    }
-    const curvesDir = join(out, 'curves');
-    const svgs = curvesSvgs(histories);
-    const curves = [(await writePlot(join(curvesDir, 'training-loss'), svgs.loss)).png];
-    if (svgs.psnr) curves.push((await writePlot(join(curvesDir, 'validation-cpsnr'), svgs.psnr)).png);
-
-    let geotiff: string | undefined;
-    let quicklook: string | undefined;
-    if (options.geotiff !== false) {
-      const mf = rows.map((r, i) => ({ r, i })).filter(({ r }) => r.parameters > 0 && r.revisits > 1);
-      const pick = (mf.length ? mf : rows.map((r, i) => ({ r, i })).filter(({ r }) => r.parameters > 0)).sort(
-        (a, b) => b.r.cpsnr.centered - a.r.cpsnr.centered,
-      )[0];
-      const scene = dataset.split(options.splitMode ?? 'csv').test[0];
-      if (pick && scene) {
-        const entry = engines.find((e) => e.name === pick.r.model) as (typeof engines)[number];
-        const scenesRead = await Promise.all(
-          scene.lrPaths
-            .slice(0, entry.engine.config.revisits)
-            .map((p) => readGeoTiffFile(p, { signal: context.signal, limits: options.readLimits })),
-        );
-        geotiff = join(out, 'sr', `${scene.name}_${modelStem(entry.name)}_sr.tif`);
-        quicklook = geotiff.replace(/\.tif$/, '.png');
-        await mkdir(join(out, 'sr'), { recursive: true });
-        await superResolveToFile(scenesRead, geotiff, {
-          engine: entry.engine,
-          quicklookPath: quicklook,
-          signal: context.signal,
-          onProgress: (p) => context.onProgress?.({ stage: `sr:${p.stage}`, done: p.done, total: p.total }),
-        });
-        context.log?.(`SR GeoTIFF (${entry.name}): ${geotiff}`);
-      }
-    }
-
-    const seconds = (performance.now() - t0) / 1000;
-    const resultsPath = join(out, 'results.json');
-    const tablePath = join(out, 'results.md');
-    const reportPath = join(out, 'report.html');
-    const rel = (p: string) => relative(out, p);
-    const result: BenchmarkResult = {
-      dataset: options.root,
-      synthetic,
-      testScenes: ev.scenes,
-      testChips: ev.chips,
-      rows,
-      table,
-      files: {
-        results: resultsPath,
-        table: tablePath,
-        report: reportPath,
-        panels,
-        curves,
-        models: modelFiles,
-        ...(geotiff ? { geotiff } : {}),
-        ...(quicklook ? { quicklook } : {}),
-      },
-      seconds,
-    };
-    const note = `Test split: ${ev.scenes.length} scenes${ev.skipped.length ? ` (${ev.skipped.length} unreadable, skipped: ${ev.skipped.join(', ')})` : ''}, ${ev.chips} chips of 50×50 LR → 156×156 HR. cPSNR/cSSIM are shift-registered (±2 px, 0.5 px steps, bias-adjusted), means over chips; "worldstrat" mode uses upstream's crop, "centered" the symmetric one. Bicubic = revisit 1 upsampled (PyTorch bicubic, reflectance).`;
-    await writeFileAtomic(
-      tablePath,
-      `${synthetic ? '**SYNTHETIC DATA** (generated by `worldstrat synth`; not real imagery)\n\n' : ''}${table}\n\n${note}\n`,
-    );
-    await writeFileAtomic(resultsPath, `${JSON.stringify(result, null, 2)}\n`);
-    const sections: ReportSection[] = [
-      {
-        heading: 'Results',
-        text: note,
-        table: {
-          header: [
-            'Model',
-            'Revisits',
-            'Params',
-            'cPSNR ws',
-            'cSSIM ws',
-            'cPSNR centered',
-            'cSSIM centered',
-            'Δ vs bicubic (centered)',
-          ],
-          rows: rows.map((r) => [
-            r.model,
-            r.revisits || '—',
-            r.parameters || '—',
-            f2(r.cpsnr.worldstrat),
-            f4(r.cssim.worldstrat),
-            f2(r.cpsnr.centered),
-            f4(r.cssim.centered),
-            r.parameters ? signed(r.deltaBicubic.centered) : '—',
-          ]),
-        },
-        links: [
-          { href: rel(resultsPath), text: 'results.json' },
-          { href: rel(tablePath), text: 'results.md' },
-          ...modelFiles.map((m) => ({ href: rel(m), text: rel(m) })),
-        ],
-      },
-      {
-        heading: 'Comparison panels (test chips)',
-        images: panels.map((p) => ({ src: rel(p), alt: rel(p), caption: 'LR · bicubic · models · HR' })),
-      },
-      { heading: 'Training curves', images: curves.map((p) => ({ src: rel(p), alt: rel(p) })) },
-    ];
-    if (geotiff && quicklook)
-      sections.push({
-        heading: 'Super-resolved scene',
-        images: [{ src: rel(quicklook), alt: 'SR quicklook', caption: 'whole test scene, 2–98 % stretch' }],
-        links: [{ href: rel(geotiff), text: rel(geotiff) }],
+  if (done) {
+    if (!inWorkers.has(spec.name)) context.log?.(`${spec.name}: reusing finished weights in ${modelsDir}`);
+    const { stateDict, config } = stateDictFromSafetensors(done.engineBytes, {
+      name: done.weightsPath,
+    });
+    const cfg = { ...config, outputSize: resolveModelConfig(spec.config).outputSize };
+    engines.push({
+      name: spec.name,
+      engine: await createTfjsEngine(cfg, stateDict, { backend: options.backend ?? 'wasm' }),
+    });
+    histories.push({ name: spec.name, history: done.history });
+    trained.set(spec.name, { steps: done.steps, seconds: done.seconds });
+  } else {
+    context.log?.(`${spec.name}: training (${spec.config.kind}, R=${spec.config.revisits})`);
+    const r = await trainModel({ dataset, ...trainOptions(spec) }, context);
+    try {
+      engines.push({
+        name: spec.name,
+        engine: await createTfjsEngine(r.config, await exportStateDict(r.model)),
       });
-    await writeFileAtomic(
-      reportPath,
-      htmlReport('WorldStrat benchmark', sections, {
-        generatedAt: new Date().toISOString(),
-        ...(synthetic ? { banner: 'SYNTHETIC DATA — not real imagery' } : {}),
-      }),
-    );
-    return result;
-  } finally {
-    for (const e of engines) e.engine.dispose();
+    } finally {
+      r.model.dispose();
+    }
+    histories.push({ name: spec.name, history: r.history });
+    trained.set(spec.name, { steps: r.steps, seconds: r.seconds });
+    context.log?.(`${spec.name}: ${r.steps} steps in ${r.seconds.toFixed(0)} s`);
   }
+  models.files.push(join(modelsDir, `${modelStem(spec.name)}.safetensors`));
+}
+
+/** Stage: the comparison panels and training curves as SVG + PNG. */
+async function writeBenchmarkFigures(
+  out: string,
+  chips: readonly PanelChip[],
+  histories: { name: string; history: TrainHistory }[],
+): Promise<{ panels: string[]; curves: string[] }> {
+  const panelsDir = join(out, 'panels');
+  const panels: string[] = [];
+  for (const chip of chips) {
+    const p = await writePlot(join(panelsDir, `${chip.scene}-chip${chip.chip}`), panelSvg(chip));
+    panels.push(p.png);
+  }
+  const curvesDir = join(out, 'curves');
+  const svgs = curvesSvgs(histories);
+  const curves = [(await writePlot(join(curvesDir, 'training-loss'), svgs.loss)).png];
+  if (svgs.psnr) curves.push((await writePlot(join(curvesDir, 'validation-cpsnr'), svgs.psnr)).png);
+  return { panels, curves };
+}
+
+/**
+ * Stage: a whole test scene super-resolved by the best multi-frame model (else the best trained one) as
+ * GeoTIFF + PNG quicklook.
+ */
+async function writeBenchmarkGeoTiff(
+  rows: readonly BenchmarkRow[],
+  engines: readonly { name: string; engine: InferenceEngine }[],
+  dataset: Awaited<ReturnType<typeof openDataset>>,
+  options: BenchmarkOptions,
+  context: PipelineContext,
+): Promise<{ geotiff?: string; quicklook?: string }> {
+  const out = options.out;
+  const mf = rows.map((r, i) => ({ r, i })).filter(({ r }) => r.parameters > 0 && r.revisits > 1);
+  const pick = (mf.length ? mf : rows.map((r, i) => ({ r, i })).filter(({ r }) => r.parameters > 0)).sort(
+    (a, b) => b.r.cpsnr.centered - a.r.cpsnr.centered,
+  )[0];
+  const scene = dataset.split(options.splitMode ?? 'csv').test[0];
+  if (pick && scene) {
+    const entry = engines.find((e) => e.name === pick.r.model) as (typeof engines)[number];
+    const scenesRead = await Promise.all(
+      scene.lrPaths
+        .slice(0, entry.engine.config.revisits)
+        .map((p) => readGeoTiffFile(p, { signal: context.signal, limits: options.readLimits })),
+    );
+    const geotiff = join(out, 'sr', `${scene.name}_${modelStem(entry.name)}_sr.tif`);
+    const quicklook = geotiff.replace(/\.tif$/, '.png');
+    await mkdir(join(out, 'sr'), { recursive: true });
+    await superResolveToFile(scenesRead, geotiff, {
+      engine: entry.engine,
+      quicklookPath: quicklook,
+      signal: context.signal,
+      onProgress: (p) => context.onProgress?.({ stage: `sr:${p.stage}`, done: p.done, total: p.total }),
+    });
+    context.log?.(`SR GeoTIFF (${entry.name}): ${geotiff}`);
+    return { geotiff, quicklook };
+  }
+  return {};
+}
+
+/** Stage: results.md, results.json and the HTML report (each written atomically). */
+async function writeBenchmarkReport(
+  result: BenchmarkResult,
+  ev: { scenes: readonly string[]; skipped: readonly string[]; chips: number },
+): Promise<void> {
+  const { rows, table, synthetic } = result;
+  const {
+    results: resultsPath,
+    table: tablePath,
+    report: reportPath,
+    panels,
+    curves,
+    geotiff,
+    quicklook,
+  } = result.files;
+  const modelFiles = result.files.models;
+  const out = dirname(resultsPath);
+  const rel = (p: string) => relative(out, p);
+  const note = `Test split: ${ev.scenes.length} scenes${ev.skipped.length ? ` (${ev.skipped.length} unreadable, skipped: ${ev.skipped.join(', ')})` : ''}, ${ev.chips} chips of 50×50 LR → 156×156 HR. cPSNR/cSSIM are shift-registered (±2 px, 0.5 px steps, bias-adjusted), means over chips; "worldstrat" mode uses upstream's crop, "centered" the symmetric one. Bicubic = revisit 1 upsampled (PyTorch bicubic, reflectance).`;
+  await writeFileAtomic(
+    tablePath,
+    `${synthetic ? '**SYNTHETIC DATA** (generated by `worldstrat synth`; not real imagery)\n\n' : ''}${table}\n\n${note}\n`,
+  );
+  await writeFileAtomic(resultsPath, `${JSON.stringify(result, null, 2)}\n`);
+  const sections: ReportSection[] = [
+    {
+      heading: 'Results',
+      text: note,
+      table: {
+        header: [
+          'Model',
+          'Revisits',
+          'Params',
+          'cPSNR ws',
+          'cSSIM ws',
+          'cPSNR centered',
+          'cSSIM centered',
+          'Δ vs bicubic (centered)',
+        ],
+        rows: rows.map((r) => [
+          r.model,
+          r.revisits || '—',
+          r.parameters || '—',
+          f2(r.cpsnr.worldstrat),
+          f4(r.cssim.worldstrat),
+          f2(r.cpsnr.centered),
+          f4(r.cssim.centered),
+          r.parameters ? signed(r.deltaBicubic.centered) : '—',
+        ]),
+      },
+      links: [
+        { href: rel(resultsPath), text: 'results.json' },
+        { href: rel(tablePath), text: 'results.md' },
+        ...modelFiles.map((m) => ({ href: rel(m), text: rel(m) })),
+      ],
+    },
+    {
+      heading: 'Comparison panels (test chips)',
+      images: panels.map((p) => ({ src: rel(p), alt: rel(p), caption: 'LR · bicubic · models · HR' })),
+    },
+    { heading: 'Training curves', images: curves.map((p) => ({ src: rel(p), alt: rel(p) })) },
+  ];
+  if (geotiff && quicklook)
+    sections.push({
+      heading: 'Super-resolved scene',
+      images: [{ src: rel(quicklook), alt: 'SR quicklook', caption: 'whole test scene, 2–98 % stretch' }],
+      links: [{ href: rel(geotiff), text: rel(geotiff) }],
+    });
+  await writeFileAtomic(
+    reportPath,
+    htmlReport('WorldStrat benchmark', sections, {
+      generatedAt: new Date().toISOString(),
+      ...(synthetic ? { banner: 'SYNTHETIC DATA — not real imagery' } : {}),
+    }),
+  );
 }
 
 /** The `benchmark` pipeline (see {@link runBenchmark}). */

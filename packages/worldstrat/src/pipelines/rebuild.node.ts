@@ -5,7 +5,7 @@
 // saved in <root>/rebuild/plan.json and reused by re-runs with the same options; downloads resume through
 // eo-fetch's manifests, so an interrupted rebuild continues where it stopped.
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import { jointClass, type MetadataRow } from '@worldstrat/dataset';
@@ -18,6 +18,17 @@ import {
   type S2Level,
 } from '@worldstrat/eo-fetch';
 import {
+  type DownloadRevisitsResult,
+  downloadRevisits,
+  orderSpotImagery,
+  type RevisitProvider,
+  type SpotOrderOptions,
+  type SpotOrdersResult,
+  searchRevisits,
+  searchSkipLines,
+  sentinelHubClientFor,
+} from '@worldstrat/eo-fetch/node';
+import {
   type Aoi,
   createAois,
   createRng,
@@ -25,10 +36,11 @@ import {
   loadLandMask,
   namePoints,
   type Rng,
+  samplePointsInRegion,
   samplePointsOnLand,
 } from '@worldstrat/geo-sampling';
 import { readPoisFile } from '@worldstrat/geo-sampling/node';
-import { type BBox, httpSource, type RasterIoLimits } from '@worldstrat/raster-io';
+import type { BBox, RasterIoLimits } from '@worldstrat/raster-io';
 import { fileSource } from '@worldstrat/raster-io/node';
 import {
   type ClassColumns,
@@ -36,23 +48,16 @@ import {
   classCounts,
   classifyPoints,
   loadLandMaskFromGeoTiff,
-  openClassRaster,
+  REBALANCE_WEIGHTS,
   rebalance,
   type Shortfall,
+  StratifyError,
   stratifiedDraw,
   stratifiedSplit,
 } from '@worldstrat/stratify';
-import { openClassRasterFile } from '@worldstrat/stratify/node';
+import { openClassRasterPathOrUrl } from '@worldstrat/stratify/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
-import {
-  downloadRevisits,
-  type RevisitProvider,
-  searchRevisits,
-  searchSkipLines,
-  sentinelHubClientFor,
-} from './revisit-stages.node.js';
-import { orderSpotImagery, type SpotOrderOptions, type SpotOrdersResult } from './spot-orders.node.js';
 
 /** Where revisits come from (see {@link RevisitProvider}). */
 export type RebuildProvider = RevisitProvider;
@@ -189,62 +194,15 @@ export interface RebuildResult {
   spot?: SpotOrdersResult;
 }
 
-const WEIGHTS = { cbrt: Math.cbrt, sqrt: Math.sqrt, linear: (c: number) => c } as const;
-const DEG = Math.PI / 180;
-
 /**
- * Area-uniform points inside a lon/lat box (lon uniform, sin(lat) uniform), kept where `mask` says land.
- *
- * @param n - points wanted.
- * @param region - `[minLon, minLat, maxLon, maxLat]` (no antimeridian crossing).
- * @param mask - land mask.
- * @param rng - geo-sampling PRNG.
- * @param firstId - id of the first point (ids are sequential).
- * @returns points `{id, lon, lat}`.
- * @throws {WorldStratError} `INVALID_ARGUMENT` for a bad box, or when 1000·n draws found too little land.
- * @example
- * ```ts
- * samplePointsInRegion(10, [8, 47, 9, 48], await loadLandMask(), createRng(1));
- * ```
- */
-export function samplePointsInRegion(
-  n: number,
-  region: BBox,
-  mask: LandMask,
-  rng: Rng,
-  firstId = 0,
-): { id: number; lon: number; lat: number }[] {
-  const [w, s, e, no] = region;
-  if (!(w < e && s < no && w >= -180 && e <= 180 && s >= -90 && no <= 90))
-    throw new WorldStratError(
-      'INVALID_ARGUMENT',
-      `region ${JSON.stringify(region)}: expected [minLon, minLat, maxLon, maxLat] with min < max inside [-180, 180] × [-90, 90]`,
-    );
-  const s0 = Math.sin(s * DEG);
-  const s1 = Math.sin(no * DEG);
-  const out: { id: number; lon: number; lat: number }[] = [];
-  let tries = 0;
-  while (out.length < n) {
-    if (++tries > 1000 * Math.max(n, 1))
-      throw new WorldStratError(
-        'INVALID_ARGUMENT',
-        `region ${JSON.stringify(region)} is (almost) all water for the land mask: found ${out.length} of ${n} points in ${tries - 1} draws`,
-      );
-    const lon = w + (e - w) * rng.next();
-    const lat = Math.asin(s0 + (s1 - s0) * rng.next()) / DEG;
-    if (mask.isLand(lon, lat)) out.push({ id: firstId + out.length, lon, lat });
-  }
-  return out;
-}
-
-/**
- * Open a classification raster from a local path or an http(s) URL (COG range reads) for point lookups.
+ * Open a classification raster from a local path or an http(s) URL (stratify's opener) for point lookups; a
+ * missing one is the app's `DATASET_NOT_FOUND` like every other missing input.
  *
  * @param ref - file path or URL.
  * @param crs - CRS when the file names none (e.g. `ESRI:54009` for GHSL SMOD).
  * @param readLimits - read limits for its header and blocks (raster-io's defaults otherwise).
  * @returns the stratify `ClassRaster` (close it when done).
- * @throws {WorldStratError} `DATASET_NOT_FOUND` for a missing local file; stratify/raster-io errors.
+ * @throws {WorldStratError} `DATASET_NOT_FOUND` for a missing file or URL; stratify/raster-io errors.
  * @example
  * ```ts
  * const lc = await openClassificationRaster("lccs-2020.tif");
@@ -255,22 +213,14 @@ export async function openClassificationRaster(
   crs?: string,
   readLimits?: Partial<RasterIoLimits>,
 ): Promise<ClassRaster> {
-  const opts = { ...(crs ? { crs: crs as never } : {}), ...(readLimits ? { readLimits } : {}) };
-  if (!/^https?:\/\//i.test(ref) && !(await stat(ref).catch(() => null))?.isFile())
-    throw new WorldStratError(
-      'DATASET_NOT_FOUND',
-      `classification raster ${ref} does not exist; pass an existing file or an http(s) URL`,
-    );
   try {
-    return /^https?:\/\//i.test(ref)
-      ? await openClassRaster(httpSource(ref), { name: ref, ...opts })
-      : await openClassRasterFile(ref, opts);
+    return await openClassRasterPathOrUrl(ref, {
+      ...(crs ? { crs: crs as never } : {}),
+      ...(readLimits ? { readLimits } : {}),
+    });
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ENOENT' || code === 'NOT_FOUND')
-      throw new WorldStratError('DATASET_NOT_FOUND', `classification raster ${ref} not found`, {
-        cause: err,
-      });
+    if (err instanceof StratifyError && err.code === 'RASTER_NOT_FOUND')
+      throw new WorldStratError('DATASET_NOT_FOUND', err.message, { cause: err });
     throw err;
   }
 }
@@ -330,14 +280,83 @@ export async function planRebuild(
   context: PipelineContext = {},
 ): Promise<RebuildPlan> {
   const { signal, onProgress, log } = context;
+  const window = planWindow(options);
+  const pointsText = await readPointsText(options);
+  const samplePool = poolSampler(options, createRng(window.seed), signal);
+  const pool = await initialPool(options, samplePool);
+  onProgress?.({ stage: 'sample', done: pool.length, total: pool.length });
+  throwIfAborted(signal);
+  const classifier = await openClassifier(options, signal);
+  try {
+    const classified = await classifier.classify(pool);
+    onProgress?.({ stage: 'classify', done: pool.length, total: pool.length });
+    log?.(`pool: ${pool.length} points, ${classified.length} inside the land-cover classes`);
+    if (classified.length === 0)
+      throw new WorldStratError(
+        'INVALID_ARGUMENT',
+        `none of the ${pool.length} pool points falls on a land-cover class of ${options.landcover}; check the raster extent or --region`,
+      );
+    const draw = await drawAois(classified, options, window.seed, samplePool, classifier.classify, context);
+    throwIfAborted(signal);
+    const spot = options.spot
+      ? await matchSpotAcquisitions(draw.aois, options, window, context)
+      : { aois: draw.aois, requests: 0 };
+    const found = await searchRevisits(
+      spot.aois,
+      {
+        provider: options.provider,
+        dateRange: [window.start, window.end],
+        targetDate: window.targetDate,
+        nRevisits: options.nRevisits,
+        maxCloudCover: options.maxCloudCover,
+        levels: window.levels,
+        concurrency: options.concurrency,
+        ...(options.maxItemsPerSearch !== undefined ? { maxItemsPerSearch: options.maxItemsPerSearch } : {}),
+        fetch: options.fetch,
+      },
+      context,
+    );
+    for (const line of searchSkipLines(found)) context.log?.(line);
+    return {
+      version: 1,
+      fingerprint: fingerprintOf(options, pointsText),
+      pool: {
+        size: pool.length,
+        classified: classified.length,
+        outside: pool.length - classified.length,
+        toppedUp: draw.toppedUp,
+      },
+      allocation: draw.allocation.map((a) => ({ class: a.class, count: a.count, poolCount: a.poolCount })),
+      shortfalls: draw.shortfalls,
+      aois: spot.aois,
+      targetDate: window.targetDate,
+      revisits: found.revisits,
+      duplicates: found.duplicates,
+      matchShortfalls: found.matchShortfalls,
+      searchRequests: found.searchRequests + spot.requests,
+      ...(spot.missing ? { spotMissing: spot.missing } : {}),
+    };
+  } finally {
+    await classifier.close();
+  }
+}
+
+/** The checked target, seed, levels and date window of a plan. */
+interface PlanWindow {
+  seed: number;
+  levels: readonly S2Level[];
+  start: string;
+  end: string;
+  targetDate: string;
+}
+
+/** Stage: check the target and the dates; the target date defaults to the middle of the window. */
+function planWindow(options: RebuildOptions): PlanWindow {
   if (!Number.isInteger(options.target) || options.target < 1)
     throw new WorldStratError(
       'INVALID_ARGUMENT',
       `target ${options.target}: use a positive integer number of AOIs`,
     );
-  const seed = options.seed ?? 0;
-  const areaKm2 = options.areaKm2 ?? 2.5;
-  const levels = options.levels ?? ['L2A'];
   const [start, end] = options.dateRange.map(isoDay);
   if (start > end)
     throw new WorldStratError('INVALID_ARGUMENT', `dateRange ${start}/${end}: start is after end`);
@@ -345,20 +364,30 @@ export async function planRebuild(
     options.targetDate !== undefined
       ? isoDay(options.targetDate)
       : new Date((Date.parse(start) + Date.parse(end)) / 2).toISOString().slice(0, 10);
-  const pointsText = options.pointsFile
-    ? await readFile(options.pointsFile, 'utf8').catch((e) => {
-        throw new WorldStratError(
-          'DATASET_NOT_FOUND',
-          `points file ${options.pointsFile}: ${(e as Error).message}`,
-          {
-            cause: e,
-          },
-        );
-      })
-    : null;
+  return { seed: options.seed ?? 0, levels: options.levels ?? ['L2A'], start, end, targetDate };
+}
 
-  // (A) pool
-  const rng = createRng(seed);
+/** The points file's text (for the plan's fingerprint), or null when the pool is sampled. */
+async function readPointsText(options: RebuildOptions): Promise<string | null> {
+  if (!options.pointsFile) return null;
+  return readFile(options.pointsFile, 'utf8').catch((e) => {
+    throw new WorldStratError(
+      'DATASET_NOT_FOUND',
+      `points file ${options.pointsFile}: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  });
+}
+
+/** A pool point before classification. */
+type PoolPoint = { name: string; lon: number; lat: number; source: string; parent?: string };
+/** Draws `n` more land points (ids continue across calls). */
+type PoolSampler = (n: number) => Promise<{ id: number; lon: number; lat: number }[]>;
+
+/** Stage: the land-point sampler (over the region or the world), loading the land mask on first use. */
+function poolSampler(options: RebuildOptions, rng: Rng, signal?: AbortSignal): PoolSampler {
   let mask: LandMask | undefined;
   const getMask = async () => {
     if (mask) return mask;
@@ -373,179 +402,154 @@ export async function planRebuild(
     return mask;
   };
   let nextId = 0;
-  const samplePool = async (n: number) => {
+  return async (n) => {
     const m = await getMask();
-    let pts: { id: number; lon: number; lat: number }[];
-    if (options.region) pts = samplePointsInRegion(n, options.region, m, rng, nextId);
-    else {
-      pts = await samplePointsOnLand(n, { rng, mask: m, firstId: nextId, signal });
-    }
+    const pts = options.region
+      ? samplePointsInRegion(n, options.region, m, rng, nextId)
+      : await samplePointsOnLand(n, { rng, mask: m, firstId: nextId, signal });
     nextId += n;
     return pts;
   };
-  type PoolPoint = { name: string; lon: number; lat: number; source: string; parent?: string };
-  let pool: PoolPoint[];
+}
+
+const namedPool = (pts: { id: number; lon: number; lat: number }[]): PoolPoint[] =>
+  namePoints(pts).map((p) => ({ ...p, source: p.source ?? 'Landcover' }));
+
+/** Stage: the pool: the points file's POIs, or `poolSize` (default 20 × target) sampled land points. */
+async function initialPool(options: RebuildOptions, samplePool: PoolSampler): Promise<PoolPoint[]> {
   if (options.pointsFile) {
     const { pois } = await readPoisFile(options.pointsFile);
-    pool = pois.map((p) => ({ name: p.name, lon: p.lon, lat: p.lat, source: p.source ?? 'POI' }));
-  } else {
-    const n = options.poolSize ?? 20 * options.target;
-    pool = namePoints(await samplePool(n)).map((p) => ({ ...p, source: p.source ?? 'Landcover' }));
+    return pois.map((p) => ({ name: p.name, lon: p.lon, lat: p.lat, source: p.source ?? 'POI' }));
   }
-  onProgress?.({ stage: 'sample', done: pool.length, total: pool.length });
-  throwIfAborted(signal);
+  return namedPool(await samplePool(options.poolSize ?? 20 * options.target));
+}
 
-  // (B) stratify
+type Classified = PoolPoint & ClassColumns;
+
+/** Stage: the land-cover (+ settlement) rasters and a classify function keeping points inside the classes. */
+async function openClassifier(
+  options: RebuildOptions,
+  signal?: AbortSignal,
+): Promise<{ classify: (pts: PoolPoint[]) => Promise<Classified[]>; close: () => Promise<void> }> {
   const landcover = await openClassificationRaster(options.landcover, undefined, options.readLimits);
   const smod = options.smod
     ? await openClassificationRaster(options.smod, options.smodCrs ?? 'ESRI:54009', options.readLimits)
     : undefined;
-  const classify = async (pts: PoolPoint[]) =>
-    (
-      await classifyPoints(pts, {
-        landcover,
-        smod,
-        landcoverLegend: options.landcoverLegend,
-        unknownClass: 'null',
-        compat: options.compat,
-        signal,
-      })
-    ).filter((r) => r.IPCC !== null);
+  return {
+    classify: async (pts) =>
+      (
+        await classifyPoints(pts, {
+          landcover,
+          smod,
+          landcoverLegend: options.landcoverLegend,
+          unknownClass: 'null',
+          compat: options.compat,
+          signal,
+        })
+      ).filter((r) => r.IPCC !== null),
+    close: async () => {
+      await landcover.close();
+      await smod?.close();
+    },
+  };
+}
+
+/**
+ * Stage: rebalance the classes and draw (short classes topped up by sampling more points when the pool is
+ * sampled), then one AOI per drawn point.
+ */
+async function drawAois(
+  classified: Classified[],
+  options: RebuildOptions,
+  seed: number,
+  samplePool: PoolSampler,
+  classify: (pts: PoolPoint[]) => Promise<Classified[]>,
+  { signal, log }: PipelineContext,
+) {
   let toppedUp = 0;
-  let plan: RebuildPlan;
-  try {
-    const classified = await classify(pool);
-    onProgress?.({ stage: 'classify', done: pool.length, total: pool.length });
-    log?.(`pool: ${pool.length} points, ${classified.length} inside the land-cover classes`);
-    if (classified.length === 0)
-      throw new WorldStratError(
-        'INVALID_ARGUMENT',
-        `none of the ${pool.length} pool points falls on a land-cover class of ${options.landcover}; check the raster extent or --region`,
-      );
-
-    // (C) rebalance + draw (short classes topped up by sampling more points when we sample)
-    const allocation = rebalance(classCounts(classified.map((r) => r.IPCC)), options.target, {
-      weight: WEIGHTS[options.weight ?? 'cbrt'],
-    });
-    const drawn = await stratifiedDraw(classified, (r) => r.IPCC, allocation, {
-      seed,
-      onShortfall: options.onShortfall ?? 'report',
-      signal,
-      topUp: options.pointsFile
-        ? undefined
-        : async (_cls, missing) => {
-            const more = await classify(
-              namePoints(await samplePool(Math.max(20, 10 * missing))).map((p) => ({
-                ...p,
-                source: p.source ?? 'Landcover',
-              })),
-            );
-            toppedUp += more.length;
-            return more;
-          },
-    });
-    for (const s of drawn.shortfalls)
-      log?.(`class ${s.class}: drew ${s.drawn} of ${s.wanted} (pool too small)`);
-
-    // (D) AOIs
-    const aoiList = createAois(drawn.rows, areaKm2);
-    let aois: RebuildAoi[] = aoiList.map((a, i) => {
-      const r = drawn.rows[i];
-      return {
-        ...a,
-        source: r.source,
-        landcover_id: r.landcover_id,
-        LCCS: r.LCCS,
-        IPCC: r.IPCC,
-        SMOD_id: r.SMOD_id,
-        SMOD: r.SMOD,
-      };
-    });
-    throwIfAborted(signal);
-
-    // (E) catalogue search + (F) matching
-    let spotRequests = 0;
-    let spotMissing: string[] | undefined;
-    if (options.spot) {
-      const p = options.provider;
-      if (p.kind !== 'sentinelhub')
-        throw new WorldStratError('INVALID_ARGUMENT', 'spot search needs the SentinelHub provider');
-      const sh = await sentinelHubClientFor(p, options.fetch);
-      const byAoi = new Map<string, CatalogueEntry[]>();
-      for (const a of aois) {
-        const entries: CatalogueEntry[] = [];
-        for await (const f of sh.spotSearch(
-          {
-            bbox: a.bounds,
-            from: `${isoDay(options.spot.from ?? start)}T00:00:00Z`,
-            to: `${isoDay(options.spot.to ?? end)}T23:59:59Z`,
-            maxCloudCoverage: options.spot.maxCloudCoverage,
-            maxIncidenceAngle: options.spot.maxIncidenceAngle,
-          },
-          { signal },
-        ))
-          entries.push(catalogueEntryFromSpotFeature(f));
-        spotRequests++;
-        byAoi.set(a.name, entries);
-        onProgress?.({ stage: 'search SPOT', done: spotRequests, total: aois.length });
-      }
-      const m = matchRevisits(aois, byAoi, { targetDate, nRevisits: 1 });
-      const best = new Map(m.revisits.map((r) => [r.aoi, r.entry]));
-      spotMissing = aois.filter((a) => !best.has(a.name)).map((a) => a.name);
-      if (spotMissing.length) log?.(`no SPOT acquisition covers ${spotMissing.length} AOI(s): dropped`);
-      aois = aois
-        .filter((a) => best.has(a.name))
-        .map((a) => {
-          const e = best.get(a.name)!;
-          return {
-            ...a,
-            targetDate: e.datetime.slice(0, 10),
-            spot: { id: e.id, datetime: e.datetime, cloudCover: e.cloudCover },
-          };
-        });
-    }
-    const found = await searchRevisits(
-      aois,
-      {
-        provider: options.provider,
-        dateRange: [start, end],
-        targetDate,
-        nRevisits: options.nRevisits,
-        maxCloudCover: options.maxCloudCover,
-        levels,
-        concurrency: options.concurrency,
-        ...(options.maxItemsPerSearch !== undefined ? { maxItemsPerSearch: options.maxItemsPerSearch } : {}),
-        fetch: options.fetch,
-      },
-      context,
-    );
-    for (const line of searchSkipLines(found)) context.log?.(line);
-    const { revisits, duplicates, matchShortfalls } = found;
-    const searchRequests = found.searchRequests + spotRequests;
-    plan = {
-      version: 1,
-      fingerprint: fingerprintOf(options, pointsText),
-      pool: {
-        size: pool.length,
-        classified: classified.length,
-        outside: pool.length - classified.length,
-        toppedUp,
-      },
-      allocation: allocation.map((a) => ({ class: a.class, count: a.count, poolCount: a.poolCount })),
-      shortfalls: drawn.shortfalls,
-      aois,
-      targetDate,
-      revisits,
-      duplicates,
-      matchShortfalls,
-      searchRequests,
-      ...(spotMissing ? { spotMissing } : {}),
+  const allocation = rebalance(classCounts(classified.map((r) => r.IPCC)), options.target, {
+    weight: REBALANCE_WEIGHTS[options.weight ?? 'cbrt'],
+  });
+  const drawn = await stratifiedDraw(classified, (r) => r.IPCC, allocation, {
+    seed,
+    onShortfall: options.onShortfall ?? 'report',
+    signal,
+    topUp: options.pointsFile
+      ? undefined
+      : async (_cls, missing) => {
+          const more = await classify(namedPool(await samplePool(Math.max(20, 10 * missing))));
+          toppedUp += more.length;
+          return more;
+        },
+  });
+  for (const s of drawn.shortfalls)
+    log?.(`class ${s.class}: drew ${s.drawn} of ${s.wanted} (pool too small)`);
+  const aois: RebuildAoi[] = createAois(drawn.rows, options.areaKm2 ?? 2.5).map((a, i) => {
+    const r = drawn.rows[i];
+    return {
+      ...a,
+      source: r.source,
+      landcover_id: r.landcover_id,
+      LCCS: r.LCCS,
+      IPCC: r.IPCC,
+      SMOD_id: r.SMOD_id,
+      SMOD: r.SMOD,
     };
-  } finally {
-    await landcover.close();
-    await smod?.close();
+  });
+  return { allocation, shortfalls: drawn.shortfalls, aois, toppedUp };
+}
+
+/**
+ * Stage (with `spot`): the SPOT acquisition nearest the target date per AOI (SentinelHub Catalog); AOIs without
+ * one are dropped, the others take its date as their Sentinel-2 target date.
+ */
+async function matchSpotAcquisitions(
+  aois: RebuildAoi[],
+  options: RebuildOptions,
+  window: PlanWindow,
+  { signal, onProgress, log }: PipelineContext,
+): Promise<{ aois: RebuildAoi[]; requests: number; missing?: string[] }> {
+  const p = options.provider;
+  const spot = options.spot;
+  if (!spot) return { aois, requests: 0 };
+  if (p.kind !== 'sentinelhub')
+    throw new WorldStratError('INVALID_ARGUMENT', 'spot search needs the SentinelHub provider');
+  const sh = await sentinelHubClientFor(p, options.fetch);
+  const byAoi = new Map<string, CatalogueEntry[]>();
+  let requests = 0;
+  for (const a of aois) {
+    const entries: CatalogueEntry[] = [];
+    for await (const f of sh.spotSearch(
+      {
+        bbox: a.bounds,
+        from: `${isoDay(spot.from ?? window.start)}T00:00:00Z`,
+        to: `${isoDay(spot.to ?? window.end)}T23:59:59Z`,
+        maxCloudCoverage: spot.maxCloudCoverage,
+        maxIncidenceAngle: spot.maxIncidenceAngle,
+      },
+      { signal },
+    ))
+      entries.push(catalogueEntryFromSpotFeature(f));
+    requests++;
+    byAoi.set(a.name, entries);
+    onProgress?.({ stage: 'search SPOT', done: requests, total: aois.length });
   }
-  return plan;
+  const m = matchRevisits(aois, byAoi, { targetDate: window.targetDate, nRevisits: 1 });
+  const best = new Map(m.revisits.map((r) => [r.aoi, r.entry]));
+  const missing = aois.filter((a) => !best.has(a.name)).map((a) => a.name);
+  if (missing.length) log?.(`no SPOT acquisition covers ${missing.length} AOI(s): dropped`);
+  const kept = aois.flatMap((a) => {
+    const e = best.get(a.name);
+    if (!e) return [];
+    return [
+      {
+        ...a,
+        targetDate: e.datetime.slice(0, 10),
+        spot: { id: e.id, datetime: e.datetime, cloudCover: e.cloudCover },
+      },
+    ];
+  });
+  return { aois: kept, requests, missing };
 }
 
 /**
@@ -573,23 +577,10 @@ export async function rebuild(
   const { log } = context;
   const levels = options.levels ?? ['L2A'];
   const planPath = join(options.root, 'rebuild', 'plan.json');
-  const pointsText = options.pointsFile ? await readFile(options.pointsFile, 'utf8').catch(() => null) : null;
-  const fingerprint = fingerprintOf(options, pointsText);
-  let plan: RebuildPlan | undefined;
-  if (!options.replan) {
-    const saved = await readFile(planPath, 'utf8').then(
-      (t) => JSON.parse(t) as RebuildPlan,
-      () => undefined,
-    );
-    if (saved?.version === 1 && saved.fingerprint === fingerprint) plan = saved;
-    else if (saved) log?.('saved plan was made with other options: planning again');
-  }
-  const planReused = Boolean(plan);
-  if (plan) log?.(`reusing the plan in ${planPath} (${plan.aois.length} AOIs)`);
-  else {
-    plan = await planRebuild(options, context);
-    if (!options.dryRun) await writeFileAtomic(planPath, `${JSON.stringify(plan)}\n`);
-  }
+  const saved = await savedPlan(options, planPath, context);
+  const planReused = Boolean(saved);
+  const plan = saved ?? (await planRebuild(options, context));
+  if (!saved && !options.dryRun) await writeFileAtomic(planPath, `${JSON.stringify(plan)}\n`);
   const result: RebuildResult = {
     root: options.root,
     dryRun: Boolean(options.dryRun),
@@ -604,13 +595,75 @@ export async function rebuild(
     files: options.dryRun ? {} : { plan: planPath },
     failures: [],
   };
-  const dl = await downloadRevisits(
-    plan.aois,
-    plan.revisits,
+  const dl = await downloadPlanRevisits(plan, plan.aois, options, context);
+  result.downloads = dl.downloads;
+  result.plannedRequests = dl.plannedRequests;
+  result.processingUnits = dl.processingUnits;
+  result.failures = dl.failures;
+  if (!options.dryRun) {
+    const failed = new Set(dl.failures.map((f) => `${f.level}/${f.aoi}/${f.n}`));
+    result.files = { ...result.files, ...(await writeReleaseTables(plan, failed, options)) };
+  }
+  if (options.spot?.order) result.spot = await orderPlanSpot(plan, options.spot.order, options, context);
+  if (!options.dryRun && result.failures.length)
+    log?.(`${result.failures.length} revisit download(s) failed; run the same command again to retry them`);
+  return result;
+}
+
+/** The plan saved by an earlier run with the same options (unless `replan`), else undefined. */
+async function savedPlan(
+  options: RebuildOptions,
+  planPath: string,
+  { log }: PipelineContext,
+): Promise<RebuildPlan | undefined> {
+  if (options.replan) return undefined;
+  const pointsText = options.pointsFile ? await readFile(options.pointsFile, 'utf8').catch(() => null) : null;
+  const fingerprint = fingerprintOf(options, pointsText);
+  const saved = await readFile(planPath, 'utf8').then(
+    (t) => JSON.parse(t) as RebuildPlan,
+    () => undefined,
+  );
+  if (saved?.version === 1 && saved.fingerprint === fingerprint) {
+    log?.(`reusing the plan in ${planPath} (${saved.aois.length} AOIs)`);
+    return saved;
+  }
+  if (saved) log?.('saved plan was made with other options: planning again');
+  return undefined;
+}
+
+/**
+ * The per-AOI unit of a rebuild: download the planned revisits of `aois` (all of the plan's, or one AOI when a
+ * queue dispatches units) into the release layout; resumable through the per-level manifests.
+ *
+ * @param plan - the rebuild plan.
+ * @param aois - the AOIs to download (a subset of `plan.aois`).
+ * @param options - rebuild options (root, provider, levels, limits, dry run).
+ * @param context - signal, progress, log.
+ * @returns per-level counts, planned requests and failures (failed revisits are listed, not thrown).
+ */
+export async function downloadPlanRevisits(
+  plan: RebuildPlan,
+  aois: readonly RebuildAoi[],
+  options: RebuildOptions,
+  context: PipelineContext = {},
+): Promise<DownloadRevisitsResult> {
+  const names = new Set(aois.map((a) => a.name));
+  const revisits =
+    aois === plan.aois
+      ? plan.revisits
+      : Object.fromEntries(
+          Object.entries(plan.revisits).map(([level, list]) => [
+            level,
+            list?.filter((r) => names.has(r.aoi)),
+          ]),
+        );
+  return downloadRevisits(
+    aois,
+    revisits,
     {
       root: options.root,
       provider: options.provider,
-      levels,
+      levels: options.levels ?? ['L2A'],
       concurrency: options.concurrency,
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
       ...(options.readLimits ? { readLimits: options.readLimits } : {}),
@@ -619,38 +672,43 @@ export async function rebuild(
     },
     context,
   );
-  result.downloads = dl.downloads;
-  result.plannedRequests = dl.plannedRequests;
-  result.processingUnits = dl.processingUnits;
-  result.failures = dl.failures;
-  const failedRevisits = new Set(dl.failures.map((f) => `${f.level}/${f.aoi}/${f.n}`));
-  const spotOrder = options.spot?.order;
-  const orderSpot = async () => {
-    if (!spotOrder) return;
-    const p = options.provider;
-    if (p.kind !== 'sentinelhub')
-      throw new WorldStratError('INVALID_ARGUMENT', 'ordering SPOT needs the SentinelHub provider');
-    const sh = await sentinelHubClientFor(p, options.fetch);
-    result.spot = await orderSpotImagery(
-      sh,
-      plan.aois,
-      { ...spotOrder, root: options.root, concurrency: options.concurrency, dryRun: options.dryRun },
-      context,
-    );
-    const s = result.spot;
-    log?.(
-      s.dryRun
-        ? `SPOT: ${s.orders.length} order(s), ${s.newSqkm} km² would be ordered (dry run: pass confirm to order)`
-        : `SPOT: ${s.created} order(s) created, ${s.reused} reused; HR files ${s.downloads.downloaded} downloaded, ${s.downloads.skipped} complete, ${s.pansharpened} pansharpened`,
-    );
-  };
-  if (options.dryRun) {
-    await orderSpot();
-    return result;
-  }
+}
 
-  // (K) tables of the release layout, for AOIs with at least one complete revisit of the first level
-  const first = levels[0];
+/** Stage: order and download the SPOT HR imagery of the plan's AOIs (a dry run unless confirmed). */
+async function orderPlanSpot(
+  plan: RebuildPlan,
+  spotOrder: SpotOrderOptions,
+  options: RebuildOptions,
+  context: PipelineContext,
+): Promise<SpotOrdersResult> {
+  const p = options.provider;
+  if (p.kind !== 'sentinelhub')
+    throw new WorldStratError('INVALID_ARGUMENT', 'ordering SPOT needs the SentinelHub provider');
+  const sh = await sentinelHubClientFor(p, options.fetch);
+  const s = await orderSpotImagery(
+    sh,
+    plan.aois,
+    { ...spotOrder, root: options.root, concurrency: options.concurrency, dryRun: options.dryRun },
+    context,
+  );
+  context.log?.(
+    s.dryRun
+      ? `SPOT: ${s.orders.length} order(s), ${s.newSqkm} km² would be ordered (dry run: pass confirm to order)`
+      : `SPOT: ${s.created} order(s) created, ${s.reused} reused; HR files ${s.downloads.downloaded} downloaded, ${s.downloads.skipped} complete, ${s.pansharpened} pansharpened`,
+  );
+  return s;
+}
+
+/**
+ * Stage: the tables of the release layout (`metadata.csv`, the split CSV) for AOIs with at least one complete
+ * revisit of the first level.
+ */
+async function writeReleaseTables(
+  plan: RebuildPlan,
+  failedRevisits: ReadonlySet<string>,
+  options: RebuildOptions,
+): Promise<{ metadata: string; split: string }> {
+  const first = (options.levels ?? ['L2A'])[0];
   const rows: MetadataRow[] = [];
   const withData = new Set<string>();
   const byName = new Map(plan.aois.map((a) => [a.name, a]));
@@ -697,12 +755,7 @@ export async function rebuild(
     })),
     options.nRevisits ?? 16,
   );
-  result.files.metadata = metadataPath;
-  result.files.split = splitPath;
-  await orderSpot();
-  if (result.failures.length)
-    log?.(`${result.failures.length} revisit download(s) failed; run the same command again to retry them`);
-  return result;
+  return { metadata: metadataPath, split: splitPath };
 }
 
 /** The `rebuild` pipeline (see {@link rebuild}). */

@@ -2,12 +2,18 @@
 // Runtime, .onnx on ONNX Runtime) → SR GeoTIFF + PNG, through @worldstrat/srnet's whole-scene
 // chipping/blending and atomic writer. The revisits are local GeoTIFFs (files, or a release-layout revisit
 // folder), or are found for an AOI + date range in a STAC API (or the SentinelHub Catalog) and downloaded
-// into the release layout first (revisit-stages: search → match → windowed COG reads, resumable).
+// into the release layout first (eo-fetch's revisit stages: search → match → windowed COG reads, resumable).
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreError, formatIsoDay, natCompare, parseIsoDay } from '@worldstrat/core';
 import { aoiPixelSize, getStacProvider, lrRevisitPaths, type MatchedRevisit } from '@worldstrat/eo-fetch';
+import {
+  downloadRevisits,
+  type RevisitProvider,
+  searchRevisits,
+  searchSkipLines,
+} from '@worldstrat/eo-fetch/node';
 import { type Aoi, createAoi } from '@worldstrat/geo-sampling';
 import type { BBox, Raster, RasterIoLimits } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
@@ -15,12 +21,6 @@ import { superResolveToFile } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import type { EngineChoice } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
-import {
-  downloadRevisits,
-  type RevisitProvider,
-  searchRevisits,
-  searchSkipLines,
-} from './revisit-stages.node.js';
 import { loadSuperresolveEngine } from './superresolve-engine.node.js';
 
 /**
@@ -397,64 +397,15 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
     'super-resolve Sentinel-2 revisits (local GeoTIFFs, or found for an AOI + date range via STAC and downloaded) with SRCNN / HighRes-net weights → GeoTIFF + PNG',
   async run(options, context = {}) {
     const t0 = performance.now();
-    const hasInputs = (options.inputs?.length ?? 0) > 0;
-    const hasAoi = options.aoi !== undefined;
-    if (hasInputs === hasAoi)
-      throw new WorldStratError(
-        'INVALID_ARGUMENT',
-        hasAoi
-          ? `superresolve got both inputs (${options.inputs?.join(', ')}) and an AOI (${JSON.stringify(options.aoi)}); give local revisit files or an AOI + date range, not both`
-          : 'superresolve needs local revisit inputs (GeoTIFFs or a lr_dataset/<AOI>/L2A folder) or an AOI (lon/lat point or bbox) + date range to search the catalogue',
-      );
-    let aoi: Aoi | undefined;
-    let dateRange: [string, string] | undefined;
-    if (options.aoi) {
-      aoi = resolveSuperresolveAoi(options.aoi);
-      if (!options.dateRange)
-        throw new WorldStratError(
-          'INVALID_ARGUMENT',
-          `superresolve for AOI ${aoi.name} needs a dateRange [start, end] (YYYY-MM-DD) to search revisits in`,
-        );
-      dateRange = [
-        checkDay(options.dateRange[0], 'dateRange start'),
-        checkDay(options.dateRange[1], 'dateRange end'),
-      ];
-      if (dateRange[0] > dateRange[1])
-        throw new WorldStratError(
-          'INVALID_ARGUMENT',
-          `dateRange ${dateRange[0]}/${dateRange[1]} ends before it starts; give [start, end]`,
-        );
-      if (options.targetDate !== undefined) checkDay(options.targetDate, 'targetDate');
-      if (options.revisits !== undefined && !(Number.isInteger(options.revisits) && options.revisits >= 1))
-        throw new WorldStratError('INVALID_ARGUMENT', `revisits ${options.revisits} must be an integer ≥ 1`);
-      if (
-        options.maxCloudCover !== undefined &&
-        !(
-          Number.isFinite(options.maxCloudCover) &&
-          options.maxCloudCover >= 0 &&
-          options.maxCloudCover <= 100
-        )
-      )
-        throw new WorldStratError(
-          'INVALID_ARGUMENT',
-          `maxCloudCover ${options.maxCloudCover} must be a percentage in [0, 100]`,
-        );
-    } else {
-      for (const key of ['dateRange', 'targetDate', 'maxCloudCover', 'workDir'] as const)
-        if (options[key] !== undefined)
-          throw new WorldStratError(
-            'INVALID_ARGUMENT',
-            `${key} only applies when searching revisits for an AOI; with local inputs leave it out`,
-          );
-    }
-    let inputs = aoi ? [] : await expandRevisitInputs(options.inputs ?? []);
+    const target = checkSuperresolveTarget(options);
+    let inputs = target ? [] : await expandRevisitInputs(options.inputs ?? []);
     const { engine, modelName, sceneOptions } = await loadSuperresolveEngine(options);
     try {
       let search: SuperresolveSearchReport | undefined;
-      if (aoi && options.aoi && dateRange) {
+      if (target) {
         const fetched = await fetchAoiRevisits(
-          { ...options, aoi: options.aoi, dateRange },
-          aoi,
+          { ...options, aoi: target.request, dateRange: target.dateRange },
+          target.aoi,
           options.revisits ?? engine.config.revisits,
           context,
         );
@@ -464,19 +415,7 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
       context.log?.(
         `${engine.config.kind} R=${engine.config.revisits} on ${engine.name}; ${inputs.length} revisit file(s)`,
       );
-      const scene: Raster[] = [];
-      const masks: (Raster | undefined)[] = [];
-      for (const [i, p] of inputs.entries()) {
-        throwIfAborted(context.signal);
-        scene.push(await readGeoTiffFile(p, { signal: context.signal, limits: options.readLimits }));
-        const clm = p.replace(/L2A_data(\.tiff?)$/i, 'CLM$1');
-        masks.push(
-          options.cloudMasks !== false && clm !== p && existsSync(clm)
-            ? await readGeoTiffFile(clm, { signal: context.signal, limits: options.readLimits })
-            : undefined,
-        );
-        context.onProgress?.({ stage: 'read', done: i + 1, total: inputs.length });
-      }
+      const { scene, masks } = await readRevisitScene(inputs, options, context);
       const quicklook =
         options.quicklook === false
           ? undefined
@@ -523,3 +462,79 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
     }
   },
 });
+
+/** A checked catalogue target: the AOI, as requested and resolved, and its date window. */
+interface SuperresolveTarget {
+  request: SuperresolveAoi;
+  aoi: Aoi;
+  dateRange: [string, string];
+}
+
+/**
+ * Stage: exactly one of local inputs or an AOI; for an AOI, its dates, revisit count and cloud limit checked;
+ * with local inputs, none of the search-only options. Returns the AOI target, or undefined for local inputs.
+ */
+function checkSuperresolveTarget(options: SuperresolveOptions): SuperresolveTarget | undefined {
+  const hasInputs = (options.inputs?.length ?? 0) > 0;
+  const hasAoi = options.aoi !== undefined;
+  if (hasInputs === hasAoi)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      hasAoi
+        ? `superresolve got both inputs (${options.inputs?.join(', ')}) and an AOI (${JSON.stringify(options.aoi)}); give local revisit files or an AOI + date range, not both`
+        : 'superresolve needs local revisit inputs (GeoTIFFs or a lr_dataset/<AOI>/L2A folder) or an AOI (lon/lat point or bbox) + date range to search the catalogue',
+    );
+  if (!options.aoi) {
+    for (const key of ['dateRange', 'targetDate', 'maxCloudCover', 'workDir'] as const)
+      if (options[key] !== undefined)
+        throw new WorldStratError(
+          'INVALID_ARGUMENT',
+          `${key} only applies when searching revisits for an AOI; with local inputs leave it out`,
+        );
+    return undefined;
+  }
+  const aoi = resolveSuperresolveAoi(options.aoi);
+  if (!options.dateRange)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `superresolve for AOI ${aoi.name} needs a dateRange [start, end] (YYYY-MM-DD) to search revisits in`,
+    );
+  const dateRange: [string, string] = [
+    checkDay(options.dateRange[0], 'dateRange start'),
+    checkDay(options.dateRange[1], 'dateRange end'),
+  ];
+  if (dateRange[0] > dateRange[1])
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `dateRange ${dateRange[0]}/${dateRange[1]} ends before it starts; give [start, end]`,
+    );
+  if (options.targetDate !== undefined) checkDay(options.targetDate, 'targetDate');
+  if (options.revisits !== undefined && !(Number.isInteger(options.revisits) && options.revisits >= 1))
+    throw new WorldStratError('INVALID_ARGUMENT', `revisits ${options.revisits} must be an integer ≥ 1`);
+  const cloud = options.maxCloudCover;
+  if (cloud !== undefined && !(Number.isFinite(cloud) && cloud >= 0 && cloud <= 100))
+    throw new WorldStratError('INVALID_ARGUMENT', `maxCloudCover ${cloud} must be a percentage in [0, 100]`);
+  return { request: options.aoi, aoi, dateRange };
+}
+
+/** Stage: read the revisits, each with its cloud mask (`…CLM.tif` beside `…L2A_data.tif`) when present. */
+async function readRevisitScene(
+  inputs: readonly string[],
+  options: SuperresolveOptions,
+  context: PipelineContext,
+): Promise<{ scene: Raster[]; masks: (Raster | undefined)[] }> {
+  const scene: Raster[] = [];
+  const masks: (Raster | undefined)[] = [];
+  for (const [i, p] of inputs.entries()) {
+    throwIfAborted(context.signal);
+    scene.push(await readGeoTiffFile(p, { signal: context.signal, limits: options.readLimits }));
+    const clm = p.replace(/L2A_data(\.tiff?)$/i, 'CLM$1');
+    masks.push(
+      options.cloudMasks !== false && clm !== p && existsSync(clm)
+        ? await readGeoTiffFile(clm, { signal: context.signal, limits: options.readLimits })
+        : undefined,
+    );
+    context.onProgress?.({ stage: 'read', done: i + 1, total: inputs.length });
+  }
+  return { scene, masks };
+}

@@ -6,13 +6,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { hrPaths } from '@worldstrat/eo-fetch';
+import { SpotOrderError } from '@worldstrat/eo-fetch/node';
 import { type BBox, encodeGeoTiff } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ShServer, startShServer } from '../../../eo-fetch/test/support/sentinel-hub-server.js';
 import { makeItem } from '../../../eo-fetch/test/support/stac-server.js';
 import { type RebuildOptions, rebuild } from '../../src/pipelines/rebuild.node.js';
-import { SpotOrderError } from '../../src/pipelines/spot-orders.node.js';
 import { tempDir } from '../support/fixtures.js';
 import { cli } from '../support/run-cli.js';
 

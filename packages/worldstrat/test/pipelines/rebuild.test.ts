@@ -13,19 +13,13 @@ import {
   L2A_BANDS,
   lrRevisitPaths,
 } from '@worldstrat/eo-fetch';
-import { createRng } from '@worldstrat/geo-sampling';
 import { type BBox, encodeGeoTiff, transformCoords } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ShServer, startShServer } from '../../../eo-fetch/test/support/sentinel-hub-server.js';
 import { makeItem, type StacServer, startStacServer } from '../../../eo-fetch/test/support/stac-server.js';
 import { runCli } from '../../src/node.js';
-import {
-  planRebuild,
-  type RebuildOptions,
-  rebuild,
-  samplePointsInRegion,
-} from '../../src/pipelines/rebuild.node.js';
+import { planRebuild, type RebuildOptions, rebuild } from '../../src/pipelines/rebuild.node.js';
 import { tempDir } from '../support/fixtures.js';
 import { cli } from '../support/run-cli.js';
 import { CLI_BIN, spawnCli } from '../support/spawn-cli.js';
@@ -210,26 +204,6 @@ async function listFiles(root: string): Promise<string[]> {
   await walk(root);
   return out;
 }
-
-describe('samplePointsInRegion', () => {
-  it('is seeded, stays in the box, is area-uniform in sin(lat), and rejects water', () => {
-    const a = samplePointsInRegion(2000, [0, 0, 10, 60], allLand, createRng(3));
-    expect(a).toEqual(samplePointsInRegion(2000, [0, 0, 10, 60], allLand, createRng(3)));
-    expect(a.every((p) => p.lon >= 0 && p.lon <= 10 && p.lat >= 0 && p.lat <= 60)).toBe(true);
-    expect(a.map((p) => p.id)).toEqual(a.map((_, i) => i));
-    // P(lat < 30°) = sin 30° / sin 60° = 0.577 for area-uniform points (0.5 if latitude were uniform)
-    const below = a.filter((p) => p.lat < 30).length / a.length;
-    expect(below).toBeGreaterThan(0.54);
-    expect(below).toBeLessThan(0.615);
-    const eastOnly = { source: 'east', isLand: (lon: number) => lon > 5 };
-    expect(samplePointsInRegion(50, [0, 0, 10, 10], eastOnly, createRng(1)).every((p) => p.lon > 5)).toBe(
-      true,
-    );
-    expect(() =>
-      samplePointsInRegion(5, [0, 0, 1, 1], { source: 'sea', isLand: () => false }, createRng(1)),
-    ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-  });
-});
 
 describe('rebuild (STAC)', () => {
   it('plans, downloads, resumes after Ctrl-C and writes the release layout; a re-run sends nothing', async () => {

@@ -8,9 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { StacItem } from '@worldstrat/eo-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startShServer } from '../../../eo-fetch/test/support/sentinel-hub-server.js';
 import { makeItem } from '../../../eo-fetch/test/support/stac-server.js';
-import { searchItemCap, searchRevisits } from '../../src/node.js';
 import { tempDir } from '../support/fixtures.js';
 import { cli } from '../support/run-cli.js';
 
@@ -102,12 +100,6 @@ const search = (...extra: string[]) =>
   );
 
 describe('worldstrat search: page caps', () => {
-  it('the default cap follows the window: 8 items a day, at least 100 and 4 × revisits', () => {
-    expect(searchItemCap(['2022-06-01', '2022-06-30'], 16)).toBe(240);
-    expect(searchItemCap(['2022-06-01', '2022-06-02'], 16)).toBe(100);
-    expect(searchItemCap(['2022-06-01', '2022-06-01'], 100)).toBe(400);
-  });
-
   it('endless next links → PAGE_LIMIT, exit 6, after ceil(cap / 100) + 1 requests', async () => {
     mode = 'endless';
     try {
@@ -195,41 +187,5 @@ describe('worldstrat search: unusable items and unknown cloud cover', () => {
     expect(r.out).toMatch(/skipped L2A bbox ABSURD: /);
     expect(r.out).toMatch(/skipped L2A bbox LOTS: .*cloud/);
     expect(r.out).toContain('no cloud cover: L2A bbox NOCLOUD_10 (ranked last)');
-  });
-});
-
-describe('searchRevisits via the SentinelHub Catalog', () => {
-  it('caps pages (PAGE_LIMIT after a fixed number of requests) and reports invalid items', async () => {
-    const sh = await startShServer();
-    try {
-      const provider = {
-        kind: 'sentinelhub' as const,
-        baseUrl: sh.url,
-        credentials: { clientId: sh.clientId, clientSecret: sh.clientSecret },
-      };
-      const aoi = { name: 'a', bounds: AOI as [number, number, number, number] };
-      const window = {
-        provider,
-        dateRange: ['2022-06-01', '2022-06-30'] as [string, string],
-        targetDate: '2022-06-10',
-        nRevisits: 3,
-      };
-      sh.catalogItems.push(...items);
-      const res = await searchRevisits([aoi], window);
-      expect(res.revisits.L2A!.map((r) => r.entry.id)).toEqual(['GOOD_11', 'GOOD_12', 'NOCLOUD_10']);
-      expect(res.invalidItems.map((x) => x.id).sort()).toEqual(['ABSURD', 'LOTS']);
-      expect(res.unknownCloudCover.map((x) => x.id)).toEqual(['NOCLOUD_10']);
-
-      // 250 items at 100 a page: a cap of 100 items allows 2 pages, the third request is never sent
-      sh.catalogItems.length = 0;
-      for (let i = 0; i < 250; i++) sh.catalogItems.push(makeItem(`I${i}`, '2022-06-10T10:30:00Z', 5, COVER));
-      const searchCalls = () => sh.requests.filter((r) => r.path.includes('/catalog/')).length;
-      const before = searchCalls();
-      const err = await searchRevisits([aoi], { ...window, maxItemsPerSearch: 100 }).catch((e) => e);
-      expect(err).toMatchObject({ code: 'PAGE_LIMIT' });
-      expect(searchCalls() - before).toBe(2);
-    } finally {
-      await sh.close();
-    }
   });
 });

@@ -5,6 +5,15 @@ import type { Command } from 'commander';
 import { areaOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
+/** Options of `worldstrat aois`. */
+interface AoisOptions {
+  out: string;
+  area: number;
+  tile3x3: boolean;
+  nameColumn?: string;
+  source?: string;
+}
+
 /** Register the command. */
 export function registerAois(program: Command, run: CliRunner): void {
   program
@@ -17,14 +26,11 @@ export function registerAois(program: Command, run: CliRunner): void {
     .option('--name-column <col>', 'column holding the point name (default: name → id → poi_name → poi_id)')
     .option('--source <label>', 'source label recorded on every AOI')
     .action((points: string, _opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
-        const { pois } = await readPoisFile(points, {
-          nameColumn: o.nameColumn as string | undefined,
-          source: o.source as string | undefined,
-        });
-        let aois = createAois(pois, o.area as number);
+      run<AoisOptions>(cmd, async (o, rt) => {
+        const { pois } = await readPoisFile(points, { nameColumn: o.nameColumn, source: o.source });
+        let aois = createAois(pois, o.area);
         if (o.tile3x3) aois = aois.flatMap((a) => tileAoi3x3(a));
-        await writeAoisFile(o.out as string, aois);
+        await writeAoisFile(o.out, aois);
         rt.done(
           { points: pois.length, aois: aois.length, areaKm2: o.area, out: o.out },
           `wrote ${aois.length} AOIs (${o.area} km²${o.tile3x3 ? ', 3×3 tiles' : ''}) to ${o.out}`,

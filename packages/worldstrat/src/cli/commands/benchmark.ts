@@ -3,7 +3,15 @@ import type { Command } from 'commander';
 import { runBenchmark } from '../../pipelines/benchmark.node.js';
 import { intOption, parseWorkersOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
-import { addTrainingOptions, trainingOptionsFrom } from './training-options.js';
+import { addTrainingOptions, type TrainingCommandOptions, trainingOptionsFrom } from './training-options.js';
+
+/** Options of `worldstrat benchmark`. */
+interface BenchmarkCommandOptions extends TrainingCommandOptions {
+  out: string;
+  panels: number;
+  geotiff: boolean;
+  workers: number | 'auto';
+}
 
 /** Register the command. */
 export function registerBenchmark(program: Command, run: CliRunner): void {
@@ -27,17 +35,17 @@ export function registerBenchmark(program: Command, run: CliRunner): void {
       1,
     )
     .action((root: string, _opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
+      run<BenchmarkCommandOptions>(cmd, async (o, rt) => {
         const r = await runBenchmark(
           {
             root,
-            out: o.out as string,
-            hiddenChannels: o.hidden as number,
-            dropout: o.dropout as number,
+            out: o.out,
+            hiddenChannels: o.hidden,
+            dropout: o.dropout,
             ...trainingOptionsFrom(o),
-            panels: o.panels as number,
+            panels: o.panels,
             geotiff: o.geotiff !== false,
-            workers: o.workers as number | 'auto',
+            workers: o.workers,
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         );

@@ -4,6 +4,22 @@ import { DEMO_DEFAULTS, runDemo } from '../../pipelines/demo.node.js';
 import { intOption, numberOption, parseWorkersOption, seedOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
+/** Options of `worldstrat demo`. */
+interface DemoCommandOptions {
+  out: string;
+  aois: number;
+  hrSize: number;
+  seed: number;
+  hidden: number;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  lrDecay: boolean;
+  resume: boolean;
+  geotiff: boolean;
+  workers: number | 'auto';
+}
+
 /** Register the command. */
 export function registerDemo(program: Command, run: CliRunner): void {
   program
@@ -54,22 +70,22 @@ export function registerDemo(program: Command, run: CliRunner): void {
       DEMO_DEFAULTS.workers,
     )
     .action((_opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
+      run<DemoCommandOptions>(cmd, async (o, rt) => {
         const t0 = performance.now();
         const r = await runDemo(
           {
-            out: o.out as string,
-            aois: o.aois as number,
-            hrSize: o.hrSize as number,
-            seed: o.seed as number,
-            hiddenChannels: o.hidden as number,
-            steps: o.steps as number,
-            batchSize: o.batchSize as number,
-            learningRate: o.lr as number,
+            out: o.out,
+            aois: o.aois,
+            hrSize: o.hrSize,
+            seed: o.seed,
+            hiddenChannels: o.hidden,
+            steps: o.steps,
+            batchSize: o.batchSize,
+            learningRate: o.lr,
             lrDecay: o.lrDecay !== false,
             resume: Boolean(o.resume),
             geotiff: o.geotiff !== false,
-            workers: o.workers as number | 'auto',
+            workers: o.workers,
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         );

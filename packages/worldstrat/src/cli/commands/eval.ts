@@ -3,8 +3,17 @@ import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { resultRows, resultsMarkdown } from '../../pipelines/benchmark.node.js';
 import { evaluatePipeline } from '../../pipelines/evaluate-models.node.js';
-import { addReadLimitOptions, intOption, readLimitsFrom } from '../options.js';
+import { addReadLimitOptions, intOption, type ReadLimitOptions, readLimitsFrom } from '../options.js';
 import type { CliRunner } from '../runtime.js';
+
+/** Options of `worldstrat eval`. */
+interface EvalCommandOptions extends ReadLimitOptions {
+  weights: string[];
+  engine: string;
+  split: string;
+  batchSize: number;
+  skipInvalid: boolean;
+}
 
 /** Register the command. */
 export function registerEval(program: Command, run: CliRunner): void {
@@ -25,22 +34,23 @@ export function registerEval(program: Command, run: CliRunner): void {
       false,
     );
   addReadLimitOptions(cmd).action((root: string, _opts, cmd: Command) =>
-    run(cmd, async (o, rt) => {
-      const engine = o.engine as string;
+    run<EvalCommandOptions>(cmd, async (o, rt) => {
+      const engine = o.engine;
       if (engine !== 'tfjs' && engine !== 'onnx')
         throw new WorldStratError('INVALID_ARGUMENT', `--engine ${engine}: expected tfjs or onnx`);
-      const split = o.split as string;
-      if (!['train', 'val', 'test'].includes(split))
+      const split = o.split;
+      if (split !== 'train' && split !== 'val' && split !== 'test')
         throw new WorldStratError('INVALID_ARGUMENT', `--split ${split}: expected train, val or test`);
+      const readLimits = readLimitsFrom(o);
       const r = await evaluatePipeline.run(
         {
           root,
-          weights: o.weights as string[],
+          weights: o.weights,
           engine,
-          split: split as 'train' | 'val' | 'test',
-          batchSize: o.batchSize as number,
+          split,
+          batchSize: o.batchSize,
           skipInvalid: o.skipInvalid === true,
-          ...(readLimitsFrom(o) ? { readLimits: readLimitsFrom(o) } : {}),
+          ...(readLimits ? { readLimits } : {}),
         },
         { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
       );

@@ -1,10 +1,10 @@
 // `worldstrat fetch`: download matched revisits (from `worldstrat search --out`) into the release layout.
 import { readFile, stat } from 'node:fs/promises';
+import { downloadRevisits } from '@worldstrat/eo-fetch/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { downloadRevisits } from '../../pipelines/revisit-stages.node.js';
-import { addReadLimitOptions, concurrencyOption, readLimitsFrom } from '../options.js';
-import type { CliRunner } from '../runtime.js';
+import { addReadLimitOptions, concurrencyOption, type ReadLimitOptions, readLimitsFrom } from '../options.js';
+import type { CliRunner, CliRuntime } from '../runtime.js';
 import { idleTimeoutMs, parseIdleTimeout } from './download-release.js';
 import { type MatchesFile, parseLevels, providerAccess } from './search.js';
 
@@ -35,93 +35,110 @@ export function registerFetch(program: Command, run: CliRunner): void {
     )
     .option('--dry-run', 'count the requests (and SentinelHub processing units); download nothing', false)
     .action((root: string, _opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
-        const size = await stat(o.matches as string).then(
-          (s) => s.size,
-          () => 0, // reported by the read below
-        );
-        if (size > MAX_MATCHES_BYTES)
-          throw new WorldStratError(
-            'UNREADABLE_FILE',
-            `matches file ${o.matches}: ${size} bytes, more than the ${MAX_MATCHES_BYTES} a \`worldstrat search --out\` file can hold`,
-          );
-        const text = await readFile(o.matches as string, 'utf8').catch((e) => {
-          throw new WorldStratError(
-            'DATASET_NOT_FOUND',
-            `matches file ${o.matches}: ${(e as Error).message}`,
-            {
-              cause: e,
-            },
-          );
-        });
-        let m: MatchesFile;
-        try {
-          m = JSON.parse(text) as MatchesFile;
-        } catch (e) {
-          throw new WorldStratError(
-            'UNREADABLE_FILE',
-            `matches file ${o.matches} is not JSON (${(e as Error).message}); write it again with \`worldstrat search --out\``,
-            { cause: e },
-          );
-        }
-        if (
-          typeof m !== 'object' ||
-          m === null ||
-          m.version !== 1 ||
-          !Array.isArray(m.aois) ||
-          typeof m.revisits !== 'object' ||
-          m.revisits === null ||
-          typeof m.provider !== 'object' ||
-          m.provider === null ||
-          !Array.isArray(m.levels)
-        )
-          throw new WorldStratError(
-            'UNREADABLE_FILE',
-            `matches file ${o.matches} was not written by \`worldstrat search --out\` (version 1)`,
-          );
-        const recorded = { ...m.provider };
-        if (recorded.kind === 'stac' && o.stacUrl) recorded.url = o.stacUrl as string;
-        if (recorded.kind === 'sentinelhub' && o.shConfig) recorded.configPath = o.shConfig as string;
-        if (m.credentialsOmitted && !(recorded.kind === 'stac' && o.stacUrl))
-          throw new WorldStratError(
-            'INVALID_ARGUMENT',
-            `matches file ${o.matches} records the catalogue URL without its credentials; pass --stac-url with them`,
-          );
-        const { provider, fetch } = providerAccess(recorded);
-        const levels = o.levels ? parseLevels(o.levels) : m.levels;
-        for (const l of levels)
-          if (!m.revisits[l])
-            throw new WorldStratError('INVALID_ARGUMENT', `--levels: the matches file has no ${l} revisits`);
-        const res = await downloadRevisits(
-          m.aois,
-          m.revisits,
-          {
-            root,
-            provider,
-            levels,
-            concurrency: o.concurrency as number,
-            idleTimeoutMs: idleTimeoutMs(o.idleTimeout),
-            ...(readLimitsFrom(o) ? { readLimits: readLimitsFrom(o) } : {}),
-            dryRun: Boolean(o.dryRun),
-            ...(fetch ? { fetch } : {}),
-          },
-          { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
-        );
-        const lines = Object.entries(res.downloads).map(([level, d]) =>
-          o.dryRun
-            ? `${level}: ${d.planned} revisits to download`
-            : `${level}: ${d.downloaded} downloaded, ${d.skipped} already complete, ${d.failed} failed`,
-        );
-        if (o.dryRun)
-          lines.push(
-            `dry run: ${res.plannedRequests} requests${res.processingUnits ? `, ≈${res.processingUnits.toFixed(1)} processing units` : ''}`,
-          );
-        rt.done(res, lines.join('\n'));
-        if (res.failures.length)
-          throw new WorldStratError(
-            'DOWNLOAD_FAILED',
-            `${res.failures.length} revisit(s) failed (first: ${res.failures[0].aoi}-${res.failures[0].n}: ${res.failures[0].message}); run again to retry`,
-          );
-      }),
+      run<FetchCommandOptions>(cmd, (o, rt) => fetchAction(root, o, rt)),
+    );
+}
+
+/** Options of `worldstrat fetch`. */
+interface FetchCommandOptions extends ReadLimitOptions {
+  matches: string;
+  levels?: unknown;
+  stacUrl?: string;
+  shConfig?: string;
+  concurrency: number;
+  idleTimeout?: unknown;
+  dryRun: boolean;
+}
+
+/** Read and check a matches file written by `worldstrat search --out` (bounded size, version 1 shape). */
+async function readMatchesFile(path: string): Promise<MatchesFile> {
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => 0, // reported by the read below
+  );
+  if (size > MAX_MATCHES_BYTES)
+    throw new WorldStratError(
+      'UNREADABLE_FILE',
+      `matches file ${path}: ${size} bytes, more than the ${MAX_MATCHES_BYTES} a \`worldstrat search --out\` file can hold`,
+    );
+  const text = await readFile(path, 'utf8').catch((e) => {
+    throw new WorldStratError('DATASET_NOT_FOUND', `matches file ${path}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  });
+  let m: MatchesFile;
+  try {
+    m = JSON.parse(text) as MatchesFile;
+  } catch (e) {
+    throw new WorldStratError(
+      'UNREADABLE_FILE',
+      `matches file ${path} is not JSON (${(e as Error).message}); write it again with \`worldstrat search --out\``,
+      { cause: e },
+    );
+  }
+  if (
+    typeof m !== 'object' ||
+    m === null ||
+    m.version !== 1 ||
+    !Array.isArray(m.aois) ||
+    typeof m.revisits !== 'object' ||
+    m.revisits === null ||
+    typeof m.provider !== 'object' ||
+    m.provider === null ||
+    !Array.isArray(m.levels)
+  )
+    throw new WorldStratError(
+      'UNREADABLE_FILE',
+      `matches file ${path} was not written by \`worldstrat search --out\` (version 1)`,
+    );
+  return m;
+}
+
+/** Download the matched revisits with the recorded provider (URL / credentials file overridable). */
+async function fetchAction(root: string, o: FetchCommandOptions, rt: CliRuntime): Promise<void> {
+  const m = await readMatchesFile(o.matches);
+  const recorded = { ...m.provider };
+  if (recorded.kind === 'stac' && o.stacUrl) recorded.url = o.stacUrl;
+  if (recorded.kind === 'sentinelhub' && o.shConfig) recorded.configPath = o.shConfig;
+  if (m.credentialsOmitted && !(recorded.kind === 'stac' && o.stacUrl))
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `matches file ${o.matches} records the catalogue URL without its credentials; pass --stac-url with them`,
+    );
+  const { provider, fetch } = providerAccess(recorded);
+  const levels = o.levels ? parseLevels(o.levels) : m.levels;
+  for (const l of levels)
+    if (!m.revisits[l])
+      throw new WorldStratError('INVALID_ARGUMENT', `--levels: the matches file has no ${l} revisits`);
+  const readLimits = readLimitsFrom(o);
+  const res = await downloadRevisits(
+    m.aois,
+    m.revisits,
+    {
+      root,
+      provider,
+      levels,
+      concurrency: o.concurrency,
+      idleTimeoutMs: idleTimeoutMs(o.idleTimeout),
+      ...(readLimits ? { readLimits } : {}),
+      dryRun: Boolean(o.dryRun),
+      ...(fetch ? { fetch } : {}),
+    },
+    { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
+  );
+  const lines = Object.entries(res.downloads).map(([level, d]) =>
+    o.dryRun
+      ? `${level}: ${d.planned} revisits to download`
+      : `${level}: ${d.downloaded} downloaded, ${d.skipped} already complete, ${d.failed} failed`,
+  );
+  if (o.dryRun)
+    lines.push(
+      `dry run: ${res.plannedRequests} requests${res.processingUnits ? `, ≈${res.processingUnits.toFixed(1)} processing units` : ''}`,
+    );
+  rt.done(res, lines.join('\n'));
+  if (res.failures.length)
+    throw new WorldStratError(
+      'DOWNLOAD_FAILED',
+      `${res.failures.length} revisit(s) failed (first: ${res.failures[0].aoi}-${res.failures[0].n}: ${res.failures[0].message}); run again to retry`,
     );
 }

@@ -8,7 +8,7 @@ import { plotDatasetPipeline } from '../../pipelines/plot-dataset.node.js';
 import { classDistributionSvg } from '../../plots/bar-chart.js';
 import { writePlot } from '../../plots/render-png.node.js';
 import { worldMapSvg } from '../../plots/world-map.js';
-import { addReadLimitOptions, intOption, readLimitsFrom } from '../options.js';
+import { addReadLimitOptions, intOption, type ReadLimitOptions, readLimitsFrom } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
 async function countColumn(path: string, column: string): Promise<Record<string, number>> {
@@ -30,6 +30,31 @@ async function countColumn(path: string, column: string): Promise<Record<string,
   return counts;
 }
 
+/** Options of `worldstrat plot map`. */
+interface PlotMapOptions {
+  out: string;
+  classColumn: string;
+  title?: string;
+  width: number;
+}
+
+/** Options of `worldstrat plot distribution`. */
+interface PlotDistributionOptions {
+  out: string;
+  column: string;
+  compare?: string;
+  names: string;
+  title?: string;
+}
+
+/** Options of `worldstrat plot dataset`. */
+interface PlotDatasetOptions extends ReadLimitOptions {
+  out: string;
+  aoi?: string;
+  revisits: number;
+  classColumn: string;
+}
+
 /** Register the command group. */
 export function registerPlot(program: Command, run: CliRunner): void {
   const plot = program.command('plot').description('plots as SVG + PNG: map, distribution, dataset');
@@ -42,9 +67,9 @@ export function registerPlot(program: Command, run: CliRunner): void {
     .option('--title <text>', 'title')
     .option('--width <px>', 'width in px', intOption('width', { min: 100, max: 20_000 }), 1200)
     .action((table: string, _opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
+      run<PlotMapOptions>(cmd, async (o, rt) => {
         const { pois } = await readPoisFile(table, { checkName: false, duplicates: 'suffix' });
-        const col = o.classColumn as string;
+        const col = o.classColumn;
         const points = pois.map((p) => {
           let bounds: [number, number, number, number] | undefined;
           try {
@@ -62,10 +87,10 @@ export function registerPlot(program: Command, run: CliRunner): void {
           };
         });
         const files = await writePlot(
-          o.out as string,
+          o.out,
           worldMapSvg(points, {
-            width: o.width as number,
-            title: (o.title as string) ?? `${points.length} points by ${col}`,
+            width: o.width,
+            title: o.title ?? `${points.length} points by ${col}`,
           }),
         );
         rt.done({ points: points.length, ...files }, `wrote ${files.svg} and ${files.png}`);
@@ -81,16 +106,14 @@ export function registerPlot(program: Command, run: CliRunner): void {
     .option('--names <a,b>', 'series names', 'Original,Rebalanced')
     .option('--title <text>', 'title')
     .action((table: string, _opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
-        const col = o.column as string;
+      run<PlotDistributionOptions>(cmd, async (o, rt) => {
+        const col = o.column;
         const [a, b] = String(o.names).split(',');
         const series = [{ name: a ?? 'Original', counts: await countColumn(table, col) }];
-        if (o.compare)
-          series.push({ name: b ?? 'Rebalanced', counts: await countColumn(o.compare as string, col) });
+        if (o.compare) series.push({ name: b ?? 'Rebalanced', counts: await countColumn(o.compare, col) });
         const title =
-          (o.title as string) ??
-          (o.compare ? `${b ?? 'Rebalanced'} distribution of ${col}` : `Distribution of ${col}`);
-        const files = await writePlot(o.out as string, classDistributionSvg(series, { title }));
+          o.title ?? (o.compare ? `${b ?? 'Rebalanced'} distribution of ${col}` : `Distribution of ${col}`);
+        const files = await writePlot(o.out, classDistributionSvg(series, { title }));
         rt.done(
           { series: series.map((s) => ({ name: s.name, counts: s.counts })), ...files },
           `wrote ${files.svg} and ${files.png}`,
@@ -108,15 +131,16 @@ export function registerPlot(program: Command, run: CliRunner): void {
     .option('--revisits <n>', 'revisits in the GIF', intOption('revisits', { min: 1, max: 100 }), 8)
     .option('--class-column <col>', 'column that colours the map', 'IPCC Class');
   addReadLimitOptions(dataset).action((root: string, _opts, cmd: Command) =>
-    run(cmd, async (o, rt) => {
+    run<PlotDatasetOptions>(cmd, async (o, rt) => {
+      const readLimits = readLimitsFrom(o);
       const res = await plotDatasetPipeline.run(
         {
           root,
-          out: o.out as string,
-          aoi: o.aoi as string | undefined,
-          revisits: o.revisits as number,
-          classColumn: o.classColumn as string,
-          ...(readLimitsFrom(o) ? { readLimits: readLimitsFrom(o) } : {}),
+          out: o.out,
+          aoi: o.aoi,
+          revisits: o.revisits,
+          classColumn: o.classColumn,
+          ...(readLimits ? { readLimits } : {}),
         },
         { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
       );

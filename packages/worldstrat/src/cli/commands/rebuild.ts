@@ -1,8 +1,10 @@
 // `worldstrat rebuild`: sample → stratify → AOIs → catalogue search → matching → download → release layout.
+
+import { MAX_ITEMS_PER_SEARCH } from '@worldstrat/eo-fetch/node';
+import { isRebalanceWeightName } from '@worldstrat/stratify';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { rebuild } from '../../pipelines/rebuild.node.js';
-import { MAX_ITEMS_PER_SEARCH } from '../../pipelines/revisit-stages.node.js';
+import { type RebuildOptions, type RebuildResult, rebuild } from '../../pipelines/rebuild.node.js';
 import {
   addReadLimitOptions,
   areaOption,
@@ -15,12 +17,13 @@ import {
   parseBBox,
   parseDate,
   percentOption,
+  type ReadLimitOptions,
   readLimitsFrom,
   seedOption,
 } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 import { idleTimeoutMs, parseIdleTimeout } from './download-release.js';
-import { parseLevels, providerAccess, providerFromOptions } from './search.js';
+import { type ProviderOptions, parseLevels, providerAccess, providerFromOptions } from './search.js';
 
 /** Register the command. */
 export function registerRebuild(program: Command, run: CliRunner): void {
@@ -127,96 +130,14 @@ export function registerRebuild(program: Command, run: CliRunner): void {
       false,
     )
     .action((root: string, _opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
-        const from = parseDate('from', o.from);
-        const to = parseDate('to', o.to);
-        checkDateOrder(from, to);
-        const { provider, fetch } = providerAccess(providerFromOptions(o));
-        const levels = parseLevels(o.levels);
-        const weight = o.weight as string;
-        if (!['cbrt', 'sqrt', 'linear'].includes(weight))
-          throw new WorldStratError('INVALID_ARGUMENT', `--weight ${weight}: use cbrt, sqrt or linear`);
-        if (o.confirmSpotOrders && !o.orderSpot)
-          throw new WorldStratError(
-            'INVALID_ARGUMENT',
-            '--confirm-spot-orders needs --order-spot (it confirms the SPOT orders that --order-spot places)',
-          );
-        const res = await rebuild(
-          {
-            root,
-            landcover: o.landcover as string,
-            landcoverLegend: o.landcoverLegend as 'lccs' | 'worldcover',
-            smod: o.smod as string | undefined,
-            smodCrs: o.smodCrs as string,
-            compat: Boolean(o.compat),
-            pointsFile: o.points as string | undefined,
-            poolSize: o.poolSize as number | undefined,
-            region: o.region !== undefined ? parseBBox(o.region, 'region') : undefined,
-            landMask: o.landMask as string | undefined,
-            target: o.target as number,
-            weight: weight as 'cbrt',
-            areaKm2: o.area as number,
-            seed: o.seed as number,
-            provider,
-            dateRange: [from, to],
-            targetDate: o.targetDate !== undefined ? parseDate('target-date', o.targetDate) : undefined,
-            nRevisits: o.revisits as number,
-            maxCloudCover: o.maxCloud as number | undefined,
-            levels,
-            concurrency: o.concurrency as number,
-            ...(o.maxItems !== undefined ? { maxItemsPerSearch: o.maxItems as number } : {}),
-            ...(o.idleTimeout !== undefined ? { idleTimeoutMs: idleTimeoutMs(o.idleTimeout) } : {}),
-            ...(readLimitsFrom(o) ? { readLimits: readLimitsFrom(o) } : {}),
-            replan: Boolean(o.replan),
-            spot:
-              o.spot || o.orderSpot
-                ? {
-                    maxCloudCoverage: o.spotMaxCloud as number | undefined,
-                    ...(o.orderSpot
-                      ? {
-                          order: {
-                            collectionName: o.spotCollection as string,
-                            collectionId: o.spotCollectionId as string | undefined,
-                            confirm: Boolean(o.confirmSpotOrders),
-                            pollSeconds: o.spotPoll as number,
-                            timeoutMinutes: o.spotTimeout as number,
-                          },
-                        }
-                      : {}),
-                  }
-                : undefined,
-            dryRun: Boolean(o.dryRun),
-            ...(fetch ? { fetch } : {}),
-          },
-          { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
-        );
-        const lines = [
-          `${res.aois} AOIs${res.planReused ? ' (saved plan)' : `, ${res.searchRequests} catalogue searches`}`,
-          ...Object.entries(res.downloads).map(([level, d]) =>
-            res.dryRun
-              ? `${level}: ${d.planned} revisits to download`
-              : `${level}: ${d.downloaded} downloaded, ${d.skipped} already complete, ${d.failed} failed`,
-          ),
-        ];
-        if (res.dryRun)
-          lines.push(
-            `dry run: ${res.plannedRequests} download requests${res.processingUnits ? `, ≈${res.processingUnits.toFixed(1)} processing units` : ''}`,
-          );
-        else lines.push(`wrote ${res.files.metadata} and ${res.files.split}`);
+      run<RebuildCommandOptions>(cmd, async (o, rt) => {
+        const res = await rebuild(rebuildOptionsFrom(root, o), {
+          signal: rt.signal,
+          onProgress: rt.onProgress,
+          log: rt.info,
+        });
+        rt.done(res, rebuildSummary(res).join('\n'));
         const sp = res.spot;
-        if (sp?.dryRun)
-          lines.push(
-            ...sp.orders.map(
-              (r) =>
-                `SPOT ${r.aoi}: ${r.productId}, ${r.sqkm} km²${r.orderId ? ` (order ${r.orderId} exists, ${r.status})` : ''}`,
-            ),
-            `SPOT dry run: ${sp.newSqkm} km² would be ordered into ${sp.collection.id ?? `a new collection ${sp.collection.name}`}; add --confirm-spot-orders to order (paid)`,
-          );
-        else if (sp)
-          lines.push(
-            `SPOT: ${sp.created} order(s) created, ${sp.reused} reused (${sp.newSqkm} km² new); HR files: ${sp.downloads.downloaded} downloaded, ${sp.downloads.skipped} already complete, ${sp.downloads.failed} failed; ${sp.pansharpened} pansharpened`,
-          );
-        rt.done(res, lines.join('\n'));
         if (sp?.failures.length)
           throw new WorldStratError(
             'DOWNLOAD_FAILED',
@@ -229,4 +150,138 @@ export function registerRebuild(program: Command, run: CliRunner): void {
           );
       }),
     );
+}
+
+/** Options of `worldstrat rebuild` (as its parsers return them; dates and boxes may come as text from a config file). */
+interface RebuildCommandOptions extends ProviderOptions, ReadLimitOptions {
+  landcover: string;
+  target: number;
+  from: unknown;
+  to: unknown;
+  landcoverLegend: string;
+  smod?: string;
+  smodCrs: string;
+  compat: boolean;
+  points?: string;
+  poolSize?: number;
+  region?: unknown;
+  landMask?: string;
+  weight: string;
+  area: number;
+  seed: number;
+  targetDate?: unknown;
+  revisits: number;
+  maxCloud?: number;
+  levels: unknown;
+  concurrency: number;
+  spot: boolean;
+  spotMaxCloud?: number;
+  orderSpot: boolean;
+  confirmSpotOrders: boolean;
+  spotCollection: string;
+  spotCollectionId?: string;
+  spotPoll: number;
+  spotTimeout: number;
+  maxItems?: number;
+  idleTimeout?: unknown;
+  replan: boolean;
+  dryRun: boolean;
+}
+
+/** The pipeline's options from the command's, checked. */
+function rebuildOptionsFrom(root: string, o: RebuildCommandOptions): RebuildOptions {
+  const from = parseDate('from', o.from);
+  const to = parseDate('to', o.to);
+  checkDateOrder(from, to);
+  const { provider, fetch } = providerAccess(providerFromOptions(o));
+  const levels = parseLevels(o.levels);
+  const weight = o.weight;
+  if (!isRebalanceWeightName(weight))
+    throw new WorldStratError('INVALID_ARGUMENT', `--weight ${weight}: use cbrt, sqrt or linear`);
+  const legend = o.landcoverLegend;
+  if (legend !== 'lccs' && legend !== 'worldcover')
+    throw new WorldStratError('INVALID_ARGUMENT', `--landcover-legend ${legend}: use lccs or worldcover`);
+  if (o.confirmSpotOrders && !o.orderSpot)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      '--confirm-spot-orders needs --order-spot (it confirms the SPOT orders that --order-spot places)',
+    );
+  const readLimits = readLimitsFrom(o);
+  return {
+    root,
+    landcover: o.landcover,
+    landcoverLegend: legend,
+    smod: o.smod,
+    smodCrs: o.smodCrs,
+    compat: Boolean(o.compat),
+    pointsFile: o.points,
+    poolSize: o.poolSize,
+    region: o.region !== undefined ? parseBBox(o.region, 'region') : undefined,
+    landMask: o.landMask,
+    target: o.target,
+    weight,
+    areaKm2: o.area,
+    seed: o.seed,
+    provider,
+    dateRange: [from, to],
+    targetDate: o.targetDate !== undefined ? parseDate('target-date', o.targetDate) : undefined,
+    nRevisits: o.revisits,
+    maxCloudCover: o.maxCloud,
+    levels,
+    concurrency: o.concurrency,
+    ...(o.maxItems !== undefined ? { maxItemsPerSearch: o.maxItems } : {}),
+    ...(o.idleTimeout !== undefined ? { idleTimeoutMs: idleTimeoutMs(o.idleTimeout) } : {}),
+    ...(readLimits ? { readLimits } : {}),
+    replan: Boolean(o.replan),
+    spot:
+      o.spot || o.orderSpot
+        ? {
+            maxCloudCoverage: o.spotMaxCloud,
+            ...(o.orderSpot
+              ? {
+                  order: {
+                    collectionName: o.spotCollection,
+                    collectionId: o.spotCollectionId,
+                    confirm: Boolean(o.confirmSpotOrders),
+                    pollSeconds: o.spotPoll,
+                    timeoutMinutes: o.spotTimeout,
+                  },
+                }
+              : {}),
+          }
+        : undefined,
+    dryRun: Boolean(o.dryRun),
+    ...(fetch ? { fetch } : {}),
+  };
+}
+
+/** The human summary of a rebuild (downloads, files, SPOT orders). */
+function rebuildSummary(res: RebuildResult): string[] {
+  const lines = [
+    `${res.aois} AOIs${res.planReused ? ' (saved plan)' : `, ${res.searchRequests} catalogue searches`}`,
+    ...Object.entries(res.downloads).map(([level, d]) =>
+      res.dryRun
+        ? `${level}: ${d.planned} revisits to download`
+        : `${level}: ${d.downloaded} downloaded, ${d.skipped} already complete, ${d.failed} failed`,
+    ),
+  ];
+  if (res.dryRun)
+    lines.push(
+      `dry run: ${res.plannedRequests} download requests${res.processingUnits ? `, ≈${res.processingUnits.toFixed(1)} processing units` : ''}`,
+    );
+  else lines.push(`wrote ${res.files.metadata} and ${res.files.split}`);
+  const sp = res.spot;
+  if (sp?.dryRun)
+    lines.push(
+      ...sp.orders.map(
+        (r) =>
+          `SPOT ${r.aoi}: ${r.productId}, ${r.sqkm} km²${r.orderId ? ` (order ${r.orderId} exists, ${r.status})` : ''}`,
+      ),
+      `SPOT dry run: ${sp.newSqkm} km² would be ordered into ${sp.collection.id ?? `a new collection ${sp.collection.name}`}; add --confirm-spot-orders to order (paid)`,
+    );
+  else if (sp)
+    lines.push(
+      `SPOT: ${sp.created} order(s) created, ${sp.reused} reused (${sp.newSqkm} km² new); HR files: ${sp.downloads.downloaded} downloaded, ${sp.downloads.skipped} already complete, ${sp.downloads.failed} failed; ${sp.pansharpened} pansharpened`,
+    );
+  return lines;
 }

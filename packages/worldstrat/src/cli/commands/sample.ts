@@ -13,6 +13,17 @@ import { WorldStratError } from '../../errors.js';
 import { intOption, MAX_POINTS, seedOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
+/** Options of `worldstrat sample`. */
+interface SampleOptions {
+  count: number;
+  seed: number;
+  sphere: boolean;
+  landScale: string;
+  out?: string;
+}
+
+const isNaturalEarthScale = (s: string): s is NaturalEarthScale => s === '10m' || s === '50m' || s === '110m';
+
 /** Register the command. */
 export function registerSample(program: Command, run: CliRunner): void {
   program
@@ -28,17 +39,17 @@ export function registerSample(program: Command, run: CliRunner): void {
     )
     .option('--out <file>', 'output .csv or .geojson (default: CSV on stdout)')
     .action((_opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
-        const count = o.count as number;
-        const options = { seed: o.seed as number, signal: rt.signal, onProgress: rt.onProgress };
-        const scale = o.landScale as NaturalEarthScale;
-        if (!['10m', '50m', '110m'].includes(scale)) {
+      run<SampleOptions>(cmd, async (o, rt) => {
+        const count = o.count;
+        const options = { seed: o.seed, signal: rt.signal, onProgress: rt.onProgress };
+        const scale = o.landScale;
+        if (!isNaturalEarthScale(scale)) {
           throw new WorldStratError('INVALID_ARGUMENT', `--land-scale ${scale}: use 10m, 50m or 110m`);
         }
         const points = o.sphere
           ? samplePointsOnSphere(count, options)
           : await samplePointsOnLand(count, { ...options, mask: await loadLandMask({ scale }) });
-        const out = o.out as string | undefined;
+        const out = o.out;
         let text: string;
         if (!out || out.endsWith('.csv')) {
           text = toCsv(

@@ -2,16 +2,16 @@
 
 import { writeFileAtomic } from '@worldstrat/core/node';
 import { aoiPixelSize, DEFAULT_MAX_AOI_SIDE_PX, type S2Level } from '@worldstrat/eo-fetch';
-import type { Aoi } from '@worldstrat/geo-sampling';
-import { readAoisFile } from '@worldstrat/geo-sampling/node';
-import type { Command } from 'commander';
-import { WorldStratError } from '../../errors.js';
 import {
   MAX_ITEMS_PER_SEARCH,
   type RevisitProvider,
   type SearchRevisitsResult,
   searchRevisits,
-} from '../../pipelines/revisit-stages.node.js';
+} from '@worldstrat/eo-fetch/node';
+import type { Aoi } from '@worldstrat/geo-sampling';
+import { readAoisFile } from '@worldstrat/geo-sampling/node';
+import type { Command } from 'commander';
+import { WorldStratError } from '../../errors.js';
 import {
   checkDateOrder,
   concurrencyOption,
@@ -22,7 +22,7 @@ import {
   percentOption,
 } from '../options.js';
 import { displayUrl, splitUrlCredentials } from '../redact.js';
-import type { CliRunner } from '../runtime.js';
+import type { CliRunner, CliRuntime } from '../runtime.js';
 
 /** What `search --out` writes and `fetch --matches` reads. */
 export interface MatchesFile {
@@ -82,16 +82,10 @@ export function providerHasCredentials(p: RevisitProvider): boolean {
  * @returns the provider.
  * @throws {WorldStratError} `INVALID_ARGUMENT` for an unknown kind.
  */
-export function providerFromOptions(o: Record<string, unknown>): RevisitProvider {
-  const kind = (o.provider as string | undefined) ?? 'stac';
-  if (kind === 'stac')
-    return {
-      kind,
-      url: o.stacUrl as string | undefined,
-      provider: (o.stacProvider as string) ?? 'earth-search',
-    };
-  if (kind === 'sentinelhub')
-    return { kind, baseUrl: o.shUrl as string | undefined, configPath: o.shConfig as string | undefined };
+export function providerFromOptions(o: ProviderOptions): RevisitProvider {
+  const kind = o.provider ?? 'stac';
+  if (kind === 'stac') return { kind, url: o.stacUrl, provider: o.stacProvider ?? 'earth-search' };
+  if (kind === 'sentinelhub') return { kind, baseUrl: o.shUrl, configPath: o.shConfig };
   throw new WorldStratError('INVALID_ARGUMENT', `--provider ${kind}: use stac or sentinelhub`);
 }
 
@@ -103,13 +97,24 @@ export function providerFromOptions(o: Record<string, unknown>): RevisitProvider
  * @throws {WorldStratError} `INVALID_ARGUMENT`.
  */
 export function parseLevels(v: unknown): S2Level[] {
-  const levels = String(v ?? 'L2A')
+  const levels: S2Level[] = [];
+  for (const l of String(v ?? 'L2A')
     .split(',')
-    .map((s) => s.trim().toUpperCase());
-  for (const l of levels)
+    .map((s) => s.trim().toUpperCase())) {
     if (l !== 'L2A' && l !== 'L1C')
       throw new WorldStratError('INVALID_ARGUMENT', `levels ${v}: use L2A, L1C or both`);
-  return levels as S2Level[];
+    levels.push(l);
+  }
+  return levels;
+}
+
+/** The catalogue options `search`, `fetch`, `rebuild` and `superresolve` share. */
+export interface ProviderOptions {
+  provider?: string;
+  stacUrl?: string;
+  stacProvider?: string;
+  shUrl?: string;
+  shConfig?: string;
 }
 
 /** Register the command. */
@@ -149,110 +154,125 @@ export function registerSearch(program: Command, run: CliRunner): void {
       DEFAULT_MAX_AOI_SIDE_PX,
     )
     .option('--out <file.json>', 'write the matches (input of `worldstrat fetch --matches`)')
-    .action((_opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
-        const from = parseDate('from', o.from);
-        const to = parseDate('to', o.to);
-        checkDateOrder(from, to);
-        const targetDate =
-          o.targetDate !== undefined
-            ? parseDate('target-date', o.targetDate)
-            : new Date((Date.parse(from) + Date.parse(to)) / 2).toISOString().slice(0, 10);
-        if (o.aois !== undefined && o.bbox !== undefined)
-          throw new WorldStratError('INVALID_ARGUMENT', 'give --aois <file> or --bbox <box>, not both');
-        let aois: Aoi[];
-        if (o.aois) aois = await readAoisFile(o.aois as string);
-        else if (o.bbox) {
-          const b = parseBBox(o.bbox);
-          aois = [
-            {
-              name: 'bbox',
-              lon: (b[0] + b[2]) / 2,
-              lat: (b[1] + b[3]) / 2,
-              bounds: b,
-              areaKm2: 0,
-              source: 'bbox',
-            },
-          ];
-        } else throw new WorldStratError('INVALID_ARGUMENT', 'search needs --aois <file> or --bbox <box>');
-        // a world-sized box would otherwise match scenes and be fetched as a huge, degenerate raster
-        for (const a of aois)
-          if (a.bounds[0] < a.bounds[2]) aoiPixelSize(a.bounds, 10, { maxSidePx: o.maxAoiPx as number });
-        const given = providerFromOptions(o);
-        const { provider, fetch } = providerAccess(given);
-        const levels = parseLevels(o.levels);
-        const res = await searchRevisits(
-          aois,
-          {
-            provider,
-            dateRange: [from, to],
-            targetDate,
-            nRevisits: o.revisits as number,
-            maxCloudCover: o.maxCloud as number | undefined,
-            levels,
-            concurrency: o.concurrency as number,
-            ...(o.maxItems !== undefined ? { maxItemsPerSearch: o.maxItems as number } : {}),
-            ...(fetch ? { fetch } : {}),
-          },
-          { signal: rt.signal, onProgress: rt.onProgress },
-        );
-        const skipped = {
-          invalidItems: res.invalidItems,
-          unknownCloudCover: res.unknownCloudCover,
-          warnings: res.warnings,
-        };
-        if (o.out) {
-          const file: MatchesFile = {
-            version: 1,
-            provider: displayProvider(provider),
-            ...(providerHasCredentials(given) ? { credentialsOmitted: true } : {}),
-            levels,
-            targetDate,
-            aois,
-            revisits: res.revisits,
-            ...skipped,
-          };
-          await writeFileAtomic(o.out as string, `${JSON.stringify(file)}\n`);
-        }
-        const summary = {
-          aois: aois.length,
-          searchRequests: res.searchRequests,
-          found: res.found,
-          duplicates: res.duplicates,
-          shortfalls: res.matchShortfalls,
-          maxItemsPerSearch: res.maxItemsPerSearch,
-          ...skipped,
-          revisits: Object.fromEntries(
-            Object.entries(res.revisits).map(([level, list]) => [
-              level,
-              (list ?? []).map((r) => ({
-                aoi: r.aoi,
-                n: r.n,
-                id: r.entry.id,
-                datetime: r.entry.datetime,
-                cloudCover: r.entry.cloudCover,
-                deltaDays: r.deltaDays,
-              })),
-            ]),
-          ),
-          out: o.out ?? null,
-        };
-        const lines = Object.entries(summary.revisits).flatMap(([level, list]) => [
-          `${level}: ${list.length} revisits for ${aois.length} AOIs (${res.searchRequests} searches)`,
-          ...list.map(
-            (r) =>
-              `  ${r.aoi} #${r.n}  ${r.id}  ${r.datetime.slice(0, 10)}  ${r.cloudCover === null ? 'cloud unknown' : `cloud ${r.cloudCover}%`}  Δ${r.deltaDays} d`,
-          ),
-        ]);
-        for (const x of res.invalidItems)
-          lines.push(`skipped ${x.level} ${x.aoi} ${x.id ?? '(no id)'}: ${x.reason}`);
-        for (const x of res.unknownCloudCover)
-          lines.push(
-            `no cloud cover: ${x.level} ${x.aoi} ${x.id} (${x.excluded ? 'excluded by --max-cloud' : 'ranked last'})`,
-          );
-        for (const w of res.warnings) lines.push(`warning: ${w}`);
-        if (o.out) lines.push(`wrote ${o.out}`);
-        rt.done(summary, lines.join('\n'));
-      }),
+    .action((_opts, cmd: Command) => run<SearchCommandOptions>(cmd, (o, rt) => searchAction(o, rt)));
+}
+
+/** Options of `worldstrat search` (dates and boxes may come as text or lists from a config file). */
+interface SearchCommandOptions extends ProviderOptions {
+  aois?: string;
+  bbox?: unknown;
+  from: unknown;
+  to: unknown;
+  targetDate?: unknown;
+  revisits: number;
+  maxCloud?: number;
+  levels: unknown;
+  concurrency: number;
+  maxItems?: number;
+  maxAoiPx: number;
+  out?: string;
+}
+
+/** The AOIs to search: an AOI file, or one box named "bbox"; each checked against the pixel-size cap. */
+async function searchAois(o: SearchCommandOptions): Promise<Aoi[]> {
+  if (o.aois !== undefined && o.bbox !== undefined)
+    throw new WorldStratError('INVALID_ARGUMENT', 'give --aois <file> or --bbox <box>, not both');
+  let aois: Aoi[];
+  if (o.aois) aois = await readAoisFile(o.aois);
+  else if (o.bbox) {
+    const b = parseBBox(o.bbox);
+    aois = [
+      { name: 'bbox', lon: (b[0] + b[2]) / 2, lat: (b[1] + b[3]) / 2, bounds: b, areaKm2: 0, source: 'bbox' },
+    ];
+  } else throw new WorldStratError('INVALID_ARGUMENT', 'search needs --aois <file> or --bbox <box>');
+  // a world-sized box would otherwise match scenes and be fetched as a huge, degenerate raster
+  for (const a of aois) if (a.bounds[0] < a.bounds[2]) aoiPixelSize(a.bounds, 10, { maxSidePx: o.maxAoiPx });
+  return aois;
+}
+
+/** Search, optionally write the matches file, print the summary. */
+async function searchAction(o: SearchCommandOptions, rt: CliRuntime): Promise<void> {
+  const from = parseDate('from', o.from);
+  const to = parseDate('to', o.to);
+  checkDateOrder(from, to);
+  const targetDate =
+    o.targetDate !== undefined
+      ? parseDate('target-date', o.targetDate)
+      : new Date((Date.parse(from) + Date.parse(to)) / 2).toISOString().slice(0, 10);
+  const aois = await searchAois(o);
+  const given = providerFromOptions(o);
+  const { provider, fetch } = providerAccess(given);
+  const levels = parseLevels(o.levels);
+  const res = await searchRevisits(
+    aois,
+    {
+      provider,
+      dateRange: [from, to],
+      targetDate,
+      nRevisits: o.revisits,
+      maxCloudCover: o.maxCloud,
+      levels,
+      concurrency: o.concurrency,
+      ...(o.maxItems !== undefined ? { maxItemsPerSearch: o.maxItems } : {}),
+      ...(fetch ? { fetch } : {}),
+    },
+    { signal: rt.signal, onProgress: rt.onProgress },
+  );
+  const skipped = {
+    invalidItems: res.invalidItems,
+    unknownCloudCover: res.unknownCloudCover,
+    warnings: res.warnings,
+  };
+  if (o.out) {
+    const file: MatchesFile = {
+      version: 1,
+      provider: displayProvider(provider),
+      ...(providerHasCredentials(given) ? { credentialsOmitted: true } : {}),
+      levels,
+      targetDate,
+      aois,
+      revisits: res.revisits,
+      ...skipped,
+    };
+    await writeFileAtomic(o.out, `${JSON.stringify(file)}\n`);
+  }
+  const summary = {
+    aois: aois.length,
+    searchRequests: res.searchRequests,
+    found: res.found,
+    duplicates: res.duplicates,
+    shortfalls: res.matchShortfalls,
+    maxItemsPerSearch: res.maxItemsPerSearch,
+    ...skipped,
+    revisits: Object.fromEntries(
+      Object.entries(res.revisits).map(([level, list]) => [
+        level,
+        (list ?? []).map((r) => ({
+          aoi: r.aoi,
+          n: r.n,
+          id: r.entry.id,
+          datetime: r.entry.datetime,
+          cloudCover: r.entry.cloudCover,
+          deltaDays: r.deltaDays,
+        })),
+      ]),
+    ),
+    out: o.out ?? null,
+  };
+  const lines = Object.entries(summary.revisits).flatMap(([level, list]) => [
+    `${level}: ${list.length} revisits for ${aois.length} AOIs (${res.searchRequests} searches)`,
+    ...list.map(
+      (r) =>
+        `  ${r.aoi} #${r.n}  ${r.id}  ${r.datetime.slice(0, 10)}  ${r.cloudCover === null ? 'cloud unknown' : `cloud ${r.cloudCover}%`}  Δ${r.deltaDays} d`,
+    ),
+  ]);
+  for (const x of res.invalidItems)
+    lines.push(`skipped ${x.level} ${x.aoi} ${x.id ?? '(no id)'}: ${x.reason}`);
+  for (const x of res.unknownCloudCover)
+    lines.push(
+      `no cloud cover: ${x.level} ${x.aoi} ${x.id} (${x.excluded ? 'excluded by --max-cloud' : 'ranked last'})`,
     );
+  for (const w of res.warnings) lines.push(`warning: ${w}`);
+  if (o.out) lines.push(`wrote ${o.out}`);
+  rt.done(summary, lines.join('\n'));
 }

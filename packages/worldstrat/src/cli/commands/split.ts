@@ -2,11 +2,11 @@
 import { readFile } from 'node:fs/promises';
 import { parseCsv, toCsv } from '@worldstrat/core';
 import { writeFileAtomic } from '@worldstrat/core/node';
-import { paperSplit, stratifiedSplit } from '@worldstrat/stratify';
+import { paperSplitLabels, type StratifiedSplitOptions, stratifiedSplitLabels } from '@worldstrat/stratify';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { intOption, numberOption, seedOption } from '../options.js';
-import type { CliRunner } from '../runtime.js';
+import type { CliRunner, CliRuntime } from '../runtime.js';
 
 /** Register the command. */
 export function registerSplit(program: Command, run: CliRunner): void {
@@ -33,108 +33,111 @@ export function registerSplit(program: Command, run: CliRunner): void {
       intOption('directory-count', { min: 1, max: 10_000_000 }),
     )
     .action((table: string, _opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
-        const text = await readFile(table, 'utf8').catch((e) => {
-          throw new WorldStratError('DATASET_NOT_FOUND', `${table}: ${(e as Error).message}`, { cause: e });
-        });
-        const { header, rows } = parseCsv(text);
-        const nameCol = o.nameColumn as string;
-        if (!header.includes(nameCol)) {
-          throw new WorldStratError(
-            'INVALID_ARGUMENT',
-            `${table} has no column "${nameCol}"; pass --name-column (columns: ${header.join(', ')})`,
-          );
-        }
-        const outHeader = header.includes('split') ? header : [...header, 'split'];
-        const cell = (r: Record<string, string>, h: string) => r[h] ?? '';
-        let outRows: string[][];
-        let counts: Record<string, number>;
-        let dropped = 0;
-        if (o.mode === 'paper') {
-          const ps = paperSplit(
-            rows.map((r) => r[nameCol]),
-            {
-              ...(o.seed !== undefined ? { seed: o.seed as number } : {}),
-              ...(o.directoryCount !== undefined ? { directoryCount: o.directoryCount as number } : {}),
-            },
-          );
-          const queue = new Map<string, string[]>();
-          for (const k of ['train', 'val', 'test', 'unused'] as const) {
-            for (const n of ps[k]) queue.set(n, [...(queue.get(n) ?? []), k]);
-          }
-          outRows = rows.map((r) => {
-            const q = queue.get(r[nameCol]) ?? [];
-            const s = q.shift() ?? 'unused';
-            return outHeader.map((h) => (h === 'split' ? s : cell(r, h)));
-          });
-          counts = {
-            train: ps.train.length,
-            val: ps.val.length,
-            test: ps.test.length,
-            unused: ps.unused.length,
-          };
-        } else if (o.mode === 'stratified') {
-          const classCol = o.classColumn as string;
-          if (!header.includes(classCol)) {
-            throw new WorldStratError(
-              'INVALID_ARGUMENT',
-              `${table} has no column "${classCol}"; pass --class-column`,
-            );
-          }
-          const fraction = numberOption('fractions', { min: 0, max: 1 });
-          const parts = Array.isArray(o.fractions) ? o.fractions : String(o.fractions).split(',');
-          const fractions = parts.map((p) => fraction(String(p))) as [number, number, number];
-          if (fractions.length !== 3) {
-            throw new WorldStratError(
-              'INVALID_ARGUMENT',
-              `--fractions ${o.fractions}: give three numbers like 0.8,0.1,0.1`,
-            );
-          }
-          const groupCol = o.groupColumn as string | undefined;
-          const res = stratifiedSplit(rows, {
-            nameOf: (r) => r[nameCol],
-            classOf: (r) => r[classCol],
-            ...(groupCol
-              ? { groupOf: (r: Record<string, string>) => r[groupCol] || r[nameCol] }
-              : { groupOf: (r: Record<string, string>) => r[nameCol] }),
-            fractions,
-            seed: (o.seed as number | undefined) ?? 0,
-          });
-          dropped = res.duplicates.length;
-          for (const d of res.duplicates)
-            rt.info(`duplicate ${d.name} (row ${d.index}, first at ${d.firstIndex}) dropped`);
-          const kept = new Set<number>();
-          outRows = [];
-          rows.forEach((r, i) => {
-            const s = res.splitOf.get(r[nameCol]);
-            if (!s || res.duplicates.some((d) => d.index === i) || kept.has(i)) return;
-            kept.add(i);
-            outRows.push(outHeader.map((h) => (h === 'split' ? s : cell(r, h))));
-          });
-          counts = { train: res.train.length, val: res.val.length, test: res.test.length };
-        } else {
-          throw new WorldStratError('INVALID_ARGUMENT', `--mode ${o.mode}: use stratified or paper`);
-        }
-        await writeFileAtomic(
-          o.out as string,
-          toCsv(
-            outHeader.map((h) => (h.startsWith('__col') ? '' : h)),
-            outRows,
-          ),
-        );
-        rt.done(
-          {
-            mode: o.mode,
-            rows: rows.length,
-            written: outRows.length,
-            duplicatesDropped: dropped,
-            counts,
-            out: o.out,
-          },
-          `${o.mode} split: ${Object.entries(counts)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(' · ')}${dropped ? ` (${dropped} duplicates dropped)` : ''} → ${o.out}`,
-        );
-      }),
+      run<SplitOptions>(cmd, (o, rt) => splitAction(table, o, rt)),
     );
+}
+
+/** Options of `worldstrat split` (as its parsers return them). */
+interface SplitOptions {
+  out: string;
+  mode: string;
+  seed?: number;
+  nameColumn: string;
+  classColumn: string;
+  groupColumn?: string;
+  /** `0.8,0.1,0.1` on the command line; a config file may give a list. */
+  fractions: string | (string | number)[];
+  directoryCount?: number;
+}
+
+/** Read the table, label each row with the library's split, write the table with a `split` column. */
+async function splitAction(table: string, o: SplitOptions, rt: CliRuntime): Promise<void> {
+  const text = await readFile(table, 'utf8').catch((e) => {
+    throw new WorldStratError('DATASET_NOT_FOUND', `${table}: ${(e as Error).message}`, { cause: e });
+  });
+  const { header, rows } = parseCsv(text);
+  const nameCol = o.nameColumn;
+  if (!header.includes(nameCol)) {
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `${table} has no column "${nameCol}"; pass --name-column (columns: ${header.join(', ')})`,
+    );
+  }
+  const outHeader = header.includes('split') ? header : [...header, 'split'];
+  let labels: (string | null)[];
+  let counts: Record<string, number>;
+  let dropped = 0;
+  if (o.mode === 'paper') {
+    ({ labels, counts } = paperSplitLabels(
+      rows.map((r) => r[nameCol]),
+      {
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        ...(o.directoryCount !== undefined ? { directoryCount: o.directoryCount } : {}),
+      },
+    ));
+  } else if (o.mode === 'stratified') {
+    const res = stratifiedSplitLabels(rows, stratifiedSplitOptions(table, header, o));
+    dropped = res.duplicates.length;
+    for (const d of res.duplicates)
+      rt.info(`duplicate ${d.name} (row ${d.index}, first at ${d.firstIndex}) dropped`);
+    ({ labels, counts } = res);
+  } else {
+    throw new WorldStratError('INVALID_ARGUMENT', `--mode ${o.mode}: use stratified or paper`);
+  }
+  const outRows: string[][] = [];
+  rows.forEach((r, i) => {
+    const s = labels[i];
+    if (s !== null) outRows.push(outHeader.map((h) => (h === 'split' ? s : (r[h] ?? ''))));
+  });
+  await writeFileAtomic(
+    o.out,
+    toCsv(
+      outHeader.map((h) => (h.startsWith('__col') ? '' : h)),
+      outRows,
+    ),
+  );
+  rt.done(
+    {
+      mode: o.mode,
+      rows: rows.length,
+      written: outRows.length,
+      duplicatesDropped: dropped,
+      counts,
+      out: o.out,
+    },
+    `${o.mode} split: ${Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(' · ')}${dropped ? ` (${dropped} duplicates dropped)` : ''} → ${o.out}`,
+  );
+}
+
+/** The stratified split's accessors and fractions from the options, checked against the table's columns. */
+function stratifiedSplitOptions(
+  table: string,
+  header: readonly string[],
+  o: SplitOptions,
+): StratifiedSplitOptions<Record<string, string>> {
+  const { nameColumn: nameCol, classColumn: classCol, groupColumn: groupCol } = o;
+  if (!header.includes(classCol)) {
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `${table} has no column "${classCol}"; pass --class-column`,
+    );
+  }
+  const fraction = numberOption('fractions', { min: 0, max: 1 });
+  const parts = Array.isArray(o.fractions) ? o.fractions : String(o.fractions).split(',');
+  const fractions = parts.map((p) => fraction(String(p)));
+  if (fractions.length !== 3) {
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--fractions ${o.fractions}: give three numbers like 0.8,0.1,0.1`,
+    );
+  }
+  return {
+    nameOf: (r) => r[nameCol],
+    classOf: (r) => r[classCol],
+    groupOf: groupCol ? (r) => r[groupCol] || r[nameCol] : (r) => r[nameCol],
+    fractions: [fractions[0], fractions[1], fractions[2]],
+    seed: o.seed ?? 0,
+  };
 }

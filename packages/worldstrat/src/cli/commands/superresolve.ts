@@ -2,10 +2,15 @@
 // `worldstrat superresolve --aoi lon,lat | --bbox w,s,e,n --dates start/end --weights w --out sr.tif` (revisits
 // searched via STAC and downloaded first): SR GeoTIFF + PNG quicklook.
 import { getStacProvider } from '@worldstrat/eo-fetch';
+import type { RevisitProvider } from '@worldstrat/eo-fetch/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import type { RevisitProvider } from '../../pipelines/revisit-stages.node.js';
-import { type SuperresolveAoi, superresolvePipeline } from '../../pipelines/superresolve.node.js';
+import {
+  type SuperresolveAoi,
+  type SuperresolveOptions,
+  type SuperresolveResult,
+  superresolvePipeline,
+} from '../../pipelines/superresolve.node.js';
 import {
   addReadLimitOptions,
   areaOption,
@@ -18,17 +23,18 @@ import {
   parseDateRange,
   parseLonLat,
   percentOption,
+  type ReadLimitOptions,
   readLimitsFrom,
 } from '../options.js';
-import type { CliRunner } from '../runtime.js';
-import { providerAccess, providerFromOptions } from './search.js';
+import type { CliRunner, CliRuntime } from '../runtime.js';
+import { type ProviderOptions, providerAccess, providerFromOptions } from './search.js';
 
 /** `--provider stac|sentinelhub`, or a STAC provider id (`earth-search`, …) as a shorthand for stac + that id. */
-function revisitProviderFromOptions(o: Record<string, unknown>): RevisitProvider {
-  const p = o.provider as string | undefined;
+function revisitProviderFromOptions(o: ProviderOptions): RevisitProvider {
+  const p = o.provider;
   if (p === undefined || p === 'stac' || p === 'sentinelhub') return providerFromOptions(o);
   getStacProvider(p); // UNKNOWN_PROVIDER (exit 2) with the known ids
-  return { kind: 'stac', url: o.stacUrl as string | undefined, provider: p };
+  return { kind: 'stac', url: o.stacUrl, provider: p };
 }
 
 /**
@@ -121,112 +127,162 @@ With --aoi/--bbox the revisits (the model's revisit count unless --revisits) are
 warped to the AOI's 10 m EPSG:4326 grid) into --work-dir, and a re-run reuses what is complete there.`,
     );
   cmd.action((args: string[] | undefined, _opts, command: Command) =>
-    run(command, async (o, rt) => {
-      const engine = o.engine as string | undefined;
-      if (engine !== undefined && engine !== 'tfjs' && engine !== 'onnx')
-        throw new WorldStratError('INVALID_ARGUMENT', `--engine ${engine}: expected tfjs or onnx`);
-      const inputs = args ?? [];
-      let aoi: SuperresolveAoi | undefined;
-      if (o.aoi !== undefined && o.bbox !== undefined)
-        throw new WorldStratError('INVALID_ARGUMENT', `give --aoi ${o.aoi} or --bbox ${o.bbox}, not both`);
-      if (o.aoi !== undefined)
-        aoi = {
-          ...parseLonLat(o.aoi, 'aoi'),
-          ...(o.area !== undefined ? { areaKm2: o.area as number } : {}),
-          ...(o.aoiName !== undefined ? { name: String(o.aoiName) } : {}),
-        };
-      else if (o.bbox !== undefined)
-        aoi = {
-          bbox: parseBBox(o.bbox),
-          ...(o.aoiName !== undefined ? { name: String(o.aoiName) } : {}),
-        };
-      if (catalogue && inputs.length > 0 && aoi)
-        throw new WorldStratError(
-          'INVALID_ARGUMENT',
-          `${name} got revisit files (${inputs.join(' ')}) and ${o.aoi !== undefined ? '--aoi' : '--bbox'}; give local revisits or an AOI + --dates, not both`,
-        );
-      if (inputs.length === 0 && !aoi)
-        throw new WorldStratError(
-          'INVALID_ARGUMENT',
-          `${name} needs revisit GeoTIFFs / a lr_dataset/<AOI>/L2A folder, or --aoi lon,lat | --bbox w,s,e,n with --dates start/end`,
-        );
-      if (!aoi)
-        for (const [key, flag] of [
-          ['dates', '--dates'],
-          ['targetDate', '--target-date'],
-          ['maxCloud', '--max-cloud'],
-          ['workDir', '--work-dir'],
-        ] as const)
-          if (o[key] !== undefined)
-            throw new WorldStratError(
-              'INVALID_ARGUMENT',
-              `${flag} applies with --aoi/--bbox (catalogue search); with local revisit files leave it out`,
-            );
-      if (aoi && o.dates === undefined)
-        throw new WorldStratError(
-          'INVALID_ARGUMENT',
-          `${name} with ${o.aoi !== undefined ? '--aoi' : '--bbox'} needs --dates START/END (YYYY-MM-DD/YYYY-MM-DD)`,
-        );
-      const access = aoi ? providerAccess(revisitProviderFromOptions(o)) : undefined;
-      const r = await superresolvePipeline.run(
-        {
-          ...(aoi
-            ? {
-                aoi,
-                dateRange: parseDateRange(o.dates),
-                provider: access!.provider,
-                ...(access?.fetch ? { fetch: access.fetch } : {}),
-                ...(o.targetDate !== undefined ? { targetDate: parseDate('target-date', o.targetDate) } : {}),
-                ...(o.revisits !== undefined ? { revisits: o.revisits as number } : {}),
-                ...(o.maxCloud !== undefined ? { maxCloudCover: o.maxCloud as number } : {}),
-                ...(o.workDir !== undefined ? { workDir: String(o.workDir) } : {}),
-                ...(o.concurrency !== undefined ? { concurrency: o.concurrency as number } : {}),
-              }
-            : { inputs }),
-          ...(o.weights !== undefined ? { weights: String(o.weights) } : {}),
-          ...(o.model !== undefined ? { model: String(o.model) } : {}),
-          out: o.out as string,
-          ...(engine ? { engine } : {}),
-          ...(o.quicklook === false
-            ? { quicklook: false as const }
-            : typeof o.quicklook === 'string'
-              ? { quicklook: o.quicklook }
-              : {}),
-          ...(o.overlap !== undefined ? { overlap: o.overlap as number } : {}),
-          ...(o.batchSize !== undefined ? { batchSize: o.batchSize as number } : {}),
-          cloudMasks: o.cloudMasks !== false,
-          ...(readLimitsFrom(o) ? { readLimits: readLimitsFrom(o) } : {}),
-          ...(o.dnScale !== undefined
-            ? {
-                reflectance: {
-                  scale: o.dnScale as number,
-                  offset: (o.dnOffset as number | undefined) ?? 0,
-                },
-              }
-            : {}),
-        },
-        { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
-      );
-      const lines: string[] = [];
-      if (r.search) {
-        const s = r.search;
-        lines.push(
-          `${s.aoi.name}: ${s.revisits.length} revisit(s) from ${s.provider} (${s.found} scene(s) found, ${s.downloaded} downloaded, ${s.skipped} already in ${s.workDir})`,
-          ...s.revisits.map(
-            (v) =>
-              `  #${v.n}  ${v.itemId}  ${v.datetime.slice(0, 10)}  ${v.cloudCover === null ? 'cloud unknown' : `cloud ${v.cloudCover}%`}  Δ${v.deltaDays} d`,
-          ),
-          ...s.failed.map((f) => `  #${f.n}  ${f.itemId}  FAILED (${f.code}): ${f.message}`),
-        );
-      }
-      lines.push(
-        `${r.model.name ?? r.model.kind} R=${r.model.revisits} (${r.engine}): ${r.width}×${r.height} px → ${r.out}${r.quicklook ? ` + ${r.quicklook}` : ''} (${r.seconds.toFixed(1)} s)`,
-        // repeated in the summary so --quiet still shows what the product worked around
-        ...r.warnings.map((w) => `warning ${w.code}: ${w.message}`),
-      );
-      rt.done(r, lines.join('\n'));
+    run<SuperresolveCommandOptions>(command, async (o, rt) => {
+      const r = await superresolvePipeline.run(superresolveOptionsFrom(name, catalogue, args ?? [], o), {
+        signal: rt.signal,
+        onProgress: rt.onProgress,
+        log: rt.info,
+      });
+      printSuperresolveResult(r, rt);
     }),
   );
+}
+
+/** Options of `worldstrat superresolve` / `infer` (positions, boxes and dates may come as text or lists from a config file). */
+interface SuperresolveCommandOptions extends ProviderOptions, ReadLimitOptions {
+  weights?: string;
+  /** A STAC MLM descriptor of a third-party ONNX model (instead of --weights). */
+  model?: string;
+  out: string;
+  aoi?: unknown;
+  bbox?: unknown;
+  area?: number;
+  aoiName?: string;
+  dates?: unknown;
+  targetDate?: unknown;
+  revisits?: number;
+  maxCloud?: number;
+  workDir?: string;
+  concurrency?: number;
+  engine?: string;
+  /** A PNG path, or false with --no-quicklook. */
+  quicklook?: string | boolean;
+  overlap?: number;
+  batchSize?: number;
+  cloudMasks?: boolean;
+  dnScale?: number;
+  dnOffset?: number;
+}
+
+/** The AOI from --aoi or --bbox (not both), or undefined for local revisit files. */
+function superresolveAoiFrom(o: SuperresolveCommandOptions): SuperresolveAoi | undefined {
+  if (o.aoi !== undefined && o.bbox !== undefined)
+    throw new WorldStratError('INVALID_ARGUMENT', `give --aoi ${o.aoi} or --bbox ${o.bbox}, not both`);
+  const named = o.aoiName !== undefined ? { name: String(o.aoiName) } : {};
+  if (o.aoi !== undefined)
+    return { ...parseLonLat(o.aoi, 'aoi'), ...(o.area !== undefined ? { areaKm2: o.area } : {}), ...named };
+  if (o.bbox !== undefined) return { bbox: parseBBox(o.bbox), ...named };
+  return undefined;
+}
+
+/** The pipeline's options: exactly one of local revisits or an AOI + --dates, the search options only with an AOI. */
+function superresolveOptionsFrom(
+  name: string,
+  catalogue: boolean,
+  inputs: string[],
+  o: SuperresolveCommandOptions,
+): SuperresolveOptions {
+  const engine = o.engine;
+  if (engine !== undefined && engine !== 'tfjs' && engine !== 'onnx')
+    throw new WorldStratError('INVALID_ARGUMENT', `--engine ${engine}: expected tfjs or onnx`);
+  const aoi = superresolveAoiFrom(o);
+  if (catalogue && inputs.length > 0 && aoi)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `${name} got revisit files (${inputs.join(' ')}) and ${o.aoi !== undefined ? '--aoi' : '--bbox'}; give local revisits or an AOI + --dates, not both`,
+    );
+  if (inputs.length === 0 && !aoi)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `${name} needs revisit GeoTIFFs / a lr_dataset/<AOI>/L2A folder, or --aoi lon,lat | --bbox w,s,e,n with --dates start/end`,
+    );
+  if (!aoi)
+    for (const [key, flag] of [
+      ['dates', '--dates'],
+      ['targetDate', '--target-date'],
+      ['maxCloud', '--max-cloud'],
+      ['workDir', '--work-dir'],
+    ] as const)
+      if (o[key] !== undefined)
+        throw new WorldStratError(
+          'INVALID_ARGUMENT',
+          `${flag} applies with --aoi/--bbox (catalogue search); with local revisit files leave it out`,
+        );
+  if (aoi && o.dates === undefined)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `${name} with ${o.aoi !== undefined ? '--aoi' : '--bbox'} needs --dates START/END (YYYY-MM-DD/YYYY-MM-DD)`,
+    );
+  const readLimits = readLimitsFrom(o);
+  return {
+    ...(aoi ? catalogueOptionsFrom(aoi, o) : { inputs }),
+    ...(o.weights !== undefined ? { weights: o.weights } : {}),
+    ...(o.model !== undefined ? { model: o.model } : {}),
+    out: o.out,
+    ...(engine ? { engine } : {}),
+    ...(o.quicklook === false
+      ? { quicklook: false as const }
+      : typeof o.quicklook === 'string'
+        ? { quicklook: o.quicklook }
+        : {}),
+    ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
+    ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+    cloudMasks: o.cloudMasks !== false,
+    ...(readLimits ? { readLimits } : {}),
+    ...(o.dnScale !== undefined ? { reflectance: { scale: o.dnScale, offset: o.dnOffset ?? 0 } } : {}),
+  };
+}
+
+/** The catalogue half of the pipeline's options (AOI, window, provider, search and download settings). */
+function catalogueOptionsFrom(
+  aoi: SuperresolveAoi,
+  o: SuperresolveCommandOptions,
+): Pick<
+  SuperresolveOptions,
+  | 'aoi'
+  | 'dateRange'
+  | 'provider'
+  | 'fetch'
+  | 'targetDate'
+  | 'revisits'
+  | 'maxCloudCover'
+  | 'workDir'
+  | 'concurrency'
+> {
+  const access = providerAccess(revisitProviderFromOptions(o));
+  return {
+    aoi,
+    dateRange: parseDateRange(o.dates),
+    provider: access.provider,
+    ...(access.fetch ? { fetch: access.fetch } : {}),
+    ...(o.targetDate !== undefined ? { targetDate: parseDate('target-date', o.targetDate) } : {}),
+    ...(o.revisits !== undefined ? { revisits: o.revisits } : {}),
+    ...(o.maxCloud !== undefined ? { maxCloudCover: o.maxCloud } : {}),
+    ...(o.workDir !== undefined ? { workDir: String(o.workDir) } : {}),
+    ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+  };
+}
+
+/** The human summary: the revisits found (catalogue runs), the product, the warnings. */
+function printSuperresolveResult(r: SuperresolveResult, rt: CliRuntime): void {
+  const lines: string[] = [];
+  if (r.search) {
+    const s = r.search;
+    lines.push(
+      `${s.aoi.name}: ${s.revisits.length} revisit(s) from ${s.provider} (${s.found} scene(s) found, ${s.downloaded} downloaded, ${s.skipped} already in ${s.workDir})`,
+      ...s.revisits.map(
+        (v) =>
+          `  #${v.n}  ${v.itemId}  ${v.datetime.slice(0, 10)}  ${v.cloudCover === null ? 'cloud unknown' : `cloud ${v.cloudCover}%`}  Δ${v.deltaDays} d`,
+      ),
+      ...s.failed.map((f) => `  #${f.n}  ${f.itemId}  FAILED (${f.code}): ${f.message}`),
+    );
+  }
+  lines.push(
+    `${r.model.name ?? r.model.kind} R=${r.model.revisits} (${r.engine}): ${r.width}×${r.height} px → ${r.out}${r.quicklook ? ` + ${r.quicklook}` : ''} (${r.seconds.toFixed(1)} s)`,
+    // repeated in the summary so --quiet still shows what the product worked around
+    ...r.warnings.map((w) => `warning ${w.code}: ${w.message}`),
+  );
+  rt.done(r, lines.join('\n'));
 }
 
 /** Register `superresolve`. */

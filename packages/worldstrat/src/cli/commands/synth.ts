@@ -6,6 +6,18 @@ import { plotDatasetPipeline } from '../../pipelines/plot-dataset.node.js';
 import { choiceOption, intOption, seedOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
+/** Options of `worldstrat synth`. */
+interface SynthOptions {
+  aois: number;
+  revisits: number;
+  hrSize: number;
+  seed: number;
+  compression: 'deflate' | 'none';
+  l1c: boolean;
+  overwrite: boolean;
+  plots: boolean;
+}
+
 /** Register the command. */
 export function registerSynth(program: Command, run: CliRunner): void {
   program
@@ -41,13 +53,13 @@ export function registerSynth(program: Command, run: CliRunner): void {
     .option('--overwrite', 'write into a non-empty folder', false)
     .option('--plots', 'also write plots and an HTML report to <out>/plots', false)
     .action((out: string, _opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
+      run<SynthOptions>(cmd, async (o, rt) => {
         const summary = await generateSyntheticDataset(out, {
-          aois: o.aois as number,
-          revisits: o.revisits as number,
-          hrSize: o.hrSize as number,
-          seed: o.seed as number,
-          compression: o.compression as 'deflate' | 'none',
+          aois: o.aois,
+          revisits: o.revisits,
+          hrSize: o.hrSize,
+          seed: o.seed,
+          compression: o.compression,
           overwrite: Boolean(o.overwrite),
           l1c: Boolean(o.l1c),
           signal: rt.signal,

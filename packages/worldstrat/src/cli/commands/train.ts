@@ -4,13 +4,22 @@ import { WorldStratError } from '../../errors.js';
 import { trainPipeline } from '../../pipelines/train-model.node.js';
 import { intOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
-import { addTrainingOptions, trainingOptionsFrom } from './training-options.js';
+import { addTrainingOptions, type TrainingCommandOptions, trainingOptionsFrom } from './training-options.js';
 
 const PRESETS = {
   'srcnn-si': { name: 'SRCNN-SI', kind: 'srcnn', revisits: 1 },
   'srcnn-mf': { name: 'SRCNN-MF', kind: 'srcnn', revisits: 8 },
   highresnet: { name: 'HighRes-net', kind: 'highresnet', revisits: 8 },
 } as const;
+
+/** Options of `worldstrat train`. */
+interface TrainCommandOptions extends TrainingCommandOptions {
+  out: string;
+  model: string;
+  revisits?: number;
+}
+
+const isPreset = (name: string): name is keyof typeof PRESETS => Object.hasOwn(PRESETS, name);
 
 /** Register the command. */
 export function registerTrain(program: Command, run: CliRunner): void {
@@ -23,24 +32,24 @@ export function registerTrain(program: Command, run: CliRunner): void {
     .option('--revisits <n>', 'override the preset revisits', intOption('revisits', { min: 1, max: 100 }));
   addTrainingOptions(command, 'continue from <out>/checkpoints/<model>/last.safetensors').action(
     (root: string, _opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
-        const preset = PRESETS[o.model as keyof typeof PRESETS];
-        if (!preset)
+      run<TrainCommandOptions>(cmd, async (o, rt) => {
+        if (!isPreset(o.model))
           throw new WorldStratError(
             'INVALID_ARGUMENT',
             `--model ${o.model}: expected one of ${Object.keys(PRESETS).join(', ')}`,
           );
+        const preset = PRESETS[o.model];
         const r = await trainPipeline.run(
           {
             root,
-            out: o.out as string,
+            out: o.out,
             spec: {
               name: preset.name,
               config: {
                 kind: preset.kind,
-                revisits: (o.revisits as number | undefined) ?? preset.revisits,
-                hiddenChannels: o.hidden as number,
-                dropout: o.dropout as number,
+                revisits: o.revisits ?? preset.revisits,
+                hiddenChannels: o.hidden,
+                dropout: o.dropout,
               },
             },
             ...trainingOptionsFrom(o),

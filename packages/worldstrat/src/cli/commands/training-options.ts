@@ -5,7 +5,14 @@ import type { RasterIoLimits } from '@worldstrat/raster-io';
 import type { BackendPreference } from '@worldstrat/srnet';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { addReadLimitOptions, intOption, numberOption, readLimitsFrom, seedOption } from '../options.js';
+import {
+  addReadLimitOptions,
+  intOption,
+  numberOption,
+  type ReadLimitOptions,
+  readLimitsFrom,
+  seedOption,
+} from '../options.js';
 import { parseBackendOption } from '../runtime.js';
 
 /** Parse a loss-mode option value. */
@@ -82,6 +89,24 @@ export function addTrainingOptions(cmd: Command, resumeHelp: string): Command {
     .option('--resume', resumeHelp, false);
 }
 
+/** The options {@link addTrainingOptions} declares, as its parsers return them. */
+export interface TrainingCommandOptions extends ReadLimitOptions {
+  hidden: number;
+  dropout: number;
+  epochs: number;
+  steps?: number;
+  batchSize: number;
+  microBatchSize?: number | 'auto';
+  lr: number;
+  cosineT0: number;
+  lrDecaySteps?: number;
+  lossMode: RegistrationMode;
+  seed: number;
+  backend: BackendPreference;
+  checkpointEvery: number;
+  resume: boolean;
+}
+
 /** The shared training options as pipeline options (after {@link addTrainingOptions} parsed them). */
 export interface ParsedTrainingOptions {
   epochs: number;
@@ -105,20 +130,21 @@ export interface ParsedTrainingOptions {
  * @param o - commander's option values.
  * @returns the options `trainPipeline` and `runBenchmark` share.
  */
-export function trainingOptionsFrom(o: Record<string, unknown>): ParsedTrainingOptions {
+export function trainingOptionsFrom(o: TrainingCommandOptions): ParsedTrainingOptions {
+  const readLimits = readLimitsFrom(o);
   return {
-    epochs: o.epochs as number,
-    ...(o.steps !== undefined ? { maxSteps: o.steps as number } : {}),
-    batchSize: o.batchSize as number,
-    microBatchSize: (o.microBatchSize as number | 'auto' | undefined) ?? 'auto',
-    learningRate: o.lr as number,
-    cosineT0: (o.cosineT0 as number) > 0 ? (o.cosineT0 as number) : false,
-    ...(o.lrDecaySteps !== undefined ? { cosineDecaySteps: o.lrDecaySteps as number } : {}),
-    lossMode: o.lossMode as RegistrationMode,
-    seed: o.seed as number,
-    backend: o.backend as BackendPreference,
-    checkpointEvery: o.checkpointEvery as number,
+    epochs: o.epochs,
+    ...(o.steps !== undefined ? { maxSteps: o.steps } : {}),
+    batchSize: o.batchSize,
+    microBatchSize: o.microBatchSize ?? 'auto',
+    learningRate: o.lr,
+    cosineT0: o.cosineT0 > 0 ? o.cosineT0 : false,
+    ...(o.lrDecaySteps !== undefined ? { cosineDecaySteps: o.lrDecaySteps } : {}),
+    lossMode: o.lossMode,
+    seed: o.seed,
+    backend: o.backend,
+    checkpointEvery: o.checkpointEvery,
     resume: Boolean(o.resume),
-    ...(readLimitsFrom(o) ? { readLimits: readLimitsFrom(o) } : {}),
+    ...(readLimits ? { readLimits } : {}),
   };
 }

@@ -1,32 +1,23 @@
-// The catalogue stages shared by `rebuild`, `worldstrat search` and `worldstrat fetch`: search a STAC API or
-// the SentinelHub Catalog for every AOI, match revisits, and download the matched revisits into the
+// The catalogue stages an app runs for a dataset rebuild, a search or a fetch: search a STAC API or the
+// SentinelHub Catalog for every AOI, match revisits (footprint covers the AOI, ranked by date then cloud), and
+// download the matched revisits into the
 // release layout with a manifest per level (resumable).
 import { join } from 'node:path';
-import {
-  type CatalogueEntry,
-  catalogueEntriesFromStacItems,
-  getStacProvider,
-  type InvalidItem,
-  L1C_BANDS,
-  L2A_BANDS,
-  type MatchAoi,
-  type MatchedRevisit,
-  matchRevisits,
-  type S2Level,
-  SentinelHubClient,
-  type SentinelHubCredentials,
-  StacClient,
-  type StacItem,
-  type StacProvider,
-} from '@worldstrat/eo-fetch';
-import {
-  downloadSentinelHubRevisits,
-  downloadStacRevisits,
-  loadSentinelHubCredentials,
-} from '@worldstrat/eo-fetch/node';
 import type { BBox, RasterIoLimits } from '@worldstrat/raster-io';
-import { throwIfAborted, WorldStratError } from '../errors.js';
-import type { PipelineContext } from './pipeline.js';
+import pLimit from 'p-limit';
+import { downloadStacRevisits } from '../download/stac-revisits.node.js';
+import { EoFetchError } from '../errors.js';
+import { abortError } from '../http/retry.js';
+import { type CatalogueEntry, catalogueEntriesFromStacItems } from '../matching/catalogue-entry.js';
+import { type MatchAoi, type MatchedRevisit, matchRevisits } from '../matching/match-revisits.js';
+import { loadSentinelHubCredentials } from '../sentinelhub/credentials.node.js';
+import { SentinelHubClient, type SentinelHubCredentials } from '../sentinelhub/sentinel-hub-client.js';
+import { downloadSentinelHubRevisits } from '../sentinelhub/sentinel-hub-downloads.node.js';
+import { getStacProvider, L1C_BANDS, L2A_BANDS, type S2Level, type StacProvider } from '../stac/providers.js';
+import { StacClient } from '../stac/stac-client.js';
+import type { StacItem } from '../stac/stac-types.js';
+import type { InvalidItem } from '../stac/validate-item.js';
+import type { StageContext } from './stage-context.js';
 
 /** Where revisits come from. */
 export type RevisitProvider =
@@ -34,7 +25,7 @@ export type RevisitProvider =
       kind: 'stac';
       /** STAC API root (default: the provider's, e.g. Earth Search). */
       url?: string;
-      /** eo-fetch provider id or object (asset keys, collections; default `earth-search`). */
+      /** Provider id or object (asset keys, collections; default `earth-search`). */
       provider?: string | StacProvider;
     }
   | {
@@ -63,7 +54,7 @@ export interface SearchRevisitsOptions {
   concurrency?: number;
   /**
    * Most catalogue items one AOI's search may return (default {@link searchItemCap} of the window); a catalogue
-   * with more (or with endless `next` links) fails the search with eo-fetch `PAGE_LIMIT` rather than being cut.
+   * with more (or with endless `next` links) fails the search with `PAGE_LIMIT` rather than being cut.
    */
   maxItemsPerSearch?: number;
   fetch?: typeof fetch;
@@ -155,13 +146,18 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+/** Runs `fn` over `items` with at most `limit` in flight; the first failure stops what has not started. */
 async function mapLimit<T>(items: readonly T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }),
-  );
+  const run = pLimit(Math.max(1, limit));
+  try {
+    await Promise.all(items.map((x) => run(() => fn(x))));
+  } finally {
+    run.clearQueue();
+  }
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw abortError(signal);
 }
 
 const stacProviderOf = (p: Extract<RevisitProvider, { kind: 'stac' }>): StacProvider =>
@@ -208,7 +204,7 @@ async function sentinelHubSession(
  * @param options - provider, window, target date, N, levels.
  * @param context - signal, progress (`search <level>`), log.
  * @returns matched revisits per level, counts, items left out (invalid, unknown cloud cover) and warnings.
- * @throws {WorldStratError} `INVALID_ARGUMENT` (level not served, bad item cap); eo-fetch HTTP errors and
+ * @throws {EoFetchError} `INVALID_ARGUMENT` (level not served, bad item cap); HTTP errors and
  *   `PAGE_LIMIT` / `PAGING_LOOP` when a catalogue pages past the item cap or in circles.
  * @example
  * ```ts
@@ -218,7 +214,7 @@ async function sentinelHubSession(
 export async function searchRevisits(
   aois: readonly MatchAoi[],
   options: SearchRevisitsOptions,
-  context: PipelineContext = {},
+  context: StageContext = {},
 ): Promise<SearchRevisitsResult> {
   const { signal, onProgress } = context;
   const p = options.provider;
@@ -230,7 +226,7 @@ export async function searchRevisits(
   const nRevisits = options.nRevisits ?? 16;
   const itemCap = options.maxItemsPerSearch ?? searchItemCap(options.dateRange, nRevisits);
   if (!Number.isInteger(itemCap) || itemCap < 1 || itemCap > MAX_ITEMS_PER_SEARCH)
-    throw new WorldStratError(
+    throw new EoFetchError(
       'INVALID_ARGUMENT',
       `maxItemsPerSearch ${itemCap}: expected an integer in [1, ${MAX_ITEMS_PER_SEARCH}]`,
     );
@@ -255,7 +251,7 @@ export async function searchRevisits(
       const provider = stacProviderOf(p);
       const collection = provider.collections[level];
       if (!collection)
-        throw new WorldStratError(
+        throw new EoFetchError(
           'INVALID_ARGUMENT',
           `STAC provider ${provider.id} serves no ${level} collection`,
         );
@@ -350,7 +346,7 @@ export function searchSkipLines(found: SearchRevisitsResult): string[] {
 
 /**
  * Download matched revisits into the release layout: STAC → windowed COG reads warped to the AOI's 10 m grid
- * (eo-fetch `downloadStacRevisits`); SentinelHub → Process API TIFFs (`downloadSentinelHubRevisits`). One JSONL
+ * (`downloadStacRevisits`); SentinelHub → Process API TIFFs (`downloadSentinelHubRevisits`). One JSONL
  * manifest per level under `<root>/rebuild/`, so a re-run skips complete revisits and redoes the rest.
  *
  * @param aois - AOIs the revisits refer to.
@@ -359,7 +355,7 @@ export function searchSkipLines(found: SearchRevisitsResult): string[] {
  * @param context - signal, progress (`download <level>`).
  * @returns per-level counts, planned requests, processing units and failures (failed revisits are listed,
  *   not thrown).
- * @throws {WorldStratError} `ABORTED`; eo-fetch `INVALID_ARGUMENT`.
+ * @throws {EoFetchError} `ABORTED`, `INVALID_ARGUMENT`.
  * @example
  * ```ts
  * await downloadRevisits(aois, found.revisits, { root: 'dataset', provider: { kind: 'stac' } });
@@ -369,7 +365,7 @@ export async function downloadRevisits(
   aois: readonly MatchAoi[],
   revisits: Partial<Record<S2Level, readonly MatchedRevisit[]>>,
   options: DownloadRevisitsOptions,
-  context: PipelineContext = {},
+  context: StageContext = {},
 ): Promise<DownloadRevisitsResult> {
   const { signal, onProgress } = context;
   const p = options.provider;

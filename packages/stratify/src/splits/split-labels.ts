@@ -1,0 +1,72 @@
+// Split labels per input row, for tables that keep their rows in order (a CSV gains a `split` column): the
+// list-of-names results of the two split functions mapped back onto the rows they came from.
+import { type PaperSplitOptions, paperSplit } from './paper-split.js';
+import { type SplitName, type StratifiedSplitOptions, stratifiedSplit } from './stratified-split.js';
+
+/** A paper-split label: upstream also shuffles scenes past train + val + test, which it never uses. */
+export type PaperSplitLabel = SplitName | 'unused';
+
+/** What {@link paperSplitLabels} returns. */
+export interface PaperSplitLabels {
+  /** The label of each input name, in input order. */
+  labels: PaperSplitLabel[];
+  counts: Record<PaperSplitLabel, number>;
+}
+
+/**
+ * The paper split ({@link paperSplit}) as one label per input name. Upstream keeps duplicate names, so a name
+ * listed twice takes the labels of its occurrences in train, val, test, unused order.
+ * @param names AOI names in table order (duplicates kept).
+ * @param options seed, directory count, count overrides (as {@link paperSplit}).
+ * @returns a label per name and the size of each split.
+ * @throws StratifyError `INVALID_ARGUMENT` for bad counts.
+ * @example
+ * paperSplitLabels(rows.map((r) => r.tile), PAPER_SPLIT).labels[0]; // 'train'
+ */
+export function paperSplitLabels(
+  names: readonly string[],
+  options: PaperSplitOptions = {},
+): PaperSplitLabels {
+  const ps = paperSplit(names, options);
+  const queue = new Map<string, PaperSplitLabel[]>();
+  for (const k of ['train', 'val', 'test', 'unused'] as const) {
+    for (const n of ps[k]) queue.set(n, [...(queue.get(n) ?? []), k]);
+  }
+  const labels = names.map((n) => queue.get(n)?.shift() ?? 'unused');
+  return {
+    labels,
+    counts: { train: ps.train.length, val: ps.val.length, test: ps.test.length, unused: ps.unused.length },
+  };
+}
+
+/** What {@link stratifiedSplitLabels} returns. */
+export interface StratifiedSplitLabels {
+  /** The split of each input row, in input order; `null` for a row dropped as a duplicate name. */
+  labels: (SplitName | null)[];
+  counts: Record<SplitName, number>;
+  /** Rows dropped because their name repeated an earlier row (index in the input, name, first index). */
+  duplicates: { index: number; name: string; firstIndex: number }[];
+}
+
+/**
+ * The stratified, grouped split ({@link stratifiedSplit}) as one label per input row.
+ * @param rows the rows.
+ * @param options name, class and group accessors, fractions, seed (as {@link stratifiedSplit}).
+ * @returns a label per row (`null` for dropped duplicates), split sizes and the duplicates.
+ * @throws StratifyError `INVALID_ARGUMENT` for fractions that are negative or do not sum to 1.
+ * @example
+ * stratifiedSplitLabels(rows, { nameOf: (r) => r.tile, classOf: (r) => r.joint_class, seed: 1 }).labels;
+ */
+export function stratifiedSplitLabels<T>(
+  rows: readonly T[],
+  options: StratifiedSplitOptions<T>,
+): StratifiedSplitLabels {
+  const res = stratifiedSplit(rows, options);
+  const dropped = new Set(res.duplicates.map((d) => d.index));
+  const labels = rows.map((r, i) => (dropped.has(i) ? null : (res.splitOf.get(options.nameOf(r)) ?? null)));
+  return {
+    labels,
+    counts: { train: res.train.length, val: res.val.length, test: res.test.length },
+    duplicates: res.duplicates,
+  };
+}
