@@ -139,6 +139,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   AUTH_FAILED: NETWORK,
   ORDER_FAILED: NETWORK,
   DOWNLOAD_FAILED: NETWORK,
+  QUEUE_UNAVAILABLE: NETWORK, // Redis of --queue unreachable or lost; finished files are kept, rerun resumes
   PAGING_LOOP: NETWORK,
   PAGE_LIMIT: NETWORK,
   RESPONSE_TOO_LARGE: NETWORK,

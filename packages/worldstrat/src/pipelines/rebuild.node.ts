@@ -42,6 +42,8 @@ import {
 import { openClassRasterFile } from '@worldstrat/stratify/node';
 import { METADATA_COLUMNS } from '../dataset/constants.js';
 import { throwIfAborted, WorldStratError } from '../errors.js';
+import type { Executor } from '../executors/executor.js';
+import { downloadThroughExecutor } from '../executors/rebuild-units.node.js';
 import { toCsv } from '../internal/csv.js';
 import { SPLIT_CSV_NAME } from '../synthetic/generate-synthetic-dataset.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
@@ -134,6 +136,13 @@ export interface RebuildOptions {
   dryRun?: boolean;
   /** Injected fetch (tests, proxies). */
   fetch?: typeof fetch;
+  /**
+   * Run the per-AOI download units through this executor (`LocalExecutor`, or `QueueExecutor` for BullMQ
+   * workers sharing `root`); default: one in-process download of every revisit.
+   */
+  executor?: Executor;
+  /** With a queue executor: enqueue the units and return (`detached`); a later run waits and writes the tables. */
+  detach?: boolean;
 }
 
 /** One AOI of the plan with its classes. */
@@ -187,6 +196,8 @@ export interface RebuildResult {
   failures: { level: S2Level; aoi: string; n: number; code: string; message: string }[];
   /** SPOT orders and HR downloads (with `spot.order`). */
   spot?: SpotOrdersResult;
+  /** The units were enqueued and not waited for (`detach`): no tables written yet. */
+  detached?: boolean;
 }
 
 const WEIGHTS = { cbrt: Math.cbrt, sqrt: Math.sqrt, linear: (c: number) => c } as const;
@@ -604,21 +615,31 @@ export async function rebuild(
     files: options.dryRun ? {} : { plan: planPath },
     failures: [],
   };
-  const dl = await downloadRevisits(
-    plan.aois,
-    plan.revisits,
-    {
-      root: options.root,
-      provider: options.provider,
-      levels,
-      concurrency: options.concurrency,
-      ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
-      ...(options.readLimits ? { readLimits: options.readLimits } : {}),
-      dryRun: options.dryRun,
-      fetch: options.fetch,
-    },
-    context,
-  );
+  const downloadOptions = {
+    root: options.root,
+    provider: options.provider,
+    levels,
+    concurrency: options.concurrency,
+    ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    ...(options.readLimits ? { readLimits: options.readLimits } : {}),
+  };
+  // the executor hook: per-AOI units (local or queue workers) instead of one in-process download
+  const dl =
+    options.executor && !options.dryRun
+      ? await downloadThroughExecutor(
+          options.executor,
+          plan.aois,
+          plan.revisits,
+          { ...downloadOptions, detach: options.detach },
+          context,
+        )
+      : await downloadRevisits(
+          plan.aois,
+          plan.revisits,
+          { ...downloadOptions, dryRun: options.dryRun, fetch: options.fetch },
+          context,
+        );
+  if (!dl) return { ...result, detached: true };
   result.downloads = dl.downloads;
   result.plannedRequests = dl.plannedRequests;
   result.processingUnits = dl.processingUnits;
