@@ -24,6 +24,27 @@ export type {
   SplitName,
 } from './dataset/scan-dataset.node.js';
 export { scanDataset } from './dataset/scan-dataset.node.js';
+export type {
+  Executor,
+  ExecutorRunOptions,
+  ExecutorRunResult,
+  ExecutorStage,
+  ExecutorUnit,
+  UnitOutcome,
+} from './executors/executor.js';
+export { EXECUTOR_STAGES, unitKey } from './executors/executor.js';
+export { LocalExecutor } from './executors/local-executor.node.js';
+export type {
+  QueueExecutorOptions,
+  QueueStatus,
+  QueueWorkerOptions,
+  QueueWorkerResult,
+} from './executors/queue-executor.node.js';
+export { QueueExecutor, queueStatus, runQueueWorker } from './executors/queue-executor.node.js';
+export type { RebuildDownloadParams } from './executors/rebuild-units.node.js';
+export type { QueueUrl } from './executors/redis-connection.node.js';
+export { parseQueueUrl } from './executors/redis-connection.node.js';
+export type { StageRuntime } from './executors/stage-handlers.node.js';
 export * from './index.js';
 export type {
   BenchmarkOptions,

@@ -43,7 +43,11 @@ export class LocalExecutor implements Executor {
         throwIfAborted(context.signal);
         const u = units[i];
         try {
-          outcomes[i] = { unit: u.unit, ok: true, value: await handler(u.params, { signal: context.signal }, this.runtime) };
+          outcomes[i] = {
+            unit: u.unit,
+            ok: true,
+            value: await handler(u.params, { signal: context.signal }, this.runtime),
+          };
         } catch (err) {
           if (errorCodeOf(err) === 'ABORTED') throw err;
           outcomes[i] = { unit: u.unit, ok: false, code: errorCodeOf(err), message: messageOf(err) };

@@ -51,7 +51,10 @@ export async function runRebuildDownloadUnit(
   runtime: StageRuntime = {},
 ): Promise<DownloadRevisitsResult> {
   if (!isAbsolute(params.root))
-    throw new WorldStratError('INVALID_ARGUMENT', `unit ${params.aoi.name}: root ${params.root} is not absolute`);
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `unit ${params.aoi.name}: root ${params.root} is not absolute`,
+    );
   const result = await downloadRevisits(
     [params.aoi],
     params.revisits,

@@ -1,6 +1,8 @@
 // `worldstrat rebuild`: sample → stratify → AOIs → catalogue search → matching → download → release layout.
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
+import { QueueExecutor } from '../../executors/queue-executor.node.js';
+import { parseQueueUrl } from '../../executors/redis-connection.node.js';
 import { rebuild } from '../../pipelines/rebuild.node.js';
 import { MAX_ITEMS_PER_SEARCH } from '../../pipelines/revisit-stages.node.js';
 import {
@@ -120,6 +122,15 @@ export function registerRebuild(program: Command, run: CliRunner): void {
       'seconds without data before a revisit download request is aborted and retried (default 60; 0: off)',
       parseIdleTimeout,
     )
+    .option(
+      '--queue <url>',
+      'run the per-AOI downloads as jobs on this Redis (redis://HOST:PORT[/DB]) for `worldstrat worker` processes sharing <root>; waits for them unless --detach',
+    )
+    .option(
+      '--detach',
+      'with --queue: enqueue and return at once (run again without it to wait and write the tables)',
+      false,
+    )
     .option('--replan', 'ignore the saved plan and sample/search again', false)
     .option(
       '--dry-run',
@@ -136,11 +147,22 @@ export function registerRebuild(program: Command, run: CliRunner): void {
         const weight = o.weight as string;
         if (!['cbrt', 'sqrt', 'linear'].includes(weight))
           throw new WorldStratError('INVALID_ARGUMENT', `--weight ${weight}: use cbrt, sqrt or linear`);
+        if (o.detach && o.queue === undefined)
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            '--detach needs --queue (it leaves the queued jobs to workers)',
+          );
+        if (o.queue !== undefined && fetch)
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            '--queue: credentials in the provider URL are not sent to the queue; give workers access another way (a config file or the environment)',
+          );
         if (o.confirmSpotOrders && !o.orderSpot)
           throw new WorldStratError(
             'INVALID_ARGUMENT',
             '--confirm-spot-orders needs --order-spot (it confirms the SPOT orders that --order-spot places)',
           );
+        const executor = o.queue !== undefined ? await QueueExecutor.connect(o.queue as string) : undefined;
         const res = await rebuild(
           {
             root,
@@ -187,9 +209,17 @@ export function registerRebuild(program: Command, run: CliRunner): void {
                 : undefined,
             dryRun: Boolean(o.dryRun),
             ...(fetch ? { fetch } : {}),
+            ...(executor ? { executor, detach: Boolean(o.detach) } : {}),
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
-        );
+        ).finally(() => executor?.close());
+        if (res.detached) {
+          rt.done(
+            res,
+            `${res.aois} AOIs: download jobs queued on ${parseQueueUrl(o.queue as string).display}; run the same command without --detach to wait and write the tables`,
+          );
+          return;
+        }
         const lines = [
           `${res.aois} AOIs${res.planReused ? ' (saved plan)' : `, ${res.searchRequests} catalogue searches`}`,
           ...Object.entries(res.downloads).map(([level, d]) =>
