@@ -1,0 +1,302 @@
+// The rebuild on BullMQ workers: a Redis started here, worker processes of the built CLI, eo-fetch's local
+// STAC/COG server. The queued dataset must equal an in-process one byte for byte, with a worker killed with
+// kill -9 mid-run and, separately, Redis restarted (empty) mid-run.
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BAND_RESOLUTION_M, type CanonicalBand, earthSearch, L2A_BANDS } from '@worldstrat/eo-fetch';
+import { type BBox, encodeGeoTiff, transformCoords } from '@worldstrat/raster-io';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeItem, type StacServer, startStacServer } from '../../../eo-fetch/test/support/stac-server.js';
+import { LocalExecutor } from '../../src/executors/local-executor.node.js';
+import { QueueExecutor } from '../../src/executors/queue-executor.node.js';
+import { parseQueueUrl } from '../../src/executors/redis-connection.node.js';
+import { type RebuildOptions, rebuild } from '../../src/pipelines/rebuild.node.js';
+import { tempDir } from '../support/fixtures.js';
+import { hasRedisServer, startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { requireTool } from '../support/require-tool.js';
+import { cli } from '../support/run-cli.js';
+import { CLI_BIN, spawnCli } from '../support/spawn-cli.js';
+
+const CENTRE = [8.54, 47.37] as const;
+const REGION: BBox = [8.52, 47.36, 8.56, 47.38];
+const EPSG = 32632;
+const allLand = { source: 'test: all land', isLand: () => true };
+const run = requireTool('redis-server', hasRedisServer()) && requireTool('built CLI', existsSync(CLI_BIN));
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let stac: StacServer;
+let redis: TestRedis;
+let lccsPath: string;
+const workers: ChildProcess[] = [];
+
+/** Three land-cover classes (west / north-east / south-east of the centre), so the draw spreads AOIs. */
+function lccsRaster(): Uint8Array {
+  const res = 0.0025;
+  const [x0, y0, w, h] = [8.45, 47.45, 80, 60];
+  const data = new Uint8Array(w * h);
+  for (let r = 0; r < h; r++)
+    for (let c = 0; c < w; c++) {
+      const lon = x0 + (c + 0.5) * res;
+      const lat = y0 - (r + 0.5) * res;
+      data[r * w + c] = lon < CENTRE[0] ? 10 : lat >= CENTRE[1] ? 190 : 50;
+    }
+  return encodeGeoTiff(
+    {
+      width: w,
+      height: h,
+      dtype: 'uint8',
+      bands: [data],
+      noData: 0,
+      geo: { epsg: 4326, transform: [x0, res, 0, y0, 0, -res] },
+    },
+    { tiled: true, tileSize: 256 },
+  );
+}
+
+function bandCog(band: CanonicalBand, cx: number, cy: number): Uint8Array {
+  const X0 = Math.floor((cx - 4000) / 60) * 60;
+  const Y0 = Math.ceil((cy + 4000) / 60) * 60;
+  const res = BAND_RESOLUTION_M[band];
+  const size = Math.ceil(8040 / res);
+  const isScl = band === 'SCL';
+  const data = isScl ? new Uint8Array(size * size) : new Uint16Array(size * size);
+  const bi = L2A_BANDS.indexOf(band as (typeof L2A_BANDS)[number]);
+  for (let r = 0; r < size; r++)
+    for (let c = 0; c < size; c++) data[r * size + c] = isScl ? 4 : 1500 + 100 * bi + ((r * 7 + c * 3) % 97);
+  return encodeGeoTiff(
+    {
+      width: size,
+      height: size,
+      dtype: isScl ? 'uint8' : 'uint16',
+      bands: [data],
+      noData: 0,
+      geo: { epsg: EPSG, transform: [X0, res, 0, Y0, 0, -res] },
+    },
+    { cog: true, tileSize: 256, compression: 'none' },
+  );
+}
+
+beforeAll(async () => {
+  if (!run) return;
+  ({ dir, cleanup } = await tempDir('ws-rebuild-queue-'));
+  stac = await startStacServer([]);
+  const [[cx, cy]] = transformCoords(4326, EPSG, [[CENTRE[0], CENTRE[1]]]);
+  for (const b of new Set([...L2A_BANDS, 'SCL'] as CanonicalBand[]))
+    stac.files.set(`/data/${b}.tif`, bandCog(b, cx, cy));
+  lccsPath = join(dir, 'lccs.tif');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(lccsPath, lccsRaster());
+  const bbox = [REGION[0] - 0.05, REGION[1] - 0.05, REGION[2] + 0.05, REGION[3] + 0.05];
+  for (const [id, day, cloud] of [
+    ['S2_10', 10, 30],
+    ['S2_12', 12, 5],
+  ] as const)
+    stac.items.push(
+      makeItem(id, `2022-06-${day}T10:30:00Z`, cloud, bbox, {
+        properties: { 's2:processing_baseline': '05.09', 's2:datatake_id': id },
+        assets: Object.fromEntries(
+          ([...L2A_BANDS, 'SCL'] as CanonicalBand[]).map((b) => [
+            earthSearch.assetKeys[b]!,
+            {
+              href: `${stac.url}/data/${b}.tif`,
+              type: 'image/tiff; application=geotiff; profile=cloud-optimized',
+            },
+          ]),
+        ),
+      }),
+    );
+  redis = await startTestRedis();
+}, 30_000);
+
+afterAll(async () => {
+  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  await redis?.stop();
+  await stac?.close();
+  await cleanup?.();
+});
+
+const options = (root: string, target = 20): RebuildOptions => ({
+  root,
+  region: REGION,
+  landMask: allLand,
+  landcover: lccsPath,
+  target,
+  poolSize: 10 * target,
+  seed: 3,
+  areaKm2: 0.25,
+  provider: { kind: 'stac', url: stac.url, provider: earthSearch },
+  dateRange: ['2022-06-01', '2022-06-30'],
+  targetDate: '2022-06-10',
+  nRevisits: 2,
+  concurrency: 2,
+});
+
+function startWorker(): ChildProcess {
+  const { child } = spawnCli(
+    ['worker', '--queue', redis.url, '--concurrency', '2', '--lock-duration', '2000', '--quiet'],
+    dir,
+  );
+  workers.push(child);
+  return child;
+}
+
+async function listFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else out.push(p.slice(root.length + 1));
+    }
+  };
+  await walk(root);
+  return out.sort();
+}
+
+/** Every dataset file (the rebuild/ bookkeeping aside) of `a` equals `b`'s byte for byte. */
+async function expectSameDataset(a: string, b: string): Promise<string[]> {
+  const data = (fs: string[]) => fs.filter((f) => !f.startsWith('rebuild/'));
+  const fa = data(await listFiles(a));
+  expect(data(await listFiles(b))).toEqual(fa);
+  for (const f of fa)
+    expect(Buffer.compare(await readFile(join(a, f)), await readFile(join(b, f))), f).toBe(0);
+  return fa;
+}
+
+/** The merged manifest has each file once, all verified, and each (AOI, revisit) of the plan. */
+async function expectManifestOnce(root: string, revisits: number): Promise<void> {
+  const lines = (await readFile(join(root, 'rebuild', 'manifest-L2A.jsonl'), 'utf8')).trim().split('\n');
+  const recs = lines.map(
+    (l) => JSON.parse(l) as { path: string; aoi: string; revisit: number; status: string },
+  );
+  expect(new Set(recs.map((r) => r.path)).size).toBe(recs.length);
+  expect(recs.every((r) => r.status === 'verified')).toBe(true);
+  const metas = recs.filter((r) => r.path.endsWith('.metadata'));
+  expect(new Set(metas.map((r) => `${r.aoi}/${r.revisit}`)).size).toBe(metas.length);
+  expect(metas).toHaveLength(revisits);
+}
+
+const noTemps = async (root: string) =>
+  expect((await listFiles(root)).filter((f) => /\.(tmp|partial)$|\.tmp-|\.partial-/.test(f))).toEqual([]);
+
+describe.runIf(run)('rebuild --queue (BullMQ workers)', () => {
+  it('three workers, one killed with kill -9 mid-run: the dataset equals the in-process one', async () => {
+    const local = join(dir, 'local');
+    const ref = await rebuild(options(local));
+    expect(ref.aois).toBe(20);
+    expect(ref.failures).toEqual([]);
+    // the local executor runs the same per-AOI units in-process
+    const viaLocal = join(dir, 'local-executor');
+    await rebuild({ ...options(viaLocal), executor: new LocalExecutor() });
+    await expectSameDataset(local, viaLocal);
+
+    const victim = startWorker();
+    startWorker();
+    startWorker();
+    const executor = await QueueExecutor.connect(redis.url, { pollMs: 100 });
+    const queued = join(dir, 'queued');
+    let killed = false;
+    const res = await rebuild(
+      { ...options(queued), executor },
+      {
+        onProgress: (p) => {
+          if (p.stage === 'rebuild-download' && p.done >= 2 && !killed) {
+            killed = true;
+            victim.kill('SIGKILL');
+          }
+        },
+      },
+    ).finally(() => executor.close());
+    expect(killed).toBe(true);
+    expect(victim.signalCode).toBe('SIGKILL');
+    expect(res.failures).toEqual([]);
+    expect(res.downloads.L2A!.downloaded + res.downloads.L2A!.skipped).toBe(ref.revisits.L2A);
+    const files = await expectSameDataset(local, queued);
+    expect(files.filter((f) => f.endsWith('.tiff')).length).toBeGreaterThanOrEqual(2 * 20);
+    await expectManifestOnce(queued, ref.revisits.L2A!);
+    await noTemps(queued);
+
+    const status = await cli('status', '--queue', redis.url, '--json');
+    expect(status.code).toBe(0);
+    const s = JSON.parse(status.out);
+    expect(s.stages['rebuild-download'].completed).toBe(20);
+    expect(s.failed).toEqual([]);
+
+    // a rerun re-verifies every unit and downloads nothing
+    const reads = stac.requests.length;
+    const again = await QueueExecutor.connect(redis.url, { pollMs: 100 });
+    const rerun = await rebuild({ ...options(queued), executor: again }).finally(() => again.close());
+    expect(rerun.downloads.L2A).toEqual({ downloaded: 0, skipped: ref.revisits.L2A, failed: 0, planned: 0 });
+    expect(stac.requests.length).toBe(reads);
+  }, 120_000);
+
+  it('Redis restarted (empty) mid-run: the run completes with the same dataset', async () => {
+    while (workers.filter((w) => w.exitCode === null && w.signalCode === null).length < 2) startWorker();
+    const executor = await QueueExecutor.connect(redis.url, { pollMs: 100, lostTimeoutMs: 30_000 });
+    const root = join(dir, 'restarted');
+    let restarted: Promise<void> | undefined;
+    const res = await rebuild(
+      { ...options(root, 8), executor },
+      {
+        onProgress: (p) => {
+          if (p.stage === 'rebuild-download' && p.done >= 1 && !restarted)
+            restarted = redis.stop().then(() => redis.start());
+        },
+      },
+    ).finally(() => executor.close());
+    await restarted;
+    expect(restarted).toBeDefined();
+    expect(res.failures).toEqual([]);
+    const local = join(dir, 'restarted-local');
+    await rebuild(options(local, 8));
+    await expectSameDataset(local, root);
+    await expectManifestOnce(root, res.revisits.L2A!);
+    await noTemps(root);
+  }, 90_000);
+
+  it('an unreachable Redis is QUEUE_UNAVAILABLE with exit 6; a bad URL is a usage error', async () => {
+    const closed = `redis://127.0.0.1:${redis.port + 1}/0`;
+    const err = await QueueExecutor.connect(closed, { connectTimeoutMs: 2000 }).catch((e) => e);
+    expect(err.code).toBe('QUEUE_UNAVAILABLE');
+    expect(err.message).toContain(`127.0.0.1:${redis.port + 1}`);
+    const r = await cli('status', '--queue', closed);
+    expect(r.code).toBe(6);
+    expect(r.err).toContain('QUEUE_UNAVAILABLE');
+    const w = await cli('worker', '--queue', 'http://127.0.0.1:1');
+    expect(w.code).toBe(2);
+    expect(parseQueueUrl('redis://u:s3cret@h:7000/2')).toMatchObject({
+      host: 'h',
+      port: 7000,
+      db: 2,
+      password: 's3cret',
+    });
+    expect(parseQueueUrl('redis://u:s3cret@h:7000/2').display).not.toContain('s3cret');
+    const d = await cli(
+      'rebuild',
+      join(dir, 'x'),
+      '--landcover',
+      lccsPath,
+      '--target',
+      '1',
+      '--from',
+      '2022-06-01',
+      '--to',
+      '2022-06-02',
+      '--detach',
+    );
+    expect(d.code).toBe(2);
+  }, 30_000);
+
+  it('worker: SIGTERM stops it cleanly (exit 0) after finishing its jobs', async () => {
+    const { child, done } = spawnCli(['worker', '--queue', redis.url, '--json'], dir);
+    workers.push(child);
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGTERM');
+    const res = await done;
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.out)).toEqual({ completed: 0, failed: 0 });
+  }, 30_000);
+});
