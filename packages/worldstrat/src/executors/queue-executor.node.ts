@@ -315,6 +315,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
     w.on('error', (err) => options.log?.(`${stage}: ${err.message}`));
     return w;
   });
+  // closing a worker whose connections are still starting emits an unhandled 'error': wait for them first
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
   options.log?.(`worker on ${q.display}: ${workers.map((w) => w.name).join(', ')}`);
   await new Promise<void>((resolve) => {
     if (options.signal?.aborted) resolve();
