@@ -44,6 +44,8 @@ export { QueueExecutor, queueStatus, runQueueWorker } from './executors/queue-ex
 export type { RebuildDownloadParams } from './executors/rebuild-units.node.js';
 export type { QueueUrl } from './executors/redis-connection.node.js';
 export { parseQueueUrl } from './executors/redis-connection.node.js';
+export type { SharedHostLimits } from './executors/shared-rate-limit.node.js';
+export { sharedHostLimitedFetch } from './executors/shared-rate-limit.node.js';
 export type { StageRuntime } from './executors/stage-handlers.node.js';
 export * from './index.js';
 export type {

@@ -20,6 +20,7 @@ import {
 } from './executor.js';
 import { messageOf } from './local-executor.node.js';
 import { connectRedis, parseQueueUrl, type QueueUrl } from './redis-connection.node.js';
+import { type SharedHostLimits, sharedHostLimitedFetch } from './shared-rate-limit.node.js';
 import { STAGE_HANDLERS, type StageRuntime } from './stage-handlers.node.js';
 
 /** Key prefix of every queue in Redis. */
@@ -272,6 +273,8 @@ export interface QueueWorkerOptions {
   log?: (line: string) => void;
   /** What units get from this process. */
   runtime?: StageRuntime;
+  /** Per-host request limits shared by every worker through this Redis (downloads of every unit). */
+  hostLimits?: SharedHostLimits;
   connectTimeoutMs?: number;
 }
 
@@ -294,9 +297,15 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
   const q = parseQueueUrl(options.url);
   const connection = await connectRedis(q, options);
   const counts: QueueWorkerResult = { completed: 0, failed: 0 };
+  const runtime: StageRuntime = options.hostLimits
+    ? {
+        ...options.runtime,
+        fetch: sharedHostLimitedFetch(connection, options.hostLimits, options.runtime?.fetch),
+      }
+    : (options.runtime ?? {});
   const lockDuration = options.lockDurationMs ?? 30_000;
   const workers = (options.stages ?? EXECUTOR_STAGES).map((stage) => {
-    const w = new Worker(stage, (job: Job) => processJob(stage, job, options.runtime ?? {}), {
+    const w = new Worker(stage, (job: Job) => processJob(stage, job, runtime), {
       connection,
       prefix: QUEUE_PREFIX,
       concurrency: options.concurrency ?? 1,

@@ -37,6 +37,16 @@ export function registerWorker(program: Command, run: CliRunner): void {
       intOption('lock-duration', { min: 1000, max: 3_600_000 }),
       30_000,
     )
+    .option(
+      '--host-concurrency <n>',
+      'requests in flight per host, shared by every worker on this Redis',
+      intOption('host-concurrency', { min: 1, max: 10_000 }),
+    )
+    .option(
+      '--host-rps <n>',
+      'requests started per host and second, shared by every worker on this Redis',
+      intOption('host-rps', { min: 1, max: 100_000 }),
+    )
     .action((_opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
         const res = await runQueueWorker({
@@ -44,6 +54,14 @@ export function registerWorker(program: Command, run: CliRunner): void {
           concurrency: o.concurrency as number,
           stages: parseStages(o.stages as string),
           lockDurationMs: o.lockDuration as number,
+          ...(o.hostConcurrency !== undefined || o.hostRps !== undefined
+            ? {
+                hostLimits: {
+                  concurrency: o.hostConcurrency as number | undefined,
+                  perSecond: o.hostRps as number | undefined,
+                },
+              }
+            : {}),
           signal: rt.signal,
           log: rt.info,
         });
