@@ -264,6 +264,85 @@ describe.runIf(run)('rebuild --queue (BullMQ workers)', () => {
     await noTemps(root);
   }, 90_000);
 
+  it('CLI: --detach returns after enqueuing; a second run waits and writes the same dataset as an in-process run', async () => {
+    const args = (root: string) => [
+      'rebuild',
+      root,
+      '--landcover',
+      lccsPath,
+      '--land-mask',
+      'none',
+      '--region',
+      REGION.join(','),
+      '--target',
+      '4',
+      '--pool-size',
+      '40',
+      '--seed',
+      '3',
+      '--area',
+      '0.25',
+      '--stac-url',
+      stac.url,
+      '--from',
+      '2022-06-01',
+      '--to',
+      '2022-06-30',
+      '--target-date',
+      '2022-06-10',
+      '--revisits',
+      '1',
+    ];
+    const root = join(dir, 'cli-queued');
+    const detached = await cli('--json', ...args(root), '--queue', redis.url, '--detach');
+    expect(detached.code, detached.err).toBe(0);
+    expect(JSON.parse(detached.out)).toMatchObject({ detached: true, aois: 4 });
+    expect(existsSync(join(root, 'metadata.csv'))).toBe(false);
+    const waited = await cli('--json', ...args(root), '--queue', redis.url);
+    expect(waited.code, waited.err).toBe(0);
+    const res = JSON.parse(waited.out);
+    expect(res.failures).toEqual([]);
+    expect(res.downloads.L2A.downloaded + res.downloads.L2A.skipped).toBe(4);
+    const local = join(dir, 'cli-local');
+    const ref = await cli('--json', ...args(local));
+    expect(ref.code, ref.err).toBe(0);
+    await expectSameDataset(local, root);
+  }, 60_000);
+
+  it('a unit failing with a code no retry can fix fails at once; status lists it with its code', async () => {
+    const executor = await QueueExecutor.connect(redis.url, { pollMs: 100 });
+    const params = {
+      root: 'relative/root',
+      provider: { kind: 'stac', url: stac.url },
+      levels: ['L2A'],
+      aoi: { name: 'Bad-1', bounds: REGION },
+      revisits: { L2A: [] },
+    };
+    const run = await executor
+      .run('rebuild-download', [{ unit: 'Bad-1', params }], {}, {})
+      .finally(() => executor.close());
+    expect(run.outcomes).toEqual([
+      {
+        unit: 'Bad-1',
+        ok: false,
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining('relative/root'),
+      },
+    ]);
+    const status = await cli('status', '--queue', redis.url, '--json');
+    const failed = JSON.parse(status.out).failed;
+    expect(failed).toEqual([
+      expect.objectContaining({
+        stage: 'rebuild-download',
+        unit: 'Bad-1',
+        code: 'INVALID_ARGUMENT',
+        attempts: 1,
+      }),
+    ]);
+    const text = await cli('status', '--queue', redis.url);
+    expect(text.out).toContain('failed rebuild-download Bad-1 [INVALID_ARGUMENT] after 1 attempt(s)');
+  }, 30_000);
+
   it('an unreachable Redis is QUEUE_UNAVAILABLE with exit 6; a bad URL is a usage error', async () => {
     const closed = `redis://127.0.0.1:${redis.port + 1}/0`;
     const err = await QueueExecutor.connect(closed, { connectTimeoutMs: 2000 }).catch((e) => e);
