@@ -69,7 +69,7 @@ export function unitKey<P>(stage: ExecutorStage, unit: ExecutorUnit<P>): string 
 }
 
 /** JSON with object keys sorted, so equal parameters hash equally whatever their key order. */
-export function canonicalJson(v: unknown): string {
+function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object')
     return `{${Object.keys(v)

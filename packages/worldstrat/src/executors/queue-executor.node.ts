@@ -46,6 +46,8 @@ export interface QueueExecutorOptions {
   pollMs?: number;
   /** First-connection timeout (ms; default 5000). */
   connectTimeoutMs?: number;
+  /** Longest one exchange with Redis (enqueue, one poll) may take (ms; default 10 s). */
+  requestTimeoutMs?: number;
 }
 
 type QueueJobResult = { value: unknown };
@@ -104,6 +106,11 @@ export class QueueExecutor implements Executor {
     const byId = new Map(ids.map((id, i) => [id, i]));
     await this.bounded(() => this.enqueue(queue, stage, units, ids, true), 'enqueuing');
     if (options.detach) return { outcomes: [], detached: true };
+    const workerCount = await this.bounded(() => queue.getWorkersCount(), 'counting workers');
+    if (workerCount === 0)
+      context.log?.(
+        `no worker is connected to ${this.url.display} yet: start \`worldstrat worker --queue ${this.url.display}\` (waiting)`,
+      );
     const outcomes: UnitOutcome<R>[] = new Array(units.length);
     const pending = new Set(ids);
     let lastOk = Date.now();
@@ -201,7 +208,7 @@ export class QueueExecutor implements Executor {
 
   /** Runs a Redis exchange with a time limit: a dead Redis gives `QUEUE_UNAVAILABLE`, never a hang. */
   private async bounded<T>(fn: () => Promise<T>, what: string): Promise<T> {
-    const limitMs = 10_000;
+    const limitMs = this.options.requestTimeoutMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
@@ -212,7 +219,7 @@ export class QueueExecutor implements Executor {
               reject(
                 new WorldStratError(
                   'QUEUE_UNAVAILABLE',
-                  `Redis at ${this.url.display} did not answer within ${limitMs / 1000} s while ${what}`,
+                  `Redis at ${this.url.display} did not answer within ${limitMs} ms while ${what}`,
                 ),
               ),
             limitMs,

@@ -32,7 +32,7 @@ export interface RebuildDownloadParams {
 }
 
 /** Manifest of one unit and level. */
-export const unitManifestPath = (root: string, level: S2Level, aoi: string): string =>
+const unitManifestPath = (root: string, level: S2Level, aoi: string): string =>
   join(root, 'rebuild', 'units', level, `${aoi}.jsonl`);
 
 /**

@@ -343,6 +343,39 @@ describe.runIf(run)('rebuild --queue (BullMQ workers)', () => {
     expect(text.out).toContain('failed rebuild-download Bad-1 [INVALID_ARGUMENT] after 1 attempt(s)');
   }, 30_000);
 
+  it('Redis lost for longer than lostTimeoutMs: QUEUE_UNAVAILABLE (exit 6 in the CLI), the plan kept on disk', async () => {
+    const lone = await startTestRedis(); // no worker listens here
+    const executor = await QueueExecutor.connect(lone.url, {
+      pollMs: 100,
+      lostTimeoutMs: 1000,
+      requestTimeoutMs: 3000,
+    });
+    const root = join(dir, 'lost');
+    const lines: string[] = [];
+    const err = await rebuild(
+      { ...options(root, 3), executor },
+      {
+        log: (l) => {
+          lines.push(l);
+          if (l.startsWith('no worker is connected')) void lone.stop();
+        },
+      },
+    )
+      .catch((e) => e)
+      .finally(() => executor.close());
+    await lone.stop();
+    expect(err.code, String(err)).toBe('QUEUE_UNAVAILABLE');
+    expect(
+      lines.some((l) => l.includes(`start \`worldstrat worker --queue redis://127.0.0.1:${lone.port}`)),
+      lines.join('\n'),
+    ).toBe(true);
+    expect(err.code).toBe('QUEUE_UNAVAILABLE');
+    expect(err.message).toContain(`127.0.0.1:${lone.port}`);
+    expect(existsSync(join(root, 'rebuild', 'plan.json'))).toBe(true);
+    expect(existsSync(join(root, 'metadata.csv'))).toBe(false);
+    await noTemps(root);
+  }, 30_000);
+
   it('an unreachable Redis is QUEUE_UNAVAILABLE with exit 6; a bad URL is a usage error', async () => {
     const closed = `redis://127.0.0.1:${redis.port + 1}/0`;
     const err = await QueueExecutor.connect(closed, { connectTimeoutMs: 2000 }).catch((e) => e);
