@@ -3,7 +3,7 @@
 // (`runQueueWorker`, any number of processes or machines sharing the dataset root) run the same unit code as
 // the local executor. A worker killed with kill -9 stops renewing its job's lock; BullMQ's stalled-job check
 // hands the job to another worker, which redoes the unit (the unit skips what its manifest verifies).
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { WorldStratError } from '../errors.js';
 import type { PipelineContext } from '../pipelines/pipeline.js';
@@ -113,6 +113,35 @@ export class QueueExecutor implements Executor {
       );
     const outcomes: UnitOutcome<R>[] = new Array(units.length);
     const pending = new Set(ids);
+    // queue events wake the wait as soon as one of our jobs finishes; the poll confirms (and is the fallback)
+    const events = await this.openEvents(stage);
+    let wake = () => {};
+    const onFinished = ({ jobId }: { jobId: string }) => {
+      if (pending.has(jobId)) wake();
+    };
+    events?.events.on('completed', onFinished);
+    events?.events.on('failed', onFinished);
+    try {
+      await this.waitFor(queue, stage, units, pending, byId, outcomes, context, (w) => {
+        wake = w;
+      });
+    } finally {
+      await events?.close();
+    }
+    return { outcomes, detached: false };
+  }
+
+  /** Polls until every pending job finished, waking early on queue events; a long Redis outage throws. */
+  private async waitFor<P, R>(
+    queue: Queue,
+    stage: ExecutorStage,
+    units: readonly ExecutorUnit<P>[],
+    pending: Set<string>,
+    byId: ReadonlyMap<string, number>,
+    outcomes: UnitOutcome<R>[],
+    context: PipelineContext,
+    setWake: (wake: () => void) => void,
+  ): Promise<void> {
     let lastOk = Date.now();
     const lostTimeoutMs = this.options.lostTimeoutMs ?? 60_000;
     while (pending.size) {
@@ -139,9 +168,25 @@ export class QueueExecutor implements Executor {
             { cause: err },
           );
       }
-      if (pending.size) await sleep(this.options.pollMs ?? 500, context.signal);
+      if (pending.size) await sleep(this.options.pollMs ?? 1000, context.signal, setWake);
     }
-    return { outcomes, detached: false };
+  }
+
+  /** A dedicated connection listening to the stage's queue events; `null` when it cannot start (polls suffice). */
+  private async openEvents(
+    stage: ExecutorStage,
+  ): Promise<{ events: QueueEvents; close: () => Promise<void> } | null> {
+    const connection = await connectRedis(this.url, this.options).catch(() => null);
+    if (!connection) return null;
+    const events = new QueueEvents(stage, { connection, prefix: QUEUE_PREFIX });
+    events.on('error', () => {});
+    return {
+      events,
+      close: async () => {
+        await events.close().catch(() => {});
+        connection.disconnect();
+      },
+    };
   }
 
   /** Adds missing jobs; on a fresh run, finished jobs of earlier runs are retried (their units re-verify). */
@@ -254,15 +299,18 @@ function parseFailure(reason: string | undefined): { code: string; message: stri
   return m ? { code: m[1], message: m[2] } : { code: 'UNEXPECTED', message: reason ?? 'job failed' };
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
+/** Sleeps `ms`, or less when `signal` fires or the wake function handed to `setWake` is called. */
+const sleep = (ms: number, signal?: AbortSignal, setWake?: (wake: () => void) => void) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(done, ms);
     function done() {
       clearTimeout(t);
       signal?.removeEventListener('abort', done);
+      setWake?.(() => {});
       resolve();
     }
     signal?.addEventListener('abort', done, { once: true });
+    setWake?.(done);
   });
 
 /** Options of {@link runQueueWorker}. */

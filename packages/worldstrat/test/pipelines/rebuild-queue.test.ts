@@ -343,7 +343,7 @@ describe.runIf(run)('rebuild --queue (BullMQ workers)', () => {
     expect(text.out).toContain('failed rebuild-download Bad-1 [INVALID_ARGUMENT] after 1 attempt(s)');
   }, 30_000);
 
-  it('Redis lost for longer than lostTimeoutMs: QUEUE_UNAVAILABLE (exit 6 in the CLI), the plan kept on disk', async () => {
+  it('Redis lost for longer than lostTimeoutMs: QUEUE_UNAVAILABLE, the plan kept on disk', async () => {
     const lone = await startTestRedis(); // no worker listens here
     const executor = await QueueExecutor.connect(lone.url, {
       pollMs: 100,
