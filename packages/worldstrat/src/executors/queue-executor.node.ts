@@ -95,6 +95,17 @@ export class QueueExecutor implements Executor {
     return q;
   }
 
+  /**
+   * Workers connected to a stage's queue.
+   *
+   * @param stage - the stage.
+   * @returns how many.
+   * @throws {WorldStratError} `QUEUE_UNAVAILABLE`.
+   */
+  async workerCount(stage: ExecutorStage): Promise<number> {
+    return this.bounded(() => this.queue(stage).getWorkersCount(), 'counting workers');
+  }
+
   async run<P, R>(
     stage: ExecutorStage,
     units: readonly ExecutorUnit<P>[],
@@ -106,8 +117,7 @@ export class QueueExecutor implements Executor {
     const byId = new Map(ids.map((id, i) => [id, i]));
     await this.bounded(() => this.enqueue(queue, stage, units, ids, true), 'enqueuing');
     if (options.detach) return { outcomes: [], detached: true };
-    const workerCount = await this.bounded(() => queue.getWorkersCount(), 'counting workers');
-    if (workerCount === 0)
+    if ((await this.workerCount(stage)) === 0)
       context.log?.(
         `no worker is connected to ${this.url.display} yet: start \`worldstrat worker --queue ${this.url.display}\` (waiting)`,
       );

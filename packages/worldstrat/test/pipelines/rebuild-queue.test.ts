@@ -5,109 +5,35 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BAND_RESOLUTION_M, type CanonicalBand, earthSearch, L2A_BANDS } from '@worldstrat/eo-fetch';
-import { type BBox, encodeGeoTiff, transformCoords } from '@worldstrat/raster-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeItem, type StacServer, startStacServer } from '../../../eo-fetch/test/support/stac-server.js';
+import type { StacServer } from '../../../eo-fetch/test/support/stac-server.js';
 import { LocalExecutor } from '../../src/executors/local-executor.node.js';
 import { QueueExecutor } from '../../src/executors/queue-executor.node.js';
 import { parseQueueUrl } from '../../src/executors/redis-connection.node.js';
 import { type RebuildOptions, rebuild } from '../../src/pipelines/rebuild.node.js';
 import { tempDir } from '../support/fixtures.js';
+import { REGION, type RebuildFixture, startRebuildFixture } from '../support/rebuild-fixture.js';
 import { hasRedisServer, startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { requireTool } from '../support/require-tool.js';
 import { cli } from '../support/run-cli.js';
 import { CLI_BIN, spawnCli } from '../support/spawn-cli.js';
 
-const CENTRE = [8.54, 47.37] as const;
-const REGION: BBox = [8.52, 47.36, 8.56, 47.38];
-const EPSG = 32632;
-const allLand = { source: 'test: all land', isLand: () => true };
 const run = requireTool('redis-server', hasRedisServer()) && requireTool('built CLI', existsSync(CLI_BIN));
 
 let dir: string;
 let cleanup: () => Promise<void>;
+let fixture: RebuildFixture;
 let stac: StacServer;
 let redis: TestRedis;
 let lccsPath: string;
 const workers: ChildProcess[] = [];
 
-/** Three land-cover classes (west / north-east / south-east of the centre), so the draw spreads AOIs. */
-function lccsRaster(): Uint8Array {
-  const res = 0.0025;
-  const [x0, y0, w, h] = [8.45, 47.45, 80, 60];
-  const data = new Uint8Array(w * h);
-  for (let r = 0; r < h; r++)
-    for (let c = 0; c < w; c++) {
-      const lon = x0 + (c + 0.5) * res;
-      const lat = y0 - (r + 0.5) * res;
-      data[r * w + c] = lon < CENTRE[0] ? 10 : lat >= CENTRE[1] ? 190 : 50;
-    }
-  return encodeGeoTiff(
-    {
-      width: w,
-      height: h,
-      dtype: 'uint8',
-      bands: [data],
-      noData: 0,
-      geo: { epsg: 4326, transform: [x0, res, 0, y0, 0, -res] },
-    },
-    { tiled: true, tileSize: 256 },
-  );
-}
-
-function bandCog(band: CanonicalBand, cx: number, cy: number): Uint8Array {
-  const X0 = Math.floor((cx - 4000) / 60) * 60;
-  const Y0 = Math.ceil((cy + 4000) / 60) * 60;
-  const res = BAND_RESOLUTION_M[band];
-  const size = Math.ceil(8040 / res);
-  const isScl = band === 'SCL';
-  const data = isScl ? new Uint8Array(size * size) : new Uint16Array(size * size);
-  const bi = L2A_BANDS.indexOf(band as (typeof L2A_BANDS)[number]);
-  for (let r = 0; r < size; r++)
-    for (let c = 0; c < size; c++) data[r * size + c] = isScl ? 4 : 1500 + 100 * bi + ((r * 7 + c * 3) % 97);
-  return encodeGeoTiff(
-    {
-      width: size,
-      height: size,
-      dtype: isScl ? 'uint8' : 'uint16',
-      bands: [data],
-      noData: 0,
-      geo: { epsg: EPSG, transform: [X0, res, 0, Y0, 0, -res] },
-    },
-    { cog: true, tileSize: 256, compression: 'none' },
-  );
-}
-
 beforeAll(async () => {
   if (!run) return;
   ({ dir, cleanup } = await tempDir('ws-rebuild-queue-'));
-  stac = await startStacServer([]);
-  const [[cx, cy]] = transformCoords(4326, EPSG, [[CENTRE[0], CENTRE[1]]]);
-  for (const b of new Set([...L2A_BANDS, 'SCL'] as CanonicalBand[]))
-    stac.files.set(`/data/${b}.tif`, bandCog(b, cx, cy));
-  lccsPath = join(dir, 'lccs.tif');
-  const { writeFile } = await import('node:fs/promises');
-  await writeFile(lccsPath, lccsRaster());
-  const bbox = [REGION[0] - 0.05, REGION[1] - 0.05, REGION[2] + 0.05, REGION[3] + 0.05];
-  for (const [id, day, cloud] of [
-    ['S2_10', 10, 30],
-    ['S2_12', 12, 5],
-  ] as const)
-    stac.items.push(
-      makeItem(id, `2022-06-${day}T10:30:00Z`, cloud, bbox, {
-        properties: { 's2:processing_baseline': '05.09', 's2:datatake_id': id },
-        assets: Object.fromEntries(
-          ([...L2A_BANDS, 'SCL'] as CanonicalBand[]).map((b) => [
-            earthSearch.assetKeys[b]!,
-            {
-              href: `${stac.url}/data/${b}.tif`,
-              type: 'image/tiff; application=geotiff; profile=cloud-optimized',
-            },
-          ]),
-        ),
-      }),
-    );
+  fixture = await startRebuildFixture(dir);
+  stac = fixture.stac;
+  lccsPath = fixture.lccsPath;
   redis = await startTestRedis();
   // the workers start (a few seconds each) while the first test runs in-process
   for (let i = 0; i < 3; i++) startWorker();
@@ -116,25 +42,11 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
   await redis?.stop();
-  await stac?.close();
+  await fixture?.close();
   await cleanup?.();
 });
 
-const options = (root: string, target = 20): RebuildOptions => ({
-  root,
-  region: REGION,
-  landMask: allLand,
-  landcover: lccsPath,
-  target,
-  poolSize: 10 * target,
-  seed: 3,
-  areaKm2: 0.25,
-  provider: { kind: 'stac', url: stac.url, provider: earthSearch },
-  dateRange: ['2022-06-01', '2022-06-30'],
-  targetDate: '2022-06-10',
-  nRevisits: 1,
-  concurrency: 2,
-});
+const options = (root: string, target = 20): RebuildOptions => fixture.options(root, target);
 
 function startWorker(): ChildProcess {
   const { child } = spawnCli(
