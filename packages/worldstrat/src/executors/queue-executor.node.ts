@@ -435,39 +435,57 @@ export interface QueueStatus {
 export async function queueStatus(url: string, maxFailed = 100): Promise<QueueStatus> {
   const q = parseQueueUrl(url);
   const connection = await connectRedis(q);
-  const out: QueueStatus = { queue: q.display, stages: {}, failed: [] };
+  let timer: NodeJS.Timeout | undefined;
   try {
-    for (const stage of EXECUTOR_STAGES) {
-      const queue = new Queue(stage, { connection, prefix: QUEUE_PREFIX });
-      queue.on('error', () => {});
-      try {
-        out.stages[stage] = await queue.getJobCounts(
-          'waiting',
-          'active',
-          'delayed',
-          'completed',
-          'failed',
-          'paused',
+    // a Redis that dies mid-way would leave the commands queued for ever: bound the whole read
+    return await Promise.race([
+      readStatus(connection, q, maxFailed),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new WorldStratError('QUEUE_UNAVAILABLE', `Redis at ${q.display} did not answer within 10 s`),
+            ),
+          10_000,
         );
-        for (const job of await queue.getFailed(0, maxFailed - 1))
-          out.failed.push({
-            stage,
-            unit: String(job.id ?? '').replace(/\.[0-9a-f]{16}$/, ''),
-            job: String(job.id),
-            ...parseFailure(job.failedReason),
-            attempts: job.attemptsMade,
-          });
-      } finally {
-        await queue.close().catch(() => {});
-      }
-    }
+      }),
+    ]);
   } catch (err) {
     if (err instanceof WorldStratError) throw err;
     throw new WorldStratError('QUEUE_UNAVAILABLE', `Redis at ${q.display}: ${messageOf(err)}`, {
       cause: err,
     });
   } finally {
+    clearTimeout(timer);
     connection.disconnect();
+  }
+}
+
+async function readStatus(connection: Redis, q: QueueUrl, maxFailed: number): Promise<QueueStatus> {
+  const out: QueueStatus = { queue: q.display, stages: {}, failed: [] };
+  for (const stage of EXECUTOR_STAGES) {
+    const queue = new Queue(stage, { connection, prefix: QUEUE_PREFIX });
+    queue.on('error', () => {});
+    try {
+      out.stages[stage] = await queue.getJobCounts(
+        'waiting',
+        'active',
+        'delayed',
+        'completed',
+        'failed',
+        'paused',
+      );
+      for (const job of await queue.getFailed(0, maxFailed - 1))
+        out.failed.push({
+          stage,
+          unit: String(job.id ?? '').replace(/\.[0-9a-f]{16}$/, ''),
+          job: String(job.id),
+          ...parseFailure(job.failedReason),
+          attempts: job.attemptsMade,
+        });
+    } finally {
+      await queue.close().catch(() => {});
+    }
   }
   return out;
 }
