@@ -153,7 +153,7 @@ export async function downloadThroughExecutor(
       unit: a.name,
       params: {
         root,
-        provider: shareableProvider(options.provider),
+        provider: executor.kind === 'queue' ? shareableProvider(options.provider) : options.provider,
         levels: [...options.levels],
         aoi: { name: a.name, bounds: a.bounds, ...(a.areaKm2 !== undefined ? { areaKm2: a.areaKm2 } : {}) },
         revisits: Object.fromEntries(

@@ -138,7 +138,8 @@ export interface RebuildOptions {
   fetch?: typeof fetch;
   /**
    * Run the per-AOI download units through this executor (`LocalExecutor`, or `QueueExecutor` for BullMQ
-   * workers sharing `root`); default: one in-process download of every revisit.
+   * workers sharing `root`); default: one in-process download of every revisit. Units use the executor's
+   * fetch (`new LocalExecutor({ fetch })`, or the workers' own), not `fetch`.
    */
   executor?: Executor;
   /** With a queue executor: enqueue the units and return (`detached`); a later run waits and writes the tables. */
