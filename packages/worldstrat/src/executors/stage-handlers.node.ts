@@ -3,6 +3,7 @@
 import type { PipelineContext } from '../pipelines/pipeline.js';
 import type { ExecutorStage } from './executor.js';
 import { runRebuildDownloadUnit } from './rebuild-units.node.js';
+import { runRegionTileUnit } from './region-tile-unit.node.js';
 
 /** A stage's unit function: JSON parameters in, JSON result out; throws typed errors. */
 export type StageHandler = (
@@ -19,4 +20,5 @@ export interface StageRuntime {
 /** The unit function of each stage. */
 export const STAGE_HANDLERS: { readonly [S in ExecutorStage]: StageHandler } = Object.freeze({
   'rebuild-download': runRebuildDownloadUnit as StageHandler,
+  'region-sr-tile': runRegionTileUnit as StageHandler,
 });

@@ -1,0 +1,211 @@
+// Region-scale super-resolution end to end against eo-fetch's local STAC API + COG server on 127.0.0.1: plan on
+// the UTM grid, tiles through the executor (in-process and two BullMQ worker processes of the built CLI with a
+// Redis started here), feathered mosaic COG checked by gdalinfo and GDAL's COG validator; resumed re-runs.
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BAND_RESOLUTION_M, type CanonicalBand, earthSearch, L2A_BANDS } from '@worldstrat/eo-fetch';
+import { encodeGeoTiff, transformCoords } from '@worldstrat/raster-io';
+import { readGeoTiffFile } from '@worldstrat/raster-io/node';
+import { initStateDict, resolveModelConfig, stateDictToSafetensors } from '@worldstrat/srnet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeItem, type StacServer, startStacServer } from '../../../eo-fetch/test/support/stac-server.js';
+import { QueueExecutor } from '../../src/executors/queue-executor.node.js';
+import {
+  type RegionSuperresolveOptions,
+  regionSuperresolvePipeline,
+} from '../../src/pipelines/region-superresolve.node.js';
+import { tempDir } from '../support/fixtures.js';
+import { hasRedisServer, startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { requireTool } from '../support/require-tool.js';
+import { CLI_BIN, spawnCli } from '../support/spawn-cli.js';
+
+const [LON, LAT] = [8.54, 47.37];
+const EPSG = 32632;
+const REGION = [8.535, 47.365, 8.545, 47.372] as [number, number, number, number];
+const VALIDATOR = '/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_cloud_optimized_geotiff.py';
+const hasGdal = spawnSync('gdalinfo', ['--version'], { stdio: 'ignore' }).status === 0;
+const gdalOk = requireTool('gdalinfo', hasGdal);
+const validatorOk = requireTool('GDAL COG validator (python3-gdal)', existsSync(VALIDATOR));
+const queueOk =
+  requireTool('redis-server', hasRedisServer()) && requireTool('built CLI', existsSync(CLI_BIN));
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let stac: StacServer;
+let weights: string;
+
+/** A 4 × 4 km tiled COG in UTM 32N around the centre, constant DN per band (SCL: 4 = vegetation). */
+function bandCog(band: CanonicalBand, cx: number, cy: number): Uint8Array {
+  const X0 = Math.floor((cx - 2000) / 60) * 60;
+  const Y0 = Math.ceil((cy + 2000) / 60) * 60;
+  const res = BAND_RESOLUTION_M[band];
+  const size = Math.ceil(4020 / res);
+  const isScl = band === 'SCL';
+  const data = isScl ? new Uint8Array(size * size) : new Uint16Array(size * size);
+  data.fill(isScl ? 4 : 2000 + 100 * L2A_BANDS.indexOf(band as (typeof L2A_BANDS)[number]));
+  return encodeGeoTiff(
+    {
+      width: size,
+      height: size,
+      dtype: isScl ? 'uint8' : 'uint16',
+      bands: [data],
+      noData: 0,
+      geo: { epsg: EPSG, transform: [X0, res, 0, Y0, 0, -res] },
+    },
+    { cog: true, tileSize: 256, compression: 'none' },
+  );
+}
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir('ws-region-sr-'));
+  stac = await startStacServer([]);
+  const [[cx, cy]] = transformCoords(4326, EPSG, [[LON, LAT]]);
+  for (const b of [...L2A_BANDS, 'SCL'] as CanonicalBand[])
+    stac.files.set(`/data/${b}.tif`, bandCog(b, cx, cy));
+  const itemBbox = [LON - 0.02, LAT - 0.015, LON + 0.02, LAT + 0.015];
+  for (const [id, day, cloud] of [
+    ['S2_10', 10, 30],
+    ['S2_12', 12, 5],
+  ] as const)
+    stac.items.push(
+      makeItem(id, `2022-06-${day}T10:30:00Z`, cloud, itemBbox, {
+        properties: { 's2:processing_baseline': '05.09', 's2:datatake_id': id },
+        assets: Object.fromEntries(
+          ([...L2A_BANDS, 'SCL'] as CanonicalBand[]).map((b) => [
+            earthSearch.assetKeys[b]!,
+            {
+              href: `${stac.url}/data/${b}.tif`,
+              type: 'image/tiff; application=geotiff; profile=cloud-optimized',
+              ...(b === 'SCL' ? {} : { 'raster:bands': [{ scale: 1e-4, offset: -0.1 }] }),
+            },
+          ]),
+        ),
+      }),
+    );
+  const config = resolveModelConfig({ kind: 'srcnn', revisits: 2, hiddenChannels: 8 });
+  weights = join(dir, 'tiny-srcnn.safetensors');
+  await writeFile(weights, stateDictToSafetensors(initStateDict(config, { seed: 5 }), config));
+}, 60_000);
+afterAll(async () => {
+  await stac?.close();
+  await cleanup?.();
+});
+
+const options = (name: string, tileSizePx: number): RegionSuperresolveOptions => ({
+  region: REGION,
+  dateRange: ['2022-06-01', '2022-06-30'],
+  provider: { kind: 'stac', url: stac.url, provider: earthSearch },
+  weights,
+  out: join(dir, name, 'mosaic.tif'),
+  tileSizePx,
+  tileOverlapPx: 16,
+});
+
+/** Max |a − b| over pixels at least `margin` px from the border (both finite there). */
+function interiorDiff(a: Float32Array, b: Float32Array, w: number, h: number, margin: number): number {
+  let m = 0;
+  for (let y = margin; y < h - margin; y++)
+    for (let x = margin; x < w - margin; x++) {
+      const i = y * w + x;
+      expect(Number.isFinite(a[i]) && Number.isFinite(b[i])).toBe(true);
+      m = Math.max(m, Math.abs(a[i] - b[i]));
+    }
+  return m;
+}
+
+let single: { file: string; width: number; height: number };
+
+describe('region superresolve (in process)', () => {
+  it('one tile vs 2 × 2 feathered tiles: the mosaics agree within 1e-4 away from the border; the COG is GDAL-valid', async () => {
+    const one = await regionSuperresolvePipeline.run(options('single', 256));
+    expect(one.tiles).toEqual({ total: 1, computed: 1, skipped: 0 });
+    expect(one.epsg).toBe(EPSG);
+    single = { file: one.out, width: one.width, height: one.height };
+    const stages = new Set<string>();
+    const tiled = await regionSuperresolvePipeline.run(options('tiled', 40), {
+      onProgress: (p) => stages.add(p.stage),
+    });
+    expect(tiled.tiles.total).toBe(4);
+    for (const s of ['region-sr-tile', 'assemble', 'write']) expect(stages).toContain(s);
+    expect([tiled.width, tiled.height]).toEqual([one.width, one.height]);
+    const a = await readGeoTiffFile(one.out);
+    const b = await readGeoTiffFile(tiled.out);
+    expect(a.geo?.epsg).toBe(EPSG);
+    expect(b.geo?.transform).toEqual(a.geo?.transform);
+    const margin = Math.ceil(8 * (one.width / one.lrWidth)); // 8 LR px
+    for (let k = 0; k < a.bands.length; k++) {
+      const d = interiorDiff(a.bands[k] as Float32Array, b.bands[k] as Float32Array, a.width, a.height, margin);
+      expect(d, `band ${k}`).toBeLessThan(1e-4);
+    }
+    if (gdalOk) {
+      const info = JSON.parse(execFileSync('gdalinfo', ['-json', tiled.out], { encoding: 'utf8' }));
+      expect(info.size).toEqual([tiled.width, tiled.height]);
+      expect(info.coordinateSystem.wkt).toContain('UTM zone 32N');
+      expect(info.bands[0].type).toBe('Float32');
+      expect(info.bands[0].overviews.length).toBe(tiled.overviews.length);
+      expect(tiled.overviews.length).toBeGreaterThan(0);
+    }
+    if (validatorOk) {
+      const v = spawnSync('/usr/bin/python3', [VALIDATOR, tiled.out], { encoding: 'utf8' });
+      expect(v.stdout + v.stderr).toContain('is a valid cloud optimized GeoTIFF');
+      expect(v.status).toBe(0);
+    }
+  }, 120_000);
+
+  it('a re-run keeps verified tiles; a tile changed on disk is redone', async () => {
+    const o = options('tiled', 40);
+    const before = await readFile(o.out);
+    const again = await regionSuperresolvePipeline.run(o);
+    expect(again.tiles).toEqual({ total: 4, computed: 0, skipped: 4 });
+    expect(Buffer.compare(await readFile(o.out), before)).toBe(0);
+    const tile = join(again.workDir, 'tiles', 'tile_0_1.tif');
+    const bytes = await readFile(tile);
+    bytes[bytes.length - 1] ^= 0xff;
+    await writeFile(tile, bytes);
+    const third = await regionSuperresolvePipeline.run(o);
+    expect(third.tiles).toEqual({ total: 4, computed: 1, skipped: 3 });
+    expect(Buffer.compare(await readFile(o.out), before)).toBe(0);
+    expect(readdirSync(join(again.workDir, 'tiles')).filter((f) => /tmp|partial|lonlat/.test(f))).toEqual([]);
+  }, 60_000);
+
+  it('refuses a region beyond the side limit (REGION_TOO_LARGE) before any request', async () => {
+    const n = stac.requests.length;
+    const err = await regionSuperresolvePipeline
+      .run({ ...options('big', 192), region: [7, 46, 9.5, 48] })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'REGION_TOO_LARGE' });
+    expect((err as Error).message).toContain('limit 1024 px');
+    expect(stac.requests.length).toBe(n);
+  });
+});
+
+describe.runIf(queueOk)('region superresolve on 2 queue workers', () => {
+  let redis: TestRedis;
+  const workers: ChildProcess[] = [];
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    for (let i = 0; i < 2; i++)
+      workers.push(spawnCli(['worker', '--queue', redis.url, '--stages', 'region-sr-tile', '--quiet'], dir).child);
+  }, 30_000);
+  afterAll(async () => {
+    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
+    await redis?.stop();
+  });
+
+  it('equals the in-process result', async () => {
+    const executor = await QueueExecutor.connect(redis.url, { pollMs: 100 });
+    try {
+      const r = await regionSuperresolvePipeline.run({ ...options('queued', 40), executor });
+      expect(r.tiles.total).toBe(4);
+      const inProcess = await readGeoTiffFile(join(dir, 'tiled', 'mosaic.tif'));
+      const queued = await readGeoTiffFile(r.out);
+      for (let k = 0; k < queued.bands.length; k++)
+        expect(Array.from(queued.bands[k] as Float32Array)).toEqual(Array.from(inProcess.bands[k] as Float32Array));
+      expect(single.width).toBe(r.width);
+    } finally {
+      await executor.close();
+    }
+  }, 90_000);
+});
