@@ -4,9 +4,11 @@
 // whose file still matches its record (same parameters) completes without work.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { lrRevisitPaths } from '@worldstrat/eo-fetch';
 import { sha256File } from '@worldstrat/eo-fetch/node';
+import type { Aoi } from '@worldstrat/geo-sampling';
 import type { BBox, GeoTransform, RasterIoLimits } from '@worldstrat/raster-io';
 import { warpRaster } from '@worldstrat/raster-io';
 import { readGeoTiffFile, writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
@@ -14,7 +16,8 @@ import { WorldStratError } from '../errors.js';
 import type { EngineChoice } from '../pipelines/evaluate-models.node.js';
 import type { PipelineContext } from '../pipelines/pipeline.js';
 import type { RevisitProvider } from '../pipelines/revisit-stages.node.js';
-import { superresolvePipeline } from '../pipelines/superresolve.node.js';
+import { downloadRevisits, searchRevisits } from '../pipelines/revisit-stages.node.js';
+import { resolveSuperresolveAoi, superresolvePipeline } from '../pipelines/superresolve.node.js';
 import type { StageRuntime } from './stage-handlers.node.js';
 
 /** A pixel window of the region's SR (HR) output grid. */
@@ -35,13 +38,18 @@ export interface RegionTileParams {
   bbox: BBox;
   /** The region's output grid (UTM) and this tile's window of it. */
   epsg: number;
-  hrTransform: GeoTransform;
+  /** The tile's padded LR window on the region grid: origin transform and size (the SR input grid). */
+  lrTransform: GeoTransform;
+  lrWidth: number;
+  lrHeight: number;
+  /** The tile's window of the region's SR grid (what the model must write). */
   window: HrWindow;
   dateRange: [string, string];
   targetDate?: string;
   provider: RevisitProvider;
   maxCloudCover?: number;
-  revisits?: number;
+  /** Revisits to fetch (the model's count). */
+  revisits: number;
   /** Absolute weights path (readable by every worker). */
   weights: string;
   engine?: EngineChoice;
@@ -92,6 +100,93 @@ async function verifiedEarlier(p: RegionTileParams, key: string): Promise<Region
   return { tile: r.tile, file: r.file, sha256: r.sha256, bytes: r.bytes, skipped: true };
 }
 
+const midDate = ([a, b]: [string, string]): string =>
+  new Date((Date.parse(`${a}T00:00:00Z`) + Date.parse(`${b}T23:59:59Z`)) / 2).toISOString().slice(0, 10);
+
+/** Search + download the tile's revisits (the superresolve stages), all of them or a typed error. */
+async function fetchTileRevisits(
+  p: RegionTileParams,
+  aoi: Aoi,
+  root: string,
+  context: PipelineContext,
+  runtime: StageRuntime,
+): Promise<number[]> {
+  const where = `region tile ${p.tile} ${JSON.stringify(p.bbox.map((x) => +x.toFixed(6)))} ${p.dateRange.join('/')}`;
+  const found = await searchRevisits(
+    [aoi],
+    {
+      provider: p.provider,
+      dateRange: p.dateRange,
+      targetDate: p.targetDate ?? midDate(p.dateRange),
+      nRevisits: p.revisits,
+      levels: ['L2A'],
+      ...(p.maxCloudCover !== undefined ? { maxCloudCover: p.maxCloudCover } : {}),
+      ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
+    },
+    { signal: context.signal },
+  ).catch((err: unknown) => {
+    if ((err as { code?: string })?.code === 'NO_MATCHES')
+      throw new WorldStratError('REVISITS_NOT_FOUND', `${where}: no L2A scene covers the tile`, {
+        cause: err,
+      });
+    throw err;
+  });
+  const matched = found.revisits.L2A ?? [];
+  if (matched.length === 0)
+    throw new WorldStratError('REVISITS_NOT_FOUND', `${where}: no L2A scene covers the tile`);
+  const dl = await downloadRevisits(
+    [aoi],
+    { L2A: matched },
+    {
+      root,
+      provider: p.provider,
+      levels: ['L2A'],
+      concurrency: 2,
+      ...(p.readLimits ? { readLimits: p.readLimits } : {}),
+      ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
+    },
+    { signal: context.signal },
+  );
+  // a tile missing a revisit its neighbours have would show a seam: fail it (a retry resumes the downloads)
+  if (dl.failures.length > 0)
+    throw new WorldStratError(
+      'DOWNLOAD_FAILED',
+      `${where}: ${dl.failures.length} of ${matched.length} revisit download(s) failed (first: ${dl.failures[0].code}: ${dl.failures[0].message})`,
+    );
+  return matched.map((m) => m.n);
+}
+
+/** The tile's revisits (and cloud masks) warped onto its LR window of the region's UTM grid, as GeoTIFFs. */
+async function tileRevisitsOnGrid(
+  p: RegionTileParams,
+  context: PipelineContext,
+  runtime: StageRuntime,
+): Promise<string[]> {
+  const aoi = resolveSuperresolveAoi({ bbox: p.bbox, name: p.tile });
+  const root = join(p.workDir, 'revisits', p.tile);
+  const ns = await fetchTileRevisits(p, aoi, root, context, runtime);
+  const grid = { epsg: p.epsg, transform: p.lrTransform, width: p.lrWidth, height: p.lrHeight };
+  const out: string[] = [];
+  for (const n of ns) {
+    const data = join(root, lrRevisitPaths(aoi.name, n, 'L2A').data);
+    const clm = data.replace(/L2A_data(\.tiff?)$/i, 'CLM$1');
+    const target = join(root, 'utm', `${p.tile}-${n}-L2A_data.tiff`);
+    const read = (f: string) =>
+      readGeoTiffFile(f, { signal: context.signal, ...(p.readLimits ? { limits: p.readLimits } : {}) });
+    await writeGeoTiff(target, warpRaster(await read(data), grid, { method: 'bilinear' }), {
+      compression: 'deflate',
+    });
+    if (existsSync(clm))
+      await writeGeoTiff(
+        target.replace(/L2A_data\.tiff$/, 'CLM.tiff'),
+        warpRaster(await read(clm), grid, { method: 'nearest' }),
+        { compression: 'deflate' },
+      );
+    out.push(target);
+  }
+  return out;
+}
+
 /**
  * Run one region tile: search + download + super-resolve its box, warp onto its output window, write, verify.
  *
@@ -120,46 +215,28 @@ export async function runRegionTileUnit(
   const key = tileKey(params);
   const earlier = await verifiedEarlier(params, key);
   if (earlier) return earlier;
-  const srFile = join(params.workDir, 'tiles', `${params.tile}.lonlat.tif`);
-  await superresolvePipeline.run(
+  const lrFiles = await tileRevisitsOnGrid(params, context, runtime);
+  const file = regionTileFile(params.tile);
+  const abs = join(params.workDir, file);
+  const sr = await superresolvePipeline.run(
     {
-      aoi: { bbox: params.bbox, name: params.tile },
-      dateRange: params.dateRange,
-      provider: params.provider,
-      workDir: join(params.workDir, 'revisits', params.tile),
+      inputs: lrFiles,
       weights: params.weights,
-      out: srFile,
+      out: abs,
       quicklook: false,
-      concurrency: 2,
-      ...(params.targetDate !== undefined ? { targetDate: params.targetDate } : {}),
-      ...(params.maxCloudCover !== undefined ? { maxCloudCover: params.maxCloudCover } : {}),
-      ...(params.revisits !== undefined ? { revisits: params.revisits } : {}),
       ...(params.engine ? { engine: params.engine } : {}),
       ...(params.overlap !== undefined ? { overlap: params.overlap } : {}),
       ...(params.batchSize !== undefined ? { batchSize: params.batchSize } : {}),
       ...(params.cloudMasks !== undefined ? { cloudMasks: params.cloudMasks } : {}),
-      ...(params.readLimits ? { readLimits: params.readLimits } : {}),
-      ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
     },
     { signal: context.signal },
   );
-  const sr = await readGeoTiffFile(srFile, { signal: context.signal });
-  const t = params.hrTransform;
-  const w = params.window;
-  const onTile = warpRaster(
-    sr,
-    {
-      epsg: params.epsg,
-      transform: [t[0] + w.x * t[1], t[1], 0, t[3] + w.y * t[5], 0, t[5]],
-      width: w.width,
-      height: w.height,
-    },
-    { method: 'bilinear', noData: Number.NaN },
-  );
-  const file = regionTileFile(params.tile);
-  const abs = join(params.workDir, file);
-  const bytes = await writeGeoTiff(abs, onTile, { tiled: true, compression: 'deflate', predictor: true });
-  await rm(srFile, { force: true }); // the lon/lat intermediate this unit wrote
+  if (sr.width !== params.window.width || sr.height !== params.window.height)
+    throw new WorldStratError(
+      'SHAPE_MISMATCH',
+      `region tile ${params.tile}: the model wrote ${sr.width} × ${sr.height} px, the tile's window is ${params.window.width} × ${params.window.height}`,
+    );
+  const bytes = sr.bytes;
   const size = (await stat(abs)).size;
   if (size !== bytes)
     throw new WorldStratError(

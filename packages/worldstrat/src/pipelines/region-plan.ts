@@ -54,6 +54,11 @@ export interface RegionPlanOptions {
   tileSizePx?: number;
   overlapPx?: number;
   maxSidePx?: number;
+  /**
+   * Grid alignment in LR px: the grid's size, tile size and overlap are multiples of it (the SR model's chip,
+   * so every tile's chips fall where a single run's would). Default 1.
+   */
+  alignPx?: number;
 }
 
 const bad = (msg: string): never => {
@@ -94,11 +99,15 @@ function envelope(pts: readonly (readonly [number, number])[]): BBox {
   return [x0, y0, x1, y1];
 }
 
-function checkTiling(tile: number, overlap: number, maxSide: number): void {
+function checkTiling(tile: number, overlap: number, maxSide: number, align: number): void {
+  if (!(Number.isInteger(align) && align >= 1 && align <= 1024))
+    bad(`alignment ${align} must be an integer in [1, 1024]`);
+  if (tile % align !== 0 || overlap % align !== 0)
+    bad(`tile size ${tile} and overlap ${overlap} LR px must be multiples of ${align} (the model's chip)`);
   if (!(Number.isInteger(tile) && tile >= 16 && tile <= 2048))
     bad(`tile size ${tile} LR px must be an integer in [16, 2048]`);
-  if (!(Number.isInteger(overlap) && overlap >= 0 && overlap % 2 === 0 && overlap <= tile / 2))
-    bad(`tile overlap ${overlap} LR px must be an even integer in [0, tile size / 2 = ${tile / 2}]`);
+  if (!(Number.isInteger(overlap) && overlap >= 0 && overlap % 2 === 0 && overlap <= tile))
+    bad(`tile overlap ${overlap} LR px must be an even integer in [0, tile size ${tile}]`);
   if (!(Number.isInteger(maxSide) && maxSide >= 1)) bad(`max region side ${maxSide} must be an integer ≥ 1`);
 }
 
@@ -127,13 +136,14 @@ export function planRegion(region: BBox, options: RegionPlanOptions = {}): Regio
   const tile = options.tileSizePx ?? DEFAULT_REGION_TILE_PX;
   const overlap = options.overlapPx ?? DEFAULT_REGION_TILE_OVERLAP_PX;
   const maxSide = options.maxSidePx ?? DEFAULT_MAX_REGION_SIDE_PX;
-  checkTiling(tile, overlap, maxSide);
+  const align = options.alignPx ?? 1;
+  checkTiling(tile, overlap, maxSide, align);
   const epsg = utmEpsgForLonLat((region[0] + region[2]) / 2, (region[1] + region[3]) / 2);
   const [x0, y0, x1, y1] = envelope(transformCoords(4326, epsg, outline(region)));
   const X0 = Math.floor(x0 / REGION_LR_M) * REGION_LR_M;
   const Y1 = Math.ceil(y1 / REGION_LR_M) * REGION_LR_M;
-  const width = Math.ceil((x1 - X0) / REGION_LR_M);
-  const height = Math.ceil((Y1 - y0) / REGION_LR_M);
+  const width = Math.ceil((x1 - X0) / REGION_LR_M / align) * align;
+  const height = Math.ceil((Y1 - y0) / REGION_LR_M / align) * align;
   if (!(Number.isFinite(width) && Number.isFinite(height)) || width > maxSide || height > maxSide)
     throw new WorldStratError(
       'REGION_TOO_LARGE',

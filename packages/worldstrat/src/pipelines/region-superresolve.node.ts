@@ -35,7 +35,10 @@ export interface RegionSuperresolveOptions {
   out: string;
   /** Tiles, records and revisits (shared by every worker). Default `<out without .tif>-region/`. */
   workDir?: string;
-  /** Tile core side in LR px (default 192) and overlap on each inner side (even, default 24). */
+  /**
+   * Tile core side in LR px and padding on each inner side, multiples of the model's 50 px chip (defaults 200
+   * and 100: with srnet's 25 px chip overlap a tile's pixels then equal a single run's wherever it is blended).
+   */
   tileSizePx?: number;
   tileOverlapPx?: number;
   /** Largest region side in LR px (default 1024 ≈ 10 km). */
@@ -105,11 +108,14 @@ function hrWindowOf(tile: RegionTile, g: HrGrid): HrWindow {
   };
 }
 
-/** The model's output size (its config) without keeping the engine. */
-async function modelOutputSize(weights: string, engine?: EngineChoice): Promise<[number, number]> {
+/** The model's output size and revisit count (its config) without keeping the engine. */
+async function modelShape(
+  weights: string,
+  engine?: EngineChoice,
+): Promise<{ outputSize: [number, number]; revisits: number }> {
   const e = await loadWeightsEngine(weights, engine ?? (weights.endsWith('.onnx') ? 'onnx' : 'tfjs'));
   try {
-    return [e.config.outputSize[0], e.config.outputSize[1]];
+    return { outputSize: [e.config.outputSize[0], e.config.outputSize[1]], revisits: e.config.revisits };
   } finally {
     e.dispose();
   }
@@ -120,6 +126,7 @@ function tileUnits(
   plan: RegionPlan,
   g: HrGrid,
   workDir: string,
+  revisits: number,
 ): ExecutorUnit<RegionTileParams>[] {
   const o = options;
   return plan.tiles.map((tile) => ({
@@ -129,14 +136,23 @@ function tileUnits(
       workDir,
       bbox: tile.bbox,
       epsg: plan.epsg,
-      hrTransform: g.transform,
+      lrTransform: [
+        plan.transform[0] + tile.padded.x * plan.transform[1],
+        plan.transform[1],
+        0,
+        plan.transform[3] + tile.padded.y * plan.transform[5],
+        0,
+        plan.transform[5],
+      ],
+      lrWidth: tile.padded.width,
+      lrHeight: tile.padded.height,
       window: hrWindowOf(tile, g),
+      revisits: o.revisits ?? revisits,
       dateRange: [o.dateRange[0], o.dateRange[1]],
       provider: o.provider ?? { kind: 'stac' },
       weights: resolve(o.weights),
       ...(o.targetDate !== undefined ? { targetDate: o.targetDate } : {}),
       ...(o.maxCloudCover !== undefined ? { maxCloudCover: o.maxCloudCover } : {}),
-      ...(o.revisits !== undefined ? { revisits: o.revisits } : {}),
       ...(o.engine ? { engine: o.engine } : {}),
       ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
       ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
@@ -309,11 +325,12 @@ export const regionSuperresolvePipeline = definePipeline<RegionSuperresolveOptio
       const workDir = resolve(options.workDir ?? `${options.out.replace(/\.tiff?$/i, '')}-region`);
       if (!isAbsolute(workDir))
         throw new WorldStratError('INVALID_ARGUMENT', `workDir ${workDir} is not absolute`);
-      const g = hrGridOf(plan, await modelOutputSize(options.weights, options.engine));
+      const model = await modelShape(options.weights, options.engine);
+      const g = hrGridOf(plan, model.outputSize);
       context.log?.(
         `region ${JSON.stringify(options.region)}: ${plan.width} × ${plan.height} LR px in EPSG:${plan.epsg} → ${g.width} × ${g.height} SR px, ${plan.tiles.length} tile(s) of ${plan.tileSizePx} px (overlap ${plan.overlapPx})`,
       );
-      const tiles = await runTiles(options, tileUnits(options, plan, g, workDir), context);
+      const tiles = await runTiles(options, tileUnits(options, plan, g, workDir, model.revisits), context);
       const { bytes, overviews } = await assembleMosaic(plan, g, tiles, workDir, options.out, context);
       const skipped = tiles.filter((t) => t.skipped).length;
       return {

@@ -23,7 +23,7 @@ import { CLI_BIN, spawnCli } from '../support/spawn-cli.js';
 
 const [LON, LAT] = [8.54, 47.37];
 const EPSG = 32632;
-const REGION = [8.535, 47.365, 8.545, 47.372] as [number, number, number, number];
+const REGION = [8.535, 47.365, 8.553, 47.372] as [number, number, number, number];
 const VALIDATOR = '/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_cloud_optimized_geotiff.py';
 const hasGdal = spawnSync('gdalinfo', ['--version'], { stdio: 'ignore' }).status === 0;
 const gdalOk = requireTool('gdalinfo', hasGdal);
@@ -36,12 +36,12 @@ let cleanup: () => Promise<void>;
 let stac: StacServer;
 let weights: string;
 
-/** A 4 × 4 km tiled COG in UTM 32N around the centre, constant DN per band (SCL: 4 = vegetation). */
+/** An 8 × 8 km tiled COG in UTM 32N around the centre, constant DN per band (SCL: 4 = vegetation). */
 function bandCog(band: CanonicalBand, cx: number, cy: number): Uint8Array {
-  const X0 = Math.floor((cx - 2000) / 60) * 60;
-  const Y0 = Math.ceil((cy + 2000) / 60) * 60;
+  const X0 = Math.floor((cx - 4000) / 60) * 60;
+  const Y0 = Math.ceil((cy + 4000) / 60) * 60;
   const res = BAND_RESOLUTION_M[band];
-  const size = Math.ceil(4020 / res);
+  const size = Math.ceil(8040 / res);
   const isScl = band === 'SCL';
   const data = isScl ? new Uint8Array(size * size) : new Uint16Array(size * size);
   data.fill(isScl ? 4 : 2000 + 100 * L2A_BANDS.indexOf(band as (typeof L2A_BANDS)[number]));
@@ -64,7 +64,7 @@ beforeAll(async () => {
   const [[cx, cy]] = transformCoords(4326, EPSG, [[LON, LAT]]);
   for (const b of [...L2A_BANDS, 'SCL'] as CanonicalBand[])
     stac.files.set(`/data/${b}.tif`, bandCog(b, cx, cy));
-  const itemBbox = [LON - 0.02, LAT - 0.015, LON + 0.02, LAT + 0.015];
+  const itemBbox = [LON - 0.045, LAT - 0.03, LON + 0.045, LAT + 0.03];
   for (const [id, day, cloud] of [
     ['S2_10', 10, 30],
     ['S2_12', 12, 5],
@@ -100,7 +100,8 @@ const options = (name: string, tileSizePx: number): RegionSuperresolveOptions =>
   weights,
   out: join(dir, name, 'mosaic.tif'),
   tileSizePx,
-  tileOverlapPx: 16,
+  tileOverlapPx: 50,
+  overlap: 0, // srnet chips side by side: every tile's chips are the single run's
 });
 
 /** Max |a − b| over pixels at least `margin` px from the border (both finite there). */
@@ -115,28 +116,40 @@ function interiorDiff(a: Float32Array, b: Float32Array, w: number, h: number, ma
   return m;
 }
 
-let single: { file: string; width: number; height: number };
+let single: { file: string; width: number; height: number; lrWidth: number };
 
 describe('region superresolve (in process)', () => {
-  it('one tile vs 2 × 2 feathered tiles: the mosaics agree within 1e-4 away from the border; the COG is GDAL-valid', async () => {
-    const one = await regionSuperresolvePipeline.run(options('single', 256));
+  it('one tile: a mosaic on the UTM grid of the centre', async () => {
+    const one = await regionSuperresolvePipeline.run(options('single', 400));
     expect(one.tiles).toEqual({ total: 1, computed: 1, skipped: 0 });
     expect(one.epsg).toBe(EPSG);
-    single = { file: one.out, width: one.width, height: one.height };
+    expect([one.lrWidth, one.lrHeight]).toEqual([150, 100]); // ≈ 1.36 × 0.78 km, rounded up to the 50 px chip
+    expect([one.width, one.height]).toEqual([150 * 3.12, 100 * 3.12]); // srnet: 50 LR px → 156 SR px
+    single = { file: one.out, width: one.width, height: one.height, lrWidth: one.lrWidth };
+  }, 60_000);
+
+  it('3 × 2 feathered tiles equal the one-tile mosaic within 1e-4 away from the border; the COG is GDAL-valid', async () => {
+    const one = single;
     const stages = new Set<string>();
-    const tiled = await regionSuperresolvePipeline.run(options('tiled', 40), {
+    const tiled = await regionSuperresolvePipeline.run(options('tiled', 50), {
       onProgress: (p) => stages.add(p.stage),
     });
-    expect(tiled.tiles.total).toBe(4);
+    expect(tiled.tiles.total).toBe(6);
     for (const s of ['region-sr-tile', 'assemble', 'write']) expect(stages).toContain(s);
     expect([tiled.width, tiled.height]).toEqual([one.width, one.height]);
-    const a = await readGeoTiffFile(one.out);
+    const a = await readGeoTiffFile(one.file);
     const b = await readGeoTiffFile(tiled.out);
     expect(a.geo?.epsg).toBe(EPSG);
     expect(b.geo?.transform).toEqual(a.geo?.transform);
     const margin = Math.ceil(8 * (one.width / one.lrWidth)); // 8 LR px
     for (let k = 0; k < a.bands.length; k++) {
-      const d = interiorDiff(a.bands[k] as Float32Array, b.bands[k] as Float32Array, a.width, a.height, margin);
+      const d = interiorDiff(
+        a.bands[k] as Float32Array,
+        b.bands[k] as Float32Array,
+        a.width,
+        a.height,
+        margin,
+      );
       expect(d, `band ${k}`).toBeLessThan(1e-4);
     }
     if (gdalOk) {
@@ -155,17 +168,17 @@ describe('region superresolve (in process)', () => {
   }, 120_000);
 
   it('a re-run keeps verified tiles; a tile changed on disk is redone', async () => {
-    const o = options('tiled', 40);
+    const o = options('tiled', 50);
     const before = await readFile(o.out);
     const again = await regionSuperresolvePipeline.run(o);
-    expect(again.tiles).toEqual({ total: 4, computed: 0, skipped: 4 });
+    expect(again.tiles).toEqual({ total: 6, computed: 0, skipped: 6 });
     expect(Buffer.compare(await readFile(o.out), before)).toBe(0);
     const tile = join(again.workDir, 'tiles', 'tile_0_1.tif');
     const bytes = await readFile(tile);
     bytes[bytes.length - 1] ^= 0xff;
     await writeFile(tile, bytes);
     const third = await regionSuperresolvePipeline.run(o);
-    expect(third.tiles).toEqual({ total: 4, computed: 1, skipped: 3 });
+    expect(third.tiles).toEqual({ total: 6, computed: 1, skipped: 5 });
     expect(Buffer.compare(await readFile(o.out), before)).toBe(0);
     expect(readdirSync(join(again.workDir, 'tiles')).filter((f) => /tmp|partial|lonlat/.test(f))).toEqual([]);
   }, 60_000);
@@ -187,7 +200,9 @@ describe.runIf(queueOk)('region superresolve on 2 queue workers', () => {
   beforeAll(async () => {
     redis = await startTestRedis();
     for (let i = 0; i < 2; i++)
-      workers.push(spawnCli(['worker', '--queue', redis.url, '--stages', 'region-sr-tile', '--quiet'], dir).child);
+      workers.push(
+        spawnCli(['worker', '--queue', redis.url, '--stages', 'region-sr-tile', '--quiet'], dir).child,
+      );
   }, 30_000);
   afterAll(async () => {
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
@@ -197,12 +212,14 @@ describe.runIf(queueOk)('region superresolve on 2 queue workers', () => {
   it('equals the in-process result', async () => {
     const executor = await QueueExecutor.connect(redis.url, { pollMs: 100 });
     try {
-      const r = await regionSuperresolvePipeline.run({ ...options('queued', 40), executor });
-      expect(r.tiles.total).toBe(4);
+      const r = await regionSuperresolvePipeline.run({ ...options('queued', 50), executor });
+      expect(r.tiles.total).toBe(6);
       const inProcess = await readGeoTiffFile(join(dir, 'tiled', 'mosaic.tif'));
       const queued = await readGeoTiffFile(r.out);
       for (let k = 0; k < queued.bands.length; k++)
-        expect(Array.from(queued.bands[k] as Float32Array)).toEqual(Array.from(inProcess.bands[k] as Float32Array));
+        expect(Array.from(queued.bands[k] as Float32Array)).toEqual(
+          Array.from(inProcess.bands[k] as Float32Array),
+        );
       expect(single.width).toBe(r.width);
     } finally {
       await executor.close();
