@@ -318,8 +318,9 @@ export const regionSuperresolvePipeline = definePipeline<RegionSuperresolveOptio
     async run(options, context = {}) {
       const t0 = performance.now();
       const plan = planRegion(options.region, {
-        ...(options.tileSizePx !== undefined ? { tileSizePx: options.tileSizePx } : {}),
-        ...(options.tileOverlapPx !== undefined ? { overlapPx: options.tileOverlapPx } : {}),
+        tileSizePx: options.tileSizePx ?? 200,
+        overlapPx: options.tileOverlapPx ?? 100,
+        alignPx: SRNET_CHIP_PX,
         ...(options.maxSidePx !== undefined ? { maxSidePx: options.maxSidePx } : {}),
       });
       const workDir = resolve(options.workDir ?? `${options.out.replace(/\.tiff?$/i, '')}-region`);

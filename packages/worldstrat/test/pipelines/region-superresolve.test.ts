@@ -19,6 +19,7 @@ import {
 import { tempDir } from '../support/fixtures.js';
 import { hasRedisServer, startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { requireTool } from '../support/require-tool.js';
+import { cli } from '../support/run-cli.js';
 import { CLI_BIN, spawnCli } from '../support/spawn-cli.js';
 
 const [LON, LAT] = [8.54, 47.37];
@@ -183,10 +184,90 @@ describe('region superresolve (in process)', () => {
     expect(readdirSync(join(again.workDir, 'tiles')).filter((f) => /tmp|partial|lonlat/.test(f))).toEqual([]);
   }, 60_000);
 
+  it('CLI: --region <GeoJSON file> writes the same mosaic as the API; usage errors exit 2', async () => {
+    const geojson = join(dir, 'region.geojson');
+    const [w, so, e, n] = REGION;
+    await writeFile(
+      geojson,
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [
+          {
+            type: 'Feature',
+            properties: {},
+            geometry: {
+              type: 'Polygon',
+              coordinates: [
+                [
+                  [w, so],
+                  [e, so],
+                  [e, n],
+                  [w, n],
+                  [w, so],
+                ],
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    const out = join(dir, 'cli', 'mosaic.tif');
+    const r = await cli(
+      '--json',
+      'superresolve',
+      '--region',
+      geojson,
+      '--dates',
+      '2022-06-01/2022-06-30',
+      '--stac-url',
+      stac.url,
+      '--weights',
+      weights,
+      '--out',
+      out,
+      '--tile-size',
+      '50',
+      '--tile-overlap',
+      '50',
+      '--overlap',
+      '0',
+    );
+    expect(r.err).not.toContain('rror');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).tiles).toEqual({ total: 6, computed: 6, skipped: 0 });
+    expect(Buffer.compare(await readFile(out), await readFile(join(dir, 'tiled', 'mosaic.tif')))).toBe(0);
+    const bad = await cli(
+      'superresolve',
+      '--region',
+      '8.5,47.3,8.6,47.4',
+      '--weights',
+      weights,
+      '--out',
+      out,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--dates');
+    const odd = await cli(
+      'superresolve',
+      '--region',
+      '8.5,47.3,8.6,47.4',
+      '--dates',
+      '2022-06-01/2022-06-30',
+      '--weights',
+      weights,
+      '--out',
+      out,
+      '--tile-size',
+      '64',
+    );
+    expect(odd.code).toBe(2);
+    expect(odd.err).toContain('multiples of 50');
+  }, 60_000);
+
   it('refuses a region beyond the side limit (REGION_TOO_LARGE) before any request', async () => {
     const n = stac.requests.length;
     const err = await regionSuperresolvePipeline
-      .run({ ...options('big', 192), region: [7, 46, 9.5, 48] })
+      .run({ ...options('big', 200), region: [7, 46, 9.5, 48] })
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'REGION_TOO_LARGE' });
     expect((err as Error).message).toContain('limit 1024 px');

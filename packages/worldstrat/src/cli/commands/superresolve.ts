@@ -22,6 +22,7 @@ import {
 } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 import { providerAccess, providerFromOptions } from './search.js';
+import { addRegionOptions, runRegionSuperresolve } from './superresolve-region.js';
 
 /** `--provider stac|sentinelhub`, or a STAC provider id (`earth-search`, …) as a shorthand for stac + that id. */
 function revisitProviderFromOptions(o: Record<string, unknown>): RevisitProvider {
@@ -87,6 +88,7 @@ export function registerSuperresolveCommand(
         'where revisits are downloaded (resumable; default <out>-revisits/ next to --out)',
       )
       .option('--concurrency <n>', 'revisits downloaded at once', concurrencyOption());
+  if (catalogue) addRegionOptions(cmd);
   cmd
     .option('--engine <e>', 'tfjs | onnx (default: onnx for .onnx files, else tfjs)')
     .option('--quicklook <file.png>', 'PNG quicklook path')
@@ -111,6 +113,8 @@ Examples:
       --weights highresnet.safetensors --out zurich-sr.tif
   $ worldstrat superresolve --bbox=-15.80,12.42,-15.78,12.44 --dates 2023-01-01/2023-02-28 \\
       --provider earth-search-c1 --weights srcnn-mf.onnx --out sr.tif
+  $ worldstrat superresolve --region 8.50,47.35,8.60,47.40 --dates 2022-06-01/2022-08-31 \\
+      --weights highresnet.safetensors --out zurich-mosaic.tif [--queue redis://127.0.0.1:6379]
 
 With --aoi/--bbox the revisits (the model's revisit count unless --revisits) are the acquisitions closest to
 --target-date with the least cloud whose footprint covers the AOI; they are downloaded (windowed COG reads,
@@ -122,6 +126,14 @@ warped to the AOI's 10 m EPSG:4326 grid) into --work-dir, and a re-run reuses wh
       if (engine !== undefined && engine !== 'tfjs' && engine !== 'onnx')
         throw new WorldStratError('INVALID_ARGUMENT', `--engine ${engine}: expected tfjs or onnx`);
       const inputs = args ?? [];
+      if (catalogue && o.region !== undefined)
+        return runRegionSuperresolve(o, inputs, rt, revisitProviderFromOptions(o));
+      for (const flag of ['tileSize', 'tileOverlap', 'queue'] as const)
+        if (o[flag] !== undefined)
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies with --region`,
+          );
       let aoi: SuperresolveAoi | undefined;
       if (o.aoi !== undefined && o.bbox !== undefined)
         throw new WorldStratError('INVALID_ARGUMENT', `give --aoi ${o.aoi} or --bbox ${o.bbox}, not both`);
