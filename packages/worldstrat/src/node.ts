@@ -44,6 +44,7 @@ export { QueueExecutor, queueStatus, runQueueWorker } from './executors/queue-ex
 export type { RebuildDownloadParams } from './executors/rebuild-units.node.js';
 export type { QueueUrl } from './executors/redis-connection.node.js';
 export { parseQueueUrl } from './executors/redis-connection.node.js';
+export type { HrWindow, RegionTileParams, RegionTileResult } from './executors/region-tile-unit.node.js';
 export type { SharedHostLimits } from './executors/shared-rate-limit.node.js';
 export { sharedHostLimitedFetch } from './executors/shared-rate-limit.node.js';
 export type { StageRuntime } from './executors/stage-handlers.node.js';
@@ -111,6 +112,13 @@ export {
   rebuildPipeline,
   samplePointsInRegion,
 } from './pipelines/rebuild.node.js';
+export type { LrWindow, RegionPlan, RegionPlanOptions, RegionTile } from './pipelines/region-plan.js';
+export { DEFAULT_MAX_REGION_SIDE_PX, planRegion, regionFromGeoJson } from './pipelines/region-plan.js';
+export type {
+  RegionSuperresolveOptions,
+  RegionSuperresolveResult,
+} from './pipelines/region-superresolve.node.js';
+export { featherWeight, regionSuperresolvePipeline } from './pipelines/region-superresolve.node.js';
 export type {
   DownloadRevisitsOptions,
   DownloadRevisitsResult,

@@ -11,8 +11,8 @@ export const REGION_LR_M = 10;
 /** Default largest region side in LR pixels (≈ 10 km; the mosaic is assembled in memory). */
 export const DEFAULT_MAX_REGION_SIDE_PX = 1024;
 /** Default tile core side and overlap in LR pixels. */
-export const DEFAULT_REGION_TILE_PX = 192;
-export const DEFAULT_REGION_TILE_OVERLAP_PX = 24;
+export const DEFAULT_REGION_TILE_PX = 200;
+export const DEFAULT_REGION_TILE_OVERLAP_PX = 100;
 /** Largest GeoJSON region file (bytes) and vertex count read. */
 const MAX_GEOJSON_BYTES = 16 * 1024 * 1024;
 const MAX_GEOJSON_VERTICES = 1_000_000;
@@ -128,7 +128,7 @@ function cores(size: number, tile: number): [number, number][] {
  * @throws {WorldStratError} `INVALID_ARGUMENT` for a bad box or tiling; `REGION_TOO_LARGE` beyond `maxSidePx`.
  * @example
  * ```ts
- * planRegion([8.53, 47.36, 8.55, 47.38]).tiles.length; // 1 (≈ 150 × 222 LR px, tiles of 192)
+ * planRegion([8.53, 47.36, 8.55, 47.38]).tiles.length; // 2 (≈ 152 × 223 LR px, tiles of 200)
  * ```
  */
 export function planRegion(region: BBox, options: RegionPlanOptions = {}): RegionPlan {

@@ -12,7 +12,13 @@ import { LocalExecutor } from '../executors/local-executor.node.js';
 import type { HrWindow, RegionTileParams, RegionTileResult } from '../executors/region-tile-unit.node.js';
 import { type EngineChoice, loadWeightsEngine } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
-import { planRegion, type RegionPlan, type RegionTile } from './region-plan.js';
+import {
+  DEFAULT_REGION_TILE_OVERLAP_PX,
+  DEFAULT_REGION_TILE_PX,
+  planRegion,
+  type RegionPlan,
+  type RegionTile,
+} from './region-plan.js';
 import type { RevisitProvider } from './revisit-stages.node.js';
 
 /** srnet's scene chip (LR px): the SR output grid is `outputSize / chip` times finer than 10 m. */
@@ -318,8 +324,8 @@ export const regionSuperresolvePipeline = definePipeline<RegionSuperresolveOptio
     async run(options, context = {}) {
       const t0 = performance.now();
       const plan = planRegion(options.region, {
-        tileSizePx: options.tileSizePx ?? 200,
-        overlapPx: options.tileOverlapPx ?? 100,
+        tileSizePx: options.tileSizePx ?? DEFAULT_REGION_TILE_PX,
+        overlapPx: options.tileOverlapPx ?? DEFAULT_REGION_TILE_OVERLAP_PX,
         alignPx: SRNET_CHIP_PX,
         ...(options.maxSidePx !== undefined ? { maxSidePx: options.maxSidePx } : {}),
       });
