@@ -50,8 +50,9 @@ export interface RegionTileParams {
   maxCloudCover?: number;
   /** Revisits to fetch (the model's count). */
   revisits: number;
-  /** Absolute weights path (readable by every worker). */
+  /** Absolute weights path (readable by every worker) and its sha256 (a changed file redoes the tiles). */
   weights: string;
+  weightsSha256: string;
   engine?: EngineChoice;
   overlap?: number;
   batchSize?: number;
@@ -213,6 +214,12 @@ export async function runRegionTileUnit(
       `region tile name ${JSON.stringify(params.tile)} is invalid`,
     );
   const key = tileKey(params);
+  const weightsSha = await sha256File(params.weights).catch(() => 'missing');
+  if (weightsSha !== params.weightsSha256)
+    throw new WorldStratError(
+      'CHECKSUM_MISMATCH',
+      `region tile ${params.tile}: weights ${params.weights} here hash to ${weightsSha}, the run planned ${params.weightsSha256}; give every worker the same file`,
+    );
   const earlier = await verifiedEarlier(params, key);
   if (earlier) return earlier;
   const lrFiles = await tileRevisitsOnGrid(params, context, runtime);

@@ -133,6 +133,7 @@ function tileUnits(
   g: HrGrid,
   workDir: string,
   revisits: number,
+  weightsSha256: string,
 ): ExecutorUnit<RegionTileParams>[] {
   const o = options;
   return plan.tiles.map((tile) => ({
@@ -157,6 +158,7 @@ function tileUnits(
       dateRange: [o.dateRange[0], o.dateRange[1]],
       provider: o.provider ?? { kind: 'stac' },
       weights: resolve(o.weights),
+      weightsSha256,
       ...(o.targetDate !== undefined ? { targetDate: o.targetDate } : {}),
       ...(o.maxCloudCover !== undefined ? { maxCloudCover: o.maxCloudCover } : {}),
       ...(o.engine ? { engine: o.engine } : {}),
@@ -337,7 +339,11 @@ export const regionSuperresolvePipeline = definePipeline<RegionSuperresolveOptio
       context.log?.(
         `region ${JSON.stringify(options.region)}: ${plan.width} × ${plan.height} LR px in EPSG:${plan.epsg} → ${g.width} × ${g.height} SR px, ${plan.tiles.length} tile(s) of ${plan.tileSizePx} px (overlap ${plan.overlapPx})`,
       );
-      const tiles = await runTiles(options, tileUnits(options, plan, g, workDir, model.revisits), context);
+      const tiles = await runTiles(
+        options,
+        tileUnits(options, plan, g, workDir, model.revisits, await sha256File(options.weights)),
+        context,
+      );
       const { bytes, overviews } = await assembleMosaic(plan, g, tiles, workDir, options.out, context);
       const skipped = tiles.filter((t) => t.skipped).length;
       return {
