@@ -37,7 +37,7 @@ let cleanup: () => Promise<void>;
 let stac: StacServer;
 let weights: string;
 
-/** An 8 × 8 km tiled COG in UTM 32N around the centre, constant DN per band (SCL: 4 = vegetation). */
+/** An 8 × 8 km tiled COG in UTM 32N around the centre, a DN plane per band (SCL: 4 = vegetation). */
 function bandCog(band: CanonicalBand, cx: number, cy: number): Uint8Array {
   const X0 = Math.floor((cx - 4000) / 60) * 60;
   const Y0 = Math.ceil((cy + 4000) / 60) * 60;
@@ -45,7 +45,11 @@ function bandCog(band: CanonicalBand, cx: number, cy: number): Uint8Array {
   const size = Math.ceil(8040 / res);
   const isScl = band === 'SCL';
   const data = isScl ? new Uint8Array(size * size) : new Uint16Array(size * size);
-  data.fill(isScl ? 4 : 2000 + 100 * L2A_BANDS.indexOf(band as (typeof L2A_BANDS)[number]));
+  const base = 2000 + 100 * L2A_BANDS.indexOf(band as (typeof L2A_BANDS)[number]);
+  // a plane, 0.2 DN a metre east and south (exact integers at pixel centres): resampling keeps it exactly
+  for (let j = 0; j < size; j++)
+    for (let i = 0; i < size; i++)
+      data[j * size + i] = isScl ? 4 : base + ((2 * i + 1 + 2 * j + 1) * res) / 10;
   return encodeGeoTiff(
     {
       width: size,
@@ -143,6 +147,11 @@ describe('region superresolve (in process)', () => {
     expect(a.geo?.epsg).toBe(EPSG);
     expect(b.geo?.transform).toEqual(a.geo?.transform);
     const margin = Math.ceil(8 * (one.width / one.lrWidth)); // 8 LR px
+    // the scene is a plane, so the SR mosaic varies: equality is not the trivial one of a constant
+    let [lo, hi] = [Infinity, -Infinity];
+    for (const v of a.bands[0] as Float32Array)
+      if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    expect(hi - lo).toBeGreaterThan(1e-3);
     for (let k = 0; k < a.bands.length; k++) {
       const d = interiorDiff(
         a.bands[k] as Float32Array,
@@ -263,6 +272,14 @@ describe('region superresolve (in process)', () => {
     expect(odd.code).toBe(2);
     expect(odd.err).toContain('multiples of 50');
   }, 60_000);
+
+  it('no scene in the window: every tile fails with its code and the run is TILES_FAILED; no mosaic', async () => {
+    const o = { ...options('empty', 50), dateRange: ['2021-01-01', '2021-01-31'] as [string, string] };
+    const err = await regionSuperresolvePipeline.run(o).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TILES_FAILED' });
+    expect((err as Error).message).toContain('6 of 6 region tile(s) failed (REVISITS_NOT_FOUND)');
+    expect(existsSync(o.out)).toBe(false);
+  }, 30_000);
 
   it('refuses a region beyond the side limit (REGION_TOO_LARGE) before any request', async () => {
     const n = stac.requests.length;
