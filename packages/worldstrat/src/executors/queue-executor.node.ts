@@ -36,6 +36,10 @@ const PERMANENT_CODES = new Set([
   'DATASET_NOT_FOUND',
   'UNSUPPORTED_CAPABILITY',
   'AOI_TOO_LARGE',
+  // region tiles: no scene for the tile's box and window, or a model/tile shape that cannot change on retry
+  'REVISITS_NOT_FOUND',
+  'BAD_SCENE_OPTIONS',
+  'SHAPE_MISMATCH',
 ]);
 
 /** Options of {@link QueueExecutor}. */

@@ -5,12 +5,9 @@ import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BAND_RESOLUTION_M, type CanonicalBand, earthSearch, L2A_BANDS } from '@worldstrat/eo-fetch';
-import { encodeGeoTiff, transformCoords } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
-import { initStateDict, resolveModelConfig, stateDictToSafetensors } from '@worldstrat/srnet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeItem, type StacServer, startStacServer } from '../../../eo-fetch/test/support/stac-server.js';
+import type { StacServer } from '../../../eo-fetch/test/support/stac-server.js';
 import { QueueExecutor } from '../../src/executors/queue-executor.node.js';
 import {
   type RegionSuperresolveOptions,
@@ -18,96 +15,42 @@ import {
 } from '../../src/pipelines/region-superresolve.node.js';
 import { tempDir } from '../support/fixtures.js';
 import { hasRedisServer, startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { REGION_EPSG, type RegionFixture, startRegionFixture } from '../support/region-fixture.js';
 import { requireTool } from '../support/require-tool.js';
 import { cli } from '../support/run-cli.js';
 import { CLI_BIN, spawnCli } from '../support/spawn-cli.js';
 
-const [LON, LAT] = [8.54, 47.37];
-const EPSG = 32632;
+const EPSG = REGION_EPSG;
 const REGION = [8.535, 47.365, 8.553, 47.372] as [number, number, number, number];
-const VALIDATOR = '/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_cloud_optimized_geotiff.py';
+const VALIDATOR = 'osgeo_utils.samples.validate_cloud_optimized_geotiff'; // python3-gdal, run as a module
 const hasGdal = spawnSync('gdalinfo', ['--version'], { stdio: 'ignore' }).status === 0;
 const gdalOk = requireTool('gdalinfo', hasGdal);
-const validatorOk = requireTool('GDAL COG validator (python3-gdal)', existsSync(VALIDATOR));
+const validatorOk = requireTool(
+  'GDAL COG validator (python3-gdal)',
+  spawnSync('/usr/bin/python3', ['-c', `import ${VALIDATOR}`], { stdio: 'ignore' }).status === 0,
+);
 const queueOk =
   requireTool('redis-server', hasRedisServer()) && requireTool('built CLI', existsSync(CLI_BIN));
 
 let dir: string;
 let cleanup: () => Promise<void>;
+let fixture: RegionFixture;
 let stac: StacServer;
 let weights: string;
 
-/** An 8 × 8 km tiled COG in UTM 32N around the centre, a DN plane per band (SCL: 4 = vegetation). */
-function bandCog(band: CanonicalBand, cx: number, cy: number): Uint8Array {
-  const X0 = Math.floor((cx - 4000) / 60) * 60;
-  const Y0 = Math.ceil((cy + 4000) / 60) * 60;
-  const res = BAND_RESOLUTION_M[band];
-  const size = Math.ceil(8040 / res);
-  const isScl = band === 'SCL';
-  const data = isScl ? new Uint8Array(size * size) : new Uint16Array(size * size);
-  const base = 2000 + 100 * L2A_BANDS.indexOf(band as (typeof L2A_BANDS)[number]);
-  // a plane, 0.2 DN a metre east and south (exact integers at pixel centres): resampling keeps it exactly
-  for (let j = 0; j < size; j++)
-    for (let i = 0; i < size; i++)
-      data[j * size + i] = isScl ? 4 : base + ((2 * i + 1 + 2 * j + 1) * res) / 10;
-  return encodeGeoTiff(
-    {
-      width: size,
-      height: size,
-      dtype: isScl ? 'uint8' : 'uint16',
-      bands: [data],
-      noData: 0,
-      geo: { epsg: EPSG, transform: [X0, res, 0, Y0, 0, -res] },
-    },
-    { cog: true, tileSize: 256, compression: 'none' },
-  );
-}
-
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('ws-region-sr-'));
-  stac = await startStacServer([]);
-  const [[cx, cy]] = transformCoords(4326, EPSG, [[LON, LAT]]);
-  for (const b of [...L2A_BANDS, 'SCL'] as CanonicalBand[])
-    stac.files.set(`/data/${b}.tif`, bandCog(b, cx, cy));
-  const itemBbox = [LON - 0.045, LAT - 0.03, LON + 0.045, LAT + 0.03];
-  for (const [id, day, cloud] of [
-    ['S2_10', 10, 30],
-    ['S2_12', 12, 5],
-  ] as const)
-    stac.items.push(
-      makeItem(id, `2022-06-${day}T10:30:00Z`, cloud, itemBbox, {
-        properties: { 's2:processing_baseline': '05.09', 's2:datatake_id': id },
-        assets: Object.fromEntries(
-          ([...L2A_BANDS, 'SCL'] as CanonicalBand[]).map((b) => [
-            earthSearch.assetKeys[b]!,
-            {
-              href: `${stac.url}/data/${b}.tif`,
-              type: 'image/tiff; application=geotiff; profile=cloud-optimized',
-              ...(b === 'SCL' ? {} : { 'raster:bands': [{ scale: 1e-4, offset: -0.1 }] }),
-            },
-          ]),
-        ),
-      }),
-    );
-  const config = resolveModelConfig({ kind: 'srcnn', revisits: 2, hiddenChannels: 8 });
-  weights = join(dir, 'tiny-srcnn.safetensors');
-  await writeFile(weights, stateDictToSafetensors(initStateDict(config, { seed: 5 }), config));
+  fixture = await startRegionFixture(dir);
+  stac = fixture.stac;
+  weights = fixture.weights;
 }, 60_000);
 afterAll(async () => {
-  await stac?.close();
+  await fixture?.close();
   await cleanup?.();
 });
 
-const options = (name: string, tileSizePx: number): RegionSuperresolveOptions => ({
-  region: REGION,
-  dateRange: ['2022-06-01', '2022-06-30'],
-  provider: { kind: 'stac', url: stac.url, provider: earthSearch },
-  weights,
-  out: join(dir, name, 'mosaic.tif'),
-  tileSizePx,
-  tileOverlapPx: 50,
-  overlap: 0, // srnet chips side by side: every tile's chips are the single run's
-});
+const options = (name: string, tileSizePx: number): RegionSuperresolveOptions =>
+  fixture.options(name, REGION, tileSizePx);
 
 /** Max |a − b| over pixels at least `margin` px from the border (both finite there). */
 function interiorDiff(a: Float32Array, b: Float32Array, w: number, h: number, margin: number): number {
@@ -171,7 +114,7 @@ describe('region superresolve (in process)', () => {
       expect(tiled.overviews.length).toBeGreaterThan(0);
     }
     if (validatorOk) {
-      const v = spawnSync('/usr/bin/python3', [VALIDATOR, tiled.out], { encoding: 'utf8' });
+      const v = spawnSync('/usr/bin/python3', ['-m', VALIDATOR, tiled.out], { encoding: 'utf8' });
       expect(v.stdout + v.stderr).toContain('is a valid cloud optimized GeoTIFF');
       expect(v.status).toBe(0);
     }
