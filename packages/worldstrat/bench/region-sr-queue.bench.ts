@@ -15,7 +15,7 @@ import { CLI_BIN, spawnCli } from '../test/support/spawn-cli.js';
 
 const COUNTS = (process.env.WORLDSTRAT_BENCH_WORKERS ?? '1,2').split(',').map(Number);
 const HIDDEN = Number(process.env.WORLDSTRAT_BENCH_HIDDEN ?? 64);
-/** ≈ 3 × 3.3 km: 8 tiles of 100 LR px (overlap 50). */
+/** ≈ 3 × 3.3 km: 16 tiles of 100 LR px (overlap 50). */
 const REGION: [number, number, number, number] = [8.52, 47.355, 8.56, 47.385];
 
 it.runIf(hasRedisServer() && existsSync(CLI_BIN))(

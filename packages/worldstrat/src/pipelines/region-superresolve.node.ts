@@ -20,6 +20,7 @@ import {
   type RegionTile,
 } from './region-plan.js';
 import type { RevisitProvider } from './revisit-stages.node.js';
+import { MAX_AOI_SIDE_PX } from './superresolve.node.js';
 
 /** srnet's scene chip (LR px): the SR output grid is `outputSize / chip` times finer than 10 m. */
 const SRNET_CHIP_PX = 50;
@@ -331,6 +332,12 @@ export const regionSuperresolvePipeline = definePipeline<RegionSuperresolveOptio
         alignPx: SRNET_CHIP_PX,
         ...(options.maxSidePx !== undefined ? { maxSidePx: options.maxSidePx } : {}),
       });
+      const side = plan.tileSizePx + 2 * plan.overlapPx + 4; // + the lon/lat margin of a tile's box
+      if (side > MAX_AOI_SIDE_PX)
+        throw new WorldStratError(
+          'INVALID_ARGUMENT',
+          `tile size ${plan.tileSizePx} + 2 × overlap ${plan.overlapPx} LR px exceeds a superresolve AOI (${MAX_AOI_SIDE_PX} px a side); use smaller tiles`,
+        );
       const workDir = resolve(options.workDir ?? `${options.out.replace(/\.tiff?$/i, '')}-region`);
       if (!isAbsolute(workDir))
         throw new WorldStratError('INVALID_ARGUMENT', `workDir ${workDir} is not absolute`);

@@ -224,13 +224,20 @@ describe('region superresolve (in process)', () => {
     expect(existsSync(o.out)).toBe(false);
   }, 30_000);
 
-  it('refuses a region beyond the side limit (REGION_TOO_LARGE) before any request', async () => {
+  it('refuses a region beyond the side limit (REGION_TOO_LARGE) and over-wide tiles before any request', async () => {
     const n = stac.requests.length;
     const err = await regionSuperresolvePipeline
       .run({ ...options('big', 200), region: [7, 46, 9.5, 48] })
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'REGION_TOO_LARGE' });
     expect((err as Error).message).toContain('limit 1024 px');
+    const tooWide = await regionSuperresolvePipeline
+      .run({ ...options('wide', 1000), tileOverlapPx: 600 })
+      .catch((e: unknown) => e);
+    expect(tooWide).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('smaller tiles'),
+    });
     expect(stac.requests.length).toBe(n);
   });
 });
