@@ -120,6 +120,25 @@ describe('region superresolve (in process)', () => {
     }
   }, 120_000);
 
+  it("srnet's default 25 px chip overlap: tiles padded by 100 px (the default) equal one tile within 1e-4", async () => {
+    const wide: [number, number, number, number] = [8.53, 47.365, 8.565, 47.369];
+    const base = (name: string, tileSizePx: number): RegionSuperresolveOptions => {
+      const { overlap: _chipOverlap, ...o } = fixture.options(name, wide, tileSizePx);
+      return { ...o, tileOverlapPx: 100 };
+    };
+    const one = await regionSuperresolvePipeline.run(base('wide-one', 400));
+    const four = await regionSuperresolvePipeline.run(base('wide-four', 100));
+    expect([one.tiles.total, four.tiles.total]).toEqual([1, 3]); // 300 × 50 LR px
+    const a = await readGeoTiffFile(one.out);
+    const b = await readGeoTiffFile(four.out);
+    const margin = Math.ceil(8 * (one.width / one.lrWidth));
+    for (let k = 0; k < a.bands.length; k++)
+      expect(
+        interiorDiff(a.bands[k] as Float32Array, b.bands[k] as Float32Array, a.width, a.height, margin),
+        `band ${k}`,
+      ).toBeLessThan(1e-4);
+  }, 60_000);
+
   it('a re-run keeps verified tiles; a tile changed on disk is redone', async () => {
     const o = options('tiled', 50);
     const before = await readFile(o.out);
