@@ -42,6 +42,30 @@ export {
 export { EXIT_CODES, exitCodeFor } from './cli/exit-codes.js';
 export { createProgram, runCli } from './cli/program.js';
 export type { CliIo } from './cli/runtime.js';
+export type {
+  Executor,
+  ExecutorRunOptions,
+  ExecutorRunResult,
+  ExecutorStage,
+  ExecutorUnit,
+  UnitOutcome,
+} from './executors/executor.js';
+export { EXECUTOR_STAGES, unitKey } from './executors/executor.js';
+export { LocalExecutor } from './executors/local-executor.node.js';
+export type {
+  QueueExecutorOptions,
+  QueueStatus,
+  QueueWorkerOptions,
+  QueueWorkerResult,
+} from './executors/queue-executor.node.js';
+export { QueueExecutor, queueStatus, runQueueWorker } from './executors/queue-executor.node.js';
+export type { RebuildDownloadParams } from './executors/rebuild-units.node.js';
+export type { QueueUrl } from './executors/redis-connection.node.js';
+export { parseQueueUrl } from './executors/redis-connection.node.js';
+export type { HrWindow, RegionTileParams, RegionTileResult } from './executors/region-tile-unit.node.js';
+export type { SharedHostLimits } from './executors/shared-rate-limit.node.js';
+export { sharedHostLimitedFetch } from './executors/shared-rate-limit.node.js';
+export type { StageRuntime } from './executors/stage-handlers.node.js';
 export * from './index.js';
 export type {
   BenchmarkOptions,
@@ -93,6 +117,13 @@ export {
   rebuild,
   rebuildPipeline,
 } from './pipelines/rebuild.node.js';
+export type { LrWindow, RegionPlan, RegionPlanOptions, RegionTile } from './pipelines/region-plan.js';
+export { DEFAULT_MAX_REGION_SIDE_PX, planRegion, regionFromGeoJson } from './pipelines/region-plan.js';
+export type {
+  RegionSuperresolveOptions,
+  RegionSuperresolveResult,
+} from './pipelines/region-superresolve.node.js';
+export { featherWeight, regionSuperresolvePipeline } from './pipelines/region-superresolve.node.js';
 export type {
   SuperresolveAoi,
   SuperresolveOptions,

@@ -127,6 +127,8 @@ export interface DownloadRevisitsOptions {
   idleTimeoutMs?: number;
   /** Read limits for the COG window reads (STAC); raster-io's defaults otherwise. */
   readLimits?: Partial<RasterIoLimits>;
+  /** Manifest of a level (default `<root>/rebuild/manifest-<level>.jsonl`; executors give one per unit). */
+  manifestPathFor?: (level: S2Level) => string;
   fetch?: typeof fetch;
 }
 
@@ -373,7 +375,8 @@ export async function downloadRevisits(
   for (const level of options.levels ?? ['L2A']) {
     throwIfAborted(signal);
     const list = revisits[level] ?? [];
-    const manifestPath = join(options.root, 'rebuild', `manifest-${level}.jsonl`);
+    const manifestPath =
+      options.manifestPathFor?.(level) ?? join(options.root, 'rebuild', `manifest-${level}.jsonl`);
     const stage = `download ${level}`;
     if (p.kind === 'stac') {
       if (options.dryRun) {

@@ -62,6 +62,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   BACKEND_UNAVAILABLE: USAGE, // choose another --backend
   OUT_OF_MEMORY: USAGE, // the message names the --micro-batch-size that fits
   ORDER_NOT_CONFIRMED: USAGE, // --confirm-spot-orders
+  REGION_TOO_LARGE: USAGE, // split the --region or lower its size
   DUPLICATE_PATH: USAGE,
   DISPOSED: USAGE,
   CODEC_ALREADY_REGISTERED: USAGE,
@@ -147,6 +148,8 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   AUTH_FAILED: NETWORK,
   ORDER_FAILED: NETWORK,
   DOWNLOAD_FAILED: NETWORK,
+  TILES_FAILED: NETWORK, // some region tiles failed (their codes are listed); a rerun redoes only those
+  QUEUE_UNAVAILABLE: NETWORK, // Redis of --queue unreachable or lost; finished files are kept, rerun resumes
   PAGING_LOOP: NETWORK,
   PAGE_LIMIT: NETWORK,
   RESPONSE_TOO_LARGE: NETWORK,

@@ -13,10 +13,12 @@ import { registerRebuild } from './commands/rebuild.js';
 import { registerSample } from './commands/sample.js';
 import { registerSearch } from './commands/search.js';
 import { registerSplit } from './commands/split.js';
+import { registerStatus } from './commands/status.js';
 import { registerStratify } from './commands/stratify.js';
 import { registerSuperresolve } from './commands/superresolve.js';
 import { registerSynth } from './commands/synth.js';
 import { registerTrain } from './commands/train.js';
+import { registerWorker } from './commands/worker.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 import { SecretScrubber } from './redact.js';
 import {
@@ -164,6 +166,8 @@ export function createProgram(
     registerEval,
     registerInfer,
     registerSuperresolve,
+    registerWorker,
+    registerStatus,
   ])
     register(program, run);
   const deferRequired = (cmd: Command) => {

@@ -57,6 +57,8 @@ import {
 } from '@worldstrat/stratify';
 import { openClassRasterPathOrUrl } from '@worldstrat/stratify/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
+import type { Executor } from '../executors/executor.js';
+import { downloadThroughExecutor } from '../executors/rebuild-units.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 
 /** Where revisits come from (see {@link RevisitProvider}). */
@@ -139,6 +141,14 @@ export interface RebuildOptions {
   dryRun?: boolean;
   /** Injected fetch (tests, proxies). */
   fetch?: typeof fetch;
+  /**
+   * Run the per-AOI download units through this executor (`LocalExecutor`, or `QueueExecutor` for BullMQ
+   * workers sharing `root`); default: one in-process download of every revisit. Units use the executor's
+   * fetch (`new LocalExecutor({ fetch })`, or the workers' own), not `fetch`.
+   */
+  executor?: Executor;
+  /** With a queue executor: enqueue the units and return (`detached`); a later run waits and writes the tables. */
+  detach?: boolean;
 }
 
 /** One AOI of the plan with its classes. */
@@ -192,6 +202,8 @@ export interface RebuildResult {
   failures: { level: S2Level; aoi: string; n: number; code: string; message: string }[];
   /** SPOT orders and HR downloads (with `spot.order`). */
   spot?: SpotOrdersResult;
+  /** The units were enqueued and not waited for (`detach`): no tables written yet. */
+  detached?: boolean;
 }
 
 /**
@@ -595,7 +607,26 @@ export async function rebuild(
     files: options.dryRun ? {} : { plan: planPath },
     failures: [],
   };
-  const dl = await downloadPlanRevisits(plan, plan.aois, options, context);
+  // the executor hook: per-AOI units (local or queue workers) instead of one in-process download
+  const dl =
+    options.executor && !options.dryRun
+      ? await downloadThroughExecutor(
+          options.executor,
+          plan.aois,
+          plan.revisits,
+          {
+            root: options.root,
+            provider: options.provider,
+            levels,
+            concurrency: options.concurrency,
+            ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+            ...(options.readLimits ? { readLimits: options.readLimits } : {}),
+            detach: options.detach,
+          },
+          context,
+        )
+      : await downloadPlanRevisits(plan, plan.aois, options, context);
+  if (!dl) return { ...result, detached: true };
   result.downloads = dl.downloads;
   result.plannedRequests = dl.plannedRequests;
   result.processingUnits = dl.processingUnits;

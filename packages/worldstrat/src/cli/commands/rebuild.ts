@@ -4,6 +4,8 @@ import { MAX_ITEMS_PER_SEARCH } from '@worldstrat/eo-fetch/node';
 import { isRebalanceWeightName } from '@worldstrat/stratify';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
+import { QueueExecutor } from '../../executors/queue-executor.node.js';
+import { parseQueueUrl } from '../../executors/redis-connection.node.js';
 import { type RebuildOptions, type RebuildResult, rebuild } from '../../pipelines/rebuild.node.js';
 import {
   addReadLimitOptions,
@@ -123,6 +125,15 @@ export function registerRebuild(program: Command, run: CliRunner): void {
       'seconds without data before a revisit download request is aborted and retried (default 60; 0: off)',
       parseIdleTimeout,
     )
+    .option(
+      '--queue <url>',
+      'run the per-AOI downloads as jobs on this Redis (redis://HOST:PORT[/DB]) for `worldstrat worker` processes sharing <root>; waits for them unless --detach',
+    )
+    .option(
+      '--detach',
+      'with --queue: enqueue and return at once (run again without it to wait and write the tables)',
+      false,
+    )
     .option('--replan', 'ignore the saved plan and sample/search again', false)
     .option(
       '--dry-run',
@@ -131,11 +142,29 @@ export function registerRebuild(program: Command, run: CliRunner): void {
     )
     .action((root: string, _opts, cmd: Command) =>
       run<RebuildCommandOptions>(cmd, async (o, rt) => {
-        const res = await rebuild(rebuildOptionsFrom(root, o), {
-          signal: rt.signal,
-          onProgress: rt.onProgress,
-          log: rt.info,
-        });
+        if (o.detach && o.queue === undefined)
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            '--detach needs --queue (it leaves the queued jobs to workers)',
+          );
+        const options = rebuildOptionsFrom(root, o);
+        if (o.queue !== undefined && options.fetch)
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            '--queue: credentials in the provider URL are not sent to the queue; give workers access another way (a config file or the environment)',
+          );
+        const executor = o.queue !== undefined ? await QueueExecutor.connect(o.queue) : undefined;
+        const res = await rebuild(
+          { ...options, ...(executor ? { executor, detach: Boolean(o.detach) } : {}) },
+          { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
+        ).finally(() => executor?.close());
+        if (res.detached && o.queue !== undefined) {
+          rt.done(
+            res,
+            `${res.aois} AOIs: download jobs queued on ${parseQueueUrl(o.queue).display}; run the same command without --detach to wait and write the tables`,
+          );
+          return;
+        }
         rt.done(res, rebuildSummary(res).join('\n'));
         const sp = res.spot;
         if (sp?.failures.length)
@@ -154,6 +183,9 @@ export function registerRebuild(program: Command, run: CliRunner): void {
 
 /** Options of `worldstrat rebuild` (as its parsers return them; dates and boxes may come as text from a config file). */
 interface RebuildCommandOptions extends ProviderOptions, ReadLimitOptions {
+  /** Redis URL of the queue executor. */
+  queue?: string;
+  detach?: boolean;
   landcover: string;
   target: number;
   from: unknown;

@@ -28,6 +28,7 @@ import {
 } from '../options.js';
 import type { CliRunner, CliRuntime } from '../runtime.js';
 import { type ProviderOptions, providerAccess, providerFromOptions } from './search.js';
+import { addRegionOptions, runRegionSuperresolve } from './superresolve-region.js';
 
 /** `--provider stac|sentinelhub`, or a STAC provider id (`earth-search`, …) as a shorthand for stac + that id. */
 function revisitProviderFromOptions(o: ProviderOptions): RevisitProvider {
@@ -97,6 +98,7 @@ export function registerSuperresolveCommand(
         'where revisits are downloaded (resumable; default <out>-revisits/ next to --out)',
       )
       .option('--concurrency <n>', 'revisits downloaded at once', concurrencyOption());
+  if (catalogue) addRegionOptions(cmd);
   cmd
     .option('--engine <e>', 'tfjs | onnx (default: onnx for .onnx files, else tfjs)')
     .option('--quicklook <file.png>', 'PNG quicklook path')
@@ -121,6 +123,8 @@ Examples:
       --weights highresnet.safetensors --out zurich-sr.tif
   $ worldstrat superresolve --bbox=-15.80,12.42,-15.78,12.44 --dates 2023-01-01/2023-02-28 \\
       --provider earth-search-c1 --weights srcnn-mf.onnx --out sr.tif
+  $ worldstrat superresolve --region 8.50,47.35,8.60,47.40 --dates 2022-06-01/2022-08-31 \\
+      --weights highresnet.safetensors --out zurich-mosaic.tif [--queue redis://127.0.0.1:6379]
 
 With --aoi/--bbox the revisits (the model's revisit count unless --revisits) are the acquisitions closest to
 --target-date with the least cloud whose footprint covers the AOI; they are downloaded (windowed COG reads,
@@ -128,7 +132,16 @@ warped to the AOI's 10 m EPSG:4326 grid) into --work-dir, and a re-run reuses wh
     );
   cmd.action((args: string[] | undefined, _opts, command: Command) =>
     run<SuperresolveCommandOptions>(command, async (o, rt) => {
-      const r = await superresolvePipeline.run(superresolveOptionsFrom(name, catalogue, args ?? [], o), {
+      const inputs = args ?? [];
+      if (catalogue && o.region !== undefined)
+        return runRegionSuperresolve(o, inputs, rt, revisitProviderFromOptions(o));
+      for (const flag of ['tileSize', 'tileOverlap', 'queue'] as const)
+        if (o[flag] !== undefined)
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies with --region`,
+          );
+      const r = await superresolvePipeline.run(superresolveOptionsFrom(name, catalogue, inputs, o), {
         signal: rt.signal,
         onProgress: rt.onProgress,
         log: rt.info,
@@ -139,7 +152,13 @@ warped to the AOI's 10 m EPSG:4326 grid) into --work-dir, and a re-run reuses wh
 }
 
 /** Options of `worldstrat superresolve` / `infer` (positions, boxes and dates may come as text or lists from a config file). */
-interface SuperresolveCommandOptions extends ProviderOptions, ReadLimitOptions {
+export interface SuperresolveCommandOptions extends ProviderOptions, ReadLimitOptions {
+  /** --region: a bbox or a GeoJSON file (region-scale super-resolution). */
+  region?: string;
+  tileSize?: number;
+  tileOverlap?: number;
+  /** Redis URL of the queue executor (with --region). */
+  queue?: string;
   weights?: string;
   /** A STAC MLM descriptor of a third-party ONNX model (instead of --weights). */
   model?: string;

@@ -1,0 +1,71 @@
+// Rebuild downloads on 1, 2 and 4 queue worker processes against a local STAC/COG server behind a 50 ms
+// latency proxy (I/O-bound): prints wall times and the speed-up over one worker. Needs redis-server and the
+// built CLI (dist/cli.js). Env: WORLDSTRAT_BENCH_AOIS (default 20), WORLDSTRAT_BENCH_WORKERS (default 1,2,4).
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { it } from 'vitest';
+import type { Executor } from '../src/executors/executor.js';
+import { QueueExecutor } from '../src/executors/queue-executor.node.js';
+import { rebuild } from '../src/pipelines/rebuild.node.js';
+import { tempDir } from '../test/support/fixtures.js';
+import { startRebuildFixture } from '../test/support/rebuild-fixture.js';
+import { hasRedisServer, startTestRedis } from '../test/support/redis-server.js';
+import { CLI_BIN, spawnCli } from '../test/support/spawn-cli.js';
+
+const AOIS = Number(process.env.WORLDSTRAT_BENCH_AOIS ?? 20);
+const COUNTS = (process.env.WORLDSTRAT_BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
+
+it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
+  'rebuild downloads on 1, 2, 4 queue workers (50 ms latency)',
+  async () => {
+    const { dir, cleanup } = await tempDir('ws-bench-queue-');
+    const fixture = await startRebuildFixture(dir, 50);
+    const redis = await startTestRedis();
+    const started: ChildProcess[] = [];
+    try {
+      const planRoot = (n: number) => join(dir, `w${n}`);
+      const seconds = new Map<number, number>();
+      for (const n of COUNTS) {
+        const workers = Array.from({ length: n }, () => {
+          const w = spawnCli(['worker', '--queue', redis.url, '--concurrency', '1', '--quiet'], dir);
+          started.push(w.child);
+          return w;
+        });
+        const executor = await QueueExecutor.connect(redis.url, { pollMs: 50 });
+        // wait until every worker is connected, so start-up is not timed
+        while ((await executor.workerCount('rebuild-download')) < n)
+          await new Promise((r) => setTimeout(r, 100));
+        // only the executor's part is timed (the plan's sampling and searches are the same for every n)
+        const timed: Executor = {
+          kind: 'queue',
+          run: async (...args) => {
+            const t0 = performance.now();
+            try {
+              return await executor.run(...args);
+            } finally {
+              seconds.set(n, (performance.now() - t0) / 1000);
+            }
+          },
+          close: () => executor.close(),
+        };
+        await rebuild({ ...fixture.options(planRoot(n), AOIS), executor: timed }).finally(() =>
+          executor.close(),
+        );
+        for (const w of workers) w.child.kill('SIGTERM');
+        await Promise.all(workers.map((w) => w.done));
+      }
+      const one = seconds.get(COUNTS[0])!;
+      console.log(
+        `[worldstrat bench] rebuild downloads, ${AOIS} AOIs, 50 ms latency: ${COUNTS.map(
+          (n) => `${n} worker(s) ${seconds.get(n)!.toFixed(1)} s (${(one / seconds.get(n)!).toFixed(2)}×)`,
+        ).join(', ')}`,
+      );
+    } finally {
+      for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await redis.stop();
+      await fixture.close();
+      await cleanup();
+    }
+  },
+);

@@ -1,0 +1,73 @@
+// Region super-resolution tiles on 1 and 2 queue worker processes (CPU-bound: a wider SRCNN on a local
+// STAC/COG server without latency): prints wall times of the tile stage and the speed-up over one worker.
+// Needs redis-server and the built CLI (dist/cli.js). Env: WORLDSTRAT_BENCH_WORKERS (default 1,2),
+// WORLDSTRAT_BENCH_HIDDEN (SRCNN width, default 64).
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { it } from 'vitest';
+import type { Executor } from '../src/executors/executor.js';
+import { QueueExecutor } from '../src/executors/queue-executor.node.js';
+import { regionSuperresolvePipeline } from '../src/pipelines/region-superresolve.node.js';
+import { tempDir } from '../test/support/fixtures.js';
+import { hasRedisServer, startTestRedis } from '../test/support/redis-server.js';
+import { startRegionFixture } from '../test/support/region-fixture.js';
+import { CLI_BIN, spawnCli } from '../test/support/spawn-cli.js';
+
+const COUNTS = (process.env.WORLDSTRAT_BENCH_WORKERS ?? '1,2').split(',').map(Number);
+const HIDDEN = Number(process.env.WORLDSTRAT_BENCH_HIDDEN ?? 64);
+/** ≈ 3 × 3.3 km: 16 tiles of 100 LR px (overlap 50). */
+const REGION: [number, number, number, number] = [8.52, 47.355, 8.56, 47.385];
+
+it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
+  'region SR tiles on 1, 2 queue workers (CPU-bound)',
+  async () => {
+    const { dir, cleanup } = await tempDir('ws-bench-region-');
+    const fixture = await startRegionFixture(dir, HIDDEN);
+    const redis = await startTestRedis();
+    const started: ChildProcess[] = [];
+    try {
+      const seconds = new Map<number, number>();
+      let tiles = 0;
+      for (const n of COUNTS) {
+        const workers = Array.from({ length: n }, () => {
+          const w = spawnCli(['worker', '--queue', redis.url, '--stages', 'region-sr-tile', '--quiet'], dir);
+          started.push(w.child);
+          return w;
+        });
+        const executor = await QueueExecutor.connect(redis.url, { pollMs: 50 });
+        while ((await executor.workerCount('region-sr-tile')) < n)
+          await new Promise((r) => setTimeout(r, 100));
+        // only the tile stage is timed (planning and the mosaic are the same for every n)
+        const timed: Executor = {
+          kind: 'queue',
+          run: async (...args) => {
+            const t0 = performance.now();
+            try {
+              return await executor.run(...args);
+            } finally {
+              seconds.set(n, (performance.now() - t0) / 1000);
+            }
+          },
+          close: () => executor.close(),
+        };
+        const r = await regionSuperresolvePipeline
+          .run({ ...fixture.options(`w${n}`, REGION, 100), executor: timed })
+          .finally(() => executor.close());
+        tiles = r.tiles.total;
+        for (const w of workers) w.child.kill('SIGTERM');
+        await Promise.all(workers.map((w) => w.done));
+      }
+      const one = seconds.get(COUNTS[0])!;
+      console.log(
+        `[worldstrat bench] region SR, ${tiles} tiles, SRCNN hidden ${HIDDEN}: ${COUNTS.map(
+          (n) => `${n} worker(s) ${seconds.get(n)!.toFixed(1)} s (${(one / seconds.get(n)!).toFixed(2)}×)`,
+        ).join(', ')}`,
+      );
+    } finally {
+      for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await redis.stop();
+      await fixture.close();
+      await cleanup();
+    }
+  },
+);

@@ -1,0 +1,71 @@
+// `worldstrat worker`: process queued pipeline units (BullMQ on Redis) until SIGTERM/SIGINT.
+import type { Command } from 'commander';
+import { WorldStratError } from '../../errors.js';
+import { EXECUTOR_STAGES, type ExecutorStage } from '../../executors/executor.js';
+import { runQueueWorker } from '../../executors/queue-executor.node.js';
+import { concurrencyOption, intOption } from '../options.js';
+import type { CliRunner } from '../runtime.js';
+
+/**
+ * Parse `--stages a,b` against {@link EXECUTOR_STAGES}.
+ *
+ * @param v - comma-separated stage names.
+ * @returns the stages.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` for an unknown or empty stage.
+ */
+export function parseStages(v: string): ExecutorStage[] {
+  const stages = v.split(',').map((s) => s.trim());
+  for (const s of stages)
+    if (!(EXECUTOR_STAGES as readonly string[]).includes(s))
+      throw new WorldStratError('INVALID_ARGUMENT', `--stages ${s}: use ${EXECUTOR_STAGES.join(', ')}`);
+  return [...new Set(stages)] as ExecutorStage[];
+}
+
+/** Register the command. */
+export function registerWorker(program: Command, run: CliRunner): void {
+  program
+    .command('worker')
+    .description(
+      'process queued units of `rebuild --queue` until stopped (SIGTERM/Ctrl-C: finishes the jobs in flight); every worker must see the same dataset root path (shared filesystem)',
+    )
+    .requiredOption('--queue <url>', '(required) Redis of the queue: redis://HOST:PORT[/DB]')
+    .option('--concurrency <n>', 'jobs in flight in this process', concurrencyOption(), 1)
+    .option('--stages <list>', `stages to serve (${EXECUTOR_STAGES.join(',')})`, EXECUTOR_STAGES.join(','))
+    .option(
+      '--lock-duration <ms>',
+      'job lock lifetime: a dead worker’s job goes to another worker after about this long',
+      intOption('lock-duration', { min: 1000, max: 3_600_000 }),
+      30_000,
+    )
+    .option(
+      '--host-concurrency <n>',
+      'requests in flight per host, shared by every worker on this Redis',
+      intOption('host-concurrency', { min: 1, max: 10_000 }),
+    )
+    .option(
+      '--host-rps <n>',
+      'requests started per host and second, shared by every worker on this Redis',
+      intOption('host-rps', { min: 1, max: 100_000 }),
+    )
+    .action((_opts, cmd: Command) =>
+      run(cmd, async (o, rt) => {
+        const res = await runQueueWorker({
+          url: o.queue as string,
+          concurrency: o.concurrency as number,
+          stages: parseStages(o.stages as string),
+          lockDurationMs: o.lockDuration as number,
+          ...(o.hostConcurrency !== undefined || o.hostRps !== undefined
+            ? {
+                hostLimits: {
+                  concurrency: o.hostConcurrency as number | undefined,
+                  perSecond: o.hostRps as number | undefined,
+                },
+              }
+            : {}),
+          signal: rt.signal,
+          log: rt.info,
+        });
+        rt.done(res, `worker stopped: ${res.completed} job(s) done, ${res.failed} failed`);
+      }),
+    );
+}

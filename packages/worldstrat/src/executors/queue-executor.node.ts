@@ -1,0 +1,495 @@
+// The BullMQ executor: one queue per stage on Redis, one job per unit keyed by unit + stage + parameter hash.
+// The coordinator enqueues and polls the jobs' states (re-adding any a restarted, empty Redis lost); workers
+// (`runQueueWorker`, any number of processes or machines sharing the dataset root) run the same unit code as
+// the local executor. A worker killed with kill -9 stops renewing its job's lock; BullMQ's stalled-job check
+// hands the job to another worker, which redoes the unit (the unit skips what its manifest verifies).
+import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { WorldStratError } from '../errors.js';
+import type { PipelineContext } from '../pipelines/pipeline.js';
+import {
+  EXECUTOR_STAGES,
+  type Executor,
+  type ExecutorRunOptions,
+  type ExecutorRunResult,
+  type ExecutorStage,
+  type ExecutorUnit,
+  errorCodeOf,
+  type UnitOutcome,
+  unitKey,
+} from './executor.js';
+import { messageOf } from './local-executor.node.js';
+import { connectRedis, parseQueueUrl, type QueueUrl } from './redis-connection.node.js';
+import { type SharedHostLimits, sharedHostLimitedFetch } from './shared-rate-limit.node.js';
+import { STAGE_HANDLERS, type StageRuntime } from './stage-handlers.node.js';
+
+/** Key prefix of every queue in Redis. */
+export const QUEUE_PREFIX = 'worldstrat';
+/** Attempts per job (the first run and its retries). */
+const ATTEMPTS = 5;
+/** Codes that retrying cannot fix (bad arguments, missing or malformed input): the job fails at once. */
+const PERMANENT_CODES = new Set([
+  'INVALID_ARGUMENT',
+  'CONFIG_ERROR',
+  'MISSING_CREDENTIALS',
+  'UNKNOWN_PROVIDER',
+  'DATASET_NOT_FOUND',
+  'UNSUPPORTED_CAPABILITY',
+  'AOI_TOO_LARGE',
+  // region tiles: no scene for the tile's box and window, or a model/tile shape that cannot change on retry
+  'REVISITS_NOT_FOUND',
+  'BAD_SCENE_OPTIONS',
+  'SHAPE_MISMATCH',
+]);
+
+/** Options of {@link QueueExecutor}. */
+export interface QueueExecutorOptions {
+  /** How long the coordinator waits for a lost Redis to come back before `QUEUE_UNAVAILABLE` (ms; 60 s). */
+  lostTimeoutMs?: number;
+  /** Poll period of the jobs' states (ms; default 500). */
+  pollMs?: number;
+  /** First-connection timeout (ms; default 5000). */
+  connectTimeoutMs?: number;
+  /** Longest one exchange with Redis (enqueue, one poll) may take (ms; default 10 s). */
+  requestTimeoutMs?: number;
+}
+
+type QueueJobResult = { value: unknown };
+
+/**
+ * Executor on BullMQ queues in Redis (see the file header). Create with {@link QueueExecutor.connect}.
+ *
+ * @example
+ * ```ts
+ * const executor = await QueueExecutor.connect('redis://127.0.0.1:6379/0');
+ * try { await rebuild({ ...options, executor }); } finally { await executor.close(); }
+ * ```
+ */
+export class QueueExecutor implements Executor {
+  readonly kind = 'queue' as const;
+  private readonly queues = new Map<ExecutorStage, Queue>();
+
+  private constructor(
+    private readonly url: QueueUrl,
+    private readonly connection: Redis,
+    private readonly options: QueueExecutorOptions,
+  ) {}
+
+  /**
+   * Connect to the Redis of `url`.
+   *
+   * @param url - `redis://HOST:PORT[/DB]`.
+   * @param options - timeouts.
+   * @returns the executor.
+   * @throws {WorldStratError} `INVALID_ARGUMENT` (bad URL), `QUEUE_UNAVAILABLE` (unreachable).
+   */
+  static async connect(url: string, options: QueueExecutorOptions = {}): Promise<QueueExecutor> {
+    const q = parseQueueUrl(url);
+    const connection = await connectRedis(q, options);
+    return new QueueExecutor(q, connection, options);
+  }
+
+  private queue(stage: ExecutorStage): Queue {
+    let q = this.queues.get(stage);
+    if (!q) {
+      q = new Queue(stage, { connection: this.connection, prefix: QUEUE_PREFIX });
+      q.on('error', () => {}); // connection errors surface through the bounded polls below
+      this.queues.set(stage, q);
+    }
+    return q;
+  }
+
+  /**
+   * Workers connected to a stage's queue.
+   *
+   * @param stage - the stage.
+   * @returns how many.
+   * @throws {WorldStratError} `QUEUE_UNAVAILABLE`.
+   */
+  async workerCount(stage: ExecutorStage): Promise<number> {
+    return this.bounded(() => this.queue(stage).getWorkersCount(), 'counting workers');
+  }
+
+  async run<P, R>(
+    stage: ExecutorStage,
+    units: readonly ExecutorUnit<P>[],
+    options: ExecutorRunOptions,
+    context: PipelineContext,
+  ): Promise<ExecutorRunResult<R>> {
+    const queue = this.queue(stage);
+    const ids = units.map((u) => unitKey(stage, u));
+    const byId = new Map(ids.map((id, i) => [id, i]));
+    await this.bounded(() => this.enqueue(queue, stage, units, ids, true), 'enqueuing');
+    if (options.detach) return { outcomes: [], detached: true };
+    if ((await this.workerCount(stage)) === 0)
+      context.log?.(
+        `no worker is connected to ${this.url.display} yet: start \`worldstrat worker --queue ${this.url.display}\` (waiting)`,
+      );
+    const outcomes: UnitOutcome<R>[] = new Array(units.length);
+    const pending = new Set(ids);
+    // queue events wake the wait as soon as one of our jobs finishes; the poll confirms (and is the fallback)
+    const events = await this.openEvents(stage);
+    let wake = () => {};
+    const onFinished = ({ jobId }: { jobId: string }) => {
+      if (pending.has(jobId)) wake();
+    };
+    events?.events.on('completed', onFinished);
+    events?.events.on('failed', onFinished);
+    try {
+      await this.waitFor(queue, stage, units, pending, byId, outcomes, context, (w) => {
+        wake = w;
+      });
+    } finally {
+      await events?.close();
+    }
+    return { outcomes, detached: false };
+  }
+
+  /** Polls until every pending job finished, waking early on queue events; a long Redis outage throws. */
+  private async waitFor<P, R>(
+    queue: Queue,
+    stage: ExecutorStage,
+    units: readonly ExecutorUnit<P>[],
+    pending: Set<string>,
+    byId: ReadonlyMap<string, number>,
+    outcomes: UnitOutcome<R>[],
+    context: PipelineContext,
+    setWake: (wake: () => void) => void,
+  ): Promise<void> {
+    let lastOk = Date.now();
+    const lostTimeoutMs = this.options.lostTimeoutMs ?? 60_000;
+    while (pending.size) {
+      if (context.signal?.aborted)
+        throw new WorldStratError(
+          'ABORTED',
+          `stopped waiting; ${pending.size} job(s) stay queued in ${this.url.display} (workers go on; rerun to wait again)`,
+        );
+      try {
+        const finished = await this.poll(queue, stage, units, [...pending], byId);
+        lastOk = Date.now();
+        for (const [id, outcome] of finished) {
+          pending.delete(id);
+          outcomes[byId.get(id)!] = outcome as UnitOutcome<R>;
+        }
+        if (finished.size)
+          context.onProgress?.({ stage, done: units.length - pending.size, total: units.length });
+      } catch (err) {
+        if (errorCodeOf(err) !== 'QUEUE_UNAVAILABLE') throw err;
+        if (Date.now() - lastOk > lostTimeoutMs)
+          throw new WorldStratError(
+            'QUEUE_UNAVAILABLE',
+            `lost Redis at ${this.url.display} for over ${Math.round(lostTimeoutMs / 1000)} s with ${pending.size} job(s) unfinished; finished files are kept, rerun to resume`,
+            { cause: err },
+          );
+      }
+      if (pending.size) await sleep(this.options.pollMs ?? 1000, context.signal, setWake);
+    }
+  }
+
+  /** A dedicated connection listening to the stage's queue events; `null` when it cannot start (polls suffice). */
+  private async openEvents(
+    stage: ExecutorStage,
+  ): Promise<{ events: QueueEvents; close: () => Promise<void> } | null> {
+    const connection = await connectRedis(this.url, this.options).catch(() => null);
+    if (!connection) return null;
+    const events = new QueueEvents(stage, { connection, prefix: QUEUE_PREFIX });
+    events.on('error', () => {});
+    return {
+      events,
+      close: async () => {
+        await events.close().catch(() => {});
+        connection.disconnect();
+      },
+    };
+  }
+
+  /** Adds missing jobs; on a fresh run, finished jobs of earlier runs are retried (their units re-verify). */
+  private async enqueue<P>(
+    queue: Queue,
+    stage: ExecutorStage,
+    units: readonly ExecutorUnit<P>[],
+    ids: readonly string[],
+    retryFinished: boolean,
+  ): Promise<void> {
+    for (let i = 0; i < units.length; i++) {
+      const job = await queue.getJob(ids[i]);
+      if (job) {
+        const state = await job.getState();
+        if (retryFinished && (state === 'completed' || state === 'failed')) await job.retry(state);
+        continue;
+      }
+      await queue.add(stage, units[i].params, {
+        jobId: ids[i],
+        attempts: ATTEMPTS,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: false,
+        removeOnFail: false,
+      });
+    }
+  }
+
+  /** States of the pending jobs: finished ones become outcomes; jobs a restarted Redis lost are added again. */
+  private async poll<P>(
+    queue: Queue,
+    stage: ExecutorStage,
+    units: readonly ExecutorUnit<P>[],
+    pending: readonly string[],
+    byId: ReadonlyMap<string, number>,
+  ): Promise<Map<string, UnitOutcome<unknown>>> {
+    return this.bounded(async () => {
+      const finished = new Map<string, UnitOutcome<unknown>>();
+      const lost: string[] = [];
+      for (const id of pending) {
+        const state = await queue.getJobState(id);
+        const unit = units[byId.get(id)!].unit;
+        if (state === 'unknown') lost.push(id);
+        else if (state === 'completed') {
+          const job = await queue.getJob(id);
+          const rv = job?.returnvalue as QueueJobResult | undefined;
+          if (rv && 'value' in rv) finished.set(id, { unit, ok: true, value: rv.value });
+          else lost.push(id);
+        } else if (state === 'failed') {
+          const job = await queue.getJob(id);
+          finished.set(id, { unit, ok: false, ...parseFailure(job?.failedReason) });
+        }
+      }
+      if (lost.length)
+        await this.enqueue(
+          queue,
+          stage,
+          lost.map((id) => units[byId.get(id)!]),
+          lost,
+          false,
+        );
+      return finished;
+    }, 'polling');
+  }
+
+  /** Runs a Redis exchange with a time limit: a dead Redis gives `QUEUE_UNAVAILABLE`, never a hang. */
+  private async bounded<T>(fn: () => Promise<T>, what: string): Promise<T> {
+    const limitMs = this.options.requestTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        fn(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new WorldStratError(
+                  'QUEUE_UNAVAILABLE',
+                  `Redis at ${this.url.display} did not answer within ${limitMs} ms while ${what}`,
+                ),
+              ),
+            limitMs,
+          );
+        }),
+      ]);
+    } catch (err) {
+      if (err instanceof WorldStratError) throw err;
+      throw new WorldStratError(
+        'QUEUE_UNAVAILABLE',
+        `Redis at ${this.url.display}: ${messageOf(err)} while ${what}`,
+        {
+          cause: err,
+        },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    const queues = [...this.queues.values()];
+    this.queues.clear();
+    await Promise.all(queues.map((q) => q.close().catch(() => {})));
+    this.connection.disconnect();
+  }
+}
+
+/** A failed job's reason: `CODE: message` as the worker wrote it. */
+function parseFailure(reason: string | undefined): { code: string; message: string } {
+  const m = /^([A-Z][A-Z0-9_]*): ([\s\S]*)$/.exec(reason ?? '');
+  return m ? { code: m[1], message: m[2] } : { code: 'UNEXPECTED', message: reason ?? 'job failed' };
+}
+
+/** Sleeps `ms`, or less when `signal` fires or the wake function handed to `setWake` is called. */
+const sleep = (ms: number, signal?: AbortSignal, setWake?: (wake: () => void) => void) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      setWake?.(() => {});
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+    setWake?.(done);
+  });
+
+/** Options of {@link runQueueWorker}. */
+export interface QueueWorkerOptions {
+  /** `redis://HOST:PORT[/DB]`. */
+  url: string;
+  /** Jobs in flight in this process (default 1). */
+  concurrency?: number;
+  /** Stages served (default all). */
+  stages?: readonly ExecutorStage[];
+  /** Job lock lifetime; a dead worker's job is handed on after about this long (ms; default 30 s). */
+  lockDurationMs?: number;
+  /** Stops taking jobs; the jobs in flight finish first. */
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  /** What units get from this process. */
+  runtime?: StageRuntime;
+  /** Per-host request limits shared by every worker through this Redis (downloads of every unit). */
+  hostLimits?: SharedHostLimits;
+  connectTimeoutMs?: number;
+}
+
+/** Counts of a worker's run. */
+export interface QueueWorkerResult {
+  completed: number;
+  failed: number;
+}
+
+/**
+ * Process jobs until `signal` fires (SIGTERM/SIGINT in the CLI): then stop taking jobs, let the jobs in flight
+ * finish and return. A unit's typed error is kept as `CODE: message`; codes that a retry cannot fix fail the
+ * job at once, others retry with exponential backoff.
+ *
+ * @param options - URL, concurrency, stages, lock duration, signal.
+ * @returns jobs completed and failed by this process.
+ * @throws {WorldStratError} `INVALID_ARGUMENT`, `QUEUE_UNAVAILABLE` (Redis unreachable at start).
+ */
+export async function runQueueWorker(options: QueueWorkerOptions): Promise<QueueWorkerResult> {
+  const q = parseQueueUrl(options.url);
+  const connection = await connectRedis(q, options);
+  const counts: QueueWorkerResult = { completed: 0, failed: 0 };
+  const runtime: StageRuntime = options.hostLimits
+    ? {
+        ...options.runtime,
+        fetch: sharedHostLimitedFetch(connection, options.hostLimits, options.runtime?.fetch),
+      }
+    : (options.runtime ?? {});
+  const lockDuration = options.lockDurationMs ?? 30_000;
+  const workers = (options.stages ?? EXECUTOR_STAGES).map((stage) => {
+    const w = new Worker(stage, (job: Job) => processJob(stage, job, runtime), {
+      connection,
+      prefix: QUEUE_PREFIX,
+      concurrency: options.concurrency ?? 1,
+      lockDuration,
+      stalledInterval: Math.max(500, Math.round(lockDuration / 2)),
+      maxStalledCount: 3,
+    });
+    w.on('completed', (job) => {
+      counts.completed++;
+      options.log?.(`${stage} ${job.id}: done`);
+    });
+    w.on('failed', (job, err) => {
+      counts.failed++;
+      options.log?.(`${stage} ${job?.id ?? '?'}: ${err.message}`);
+    });
+    w.on('error', (err) => options.log?.(`${stage}: ${err.message}`));
+    return w;
+  });
+  // closing a worker whose connections are still starting emits an unhandled 'error': wait for them first
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  options.log?.(`worker on ${q.display}: ${workers.map((w) => w.name).join(', ')}`);
+  await new Promise<void>((resolve) => {
+    if (options.signal?.aborted) resolve();
+    options.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  options.log?.('stopping: finishing the jobs in flight');
+  await Promise.all(workers.map((w) => w.close()));
+  connection.disconnect();
+  return counts;
+}
+
+async function processJob(stage: ExecutorStage, job: Job, runtime: StageRuntime): Promise<QueueJobResult> {
+  const handler = STAGE_HANDLERS[stage] as (
+    p: unknown,
+    c: PipelineContext,
+    r: StageRuntime,
+  ) => Promise<unknown>;
+  try {
+    return { value: await handler(job.data, {}, runtime) };
+  } catch (err) {
+    const code = errorCodeOf(err);
+    const reason = `${code}: ${messageOf(err)}`;
+    throw PERMANENT_CODES.has(code) ? new UnrecoverableError(reason) : new Error(reason);
+  }
+}
+
+/** Counts and failures of the queues (see {@link queueStatus}). */
+export interface QueueStatus {
+  queue: string;
+  stages: Record<string, Record<string, number>>;
+  failed: { stage: string; unit: string; job: string; code: string; message: string; attempts: number }[];
+}
+
+/**
+ * Job counts per stage and state, and the failed jobs with their typed codes (at most `maxFailed`, newest first).
+ *
+ * @param url - `redis://HOST:PORT[/DB]`.
+ * @param maxFailed - failed jobs listed per stage (default 100).
+ * @returns the status.
+ * @throws {WorldStratError} `INVALID_ARGUMENT`, `QUEUE_UNAVAILABLE`.
+ */
+export async function queueStatus(url: string, maxFailed = 100): Promise<QueueStatus> {
+  const q = parseQueueUrl(url);
+  const connection = await connectRedis(q);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // a Redis that dies mid-way would leave the commands queued for ever: bound the whole read
+    return await Promise.race([
+      readStatus(connection, q, maxFailed),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new WorldStratError('QUEUE_UNAVAILABLE', `Redis at ${q.display} did not answer within 10 s`),
+            ),
+          10_000,
+        );
+      }),
+    ]);
+  } catch (err) {
+    if (err instanceof WorldStratError) throw err;
+    throw new WorldStratError('QUEUE_UNAVAILABLE', `Redis at ${q.display}: ${messageOf(err)}`, {
+      cause: err,
+    });
+  } finally {
+    clearTimeout(timer);
+    connection.disconnect();
+  }
+}
+
+async function readStatus(connection: Redis, q: QueueUrl, maxFailed: number): Promise<QueueStatus> {
+  const out: QueueStatus = { queue: q.display, stages: {}, failed: [] };
+  for (const stage of EXECUTOR_STAGES) {
+    const queue = new Queue(stage, { connection, prefix: QUEUE_PREFIX });
+    queue.on('error', () => {});
+    try {
+      out.stages[stage] = await queue.getJobCounts(
+        'waiting',
+        'active',
+        'delayed',
+        'completed',
+        'failed',
+        'paused',
+      );
+      for (const job of await queue.getFailed(0, maxFailed - 1))
+        out.failed.push({
+          stage,
+          unit: String(job.id ?? '').replace(/\.[0-9a-f]{16}$/, ''),
+          job: String(job.id),
+          ...parseFailure(job.failedReason),
+          attempts: job.attemptsMade,
+        });
+    } finally {
+      await queue.close().catch(() => {});
+    }
+  }
+  return out;
+}

@@ -1,0 +1,108 @@
+// Redis connections for the queue executor and workers: parse `redis://HOST:PORT[/DB]`, connect once with a
+// short timeout (unreachable → QUEUE_UNAVAILABLE, not a hang), then reconnect with backoff for ever (a Redis
+// restart mid-run is survived; callers bound how long they wait).
+import { redactUrl } from '@worldstrat/raster-io';
+import { Redis } from 'ioredis';
+import { WorldStratError } from '../errors.js';
+
+/** A parsed `--queue` URL. */
+export interface QueueUrl {
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+  tls: boolean;
+  /** The URL without its password, for messages. */
+  display: string;
+}
+
+/** Largest Redis database index accepted. */
+const MAX_DB = 1_000_000;
+
+/**
+ * Parse `redis://[user:password@]HOST[:PORT][/DB]` (or `rediss://` for TLS).
+ *
+ * @param url - the queue URL.
+ * @returns host, port (default 6379), db (default 0), credentials.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` for anything else.
+ */
+export function parseQueueUrl(url: string): QueueUrl {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--queue ${redactUrl(url)}: expected redis://HOST:PORT[/DB]`,
+    );
+  }
+  const display = redactUrl(url);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new WorldStratError('INVALID_ARGUMENT', `--queue ${display}: expected a redis:// or rediss:// URL`);
+  if (!u.hostname) throw new WorldStratError('INVALID_ARGUMENT', `--queue ${display}: no host`);
+  const port = u.port === '' ? 6379 : Number(u.port);
+  const dbText = u.pathname.replace(/^\//, '');
+  const db = dbText === '' ? 0 : Number(dbText);
+  if (!/^\d*$/.test(dbText) || !Number.isInteger(db) || db > MAX_DB)
+    throw new WorldStratError('INVALID_ARGUMENT', `--queue ${display}: database ${dbText} is not an integer`);
+  if (u.search || u.hash)
+    throw new WorldStratError('INVALID_ARGUMENT', `--queue ${display}: no query or fragment expected`);
+  return {
+    host: u.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    db,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    tls: u.protocol === 'rediss:',
+    display,
+  };
+}
+
+/** Options of {@link connectRedis}. */
+export interface ConnectRedisOptions {
+  /** Longest wait for the first connection (ms; default 5000). */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Connect to Redis. The first connection must succeed within `connectTimeoutMs`; afterwards the client
+ * reconnects with backoff (≤ 2 s apart) and queues commands meanwhile (BullMQ workers need that).
+ *
+ * @param q - parsed URL.
+ * @param options - timeout.
+ * @returns a connected client (`quit()` it).
+ * @throws {WorldStratError} `QUEUE_UNAVAILABLE` when Redis cannot be reached.
+ */
+export async function connectRedis(q: QueueUrl, options: ConnectRedisOptions = {}): Promise<Redis> {
+  let connected = false;
+  const client = new Redis({
+    host: q.host,
+    port: q.port,
+    db: q.db,
+    ...(q.username ? { username: q.username } : {}),
+    ...(q.password ? { password: q.password } : {}),
+    ...(q.tls ? { tls: {} } : {}),
+    lazyConnect: true,
+    connectTimeout: options.connectTimeoutMs ?? 5000,
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => (connected ? Math.min(100 * times, 2000) : null),
+  });
+  let lastError: Error | undefined;
+  // ioredis reports every failed reconnect as an 'error' event; without a listener Node would crash on it
+  client.on('error', (e: Error) => {
+    lastError = e;
+  });
+  try {
+    await client.connect();
+    connected = true;
+  } catch (err) {
+    client.disconnect();
+    throw new WorldStratError(
+      'QUEUE_UNAVAILABLE',
+      `Redis at ${q.display} is unreachable (${(err as Error).message ?? lastError?.message}); start it or fix --queue`,
+      { cause: err },
+    );
+  }
+  return client;
+}

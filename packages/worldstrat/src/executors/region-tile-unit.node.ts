@@ -1,0 +1,259 @@
+// The `region-sr-tile` unit: one tile of a region super-resolution. The single-AOI superresolve pipeline
+// searches, downloads and super-resolves the tile's lon/lat box; the result is warped onto the tile's window of
+// the region's UTM output grid and written atomically, then its sha256 goes into the tile's record. A tile
+// whose file still matches its record (same parameters) completes without work.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { lrRevisitPaths } from '@worldstrat/eo-fetch';
+import type { RevisitProvider } from '@worldstrat/eo-fetch/node';
+import { downloadRevisits, searchRevisits, sha256File } from '@worldstrat/eo-fetch/node';
+import type { Aoi } from '@worldstrat/geo-sampling';
+import type { BBox, GeoTransform, RasterIoLimits } from '@worldstrat/raster-io';
+import { warpRaster } from '@worldstrat/raster-io';
+import { readGeoTiffFile, writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
+import { WorldStratError } from '../errors.js';
+import type { EngineChoice } from '../pipelines/evaluate-models.node.js';
+import type { PipelineContext } from '../pipelines/pipeline.js';
+import { resolveSuperresolveAoi, superresolvePipeline } from '../pipelines/superresolve.node.js';
+import type { StageRuntime } from './stage-handlers.node.js';
+
+/** A pixel window of the region's SR (HR) output grid. */
+export interface HrWindow {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** JSON parameters of one `region-sr-tile` unit (no credentials: workers load their own). */
+export interface RegionTileParams {
+  /** `tile_<row>_<col>`. */
+  tile: string;
+  /** Absolute work folder shared by every worker (tiles/, revisits/). */
+  workDir: string;
+  /** Lon/lat box the tile's revisits are searched and downloaded for. */
+  bbox: BBox;
+  /** The region's output grid (UTM) and this tile's window of it. */
+  epsg: number;
+  /** The tile's padded LR window on the region grid: origin transform and size (the SR input grid). */
+  lrTransform: GeoTransform;
+  lrWidth: number;
+  lrHeight: number;
+  /** The tile's window of the region's SR grid (what the model must write). */
+  window: HrWindow;
+  dateRange: [string, string];
+  targetDate?: string;
+  provider: RevisitProvider;
+  maxCloudCover?: number;
+  /** Revisits to fetch (the model's count). */
+  revisits: number;
+  /** Absolute weights path (readable by every worker) and its sha256 (a changed file redoes the tiles). */
+  weights: string;
+  weightsSha256: string;
+  engine?: EngineChoice;
+  overlap?: number;
+  batchSize?: number;
+  cloudMasks?: boolean;
+  readLimits?: Partial<RasterIoLimits>;
+}
+
+/** What a tile unit produced. */
+export interface RegionTileResult {
+  tile: string;
+  /** Tile GeoTIFF, relative to `workDir`. */
+  file: string;
+  sha256: string;
+  bytes: number;
+  /** True when an earlier run's verified tile was kept. */
+  skipped: boolean;
+}
+
+/** Record written next to a finished tile. */
+interface TileRecord extends RegionTileResult {
+  key: string;
+}
+
+/** Tile GeoTIFF and record paths, relative to the work folder. */
+export const regionTileFile = (tile: string): string => join('tiles', `${tile}.tif`);
+const recordFile = (tile: string): string => join('tiles', `${tile}.json`);
+
+/** Hash of the parameters that shape a tile's pixels (a changed one recomputes the tile). */
+function tileKey(p: RegionTileParams): string {
+  const { workDir: _w, readLimits: _r, ...shape } = p;
+  return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 32);
+}
+
+/** The tile's earlier result when its record matches `key` and the file still hashes to it; else null. */
+async function verifiedEarlier(p: RegionTileParams, key: string): Promise<RegionTileResult | null> {
+  const rec = join(p.workDir, recordFile(p.tile));
+  const tif = join(p.workDir, regionTileFile(p.tile));
+  if (!existsSync(rec) || !existsSync(tif)) return null;
+  let r: TileRecord;
+  try {
+    r = JSON.parse(await readFile(rec, 'utf8')) as TileRecord;
+  } catch {
+    return null; // an unreadable record: redo the tile
+  }
+  if (r.key !== key || (await sha256File(tif)) !== r.sha256) return null;
+  return { tile: r.tile, file: r.file, sha256: r.sha256, bytes: r.bytes, skipped: true };
+}
+
+const midDate = ([a, b]: [string, string]): string =>
+  new Date((Date.parse(`${a}T00:00:00Z`) + Date.parse(`${b}T23:59:59Z`)) / 2).toISOString().slice(0, 10);
+
+/** Search + download the tile's revisits (the superresolve stages), all of them or a typed error. */
+async function fetchTileRevisits(
+  p: RegionTileParams,
+  aoi: Aoi,
+  root: string,
+  context: PipelineContext,
+  runtime: StageRuntime,
+): Promise<number[]> {
+  const where = `region tile ${p.tile} ${JSON.stringify(p.bbox.map((x) => +x.toFixed(6)))} ${p.dateRange.join('/')}`;
+  const found = await searchRevisits(
+    [aoi],
+    {
+      provider: p.provider,
+      dateRange: p.dateRange,
+      targetDate: p.targetDate ?? midDate(p.dateRange),
+      nRevisits: p.revisits,
+      levels: ['L2A'],
+      ...(p.maxCloudCover !== undefined ? { maxCloudCover: p.maxCloudCover } : {}),
+      ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
+    },
+    { signal: context.signal },
+  ).catch((err: unknown) => {
+    if ((err as { code?: string })?.code === 'NO_MATCHES')
+      throw new WorldStratError('REVISITS_NOT_FOUND', `${where}: no L2A scene covers the tile`, {
+        cause: err,
+      });
+    throw err;
+  });
+  const matched = found.revisits.L2A ?? [];
+  if (matched.length === 0)
+    throw new WorldStratError('REVISITS_NOT_FOUND', `${where}: no L2A scene covers the tile`);
+  const dl = await downloadRevisits(
+    [aoi],
+    { L2A: matched },
+    {
+      root,
+      provider: p.provider,
+      levels: ['L2A'],
+      concurrency: 2,
+      ...(p.readLimits ? { readLimits: p.readLimits } : {}),
+      ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
+    },
+    { signal: context.signal },
+  );
+  // a tile missing a revisit its neighbours have would show a seam: fail it (a retry resumes the downloads)
+  if (dl.failures.length > 0)
+    throw new WorldStratError(
+      'DOWNLOAD_FAILED',
+      `${where}: ${dl.failures.length} of ${matched.length} revisit download(s) failed (first: ${dl.failures[0].code}: ${dl.failures[0].message})`,
+    );
+  return matched.map((m) => m.n);
+}
+
+/** The tile's revisits (and cloud masks) warped onto its LR window of the region's UTM grid, as GeoTIFFs. */
+async function tileRevisitsOnGrid(
+  p: RegionTileParams,
+  context: PipelineContext,
+  runtime: StageRuntime,
+): Promise<string[]> {
+  const aoi = resolveSuperresolveAoi({ bbox: p.bbox, name: p.tile });
+  const root = join(p.workDir, 'revisits', p.tile);
+  const ns = await fetchTileRevisits(p, aoi, root, context, runtime);
+  const grid = { epsg: p.epsg, transform: p.lrTransform, width: p.lrWidth, height: p.lrHeight };
+  const out: string[] = [];
+  for (const n of ns) {
+    const data = join(root, lrRevisitPaths(aoi.name, n, 'L2A').data);
+    const clm = data.replace(/L2A_data(\.tiff?)$/i, 'CLM$1');
+    const target = join(root, 'utm', `${p.tile}-${n}-L2A_data.tiff`);
+    const read = (f: string) =>
+      readGeoTiffFile(f, { signal: context.signal, ...(p.readLimits ? { limits: p.readLimits } : {}) });
+    await writeGeoTiff(target, warpRaster(await read(data), grid, { method: 'bilinear' }), {
+      compression: 'deflate',
+    });
+    if (existsSync(clm))
+      await writeGeoTiff(
+        target.replace(/L2A_data\.tiff$/, 'CLM.tiff'),
+        warpRaster(await read(clm), grid, { method: 'nearest' }),
+        { compression: 'deflate' },
+      );
+    out.push(target);
+  }
+  return out;
+}
+
+/**
+ * Run one region tile: search + download + super-resolve its box, warp onto its output window, write, verify.
+ *
+ * @param params - the unit's parameters.
+ * @param context - signal.
+ * @param runtime - the process's fetch.
+ * @returns the tile file and its sha256.
+ * @throws {WorldStratError} `INVALID_ARGUMENT`, `REVISITS_NOT_FOUND`, `DOWNLOAD_FAILED`, `WRITE_FAILED`,
+ *   `CHECKSUM_MISMATCH` (the file on disk differs from what was written), `ABORTED`; srnet/raster-io errors.
+ */
+export async function runRegionTileUnit(
+  params: RegionTileParams,
+  context: PipelineContext,
+  runtime: StageRuntime = {},
+): Promise<RegionTileResult> {
+  if (!isAbsolute(params.workDir) || !isAbsolute(params.weights))
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `region tile ${params.tile}: workDir ${params.workDir} and weights ${params.weights} must be absolute`,
+    );
+  if (!/^tile_\d+_\d+$/.test(params.tile))
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `region tile name ${JSON.stringify(params.tile)} is invalid`,
+    );
+  const key = tileKey(params);
+  const weightsSha = await sha256File(params.weights).catch(() => 'missing');
+  if (weightsSha !== params.weightsSha256)
+    throw new WorldStratError(
+      'CHECKSUM_MISMATCH',
+      `region tile ${params.tile}: weights ${params.weights} here hash to ${weightsSha}, the run planned ${params.weightsSha256}; give every worker the same file`,
+    );
+  const earlier = await verifiedEarlier(params, key);
+  if (earlier) return earlier;
+  const lrFiles = await tileRevisitsOnGrid(params, context, runtime);
+  const file = regionTileFile(params.tile);
+  const abs = join(params.workDir, file);
+  const sr = await superresolvePipeline.run(
+    {
+      inputs: lrFiles,
+      weights: params.weights,
+      out: abs,
+      quicklook: false,
+      ...(params.engine ? { engine: params.engine } : {}),
+      ...(params.overlap !== undefined ? { overlap: params.overlap } : {}),
+      ...(params.batchSize !== undefined ? { batchSize: params.batchSize } : {}),
+      ...(params.cloudMasks !== undefined ? { cloudMasks: params.cloudMasks } : {}),
+    },
+    { signal: context.signal },
+  );
+  if (sr.width !== params.window.width || sr.height !== params.window.height)
+    throw new WorldStratError(
+      'SHAPE_MISMATCH',
+      `region tile ${params.tile}: the model wrote ${sr.width} × ${sr.height} px, the tile's window is ${params.window.width} × ${params.window.height}`,
+    );
+  const bytes = sr.bytes;
+  const size = (await stat(abs)).size;
+  if (size !== bytes)
+    throw new WorldStratError(
+      'CHECKSUM_MISMATCH',
+      `region tile ${abs} is ${size} bytes on disk, ${bytes} were written; the tile is retried`,
+    );
+  const sha256 = await sha256File(abs);
+  const result: RegionTileResult = { tile: params.tile, file, sha256, bytes, skipped: false };
+  await writeFileAtomic(
+    join(params.workDir, recordFile(params.tile)),
+    `${JSON.stringify({ ...result, key })}\n`,
+  );
+  return result;
+}

@@ -1,0 +1,24 @@
+// The unit code of every executor stage, shared by the local executor and the queue workers: whichever runs
+// a unit runs exactly this function.
+import type { PipelineContext } from '../pipelines/pipeline.js';
+import type { ExecutorStage } from './executor.js';
+import { runRebuildDownloadUnit } from './rebuild-units.node.js';
+import { runRegionTileUnit } from './region-tile-unit.node.js';
+
+/** A stage's unit function: JSON parameters in, JSON result out; throws typed errors. */
+export type StageHandler = (
+  params: never,
+  context: PipelineContext,
+  runtime: StageRuntime,
+) => Promise<unknown>;
+
+/** What a unit gets from the process running it, never from the job's parameters (e.g. a credentialed fetch). */
+export interface StageRuntime {
+  fetch?: typeof fetch;
+}
+
+/** The unit function of each stage. */
+export const STAGE_HANDLERS: { readonly [S in ExecutorStage]: StageHandler } = Object.freeze({
+  'rebuild-download': runRebuildDownloadUnit as StageHandler,
+  'region-sr-tile': runRegionTileUnit as StageHandler,
+});

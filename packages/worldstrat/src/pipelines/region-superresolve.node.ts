@@ -1,0 +1,372 @@
+// `superresolve --region`: region-scale super-resolution. Plan the region's output grid (UTM zone of its
+// centre) and its overlapping tiles, run each tile as a `region-sr-tile` unit through an executor (in-process or
+// BullMQ workers), then blend the tiles with linear feathering weights into one mosaic COG with overviews.
+// Tile work is bounded by the tile size; the mosaic itself is held in memory, hence the region side limit.
+import { isAbsolute, join, resolve } from 'node:path';
+import type { RevisitProvider } from '@worldstrat/eo-fetch/node';
+import { sha256File } from '@worldstrat/eo-fetch/node';
+import type { BBox, Raster, RasterIoLimits } from '@worldstrat/raster-io';
+import { readGeoTiffFile, writeGeoTiff } from '@worldstrat/raster-io/node';
+import { throwIfAborted, WorldStratError } from '../errors.js';
+import type { Executor, ExecutorUnit } from '../executors/executor.js';
+import { LocalExecutor } from '../executors/local-executor.node.js';
+import type { HrWindow, RegionTileParams, RegionTileResult } from '../executors/region-tile-unit.node.js';
+import { type EngineChoice, loadWeightsEngine } from './evaluate-models.node.js';
+import { definePipeline, type PipelineContext } from './pipeline.js';
+import {
+  DEFAULT_REGION_TILE_OVERLAP_PX,
+  DEFAULT_REGION_TILE_PX,
+  planRegion,
+  type RegionPlan,
+  type RegionTile,
+} from './region-plan.js';
+import { MAX_AOI_SIDE_PX } from './superresolve.node.js';
+
+/** srnet's scene chip (LR px): the SR output grid is `outputSize / chip` times finer than 10 m. */
+const SRNET_CHIP_PX = 50;
+
+/** Options of the region superresolve pipeline. */
+export interface RegionSuperresolveOptions {
+  /** `[minLon, minLat, maxLon, maxLat]` (a GeoJSON region: `regionFromGeoJson` gives its box). */
+  region: BBox;
+  /** Acquisition window `[start, end]`, `YYYY-MM-DD`. */
+  dateRange: readonly [string, string];
+  targetDate?: string;
+  /** Catalogue. Default `{ kind: 'stac' }`. */
+  provider?: RevisitProvider;
+  maxCloudCover?: number;
+  revisits?: number;
+  /** Weights file (read by every worker: give a path they share). */
+  weights: string;
+  /** Mosaic COG path (float32, NaN no-data, deflate, internal overviews). */
+  out: string;
+  /** Tiles, records and revisits (shared by every worker). Default `<out without .tif>-region/`. */
+  workDir?: string;
+  /**
+   * Tile core side in LR px and padding on each inner side, multiples of the model's 50 px chip (defaults 200
+   * and 100: with srnet's 25 px chip overlap a tile's pixels then equal a single run's wherever it is blended).
+   */
+  tileSizePx?: number;
+  tileOverlapPx?: number;
+  /** Largest region side in LR px (default 1024 ≈ 10 km). */
+  maxSidePx?: number;
+  engine?: EngineChoice;
+  overlap?: number;
+  batchSize?: number;
+  cloudMasks?: boolean;
+  readLimits?: Partial<RasterIoLimits>;
+  /** Fetch for the in-process executor (queue workers use their own). */
+  fetch?: typeof fetch;
+  /** Where tiles run. Default: a {@link LocalExecutor} in this process. */
+  executor?: Executor;
+  /** Tiles in flight with the local executor (default 1: each tile already uses the cores). */
+  concurrency?: number;
+}
+
+/** Result of a region run. */
+export interface RegionSuperresolveResult {
+  out: string;
+  workDir: string;
+  epsg: number;
+  /** Mosaic size (SR pixels) and pixel size in metres. */
+  width: number;
+  height: number;
+  pixelSizeM: [number, number];
+  lrWidth: number;
+  lrHeight: number;
+  tiles: { total: number; computed: number; skipped: number };
+  overviews: number[];
+  bytes: number;
+  seconds: number;
+}
+
+/** The SR output grid of a plan: the LR grid made `factor` times finer. */
+interface HrGrid {
+  fx: number;
+  fy: number;
+  width: number;
+  height: number;
+  transform: [number, number, number, number, number, number];
+}
+
+function hrGridOf(plan: RegionPlan, outputSize: readonly [number, number]): HrGrid {
+  const fy = outputSize[0] / SRNET_CHIP_PX;
+  const fx = outputSize[1] / SRNET_CHIP_PX;
+  const t = plan.transform;
+  return {
+    fx,
+    fy,
+    width: Math.round(plan.width * fx),
+    height: Math.round(plan.height * fy),
+    transform: [t[0], t[1] / fx, 0, t[3], 0, t[5] / fy],
+  };
+}
+
+/** A tile's padded window on the SR grid (whole pixels covering it). */
+function hrWindowOf(tile: RegionTile, g: HrGrid): HrWindow {
+  const p = tile.padded;
+  const x = Math.floor(p.x * g.fx);
+  const y = Math.floor(p.y * g.fy);
+  return {
+    x,
+    y,
+    width: Math.min(g.width, Math.ceil((p.x + p.width) * g.fx)) - x,
+    height: Math.min(g.height, Math.ceil((p.y + p.height) * g.fy)) - y,
+  };
+}
+
+/** The model's output size and revisit count (its config) without keeping the engine. */
+async function modelShape(
+  weights: string,
+  engine?: EngineChoice,
+): Promise<{ outputSize: [number, number]; revisits: number }> {
+  const e = await loadWeightsEngine(weights, engine ?? (weights.endsWith('.onnx') ? 'onnx' : 'tfjs'));
+  try {
+    return { outputSize: [e.config.outputSize[0], e.config.outputSize[1]], revisits: e.config.revisits };
+  } finally {
+    e.dispose();
+  }
+}
+
+function tileUnits(
+  options: RegionSuperresolveOptions,
+  plan: RegionPlan,
+  g: HrGrid,
+  workDir: string,
+  revisits: number,
+  weightsSha256: string,
+): ExecutorUnit<RegionTileParams>[] {
+  const o = options;
+  return plan.tiles.map((tile) => ({
+    unit: tile.name,
+    params: {
+      tile: tile.name,
+      workDir,
+      bbox: tile.bbox,
+      epsg: plan.epsg,
+      lrTransform: [
+        plan.transform[0] + tile.padded.x * plan.transform[1],
+        plan.transform[1],
+        0,
+        plan.transform[3] + tile.padded.y * plan.transform[5],
+        0,
+        plan.transform[5],
+      ],
+      lrWidth: tile.padded.width,
+      lrHeight: tile.padded.height,
+      window: hrWindowOf(tile, g),
+      revisits: o.revisits ?? revisits,
+      dateRange: [o.dateRange[0], o.dateRange[1]],
+      provider: o.provider ?? { kind: 'stac' },
+      weights: resolve(o.weights),
+      weightsSha256,
+      ...(o.targetDate !== undefined ? { targetDate: o.targetDate } : {}),
+      ...(o.maxCloudCover !== undefined ? { maxCloudCover: o.maxCloudCover } : {}),
+      ...(o.engine ? { engine: o.engine } : {}),
+      ...(o.overlap !== undefined ? { overlap: o.overlap } : {}),
+      ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+      ...(o.cloudMasks !== undefined ? { cloudMasks: o.cloudMasks } : {}),
+      ...(o.readLimits ? { readLimits: o.readLimits } : {}),
+    },
+  }));
+}
+
+/**
+ * 1-D blend weight of a tile at LR coordinate `u`: 1 in its core, a linear ramp over the middle `overlap`
+ * px of each inner seam (the outer half of the padding, where its convolutions saw the tile edge, gets 0).
+ * Neighbouring tiles' weights sum to 1, so their product over x and y is a partition of unity.
+ */
+export function featherWeight(u: number, a: number, b: number, size: number, overlap: number): number {
+  const h = overlap / 2;
+  let w = 1;
+  if (a > 0) w = overlap > 0 ? Math.min(w, Math.max(0, (u - (a - h)) / overlap)) : u >= a ? w : 0;
+  if (b < size) w = overlap > 0 ? Math.min(w, Math.max(0, (b + h - u) / overlap)) : u < b ? w : 0;
+  return w;
+}
+
+/** Blend one tile raster into the accumulators. */
+function accumulate(
+  acc: Float32Array[],
+  wsum: Float32Array,
+  r: Raster,
+  win: HrWindow,
+  tile: RegionTile,
+  plan: RegionPlan,
+  g: HrGrid,
+): void {
+  const c = tile.core;
+  const wx = Float32Array.from({ length: win.width }, (_, i) =>
+    featherWeight((win.x + i + 0.5) / g.fx, c.x, c.x + c.width, plan.width, plan.overlapPx),
+  );
+  for (let j = 0; j < win.height; j++) {
+    const wy = featherWeight((win.y + j + 0.5) / g.fy, c.y, c.y + c.height, plan.height, plan.overlapPx);
+    if (wy === 0) continue;
+    const row = (win.y + j) * g.width + win.x;
+    for (let i = 0; i < win.width; i++) {
+      const w = wx[i] * wy;
+      if (w === 0) continue;
+      let ok = true;
+      for (const band of r.bands) if (Number.isNaN(band[j * win.width + i] as number)) ok = false;
+      if (!ok) continue; // no data there in this tile: the neighbours' weights decide
+      for (const [b, band] of r.bands.entries()) acc[b][row + i] += w * (band[j * win.width + i] as number);
+      wsum[row + i] += w;
+    }
+  }
+}
+
+/** Overview factors until the smallest level is ≈ one 256 px block. */
+function overviewFactors(width: number, height: number): number[] {
+  const out: number[] = [];
+  for (let f = 2; Math.max(width, height) / f >= 128; f *= 2) out.push(f);
+  return out;
+}
+
+/** Read every tile (re-verifying its sha256), blend, and write the mosaic COG. */
+async function assembleMosaic(
+  plan: RegionPlan,
+  g: HrGrid,
+  tiles: RegionTileResult[],
+  workDir: string,
+  out: string,
+  context: PipelineContext,
+): Promise<{ bytes: number; overviews: number[] }> {
+  const n = g.width * g.height;
+  let acc: Float32Array[] = [];
+  const wsum = new Float32Array(n);
+  for (const [i, t] of tiles.entries()) {
+    throwIfAborted(context.signal);
+    const file = join(workDir, t.file);
+    const actual = await sha256File(file).catch(() => 'missing');
+    if (actual !== t.sha256)
+      throw new WorldStratError(
+        'CHECKSUM_MISMATCH',
+        `region tile ${file}: sha256 ${actual} differs from the tile's record ${t.sha256}; run again to redo it`,
+      );
+    const r = await readGeoTiffFile(file, { signal: context.signal });
+    if (acc.length === 0) acc = r.bands.map(() => new Float32Array(n));
+    if (r.bands.length !== acc.length)
+      throw new WorldStratError(
+        'SHAPE_MISMATCH',
+        `region tile ${file} has ${r.bands.length} bands, the first tile ${acc.length}`,
+      );
+    accumulate(acc, wsum, r, hrWindowOf(plan.tiles[i], g), plan.tiles[i], plan, g);
+    context.onProgress?.({ stage: 'assemble', done: i + 1, total: tiles.length });
+  }
+  for (let p = 0; p < n; p++) {
+    const w = wsum[p];
+    for (const band of acc) band[p] = w > 0 ? band[p] / w : Number.NaN;
+  }
+  const overviews = overviewFactors(g.width, g.height);
+  const bytes = await writeGeoTiff(
+    out,
+    {
+      width: g.width,
+      height: g.height,
+      dtype: 'float32',
+      bands: acc,
+      noData: Number.NaN,
+      geo: { epsg: plan.epsg, transform: g.transform },
+    },
+    {
+      cog: true,
+      compression: 'deflate',
+      predictor: true,
+      ...(overviews.length ? { overviews } : {}),
+      onProgress: (p) => context.onProgress?.({ stage: 'write', done: p.done, total: p.total }),
+    },
+  );
+  return { bytes, overviews };
+}
+
+/** Run the tiles through the executor; any failed tile fails the run with its code (the rest are kept). */
+async function runTiles(
+  options: RegionSuperresolveOptions,
+  units: ExecutorUnit<RegionTileParams>[],
+  context: PipelineContext,
+): Promise<RegionTileResult[]> {
+  const executor = options.executor ?? new LocalExecutor(options.fetch ? { fetch: options.fetch } : {});
+  try {
+    const { outcomes } = await executor.run<RegionTileParams, RegionTileResult>(
+      'region-sr-tile',
+      units,
+      { concurrency: options.concurrency ?? 1 },
+      context,
+    );
+    const failed = outcomes.filter((o) => !o.ok);
+    if (failed.length > 0) {
+      const f = failed[0] as { unit: string; code: string; message: string };
+      throw new WorldStratError(
+        'TILES_FAILED',
+        `${failed.length} of ${units.length} region tile(s) failed (${[...new Set(failed.map((x) => (x as { code: string }).code))].join(', ')}); first: ${f.unit}: ${f.code}: ${f.message}. Finished tiles are kept; run again to redo the failed ones`,
+      );
+    }
+    return outcomes.map((o) => (o as { value: RegionTileResult }).value);
+  } finally {
+    if (!options.executor) await executor.close();
+  }
+}
+
+/**
+ * Region-scale super-resolution: plan (UTM grid of the region's centre, overlapping tiles), one
+ * `region-sr-tile` unit per tile (search, download, SR, warp onto the tile's window, atomic write + sha256
+ * record; a verified tile is not redone), then a feathered blend into a mosaic COG with overviews. Progress
+ * stages: `region-sr-tile`, `assemble`, `write`.
+ *
+ * @throws {WorldStratError} `INVALID_ARGUMENT`, `REGION_TOO_LARGE`, `TILES_FAILED` (with the tiles' codes),
+ *   `CHECKSUM_MISMATCH`, `QUEUE_UNAVAILABLE` (queue executor), `ABORTED`.
+ * @example
+ * ```ts
+ * await regionSuperresolvePipeline.run({ region: [8.50, 47.35, 8.60, 47.40],
+ *   dateRange: ['2022-06-01', '2022-06-30'], weights: 'highresnet.safetensors', out: 'zurich-sr.tif' });
+ * ```
+ */
+export const regionSuperresolvePipeline = definePipeline<RegionSuperresolveOptions, RegionSuperresolveResult>(
+  {
+    name: 'superresolve-region',
+    description: 'super-resolve a whole region tile by tile (local or queue workers) into one mosaic COG',
+    async run(options, context = {}) {
+      const t0 = performance.now();
+      const plan = planRegion(options.region, {
+        tileSizePx: options.tileSizePx ?? DEFAULT_REGION_TILE_PX,
+        overlapPx: options.tileOverlapPx ?? DEFAULT_REGION_TILE_OVERLAP_PX,
+        alignPx: SRNET_CHIP_PX,
+        ...(options.maxSidePx !== undefined ? { maxSidePx: options.maxSidePx } : {}),
+      });
+      const side = plan.tileSizePx + 2 * plan.overlapPx + 4; // + the lon/lat margin of a tile's box
+      if (side > MAX_AOI_SIDE_PX)
+        throw new WorldStratError(
+          'INVALID_ARGUMENT',
+          `tile size ${plan.tileSizePx} + 2 × overlap ${plan.overlapPx} LR px exceeds a superresolve AOI (${MAX_AOI_SIDE_PX} px a side); use smaller tiles`,
+        );
+      const workDir = resolve(options.workDir ?? `${options.out.replace(/\.tiff?$/i, '')}-region`);
+      if (!isAbsolute(workDir))
+        throw new WorldStratError('INVALID_ARGUMENT', `workDir ${workDir} is not absolute`);
+      const model = await modelShape(options.weights, options.engine);
+      const g = hrGridOf(plan, model.outputSize);
+      context.log?.(
+        `region ${JSON.stringify(options.region)}: ${plan.width} × ${plan.height} LR px in EPSG:${plan.epsg} → ${g.width} × ${g.height} SR px, ${plan.tiles.length} tile(s) of ${plan.tileSizePx} px (overlap ${plan.overlapPx})`,
+      );
+      const tiles = await runTiles(
+        options,
+        tileUnits(options, plan, g, workDir, model.revisits, await sha256File(options.weights)),
+        context,
+      );
+      const { bytes, overviews } = await assembleMosaic(plan, g, tiles, workDir, options.out, context);
+      const skipped = tiles.filter((t) => t.skipped).length;
+      return {
+        out: options.out,
+        workDir,
+        epsg: plan.epsg,
+        width: g.width,
+        height: g.height,
+        pixelSizeM: [g.transform[1], -g.transform[5]],
+        lrWidth: plan.width,
+        lrHeight: plan.height,
+        tiles: { total: tiles.length, computed: tiles.length - skipped, skipped },
+        overviews,
+        bytes,
+        seconds: (performance.now() - t0) / 1000,
+      };
+    },
+  },
+);
