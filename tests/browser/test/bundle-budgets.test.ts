@@ -64,3 +64,14 @@ describe('bundle budgets (gzip)', () => {
     if (entry === 'srnet-wasm.ts') expect(lazy.length).toBeGreaterThanOrEqual(2); // webgpu, webgl, cpu stay lazy
   });
 });
+
+describe('land mask scales (geo-sampling)', () => {
+  it('each Natural Earth scale is its own lazy chunk: samplePointsOnLand loads only the scale it uses', async () => {
+    const { eager, lazy } = await eagerGzip('land-mask.ts');
+    console.log(`land-mask.ts: ${(eager / KiB).toFixed(1)} KiB gzip eager, lazy: ${lazy.join(', ')}`);
+    const scales = ['10m', '50m', '110m'].map((s) => lazy.filter((l) => l.includes(`land-${s}`)).length);
+    expect(scales).toEqual([1, 1, 1]);
+    // geo-sampling with proj4, geographiclib and topojson-client; the topologies (50m: ~0.3 MiB gzip) stay out
+    expect(eager).toBeLessThanOrEqual(80 * KiB);
+  });
+});

@@ -1,0 +1,1 @@
+export { loadLandMask, samplePointsOnLand } from '@worldstrat/geo-sampling';
