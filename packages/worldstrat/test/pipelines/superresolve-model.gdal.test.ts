@@ -16,7 +16,7 @@ import {
 } from '@worldstrat/srnet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/fixtures.js';
-import { requireTool } from '../support/require-tool.js';
+import { hasGdal, requireTool } from '../support/require-tool.js';
 import { cli } from '../support/run-cli.js';
 
 const CONFIG = resolveModelConfig({
@@ -132,7 +132,7 @@ describe('superresolve --model (STAC MLM descriptor)', () => {
     expect([b.width, b.height]).toEqual([140, 140]);
     for (let k = 0; k < 3; k++)
       expect(Array.from(a.bands[k] as Float32Array)).toEqual(Array.from(b.bands[k] as Float32Array));
-    if (requireTool('gdalinfo', existsSync('/usr/bin/gdalinfo'))) {
+    if (requireTool('GDAL (gdalinfo)', hasGdal)) {
       const info = JSON.parse(execFileSync('gdalinfo', ['-json', viaModel], { encoding: 'utf8' }));
       expect(info.size).toEqual([140, 140]);
       expect(info.bands[0].type).toBe('Float32');
