@@ -51,7 +51,8 @@ function syncReadSpy() {
   };
 }
 
-describe.skipIf(!gpu)('webgpu backend (software adapter in CI)', () => {
+const WEBGPU = 'webgpu backend (software adapter in CI) [slow: TF.js WebGPU kernels on a software adapter]';
+describe.skipIf(!gpu)(WEBGPU, () => {
   let spy: ReturnType<typeof syncReadSpy>;
   beforeEach(() => {
     spy = syncReadSpy();

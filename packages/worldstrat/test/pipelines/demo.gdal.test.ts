@@ -21,7 +21,9 @@ const MIN_MF_VS_SI_DB = 0.5;
 // On by default (issue: the demo's claims are asserted by a test); WORLDSTRAT_DEMO_TEST=0 skips it locally.
 const CLAIMS = process.env.WORLDSTRAT_DEMO_TEST !== '0';
 
-describe.runIf(CLAIMS)('demo claims (small scale; WORLDSTRAT_DEMO_TEST=0 skips)', () => {
+const CLAIMS_TITLE =
+  'demo claims (small scale; WORLDSTRAT_DEMO_TEST=0 skips) [slow: trains SRCNN and HighRes-net models]';
+describe.runIf(CLAIMS)(CLAIMS_TITLE, () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   let result: DemoResult;
@@ -73,7 +75,8 @@ describe.runIf(CLAIMS)('demo claims (small scale; WORLDSTRAT_DEMO_TEST=0 skips)'
   });
 });
 
-describe('demo / benchmark outputs (cheap config: 2 steps, tiny models)', () => {
+const OUTPUTS_TITLE = 'demo / benchmark outputs (cheap config: 2 steps, tiny models) [slow: the demo, twice]';
+describe(OUTPUTS_TITLE, () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   let result: DemoResult;

@@ -32,7 +32,7 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => cleanup());
 
-describe('ML pipelines via the CLI', () => {
+describe('ML pipelines via the CLI [slow: trains, evaluates and exports models in CLI child processes]', () => {
   it('train writes weights + history + checkpoint; --resume continues from the checkpoint step', async () => {
     const out = join(dir, 'run');
     const args = [
