@@ -26,7 +26,7 @@ const small = (kind: 'srcnn' | 'highresnet', revisits: number, hidden: number, l
     dropout,
   });
 
-describe('training memory', () => {
+describe('training memory [slow: measures wasm training steps]', () => {
   it('the paper setting (HighRes-net R=8, hidden 128, 50×50 chips) fits wasm only one sample at a time', () => {
     const paper = resolveModelConfig({ kind: 'highresnet', revisits: 8, hiddenChannels: 128 });
     const e = estimateTrainingMemory(paper, [50, 50]);

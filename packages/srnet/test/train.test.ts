@@ -34,7 +34,7 @@ const valSet: TrainBatch[] = [syntheticBatch(999_001, TASK), syntheticBatch(999_
 const tmp = mkdtempSync(join(tmpdir(), 'srnet-train-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe('train()', () => {
+describe('train() [slow: real training runs on wasm and cpu]', () => {
   it('learns a synthetic task on wasm and beats the bicubic baseline in validation cPSNR', async () => {
     await selectBackend('wasm');
     // dropout 0 for the tiny net (the upstream 0.5 is exercised by the resume test below)

@@ -58,7 +58,8 @@ function firstSamples(t: { shape: number[]; data: Float32Array }, n: number | un
   return { shape: [n, ...t.shape.slice(1)], data: t.data.subarray(0, n * per) };
 }
 
-describe.skipIf(!gpu)('webgpu backend (software adapter in CI)', () => {
+const WEBGPU = 'webgpu backend (software adapter in CI) [slow: TF.js WebGPU kernels on a software adapter]';
+describe.skipIf(!gpu)(WEBGPU, () => {
   let spy: ReturnType<typeof syncReadSpy>;
   beforeEach(() => {
     spy = syncReadSpy();

@@ -172,7 +172,7 @@ function mutate(base: Uint8Array, next: () => number): { bytes: Uint8Array; what
 
 describe.runIf(
   requireTool('GDAL (gdalinfo)', HAS_GDAL) && requireTool('python3-gdal', PYTHON_GDAL !== undefined),
-)('hostile files vs GDAL', () => {
+)('hostile files vs GDAL [slow: hundreds of seeded mutations, each compared with GDAL]', () => {
   const bases: { name: string; bytes: Uint8Array }[] = [];
 
   beforeAll(() => {

@@ -158,7 +158,8 @@ const parseNoData = (s: string | null): number | null =>
           ? -Infinity
           : Number(s);
 
-describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))('GDAL variant corpus', () => {
+const CORPUS = 'GDAL variant corpus [slow: writes and reads back every GDAL variant with python3-gdal]';
+describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(CORPUS, () => {
   let gdal: Record<string, GdalFile> = {};
   const path = (name: string): string => join(tmp(), `${name}.tif`);
 

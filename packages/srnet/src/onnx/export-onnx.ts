@@ -220,13 +220,24 @@ export function exportOnnx(
   });
   g.node('Unsqueeze', [resized, g.int64([1], 'axes')], {}, ONNX_OUTPUT_NAME);
 
+  throwWeightProblems(cfg, missing, misshaped, nonFinite);
+  return encodeOnnxModel(modelProto(g, cfg, options));
+}
+
+/** Every weight problem the graph build collected, as one typed error. */
+function throwWeightProblems(
+  cfg: ModelConfig,
+  missing: string[],
+  misshaped: string[],
+  nonFinite: string[],
+): void {
   if (missing.length > 0 || misshaped.length > 0) {
     const parts = [];
     if (missing.length) parts.push(`missing ${missing.length}: ${missing.join(', ')}`);
     if (misshaped.length) parts.push(`mis-shaped ${misshaped.length}: ${misshaped.join('; ')}`);
     throw new SrnetError(
       missing.length ? 'MISSING_WEIGHTS' : 'MISSHAPED_WEIGHTS',
-      `state_dict does not fit ${cfg.kind} R=${R} (hidden ${hidden}): ${parts.join(' | ')}; export the weights of a model with this config`,
+      `state_dict does not fit ${cfg.kind} R=${cfg.revisits} (hidden ${cfg.hiddenChannels}): ${parts.join(' | ')}; export the weights of a model with this config`,
       { missing, misshaped },
     );
   }
@@ -237,14 +248,19 @@ export function exportOnnx(
       `state_dict holds non-finite weights (${nonFinite.join(', ')}); export the weights of a model that trained without diverging`,
       { nonFinite },
     );
+}
 
+/** The ModelProto around the built graph: dynamic batch/height/width in, fixed output size out, config metadata. */
+function modelProto(g: GraphBuilder, cfg: ModelConfig, options: ExportOnnxOptions): OnnxModel {
+  const R = cfg.revisits;
+  const [outH, outW] = cfg.outputSize;
   const graph = g.build(
     options.graphName ?? `srnet-${cfg.kind}-r${R}`,
     [tensorValueInfo(ONNX_INPUT_NAME, ['batch', R, cfg.inChannels, 'height', 'width'])],
     [tensorValueInfo(ONNX_OUTPUT_NAME, ['batch', 1, cfg.outChannels, outH, outW])],
     `${cfg.kind} with ${R} revisits, exported by @worldstrat/srnet`,
   );
-  const model: OnnxModel = {
+  return {
     irVersion: ONNX_IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     producerName: '@worldstrat/srnet',
@@ -255,5 +271,4 @@ export function exportOnnx(
       ...Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     ],
   };
-  return encodeOnnxModel(model);
 }

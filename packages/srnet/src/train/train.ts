@@ -188,6 +188,97 @@ function restoreMoments(model: SrModel, vars: tf.Variable[], sd: StateDict): voi
   });
 }
 
+/** Where training starts: fresh (seeded), or the state a checkpoint recorded, loaded into `model` and `adam`. */
+function resumeState(model: SrModel, adam: PyTorchAdam, options: TrainOptions) {
+  if (!options.resume)
+    return {
+      rng: new SeededRandom(options.seed ?? 0),
+      step: 0,
+      epoch: 0,
+      skipBatches: 0,
+      best: Number.POSITIVE_INFINITY,
+    };
+  const ck: TrainingCheckpoint = decodeCheckpoint(
+    options.resume,
+    options.resumeName !== undefined ? { name: options.resumeName } : {},
+  );
+  const diff = architectureDiff(ck.config, model.config, ['checkpoint', 'model']);
+  if (diff.length > 0)
+    throw new SrnetError(
+      'ARCHITECTURE_MISMATCH',
+      `checkpoint is from another architecture (${diff.join('; ')})`,
+      { diff },
+    );
+  loadStateDict(model, ck.weights);
+  restoreMoments(model, adam.m, ck.optimizer.m);
+  restoreMoments(model, adam.v, ck.optimizer.v);
+  adam.step = ck.optimizer.step;
+  return {
+    rng: new SeededRandom(ck.rngState),
+    step: ck.step,
+    epoch: ck.epoch,
+    skipBatches: ck.batchInEpoch,
+    best: ck.bestValidationLoss,
+  };
+}
+
+/** The learning rate of (epoch, step): cosine decay per step, warm restarts per epoch, or constant. */
+function learningRateSchedule(options: TrainOptions, lr0: number): (epoch: number, step: number) => number {
+  const t0 = options.cosineT0 === undefined ? 300 : options.cosineT0;
+  const decay = options.cosineDecaySteps;
+  if (decay !== undefined && !(Number.isInteger(decay) && decay > 0))
+    throw new SrnetError('BAD_CONFIG', `cosineDecaySteps = ${decay}; expected a positive integer`);
+  return (e, s) =>
+    decay !== undefined
+      ? cosineDecayLr(lr0, s, decay)
+      : t0 === false
+        ? lr0
+        : cosineWarmRestartsLr(lr0, e, t0);
+}
+
+/** The micro-batch setting and memory budget, checked. */
+function memorySettings(options: TrainOptions): { micro: number | 'auto'; budget: number } {
+  const micro = options.microBatchSize ?? 'auto';
+  if (micro !== 'auto' && !(Number.isInteger(micro) && micro >= 1))
+    throw new SrnetError('BAD_CONFIG', `microBatchSize = ${micro}; expected a positive integer or 'auto'`);
+  const budget = options.memoryBudgetBytes ?? trainingMemoryBudget(tf.getBackend());
+  if (!(Number.isFinite(budget) && budget > 0))
+    throw new SrnetError('BAD_CONFIG', `memoryBudgetBytes = ${budget}; expected a positive number of bytes`);
+  return { micro, budget };
+}
+
+/** Validation after an epoch, with progress; running out of memory there is a typed error. */
+async function validateEpoch(
+  model: SrModel,
+  options: TrainOptions,
+  source: NonNullable<TrainOptions['validation']>,
+  epoch: number,
+  step: number,
+  mode: NonNullable<TrainOptions['mode']>,
+  lr: number,
+): Promise<ValidationSummary> {
+  const summary = await validate(
+    model,
+    source,
+    epoch,
+    step,
+    mode,
+    options.baseline ?? {},
+    options.signal,
+    (done) => options.onProgress?.({ stage: 'validate', done, epoch, step, lr }),
+  ).catch((err: unknown) => {
+    if (!isOutOfMemory(err)) throw err;
+    throw new SrnetError(
+      'OUT_OF_MEMORY',
+      `validation after epoch ${epoch + 1} ran out of memory on the ${tf.getBackend()} backend; give the validation source smaller batches`,
+      { backend: tf.getBackend() },
+      { cause: err },
+    );
+  });
+  options.onProgress?.({ stage: 'validate', done: summary.count, epoch, step, lr, validation: summary });
+  return summary;
+}
+
 /**
  * Train a model in place on batches of `(B, R, C, h, w)` LR and `(B, C', H, W)` HR, the upstream way: Adam
  * (lr 1e-4, L2 weight decay 1e-4), CosineAnnealingWarmRestarts(T_0 = 300) stepped per epoch, seeded dropout,
@@ -211,49 +302,11 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
   const adamCfg: AdamConfig = { ...WORLDSTRAT_ADAM, ...options.optimizer };
   const vars = model.trainableVariables();
   const adam = new PyTorchAdam(vars, adamCfg);
-  let rng = new SeededRandom(options.seed ?? 0);
-  let step = 0;
-  let startEpoch = 0;
-  let skipBatches = 0;
-  let best = Number.POSITIVE_INFINITY;
-  if (options.resume) {
-    const ck: TrainingCheckpoint = decodeCheckpoint(
-      options.resume,
-      options.resumeName !== undefined ? { name: options.resumeName } : {},
-    );
-    const diff = architectureDiff(ck.config, cfg, ['checkpoint', 'model']);
-    if (diff.length > 0)
-      throw new SrnetError(
-        'ARCHITECTURE_MISMATCH',
-        `checkpoint is from another architecture (${diff.join('; ')})`,
-        { diff },
-      );
-    loadStateDict(model, ck.weights);
-    restoreMoments(model, adam.m, ck.optimizer.m);
-    restoreMoments(model, adam.v, ck.optimizer.v);
-    adam.step = ck.optimizer.step;
-    rng = new SeededRandom(ck.rngState);
-    step = ck.step;
-    startEpoch = ck.epoch;
-    skipBatches = ck.batchInEpoch;
-    best = ck.bestValidationLoss;
-  }
-  const t0 = options.cosineT0 === undefined ? 300 : options.cosineT0;
-  const decay = options.cosineDecaySteps;
-  if (decay !== undefined && !(Number.isInteger(decay) && decay > 0))
-    throw new SrnetError('BAD_CONFIG', `cosineDecaySteps = ${decay}; expected a positive integer`);
-  const lrFor = (e: number, s: number) =>
-    decay !== undefined
-      ? cosineDecayLr(adamCfg.lr, s, decay)
-      : t0 === false
-        ? adamCfg.lr
-        : cosineWarmRestartsLr(adamCfg.lr, e, t0);
-  const micro = options.microBatchSize ?? 'auto';
-  if (micro !== 'auto' && !(Number.isInteger(micro) && micro >= 1))
-    throw new SrnetError('BAD_CONFIG', `microBatchSize = ${micro}; expected a positive integer or 'auto'`);
-  const budget = options.memoryBudgetBytes ?? trainingMemoryBudget(tf.getBackend());
-  if (!(Number.isFinite(budget) && budget > 0))
-    throw new SrnetError('BAD_CONFIG', `memoryBudgetBytes = ${budget}; expected a positive number of bytes`);
+  const start = resumeState(model, adam, options);
+  let { rng, step, skipBatches, best } = start;
+  const startEpoch = start.epoch;
+  const lrFor = learningRateSchedule(options, adamCfg.lr);
+  const { micro, budget } = memorySettings(options);
   let usedMicro = 0;
   const losses: { step: number; loss: number }[] = [];
   const validation: ValidationSummary[] = [];
@@ -340,33 +393,16 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
       }
       if (stepsPerEpoch === undefined) stepsPerEpoch = b;
       if (options.validation) {
-        const summary = await validate(
+        const summary = await validateEpoch(
           model,
+          options,
           options.validation,
           epoch,
           step,
           mode,
-          options.baseline ?? {},
-          options.signal,
-          (done) => options.onProgress?.({ stage: 'validate', done, epoch, step, lr: lrFor(epoch, step) }),
-        ).catch((err: unknown) => {
-          if (!isOutOfMemory(err)) throw err;
-          throw new SrnetError(
-            'OUT_OF_MEMORY',
-            `validation after epoch ${epoch + 1} ran out of memory on the ${tf.getBackend()} backend; give the validation source smaller batches`,
-            { backend: tf.getBackend() },
-            { cause: err },
-          );
-        });
+          lrFor(epoch, step),
+        );
         validation.push(summary);
-        options.onProgress?.({
-          stage: 'validate',
-          done: summary.count,
-          epoch,
-          step,
-          lr: lrFor(epoch, step),
-          validation: summary,
-        });
         if (summary.loss < best) {
           best = summary.loss;
           await save('best', epoch + 1, 0);

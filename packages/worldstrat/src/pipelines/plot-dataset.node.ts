@@ -19,7 +19,7 @@ import { displayRange, toRgb8 } from '../plots/image.js';
 import { writePlot } from '../plots/render-png.node.js';
 import { revisitsGif } from '../plots/revisits-gif.js';
 import { worldMapSvg } from '../plots/world-map.js';
-import { definePipeline } from './pipeline.js';
+import { definePipeline, type PipelineContext } from './pipeline.js';
 
 /** Options of {@link plotDatasetPipeline}. */
 export interface PlotDatasetOptions {
@@ -57,6 +57,192 @@ async function tableRows(root: string): Promise<Record<string, string>[]> {
   return [];
 }
 
+type Row = Record<string, string>;
+type Shape = [number, number, number];
+
+/** The first table row of each tile (metadata.csv or the split CSV). */
+function rowsByTile(rows: Row[]): Map<string, Row> {
+  const byTile = new Map<string, Row>();
+  for (const r of rows) {
+    const name = r.tile ?? r.name ?? r.__col0;
+    if (name && !byTile.has(name)) byTile.set(name, r);
+  }
+  return byTile;
+}
+
+/** 1. World map of the AOIs that have coordinates; returns the files written. */
+async function writeAoiMap(out: string, byTile: Map<string, Row>, classColumn: string): Promise<string[]> {
+  const points = [...byTile.entries()]
+    .filter(([, r]) => r.lon !== undefined && r.lat !== undefined && Number.isFinite(Number(r.lon)))
+    .map(([name, r]) => {
+      let bounds: [number, number, number, number] | undefined;
+      try {
+        const b = JSON.parse(r.bounds ?? '');
+        if (Array.isArray(b) && b.length === 4) bounds = b as [number, number, number, number];
+      } catch {
+        bounds = undefined;
+      }
+      return {
+        lon: Number(r.lon),
+        lat: Number(r.lat),
+        label: r[classColumn] || 'None',
+        bounds,
+        title: name,
+      };
+    });
+  if (points.length === 0) return [];
+  await writePlot(
+    join(out, 'aoi-map'),
+    worldMapSvg(points, { title: `AOIs by ${classColumn} (${points.length})` }),
+  );
+  return ['aoi-map.svg', 'aoi-map.png'];
+}
+
+/** 2. Class distribution per AOI; returns the files written. */
+async function writeClassDistribution(
+  out: string,
+  byTile: Map<string, Row>,
+  classColumn: string,
+): Promise<string[]> {
+  const counts: Record<string, number> = {};
+  for (const r of byTile.values()) {
+    const c = r[classColumn] || 'None';
+    counts[c] = (counts[c] ?? 0) + 1;
+  }
+  if (Object.keys(counts).length === 0) return [];
+  await writePlot(
+    join(out, 'class-distribution'),
+    classDistributionSvg([{ name: 'AOIs', counts }], {
+      title: `Distribution of ${classColumn}`,
+      xLabel: `Total number of AOIs: ${byTile.size}`,
+    }),
+  );
+  return ['class-distribution.svg', 'class-distribution.png'];
+}
+
+/** True-colour pixels of one scene: L2A revisits (B04, B03, B02) and the HR (R, G, B scaled to reflectance). */
+async function readScenePixels(
+  o: PlotDatasetOptions,
+  scene: { name: string; hrPath: string },
+  signal: AbortSignal | undefined,
+) {
+  const dir = lrLevelDir(o.root, scene.name, 'L2A');
+  const lrFiles = (await readdir(dir))
+    .filter((f) => f.endsWith(lrDataSuffix('L2A')))
+    .sort(natCompare)
+    .slice(0, o.revisits ?? 8);
+  const lrs = [];
+  for (const f of lrFiles)
+    lrs.push(await readGeoTiffFile(join(dir, f), { bands: [3, 2, 1], signal, limits: o.readLimits }));
+  const hr = await readGeoTiffFile(scene.hrPath, {
+    bands: [0, 1, 2],
+    signal,
+    limits: o.readLimits,
+  });
+  const hrData = new Float32Array(3 * hr.width * hr.height);
+  hr.bands.forEach((b, i) => {
+    for (let k = 0; k < b.length; k++) hrData[i * b.length + k] = b[k] / 10000;
+  });
+  const hrShape: Shape = [3, hr.height, hr.width];
+  const lrStack = lrs.map((r) => {
+    const d = new Float32Array(3 * r.width * r.height);
+    r.bands.forEach((b, i) => {
+      d.set(b, i * b.length);
+    });
+    return { data: d, shape: [3, r.height, r.width] as Shape };
+  });
+  return { lrStack, hrData, hrShape };
+}
+
+/** 3. LR / bicubic / HR panel of one scene, then its revisit GIF; returns the files written. */
+async function writeScenePlots(
+  o: PlotDatasetOptions,
+  scene: { name: string; hrPath: string },
+  synthetic: boolean,
+  ctx: PipelineContext,
+  step: (done: number) => void,
+): Promise<string[]> {
+  const { lrStack, hrData, hrShape } = await readScenePixels(o, scene, ctx.signal);
+  const [, hrH, hrW] = hrShape;
+  const range = displayRange(hrData, hrShape);
+  const first = lrStack[0];
+  const bicubic = resize(first.data, first.shape, [hrH, hrW], { method: 'bicubic' });
+  const clamped = bicubic.map((v) => (v < 0 ? 0 : v > 1 ? 1 : v));
+  const bicubicPsnr = psnr(clamped, hrData);
+  await writePlot(
+    join(o.out, 'panel'),
+    comparisonPanelSvg(
+      [
+        {
+          title: 'LR (revisit 1)',
+          caption: `${first.shape[2]}×${first.shape[1]} px · 10 m`,
+          image: toRgb8(first.data, first.shape, { range }),
+        },
+        {
+          title: 'Bicubic',
+          caption: `${hrW}×${hrH} px · PSNR ${bicubicPsnr.toFixed(2)} dB vs HR (unregistered)`,
+          image: toRgb8(bicubic, hrShape, { range }),
+        },
+        {
+          title: 'HR',
+          caption: `${hrW}×${hrH} px · 1.5 m`,
+          image: toRgb8(hrData, hrShape, { range }),
+        },
+      ],
+      { title: `${scene.name}${synthetic ? ' (synthetic)' : ''}`, tileSize: 320 },
+    ),
+  );
+  step(3);
+  const gif = revisitsGif(
+    lrStack.map((l) => toRgb8(l.data, l.shape, { range })),
+    {
+      still: toRgb8(hrData, hrShape, { range }),
+      size: 256,
+      fps: 3,
+    },
+  );
+  await writeFileAtomic(join(o.out, 'revisits.gif'), gif);
+  return ['panel.svg', 'panel.png', 'revisits.gif'];
+}
+
+/** 4. The HTML report linking the plots that were written (sections without their images are left out). */
+async function writeReport(
+  o: PlotDatasetOptions,
+  files: readonly string[],
+  aoi: string,
+  problems: readonly { message: string }[],
+  synthetic: boolean,
+  classColumn: string,
+): Promise<void> {
+  const sections = [
+    {
+      heading: 'AOIs',
+      images: [{ src: 'aoi-map.png', alt: 'AOI map', caption: `AOIs coloured by ${classColumn}` }],
+    },
+    { heading: 'Classes', images: [{ src: 'class-distribution.png', alt: 'class distribution' }] },
+    ...(aoi
+      ? [
+          {
+            heading: `Scene ${aoi}`,
+            images: [
+              { src: 'panel.png', alt: 'LR / bicubic / HR' },
+              { src: 'revisits.gif', alt: 'revisits', caption: 'LR revisits (left) beside the HR (right)' },
+            ],
+          },
+        ]
+      : []),
+    {
+      heading: 'Problems',
+      text: problems.length ? problems.map((p) => p.message).join('; ') : 'none found',
+    },
+  ].filter((s) => !s.images || s.images.every((i) => files.includes(i.src)));
+  const html = htmlReport(`WorldStrat dataset: ${o.root}`, sections, {
+    generatedAt: new Date().toISOString(),
+    banner: synthetic ? 'SYNTHETIC DATA — procedurally generated, not satellite imagery' : undefined,
+  });
+  await writeFileAtomic(join(o.out, 'index.html'), html);
+}
+
 /** Plots of a dataset on disk (see the file header). */
 export const plotDatasetPipeline = definePipeline<PlotDatasetOptions, PlotDatasetResult>({
   name: 'plot-dataset',
@@ -69,159 +255,22 @@ export const plotDatasetPipeline = definePipeline<PlotDatasetOptions, PlotDatase
     const step = (done: number) => ctx.onProgress?.({ stage: 'plots', done, total });
     const scan = await scanDataset(o.root, { revisits: 1, allowFewerRevisits: true });
     const rows = await tableRows(o.root);
-    const byTile = new Map<string, Record<string, string>>();
-    for (const r of rows) {
-      const name = r.tile ?? r.name ?? r.__col0;
-      if (name && !byTile.has(name)) byTile.set(name, r);
-    }
+    const byTile = rowsByTile(rows);
     const synthetic = rows.some((r) => r.source === 'Synthetic');
-    // 1. World map of the AOIs.
     throwIfAborted(ctx.signal);
-    const points = [...byTile.entries()]
-      .filter(([, r]) => r.lon !== undefined && r.lat !== undefined && Number.isFinite(Number(r.lon)))
-      .map(([name, r]) => {
-        let bounds: [number, number, number, number] | undefined;
-        try {
-          const b = JSON.parse(r.bounds ?? '');
-          if (Array.isArray(b) && b.length === 4) bounds = b as [number, number, number, number];
-        } catch {
-          bounds = undefined;
-        }
-        return {
-          lon: Number(r.lon),
-          lat: Number(r.lat),
-          label: r[classColumn] || 'None',
-          bounds,
-          title: name,
-        };
-      });
-    if (points.length > 0) {
-      await writePlot(
-        join(o.out, 'aoi-map'),
-        worldMapSvg(points, { title: `AOIs by ${classColumn} (${points.length})` }),
-      );
-      files.push('aoi-map.svg', 'aoi-map.png');
-    }
+    files.push(...(await writeAoiMap(o.out, byTile, classColumn)));
     step(1);
-    // 2. Class distribution per AOI.
-    const counts: Record<string, number> = {};
-    for (const r of byTile.values()) {
-      const c = r[classColumn] || 'None';
-      counts[c] = (counts[c] ?? 0) + 1;
-    }
-    if (Object.keys(counts).length > 0) {
-      await writePlot(
-        join(o.out, 'class-distribution'),
-        classDistributionSvg([{ name: 'AOIs', counts }], {
-          title: `Distribution of ${classColumn}`,
-          xLabel: `Total number of AOIs: ${byTile.size}`,
-        }),
-      );
-      files.push('class-distribution.svg', 'class-distribution.png');
-    }
+    files.push(...(await writeClassDistribution(o.out, byTile, classColumn)));
     step(2);
-    // 3. Panel and GIF for one AOI (true colour: B04, B03, B02 of L2A; R, G, B of the HR).
     throwIfAborted(ctx.signal);
     const scene = o.aoi ? scan.scenes.find((s) => s.name === o.aoi) : scan.scenes[0];
     let aoi = '';
     if (scene) {
       aoi = scene.name;
-      const dir = lrLevelDir(o.root, scene.name, 'L2A');
-      const lrFiles = (await readdir(dir))
-        .filter((f) => f.endsWith(lrDataSuffix('L2A')))
-        .sort(natCompare)
-        .slice(0, o.revisits ?? 8);
-      const lrs = [];
-      for (const f of lrFiles)
-        lrs.push(
-          await readGeoTiffFile(join(dir, f), { bands: [3, 2, 1], signal: ctx.signal, limits: o.readLimits }),
-        );
-      const hr = await readGeoTiffFile(scene.hrPath, {
-        bands: [0, 1, 2],
-        signal: ctx.signal,
-        limits: o.readLimits,
-      });
-      const hrData = new Float32Array(3 * hr.width * hr.height);
-      hr.bands.forEach((b, i) => {
-        for (let k = 0; k < b.length; k++) hrData[i * b.length + k] = b[k] / 10000;
-      });
-      const hrShape: [number, number, number] = [3, hr.height, hr.width];
-      const range = displayRange(hrData, hrShape);
-      const lrStack = lrs.map((r) => {
-        const d = new Float32Array(3 * r.width * r.height);
-        r.bands.forEach((b, i) => {
-          d.set(b, i * b.length);
-        });
-        return { data: d, shape: [3, r.height, r.width] as [number, number, number] };
-      });
-      const first = lrStack[0];
-      const bicubic = resize(first.data, first.shape, [hr.height, hr.width], { method: 'bicubic' });
-      const clamped = bicubic.map((v) => (v < 0 ? 0 : v > 1 ? 1 : v));
-      const bicubicPsnr = psnr(clamped, hrData);
-      await writePlot(
-        join(o.out, 'panel'),
-        comparisonPanelSvg(
-          [
-            {
-              title: 'LR (revisit 1)',
-              caption: `${first.shape[2]}×${first.shape[1]} px · 10 m`,
-              image: toRgb8(first.data, first.shape, { range }),
-            },
-            {
-              title: 'Bicubic',
-              caption: `${hr.width}×${hr.height} px · PSNR ${bicubicPsnr.toFixed(2)} dB vs HR (unregistered)`,
-              image: toRgb8(bicubic, hrShape, { range }),
-            },
-            {
-              title: 'HR',
-              caption: `${hr.width}×${hr.height} px · 1.5 m`,
-              image: toRgb8(hrData, hrShape, { range }),
-            },
-          ],
-          { title: `${scene.name}${synthetic ? ' (synthetic)' : ''}`, tileSize: 320 },
-        ),
-      );
-      files.push('panel.svg', 'panel.png');
-      step(3);
-      const gif = revisitsGif(
-        lrStack.map((l) => toRgb8(l.data, l.shape, { range })),
-        {
-          still: toRgb8(hrData, hrShape, { range }),
-          size: 256,
-          fps: 3,
-        },
-      );
-      await writeFileAtomic(join(o.out, 'revisits.gif'), gif);
-      files.push('revisits.gif');
+      files.push(...(await writeScenePlots(o, scene, synthetic, ctx, step)));
     }
     step(4);
-    const sections = [
-      {
-        heading: 'AOIs',
-        images: [{ src: 'aoi-map.png', alt: 'AOI map', caption: `AOIs coloured by ${classColumn}` }],
-      },
-      { heading: 'Classes', images: [{ src: 'class-distribution.png', alt: 'class distribution' }] },
-      ...(aoi
-        ? [
-            {
-              heading: `Scene ${aoi}`,
-              images: [
-                { src: 'panel.png', alt: 'LR / bicubic / HR' },
-                { src: 'revisits.gif', alt: 'revisits', caption: 'LR revisits (left) beside the HR (right)' },
-              ],
-            },
-          ]
-        : []),
-      {
-        heading: 'Problems',
-        text: scan.problems.length ? scan.problems.map((p) => p.message).join('; ') : 'none found',
-      },
-    ].filter((s) => !s.images || s.images.every((i) => files.includes(i.src)));
-    const html = htmlReport(`WorldStrat dataset: ${o.root}`, sections, {
-      generatedAt: new Date().toISOString(),
-      banner: synthetic ? 'SYNTHETIC DATA — procedurally generated, not satellite imagery' : undefined,
-    });
-    await writeFileAtomic(join(o.out, 'index.html'), html);
+    await writeReport(o, files, aoi, scan.problems, synthetic, classColumn);
     files.push('index.html');
     ctx.log?.(`wrote ${files.length} files to ${relative(process.cwd(), o.out) || '.'}`);
     return { out: o.out, files, aoi, aois: byTile.size, report: join(o.out, 'index.html') };

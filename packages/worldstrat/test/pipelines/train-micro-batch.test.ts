@@ -38,7 +38,7 @@ const train = (out: string, ...extra: string[]) =>
     ...extra,
   );
 
-describe('train --micro-batch-size', () => {
+describe('train --micro-batch-size [slow: trains through the CLI several times]', () => {
   it('splits the batch as asked, fits it automatically by default, and rejects bad values', async () => {
     const two = await train('two', '--micro-batch-size', '2');
     expect(two.code, two.err).toBe(0);

@@ -20,7 +20,7 @@ parentPort.on('message', (m) => {
 });
 `;
 
-describe('trainInWorkers with many workers', () => {
+describe('trainInWorkers with many workers [slow: starts 14 TF.js worker threads]', () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   let script: string;

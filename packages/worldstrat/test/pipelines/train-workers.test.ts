@@ -28,7 +28,8 @@ const models = [
   },
 ];
 
-describe.runIf(BUILT)('training in worker threads', () => {
+const TITLE = 'training in worker threads [slow: trains several models in workers, then one at a time]';
+describe.runIf(BUILT)(TITLE, () => {
   let dir: string;
   let cleanup: () => Promise<void>;
   let root: string;

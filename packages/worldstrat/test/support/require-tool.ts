@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+
 // Tests that compare with external tools (GDAL's command-line tools, python3-gdal) skip on a developer machine
 // that lacks them, saying why; under CI (CI set, as .ci/run does) a missing tool fails the run instead, so a
 // comparison never passes by not running.
@@ -19,3 +21,13 @@ export function requireTool(tool: string, available: boolean): boolean {
   console.warn(`skipping tests that need ${tool}: not available here (CI requires it)`);
   return false;
 }
+
+/** Whether GDAL's command-line tools run here (`gdalinfo --version`, checked once per test file). */
+export const hasGdal: boolean = (() => {
+  try {
+    execFileSync('gdalinfo', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();

@@ -44,6 +44,23 @@ export function idleTimeoutMs(v: unknown): number | undefined {
   return Math.round(s * 1000);
 }
 
+/** Options of `worldstrat download-release`. */
+interface DownloadReleaseOptions {
+  /** Comma-separated names; a config file may give a list instead. */
+  files?: string | string[];
+  baseUrl: string;
+  md5?: string[];
+  skipChecksum: boolean;
+  /** false with `--no-extract`. */
+  extract: boolean;
+  deleteArchives: boolean;
+  concurrency: number;
+  retries: number;
+  /** Seconds; a config file's value is checked again by {@link idleTimeoutMs}. */
+  idleTimeout?: number;
+  dryRun: boolean;
+}
+
 /** Register the command. */
 export function registerDownloadRelease(program: Command, run: CliRunner): void {
   program
@@ -79,10 +96,10 @@ export function registerDownloadRelease(program: Command, run: CliRunner): void 
     )
     .option('--dry-run', 'list what would be downloaded and unpacked; touch nothing', false)
     .action((root: string, _opts, cmd: Command) =>
-      run(cmd, async (o, rt) => {
+      run<DownloadReleaseOptions>(cmd, async (o, rt) => {
         const baseUrl = String(o.baseUrl);
         const md5: Record<string, string> = {};
-        for (const pair of (o.md5 as string[] | undefined) ?? []) {
+        for (const pair of o.md5 ?? []) {
           const m = /^([^=]+)=([0-9a-fA-F]{32})$/.exec(pair);
           if (!m)
             throw new WorldStratError(
@@ -106,8 +123,8 @@ export function registerDownloadRelease(program: Command, run: CliRunner): void 
             skipChecksum: Boolean(o.skipChecksum),
             extract: o.extract !== false,
             deleteArchives: Boolean(o.deleteArchives),
-            concurrency: o.concurrency as number,
-            retries: o.retries as number,
+            concurrency: o.concurrency,
+            retries: o.retries,
             idleTimeoutMs: idleTimeoutMs(o.idleTimeout),
             dryRun: Boolean(o.dryRun),
           },

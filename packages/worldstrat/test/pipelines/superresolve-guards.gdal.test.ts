@@ -9,6 +9,7 @@ import { writeGeoTiff } from '@worldstrat/raster-io/node';
 import { exportOnnx, initStateDict, resolveModelConfig, stateDictToSafetensors } from '@worldstrat/srnet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/fixtures.js';
+import { hasGdal, requireTool } from '../support/require-tool.js';
 import { cli } from '../support/run-cli.js';
 
 const SIZE = 50;
@@ -143,9 +144,11 @@ describe('superresolve guards', () => {
     expect(text.out).toMatch(
       /warning EMPTY_BAND: .*SPOILED-2-L2A_data\.tiff: revisit 1 band 9 holds no valid pixel/,
     );
-    const info = JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', out], { encoding: 'utf8' }));
-    expect(info.bands).toHaveLength(3);
-    // no 1e30 leaked into the product: the model ran on plausible (filled) values
-    for (const b of info.bands) expect(Math.abs(b.maximum)).toBeLessThan(1e3);
+    if (requireTool('GDAL (gdalinfo)', hasGdal)) {
+      const info = JSON.parse(execFileSync('gdalinfo', ['-json', '-stats', out], { encoding: 'utf8' }));
+      expect(info.bands).toHaveLength(3);
+      // no 1e30 leaked into the product: the model ran on plausible (filled) values
+      for (const b of info.bands) expect(Math.abs(b.maximum)).toBeLessThan(1e3);
+    }
   }, 60_000);
 });

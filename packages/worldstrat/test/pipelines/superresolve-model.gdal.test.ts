@@ -16,7 +16,7 @@ import {
 } from '@worldstrat/srnet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/fixtures.js';
-import { requireTool } from '../support/require-tool.js';
+import { hasGdal, requireTool } from '../support/require-tool.js';
 import { cli } from '../support/run-cli.js';
 
 const CONFIG = resolveModelConfig({
@@ -124,6 +124,9 @@ describe('superresolve --model (STAC MLM descriptor)', () => {
       '--out',
       viaWeights,
       '--no-quicklook',
+      // a described model always runs the chip plan; an explicit overlap selects it for --weights too
+      '--overlap',
+      '25',
     );
     expect(w.code, w.out + w.err).toBe(0);
     const a = await readGeoTiffFile(viaModel);
@@ -132,7 +135,7 @@ describe('superresolve --model (STAC MLM descriptor)', () => {
     expect([b.width, b.height]).toEqual([140, 140]);
     for (let k = 0; k < 3; k++)
       expect(Array.from(a.bands[k] as Float32Array)).toEqual(Array.from(b.bands[k] as Float32Array));
-    if (requireTool('gdalinfo', existsSync('/usr/bin/gdalinfo'))) {
+    if (requireTool('GDAL (gdalinfo)', hasGdal)) {
       const info = JSON.parse(execFileSync('gdalinfo', ['-json', viaModel], { encoding: 'utf8' }));
       expect(info.size).toEqual([140, 140]);
       expect(info.bands[0].type).toBe('Float32');
