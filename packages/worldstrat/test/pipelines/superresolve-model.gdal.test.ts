@@ -124,9 +124,10 @@ describe('superresolve --model (STAC MLM descriptor)', () => {
       '--out',
       viaWeights,
       '--no-quicklook',
-      // a described model always runs the chip plan; an explicit overlap selects it for --weights too
+      // a described model always runs the chip plan with the default overlap (13 px for 50 → 100 px chips);
+      // the same explicit overlap selects that plan for --weights too
       '--overlap',
-      '25',
+      '13',
     );
     expect(w.code, w.out + w.err).toBe(0);
     const a = await readGeoTiffFile(viaModel);
