@@ -12,7 +12,6 @@ export {
   DownloadEngine,
   downloadAll,
   PARTIAL_SUFFIX,
-  sha256File,
 } from './download/download-engine.node.js';
 export type { ManifestRecord, ManifestRootOptions, ManifestStatus } from './download/manifest.node.js';
 export { appendManifest, compactManifest, ManifestWriter, readManifest } from './download/manifest.node.js';
