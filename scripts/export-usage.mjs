@@ -60,7 +60,9 @@ for (const pkg of fs.readdirSync(path.join(root, 'packages')).sort()) {
       for (const [rel, text] of texts) {
         if (!re.test(text)) continue;
         const cat = category(rel, pkg);
-        if (cat) (used[cat] ??= []).push(rel);
+        if (!cat) continue;
+        used[cat] ??= [];
+        used[cat].push(rel);
       }
       const cats = Object.keys(used);
       const testOnly = cats.length > 0 && cats.every((c) => c === 'own-tests' || c === 'own-src');
