@@ -26,13 +26,11 @@ export {
   LR_CLOUD_MASK_SUFFIX,
   LR_DIR,
   lrDataSuffix,
-  lrRevisitRelPaths,
   METADATA_COLUMNS,
   METADATA_CSV_NAME,
   metadataCsv,
   SPLIT_COLUMNS,
   SPLIT_CSV_NAME,
-  splitCsv,
 } from './layout.js';
 export { SYNTHETIC_CLASS_LABELS } from './synthetic/classes.js';
 export type {

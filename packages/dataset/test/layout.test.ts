@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lrRevisitRelPaths } from '../src/layout.js';
 import {
   DatasetError,
   hrImagePath,
@@ -10,7 +11,6 @@ import {
   lrLevelDir,
   lrRevisitFiles,
   lrRevisitPath,
-  lrRevisitRelPaths,
   METADATA_COLUMNS,
   writeMetadataCsv,
   writeSplitCsv,

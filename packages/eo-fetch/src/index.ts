@@ -18,7 +18,6 @@ export {
   isRetryable,
   parseRetryAfter,
   redactUrl,
-  redactUrlsIn,
   retryDelay,
   sleep,
   withRetry,
@@ -29,7 +28,6 @@ export type { RevisitLayer, RevisitMetadata } from './layout/release-layout.js';
 export { hrPaths, lrRevisitPaths } from './layout/release-layout.js';
 export type { CatalogueEntry, Footprint } from './matching/catalogue-entry.js';
 export { catalogueEntriesFromStacItems, catalogueEntryFromStacItem } from './matching/catalogue-entry.js';
-export { bboxAreaKm2, footprintCoverage, geodesicAreaKm2 } from './matching/geodesic-area.js';
 export type {
   DuplicateAcquisition,
   MatchAoi,
@@ -38,13 +36,11 @@ export type {
   MatchRevisitsOptions,
 } from './matching/match-revisits.js';
 export {
-  averageRanks,
   cloudFractionFromClm,
   cloudFractionFromScl,
   DEFAULT_MATCH_REVISITS,
   matchRevisits,
   rerankByCloudFraction,
-  utcDay,
 } from './matching/match-revisits.js';
 export { revisitsToCsv, revisitsToTable } from './matching/revisit-table.js';
 export type { ProcessRequest, S2ExtraLayer, S2ProcessRequestOptions } from './sentinelhub/evalscripts.js';
@@ -55,7 +51,6 @@ export {
   s2LayerEvalscript,
   s2ProcessRequest,
   spotEvalscript,
-  spotOutputSize,
   spotProcessRequest,
 } from './sentinelhub/evalscripts.js';
 export type {
@@ -72,7 +67,7 @@ export type {
 export { SentinelHubClient } from './sentinelhub/sentinel-hub-client.js';
 export { catalogueEntryFromSpotFeature } from './sentinelhub/spot-entry.js';
 export type { PlanetaryComputerSigner, PlanetaryComputerSignerOptions } from './stac/planetary-computer.js';
-export { createPlanetaryComputerSigner, isAzureBlobHref } from './stac/planetary-computer.js';
+export { createPlanetaryComputerSigner } from './stac/planetary-computer.js';
 export type { CanonicalBand, S2Level, ScalingSource, StacProvider } from './stac/providers.js';
 export {
   BAND_RESOLUTION_M,
@@ -103,9 +98,7 @@ export {
   nextRequest,
   StacClient,
   searchBody,
-  searchQuery,
 } from './stac/stac-client.js';
-export { formatStacDatetime } from './stac/stac-datetime.js';
 export type {
   StacAsset,
   StacCollection,
@@ -120,4 +113,3 @@ export type {
   StacSortBy,
 } from './stac/stac-types.js';
 export type { InvalidItem } from './stac/validate-item.js';
-export { invalidGeometry, invalidPosition, validateStacItem } from './stac/validate-item.js';

@@ -10,15 +10,15 @@ import {
   createPlanetaryComputerSigner,
   EoFetchError,
   earthSearch,
-  formatStacDatetime,
   matchRevisits,
   revisitsToCsv,
   revisitsToTable,
   SentinelHubClient,
   StacClient,
   type StacItem,
-  validateStacItem,
 } from '../src/index.js';
+import { formatStacDatetime } from '../src/stac/stac-datetime.js';
+import { validateStacItem } from '../src/stac/validate-item.js';
 import { type ReplayRequest, type ReplayServer, startReplayServer } from './support/replay-server.js';
 import { makeItem } from './support/stac-server.js';
 

@@ -2,14 +2,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type DownloadJob,
-  downloadAll,
-  EoFetchError,
-  PARTIAL_SUFFIX,
-  readManifest,
-  sha256File,
-} from '../src/node.js';
+import { sha256File } from '../src/download/download-engine.node.js';
+import { type DownloadJob, downloadAll, EoFetchError, PARTIAL_SUFFIX, readManifest } from '../src/node.js';
 import { contentFor, type FaultServer, sha256, startFaultServer } from './support/fault-server.js';
 
 let server: FaultServer;

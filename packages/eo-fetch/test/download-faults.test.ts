@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { aoiBounds } from '@worldstrat/geo-sampling';
 import type { BBox } from '@worldstrat/raster-io';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { attemptSignal } from '../src/http/retry.js';
+import { attemptSignal, redactUrlsIn } from '../src/http/retry.js';
 import {
   type DownloadJob,
   type DownloadProgress,
@@ -17,7 +17,6 @@ import {
   matchRevisits,
   readManifest,
   redactUrl,
-  redactUrlsIn,
   removeStaleTemps,
   SentinelHubClient,
 } from '../src/node.js';

@@ -2,19 +2,17 @@ import { aoiBounds } from '@worldstrat/geo-sampling';
 import type { BBox } from '@worldstrat/raster-io';
 import { describe, expect, it } from 'vitest';
 import {
-  averageRanks,
   type CatalogueEntry,
   catalogueEntryFromStacItem,
   cloudFractionFromClm,
   cloudFractionFromScl,
-  footprintCoverage,
-  geodesicAreaKm2,
   matchRevisits,
   rerankByCloudFraction,
   revisitsToCsv,
   revisitsToTable,
-  utcDay,
 } from '../src/index.js';
+import { footprintCoverage, geodesicAreaKm2 } from '../src/matching/geodesic-area.js';
+import { averageRanks, utcDay } from '../src/matching/match-revisits.js';
 import { makeItem } from './support/stac-server.js';
 
 const box = (b: number[]) => ({

@@ -6,6 +6,7 @@ import { aoiBounds } from '@worldstrat/geo-sampling';
 import type { BBox } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sha256File } from '../src/download/download-engine.node.js';
 import {
   aoiPixelSize,
   catalogueEntryFromSpotFeature,
@@ -18,10 +19,9 @@ import {
   matchRevisits,
   readManifest,
   SentinelHubClient,
-  sha256File,
   spotDownloadJobs,
-  spotOutputSize,
 } from '../src/node.js';
+import { spotOutputSize } from '../src/sentinelhub/evalscripts.js';
 import { type ShServer, startShServer } from './support/sentinel-hub-server.js';
 import { makeItem } from './support/stac-server.js';
 

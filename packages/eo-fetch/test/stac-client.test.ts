@@ -3,14 +3,14 @@ import {
   bandAsset,
   createPlanetaryComputerSigner,
   earthSearch,
-  formatStacDatetime,
   getStacProvider,
   planetaryComputer,
   reflectanceScaling,
   registerStacProvider,
   StacClient,
-  searchQuery,
 } from '../src/index.js';
+import { searchQuery } from '../src/stac/stac-client.js';
+import { formatStacDatetime } from '../src/stac/stac-datetime.js';
 import { makeItem, type PagingStyle, type StacServer, startStacServer } from './support/stac-server.js';
 
 // 45 items over two boxes, one per day, cloud cover cycling 0..90

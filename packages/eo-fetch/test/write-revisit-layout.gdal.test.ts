@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { aoiBounds } from '@worldstrat/geo-sampling';
 import type { BBox } from '@worldstrat/raster-io';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { aoiGrid, lrRevisitPaths, type MatchedRevisit, sha256File, writeRevisitLayout } from '../src/node.js';
+import { sha256File } from '../src/download/download-engine.node.js';
+import { aoiGrid, lrRevisitPaths, type MatchedRevisit, writeRevisitLayout } from '../src/node.js';
 import { hasGdal, requireTool } from './support/require-tool.js';
 
 let dir: string;

@@ -1,7 +1,9 @@
 // Benchmark: 1,000,000 uniform land points with the embedded Natural Earth 1:10m mask (target < 10 s).
 // Prints points/s, the mask build time and the share of lookups that needed the exact coastline test.
 import { expect, it } from 'vitest';
-import { createRng, loadLandMask, samplePointsOnLandSync, uniformLonLat } from '../src/index.js';
+import { createRng, loadLandMask } from '../src/index.js';
+import { samplePointsOnLandSync } from '../src/sphere/sample-points-on-land.js';
+import { uniformLonLat } from '../src/sphere/sample-points-on-sphere.js';
 
 const N = Number(process.env.BENCH_POINTS ?? 1_000_000);
 

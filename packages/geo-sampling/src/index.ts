@@ -3,7 +3,7 @@
 export type { Rng, UtmZone } from '@worldstrat/core';
 // UTM zone helpers live in @worldstrat/core (one implementation for the workspace); re-exported here.
 export { createRng, utmEpsgForLonLat, utmZoneForLonLat } from '@worldstrat/core';
-export { bboxCenter, bboxCrossesAntimeridian, bboxToPolygon, splitBBoxAtAntimeridian } from './aoi/bbox.js';
+export { bboxToPolygon, splitBBoxAtAntimeridian } from './aoi/bbox.js';
 export type { Aoi, AoiBoundsOptions, CreateAoiOptions, NamedPoint } from './aoi/create-aoi.js';
 export { aoiBounds, createAoi, createAois, namePoints } from './aoi/create-aoi.js';
 export type { GeoSamplingErrorCode } from './errors.js';
@@ -25,10 +25,10 @@ export type { Poi, ReadPoisOptions, ReadPoisResult } from './poi/read-pois.js';
 export { PARTNER_POI_PRESETS, readPois } from './poi/read-pois.js';
 export { samplePointsInRegion } from './sphere/sample-points-in-region.js';
 export type { SamplePointsOnLandOptions } from './sphere/sample-points-on-land.js';
-export { samplePointsOnLand, samplePointsOnLandSync } from './sphere/sample-points-on-land.js';
+export { samplePointsOnLand } from './sphere/sample-points-on-land.js';
 export type { SamplePoint, SamplePointsOptions } from './sphere/sample-points-on-sphere.js';
-export { samplePointsOnSphere, uniformLonLat } from './sphere/sample-points-on-sphere.js';
-export { aoisToCsv, pointsToCsv, pythonFloatRepr, readAoisCsv } from './table/aoi-csv.js';
+export { samplePointsOnSphere } from './sphere/sample-points-on-sphere.js';
+export { aoisToCsv, pointsToCsv, readAoisCsv } from './table/aoi-csv.js';
 export type { AoiFeatureProperties } from './table/aoi-geojson.js';
 export { aoisToGeoJson, readAoisGeoJson } from './table/aoi-geojson.js';
 export { tileAoi, tileAoi3x3 } from './tiling/tile-aoi.js';

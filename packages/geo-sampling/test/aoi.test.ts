@@ -1,9 +1,8 @@
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
+import { bboxCenter, bboxCrossesAntimeridian } from '../src/aoi/bbox.js';
 import {
   aoiBounds,
-  bboxCenter,
-  bboxCrossesAntimeridian,
   bboxToPolygon,
   createAoi,
   createAois,

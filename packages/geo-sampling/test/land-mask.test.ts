@@ -11,9 +11,9 @@ import {
   landMaskFromRaster,
   loadLandMask,
   samplePointsOnLand,
-  samplePointsOnLandSync,
   samplePointsOnSphere,
 } from '../src/index.js';
+import { samplePointsOnLandSync } from '../src/sphere/sample-points-on-land.js';
 
 const require = createRequire(import.meta.url);
 

@@ -14,13 +14,13 @@ import {
   aoisToGeoJson,
   createAoi,
   pointsToCsv,
-  pythonFloatRepr,
   readAoisCsv,
   readAoisGeoJson,
   readPois,
   samplePointsOnSphere,
   tileAoi3x3,
 } from '../src/index.js';
+import { pythonFloatRepr } from '../src/table/aoi-csv.js';
 import { readShared } from './support.js';
 
 const parent = createAoi({ name: 'Amnesty POI-1', lon: 13.176664587401, lat: 11.79831999977345 }, 22.5, {

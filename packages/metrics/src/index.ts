@@ -8,12 +8,7 @@ export type {
   BicubicBaselineOptions,
   ScoreBicubicBaselineOptions,
 } from './bicubic-baseline.js';
-export {
-  bicubicBaseline,
-  scoreBicubicBaseline,
-  WORLDSTRAT_S2_MEAN,
-  WORLDSTRAT_S2_STD,
-} from './bicubic-baseline.js';
+export { bicubicBaseline, scoreBicubicBaseline } from './bicubic-baseline.js';
 export type { RegistrationMode } from './constants.js';
 export {
   LANCZOS_SHIFT_COUNT,

@@ -1,5 +1,6 @@
 // Plain MSE/MAE/PSNR/SSIM, batch helpers and the bicubic baseline.
 import { describe, expect, it } from 'vitest';
+import { WORLDSTRAT_S2_MEAN, WORLDSTRAT_S2_STD } from '../src/bicubic-baseline.js';
 import {
   batchMetrics,
   biasAdjust,
@@ -14,8 +15,6 @@ import {
   ssim,
   ssimGaussian1d,
   ssimLoss,
-  WORLDSTRAT_S2_MEAN,
-  WORLDSTRAT_S2_STD,
 } from '../src/index.js';
 import { readSafetensorsFixture } from './support/fixtures.js';
 import { maxAbsDiff, randomImage, smoothImage } from './support/images.js';

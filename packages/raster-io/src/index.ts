@@ -1,22 +1,17 @@
 // Public API of @worldstrat/raster-io: named re-exports only (browser-safe).
 
 export type { BlockInfo, Codec, LoadCodec } from './codecs/codec.js';
-export { getCodec, hasCodec, registerCodec, unregisterCodec } from './codecs/codec-registry.js';
+export { hasCodec, registerCodec } from './codecs/codec-registry.js';
 export type { CrsRef } from './crs/projection-registry.js';
-export {
-  MOLLWEIDE_PROJ4,
-  projectionDefinition,
-  registerProjection,
-  utmProj4,
-} from './crs/projection-registry.js';
-export { transformCoords, transformCoordsInPlace } from './crs/transform-coords.js';
+export { projectionDefinition, registerProjection, utmProj4 } from './crs/projection-registry.js';
+export { transformCoords } from './crs/transform-coords.js';
 export type { UtmZone } from './crs/utm-zone.js';
 export { utmEpsgForLonLat, utmZoneForLonLat } from './crs/utm-zone.js';
 export type { RasterIoErrorCode } from './errors.js';
 export { HttpSourceError, RASTER_IO_ERROR_CODES, RasterIoError, UnsupportedCodecError } from './errors.js';
 export { redactUrl } from './internal/redact-url.js';
 export type { Colormap } from './png/colormaps.js';
-export { CLASS_PALETTE, COLORMAPS, colormapLut } from './png/colormaps.js';
+export { CLASS_PALETTE, COLORMAPS } from './png/colormaps.js';
 export type { PngImage } from './png/encode-png.js';
 export { encodePng } from './png/encode-png.js';
 export type { QuicklookOptions, QuicklookStretch } from './png/render-quicklook.js';
@@ -30,16 +25,11 @@ export type {
   PercentileStretchOptions,
   StretchResult,
 } from './radiometry/percentile-stretch.js';
-export { percentileStretch, percentiles, stretchLinear } from './radiometry/percentile-stretch.js';
+export { percentileStretch, percentiles } from './radiometry/percentile-stretch.js';
 export type { HarmonizeOptions } from './radiometry/processing-baseline.js';
-export {
-  harmonizeProcessingBaseline,
-  parseProcessingBaseline,
-  processingBaselineOffset,
-  S2_PB04_OFFSET,
-} from './radiometry/processing-baseline.js';
+export { harmonizeProcessingBaseline, S2_PB04_OFFSET } from './radiometry/processing-baseline.js';
 export type { ToUint8Options } from './radiometry/to-uint8.js';
-export { to8BitRadiometry, toUint8, twelveBitTo8Bit } from './radiometry/to-uint8.js';
+export { to8BitRadiometry } from './radiometry/to-uint8.js';
 export type { RasterIoLimits } from './read/limits.js';
 export { DEFAULT_RASTER_IO_LIMITS } from './read/limits.js';
 export type { GeoTiff, GeoTiffLevel, OpenGeoTiffOptions } from './read/open-geotiff.js';

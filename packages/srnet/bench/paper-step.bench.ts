@@ -12,8 +12,8 @@ import {
   type TrainBatch,
   train,
   trainingMemoryBudget,
-  WASM_HEAP_MAX_BYTES,
 } from '../src/index.js';
+import { WASM_HEAP_MAX_BYTES } from '../src/train/memory.js';
 
 const B = Number(process.env.SRNET_PAPER_BATCH ?? 48);
 

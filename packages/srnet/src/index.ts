@@ -22,7 +22,7 @@ export type { RandomState } from './internal/random.js';
 export { SeededRandom } from './internal/random.js';
 export { loadModel, saveModel, TFJS_ARTIFACTS_FORMAT } from './io/tfjs-io.js';
 export type { RegisteredLossOptions, RegisteredLossTensors } from './losses/registered-loss.js';
-export { disposeLossKernels, registeredLoss, shiftedTargets } from './losses/registered-loss.js';
+export { registeredLoss, shiftedTargets } from './losses/registered-loss.js';
 export type { ParamKind, ParamSpec } from './models/architecture.js';
 export {
   checkStateDict,
@@ -61,7 +61,6 @@ export {
   ONNX_CONFIG_METADATA_KEY,
   ONNX_INPUT_NAME,
   ONNX_IR_VERSION,
-  ONNX_OPSET,
   ONNX_OUTPUT_NAME,
 } from './onnx/export-onnx.js';
 export type { OnnxModelInfo, OnnxTensorInfo } from './onnx/onnx-model-info.js';
@@ -76,15 +75,9 @@ export type {
   OnnxTensor,
   OnnxValueInfo,
 } from './onnx/onnx-proto.js';
-export { decodeOnnxModel, encodeOnnxModel, OnnxAttributeType, OnnxDataType } from './onnx/onnx-proto.js';
+export { OnnxAttributeType, OnnxDataType } from './onnx/onnx-proto.js';
 export type { ChipAxis, ChipGrid } from './scene/chip-grid.js';
-export {
-  defaultOverlap,
-  featherWeights,
-  planChipGrid,
-  reflectIndex,
-  validOverlaps,
-} from './scene/chip-grid.js';
+export { defaultOverlap, planChipGrid, reflectIndex } from './scene/chip-grid.js';
 export type { BandNormalisation } from './scene/normalisation.js';
 export { JIF_S2_BANDS, JIF_S2_MEAN, JIF_S2_NORMALISATION, JIF_S2_STD } from './scene/normalisation.js';
 export type { RevisitPadding, RevisitSelection } from './scene/select-revisits.js';
@@ -104,19 +97,13 @@ export {
 export type { TileAxis, TileGrid } from './scene/tile-plan.js';
 export { DEFAULT_TILE_SIZE, planTileGrid, receptiveRadius } from './scene/tile-plan.js';
 export type { TfjsEngine, TfjsEngineOptions } from './tfjs-engine.js';
-export { createTfjsEngine, toNhwcRevisits } from './tfjs-engine.js';
+export { createTfjsEngine } from './tfjs-engine.js';
 export type { AdamConfig } from './train/adam.js';
 export { cosineDecayLr, cosineWarmRestartsLr, PyTorchAdam, WORLDSTRAT_ADAM } from './train/adam.js';
 export type { TrainingCheckpoint } from './train/checkpoint.js';
 export { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint } from './train/checkpoint.js';
 export type { TrainingMemoryEstimate } from './train/memory.js';
-export {
-  estimateTrainingMemory,
-  fitMicroBatch,
-  isOutOfMemory,
-  trainingMemoryBudget,
-  WASM_HEAP_MAX_BYTES,
-} from './train/memory.js';
+export { estimateTrainingMemory, trainingMemoryBudget } from './train/memory.js';
 export type {
   BatchSource,
   CheckpointSink,

@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { registeredMetrics } from '@worldstrat/metrics';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { disposeLossKernels, registeredLoss, selectBackend } from '../src/index.js';
+import { registeredLoss, selectBackend } from '../src/index.js';
+import { disposeLossKernels } from '../src/losses/registered-loss.js';
 import { readFixture } from './support/fixtures.js';
 
 const fx = readFixture('losses.safetensors').tensors;

@@ -12,9 +12,9 @@ import {
   SeededRandom,
   selectBackend,
   stateDictFromSafetensors,
-  toNhwcRevisits,
 } from '../src/index.js';
 import { dropout, pixelShuffle, reflectPad } from '../src/models/ops.js';
+import { toNhwcRevisits } from '../src/tfjs-engine.js';
 
 describe('ops', () => {
   it('pixelShuffle follows PyTorch: out[b, c, 2h+i, 2w+j] = in[b, 4c + 2i + j, h, w]', async () => {

@@ -6,14 +6,12 @@ import {
   createModel,
   estimateTrainingMemory,
   exportStateDict,
-  fitMicroBatch,
-  isOutOfMemory,
   resolveModelConfig,
   selectBackend,
   train,
   trainingMemoryBudget,
-  WASM_HEAP_MAX_BYTES,
 } from '../src/index.js';
+import { fitMicroBatch, isOutOfMemory, WASM_HEAP_MAX_BYTES } from '../src/train/memory.js';
 import { syntheticBatch } from './support/synthetic.js';
 
 const small = (kind: 'srcnn' | 'highresnet', revisits: number, hidden: number, lr: number, dropout = 0) =>

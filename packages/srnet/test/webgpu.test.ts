@@ -11,14 +11,14 @@ import {
   createModel,
   createTfjsEngine,
   decodeCheckpoint,
-  disposeLossKernels,
   modelFromStateDict,
   SeededRandom,
   selectBackend,
   stateDictFromSafetensors,
-  toNhwcRevisits,
   train,
 } from '../src/index.js';
+import { disposeLossKernels } from '../src/losses/registered-loss.js';
+import { toNhwcRevisits } from '../src/tfjs-engine.js';
 import { compareClose, fixtureBytes } from './support/fixtures.js';
 import { requireWebgpu } from './support/require-webgpu.js';
 import { syntheticBatch } from './support/synthetic.js';

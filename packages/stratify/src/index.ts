@@ -12,9 +12,9 @@ export { loadLandMaskFromGeoTiff } from './land/load-land-mask-from-geotiff.js';
 export type { ClassDataset } from './legends/datasets.js';
 export { CLASS_DATASETS } from './legends/datasets.js';
 export type { IpccClass } from './legends/lccs.js';
-export { IPCC_CLASSES, ipccForLccs, LCCS_LABELS, LCCS_TO_IPCC, lccsLabel } from './legends/lccs.js';
+export { IPCC_CLASSES, LCCS_LABELS, LCCS_TO_IPCC, lccsLabel } from './legends/lccs.js';
 export { SMOD_LABELS, smodLabel } from './legends/smod.js';
-export { ipccForWorldCover, WORLDCOVER_LABELS, WORLDCOVER_TO_IPCC } from './legends/worldcover.js';
+export { WORLDCOVER_LABELS, WORLDCOVER_TO_IPCC } from './legends/worldcover.js';
 export type {
   ClassRaster,
   ClassRasterStats,

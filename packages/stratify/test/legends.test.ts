@@ -2,8 +2,6 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import {
   IPCC_CLASSES,
-  ipccForLccs,
-  ipccForWorldCover,
   LCCS_LABELS,
   LCCS_TO_IPCC,
   lccsLabel,
@@ -13,6 +11,8 @@ import {
   WORLDCOVER_LABELS,
   WORLDCOVER_TO_IPCC,
 } from '../src/index.js';
+import { ipccForLccs } from '../src/legends/lccs.js';
+import { ipccForWorldCover } from '../src/legends/worldcover.js';
 import { readShared } from './support.js';
 
 describe('legends', () => {

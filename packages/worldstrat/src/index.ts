@@ -62,7 +62,7 @@ export { comparisonPanelSvg, toBase64 } from './plots/comparison-panel.js';
 export type { ReportSection } from './plots/html-report.js';
 export { htmlReport } from './plots/html-report.js';
 export type { Rgb8Image, ToRgb8Options } from './plots/image.js';
-export { displayRange, resizeNearestRgb8, toRgb8 } from './plots/image.js';
+export { displayRange, resizeNearestRgb8 } from './plots/image.js';
 export type { CurveSeries, LineChartOptions } from './plots/line-chart.js';
 export { trainingCurvesSvg } from './plots/line-chart.js';
 export type { RevisitsGifOptions } from './plots/revisits-gif.js';

@@ -156,10 +156,6 @@ export type {
   TrainJob,
   TrainWorkerMessage,
 } from './pipelines/train-workers.node.js';
-export {
-  defaultTrainWorkers,
-  trainInWorkers,
-  trainWorkerScript,
-} from './pipelines/train-workers.node.js';
+export { defaultTrainWorkers, trainInWorkers } from './pipelines/train-workers.node.js';
 export type { SvgToPngOptions } from './plots/render-png.node.js';
-export { svgToPng, svgToRgba, writePlot } from './plots/render-png.node.js';
+export { svgToPng, writePlot } from './plots/render-png.node.js';

@@ -8,13 +8,13 @@ import {
   htmlReport,
   revisitsGif,
   sceneRgbn,
-  svgToRgba,
   synthesizeScene,
-  toRgb8,
   trainingCurvesSvg,
   worldMapSvg,
   writePlot,
 } from '../src/node.js';
+import { toRgb8 } from '../src/plots/image.js';
+import { svgToRgba } from '../src/plots/render-png.node.js';
 import { tempDir } from './support/fixtures.js';
 
 // Set WORLDSTRAT_KEEP_PLOTS=<dir> to keep the images for a visual check.

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { MOLLWEIDE_PROJ4 } from '../../src/crs/projection-registry.js';
+import { transformCoordsInPlace } from '../../src/crs/transform-coords.js';
 import {
-  MOLLWEIDE_PROJ4,
   projectionDefinition,
   RasterIoError,
   registerProjection,
   transformCoords,
-  transformCoordsInPlace,
   utmEpsgForLonLat,
   utmZoneForLonLat,
 } from '../../src/index.js';

@@ -1,13 +1,7 @@
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import {
-  CLASS_PALETTE,
-  colormapLut,
-  encodePng,
-  type Raster,
-  RasterIoError,
-  renderQuicklook,
-} from '../../src/index.js';
+import { CLASS_PALETTE, encodePng, type Raster, RasterIoError, renderQuicklook } from '../../src/index.js';
+import { colormapLut } from '../../src/png/colormaps.js';
 
 describe('encodePng', () => {
   it('round-trips 8-bit RGB, 16-bit gray and RGBA through fast-png decode', () => {

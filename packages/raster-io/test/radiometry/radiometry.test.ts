@@ -3,18 +3,19 @@ import {
   dnToReflectance,
   harmonizeProcessingBaseline,
   pansharpenHsv,
-  parseProcessingBaseline,
   percentileStretch,
   percentiles,
-  processingBaselineOffset,
   type Raster,
   RasterIoError,
   resize,
-  stretchLinear,
   to8BitRadiometry,
-  toUint8,
-  twelveBitTo8Bit,
 } from '../../src/index.js';
+import { stretchLinear } from '../../src/radiometry/percentile-stretch.js';
+import {
+  parseProcessingBaseline,
+  processingBaselineOffset,
+} from '../../src/radiometry/processing-baseline.js';
+import { toUint8, twelveBitTo8Bit } from '../../src/radiometry/to-uint8.js';
 
 describe('dnToReflectance', () => {
   it('divides by 10000 in float32 and clamps to [0,1]', () => {

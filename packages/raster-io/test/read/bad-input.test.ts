@@ -1,15 +1,14 @@
 // Bad input gives typed RasterIoErrors that name the file and the problem, never a hang or a raw TypeError.
 import { afterEach, describe, expect, it } from 'vitest';
+import { getCodec, unregisterCodec } from '../../src/codecs/codec-registry.js';
 import {
   encodeGeoTiff,
-  getCodec,
   memorySource,
   openGeoTiff,
   RasterIoError,
   readRaster,
   registerCodec,
   UnsupportedCodecError,
-  unregisterCodec,
 } from '../../src/index.js';
 import { bandMismatches } from '../support/compare.js';
 import { syntheticRaster } from '../support/synthetic.js';
