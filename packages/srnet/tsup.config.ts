@@ -14,14 +14,16 @@ export default defineConfig([
     bundle: false,
     format: ['esm'],
     dts: { entry: { index: 'src/index.ts', node: 'src/node.ts' } },
-    sourcemap: true,
+    // no source maps: with their embedded sources they would double the installed size (budgets in pack-smoke)
+    sourcemap: false,
     target: 'node20',
     external,
   },
   {
     entry: { 'internal/register-gradients': gradients },
     format: ['esm'],
-    sourcemap: true,
+    // no source maps: with their embedded sources they would double the installed size (budgets in pack-smoke)
+    sourcemap: false,
     target: 'node20',
     noExternal,
   },
@@ -30,7 +32,8 @@ export default defineConfig([
     entry: ['src/index.ts', 'src/node.ts'],
     format: ['cjs'],
     dts: true,
-    sourcemap: true,
+    // no source maps: with their embedded sources they would double the installed size (budgets in pack-smoke)
+    sourcemap: false,
     target: 'node20',
     splitting: true,
     external,

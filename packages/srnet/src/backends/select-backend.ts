@@ -7,6 +7,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SrnetError } from '../errors.js';
 import { registerWasmTrainingKernels } from './wasm/register-wasm-training-kernels.js';
 
+/**
+ * Re-throws a failed import. Attached to the optional peers' imports so that bundlers treat them as handled:
+ * esbuild then leaves an optional backend that an app does not install for run time instead of failing the build.
+ */
+function rethrow(error: unknown): never {
+  throw error;
+}
+
 /** The TF.js version srnet's peer dependencies pin (install hints name it). */
 const TFJS_VERSION = '4.22.0';
 
@@ -210,10 +218,8 @@ async function tryWebgpu(opts: SelectBackendOptions, auto: boolean): Promise<Bac
     };
   }
   try {
-    await importBackend(
-      opts,
-      '@tensorflow/tfjs-backend-webgpu',
-      () => import('@tensorflow/tfjs-backend-webgpu'),
+    await importBackend(opts, '@tensorflow/tfjs-backend-webgpu', () =>
+      import('@tensorflow/tfjs-backend-webgpu').catch(rethrow),
     );
   } catch (e) {
     return {
@@ -251,7 +257,9 @@ async function tryWebgl(opts: SelectBackendOptions): Promise<BackendAttempt> {
     return { backend: 'webgl', available: false, reason: 'unavailable: WebGL needs a browser (not Node)' };
   const missing = await loadBackendPackage(
     () =>
-      importBackend(opts, '@tensorflow/tfjs-backend-webgl', () => import('@tensorflow/tfjs-backend-webgl')),
+      importBackend(opts, '@tensorflow/tfjs-backend-webgl', () =>
+        import('@tensorflow/tfjs-backend-webgl').catch(rethrow),
+      ),
     '@tensorflow/tfjs-backend-webgl',
   );
   if (missing) return { backend: 'webgl', available: false, reason: missing };
