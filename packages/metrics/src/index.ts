@@ -37,12 +37,21 @@ export {
 export type { OpensrAggregation, OpensrDistance } from './opensr-distance.js';
 export { OPENSR_DISTANCES } from './opensr-distance.js';
 export type {
+  OpensrAlignOptions,
+  OpensrAlignResult,
+  OpensrHarmonizeOptions,
+  OpensrHarmonizeResult,
+} from './opensr-harmonize.js';
+export { histogramMatch, opensrAlign, opensrHarmonize } from './opensr-harmonize.js';
+export type {
   OpensrConsistencyOptions,
   OpensrConsistencyResult,
   OpensrCorrectnessOptions,
   OpensrCorrectnessResult,
 } from './opensr-test.js';
 export { OPENSR_DEFAULTS, opensrConsistency, opensrCorrectness } from './opensr-test.js';
+export type { PhaseCorrelationOptions, PhaseCorrelationResult } from './phase-correlation.js';
+export { phaseCrossCorrelation } from './phase-correlation.js';
 export type { PsnrOptions } from './plain-metrics.js';
 export { mae, mse, psnr, psnrFromMse } from './plain-metrics.js';
 export type { ProbavCpsnrBatchOptions, ProbavCpsnrOptions, ProbavCpsnrResult } from './probav-cpsnr.js';

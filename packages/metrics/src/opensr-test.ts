@@ -9,6 +9,14 @@ import {
   pixelDistance,
   resizeAntialiasBilinear,
 } from './opensr-distance.js';
+import {
+  alignOptions,
+  alignTo,
+  checkSide,
+  harmonize,
+  type OpensrAlignOptions,
+  type OpensrAlignResult,
+} from './opensr-harmonize.js';
 
 /** opensr-test's defaults: 16-px border mask, λ = 0.05 for all three scores, softmin temperature 0.25. */
 export const OPENSR_DEFAULTS = Object.freeze({
@@ -20,13 +28,15 @@ export const OPENSR_DEFAULTS = Object.freeze({
 } as const);
 
 /** Options of {@link opensrConsistency}. */
-export interface OpensrConsistencyOptions {
+export interface OpensrConsistencyOptions extends OpensrAlignOptions {
   /** Distance of the reflectance consistency; default `'l1'`. */
   reflectanceDistance?: OpensrDistance | 'fd';
   /** `'pixel'` (default) or `'image'`. */
   aggregation?: OpensrAggregation;
   /** HR pixels cropped off each side before scoring (LR: `borderMask / scale`); default 16. */
   borderMask?: number;
+  /** The three bands registered for the spatial consistency when there are ≥ 3 (else band 0); default [0, 1, 2]. */
+  rgbBands?: readonly [number, number, number];
 }
 
 /** Result of {@link opensrConsistency}. */
@@ -35,12 +45,26 @@ export interface OpensrConsistencyResult {
   reflectance: number;
   /** nanmean of the spectral angle (degrees) between LR and SR on the LR grid. */
   spectral: number;
+  /**
+   * Spatial consistency: the length (LR px) of the translation that registers LR onto SR-on-the-LR-grid by
+   * phase correlation. `null` when the registration was rejected (longer than `maxTranslation`; opensr-test
+   * reports NaN).
+   */
+  spatial: number | null;
+  /** The estimated `[dy, dx]` (LR px), also when rejected. */
+  spatialShift: [number, number];
   /** The integer scale HR/LR. */
   scale: number;
 }
 
 /** Options of {@link opensrCorrectness}. */
-export interface OpensrCorrectnessOptions {
+export interface OpensrCorrectnessOptions extends OpensrAlignOptions {
+  /**
+   * opensr-test's SR harmonisation before scoring (`harm_apply_spectral`, `harm_apply_spatial`): histogram
+   * matching of SR to HR, then a phase-correlation registration onto HR. Default `true` (both, as
+   * opensr-test); `false` scores SR as given.
+   */
+  harmonize?: boolean | { spectral?: boolean; spatial?: boolean };
   /** Distance of the correctness scores; default `'nd'` (normalised difference). */
   distance?: OpensrDistance | 'fd';
   /**
@@ -74,6 +98,8 @@ export interface OpensrCorrectnessResult {
   scoredPixels: number;
   /** Per HR pixel (after the border crop): 0 improvement, 1 omission, 2 hallucination, 255 not scored. */
   classification: Uint8Array;
+  /** The registration of SR onto HR (HR px) when spatial harmonisation ran, else null. */
+  alignment: Omit<OpensrAlignResult, 'aligned'> | null;
 }
 
 interface Triplet {
@@ -153,19 +179,21 @@ function checkPositive(fn: string, name: string, v: number): number {
  * opensr-test's reflectance and spectral consistency (`Metrics.consistency`): crop the border mask, bring SR onto
  * the LR grid with PyTorch's antialiased bilinear kernel, then average the reflectance distance (default L1)
  * and the spectral angle (degrees) between LR and that SR. Lower is better; 0 means SR downsamples to LR.
- * The spatial consistency (a keypoint or phase-correlation registration) is not reproduced.
+ * The spatial consistency registers the LR bands `rgbBands` onto the same bands of the downsampled SR with
+ * opensr-test's default aligner (satalign's phase cross-correlation, see {@link opensrAlign}) and reports the
+ * translation length in LR pixels.
  *
  * @param lr - LR image, C×h×w.
  * @param sr - SR image, C×H×W with H = s·h, W = s·w.
  * @param lrShape - `[C, h, w]`.
  * @param srShape - `[C, H, W]`.
- * @param options - `reflectanceDistance`, `aggregation`, `borderMask`.
- * @returns `{ reflectance, spectral, scale }`.
+ * @param options - `reflectanceDistance`, `aggregation`, `borderMask`, `rgbBands`, `maxTranslation`, `upsampleFactor`.
+ * @returns `{ reflectance, spectral, spatial, spatialShift, scale }`.
  * @throws {@link MetricsError} `INVALID_SHAPE`, `SHAPE_MISMATCH`, `NON_FINITE_INPUT`, `INVALID_OPTION`,
  *   `IMAGE_TOO_SMALL`, `DEGENERATE_INPUT` (every pixel gives NaN, e.g. all-zero spectra).
  * @example
  * ```ts
- * const { reflectance, spectral } = opensrConsistency(lr, sr, [4, 64, 64], [4, 256, 256]);
+ * const { reflectance, spectral, spatial } = opensrConsistency(lr, sr, [4, 64, 64], [4, 256, 256]);
  * ```
  */
 export function opensrConsistency(
@@ -179,6 +207,9 @@ export function opensrConsistency(
   const t = prepareTriplet(fn, lr, sr, null, lrShape, srShape, checkBorder(fn, options.borderMask ?? 16));
   const method = checkOpensrDistance(fn, options.reflectanceDistance ?? 'l1');
   const agg = checkAggregation(fn, options.aggregation ?? 'pixel');
+  const align = alignOptions(fn, options);
+  const bands = checkRgbBands(fn, options.rgbBands ?? [0, 1, 2], t.c);
+  checkSide(fn, t.lr.h, t.lr.w);
   const down = resizeAntialiasBilinear(t.sr.data, t.c, t.sr.h, t.sr.w, 1 / t.scale);
   const n = t.lr.h * t.lr.w;
   const score = (m: OpensrDistance): number =>
@@ -190,7 +221,40 @@ export function opensrConsistency(
   if (Number.isNaN(reflectance) || Number.isNaN(spectral)) {
     throw new MetricsError('DEGENERATE_INPUT', `${fn}: every pixel gives NaN (all-zero spectra?)`);
   }
-  return { reflectance, spectral, scale: t.scale };
+  const n1 = t.lr.h * t.lr.w;
+  const reg = alignTo(
+    pickBands(t.lr.data, bands, n1),
+    pickBands(down.data, bands, n1),
+    bands.length,
+    t.lr.h,
+    t.lr.w,
+    align,
+  );
+  return { reflectance, spectral, spatial: reg.translation, spatialShift: reg.shift, scale: t.scale };
+}
+
+/** opensr-test's `rgb_bands` selection: those three bands when C ≥ 3, else band 0. */
+function checkRgbBands(fn: string, bands: readonly number[], c: number): number[] {
+  if (c < 3) return [0];
+  if (
+    !Array.isArray(bands) ||
+    bands.length !== 3 ||
+    bands.some((b) => !Number.isInteger(b) || b < 0 || b >= c)
+  ) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: rgbBands must be three band indices in 0..${c - 1}, got ${JSON.stringify(bands)}`,
+    );
+  }
+  return [...bands];
+}
+
+function pickBands(data: NumericArray, bands: readonly number[], plane: number): Float64Array {
+  const out = new Float64Array(bands.length * plane);
+  bands.forEach((b, k) => {
+    for (let i = 0; i < plane; i++) out[k * plane + i] = data[b * plane + i];
+  });
+  return out;
 }
 
 function checkAggregation(fn: string, agg: string): OpensrAggregation {
@@ -237,17 +301,18 @@ function prepareTriplet(
  * the scores are their means (`norm: 'softmin'`) or the fractions of pixels whose smallest score is each
  * (`'percent'`).
  *
- * `sr` is scored as given: opensr-test first harmonises SR to HR (histogram matching, then a spatial
- * registration); do that first for its default numbers, or compare against its
- * `harm_apply_spectral=False, harm_apply_spatial=False` configuration.
+ * As in opensr-test, SR is first harmonised to HR after the border mask (`harmonize`, default on: band-wise
+ * histogram matching, then a phase-correlation registration, see {@link opensrHarmonize}); `harmonize: false`
+ * scores SR as given (`harm_apply_spectral=False, harm_apply_spatial=False`).
  *
  * @param lr - LR image, C×h×w.
  * @param sr - SR image, C×H×W.
  * @param hr - HR reference, C×H×W.
  * @param lrShape - `[C, h, w]`.
  * @param hrShape - `[C, H, W]` (shared by SR and HR).
- * @param options - distance, threshold, λs, temperature, norm, border mask.
- * @returns the three scores, the threshold used, the scored pixel count and the per-pixel classes.
+ * @param options - distance, threshold, λs, temperature, norm, border mask, harmonisation.
+ * @returns the three scores, the threshold used, the scored pixel count, the per-pixel classes and the
+ *   registration of SR onto HR.
  * @throws {@link MetricsError} `INVALID_SHAPE`, `SHAPE_MISMATCH`, `NON_FINITE_INPUT`, `INVALID_OPTION`,
  *   `IMAGE_TOO_SMALL`, `DEGENERATE_INPUT` (no pixel above the threshold).
  * @example
@@ -275,11 +340,16 @@ export function opensrCorrectness(
   }
   const n = t.hr.h * t.hr.w;
   const hrData = t.hrData as NumericArray;
+  const h = params.harmonize;
+  const harm =
+    h.spectral || h.spatial
+      ? harmonize(t.sr.data, hrData, t.c, t.hr.h, t.hr.w, h.spectral, h.spatial, params.align)
+      : { sr: t.sr.data, alignment: null };
   const dRef = pixelDistance(params.distance, up.data, hrData, t.c, n);
-  const dIm = pixelDistance(params.distance, t.sr.data, hrData, t.c, n);
-  const dOm = pixelDistance(params.distance, t.sr.data, up.data, t.c, n);
+  const dIm = pixelDistance(params.distance, harm.sr, hrData, t.c, n);
+  const dOm = pixelDistance(params.distance, harm.sr, up.data, t.c, n);
   const threshold = resolveThreshold(fn, params.threshold, dRef);
-  return scoreCorrectness(fn, dRef, dIm, dOm, threshold, params);
+  return { ...scoreCorrectness(fn, dRef, dIm, dOm, threshold, params), alignment: harm.alignment };
 }
 
 interface CorrectnessParams {
@@ -291,6 +361,8 @@ interface CorrectnessParams {
   temperature: number;
   norm: 'softmin' | 'percent';
   border: number;
+  harmonize: { spectral: boolean; spatial: boolean };
+  align: { max: number; upsample: number };
 }
 
 function correctnessParams(fn: string, o: OpensrCorrectnessOptions): CorrectnessParams {
@@ -310,7 +382,23 @@ function correctnessParams(fn: string, o: OpensrCorrectnessOptions): Correctness
     temperature: checkPositive(fn, 'temperature', o.temperature ?? OPENSR_DEFAULTS.temperature),
     norm,
     border: checkBorder(fn, o.borderMask ?? OPENSR_DEFAULTS.borderMask),
+    harmonize: harmonizeFlags(fn, o.harmonize ?? true),
+    align: alignOptions(fn, o),
   };
+}
+
+function harmonizeFlags(
+  fn: string,
+  h: boolean | { spectral?: boolean; spatial?: boolean },
+): { spectral: boolean; spatial: boolean } {
+  if (typeof h === 'boolean') return { spectral: h, spatial: h };
+  if (h === null || typeof h !== 'object') {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: harmonize must be a boolean or { spectral?, spatial? }, got ${JSON.stringify(h)}`,
+    );
+  }
+  return { spectral: h.spectral ?? true, spatial: h.spatial ?? true };
 }
 
 /** A number, or `'autoNN'`: the k-th smallest d_ref with k = ⌊NN/100 · n⌋ (torch `kthvalue`, 1-based). */
@@ -342,7 +430,7 @@ function scoreCorrectness(
   dOm: Float64Array,
   threshold: number,
   p: CorrectnessParams,
-): OpensrCorrectnessResult {
+): Omit<OpensrCorrectnessResult, 'alignment'> {
   const n = dRef.length;
   const classification = new Uint8Array(n).fill(255);
   const sums = [0, 0, 0];

@@ -45,6 +45,15 @@ const fixture = JSON.parse(
       threshold: number;
       scoredPixels: number;
     }[];
+    harmonized: {
+      sr: string;
+      improvement: number;
+      omission: number;
+      hallucination: number;
+      threshold: number;
+      scoredPixels: number;
+      alignment: { translation: number | null; shift: [number, number] };
+    }[];
   };
 };
 
@@ -166,7 +175,7 @@ describe('opensr-test consistency and correctness', () => {
     }
   });
 
-  it('improvement / omission / hallucination match opensr-test', () => {
+  it('improvement / omission / hallucination match opensr-test without harmonisation', () => {
     for (const ref of fixture.opensr.correctness) {
       const o = ref.options;
       const options: OpensrCorrectnessOptions = {
@@ -177,6 +186,8 @@ describe('opensr-test consistency and correctness', () => {
         haScore: o.ha as number | undefined,
         temperature: o.temperature as number | undefined,
         norm: o.norm as 'softmin' | 'percent' | undefined,
+        // The fixture's cases run with harm_apply_spectral=False, harm_apply_spatial=False.
+        harmonize: false,
       };
       const r = opensrCorrectness(img.lr, img.sr[ref.sr], img.hr, lrShape, img.hrShape, options);
       const label = `${ref.sr} ${JSON.stringify(o)}`;
@@ -186,6 +197,18 @@ describe('opensr-test consistency and correctness', () => {
       expect(r.omission, label).toBeCloseTo(ref.omission, 12);
       expect(r.hallucination, label).toBeCloseTo(ref.hallucination, 12);
       expect(r.improvement + r.omission + r.hallucination, label).toBeCloseTo(1, 12);
+    }
+  });
+
+  it('with the default harmonisation (histogram matching + phase correlation) they match opensr-test', () => {
+    for (const ref of fixture.opensr.harmonized) {
+      const r = opensrCorrectness(img.lr, img.sr[ref.sr], img.hr, lrShape, img.hrShape);
+      expect(r.scoredPixels, ref.sr).toBe(ref.scoredPixels);
+      expect(r.improvement, ref.sr).toBeCloseTo(ref.improvement, 9);
+      expect(r.omission, ref.sr).toBeCloseTo(ref.omission, 9);
+      expect(r.hallucination, ref.sr).toBeCloseTo(ref.hallucination, 9);
+      expect(r.alignment?.shift[0]).toBeCloseTo(ref.alignment.shift[0], 9);
+      expect(r.alignment?.shift[1]).toBeCloseTo(ref.alignment.shift[1], 9);
     }
   });
 
