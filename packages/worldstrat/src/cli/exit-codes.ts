@@ -109,6 +109,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   UNSUPPORTED_KERNEL: DATA,
   BAD_ONNX: DATA,
   BAD_MODEL_DESCRIPTOR: DATA,
+  MODEL_BANDS_UNAVAILABLE: DATA, // a --model descriptor needs bands the region's L2A tiles lack
   SCENE_SIZE_MISMATCH: DATA,
   CRS_MISMATCH: DATA,
   MISSING_GEOREFERENCING: DATA,

@@ -13,6 +13,7 @@ import type { Aoi } from '@worldstrat/geo-sampling';
 import type { BBox, GeoTransform, RasterIoLimits } from '@worldstrat/raster-io';
 import { warpRaster } from '@worldstrat/raster-io';
 import { readGeoTiffFile, writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
+import { loadModelDescriptor } from '@worldstrat/srnet/node';
 import { WorldStratError } from '../errors.js';
 import type { EngineChoice } from '../pipelines/evaluate-models.node.js';
 import type { PipelineContext } from '../pipelines/pipeline.js';
@@ -49,9 +50,15 @@ export interface RegionTileParams {
   maxCloudCover?: number;
   /** Revisits to fetch (the model's count). */
   revisits: number;
-  /** Absolute weights path (readable by every worker) and its sha256 (a changed file redoes the tiles). */
-  weights: string;
-  weightsSha256: string;
+  /**
+   * The model, exactly one of: srnet weights (absolute path readable by every worker) and their sha256, or a
+   * STAC MLM descriptor (absolute path) with its sha256 and its ONNX file's. A changed file redoes the tiles.
+   */
+  weights?: string;
+  weightsSha256?: string;
+  model?: string;
+  modelSha256?: string;
+  modelOnnxSha256?: string;
   engine?: EngineChoice;
   overlap?: number;
   batchSize?: number;
@@ -187,6 +194,34 @@ async function tileRevisitsOnGrid(
   return out;
 }
 
+/** Checks the unit names one model by absolute path and that every file hashes to what the run planned. */
+async function verifyTileModel(p: RegionTileParams): Promise<void> {
+  const where = `region tile ${p.tile}`;
+  const check = async (file: string, want: string | undefined, what: string): Promise<void> => {
+    const actual = await sha256File(file).catch(() => 'missing');
+    if (actual !== want)
+      throw new WorldStratError(
+        'CHECKSUM_MISMATCH',
+        `${where}: ${what} ${file} here hashes to ${actual}, the run planned ${want}; give every worker the same file`,
+      );
+  };
+  if ((p.weights === undefined) === (p.model === undefined))
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `${where}: the unit must name weights or a model descriptor, not both`,
+    );
+  const file = (p.weights ?? p.model) as string;
+  if (!isAbsolute(file))
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `${where}: the model file ${file} must be an absolute path`,
+    );
+  if (p.weights !== undefined) return check(p.weights, p.weightsSha256, 'weights');
+  await check(file, p.modelSha256, 'model descriptor');
+  const { modelPath } = await loadModelDescriptor(file);
+  await check(modelPath, p.modelOnnxSha256, 'model ONNX');
+}
+
 /**
  * Run one region tile: search + download + super-resolve its box, warp onto its output window, write, verify.
  *
@@ -202,10 +237,10 @@ export async function runRegionTileUnit(
   context: PipelineContext,
   runtime: StageRuntime = {},
 ): Promise<RegionTileResult> {
-  if (!isAbsolute(params.workDir) || !isAbsolute(params.weights))
+  if (!isAbsolute(params.workDir))
     throw new WorldStratError(
       'INVALID_ARGUMENT',
-      `region tile ${params.tile}: workDir ${params.workDir} and weights ${params.weights} must be absolute`,
+      `region tile ${params.tile}: workDir ${params.workDir} must be absolute`,
     );
   if (!/^tile_\d+_\d+$/.test(params.tile))
     throw new WorldStratError(
@@ -213,12 +248,7 @@ export async function runRegionTileUnit(
       `region tile name ${JSON.stringify(params.tile)} is invalid`,
     );
   const key = tileKey(params);
-  const weightsSha = await sha256File(params.weights).catch(() => 'missing');
-  if (weightsSha !== params.weightsSha256)
-    throw new WorldStratError(
-      'CHECKSUM_MISMATCH',
-      `region tile ${params.tile}: weights ${params.weights} here hash to ${weightsSha}, the run planned ${params.weightsSha256}; give every worker the same file`,
-    );
+  await verifyTileModel(params);
   const earlier = await verifiedEarlier(params, key);
   if (earlier) return earlier;
   const lrFiles = await tileRevisitsOnGrid(params, context, runtime);
@@ -227,7 +257,7 @@ export async function runRegionTileUnit(
   const sr = await superresolvePipeline.run(
     {
       inputs: lrFiles,
-      weights: params.weights,
+      ...(params.model !== undefined ? { model: params.model } : { weights: params.weights }),
       out: abs,
       quicklook: false,
       ...(params.engine ? { engine: params.engine } : {}),

@@ -3,10 +3,12 @@
 // BullMQ workers), then blend the tiles with linear feathering weights into one mosaic COG with overviews.
 // Tile work is bounded by the tile size; the mosaic itself is held in memory, hence the region side limit.
 import { isAbsolute, join, resolve } from 'node:path';
+import { L2A_BANDS } from '@worldstrat/eo-fetch';
 import type { RevisitProvider } from '@worldstrat/eo-fetch/node';
 import { sha256File } from '@worldstrat/eo-fetch/node';
 import type { BBox, Raster, RasterIoLimits } from '@worldstrat/raster-io';
 import { readGeoTiffFile, writeGeoTiff } from '@worldstrat/raster-io/node';
+import { createDescriptorEngine, descriptorBandIndices, loadModelDescriptor } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import type { Executor, ExecutorUnit } from '../executors/executor.js';
 import { LocalExecutor } from '../executors/local-executor.node.js';
@@ -36,15 +38,21 @@ export interface RegionSuperresolveOptions {
   provider?: RevisitProvider;
   maxCloudCover?: number;
   revisits?: number;
-  /** Weights file (read by every worker: give a path they share). */
-  weights: string;
+  /** Weights file (read by every worker: give a path they share). Exactly one of weights/model. */
+  weights?: string;
+  /**
+   * Or a third-party ONNX model described by a STAC MLM document (read by every worker): its tile size is the
+   * chip the grid aligns to, its scale the output grid's, its bands must be L2A bands.
+   */
+  model?: string;
   /** Mosaic COG path (float32, NaN no-data, deflate, internal overviews). */
   out: string;
   /** Tiles, records and revisits (shared by every worker). Default `<out without .tif>-region/`. */
   workDir?: string;
   /**
-   * Tile core side in LR px and padding on each inner side, multiples of the model's 50 px chip (defaults 200
-   * and 100: with srnet's 25 px chip overlap a tile's pixels then equal a single run's wherever it is blended).
+   * Tile core side in LR px and padding on each inner side, multiples of the model's chip: srnet's 50 px, or a
+   * descriptor's tile size (defaults 200 and 100, rounded up to the chip: with srnet's 25 px chip overlap a
+   * tile's pixels then equal a single run's wherever it is blended).
    */
   tileSizePx?: number;
   tileOverlapPx?: number;
@@ -89,9 +97,9 @@ interface HrGrid {
   transform: [number, number, number, number, number, number];
 }
 
-function hrGridOf(plan: RegionPlan, outputSize: readonly [number, number]): HrGrid {
-  const fy = outputSize[0] / SRNET_CHIP_PX;
-  const fx = outputSize[1] / SRNET_CHIP_PX;
+function hrGridOf(plan: RegionPlan, outputSize: readonly [number, number], chipPx: number): HrGrid {
+  const fy = outputSize[0] / chipPx;
+  const fx = outputSize[1] / chipPx;
   const t = plan.transform;
   return {
     fx,
@@ -115,26 +123,84 @@ function hrWindowOf(tile: RegionTile, g: HrGrid): HrWindow {
   };
 }
 
-/** The model's output size and revisit count (its config) without keeping the engine. */
-async function modelShape(
-  weights: string,
-  engine?: EngineChoice,
-): Promise<{ outputSize: [number, number]; revisits: number }> {
-  const e = await loadWeightsEngine(weights, engine ?? (weights.endsWith('.onnx') ? 'onnx' : 'tfjs'));
+/** What the plan needs from the model: its chip (LR px), output chip, revisits and the files' hashes. */
+interface RegionModel {
+  chipPx: number;
+  outputSize: [number, number];
+  revisits: number;
+  unit: Pick<RegionTileParams, 'weights' | 'weightsSha256' | 'model' | 'modelSha256' | 'modelOnnxSha256'>;
+}
+
+/** Load the model once to read its geometry (the engine is not kept); a descriptor's bands must be L2A's. */
+async function regionModel(options: RegionSuperresolveOptions): Promise<RegionModel> {
+  const { weights, model } = options;
+  if ((weights === undefined) === (model === undefined))
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      model === undefined
+        ? 'region superresolve needs weights (.safetensors / .onnx) or a model descriptor (STAC MLM JSON)'
+        : `give weights (${weights}) or a model descriptor (${model}), not both`,
+    );
+  if (model !== undefined) return descriptorModel(model, options.engine);
+  const e = await loadWeightsEngine(
+    weights as string,
+    options.engine ?? (weights?.endsWith('.onnx') ? 'onnx' : 'tfjs'),
+  );
   try {
-    return { outputSize: [e.config.outputSize[0], e.config.outputSize[1]], revisits: e.config.revisits };
+    return {
+      chipPx: SRNET_CHIP_PX,
+      outputSize: [e.config.outputSize[0], e.config.outputSize[1]],
+      revisits: e.config.revisits,
+      unit: { weights: resolve(weights as string), weightsSha256: await sha256File(weights as string) },
+    };
   } finally {
     e.dispose();
   }
 }
+
+async function descriptorModel(model: string, engine?: EngineChoice): Promise<RegionModel> {
+  if (engine === 'tfjs')
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      'a model descriptor runs its ONNX file on ONNX Runtime; drop engine tfjs',
+    );
+  const { descriptor, onnx, modelPath } = await loadModelDescriptor(model);
+  // Tiles get the catalogue's L2A stack: refuse a model needing other bands before any request.
+  try {
+    descriptorBandIndices(descriptor, L2A_BANDS);
+  } catch (err) {
+    throw new WorldStratError(
+      'MODEL_BANDS_UNAVAILABLE',
+      `${model}: the model needs bands [${descriptor.bands.join(', ')}] but region tiles are Sentinel-2 L2A [${L2A_BANDS.join(', ')}]`,
+      { cause: err },
+    );
+  }
+  const e = await createDescriptorEngine(descriptor, onnx);
+  try {
+    return {
+      chipPx: e.tileSize,
+      outputSize: [e.config.outputSize[0], e.config.outputSize[1]],
+      revisits: e.config.revisits,
+      unit: {
+        model: resolve(model),
+        modelSha256: await sha256File(model),
+        modelOnnxSha256: await sha256File(modelPath),
+      },
+    };
+  } finally {
+    e.dispose();
+  }
+}
+
+/** A tile size/overlap default rounded up to whole chips. */
+const chipMultiple = (px: number, chip: number): number => Math.ceil(px / chip) * chip;
 
 function tileUnits(
   options: RegionSuperresolveOptions,
   plan: RegionPlan,
   g: HrGrid,
   workDir: string,
-  revisits: number,
-  weightsSha256: string,
+  model: RegionModel,
 ): ExecutorUnit<RegionTileParams>[] {
   const o = options;
   return plan.tiles.map((tile) => ({
@@ -155,11 +221,10 @@ function tileUnits(
       lrWidth: tile.padded.width,
       lrHeight: tile.padded.height,
       window: hrWindowOf(tile, g),
-      revisits: o.revisits ?? revisits,
+      revisits: o.revisits ?? model.revisits,
       dateRange: [o.dateRange[0], o.dateRange[1]],
       provider: o.provider ?? { kind: 'stac' },
-      weights: resolve(o.weights),
-      weightsSha256,
+      ...model.unit,
       ...(o.targetDate !== undefined ? { targetDate: o.targetDate } : {}),
       ...(o.maxCloudCover !== undefined ? { maxCloudCover: o.maxCloudCover } : {}),
       ...(o.engine ? { engine: o.engine } : {}),
@@ -313,7 +378,8 @@ async function runTiles(
  * stages: `region-sr-tile`, `assemble`, `write`.
  *
  * @throws {WorldStratError} `INVALID_ARGUMENT`, `REGION_TOO_LARGE`, `TILES_FAILED` (with the tiles' codes),
- *   `CHECKSUM_MISMATCH`, `QUEUE_UNAVAILABLE` (queue executor), `ABORTED`.
+ *   `CHECKSUM_MISMATCH`, `MODEL_BANDS_UNAVAILABLE` (a descriptor needing bands L2A lacks), `QUEUE_UNAVAILABLE`
+ *   (queue executor), `ABORTED`; srnet's `BAD_MODEL_DESCRIPTOR` / `ARCHITECTURE_MISMATCH` for a bad descriptor.
  * @example
  * ```ts
  * await regionSuperresolvePipeline.run({ region: [8.50, 47.35, 8.60, 47.40],
@@ -326,10 +392,12 @@ export const regionSuperresolvePipeline = definePipeline<RegionSuperresolveOptio
     description: 'super-resolve a whole region tile by tile (local or queue workers) into one mosaic COG',
     async run(options, context = {}) {
       const t0 = performance.now();
+      const model = await regionModel(options);
+      const chip = model.chipPx;
       const plan = planRegion(options.region, {
-        tileSizePx: options.tileSizePx ?? DEFAULT_REGION_TILE_PX,
-        overlapPx: options.tileOverlapPx ?? DEFAULT_REGION_TILE_OVERLAP_PX,
-        alignPx: SRNET_CHIP_PX,
+        tileSizePx: options.tileSizePx ?? chipMultiple(DEFAULT_REGION_TILE_PX, chip),
+        overlapPx: options.tileOverlapPx ?? chipMultiple(DEFAULT_REGION_TILE_OVERLAP_PX, chip),
+        alignPx: chip,
         ...(options.maxSidePx !== undefined ? { maxSidePx: options.maxSidePx } : {}),
       });
       const side = plan.tileSizePx + 2 * plan.overlapPx + 4; // + the lon/lat margin of a tile's box
@@ -341,16 +409,11 @@ export const regionSuperresolvePipeline = definePipeline<RegionSuperresolveOptio
       const workDir = resolve(options.workDir ?? `${options.out.replace(/\.tiff?$/i, '')}-region`);
       if (!isAbsolute(workDir))
         throw new WorldStratError('INVALID_ARGUMENT', `workDir ${workDir} is not absolute`);
-      const model = await modelShape(options.weights, options.engine);
-      const g = hrGridOf(plan, model.outputSize);
+      const g = hrGridOf(plan, model.outputSize, chip);
       context.log?.(
         `region ${JSON.stringify(options.region)}: ${plan.width} × ${plan.height} LR px in EPSG:${plan.epsg} → ${g.width} × ${g.height} SR px, ${plan.tiles.length} tile(s) of ${plan.tileSizePx} px (overlap ${plan.overlapPx})`,
       );
-      const tiles = await runTiles(
-        options,
-        tileUnits(options, plan, g, workDir, model.revisits, await sha256File(options.weights)),
-        context,
-      );
+      const tiles = await runTiles(options, tileUnits(options, plan, g, workDir, model), context);
       const { bytes, overviews } = await assembleMosaic(plan, g, tiles, workDir, options.out, context);
       const skipped = tiles.filter((t) => t.skipped).length;
       return {

@@ -1,4 +1,4 @@
-// `worldstrat superresolve --region <w,s,e,n | region.geojson> --dates A/B --weights w --out mosaic.tif
+// `worldstrat superresolve --region <w,s,e,n | region.geojson> --dates A/B --weights w|--model m.json --out mosaic.tif
 // [--queue redis://…]`: region-scale super-resolution (tiles through the executor, feathered mosaic COG).
 import { readFile, stat } from 'node:fs/promises';
 import type { RevisitProvider } from '@worldstrat/eo-fetch/node';
@@ -21,12 +21,12 @@ export function addRegionOptions(cmd: Command): void {
     )
     .option(
       '--tile-size <px>',
-      'with --region: tile side in 10 m px, a multiple of 50 (default 200)',
+      "with --region: tile side in 10 m px, a multiple of the model's chip (srnet: 50; default 200)",
       intOption('tile-size', { min: 50, max: 2000 }),
     )
     .option(
       '--tile-overlap <px>',
-      'with --region: tile padding blended with the neighbours, a multiple of 50 (default 100)',
+      "with --region: tile padding blended with the neighbours, a multiple of the model's chip (default 100)",
       intOption('tile-overlap', { min: 0, max: 2000 }),
     )
     .option('--queue <url>', 'with --region: run the tiles as jobs on this Redis for `worldstrat worker`s');
@@ -73,12 +73,11 @@ export async function runRegionSuperresolve(
     );
   if (o.dates === undefined)
     throw new WorldStratError('INVALID_ARGUMENT', '--region needs --dates START/END (YYYY-MM-DD/YYYY-MM-DD)');
-  if (o.weights === undefined)
+  if ((o.weights === undefined) === (o.model === undefined))
     throw new WorldStratError(
       'INVALID_ARGUMENT',
-      '--region needs --weights (a --model descriptor is not supported for regions yet)',
+      o.weights === undefined ? '--region needs --weights or --model' : 'give --weights or --model, not both',
     );
-  const weights = o.weights;
   const access = providerAccess(provider);
   if (o.queue !== undefined && access.fetch)
     throw new WorldStratError(
@@ -95,7 +94,7 @@ export async function runRegionSuperresolve(
         region,
         dateRange: parseDateRange(o.dates),
         provider: access.provider,
-        weights,
+        ...(o.weights !== undefined ? { weights: o.weights } : { model: o.model }),
         out: o.out,
         ...(access.fetch ? { fetch: access.fetch } : {}),
         ...(executor ? { executor } : {}),
