@@ -4,7 +4,8 @@
 // executor and two BullMQ worker processes of the built CLI (the job carries the descriptor path and the sha256
 // of it and of its ONNX), and a descriptor needing bands L2A lacks fails before any request.
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import {
@@ -17,6 +18,7 @@ import {
 } from '@worldstrat/srnet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueExecutor } from '../../src/executors/queue-executor.node.js';
+import { type RegionTileParams, runRegionTileUnit } from '../../src/executors/region-tile-unit.node.js';
 import {
   type RegionSuperresolveOptions,
   regionSuperresolvePipeline,
@@ -192,6 +194,43 @@ describe('region superresolve with a --model descriptor', () => {
     expect(both.code, both.err).toBe(2);
     expect(both.err).toContain('not both');
   }, 60_000);
+
+  it('a tile unit whose descriptor or ONNX differs from the planned sha256 fails typed before any request', async () => {
+    const base: RegionTileParams = {
+      tile: 'tile_0_0',
+      workDir: join(dir, 'unit'),
+      bbox: REGION,
+      epsg: REGION_EPSG,
+      lrTransform: [0, 10, 0, 0, 0, -10],
+      lrWidth: 50,
+      lrHeight: 50,
+      window: { x: 0, y: 0, width: 100, height: 100 },
+      dateRange: ['2022-06-01', '2022-06-30'],
+      provider: { kind: 'stac', url: fixture.stac.url },
+      revisits: 1,
+      model,
+      modelSha256: '0'.repeat(64),
+      modelOnnxSha256: '0'.repeat(64),
+    };
+    const n = fixture.stac.requests.length;
+    const codeOf = (p: RegionTileParams) =>
+      runRegionTileUnit(p, {}).then(
+        () => 'ok',
+        (e: unknown) => [(e as { code?: string }).code, (e as Error).message],
+      );
+    const wrongJson = await codeOf(base);
+    expect(wrongJson[0]).toBe('CHECKSUM_MISMATCH');
+    expect(wrongJson[1]).toContain('model descriptor');
+    const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+    const wrongOnnx = await codeOf({ ...base, modelSha256: sha(model) });
+    expect(wrongOnnx[0]).toBe('CHECKSUM_MISMATCH');
+    expect(wrongOnnx[1]).toContain('srcnn-r1.onnx');
+    const both = await codeOf({ ...base, weights: fixture.weights, weightsSha256: sha(fixture.weights) });
+    expect(both[0]).toBe('INVALID_ARGUMENT');
+    const relative = await codeOf({ ...base, model: 'srcnn-r1.json' });
+    expect(relative[0]).toBe('INVALID_ARGUMENT');
+    expect(fixture.stac.requests.length).toBe(n);
+  }, 30_000);
 
   it('CLI: --region with --model writes the in-process mosaic', async () => {
     const out = join(dir, 'model-cli', 'mosaic.tif');
