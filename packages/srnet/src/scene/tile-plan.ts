@@ -44,6 +44,28 @@ export function receptiveRadius(cfg: ModelConfig): number {
   return (2 + fusion) * r + Math.ceil(srZoomed / cfg.zoomFactor);
 }
 
+/**
+ * Cut points `0 = c0 < c1 < … < cn = length` of n tile cores whose inputs (core + margin on each inner side) all
+ * have about the same width `(length + 2·margin·(n − 1)) / n`: edge tiles need one margin, interior tiles two.
+ */
+function balancedCuts(length: number, n: number, margin: number): number[] {
+  const width = (length + 2 * margin * (n - 1)) / n;
+  const cuts = [0];
+  for (let k = 1; k < n; k++) cuts.push(Math.round(k * width - (2 * k - 1) * margin));
+  cuts.push(length);
+  return cuts;
+}
+
+/** Whether every core is non-empty and every tile input (core + inner margins, clipped) fits in `tile`. */
+function cutsFit(cuts: number[], length: number, tile: number, margin: number): boolean {
+  for (let k = 0; k + 1 < cuts.length; k++) {
+    const c0 = cuts[k] as number;
+    const c1 = cuts[k + 1] as number;
+    if (c1 <= c0 || Math.min(length, c1 + margin) - Math.max(0, c0 - margin) > tile) return false;
+  }
+  return true;
+}
+
 function planTileAxis(
   length: number,
   outLength: number,
@@ -51,12 +73,15 @@ function planTileAxis(
   tile: number,
   margin: number,
 ): TileAxis {
-  const core = tile - 2 * margin;
-  const n = Math.max(1, Math.ceil(length / core));
+  // Fewest tiles: n tiles of width ≤ tile cover length + 2·margin·(n − 1) input px.
+  let n = Math.max(1, Math.ceil((length - 2 * margin) / (tile - 2 * margin)));
+  let cuts = balancedCuts(length, n, margin);
+  // Rounding can push one tile a pixel over; one more tile always fits (bounded by length tiles of 1 px).
+  while (!cutsFit(cuts, length, tile, margin) && n < length) cuts = balancedCuts(length, ++n, margin);
   const axis: TileAxis = { inStart: [], inEnd: [], outStart: [], outEnd: [] };
   for (let k = 0; k < n; k++) {
-    const c0 = Math.floor((k * length) / n);
-    const c1 = Math.floor(((k + 1) * length) / n);
+    const c0 = cuts[k] as number;
+    const c1 = cuts[k + 1] as number;
     axis.inStart.push(Math.max(0, c0 - margin));
     axis.inEnd.push(Math.min(length, c1 + margin));
     axis.outStart.push(k === 0 ? 0 : Math.round(c0 * scale));
