@@ -78,7 +78,7 @@ describe('srnet whole-scene benchmark', () => {
       const rss = process.memoryUsage().rss / 2 ** 30;
       console.log(
         `[srnet bench] whole scene ${SCENE}² LR × 8 revisits, ORT intra-op ${THREADS} threads, ${REPEATS} run(s) each, ` +
-          `alternating (load ${load0} → ${load()}), peak-ish RSS ${rss.toFixed(1)} GiB`,
+          `alternating (load ${load0} → ${load()}), RSS after the runs ${rss.toFixed(1)} GiB`,
       );
       const sm = report('seamless (engine default)', last.s as SuperResolveResult, seamless);
       expect(last.s?.raster.width).toBe(Math.round(SCENE * 3.12));
