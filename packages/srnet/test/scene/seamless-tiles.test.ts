@@ -58,11 +58,11 @@ describe('tile plan', () => {
   it('uses the fewest tiles, of balanced widths, for any scene, tile and margin', () => {
     const widths = (a: { inStart: number[]; inEnd: number[] }) =>
       a.inStart.map((s, k) => (a.inEnd[k] as number) - s);
-    // HighRes-net R=8 (margin 13) at the default tile: a 250-px scene is one tile, 500 px three per axis
-    expect(planTileGrid(250, 250, [780, 780], [3.12, 3.12], 256, 13).count).toBe(1);
-    const g500 = planTileGrid(500, 500, [1560, 1560], [3.12, 3.12], 256, 13);
-    expect(widths(g500.x)).toEqual([184, 184, 184]); // (500 + 2·13·2) / 3
-    expect(planTileGrid(10980, 10980, [34258, 34258], [3.12, 3.12], 256, 13).x.inStart.length).toBe(48);
+    // HighRes-net R=8 (margin 12) at the default tile: a 250-px scene is one tile, 500 px three per axis
+    expect(planTileGrid(250, 250, [780, 780], [3.12, 3.12], 256, 12).count).toBe(1);
+    const g500 = planTileGrid(500, 500, [1560, 1560], [3.12, 3.12], 256, 12);
+    expect(widths(g500.x)).toEqual([183, 182, 183]); // (500 + 2·12·2) / 3 = 182.7
+    expect(planTileGrid(10980, 10980, [34258, 34258], [3.12, 3.12], 256, 12).x.inStart.length).toBe(48);
     for (let L = 1; L <= 400; L += 11) {
       for (const [tile, m] of [
         [3, 1],
