@@ -1,29 +1,29 @@
 // Benchmark (run with `pnpm bench` in packages/srnet): HighResNet R=8, batch 8 chips of 12×50×50, 2 threads.
-// ONNX Runtime engine vs the same architecture in PyTorch CPU (/usr/bin/python3, bench/highresnet_torch.py),
-// interleaved run by run so machine load hits both alike; then tfjs-wasm (if available). Whole-scene numbers:
+// ONNX Runtime engine (its default and the settings it was chosen over) vs the same architecture in PyTorch CPU
+// (/usr/bin/python3, bench/highresnet_torch.py, timed inside Python), interleaved run by run in a rotating
+// order so machine load hits all alike; medians. Then tfjs-wasm (if available). Whole-scene numbers:
 // scene-tiling.bench.ts.
-// Knobs (env): BENCH_ITERS (5), BENCH_BATCH (8), BENCH_SKIP_TFJS.
+// Knobs (env): BENCH_ITERS (7 interleaved runs each), BENCH_BATCH (8), BENCH_VARIANTS (`all`, or `default` for
+// the engine default alone), BENCH_SKIP_TFJS.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { InferenceEngine } from '../src/engine.js';
+import { exportOnnx } from '../src/onnx/export-onnx.js';
 import { createOnnxEngine, type OnnxEngineOptions } from '../src/onnx/onnx-engine.node.js';
 import { loadParityFixture } from '../test/onnx/fixture-state-dict.js';
 import { mulberry32 } from '../test/onnx/reference-forward.js';
 
-const ITERS = Number(process.env.BENCH_ITERS ?? 5);
+const ITERS = Number(process.env.BENCH_ITERS ?? 7);
 const BATCH = Number(process.env.BENCH_BATCH ?? 8);
 const THREADS = 2;
 
-const readLoad = () => {
-  try {
-    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  } catch {
-    return 'n/a';
-  }
-};
+const readLoad = () =>
+  loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
@@ -75,17 +75,24 @@ describe('srnet inference benchmark', () => {
   const input = Float32Array.from({ length: BATCH * 8 * 12 * 50 * 50 }, () => rand() * 2 - 1);
 
   it(`HighResNet R=8, batch ${BATCH}×12×50×50, ${THREADS} threads: ONNX Runtime settings vs PyTorch CPU`, async () => {
-    // The engine default (optimisation 'all', memory pattern + arena on, 1 inter-op thread) and the
-    // alternatives it was chosen over, interleaved run by run with the PyTorch peer.
-    const variants: [string, OnnxEngineOptions][] = [
-      ['default (all, mem pattern, arena)', {}],
-      ['graph optimisation extended', { graphOptimizationLevel: 'extended' }],
-      ['no memory pattern', { enableMemPattern: false }],
-      ['no spinning', { allowSpinning: false }],
+    // The engine default (LeakyRelu export, optimisation 'all', memory pattern + arena on, sequential, 1 inter-op
+    // thread) and the alternatives it was chosen over.
+    const leaky = exportOnnx(fixture.config, fixture.stateDict);
+    const prelu = exportOnnx(fixture.config, fixture.stateDict, { prelu: 'PRelu' });
+    const variants: [string, Uint8Array, OnnxEngineOptions][] = [
+      ['default (LeakyRelu export, all, mem pattern, arena)', leaky, {}],
+      ['PRelu export (no Conv+activation fusion)', prelu, {}],
+      ['graph optimisation extended (no NCHWc)', leaky, { graphOptimizationLevel: 'extended' }],
+      ['graph optimisation basic', leaky, { graphOptimizationLevel: 'basic' }],
+      ['no memory pattern', leaky, { enableMemPattern: false }],
+      ['no CPU arena', leaky, { enableCpuMemArena: false }],
+      ['parallel, 2 inter-op threads', leaky, { executionMode: 'parallel', interOpNumThreads: 2 }],
+      ['no spinning', leaky, { allowSpinning: false }],
     ];
+    const chosen = process.env.BENCH_VARIANTS === 'default' ? variants.slice(0, 1) : variants;
     const engines: [string, InferenceEngine][] = [];
-    for (const [label, o] of variants)
-      engines.push([label, await createOnnxEngine(fixture, { intraOpNumThreads: THREADS, ...o })]);
+    for (const [label, bytes, o] of chosen)
+      engines.push([label, await createOnnxEngine(bytes, { intraOpNumThreads: THREADS, ...o })]);
     const torch = await startTorch().catch((e: unknown) => {
       console.log(
         `[srnet bench] PyTorch peer unavailable (${(e as Error).message.trim().split('\n').at(-1)}); ORT only`,
@@ -93,21 +100,27 @@ describe('srnet inference benchmark', () => {
       return null;
     });
     try {
-      for (const [, e] of engines) await timeEngine(e, input);
+      for (const [, e] of engines) await timeEngine(e, input); // warm-up (the torch server warms itself)
       const times = engines.map(() => [] as number[]);
       const torchMs: number[] = [];
-      for (let i = 0; i < ITERS; i++) {
-        for (const [k, [, e]] of engines.entries()) times[k]?.push(await timeEngine(e, input));
-        if (torch) torchMs.push(await torch.run());
-      }
+      // Contenders in a rotating order: each takes every position of the round equally often.
+      const contenders: (() => Promise<void>)[] = engines.map(([, e], k) => async () => {
+        times[k]?.push(await timeEngine(e, input));
+      });
+      if (torch) contenders.push(async () => void torchMs.push(await torch.run()));
+      const load0 = readLoad();
+      for (let i = 0; i < ITERS; i++)
+        for (let j = 0; j < contenders.length; j++)
+          await (contenders[(i + j) % contenders.length] as () => Promise<void>)();
       const peer = torch ? median(torchMs) : Number.NaN;
       const lines = engines.map(([label], k) => {
         const m = median(times[k] as number[]);
         return `  ${label}: ${m.toFixed(0)} ms${torch ? ` → ORT/PyTorch = ${(m / peer).toFixed(3)}` : ''}`;
       });
       console.log(
-        `[srnet bench] HighResNet R=8 batch ${BATCH}, ${THREADS} threads, median of ${ITERS} interleaved runs ` +
-          `(load ${readLoad()}): ${torch ? `PyTorch ${torch.version} ${peer.toFixed(0)} ms (target ORT ≤ 0.7×)` : 'no PyTorch'}\n${lines.join('\n')}`,
+        `[srnet bench] HighResNet R=8 batch ${BATCH}, ORT intra-op ${THREADS} threads vs PyTorch ${THREADS} threads, ` +
+          `median of ${ITERS} interleaved runs each (load ${load0} → ${readLoad()}): ` +
+          `${torch ? `PyTorch ${torch.version} ${peer.toFixed(0)} ms (target ORT ≤ 0.7×)` : 'no PyTorch'}\n${lines.join('\n')}`,
       );
       expect(median(times[0] as number[])).toBeGreaterThan(0);
     } finally {

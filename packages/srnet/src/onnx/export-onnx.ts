@@ -3,7 +3,7 @@
 import { SrnetError } from '../errors.js';
 import { MODEL_KINDS, type ModelConfig, resolveModelConfig } from '../models/config.js';
 import type { StateDict, StateTensor } from '../models/state-dict.js';
-import { GraphBuilder, tensorValueInfo } from './graph-builder.js';
+import { floatAttr, GraphBuilder, tensorValueInfo } from './graph-builder.js';
 import { encodeOnnxModel, OnnxDataType, type OnnxModel } from './onnx-proto.js';
 
 /** ONNX opset the exporter targets (default domain). */
@@ -25,6 +25,12 @@ export interface ExportOnnxOptions {
   metadata?: Record<string, string>;
   /** Producer version string (default the srnet package version). */
   producerVersion?: string;
+  /**
+   * How the one-slope PReLUs are written (default `LeakyRelu`: the same function, `x ≥ 0 ? x : α·x`, with the
+   * slope as its `alpha` attribute; ONNX Runtime fuses it into the preceding Conv, which it cannot do for
+   * `PRelu`). `PRelu` keeps the slope as an initializer, for tools that read the weights back from the graph.
+   */
+  prelu?: 'LeakyRelu' | 'PRelu';
 }
 
 /** Candidate state_dict keys for each module: the first present wins (shared modules have several names). */
@@ -73,7 +79,8 @@ export function checkExportableConfig(config: ModelConfig): void {
  * Export an srnet model (SRCNN or HighRes-net, eval mode) with its weights to ONNX bytes.
  *
  * The graph takes `lr: (batch, R, C, height, width)` float32 (batch, height and width are dynamic) and returns
- * `sr: (batch, 1, outChannels, outH, outW)`. Ops: Pad(reflect), Conv, PRelu, Add, Reshape, Transpose, Concat,
+ * `sr: (batch, 1, outChannels, outH, outW)`. Ops: Pad(reflect), Conv, LeakyRelu (PReLU's one slope as `alpha`;
+ * `options.prelu: 'PRelu'` keeps PRelu), Add, Reshape, Transpose, Concat,
  * ConstantOfShape (HighRes-net zero revisits), DepthToSpace (CRD = PyTorch PixelShuffle), Resize (linear,
  * half_pixel), Shape, Unsqueeze; opset {@link ONNX_OPSET}. The config is stored as JSON in the
  * `worldstrat.srnet.config` metadata entry so {@link readOnnxModelInfo} and the ONNX engine can check it.
@@ -97,28 +104,38 @@ export function exportOnnx(
 ): Uint8Array {
   const cfg = resolveModelConfig(config);
   checkExportableConfig(cfg);
+  if (options.prelu !== undefined && options.prelu !== 'LeakyRelu' && options.prelu !== 'PRelu')
+    throw new SrnetError(
+      'BAD_CONFIG',
+      `export option prelu '${options.prelu}' must be 'LeakyRelu' or 'PRelu'`,
+    );
   const g = new GraphBuilder();
   const missing: string[] = [];
   const misshaped: string[] = [];
   const nonFinite: string[] = [];
 
-  // Weight lookup: the first present candidate key, shape-checked; problems are collected and thrown together.
-  const weight = (candidates: string[], shape: number[]): string => {
+  // Weight lookup: the first present candidate key, shape-checked; problems are collected and thrown together
+  // (a missing or mis-shaped weight yields zeros so the build can go on collecting).
+  const lookup = (candidates: string[], shape: number[]): { key: string; data: Float32Array } => {
+    const count = shape.reduce((a, b) => a * b, 1);
     const key = candidates.find((k) => stateDict[k] !== undefined);
     if (key === undefined) {
       missing.push(candidates[0] as string);
-      return g.float32(candidates[0] as string, shape, new Float32Array(shape.reduce((a, b) => a * b, 1)));
+      return { key: candidates[0] as string, data: new Float32Array(count) };
     }
     const t = stateDict[key] as StateTensor;
     const ok = t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
-    const count = shape.reduce((a, b) => a * b, 1);
     if (!ok || t.data.length !== count) {
       misshaped.push(`${key}: got [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
-      return g.float32(key, shape, new Float32Array(count));
+      return { key, data: new Float32Array(count) };
     }
     const bad = t.data.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) nonFinite.push(`${key}[${bad}] = ${t.data[bad]}`);
-    return g.float32(key, shape, t.data);
+    return { key, data: t.data };
+  };
+  const weight = (candidates: string[], shape: number[]): string => {
+    const { key, data } = lookup(candidates, shape);
+    return g.float32(key, shape, data);
   };
   const withSuffix = (prefixes: string[], suffix: string) => prefixes.map((p) => `${p}.${suffix}`);
 
@@ -138,8 +155,11 @@ export function exportOnnx(
       strides: [1, 1],
     });
   };
-  const prelu = (x: string, prefixes: string[]): string =>
-    g.node('PRelu', [x, weight(withSuffix(prefixes, 'weight'), [1])]);
+  const prelu = (x: string, prefixes: string[]): string => {
+    const candidates = withSuffix(prefixes, 'weight');
+    if (options.prelu === 'PRelu') return g.node('PRelu', [x, weight(candidates, [1])]);
+    return g.node('LeakyRelu', [x], { alpha: floatAttr(lookup(candidates, [1]).data[0] as number) });
+  };
   // DoubleConv2d: conv → PReLU → (dropout) → conv → PReLU → (dropout); indices 0, 2, 4, 6.
   const doubleConv = (x: string, prefixes: string[], cin: number, cout: number): string => {
     let y = conv(x, withSuffix(prefixes, '0'), cin, cout, k);

@@ -39,6 +39,11 @@ export interface OnnxEngineOptions {
   enableMemPattern?: boolean;
   /** ORT's CPU memory arena (default true): activations are recycled instead of reallocated per run. */
   enableCpuMemArena?: boolean;
+  /**
+   * ORT execution mode (default `sequential`: the srnet graphs are chains, so `parallel` only adds an inter-op
+   * pool competing for the same cores).
+   */
+  executionMode?: 'sequential' | 'parallel';
 }
 
 /** The source of an ONNX engine: ONNX bytes, or a config + weights to export first. */
@@ -159,7 +164,7 @@ export async function createOnnxEngine(
   const sessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-    executionMode: 'sequential',
+    executionMode: options.executionMode ?? 'sequential',
     ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
     interOpNumThreads: options.interOpNumThreads ?? 1,
     enableMemPattern: options.enableMemPattern ?? true,

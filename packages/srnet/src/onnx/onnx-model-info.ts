@@ -2,7 +2,7 @@
 import { SrnetError } from '../errors.js';
 import { MODEL_KINDS, type ModelConfig, resolveModelConfig } from '../models/config.js';
 import { ONNX_CONFIG_METADATA_KEY } from './export-onnx.js';
-import { decodeOnnxModel, type OnnxTensor, type OnnxValueInfo } from './onnx-proto.js';
+import { decodeOnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-proto.js';
 
 /** One graph input or output: name and dims (numbers, or symbolic names such as `batch`). */
 export interface OnnxTensorInfo {
@@ -58,6 +58,19 @@ function checkFiniteInitializer(t: OnnxTensor, name: string): void {
   }
 }
 
+function checkFiniteAttributes(node: OnnxNode, name: string): void {
+  for (const a of node.attribute ?? []) {
+    const values = [a.f ?? 0, ...(a.floats ?? [])];
+    const bad = values.find((v) => v - v !== 0);
+    if (bad !== undefined)
+      throw new SrnetError(
+        'NON_FINITE_WEIGHTS',
+        `${name}: ONNX node "${node.name ?? node.opType}" (${node.opType}) attribute "${a.name}" holds ${bad}; export the weights again from a model that did not diverge`,
+        { file: name, node: node.name, attribute: a.name },
+      );
+  }
+}
+
 /**
  * Decode the header facts of an ONNX model (without running it).
  *
@@ -109,6 +122,8 @@ export function readOnnxModelInfo(bytes: Uint8Array, options: { name?: string } 
   }
   // srnet graphs hold float32 weights only; a NaN/Inf one would make every output NaN
   if (config) for (const t of model.graph.initializer ?? []) checkFiniteInitializer(t, name);
+  // ... and their PReLU slopes as LeakyRelu `alpha` attributes
+  if (config) for (const n of model.graph.node ?? []) checkFiniteAttributes(n, name);
   const opCounts: Record<string, number> = {};
   for (const n of model.graph.node ?? []) opCounts[n.opType] = (opCounts[n.opType] ?? 0) + 1;
   return {

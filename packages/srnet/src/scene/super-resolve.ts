@@ -416,7 +416,8 @@ export async function superResolve(
     progress(0, grid.count);
     await runChips(input, { engine, grid, batchSize, planes, signal, onChips: progress });
   } else {
-    const margin = receptiveRadius(cfg) + 2; // + bilinear support and output-partition rounding
+    // + 1: the bilinear taps of a core's edge output pixels reach one LR px beyond the core
+    const margin = receptiveRadius(cfg) + 1;
     tiles = planTileGrid(W, H, [OH, OW], scale, options.tileSize ?? DEFAULT_TILE_SIZE, margin);
     progress(0, tiles.count);
     const ratio: [number, number] = [

@@ -44,6 +44,28 @@ export function receptiveRadius(cfg: ModelConfig): number {
   return (2 + fusion) * r + Math.ceil(srZoomed / cfg.zoomFactor);
 }
 
+/**
+ * Cut points `0 = c0 < c1 < … < cn = length` of n tile cores whose inputs (core + margin on each inner side) all
+ * have about the same width `(length + 2·margin·(n − 1)) / n`: edge tiles need one margin, interior tiles two.
+ */
+function balancedCuts(length: number, n: number, margin: number): number[] {
+  const width = (length + 2 * margin * (n - 1)) / n;
+  const cuts = [0];
+  for (let k = 1; k < n; k++) cuts.push(Math.round(k * width - (2 * k - 1) * margin));
+  cuts.push(length);
+  return cuts;
+}
+
+/** Whether every core is non-empty and every tile input (core + inner margins, clipped) fits in `tile`. */
+function cutsFit(cuts: number[], length: number, tile: number, margin: number): boolean {
+  for (let k = 0; k + 1 < cuts.length; k++) {
+    const c0 = cuts[k] as number;
+    const c1 = cuts[k + 1] as number;
+    if (c1 <= c0 || Math.min(length, c1 + margin) - Math.max(0, c0 - margin) > tile) return false;
+  }
+  return true;
+}
+
 function planTileAxis(
   length: number,
   outLength: number,
@@ -51,12 +73,15 @@ function planTileAxis(
   tile: number,
   margin: number,
 ): TileAxis {
-  const core = tile - 2 * margin;
-  const n = Math.max(1, Math.ceil(length / core));
+  // Fewest tiles: n tiles of width ≤ tile cover length + 2·margin·(n − 1) input px.
+  let n = Math.max(1, Math.ceil((length - 2 * margin) / (tile - 2 * margin)));
+  let cuts = balancedCuts(length, n, margin);
+  // Rounding can push one tile a pixel over; one more tile always fits (bounded by length tiles of 1 px).
+  while (!cutsFit(cuts, length, tile, margin) && n < length) cuts = balancedCuts(length, ++n, margin);
   const axis: TileAxis = { inStart: [], inEnd: [], outStart: [], outEnd: [] };
   for (let k = 0; k < n; k++) {
-    const c0 = Math.floor((k * length) / n);
-    const c1 = Math.floor(((k + 1) * length) / n);
+    const c0 = cuts[k] as number;
+    const c1 = cuts[k + 1] as number;
     axis.inStart.push(Math.max(0, c0 - margin));
     axis.inEnd.push(Math.min(length, c1 + margin));
     axis.outStart.push(k === 0 ? 0 : Math.round(c0 * scale));
@@ -167,7 +192,7 @@ function writeTile(run: TileRun, out: PredictOutput, tx: number, ty: number, zoo
 
 /**
  * Run every tile through `engine.predictUnresized` (one tile per call; the next tile is cut while the current
- * one runs) and write the output planes.
+ * one runs, into the other of two reused input buffers) and write the output planes.
  *
  * @throws SrnetError `BAD_INPUT_SHAPE` (engine output of the wrong shape), `ABORTED`.
  */
@@ -179,6 +204,10 @@ export async function runTiles(input: SceneInput, run: TileRun): Promise<void> {
   const nx = grid.x.inStart.length;
   const R = input.revisits;
   const C = input.channels;
+  // Two input buffers of the largest tile, alternating: one is cut while the other's tile is in flight (engines
+  // may read the input until their promise settles), instead of a fresh ~25 MB array per 256-px tile.
+  const widest = (a: TileAxis) => Math.max(...a.inEnd.map((e, k) => e - (a.inStart[k] as number)));
+  const buffers = [0, 1].map(() => new Float32Array(R * C * widest(grid.x) * widest(grid.y)));
   let inflight: { promise: Promise<PredictOutput>; tx: number; ty: number } | null = null;
   let done = 0;
   const drain = async (): Promise<void> => {
@@ -197,7 +226,7 @@ export async function runTiles(input: SceneInput, run: TileRun): Promise<void> {
     const y0 = grid.y.inStart[ty] as number;
     const w = (grid.x.inEnd[tx] as number) - x0;
     const h = (grid.y.inEnd[ty] as number) - y0;
-    const data = new Float32Array(R * C * w * h);
+    const data = (buffers[t % 2] as Float32Array).subarray(0, R * C * w * h);
     fillRegion(input, data, 0, x0, y0, w, h);
     const promise = predict({ data, shape: [1, R, C, h, w] }, { signal });
     promise.catch(() => undefined); // handled in drain(); no unhandled rejection while the previous tile drains

@@ -17,7 +17,7 @@ const FIXTURES = ['srcnn-r1', 'srcnn-r8', 'highresnet-r8'] as const;
 const ALLOWED_OPS = new Set([
   'Pad',
   'Conv',
-  'PRelu',
+  'LeakyRelu',
   'Add',
   'Concat',
   'Reshape',
@@ -65,9 +65,66 @@ describe('exportOnnx + ONNX Runtime: parity with the upstream PyTorch fixtures',
     expect(info.opCounts.DepthToSpace).toBe(1);
     expect(info.opCounts.Resize).toBe(1);
     for (const op of Object.keys(info.opCounts)) expect(ALLOWED_OPS.has(op), op).toBe(true);
-    // the default HighRes-net's 1,637,898 used-in-forward parameters (float32) + a few int64 constants
-    expect(bytes.byteLength).toBeGreaterThan(1_637_898 * 4);
+    // the default HighRes-net's 1,637,898 used-in-forward parameters: 1,637,891 float32 initializers, the 7
+    // PReLU slopes as LeakyRelu alphas (13 nodes: the fusion block's 3 run at 3 levels) + a few int64 constants
+    expect(info.opCounts.LeakyRelu).toBe(13);
+    expect(info.opCounts.PRelu).toBeUndefined();
+    expect(bytes.byteLength).toBeGreaterThan(1_637_891 * 4);
     expect(bytes.byteLength).toBeLessThan(1_637_898 * 4 + 64_000);
+  });
+
+  it("prelu: 'PRelu' exports the slopes as PRelu initializers; both forms give the same output", async () => {
+    const f = loadParityFixture('srcnn-r8');
+    const leaky = exportOnnx(f.config, f.stateDict);
+    const prelu = exportOnnx(f.config, f.stateDict, { prelu: 'PRelu' });
+    const model = decodeOnnxModel(leaky);
+    const alphas = (model.graph.node ?? [])
+      .filter((n) => n.opType === 'LeakyRelu')
+      .map((n) => n.attribute?.find((a) => a.name === 'alpha')?.f);
+    const slope = f.stateDict['encoder.doubleconv2d.2.weight']?.data[0] as number;
+    expect(alphas[0]).toBe(slope); // float32 attribute: the exact slope
+    expect(new Set(alphas).size).toBeGreaterThan(2); // trained slopes differ per layer
+    expect(readOnnxModelInfo(prelu).opCounts.PRelu).toBe(alphas.length);
+    expect(readOnnxModelInfo(prelu).opCounts.LeakyRelu).toBeUndefined();
+    const engines = [
+      await createOnnxEngine(leaky, { intraOpNumThreads: 1 }),
+      await createOnnxEngine(prelu, { intraOpNumThreads: 1 }),
+    ];
+    try {
+      const [a, b] = await Promise.all(engines.map((e) => e.predict(f.input)));
+      expect(toleranceExcess((a as { data: Float32Array }).data, f.output.data).excess).toBeLessThanOrEqual(
+        0,
+      );
+      expect(toleranceExcess((b as { data: Float32Array }).data, f.output.data).excess).toBeLessThanOrEqual(
+        0,
+      );
+      expect(
+        toleranceExcess((a as { data: Float32Array }).data, (b as { data: Float32Array }).data, 1e-5, 0)
+          .excess,
+      ).toBeLessThanOrEqual(0);
+    } finally {
+      for (const e of engines) e.dispose();
+    }
+    expect(() => exportOnnx(f.config, f.stateDict, { prelu: 'Relu' as 'PRelu' })).toThrow(
+      expect.objectContaining({ code: 'BAD_CONFIG', message: expect.stringContaining("prelu 'Relu'") }),
+    );
+  });
+
+  it('a LeakyRelu alpha that is NaN → NON_FINITE_WEIGHTS naming the file and node', () => {
+    const f = loadParityFixture('srcnn-r1');
+    const model = decodeOnnxModel(exportOnnx(f.config, f.stateDict));
+    const node = (model.graph.node ?? []).find((n) => n.opType === 'LeakyRelu');
+    const alpha = node?.attribute?.find((a) => a.name === 'alpha');
+    if (!node || !alpha) throw new Error('no LeakyRelu alpha in the export');
+    alpha.f = Number.NaN;
+    expect(() => readOnnxModelInfo(encodeOnnxModel(model), { name: 'spoiled.onnx' })).toThrow(
+      expect.objectContaining({
+        code: 'NON_FINITE_WEIGHTS',
+        message: expect.stringContaining(
+          `spoiled.onnx: ONNX node "${node.name}" (LeakyRelu) attribute "alpha" holds NaN`,
+        ),
+      }),
+    );
   });
 
   it('readOnnxModelInfo returns opset, IO signature and the stored config', () => {

@@ -36,8 +36,10 @@ describe('tile plan', () => {
 
   it('tiles start at the scene edge, stay inside it, and partition the output', () => {
     const g = planTileGrid(125, 60, [187, 390], [3.12, 3.12], 40, 6);
-    expect(g.x.inStart.length).toBe(5); // core 28 → ceil(125 / 28)
-    expect(g.count).toBe(5 * 3);
+    // edge tiles need one margin: n tiles cover length + 2·6·(n − 1) px, so ceil((L − 12) / 28) tiles
+    expect(g.x.inStart.length).toBe(5); // ceil(113 / 28)
+    expect(g.y.inStart.length).toBe(2); // ceil(48 / 28); an even split into cores of 28 needed 3
+    expect(g.count).toBe(5 * 2);
     for (const [axis, L, OL] of [
       [g.x, 125, 390],
       [g.y, 60, 187],
@@ -51,6 +53,40 @@ describe('tile plan', () => {
         expect((axis.inEnd[k] as number) - (axis.inStart[k] as number)).toBeLessThanOrEqual(40);
     }
     expect(() => planTileGrid(125, 60, [187, 390], [3.12, 3.12], 12, 6)).toThrow(/must be an integer > 2 ×/);
+  });
+
+  it('uses the fewest tiles, of balanced widths, for any scene, tile and margin', () => {
+    const widths = (a: { inStart: number[]; inEnd: number[] }) =>
+      a.inStart.map((s, k) => (a.inEnd[k] as number) - s);
+    // HighRes-net R=8 (margin 12) at the default tile: a 250-px scene is one tile, 500 px three per axis
+    expect(planTileGrid(250, 250, [780, 780], [3.12, 3.12], 256, 12).count).toBe(1);
+    const g500 = planTileGrid(500, 500, [1560, 1560], [3.12, 3.12], 256, 12);
+    expect(widths(g500.x)).toEqual([183, 182, 183]); // (500 + 2·12·2) / 3 = 182.7
+    expect(planTileGrid(10980, 10980, [34258, 34258], [3.12, 3.12], 256, 12).x.inStart.length).toBe(48);
+    for (let L = 1; L <= 400; L += 11) {
+      for (const [tile, m] of [
+        [3, 1],
+        [27, 13],
+        [40, 6],
+        [64, 13],
+        [256, 13],
+      ] as const) {
+        const a = planTileGrid(L, 1, [Math.round(L * 3.12), 3], [3.12, 3.12], tile, m).x;
+        const n = a.inStart.length;
+        const w = widths(a);
+        expect(Math.max(...w)).toBeLessThanOrEqual(tile);
+        // never more tiles than needed to hold length + 2·m·(n − 1) px, nor than an even split into full cores
+        expect(n).toBeLessThanOrEqual(Math.max(1, Math.ceil(L / (tile - 2 * m))));
+        if (n > 1) expect(L + 2 * m * (n - 2)).toBeGreaterThan((n - 1) * tile);
+        for (let k = 0; k < n; k++) {
+          // each core keeps a full margin of context on its inner sides
+          const c0 = k === 0 ? 0 : (a.inStart[k] as number) + m;
+          const c1 = k === n - 1 ? L : (a.inEnd[k] as number) - m;
+          expect(c1).toBeGreaterThan(c0);
+          if (k > 0) expect(c0).toBe((a.inEnd[k - 1] as number) - m);
+        }
+      }
+    }
   });
 });
 
