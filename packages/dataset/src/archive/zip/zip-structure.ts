@@ -41,6 +41,8 @@ export interface ZipEntry {
   readonly compressedSize: number;
   readonly uncompressedSize: number;
   readonly localHeaderOffset: number;
+  /** External attributes (the high 16 bits hold the Unix mode when the zip was made on Unix). */
+  readonly externalAttributes: number;
 }
 
 /** Context for messages: the archive label (a path or a redacted URL). */
@@ -217,6 +219,7 @@ export function parseCentralDirectory(w: Where, cd: Uint8Array, info: CentralDir
       compressedSize: fields.csize,
       uncompressedSize: fields.usize,
       localHeaderOffset: fields.offset,
+      externalAttributes: u32(cd, at + 38),
     });
     at = next;
   }
