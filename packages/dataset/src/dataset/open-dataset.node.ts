@@ -141,10 +141,15 @@ function causeText(e: unknown): string {
  * like the upstream JIF loader: first R revisits in natural-sort order, JIF normalisation, AA bilinear LR
  * 158→160, HR ÷10000 → 500 AA → clamp, 3×3 chips (LR 50 ↔ HR 156, offsets 0/156/312), rot90+flip.
  *
- * @param root - dataset folder.
- * @param options - scan options, problem policy, masks, cache.
+ * The v1.1 release is read in place from its zips: `root` may be a Zenodo record URL
+ * (`https://zenodo.org/records/15382551`) or another http(s) folder of the zips (HTTP range requests through a
+ * block cache, see `remote`), a local folder holding the zips, or one local `.zip` of the whole layout.
+ *
+ * @param root - dataset folder, `.zip`, or http(s) URL.
+ * @param options - scan options, problem policy, masks, cache, remote reading.
  * @returns the dataset handle.
- * @throws {DatasetError} `DATASET_NOT_FOUND`; `DATASET_LAYOUT` listing every problem when `skipInvalid` is off.
+ * @throws {DatasetError} `DATASET_NOT_FOUND`; `DATASET_LAYOUT` listing every problem when `skipInvalid` is off;
+ *   `CORRUPT_ZIP`, `UNSUPPORTED_ZIP`, `REMOTE_READ_FAILED`, `UNSAFE_ARCHIVE_PATH` for zipped/remote releases.
  * @example
  * ```ts
  * const ds = await openDataset('dataset', { revisits: 8, skipInvalid: true });
