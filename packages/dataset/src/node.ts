@@ -5,7 +5,7 @@ export type { ExtractTarGzOptions, ExtractTarGzReport } from './archive/extract-
 export { archiveMemberTarget, extractTarGz } from './archive/extract-tar-gz.node.js';
 export type { ExtractZipOptions } from './archive/extract-zip.node.js';
 export { extractZip } from './archive/extract-zip.node.js';
-export type { ZipStoreOptions } from './dataset/dataset-store.node.js';
+export type { DatasetStore, ZipStoreOptions } from './dataset/dataset-store.node.js';
 export { RELEASE_ZIPS, releaseFileUrl } from './dataset/dataset-store.node.js';
 export type {
   BatchOptions,

@@ -146,4 +146,24 @@ describe('openDataset on a remote v1.1 release (HTTP range requests)', () => {
     const sent = server.auth.get('records/1/files/hr_dataset.zip') ?? [];
     expect(sent[0]).toBe(`Basic ${Buffer.from('reader:s3cret').toString('base64')}`);
   });
+
+  it('credentials stay on the dataset origin across a redirect; one remote zip of the whole layout opens too', async () => {
+    const other = await startRangeServer();
+    try {
+      const layout = (await membersOf(root, 'WorldStrat/'))
+        .filter((m) => !m.name.includes('/L1C/'))
+        .map((m) => ({ name: m.name, data: m.data!, method: (m.name.endsWith('.tiff') ? 0 : 8) as 0 | 8 }));
+      other.files.set('mirror/worldstrat.zip', buildZip(layout).bytes);
+      server.redirects.set('dl/worldstrat.zip', `${other.origin}/mirror/worldstrat.zip`);
+      const url = `${server.origin.replace('http://', 'http://reader:s3cret@')}/dl/worldstrat.zip`;
+      const ds = await openDataset(url, { revisits: 8, masks: true, remote: { headers: { 'x-api-key': 'k3y' } } });
+      expect(ds.root).not.toContain('s3cret');
+      await expectSamePixels(ds, [reference.scenes[3].name]);
+      expect(server.auth.get('dl/worldstrat.zip')?.[0]).toMatch(/^Basic /);
+      expect(other.auth.get('mirror/worldstrat.zip')).toBeUndefined();
+      expect(other.hits.get('mirror/worldstrat.zip')).toBeGreaterThan(0);
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -12,8 +12,8 @@ import {
   type RasterIoLimits,
 } from '@worldstrat/raster-io';
 import { fileSource, NODE_CODECS, openGeoTiffFile } from '@worldstrat/raster-io/node';
-import { openZip, type ZipLimits } from '../archive/zip/open-zip.js';
-import { openRemoteZip } from '../archive/zip/remote-zip.js';
+import { openZip, type ZipArchive, type ZipLimits } from '../archive/zip/open-zip.js';
+import { DEFAULT_REMOTE_ZIP, openRemoteZip } from '../archive/zip/remote-zip.js';
 import { DatasetError } from '../errors.js';
 import { HR_DIR, LR_DIR, METADATA_CSV_NAME, SPLIT_CSV_NAME } from '../layout.js';
 import { ZipTree } from './zip-tree.js';
@@ -115,6 +115,42 @@ function zipStore(
   };
 }
 
+/** Most redirects followed per request. */
+const MAX_REDIRECTS = 5;
+
+/**
+ * `fetch` that follows redirects itself so the caller's headers (credentials) only go to `origin`: a hop to
+ * another origin keeps `Range` and drops everything else.
+ *
+ * @param origin - the dataset URL's origin.
+ * @param base - the fetch to wrap.
+ * @returns the scoped fetch.
+ */
+export function originScopedFetch(origin: string, base: typeof globalThis.fetch): typeof globalThis.fetch {
+  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+    let url = String(input instanceof Request ? input.url : input);
+    const all = new Headers(init.headers);
+    for (let hop = 0; ; hop++) {
+      let headers = all;
+      if (new URL(url).origin !== origin) {
+        headers = new Headers();
+        const range = all.get('range');
+        if (range) headers.set('range', range);
+      }
+      const res = await base(url, { ...init, headers, redirect: 'manual' });
+      const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+      if (!location) return res;
+      await res.body?.cancel().catch(() => {});
+      if (hop >= MAX_REDIRECTS)
+        throw new DatasetError(
+          'REMOTE_READ_FAILED',
+          `${redactUrl(url)}: more than ${MAX_REDIRECTS} redirects`,
+        );
+      url = new URL(location, url).toString();
+    }
+  }) as typeof globalThis.fetch;
+}
+
 /** `user:pw@` in a URL becomes a Basic Authorization header (fetch refuses URLs with credentials). */
 function splitCredentials(raw: string): { url: string; headers: Record<string, string> } {
   const u = new URL(raw);
@@ -208,6 +244,9 @@ function remoteStore(root: string, options: ZipStoreOptions): DatasetStore {
   const { url, headers: auth } = splitCredentials(root);
   const shown = redactUrl(root).replace(/\/+$/, '');
   const headers = { ...options.headers, ...auth };
+  options = { ...options, fetch: originScopedFetch(new URL(url).origin, options.fetch ?? globalThis.fetch) };
+  if (new URL(url).pathname.toLowerCase().endsWith('.zip'))
+    return remoteSingleZipStore(url, shown, headers, options);
   const fileUrl = releaseFileUrl(url);
   const counters: { requestCount: number }[] = [];
   let tableRequests = 0;
@@ -249,7 +288,12 @@ function remoteStore(root: string, options: ZipStoreOptions): DatasetStore {
 /** A local zip: a file source under the block cache (the same code path as remote zips). */
 async function openLocalZip(path: string, options: ZipStoreOptions) {
   const raw: ByteSource = fileSource(path);
-  const cached = blockCache(raw, { blockSize: options.blockBytes ?? 64 * 1024, maxBlocks: 256 });
+  const blockSize = options.blockBytes ?? DEFAULT_REMOTE_ZIP.blockBytes;
+  const maxBlocks = Math.max(
+    1,
+    Math.floor((options.cacheBytes ?? DEFAULT_REMOTE_ZIP.cacheBytes) / blockSize),
+  );
+  const cached = blockCache(raw, { blockSize, maxBlocks });
   return openZip(cached, {
     name: path,
     limits: options.zipLimits,
@@ -278,11 +322,47 @@ function localZipsStore(root: string, options: ZipStoreOptions): DatasetStore {
   );
 }
 
+/** A remote zip of the whole layout (like {@link singleZipStore}). */
+function remoteSingleZipStore(
+  url: string,
+  shown: string,
+  headers: Record<string, string>,
+  options: ZipStoreOptions,
+): DatasetStore {
+  let counter: { requestCount: number } | undefined;
+  return singleZipStore(
+    shown,
+    options,
+    async () => {
+      const r = await openRemoteZip(url, shown, {
+        cacheBytes: options.cacheBytes,
+        blockBytes: options.blockBytes,
+        headers,
+        timeoutMs: options.timeoutMs,
+        limits: options.zipLimits,
+        fetch: options.fetch,
+        signal: options.signal,
+      });
+      counter = r;
+      return r.zip;
+    },
+    () => counter?.requestCount ?? 0,
+  );
+}
+
 /** One zip holding the whole layout (`hr_dataset/…`, `lr_dataset/…`, the CSVs at its top or under one folder). */
-function singleZipStore(path: string, options: ZipStoreOptions): DatasetStore {
-  let opened: ReturnType<typeof openLocalZip> | undefined;
+function singleZipStore(
+  path: string,
+  options: ZipStoreOptions,
+  openIt: () => Promise<ZipArchive> = () => openLocalZip(path, options),
+  requests: () => number = () => 0,
+): DatasetStore {
+  let opened: Promise<ZipArchive> | undefined;
   const zip = () => {
-    opened ??= openLocalZip(path, options);
+    opened ??= openIt();
+    opened.catch(() => {
+      opened = undefined;
+    });
     return opened;
   };
   const tree = new ZipTree([
@@ -294,5 +374,5 @@ function singleZipStore(path: string, options: ZipStoreOptions): DatasetStore {
     const e = z.entries.find((x) => x.name === name || x.name.replace(/^[^/]+\//, '') === name);
     return e ? new TextDecoder().decode(await z.readEntry(e, options.signal)) : null;
   };
-  return zipStore(path, tree, tables, () => 0);
+  return zipStore(path, tree, tables, requests);
 }

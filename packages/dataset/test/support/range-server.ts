@@ -21,6 +21,8 @@ export interface RangeServer {
   /** Files by path (`records/1/files/x.zip`). */
   files: Map<string, Uint8Array>;
   modes: Map<string, RangeMode>;
+  /** Paths answered with a 302 to this URL. */
+  redirects: Map<string, string>;
   /** Requests per path. */
   hits: Map<string, number>;
   /** Body bytes sent per path. */
@@ -38,6 +40,7 @@ export async function startRangeServer(): Promise<RangeServer> {
     origin: '',
     files: new Map(),
     modes: new Map(),
+    redirects: new Map(),
     hits: new Map(),
     bytesServed: new Map(),
     auth: new Map(),
@@ -55,6 +58,8 @@ export async function startRangeServer(): Promise<RangeServer> {
     state.hits.set(path, (state.hits.get(path) ?? 0) + 1);
     if (req.headers.authorization)
       state.auth.set(path, [...(state.auth.get(path) ?? []), req.headers.authorization]);
+    const to = state.redirects.get(path);
+    if (to) return void res.writeHead(302, { location: to }).end();
     if (!body) return void res.writeHead(404).end('not found');
     const served = (n: number) => state.bytesServed.set(path, (state.bytesServed.get(path) ?? 0) + n);
     const mode = state.modes.get(path) ?? 'ok';
