@@ -156,7 +156,11 @@ describe('openDataset on a remote v1.1 release (HTTP range requests)', () => {
       other.files.set('mirror/worldstrat.zip', buildZip(layout).bytes);
       server.redirects.set('dl/worldstrat.zip', `${other.origin}/mirror/worldstrat.zip`);
       const url = `${server.origin.replace('http://', 'http://reader:s3cret@')}/dl/worldstrat.zip`;
-      const ds = await openDataset(url, { revisits: 8, masks: true, remote: { headers: { 'x-api-key': 'k3y' } } });
+      const ds = await openDataset(url, {
+        revisits: 8,
+        masks: true,
+        remote: { headers: { 'x-api-key': 'k3y' } },
+      });
       expect(ds.root).not.toContain('s3cret');
       await expectSamePixels(ds, [reference.scenes[3].name]);
       expect(server.auth.get('dl/worldstrat.zip')?.[0]).toMatch(/^Basic /);
