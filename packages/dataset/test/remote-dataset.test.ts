@@ -115,6 +115,14 @@ describe('openDataset on a remote v1.1 release (HTTP range requests)', () => {
       ds,
       ds.scenes.slice(0, 3).map((s) => s.name),
     );
+    // metadata.csv: one more request, then cached
+    server.resetCounts();
+    const rows = await ds.metadataRows();
+    expect(rows).toEqual(await reference.metadataRows());
+    expect(rows.length).toBe(5 * 8);
+    expect(rows[0].tile).toBe(reference.scenes[0].name);
+    await ds.metadataRows();
+    expect(server.totalHits()).toBe(1);
   });
 
   it('a local folder of the v1.1 zips and one local zip of the whole layout give the same pixels', async () => {

@@ -1,9 +1,10 @@
 // The WorldStrat dataset as training/eval batches: scene loading, splits, chips, augmentation, prefetch.
-import { createRng } from '@worldstrat/core';
+import { createRng, parseCsv } from '@worldstrat/core';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { type ReadRasterOptions, type ReadRasterResult, readRaster } from '@worldstrat/raster-io';
 import { type PaperSplitOptions, paperSplit } from '@worldstrat/stratify';
 import { DatasetError, throwIfAborted } from '../errors.js';
+import { METADATA_CSV_NAME } from '../layout.js';
 import { type RotateFlip, rotateFlip } from './augment.js';
 import { type ChipWindow, chipWindows, cropPlanes } from './chips.js';
 import { JIF_GEOMETRY, SPOT_MAX_8_BIT, SPOT_MAX_12_BIT, SPOT_RGB_BANDS } from './constants.js';
@@ -244,6 +245,7 @@ export class WorldStratDataset implements DatasetScan {
   readonly #windows: ChipWindow[];
   readonly #cache = new Map<SceneEntry, Promise<LoadedScene>>();
   readonly #store: DatasetStore;
+  #metadata: Promise<Record<string, string>[]> | undefined;
 
   /**
    * @param scan - the scan of the dataset root.
@@ -365,6 +367,23 @@ export class WorldStratDataset implements DatasetScan {
       out.lrc = transformLrc(m.data, m.shape);
     }
     return out;
+  }
+
+  /**
+   * The rows of `metadata.csv` (one per AOI and revisit: dates, cloud cover, classes), read on first call from
+   * the folder, the zip or the release URL.
+   *
+   * @returns the rows keyed by column; an empty list when the dataset has no `metadata.csv`.
+   * @throws {DatasetError} `REMOTE_READ_FAILED` when a remote table cannot be fetched.
+   */
+  metadataRows(): Promise<Record<string, string>[]> {
+    this.#metadata ??= this.#store
+      .readText(METADATA_CSV_NAME)
+      .then((t) => (t === null ? [] : parseCsv(t).rows));
+    this.#metadata.catch(() => {
+      this.#metadata = undefined;
+    });
+    return this.#metadata;
   }
 
   /** HTTP requests sent so far for this dataset (0 for local folders and zips). */
