@@ -168,6 +168,21 @@ describe('openZip on hostile archives → typed errors, quickly', () => {
     );
   });
 
+  it('a stored entry whose sizes disagree, Zip64 sizes without their extra field', async () => {
+    const z = base();
+    const a = z.bytes.slice();
+    patch32(a, findCentral(a, z.cdOffset, 1) + 24, 4999);
+    const za = await open(a);
+    await expectCode(
+      za.entrySource(za.get('hr_dataset/A/A_ps.bin')!),
+      'CORRUPT_ZIP',
+      /stored entry hr_dataset\/A\/A_ps\.bin declares 5000 stored and 4999 uncompressed bytes/,
+    );
+    const b = z.bytes.slice();
+    patch32(b, findCentral(b, z.cdOffset, 1) + 20, 0xffffffff);
+    await expectCode(open(b), 'CORRUPT_ZIP', /Zip64 sizes announced but no Zip64 extra field/);
+  });
+
   it('Zip64 locator pointing past itself', async () => {
     const z = buildZip(FILES, { zip64: true });
     const loc = z.eocdOffset - 20;
