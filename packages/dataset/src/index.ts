@@ -2,6 +2,10 @@
 // the synthetic scene model. File-system pieces (reader, scanner, generator, release download) are in `./node`.
 
 export { bankersRound } from '@worldstrat/core';
+export type { OpenZipOptions, ZipArchive, ZipEntry, ZipLimits } from './archive/zip/open-zip.js';
+export { DEFAULT_ZIP_LIMITS, openZip } from './archive/zip/open-zip.js';
+export type { RemoteZip, RemoteZipOptions } from './archive/zip/remote-zip.js';
+export { DEFAULT_REMOTE_ZIP, openRemoteZip } from './archive/zip/remote-zip.js';
 export type { RotateFlip } from './dataset/augment.js';
 export { rotateFlip } from './dataset/augment.js';
 export type { ChipWindow, ChipWindowsOptions } from './dataset/chips.js';

@@ -3,6 +3,10 @@
 
 export type { ExtractTarGzOptions, ExtractTarGzReport } from './archive/extract-tar-gz.node.js';
 export { archiveMemberTarget, extractTarGz } from './archive/extract-tar-gz.node.js';
+export type { ExtractZipOptions } from './archive/extract-zip.node.js';
+export { extractZip } from './archive/extract-zip.node.js';
+export type { DatasetStore, ZipStoreOptions } from './dataset/dataset-store.node.js';
+export { RELEASE_ZIPS, releaseFileUrl } from './dataset/dataset-store.node.js';
 export type {
   BatchOptions,
   ChipBatch,
@@ -40,13 +44,17 @@ export type {
   DownloadReleaseResult,
   ReleaseFile,
   ReleaseFileResult,
+  ReleaseRecord,
 } from './release/download-release.node.js';
 export {
   downloadRelease,
   md5File,
   RELEASE_FILES,
+  RELEASE_FILES_V1_1,
+  RELEASE_RECORDS,
   ZENODO_BASE_URL,
   ZENODO_RECORD,
+  ZENODO_RECORD_V1_1,
 } from './release/download-release.node.js';
 export type {
   GenerateSyntheticDatasetOptions,

@@ -1,19 +1,26 @@
 // The WorldStrat dataset as training/eval batches: scene loading, splits, chips, augmentation, prefetch.
-import { createRng } from '@worldstrat/core';
+import { createRng, parseCsv } from '@worldstrat/core';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
-import { openGeoTiffFile, readGeoTiffFile } from '@worldstrat/raster-io/node';
+import { type ReadRasterOptions, type ReadRasterResult, readRaster } from '@worldstrat/raster-io';
 import { type PaperSplitOptions, paperSplit } from '@worldstrat/stratify';
 import { DatasetError, throwIfAborted } from '../errors.js';
+import { METADATA_CSV_NAME } from '../layout.js';
 import { type RotateFlip, rotateFlip } from './augment.js';
 import { type ChipWindow, chipWindows, cropPlanes } from './chips.js';
 import { JIF_GEOMETRY, SPOT_MAX_8_BIT, SPOT_MAX_12_BIT, SPOT_RGB_BANDS } from './constants.js';
+import {
+  type DatasetStore,
+  directoryStore,
+  resolveDatasetStore,
+  type ZipStoreOptions,
+} from './dataset-store.node.js';
 import {
   type DatasetProblem,
   type DatasetScan,
   type ScanDatasetOptions,
   type SceneEntry,
   type SplitName,
-  scanDataset,
+  scanStore,
 } from './scan-dataset.node.js';
 import { transformHr, transformLr, transformLrc } from './transforms.js';
 
@@ -61,6 +68,11 @@ export type SplitMode =
 
 /** Options of {@link openDataset}. */
 export interface OpenDatasetOptions extends ScanDatasetOptions {
+  /**
+   * Reading the v1.1 release zips (a URL, a local `.zip`, a folder of the zips): block cache budget per zip
+   * (`cacheBytes`, default 64 MiB), range block size, request headers, timeouts, zip limits.
+   */
+  remote?: Omit<ZipStoreOptions, 'signal'>;
   /** Skip scenes with problems (reported in `problems` / `onProblem`) instead of throwing. Default false. */
   skipInvalid?: boolean;
   /** Open every file's header at open time so unreadable files are found before training. Default false. */
@@ -130,10 +142,15 @@ function causeText(e: unknown): string {
  * like the upstream JIF loader: first R revisits in natural-sort order, JIF normalisation, AA bilinear LR
  * 158→160, HR ÷10000 → 500 AA → clamp, 3×3 chips (LR 50 ↔ HR 156, offsets 0/156/312), rot90+flip.
  *
- * @param root - dataset folder.
- * @param options - scan options, problem policy, masks, cache.
+ * The v1.1 release is read in place from its zips: `root` may be a Zenodo record URL
+ * (`https://zenodo.org/records/15382551`) or another http(s) folder of the zips (HTTP range requests through a
+ * block cache, see `remote`), a local folder holding the zips, or one local `.zip` of the whole layout.
+ *
+ * @param root - dataset folder, `.zip`, or http(s) URL.
+ * @param options - scan options, problem policy, masks, cache, remote reading.
  * @returns the dataset handle.
- * @throws {DatasetError} `DATASET_NOT_FOUND`; `DATASET_LAYOUT` listing every problem when `skipInvalid` is off.
+ * @throws {DatasetError} `DATASET_NOT_FOUND`; `DATASET_LAYOUT` listing every problem when `skipInvalid` is off;
+ *   `CORRUPT_ZIP`, `UNSUPPORTED_ZIP`, `REMOTE_READ_FAILED`, `UNSAFE_ARCHIVE_PATH` for zipped/remote releases.
  * @example
  * ```ts
  * const ds = await openDataset('dataset', { revisits: 8, skipInvalid: true });
@@ -144,9 +161,11 @@ export async function openDataset(
   root: string,
   options: OpenDatasetOptions = {},
 ): Promise<WorldStratDataset> {
-  const scan = await scanDataset(root, options);
+  const store = await resolveDatasetStore(root, { ...options.remote, signal: options.signal });
+  const scan = await scanStore(store, options);
+  root = store.root;
   let scenes = scan.scenes;
-  if (options.verifyFiles) scenes = await verifiedScenes(scenes, scan.problems, options);
+  if (options.verifyFiles) scenes = await verifiedScenes(store, scenes, scan.problems, options);
   if (options.masks) scenes = scenesWithMasks(scenes, scan.problems);
   for (const p of scan.problems) options.onProblem?.(p);
   const blocking = scan.problems.filter((p) => p.code !== 'DUPLICATE_TILE');
@@ -160,11 +179,12 @@ export async function openDataset(
       `${blocking.length} scene problem(s) in ${root}:\n${list}${blocking.length > 10 ? '\n  …' : ''}\npass skipInvalid: true (CLI: --skip-invalid) to skip these scenes`,
     );
   }
-  return new WorldStratDataset(scan, scenes, options);
+  return new WorldStratDataset(scan, scenes, options, store);
 }
 
 /** Scenes whose every file opens (header only); the others become `UNREADABLE_FILE` problems. */
 async function verifiedScenes(
+  store: DatasetStore,
   scenes: SceneEntry[],
   problems: DatasetProblem[],
   options: OpenDatasetOptions,
@@ -176,7 +196,7 @@ async function verifiedScenes(
     let bad: DatasetProblem | null = null;
     for (const p of paths) {
       try {
-        const t = await openGeoTiffFile(p, { limits: options.readLimits });
+        const t = await store.openTiff(p, { limits: options.readLimits, signal: options.signal });
         await t.close();
       } catch (e) {
         bad = { code: 'UNREADABLE_FILE', aoi: s.name, path: p, message: `${p}: ${(e as Error).message}` };
@@ -224,13 +244,17 @@ export class WorldStratDataset implements DatasetScan {
   readonly #options: OpenDatasetOptions;
   readonly #windows: ChipWindow[];
   readonly #cache = new Map<SceneEntry, Promise<LoadedScene>>();
+  readonly #store: DatasetStore;
+  #metadata: Promise<Record<string, string>[]> | undefined;
 
   /**
    * @param scan - the scan of the dataset root.
    * @param scenes - the scenes that passed the open-time checks.
    * @param options - the options `openDataset` received.
+   * @param store - where files are read (default: the folder `scan.root`).
    */
-  constructor(scan: DatasetScan, scenes: SceneEntry[], options: OpenDatasetOptions) {
+  constructor(scan: DatasetScan, scenes: SceneEntry[], options: OpenDatasetOptions, store?: DatasetStore) {
+    this.#store = store ?? directoryStore(scan.root);
     this.root = scan.root;
     this.hrFolder = scan.hrFolder;
     this.radiometryDepth = scan.radiometryDepth;
@@ -324,10 +348,10 @@ export class WorldStratDataset implements DatasetScan {
     const lrRasters = [];
     for (const p of entry.lrPaths) {
       throwIfAborted(signal);
-      lrRasters.push(await readGeoTiffFile(p, { signal, limits }));
+      lrRasters.push(await this.#read(p, { signal, limits }));
     }
     const lr = stack(lrRasters, entry.lrPaths);
-    const hrRaster = await readGeoTiffFile(entry.hrPath, { bands: SPOT_RGB_BANDS, signal, limits });
+    const hrRaster = await this.#read(entry.hrPath, { bands: SPOT_RGB_BANDS, signal, limits });
     const hr = stack([hrRaster], [entry.hrPath]);
     const out: LoadedScene = {
       name: entry.name,
@@ -338,11 +362,43 @@ export class WorldStratDataset implements DatasetScan {
     };
     if (this.#options.masks) {
       const masks = [];
-      for (const p of entry.lrcPaths) masks.push(await readGeoTiffFile(p, { bands: [0], signal, limits }));
+      for (const p of entry.lrcPaths) masks.push(await this.#read(p, { bands: [0], signal, limits }));
       const m = stack(masks, entry.lrcPaths);
       out.lrc = transformLrc(m.data, m.shape);
     }
     return out;
+  }
+
+  /**
+   * The rows of `metadata.csv` (one per AOI and revisit: dates, cloud cover, classes), read on first call from
+   * the folder, the zip or the release URL.
+   *
+   * @returns the rows keyed by column; an empty list when the dataset has no `metadata.csv`.
+   * @throws {DatasetError} `REMOTE_READ_FAILED` when a remote table cannot be fetched.
+   */
+  metadataRows(): Promise<Record<string, string>[]> {
+    this.#metadata ??= this.#store
+      .readText(METADATA_CSV_NAME)
+      .then((t) => (t === null ? [] : parseCsv(t).rows));
+    this.#metadata.catch(() => {
+      this.#metadata = undefined;
+    });
+    return this.#metadata;
+  }
+
+  /** HTTP requests sent so far for this dataset (0 for local folders and zips). */
+  get requestCount(): number {
+    return this.#store.requestCount;
+  }
+
+  /** One file of the store (open, read, close). */
+  async #read(path: string, options: ReadRasterOptions): Promise<ReadRasterResult> {
+    const tiff = await this.#store.openTiff(path, { signal: options.signal, limits: options.limits });
+    try {
+      return await readRaster(tiff, options);
+    } finally {
+      await tiff.close();
+    }
   }
 
   /** A scene load that turns a read failure into a problem (skipInvalid) or a typed error. */

@@ -1,10 +1,10 @@
 // Finds the scenes of a WorldStrat dataset on disk (release, Kaggle "core"/12bit, 8bit) and reports every problem
 // up front (missing folders: upstream issue #9; duplicate tiles: issue #12) instead of failing mid-run.
-import { access, readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { natCompare as naturalCompare, parseCsv } from '@worldstrat/core';
 import { DatasetError } from '../errors.js';
 import { HR_DIR, LR_CLOUD_MASK_SUFFIX, LR_DIR, lrDataSuffix, SPLIT_CSV_NAME } from '../layout.js';
+import { type DatasetStore, directoryStore } from './dataset-store.node.js';
 
 /** The three data splits. */
 export type SplitName = 'train' | 'val' | 'test';
@@ -74,20 +74,6 @@ export interface DatasetScan {
   hrFolderEntries: number;
 }
 
-const exists = (p: string) =>
-  access(p).then(
-    () => true,
-    () => false,
-  );
-
-async function listDir(p: string): Promise<string[] | null> {
-  try {
-    return await readdir(p);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Scan a dataset root: find the layout variant, the AOI list, and each scene's files.
  *
@@ -102,20 +88,32 @@ async function listDir(p: string): Promise<string[] | null> {
  * ```
  */
 export async function scanDataset(root: string, options: ScanDatasetOptions = {}): Promise<DatasetScan> {
+  return scanStore(directoryStore(root), options);
+}
+
+/**
+ * {@link scanDataset} over any store (a folder, or the release zips on disk or behind a URL).
+ *
+ * @param store - where the layout is read from.
+ * @param options - as {@link scanDataset}.
+ * @returns the scenes and all problems found.
+ */
+export async function scanStore(store: DatasetStore, options: ScanDatasetOptions = {}): Promise<DatasetScan> {
+  const root = store.root;
   const revisits = options.revisits ?? 8;
   const depth = options.radiometryDepth ?? 12;
   if (!Number.isInteger(revisits) || revisits < 1) {
     throw new DatasetError('INVALID_ARGUMENT', `revisits ${revisits}: use an integer ≥ 1`);
   }
-  const { hrFolder, hrEntries } = await findHrFolder(root, depth);
+  const { hrFolder, hrEntries } = await findHrFolder(store, depth);
   const problems: DatasetProblem[] = [];
-  const { names, csvSplit } = await readAoiList(root, hrEntries, options.aois);
+  const { names, csvSplit } = await readAoiList(store, hrEntries, options.aois);
   const unique = dropDuplicates(names, problems, options.duplicates);
   // Upstream natsorts "<root>/hr_dataset/<AOI>/": sort on the name plus the trailing slash.
   unique.sort((a, b) => naturalCompare(`${a}/`, `${b}/`));
   const scenes: SceneEntry[] = [];
   for (const name of unique) {
-    const entry = await sceneEntry(root, hrFolder, name, { revisits, depth, options, problems });
+    const entry = await sceneEntry(store, hrFolder, name, { revisits, depth, options, problems });
     if (!entry) continue;
     const split = csvSplit.get(name);
     if (split) entry.csvSplit = split;
@@ -134,11 +132,11 @@ export async function scanDataset(root: string, options: ScanDatasetOptions = {}
 
 /** The HR folder variant (release, Kaggle `12bit/`, `8bit/`) and its entries; both top folders must exist. */
 async function findHrFolder(
-  root: string,
+  store: DatasetStore,
   depth: 12 | 8,
 ): Promise<{ hrFolder: HrFolder; hrEntries: string[] }> {
-  const rootStat = await stat(root).catch(() => null);
-  if (!rootStat?.isDirectory()) {
+  const root = store.root;
+  if (!(await store.isDir(''))) {
     throw new DatasetError(
       'DATASET_NOT_FOUND',
       `dataset root ${root} does not exist; download the release or run \`worldstrat synth ${root}\``,
@@ -146,19 +144,19 @@ async function findHrFolder(
   }
   let hrFolder: HrFolder;
   if (depth === 8) hrFolder = `${HR_DIR}/8bit`;
-  else hrFolder = (await exists(join(root, HR_DIR, '12bit'))) ? `${HR_DIR}/12bit` : HR_DIR;
-  const hrDir = join(root, hrFolder);
-  const hrEntries = await listDir(hrDir);
+  else hrFolder = (await store.isDir(`${HR_DIR}/12bit`)) ? `${HR_DIR}/12bit` : HR_DIR;
+  const hrDir = store.path(hrFolder);
+  const hrEntries = await store.list(hrFolder);
   if (!hrEntries) {
     throw new DatasetError(
       'DATASET_NOT_FOUND',
       `${hrDir} is missing; expected the WorldStrat layout (hr_dataset/<AOI>/<AOI>_ps.tiff)`,
     );
   }
-  if (!(await exists(join(root, LR_DIR)))) {
+  if (!(await store.isDir(LR_DIR))) {
     throw new DatasetError(
       'DATASET_NOT_FOUND',
-      `${join(root, LR_DIR)} is missing; expected ${LR_DIR}/<AOI>/L2A/`,
+      `${store.path(LR_DIR)} is missing; expected ${LR_DIR}/<AOI>/L2A/`,
     );
   }
   return { hrFolder, hrEntries };
@@ -166,24 +164,35 @@ async function findHrFolder(
 
 /** The AOI names: a split CSV (default when present), an explicit list, or the HR folder listing. */
 async function readAoiList(
-  root: string,
+  store: DatasetStore,
   hrEntries: string[],
   aois: ScanDatasetOptions['aois'],
 ): Promise<{ names: string[]; csvSplit: Map<string, SplitName> }> {
   const csvSplit = new Map<string, SplitName>();
-  let source = aois;
-  if (source === undefined) {
-    const def = join(root, SPLIT_CSV_NAME);
-    source = (await exists(def)) ? def : 'folders';
-  }
-  if (source === 'folders') return { names: hrEntries.filter((e) => !e.startsWith('.')), csvSplit };
-  if (typeof source !== 'string') return { names: [...source], csvSplit };
-  const path = source;
-  const text = await readFile(path, 'utf8').catch((e) => {
-    throw new DatasetError('DATASET_NOT_FOUND', `AOI list ${path} cannot be read: ${(e as Error).message}`, {
-      cause: e,
+  let text: string;
+  let path: string;
+  if (aois === undefined) {
+    // the split CSV of the store (a file of the folder, or fetched next to the release zips)
+    const found = await store.readText(SPLIT_CSV_NAME);
+    if (found === null) return { names: hrEntries.filter((e) => !e.startsWith('.')), csvSplit };
+    text = found;
+    path = store.path(SPLIT_CSV_NAME);
+  } else if (aois === 'folders') {
+    return { names: hrEntries.filter((e) => !e.startsWith('.')), csvSplit };
+  } else if (typeof aois !== 'string') {
+    return { names: [...aois], csvSplit };
+  } else {
+    path = aois;
+    text = await readFile(path, 'utf8').catch((e) => {
+      throw new DatasetError(
+        'DATASET_NOT_FOUND',
+        `AOI list ${path} cannot be read: ${(e as Error).message}`,
+        {
+          cause: e,
+        },
+      );
     });
-  });
+  }
   const { header, rows } = parseCsv(text);
   if (!header.includes('tile')) {
     throw new DatasetError('DATASET_LAYOUT', `${path} has no "tile" column (columns: ${header.join(', ')})`);
@@ -221,7 +230,7 @@ function dropDuplicates(
 
 /** One scene's files, or null after recording why it cannot be used. */
 async function sceneEntry(
-  root: string,
+  store: DatasetStore,
   hrFolder: HrFolder,
   name: string,
   ctx: { revisits: number; depth: 12 | 8; options: ScanDatasetOptions; problems: DatasetProblem[] },
@@ -229,10 +238,10 @@ async function sceneEntry(
   const { revisits, depth, options, problems } = ctx;
   const psSuffix = depth === 8 ? '_ps_8bit.tiff' : '_ps.tiff';
   const panSuffix = depth === 8 ? '_pan_8bit.tiff' : '_pan.tiff';
-  const hrAoi = join(root, hrFolder, name);
-  const hrFiles = await listDir(hrAoi);
-  const lrDir = join(root, LR_DIR, name, 'L2A');
-  const lrFiles = await listDir(lrDir);
+  const hrAoi = store.path(`${hrFolder}/${name}`);
+  const hrFiles = await store.list(`${hrFolder}/${name}`);
+  const lrDir = store.path(`${LR_DIR}/${name}/L2A`);
+  const lrFiles = await store.list(`${LR_DIR}/${name}/L2A`);
   if (!hrFiles || !lrFiles) {
     problems.push({
       code: 'MISSING_FOLDER',
@@ -275,11 +284,11 @@ async function sceneEntry(
   }
   const entry: SceneEntry = {
     name,
-    hrPath: join(hrAoi, ps[0]),
-    lrPaths: lr.slice(0, revisits).map((f) => join(lrDir, f)),
-    lrcPaths: lrc.slice(0, revisits).map((f) => join(lrDir, f)),
+    hrPath: store.path(`${hrFolder}/${name}/${ps[0]}`),
+    lrPaths: lr.slice(0, revisits).map((f) => store.path(`${LR_DIR}/${name}/L2A/${f}`)),
+    lrcPaths: lrc.slice(0, revisits).map((f) => store.path(`${LR_DIR}/${name}/L2A/${f}`)),
     availableRevisits: lr.length,
   };
-  if (pan.length > 0) entry.hrPanPath = join(hrAoi, pan[0]);
+  if (pan.length > 0) entry.hrPanPath = store.path(`${hrFolder}/${name}/${pan[0]}`);
   return entry;
 }

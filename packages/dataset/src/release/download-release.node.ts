@@ -1,6 +1,6 @@
-// Release download: fetch the published WorldStrat files (Zenodo record 6810792) with eo-fetch's resumable
-// download engine, verify their MD5 checksums, and unpack the archives into the release layout (the tar.gz
-// archives hold hr_dataset/ and lr_dataset/ trees). Re-runs skip verified downloads (manifest) and extracted members.
+// Release download: fetch the published WorldStrat files (Zenodo record 6810792: tar.gz archives, or the v1.1
+// record 15382551: zips) with eo-fetch's resumable download engine, verify their MD5 checksums, and unpack the
+// archives into the release layout (they hold hr_dataset/ and lr_dataset/ trees). Re-runs skip verified downloads (manifest) and extracted members.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat, unlink } from 'node:fs/promises';
@@ -14,6 +14,7 @@ import {
   removeStaleTemps,
 } from '@worldstrat/eo-fetch/node';
 import { type ExtractTarGzReport, extractTarGz } from '../archive/extract-tar-gz.node.js';
+import { extractZip } from '../archive/extract-zip.node.js';
 import { DatasetError } from '../errors.js';
 
 /** Services a caller passes to {@link downloadRelease} (the same shape as the worldstrat app's pipeline context). */
@@ -24,10 +25,16 @@ export interface DownloadReleaseContext {
   log?: (message: string) => void;
 }
 
-/** Zenodo record of the WorldStrat release. */
+/** Zenodo record of the original WorldStrat release (tar.gz archives); the default of {@link downloadRelease}. */
 export const ZENODO_RECORD = 6810792;
 
-/** Default download base: `<base>/<name>?download=1`. */
+/** Zenodo record of WorldStrat v1.1 (zip archives; what TorchGeo downloads). */
+export const ZENODO_RECORD_V1_1 = 15382551;
+
+/** The Zenodo records `downloadRelease` knows. */
+export type ReleaseRecord = typeof ZENODO_RECORD | typeof ZENODO_RECORD_V1_1;
+
+/** Default download base of record 6810792: `<base>/<name>?download=1`. */
 export const ZENODO_BASE_URL = `https://zenodo.org/record/${ZENODO_RECORD}/files`;
 
 /** One published file of the release. */
@@ -69,13 +76,45 @@ export const RELEASE_FILES: readonly ReleaseFile[] = Object.freeze([
   { name: 'stratified_train_val_test_split.csv', md5: '745035835d835280aa0298a9dc1996d1', kind: 'table' },
 ] satisfies ReleaseFile[]);
 
+/** The files of the v1.1 record 15382551 with their published MD5s (zips, unpacked like the tar.gz archives). */
+export const RELEASE_FILES_V1_1: readonly ReleaseFile[] = Object.freeze([
+  { name: 'hr_dataset.zip', md5: '5ae09bb3557ce131242a133d9758d9e7', kind: 'archive', topDir: 'hr_dataset' },
+  {
+    name: 'lr_dataset_l1c.zip',
+    md5: 'e90ecfa4bf838ace0b51dea1031b5ed1',
+    kind: 'archive',
+    topDir: 'lr_dataset',
+  },
+  {
+    name: 'lr_dataset_l2a.zip',
+    md5: '7aa1878a37d22a6c7c4b84b022a14ad7',
+    kind: 'archive',
+    topDir: 'lr_dataset',
+  },
+  { name: 'metadata.csv', md5: '1a66ac42b9a688be18debd0d95633fa1', kind: 'table' },
+  { name: 'stratified_train_val_test_split.csv', md5: '874612b59bbf7987f7de7edd48a30c70', kind: 'table' },
+] satisfies ReleaseFile[]);
+
+/** Files and default base URL of each record. */
+export const RELEASE_RECORDS: Readonly<
+  Record<ReleaseRecord, { files: readonly ReleaseFile[]; baseUrl: string }>
+> = Object.freeze({
+  [ZENODO_RECORD]: { files: RELEASE_FILES, baseUrl: ZENODO_BASE_URL },
+  [ZENODO_RECORD_V1_1]: {
+    files: RELEASE_FILES_V1_1,
+    baseUrl: `https://zenodo.org/records/${ZENODO_RECORD_V1_1}/files`,
+  },
+});
+
 /** Options of {@link downloadRelease}. */
 export interface DownloadReleaseOptions {
   /** Dataset root (receives `hr_dataset/`, `lr_dataset/`, the CSVs, and `downloads/`). */
   root: string;
-  /** Names from {@link RELEASE_FILES} to fetch (default: all of them). */
+  /** Zenodo record: 6810792 (tar.gz, default) or 15382551 (v1.1 zips). */
+  record?: ReleaseRecord;
+  /** Names from the record's files ({@link RELEASE_FILES}, {@link RELEASE_FILES_V1_1}) to fetch (default: all). */
   files?: readonly string[];
-  /** Base URL; each file is fetched from `<baseUrl>/<name>?download=1` (default {@link ZENODO_BASE_URL}). */
+  /** Base URL; each file is fetched from `<baseUrl>/<name>?download=1` (default: the record's Zenodo files URL). */
   baseUrl?: string;
   /** Override the expected MD5 of some files (mirrors, or small test archives). */
   md5?: Readonly<Record<string, string>>;
@@ -200,8 +239,8 @@ function findMd5Mismatch(err: unknown): Md5Mismatch | undefined {
  * @param options - root, files, base URL, limits, dry run.
  * @param context - signal, progress (`download` then `extract` stages), log.
  * @returns per-file results and totals.
- * @throws {DatasetError} `INVALID_ARGUMENT` (unknown file name), `CHECKSUM_MISMATCH`, `DOWNLOAD_FAILED`,
- *   `UNSAFE_ARCHIVE_PATH`, `ARCHIVE_CORRUPT`, `ABORTED`.
+ * @throws {DatasetError} `INVALID_ARGUMENT` (unknown file name or record), `CHECKSUM_MISMATCH`, `DOWNLOAD_FAILED`,
+ *   `UNSAFE_ARCHIVE_PATH`, `ARCHIVE_CORRUPT` (tar.gz), `CORRUPT_ZIP` / `UNSUPPORTED_ZIP` (zip), `ABORTED`.
  * @example
  * ```ts
  * await downloadRelease({ root: 'dataset', files: ['metadata.csv', 'stratified_train_val_test_split.csv'] });
@@ -212,8 +251,14 @@ export async function downloadRelease(
   context: DownloadReleaseContext = {},
 ): Promise<DownloadReleaseResult> {
   const { signal, onProgress, log } = context;
-  const known = new Map(RELEASE_FILES.map((f) => [f.name, f]));
-  const names = options.files ?? RELEASE_FILES.map((f) => f.name);
+  const record = RELEASE_RECORDS[options.record ?? ZENODO_RECORD];
+  if (!record)
+    throw new DatasetError(
+      'INVALID_ARGUMENT',
+      `unknown release record ${options.record}; choose ${Object.keys(RELEASE_RECORDS).join(' or ')}`,
+    );
+  const known = new Map(record.files.map((f) => [f.name, f]));
+  const names = options.files ?? record.files.map((f) => f.name);
   const selected = names.map((n) => {
     const f = known.get(n);
     if (!f)
@@ -223,7 +268,7 @@ export async function downloadRelease(
       );
     return { ...f, md5: (options.md5?.[n] ?? f.md5).toLowerCase() };
   });
-  const base = (options.baseUrl ?? ZENODO_BASE_URL).replace(/\/+$/, '');
+  const base = (options.baseUrl ?? record.baseUrl).replace(/\/+$/, '');
   const safeBase = redactUrl(base);
   const downloads = join(options.root, 'downloads');
   const manifestPath = join(downloads, 'manifest.jsonl');
@@ -329,7 +374,8 @@ export async function downloadRelease(
         continue;
       }
       log?.(`unpacking ${f.name} into ${join(options.root, f.topDir ?? '')}`);
-      const ex = await extractTarGz(pathOf(f), options.root, {
+      const extract = f.name.endsWith('.zip') ? extractZip : extractTarGz;
+      const ex = await extract(pathOf(f), options.root, {
         topDir: f.topDir,
         signal,
         onProgress: (p) => onProgress?.({ stage: `extract ${f.name}`, done: p.done, total: p.total }),

@@ -15,6 +15,11 @@ export interface HttpSourceOptions {
   timeoutMs?: number;
   /** How the URL is shown in errors and `name` (default: userinfo and token-like query params → `***`). */
   redactUrl?: (url: string) => string;
+  /**
+   * Largest whole-file body accepted from a server that ignores `Range` (answers 200); past it the read is
+   * refused with `RANGE_REQUEST_FAILED` and the transfer cancelled. Default: no limit (the file is kept in memory).
+   */
+  maxWholeFileBytes?: number;
 }
 
 /** Most bytes of an error answer's body read for the message; the rest is dropped unread. */
@@ -57,6 +62,38 @@ async function readErrorBody(res: Response): Promise<string> {
     if (at >= bytes.byteLength) break;
   }
   return new TextDecoder().decode(bytes);
+}
+
+/** The body, failing through `tooLong` as soon as it exceeds `limit` bytes (the transfer is cancelled). */
+async function readBodyBounded(res: Response, limit: number, tooLong: () => never): Promise<Uint8Array> {
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (declared > limit) {
+    res.body?.cancel().catch(() => {});
+    tooLong();
+  }
+  if (!Number.isFinite(limit)) return new Uint8Array(await res.arrayBuffer());
+  const reader = res.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    total += r.value.byteLength;
+    if (total > limit) {
+      reader.cancel().catch(() => {});
+      tooLong();
+    }
+    chunks.push(r.value);
+  }
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
 // An error page may echo the request URL: show it redacted there too.
@@ -146,7 +183,16 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
           `${url}: HTTP ${res.status} ${res.statusText}${text ? ` (${text.slice(0, 120).trim()})` : ''} for bytes=${offset}-${end}`,
         );
       }
-      body = new Uint8Array(await res.arrayBuffer());
+      // A 206 body may not exceed the range asked; a 200 (whole file) body not `maxWholeFileBytes`.
+      const limit = res.status === 206 ? length : Math.max(length, opts.maxWholeFileBytes ?? Infinity);
+      body = await readBodyBounded(res, limit, () => {
+        throw new RasterIoError(
+          'RANGE_REQUEST_FAILED',
+          res.status === 206
+            ? `${url}: asked for bytes=${offset}-${end}, the 206 body is longer; refusing the answer`
+            : `${url}: the server ignored Range (HTTP 200) and sends more than ${limit} bytes for bytes=${offset}-${end}; refusing to download the whole file`,
+        );
+      });
     } catch (err) {
       if (err instanceof RasterIoError) throw err;
       if (signal?.aborted) throw abortError(signal, url);

@@ -39,6 +39,22 @@ beforeAll(async () => {
 afterAll(() => server.close());
 beforeEach(() => server.reset());
 
+describe('httpSource maxWholeFileBytes', () => {
+  it('a server that ignores Range (200) is refused past the limit, and served from memory within it', async () => {
+    const url = server.url('/norange/cog.tif');
+    const err = await httpSource(url, { maxWholeFileBytes: 4096 })
+      .read(0, 100)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(RasterIoError);
+    expect(err.code).toBe('RANGE_REQUEST_FAILED');
+    expect(err.message).toContain(url);
+    expect(err.message).toMatch(/ignored Range \(HTTP 200\) and sends more than 4096 bytes/);
+    const small = httpSource(server.url('/norange/small.bin'), { maxWholeFileBytes: 4096 });
+    expect((await small.read(10, 20)).byteLength).toBe(20);
+    expect(small.size).toBe(1000);
+  });
+});
+
 describe('httpSource errors', () => {
   it('404 → HttpSourceError HTTP_ERROR naming the URL and status', async () => {
     const url = server.url('/missing');

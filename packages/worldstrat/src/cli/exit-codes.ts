@@ -135,6 +135,8 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   DUPLICATE_TILE: DATA,
   UNSAFE_ARCHIVE_PATH: DATA,
   ARCHIVE_CORRUPT: DATA,
+  CORRUPT_ZIP: DATA, // a release zip (local or remote) with a structural problem
+  UNSUPPORTED_ZIP: DATA, // encrypted/multi-disk zips, other methods, entries over the limits
   TRAINING_FAILED: DATA, // training diverged or its worker died on this data/configuration
   // write failures
   WRITE_FAILED: WRITE,
@@ -149,6 +151,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   AUTH_FAILED: NETWORK,
   ORDER_FAILED: NETWORK,
   DOWNLOAD_FAILED: NETWORK,
+  REMOTE_READ_FAILED: NETWORK, // a range read of a remote dataset failed (HTTP error, refused range, timeout)
   TILES_FAILED: NETWORK, // some region tiles failed (their codes are listed); a rerun redoes only those
   QUEUE_UNAVAILABLE: NETWORK, // Redis of --queue unreachable or lost; finished files are kept, rerun resumes
   PAGING_LOOP: NETWORK,

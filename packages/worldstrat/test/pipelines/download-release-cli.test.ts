@@ -107,4 +107,38 @@ describe('worldstrat download-release (CLI)', () => {
     expect(bad).toBe(4);
     expect(JSON.parse(out).error.code).toBe('CHECKSUM_MISMATCH');
   });
+
+  it('--record 15382551 plans the v1.1 zips from Zenodo records URLs; an unknown record is a usage error', async () => {
+    let out = '';
+    let err = '';
+    const io = {
+      stdout: (t: string) => {
+        out += t;
+      },
+      stderr: (t: string) => {
+        err += t;
+      },
+      isTTY: false,
+    };
+    const root = join(dir, 'v11');
+    const code = await runCli(
+      ['node', 'worldstrat', '--json', 'download-release', root, '--record', '15382551', '--dry-run'],
+      io,
+    );
+    expect(code, err).toBe(0);
+    const files = JSON.parse(out).files as { name: string; url: string; md5: string }[];
+    expect(files.map((f) => f.name)).toEqual([
+      'hr_dataset.zip',
+      'lr_dataset_l1c.zip',
+      'lr_dataset_l2a.zip',
+      'metadata.csv',
+      'stratified_train_val_test_split.csv',
+    ]);
+    expect(files[0].url).toBe('https://zenodo.org/records/15382551/files/hr_dataset.zip?download=1');
+    expect(files[0].md5).toBe('5ae09bb3557ce131242a133d9758d9e7');
+    err = '';
+    const bad = await runCli(['node', 'worldstrat', 'download-release', root, '--record', '42'], io);
+    expect(bad).toBe(2);
+    expect(err).toContain('--record 42');
+  });
 });

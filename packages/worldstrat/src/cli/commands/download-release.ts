@@ -1,6 +1,12 @@
 // `worldstrat download-release`: the published dataset from Zenodo (or a mirror), MD5-checked and unpacked.
 
-import { downloadRelease, RELEASE_FILES, ZENODO_BASE_URL } from '@worldstrat/dataset/node';
+import {
+  downloadRelease,
+  RELEASE_RECORDS,
+  type ReleaseRecord,
+  ZENODO_RECORD,
+  ZENODO_RECORD_V1_1,
+} from '@worldstrat/dataset/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { intOption } from '../options.js';
@@ -44,11 +50,30 @@ export function idleTimeoutMs(v: unknown): number | undefined {
   return Math.round(s * 1000);
 }
 
+/**
+ * Parses `--record <id>`: one of the Zenodo records download-release knows.
+ *
+ * @param v - the option value
+ * @returns the record
+ * @throws {WorldStratError} `INVALID_ARGUMENT`
+ */
+export function parseRecord(v: string): ReleaseRecord {
+  const n = Number(v);
+  if (n !== ZENODO_RECORD && n !== ZENODO_RECORD_V1_1)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--record ${v}: expected ${ZENODO_RECORD} (tar.gz archives) or ${ZENODO_RECORD_V1_1} (v1.1 zips)`,
+    );
+  return n;
+}
+
 /** Options of `worldstrat download-release`. */
 interface DownloadReleaseOptions {
+  /** Zenodo record (a config file's value is checked again by {@link parseRecord}). */
+  record: ReleaseRecord | string;
   /** Comma-separated names; a config file may give a list instead. */
   files?: string | string[];
-  baseUrl: string;
+  baseUrl?: string;
   md5?: string[];
   skipChecksum: boolean;
   /** false with `--no-extract`. */
@@ -66,17 +91,22 @@ export function registerDownloadRelease(program: Command, run: CliRunner): void 
   program
     .command('download-release')
     .description(
-      'download the WorldStrat release (Zenodo record 6810792), verify MD5s and unpack it (resumable)',
+      `download the WorldStrat release (Zenodo record ${ZENODO_RECORD} or v1.1 ${ZENODO_RECORD_V1_1}), verify MD5s and unpack it (resumable)`,
     )
     .argument('<root>', 'dataset folder to create (hr_dataset/, lr_dataset/, CSVs; archives in downloads/)')
     .option(
+      '--record <id>',
+      `Zenodo record: ${ZENODO_RECORD} (tar.gz) or ${ZENODO_RECORD_V1_1} (v1.1 zips)`,
+      parseRecord,
+      ZENODO_RECORD,
+    )
+    .option(
       '--files <list>',
-      `comma-separated subset of: ${RELEASE_FILES.map((f) => f.name).join(', ')} (default: all)`,
+      `comma-separated subset of the record's files, e.g. ${RELEASE_RECORDS[ZENODO_RECORD].files.map((f) => f.name).join(', ')} or ${RELEASE_RECORDS[ZENODO_RECORD_V1_1].files.map((f) => f.name).join(', ')} (default: all)`,
     )
     .option(
       '--base-url <url>',
-      'mirror base URL; files are fetched from <url>/<name>?download=1',
-      ZENODO_BASE_URL,
+      `mirror base URL; files are fetched from <url>/<name>?download=1 (default: the record's, e.g. ${RELEASE_RECORDS[ZENODO_RECORD].baseUrl})`,
     )
     .option('--md5 <name=sum>', 'expected MD5 of a file (repeatable; overrides the published sum)', collect)
     .option('--skip-checksum', 'do not verify MD5 sums (not recommended)', false)
@@ -97,7 +127,8 @@ export function registerDownloadRelease(program: Command, run: CliRunner): void 
     .option('--dry-run', 'list what would be downloaded and unpacked; touch nothing', false)
     .action((root: string, _opts, cmd: Command) =>
       run<DownloadReleaseOptions>(cmd, async (o, rt) => {
-        const baseUrl = String(o.baseUrl);
+        const record = parseRecord(String(o.record));
+        const baseUrl = o.baseUrl === undefined ? undefined : String(o.baseUrl);
         const md5: Record<string, string> = {};
         for (const pair of o.md5 ?? []) {
           const m = /^([^=]+)=([0-9a-fA-F]{32})$/.exec(pair);
@@ -117,6 +148,7 @@ export function registerDownloadRelease(program: Command, run: CliRunner): void 
         const res = await downloadRelease(
           {
             root,
+            record,
             files,
             baseUrl,
             md5,

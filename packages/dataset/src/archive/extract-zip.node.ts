@@ -1,0 +1,143 @@
+// Resumable, traversal-safe extraction of a local .zip (the v1.1 release archives) with the bounded zip reader:
+// an entry whose path leaves the destination is refused before anything is written, files go to a temp name and
+// are renamed once complete and CRC-checked, entries already present with the right size are skipped.
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { blockCache } from '@worldstrat/raster-io';
+import { fileSource } from '@worldstrat/raster-io/node';
+import { DatasetError } from '../errors.js';
+import { archiveMemberTarget, type ExtractTarGzReport } from './extract-tar-gz.node.js';
+import { crc32 } from './zip/inflate.js';
+import { openZip, type ZipArchive, type ZipEntry, type ZipLimits } from './zip/open-zip.js';
+
+/** Options of {@link extractZip}. */
+export interface ExtractZipOptions {
+  /** As `extractTarGz`'s `topDir`: members are placed from this folder down (added when missing). */
+  topDir?: string;
+  limits?: Partial<ZipLimits>;
+  signal?: AbortSignal;
+  /** `done`/`total` in entries. */
+  onProgress?: (p: { stage: string; done: number; total: number; file?: string }) => void;
+}
+
+const TEMP_SUFFIX = '.extracting';
+/** Stored entries are copied in reads of this size (constant memory for large members). */
+const COPY_CHUNK = 4 * 1024 * 1024;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+
+/**
+ * Extract a `.zip` into `destDir`. Zip-slip paths are refused (`UNSAFE_ARCHIVE_PATH`), links and other special
+ * entries are listed in `ignored`, every structural problem is `CORRUPT_ZIP` naming the archive and entry.
+ *
+ * @param archivePath - the zip.
+ * @param destDir - destination root (created).
+ * @param options - top folder, limits, signal, progress.
+ * @returns counts of extracted/skipped files and bytes written.
+ * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH`, `CORRUPT_ZIP`, `UNSUPPORTED_ZIP`, `WRITE_FAILED`, `ABORTED`.
+ * @example
+ * ```ts
+ * await extractZip('downloads/hr_dataset.zip', 'dataset', { topDir: 'hr_dataset' });
+ * ```
+ */
+export async function extractZip(
+  archivePath: string,
+  destDir: string,
+  options: ExtractZipOptions = {},
+): Promise<ExtractTarGzReport> {
+  const { signal } = options;
+  const raw = fileSource(archivePath);
+  try {
+    const zip = await openZip(blockCache(raw, { blockSize: 1 << 16, maxBlocks: 64 }), {
+      name: archivePath,
+      limits: options.limits,
+      directorySource: raw,
+      signal,
+    });
+    const root = resolve(destDir);
+    // every path is checked before anything is written
+    const plan = zip.entries.map((e) => ({ e, rel: archiveMemberTarget(e.name, options.topDir) }));
+    for (const { e, rel } of plan)
+      if (rel !== null && relative(root, join(root, rel)).startsWith('..'))
+        throw new DatasetError('UNSAFE_ARCHIVE_PATH', `${archivePath}: entry "${e.name}" leaves ${destDir}`);
+    await mkdir(root, { recursive: true });
+    const report: ExtractTarGzReport = { extracted: 0, skipped: 0, bytes: 0, ignored: [] };
+    let done = 0;
+    for (const { e, rel } of plan) {
+      if (signal?.aborted) throw new DatasetError('ABORTED', 'extraction aborted', { cause: signal.reason });
+      done++;
+      if (rel === null) continue;
+      const target = join(root, rel);
+      const mode = e.externalAttributes >>> 16;
+      if (e.name.endsWith('/')) {
+        await mkdir(target, { recursive: true });
+        continue;
+      }
+      if ((mode & S_IFMT) !== 0 && (mode & S_IFMT) !== S_IFREG) {
+        report.ignored.push(e.name);
+        continue;
+      }
+      const existing = await stat(target).catch(() => null);
+      if (existing?.isFile() && existing.size === e.uncompressedSize) {
+        report.skipped++;
+      } else {
+        await mkdir(dirname(target), { recursive: true });
+        report.bytes += await writeEntry(zip, e, target, signal);
+        report.extracted++;
+      }
+      options.onProgress?.({ stage: 'extract', done, total: plan.length, file: rel });
+    }
+    return report;
+  } finally {
+    await raw.close();
+  }
+}
+
+/** One entry to `<target>.extracting`, checked, then renamed into place. */
+async function writeEntry(
+  zip: ZipArchive,
+  e: ZipEntry,
+  target: string,
+  signal?: AbortSignal,
+): Promise<number> {
+  const temp = `${target}${TEMP_SUFFIX}`;
+  try {
+    const fh = await open(temp, 'w');
+    try {
+      if (e.method === 0) {
+        const src = await zip.entrySource(e, signal);
+        let crc = 0;
+        for (let at = 0; at < e.uncompressedSize; at += COPY_CHUNK) {
+          const chunk = await src.read(at, Math.min(COPY_CHUNK, e.uncompressedSize - at), signal);
+          if (chunk.byteLength === 0)
+            throw new DatasetError('CORRUPT_ZIP', `${zip.name}: entry ${e.name} is truncated at ${at} bytes`);
+          crc = crc32(chunk, crc);
+          await fh.write(chunk);
+        }
+        if (crc !== e.crc32)
+          throw new DatasetError('CORRUPT_ZIP', `${zip.name}: entry ${e.name} fails its CRC-32 check`);
+      } else {
+        await fh.write(await zip.readEntry(e, signal));
+      }
+    } finally {
+      await fh.close();
+    }
+    await rename(temp, target);
+    return e.uncompressedSize;
+  } catch (err) {
+    await unlink(temp).catch(() => {});
+    if (err instanceof DatasetError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'EISDIR')
+      throw new DatasetError(
+        'WRITE_FAILED',
+        `extracting ${zip.name} to ${target}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    throw new DatasetError('CORRUPT_ZIP', `${zip.name}: entry ${e.name}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}

@@ -1,0 +1,257 @@
+// Parsing of a zip's fixed structures (end of central directory, its Zip64 variants, central directory entries)
+// from bytes already read. Pure functions: every length and offset is checked against the bytes at hand and the
+// archive size, so a hostile archive gives a typed error, never an out-of-range read or a huge allocation.
+import { DatasetError } from '../../errors.js';
+
+/** Signatures (little-endian u32) of the records we read. */
+export const SIG = {
+  local: 0x04034b50,
+  central: 0x02014b50,
+  eocd: 0x06054b50,
+  zip64Eocd: 0x06064b50,
+  zip64Locator: 0x07064b50,
+} as const;
+
+/** End of central directory (22 bytes) + the longest comment (65 535): the backward scan window. */
+export const EOCD_SCAN_BYTES = 22 + 0xffff;
+/** Fixed part of a central directory entry. */
+export const CENTRAL_HEADER_BYTES = 46;
+/** Fixed part of a local file header. */
+export const LOCAL_HEADER_BYTES = 30;
+
+/** Where the central directory is, from the (Zip64) end record. */
+export interface CentralDirectoryInfo {
+  entries: number;
+  offset: number;
+  size: number;
+  /** Offset of the first byte after the central directory that belongs to the end records. */
+  end: number;
+  zip64: boolean;
+}
+
+/** One central directory entry. */
+export interface ZipEntry {
+  /** Name as stored (UTF-8); folders end with `/`. */
+  readonly name: string;
+  /** 0 = stored, 8 = deflated. */
+  readonly method: number;
+  /** General purpose flags (bit 0 encrypted, bit 3 data descriptor, bit 11 UTF-8). */
+  readonly flags: number;
+  readonly crc32: number;
+  readonly compressedSize: number;
+  readonly uncompressedSize: number;
+  readonly localHeaderOffset: number;
+  /** External attributes (the high 16 bits hold the Unix mode when the zip was made on Unix). */
+  readonly externalAttributes: number;
+}
+
+/** Context for messages: the archive label (a path or a redacted URL). */
+type Where = { zip: string };
+
+export const corrupt = (w: Where, what: string): DatasetError =>
+  new DatasetError('CORRUPT_ZIP', `${w.zip}: ${what}; the zip is corrupt or not a zip`);
+
+const u16 = (b: Uint8Array, at: number) => (b[at] as number) | ((b[at + 1] as number) << 8);
+const u32 = (b: Uint8Array, at: number) =>
+  ((b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16)) +
+  (b[at + 3] as number) * 0x1000000;
+
+/** A u64 that must fit a safe integer (every size and offset we use it for). */
+function u64(w: Where, b: Uint8Array, at: number, field: string): number {
+  const lo = u32(b, at);
+  const hi = u32(b, at + 4);
+  const v = hi * 0x100000000 + lo;
+  if (hi >= 0x200000 || !Number.isSafeInteger(v)) throw corrupt(w, `${field} ${hi}:${lo} is beyond 2^53`);
+  return v;
+}
+
+export const readU16 = u16;
+export const readU32 = u32;
+
+/**
+ * Find the end of central directory record in the archive's tail. The record's comment must end exactly at the
+ * end of the file, so a signature planted inside a comment is not taken for the real one.
+ *
+ * @param w - archive label for messages.
+ * @param tail - the last bytes of the archive (at most {@link EOCD_SCAN_BYTES}).
+ * @param tailStart - offset of `tail[0]` in the archive.
+ * @returns offset of the record inside `tail`.
+ */
+export function findEocd(w: Where, tail: Uint8Array, tailStart: number): number {
+  for (let at = tail.byteLength - 22; at >= 0; at--) {
+    if (u32(tail, at) !== SIG.eocd) continue;
+    if (at + 22 + u16(tail, at + 20) === tail.byteLength) return at;
+  }
+  throw corrupt(
+    w,
+    `no end of central directory record in the last ${tail.byteLength} bytes (from offset ${tailStart})`,
+  );
+}
+
+/**
+ * Read the (Zip64) end of central directory. `readAt` fetches the Zip64 record, which may lie before the tail.
+ *
+ * @param w - archive label.
+ * @param tail - archive tail holding the end record at `eocdAt`.
+ * @param tailStart - offset of `tail[0]`.
+ * @param eocdAt - offset of the end record inside `tail`.
+ * @param readAt - reads `length` bytes at an archive offset.
+ * @returns the central directory's position, size and entry count.
+ */
+export async function readEndRecords(
+  w: Where,
+  tail: Uint8Array,
+  tailStart: number,
+  eocdAt: number,
+  readAt: (offset: number, length: number) => Promise<Uint8Array>,
+): Promise<CentralDirectoryInfo> {
+  const eocdOffset = tailStart + eocdAt;
+  const disk = u16(tail, eocdAt + 4);
+  const cdDisk = u16(tail, eocdAt + 6);
+  let entries = u16(tail, eocdAt + 10);
+  let size = u32(tail, eocdAt + 12);
+  let offset = u32(tail, eocdAt + 16);
+  let end = eocdOffset;
+  // The Zip64 locator sits right before the end record (read separately when a long comment pushed it out of the tail).
+  const locatorOffset = eocdOffset - 20;
+  let loc: Uint8Array | null = null;
+  if (eocdAt >= 20) loc = tail.subarray(eocdAt - 20, eocdAt);
+  else if (locatorOffset >= 0) loc = await readAt(locatorOffset, 20);
+  const hasLocator = loc !== null && loc.byteLength === 20 && u32(loc, 0) === SIG.zip64Locator;
+  const saturated = entries === 0xffff || size === 0xffffffff || offset === 0xffffffff;
+  if (loc && hasLocator) {
+    const recordOffset = u64(w, loc, 8, 'Zip64 end record offset');
+    if (recordOffset + 56 > locatorOffset)
+      throw corrupt(w, `Zip64 end record offset ${recordOffset} overlaps its locator at ${locatorOffset}`);
+    const rec = await readAt(recordOffset, 56);
+    if (rec.byteLength < 56 || u32(rec, 0) !== SIG.zip64Eocd)
+      throw corrupt(w, `no Zip64 end record signature at offset ${recordOffset}`);
+    if (u32(rec, 16) !== 0 || u32(rec, 20) !== 0 || u32(loc, 4) !== 0)
+      throw new DatasetError(
+        'UNSUPPORTED_ZIP',
+        `${w.zip}: multi-disk (split) zip archives are not supported`,
+      );
+    entries = u64(w, rec, 32, 'Zip64 entry count');
+    size = u64(w, rec, 40, 'Zip64 central directory size');
+    offset = u64(w, rec, 48, 'Zip64 central directory offset');
+    end = recordOffset;
+  } else if (saturated) {
+    throw corrupt(w, 'Zip64 values in the end record but no Zip64 locator before it');
+  } else if (disk !== 0 || cdDisk !== 0) {
+    throw new DatasetError('UNSUPPORTED_ZIP', `${w.zip}: multi-disk (split) zip archives are not supported`);
+  }
+  if (offset + size > end)
+    throw corrupt(
+      w,
+      `central directory (offset ${offset}, ${size} bytes) runs past its end record at ${end}`,
+    );
+  if (entries * CENTRAL_HEADER_BYTES > size)
+    throw corrupt(w, `${entries} entries cannot fit a ${size}-byte central directory`);
+  return { entries, offset, size, end, zip64: hasLocator };
+}
+
+/** Zip64 extended information: the saturated fields, in their fixed order. */
+function applyZip64Extra(
+  w: Where,
+  name: string,
+  extra: Uint8Array,
+  fields: { usize: number; csize: number; offset: number },
+): void {
+  let at = 0;
+  while (at + 4 <= extra.byteLength) {
+    const id = u16(extra, at);
+    const len = u16(extra, at + 2);
+    if (at + 4 + len > extra.byteLength) throw corrupt(w, `entry ${name}: extra field runs past its end`);
+    if (id === 0x0001) {
+      let p = at + 4;
+      const take = (field: string) => {
+        if (p + 8 > at + 4 + len) throw corrupt(w, `entry ${name}: Zip64 extra field too short for ${field}`);
+        const v = u64(w, extra, p, `entry ${name} ${field}`);
+        p += 8;
+        return v;
+      };
+      if (fields.usize === 0xffffffff) fields.usize = take('uncompressed size');
+      if (fields.csize === 0xffffffff) fields.csize = take('compressed size');
+      if (fields.offset === 0xffffffff) fields.offset = take('local header offset');
+      return;
+    }
+    at += 4 + len;
+  }
+  if (fields.usize === 0xffffffff || fields.csize === 0xffffffff || fields.offset === 0xffffffff)
+    throw corrupt(w, `entry ${name}: Zip64 sizes announced but no Zip64 extra field`);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * Parse every central directory entry.
+ *
+ * @param w - archive label.
+ * @param cd - the central directory bytes.
+ * @param info - its declared entry count and position.
+ * @returns the entries in directory order.
+ */
+export function parseCentralDirectory(w: Where, cd: Uint8Array, info: CentralDirectoryInfo): ZipEntry[] {
+  const out: ZipEntry[] = [];
+  let at = 0;
+  for (let i = 0; i < info.entries; i++) {
+    if (at + CENTRAL_HEADER_BYTES > cd.byteLength || u32(cd, at) !== SIG.central)
+      throw corrupt(
+        w,
+        `central directory entry ${i} of ${info.entries}: bad signature at ${info.offset + at}`,
+      );
+    const nameLen = u16(cd, at + 28);
+    const extraLen = u16(cd, at + 30);
+    const commentLen = u16(cd, at + 32);
+    const next = at + CENTRAL_HEADER_BYTES + nameLen + extraLen + commentLen;
+    if (next > cd.byteLength) throw corrupt(w, `central directory entry ${i} runs past the directory`);
+    const name = utf8.decode(cd.subarray(at + CENTRAL_HEADER_BYTES, at + CENTRAL_HEADER_BYTES + nameLen));
+    const fields = { usize: u32(cd, at + 24), csize: u32(cd, at + 20), offset: u32(cd, at + 42) };
+    if (fields.usize === 0xffffffff || fields.csize === 0xffffffff || fields.offset === 0xffffffff) {
+      const start = at + CENTRAL_HEADER_BYTES + nameLen;
+      applyZip64Extra(w, name, cd.subarray(start, start + extraLen), fields);
+    }
+    out.push({
+      name,
+      flags: u16(cd, at + 8),
+      method: u16(cd, at + 10),
+      crc32: u32(cd, at + 16),
+      compressedSize: fields.csize,
+      uncompressedSize: fields.usize,
+      localHeaderOffset: fields.offset,
+      externalAttributes: u32(cd, at + 38),
+    });
+    at = next;
+  }
+  checkLayout(w, out, info);
+  return out;
+}
+
+/**
+ * Entries must lie before the central directory and must not overlap (overlapping entries are the classic
+ * zip-bomb trick: one compressed stream counted many times). Each local record takes at least its fixed header,
+ * its name and its data.
+ */
+function checkLayout(w: Where, entries: ZipEntry[], info: CentralDirectoryInfo): void {
+  const byOffset = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  const names = new Set<string>();
+  let prevEnd = 0;
+  let prev = '';
+  for (const e of byOffset) {
+    if (names.has(e.name)) throw corrupt(w, `entry ${e.name} is listed twice`);
+    names.add(e.name);
+    if (e.localHeaderOffset < prevEnd)
+      throw corrupt(
+        w,
+        `entry ${e.name} (offset ${e.localHeaderOffset}) overlaps ${prev} (ends at ${prevEnd})`,
+      );
+    const minEnd = e.localHeaderOffset + LOCAL_HEADER_BYTES + e.compressedSize;
+    if (minEnd > info.offset)
+      throw corrupt(
+        w,
+        `entry ${e.name}: data (offset ${e.localHeaderOffset}, ${e.compressedSize} bytes) runs past the central directory at ${info.offset}`,
+      );
+    prevEnd = minEnd;
+    prev = e.name;
+  }
+}

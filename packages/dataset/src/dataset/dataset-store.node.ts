@@ -1,0 +1,378 @@
+// Where a dataset's layout is read from: a folder (as extracted), the v1.1 release zips in a folder, one local
+// zip, or the release zips behind a URL (a Zenodo record or a mirror folder) read with HTTP range requests.
+// The scanner and the reader only see this interface, so every source serves the same scenes and pixels.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { httpErrorFromResponse, readTextBounded, redactUrl, withRetry } from '@worldstrat/eo-fetch';
+import {
+  type ByteSource,
+  blockCache,
+  type GeoTiff,
+  openGeoTiff,
+  type RasterIoLimits,
+} from '@worldstrat/raster-io';
+import { fileSource, NODE_CODECS, openGeoTiffFile } from '@worldstrat/raster-io/node';
+import { openZip, type ZipArchive, type ZipLimits } from '../archive/zip/open-zip.js';
+import { DEFAULT_REMOTE_ZIP, openRemoteZip } from '../archive/zip/remote-zip.js';
+import { DatasetError } from '../errors.js';
+import { HR_DIR, LR_DIR, METADATA_CSV_NAME, SPLIT_CSV_NAME } from '../layout.js';
+import { ZipTree } from './zip-tree.js';
+
+/** The layout as the scanner and reader see it; `rel` paths are layout-relative (`hr_dataset/A`). */
+export interface DatasetStore {
+  /** The root as shown (a folder, or a URL with credentials redacted). */
+  readonly root: string;
+  /** `rel` as a scene path (a file path for folders; `<root>/<rel>` for zips). */
+  path(rel: string): string;
+  isDir(rel: string): Promise<boolean>;
+  list(rel: string): Promise<string[] | null>;
+  /** A table at the dataset root, or null when there is none. */
+  readText(rel: string): Promise<string | null>;
+  /** Open a GeoTIFF at a scene path made by {@link DatasetStore.path}. */
+  openTiff(
+    path: string,
+    options: { signal?: AbortSignal; limits?: Partial<RasterIoLimits> },
+  ): Promise<GeoTiff>;
+  /** HTTP requests sent so far (0 for local stores). */
+  readonly requestCount: number;
+}
+
+/** The v1.1 release files (Zenodo record 15382551). */
+export const RELEASE_ZIPS = {
+  hr: 'hr_dataset.zip',
+  l2a: 'lr_dataset_l2a.zip',
+  l1c: 'lr_dataset_l1c.zip',
+} as const;
+
+/** Options for stores over zips (local or remote). */
+export interface ZipStoreOptions {
+  /** Bytes of zip data kept in the block cache of each remote zip (LRU). Default 64 MiB. */
+  cacheBytes?: number;
+  /** Bytes per range request block. Default 64 KiB. */
+  blockBytes?: number;
+  /** Request headers for remote datasets (sent to the dataset URL's origin only). */
+  headers?: Record<string, string>;
+  /** Per-request time limit in ms for remote reads. Default 30 000. */
+  timeoutMs?: number;
+  /** Zip structure limits (entries, directory size, entry size). */
+  zipLimits?: Partial<ZipLimits>;
+  fetch?: typeof globalThis.fetch;
+  signal?: AbortSignal;
+}
+
+/**
+ * The store of a folder as extracted (`hr_dataset/`, `lr_dataset/`, the CSVs): paths are file paths.
+ *
+ * @param root - dataset folder.
+ * @returns the store.
+ */
+export function directoryStore(root: string): DatasetStore {
+  return {
+    root,
+    path: (rel) => (rel ? join(root, rel) : root),
+    isDir: async (rel) => (await stat(join(root, rel)).catch(() => null))?.isDirectory() ?? false,
+    list: (rel) => readdir(join(root, rel)).catch(() => null),
+    readText: async (rel) => {
+      const p = join(root, rel);
+      if (!(await stat(p).catch(() => null))?.isFile()) return null;
+      return readFile(p, 'utf8').catch((e) => {
+        throw new DatasetError('DATASET_NOT_FOUND', `${p} cannot be read: ${(e as Error).message}`, {
+          cause: e,
+        });
+      });
+    },
+    openTiff: (path, o) => openGeoTiffFile(path, { signal: o.signal, limits: o.limits }),
+    requestCount: 0,
+  };
+}
+
+/** A store over a zip tree; tables come from `tables`. */
+function zipStore(
+  root: string,
+  tree: ZipTree,
+  tables: (name: string) => Promise<string | null>,
+  requests: () => number,
+): DatasetStore {
+  const prefix = `${root}/`;
+  const relOf = (path: string) => {
+    if (!path.startsWith(prefix))
+      throw new DatasetError('INVALID_ARGUMENT', `${path} is not a path of ${root}`);
+    return path.slice(prefix.length);
+  };
+  return {
+    root,
+    path: (rel) => (rel ? `${prefix}${rel}` : root),
+    isDir: (rel) => tree.isDir(rel),
+    list: (rel) => tree.list(rel),
+    readText: (rel) => tables(rel),
+    async openTiff(path, o) {
+      const source = await tree.source(relOf(path), o.signal);
+      return openGeoTiff(source, { name: path, signal: o.signal, limits: o.limits, codecs: NODE_CODECS });
+    },
+    get requestCount() {
+      return requests();
+    },
+  };
+}
+
+/** Most redirects followed per request. */
+const MAX_REDIRECTS = 5;
+
+/**
+ * `fetch` that follows redirects itself so the caller's headers (credentials) only go to `origin`: a hop to
+ * another origin keeps `Range` and drops everything else.
+ *
+ * @param origin - the dataset URL's origin.
+ * @param base - the fetch to wrap.
+ * @returns the scoped fetch.
+ */
+export function originScopedFetch(origin: string, base: typeof globalThis.fetch): typeof globalThis.fetch {
+  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+    let url = String(input instanceof Request ? input.url : input);
+    const all = new Headers(init.headers);
+    for (let hop = 0; ; hop++) {
+      let headers = all;
+      if (new URL(url).origin !== origin) {
+        headers = new Headers();
+        const range = all.get('range');
+        if (range) headers.set('range', range);
+      }
+      const res = await base(url, { ...init, headers, redirect: 'manual' });
+      const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+      if (!location) return res;
+      await res.body?.cancel().catch(() => {});
+      if (hop >= MAX_REDIRECTS)
+        throw new DatasetError(
+          'REMOTE_READ_FAILED',
+          `${redactUrl(url)}: more than ${MAX_REDIRECTS} redirects`,
+        );
+      url = new URL(location, url).toString();
+    }
+  }) as typeof globalThis.fetch;
+}
+
+/** `user:pw@` in a URL becomes a Basic Authorization header (fetch refuses URLs with credentials). */
+function splitCredentials(raw: string): { url: string; headers: Record<string, string> } {
+  const u = new URL(raw);
+  if (!u.username && !u.password) return { url: raw, headers: {} };
+  const token = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString(
+    'base64',
+  );
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), headers: { authorization: `Basic ${token}` } };
+}
+
+/**
+ * The URL of a release file: a Zenodo record page (`…/records/<id>`, also the older `…/record/<id>`) serves
+ * files at `…/records/<id>/files/<name>?download=1`; any other URL is a folder holding the files.
+ *
+ * @param base - record or folder URL (no credentials).
+ * @returns a function from file name to URL.
+ */
+export function releaseFileUrl(base: string): (name: string) => string {
+  const u = new URL(base);
+  const m = /^(.*)\/records?\/(\d+)\/?$/.exec(u.pathname);
+  if (m) {
+    const dir = `${u.origin}${m[1]}/records/${m[2]}/files/`;
+    return (name) => `${dir}${encodeURIComponent(name)}?download=1`;
+  }
+  const dir = `${u.origin}${u.pathname.replace(/\/+$/, '')}/`;
+  return (name) => `${dir}${encodeURIComponent(name)}${u.search}`;
+}
+
+/** Most bytes of a remote table (the release's metadata.csv is ~10 MB). */
+const MAX_TABLE_BYTES = 256 * 1024 * 1024;
+
+/** A remote table through eo-fetch's retrying request path; a 404 means "no such table". */
+async function fetchTable(
+  url: string,
+  shown: string,
+  headers: Record<string, string>,
+  options: ZipStoreOptions,
+): Promise<string | null> {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  try {
+    return await withRetry(
+      async (signal) => {
+        const res = await doFetch(url, { headers, signal });
+        if (res.status === 404) {
+          await res.body?.cancel().catch(() => {});
+          return null;
+        }
+        if (!res.ok) throw await httpErrorFromResponse(res, url);
+        return readTextBounded(res, url, MAX_TABLE_BYTES);
+      },
+      {
+        signal: options.signal,
+        url,
+        policy: { retries: 2, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) },
+      },
+    );
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ABORTED') throw new DatasetError('ABORTED', `${shown}: aborted`, { cause: e });
+    const msg = (e as Error).message.split(url).join(shown);
+    throw new DatasetError('REMOTE_READ_FAILED', `${shown}: ${msg}`, { cause: e });
+  }
+}
+
+/**
+ * The store for `root`: an http(s) URL (Zenodo record or folder of the v1.1 files), a local `.zip`, a folder of
+ * the v1.1 zips, or an extracted folder.
+ *
+ * @param root - path or URL.
+ * @param options - cache budget, headers, limits.
+ * @returns the store (no zip is opened yet).
+ */
+export async function resolveDatasetStore(
+  root: string,
+  options: ZipStoreOptions = {},
+): Promise<DatasetStore> {
+  if (/^https?:\/\//i.test(root)) return remoteStore(root, options);
+  const st = await stat(root).catch(() => null);
+  if (st?.isFile() && root.toLowerCase().endsWith('.zip')) return singleZipStore(root, options);
+  if (st?.isDirectory()) {
+    const hasTree = (await stat(join(root, HR_DIR)).catch(() => null))?.isDirectory();
+    const hasZip = (await stat(join(root, RELEASE_ZIPS.hr)).catch(() => null))?.isFile();
+    if (!hasTree && hasZip) return localZipsStore(root, options);
+  }
+  return directoryStore(root);
+}
+
+function remoteStore(root: string, options: ZipStoreOptions): DatasetStore {
+  const { url, headers: auth } = splitCredentials(root);
+  const shown = redactUrl(root).replace(/\/+$/, '');
+  const headers = { ...options.headers, ...auth };
+  options = { ...options, fetch: originScopedFetch(new URL(url).origin, options.fetch ?? globalThis.fetch) };
+  if (new URL(url).pathname.toLowerCase().endsWith('.zip'))
+    return remoteSingleZipStore(url, shown, headers, options);
+  const fileUrl = releaseFileUrl(url);
+  const counters: { requestCount: number }[] = [];
+  let tableRequests = 0;
+  const part = (name: string, topDir: typeof HR_DIR | typeof LR_DIR, level?: 'L2A' | 'L1C') => ({
+    topDir,
+    level,
+    open: async () => {
+      const r = await openRemoteZip(fileUrl(name), `${shown}/${name}`, {
+        cacheBytes: options.cacheBytes,
+        blockBytes: options.blockBytes,
+        headers,
+        timeoutMs: options.timeoutMs,
+        limits: options.zipLimits,
+        fetch: options.fetch,
+        signal: options.signal,
+      });
+      counters.push(r);
+      return r.zip;
+    },
+  });
+  const tree = new ZipTree([
+    part(RELEASE_ZIPS.hr, HR_DIR),
+    part(RELEASE_ZIPS.l2a, LR_DIR, 'L2A'),
+    part(RELEASE_ZIPS.l1c, LR_DIR, 'L1C'),
+  ]);
+  const tables = async (name: string) => {
+    if (name !== SPLIT_CSV_NAME && name !== METADATA_CSV_NAME) return null;
+    tableRequests++;
+    return fetchTable(fileUrl(name), `${shown}/${name}`, headers, options);
+  };
+  return zipStore(
+    shown,
+    tree,
+    tables,
+    () => tableRequests + counters.reduce((n, c) => n + c.requestCount, 0),
+  );
+}
+
+/** A local zip: a file source under the block cache (the same code path as remote zips). */
+async function openLocalZip(path: string, options: ZipStoreOptions) {
+  const raw: ByteSource = fileSource(path);
+  const blockSize = options.blockBytes ?? DEFAULT_REMOTE_ZIP.blockBytes;
+  const maxBlocks = Math.max(
+    1,
+    Math.floor((options.cacheBytes ?? DEFAULT_REMOTE_ZIP.cacheBytes) / blockSize),
+  );
+  const cached = blockCache(raw, { blockSize, maxBlocks });
+  return openZip(cached, {
+    name: path,
+    limits: options.zipLimits,
+    directorySource: raw,
+    signal: options.signal,
+  });
+}
+
+function localZipsStore(root: string, options: ZipStoreOptions): DatasetStore {
+  const part = (name: string, topDir: typeof HR_DIR | typeof LR_DIR, level?: 'L2A' | 'L1C') => ({
+    topDir,
+    level,
+    open: () => openLocalZip(join(root, name), options),
+  });
+  const tree = new ZipTree([
+    part(RELEASE_ZIPS.hr, HR_DIR),
+    part(RELEASE_ZIPS.l2a, LR_DIR, 'L2A'),
+    part(RELEASE_ZIPS.l1c, LR_DIR, 'L1C'),
+  ]);
+  const dir = directoryStore(root);
+  return zipStore(
+    root,
+    tree,
+    (name) => dir.readText(name),
+    () => 0,
+  );
+}
+
+/** A remote zip of the whole layout (like {@link singleZipStore}). */
+function remoteSingleZipStore(
+  url: string,
+  shown: string,
+  headers: Record<string, string>,
+  options: ZipStoreOptions,
+): DatasetStore {
+  let counter: { requestCount: number } | undefined;
+  return singleZipStore(
+    shown,
+    options,
+    async () => {
+      const r = await openRemoteZip(url, shown, {
+        cacheBytes: options.cacheBytes,
+        blockBytes: options.blockBytes,
+        headers,
+        timeoutMs: options.timeoutMs,
+        limits: options.zipLimits,
+        fetch: options.fetch,
+        signal: options.signal,
+      });
+      counter = r;
+      return r.zip;
+    },
+    () => counter?.requestCount ?? 0,
+  );
+}
+
+/** One zip holding the whole layout (`hr_dataset/…`, `lr_dataset/…`, the CSVs at its top or under one folder). */
+function singleZipStore(
+  path: string,
+  options: ZipStoreOptions,
+  openIt: () => Promise<ZipArchive> = () => openLocalZip(path, options),
+  requests: () => number = () => 0,
+): DatasetStore {
+  let opened: Promise<ZipArchive> | undefined;
+  const zip = () => {
+    opened ??= openIt();
+    opened.catch(() => {
+      opened = undefined;
+    });
+    return opened;
+  };
+  const tree = new ZipTree([
+    { topDir: HR_DIR, strict: true, open: zip },
+    { topDir: LR_DIR, strict: true, open: zip },
+  ]);
+  const tables = async (name: string) => {
+    const z = await zip();
+    const e = z.entries.find((x) => x.name === name || x.name.replace(/^[^/]+\//, '') === name);
+    return e ? new TextDecoder().decode(await z.readEntry(e, options.signal)) : null;
+  };
+  return zipStore(path, tree, tables, requests);
+}

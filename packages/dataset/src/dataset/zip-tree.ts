@@ -1,0 +1,151 @@
+// The release layout seen through its zips (v1.1: hr_dataset.zip, lr_dataset_l2a.zip, lr_dataset_l1c.zip): a
+// read-only folder tree built from the central directories, opened lazily per zip. Browser-safe.
+import type { ByteSource } from '@worldstrat/raster-io';
+import type { ZipArchive, ZipEntry } from '../archive/zip/open-zip.js';
+import { DatasetError } from '../errors.js';
+import { HR_DIR, LR_DIR } from '../layout.js';
+
+/** One zip of the release and the part of the layout it holds. */
+export interface ZipPart {
+  /** `hr_dataset` (HR products) or `lr_dataset` (one level of revisits). */
+  topDir: typeof HR_DIR | typeof LR_DIR;
+  /** The level a `lr_dataset` zip holds (`L2A` or `L1C`); undefined for the HR zip. */
+  level?: 'L2A' | 'L1C';
+  /** Skip entries outside `hr_dataset/`/`lr_dataset/` instead of putting them under `topDir` (a zip of everything). */
+  strict?: boolean;
+  /** Opens the zip (called once, on first use). */
+  open(): Promise<ZipArchive>;
+}
+
+/** A file of the tree: its zip and entry. */
+export interface ZipTreeFile {
+  zip: ZipArchive;
+  entry: ZipEntry;
+}
+
+/**
+ * Layout path of a zip entry: from its first `hr_dataset/` or `lr_dataset/` segment down (the v1.1 zips
+ * unpack to `hr_dataset/<AOI>/…` and `lr_dataset/<AOI>/<level>/…`; a leading wrapper folder is tolerated); an
+ * entry with neither gets the zip's own top folder in front. Absolute names, `..`, backslashes and NUL are refused.
+ *
+ * @param zip - archive label for messages.
+ * @param name - the entry name.
+ * @param topDir - the zip's top folder (undefined: entries outside the layout folders are skipped).
+ * @returns path segments, or null for folder entries and skipped ones.
+ * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH`.
+ */
+export function layoutParts(zip: string, name: string, topDir: string | undefined): string[] | null {
+  if (name.startsWith('/') || /^[a-zA-Z]:/.test(name) || name.includes('\\') || name.includes('\0'))
+    throw unsafe(zip, name);
+  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) throw unsafe(zip, name);
+  if (name.endsWith('/') || parts.length === 0) return null;
+  const at = parts.findIndex((p) => p === HR_DIR || p === LR_DIR);
+  if (at >= 0) return parts.slice(at);
+  return topDir ? [topDir, ...parts] : null;
+}
+
+const unsafe = (zip: string, name: string) =>
+  new DatasetError(
+    'UNSAFE_ARCHIVE_PATH',
+    `${zip}: entry "${name}" is an absolute path or leaves its folder; refusing the archive (corrupt or malicious)`,
+  );
+
+/** Folders and files of the zips opened so far. */
+interface Index {
+  dirs: Map<string, Set<string>>;
+  files: Map<string, ZipTreeFile>;
+}
+
+/**
+ * A folder tree over the release zips. Paths are layout-relative (`hr_dataset/A/A_ps.tiff`). A zip is opened
+ * (its central directory read) the first time a path it may hold is asked for.
+ */
+export class ZipTree {
+  readonly #parts: ZipPart[];
+  readonly #opened = new Map<ZipPart, Promise<void>>();
+  readonly #index: Index = { dirs: new Map([['', new Set()]]), files: new Map() };
+
+  /** @param parts - the zips and what they hold. */
+  constructor(parts: readonly ZipPart[]) {
+    this.#parts = [...parts];
+    for (const p of parts) this.#index.dirs.get('')?.add(p.topDir);
+  }
+
+  /** Zips that may hold `rel` (an LR path names its level at depth 3: `lr_dataset/<AOI>/<level>`). */
+  #partsFor(rel: string): ZipPart[] {
+    const seg = rel.split('/').filter(Boolean);
+    if (seg.length === 0) return [];
+    return this.#parts.filter(
+      (p) => p.topDir === seg[0] && (!p.level || seg.length < 3 || seg[2] === p.level),
+    );
+  }
+
+  async #ensure(rel: string): Promise<void> {
+    await Promise.all(
+      this.#partsFor(rel).map((p) => {
+        let o = this.#opened.get(p);
+        if (!o) {
+          o = p.open().then((zip) => this.#add(zip, p));
+          o.catch(() => this.#opened.delete(p));
+          this.#opened.set(p, o);
+        }
+        return o;
+      }),
+    );
+  }
+
+  #add(zip: ZipArchive, part: ZipPart): void {
+    for (const entry of zip.entries) {
+      const parts = layoutParts(zip.name, entry.name, part.strict ? undefined : part.topDir);
+      if (!parts) continue;
+      const path = parts.join('/');
+      if (this.#index.files.has(path)) continue; // the first zip that holds a path wins
+      this.#index.files.set(path, { zip, entry });
+      for (let i = 0; i < parts.length; i++) {
+        const dir = parts.slice(0, i).join('/');
+        let set = this.#index.dirs.get(dir);
+        if (!set) {
+          set = new Set();
+          this.#index.dirs.set(dir, set);
+        }
+        set.add(parts[i] as string);
+      }
+    }
+  }
+
+  /** Top folders exist as soon as a zip for them is known (without opening it). */
+  async isDir(rel: string): Promise<boolean> {
+    if (!rel.includes('/') && (rel === '' || this.#index.dirs.get('')?.has(rel))) return true;
+    await this.#ensure(rel);
+    return this.#index.dirs.has(rel);
+  }
+
+  /** Names in a folder, or null when there is no such folder. */
+  async list(rel: string): Promise<string[] | null> {
+    await this.#ensure(rel);
+    const set = this.#index.dirs.get(rel);
+    return set ? [...set] : null;
+  }
+
+  /** The zip entry at a layout path, or undefined. */
+  async file(rel: string): Promise<ZipTreeFile | undefined> {
+    await this.#ensure(rel);
+    return this.#index.files.get(rel);
+  }
+
+  /** A file's bytes as a source: stored entries by window, deflated ones inflated whole (size-capped). */
+  async source(rel: string, signal?: AbortSignal): Promise<ByteSource> {
+    const f = await this.file(rel);
+    if (!f) throw new DatasetError('UNREADABLE_FILE', `${rel} is in none of the release zips`);
+    if (f.entry.method === 0) return f.zip.entrySource(f.entry, signal);
+    const bytes = await f.zip.readEntry(f.entry, signal);
+    const name = `${f.zip.name}!/${f.entry.name}`;
+    return {
+      name,
+      size: bytes.byteLength,
+      read: async (offset, length) =>
+        bytes.subarray(Math.min(offset, bytes.byteLength), Math.min(offset + length, bytes.byteLength)),
+    };
+  }
+}

@@ -1,0 +1,129 @@
+// download-release for the v1.1 record (15382551): zips fetched, MD5-checked and unpacked into the same layout
+// as the tar.gz record, with zip-slip refused before anything is written and re-runs skipping finished work.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractZip } from '../src/archive/extract-zip.node.js';
+import { DatasetError, generateSyntheticDataset, scanDataset } from '../src/node.js';
+import {
+  downloadRelease,
+  RELEASE_FILES_V1_1,
+  RELEASE_RECORDS,
+} from '../src/release/download-release.node.js';
+import { tempDir } from './support/fixtures.js';
+import { md5, membersOf, type ReleaseServer, startReleaseServer } from './support/release-server.js';
+import { buildZip } from './support/zip-writer.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let server: ReleaseServer;
+const sums: Record<string, string> = {};
+const expected = new Map<string, Buffer>();
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir('ws-release-zip-'));
+  const src = join(dir, 'source');
+  await generateSyntheticDataset(src, { aois: 2, revisits: 2, hrSize: 60, compression: 'none', l1c: true });
+  server = await startReleaseServer();
+  const hr = await membersOf(join(src, 'hr_dataset'), 'hr_dataset/');
+  const lr = await membersOf(join(src, 'lr_dataset'), 'lr_dataset/');
+  const l2a = lr.filter((m) => m.name.includes('/L2A/'));
+  // the L1C zip stores paths without the top folder: the unpacker must add lr_dataset/
+  const l1c = lr
+    .filter((m) => m.name.includes('/L1C/'))
+    .map((m) => ({ ...m, name: m.name.slice('lr_dataset/'.length) }));
+  const files: Record<string, Uint8Array> = {
+    'hr_dataset.zip': buildZip(hr.map((m) => ({ name: m.name, data: m.data! }))).bytes,
+    'lr_dataset_l2a.zip': buildZip(
+      l2a.map((m) => ({ name: m.name, data: m.data!, method: 8 as const })),
+      { zip64: true, dataDescriptor: true },
+    ).bytes,
+    'lr_dataset_l1c.zip': buildZip(l1c.map((m) => ({ name: m.name, data: m.data!, method: 8 as const })))
+      .bytes,
+    'metadata.csv': await readFile(join(src, 'metadata.csv')),
+    'stratified_train_val_test_split.csv': await readFile(join(src, 'stratified_train_val_test_split.csv')),
+  };
+  for (const m of [...hr, ...l2a]) expected.set(m.name, Buffer.from(m.data!));
+  for (const m of l1c) expected.set(`lr_dataset/${m.name}`, Buffer.from(m.data!));
+  for (const [name, bytes] of Object.entries(files)) {
+    server.files.set(name, bytes);
+    sums[name] = md5(bytes);
+  }
+}, 60_000);
+afterAll(async () => {
+  await server.close();
+  await cleanup();
+});
+
+describe('download-release --record 15382551 (v1.1 zips)', () => {
+  it('knows the v1.1 files, their MD5s and the Zenodo records URL', () => {
+    expect(RELEASE_FILES_V1_1.map((f) => [f.name, f.md5])).toEqual([
+      ['hr_dataset.zip', '5ae09bb3557ce131242a133d9758d9e7'],
+      ['lr_dataset_l1c.zip', 'e90ecfa4bf838ace0b51dea1031b5ed1'],
+      ['lr_dataset_l2a.zip', '7aa1878a37d22a6c7c4b84b022a14ad7'],
+      ['metadata.csv', '1a66ac42b9a688be18debd0d95633fa1'],
+      ['stratified_train_val_test_split.csv', '874612b59bbf7987f7de7edd48a30c70'],
+    ]);
+    expect(RELEASE_RECORDS[15382551].baseUrl).toBe('https://zenodo.org/records/15382551/files');
+  });
+
+  it('downloads, verifies, unpacks into the layout; a re-run skips everything', async () => {
+    const root = join(dir, 'ds');
+    const r = await downloadRelease({
+      root,
+      record: 15382551,
+      baseUrl: server.url,
+      md5: sums,
+      baseDelayMs: 1,
+    });
+    expect(r.files.map((f) => f.download)).toEqual(Array(5).fill('downloaded'));
+    expect(r.files.filter((f) => f.extraction).map((f) => f.extraction?.status)).toEqual(
+      Array(3).fill('extracted'),
+    );
+    for (const [rel, bytes] of expected) expect((await readFile(join(root, rel))).equals(bytes)).toBe(true);
+    const scan = await scanDataset(root, { revisits: 2 });
+    expect(scan.scenes.length).toBe(2);
+    expect(scan.problems).toEqual([]);
+    const again = await downloadRelease({ root, record: 15382551, baseUrl: server.url, md5: sums });
+    expect(again.files.map((f) => f.download)).toEqual(Array(5).fill('skipped'));
+    expect(again.files.filter((f) => f.extraction).map((f) => f.extraction?.status)).toEqual(
+      Array(3).fill('already-extracted'),
+    );
+    await expect(downloadRelease({ root, record: 1 as never })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+  });
+
+  it('refuses zip-slip before writing anything; a corrupt zip is CORRUPT_ZIP; existing files survive', async () => {
+    const dest = join(dir, 'slip');
+    const evil = join(dir, 'slip.zip');
+    writeFileSync(
+      evil,
+      buildZip([
+        { name: 'hr_dataset/A/ok.txt', data: new Uint8Array([1, 2, 3]) },
+        { name: '../outside.txt', data: new Uint8Array([4]) },
+      ]).bytes,
+    );
+    const e = await extractZip(evil, dest, { topDir: 'hr_dataset' }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DatasetError);
+    expect((e as DatasetError).code).toBe('UNSAFE_ARCHIVE_PATH');
+    expect((e as DatasetError).message).toContain('../outside.txt');
+    expect(existsSync(join(dest, 'hr_dataset/A/ok.txt'))).toBe(false);
+    expect(existsSync(join(dir, 'outside.txt'))).toBe(false);
+
+    const good = buildZip([{ name: 'hr_dataset/B/b.bin', data: new Uint8Array(1000).fill(9), method: 8 }]);
+    good.bytes[good.localOffsets[0] + 30 + 'hr_dataset/B/b.bin'.length + 2] ^= 0xff;
+    const bad = join(dir, 'bad.zip');
+    writeFileSync(bad, good.bytes);
+    // a file already there (another size) is only replaced by a complete, checked entry
+    const before = join(dest, 'hr_dataset/B/b.bin');
+    mkdirSync(join(dest, 'hr_dataset/B'), { recursive: true });
+    writeFileSync(before, 'keep');
+    const f = await extractZip(bad, dest).catch((x: unknown) => x);
+    expect((f as DatasetError).code).toBe('CORRUPT_ZIP');
+    expect((f as DatasetError).message).toContain('b.bin');
+    expect(await readFile(before, 'utf8')).toBe('keep');
+    expect(existsSync(`${before}.extracting`)).toBe(false);
+  });
+});

@@ -1,0 +1,288 @@
+import { memorySource, openGeoTiff, readRaster } from '@worldstrat/raster-io';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc32 } from '../src/archive/zip/inflate.js';
+import { openZip } from '../src/archive/zip/open-zip.js';
+import { openRemoteZip } from '../src/archive/zip/remote-zip.js';
+import { DatasetError } from '../src/errors.js';
+import { type RangeServer, startRangeServer } from './support/range-server.js';
+import { buildZip, type ZipInput } from './support/zip-writer.js';
+
+const text = (s: string) => new TextEncoder().encode(s);
+const pattern = (n: number, seed = 1) => {
+  const b = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+};
+const FILES: ZipInput[] = [
+  { name: 'hr_dataset/', data: new Uint8Array() },
+  { name: 'hr_dataset/A/A_ps.bin', data: pattern(5000), method: 0 },
+  { name: 'lr_dataset/A/L2A/A-1.metadata', data: text('{"x":1}'.repeat(100)), method: 8 },
+  { name: 'empty.txt', data: new Uint8Array(), method: 8 },
+];
+
+async function expectCode(p: Promise<unknown>, code: string, match?: RegExp): Promise<DatasetError> {
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(DatasetError);
+  expect((e as DatasetError).code).toBe(code);
+  if (match) expect((e as DatasetError).message).toMatch(match);
+  return e as DatasetError;
+}
+
+describe('openZip (memory source)', () => {
+  const variants = {
+    plain: {},
+    'data descriptors': { dataDescriptor: true },
+    zip64: { zip64: true },
+    'zip64 + data descriptors + local extra': { zip64: true, dataDescriptor: true, localExtra: 11 },
+    'a comment holding a fake end record': {
+      comment: new Uint8Array([...text('xx'), 0x50, 0x4b, 0x05, 0x06, ...new Uint8Array(30)]),
+    },
+  } as const;
+  for (const [label, opts] of Object.entries(variants)) {
+    it(`reads stored and deflated entries: ${label}`, async () => {
+      const { bytes } = buildZip(FILES, opts);
+      const zip = await openZip(memorySource(bytes, 'test.zip'));
+      expect(zip.zip64).toBe(Boolean((opts as { zip64?: boolean }).zip64));
+      expect(zip.entries.map((e) => e.name)).toEqual(FILES.map((f) => f.name));
+      for (const f of FILES.slice(1)) {
+        const e = zip.get(f.name)!;
+        expect(e.uncompressedSize).toBe(f.data.byteLength);
+        expect(Array.from(await zip.readEntry(e))).toEqual(Array.from(f.data));
+      }
+      const stored = await zip.entrySource(zip.get('hr_dataset/A/A_ps.bin')!);
+      expect(stored.size).toBe(5000);
+      expect(Array.from(await stored.read(4990, 100))).toEqual(Array.from(FILES[1].data.subarray(4990)));
+      await expectCode(zip.entrySource(zip.get('lr_dataset/A/L2A/A-1.metadata')!), 'UNSUPPORTED_ZIP');
+    });
+  }
+
+  it('crc32 is the zip checksum', () => {
+    expect(crc32(text('123456789'))).toBe(0xcbf43926);
+  });
+});
+
+describe('openZip on hostile archives → typed errors, quickly', () => {
+  const base = () => buildZip(FILES);
+  const open = (b: Uint8Array) => openZip(memorySource(b, 'bad.zip'));
+  const patch32 = (b: Uint8Array, at: number, v: number) =>
+    new DataView(b.buffer, b.byteOffset).setUint32(at, v, true);
+  const patch16 = (b: Uint8Array, at: number, v: number) =>
+    new DataView(b.buffer, b.byteOffset).setUint16(at, v, true);
+
+  it('not a zip, truncated, no end record', async () => {
+    await expectCode(open(text('hello')), 'CORRUPT_ZIP', /bad\.zip: 5 bytes/);
+    const { bytes } = base();
+    await expectCode(open(bytes.subarray(0, bytes.length - 5)), 'CORRUPT_ZIP', /no end of central directory/);
+    await expectCode(open(pattern(200_000)), 'CORRUPT_ZIP', /no end of central directory/);
+  });
+
+  it('central directory offset past the end record, huge entry count', async () => {
+    const z = base();
+    const a = z.bytes.slice();
+    patch32(a, z.eocdOffset + 16, z.eocdOffset + 100);
+    await expectCode(open(a), 'CORRUPT_ZIP', /runs past its end record/);
+    const b = z.bytes.slice();
+    patch16(b, z.eocdOffset + 10, 0xfffe);
+    await expectCode(open(b), 'CORRUPT_ZIP', /65534 entries cannot fit/);
+  });
+
+  it('a local header offset pointing elsewhere, overlapping entries', async () => {
+    const z = base();
+    const a = z.bytes.slice();
+    // entry 2's local header offset → entry 1's data
+    const cd2 = findCentral(a, z.cdOffset, 2);
+    patch32(a, cd2 + 42, z.localOffsets[1] + 40);
+    await expectCode(open(a), 'CORRUPT_ZIP', /overlaps hr_dataset\/A\/A_ps\.bin/);
+    const b = z.bytes.slice();
+    const cd1 = findCentral(b, z.cdOffset, 1);
+    patch32(b, cd1 + 42, z.cdOffset);
+    await expectCode(open(b), 'CORRUPT_ZIP', /runs past the central directory/);
+  });
+
+  it('local header name length mismatch, bad local signature', async () => {
+    const z = base();
+    const a = z.bytes.slice();
+    patch16(a, z.localOffsets[1] + 26, 3);
+    const zip = await open(a);
+    await expectCode(zip.entrySource(zip.get('hr_dataset/A/A_ps.bin')!), 'CORRUPT_ZIP', /local header name/);
+    const b = z.bytes.slice();
+    patch32(b, z.localOffsets[2], 0x12345678);
+    const zb = await open(b);
+    await expectCode(
+      zb.readEntry(zb.get('lr_dataset/A/L2A/A-1.metadata')!),
+      'CORRUPT_ZIP',
+      /no local header/,
+    );
+  });
+
+  it('a deflate bomb past its declared size, a CRC mismatch, a bad stream', async () => {
+    const bomb = new Uint8Array(50 * 1024 * 1024);
+    const z = buildZip([{ name: 'bomb.bin', data: bomb, method: 8 }]);
+    const cd = findCentral(z.bytes, z.cdOffset, 0);
+    patch32(z.bytes, cd + 24, 1000); // declares 1000 bytes
+    const t0 = Date.now();
+    const zip = await open(z.bytes);
+    await expectCode(
+      zip.readEntry(zip.get('bomb.bin')!),
+      'CORRUPT_ZIP',
+      /bad\.zip: entry bomb\.bin inflates past its declared 1000 bytes/,
+    );
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const c = buildZip([{ name: 'c.txt', data: text('hello world'), method: 8 }]);
+    patch32(c.bytes, findCentral(c.bytes, c.cdOffset, 0) + 16, 0xdeadbeef);
+    const zc = await open(c.bytes);
+    await expectCode(
+      zc.readEntry(zc.get('c.txt')!),
+      'CORRUPT_ZIP',
+      /CRC-32 .* does not match the directory's deadbeef/,
+    );
+    const d = buildZip([{ name: 'd.txt', data: text('hello world hello world'), method: 8 }]);
+    d.bytes.fill(0xff, d.localOffsets[0] + 30 + 5, d.localOffsets[0] + 30 + 5 + 6);
+    const zd = await open(d.bytes);
+    await expectCode(zd.readEntry(zd.get('d.txt')!), 'CORRUPT_ZIP', /d\.txt/);
+  });
+
+  it('encrypted entries, unknown methods and entries over the size cap are refused', async () => {
+    const z = base();
+    const a = z.bytes.slice();
+    patch16(a, findCentral(a, z.cdOffset, 1) + 8, 1);
+    const za = await open(a);
+    await expectCode(za.readEntry(za.get('hr_dataset/A/A_ps.bin')!), 'UNSUPPORTED_ZIP', /encrypted/);
+    const b = z.bytes.slice();
+    patch16(b, findCentral(b, z.cdOffset, 2) + 10, 14);
+    const zb = await open(b);
+    await expectCode(zb.readEntry(zb.get('lr_dataset/A/L2A/A-1.metadata')!), 'UNSUPPORTED_ZIP', /method 14/);
+    const zc = await openZip(memorySource(z.bytes, 'cap.zip'), { limits: { maxEntryBytes: 100 } });
+    await expectCode(zc.readEntry(zc.get('hr_dataset/A/A_ps.bin')!), 'UNSUPPORTED_ZIP', /maxEntryBytes 100/);
+    await expectCode(
+      openZip(memorySource(z.bytes, 'cap.zip'), { limits: { maxEntries: 2 } }),
+      'UNSUPPORTED_ZIP',
+      /4 entries, over maxEntries 2/,
+    );
+  });
+
+  it('a stored entry whose sizes disagree, Zip64 sizes without their extra field', async () => {
+    const z = base();
+    const a = z.bytes.slice();
+    patch32(a, findCentral(a, z.cdOffset, 1) + 24, 4999);
+    const za = await open(a);
+    await expectCode(
+      za.entrySource(za.get('hr_dataset/A/A_ps.bin')!),
+      'CORRUPT_ZIP',
+      /stored entry hr_dataset\/A\/A_ps\.bin declares 5000 stored and 4999 uncompressed bytes/,
+    );
+    const b = z.bytes.slice();
+    patch32(b, findCentral(b, z.cdOffset, 1) + 20, 0xffffffff);
+    await expectCode(open(b), 'CORRUPT_ZIP', /Zip64 sizes announced but no Zip64 extra field/);
+  });
+
+  it('Zip64 locator pointing past itself', async () => {
+    const z = buildZip(FILES, { zip64: true });
+    const loc = z.eocdOffset - 20;
+    new DataView(z.bytes.buffer).setBigUint64(loc + 8, BigInt(loc), true);
+    await expectCode(open(z.bytes), 'CORRUPT_ZIP', /Zip64 end record offset .* overlaps its locator/);
+  });
+});
+
+/** Offset of central directory entry `i`. */
+function findCentral(b: Uint8Array, cdOffset: number, i: number): number {
+  const v = new DataView(b.buffer, b.byteOffset);
+  let at = cdOffset;
+  for (let k = 0; k < i; k++)
+    at += 46 + v.getUint16(at + 28, true) + v.getUint16(at + 30, true) + v.getUint16(at + 32, true);
+  return at;
+}
+
+describe('openRemoteZip over a 127.0.0.1 range server', () => {
+  let server: RangeServer;
+  beforeAll(async () => {
+    server = await startRangeServer();
+  });
+  afterAll(() => server.close());
+
+  it('opens with ≤ 3 requests, reads a stored entry by window and a deflated one whole, then from cache', async () => {
+    const big = pattern(600_000, 9);
+    const files: ZipInput[] = [
+      { name: 'a/big.bin', data: big },
+      { name: 'a/small.json', data: text('{"k": "v"}'.repeat(500)), method: 8 },
+    ];
+    server.files.set('z/ok.zip', buildZip(files, { zip64: true, dataDescriptor: true }).bytes);
+    const { zip, requestCount: _ } = await openRemoteZip(`${server.origin}/z/ok.zip`, 'ok.zip', {
+      blockBytes: 16 * 1024,
+    }).then((r) => ({ zip: r.zip, requestCount: r.requestCount }));
+    expect(server.hits.get('z/ok.zip')).toBeLessThanOrEqual(3);
+    server.resetCounts();
+    const src = await zip.entrySource(zip.get('a/big.bin')!);
+    const w = await src.read(300_000, 1000);
+    expect(Array.from(w)).toEqual(Array.from(big.subarray(300_000, 301_000)));
+    // local header + one window: a few blocks, never the whole 600 kB entry
+    expect(server.hits.get('z/ok.zip')).toBeLessThanOrEqual(2);
+    expect(server.bytesServed.get('z/ok.zip')!).toBeLessThan(64 * 1024);
+    expect(new TextDecoder().decode(await zip.readEntry(zip.get('a/small.json')!))).toBe(
+      '{"k": "v"}'.repeat(500),
+    );
+    server.resetCounts();
+    await src.read(300_000, 1000);
+    await zip.readEntry(zip.get('a/small.json')!);
+    expect(server.totalHits()).toBe(0);
+  });
+
+  it('a GeoTIFF in a stored entry is read by window through raster-io', async () => {
+    const { writeGeoTiff } = await import('@worldstrat/raster-io/node');
+    const { tempDir } = await import('./support/fixtures.js');
+    const { readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { dir, cleanup } = await tempDir();
+    try {
+      const w = 1024;
+      const band = new Uint16Array(w * w).map((_, i) => i % 4093);
+      const path = join(dir, 't.tif');
+      await writeGeoTiff(
+        path,
+        { width: w, height: w, bands: [band], dtype: 'uint16' },
+        { tiled: true, tileSize: 256 },
+      );
+      const tif = new Uint8Array(await readFile(path));
+      server.files.set('z/tif.zip', buildZip([{ name: 'x/t.tif', data: tif }]).bytes);
+      const { zip } = await openRemoteZip(`${server.origin}/z/tif.zip`, 'tif.zip', { blockBytes: 4096 });
+      server.resetCounts();
+      const tiff = await openGeoTiff(await zip.entrySource(zip.get('x/t.tif')!));
+      const r = await readRaster(tiff, { window: { x: 128, y: 128, width: 64, height: 64 } });
+      expect(r.bands[0][0]).toBe(band[128 * w + 128]);
+      expect(r.bands[0][64 * 64 - 1]).toBe(band[191 * w + 191]);
+      // one 256² tile of 16 (plus headers), not the whole file
+      expect(server.bytesServed.get('z/tif.zip')!).toBeLessThan(tif.byteLength / 8);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('hostile servers: ignored Range (endless 200), wrong Content-Range, short and long bodies → typed errors', async () => {
+    const bytes = buildZip(FILES).bytes;
+    for (const mode of ['ignore-range', 'wrong-content-range', 'short-body', 'long-body'] as const) {
+      const p = `z/${mode}.zip`;
+      server.files.set(p, bytes);
+      server.modes.set(p, mode);
+      const t0 = Date.now();
+      const e = await expectCode(
+        openRemoteZip(`${server.origin}/${p}`, `https://mirror.example/${mode}.zip`),
+        'REMOTE_READ_FAILED',
+      );
+      expect(e.message).toContain(`https://mirror.example/${mode}.zip`);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      if (mode === 'ignore-range') expect(server.bytesServed.get(p)!).toBeLessThan(64 * 2 ** 20);
+    }
+    await expectCode(
+      openRemoteZip(`${server.origin}/z/missing.zip`, 'missing.zip'),
+      'REMOTE_READ_FAILED',
+      /404/,
+    );
+  });
+});
