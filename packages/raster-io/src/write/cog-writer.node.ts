@@ -274,6 +274,7 @@ class StreamingCogWriter implements CogWriter {
   private queue: Promise<void> = Promise.resolve();
   private failure: RasterIoError | undefined;
   private discarding: Promise<void> | undefined;
+  private scratch: RasterArray | undefined;
 
   constructor(
     private readonly plan: Plan,
@@ -390,7 +391,8 @@ class StreamingCogWriter implements CogWriter {
   private feed(ci: number, row: RasterArray[], out: Encoded[]): void {
     const lv = this.levels[ci] as Level;
     const dec = lv.decimator as RowDecimator;
-    lv.window.push(row.map((b) => b.slice() as RasterArray));
+    // Full-resolution rows are views of the caller's arrays: copy them; overview rows are already fresh.
+    lv.window.push(lv.source === 0 ? row.map((b) => b.slice() as RasterArray) : row);
     const have = lv.windowStart + lv.window.length;
     while (lv.rows < lv.height) {
       const [start, end] = dec.rowsFor(lv.rows);
@@ -425,7 +427,7 @@ class StreamingCogWriter implements CogWriter {
         continue;
       }
       lv.tileRow.forEach((band, b) => {
-        const buf = new DTYPE_ARRAY[dtype](tile * tile);
+        const buf = this.blockBuffer(cols < tile || rows < tile);
         for (let r = 0; r < rows; r++)
           (buf as Uint8Array).set(
             (band as Uint8Array).subarray(r * lv.width + x0, r * lv.width + x0 + cols),
@@ -434,6 +436,18 @@ class StreamingCogWriter implements CogWriter {
         out.push({ level: lv, index: (b * lv.down + ty) * lv.across + tx, bytes: this.encode(buf, tile, 1) });
       });
     }
+  }
+
+  /**
+   * A tile-sized buffer for one band block: one reused scratch when the codec copies it anyway, else a fresh
+   * one (uncompressed bytes are parked as they are); zeroed where an edge tile does not cover it.
+   */
+  private blockBuffer(edge: boolean): RasterArray {
+    const { tile, dtype, codec } = this.plan;
+    if (!codec) return new DTYPE_ARRAY[dtype](tile * tile);
+    this.scratch ??= new DTYPE_ARRAY[dtype](tile * tile);
+    if (edge) this.scratch.fill(0);
+    return this.scratch;
   }
 
   private encode(block: RasterArray, rowSamples: number, perBlock: number): Uint8Array {
