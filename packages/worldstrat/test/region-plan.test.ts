@@ -1,8 +1,8 @@
 // Region plan units: the UTM grid of the centre (also across a zone boundary), chip-aligned overlapping tiles,
 // feathering weights that sum to 1, GeoJSON regions and their typed errors.
 import { describe, expect, it } from 'vitest';
+import { featherWeight } from '../src/pipelines/region-mosaic.node.js';
 import { planRegion, regionFromGeoJson } from '../src/pipelines/region-plan.js';
-import { featherWeight } from '../src/pipelines/region-superresolve.node.js';
 
 describe('planRegion', () => {
   it('grid in the centre UTM zone, snapped to 10 m, sides rounded up to the alignment; tiles cover it with padding', () => {
