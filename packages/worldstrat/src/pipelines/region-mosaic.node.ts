@@ -41,6 +41,19 @@ export interface MosaicTile {
   window: MosaicWindow;
 }
 
+/** A tile's padded window on the SR grid (whole pixels covering it). */
+export function hrWindowOf(tile: RegionTile, g: MosaicGrid): MosaicWindow {
+  const p = tile.padded;
+  const x = Math.floor(p.x * g.fx);
+  const y = Math.floor(p.y * g.fy);
+  return {
+    x,
+    y,
+    width: Math.min(g.width, Math.ceil((p.x + p.width) * g.fx)) - x,
+    height: Math.min(g.height, Math.ceil((p.y + p.height) * g.fy)) - y,
+  };
+}
+
 /**
  * 1-D blend weight of a tile at LR coordinate `u`: 1 in its core, a linear ramp over the middle `overlap`
  * px of each inner seam (the outer half of the padding, where its convolutions saw the tile edge, gets 0).

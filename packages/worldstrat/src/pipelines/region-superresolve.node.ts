@@ -2,17 +2,17 @@
 // centre) and its overlapping tiles, run each tile as a `region-sr-tile` unit through an executor (in-process or
 // BullMQ workers), then blend the tiles with linear feathering weights into one mosaic COG with overviews.
 // Tile work is bounded by the tile size; the mosaic is streamed block row by block row (region-mosaic).
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import type { RevisitProvider } from '@worldstrat/eo-fetch/node';
 import { sha256File } from '@worldstrat/eo-fetch/node';
 import type { BBox, RasterIoLimits } from '@worldstrat/raster-io';
 import { WorldStratError } from '../errors.js';
 import type { Executor, ExecutorUnit } from '../executors/executor.js';
 import { LocalExecutor } from '../executors/local-executor.node.js';
-import type { HrWindow, RegionTileParams, RegionTileResult } from '../executors/region-tile-unit.node.js';
+import type { RegionTileParams, RegionTileResult } from '../executors/region-tile-unit.node.js';
 import { type EngineChoice, loadWeightsEngine } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
-import { assembleMosaic } from './region-mosaic.node.js';
+import { assembleMosaic, hrWindowOf } from './region-mosaic.node.js';
 import {
   DEFAULT_REGION_TILE_OVERLAP_PX,
   DEFAULT_REGION_TILE_PX,
@@ -48,8 +48,10 @@ export interface RegionSuperresolveOptions {
    */
   tileSizePx?: number;
   tileOverlapPx?: number;
-  /** Largest region side in LR px (default 1024 ≈ 10 km). */
+  /** Largest region side in LR px (default 8192 ≈ 82 km). */
   maxSidePx?: number;
+  /** Largest region area in LR px (default 4096² ≈ 1,680 km²). */
+  maxPixels?: number;
   engine?: EngineChoice;
   overlap?: number;
   batchSize?: number;
@@ -99,19 +101,6 @@ function hrGridOf(plan: RegionPlan, outputSize: readonly [number, number]): HrGr
     width: Math.round(plan.width * fx),
     height: Math.round(plan.height * fy),
     transform: [t[0], t[1] / fx, 0, t[3], 0, t[5] / fy],
-  };
-}
-
-/** A tile's padded window on the SR grid (whole pixels covering it). */
-function hrWindowOf(tile: RegionTile, g: HrGrid): HrWindow {
-  const p = tile.padded;
-  const x = Math.floor(p.x * g.fx);
-  const y = Math.floor(p.y * g.fy);
-  return {
-    x,
-    y,
-    width: Math.min(g.width, Math.ceil((p.x + p.width) * g.fx)) - x,
-    height: Math.min(g.height, Math.ceil((p.y + p.height) * g.fy)) - y,
   };
 }
 
@@ -224,6 +213,7 @@ export const regionSuperresolvePipeline = definePipeline<RegionSuperresolveOptio
         overlapPx: options.tileOverlapPx ?? DEFAULT_REGION_TILE_OVERLAP_PX,
         alignPx: SRNET_CHIP_PX,
         ...(options.maxSidePx !== undefined ? { maxSidePx: options.maxSidePx } : {}),
+        ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
       });
       const side = plan.tileSizePx + 2 * plan.overlapPx + 4; // + the lon/lat margin of a tile's box
       if (side > MAX_AOI_SIDE_PX)

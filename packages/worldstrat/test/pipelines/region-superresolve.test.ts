@@ -249,7 +249,7 @@ describe('region superresolve (in process)', () => {
       .run({ ...options('big', 200), region: [7, 46, 9.5, 48] })
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'REGION_TOO_LARGE' });
-    expect((err as Error).message).toContain('limit 1024 px');
+    expect((err as Error).message).toContain('limits: 8192 px a side');
     const tooWide = await regionSuperresolvePipeline
       .run({ ...options('wide', 1000), tileOverlapPx: 600 })
       .catch((e: unknown) => e);
