@@ -201,7 +201,10 @@ function planWriter(path: string, o: CogWriterOptions): Plan {
   const interleave = o.interleave ?? 'band';
   if (interleave !== 'band' && interleave !== 'pixel')
     bad(`${path}: interleave must be 'band' or 'pixel', got '${interleave}'`);
+  if (o.noData !== undefined && o.noData !== null && typeof o.noData !== 'number')
+    bad(`${path}: noData must be a number (NaN allowed) or null, got ${typeof o.noData}`);
   if (o.geo) checkGeo(path, o.geo);
+  checkMemory(path, width, height, o.bands, tile, DTYPE_BYTES[dtype]);
   return {
     path,
     width,
@@ -219,6 +222,27 @@ function planWriter(path: string, o: CogWriterOptions): Plan {
     pixel: interleave === 'pixel' && o.bands > 1,
     geoEntries: o.geo ? geoTags(o.geo) : [],
   };
+}
+
+/** Largest tile row buffered per level (bytes) and most blocks tracked: far beyond any 4 GiB classic TIFF. */
+const MAX_TILE_ROW_BYTES = 2 ** 31;
+const MAX_BLOCKS = 2 ** 24;
+
+/** Refuses sizes whose tile-row buffers or block index could not be allocated (a typed error, not a RangeError). */
+function checkMemory(
+  path: string,
+  width: number,
+  height: number,
+  bands: number,
+  tile: number,
+  bps: number,
+): void {
+  const rowBytes = tile * width * bands * bps;
+  const blocks = Math.ceil(width / tile) * Math.ceil(height / tile) * bands;
+  if (rowBytes > MAX_TILE_ROW_BYTES || blocks > MAX_BLOCKS)
+    bad(
+      `${path}: ${width} × ${height} px × ${bands} bands needs ${Math.ceil(rowBytes / 2 ** 20)} MiB per tile row and ${blocks} blocks (limits ${MAX_TILE_ROW_BYTES / 2 ** 20} MiB, ${MAX_BLOCKS}); write it in parts`,
+    );
 }
 
 function checkGeo(path: string, geo: GeoBlock): void {
@@ -334,12 +358,12 @@ class StreamingCogWriter implements CogWriter {
   }
 
   private checkOpen(what: string): void {
+    if (this.failure) throw this.failure; // the write that failed says why, not only that the writer is closed
     if (this.state !== 'open')
       throw new RasterIoError(
         'WRITER_CLOSED',
         `${this.plan.path}: ${what}() on a COG writer that is already ${this.state === 'closing' ? 'closing' : 'closed or aborted'}`,
       );
-    if (this.failure) throw this.failure;
     if (this.options.signal?.aborted) {
       void this.abort();
       throw new RasterIoError('ABORTED', `${this.plan.path}: COG write aborted`, {

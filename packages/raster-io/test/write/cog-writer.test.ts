@@ -174,6 +174,15 @@ describe('createCogWriter misuse and failure', () => {
     await expect(code(createCogWriter(path, { ...opts, dtype: 'uint8', predictor: 3 }))).resolves.toBe(
       'INVALID_ARGUMENT',
     );
+    // Sizes whose buffers could not be allocated, and a noData that is not a number: typed refusals.
+    await expect(code(createCogWriter(path, { ...opts, width: 2 ** 31 }))).resolves.toBe('INVALID_ARGUMENT');
+    await expect(
+      code(createCogWriter(path, { ...opts, width: 2 ** 20, height: 2 ** 20, bands: 64 })),
+    ).resolves.toBe('INVALID_ARGUMENT');
+    await expect(code(createCogWriter(path, { ...opts, noData: '0' as unknown as number }))).resolves.toBe(
+      'INVALID_ARGUMENT',
+    );
+    expect(readdirSync(tmp()).filter((f) => f.startsWith('misuse.tif.'))).toEqual([]);
   });
 
   it('abort() removes its temporary files and leaves the previous output untouched', async () => {
