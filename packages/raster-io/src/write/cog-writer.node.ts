@@ -103,6 +103,11 @@ interface Level {
   /** Source rows kept for the next output rows: `window[k][band]` is source row `windowStart + k`. */
   window: RasterArray[][];
   windowStart: number;
+  /**
+   * Whether source rows are read in place from the source's tile-row buffer: true when an output row reads
+   * fewer rows than a tile holds (always, for sane factors), else they are copied into `window`.
+   */
+  views: boolean;
   /** Output rows done. */
   rows: number;
   /** The current tile row, one `tile × width` buffer per band. */
@@ -275,6 +280,7 @@ function planLevels(plan: Plan): Level[] {
       decimator: i === 0 ? undefined : rowDecimator(sw, sh, w, h, dtype, plan.resampling, plan.noData),
       window: [],
       windowStart: 0,
+      views: i > 0 && Math.ceil(sh / h) + 2 < tile,
       rows: 0,
       tileRow: Array.from({ length: spp }, () => new DTYPE_ARRAY[dtype](tile * w)),
       blocks: new Array((pixel ? 1 : spp) * across * down).fill(undefined),
@@ -403,33 +409,52 @@ class StreamingCogWriter implements CogWriter {
     const lv = this.levels[li] as Level;
     const { tile } = this.plan;
     const inTile = lv.rows % tile;
-    for (const [i, b] of row.entries()) (lv.tileRow[i] as RasterArray).set(b as never, inTile * lv.width);
+    const w = lv.width;
+    const stored = lv.tileRow.map((t, i) => {
+      t.set(row[i] as never, inTile * w);
+      return t.subarray(inTile * w, (inTile + 1) * w) as RasterArray;
+    });
     lv.rows++;
     if (inTile === tile - 1 || lv.rows === lv.height) this.flushTileRow(lv, out);
     this.levels.forEach((child, ci) => {
-      if (child.source === li) this.feed(ci, row, out);
+      if (child.source === li) this.feed(ci, stored, out);
     });
   }
 
   /** Source row for level `ci`: emit every output row whose source rows have all arrived. */
   private feed(ci: number, row: RasterArray[], out: Encoded[]): void {
     const lv = this.levels[ci] as Level;
+    const src = this.levels[lv.source] as Level;
     const dec = lv.decimator as RowDecimator;
-    // Full-resolution rows are views of the caller's arrays: copy them; overview rows are already fresh.
-    lv.window.push(lv.source === 0 ? row.map((b) => b.slice() as RasterArray) : row);
-    const have = lv.windowStart + lv.window.length;
+    // `row` views the source's tile-row buffer, which the next tile row overwrites: keep copies unless the
+    // rows an output row reads are always still there.
+    if (!lv.views) lv.window.push(row.map((b) => b.slice() as RasterArray));
     while (lv.rows < lv.height) {
       const [start, end] = dec.rowsFor(lv.rows);
-      if (end > have) break;
-      const rows = lv.window.slice(start - lv.windowStart, end - lv.windowStart);
-      const next = row.map((_, b) => dec.row(concatRows(rows, b, this.plan.dtype), lv.rows));
+      if (end > src.rows) break;
+      const next = row.map((_, b) => dec.row(this.sourceRows(lv, src, b, start, end), lv.rows));
       this.pushRow(ci, next, out);
     }
+    if (lv.views) return;
     // Keep only rows the next output row may still read.
-    const keepFrom = lv.rows < lv.height ? dec.rowsFor(lv.rows)[0] : have;
+    const keepFrom = lv.rows < lv.height ? dec.rowsFor(lv.rows)[0] : src.rows;
     const drop = Math.max(0, Math.min(lv.window.length, keepFrom - lv.windowStart));
     lv.window.splice(0, drop);
     lv.windowStart += drop;
+  }
+
+  /** Source rows `start .. end - 1` of band `b`, back to back (a view of the tile row when they are contiguous). */
+  private sourceRows(lv: Level, src: Level, b: number, start: number, end: number): RasterArray {
+    const { tile, dtype } = this.plan;
+    if (!lv.views) return concatRows(lv.window.slice(start - lv.windowStart, end - lv.windowStart), b, dtype);
+    const w = src.width;
+    const buf = src.tileRow[b] as RasterArray;
+    const at = start % tile;
+    if (at + end - start <= tile) return buf.subarray(at * w, (at + end - start) * w) as RasterArray;
+    const out = new DTYPE_ARRAY[dtype](w * (end - start));
+    for (let r = start; r < end; r++)
+      out.set(buf.subarray((r % tile) * w, ((r % tile) + 1) * w) as never, (r - start) * w);
+    return out;
   }
 
   /** Compress the blocks of the tile row just completed (zero-padded edges, as the in-memory writer). */

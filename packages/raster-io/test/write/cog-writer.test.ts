@@ -76,6 +76,12 @@ const CASES: [
     [1],
   ],
   [
+    'uint8, a factor gap wider than a tile ([2, 1024]: overview rows read from copies)',
+    () => ({ ...syntheticRaster('uint8', 300, 2100, 1, 13), noData: 7 }),
+    { compression: 'deflate', overviews: [2, 1024], tileSize: 256 },
+    [64, 300],
+  ],
+  [
     'int16 × 2 bands, nearest (overviews from full resolution), [2, 4, 16]',
     () => ({ ...syntheticRaster('int16', 777, 555, 2, 9), noData: -9999 }),
     { compression: 'deflate', overviews: [2, 4, 16], overviewResampling: 'nearest', tileSize: 256 },
