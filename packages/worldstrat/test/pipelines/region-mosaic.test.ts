@@ -7,7 +7,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '@worldstrat/eo-fetch/node';
 import { readGeoTiffFile, writeGeoTiff } from '@worldstrat/raster-io/node';
+import { initStateDict, resolveModelConfig, stateDictToSafetensors } from '@worldstrat/srnet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Executor, ExecutorUnit } from '../../src/executors/executor.js';
+import type { RegionTileParams, RegionTileResult } from '../../src/executors/region-tile-unit.node.js';
 import {
   assembleMosaic,
   hrWindowOf,
@@ -15,6 +18,7 @@ import {
   type MosaicTile,
 } from '../../src/pipelines/region-mosaic.node.js';
 import { planRegion, type RegionPlan } from '../../src/pipelines/region-plan.js';
+import { regionSuperresolvePipeline } from '../../src/pipelines/region-superresolve.node.js';
 import { tempDir } from '../support/fixtures.js';
 import { mosaicInMemory } from '../support/mosaic-in-memory.js';
 import { requireTool } from '../support/require-tool.js';
@@ -148,4 +152,80 @@ describe('assembleMosaic (streamed)', () => {
     expect(readFileSync(out, 'utf8')).toBe('previous mosaic');
     expect(readdirSync(join(dir, 'bad'))).toEqual(['mosaic.tif']);
   });
+});
+
+/** An executor whose "model" writes the scene onto each tile's window (2 bands): the pipeline without SR cost. */
+function sceneExecutor(): Executor & { units: number } {
+  const ex = {
+    kind: 'local' as const,
+    units: 0,
+    async run<P, R>(_stage: string, units: readonly ExecutorUnit<P>[]) {
+      const outcomes = [];
+      for (const u of units as unknown as ExecutorUnit<RegionTileParams>[]) {
+        ex.units++;
+        const { window: win, workDir, tile } = u.params;
+        const a = new Float32Array(win.width * win.height);
+        for (let j = 0; j < win.height; j++)
+          for (let i = 0; i < win.width; i++) a[j * win.width + i] = scene(win.x + i, win.y + j);
+        const file = join('tiles', `${tile}.tif`);
+        const bytes = await writeGeoTiff(
+          join(workDir, file),
+          { width: win.width, height: win.height, dtype: 'float32', bands: [a, a.map((v) => -v)] },
+          { tiled: true },
+        );
+        const value: RegionTileResult = {
+          tile,
+          file,
+          sha256: await sha256File(join(workDir, file)),
+          bytes,
+          skipped: false,
+        };
+        outcomes.push({ unit: u.unit, ok: true as const, value: value as unknown as R });
+      }
+      return { outcomes, detached: false };
+    },
+    async close() {},
+  };
+  return ex;
+}
+
+describe('regionSuperresolvePipeline beyond the old 1024 px side', () => {
+  it('an ≈ 11 km strip (over 1024 LR px) runs end to end into a GDAL-valid mosaic; maxSidePx 1024 still refuses it', async () => {
+    const config = resolveModelConfig({ kind: 'srcnn', revisits: 2, hiddenChannels: 8 });
+    const weights = join(dir, 'srcnn.safetensors');
+    writeFileSync(weights, stateDictToSafetensors(initStateDict(config, { seed: 5 }), config));
+    const executor = sceneExecutor();
+    const options = {
+      region: [8.4, 47.365, 8.546, 47.3685] as [number, number, number, number],
+      dateRange: ['2022-06-01', '2022-06-30'] as [string, string],
+      weights,
+      out: join(dir, 'strip', 'mosaic.tif'),
+      tileSizePx: 400,
+      tileOverlapPx: 50,
+      executor,
+    };
+    const tooLarge = await regionSuperresolvePipeline
+      .run({ ...options, maxSidePx: 1024 })
+      .catch((e: unknown) => e);
+    expect(tooLarge).toMatchObject({ code: 'REGION_TOO_LARGE' });
+    expect(executor.units).toBe(0);
+    const r = await regionSuperresolvePipeline.run(options);
+    expect(r.lrWidth).toBeGreaterThan(1024);
+    expect(r.tiles).toEqual({ total: 3, computed: 3, skipped: 0 });
+    expect([r.width, r.height]).toEqual([r.lrWidth * 3.12, r.lrHeight * 3.12]);
+    const m = await readGeoTiffFile(r.out);
+    expect(m.bands.length).toBe(2);
+    let worst = 0;
+    for (let y = 0; y < r.height; y += 5)
+      for (let x = 0; x < r.width; x += 3) {
+        const k = y * r.width + x;
+        worst = Math.max(worst, Math.abs(((m.bands[0] as Float32Array)[k] as number) - scene(x, y)));
+        worst = Math.max(worst, Math.abs(((m.bands[1] as Float32Array)[k] as number) + scene(x, y)));
+      }
+    expect(worst).toBeLessThan(1e-4);
+    if (validatorOk) {
+      const v = spawnSync('/usr/bin/python3', ['-m', VALIDATOR, r.out], { encoding: 'utf8' });
+      expect(v.stdout + v.stderr).toContain('is a valid cloud optimized GeoTIFF');
+    }
+  }, 120_000);
 });
