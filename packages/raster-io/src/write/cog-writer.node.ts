@@ -322,11 +322,18 @@ class StreamingCogWriter implements CogWriter {
       this.checkOpen('writeRows');
       const n = this.checkRows(y, bands);
       const out: Encoded[] = [];
-      for (let r = 0; r < n; r++) {
-        const row = bands.map(
-          (b) => b.subarray(r * this.plan.width, (r + 1) * this.plan.width) as RasterArray,
-        );
-        this.pushRow(0, row, out);
+      try {
+        for (let r = 0; r < n; r++) {
+          const row = bands.map(
+            (b) => b.subarray(r * this.plan.width, (r + 1) * this.plan.width) as RasterArray,
+          );
+          this.pushRow(0, row, out);
+        }
+      } catch (err) {
+        // Half-pushed rows leave the levels inconsistent: the writer is done for.
+        this.failure = writeFailed(this.plan.path, err);
+        void this.discard();
+        throw this.failure;
       }
       this.nextRow += n;
       return this.enqueue(() => this.parkBlocks(out));
