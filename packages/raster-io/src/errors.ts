@@ -21,6 +21,8 @@ export const RASTER_IO_ERROR_CODES = [
   'CORRUPT_TIFF',
   'CORRUPT_BLOCK',
   'TOO_LARGE',
+  'ROWS_OUT_OF_ORDER',
+  'WRITER_CLOSED',
 ] as const;
 
 /** One of {@link RASTER_IO_ERROR_CODES}. */

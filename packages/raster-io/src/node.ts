@@ -6,5 +6,7 @@ export { openGeoTiffFile, readGeoTiffFile } from './read/read-geotiff-file.node.
 export { readSafetensorsFile, writeSafetensorsFile } from './safetensors/safetensors-file.node.js';
 export type { FileByteSource } from './source/file-source.node.js';
 export { fileSource } from './source/file-source.node.js';
+export type { CogWriter, CogWriterOptions } from './write/cog-writer.node.js';
+export { createCogWriter } from './write/cog-writer.node.js';
 export { writeFileAtomic } from './write/write-file-atomic.node.js';
 export { writeGeoTiff } from './write/write-geotiff.node.js';

@@ -117,13 +117,19 @@ export {
   rebuild,
   rebuildPipeline,
 } from './pipelines/rebuild.node.js';
+export { featherWeight } from './pipelines/region-mosaic.node.js';
 export type { LrWindow, RegionPlan, RegionPlanOptions, RegionTile } from './pipelines/region-plan.js';
-export { DEFAULT_MAX_REGION_SIDE_PX, planRegion, regionFromGeoJson } from './pipelines/region-plan.js';
+export {
+  DEFAULT_MAX_REGION_PIXELS,
+  DEFAULT_MAX_REGION_SIDE_PX,
+  planRegion,
+  regionFromGeoJson,
+} from './pipelines/region-plan.js';
 export type {
   RegionSuperresolveOptions,
   RegionSuperresolveResult,
 } from './pipelines/region-superresolve.node.js';
-export { featherWeight, regionSuperresolvePipeline } from './pipelines/region-superresolve.node.js';
+export { regionSuperresolvePipeline } from './pipelines/region-superresolve.node.js';
 export type {
   SuperresolveAoi,
   SuperresolveOptions,

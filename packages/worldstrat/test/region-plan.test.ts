@@ -1,8 +1,8 @@
 // Region plan units: the UTM grid of the centre (also across a zone boundary), chip-aligned overlapping tiles,
 // feathering weights that sum to 1, GeoJSON regions and their typed errors.
 import { describe, expect, it } from 'vitest';
+import { featherWeight } from '../src/pipelines/region-mosaic.node.js';
 import { planRegion, regionFromGeoJson } from '../src/pipelines/region-plan.js';
-import { featherWeight } from '../src/pipelines/region-superresolve.node.js';
 
 describe('planRegion', () => {
   it('grid in the centre UTM zone, snapped to 10 m, sides rounded up to the alignment; tiles cover it with padding', () => {
@@ -32,6 +32,24 @@ describe('planRegion', () => {
 
   it('typed refusals: too large, bad box, misaligned tiles', () => {
     expect(() => planRegion([5, 45, 7, 47])).toThrow(expect.objectContaining({ code: 'REGION_TOO_LARGE' }));
+    // Beyond the old 1024 px side (the mosaic is streamed now), refused only by the explicit limits.
+    const wide = planRegion([8.3, 47.2, 8.6, 47.4]);
+    expect(wide.width).toBeGreaterThan(2200);
+    expect(() => planRegion([8.3, 47.2, 8.6, 47.4], { maxPixels: 2000 * 2000 })).toThrow(
+      expect.objectContaining({
+        code: 'REGION_TOO_LARGE',
+        message: expect.stringContaining('4000000 px in all'),
+      }),
+    );
+    expect(() => planRegion([8.3, 47.2, 8.6, 47.4], { maxSidePx: 1024 })).toThrow(
+      expect.objectContaining({
+        code: 'REGION_TOO_LARGE',
+        message: expect.stringContaining('1024 px a side'),
+      }),
+    );
+    expect(() => planRegion([8.3, 47.2, 8.6, 47.4], { maxPixels: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
     expect(() => planRegion([8.6, 47, 8.5, 47.1])).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     );

@@ -81,7 +81,7 @@ interface Level {
   ifdBytes: number;
 }
 
-const STRUCTURAL_METADATA = [
+export const STRUCTURAL_METADATA = [
   'LAYOUT=IFDS_BEFORE_DATA',
   'BLOCK_ORDER=ROW_MAJOR',
   'BLOCK_LEADER=SIZE_AS_UINT4',
@@ -510,7 +510,7 @@ export function isGeographicEpsg(epsg: number): boolean {
   return epsg >= 4001 && epsg <= 4999;
 }
 
-function geoTags(geo: GeoBlock): IfdEntry[] {
+export function geoTags(geo: GeoBlock): IfdEntry[] {
   const [ox, a, b, oy, d, e] = geo.transform;
   const out: IfdEntry[] = [];
   if (b === 0 && d === 0) {

@@ -280,3 +280,90 @@ function storeWork(work: ArrayLike<number>, out: RasterArray, dtype: DType): voi
           : Math.trunc(v > 0 ? Math.fround(v + 0.5) : Math.fround(v - 0.5));
   }
 }
+
+/**
+ * One band's decimation, row by row, for writers that receive the source in row order:
+ * `rowsFor(y)` is the source row range `[start, end)` output row `y` reads; `row(window, y)` computes that
+ * output row from exactly those rows (`window` holds them, `width` values each). Pixels are identical to
+ * {@link decimateBand}'s.
+ */
+export interface RowDecimator {
+  rowsFor(y: number): [number, number];
+  row(window: RasterArray, y: number): RasterArray;
+}
+
+/** A {@link RowDecimator} from a `width`×`height` level to `outWidth`×`outHeight`. */
+export function rowDecimator(
+  width: number,
+  height: number,
+  outWidth: number,
+  outHeight: number,
+  dtype: DType,
+  method: OverviewResampling,
+  noData: number | null | undefined,
+): RowDecimator {
+  return method === 'nearest'
+    ? nearestRows(width, height, outWidth, outHeight, dtype)
+    : averageRows(width, height, outWidth, outHeight, dtype, noData);
+}
+
+function nearestRows(
+  width: number,
+  height: number,
+  outWidth: number,
+  outHeight: number,
+  dtype: DType,
+): RowDecimator {
+  const ry = height / outHeight;
+  const source = (y: number): number => Math.min(height - 1, Math.floor(0.5 + y * ry));
+  return {
+    rowsFor: (y) => [source(y), source(y) + 1],
+    row(window) {
+      const work = nearestGdal(window, width, 1, outWidth, 1, dtype);
+      const out = new DTYPE_ARRAY[dtype](outWidth);
+      storeWork(work, out, dtype);
+      return out;
+    },
+  };
+}
+
+function averageRows(
+  width: number,
+  height: number,
+  outWidth: number,
+  outHeight: number,
+  dtype: DType,
+  noData: number | null | undefined,
+): RowDecimator {
+  const xs = spans(width, outWidth);
+  const ys = spans(height, outHeight);
+  const intWork = workIsInteger(dtype);
+  const spacingTwo = xs.every(
+    (s, i) => s.end - s.start === 2 && (i === 0 || (xs[i - 1] as Span).end === s.start),
+  );
+  return {
+    rowsFor: (y) => [(ys[y] as Span).start, (ys[y] as Span).end],
+    row(window, y) {
+      const src = toWork(window, dtype);
+      const nd: NoDataRule | undefined =
+        noData === null || noData === undefined
+          ? undefined
+          : {
+              mask: validMask(window, dtype, noData),
+              value: workValue(noData, dtype),
+              replacement: replacementValue(dtype, noData),
+            };
+      // The same span, counted from the window's first row (its weights are unchanged).
+      const sy = ys[y] as Span;
+      const local: Span = { ...sy, start: 0, end: sy.end - sy.start };
+      const work = intWork ? new Float64Array(outWidth) : new Float32Array(outWidth);
+      if (spacingTwo && local.end === 2 && !nd) shortcutRow(src, width, 0, xs, intWork, work, 0);
+      else
+        for (let x = 0; x < outWidth; x++)
+          work[x] = weightedPixel(src, width, xs[x] as Span, local, intWork, nd);
+      const out = new DTYPE_ARRAY[dtype](outWidth);
+      storeWork(work, out, dtype);
+      return out;
+    },
+  };
+}

@@ -66,6 +66,8 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   DUPLICATE_PATH: USAGE,
   DISPOSED: USAGE,
   CODEC_ALREADY_REGISTERED: USAGE,
+  ROWS_OUT_OF_ORDER: USAGE, // raster-io streaming COG writer misuse (API only)
+  WRITER_CLOSED: USAGE,
   LAND_MASK_NOT_LOADED: USAGE,
   MISSING_PEER: USAGE, // install the optional peer the message names
   UNSUPPORTED_CAPABILITY: USAGE, // the catalogue lacks a capability the request needs (filter, sortby…)

@@ -1,15 +1,20 @@
 // Region-scale super-resolution plan: the region's LR grid (10 m, UTM zone of the region's centre) and its
 // split into tiles with overlap. A region spanning several UTM zones still gets one mosaic on the centre
-// zone's grid (the revisits are warped onto it); the side limit keeps that distortion small and the mosaic's
-// memory bounded.
+// zone's grid (the revisits are warped onto it); the side limit keeps that distortion small, the pixel limit
+// keeps the run and the mosaic COG (classic TIFF, under 4 GiB) bounded. The mosaic itself is streamed.
 import type { BBox, GeoTransform } from '@worldstrat/raster-io';
 import { transformCoords, utmEpsgForLonLat } from '@worldstrat/raster-io';
 import { WorldStratError } from '../errors.js';
 
 /** LR ground resolution of the region grid (Sentinel-2's 10 m bands). */
 export const REGION_LR_M = 10;
-/** Default largest region side in LR pixels (≈ 10 km; the mosaic is assembled in memory). */
-export const DEFAULT_MAX_REGION_SIDE_PX = 1024;
+/** Default largest region side in LR pixels (≈ 82 km: the centre zone's UTM grid stays close to true). */
+export const DEFAULT_MAX_REGION_SIDE_PX = 8192;
+/**
+ * Default largest region area in LR pixels (4096², ≈ 1,680 km²): at srnet's ×3.12 a 4-band float32 mosaic is
+ * then ≈ 2.6 GB even uncompressed, inside a classic TIFF's 4 GiB.
+ */
+export const DEFAULT_MAX_REGION_PIXELS = 4096 * 4096;
 /** Default tile core side and overlap in LR pixels. */
 export const DEFAULT_REGION_TILE_PX = 200;
 export const DEFAULT_REGION_TILE_OVERLAP_PX = 100;
@@ -54,6 +59,8 @@ export interface RegionPlanOptions {
   tileSizePx?: number;
   overlapPx?: number;
   maxSidePx?: number;
+  /** Largest region area in LR pixels (width × height; default {@link DEFAULT_MAX_REGION_PIXELS}). */
+  maxPixels?: number;
   /**
    * Grid alignment in LR px: the grid's size, tile size and overlap are multiples of it (the SR model's chip,
    * so every tile's chips fall where a single run's would). Default 1.
@@ -99,7 +106,7 @@ function envelope(pts: readonly (readonly [number, number])[]): BBox {
   return [x0, y0, x1, y1];
 }
 
-function checkTiling(tile: number, overlap: number, maxSide: number, align: number): void {
+function checkTiling(tile: number, overlap: number, maxSide: number, maxPixels: number, align: number): void {
   if (!(Number.isInteger(align) && align >= 1 && align <= 1024))
     bad(`alignment ${align} must be an integer in [1, 1024]`);
   if (tile % align !== 0 || overlap % align !== 0)
@@ -109,6 +116,8 @@ function checkTiling(tile: number, overlap: number, maxSide: number, align: numb
   if (!(Number.isInteger(overlap) && overlap >= 0 && overlap % 2 === 0 && overlap <= tile))
     bad(`tile overlap ${overlap} LR px must be an even integer in [0, tile size ${tile}]`);
   if (!(Number.isInteger(maxSide) && maxSide >= 1)) bad(`max region side ${maxSide} must be an integer ≥ 1`);
+  if (!(Number.isInteger(maxPixels) && maxPixels >= 1))
+    bad(`max region pixels ${maxPixels} must be an integer ≥ 1`);
 }
 
 /** Tile starts along one axis: cores of `tile` px, the last one shorter. */
@@ -125,7 +134,7 @@ function cores(size: number, tile: number): [number, number][] {
  * @param region - `[minLon, minLat, maxLon, maxLat]`.
  * @param options - tile size, overlap, largest side.
  * @returns the plan.
- * @throws {WorldStratError} `INVALID_ARGUMENT` for a bad box or tiling; `REGION_TOO_LARGE` beyond `maxSidePx`.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` for a bad box or tiling; `REGION_TOO_LARGE` beyond `maxSidePx` or `maxPixels`.
  * @example
  * ```ts
  * planRegion([8.53, 47.36, 8.55, 47.38]).tiles.length; // 2 (≈ 152 × 223 LR px, tiles of 200)
@@ -136,18 +145,24 @@ export function planRegion(region: BBox, options: RegionPlanOptions = {}): Regio
   const tile = options.tileSizePx ?? DEFAULT_REGION_TILE_PX;
   const overlap = options.overlapPx ?? DEFAULT_REGION_TILE_OVERLAP_PX;
   const maxSide = options.maxSidePx ?? DEFAULT_MAX_REGION_SIDE_PX;
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_REGION_PIXELS;
   const align = options.alignPx ?? 1;
-  checkTiling(tile, overlap, maxSide, align);
+  checkTiling(tile, overlap, maxSide, maxPixels, align);
   const epsg = utmEpsgForLonLat((region[0] + region[2]) / 2, (region[1] + region[3]) / 2);
   const [x0, y0, x1, y1] = envelope(transformCoords(4326, epsg, outline(region)));
   const X0 = Math.floor(x0 / REGION_LR_M) * REGION_LR_M;
   const Y1 = Math.ceil(y1 / REGION_LR_M) * REGION_LR_M;
   const width = Math.ceil((x1 - X0) / REGION_LR_M / align) * align;
   const height = Math.ceil((Y1 - y0) / REGION_LR_M / align) * align;
-  if (!(Number.isFinite(width) && Number.isFinite(height)) || width > maxSide || height > maxSide)
+  if (
+    !(Number.isFinite(width) && Number.isFinite(height)) ||
+    width > maxSide ||
+    height > maxSide ||
+    width * height > maxPixels
+  )
     throw new WorldStratError(
       'REGION_TOO_LARGE',
-      `region ${JSON.stringify(region)} is ${width} × ${height} px at 10 m in EPSG:${epsg} (limit ${maxSide} px a side, the mosaic is assembled in memory); split it into smaller regions`,
+      `region ${JSON.stringify(region)} is ${width} × ${height} px at 10 m in EPSG:${epsg} (limits: ${maxSide} px a side, ${maxPixels} px in all, maxSidePx / maxPixels); split it into smaller regions`,
     );
   const transform: GeoTransform = [X0, REGION_LR_M, 0, Y1, 0, -REGION_LR_M];
   const tiles: RegionTile[] = [];

@@ -1,20 +1,20 @@
 // `superresolve --region`: region-scale super-resolution. Plan the region's output grid (UTM zone of its
 // centre) and its overlapping tiles, run each tile as a `region-sr-tile` unit through an executor (in-process or
 // BullMQ workers), then blend the tiles with linear feathering weights into one mosaic COG with overviews.
-// Tile work is bounded by the tile size; the mosaic itself is held in memory, hence the region side limit.
-import { isAbsolute, join, resolve } from 'node:path';
+// Tile work is bounded by the tile size; the mosaic is streamed block row by block row (region-mosaic).
+import { isAbsolute, resolve } from 'node:path';
 import { L2A_BANDS } from '@worldstrat/eo-fetch';
 import type { RevisitProvider } from '@worldstrat/eo-fetch/node';
 import { sha256File } from '@worldstrat/eo-fetch/node';
-import type { BBox, Raster, RasterIoLimits } from '@worldstrat/raster-io';
-import { readGeoTiffFile, writeGeoTiff } from '@worldstrat/raster-io/node';
+import type { BBox, RasterIoLimits } from '@worldstrat/raster-io';
 import { createDescriptorEngine, descriptorBandIndices, loadModelDescriptor } from '@worldstrat/srnet/node';
-import { throwIfAborted, WorldStratError } from '../errors.js';
+import { WorldStratError } from '../errors.js';
 import type { Executor, ExecutorUnit } from '../executors/executor.js';
 import { LocalExecutor } from '../executors/local-executor.node.js';
-import type { HrWindow, RegionTileParams, RegionTileResult } from '../executors/region-tile-unit.node.js';
+import type { RegionTileParams, RegionTileResult } from '../executors/region-tile-unit.node.js';
 import { type EngineChoice, loadWeightsEngine } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
+import { assembleMosaic, hrWindowOf } from './region-mosaic.node.js';
 import {
   DEFAULT_REGION_TILE_OVERLAP_PX,
   DEFAULT_REGION_TILE_PX,
@@ -56,8 +56,10 @@ export interface RegionSuperresolveOptions {
    */
   tileSizePx?: number;
   tileOverlapPx?: number;
-  /** Largest region side in LR px (default 1024 ≈ 10 km). */
+  /** Largest region side in LR px (default 8192 ≈ 82 km). */
   maxSidePx?: number;
+  /** Largest region area in LR px (default 4096² ≈ 1,680 km²). */
+  maxPixels?: number;
   engine?: EngineChoice;
   overlap?: number;
   batchSize?: number;
@@ -107,19 +109,6 @@ function hrGridOf(plan: RegionPlan, outputSize: readonly [number, number], chipP
     width: Math.round(plan.width * fx),
     height: Math.round(plan.height * fy),
     transform: [t[0], t[1] / fx, 0, t[3], 0, t[5] / fy],
-  };
-}
-
-/** A tile's padded window on the SR grid (whole pixels covering it). */
-function hrWindowOf(tile: RegionTile, g: HrGrid): HrWindow {
-  const p = tile.padded;
-  const x = Math.floor(p.x * g.fx);
-  const y = Math.floor(p.y * g.fy);
-  return {
-    x,
-    y,
-    width: Math.min(g.width, Math.ceil((p.x + p.width) * g.fx)) - x,
-    height: Math.min(g.height, Math.ceil((p.y + p.height) * g.fy)) - y,
   };
 }
 
@@ -236,113 +225,6 @@ function tileUnits(
   }));
 }
 
-/**
- * 1-D blend weight of a tile at LR coordinate `u`: 1 in its core, a linear ramp over the middle `overlap`
- * px of each inner seam (the outer half of the padding, where its convolutions saw the tile edge, gets 0).
- * Neighbouring tiles' weights sum to 1, so their product over x and y is a partition of unity.
- */
-export function featherWeight(u: number, a: number, b: number, size: number, overlap: number): number {
-  const h = overlap / 2;
-  let w = 1;
-  if (a > 0) w = overlap > 0 ? Math.min(w, Math.max(0, (u - (a - h)) / overlap)) : u >= a ? w : 0;
-  if (b < size) w = overlap > 0 ? Math.min(w, Math.max(0, (b + h - u) / overlap)) : u < b ? w : 0;
-  return w;
-}
-
-/** Blend one tile raster into the accumulators. */
-function accumulate(
-  acc: Float32Array[],
-  wsum: Float32Array,
-  r: Raster,
-  win: HrWindow,
-  tile: RegionTile,
-  plan: RegionPlan,
-  g: HrGrid,
-): void {
-  const c = tile.core;
-  const wx = Float32Array.from({ length: win.width }, (_, i) =>
-    featherWeight((win.x + i + 0.5) / g.fx, c.x, c.x + c.width, plan.width, plan.overlapPx),
-  );
-  for (let j = 0; j < win.height; j++) {
-    const wy = featherWeight((win.y + j + 0.5) / g.fy, c.y, c.y + c.height, plan.height, plan.overlapPx);
-    if (wy === 0) continue;
-    const row = (win.y + j) * g.width + win.x;
-    for (let i = 0; i < win.width; i++) {
-      const w = wx[i] * wy;
-      if (w === 0) continue;
-      let ok = true;
-      for (const band of r.bands) if (Number.isNaN(band[j * win.width + i] as number)) ok = false;
-      if (!ok) continue; // no data there in this tile: the neighbours' weights decide
-      for (const [b, band] of r.bands.entries()) acc[b][row + i] += w * (band[j * win.width + i] as number);
-      wsum[row + i] += w;
-    }
-  }
-}
-
-/** Overview factors until the smallest level is ≈ one 256 px block. */
-function overviewFactors(width: number, height: number): number[] {
-  const out: number[] = [];
-  for (let f = 2; Math.max(width, height) / f >= 128; f *= 2) out.push(f);
-  return out;
-}
-
-/** Read every tile (re-verifying its sha256), blend, and write the mosaic COG. */
-async function assembleMosaic(
-  plan: RegionPlan,
-  g: HrGrid,
-  tiles: RegionTileResult[],
-  workDir: string,
-  out: string,
-  context: PipelineContext,
-): Promise<{ bytes: number; overviews: number[] }> {
-  const n = g.width * g.height;
-  let acc: Float32Array[] = [];
-  const wsum = new Float32Array(n);
-  for (const [i, t] of tiles.entries()) {
-    throwIfAborted(context.signal);
-    const file = join(workDir, t.file);
-    const actual = await sha256File(file).catch(() => 'missing');
-    if (actual !== t.sha256)
-      throw new WorldStratError(
-        'CHECKSUM_MISMATCH',
-        `region tile ${file}: sha256 ${actual} differs from the tile's record ${t.sha256}; run again to redo it`,
-      );
-    const r = await readGeoTiffFile(file, { signal: context.signal });
-    if (acc.length === 0) acc = r.bands.map(() => new Float32Array(n));
-    if (r.bands.length !== acc.length)
-      throw new WorldStratError(
-        'SHAPE_MISMATCH',
-        `region tile ${file} has ${r.bands.length} bands, the first tile ${acc.length}`,
-      );
-    accumulate(acc, wsum, r, hrWindowOf(plan.tiles[i], g), plan.tiles[i], plan, g);
-    context.onProgress?.({ stage: 'assemble', done: i + 1, total: tiles.length });
-  }
-  for (let p = 0; p < n; p++) {
-    const w = wsum[p];
-    for (const band of acc) band[p] = w > 0 ? band[p] / w : Number.NaN;
-  }
-  const overviews = overviewFactors(g.width, g.height);
-  const bytes = await writeGeoTiff(
-    out,
-    {
-      width: g.width,
-      height: g.height,
-      dtype: 'float32',
-      bands: acc,
-      noData: Number.NaN,
-      geo: { epsg: plan.epsg, transform: g.transform },
-    },
-    {
-      cog: true,
-      compression: 'deflate',
-      predictor: true,
-      ...(overviews.length ? { overviews } : {}),
-      onProgress: (p) => context.onProgress?.({ stage: 'write', done: p.done, total: p.total }),
-    },
-  );
-  return { bytes, overviews };
-}
-
 /** Run the tiles through the executor; any failed tile fails the run with its code (the rest are kept). */
 async function runTiles(
   options: RegionSuperresolveOptions,
@@ -399,6 +281,7 @@ export const regionSuperresolvePipeline = definePipeline<RegionSuperresolveOptio
         overlapPx: options.tileOverlapPx ?? chipMultiple(DEFAULT_REGION_TILE_OVERLAP_PX, chip),
         alignPx: chip,
         ...(options.maxSidePx !== undefined ? { maxSidePx: options.maxSidePx } : {}),
+        ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
       });
       const side = plan.tileSizePx + 2 * plan.overlapPx + 4; // + the lon/lat margin of a tile's box
       if (side > MAX_AOI_SIDE_PX)
@@ -414,7 +297,18 @@ export const regionSuperresolvePipeline = definePipeline<RegionSuperresolveOptio
         `region ${JSON.stringify(options.region)}: ${plan.width} × ${plan.height} LR px in EPSG:${plan.epsg} → ${g.width} × ${g.height} SR px, ${plan.tiles.length} tile(s) of ${plan.tileSizePx} px (overlap ${plan.overlapPx})`,
       );
       const tiles = await runTiles(options, tileUnits(options, plan, g, workDir, model), context);
-      const { bytes, overviews } = await assembleMosaic(plan, g, tiles, workDir, options.out, context);
+      const { bytes, overviews } = await assembleMosaic(
+        plan,
+        g,
+        tiles.map((t, i) => ({
+          file: t.file,
+          sha256: t.sha256,
+          window: hrWindowOf(plan.tiles[i] as RegionTile, g),
+        })),
+        workDir,
+        options.out,
+        context,
+      );
       const skipped = tiles.filter((t) => t.skipped).length;
       return {
         out: options.out,
