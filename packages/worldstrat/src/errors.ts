@@ -22,6 +22,8 @@ export const WORLDSTRAT_ERROR_CODES = [
   'QUEUE_UNAVAILABLE',
   'REGION_TOO_LARGE',
   'TILES_FAILED',
+  'UNITS_FAILED',
+  'LOCK_TIMEOUT',
 ] as const;
 
 /** One of {@link WORLDSTRAT_ERROR_CODES}. */

@@ -22,6 +22,7 @@ import { messageOf } from './local-executor.node.js';
 import { connectRedis, parseQueueUrl, type QueueUrl } from './redis-connection.node.js';
 import { type SharedHostLimits, sharedHostLimitedFetch } from './shared-rate-limit.node.js';
 import { STAGE_HANDLERS, type StageRuntime } from './stage-handlers.node.js';
+import { redisLock } from './unit-lock.node.js';
 
 /** Key prefix of every queue in Redis. */
 export const QUEUE_PREFIX = 'worldstrat';
@@ -40,6 +41,8 @@ const PERMANENT_CODES = new Set([
   'REVISITS_NOT_FOUND',
   'BAD_SCENE_OPTIONS',
   'SHAPE_MISMATCH',
+  // a SPOT order FAILED at SentinelHub: it needs a person (inspect, delete, rerun)
+  'ORDER_FAILED',
 ]);
 
 /** Options of {@link QueueExecutor}. */
@@ -366,13 +369,14 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
   const q = parseQueueUrl(options.url);
   const connection = await connectRedis(q, options);
   const counts: QueueWorkerResult = { completed: 0, failed: 0 };
-  const runtime: StageRuntime = options.hostLimits
-    ? {
-        ...options.runtime,
-        fetch: sharedHostLimitedFetch(connection, options.hostLimits, options.runtime?.fetch),
-      }
-    : (options.runtime ?? {});
   const lockDuration = options.lockDurationMs ?? 30_000;
+  const runtime: StageRuntime = {
+    lock: redisLock(connection, { ttlMs: lockDuration }),
+    ...options.runtime,
+    ...(options.hostLimits
+      ? { fetch: sharedHostLimitedFetch(connection, options.hostLimits, options.runtime?.fetch) }
+      : {}),
+  };
   const workers = (options.stages ?? EXECUTOR_STAGES).map((stage) => {
     const w = new Worker(stage, (job: Job) => processJob(stage, job, runtime), {
       connection,
