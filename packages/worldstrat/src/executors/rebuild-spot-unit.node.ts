@@ -1,7 +1,9 @@
 // The rebuild's per-AOI SPOT unit: order (or reuse) one AOI's SPOT product, wait for delivery, download RGBN +
 // PAN and pansharpen. The order lookup and creation run inside the process's lock (`order:<collection>:<AOI>`:
 // Redis in queue workers, in-process locally), so workers racing on one AOI, or a duplicate job, find the
-// first one's order instead of placing a second. Each unit keeps its own HR manifest and order record; the
+// first one's order instead of placing a second. The whole unit also holds `spot-unit:<root>:<AOI>`, so a
+// duplicate job of the AOI waits and then finds every file complete instead of writing them at the same time.
+// Each unit keeps its own HR manifest and order record; the
 // coordinator merges them into `<root>/rebuild/manifest-HR.jsonl` and `<root>/rebuild/spot-orders.json`.
 import { isAbsolute, join, resolve } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
@@ -52,19 +54,24 @@ export async function runRebuildSpotOrderUnit(
   if (p.kind !== 'sentinelhub')
     throw new WorldStratError('INVALID_ARGUMENT', 'ordering SPOT needs the SentinelHub provider');
   const sh = await sentinelHubClientFor(p, runtime.fetch);
-  return orderSpotImagery(
-    sh,
-    [params.aoi as SpotOrderAoi],
-    {
-      ...params.order,
-      root: params.root,
-      concurrency: 2,
-      ...(runtime.lock ? { lock: runtime.lock } : {}),
-      recordPath: join(params.root, 'rebuild', 'units', 'spot', `${params.aoi.name}.json`),
-      manifestPath: unitManifestPath(params.root, 'HR', params.aoi.name),
-    },
-    { signal: context.signal },
-  );
+  const order = () =>
+    orderSpotImagery(
+      sh,
+      [params.aoi as SpotOrderAoi],
+      {
+        ...params.order,
+        root: params.root,
+        concurrency: 2,
+        ...(runtime.lock ? { lock: runtime.lock } : {}),
+        recordPath: join(params.root, 'rebuild', 'units', 'spot', `${params.aoi.name}.json`),
+        manifestPath: unitManifestPath(params.root, 'HR', params.aoi.name),
+      },
+      { signal: context.signal },
+    );
+  if (!runtime.lock) return order();
+  // a duplicate waits as long as a delivery may take, plus the downloads
+  const waitMs = ((params.order.timeoutMinutes ?? 240) + 30) * 60_000;
+  return runtime.lock(`spot-unit:${params.root}:${params.aoi.name}`, order, { waitMs });
 }
 
 /** Options of {@link spotThroughExecutor}. */

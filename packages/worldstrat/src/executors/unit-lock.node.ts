@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 
-/** Runs `fn` while holding the lock `key`. */
-export type UnitLock = <T>(key: string, fn: () => Promise<T>) => Promise<T>;
+/** Runs `fn` while holding the lock `key`; `waitMs` overrides how long to wait for it (Redis). */
+export type UnitLock = <T>(key: string, fn: () => Promise<T>, options?: { waitMs?: number }) => Promise<T>;
 
 /**
  * A lock for units of one process: sections with the same key run one after the other.
@@ -65,10 +65,10 @@ export function redisLock(redis: Redis, options: RedisLockOptions = {}): UnitLoc
   const ttlMs = Math.max(1000, options.ttlMs ?? 30_000);
   const waitMs = options.waitMs ?? 600_000;
   const prefix = options.prefix ?? 'worldstrat:locks';
-  return async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+  return async <T>(key: string, fn: () => Promise<T>, call?: { waitMs?: number }): Promise<T> => {
     const lockKey = `${prefix}:${key}`;
     const token = randomUUID();
-    await acquire(redis, lockKey, token, ttlMs, waitMs, options.signal);
+    await acquire(redis, lockKey, token, ttlMs, call?.waitMs ?? waitMs, options.signal);
     const renew = setInterval(
       () => void redis.eval(RENEW, 1, lockKey, token, ttlMs).catch(() => {}),
       Math.round(ttlMs / 3),
