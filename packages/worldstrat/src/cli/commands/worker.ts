@@ -63,6 +63,11 @@ export function registerWorker(program: Command, run: CliRunner): void {
       'requests started per host and second, shared by every worker on this Redis',
       intOption('host-rps', { min: 1, max: 100_000 }),
     )
+    .option(
+      '--sh-pu-per-minute <n>',
+      'SentinelHub processing units per minute, shared by every worker on this Redis',
+      intOption('sh-pu-per-minute', { min: 1, max: 1_000_000_000 }),
+    )
     .action((_opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
         const res = await runQueueWorker({
@@ -77,6 +82,9 @@ export function registerWorker(program: Command, run: CliRunner): void {
                   perSecond: o.hostRps as number | undefined,
                 },
               }
+            : {}),
+          ...(o.shPuPerMinute !== undefined
+            ? { processingUnits: { perWindow: o.shPuPerMinute as number } }
             : {}),
           signal: rt.signal,
           log: rt.info,
