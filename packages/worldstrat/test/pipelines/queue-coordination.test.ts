@@ -82,7 +82,13 @@ describe.runIf(run)('redisLock', () => {
     // a live holder renews its 1 s lock while it works 2.5 s: a waiter gives up with LOCK_TIMEOUT
     const holder = redisLock(await client(), { ttlMs: 1000 });
     let release = () => {};
-    const held = holder('busy', () => new Promise<void>((r) => (release = r)));
+    const held = holder(
+      'busy',
+      () =>
+        new Promise<void>((r) => {
+          release = r;
+        }),
+    );
     await sleep(100);
     const err = await redisLock(c, { waitMs: 2500 })('busy', async () => 'never').catch((e) => e);
     expect(err.code).toBe('LOCK_TIMEOUT');
