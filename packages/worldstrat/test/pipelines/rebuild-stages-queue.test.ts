@@ -90,12 +90,12 @@ async function listFiles(root: string): Promise<string[]> {
 
 describe.runIf(run)('rebuild stages on queue workers', () => {
   it('search runs in the workers: plan.json equals the in-process plan byte for byte; a replan reuses the verified unit results', async () => {
-    const options = (root: string): RebuildOptions => fixture.options(root, 6);
+    const options = (root: string): RebuildOptions => fixture.options(root, 4);
     const local = join(dir, 'plan-local');
     const before = searches();
     const ref = await rebuild(options(local));
     expect(ref.failures).toEqual([]);
-    expect(ref.aois).toBe(6);
+    expect(ref.aois).toBe(4);
     expect(searches() - before).toBe(ref.searchRequests);
     const localPlan = await readFile(join(local, 'rebuild', 'plan.json'));
 
@@ -125,7 +125,7 @@ describe.runIf(run)('rebuild stages on queue workers', () => {
     expect(res.searchRequests).toBe(ref.searchRequests);
     expect(Buffer.compare(await readFile(join(queued, 'rebuild', 'plan.json')), localPlan)).toBe(0);
     const unitFiles = (await listFiles(queued)).filter((f) => f.startsWith('rebuild/units/search/'));
-    expect(unitFiles).toHaveLength(6);
+    expect(unitFiles).toHaveLength(4);
     expect(unitFiles.every((f) => /\.[0-9a-f]{16}\.json$/.test(f))).toBe(true);
 
     // replan: every search unit finds its verified result and sends nothing
@@ -144,9 +144,9 @@ describe.runIf(run)('rebuild stages on queue workers', () => {
       'rebuild-spot-order',
       'region-sr-tile',
     ]);
-    expect(s.stages['rebuild-search'].completed).toBe(6);
+    expect(s.stages['rebuild-search'].completed).toBe(4);
     const text = await cli('status', '--queue', redis.url);
-    expect(text.out).toMatch(/^rebuild-search: 0 waiting, 0 active, 0 delayed, 6 completed/m);
+    expect(text.out).toMatch(/^rebuild-search: 0 waiting, 0 active, 0 delayed, 4 completed/m);
   }, 120_000);
 
   const spotUnit = (root: string, name: string, lon: number, pollSeconds = 0.01) => ({
@@ -195,6 +195,28 @@ describe.runIf(run)('rebuild stages on queue workers', () => {
     const status = JSON.parse((await cli('status', '--queue', redis.url, '--json')).out);
     expect(status.stages['rebuild-spot-order'].completed).toBe(5);
   }, 90_000);
+
+  it('the local executor: duplicate units of one AOI run under its in-process lock and create one order', async () => {
+    const root = join(dir, 'spot-local');
+    sh.orderDelaysMs = { listOrders: 200 };
+    const executor = new LocalExecutor();
+    // in this process the units carry the credentials (queued ones never do)
+    const credentials = { clientId: sh.clientId, clientSecret: sh.clientSecret };
+    const units = [
+      spotUnit(root, 'Local-1', 8.5),
+      spotUnit(root, 'Local-1', 8.5, 0.02),
+      spotUnit(root, 'Local-1', 8.5, 0.03),
+      spotUnit(root, 'Local-2', 8.53),
+    ].map((u) => ({ ...u, params: { ...u.params, provider: { ...u.params.provider, credentials } } }));
+    const res = await executor.run('rebuild-spot-order', units, { concurrency: 4 }, {}).finally(() => {
+      sh.orderDelaysMs = undefined;
+    });
+    expect(res.outcomes.map((o) => o.ok)).toEqual([true, true, true, true]);
+    expect([ordersOf('Local-1'), ordersOf('Local-2')]).toEqual([1, 1]);
+    const values = res.outcomes.map((o) => (o.ok ? (o.value as { created: number; reused: number }) : null));
+    expect(values.map((v) => v!.created + v!.reused)).toEqual([1, 1, 1, 1]);
+    expect(values.reduce((n, v) => n + v!.created, 0)).toBe(2);
+  }, 60_000);
 
   it('a worker killed with kill -9 while its order is being created: the rerun finds the order and never creates a second', async () => {
     const lone = await startTestRedis();
