@@ -144,9 +144,11 @@ export interface RebuildOptions {
   /** Injected fetch (tests, proxies). */
   fetch?: typeof fetch;
   /**
-   * Run the per-AOI download units through this executor (`LocalExecutor`, or `QueueExecutor` for BullMQ
-   * workers sharing `root`); default: one in-process download of every revisit. Units use the executor's
-   * fetch (`new LocalExecutor({ fetch })`, or the workers' own), not `fetch`.
+   * Run the per-AOI units (`rebuild-search`: catalogue search + matching; `rebuild-download`; with
+   * `spot.order`, `rebuild-spot-order`) through this executor (`LocalExecutor`, or `QueueExecutor` for BullMQ
+   * workers sharing `root`); the plan is the same as without one. Default: everything in this process. Units
+   * use the executor's fetch (`new LocalExecutor({ fetch })`, or the workers' own), not `fetch`; a dry run
+   * searches in this process.
    */
   executor?: Executor;
   /** With a queue executor: enqueue the units and return (`detached`); a later run waits and writes the tables. */
@@ -313,10 +315,11 @@ export async function planRebuild(
     const draw = await drawAois(classified, options, window.seed, samplePool, classifier.classify, context);
     throwIfAborted(signal);
     // drawing never depends on search results (AOIs without revisits are reported, not replaced), so the
-    // search can run after the draw, per AOI, wherever the executor runs it
-    const { spot, found } = options.executor
-      ? await searchPlanThroughExecutor(options.executor, draw.aois, options, window, context)
-      : await searchPlanInProcess(draw.aois, options, window, context);
+    // search can run after the draw, per AOI, wherever the executor runs it (a dry run writes nothing: here)
+    const { spot, found } =
+      options.executor && !options.dryRun
+        ? await searchPlanThroughExecutor(options.executor, draw.aois, options, window, context)
+        : await searchPlanInProcess(draw.aois, options, window, context);
     return {
       version: 1,
       fingerprint: fingerprintOf(options, pointsText),
