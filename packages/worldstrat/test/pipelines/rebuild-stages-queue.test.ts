@@ -13,7 +13,7 @@ import type { ExecutorUnit } from '../../src/executors/executor.js';
 import { LocalExecutor } from '../../src/executors/local-executor.node.js';
 import { QueueExecutor } from '../../src/executors/queue-executor.node.js';
 import type { RebuildSpotOrderParams } from '../../src/executors/rebuild-spot-unit.node.js';
-import { type RebuildOptions, rebuild } from '../../src/pipelines/rebuild.node.js';
+import { planRebuild, type RebuildOptions, rebuild } from '../../src/pipelines/rebuild.node.js';
 import { tempDir } from '../support/fixtures.js';
 import { type RebuildFixture, startRebuildFixture } from '../support/rebuild-fixture.js';
 import { hasRedisServer, startTestRedis, type TestRedis } from '../support/redis-server.js';
@@ -99,10 +99,11 @@ describe.runIf(run)('rebuild stages on queue workers', () => {
     expect(searches() - before).toBe(ref.searchRequests);
     const localPlan = await readFile(join(local, 'rebuild', 'plan.json'));
 
-    // the local executor runs the same units in this process
+    // the local executor runs the same search units in this process (the plan as rebuild writes it)
     const viaLocal = join(dir, 'plan-local-executor');
-    await rebuild({ ...options(viaLocal), executor: new LocalExecutor() });
-    expect(Buffer.compare(await readFile(join(viaLocal, 'rebuild', 'plan.json')), localPlan)).toBe(0);
+    const localUnits = await planRebuild({ ...options(viaLocal), executor: new LocalExecutor() });
+    expect(Buffer.compare(Buffer.from(`${JSON.stringify(localUnits)}\n`), localPlan)).toBe(0);
+    expect((await listFiles(viaLocal)).filter((f) => f.startsWith('rebuild/units/search/'))).toHaveLength(4);
 
     // queued: the coordinator's own fetch must send nothing; the STAC server still sees every search
     let coordinatorRequests = 0;
