@@ -23,7 +23,7 @@ import {
 } from '@worldstrat/eo-fetch/node';
 import { WORLDSTRAT_ERROR_CODES, WorldStratError, type WorldStratErrorCode } from '../errors.js';
 import type { PipelineContext } from '../pipelines/pipeline.js';
-import { type Executor, type ExecutorUnit, errorCodeOf, type UnitOutcome, unitKey } from './executor.js';
+import { type Executor, type ExecutorUnit, type UnitOutcome, unitKey } from './executor.js';
 import { shareableProvider } from './rebuild-units.node.js';
 import type { StageRuntime } from './stage-handlers.node.js';
 import { readUnitOutput, unitOutputPath, writeUnitOutput } from './unit-output.node.js';
@@ -274,7 +274,7 @@ function unitValue(o: UnitOutcome<RebuildSearchResult>): RebuildSearchResult {
     throw new EoFetchError(o.code as EoFetchErrorCode, message);
   if ((WORLDSTRAT_ERROR_CODES as readonly string[]).includes(o.code))
     throw new WorldStratError(o.code as WorldStratErrorCode, message);
-  throw new WorldStratError('UNITS_FAILED', `${message} [${errorCodeOf({ code: o.code })}]`);
+  throw new WorldStratError('UNITS_FAILED', `${message} [${o.code}]`);
 }
 
 const NO_MATCHES_MESSAGE =
