@@ -91,7 +91,7 @@ async function acquire(
   signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + waitMs;
-  for (let pause = 50; ; pause = Math.min(1000, pause * 2)) {
+  for (let pause = 25; ; pause = Math.min(250, pause * 2)) {
     throwIfAborted(signal);
     let got: string | null;
     try {
