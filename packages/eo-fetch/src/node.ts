@@ -55,6 +55,7 @@ export {
 } from './stages/revisit-stages.node.js';
 export type {
   SpotOrderAoi,
+  SpotOrderLock,
   SpotOrderOptions,
   SpotOrderRecord,
   SpotOrderRunOptions,

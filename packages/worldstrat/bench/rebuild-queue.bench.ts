@@ -1,8 +1,9 @@
-// Rebuild downloads on 1, 2 and 4 queue worker processes against a local STAC/COG server behind a 50 ms
-// latency proxy (I/O-bound): prints wall times and the speed-up over one worker. Needs redis-server and the
+// Rebuild downloads (and the per-AOI catalogue searches) on 1, 2 and 4 queue worker processes against a local
+// STAC/COG server behind a 50 ms latency proxy (I/O-bound): prints wall times and the speed-up over one worker. Needs redis-server and the
 // built CLI (dist/cli.js). Env: WORLDSTRAT_BENCH_AOIS (default 20), WORLDSTRAT_BENCH_WORKERS (default 1,2,4).
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'vitest';
 import type { Executor } from '../src/executors/executor.js';
@@ -26,6 +27,7 @@ it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
     try {
       const planRoot = (n: number) => join(dir, `w${n}`);
       const seconds = new Map<number, number>();
+      const searchSeconds = new Map<number, number>();
       for (const n of COUNTS) {
         const workers = Array.from({ length: n }, () => {
           const w = spawnCli(['worker', '--queue', redis.url, '--concurrency', '1', '--quiet'], dir);
@@ -36,7 +38,7 @@ it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
         // wait until every worker is connected, so start-up is not timed
         while ((await executor.workerCount('rebuild-download')) < n)
           await new Promise((r) => setTimeout(r, 100));
-        // only the executor's part is timed (the plan's sampling and searches are the same for every n)
+        // only the executor's stages are timed (the plan's sampling and draw are the same for every n)
         const timed: Executor = {
           kind: 'queue',
           run: async (...args) => {
@@ -44,7 +46,8 @@ it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
             try {
               return await executor.run(...args);
             } finally {
-              seconds.set(n, (performance.now() - t0) / 1000);
+              const t = (performance.now() - t0) / 1000;
+              (args[0] === 'rebuild-search' ? searchSeconds : seconds).set(n, t);
             }
           },
           close: () => executor.close(),
@@ -59,7 +62,12 @@ it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
       console.log(
         `[worldstrat bench] rebuild downloads, ${AOIS} AOIs, 50 ms latency: ${COUNTS.map(
           (n) => `${n} worker(s) ${seconds.get(n)!.toFixed(1)} s (${(one / seconds.get(n)!).toFixed(2)}×)`,
-        ).join(', ')}`,
+        ).join(', ')}; searches ${COUNTS.map(
+          (n) =>
+            `${n} worker(s) ${searchSeconds.get(n)!.toFixed(1)} s (${(searchSeconds.get(COUNTS[0])! / searchSeconds.get(n)!).toFixed(2)}×)`,
+        ).join(', ')}; worker --concurrency 1, 1 repeat, loadavg ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')}`,
       );
     } finally {
       for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -23,6 +23,8 @@ export const WORLDSTRAT_ERROR_CODES = [
   'REGION_TOO_LARGE',
   'TILES_FAILED',
   'MODEL_BANDS_UNAVAILABLE',
+  'UNITS_FAILED',
+  'LOCK_TIMEOUT',
 ] as const;
 
 /** One of {@link WORLDSTRAT_ERROR_CODES}. */

@@ -59,13 +59,17 @@ export type {
   QueueWorkerResult,
 } from './executors/queue-executor.node.js';
 export { QueueExecutor, queueStatus, runQueueWorker } from './executors/queue-executor.node.js';
+export type { RebuildSearchParams, RebuildSearchResult } from './executors/rebuild-search-unit.node.js';
+export type { RebuildSpotOrderParams } from './executors/rebuild-spot-unit.node.js';
 export type { RebuildDownloadParams } from './executors/rebuild-units.node.js';
 export type { QueueUrl } from './executors/redis-connection.node.js';
 export { parseQueueUrl } from './executors/redis-connection.node.js';
 export type { HrWindow, RegionTileParams, RegionTileResult } from './executors/region-tile-unit.node.js';
-export type { SharedHostLimits } from './executors/shared-rate-limit.node.js';
-export { sharedHostLimitedFetch } from './executors/shared-rate-limit.node.js';
+export type { SharedHostLimits, SharedProcessingUnitLimit } from './executors/shared-rate-limit.node.js';
+export { sharedHostLimitedFetch, sharedProcessingUnitFetch } from './executors/shared-rate-limit.node.js';
 export type { StageRuntime } from './executors/stage-handlers.node.js';
+export type { RedisLockOptions, UnitLock } from './executors/unit-lock.node.js';
+export { inProcessLock, redisLock } from './executors/unit-lock.node.js';
 export * from './index.js';
 export type {
   BenchmarkOptions,

@@ -182,13 +182,13 @@ export async function orderSpotImagery(
     context.log?.(`${aois.length - wanted.length} AOI(s) have no SPOT product in the plan: not ordered`);
   const collectionId = await resolveSpotCollection(sh, options, dryRun, result, context);
   throwIfAborted(context.signal);
-  const orders = await placeSpotOrders(sh, wanted, collectionId, dryRun, result, context);
+  const orders = await placeSpotOrders(sh, wanted, collectionId, dryRun, options.lock, result, context);
   result.newSqkm = Math.round(result.newSqkm * 1000) / 1000;
   if (dryRun) {
     result.downloads.planned = 2 * result.orders.length;
     return result;
   }
-  const recordPath = join(options.root, 'rebuild', 'spot-orders.json');
+  const recordPath = options.recordPath ?? join(options.root, 'rebuild', 'spot-orders.json');
   const saveRecord = () =>
     writeFileAtomic(
       recordPath,
@@ -214,7 +214,21 @@ export interface SpotOrderRunOptions extends SpotOrderOptions {
   /** Downloads in flight (default 4). */
   concurrency?: number;
   dryRun?: boolean;
+  /**
+   * Runs `fn` while holding the lock `key` (`collection:<name>` around finding or creating the collection,
+   * `order:<collection id>:<AOI>` around one AOI's order lookup and creation), so processes sharing the lock
+   * never create a collection or an AOI's order twice; with it, each AOI's lookup lists the orders afresh
+   * inside its lock. Default: none (a single process).
+   */
+  lock?: SpotOrderLock;
+  /** Where a confirmed run records its orders (default `<root>/rebuild/spot-orders.json`). */
+  recordPath?: string;
+  /** Manifest of the HR downloads (default `<root>/rebuild/manifest-HR.jsonl`; one per unit for executors). */
+  manifestPath?: string;
 }
+
+/** An exclusive section keyed by name, shared by whoever may order concurrently (see `SpotOrderRunOptions`). */
+export type SpotOrderLock = <T>(key: string, fn: () => Promise<T>) => Promise<T>;
 
 /** Validated poll interval and delivery timeout in milliseconds. */
 function spotTimings(options: SpotOrderOptions): { pollMs: number; timeoutMs: number } {
@@ -253,7 +267,7 @@ const spotRecordOf = (result: SpotOrdersResult, id: string) => result.orders.fin
 /** Stage 1: the BYOC collection (an existing id, or one found or created by name); its id, if it has one. */
 async function resolveSpotCollection(
   sh: SentinelHubClient,
-  options: SpotOrderOptions,
+  options: SpotOrderRunOptions,
   dryRun: boolean,
   result: SpotOrdersResult,
   { signal, log }: StageContext,
@@ -269,8 +283,13 @@ async function resolveSpotCollection(
     return found.id;
   }
   const name = options.collectionName ?? 'worldstrat-spot';
-  const before = (await sh.byocCollections(signal)).find((c) => c.name === name);
-  const c = before ?? (await sh.ensureByocCollection(name, { dryRun, signal }));
+  const findOrCreate = async () => {
+    const before = (await sh.byocCollections(signal)).find((c) => c.name === name);
+    return { before, c: before ?? (await sh.ensureByocCollection(name, { dryRun, signal })) };
+  };
+  const lock = options.lock;
+  const { before, c } =
+    lock && !dryRun ? await lock(`collection:${name}`, findOrCreate) : await findOrCreate();
   if ('dryRun' in c) {
     result.collection = { name, created: false };
     return undefined;
@@ -289,32 +308,40 @@ async function placeSpotOrders(
   wanted: readonly SpotOrderAoi[],
   collectionId: string | undefined,
   dryRun: boolean,
+  lock: SpotOrderLock | undefined,
   result: SpotOrdersResult,
   { signal, onProgress }: StageContext,
 ): Promise<Map<string, SentinelHubOrder>> {
-  const existing = collectionId ? await sh.listOrders({ collectionId }, signal) : [];
+  const lookup = async () => (collectionId ? await sh.listOrders({ collectionId }, signal) : []);
+  // without a shared lock one listing serves every AOI; with one, each AOI looks up afresh inside its lock
+  const listed = lock && !dryRun ? undefined : await lookup();
   const orders = new Map<string, SentinelHubOrder>();
   let done = 0;
   for (const a of wanted) {
     throwIfAborted(signal);
     const productId = a.spot!.id;
     const sqkm = bboxAreaKm2(a.bounds);
-    const matches = existing
-      .filter((o) => o.name === a.name && productsOf(o).includes(productId))
-      .sort((x, y) => (STATUS_RANK[x.status] ?? 9) - (STATUS_RANK[y.status] ?? 9));
-    const found: SentinelHubOrder | undefined = matches[0];
-    const rec: SpotOrderRecord = { aoi: a.name, productId, sqkm, reused: Boolean(found) };
-    if (dryRun) {
-      if (found) Object.assign(rec, { orderId: found.id, status: found.status });
-      else result.newSqkm += sqkm;
+    const place = async () => {
+      const existing = listed ?? (await lookup());
+      const matches = existing
+        .filter((o) => o.name === a.name && productsOf(o).includes(productId))
+        .sort((x, y) => (STATUS_RANK[x.status] ?? 9) - (STATUS_RANK[y.status] ?? 9));
+      const found: SentinelHubOrder | undefined = matches[0];
+      const rec: SpotOrderRecord = { aoi: a.name, productId, sqkm, reused: Boolean(found) };
+      if (dryRun) {
+        if (found) Object.assign(rec, { orderId: found.id, status: found.status });
+        else result.newSqkm += sqkm;
+        result.orders.push(rec);
+        return;
+      }
+      const order = await orderOneAoi(sh, a, productId, sqkm, found, collectionId!, result, signal);
+      orders.set(a.name, order);
+      Object.assign(rec, { orderId: order.id, status: order.status });
       result.orders.push(rec);
-      continue;
-    }
-    const order = await orderOneAoi(sh, a, productId, sqkm, found, collectionId!, result, signal);
-    orders.set(a.name, order);
-    Object.assign(rec, { orderId: order.id, status: order.status });
-    result.orders.push(rec);
-    onProgress?.({ stage: 'order SPOT', done: ++done, total: wanted.length });
+      onProgress?.({ stage: 'order SPOT', done: ++done, total: wanted.length });
+    };
+    if (lock && !dryRun) await lock(`order:${collectionId}:${a.name}`, place);
+    else await place();
   }
   return orders;
 }
@@ -420,7 +447,7 @@ async function downloadSpotOrders(
   const report = await downloadAll(jobs, {
     concurrency: options.concurrency ?? 4,
     perHost: options.concurrency ?? 4,
-    manifestPath: join(options.root, 'rebuild', 'manifest-HR.jsonl'),
+    manifestPath: options.manifestPath ?? join(options.root, 'rebuild', 'manifest-HR.jsonl'),
     manifestRoot: options.root,
     secrets: () => [...tokens],
     fetch: fetchNotingToken(sh, tokens),

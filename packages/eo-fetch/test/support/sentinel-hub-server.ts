@@ -27,6 +27,12 @@ export interface ShServer {
   processFaults: (number | 'reset' | 'garbage' | 'echo-auth')[];
   /** Drop the connection after creating the next order (the client never sees the answer). */
   dropNextCreateResponse: boolean;
+  /**
+   * Milliseconds to hold answers (off by default): `listOrders` before answering `GET /orders` (widens the
+   * window in which racing clients see no order), `createOrder` after recording a new order and before
+   * answering (a client killed meanwhile leaves the order behind).
+   */
+  orderDelaysMs?: { listOrders?: number; createOrder?: number };
   requests: { method: string; path: string; body: any; auth?: string }[];
   /**
    * Order lifecycle over polls (off by default: a confirmed order stays RUNNING): a RUNNING order becomes DONE
@@ -40,6 +46,9 @@ export interface ShServer {
   spotImagery?: boolean;
   close(): Promise<void>;
 }
+
+const holdFor = (ms: number | undefined) =>
+  ms ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 
 export async function startShServer(): Promise<ShServer> {
   const s: ShServer = {
@@ -184,6 +193,7 @@ export async function startShServer(): Promise<ShServer> {
           (!status || o.status === status) &&
           (!url.searchParams.get('collectionId') || o.collectionId === url.searchParams.get('collectionId')),
       );
+      await holdFor(s.orderDelaysMs?.listOrders); // answers what was there before the wait
       const start = Number(url.searchParams.get('viewtoken') ?? 0);
       const per = 2;
       const links: any = {};
@@ -203,6 +213,7 @@ export async function startShServer(): Promise<ShServer> {
         input: body.input,
       };
       s.orders.push(order);
+      await holdFor(s.orderDelaysMs?.createOrder);
       if (s.dropNextCreateResponse) {
         s.dropNextCreateResponse = false;
         return req.socket.destroy();

@@ -155,6 +155,8 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   DOWNLOAD_FAILED: NETWORK,
   REMOTE_READ_FAILED: NETWORK, // a range read of a remote dataset failed (HTTP error, refused range, timeout)
   TILES_FAILED: NETWORK, // some region tiles failed (their codes are listed); a rerun redoes only those
+  UNITS_FAILED: NETWORK, // a queued unit failed with a code the coordinator does not know; rerun retries it
+  LOCK_TIMEOUT: NETWORK, // a SPOT order lock stayed taken (stuck holder); it expires, rerun later
   QUEUE_UNAVAILABLE: NETWORK, // Redis of --queue unreachable or lost; finished files are kept, rerun resumes
   PAGING_LOOP: NETWORK,
   PAGE_LIMIT: NETWORK,

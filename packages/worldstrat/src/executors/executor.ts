@@ -5,7 +5,12 @@ import { createHash } from 'node:crypto';
 import type { PipelineContext } from '../pipelines/pipeline.js';
 
 /** Stages an executor can run (one BullMQ queue each). */
-export const EXECUTOR_STAGES = ['rebuild-download', 'region-sr-tile'] as const;
+export const EXECUTOR_STAGES = [
+  'rebuild-search',
+  'rebuild-download',
+  'rebuild-spot-order',
+  'region-sr-tile',
+] as const;
 
 /** One of {@link EXECUTOR_STAGES}. */
 export type ExecutorStage = (typeof EXECUTOR_STAGES)[number];

@@ -11,6 +11,7 @@ import {
   type UnitOutcome,
 } from './executor.js';
 import { STAGE_HANDLERS, type StageRuntime } from './stage-handlers.node.js';
+import { inProcessLock } from './unit-lock.node.js';
 
 /**
  * In-process executor. A unit that throws becomes a failed outcome with its typed code, except `ABORTED`,
@@ -24,8 +25,12 @@ import { STAGE_HANDLERS, type StageRuntime } from './stage-handlers.node.js';
 export class LocalExecutor implements Executor {
   readonly kind = 'local' as const;
 
-  /** @param runtime - what units get from this process (an injected fetch). */
-  constructor(private readonly runtime: StageRuntime = {}) {}
+  private readonly runtime: StageRuntime;
+
+  /** @param runtime - what units get from this process (an injected fetch; default an in-process lock). */
+  constructor(runtime: StageRuntime = {}) {
+    this.runtime = { lock: inProcessLock(), ...runtime };
+  }
 
   async run<P, R>(
     stage: ExecutorStage,

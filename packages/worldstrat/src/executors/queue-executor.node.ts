@@ -20,8 +20,14 @@ import {
 } from './executor.js';
 import { messageOf } from './local-executor.node.js';
 import { connectRedis, parseQueueUrl, type QueueUrl } from './redis-connection.node.js';
-import { type SharedHostLimits, sharedHostLimitedFetch } from './shared-rate-limit.node.js';
+import {
+  type SharedHostLimits,
+  type SharedProcessingUnitLimit,
+  sharedHostLimitedFetch,
+  sharedProcessingUnitFetch,
+} from './shared-rate-limit.node.js';
 import { STAGE_HANDLERS, type StageRuntime } from './stage-handlers.node.js';
+import { redisLock } from './unit-lock.node.js';
 
 /** Key prefix of every queue in Redis. */
 export const QUEUE_PREFIX = 'worldstrat';
@@ -40,6 +46,8 @@ const PERMANENT_CODES = new Set([
   'REVISITS_NOT_FOUND',
   'BAD_SCENE_OPTIONS',
   'SHAPE_MISMATCH',
+  // a SPOT order FAILED at SentinelHub: it needs a person (inspect, delete, rerun)
+  'ORDER_FAILED',
 ]);
 
 /** Options of {@link QueueExecutor}. */
@@ -342,8 +350,10 @@ export interface QueueWorkerOptions {
   log?: (line: string) => void;
   /** What units get from this process. */
   runtime?: StageRuntime;
-  /** Per-host request limits shared by every worker through this Redis (downloads of every unit). */
+  /** Per-host request limits shared by every worker through this Redis (searches and downloads of every unit). */
   hostLimits?: SharedHostLimits;
+  /** SentinelHub processing units per window shared by every worker through this Redis (Process API requests). */
+  processingUnits?: SharedProcessingUnitLimit;
   connectTimeoutMs?: number;
 }
 
@@ -366,13 +376,12 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
   const q = parseQueueUrl(options.url);
   const connection = await connectRedis(q, options);
   const counts: QueueWorkerResult = { completed: 0, failed: 0 };
-  const runtime: StageRuntime = options.hostLimits
-    ? {
-        ...options.runtime,
-        fetch: sharedHostLimitedFetch(connection, options.hostLimits, options.runtime?.fetch),
-      }
-    : (options.runtime ?? {});
   const lockDuration = options.lockDurationMs ?? 30_000;
+  const runtime: StageRuntime = {
+    lock: redisLock(connection, { ttlMs: lockDuration }),
+    ...options.runtime,
+    fetch: sharedFetch(connection, options),
+  };
   const workers = (options.stages ?? EXECUTOR_STAGES).map((stage) => {
     const w = new Worker(stage, (job: Job) => processJob(stage, job, runtime), {
       connection,
@@ -404,6 +413,14 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
   await Promise.all(workers.map((w) => w.close()));
   connection.disconnect();
   return counts;
+}
+
+/** The workers' fetch: the processing-unit budget first (no host slot held while waiting), then host limits. */
+function sharedFetch(connection: Redis, options: QueueWorkerOptions): typeof fetch | undefined {
+  let f = options.runtime?.fetch;
+  if (options.hostLimits) f = sharedHostLimitedFetch(connection, options.hostLimits, f);
+  if (options.processingUnits) f = sharedProcessingUnitFetch(connection, options.processingUnits, f);
+  return f;
 }
 
 async function processJob(stage: ExecutorStage, job: Job, runtime: StageRuntime): Promise<QueueJobResult> {

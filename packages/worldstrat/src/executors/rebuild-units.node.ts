@@ -33,8 +33,8 @@ export interface RebuildDownloadParams {
   readLimits?: Partial<RasterIoLimits>;
 }
 
-/** Manifest of one unit and level. */
-const unitManifestPath = (root: string, level: S2Level, aoi: string): string =>
+/** Manifest of one unit and level (`HR` for SPOT downloads). */
+export const unitManifestPath = (root: string, level: S2Level | 'HR', aoi: string): string =>
   join(root, 'rebuild', 'units', level, `${aoi}.jsonl`);
 
 /**
@@ -122,7 +122,7 @@ export interface ExecutorDownloadOptions {
 }
 
 /** Parameters a queue may carry: credentials stay with the workers (environment / config file). */
-function shareableProvider(p: RevisitProvider): RevisitProvider {
+export function shareableProvider(p: RevisitProvider): RevisitProvider {
   if (p.kind === 'sentinelhub') {
     const { credentials: _dropped, ...rest } = p;
     return rest;
@@ -202,7 +202,11 @@ export async function downloadThroughExecutor(
 }
 
 /** Fold the units' manifests of a level into `<root>/rebuild/manifest-<level>.jsonl` (temp + rename). */
-async function mergeUnitManifests(root: string, level: S2Level, aois: readonly string[]): Promise<void> {
+export async function mergeUnitManifests(
+  root: string,
+  level: S2Level | 'HR',
+  aois: readonly string[],
+): Promise<void> {
   const main = join(root, 'rebuild', `manifest-${level}.jsonl`);
   const merged = new Map<string, ManifestRecord>(await readManifest(main, { root }));
   for (const a of aois)

@@ -94,3 +94,107 @@ export function sharedHostLimitedFetch(
   };
   return limited as typeof fetch;
 }
+
+/** A SentinelHub processing-unit budget shared by every worker (see {@link sharedProcessingUnitFetch}). */
+export interface SharedProcessingUnitLimit {
+  /** Processing units spent per window across all workers. */
+  perWindow: number;
+  /** Window length (ms; default 60 000: SentinelHub's per-minute PU limit). */
+  windowMs?: number;
+  /** Redis key prefix (default `worldstrat:sh-pu`). */
+  prefix?: string;
+}
+
+// KEYS: window counter prefix. ARGV: window ms, budget, cost. Charges `cost` to the current window and returns
+// 0, or returns the milliseconds to the next window when the budget is spent (a window that charged nothing
+// yet admits any one request, so a request costlier than the budget still runs).
+const CHARGE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local win = tonumber(ARGV[1])
+local key = KEYS[1] .. ':' .. math.floor(now / win)
+local spent = tonumber(redis.call('GET', key) or '0')
+if spent > 0 and spent + tonumber(ARGV[3]) > tonumber(ARGV[2]) then return win - (now % win) + 1 end
+redis.call('INCRBYFLOAT', key, ARGV[3])
+redis.call('PEXPIRE', key, 2 * win)
+return 0
+`;
+// KEYS: window counter prefix. ARGV: window ms, correction. Adds the difference between the units SentinelHub
+// reports and the estimate charged to the current window.
+const CORRECT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local key = KEYS[1] .. ':' .. math.floor(now / tonumber(ARGV[1]))
+redis.call('INCRBYFLOAT', key, ARGV[2])
+redis.call('PEXPIRE', key, 2 * tonumber(ARGV[1]))
+return 0
+`;
+
+/** Largest request body parsed for its output size (bytes). */
+const MAX_PROCESS_BODY = 1_000_000;
+
+/**
+ * Estimated processing units of a Process API request: output pixels / 512² (SentinelHub's minimum of 0.005),
+ * as for three 8/16-bit input bands; SentinelHub's `x-processingunits-spent` answer corrects it.
+ */
+function processRequestCost(body: unknown): number {
+  if (typeof body !== 'string' || body.length > MAX_PROCESS_BODY) return 1;
+  try {
+    const o = JSON.parse(body) as { output?: { width?: unknown; height?: unknown } };
+    const w = Number(o.output?.width);
+    const h = Number(o.output?.height);
+    if (!(w > 0 && h > 0 && w <= 100_000 && h <= 100_000)) return 1;
+    return Math.max(0.005, (w * h) / (512 * 512));
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * Wrap `base` so every SentinelHub Process API request (`POST …/api/v1/process`) first charges its estimated
+ * processing units to a budget shared through Redis, waiting for the next window when the budget is spent;
+ * the units SentinelHub reports (`x-processingunits-spent`) correct the charge. Other requests pass through.
+ *
+ * @param redis - a connected client (shared by the workers through the same Redis).
+ * @param limit - units per window.
+ * @param base - the fetch to wrap (default the global one).
+ * @returns the limited fetch.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` for a budget or window that is not positive.
+ * @example
+ * ```ts
+ * const limited = sharedProcessingUnitFetch(redis, { perWindow: 300 }); // 300 PU per minute, all workers
+ * ```
+ */
+export function sharedProcessingUnitFetch(
+  redis: Redis,
+  limit: SharedProcessingUnitLimit,
+  base: typeof fetch = globalThis.fetch,
+): typeof fetch {
+  const windowMs = limit.windowMs ?? 60_000;
+  if (!(limit.perWindow > 0 && limit.perWindow <= 1e9))
+    throw new WorldStratError('INVALID_ARGUMENT', `processing-unit limit ${limit.perWindow}: expected > 0`);
+  if (!(Number.isInteger(windowMs) && windowMs >= 100 && windowMs <= 3_600_000))
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `processing-unit window ${windowMs} ms: expected 100…3600000`,
+    );
+  const key = limit.prefix ?? 'worldstrat:sh-pu';
+  const limited = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input.toString() : input.url);
+    const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+    if (method !== 'POST' || !url.pathname.endsWith('/api/v1/process')) return base(input, init);
+    const cost = processRequestCost(init?.body);
+    for (;;) {
+      throwIfAborted(init?.signal ?? undefined);
+      const wait = Number(await redis.eval(CHARGE, 1, key, windowMs, limit.perWindow, cost));
+      if (wait === 0) break;
+      await sleep(wait);
+    }
+    const res = await base(input, init);
+    const spent = Number(res.headers.get('x-processingunits-spent'));
+    if (Number.isFinite(spent) && spent > 0 && spent !== cost)
+      await redis.eval(CORRECT, 1, key, windowMs, spent - cost).catch(() => {});
+    return res;
+  };
+  return limited as typeof fetch;
+}

@@ -2,8 +2,11 @@
 // a unit runs exactly this function.
 import type { PipelineContext } from '../pipelines/pipeline.js';
 import type { ExecutorStage } from './executor.js';
+import { runRebuildSearchUnit } from './rebuild-search-unit.node.js';
+import { runRebuildSpotOrderUnit } from './rebuild-spot-unit.node.js';
 import { runRebuildDownloadUnit } from './rebuild-units.node.js';
 import { runRegionTileUnit } from './region-tile-unit.node.js';
+import type { UnitLock } from './unit-lock.node.js';
 
 /** A stage's unit function: JSON parameters in, JSON result out; throws typed errors. */
 export type StageHandler = (
@@ -15,10 +18,14 @@ export type StageHandler = (
 /** What a unit gets from the process running it, never from the job's parameters (e.g. a credentialed fetch). */
 export interface StageRuntime {
   fetch?: typeof fetch;
+  /** Exclusive sections shared with every process that may run the same units (SPOT orders). */
+  lock?: UnitLock;
 }
 
 /** The unit function of each stage. */
 export const STAGE_HANDLERS: { readonly [S in ExecutorStage]: StageHandler } = Object.freeze({
+  'rebuild-search': runRebuildSearchUnit as StageHandler,
   'rebuild-download': runRebuildDownloadUnit as StageHandler,
+  'rebuild-spot-order': runRebuildSpotOrderUnit as StageHandler,
   'region-sr-tile': runRegionTileUnit as StageHandler,
 });

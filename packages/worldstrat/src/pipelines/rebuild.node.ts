@@ -58,6 +58,8 @@ import {
 import { openClassRasterPathOrUrl } from '@worldstrat/stratify/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import type { Executor } from '../executors/executor.js';
+import { searchThroughExecutor } from '../executors/rebuild-search-unit.node.js';
+import { spotThroughExecutor } from '../executors/rebuild-spot-unit.node.js';
 import { downloadThroughExecutor } from '../executors/rebuild-units.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 
@@ -142,9 +144,11 @@ export interface RebuildOptions {
   /** Injected fetch (tests, proxies). */
   fetch?: typeof fetch;
   /**
-   * Run the per-AOI download units through this executor (`LocalExecutor`, or `QueueExecutor` for BullMQ
-   * workers sharing `root`); default: one in-process download of every revisit. Units use the executor's
-   * fetch (`new LocalExecutor({ fetch })`, or the workers' own), not `fetch`.
+   * Run the per-AOI units (`rebuild-search`: catalogue search + matching; `rebuild-download`; with
+   * `spot.order`, `rebuild-spot-order`) through this executor (`LocalExecutor`, or `QueueExecutor` for BullMQ
+   * workers sharing `root`); the plan is the same as without one. Default: everything in this process. Units
+   * use the executor's fetch (`new LocalExecutor({ fetch })`, or the workers' own), not `fetch`; a dry run
+   * searches in this process.
    */
   executor?: Executor;
   /** With a queue executor: enqueue the units and return (`detached`); a later run waits and writes the tables. */
@@ -310,25 +314,12 @@ export async function planRebuild(
       );
     const draw = await drawAois(classified, options, window.seed, samplePool, classifier.classify, context);
     throwIfAborted(signal);
-    const spot = options.spot
-      ? await matchSpotAcquisitions(draw.aois, options, window, context)
-      : { aois: draw.aois, requests: 0 };
-    const found = await searchRevisits(
-      spot.aois,
-      {
-        provider: options.provider,
-        dateRange: [window.start, window.end],
-        targetDate: window.targetDate,
-        nRevisits: options.nRevisits,
-        maxCloudCover: options.maxCloudCover,
-        levels: window.levels,
-        concurrency: options.concurrency,
-        ...(options.maxItemsPerSearch !== undefined ? { maxItemsPerSearch: options.maxItemsPerSearch } : {}),
-        fetch: options.fetch,
-      },
-      context,
-    );
-    for (const line of searchSkipLines(found)) context.log?.(line);
+    // drawing never depends on search results (AOIs without revisits are reported, not replaced), so the
+    // search can run after the draw, per AOI, wherever the executor runs it (a dry run writes nothing: here)
+    const { spot, found } =
+      options.executor && !options.dryRun
+        ? await searchPlanThroughExecutor(options.executor, draw.aois, options, window, context)
+        : await searchPlanInProcess(draw.aois, options, window, context);
     return {
       version: 1,
       fingerprint: fingerprintOf(options, pointsText),
@@ -351,6 +342,84 @@ export async function planRebuild(
   } finally {
     await classifier.close();
   }
+}
+
+/** What the catalogue stages add to a plan: kept AOIs, SPOT drops, matched revisits and counts. */
+interface PlanSearch {
+  spot: { aois: RebuildAoi[]; requests: number; missing?: string[] };
+  found: Pick<RebuildPlan, 'revisits' | 'duplicates' | 'matchShortfalls' | 'searchRequests'>;
+}
+
+/** Stage: SPOT matching and the Sentinel-2 search of every AOI in this process. */
+async function searchPlanInProcess(
+  aois: RebuildAoi[],
+  options: RebuildOptions,
+  window: PlanWindow,
+  context: PipelineContext,
+): Promise<PlanSearch> {
+  const spot = options.spot
+    ? await matchSpotAcquisitions(aois, options, window, context)
+    : { aois, requests: 0 };
+  const found = await searchRevisits(
+    spot.aois,
+    {
+      provider: options.provider,
+      dateRange: [window.start, window.end],
+      targetDate: window.targetDate,
+      nRevisits: options.nRevisits,
+      maxCloudCover: options.maxCloudCover,
+      levels: window.levels,
+      concurrency: options.concurrency,
+      ...(options.maxItemsPerSearch !== undefined ? { maxItemsPerSearch: options.maxItemsPerSearch } : {}),
+      fetch: options.fetch,
+    },
+    context,
+  );
+  for (const line of searchSkipLines(found)) context.log?.(line);
+  return { spot, found };
+}
+
+/** Stage: the same search as one `rebuild-search` unit per AOI (SPOT first, with `spot`) on the executor. */
+async function searchPlanThroughExecutor(
+  executor: Executor,
+  aois: RebuildAoi[],
+  options: RebuildOptions,
+  window: PlanWindow,
+  context: PipelineContext,
+): Promise<PlanSearch> {
+  const spot = options.spot;
+  if (spot && options.provider.kind !== 'sentinelhub')
+    throw new WorldStratError('INVALID_ARGUMENT', 'spot search needs the SentinelHub provider');
+  const r = await searchThroughExecutor(
+    executor,
+    aois,
+    {
+      root: options.root,
+      provider: options.provider,
+      levels: [...window.levels],
+      dateRange: [window.start, window.end],
+      targetDate: window.targetDate,
+      ...(options.nRevisits !== undefined ? { nRevisits: options.nRevisits } : {}),
+      ...(options.maxCloudCover !== undefined ? { maxCloudCover: options.maxCloudCover } : {}),
+      ...(options.maxItemsPerSearch !== undefined ? { maxItemsPerSearch: options.maxItemsPerSearch } : {}),
+      ...(spot
+        ? {
+            spot: {
+              from: isoDay(spot.from ?? window.start),
+              to: isoDay(spot.to ?? window.end),
+              ...(spot.maxCloudCoverage !== undefined ? { maxCloudCoverage: spot.maxCloudCoverage } : {}),
+              ...(spot.maxIncidenceAngle !== undefined ? { maxIncidenceAngle: spot.maxIncidenceAngle } : {}),
+            },
+          }
+        : {}),
+      concurrency: options.concurrency,
+    },
+    context,
+  );
+  return {
+    spot: { aois: r.aois, requests: 0, ...(r.spotMissing ? { missing: r.spotMissing } : {}) },
+    found: r,
+  };
 }
 
 /** The checked target, seed, levels and date window of a plan. */
@@ -635,7 +704,11 @@ export async function rebuild(
     const failed = new Set(dl.failures.map((f) => `${f.level}/${f.aoi}/${f.n}`));
     result.files = { ...result.files, ...(await writeReleaseTables(plan, failed, options)) };
   }
-  if (options.spot?.order) result.spot = await orderPlanSpot(plan, options.spot.order, options, context);
+  if (options.spot?.order) {
+    const spot = await orderPlanSpot(plan, options.spot.order, options, context);
+    if (!spot) return { ...result, detached: true };
+    result.spot = spot;
+  }
   if (!options.dryRun && result.failures.length)
     log?.(`${result.failures.length} revisit download(s) failed; run the same command again to retry them`);
   return result;
@@ -711,17 +784,32 @@ async function orderPlanSpot(
   spotOrder: SpotOrderOptions,
   options: RebuildOptions,
   context: PipelineContext,
-): Promise<SpotOrdersResult> {
+): Promise<SpotOrdersResult | null> {
   const p = options.provider;
   if (p.kind !== 'sentinelhub')
     throw new WorldStratError('INVALID_ARGUMENT', 'ordering SPOT needs the SentinelHub provider');
-  const sh = await sentinelHubClientFor(p, options.fetch);
-  const s = await orderSpotImagery(
-    sh,
-    plan.aois,
-    { ...spotOrder, root: options.root, concurrency: options.concurrency, dryRun: options.dryRun },
-    context,
-  );
+  // per-AOI `rebuild-spot-order` units on the executor (order lookup + creation under a shared lock)
+  const s =
+    options.executor && !options.dryRun
+      ? await spotThroughExecutor(
+          options.executor,
+          plan.aois,
+          {
+            root: options.root,
+            provider: p,
+            order: spotOrder,
+            concurrency: options.concurrency,
+            detach: options.detach,
+          },
+          context,
+        )
+      : await orderSpotImagery(
+          await sentinelHubClientFor(p, options.fetch),
+          plan.aois,
+          { ...spotOrder, root: options.root, concurrency: options.concurrency, dryRun: options.dryRun },
+          context,
+        );
+  if (!s) return null;
   context.log?.(
     s.dryRun
       ? `SPOT: ${s.orders.length} order(s), ${s.newSqkm} km² would be ordered (dry run: pass confirm to order)`

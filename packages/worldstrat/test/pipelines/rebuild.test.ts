@@ -18,6 +18,7 @@ import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ShServer, startShServer } from '../../../eo-fetch/test/support/sentinel-hub-server.js';
 import { makeItem, type StacServer, startStacServer } from '../../../eo-fetch/test/support/stac-server.js';
+import { LocalExecutor } from '../../src/executors/local-executor.node.js';
 import { runCli } from '../../src/node.js';
 import { planRebuild, type RebuildOptions, rebuild } from '../../src/pipelines/rebuild.node.js';
 import { tempDir } from '../support/fixtures.js';
@@ -318,6 +319,32 @@ describe('rebuild (STAC)', () => {
     expect((await readGeoTiffFile(join(root, lrRevisitPaths(name, 1, 'L1C').data))).bands).toHaveLength(13);
     expect((await readGeoTiffFile(join(root, lrRevisitPaths(name, 1, 'L2A').data))).bands).toHaveLength(12);
     expect(existsSync(join(root, 'rebuild', 'manifest-L1C.jsonl'))).toBe(true);
+  });
+
+  it('search as per-AOI executor units: the same plan (two levels, shortfalls, SMOD) and the same NO_MATCHES', async () => {
+    const options = { ...baseOptions(join(dir, 'units')), levels: ['L2A', 'L1C'] as const, nRevisits: 4 };
+    const inProcess = await planRebuild({ ...options, levels: [...options.levels] });
+    const before = searches();
+    const viaUnits = await planRebuild({
+      ...options,
+      levels: [...options.levels],
+      executor: new LocalExecutor({ fetch }),
+    });
+    expect(JSON.stringify(viaUnits)).toBe(JSON.stringify(inProcess));
+    expect(searches() - before).toBe(inProcess.searchRequests);
+    // 3 acquisitions for 4 wanted: every AOI is short on both levels, listed level by level
+    expect(viaUnits.matchShortfalls.map((m) => m.level)).toEqual([
+      ...Array(viaUnits.aois.length).fill('L2A'),
+      ...Array(viaUnits.aois.length).fill('L1C'),
+    ]);
+    const empty = {
+      ...baseOptions(join(dir, 'units-empty')),
+      dateRange: ['2021-01-01', '2021-01-31'] as [string, string],
+    };
+    await expect(planRebuild(empty)).rejects.toMatchObject({ code: 'NO_MATCHES' });
+    await expect(planRebuild({ ...empty, executor: new LocalExecutor({ fetch }) })).rejects.toMatchObject({
+      code: 'NO_MATCHES',
+    });
   });
 
   it('dry run searches the catalogue, counts the band reads, and writes nothing', async () => {

@@ -14,9 +14,20 @@ export interface SpawnedResult {
   err: string;
 }
 
-/** Starts `node dist/cli.js <args>` in `cwd`; `done` resolves when it has exited and its output is drained. */
-export function spawnCli(args: string[], cwd: string): { child: ChildProcess; done: Promise<SpawnedResult> } {
-  const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `node dist/cli.js <args>` in `cwd` (with `env` added to this process's environment); `done` resolves
+ * when it has exited and its output is drained.
+ */
+export function spawnCli(
+  args: string[],
+  cwd: string,
+  env?: Record<string, string>,
+): { child: ChildProcess; done: Promise<SpawnedResult> } {
+  const child = spawn(process.execPath, [CLI_BIN, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (c) => {

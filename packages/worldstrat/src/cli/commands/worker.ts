@@ -6,18 +6,30 @@ import { runQueueWorker } from '../../executors/queue-executor.node.js';
 import { concurrencyOption, intOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
+/** Short names of the stages for `--stages` (the full names work too). */
+const STAGE_ALIASES: Readonly<Record<string, ExecutorStage>> = {
+  search: 'rebuild-search',
+  download: 'rebuild-download',
+  spot: 'rebuild-spot-order',
+  region: 'region-sr-tile',
+};
+
 /**
- * Parse `--stages a,b` against {@link EXECUTOR_STAGES}.
+ * Parse `--stages a,b` against {@link EXECUTOR_STAGES} or their short names (`search`, `download`, `spot`,
+ * `region`).
  *
  * @param v - comma-separated stage names.
  * @returns the stages.
  * @throws {WorldStratError} `INVALID_ARGUMENT` for an unknown or empty stage.
  */
 export function parseStages(v: string): ExecutorStage[] {
-  const stages = v.split(',').map((s) => s.trim());
+  const stages = v.split(',').map((s) => STAGE_ALIASES[s.trim()] ?? s.trim());
   for (const s of stages)
     if (!(EXECUTOR_STAGES as readonly string[]).includes(s))
-      throw new WorldStratError('INVALID_ARGUMENT', `--stages ${s}: use ${EXECUTOR_STAGES.join(', ')}`);
+      throw new WorldStratError(
+        'INVALID_ARGUMENT',
+        `--stages ${s}: use ${EXECUTOR_STAGES.join(', ')} (or ${Object.keys(STAGE_ALIASES).join(', ')})`,
+      );
   return [...new Set(stages)] as ExecutorStage[];
 }
 
@@ -30,7 +42,11 @@ export function registerWorker(program: Command, run: CliRunner): void {
     )
     .requiredOption('--queue <url>', '(required) Redis of the queue: redis://HOST:PORT[/DB]')
     .option('--concurrency <n>', 'jobs in flight in this process', concurrencyOption(), 1)
-    .option('--stages <list>', `stages to serve (${EXECUTOR_STAGES.join(',')})`, EXECUTOR_STAGES.join(','))
+    .option(
+      '--stages <list>',
+      `stages to serve (${EXECUTOR_STAGES.join(',')}; short: ${Object.keys(STAGE_ALIASES).join(',')})`,
+      EXECUTOR_STAGES.join(','),
+    )
     .option(
       '--lock-duration <ms>',
       'job lock lifetime: a dead worker’s job goes to another worker after about this long',
@@ -47,6 +63,11 @@ export function registerWorker(program: Command, run: CliRunner): void {
       'requests started per host and second, shared by every worker on this Redis',
       intOption('host-rps', { min: 1, max: 100_000 }),
     )
+    .option(
+      '--sh-pu-per-minute <n>',
+      'SentinelHub processing units per minute, shared by every worker on this Redis',
+      intOption('sh-pu-per-minute', { min: 1, max: 1_000_000_000 }),
+    )
     .action((_opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
         const res = await runQueueWorker({
@@ -61,6 +82,9 @@ export function registerWorker(program: Command, run: CliRunner): void {
                   perSecond: o.hostRps as number | undefined,
                 },
               }
+            : {}),
+          ...(o.shPuPerMinute !== undefined
+            ? { processingUnits: { perWindow: o.shPuPerMinute as number } }
             : {}),
           signal: rt.signal,
           log: rt.info,
