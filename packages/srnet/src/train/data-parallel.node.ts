@@ -96,9 +96,10 @@ class ReplicaWorker {
     readonly index: number,
     script: string | URL,
   ) {
-    this.worker = new Worker(
-      typeof script === 'string' && !script.startsWith('file:') ? script : new URL(script),
-    );
+    const url = typeof script === 'string' && !script.startsWith('file:') ? script : new URL(script);
+    // workerData must be an object: geotiff's web-worker shim (imported through raster-io) destructures it in
+    // every worker thread.
+    this.worker = new Worker(url, { workerData: {} });
     this.worker.on('message', (m: WorkerReply) => {
       const p = this.pending;
       this.pending = undefined;
