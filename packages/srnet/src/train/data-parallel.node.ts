@@ -28,7 +28,10 @@ import { runTraining, type StepRunner, type TrainOptions, type TrainResult } fro
 
 /** Options of {@link trainDataParallel}: {@link TrainOptions} plus the workers. */
 export interface DataParallelOptions extends TrainOptions {
-  /** Worker threads (one model replica each). Default `'auto'`: available cores; never more than the batch size. */
+  /**
+   * Worker threads (one model replica each), never more than the first batch's size. Default `'auto'`: the available
+   * cores.
+   */
   workers?: number | 'auto';
   /** Backend of every replica (default 'wasm'; 'cpu' is the slow pure-JS backend). */
   backend?: 'wasm' | 'cpu';
@@ -304,7 +307,10 @@ function dataParallelRunner(
   let initial: InitialState | undefined;
   const poolFor = async (batch: number): Promise<ReplicaPool> => {
     if (pool) return pool;
-    const n = settings.workers === 'auto' ? defaultDataParallelWorkers(batch) : settings.workers;
+    const n = Math.min(
+      batch,
+      settings.workers === 'auto' ? defaultDataParallelWorkers(batch) : settings.workers,
+    );
     pool = new ReplicaPool(n, settings.script, { config: model.config, adam, backend });
     onPool(pool);
     await pool.start(initial ?? { weights: await modelWeights(model), step: 0 });

@@ -135,6 +135,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   UNSAFE_ARCHIVE_PATH: DATA,
   ARCHIVE_CORRUPT: DATA,
   TRAINING_FAILED: DATA, // training diverged or its worker died on this data/configuration
+  TRAINING_WORKER_FAILED: DATA, // a data-parallel training worker crashed or failed (same exit as TRAINING_FAILED)
   // write failures
   WRITE_FAILED: WRITE,
   // network / service

@@ -107,6 +107,12 @@ export interface BenchmarkOptions {
   workers?: number | 'auto';
   /** The worker script for `workers` > 1 (default: `train-worker.node.js` next to the bundle). */
   workerScript?: string;
+  /**
+   * Data-parallel steps for models trained in this thread (`trainModel`'s `dataParallel`). Default `'off'`, so
+   * results compare bit for bit with model-parallel `workers`, which always train one thread per model; a worker
+   * count above 1 together with `workers` above 1 is an `INVALID_ARGUMENT`.
+   */
+  dataParallel?: number | 'auto' | 'off';
 }
 
 /** One row of the results table. */
@@ -295,6 +301,11 @@ async function trainSpecsInWorkers(
   const workers =
     options.workers === 'auto' ? defaultTrainWorkers(pending.length) : Math.floor(options.workers ?? 1);
   if (workers <= 1 || pending.length <= 1) return new Set();
+  if (typeof options.dataParallel === 'number' && options.dataParallel > 1)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--data-parallel ${options.dataParallel} with --workers ${options.workers}: model-parallel training runs one thread per model; use one of them`,
+    );
   const backend = options.backend ?? 'wasm';
   if (backend !== 'wasm' && backend !== 'cpu') {
     context.log?.(`training one model at a time: worker threads are for the CPU backends, not ${backend}`);
@@ -443,6 +454,7 @@ function benchmarkTrainOptions(
     ...(options.lossMode !== undefined ? { lossMode: options.lossMode } : {}),
     seed: options.seed ?? 0,
     backend: options.backend ?? 'wasm',
+    dataParallel: options.dataParallel ?? 'off',
     resume: Boolean(options.resume),
     checkpointEvery: options.checkpointEvery ?? 0,
     ...(options.splitMode !== undefined ? { splitMode: options.splitMode } : {}),
