@@ -42,16 +42,19 @@ export interface DataParallelOptions extends TrainOptions {
 }
 
 /**
- * The built worker script next to this module, or undefined when running from TypeScript sources, where a worker
- * could not load the `.ts` files.
+ * The built worker script: next to this module in the package's dist, or in dist/ when this module runs from its
+ * TypeScript sources (tests of other packages import srnet's sources; a worker cannot load `.ts` files).
  *
- * @returns the URL of `data-parallel-worker.node.js`, or undefined
+ * @returns the URL of `data-parallel-worker.node.js`, or undefined when the package was not built
  */
 export function dataParallelWorkerScript(): URL | undefined {
   const here = import.meta.url;
-  if (!here || /\.ts$/.test(here)) return undefined;
-  // ESM files mirror src/ (dist/train/); the CommonJS bundle sits in dist/.
-  for (const rel of ['./data-parallel-worker.node.js', './train/data-parallel-worker.node.js']) {
+  if (!here) return undefined;
+  // ESM files mirror src/ (dist/train/); the CommonJS bundle sits in dist/; sources are in src/train/.
+  const candidates = /\.ts$/.test(here)
+    ? ['../../dist/train/data-parallel-worker.node.js']
+    : ['./data-parallel-worker.node.js', './train/data-parallel-worker.node.js'];
+  for (const rel of candidates) {
     const url = new URL(rel, here);
     if (existsSync(fileURLToPath(url))) return url;
   }
