@@ -4,6 +4,7 @@
 // Ratios are printed at equal thread counts (target: data-parallel ≤ 4× PyTorch on an idle machine).
 // Env: SRNET_BENCH_BATCH (default 8), SRNET_BENCH_REPEATS (default 3), SRNET_BENCH_WORKERS (default 2),
 // SRNET_BENCH_MODEL (highresnet | srcnn). Needs the built worker script (pnpm --filter @worldstrat/srnet build).
+// Run: pnpm --filter @worldstrat/srnet bench bench/train-data-parallel.bench.ts
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
