@@ -200,7 +200,7 @@ describe.runIf(BUILT)('trainDataParallel [slow: trains on wasm in worker threads
     expect((err as Error).message).toMatch(/^data-parallel worker [01]: one 10×10 sample of srcnn/);
   });
 
-  it('a worker that dies → TRAINING_WORKER_FAILED; a bad worker count → BAD_CONFIG', async () => {
+  it('a worker that dies → TRAINING_WORKER_FAILED; a bad worker count or backend → BAD_CONFIG', async () => {
     const broken = join(tmp, 'broken-worker.mjs');
     writeFileSync(broken, 'throw new Error("worker failed to load");\n');
     const m = createModel(SRCNN, { seed: 2 });
@@ -212,6 +212,8 @@ describe.runIf(BUILT)('trainDataParallel [slow: trains on wasm in worker threads
     await expect(trainDataParallel(m, { ...OPTS, workers: 0, workerScript: WORKER })).rejects.toMatchObject({
       code: 'BAD_CONFIG',
     });
+    const webgpu = { ...OPTS, backend: 'webgpu' as 'cpu', workerScript: WORKER };
+    await expect(trainDataParallel(m, webgpu)).rejects.toMatchObject({ code: 'BAD_CONFIG' });
     m.dispose();
   });
 

@@ -288,6 +288,11 @@ function poolSettings(options: DataParallelOptions): { workers: number | 'auto';
   const workers = options.workers ?? 'auto';
   if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 1 && workers <= 1024))
     throw new SrnetError('BAD_CONFIG', `workers = ${workers}; expected a positive integer or 'auto'`);
+  if (options.backend !== undefined && options.backend !== 'wasm' && options.backend !== 'cpu')
+    throw new SrnetError(
+      'BAD_CONFIG',
+      `backend = ${String(options.backend)}; data-parallel training runs on 'wasm' or 'cpu' (GPU backends train in one thread with train())`,
+    );
   const script = options.workerScript ?? dataParallelWorkerScript();
   if (!script)
     throw new SrnetError(
