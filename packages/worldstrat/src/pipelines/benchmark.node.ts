@@ -301,11 +301,6 @@ async function trainSpecsInWorkers(
   const workers =
     options.workers === 'auto' ? defaultTrainWorkers(pending.length) : Math.floor(options.workers ?? 1);
   if (workers <= 1 || pending.length <= 1) return new Set();
-  if (typeof options.dataParallel === 'number' && options.dataParallel > 1)
-    throw new WorldStratError(
-      'INVALID_ARGUMENT',
-      `--data-parallel ${options.dataParallel} with --workers ${options.workers}: model-parallel training runs one thread per model; use one of them`,
-    );
   const backend = options.backend ?? 'wasm';
   if (backend !== 'wasm' && backend !== 'cpu') {
     context.log?.(`training one model at a time: worker threads are for the CPU backends, not ${backend}`);
@@ -343,6 +338,12 @@ export async function runBenchmark(
   const t0 = performance.now();
   const specs = options.models ?? benchmarkModels(options.hiddenChannels ?? 128, options.dropout ?? 0.5);
   if (specs.length === 0) throw new WorldStratError('INVALID_ARGUMENT', 'benchmark needs at least one model');
+  const modelParallel = options.workers !== undefined && options.workers !== 1;
+  if (modelParallel && typeof options.dataParallel === 'number' && options.dataParallel > 1)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--data-parallel ${options.dataParallel} with --workers ${options.workers}: model-parallel training runs one thread per model; use one of them`,
+    );
   const revisits = Math.max(...specs.map((s) => s.config.revisits));
   const dataset = await openDataset(options.root, {
     revisits,

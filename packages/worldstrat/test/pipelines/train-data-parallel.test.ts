@@ -55,4 +55,10 @@ describe('train --data-parallel [slow: trains through the CLI in worker threads]
       expect(r.out + r.err).toContain(`--data-parallel ${bad}`);
     }
   });
+
+  it('benchmark: --data-parallel N with --workers N is a usage error (one thread per model there)', async () => {
+    const r = await cli('benchmark', root, '--out', join(dir, 'b'), '--workers', '2', '--data-parallel', '2');
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain('--data-parallel 2 with --workers 2');
+  });
 });
