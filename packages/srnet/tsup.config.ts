@@ -36,6 +36,8 @@ export default defineConfig([
     sourcemap: false,
     target: 'node20',
     splitting: true,
+    // import.meta.url in the CommonJS build (the data-parallel trainer finds its worker script next to the bundle)
+    shims: true,
     external,
     noExternal,
   },

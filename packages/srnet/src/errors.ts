@@ -20,6 +20,9 @@ export const SRNET_ERROR_CODES = [
   'DISPOSED',
   'ABORTED',
   'OUT_OF_MEMORY',
+  // Data-parallel training (src/train/data-parallel*.node.ts): a worker thread crashed, exited or failed
+  // with an error that is not an srnet one.
+  'TRAINING_WORKER_FAILED',
   // ONNX export/runtime and whole-scene inference (src/onnx, src/scene):
   'BAD_ONNX',
   'SCENE_SIZE_MISMATCH',

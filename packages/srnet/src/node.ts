@@ -22,3 +22,9 @@ export { createInferenceEngine } from './scene/create-inference-engine.node.js';
 export type { WriteSuperResolvedOptions } from './scene/write-super-resolved.node.js';
 export { superResolveToFile, writeSuperResolvedGeoTiff } from './scene/write-super-resolved.node.js';
 export { fileCheckpointStore, readCheckpointFile } from './train/checkpoint-store.node.js';
+export type { DataParallelOptions } from './train/data-parallel.node.js';
+export {
+  dataParallelWorkerScript,
+  defaultDataParallelWorkers,
+  trainDataParallel,
+} from './train/data-parallel.node.js';

@@ -66,6 +66,23 @@ describe('ops', () => {
     expect(kept).toBeLessThan(0.55);
   });
 
+  it('dropout with one RNG per sample: the mask of a sample does not depend on the rest of its batch', async () => {
+    await selectBackend('cpu');
+    // 2 samples × 3 rows each (e.g. revisits folded into the batch axis)
+    const whole = (await dropout(tf.ones([6, 4, 4, 2]) as tf.Tensor4D, 0.5, [
+      new SeededRandom(7),
+      new SeededRandom(8),
+    ]).data()) as Float32Array;
+    const alone = (await dropout(tf.ones([3, 4, 4, 2]) as tf.Tensor4D, 0.5, [
+      new SeededRandom(8),
+    ]).data()) as Float32Array;
+    expect(Array.from(whole.subarray(96))).toEqual(Array.from(alone));
+    expect(Array.from(whole.subarray(0, 96))).not.toEqual(Array.from(alone));
+    expect(() =>
+      dropout(tf.ones([5, 2, 2, 1]) as tf.Tensor4D, 0.5, [new SeededRandom(1), new SeededRandom(2)]),
+    ).toThrow(expect.objectContaining({ code: 'BAD_CONFIG' }));
+  });
+
   it('training-mode gradients of a whole HighResNet agree between wasm and cpu (≤ 1e-4 relative to max)', async () => {
     const grads = async (backend: 'cpu' | 'wasm') => {
       await selectBackend(backend);

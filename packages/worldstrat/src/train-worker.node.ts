@@ -22,7 +22,8 @@ async function main(): Promise<void> {
     onProblem: (p) => post({ type: 'log', message: `skipped: ${p.message}` }),
   });
   const r = await trainModel(
-    { ...job.train, dataset },
+    // one thread per model: data-parallel steps inside a model-parallel worker would oversubscribe the cores
+    { ...job.train, dataset, dataParallel: 'off' },
     {
       signal: controller.signal,
       onProgress: (p) => post({ type: 'progress', done: p.done, total: p.total }),

@@ -1,5 +1,6 @@
 // Building blocks as TF.js ops in NHWC. All differentiable on every backend.
 import * as tf from '@tensorflow/tfjs-core';
+import { SrnetError } from '../errors.js';
 import type { SeededRandom } from '../internal/random.js';
 
 /**
@@ -57,15 +58,29 @@ export function prelu(x: tf.Tensor4D, alpha: tf.Tensor): tf.Tensor4D {
 /**
  * Element-wise dropout (PyTorch semantics: zero with probability p, scale kept values by 1/(1−p)). The mask is
  * drawn from `rng` in JS, so it is identical on every backend and resumable from the RNG state (wasm has no
- * RandomUniform kernel).
+ * RandomUniform kernel). With one RNG per sample (`rng[s]` draws the rows of sample s, which are contiguous along
+ * axis 0), a sample's masks do not depend on which other samples share its batch: micro-batches and data-parallel
+ * shards then train exactly like the whole batch.
  */
-export function dropout(x: tf.Tensor4D, p: number, rng: SeededRandom): tf.Tensor4D {
+export function dropout(x: tf.Tensor4D, p: number, rng: SeededRandom | readonly SeededRandom[]): tf.Tensor4D {
   if (p <= 0) return x;
   const n = x.size;
   const mask = new Float32Array(n);
   const keep = 1 / (1 - p);
   const threshold = Math.floor(p * 4294967296);
-  for (let i = 0; i < n; i++) mask[i] = rng.nextUint32() >= threshold ? keep : 0;
+  const streams = Array.isArray(rng) ? (rng as readonly SeededRandom[]) : [rng as SeededRandom];
+  const rows = x.shape[0];
+  if (streams.length === 0 || rows % streams.length !== 0)
+    throw new SrnetError(
+      'BAD_CONFIG',
+      `dropout got ${streams.length} per-sample RNGs for ${rows} rows; the rows must split evenly into samples`,
+    );
+  const perSample = n / streams.length;
+  for (let s = 0; s < streams.length; s++) {
+    const r = streams[s] as SeededRandom;
+    for (let i = s * perSample, end = i + perSample; i < end; i++)
+      mask[i] = r.nextUint32() >= threshold ? keep : 0;
+  }
   return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));
 }
 

@@ -11,8 +11,11 @@ import { convSame, dropout, pixelShuffle, prelu, resizeBilinearDifferentiable } 
 export interface ForwardOptions {
   /** Training mode: dropout active (needs `rng`) and differentiable padding. */
   training?: boolean;
-  /** Source of dropout masks in training mode. */
-  rng?: SeededRandom;
+  /**
+   * Source of dropout masks in training mode: one RNG for the whole batch, or one per sample (masks then do not
+   * depend on how a batch is split into micro-batches or data-parallel shards).
+   */
+  rng?: SeededRandom | readonly SeededRandom[];
   /** false: stop before the final bilinear resize (upstream `model.sr` output; whole-scene tiles). Default true. */
   resize?: boolean;
 }
@@ -56,10 +59,10 @@ export class SrModel {
     const p = this.config.dropout;
     let y = convSame(x, this.v(`${prefix}.0.weight`), this.v(`${prefix}.0.bias`), train);
     y = prelu(y, this.v(`${prefix}.2.weight`));
-    if (train) y = dropout(y, p, o.rng as SeededRandom);
+    if (train) y = dropout(y, p, o.rng as SeededRandom | readonly SeededRandom[]);
     y = convSame(y, this.v(`${prefix}.4.weight`), this.v(`${prefix}.4.bias`), train);
     y = prelu(y, this.v(`${prefix}.6.weight`));
-    if (train) y = dropout(y, p, o.rng as SeededRandom);
+    if (train) y = dropout(y, p, o.rng as SeededRandom | readonly SeededRandom[]);
     return y;
   }
 

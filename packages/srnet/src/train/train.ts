@@ -11,12 +11,9 @@ import {
 } from '@worldstrat/metrics';
 import { abortError, SrnetError } from '../errors.js';
 import { SeededRandom } from '../internal/random.js';
-import { registeredLoss } from '../losses/registered-loss.js';
 import { architectureDiff } from '../models/config.js';
 import type { SrModel } from '../models/sr-model.js';
-import type { StateDict } from '../models/state-dict.js';
 import { validateInput } from '../models/validate-input.js';
-import { exportStateDict, loadStateDict } from '../models/weights.js';
 import { toNhwcRevisits } from '../tfjs-engine.js';
 import {
   type AdamConfig,
@@ -27,6 +24,13 @@ import {
 } from './adam.js';
 import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from './checkpoint.js';
 import { estimateTrainingMemory, fitMicroBatch, gib, isOutOfMemory, trainingMemoryBudget } from './memory.js';
+import {
+  drawSampleSeeds,
+  type ReplicaState,
+  restoreReplica,
+  shardGradients,
+  snapshotReplica,
+} from './replica.js';
 
 /** One batch: normalised LR revisits and HR targets (row-major, explicit shapes, like upstream). */
 export interface TrainBatch {
@@ -148,48 +152,8 @@ function sourceFor(src: BatchSource, epoch: number): Iterable<TrainBatch> | Asyn
   return typeof src === 'function' ? src(epoch) : src;
 }
 
-async function snapshot(
-  model: SrModel,
-  adam: PyTorchAdam,
-): Promise<{ weights: StateDict; m: StateDict; v: StateDict }> {
-  const full = await exportStateDict(model);
-  const weights: StateDict = {};
-  for (const s of model.specs) weights[s.key] = full[s.key] as StateDict[string];
-  const used = model.specs.filter((s) => s.used);
-  const read = async (vars: tf.Variable[]): Promise<StateDict> => {
-    const out: StateDict = {};
-    for (let i = 0; i < used.length; i++) {
-      const s = used[i] as (typeof used)[number];
-      const t = tf.tidy(() =>
-        s.kind === 'conv'
-          ? tf.transpose(vars[i] as tf.Variable, [3, 2, 0, 1])
-          : (vars[i] as tf.Variable).clone(),
-      );
-      out[s.key] = { shape: [...s.shape], data: Float32Array.from((await t.data()) as Float32Array) };
-      t.dispose();
-    }
-    return out;
-  };
-  return { weights, m: await read(adam.m), v: await read(adam.v) };
-}
-
-function restoreMoments(model: SrModel, vars: tf.Variable[], sd: StateDict): void {
-  const used = model.specs.filter((s) => s.used);
-  used.forEach((s, i) => {
-    const t = sd[s.key];
-    if (!t)
-      throw new SrnetError('BAD_CHECKPOINT', `checkpoint lacks optimizer state for "${s.key}"`, {
-        missing: [s.key],
-      });
-    tf.tidy(() => {
-      const x = tf.tensor(t.data, t.shape);
-      (vars[i] as tf.Variable).assign(s.kind === 'conv' ? tf.transpose(x, [2, 3, 1, 0]) : x);
-    });
-  });
-}
-
-/** Where training starts: fresh (seeded), or the state a checkpoint recorded, loaded into `model` and `adam`. */
-function resumeState(model: SrModel, adam: PyTorchAdam, options: TrainOptions) {
+/** Where training starts: fresh (seeded), or the state a checkpoint recorded, loaded into the runner. */
+async function resumeState(model: SrModel, runner: StepRunner, options: TrainOptions) {
   if (!options.resume)
     return {
       rng: new SeededRandom(options.seed ?? 0),
@@ -209,10 +173,12 @@ function resumeState(model: SrModel, adam: PyTorchAdam, options: TrainOptions) {
       `checkpoint is from another architecture (${diff.join('; ')})`,
       { diff },
     );
-  loadStateDict(model, ck.weights);
-  restoreMoments(model, adam.m, ck.optimizer.m);
-  restoreMoments(model, adam.v, ck.optimizer.v);
-  adam.step = ck.optimizer.step;
+  await runner.restore({
+    weights: ck.weights,
+    m: ck.optimizer.m,
+    v: ck.optimizer.v,
+    step: ck.optimizer.step,
+  });
   return {
     rng: new SeededRandom(ck.rngState),
     step: ck.step,
@@ -237,11 +203,11 @@ function learningRateSchedule(options: TrainOptions, lr0: number): (epoch: numbe
 }
 
 /** The micro-batch setting and memory budget, checked. */
-function memorySettings(options: TrainOptions): { micro: number | 'auto'; budget: number } {
+function memorySettings(options: TrainOptions, backend: string): { micro: number | 'auto'; budget: number } {
   const micro = options.microBatchSize ?? 'auto';
   if (micro !== 'auto' && !(Number.isInteger(micro) && micro >= 1))
     throw new SrnetError('BAD_CONFIG', `microBatchSize = ${micro}; expected a positive integer or 'auto'`);
-  const budget = options.memoryBudgetBytes ?? trainingMemoryBudget(tf.getBackend());
+  const budget = options.memoryBudgetBytes ?? trainingMemoryBudget(backend);
   if (!(Number.isFinite(budget) && budget > 0))
     throw new SrnetError('BAD_CONFIG', `memoryBudgetBytes = ${budget}; expected a positive number of bytes`);
   return { micro, budget };
@@ -297,16 +263,121 @@ async function validateEpoch(
  * await train(model, { train: (e) => batches(e), validation: valBatches, epochs: 15, onProgress: console.log });
  */
 export async function train(model: SrModel, options: TrainOptions): Promise<TrainResult> {
-  const cfg = model.config;
-  const mode = options.mode ?? 'worldstrat';
-  const adamCfg: AdamConfig = { ...WORLDSTRAT_ADAM, ...options.optimizer };
+  return runTraining(model, options, async (adamCfg) => localRunner(model, adamCfg));
+}
+
+/** What {@link StepRunner.step} needs besides the batch. */
+export interface StepContext {
+  mode: RegistrationMode;
+  micro: number | 'auto';
+  /** Tensor bytes one step may use on one replica. */
+  budget: number;
+  /** Global step index (0-based), named in errors. */
+  step: number;
+}
+
+/**
+ * Where the steps of {@link runTraining} run: the model in this thread, or replicas in worker threads (the node
+ * entry's data-parallel trainer). The training loop (schedule, RNG, checkpoints, validation) is the same for both.
+ */
+export interface StepRunner {
+  /** TF.js backend the steps run on (memory budget). */
+  readonly backend: string;
+  /** One optimiser step on a checked batch with one dropout seed per sample; the batch loss and micro-batch used. */
+  step(
+    batch: TrainBatch,
+    seeds: Uint32Array,
+    lr: number,
+    ctx: StepContext,
+  ): Promise<{ loss: number; microBatchSize: number }>;
+  /** Load a checkpoint's weights and optimiser state. */
+  restore(state: ReplicaState): Promise<void>;
+  /** Current weights and optimiser state, for a checkpoint. */
+  snapshot(): Promise<ReplicaState>;
+  /** Make the caller's model hold the current weights (before validation and when training ends). */
+  sync(): Promise<void>;
+  /** Free what the runner holds (optimiser state, workers); safe after a failure. */
+  dispose(): Promise<void>;
+}
+
+/** The in-thread runner: the model itself and one Adam. */
+function localRunner(model: SrModel, adamCfg: AdamConfig): StepRunner {
   const vars = model.trainableVariables();
   const adam = new PyTorchAdam(vars, adamCfg);
-  const start = resumeState(model, adam, options);
+  return {
+    backend: tf.getBackend(),
+    async step(batch, seeds, lr, ctx) {
+      const B = batch.lr.shape[0];
+      const chip: [number, number] = [batch.lr.shape[3], batch.lr.shape[4]];
+      const mb =
+        ctx.micro === 'auto'
+          ? fitMicroBatch(model.config, chip, B, ctx.budget, tf.getBackend())
+          : Math.min(B, ctx.micro);
+      try {
+        const { grads, loss } = await shardGradients(model, vars, batch, seeds, ctx.mode, mb, B);
+        adam.apply(grads, lr);
+        tf.dispose(grads);
+        return { loss, microBatchSize: mb };
+      } catch (err) {
+        throw isOutOfMemory(err)
+          ? outOfMemoryError(err, model.config, chip, B, mb, ctx.budget, ctx.step)
+          : err;
+      }
+    },
+    async restore(state) {
+      restoreReplica(model, adam, state);
+    },
+    snapshot: () => snapshotReplica(model, adam),
+    async sync() {},
+    async dispose() {
+      try {
+        adam.dispose();
+      } catch {
+        // after a wasm abort the backend is gone: keep the error that explains it
+      }
+    },
+  };
+}
+
+/**
+ * The training loop of {@link train} over any {@link StepRunner} (exported for the node entry's data-parallel
+ * trainer; not part of the public API).
+ */
+export async function runTraining(
+  model: SrModel,
+  options: TrainOptions,
+  createRunner: (adam: AdamConfig) => Promise<StepRunner>,
+): Promise<TrainResult> {
+  const mode = options.mode ?? 'worldstrat';
+  const adamCfg: AdamConfig = { ...WORLDSTRAT_ADAM, ...options.optimizer };
+  const lrFor = learningRateSchedule(options, adamCfg.lr);
+  const runner = await createRunner(adamCfg);
+  try {
+    const result = await trainingLoop(model, options, runner, { mode, adamCfg, lrFor });
+    await runner.sync();
+    return result;
+  } finally {
+    await runner.dispose();
+  }
+}
+
+/** The epochs and steps of {@link runTraining}, with progress, checkpoints and validation. */
+async function trainingLoop(
+  model: SrModel,
+  options: TrainOptions,
+  runner: StepRunner,
+  fixed: {
+    mode: RegistrationMode;
+    adamCfg: AdamConfig;
+    lrFor: (epoch: number, step: number) => number;
+  },
+): Promise<TrainResult> {
+  const cfg = model.config;
+  const { mode, adamCfg, lrFor } = fixed;
+  const start = await resumeState(model, runner, options);
   let { rng, step, skipBatches, best } = start;
   const startEpoch = start.epoch;
-  const lrFor = learningRateSchedule(options, adamCfg.lr);
-  const { micro, budget } = memorySettings(options);
+  const { micro, budget } = memorySettings(options, runner.backend);
   let usedMicro = 0;
   const losses: { step: number; loss: number }[] = [];
   const validation: ValidationSummary[] = [];
@@ -318,11 +389,11 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
 
   const save = async (kind: 'periodic' | 'best' | 'final', epoch: number, batchInEpoch: number) => {
     if (!options.checkpoint) return;
-    const snap = await snapshot(model, adam);
+    const snap = await runner.snapshot();
     const bytes = encodeCheckpoint({
       config: cfg,
       weights: snap.weights,
-      optimizer: { config: adamCfg, step: adam.step, m: snap.m, v: snap.v },
+      optimizer: { config: adamCfg, step: snap.step, m: snap.m, v: snap.v },
       step,
       epoch,
       batchInEpoch,
@@ -332,95 +403,79 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
     await options.checkpoint.sink.save(bytes, { kind, step, epoch });
   };
 
-  try {
-    for (let epoch = startEpoch; epoch < options.epochs; epoch++) {
-      let b = 0;
-      let stoppedEarly = false;
-      for await (const batch of sourceFor(options.train, epoch)) {
-        throwIfAborted(options.signal, abortError);
-        if (b < skipBatches) {
-          b++;
-          continue;
-        }
-        if (options.maxSteps !== undefined && step >= options.maxSteps) {
-          stoppedEarly = true;
-          break;
-        }
-        validateInput(batch.lr.data, batch.lr.shape, cfg, { what: 'batch.lr' });
-        checkHr(batch, cfg);
-        const lr = lrFor(epoch, step);
-        const B = batch.lr.shape[0];
-        const chip: [number, number] = [batch.lr.shape[3], batch.lr.shape[4]];
-        const mb =
-          micro === 'auto' ? fitMicroBatch(cfg, chip, B, budget, tf.getBackend()) : Math.min(B, micro);
-        let loss: number;
-        try {
-          loss = await trainStep(model, adam, vars, batch, rng, lr, mode, mb);
-        } catch (err) {
-          throw isOutOfMemory(err) ? outOfMemoryError(err, cfg, chip, B, mb, budget, step) : err;
-        }
-        usedMicro = Math.max(usedMicro, mb);
-        if (!Number.isFinite(loss))
-          throw new SrnetError(
-            'NON_FINITE_INPUT',
-            `training loss became ${loss} at step ${step}; lower the learning rate or check the batch`,
-          );
-        step++;
-        stepsThisRun++;
+  for (let epoch = startEpoch; epoch < options.epochs; epoch++) {
+    let b = 0;
+    let stoppedEarly = false;
+    for await (const batch of sourceFor(options.train, epoch)) {
+      throwIfAborted(options.signal, abortError);
+      if (b < skipBatches) {
         b++;
-        losses.push({ step, loss });
-        const elapsed = (Date.now() - started) / 1000;
-        const sps = elapsed > 0 ? stepsThisRun / elapsed : undefined;
-        const total = options.maxSteps ?? (stepsPerEpoch ? stepsPerEpoch * options.epochs : undefined);
-        options.onProgress?.({
-          stage: 'train',
-          done: step,
-          ...(total !== undefined ? { total } : {}),
-          epoch,
-          step,
-          loss,
-          lr,
-          ...(sps ? { stepsPerSecond: sps } : {}),
-          ...(sps && total !== undefined ? { etaSeconds: Math.max(0, total - step) / sps } : {}),
-        });
-        if (every > 0 && step % every === 0) await save('periodic', epoch, b);
+        continue;
       }
-      skipBatches = 0;
-      if (stoppedEarly) {
-        // maxSteps reached mid-epoch: the resume point is this epoch, after `b` batches.
-        await save('periodic', epoch, b);
+      if (options.maxSteps !== undefined && step >= options.maxSteps) {
+        stoppedEarly = true;
         break;
       }
-      if (stepsPerEpoch === undefined) stepsPerEpoch = b;
-      if (options.validation) {
-        const summary = await validateEpoch(
-          model,
-          options,
-          options.validation,
-          epoch,
-          step,
-          mode,
-          lrFor(epoch, step),
+      validateInput(batch.lr.data, batch.lr.shape, cfg, { what: 'batch.lr' });
+      checkHr(batch, cfg);
+      const lr = lrFor(epoch, step);
+      const seeds = drawSampleSeeds(rng, batch.lr.shape[0]);
+      const r = await runner.step(batch, seeds, lr, { mode, micro, budget, step });
+      const loss = r.loss;
+      usedMicro = Math.max(usedMicro, r.microBatchSize);
+      if (!Number.isFinite(loss))
+        throw new SrnetError(
+          'NON_FINITE_INPUT',
+          `training loss became ${loss} at step ${step}; lower the learning rate or check the batch`,
         );
-        validation.push(summary);
-        if (summary.loss < best) {
-          best = summary.loss;
-          await save('best', epoch + 1, 0);
-        }
+      step++;
+      stepsThisRun++;
+      b++;
+      losses.push({ step, loss });
+      const elapsed = (Date.now() - started) / 1000;
+      const sps = elapsed > 0 ? stepsThisRun / elapsed : undefined;
+      const total = options.maxSteps ?? (stepsPerEpoch ? stepsPerEpoch * options.epochs : undefined);
+      options.onProgress?.({
+        stage: 'train',
+        done: step,
+        ...(total !== undefined ? { total } : {}),
+        epoch,
+        step,
+        loss,
+        lr,
+        ...(sps ? { stepsPerSecond: sps } : {}),
+        ...(sps && total !== undefined ? { etaSeconds: Math.max(0, total - step) / sps } : {}),
+      });
+      if (every > 0 && step % every === 0) await save('periodic', epoch, b);
+    }
+    skipBatches = 0;
+    if (stoppedEarly) {
+      // maxSteps reached mid-epoch: the resume point is this epoch, after `b` batches.
+      await save('periodic', epoch, b);
+      break;
+    }
+    if (stepsPerEpoch === undefined) stepsPerEpoch = b;
+    if (options.validation) {
+      await runner.sync();
+      const summary = await validateEpoch(
+        model,
+        options,
+        options.validation,
+        epoch,
+        step,
+        mode,
+        lrFor(epoch, step),
+      );
+      validation.push(summary);
+      if (summary.loss < best) {
+        best = summary.loss;
+        await save('best', epoch + 1, 0);
       }
-      epochsCompleted = epoch + 1;
-      await save('periodic', epoch + 1, 0);
-      if (options.maxSteps !== undefined && step >= options.maxSteps) break;
     }
-  } catch (err) {
-    try {
-      adam.dispose();
-    } catch {
-      // after a wasm abort the backend is gone: keep the error that explains it
-    }
-    throw err;
+    epochsCompleted = epoch + 1;
+    await save('periodic', epoch + 1, 0);
+    if (options.maxSteps !== undefined && step >= options.maxSteps) break;
   }
-  adam.dispose();
   return {
     steps: step,
     epochs: epochsCompleted,
@@ -432,7 +487,7 @@ export async function train(model: SrModel, options: TrainOptions): Promise<Trai
 }
 
 /** The typed error for an allocation failure in a step: what ran out, and a micro-batch that should fit. */
-function outOfMemoryError(
+export function outOfMemoryError(
   err: unknown,
   cfg: SrModel['config'],
   chip: [number, number],
@@ -461,7 +516,7 @@ function outOfMemoryError(
   );
 }
 
-function checkHr(batch: TrainBatch, cfg: SrModel['config']): void {
+export function checkHr(batch: TrainBatch, cfg: SrModel['config']): void {
   const s = batch.hr.shape;
   const [oh, ow] = cfg.outputSize;
   if (
@@ -486,26 +541,10 @@ function checkHr(batch: TrainBatch, cfg: SrModel['config']): void {
   }
 }
 
-/** Slice samples [start, start+n) of a row-major array whose first axis is the batch. */
-function sliceBatch<T extends number[]>(
-  d: { data: Float32Array; shape: T },
-  start: number,
-  n: number,
-): { data: Float32Array; shape: T } {
-  const per = d.data.length / (d.shape[0] as number);
-  return { data: d.data.subarray(start * per, (start + n) * per), shape: [n, ...d.shape.slice(1)] as T };
-}
-
-let gradients: Promise<unknown> | undefined;
-/** TF.js gradients are registered on first training use: importing srnet registers nothing. */
-function ensureGradients(): Promise<unknown> {
-  gradients ??= import('../internal/register-gradients.js');
-  return gradients;
-}
-
 /**
  * One optimiser step, optionally over micro-batches whose gradients are accumulated with weights n_i/B (exactly the
- * gradient of the batch-mean loss). Returns the batch loss.
+ * gradient of the batch-mean loss). Dropout draws one seed per sample from `rng` (B draws), so the masks do not
+ * depend on the micro-batch size. Returns the batch loss.
  */
 export async function trainStep(
   model: SrModel,
@@ -517,39 +556,11 @@ export async function trainStep(
   mode: RegistrationMode,
   microBatchSize?: number,
 ): Promise<number> {
-  await ensureGradients();
   const b = batch.lr.shape[0];
-  const mb = Math.max(1, Math.min(b, Math.floor(microBatchSize ?? b)));
-  let sums: tf.Tensor[] | null = null;
-  let loss = 0;
-  for (let start = 0; start < b; start += mb) {
-    const n = Math.min(mb, b - start);
-    const lrPart = sliceBatch(batch.lr, start, n);
-    const hrPart = sliceBatch(batch.hr, start, n);
-    const side: tf.Tensor[] = [];
-    const x = toNhwcRevisits(lrPart.data, lrPart.shape);
-    const y = tf.tidy(
-      () => tf.transpose(tf.tensor4d(hrPart.data, hrPart.shape), [0, 2, 3, 1]) as tf.Tensor4D,
-    );
-    const { value, grads } = tf.variableGrads(() => {
-      const r = registeredLoss(model.forward(x, { training: true, rng }), y, { mode });
-      side.push(r.shiftIndex, r.mseAllShifts);
-      return r.loss;
-    }, vars);
-    const w = n / b;
-    const prev: tf.Tensor[] | null = sums;
-    sums = tf.tidy(() =>
-      vars.map((v, i) => {
-        const g = w === 1 ? (grads[v.name] as tf.Tensor).clone() : tf.mul(grads[v.name] as tf.Tensor, w);
-        return prev ? tf.add(prev[i] as tf.Tensor, g) : g;
-      }),
-    );
-    if (prev) tf.dispose(prev);
-    loss += w * ((await value.data())[0] as number);
-    tf.dispose([x, y, value, ...side, ...Object.values(grads)]);
-  }
-  adam.apply(sums as tf.Tensor[], lr);
-  tf.dispose(sums as tf.Tensor[]);
+  const seeds = drawSampleSeeds(rng, b);
+  const { grads, loss } = await shardGradients(model, vars, batch, seeds, mode, microBatchSize ?? b, b);
+  adam.apply(grads, lr);
+  tf.dispose(grads);
   return loss;
 }
 

@@ -140,6 +140,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   CORRUPT_ZIP: DATA, // a release zip (local or remote) with a structural problem
   UNSUPPORTED_ZIP: DATA, // encrypted/multi-disk zips, other methods, entries over the limits
   TRAINING_FAILED: DATA, // training diverged or its worker died on this data/configuration
+  TRAINING_WORKER_FAILED: DATA, // a data-parallel training worker crashed or failed (same exit as TRAINING_FAILED)
   // write failures
   WRITE_FAILED: WRITE,
   // network / service

@@ -107,6 +107,12 @@ export interface BenchmarkOptions {
   workers?: number | 'auto';
   /** The worker script for `workers` > 1 (default: `train-worker.node.js` next to the bundle). */
   workerScript?: string;
+  /**
+   * Data-parallel steps for models trained in this thread (`trainModel`'s `dataParallel`). Default `'off'`, so
+   * results compare bit for bit with model-parallel `workers`, which always train one thread per model; a worker
+   * count above 1 together with `workers` above 1 is an `INVALID_ARGUMENT`.
+   */
+  dataParallel?: number | 'auto' | 'off';
 }
 
 /** One row of the results table. */
@@ -332,6 +338,12 @@ export async function runBenchmark(
   const t0 = performance.now();
   const specs = options.models ?? benchmarkModels(options.hiddenChannels ?? 128, options.dropout ?? 0.5);
   if (specs.length === 0) throw new WorldStratError('INVALID_ARGUMENT', 'benchmark needs at least one model');
+  const modelParallel = options.workers !== undefined && options.workers !== 1;
+  if (modelParallel && typeof options.dataParallel === 'number' && options.dataParallel > 1)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--data-parallel ${options.dataParallel} with --workers ${options.workers}: model-parallel training runs one thread per model; use one of them`,
+    );
   const revisits = Math.max(...specs.map((s) => s.config.revisits));
   const dataset = await openDataset(options.root, {
     revisits,
@@ -443,6 +455,7 @@ function benchmarkTrainOptions(
     ...(options.lossMode !== undefined ? { lossMode: options.lossMode } : {}),
     seed: options.seed ?? 0,
     backend: options.backend ?? 'wasm',
+    dataParallel: options.dataParallel ?? 'off',
     resume: Boolean(options.resume),
     checkpointEvery: options.checkpointEvery ?? 0,
     ...(options.splitMode !== undefined ? { splitMode: options.splitMode } : {}),

@@ -23,7 +23,13 @@ import {
   train,
   type ValidationSummary,
 } from '@worldstrat/srnet';
-import { fileCheckpointStore, readCheckpointFile } from '@worldstrat/srnet/node';
+import {
+  dataParallelWorkerScript,
+  defaultDataParallelWorkers,
+  fileCheckpointStore,
+  readCheckpointFile,
+  trainDataParallel,
+} from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 
@@ -73,6 +79,13 @@ export interface TrainModelOptions {
   resume?: boolean;
   /** TF.js backend. Default 'wasm'. */
   backend?: BackendPreference;
+  /**
+   * Data-parallel steps on the CPU backends (wasm, cpu): this many worker threads, each with a model replica, share
+   * every batch (srnet `trainDataParallel`; same weights as one thread within float rounding). `'auto'` (default):
+   * one per core, at most the batch size; `'off'` or 1: train in this thread. GPU backends always train in this
+   * thread. Model-parallel training (`trainInWorkers`) turns it off inside its workers: one thread per model.
+   */
+  dataParallel?: number | 'auto' | 'off';
 }
 
 /** One point of a training history. */
@@ -103,6 +116,8 @@ export interface TrainModelResult {
   backend: string;
   /** Chips per forward/backward pass the steps used (largest; see `microBatchSize`). */
   microBatchSize: number;
+  /** Worker threads that shared each step (1: trained in this thread; see `dataParallel`). */
+  dataParallelWorkers: number;
   /** The trained model (caller disposes). */
   model: SrModel;
 }
@@ -157,6 +172,37 @@ function epochMeans(steps: [number, number][], ends: number[]): TrainHistory['ep
 }
 
 /**
+ * Worker threads of data-parallel training: only on the CPU backends, `'auto'` = one per core up to the batch
+ * size, 1 when off or when the worker script is not built (running from sources).
+ */
+function dataParallelWorkers(
+  options: TrainModelOptions,
+  backend: string,
+  batchSize: number,
+  context: PipelineContext,
+): number {
+  const dp = options.dataParallel ?? 'auto';
+  if (dp === 'off' || (backend !== 'wasm' && backend !== 'cpu')) return 1;
+  if (dp !== 'auto' && !(Number.isInteger(dp) && dp >= 1))
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `dataParallel = ${dp}; expected a positive integer, 'auto' or 'off'`,
+    );
+  const n = dp === 'auto' ? defaultDataParallelWorkers(batchSize) : Math.min(dp, batchSize);
+  if (n > 1 && !dataParallelWorkerScript()) {
+    if (dp !== 'auto')
+      throw new WorldStratError(
+        'INVALID_ARGUMENT',
+        `data-parallel training (${dp} workers) needs the built @worldstrat/srnet (dist/train/data-parallel-worker.node.js)`,
+      );
+    context.log?.('data-parallel training unavailable (srnet is not built): training in one thread');
+    return 1;
+  }
+  if (n > 1) context.log?.(`${options.spec.name}: data-parallel steps over ${n} worker threads`);
+  return n;
+}
+
+/**
  * Train one model on the train split (augmented, shuffled, seeded), validating on the val split each epoch;
  * checkpoints go to `<out>/checkpoints/<stem>/` (atomic, resumable), final weights to `<out>/<stem>.safetensors`.
  *
@@ -208,9 +254,14 @@ export async function trainModel(
   const steps: [number, number][] = [];
   const epochEnds: number[] = [];
   const t0 = performance.now();
+  const workers = dataParallelWorkers(options, backend.backend, batchSize, context);
+  const run = (m: SrModel, o: Parameters<typeof train>[1]) =>
+    workers > 1
+      ? trainDataParallel(m, { ...o, workers, backend: backend.backend as 'wasm' | 'cpu' })
+      : train(m, o);
   let result: Awaited<ReturnType<typeof train>>;
   try {
-    result = await train(model, {
+    result = await run(model, {
       train: (epoch) =>
         revisitBatches(
           dataset.batches(trainScenes, {
@@ -303,6 +354,7 @@ export async function trainModel(
     history,
     backend: backend.backend,
     microBatchSize: result.microBatchSize,
+    dataParallelWorkers: workers,
     model,
   };
 }

@@ -35,6 +35,9 @@ const train = (out: string, ...extra: string[]) =>
     '4',
     '--steps',
     '1',
+    // one thread: micro-batches of the whole batch (data-parallel shards are tested in train-data-parallel)
+    '--data-parallel',
+    'off',
     ...extra,
   );
 

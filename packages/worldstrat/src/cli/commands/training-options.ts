@@ -34,6 +34,18 @@ export function parseMicroBatchSize(v: string): number | 'auto' {
   return n;
 }
 
+/** Parse `--data-parallel <n|auto|off>`: worker threads sharing each step on CPU backends. */
+export function parseDataParallel(v: string): number | 'auto' | 'off' {
+  if (v === 'auto' || v === 'off') return v;
+  const n = Number(v);
+  if (!/^[0-9]+$/.test(v) || n < 1 || n > 256)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--data-parallel ${v}: expected 1…256 worker threads, 'auto' (one per core) or 'off'`,
+    );
+  return n;
+}
+
 /**
  * Declare the shared training options on a command (upstream defaults: hidden 128, dropout 0.5, 15 epochs,
  * batch 16, lr 1e-4, cosine restarts T0 300, worldstrat loss, seed 0, wasm).
@@ -81,6 +93,12 @@ export function addTrainingOptions(cmd: Command, resumeHelp: string): Command {
       'wasm',
     )
     .option(
+      '--data-parallel <n|auto|off>',
+      'CPU backends: worker threads sharing each step, one model replica each (auto: one per core, at most the batch size; off: one thread). Off inside --workers model-parallel training',
+      parseDataParallel,
+      'auto',
+    )
+    .option(
       '--checkpoint-every <n>',
       'checkpoint every N steps (0 = epoch ends)',
       intOption('checkpoint-every', { min: 0, max: 1e9 }),
@@ -103,6 +121,7 @@ export interface TrainingCommandOptions extends ReadLimitOptions {
   lossMode: RegistrationMode;
   seed: number;
   backend: BackendPreference;
+  dataParallel?: number | 'auto' | 'off';
   checkpointEvery: number;
   resume: boolean;
 }
@@ -119,6 +138,7 @@ export interface ParsedTrainingOptions {
   lossMode: RegistrationMode;
   seed: number;
   backend: BackendPreference;
+  dataParallel: number | 'auto' | 'off';
   checkpointEvery: number;
   resume: boolean;
   readLimits?: Partial<RasterIoLimits>;
@@ -143,6 +163,8 @@ export function trainingOptionsFrom(o: TrainingCommandOptions): ParsedTrainingOp
     lossMode: o.lossMode,
     seed: o.seed,
     backend: o.backend,
+    // a --config file bypasses commander's parser
+    dataParallel: parseDataParallel(String(o.dataParallel ?? 'auto')),
     checkpointEvery: o.checkpointEvery,
     resume: Boolean(o.resume),
     ...(readLimits ? { readLimits } : {}),

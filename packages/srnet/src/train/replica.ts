@@ -1,0 +1,157 @@
+// What a training replica does, shared by the in-thread trainer and the data-parallel workers: per-sample dropout
+// streams, the gradient of the batch-mean loss over (micro-)batches, the optimiser state in PyTorch layout for
+// checkpoints, and its restore.
+import * as tf from '@tensorflow/tfjs-core';
+import type { RegistrationMode } from '@worldstrat/metrics';
+import { SrnetError } from '../errors.js';
+import { SeededRandom } from '../internal/random.js';
+import { registeredLoss } from '../losses/registered-loss.js';
+import type { SrModel } from '../models/sr-model.js';
+import type { StateDict } from '../models/state-dict.js';
+import { exportStateDict, loadStateDict } from '../models/weights.js';
+import { toNhwcRevisits } from '../tfjs-engine.js';
+import type { PyTorchAdam } from './adam.js';
+
+/** Row-major LR revisits `(B, R, C, h, w)` and HR targets `(B, C', H, W)` of some samples. */
+export interface SampleArrays {
+  lr: { data: Float32Array; shape: [number, number, number, number, number] };
+  hr: { data: Float32Array; shape: [number, number, number, number] };
+}
+
+/** Weights, Adam moments (PyTorch layout) and the optimiser step: what a checkpoint stores of a replica. */
+export interface ReplicaState {
+  weights: StateDict;
+  m: StateDict;
+  v: StateDict;
+  step: number;
+}
+
+/**
+ * One dropout seed per sample of a batch, drawn from the run's RNG: the RNG advances by exactly B draws per step
+ * however the batch is split, and each sample's masks come from its own stream.
+ */
+export function drawSampleSeeds(rng: SeededRandom, batch: number): Uint32Array {
+  const seeds = new Uint32Array(batch);
+  for (let i = 0; i < batch; i++) seeds[i] = rng.nextUint32();
+  return seeds;
+}
+
+/** Slice samples [start, start+n) of a row-major array whose first axis is the batch. */
+export function sliceSamples<T extends number[]>(
+  d: { data: Float32Array; shape: T },
+  start: number,
+  n: number,
+): { data: Float32Array; shape: T } {
+  const per = d.data.length / (d.shape[0] as number);
+  return { data: d.data.subarray(start * per, (start + n) * per), shape: [n, ...d.shape.slice(1)] as T };
+}
+
+let gradients: Promise<unknown> | undefined;
+/** TF.js gradients are registered on first training use: importing srnet registers nothing. */
+export function ensureGradients(): Promise<unknown> {
+  gradients ??= import('../internal/register-gradients.js');
+  return gradients;
+}
+
+/**
+ * Gradients of the batch-mean loss restricted to `samples`, scaled by `samples / totalBatch`, accumulated over
+ * micro-batches of `microBatchSize` in order (exactly the whole-batch gradient when `samples` is the whole batch).
+ * Summing the results of contiguous shards in order gives the gradient of the whole batch.
+ *
+ * @param seeds - one dropout seed per sample of `samples` (see {@link drawSampleSeeds})
+ * @returns one tensor per variable (caller disposes) and the shard's weighted loss
+ */
+export async function shardGradients(
+  model: SrModel,
+  vars: tf.Variable[],
+  samples: SampleArrays,
+  seeds: Uint32Array,
+  mode: RegistrationMode,
+  microBatchSize: number,
+  totalBatch: number,
+): Promise<{ grads: tf.Tensor[]; loss: number }> {
+  await ensureGradients();
+  const b = samples.lr.shape[0];
+  const mb = Math.max(1, Math.min(b, Math.floor(microBatchSize)));
+  let sums: tf.Tensor[] | null = null;
+  let loss = 0;
+  try {
+    for (let start = 0; start < b; start += mb) {
+      const n = Math.min(mb, b - start);
+      const lrPart = sliceSamples(samples.lr, start, n);
+      const hrPart = sliceSamples(samples.hr, start, n);
+      const rngs = Array.from(seeds.subarray(start, start + n), (s) => new SeededRandom(s));
+      const side: tf.Tensor[] = [];
+      const x = toNhwcRevisits(lrPart.data, lrPart.shape);
+      const y = tf.tidy(
+        () => tf.transpose(tf.tensor4d(hrPart.data, hrPart.shape), [0, 2, 3, 1]) as tf.Tensor4D,
+      );
+      const { value, grads } = tf.variableGrads(() => {
+        const r = registeredLoss(model.forward(x, { training: true, rng: rngs }), y, { mode });
+        side.push(r.shiftIndex, r.mseAllShifts);
+        return r.loss;
+      }, vars);
+      const w = n / totalBatch;
+      const prev: tf.Tensor[] | null = sums;
+      sums = tf.tidy(() =>
+        vars.map((v, i) => {
+          const g = w === 1 ? (grads[v.name] as tf.Tensor).clone() : tf.mul(grads[v.name] as tf.Tensor, w);
+          return prev ? tf.add(prev[i] as tf.Tensor, g) : g;
+        }),
+      );
+      if (prev) tf.dispose(prev);
+      loss += w * ((await value.data())[0] as number);
+      tf.dispose([x, y, value, ...side, ...Object.values(grads)]);
+    }
+  } catch (err) {
+    if (sums) tf.dispose(sums);
+    throw err;
+  }
+  return { grads: sums as tf.Tensor[], loss };
+}
+
+/** The model's weights (unique keys) and Adam's moments in PyTorch layout, for a checkpoint. */
+export async function snapshotReplica(model: SrModel, adam: PyTorchAdam): Promise<ReplicaState> {
+  const full = await exportStateDict(model);
+  const weights: StateDict = {};
+  for (const s of model.specs) weights[s.key] = full[s.key] as StateDict[string];
+  const used = model.specs.filter((s) => s.used);
+  const read = async (vars: tf.Variable[]): Promise<StateDict> => {
+    const out: StateDict = {};
+    for (let i = 0; i < used.length; i++) {
+      const s = used[i] as (typeof used)[number];
+      const t = tf.tidy(() =>
+        s.kind === 'conv'
+          ? tf.transpose(vars[i] as tf.Variable, [3, 2, 0, 1])
+          : (vars[i] as tf.Variable).clone(),
+      );
+      out[s.key] = { shape: [...s.shape], data: Float32Array.from((await t.data()) as Float32Array) };
+      t.dispose();
+    }
+    return out;
+  };
+  return { weights, m: await read(adam.m), v: await read(adam.v), step: adam.step };
+}
+
+function restoreMoments(model: SrModel, vars: tf.Variable[], sd: StateDict): void {
+  const used = model.specs.filter((s) => s.used);
+  used.forEach((s, i) => {
+    const t = sd[s.key];
+    if (!t)
+      throw new SrnetError('BAD_CHECKPOINT', `checkpoint lacks optimizer state for "${s.key}"`, {
+        missing: [s.key],
+      });
+    tf.tidy(() => {
+      const x = tf.tensor(t.data, t.shape);
+      (vars[i] as tf.Variable).assign(s.kind === 'conv' ? tf.transpose(x, [2, 3, 1, 0]) : x);
+    });
+  });
+}
+
+/** Load a checkpoint's weights and optimiser state into a model and its Adam. */
+export function restoreReplica(model: SrModel, adam: PyTorchAdam, state: ReplicaState): void {
+  loadStateDict(model, state.weights);
+  restoreMoments(model, adam.m, state.m);
+  restoreMoments(model, adam.v, state.v);
+  adam.step = state.step;
+}
