@@ -21,6 +21,7 @@ export const RASTER_IO_ERROR_CODES = [
   'CORRUPT_TIFF',
   'CORRUPT_BLOCK',
   'TOO_LARGE',
+  'WORKER_FAILED',
 ] as const;
 
 /** One of {@link RASTER_IO_ERROR_CODES}. */

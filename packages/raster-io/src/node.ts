@@ -2,6 +2,7 @@
 
 export { NODE_CODECS, zlibCodec } from './codecs/zlib-codec.node.js';
 export * from './index.js';
+export { nodeBlockDecoder } from './read/decode-pool.node.js';
 export { openGeoTiffFile, readGeoTiffFile } from './read/read-geotiff-file.node.js';
 export { readSafetensorsFile, writeSafetensorsFile } from './safetensors/safetensors-file.node.js';
 export type { FileByteSource } from './source/file-source.node.js';

@@ -33,7 +33,10 @@ function grow(out: Uint8Array, pos: number, extra: number, maxBytes: number, fil
 }
 
 function badCode(file: string, code: number, next: number): RasterIoError {
-  return new RasterIoError('TRUNCATED', `${file}: corrupt LZW block (code ${code} with ${next} table entries)`);
+  return new RasterIoError(
+    'TRUNCATED',
+    `${file}: corrupt LZW block (code ${code} with ${next} table entries)`,
+  );
 }
 
 // The two variants differ only in bit order and when the code width grows; each is one flat loop (no

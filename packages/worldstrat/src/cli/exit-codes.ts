@@ -157,6 +157,8 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   INVALID_ITEM: NETWORK, // the catalogue served an unusable item
   // Ctrl-C
   ABORTED: ABORTED,
+  // a decode worker thread crashed or its script is missing from the install: not the data's fault
+  WORKER_FAILED: EXIT_CODES.UNEXPECTED,
 });
 
 /**
