@@ -8,4 +8,4 @@ export { readSafetensorsFile, writeSafetensorsFile } from './safetensors/safeten
 export type { FileByteSource } from './source/file-source.node.js';
 export { fileSource } from './source/file-source.node.js';
 export { writeFileAtomic } from './write/write-file-atomic.node.js';
-export { writeGeoTiff } from './write/write-geotiff.node.js';
+export { type WriteGeoTiffOptions, writeGeoTiff } from './write/write-geotiff.node.js';

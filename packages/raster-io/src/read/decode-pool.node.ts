@@ -1,4 +1,4 @@
-// A process-wide pool of block decode workers (node:worker_threads). Workers start on the first parallel read,
+// A process-wide pool of block workers (node:worker_threads): decoding for reads, deflate for writes. Workers start on the first parallel read,
 // are kept for later reads, and are unref'd while idle so they never keep the process alive.
 import { Worker } from 'node:worker_threads';
 import type { Codec } from '../codecs/codec.js';
@@ -13,7 +13,8 @@ import type { BlockFailure, DecodeTask, ParallelBlockDecoder } from './parallel-
 import type { BlockGeometry } from './place-block.js';
 
 interface Pending {
-  resolve: (failures: BlockFailure[]) => void;
+  // each message kind resolves with its own reply type (see runOn)
+  resolve: (reply: never) => void;
   reject: (err: Error) => void;
 }
 
@@ -46,11 +47,11 @@ function startWorker(): PoolWorker {
   const url = workerUrl();
   const w: PoolWorker = { worker: new Worker(url), pending: new Map() };
   w.worker.unref();
-  w.worker.on('message', (msg: { id: number; failures: BlockFailure[] }) => {
+  w.worker.on('message', (msg: { id: number; reply: unknown }) => {
     const p = w.pending.get(msg.id);
     w.pending.delete(msg.id);
     if (w.pending.size === 0) w.worker.unref();
-    p?.resolve(msg.failures);
+    p?.resolve(msg.reply as never);
   });
   w.worker.on('error', (err) => {
     failAll(
@@ -68,7 +69,7 @@ function startWorker(): PoolWorker {
   return w;
 }
 
-function runOn(threads: number, message: object, transfer: ArrayBuffer[]): Promise<BlockFailure[]> {
+function runOn<T>(threads: number, message: object, transfer: ArrayBuffer[]): Promise<T> {
   while (workers.length < threads) workers.push(startWorker());
   let w = workers[0] as PoolWorker;
   for (let i = 1; i < threads; i++) {
@@ -77,8 +78,8 @@ function runOn(threads: number, message: object, transfer: ArrayBuffer[]): Promi
   }
   const id = nextId++;
   const chosen = w;
-  return new Promise<BlockFailure[]>((resolve, reject) => {
-    chosen.pending.set(id, { resolve, reject });
+  return new Promise<T>((resolve, reject) => {
+    chosen.pending.set(id, { resolve: resolve as (reply: never) => void, reject });
     chosen.worker.ref(); // a read in flight keeps the process alive until it is done
     chosen.worker.postMessage({ id, ...message }, transfer);
   });
@@ -92,9 +93,56 @@ export const nodeBlockDecoder: ParallelBlockDecoder = {
   decode(threads: number, geometry: BlockGeometry, outputs: RasterArray[], task: DecodeTask) {
     // The stored bytes are copied into a buffer the worker owns (sources may hand out views of shared data).
     const bytes = task.bytes.slice();
-    return runOn(threads, { geometry, outputs, task: { ...task, bytes } }, [bytes.buffer as ArrayBuffer]);
+    return runOn<BlockFailure[]>(threads, { kind: 'decode', geometry, outputs, task: { ...task, bytes } }, [
+      bytes.buffer as ArrayBuffer,
+    ]);
   },
 };
+
+/** Bytes of blocks compressed per worker task when writing. */
+const DEFLATE_TASK_BYTES = 1 << 19;
+
+/**
+ * Deflate blocks (zlib format, `node:zlib`) on up to `threads` workers, in order; `onBlock` runs as each
+ * block's task completes. Blocks are copied into the tasks (the caller's buffers are left alone).
+ */
+export async function deflateBlocksParallel(
+  threads: number,
+  blocks: Uint8Array[],
+  level: number,
+  onBlock?: () => void,
+): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = new Array(blocks.length);
+  const jobs: Promise<void>[] = [];
+  let i = 0;
+  while (i < blocks.length) {
+    const first = i;
+    let size = 0;
+    while (i < blocks.length && (i === first || size < DEFLATE_TASK_BYTES))
+      size += (blocks[i++] as Uint8Array).byteLength;
+    const packed = new Uint8Array(size);
+    const lengths: number[] = [];
+    let at = 0;
+    for (let k = first; k < i; k++) {
+      const b = blocks[k] as Uint8Array;
+      packed.set(b, at);
+      at += b.byteLength;
+      lengths.push(b.byteLength);
+    }
+    const job = runOn<Uint8Array[]>(threads, { kind: 'deflate', packed, lengths, level }, [
+      packed.buffer as ArrayBuffer,
+    ]).then((compressed) => {
+      for (const [k, c] of compressed.entries()) {
+        out[first + k] = c;
+        onBlock?.();
+      }
+    });
+    job.catch(() => {}); // awaited below
+    jobs.push(job);
+  }
+  await Promise.all(jobs);
+  return out;
+}
 
 /** Workers started so far (tests check that small reads start none). */
 export function decodeWorkerCount(): number {

@@ -75,7 +75,35 @@ function decodeSync(
   }
 }
 
-parentPort?.on('message', (msg: TaskMessage) => {
+interface DeflateMessage {
+  id: number;
+  kind: 'deflate';
+  packed: Uint8Array;
+  lengths: number[];
+  level: number;
+}
+
+/** Compress each block of a packed task; the results are transferred back. */
+function deflateTask({ id, packed, lengths, level }: DeflateMessage): void {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const n of lengths) {
+    out.push(zlibCodec.encode?.(packed.subarray(at, at + n), level) as Uint8Array);
+    at += n;
+  }
+  // zlib's results may be views of one pooled buffer: copy the small ones so each transfer owns its buffer
+  const owned = out.map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice()));
+  parentPort?.postMessage(
+    { id, reply: owned },
+    owned.map((b) => b.buffer as ArrayBuffer),
+  );
+}
+
+parentPort?.on('message', (msg: (TaskMessage & { kind: 'decode' }) | DeflateMessage) => {
+  if (msg.kind === 'deflate') {
+    deflateTask(msg);
+    return;
+  }
   let failures: BlockFailure[];
   try {
     failures = runTask(msg);
@@ -86,5 +114,5 @@ parentPort?.on('message', (msg: TaskMessage) => {
       message: `${msg.geometry.name}: ${String(err)}`,
     }));
   }
-  parentPort?.postMessage({ id: msg.id, failures });
+  parentPort?.postMessage({ id: msg.id, reply: failures });
 });
