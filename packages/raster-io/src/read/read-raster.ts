@@ -55,7 +55,7 @@ export interface ReadRasterOptions {
    */
   onCorruptBlock?: 'error' | 'fill';
   /**
-   * Threads decoding the blocks (default 1: this thread). With more, reads of at least
+   * Threads decoding the blocks (default 1: this thread). With more, compressed reads of at least
    * `PARALLEL_MIN_BLOCKS` (4) blocks and 1 MiB decoded are decoded on a pool of worker threads (Node: files
    * opened with `openGeoTiffFile`/`readGeoTiffFile`, or `openGeoTiff` given `blockDecoder`); the pixels, limits
    * and errors are those of the single-thread path. Smaller reads never start the pool.
@@ -292,7 +292,10 @@ function allocateBand(dtype: GeoTiffLevel['dtype'], length: number, shared: bool
   return shared ? new Ctor(new SharedArrayBuffer(length * DTYPE_BYTES[dtype]), 0, length) : new Ctor(length);
 }
 
-/** Decode on workers only when it pays: several threads, a pool, a built-in codec and a large read. */
+/**
+ * Decode on workers only when it pays: several threads, a pool, a built-in codec and a large read.
+ * Uncompressed blocks stay here: there is nothing to decode, and shipping them to a worker costs a copy.
+ */
 function useParallel(
   threads: number,
   decoder: ParallelBlockDecoder | undefined,
@@ -300,7 +303,7 @@ function useParallel(
   g: BlockGeometry,
   blocks: BlockJob[],
 ): decoder is ParallelBlockDecoder {
-  if (threads < 2 || !decoder || g.ycbcr || !decoder.supports(codec)) return false;
+  if (threads < 2 || !decoder || g.ycbcr || g.compression === 1 || !decoder.supports(codec)) return false;
   if (typeof SharedArrayBuffer === 'undefined' || blocks.length < PARALLEL_MIN_BLOCKS) return false;
   let bytes = 0;
   for (const b of blocks) bytes += b.expected;
