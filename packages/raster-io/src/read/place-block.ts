@@ -4,7 +4,7 @@ import { swapBytes, undoFloatingPointPredictor, undoHorizontalPredictor } from '
 import { RasterIoError } from '../errors.js';
 import { viewAs } from '../internal/typed-array.js';
 import type { DType, RasterArray, RasterWindow } from '../types.js';
-import { deinterleaveRow, wordsOf } from './deinterleave.js';
+import { deinterleaveRow, deinterleaveRow4, wordsOf } from './deinterleave.js';
 import { type YCbCrLayout, ycbcrToRgb } from './ycbcr.js';
 
 /** What every block of one read shares (plain data: it is posted to decode workers). */
@@ -127,6 +127,14 @@ export function placeBlock(g: BlockGeometry, b: BlockJob, bytes: Uint8Array, out
   // Raw sample words, one monomorphic loop per word size (see deinterleave.ts).
   const srcWords = wordsOf(src, bps);
   const wps = bps === 8 ? 2 : 1;
+  if (spp === 4 && wps === 1 && g.bands.length === 4 && g.bands.every((band, slot) => band === slot)) {
+    const dst = out.map((a) => wordsOf(a, bps));
+    for (let y = y0; y < y1; y++) {
+      const s = ((y - by0) * bw + (x0 - bx0)) * 4;
+      deinterleaveRow4(dst, (y - win.y) * win.width + (x0 - win.x), srcWords, s, x1 - x0);
+    }
+    return;
+  }
   for (const [slot, band] of g.bands.entries()) {
     const dst = wordsOf(out[slot] as RasterArray, bps);
     for (let y = y0; y < y1; y++) {

@@ -18,10 +18,10 @@ import { useTmpDir } from '../support/tmp.js';
 const tmp = useTmpDir('raster-io-parallel-');
 const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
 
-/** A 3-band 620×580 file (over the 1 MiB parallel threshold) rewritten by gdal_translate with `co`. */
-async function gdalFile(dtype: DType, co: string[], tag: string): Promise<string> {
-  const plain = `${tmp()}/src-${dtype}.tif`;
-  if (!existsSync(plain)) await writeGeoTiff(plain, syntheticRaster(dtype, 620, 580, 3, 9));
+/** A 620×580 file (3 bands unless told) (over the 1 MiB parallel threshold) rewritten by gdal_translate with `co`. */
+async function gdalFile(dtype: DType, co: string[], tag: string, bands = 3): Promise<string> {
+  const plain = `${tmp()}/src-${dtype}-${bands}.tif`;
+  if (!existsSync(plain)) await writeGeoTiff(plain, syntheticRaster(dtype, 620, 580, bands, 9));
   const out = `${tmp()}/${tag}.tif`;
   gdalTranslate([...co.flatMap((c) => ['-co', c]), plain, out]);
   return out;
@@ -40,7 +40,7 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block d
     expect(decodeWorkerCount()).toBe(0);
   });
 
-  const cases: [DType, string[]][] = [
+  const cases: [DType, string[], number?][] = [
     ['uint16', ['COMPRESS=DEFLATE', 'TILED=YES']],
     ['uint16', ['COMPRESS=LZW', 'PREDICTOR=2']],
     ['uint16', ['COMPRESS=NONE']],
@@ -51,11 +51,19 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block d
     ['float64', ['COMPRESS=DEFLATE', 'PREDICTOR=2', 'TILED=YES']],
     ['uint8', ['COMPRESS=LZW', 'BLOCKYSIZE=3']],
     ['int16', ['COMPRESS=DEFLATE', 'PREDICTOR=2', 'INTERLEAVE=BAND']],
+    // four pixel-interleaved bands: the one-pass split of whole reads
+    ['uint8', ['COMPRESS=DEFLATE', 'TILED=YES'], 4],
+    ['uint16', ['COMPRESS=LZW', 'PREDICTOR=2'], 4],
+    ['float32', ['COMPRESS=DEFLATE', 'PREDICTOR=3', 'TILED=YES'], 4],
+    ['float64', ['COMPRESS=LZW'], 4],
   ];
-  it.each(cases)(
-    '%s %s: threads 2 equal to threads 1, whole file, window and band subset',
-    async (dtype, co) => {
-      const path = await gdalFile(dtype, co, `${dtype}-${co.join('-')}`);
+  it.each(cases.map(([d, c, b]) => [d, c, b ?? 3] as const))(
+    '%s %s (%s bands): threads 2 equal to threads 1 and the source, whole file, window and band subset',
+    async (dtype, co, bands) => {
+      const path = await gdalFile(dtype, co, `${dtype}-${bands}-${co.join('-')}`, bands);
+      const source = syntheticRaster(dtype, 620, 580, bands, 9);
+      const whole = await readGeoTiffFile(path);
+      for (const [b, a] of source.bands.entries()) expect(whole.bands[b]).toEqual(a);
       const reads = [{}, { window: { x: 37, y: 3, width: 577, height: 569 }, bands: [2, 0] }];
       for (const r of reads) {
         const single = await readGeoTiffFile(path, r);
