@@ -144,20 +144,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     );
   }
   const win = resolveWindow(tiff, level, opts);
-  const bands = opts.bands ? [...opts.bands] : Array.from({ length: level.bandCount }, (_, i) => i);
-  if (bands.length === 0)
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `${name}: bands is empty; pass at least one 0-based band index`,
-    );
-  for (const b of bands) {
-    if (!Number.isInteger(b) || b < 0 || b >= level.bandCount) {
-      throw new RasterIoError(
-        'BAND_OUT_OF_RANGE',
-        `${name}: band ${b} is out of range; the file has ${level.bandCount} band(s), 0-based indices 0..${level.bandCount - 1}`,
-      );
-    }
-  }
+  const bands = resolveBands(level, opts.bands, name);
   checkLimit(
     limits,
     'maxPixels',
@@ -173,21 +160,10 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   const g = blockGeometry(tiff, level, win, bands, predictor);
   const blocks = await planBlocks(tiff, image, level, g, limits, opts.signal);
 
-  // Allocated on the first decoded block: a file whose data is missing fails before the window is allocated.
   const threads = opts.threads;
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `${name}: threads must be an integer 1..${MAX_THREADS}, got ${threads}`,
-    );
-  }
-  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) {
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `${name}: concurrency must be a positive integer, got ${opts.concurrency}`,
-    );
-  }
+  checkConcurrency(name, threads, opts.concurrency);
   const parallel = useParallel(threads, decoder, codec, g, blocks);
+  // Allocated on the first decoded block: a file whose data is missing fails before the window is allocated.
   let output: RasterArray[] | undefined;
   const outputBands = (): RasterArray[] => {
     if (output) return output;
@@ -286,6 +262,40 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
 
 /** Most decode threads one read may use. */
 const MAX_THREADS = 256;
+
+/** The requested 0-based bands (default: all, in order), checked. */
+function resolveBands(level: GeoTiffLevel, requested: readonly number[] | undefined, name: string): number[] {
+  const bands = requested ? [...requested] : Array.from({ length: level.bandCount }, (_, i) => i);
+  if (bands.length === 0)
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${name}: bands is empty; pass at least one 0-based band index`,
+    );
+  for (const b of bands) {
+    if (!Number.isInteger(b) || b < 0 || b >= level.bandCount) {
+      throw new RasterIoError(
+        'BAND_OUT_OF_RANGE',
+        `${name}: band ${b} is out of range; the file has ${level.bandCount} band(s), 0-based indices 0..${level.bandCount - 1}`,
+      );
+    }
+  }
+  return bands;
+}
+
+function checkConcurrency(name: string, threads: number, concurrency: number): void {
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${name}: threads must be an integer 1..${MAX_THREADS}, got ${threads}`,
+    );
+  }
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${name}: concurrency must be a positive integer, got ${concurrency}`,
+    );
+  }
+}
 
 function allocateBand(dtype: GeoTiffLevel['dtype'], length: number, shared: boolean): RasterArray {
   const Ctor = DTYPE_ARRAY[dtype];
