@@ -1,11 +1,11 @@
 """In-process GDAL peer for the raster-io benchmarks (run with /usr/bin/python3 and python3-gdal).
 
 Times each job inside this Python process (interpreter start-up and module import excluded), one job per stdin
-line, single-threaded (GDAL_NUM_THREADS=1), and prints {"ms": ...} per job so the caller can interleave these
-runs with its own:
-  read <path>              gdal.Open + every band's ReadAsArray + close
-  cog <src> <dst> <ovr>    copy <src>, loaded once into a MEM dataset, to <dst> with the COG driver (deflate,
-                           predictor, 256-px tiles, <ovr> average overviews), NUM_THREADS=1
+line, on <threads> threads (GDAL_NUM_THREADS for reads: GTiff's multi-threaded block decoding; NUM_THREADS for
+the COG driver), and prints {"ms": ...} per job so the caller can interleave these runs with its own:
+  read <threads> <path>              gdal.Open + every band's ReadAsArray + close
+  cog <threads> <src> <dst> <ovr>    copy <src>, loaded once into a MEM dataset, to <dst> with the COG driver
+                                     (deflate, predictor, 256-px tiles, <ovr> average overviews)
 Prints {"gdal": version} when ready; "quit" ends it.
 """
 import json
@@ -19,13 +19,14 @@ gdal.SetConfigOption("GDAL_NUM_THREADS", "1")
 mem = {}
 
 
-def read(path):
+def read(threads, path):
+    gdal.SetConfigOption("GDAL_NUM_THREADS", str(threads))
     ds = gdal.Open(path)
     ds.ReadAsArray()
     ds = None
 
 
-def cog(src, dst, overviews):
+def cog(threads, src, dst, overviews):
     if src not in mem:
         mem[src] = gdal.Translate("", src, format="MEM")
     gdal.GetDriverByName("COG").CreateCopy(
@@ -35,7 +36,7 @@ def cog(src, dst, overviews):
             "COMPRESS=DEFLATE",
             "PREDICTOR=YES",
             "BLOCKSIZE=256",
-            "NUM_THREADS=1",
+            f"NUM_THREADS={threads}",
             f"OVERVIEW_COUNT={overviews}",
             "OVERVIEW_RESAMPLING=AVERAGE",
         ],
@@ -47,11 +48,12 @@ for line in sys.stdin:
     parts = line.split()
     if not parts or parts[0] == "quit":
         break
-    if parts[0] == "cog" and parts[1] not in mem:
-        cog(parts[1], parts[2], int(parts[3]))  # load the source outside the timed run
+    threads = int(parts[1])
+    if parts[0] == "cog" and parts[2] not in mem:
+        cog(threads, parts[2], parts[3], int(parts[4]))  # load the source outside the timed run
     t0 = time.perf_counter()
     if parts[0] == "read":
-        read(parts[1])
+        read(threads, parts[2])
     else:
-        cog(parts[1], parts[2], int(parts[3]))
+        cog(threads, parts[2], parts[3], int(parts[4]))
     print(json.dumps({"ms": (time.perf_counter() - t0) * 1000}), flush=True)

@@ -1,12 +1,13 @@
 // Read/write speed vs GDAL called in-process, on a WorldStrat-sized image: 4-band 1054×1054 (a SPOT PAN-sized
 // tile). The peer is python3-gdal (bench/gdal_peer.py): each GDAL job is timed inside Python (interpreter start
-// excluded), single-threaded (GDAL_NUM_THREADS=1, like our single-threaded decode), and runs interleaved with
-// ours one by one so machine load hits both alike. Ours: readGeoTiffFile (file → typed arrays) and writeGeoTiff
-// (typed arrays → file) in this process. Inputs are generated here with gdal_translate.
-// BENCH_REPS (default 5) sets the repetitions; the median is reported with the load average.
+// excluded) and runs interleaved with ours one by one so machine load hits both alike, at equal thread counts:
+// ours `threads: N` against GDAL_NUM_THREADS=N (reads) / NUM_THREADS=N (COG driver). Ours: readGeoTiffFile
+// (file → typed arrays) and writeGeoTiff (typed arrays → file) in this process. Inputs are generated here with
+// gdal_translate. BENCH_REPS (default 5) sets the repetitions, BENCH_THREADS (default "1,2") the thread counts;
+// medians are reported with os.loadavg() before and after each thread count.
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg as osLoadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -17,11 +18,15 @@ import { HAS_GDAL } from '../test/support/gdal.js';
 import { syntheticRaster } from '../test/support/synthetic.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
+const THREADS = (process.env.BENCH_THREADS ?? '1,2').split(',').map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'raster-io-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const loadavg = () =>
+  osLoadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 function gdalTranslate(args: string[]): void {
   const r = spawnSync('gdal_translate', ['-q', ...args], { encoding: 'utf8' });
@@ -35,9 +40,7 @@ async function startPeer(): Promise<{
   version: string;
 }> {
   const script = fileURLToPath(new URL('./gdal_peer.py', import.meta.url));
-  const proc: ChildProcessWithoutNullStreams = spawn('/usr/bin/python3', [script], {
-    env: { ...process.env, GDAL_NUM_THREADS: '1' },
-  });
+  const proc: ChildProcessWithoutNullStreams = spawn('/usr/bin/python3', [script], { env: process.env });
   let stderr = '';
   proc.stderr.on('data', (d) => {
     stderr += String(d);
@@ -104,34 +107,47 @@ it.skipIf(!HAS_GDAL)('read 4×1054² files and write a COG vs python3-gdal in-pr
     ['float32 deflate + predictor 3', src32, ['-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=3'], f32],
   ];
   const lines = [
-    `raster-io vs GDAL ${peer.version} (python3-gdal, GDAL_NUM_THREADS=1), median of ${REPS} interleaved runs, load ${loadavg()}`,
+    `raster-io vs GDAL ${peer.version} (python3-gdal in-process), median of ${REPS} interleaved runs, ` +
+      `${availableParallelism()} CPUs, load ${loadavg()}`,
   ];
   try {
-    for (const [i, [name, src, co, raster]] of files.entries()) {
+    const paths = files.map(([, src, co], i) => {
       const path = join(dir, `in${i}.tif`);
       gdalTranslate([...co, src, path]);
-      expect((await readGeoTiffFile(path)).bands[3]).toEqual(raster.bands[3]);
-      const [ours, theirs] = await interleaved(
-        () => readGeoTiffFile(path),
-        () => peer.job(`read ${path}`),
+      return path;
+    });
+    for (const threads of THREADS) {
+      lines.push(
+        `threads ${threads} (ours threads: ${threads}, GDAL_NUM_THREADS=${threads}); load ${loadavg()}`,
       );
-      lines.push(row(`read ${name}`, ours, theirs));
+      for (const [i, [name, , , raster]] of files.entries()) {
+        const path = paths[i] as string;
+        expect((await readGeoTiffFile(path, { threads })).bands[3]).toEqual(raster.bands[3]);
+        const [ours, theirs] = await interleaved(
+          () => readGeoTiffFile(path, { threads }),
+          () => peer.job(`read ${threads} ${path}`),
+        );
+        lines.push(row(`read ${name}`, ours, theirs));
+      }
+      const ourCog = join(dir, 'ours-cog.tif');
+      const gdalCog = join(dir, 'gdal-cog.tif');
+      const [ours, theirs] = await interleaved(
+        () =>
+          writeGeoTiff(ourCog, u16, {
+            cog: true,
+            compression: 'deflate',
+            predictor: true,
+            overviews: [2, 4],
+            tileSize: 256,
+            threads,
+          }),
+        () => peer.job(`cog ${threads} ${src16} ${gdalCog} 2`),
+      );
+      lines.push(row('write COG deflate+pred, ovr 2/4', ours, theirs));
+      lines.push(
+        `  sizes: ours ${statSync(ourCog).size} B, GDAL ${statSync(gdalCog).size} B; load ${loadavg()}`,
+      );
     }
-    const ourCog = join(dir, 'ours-cog.tif');
-    const gdalCog = join(dir, 'gdal-cog.tif');
-    const [ours, theirs] = await interleaved(
-      () =>
-        writeGeoTiff(ourCog, u16, {
-          cog: true,
-          compression: 'deflate',
-          predictor: true,
-          overviews: [2, 4],
-          tileSize: 256,
-        }),
-      () => peer.job(`cog ${src16} ${gdalCog} 2`),
-    );
-    lines.push(row('write COG deflate+pred, ovr 2/4', ours, theirs));
-    lines.push(`  sizes: ours ${statSync(ourCog).size} B, GDAL ${statSync(gdalCog).size} B`);
   } finally {
     peer.close();
   }

@@ -23,6 +23,7 @@ export const RASTER_IO_ERROR_CODES = [
   'TOO_LARGE',
   'ROWS_OUT_OF_ORDER',
   'WRITER_CLOSED',
+  'WORKER_FAILED',
 ] as const;
 
 /** One of {@link RASTER_IO_ERROR_CODES}. */

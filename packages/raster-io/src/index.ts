@@ -34,6 +34,8 @@ export type { RasterIoLimits } from './read/limits.js';
 export { DEFAULT_RASTER_IO_LIMITS } from './read/limits.js';
 export type { GeoTiff, GeoTiffLevel, OpenGeoTiffOptions } from './read/open-geotiff.js';
 export { openGeoTiff } from './read/open-geotiff.js';
+export type { BlockFailure, DecodeTask, ParallelBlockDecoder } from './read/parallel-decoder.js';
+export type { BlockGeometry, BlockJob } from './read/place-block.js';
 export type { FilledBlock, ReadRasterOptions, ReadRasterResult } from './read/read-raster.js';
 export { DEFAULT_READ_RASTER, readRaster } from './read/read-raster.js';
 export type { ResizeOptions } from './resample/resize.js';

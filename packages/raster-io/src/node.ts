@@ -2,6 +2,7 @@
 
 export { NODE_CODECS, zlibCodec } from './codecs/zlib-codec.node.js';
 export * from './index.js';
+export { nodeBlockDecoder } from './read/decode-pool.node.js';
 export { openGeoTiffFile, readGeoTiffFile } from './read/read-geotiff-file.node.js';
 export { readSafetensorsFile, writeSafetensorsFile } from './safetensors/safetensors-file.node.js';
 export type { FileByteSource } from './source/file-source.node.js';
@@ -9,4 +10,4 @@ export { fileSource } from './source/file-source.node.js';
 export type { CogWriter, CogWriterOptions } from './write/cog-writer.node.js';
 export { createCogWriter } from './write/cog-writer.node.js';
 export { writeFileAtomic } from './write/write-file-atomic.node.js';
-export { writeGeoTiff } from './write/write-geotiff.node.js';
+export { type WriteGeoTiffOptions, writeGeoTiff } from './write/write-geotiff.node.js';

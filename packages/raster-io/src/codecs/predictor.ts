@@ -100,8 +100,8 @@ export function applyHorizontalPredictor(
 }
 
 /**
- * Undo predictor 3 (floating point) in place: un-difference the bytes of each row, then gather the byte
- * planes (most significant first) back into little-endian samples.
+ * Undo predictor 3 (floating point) in place: un-difference the bytes of each row (into a scratch row), then
+ * gather the byte planes (most significant first) back into little-endian samples.
  */
 export function undoFloatingPointPredictor(
   bytes: Uint8Array,
@@ -111,33 +111,66 @@ export function undoFloatingPointPredictor(
 ): void {
   const rowBytes = rowSamples * bytesPerSample;
   const rows = Math.floor(bytes.length / rowBytes);
-  const tmp = new Uint8Array(rowBytes);
+  const tmp = new Uint8Array(rowBytes + 3);
   // 32-bit samples on a little-endian host: assemble each sample from its four byte planes in one store.
   const words =
     bytesPerSample === 4 && LITTLE_ENDIAN_HOST && bytes.byteOffset % 4 === 0
       ? new Uint32Array(bytes.buffer, bytes.byteOffset, rows * rowSamples)
       : null;
+  // Four samples per pixel (RGBA-like rows): the byte differences of a pixel are four lanes of one word.
+  const lanes =
+    stride === 4 && bytes.byteOffset % 4 === 0
+      ? new Int32Array(bytes.buffer, bytes.byteOffset, (rows * rowBytes) >> 2)
+      : null;
+  const tmpLanes = new Int32Array(tmp.buffer, 0, rowBytes >> 2);
   for (let r = 0; r < rows; r++) {
-    const row = bytes.subarray(r * rowBytes, (r + 1) * rowBytes);
-    for (let i = stride; i < rowBytes; i++)
-      row[i] = ((row[i] as number) + (row[i - stride] as number)) & 0xff;
-    tmp.set(row);
+    const at = r * rowBytes;
+    if (lanes) undoByteDifferences4(lanes, at >> 2, tmpLanes);
+    else undoByteDifferences(bytes, at, rowBytes, stride, tmp);
     if (words) {
-      const base = r * rowSamples;
-      const n = rowSamples;
-      for (let s = 0; s < n; s++) {
-        words[base + s] =
-          ((tmp[s] as number) << 24) |
-          ((tmp[n + s] as number) << 16) |
-          ((tmp[2 * n + s] as number) << 8) |
-          (tmp[3 * n + s] as number);
-      }
+      gatherPlanes32(tmp, words, r * rowSamples, rowSamples);
       continue;
     }
     for (let s = 0; s < rowSamples; s++) {
       for (let b = 0; b < bytesPerSample; b++)
-        row[s * bytesPerSample + b] = tmp[(bytesPerSample - b - 1) * rowSamples + s] as number;
+        bytes[at + s * bytesPerSample + b] = tmp[(bytesPerSample - b - 1) * rowSamples + s] as number;
     }
+  }
+}
+
+/** `out[i] = row[i] + out[i - stride]` (bytes, wrapping) for one row. */
+function undoByteDifferences(
+  bytes: Uint8Array,
+  at: number,
+  rowBytes: number,
+  stride: number,
+  out: Uint8Array,
+): void {
+  for (let i = 0; i < stride && i < rowBytes; i++) out[i] = bytes[at + i] as number;
+  for (let i = stride; i < rowBytes; i++)
+    out[i] = ((bytes[at + i] as number) + (out[i - stride] as number)) & 0xff;
+}
+
+/** Stride-4 byte un-differencing four lanes at a time: a byte-wise add of each word to the previous one. */
+function undoByteDifferences4(lanes: Int32Array, base: number, out: Int32Array): void {
+  const n = out.length;
+  let prev = 0;
+  for (let j = 0; j < n; j++) {
+    const a = lanes[base + j] as number;
+    // per-byte add without carries between bytes: add the low 7 bits, then fix the top bit with xor
+    prev = (((a & 0x7f7f7f7f) + (prev & 0x7f7f7f7f)) | 0) ^ ((a ^ prev) & 0x80808080);
+    out[j] = prev;
+  }
+}
+
+/** Sample `s` of the row = its bytes from the four planes of `tmp` (most significant plane first). */
+function gatherPlanes32(tmp: Uint8Array, words: Uint32Array, base: number, n: number): void {
+  for (let s = 0; s < n; s++) {
+    words[base + s] =
+      ((tmp[s] as number) << 24) |
+      ((tmp[n + s] as number) << 16) |
+      ((tmp[2 * n + s] as number) << 8) |
+      (tmp[3 * n + s] as number);
   }
 }
 

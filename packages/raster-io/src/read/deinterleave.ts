@@ -59,3 +59,43 @@ function copyPairs(dst: Uint32Array, d: number, src: Uint32Array, s: number, n: 
 export function outputWords(bands: RasterArray[], bytesPerSample: number): Words[] {
   return bands.map((b) => wordsOf(b, bytesPerSample));
 }
+
+/**
+ * All four bands of a 4-sample row in one pass over the source (RGBN blocks read whole): `dst[k]` from word
+ * `d` gets sample k of each of `count` pixels starting at source word `s`.
+ */
+export function deinterleaveRow4(dst: Words[], d: number, src: Words, s: number, count: number): void {
+  if (src instanceof Uint8Array) split4x8(dst as Uint8Array[], d, src, s, count);
+  else if (src instanceof Uint16Array) split4x16(dst as Uint16Array[], d, src, s, count);
+  else split4x32(dst as Uint32Array[], d, src, s, count);
+}
+
+function split4x8(dst: Uint8Array[], d: number, src: Uint8Array, s: number, n: number): void {
+  const [a, b, c, e] = dst as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  for (let i = 0; i < n; i++, s += 4) {
+    a[d + i] = src[s] as number;
+    b[d + i] = src[s + 1] as number;
+    c[d + i] = src[s + 2] as number;
+    e[d + i] = src[s + 3] as number;
+  }
+}
+
+function split4x16(dst: Uint16Array[], d: number, src: Uint16Array, s: number, n: number): void {
+  const [a, b, c, e] = dst as [Uint16Array, Uint16Array, Uint16Array, Uint16Array];
+  for (let i = 0; i < n; i++, s += 4) {
+    a[d + i] = src[s] as number;
+    b[d + i] = src[s + 1] as number;
+    c[d + i] = src[s + 2] as number;
+    e[d + i] = src[s + 3] as number;
+  }
+}
+
+function split4x32(dst: Uint32Array[], d: number, src: Uint32Array, s: number, n: number): void {
+  const [a, b, c, e] = dst as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  for (let i = 0; i < n; i++, s += 4) {
+    a[d + i] = src[s] as number;
+    b[d + i] = src[s + 1] as number;
+    c[d + i] = src[s + 2] as number;
+    e[d + i] = src[s + 3] as number;
+  }
+}

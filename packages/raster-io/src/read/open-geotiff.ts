@@ -11,6 +11,7 @@ import type { DType, GeoBlock, GeoKeys } from '../types.js';
 import { geoFromTags, scaleGeo } from './geo-from-tags.js';
 import { walkIfds } from './ifd-walk.js';
 import { type RasterIoLimits, resolveLimits } from './limits.js';
+import type { ParallelBlockDecoder } from './parallel-decoder.js';
 import type { YCbCrLayout } from './ycbcr.js';
 
 /** One resolution level of a GeoTIFF: the full image (level 0) or an internal overview. */
@@ -70,6 +71,8 @@ export interface OpenGeoTiffOptions {
   headerCache?: BlockCacheOptions | false;
   /** Overrides of {@link DEFAULT_RASTER_IO_LIMITS}, also used by every {@link readRaster} of this file. */
   limits?: Partial<RasterIoLimits>;
+  /** Worker pool used by reads with `threads` > 1 (Node: `nodeBlockDecoder`; `openGeoTiffFile` sets it). */
+  blockDecoder?: ParallelBlockDecoder;
 }
 
 /** Internal state kept next to a {@link GeoTiff} (never exported from the package). */
@@ -77,6 +80,7 @@ export interface GeoTiffInternals {
   images: GeoTIFFImage[];
   codecs?: Readonly<Record<number, Codec>>;
   limits: RasterIoLimits;
+  decoder?: ParallelBlockDecoder;
 }
 
 const internals = new WeakMap<GeoTiff, GeoTiffInternals>();
@@ -209,6 +213,7 @@ export async function openGeoTiff(
       bigTiff: magic === 43,
       codecs: options.codecs,
       limits,
+      decoder: options.blockDecoder,
     });
   } catch (err) {
     if (err instanceof RasterIoError) throw err;
@@ -227,6 +232,7 @@ interface DescribeInput {
   bigTiff: boolean;
   codecs?: Readonly<Record<number, Codec>>;
   limits: RasterIoLimits;
+  decoder?: ParallelBlockDecoder;
 }
 
 async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promise<GeoTiff> {
@@ -274,6 +280,7 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     images: order.map((i) => levelImages[i] as GeoTIFFImage),
     codecs: input.codecs,
     limits: input.limits,
+    decoder: input.decoder,
   });
   return tiff;
 }

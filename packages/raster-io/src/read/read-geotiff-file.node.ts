@@ -1,10 +1,12 @@
 import { NODE_CODECS } from '../codecs/zlib-codec.node.js';
 import { fileSource } from '../source/file-source.node.js';
+import { nodeBlockDecoder } from './decode-pool.node.js';
 import { type GeoTiff, type OpenGeoTiffOptions, openGeoTiff } from './open-geotiff.js';
 import { type ReadRasterOptions, type ReadRasterResult, readRaster } from './read-raster.js';
 
 /**
- * Open a local GeoTIFF (Node): a file source plus `node:zlib` deflate. Close it with `tiff.close()`.
+ * Open a local GeoTIFF (Node): a file source, `node:zlib` deflate and the worker pool used by reads with
+ * `threads` > 1. Close it with `tiff.close()`.
  *
  * @param path - file path
  * @param options - as {@link openGeoTiff}
@@ -19,7 +21,11 @@ import { type ReadRasterOptions, type ReadRasterResult, readRaster } from './rea
 export async function openGeoTiffFile(path: string, options: OpenGeoTiffOptions = {}): Promise<GeoTiff> {
   const source = fileSource(path);
   try {
-    return await openGeoTiff(source, { ...options, codecs: { ...NODE_CODECS, ...options.codecs } });
+    return await openGeoTiff(source, {
+      blockDecoder: nodeBlockDecoder,
+      ...options,
+      codecs: { ...NODE_CODECS, ...options.codecs },
+    });
   } catch (err) {
     await source.close();
     throw err;

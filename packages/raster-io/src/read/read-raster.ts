@@ -1,17 +1,31 @@
 import type { GeoTIFFImage } from 'geotiff';
 import type { BlockInfo, Codec } from '../codecs/codec.js';
 import { getCodec } from '../codecs/codec-registry.js';
-import { swapBytes, undoFloatingPointPredictor, undoHorizontalPredictor } from '../codecs/predictor.js';
 import { RasterIoError, type RasterIoErrorCode } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
-import { DTYPE_ARRAY, DTYPE_BYTES, viewAs } from '../internal/typed-array.js';
+import { DTYPE_ARRAY, DTYPE_BYTES } from '../internal/typed-array.js';
 import type { BBox, Raster, RasterArray, RasterWindow } from '../types.js';
 import { bboxToWindow } from './bbox-to-window.js';
-import { deinterleaveRow, outputWords, wordsOf } from './deinterleave.js';
 import { windowGeo } from './geo-from-tags.js';
 import { checkLimit, type RasterIoLimits, resolveLimits } from './limits.js';
 import { type GeoTiff, type GeoTiffLevel, geoTiffInternals } from './open-geotiff.js';
-import { ycbcrBlockBytes, ycbcrToRgb } from './ycbcr.js';
+import {
+  type BlockFailure,
+  type DecodeTask,
+  PARALLEL_MIN_BLOCKS,
+  PARALLEL_MIN_BYTES,
+  PARALLEL_TASK_BYTES,
+  type ParallelBlockDecoder,
+} from './parallel-decoder.js';
+import {
+  type BlockGeometry,
+  type BlockJob,
+  blockWhere,
+  checkStored,
+  corruptBlockError,
+  placeDecoded,
+} from './place-block.js';
+import { ycbcrBlockBytes } from './ycbcr.js';
 
 /** Options for {@link readRaster}. */
 export interface ReadRasterOptions {
@@ -40,6 +54,13 @@ export interface ReadRasterOptions {
    * the result's `filledBlocks`.
    */
   onCorruptBlock?: 'error' | 'fill';
+  /**
+   * Threads decoding the blocks (default 1: this thread). With more, compressed reads of at least
+   * `PARALLEL_MIN_BLOCKS` (4) blocks and 1 MiB decoded are decoded on a pool of worker threads (Node: files
+   * opened with `openGeoTiffFile`/`readGeoTiffFile`, or `openGeoTiff` given `blockDecoder`); the pixels, limits
+   * and errors are those of the single-thread path. Smaller reads never start the pool.
+   */
+  threads?: number;
 }
 
 /** A block left as nodata by `onCorruptBlock: 'fill'`. */
@@ -66,16 +87,8 @@ export const DEFAULT_READ_RASTER = {
   mergeGapBytes: 32 * 1024,
   concurrency: 8,
   onCorruptBlock: 'error',
+  threads: 1,
 } as const satisfies ReadRasterOptions;
-
-interface Block {
-  index: number;
-  col: number;
-  row: number;
-  band: number; // planar 2: the band held; planar 1: -1
-  offset: number;
-  byteCount: number;
-}
 
 /**
  * Read pixels of a GeoTIFF: a window or bbox, a band subset, a resolution level. Only the tiles/strips that
@@ -111,7 +124,7 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
 
 async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): Promise<ReadRasterResult> {
   const opts = { ...DEFAULT_READ_RASTER, ...options };
-  const { images, codecs, limits: fileLimits } = geoTiffInternals(tiff);
+  const { images, codecs, limits: fileLimits, decoder } = geoTiffInternals(tiff);
   const name = tiff.name;
   const limits = resolveLimits(name, fileLimits, opts.limits);
   if (opts.onCorruptBlock !== 'error' && opts.onCorruptBlock !== 'fill') {
@@ -131,7 +144,128 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     );
   }
   const win = resolveWindow(tiff, level, opts);
-  const bands = opts.bands ? [...opts.bands] : Array.from({ length: level.bandCount }, (_, i) => i);
+  const bands = resolveBands(level, opts.bands, name);
+  checkLimit(
+    limits,
+    'maxPixels',
+    win.width * win.height * bands.length,
+    name,
+    'the samples to read (width × height × bands)',
+  );
+  checkPhotometric(Number(image.fileDirectory.getValue('PhotometricInterpretation') ?? 1), name, level.ifd);
+  const codec = await getCodec(level.compression, name, codecs);
+  checkYCbCr(level, name);
+  const predictor = effectivePredictor(level, name);
+
+  const g = blockGeometry(tiff, level, win, bands, predictor);
+  const blocks = await planBlocks(tiff, image, level, g, limits, opts.signal);
+
+  const threads = opts.threads;
+  checkConcurrency(name, threads, opts.concurrency);
+  const parallel = useParallel(threads, decoder, codec, g, blocks);
+  // Allocated on the first decoded block: a file whose data is missing fails before the window is allocated.
+  let output: RasterArray[] | undefined;
+  const outputBands = (): RasterArray[] => {
+    if (output) return output;
+    output = bands.map(() => allocateBand(level.dtype, win.width * win.height, parallel));
+    const fill = sparseFill(level);
+    if (fill !== 0) for (const a of output) a.fill(fill as never);
+    return output;
+  };
+  const failures: BlockFailure[] = [];
+  const filledBlocks: FilledBlock[] = [];
+  let done = 0;
+  const progress = (n: number): void => {
+    for (let i = 0; i < n; i++) opts.onProgress?.({ stage: 'read', done: ++done, total: blocks.length });
+  };
+  const onFailure = (f: BlockFailure): void => {
+    if (opts.onCorruptBlock !== 'fill' || (f.code !== 'CORRUPT_BLOCK' && f.code !== 'TRUNCATED')) {
+      throw new RasterIoError(f.code, f.message);
+    }
+    filledBlocks.push({ ifd: level.ifd, kind: g.kind, index: f.index, code: f.code, message: f.message });
+  };
+
+  const decode = async (b: BlockJob, raw: Uint8Array): Promise<void> => {
+    try {
+      checkStored(g, b, raw);
+      const info = { expectedBytes: b.expected, maxBytes: g.tiled ? b.expected : g.blockBytes, file: name };
+      placeDecoded(g, b, raw, await decodeBlock(codec, raw, info, blockWhere(g, b)), outputBands);
+    } catch (err) {
+      const salvage =
+        err instanceof RasterIoError &&
+        opts.onCorruptBlock === 'fill' &&
+        (err.code === 'CORRUPT_BLOCK' || err.code === 'TRUNCATED');
+      if (!salvage) throw err;
+      onFailure({ index: b.index, code: err.code, message: err.message });
+    }
+    progress(1);
+  };
+  const pending: Promise<void>[] = [];
+  const dispatch = (run: BlockJob[], bytes: Uint8Array): void => {
+    const out = outputBands();
+    for (const task of splitRun(run, bytes, threads)) {
+      const job = (decoder as ParallelBlockDecoder).decode(threads, g, out, task).then((fs) => {
+        failures.push(...fs);
+        progress(task.blocks.length);
+      });
+      job.catch(() => {}); // awaited below; a rejection before then is not unhandled
+      pending.push(job);
+    }
+  };
+
+  // Sparse blocks (byteCount 0) keep the fill value; the rest are fetched in merged runs.
+  const present = blocks.filter((b) => b.byteCount > 0).sort((a, b) => a.offset - b.offset);
+  progress(blocks.length - present.length);
+  const runs = mergeRuns(present, opts.mergeGapBytes);
+  let nextRun = 0;
+  const worker = async (): Promise<void> => {
+    while (nextRun < runs.length) {
+      const run = runs[nextRun++] as BlockJob[];
+      const first = run[0] as BlockJob;
+      let end = 0;
+      for (const b of run) end = Math.max(end, b.offset + b.byteCount);
+      const bytes = await tiff.source.read(first.offset, end - first.offset, opts.signal);
+      throwIfAborted(opts.signal, name);
+      if (parallel) {
+        dispatch(run, bytes);
+        continue;
+      }
+      for (const b of run) {
+        const start = b.offset - first.offset;
+        await decode(
+          b,
+          bytes.subarray(Math.min(start, bytes.byteLength), Math.min(start + b.byteCount, bytes.byteLength)),
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency, runs.length) }, worker));
+  await Promise.all(pending);
+  throwIfAborted(opts.signal, name);
+  // Worker failures in file order, so the error thrown is the one the single-thread path would throw.
+  const order = new Map(present.map((b, i) => [b.index, i]));
+  failures.sort((a, b) => (order.get(a.index) as number) - (order.get(b.index) as number));
+  for (const f of failures) onFailure(f);
+
+  const raster: ReadRasterResult = {
+    width: win.width,
+    height: win.height,
+    dtype: level.dtype,
+    // shared memory is for the workers only: callers get plain ArrayBuffers
+    bands: parallel ? outputBands().map((a) => a.slice()) : outputBands(),
+    noData: level.noData,
+  };
+  if (level.geo) raster.geo = windowGeo(level.geo, win.x, win.y);
+  if (opts.onCorruptBlock === 'fill') raster.filledBlocks = filledBlocks.sort((a, b) => a.index - b.index);
+  return raster;
+}
+
+/** Most decode threads one read may use. */
+const MAX_THREADS = 256;
+
+/** The requested 0-based bands (default: all, in order), checked. */
+function resolveBands(level: GeoTiffLevel, requested: readonly number[] | undefined, name: string): number[] {
+  const bands = requested ? [...requested] : Array.from({ length: level.bandCount }, (_, i) => i);
   if (bands.length === 0)
     throw new RasterIoError(
       'INVALID_ARGUMENT',
@@ -145,80 +279,212 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
       );
     }
   }
-  checkLimit(
-    limits,
-    'maxPixels',
-    win.width * win.height * bands.length,
-    name,
-    'the samples to read (width × height × bands)',
-  );
-  checkPhotometric(Number(image.fileDirectory.getValue('PhotometricInterpretation') ?? 1), name, level.ifd);
-  const codec = await getCodec(level.compression, name, codecs);
-  checkYCbCr(level, name);
-  const predictor = effectivePredictor(level, name);
+  return bands;
+}
 
+function checkConcurrency(name: string, threads: number, concurrency: number): void {
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${name}: threads must be an integer 1..${MAX_THREADS}, got ${threads}`,
+    );
+  }
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${name}: concurrency must be a positive integer, got ${concurrency}`,
+    );
+  }
+}
+
+function allocateBand(dtype: GeoTiffLevel['dtype'], length: number, shared: boolean): RasterArray {
+  const Ctor = DTYPE_ARRAY[dtype];
+  return shared ? new Ctor(new SharedArrayBuffer(length * DTYPE_BYTES[dtype]), 0, length) : new Ctor(length);
+}
+
+/**
+ * Decode on workers only when it pays: several threads, a pool, a built-in codec and a large read.
+ * Uncompressed blocks stay here: there is nothing to decode, and shipping them to a worker costs a copy.
+ */
+function useParallel(
+  threads: number,
+  decoder: ParallelBlockDecoder | undefined,
+  codec: Codec,
+  g: BlockGeometry,
+  blocks: BlockJob[],
+): decoder is ParallelBlockDecoder {
+  if (threads < 2 || !decoder || g.ycbcr || g.compression === 1 || !decoder.supports(codec)) return false;
+  if (typeof SharedArrayBuffer === 'undefined' || blocks.length < PARALLEL_MIN_BLOCKS) return false;
+  let bytes = 0;
+  for (const b of blocks) bytes += b.expected;
+  return bytes >= PARALLEL_MIN_BYTES;
+}
+
+/** Cut a fetched run into worker tasks of about `PARALLEL_TASK_BYTES` decoded bytes each. */
+function splitRun(run: BlockJob[], bytes: Uint8Array, threads: number): DecodeTask[] {
+  const base = (run[0] as BlockJob).offset;
+  let total = 0;
+  for (const b of run) total += b.expected;
+  const target = Math.max(PARALLEL_TASK_BYTES >> 2, Math.min(PARALLEL_TASK_BYTES, total / (threads * 4)));
+  const tasks: DecodeTask[] = [];
+  let i = 0;
+  while (i < run.length) {
+    const blocks: BlockJob[] = [];
+    let size = 0;
+    while (i < run.length && (blocks.length === 0 || size < target)) {
+      const b = run[i++] as BlockJob;
+      blocks.push(b);
+      size += b.expected;
+    }
+    const first = (blocks[0] as BlockJob).offset - base;
+    let end = 0;
+    for (const b of blocks) end = Math.max(end, b.offset + b.byteCount - base);
+    const lo = Math.min(first, bytes.byteLength);
+    tasks.push({ base: base + lo, bytes: bytes.subarray(lo, Math.min(end, bytes.byteLength)), blocks });
+  }
+  return tasks;
+}
+
+/** Blocks (sorted by offset) whose stored bytes are at most `gap` apart are fetched in one read. */
+function mergeRuns(present: BlockJob[], gap: number): BlockJob[][] {
+  const runs: BlockJob[][] = [];
+  for (const b of present) {
+    const run = runs[runs.length - 1];
+    const last = run?.[run.length - 1];
+    if (run && last && b.offset - (last.offset + last.byteCount) <= gap && b.offset >= last.offset)
+      run.push(b);
+    else runs.push([b]);
+  }
+  return runs;
+}
+
+/** What every block of this read shares. */
+function blockGeometry(
+  tiff: GeoTiff,
+  level: GeoTiffLevel,
+  win: RasterWindow,
+  bands: number[],
+  predictor: number,
+): BlockGeometry {
+  const tiled = level.tileWidth !== undefined;
   const bw = level.tileWidth ?? level.width;
   const bh = level.tileHeight ?? (level.rowsPerStrip as number);
+  const spp = level.planarConfiguration === 2 ? 1 : level.bandCount;
+  const bps = DTYPE_BYTES[level.dtype];
+  const g: BlockGeometry = {
+    name: tiff.name,
+    ifd: level.ifd,
+    kind: tiled ? 'tile' : 'strip',
+    compression: level.compression,
+    dtype: level.dtype,
+    bps,
+    spp,
+    bw,
+    bh,
+    predictor,
+    littleEndian: tiff.littleEndian,
+    tiled,
+    win,
+    levelWidth: level.width,
+    blockBytes: 0,
+    bands,
+  };
+  if (level.ycbcr) g.ycbcr = level.ycbcr;
+  g.blockBytes = rowBytes(g, bh);
+  return g;
+}
+
+/** Bytes of `rows` block rows; YCbCr blocks hold subsampled chroma: fewer bytes than their RGB geometry. */
+function rowBytes(g: BlockGeometry, rows: number): number {
+  return g.ycbcr ? ycbcrBlockBytes(g.ycbcr, g.bw, rows) : g.bw * rows * g.spp * g.bps;
+}
+
+/** The blocks the window touches, with their stored location, checked against the limits. */
+async function planBlocks(
+  tiff: GeoTiff,
+  image: GeoTIFFImage,
+  level: GeoTiffLevel,
+  g: BlockGeometry,
+  limits: RasterIoLimits,
+  signal: AbortSignal | undefined,
+): Promise<BlockJob[]> {
+  const { name, bw, bh, win, kind } = g;
   const across = Math.ceil(level.width / bw);
   const down = Math.ceil(level.height / bh);
   const c0 = Math.floor(win.x / bw);
   const c1 = Math.floor((win.x + win.width - 1) / bw);
   const r0 = Math.floor(win.y / bh);
   const r1 = Math.floor((win.y + win.height - 1) / bh);
-  const tiled = level.tileWidth !== undefined;
-  const fd = image.fileDirectory;
-  const offTag = level.offsetsTag;
-  const cntTag = offTag === 'TileOffsets' ? 'TileByteCounts' : 'StripByteCounts';
-  const planes = level.planarConfiguration === 2 ? bands : [-1];
-  const bps = DTYPE_BYTES[level.dtype];
-  const spp = level.planarConfiguration === 2 ? 1 : level.bandCount;
-  const kind = tiled ? 'tile' : 'strip';
-  const ycc = level.ycbcr;
-  // YCbCr blocks hold subsampled chroma: fewer bytes than their RGB geometry
-  const rowBytes = (rows: number): number => (ycc ? ycbcrBlockBytes(ycc, bw, rows) : bw * rows * spp * bps);
-  const blockBytes = rowBytes(bh);
-  checkLimit(limits, 'maxBlockBytes', blockBytes, name, `the decoded size of one ${kind} (IFD ${level.ifd})`);
+  const planes = level.planarConfiguration === 2 ? g.bands : [-1];
+  checkLimit(
+    limits,
+    'maxBlockBytes',
+    g.blockBytes,
+    name,
+    `the decoded size of one ${kind} (IFD ${level.ifd})`,
+  );
   const blockCount = planes.length * (r1 - r0 + 1) * (c1 - c0 + 1);
   checkLimit(limits, 'maxBlocks', blockCount, name, `the ${kind}s the window touches`);
   checkLimit(
     limits,
     'maxDecodedBytes',
-    blockCount * blockBytes,
+    blockCount * g.blockBytes,
     name,
     `the decoded bytes of the ${kind}s the window touches`,
   );
-  const blocks: Block[] = [];
-  for (const band of planes) {
+  const rowsOf = (row: number): number => (g.tiled ? bh : Math.min(bh, level.height - row * bh));
+  const crossesBottom = (row: number): boolean => g.tiled && (row + 1) * bh > level.height;
+  const blocks: BlockJob[] = [];
+  for (const [slot, band] of planes.entries()) {
     for (let row = r0; row <= r1; row++) {
+      // Bytes a block must decode to: uncompressed bottom-edge tiles only need their rows inside the image.
+      const rows = rowsOf(row);
+      const expected = rowBytes(
+        g,
+        level.compression === 1 && crossesBottom(row) ? level.height - row * bh : rows,
+      );
       for (let col = c0; col <= c1; col++) {
         const index = (band < 0 ? 0 : band * across * down) + row * across + col;
-        blocks.push({ index, col, row, band, offset: 0, byteCount: 0 });
+        blocks.push({ index, col, row, slot: band < 0 ? -1 : slot, offset: 0, byteCount: 0, rows, expected });
       }
     }
   }
+  await locateBlocks(tiff, image, level, g, blocks, limits, crossesBottom, signal);
+  return blocks;
+}
+
+/** Fill in each block's offset and byte count from the offsets/byte-counts arrays, checked. */
+async function locateBlocks(
+  tiff: GeoTiff,
+  image: GeoTIFFImage,
+  level: GeoTiffLevel,
+  g: BlockGeometry,
+  blocks: BlockJob[],
+  limits: RasterIoLimits,
+  crossesBottom: (row: number) => boolean,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { name, kind } = g;
+  const offTag = level.offsetsTag;
+  const cntTag = offTag === 'TileOffsets' ? 'TileByteCounts' : 'StripByteCounts';
   try {
     // Whole arrays (one read each, usually inside the cached header block).
     const [offsets, counts] = await Promise.all([
-      loadBlockArray(fd, offTag, tiff.littleEndian),
-      loadBlockArray(fd, cntTag, tiff.littleEndian),
+      loadBlockArray(image.fileDirectory, offTag, tiff.littleEndian),
+      loadBlockArray(image.fileDirectory, cntTag, tiff.littleEndian),
     ]);
     for (const b of blocks) {
       b.offset = offsets[b.index] as number;
       b.byteCount = counts[b.index] as number;
     }
   } catch (err) {
-    throwIfAborted(opts.signal, name);
+    throwIfAborted(signal, name);
     throw new RasterIoError(
       'TRUNCATED',
       `${name}: IFD ${level.ifd}: cannot read the ${offTag}/${cntTag} arrays (${(err as Error).message})`,
       { cause: err },
     );
   }
-  const rowsOf = (b: Block): number => (tiled ? bh : Math.min(bh, level.height - b.row * bh));
-  const crossesBottom = (b: Block): boolean => tiled && (b.row + 1) * bh > level.height;
-  /** Bytes a block must decode to: uncompressed bottom-edge tiles only need their rows inside the image. */
-  const blockSize = (b: Block): number =>
-    rowBytes(level.compression === 1 && crossesBottom(b) ? level.height - b.row * bh : rowsOf(b));
   for (const b of blocks) {
     if (!Number.isFinite(b.offset) || !Number.isFinite(b.byteCount)) {
       throw new RasterIoError(
@@ -234,7 +500,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     }
     // Uncompressed blocks are read at their geometric size whatever the byte count says, as libtiff does
     // (except tiles crossing the bottom edge: GDAL asks libtiff for their inner rows, which must be counted).
-    if (level.compression === 1 && b.byteCount > 0 && !crossesBottom(b)) b.byteCount = blockSize(b);
+    if (level.compression === 1 && b.byteCount > 0 && !crossesBottom(b.row)) b.byteCount = b.expected;
     checkLimit(
       limits,
       'maxBlockBytes',
@@ -243,146 +509,6 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
       `the stored size of IFD ${level.ifd}, ${kind} ${b.index}`,
     );
   }
-
-  // Allocated on the first decoded block: a file whose data is missing fails before the window is allocated.
-  let output: RasterArray[] | undefined;
-  const outputBands = (): RasterArray[] => {
-    if (output) return output;
-    output = bands.map(() => new DTYPE_ARRAY[level.dtype](win.width * win.height));
-    const fill = sparseFill(level);
-    if (fill !== 0) for (const a of output) a.fill(fill as never);
-    return output;
-  };
-  const bandSlot = new Map(bands.map((b, i) => [b, i]));
-  const filledBlocks: FilledBlock[] = [];
-  let done = 0;
-  const total = blocks.length;
-
-  const place = (b: Block, bytes: Uint8Array): void => {
-    const rowsInBlock = rowsOf(b);
-    if (!tiff.littleEndian && bps > 1 && predictor !== 3) swapBytes(bytes, bps);
-    if (predictor === 2) undoHorizontalPredictor(bytes, bps, bw * spp, spp);
-    else if (predictor === 3) undoFloatingPointPredictor(bytes, bps, bw * spp, spp);
-    const src = viewAs(level.dtype, bytes);
-    const bx0 = b.col * bw;
-    const by0 = b.row * bh;
-    const x0 = Math.max(win.x, bx0);
-    const x1 = Math.min(win.x + win.width, bx0 + bw, level.width);
-    const y0 = Math.max(win.y, by0);
-    const y1 = Math.min(win.y + win.height, by0 + rowsInBlock);
-    if (spp === 1) {
-      const dst = outputBands()[bandSlot.get(b.band < 0 ? 0 : b.band) as number] as RasterArray;
-      for (let y = y0; y < y1; y++) {
-        const s = (y - by0) * bw + (x0 - bx0);
-        (dst as Uint8Array).set(
-          (src as Uint8Array).subarray(s, s + (x1 - x0)),
-          (y - win.y) * win.width + (x0 - win.x),
-        );
-      }
-    } else {
-      // Raw sample words, one monomorphic loop per word size (see deinterleave.ts).
-      words ??= outputWords(outputBands(), bps);
-      const srcWords = wordsOf(src, bps);
-      const wps = bps === 8 ? 2 : 1;
-      for (const [slot, band] of bands.entries()) {
-        const dst = words[slot] as ReturnType<typeof wordsOf>;
-        for (let y = y0; y < y1; y++) {
-          const s = (((y - by0) * bw + (x0 - bx0)) * spp + band) * wps;
-          const d = (y - win.y) * win.width + (x0 - win.x);
-          deinterleaveRow(dst, d, srcWords, s, x1 - x0, spp, wps);
-        }
-      }
-    }
-  };
-  let words: ReturnType<typeof outputWords> | undefined;
-
-  const decode = async (b: Block, raw: Uint8Array): Promise<void> => {
-    try {
-      if (raw.byteLength < b.byteCount) {
-        throw new RasterIoError(
-          'TRUNCATED',
-          `${name}: truncated file; IFD ${level.ifd}, ${kind} ${b.index} needs bytes ${b.offset}..${b.offset + b.byteCount - 1} but the file ends at ${b.offset + raw.byteLength}`,
-        );
-      }
-      const expected = blockSize(b);
-      // A last strip may hold the full RowsPerStrip rows (some writers pad it); anything else must fit exactly.
-      let data = await decodeBlock(
-        codec,
-        raw,
-        { expectedBytes: expected, maxBytes: tiled ? expected : blockBytes, file: name },
-        `IFD ${level.ifd}, ${kind} ${b.index}`,
-      );
-      if (level.compression === 1 && data.byteLength > expected) data = data.subarray(0, expected);
-      if (data.byteLength < expected || data.byteLength > (tiled ? expected : blockBytes)) {
-        throw new RasterIoError(
-          'CORRUPT_BLOCK',
-          `${name}: IFD ${level.ifd}, ${kind} ${b.index} decodes to ${data.byteLength} bytes; its geometry needs ${expected}`,
-        );
-      }
-      if (ycc) data = ycbcrToRgb(ycc, data.subarray(0, expected), bw, rowsOf(b), name);
-      // Never modify the caller's buffer in place (memory sources hand out views).
-      if (data === raw && (predictor !== 1 || (!tiff.littleEndian && bps > 1))) data = raw.slice();
-      place(b, data);
-    } catch (err) {
-      if (!(err instanceof RasterIoError) || opts.onCorruptBlock !== 'fill') throw err;
-      if (err.code !== 'CORRUPT_BLOCK' && err.code !== 'TRUNCATED') throw err;
-      filledBlocks.push({ ifd: level.ifd, kind, index: b.index, code: err.code, message: err.message });
-    }
-    opts.onProgress?.({ stage: 'read', done: ++done, total });
-  };
-
-  // Sparse blocks (byteCount 0) keep the fill value; the rest are fetched in merged runs.
-  const present = blocks.filter((b) => b.byteCount > 0).sort((a, b) => a.offset - b.offset);
-  done += blocks.length - present.length;
-  const runs: Block[][] = [];
-  for (const b of present) {
-    const run = runs[runs.length - 1];
-    const last = run?.[run.length - 1];
-    if (
-      run &&
-      last &&
-      b.offset - (last.offset + last.byteCount) <= opts.mergeGapBytes &&
-      b.offset >= last.offset
-    )
-      run.push(b);
-    else runs.push([b]);
-  }
-  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) {
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `${name}: concurrency must be a positive integer, got ${opts.concurrency}`,
-    );
-  }
-  let nextRun = 0;
-  const worker = async (): Promise<void> => {
-    while (nextRun < runs.length) {
-      const run = runs[nextRun++] as Block[];
-      const first = run[0] as Block;
-      let end = 0;
-      for (const b of run) end = Math.max(end, b.offset + b.byteCount);
-      const bytes = await tiff.source.read(first.offset, end - first.offset, opts.signal);
-      throwIfAborted(opts.signal, name);
-      for (const b of run) {
-        const start = b.offset - first.offset;
-        await decode(
-          b,
-          bytes.subarray(Math.min(start, bytes.byteLength), Math.min(start + b.byteCount, bytes.byteLength)),
-        );
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency, runs.length) }, worker));
-
-  const raster: ReadRasterResult = {
-    width: win.width,
-    height: win.height,
-    dtype: level.dtype,
-    bands: outputBands(),
-    noData: level.noData,
-  };
-  if (level.geo) raster.geo = windowGeo(level.geo, win.x, win.y);
-  if (opts.onCorruptBlock === 'fill') raster.filledBlocks = filledBlocks.sort((a, b) => a.index - b.index);
-  return raster;
 }
 
 const INT_RANGE: Partial<Record<GeoTiffLevel['dtype'], [number, number]>> = {
@@ -465,8 +591,7 @@ async function decodeBlock(
   try {
     return await codec.decode(raw, info);
   } catch (err) {
-    const detail = err instanceof Error ? err.message.replace(`${info.file}: `, '') : String(err);
-    throw new RasterIoError('CORRUPT_BLOCK', `${info.file}: ${where}: ${detail}`, { cause: err });
+    throw corruptBlockError(err, info.file, where);
   }
 }
 

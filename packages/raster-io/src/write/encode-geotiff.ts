@@ -121,6 +121,34 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
   return assembleFile(levels, plan.cog);
 }
 
+/** An encode whose blocks are predicted but not yet compressed (Node compresses them on worker threads). */
+export interface PreparedGeoTiff {
+  /** Every level's blocks, predicted, uncompressed, in file block order (each its own buffer). */
+  blocks: Uint8Array[][];
+  /** The deflate level, or undefined when the file is not compressed. */
+  deflateLevel: number | undefined;
+  /** The file, from the compressed blocks (same shape as `blocks`). */
+  finish(compressed: Uint8Array[][]): Uint8Array;
+}
+
+/** @internal {@link encodeGeoTiff} up to compression: same validation, overviews, layout and predictor. */
+export function prepareGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}): PreparedGeoTiff {
+  const plan = planEncoding(raster, options);
+  const levels = buildLevels(raster, plan);
+  const rps = encodeBlocks(raster, levels, { ...plan, codec: undefined }, false);
+  return {
+    blocks: levels.map((lv) => lv.blocks),
+    deflateLevel: plan.codec ? plan.level : undefined,
+    finish(compressed) {
+      levels.forEach((lv, i) => {
+        lv.blocks = compressed[i] as Uint8Array[];
+      });
+      setIfdEntries(raster, levels, plan, rps);
+      return assembleFile(levels, plan.cog);
+    },
+  };
+}
+
 /** The options with their defaults applied. */
 type EncodeOptions = EncodeGeoTiffOptions &
   Required<Pick<EncodeGeoTiffOptions, keyof typeof DEFAULT_ENCODE_GEOTIFF>>;
@@ -243,8 +271,12 @@ function buildLevels(raster: Raster, plan: EncodePlan): Level[] {
   return levels;
 }
 
-/** Stage 3: predicts, compresses and stores every block of every level; returns the rows per strip. */
-function encodeBlocks(raster: Raster, levels: Level[], plan: EncodePlan): number {
+/**
+ * Stage 3: predicts, compresses and stores every block of every level; returns the rows per strip.
+ * `report: false` (blocks compressed later, elsewhere) copies blocks that are views of the bands and leaves
+ * progress to the caller.
+ */
+function encodeBlocks(raster: Raster, levels: Level[], plan: EncodePlan, report = true): number {
   const { width, height } = raster;
   const { opts, tiled, tile, bps, pixel, spp, predictor, perBlock, codec, level } = plan;
   const defaultRps = Math.max(1, Math.floor(8192 / (width * bps)));
@@ -263,13 +295,11 @@ function encodeBlocks(raster: Raster, levels: Level[], plan: EncodePlan): number
   let done = 0;
   const encodeBlock = (block: RasterArray, rowSamples: number, owned: boolean): Uint8Array => {
     let bytes = bytesOf(block);
-    if (predictor !== 1) {
-      if (!owned) bytes = bytes.slice();
-      if (predictor === 2) applyHorizontalPredictor(bytes, bps, rowSamples, perBlock);
-      else applyFloatingPointPredictor(bytes, bps, rowSamples, perBlock);
-    }
+    if (!owned && (predictor !== 1 || !report)) bytes = bytes.slice();
+    if (predictor === 2) applyHorizontalPredictor(bytes, bps, rowSamples, perBlock);
+    else if (predictor === 3) applyFloatingPointPredictor(bytes, bps, rowSamples, perBlock);
     const out = codec ? (codec.encode as NonNullable<Codec['encode']>)(bytes, level) : bytes;
-    opts.onProgress?.({ stage: 'encode', done: ++done, total });
+    if (report) opts.onProgress?.({ stage: 'encode', done: ++done, total });
     return out;
   };
   for (const lv of levels) {

@@ -1,7 +1,18 @@
-import { NODE_CODECS } from '../codecs/zlib-codec.node.js';
+import { NODE_CODECS, zlibCodec } from '../codecs/zlib-codec.node.js';
+import { RasterIoError } from '../errors.js';
+import { deflateBlocksParallel } from '../read/decode-pool.node.js';
 import type { Raster } from '../types.js';
-import { type EncodeGeoTiffOptions, encodeGeoTiff } from './encode-geotiff.js';
+import { type EncodeGeoTiffOptions, encodeGeoTiff, prepareGeoTiff } from './encode-geotiff.js';
 import { writeFileAtomic } from './write-file-atomic.node.js';
+
+/** Options of {@link writeGeoTiff}: those of {@link encodeGeoTiff} plus the compression threads. */
+export interface WriteGeoTiffOptions extends EncodeGeoTiffOptions {
+  /**
+   * Threads compressing deflate blocks (default 1: this thread). With more, blocks are compressed on the
+   * worker pool that parallel reads use; the file is byte-identical to the single-thread one.
+   */
+  threads?: number;
+}
 
 /**
  * Encode a raster as GeoTIFF/COG (see {@link encodeGeoTiff}; deflate uses `node:zlib`) and write it
@@ -9,9 +20,9 @@ import { writeFileAtomic } from './write-file-atomic.node.js';
  *
  * @param path - destination path
  * @param raster - the raster to write
- * @param options - as {@link encodeGeoTiff}
+ * @param options - as {@link encodeGeoTiff}, plus `threads`
  * @returns the number of bytes written
- * @throws RasterIoError `WRITE_FAILED`, plus the errors of {@link encodeGeoTiff}
+ * @throws RasterIoError `WRITE_FAILED`, `WORKER_FAILED` (threads > 1), plus the errors of {@link encodeGeoTiff}
  * @example
  * ```ts
  * await writeGeoTiff('scene.tif', raster, { cog: true, compression: 'deflate', predictor: true, overviews: [2, 4] });
@@ -20,9 +31,40 @@ import { writeFileAtomic } from './write-file-atomic.node.js';
 export async function writeGeoTiff(
   path: string,
   raster: Raster,
-  options: EncodeGeoTiffOptions = {},
+  options: WriteGeoTiffOptions = {},
 ): Promise<number> {
-  const bytes = encodeGeoTiff(raster, { ...options, codecs: { ...NODE_CODECS, ...options.codecs } });
+  const { threads = 1, ...rest } = options;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+    throw new RasterIoError('INVALID_ARGUMENT', `${path}: threads must be an integer 1..256, got ${threads}`);
+  }
+  const encode = { ...rest, codecs: { ...NODE_CODECS, ...rest.codecs } };
+  const bytes =
+    threads > 1 && encode.codecs[8] === zlibCodec
+      ? await encodeParallel(raster, encode, threads)
+      : encodeGeoTiff(raster, encode);
   await writeFileAtomic(path, bytes);
   return bytes.byteLength;
+}
+
+/** encodeGeoTiff with the deflate stage on the worker pool (same bytes: same zlib, same level). */
+async function encodeParallel(
+  raster: Raster,
+  options: EncodeGeoTiffOptions,
+  threads: number,
+): Promise<Uint8Array> {
+  const prepared = prepareGeoTiff(raster, options);
+  const level = prepared.deflateLevel;
+  if (level === undefined) return prepared.finish(prepared.blocks);
+  const all = prepared.blocks.flat();
+  let done = 0;
+  const compressed = await deflateBlocksParallel(threads, all, level, () =>
+    options.onProgress?.({ stage: 'encode', done: ++done, total: all.length }),
+  );
+  const perLevel: Uint8Array[][] = [];
+  let at = 0;
+  for (const lv of prepared.blocks) {
+    perLevel.push(compressed.slice(at, at + lv.length));
+    at += lv.length;
+  }
+  return prepared.finish(perLevel);
 }

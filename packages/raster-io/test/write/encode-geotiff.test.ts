@@ -173,12 +173,20 @@ describe('predictors', () => {
     expect(Array.from(bytes)).toEqual(Array.from(copy));
   });
 
-  it.each([4, 8])('floating-point predictor round trip, %i-byte samples', (bps) => {
-    const next = rng(bps);
-    const bytes = Uint8Array.from({ length: 5 * 33 * bps }, () => Math.floor(next() * 256));
+  it.each([
+    [4, 1],
+    [8, 1],
+    [4, 3],
+    [4, 4], // four lanes per word
+    [8, 4],
+  ])('floating-point predictor round trip, %i-byte samples, stride %i', (bps, stride) => {
+    const next = rng(bps * 10 + stride);
+    const rowSamples = 33 * stride;
+    const bytes = Uint8Array.from({ length: 5 * rowSamples * bps }, () => Math.floor(next() * 256));
     const copy = bytes.slice();
-    applyFloatingPointPredictor(bytes, bps, 33, 1);
-    undoFloatingPointPredictor(bytes, bps, 33, 1);
+    applyFloatingPointPredictor(bytes, bps, rowSamples, stride);
+    expect(Array.from(bytes)).not.toEqual(Array.from(copy));
+    undoFloatingPointPredictor(bytes, bps, rowSamples, stride);
     expect(Array.from(bytes)).toEqual(Array.from(copy));
   });
 

@@ -58,6 +58,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   UNKNOWN_BAND: USAGE,
   UNKNOWN_COLUMN: USAGE,
   MISSING_COLUMN: USAGE, // fixed with --name-column / --class-column
+  WORKER_FAILED: USAGE, // a raster-io worker thread crashed or is missing from the install: run with 1 thread
   UNKNOWN_CLASS: USAGE,
   BACKEND_UNAVAILABLE: USAGE, // choose another --backend
   OUT_OF_MEMORY: USAGE, // the message names the --micro-batch-size that fits

@@ -1,0 +1,150 @@
+// A process-wide pool of block workers (node:worker_threads): decoding for reads, deflate for writes. Workers start on the first parallel read,
+// are kept for later reads, and are unref'd while idle so they never keep the process alive.
+import { Worker } from 'node:worker_threads';
+import type { Codec } from '../codecs/codec.js';
+import { deflateCodec } from '../codecs/deflate.js';
+import { lzwCodec } from '../codecs/lzw.js';
+import { packBitsCodec } from '../codecs/packbits.js';
+import { rawCodec } from '../codecs/raw.js';
+import { zlibCodec } from '../codecs/zlib-codec.node.js';
+import { RasterIoError } from '../errors.js';
+import type { RasterArray } from '../types.js';
+import type { BlockFailure, DecodeTask, ParallelBlockDecoder } from './parallel-decoder.js';
+import type { BlockGeometry } from './place-block.js';
+
+interface Pending {
+  // each message kind resolves with its own reply type (see runOn)
+  resolve: (reply: never) => void;
+  reject: (err: Error) => void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+const workers: PoolWorker[] = [];
+let nextId = 0;
+
+/**
+ * The worker script: next to the bundle in dist (`decode-worker.js` / `.cjs`, a tsup entry). Tests run the
+ * sources, where the built worker is used (turbo builds before testing).
+ */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return new URL('../../dist/decode-worker.js', here);
+  return new URL(here.endsWith('.cjs') ? './decode-worker.cjs' : './decode-worker.js', here);
+}
+
+function failAll(w: PoolWorker, err: Error): void {
+  const i = workers.indexOf(w);
+  if (i >= 0) workers.splice(i, 1);
+  for (const p of w.pending.values()) p.reject(err);
+  w.pending.clear();
+}
+
+function startWorker(): PoolWorker {
+  const url = workerUrl();
+  const w: PoolWorker = { worker: new Worker(url), pending: new Map() };
+  w.worker.unref();
+  w.worker.on('message', (msg: { id: number; reply: unknown }) => {
+    const p = w.pending.get(msg.id);
+    w.pending.delete(msg.id);
+    if (w.pending.size === 0) w.worker.unref();
+    p?.resolve(msg.reply as never);
+  });
+  w.worker.on('error', (err) => {
+    failAll(
+      w,
+      new RasterIoError(
+        'WORKER_FAILED',
+        `block decode worker ${url.pathname} failed (${err.message}); read with threads: 1 or rebuild the package`,
+        { cause: err },
+      ),
+    );
+  });
+  w.worker.on('exit', (code) => {
+    failAll(w, new RasterIoError('WORKER_FAILED', `block decode worker exited with code ${code}`));
+  });
+  return w;
+}
+
+function runOn<T>(threads: number, message: object, transfer: ArrayBuffer[]): Promise<T> {
+  while (workers.length < threads) workers.push(startWorker());
+  let w = workers[0] as PoolWorker;
+  for (let i = 1; i < threads; i++) {
+    const c = workers[i] as PoolWorker;
+    if (c.pending.size < w.pending.size) w = c;
+  }
+  const id = nextId++;
+  const chosen = w;
+  return new Promise<T>((resolve, reject) => {
+    chosen.pending.set(id, { resolve: resolve as (reply: never) => void, reject });
+    chosen.worker.ref(); // a read in flight keeps the process alive until it is done
+    chosen.worker.postMessage({ id, ...message }, transfer);
+  });
+}
+
+const WORKER_CODECS: readonly Codec[] = [zlibCodec, deflateCodec, lzwCodec, packBitsCodec, rawCodec];
+
+/** The Node decoder: the built-in codecs on up to `threads` worker threads. */
+export const nodeBlockDecoder: ParallelBlockDecoder = {
+  supports: (codec) => WORKER_CODECS.includes(codec),
+  decode(threads: number, geometry: BlockGeometry, outputs: RasterArray[], task: DecodeTask) {
+    // The stored bytes are copied into a buffer the worker owns (sources may hand out views of shared data).
+    const bytes = task.bytes.slice();
+    return runOn<BlockFailure[]>(threads, { kind: 'decode', geometry, outputs, task: { ...task, bytes } }, [
+      bytes.buffer as ArrayBuffer,
+    ]);
+  },
+};
+
+/** Bytes of blocks compressed per worker task when writing. */
+const DEFLATE_TASK_BYTES = 1 << 19;
+
+/**
+ * Deflate blocks (zlib format, `node:zlib`) on up to `threads` workers, in order; `onBlock` runs as each
+ * block's task completes. Blocks are copied into the tasks (the caller's buffers are left alone).
+ */
+export async function deflateBlocksParallel(
+  threads: number,
+  blocks: Uint8Array[],
+  level: number,
+  onBlock?: () => void,
+): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = new Array(blocks.length);
+  const jobs: Promise<void>[] = [];
+  let i = 0;
+  while (i < blocks.length) {
+    const first = i;
+    let size = 0;
+    while (i < blocks.length && (i === first || size < DEFLATE_TASK_BYTES))
+      size += (blocks[i++] as Uint8Array).byteLength;
+    const packed = new Uint8Array(size);
+    const lengths: number[] = [];
+    let at = 0;
+    for (let k = first; k < i; k++) {
+      const b = blocks[k] as Uint8Array;
+      packed.set(b, at);
+      at += b.byteLength;
+      lengths.push(b.byteLength);
+    }
+    const job = runOn<Uint8Array[]>(threads, { kind: 'deflate', packed, lengths, level }, [
+      packed.buffer as ArrayBuffer,
+    ]).then((compressed) => {
+      for (const [k, c] of compressed.entries()) {
+        out[first + k] = c;
+        onBlock?.();
+      }
+    });
+    job.catch(() => {}); // awaited below
+    jobs.push(job);
+  }
+  await Promise.all(jobs);
+  return out;
+}
+
+/** Workers started so far (tests check that small reads start none). */
+export function decodeWorkerCount(): number {
+  return workers.length;
+}

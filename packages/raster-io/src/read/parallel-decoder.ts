@@ -1,0 +1,42 @@
+// The contract between readRaster (browser-safe) and a pool of decode workers (Node: decode-pool.node.ts).
+import type { Codec } from '../codecs/codec.js';
+import type { RasterIoErrorCode } from '../errors.js';
+import type { RasterArray } from '../types.js';
+import type { BlockGeometry, BlockJob } from './place-block.js';
+
+/** Stored bytes of a few consecutive blocks: `bytes[0]` is file offset `base`. */
+export interface DecodeTask {
+  base: number;
+  bytes: Uint8Array;
+  blocks: BlockJob[];
+}
+
+/** A block a worker could not decode: the typed error it raised, rebuilt on the main thread. */
+export interface BlockFailure {
+  index: number;
+  code: RasterIoErrorCode;
+  message: string;
+}
+
+/**
+ * Decodes blocks on other threads straight into shared output bands. `readRaster` hands it large reads only
+ * (see `PARALLEL_MIN_BLOCKS`); it keeps every limit, size check and error of the single-thread path.
+ */
+export interface ParallelBlockDecoder {
+  /** Whether blocks of this codec can be decoded by the workers (the built-in codecs). */
+  supports(codec: Codec): boolean;
+  /** Decode and place one task's blocks into `outputs` (views of SharedArrayBuffers) on one of `threads` workers. */
+  decode(
+    threads: number,
+    geometry: BlockGeometry,
+    outputs: RasterArray[],
+    task: DecodeTask,
+  ): Promise<BlockFailure[]>;
+}
+
+/** Reads touching fewer blocks than this stay on the calling thread (a worker round trip costs ~0.1 ms). */
+export const PARALLEL_MIN_BLOCKS = 4;
+/** ...and so do reads that decode less than this (a 256-px uint16 tile is 128 KiB). */
+export const PARALLEL_MIN_BYTES = 1 << 20;
+/** Decoded bytes aimed at per worker task: big enough to hide the message cost, small enough to balance. */
+export const PARALLEL_TASK_BYTES = 1 << 19;

@@ -1,0 +1,146 @@
+// The per-block stages shared by the main-thread read and the decode workers: check the stored bytes, check
+// the decoded size, undo the predictor in place, and copy the block's pixels into the output bands.
+import { swapBytes, undoFloatingPointPredictor, undoHorizontalPredictor } from '../codecs/predictor.js';
+import { RasterIoError } from '../errors.js';
+import { viewAs } from '../internal/typed-array.js';
+import type { DType, RasterArray, RasterWindow } from '../types.js';
+import { deinterleaveRow, deinterleaveRow4, wordsOf } from './deinterleave.js';
+import { type YCbCrLayout, ycbcrToRgb } from './ycbcr.js';
+
+/** What every block of one read shares (plain data: it is posted to decode workers). */
+export interface BlockGeometry {
+  name: string;
+  ifd: number;
+  kind: 'tile' | 'strip';
+  compression: number;
+  dtype: DType;
+  /** bytes per sample, samples per pixel in a block (1 when planar) */
+  bps: number;
+  spp: number;
+  /** block width and nominal height */
+  bw: number;
+  bh: number;
+  predictor: number;
+  littleEndian: boolean;
+  tiled: boolean;
+  win: RasterWindow;
+  levelWidth: number;
+  /** Bytes of a full block (the cap of strips, which may hold padding rows). */
+  blockBytes: number;
+  /** Requested file bands in output order (pixel-interleaved blocks). */
+  bands: number[];
+  ycbcr?: YCbCrLayout;
+}
+
+/** One tile or strip of a read. */
+export interface BlockJob {
+  index: number;
+  col: number;
+  row: number;
+  /** Output band it fills (planar blocks); -1 for pixel-interleaved blocks, which fill every band. */
+  slot: number;
+  offset: number;
+  byteCount: number;
+  /** Rows of image data in the block and the bytes they must decode to. */
+  rows: number;
+  expected: number;
+}
+
+/** A stored block shorter than its byte count is a file cut off. */
+export function checkStored(g: BlockGeometry, b: BlockJob, raw: Uint8Array): void {
+  if (raw.byteLength < b.byteCount) {
+    throw new RasterIoError(
+      'TRUNCATED',
+      `${g.name}: truncated file; IFD ${g.ifd}, ${g.kind} ${b.index} needs bytes ${b.offset}..${b.offset + b.byteCount - 1} but the file ends at ${b.offset + raw.byteLength}`,
+    );
+  }
+}
+
+/** Whatever a codec throws becomes a `CORRUPT_BLOCK` that says where the block is. */
+export function corruptBlockError(err: unknown, file: string, where: string): RasterIoError {
+  const detail = err instanceof Error ? err.message.replace(`${file}: `, '') : String(err);
+  return new RasterIoError('CORRUPT_BLOCK', `${file}: ${where}: ${detail}`, { cause: err });
+}
+
+/** Where a block is, for decoder messages. */
+export function blockWhere(g: BlockGeometry, b: BlockJob): string {
+  return `IFD ${g.ifd}, ${g.kind} ${b.index}`;
+}
+
+/**
+ * Check a decoded block's size, convert YCbCr, undo the predictor and copy it into `out`.
+ * `raw` is the stored block: a decoder that hands it back unchanged gets a copy before in-place stages.
+ * `out` is called only once the block is known good (the window is allocated on the first good block).
+ */
+export function placeDecoded(
+  g: BlockGeometry,
+  b: BlockJob,
+  raw: Uint8Array,
+  decoded: Uint8Array,
+  out: () => RasterArray[],
+): void {
+  const max = g.tiled ? b.expected : g.blockBytes;
+  let data = decoded;
+  if (g.compression === 1 && data.byteLength > b.expected) data = data.subarray(0, b.expected);
+  // A last strip may hold the full RowsPerStrip rows (some writers pad it); anything else must fit exactly.
+  if (data.byteLength < b.expected || data.byteLength > max) {
+    throw new RasterIoError(
+      'CORRUPT_BLOCK',
+      `${g.name}: IFD ${g.ifd}, ${g.kind} ${b.index} decodes to ${data.byteLength} bytes; its geometry needs ${b.expected}`,
+    );
+  }
+  if (g.ycbcr) data = ycbcrToRgb(g.ycbcr, data.subarray(0, b.expected), g.bw, b.rows, g.name);
+  // Never modify the caller's buffer in place (memory sources hand out views).
+  const inPlace = g.predictor !== 1 || (!g.littleEndian && g.bps > 1);
+  if (inPlace && data.buffer === raw.buffer) data = data.slice();
+  placeBlock(g, b, data, out());
+}
+
+/** Undo byte order and predictor in place, then copy the block's part of the window into the bands. */
+export function placeBlock(g: BlockGeometry, b: BlockJob, bytes: Uint8Array, out: RasterArray[]): void {
+  const { bw, bh, bps, spp, win } = g;
+  if (!g.littleEndian && bps > 1 && g.predictor !== 3) swapBytes(bytes, bps);
+  if (g.predictor === 2) undoHorizontalPredictor(bytes, bps, bw * spp, spp);
+  else if (g.predictor === 3) undoFloatingPointPredictor(bytes, bps, bw * spp, spp);
+  const src = viewAs(g.dtype, bytes);
+  const bx0 = b.col * bw;
+  const by0 = b.row * bh;
+  const x0 = Math.max(win.x, bx0);
+  const x1 = Math.min(win.x + win.width, bx0 + bw, g.levelWidth);
+  const y0 = Math.max(win.y, by0);
+  const y1 = Math.min(win.y + win.height, by0 + b.rows);
+  if (spp === 1) {
+    const dst = out[b.slot < 0 ? 0 : b.slot] as Uint8Array;
+    const s8 = src as Uint8Array;
+    if (x0 === bx0 && x1 - x0 === bw && win.width === bw) {
+      // the block's rows are whole output rows: one copy
+      const s = (y0 - by0) * bw;
+      dst.set(s8.subarray(s, s + (y1 - y0) * bw), (y0 - win.y) * win.width);
+      return;
+    }
+    for (let y = y0; y < y1; y++) {
+      const s = (y - by0) * bw + (x0 - bx0);
+      dst.set(s8.subarray(s, s + (x1 - x0)), (y - win.y) * win.width + (x0 - win.x));
+    }
+    return;
+  }
+  // Raw sample words, one monomorphic loop per word size (see deinterleave.ts).
+  const srcWords = wordsOf(src, bps);
+  const wps = bps === 8 ? 2 : 1;
+  if (spp === 4 && wps === 1 && g.bands.length === 4 && g.bands.every((band, slot) => band === slot)) {
+    const dst = out.map((a) => wordsOf(a, bps));
+    for (let y = y0; y < y1; y++) {
+      const s = ((y - by0) * bw + (x0 - bx0)) * 4;
+      deinterleaveRow4(dst, (y - win.y) * win.width + (x0 - win.x), srcWords, s, x1 - x0);
+    }
+    return;
+  }
+  for (const [slot, band] of g.bands.entries()) {
+    const dst = wordsOf(out[slot] as RasterArray, bps);
+    for (let y = y0; y < y1; y++) {
+      const s = (((y - by0) * bw + (x0 - bx0)) * spp + band) * wps;
+      const d = (y - win.y) * win.width + (x0 - win.x);
+      deinterleaveRow(dst, d, srcWords, s, x1 - x0, spp, wps);
+    }
+  }
+}

@@ -1,0 +1,144 @@
+// Reads with threads: 2 decode large reads on the worker pool: pixels, filled blocks and errors must be exactly
+// those of the single-thread path, small reads must not start the pool, and the built package (ESM and CJS)
+// must find its worker script and let the process exit.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { RasterIoError } from '../../src/errors.js';
+import { openGeoTiffFile, readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
+import { decodeWorkerCount } from '../../src/read/decode-pool.node.js';
+import { geoTiffInternals } from '../../src/read/open-geotiff.js';
+import type { DType } from '../../src/types.js';
+import { gdalTranslate, HAS_GDAL } from '../support/gdal.js';
+import { requireTool } from '../support/require-tool.js';
+import { syntheticRaster } from '../support/synthetic.js';
+import { useTmpDir } from '../support/tmp.js';
+
+const tmp = useTmpDir('raster-io-parallel-');
+const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
+
+/** A 620×580 file (3 bands unless told) (over the 1 MiB parallel threshold) rewritten by gdal_translate with `co`. */
+async function gdalFile(dtype: DType, co: string[], tag: string, bands = 3): Promise<string> {
+  const plain = `${tmp()}/src-${dtype}-${bands}.tif`;
+  if (!existsSync(plain)) await writeGeoTiff(plain, syntheticRaster(dtype, 620, 580, bands, 9));
+  const out = `${tmp()}/${tag}.tif`;
+  gdalTranslate([...co.flatMap((c) => ['-co', c]), plain, out]);
+  return out;
+}
+
+describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block decoding', () => {
+  it('small reads stay on the calling thread (no worker started)', async () => {
+    const path = await gdalFile('uint16', ['COMPRESS=DEFLATE', 'TILED=YES'], 'small');
+    const one = await readGeoTiffFile(path, {
+      threads: 2,
+      window: { x: 10, y: 10, width: 100, height: 100 },
+    });
+    const two = await readGeoTiffFile(path, { threads: 2, window: { x: 0, y: 0, width: 620, height: 256 } });
+    expect(one.bands[0]?.length).toBe(100 * 100);
+    expect(two.bands[2]?.length).toBe(620 * 256);
+    expect(decodeWorkerCount()).toBe(0);
+  });
+
+  const cases: [DType, string[], number?][] = [
+    ['uint16', ['COMPRESS=DEFLATE', 'TILED=YES']],
+    ['uint16', ['COMPRESS=LZW', 'PREDICTOR=2']],
+    ['uint16', ['COMPRESS=NONE']],
+    ['uint16', ['COMPRESS=PACKBITS', 'INTERLEAVE=BAND', 'TILED=YES', 'BLOCKXSIZE=128', 'BLOCKYSIZE=64']],
+    ['uint16', ['COMPRESS=DEFLATE', 'PREDICTOR=2', 'ENDIANNESS=BIG']],
+    ['float32', ['COMPRESS=DEFLATE', 'PREDICTOR=3']],
+    ['float32', ['COMPRESS=LZW', 'PREDICTOR=3', 'TILED=YES', 'INTERLEAVE=BAND']],
+    ['float64', ['COMPRESS=DEFLATE', 'PREDICTOR=2', 'TILED=YES']],
+    ['uint8', ['COMPRESS=LZW', 'BLOCKYSIZE=3']],
+    ['int16', ['COMPRESS=DEFLATE', 'PREDICTOR=2', 'INTERLEAVE=BAND']],
+    // four pixel-interleaved bands: the one-pass split of whole reads
+    ['uint8', ['COMPRESS=DEFLATE', 'TILED=YES'], 4],
+    ['uint16', ['COMPRESS=LZW', 'PREDICTOR=2'], 4],
+    ['float32', ['COMPRESS=DEFLATE', 'PREDICTOR=3', 'TILED=YES'], 4],
+    ['float64', ['COMPRESS=LZW'], 4],
+  ];
+  it.each(cases.map(([d, c, b]) => [d, c, b ?? 3] as const))(
+    '%s %s (%s bands): threads 2 equal to threads 1 and the source, whole file, window and band subset',
+    async (dtype, co, bands) => {
+      const path = await gdalFile(dtype, co, `${dtype}-${bands}-${co.join('-')}`, bands);
+      const source = syntheticRaster(dtype, 620, 580, bands, 9);
+      const whole = await readGeoTiffFile(path);
+      for (const [b, a] of source.bands.entries()) expect(whole.bands[b]).toEqual(a);
+      const reads = [{}, { window: { x: 37, y: 3, width: 577, height: 569 }, bands: [2, 0] }];
+      for (const r of reads) {
+        const single = await readGeoTiffFile(path, r);
+        const multi = await readGeoTiffFile(path, { ...r, threads: 2 });
+        expect(multi.bands.length).toBe(single.bands.length);
+        for (const [b, a] of single.bands.entries()) {
+          const m = multi.bands[b] as typeof a;
+          expect(m.constructor).toBe(a.constructor);
+          expect(m.buffer instanceof SharedArrayBuffer).toBe(false); // callers get plain buffers
+          expect(
+            Buffer.from(m.buffer, m.byteOffset, m.byteLength).equals(
+              Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+            ),
+          ).toBe(true);
+        }
+        expect(multi.geo).toEqual(single.geo);
+      }
+      expect(decodeWorkerCount()).toBe(2);
+    },
+  );
+
+  it('a corrupt tile: the same CORRUPT_BLOCK error, and with fill the same filled blocks and pixels', async () => {
+    const path = await gdalFile(
+      'uint16',
+      ['COMPRESS=DEFLATE', 'TILED=YES', 'BLOCKXSIZE=128', 'BLOCKYSIZE=128'],
+      'corrupt',
+    );
+    const tiff = await openGeoTiffFile(path);
+    const fd = geoTiffInternals(tiff).images[0]?.fileDirectory;
+    const offsets = Array.from((await fd?.loadValue('TileOffsets')) as ArrayLike<number>, Number);
+    await tiff.close();
+    const bytes = readFileSync(path);
+    for (const t of [6, 17]) bytes.fill(0xff, (offsets[t] as number) + 2, (offsets[t] as number) + 40);
+    writeFileSync(path, bytes);
+    const errorOf = async (threads: number) => {
+      const err = await readGeoTiffFile(path, { threads }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RasterIoError);
+      return { code: (err as RasterIoError).code, message: (err as RasterIoError).message };
+    };
+    const e1 = await errorOf(1);
+    expect(e1.code).toBe('CORRUPT_BLOCK');
+    expect(e1.message).toContain('tile 6');
+    expect(await errorOf(2)).toEqual(e1);
+    const f1 = await readGeoTiffFile(path, { onCorruptBlock: 'fill' });
+    const f2 = await readGeoTiffFile(path, { onCorruptBlock: 'fill', threads: 2 });
+    expect(f1.filledBlocks?.map((b) => b.index)).toEqual([6, 17]);
+    expect(f2.filledBlocks).toEqual(f1.filledBlocks);
+    for (const [b, a] of f1.bands.entries()) expect(f2.bands[b]).toEqual(a);
+  });
+
+  it('threads must be a positive integer', async () => {
+    const path = await gdalFile('uint16', ['COMPRESS=DEFLATE', 'TILED=YES'], 'small');
+    for (const threads of [0, 1.5, Number.NaN]) {
+      await expect(readGeoTiffFile(path, { threads })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
+  });
+
+  it('the built package (ESM and CJS) finds its worker and the process exits by itself', async () => {
+    const path = await gdalFile('uint16', ['COMPRESS=LZW', 'PREDICTOR=2'], 'dist');
+    const want = await readGeoTiffFile(path);
+    const sum = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => (s + v) % 2147483647, 0);
+    const script = (load: string) =>
+      `${load}.then(async (m) => { const r = await m.readGeoTiffFile(${JSON.stringify(path)}, { threads: 2 }); ` +
+      `console.log(JSON.stringify(r.bands.map((a) => Array.from(a).reduce((s, v) => (s + v) % 2147483647, 0)))); });`;
+    for (const [file, load] of [
+      ['esm.mjs', `import(${JSON.stringify(`${dist}node.js`)})`],
+      ['cjs.cjs', `Promise.resolve(require(${JSON.stringify(`${dist}node.cjs`)}))`],
+    ] as const) {
+      writeFileSync(`${tmp()}/${file}`, script(load));
+      // no explicit exit: an idle pool that kept the process alive would hit the timeout
+      const { NODE_OPTIONS: _, ...env } = process.env;
+      const r = spawnSync(process.execPath, [`${tmp()}/${file}`], { encoding: 'utf8', timeout: 15_000, env });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual(want.bands.map(sum));
+    }
+  });
+});
