@@ -131,4 +131,4 @@ it(`${KIND} R=${R} hidden ${HIDDEN} ${CHIP}×${CHIP} batch ${B}: data-parallel w
         .join(' ')}`,
     ].join('\n'),
   );
-});
+}, 3_600_000); // the single-thread batch-8 reference alone takes ~5 min on 2 cores
