@@ -61,5 +61,10 @@ export type {
   SpotOrderRunOptions,
   SpotOrdersResult,
 } from './stages/spot-orders.node.js';
-export { orderSpotImagery, pansharpenSpotAoi, SpotOrderError } from './stages/spot-orders.node.js';
+export {
+  emptySpotResult,
+  orderSpotImagery,
+  pansharpenSpotAoi,
+  SpotOrderError,
+} from './stages/spot-orders.node.js';
 export type { StageContext } from './stages/stage-context.js';

@@ -247,7 +247,13 @@ function spotTimings(options: SpotOrderOptions): { pollMs: number; timeoutMs: nu
   return { pollMs, timeoutMs };
 }
 
-function emptySpotResult(dryRun: boolean): SpotOrdersResult {
+/**
+ * A result with nothing ordered or downloaded yet (callers that merge per-AOI results start from it).
+ *
+ * @param dryRun - whether the run only plans.
+ * @returns the empty result.
+ */
+export function emptySpotResult(dryRun: boolean): SpotOrdersResult {
   return {
     dryRun,
     collection: { created: false },

@@ -9,6 +9,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import { EO_FETCH_ERROR_CODES, EoFetchError, type EoFetchErrorCode } from '@worldstrat/eo-fetch';
 import {
+  emptySpotResult,
   orderSpotImagery,
   type RevisitProvider,
   type SpotOrderAoi,
@@ -148,18 +149,7 @@ function mergeSpotResults(
   outcomes: readonly UnitOutcome<SpotOrdersResult>[],
   confirm: boolean,
 ): { result: SpotOrdersResult; undelivered?: EoFetchError } {
-  const result: SpotOrdersResult = {
-    dryRun: !confirm,
-    collection: { created: false },
-    orders: [],
-    newSqkm: 0,
-    created: 0,
-    confirmed: 0,
-    reused: 0,
-    downloads: { downloaded: 0, skipped: 0, failed: 0, planned: 0 },
-    pansharpened: 0,
-    failures: [],
-  };
+  const result = emptySpotResult(!confirm);
   let undelivered: EoFetchError | undefined;
   for (const o of outcomes) {
     if (!o.ok) {
