@@ -9,11 +9,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pagesDir, removeDir } from './support/harness.js';
 
 const KiB = 1024;
+/** srnet's descriptor + ONNX web engine before onnxruntime-web loads (protobufjs for the graph checks). */
+const ONNX_WEB_BUDGET_KIB = 150;
 const outdir = mkdtempSync(join(tmpdir(), 'worldstrat-browser-'));
 afterAll(() => removeDir(outdir));
 
-/** Gzip bytes of the entry chunk and everything it imports statically (transitively); and the lazy chunks. */
-async function eagerGzip(entry: string): Promise<{ eager: number; lazy: string[] }> {
+/**
+ * Gzip bytes of the entry chunk and everything it imports statically (transitively); the lazy chunks; and the
+ * source files that went into the eager and into any chunk.
+ */
+async function eagerGzip(
+  entry: string,
+): Promise<{ eager: number; lazy: string[]; eagerInputs: string[]; lazyInputs: string[] }> {
   const out = join(outdir, entry.replace(/\W/g, '_'));
   const { metafile } = await build({
     entryPoints: [join(pagesDir, 'budget', entry)],
@@ -48,7 +55,9 @@ async function eagerGzip(entry: string): Promise<{ eager: number; lazy: string[]
   visit(entryOut);
   let eager = 0;
   for (const k of seen) eager += gzipSync(readFileSync(join(cwd, k)), { level: 9 }).length;
-  return { eager, lazy: [...lazy].filter((l) => !seen.has(l)) };
+  const inputsOf = (keys: Iterable<string>) => [...keys].flatMap((k) => Object.keys(outputs[k]?.inputs ?? {}));
+  const lazyOnly = [...lazy].filter((l) => !seen.has(l));
+  return { eager, lazy: lazyOnly, eagerInputs: inputsOf(seen), lazyInputs: inputsOf(Object.keys(outputs)) };
 }
 
 describe('bundle budgets (gzip)', () => {
@@ -62,6 +71,25 @@ describe('bundle budgets (gzip)', () => {
     expect(eager).toBeGreaterThan(1 * KiB); // really bundled something
     expect(eager).toBeLessThanOrEqual(budget * KiB);
     if (entry === 'srnet-wasm.ts') expect(lazy.length).toBeGreaterThanOrEqual(2); // webgpu, webgl, cpu stay lazy
+  });
+});
+
+describe('onnxruntime-web (srnet in the browser)', () => {
+  const ortWeb = (inputs: string[]) => inputs.filter((i) => i.includes('onnxruntime-web')).length;
+
+  it('srnet without its ONNX web engine bundles no onnxruntime-web at all', async () => {
+    const { eagerInputs, lazyInputs } = await eagerGzip('srnet-wasm.ts');
+    expect(eagerInputs.length).toBeGreaterThan(10);
+    expect(ortWeb(lazyInputs)).toBe(0);
+  });
+
+  it('the ONNX web engine keeps onnxruntime-web in a lazy chunk', async () => {
+    const { eager, lazy, eagerInputs, lazyInputs } = await eagerGzip('srnet-onnx-web.ts');
+    console.log(`srnet-onnx-web.ts: ${(eager / KiB).toFixed(1)} KiB gzip eager, ${lazy.length} lazy chunks`);
+    expect(eagerInputs.some((i) => i.includes('descriptor-engine'))).toBe(true);
+    expect(ortWeb(eagerInputs)).toBe(0);
+    expect(ortWeb(lazyInputs)).toBeGreaterThan(0);
+    expect(eager).toBeLessThanOrEqual(ONNX_WEB_BUDGET_KIB * KiB);
   });
 });
 
