@@ -53,9 +53,10 @@ g.predictOnnx = async (onnxUrl: string, input: number[], shape: number[], wasmPa
         data: Float32Array.from(input),
         shape: shape as [number, number, number, number, number],
       });
-      const bad = await engine
-        .predict({ data: new Float32Array(3), shape: [1, 1, 3, 1, 1] })
-        .then(() => 'accepted', (e: { code?: string }) => e.code);
+      const bad = await engine.predict({ data: new Float32Array(3), shape: [1, 1, 3, 1, 1] }).then(
+        () => 'accepted',
+        (e: { code?: string }) => e.code,
+      );
       return { shape: out.shape, data: Array.from(out.data), unresized: !!engine.predictUnresized, bad };
     } finally {
       engine.dispose();

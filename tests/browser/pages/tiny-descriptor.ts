@@ -6,7 +6,7 @@ import { JIF_S2_BANDS, resolveModelConfig } from '@worldstrat/srnet';
 /** The model's bands (in model channel order) and their affine scaling `(x − offset) / scale`. */
 export const DESCRIPTOR_BANDS = ['B04', 'B03', 'B02', 'B08'];
 const OFFSETS = [500, 400, 300, 2000];
-const SCALES = [1000, 900, 800, 1500];
+export const DESCRIPTOR_SCALES = [1000, 900, 800, 1500];
 
 /** ×3 SRCNN on 16×16 LR tiles (output 48×48), 4 bands in and out. */
 export const DESCRIPTOR_CONFIG = resolveModelConfig({
@@ -14,7 +14,7 @@ export const DESCRIPTOR_CONFIG = resolveModelConfig({
   revisits: 1,
   inChannels: 4,
   outChannels: 4,
-  hiddenChannels: 6,
+  hiddenChannels: 8,
   residualLayers: 0,
   outputSize: [48, 48],
 });
@@ -41,7 +41,7 @@ export function tinyDescriptorItem(modelHref: string) {
             dim_order: ['batch', 'time', 'bands', 'height', 'width'],
             data_type: 'float32',
           },
-          value_scaling: OFFSETS.map((mean, b) => ({ type: 'z-score', mean, stddev: SCALES[b] })),
+          value_scaling: OFFSETS.map((mean, b) => ({ type: 'z-score', mean, stddev: DESCRIPTOR_SCALES[b] })),
         },
       ],
       'mlm:output': [
@@ -57,7 +57,7 @@ export function tinyDescriptorItem(modelHref: string) {
       ],
     },
     assets: {
-      model: { href: './tiny-srcnn-x3.onnx', roles: ['mlm:model'], 'mlm:artifact_type': 'onnx' },
+      model: { href: modelHref, roles: ['mlm:model'], 'mlm:artifact_type': 'onnx' },
     },
     links: [],
   };

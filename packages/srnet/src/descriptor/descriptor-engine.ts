@@ -255,4 +255,3 @@ export function descriptorSceneOptions(
     chipSize: engine.tileSize,
   };
 }
-

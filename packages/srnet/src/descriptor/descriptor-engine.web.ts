@@ -1,7 +1,11 @@
 // Third-party SR models (ONNX + MLM descriptor) in the browser, on onnxruntime-web's wasm execution provider:
 // the same band selection, value scaling and layout adaptation as the Node engine (descriptor-engine.ts).
 import { loadOrtWeb, type OrtWebOptions, webSessionOptions } from '../onnx/onnx-engine.web.js';
-import { createDescriptorEngineOn, type DescriptorEngine, type DescriptorModelOptions } from './descriptor-engine.js';
+import {
+  createDescriptorEngineOn,
+  type DescriptorEngine,
+  type DescriptorModelOptions,
+} from './descriptor-engine.js';
 import type { SrModelDescriptor } from './mlm-descriptor.js';
 
 /** Options of {@link createWebDescriptorEngine}. */

@@ -3,12 +3,17 @@
 // chunk and apps that never call this do not ship it.
 import type { InferenceEngine } from '../engine.js';
 import { SrnetError } from '../errors.js';
-import { createOnnxEngineOn, type OnnxEngineSource, type OnnxModelOptions, type OrtLike } from './onnx-session.js';
+import {
+  createOnnxEngineOn,
+  type OnnxEngineSource,
+  type OnnxModelOptions,
+  type OrtLike,
+} from './onnx-session.js';
 
 /** Where and how onnxruntime-web runs (shared by every web engine of the page: ORT's `env` is global). */
 export interface OrtWebOptions {
   /**
-   * URL prefix (ending in `/`) where the `ort-wasm-*.wasm` files of `onnxruntime-web/dist` are served
+   * URL prefix (ending in `/`) where `ort-wasm-simd-threaded.wasm` and `.mjs` of `onnxruntime-web/dist` are served
    * (default: ORT's own choice, next to its script, which bundlers usually break).
    */
   wasmPaths?: string;
@@ -22,7 +27,7 @@ export interface OrtWebOptions {
 /** Options of {@link createOnnxWebEngine}. */
 export interface OnnxWebEngineOptions extends OnnxModelOptions, OrtWebOptions {}
 
-type OrtWeb = typeof import('onnxruntime-web');
+type OrtWeb = typeof import('onnxruntime-web/wasm');
 
 let ortWebPromise: Promise<OrtWeb> | undefined;
 
@@ -47,13 +52,13 @@ export async function loadOrtWeb(options: OrtWebOptions = {}): Promise<OrtLike> 
       `wasmPaths must be a URL prefix ending in '/', got ${JSON.stringify(wasmPaths)}`,
     );
   if (!ortWebPromise) {
-    ortWebPromise = import('onnxruntime-web')
+    ortWebPromise = import('onnxruntime-web/wasm')
       .then((m) => ((m as { default?: OrtWeb }).default ?? m) as OrtWeb)
       .catch((cause: unknown) => {
         ortWebPromise = undefined;
         throw new SrnetError(
           'BACKEND_UNAVAILABLE',
-          `onnxruntime-web could not be loaded (${firstLine(cause)}); install it with "npm install onnxruntime-web@1.30.0" (an optional peer dependency) and serve its dist/*.wasm files at options.wasmPaths`,
+          `onnxruntime-web could not be loaded (${firstLine(cause)}); install it with "npm install onnxruntime-web@1.30.0" (an optional peer dependency) and serve its dist/ort-wasm-simd-threaded.wasm and .mjs at options.wasmPaths`,
           {},
           { cause },
         );
@@ -83,7 +88,7 @@ function sessionError(cause: unknown, wasmPaths: string | undefined): SrnetError
   if (/backend|wasm|fetch|import|instantiate|magic/i.test(message))
     return new SrnetError(
       'BACKEND_UNAVAILABLE',
-      `onnxruntime-web could not start its wasm runtime from ${wasmPaths ?? "ORT's default location"} (${message}); serve the files of onnxruntime-web/dist/*.wasm there and pass that URL prefix as wasmPaths`,
+      `onnxruntime-web could not start its wasm runtime from ${wasmPaths ?? "ORT's default location"} (${message}); serve onnxruntime-web/dist/ort-wasm-simd-threaded.wasm and .mjs there and pass that URL prefix as wasmPaths`,
       { wasmPaths },
       { cause },
     );

@@ -97,10 +97,14 @@ function checkedConfig(info: ReturnType<typeof readOnnxModelInfo>, options: Onnx
   }
   if (!output || output.dims.length !== 5) ioProblems.push(`output '${ONNX_OUTPUT_NAME}' of rank 5 missing`);
   if (ioProblems.length > 0) {
-    throw new SrnetError('ARCHITECTURE_MISMATCH', `ONNX graph does not match its config: ${ioProblems.join('; ')}`, {
-      inputs: info.inputs,
-      outputs: info.outputs,
-    });
+    throw new SrnetError(
+      'ARCHITECTURE_MISMATCH',
+      `ONNX graph does not match its config: ${ioProblems.join('; ')}`,
+      {
+        inputs: info.inputs,
+        outputs: info.outputs,
+      },
+    );
   }
   const diffs = options.expect ? sameShapeFields(config, options.expect) : [];
   if (diffs.length > 0) {
