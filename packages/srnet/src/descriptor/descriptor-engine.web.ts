@@ -18,7 +18,7 @@ export interface WebDescriptorEngineOptions extends DescriptorModelOptions, OrtW
  *
  * @param descriptor - from {@link parseMlmDescriptor}.
  * @param onnx - the model bytes, fetched by the caller (resolve `descriptor.modelHref` against the document URL).
- * @param options - `wasmPaths` (where onnxruntime-web's dist/*.wasm are served), `numThreads`, tile size/scale
+ * @param options - `wasmPaths` (where onnxruntime-web's ort-wasm-simd-threaded.wasm/.mjs are served), `numThreads`, tile size/scale
  *   for variable-size models, output units.
  * @returns an engine for `superResolve`.
  * @throws SrnetError `BAD_MODEL_DESCRIPTOR`, `ARCHITECTURE_MISMATCH`, `BAD_ONNX`, `BACKEND_UNAVAILABLE`.
