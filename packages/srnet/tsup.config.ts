@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup';
 
 // Peers are external already; listed again so the optional native modules can never be bundled.
-const external = ['onnxruntime-node', 'webgpu', '@tensorflow/tfjs-node-gpu'];
+const external = [
+  'onnxruntime-node',
+  'onnxruntime-web',
+  'onnxruntime-web/wasm',
+  'webgpu',
+  '@tensorflow/tfjs-node-gpu',
+];
 // tfjs-core's gradient registrations exist only as ESM modules Node cannot load: bundled into our build.
 const gradients = 'src/internal/register-gradients.ts';
 const noExternal = [/^@tensorflow\/tfjs-core\/dist\//];

@@ -12,6 +12,17 @@ export {
   registerWasmTrainingKernels,
   unregisterWasmTrainingKernels,
 } from './backends/wasm/register-wasm-training-kernels.js';
+export type {
+  DescriptorEngine,
+  DescriptorModelOptions,
+} from './descriptor/descriptor-engine.js';
+export {
+  descriptorBandIndices,
+  descriptorNormalisation,
+  descriptorSceneOptions,
+} from './descriptor/descriptor-engine.js';
+export type { WebDescriptorEngineOptions } from './descriptor/descriptor-engine.web.js';
+export { createWebDescriptorEngine } from './descriptor/descriptor-engine.web.js';
 export type { BandScaling, SrModelDescriptor } from './descriptor/mlm-descriptor.js';
 export { MAX_DESCRIPTOR_BYTES, parseMlmDescriptor } from './descriptor/mlm-descriptor.js';
 export type { InferenceEngine, PredictInput, PredictOutput } from './engine.js';
@@ -63,6 +74,8 @@ export {
   ONNX_IR_VERSION,
   ONNX_OUTPUT_NAME,
 } from './onnx/export-onnx.js';
+export type { OnnxWebEngineOptions, OrtWebOptions } from './onnx/onnx-engine.web.js';
+export { createOnnxWebEngine } from './onnx/onnx-engine.web.js';
 export type { OnnxModelInfo, OnnxTensorInfo } from './onnx/onnx-model-info.js';
 export { readOnnxModelInfo } from './onnx/onnx-model-info.js';
 export type {
@@ -76,6 +89,7 @@ export type {
   OnnxValueInfo,
 } from './onnx/onnx-proto.js';
 export { OnnxAttributeType, OnnxDataType } from './onnx/onnx-proto.js';
+export type { OnnxEngineSource, OnnxModelOptions } from './onnx/onnx-session.js';
 export type { ChipAxis, ChipGrid } from './scene/chip-grid.js';
 export { defaultOverlap, planChipGrid, reflectIndex } from './scene/chip-grid.js';
 export type { BandNormalisation } from './scene/normalisation.js';

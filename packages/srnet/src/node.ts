@@ -1,21 +1,17 @@
 // Node-only entry of @worldstrat/srnet (the only place node:* modules are imported).
 
 export type {
-  DescriptorEngine,
   DescriptorEngineOptions,
   SuperResolveWithDescriptorOptions,
 } from './descriptor/descriptor-engine.node.js';
 export {
   createDescriptorEngine,
-  descriptorBandIndices,
-  descriptorNormalisation,
-  descriptorSceneOptions,
   loadModelDescriptor,
   superResolveWithDescriptor,
 } from './descriptor/descriptor-engine.node.js';
 export * from './index.js';
 export { fileModelHandler } from './io/file-model-handler.node.js';
-export type { OnnxEngineOptions, OnnxEngineSource } from './onnx/onnx-engine.node.js';
+export type { OnnxEngineOptions } from './onnx/onnx-engine.node.js';
 export { createOnnxEngine } from './onnx/onnx-engine.node.js';
 export type { EngineKind, EngineSpec } from './scene/create-inference-engine.node.js';
 export { createInferenceEngine } from './scene/create-inference-engine.node.js';

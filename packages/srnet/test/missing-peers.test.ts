@@ -4,9 +4,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
 import {
   createModel,
+  createOnnxWebEngine,
   createTfjsEngine,
+  createWebDescriptorEngine,
+  exportOnnx,
   initStateDict,
   PyTorchAdam,
+  parseMlmDescriptor,
   resolveModelConfig,
   SeededRandom,
   type SrnetError,
@@ -26,6 +30,7 @@ const { notFound } = vi.hoisted(() => ({
 }));
 vi.mock('@tensorflow/tfjs-backend-cpu', notFound('@tensorflow/tfjs-backend-cpu'));
 vi.mock('onnxruntime-node', notFound('onnxruntime-node'));
+vi.mock('onnxruntime-web/wasm', notFound('onnxruntime-web'));
 
 const small = resolveModelConfig({
   kind: 'srcnn',
@@ -91,5 +96,58 @@ describe('missing peer dependencies', () => {
     )) as SrnetError;
     expect(err.code).toBe('BACKEND_UNAVAILABLE');
     expect(err.message).toContain('ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node@1.30.0');
+  });
+
+  it('onnxruntime-web: BACKEND_UNAVAILABLE with the install command, for the ONNX and descriptor web engines', async () => {
+    const onnx = exportOnnx(small, initStateDict(small));
+    const err = (await createOnnxWebEngine(onnx, { wasmPaths: '/ort/' }).catch((e) => e)) as SrnetError;
+    expect(err.code).toBe('BACKEND_UNAVAILABLE');
+    expect(err.message).toContain('onnxruntime-web could not be loaded');
+    expect(err.message).toContain('npm install onnxruntime-web@1.30.0');
+    const descriptor = parseMlmDescriptor(
+      {
+        properties: {
+          'mlm:name': 'srnet-srcnn',
+          'mlm:input': [
+            {
+              name: 'lr',
+              bands: ['B02', 'B03', 'B04'],
+              input: {
+                shape: [-1, 2, 3, 4, 4],
+                dim_order: ['batch', 'time', 'bands', 'height', 'width'],
+                data_type: 'float32',
+              },
+              value_scaling: [{ type: 'scale', value: 10000 }],
+            },
+          ],
+          'mlm:output': [
+            {
+              name: 'sr',
+              result: {
+                shape: [-1, 1, 3, 8, 8],
+                dim_order: ['batch', 'time', 'channel', 'height', 'width'],
+                data_type: 'float32',
+              },
+            },
+          ],
+        },
+      },
+      'srcnn.json',
+    );
+    const viaDescriptor = (await createWebDescriptorEngine(descriptor, onnx).catch((e) => e)) as SrnetError;
+    expect(viaDescriptor.code).toBe('BACKEND_UNAVAILABLE');
+    expect(viaDescriptor.message).toContain('onnxruntime-web could not be loaded');
+  });
+
+  it('onnxruntime-web options are checked before loading: malformed wasmPaths or numThreads', async () => {
+    const onnx = exportOnnx(small, initStateDict(small));
+    await expect(createOnnxWebEngine(onnx, { wasmPaths: '/ort' })).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      message: expect.stringContaining("wasmPaths must be a URL prefix ending in '/'"),
+    });
+    await expect(createOnnxWebEngine(onnx, { numThreads: 0 })).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+      message: expect.stringContaining('numThreads must be an integer in 1..64, got 0'),
+    });
   });
 });

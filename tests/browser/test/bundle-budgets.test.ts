@@ -9,11 +9,25 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pagesDir, removeDir } from './support/harness.js';
 
 const KiB = 1024;
+/** srnet's descriptor + ONNX web engine before onnxruntime-web loads (protobufjs for the graph checks). */
+const ONNX_WEB_BUDGET_KIB = 120;
 const outdir = mkdtempSync(join(tmpdir(), 'worldstrat-browser-'));
 afterAll(() => removeDir(outdir));
 
-/** Gzip bytes of the entry chunk and everything it imports statically (transitively); and the lazy chunks. */
-async function eagerGzip(entry: string): Promise<{ eager: number; lazy: string[] }> {
+/**
+ * Gzip bytes of the entry chunk and everything it imports statically (transitively); the lazy chunks; and the
+ * source files in the eager chunks and in every chunk the entry can load.
+ */
+async function eagerGzip(
+  entry: string,
+  alias?: Record<string, string>,
+): Promise<{
+  eager: number;
+  lazy: string[];
+  eagerInputs: string[];
+  reachableInputs: string[];
+  externals: string[];
+}> {
   const out = join(outdir, entry.replace(/\W/g, '_'));
   const { metafile } = await build({
     entryPoints: [join(pagesDir, 'budget', entry)],
@@ -26,6 +40,7 @@ async function eagerGzip(entry: string): Promise<{ eager: number; lazy: string[]
     outdir: out,
     metafile: true,
     logLevel: 'error',
+    ...(alias ? { alias } : {}),
   });
   const outputs = (metafile as Metafile).outputs;
   const cwd = process.cwd();
@@ -48,7 +63,28 @@ async function eagerGzip(entry: string): Promise<{ eager: number; lazy: string[]
   visit(entryOut);
   let eager = 0;
   for (const k of seen) eager += gzipSync(readFileSync(join(cwd, k)), { level: 9 }).length;
-  return { eager, lazy: [...lazy].filter((l) => !seen.has(l)) };
+  // esbuild also emits chunks for dynamic imports in tree-shaken modules; nothing loads those, so only chunks
+  // reachable from the entry (static or dynamic imports) count as what a page can load.
+  const reachable = new Set<string>();
+  const walk = (k: string) => {
+    if (reachable.has(k)) return;
+    reachable.add(k);
+    for (const imp of outputs[k]?.imports ?? []) if (!imp.external) walk(imp.path);
+  };
+  walk(entryOut);
+  const inputsOf = (keys: Iterable<string>) =>
+    [...keys].flatMap((k) => Object.keys(outputs[k]?.inputs ?? {}));
+  const lazyOnly = [...lazy].filter((l) => !seen.has(l));
+  const externals = [...reachable].flatMap((k) =>
+    (outputs[k]?.imports ?? []).filter((i) => i.external).map((i) => i.path),
+  );
+  return {
+    eager,
+    lazy: lazyOnly,
+    eagerInputs: inputsOf(seen),
+    reachableInputs: inputsOf(reachable),
+    externals,
+  };
 }
 
 describe('bundle budgets (gzip)', () => {
@@ -62,6 +98,35 @@ describe('bundle budgets (gzip)', () => {
     expect(eager).toBeGreaterThan(1 * KiB); // really bundled something
     expect(eager).toBeLessThanOrEqual(budget * KiB);
     if (entry === 'srnet-wasm.ts') expect(lazy.length).toBeGreaterThanOrEqual(2); // webgpu, webgl, cpu stay lazy
+  });
+});
+
+describe('onnxruntime-web (srnet in the browser)', () => {
+  const ortWeb = (inputs: string[]) => inputs.filter((i) => i.includes('onnxruntime-web')).length;
+
+  it('srnet without its ONNX web engine bundles no onnxruntime-web at all', async () => {
+    const { eagerInputs, reachableInputs } = await eagerGzip('srnet-wasm.ts');
+    expect(eagerInputs.length).toBeGreaterThan(10);
+    expect(reachableInputs.some((i) => i.includes('tfjs-backend-webgl'))).toBe(true); // lazy chunks are walked
+    expect(ortWeb(reachableInputs)).toBe(0);
+  });
+
+  it('the ONNX web engine keeps onnxruntime-web in a lazy chunk', async () => {
+    const { eager, lazy, eagerInputs, reachableInputs } = await eagerGzip('srnet-onnx-web.ts');
+    console.log(`srnet-onnx-web.ts: ${(eager / KiB).toFixed(1)} KiB gzip eager, ${lazy.length} lazy chunks`);
+    expect(eagerInputs.some((i) => i.includes('descriptor-engine'))).toBe(true);
+    expect(ortWeb(eagerInputs)).toBe(0);
+    expect(ortWeb(reachableInputs)).toBeGreaterThan(0);
+    expect(eager).toBeLessThanOrEqual(ONNX_WEB_BUDGET_KIB * KiB);
+  });
+  it('an app without onnxruntime-web installed still bundles the ONNX web engine (its import is left external, to fail at run time)', async () => {
+    // Aliasing the package to a name that is not installed makes esbuild see it missing, as in such an app.
+    const { eager, reachableInputs, externals } = await eagerGzip('srnet-onnx-web.ts', {
+      'onnxruntime-web': 'worldstrat-test-not-installed',
+    });
+    expect(ortWeb(reachableInputs)).toBe(0);
+    expect(externals).toContain('onnxruntime-web/wasm');
+    expect(eager).toBeLessThanOrEqual(ONNX_WEB_BUDGET_KIB * KiB);
   });
 });
 

@@ -67,6 +67,9 @@ export const tfjsWasmDir = dirname(
   require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'),
 );
 
+/** The folder holding onnxruntime-web's .wasm files (its dist/), served at `/ort/`. */
+export const ortWasmDir = dirname(require.resolve('onnxruntime-web'));
+
 /** Bundles `entries` (paths under pages/) into a fresh folder; returns it. */
 export async function bundlePages(entries: string[]): Promise<string> {
   const outdir = mkdtempSync(join(tmpdir(), 'worldstrat-browser-'));
@@ -86,11 +89,15 @@ export async function bundlePages(entries: string[]): Promise<string> {
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
   '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
   '.wasm': 'application/wasm',
   '.json': 'application/json',
 };
 
-/** A static server on 127.0.0.1: `/wasm/*` from TF.js, `/fixtures/*` from extra files, the rest from `root`. */
+/**
+ * A static server on 127.0.0.1: `/wasm/*` from TF.js, `/ort/*` from onnxruntime-web, `/fixtures/*` from extra
+ * files, the rest from `root`.
+ */
 export async function serve(
   root: string,
   extra: Record<string, Uint8Array> = {},
@@ -102,8 +109,9 @@ export async function serve(
       res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
       return;
     }
-    const base = path.startsWith('/wasm/') ? tfjsWasmDir : root;
-    const rel = path.startsWith('/wasm/') ? path.slice('/wasm/'.length) : path.slice(1) || 'index.html';
+    const prefix = ['/wasm/', '/ort/'].find((p) => path.startsWith(p));
+    const base = prefix === '/wasm/' ? tfjsWasmDir : prefix === '/ort/' ? ortWasmDir : root;
+    const rel = prefix ? path.slice(prefix.length) : path.slice(1) || 'index.html';
     const file = normalize(join(base, rel));
     if (extname(path) === '.html' && !existsSync(file)) {
       // Any missing page.html loads page.js (the bundled entry of the same name).

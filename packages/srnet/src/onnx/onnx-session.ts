@@ -1,0 +1,214 @@
+// The part of the ONNX engine both runtimes share (onnxruntime-node and onnxruntime-web have the same
+// onnxruntime-common API): graph/config checks, the unresized-output rewrite, shape checks and the run queue.
+import { throwIfAborted } from '@worldstrat/core';
+import type { InferenceEngine, PredictInput, PredictOutput } from '../engine.js';
+import { abortError, SrnetError } from '../errors.js';
+import type { ModelConfig } from '../models/config.js';
+import type { StateDict } from '../models/state-dict.js';
+import { exportOnnx, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './export-onnx.js';
+import { tensorValueInfo } from './graph-builder.js';
+import { readOnnxModelInfo } from './onnx-model-info.js';
+import { decodeOnnxModel, encodeOnnxModel } from './onnx-proto.js';
+
+/** An ORT tensor as srnet reads it. */
+export interface OrtTensorLike {
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+
+/** An ORT inference session as srnet uses it. */
+export interface OrtSessionLike {
+  run(
+    feeds: Record<string, OrtTensorLike>,
+    fetches?: readonly string[],
+  ): Promise<Record<string, OrtTensorLike | undefined>>;
+  release(): Promise<void>;
+}
+
+/** The slice of an onnxruntime module (node or web) srnet needs. */
+export interface OrtLike {
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensorLike;
+  InferenceSession: { create(bytes: Uint8Array, options?: object): Promise<OrtSessionLike> };
+}
+
+/** The source of an ONNX engine: ONNX bytes, or a config + weights to export first. */
+export type OnnxEngineSource = Uint8Array | { config: ModelConfig; stateDict: StateDict };
+
+/** Options every ONNX engine takes, whatever the runtime. */
+export interface OnnxModelOptions {
+  /**
+   * The architecture the caller expects. Every given field must match the config stored in the file,
+   * otherwise `ARCHITECTURE_MISMATCH` is thrown before any inference (an ONNX file of another model).
+   */
+  expect?: Partial<ModelConfig>;
+  /** Config to assume for ONNX files written by other tools (no `worldstrat.srnet.config` metadata). */
+  config?: ModelConfig;
+}
+
+/**
+ * Expose the tensor before the final Resize (`sr = Unsqueeze(Resize(x))`, as {@link exportOnnx} builds it) as a
+ * second graph output, so large scene tiles can skip the fixed-size resize. Returns the bytes unchanged and
+ * `null` for graphs of another shape (other tools' models).
+ */
+export function exposeUnresizedOutput(bytes: Uint8Array): { bytes: Uint8Array; name: string | null } {
+  let model: ReturnType<typeof decodeOnnxModel>;
+  try {
+    model = decodeOnnxModel(bytes);
+  } catch {
+    return { bytes, name: null };
+  }
+  const nodes = model.graph.node ?? [];
+  const last = nodes.find((n) => n.output.includes(ONNX_OUTPUT_NAME));
+  const resize = last?.opType === 'Unsqueeze' ? nodes.find((n) => n.output[0] === last.input[0]) : undefined;
+  const name = resize?.opType === 'Resize' ? resize.input[0] : undefined;
+  if (!name || (model.graph.output ?? []).some((o) => o.name === name)) return { bytes, name: null };
+  const output = [...(model.graph.output ?? []), tensorValueInfo(name, ['batch', 'channels', 'zh', 'zw'])];
+  return { bytes: encodeOnnxModel({ ...model, graph: { ...model.graph, output } }), name };
+}
+
+function sameShapeFields(actual: ModelConfig, expected: Partial<ModelConfig>): string[] {
+  const diffs: string[] = [];
+  for (const [key, value] of Object.entries(expected) as [keyof ModelConfig, unknown][]) {
+    if (key === 'dropout') continue; // inference-irrelevant
+    if (JSON.stringify(actual[key]) !== JSON.stringify(value))
+      diffs.push(`${key}: file has ${JSON.stringify(actual[key])}, expected ${JSON.stringify(value)}`);
+  }
+  return diffs;
+}
+
+/** The model's config, checked against its graph I/O and the caller's expectation (before any session). */
+function checkedConfig(info: ReturnType<typeof readOnnxModelInfo>, options: OnnxModelOptions): ModelConfig {
+  const config = info.config ?? options.config ?? null;
+  if (!config) {
+    throw new SrnetError(
+      'BAD_ONNX',
+      'this ONNX file carries no srnet config (metadata worldstrat.srnet.config); pass options.config describing it',
+    );
+  }
+  const input = info.inputs.find((i) => i.name === ONNX_INPUT_NAME);
+  const output = info.outputs.find((o) => o.name === ONNX_OUTPUT_NAME);
+  const ioProblems: string[] = [];
+  if (!input || input.dims.length !== 5) ioProblems.push(`input '${ONNX_INPUT_NAME}' of rank 5 missing`);
+  else {
+    if (input.dims[1] !== config.revisits)
+      ioProblems.push(`input revisits ${input.dims[1]} ≠ config ${config.revisits}`);
+    if (input.dims[2] !== config.inChannels)
+      ioProblems.push(`input bands ${input.dims[2]} ≠ config ${config.inChannels}`);
+  }
+  if (!output || output.dims.length !== 5) ioProblems.push(`output '${ONNX_OUTPUT_NAME}' of rank 5 missing`);
+  if (ioProblems.length > 0) {
+    throw new SrnetError(
+      'ARCHITECTURE_MISMATCH',
+      `ONNX graph does not match its config: ${ioProblems.join('; ')}`,
+      {
+        inputs: info.inputs,
+        outputs: info.outputs,
+      },
+    );
+  }
+  const diffs = options.expect ? sameShapeFields(config, options.expect) : [];
+  if (diffs.length > 0) {
+    throw new SrnetError(
+      'ARCHITECTURE_MISMATCH',
+      `ONNX file holds another architecture: ${diffs.join('; ')}; export the model you mean to run`,
+      { diffs },
+    );
+  }
+  return config;
+}
+
+/** Throws `BAD_INPUT_SHAPE` unless `inp` is `(B, revisits, bands, H, W)` with matching data length. */
+export function checkPredictInput(inp: PredictInput, revisits: number, bands: number, model: string): void {
+  const [b, r, c, h, w] = inp.shape;
+  if (inp.shape.length !== 5 || r !== revisits || c !== bands) {
+    throw new SrnetError(
+      'BAD_INPUT_SHAPE',
+      `input shape [${inp.shape.join(', ')}] does not fit ${model} (expects [B, ${revisits}, ${bands}, H, W])`,
+      { shape: inp.shape },
+    );
+  }
+  if (inp.data.length !== b * r * c * h * w) {
+    throw new SrnetError(
+      'BAD_INPUT_SHAPE',
+      `input data has ${inp.data.length} values, shape [${inp.shape.join(', ')}] needs ${b * r * c * h * w}`,
+    );
+  }
+}
+
+/** Runs `task`s one at a time (memory and thread use stay predictable); a failure does not block the next. */
+export function serialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
+  let queue: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const next = queue.then(task);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+}
+
+/**
+ * Build an srnet ONNX engine on a loaded ORT module with runtime-specific session options.
+ *
+ * @param ort - onnxruntime-node or onnxruntime-web, or its loader (called only after the model checks pass).
+ * @param source - ONNX bytes, or `{ config, stateDict }`.
+ * @param options - expected architecture, config for foreign files.
+ * @param sessionOptions - passed to `InferenceSession.create`.
+ * @throws SrnetError `BAD_ONNX`, `ARCHITECTURE_MISMATCH`.
+ */
+export async function createOnnxEngineOn(
+  ort: OrtLike | (() => Promise<OrtLike>),
+  source: OnnxEngineSource,
+  options: OnnxModelOptions,
+  sessionOptions: object,
+): Promise<InferenceEngine> {
+  const bytes = source instanceof Uint8Array ? source : exportOnnx(source.config, source.stateDict);
+  const info = readOnnxModelInfo(bytes);
+  const config = checkedConfig(info, options);
+  const runtime = typeof ort === 'function' ? await ort() : ort;
+  // Only graphs srnet exported (config in their metadata) are rewritten; a rewrite ORT refuses is dropped.
+  let unresized = info.config ? exposeUnresizedOutput(bytes) : { bytes, name: null };
+  let session: OrtSessionLike;
+  try {
+    session = await runtime.InferenceSession.create(unresized.bytes, sessionOptions);
+  } catch (err) {
+    if (unresized.name === null) throw err;
+    unresized = { bytes, name: null };
+    session = await runtime.InferenceSession.create(bytes, sessionOptions);
+  }
+  let disposed = false;
+  const enqueue = serialQueue();
+
+  const run = async (inp: PredictInput, fetch: string, signal?: AbortSignal): Promise<PredictOutput> => {
+    if (disposed) throw new SrnetError('DISPOSED', 'this ONNX engine was disposed; create a new one');
+    throwIfAborted(signal, abortError);
+    checkPredictInput(inp, config.revisits, config.inChannels, config.kind);
+    const tensor = new runtime.Tensor('float32', inp.data, inp.shape);
+    const result = await session.run({ [ONNX_INPUT_NAME]: tensor }, [fetch]);
+    const out = result[fetch];
+    if (!out) throw new SrnetError('BAD_ONNX', `ONNX session returned no '${fetch}' output`);
+    // The unresized tensor is (B, C, zH, zW): give it the revisit axis of the final output.
+    const dims = out.dims.length === 4 ? [out.dims[0], 1, ...out.dims.slice(1)] : out.dims;
+    const data = out.data as Float32Array;
+    return { data, shape: [dims[0], dims[1], dims[2], dims[3], dims[4]] as PredictOutput['shape'] };
+  };
+  const unresizedName = unresized.name;
+
+  return {
+    name: 'onnx',
+    config,
+    predict(inp: PredictInput, opts: { signal?: AbortSignal } = {}): Promise<PredictOutput> {
+      return enqueue(() => run(inp, ONNX_OUTPUT_NAME, opts.signal));
+    },
+    ...(unresizedName
+      ? {
+          predictUnresized(inp: PredictInput, opts: { signal?: AbortSignal } = {}): Promise<PredictOutput> {
+            return enqueue(() => run(inp, unresizedName, opts.signal));
+          },
+        }
+      : {}),
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      void session.release();
+    },
+  };
+}
