@@ -3,7 +3,13 @@
 // The scanner and the reader only see this interface, so every source serves the same scenes and pixels.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { httpErrorFromResponse, readTextBounded, redactUrl, withRetry } from '@worldstrat/eo-fetch';
+import {
+  httpErrorFromResponse,
+  readTextBounded,
+  redactUrl,
+  splitUrlCredentials,
+  withRetry,
+} from '@worldstrat/eo-fetch';
 import {
   type ByteSource,
   blockCache,
@@ -153,14 +159,8 @@ export function originScopedFetch(origin: string, base: typeof globalThis.fetch)
 
 /** `user:pw@` in a URL becomes a Basic Authorization header (fetch refuses URLs with credentials). */
 function splitCredentials(raw: string): { url: string; headers: Record<string, string> } {
-  const u = new URL(raw);
-  if (!u.username && !u.password) return { url: raw, headers: {} };
-  const token = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString(
-    'base64',
-  );
-  u.username = '';
-  u.password = '';
-  return { url: u.toString(), headers: { authorization: `Basic ${token}` } };
+  const { url, authorization } = splitUrlCredentials(raw);
+  return { url, headers: authorization ? { authorization } : {} };
 }
 
 /**

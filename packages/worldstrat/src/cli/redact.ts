@@ -1,7 +1,7 @@
 // Keeps credentials out of everything the CLI prints: URLs it echoes lose their userinfo and token parameters,
 // and every byte written to stdout/stderr is scrubbed of the secrets this run was given (URL passwords and
 // tokens from the command line and config files, secret-looking environment variables).
-import { redactUrl } from '@worldstrat/eo-fetch';
+import { redactUrl, splitUrlCredentials } from '@worldstrat/eo-fetch';
 import type { CliIo } from './runtime.js';
 
 const MASK = '***';
@@ -113,23 +113,11 @@ export class SecretScrubber {
  * @param url - a service root, possibly `https://user:pass@host/…`.
  * @returns the URL without userinfo, and a fetch to use for it when it had credentials.
  */
-export function splitUrlCredentials(url: string): { url: string; fetch?: typeof fetch } {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return { url };
-  }
-  if (!parsed.username && !parsed.password) return { url };
-  const decode = (s: string) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  };
-  const auth = `Basic ${Buffer.from(`${decode(parsed.username)}:${decode(parsed.password)}`).toString('base64')}`;
-  const origin = parsed.origin;
+export function serviceUrlWithAuth(url: string): { url: string; fetch?: typeof fetch } {
+  const split = splitUrlCredentials(url);
+  if (!split.authorization) return { url };
+  const auth = split.authorization;
+  const origin = new URL(split.url).origin;
   const authFetch: typeof fetch = (input, init) => {
     const target = input instanceof Request ? input.url : String(input);
     let sameOrigin = false;
@@ -143,5 +131,5 @@ export function splitUrlCredentials(url: string): { url: string; fetch?: typeof 
     if (!headers.has('authorization')) headers.set('authorization', auth);
     return fetch(input, { ...init, headers });
   };
-  return { url: withoutUserinfo(url), fetch: authFetch };
+  return { url: split.url, fetch: authFetch };
 }

@@ -21,7 +21,7 @@ import {
   parseDate,
   percentOption,
 } from '../options.js';
-import { displayUrl, splitUrlCredentials } from '../redact.js';
+import { displayUrl, serviceUrlWithAuth } from '../redact.js';
 import type { CliRunner, CliRuntime } from '../runtime.js';
 
 /** What `search --out` writes and `fetch --matches` reads. */
@@ -55,7 +55,7 @@ export function displayProvider(p: RevisitProvider): RevisitProvider {
 }
 
 /**
- * A provider ready to use: credentials split off its URL and sent only to its origin (see splitUrlCredentials).
+ * A provider ready to use: credentials split off its URL and sent only to its origin (see serviceUrlWithAuth).
  *
  * @param p - the provider as given.
  * @returns the provider without userinfo in its URL, and the fetch that authenticates (when it had some).
@@ -63,7 +63,7 @@ export function displayProvider(p: RevisitProvider): RevisitProvider {
 export function providerAccess(p: RevisitProvider): { provider: RevisitProvider; fetch?: typeof fetch } {
   const url = p.kind === 'stac' ? p.url : p.baseUrl;
   if (url === undefined) return { provider: p };
-  const split = splitUrlCredentials(url);
+  const split = serviceUrlWithAuth(url);
   const provider: RevisitProvider =
     p.kind === 'stac' ? { ...p, url: split.url } : { ...p, baseUrl: split.url };
   return { provider, ...(split.fetch ? { fetch: split.fetch } : {}) };
