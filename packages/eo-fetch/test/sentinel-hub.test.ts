@@ -261,13 +261,18 @@ describe('Process API downloads', () => {
     expect(manifest.size).toBe(16);
     for (const rec of manifest.values()) expect(await sha256File(rec.path), rec.path).toBe(rec.sha256);
     const bodies = sh.requests.filter((r) => r.path === '/api/v1/process').map((r) => r.body);
-    const l1c = bodies.find(
+    // requests run concurrently and faults are retried, so the order of bodies varies: pick by date
+    const l1cs = bodies.filter(
       (b) => b.input.data[0].type === 'sentinel-2-l1c' && b.evalscript.includes('REFLECTANCE'),
     );
+    const l1c = l1cs.find((b) => b.input.data[0].dataFilter.timeRange.from.startsWith('2021-03-10'));
     expect(l1c.input.data[0].dataFilter.timeRange).toEqual({
       from: '2021-03-10T06:30:00.000Z',
       to: '2021-03-10T10:30:00.000Z',
     });
+    expect(new Set(l1cs.map((b) => b.input.data[0].dataFilter.timeRange.to))).toEqual(
+      new Set(['2021-03-10T10:30:00.000Z', '2021-03-11T10:30:00.000Z']),
+    );
     expect(l1c.input.bounds).toEqual({
       bbox: bounds,
       properties: { crs: 'http://www.opengis.net/def/crs/EPSG/0/4326' },

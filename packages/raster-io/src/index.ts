@@ -77,6 +77,8 @@ export type { UtmGridOptions } from './warp/utm-grid-for-bbox.js';
 export { utmGridForBBox } from './warp/utm-grid-for-bbox.js';
 export type { WarpGeoTiffOptions } from './warp/warp-geotiff.js';
 export { warpGeoTiff } from './warp/warp-geotiff.js';
+export type { ProjectedGrid } from './warp/project-grid.js';
+export { projectGrid } from './warp/project-grid.js';
 export type { TargetGrid, WarpMethod, WarpOptions } from './warp/warp-raster.js';
 export { WARP_METHODS, warpRaster } from './warp/warp-raster.js';
 export type { EncodeGeoTiffOptions } from './write/encode-geotiff.js';

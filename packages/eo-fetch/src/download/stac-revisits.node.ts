@@ -10,6 +10,8 @@ import {
   harmonizeProcessingBaseline,
   httpSource,
   openGeoTiff,
+  type ProjectedGrid,
+  projectGrid,
   type Raster,
   type RasterArray,
   RasterIoError,
@@ -132,6 +134,26 @@ function toEoFetchError(err: unknown, href: string): unknown {
   return err;
 }
 
+/** The AOI grid's pixel centres in a band's CRS, or undefined to project per band (grids too large to hold). */
+type GridProjections = (epsg: number) => ProjectedGrid | undefined;
+
+/** Largest AOI grid whose projected coordinates (16 bytes a pixel) are kept and shared by the bands. */
+const MAX_SHARED_PROJECTION_PX = 4 * 1024 * 1024;
+
+/** One projection of the AOI grid per source CRS, shared by every band of a revisit (all bands, one proj4 pass). */
+function gridProjections(grid: TargetGrid): GridProjections {
+  const byEpsg = new Map<number, ProjectedGrid>();
+  return (epsg) => {
+    if (grid.width * grid.height > MAX_SHARED_PROJECTION_PX) return undefined;
+    let p = byEpsg.get(epsg);
+    if (!p) {
+      p = projectGrid(grid, epsg);
+      byEpsg.set(epsg, p);
+    }
+    return p;
+  };
+}
+
 /** Reads the AOI window of one band COG and warps it onto `grid` (float32 DN, or uint8 for SCL). */
 async function readBandOnGrid(
   href: string,
@@ -139,6 +161,7 @@ async function readBandOnGrid(
   grid: TargetGrid,
   band: CanonicalBand,
   opts: StacRevisitOptions,
+  projected: GridProjections,
 ): Promise<RasterArray> {
   const isScl = band === 'SCL';
   return withRetry(
@@ -164,12 +187,13 @@ async function readBandOnGrid(
           limits: opts.readLimits,
         });
         await tiff.close();
+        const coords = r.geo ? projected(r.geo.epsg) : undefined;
         const warped = warpRaster(
           { ...r, noData: r.noData ?? 0 },
           grid,
           isScl
-            ? { method: 'nearest', dtype: 'uint8', noData: 0 }
-            : { method: 'bilinear', dtype: 'float32', noData: 0 },
+            ? { method: 'nearest', dtype: 'uint8', noData: 0, ...(coords ? { projected: coords } : {}) }
+            : { method: 'bilinear', dtype: 'float32', noData: 0, ...(coords ? { projected: coords } : {}) },
         );
         return warped.bands[0];
       } catch (err) {
@@ -232,6 +256,7 @@ export async function downloadStacRevisit(
   };
   const grid = aoiGrid(aoi.bounds, options.resolutionM ?? 10);
   const npx = grid.width * grid.height;
+  const projected = gridProjections(grid);
 
   const data: Float32Array[] = [];
   // bands are read a few at a time (each read is a handful of range requests)
@@ -240,7 +265,10 @@ export async function downloadStacRevisit(
     bands.map((band) =>
       bandLimit(async () => {
         const { asset, href: url } = await href(band);
-        return { asset, dn: (await readBandOnGrid(url, aoi.bounds, grid, band, options)) as Float32Array };
+        return {
+          asset,
+          dn: (await readBandOnGrid(url, aoi.bounds, grid, band, options, projected)) as Float32Array,
+        };
       }),
     ),
   );
@@ -269,7 +297,7 @@ export async function downloadStacRevisit(
   let cloudFraction: number | undefined;
   if (level === 'L2A' && provider.assetKeys.SCL && item.assets[provider.assetKeys.SCL]) {
     const { href: url } = await href('SCL');
-    const scl = (await readBandOnGrid(url, aoi.bounds, grid, 'SCL', options)) as Uint8Array;
+    const scl = (await readBandOnGrid(url, aoi.bounds, grid, 'SCL', options, projected)) as Uint8Array;
     const clm = new Uint8Array(npx);
     for (let i = 0; i < npx; i++) clm[i] = scl[i] === 0 ? 255 : SCL_CLOUD_CLM.has(scl[i]) ? 1 : 0;
     cloudFraction = cloudFractionFromScl(scl);

@@ -64,10 +64,72 @@ export function outputWords(bands: RasterArray[], bytesPerSample: number): Words
  * All four bands of a 4-sample row in one pass over the source (RGBN blocks read whole): `dst[k]` from word
  * `d` gets sample k of each of `count` pixels starting at source word `s`.
  */
-export function deinterleaveRow4(dst: Words[], d: number, src: Words, s: number, count: number): void {
+export function deinterleaveRow4(
+  dst: Words[],
+  d: number,
+  src: Words,
+  s: number,
+  count: number,
+  pairs?: PairViews | null,
+): void {
   if (src instanceof Uint8Array) split4x8(dst as Uint8Array[], d, src, s, count);
-  else if (src instanceof Uint16Array) split4x16(dst as Uint16Array[], d, src, s, count);
-  else split4x32(dst as Uint32Array[], d, src, s, count);
+  else if (src instanceof Uint16Array) {
+    if (pairs) split4x16Pairs(dst as Uint16Array[], d, src, s, count, pairs);
+    else split4x16(dst as Uint16Array[], d, src, s, count);
+  } else split4x32(dst as Uint32Array[], d, src, s, count);
+}
+
+/** 32-bit views of a 16-bit source and its four output bands, for moving two samples per access. */
+export interface PairViews {
+  src: Uint32Array;
+  dst: [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * 32-bit views for {@link deinterleaveRow4} over 16-bit samples, or null when a buffer is not 4-byte aligned
+ * (or the platform is big-endian, where the word arithmetic below would swap pixels).
+ */
+export function pairViews(src: Uint16Array, dst: Words[]): PairViews | null {
+  if (!LITTLE_ENDIAN || dst.length !== 4) return null;
+  const all = [src, ...dst];
+  if (all.some((a) => a.byteOffset % 4 !== 0)) return null;
+  const w = (a: ArrayBufferView) => new Uint32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
+  return { src: w(src), dst: dst.map(w) as PairViews['dst'] };
+}
+
+/** {@link split4x16} two pixels at a time: four 32-bit reads and four 32-bit writes per pixel pair. */
+function split4x16Pairs(
+  dst: Uint16Array[],
+  d: number,
+  src: Uint16Array,
+  s: number,
+  n: number,
+  v: PairViews,
+): void {
+  let i = 0;
+  if (d & 1) {
+    split4x16(dst, d, src, s, 1); // an odd start: one pixel alone, then whole 32-bit output words
+    i = 1;
+  }
+  const [a, b, c, e] = v.dst;
+  const s32 = v.src;
+  const m = (n - i) >> 1;
+  let j = (s + 4 * i) >> 1; // a pixel is 8 bytes, so its first sample is always on a 32-bit word
+  let k = (d + i) >> 1;
+  for (let q = 0; q < m; q++, j += 4, k++) {
+    const p0 = s32[j] as number;
+    const p1 = s32[j + 1] as number;
+    const q0 = s32[j + 2] as number;
+    const q1 = s32[j + 3] as number;
+    a[k] = (p0 & 0xffff) | (q0 << 16);
+    b[k] = (p0 >>> 16) | (q0 & 0xffff0000);
+    c[k] = (p1 & 0xffff) | (q1 << 16);
+    e[k] = (p1 >>> 16) | (q1 & 0xffff0000);
+  }
+  i += 2 * m;
+  if (i < n) split4x16(dst, d + i, src, s + 4 * i, n - i);
 }
 
 function split4x8(dst: Uint8Array[], d: number, src: Uint8Array, s: number, n: number): void {

@@ -4,7 +4,7 @@ import { swapBytes, undoFloatingPointPredictor, undoHorizontalPredictor } from '
 import { RasterIoError } from '../errors.js';
 import { viewAs } from '../internal/typed-array.js';
 import type { DType, RasterArray, RasterWindow } from '../types.js';
-import { deinterleaveRow, deinterleaveRow4, wordsOf } from './deinterleave.js';
+import { deinterleaveRow, deinterleaveRow4, pairViews, wordsOf } from './deinterleave.js';
 import { type YCbCrLayout, ycbcrToRgb } from './ycbcr.js';
 
 /** What every block of one read shares (plain data: it is posted to decode workers). */
@@ -129,9 +129,10 @@ export function placeBlock(g: BlockGeometry, b: BlockJob, bytes: Uint8Array, out
   const wps = bps === 8 ? 2 : 1;
   if (spp === 4 && wps === 1 && g.bands.length === 4 && g.bands.every((band, slot) => band === slot)) {
     const dst = out.map((a) => wordsOf(a, bps));
+    const pairs = srcWords instanceof Uint16Array ? pairViews(srcWords, dst) : null;
     for (let y = y0; y < y1; y++) {
       const s = ((y - by0) * bw + (x0 - bx0)) * 4;
-      deinterleaveRow4(dst, (y - win.y) * win.width + (x0 - win.x), srcWords, s, x1 - x0);
+      deinterleaveRow4(dst, (y - win.y) * win.width + (x0 - win.x), srcWords, s, x1 - x0, pairs);
     }
     return;
   }

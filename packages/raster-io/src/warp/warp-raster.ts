@@ -1,8 +1,9 @@
 // Inverse-mapping reprojection of a Raster onto a target grid (GDAL gdalwarp semantics, exact transformer).
 import { pointTransformer } from '../crs/transform-coords.js';
 import { RasterIoError } from '../errors.js';
-import { allocBand, fromFloat } from '../resample/dtype-cast.js';
+import { fromFloat } from '../resample/dtype-cast.js';
 import type { DType, GeoTransform, Raster, RasterArray } from '../types.js';
+import { checkProjectedGrid, type ProjectedGrid } from './project-grid.js';
 
 /** Resampling of {@link warpRaster}: GDAL's `near`, `bilinear` and `cubic` (Keys, a = −0.5). */
 export const WARP_METHODS = ['nearest', 'bilinear', 'cubic'] as const;
@@ -32,6 +33,11 @@ export interface WarpOptions {
    * (`gdalwarp -et 0`); gdalwarp's default is 0.125.
    */
   errorThresholdPx?: number;
+  /**
+   * The grid's pixel centres already in the source CRS ({@link projectGrid}): the warp then runs no proj4 and
+   * equals the exact warp bit for bit (`errorThresholdPx` is ignored). Must match the grid and source CRS.
+   */
+  projected?: ProjectedGrid;
   /** Abort between rows. */
   signal?: AbortSignal;
   /** Progress per block of rows: `{ stage: 'warp', done: rows, total: height }`. */
@@ -96,10 +102,13 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
   const plan = planWarp(raster, grid, options);
   const { width: W, height: H } = grid;
   const nb = raster.bands.length;
-  const out: Float64Array[] = raster.bands.map(() => new Float64Array(W * H));
+  // float outputs are written straight into their dtype (the same rounding as a float64 pass then a copy)
+  const out: WarpAccumulator[] = raster.bands.map(() =>
+    plan.dtype === 'float32' ? new Float32Array(W * H) : new Float64Array(W * H),
+  );
   const vals = new Float64Array(nb);
   const sample = makeSampler(raster, plan.method, vals);
-  const mapper = makeRowMapper(raster, grid, plan.threshold);
+  const mapper = makeRowMapper(raster, grid, plan.threshold, plan.projected);
   const { signal, onProgress } = plan;
   const progressEvery = Math.max(1, Math.floor(H / 20));
   for (let row = 0; row < H; row++) {
@@ -122,12 +131,16 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
   };
 }
 
+/** Output rows as they are filled: float32 for float32 outputs, float64 for the rest. */
+type WarpAccumulator = Float64Array | Float32Array;
+
 /** The validated settings of one warp. */
 interface WarpPlan {
   method: WarpMethod;
   dtype: DType;
   noData: number;
   threshold: number;
+  projected?: ProjectedGrid;
   signal?: AbortSignal;
   onProgress?: WarpOptions['onProgress'];
 }
@@ -157,7 +170,16 @@ function planWarp(raster: Raster, grid: TargetGrid, options: WarpOptions): WarpP
   const threshold = opts.errorThresholdPx ?? 0;
   if (!(threshold >= 0))
     throw new RasterIoError('INVALID_ARGUMENT', `errorThresholdPx must be >= 0 (got ${threshold})`);
-  return { method: opts.method, dtype, noData, threshold, signal: opts.signal, onProgress: opts.onProgress };
+  if (opts.projected) checkProjectedGrid(opts.projected, grid, raster.geo.epsg);
+  return {
+    method: opts.method,
+    dtype,
+    noData,
+    threshold,
+    ...(opts.projected ? { projected: opts.projected } : {}),
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+  };
 }
 
 /** Samples every band at source pixel coordinates (u, v) into `vals`; false when no band has a valid value. */
@@ -266,11 +288,17 @@ interface RowMapper {
 }
 
 /** Stage 3: target pixel centres → source pixel coordinates, exact or GDAL's approximate transformer. */
-function makeRowMapper(raster: Raster, grid: TargetGrid, threshold: number): RowMapper {
+function makeRowMapper(
+  raster: Raster,
+  grid: TargetGrid,
+  threshold: number,
+  projected: ProjectedGrid | undefined,
+): RowMapper {
   const geo = raster.geo as NonNullable<Raster['geo']>;
   const W = grid.width;
   const [tox, ta, tb, toy, td, te] = grid.transform;
   const [sox, i00, i01, soy, i10, i11] = invertTransform(geo.transform, 'source');
+  if (projected) return projectedRowMapper(projected, W, [sox, i00, i01, soy, i10, i11]);
   const project = grid.epsg === geo.epsg ? null : pointTransformer(grid.epsg, geo.epsg);
   const us = new Float64Array(W);
   const vs = new Float64Array(W);
@@ -325,9 +353,27 @@ function makeRowMapper(raster: Raster, grid: TargetGrid, threshold: number): Row
   return { us, vs, mapRow };
 }
 
+/** Row mapper over precomputed source-CRS coordinates: the same arithmetic as the exact mapper. */
+function projectedRowMapper(p: ProjectedGrid, W: number, inv: GeoTransform): RowMapper {
+  const [sox, i00, i01, soy, i10, i11] = inv;
+  const us = new Float64Array(W);
+  const vs = new Float64Array(W);
+  const { x: xs, y: ys } = p;
+  const mapRow = (py: number): void => {
+    const o = Math.floor(py) * W;
+    for (let col = 0; col < W; col++) {
+      const dx = (xs[o + col] as number) - sox;
+      const dy = (ys[o + col] as number) - soy;
+      us[col] = i00 * dx + i01 * dy;
+      vs[col] = i10 * dx + i11 * dy;
+    }
+  };
+  return { us, vs, mapRow };
+}
+
 /** Stage 4: samples one target row into the float64 output bands (noData where nothing valid maps). */
 function fillRow(
-  out: Float64Array[],
+  out: WarpAccumulator[],
   row: number,
   W: number,
   us: Float64Array,
@@ -346,25 +392,19 @@ function fillRow(
     const o = row * W + col;
     // NaN coordinates fail these comparisons too
     if (!(u >= 0 && u < sw && v >= 0 && v < sh) || !sample(u, v)) {
-      for (let b = 0; b < nb; b++) (out[b] as Float64Array)[o] = noData;
+      for (let b = 0; b < nb; b++) (out[b] as WarpAccumulator)[o] = noData;
       continue;
     }
     for (let b = 0; b < nb; b++) {
       const val = vals[b] as number;
-      (out[b] as Float64Array)[o] = Number.isNaN(val) ? noData : val;
+      (out[b] as WarpAccumulator)[o] = Number.isNaN(val) ? noData : val;
     }
   }
 }
 
-/** Stage 5: the float64 accumulators cast to the output dtype (integers rounded and clamped). */
-function toOutputBands(out: Float64Array[], dtype: DType, noData: number): RasterArray[] {
-  return out.map((b) => {
-    if (dtype === 'float64') return b;
-    if (dtype === 'float32') {
-      const f = allocBand('float32', b.length);
-      f.set(b);
-      return f;
-    }
-    return fromFloat(b, dtype, noData);
-  });
+/** Stage 5: the accumulators as the output dtype (float ones already are; integers rounded and clamped). */
+function toOutputBands(out: WarpAccumulator[], dtype: DType, noData: number): RasterArray[] {
+  return out.map((b) =>
+    dtype === 'float32' || dtype === 'float64' ? b : fromFloat(b as Float64Array, dtype, noData),
+  );
 }

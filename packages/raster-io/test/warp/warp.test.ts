@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type Raster, RasterIoError, transformCoords, utmGridForBBox, warpRaster } from '../../src/index.js';
+import {
+  projectGrid,
+  type Raster,
+  RasterIoError,
+  transformCoords,
+  utmGridForBBox,
+  warpRaster,
+} from '../../src/index.js';
 
 function ramp(width: number, height: number, dtype: 'float32' | 'uint16' = 'float32'): Raster {
   const band = dtype === 'float32' ? new Float32Array(width * height) : new Uint16Array(width * height);
@@ -155,6 +162,80 @@ describe('warpRaster (same CRS)', () => {
     const seen: number[] = [];
     warpRaster(src, grid, { onProgress: (p) => seen.push(p.done) });
     expect(seen.at(-1)).toBe(4);
+  });
+});
+
+describe('warpRaster with projectGrid coordinates', () => {
+  /** A UTM 33N band at `res` m whose values vary in both directions (so any coordinate change shows). */
+  function utmBand(res: number, dtype: 'float32' | 'uint16'): Raster {
+    const w = Math.ceil(3000 / res);
+    const h = Math.ceil(2400 / res);
+    const band = dtype === 'float32' ? new Float32Array(w * h) : new Uint16Array(w * h);
+    for (let i = 0; i < band.length; i++) band[i] = ((i % w) * 37 + Math.floor(i / w) * 11 + i * i) % 4093;
+    return {
+      width: w,
+      height: h,
+      dtype,
+      bands: [band],
+      geo: { epsg: 32633, transform: [500000, res, 0, 5800000, 0, -res] },
+    };
+  }
+
+  it('equals the exact warp bit for bit for sources at 10, 20 and 60 m, every method and dtype', () => {
+    // a lon/lat AOI grid inside the UTM rasters, like eo-fetch's WorldStrat layout
+    const [[w, n]] = transformCoords(32633, 4326, [[500200, 5799800]]) as [[number, number]];
+    const grid = {
+      epsg: 4326,
+      transform: [w, 0.00011, 0, n, 0, -0.00009] as [number, number, number, number, number, number],
+      width: 150,
+      height: 120,
+    };
+    const projected = projectGrid(grid, 32633);
+    for (const res of [10, 20, 60])
+      for (const dtype of ['float32', 'uint16'] as const)
+        for (const method of ['nearest', 'bilinear', 'cubic'] as const) {
+          const src = utmBand(res, dtype);
+          const exact = warpRaster(src, grid, { method }).bands[0];
+          const shared = warpRaster(src, grid, { method, projected }).bands[0];
+          expect(shared).toEqual(exact);
+          // and a threshold is ignored: the coordinates are exact
+          expect(warpRaster(src, grid, { method, projected, errorThresholdPx: 1 }).bands[0]).toEqual(exact);
+        }
+    // same-CRS grids: the coordinates are the affine pixel centres
+    const utmGrid = {
+      epsg: 32633,
+      transform: [500015, 7, 0, 5799985, 0, -7] as [number, number, number, number, number, number],
+      width: 90,
+      height: 60,
+    };
+    const src = utmBand(20, 'float32');
+    expect(warpRaster(src, utmGrid, { projected: projectGrid(utmGrid, 32633) }).bands[0]).toEqual(
+      warpRaster(src, utmGrid).bands[0],
+    );
+  });
+
+  it('refuses coordinates of another grid or CRS, and grids too large to hold', () => {
+    const grid = utmGridForBBox([15.1, 52.05, 15.3, 52.2], 100);
+    const src = ramp(40, 30);
+    const lonlat: Raster = { ...src, geo: { epsg: 4326, transform: [15, 0.01, 0, 52.3, 0, -0.01] } };
+    const projected = projectGrid(grid, 4326);
+    expect(() => warpRaster(src, grid, { projected })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/EPSG:4326/) }),
+    );
+    expect(() => warpRaster(lonlat, { ...grid, width: grid.width - 1 }, { projected })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+    expect(() =>
+      warpRaster(
+        lonlat,
+        { ...grid, transform: [grid.transform[0] + 1, 100, 0, grid.transform[3], 0, -100] },
+        { projected },
+      ),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => projectGrid({ ...grid, width: 1e5, height: 1e5 }, 4326)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+    expect(() => projectGrid(grid, 2154)).toThrow(/registerProjection/);
   });
 });
 

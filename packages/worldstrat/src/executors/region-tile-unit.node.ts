@@ -10,8 +10,8 @@ import { lrRevisitPaths } from '@worldstrat/eo-fetch';
 import type { RevisitProvider } from '@worldstrat/eo-fetch/node';
 import { downloadRevisits, searchRevisits, sha256File } from '@worldstrat/eo-fetch/node';
 import type { Aoi } from '@worldstrat/geo-sampling';
-import type { BBox, GeoTransform, RasterIoLimits } from '@worldstrat/raster-io';
-import { warpRaster } from '@worldstrat/raster-io';
+import type { BBox, GeoTransform, ProjectedGrid, Raster, RasterIoLimits } from '@worldstrat/raster-io';
+import { projectGrid, warpRaster } from '@worldstrat/raster-io';
 import { readGeoTiffFile, writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
 import { loadModelDescriptor } from '@worldstrat/srnet/node';
 import { WorldStratError } from '../errors.js';
@@ -173,6 +173,15 @@ async function tileRevisitsOnGrid(
   const root = join(p.workDir, 'revisits', p.tile);
   const ns = await fetchTileRevisits(p, aoi, root, context, runtime);
   const grid = { epsg: p.epsg, transform: p.lrTransform, width: p.lrWidth, height: p.lrHeight };
+  // every revisit (and mask) of the tile shares one projection of the grid per source CRS
+  const projections = new Map<number, ProjectedGrid>();
+  const warp = (r: Raster, method: 'bilinear' | 'nearest'): Raster => {
+    const epsg = r.geo?.epsg;
+    if (epsg === undefined) return warpRaster(r, grid, { method }); // its NO_GEOREFERENCING error
+    let projected = projections.get(epsg);
+    if (!projected) projections.set(epsg, (projected = projectGrid(grid, epsg)));
+    return warpRaster(r, grid, { method, projected });
+  };
   const out: string[] = [];
   for (const n of ns) {
     const data = join(root, lrRevisitPaths(aoi.name, n, 'L2A').data);
@@ -180,15 +189,11 @@ async function tileRevisitsOnGrid(
     const target = join(root, 'utm', `${p.tile}-${n}-L2A_data.tiff`);
     const read = (f: string) =>
       readGeoTiffFile(f, { signal: context.signal, ...(p.readLimits ? { limits: p.readLimits } : {}) });
-    await writeGeoTiff(target, warpRaster(await read(data), grid, { method: 'bilinear' }), {
-      compression: 'deflate',
-    });
+    await writeGeoTiff(target, warp(await read(data), 'bilinear'), { compression: 'deflate' });
     if (existsSync(clm))
-      await writeGeoTiff(
-        target.replace(/L2A_data\.tiff$/, 'CLM.tiff'),
-        warpRaster(await read(clm), grid, { method: 'nearest' }),
-        { compression: 'deflate' },
-      );
+      await writeGeoTiff(target.replace(/L2A_data\.tiff$/, 'CLM.tiff'), warp(await read(clm), 'nearest'), {
+        compression: 'deflate',
+      });
     out.push(target);
   }
   return out;
