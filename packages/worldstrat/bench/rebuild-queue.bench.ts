@@ -1,6 +1,10 @@
 // Rebuild downloads (and the per-AOI catalogue searches) on 1, 2 and 4 queue worker processes against a local
-// STAC/COG server behind a 50 ms latency proxy (I/O-bound): prints wall times and the speed-up over one worker. Needs redis-server and the
-// built CLI (dist/cli.js). Env: WORLDSTRAT_BENCH_AOIS (default 20), WORLDSTRAT_BENCH_WORKERS (default 1,2,4).
+// STAC/COG server behind a 50 ms latency proxy (I/O-bound): prints wall times and the speed-up over one worker.
+// Each worker set runs the rebuild twice, into two roots: `cold` is the first run of freshly started workers
+// (every process still compiling its hot code, so N workers pay N warm-ups), `warm` is the same rebuild again
+// on the same workers, the steady state of a long rebuild (the throughput a big dataset sees). Needs
+// redis-server and the built CLI (dist/cli.js). Env: WORLDSTRAT_BENCH_AOIS (default 20),
+// WORLDSTRAT_BENCH_WORKERS (default 1,2,4).
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -16,6 +20,8 @@ import { CLI_BIN, spawnCli } from '../test/support/spawn-cli.js';
 
 const AOIS = Number(process.env.WORLDSTRAT_BENCH_AOIS ?? 20);
 const COUNTS = (process.env.WORLDSTRAT_BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
+const RUNS = ['cold', 'warm'] as const;
+type Run = (typeof RUNS)[number];
 
 it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
   'rebuild downloads on 1, 2, 4 queue workers (50 ms latency)',
@@ -25,49 +31,53 @@ it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
     const redis = await startTestRedis();
     const started: ChildProcess[] = [];
     try {
-      const planRoot = (n: number) => join(dir, `w${n}`);
-      const seconds = new Map<number, number>();
-      const searchSeconds = new Map<number, number>();
+      const planRoot = (n: number, run: Run) => join(dir, `w${n}-${run}`);
+      const seconds = { cold: new Map<number, number>(), warm: new Map<number, number>() };
+      const searchSeconds = { cold: new Map<number, number>(), warm: new Map<number, number>() };
       for (const n of COUNTS) {
         const workers = Array.from({ length: n }, () => {
           const w = spawnCli(['worker', '--queue', redis.url, '--concurrency', '1', '--quiet'], dir);
           started.push(w.child);
           return w;
         });
-        const executor = await QueueExecutor.connect(redis.url, { pollMs: 50 });
-        // wait until every worker is connected, so start-up is not timed
-        while ((await executor.workerCount('rebuild-download')) < n)
-          await new Promise((r) => setTimeout(r, 100));
-        // only the executor's stages are timed (the plan's sampling and draw are the same for every n)
-        const timed: Executor = {
-          kind: 'queue',
-          run: async (...args) => {
-            const t0 = performance.now();
-            try {
-              return await executor.run(...args);
-            } finally {
-              const t = (performance.now() - t0) / 1000;
-              (args[0] === 'rebuild-search' ? searchSeconds : seconds).set(n, t);
-            }
-          },
-          close: () => executor.close(),
-        };
-        await rebuild({ ...fixture.options(planRoot(n), AOIS), executor: timed }).finally(() =>
-          executor.close(),
-        );
+        for (const run of RUNS) {
+          const executor = await QueueExecutor.connect(redis.url, { pollMs: 250 });
+          // wait until every worker is connected, so start-up is not timed
+          while ((await executor.workerCount('rebuild-download')) < n)
+            await new Promise((r) => setTimeout(r, 100));
+          // only the executor's stages are timed (the plan's sampling and draw are the same for every n)
+          const timed: Executor = {
+            kind: 'queue',
+            run: async (...args) => {
+              const t0 = performance.now();
+              try {
+                return await executor.run(...args);
+              } finally {
+                const t = (performance.now() - t0) / 1000;
+                (args[0] === 'rebuild-search' ? searchSeconds : seconds)[run].set(n, t);
+              }
+            },
+            close: () => executor.close(),
+          };
+          await rebuild({ ...fixture.options(planRoot(n, run), AOIS), executor: timed }).finally(() =>
+            executor.close(),
+          );
+        }
         for (const w of workers) w.child.kill('SIGTERM');
         await Promise.all(workers.map((w) => w.done));
       }
-      const one = seconds.get(COUNTS[0])!;
+      const ratios = (m: Map<number, number>) =>
+        COUNTS.map(
+          (n) => `${n} worker(s) ${m.get(n)!.toFixed(1)} s (${(m.get(COUNTS[0])! / m.get(n)!).toFixed(2)}×)`,
+        ).join(', ');
       console.log(
-        `[worldstrat bench] rebuild downloads, ${AOIS} AOIs, 50 ms latency: ${COUNTS.map(
-          (n) => `${n} worker(s) ${seconds.get(n)!.toFixed(1)} s (${(one / seconds.get(n)!).toFixed(2)}×)`,
-        ).join(', ')}; searches ${COUNTS.map(
-          (n) =>
-            `${n} worker(s) ${searchSeconds.get(n)!.toFixed(1)} s (${(searchSeconds.get(COUNTS[0])! / searchSeconds.get(n)!).toFixed(2)}×)`,
-        ).join(', ')}; worker --concurrency 1, 1 repeat, loadavg ${loadavg()
-          .map((x) => x.toFixed(2))
-          .join(' ')}`,
+        `[worldstrat bench] rebuild, ${AOIS} AOIs, 50 ms latency, worker --concurrency 1; ` +
+          RUNS.map(
+            (run) => `${run}: downloads ${ratios(seconds[run])}; searches ${ratios(searchSeconds[run])}`,
+          ).join('; ') +
+          `; loadavg ${loadavg()
+            .map((x) => x.toFixed(2))
+            .join(' ')}`,
       );
     } finally {
       for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -34,7 +34,7 @@ it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
           started.push(w.child);
           return w;
         });
-        const executor = await QueueExecutor.connect(redis.url, { pollMs: 50 });
+        const executor = await QueueExecutor.connect(redis.url, { pollMs: 250 });
         while ((await executor.workerCount('region-sr-tile')) < n)
           await new Promise((r) => setTimeout(r, 100));
         // only the tile stage is timed (planning and the mosaic are the same for every n)

@@ -138,13 +138,16 @@ export class QueueExecutor implements Executor {
     // queue events wake the wait as soon as one of our jobs finishes; the poll confirms (and is the fallback)
     const events = await this.openEvents(stage);
     let wake = () => {};
+    const hinted = new Set<string>();
     const onFinished = ({ jobId }: { jobId: string }) => {
-      if (pending.has(jobId)) wake();
+      if (!pending.has(jobId)) return;
+      hinted.add(jobId);
+      wake();
     };
     events?.events.on('completed', onFinished);
     events?.events.on('failed', onFinished);
     try {
-      await this.waitFor(queue, stage, units, pending, byId, outcomes, context, (w) => {
+      await this.waitFor(queue, stage, units, pending, hinted, byId, outcomes, context, (w) => {
         wake = w;
       });
     } finally {
@@ -153,18 +156,25 @@ export class QueueExecutor implements Executor {
     return { outcomes, detached: false };
   }
 
-  /** Polls until every pending job finished, waking early on queue events; a long Redis outage throws. */
+  /**
+   * Polls until every pending job finished; a long Redis outage throws. A queue event naming a job wakes the
+   * wait and only that job is checked, so N jobs cost O(N) state reads instead of N per event; every pending
+   * job is checked every `pollMs` (the fallback when events are lost, and how lost jobs are found).
+   */
   private async waitFor<P, R>(
     queue: Queue,
     stage: ExecutorStage,
     units: readonly ExecutorUnit<P>[],
     pending: Set<string>,
+    hinted: Set<string>,
     byId: ReadonlyMap<string, number>,
     outcomes: UnitOutcome<R>[],
     context: PipelineContext,
     setWake: (wake: () => void) => void,
   ): Promise<void> {
     let lastOk = Date.now();
+    let lastFull = 0;
+    const pollMs = this.options.pollMs ?? 1000;
     const lostTimeoutMs = this.options.lostTimeoutMs ?? 60_000;
     while (pending.size) {
       if (context.signal?.aborted)
@@ -173,7 +183,11 @@ export class QueueExecutor implements Executor {
           `stopped waiting; ${pending.size} job(s) stay queued in ${this.url.display} (workers go on; rerun to wait again)`,
         );
       try {
-        const finished = await this.poll(queue, stage, units, [...pending], byId);
+        const full = hinted.size === 0 || Date.now() - lastFull >= pollMs;
+        const ids = full ? [...pending] : [...hinted].filter((id) => pending.has(id));
+        hinted.clear();
+        if (full) lastFull = Date.now();
+        const finished = await this.poll(queue, stage, units, ids, byId);
         lastOk = Date.now();
         for (const [id, outcome] of finished) {
           pending.delete(id);
@@ -190,7 +204,8 @@ export class QueueExecutor implements Executor {
             { cause: err },
           );
       }
-      if (pending.size) await sleep(this.options.pollMs ?? 1000, context.signal, setWake);
+      if (pending.size && hinted.size === 0)
+        await sleep(Math.max(0, pollMs - (Date.now() - lastFull)), context.signal, setWake);
     }
   }
 
@@ -247,8 +262,10 @@ export class QueueExecutor implements Executor {
     return this.bounded(async () => {
       const finished = new Map<string, UnitOutcome<unknown>>();
       const lost: string[] = [];
-      for (const id of pending) {
-        const state = await queue.getJobState(id);
+      // the state reads go out together (one round trip), then are handled in job order
+      const states = await Promise.all(pending.map((id) => queue.getJobState(id)));
+      for (const [i, id] of pending.entries()) {
+        const state = states[i];
         const unit = units[byId.get(id)!].unit;
         if (state === 'unknown') lost.push(id);
         else if (state === 'completed') {
