@@ -128,7 +128,8 @@ export function undoFloatingPointPredictor(
     if (lanes) undoByteDifferences4(lanes, at >> 2, tmpLanes);
     else undoByteDifferences(bytes, at, rowBytes, stride, tmp);
     if (words) {
-      gatherPlanes32(tmp, words, r * rowSamples, rowSamples);
+      if (rowSamples % 4 === 0) gatherPlanes32x4(tmpLanes, words, r * rowSamples, rowSamples);
+      else gatherPlanes32(tmp, words, r * rowSamples, rowSamples);
       continue;
     }
     for (let s = 0; s < rowSamples; s++) {
@@ -171,6 +172,29 @@ function gatherPlanes32(tmp: Uint8Array, words: Uint32Array, base: number, n: nu
       ((tmp[n + s] as number) << 16) |
       ((tmp[2 * n + s] as number) << 8) |
       (tmp[3 * n + s] as number);
+  }
+}
+
+/**
+ * {@link gatherPlanes32} four samples at a time: one 32-bit load per plane, then a 4×4 byte transpose in
+ * registers (little-endian host; `n` a multiple of 4 so every plane starts on a word).
+ */
+function gatherPlanes32x4(planes: Int32Array, words: Uint32Array, base: number, n: number): void {
+  const q = n >> 2;
+  for (let j = 0; j < q; j++) {
+    const a = planes[j] as number; // most significant bytes of samples 4j..4j+3
+    const b = planes[q + j] as number;
+    const c = planes[2 * q + j] as number;
+    const d = planes[3 * q + j] as number; // least significant
+    const t0 = (d & 0x00ff00ff) | ((c & 0x00ff00ff) << 8); // d0 c0 d2 c2
+    const t1 = ((d >>> 8) & 0x00ff00ff) | (c & 0xff00ff00); // d1 c1 d3 c3
+    const t2 = (b & 0x00ff00ff) | ((a & 0x00ff00ff) << 8); // b0 a0 b2 a2
+    const t3 = ((b >>> 8) & 0x00ff00ff) | (a & 0xff00ff00); // b1 a1 b3 a3
+    const o = base + 4 * j;
+    words[o] = (t0 & 0xffff) | (t2 << 16);
+    words[o + 1] = (t1 & 0xffff) | (t3 << 16);
+    words[o + 2] = (t0 >>> 16) | (t2 & 0xffff0000);
+    words[o + 3] = (t1 >>> 16) | (t3 & 0xffff0000);
   }
 }
 
