@@ -73,12 +73,12 @@ export type {
   RasterWindow,
 } from './types.js';
 export { DTYPES } from './types.js';
+export type { ProjectedGrid } from './warp/project-grid.js';
+export { projectGrid } from './warp/project-grid.js';
 export type { UtmGridOptions } from './warp/utm-grid-for-bbox.js';
 export { utmGridForBBox } from './warp/utm-grid-for-bbox.js';
 export type { WarpGeoTiffOptions } from './warp/warp-geotiff.js';
 export { warpGeoTiff } from './warp/warp-geotiff.js';
-export type { ProjectedGrid } from './warp/project-grid.js';
-export { projectGrid } from './warp/project-grid.js';
 export type { TargetGrid, WarpMethod, WarpOptions } from './warp/warp-raster.js';
 export { WARP_METHODS, warpRaster } from './warp/warp-raster.js';
 export type { EncodeGeoTiffOptions } from './write/encode-geotiff.js';

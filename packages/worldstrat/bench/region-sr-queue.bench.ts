@@ -1,10 +1,13 @@
 // Region super-resolution tiles on 1 and 2 queue worker processes (CPU-bound: SRCNN at the paper's width of 128
 // hidden channels, on a local STAC/COG server without latency): prints wall times of the tile stage and the
-// speed-up over one worker. Needs redis-server and the built CLI (dist/cli.js). Env: WORLDSTRAT_BENCH_WORKERS
-// (default 1,2), WORLDSTRAT_BENCH_HIDDEN (SRCNN width, default 128; narrower models spend a larger share of
+// speed-up over one worker: the worker counts run interleaved WORLDSTRAT_BENCH_REPEATS times (default 3) and the
+// ratio is of the medians (on two cores single runs vary by ±10 %). Needs redis-server and the built CLI
+// (dist/cli.js). Env: WORLDSTRAT_BENCH_WORKER_NODE_FLAGS (Node flags of the workers, e.g. --single-threaded-gc),
+// WORLDSTRAT_BENCH_WORKERS (default 1,2), WORLDSTRAT_BENCH_HIDDEN (SRCNN width, default 128; narrower models spend a larger share of
 // each tile on the search, download and warps, which the coordinator's process also serves).
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { it } from 'vitest';
 import type { Executor } from '../src/executors/executor.js';
 import { QueueExecutor } from '../src/executors/queue-executor.node.js';
@@ -16,6 +19,10 @@ import { CLI_BIN, spawnCli } from '../test/support/spawn-cli.js';
 
 const COUNTS = (process.env.WORLDSTRAT_BENCH_WORKERS ?? '1,2').split(',').map(Number);
 const HIDDEN = Number(process.env.WORLDSTRAT_BENCH_HIDDEN ?? 128);
+const REPEATS = Number(process.env.WORLDSTRAT_BENCH_REPEATS ?? 3);
+/** Node flags for the worker processes, e.g. `--single-threaded-gc` (the README's advice for CPU-bound workers). */
+const NODE_FLAGS = (process.env.WORLDSTRAT_BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 /** ≈ 3 × 3.3 km: 16 tiles of 100 LR px (overlap 50). */
 const REGION: [number, number, number, number] = [8.52, 47.355, 8.56, 47.385];
 
@@ -27,11 +34,17 @@ it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
     const redis = await startTestRedis();
     const started: ChildProcess[] = [];
     try {
-      const seconds = new Map<number, number>();
+      const seconds = new Map<number, number[]>(COUNTS.map((n) => [n, []]));
       let tiles = 0;
-      for (const n of COUNTS) {
+      const runs = Array.from({ length: REPEATS }, (_, rep) => COUNTS.map((n) => [rep, n] as const)).flat();
+      for (const [idx, [rep, n]] of runs.entries()) {
         const workers = Array.from({ length: n }, () => {
-          const w = spawnCli(['worker', '--queue', redis.url, '--stages', 'region-sr-tile', '--quiet'], dir);
+          const w = spawnCli(
+            ['worker', '--queue', redis.url, '--stages', 'region-sr-tile', '--quiet'],
+            dir,
+            undefined,
+            NODE_FLAGS,
+          );
           started.push(w.child);
           return w;
         });
@@ -46,23 +59,32 @@ it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
             try {
               return await executor.run(...args);
             } finally {
-              seconds.set(n, (performance.now() - t0) / 1000);
+              seconds.get(n)!.push((performance.now() - t0) / 1000);
             }
           },
           close: () => executor.close(),
         };
         const r = await regionSuperresolvePipeline
-          .run({ ...fixture.options(`w${n}`, REGION, 100), executor: timed })
+          .run({ ...fixture.options(`w${idx}-${n}-r${rep}`, REGION, 100), executor: timed })
           .finally(() => executor.close());
         tiles = r.tiles.total;
         for (const w of workers) w.child.kill('SIGTERM');
         await Promise.all(workers.map((w) => w.done));
       }
-      const one = seconds.get(COUNTS[0])!;
+      const one = median(seconds.get(COUNTS[0]!)!);
       console.log(
-        `[worldstrat bench] region SR, ${tiles} tiles, SRCNN hidden ${HIDDEN}: ${COUNTS.map(
-          (n) => `${n} worker(s) ${seconds.get(n)!.toFixed(1)} s (${(one / seconds.get(n)!).toFixed(2)}×)`,
-        ).join(', ')}`,
+        `[worldstrat bench] region SR, ${tiles} tiles, SRCNN hidden ${HIDDEN}, workers node ${NODE_FLAGS.join(' ') || '(no flags)'}, median of ${REPEATS} interleaved runs: ${COUNTS.map(
+          (n) => {
+            const m = median(seconds.get(n)!);
+            const all = seconds
+              .get(n)!
+              .map((t) => t.toFixed(1))
+              .join(' ');
+            return `${n} worker(s) ${m.toFixed(1)} s [${all}] (${(one / m).toFixed(2)}×)`;
+          },
+        ).join(', ')}; loadavg ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')}`,
       );
     } finally {
       for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -179,7 +179,10 @@ async function tileRevisitsOnGrid(
     const epsg = r.geo?.epsg;
     if (epsg === undefined) return warpRaster(r, grid, { method }); // its NO_GEOREFERENCING error
     let projected = projections.get(epsg);
-    if (!projected) projections.set(epsg, (projected = projectGrid(grid, epsg)));
+    if (!projected) {
+      projected = projectGrid(grid, epsg);
+      projections.set(epsg, projected);
+    }
     return warpRaster(r, grid, { method, projected });
   };
   const out: string[] = [];

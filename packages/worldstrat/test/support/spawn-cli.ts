@@ -22,8 +22,9 @@ export function spawnCli(
   args: string[],
   cwd: string,
   env?: Record<string, string>,
+  nodeArgs: readonly string[] = [],
 ): { child: ChildProcess; done: Promise<SpawnedResult> } {
-  const child = spawn(process.execPath, [CLI_BIN, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI_BIN, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(env ? { env: { ...process.env, ...env } } : {}),
