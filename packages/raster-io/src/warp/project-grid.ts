@@ -15,8 +15,8 @@ export interface ProjectedGrid {
   y: Float64Array;
 }
 
-/** Most pixels {@link projectGrid} accepts (16 bytes each). */
-const MAX_PROJECTED_PIXELS = 2 ** 27;
+/** Most pixels {@link projectGrid} accepts (16 bytes each: 256 MiB). */
+const MAX_PROJECTED_PIXELS = 2 ** 24;
 
 /**
  * Transforms the centre of every pixel of `grid` into `epsg`, exactly (one proj4 call per pixel), for
@@ -37,6 +37,11 @@ export function projectGrid(grid: TargetGrid, epsg: number): ProjectedGrid {
     throw new RasterIoError(
       'INVALID_ARGUMENT',
       `projectGrid: grid size ${W}×${H} must be positive integers with at most ${MAX_PROJECTED_PIXELS} pixels`,
+    );
+  if (!Array.isArray(grid.transform) || grid.transform.length !== 6 || !grid.transform.every(Number.isFinite))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `projectGrid: geotransform ${JSON.stringify(grid.transform)} must be 6 finite numbers`,
     );
   const project = grid.epsg === epsg ? null : pointTransformer(grid.epsg, epsg);
   const [tox, ta, tb, toy, td, te] = grid.transform;

@@ -235,6 +235,15 @@ describe('warpRaster with projectGrid coordinates', () => {
     expect(() => projectGrid({ ...grid, width: 1e5, height: 1e5 }, 4326)).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     );
+    expect(() => projectGrid({ ...grid, width: 4097, height: 4096 }, 4326)).toThrow(
+      /at most 16777216 pixels/,
+    );
+    expect(() => projectGrid({ ...grid, transform: [Number.NaN, 100, 0, 0, 0, -100] }, 4326)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/finite/) }),
+    );
+    expect(() => projectGrid({ ...grid, width: 1.5 }, 4326)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
     expect(() => projectGrid(grid, 2154)).toThrow(/registerProjection/);
   });
 });
