@@ -10,13 +10,12 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'vitest';
-import type { Executor } from '../src/executors/executor.js';
-import { QueueExecutor } from '../src/executors/queue-executor.node.js';
 import { rebuild } from '../src/pipelines/rebuild.node.js';
 import { tempDir } from '../test/support/fixtures.js';
+import { connectWhenWorkersReady, startQueueWorkers, timedExecutor } from '../test/support/queue-workers.js';
 import { startRebuildFixture } from '../test/support/rebuild-fixture.js';
 import { hasRedisServer, startTestRedis } from '../test/support/redis-server.js';
-import { CLI_BIN, spawnCli } from '../test/support/spawn-cli.js';
+import { CLI_BIN } from '../test/support/spawn-cli.js';
 
 const AOIS = Number(process.env.WORLDSTRAT_BENCH_AOIS ?? 20);
 const COUNTS = (process.env.WORLDSTRAT_BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
@@ -38,45 +37,29 @@ it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
       const searchSeconds = { cold: new Map<number, number>(), warm: new Map<number, number>() };
       const warmRuns = { downloads: [] as number[], searches: [] as number[] };
       for (const n of COUNTS) {
-        const workers = Array.from({ length: n }, () => {
-          const w = spawnCli(['worker', '--queue', redis.url, '--concurrency', '1', '--quiet'], dir);
-          started.push(w.child);
-          return w;
-        });
+        const workers = startQueueWorkers(n, redis.url, ['--concurrency', '1'], dir);
+        started.push(...workers.children);
         warmRuns.downloads = [];
         warmRuns.searches = [];
         for (let i = 0; i <= WARM; i++) {
           const run: Run = i === 0 ? 'cold' : 'warm';
-          const executor = await QueueExecutor.connect(redis.url, { pollMs: 250 });
-          // wait until every worker is connected, so start-up is not timed
-          while ((await executor.workerCount('rebuild-download')) < n)
-            await new Promise((r) => setTimeout(r, 100));
+          // every worker connected first, so start-up is not timed
+          const executor = await connectWhenWorkersReady(redis.url, 'rebuild-download', n);
           // only the executor's stages are timed (the plan's sampling and draw are the same for every n)
-          const timed: Executor = {
-            kind: 'queue',
-            run: async (...args) => {
-              const t0 = performance.now();
-              try {
-                return await executor.run(...args);
-              } finally {
-                const t = (performance.now() - t0) / 1000;
-                const search = args[0] === 'rebuild-search';
-                if (run === 'cold') (search ? searchSeconds : seconds).cold.set(n, t);
-                else {
-                  const runs = search ? warmRuns.searches : warmRuns.downloads;
-                  runs.push(t);
-                  (search ? searchSeconds : seconds).warm.set(n, median(runs));
-                }
-              }
-            },
-            close: () => executor.close(),
-          };
+          const timed = timedExecutor(executor, (stage, t) => {
+            const search = stage === 'rebuild-search';
+            if (run === 'cold') (search ? searchSeconds : seconds).cold.set(n, t);
+            else {
+              const runs = search ? warmRuns.searches : warmRuns.downloads;
+              runs.push(t);
+              (search ? searchSeconds : seconds).warm.set(n, median(runs));
+            }
+          });
           await rebuild({ ...fixture.options(planRoot(n, i), AOIS), executor: timed }).finally(() =>
             executor.close(),
           );
         }
-        for (const w of workers) w.child.kill('SIGTERM');
-        await Promise.all(workers.map((w) => w.done));
+        await workers.stop();
       }
       const ratios = (m: Map<number, number>) =>
         COUNTS.map(

@@ -9,13 +9,12 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { it } from 'vitest';
-import type { Executor } from '../src/executors/executor.js';
-import { QueueExecutor } from '../src/executors/queue-executor.node.js';
 import { regionSuperresolvePipeline } from '../src/pipelines/region-superresolve.node.js';
 import { tempDir } from '../test/support/fixtures.js';
+import { connectWhenWorkersReady, startQueueWorkers, timedExecutor } from '../test/support/queue-workers.js';
 import { hasRedisServer, startTestRedis } from '../test/support/redis-server.js';
 import { startRegionFixture } from '../test/support/region-fixture.js';
-import { CLI_BIN, spawnCli } from '../test/support/spawn-cli.js';
+import { CLI_BIN } from '../test/support/spawn-cli.js';
 
 const COUNTS = (process.env.WORLDSTRAT_BENCH_WORKERS ?? '1,2').split(',').map(Number);
 const HIDDEN = Number(process.env.WORLDSTRAT_BENCH_HIDDEN ?? 128);
@@ -38,38 +37,16 @@ it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
       let tiles = 0;
       const runs = Array.from({ length: REPEATS }, (_, rep) => COUNTS.map((n) => [rep, n] as const)).flat();
       for (const [idx, [rep, n]] of runs.entries()) {
-        const workers = Array.from({ length: n }, () => {
-          const w = spawnCli(
-            ['worker', '--queue', redis.url, '--stages', 'region-sr-tile', '--quiet'],
-            dir,
-            undefined,
-            NODE_FLAGS,
-          );
-          started.push(w.child);
-          return w;
-        });
-        const executor = await QueueExecutor.connect(redis.url, { pollMs: 250 });
-        while ((await executor.workerCount('region-sr-tile')) < n)
-          await new Promise((r) => setTimeout(r, 100));
+        const workers = startQueueWorkers(n, redis.url, ['--stages', 'region-sr-tile'], dir, NODE_FLAGS);
+        started.push(...workers.children);
+        const executor = await connectWhenWorkersReady(redis.url, 'region-sr-tile', n);
         // only the tile stage is timed (planning and the mosaic are the same for every n)
-        const timed: Executor = {
-          kind: 'queue',
-          run: async (...args) => {
-            const t0 = performance.now();
-            try {
-              return await executor.run(...args);
-            } finally {
-              seconds.get(n)!.push((performance.now() - t0) / 1000);
-            }
-          },
-          close: () => executor.close(),
-        };
+        const timed = timedExecutor(executor, (_stage, t) => seconds.get(n)!.push(t));
         const r = await regionSuperresolvePipeline
           .run({ ...fixture.options(`w${idx}-${n}-r${rep}`, REGION, 100), executor: timed })
           .finally(() => executor.close());
         tiles = r.tiles.total;
-        for (const w of workers) w.child.kill('SIGTERM');
-        await Promise.all(workers.map((w) => w.done));
+        await workers.stop();
       }
       const one = median(seconds.get(COUNTS[0]!)!);
       console.log(
