@@ -204,6 +204,30 @@ async function readBandOnGrid(
   );
 }
 
+/**
+ * Reflectance of one band: `max(0, v·scale + offset)` with a `raster:bands` offset, else `v·scale` (0 stays 0,
+ * the no-data DN). `harmonised` is `dn` after the processing-baseline offset, when one applies.
+ */
+function toReflectance(
+  dn: Float32Array,
+  harmonised: Float32Array,
+  { scale, offset }: { scale: number; offset?: number },
+): Float32Array {
+  const refl = new Float32Array(dn.length);
+  for (let i = 0; i < dn.length; i++) {
+    const v = harmonised[i] as number;
+    refl[i] = dn[i] === 0 ? 0 : offset !== undefined ? Math.max(0, v * scale + offset) : v * scale;
+  }
+  return refl;
+}
+
+/** 1 where every band is non-zero (the data mask), else 0. */
+function nonZeroInEveryBand(bands: readonly Float32Array[], npx: number): Uint8Array {
+  const valid = new Uint8Array(npx).fill(1);
+  for (const band of bands) for (let i = 0; i < npx; i++) if (band[i] === 0) valid[i] = 0;
+  return valid;
+}
+
 async function fileOk(path: string, rec: ManifestRecord | undefined): Promise<boolean> {
   if (rec?.status !== 'verified') return false;
   try {
@@ -281,15 +305,9 @@ export async function downloadStacRevisit(
       !fromRasterBands && offset !== 0 && baseline
         ? (harmonizeProcessingBaseline(dn, baseline) as Float32Array)
         : dn;
-    const refl = new Float32Array(npx);
-    for (let i = 0; i < npx; i++) {
-      const v = harmonised[i];
-      refl[i] = dn[i] === 0 ? 0 : fromRasterBands ? Math.max(0, v * scale + offset) : v * scale;
-    }
-    data.push(refl);
+    data.push(toReflectance(dn, harmonised, fromRasterBands ? { scale, offset } : { scale }));
   }
-  const valid = new Uint8Array(npx);
-  for (let i = 0; i < npx; i++) valid[i] = data.every((b) => b[i] !== 0) ? 1 : 0;
+  const valid = nonZeroInEveryBand(data, npx);
 
   const geo = { epsg: 4326, transform: grid.transform };
   const sized = { width: grid.width, height: grid.height, geo };

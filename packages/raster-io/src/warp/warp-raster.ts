@@ -4,6 +4,15 @@ import { RasterIoError } from '../errors.js';
 import { fromFloat } from '../resample/dtype-cast.js';
 import type { DType, GeoTransform, Raster, RasterArray } from '../types.js';
 import { checkProjectedGrid, type ProjectedGrid } from './project-grid.js';
+import {
+  bilinearRow,
+  cubicRow,
+  cubicScratch,
+  type KernelRow,
+  type KernelSource,
+  nearestRow,
+  type WarpAccumulator,
+} from './warp-kernels.js';
 
 /** Resampling of {@link warpRaster}: GDAL's `near`, `bilinear` and `cubic` (Keys, a = −0.5). */
 export const WARP_METHODS = ['nearest', 'bilinear', 'cubic'] as const;
@@ -45,14 +54,6 @@ export interface WarpOptions {
 }
 
 const DEFAULT_WARP = { method: 'bilinear' } as const satisfies WarpOptions;
-
-/** Keys cubic convolution kernel with a = −0.5 (GDAL's `cubic`). */
-function cubicW(x: number): number {
-  const ax = Math.abs(x);
-  if (ax <= 1) return (1.5 * ax - 2.5) * ax * ax + 1;
-  if (ax < 2) return ((-0.5 * ax + 2.5) * ax - 4) * ax + 2;
-  return 0;
-}
 
 function invertTransform(t: GeoTransform, what: string): GeoTransform {
   const [ox, a, b, oy, d, e] = t;
@@ -101,13 +102,17 @@ function checkRaster(r: Raster): void {
 export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOptions = {}): Raster {
   const plan = planWarp(raster, grid, options);
   const { width: W, height: H } = grid;
-  const nb = raster.bands.length;
   // float outputs are written straight into their dtype (the same rounding as a float64 pass then a copy)
   const out: WarpAccumulator[] = raster.bands.map(() =>
     plan.dtype === 'float32' ? new Float32Array(W * H) : new Float64Array(W * H),
   );
-  const vals = new Float64Array(nb);
-  const sample = makeSampler(raster, plan.method, vals);
+  const src: KernelSource = {
+    bands: raster.bands,
+    width: raster.width,
+    height: raster.height,
+    noData: raster.noData ?? Number.NaN,
+  };
+  const fillRow = rowKernel(plan.method, W);
   const mapper = makeRowMapper(raster, grid, plan.threshold, plan.projected);
   const { signal, onProgress } = plan;
   const progressEvery = Math.max(1, Math.floor(H / 20));
@@ -117,7 +122,7 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
         cause: signal.reason,
       });
     mapper.mapRow(row + 0.5);
-    fillRow(out, row, W, mapper.us, mapper.vs, raster, sample, vals, plan.noData);
+    fillRow(out, { offset: row * W, width: W, us: mapper.us, vs: mapper.vs }, src, plan.noData);
     if (onProgress && ((row + 1) % progressEvery === 0 || row + 1 === H))
       onProgress({ stage: 'warp', done: row + 1, total: H });
   }
@@ -130,9 +135,6 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
     geo: { epsg: grid.epsg, transform: [...grid.transform] as GeoTransform },
   };
 }
-
-/** Output rows as they are filled: float32 for float32 outputs, float64 for the rest. */
-type WarpAccumulator = Float64Array | Float32Array;
 
 /** The validated settings of one warp. */
 interface WarpPlan {
@@ -180,104 +182,6 @@ function planWarp(raster: Raster, grid: TargetGrid, options: WarpOptions): WarpP
     signal: opts.signal,
     onProgress: opts.onProgress,
   };
-}
-
-/** Samples every band at source pixel coordinates (u, v) into `vals`; false when no band has a valid value. */
-type Sampler = (u: number, v: number) => boolean;
-
-/** Stage 2: the resampling kernel, writing into `vals` (NaN for a band without a usable tap). */
-function makeSampler(raster: Raster, method: WarpMethod, vals: Float64Array): Sampler {
-  const bands = raster.bands;
-  const nb = bands.length;
-  const sw = raster.width;
-  const sh = raster.height;
-  const srcNoData = raster.noData ?? null;
-  const isNd = (v: number) => (srcNoData === null ? Number.isNaN(v) : v === srcNoData || Number.isNaN(v));
-
-  // Bilinear with renormalisation over valid, in-bounds taps. Returns false when no tap is usable.
-  const bilinear = (u: number, v: number): boolean => {
-    const fx = u - 0.5;
-    const fy = v - 0.5;
-    const x0 = Math.floor(fx);
-    const y0 = Math.floor(fy);
-    const rx = fx - x0;
-    const ry = fy - y0;
-    let any = false;
-    for (let b = 0; b < nb; b++) {
-      const band = bands[b] as RasterArray;
-      let acc = 0;
-      let wsum = 0;
-      for (let j = 0; j < 2; j++) {
-        const yy = y0 + j;
-        if (yy < 0 || yy >= sh) continue;
-        const wy = j ? ry : 1 - ry;
-        for (let i = 0; i < 2; i++) {
-          const xx = x0 + i;
-          if (xx < 0 || xx >= sw) continue;
-          const w = wy * (i ? rx : 1 - rx);
-          if (w === 0) continue;
-          const s = band[yy * sw + xx] as number;
-          if (isNd(s)) continue;
-          acc += w * s;
-          wsum += w;
-        }
-      }
-      if (wsum < 1e-6) {
-        vals[b] = Number.NaN;
-        continue;
-      }
-      vals[b] = acc / wsum;
-      any = true;
-    }
-    return any;
-  };
-
-  const wx = new Float64Array(4);
-  const wy = new Float64Array(4);
-  const cubic = (u: number, v: number): boolean => {
-    const fx = u - 0.5;
-    const fy = v - 0.5;
-    const x0 = Math.floor(fx);
-    const y0 = Math.floor(fy);
-    if (x0 - 1 < 0 || x0 + 2 >= sw || y0 - 1 < 0 || y0 + 2 >= sh) return bilinear(u, v);
-    const rx = fx - x0;
-    const ry = fy - y0;
-    for (let k = 0; k < 4; k++) {
-      wx[k] = cubicW(k - 1 - rx);
-      wy[k] = cubicW(k - 1 - ry);
-    }
-    for (let b = 0; b < nb; b++) {
-      const band = bands[b] as RasterArray;
-      let acc = 0;
-      for (let j = 0; j < 4; j++) {
-        const row = (y0 - 1 + j) * sw + x0 - 1;
-        let r = 0;
-        for (let i = 0; i < 4; i++) {
-          const s = band[row + i] as number;
-          if (isNd(s)) return bilinear(u, v);
-          r += (wx[i] as number) * s;
-        }
-        acc += (wy[j] as number) * r;
-      }
-      vals[b] = acc;
-    }
-    return true;
-  };
-
-  const nearest = (u: number, v: number): boolean => {
-    const idx = Math.floor(v) * sw + Math.floor(u);
-    let any = false;
-    for (let b = 0; b < nb; b++) {
-      const s = (bands[b] as RasterArray)[idx] as number;
-      if (isNd(s)) vals[b] = Number.NaN;
-      else {
-        vals[b] = s;
-        any = true;
-      }
-    }
-    return any;
-  };
-  return method === 'nearest' ? nearest : method === 'cubic' ? cubic : bilinear;
 }
 
 /** Source pixel coordinates of one target row, filled by `mapRow(py)` into `us`/`vs`. */
@@ -371,35 +275,15 @@ function projectedRowMapper(p: ProjectedGrid, W: number, inv: GeoTransform): Row
   return { us, vs, mapRow };
 }
 
-/** Stage 4: samples one target row into the float64 output bands (noData where nothing valid maps). */
-function fillRow(
-  out: WarpAccumulator[],
-  row: number,
-  W: number,
-  us: Float64Array,
-  vs: Float64Array,
-  raster: Raster,
-  sample: Sampler,
-  vals: Float64Array,
-  noData: number,
-): void {
-  const nb = out.length;
-  const sw = raster.width;
-  const sh = raster.height;
-  for (let col = 0; col < W; col++) {
-    const u = us[col] as number;
-    const v = vs[col] as number;
-    const o = row * W + col;
-    // NaN coordinates fail these comparisons too
-    if (!(u >= 0 && u < sw && v >= 0 && v < sh) || !sample(u, v)) {
-      for (let b = 0; b < nb; b++) (out[b] as WarpAccumulator)[o] = noData;
-      continue;
-    }
-    for (let b = 0; b < nb; b++) {
-      const val = vals[b] as number;
-      (out[b] as WarpAccumulator)[o] = Number.isNaN(val) ? noData : val;
-    }
-  }
+/** Stage 4: the row kernel of `method` (noData where nothing valid maps). */
+function rowKernel(
+  method: WarpMethod,
+  width: number,
+): (out: WarpAccumulator[], row: KernelRow, src: KernelSource, noData: number) => void {
+  if (method === 'nearest') return nearestRow;
+  if (method === 'bilinear') return bilinearRow;
+  const scratch = cubicScratch(width);
+  return (out, row, src, noData) => cubicRow(out, row, src, noData, scratch);
 }
 
 /** Stage 5: the accumulators as the output dtype (float ones already are; integers rounded and clamped). */

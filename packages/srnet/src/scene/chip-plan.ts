@@ -16,32 +16,59 @@ export interface ChipRun {
   onChips?: (done: number, total: number) => void;
 }
 
-/** Feathering weights, cached by (length, ramp, first, last). */
-function weightCache(): (len: number, ramp: number, first: boolean, last: boolean) => Float32Array {
-  const cache = new Map<string, Float32Array>();
-  return (len, ramp, first, last) => {
+/**
+ * Feathering weights, cached by (length, ramp, first, last). A class, not a closure: the hot loops below see only
+ * typed arrays and numbers, and nothing per-run that V8 would embed in their optimised code (code that embeds a
+ * closure is thrown away when that closure dies, so every scene re-warmed the loops, boxing as it went).
+ */
+class FeatherWeights {
+  readonly #cache = new Map<string, Float32Array>();
+
+  get(len: number, ramp: number, first: boolean, last: boolean): Float32Array {
     const key = `${len}:${ramp}:${first}:${last}`;
-    let w = cache.get(key);
+    let w = this.#cache.get(key);
     if (!w) {
       w = featherWeights(len, ramp, !first, !last);
-      cache.set(key, w);
+      this.#cache.set(key, w);
     }
     return w;
-  };
+  }
+}
+
+/** Add one SR chip (`src` from `srcOff`, channel planes of `oh × ow`) weighted by `wy[y]·wx[x]` at (Y0, X0). */
+function addWeightedChip(
+  planes: readonly Float32Array[],
+  OW: number,
+  Y0: number,
+  X0: number,
+  yEnd: number,
+  xEnd: number,
+  wy: Float32Array,
+  wx: Float32Array,
+  src: Float32Array,
+  srcOff: number,
+  oh: number,
+  ow: number,
+): void {
+  for (let ch = 0; ch < planes.length; ch++) {
+    const plane = planes[ch] as Float32Array;
+    const chOff = srcOff + ch * oh * ow;
+    for (let oy = 0; oy < yEnd; oy++) {
+      const rowOut = (Y0 + oy) * OW + X0;
+      const rowSrc = chOff + oy * ow;
+      const wyv = wy[oy] as number;
+      for (let ox = 0; ox < xEnd; ox++)
+        plane[rowOut + ox] =
+          (plane[rowOut + ox] as number) + wyv * (wx[ox] as number) * (src[rowSrc + ox] as number);
+    }
+  }
 }
 
 /** Add one batch of SR chips, feather-weighted, into the output planes. */
-function accumulate(
-  run: ChipRun,
-  weights: ReturnType<typeof weightCache>,
-  out: PredictOutput,
-  indices: number[],
-): void {
+function accumulate(run: ChipRun, weights: FeatherWeights, out: PredictOutput, indices: number[]): void {
   const { grid, planes, engine } = run;
   const [oh, ow] = grid.outChip;
   const outC = planes.length;
-  const OW = grid.x.outLength;
-  const OH = grid.y.outLength;
   const xs = grid.x.origins;
   const ys = grid.y.origins;
   const [, , c, h, w] = out.shape;
@@ -51,52 +78,63 @@ function accumulate(
       `engine '${engine.name}' returned chips of shape [${out.shape.join(', ')}], expected [B, 1, ${outC}, ${oh}, ${ow}] from its config`,
     );
   }
-  for (const [slot, index] of indices.entries()) {
+  for (let slot = 0; slot < indices.length; slot++) {
+    const index = indices[slot] as number;
     const cy = Math.floor(index / xs.length);
     const cx = index % xs.length;
     const Y0 = grid.y.outOrigins[cy] as number;
     const X0 = grid.x.outOrigins[cx] as number;
-    const wy = weights(oh, grid.y.rampOut, cy === 0, cy === ys.length - 1);
-    const wx = weights(ow, grid.x.rampOut, cx === 0, cx === xs.length - 1);
-    const yEnd = Math.min(oh, OH - Y0);
-    const xEnd = Math.min(ow, OW - X0);
-    for (let oy = 0; oy < yEnd; oy++) {
-      const rowOut = (Y0 + oy) * OW + X0;
-      const wyv = wy[oy] as number;
-      for (let ch = 0; ch < outC; ch++) {
-        const plane = planes[ch] as Float32Array;
-        const srcOff = ((slot * outC + ch) * oh + oy) * ow;
-        for (let ox = 0; ox < xEnd; ox++) {
-          plane[rowOut + ox] =
-            (plane[rowOut + ox] as number) + wyv * (wx[ox] as number) * (out.data[srcOff + ox] as number);
-        }
-      }
+    addWeightedChip(
+      planes,
+      grid.x.outLength,
+      Y0,
+      X0,
+      Math.min(oh, grid.y.outLength - Y0),
+      Math.min(ow, grid.x.outLength - X0),
+      weights.get(oh, grid.y.rampOut, cy === 0, cy === ys.length - 1),
+      weights.get(ow, grid.x.rampOut, cx === 0, cx === xs.length - 1),
+      out.data,
+      slot * outC * oh * ow,
+      oh,
+      ow,
+    );
+  }
+}
+
+/** Sum over one axis of every chip's feathering weights (the separable blend weight along that axis). */
+function axisWeightSums(axis: ChipAxis, len: number, weights: FeatherWeights): Float64Array {
+  const sum = new Float64Array(axis.outLength);
+  const n = axis.outOrigins.length;
+  for (let i = 0; i < n; i++) {
+    const o = axis.outOrigins[i] as number;
+    const w = weights.get(len, axis.rampOut, i === 0, i === n - 1);
+    for (let k = 0; k < len && o + k < axis.outLength; k++)
+      sum[o + k] = (sum[o + k] as number) + (w[k] as number);
+  }
+  return sum;
+}
+
+/** Divide every plane by the separable weight `Sy[Y]·Sx[X]`. */
+function divideBySeparable(planes: readonly Float32Array[], Sy: Float64Array, Sx: Float64Array): void {
+  const OW = Sx.length;
+  for (let ch = 0; ch < planes.length; ch++) {
+    const plane = planes[ch] as Float32Array;
+    for (let Y = 0; Y < Sy.length; Y++) {
+      const sy = Sy[Y] as number;
+      for (let X = 0; X < OW; X++)
+        plane[Y * OW + X] = (plane[Y * OW + X] as number) / (sy * (Sx[X] as number));
     }
   }
 }
 
 /** Divide the accumulated planes by the blend weights: separable, so the weight at (Y, X) is Sy[Y]·Sx[X]. */
-function normaliseByWeights(run: ChipRun, weights: ReturnType<typeof weightCache>): void {
+function normaliseByWeights(run: ChipRun, weights: FeatherWeights): void {
   const { grid, planes } = run;
-  const axisSums = (axis: ChipAxis, len: number): Float64Array => {
-    const sum = new Float64Array(axis.outLength);
-    const n = axis.outOrigins.length;
-    for (const [i, o] of axis.outOrigins.entries()) {
-      const w = weights(len, axis.rampOut, i === 0, i === n - 1);
-      for (let k = 0; k < len && o + k < axis.outLength; k++)
-        sum[o + k] = (sum[o + k] as number) + (w[k] as number);
-    }
-    return sum;
-  };
-  const Sy = axisSums(grid.y, grid.outChip[0]);
-  const Sx = axisSums(grid.x, grid.outChip[1]);
-  const OW = grid.x.outLength;
-  for (let Y = 0; Y < grid.y.outLength; Y++) {
-    for (let X = 0; X < OW; X++) {
-      const wv = (Sy[Y] as number) * (Sx[X] as number);
-      for (const plane of planes) plane[Y * OW + X] = (plane[Y * OW + X] as number) / wv;
-    }
-  }
+  divideBySeparable(
+    planes,
+    axisWeightSums(grid.y, grid.outChip[0], weights),
+    axisWeightSums(grid.x, grid.outChip[1], weights),
+  );
 }
 
 /**
@@ -112,7 +150,7 @@ export async function runChips(input: SceneInput, run: ChipRun): Promise<void> {
   const xs = grid.x.origins;
   const ys = grid.y.origins;
   const total = grid.count;
-  const weights = weightCache();
+  const weights = new FeatherWeights();
   let inflight: { promise: Promise<PredictOutput>; indices: number[] } | null = null;
   let done = 0;
   const drain = async (): Promise<void> => {

@@ -9,7 +9,7 @@ import { sha256File } from '@worldstrat/eo-fetch/node';
 import type { BBox, RasterIoLimits } from '@worldstrat/raster-io';
 import { createDescriptorEngine, descriptorBandIndices, loadModelDescriptor } from '@worldstrat/srnet/node';
 import { WorldStratError } from '../errors.js';
-import type { Executor, ExecutorUnit } from '../executors/executor.js';
+import type { Executor, ExecutorUnit, UnitOutcome } from '../executors/executor.js';
 import { LocalExecutor } from '../executors/local-executor.node.js';
 import type { RegionTileParams, RegionTileResult } from '../executors/region-tile-unit.node.js';
 import { type EngineChoice, loadWeightsEngine } from './evaluate-models.node.js';
@@ -225,6 +225,19 @@ function tileUnits(
   }));
 }
 
+/**
+ * Unit indices, largest padded tile first (ties in plan order). Workers take jobs in submission order, so the
+ * small border tiles come last and fill the gaps at the end of a run instead of one large tile running alone
+ * while the other workers idle (longest-processing-time-first scheduling).
+ */
+function largestFirst(units: readonly ExecutorUnit<RegionTileParams>[]): number[] {
+  const px = (i: number) => {
+    const p = (units[i] as ExecutorUnit<RegionTileParams>).params;
+    return p.lrWidth * p.lrHeight;
+  };
+  return units.map((_, i) => i).sort((a, b) => px(b) - px(a) || a - b);
+}
+
 /** Run the tiles through the executor; any failed tile fails the run with its code (the rest are kept). */
 async function runTiles(
   options: RegionSuperresolveOptions,
@@ -233,12 +246,17 @@ async function runTiles(
 ): Promise<RegionTileResult[]> {
   const executor = options.executor ?? new LocalExecutor(options.fetch ? { fetch: options.fetch } : {});
   try {
-    const { outcomes } = await executor.run<RegionTileParams, RegionTileResult>(
+    const order = largestFirst(units);
+    const run = await executor.run<RegionTileParams, RegionTileResult>(
       'region-sr-tile',
-      units,
+      order.map((i) => units[i] as ExecutorUnit<RegionTileParams>),
       { concurrency: options.concurrency ?? 1 },
       context,
     );
+    const outcomes = new Array<UnitOutcome<RegionTileResult>>(units.length);
+    order.forEach((i, k) => {
+      outcomes[i] = run.outcomes[k] as UnitOutcome<RegionTileResult>;
+    });
     const failed = outcomes.filter((o) => !o.ok);
     if (failed.length > 0) {
       const f = failed[0] as { unit: string; code: string; message: string };

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StacServer } from '../../../eo-fetch/test/support/stac-server.js';
+import type { Executor } from '../../src/executors/executor.js';
+import { LocalExecutor } from '../../src/executors/local-executor.node.js';
 import { QueueExecutor } from '../../src/executors/queue-executor.node.js';
 import { hrWindowOf, type MosaicGrid } from '../../src/pipelines/region-mosaic.node.js';
 import { planRegion } from '../../src/pipelines/region-plan.js';
@@ -176,6 +178,32 @@ describe('region superresolve (in process)', () => {
     expect(third.tiles).toEqual({ total: 6, computed: 1, skipped: 5 });
     expect(Buffer.compare(await readFile(o.out), before)).toBe(0);
     expect(readdirSync(join(again.workDir, 'tiles')).filter((f) => /tmp|partial|lonlat/.test(f))).toEqual([]);
+  }, 60_000);
+
+  it('tiles go to the executor largest first; their results come back in plan order', async () => {
+    const o = options('tiled', 50);
+    const before = await readFile(o.out);
+    const submitted: string[] = [];
+    const local = new LocalExecutor();
+    const recording: Executor = {
+      kind: 'local',
+      run: (stage, units, opts, context) => {
+        submitted.push(...units.map((u) => u.unit));
+        return local.run(stage, units, opts, context);
+      },
+      close: () => local.close(),
+    };
+    const again = await regionSuperresolvePipeline.run({ ...o, executor: recording });
+    expect(again.tiles).toEqual({ total: 6, computed: 0, skipped: 6 });
+    const plan = planRegion(REGION, { tileSizePx: 50, overlapPx: o.tileOverlapPx ?? 0, alignPx: 50 });
+    const area = new Map(plan.tiles.map((t) => [t.name, t.padded.width * t.padded.height]));
+    expect(new Set(area.values()).size).toBeGreaterThan(1); // border tiles are smaller: the order matters
+    expect([...submitted].sort()).toEqual(plan.tiles.map((t) => t.name).sort());
+    expect(submitted).not.toEqual(plan.tiles.map((t) => t.name));
+    const areas = submitted.map((n) => area.get(n) as number);
+    expect(areas).toEqual([...areas].sort((a, b) => b - a));
+    // each result was matched back to its own tile: the mosaic is unchanged
+    expect(Buffer.compare(await readFile(o.out), before)).toBe(0);
   }, 60_000);
 
   it('CLI: --region <GeoJSON file> writes the same mosaic as the API; usage errors exit 2', async () => {

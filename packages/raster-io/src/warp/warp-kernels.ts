@@ -1,0 +1,206 @@
+// The resampling kernels of warpRaster, one target row at a time, band by band. Their loops see only typed
+// arrays and numbers: no per-pixel call of a closure (a call V8 does not inline boxes its double arguments into
+// heap numbers, and a band read through such a call is slow), so each kernel compiles once and stays optimised
+// whatever mix of dtypes and rasters a process warps.
+import type { RasterArray } from '../types.js';
+
+/** Output rows as they are filled: float32 for float32 outputs, float64 for the rest. */
+export type WarpAccumulator = Float64Array | Float32Array;
+
+/** The source of a warp as the kernels read it. `noData` is NaN when the source has none (NaN is no-data anyway). */
+export interface KernelSource {
+  bands: readonly RasterArray[];
+  width: number;
+  height: number;
+  noData: number;
+}
+
+/** One target row: where it starts in the output bands, its width and its source pixel coordinates. */
+export interface KernelRow {
+  offset: number;
+  width: number;
+  us: Float64Array;
+  vs: Float64Array;
+}
+
+/** Keys cubic convolution kernel with a = −0.5 (GDAL's `cubic`). */
+function cubicW(x: number): number {
+  const ax = Math.abs(x);
+  if (ax <= 1) return (1.5 * ax - 2.5) * ax * ax + 1;
+  if (ax < 2) return ((-0.5 * ax + 2.5) * ax - 4) * ax + 2;
+  return 0;
+}
+
+const inside = (u: number, v: number, sw: number, sh: number): boolean =>
+  // NaN coordinates fail these comparisons too
+  u >= 0 && u < sw && v >= 0 && v < sh;
+
+/**
+ * Bilinear value of one band at source pixel coordinates (u, v): the 2×2 taps around the point, weights
+ * renormalised over the taps inside the image and not no-data (GDAL's behaviour at borders); NaN when no tap is
+ * usable.
+ */
+function bilinearAt(band: RasterArray, sw: number, sh: number, nd: number, u: number, v: number): number {
+  const fx = u - 0.5;
+  const fy = v - 0.5;
+  const x0 = Math.floor(fx);
+  const y0 = Math.floor(fy);
+  const rx = fx - x0;
+  const ry = fy - y0;
+  let acc = 0;
+  let wsum = 0;
+  for (let j = 0; j < 2; j++) {
+    const yy = y0 + j;
+    if (yy < 0 || yy >= sh) continue;
+    const wy = j ? ry : 1 - ry;
+    for (let i = 0; i < 2; i++) {
+      const xx = x0 + i;
+      if (xx < 0 || xx >= sw) continue;
+      const w = wy * (i ? rx : 1 - rx);
+      if (w === 0) continue;
+      const s = band[yy * sw + xx] as number;
+      if (s === nd || Number.isNaN(s)) continue;
+      acc += w * s;
+      wsum += w;
+    }
+  }
+  return wsum < 1e-6 ? Number.NaN : acc / wsum;
+}
+
+/** The source pixel containing the point (NaN when it is no-data). */
+export function nearestRow(
+  out: readonly WarpAccumulator[],
+  row: KernelRow,
+  src: KernelSource,
+  outNoData: number,
+): void {
+  const { offset, width: W, us, vs } = row;
+  const { bands, width: sw, height: sh } = src;
+  // `Number()`: used as they come (tagged), the no-data values made V8 box every output value before storing it
+  const nd = Number(src.noData);
+  const ond = Number(outNoData);
+  for (let b = 0; b < bands.length; b++) {
+    const band = bands[b] as RasterArray;
+    const dst = out[b] as WarpAccumulator;
+    for (let col = 0; col < W; col++) {
+      const u = us[col] as number;
+      const v = vs[col] as number;
+      let val = ond;
+      if (inside(u, v, sw, sh)) {
+        const s = band[Math.floor(v) * sw + Math.floor(u)] as number;
+        if (!(s === nd || Number.isNaN(s))) val = s;
+      }
+      dst[offset + col] = val;
+    }
+  }
+}
+
+/** Bilinear resampling of one row (see {@link bilinearAt}). */
+export function bilinearRow(
+  out: readonly WarpAccumulator[],
+  row: KernelRow,
+  src: KernelSource,
+  outNoData: number,
+): void {
+  const { offset, width: W, us, vs } = row;
+  const { bands, width: sw, height: sh } = src;
+  // `Number()`: used as they come (tagged), the no-data values made V8 box every output value before storing it
+  const nd = Number(src.noData);
+  const ond = Number(outNoData);
+  for (let b = 0; b < bands.length; b++) {
+    const band = bands[b] as RasterArray;
+    const dst = out[b] as WarpAccumulator;
+    for (let col = 0; col < W; col++) {
+      const u = us[col] as number;
+      const v = vs[col] as number;
+      const val = inside(u, v, sw, sh) ? bilinearAt(band, sw, sh, nd, u, v) : Number.NaN;
+      dst[offset + col] = Number.isNaN(val) ? ond : val;
+    }
+  }
+}
+
+/** Per-row scratch of {@link cubicRow}: which pixels use the cubic kernel, and their 4 + 4 tap weights. */
+export interface CubicScratch {
+  cubic: Uint8Array;
+  wx: Float64Array;
+  wy: Float64Array;
+}
+
+/** Scratch for rows of `width` pixels. */
+export function cubicScratch(width: number): CubicScratch {
+  return { cubic: new Uint8Array(width), wx: new Float64Array(4 * width), wy: new Float64Array(4 * width) };
+}
+
+/**
+ * Keys cubic resampling of one row: 4×4 taps; a pixel whose taps leave the image, or touch no-data in any band,
+ * is bilinear in every band (GDAL's fallback).
+ */
+export function cubicRow(
+  out: readonly WarpAccumulator[],
+  row: KernelRow,
+  src: KernelSource,
+  outNoData: number,
+  scratch: CubicScratch,
+): void {
+  const { offset, width: W, us, vs } = row;
+  const { bands, width: sw, height: sh } = src;
+  // `Number()`: used as they come (tagged), the no-data values made V8 box every output value before storing it
+  const nd = Number(src.noData);
+  const ond = Number(outNoData);
+  const { cubic, wx, wy } = scratch;
+  for (let col = 0; col < W; col++) {
+    const fx = (us[col] as number) - 0.5;
+    const fy = (vs[col] as number) - 0.5;
+    const x0 = Math.floor(fx);
+    const y0 = Math.floor(fy);
+    const ok = x0 - 1 >= 0 && x0 + 2 < sw && y0 - 1 >= 0 && y0 + 2 < sh;
+    cubic[col] = ok ? 1 : 0;
+    if (!ok) continue;
+    const rx = fx - x0;
+    const ry = fy - y0;
+    for (let k = 0; k < 4; k++) {
+      wx[4 * col + k] = cubicW(k - 1 - rx);
+      wy[4 * col + k] = cubicW(k - 1 - ry);
+    }
+  }
+  // a no-data tap in any band sends the whole pixel to bilinear
+  for (let b = 0; b < bands.length; b++) {
+    const band = bands[b] as RasterArray;
+    for (let col = 0; col < W; col++) {
+      if (!cubic[col]) continue;
+      const first =
+        (Math.floor((vs[col] as number) - 0.5) - 1) * sw + Math.floor((us[col] as number) - 0.5) - 1;
+      for (let j = 0; j < 4 && cubic[col]; j++)
+        for (let i = 0; i < 4; i++) {
+          const s = band[first + j * sw + i] as number;
+          if (s === nd || Number.isNaN(s)) {
+            cubic[col] = 0;
+            break;
+          }
+        }
+    }
+  }
+  for (let b = 0; b < bands.length; b++) {
+    const band = bands[b] as RasterArray;
+    const dst = out[b] as WarpAccumulator;
+    for (let col = 0; col < W; col++) {
+      const u = us[col] as number;
+      const v = vs[col] as number;
+      let val: number;
+      if (!inside(u, v, sw, sh)) val = Number.NaN;
+      else if (!cubic[col]) val = bilinearAt(band, sw, sh, nd, u, v);
+      else {
+        const first = (Math.floor(v - 0.5) - 1) * sw + Math.floor(u - 0.5) - 1;
+        let acc = 0;
+        for (let j = 0; j < 4; j++) {
+          const start = first + j * sw;
+          let r = 0;
+          for (let i = 0; i < 4; i++) r += (wx[4 * col + i] as number) * (band[start + i] as number);
+          acc += (wy[4 * col + j] as number) * r;
+        }
+        val = acc;
+      }
+      dst[offset + col] = Number.isNaN(val) ? ond : val;
+    }
+  }
+}
