@@ -1,7 +1,8 @@
 // The resampling kernels of warpRaster, one target row at a time, band by band. Their loops see only typed
 // arrays and numbers: no per-pixel call of a closure (a call V8 does not inline boxes its double arguments into
 // heap numbers, and a band read through such a call is slow), so each kernel compiles once and stays optimised
-// whatever mix of dtypes and rasters a process warps.
+// whatever mix of dtypes and rasters a process warps. That is also why each method repeats the row loop
+// instead of sharing one that calls a per-pixel sampler.
 import type { RasterArray } from '../types.js';
 
 /** Output rows as they are filled: float32 for float32 outputs, float64 for the rest. */
