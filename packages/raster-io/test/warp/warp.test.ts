@@ -66,6 +66,43 @@ describe('warpRaster (same CRS)', () => {
     expect(cub[2 * 10 + 3]).toBeCloseTo(35 + 2.5, 4); // Keys a = −0.5 reproduces linear functions
   });
 
+  it('cubic: a no-data tap in any band makes the whole pixel bilinear (GDAL), in every band', () => {
+    const [w, h] = [12, 9];
+    const curved = (scale: number) => {
+      const b = new Float32Array(w * h);
+      for (let i = 0; i < b.length; i++) b[i] = scale * ((i % w) ** 2 + 3 * Math.floor(i / w) ** 2 + 1);
+      return b;
+    };
+    const clean = curved(1);
+    const holed = curved(2);
+    holed[4 * w + 6] = -9; // no-data under the taps of the target pixels around source pixel (6, 4)
+    const src: Raster = {
+      width: w,
+      height: h,
+      dtype: 'float32',
+      bands: [clean, holed],
+      noData: -9,
+      geo: { epsg: 32633, transform: [500000, 10, 0, 5800000, 0, -10] },
+    };
+    const grid = {
+      epsg: 32633,
+      transform: [500005, 10, 0, 5799995, 0, -10] as [number, number, number, number, number, number],
+      width: 10,
+      height: 7,
+    };
+    const cub = warpRaster(src, grid, { method: 'cubic' });
+    const bil = warpRaster(src, grid, { method: 'bilinear' });
+    const band0 = [cub.bands[0], bil.bands[0]] as Float32Array[];
+    const near = 3 * 10 + 5; // target (5, 3) → source (6, 4): its 4 × 4 taps hold the hole of band 1
+    const far = 1 * 10 + 1; // target (1, 1): no hole under its taps
+    // band 0 has no hole, yet follows band 1 to bilinear at `near`; cubic differs from bilinear on a curve
+    expect(band0[0]?.[near]).toBe(band0[1]?.[near]);
+    expect(Math.abs((band0[0]?.[far] as number) - (band0[1]?.[far] as number))).toBeGreaterThan(0.1);
+    // band 1 at `near` is bilinear over its three valid taps (renormalised), not no-data
+    expect(cub.bands[1]?.[near]).toBe(bil.bands[1]?.[near]);
+    expect(cub.bands[1]?.[near]).not.toBe(-9);
+  });
+
   it('rounds to integer dtypes and keeps the source noData by default', () => {
     const src = ramp(6, 5, 'uint16');
     src.noData = 65535;
