@@ -2,7 +2,8 @@
 // arrays and numbers: no per-pixel call of a closure (a call V8 does not inline boxes its double arguments into
 // heap numbers, and a band read through such a call is slow), so each kernel compiles once and stays optimised
 // whatever mix of dtypes and rasters a process warps. That is also why each method repeats the row loop
-// instead of sharing one that calls a per-pixel sampler.
+// instead of sharing one that calls a per-pixel sampler, and why each reads its no-data values through
+// `Number()`: used as they come (tagged), they made V8 box every output value before storing it.
 import type { RasterArray } from '../types.js';
 
 /** Output rows as they are filled: float32 for float32 outputs, float64 for the rest. */
@@ -77,7 +78,6 @@ export function nearestRow(
 ): void {
   const { offset, width: W, us, vs } = row;
   const { bands, width: sw, height: sh } = src;
-  // `Number()`: used as they come (tagged), the no-data values made V8 box every output value before storing it
   const nd = Number(src.noData);
   const ond = Number(outNoData);
   for (let b = 0; b < bands.length; b++) {
@@ -105,7 +105,6 @@ export function bilinearRow(
 ): void {
   const { offset, width: W, us, vs } = row;
   const { bands, width: sw, height: sh } = src;
-  // `Number()`: used as they come (tagged), the no-data values made V8 box every output value before storing it
   const nd = Number(src.noData);
   const ond = Number(outNoData);
   for (let b = 0; b < bands.length; b++) {
@@ -145,7 +144,6 @@ export function cubicRow(
 ): void {
   const { offset, width: W, us, vs } = row;
   const { bands, width: sw, height: sh } = src;
-  // `Number()`: used as they come (tagged), the no-data values made V8 box every output value before storing it
   const nd = Number(src.noData);
   const ond = Number(outNoData);
   const { cubic, wx, wy } = scratch;
