@@ -2,7 +2,7 @@
 // of normalised model input for any rectangle of the scene.
 import type { Raster } from '@worldstrat/raster-io';
 import { reflectIndex } from './chip-grid.js';
-import { isMissing } from './select-revisits.js';
+import { isMissing, markMissing } from './select-revisits.js';
 
 /** What cutting model input needs: the used revisits' bands, fill rules and the folded normalisation. */
 export interface SceneInput {
@@ -28,16 +28,12 @@ export interface SceneInput {
 export function lrValidity(s: SceneInput): Uint8Array {
   const { width: W, height: H, channels: C, src, noData, maxAbsRaw } = s;
   const lrValid = new Uint8Array(W * H);
-  for (let p = 0; p < W * H; p++) {
-    for (let k = 0; k < src.length; k++) {
-      let ok = true;
-      for (let b = 0; ok && b < C; b++)
-        ok = !isMissing((src[k] as ArrayLike<number>[])[b]?.[p] as number, noData[k], maxAbsRaw);
-      if (ok) {
-        lrValid[p] = 1;
-        break;
-      }
-    }
+  const missing = new Uint8Array(W * H);
+  for (let k = 0; k < src.length; k++) {
+    missing.fill(0);
+    for (let b = 0; b < C; b++)
+      markMissing((src[k] as ArrayLike<number>[])[b], noData[k], maxAbsRaw, missing);
+    for (let p = 0; p < W * H; p++) if (missing[p] === 0) lrValid[p] = 1;
   }
   return lrValid;
 }

@@ -29,6 +29,27 @@ export function isMissing(value: number, noData: number | null | undefined, maxA
 }
 
 /**
+ * Sets `missing[p] = 1` for every pixel of `band` that {@link isMissing} calls missing (internal). One typed
+ * loop per band: a call per value boxed every float sample on the heap. An absent band is missing everywhere.
+ */
+export function markMissing(
+  band: ArrayLike<number> | undefined,
+  noData: number | null | undefined,
+  maxAbs: number,
+  missing: Uint8Array,
+): void {
+  if (band === undefined) {
+    missing.fill(1);
+    return;
+  }
+  const nd = noData === undefined || noData === null ? Number.NaN : Number(noData); // NaN equals nothing
+  for (let p = 0; p < missing.length; p++) {
+    const v = band[p] as number;
+    if (!Number.isFinite(v) || Math.abs(v) > maxAbs || v === nd) missing[p] = 1;
+  }
+}
+
+/**
  * Fraction of bad pixels of one revisit: a pixel is bad when any of `bands` is missing (NaN / ±Inf / noData /
  * |value| > `maxAbs`) or, with a cloud mask (SentinelHub CLM: 0 clear, 1 cloud, 255 no data), when the mask is not 0.
  */
@@ -40,19 +61,12 @@ export function badPixelFraction(
 ): number {
   const n = raster.width * raster.height;
   if (n === 0) return 1;
-  let bad = 0;
+  const badPixels = new Uint8Array(n);
   const mask = cloudMask?.bands[0];
-  for (let p = 0; p < n; p++) {
-    let isBad = mask !== undefined && (mask[p] as number) !== 0;
-    for (let k = 0; !isBad && k < bands.length; k++) {
-      isBad = isMissing(
-        (raster.bands[bands[k] as number] as ArrayLike<number>)[p] as number,
-        raster.noData,
-        maxAbs,
-      );
-    }
-    if (isBad) bad++;
-  }
+  if (mask !== undefined) for (let p = 0; p < n; p++) if ((mask[p] as number) !== 0) badPixels[p] = 1;
+  for (const b of bands) markMissing(raster.bands[b], raster.noData, maxAbs, badPixels);
+  let bad = 0;
+  for (let p = 0; p < n; p++) bad += badPixels[p] as number;
   return bad / n;
 }
 

@@ -7,7 +7,7 @@ import { type ChipGrid, defaultOverlap, planChipGrid } from './chip-grid.js';
 import { runChips } from './chip-plan.js';
 import { type BandNormalisation, JIF_S2_NORMALISATION } from './normalisation.js';
 import { lrValidity, type SceneInput } from './scene-input.js';
-import { isMissing, type RevisitPadding, type RevisitSelection, selectRevisits } from './select-revisits.js';
+import { type RevisitPadding, type RevisitSelection, selectRevisits } from './select-revisits.js';
 import { DEFAULT_TILE_SIZE, planTileGrid, receptiveRadius, runTiles, type TileGrid } from './tile-plan.js';
 
 /** Progress of {@link superResolve}: `select` (revisit ranking) then `infer` (tiles or chips done of total). */
@@ -109,6 +109,27 @@ export interface SceneWarning {
 }
 
 /** Scan the used bands of the used revisits for empty bands and implausible values. */
+/** Per band: NaN, ±Inf or noData values, values beyond `maxAbsRaw` in magnitude, and the largest of those. */
+function countMissingAndAbsurd(
+  data: ArrayLike<number>,
+  noData: Raster['noData'],
+  maxAbsRaw: number,
+): { missing: number; absurd: number; worst: number } {
+  const nd = noData === undefined || noData === null ? Number.NaN : Number(noData); // NaN equals nothing
+  let missing = 0;
+  let absurd = 0;
+  let worst = 0;
+  for (let p = 0; p < data.length; p++) {
+    const v = data[p] as number; // inline tests, no call: a call per value boxed float samples
+    if (!Number.isFinite(v) || v === nd) missing++;
+    else if (Math.abs(v) > maxAbsRaw) {
+      absurd++;
+      if (Math.abs(v) > Math.abs(worst)) worst = v;
+    }
+  }
+  return { missing, absurd, worst };
+}
+
 function sceneWarnings(
   scene: Raster[],
   used: number[],
@@ -121,17 +142,7 @@ function sceneWarnings(
     const r = scene[i] as Raster;
     for (const b of bands) {
       const data = r.bands[b] as ArrayLike<number>;
-      let missing = 0;
-      let absurd = 0;
-      let worst = 0;
-      for (let p = 0; p < data.length; p++) {
-        const v = data[p] as number;
-        if (isMissing(v, r.noData)) missing++;
-        else if (Math.abs(v) > maxAbsRaw) {
-          absurd++;
-          if (Math.abs(v) > Math.abs(worst)) worst = v;
-        }
-      }
+      const { missing, absurd, worst } = countMissingAndAbsurd(data, r.noData, maxAbsRaw);
       if (absurd > 0)
         out.push({
           code: 'IMPLAUSIBLE_VALUES',
