@@ -68,8 +68,15 @@ export function registerWorker(program: Command, run: CliRunner): void {
       'SentinelHub processing units per minute, shared by every worker on this Redis',
       intOption('sh-pu-per-minute', { min: 1, max: 1_000_000_000 }),
     )
+    .option(
+      '--gc <mode>',
+      'V8 garbage collector: single (the jobs run in a child process under --single-threaded-gc: with one worker per core, collector threads only slow the other workers) or parallel (V8 default, one process)',
+      'single',
+    )
     .action((_opts, cmd: Command) =>
       run(cmd, async (o, rt) => {
+        if (o.gc !== 'single' && o.gc !== 'parallel')
+          throw new WorldStratError('INVALID_ARGUMENT', `--gc ${String(o.gc)}: use single or parallel`);
         const res = await runQueueWorker({
           url: o.queue as string,
           concurrency: o.concurrency as number,
