@@ -4,7 +4,8 @@
 // first run of freshly started workers (every process still compiling its hot code, so N workers pay N
 // warm-ups), `warm` the median of the runs after it on the same workers: the steady state of a long rebuild
 // (the throughput a big dataset sees). Needs redis-server and the built CLI (dist/cli.js). Env:
-// WORLDSTRAT_BENCH_AOIS (default 20), WORLDSTRAT_BENCH_WORKERS (default 1,2,4), WORLDSTRAT_BENCH_WARM (default 3).
+// WORLDSTRAT_BENCH_AOIS (default 20), WORLDSTRAT_BENCH_WORKERS (default 1,2,4), WORLDSTRAT_BENCH_WARM (default 3),
+// WORLDSTRAT_BENCH_WORKER_ARGS (extra worker arguments, e.g. --gc parallel).
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -20,6 +21,8 @@ import { CLI_BIN } from '../test/support/spawn-cli.js';
 const AOIS = Number(process.env.WORLDSTRAT_BENCH_AOIS ?? 20);
 const COUNTS = (process.env.WORLDSTRAT_BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
 const WARM = Number(process.env.WORLDSTRAT_BENCH_WARM ?? 3);
+/** Extra `worldstrat worker` arguments, e.g. `--gc parallel`. */
+const WORKER_ARGS = (process.env.WORLDSTRAT_BENCH_WORKER_ARGS ?? '').split(' ').filter(Boolean);
 const RUNS = ['cold', 'warm'] as const;
 type Run = (typeof RUNS)[number];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
@@ -37,7 +40,7 @@ it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
       const searchSeconds = { cold: new Map<number, number>(), warm: new Map<number, number>() };
       const warmRuns = { downloads: [] as number[], searches: [] as number[] };
       for (const n of COUNTS) {
-        const workers = startQueueWorkers(n, redis.url, ['--concurrency', '1'], dir);
+        const workers = startQueueWorkers(n, redis.url, ['--concurrency', '1', ...WORKER_ARGS], dir);
         started.push(...workers.children);
         warmRuns.downloads = [];
         warmRuns.searches = [];

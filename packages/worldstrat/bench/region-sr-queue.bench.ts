@@ -2,7 +2,8 @@
 // hidden channels, on a local STAC/COG server without latency): prints wall times of the tile stage and the
 // speed-up over one worker: the worker counts run interleaved WORLDSTRAT_BENCH_REPEATS times (default 3) and the
 // ratio is of the medians (on two cores single runs vary by ±10 %). Needs redis-server and the built CLI
-// (dist/cli.js). Env: WORLDSTRAT_BENCH_WORKER_NODE_FLAGS (Node flags of the workers, e.g. --single-threaded-gc),
+// (dist/cli.js). Env: WORLDSTRAT_BENCH_WORKER_NODE_FLAGS (Node flags of the workers), WORLDSTRAT_BENCH_WORKER_ARGS
+// (extra worker arguments, e.g. --gc parallel for V8's default collector),
 // WORLDSTRAT_BENCH_WORKERS (default 1,2), WORLDSTRAT_BENCH_HIDDEN (SRCNN width, default 128; narrower models spend a larger share of
 // each tile on the search, download and warps, which the coordinator's process also serves).
 import type { ChildProcess } from 'node:child_process';
@@ -19,8 +20,10 @@ import { CLI_BIN } from '../test/support/spawn-cli.js';
 const COUNTS = (process.env.WORLDSTRAT_BENCH_WORKERS ?? '1,2').split(',').map(Number);
 const HIDDEN = Number(process.env.WORLDSTRAT_BENCH_HIDDEN ?? 128);
 const REPEATS = Number(process.env.WORLDSTRAT_BENCH_REPEATS ?? 3);
-/** Node flags for the worker processes, e.g. `--single-threaded-gc` (the README's advice for CPU-bound workers). */
+/** Node flags for the worker processes. */
 const NODE_FLAGS = (process.env.WORLDSTRAT_BENCH_WORKER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/** Extra `worldstrat worker` arguments, e.g. `--gc parallel` (V8's default collector, one process). */
+const WORKER_ARGS = (process.env.WORLDSTRAT_BENCH_WORKER_ARGS ?? '').split(' ').filter(Boolean);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 /** ≈ 3 × 3.3 km: 16 tiles of 100 LR px (overlap 50). */
 const REGION: [number, number, number, number] = [8.52, 47.355, 8.56, 47.385];
@@ -37,7 +40,13 @@ it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
       let tiles = 0;
       const runs = Array.from({ length: REPEATS }, (_, rep) => COUNTS.map((n) => [rep, n] as const)).flat();
       for (const [idx, [rep, n]] of runs.entries()) {
-        const workers = startQueueWorkers(n, redis.url, ['--stages', 'region-sr-tile'], dir, NODE_FLAGS);
+        const workers = startQueueWorkers(
+          n,
+          redis.url,
+          ['--stages', 'region-sr-tile', ...WORKER_ARGS],
+          dir,
+          NODE_FLAGS,
+        );
         started.push(...workers.children);
         const executor = await connectWhenWorkersReady(redis.url, 'region-sr-tile', n);
         // only the tile stage is timed (planning and the mosaic are the same for every n)
@@ -50,7 +59,7 @@ it.runIf(hasRedisServer() && existsSync(CLI_BIN))(
       }
       const one = median(seconds.get(COUNTS[0]!)!);
       console.log(
-        `[worldstrat bench] region SR, ${tiles} tiles, SRCNN hidden ${HIDDEN}, workers node ${NODE_FLAGS.join(' ') || '(no flags)'}, median of ${REPEATS} interleaved runs: ${COUNTS.map(
+        `[worldstrat bench] region SR, ${tiles} tiles, SRCNN hidden ${HIDDEN}, workers node ${NODE_FLAGS.join(' ') || '(no flags)'} worker ${WORKER_ARGS.join(' ') || '(default args)'}, median of ${REPEATS} interleaved runs: ${COUNTS.map(
           (n) => {
             const m = median(seconds.get(n)!);
             const all = seconds
