@@ -108,7 +108,6 @@ export interface SceneWarning {
   message: string;
 }
 
-/** Scan the used bands of the used revisits for empty bands and implausible values. */
 /** Per band: NaN, ±Inf or noData values, values beyond `maxAbsRaw` in magnitude, and the largest of those. */
 function countMissingAndAbsurd(
   data: ArrayLike<number>,
@@ -130,6 +129,7 @@ function countMissingAndAbsurd(
   return { missing, absurd, worst };
 }
 
+/** Scan the used bands of the used revisits for empty bands and implausible values. */
 function sceneWarnings(
   scene: Raster[],
   used: number[],

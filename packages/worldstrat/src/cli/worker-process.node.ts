@@ -1,7 +1,7 @@
 // `worldstrat worker` runs its jobs in a child Node process started with V8's `--single-threaded-gc`.
 // Workers are deployed one per core and their tiles are CPU-bound: V8's default parallel and concurrent collector
 // threads (four per process) then only take CPU from the other workers. On the 2-core region benchmark two
-// workers ran 1.79× as fast as one with them and 1.98× without (medians of 3). V8 reads the flag only at start-up
+// workers ran 1.79× as fast as one with them and 1.99× without (README). V8 reads the flag only at start-up
 // (Node refuses it in NODE_OPTIONS, and setting it at run time crashes), hence the child. The parent only waits:
 // it forwards SIGINT/SIGTERM/SIGHUP, and the child kills itself when the parent dies (kill -9 included), so a
 // killed worker never leaves a process that goes on taking jobs. `--gc parallel` keeps one process with V8's
