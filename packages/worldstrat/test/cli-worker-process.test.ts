@@ -7,9 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workerGcChoice } from '../src/cli/worker-process.node.js';
 import { tempDir } from './support/fixtures.js';
 import { hasRedisServer, startTestRedis, type TestRedis } from './support/redis-server.js';
+import { requireTool } from './support/require-tool.js';
 import { CLI_BIN, spawnCli } from './support/spawn-cli.js';
 
-const run = hasRedisServer() && existsSync(CLI_BIN) && process.platform === 'linux';
+// processes are read from /proc (Linux, as CI); Redis and the built CLI are required under CI
+const run =
+  process.platform === 'linux' &&
+  requireTool('redis-server', hasRedisServer()) &&
+  requireTool('built CLI', existsSync(CLI_BIN));
 
 /** Pids whose parent is `ppid`, with their command lines. */
 function childrenOf(ppid: number): { pid: number; cmd: string[] }[] {
