@@ -1,6 +1,6 @@
 // Node-only entry of @worldstrat/raster-io (the only place node:* modules are imported).
 
-export { NODE_CODECS, zlibCodec } from './codecs/zlib-codec.node.js';
+export { deflateBackend, NODE_CODECS, zlibCodec } from './codecs/zlib-codec.node.js';
 export * from './index.js';
 export { nodeBlockDecoder } from './read/decode-pool.node.js';
 export { openGeoTiffFile, readGeoTiffFile } from './read/read-geotiff-file.node.js';

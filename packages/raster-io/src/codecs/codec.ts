@@ -11,6 +11,12 @@ export interface BlockInfo {
   maxBytes?: number;
   /** Name of the file, for messages. */
   file: string;
+  /**
+   * The caller copies what it needs out of a synchronously returned block before it calls `decode` again on this
+   * thread, so the codec may return a view of a buffer it reuses (saves an allocation and its collection per
+   * block). Never applies to a result returned in a Promise.
+   */
+  reuse?: boolean;
 }
 
 /**

@@ -69,6 +69,7 @@ function decodeSync(
       expectedBytes: expected,
       maxBytes: g.tiled ? expected : g.blockBytes,
       file: g.name,
+      reuse: true, // placed before the next block is decoded
     }) as Uint8Array;
   } catch (err) {
     throw corruptBlockError(err, g.name, where);

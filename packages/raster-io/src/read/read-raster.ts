@@ -188,8 +188,15 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   const decode = async (b: BlockJob, raw: Uint8Array): Promise<void> => {
     try {
       checkStored(g, b, raw);
-      const info = { expectedBytes: b.expected, maxBytes: g.tiled ? b.expected : g.blockBytes, file: name };
-      placeDecoded(g, b, raw, await decodeBlock(codec, raw, info, blockWhere(g, b)), outputBands);
+      const info = {
+        expectedBytes: b.expected,
+        maxBytes: g.tiled ? b.expected : g.blockBytes,
+        file: name,
+        reuse: true,
+      };
+      // A block decoded synchronously is placed before anything else runs, as `reuse` requires.
+      const decoded = decodeBlock(codec, raw, info, blockWhere(g, b));
+      placeDecoded(g, b, raw, decoded instanceof Uint8Array ? decoded : await decoded, outputBands);
     } catch (err) {
       const salvage =
         err instanceof RasterIoError &&
@@ -216,7 +223,11 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   // Sparse blocks (byteCount 0) keep the fill value; the rest are fetched in merged runs.
   const present = blocks.filter((b) => b.byteCount > 0).sort((a, b) => a.offset - b.offset);
   progress(blocks.length - present.length);
-  const runs = mergeRuns(present, opts.mergeGapBytes);
+  const runs = mergeRuns(
+    present,
+    opts.mergeGapBytes,
+    tiff.source.preferredReadBytes ?? Number.POSITIVE_INFINITY,
+  );
   let nextRun = 0;
   const worker = async (): Promise<void> => {
     while (nextRun < runs.length) {
@@ -345,13 +356,24 @@ function splitRun(run: BlockJob[], bytes: Uint8Array, threads: number): DecodeTa
   return tasks;
 }
 
-/** Blocks (sorted by offset) whose stored bytes are at most `gap` apart are fetched in one read. */
-function mergeRuns(present: BlockJob[], gap: number): BlockJob[][] {
+/**
+ * Blocks (sorted by offset) whose stored bytes are at most `gap` apart are fetched in one read, of at most
+ * `maxBytes` unless one block alone is larger.
+ */
+function mergeRuns(present: BlockJob[], gap: number, maxBytes: number): BlockJob[][] {
   const runs: BlockJob[][] = [];
   for (const b of present) {
     const run = runs[runs.length - 1];
+    const first = run?.[0];
     const last = run?.[run.length - 1];
-    if (run && last && b.offset - (last.offset + last.byteCount) <= gap && b.offset >= last.offset)
+    if (
+      run &&
+      first &&
+      last &&
+      b.offset - (last.offset + last.byteCount) <= gap &&
+      b.offset >= last.offset &&
+      b.offset + b.byteCount - first.offset <= maxBytes
+    )
       run.push(b);
     else runs.push([b]);
   }
@@ -582,16 +604,21 @@ async function loadBlockArray(
 }
 
 /** Run a codec; whatever it throws becomes a `CORRUPT_BLOCK` that says where the block is. */
-async function decodeBlock(
+function decodeBlock(
   codec: Codec,
   raw: Uint8Array,
   info: BlockInfo,
   where: string,
-): Promise<Uint8Array> {
+): Uint8Array | Promise<Uint8Array> {
+  const typed = (err: unknown) => corruptBlockError(err, info.file, where);
   try {
-    return await codec.decode(raw, info);
+    const out = codec.decode(raw, info);
+    if (out instanceof Uint8Array) return out;
+    return Promise.resolve(out).catch((err: unknown) => {
+      throw typed(err);
+    });
   } catch (err) {
-    throw corruptBlockError(err, info.file, where);
+    throw typed(err);
   }
 }
 

@@ -18,6 +18,12 @@ export interface ByteSource {
   /** Total size in bytes when known (HTTP sources learn it from the first response). */
   readonly size?: number;
   /**
+   * Largest read worth making in one piece. Readers split longer runs of adjacent blocks into reads of about
+   * this size so that decoding the first overlaps reading the rest (files); unset means no limit (HTTP, where
+   * each read is a request).
+   */
+  readonly preferredReadBytes?: number;
+  /**
    * Read `length` bytes at `offset`.
    * @param offset - byte offset, ≥ 0
    * @param length - byte count, ≥ 0

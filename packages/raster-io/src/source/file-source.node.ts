@@ -3,6 +3,9 @@ import { RasterIoError } from '../errors.js';
 import { checkRange, throwIfAborted } from '../internal/assert.js';
 import type { ByteSource } from './byte-source.js';
 
+/** Reads of this size keep the page-cache copy short enough to overlap with decoding the previous one. */
+const PREFERRED_READ_BYTES = 1024 * 1024;
+
 /** A {@link ByteSource} over a local file; `size` is known after the first read. */
 export interface FileByteSource extends ByteSource {
   close(): Promise<void>;
@@ -48,6 +51,7 @@ export function fileSource(path: string): FileByteSource {
   };
   return {
     name: path,
+    preferredReadBytes: PREFERRED_READ_BYTES,
     get size() {
       return size;
     },
@@ -57,7 +61,8 @@ export function fileSource(path: string): FileByteSource {
       if (closed) throw new RasterIoError('INVALID_ARGUMENT', `${path}: read after close()`);
       const { handle, size: total } = await ensureOpen();
       const n = Math.max(0, Math.min(length, total - offset));
-      const out = new Uint8Array(n);
+      // not zero-filled: every byte returned is read from the file (a short read is copied out below)
+      const out = new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
       let done = 0;
       while (done < n) {
         const { bytesRead } = await handle.read(out, done, n - done, offset + done);
@@ -65,7 +70,7 @@ export function fileSource(path: string): FileByteSource {
         done += bytesRead;
       }
       throwIfAborted(signal, path);
-      return done === n ? out : out.subarray(0, done);
+      return done === n ? out : out.slice(0, done);
     },
     async close() {
       if (closed) return;

@@ -1,0 +1,122 @@
+// libdeflate (the deflate library GDAL's GTiff driver uses) called through the `koffi` FFI: about 2× node:zlib's
+// inflate and deflate speed on TIFF blocks. Optional: when koffi or the shared library is missing, or
+// WORLDSTRAT_LIBDEFLATE=off, `loadLibdeflate()` returns null and the caller stays on node:zlib.
+import { createRequire } from 'node:module';
+
+/** One-shot zlib-format inflate and deflate over whole blocks. */
+export interface Libdeflate {
+  /** Which shared library was loaded (for benchmark lines and messages). */
+  readonly library: string;
+  /**
+   * Inflate `block` into a buffer of `cap` bytes. Returns the decoded bytes, or the reason it failed:
+   * `'too-long'` when the stream decodes to more than `cap` bytes, `'corrupt'` for bad or truncated data.
+   * Bytes after the end of the zlib stream are ignored, as node:zlib does. With `reuse`, the result is a view of a
+   * buffer the next `inflate(…, true)` on this thread overwrites.
+   */
+  inflate(block: Uint8Array, cap: number, reuse?: boolean): Uint8Array | 'too-long' | 'corrupt';
+  /** zlib-format deflate at `level` (0–9 as zlib; libdeflate also takes 10–12). */
+  deflate(block: Uint8Array, level: number): Uint8Array;
+}
+
+// libdeflate_result values (libdeflate.h)
+const SUCCESS = 0;
+const INSUFFICIENT_SPACE = 3;
+/** Largest output buffer kept for reuse between blocks (larger blocks get their own). */
+const MAX_REUSED_BYTES = 8 * 1024 * 1024;
+
+/** Names tried in order: the runtime package's soname first (Debian/Ubuntu `libdeflate0`, Fedora, Homebrew). */
+const LIBRARY_NAMES: Readonly<Record<string, readonly string[]>> = {
+  linux: ['libdeflate.so.0', 'libdeflate.so'],
+  darwin: [
+    'libdeflate.0.dylib',
+    'libdeflate.dylib',
+    '/opt/homebrew/lib/libdeflate.0.dylib',
+    '/usr/local/lib/libdeflate.0.dylib',
+  ],
+  win32: ['libdeflate.dll', 'deflate.dll'],
+};
+
+interface KoffiLibrary {
+  func(definition: string): (...args: unknown[]) => unknown;
+}
+interface Koffi {
+  load(path: string): KoffiLibrary;
+}
+
+let cached: Libdeflate | null | undefined;
+
+/** The process's (or worker thread's) libdeflate binding, loaded on first use; null when unavailable. */
+export function loadLibdeflate(): Libdeflate | null {
+  if (cached === undefined) cached = tryLoad();
+  return cached;
+}
+
+function tryLoad(): Libdeflate | null {
+  if (/^(off|0|false|no)$/i.test(process.env.WORLDSTRAT_LIBDEFLATE ?? '')) return null;
+  let koffi: Koffi;
+  try {
+    koffi = createRequire(import.meta.url)('koffi') as Koffi;
+  } catch {
+    return null;
+  }
+  for (const name of LIBRARY_NAMES[process.platform] ?? []) {
+    try {
+      return bind(koffi.load(name), name);
+    } catch {
+      // not installed under this name (or a symbol is missing): try the next one
+    }
+  }
+  return null;
+}
+
+function bind(lib: KoffiLibrary, library: string): Libdeflate {
+  const allocDecompressor = lib.func('void* libdeflate_alloc_decompressor()');
+  const decompress = lib.func(
+    'int libdeflate_zlib_decompress_ex(void* d, const uint8_t* in, size_t in_nbytes, _Out_ uint8_t* out, ' +
+      'size_t out_nbytes_avail, _Out_ size_t* actual_in_nbytes, _Out_ size_t* actual_out_nbytes)',
+  );
+  const allocCompressor = lib.func('void* libdeflate_alloc_compressor(int level)');
+  const compressBound = lib.func('size_t libdeflate_zlib_compress_bound(void* c, size_t in_nbytes)');
+  const compress = lib.func(
+    'size_t libdeflate_zlib_compress(void* c, const uint8_t* in, size_t in_nbytes, _Out_ uint8_t* out, ' +
+      'size_t out_nbytes_avail)',
+  );
+  // One decompressor and one compressor per level for the life of this thread: they hold ~32 KiB–1 MiB of
+  // tables, cheaper to keep than to rebuild per block, and a thread only ever runs one call at a time.
+  const decompressor = allocDecompressor();
+  if (!decompressor) throw new Error('libdeflate_alloc_decompressor failed');
+  const compressors = new Map<number, unknown>();
+  const consumed = [0];
+  const produced = [0];
+  let scratch = Buffer.allocUnsafeSlow(0);
+  let reused = Buffer.allocUnsafeSlow(0);
+  return {
+    library,
+    inflate(block, cap, reuse) {
+      let out: Buffer;
+      if (reuse && cap <= MAX_REUSED_BYTES) {
+        if (reused.byteLength < cap) reused = Buffer.allocUnsafeSlow(cap);
+        out = reused;
+      } else out = Buffer.allocUnsafeSlow(cap);
+      const r = decompress(decompressor, block, block.byteLength, out, cap, consumed, produced);
+      if (r === INSUFFICIENT_SPACE) return 'too-long';
+      if (r !== SUCCESS) return 'corrupt';
+      return new Uint8Array(out.buffer, out.byteOffset, produced[0] as number);
+    },
+    deflate(block, level) {
+      let c = compressors.get(level);
+      if (!c) {
+        c = allocCompressor(level);
+        if (!c) throw new Error(`libdeflate_alloc_compressor(${level}) failed`);
+        compressors.set(level, c);
+      }
+      const bound = Number(compressBound(c, block.byteLength));
+      if (scratch.byteLength < bound) scratch = Buffer.allocUnsafeSlow(bound);
+      const n = Number(compress(c, block, block.byteLength, scratch, bound));
+      // cannot happen with a buffer of compress_bound bytes; checked so a short result is never written
+      if (n === 0) throw new Error('libdeflate_zlib_compress: output did not fit its bound');
+      // an exact-size copy the caller owns (and may transfer); the scratch buffer is reused
+      return new Uint8Array(scratch.buffer, scratch.byteOffset, n).slice();
+    },
+  };
+}
