@@ -200,6 +200,65 @@ function gatherPlanes32x4(planes: Int32Array, words: Uint32Array, base: number, 
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/**
+ * Predictor 3 undone straight into four output bands, for 32-bit samples, four per pixel (a 4-band chunky
+ * float32 block read whole): with four samples per pixel, each step of the plane transpose yields exactly one
+ * pixel's four bands, so the samples go to the bands with no in-place pass and no separate deinterleave.
+ * Rows `y0..y1` of the block are undone; pixels `x0..x1` of each land in `dst` at `at(y) + (x - x0)`.
+ *
+ * @returns false (nothing written) when this layout does not apply: the caller takes the general path
+ */
+export function undoFloatingPointPredictorInto4(
+  bytes: Uint8Array,
+  rowPixels: number,
+  y0: number,
+  y1: number,
+  x0: number,
+  x1: number,
+  dst: readonly Uint32Array[],
+  at: (row: number) => number,
+): boolean {
+  if (!LITTLE_ENDIAN_HOST || bytes.byteOffset % 4 !== 0 || dst.length !== 4) return false;
+  const rowWords = rowPixels * 4; // one word per sample
+  if (bytes.byteLength < y1 * rowWords * 4) return false;
+  const lanes = new Int32Array(bytes.buffer, bytes.byteOffset, y1 * rowWords);
+  const planes = new Int32Array(rowWords);
+  const [a, b, c, d] = dst as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  for (let y = y0; y < y1; y++) {
+    undoByteDifferences4(lanes, y * rowWords, planes);
+    gatherPixels4(planes, rowPixels, x0, x1, a, b, c, d, at(y) - x0);
+  }
+  return true;
+}
+
+/** {@link gatherPlanes32x4} for pixels x0..x1 of a 4-sample row, pixel x's samples to a/b/c/d at `o + x`. */
+function gatherPixels4(
+  planes: Int32Array,
+  q: number,
+  x0: number,
+  x1: number,
+  a: Uint32Array,
+  b: Uint32Array,
+  c: Uint32Array,
+  d: Uint32Array,
+  o: number,
+): void {
+  for (let x = x0; x < x1; x++) {
+    const p0 = planes[x] as number; // most significant bytes of the pixel's four samples
+    const p1 = planes[q + x] as number;
+    const p2 = planes[2 * q + x] as number;
+    const p3 = planes[3 * q + x] as number; // least significant
+    const t0 = (p3 & 0x00ff00ff) | ((p2 & 0x00ff00ff) << 8);
+    const t1 = ((p3 >>> 8) & 0x00ff00ff) | (p2 & 0xff00ff00);
+    const t2 = (p1 & 0x00ff00ff) | ((p0 & 0x00ff00ff) << 8);
+    const t3 = ((p1 >>> 8) & 0x00ff00ff) | (p0 & 0xff00ff00);
+    a[o + x] = (t0 & 0xffff) | (t2 << 16);
+    b[o + x] = (t1 & 0xffff) | (t3 << 16);
+    c[o + x] = (t0 >>> 16) | (t2 & 0xffff0000);
+    d[o + x] = (t1 >>> 16) | (t3 & 0xffff0000);
+  }
+}
+
 /** Apply predictor 3 in place (inverse of {@link undoFloatingPointPredictor}). */
 export function applyFloatingPointPredictor(
   bytes: Uint8Array,

@@ -1,6 +1,11 @@
 // The per-block stages shared by the main-thread read and the decode workers: check the stored bytes, check
 // the decoded size, undo the predictor in place, and copy the block's pixels into the output bands.
-import { swapBytes, undoFloatingPointPredictor, undoHorizontalPredictor } from '../codecs/predictor.js';
+import {
+  swapBytes,
+  undoFloatingPointPredictor,
+  undoFloatingPointPredictorInto4,
+  undoHorizontalPredictor,
+} from '../codecs/predictor.js';
 import { RasterIoError } from '../errors.js';
 import { viewAs } from '../internal/typed-array.js';
 import type { DType, RasterArray, RasterWindow } from '../types.js';
@@ -96,19 +101,45 @@ export function placeDecoded(
   placeBlock(g, b, data, out());
 }
 
+/** Every band of a 4-sample block, in order: one pass can split a pixel into all four outputs. */
+function allFourBands(g: BlockGeometry): boolean {
+  return g.spp === 4 && g.bands.length === 4 && g.bands.every((band, slot) => band === slot);
+}
+
+/** The block's rows and columns inside the read window. */
+function blockSpan(g: BlockGeometry, b: BlockJob) {
+  const bx0 = b.col * g.bw;
+  const by0 = b.row * g.bh;
+  return {
+    bx0,
+    by0,
+    x0: Math.max(g.win.x, bx0),
+    x1: Math.min(g.win.x + g.win.width, bx0 + g.bw, g.levelWidth),
+    y0: Math.max(g.win.y, by0),
+    y1: Math.min(g.win.y + g.win.height, by0 + b.rows),
+  };
+}
+
+/** Predictor 3 on a 4-band float32 block: undone straight into the bands (false when it does not apply). */
+function placeFloat4(g: BlockGeometry, b: BlockJob, bytes: Uint8Array, out: RasterArray[]): boolean {
+  if (g.bps !== 4 || !allFourBands(g)) return false;
+  const { bx0, by0, x0, x1, y0, y1 } = blockSpan(g, b);
+  if (x1 <= x0 || y1 <= y0) return true;
+  const { win } = g;
+  const dst = out.map((a) => new Uint32Array(a.buffer, a.byteOffset, a.length));
+  const rowStart = (y: number) => (y + by0 - win.y) * win.width + (x0 - win.x);
+  return undoFloatingPointPredictorInto4(bytes, g.bw, y0 - by0, y1 - by0, x0 - bx0, x1 - bx0, dst, rowStart);
+}
+
 /** Undo byte order and predictor in place, then copy the block's part of the window into the bands. */
 export function placeBlock(g: BlockGeometry, b: BlockJob, bytes: Uint8Array, out: RasterArray[]): void {
-  const { bw, bh, bps, spp, win } = g;
+  const { bw, bps, spp, win } = g;
+  if (g.predictor === 3 && placeFloat4(g, b, bytes, out)) return;
   if (!g.littleEndian && bps > 1 && g.predictor !== 3) swapBytes(bytes, bps);
   if (g.predictor === 2) undoHorizontalPredictor(bytes, bps, bw * spp, spp);
   else if (g.predictor === 3) undoFloatingPointPredictor(bytes, bps, bw * spp, spp);
   const src = viewAs(g.dtype, bytes);
-  const bx0 = b.col * bw;
-  const by0 = b.row * bh;
-  const x0 = Math.max(win.x, bx0);
-  const x1 = Math.min(win.x + win.width, bx0 + bw, g.levelWidth);
-  const y0 = Math.max(win.y, by0);
-  const y1 = Math.min(win.y + win.height, by0 + b.rows);
+  const { bx0, by0, x0, x1, y0, y1 } = blockSpan(g, b);
   if (spp === 1) {
     const dst = out[b.slot < 0 ? 0 : b.slot] as Uint8Array;
     const s8 = src as Uint8Array;
@@ -127,7 +158,7 @@ export function placeBlock(g: BlockGeometry, b: BlockJob, bytes: Uint8Array, out
   // Raw sample words, one monomorphic loop per word size (see deinterleave.ts).
   const srcWords = wordsOf(src, bps);
   const wps = bps === 8 ? 2 : 1;
-  if (spp === 4 && wps === 1 && g.bands.length === 4 && g.bands.every((band, slot) => band === slot)) {
+  if (wps === 1 && allFourBands(g)) {
     const dst = out.map((a) => wordsOf(a, bps));
     const pairs = srcWords instanceof Uint16Array ? pairViews(srcWords, dst) : null;
     for (let y = y0; y < y1; y++) {

@@ -94,6 +94,41 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('read fast paths 
     },
   );
 
+  it.each([
+    ['COMPRESS=DEFLATE', 'PREDICTOR=3', 'BLOCKYSIZE=5'],
+    ['COMPRESS=LZW', 'PREDICTOR=3', 'TILED=YES', 'BLOCKXSIZE=64', 'BLOCKYSIZE=16'],
+  ])(
+    'float32, 4 pixel-interleaved bands, predictor 3 undone straight into the bands, %s: exact bits, odd windows',
+    async (...co) => {
+      const src = raster('float32', 4, 203, 37, 11);
+      // bit patterns a float copy could change: NaN payloads, -0, subnormals, infinities
+      const bits = new Uint32Array((src.bands[2] as Float32Array).buffer);
+      bits.set([0x7fc00001, 0xffa00000, 0x80000000, 0x00000001, 0x7f800000, 0xff800000], 300);
+      const plain = `${tmp()}/src-f4.tif`;
+      await writeGeoTiff(plain, src);
+      const out = `${tmp()}/f4-${co.join('-')}.tif`;
+      gdalTranslate([...co.flatMap((c) => ['-co', c]), '-co', 'INTERLEAVE=PIXEL', plain, out]);
+      const words = (a: unknown) => Array.from(new Uint32Array((a as Float32Array).slice().buffer));
+      for (const win of [
+        { x: 0, y: 0, width: 203, height: 37 },
+        { x: 13, y: 7, width: 101, height: 21 },
+        { x: 64, y: 0, width: 1, height: 37 },
+        { x: 1, y: 3, width: 202, height: 2 },
+      ]) {
+        for (const bands of [undefined, [3, 1]]) {
+          const part = await readGeoTiffFile(out, { window: win, bands });
+          for (const [slot, b] of (bands ?? [0, 1, 2, 3]).entries()) {
+            const band = src.bands[b] as Float32Array;
+            const want = Array.from({ length: win.height }, (_, r) =>
+              band.subarray((win.y + r) * 203 + win.x, (win.y + r) * 203 + win.x + win.width),
+            ).flatMap(words);
+            expect(words(part.bands[slot]), `band ${b} ${JSON.stringify(win)}`).toEqual(want);
+          }
+        }
+      }
+    },
+  );
+
   it('LZW: a corrupt code and a block over its size cap are typed errors', () => {
     // 9-bit MSB-first codes: Clear (256), 'A' (65), then code 300 (no such entry yet)
     const bits = [256, 65, 300].map((c) => c.toString(2).padStart(9, '0')).join('');
