@@ -32,7 +32,7 @@ export interface CogWriterOptions {
   geo?: GeoBlock;
   /** Tile edge (default 512, GDAL's COG default). */
   tileSize?: 256 | 512;
-  /** Compression (default `'deflate'`, through `node:zlib`). */
+  /** Compression (default `'deflate'`, Node's deflate codec: libdeflate or `node:zlib`). */
   compression?: 'none' | 'deflate';
   /** Deflate level 0..9 (default 6). */
   deflateLevel?: number;

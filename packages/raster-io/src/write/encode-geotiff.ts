@@ -54,7 +54,7 @@ export interface EncodeGeoTiffOptions {
    * `'pixel'` (PlanarConfiguration 1, samples interleaved in every block: GDAL's default).
    */
   interleave?: 'band' | 'pixel';
-  /** Codec overrides by compression code (Node's `writeGeoTiff` passes `node:zlib` deflate). */
+  /** Codec overrides by compression code (Node's `writeGeoTiff` passes Node's deflate codec). */
   codecs?: Readonly<Record<number, Codec>>;
   /** Called after each block (tile or strip) is encoded. */
   onProgress?: (p: { stage: 'encode'; done: number; total: number }) => void;

@@ -15,7 +15,7 @@ export interface WriteGeoTiffOptions extends EncodeGeoTiffOptions {
 }
 
 /**
- * Encode a raster as GeoTIFF/COG (see {@link encodeGeoTiff}; deflate uses `node:zlib`) and write it
+ * Encode a raster as GeoTIFF/COG (see {@link encodeGeoTiff}; deflate uses libdeflate or `node:zlib`) and write it
  * atomically (temporary file + rename).
  *
  * @param path - destination path
