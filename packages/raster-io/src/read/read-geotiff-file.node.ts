@@ -5,8 +5,8 @@ import { type GeoTiff, type OpenGeoTiffOptions, openGeoTiff } from './open-geoti
 import { type ReadRasterOptions, type ReadRasterResult, readRaster } from './read-raster.js';
 
 /**
- * Open a local GeoTIFF (Node): a file source, Node's deflate codec (libdeflate or `node:zlib`) and the worker pool used by reads with
- * `threads` > 1. Close it with `tiff.close()`.
+ * Open a local GeoTIFF (Node): a file source, Node's deflate codec (libdeflate or `node:zlib`) and the worker
+ * pool used by reads with `threads` > 1. Close it with `tiff.close()`.
  *
  * @param path - file path
  * @param options - as {@link openGeoTiff}
