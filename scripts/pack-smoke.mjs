@@ -204,6 +204,31 @@ try {
   fail(`worldstrat --help: ${String(e.stderr || e.message).split('\n')[0]}`);
 }
 
+// The app installs koffi, raster-io's optional peer: with the system's libdeflate (GDAL's dependency, so present
+// wherever CI runs) deflate must run on it in an npm install too, ESM and CJS.
+const systemLibdeflate = ['x86_64', 'aarch64'].some((arch) =>
+  fs.existsSync(`/usr/lib/${arch}-linux-gnu/libdeflate.so.0`),
+);
+if (systemLibdeflate) {
+  for (const [kind, code, args] of [
+    [
+      'ESM',
+      `import('@worldstrat/raster-io/node').then((m) => console.log(m.deflateBackend()))`,
+      ['--input-type=module', '-e'],
+    ],
+    ['CJS', `console.log(require('@worldstrat/raster-io/node').deflateBackend())`, ['-e']],
+  ]) {
+    try {
+      const backend = run(process.execPath, [...args, code], { cwd: all }).trim();
+      if (!backend.startsWith('libdeflate'))
+        fail(`${kind} raster-io deflate backend is ${backend}, not libdeflate`);
+      else console.log(`${kind} raster-io deflate backend: ${backend}`);
+    } catch (e) {
+      fail(`${kind} raster-io deflate backend: ${String(e.stderr || e.message).split('\n')[0]}`);
+    }
+  }
+}
+
 // Typed consumer: a namespace import of every entry of every package (discovered, so new packages are covered),
 // plus a few checks that exported types did not silently become `any` (an unresolved import inside a .d.ts).
 const specs = pkgs.flatMap((p) =>
