@@ -92,6 +92,9 @@ export const nodeBlockDecoder: ParallelBlockDecoder = {
   supports: (codec) => WORKER_CODECS.includes(codec),
   decode(threads: number, geometry: BlockGeometry, outputs: RasterArray[], task: DecodeTask) {
     // The stored bytes are copied into a buffer the worker owns (sources may hand out views of shared data).
+    // Shared bytes (a file read for workers) go as they are; others are copied so the caller's stay attached.
+    if (task.bytes.buffer instanceof SharedArrayBuffer)
+      return runOn<BlockFailure[]>(threads, { kind: 'decode', geometry, outputs, task }, []);
     const bytes = task.bytes.slice();
     return runOn<BlockFailure[]>(threads, { kind: 'decode', geometry, outputs, task: { ...task, bytes } }, [
       bytes.buffer as ArrayBuffer,

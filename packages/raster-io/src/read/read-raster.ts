@@ -4,6 +4,7 @@ import { getCodec } from '../codecs/codec-registry.js';
 import { RasterIoError, type RasterIoErrorCode } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
 import { DTYPE_ARRAY, DTYPE_BYTES } from '../internal/typed-array.js';
+import type { ByteSource } from '../source/byte-source.js';
 import type { BBox, Raster, RasterArray, RasterWindow } from '../types.js';
 import { bboxToWindow } from './bbox-to-window.js';
 import { windowGeo } from './geo-from-tags.js';
@@ -228,26 +229,30 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     opts.mergeGapBytes,
     tiff.source.preferredReadBytes ?? Number.POSITIVE_INFINITY,
   );
+  // Runs are read concurrently but decoded here in file order (the next reads overlap the decoding), so the
+  // error thrown is always the first failing block's; workers' failures are sorted into that order below.
+  const inOrder = new DecodeTurns(runs.length);
   let nextRun = 0;
   const worker = async (): Promise<void> => {
     while (nextRun < runs.length) {
-      const run = runs[nextRun++] as BlockJob[];
+      const i = nextRun++;
+      const run = runs[i] as BlockJob[];
       const first = run[0] as BlockJob;
       let end = 0;
       for (const b of run) end = Math.max(end, b.offset + b.byteCount);
-      const bytes = await tiff.source.read(first.offset, end - first.offset, opts.signal);
+      const bytes = await readRun(tiff.source, first.offset, end - first.offset, parallel, opts.signal);
       throwIfAborted(opts.signal, name);
       if (parallel) {
         dispatch(run, bytes);
         continue;
       }
-      for (const b of run) {
-        const start = b.offset - first.offset;
-        await decode(
-          b,
-          bytes.subarray(Math.min(start, bytes.byteLength), Math.min(start + b.byteCount, bytes.byteLength)),
-        );
-      }
+      await inOrder.turn(i, async () => {
+        for (const b of run) {
+          const start = b.offset - first.offset;
+          const stored = Math.min(start, bytes.byteLength);
+          await decode(b, bytes.subarray(stored, Math.min(start + b.byteCount, bytes.byteLength)));
+        }
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency, runs.length) }, worker));
@@ -354,6 +359,53 @@ function splitRun(run: BlockJob[], bytes: Uint8Array, threads: number): DecodeTa
     tasks.push({ base: base + lo, bytes: bytes.subarray(lo, Math.min(end, bytes.byteLength)), blocks });
   }
   return tasks;
+}
+
+/** Runs `turn(i, job)` jobs one at a time in index order, whatever order they arrive in. */
+class DecodeTurns {
+  private readonly done: Promise<void>[];
+  private readonly finish: (() => void)[] = [];
+
+  constructor(count: number) {
+    this.done = Array.from(
+      { length: count },
+      (_, i) =>
+        new Promise<void>((resolve) => {
+          this.finish[i] = resolve;
+        }),
+    );
+  }
+
+  private failed = false;
+
+  async turn(i: number, job: () => Promise<void>): Promise<void> {
+    if (i > 0) await this.done[i - 1];
+    try {
+      if (!this.failed) await job(); // after a failure the read has already rejected with it: skip the rest
+    } catch (err) {
+      this.failed = true;
+      throw err;
+    } finally {
+      this.finish[i]?.();
+    }
+  }
+}
+
+/**
+ * One run's stored bytes. For workers, read into shared memory when the source can (workers then read the
+ * bytes where they are, with no copy or transfer); otherwise as the source returns them.
+ */
+async function readRun(
+  source: ByteSource,
+  offset: number,
+  length: number,
+  forWorkers: boolean,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  if (!forWorkers || !source.readInto || typeof SharedArrayBuffer === 'undefined')
+    return source.read(offset, length, signal);
+  const target = new Uint8Array(new SharedArrayBuffer(length));
+  return target.subarray(0, await source.readInto(offset, target, signal));
 }
 
 /**

@@ -31,6 +31,12 @@ export interface ByteSource {
    * @returns the bytes (shorter than `length` only at the end of the source)
    */
   read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Optional: read `target.length` bytes at `offset` into `target` (fewer at the end of the source), so a reader
+   * can choose the memory, e.g. shared memory that decode workers read with no copy.
+   * @returns how many bytes were read
+   */
+  readInto?(offset: number, target: Uint8Array, signal?: AbortSignal): Promise<number>;
   /** Release the underlying handle (files). Safe to call twice. */
   close?(): Promise<void>;
 }

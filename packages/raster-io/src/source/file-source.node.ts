@@ -49,6 +49,25 @@ export function fileSource(path: string): FileByteSource {
     })();
     return opened;
   };
+  /** The open file, after the checks every read makes. */
+  const openChecked = async (signal?: AbortSignal) => {
+    throwIfAborted(signal, path);
+    if (closed) throw new RasterIoError('INVALID_ARGUMENT', `${path}: read after close()`);
+    return ensureOpen();
+  };
+  const readInto = async (offset: number, target: Uint8Array, signal?: AbortSignal): Promise<number> => {
+    checkRange(path, offset, target.length);
+    const { handle, size: total } = await openChecked(signal);
+    const n = Math.max(0, Math.min(target.length, total - offset));
+    let done = 0;
+    while (done < n) {
+      const { bytesRead } = await handle.read(target, done, n - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    throwIfAborted(signal, path);
+    return done;
+  };
   return {
     name: path,
     preferredReadBytes: PREFERRED_READ_BYTES,
@@ -57,21 +76,14 @@ export function fileSource(path: string): FileByteSource {
     },
     async read(offset, length, signal) {
       checkRange(path, offset, length);
-      throwIfAborted(signal, path);
-      if (closed) throw new RasterIoError('INVALID_ARGUMENT', `${path}: read after close()`);
-      const { handle, size: total } = await ensureOpen();
+      const { size: total } = await openChecked(signal);
       const n = Math.max(0, Math.min(length, total - offset));
       // not zero-filled: every byte returned is read from the file (a short read is copied out below)
       const out = new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
-      let done = 0;
-      while (done < n) {
-        const { bytesRead } = await handle.read(out, done, n - done, offset + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      throwIfAborted(signal, path);
+      const done = await readInto(offset, out, signal);
       return done === n ? out : out.slice(0, done);
     },
+    readInto,
     async close() {
       if (closed) return;
       closed = true;

@@ -52,6 +52,30 @@ describe('fileSource specifics', () => {
   });
 });
 
+describe('fileSource readInto', () => {
+  it('reads into memory the caller chooses (shared too), short at the end, checked like read', async () => {
+    const src = fileSource(join(tmp(), 'suite.bin'));
+    const shared = new Uint8Array(new SharedArrayBuffer(1000));
+    expect(await src.readInto?.(123, shared)).toBe(1000);
+    expect(Buffer.from(shared).equals(SUITE_BYTES.subarray(123, 1123))).toBe(true);
+    const tail = new Uint8Array(64);
+    expect(await src.readInto?.(SUITE_BYTES.length - 10, tail)).toBe(10);
+    expect(Array.from(tail.subarray(0, 10))).toEqual(Array.from(SUITE_BYTES.subarray(-10)));
+    expect(await src.readInto?.(SUITE_BYTES.length + 5, tail)).toBe(0);
+    await expect(src.readInto?.(-1, tail)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    const aborted = AbortSignal.abort();
+    await expect(src.readInto?.(0, tail, aborted)).rejects.toMatchObject({ code: 'ABORTED' });
+    await src.close();
+    await expect(src.readInto?.(0, tail)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('a closed source that never opened its file does not open it to read', async () => {
+    const src = fileSource(join(tmp(), 'suite.bin'));
+    await src.close();
+    await expect(src.read(0, 4)).rejects.toMatchObject({ message: expect.stringContaining('after close()') });
+  });
+});
+
 describe('blockCache specifics', () => {
   it('merges adjacent missing blocks into one read and serves repeats from the cache', async () => {
     const reads: [number, number][] = [];
