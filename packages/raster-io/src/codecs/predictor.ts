@@ -74,6 +74,63 @@ function undoDifferences32(a: Uint32Array, rows: number, rowSamples: number, str
   }
 }
 
+/**
+ * Predictor 2 undone straight into four output bands, for 16-bit samples, four per pixel (a 4-band chunky uint16 or
+ * int16 block read whole): each band's running sum is its own chain, and the sums go to the bands with no in-place
+ * pass and no separate de-interleave. Rows `y0..y1` of the block are undone; pixels `x0..x1` of each land in `dst`
+ * at `at(y) + (x - x0)` (the sums always start at the row's first pixel).
+ *
+ * @returns false (nothing written) when this layout does not apply: the caller takes the general path
+ */
+export function undoHorizontalPredictorInto4(
+  bytes: Uint8Array,
+  rowPixels: number,
+  y0: number,
+  y1: number,
+  x0: number,
+  x1: number,
+  dst: readonly Uint16Array[],
+  at: (row: number) => number,
+): boolean {
+  if (bytes.byteOffset % 2 !== 0 || dst.length !== 4) return false;
+  const rowSamples = rowPixels * 4;
+  if (bytes.byteLength < y1 * rowSamples * 2) return false;
+  const src = new Uint16Array(bytes.buffer, bytes.byteOffset, y1 * rowSamples);
+  const [a, b, c, d] = dst as [Uint16Array, Uint16Array, Uint16Array, Uint16Array];
+  for (let y = y0; y < y1; y++) sumRow4(src, y * rowSamples, x0, x1, a, b, c, d, at(y) - x0);
+  return true;
+}
+
+/** One row of {@link undoHorizontalPredictorInto4}: four running sums, pixel x's to a/b/c/d at `o + x`. */
+function sumRow4(
+  src: Uint16Array,
+  s: number,
+  x0: number,
+  x1: number,
+  a: Uint16Array,
+  b: Uint16Array,
+  c: Uint16Array,
+  d: Uint16Array,
+  o: number,
+): void {
+  let sa = 0;
+  let sb = 0;
+  let sc = 0;
+  let sd = 0;
+  for (let x = 0; x < x1; x++, s += 4) {
+    sa = (sa + (src[s] as number)) & 0xffff;
+    sb = (sb + (src[s + 1] as number)) & 0xffff;
+    sc = (sc + (src[s + 2] as number)) & 0xffff;
+    sd = (sd + (src[s + 3] as number)) & 0xffff;
+    if (x >= x0) {
+      a[o + x] = sa;
+      b[o + x] = sb;
+      c[o + x] = sc;
+      d[o + x] = sd;
+    }
+  }
+}
+
 /** Apply predictor 2 in place (inverse of {@link undoHorizontalPredictor}). */
 export function applyHorizontalPredictor(
   bytes: Uint8Array,

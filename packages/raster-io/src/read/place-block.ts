@@ -5,6 +5,7 @@ import {
   undoFloatingPointPredictor,
   undoFloatingPointPredictorInto4,
   undoHorizontalPredictor,
+  undoHorizontalPredictorInto4,
 } from '../codecs/predictor.js';
 import { RasterIoError } from '../errors.js';
 import { viewAs } from '../internal/typed-array.js';
@@ -120,21 +121,31 @@ function blockSpan(g: BlockGeometry, b: BlockJob) {
   };
 }
 
-/** Predictor 3 on a 4-band float32 block: undone straight into the bands (false when it does not apply). */
-function placeFloat4(g: BlockGeometry, b: BlockJob, bytes: Uint8Array, out: RasterArray[]): boolean {
-  if (g.bps !== 4 || !allFourBands(g)) return false;
+/**
+ * Predictor 2 on a 4-band 16-bit block or predictor 3 on a 4-band float32 one, little-endian: undone straight into
+ * the bands (false when it does not apply).
+ */
+function placePredicted4(g: BlockGeometry, b: BlockJob, bytes: Uint8Array, out: RasterArray[]): boolean {
+  const pred2x16 = g.predictor === 2 && g.bps === 2 && g.littleEndian;
+  const pred3x32 = g.predictor === 3 && g.bps === 4;
+  if (!(pred2x16 || pred3x32) || !allFourBands(g)) return false;
   const { bx0, by0, x0, x1, y0, y1 } = blockSpan(g, b);
   if (x1 <= x0 || y1 <= y0) return true;
   const { win } = g;
-  const dst = out.map((a) => new Uint32Array(a.buffer, a.byteOffset, a.length));
   const rowStart = (y: number) => (y + by0 - win.y) * win.width + (x0 - win.x);
-  return undoFloatingPointPredictorInto4(bytes, g.bw, y0 - by0, y1 - by0, x0 - bx0, x1 - bx0, dst, rowStart);
+  const rows = [y0 - by0, y1 - by0, x0 - bx0, x1 - bx0] as const;
+  if (pred2x16) {
+    const dst = out.map((a) => new Uint16Array(a.buffer, a.byteOffset, a.length));
+    return undoHorizontalPredictorInto4(bytes, g.bw, ...rows, dst, rowStart);
+  }
+  const dst = out.map((a) => new Uint32Array(a.buffer, a.byteOffset, a.length));
+  return undoFloatingPointPredictorInto4(bytes, g.bw, ...rows, dst, rowStart);
 }
 
 /** Undo byte order and predictor in place, then copy the block's part of the window into the bands. */
 export function placeBlock(g: BlockGeometry, b: BlockJob, bytes: Uint8Array, out: RasterArray[]): void {
   const { bw, bps, spp, win } = g;
-  if (g.predictor === 3 && placeFloat4(g, b, bytes, out)) return;
+  if (g.predictor !== 1 && placePredicted4(g, b, bytes, out)) return;
   if (!g.littleEndian && bps > 1 && g.predictor !== 3) swapBytes(bytes, bps);
   if (g.predictor === 2) undoHorizontalPredictor(bytes, bps, bw * spp, spp);
   else if (g.predictor === 3) undoFloatingPointPredictor(bytes, bps, bw * spp, spp);

@@ -64,35 +64,38 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('read fast paths 
     expect(Array.from(part.bands[1] as ArrayLike<number>)).toEqual(want(0));
   });
 
-  it.each([['COMPRESS=NONE'], ['COMPRESS=DEFLATE', 'TILED=YES', 'BLOCKXSIZE=64', 'BLOCKYSIZE=32']])(
-    'uint16, 4 pixel-interleaved bands (two pixels per 32-bit word), %s: odd windows too',
-    async (...co) => {
-      const src = raster('uint16', 4, 203, 37, 9);
-      const plain = `${tmp()}/src-rgbn.tif`;
-      await writeGeoTiff(plain, src);
-      const out = `${tmp()}/rgbn-${co.join('-')}.tif`;
-      gdalTranslate([...co.flatMap((c) => ['-co', c]), '-co', 'INTERLEAVE=PIXEL', plain, out]);
-      const back = await readGeoTiffFile(out);
-      for (let b = 0; b < 4; b++) expect(back.bands[b]).toEqual(src.bands[b]);
-      // odd x, odd widths: output rows start on odd samples and end on a lone pixel
-      for (const win of [
-        { x: 13, y: 7, width: 101, height: 21 },
-        { x: 64, y: 0, width: 1, height: 37 },
-        { x: 1, y: 3, width: 202, height: 2 },
-      ]) {
-        const part = await readGeoTiffFile(out, { window: win });
-        for (let b = 0; b < 4; b++) {
-          const want = Array.from(
-            { length: win.width * win.height },
-            (_, i) => src.bands[b]?.[(win.y + Math.floor(i / win.width)) * 203 + win.x + (i % win.width)],
-          );
-          expect(Array.from(part.bands[b] as ArrayLike<number>), `band ${b} ${JSON.stringify(win)}`).toEqual(
-            want,
-          );
-        }
+  it.each([
+    ['COMPRESS=NONE'],
+    ['COMPRESS=DEFLATE', 'TILED=YES', 'BLOCKXSIZE=64', 'BLOCKYSIZE=32'],
+    // predictor 2 undone straight into the four bands
+    ['COMPRESS=LZW', 'PREDICTOR=2', 'BLOCKYSIZE=5'],
+    ['COMPRESS=DEFLATE', 'PREDICTOR=2', 'TILED=YES', 'BLOCKXSIZE=64', 'BLOCKYSIZE=16'],
+  ])('uint16, 4 pixel-interleaved bands (two pixels per 32-bit word), %s: odd windows too', async (...co) => {
+    const src = raster('uint16', 4, 203, 37, 9);
+    const plain = `${tmp()}/src-rgbn.tif`;
+    await writeGeoTiff(plain, src);
+    const out = `${tmp()}/rgbn-${co.join('-')}.tif`;
+    gdalTranslate([...co.flatMap((c) => ['-co', c]), '-co', 'INTERLEAVE=PIXEL', plain, out]);
+    const back = await readGeoTiffFile(out);
+    for (let b = 0; b < 4; b++) expect(back.bands[b]).toEqual(src.bands[b]);
+    // odd x, odd widths: output rows start on odd samples and end on a lone pixel
+    for (const win of [
+      { x: 13, y: 7, width: 101, height: 21 },
+      { x: 64, y: 0, width: 1, height: 37 },
+      { x: 1, y: 3, width: 202, height: 2 },
+    ]) {
+      const part = await readGeoTiffFile(out, { window: win });
+      for (let b = 0; b < 4; b++) {
+        const want = Array.from(
+          { length: win.width * win.height },
+          (_, i) => src.bands[b]?.[(win.y + Math.floor(i / win.width)) * 203 + win.x + (i % win.width)],
+        );
+        expect(Array.from(part.bands[b] as ArrayLike<number>), `band ${b} ${JSON.stringify(win)}`).toEqual(
+          want,
+        );
       }
-    },
-  );
+    }
+  });
 
   it.each([
     ['COMPRESS=DEFLATE', 'PREDICTOR=3', 'BLOCKYSIZE=5'],
