@@ -74,24 +74,33 @@ function undoDifferences32(a: Uint32Array, rows: number, rowSamples: number, str
   }
 }
 
+/** Which part of a 4-sample block goes where, for the `…Into4` predictor paths. */
+export interface BlockSpan4 {
+  /** Pixels per block row. */
+  rowPixels: number;
+  /** Block rows `y0..y1` and pixels `x0..x1` of each (block coordinates). */
+  y0: number;
+  y1: number;
+  x0: number;
+  x1: number;
+  /** Output index of pixel `x0` of block row `row`. */
+  at: (row: number) => number;
+}
+
 /**
  * Predictor 2 undone straight into four output bands, for 16-bit samples, four per pixel (a 4-band chunky uint16 or
  * int16 block read whole): each band's running sum is its own chain, and the sums go to the bands with no in-place
  * pass and no separate de-interleave. Rows `y0..y1` of the block are undone; pixels `x0..x1` of each land in `dst`
- * at `at(y) + (x - x0)` (the sums always start at the row's first pixel).
+ * at `at(y) + (x - x0)` (the sums always start at the row's first pixel); see {@link BlockSpan4}.
  *
  * @returns false (nothing written) when this layout does not apply: the caller takes the general path
  */
 export function undoHorizontalPredictorInto4(
   bytes: Uint8Array,
-  rowPixels: number,
-  y0: number,
-  y1: number,
-  x0: number,
-  x1: number,
+  span: BlockSpan4,
   dst: readonly Uint16Array[],
-  at: (row: number) => number,
 ): boolean {
+  const { rowPixels, y0, y1, x0, x1, at } = span;
   if (bytes.byteOffset % 2 !== 0 || dst.length !== 4) return false;
   const rowSamples = rowPixels * 4;
   if (bytes.byteLength < y1 * rowSamples * 2) return false;
@@ -267,14 +276,10 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  */
 export function undoFloatingPointPredictorInto4(
   bytes: Uint8Array,
-  rowPixels: number,
-  y0: number,
-  y1: number,
-  x0: number,
-  x1: number,
+  span: BlockSpan4,
   dst: readonly Uint32Array[],
-  at: (row: number) => number,
 ): boolean {
+  const { rowPixels, y0, y1, x0, x1, at } = span;
   if (!LITTLE_ENDIAN_HOST || bytes.byteOffset % 4 !== 0 || dst.length !== 4) return false;
   const rowWords = rowPixels * 4; // one word per sample
   if (bytes.byteLength < y1 * rowWords * 4) return false;

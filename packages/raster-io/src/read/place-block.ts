@@ -1,6 +1,7 @@
 // The per-block stages shared by the main-thread read and the decode workers: check the stored bytes, check
 // the decoded size, undo the predictor in place, and copy the block's pixels into the output bands.
 import {
+  type BlockSpan4,
   swapBytes,
   undoFloatingPointPredictor,
   undoFloatingPointPredictorInto4,
@@ -132,14 +133,20 @@ function placePredicted4(g: BlockGeometry, b: BlockJob, bytes: Uint8Array, out: 
   const { bx0, by0, x0, x1, y0, y1 } = blockSpan(g, b);
   if (x1 <= x0 || y1 <= y0) return true;
   const { win } = g;
-  const rowStart = (y: number) => (y + by0 - win.y) * win.width + (x0 - win.x);
-  const rows = [y0 - by0, y1 - by0, x0 - bx0, x1 - bx0] as const;
+  const span: BlockSpan4 = {
+    rowPixels: g.bw,
+    y0: y0 - by0,
+    y1: y1 - by0,
+    x0: x0 - bx0,
+    x1: x1 - bx0,
+    at: (y) => (y + by0 - win.y) * win.width + (x0 - win.x),
+  };
   if (pred2x16) {
     const dst = out.map((a) => new Uint16Array(a.buffer, a.byteOffset, a.length));
-    return undoHorizontalPredictorInto4(bytes, g.bw, ...rows, dst, rowStart);
+    return undoHorizontalPredictorInto4(bytes, span, dst);
   }
   const dst = out.map((a) => new Uint32Array(a.buffer, a.byteOffset, a.length));
-  return undoFloatingPointPredictorInto4(bytes, g.bw, ...rows, dst, rowStart);
+  return undoFloatingPointPredictorInto4(bytes, span, dst);
 }
 
 /** Undo byte order and predictor in place, then copy the block's part of the window into the bands. */
