@@ -26,6 +26,7 @@ export interface BlockInfo {
 export interface Codec {
   /** Human-readable name for messages. */
   readonly name: string;
+  /** `block` is the codec's only until the result (or its Promise) is returned: readers reuse that memory. */
   decode(block: Uint8Array, info: BlockInfo): Uint8Array | Promise<Uint8Array>;
   encode?(block: Uint8Array, level: number): Uint8Array;
 }

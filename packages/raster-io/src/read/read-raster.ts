@@ -26,6 +26,7 @@ import {
   corruptBlockError,
   placeDecoded,
 } from './place-block.js';
+import { plainScratch, sharedScratch } from './scratch-pool.js';
 import { ycbcrBlockBytes } from './ycbcr.js';
 
 /** Options for {@link readRaster}. */
@@ -168,9 +169,12 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   let output: RasterArray[] | undefined;
   const outputBands = (): RasterArray[] => {
     if (output) return output;
-    output = bands.map(() => allocateBand(level.dtype, win.width * win.height, parallel));
     const fill = sparseFill(level);
-    if (fill !== 0) for (const a of output) a.fill(fill as never);
+    output = bands.map(() => {
+      const { band, fresh } = allocateBand(level.dtype, win.width * win.height, parallel);
+      if (fill !== 0 || !fresh) band.fill(fill as never);
+      return band;
+    });
     return output;
   };
   const failures: BlockFailure[] = [];
@@ -209,16 +213,19 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     progress(1);
   };
   const pending: Promise<void>[] = [];
-  const dispatch = (run: BlockJob[], bytes: Uint8Array): void => {
+  const dispatch = (run: BlockJob[], bytes: Uint8Array, pooled: boolean): void => {
     const out = outputBands();
-    for (const task of splitRun(run, bytes, threads)) {
-      const job = (decoder as ParallelBlockDecoder).decode(threads, g, out, task).then((fs) => {
+    const jobs = splitRun(run, bytes, threads).map((task) =>
+      (decoder as ParallelBlockDecoder).decode(threads, g, out, task).then((fs) => {
         failures.push(...fs);
         progress(task.blocks.length);
-      });
-      job.catch(() => {}); // awaited below; a rejection before then is not unhandled
-      pending.push(job);
-    }
+      }),
+    );
+    const job = Promise.all(jobs).then(() => {
+      if (pooled) sharedScratch.give(bytes); // every task is done with it (not so after a rejection)
+    });
+    job.catch(() => {}); // awaited below; a rejection before then is not unhandled
+    pending.push(job);
   };
 
   // Sparse blocks (byteCount 0) keep the fill value; the rest are fetched in merged runs.
@@ -240,10 +247,16 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
       const first = run[0] as BlockJob;
       let end = 0;
       for (const b of run) end = Math.max(end, b.offset + b.byteCount);
-      const bytes = await readRun(tiff.source, first.offset, end - first.offset, parallel, opts.signal);
+      const { bytes, pooled } = await readRun(
+        tiff.source,
+        first.offset,
+        end - first.offset,
+        parallel,
+        opts.signal,
+      );
       throwIfAborted(opts.signal, name);
       if (parallel) {
-        dispatch(run, bytes);
+        dispatch(run, bytes, pooled);
         continue;
       }
       await inOrder.turn(i, async () => {
@@ -253,6 +266,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
           await decode(b, bytes.subarray(stored, Math.min(start + b.byteCount, bytes.byteLength)));
         }
       });
+      if (pooled) plainScratch.give(bytes); // every block of the run is placed: nothing refers to it
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency, runs.length) }, worker));
@@ -268,7 +282,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     height: win.height,
     dtype: level.dtype,
     // shared memory is for the workers only: callers get plain ArrayBuffers
-    bands: parallel ? outputBands().map((a) => a.slice()) : outputBands(),
+    bands: parallel ? outputBands().map(copyOutOfScratch) : outputBands(),
     noData: level.noData,
   };
   if (level.geo) raster.geo = windowGeo(level.geo, win.x, win.y);
@@ -313,9 +327,23 @@ function checkConcurrency(name: string, threads: number, concurrency: number): v
   }
 }
 
-function allocateBand(dtype: GeoTiffLevel['dtype'], length: number, shared: boolean): RasterArray {
+/** A band to decode into: plain and zeroed, or for workers, shared scratch that may hold an earlier read's data. */
+function allocateBand(
+  dtype: GeoTiffLevel['dtype'],
+  length: number,
+  shared: boolean,
+): { band: RasterArray; fresh: boolean } {
   const Ctor = DTYPE_ARRAY[dtype];
-  return shared ? new Ctor(new SharedArrayBuffer(length * DTYPE_BYTES[dtype]), 0, length) : new Ctor(length);
+  if (!shared) return { band: new Ctor(length), fresh: true };
+  const { view, fresh } = sharedScratch.take(length * DTYPE_BYTES[dtype]);
+  return { band: new Ctor(view.buffer, 0, length), fresh };
+}
+
+/** A plain copy of a band decoded in shared scratch, which goes back to the pool. */
+function copyOutOfScratch(band: RasterArray): RasterArray {
+  const copy = band.slice();
+  sharedScratch.give(band);
+  return copy;
 }
 
 /**
@@ -392,8 +420,9 @@ class DecodeTurns {
 }
 
 /**
- * One run's stored bytes. For workers, read into shared memory when the source can (workers then read the
- * bytes where they are, with no copy or transfer); otherwise as the source returns them.
+ * One run's stored bytes. When the source can read into memory of our choosing, they go into pooled scratch
+ * (`pooled`: give it back once decoded), shared for workers (which then read the bytes where they are, with no
+ * copy or transfer); otherwise they are what the source returns.
  */
 async function readRun(
   source: ByteSource,
@@ -401,11 +430,11 @@ async function readRun(
   length: number,
   forWorkers: boolean,
   signal: AbortSignal | undefined,
-): Promise<Uint8Array> {
-  if (!forWorkers || !source.readInto || typeof SharedArrayBuffer === 'undefined')
-    return source.read(offset, length, signal);
-  const target = new Uint8Array(new SharedArrayBuffer(length));
-  return target.subarray(0, await source.readInto(offset, target, signal));
+): Promise<{ bytes: Uint8Array; pooled: boolean }> {
+  if (!source.readInto || (forWorkers && typeof SharedArrayBuffer === 'undefined'))
+    return { bytes: await source.read(offset, length, signal), pooled: false };
+  const target = (forWorkers ? sharedScratch : plainScratch).take(length).view;
+  return { bytes: target.subarray(0, await source.readInto(offset, target, signal)), pooled: true };
 }
 
 /**
