@@ -106,8 +106,9 @@ export const nodeBlockDecoder: ParallelBlockDecoder = {
 const DEFLATE_TASK_BYTES = 1 << 19;
 
 /**
- * Deflate blocks (zlib format, `node:zlib`) on up to `threads` workers, in order; `onBlock` runs as each
- * block's task completes. Blocks are copied into the tasks (the caller's buffers are left alone).
+ * Deflate blocks (zlib format) on up to `threads` workers, in order; `onBlock` runs as each block's task completes.
+ * A block that is the whole of its buffer is transferred to its worker (and detached here: the caller must not use it
+ * again); the others are copied first.
  */
 export async function deflateBlocksParallel(
   threads: number,
@@ -117,24 +118,25 @@ export async function deflateBlocksParallel(
 ): Promise<Uint8Array[]> {
   const out: Uint8Array[] = new Array(blocks.length);
   const jobs: Promise<void>[] = [];
+  const sent = new Set<ArrayBufferLike>(); // a buffer can be transferred once: a repeated block is copied
   let i = 0;
   while (i < blocks.length) {
     const first = i;
     let size = 0;
-    while (i < blocks.length && (i === first || size < DEFLATE_TASK_BYTES))
-      size += (blocks[i++] as Uint8Array).byteLength;
-    const packed = new Uint8Array(size);
-    const lengths: number[] = [];
-    let at = 0;
-    for (let k = first; k < i; k++) {
-      const b = blocks[k] as Uint8Array;
-      packed.set(b, at);
-      at += b.byteLength;
-      lengths.push(b.byteLength);
+    const task: Uint8Array[] = [];
+    while (i < blocks.length && (i === first || size < DEFLATE_TASK_BYTES)) {
+      const b = blocks[i++] as Uint8Array;
+      const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
+      const own = whole && !sent.has(b.buffer) && !(b.buffer instanceof SharedArrayBuffer) ? b : b.slice();
+      sent.add(own.buffer);
+      task.push(own);
+      size += b.byteLength;
     }
-    const job = runOn<Uint8Array[]>(threads, { kind: 'deflate', packed, lengths, level }, [
-      packed.buffer as ArrayBuffer,
-    ]).then((compressed) => {
+    const job = runOn<Uint8Array[]>(
+      threads,
+      { kind: 'deflate', blocks: task, level },
+      task.map((b) => b.buffer as ArrayBuffer),
+    ).then((compressed) => {
       for (const [k, c] of compressed.entries()) {
         out[first + k] = c;
         onBlock?.();

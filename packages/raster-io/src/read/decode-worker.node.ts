@@ -79,19 +79,13 @@ function decodeSync(
 interface DeflateMessage {
   id: number;
   kind: 'deflate';
-  packed: Uint8Array;
-  lengths: number[];
+  blocks: Uint8Array[];
   level: number;
 }
 
-/** Compress each block of a packed task; the results are transferred back. */
-function deflateTask({ id, packed, lengths, level }: DeflateMessage): void {
-  const out: Uint8Array[] = [];
-  let at = 0;
-  for (const n of lengths) {
-    out.push(zlibCodec.encode?.(packed.subarray(at, at + n), level) as Uint8Array);
-    at += n;
-  }
+/** Compress each block of a task; the results are transferred back. */
+function deflateTask({ id, blocks, level }: DeflateMessage): void {
+  const out = blocks.map((b) => zlibCodec.encode?.(b, level) as Uint8Array);
   // zlib's results may be views of one pooled buffer: copy the small ones so each transfer owns its buffer
   const owned = out.map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice()));
   parentPort?.postMessage(

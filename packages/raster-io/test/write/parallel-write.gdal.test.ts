@@ -16,6 +16,8 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('parallel deflate on wr
     ['uint16', { cog: true, compression: 'deflate', predictor: true, overviews: [2, 4], tileSize: 256 }],
     ['float32', { cog: true, compression: 'deflate', predictor: true, overviews: [2], interleave: 'pixel' }],
     ['int16', { compression: 'deflate', rowsPerStrip: 3 }],
+    // one strip per band, no predictor: each block spans a whole band, which must stay the caller's (not detached)
+    ['uint8', { compression: 'deflate', rowsPerStrip: 310 }],
   ] as [string, WriteGeoTiffOptions][])(
     '%s %j: threads 2 writes the same bytes as threads 1',
     async (dtype, options) => {
