@@ -23,13 +23,14 @@ export class ScratchPool {
    */
   take(bytes: number): { view: Uint8Array; fresh: boolean } {
     let best = -1;
-    for (let i = 0; i < this.idle.length; i++) {
-      const size = (this.idle[i] as ArrayBufferLike).byteLength;
-      if (size >= bytes && size <= 2 * bytes + GRAIN && (best < 0 || size < this.size(best))) best = i;
+    let bestSize = Number.POSITIVE_INFINITY;
+    for (const [i, buffer] of this.idle.entries()) {
+      const size = buffer.byteLength;
+      if (size >= bytes && size <= 2 * bytes + GRAIN && size < bestSize) [best, bestSize] = [i, size];
     }
     if (best >= 0) {
       const buffer = this.idle.splice(best, 1)[0] as ArrayBufferLike;
-      this.idleBytes -= buffer.byteLength;
+      this.idleBytes -= bestSize;
       return { view: new Uint8Array(buffer, 0, bytes), fresh: false };
     }
     const size = bytes > MAX_POOLED_BYTES ? bytes : Math.ceil(bytes / GRAIN) * GRAIN;
@@ -49,10 +50,6 @@ export class ScratchPool {
       // drop the oldest first: recently used buffers are the ones still mapped in
       this.idleBytes -= (this.idle.shift() as ArrayBufferLike).byteLength;
     }
-  }
-
-  private size(i: number): number {
-    return (this.idle[i] as ArrayBufferLike).byteLength;
   }
 }
 

@@ -46,7 +46,10 @@ export async function writeGeoTiff(
   return bytes.byteLength;
 }
 
-/** encodeGeoTiff with the deflate stage on the worker pool (same bytes: same zlib, same level); the prepared blocks go to the workers without a copy. */
+/**
+ * encodeGeoTiff with the deflate stage on the worker pool (same bytes: same zlib, same level); the prepared blocks
+ * go to the workers without a copy.
+ */
 async function encodeParallel(
   raster: Raster,
   options: EncodeGeoTiffOptions,
