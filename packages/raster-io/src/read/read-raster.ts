@@ -3,13 +3,14 @@ import type { BlockInfo, Codec } from '../codecs/codec.js';
 import { getCodec } from '../codecs/codec-registry.js';
 import { RasterIoError, type RasterIoErrorCode } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
-import { DTYPE_ARRAY, DTYPE_BYTES } from '../internal/typed-array.js';
+import { DTYPE_BYTES } from '../internal/typed-array.js';
 import type { ByteSource } from '../source/byte-source.js';
 import type { BBox, Raster, RasterArray, RasterWindow } from '../types.js';
 import { bboxToWindow } from './bbox-to-window.js';
 import { windowGeo } from './geo-from-tags.js';
 import { checkLimit, type RasterIoLimits, resolveLimits } from './limits.js';
 import { type GeoTiff, type GeoTiffLevel, geoTiffInternals } from './open-geotiff.js';
+import { checkInto, outputBands } from './output-bands.js';
 import {
   type BlockFailure,
   type DecodeTask,
@@ -63,6 +64,14 @@ export interface ReadRasterOptions {
    * and errors are those of the single-thread path. Smaller reads never start the pool.
    */
   threads?: number;
+  /**
+   * Typed arrays to decode into instead of new ones: one per band read, of the file's sample type
+   * (`Uint16Array` for uint16, …), each exactly window width × height samples, plain or backed by a
+   * `SharedArrayBuffer` (threaded reads then decode straight into them). The result's `bands` are these arrays.
+   * Reading many windows of one size into the same arrays spares each read the page faults of touching new
+   * memory (GDAL's readers get that from the C allocator). If the read fails their content is unspecified.
+   */
+  into?: readonly RasterArray[];
 }
 
 /** A block left as nodata by `onCorruptBlock: 'fill'`. */
@@ -154,6 +163,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     name,
     'the samples to read (width × height × bands)',
   );
+  if (opts.into !== undefined) checkInto(opts.into, level.dtype, win.width * win.height, bands.length, name);
   checkPhotometric(Number(image.fileDirectory.getValue('PhotometricInterpretation') ?? 1), name, level.ifd);
   const codec = await getCodec(level.compression, name, codecs);
   checkYCbCr(level, name);
@@ -165,18 +175,6 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   const threads = opts.threads;
   checkConcurrency(name, threads, opts.concurrency);
   const parallel = useParallel(threads, decoder, codec, g, blocks);
-  // Allocated on the first decoded block: a file whose data is missing fails before the window is allocated.
-  let output: RasterArray[] | undefined;
-  const outputBands = (): RasterArray[] => {
-    if (output) return output;
-    const fill = sparseFill(level);
-    output = bands.map(() => {
-      const { band, fresh } = allocateBand(level.dtype, win.width * win.height, parallel);
-      if (fill !== 0 || !fresh) band.fill(fill as never);
-      return band;
-    });
-    return output;
-  };
   const failures: BlockFailure[] = [];
   const filledBlocks: FilledBlock[] = [];
   let done = 0;
@@ -201,7 +199,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
       };
       // A block decoded synchronously is placed before anything else runs, as `reuse` requires.
       const decoded = decodeBlock(codec, raw, info, blockWhere(g, b));
-      placeDecoded(g, b, raw, decoded instanceof Uint8Array ? decoded : await decoded, outputBands);
+      placeDecoded(g, b, raw, decoded instanceof Uint8Array ? decoded : await decoded, outputTargets);
     } catch (err) {
       const salvage =
         err instanceof RasterIoError &&
@@ -214,7 +212,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   };
   const pending: Promise<void>[] = [];
   const dispatch = (run: BlockJob[], bytes: Uint8Array, pooled: boolean): void => {
-    const out = outputBands();
+    const out = outputTargets();
     const jobs = splitRun(run, bytes, threads).map((task) =>
       (decoder as ParallelBlockDecoder).decode(threads, g, out, task).then((fs) => {
         failures.push(...fs);
@@ -231,6 +229,17 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   // Sparse blocks (byteCount 0) keep the fill value; the rest are fetched in merged runs.
   const present = blocks.filter((b) => b.byteCount > 0).sort((a, b) => a.offset - b.offset);
   progress(blocks.length - present.length);
+  // Allocated on the first decoded block: a file whose data is missing fails before the window is allocated.
+  const output = outputBands({
+    dtype: level.dtype,
+    length: win.width * win.height,
+    count: bands.length,
+    into: opts.into,
+    shared: parallel,
+    fill: sparseFill(level),
+    gaps: present.length < blocks.length || opts.onCorruptBlock === 'fill',
+  });
+  const outputTargets = output.targets;
   const runs = mergeRuns(
     present,
     opts.mergeGapBytes,
@@ -281,8 +290,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     width: win.width,
     height: win.height,
     dtype: level.dtype,
-    // shared memory is for the workers only: callers get plain ArrayBuffers
-    bands: parallel ? outputBands().map(copyOutOfScratch) : outputBands(),
+    bands: output.finish(),
     noData: level.noData,
   };
   if (level.geo) raster.geo = windowGeo(level.geo, win.x, win.y);
@@ -325,25 +333,6 @@ function checkConcurrency(name: string, threads: number, concurrency: number): v
       `${name}: concurrency must be a positive integer, got ${concurrency}`,
     );
   }
-}
-
-/** A band to decode into: plain and zeroed, or for workers, shared scratch that may hold an earlier read's data. */
-function allocateBand(
-  dtype: GeoTiffLevel['dtype'],
-  length: number,
-  shared: boolean,
-): { band: RasterArray; fresh: boolean } {
-  const Ctor = DTYPE_ARRAY[dtype];
-  if (!shared) return { band: new Ctor(length), fresh: true };
-  const { view, fresh } = sharedScratch.take(length * DTYPE_BYTES[dtype]);
-  return { band: new Ctor(view.buffer, 0, length), fresh };
-}
-
-/** A plain copy of a band decoded in shared scratch, which goes back to the pool. */
-function copyOutOfScratch(band: RasterArray): RasterArray {
-  const copy = band.slice();
-  sharedScratch.give(band);
-  return copy;
 }
 
 /**

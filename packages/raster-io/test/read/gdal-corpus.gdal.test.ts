@@ -227,9 +227,18 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(CORPUS, (
         if (tiff.levels.length !== (ref.bands[0]?.levels.length ?? 0)) problems.push('overview count');
         for (let li = 0; li < tiff.levels.length; li++) {
           const r = await readRaster(tiff, { level: li });
+          // again into arrays holding garbage: every pixel must be written (or filled) by the read
+          const into = r.bands.map((b) => {
+            const dirty = b.slice();
+            new Uint8Array(dirty.buffer).fill(0xa5);
+            return dirty;
+          });
+          const again = await readRaster(tiff, { level: li, into });
           for (const [bi, band] of r.bands.entries()) {
             const want = Buffer.from(ref.bands[bi]?.levels[li]?.data ?? '', 'base64');
             if (!Buffer.from(bytesOf(band)).equals(want)) problems.push(`pixels band ${bi} level ${li}`);
+            if (!Buffer.from(bytesOf(again.bands[bi] as typeof band)).equals(want))
+              problems.push(`pixels read into band ${bi} level ${li}`);
           }
         }
         if (problems.length > 0) failures.push(`${name}: ${problems.slice(0, 4).join(', ')}`);

@@ -9,7 +9,7 @@ import { RasterIoError } from '../../src/errors.js';
 import { openGeoTiffFile, readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
 import { decodeWorkerCount } from '../../src/read/decode-pool.node.js';
 import { geoTiffInternals } from '../../src/read/open-geotiff.js';
-import type { DType } from '../../src/types.js';
+import type { DType, RasterArray } from '../../src/types.js';
 import { gdalTranslate, HAS_GDAL } from '../support/gdal.js';
 import { requireTool } from '../support/require-tool.js';
 import { syntheticRaster } from '../support/synthetic.js';
@@ -26,6 +26,16 @@ async function gdalFile(dtype: DType, co: string[], tag: string, bands = 3): Pro
   gdalTranslate([...co.flatMap((c) => ['-co', c]), plain, out]);
   return out;
 }
+
+/** An array of `a`'s type and length, plain or shared, full of 0xa5 bytes. */
+function dirtyLike<T extends RasterArray>(a: T, shared: boolean): T {
+  const buffer = shared ? new SharedArrayBuffer(a.byteLength) : new ArrayBuffer(a.byteLength);
+  new Uint8Array(buffer).fill(0xa5);
+  return new (a.constructor as new (b: ArrayBufferLike) => T)(buffer);
+}
+
+const sameBytes = (a: ArrayBufferView, b: ArrayBufferView) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block decoding', () => {
   it('small reads stay on the calling thread (no worker started)', async () => {
@@ -80,6 +90,19 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block d
           ).toBe(true);
         }
         expect(multi.geo).toEqual(single.geo);
+        // into the caller's arrays, plain or shared, holding garbage: the same bytes, in those arrays
+        for (const [threads, shared] of [
+          [1, false],
+          [2, false],
+          [2, true],
+        ] as const) {
+          const into = single.bands.map((a) => dirtyLike(a, shared));
+          const got = await readGeoTiffFile(path, { ...r, threads, into });
+          for (const [b, a] of single.bands.entries()) {
+            expect(got.bands[b]).toBe(into[b]);
+            expect(sameBytes(got.bands[b] as typeof a, a), `threads ${threads} shared ${shared}`).toBe(true);
+          }
+        }
       }
       expect(decodeWorkerCount()).toBe(2);
     },
@@ -112,6 +135,17 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block d
     expect(f1.filledBlocks?.map((b) => b.index)).toEqual([6, 17]);
     expect(f2.filledBlocks).toEqual(f1.filledBlocks);
     for (const [b, a] of f1.bands.entries()) expect(f2.bands[b]).toEqual(a);
+    // filled blocks are cleared in the caller's arrays too (they held garbage before)
+    for (const [threads, shared] of [
+      [1, false],
+      [2, false],
+      [2, true],
+    ] as const) {
+      const into = f1.bands.map((a) => dirtyLike(a, shared));
+      const f = await readGeoTiffFile(path, { onCorruptBlock: 'fill', threads, into });
+      expect(f.filledBlocks).toEqual(f1.filledBlocks);
+      for (const [b, a] of f1.bands.entries()) expect(sameBytes(f.bands[b] as typeof a, a)).toBe(true);
+    }
   });
 
   it('threads must be a positive integer', async () => {

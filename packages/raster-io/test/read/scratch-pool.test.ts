@@ -99,6 +99,17 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('reads over reuse
         for (const [b, want] of sparse.bands.entries())
           expect(sameBytes(r.bands[b], want), `band ${b}`).toBe(true);
         for (const b of r.bands) expect(b.buffer instanceof SharedArrayBuffer).toBe(false);
+        // into the caller's arrays (plain, then shared) that hold the other file's pixels
+        for (const shared of [false, true]) {
+          const into = dirty.bands.map((b) => {
+            const copy = shared ? new Uint16Array(new SharedArrayBuffer(b.byteLength)) : new Uint16Array(b.length);
+            copy.set(b as Uint16Array);
+            return copy;
+          });
+          const again = await readGeoTiffFile(sparse.path, { threads, into });
+          for (const [b, want] of sparse.bands.entries())
+            expect(sameBytes(again.bands[b], want), `into band ${b}, shared ${shared}`).toBe(true);
+        }
       }
     },
   );
