@@ -106,8 +106,80 @@ export function undoHorizontalPredictorInto4(
   if (bytes.byteLength < y1 * rowSamples * 2) return false;
   const src = new Uint16Array(bytes.buffer, bytes.byteOffset, y1 * rowSamples);
   const [a, b, c, d] = dst as [Uint16Array, Uint16Array, Uint16Array, Uint16Array];
-  for (let y = y0; y < y1; y++) sumRow4(src, y * rowSamples, x0, x1, a, b, c, d, at(y) - x0);
+  const words = wordViews(src, dst);
+  for (let y = y0; y < y1; y++) {
+    if (words) sumRow4Pairs(src, words, y * rowSamples, x0, x1, a, b, c, d, at(y) - x0);
+    else sumRow4(src, y * rowSamples, x0, x1, a, b, c, d, at(y) - x0);
+  }
   return true;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** 32-bit views of the source and the four bands, when all are 4-byte aligned on a little-endian platform. */
+function wordViews(src: Uint16Array, dst: readonly Uint16Array[]): Uint32Array[] | null {
+  const all = [src, ...dst];
+  if (!LITTLE_ENDIAN || all.some((v) => v.byteOffset % 4 !== 0)) return null;
+  return all.map((v) => new Uint32Array(v.buffer, v.byteOffset, v.length >> 1));
+}
+
+/**
+ * Two 16-bit lanes of `x` and `y` added in one 32-bit word, each lane mod 2^16: the low 15 bits of each lane are
+ * added (a carry out of them stops at the lane's top bit) and the top bits are added with no carry (xor).
+ */
+function add2x16(x: number, y: number): number {
+  return ((x & 0x7fff7fff) + (y & 0x7fff7fff)) ^ ((x ^ y) & 0x80008000);
+}
+
+/**
+ * {@link sumRow4} two pixels at a time: a pixel's four samples are two 32-bit words, each holding two bands'
+ * running sums (see {@link add2x16}), and two pixels' sums of one band make one 32-bit store.
+ */
+function sumRow4Pairs(
+  src: Uint16Array,
+  words: Uint32Array[],
+  s: number,
+  x0: number,
+  x1: number,
+  a: Uint16Array,
+  b: Uint16Array,
+  c: Uint16Array,
+  d: Uint16Array,
+  o: number,
+): void {
+  const [w, wa, wb, wc, wd] = words as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  let ab = 0; // bands a (low lane) and b (high lane)
+  let cd = 0;
+  let j = s >> 1; // pixel x's first word
+  let x = 0;
+  const sum = (): void => {
+    ab = add2x16(ab, w[j] as number);
+    cd = add2x16(cd, w[j + 1] as number);
+    j += 2;
+  };
+  const one = (): void => {
+    sum();
+    if (x >= x0) {
+      a[o + x] = ab;
+      b[o + x] = ab >>> 16;
+      c[o + x] = cd;
+      d[o + x] = cd >>> 16;
+    }
+    x++;
+  };
+  while (x < x1 && (x < x0 || (o + x) & 1)) one(); // up to the window and an even output index
+  let k = (o + x) >> 1;
+  for (; x + 1 < x1; x += 2, j += 4, k++) {
+    const ab0 = add2x16(ab, w[j] as number);
+    const cd0 = add2x16(cd, w[j + 1] as number);
+    ab = add2x16(ab0, w[j + 2] as number);
+    cd = add2x16(cd0, w[j + 3] as number);
+    wa[k] = (ab0 & 0xffff) | (ab << 16);
+    wb[k] = (ab0 >>> 16) | (ab & 0xffff0000);
+    wc[k] = (cd0 & 0xffff) | (cd << 16);
+    wd[k] = (cd0 >>> 16) | (cd & 0xffff0000);
+  }
+  while (x < x1) one();
 }
 
 /** One row of {@link undoHorizontalPredictorInto4}: four running sums, pixel x's to a/b/c/d at `o + x`. */

@@ -102,7 +102,9 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('reads over reuse
         // into the caller's arrays (plain, then shared) that hold the other file's pixels
         for (const shared of [false, true]) {
           const into = dirty.bands.map((b) => {
-            const copy = shared ? new Uint16Array(new SharedArrayBuffer(b.byteLength)) : new Uint16Array(b.length);
+            const copy = shared
+              ? new Uint16Array(new SharedArrayBuffer(b.byteLength))
+              : new Uint16Array(b.length);
             copy.set(b as Uint16Array);
             return copy;
           });
