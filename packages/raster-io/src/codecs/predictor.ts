@@ -108,7 +108,7 @@ export function undoHorizontalPredictorInto4(
   const [a, b, c, d] = dst as [Uint16Array, Uint16Array, Uint16Array, Uint16Array];
   const words = wordViews(src, dst);
   for (let y = y0; y < y1; y++) {
-    if (words) sumRow4Pairs(src, words, y * rowSamples, x0, x1, a, b, c, d, at(y) - x0);
+    if (words) sumRow4Pairs(words, y * rowSamples, x0, x1, a, b, c, d, at(y) - x0);
     else sumRow4(src, y * rowSamples, x0, x1, a, b, c, d, at(y) - x0);
   }
   return true;
@@ -136,7 +136,6 @@ function add2x16(x: number, y: number): number {
  * running sums (see {@link add2x16}), and two pixels' sums of one band make one 32-bit store.
  */
 function sumRow4Pairs(
-  src: Uint16Array,
   words: Uint32Array[],
   s: number,
   x0: number,

@@ -26,6 +26,12 @@ export interface OutputBandsPlan {
 export interface OutputBands {
   /** The bands decoders write into; allocated (and cleared where needed) on first use. */
   targets(): RasterArray[];
+  /**
+   * When workers decode into shared scratch for new plain bands: allocate those bands now and touch their
+   * pages, so the page faults of new memory happen on this otherwise idle thread while the workers decode,
+   * not in the copy after them. A no-op otherwise.
+   */
+  prefault(): void;
   /** The caller's bands once every block is placed (copied out of shared scratch when workers decoded). */
   finish(): RasterArray[];
 }
@@ -49,14 +55,20 @@ export function outputBands(plan: OutputBandsPlan): OutputBands {
     });
     return targets;
   };
+  let plain: RasterArray[] | undefined;
   return {
     targets: get,
+    prefault() {
+      if (!plan.shared || plan.into || plain) return;
+      const Ctor = DTYPE_ARRAY[plan.dtype];
+      plain = Array.from({ length: plan.count }, () => new Ctor(plan.length).fill(0 as never));
+    },
     finish() {
       const decoded = get();
       if (!scratch) return decoded;
       // shared memory is for the workers only: callers get plain memory (or the bands they passed)
       return decoded.map((band, i) => {
-        const out = plan.into?.[i] ?? band.slice();
+        const out = plan.into?.[i] ?? plain?.[i] ?? band.slice();
         if (out !== band) out.set(band as never);
         sharedScratch.give(band);
         return out;

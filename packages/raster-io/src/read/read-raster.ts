@@ -279,6 +279,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency, runs.length) }, worker));
+  if (parallel) output.prefault(); // every run is with the workers: this thread is free until they are done
   await Promise.all(pending);
   throwIfAborted(opts.signal, name);
   // Worker failures in file order, so the error thrown is the one the single-thread path would throw.
