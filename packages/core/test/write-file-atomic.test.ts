@@ -14,6 +14,19 @@ describe('writeFileAtomic', () => {
     expect(await readdir(`${dir}/a/b`)).toEqual(['f.bin']);
   });
 
+  it('writes pieces back to back, more than one iovec batch of them, empty ones included', async () => {
+    const dir = await tempDir();
+    // 3000 pieces: over Linux's 1024-iovec limit for one writev
+    const pieces = Array.from({ length: 3000 }, (_, i) => new Uint8Array(i % 7).fill(i % 251));
+    const big = new Uint8Array(300_000).map((_, i) => i % 13);
+    pieces.splice(1500, 0, big.subarray(5, 250_000));
+    await writeFileAtomic(`${dir}/p.bin`, pieces);
+    const want = Buffer.concat(pieces);
+    expect(want.byteLength).toBeGreaterThan(250_000);
+    expect((await readFile(`${dir}/p.bin`)).equals(want)).toBe(true);
+    expect(await readdir(dir)).toEqual(['p.bin']);
+  });
+
   it('fails with WRITE_FAILED naming the path, keeps the old file and removes its temp file', async () => {
     const dir = await tempDir();
     await mkdir(`${dir}/ro`);

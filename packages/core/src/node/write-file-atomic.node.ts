@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type CsvCell, toCsv } from '../csv.js';
 import { CoreError } from '../errors.js';
@@ -8,18 +8,23 @@ import { CoreError } from '../errors.js';
  * Write a file atomically: write a temporary file `<path>.<12 hex>.tmp` next to it, fsync, then rename over
  * the target, so readers see the old file or the new one, never half of one. Creates missing parent folders.
  * @param path destination path.
- * @param data bytes or UTF-8 text.
+ * @param data bytes, UTF-8 text, or pieces of bytes written one after another (one gathered write: a file made
+ *   of many blocks need not be copied into one buffer first).
  * @throws CoreError `WRITE_FAILED` naming the path and the system error (the temporary file is removed).
  * @example
  * await writeFileAtomic('out/manifest.json', JSON.stringify(manifest));
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string | readonly Uint8Array[],
+): Promise<void> {
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await mkdir(dirname(path), { recursive: true });
     const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(data);
+      if (Array.isArray(data)) await writeGathered(fh, data);
+      else await fh.writeFile(data as Uint8Array | string);
       await fh.sync();
     } finally {
       await fh.close();
@@ -33,6 +38,14 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
       { cause: err },
     );
   }
+}
+
+/** Write `pieces` back to back from the start of the file (libuv splits the list at the system's iovec limit). */
+async function writeGathered(fh: FileHandle, pieces: readonly Uint8Array[]): Promise<void> {
+  let total = 0;
+  for (const p of pieces) total += p.byteLength;
+  const { bytesWritten } = await fh.writev(pieces as Uint8Array[], 0);
+  if (bytesWritten !== total) throw new Error(`short write: ${bytesWritten} of ${total} bytes`);
 }
 
 /** Options of {@link writeCsv}. */

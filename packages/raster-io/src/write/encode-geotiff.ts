@@ -114,11 +114,29 @@ export const STRUCTURAL_METADATA = [
  * ```
  */
 export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}): Uint8Array {
+  return joinPieces(encodeGeoTiffPieces(raster, options));
+}
+
+/** @internal {@link encodeGeoTiff} as the file's pieces in order (header and IFDs, then blocks), not joined. */
+export function encodeGeoTiffPieces(raster: Raster, options: EncodeGeoTiffOptions = {}): Uint8Array[] {
   const plan = planEncoding(raster, options);
   const levels = buildLevels(raster, plan);
   const rps = encodeBlocks(raster, levels, plan);
   setIfdEntries(raster, levels, plan, rps);
-  return assembleFile(levels, plan.cog);
+  return filePieces(levels, plan.cog);
+}
+
+/** The pieces of a file in one buffer. */
+export function joinPieces(pieces: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of pieces) size += p.byteLength;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }
 
 /** An encode whose blocks are predicted but not yet compressed (Node compresses them on worker threads). */
@@ -127,8 +145,8 @@ export interface PreparedGeoTiff {
   blocks: Uint8Array[][];
   /** The deflate level, or undefined when the file is not compressed. */
   deflateLevel: number | undefined;
-  /** The file, from the compressed blocks (same shape as `blocks`). */
-  finish(compressed: Uint8Array[][]): Uint8Array;
+  /** The file's pieces in order (see {@link encodeGeoTiffPieces}), from the compressed blocks (same shape as `blocks`). */
+  finish(compressed: Uint8Array[][]): Uint8Array[];
 }
 
 /** @internal {@link encodeGeoTiff} up to compression: same validation, overviews, layout and predictor. */
@@ -144,7 +162,7 @@ export function prepareGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {
         lv.blocks = compressed[i] as Uint8Array[];
       });
       setIfdEntries(raster, levels, plan, rps);
-      return assembleFile(levels, plan.cog);
+      return filePieces(levels, plan.cog);
     },
   };
 }
@@ -293,27 +311,48 @@ function encodeBlocks(raster: Raster, levels: Level[], plan: EncodePlan, report 
     total += (pixel ? 1 : spp) * Math.ceil(lv.width / bw) * Math.ceil(lv.height / bh);
   }
   let done = 0;
+  // A compressing encoder copies each block into its output, so one scratch block serves them all (new memory
+  // per block costs a page fault per 4 KiB touched); blocks kept as they are (uncompressed, or compressed later
+  // by `prepareGeoTiff`'s caller) each need their own.
+  const scratch = codec && report ? new Map<number, RasterArray>() : undefined;
+  const blockBuffer: BlockBuffer = (length, whole) => {
+    const Ctor = DTYPE_ARRAY[raster.dtype];
+    if (!scratch) return new Ctor(length);
+    let buf = scratch.get(length);
+    if (!buf) scratch.set(length, (buf = new Ctor(length)));
+    else if (!whole) buf.fill(0 as never); // edge blocks are padded with zeros
+    return buf;
+  };
   const encodeBlock = (block: RasterArray, rowSamples: number, owned: boolean): Uint8Array => {
     let bytes = bytesOf(block);
     if (!owned && (predictor !== 1 || !report)) bytes = bytes.slice();
     if (predictor === 2) applyHorizontalPredictor(bytes, bps, rowSamples, perBlock);
     else if (predictor === 3) applyFloatingPointPredictor(bytes, bps, rowSamples, perBlock);
-    const out = codec ? (codec.encode as NonNullable<Codec['encode']>)(bytes, level) : bytes;
+    let out = codec ? (codec.encode as NonNullable<Codec['encode']>)(bytes, level) : bytes;
+    if (scratch && out.buffer === bytes.buffer) out = out.slice(); // a codec that hands back its input's memory
     if (report) opts.onProgress?.({ stage: 'encode', done: ++done, total });
     return out;
   };
   for (const lv of levels) {
-    if (pixel) pixelBlocks(lv, raster.dtype, plan, rps, encodeBlock);
-    else if (tiled) bandTiles(lv, raster.dtype, tile, encodeBlock);
+    if (pixel) pixelBlocks(lv, plan, rps, blockBuffer, encodeBlock);
+    else if (tiled) bandTiles(lv, tile, blockBuffer, encodeBlock);
     else bandStrips(lv, rps, encodeBlock);
   }
   return rps;
 }
 
 type BlockEncoder = (block: RasterArray, rowSamples: number, owned: boolean) => Uint8Array;
+/** A zeroed block of `length` samples; `whole`: the caller writes every sample (no zero padding needed). */
+type BlockBuffer = (length: number, whole: boolean) => RasterArray;
 
 /** One block holds every band, samples interleaved (tiles or strips). */
-function pixelBlocks(lv: Level, dtype: DType, plan: EncodePlan, rps: number, encode: BlockEncoder): void {
+function pixelBlocks(
+  lv: Level,
+  plan: EncodePlan,
+  rps: number,
+  blockBuffer: BlockBuffer,
+  encode: BlockEncoder,
+): void {
   const { width: w, height: h } = lv;
   const { tiled, tile, spp } = plan;
   const bw = tiled ? tile : w;
@@ -323,7 +362,7 @@ function pixelBlocks(lv: Level, dtype: DType, plan: EncodePlan, rps: number, enc
       const rows = Math.min(bh, h - by * bh);
       const x0 = bx * bw;
       const cols = Math.min(bw, w - x0);
-      const buf = new DTYPE_ARRAY[dtype]((tiled ? bh : rows) * bw * spp);
+      const buf = blockBuffer((tiled ? bh : rows) * bw * spp, cols === bw && (!tiled || rows === bh));
       for (let b = 0; b < spp; b++) {
         const band = lv.bands[b] as RasterArray;
         for (let r = 0; r < rows; r++) {
@@ -338,17 +377,17 @@ function pixelBlocks(lv: Level, dtype: DType, plan: EncodePlan, rps: number, enc
 }
 
 /** Band-interleaved tiles: every tile of band 0, then of band 1, … (edge tiles padded with zeros). */
-function bandTiles(lv: Level, dtype: DType, tile: number, encode: BlockEncoder): void {
+function bandTiles(lv: Level, tile: number, blockBuffer: BlockBuffer, encode: BlockEncoder): void {
   const { width: w, height: h } = lv;
   const across = Math.ceil(w / tile);
   const down = Math.ceil(h / tile);
   for (const band of lv.bands) {
     for (let ty = 0; ty < down; ty++) {
       for (let tx = 0; tx < across; tx++) {
-        const buf = new DTYPE_ARRAY[dtype](tile * tile);
         const x0 = tx * tile;
         const cols = Math.min(tile, w - x0);
         const rows = Math.min(tile, h - ty * tile);
+        const buf = blockBuffer(tile * tile, cols === tile && rows === tile);
         for (let r = 0; r < rows; r++) {
           const s = (ty * tile + r) * w + x0;
           (buf as Uint8Array).set((band as Uint8Array).subarray(s, s + cols), r * tile);
@@ -418,10 +457,10 @@ function setIfdEntries(raster: Raster, levels: Level[], plan: EncodePlan, rps: n
 }
 
 /**
- * Stage 5: lays out header, [COG ghost area], IFDs (each followed by its arrays), then block data (COG:
- * smallest overview first, each block with a size leader and a 4-byte trailer), and writes the file.
+ * Stage 5: the file as pieces in file order: the header, ghost area and IFDs in one buffer, then each block (in a
+ * COG between its 4-byte size leader and its last-4-bytes trailer, views of one small buffer).
  */
-function assembleFile(levels: Level[], cog: boolean): Uint8Array {
+function filePieces(levels: Level[], cog: boolean): Uint8Array[] {
   let pos = 8;
   let ghost: Uint8Array | undefined;
   if (cog) {
@@ -436,8 +475,10 @@ function assembleFile(levels: Level[], cog: boolean): Uint8Array {
     pos += lv.ifdBytes;
     pos += pos & 1;
   }
+  const headerBytes = pos;
   const dataOrder = cog ? [...levels].reverse() : levels;
   const offsets = new Map<Level, number[]>();
+  let blockCount = 0;
   for (const lv of dataOrder) {
     const offs: number[] = [];
     for (const b of lv.blocks) {
@@ -447,6 +488,7 @@ function assembleFile(levels: Level[], cog: boolean): Uint8Array {
       if (cog) pos += 4; // trailer
     }
     offsets.set(lv, offs);
+    blockCount += lv.blocks.length;
   }
   if (pos > 0xffffffff) {
     throw new RasterIoError(
@@ -454,28 +496,34 @@ function assembleFile(levels: Level[], cog: boolean): Uint8Array {
       `the encoded file would be ${pos} bytes; classic TIFF is limited to 4 GiB (BigTIFF is not written): split the raster or compress it`,
     );
   }
-  const out = new Uint8Array(pos);
-  const view = new DataView(out.buffer);
-  out.set([0x49, 0x49, 42, 0]);
+  const header = new Uint8Array(headerBytes);
+  const view = new DataView(header.buffer);
+  header.set([0x49, 0x49, 42, 0]);
   view.setUint32(4, (levels[0] as Level).ifdOffset, true);
-  if (ghost) out.set(ghost, 8);
+  if (ghost) header.set(ghost, 8);
   levels.forEach((lv, i) => {
     const offs = offsets.get(lv) as number[];
     const entries = lv.entries.map((e) => (e.tag === 324 || e.tag === 273 ? { ...e, values: offs } : e));
     writeIfd(view, lv.ifdOffset, entries, i + 1 < levels.length ? (levels[i + 1] as Level).ifdOffset : 0);
   });
+  const pieces: Uint8Array[] = [header];
+  const marks = new Uint8Array(cog ? blockCount * 8 : 0);
+  const marksView = new DataView(marks.buffer);
+  let m = 0;
   for (const lv of dataOrder) {
-    const offs = offsets.get(lv) as number[];
-    lv.blocks.forEach((b, k) => {
-      const at = offs[k] as number;
-      out.set(b, at);
-      if (cog) {
-        view.setUint32(at - 4, b.byteLength, true);
-        out.set(b.subarray(Math.max(0, b.byteLength - 4)), at + b.byteLength);
+    for (const b of lv.blocks) {
+      if (!cog) {
+        pieces.push(b);
+        continue;
       }
-    });
+      marksView.setUint32(m, b.byteLength, true);
+      marks.set(b.subarray(Math.max(0, b.byteLength - 4)), m + 4);
+      // (a block shorter than 4 bytes has a trailer of its bytes then zeros)
+      pieces.push(marks.subarray(m, m + 4), b, marks.subarray(m + 4, m + 8));
+      m += 8;
+    }
   }
-  return out;
+  return pieces;
 }
 
 function validate(raster: Raster): void {

@@ -8,14 +8,17 @@ import { RasterIoError } from '../errors.js';
  *
  * @deprecated import `writeFileAtomic` from `@worldstrat/core/node` (it throws CoreError `WRITE_FAILED`).
  * @param path - destination path
- * @param data - bytes or UTF-8 text
+ * @param data - bytes, UTF-8 text, or pieces of bytes written back to back
  * @throws RasterIoError `WRITE_FAILED` naming the path and the system error (the temporary file is removed)
  * @example
  * ```ts
  * await writeFileAtomic('out/manifest.json', JSON.stringify(manifest));
  * ```
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string | readonly Uint8Array[],
+): Promise<void> {
   try {
     await writeFileAtomicCore(path, data);
   } catch (err) {

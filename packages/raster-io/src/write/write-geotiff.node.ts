@@ -2,7 +2,7 @@ import { NODE_CODECS, zlibCodec } from '../codecs/zlib-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import { deflateBlocksParallel } from '../read/decode-pool.node.js';
 import type { Raster } from '../types.js';
-import { type EncodeGeoTiffOptions, encodeGeoTiff, prepareGeoTiff } from './encode-geotiff.js';
+import { type EncodeGeoTiffOptions, encodeGeoTiffPieces, prepareGeoTiff } from './encode-geotiff.js';
 import { writeFileAtomic } from './write-file-atomic.node.js';
 
 /** Options of {@link writeGeoTiff}: those of {@link encodeGeoTiff} plus the compression threads. */
@@ -38,12 +38,15 @@ export async function writeGeoTiff(
     throw new RasterIoError('INVALID_ARGUMENT', `${path}: threads must be an integer 1..256, got ${threads}`);
   }
   const encode = { ...rest, codecs: { ...NODE_CODECS, ...rest.codecs } };
-  const bytes =
+  // the file's pieces go to disk in one gathered write, never copied into one buffer
+  const pieces =
     threads > 1 && encode.codecs[8] === zlibCodec
       ? await encodeParallel(raster, encode, threads)
-      : encodeGeoTiff(raster, encode);
-  await writeFileAtomic(path, bytes);
-  return bytes.byteLength;
+      : encodeGeoTiffPieces(raster, encode);
+  await writeFileAtomic(path, pieces);
+  let bytes = 0;
+  for (const p of pieces) bytes += p.byteLength;
+  return bytes;
 }
 
 /**
@@ -54,7 +57,7 @@ async function encodeParallel(
   raster: Raster,
   options: EncodeGeoTiffOptions,
   threads: number,
-): Promise<Uint8Array> {
+): Promise<Uint8Array[]> {
   const prepared = prepareGeoTiff(raster, options);
   const level = prepared.deflateLevel;
   if (level === undefined) return prepared.finish(prepared.blocks);
