@@ -318,9 +318,13 @@ function encodeBlocks(raster: Raster, levels: Level[], plan: EncodePlan, report 
   const blockBuffer: BlockBuffer = (length, whole) => {
     const Ctor = DTYPE_ARRAY[raster.dtype];
     if (!scratch) return new Ctor(length);
-    let buf = scratch.get(length);
-    if (!buf) scratch.set(length, (buf = new Ctor(length)));
-    else if (!whole) buf.fill(0 as never); // edge blocks are padded with zeros
+    const buf = scratch.get(length);
+    if (!buf) {
+      const fresh = new Ctor(length);
+      scratch.set(length, fresh);
+      return fresh;
+    }
+    if (!whole) buf.fill(0 as never); // edge blocks are padded with zeros
     return buf;
   };
   const encodeBlock = (block: RasterArray, rowSamples: number, owned: boolean): Uint8Array => {
