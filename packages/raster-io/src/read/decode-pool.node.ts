@@ -105,48 +105,61 @@ export const nodeBlockDecoder: ParallelBlockDecoder = {
 /** Bytes of blocks compressed per worker task when writing. */
 const DEFLATE_TASK_BYTES = 1 << 19;
 
+/** Compresses blocks on the worker pool as they are added (see {@link parallelDeflater}). */
+export interface ParallelDeflater {
+  /** Queue a block; a task goes to a worker as soon as it holds about `DEFLATE_TASK_BYTES`. */
+  add(block: Uint8Array): void;
+  /** Send what is left and resolve with every block compressed, in the order added. */
+  done(): Promise<Uint8Array[]>;
+}
+
 /**
- * Deflate blocks (zlib format) on up to `threads` workers, in order; `onBlock` runs as each block's task completes.
- * A block that is the whole of its buffer is transferred to its worker (and detached here: the caller must not use it
- * again); the others are copied first.
+ * Deflate blocks (zlib format) on up to `threads` workers while the caller is still producing them; `onBlock` runs
+ * as each block's task completes. A block that is the whole of its buffer is transferred to its worker (and
+ * detached here: the caller must not use it again); the others are copied first.
  */
-export async function deflateBlocksParallel(
-  threads: number,
-  blocks: Uint8Array[],
-  level: number,
-  onBlock?: () => void,
-): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = new Array(blocks.length);
+export function parallelDeflater(threads: number, level: number, onBlock?: () => void): ParallelDeflater {
+  const out: Uint8Array[] = [];
   const jobs: Promise<void>[] = [];
   const sent = new Set<ArrayBufferLike>(); // a buffer can be transferred once: a repeated block is copied
-  let i = 0;
-  while (i < blocks.length) {
-    const first = i;
-    let size = 0;
-    const task: Uint8Array[] = [];
-    while (i < blocks.length && (i === first || size < DEFLATE_TASK_BYTES)) {
-      const b = blocks[i++] as Uint8Array;
+  let task: Uint8Array[] = [];
+  let first = 0;
+  let size = 0;
+  const send = (): void => {
+    if (task.length === 0) return;
+    const at = first;
+    const blocks = task;
+    const job = runOn<Uint8Array[]>(
+      threads,
+      { kind: 'deflate', blocks, level },
+      blocks.map((b) => b.buffer as ArrayBuffer),
+    ).then((compressed) => {
+      for (const [k, c] of compressed.entries()) {
+        out[at + k] = c;
+        onBlock?.();
+      }
+    });
+    job.catch(() => {}); // awaited in done()
+    jobs.push(job);
+    first += blocks.length;
+    task = [];
+    size = 0;
+  };
+  return {
+    add(b) {
       const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
       const own = whole && !sent.has(b.buffer) && !(b.buffer instanceof SharedArrayBuffer) ? b : b.slice();
       sent.add(own.buffer);
       task.push(own);
       size += b.byteLength;
-    }
-    const job = runOn<Uint8Array[]>(
-      threads,
-      { kind: 'deflate', blocks: task, level },
-      task.map((b) => b.buffer as ArrayBuffer),
-    ).then((compressed) => {
-      for (const [k, c] of compressed.entries()) {
-        out[first + k] = c;
-        onBlock?.();
-      }
-    });
-    job.catch(() => {}); // awaited below
-    jobs.push(job);
-  }
-  await Promise.all(jobs);
-  return out;
+      if (size >= DEFLATE_TASK_BYTES) send();
+    },
+    async done() {
+      send();
+      await Promise.all(jobs);
+      return out;
+    },
+  };
 }
 
 /** Workers started so far (tests check that small reads start none). */

@@ -75,6 +75,8 @@ interface Level {
   width: number;
   height: number;
   bands: RasterArray[];
+  /** Overviews: computes `bands` from the level they come from (on first use, once that level has its own). */
+  makeBands?: () => RasterArray[];
   blocks: Uint8Array[];
   entries: IfdEntry[];
   ifdOffset: number;
@@ -149,14 +151,26 @@ export interface PreparedGeoTiff {
   finish(compressed: Uint8Array[][]): Uint8Array[];
 }
 
-/** @internal {@link encodeGeoTiff} up to compression: same validation, overviews, layout and predictor. */
-export function prepareGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}): PreparedGeoTiff {
+/**
+ * @internal {@link encodeGeoTiff} up to compression: same validation, overviews, layout and predictor.
+ * `onBlock` gets each block as soon as it is cut (with the deflate level, undefined when uncompressed), in file
+ * block order, level by level (an overview is computed only after the blocks of the levels before it), so
+ * compression can start while the rest is prepared.
+ */
+export function prepareGeoTiff(
+  raster: Raster,
+  options: EncodeGeoTiffOptions = {},
+  onBlock?: (block: Uint8Array, deflateLevel: number | undefined) => void,
+): PreparedGeoTiff {
   const plan = planEncoding(raster, options);
   const levels = buildLevels(raster, plan);
-  const rps = encodeBlocks(raster, levels, { ...plan, codec: undefined }, false);
+  const deflateLevel = plan.codec ? plan.level : undefined;
+  const rps = encodeBlocks(raster, levels, { ...plan, codec: undefined }, false, (block) =>
+    onBlock?.(block, deflateLevel),
+  );
   return {
     blocks: levels.map((lv) => lv.blocks),
-    deflateLevel: plan.codec ? plan.level : undefined,
+    deflateLevel,
     finish(compressed) {
       levels.forEach((lv, i) => {
         lv.blocks = compressed[i] as Uint8Array[];
@@ -277,9 +291,11 @@ function buildLevels(raster: Raster, plan: EncodePlan): Level[] {
     levels.push({
       width: w,
       height: h,
-      bands: prev.bands.map((b) =>
-        decimateBand(b, prev.width, prev.height, w, h, dtype, plan.opts.overviewResampling, raster.noData),
-      ),
+      bands: [],
+      makeBands: () =>
+        bandsOf(prev).map((b) =>
+          decimateBand(b, prev.width, prev.height, w, h, dtype, plan.opts.overviewResampling, raster.noData),
+        ),
       blocks: [],
       entries: [],
       ifdOffset: 0,
@@ -289,12 +305,27 @@ function buildLevels(raster: Raster, plan: EncodePlan): Level[] {
   return levels;
 }
 
+/** A level's bands, computed now if it is an overview not computed yet. */
+function bandsOf(lv: Level): RasterArray[] {
+  if (lv.makeBands) {
+    lv.bands = lv.makeBands();
+    lv.makeBands = undefined;
+  }
+  return lv.bands;
+}
+
 /**
  * Stage 3: predicts, compresses and stores every block of every level; returns the rows per strip.
  * `report: false` (blocks compressed later, elsewhere) copies blocks that are views of the bands and leaves
  * progress to the caller.
  */
-function encodeBlocks(raster: Raster, levels: Level[], plan: EncodePlan, report = true): number {
+function encodeBlocks(
+  raster: Raster,
+  levels: Level[],
+  plan: EncodePlan,
+  report = true,
+  onBlock?: (block: Uint8Array) => void,
+): number {
   const { width, height } = raster;
   const { opts, tiled, tile, bps, pixel, spp, predictor, perBlock, codec, level } = plan;
   const defaultRps = Math.max(1, Math.floor(8192 / (width * bps)));
@@ -335,6 +366,7 @@ function encodeBlocks(raster: Raster, levels: Level[], plan: EncodePlan, report 
     let out = codec ? (codec.encode as NonNullable<Codec['encode']>)(bytes, level) : bytes;
     if (scratch && out.buffer === bytes.buffer) out = out.slice(); // a codec that hands back its input's memory
     if (report) opts.onProgress?.({ stage: 'encode', done: ++done, total });
+    onBlock?.(out);
     return out;
   };
   for (const lv of levels) {
@@ -368,7 +400,7 @@ function pixelBlocks(
       const cols = Math.min(bw, w - x0);
       const buf = blockBuffer((tiled ? bh : rows) * bw * spp, cols === bw && (!tiled || rows === bh));
       for (let b = 0; b < spp; b++) {
-        const band = lv.bands[b] as RasterArray;
+        const band = bandsOf(lv)[b] as RasterArray;
         for (let r = 0; r < rows; r++) {
           let s = (by * bh + r) * w + x0;
           let d = r * bw * spp + b;
@@ -385,7 +417,7 @@ function bandTiles(lv: Level, tile: number, blockBuffer: BlockBuffer, encode: Bl
   const { width: w, height: h } = lv;
   const across = Math.ceil(w / tile);
   const down = Math.ceil(h / tile);
-  for (const band of lv.bands) {
+  for (const band of bandsOf(lv)) {
     for (let ty = 0; ty < down; ty++) {
       for (let tx = 0; tx < across; tx++) {
         const x0 = tx * tile;
@@ -407,7 +439,7 @@ function bandStrips(lv: Level, rps: number, encode: BlockEncoder): void {
   const { width: w, height: h } = lv;
   const bh = Math.min(rps, h);
   const strips = Math.ceil(h / bh);
-  for (const band of lv.bands) {
+  for (const band of bandsOf(lv)) {
     for (let s = 0; s < strips; s++) {
       const rows = Math.min(bh, h - s * bh);
       lv.blocks.push(encode(band.subarray(s * bh * w, (s * bh + rows) * w) as RasterArray, w, false));

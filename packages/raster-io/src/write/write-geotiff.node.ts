@@ -1,6 +1,6 @@
 import { NODE_CODECS, zlibCodec } from '../codecs/zlib-codec.node.js';
 import { RasterIoError } from '../errors.js';
-import { deflateBlocksParallel } from '../read/decode-pool.node.js';
+import { type ParallelDeflater, parallelDeflater } from '../read/decode-pool.node.js';
 import type { Raster } from '../types.js';
 import { type EncodeGeoTiffOptions, encodeGeoTiffPieces, prepareGeoTiff } from './encode-geotiff.js';
 import { writeFileAtomic } from './write-file-atomic.node.js';
@@ -50,22 +50,28 @@ export async function writeGeoTiff(
 }
 
 /**
- * encodeGeoTiff with the deflate stage on the worker pool (same bytes: same zlib, same level); the prepared blocks
- * go to the workers without a copy.
+ * encodeGeoTiff with the deflate stage on the worker pool (same bytes: same zlib, same level). Each block goes to
+ * the workers as soon as it is cut, without a copy, so they compress while this thread cuts the rest and
+ * computes the overviews.
  */
 async function encodeParallel(
   raster: Raster,
   options: EncodeGeoTiffOptions,
   threads: number,
 ): Promise<Uint8Array[]> {
-  const prepared = prepareGeoTiff(raster, options);
-  const level = prepared.deflateLevel;
-  if (level === undefined) return prepared.finish(prepared.blocks);
-  const all = prepared.blocks.flat();
+  let deflater: ParallelDeflater | undefined;
   let done = 0;
-  const compressed = await deflateBlocksParallel(threads, all, level, () =>
-    options.onProgress?.({ stage: 'encode', done: ++done, total: all.length }),
-  );
+  let total = 0;
+  const prepared = prepareGeoTiff(raster, options, (block, level) => {
+    if (level === undefined) return;
+    deflater ??= parallelDeflater(threads, level, () =>
+      options.onProgress?.({ stage: 'encode', done: ++done, total }),
+    );
+    deflater.add(block);
+  });
+  if (!deflater) return prepared.finish(prepared.blocks);
+  total = prepared.blocks.reduce((n, lv) => n + lv.length, 0);
+  const compressed = await deflater.done();
   const perLevel: Uint8Array[][] = [];
   let at = 0;
   for (const lv of prepared.blocks) {
