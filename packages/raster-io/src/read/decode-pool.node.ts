@@ -115,8 +115,9 @@ export interface ParallelDeflater {
 
 /**
  * Deflate blocks (zlib format) on up to `threads` workers while the caller is still producing them; `onBlock` runs
- * as each block's task completes. A block that is the whole of its buffer is transferred to its worker (and
- * detached here: the caller must not use it again); the others are copied first.
+ * as each block's task completes. Blocks in shared memory are read by the workers where they are (the caller keeps
+ * them unchanged until `done()` settles); a plain block that is the whole of its buffer is transferred to its
+ * worker (and detached here: the caller must not use it again); the others are copied first.
  */
 export function parallelDeflater(threads: number, level: number, onBlock?: () => void): ParallelDeflater {
   const out: Uint8Array[] = [];
@@ -132,7 +133,7 @@ export function parallelDeflater(threads: number, level: number, onBlock?: () =>
     const job = runOn<Uint8Array[]>(
       threads,
       { kind: 'deflate', blocks, level },
-      blocks.map((b) => b.buffer as ArrayBuffer),
+      blocks.filter((b) => !isShared(b)).map((b) => b.buffer as ArrayBuffer),
     ).then((compressed) => {
       for (const [k, c] of compressed.entries()) {
         out[at + k] = c;
@@ -147,8 +148,9 @@ export function parallelDeflater(threads: number, level: number, onBlock?: () =>
   };
   return {
     add(b) {
+      // shared blocks are read where they are; a plain block that is its whole buffer is transferred once
       const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
-      const own = whole && !sent.has(b.buffer) && !(b.buffer instanceof SharedArrayBuffer) ? b : b.slice();
+      const own = isShared(b) || (whole && !sent.has(b.buffer)) ? b : b.slice();
       sent.add(own.buffer);
       task.push(own);
       size += b.byteLength;
@@ -160,6 +162,10 @@ export function parallelDeflater(threads: number, level: number, onBlock?: () =>
       return out;
     },
   };
+}
+
+function isShared(view: ArrayBufferView): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && view.buffer instanceof SharedArrayBuffer;
 }
 
 /** Workers started so far (tests check that small reads start none). */

@@ -141,6 +141,12 @@ export function joinPieces(pieces: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * Memory for one tile (or pixel-interleaved block) of `bytes` bytes, 8-byte aligned, whose content is unspecified:
+ * lets the caller of {@link prepareGeoTiff} cut blocks into memory it reuses (they are compressed from it later).
+ */
+export type BlockMemory = (bytes: number) => Uint8Array;
+
 /** An encode whose blocks are predicted but not yet compressed (Node compresses them on worker threads). */
 export interface PreparedGeoTiff {
   /** Every level's blocks, predicted, uncompressed, in file block order (each its own buffer). */
@@ -161,12 +167,19 @@ export function prepareGeoTiff(
   raster: Raster,
   options: EncodeGeoTiffOptions = {},
   onBlock?: (block: Uint8Array, deflateLevel: number | undefined) => void,
+  blockMemory?: BlockMemory,
 ): PreparedGeoTiff {
   const plan = planEncoding(raster, options);
   const levels = buildLevels(raster, plan);
   const deflateLevel = plan.codec ? plan.level : undefined;
-  const rps = encodeBlocks(raster, levels, { ...plan, codec: undefined }, false, (block) =>
-    onBlock?.(block, deflateLevel),
+  const memory = deflateLevel === undefined ? undefined : blockMemory;
+  const rps = encodeBlocks(
+    raster,
+    levels,
+    { ...plan, codec: undefined },
+    false,
+    (block) => onBlock?.(block, deflateLevel),
+    memory,
   );
   return {
     blocks: levels.map((lv) => lv.blocks),
@@ -325,6 +338,7 @@ function encodeBlocks(
   plan: EncodePlan,
   report = true,
   onBlock?: (block: Uint8Array) => void,
+  memory?: BlockMemory,
 ): number {
   const { width, height } = raster;
   const { opts, tiled, tile, bps, pixel, spp, predictor, perBlock, codec, level } = plan;
@@ -348,6 +362,12 @@ function encodeBlocks(
   const scratch = codec && report ? new Map<number, RasterArray>() : undefined;
   const blockBuffer: BlockBuffer = (length, whole) => {
     const Ctor = DTYPE_ARRAY[raster.dtype];
+    if (memory) {
+      const m = memory(length * bps);
+      const buf = new Ctor(m.buffer, m.byteOffset, length);
+      if (!whole) buf.fill(0 as never); // edge blocks are padded with zeros
+      return buf;
+    }
     if (!scratch) return new Ctor(length);
     const buf = scratch.get(length);
     if (!buf) {

@@ -1,8 +1,14 @@
 import { NODE_CODECS, zlibCodec } from '../codecs/zlib-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import { type ParallelDeflater, parallelDeflater } from '../read/decode-pool.node.js';
+import { sharedScratch } from '../read/scratch-pool.js';
 import type { Raster } from '../types.js';
-import { type EncodeGeoTiffOptions, encodeGeoTiffPieces, prepareGeoTiff } from './encode-geotiff.js';
+import {
+  type EncodeGeoTiffOptions,
+  encodeGeoTiffPieces,
+  type PreparedGeoTiff,
+  prepareGeoTiff,
+} from './encode-geotiff.js';
 import { writeFileAtomic } from './write-file-atomic.node.js';
 
 /** Options of {@link writeGeoTiff}: those of {@link encodeGeoTiff} plus the compression threads. */
@@ -62,16 +68,30 @@ async function encodeParallel(
   let deflater: ParallelDeflater | undefined;
   let done = 0;
   let total = 0;
-  const prepared = prepareGeoTiff(raster, options, (block, level) => {
-    if (level === undefined) return;
-    deflater ??= parallelDeflater(threads, level, () =>
-      options.onProgress?.({ stage: 'encode', done: ++done, total }),
+  const slabs = slabAllocator();
+  let compressed: Uint8Array[];
+  let prepared: PreparedGeoTiff;
+  try {
+    prepared = prepareGeoTiff(
+      raster,
+      options,
+      (block, level) => {
+        if (level === undefined) return;
+        deflater ??= parallelDeflater(threads, level, () =>
+          options.onProgress?.({ stage: 'encode', done: ++done, total }),
+        );
+        deflater.add(block);
+      },
+      slabs.take,
     );
-    deflater.add(block);
-  });
-  if (!deflater) return prepared.finish(prepared.blocks);
-  total = prepared.blocks.reduce((n, lv) => n + lv.length, 0);
-  const compressed = await deflater.done();
+    if (!deflater) return prepared.finish(prepared.blocks);
+    total = prepared.blocks.reduce((n, lv) => n + lv.length, 0);
+    compressed = await deflater.done();
+  } finally {
+    // after a failure too: workers only read the slabs, so a task still in flight can spoil nothing but this
+    // failed write's own blocks
+    slabs.release();
+  }
   const perLevel: Uint8Array[][] = [];
   let at = 0;
   for (const lv of prepared.blocks) {
@@ -79,4 +99,34 @@ async function encodeParallel(
     at += lv.length;
   }
   return prepared.finish(perLevel);
+}
+
+/** Bytes of shared memory blocks are cut into before the workers compress them (the scratch pool's largest). */
+const SLAB_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Blocks cut for the deflate workers go into slabs of pooled shared memory: the workers read them where they are
+ * (no copy, no transfer), and the next write reuses the same memory instead of touching new pages.
+ */
+function slabAllocator(): { take: (bytes: number) => Uint8Array; release: () => void } {
+  const slabs: Uint8Array[] = [];
+  let used = 0;
+  return {
+    take(bytes) {
+      const size = Math.ceil(bytes / 8) * 8; // every typed array view stays aligned
+      let slab = slabs[slabs.length - 1];
+      if (!slab || used + size > slab.byteLength) {
+        slab = sharedScratch.take(Math.max(SLAB_BYTES, size)).view;
+        slabs.push(slab);
+        used = 0;
+      }
+      const view = slab.subarray(used, used + bytes);
+      used += size;
+      return view;
+    },
+    release() {
+      for (const slab of slabs) sharedScratch.give(slab);
+      slabs.length = 0;
+    },
+  };
 }
