@@ -2,7 +2,7 @@
 // real CLI resumes from any working directory without fetching verified files again, stalls end in retries,
 // and URL credentials never reach stdout, stderr, --json or the manifest.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { matchRevisits } from '@worldstrat/eo-fetch';
 import { PARTIAL_SUFFIX, readManifest } from '@worldstrat/eo-fetch/node';
@@ -75,6 +75,18 @@ async function listFiles(root: string): Promise<string[]> {
     .map((e) => join(e.parentPath, e.name));
 }
 
+async function nonEmptyPartials(root: string): Promise<string[]> {
+  const partials = (await listFiles(root)).filter((f) => f.endsWith(PARTIAL_SUFFIX));
+  const sizes = await Promise.all(
+    partials.map((f) =>
+      stat(f)
+        .then((s) => s.size)
+        .catch(() => 0),
+    ),
+  );
+  return partials.filter((_, i) => (sizes[i] as number) > 0);
+}
+
 describe('a failed download-release keeps what is already there', () => {
   it('leaves a verified metadata.csv and archive byte-identical after HTTP 500, a reset and an MD5 mismatch', async () => {
     const root = join(dir, 'keep');
@@ -135,7 +147,8 @@ describe('kill -9 of the CLI, resumed from other working directories', () => {
       const verified = [...(await readManifest(manifestPath, { root: abs })).values()].filter(
         (r) => r.status === 'verified',
       ).length;
-      const partials = (await listFiles(abs)).filter((f) => f.endsWith(PARTIAL_SUFFIX));
+      // a partial file with bytes in it (an empty one, just created, is fetched from the start again)
+      const partials = await nonEmptyPartials(abs);
       if (verified >= 1 && partials.length >= 1) break;
       if (Date.now() > deadline)
         throw new Error(`the CLI never reached the kill point (verified=${verified})`);
@@ -148,9 +161,9 @@ describe('kill -9 of the CLI, resumed from other working directories', () => {
     const verifiedBefore = [...(await readManifest(manifestPath, { root: abs })).values()]
       .filter((r) => r.status === 'verified')
       .map((r) => r.itemId!);
-    const partialNames = (await listFiles(abs))
-      .filter((f) => f.endsWith(PARTIAL_SUFFIX))
-      .map((f) => f.slice(f.lastIndexOf('/') + 1, -PARTIAL_SUFFIX.length));
+    const partialNames = (await nonEmptyPartials(abs)).map((f) =>
+      f.slice(f.lastIndexOf('/') + 1, -PARTIAL_SUFFIX.length),
+    );
     expect(verifiedBefore.length).toBeGreaterThanOrEqual(1);
     expect(partialNames.length).toBeGreaterThanOrEqual(1);
     // leftovers of a marker write killed mid-way (ours), beside a temp file that is not ours
