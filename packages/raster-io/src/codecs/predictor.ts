@@ -1,5 +1,6 @@
 // TIFF predictors 2 (horizontal differencing) and 3 (floating point, byte planes), both directions.
 // Operates in place on little-endian sample bytes (the reader byte-swaps big-endian files first).
+import { LITTLE_ENDIAN_HOST } from '../internal/typed-array.js';
 
 type IntView = Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
 
@@ -114,12 +115,10 @@ export function undoHorizontalPredictorInto4(
   return true;
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /** 32-bit views of the source and the four bands, when all are 4-byte aligned on a little-endian platform. */
 function wordViews(src: Uint16Array, dst: readonly Uint16Array[]): Uint32Array[] | null {
   const all = [src, ...dst];
-  if (!LITTLE_ENDIAN || all.some((v) => v.byteOffset % 4 !== 0)) return null;
+  if (!LITTLE_ENDIAN_HOST || all.some((v) => v.byteOffset % 4 !== 0)) return null;
   return all.map((v) => new Uint32Array(v.buffer, v.byteOffset, v.length >> 1));
 }
 
@@ -334,8 +333,6 @@ function gatherPlanes32x4(planes: Int32Array, words: Uint32Array, base: number, 
     words[o + 3] = (t1 >>> 16) | (t3 & 0xffff0000);
   }
 }
-
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Predictor 3 undone straight into four output bands, for 32-bit samples, four per pixel (a 4-band chunky

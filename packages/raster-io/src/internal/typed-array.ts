@@ -14,6 +14,15 @@ export const DTYPE_ARRAY: Readonly<Record<DType, Ctor>> = {
   float64: Float64Array,
 } as unknown as Record<DType, Ctor>;
 
+/** Whether this platform stores multi-byte numbers little-endian (word-at-a-time paths assume it). */
+export const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Whether a view (or buffer) is shared memory; by tag, so a SharedArrayBuffer of another realm counts too. */
+export function isSharedMemory(x: ArrayBufferView | ArrayBufferLike): boolean {
+  const buffer = ArrayBuffer.isView(x) ? x.buffer : x;
+  return Object.prototype.toString.call(buffer) === '[object SharedArrayBuffer]';
+}
+
 /** Bytes per sample of each dtype. */
 export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
   uint8: 1,

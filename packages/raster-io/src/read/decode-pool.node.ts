@@ -8,6 +8,7 @@ import { packBitsCodec } from '../codecs/packbits.js';
 import { rawCodec } from '../codecs/raw.js';
 import { zlibCodec } from '../codecs/zlib-codec.node.js';
 import { RasterIoError } from '../errors.js';
+import { isSharedMemory } from '../internal/typed-array.js';
 import type { RasterArray } from '../types.js';
 import type { BlockFailure, DecodeTask, ParallelBlockDecoder } from './parallel-decoder.js';
 import type { BlockGeometry } from './place-block.js';
@@ -93,7 +94,7 @@ export const nodeBlockDecoder: ParallelBlockDecoder = {
   decode(threads: number, geometry: BlockGeometry, outputs: RasterArray[], task: DecodeTask) {
     // The stored bytes are copied into a buffer the worker owns (sources may hand out views of shared data).
     // Shared bytes (a file read for workers) go as they are; others are copied so the caller's stay attached.
-    if (task.bytes.buffer instanceof SharedArrayBuffer)
+    if (isSharedMemory(task.bytes))
       return runOn<BlockFailure[]>(threads, { kind: 'decode', geometry, outputs, task }, []);
     const bytes = task.bytes.slice();
     return runOn<BlockFailure[]>(threads, { kind: 'decode', geometry, outputs, task: { ...task, bytes } }, [
@@ -133,7 +134,7 @@ export function parallelDeflater(threads: number, level: number, onBlock?: () =>
     const job = runOn<Uint8Array[]>(
       threads,
       { kind: 'deflate', blocks, level },
-      blocks.filter((b) => !isShared(b)).map((b) => b.buffer as ArrayBuffer),
+      blocks.filter((b) => !isSharedMemory(b)).map((b) => b.buffer as ArrayBuffer),
     ).then((compressed) => {
       for (const [k, c] of compressed.entries()) {
         out[at + k] = c;
@@ -150,7 +151,7 @@ export function parallelDeflater(threads: number, level: number, onBlock?: () =>
     add(b) {
       // shared blocks are read where they are; a plain block that is its whole buffer is transferred once
       const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
-      const own = isShared(b) || (whole && !sent.has(b.buffer)) ? b : b.slice();
+      const own = isSharedMemory(b) || (whole && !sent.has(b.buffer)) ? b : b.slice();
       sent.add(own.buffer);
       task.push(own);
       size += b.byteLength;
@@ -162,10 +163,6 @@ export function parallelDeflater(threads: number, level: number, onBlock?: () =>
       return out;
     },
   };
-}
-
-function isShared(view: ArrayBufferView): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && view.buffer instanceof SharedArrayBuffer;
 }
 
 /** Workers started so far (tests check that small reads start none). */

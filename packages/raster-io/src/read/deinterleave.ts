@@ -1,6 +1,8 @@
 // Pixel-interleaved block rows → band-sequential output, moving raw sample words (1, 2 or 4 bytes; 8-byte
 // samples as two 4-byte words) so that each loop sees one typed-array kind and stays monomorphic, and float
 // bit patterns (NaN payloads) are copied exactly.
+
+import { LITTLE_ENDIAN_HOST } from '../internal/typed-array.js';
 import type { RasterArray } from '../types.js';
 
 type Words = Uint8Array | Uint16Array | Uint32Array;
@@ -85,14 +87,12 @@ export interface PairViews {
   dst: [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /**
  * 32-bit views for {@link deinterleaveRow4} over 16-bit samples, or null when a buffer is not 4-byte aligned
  * (or the platform is big-endian, where the word arithmetic below would swap pixels).
  */
 export function pairViews(src: Uint16Array, dst: Words[]): PairViews | null {
-  if (!LITTLE_ENDIAN || dst.length !== 4) return null;
+  if (!LITTLE_ENDIAN_HOST || dst.length !== 4) return null;
   const all = [src, ...dst];
   if (all.some((a) => a.byteOffset % 4 !== 0)) return null;
   const w = (a: ArrayBufferView) => new Uint32Array(a.buffer, a.byteOffset, a.byteLength >> 2);

@@ -1,7 +1,7 @@
 // Where a read's pixels go: new bands or the caller's (`into`), and for worker decoding, shared memory the
 // workers can write. Decoders get `targets()`; the caller gets `finish()`.
 import { RasterIoError } from '../errors.js';
-import { DTYPE_ARRAY, DTYPE_BYTES } from '../internal/typed-array.js';
+import { DTYPE_ARRAY, DTYPE_BYTES, isSharedMemory } from '../internal/typed-array.js';
 import type { DType, RasterArray } from '../types.js';
 import { sharedScratch } from './scratch-pool.js';
 
@@ -42,7 +42,7 @@ export function outputBands(plan: OutputBandsPlan): OutputBands {
   const get = (): RasterArray[] => {
     if (targets) return targets;
     const into = plan.into;
-    if (into && (!plan.shared || into.every(isShared))) {
+    if (into && (!plan.shared || into.every(isSharedMemory))) {
       if (plan.gaps) for (const band of into) band.fill(plan.fill as never);
       targets = [...into];
       return targets;
@@ -83,10 +83,6 @@ function allocateBand(dtype: DType, length: number, shared: boolean): { band: Ra
   if (!shared) return { band: new Ctor(length), fresh: true };
   const { view, fresh } = sharedScratch.take(length * DTYPE_BYTES[dtype]);
   return { band: new Ctor(view.buffer, 0, length), fresh };
-}
-
-function isShared(band: RasterArray): boolean {
-  return Object.prototype.toString.call(band.buffer) === '[object SharedArrayBuffer]';
 }
 
 /**

@@ -3,6 +3,8 @@
 // (about 10 µs each on virtual machines: ~45 ms for a 4 × 1054² uint16 read, longer than the decode), which
 // the C allocator behind other readers avoids by reusing freed heap memory.
 
+import { isSharedMemory } from '../internal/typed-array.js';
+
 /** Buffers larger than this are never kept (a whole-scene read's bands would pin hundreds of MB). */
 const MAX_POOLED_BYTES = 16 * 1024 * 1024;
 /** Idle bytes kept per pool; anything given back beyond this is left to the garbage collector. */
@@ -42,8 +44,7 @@ export class ScratchPool {
   give(view: ArrayBufferView): void {
     const buffer = view.buffer;
     if (buffer.byteLength > MAX_POOLED_BYTES || this.idle.includes(buffer)) return;
-    const isShared = typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
-    if (isShared !== this.shared) return;
+    if (isSharedMemory(buffer) !== this.shared) return;
     this.idle.push(buffer);
     this.idleBytes += buffer.byteLength;
     while (this.idleBytes > MAX_IDLE_BYTES) {
