@@ -3,29 +3,54 @@
 // seamless tiles on the engine default vs today's chip-by-chip plan (50-px chips, overlap 25, the PRelu export
 // the engine used before), alternating run by run. Prints MP/s of output, the speed-up, the projected time of
 // one 10980 × 10980 Sentinel-2 tile (34 258² output px), the tile plan, peak RSS and the machine load.
-// Knobs (env): BENCH_SCENE (500 LR px), BENCH_TILE (the superResolve default), BENCH_REPEATS (1 run each),
+// It also times the model alone on one BENCH_TILE² input (no tiling, no margins) and prints the arithmetic both
+// rates stand for (multiply-adds of the convolutions per LR px): the ceiling any tiling can reach on this machine.
+// Knobs (env): BENCH_SCENE (500 LR px), BENCH_TILE (default: the engine's seamlessTileSize), BENCH_REPEATS (1 run each),
 // BENCH_SKIP_CHIPS=1 (seamless only).
 import { loadavg } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import type { InferenceEngine } from '../src/engine.js';
+import type { InferenceEngine, PredictInput } from '../src/engine.js';
+import type { ModelConfig } from '../src/models/config.js';
 import { exportOnnx } from '../src/onnx/export-onnx.js';
 import { createOnnxEngine } from '../src/onnx/onnx-engine.node.js';
 import { type SuperResolveResult, superResolve } from '../src/scene/super-resolve.js';
-import { DEFAULT_TILE_SIZE, type TileGrid } from '../src/scene/tile-plan.js';
+import { DEFAULT_TILE_SIZE, planTileGrid, receptiveRadius, type TileGrid } from '../src/scene/tile-plan.js';
 import { loadParityFixture } from '../test/onnx/fixture-state-dict.js';
 import { makeRevisit } from '../test/scene/scene-helpers.js';
 
 const SCENE = Number(process.env.BENCH_SCENE ?? 500);
-const TILE = Number(process.env.BENCH_TILE ?? DEFAULT_TILE_SIZE);
+const TILE = process.env.BENCH_TILE ? Number(process.env.BENCH_TILE) : undefined;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 1);
 const THREADS = 2;
-const S2_TILE_OUTPUT_MP = Math.round(10980 * 3.12) ** 2 / 1e6;
+/** Output px per LR px along an axis: 156-px outputs of the 50-px chips the model was trained on. */
+const SCALE = 156 / 50;
+const S2_TILE_OUTPUT_MP = Math.round(10980 * SCALE) ** 2 / 1e6;
 
 const load = () =>
   loadavg()
     .map((v) => v.toFixed(2))
     .join(' ');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+/**
+ * Floating-point operations (2 per multiply-add) of one LR pixel through the model: the encoder per revisit, the
+ * fusion (HighRes-net: ⌈log2 R⌉ pairwise levels of a residual block at 2·hidden channels + a conv back to hidden;
+ * SRCNN: one conv over R·hidden + residual blocks), the zoom² decoder pixels of 1×1 (srKernelSize²) convs.
+ */
+function flopsPerLrPixel(cfg: ModelConfig): number {
+  const k2 = cfg.kernelSize ** 2;
+  const h = cfg.hiddenChannels;
+  let macs = cfg.revisits * k2 * (cfg.inChannels * h + h * h);
+  if (cfg.kind === 'highresnet') {
+    for (let r = 2 ** Math.ceil(Math.log2(cfg.revisits)); r > 1; r /= 2)
+      macs += (r / 2) * k2 * (2 * (2 * h) ** 2 + 2 * h * h);
+  } else {
+    macs += k2 * (cfg.revisits * h * h + h * h) + cfg.residualLayers * 2 * k2 * h * h;
+  }
+  const c2 = h / cfg.zoomFactor ** 2;
+  macs += cfg.zoomFactor ** 2 * cfg.srKernelSize ** 2 * (c2 * c2 + c2 * cfg.outChannels);
+  return 2 * macs;
+}
 
 /** Share of the computed LR pixels that land in tile cores (the rest is margin recomputed by a neighbour). */
 function coreShare(g: TileGrid, W: number, H: number): number {
@@ -36,16 +61,26 @@ function coreShare(g: TileGrid, W: number, H: number): number {
 describe('srnet whole-scene benchmark', () => {
   it(`${SCENE}×${SCENE} LR × 8 revisits, HighRes-net R=8, ONNX Runtime ${THREADS} threads: seamless tiles vs 50-px chips`, async () => {
     const fixture = loadParityFixture('highresnet-r8');
-    const engine = await createOnnxEngine(fixture, { intraOpNumThreads: THREADS });
+    const engine = await createOnnxEngine(fixture, {
+      intraOpNumThreads: THREADS,
+      ...(process.env.MP === '0' ? { enableMemPattern: false } : {}),
+    });
     const today = await createOnnxEngine(exportOnnx(fixture.config, fixture.stateDict, { prelu: 'PRelu' }), {
       intraOpNumThreads: THREADS,
     });
+    const tileSide = TILE ?? engine.seamlessTileSize ?? DEFAULT_TILE_SIZE;
     const scene = Array.from({ length: 8 }, (_, r) =>
       makeRevisit(SCENE, SCENE, (x, y, b) => 0.1 + 0.05 * Math.sin(x / 7 + r) * Math.cos(y / 9) + 0.01 * b),
     );
     const run = async (tiling: 'seamless' | 'chips', e: InferenceEngine) => {
       const t0 = performance.now();
-      const res = await superResolve(scene, { engine: e, tiling, tileSize: TILE, overlap: 25, batchSize: 8 });
+      const res = await superResolve(scene, {
+        engine: e,
+        tiling,
+        tileSize: tileSide,
+        overlap: 25,
+        batchSize: 8,
+      });
       const s = (performance.now() - t0) / 1000;
       return { res, mps: (res.raster.width * res.raster.height) / 1e6 / s };
     };
@@ -53,15 +88,37 @@ describe('srnet whole-scene benchmark', () => {
       const m = median(mps);
       const units =
         res.tiling === 'seamless'
-          ? `${res.tiles?.count} tiles of ≤ ${TILE} px, ${(100 * coreShare(res.tiles as TileGrid, SCENE, SCENE)).toFixed(1)} % of computed px in cores`
+          ? `${res.tiles?.count} tiles of ≤ ${tileSide} px, ${(100 * coreShare(res.tiles as TileGrid, SCENE, SCENE)).toFixed(1)} % of computed px in cores`
           : `${res.grid?.count} chips`;
       console.log(
         `[srnet bench] ${label}: ${res.raster.width}² output (${units}): median ${m.toFixed(3)} MP/s of ${mps.length} ` +
-          `→ one 10980² S2 tile ≈ ${(S2_TILE_OUTPUT_MP / m / 3600).toFixed(2)} h`,
+          // seamless: the S2 projection below uses that tile's own margins
+          (res.tiling === 'chips'
+            ? `→ one 10980² S2 tile ≈ ${(S2_TILE_OUTPUT_MP / m / 3600).toFixed(2)} h`
+            : ''),
       );
       return m;
     };
     try {
+      // The model alone on one tile-sized input, timed on the third run: the first two grow ORT's arena (the
+      // second allocates the shape's memory pattern), and fresh pages cost a fault each.
+      const flops = flopsPerLrPixel(fixture.config);
+      const side = Math.min(tileSide, SCENE);
+      const tile: PredictInput = {
+        data: new Float32Array(8 * 12 * side * side).fill(0.1),
+        shape: [1, 8, 12, side, side],
+      };
+      await engine.predict(tile);
+      await engine.predict(tile);
+      const t0 = performance.now();
+      await engine.predict(tile);
+      const lrPerS = (side * side) / ((performance.now() - t0) / 1000);
+      const outPerLr = SCALE ** 2;
+      console.log(
+        `[srnet bench] model arithmetic ${(flops / 1e6).toFixed(1)} MFLOP per LR px (${(flops / outPerLr / 1e6).toFixed(2)} MFLOP per output px); ` +
+          `the model alone on one ${side}² input: ${(lrPerS / 1e3).toFixed(1)} k LR px/s = ${((lrPerS * flops) / 1e9).toFixed(0)} GFLOP/s ` +
+          `→ ceiling ${((lrPerS * outPerLr) / 1e6).toFixed(3)} MP/s of output with no margins; 0.165 MP/s needs ${(((0.165e6 / outPerLr) * flops) / 1e9).toFixed(0)} GFLOP/s`,
+      );
       const load0 = load();
       const seamless: number[] = [];
       const chips: number[] = [];
@@ -81,7 +138,27 @@ describe('srnet whole-scene benchmark', () => {
           `alternating (load ${load0} → ${load()}), RSS after the runs ${rss.toFixed(1)} GiB`,
       );
       const sm = report('seamless (engine default)', last.s as SuperResolveResult, seamless);
-      expect(last.s?.raster.width).toBe(Math.round(SCENE * 3.12));
+      const share = coreShare(last.s?.tiles as TileGrid, SCENE, SCENE);
+      console.log(
+        `[srnet bench] seamless: ${((sm * 1e6 * flops) / SCALE ** 2 / share / 1e9).toFixed(0)} GFLOP/s of model arithmetic computed ` +
+          `(${((sm * 1e6 * flops) / SCALE ** 2 / 1e9).toFixed(0)} of it for output pixels, the rest in margins)`,
+      );
+      // A Sentinel-2 tile has other margins than this scene: project it from the computed rate and its own plan.
+      const s2 = planTileGrid(
+        10980,
+        10980,
+        [34258, 34258],
+        [SCALE, SCALE],
+        tileSide,
+        receptiveRadius(fixture.config) + 1,
+      );
+      const s2Share = coreShare(s2, 10980, 10980);
+      const s2Mps = (sm / share) * s2Share;
+      console.log(
+        `[srnet bench] one 10980² S2 tile at ${tileSide}-px tiles: ${s2.count} tiles, ${(100 * s2Share).toFixed(1)} % of computed px in cores ` +
+          `→ ${s2Mps.toFixed(3)} MP/s at this run's computed rate ≈ ${(S2_TILE_OUTPUT_MP / s2Mps / 3600).toFixed(2)} h`,
+      );
+      expect(last.s?.raster.width).toBe(Math.round(SCENE * SCALE));
       if (!last.c) return;
       const cm = report("today's chip plan (PRelu export, overlap 25)", last.c, chips);
       console.log(

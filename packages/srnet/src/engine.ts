@@ -25,5 +25,10 @@ export interface InferenceEngine {
    * inference then runs large tiles instead of many small overlapping chips.
    */
   predictUnresized?(input: PredictInput, options?: { signal?: AbortSignal }): Promise<PredictOutput>;
+  /**
+   * The seamless tile side (LR px, margins included) that suits this engine's speed and memory: `superResolve`
+   * uses it when no `tileSize` is given (absent: 256).
+   */
+  readonly seamlessTileSize?: number;
   dispose(): void;
 }

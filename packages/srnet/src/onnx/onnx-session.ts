@@ -152,6 +152,7 @@ export function serialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
  * @param source - ONNX bytes, or `{ config, stateDict }`.
  * @param options - expected architecture, config for foreign files.
  * @param sessionOptions - passed to `InferenceSession.create`.
+ * @param seamlessTileSize - the engine's preferred seamless tile side (see {@link InferenceEngine}).
  * @throws SrnetError `BAD_ONNX`, `ARCHITECTURE_MISMATCH`.
  */
 export async function createOnnxEngineOn(
@@ -159,6 +160,7 @@ export async function createOnnxEngineOn(
   source: OnnxEngineSource,
   options: OnnxModelOptions,
   sessionOptions: object,
+  seamlessTileSize?: number,
 ): Promise<InferenceEngine> {
   const bytes = source instanceof Uint8Array ? source : exportOnnx(source.config, source.stateDict);
   const info = readOnnxModelInfo(bytes);
@@ -203,6 +205,7 @@ export async function createOnnxEngineOn(
           predictUnresized(inp: PredictInput, opts: { signal?: AbortSignal } = {}): Promise<PredictOutput> {
             return enqueue(() => run(inp, unresizedName, opts.signal));
           },
+          ...(seamlessTileSize !== undefined ? { seamlessTileSize } : {}),
         }
       : {}),
     dispose(): void {

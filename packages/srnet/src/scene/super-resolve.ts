@@ -30,7 +30,10 @@ export interface SuperResolveOptions {
    * given, else `chips`.
    */
   tiling?: 'auto' | 'seamless' | 'chips';
-  /** `seamless` tile side in LR px, margins included (default 256). Memory grows with its square. */
+  /**
+   * `seamless` tile side in LR px, margins included (default: the engine's `seamlessTileSize`, 384 for the Node
+   * ONNX engine, else 256). Memory grows with its square.
+   */
   tileSize?: number;
   /** LR chip size the model was trained on (default 50): fixes the scale `outputSize / chipSize` in both tilings. */
   chipSize?: number;
@@ -429,7 +432,14 @@ export async function superResolve(
   } else {
     // + 1: the bilinear taps of a core's edge output pixels reach one LR px beyond the core
     const margin = receptiveRadius(cfg) + 1;
-    tiles = planTileGrid(W, H, [OH, OW], scale, options.tileSize ?? DEFAULT_TILE_SIZE, margin);
+    tiles = planTileGrid(
+      W,
+      H,
+      [OH, OW],
+      scale,
+      options.tileSize ?? engine.seamlessTileSize ?? DEFAULT_TILE_SIZE,
+      margin,
+    );
     progress(0, tiles.count);
     const ratio: [number, number] = [
       (cfg.zoomFactor * chip) / outChip[0],

@@ -180,6 +180,26 @@ describe('seamless tiling on ONNX Runtime', () => {
     for (let q = 0; q < band.length; q++) expect(Number.isNaN(band[q])).toBe(a.validMask[q] === 0);
   });
 
+  it("tiles at the engine's seamlessTileSize unless tileSize is given (Node ONNX: 384, 256 with the memory pattern)", async () => {
+    const engine = await smallEngine({ kind: 'srcnn', revisits: 2 }, 11);
+    const patterned = await createOnnxEngine(
+      { config: engine.config, stateDict: randomStateDict(engine.config, 11) },
+      { intraOpNumThreads: 1, enableMemPattern: true },
+    );
+    engines.push(engine, patterned);
+    expect(engine.seamlessTileSize).toBe(384);
+    expect(patterned.seamlessTileSize).toBe(256);
+    // an engine preferring 40-px tiles: the plan (and so the output) is that of an explicit tileSize 40
+    const small: InferenceEngine = { ...engine, seamlessTileSize: 40 };
+    const preferred = await superResolve(scene2, { engine: small });
+    const explicit = await superResolve(scene2, { engine, tileSize: 40 });
+    expect(preferred.tiles).toEqual(explicit.tiles);
+    expect(preferred.tiles?.tileSize).toBe(40);
+    expect(maxAbsDiff(preferred.raster, explicit.raster)).toBe(0);
+    expect((await superResolve(scene2, { engine: small, tileSize: 80 })).tiles?.count).toBe(4);
+    expect((await superResolve(scene2, { engine })).tiles?.tileSize).toBe(384);
+  });
+
   it('reports progress per tile and can be cancelled between tiles', async () => {
     const engine = await smallEngine({ kind: 'srcnn', revisits: 2 }, 11);
     engines.push(engine);
