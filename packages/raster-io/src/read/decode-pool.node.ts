@@ -92,9 +92,9 @@ const WORKER_CODECS: readonly Codec[] = [zlibCodec, deflateCodec, lzwCodec, pack
 export const nodeBlockDecoder: ParallelBlockDecoder = {
   supports: (codec) => WORKER_CODECS.includes(codec),
   decode(threads: number, geometry: BlockGeometry, outputs: RasterArray[], task: DecodeTask) {
-    // The stored bytes are copied into a buffer the worker owns (sources may hand out views of shared data).
-    // Shared bytes (a file read for workers) go as they are; others are copied so the caller's stay attached.
-    if (isSharedMemory(task.bytes))
+    // A lent file is read by the worker itself. Shared bytes go as they are; others are copied into a buffer
+    // the worker owns, so the caller's stay attached.
+    if (!('bytes' in task) || isSharedMemory(task.bytes))
       return runOn<BlockFailure[]>(threads, { kind: 'decode', geometry, outputs, task }, []);
     const bytes = task.bytes.slice();
     return runOn<BlockFailure[]>(threads, { kind: 'decode', geometry, outputs, task: { ...task, bytes } }, [

@@ -1,5 +1,6 @@
 // Worker side of the parallel decoder: decode a task's blocks and place them into the shared output bands
 // with the same stages as the main thread; failures go back as (index, code, message).
+import { readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { Codec } from '../codecs/codec.js';
 import { lzwCodec } from '../codecs/lzw.js';
@@ -11,6 +12,7 @@ import type { RasterArray } from '../types.js';
 import type { BlockFailure, DecodeTask } from './parallel-decoder.js';
 import {
   type BlockGeometry,
+  type BlockJob,
   blockWhere,
   checkStored,
   corruptBlockError,
@@ -32,6 +34,40 @@ interface TaskMessage {
   task: DecodeTask;
 }
 
+/** This thread's buffer for blocks read from a lent file (placed before the next block is read). */
+let readBuffer = new Uint8Array(0);
+
+/**
+ * A block's stored bytes read from a lent file, clipped to the size the source reads to (as its own reads are);
+ * a read error becomes `WORKER_FAILED` naming the file and the block.
+ */
+function readStored(g: BlockGeometry, b: BlockJob, file: { fd: number; size: number }): Uint8Array {
+  const n = Math.max(0, Math.min(b.byteCount, file.size - b.offset));
+  if (readBuffer.byteLength < n) readBuffer = new Uint8Array(n);
+  let done = 0;
+  try {
+    while (done < n) {
+      const got = readSync(file.fd, readBuffer, done, n - done, b.offset + done);
+      if (got === 0) break;
+      done += got;
+    }
+  } catch (err) {
+    throw new RasterIoError(
+      'WORKER_FAILED',
+      `${g.name}: ${blockWhere(g, b)}: reading bytes ${b.offset}..${b.offset + n - 1} failed (${(err as Error).message})`,
+      { cause: err },
+    );
+  }
+  return readBuffer.subarray(0, done);
+}
+
+/** A task block's stored bytes: a slice of the bytes sent, or read from the lent file. */
+function storedBytes(g: BlockGeometry, b: BlockJob, task: DecodeTask): Uint8Array {
+  if (!('bytes' in task)) return readStored(g, b, task.file);
+  const start = Math.min(b.offset - task.base, task.bytes.byteLength);
+  return task.bytes.subarray(start, Math.min(start + b.byteCount, task.bytes.byteLength));
+}
+
 function runTask({ geometry: g, outputs, task }: TaskMessage): BlockFailure[] {
   const codec = CODECS[g.compression];
   const failures: BlockFailure[] = [];
@@ -39,8 +75,7 @@ function runTask({ geometry: g, outputs, task }: TaskMessage): BlockFailure[] {
     try {
       if (!codec)
         throw new RasterIoError('UNSUPPORTED_CODEC', `${g.name}: no worker codec for ${g.compression}`);
-      const start = Math.min(b.offset - task.base, task.bytes.byteLength);
-      const raw = task.bytes.subarray(start, Math.min(start + b.byteCount, task.bytes.byteLength));
+      const raw = storedBytes(g, b, task);
       checkStored(g, b, raw);
       const data = decodeSync(codec, raw, g, b.expected, blockWhere(g, b));
       placeDecoded(g, b, raw, data, () => outputs);

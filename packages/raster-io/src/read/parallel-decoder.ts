@@ -4,12 +4,13 @@ import type { RasterIoErrorCode } from '../errors.js';
 import type { RasterArray } from '../types.js';
 import type { BlockGeometry, BlockJob } from './place-block.js';
 
-/** Stored bytes of a few consecutive blocks: `bytes[0]` is file offset `base`. */
-export interface DecodeTask {
-  base: number;
-  bytes: Uint8Array;
-  blocks: BlockJob[];
-}
+/**
+ * A few consecutive blocks for one worker: their stored bytes (`bytes[0]` is file offset `base`), or a lent local
+ * file the worker reads them from itself.
+ */
+export type DecodeTask =
+  | { base: number; bytes: Uint8Array; blocks: BlockJob[] }
+  | { file: { fd: number; size: number }; blocks: BlockJob[] };
 
 /** A block a worker could not decode: the typed error it raised, rebuilt on the main thread. */
 export interface BlockFailure {

@@ -211,15 +211,19 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     progress(1);
   };
   const pending: Promise<void>[] = [];
-  const dispatch = (run: BlockJob[], bytes: Uint8Array, pooled: boolean): void => {
+  const decodeOnWorkers = async (tasks: DecodeTask[]): Promise<void> => {
     const out = outputTargets();
-    const jobs = splitRun(run, bytes, threads).map((task) =>
-      (decoder as ParallelBlockDecoder).decode(threads, g, out, task).then((fs) => {
-        failures.push(...fs);
-        progress(task.blocks.length);
-      }),
+    await Promise.all(
+      tasks.map((task) =>
+        (decoder as ParallelBlockDecoder).decode(threads, g, out, task).then((fs) => {
+          failures.push(...fs);
+          progress(task.blocks.length);
+        }),
+      ),
     );
-    const job = Promise.all(jobs).then(() => {
+  };
+  const dispatch = (run: BlockJob[], bytes: Uint8Array, pooled: boolean): void => {
+    const job = decodeOnWorkers(splitRun(run, bytes, threads)).then(() => {
       if (pooled) sharedScratch.give(bytes); // every task is done with it (not so after a rejection)
     });
     job.catch(() => {}); // awaited below; a rejection before then is not unhandled
@@ -247,7 +251,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   );
   // Runs are read concurrently but decoded here in file order (the next reads overlap the decoding), so the
   // error thrown is always the first failing block's; workers' failures are sorted into that order below.
-  const inOrder = new DecodeTurns(runs.length);
+  const inOrder = parallel ? undefined : new DecodeTurns(runs.length);
   let nextRun = 0;
   const worker = async (): Promise<void> => {
     while (nextRun < runs.length) {
@@ -268,7 +272,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
         dispatch(run, bytes, pooled);
         continue;
       }
-      await inOrder.turn(i, async () => {
+      await (inOrder as DecodeTurns).turn(i, async () => {
         for (const b of run) {
           const start = b.offset - first.offset;
           const stored = Math.min(start, bytes.byteLength);
@@ -278,9 +282,21 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
       if (pooled) plainScratch.give(bytes); // every block of the run is placed: nothing refers to it
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency, runs.length) }, worker));
-  if (parallel) output.prefault(); // every run is with the workers: this thread is free until they are done
-  await Promise.all(pending);
+  // A local file is lent to the workers, which read their own blocks: nothing is read or copied here first.
+  const lent = parallel && present.length > 0 ? await tiff.source.lendFile?.(opts.signal) : undefined;
+  try {
+    if (lent) {
+      const file = { fd: lent.fd, size: lent.size };
+      const job = decodeOnWorkers(groupBlocks(present, threads).map((blocks) => ({ file, blocks })));
+      job.catch(() => {}); // awaited below
+      pending.push(job);
+    } else await Promise.all(Array.from({ length: Math.min(opts.concurrency, runs.length) }, worker));
+    if (parallel) output.prefault(); // every run is with the workers: this thread is free until they are done
+    await Promise.all(pending);
+  } finally {
+    // the descriptor goes back only once no worker can still read it
+    if (lent) await Promise.allSettled(pending).then(() => lent.release());
+  }
   throwIfAborted(opts.signal, name);
   // Worker failures in file order, so the error thrown is the one the single-thread path would throw.
   const order = new Map(present.map((b, i) => [b.index, i]));
@@ -354,13 +370,12 @@ function useParallel(
   return bytes >= PARALLEL_MIN_BYTES;
 }
 
-/** Cut a fetched run into worker tasks of about `PARALLEL_TASK_BYTES` decoded bytes each. */
-function splitRun(run: BlockJob[], bytes: Uint8Array, threads: number): DecodeTask[] {
-  const base = (run[0] as BlockJob).offset;
+/** Cut consecutive blocks into worker tasks of about `PARALLEL_TASK_BYTES` decoded bytes each. */
+function groupBlocks(run: BlockJob[], threads: number): BlockJob[][] {
   let total = 0;
   for (const b of run) total += b.expected;
   const target = Math.max(PARALLEL_TASK_BYTES >> 2, Math.min(PARALLEL_TASK_BYTES, total / (threads * 4)));
-  const tasks: DecodeTask[] = [];
+  const groups: BlockJob[][] = [];
   let i = 0;
   while (i < run.length) {
     const blocks: BlockJob[] = [];
@@ -370,13 +385,21 @@ function splitRun(run: BlockJob[], bytes: Uint8Array, threads: number): DecodeTa
       blocks.push(b);
       size += b.expected;
     }
+    groups.push(blocks);
+  }
+  return groups;
+}
+
+/** Cut a fetched run into worker tasks that carry their blocks' stored bytes. */
+function splitRun(run: BlockJob[], bytes: Uint8Array, threads: number): DecodeTask[] {
+  const base = (run[0] as BlockJob).offset;
+  return groupBlocks(run, threads).map((blocks) => {
     const first = (blocks[0] as BlockJob).offset - base;
     let end = 0;
     for (const b of blocks) end = Math.max(end, b.offset + b.byteCount - base);
     const lo = Math.min(first, bytes.byteLength);
-    tasks.push({ base: base + lo, bytes: bytes.subarray(lo, Math.min(end, bytes.byteLength)), blocks });
-  }
-  return tasks;
+    return { base: base + lo, bytes: bytes.subarray(lo, Math.min(end, bytes.byteLength)), blocks };
+  });
 }
 
 /** Runs `turn(i, job)` jobs one at a time in index order, whatever order they arrive in. */

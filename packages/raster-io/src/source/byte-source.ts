@@ -12,6 +12,16 @@
  * const header = await src.read(0, 8);
  * ```
  */
+/** A file a source lends to decode workers (see {@link ByteSource.lendFile}). */
+export interface LentFile {
+  /** The open file's descriptor, valid until `release()`. */
+  readonly fd: number;
+  /** Bytes readable: reads past it are short, as the source's own. */
+  readonly size: number;
+  /** Give the descriptor back (once; later calls do nothing). */
+  release(): void;
+}
+
 export interface ByteSource {
   /** A name for messages: a path, a URL or a label. */
   readonly name: string;
@@ -37,6 +47,12 @@ export interface ByteSource {
    * @returns how many bytes were read
    */
   readInto?(offset: number, target: Uint8Array, signal?: AbortSignal): Promise<number>;
+  /**
+   * Optional (local files in Node): lend the open file to decode workers, which then read their blocks
+   * themselves instead of receiving them. The descriptor stays open until `release()` (a `close()` waits for it);
+   * `size` is the size every read of this source is clipped to. Resolves undefined when it cannot lend.
+   */
+  lendFile?(signal?: AbortSignal): Promise<LentFile | undefined>;
   /** Release the underlying handle (files). Safe to call twice. */
   close?(): Promise<void>;
 }

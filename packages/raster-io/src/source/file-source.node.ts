@@ -29,6 +29,10 @@ export function fileSource(path: string): FileByteSource {
   let opened: Promise<{ handle: FileHandle; size: number }> | undefined;
   let size: number | undefined;
   let closed = false;
+  // Descriptors lent to decode workers: close() waits until every one is given back (so no worker reads a
+  // descriptor number the process has reused for another file).
+  let lent = 0;
+  let allReturned: (() => void) | undefined;
   const ensureOpen = () => {
     opened ??= (async () => {
       let handle: FileHandle | undefined;
@@ -84,9 +88,27 @@ export function fileSource(path: string): FileByteSource {
       return done === n ? out : out.slice(0, done);
     },
     readInto,
+    async lendFile(signal) {
+      const { handle, size: total } = await openChecked(signal);
+      lent++;
+      let given = false;
+      return {
+        fd: handle.fd,
+        size: total,
+        release() {
+          if (given) return;
+          given = true;
+          if (--lent === 0) allReturned?.();
+        },
+      };
+    },
     async close() {
       if (closed) return;
       closed = true;
+      if (lent > 0)
+        await new Promise<void>((resolve) => {
+          allReturned = resolve;
+        });
       if (opened) await (await opened.catch(() => undefined))?.handle.close();
     },
   };

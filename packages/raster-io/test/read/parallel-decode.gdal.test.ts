@@ -6,7 +6,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RasterIoError } from '../../src/errors.js';
-import { openGeoTiffFile, readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
+import {
+  memorySource,
+  NODE_CODECS,
+  nodeBlockDecoder,
+  openGeoTiff,
+  openGeoTiffFile,
+  readGeoTiffFile,
+  readRaster,
+  writeGeoTiff,
+} from '../../src/node.js';
 import { decodeWorkerCount } from '../../src/read/decode-pool.node.js';
 import { geoTiffInternals } from '../../src/read/open-geotiff.js';
 import type { DType, RasterArray } from '../../src/types.js';
@@ -146,6 +155,74 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block d
       expect(f.filledBlocks).toEqual(f1.filledBlocks);
       for (const [b, a] of f1.bands.entries()) expect(sameBytes(f.bands[b] as typeof a, a)).toBe(true);
     }
+  });
+
+  it('a truncated file: workers reading the lent file fail like the calling thread, and fill the same blocks', async () => {
+    const path = await gdalFile(
+      'uint16',
+      ['COMPRESS=DEFLATE', 'TILED=YES', 'BLOCKXSIZE=128', 'BLOCKYSIZE=128'],
+      'truncated',
+    );
+    const tiff = await openGeoTiffFile(path);
+    const fd = geoTiffInternals(tiff).images[0]?.fileDirectory;
+    const offsets = Array.from((await fd?.loadValue('TileOffsets')) as ArrayLike<number>, Number);
+    await tiff.close();
+    // cut the file inside the last tile in file order: that tile is short, the ones after it are missing
+    const order = offsets.map((o, t) => [o, t] as const).sort((a, b) => a[0] - b[0]);
+    const [cutAt, cutTile] = order[order.length - 3] as readonly [number, number];
+    writeFileSync(path, readFileSync(path).subarray(0, cutAt + 10));
+    const errorOf = async (threads: number) => {
+      const err = await readGeoTiffFile(path, { threads }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RasterIoError);
+      return { code: (err as RasterIoError).code, message: (err as RasterIoError).message };
+    };
+    const e1 = await errorOf(1);
+    expect(e1.code).toBe('TRUNCATED');
+    expect(e1.message).toContain(`tile ${cutTile} `);
+    expect(await errorOf(2)).toEqual(e1);
+    const f1 = await readGeoTiffFile(path, { onCorruptBlock: 'fill' });
+    const f2 = await readGeoTiffFile(path, { onCorruptBlock: 'fill', threads: 2 });
+    expect(f1.filledBlocks?.map((b) => b.index).sort((a, b) => a - b)).toEqual(
+      order
+        .slice(-3)
+        .map(([, t]) => t)
+        .sort((a, b) => a - b),
+    );
+    expect(f2.filledBlocks).toEqual(f1.filledBlocks);
+    for (const [b, a] of f1.bands.entries()) expect(sameBytes(f2.bands[b] as typeof a, a)).toBe(true);
+  });
+
+  it('close() during a threaded read waits for the workers reading the file, and the read completes', async () => {
+    const path = await gdalFile('float32', ['COMPRESS=DEFLATE', 'PREDICTOR=3', 'TILED=YES'], 'close-race');
+    const want = await readGeoTiffFile(path);
+    for (let i = 0; i < 3; i++) {
+      const tiff = await openGeoTiffFile(path);
+      const events: string[] = [];
+      const read = readRaster(tiff, { threads: 2 }).then((r) => {
+        events.push('read');
+        return r;
+      });
+      await new Promise((r) => setImmediate(r)); // the read is with the workers
+      const closed = tiff.close().then(() => events.push('closed'));
+      const [got] = await Promise.all([read, closed]);
+      expect(events).toEqual(['read', 'closed']);
+      for (const [b, a] of want.bands.entries()) expect(sameBytes(got.bands[b] as typeof a, a)).toBe(true);
+    }
+  });
+
+  it('sources that lend no file (memory, HTTP) send their blocks to the workers: same pixels and errors', async () => {
+    const path = await gdalFile('uint16', ['COMPRESS=LZW', 'PREDICTOR=2', 'TILED=YES'], 'memory');
+    const bytes = new Uint8Array(readFileSync(path));
+    const open = (b: Uint8Array) =>
+      openGeoTiff(memorySource(b, 'in-memory.tif'), { blockDecoder: nodeBlockDecoder, codecs: NODE_CODECS });
+    const want = await readRaster(await open(bytes), { threads: 1 });
+    const got = await readRaster(await open(bytes), { threads: 2 });
+    for (const [b, a] of want.bands.entries()) expect(sameBytes(got.bands[b] as typeof a, a)).toBe(true);
+    const cut = bytes.subarray(0, bytes.byteLength - 5000);
+    const e1 = await readRaster(await open(cut), { threads: 1 }).catch((e: unknown) => e);
+    const e2 = await readRaster(await open(cut), { threads: 2 }).catch((e: unknown) => e);
+    expect((e1 as RasterIoError).code).toBe('TRUNCATED');
+    expect((e2 as RasterIoError).message).toBe((e1 as RasterIoError).message);
   });
 
   it('threads must be a positive integer', async () => {
