@@ -14,8 +14,11 @@ export interface Libdeflate {
    * buffer the next `inflate(…, true)` on this thread overwrites.
    */
   inflate(block: Uint8Array, cap: number, reuse?: boolean): Uint8Array | 'too-long' | 'corrupt';
-  /** zlib-format deflate at `level` (0–9 as zlib; libdeflate also takes 10–12). */
-  deflate(block: Uint8Array, level: number): Uint8Array;
+  /**
+   * zlib-format deflate at `level` (0–9 as zlib; libdeflate also takes 10–12). With `reuse`, the result is a view
+   * of a buffer the next `deflate(…, …, true)` on this thread overwrites; otherwise the caller owns it.
+   */
+  deflate(block: Uint8Array, level: number, reuse?: boolean): Uint8Array;
 }
 
 // libdeflate_result values (libdeflate.h)
@@ -103,7 +106,7 @@ function bind(lib: KoffiLibrary, library: string): Libdeflate {
       if (r !== SUCCESS) return 'corrupt';
       return new Uint8Array(out.buffer, out.byteOffset, produced[0] as number);
     },
-    deflate(block, level) {
+    deflate(block, level, reuse) {
       let c = compressors.get(level);
       if (!c) {
         c = allocCompressor(level);
@@ -115,8 +118,9 @@ function bind(lib: KoffiLibrary, library: string): Libdeflate {
       const n = Number(compress(c, block, block.byteLength, scratch, bound));
       // cannot happen with a buffer of compress_bound bytes; checked so a short result is never written
       if (n === 0) throw new Error('libdeflate_zlib_compress: output did not fit its bound');
-      // an exact-size copy the caller owns (and may transfer); the scratch buffer is reused
-      return new Uint8Array(scratch.buffer, scratch.byteOffset, n).slice();
+      // a view of the reused scratch buffer, or an exact-size copy the caller owns (and may transfer)
+      const out = new Uint8Array(scratch.buffer, scratch.byteOffset, n);
+      return reuse ? out : out.slice();
     },
   };
 }

@@ -69,5 +69,25 @@ export const zlibCodec: Codec = {
   },
 };
 
+/**
+ * Most bytes zlib-format deflate can produce from `n` input bytes, with libdeflate (≤ n + 5 per 5 000 bytes + 15)
+ * or zlib (≤ n + n/4096 + n/16384 + 19).
+ */
+export function deflateBound(n: number): number {
+  return n + 5 * Math.ceil(n / 4096) + 64;
+}
+
+/**
+ * zlibCodec's deflate written into `region`: the compressed length, or, should it not fit (it always fits in
+ * {@link deflateBound} bytes), the compressed bytes in a buffer of their own.
+ */
+export function deflateInto(block: Uint8Array, level: number, region: Uint8Array): number | Uint8Array {
+  const lib = loadLibdeflate();
+  const out = lib ? lib.deflate(block, level, true) : deflateSync(block, { level });
+  if (out.byteLength > region.byteLength) return lib ? out.slice() : new Uint8Array(out);
+  region.set(out);
+  return out.byteLength;
+}
+
 /** Codec overrides for Node: pass as `codecs` to `openGeoTiff` / `encodeGeoTiff` (the node helpers do). */
 export const NODE_CODECS: Readonly<Record<number, Codec>> = { 8: zlibCodec, 32946: zlibCodec };

@@ -6,7 +6,7 @@ import { deflateCodec } from '../codecs/deflate.js';
 import { lzwCodec } from '../codecs/lzw.js';
 import { packBitsCodec } from '../codecs/packbits.js';
 import { rawCodec } from '../codecs/raw.js';
-import { zlibCodec } from '../codecs/zlib-codec.node.js';
+import { deflateBound, zlibCodec } from '../codecs/zlib-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import { isSharedMemory } from '../internal/typed-array.js';
 import type { RasterArray } from '../types.js';
@@ -112,15 +112,24 @@ export interface ParallelDeflater {
   add(block: Uint8Array): void;
   /** Send what is left and resolve with every block compressed, in the order added. */
   done(): Promise<Uint8Array[]>;
+  /** Resolves once every task sent has finished or failed (the `output` memory is then free to reuse). */
+  settled(): Promise<void>;
 }
 
 /**
  * Deflate blocks (zlib format) on up to `threads` workers while the caller is still producing them; `onBlock` runs
  * as each block's task completes. Blocks in shared memory are read by the workers where they are (the caller keeps
  * them unchanged until `done()` settles); a plain block that is the whole of its buffer is transferred to its
- * worker (and detached here: the caller must not use it again); the others are copied first.
+ * worker (and detached here: the caller must not use it again); the others are copied first. With `output` (shared
+ * memory of the asked size, kept by the caller until it is done with the results), each task's compressed blocks
+ * are packed into one region of it and come back as views: no new buffer per block.
  */
-export function parallelDeflater(threads: number, level: number, onBlock?: () => void): ParallelDeflater {
+export function parallelDeflater(
+  threads: number,
+  level: number,
+  onBlock?: () => void,
+  output?: (bytes: number) => Uint8Array,
+): ParallelDeflater {
   const out: Uint8Array[] = [];
   const jobs: Promise<void>[] = [];
   const sent = new Set<ArrayBufferLike>(); // a buffer can be transferred once: a repeated block is copied
@@ -131,13 +140,20 @@ export function parallelDeflater(threads: number, level: number, onBlock?: () =>
     if (task.length === 0) return;
     const at = first;
     const blocks = task;
-    const job = runOn<Uint8Array[]>(
+    let bound = 0;
+    for (const b of blocks) bound += deflateBound(b.byteLength);
+    const region = output?.(bound);
+    const job = runOn<(Uint8Array | number)[]>(
       threads,
-      { kind: 'deflate', blocks, level },
+      { kind: 'deflate', blocks, level, region },
       blocks.filter((b) => !isSharedMemory(b)).map((b) => b.buffer as ArrayBuffer),
     ).then((compressed) => {
+      let packed = 0;
       for (const [k, c] of compressed.entries()) {
-        out[at + k] = c;
+        if (typeof c === 'number') {
+          out[at + k] = (region as Uint8Array).subarray(packed, packed + c);
+          packed += c;
+        } else out[at + k] = c;
         onBlock?.();
       }
     });
@@ -161,6 +177,9 @@ export function parallelDeflater(threads: number, level: number, onBlock?: () =>
       send();
       await Promise.all(jobs);
       return out;
+    },
+    async settled() {
+      await Promise.allSettled(jobs);
     },
   };
 }

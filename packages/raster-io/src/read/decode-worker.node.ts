@@ -6,7 +6,7 @@ import type { Codec } from '../codecs/codec.js';
 import { lzwCodec } from '../codecs/lzw.js';
 import { packBitsCodec } from '../codecs/packbits.js';
 import { rawCodec } from '../codecs/raw.js';
-import { zlibCodec } from '../codecs/zlib-codec.node.js';
+import { deflateInto, zlibCodec } from '../codecs/zlib-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import type { RasterArray } from '../types.js';
 import type { BlockFailure, DecodeTask } from './parallel-decoder.js';
@@ -116,10 +116,29 @@ interface DeflateMessage {
   kind: 'deflate';
   blocks: Uint8Array[];
   level: number;
+  /** Shared memory the compressed blocks are packed into, one after another (see {@link deflateBound}). */
+  region?: Uint8Array;
 }
 
-/** Compress each block of a task; the results are transferred back. */
-function deflateTask({ id, blocks, level }: DeflateMessage): void {
+/**
+ * Compress each block of a task: packed into the task's shared region (the reply gives each one's length), or
+ * transferred back in buffers of their own.
+ */
+function deflateTask({ id, blocks, level, region }: DeflateMessage): void {
+  if (region) {
+    let at = 0;
+    const reply = blocks.map((b) => {
+      const r = deflateInto(b, level, region.subarray(at));
+      if (typeof r === 'number') at += r;
+      return r;
+    });
+    const own = reply.filter((r): r is Uint8Array => typeof r !== 'number');
+    parentPort?.postMessage(
+      { id, reply },
+      own.map((b) => b.buffer as ArrayBuffer),
+    );
+    return;
+  }
   const out = blocks.map((b) => zlibCodec.encode?.(b, level) as Uint8Array);
   // zlib's results may be views of one pooled buffer: copy the small ones so each transfer owns its buffer
   const owned = out.map((b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice()));

@@ -24,12 +24,23 @@ export function decimateBand(
   method: OverviewResampling,
   noData: number | null | undefined,
 ): RasterArray {
+  // uint8/uint16/float32: the work values are the band's own, computed into the band (no work copy: on hosts
+  // with costly page faults a fresh work array per level and band was a third of a COG write's calling thread).
+  const direct = workIsInteger(dtype) || dtype === 'float32';
+  if (method === 'nearest') {
+    const work = nearestGdal(src, width, height, outWidth, outHeight, dtype);
+    if (direct || dtype === 'int16') return work; // nearestGdal samples these in their own type
+    const out = new DTYPE_ARRAY[dtype](outWidth * outHeight);
+    storeWork(work, out, dtype);
+    return out;
+  }
+  if (direct) {
+    const out = new DTYPE_ARRAY[dtype](outWidth * outHeight);
+    averageGdal(src, width, height, outWidth, outHeight, dtype, noData, out);
+    return out;
+  }
   const out = new DTYPE_ARRAY[dtype](outWidth * outHeight);
-  const work =
-    method === 'nearest'
-      ? nearestGdal(src, width, height, outWidth, outHeight, dtype)
-      : averageGdal(src, width, height, outWidth, outHeight, dtype, noData);
-  storeWork(work, out, dtype);
+  storeWork(averageGdal(src, width, height, outWidth, outHeight, dtype, noData), out, dtype);
   return out;
 }
 
@@ -145,8 +156,6 @@ function replacementValue(dtype: DType, noData: number): number {
   }
 }
 
-type WorkArray = Float64Array | Float32Array;
-
 /** GDAL's nodata handling for one band: validity mask, nodata and its replacement in the work type. */
 interface NoDataRule {
   mask: Uint8Array;
@@ -154,7 +163,10 @@ interface NoDataRule {
   replacement: number;
 }
 
-/** The average overview in GDAL's work type (uint8/uint16 or float32 values). */
+/**
+ * The average overview in GDAL's work type (uint8/uint16 or float32 values), into `into` when given (an array
+ * that holds those values exactly: the band itself for uint8, uint16 and float32).
+ */
 function averageGdal(
   srcIn: RasterArray,
   width: number,
@@ -163,10 +175,12 @@ function averageGdal(
   outHeight: number,
   dtype: DType,
   noData: number | null | undefined,
-): WorkArray {
+  into?: RasterArray,
+): RasterArray {
   const src = toWork(srcIn, dtype);
   const intWork = workIsInteger(dtype);
-  const out = intWork ? new Float64Array(outWidth * outHeight) : new Float32Array(outWidth * outHeight);
+  const out =
+    into ?? (intWork ? new Float64Array(outWidth * outHeight) : new Float32Array(outWidth * outHeight));
   const nd: NoDataRule | undefined =
     noData === null || noData === undefined
       ? undefined
@@ -180,16 +194,86 @@ function averageGdal(
   const spacingTwo = xs.every(
     (s, i) => s.end - s.start === 2 && (i === 0 || (xs[i - 1] as Span).end === s.start),
   );
+  const cols = nd ? undefined : columnSpans(xs);
   for (let y = 0; y < outHeight; y++) {
     const sy = ys[y] as Span;
     // GDAL's factor-2 shortcut (no nodata, 2×2 footprint): the plain mean, edge weights ignored.
     if (spacingTwo && sy.end === sy.start + 2 && !nd)
       shortcutRow(src, width, sy.start, xs, intWork, out, y * outWidth);
+    else if (cols) weightedRow(src, width, cols, sy, intWork, out, y * outWidth);
     else
       for (let x = 0; x < outWidth; x++)
         out[y * outWidth + x] = weightedPixel(src, width, xs[x] as Span, sy, intWork, nd);
   }
   return out;
+}
+
+/** The column spans as flat arrays, plus one accumulator per output column (for {@link weightedRow}). */
+interface ColumnSpans {
+  start: Int32Array;
+  end: Int32Array;
+  first: Float64Array;
+  last: Float64Array;
+  total: Float64Array;
+  acc: Float64Array;
+}
+
+function columnSpans(xs: readonly Span[]): ColumnSpans {
+  const n = xs.length;
+  const c: ColumnSpans = {
+    start: new Int32Array(n),
+    end: new Int32Array(n),
+    first: new Float64Array(n),
+    last: new Float64Array(n),
+    total: new Float64Array(n),
+    acc: new Float64Array(n),
+  };
+  xs.forEach((s, x) => {
+    c.start[x] = s.start;
+    c.end[x] = s.end;
+    c.first[x] = s.first;
+    c.last[x] = s.last;
+    c.total[x] = s.total;
+  });
+  return c;
+}
+
+/**
+ * One output row without nodata: {@link weightedPixel}'s arithmetic in its order (each source row's weighted
+ * line sum, added row by row), source rows outside and columns inside so the rows are read in sequence.
+ */
+function weightedRow(
+  src: RasterArray,
+  width: number,
+  cols: ColumnSpans,
+  sy: Span,
+  intWork: boolean,
+  out: RasterArray,
+  at: number,
+): void {
+  const { start, end, first, last, total, acc } = cols;
+  const n = acc.length;
+  acc.fill(0);
+  for (let r = sy.start; r < sy.end; r++) {
+    const wy = r === sy.start ? sy.first : r + 1 === sy.end ? sy.last : 1;
+    const row = r * width;
+    for (let x = 0; x < n; x++) {
+      const s = start[x] as number;
+      const e = end[x] as number;
+      let line = 0;
+      for (let c = s; c < e; c++) {
+        const wx = c === s ? (first[x] as number) : c + 1 === e ? (last[x] as number) : 1;
+        const v = src[row + c] as number;
+        line += wx === 1 ? v : v * wx;
+      }
+      acc[x] = (acc[x] as number) + line * wy;
+    }
+  }
+  for (let x = 0; x < n; x++) {
+    const weight = (total[x] as number) * sy.total;
+    const mean = (acc[x] as number) / weight;
+    out[at + x] = intWork ? Math.trunc(mean + 0.5) : Math.fround(mean);
+  }
 }
 
 /** One output row of GDAL's 2×2 shortcut; its SSE2 loop (groups of 4) adds columns before rows. */
@@ -199,7 +283,7 @@ function shortcutRow(
   row: number,
   xs: readonly Span[],
   intWork: boolean,
-  out: WorkArray,
+  out: RasterArray,
   at: number,
 ): void {
   const f32 = Math.fround;

@@ -45,60 +45,65 @@ export async function writeGeoTiff(
   }
   const encode = { ...rest, codecs: { ...NODE_CODECS, ...rest.codecs } };
   // the file's pieces go to disk in one gathered write, never copied into one buffer
-  const pieces =
-    threads > 1 && encode.codecs[8] === zlibCodec
-      ? await encodeParallel(raster, encode, threads)
-      : encodeGeoTiffPieces(raster, encode);
-  await writeFileAtomic(path, pieces);
-  let bytes = 0;
-  for (const p of pieces) bytes += p.byteLength;
-  return bytes;
+  const write = async (pieces: Uint8Array[]): Promise<number> => {
+    await writeFileAtomic(path, pieces);
+    let bytes = 0;
+    for (const p of pieces) bytes += p.byteLength;
+    return bytes;
+  };
+  return threads > 1 && encode.codecs[8] === zlibCodec
+    ? encodeParallel(raster, encode, threads, write)
+    : write(encodeGeoTiffPieces(raster, encode));
 }
 
 /**
- * encodeGeoTiff with the deflate stage on the worker pool (same bytes: same zlib, same level). Each block goes to
- * the workers as soon as it is cut, without a copy, so they compress while this thread cuts the rest and
- * computes the overviews.
+ * encodeGeoTiff with the deflate stage on the worker pool (same bytes: same zlib, same level), then `write` of the
+ * file's pieces. Each block goes to the workers as soon as it is cut, without a copy, so they compress while this
+ * thread cuts the rest and computes the overviews; they pack the compressed blocks into shared slabs too, which
+ * go back to the pool once written.
  */
 async function encodeParallel(
   raster: Raster,
   options: EncodeGeoTiffOptions,
   threads: number,
-): Promise<Uint8Array[]> {
+  write: (pieces: Uint8Array[]) => Promise<number>,
+): Promise<number> {
   let deflater: ParallelDeflater | undefined;
   let done = 0;
   let total = 0;
   const slabs = slabAllocator();
-  let compressed: Uint8Array[];
-  let prepared: PreparedGeoTiff;
   try {
-    prepared = prepareGeoTiff(
+    const prepared = prepareGeoTiff(
       raster,
       options,
       (block, level) => {
         if (level === undefined) return;
-        deflater ??= parallelDeflater(threads, level, () =>
-          options.onProgress?.({ stage: 'encode', done: ++done, total }),
+        deflater ??= parallelDeflater(
+          threads,
+          level,
+          () => options.onProgress?.({ stage: 'encode', done: ++done, total }),
+          slabs.take,
         );
         deflater.add(block);
       },
       slabs.take,
     );
-    if (!deflater) return prepared.finish(prepared.blocks);
+    if (!deflater) return await write(prepared.finish(prepared.blocks));
     total = prepared.blocks.reduce((n, lv) => n + lv.length, 0);
-    compressed = await deflater.done();
+    const compressed = await deflater.done();
+    const perLevel: Uint8Array[][] = [];
+    let at = 0;
+    for (const lv of prepared.blocks) {
+      perLevel.push(compressed.slice(at, at + lv.length));
+      at += lv.length;
+    }
+    return await write(prepared.finish(perLevel));
   } finally {
-    // after a failure too: workers only read the slabs, so a task still in flight can spoil nothing but this
-    // failed write's own blocks
+    // After a failure too, but only once no task can still write into them: a slab handed to the next write
+    // while a worker still packs this one's blocks into it would spoil that file.
+    await (deflater as ParallelDeflater | undefined)?.settled();
     slabs.release();
   }
-  const perLevel: Uint8Array[][] = [];
-  let at = 0;
-  for (const lv of prepared.blocks) {
-    perLevel.push(compressed.slice(at, at + lv.length));
-    at += lv.length;
-  }
-  return prepared.finish(perLevel);
 }
 
 /** Bytes of shared memory blocks are cut into before the workers compress them (the scratch pool's largest). */
