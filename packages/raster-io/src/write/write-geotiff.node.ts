@@ -6,7 +6,6 @@ import type { Raster } from '../types.js';
 import {
   type EncodeGeoTiffOptions,
   encodeGeoTiffPieces,
-  type PreparedGeoTiff,
   prepareGeoTiff,
 } from './encode-geotiff.js';
 import { writeFileAtomic } from './write-file-atomic.node.js';
