@@ -16,6 +16,7 @@ import {
   DTYPE_BYTES,
   DTYPE_SAMPLE_FORMAT,
   dtypeOfArray,
+  viewAs,
 } from '../internal/typed-array.js';
 import { epsgFromGeoKeys } from '../read/geo-from-tags.js';
 import type { DType, GeoBlock, GeoKeys, Raster, RasterArray } from '../types.js';
@@ -170,9 +171,9 @@ export function prepareGeoTiff(
   blockMemory?: BlockMemory,
 ): PreparedGeoTiff {
   const plan = planEncoding(raster, options);
-  const levels = buildLevels(raster, plan);
   const deflateLevel = plan.codec ? plan.level : undefined;
   const memory = deflateLevel === undefined ? undefined : blockMemory;
+  const levels = buildLevels(raster, plan, memory);
   const rps = encodeBlocks(
     raster,
     levels,
@@ -294,7 +295,7 @@ function planEncoding(raster: Raster, options: EncodeGeoTiffOptions): EncodePlan
  * layout so the pixels match: each from the previous overview, except nearest on several band-interleaved
  * bands, which GDAL samples from full resolution.
  */
-function buildLevels(raster: Raster, plan: EncodePlan): Level[] {
+function buildLevels(raster: Raster, plan: EncodePlan, memory?: BlockMemory): Level[] {
   const { width, height, dtype, bands } = raster;
   const levels: Level[] = [{ width, height, bands, blocks: [], entries: [], ifdOffset: 0, ifdBytes: 0 }];
   const cascade = bands.length === 1 || plan.pixel || plan.opts.overviewResampling === 'average';
@@ -306,9 +307,21 @@ function buildLevels(raster: Raster, plan: EncodePlan): Level[] {
       height: h,
       bands: [],
       makeBands: () =>
-        bandsOf(prev).map((b) =>
-          decimateBand(b, prev.width, prev.height, w, h, dtype, plan.opts.overviewResampling, raster.noData),
-        ),
+        bandsOf(prev).map((b) => {
+          // with block memory (every block is copied out of the bands), overview bands live there too
+          const into = memory ? viewAs(dtype, memory(w * h * DTYPE_BYTES[dtype])) : undefined;
+          return decimateBand(
+            b,
+            prev.width,
+            prev.height,
+            w,
+            h,
+            dtype,
+            plan.opts.overviewResampling,
+            raster.noData,
+            into,
+          );
+        }),
       blocks: [],
       entries: [],
       ifdOffset: 0,

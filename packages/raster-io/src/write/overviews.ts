@@ -23,24 +23,18 @@ export function decimateBand(
   dtype: DType,
   method: OverviewResampling,
   noData: number | null | undefined,
+  into?: RasterArray,
 ): RasterArray {
-  // uint8/uint16/float32: the work values are the band's own, computed into the band (no work copy: on hosts
-  // with costly page faults a fresh work array per level and band was a third of a COG write's calling thread).
+  const out = into ?? new DTYPE_ARRAY[dtype](outWidth * outHeight);
+  // uint8/uint16/int16 nearest and uint8/uint16/float32 averages are computed in the band's own type, straight
+  // into it (no work copy: on hosts with costly page faults, fresh work arrays per level and band were a third
+  // of a COG write's calling thread).
   const direct = workIsInteger(dtype) || dtype === 'float32';
   if (method === 'nearest') {
-    const work = nearestGdal(src, width, height, outWidth, outHeight, dtype);
-    if (direct || dtype === 'int16') return work; // nearestGdal samples these in their own type
-    const out = new DTYPE_ARRAY[dtype](outWidth * outHeight);
-    storeWork(work, out, dtype);
-    return out;
-  }
-  if (direct) {
-    const out = new DTYPE_ARRAY[dtype](outWidth * outHeight);
-    averageGdal(src, width, height, outWidth, outHeight, dtype, noData, out);
-    return out;
-  }
-  const out = new DTYPE_ARRAY[dtype](outWidth * outHeight);
-  storeWork(averageGdal(src, width, height, outWidth, outHeight, dtype, noData), out, dtype);
+    if (direct || dtype === 'int16') nearestGdal(src, width, height, outWidth, outHeight, dtype, out);
+    else storeWork(nearestGdal(src, width, height, outWidth, outHeight, dtype), out, dtype);
+  } else if (direct) averageGdal(src, width, height, outWidth, outHeight, dtype, noData, out);
+  else storeWork(averageGdal(src, width, height, outWidth, outHeight, dtype, noData), out, dtype);
   return out;
 }
 
@@ -52,11 +46,13 @@ function nearestGdal(
   outWidth: number,
   outHeight: number,
   dtype: DType,
+  into?: RasterArray,
 ): RasterArray {
   const out =
-    workIsInteger(dtype) || dtype === 'int16'
+    into ??
+    (workIsInteger(dtype) || dtype === 'int16'
       ? new DTYPE_ARRAY[dtype](outWidth * outHeight)
-      : new Float32Array(outWidth * outHeight);
+      : new Float32Array(outWidth * outHeight));
   const rx = width / outWidth;
   const ry = height / outHeight;
   const xs = new Int32Array(outWidth);
