@@ -36,6 +36,8 @@ interface TaskMessage {
 
 /** This thread's buffer for blocks read from a lent file (placed before the next block is read). */
 let readBuffer = new Uint8Array(0);
+/** Larger blocks get a buffer of their own, so one huge strip is not kept for the life of the worker. */
+const MAX_KEPT_READ_BYTES = 16 * 1024 * 1024;
 
 /**
  * A block's stored bytes read from a lent file, clipped to the size the source reads to (as its own reads are);
@@ -43,11 +45,15 @@ let readBuffer = new Uint8Array(0);
  */
 function readStored(g: BlockGeometry, b: BlockJob, file: { fd: number; size: number }): Uint8Array {
   const n = Math.max(0, Math.min(b.byteCount, file.size - b.offset));
-  if (readBuffer.byteLength < n) readBuffer = new Uint8Array(n);
+  let buffer = readBuffer;
+  if (buffer.byteLength < n) {
+    buffer = new Uint8Array(n);
+    if (n <= MAX_KEPT_READ_BYTES) readBuffer = buffer;
+  }
   let done = 0;
   try {
     while (done < n) {
-      const got = readSync(file.fd, readBuffer, done, n - done, b.offset + done);
+      const got = readSync(file.fd, buffer, done, n - done, b.offset + done);
       if (got === 0) break;
       done += got;
     }
@@ -58,7 +64,7 @@ function readStored(g: BlockGeometry, b: BlockJob, file: { fd: number; size: num
       { cause: err },
     );
   }
-  return readBuffer.subarray(0, done);
+  return buffer.subarray(0, done);
 }
 
 /** A task block's stored bytes: a slice of the bytes sent, or read from the lent file. */

@@ -1,4 +1,4 @@
-import { deflateBound, deflateInto, NODE_CODECS, zlibCodec } from '../codecs/zlib-codec.node.js';
+import { NODE_CODECS, zlibCodec } from '../codecs/zlib-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import { type ParallelDeflater, parallelDeflater } from '../read/decode-pool.node.js';
 import { sharedScratch } from '../read/scratch-pool.js';
@@ -46,45 +46,18 @@ export async function writeGeoTiff(
     for (const p of pieces) bytes += p.byteLength;
     return bytes;
   };
-  // Node's deflate compresses into pooled memory (on the workers, or here with one thread)
-  const pooled = encode.codecs[8] === zlibCodec && (threads > 1 || encode.compression === 'deflate');
-  return pooled ? encodePooled(raster, encode, threads, write) : write(encodeGeoTiffPieces(raster, encode));
+  // One thread compresses each block as it is cut (one scratch block, the compressed bytes kept); workers need
+  // every cut block kept until compressed, in pooled memory.
+  return threads > 1 && encode.codecs[8] === zlibCodec
+    ? encodePooled(raster, encode, threads, write)
+    : write(encodeGeoTiffPieces(raster, encode));
 }
 
 /**
- * Deflate on this thread into pooled memory, once every block is cut (so progress knows the total): a
- * {@link ParallelDeflater} without workers, the same bytes.
- */
-function localDeflater(
-  level: number,
-  onBlock: () => void,
-  output: (bytes: number) => Uint8Array,
-  trim: (region: Uint8Array, used: number) => void,
-): ParallelDeflater {
-  const blocks: Uint8Array[] = [];
-  return {
-    add(block) {
-      blocks.push(block);
-    },
-    async done() {
-      return blocks.map((block) => {
-        const region = output(deflateBound(block.byteLength));
-        const r = deflateInto(block, level, region);
-        trim(region, typeof r === 'number' ? r : 0);
-        onBlock();
-        return typeof r === 'number' ? region.subarray(0, r) : r;
-      });
-    },
-    async settled() {},
-  };
-}
-
-/**
- * encodeGeoTiff with the deflate stage on the worker pool (same bytes: same zlib, same level), or on this thread
- * with `threads` 1, then `write` of the file's pieces. Blocks, overview bands and compressed blocks all live in
- * pooled slabs (no new pages per write), which go back to the pool once written. With workers, each block goes to
- * them as soon as it is cut, without a copy, so they compress while this thread cuts the rest and computes the
- * overviews.
+ * encodeGeoTiff with the deflate stage on the worker pool (same bytes: same zlib, same level), then `write` of the
+ * file's pieces. Each block goes to the workers as soon as it is cut, without a copy, so they compress while this
+ * thread cuts the rest and computes the overviews. Blocks, overview bands and compressed blocks all live in pooled
+ * slabs (no new pages per write), which go back to the pool once written.
  */
 async function encodePooled(
   raster: Raster,
@@ -103,10 +76,7 @@ async function encodePooled(
       (block, level) => {
         if (level === undefined) return;
         const progress = () => options.onProgress?.({ stage: 'encode', done: ++done, total });
-        deflater ??=
-          threads > 1
-            ? parallelDeflater(threads, level, progress, slabs.take)
-            : localDeflater(level, progress, slabs.take, slabs.trim);
+        deflater ??= parallelDeflater(threads, level, progress, slabs.take);
         deflater.add(block);
       },
       slabs.take,
@@ -136,21 +106,10 @@ const SLAB_BYTES = 16 * 1024 * 1024;
  * Blocks cut for the deflate workers go into slabs of pooled shared memory: the workers read them where they are
  * (no copy, no transfer), and the next write reuses the same memory instead of touching new pages.
  */
-function slabAllocator(): {
-  take: (bytes: number) => Uint8Array;
-  /** Give back the end of the last region taken, keeping its first `used` bytes. */
-  trim: (region: Uint8Array, used: number) => void;
-  release: () => void;
-} {
+function slabAllocator(): { take: (bytes: number) => Uint8Array; release: () => void } {
   const slabs: Uint8Array[] = [];
   let used = 0;
   return {
-    trim(region, keep) {
-      const slab = slabs[slabs.length - 1];
-      if (!slab || region.buffer !== slab.buffer) return;
-      const start = region.byteOffset - slab.byteOffset;
-      if (start + Math.ceil(region.byteLength / 8) * 8 === used) used = start + Math.ceil(keep / 8) * 8;
-    },
     take(bytes) {
       const size = Math.ceil(bytes / 8) * 8; // every typed array view stays aligned
       let slab = slabs[slabs.length - 1];

@@ -34,7 +34,7 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('parallel deflate on wr
       const progress: number[] = [];
       const one1: number[] = [];
       await writeGeoTiff(one, raster, { ...options, onProgress: (p) => one1.push(p.done) });
-      // both go through pooled memory (slabs reused from write to write): the browser-safe encoder is the reference
+      // threads 2 goes through pooled memory (slabs reused from write to write): the browser-safe encoder is the reference
       expect(readFileSync(one).equals(encodeGeoTiff(raster, { ...options, codecs: NODE_CODECS }))).toBe(true);
       expect(one1).toEqual(Array.from({ length: one1.length }, (_, i) => i + 1));
       const n = await writeGeoTiff(two, raster, {
