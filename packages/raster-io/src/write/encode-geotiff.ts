@@ -120,10 +120,17 @@ export function encodeGeoTiff(raster: Raster, options: EncodeGeoTiffOptions = {}
   return joinPieces(encodeGeoTiffPieces(raster, options));
 }
 
-/** @internal {@link encodeGeoTiff} as the file's pieces in order (header and IFDs, then blocks), not joined. */
-export function encodeGeoTiffPieces(raster: Raster, options: EncodeGeoTiffOptions = {}): Uint8Array[] {
+/**
+ * @internal {@link encodeGeoTiff} as the file's pieces in order (header and IFDs, then blocks), not joined.
+ * `bandMemory` holds the overview bands (the pieces may be views of them: keep it until they are written).
+ */
+export function encodeGeoTiffPieces(
+  raster: Raster,
+  options: EncodeGeoTiffOptions = {},
+  bandMemory?: BlockMemory,
+): Uint8Array[] {
   const plan = planEncoding(raster, options);
-  const levels = buildLevels(raster, plan);
+  const levels = buildLevels(raster, plan, bandMemory);
   const rps = encodeBlocks(raster, levels, plan);
   setIfdEntries(raster, levels, plan, rps);
   return filePieces(levels, plan.cog);
@@ -308,7 +315,7 @@ function buildLevels(raster: Raster, plan: EncodePlan, memory?: BlockMemory): Le
       bands: [],
       makeBands: () =>
         bandsOf(prev).map((b) => {
-          // with block memory (every block is copied out of the bands), overview bands live there too
+          // overview bands in the caller's memory (pooled by Node's writer), else new arrays
           const into = memory ? viewAs(dtype, memory(w * h * DTYPE_BYTES[dtype])) : undefined;
           return decimateBand(
             b,

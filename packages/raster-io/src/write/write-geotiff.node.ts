@@ -1,7 +1,8 @@
-import { NODE_CODECS, zlibCodec } from '../codecs/zlib-codec.node.js';
+import type { Codec } from '../codecs/codec.js';
+import { deflateBound, deflateInto, NODE_CODECS, zlibCodec } from '../codecs/zlib-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import { type ParallelDeflater, parallelDeflater } from '../read/decode-pool.node.js';
-import { sharedScratch } from '../read/scratch-pool.js';
+import { plainScratch, type ScratchPool, sharedScratch } from '../read/scratch-pool.js';
 import type { Raster } from '../types.js';
 import { type EncodeGeoTiffOptions, encodeGeoTiffPieces, prepareGeoTiff } from './encode-geotiff.js';
 import { writeFileAtomic } from './write-file-atomic.node.js';
@@ -46,11 +47,30 @@ export async function writeGeoTiff(
     for (const p of pieces) bytes += p.byteLength;
     return bytes;
   };
-  // One thread compresses each block as it is cut (one scratch block, the compressed bytes kept); workers need
-  // every cut block kept until compressed, in pooled memory.
-  return threads > 1 && encode.codecs[8] === zlibCodec
-    ? encodePooled(raster, encode, threads, write)
-    : write(encodeGeoTiffPieces(raster, encode));
+  // One thread compresses each block as it is cut (one scratch block) into pooled slabs, which hold the overview
+  // bands too; workers need every cut block kept until compressed, in pooled memory as well.
+  if (encode.codecs[8] !== zlibCodec) return write(encodeGeoTiffPieces(raster, encode));
+  if (threads > 1) return encodePooled(raster, encode, threads, write);
+  const slabs = slabAllocator(plainScratch);
+  try {
+    const codecs = { ...encode.codecs, 8: deflateIntoSlabs(slabs) };
+    return await write(encodeGeoTiffPieces(raster, { ...encode, codecs }, slabs.take));
+  } finally {
+    slabs.release();
+  }
+}
+
+/** Node's deflate codec whose compressed blocks are views of pooled slabs (valid until the slabs are released). */
+function deflateIntoSlabs(slabs: Slabs): Codec {
+  return {
+    ...zlibCodec,
+    encode(block, level) {
+      const region = slabs.take(deflateBound(block.byteLength));
+      const r = deflateInto(block, level, region);
+      slabs.trim(region, typeof r === 'number' ? r : 0);
+      return typeof r === 'number' ? region.subarray(0, r) : r;
+    },
+  };
 }
 
 /**
@@ -68,7 +88,7 @@ async function encodePooled(
   let deflater: ParallelDeflater | undefined;
   let done = 0;
   let total = 0;
-  const slabs = slabAllocator();
+  const slabs = slabAllocator(sharedScratch);
   try {
     const prepared = prepareGeoTiff(
       raster,
@@ -102,19 +122,34 @@ async function encodePooled(
 /** Bytes of shared memory blocks are cut into before the workers compress them (the scratch pool's largest). */
 const SLAB_BYTES = 16 * 1024 * 1024;
 
+/** Regions of pooled slabs for one write, given back together once the file is written. */
+interface Slabs {
+  take(bytes: number): Uint8Array;
+  /** Give back the end of the last region taken, keeping its first `keep` bytes. */
+  trim(region: Uint8Array, keep: number): void;
+  release(): void;
+}
+
 /**
- * Blocks cut for the deflate workers go into slabs of pooled shared memory: the workers read them where they are
- * (no copy, no transfer), and the next write reuses the same memory instead of touching new pages.
+ * Blocks cut for the deflate workers, overview bands and compressed blocks go into slabs of pooled memory (shared
+ * for the workers, who read and write them where they are: no copy, no transfer), and the next write reuses the
+ * same memory instead of touching new pages.
  */
-function slabAllocator(): { take: (bytes: number) => Uint8Array; release: () => void } {
+function slabAllocator(pool: ScratchPool): Slabs {
   const slabs: Uint8Array[] = [];
   let used = 0;
   return {
+    trim(region, keep) {
+      const slab = slabs[slabs.length - 1];
+      if (!slab || region.buffer !== slab.buffer) return;
+      const start = region.byteOffset - slab.byteOffset;
+      if (start + Math.ceil(region.byteLength / 8) * 8 === used) used = start + Math.ceil(keep / 8) * 8;
+    },
     take(bytes) {
       const size = Math.ceil(bytes / 8) * 8; // every typed array view stays aligned
       let slab = slabs[slabs.length - 1];
       if (!slab || used + size > slab.byteLength) {
-        slab = sharedScratch.take(Math.max(SLAB_BYTES, size)).view;
+        slab = pool.take(Math.max(SLAB_BYTES, size)).view;
         slabs.push(slab);
         used = 0;
       }
@@ -123,7 +158,7 @@ function slabAllocator(): { take: (bytes: number) => Uint8Array; release: () => 
       return view;
     },
     release() {
-      for (const slab of slabs) sharedScratch.give(slab);
+      for (const slab of slabs) pool.give(slab);
       slabs.length = 0;
     },
   };

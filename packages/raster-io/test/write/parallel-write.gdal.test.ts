@@ -55,6 +55,26 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('parallel deflate on wr
     },
   );
 
+  it('writes back to back reuse pooled slabs: each file still has exactly encodeGeoTiff bytes', async () => {
+    // uncompressed strips with overviews are views of overview bands kept in the slabs until written
+    const cases: WriteGeoTiffOptions[] = [
+      { overviews: [2, 4], rowsPerStrip: 7 },
+      { compression: 'deflate', predictor: true, overviews: [2], tiled: true },
+      { cog: true, compression: 'deflate', overviews: [2, 4], overviewResampling: 'nearest' },
+      { compression: 'deflate', overviews: [3], rowsPerStrip: 5, threads: 2 },
+    ];
+    const written: [string, Uint8Array][] = [];
+    for (const [k, options] of cases.entries()) {
+      const raster = syntheticRaster(k % 2 ? 'uint16' : 'float32', 300 + 13 * k, 170 + 7 * k, 2, 20 + k);
+      const path = `${tmp()}/seq-${k}.tif`;
+      await writeGeoTiff(path, raster, options);
+      const { threads: _, ...encodeOptions } = options;
+      written.push([path, encodeGeoTiff(raster, { ...encodeOptions, codecs: NODE_CODECS })]);
+    }
+    // checked after all the writes: a later write reusing a slab must not have touched an earlier file
+    for (const [path, want] of written) expect(readFileSync(path).equals(want)).toBe(true);
+  });
+
   it('threads must be a positive integer', async () => {
     const raster = syntheticRaster('uint8', 8, 8, 1, 1);
     await expect(writeGeoTiff(`${tmp()}/bad.tif`, raster, { threads: 0 })).rejects.toMatchObject({
