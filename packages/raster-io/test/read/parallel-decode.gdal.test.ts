@@ -43,6 +43,27 @@ function dirtyLike<T extends RasterArray>(a: T, shared: boolean): T {
   return new (a.constructor as new (b: ArrayBufferLike) => T)(buffer);
 }
 
+/** A 128-px deflate-tiled uint16 file and its tiles' offsets (to damage it at a known place). */
+async function tiledFile(tag: string): Promise<{ path: string; offsets: number[] }> {
+  const path = await gdalFile(
+    'uint16',
+    ['COMPRESS=DEFLATE', 'TILED=YES', 'BLOCKXSIZE=128', 'BLOCKYSIZE=128'],
+    tag,
+  );
+  const tiff = await openGeoTiffFile(path);
+  const fd = geoTiffInternals(tiff).images[0]?.fileDirectory;
+  const offsets = Array.from((await fd?.loadValue('TileOffsets')) as ArrayLike<number>, Number);
+  await tiff.close();
+  return { path, offsets };
+}
+
+/** The typed error a whole-file read with `threads` fails with. */
+async function errorOf(path: string, threads: number): Promise<{ code: string; message: string }> {
+  const err = await readGeoTiffFile(path, { threads }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(RasterIoError);
+  return { code: (err as RasterIoError).code, message: (err as RasterIoError).message };
+}
+
 const sameBytes = (a: ArrayBufferView, b: ArrayBufferView) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
@@ -118,27 +139,14 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block d
   );
 
   it('a corrupt tile: the same CORRUPT_BLOCK error, and with fill the same filled blocks and pixels', async () => {
-    const path = await gdalFile(
-      'uint16',
-      ['COMPRESS=DEFLATE', 'TILED=YES', 'BLOCKXSIZE=128', 'BLOCKYSIZE=128'],
-      'corrupt',
-    );
-    const tiff = await openGeoTiffFile(path);
-    const fd = geoTiffInternals(tiff).images[0]?.fileDirectory;
-    const offsets = Array.from((await fd?.loadValue('TileOffsets')) as ArrayLike<number>, Number);
-    await tiff.close();
+    const { path, offsets } = await tiledFile('corrupt');
     const bytes = readFileSync(path);
     for (const t of [6, 17]) bytes.fill(0xff, (offsets[t] as number) + 2, (offsets[t] as number) + 40);
     writeFileSync(path, bytes);
-    const errorOf = async (threads: number) => {
-      const err = await readGeoTiffFile(path, { threads }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(RasterIoError);
-      return { code: (err as RasterIoError).code, message: (err as RasterIoError).message };
-    };
-    const e1 = await errorOf(1);
+    const e1 = await errorOf(path, 1);
     expect(e1.code).toBe('CORRUPT_BLOCK');
     expect(e1.message).toContain('tile 6');
-    expect(await errorOf(2)).toEqual(e1);
+    expect(await errorOf(path, 2)).toEqual(e1);
     const f1 = await readGeoTiffFile(path, { onCorruptBlock: 'fill' });
     const f2 = await readGeoTiffFile(path, { onCorruptBlock: 'fill', threads: 2 });
     expect(f1.filledBlocks?.map((b) => b.index)).toEqual([6, 17]);
@@ -158,28 +166,15 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block d
   });
 
   it('a truncated file: workers reading the lent file fail like the calling thread, and fill the same blocks', async () => {
-    const path = await gdalFile(
-      'uint16',
-      ['COMPRESS=DEFLATE', 'TILED=YES', 'BLOCKXSIZE=128', 'BLOCKYSIZE=128'],
-      'truncated',
-    );
-    const tiff = await openGeoTiffFile(path);
-    const fd = geoTiffInternals(tiff).images[0]?.fileDirectory;
-    const offsets = Array.from((await fd?.loadValue('TileOffsets')) as ArrayLike<number>, Number);
-    await tiff.close();
+    const { path, offsets } = await tiledFile('truncated');
     // cut the file inside the last tile in file order: that tile is short, the ones after it are missing
     const order = offsets.map((o, t) => [o, t] as const).sort((a, b) => a[0] - b[0]);
     const [cutAt, cutTile] = order[order.length - 3] as readonly [number, number];
     writeFileSync(path, readFileSync(path).subarray(0, cutAt + 10));
-    const errorOf = async (threads: number) => {
-      const err = await readGeoTiffFile(path, { threads }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(RasterIoError);
-      return { code: (err as RasterIoError).code, message: (err as RasterIoError).message };
-    };
-    const e1 = await errorOf(1);
+    const e1 = await errorOf(path, 1);
     expect(e1.code).toBe('TRUNCATED');
     expect(e1.message).toContain(`tile ${cutTile} `);
-    expect(await errorOf(2)).toEqual(e1);
+    expect(await errorOf(path, 2)).toEqual(e1);
     const f1 = await readGeoTiffFile(path, { onCorruptBlock: 'fill' });
     const f2 = await readGeoTiffFile(path, { onCorruptBlock: 'fill', threads: 2 });
     expect(f1.filledBlocks?.map((b) => b.index).sort((a, b) => a - b)).toEqual(
