@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RasterIoError } from '../../src/errors.js';
 import {
+  type ByteSource,
+  type FileByteSource,
+  fileSource,
   memorySource,
   NODE_CODECS,
   nodeBlockDecoder,
@@ -62,6 +65,31 @@ async function errorOf(path: string, threads: number): Promise<{ code: string; m
   const err = await readGeoTiffFile(path, { threads }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(RasterIoError);
   return { code: (err as RasterIoError).code, message: (err as RasterIoError).message };
+}
+
+/** `file` with a promise that settles once a read has borrowed its descriptor for the workers. */
+function lendingWatched(file: FileByteSource): { source: ByteSource; lent: Promise<void> } {
+  let onLent = () => {};
+  const lent = new Promise<void>((resolve) => {
+    onLent = resolve;
+  });
+  const source: ByteSource = {
+    name: file.name,
+    get size() {
+      return file.size;
+    },
+    preferredReadBytes: file.preferredReadBytes,
+    read: (offset, length, signal) => file.read(offset, length, signal),
+    readInto: (offset, target, signal) =>
+      (file.readInto as NonNullable<ByteSource['readInto']>)(offset, target, signal),
+    async lendFile(signal) {
+      const borrowed = await (file.lendFile as NonNullable<ByteSource['lendFile']>)(signal);
+      onLent();
+      return borrowed;
+    },
+    close: () => file.close(),
+  };
+  return { source, lent };
 }
 
 const sameBytes = (a: ArrayBufferView, b: ArrayBufferView) =>
@@ -191,13 +219,14 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block d
     const path = await gdalFile('float32', ['COMPRESS=DEFLATE', 'PREDICTOR=3', 'TILED=YES'], 'close-race');
     const want = await readGeoTiffFile(path);
     for (let i = 0; i < 3; i++) {
-      const tiff = await openGeoTiffFile(path);
+      const { source, lent } = lendingWatched(fileSource(path));
+      const tiff = await openGeoTiff(source, { blockDecoder: nodeBlockDecoder, codecs: NODE_CODECS });
       const events: string[] = [];
       const read = readRaster(tiff, { threads: 2 }).then((r) => {
         events.push('read');
         return r;
       });
-      await new Promise((r) => setImmediate(r)); // the read is with the workers
+      await lent; // the workers have the descriptor: closing now must wait for them
       const closed = tiff.close().then(() => events.push('closed'));
       const [got] = await Promise.all([read, closed]);
       expect(events).toEqual(['read', 'closed']);
