@@ -1,6 +1,8 @@
 // Node-only entry of @worldstrat/raster-io (the only place node:* modules are imported).
 
-export { deflateBackend, NODE_CODECS, zlibCodec } from './codecs/zlib-codec.node.js';
+export { NODE_CODECS } from './codecs/node-codecs.node.js';
+export { deflateBackend, zlibCodec } from './codecs/zlib-codec.node.js';
+export { zstdBackend, zstdCodec } from './codecs/zstd-codec.node.js';
 export * from './index.js';
 export { nodeBlockDecoder } from './read/decode-pool.node.js';
 export { openGeoTiffFile, readGeoTiffFile } from './read/read-geotiff-file.node.js';

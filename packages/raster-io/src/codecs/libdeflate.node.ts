@@ -1,7 +1,7 @@
 // libdeflate (the deflate library GDAL's GTiff driver uses) called through the `koffi` FFI: about 2× node:zlib's
 // inflate and deflate speed on TIFF blocks. Optional: when koffi or the shared library is missing, or
 // WORLDSTRAT_LIBDEFLATE=off, `loadLibdeflate()` returns null and the caller stays on node:zlib.
-import { createRequire } from 'node:module';
+import { type KoffiLibrary, loadNativeLibrary } from './native-library.node.js';
 
 /** One-shot zlib-format inflate and deflate over whole blocks. */
 export interface Libdeflate {
@@ -39,37 +39,12 @@ const LIBRARY_NAMES: Readonly<Record<string, readonly string[]>> = {
   win32: ['libdeflate.dll', 'deflate.dll'],
 };
 
-interface KoffiLibrary {
-  func(definition: string): (...args: unknown[]) => unknown;
-}
-interface Koffi {
-  load(path: string): KoffiLibrary;
-}
-
 let cached: Libdeflate | null | undefined;
 
 /** The process's (or worker thread's) libdeflate binding, loaded on first use; null when unavailable. */
 export function loadLibdeflate(): Libdeflate | null {
-  if (cached === undefined) cached = tryLoad();
+  if (cached === undefined) cached = loadNativeLibrary('WORLDSTRAT_LIBDEFLATE', LIBRARY_NAMES, bind);
   return cached;
-}
-
-function tryLoad(): Libdeflate | null {
-  if (/^(off|0|false|no)$/i.test(process.env.WORLDSTRAT_LIBDEFLATE ?? '')) return null;
-  let koffi: Koffi;
-  try {
-    koffi = createRequire(import.meta.url)('koffi') as Koffi;
-  } catch {
-    return null;
-  }
-  for (const name of LIBRARY_NAMES[process.platform] ?? []) {
-    try {
-      return bind(koffi.load(name), name);
-    } catch {
-      // not installed under this name (or a symbol is missing): try the next one
-    }
-  }
-  return null;
 }
 
 function bind(lib: KoffiLibrary, library: string): Libdeflate {

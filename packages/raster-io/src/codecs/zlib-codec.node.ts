@@ -88,6 +88,3 @@ export function deflateInto(block: Uint8Array, level: number, region: Uint8Array
   region.set(out);
   return out.byteLength;
 }
-
-/** Codec overrides for Node: pass as `codecs` to `openGeoTiff` / `encodeGeoTiff` (the node helpers do). */
-export const NODE_CODECS: Readonly<Record<number, Codec>> = { 8: zlibCodec, 32946: zlibCodec };

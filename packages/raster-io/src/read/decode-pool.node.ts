@@ -7,6 +7,7 @@ import { lzwCodec } from '../codecs/lzw.js';
 import { packBitsCodec } from '../codecs/packbits.js';
 import { rawCodec } from '../codecs/raw.js';
 import { deflateBound, zlibCodec } from '../codecs/zlib-codec.node.js';
+import { zstdCodec } from '../codecs/zstd-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import { isSharedMemory } from '../internal/typed-array.js';
 import type { RasterArray } from '../types.js';
@@ -86,7 +87,14 @@ function runOn<T>(threads: number, message: object, transfer: ArrayBuffer[]): Pr
   });
 }
 
-const WORKER_CODECS: readonly Codec[] = [zlibCodec, deflateCodec, lzwCodec, packBitsCodec, rawCodec];
+const WORKER_CODECS: readonly Codec[] = [
+  zlibCodec,
+  deflateCodec,
+  lzwCodec,
+  packBitsCodec,
+  rawCodec,
+  zstdCodec,
+];
 
 /** The Node decoder: the built-in codecs on up to `threads` worker threads. */
 export const nodeBlockDecoder: ParallelBlockDecoder = {

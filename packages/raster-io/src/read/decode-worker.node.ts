@@ -7,6 +7,7 @@ import { lzwCodec } from '../codecs/lzw.js';
 import { packBitsCodec } from '../codecs/packbits.js';
 import { rawCodec } from '../codecs/raw.js';
 import { deflateInto, zlibCodec } from '../codecs/zlib-codec.node.js';
+import { ZSTD_COMPRESSION, zstdCodec } from '../codecs/zstd-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import type { RasterArray } from '../types.js';
 import type { BlockFailure, DecodeTask } from './parallel-decoder.js';
@@ -25,6 +26,7 @@ const CODECS: Readonly<Record<number, Codec>> = {
   8: zlibCodec,
   32946: zlibCodec,
   32773: packBitsCodec,
+  [ZSTD_COMPRESSION]: zstdCodec,
 };
 
 interface TaskMessage {

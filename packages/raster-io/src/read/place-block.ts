@@ -63,8 +63,12 @@ export function checkStored(g: BlockGeometry, b: BlockJob, raw: Uint8Array): voi
   }
 }
 
-/** Whatever a codec throws becomes a `CORRUPT_BLOCK` that says where the block is. */
+/**
+ * Whatever a codec throws becomes a `CORRUPT_BLOCK` that says where the block is, except a codec that cannot run
+ * here (`UNSUPPORTED_CODEC`: no block of the file can be decoded, so none may be filled as corrupt).
+ */
 export function corruptBlockError(err: unknown, file: string, where: string): RasterIoError {
+  if (err instanceof RasterIoError && err.code === 'UNSUPPORTED_CODEC') return err;
   const detail = err instanceof Error ? err.message.replace(`${file}: `, '') : String(err);
   return new RasterIoError('CORRUPT_BLOCK', `${file}: ${where}: ${detail}`, { cause: err });
 }

@@ -1,4 +1,4 @@
-import { NODE_CODECS } from '../codecs/zlib-codec.node.js';
+import { NODE_CODECS } from '../codecs/node-codecs.node.js';
 import { fileSource } from '../source/file-source.node.js';
 import { nodeBlockDecoder } from './decode-pool.node.js';
 import { type GeoTiff, type OpenGeoTiffOptions, openGeoTiff } from './open-geotiff.js';

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Codec } from '../codecs/codec.js';
+import { NODE_CODECS } from '../codecs/node-codecs.node.js';
 import { applyFloatingPointPredictor, applyHorizontalPredictor } from '../codecs/predictor.js';
-import { NODE_CODECS } from '../codecs/zlib-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import {
   bytesOf,

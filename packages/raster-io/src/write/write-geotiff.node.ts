@@ -1,5 +1,6 @@
 import type { Codec } from '../codecs/codec.js';
-import { deflateBound, deflateInto, NODE_CODECS, zlibCodec } from '../codecs/zlib-codec.node.js';
+import { NODE_CODECS } from '../codecs/node-codecs.node.js';
+import { deflateBound, deflateInto, zlibCodec } from '../codecs/zlib-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import { type ParallelDeflater, parallelDeflater } from '../read/decode-pool.node.js';
 import { plainScratch, type ScratchPool, sharedScratch } from '../read/scratch-pool.js';

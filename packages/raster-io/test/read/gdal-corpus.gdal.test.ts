@@ -80,6 +80,9 @@ DTYPES.forEach((dtype, di) => {
           ['LZW', 3],
         ] as [string, number][])
       : []),
+    ['ZSTD', 1],
+    ['ZSTD', 2],
+    ...(float ? ([['ZSTD', 3]] as [string, number][]) : []),
   ];
   combos.forEach(([compress, predictor], k) => {
     const bands = BAND_COUNTS[(k + di) % 3] as number;
@@ -107,6 +110,19 @@ DTYPES.forEach((dtype, di) => {
     format: 'COG',
     co: ['COMPRESS=DEFLATE', `PREDICTOR=${float ? 3 : 2}`, 'OVERVIEW_COUNT=2', 'RESAMPLING=NEAREST'],
   });
+  if (dtype === 'uint16' || dtype === 'float32')
+    variants.push({
+      name: `${dtype}-cog-zstd`,
+      base: baseFor(dtype, 4),
+      format: 'COG',
+      co: [
+        'COMPRESS=ZSTD',
+        `PREDICTOR=${float ? 3 : 2}`,
+        'LEVEL=15',
+        'OVERVIEW_COUNT=2',
+        'RESAMPLING=AVERAGE',
+      ],
+    });
   variants.push({
     name: `${dtype}-gdaladdo-average`,
     base: baseFor(dtype, 1),
@@ -117,7 +133,6 @@ DTYPES.forEach((dtype, di) => {
 });
 // Codecs GDAL writes and we do not decode.
 for (const [compress, dtype, bands] of [
-  ['ZSTD', 'uint16', 1],
   ['LZMA', 'int16', 1],
   ['LERC', 'float32', 1],
   ['LERC_DEFLATE', 'float64', 1],

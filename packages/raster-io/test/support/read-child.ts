@@ -15,6 +15,8 @@ export interface ChildResult {
   message?: string;
   ms: number;
   maxRssMB: number;
+  /** On success: the blocks filled under `onCorruptBlock: 'fill'` (absent when the option was not set). */
+  filledBlocks?: { index: number; code: string }[];
   /** Exit status and wall time of the child as seen from outside. */
   status: number | null;
   wallMs: number;

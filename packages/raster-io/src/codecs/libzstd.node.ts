@@ -1,0 +1,104 @@
+// libzstd (the library libtiff's ZSTD codec uses) called through the `koffi` FFI. Optional: when koffi or the shared
+// library is missing, or WORLDSTRAT_LIBZSTD=off, `loadLibzstd()` returns null and the ZSTD codec falls back to
+// node:zlib's zstd (Node ≥ 22.15) or reports the codec as unavailable.
+import { type KoffiLibrary, loadNativeLibrary } from './native-library.node.js';
+
+/** One-shot ZSTD decompression over whole blocks (and compression, which tests build blocks with). */
+export interface Libzstd {
+  /** Which shared library was loaded (for messages). */
+  readonly library: string;
+  /**
+   * Decompress the frames of `block` into a buffer of `cap` bytes, one frame after another until the buffer is full
+   * or the block ends (bytes after the last whole frame are ignored once the buffer is full, as libtiff does).
+   * Returns the decoded bytes, `'too-long'` when the frames hold more than `cap` bytes, or an error text for bad or
+   * truncated data. With `reuse`, the result is a view of a buffer the next `decompress(…, true)` on this thread
+   * overwrites.
+   */
+  decompress(block: Uint8Array, cap: number, reuse?: boolean): Uint8Array | 'too-long' | { error: string };
+  /** One ZSTD frame of `block` at `level` (1–22), in a buffer the caller owns. */
+  compress(block: Uint8Array, level: number): Uint8Array;
+}
+
+/** ZSTD_ErrorCode values (zstd_errors.h, stable since zstd 1.3). */
+const DST_SIZE_TOO_SMALL = 70;
+/** Largest output buffer kept for reuse between blocks (larger blocks get their own). */
+const MAX_REUSED_BYTES = 8 * 1024 * 1024;
+
+/** Names tried in order: the runtime package's soname first (Debian/Ubuntu `libzstd1`, Fedora, Homebrew). */
+const LIBRARY_NAMES: Readonly<Record<string, readonly string[]>> = {
+  linux: ['libzstd.so.1', 'libzstd.so'],
+  darwin: [
+    'libzstd.1.dylib',
+    'libzstd.dylib',
+    '/opt/homebrew/lib/libzstd.1.dylib',
+    '/usr/local/lib/libzstd.1.dylib',
+  ],
+  win32: ['libzstd.dll', 'zstd.dll'],
+};
+
+let cached: Libzstd | null | undefined;
+
+/** The process's (or worker thread's) libzstd binding, loaded on first use; null when unavailable. */
+export function loadLibzstd(): Libzstd | null {
+  if (cached === undefined) cached = loadNativeLibrary('WORLDSTRAT_LIBZSTD', LIBRARY_NAMES, bind);
+  return cached;
+}
+
+/** size_t results: koffi gives a number, or a bigint above 2^53 (every error code is near 2^64). */
+type SizeT = number | bigint;
+
+function bind(lib: KoffiLibrary, library: string): Libzstd {
+  const createDCtx = lib.func('void* ZSTD_createDCtx()');
+  const decompressDCtx = lib.func(
+    'size_t ZSTD_decompressDCtx(void* dctx, _Out_ uint8_t* dst, size_t dstCapacity, const uint8_t* src, size_t srcSize)',
+  );
+  const findFrameCompressedSize = lib.func(
+    'size_t ZSTD_findFrameCompressedSize(const uint8_t* src, size_t srcSize)',
+  );
+  const isError = lib.func('unsigned int ZSTD_isError(size_t code)');
+  const getErrorCode = lib.func('int ZSTD_getErrorCode(size_t code)');
+  const getErrorName = lib.func('const char* ZSTD_getErrorName(size_t code)');
+  const compressBound = lib.func('size_t ZSTD_compressBound(size_t srcSize)');
+  const compress = lib.func(
+    'size_t ZSTD_compress(_Out_ uint8_t* dst, size_t dstCapacity, const uint8_t* src, size_t srcSize, int level)',
+  );
+  // One decompression context for the life of this thread (it holds its tables; a thread runs one call at a time).
+  const dctx = createDCtx();
+  if (!dctx) throw new Error('ZSTD_createDCtx failed');
+  const failed = (r: SizeT) => (isError(r) as number) !== 0;
+  let reused = Buffer.allocUnsafeSlow(0);
+  return {
+    library,
+    decompress(block, cap, reuse) {
+      let out: Buffer;
+      if (reuse && cap <= MAX_REUSED_BYTES) {
+        if (reused.byteLength < cap) reused = Buffer.allocUnsafeSlow(cap);
+        out = reused;
+      } else out = Buffer.allocUnsafeSlow(cap);
+      let inAt = 0;
+      let outAt = 0;
+      // frame by frame: a block may hold several (libtiff writes one), and trailing bytes after a full buffer are
+      // left alone rather than parsed as another frame
+      while (inAt < block.byteLength && outAt < cap) {
+        const rest = block.subarray(inAt);
+        const frame = findFrameCompressedSize(rest, rest.byteLength) as SizeT;
+        if (failed(frame)) return { error: String(getErrorName(frame)) };
+        const n = decompressDCtx(dctx, out.subarray(outAt, cap), cap - outAt, rest, frame) as SizeT;
+        if (failed(n)) {
+          if ((getErrorCode(n) as number) === DST_SIZE_TOO_SMALL) return 'too-long';
+          return { error: String(getErrorName(n)) };
+        }
+        inAt += Number(frame);
+        outAt += Number(n);
+      }
+      return new Uint8Array(out.buffer, out.byteOffset, outAt);
+    },
+    compress(block, level) {
+      const bound = Number(compressBound(block.byteLength) as SizeT);
+      const out = Buffer.allocUnsafeSlow(bound);
+      const n = compress(out, bound, block, block.byteLength, level) as SizeT;
+      if (failed(n)) throw new Error(`ZSTD_compress: ${String(getErrorName(n))}`);
+      return new Uint8Array(out.buffer, out.byteOffset, Number(n)).slice();
+    },
+  };
+}

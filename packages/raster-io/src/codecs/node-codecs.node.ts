@@ -1,0 +1,13 @@
+import type { Codec } from './codec.js';
+import { zlibCodec } from './zlib-codec.node.js';
+import { ZSTD_COMPRESSION, zstdCodec } from './zstd-codec.node.js';
+
+/**
+ * Codec overrides for Node: pass as `codecs` to `openGeoTiff` / `encodeGeoTiff` (the node helpers do). Deflate
+ * through libdeflate or node:zlib; ZSTD (read only) through libzstd or node:zlib.
+ */
+export const NODE_CODECS: Readonly<Record<number, Codec>> = {
+  8: zlibCodec,
+  32946: zlibCodec,
+  [ZSTD_COMPRESSION]: zstdCodec,
+};

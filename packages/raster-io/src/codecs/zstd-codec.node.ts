@@ -1,0 +1,67 @@
+import { constants as bufferConstants } from 'node:buffer';
+import * as zlib from 'node:zlib';
+import { RasterIoError } from '../errors.js';
+import type { BlockInfo, Codec } from './codec.js';
+import { loadLibzstd } from './libzstd.node.js';
+
+/** TIFF compression code of ZSTD (GDAL/libtiff's registration). */
+export const ZSTD_COMPRESSION = 50000;
+
+/** node:zlib's zstd, present from Node 22.15 / 23.8 on. */
+type ZstdDecompressSync = (buf: Uint8Array, options: { maxOutputLength: number }) => Buffer;
+const nodeZstd = (zlib as unknown as { zstdDecompressSync?: ZstdDecompressSync }).zstdDecompressSync;
+
+/** Which ZSTD implementation this thread decodes with, or null when there is none. */
+export function zstdBackend(): string | null {
+  const lib = loadLibzstd();
+  if (lib) return `libzstd (${lib.library})`;
+  return nodeZstd ? 'node:zlib' : null;
+}
+
+function tooLong(info: BlockInfo, cap: number, cause?: unknown): RasterIoError {
+  return new RasterIoError('CORRUPT_BLOCK', `${info.file}: ZSTD block decodes to more than ${cap} bytes`, {
+    cause,
+  });
+}
+
+function corrupt(info: BlockInfo, detail: string, cause?: unknown): RasterIoError {
+  return new RasterIoError('CORRUPT_BLOCK', `${info.file}: corrupt or truncated ZSTD block (${detail})`, {
+    cause,
+  });
+}
+
+function decodeWithNode(decompress: ZstdDecompressSync, block: Uint8Array, info: BlockInfo, cap: number) {
+  try {
+    const out = decompress(block, {
+      maxOutputLength: Math.max(1, Math.min(cap, bufferConstants.MAX_LENGTH)),
+    });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLong(info, cap, err);
+    throw corrupt(info, (err as Error).message, err);
+  }
+}
+
+/**
+ * Compression 50000 (ZSTD, as GDAL writes it) in Node: libzstd through koffi when it loads, else node:zlib's zstd
+ * (Node ≥ 22.15). Both stop at the block's byte cap. With neither, reading such a file fails with
+ * `UNSUPPORTED_CODEC` saying what to install.
+ */
+export const zstdCodec: Codec = {
+  name: 'zstd',
+  decode(block, info) {
+    const cap = info.maxBytes ?? info.expectedBytes;
+    const lib = loadLibzstd();
+    if (lib && cap <= bufferConstants.MAX_LENGTH) {
+      const out = lib.decompress(block, cap, info.reuse);
+      if (out === 'too-long') throw tooLong(info, cap);
+      if (!(out instanceof Uint8Array)) throw corrupt(info, `libzstd: ${out.error}`);
+      return out;
+    }
+    if (nodeZstd) return decodeWithNode(nodeZstd, block, info, cap);
+    throw new RasterIoError(
+      'UNSUPPORTED_CODEC',
+      `${info.file}: ZSTD (TIFF compression ${ZSTD_COMPRESSION}) needs libzstd (Debian/Ubuntu: libzstd1) with the optional koffi package, or Node ≥ 22.15`,
+    );
+  },
+};
