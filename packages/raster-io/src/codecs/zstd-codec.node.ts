@@ -9,7 +9,13 @@ export const ZSTD_COMPRESSION = 50000;
 
 /** node:zlib's zstd, present from Node 22.15 / 23.8 on. */
 type ZstdDecompressSync = (buf: Uint8Array, options: { maxOutputLength: number }) => Buffer;
-const nodeZstd = (zlib as unknown as { zstdDecompressSync?: ZstdDecompressSync }).zstdDecompressSync;
+type ZstdCompressSync = (buf: Uint8Array, options: { params: Record<number, number> }) => Buffer;
+const nodeZlib = zlib as unknown as {
+  zstdDecompressSync?: ZstdDecompressSync;
+  zstdCompressSync?: ZstdCompressSync;
+  constants: { ZSTD_c_compressionLevel?: number };
+};
+const nodeZstd = nodeZlib.zstdDecompressSync;
 
 /** Which ZSTD implementation this thread decodes with, or null when there is none. */
 export function zstdBackend(): string | null {
@@ -44,7 +50,7 @@ function decodeWithNode(decompress: ZstdDecompressSync, block: Uint8Array, info:
 
 /**
  * Compression 50000 (ZSTD, as GDAL writes it) in Node: libzstd through koffi when it loads, else node:zlib's zstd
- * (Node ≥ 22.15). Both stop at the block's byte cap. With neither, reading such a file fails with
+ * (Node ≥ 22.15). Decoding stops at the block's byte cap. With neither, reading or writing such a file fails with
  * `UNSUPPORTED_CODEC` saying what to install.
  */
 export const zstdCodec: Codec = {
@@ -59,9 +65,23 @@ export const zstdCodec: Codec = {
       return out;
     }
     if (nodeZstd) return decodeWithNode(nodeZstd, block, info, cap);
-    throw new RasterIoError(
-      'UNSUPPORTED_CODEC',
-      `${info.file}: ZSTD (TIFF compression ${ZSTD_COMPRESSION}) needs libzstd (Debian/Ubuntu: libzstd1) with the optional koffi package, or Node ≥ 22.15`,
-    );
+    throw noBackend(info.file);
+  },
+  /** One ZSTD frame per block (libtiff reads any number); the caller owns the result. */
+  encode(block, level) {
+    const lib = loadLibzstd();
+    if (lib) return lib.compress(block, level);
+    const compress = nodeZlib.zstdCompressSync;
+    const levelParam = nodeZlib.constants.ZSTD_c_compressionLevel;
+    if (!compress || levelParam === undefined) throw noBackend('ZSTD encode');
+    const out = compress(block, { params: { [levelParam]: level } });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   },
 };
+
+function noBackend(file: string): RasterIoError {
+  return new RasterIoError(
+    'UNSUPPORTED_CODEC',
+    `${file}: ZSTD (TIFF compression ${ZSTD_COMPRESSION}) needs libzstd (Debian/Ubuntu: libzstd1) with the optional koffi package, or Node ≥ 22.15`,
+  );
+}

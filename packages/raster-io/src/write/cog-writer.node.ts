@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import type { Codec } from '../codecs/codec.js';
 import { NODE_CODECS } from '../codecs/node-codecs.node.js';
 import { applyFloatingPointPredictor, applyHorizontalPredictor } from '../codecs/predictor.js';
+import { zstdBackend } from '../codecs/zstd-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import {
   bytesOf,
@@ -17,7 +18,7 @@ import {
   dtypeOfArray,
 } from '../internal/typed-array.js';
 import type { DType, GeoBlock, RasterArray } from '../types.js';
-import { formatNoData, geoTags, STRUCTURAL_METADATA } from './encode-geotiff.js';
+import { COMPRESSION_CODES, formatNoData, geoTags, STRUCTURAL_METADATA } from './encode-geotiff.js';
 import { type OverviewResampling, overviewSize, type RowDecimator, rowDecimator } from './overviews.js';
 import { FIELD, type IfdEntry, ifdByteLength, writeIfd } from './tiff-ifd.js';
 
@@ -32,10 +33,15 @@ export interface CogWriterOptions {
   geo?: GeoBlock;
   /** Tile edge (default 512, GDAL's COG default). */
   tileSize?: 256 | 512;
-  /** Compression (default `'deflate'`, Node's deflate codec: libdeflate or `node:zlib`). */
-  compression?: 'none' | 'deflate';
+  /**
+   * Compression (default `'deflate'`, Node's deflate codec: libdeflate or `node:zlib`; `'zstd'`: libzstd or
+   * `node:zlib`'s zstd, TIFF code 50000).
+   */
+  compression?: 'none' | 'deflate' | 'zstd';
   /** Deflate level 0..9 (default 6). */
   deflateLevel?: number;
+  /** ZSTD level 1..22 (default 9, GDAL's). */
+  zstdLevel?: number;
   /** As `encodeGeoTiff`'s: `true` = 2 for integers, 3 for floats (default false). */
   predictor?: boolean | 1 | 2 | 3;
   /** Overview decimation factors, increasing integers ≥ 2 (e.g. [2, 4, 8]). */
@@ -77,6 +83,8 @@ interface Plan {
   bps: number;
   predictor: number;
   level: number;
+  /** TIFF compression code. */
+  compression: number;
   codec: Codec | undefined;
   factors: number[];
   resampling: OverviewResampling;
@@ -186,11 +194,17 @@ function planWriter(path: string, o: CogWriterOptions): Plan {
   if (predictor === 3 && !isFloat)
     bad(`${path}: predictor 3 (floating point) needs a float dtype, got ${dtype}`);
   const compression = o.compression ?? 'deflate';
-  if (compression !== 'none' && compression !== 'deflate')
-    bad(`${path}: compression must be 'none' or 'deflate', got '${compression}'`);
-  const level = o.deflateLevel ?? 6;
-  if (!(Number.isInteger(level) && level >= 0 && level <= 9))
-    bad(`${path}: deflateLevel must be 0..9, got ${level}`);
+  if (compression !== 'none' && compression !== 'deflate' && compression !== 'zstd')
+    bad(`${path}: compression must be 'none', 'deflate' or 'zstd', got '${compression}'`);
+  const zstd = compression === 'zstd';
+  const level = zstd ? (o.zstdLevel ?? 9) : (o.deflateLevel ?? 6);
+  const [minLevel, maxLevel] = zstd ? [1, 22] : [0, 9];
+  if (!(Number.isInteger(level) && level >= minLevel && level <= maxLevel))
+    bad(`${path}: ${zstd ? 'zstdLevel' : 'deflateLevel'} must be ${minLevel}..${maxLevel}, got ${level}`);
+  if (zstd && zstdBackend() === null)
+    bad(
+      `${path}: compression 'zstd' needs libzstd (Debian/Ubuntu: libzstd1) with the optional koffi package, or Node ≥ 22.15`,
+    );
   const factors = o.overviews ?? [];
   if (!Array.isArray(factors) || factors.length > 32)
     bad(`${path}: overviews must be an array of at most 32 factors`);
@@ -221,7 +235,8 @@ function planWriter(path: string, o: CogWriterOptions): Plan {
     bps: DTYPE_BYTES[dtype],
     predictor,
     level,
-    codec: compression === 'deflate' ? NODE_CODECS[8] : undefined,
+    compression: COMPRESSION_CODES[compression],
+    codec: compression === 'none' ? undefined : NODE_CODECS[COMPRESSION_CODES[compression]],
     factors,
     resampling,
     pixel: interleave === 'pixel' && o.bands > 1,
@@ -630,7 +645,7 @@ function ifdEntries(plan: Plan, lv: Level, i: number): IfdEntry[] {
     { tag: 256, type: FIELD.LONG, values: [lv.width] },
     { tag: 257, type: FIELD.LONG, values: [lv.height] },
     { tag: 258, type: FIELD.SHORT, values: new Array(spp).fill(bps * 8) },
-    { tag: 259, type: FIELD.SHORT, values: [plan.codec ? 8 : 1] },
+    { tag: 259, type: FIELD.SHORT, values: [plan.compression] },
     { tag: 262, type: FIELD.SHORT, values: [1] },
     { tag: 277, type: FIELD.SHORT, values: [spp] },
     { tag: 284, type: FIELD.SHORT, values: [spp > 1 && !pixel ? 2 : 1] },

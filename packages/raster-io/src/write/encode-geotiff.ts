@@ -31,10 +31,15 @@ export interface EncodeGeoTiffOptions {
   tileSize?: 256 | 512;
   /** Rows per strip for stripped files (default: strips of about 8 KiB per band, like GDAL). */
   rowsPerStrip?: number;
-  /** Compression (default `'none'`). */
-  compression?: 'none' | 'deflate';
+  /**
+   * Compression (default `'none'`). `'zstd'` (TIFF code 50000, which GDAL reads) needs a ZSTD codec that can encode
+   * in `codecs` (Node's `writeGeoTiff` has one).
+   */
+  compression?: 'none' | 'deflate' | 'zstd';
   /** Deflate level 1..9 (default 6, GDAL's). */
   deflateLevel?: number;
+  /** ZSTD level 1..22 (default 9, GDAL's `ZSTD_LEVEL`). */
+  zstdLevel?: number;
   /**
    * Predictor: `true` = 2 (horizontal) for integers and 3 (floating point) for floats; or an explicit
    * 1/2/3 (3 only for float dtypes). Default false (1).
@@ -66,6 +71,7 @@ export const DEFAULT_ENCODE_GEOTIFF = {
   tiled: false,
   compression: 'none',
   deflateLevel: 6,
+  zstdLevel: 9,
   predictor: false,
   overviewResampling: 'average',
   cog: false,
@@ -226,6 +232,45 @@ interface EncodePlan {
   perBlock: number;
 }
 
+/** TIFF compression codes of the compressions written. */
+export const COMPRESSION_CODES = { none: 1, deflate: 8, zstd: 50000 } as const;
+
+/** The compression's TIFF code, its codec (none when uncompressed) and level, validated. */
+function compressionOf(opts: EncodeOptions): {
+  compressionCode: number;
+  codec: Codec | undefined;
+  level: number;
+} {
+  const compression = opts.compression;
+  if (!Object.hasOwn(COMPRESSION_CODES, compression)) {
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `compression must be 'none', 'deflate' or 'zstd', got '${compression}'`,
+    );
+  }
+  const zstd = compression === 'zstd';
+  const level = zstd ? opts.zstdLevel : opts.deflateLevel;
+  const [min, max] = zstd ? [1, 22] : [0, 9];
+  if (!Number.isInteger(level) || level < min || level > max)
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${zstd ? 'zstdLevel' : 'deflateLevel'} must be ${min}..${max}, got ${level}`,
+    );
+  const compressionCode = COMPRESSION_CODES[compression];
+  const codec =
+    compression === 'none'
+      ? undefined
+      : (opts.codecs?.[compressionCode] ?? (zstd ? undefined : deflateCodec));
+  if (zstd && !codec?.encode)
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      "compression 'zstd' needs a ZSTD codec that encodes in `codecs` (Node's writeGeoTiff and createCogWriter have one)",
+    );
+  if (codec && !codec.encode)
+    throw new RasterIoError('INVALID_ARGUMENT', `codec '${codec.name}' cannot encode`);
+  return { compressionCode, codec, level };
+}
+
 /** Stage 1: validates the raster and every option (in a fixed order, so errors are stable). */
 function planEncoding(raster: Raster, options: EncodeGeoTiffOptions): EncodePlan {
   const opts: EncodeOptions = { ...DEFAULT_ENCODE_GEOTIFF, ...options };
@@ -247,19 +292,7 @@ function planEncoding(raster: Raster, options: EncodeGeoTiffOptions): EncodePlan
       'INVALID_ARGUMENT',
       `predictor 3 (floating point) needs a float dtype, got ${dtype}; use predictor 2`,
     );
-  if (opts.compression !== 'none' && opts.compression !== 'deflate') {
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `compression must be 'none' or 'deflate', got '${opts.compression}'`,
-    );
-  }
-  const level = opts.deflateLevel;
-  if (!Number.isInteger(level) || level < 0 || level > 9)
-    throw new RasterIoError('INVALID_ARGUMENT', `deflateLevel must be 0..9, got ${level}`);
-  const compressionCode = opts.compression === 'deflate' ? 8 : 1;
-  const codec = opts.compression === 'deflate' ? (opts.codecs?.[8] ?? deflateCodec) : undefined;
-  if (codec && !codec.encode)
-    throw new RasterIoError('INVALID_ARGUMENT', `codec '${codec.name}' cannot encode`);
+  const { compressionCode, codec, level } = compressionOf(opts);
   const factors = opts.overviews ?? [];
   factors.forEach((f, i) => {
     if (!Number.isInteger(f) || f < 2 || (i > 0 && f <= (factors[i - 1] as number))) {

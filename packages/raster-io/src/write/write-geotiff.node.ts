@@ -12,13 +12,15 @@ import { writeFileAtomic } from './write-file-atomic.node.js';
 export interface WriteGeoTiffOptions extends EncodeGeoTiffOptions {
   /**
    * Threads compressing deflate blocks (default 1: this thread). With more, blocks are compressed on the
-   * worker pool that parallel reads use; the file is byte-identical to the single-thread one.
+   * worker pool that parallel reads use; the file is byte-identical to the single-thread one. ZSTD blocks are
+   * compressed on this thread whatever the count.
    */
   threads?: number;
 }
 
 /**
- * Encode a raster as GeoTIFF/COG (see {@link encodeGeoTiff}; deflate uses libdeflate or `node:zlib`) and write it
+ * Encode a raster as GeoTIFF/COG (see {@link encodeGeoTiff}; deflate uses libdeflate or `node:zlib`, ZSTD libzstd or
+ * `node:zlib`) and write it
  * atomically (temporary file + rename).
  *
  * @param path - destination path
@@ -50,7 +52,9 @@ export async function writeGeoTiff(
   };
   // One thread compresses each block as it is cut (one scratch block) into pooled slabs, which hold the overview
   // bands too; workers need every cut block kept until compressed, in pooled memory as well.
-  if (encode.codecs[8] !== zlibCodec) return write(encodeGeoTiffPieces(raster, encode));
+  // ZSTD (and caller-given deflate codecs) encode on this thread, block by block
+  if (rest.compression === 'zstd' || encode.codecs[8] !== zlibCodec)
+    return write(encodeGeoTiffPieces(raster, encode));
   if (threads > 1) return encodePooled(raster, encode, threads, write);
   const slabs = slabAllocator(plainScratch);
   try {

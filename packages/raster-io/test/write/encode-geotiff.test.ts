@@ -204,8 +204,12 @@ describe('option and raster validation', () => {
     [{ predictor: 3 }, /predictor 3 .* needs a float dtype, got int16/],
     [{ tileSize: 300 }, /tileSize must be 256 or 512/],
     [{ overviews: [4, 2] }, /overviews must be increasing integers/],
-    [{ compression: 'jpeg' }, /compression must be 'none' or 'deflate'/],
+    [{ compression: 'jpeg' }, /compression must be 'none', 'deflate' or 'zstd'/],
     [{ deflateLevel: 12 }, /deflateLevel must be 0\.\.9/],
+    [{ compression: 'zstd', zstdLevel: 23 }, /zstdLevel must be 1\.\.22, got 23/],
+    [{ compression: 'zstd', zstdLevel: 0 }, /zstdLevel must be 1\.\.22, got 0/],
+    // the browser-safe encoder has no ZSTD codec of its own
+    [{ compression: 'zstd' }, /compression 'zstd' needs a ZSTD codec that encodes in `codecs`/],
   ] as [EncodeGeoTiffOptions, RegExp][])('%o → INVALID_ARGUMENT', (opts, msg) => {
     expect(() => encodeGeoTiff(r, opts)).toThrow(msg);
   });

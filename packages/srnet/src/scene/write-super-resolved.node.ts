@@ -10,8 +10,8 @@ import { type SuperResolveOptions, type SuperResolveResult, superResolve } from 
 
 /** Options of {@link writeSuperResolvedGeoTiff}. */
 export interface WriteSuperResolvedOptions {
-  /** GeoTIFF compression (default `deflate` with the floating-point predictor). */
-  compression?: 'none' | 'deflate';
+  /** GeoTIFF compression (default `deflate`; `deflate` and `zstd` with the floating-point predictor). */
+  compression?: 'none' | 'deflate' | 'zstd';
   /** Write a Cloud-Optimized GeoTIFF (tiled, with overviews 2, 4, 8 when the image is large enough). */
   cog?: boolean;
   /** Also write a PNG quicklook here (raster-io renderQuicklook: RGB of bands 0–2, 2–98 % stretch, NaN transparent). */
@@ -51,7 +51,7 @@ export async function writeSuperResolvedGeoTiff(
   const bigEnough = Math.min(raster.width, raster.height) >= 1024;
   const size = await writeGeoTiff(path, raster, {
     compression,
-    predictor: compression === 'deflate',
+    predictor: compression !== 'none',
     tiled: options.cog ? true : raster.width * raster.height > 512 * 512,
     ...(options.cog ? { cog: true, overviews: bigEnough ? [2, 4, 8] : [2] } : {}),
   });

@@ -89,6 +89,22 @@ describe('superResolveToFile: georeferenced SR GeoTIFF', () => {
     },
   );
 
+  it.runIf(gdalTests)(
+    "compression: 'zstd' writes ZSTD with the floating-point predictor, read back unchanged",
+    async () => {
+      const path = join(dir, 'zstd.tif');
+      const res = await superResolveToFile(scene, path, { engine, compression: 'zstd' });
+      const info = JSON.parse(execFileSync('gdalinfo', ['-json', path], { encoding: 'utf8' }));
+      expect(info.metadata.IMAGE_STRUCTURE).toMatchObject({ COMPRESSION: 'ZSTD', PREDICTOR: '3' });
+      const back = await readGeoTiffFile(path);
+      for (const [i, band] of back.bands.entries()) {
+        const a = Buffer.from(band.buffer, band.byteOffset, band.byteLength);
+        const want = res.raster.bands[i] as Float32Array;
+        expect(a.equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength))).toBe(true);
+      }
+    },
+  );
+
   it('accepts { engine: "onnx", config, stateDict } and gives the same file content as an engine instance', async () => {
     const config = resolveModelConfig({ kind: 'srcnn', revisits: 2, hiddenChannels: 8, residualLayers: 0 });
     const a = await superResolveToFile(scene, join(dir, 'spec.tif'), {
