@@ -1,5 +1,6 @@
 // Node-only entry of @worldstrat/raster-io (the only place node:* modules are imported).
 
+export { lzmaBackend, lzmaCodec } from './codecs/lzma-codec.node.js';
 export { NODE_CODECS } from './codecs/node-codecs.node.js';
 export { deflateBackend, zlibCodec } from './codecs/zlib-codec.node.js';
 export { zstdBackend, zstdCodec } from './codecs/zstd-codec.node.js';

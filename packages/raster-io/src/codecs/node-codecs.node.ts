@@ -1,13 +1,15 @@
 import type { Codec } from './codec.js';
+import { LZMA_COMPRESSION, lzmaCodec } from './lzma-codec.node.js';
 import { zlibCodec } from './zlib-codec.node.js';
 import { ZSTD_COMPRESSION, zstdCodec } from './zstd-codec.node.js';
 
 /**
  * Codec overrides for Node: pass as `codecs` to `openGeoTiff` / `encodeGeoTiff` (the node helpers do). Deflate
- * through libdeflate or node:zlib; ZSTD (read only) through libzstd or node:zlib.
+ * through libdeflate or node:zlib; ZSTD through libzstd or node:zlib's zstd; LZMA (read only) through liblzma.
  */
 export const NODE_CODECS: Readonly<Record<number, Codec>> = {
   8: zlibCodec,
   32946: zlibCodec,
   [ZSTD_COMPRESSION]: zstdCodec,
+  [LZMA_COMPRESSION]: lzmaCodec,
 };

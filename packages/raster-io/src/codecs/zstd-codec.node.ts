@@ -38,9 +38,7 @@ function corrupt(info: BlockInfo, detail: string, cause?: unknown): RasterIoErro
 
 function decodeWithNode(decompress: ZstdDecompressSync, block: Uint8Array, info: BlockInfo, cap: number) {
   try {
-    const out = decompress(block, {
-      maxOutputLength: Math.max(1, Math.min(cap, bufferConstants.MAX_LENGTH)),
-    });
+    const out = decompress(block, { maxOutputLength: Math.max(1, cap) });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLong(info, cap, err);
@@ -58,7 +56,12 @@ export const zstdCodec: Codec = {
   decode(block, info) {
     const cap = info.maxBytes ?? info.expectedBytes;
     const lib = loadLibzstd();
-    if (lib && cap <= bufferConstants.MAX_LENGTH) {
+    if (cap > bufferConstants.MAX_LENGTH)
+      throw new RasterIoError(
+        'TOO_LARGE',
+        `${info.file}: a ZSTD block of ${cap} bytes is larger than a Node buffer`,
+      );
+    if (lib) {
       const out = lib.decompress(block, cap, info.reuse);
       if (out === 'too-long') throw tooLong(info, cap);
       if (!(out instanceof Uint8Array)) throw corrupt(info, `libzstd: ${out.error}`);

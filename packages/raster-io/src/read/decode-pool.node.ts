@@ -3,6 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Codec } from '../codecs/codec.js';
 import { deflateCodec } from '../codecs/deflate.js';
+import { lzmaCodec } from '../codecs/lzma-codec.node.js';
 import { lzwCodec } from '../codecs/lzw.js';
 import { packBitsCodec } from '../codecs/packbits.js';
 import { rawCodec } from '../codecs/raw.js';
@@ -94,6 +95,7 @@ const WORKER_CODECS: readonly Codec[] = [
   packBitsCodec,
   rawCodec,
   zstdCodec,
+  lzmaCodec,
 ];
 
 /** The Node decoder: the built-in codecs on up to `threads` worker threads. */

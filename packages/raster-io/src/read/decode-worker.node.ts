@@ -3,6 +3,7 @@
 import { readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { Codec } from '../codecs/codec.js';
+import { LZMA_COMPRESSION, lzmaCodec } from '../codecs/lzma-codec.node.js';
 import { lzwCodec } from '../codecs/lzw.js';
 import { packBitsCodec } from '../codecs/packbits.js';
 import { rawCodec } from '../codecs/raw.js';
@@ -27,6 +28,7 @@ const CODECS: Readonly<Record<number, Codec>> = {
   32946: zlibCodec,
   32773: packBitsCodec,
   [ZSTD_COMPRESSION]: zstdCodec,
+  [LZMA_COMPRESSION]: lzmaCodec,
 };
 
 interface TaskMessage {

@@ -82,6 +82,7 @@ DTYPES.forEach((dtype, di) => {
       : []),
     ['ZSTD', 1],
     ['ZSTD', 2],
+    ['LZMA', 2],
     ...(float ? ([['ZSTD', 3]] as [string, number][]) : []),
   ];
   combos.forEach(([compress, predictor], k) => {
@@ -133,7 +134,6 @@ DTYPES.forEach((dtype, di) => {
 });
 // Codecs GDAL writes and we do not decode.
 for (const [compress, dtype, bands] of [
-  ['LZMA', 'int16', 1],
   ['LERC', 'float32', 1],
   ['LERC_DEFLATE', 'float64', 1],
   ['JPEG', 'uint8', 1],
