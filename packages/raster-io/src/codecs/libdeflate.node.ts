@@ -1,7 +1,7 @@
 // libdeflate (the deflate library GDAL's GTiff driver uses) called through the `koffi` FFI: about 2× node:zlib's
 // inflate and deflate speed on TIFF blocks. Optional: when koffi or the shared library is missing, or
 // WORLDSTRAT_LIBDEFLATE=off, `loadLibdeflate()` returns null and the caller stays on node:zlib.
-import { type KoffiLibrary, loadNativeLibrary } from './native-library.node.js';
+import { type KoffiLibrary, nativeLibrary, outputBuffers } from './native-library.node.js';
 
 /** One-shot zlib-format inflate and deflate over whole blocks. */
 export interface Libdeflate {
@@ -24,8 +24,6 @@ export interface Libdeflate {
 // libdeflate_result values (libdeflate.h)
 const SUCCESS = 0;
 const INSUFFICIENT_SPACE = 3;
-/** Largest output buffer kept for reuse between blocks (larger blocks get their own). */
-const MAX_REUSED_BYTES = 8 * 1024 * 1024;
 
 /** Names tried in order: the runtime package's soname first (Debian/Ubuntu `libdeflate0`, Fedora, Homebrew). */
 const LIBRARY_NAMES: Readonly<Record<string, readonly string[]>> = {
@@ -39,13 +37,12 @@ const LIBRARY_NAMES: Readonly<Record<string, readonly string[]>> = {
   win32: ['libdeflate.dll', 'deflate.dll'],
 };
 
-let cached: Libdeflate | null | undefined;
-
 /** The process's (or worker thread's) libdeflate binding, loaded on first use; null when unavailable. */
-export function loadLibdeflate(): Libdeflate | null {
-  if (cached === undefined) cached = loadNativeLibrary('WORLDSTRAT_LIBDEFLATE', LIBRARY_NAMES, bind);
-  return cached;
-}
+export const loadLibdeflate: () => Libdeflate | null = nativeLibrary(
+  'WORLDSTRAT_LIBDEFLATE',
+  LIBRARY_NAMES,
+  bind,
+);
 
 function bind(lib: KoffiLibrary, library: string): Libdeflate {
   const allocDecompressor = lib.func('void* libdeflate_alloc_decompressor()');
@@ -67,15 +64,11 @@ function bind(lib: KoffiLibrary, library: string): Libdeflate {
   const consumed = [0];
   const produced = [0];
   let scratch = Buffer.allocUnsafeSlow(0);
-  let reused = Buffer.allocUnsafeSlow(0);
+  const outputs = outputBuffers();
   return {
     library,
     inflate(block, cap, reuse) {
-      let out: Buffer;
-      if (reuse && cap <= MAX_REUSED_BYTES) {
-        if (reused.byteLength < cap) reused = Buffer.allocUnsafeSlow(cap);
-        out = reused;
-      } else out = Buffer.allocUnsafeSlow(cap);
+      const out = outputs(cap, reuse);
       const r = decompress(decompressor, block, block.byteLength, out, cap, consumed, produced);
       if (r === INSUFFICIENT_SPACE) return 'too-long';
       if (r !== SUCCESS) return 'corrupt';

@@ -1,6 +1,6 @@
 // liblzma (the library libtiff's LZMA codec uses) called through the `koffi` FFI. Optional: when koffi or the shared
 // library is missing, or WORLDSTRAT_LIBLZMA=off, `loadLiblzma()` returns null and LZMA files cannot be read.
-import { type KoffiLibrary, loadNativeLibrary } from './native-library.node.js';
+import { type KoffiLibrary, nativeLibrary, outputBuffers } from './native-library.node.js';
 
 /** One-shot decoding of the .xz streams libtiff writes into LZMA blocks (and encoding, which tests use). */
 export interface Liblzma {
@@ -30,8 +30,6 @@ const ERROR_NAMES: Readonly<Record<number, string>> = {
 };
 /** lzma_check: LZMA_CHECK_NONE. */
 const CHECK_NONE = 0;
-/** Largest output buffer kept for reuse between blocks (larger blocks get their own). */
-const MAX_REUSED_BYTES = 8 * 1024 * 1024;
 
 /** Names tried in order: the runtime package's soname first (Debian/Ubuntu `liblzma5`, Fedora, Homebrew). */
 const LIBRARY_NAMES: Readonly<Record<string, readonly string[]>> = {
@@ -45,13 +43,8 @@ const LIBRARY_NAMES: Readonly<Record<string, readonly string[]>> = {
   win32: ['liblzma.dll', 'lzma.dll'],
 };
 
-let cached: Liblzma | null | undefined;
-
 /** The process's (or worker thread's) liblzma binding, loaded on first use; null when unavailable. */
-export function loadLiblzma(): Liblzma | null {
-  if (cached === undefined) cached = loadNativeLibrary('WORLDSTRAT_LIBLZMA', LIBRARY_NAMES, bind);
-  return cached;
-}
+export const loadLiblzma: () => Liblzma | null = nativeLibrary('WORLDSTRAT_LIBLZMA', LIBRARY_NAMES, bind);
 
 function bind(lib: KoffiLibrary, library: string): Liblzma {
   const bufferDecode = lib.func(
@@ -63,15 +56,11 @@ function bind(lib: KoffiLibrary, library: string): Liblzma {
     'int lzma_easy_buffer_encode(uint32_t preset, int check, void* allocator, const uint8_t* in, size_t in_size, ' +
       '_Out_ uint8_t* out, _Inout_ size_t* out_pos, size_t out_size)',
   );
-  let reused = Buffer.allocUnsafeSlow(0);
+  const outputs = outputBuffers();
   return {
     library,
     decode(block, cap, memlimit, reuse) {
-      let out: Buffer;
-      if (reuse && cap <= MAX_REUSED_BYTES) {
-        if (reused.byteLength < cap) reused = Buffer.allocUnsafeSlow(cap);
-        out = reused;
-      } else out = Buffer.allocUnsafeSlow(cap);
+      const out = outputs(cap, reuse);
       const inPos = [0];
       const outPos = [0];
       const r = bufferDecode([memlimit], 0, null, block, inPos, block.byteLength, out, outPos, cap) as number;

@@ -1,7 +1,7 @@
 // libzstd (the library libtiff's ZSTD codec uses) called through the `koffi` FFI. Optional: when koffi or the shared
 // library is missing, or WORLDSTRAT_LIBZSTD=off, `loadLibzstd()` returns null and the ZSTD codec falls back to
 // node:zlib's zstd (Node ≥ 22.15) or reports the codec as unavailable.
-import { type KoffiLibrary, loadNativeLibrary } from './native-library.node.js';
+import { type KoffiLibrary, nativeLibrary, outputBuffers } from './native-library.node.js';
 
 /** One-shot ZSTD decompression over whole blocks (and compression, which tests build blocks with). */
 export interface Libzstd {
@@ -21,8 +21,6 @@ export interface Libzstd {
 
 /** ZSTD_ErrorCode values (zstd_errors.h, stable since zstd 1.3). */
 const DST_SIZE_TOO_SMALL = 70;
-/** Largest output buffer kept for reuse between blocks (larger blocks get their own). */
-const MAX_REUSED_BYTES = 8 * 1024 * 1024;
 
 /** Names tried in order: the runtime package's soname first (Debian/Ubuntu `libzstd1`, Fedora, Homebrew). */
 const LIBRARY_NAMES: Readonly<Record<string, readonly string[]>> = {
@@ -36,13 +34,8 @@ const LIBRARY_NAMES: Readonly<Record<string, readonly string[]>> = {
   win32: ['libzstd.dll', 'zstd.dll'],
 };
 
-let cached: Libzstd | null | undefined;
-
 /** The process's (or worker thread's) libzstd binding, loaded on first use; null when unavailable. */
-export function loadLibzstd(): Libzstd | null {
-  if (cached === undefined) cached = loadNativeLibrary('WORLDSTRAT_LIBZSTD', LIBRARY_NAMES, bind);
-  return cached;
-}
+export const loadLibzstd: () => Libzstd | null = nativeLibrary('WORLDSTRAT_LIBZSTD', LIBRARY_NAMES, bind);
 
 /** size_t results: koffi gives a number, or a bigint above 2^53 (every error code is near 2^64). */
 type SizeT = number | bigint;
@@ -66,15 +59,11 @@ function bind(lib: KoffiLibrary, library: string): Libzstd {
   const dctx = createDCtx();
   if (!dctx) throw new Error('ZSTD_createDCtx failed');
   const failed = (r: SizeT) => (isError(r) as number) !== 0;
-  let reused = Buffer.allocUnsafeSlow(0);
+  const outputs = outputBuffers();
   return {
     library,
     decompress(block, cap, reuse) {
-      let out: Buffer;
-      if (reuse && cap <= MAX_REUSED_BYTES) {
-        if (reused.byteLength < cap) reused = Buffer.allocUnsafeSlow(cap);
-        out = reused;
-      } else out = Buffer.allocUnsafeSlow(cap);
+      const out = outputs(cap, reuse);
       let inAt = 0;
       let outAt = 0;
       // frame by frame: a block may hold several (libtiff writes one), and trailing bytes after a full buffer are

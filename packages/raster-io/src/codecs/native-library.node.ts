@@ -10,10 +10,23 @@ interface Koffi {
 }
 
 /**
- * The first of `names` (for this platform) that koffi loads and `bind` accepts, or null: when `envVar` is off/0/
- * false/no, when koffi is not installed, or when no name loads (a missing symbol counts as not loaded).
+ * A loader of this thread's binding, run once on first call: the first of `names` (for this platform) that koffi
+ * loads and `bind` accepts, or null when `envVar` is off/0/false/no, when koffi is not installed, or when no name
+ * loads (a missing symbol counts as not loaded).
  */
-export function loadNativeLibrary<T>(
+export function nativeLibrary<T>(
+  envVar: string,
+  names: Readonly<Record<string, readonly string[]>>,
+  bind: (lib: KoffiLibrary, name: string) => T,
+): () => T | null {
+  let cached: T | null | undefined;
+  return () => {
+    if (cached === undefined) cached = loadNativeLibrary(envVar, names, bind);
+    return cached;
+  };
+}
+
+function loadNativeLibrary<T>(
   envVar: string,
   names: Readonly<Record<string, readonly string[]>>,
   bind: (lib: KoffiLibrary, name: string) => T,
@@ -33,4 +46,20 @@ export function loadNativeLibrary<T>(
     }
   }
   return null;
+}
+
+/** Largest output buffer a binding keeps for reuse between blocks (larger blocks get their own). */
+const MAX_REUSED_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Output buffers of `bytes` for one binding on one thread: with `reuse`, one buffer kept and overwritten by the next
+ * reusing call (up to 8 MiB); otherwise a new one. Contents are unspecified.
+ */
+export function outputBuffers(): (bytes: number, reuse?: boolean) => Buffer {
+  let reused = Buffer.allocUnsafeSlow(0);
+  return (bytes, reuse) => {
+    if (!reuse || bytes > MAX_REUSED_BYTES) return Buffer.allocUnsafeSlow(bytes);
+    if (reused.byteLength < bytes) reused = Buffer.allocUnsafeSlow(bytes);
+    return reused;
+  };
 }

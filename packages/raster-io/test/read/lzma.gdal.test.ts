@@ -1,52 +1,21 @@
 // LZMA (compression 34925) in Node: GDAL's files read as GDAL reads them, at 1 and 2 threads, and hostile blocks
 // (corrupt, cut, overlong, a stream declaring a 4 GiB dictionary) fail as CORRUPT_BLOCK naming the block.
-import { existsSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { loadLiblzma } from '../../src/codecs/liblzma.node.js';
-import {
-  memorySource,
-  NODE_CODECS,
-  nodeBlockDecoder,
-  openGeoTiff,
-  readGeoTiffFile,
-  readRaster,
-  writeGeoTiff,
-} from '../../src/node.js';
+import { readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
 import type { DType } from '../../src/types.js';
-import { gdalChecksums, gdalTranslate, HAS_GDAL } from '../support/gdal.js';
+import { expectTilesPlaced, gdalRewritten, readTiles, tileBytes, withEnv } from '../support/codec-tiles.js';
+import { gdalChecksums, HAS_GDAL } from '../support/gdal.js';
 import { assertDistFresh, readInChild } from '../support/read-child.js';
 import { requireTool } from '../support/require-tool.js';
-import { syntheticRaster } from '../support/synthetic.js';
-import { buildTiff } from '../support/tiff-builder.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-lzma-');
 const lzma = loadLiblzma();
 const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-/** The pixels of tile `t` of a 64² uint16 image of 32² tiles. */
-const tilePixels = (t: number) =>
-  Uint16Array.from({ length: 32 * 32 }, (_, i) => (t * 3000 + i * 11) & 0xffff);
-
 const read = (blocks: Uint8Array[], options: { onCorruptBlock?: 'error' | 'fill' } = {}) =>
-  openGeoTiff(
-    memorySource(
-      buildTiff({
-        width: 64,
-        height: 64,
-        bitsPerSample: 16,
-        sampleFormat: 1,
-        samplesPerPixel: 1,
-        compression: 34925,
-        photometric: 1,
-        blocks,
-        tile: { width: 32, height: 32 },
-      }),
-      'lzma.tif',
-    ),
-    { blockDecoder: nodeBlockDecoder, codecs: NODE_CODECS },
-  ).then((tiff) => readRaster(tiff, options));
+  readTiles(34925, blocks, 'lzma.tif', options);
 
 /** `stream` with its LZMA2 dictionary size raised to 4 GiB − 1 in the block header (header CRC32 kept valid). */
 function hugeDictionary(stream: Uint8Array): Uint8Array {
@@ -70,23 +39,14 @@ function hugeDictionary(stream: Uint8Array): Uint8Array {
 
 describe.runIf(requireTool('liblzma (Debian liblzma5) through koffi', lzma !== null))('LZMA blocks', () => {
   const lib = lzma as NonNullable<typeof lzma>;
-  const good = [0, 1, 2, 3].map((t) => lib.encode(new Uint8Array(tilePixels(t).buffer), 6));
+  const good = [0, 1, 2, 3].map((t) => lib.encode(tileBytes(t), 6));
 
   it('decodes every tile to the pixels encoded, in the place of each tile', async () => {
-    const band = (await read(good)).bands[0] as Uint16Array;
-    for (let t = 0; t < 4; t++) {
-      const want = tilePixels(t);
-      for (let y = 0; y < 32; y++) {
-        const at = ((t >> 1) * 32 + y) * 64 + (t & 1) * 32;
-        expect(Array.from(band.subarray(at, at + 32))).toEqual(
-          Array.from(want.subarray(y * 32, y * 32 + 32)),
-        );
-      }
-    }
+    expectTilesPlaced((await read(good)).bands[0] as Uint16Array);
   });
 
   it('corrupt, cut, short, overlong and 4 GiB-dictionary streams → CORRUPT_BLOCK naming the tile', async () => {
-    const pixels = new Uint8Array(tilePixels(0).buffer);
+    const pixels = tileBytes(0);
     const corrupt = Uint8Array.from(good[0] as Uint8Array);
     corrupt.fill(0x55, 30, 60);
     const cases: [string, Uint8Array, RegExp][] = [
@@ -120,10 +80,7 @@ describe.runIf(requireTool('GDAL (gdal_translate) and liblzma', HAS_GDAL && lzma
     ] as [DType, number, string[]][])(
       '%s × %i %j: GDAL checksums; threads 2 = threads 1',
       async (dtype, bands, co) => {
-        const plain = `${tmp()}/src-${dtype}-${bands}.tif`;
-        if (!existsSync(plain)) await writeGeoTiff(plain, syntheticRaster(dtype, 620, 580, bands, 8));
-        const path = `${tmp()}/${dtype}-${bands}.tif`;
-        gdalTranslate(['-co', 'COMPRESS=LZMA', ...co.flatMap((c) => ['-co', c]), plain, path]);
+        const path = await gdalRewritten(tmp(), dtype, bands, ['COMPRESS=LZMA', ...co], `${dtype}-${bands}`);
         const one = await readGeoTiffFile(path);
         const two = await readGeoTiffFile(path, { threads: 2 });
         const back = `${tmp()}/${dtype}-${bands}-written.tif`;
@@ -136,13 +93,9 @@ describe.runIf(requireTool('GDAL (gdal_translate) and liblzma', HAS_GDAL && lzma
 
     it('without liblzma (WORLDSTRAT_LIBLZMA=off): UNSUPPORTED_CODEC saying what to install, never filled', async () => {
       assertDistFresh();
-      const plain = `${tmp()}/src-uint16-1.tif`;
-      if (!existsSync(plain)) await writeGeoTiff(plain, syntheticRaster('uint16', 620, 580, 1, 8));
-      const path = `${tmp()}/no-backend.tif`;
-      gdalTranslate(['-co', 'COMPRESS=LZMA', '-co', 'TILED=YES', plain, path]);
-      const saved = process.env.WORLDSTRAT_LIBLZMA;
-      process.env.WORLDSTRAT_LIBLZMA = 'off'; // the child (and its decode workers) inherit it
-      try {
+      const path = await gdalRewritten(tmp(), 'uint16', 1, ['COMPRESS=LZMA', 'TILED=YES'], 'no-backend');
+      // the child (and its decode workers) inherit the variable
+      await withEnv('WORLDSTRAT_LIBLZMA', 'off', async () => {
         for (const options of [{}, { onCorruptBlock: 'fill' }, { threads: 2 }]) {
           const r = await readInChild(path, options);
           expect(r, JSON.stringify(options)).toMatchObject({
@@ -152,10 +105,7 @@ describe.runIf(requireTool('GDAL (gdal_translate) and liblzma', HAS_GDAL && lzma
           });
           expect(r.message).toMatch(/no-backend\.tif: LZMA \(TIFF compression 34925\) needs liblzma/);
         }
-      } finally {
-        if (saved === undefined) delete process.env.WORLDSTRAT_LIBLZMA;
-        else process.env.WORLDSTRAT_LIBLZMA = saved;
-      }
+      });
     });
   },
 );

@@ -1,111 +1,66 @@
 // ZSTD (compression 50000) in Node: GDAL's files read as GDAL reads them, at 1 and 2 threads, and hostile blocks
-// (corrupt, truncated, short, decoding past the block, a bomb) fail as typed errors naming the block, never filled silently
-// when the codec itself is missing.
-import { existsSync } from 'node:fs';
+// (corrupt, truncated, short, decoding past the block, a bomb) fail as typed errors naming the block, never filled
+// silently when the codec itself is missing.
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { loadLibzstd } from '../../src/codecs/libzstd.node.js';
-import {
-  memorySource,
-  NODE_CODECS,
-  nodeBlockDecoder,
-  openGeoTiff,
-  readGeoTiffFile,
-  readRaster,
-  writeGeoTiff,
-} from '../../src/node.js';
+import { readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
 import type { DType } from '../../src/types.js';
-import { gdalChecksums, gdalTranslate, HAS_GDAL } from '../support/gdal.js';
+import { expectTilesPlaced, gdalRewritten, readTiles, tileBytes, withEnv } from '../support/codec-tiles.js';
+import { gdalChecksums, HAS_GDAL } from '../support/gdal.js';
 import { assertDistFresh, readInChild } from '../support/read-child.js';
 import { requireTool } from '../support/require-tool.js';
-import { syntheticRaster } from '../support/synthetic.js';
-import { buildTiff } from '../support/tiff-builder.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-zstd-');
 const zstd = loadLibzstd();
-
 const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-/** A 4-tile (2 × 2 of 32²) uint16 file whose tiles are the given ZSTD blocks. */
-function zstdTiff(blocks: Uint8Array[]): Uint8Array {
-  return buildTiff({
-    width: 64,
-    height: 64,
-    bitsPerSample: 16,
-    sampleFormat: 1,
-    samplesPerPixel: 1,
-    compression: 50000,
-    photometric: 1,
-    blocks,
-    tile: { width: 32, height: 32 },
-  });
-}
-
-/** The pixels of tile `t` of the 64² test image (values differ per tile and per pixel). */
-function tilePixels(t: number): Uint16Array {
-  return Uint16Array.from({ length: 32 * 32 }, (_, i) => (t * 5000 + i * 7) & 0xffff);
-}
-
-const read = (bytes: Uint8Array, options: { onCorruptBlock?: 'error' | 'fill' } = {}) =>
-  openGeoTiff(memorySource(bytes, 'zstd.tif'), { blockDecoder: nodeBlockDecoder, codecs: NODE_CODECS }).then(
-    (tiff) => readRaster(tiff, options),
-  );
+const read = (blocks: Uint8Array[], options: { onCorruptBlock?: 'error' | 'fill' } = {}) =>
+  readTiles(50000, blocks, 'zstd.tif', options);
 
 describe.runIf(requireTool('libzstd (Debian libzstd1) through koffi', zstd !== null))('ZSTD blocks', () => {
   const lib = zstd as NonNullable<typeof zstd>;
-  const good = [0, 1, 2, 3].map((t) => lib.compress(new Uint8Array(tilePixels(t).buffer), 3));
+  const good = [0, 1, 2, 3].map((t) => lib.compress(tileBytes(t), 3));
 
   it('decodes every tile to the pixels compressed, in the place of each tile', async () => {
-    const r = await read(zstdTiff(good));
-    const band = r.bands[0] as Uint16Array;
-    for (let t = 0; t < 4; t++) {
-      const want = tilePixels(t);
-      for (let y = 0; y < 32; y++) {
-        const at = ((t >> 1) * 32 + y) * 64 + (t & 1) * 32;
-        expect(Array.from(band.subarray(at, at + 32))).toEqual(
-          Array.from(want.subarray(y * 32, y * 32 + 32)),
-        );
-      }
-    }
+    expectTilesPlaced((await read(good)).bands[0] as Uint16Array);
   });
 
   it('a block of two frames decodes as one; bytes after a full block are left alone (as libtiff does)', async () => {
-    const pixels = new Uint8Array(tilePixels(1).buffer);
+    const pixels = tileBytes(1);
     const twoFrames = Buffer.concat([
       lib.compress(pixels.subarray(0, 700), 1),
       lib.compress(pixels.subarray(700), 9),
     ]);
     const trailing = Buffer.concat([good[2] as Uint8Array, Buffer.from('not a frame')]);
-    const r = await read(zstdTiff([good[0] as Uint8Array, twoFrames, trailing, good[3] as Uint8Array]));
-    const want = await read(zstdTiff(good));
-    expect(bytesOf(r.bands[0] as Uint16Array).equals(bytesOf(want.bands[0] as Uint16Array))).toBe(true);
+    const r = await read([good[0] as Uint8Array, twoFrames, trailing, good[3] as Uint8Array]);
+    expectTilesPlaced(r.bands[0] as Uint16Array);
   });
 
   it('a corrupt tile → CORRUPT_BLOCK naming the tile and ZSTD; with fill, that tile only is filled', async () => {
     const bad = Uint8Array.from(good[2] as Uint8Array);
     bad.fill(0xff, 4, 30);
     const blocks = [good[0], good[1], bad, good[3]] as Uint8Array[];
-    const err = await read(zstdTiff(blocks)).catch((e: unknown) => e);
+    const err = await read(blocks).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
     expect((err as Error).message).toMatch(/zstd\.tif: IFD 0, tile 2: corrupt or truncated ZSTD block/);
-    const filled = await read(zstdTiff(blocks), { onCorruptBlock: 'fill' });
+    const filled = await read(blocks, { onCorruptBlock: 'fill' });
     expect(filled.filledBlocks?.map((b) => b.index)).toEqual([2]);
   });
 
   it('a truncated frame, a frame short of the tile and one decoding past it are CORRUPT_BLOCK', async () => {
-    const pixels = new Uint8Array(tilePixels(0).buffer);
+    const first = good[0] as Uint8Array;
     const cases: [string, Uint8Array, RegExp][] = [
+      ['truncated', first.subarray(0, first.byteLength - 9), /ZSTD block/],
       [
-        'truncated',
-        (good[0] as Uint8Array).subarray(0, (good[0] as Uint8Array).byteLength - 9),
-        /ZSTD block/,
+        'short',
+        lib.compress(tileBytes(0).subarray(0, 1000), 3),
+        /decodes to 1000 bytes; its geometry needs 2048/,
       ],
-      ['short', lib.compress(pixels.subarray(0, 1000), 3), /decodes to 1000 bytes; its geometry needs 2048/],
       ['long', lib.compress(new Uint8Array(4096).fill(3), 3), /ZSTD block decodes to more than 2048 bytes/],
     ];
     for (const [name, block, message] of cases) {
-      const err = await read(zstdTiff([block, ...good.slice(1)])).catch((e: unknown) => e);
+      const err = await read([block, ...good.slice(1)]).catch((e: unknown) => e);
       expect(err, name).toMatchObject({ code: 'CORRUPT_BLOCK' });
       expect((err as Error).message, name).toMatch(message);
     }
@@ -116,7 +71,7 @@ describe.runIf(requireTool('libzstd (Debian libzstd1) through koffi', zstd !== n
     const bomb = lib.compress(new Uint8Array(64 * 1024 * 1024), 19);
     expect(bomb.byteLength).toBeLessThan(64 * 1024);
     const before = process.memoryUsage().rss;
-    const err = await read(zstdTiff([bomb, ...good.slice(1)])).catch((e: unknown) => e);
+    const err = await read([bomb, ...good.slice(1)]).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
     expect((err as Error).message).toMatch(/ZSTD block decodes to more than 2048 bytes/);
     expect(process.memoryUsage().rss - before).toBeLessThan(32 * 1024 * 1024);
@@ -126,15 +81,6 @@ describe.runIf(requireTool('libzstd (Debian libzstd1) through koffi', zstd !== n
 describe.runIf(requireTool('GDAL (gdal_translate) and libzstd', HAS_GDAL && zstd !== null))(
   'GDAL ZSTD files',
   () => {
-    /** A 620×580 file with `bands` bands rewritten by gdal_translate with ZSTD and `co`. */
-    async function gdalZstd(dtype: DType, bands: number, co: string[], tag: string): Promise<string> {
-      const plain = `${tmp()}/src-${dtype}-${bands}.tif`;
-      if (!existsSync(plain)) await writeGeoTiff(plain, syntheticRaster(dtype, 620, 580, bands, 5));
-      const out = `${tmp()}/${tag}.tif`;
-      gdalTranslate(['-co', 'COMPRESS=ZSTD', ...co.flatMap((c) => ['-co', c]), plain, out]);
-      return out;
-    }
-
     it.each([
       ['uint16', 4, ['PREDICTOR=2', 'TILED=YES']],
       ['float32', 3, ['PREDICTOR=3', 'ZSTD_LEVEL=19', 'INTERLEAVE=BAND']],
@@ -143,7 +89,7 @@ describe.runIf(requireTool('GDAL (gdal_translate) and libzstd', HAS_GDAL && zstd
     ] as [DType, number, string[]][])(
       '%s × %i %j: GDAL checksums; threads 2 = threads 1',
       async (dtype, bands, co) => {
-        const path = await gdalZstd(dtype, bands, co, `${dtype}-${bands}`);
+        const path = await gdalRewritten(tmp(), dtype, bands, ['COMPRESS=ZSTD', ...co], `${dtype}-${bands}`);
         const one = await readGeoTiffFile(path);
         const two = await readGeoTiffFile(path, { threads: 2 });
         const plain = `${tmp()}/${dtype}-${bands}-written.tif`;
@@ -156,11 +102,10 @@ describe.runIf(requireTool('GDAL (gdal_translate) and libzstd', HAS_GDAL && zstd
 
     it('without libzstd (WORLDSTRAT_LIBZSTD=off): node:zlib zstd where Node has it, else UNSUPPORTED_CODEC, never filled', async () => {
       assertDistFresh();
-      const path = await gdalZstd('uint16', 1, ['TILED=YES'], 'no-backend');
+      const path = await gdalRewritten(tmp(), 'uint16', 1, ['COMPRESS=ZSTD', 'TILED=YES'], 'no-backend');
       const nodeZstd = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
-      const saved = process.env.WORLDSTRAT_LIBZSTD;
-      process.env.WORLDSTRAT_LIBZSTD = 'off'; // the child (and its decode workers) inherit it
-      try {
+      // the child (and its decode workers) inherit the variable
+      await withEnv('WORLDSTRAT_LIBZSTD', 'off', async () => {
         for (const options of [{}, { onCorruptBlock: 'fill' }, { threads: 2 }]) {
           const r = await readInChild(path, options);
           const what = JSON.stringify(options);
@@ -171,10 +116,7 @@ describe.runIf(requireTool('GDAL (gdal_translate) and libzstd', HAS_GDAL && zstd
           }
           expect(r.filledBlocks ?? [], what).toEqual([]); // a missing codec is never a file of filled blocks
         }
-      } finally {
-        if (saved === undefined) delete process.env.WORLDSTRAT_LIBZSTD;
-        else process.env.WORLDSTRAT_LIBZSTD = saved;
-      }
+      });
     });
   },
 );

@@ -1,0 +1,87 @@
+// Codec tests' hand-built image: 64² uint16 of four 32² tiles, each tile's block given by the test (encoded,
+// damaged or hostile), read through Node's codecs and decode workers.
+import { existsSync } from 'node:fs';
+import { expect } from 'vitest';
+import {
+  memorySource,
+  NODE_CODECS,
+  nodeBlockDecoder,
+  openGeoTiff,
+  readRaster,
+  writeGeoTiff,
+} from '../../src/node.js';
+import type { ReadRasterResult } from '../../src/read/read-raster.js';
+import type { DType } from '../../src/types.js';
+import { gdalTranslate } from './gdal.js';
+import { syntheticRaster } from './synthetic.js';
+import { buildTiff } from './tiff-builder.js';
+
+/** The pixels of tile `t` (values differ per tile and per pixel), as the bytes a codec encodes. */
+export function tileBytes(t: number): Uint8Array {
+  return new Uint8Array(Uint16Array.from({ length: 32 * 32 }, (_, i) => (t * 5000 + i * 7) & 0xffff).buffer);
+}
+
+/** Read the image whose tiles 0..3 are `blocks` of TIFF compression `compression`, as file `name`. */
+export async function readTiles(
+  compression: number,
+  blocks: Uint8Array[],
+  name: string,
+  options: { onCorruptBlock?: 'error' | 'fill' } = {},
+): Promise<ReadRasterResult> {
+  const bytes = buildTiff({
+    width: 64,
+    height: 64,
+    bitsPerSample: 16,
+    sampleFormat: 1,
+    samplesPerPixel: 1,
+    compression,
+    photometric: 1,
+    blocks,
+    tile: { width: 32, height: 32 },
+  });
+  const tiff = await openGeoTiff(memorySource(bytes, name), {
+    blockDecoder: nodeBlockDecoder,
+    codecs: NODE_CODECS,
+  });
+  return readRaster(tiff, options);
+}
+
+/** Every tile's pixels ({@link tileBytes}) sit in the tile's place of the 64² band. */
+export function expectTilesPlaced(band: Uint16Array): void {
+  for (let t = 0; t < 4; t++) {
+    const want = new Uint16Array(tileBytes(t).buffer);
+    for (let y = 0; y < 32; y++) {
+      const at = ((t >> 1) * 32 + y) * 64 + (t & 1) * 32;
+      expect(Array.from(band.subarray(at, at + 32)), `tile ${t} row ${y}`).toEqual(
+        Array.from(want.subarray(y * 32, y * 32 + 32)),
+      );
+    }
+  }
+}
+
+/** A 620×580 synthetic file of `bands` bands rewritten by gdal_translate with `co` into `dir`/`tag`.tif. */
+export async function gdalRewritten(
+  dir: string,
+  dtype: DType,
+  bands: number,
+  co: string[],
+  tag: string,
+): Promise<string> {
+  const plain = `${dir}/src-${dtype}-${bands}.tif`;
+  if (!existsSync(plain)) await writeGeoTiff(plain, syntheticRaster(dtype, 620, 580, bands, 5));
+  const out = `${dir}/${tag}.tif`;
+  gdalTranslate([...co.flatMap((c) => ['-co', c]), plain, out]);
+  return out;
+}
+
+/** Run `fn` with environment variable `name` set to `value` (child processes started meanwhile inherit it). */
+export async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env[name];
+  process.env[name] = value;
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env[name];
+    else process.env[name] = saved;
+  }
+}
