@@ -1,4 +1,4 @@
-// Optional system libraries (libdeflate, libzstd) through the optional `koffi` FFI peer dependency.
+// Optional system libraries (libdeflate, libzstd, liblzma) through the optional `koffi` FFI peer dependency.
 import { createRequire } from 'node:module';
 
 /** The part of a koffi library handle the codecs use. */

@@ -18,7 +18,14 @@ import {
   dtypeOfArray,
 } from '../internal/typed-array.js';
 import type { DType, GeoBlock, RasterArray } from '../types.js';
-import { COMPRESSION_CODES, formatNoData, geoTags, STRUCTURAL_METADATA } from './encode-geotiff.js';
+import {
+  badCompressionLevel,
+  COMPRESSION_CODES,
+  DEFAULT_ENCODE_GEOTIFF,
+  formatNoData,
+  geoTags,
+  STRUCTURAL_METADATA,
+} from './encode-geotiff.js';
 import { type OverviewResampling, overviewSize, type RowDecimator, rowDecimator } from './overviews.js';
 import { FIELD, type IfdEntry, ifdByteLength, writeIfd } from './tiff-ifd.js';
 
@@ -197,10 +204,11 @@ function planWriter(path: string, o: CogWriterOptions): Plan {
   if (compression !== 'none' && compression !== 'deflate' && compression !== 'zstd')
     bad(`${path}: compression must be 'none', 'deflate' or 'zstd', got '${compression}'`);
   const zstd = compression === 'zstd';
-  const level = zstd ? (o.zstdLevel ?? 9) : (o.deflateLevel ?? 6);
-  const [minLevel, maxLevel] = zstd ? [1, 22] : [0, 9];
-  if (!(Number.isInteger(level) && level >= minLevel && level <= maxLevel))
-    bad(`${path}: ${zstd ? 'zstdLevel' : 'deflateLevel'} must be ${minLevel}..${maxLevel}, got ${level}`);
+  const level = zstd
+    ? (o.zstdLevel ?? DEFAULT_ENCODE_GEOTIFF.zstdLevel)
+    : (o.deflateLevel ?? DEFAULT_ENCODE_GEOTIFF.deflateLevel);
+  const badLevel = badCompressionLevel(compression, level);
+  if (badLevel) bad(`${path}: ${badLevel}`);
   if (zstd && zstdBackend() === null)
     bad(
       `${path}: compression 'zstd' needs libzstd (Debian/Ubuntu: libzstd1) with the optional koffi package, or Node ≥ 22.15`,

@@ -235,6 +235,16 @@ interface EncodePlan {
 /** TIFF compression codes of the compressions written. */
 export const COMPRESSION_CODES = { none: 1, deflate: 8, zstd: 50000 } as const;
 
+/** Why `level` is no level of `compression` (its deflate or ZSTD option), or undefined when it is one. */
+export function badCompressionLevel(
+  compression: keyof typeof COMPRESSION_CODES,
+  level: number,
+): string | undefined {
+  const [name, min, max] = compression === 'zstd' ? ['zstdLevel', 1, 22] : ['deflateLevel', 0, 9];
+  if (Number.isInteger(level) && level >= min && level <= max) return undefined;
+  return `${name} must be ${min}..${max}, got ${level}`;
+}
+
 /** The compression's TIFF code, its codec (none when uncompressed) and level, validated. */
 function compressionOf(opts: EncodeOptions): {
   compressionCode: number;
@@ -250,12 +260,8 @@ function compressionOf(opts: EncodeOptions): {
   }
   const zstd = compression === 'zstd';
   const level = zstd ? opts.zstdLevel : opts.deflateLevel;
-  const [min, max] = zstd ? [1, 22] : [0, 9];
-  if (!Number.isInteger(level) || level < min || level > max)
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `${zstd ? 'zstdLevel' : 'deflateLevel'} must be ${min}..${max}, got ${level}`,
-    );
+  const bad = badCompressionLevel(compression, level);
+  if (bad) throw new RasterIoError('INVALID_ARGUMENT', bad);
   const compressionCode = COMPRESSION_CODES[compression];
   const codec =
     compression === 'none'
