@@ -7,12 +7,13 @@ import {
   NODE_CODECS,
   nodeBlockDecoder,
   openGeoTiff,
+  readGeoTiffFile,
   readRaster,
   writeGeoTiff,
 } from '../../src/node.js';
 import type { ReadRasterResult } from '../../src/read/read-raster.js';
 import type { DType } from '../../src/types.js';
-import { gdalTranslate } from './gdal.js';
+import { gdalChecksums, gdalTranslate } from './gdal.js';
 import { syntheticRaster } from './synthetic.js';
 import { buildTiff } from './tiff-builder.js';
 
@@ -84,4 +85,19 @@ export async function withEnv<T>(name: string, value: string, fn: () => Promise<
     if (saved === undefined) delete process.env[name];
     else process.env[name] = saved;
   }
+}
+
+/**
+ * Read GDAL's file `path` at 1 and 2 threads: the pixels written back uncompressed (beside it) have GDAL's checksums,
+ * and both reads are byte for byte the same.
+ */
+export async function expectReadsAsGdal(path: string): Promise<void> {
+  const one = await readGeoTiffFile(path);
+  const two = await readGeoTiffFile(path, { threads: 2 });
+  const back = path.replace(/\.tif$/, '-written.tif');
+  await writeGeoTiff(back, one);
+  expect(gdalChecksums(back)).toEqual(gdalChecksums(path));
+  const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  for (const [b, band] of one.bands.entries())
+    expect(bytesOf(two.bands[b] as typeof band).equals(bytesOf(band)), `band ${b}`).toBe(true);
 }

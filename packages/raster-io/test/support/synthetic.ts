@@ -66,3 +66,19 @@ export function syntheticRaster(
   }
   return { width, height, dtype, bands };
 }
+
+/** Stream `raster` into a COG writer `rows` rows per call, top to bottom, then close it. */
+export async function writeRowsOf(
+  w: { writeRows(y: number, rows: RasterArray[]): Promise<unknown>; close(): Promise<unknown> },
+  raster: Raster,
+  rows: number,
+): Promise<void> {
+  for (let y = 0; y < raster.height; y += rows) {
+    const n = Math.min(rows, raster.height - y);
+    await w.writeRows(
+      y,
+      raster.bands.map((b) => b.subarray(y * raster.width, (y + n) * raster.width) as RasterArray),
+    );
+  }
+  await w.close();
+}

@@ -11,7 +11,7 @@ import { createCogWriter, readGeoTiffFile, writeGeoTiff } from '../../src/node.j
 import { gdalChecksums, gdalinfoJson, HAS_GDAL, PYTHON_GDAL, validateCog } from '../support/gdal.js';
 import { assertDistFresh } from '../support/read-child.js';
 import { requireTool } from '../support/require-tool.js';
-import { syntheticRaster } from '../support/synthetic.js';
+import { syntheticRaster, writeRowsOf } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('cog-writer-gdal-');
@@ -39,14 +39,7 @@ describe.runIf(requireTool('GDAL (gdalinfo, python3-gdal)', HAS_GDAL && PYTHON_G
         predictor: true,
         overviews: [2, 4],
       });
-      for (let y = 0; y < r.height; y += 200) {
-        const n = Math.min(200, r.height - y);
-        await w.writeRows(
-          y,
-          r.bands.map((b) => b.subarray(y * r.width, (y + n) * r.width)),
-        );
-      }
-      await w.close();
+      await writeRowsOf(w, r, 200);
       const v = validateCog(path);
       expect(v.output).not.toMatch(/error/i);
       expect(v.ok).toBe(true);

@@ -16,7 +16,7 @@ import {
   validateCog,
 } from '../support/gdal.js';
 import { requireTool } from '../support/require-tool.js';
-import { syntheticRaster } from '../support/synthetic.js';
+import { syntheticRaster, writeRowsOf } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-zstd-write-');
@@ -84,14 +84,7 @@ describe.runIf(requireTool('GDAL (gdalinfo) and libzstd', HAS_GDAL && loadLibzst
         predictor: true,
         overviews: [2, 4],
       });
-      for (let y = 0; y < r.height; y += 128) {
-        const n = Math.min(128, r.height - y);
-        await w.writeRows(
-          y,
-          r.bands.map((b) => b.subarray(y * r.width, (y + n) * r.width)),
-        );
-      }
-      await w.close();
+      await writeRowsOf(w, r, 128);
       expect(validateCog(path).ok).toBe(true);
       expect(gdalinfoJson(path).metadata?.IMAGE_STRUCTURE?.COMPRESSION).toBe('ZSTD');
       const whole = join(tmp(), 'whole.tif');
