@@ -5,9 +5,12 @@
 // (file → typed arrays; again into arrays reused between reads) and writeGeoTiff (typed arrays → file) in this
 // process. Inputs are generated here with gdal_translate. BENCH_REPS (default 5) sets the repetitions,
 // BENCH_THREADS (default "1,2") the thread counts; medians are reported with os.loadavg() before and after each
-// thread count.
+// thread count. Fresh-array reads also print the minor page faults per read of each side: first touches of new
+// memory, which numpy avoids by reusing what glibc kept from the last array. A last section repeats the fresh
+// reads with glibc told to keep freed memory (mallopt through koffi), as numpy gets it for free.
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism, loadavg as osLoadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -34,9 +37,15 @@ function gdalTranslate(args: string[]): void {
   if (r.status !== 0) throw new Error(r.stderr);
 }
 
-/** The python3-gdal peer: `job()` sends one job line and resolves with its in-process time (ms). */
+/** One timed run: milliseconds and the process's minor page faults during it. */
+interface Timed {
+  ms: number;
+  faults: number;
+}
+
+/** The python3-gdal peer: `job()` sends one job line and resolves with its in-process time and faults. */
 async function startPeer(): Promise<{
-  job: (line: string) => Promise<number>;
+  job: (line: string) => Promise<Timed>;
   close: () => void;
   version: string;
 }> {
@@ -57,7 +66,8 @@ async function startPeer(): Promise<{
     version: String(ready.gdal),
     job: async (line) => {
       proc.stdin.write(`${line}\n`);
-      return Number((await next()).ms);
+      const r = await next();
+      return { ms: Number(r.ms), faults: Number(r.faults) };
     },
     close: () => {
       proc.stdin.write('quit\n');
@@ -69,19 +79,42 @@ async function startPeer(): Promise<{
 /** Medians of REPS interleaved runs of ours and the peer's job (one warm-up each). */
 async function interleaved(
   ours: () => Promise<unknown>,
-  theirs: () => Promise<number>,
-): Promise<[number, number]> {
+  theirs: () => Promise<Timed>,
+): Promise<{ ours: Timed; theirs: Timed }> {
   await ours();
   await theirs();
-  const a: number[] = [];
-  const b: number[] = [];
+  const a: Timed[] = [];
+  const b: Timed[] = [];
   for (let i = 0; i < REPS; i++) {
+    const f0 = process.resourceUsage().minorPageFault;
     const t0 = performance.now();
     await ours();
-    a.push(performance.now() - t0);
+    a.push({ ms: performance.now() - t0, faults: process.resourceUsage().minorPageFault - f0 });
     b.push(await theirs());
   }
-  return [median(a), median(b)];
+  const mid = (xs: Timed[]): Timed => ({
+    ms: median(xs.map((x) => x.ms)),
+    faults: median(xs.map((x) => x.faults)),
+  });
+  return { ours: mid(a), theirs: mid(b) };
+}
+
+/**
+ * Tell glibc to keep freed memory for reuse (mallopt through koffi): big arrays then come from memory the process
+ * already touched, as numpy's do. Returns what was set, or why not.
+ */
+function keepFreedMemory(): string {
+  try {
+    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+    const mallopt = koffi.load('libc.so.6').func('int mallopt(int param, int value)');
+    const M_TRIM_THRESHOLD = -1;
+    const M_MMAP_THRESHOLD = -3;
+    if (mallopt(M_MMAP_THRESHOLD, 256 << 20) !== 1 || mallopt(M_TRIM_THRESHOLD, 512 << 20) !== 1)
+      return 'mallopt refused';
+    return 'mallopt M_MMAP_THRESHOLD=256 MiB, M_TRIM_THRESHOLD=512 MiB';
+  } catch (e) {
+    return `unavailable (${(e as Error).message})`;
+  }
 }
 
 /** Arrays of `raster`'s type and band size to read into, plain or shared. */
@@ -92,8 +125,9 @@ function reusedBands(raster: Raster, shared: boolean): RasterArray[] {
   });
 }
 
-const row = (what: string, ours: number, theirs: number) =>
-  `${what.padEnd(34)} ours ${ours.toFixed(1).padStart(7)} ms   GDAL in-process ${theirs.toFixed(1).padStart(7)} ms   speed ${(theirs / ours).toFixed(2)}× GDAL`;
+const row = (what: string, { ours, theirs }: { ours: Timed; theirs: Timed }, faults = false) =>
+  `${what.padEnd(34)} ours ${ours.ms.toFixed(1).padStart(7)} ms   GDAL in-process ${theirs.ms.toFixed(1).padStart(7)} ms   speed ${(theirs.ms / ours.ms).toFixed(2)}× GDAL` +
+  (faults ? `   page faults/read ours ${ours.faults}, GDAL ${theirs.faults}` : '');
 
 it.skipIf(!HAS_GDAL)('read 4×1054² files and write a COG vs python3-gdal in-process', async () => {
   const peer = await startPeer().catch((e: unknown) => {
@@ -132,24 +166,24 @@ it.skipIf(!HAS_GDAL)('read 4×1054² files and write a COG vs python3-gdal in-pr
       for (const [i, [name, , , raster]] of files.entries()) {
         const path = paths[i] as string;
         expect((await readGeoTiffFile(path, { threads })).bands[3]).toEqual(raster.bands[3]);
-        const [ours, theirs] = await interleaved(
+        const fresh = await interleaved(
           () => readGeoTiffFile(path, { threads }),
           () => peer.job(`read ${threads} ${path}`),
         );
-        lines.push(row(`read ${name}`, ours, theirs));
+        lines.push(row(`read ${name}`, fresh, true));
         // the same read into arrays kept from read to read (shared ones when workers decode), against
         // GDAL's fresh ReadAsArray (its faster way: buf_obj reads are slower in GDAL 3.6)
         const into = reusedBands(raster, threads > 1);
-        const [oursInto, theirsAgain] = await interleaved(
+        const reused = await interleaved(
           () => readGeoTiffFile(path, { threads, into }),
           () => peer.job(`read ${threads} ${path}`),
         );
         expect(into[3]).toEqual(raster.bands[3]);
-        lines.push(row(`  into reused ${threads > 1 ? 'shared ' : ''}arrays`, oursInto, theirsAgain));
+        lines.push(row(`  into reused ${threads > 1 ? 'shared ' : ''}arrays`, reused));
       }
       const ourCog = join(dir, 'ours-cog.tif');
       const gdalCog = join(dir, 'gdal-cog.tif');
-      const [ours, theirs] = await interleaved(
+      const write = await interleaved(
         () =>
           writeGeoTiff(ourCog, u16, {
             cog: true,
@@ -161,10 +195,22 @@ it.skipIf(!HAS_GDAL)('read 4×1054² files and write a COG vs python3-gdal in-pr
           }),
         () => peer.job(`cog ${threads} ${src16} ${gdalCog} 2`),
       );
-      lines.push(row('write COG deflate+pred, ovr 2/4', ours, theirs));
+      lines.push(row('write COG deflate+pred, ovr 2/4', write));
       lines.push(
         `  sizes: ours ${statSync(ourCog).size} B, GDAL ${statSync(gdalCog).size} B; load ${loadavg()}`,
       );
+    }
+    // last: once set, glibc keeps this for the rest of the process
+    lines.push(`fresh reads again, glibc keeping freed memory: ${keepFreedMemory()}; load ${loadavg()}`);
+    for (const threads of THREADS) {
+      for (const [i, [name]] of files.entries()) {
+        const path = paths[i] as string;
+        const fresh = await interleaved(
+          () => readGeoTiffFile(path, { threads }),
+          () => peer.job(`read ${threads} ${path}`),
+        );
+        lines.push(row(`read ${name}, threads ${threads}`, fresh, true));
+      }
     }
   } finally {
     peer.close();

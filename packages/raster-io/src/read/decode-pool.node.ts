@@ -12,13 +12,20 @@ import { zstdCodec } from '../codecs/zstd-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import { isSharedMemory } from '../internal/typed-array.js';
 import type { RasterArray } from '../types.js';
-import type { BlockFailure, DecodeTask, ParallelBlockDecoder } from './parallel-decoder.js';
-import type { BlockGeometry } from './place-block.js';
+import type {
+  BlockFailure,
+  DecodeCallOptions,
+  DecodeTask,
+  ParallelBlockDecoder,
+} from './parallel-decoder.js';
+import type { BlockGeometry, BlockJob } from './place-block.js';
 
 interface Pending {
-  // each message kind resolves with its own reply type (see runOn)
+  // each message kind resolves with its own reply type (see send)
   resolve: (reply: never) => void;
   reject: (err: Error) => void;
+  /** Progress the worker reports before its reply (blocks placed since its last report). */
+  onProgress?: (n: number) => void;
 }
 
 interface PoolWorker {
@@ -50,8 +57,10 @@ function startWorker(): PoolWorker {
   const url = workerUrl();
   const w: PoolWorker = { worker: new Worker(url), pending: new Map() };
   w.worker.unref();
-  w.worker.on('message', (msg: { id: number; reply: unknown }) => {
+  w.worker.on('message', (msg: { id: number; reply?: unknown; progress?: number }) => {
     const p = w.pending.get(msg.id);
+    if (msg.progress) p?.onProgress?.(msg.progress);
+    if (!('reply' in msg)) return;
     w.pending.delete(msg.id);
     if (w.pending.size === 0) w.worker.unref();
     p?.resolve(msg.reply as never);
@@ -72,21 +81,31 @@ function startWorker(): PoolWorker {
   return w;
 }
 
-function runOn<T>(threads: number, message: object, transfer: ArrayBuffer[]): Promise<T> {
+/** The `count` least busy of the pool's first `threads` workers (started as needed). */
+function leastBusy(threads: number, count: number): PoolWorker[] {
   while (workers.length < threads) workers.push(startWorker());
-  let w = workers[0] as PoolWorker;
-  for (let i = 1; i < threads; i++) {
-    const c = workers[i] as PoolWorker;
-    if (c.pending.size < w.pending.size) w = c;
-  }
+  return workers
+    .slice(0, threads)
+    .sort((a, b) => a.pending.size - b.pending.size)
+    .slice(0, count);
+}
+
+function send<T>(
+  w: PoolWorker,
+  message: object,
+  transfer: ArrayBuffer[],
+  onProgress?: (n: number) => void,
+): Promise<T> {
   const id = nextId++;
-  const chosen = w;
   return new Promise<T>((resolve, reject) => {
-    chosen.pending.set(id, { resolve: resolve as (reply: never) => void, reject });
-    chosen.worker.ref(); // a read in flight keeps the process alive until it is done
-    chosen.worker.postMessage({ id, ...message }, transfer);
+    w.pending.set(id, { resolve: resolve as (reply: never) => void, reject, onProgress });
+    w.worker.ref(); // a read in flight keeps the process alive until it is done
+    w.worker.postMessage({ id, ...message }, transfer);
   });
 }
+
+const runOn = <T>(threads: number, message: object, transfer: ArrayBuffer[]): Promise<T> =>
+  send<T>(leastBusy(threads, 1)[0] as PoolWorker, message, transfer);
 
 const WORKER_CODECS: readonly Codec[] = [
   zlibCodec,
@@ -101,17 +120,54 @@ const WORKER_CODECS: readonly Codec[] = [
 /** The Node decoder: the built-in codecs on up to `threads` worker threads. */
 export const nodeBlockDecoder: ParallelBlockDecoder = {
   supports: (codec) => WORKER_CODECS.includes(codec),
-  decode(threads: number, geometry: BlockGeometry, outputs: RasterArray[], task: DecodeTask) {
-    // A lent file is read by the worker itself. Shared bytes go as they are; others are copied into a buffer
-    // the worker owns, so the caller's stay attached.
-    if (!('bytes' in task) || isSharedMemory(task.bytes))
-      return runOn<BlockFailure[]>(threads, { kind: 'decode', geometry, outputs, task }, []);
-    const bytes = task.bytes.slice();
-    return runOn<BlockFailure[]>(threads, { kind: 'decode', geometry, outputs, task: { ...task, bytes } }, [
-      bytes.buffer as ArrayBuffer,
-    ]);
+  async decode(threads, geometry, outputs, task, options: DecodeCallOptions = {}) {
+    const { signal, onBlocks } = options;
+    // Every worker reads the same bytes: shared ones where they are, others copied once into shared memory
+    // (a lent file is read by the workers themselves).
+    const shared =
+      'bytes' in task && !isSharedMemory(task.bytes) ? { ...task, bytes: sharedCopy(task.bytes) } : task;
+    // The next block to take; set past the end to stop the workers early.
+    const claim = new Int32Array(new SharedArrayBuffer(4));
+    const stop = (): void => {
+      Atomics.store(claim, 0, task.blocks.length);
+    };
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop, { once: true });
+    const chunk = claimChunk(task.blocks);
+    const message = {
+      kind: 'decode',
+      geometry,
+      outputs,
+      task: shared,
+      claim,
+      chunk,
+      progress: onBlocks !== undefined,
+    };
+    try {
+      const workersUsed = leastBusy(threads, Math.min(threads, task.blocks.length));
+      const lists = await Promise.all(workersUsed.map((w) => send<BlockFailure[]>(w, message, [], onBlocks)));
+      return lists.flat();
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
   },
 };
+
+/** Decoded bytes a worker takes at a time: whole tiles, but strips a few dozen rows at once. */
+const CLAIM_BYTES = 1 << 17;
+
+function claimChunk(blocks: readonly BlockJob[]): number {
+  let bytes = 0;
+  for (const b of blocks) bytes += b.expected;
+  const mean = bytes / Math.max(1, blocks.length);
+  return Math.max(1, Math.min(Math.floor(CLAIM_BYTES / Math.max(1, mean)), Math.ceil(blocks.length / 16)));
+}
+
+function sharedCopy(bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  copy.set(bytes);
+  return copy;
+}
 
 /** Bytes of blocks compressed per worker task when writing. */
 const DEFLATE_TASK_BYTES = 1 << 19;

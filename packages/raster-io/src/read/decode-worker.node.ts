@@ -36,7 +36,16 @@ interface TaskMessage {
   geometry: BlockGeometry;
   outputs: RasterArray[];
   task: DecodeTask;
+  /** The index of the next block to take, shared by every worker on this task. */
+  claim: Int32Array;
+  /** Blocks taken at a time (consecutive ones: small strips are not split between threads row by row). */
+  chunk: number;
+  /** Whether the read wants progress messages. */
+  progress: boolean;
 }
+
+/** Progress goes back at most this often (ms): a message per block would cost more than small blocks do. */
+const PROGRESS_EVERY_MS = 16;
 
 /** This thread's buffer for blocks read from a lent file (placed before the next block is read). */
 let readBuffer = new Uint8Array(0);
@@ -78,10 +87,23 @@ function storedBytes(g: BlockGeometry, b: BlockJob, task: DecodeTask): Uint8Arra
   return task.bytes.subarray(start, Math.min(start + b.byteCount, task.bytes.byteLength));
 }
 
-function runTask({ geometry: g, outputs, task }: TaskMessage): BlockFailure[] {
+/** Take the task's blocks a chunk at a time from the shared counter, decode and place each. */
+function runTask({ id, geometry: g, outputs, task, claim, chunk, progress }: TaskMessage): {
+  failures: BlockFailure[];
+  unreported: number;
+} {
   const codec = CODECS[g.compression];
   const failures: BlockFailure[] = [];
-  for (const b of task.blocks) {
+  let unreported = 0;
+  let reported = performance.now();
+  const n = task.blocks.length;
+  for (let i = Atomics.add(claim, 0, chunk), end = Math.min(n, i + chunk); i < n; i++) {
+    if (i === end) {
+      i = Atomics.add(claim, 0, chunk);
+      if (i >= n) break;
+      end = Math.min(n, i + chunk);
+    }
+    const b = task.blocks[i] as BlockJob;
     try {
       if (!codec)
         throw new RasterIoError('UNSUPPORTED_CODEC', `${g.name}: no worker codec for ${g.compression}`);
@@ -97,8 +119,16 @@ function runTask({ geometry: g, outputs, task }: TaskMessage): BlockFailure[] {
         message: typed ? err.message : `${g.name}: ${blockWhere(g, b)}: ${String(err)}`,
       });
     }
+    if (!progress) continue;
+    unreported++;
+    const now = performance.now();
+    if (now - reported >= PROGRESS_EVERY_MS) {
+      parentPort?.postMessage({ id, progress: unreported });
+      unreported = 0;
+      reported = now;
+    }
   }
-  return failures;
+  return { failures, unreported };
 }
 
 /** The codec call of `decodeBlock` in read-raster.ts, synchronous (the built-in codecs are). */
@@ -163,15 +193,17 @@ parentPort?.on('message', (msg: (TaskMessage & { kind: 'decode' }) | DeflateMess
     deflateTask(msg);
     return;
   }
-  let failures: BlockFailure[];
   try {
-    failures = runTask(msg);
+    const { failures, unreported } = runTask(msg);
+    parentPort?.postMessage({ id: msg.id, reply: failures, progress: unreported });
   } catch (err) {
-    failures = msg.task.blocks.map((b) => ({
-      index: b.index,
-      code: 'CORRUPT_BLOCK',
-      message: `${msg.geometry.name}: ${String(err)}`,
-    }));
+    // not a block's failure (those are caught per block): the read cannot trust what this worker placed
+    const first = msg.task.blocks[0];
+    const failure: BlockFailure = {
+      index: first?.index ?? 0,
+      code: 'WORKER_FAILED',
+      message: `${msg.geometry.name}: block decode worker failed (${String(err)})`,
+    };
+    parentPort?.postMessage({ id: msg.id, reply: [failure] });
   }
-  parentPort?.postMessage({ id: msg.id, reply: failures });
 });

@@ -5,12 +5,20 @@ import type { RasterArray } from '../types.js';
 import type { BlockGeometry, BlockJob } from './place-block.js';
 
 /**
- * A few consecutive blocks for one worker: their stored bytes (`bytes[0]` is file offset `base`), or a lent local
- * file the worker reads them from itself.
+ * Blocks for the workers: their stored bytes (`bytes[0]` is file offset `base`), or a lent local file the
+ * workers read them from themselves.
  */
 export type DecodeTask =
   | { base: number; bytes: Uint8Array; blocks: BlockJob[] }
   | { file: { fd: number; size: number }; blocks: BlockJob[] };
+
+/** What a decode call may be told besides its blocks. */
+export interface DecodeCallOptions {
+  /** Called with the number of blocks placed since the last call (throttled: not once per block). */
+  onBlocks?: (n: number) => void;
+  /** Once aborted, the workers take no further block (the one each is decoding is finished). */
+  signal?: AbortSignal;
+}
 
 /** A block a worker could not decode: the typed error it raised, rebuilt on the main thread. */
 export interface BlockFailure {
@@ -26,12 +34,17 @@ export interface BlockFailure {
 export interface ParallelBlockDecoder {
   /** Whether blocks of this codec can be decoded by the workers (the built-in codecs). */
   supports(codec: Codec): boolean;
-  /** Decode and place one task's blocks into `outputs` (views of SharedArrayBuffers) on one of `threads` workers. */
+  /**
+   * Decode and place a task's blocks into `outputs` (views of SharedArrayBuffers) on up to `threads` workers,
+   * which take the blocks one at a time in order from a shared counter until none is left: one message per
+   * worker, and no worker idles while another still has a queue.
+   */
   decode(
     threads: number,
     geometry: BlockGeometry,
     outputs: RasterArray[],
     task: DecodeTask,
+    options?: DecodeCallOptions,
   ): Promise<BlockFailure[]>;
 }
 
@@ -39,5 +52,3 @@ export interface ParallelBlockDecoder {
 export const PARALLEL_MIN_BLOCKS = 4;
 /** ...and so do reads that decode less than this (a 256-px uint16 tile is 128 KiB). */
 export const PARALLEL_MIN_BYTES = 1 << 20;
-/** Decoded bytes aimed at per worker task: big enough to hide the message cost, small enough to balance. */
-export const PARALLEL_TASK_BYTES = 1 << 19;

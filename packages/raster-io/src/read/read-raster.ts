@@ -16,7 +16,6 @@ import {
   type DecodeTask,
   PARALLEL_MIN_BLOCKS,
   PARALLEL_MIN_BYTES,
-  PARALLEL_TASK_BYTES,
   type ParallelBlockDecoder,
 } from './parallel-decoder.js';
 import {
@@ -211,19 +210,16 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     progress(1);
   };
   const pending: Promise<void>[] = [];
-  const decodeOnWorkers = async (tasks: DecodeTask[]): Promise<void> => {
-    const out = outputTargets();
-    await Promise.all(
-      tasks.map((task) =>
-        (decoder as ParallelBlockDecoder).decode(threads, g, out, task).then((fs) => {
-          failures.push(...fs);
-          progress(task.blocks.length);
-        }),
-      ),
-    );
+  const decodeOnWorkers = async (task: DecodeTask): Promise<void> => {
+    const fs = await (decoder as ParallelBlockDecoder).decode(threads, g, outputTargets(), task, {
+      onBlocks: opts.onProgress && progress,
+      signal: opts.signal,
+    });
+    failures.push(...fs);
   };
   const dispatch = (run: BlockJob[], bytes: Uint8Array, pooled: boolean): void => {
-    const job = decodeOnWorkers(splitRun(run, bytes, threads)).then(() => {
+    const base = (run[0] as BlockJob).offset;
+    const job = decodeOnWorkers({ base, bytes, blocks: run }).then(() => {
       if (pooled) sharedScratch.give(bytes); // every task is done with it (not so after a rejection)
     });
     job.catch(() => {}); // awaited below; a rejection before then is not unhandled
@@ -287,7 +283,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   try {
     if (lent) {
       const file = { fd: lent.fd, size: lent.size };
-      const job = decodeOnWorkers(groupBlocks(present, threads).map((blocks) => ({ file, blocks })));
+      const job = decodeOnWorkers({ file, blocks: present });
       job.catch(() => {}); // awaited below
       pending.push(job);
     } else await Promise.all(Array.from({ length: Math.min(opts.concurrency, runs.length) }, worker));
@@ -368,38 +364,6 @@ function useParallel(
   let bytes = 0;
   for (const b of blocks) bytes += b.expected;
   return bytes >= PARALLEL_MIN_BYTES;
-}
-
-/** Cut consecutive blocks into worker tasks of about `PARALLEL_TASK_BYTES` decoded bytes each. */
-function groupBlocks(run: BlockJob[], threads: number): BlockJob[][] {
-  let total = 0;
-  for (const b of run) total += b.expected;
-  const target = Math.max(PARALLEL_TASK_BYTES >> 2, Math.min(PARALLEL_TASK_BYTES, total / (threads * 4)));
-  const groups: BlockJob[][] = [];
-  let i = 0;
-  while (i < run.length) {
-    const blocks: BlockJob[] = [];
-    let size = 0;
-    while (i < run.length && (blocks.length === 0 || size < target)) {
-      const b = run[i++] as BlockJob;
-      blocks.push(b);
-      size += b.expected;
-    }
-    groups.push(blocks);
-  }
-  return groups;
-}
-
-/** Cut a fetched run into worker tasks that carry their blocks' stored bytes. */
-function splitRun(run: BlockJob[], bytes: Uint8Array, threads: number): DecodeTask[] {
-  const base = (run[0] as BlockJob).offset;
-  return groupBlocks(run, threads).map((blocks) => {
-    const first = (blocks[0] as BlockJob).offset - base;
-    let end = 0;
-    for (const b of blocks) end = Math.max(end, b.offset + b.byteCount - base);
-    const lo = Math.min(first, bytes.byteLength);
-    return { base: base + lo, bytes: bytes.subarray(lo, Math.min(end, bytes.byteLength)), blocks };
-  });
 }
 
 /** Runs `turn(i, job)` jobs one at a time in index order, whatever order they arrive in. */
