@@ -5,6 +5,7 @@ import type { Codec, LoadCodec } from './codec.js';
 const BUILT_IN: Readonly<Record<number, LoadCodec>> = {
   1: async () => (await import('./raw.js')).rawCodec,
   5: async () => (await import('./lzw.js')).lzwCodec,
+  7: async () => (await import('./jpeg.js')).jpegCodec,
   8: async () => (await import('./deflate.js')).deflateCodec,
   32946: async () => (await import('./deflate.js')).deflateCodec,
   32773: async () => (await import('./packbits.js')).packBitsCodec,

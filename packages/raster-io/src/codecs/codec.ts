@@ -1,4 +1,5 @@
 // Codec contract: one TIFF compression scheme, block in → raw block bytes out (predictor applied elsewhere).
+import type { JpegBlockParams } from './jpeg-params.js';
 
 /** What a codec knows about the block it decodes. */
 export interface BlockInfo {
@@ -17,6 +18,8 @@ export interface BlockInfo {
    * block). Never applies to a result returned in a Promise.
    */
   reuse?: boolean;
+  /** JPEG blocks (compression 7): the IFD's tables and colour handling, and the frame size the block must have. */
+  jpeg?: JpegBlockParams;
 }
 
 /**

@@ -3,6 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Codec } from '../codecs/codec.js';
 import { deflateCodec } from '../codecs/deflate.js';
+import { jpegCodec } from '../codecs/jpeg.js';
 import { lzmaCodec } from '../codecs/lzma-codec.node.js';
 import { lzwCodec } from '../codecs/lzw.js';
 import { packBitsCodec } from '../codecs/packbits.js';
@@ -11,14 +12,8 @@ import { deflateBound, zlibCodec } from '../codecs/zlib-codec.node.js';
 import { zstdCodec } from '../codecs/zstd-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import { isSharedMemory } from '../internal/typed-array.js';
-import type { RasterArray } from '../types.js';
-import type {
-  BlockFailure,
-  DecodeCallOptions,
-  DecodeTask,
-  ParallelBlockDecoder,
-} from './parallel-decoder.js';
-import type { BlockGeometry, BlockJob } from './place-block.js';
+import type { BlockFailure, DecodeCallOptions, ParallelBlockDecoder } from './parallel-decoder.js';
+import type { BlockJob } from './place-block.js';
 
 interface Pending {
   // each message kind resolves with its own reply type (see send)
@@ -111,6 +106,7 @@ const WORKER_CODECS: readonly Codec[] = [
   zlibCodec,
   deflateCodec,
   lzwCodec,
+  jpegCodec,
   packBitsCodec,
   rawCodec,
   zstdCodec,

@@ -3,6 +3,8 @@
 import { readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { Codec } from '../codecs/codec.js';
+import { jpegCodec } from '../codecs/jpeg.js';
+import { JPEG_COMPRESSION } from '../codecs/jpeg-params.js';
 import { LZMA_COMPRESSION, lzmaCodec } from '../codecs/lzma-codec.node.js';
 import { lzwCodec } from '../codecs/lzw.js';
 import { packBitsCodec } from '../codecs/packbits.js';
@@ -18,12 +20,14 @@ import {
   blockWhere,
   checkStored,
   corruptBlockError,
+  jpegBlockParams,
   placeDecoded,
 } from './place-block.js';
 
 const CODECS: Readonly<Record<number, Codec>> = {
   1: rawCodec,
   5: lzwCodec,
+  [JPEG_COMPRESSION]: jpegCodec,
   8: zlibCodec,
   32946: zlibCodec,
   32773: packBitsCodec,
@@ -109,7 +113,7 @@ function runTask({ id, geometry: g, outputs, task, claim, chunk, progress }: Tas
         throw new RasterIoError('UNSUPPORTED_CODEC', `${g.name}: no worker codec for ${g.compression}`);
       const raw = storedBytes(g, b, task);
       checkStored(g, b, raw);
-      const data = decodeSync(codec, raw, g, b.expected, blockWhere(g, b));
+      const data = decodeSync(codec, raw, g, b, blockWhere(g, b));
       placeDecoded(g, b, raw, data, () => outputs);
     } catch (err) {
       const typed = err instanceof RasterIoError;
@@ -132,18 +136,14 @@ function runTask({ id, geometry: g, outputs, task, claim, chunk, progress }: Tas
 }
 
 /** The codec call of `decodeBlock` in read-raster.ts, synchronous (the built-in codecs are). */
-function decodeSync(
-  codec: Codec,
-  raw: Uint8Array,
-  g: BlockGeometry,
-  expected: number,
-  where: string,
-): Uint8Array {
+function decodeSync(codec: Codec, raw: Uint8Array, g: BlockGeometry, b: BlockJob, where: string): Uint8Array {
+  const jpeg = jpegBlockParams(g, b);
   try {
     return codec.decode(raw, {
-      expectedBytes: expected,
-      maxBytes: g.tiled ? expected : g.blockBytes,
+      expectedBytes: b.expected,
+      maxBytes: g.tiled ? b.expected : g.blockBytes,
       file: g.name,
+      ...(jpeg ? { jpeg } : {}),
       reuse: true, // placed before the next block is decoded
     }) as Uint8Array;
   } catch (err) {

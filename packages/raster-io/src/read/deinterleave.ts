@@ -81,6 +81,43 @@ export function deinterleaveRow4(
   } else split4x32(dst as Uint32Array[], d, src, s, count);
 }
 
+/**
+ * All three bands of a 3-sample row in one pass over the source (RGB blocks read whole): `dst[k]` from word `d`
+ * gets sample k of each of `count` pixels starting at source word `s`.
+ */
+export function deinterleaveRow3(dst: Words[], d: number, src: Words, s: number, count: number): void {
+  if (src instanceof Uint8Array) split3x8(dst as Uint8Array[], d, src, s, count);
+  else if (src instanceof Uint16Array) split3x16(dst as Uint16Array[], d, src, s, count);
+  else split3x32(dst as Uint32Array[], d, src, s, count);
+}
+
+function split3x8(dst: Uint8Array[], d: number, src: Uint8Array, s: number, n: number): void {
+  const [a, b, c] = dst as [Uint8Array, Uint8Array, Uint8Array];
+  for (let i = 0; i < n; i++, s += 3) {
+    a[d + i] = src[s] as number;
+    b[d + i] = src[s + 1] as number;
+    c[d + i] = src[s + 2] as number;
+  }
+}
+
+function split3x16(dst: Uint16Array[], d: number, src: Uint16Array, s: number, n: number): void {
+  const [a, b, c] = dst as [Uint16Array, Uint16Array, Uint16Array];
+  for (let i = 0; i < n; i++, s += 3) {
+    a[d + i] = src[s] as number;
+    b[d + i] = src[s + 1] as number;
+    c[d + i] = src[s + 2] as number;
+  }
+}
+
+function split3x32(dst: Uint32Array[], d: number, src: Uint32Array, s: number, n: number): void {
+  const [a, b, c] = dst as [Uint32Array, Uint32Array, Uint32Array];
+  for (let i = 0; i < n; i++, s += 3) {
+    a[d + i] = src[s] as number;
+    b[d + i] = src[s + 1] as number;
+    c[d + i] = src[s + 2] as number;
+  }
+}
+
 /** 32-bit views of a 16-bit source and its four output bands, for moving two samples per access. */
 export interface PairViews {
   src: Uint32Array;

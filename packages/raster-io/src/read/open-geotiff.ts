@@ -1,5 +1,6 @@
 import { GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import type { Codec } from '../codecs/codec.js';
+import { JPEG_COMPRESSION } from '../codecs/jpeg-params.js';
 import { parseGeoKeyDirectory } from '../crs/geokeys.js';
 import { RasterIoError } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
@@ -38,6 +39,8 @@ export interface GeoTiffLevel {
   planarConfiguration: 1 | 2;
   /** TIFF PhotometricInterpretation (1 BlackIsZero, 2 RGB, 6 YCbCr, ...). */
   photometric: number;
+  /** JPEG-compressed levels: the JPEGTables tag (quantization and Huffman tables shared by every block). */
+  jpegTables?: Uint8Array;
   /** Set when the samples are YCbCr that we convert to RGB as GDAL does (8-bit, chunky, known subsampling). */
   ycbcr?: YCbCrLayout;
   /**
@@ -370,6 +373,7 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     }
   }
   const rps = Number(fd.getValue('RowsPerStrip') ?? height);
+  const compression = Number(fd.getValue('Compression') ?? 1);
   const dims: [string, unknown][] = [
     ['ImageWidth', width],
     ['ImageLength', height],
@@ -394,13 +398,23 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     tileWidth,
     tileHeight,
     rowsPerStrip: tiled ? undefined : Math.min(Math.max(1, rps), height),
-    compression: Number(fd.getValue('Compression') ?? 1),
+    compression,
     predictor: Number((await fd.loadValue('Predictor')) ?? 1),
     planarConfiguration: spp > 1 && Number(fd.getValue('PlanarConfiguration') ?? 1) === 2 ? 2 : 1,
     photometric,
     offsetsTag,
-    ...(photometric === 6 ? ycbcrLayout(fd, dtype, spp, tiled) : {}),
+    // JPEG's YCbCr is converted by the JPEG decoder (whole blocks at full resolution), not as raw YCbCr samples
+    ...(photometric === 6 && compression !== JPEG_COMPRESSION ? ycbcrLayout(fd, dtype, spp, tiled) : {}),
+    ...(compression === JPEG_COMPRESSION ? await jpegTables(fd) : {}),
   };
+}
+
+/** The JPEGTables tag of a JPEG level, when it has one (each block may also carry its own tables). */
+async function jpegTables(fd: GeoTIFFImage['fileDirectory']): Promise<{ jpegTables?: Uint8Array }> {
+  if (!fd.hasTag('JPEGTables' as never)) return {};
+  const v = (await fd.loadValue('JPEGTables' as never)) as ArrayLike<number> | number | undefined;
+  if (v === undefined) return {};
+  return { jpegTables: typeof v === 'number' ? Uint8Array.of(v) : Uint8Array.from(v as ArrayLike<number>) };
 }
 
 /** libtiff fails the directory when ExtraSamples lists more samples than there are, or unknown kinds. */

@@ -1,5 +1,7 @@
 // The per-block stages shared by the main-thread read and the decode workers: check the stored bytes, check
 // the decoded size, undo the predictor in place, and copy the block's pixels into the output bands.
+
+import type { JpegBlockParams } from '../codecs/jpeg-params.js';
 import {
   type BlockSpan4,
   swapBytes,
@@ -11,7 +13,7 @@ import {
 import { RasterIoError } from '../errors.js';
 import { viewAs } from '../internal/typed-array.js';
 import type { DType, RasterArray, RasterWindow } from '../types.js';
-import { deinterleaveRow, deinterleaveRow4, pairViews, wordsOf } from './deinterleave.js';
+import { deinterleaveRow, deinterleaveRow3, deinterleaveRow4, pairViews, wordsOf } from './deinterleave.js';
 import { type YCbCrLayout, ycbcrToRgb } from './ycbcr.js';
 
 /** What every block of one read shares (plain data: it is posted to decode workers). */
@@ -37,6 +39,8 @@ export interface BlockGeometry {
   /** Requested file bands in output order (pixel-interleaved blocks). */
   bands: number[];
   ycbcr?: YCbCrLayout;
+  /** JPEG levels: the shared tables and whether YCbCr is converted to RGB (see {@link jpegBlockParams}). */
+  jpeg?: { tables?: Uint8Array; ycbcrToRgb: boolean };
 }
 
 /** One tile or strip of a read. */
@@ -71,6 +75,12 @@ export function corruptBlockError(err: unknown, file: string, where: string): Ra
   if (err instanceof RasterIoError && err.code === 'UNSUPPORTED_CODEC') return err;
   const detail = err instanceof Error ? err.message.replace(`${file}: `, '') : String(err);
   return new RasterIoError('CORRUPT_BLOCK', `${file}: ${where}: ${detail}`, { cause: err });
+}
+
+/** A JPEG block's parameters: the level's tables and colour handling, and the frame size libtiff requires. */
+export function jpegBlockParams(g: BlockGeometry, b: BlockJob): JpegBlockParams | undefined {
+  if (!g.jpeg) return undefined;
+  return { ...g.jpeg, width: g.bw, height: g.tiled ? g.bh : b.rows, samples: g.spp };
 }
 
 /** Where a block is, for decoder messages. */
@@ -109,7 +119,12 @@ export function placeDecoded(
 
 /** Every band of a 4-sample block, in order: one pass can split a pixel into all four outputs. */
 function allFourBands(g: BlockGeometry): boolean {
-  return g.spp === 4 && g.bands.length === 4 && g.bands.every((band, slot) => band === slot);
+  return allBands(g, 4);
+}
+
+/** Every band of an `n`-sample block, in order. */
+function allBands(g: BlockGeometry, n: number): boolean {
+  return g.spp === n && g.bands.length === n && g.bands.every((band, slot) => band === slot);
 }
 
 /** The block's rows and columns inside the read window. */
@@ -186,6 +201,14 @@ export function placeBlock(g: BlockGeometry, b: BlockJob, bytes: Uint8Array, out
     for (let y = y0; y < y1; y++) {
       const s = ((y - by0) * bw + (x0 - bx0)) * 4;
       deinterleaveRow4(dst, (y - win.y) * win.width + (x0 - win.x), srcWords, s, x1 - x0, pairs);
+    }
+    return;
+  }
+  if (wps === 1 && allBands(g, 3)) {
+    const dst = out.map((a) => wordsOf(a, bps));
+    for (let y = y0; y < y1; y++) {
+      const s = ((y - by0) * bw + (x0 - bx0)) * 3;
+      deinterleaveRow3(dst, (y - win.y) * win.width + (x0 - win.x), srcWords, s, x1 - x0);
     }
     return;
   }

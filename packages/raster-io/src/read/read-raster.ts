@@ -1,6 +1,7 @@
 import type { GeoTIFFImage } from 'geotiff';
 import type { BlockInfo, Codec } from '../codecs/codec.js';
 import { getCodec } from '../codecs/codec-registry.js';
+import { JPEG_COMPRESSION } from '../codecs/jpeg-params.js';
 import { RasterIoError, type RasterIoErrorCode } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
 import { DTYPE_BYTES } from '../internal/typed-array.js';
@@ -24,6 +25,7 @@ import {
   blockWhere,
   checkStored,
   corruptBlockError,
+  jpegBlockParams,
   placeDecoded,
 } from './place-block.js';
 import { plainScratch, sharedScratch } from './scratch-pool.js';
@@ -190,12 +192,14 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   const decode = async (b: BlockJob, raw: Uint8Array): Promise<void> => {
     try {
       checkStored(g, b, raw);
-      const info = {
+      const info: BlockInfo = {
         expectedBytes: b.expected,
         maxBytes: g.tiled ? b.expected : g.blockBytes,
         file: name,
         reuse: true,
       };
+      const jpeg = jpegBlockParams(g, b);
+      if (jpeg) info.jpeg = jpeg;
       // A block decoded synchronously is placed before anything else runs, as `reuse` requires.
       const decoded = decodeBlock(codec, raw, info, blockWhere(g, b));
       placeDecoded(g, b, raw, decoded instanceof Uint8Array ? decoded : await decoded, outputTargets);
@@ -470,6 +474,12 @@ function blockGeometry(
     bands,
   };
   if (level.ycbcr) g.ycbcr = level.ycbcr;
+  if (level.compression === JPEG_COMPRESSION) {
+    g.jpeg = {
+      ycbcrToRgb: level.photometric === 6,
+      ...(level.jpegTables ? { tables: level.jpegTables } : {}),
+    };
+  }
   g.blockBytes = rowBytes(g, bh);
   return g;
 }
@@ -615,6 +625,13 @@ function sparseFill(level: GeoTiffLevel): number {
  * returning raw Y/Cb/Cr samples as bands would be silently wrong pixels, so other layouts are refused.
  */
 function checkYCbCr(level: GeoTiffLevel, name: string): void {
+  if (level.photometric === 6 && level.compression === JPEG_COMPRESSION) {
+    if (level.planarConfiguration === 1 && level.bandCount === 3 && level.dtype === 'uint8') return;
+    throw new RasterIoError(
+      'UNSUPPORTED_PHOTOMETRIC',
+      `${name}: IFD ${level.ifd} stores JPEG YCbCr as ${level.bandCount} ${level.dtype} sample(s)${level.planarConfiguration === 2 ? ' in separate planes' : ''}; supported: 3 pixel-interleaved 8-bit samples (as GDAL writes them)`,
+    );
+  }
   if (level.photometric === 6 && (!level.ycbcr || level.predictor !== 1)) {
     throw new RasterIoError(
       'UNSUPPORTED_PHOTOMETRIC',
@@ -704,7 +721,8 @@ function checkPhotometric(photometric: number, name: string, ifd: number): void 
  * others (LZW, deflate, registered codecs such as ZSTD) use it. Floating point prediction needs float samples.
  */
 function effectivePredictor(level: GeoTiffLevel, name: string): number {
-  if (level.compression === 1 || level.compression === 32773) return 1;
+  if (level.compression === 1 || level.compression === 32773 || level.compression === JPEG_COMPRESSION)
+    return 1;
   const p = level.predictor;
   if (p !== 1 && p !== 2 && p !== 3) {
     throw new RasterIoError('UNSUPPORTED_CODEC', `${name}: unknown TIFF predictor ${p}; supported: 1, 2, 3`);

@@ -132,11 +132,36 @@ DTYPES.forEach((dtype, di) => {
     addo: 'AVERAGE',
   });
 });
+// JPEG (8-bit): GDAL reads it through libjpeg, whose IDCT, chroma upsampling and YCbCr tables ours follow.
+for (const [tag, bands, co, format] of [
+  ['1b-tiled', 1, ['TILED=YES', 'BLOCKXSIZE=16', 'BLOCKYSIZE=16'], 'GTiff'],
+  ['3b-YCbCr-strips', 3, ['PHOTOMETRIC=YCBCR', 'BLOCKYSIZE=16'], 'GTiff'],
+  [
+    '3b-YCbCr-q95-tiled',
+    3,
+    ['PHOTOMETRIC=YCBCR', 'JPEG_QUALITY=95', 'TILED=YES', 'BLOCKXSIZE=32', 'BLOCKYSIZE=16'],
+    'GTiff',
+  ],
+  [
+    '4b-PIXEL-tables-per-tile',
+    4,
+    ['JPEGTABLESMODE=0', 'TILED=YES', 'BLOCKXSIZE=16', 'BLOCKYSIZE=16'],
+    'GTiff',
+  ],
+  ['13b-BAND-optimized-huffman', 13, ['INTERLEAVE=BAND', 'JPEGTABLESMODE=3', 'BLOCKYSIZE=8'], 'GTiff'],
+  ['3b-cog', 3, ['OVERVIEW_COUNT=2', 'BLOCKSIZE=16'], 'COG'],
+] as const) {
+  variants.push({
+    name: `uint8-${tag}-JPEG`,
+    base: baseFor('uint8', bands),
+    format,
+    co: ['COMPRESS=JPEG', ...co],
+  });
+}
 // Codecs GDAL writes and we do not decode.
 for (const [compress, dtype, bands] of [
   ['LERC', 'float32', 1],
   ['LERC_DEFLATE', 'float64', 1],
-  ['JPEG', 'uint8', 1],
   ['WEBP', 'uint8', 4],
 ] as const) {
   variants.push({
@@ -212,6 +237,7 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(CORPUS, (
       'BAND',
       'bigtiff',
       'cog',
+      'JPEG',
     ])
       expect(names).toContain(s);
     for (const n of BAND_COUNTS) expect(names).toContain(`-${n}b-`);

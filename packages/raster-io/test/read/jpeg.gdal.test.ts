@@ -1,0 +1,434 @@
+// JPEG-in-TIFF (compression 7). GDAL-written files of every layout are in the variant corpus
+// (gdal-corpus.gdal.test.ts); here: our decoder against libjpeg (GDAL's JPEG driver) on arbitrary coefficients,
+// including out-of-range ones, restart intervals and odd sizes; JPEG TIFF reads with threads and with damaged
+// tiles; and hostile streams, which must fail with typed errors, never return invented pixels.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeJpegBlock } from '../../src/codecs/jpeg.js';
+import { RasterIoError } from '../../src/errors.js';
+import { openGeoTiffFile, readGeoTiffFile, readRaster, writeGeoTiff } from '../../src/node.js';
+import { geoTiffInternals } from '../../src/read/open-geotiff.js';
+import { gdalTranslate, HAS_GDAL, PYTHON_GDAL } from '../support/gdal.js';
+import { runGdalBatch } from '../support/gdal-batch.js';
+import { componentBlocks, encodeBaselineJpeg, type JpegInput } from '../support/jpeg-encode.js';
+import { requireTool } from '../support/require-tool.js';
+import { syntheticRaster } from '../support/synthetic.js';
+import { useTmpDir } from '../support/tmp.js';
+
+const tmp = useTmpDir('raster-io-jpeg-');
+
+/** Deterministic pseudo-random integers (xorshift). */
+function rng(seed: number): (n: number) => number {
+  let s = seed >>> 0 || 1;
+  return (n) => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) % n;
+  };
+}
+
+/**
+ * Random coefficients as real images have them: per block the dequantized values sum to at most 2000 in
+ * magnitude, so libjpeg's C and SIMD builds compute alike; many blocks still overshoot 0..255 (saturated).
+ */
+function randomInput(
+  width: number,
+  height: number,
+  sampling: [number, number][],
+  seed: number,
+  restartInterval?: number,
+): JpegInput {
+  const r = rng(seed);
+  const input: JpegInput = {
+    width,
+    height,
+    components: sampling.map(([h, v]) => ({ h, v, blocks: new Int16Array(0) })),
+    quant: Uint8Array.from({ length: 64 }, (_, i) => (i === 0 ? 1 + r(8) : 1 + r(40))),
+    ...(restartInterval ? { restartInterval } : {}),
+  };
+  const q = (k: number) => input.quant[k] as number;
+  for (const c of input.components) {
+    const [bx, by] = componentBlocks(input, c);
+    c.blocks = new Int16Array(bx * by * 64);
+    for (let b = 0; b < bx * by; b++) {
+      const dc = r(2001) - 1000;
+      c.blocks[b * 64] = Math.trunc(dc / q(0));
+      let budget = 2000 - Math.abs(dc);
+      const terms = r(4) === 0 ? 20 : r(6);
+      for (let t = 0; t < terms && budget > 0; t++) {
+        const k = 1 + r(63);
+        const v = r(8) === 0 ? r(budget + 1) : r(Math.min(budget, 100) + 1);
+        c.blocks[b * 64 + k] = (r(2) ? 1 : -1) * Math.trunc(v / q(k));
+        budget -= v;
+      }
+    }
+  }
+  return input;
+}
+
+describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
+  'JPEG decoding against libjpeg',
+  () => {
+    it("arbitrary coefficients, restart intervals, 1 and 3 components, 4:4:4 / 4:2:2 / 4:2:0 / 4:4:0, odd sizes: libjpeg's bytes", () => {
+      const cases: [string, JpegInput, boolean][] = [
+        ['gray', randomInput(37, 29, [[1, 1]], 1), false],
+        ['gray-rst', randomInput(37, 29, [[1, 1]], 1, 3), false],
+        [
+          'ycc420',
+          randomInput(
+            53,
+            35,
+            [
+              [2, 2],
+              [1, 1],
+              [1, 1],
+            ],
+            2,
+          ),
+          true,
+        ],
+        [
+          'ycc420-rst',
+          randomInput(
+            53,
+            35,
+            [
+              [2, 2],
+              [1, 1],
+              [1, 1],
+            ],
+            2,
+            2,
+          ),
+          true,
+        ],
+        [
+          'ycc422',
+          randomInput(
+            41,
+            18,
+            [
+              [2, 1],
+              [1, 1],
+              [1, 1],
+            ],
+            3,
+            5,
+          ),
+          true,
+        ],
+        [
+          'ycc440',
+          randomInput(
+            30,
+            33,
+            [
+              [1, 2],
+              [1, 1],
+              [1, 1],
+            ],
+            4,
+          ),
+          true,
+        ],
+        [
+          'ycc444',
+          randomInput(
+            17,
+            9,
+            [
+              [1, 1],
+              [1, 1],
+              [1, 1],
+            ],
+            5,
+          ),
+          true,
+        ],
+        [
+          'ycc420-narrow',
+          randomInput(
+            3,
+            20,
+            [
+              [2, 2],
+              [1, 1],
+              [1, 1],
+            ],
+            6,
+          ),
+          true,
+        ],
+      ];
+      const files = cases.map(([name, input]) => {
+        const path = join(tmp(), `${name}.jpg`);
+        writeFileSync(path, encodeBaselineJpeg(input));
+        return path;
+      });
+      const gdal = runGdalBatch(tmp(), { describe: files }, 'jpeg-coefs');
+      for (const [i, [name, input, ycc]] of cases.entries()) {
+        const ours = decodeJpegBlock(
+          readFileSync(files[i] as string),
+          { ycbcrToRgb: ycc, width: input.width, height: input.height, samples: input.components.length },
+          name,
+        );
+        const ref = gdal[files[i] as string];
+        const n = input.width * input.height;
+        const bands = ref?.bands ?? [];
+        expect(bands.length, name).toBe(input.components.length);
+        for (const [b, band] of bands.entries()) {
+          const want = Buffer.from(band.levels[0]?.data ?? '', 'base64');
+          const got = Buffer.alloc(n);
+          for (let p = 0; p < n; p++) got[p] = ours[p * bands.length + b] as number;
+          expect(got.equals(want), `${name} band ${b}`).toBe(true);
+        }
+      }
+      // a restart interval changes the stream, not the pixels
+      const plain = decodeJpegBlock(
+        encodeBaselineJpeg(
+          randomInput(
+            53,
+            35,
+            [
+              [2, 2],
+              [1, 1],
+              [1, 1],
+            ],
+            2,
+          ),
+        ),
+        { ycbcrToRgb: true, width: 53, height: 35, samples: 3 },
+        'a',
+      );
+      const rst = decodeJpegBlock(
+        encodeBaselineJpeg(
+          randomInput(
+            53,
+            35,
+            [
+              [2, 2],
+              [1, 1],
+              [1, 1],
+            ],
+            2,
+            1,
+          ),
+        ),
+        { ycbcrToRgb: true, width: 53, height: 35, samples: 3 },
+        'b',
+      );
+      expect(Buffer.from(rst).equals(Buffer.from(plain))).toBe(true);
+    });
+  },
+);
+
+describe('hostile JPEG streams: typed errors, no pixels', () => {
+  const good = encodeBaselineJpeg(
+    randomInput(
+      24,
+      16,
+      [
+        [2, 2],
+        [1, 1],
+        [1, 1],
+      ],
+      7,
+      1,
+    ),
+  );
+  const params = { ycbcrToRgb: true, width: 24, height: 16, samples: 3 };
+  const fails = (bytes: Uint8Array, p = params) => {
+    try {
+      decodeJpegBlock(bytes, p, 'hostile.tif');
+    } catch (e) {
+      expect(e).toBeInstanceOf(RasterIoError);
+      expect((e as Error).message).toContain('hostile.tif');
+      return e as RasterIoError;
+    }
+    throw new Error('decoded');
+  };
+  const markerAt = (bytes: Uint8Array, marker: number) => {
+    for (let i = 0; i + 1 < bytes.length; i++) if (bytes[i] === 0xff && bytes[i + 1] === marker) return i;
+    throw new Error(`no marker ${marker}`);
+  };
+
+  it('decodes the untouched stream', () => {
+    expect(decodeJpegBlock(good, params, 'ok').length).toBe(24 * 16 * 3);
+  });
+
+  it('entropy data cut short, a missing restart marker, a bad Huffman code: CORRUPT_BLOCK', () => {
+    const sos = markerAt(good, 0xda);
+    const plain = encodeBaselineJpeg(
+      randomInput(
+        24,
+        16,
+        [
+          [2, 2],
+          [1, 1],
+          [1, 1],
+        ],
+        7,
+      ),
+    );
+    const plainSos = markerAt(plain, 0xda);
+    const cut = Uint8Array.from([...plain.subarray(0, plainSos + 20), 0xff, 0xd9]);
+    expect(fails(cut).message).toContain('entropy-coded data ends early');
+    const rst = markerAt(good, 0xd0);
+    const noRst = Uint8Array.from([...good.subarray(0, rst), ...good.subarray(rst + 2)]);
+    expect(fails(noRst).code).toBe('CORRUPT_BLOCK');
+    // every DC code of the flat table is 4 bits long and 12..15 are unused: 0xF0 starts with code 15
+    const bad = good.slice();
+    bad[sos + 14] = 0xf0;
+    expect(fails(bad).message).toMatch(/bad Huffman code|ends early|restart/);
+  });
+
+  it('a frame that does not fit the block, a missing table, no frame, no SOI: CORRUPT_BLOCK', () => {
+    expect(fails(good, { ...params, width: 32 }).message).toContain(
+      'frame is 24×16 with 3 component(s); the block needs 32×16 with 3',
+    );
+    const dht = markerAt(good, 0xc4);
+    const len = ((good[dht + 2] as number) << 8) | (good[dht + 3] as number);
+    const noTables = Uint8Array.from([...good.subarray(0, dht), ...good.subarray(dht + 2 + len)]);
+    expect(fails(noTables).message).toContain('Huffman table that is not defined');
+    expect(fails(Uint8Array.of(0xff, 0xd8, 0xff, 0xd9)).message).toContain('no frame');
+    expect(fails(good.subarray(2)).message).toContain('SOI');
+    const overlong = good.slice();
+    overlong[dht + 2] = 0x7f; // DHT length past the end
+    expect(fails(overlong).message).toMatch(/declares \d+ bytes/);
+  });
+
+  it('a Huffman table with more codes than its lengths allow: CORRUPT_BLOCK', () => {
+    const dht = markerAt(good, 0xc4);
+    const bad = good.slice();
+    bad[dht + 5 + 1] = 5; // five 2-bit codes (at most four exist)
+    expect(fails(bad).message).toMatch(/too many codes|malformed|not defined/);
+  });
+
+  it('progressive, lossless and 12-bit frames: UNSUPPORTED_CODEC', () => {
+    const sof = markerAt(good, 0xc0);
+    for (const marker of [0xc2, 0xc3, 0xc9]) {
+      const other = good.slice();
+      other[sof + 1] = marker;
+      expect(fails(other).code).toBe('UNSUPPORTED_CODEC');
+    }
+    const twelve = good.slice();
+    twelve[sof + 4] = 12;
+    expect(fails(twelve).code).toBe('UNSUPPORTED_CODEC');
+  });
+
+  it('1000 random mutations: each decodes whole or fails typed, quickly', () => {
+    const r = rng(99);
+    let failed = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < 1000; i++) {
+      const bytes = good.slice();
+      for (let k = 0, n = 1 + r(4); k < n; k++) bytes[r(bytes.length)] = r(256);
+      try {
+        expect(decodeJpegBlock(bytes, params, 'fuzz.tif').length).toBe(24 * 16 * 3);
+      } catch (e) {
+        if (!(e instanceof RasterIoError)) throw e;
+        expect(['CORRUPT_BLOCK', 'UNSUPPORTED_CODEC']).toContain(e.code);
+        failed++;
+      }
+    }
+    expect(failed).toBeGreaterThan(100);
+    expect(performance.now() - t0).toBeLessThan(20_000);
+  });
+});
+
+describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('JPEG GeoTIFFs', () => {
+  async function jpegTiff(tag: string, co: string[]): Promise<string> {
+    const src = join(tmp(), `${tag}-src.tif`);
+    await writeGeoTiff(src, syntheticRaster('uint8', 700, 530, 3, 21));
+    const out = join(tmp(), `${tag}.tif`);
+    gdalTranslate([...co.flatMap((c) => ['-co', c]), src, out]);
+    return out;
+  }
+
+  it('threads 2 (blocks decoded on the workers) and windows read what threads 1 reads', async () => {
+    const path = await jpegTiff('threads', ['COMPRESS=JPEG', 'PHOTOMETRIC=YCBCR', 'TILED=YES']);
+    const one = await readGeoTiffFile(path);
+    const two = await readGeoTiffFile(path, { threads: 2 });
+    for (const [b, a] of one.bands.entries())
+      expect(Buffer.from(two.bands[b] as Uint8Array).equals(Buffer.from(a as Uint8Array))).toBe(true);
+    const win = await readGeoTiffFile(path, {
+      window: { x: 250, y: 100, width: 300, height: 200 },
+      bands: [2],
+    });
+    const full = one.bands[2] as Uint8Array;
+    for (let y = 0; y < 200; y++) {
+      const row = (win.bands[0] as Uint8Array).subarray(y * 300, y * 300 + 300);
+      expect(
+        Buffer.from(row).equals(Buffer.from(full.subarray((y + 100) * 700 + 250, (y + 100) * 700 + 550))),
+      ).toBe(true);
+    }
+  });
+
+  it('a damaged tile: CORRUPT_BLOCK naming the tile; with fill, that tile is filled and the others are kept', async () => {
+    const path = await jpegTiff('damaged', [
+      'COMPRESS=JPEG',
+      'TILED=YES',
+      'BLOCKXSIZE=128',
+      'BLOCKYSIZE=128',
+    ]);
+    const want = await readGeoTiffFile(path);
+    const tiff = await openGeoTiffFile(path);
+    const fd = geoTiffInternals(tiff).images[0]?.fileDirectory;
+    const offsets = Array.from((await fd?.loadValue('TileOffsets')) as ArrayLike<number>, Number);
+    const counts = Array.from((await fd?.loadValue('TileByteCounts')) as ArrayLike<number>, Number);
+    await tiff.close();
+    const bytes = readFileSync(path);
+    const t = 7;
+    // cut tile 7's entropy data short: keep its headers, overwrite the rest with an early EOI
+    const at = (offsets[t] as number) + Math.floor((counts[t] as number) / 3);
+    bytes.fill(0, at, (offsets[t] as number) + (counts[t] as number));
+    bytes[at] = 0xff;
+    bytes[at + 1] = 0xd9;
+    writeFileSync(path, bytes);
+    const err = await readGeoTiffFile(path).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+    expect((err as Error).message).toContain(`tile ${t}:`);
+    expect((err as Error).message).toContain('damaged.tif');
+    const onWorkers = await readGeoTiffFile(path, { threads: 2 }).catch((e: unknown) => e);
+    expect((onWorkers as Error).message).toBe((err as Error).message);
+    const filled = await readGeoTiffFile(path, { onCorruptBlock: 'fill' });
+    expect(filled.filledBlocks?.map((b) => b.index)).toEqual([t]);
+    const filled2 = await readGeoTiffFile(path, { onCorruptBlock: 'fill', threads: 2 });
+    expect(filled2.filledBlocks).toEqual(filled.filledBlocks);
+    for (const [b, band] of filled.bands.entries())
+      expect(Buffer.from(filled2.bands[b] as Uint8Array).equals(Buffer.from(band as Uint8Array))).toBe(true);
+    const tilesX = Math.ceil(700 / 128);
+    const [tx, ty] = [t % tilesX, Math.floor(t / tilesX)];
+    for (const [b, band] of filled.bands.entries()) {
+      const w = want.bands[b] as Uint8Array;
+      for (let y = 0; y < 530; y += 7) {
+        for (let x = 0; x < 700; x += 5) {
+          const inTile = Math.floor(x / 128) === tx && Math.floor(y / 128) === ty;
+          expect((band as Uint8Array)[y * 700 + x]).toBe(inTile ? 0 : w[y * 700 + x]);
+        }
+      }
+    }
+  });
+
+  it('an overview level of a JPEG COG reads as GDAL reads it', async () => {
+    const path = await jpegTiff('cog-src', ['COMPRESS=NONE']);
+    const cog = join(tmp(), 'jpeg-cog.tif');
+    gdalTranslate(['-of', 'COG', '-co', 'COMPRESS=JPEG', '-co', 'OVERVIEW_COUNT=2', path, cog]);
+    const ref = runGdalBatch(tmp(), { describe: [cog] }, 'jpeg-cog')[cog];
+    const tiff = await openGeoTiffFile(cog);
+    try {
+      expect(tiff.levels.length).toBe(3);
+      for (const level of [1, 2]) {
+        const r = await readRaster(tiff, { level });
+        for (const [b, band] of r.bands.entries()) {
+          const want = Buffer.from(ref?.bands[b]?.levels[level]?.data ?? '', 'base64');
+          expect(Buffer.from(band as Uint8Array).equals(want), `level ${level} band ${b}`).toBe(true);
+        }
+      }
+    } finally {
+      await tiff.close();
+    }
+  });
+});
