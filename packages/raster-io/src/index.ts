@@ -2,6 +2,7 @@
 
 export type { BlockInfo, Codec, LoadCodec } from './codecs/codec.js';
 export { hasCodec, registerCodec } from './codecs/codec-registry.js';
+export type { JpegBlockParams } from './codecs/jpeg-params.js';
 export type { CrsRef } from './crs/projection-registry.js';
 export { projectionDefinition, registerProjection, utmProj4 } from './crs/projection-registry.js';
 export { transformCoords } from './crs/transform-coords.js';
@@ -34,7 +35,12 @@ export type { RasterIoLimits } from './read/limits.js';
 export { DEFAULT_RASTER_IO_LIMITS } from './read/limits.js';
 export type { GeoTiff, GeoTiffLevel, OpenGeoTiffOptions } from './read/open-geotiff.js';
 export { openGeoTiff } from './read/open-geotiff.js';
-export type { BlockFailure, DecodeTask, ParallelBlockDecoder } from './read/parallel-decoder.js';
+export type {
+  BlockFailure,
+  DecodeCallOptions,
+  DecodeTask,
+  ParallelBlockDecoder,
+} from './read/parallel-decoder.js';
 export type { BlockGeometry, BlockJob } from './read/place-block.js';
 export type { FilledBlock, ReadRasterOptions, ReadRasterResult } from './read/read-raster.js';
 export { DEFAULT_READ_RASTER, readRaster } from './read/read-raster.js';

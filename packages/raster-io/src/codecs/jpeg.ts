@@ -40,6 +40,8 @@ interface Frame {
 
 interface DecoderState {
   file: string;
+  /** The block's size: a frame is checked against it before any plane is allocated. */
+  block: JpegBlockParams;
   quant: (Int32Array | undefined)[];
   dc: (HuffmanTable | undefined)[];
   ac: (HuffmanTable | undefined)[];
@@ -69,19 +71,13 @@ export const jpegCodec: Codec = {
  * UNSUPPORTED_CODEC for progressive, lossless, arithmetic-coded or 12-bit JPEG
  */
 export function decodeJpegBlock(stream: Uint8Array, p: JpegBlockParams, file: string): Uint8Array {
-  const s: DecoderState = { file, quant: [], dc: [], ac: [], restartInterval: 0 };
+  const s: DecoderState = { file, block: p, quant: [], dc: [], ac: [], restartInterval: 0 };
   if (p.tables && p.tables.byteLength > 0) readSegments(p.tables, s, true);
   readSegments(stream, s, false);
   const frame = s.frame;
   if (!frame) throw corrupt(file, 'stream has no frame (SOF) before its end');
   for (const c of frame.components) {
     if (!c.scanned) throw corrupt(file, `component ${c.id} has no scan`);
-  }
-  if (frame.width !== p.width || frame.height !== p.height || frame.components.length !== p.samples) {
-    throw corrupt(
-      file,
-      `frame is ${frame.width}×${frame.height} with ${frame.components.length} component(s); the block needs ${p.width}×${p.height} with ${p.samples}`,
-    );
   }
   return assemble(frame, p.ycbcrToRgb, file);
 }
@@ -215,6 +211,13 @@ function readFrame(body: Uint8Array, s: DecoderState): Frame {
   }
   if (width === 0 || height === 0 || n < 1 || n > MAX_COMPONENTS || body.length < 6 + 3 * n) {
     throw corrupt(s.file, `SOF declares ${width}×${height} with ${n} component(s)`);
+  }
+  const { block } = s;
+  if (width !== block.width || height !== block.height || n !== block.samples) {
+    throw corrupt(
+      s.file,
+      `frame is ${width}×${height} with ${n} component(s); the block needs ${block.width}×${block.height} with ${block.samples}`,
+    );
   }
   const components: Component[] = [];
   for (let c = 0; c < n; c++) {

@@ -288,6 +288,11 @@ describe('hostile JPEG streams: typed errors, no pixels', () => {
     expect(fails(good, { ...params, width: 32 }).message).toContain(
       'frame is 24×16 with 3 component(s); the block needs 32×16 with 3',
     );
+    // a frame declaring 65535 × 65535 is refused before anything of that size is allocated
+    const huge = good.slice();
+    const sof = markerAt(good, 0xc0);
+    huge.fill(0xff, sof + 5, sof + 9);
+    expect(fails(huge).message).toContain('frame is 65535×65535');
     const dht = markerAt(good, 0xc4);
     const len = ((good[dht + 2] as number) << 8) | (good[dht + 3] as number);
     const noTables = Uint8Array.from([...good.subarray(0, dht), ...good.subarray(dht + 2 + len)]);
