@@ -106,7 +106,15 @@ describe('not a TIFF / truncated', () => {
 describe('unsupported compression', () => {
   afterEach(() => unregisterCodec(60_000));
 
-  it.each([7, 34712, 60_000])(
+  it('compression 7 over bytes that are not JPEG: CORRUPT_BLOCK naming the strip, never pixels', async () => {
+    const tiff = await openGeoTiff(memorySource(patchShortTag(plain, 259, 7), 'odd.tif'));
+    const err = await readRaster(tiff).catch((e) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+    expect(err.message).toContain('odd.tif: IFD 0, strip 0: JPEG data do not start with SOI');
+  });
+
+  // 6: old-style JPEG (TIFF 6.0 section 22), which GDAL reads only through libtiff's OJPEG hacks
+  it.each([6, 34712, 60_000])(
     'compression %i → UnsupportedCodecError naming the code and the file',
     async (code) => {
       const tiff = await openGeoTiff(memorySource(patchShortTag(plain, 259, code), 'odd.tif'));
