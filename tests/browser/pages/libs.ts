@@ -35,6 +35,12 @@ g.geotiffRoundTrip = async (bytesFromNode: number[]) => {
   };
 };
 
+/** Decodes GeoTIFF bytes (any codec the browser build has: JPEG included). */
+g.decodeTiff = async (bytes: number[]) => {
+  const r = await readRaster(await openGeoTiff(Uint8Array.from(bytes)));
+  return { width: r.width, height: r.height, bands: r.bands.map((b) => Array.from(b as Uint8Array)) };
+};
+
 g.metrics = (pred: number[], target: number[], shape: number[]) =>
   registeredMetrics(Float32Array.from(pred), Float32Array.from(target), shape, { mode: 'centered' });
 

@@ -87,6 +87,36 @@ describe.skipIf(!exe)('in headless Chromium', () => {
       expect(errors).toEqual([]);
     });
 
+    it("a JPEG (YCbCr) GeoTIFF written by GDAL decodes in the browser to GDAL's pixels", async () => {
+      const w = 70;
+      const h = 45;
+      const bands = [0, 1, 2].map((b) =>
+        Uint8Array.from({ length: w * h }, (_, i) => (((i % w) * 3 + Math.floor(i / w) * (b + 2)) * 7) % 256),
+      );
+      const tmp = mkdtempSync(join(tmpdir(), 'worldstrat-browser-jpeg-'));
+      try {
+        writeFileSync(join(tmp, 'src.tif'), encodeGeoTiff({ width: w, height: h, dtype: 'uint8', bands }));
+        execFileSync('gdal_translate', [
+          '-q',
+          ...['-co', 'COMPRESS=JPEG', '-co', 'PHOTOMETRIC=YCBCR', '-co', 'TILED=YES'],
+          ...['-co', 'BLOCKXSIZE=32', '-co', 'BLOCKYSIZE=32', join(tmp, 'src.tif'), join(tmp, 'jpeg.tif')],
+        ]);
+        const py = `from osgeo import gdal; import json,sys; d=gdal.Open(sys.argv[1]); print(json.dumps([d.GetRasterBand(i+1).ReadAsArray().ravel().tolist() for i in range(d.RasterCount)]))`;
+        const gdal = JSON.parse(
+          execFileSync('/usr/bin/python3', ['-c', py, join(tmp, 'jpeg.tif')], { encoding: 'utf8' }),
+        ) as number[][];
+        const r = (await page.evaluate(
+          (bytes) => (globalThis as unknown as { decodeTiff(b: number[]): unknown }).decodeTiff(bytes),
+          Array.from(readFileSync(join(tmp, 'jpeg.tif'))),
+        )) as { width: number; height: number; bands: number[][] };
+        expect([r.width, r.height]).toEqual([w, h]);
+        expect(r.bands).toEqual(gdal);
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+      expect(errors).toEqual([]);
+    });
+
     it('registered metrics in the browser equal Node bit for bit', async () => {
       const shape = [2, 3, 32, 32];
       const n = shape.reduce((a, b) => a * b, 1);
