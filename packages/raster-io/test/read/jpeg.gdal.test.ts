@@ -18,6 +18,13 @@ import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-jpeg-');
 
+/** 4:2:0 chroma subsampling: Y at 2 × 2, Cb and Cr at 1 × 1. */
+const YCC420: [number, number][] = [
+  [2, 2],
+  [1, 1],
+  [1, 1],
+];
+
 /** Deterministic pseudo-random integers (xorshift). */
 function rng(seed: number): (n: number) => number {
   let s = seed >>> 0 || 1;
@@ -75,35 +82,8 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
       const cases: [string, JpegInput, boolean][] = [
         ['gray', randomInput(37, 29, [[1, 1]], 1), false],
         ['gray-rst', randomInput(37, 29, [[1, 1]], 1, 3), false],
-        [
-          'ycc420',
-          randomInput(
-            53,
-            35,
-            [
-              [2, 2],
-              [1, 1],
-              [1, 1],
-            ],
-            2,
-          ),
-          true,
-        ],
-        [
-          'ycc420-rst',
-          randomInput(
-            53,
-            35,
-            [
-              [2, 2],
-              [1, 1],
-              [1, 1],
-            ],
-            2,
-            2,
-          ),
-          true,
-        ],
+        ['ycc420', randomInput(53, 35, YCC420, 2), true],
+        ['ycc420-rst', randomInput(53, 35, YCC420, 2, 2), true],
         [
           'ycc422',
           randomInput(
@@ -147,20 +127,7 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
           ),
           true,
         ],
-        [
-          'ycc420-narrow',
-          randomInput(
-            3,
-            20,
-            [
-              [2, 2],
-              [1, 1],
-              [1, 1],
-            ],
-            6,
-          ),
-          true,
-        ],
+        ['ycc420-narrow', randomInput(3, 20, YCC420, 6), true],
       ];
       const files = cases.map(([name, input]) => {
         const path = join(tmp(), `${name}.jpg`);
@@ -186,58 +153,21 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
         }
       }
       // a restart interval changes the stream, not the pixels
-      const plain = decodeJpegBlock(
-        encodeBaselineJpeg(
-          randomInput(
-            53,
-            35,
-            [
-              [2, 2],
-              [1, 1],
-              [1, 1],
-            ],
-            2,
-          ),
-        ),
-        { ycbcrToRgb: true, width: 53, height: 35, samples: 3 },
-        'a',
-      );
-      const rst = decodeJpegBlock(
-        encodeBaselineJpeg(
-          randomInput(
-            53,
-            35,
-            [
-              [2, 2],
-              [1, 1],
-              [1, 1],
-            ],
-            2,
-            1,
-          ),
-        ),
-        { ycbcrToRgb: true, width: 53, height: 35, samples: 3 },
-        'b',
-      );
+      const decode420 = (restartInterval?: number) =>
+        decodeJpegBlock(
+          encodeBaselineJpeg(randomInput(53, 35, YCC420, 2, restartInterval)),
+          { ycbcrToRgb: true, width: 53, height: 35, samples: 3 },
+          'ycc420',
+        );
+      const plain = decode420();
+      const rst = decode420(1);
       expect(Buffer.from(rst).equals(Buffer.from(plain))).toBe(true);
     });
   },
 );
 
 describe('hostile JPEG streams: typed errors, no pixels', () => {
-  const good = encodeBaselineJpeg(
-    randomInput(
-      24,
-      16,
-      [
-        [2, 2],
-        [1, 1],
-        [1, 1],
-      ],
-      7,
-      1,
-    ),
-  );
+  const good = encodeBaselineJpeg(randomInput(24, 16, YCC420, 7, 1));
   const params = { ycbcrToRgb: true, width: 24, height: 16, samples: 3 };
   const fails = (bytes: Uint8Array, p = params) => {
     try {
@@ -260,18 +190,7 @@ describe('hostile JPEG streams: typed errors, no pixels', () => {
 
   it('entropy data cut short, a missing restart marker, a bad Huffman code: CORRUPT_BLOCK', () => {
     const sos = markerAt(good, 0xda);
-    const plain = encodeBaselineJpeg(
-      randomInput(
-        24,
-        16,
-        [
-          [2, 2],
-          [1, 1],
-          [1, 1],
-        ],
-        7,
-      ),
-    );
+    const plain = encodeBaselineJpeg(randomInput(24, 16, YCC420, 7));
     const plainSos = markerAt(plain, 0xda);
     const cut = Uint8Array.from([...plain.subarray(0, plainSos + 20), 0xff, 0xd9]);
     expect(fails(cut).message).toContain('entropy-coded data ends early');
