@@ -39,6 +39,11 @@ export interface GeoTiffLevel {
   planarConfiguration: 1 | 2;
   /** TIFF PhotometricInterpretation (1 BlackIsZero, 2 RGB, 6 YCbCr, ...). */
   photometric: number;
+  /**
+   * Unsigned integer samples stored in a bit count other than 8, 16 or 32 (GDAL's NBITS, 1–31: 1-bit masks,
+   * 4-bit palettes, 12-bit sensors), packed MSB-first and read into the smallest dtype that holds them.
+   */
+  nbits?: number;
   /** JPEG-compressed levels: the JPEGTables tag (quantization and Huffman tables shared by every block). */
   jpegTables?: Uint8Array;
   /** Set when the samples are YCbCr that we convert to RGB as GDAL does (8-bit, chunky, known subsampling). */
@@ -339,7 +344,7 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
   for (let s = 0; s < spp; s++) {
     const b = Number(bits[Math.min(s, bits.length - 1)]);
     const f = Number(formats[Math.min(s, formats.length - 1)] ?? 1);
-    dtype = dtypeFromTiff(f, b);
+    dtype = dtypeFromTiff(f, b) ?? packedDtype(f, b);
     dtypes.add(`${f}:${b}`);
     if (!dtype) {
       throw new RasterIoError(
@@ -355,6 +360,8 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     );
   }
   checkExtraSamples(fd.getValue('ExtraSamples'), spp, name, ifd);
+  const firstBits = Number(bits[0]);
+  const firstFormat = Number(formats[0] ?? 1);
   const width = img.getWidth();
   const height = img.getHeight();
   const photometric = Number(fd.getValue('PhotometricInterpretation') ?? 1);
@@ -403,8 +410,11 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     planarConfiguration: spp > 1 && Number(fd.getValue('PlanarConfiguration') ?? 1) === 2 ? 2 : 1,
     photometric,
     offsetsTag,
+    ...(packedDtype(firstFormat, firstBits) ? { nbits: firstBits } : {}),
     // JPEG's YCbCr is converted by the JPEG decoder (whole blocks at full resolution), not as raw YCbCr samples
-    ...(photometric === 6 && compression !== JPEG_COMPRESSION ? ycbcrLayout(fd, dtype, spp, tiled) : {}),
+    ...(photometric === 6 && compression !== JPEG_COMPRESSION && !packedDtype(firstFormat, firstBits)
+      ? ycbcrLayout(fd, dtype, spp, tiled)
+      : {}),
     ...(compression === JPEG_COMPRESSION ? await jpegTables(fd) : {}),
   };
 }
@@ -415,6 +425,16 @@ async function jpegTables(fd: GeoTIFFImage['fileDirectory']): Promise<{ jpegTabl
   const v = (await fd.loadValue('JPEGTables' as never)) as ArrayLike<number> | number | undefined;
   if (v === undefined) return {};
   return { jpegTables: typeof v === 'number' ? Uint8Array.of(v) : Uint8Array.from(v as ArrayLike<number>) };
+}
+
+/**
+ * The dtype GDAL reads packed unsigned samples into (NBITS 1–7 → uint8, 9–15 → uint16, 17–31 → uint32), or
+ * undefined for whole-byte sizes and other sample formats.
+ */
+function packedDtype(sampleFormat: number, bits: number): DType | undefined {
+  if (sampleFormat !== 1 || !Number.isInteger(bits) || bits < 1 || bits > 31 || bits % 8 === 0)
+    return undefined;
+  return bits < 8 ? 'uint8' : bits < 16 ? 'uint16' : 'uint32';
 }
 
 /** libtiff fails the directory when ExtraSamples lists more samples than there are, or unknown kinds. */

@@ -11,7 +11,7 @@ import {
   undoHorizontalPredictorInto4,
 } from '../codecs/predictor.js';
 import { RasterIoError } from '../errors.js';
-import { viewAs } from '../internal/typed-array.js';
+import { LITTLE_ENDIAN_HOST, viewAs } from '../internal/typed-array.js';
 import type { DType, RasterArray, RasterWindow } from '../types.js';
 import { deinterleaveRow, deinterleaveRow3, deinterleaveRow4, pairViews, wordsOf } from './deinterleave.js';
 import { type YCbCrLayout, ycbcrToRgb } from './ycbcr.js';
@@ -39,6 +39,8 @@ export interface BlockGeometry {
   /** Requested file bands in output order (pixel-interleaved blocks). */
   bands: number[];
   ycbcr?: YCbCrLayout;
+  /** Packed samples (GDAL's NBITS): stored bits per sample; `bps` is then the output dtype's bytes. */
+  nbits?: number;
   /** JPEG levels: the shared tables and whether YCbCr is converted to RGB (see {@link jpegBlockParams}). */
   jpeg?: { tables?: Uint8Array; ycbcrToRgb: boolean };
 }
@@ -111,10 +113,88 @@ export function placeDecoded(
     );
   }
   if (g.ycbcr) data = ycbcrToRgb(g.ycbcr, data.subarray(0, b.expected), g.bw, b.rows, g.name);
+  if (g.nbits) {
+    // unpacked into native-order samples of the dtype: placed as a plain block of it
+    const rows = b.expected / packedRowBytes(g);
+    placeBlock(unpackedGeometry(g), b, unpackRows(data, g, rows), out());
+    return;
+  }
   // Never modify the caller's buffer in place (memory sources hand out views).
   const inPlace = g.predictor !== 1 || (!g.littleEndian && g.bps > 1);
   if (inPlace && data.buffer === raw.buffer) data = data.slice();
   placeBlock(g, b, data, out());
+}
+
+/** Bytes of one stored row of packed samples (rows start on a byte). */
+export function packedRowBytes(g: BlockGeometry): number {
+  return Math.ceil((g.bw * g.spp * (g.nbits as number)) / 8);
+}
+
+function unpackedGeometry(g: BlockGeometry): BlockGeometry {
+  const { nbits: _packed, ...plain } = g;
+  return { ...plain, littleEndian: LITTLE_ENDIAN_HOST, predictor: 1 };
+}
+
+/**
+ * Packed samples (MSB-first bit stream, each row starting on a byte, as libtiff and GDAL store NBITS) → the
+ * bytes of `rows` rows of the dtype's samples in this machine's byte order.
+ */
+function unpackRows(data: Uint8Array, g: BlockGeometry, rows: number): Uint8Array {
+  const n = g.bw * g.spp;
+  const nbits = g.nbits as number;
+  const stride = packedRowBytes(g);
+  const out =
+    g.bps === 1
+      ? new Uint8Array(n * rows)
+      : g.bps === 2
+        ? new Uint16Array(n * rows)
+        : new Uint32Array(n * rows);
+  for (let r = 0; r < rows; r++) {
+    if (nbits === 1) unpack1(data, r * stride, out, r * n, n);
+    else unpackBitsRow(data, r * stride, out, r * n, n, nbits);
+  }
+  return new Uint8Array(out.buffer);
+}
+
+function unpack1(
+  src: Uint8Array,
+  s: number,
+  out: Uint8Array | Uint16Array | Uint32Array,
+  o: number,
+  n: number,
+): void {
+  for (let i = 0; i < n; i++) out[o + i] = ((src[s + (i >> 3)] as number) >> (7 - (i & 7))) & 1;
+}
+
+/** n samples of `nbits` bits (2–31) read MSB-first from byte `s` into `out` from `o`. */
+function unpackBitsRow(
+  src: Uint8Array,
+  s: number,
+  out: Uint8Array | Uint16Array | Uint32Array,
+  o: number,
+  n: number,
+  nbits: number,
+): void {
+  let acc = 0; // unread bits at the bottom; at most 7 + 8 carried at a time
+  let have = 0;
+  let p = s;
+  const mask = nbits === 31 ? 0x7fffffff : (1 << nbits) - 1;
+  for (let i = 0; i < n; i++) {
+    let v = 0;
+    let need = nbits;
+    // take whole bytes while more than a byte is needed, so the accumulator never exceeds 16 bits
+    while (need > 0) {
+      if (have === 0) {
+        acc = src[p++] as number;
+        have = 8;
+      }
+      const take = need < have ? need : have;
+      v = v * (1 << take) + ((acc >>> (have - take)) & ((1 << take) - 1));
+      have -= take;
+      need -= take;
+    }
+    out[o + i] = v & mask;
+  }
 }
 
 /** Every band of a 4-sample block, in order: one pass can split a pixel into all four outputs. */

@@ -26,6 +26,7 @@ import {
   checkStored,
   corruptBlockError,
   jpegBlockParams,
+  packedRowBytes,
   placeDecoded,
 } from './place-block.js';
 import { plainScratch, sharedScratch } from './scratch-pool.js';
@@ -474,6 +475,7 @@ function blockGeometry(
     bands,
   };
   if (level.ycbcr) g.ycbcr = level.ycbcr;
+  if (level.nbits) g.nbits = level.nbits;
   if (level.compression === JPEG_COMPRESSION) {
     g.jpeg = {
       ycbcrToRgb: level.photometric === 6,
@@ -486,6 +488,7 @@ function blockGeometry(
 
 /** Bytes of `rows` block rows; YCbCr blocks hold subsampled chroma: fewer bytes than their RGB geometry. */
 function rowBytes(g: BlockGeometry, rows: number): number {
+  if (g.nbits) return packedRowBytes(g) * rows;
   return g.ycbcr ? ycbcrBlockBytes(g.ycbcr, g.bw, rows) : g.bw * rows * g.spp * g.bps;
 }
 
@@ -506,10 +509,12 @@ async function planBlocks(
   const r0 = Math.floor(win.y / bh);
   const r1 = Math.floor((win.y + win.height - 1) / bh);
   const planes = level.planarConfiguration === 2 ? g.bands : [-1];
+  // packed samples are unpacked into a block of the dtype: up to 8 times their stored size
+  const decodedBlockBytes = g.nbits ? g.bw * g.bh * g.spp * g.bps : g.blockBytes;
   checkLimit(
     limits,
     'maxBlockBytes',
-    g.blockBytes,
+    decodedBlockBytes,
     name,
     `the decoded size of one ${kind} (IFD ${level.ifd})`,
   );
@@ -518,7 +523,7 @@ async function planBlocks(
   checkLimit(
     limits,
     'maxDecodedBytes',
-    blockCount * g.blockBytes,
+    blockCount * decodedBlockBytes,
     name,
     `the decoded bytes of the ${kind}s the window touches`,
   );
@@ -724,6 +729,12 @@ function effectivePredictor(level: GeoTiffLevel, name: string): number {
   if (level.compression === 1 || level.compression === 32773 || level.compression === JPEG_COMPRESSION)
     return 1;
   const p = level.predictor;
+  if (level.nbits && p !== 1) {
+    throw new RasterIoError(
+      'UNSUPPORTED_CODEC',
+      `${name}: IFD ${level.ifd} uses predictor ${p} on ${level.nbits}-bit samples (libtiff refuses it too)`,
+    );
+  }
   if (p !== 1 && p !== 2 && p !== 3) {
     throw new RasterIoError('UNSUPPORTED_CODEC', `${name}: unknown TIFF predictor ${p}; supported: 1, 2, 3`);
   }
