@@ -44,6 +44,8 @@ export interface GeoTiffLevel {
    * 4-bit palettes, 12-bit sensors), packed MSB-first and read into the smallest dtype that holds them.
    */
   nbits?: number;
+  /** Float16 samples (SampleFormat 3, 16 bits), read into float32 as GDAL does (every half value is exact). */
+  halfFloat?: boolean;
   /** JPEG-compressed levels: the JPEGTables tag (quantization and Huffman tables shared by every block). */
   jpegTables?: Uint8Array;
   /** Set when the samples are YCbCr that we convert to RGB as GDAL does (8-bit, chunky, known subsampling). */
@@ -344,7 +346,7 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
   for (let s = 0; s < spp; s++) {
     const b = Number(bits[Math.min(s, bits.length - 1)]);
     const f = Number(formats[Math.min(s, formats.length - 1)] ?? 1);
-    dtype = dtypeFromTiff(f, b) ?? packedDtype(f, b);
+    dtype = dtypeFromTiff(f, b) ?? packedDtype(f, b) ?? (f === 3 && b === 16 ? 'float32' : undefined);
     dtypes.add(`${f}:${b}`);
     if (!dtype) {
       throw new RasterIoError(
@@ -411,6 +413,7 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     photometric,
     offsetsTag,
     ...(packedDtype(firstFormat, firstBits) ? { nbits: firstBits } : {}),
+    ...(firstFormat === 3 && firstBits === 16 ? { halfFloat: true } : {}),
     // JPEG's YCbCr is converted by the JPEG decoder (whole blocks at full resolution), not as raw YCbCr samples
     ...(photometric === 6 && compression !== JPEG_COMPRESSION && !packedDtype(firstFormat, firstBits)
       ? ycbcrLayout(fd, dtype, spp, tiled)

@@ -41,6 +41,8 @@ export interface BlockGeometry {
   ycbcr?: YCbCrLayout;
   /** Packed samples (GDAL's NBITS): stored bits per sample; `bps` is then the output dtype's bytes. */
   nbits?: number;
+  /** Float16 samples: `bps` is 2 (what is stored) and the output is float32. */
+  halfFloat?: boolean;
   /** JPEG levels: the shared tables and whether YCbCr is converted to RGB (see {@link jpegBlockParams}). */
   jpeg?: { tables?: Uint8Array; ycbcrToRgb: boolean };
 }
@@ -113,6 +115,12 @@ export function placeDecoded(
     );
   }
   if (g.ycbcr) data = ycbcrToRgb(g.ycbcr, data.subarray(0, b.expected), g.bw, b.rows, g.name);
+  if (g.halfFloat) {
+    const own = data.buffer === raw.buffer ? data.slice(0, b.expected) : data.subarray(0, b.expected);
+    undoStoredForm(g, own);
+    placeBlock(floatGeometry(g), b, halfToFloat32(own), out());
+    return;
+  }
   if (g.nbits) {
     // unpacked into native-order samples of the dtype: placed as a plain block of it
     const rows = b.expected / packedRowBytes(g);
@@ -197,6 +205,55 @@ function unpackBitsRow(
   }
 }
 
+/** Byte order and predictor undone in place (the first stages of {@link placeBlock}). */
+function undoStoredForm(g: BlockGeometry, bytes: Uint8Array): void {
+  const { bw, bps, spp } = g;
+  if (!g.littleEndian && bps > 1 && g.predictor !== 3) swapBytes(bytes, bps);
+  if (g.predictor === 2) undoHorizontalPredictor(bytes, bps, bw * spp, spp);
+  else if (g.predictor === 3) undoFloatingPointPredictor(bytes, bps, bw * spp, spp);
+}
+
+function floatGeometry(g: BlockGeometry): BlockGeometry {
+  const { halfFloat: _half, ...plain } = g;
+  return { ...plain, bps: 4, littleEndian: LITTLE_ENDIAN_HOST, predictor: 1 };
+}
+
+/** Float32 bit patterns of every float16 value, as GDAL's CPLHalfToFloat builds them (NaN payloads kept). */
+let halfTable: Uint32Array | undefined;
+
+function halfBits(h: number): number {
+  const sign = (h >>> 15) << 31;
+  let exp = (h >>> 10) & 31;
+  let man = h & 1023;
+  if (exp === 0) {
+    if (man === 0) return sign >>> 0;
+    while (!(man & 0x400)) {
+      man <<= 1;
+      exp--;
+    }
+    exp++;
+    man &= ~0x400;
+  } else if (exp === 31) return (sign | 0x7f800000 | (man << 13)) >>> 0;
+  return (sign | ((exp + 112) << 23) | (man << 13)) >>> 0;
+}
+
+/** Native-order float16 samples → the bytes of the same samples as float32 (native order). */
+function halfToFloat32(bytes: Uint8Array): Uint8Array {
+  if (!halfTable) {
+    halfTable = new Uint32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfBits(h);
+  }
+  const table = halfTable;
+  const n = bytes.byteLength >> 1;
+  const half =
+    bytes.byteOffset % 2 === 0
+      ? new Uint16Array(bytes.buffer, bytes.byteOffset, n)
+      : new Uint16Array(bytes.slice().buffer);
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = table[half[i] as number] as number;
+  return new Uint8Array(out.buffer);
+}
+
 /** Every band of a 4-sample block, in order: one pass can split a pixel into all four outputs. */
 function allFourBands(g: BlockGeometry): boolean {
   return allBands(g, 4);
@@ -252,9 +309,7 @@ function placePredicted4(g: BlockGeometry, b: BlockJob, bytes: Uint8Array, out: 
 export function placeBlock(g: BlockGeometry, b: BlockJob, bytes: Uint8Array, out: RasterArray[]): void {
   const { bw, bps, spp, win } = g;
   if (g.predictor !== 1 && placePredicted4(g, b, bytes, out)) return;
-  if (!g.littleEndian && bps > 1 && g.predictor !== 3) swapBytes(bytes, bps);
-  if (g.predictor === 2) undoHorizontalPredictor(bytes, bps, bw * spp, spp);
-  else if (g.predictor === 3) undoFloatingPointPredictor(bytes, bps, bw * spp, spp);
+  undoStoredForm(g, bytes);
   const src = viewAs(g.dtype, bytes);
   const { bx0, by0, x0, x1, y0, y1 } = blockSpan(g, b);
   if (spp === 1) {

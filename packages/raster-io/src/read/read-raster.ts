@@ -476,6 +476,10 @@ function blockGeometry(
   };
   if (level.ycbcr) g.ycbcr = level.ycbcr;
   if (level.nbits) g.nbits = level.nbits;
+  if (level.halfFloat) {
+    g.halfFloat = true;
+    g.bps = 2; // stored; the output is float32
+  }
   if (level.compression === JPEG_COMPRESSION) {
     g.jpeg = {
       ycbcrToRgb: level.photometric === 6,
@@ -509,8 +513,9 @@ async function planBlocks(
   const r0 = Math.floor(win.y / bh);
   const r1 = Math.floor((win.y + win.height - 1) / bh);
   const planes = level.planarConfiguration === 2 ? g.bands : [-1];
-  // packed samples are unpacked into a block of the dtype: up to 8 times their stored size
-  const decodedBlockBytes = g.nbits ? g.bw * g.bh * g.spp * g.bps : g.blockBytes;
+  // packed and float16 samples are widened into a block of the dtype: up to 8 times their stored size
+  const decodedBlockBytes =
+    g.nbits || g.halfFloat ? g.bw * g.bh * g.spp * DTYPE_BYTES[g.dtype] : g.blockBytes;
   checkLimit(
     limits,
     'maxBlockBytes',
