@@ -14,6 +14,7 @@ import { RasterIoError } from '../errors.js';
 import { LITTLE_ENDIAN_HOST, viewAs } from '../internal/typed-array.js';
 import type { DType, RasterArray, RasterWindow } from '../types.js';
 import { deinterleaveRow, deinterleaveRow3, deinterleaveRow4, pairViews, wordsOf } from './deinterleave.js';
+import { halfToFloat32, packedRowBytes, unpackRows } from './widen-samples.js';
 import { type YCbCrLayout, ycbcrToRgb } from './ycbcr.js';
 
 /** What every block of one read shares (plain data: it is posted to decode workers). */
@@ -133,76 +134,9 @@ export function placeDecoded(
   placeBlock(g, b, data, out());
 }
 
-/** Bytes of one stored row of packed samples (rows start on a byte). */
-export function packedRowBytes(g: BlockGeometry): number {
-  return Math.ceil((g.bw * g.spp * (g.nbits as number)) / 8);
-}
-
 function unpackedGeometry(g: BlockGeometry): BlockGeometry {
   const { nbits: _packed, ...plain } = g;
   return { ...plain, littleEndian: LITTLE_ENDIAN_HOST, predictor: 1 };
-}
-
-/**
- * Packed samples (MSB-first bit stream, each row starting on a byte, as libtiff and GDAL store NBITS) → the
- * bytes of `rows` rows of the dtype's samples in this machine's byte order.
- */
-function unpackRows(data: Uint8Array, g: BlockGeometry, rows: number): Uint8Array {
-  const n = g.bw * g.spp;
-  const nbits = g.nbits as number;
-  const stride = packedRowBytes(g);
-  const out =
-    g.bps === 1
-      ? new Uint8Array(n * rows)
-      : g.bps === 2
-        ? new Uint16Array(n * rows)
-        : new Uint32Array(n * rows);
-  for (let r = 0; r < rows; r++) {
-    if (nbits === 1) unpack1(data, r * stride, out, r * n, n);
-    else unpackBitsRow(data, r * stride, out, r * n, n, nbits);
-  }
-  return new Uint8Array(out.buffer);
-}
-
-function unpack1(
-  src: Uint8Array,
-  s: number,
-  out: Uint8Array | Uint16Array | Uint32Array,
-  o: number,
-  n: number,
-): void {
-  for (let i = 0; i < n; i++) out[o + i] = ((src[s + (i >> 3)] as number) >> (7 - (i & 7))) & 1;
-}
-
-/** n samples of `nbits` bits (2–31) read MSB-first from byte `s` into `out` from `o`. */
-function unpackBitsRow(
-  src: Uint8Array,
-  s: number,
-  out: Uint8Array | Uint16Array | Uint32Array,
-  o: number,
-  n: number,
-  nbits: number,
-): void {
-  let acc = 0; // unread bits at the bottom; at most 7 + 8 carried at a time
-  let have = 0;
-  let p = s;
-  const mask = nbits === 31 ? 0x7fffffff : (1 << nbits) - 1;
-  for (let i = 0; i < n; i++) {
-    let v = 0;
-    let need = nbits;
-    // take whole bytes while more than a byte is needed, so the accumulator never exceeds 16 bits
-    while (need > 0) {
-      if (have === 0) {
-        acc = src[p++] as number;
-        have = 8;
-      }
-      const take = need < have ? need : have;
-      v = v * (1 << take) + ((acc >>> (have - take)) & ((1 << take) - 1));
-      have -= take;
-      need -= take;
-    }
-    out[o + i] = v & mask;
-  }
 }
 
 /** Byte order and predictor undone in place (the first stages of {@link placeBlock}). */
@@ -216,42 +150,6 @@ function undoStoredForm(g: BlockGeometry, bytes: Uint8Array): void {
 function floatGeometry(g: BlockGeometry): BlockGeometry {
   const { halfFloat: _half, ...plain } = g;
   return { ...plain, bps: 4, littleEndian: LITTLE_ENDIAN_HOST, predictor: 1 };
-}
-
-/** Float32 bit patterns of every float16 value, as GDAL's CPLHalfToFloat builds them (NaN payloads kept). */
-let halfTable: Uint32Array | undefined;
-
-function halfBits(h: number): number {
-  const sign = (h >>> 15) << 31;
-  let exp = (h >>> 10) & 31;
-  let man = h & 1023;
-  if (exp === 0) {
-    if (man === 0) return sign >>> 0;
-    while (!(man & 0x400)) {
-      man <<= 1;
-      exp--;
-    }
-    exp++;
-    man &= ~0x400;
-  } else if (exp === 31) return (sign | 0x7f800000 | (man << 13)) >>> 0;
-  return (sign | ((exp + 112) << 23) | (man << 13)) >>> 0;
-}
-
-/** Native-order float16 samples → the bytes of the same samples as float32 (native order). */
-function halfToFloat32(bytes: Uint8Array): Uint8Array {
-  if (!halfTable) {
-    halfTable = new Uint32Array(65536);
-    for (let h = 0; h < 65536; h++) halfTable[h] = halfBits(h);
-  }
-  const table = halfTable;
-  const n = bytes.byteLength >> 1;
-  const half =
-    bytes.byteOffset % 2 === 0
-      ? new Uint16Array(bytes.buffer, bytes.byteOffset, n)
-      : new Uint16Array(bytes.slice().buffer);
-  const out = new Uint32Array(n);
-  for (let i = 0; i < n; i++) out[i] = table[half[i] as number] as number;
-  return new Uint8Array(out.buffer);
 }
 
 /** Every band of a 4-sample block, in order: one pass can split a pixel into all four outputs. */

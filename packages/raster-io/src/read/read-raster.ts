@@ -26,10 +26,10 @@ import {
   checkStored,
   corruptBlockError,
   jpegBlockParams,
-  packedRowBytes,
   placeDecoded,
 } from './place-block.js';
 import { plainScratch, sharedScratch } from './scratch-pool.js';
+import { packedRowBytes } from './widen-samples.js';
 import { ycbcrBlockBytes } from './ycbcr.js';
 
 /** Options for {@link readRaster}. */
