@@ -2,6 +2,7 @@
 // (gdal-corpus.gdal.test.ts); here: our decoder against libjpeg (GDAL's JPEG driver) on arbitrary coefficients,
 // including out-of-range ones, restart intervals and odd sizes; JPEG TIFF reads with threads and with damaged
 // tiles; and hostile streams, which must fail with typed errors, never return invented pixels.
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -334,6 +335,47 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('JPEG GeoTIFFs', 
         }
       }
     }
+  });
+
+  it('40 damaged copies: threads 1 and 2 give the same pixels or the same typed error, never another error', async () => {
+    const path = await jpegTiff('fuzz', [
+      'COMPRESS=JPEG',
+      'PHOTOMETRIC=YCBCR',
+      'TILED=YES',
+      'BLOCKXSIZE=128',
+      'BLOCKYSIZE=128',
+    ]);
+    const bytes = readFileSync(path);
+    const r = rng(2024);
+    const outcome = async (file: string, threads: number, fill: boolean): Promise<string> => {
+      try {
+        const got = await readGeoTiffFile(file, {
+          threads,
+          ...(fill ? { onCorruptBlock: 'fill' as const } : {}),
+        });
+        const hash = createHash('sha1');
+        for (const b of got.bands) hash.update(b as Uint8Array);
+        return `ok ${hash.digest('hex')} ${JSON.stringify(got.filledBlocks?.map((b) => b.index) ?? [])}`;
+      } catch (e) {
+        if (!(e instanceof RasterIoError)) throw e;
+        return `${e.code} ${e.message}`;
+      }
+    };
+    const kinds = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const damaged = Buffer.from(bytes);
+      // past the first 4 KiB (headers, tables): the tiles' entropy-coded data
+      for (let k = 0, n = 1 + r(6); k < n; k++) damaged[4096 + r(damaged.length - 4096)] = r(256);
+      const file = join(tmp(), `fuzz-${i % 4}.tif`);
+      writeFileSync(file, damaged);
+      for (const fill of [false, true]) {
+        const one = await outcome(file, 1, fill);
+        expect(await outcome(file, 2, fill), `copy ${i} fill ${fill}`).toBe(one);
+        kinds.add(one.split(' ')[0] as string);
+      }
+    }
+    expect(kinds.has('CORRUPT_BLOCK')).toBe(true);
+    expect(kinds.has('ok')).toBe(true);
   });
 
   it('an overview level of a JPEG COG reads as GDAL reads it', async () => {
