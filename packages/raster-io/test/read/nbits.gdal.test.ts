@@ -203,4 +203,38 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))('Float16 
     }
     expect(failures).toEqual([]);
   });
+
+  it('a cut Float16 file fails with TRUNCATED naming the file, at 1 and 2 threads, and fill keeps the rest', async () => {
+    const src = join(tmp(), 'f16-cut-src.tif');
+    const r = syntheticRaster('float32', 600, 500, 2, 5);
+    for (const b of r.bands) for (let i = 0; i < b.length; i++) b[i] = ((b[i] as number) % 2000) - 1000;
+    await writeGeoTiff(src, r);
+    const path = join(tmp(), 'f16-whole.tif');
+    runGdalBatch(
+      tmp(),
+      {
+        create: [{ path, base: src, format: 'GTiff', co: ['NBITS=16', 'TILED=YES', 'COMPRESS=DEFLATE'] }],
+        describe: [],
+      },
+      'float16-cut',
+    );
+    const cut = join(tmp(), 'f16-cut.tif');
+    const bytes = readFileSync(path);
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 3000));
+    const errors: string[] = [];
+    for (const threads of [1, 2]) {
+      const err = await readGeoTiffFile(cut, { threads }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'TRUNCATED' });
+      expect((err as Error).message).toContain('f16-cut.tif');
+      errors.push((err as Error).message);
+    }
+    expect(errors[1]).toBe(errors[0]);
+    const filled = await readGeoTiffFile(cut, { onCorruptBlock: 'fill', threads: 2 });
+    expect(filled.filledBlocks?.length).toBeGreaterThan(0);
+    const whole = await readGeoTiffFile(path);
+    const a = filled.bands[0] as Float32Array;
+    expect(Array.from(a.subarray(0, 600))).toEqual(
+      Array.from((whole.bands[0] as Float32Array).subarray(0, 600)),
+    );
+  });
 });
