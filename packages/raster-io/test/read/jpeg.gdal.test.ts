@@ -243,10 +243,9 @@ describe('hostile JPEG streams: typed errors, no pixels', () => {
     expect(fails(twelve).code).toBe('UNSUPPORTED_CODEC');
   });
 
-  it('1000 random mutations: each decodes whole or fails typed, quickly', () => {
+  it('1000 random mutations: each decodes whole or fails typed (a hang fails the test by its timeout)', () => {
     const r = rng(99);
     let failed = 0;
-    const t0 = performance.now();
     for (let i = 0; i < 1000; i++) {
       const bytes = good.slice();
       for (let k = 0, n = 1 + r(4); k < n; k++) bytes[r(bytes.length)] = r(256);
@@ -259,7 +258,6 @@ describe('hostile JPEG streams: typed errors, no pixels', () => {
       }
     }
     expect(failed).toBeGreaterThan(100);
-    expect(performance.now() - t0).toBeLessThan(20_000);
   });
 });
 
