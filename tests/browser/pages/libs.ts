@@ -35,7 +35,7 @@ g.geotiffRoundTrip = async (bytesFromNode: number[]) => {
   };
 };
 
-/** Decodes GeoTIFF bytes (any codec the browser build has: JPEG included). */
+/** Decodes GeoTIFF bytes (any codec the browser build has: JPEG and LERC included). */
 g.decodeTiff = async (bytes: number[]) => {
   const r = await readRaster(await openGeoTiff(Uint8Array.from(bytes)));
   return { width: r.width, height: r.height, bands: r.bands.map((b) => Array.from(b as Uint8Array)) };

@@ -117,6 +117,30 @@ describe.skipIf(!exe)('in headless Chromium', () => {
       expect(errors).toEqual([]);
     });
 
+    it("a LERC_DEFLATE GeoTIFF (uint16, 2 bands, tiles) written by GDAL decodes in the browser to GDAL's pixels", async () => {
+      const w = 61;
+      const h = 40;
+      const bands = [0, 1].map((b) => Uint16Array.from({ length: w * h }, (_, i) => (i * (37 + b * 11)) % 4099));
+      const tmp = mkdtempSync(join(tmpdir(), 'worldstrat-browser-lerc-'));
+      try {
+        writeFileSync(join(tmp, 'src.tif'), encodeGeoTiff({ width: w, height: h, dtype: 'uint16', bands }));
+        execFileSync('gdal_translate', [
+          '-q',
+          ...['-co', 'COMPRESS=LERC_DEFLATE', '-co', 'TILED=YES', '-co', 'BLOCKXSIZE=32', '-co', 'BLOCKYSIZE=32'],
+          ...[join(tmp, 'src.tif'), join(tmp, 'lerc.tif')],
+        ]);
+        const r = (await page.evaluate(
+          (bytes) => (globalThis as unknown as { decodeTiff(b: number[]): unknown }).decodeTiff(bytes),
+          Array.from(readFileSync(join(tmp, 'lerc.tif'))),
+        )) as { width: number; height: number; bands: number[][] };
+        expect([r.width, r.height]).toEqual([w, h]);
+        expect(r.bands).toEqual(bands.map((b) => Array.from(b)));
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+      expect(errors).toEqual([]);
+    });
+
     it('registered metrics in the browser equal Node bit for bit', async () => {
       const shape = [2, 3, 32, 32];
       const n = shape.reduce((a, b) => a * b, 1);

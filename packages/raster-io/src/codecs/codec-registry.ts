@@ -9,6 +9,13 @@ const BUILT_IN: Readonly<Record<number, LoadCodec>> = {
   8: async () => (await import('./deflate.js')).deflateCodec,
   32946: async () => (await import('./deflate.js')).deflateCodec,
   32773: async () => (await import('./packbits.js')).packBitsCodec,
+  34887: async () => {
+    const [{ createLercCodec }, { deflateCodec }] = await Promise.all([
+      import('./lerc.js'),
+      import('./deflate.js'),
+    ]);
+    return createLercCodec({ deflate: deflateCodec });
+  },
 };
 
 const registered = new Map<number, LoadCodec>();

@@ -1,5 +1,6 @@
 // Codec contract: one TIFF compression scheme, block in → raw block bytes out (predictor applied elsewhere).
 import type { JpegBlockParams } from './jpeg-params.js';
+import type { LercBlockParams } from './lerc-params.js';
 
 /** What a codec knows about the block it decodes. */
 export interface BlockInfo {
@@ -20,6 +21,8 @@ export interface BlockInfo {
   reuse?: boolean;
   /** JPEG blocks (compression 7): the IFD's tables and colour handling, and the frame size the block must have. */
   jpeg?: JpegBlockParams;
+  /** LERC blocks (compression 34887): the block size, sample type and layout every blob must match. */
+  lerc?: LercBlockParams;
 }
 
 /**

@@ -1,15 +1,21 @@
 import type { Codec } from './codec.js';
+import { createLercCodec } from './lerc.js';
+import { LERC_COMPRESSION } from './lerc-params.js';
 import { LZMA_COMPRESSION, lzmaCodec } from './lzma-codec.node.js';
 import { zlibCodec } from './zlib-codec.node.js';
 import { ZSTD_COMPRESSION, zstdCodec } from './zstd-codec.node.js';
 
+/** LERC, LERC_DEFLATE and LERC_ZSTD with the native deflate and ZSTD codecs. */
+export const lercNodeCodec: Codec = createLercCodec({ deflate: zlibCodec, zstd: zstdCodec });
+
 /**
  * Codec overrides for Node: pass as `codecs` to `openGeoTiff` / `encodeGeoTiff` (the node helpers do). Deflate
- * through libdeflate or node:zlib; ZSTD through libzstd or node:zlib's zstd; LZMA (read only) through liblzma.
+ * through libdeflate or node:zlib; ZSTD through libzstd or node:zlib's zstd; LZMA (read only) through liblzma; LERC (read only) unwrapped with those.
  */
 export const NODE_CODECS: Readonly<Record<number, Codec>> = {
   8: zlibCodec,
   32946: zlibCodec,
   [ZSTD_COMPRESSION]: zstdCodec,
   [LZMA_COMPRESSION]: lzmaCodec,
+  [LERC_COMPRESSION]: lercNodeCodec,
 };

@@ -6,6 +6,7 @@ import { deflateCodec } from '../codecs/deflate.js';
 import { jpegCodec } from '../codecs/jpeg.js';
 import { lzmaCodec } from '../codecs/lzma-codec.node.js';
 import { lzwCodec } from '../codecs/lzw.js';
+import { lercNodeCodec } from '../codecs/node-codecs.node.js';
 import { packBitsCodec } from '../codecs/packbits.js';
 import { rawCodec } from '../codecs/raw.js';
 import { deflateBound, zlibCodec } from '../codecs/zlib-codec.node.js';
@@ -111,6 +112,7 @@ const WORKER_CODECS: readonly Codec[] = [
   rawCodec,
   zstdCodec,
   lzmaCodec,
+  lercNodeCodec,
 ];
 
 /** The Node decoder: the built-in codecs on up to `threads` worker threads. */

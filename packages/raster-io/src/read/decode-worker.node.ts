@@ -5,8 +5,10 @@ import { parentPort } from 'node:worker_threads';
 import type { Codec } from '../codecs/codec.js';
 import { jpegCodec } from '../codecs/jpeg.js';
 import { JPEG_COMPRESSION } from '../codecs/jpeg-params.js';
+import { LERC_COMPRESSION } from '../codecs/lerc-params.js';
 import { LZMA_COMPRESSION, lzmaCodec } from '../codecs/lzma-codec.node.js';
 import { lzwCodec } from '../codecs/lzw.js';
+import { lercNodeCodec } from '../codecs/node-codecs.node.js';
 import { packBitsCodec } from '../codecs/packbits.js';
 import { rawCodec } from '../codecs/raw.js';
 import { deflateInto, zlibCodec } from '../codecs/zlib-codec.node.js';
@@ -21,6 +23,7 @@ import {
   checkStored,
   corruptBlockError,
   jpegBlockParams,
+  lercBlockParams,
   placeDecoded,
 } from './place-block.js';
 
@@ -33,6 +36,7 @@ const CODECS: Readonly<Record<number, Codec>> = {
   32773: packBitsCodec,
   [ZSTD_COMPRESSION]: zstdCodec,
   [LZMA_COMPRESSION]: lzmaCodec,
+  [LERC_COMPRESSION]: lercNodeCodec,
 };
 
 interface TaskMessage {
@@ -138,12 +142,14 @@ function runTask({ id, geometry: g, outputs, task, claim, chunk, progress }: Tas
 /** The codec call of `decodeBlock` in read-raster.ts, synchronous (the built-in codecs are). */
 function decodeSync(codec: Codec, raw: Uint8Array, g: BlockGeometry, b: BlockJob, where: string): Uint8Array {
   const jpeg = jpegBlockParams(g, b);
+  const lerc = lercBlockParams(g, b);
   try {
     return codec.decode(raw, {
       expectedBytes: b.expected,
       maxBytes: g.tiled ? b.expected : g.blockBytes,
       file: g.name,
       ...(jpeg ? { jpeg } : {}),
+      ...(lerc ? { lerc } : {}),
       reuse: true, // placed before the next block is decoded
     }) as Uint8Array;
   } catch (err) {

@@ -1,6 +1,7 @@
 import { GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import type { Codec } from '../codecs/codec.js';
 import { JPEG_COMPRESSION } from '../codecs/jpeg-params.js';
+import { LERC_COMPRESSION } from '../codecs/lerc-params.js';
 import { parseGeoKeyDirectory } from '../crs/geokeys.js';
 import { RasterIoError } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
@@ -48,6 +49,11 @@ export interface GeoTiffLevel {
   halfFloat?: boolean;
   /** JPEG-compressed levels: the JPEGTables tag (quantization and Huffman tables shared by every block). */
   jpegTables?: Uint8Array;
+  /**
+   * LERC-compressed levels: what wraps each blob (the LercParameters tag), and whether the last sample is an
+   * 8-bit unassociated alpha that the encoder may have stored as the blob's validity mask.
+   */
+  lerc?: { additionalCompression: number; alphaAsMask: boolean };
   /** Set when the samples are YCbCr that we convert to RGB as GDAL does (8-bit, chunky, known subsampling). */
   ycbcr?: YCbCrLayout;
   /**
@@ -419,7 +425,28 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
       ? ycbcrLayout(fd, dtype, spp, tiled)
       : {}),
     ...(compression === JPEG_COMPRESSION ? await jpegTables(fd) : {}),
+    ...(compression === LERC_COMPRESSION ? lercLayout(fd, dtype, spp) : {}),
   };
+}
+
+/**
+ * LERC's wrapping (LercParameters: version, then 0 none / 1 deflate / 2 ZSTD; libtiff's default without the tag
+ * is none) and the alpha-as-mask case. An unknown wrapping fails the read, not the open.
+ */
+function lercLayout(
+  fd: GeoTIFFImage['fileDirectory'],
+  dtype: DType,
+  spp: number,
+): { lerc: { additionalCompression: number; alphaAsMask: boolean } } {
+  const params = fd.getValue('LercParameters' as never) as ArrayLike<number> | number | undefined;
+  const values = params === undefined ? [] : typeof params === 'number' ? [params] : Array.from(params);
+  const additionalCompression = Number(values[1] ?? 0);
+  const extra = fd.getValue('ExtraSamples');
+  const kinds =
+    extra === undefined ? [] : typeof extra === 'number' ? [extra] : Array.from(extra as ArrayLike<number>);
+  const chunky = spp > 1 && Number(fd.getValue('PlanarConfiguration') ?? 1) !== 2;
+  const alphaAsMask = chunky && dtype === 'uint8' && kinds[kinds.length - 1] === 2;
+  return { lerc: { additionalCompression, alphaAsMask } };
 }
 
 /** The JPEGTables tag of a JPEG level, when it has one (each block may also carry its own tables). */

@@ -2,6 +2,7 @@
 // the decoded size, undo the predictor in place, and copy the block's pixels into the output bands.
 
 import type { JpegBlockParams } from '../codecs/jpeg-params.js';
+import type { LercBlockParams } from '../codecs/lerc-params.js';
 import {
   type BlockSpan4,
   swapBytes,
@@ -46,6 +47,8 @@ export interface BlockGeometry {
   halfFloat?: boolean;
   /** JPEG levels: the shared tables and whether YCbCr is converted to RGB (see {@link jpegBlockParams}). */
   jpeg?: { tables?: Uint8Array; ycbcrToRgb: boolean };
+  /** LERC levels: the blob wrapping and whether 8-bit alpha may travel as the mask (see {@link lercBlockParams}). */
+  lerc?: { additionalCompression: number; alphaAsMask: boolean };
 }
 
 /** One tile or strip of a read. */
@@ -86,6 +89,12 @@ export function corruptBlockError(err: unknown, file: string, where: string): Ra
 export function jpegBlockParams(g: BlockGeometry, b: BlockJob): JpegBlockParams | undefined {
   if (!g.jpeg) return undefined;
   return { ...g.jpeg, width: g.bw, height: g.tiled ? g.bh : b.rows, samples: g.spp };
+}
+
+/** A LERC block's parameters: the size, sample type and layout its blobs must declare (libtiff's checks). */
+export function lercBlockParams(g: BlockGeometry, b: BlockJob): LercBlockParams | undefined {
+  if (!g.lerc) return undefined;
+  return { ...g.lerc, width: g.bw, height: g.tiled ? g.bh : b.rows, samples: g.spp, dtype: g.dtype };
 }
 
 /** Where a block is, for decoder messages. */

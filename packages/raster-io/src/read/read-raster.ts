@@ -2,6 +2,7 @@ import type { GeoTIFFImage } from 'geotiff';
 import type { BlockInfo, Codec } from '../codecs/codec.js';
 import { getCodec } from '../codecs/codec-registry.js';
 import { JPEG_COMPRESSION } from '../codecs/jpeg-params.js';
+import { LERC_COMPRESSION } from '../codecs/lerc-params.js';
 import { RasterIoError, type RasterIoErrorCode } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
 import { DTYPE_BYTES } from '../internal/typed-array.js';
@@ -26,6 +27,7 @@ import {
   checkStored,
   corruptBlockError,
   jpegBlockParams,
+  lercBlockParams,
   placeDecoded,
 } from './place-block.js';
 import { plainScratch, sharedScratch } from './scratch-pool.js';
@@ -201,6 +203,8 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
       };
       const jpeg = jpegBlockParams(g, b);
       if (jpeg) info.jpeg = jpeg;
+      const lerc = lercBlockParams(g, b);
+      if (lerc) info.lerc = lerc;
       // A block decoded synchronously is placed before anything else runs, as `reuse` requires.
       const decoded = decodeBlock(codec, raw, info, blockWhere(g, b));
       placeDecoded(g, b, raw, decoded instanceof Uint8Array ? decoded : await decoded, outputTargets);
@@ -486,6 +490,15 @@ function blockGeometry(
       ...(level.jpegTables ? { tables: level.jpegTables } : {}),
     };
   }
+  if (level.lerc) {
+    // libtiff's LERC codec takes whole-byte integer and 32/64-bit float samples only
+    if (level.nbits || level.halfFloat || level.ycbcr)
+      throw new RasterIoError(
+        'UNSUPPORTED_CODEC',
+        `${g.name}: IFD ${level.ifd} is LERC-compressed ${level.nbits ? `${level.nbits}-bit` : level.halfFloat ? 'Float16' : 'YCbCr'} data, which LERC cannot hold`,
+      );
+    g.lerc = { ...level.lerc };
+  }
   g.blockBytes = rowBytes(g, bh);
   return g;
 }
@@ -727,11 +740,16 @@ function checkPhotometric(photometric: number, name: string, ifd: number): void 
 }
 
 /**
- * The predictor libtiff applies: none for uncompressed and PackBits data (the tag is ignored there); the
+ * The predictor libtiff applies: none for uncompressed, PackBits, JPEG and LERC data (the tag is ignored there); the
  * others (LZW, deflate, registered codecs such as ZSTD) use it. Floating point prediction needs float samples.
  */
 function effectivePredictor(level: GeoTiffLevel, name: string): number {
-  if (level.compression === 1 || level.compression === 32773 || level.compression === JPEG_COMPRESSION)
+  if (
+    level.compression === 1 ||
+    level.compression === 32773 ||
+    level.compression === JPEG_COMPRESSION ||
+    level.compression === LERC_COMPRESSION
+  )
     return 1;
   const p = level.predictor;
   if (level.nbits && p !== 1) {

@@ -158,20 +158,27 @@ for (const [tag, bands, co, format] of [
     co: ['COMPRESS=JPEG', ...co],
   });
 }
-// Codecs GDAL writes and we do not decode.
+// LERC (Esri's decoder behind our header and mask checks; test/read/lerc.gdal.test.ts has the rest).
 for (const [compress, dtype, bands] of [
   ['LERC', 'float32', 1],
   ['LERC_DEFLATE', 'float64', 1],
-  ['WEBP', 'uint8', 4],
+  ['LERC_ZSTD', 'uint16', 4],
 ] as const) {
   variants.push({
     name: `${dtype}-${compress}`,
     base: baseFor(dtype, bands),
     format: 'GTiff',
-    co: [`COMPRESS=${compress}`, ...(compress === 'WEBP' ? ['WEBP_LOSSLESS=YES'] : [])],
-    unsupported: true,
+    co: [`COMPRESS=${compress}`],
   });
 }
+// A codec GDAL writes and we do not decode.
+variants.push({
+  name: 'uint8-WEBP',
+  base: baseFor('uint8', 4),
+  format: 'GTiff',
+  co: ['COMPRESS=WEBP', 'WEBP_LOSSLESS=YES'],
+  unsupported: true,
+});
 
 function baseRaster(b: Base, i: number): Raster {
   const r = syntheticRaster(b.dtype, W, H, b.bands, 11 + i);
