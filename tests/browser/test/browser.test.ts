@@ -120,13 +120,24 @@ describe.skipIf(!exe)('in headless Chromium', () => {
     it("a LERC_DEFLATE GeoTIFF (uint16, 2 bands, tiles) written by GDAL decodes in the browser to GDAL's pixels", async () => {
       const w = 61;
       const h = 40;
-      const bands = [0, 1].map((b) => Uint16Array.from({ length: w * h }, (_, i) => (i * (37 + b * 11)) % 4099));
+      const bands = [0, 1].map((b) =>
+        Uint16Array.from({ length: w * h }, (_, i) => (i * (37 + b * 11)) % 4099),
+      );
       const tmp = mkdtempSync(join(tmpdir(), 'worldstrat-browser-lerc-'));
       try {
         writeFileSync(join(tmp, 'src.tif'), encodeGeoTiff({ width: w, height: h, dtype: 'uint16', bands }));
         execFileSync('gdal_translate', [
           '-q',
-          ...['-co', 'COMPRESS=LERC_DEFLATE', '-co', 'TILED=YES', '-co', 'BLOCKXSIZE=32', '-co', 'BLOCKYSIZE=32'],
+          ...[
+            '-co',
+            'COMPRESS=LERC_DEFLATE',
+            '-co',
+            'TILED=YES',
+            '-co',
+            'BLOCKXSIZE=32',
+            '-co',
+            'BLOCKYSIZE=32',
+          ],
           ...[join(tmp, 'src.tif'), join(tmp, 'lerc.tif')],
         ]);
         const r = (await page.evaluate(
