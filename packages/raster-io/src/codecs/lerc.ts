@@ -8,6 +8,7 @@ import { RasterIoError } from '../errors.js';
 import { allocBand } from '../resample/dtype-cast.js';
 import type { BlockInfo, Codec } from './codec.js';
 import { LERC_DATA_TYPES, type LercBlockParams } from './lerc-params.js';
+import { type LercBlob, scanLercBody } from './lerc-scan.js';
 
 /** Lerc2 versions Esri's decoder reads (GDAL writes 2.4, i.e. version 4). */
 const MIN_VERSION = 2;
@@ -22,18 +23,7 @@ export interface LercUnwrapCodecs {
   zstd?: Codec;
 }
 
-interface BlobHeader {
-  offset: number;
-  version: number;
-  rows: number;
-  cols: number;
-  dims: number;
-  validPixels: number;
-  blobSize: number;
-  dataType: number;
-  /** Validity per pixel (1 valid), or null when every pixel is valid. */
-  mask: Uint8Array | null;
-}
+type BlobHeader = LercBlob;
 
 function corrupt(file: string, what: string, cause?: unknown): RasterIoError {
   return new RasterIoError('CORRUPT_BLOCK', `${file}: LERC ${what}`, cause ? { cause } : undefined);
@@ -125,6 +115,8 @@ type Layout = 'dims' | 'alpha' | 'bands';
 function blobLayout(headers: BlobHeader[], p: LercBlockParams, file: string): Layout {
   const first = headers[0] as BlobHeader;
   const float = p.dtype === 'float32' || p.dtype === 'float64';
+  if (headers.some((h) => h.dims !== first.dims))
+    throw corrupt(file, 'block mixes blobs of different values per pixel');
   if (headers.length === 1 && first.dims === p.samples) return 'dims';
   if (headers.length === 1 && p.alphaAsMask && first.dims === p.samples - 1) return 'alpha';
   if (float && p.samples > 1 && first.dims === 1 && headers.length === p.samples) return 'bands';
@@ -147,6 +139,7 @@ function readBlobHeaders(blob: Uint8Array, p: LercBlockParams, file: string): Bl
       );
     const h = readHeader(view, offset, p, file, headers.length);
     h.mask = readMask(view, h, headers[headers.length - 1], file, headers.length);
+    scanLercBody(view, h, file, headers.length);
     headers.push(h);
     offset += h.blobSize;
   }
@@ -198,18 +191,11 @@ function readHeader(
     throw corrupt(file, `${at} has micro-blocks of ${microBlock} px (1–${MAX_MICRO_BLOCK} are read)`);
   if (blobSize < headerEnd + 4 - offset || blobSize > left)
     throw corrupt(file, `${at} declares ${blobSize} bytes; ${left} are left in the block`);
-  return {
-    offset,
-    version,
-    rows,
-    cols,
-    dims,
-    validPixels,
-    blobSize,
-    dataType,
-    mask: null,
-    maskAt: headerEnd,
-  };
+  const maxZError = view.getFloat64(pos + 16, true);
+  const zMin = view.getFloat64(pos + 24, true);
+  const zMax = view.getFloat64(pos + 32, true);
+  const header = { offset, version, rows, cols, dims, validPixels, microBlock, blobSize, dataType };
+  return { ...header, maxZError, zMin, zMax, mask: null, maskAt: headerEnd, bodyAt: headerEnd };
 }
 
 /**
@@ -228,6 +214,7 @@ function readMask(
   const blobEnd = h.offset + h.blobSize;
   const start = h.maskAt + 4;
   if (numBytes > blobEnd - start) throw corrupt(file, `blob ${index}'s mask runs past the blob`);
+  h.bodyAt = start;
   if (h.validPixels === n || h.validPixels === 0) {
     if (numBytes !== 0) throw corrupt(file, `blob ${index} has a mask although its pixels are all (in)valid`);
     return h.validPixels === n ? null : new Uint8Array(n);
@@ -236,6 +223,7 @@ function readMask(
     if (!previous?.mask) throw corrupt(file, `blob ${index} reuses a mask no earlier blob has`);
     return previous.mask;
   }
+  h.bodyAt = start + numBytes;
   const bits = decodeMaskRuns(view, start, start + numBytes, Math.ceil(n / 8), file, index);
   const mask = new Uint8Array(n);
   let valid = 0;

@@ -255,7 +255,7 @@ function nthBlob(path: string, nth = 0): Uint8Array {
 function lercTiff(
   name: string,
   blob: Uint8Array,
-  dtype: 'uint16' | 'float32',
+  dtype: 'uint8' | 'uint16' | 'float32',
   wrap = 0,
   samples = 1,
 ): string {
@@ -264,7 +264,7 @@ function lercTiff(
   const bytes = buildTiff({
     width: W,
     height: H,
-    bitsPerSample: float ? 32 : 16,
+    bitsPerSample: float ? 32 : dtype === 'uint8' ? 8 : 16,
     sampleFormat: float ? 3 : 1,
     samplesPerPixel: samples,
     compression: 34887,
@@ -363,6 +363,42 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))('hostile 
     expect(filled.filledBlocks?.length).toBe(1);
   });
 
+  it('a micro-block with fewer bit-stuffed values than pixels fails (the decoder fills the rest with stale values)', async () => {
+    // the last micro-block (5 × 5 px): bit-stuffed (encoding 1), uint16 offset 0, a one-byte count of 10 4-bit values
+    const path = lercTiff('h-short-count', craftedU16Blob([0x15, 0, 0, 0x84, 10, 1, 2, 3, 4, 5]), 'uint16');
+    const err = await readGeoTiffFile(path).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+    expect((err as Error).message).toContain('holds 10 values where 25 are expected');
+  });
+
+  it('a raw micro-block cut short fails instead of being zero-filled by the decoder', async () => {
+    // the last micro-block: uncompressed (encoding 0), 10 of its 50 bytes, then the blob ends
+    const path = lercTiff('h-raw-cut', craftedU16Blob([0x14, ...new Array(10).fill(7)]), 'uint16');
+    const err = await readGeoTiffFile(path).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+    expect((err as Error).message).toContain('is cut inside a raw micro-block');
+  });
+
+  it('a Huffman table declaring 2³¹ codes fails before the decoder allocates them', async () => {
+    // 8-bit, lossless: after the range and the one-sweep flag, Huffman mode 2, then the table header
+    const blob = new Uint8Array(66 + 4 + 2 + 2 + 16);
+    const v = new DataView(blob.buffer);
+    blob.set(Buffer.from('Lerc2 '), 0);
+    [4, 0, H, W, 1, W * H, 8, blob.byteLength, 1].forEach((x, i) => {
+      v.setInt32(6 + 4 * i, x, true);
+    });
+    v.setFloat64(42, 0.5, true);
+    v.setFloat64(58, 200, true);
+    blob.set([0, 200, 0, 2], 70); // range 0..200, not one sweep, Huffman mode 2
+    [2, 0x7fffffff, 0, 0x7fffffff].forEach((x, i) => {
+      v.setInt32(74 + 4 * i, x, true);
+    });
+    const path = lercTiff('h-huffman-size', resign(blob), 'uint8');
+    const err = await readGeoTiffFile(path).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+    expect((err as Error).message).toContain('has a Huffman table of version 2, size 2147483647');
+  });
+
   it('an intact float blob with a mask reads to NaN exactly where the source has NaN', async () => {
     const r = await readGeoTiffFile(lercTiff('h-f32-intact', f32Blob.slice(), 'float32'));
     const band = r.bands[0] as Float32Array;
@@ -422,6 +458,34 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))('hostile 
     expect(codes.get('CORRUPT_BLOCK')).toBeGreaterThan(100);
   }, 60_000);
 });
+
+/**
+ * A signed version-4 uint16 blob of the test size (every pixel valid, values 0–1000, 8-px micro-blocks: 6 × 4 of
+ * them): every micro-block but the last is all zero (encoding 2, its column in the header's check bits), and
+ * `last` is the last one's bytes.
+ */
+function craftedU16Blob(last: number[]): Uint8Array {
+  const head = 66 + 4 + 4 + 1; // header, mask byte count, value range, one-sweep flag
+  const body: number[] = [];
+  for (let by = 0; by < 4; by++)
+    for (let bx = 0; bx < 6; bx++) if (by < 3 || bx < 5) body.push(2 | (bx << 2));
+  body.push(...last);
+  const blob = new Uint8Array(head + body.length);
+  const v = new DataView(blob.buffer);
+  blob.set(Buffer.from('Lerc2 '), 0);
+  [4, 0, H, W, 1, W * H, 8, blob.byteLength, 3].forEach((x, i) => {
+    v.setInt32(6 + 4 * i, x, true);
+  });
+  v.setFloat64(42, 0.5, true); // maxZError
+  v.setFloat64(50, 0, true); // zMin
+  v.setFloat64(58, 1000, true); // zMax
+  v.setUint32(66, 0, true); // no mask
+  v.setUint16(70, 0, true); // range of the one dimension: 0..1000
+  v.setUint16(72, 1000, true);
+  blob[74] = 0; // not one sweep: micro-blocks follow
+  blob.set(body, head);
+  return resign(blob);
+}
 
 function setInt(b: Uint8Array, at: number, v: number): Uint8Array {
   new DataView(b.buffer, b.byteOffset).setInt32(at, v, true);
