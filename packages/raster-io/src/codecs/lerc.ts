@@ -5,6 +5,7 @@
 // pixel is masked out. Integer pixels marked invalid (which libtiff leaves undefined) are an error, not zeros.
 import Lerc from 'lerc';
 import { RasterIoError } from '../errors.js';
+import { DTYPE_BYTES } from '../internal/typed-array.js';
 import { allocBand } from '../resample/dtype-cast.js';
 import type { BlockInfo, Codec } from './codec.js';
 import { LERC_DATA_TYPES, type LercBlockParams } from './lerc-params.js';
@@ -68,16 +69,7 @@ function unwrapBlob(block: Uint8Array, p: LercBlockParams, info: BlockInfo, unwr
   return out;
 }
 
-const BYTES: Readonly<Record<LercBlockParams['dtype'], number>> = {
-  uint8: 1,
-  int16: 2,
-  uint16: 2,
-  int32: 4,
-  uint32: 4,
-  float32: 4,
-  float64: 8,
-};
-const blockBytes = (p: LercBlockParams): number => p.width * p.height * p.samples * BYTES[p.dtype];
+const blockBytes = (p: LercBlockParams): number => p.width * p.height * p.samples * DTYPE_BYTES[p.dtype];
 
 /**
  * Decode one LERC blob sequence (one blob per band, or one with every sample as a dimension) to the block's
