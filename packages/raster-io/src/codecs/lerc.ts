@@ -24,8 +24,6 @@ export interface LercUnwrapCodecs {
   zstd?: Codec;
 }
 
-type BlobHeader = LercBlob;
-
 function corrupt(file: string, what: string, cause?: unknown): RasterIoError {
   return new RasterIoError('CORRUPT_BLOCK', `${file}: LERC ${what}`, cause ? { cause } : undefined);
 }
@@ -104,8 +102,8 @@ export function decodeLercBlock(blob: Uint8Array, p: LercBlockParams, file: stri
 type Layout = 'dims' | 'alpha' | 'bands';
 
 /** Which of libtiff's layouts the blobs follow (see {@link assemble}). */
-function blobLayout(headers: BlobHeader[], p: LercBlockParams, file: string): Layout {
-  const first = headers[0] as BlobHeader;
+function blobLayout(headers: LercBlob[], p: LercBlockParams, file: string): Layout {
+  const first = headers[0] as LercBlob;
   const float = p.dtype === 'float32' || p.dtype === 'float64';
   if (headers.some((h) => h.dims !== first.dims))
     throw corrupt(file, 'block mixes blobs of different values per pixel');
@@ -119,9 +117,9 @@ function blobLayout(headers: BlobHeader[], p: LercBlockParams, file: string): La
 }
 
 /** Parse and check every blob's header and mask; they must fill `blob` exactly. */
-function readBlobHeaders(blob: Uint8Array, p: LercBlockParams, file: string): BlobHeader[] {
+function readBlobHeaders(blob: Uint8Array, p: LercBlockParams, file: string): LercBlob[] {
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  const headers: BlobHeader[] = [];
+  const headers: LercBlob[] = [];
   let offset = 0;
   while (offset < blob.byteLength) {
     if (headers.length === p.samples)
@@ -145,7 +143,7 @@ function readHeader(
   p: LercBlockParams,
   file: string,
   index: number,
-): BlobHeader & { maskAt: number } {
+): LercBlob & { maskAt: number } {
   const at = `blob ${index}`;
   const left = view.byteLength - offset;
   const magic =
@@ -196,8 +194,8 @@ function readHeader(
  */
 function readMask(
   view: DataView,
-  h: BlobHeader & { maskAt: number },
-  previous: BlobHeader | undefined,
+  h: LercBlob & { maskAt: number },
+  previous: LercBlob | undefined,
   file: string,
   index: number,
 ): Uint8Array | null {
@@ -268,7 +266,7 @@ function decodeMaskRuns(
  * own mask). Masked float pixels become NaN; masked integer pixels are an error.
  */
 function assemble(
-  headers: BlobHeader[],
+  headers: LercBlob[],
   decoded: ArrayLike<number>[],
   layout: Layout,
   p: LercBlockParams,
@@ -282,11 +280,11 @@ function assemble(
     throw corrupt(file, `block marks ${p.dtype} pixels invalid (libtiff leaves such pixels undefined)`);
   if (layout === 'dims') {
     out.set(decoded[0] as ArrayLike<number>);
-    const mask = (headers[0] as BlobHeader).mask;
+    const mask = (headers[0] as LercBlob).mask;
     if (mask) for (let i = 0; i < n; i++) if (mask[i] === 0) out.fill(Number.NaN, i * s, i * s + s);
   } else if (layout === 'alpha') {
     const colour = decoded[0] as ArrayLike<number>;
-    const mask = (headers[0] as BlobHeader).mask;
+    const mask = (headers[0] as LercBlob).mask;
     const c = s - 1;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < c; j++) out[i * s + j] = colour[i * c + j] as number;
