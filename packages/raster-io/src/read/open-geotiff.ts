@@ -438,12 +438,8 @@ function lercLayout(
   dtype: DType,
   spp: number,
 ): { lerc: { additionalCompression: number; alphaAsMask: boolean } } {
-  const params = fd.getValue('LercParameters' as never) as ArrayLike<number> | number | undefined;
-  const values = params === undefined ? [] : typeof params === 'number' ? [params] : Array.from(params);
-  const additionalCompression = Number(values[1] ?? 0);
-  const extra = fd.getValue('ExtraSamples');
-  const kinds =
-    extra === undefined ? [] : typeof extra === 'number' ? [extra] : Array.from(extra as ArrayLike<number>);
+  const additionalCompression = Number(tagNumbers(fd.getValue('LercParameters' as never))[1] ?? 0);
+  const kinds = tagNumbers(fd.getValue('ExtraSamples'));
   const chunky = spp > 1 && Number(fd.getValue('PlanarConfiguration') ?? 1) !== 2;
   const alphaAsMask = chunky && dtype === 'uint8' && kinds[kinds.length - 1] === 2;
   return { lerc: { additionalCompression, alphaAsMask } };
@@ -469,14 +465,19 @@ function packedDtype(sampleFormat: number, bits: number): DType | undefined {
 
 /** libtiff fails the directory when ExtraSamples lists more samples than there are, or unknown kinds. */
 function checkExtraSamples(v: unknown, spp: number, name: string, ifd: number): void {
-  if (v === undefined) return;
-  const kinds = typeof v === 'number' ? [v] : Array.from(v as ArrayLike<number>);
+  const kinds = tagNumbers(v);
   if (kinds.length > spp || kinds.some((k) => k > 2 && k !== 999)) {
     throw new RasterIoError(
       'CORRUPT_TIFF',
       `${name}: IFD ${ifd} has ExtraSamples [${kinds.slice(0, 8).join(', ')}] for ${spp} sample(s) per pixel`,
     );
   }
+}
+
+/** A numeric tag's values as an array (geotiff.js gives one value as a number, several as an array). */
+function tagNumbers(v: unknown): number[] {
+  if (v === undefined || v === null) return [];
+  return typeof v === 'number' ? [v] : Array.from(v as ArrayLike<number>);
 }
 
 function parseNoData(v: unknown): number | null {
