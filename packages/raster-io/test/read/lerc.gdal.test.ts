@@ -427,6 +427,25 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))('hostile 
     await expect(readGeoTiffFile(notDeflate)).rejects.toMatchObject({ code: 'CORRUPT_BLOCK' });
   });
 
+  it('12-bit samples declared LERC-compressed fail with UNSUPPORTED_CODEC naming the file (LERC holds whole bytes)', async () => {
+    const path = join(tmp(), 'h-lerc-12bit.tif');
+    const bytes = buildTiff({
+      width: W,
+      height: H,
+      bitsPerSample: 12,
+      sampleFormat: 1,
+      samplesPerPixel: 1,
+      compression: 34887,
+      photometric: 1,
+      blocks: [u16Blob.slice()],
+      extra: [{ tag: 50674, type: FIELD.LONG, values: [4, 0] }],
+    });
+    writeFileSync(path, bytes);
+    const err = await readGeoTiffFile(path).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'UNSUPPORTED_CODEC' });
+    expect((err as Error).message).toContain(`${path}: IFD 0 is LERC-compressed 12-bit data`);
+  });
+
   it('300 random mutations of a tiled LERC file: the same outcome at 1 and 2 threads, only typed errors', async () => {
     const original = new Uint8Array(readFileSync(mutable));
     const firstBlob = Buffer.from(original).indexOf('Lerc2 ');
