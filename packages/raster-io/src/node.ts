@@ -2,6 +2,7 @@
 
 export { lzmaBackend, lzmaCodec } from './codecs/lzma-codec.node.js';
 export { NODE_CODECS } from './codecs/node-codecs.node.js';
+export { webpBackend, webpCodec } from './codecs/webp-codec.node.js';
 export { deflateBackend, zlibCodec } from './codecs/zlib-codec.node.js';
 export { zstdBackend, zstdCodec } from './codecs/zstd-codec.node.js';
 export * from './index.js';

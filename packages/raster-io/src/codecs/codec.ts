@@ -1,6 +1,7 @@
 // Codec contract: one TIFF compression scheme, block in → raw block bytes out (predictor applied elsewhere).
 import type { JpegBlockParams } from './jpeg-params.js';
 import type { LercBlockParams } from './lerc-params.js';
+import type { WebpBlockParams } from './webp-params.js';
 
 /** What a codec knows about the block it decodes. */
 export interface BlockInfo {
@@ -23,6 +24,8 @@ export interface BlockInfo {
   jpeg?: JpegBlockParams;
   /** LERC blocks (compression 34887): the block size, sample type and layout every blob must match. */
   lerc?: LercBlockParams;
+  /** WEBP blocks (compression 50001): the image size and samples every block must have. */
+  webp?: WebpBlockParams;
 }
 
 /**

@@ -2,6 +2,8 @@ import type { Codec } from './codec.js';
 import { createLercCodec } from './lerc.js';
 import { LERC_COMPRESSION } from './lerc-params.js';
 import { LZMA_COMPRESSION, lzmaCodec } from './lzma-codec.node.js';
+import { webpCodec } from './webp-codec.node.js';
+import { WEBP_COMPRESSION } from './webp-params.js';
 import { zlibCodec } from './zlib-codec.node.js';
 import { ZSTD_COMPRESSION, zstdCodec } from './zstd-codec.node.js';
 
@@ -10,7 +12,8 @@ export const lercNodeCodec: Codec = createLercCodec({ deflate: zlibCodec, zstd: 
 
 /**
  * Codec overrides for Node: pass as `codecs` to `openGeoTiff` / `encodeGeoTiff` (the node helpers do). Deflate
- * through libdeflate or node:zlib; ZSTD through libzstd or node:zlib's zstd; LZMA (read only) through liblzma; LERC (read only) unwrapped with those.
+ * through libdeflate or node:zlib; ZSTD through libzstd or node:zlib's zstd; LZMA (read only) through liblzma; LERC (read only) unwrapped with those;
+ * WEBP (read only) through libwebp.
  */
 export const NODE_CODECS: Readonly<Record<number, Codec>> = {
   8: zlibCodec,
@@ -18,4 +21,5 @@ export const NODE_CODECS: Readonly<Record<number, Codec>> = {
   [ZSTD_COMPRESSION]: zstdCodec,
   [LZMA_COMPRESSION]: lzmaCodec,
   [LERC_COMPRESSION]: lercNodeCodec,
+  [WEBP_COMPRESSION]: webpCodec,
 };

@@ -9,6 +9,7 @@ import { lzwCodec } from '../codecs/lzw.js';
 import { lercNodeCodec } from '../codecs/node-codecs.node.js';
 import { packBitsCodec } from '../codecs/packbits.js';
 import { rawCodec } from '../codecs/raw.js';
+import { webpCodec } from '../codecs/webp-codec.node.js';
 import { deflateBound, zlibCodec } from '../codecs/zlib-codec.node.js';
 import { zstdCodec } from '../codecs/zstd-codec.node.js';
 import { RasterIoError } from '../errors.js';
@@ -113,6 +114,7 @@ const WORKER_CODECS: readonly Codec[] = [
   zstdCodec,
   lzmaCodec,
   lercNodeCodec,
+  webpCodec,
 ];
 
 /** The Node decoder: the built-in codecs on up to `threads` worker threads. */

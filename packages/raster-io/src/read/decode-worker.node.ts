@@ -11,6 +11,8 @@ import { lzwCodec } from '../codecs/lzw.js';
 import { lercNodeCodec } from '../codecs/node-codecs.node.js';
 import { packBitsCodec } from '../codecs/packbits.js';
 import { rawCodec } from '../codecs/raw.js';
+import { webpCodec } from '../codecs/webp-codec.node.js';
+import { WEBP_COMPRESSION } from '../codecs/webp-params.js';
 import { deflateInto, zlibCodec } from '../codecs/zlib-codec.node.js';
 import { ZSTD_COMPRESSION, zstdCodec } from '../codecs/zstd-codec.node.js';
 import { RasterIoError } from '../errors.js';
@@ -19,11 +21,10 @@ import type { BlockFailure, DecodeTask } from './parallel-decoder.js';
 import {
   type BlockGeometry,
   type BlockJob,
+  blockInfo,
   blockWhere,
   checkStored,
   corruptBlockError,
-  jpegBlockParams,
-  lercBlockParams,
   placeDecoded,
 } from './place-block.js';
 
@@ -37,6 +38,7 @@ const CODECS: Readonly<Record<number, Codec>> = {
   [ZSTD_COMPRESSION]: zstdCodec,
   [LZMA_COMPRESSION]: lzmaCodec,
   [LERC_COMPRESSION]: lercNodeCodec,
+  [WEBP_COMPRESSION]: webpCodec,
 };
 
 interface TaskMessage {
@@ -141,17 +143,8 @@ function runTask({ id, geometry: g, outputs, task, claim, chunk, progress }: Tas
 
 /** The codec call of `decodeBlock` in read-raster.ts, synchronous (the built-in codecs are). */
 function decodeSync(codec: Codec, raw: Uint8Array, g: BlockGeometry, b: BlockJob, where: string): Uint8Array {
-  const jpeg = jpegBlockParams(g, b);
-  const lerc = lercBlockParams(g, b);
   try {
-    return codec.decode(raw, {
-      expectedBytes: b.expected,
-      maxBytes: g.tiled ? b.expected : g.blockBytes,
-      file: g.name,
-      ...(jpeg ? { jpeg } : {}),
-      ...(lerc ? { lerc } : {}),
-      reuse: true, // placed before the next block is decoded
-    }) as Uint8Array;
+    return codec.decode(raw, blockInfo(g, b)) as Uint8Array;
   } catch (err) {
     throw corruptBlockError(err, g.name, where);
   }

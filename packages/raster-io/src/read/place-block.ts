@@ -1,8 +1,7 @@
 // The per-block stages shared by the main-thread read and the decode workers: check the stored bytes, check
 // the decoded size, undo the predictor in place, and copy the block's pixels into the output bands.
 
-import type { JpegBlockParams } from '../codecs/jpeg-params.js';
-import type { LercBlockParams } from '../codecs/lerc-params.js';
+import type { BlockInfo } from '../codecs/codec.js';
 import {
   type BlockSpan4,
   swapBytes,
@@ -49,6 +48,8 @@ export interface BlockGeometry {
   jpeg?: { tables?: Uint8Array; ycbcrToRgb: boolean };
   /** LERC levels: the blob wrapping and whether 8-bit alpha may travel as the mask (see {@link lercBlockParams}). */
   lerc?: { additionalCompression: number; alphaAsMask: boolean };
+  /** WEBP levels (8-bit RGB or RGBA, pixel-interleaved: checked when the geometry is made). */
+  webp?: boolean;
 }
 
 /** One tile or strip of a read. */
@@ -85,16 +86,24 @@ export function corruptBlockError(err: unknown, file: string, where: string): Ra
   return new RasterIoError('CORRUPT_BLOCK', `${file}: ${where}: ${detail}`, { cause: err });
 }
 
-/** A JPEG block's parameters: the level's tables and colour handling, and the frame size libtiff requires. */
-export function jpegBlockParams(g: BlockGeometry, b: BlockJob): JpegBlockParams | undefined {
-  if (!g.jpeg) return undefined;
-  return { ...g.jpeg, width: g.bw, height: g.tiled ? g.bh : b.rows, samples: g.spp };
-}
-
-/** A LERC block's parameters: the size, sample type and layout its blobs must declare (libtiff's checks). */
-export function lercBlockParams(g: BlockGeometry, b: BlockJob): LercBlockParams | undefined {
-  if (!g.lerc) return undefined;
-  return { ...g.lerc, width: g.bw, height: g.tiled ? g.bh : b.rows, samples: g.spp, dtype: g.dtype };
+/**
+ * What a codec is told about block `b`: its decoded size and cap, the file, and the parameters its compression
+ * needs (the frame size libtiff requires of JPEG, LERC and WEBP blocks: the tile, or the image width × the
+ * strip's rows). `reuse`: the caller places the block before it decodes the next one.
+ */
+export function blockInfo(g: BlockGeometry, b: BlockJob): BlockInfo {
+  const info: BlockInfo = {
+    expectedBytes: b.expected,
+    maxBytes: g.tiled ? b.expected : g.blockBytes,
+    file: g.name,
+    reuse: true,
+  };
+  const width = g.bw;
+  const height = g.tiled ? g.bh : b.rows;
+  if (g.jpeg) info.jpeg = { ...g.jpeg, width, height, samples: g.spp };
+  if (g.lerc) info.lerc = { ...g.lerc, width, height, samples: g.spp, dtype: g.dtype };
+  if (g.webp) info.webp = { width, height, samples: g.spp === 4 ? 4 : 3 };
+  return info;
 }
 
 /** Where a block is, for decoder messages. */

@@ -3,6 +3,7 @@ import type { BlockInfo, Codec } from '../codecs/codec.js';
 import { getCodec } from '../codecs/codec-registry.js';
 import { JPEG_COMPRESSION } from '../codecs/jpeg-params.js';
 import { LERC_COMPRESSION } from '../codecs/lerc-params.js';
+import { WEBP_COMPRESSION } from '../codecs/webp-params.js';
 import { RasterIoError, type RasterIoErrorCode } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
 import { DTYPE_BYTES } from '../internal/typed-array.js';
@@ -23,11 +24,10 @@ import {
 import {
   type BlockGeometry,
   type BlockJob,
+  blockInfo,
   blockWhere,
   checkStored,
   corruptBlockError,
-  jpegBlockParams,
-  lercBlockParams,
   placeDecoded,
 } from './place-block.js';
 import { plainScratch, sharedScratch } from './scratch-pool.js';
@@ -195,16 +195,7 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
   const decode = async (b: BlockJob, raw: Uint8Array): Promise<void> => {
     try {
       checkStored(g, b, raw);
-      const info: BlockInfo = {
-        expectedBytes: b.expected,
-        maxBytes: g.tiled ? b.expected : g.blockBytes,
-        file: name,
-        reuse: true,
-      };
-      const jpeg = jpegBlockParams(g, b);
-      if (jpeg) info.jpeg = jpeg;
-      const lerc = lercBlockParams(g, b);
-      if (lerc) info.lerc = lerc;
+      const info = blockInfo(g, b);
       // A block decoded synchronously is placed before anything else runs, as `reuse` requires.
       const decoded = decodeBlock(codec, raw, info, blockWhere(g, b));
       placeDecoded(g, b, raw, decoded instanceof Uint8Array ? decoded : await decoded, outputTargets);
@@ -499,8 +490,31 @@ function blockGeometry(
       );
     g.lerc = { ...level.lerc };
   }
+  if (level.compression === WEBP_COMPRESSION) {
+    checkWebpLevel(level, g);
+    g.webp = true;
+  }
   g.blockBytes = rowBytes(g, bh);
   return g;
+}
+
+/** libtiff's WEBP codec takes 8-bit RGB or RGBA stored pixel-interleaved only. */
+function checkWebpLevel(level: GeoTiffLevel, g: BlockGeometry): void {
+  const why =
+    level.dtype !== 'uint8' || level.nbits
+      ? `${level.nbits ?? DTYPE_BYTES[level.dtype] * 8}-bit ${level.dtype} samples`
+      : level.bandCount !== 3 && level.bandCount !== 4
+        ? `${level.bandCount} samples per pixel`
+        : level.planarConfiguration === 2
+          ? 'band-interleaved (planar) blocks'
+          : level.ycbcr
+            ? 'YCbCr samples'
+            : undefined;
+  if (why)
+    throw new RasterIoError(
+      'UNSUPPORTED_CODEC',
+      `${g.name}: IFD ${level.ifd} is WEBP-compressed with ${why}; WEBP holds 8-bit RGB or RGBA pixels only`,
+    );
 }
 
 /** Bytes of `rows` block rows; YCbCr blocks hold subsampled chroma: fewer bytes than their RGB geometry. */
@@ -740,7 +754,7 @@ function checkPhotometric(photometric: number, name: string, ifd: number): void 
 }
 
 /**
- * The predictor libtiff applies: none for uncompressed, PackBits, JPEG and LERC data (the tag is ignored there); the
+ * The predictor libtiff applies: none for uncompressed, PackBits, JPEG, LERC and WEBP data (the tag is ignored there); the
  * others (LZW, deflate, registered codecs such as ZSTD) use it. Floating point prediction needs float samples.
  */
 function effectivePredictor(level: GeoTiffLevel, name: string): number {
@@ -748,7 +762,8 @@ function effectivePredictor(level: GeoTiffLevel, name: string): number {
     level.compression === 1 ||
     level.compression === 32773 ||
     level.compression === JPEG_COMPRESSION ||
-    level.compression === LERC_COMPRESSION
+    level.compression === LERC_COMPRESSION ||
+    level.compression === WEBP_COMPRESSION
   )
     return 1;
   const p = level.predictor;
