@@ -42,6 +42,8 @@ export type {
   ParallelBlockDecoder,
 } from './read/parallel-decoder.js';
 export type { BlockGeometry, BlockJob } from './read/place-block.js';
+export type { ReadMaskOptions, ReadMaskResult } from './read/read-mask.js';
+export { readMask } from './read/read-mask.js';
 export type { FilledBlock, ReadRasterOptions, ReadRasterResult } from './read/read-raster.js';
 export { DEFAULT_READ_RASTER, readRaster } from './read/read-raster.js';
 export type { ResizeOptions } from './resample/resize.js';

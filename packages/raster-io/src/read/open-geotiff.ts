@@ -61,6 +61,11 @@ export interface GeoTiffLevel {
    * offsets there (libtiff and GDAL read those as tiles).
    */
   offsetsTag: 'TileOffsets' | 'StripOffsets';
+  /**
+   * The level's internal transparency mask (GDAL's per-dataset mask: a 1-bit IFD of NewSubfileType 4, or 5 for an
+   * overview's), read with `readMask`.
+   */
+  mask?: { ifd: number };
 }
 
 /** An opened GeoTIFF/COG: its levels and the source they are read from. */
@@ -94,6 +99,8 @@ export interface OpenGeoTiffOptions {
 /** Internal state kept next to a {@link GeoTiff} (never exported from the package). */
 export interface GeoTiffInternals {
   images: GeoTIFFImage[];
+  /** Each level's internal mask (same index as `images`), described as a one-band level. */
+  masks: ({ level: GeoTiffLevel; image: GeoTIFFImage } | undefined)[];
   codecs?: Readonly<Record<number, Codec>>;
   limits: RasterIoLimits;
   decoder?: ParallelBlockDecoder;
@@ -256,10 +263,12 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
 
   const levels: GeoTiffLevel[] = [];
   const levelImages: GeoTIFFImage[] = [];
+  const maskImages: [number, GeoTIFFImage][] = [];
   let full: GeoTiffLevel | undefined;
   for (const [i, img] of images.entries()) {
     const fd = img.fileDirectory;
     const subfile = Number(fd.getValue('NewSubfileType') ?? 0);
+    if (i > 0 && subfile & 4) maskImages.push([i, img]);
     if (i > 0 && (!(subfile & 1) || subfile & 4)) continue; // other pages and masks are not levels
     const level = await describeLevel(img, i, name);
     if (i === 0) {
@@ -292,13 +301,45 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
       await raw.close?.();
     },
   };
+  const masks = await pairMasks(tiff.levels, maskImages, name);
   internals.set(tiff, {
     images: order.map((i) => levelImages[i] as GeoTIFFImage),
+    masks,
     codecs: input.codecs,
     limits: input.limits,
     decoder: input.decoder,
   });
   return tiff;
+}
+
+/**
+ * Each level's internal mask, as GDAL pairs them: the first mask IFD of the level's size, one band of 1 bit (what
+ * GDAL writes). A mask IFD that cannot be described, or of another layout, is left out (the pixels stay readable).
+ */
+async function pairMasks(
+  levels: readonly GeoTiffLevel[],
+  candidates: [number, GeoTIFFImage][],
+  name: string,
+): Promise<GeoTiffInternals['masks']> {
+  const masks: GeoTiffInternals['masks'] = levels.map(() => undefined);
+  for (const [ifd, image] of candidates) {
+    const at = levels.findIndex(
+      (l, k) => !masks[k] && l.width === image.getWidth() && l.height === image.getHeight(),
+    );
+    const owner = levels[at];
+    if (!owner) continue;
+    let level: GeoTiffLevel;
+    try {
+      level = await describeLevel(image, ifd, name);
+    } catch {
+      continue;
+    }
+    if (level.bandCount !== 1 || level.nbits !== 1) continue;
+    level.noData = null;
+    masks[at] = { level, image };
+    owner.mask = { ifd };
+  }
+  return masks;
 }
 
 /** The GeoKeys by id; long params (a WKT citation) may be deferred by geotiff.js, hence loadValue. */

@@ -105,6 +105,10 @@ export const DEFAULT_READ_RASTER = {
   threads: 1,
 } as const satisfies ReadRasterOptions;
 
+/** Read options with the defaults filled in. */
+export type ResolvedReadOptions = ReadRasterOptions &
+  Required<Pick<ReadRasterOptions, keyof typeof DEFAULT_READ_RASTER>>;
+
 /**
  * Read pixels of a GeoTIFF: a window or bbox, a band subset, a resolution level. Only the tiles/strips that
  * intersect the window are fetched; reads that are close in the file are merged (one HTTP range each).
@@ -139,7 +143,36 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
 
 async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): Promise<ReadRasterResult> {
   const opts = { ...DEFAULT_READ_RASTER, ...options };
-  const { images, codecs, limits: fileLimits, decoder } = geoTiffInternals(tiff);
+  const { level, image } = levelOf(tiff, opts.level);
+  return readLevel(tiff, level, image, resolveWindow(tiff, level, opts), opts);
+}
+
+/** Level `index` of `tiff` and its TIFF image. @throws RasterIoError `INVALID_ARGUMENT` when there is none */
+export function levelOf(tiff: GeoTiff, index: number): { level: GeoTiffLevel; image: GeoTIFFImage } {
+  const image = geoTiffInternals(tiff).images[index];
+  const level = tiff.levels[index];
+  if (!Number.isInteger(index) || !level || !image) {
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${tiff.name}: level ${index} does not exist; the file has levels 0..${tiff.levels.length - 1}`,
+    );
+  }
+  return { level, image };
+}
+
+/**
+ * Read window `win` of `level` (stored in `image`): the body of {@link readRaster}, also used for a level's
+ * internal mask (see read-mask.ts), whose window is its level's.
+ * @internal
+ */
+export async function readLevel(
+  tiff: GeoTiff,
+  level: GeoTiffLevel,
+  image: GeoTIFFImage,
+  win: RasterWindow,
+  opts: ResolvedReadOptions,
+): Promise<ReadRasterResult> {
+  const { codecs, limits: fileLimits, decoder } = geoTiffInternals(tiff);
   const name = tiff.name;
   const limits = resolveLimits(name, fileLimits, opts.limits);
   if (opts.onCorruptBlock !== 'error' && opts.onCorruptBlock !== 'fill') {
@@ -149,16 +182,6 @@ async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): P
     );
   }
   throwIfAborted(opts.signal, name);
-  const levelIndex = opts.level;
-  const level = tiff.levels[levelIndex];
-  const image = images[levelIndex];
-  if (!Number.isInteger(levelIndex) || !level || !image) {
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `${name}: level ${levelIndex} does not exist; the file has levels 0..${tiff.levels.length - 1}`,
-    );
-  }
-  const win = resolveWindow(tiff, level, opts);
   const bands = resolveBands(level, opts.bands, name);
   checkLimit(
     limits,
@@ -785,7 +808,7 @@ function effectivePredictor(level: GeoTiffLevel, name: string): number {
   return p;
 }
 
-function resolveWindow(
+export function resolveWindow(
   tiff: GeoTiff,
   level: GeoTiffLevel,
   opts: ReadRasterOptions & { bboxCrs: 'native' | 'lonlat' },
