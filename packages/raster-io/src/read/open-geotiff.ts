@@ -323,21 +323,20 @@ async function pairMasks(
 ): Promise<GeoTiffInternals['masks']> {
   const masks: GeoTiffInternals['masks'] = levels.map(() => undefined);
   for (const [ifd, image] of candidates) {
-    const at = levels.findIndex(
-      (l, k) => !masks[k] && l.width === image.getWidth() && l.height === image.getHeight(),
-    );
-    const owner = levels[at];
-    if (!owner) continue;
-    let level: GeoTiffLevel;
     try {
-      level = await describeLevel(image, ifd, name);
+      const at = levels.findIndex(
+        (l, k) => !masks[k] && l.width === image.getWidth() && l.height === image.getHeight(),
+      );
+      const owner = levels[at];
+      if (!owner) continue;
+      const level = await describeLevel(image, ifd, name);
+      if (level.bandCount !== 1 || level.nbits !== 1) continue;
+      level.noData = null;
+      masks[at] = { level, image };
+      owner.mask = { ifd };
     } catch {
-      continue;
+      // a mask IFD we cannot describe: the level reads as if it had none
     }
-    if (level.bandCount !== 1 || level.nbits !== 1) continue;
-    level.noData = null;
-    masks[at] = { level, image };
-    owner.mask = { ifd };
   }
   return masks;
 }

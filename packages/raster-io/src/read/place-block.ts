@@ -44,9 +44,9 @@ export interface BlockGeometry {
   nbits?: number;
   /** Float16 samples: `bps` is 2 (what is stored) and the output is float32. */
   halfFloat?: boolean;
-  /** JPEG levels: the shared tables and whether YCbCr is converted to RGB (see {@link jpegBlockParams}). */
+  /** JPEG levels: the shared tables and whether YCbCr is converted to RGB (see {@link blockInfo}). */
   jpeg?: { tables?: Uint8Array; ycbcrToRgb: boolean };
-  /** LERC levels: the blob wrapping and whether 8-bit alpha may travel as the mask (see {@link lercBlockParams}). */
+  /** LERC levels: the blob wrapping and whether 8-bit alpha may travel as the mask (see {@link blockInfo}). */
   lerc?: { additionalCompression: number; alphaAsMask: boolean };
   /** WEBP levels (8-bit RGB or RGBA, pixel-interleaved: checked when the geometry is made). */
   webp?: boolean;

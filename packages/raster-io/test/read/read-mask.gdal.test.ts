@@ -199,6 +199,34 @@ ds = None`,
     }
   });
 
+  it('a mask IFD we cannot describe (TileWidth 0) leaves its level unmasked; the file opens and reads', async () => {
+    const bytes = new Uint8Array(readFileSync(ycbcr));
+    const view = new DataView(bytes.buffer);
+    expect(view.getUint16(0, true)).toBe(0x4949); // little-endian classic TIFF (GDAL's default)
+    let ifd = view.getUint32(4, true);
+    ifd = view.getUint32(ifd + 2 + 12 * view.getUint16(ifd, true), true); // IFD 1: the full image's mask
+    let patched = false;
+    for (let e = 0; e < view.getUint16(ifd, true); e++) {
+      const at = ifd + 2 + 12 * e;
+      if (view.getUint16(at, true) === 322) {
+        view.setUint16(at + 8, 0, true);
+        patched = true;
+      }
+    }
+    expect(patched).toBe(true);
+    const path = join(tmp(), 'bad-mask-ifd.tif');
+    writeFileSync(path, bytes);
+    const tiff = await openGeoTiffFile(path);
+    try {
+      expect(tiff.levels[0]?.mask).toBeUndefined();
+      expect(await readMask(tiff)).toBeNull();
+      expect(tiff.levels[1]?.mask).toBeDefined(); // the overviews' masks are intact
+      expect((await readRaster(tiff)).bands.length).toBe(3);
+    } finally {
+      await tiff.close();
+    }
+  });
+
   it('levels without an internal mask read null; a level that does not exist → INVALID_ARGUMENT', async () => {
     const path = join(tmp(), 'plain.tif');
     await writeGeoTiff(path, syntheticRaster('uint16', 40, 30, 2, 3));
