@@ -76,19 +76,12 @@ const blockBytes = (p: LercBlockParams): number => p.width * p.height * p.sample
  * @throws RasterIoError CORRUPT_BLOCK naming the file and what does not fit
  */
 export function decodeLercBlock(blob: Uint8Array, p: LercBlockParams, file: string): Uint8Array {
-  if (p.dtype === 'uint32') {
-    // Esri's decoder (lerc 3.0) calls a DataView method that does not exist for uint32 block offsets
-    throw new RasterIoError(
-      'UNSUPPORTED_CODEC',
-      `${file}: LERC-compressed uint32 samples are not read (the lerc 3.0 decoder fails on them); convert with gdal_translate -co COMPRESS=DEFLATE`,
-    );
-  }
   const headers = readBlobHeaders(blob, p, file);
   const layout = blobLayout(headers, p, file);
   let decoded: ArrayLike<number>[];
   try {
     const own = blob.slice().buffer; // the decoder reads from the start of an ArrayBuffer of its own
-    decoded = Lerc.decode(own, { returnPixelInterleavedDims: true }).pixels;
+    decoded = withUint32Accessor(() => Lerc.decode(own, { returnPixelInterleavedDims: true }).pixels);
   } catch (err) {
     throw corrupt(file, `blob does not decode (${err instanceof Error ? err.message : String(err)})`, err);
   }
@@ -97,6 +90,22 @@ export function decodeLercBlock(blob: Uint8Array, p: LercBlockParams, file: stri
     if (decoded[i]?.length !== n * h.dims) throw corrupt(file, `blob ${i} decoded to the wrong size`);
   });
   return assemble(headers, decoded, layout, p, file);
+}
+
+/**
+ * Run `decode` with `DataView.prototype.getUInt32` defined: lerc 3.0 reads uint32 micro-block offsets through that
+ * misspelt name (`getUint32` is meant), so without it every uint32 blob with a full-width offset fails. The call is
+ * synchronous, so nothing else on this thread can see the alias, and it is removed afterwards.
+ */
+function withUint32Accessor<T>(decode: () => T): T {
+  const proto = DataView.prototype as DataView & { getUInt32?: DataView['getUint32'] };
+  if (proto.getUInt32) return decode();
+  Object.defineProperty(proto, 'getUInt32', { value: proto.getUint32, configurable: true, writable: true });
+  try {
+    return decode();
+  } finally {
+    delete proto.getUInt32;
+  }
 }
 
 type Layout = 'dims' | 'alpha' | 'bands';
