@@ -49,7 +49,7 @@ export class UnsupportedCodecError extends RasterIoError {
   ) {
     super(
       'UNSUPPORTED_CODEC',
-      `${file ? `${file}: ` : ''}no codec for TIFF compression ${compression}; supported: 1 (none), 5 (LZW), 7 (JPEG, 8-bit baseline), 8/32946 (deflate), 32773 (PackBits), 34887 (LERC; LERC_ZSTD in Node), 50000 (ZSTD, Node), 34925 (LZMA, Node), 50001 (WEBP, Node with libwebp); add one with registerCodec(${compression}, load) or convert the file with gdal_translate -co COMPRESS=DEFLATE`,
+      `${file ? `${file}: ` : ''}no codec for TIFF compression ${compression}; supported: 1 (none), 2/3/4 (CCITT, 1-bit), 5 (LZW), 7 (JPEG, 8-bit baseline), 8/32946 (deflate), 32773 (PackBits), 34887 (LERC; LERC_ZSTD in Node), 50000 (ZSTD, Node), 34925 (LZMA, Node), 50001 (WEBP, Node with libwebp); add one with registerCodec(${compression}, load) or convert the file with gdal_translate -co COMPRESS=DEFLATE`,
     );
   }
 }

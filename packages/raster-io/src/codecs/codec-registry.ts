@@ -4,6 +4,9 @@ import type { Codec, LoadCodec } from './codec.js';
 // Built-ins are a lazy lookup table (no registration on import keeps "sideEffects": false true).
 const BUILT_IN: Readonly<Record<number, LoadCodec>> = {
   1: async () => (await import('./raw.js')).rawCodec,
+  2: async () => (await import('./ccitt.js')).ccittCodec,
+  3: async () => (await import('./ccitt.js')).ccittCodec,
+  4: async () => (await import('./ccitt.js')).ccittCodec,
   5: async () => (await import('./lzw.js')).lzwCodec,
   7: async () => (await import('./jpeg.js')).jpegCodec,
   8: async () => (await import('./deflate.js')).deflateCodec,

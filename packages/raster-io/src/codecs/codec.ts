@@ -1,4 +1,5 @@
 // Codec contract: one TIFF compression scheme, block in → raw block bytes out (predictor applied elsewhere).
+import type { CcittBlockParams } from './ccitt-params.js';
 import type { JpegBlockParams } from './jpeg-params.js';
 import type { LercBlockParams } from './lerc-params.js';
 import type { WebpBlockParams } from './webp-params.js';
@@ -26,6 +27,8 @@ export interface BlockInfo {
   lerc?: LercBlockParams;
   /** WEBP blocks (compression 50001): the image size and samples every block must have. */
   webp?: WebpBlockParams;
+  /** CCITT blocks (compressions 2, 3, 4): the row width and count, and the IFD's options and fill order. */
+  ccitt?: CcittBlockParams;
 }
 
 /**

@@ -1,6 +1,7 @@
 // A process-wide pool of block workers (node:worker_threads): decoding for reads, deflate for writes. Workers start on the first parallel read,
 // are kept for later reads, and are unref'd while idle so they never keep the process alive.
 import { Worker } from 'node:worker_threads';
+import { ccittCodec } from '../codecs/ccitt.js';
 import type { Codec } from '../codecs/codec.js';
 import { deflateCodec } from '../codecs/deflate.js';
 import { jpegCodec } from '../codecs/jpeg.js';
@@ -115,6 +116,7 @@ const WORKER_CODECS: readonly Codec[] = [
   lzmaCodec,
   lercNodeCodec,
   webpCodec,
+  ccittCodec,
 ];
 
 /** The Node decoder: the built-in codecs on up to `threads` worker threads. */

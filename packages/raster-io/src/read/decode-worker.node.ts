@@ -2,6 +2,7 @@
 // with the same stages as the main thread; failures go back as (index, code, message).
 import { readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import { ccittCodec } from '../codecs/ccitt.js';
 import type { Codec } from '../codecs/codec.js';
 import { jpegCodec } from '../codecs/jpeg.js';
 import { JPEG_COMPRESSION } from '../codecs/jpeg-params.js';
@@ -30,6 +31,9 @@ import {
 
 const CODECS: Readonly<Record<number, Codec>> = {
   1: rawCodec,
+  2: ccittCodec,
+  3: ccittCodec,
+  4: ccittCodec,
   5: lzwCodec,
   [JPEG_COMPRESSION]: jpegCodec,
   8: zlibCodec,

@@ -1,4 +1,5 @@
 import { GeoTIFF, type GeoTIFFImage } from 'geotiff';
+import { CCITT_RLE, CCITT_T6, type CcittLayout, isCcitt } from '../codecs/ccitt-params.js';
 import type { Codec } from '../codecs/codec.js';
 import { JPEG_COMPRESSION } from '../codecs/jpeg-params.js';
 import { LERC_COMPRESSION } from '../codecs/lerc-params.js';
@@ -66,6 +67,8 @@ export interface GeoTiffLevel {
    * overview's), read with `readMask`.
    */
   mask?: { ifd: number };
+  /** CCITT-compressed levels (2, 3, 4): T4Options / T6Options and whether FillOrder is 2 (least significant bit first). */
+  ccitt?: CcittLayout;
 }
 
 /** An opened GeoTIFF/COG: its levels and the source they are read from. */
@@ -466,6 +469,7 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
       : {}),
     ...(compression === JPEG_COMPRESSION ? await jpegTables(fd) : {}),
     ...(compression === LERC_COMPRESSION ? lercLayout(fd, dtype, spp) : {}),
+    ...(isCcitt(compression) ? { ccitt: ccittLayout(fd, compression) } : {}),
   };
 }
 
@@ -486,6 +490,13 @@ function lercLayout(
 }
 
 /** The JPEGTables tag of a JPEG level, when it has one (each block may also carry its own tables). */
+/** A CCITT level's options (T4Options for T.4, T6Options for T.6; 0 when absent) and bit order. */
+function ccittLayout(fd: GeoTIFFImage['fileDirectory'], compression: number): CcittLayout {
+  const tag = compression === CCITT_T6 ? 'T6Options' : 'T4Options';
+  const options = compression === CCITT_RLE ? 0 : Number(tagNumbers(fd.getValue(tag as never))[0] ?? 0);
+  return { options, lsbFirst: Number(tagNumbers(fd.getValue('FillOrder' as never))[0] ?? 1) === 2 };
+}
+
 async function jpegTables(fd: GeoTIFFImage['fileDirectory']): Promise<{ jpegTables?: Uint8Array }> {
   if (!fd.hasTag('JPEGTables' as never)) return {};
   const v = (await fd.loadValue('JPEGTables' as never)) as ArrayLike<number> | number | undefined;

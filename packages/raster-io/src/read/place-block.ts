@@ -1,6 +1,7 @@
 // The per-block stages shared by the main-thread read and the decode workers: check the stored bytes, check
 // the decoded size, undo the predictor in place, and copy the block's pixels into the output bands.
 
+import type { CcittLayout } from '../codecs/ccitt-params.js';
 import type { BlockInfo } from '../codecs/codec.js';
 import {
   type BlockSpan4,
@@ -50,6 +51,8 @@ export interface BlockGeometry {
   lerc?: { additionalCompression: number; alphaAsMask: boolean };
   /** WEBP levels (8-bit RGB or RGBA, pixel-interleaved: checked when the geometry is made). */
   webp?: boolean;
+  /** CCITT levels (1-bit, one sample per block: checked when the geometry is made). */
+  ccitt?: CcittLayout;
 }
 
 /** One tile or strip of a read. */
@@ -88,7 +91,7 @@ export function corruptBlockError(err: unknown, file: string, where: string): Ra
 
 /**
  * What a codec is told about block `b`: its decoded size and cap, the file, and the parameters its compression
- * needs (the frame size libtiff requires of JPEG, LERC and WEBP blocks: the tile, or the image width × the
+ * needs (the frame size libtiff requires of JPEG, LERC, WEBP and CCITT blocks: the tile, or the image width × the
  * strip's rows). `reuse`: the caller places the block before it decodes the next one.
  */
 export function blockInfo(g: BlockGeometry, b: BlockJob): BlockInfo {
@@ -103,6 +106,7 @@ export function blockInfo(g: BlockGeometry, b: BlockJob): BlockInfo {
   if (g.jpeg) info.jpeg = { ...g.jpeg, width, height, samples: g.spp };
   if (g.lerc) info.lerc = { ...g.lerc, width, height, samples: g.spp, dtype: g.dtype };
   if (g.webp) info.webp = { width, height, samples: g.spp === 4 ? 4 : 3 };
+  if (g.ccitt) info.ccitt = { ...g.ccitt, compression: g.compression, width, height };
   return info;
 }
 

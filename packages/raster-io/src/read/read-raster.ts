@@ -1,4 +1,5 @@
 import type { GeoTIFFImage } from 'geotiff';
+import { isCcitt } from '../codecs/ccitt-params.js';
 import type { BlockInfo, Codec } from '../codecs/codec.js';
 import { getCodec } from '../codecs/codec-registry.js';
 import { JPEG_COMPRESSION } from '../codecs/jpeg-params.js';
@@ -517,6 +518,15 @@ function blockGeometry(
     checkWebpLevel(level, g);
     g.webp = true;
   }
+  if (level.ccitt) {
+    // libtiff's fax codecs take 1-bit samples, one per block row element
+    if (level.nbits !== 1 || g.spp !== 1)
+      throw new RasterIoError(
+        'UNSUPPORTED_CODEC',
+        `${g.name}: IFD ${level.ifd} is CCITT-compressed (${level.compression}) with ${level.nbits ?? DTYPE_BYTES[level.dtype] * 8}-bit samples, ${g.spp} per pixel; CCITT holds 1-bit single-sample rows only`,
+      );
+    g.ccitt = { ...level.ccitt };
+  }
   g.blockBytes = rowBytes(g, bh);
   return g;
 }
@@ -777,7 +787,7 @@ function checkPhotometric(photometric: number, name: string, ifd: number): void 
 }
 
 /**
- * The predictor libtiff applies: none for uncompressed, PackBits, JPEG, LERC and WEBP data (the tag is ignored there); the
+ * The predictor libtiff applies: none for uncompressed, PackBits, JPEG, LERC, WEBP and CCITT data (the tag is ignored there); the
  * others (LZW, deflate, registered codecs such as ZSTD) use it. Floating point prediction needs float samples.
  */
 function effectivePredictor(level: GeoTiffLevel, name: string): number {
@@ -786,7 +796,8 @@ function effectivePredictor(level: GeoTiffLevel, name: string): number {
     level.compression === 32773 ||
     level.compression === JPEG_COMPRESSION ||
     level.compression === LERC_COMPRESSION ||
-    level.compression === WEBP_COMPRESSION
+    level.compression === WEBP_COMPRESSION ||
+    isCcitt(level.compression)
   )
     return 1;
   const p = level.predictor;
