@@ -34,13 +34,29 @@ function runsRaster(width: number, height: number, seed: number): Raster {
     let x = y === 0 ? 2700 : 0; // row 0: a white run of 2700, then the rest
     let color = y % 3 === 1 ? 1 : 0; // some rows start black (a white run of 0)
     while (x < width) {
-      const run = y % 5 === 4 ? 1 + Math.floor(next() * 40) : (lengths[k++ % lengths.length] as number);
-      band.fill(color, x, Math.min(width, x + run));
+      // rows 2–4 of every 5: random short runs (2-D codes between close changes), else the code lengths
+      const short = y % 5 === 2 || y % 5 === 3 ? 4 : y % 5 === 4 ? 40 : 0;
+      const run = short ? 1 + Math.floor(next() * short) : (lengths[k++ % lengths.length] as number);
+      band.fill(color, y * width + x, y * width + Math.min(width, x + run));
       x += run;
       color ^= 1;
     }
   }
   return { width, height, dtype: 'uint8', bands: [band] };
+}
+
+/** How many rows of `r` differ from the row above (the test images must not repeat one row). */
+function distinctRows(r: Raster): number {
+  const b = r.bands[0] as Uint8Array;
+  let n = 0;
+  for (let y = 1; y < r.height; y++)
+    if (
+      !bytesOf(b.subarray(y * r.width, (y + 1) * r.width)).equals(
+        bytesOf(b.subarray((y - 1) * r.width, y * r.width)),
+      )
+    )
+      n++;
+  return n;
 }
 
 /** GDAL rewrites `src` (0/1 bytes) as 1-bit samples with `co`. */
@@ -90,6 +106,7 @@ describe.runIf(requireTool('python3-gdal and tiffcp (libtiff-tools)', PYTHON_GDA
 
     it('every variant reads to GDAL’s pixels and to the source, 0/1 per pixel', async () => {
       const want = bytesOf(source.bands[0] as Uint8Array);
+      expect(distinctRows(source)).toBe(source.height - 1);
       for (const f of files) {
         const tiff = await openGeoTiffFile(f.path);
         expect(tiff.levels[0]?.compression, f.name).toBe(f.compression);
