@@ -10,12 +10,10 @@ export const CCITT_T6 = 4;
 export const isCcitt = (compression: number): boolean =>
   compression === CCITT_RLE || compression === CCITT_T4 || compression === CCITT_T6;
 
-/** The IFD's CCITT settings. */
+/** The IFD's CCITT settings (FillOrder 2 is undone for every codec before decoding: see `msbFirst`). */
 export interface CcittLayout {
   /** T4Options (compression 3) or T6Options (4): bit 0 2-D coding (T.4), bit 1 uncompressed mode, bit 2 fill bits. */
   options: number;
-  /** FillOrder 2: the bits of each byte are stored least significant first. */
-  lsbFirst: boolean;
 }
 
 /** What a CCITT tile or strip needs from its IFD. */

@@ -1,7 +1,8 @@
 // CCITT bilevel decoding for TIFF compressions 2 (Modified Huffman rows), 3 (T.4: 1-D, or 2-D with tag bits, rows
 // after EOL codes) and 4 (T.6: 2-D against the previous row), giving what libtiff gives GDAL: rows of packed bits,
 // most significant first, each row starting on a byte, 1 for black runs. Codes, row lengths and the end of the data
-// are checked: a block that does not hold its rows exactly fails, nothing is filled in.
+// are checked: a block that does not hold its rows exactly fails, nothing is filled in. FillOrder 2 (bits stored
+// least significant first) is undone before any codec runs, as libtiff does.
 import { RasterIoError } from '../errors.js';
 import { CCITT_RLE, CCITT_T4, type CcittBlockParams } from './ccitt-params.js';
 import type { BlockInfo, Codec } from './codec.js';
@@ -227,15 +228,9 @@ function setBits(out: Uint8Array, at: number, x0: number, x1: number): void {
   out[last] = (out[last] as number) | tail;
 }
 
-const REVERSED = Uint8Array.from({ length: 256 }, (_, b) => {
-  let r = 0;
-  for (let k = 0; k < 8; k++) r |= ((b >> k) & 1) << (7 - k);
-  return r;
-});
-
 /** Decode a block's rows into `out` (zeroed, `rowBytes` × `height`). */
 function decodeRows(data: Uint8Array, p: CcittBlockParams, out: Uint8Array): void {
-  const bits = new BitReader(p.lsbFirst ? data.map((b) => REVERSED[b] as number) : data);
+  const bits = new BitReader(data);
   const rowBytes = (p.width + 7) >> 3;
   const capacity = 2 * p.width + 4;
   let r: Rows = {

@@ -26,6 +26,7 @@ import {
   blockWhere,
   checkStored,
   corruptBlockError,
+  msbFirst,
   placeDecoded,
 } from './place-block.js';
 
@@ -123,8 +124,9 @@ function runTask({ id, geometry: g, outputs, task, claim, chunk, progress }: Tas
         throw new RasterIoError('UNSUPPORTED_CODEC', `${g.name}: no worker codec for ${g.compression}`);
       const raw = storedBytes(g, b, task);
       checkStored(g, b, raw);
-      const data = decodeSync(codec, raw, g, b, blockWhere(g, b));
-      placeDecoded(g, b, raw, data, () => outputs);
+      const stored = msbFirst(g, raw);
+      const data = decodeSync(codec, stored, g, b, blockWhere(g, b));
+      placeDecoded(g, b, stored, data, () => outputs);
     } catch (err) {
       const typed = err instanceof RasterIoError;
       failures.push({

@@ -67,8 +67,13 @@ export interface GeoTiffLevel {
    * overview's), read with `readMask`.
    */
   mask?: { ifd: number };
-  /** CCITT-compressed levels (2, 3, 4): T4Options / T6Options and whether FillOrder is 2 (least significant bit first). */
+  /** CCITT-compressed levels (2, 3, 4): T4Options / T6Options. */
   ccitt?: CcittLayout;
+  /**
+   * FillOrder 2: every stored byte holds its bits least significant first. libtiff reverses them before any codec
+   * runs (its fax decoders do the same in their own way), and so do we.
+   */
+  lsbFirst?: boolean;
 }
 
 /** An opened GeoTIFF/COG: its levels and the source they are read from. */
@@ -470,6 +475,7 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     ...(compression === JPEG_COMPRESSION ? await jpegTables(fd) : {}),
     ...(compression === LERC_COMPRESSION ? lercLayout(fd, dtype, spp) : {}),
     ...(isCcitt(compression) ? { ccitt: ccittLayout(fd, compression) } : {}),
+    ...(Number(tagNumbers(fd.getValue('FillOrder' as never))[0] ?? 1) === 2 ? { lsbFirst: true } : {}),
   };
 }
 
@@ -490,11 +496,10 @@ function lercLayout(
 }
 
 /** The JPEGTables tag of a JPEG level, when it has one (each block may also carry its own tables). */
-/** A CCITT level's options (T4Options for T.4, T6Options for T.6; 0 when absent) and bit order. */
+/** A CCITT level's options (T4Options for T.4, T6Options for T.6; 0 when absent). */
 function ccittLayout(fd: GeoTIFFImage['fileDirectory'], compression: number): CcittLayout {
   const tag = compression === CCITT_T6 ? 'T6Options' : 'T4Options';
-  const options = compression === CCITT_RLE ? 0 : Number(tagNumbers(fd.getValue(tag as never))[0] ?? 0);
-  return { options, lsbFirst: Number(tagNumbers(fd.getValue('FillOrder' as never))[0] ?? 1) === 2 };
+  return { options: compression === CCITT_RLE ? 0 : Number(tagNumbers(fd.getValue(tag as never))[0] ?? 0) };
 }
 
 async function jpegTables(fd: GeoTIFFImage['fileDirectory']): Promise<{ jpegTables?: Uint8Array }> {

@@ -53,6 +53,8 @@ export interface BlockGeometry {
   webp?: boolean;
   /** CCITT levels (1-bit, one sample per block: checked when the geometry is made). */
   ccitt?: CcittLayout;
+  /** FillOrder 2: stored bytes are bit-reversed before decoding (see {@link msbFirst}). */
+  lsbFirst?: boolean;
 }
 
 /** One tile or strip of a read. */
@@ -67,6 +69,23 @@ export interface BlockJob {
   /** Rows of image data in the block and the bytes they must decode to. */
   rows: number;
   expected: number;
+}
+
+const REVERSED = Uint8Array.from({ length: 256 }, (_, b) => {
+  let r = 0;
+  for (let k = 0; k < 8; k++) r |= ((b >> k) & 1) << (7 - k);
+  return r;
+});
+
+/**
+ * A block's stored bytes in the bit order codecs read (most significant first): FillOrder 2 blocks are reversed
+ * into a copy, as libtiff reverses them before decoding (the source's bytes are never modified).
+ */
+export function msbFirst(g: BlockGeometry, raw: Uint8Array): Uint8Array {
+  if (!g.lsbFirst) return raw;
+  const out = new Uint8Array(raw.byteLength);
+  for (let i = 0; i < raw.byteLength; i++) out[i] = REVERSED[raw[i] as number] as number;
+  return out;
 }
 
 /** A stored block shorter than its byte count is a file cut off. */

@@ -29,6 +29,7 @@ import {
   blockWhere,
   checkStored,
   corruptBlockError,
+  msbFirst,
   placeDecoded,
 } from './place-block.js';
 import { plainScratch, sharedScratch } from './scratch-pool.js';
@@ -219,10 +220,11 @@ export async function readLevel(
   const decode = async (b: BlockJob, raw: Uint8Array): Promise<void> => {
     try {
       checkStored(g, b, raw);
+      const stored = msbFirst(g, raw);
       const info = blockInfo(g, b);
       // A block decoded synchronously is placed before anything else runs, as `reuse` requires.
-      const decoded = decodeBlock(codec, raw, info, blockWhere(g, b));
-      placeDecoded(g, b, raw, decoded instanceof Uint8Array ? decoded : await decoded, outputTargets);
+      const decoded = decodeBlock(codec, stored, info, blockWhere(g, b));
+      placeDecoded(g, b, stored, decoded instanceof Uint8Array ? decoded : await decoded, outputTargets);
     } catch (err) {
       const salvage =
         err instanceof RasterIoError &&
@@ -494,6 +496,7 @@ function blockGeometry(
     bands,
   };
   if (level.ycbcr) g.ycbcr = level.ycbcr;
+  if (level.lsbFirst) g.lsbFirst = true;
   if (level.nbits) g.nbits = level.nbits;
   if (level.halfFloat) {
     g.halfFloat = true;

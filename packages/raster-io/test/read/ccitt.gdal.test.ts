@@ -1,6 +1,7 @@
 // CCITT bilevel GeoTIFFs (compressions 2, 3, 4: GDAL's CCITTRLE / CCITTFAX3 / CCITTFAX4 on NBITS=1 data, and
 // libtiff's tiffcp for what GDAL does not write: T.4 2-D, fill bits, least-significant-bit-first order, tiles) read
-// to GDAL's pixels and to their sources; runs of every code length appear; damaged blocks fail typed.
+// to GDAL's pixels and to their sources; runs of every code length appear; damaged blocks fail typed. FillOrder 2
+// under the other codecs too.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -118,6 +119,43 @@ describe.runIf(requireTool('python3-gdal and tiffcp (libtiff-tools)', PYTHON_GDA
         expect(bytesOf(r.bands[0] as Uint8Array).equals(want), `${f.name} vs source`).toBe(true);
       }
       expect(files.length).toBe(9);
+    });
+
+    it('FillOrder 2 (bits stored least significant first) under every codec, 1-bit and 8-bit: GDAL’s pixels', async () => {
+      const plain = join(tmp(), 'one-bit.tif');
+      const rgba = join(tmp(), 'rgba-8bit.tif');
+      const eight: Raster = {
+        width: 97,
+        height: 61,
+        dtype: 'uint8',
+        bands: [0, 1, 2, 3].map((b) => Uint8Array.from({ length: 97 * 61 }, (_, i) => (i * (7 + b)) & 255)),
+      };
+      await writeGeoTiff(rgba, eight);
+      const variants = [
+        ...['none', 'lzw', 'zip', 'packbits'].map((c) => ({ src: plain, args: ['-c', c] })),
+        { src: rgba, args: ['-c', 'none'] },
+        { src: rgba, args: ['-c', 'zip', '-t', '-w', '32', '-l', '32'] },
+        { src: rgba, args: ['-c', 'lzw', '-p', 'separate'] },
+      ].map((v, i) => ({ ...v, path: join(tmp(), `lsb-first-${i}.tif`) }));
+      for (const v of variants) tiffcp([...v.args, '-f', 'lsb2msb', v.src, v.path]);
+      const ref = runGdalBatch(tmp(), { describe: variants.map((v) => v.path) }, 'fill-order');
+      for (const v of variants) {
+        expect(
+          readFileSync(v.path).includes(
+            Buffer.from([0x0a, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0x00]),
+          ),
+          `${v.args} FillOrder 2`,
+        ).toBe(true);
+        const r = await readGeoTiffFile(v.path);
+        const want = v.src === plain ? [source.bands[0] as Uint8Array] : (eight.bands as Uint8Array[]);
+        for (const [b, band] of r.bands.entries()) {
+          const gdalBand = Buffer.from(ref[v.path]?.bands[b]?.levels[0]?.data ?? '', 'base64');
+          expect(bytesOf(band).equals(gdalBand), `${v.args} band ${b} vs GDAL`).toBe(true);
+          expect(bytesOf(band).equals(bytesOf(want[b] as Uint8Array)), `${v.args} band ${b} vs source`).toBe(
+            true,
+          );
+        }
+      }
     });
 
     it('large reads decode CCITT blocks on the workers: threads 2 equal threads 1 and the source', async () => {
