@@ -495,13 +495,13 @@ function lercLayout(
   return { lerc: { additionalCompression, alphaAsMask } };
 }
 
-/** The JPEGTables tag of a JPEG level, when it has one (each block may also carry its own tables). */
 /** A CCITT level's options (T4Options for T.4, T6Options for T.6; 0 when absent). */
 function ccittLayout(fd: GeoTIFFImage['fileDirectory'], compression: number): CcittLayout {
   const tag = compression === CCITT_T6 ? 'T6Options' : 'T4Options';
   return { options: compression === CCITT_RLE ? 0 : Number(tagNumbers(fd.getValue(tag as never))[0] ?? 0) };
 }
 
+/** The JPEGTables tag of a JPEG level, when it has one (each block may also carry its own tables). */
 async function jpegTables(fd: GeoTIFFImage['fileDirectory']): Promise<{ jpegTables?: Uint8Array }> {
   if (!fd.hasTag('JPEGTables' as never)) return {};
   const v = (await fd.loadValue('JPEGTables' as never)) as ArrayLike<number> | number | undefined;
