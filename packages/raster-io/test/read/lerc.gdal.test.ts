@@ -12,6 +12,7 @@ import { decodeWorkerCount } from '../../src/read/decode-pool.node.js';
 import { FIELD } from '../../src/write/tiff-ifd.js';
 import { PYTHON_GDAL } from '../support/gdal.js';
 import { type GdalFile, runGdalBatch } from '../support/gdal-batch.js';
+import { mutationOutcomes } from '../support/mutations.js';
 import { requireTool } from '../support/require-tool.js';
 import { rng, syntheticRaster } from '../support/synthetic.js';
 import { buildTiff } from '../support/tiff-builder.js';
@@ -463,31 +464,13 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))('hostile 
   it('300 random mutations of a tiled LERC file: the same outcome at 1 and 2 threads, only typed errors', async () => {
     const original = new Uint8Array(readFileSync(mutable));
     const firstBlob = Buffer.from(original).indexOf('Lerc2 ');
-    const next = rng(17);
-    const codes = new Map<string, number>();
-    for (let k = 0; k < 300; k++) {
-      const bytes = original.slice();
-      const count = 1 + Math.floor(next() * 4);
-      for (let m = 0; m < count; m++) {
-        const at = firstBlob + Math.floor(next() * (bytes.length - firstBlob));
-        bytes[at] = Math.floor(next() * 256);
-      }
-      const path = join(tmp(), 'h-mutant.tif');
-      writeFileSync(path, bytes);
-      const outcome = async (threads: number) => {
-        try {
-          const r = await readGeoTiffFile(path, { threads });
-          return `ok ${Buffer.from(bytesOf(r.bands[0] as Uint16Array)).toString('base64').length}`;
-        } catch (err) {
-          const code = (err as { code?: unknown }).code;
-          if (typeof code !== 'string') throw err;
-          return code;
-        }
-      };
-      const one = await outcome(1);
-      expect(await outcome(2)).toBe(one);
-      codes.set(one.split(' ')[0] as string, (codes.get(one.split(' ')[0] as string) ?? 0) + 1);
-    }
+    const codes = await mutationOutcomes({
+      original,
+      from: firstBlob,
+      cases: 300,
+      seed: 17,
+      path: join(tmp(), 'h-mutant.tif'),
+    });
     expect(codes.get('CORRUPT_BLOCK')).toBeGreaterThan(100);
   }, 60_000);
 });

@@ -1,0 +1,45 @@
+// Random byte mutations of a file read at 1 and 2 threads: both must end alike (the same pixels or the same typed
+// error code), and the outcomes are counted for the caller's assertions.
+import { writeFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import { bytesOf } from '../../src/internal/typed-array.js';
+import { readGeoTiffFile } from '../../src/node.js';
+import { rng } from './synthetic.js';
+
+export interface MutationRun {
+  /** The file's bytes; each case changes 1–4 random bytes at or after `from` (the first block). */
+  original: Uint8Array;
+  from: number;
+  cases: number;
+  seed: number;
+  /** Where each mutant is written (overwritten case by case). */
+  path: string;
+}
+
+/** Outcome counts: `ok` for a read that succeeded, else the error's code. A code-less error fails the test. */
+export async function mutationOutcomes(run: MutationRun): Promise<Map<string, number>> {
+  const next = rng(run.seed);
+  const codes = new Map<string, number>();
+  for (let k = 0; k < run.cases; k++) {
+    const bytes = run.original.slice();
+    const count = 1 + Math.floor(next() * 4);
+    for (let m = 0; m < count; m++)
+      bytes[run.from + Math.floor(next() * (bytes.length - run.from))] = Math.floor(next() * 256);
+    writeFileSync(run.path, bytes);
+    const outcome = async (threads: number): Promise<string> => {
+      try {
+        const r = await readGeoTiffFile(run.path, { threads });
+        return `ok ${r.bands.map((b) => Buffer.from(bytesOf(b)).toString('base64')).join(',')}`;
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (typeof code !== 'string') throw err;
+        return code;
+      }
+    };
+    const one = await outcome(1);
+    expect(await outcome(2), `case ${k}`).toBe(one);
+    const kind = one.split(' ')[0] as string;
+    codes.set(kind, (codes.get(kind) ?? 0) + 1);
+  }
+  return codes;
+}
