@@ -4,6 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
+import { bytesOf } from '../../src/internal/typed-array.js';
+import { openGeoTiffFile, readRaster } from '../../src/node.js';
 import { PYTHON_GDAL } from './gdal.js';
 
 /** What one batch does, in this order. */
@@ -77,4 +80,35 @@ export function runGdalBatch(dir: string, job: GdalJob, name: string): Record<st
   });
   if (r.status !== 0) throw new Error(`GDAL batch failed: ${r.stderr}`);
   return JSON.parse(readFileSync(outPath, 'utf8')) as Record<string, GdalFile>;
+}
+
+/**
+ * Read every level of `path` with our reader and compare it with GDAL's description `ref`: the level count, each
+ * level's compression, size and band count are asserted; levels whose pixels differ from GDAL's bit for bit are
+ * returned as `name level i band b` (empty when all match), with the number of levels read.
+ */
+export async function levelsUnlikeGdal(
+  path: string,
+  ref: GdalFile,
+  expected: { name: string; compression: number; levels: number },
+): Promise<{ differing: string[]; levels: number }> {
+  const { name, compression } = expected;
+  const differing: string[] = [];
+  const tiff = await openGeoTiffFile(path);
+  try {
+    expect(tiff.levels.length, name).toBe(expected.levels);
+    for (const [li, level] of tiff.levels.entries()) {
+      expect(level.compression, `${name} level ${li}`).toBe(compression);
+      const r = await readRaster(tiff, { level: li });
+      expect(r.bands.length, name).toBe(ref.bands.length);
+      expect([r.width, r.height], `${name} level ${li}`).toEqual(ref.bands[0]?.levels[li]?.size);
+      for (const [b, band] of r.bands.entries()) {
+        const want = Buffer.from(ref.bands[b]?.levels[li]?.data ?? '', 'base64');
+        if (!Buffer.from(bytesOf(band)).equals(want)) differing.push(`${name} level ${li} band ${b}`);
+      }
+    }
+    return { differing, levels: tiff.levels.length };
+  } finally {
+    await tiff.close();
+  }
 }
