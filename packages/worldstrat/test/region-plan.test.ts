@@ -122,5 +122,17 @@ describe('regionFromGeoJson', () => {
     let deep = '[8.5,47]';
     for (let i = 0; i < 10; i++) deep = `[${deep}]`;
     expect(err(`{"type":"Polygon","coordinates":${deep}}`).message).toContain('nested too deep');
+    // Features inside features, 5 000 deep: a typed refusal, not a stack overflow (was a RangeError).
+    let nested = '{"type":"Point","coordinates":[8.5,47]}';
+    for (let i = 0; i < 5000; i++) nested = `{"type":"Feature","geometry":${nested}}`;
+    expect(err(nested)).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('nested more than 32 deep at $.geometry.geometry'),
+    });
+    // 30 levels (collections of features of collections) still read.
+    let ok = '{"type":"Point","coordinates":[8.5,47]}';
+    for (let i = 0; i < 15; i++)
+      ok = `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":${ok}}]}`;
+    expect(regionFromGeoJson(ok, 'ok.geojson')).toEqual([8.5, 47, 8.5, 47]);
   });
 });

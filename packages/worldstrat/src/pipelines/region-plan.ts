@@ -21,6 +21,8 @@ export const DEFAULT_REGION_TILE_OVERLAP_PX = 100;
 /** Largest GeoJSON region file (bytes) and vertex count read. */
 const MAX_GEOJSON_BYTES = 16 * 1024 * 1024;
 const MAX_GEOJSON_VERTICES = 1_000_000;
+/** Feature / FeatureCollection / GeometryCollection nesting a region file may use (real files use 2–3). */
+const MAX_GEOJSON_NESTING = 32;
 
 /** A pixel window on the region's LR grid. */
 export interface LrWindow {
@@ -247,17 +249,21 @@ export function regionFromGeoJson(text: string, file: string): BBox {
     }
     for (const [i, c] of list.entries()) visit(c, depth + 1, `${where}[${i}]`);
   };
-  const geometry = (g: unknown, where: string): void => {
+  // Features and collections nest by recursion: bounded, so a hostile file fails typed, not by stack overflow.
+  const geometry = (g: unknown, where: string, depth = 0): void => {
+    if (depth > MAX_GEOJSON_NESTING)
+      bad(`region file ${file}: objects nested more than ${MAX_GEOJSON_NESTING} deep at ${where}`);
     const o = g as { type?: unknown; coordinates?: unknown; geometries?: unknown; geometry?: unknown };
     if (!o || typeof o !== 'object') bad(`region file ${file}: ${where} is not a GeoJSON object`);
     if (o.type === 'FeatureCollection') {
       const fs = (o as { features?: unknown }).features;
       if (!Array.isArray(fs)) bad(`region file ${file}: ${where}.features is not an array`);
-      for (const [i, f] of (fs as unknown[]).entries()) geometry(f, `${where}.features[${i}]`);
-    } else if (o.type === 'Feature') geometry(o.geometry, `${where}.geometry`);
+      for (const [i, f] of (fs as unknown[]).entries()) geometry(f, `${where}.features[${i}]`, depth + 1);
+    } else if (o.type === 'Feature') geometry(o.geometry, `${where}.geometry`, depth + 1);
     else if (o.type === 'GeometryCollection') {
       if (!Array.isArray(o.geometries)) bad(`region file ${file}: ${where}.geometries is not an array`);
-      for (const [i, x] of (o.geometries as unknown[]).entries()) geometry(x, `${where}.geometries[${i}]`);
+      for (const [i, x] of (o.geometries as unknown[]).entries())
+        geometry(x, `${where}.geometries[${i}]`, depth + 1);
     } else if (typeof o.type === 'string') visit(o.coordinates, 0, `${where}.coordinates`);
     else bad(`region file ${file}: ${where} has no GeoJSON "type"`);
   };
