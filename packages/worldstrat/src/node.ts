@@ -107,6 +107,7 @@ export type { Pipeline, PipelineContext } from './pipelines/pipeline.js';
 export { definePipeline } from './pipelines/pipeline.js';
 export type { PlotDatasetOptions, PlotDatasetResult } from './pipelines/plot-dataset.node.js';
 export { plotDatasetPipeline } from './pipelines/plot-dataset.node.js';
+export { readTrainHistory } from './pipelines/read-train-history.node.js';
 export type {
   RebuildAoi,
   RebuildOptions,
@@ -156,7 +157,6 @@ export type {
 } from './pipelines/train-model.node.js';
 export {
   modelStem,
-  readTrainHistory,
   sliceRevisits,
   trainModel,
   trainPipeline,

@@ -103,7 +103,8 @@ async function verifiedEarlier(p: RegionTileParams, key: string): Promise<Region
   } catch {
     return null; // an unreadable record: redo the tile
   }
-  if (r.key !== key || (await sha256File(tif)) !== r.sha256) return null;
+  // `r?.`: a record edited to `null` is unreadable too, not a crash.
+  if (r?.key !== key || typeof r.sha256 !== 'string' || (await sha256File(tif)) !== r.sha256) return null;
   return { tile: r.tile, file: r.file, sha256: r.sha256, bytes: r.bytes, skipped: true };
 }
 

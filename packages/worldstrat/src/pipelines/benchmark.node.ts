@@ -27,10 +27,10 @@ import { type CurveSeries, trainingCurvesSvg } from '../plots/line-chart.js';
 import { writePlot } from '../plots/render-png.node.js';
 import { evaluateModels, type MethodScores, type PanelChip } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
+import { readTrainRecord } from './read-train-history.node.js';
 import {
   type ModelSpec,
   modelStem,
-  readTrainHistory,
   type TrainHistory,
   type TrainModelOptions,
   trainModel,
@@ -273,15 +273,15 @@ async function loadFinished(
   const w = join(out, `${stem}.safetensors`);
   const h = join(out, `${stem}.history.json`);
   if (!existsSync(w) || !existsSync(h)) return null;
-  const meta = JSON.parse(await readFile(h, 'utf8')) as { config: unknown; steps: number; seconds: number };
+  const record = await readTrainRecord(h);
   const want = resolveModelConfig(spec.config);
-  if (JSON.stringify(meta.config) !== JSON.stringify(want)) return null;
+  if (JSON.stringify(record.config) !== JSON.stringify(want)) return null;
   return {
     engineBytes: new Uint8Array(await readFile(w)),
     weightsPath: w,
-    history: await readTrainHistory(h),
-    steps: meta.steps,
-    seconds: meta.seconds,
+    history: record.history,
+    steps: record.steps,
+    seconds: record.seconds,
   };
 }
 

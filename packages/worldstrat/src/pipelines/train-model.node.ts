@@ -2,7 +2,7 @@
 // training loop (Adam + L2, cosine restarts, seeded dropout, registered loss), atomic checkpoints, exact resume,
 // and the final weights as a PyTorch-layout safetensors file.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import type { ChipBatch, SceneEntry, SplitMode, WorldStratDataset } from '@worldstrat/dataset/node';
@@ -417,9 +417,3 @@ export const trainPipeline = definePipeline<TrainPipelineOptions, TrainPipelineR
     };
   },
 });
-
-/** Read a history JSON written by {@link trainModel}. */
-export async function readTrainHistory(path: string): Promise<TrainHistory> {
-  const j = JSON.parse(await readFile(path, 'utf8')) as { history: TrainHistory };
-  return j.history;
-}

@@ -15,6 +15,7 @@ import {
   JIF_S2_MEAN,
   JIF_S2_STD,
   openDataset,
+  readTrainHistory,
   superresolvePipeline,
 } from '../../src/node.js';
 import { tempDir } from '../support/fixtures.js';
@@ -73,6 +74,8 @@ describe('ML pipelines via the CLI [slow: trains, evaluates and exports models i
     const hist = JSON.parse(readFileSync(rb.historyPath, 'utf8'));
     expect(hist.history.steps.map((s: [number, number]) => s[0])).toEqual([3]);
     expect(Number.isFinite(hist.history.steps[0][1])).toBe(true);
+    // What trainModel wrote reads back through the checked reader unchanged.
+    expect(await readTrainHistory(rb.historyPath)).toEqual(hist.history);
   }, 600_000);
 
   it('eval scores the weights and bicubic in both modes; infer/superresolve agree on TF.js and ONNX', async () => {

@@ -5,7 +5,7 @@
 // of it and of its ONNX), and a descriptor needing bands L2A lacks fails before any request.
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import {
@@ -146,6 +146,13 @@ describe('region superresolve with a --model descriptor', () => {
     // the tile record keys on the descriptor: a re-run keeps every tile
     const again = await regionSuperresolvePipeline.run(withModel('model-tiled', 50));
     expect(again.tiles).toEqual({ total: 6, computed: 0, skipped: 6 });
+    // records edited to `null` or `{}` are unreadable: those tiles are redone (null crashed the resume)
+    const records = readdirSync(join(again.workDir, 'tiles')).filter((f) => f.endsWith('.json'));
+    expect(records.length).toBe(6);
+    writeFileSync(join(again.workDir, 'tiles', records[0] as string), 'null');
+    writeFileSync(join(again.workDir, 'tiles', records[1] as string), '{}');
+    const redone = await regionSuperresolvePipeline.run(withModel('model-tiled', 50));
+    expect(redone.tiles).toEqual({ total: 6, computed: 2, skipped: 4 });
   }, 180_000);
 
   it('a descriptor needing bands the L2A catalogue lacks fails typed before any request; the CLI exits 4', async () => {

@@ -1,0 +1,135 @@
+// Seeded hostile variants of a JSON document, for the parsers' boundary tests in every package: each variant
+// replaces or deletes one to three members anywhere in the document with a value of the wrong type, range or
+// size, the way a broken or hostile server or file gets them wrong. Deterministic for a seed, so a failure names
+// the variant that caused it.
+
+/** Values a hostile document puts where a parser expects something else. */
+export const HOSTILE_JSON_VALUES: readonly unknown[] = [
+  null,
+  0,
+  -1,
+  0.5,
+  -0,
+  2 ** 53 + 2,
+  1e308,
+  -1e308,
+  '',
+  'x',
+  '1e999',
+  'NaN',
+  '-Infinity',
+  '2020-13-45T99:00:00Z',
+  '9999-12-31T23:59:59Z',
+  '__proto__',
+  true,
+  [],
+  [null],
+  [1, 2],
+  [[[]]],
+  {},
+  { a: 1 },
+  { length: 1e9 },
+  'é'.repeat(300_000),
+  nested(2000),
+];
+
+function nested(depth: number): unknown {
+  let v: unknown = [];
+  for (let i = 0; i < depth; i++) v = [v];
+  return v;
+}
+
+/** One hostile variant: the document and what was done to it (`a.b[2] = {}`, `delete a.c`). */
+export interface JsonMutation {
+  doc: unknown;
+  what: string;
+}
+
+type Path = (string | number)[];
+
+function pathsOf(value: unknown, at: Path, out: Path[], depth: number): void {
+  if (at.length > 0) out.push(at);
+  if (depth > 64 || value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) value.forEach((v, i) => pathsOf(v, [...at, i], out, depth + 1));
+  else for (const [k, v] of Object.entries(value)) pathsOf(v, [...at, k], out, depth + 1);
+}
+
+function label(path: Path): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(root)';
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `count` hostile variants of `doc` (a JSON value: it is cloned, never changed). Each changes one to three
+ * members: deleted (one in six) or set to one of {@link HOSTILE_JSON_VALUES} (or `extra` values).
+ */
+export function* jsonMutations(
+  doc: unknown,
+  count: number,
+  seed = 1,
+  extra: readonly unknown[] = [],
+): Generator<JsonMutation> {
+  const random = mulberry32(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+  const values = [...HOSTILE_JSON_VALUES, ...extra];
+  for (let n = 0; n < count; n++) {
+    const copy = structuredClone(doc);
+    const paths: Path[] = [];
+    pathsOf(copy, [], paths, 0);
+    if (paths.length === 0) return;
+    const done: string[] = [];
+    const edits = 1 + Math.floor(random() * 3);
+    for (let e = 0; e < edits; e++) {
+      const path = pick(paths);
+      let parent = copy as Record<string | number, unknown>;
+      for (const key of path.slice(0, -1)) {
+        const next = parent?.[key];
+        if (next === null || typeof next !== 'object') break;
+        parent = next as Record<string | number, unknown>;
+      }
+      const key = path[path.length - 1] as string | number;
+      if (parent === null || typeof parent !== 'object' || !(key in parent)) continue;
+      if (random() < 1 / 6) {
+        if (Array.isArray(parent)) parent.splice(key as number, 1);
+        else delete parent[key];
+        done.push(`delete ${label(path)}`);
+      } else {
+        const value = structuredClone(pick(values));
+        parent[key] = value;
+        const shown = JSON.stringify(value) ?? String(value);
+        done.push(`${label(path)} = ${shown.length > 40 ? `${shown.slice(0, 37)}...` : shown}`);
+      }
+    }
+    yield { doc: copy, what: done.join('; ') };
+  }
+}
+
+/**
+ * Run `parse` and say how it ended: `'ok'`, or the `code` of an error of the package's own class. Any other
+ * error (a `TypeError` from reading a member of `null`, a `RangeError`) is rethrown with `what` in front, so the
+ * test fails naming the variant.
+ */
+export async function outcomeOf(
+  what: string,
+  parse: () => unknown,
+  errorClass: abstract new (...args: never[]) => Error & { code: string },
+): Promise<string> {
+  try {
+    await parse();
+    return 'ok';
+  } catch (e) {
+    if (e instanceof errorClass) return e.code;
+    const message = e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e);
+    throw new Error(`${what}: ${message}`, { cause: e });
+  }
+}
