@@ -50,7 +50,7 @@ type Path = (string | number)[];
 function pathsOf(value: unknown, at: Path, out: Path[], depth: number): void {
   if (at.length > 0) out.push(at);
   if (depth > 64 || value === null || typeof value !== 'object') return;
-  if (Array.isArray(value)) value.forEach((v, i) => pathsOf(v, [...at, i], out, depth + 1));
+  if (Array.isArray(value)) for (const [i, v] of value.entries()) pathsOf(v, [...at, i], out, depth + 1);
   else for (const [k, v] of Object.entries(value)) pathsOf(v, [...at, k], out, depth + 1);
 }
 

@@ -1,6 +1,7 @@
 // Third-party SR models described by a STAC Machine Learning Model (MLM) extension document: parse and validate
 // the parts inference needs (bands, input/output tensors, value scaling) into one flat, checked descriptor.
 import { SrnetError } from '../errors.js';
+import { showValue } from '../internal/show-value.js';
 
 /** Largest descriptor document accepted (a STAC Item with MLM fields is a few KiB). */
 export const MAX_DESCRIPTOR_BYTES = 1 << 20;
@@ -57,22 +58,22 @@ function shapeOf(source: string, where: string, struct: unknown): { shape: numbe
   if (!isObject(struct)) fail(source, where, 'must be an object with shape, dim_order and data_type');
   const { shape, dim_order: dims, data_type: dataType } = struct;
   if (!Array.isArray(shape) || shape.length < 1 || shape.length > 8)
-    fail(source, `${where}.shape`, `must be an array of 1..8 integers, got ${JSON.stringify(shape)}`);
+    fail(source, `${where}.shape`, `must be an array of 1..8 integers, got ${showValue(shape)}`);
   for (const d of shape)
     if (!Number.isInteger(d) || (d < 1 && d !== -1) || d > 1 << 20)
       fail(
         source,
         `${where}.shape`,
-        `entries must be -1 or integers in 1..${1 << 20}, got ${JSON.stringify(shape)}`,
+        `entries must be -1 or integers in 1..${1 << 20}, got ${showValue(shape)}`,
       );
   if (!Array.isArray(dims) || dims.length !== shape.length || dims.some((d) => typeof d !== 'string'))
     fail(
       source,
       `${where}.dim_order`,
-      `must name each of the ${shape.length} dimensions, got ${JSON.stringify(dims)}`,
+      `must name each of the ${shape.length} dimensions, got ${showValue(dims)}`,
     );
   if (dataType !== 'float32')
-    fail(source, `${where}.data_type`, `only float32 models run here, got ${JSON.stringify(dataType)}`);
+    fail(source, `${where}.data_type`, `only float32 models run here, got ${showValue(dataType)}`);
   return { shape: shape as number[], dims: dims as string[] };
 }
 
@@ -95,14 +96,14 @@ function layoutOf(source: string, where: string, dims: string[]): 'bchw' | 'btch
   return fail(
     source,
     where,
-    `dim_order ${JSON.stringify(dims)} is not [batch, channel, height, width] or [batch, time, channel, height, width]`,
+    `dim_order ${showValue(dims)} is not [batch, channel, height, width] or [batch, time, channel, height, width]`,
   );
 }
 
 function finiteField(source: string, where: string, o: Json, key: string): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isFinite(v))
-    fail(source, `${where}.${key}`, `must be a finite number, got ${JSON.stringify(v)}`);
+    fail(source, `${where}.${key}`, `must be a finite number, got ${showValue(v)}`);
   return v;
 }
 
@@ -118,26 +119,29 @@ function scalingOf(source: string, where: string, v: unknown): BandScaling {
   switch (v.type) {
     case null:
       return id;
-    case 'z-score':
-      return {
-        ...id,
-        offset: finiteField(source, where, v, 'mean'),
-        scale: divisor(finiteField(source, where, v, 'stddev'), 'stddev'),
-      };
+    case 'z-score': {
+      const stddev = divisor(finiteField(source, where, v, 'stddev'), 'stddev');
+      if (stddev < 0) fail(source, `${where}.stddev`, `must be > 0, got ${stddev}`);
+      return { ...id, offset: finiteField(source, where, v, 'mean'), scale: stddev };
+    }
     case 'min-max': {
       const lo = finiteField(source, where, v, 'minimum');
-      return { ...id, offset: lo, scale: divisor(finiteField(source, where, v, 'maximum') - lo, 'maximum') };
+      const range = divisor(finiteField(source, where, v, 'maximum') - lo, 'maximum');
+      // maximum ≤ minimum flips or zeroes the data; a range past float64 (±1e308) divides everything to 0
+      if (!(range > 0 && Number.isFinite(range)))
+        fail(source, `${where}.maximum`, `must be above minimum by a finite range, got ${showValue(v)}`);
+      return { ...id, offset: lo, scale: range };
     }
     case 'offset':
       return { ...id, offset: finiteField(source, where, v, 'value') };
     case 'scale':
       return { ...id, scale: divisor(finiteField(source, where, v, 'value'), 'value') };
-    case 'clip':
-      return {
-        ...id,
-        min: finiteField(source, where, v, 'minimum'),
-        max: finiteField(source, where, v, 'maximum'),
-      };
+    case 'clip': {
+      const min = finiteField(source, where, v, 'minimum');
+      const max = finiteField(source, where, v, 'maximum');
+      if (min > max) fail(source, `${where}.maximum`, `must be ≥ minimum ${min}, got ${max}`);
+      return { ...id, min, max };
+    }
     case 'clip-min':
       return { ...id, min: finiteField(source, where, v, 'minimum') };
     case 'clip-max':
@@ -147,18 +151,14 @@ function scalingOf(source: string, where: string, v: unknown): BandScaling {
       return fail(
         source,
         `${where}.type`,
-        `value scaling ${JSON.stringify(v.type)} is not supported (supported: z-score, min-max, offset, scale, clip, clip-min, clip-max, null)`,
+        `value scaling ${showValue(v.type)} is not supported (supported: z-score, min-max, offset, scale, clip, clip-min, clip-max, null)`,
       );
   }
 }
 
 function bandNames(source: string, bands: unknown): string[] {
   if (!Array.isArray(bands) || bands.length < 1 || bands.length > MAX_BANDS)
-    fail(
-      source,
-      'mlm:input[0].bands',
-      `must list 1..${MAX_BANDS} bands, got ${JSON.stringify(bands)?.slice(0, 80)}`,
-    );
+    fail(source, 'mlm:input[0].bands', `must list 1..${MAX_BANDS} bands, got ${showValue(bands)}`);
   return bands.map((b, i) => {
     const name = typeof b === 'string' ? b : isObject(b) ? b.name : undefined;
     if (typeof name !== 'string' || name.length === 0 || name.length > 64)
@@ -167,7 +167,7 @@ function bandNames(source: string, bands: unknown): string[] {
       fail(
         source,
         `mlm:input[0].bands[${i}]`,
-        `derived band expressions are not supported (${String(b.format)})`,
+        `derived band expressions are not supported (${showValue(b.format)})`,
       );
     return name;
   });
@@ -181,7 +181,7 @@ function modelHrefOf(source: string, doc: Json): string | null {
       fail(source, `assets.${key}.href`, 'must be a non-empty string');
     const type = a['mlm:artifact_type'];
     if (type !== undefined && typeof type === 'string' && !/onnx/i.test(type))
-      fail(source, `assets.${key}.mlm:artifact_type`, `${JSON.stringify(type)} is not an ONNX artifact`);
+      fail(source, `assets.${key}.mlm:artifact_type`, `${showValue(type)} is not an ONNX artifact`);
     return a.href;
   }
   return null;
@@ -225,8 +225,7 @@ export function parseMlmDescriptor(input: string | unknown, source = '<descripto
     ['mlm:input[0].pre_processing_function', inp.pre_processing_function],
     ['mlm:output[0].post_processing_function', out.post_processing_function],
   ] as const) {
-    if (v !== undefined && v !== null)
-      fail(source, where, `custom code (${JSON.stringify(v).slice(0, 80)}) cannot run here`);
+    if (v !== undefined && v !== null) fail(source, where, `custom code (${showValue(v)}) cannot run here`);
   }
   if (typeof inp.name !== 'string' || !inp.name)
     fail(source, 'mlm:input[0].name', 'must be the ONNX input name');
@@ -248,7 +247,9 @@ export function parseMlmDescriptor(input: string | unknown, source = '<descripto
   if (ih !== iw || oh !== ow)
     fail(source, 'shape', `only square tiles are supported (input ${ih}×${iw}, output ${oh}×${ow})`);
   const outChannels = o.shape[o.shape.length - 3] as number;
-  if (outChannels < 1) fail(source, 'mlm:output[0].result.shape', 'the channel axis must have a fixed size');
+  // the scene output is allocated per channel before the model runs: bound it like the input bands
+  if (outChannels < 1 || outChannels > MAX_BANDS)
+    fail(source, 'mlm:output[0].result.shape', `the channel axis must have a fixed size in 1..${MAX_BANDS}`);
   let scale: number | null = null;
   if (ih > 0 && oh > 0) {
     scale = oh / ih;

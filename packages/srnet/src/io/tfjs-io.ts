@@ -1,9 +1,10 @@
 // TF.js's own save/load (tf.io handlers: indexeddb://, localstorage://, downloads://, http(s)://, or any custom
 // IOHandler). Weights are stored in TF layout under their upstream keys; the model config rides in modelTopology.
 import * as tf from '@tensorflow/tfjs-core';
-import { SrnetError } from '../errors.js';
+import { SrnetError, type SrnetErrorCode } from '../errors.js';
+import { showValue } from '../internal/show-value.js';
 import { uniqueParamSpecs } from '../models/architecture.js';
-import { type ModelConfig, resolveModelConfig } from '../models/config.js';
+import { modelConfigFromJson } from '../models/config-json.js';
 import { SrModel } from '../models/sr-model.js';
 
 /** `modelTopology.format` of srnet artifacts. */
@@ -47,14 +48,53 @@ export async function saveModel(model: SrModel, target: string | tf.io.IOHandler
   });
 }
 
+/** The URL, or the handler's `source` (fileModelHandler's model.json), named in errors. */
+function sourceName(source: string | tf.io.IOHandler): string {
+  if (typeof source === 'string') return source;
+  const named = (source as { source?: unknown }).source;
+  return typeof named === 'string' ? named : 'tf.io artifacts';
+}
+
+/** Most dimensions of one weight (srnet's are rank 1 or 4). */
+const MAX_WEIGHT_RANK = 8;
+
 /**
- * Load a model saved with {@link saveModel}.
- *
- * @param source - URL string or IOHandler
- * @returns a new model on the current backend
- * @throws SrnetError `BAD_CHECKPOINT` when the artifacts are not srnet's, `MISSING_WEIGHTS`/`MISSHAPED_WEIGHTS`,
- *   `WEIGHTS_DTYPE_MISMATCH` (a non-float32 weight), `NON_FINITE_WEIGHTS`
+ * Each weight spec is `{ name, shape, dtype: 'float32' }` (unquantized) and together they cover the weight data
+ * byte for byte: checked before tf.io decodes (it throws plain errors, or reads past a short buffer).
  */
+function checkWeightSpecs(specs: unknown, data: tf.io.WeightData, name: string): void {
+  const fail = (where: string, message: string, code: SrnetErrorCode = 'BAD_CHECKPOINT'): never => {
+    throw new SrnetError(code, `${name}: ${where} ${message}`, { file: name, where });
+  };
+  if (!Array.isArray(specs)) fail('weightSpecs', `= ${showValue(specs)}; expected an array`);
+  let bytes = 0;
+  (specs as unknown[]).forEach((spec, i) => {
+    const where = `weightSpecs[${i}]`;
+    if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
+      fail(where, `= ${showValue(spec)}; expected { name, shape, dtype }`);
+    const { name: key, shape, dtype, quantization } = spec as Record<string, unknown>;
+    if (typeof key !== 'string') fail(`${where}.name`, `= ${showValue(key)}; expected a string`);
+    if (
+      !Array.isArray(shape) ||
+      shape.length > MAX_WEIGHT_RANK ||
+      !shape.every((d) => Number.isSafeInteger(d) && d >= 0)
+    )
+      fail(`${where}.shape`, `= ${showValue(shape)}; expected up to ${MAX_WEIGHT_RANK} whole numbers ≥ 0`);
+    if (dtype !== 'float32')
+      fail(
+        `${where}.dtype`,
+        `(weight ${showValue(key)}) is ${typeof dtype === 'string' ? dtype : showValue(dtype)}; the model expects float32`,
+        'WEIGHTS_DTYPE_MISMATCH',
+      );
+    if (quantization !== undefined)
+      fail(`${where}.quantization`, 'is set; srnet artifacts hold unquantized float32 weights');
+    bytes += 4 * (shape as number[]).reduce((a, b) => a * b, 1);
+  });
+  const parts = Array.isArray(data) ? data : [data];
+  const have = parts.reduce((n, b) => n + (b as ArrayBuffer).byteLength, 0);
+  if (bytes !== have) fail('weightData', `holds ${have} bytes but weightSpecs describe ${bytes}`);
+}
+
 /** A float32, finite weight passes; anything else is the typed error to throw. */
 async function weightProblem(name: string, key: string, t: tf.Tensor): Promise<SrnetError | undefined> {
   if (t.dtype !== 'float32')
@@ -73,19 +113,39 @@ async function weightProblem(name: string, key: string, t: tf.Tensor): Promise<S
   );
 }
 
+/**
+ * Load a model saved with {@link saveModel}.
+ *
+ * @param source - URL string or IOHandler
+ * @returns a new model on the current backend
+ * @throws SrnetError `BAD_CHECKPOINT` when the artifacts are not srnet's or their
+ *   config or weight specs are malformed (the message names the member), `MISSING_WEIGHTS`/`MISSHAPED_WEIGHTS`,
+ *   `WEIGHTS_DTYPE_MISMATCH` (a non-float32 weight), `NON_FINITE_WEIGHTS`
+ */
 export async function loadModel(source: string | tf.io.IOHandler): Promise<SrModel> {
   const handler = handlerFor(source, 'load');
   if (!handler.load) throw new SrnetError('BAD_CONFIG', 'the tf.io handler cannot load');
+  const name = sourceName(source);
   const art = await handler.load();
-  const topo = art.modelTopology as unknown as { format?: string; config?: ModelConfig } | undefined;
+  const topo = art.modelTopology as unknown as { format?: unknown; config?: unknown } | undefined;
   if (topo?.format !== TFJS_ARTIFACTS_FORMAT || !topo.config || !art.weightSpecs || !art.weightData) {
     throw new SrnetError(
       'BAD_CHECKPOINT',
-      `not srnet tf.io artifacts (modelTopology.format ${JSON.stringify(topo?.format)}, expected ${TFJS_ARTIFACTS_FORMAT})`,
+      `${name}: not srnet tf.io artifacts (modelTopology.format ${showValue(topo?.format)}, expected ${TFJS_ARTIFACTS_FORMAT})`,
+      { file: name },
     );
   }
-  const config = resolveModelConfig(topo.config);
-  const name = typeof source === 'string' ? source : 'tf.io artifacts';
+  const config = modelConfigFromJson(topo.config, (where, message) => {
+    throw new SrnetError(
+      'BAD_CHECKPOINT',
+      `${name}: modelTopology.config${where ? `.${where}` : ''} ${message}`,
+      {
+        file: name,
+        where: `modelTopology.config${where ? `.${where}` : ''}`,
+      },
+    );
+  });
+  checkWeightSpecs(art.weightSpecs, art.weightData, name);
   const tensors = tf.io.decodeWeights(art.weightData, art.weightSpecs);
   const vars = new Map<string, tf.Variable>();
   const missing: string[] = [];

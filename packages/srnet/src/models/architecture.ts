@@ -1,7 +1,8 @@
 // The upstream state_dict layout of each architecture: every key in state_dict()
 // order with its PyTorch shape, which stored tensor it shares (aliases), and whether the forward pass uses it.
 import { SrnetError } from '../errors.js';
-import { type ModelConfig, resolveModelConfig } from './config.js';
+import { showValue } from '../internal/show-value.js';
+import { MODEL_KINDS, type ModelConfig, resolveModelConfig } from './config.js';
 import type { StateDict } from './state-dict.js';
 
 /** What a parameter is: conv weight [out,in,kh,kw], bias [out] or PReLU slope [1]. */
@@ -50,67 +51,104 @@ export function fusionLevels(revisits: number): number {
   return revisits <= 1 ? 0 : Math.ceil(Math.log2(revisits));
 }
 
+/** Largest value of each integer field: a config read from a file must not ask for gigabytes of weights. */
+const CONFIG_FIELD_MAX = {
+  revisits: 256,
+  inChannels: 1024,
+  outChannels: 1024,
+  hiddenChannels: 8192,
+  residualLayers: 256,
+  kernelSize: 63,
+  zoomFactor: 16,
+  srKernelSize: 63,
+} as const;
+
+/** Largest output side (pixels) a config may ask the final resize for. */
+const MAX_OUTPUT_SIDE = 1 << 16;
+
+/** Most parameters (float32 values) a config may describe: 512 MiB of weights, ~100× the paper's models. */
+export const MAX_MODEL_PARAMETERS = 2 ** 27;
+
+/** One thing wrong with a config: the field, its value and what it must be. */
+export interface ModelConfigProblem {
+  field: keyof ModelConfig;
+  value: unknown;
+  expected: string;
+}
+
+function integerProblem(config: ModelConfig): ModelConfigProblem | undefined {
+  for (const [field, max] of Object.entries(CONFIG_FIELD_MAX) as [keyof typeof CONFIG_FIELD_MAX, number][]) {
+    const v = config[field];
+    const min = field === 'residualLayers' ? 0 : 1;
+    if (!Number.isInteger(v) || v < min || v > max)
+      return { field, value: v, expected: `an integer in ${min}..${max}` };
+  }
+  return undefined;
+}
+
+/**
+ * The first problem of `config` (types, ranges, the constraints between fields, the parameter count), or
+ * undefined when it is valid.
+ *
+ * @param options - `singleRevisitHighResNet`: accept HighResNet with R = 1 (ONNX graphs have no fusion level
+ *   then; TF.js models need R ≥ 2).
+ */
+export function modelConfigProblem(
+  config: ModelConfig,
+  options: { singleRevisitHighResNet?: boolean } = {},
+): ModelConfigProblem | undefined {
+  if (!(MODEL_KINDS as readonly unknown[]).includes(config.kind))
+    return { field: 'kind', value: config.kind, expected: "'srcnn' or 'highresnet'" };
+  const bad = integerProblem(config);
+  if (bad) return bad;
+  for (const field of ['kernelSize', 'srKernelSize'] as const)
+    if (config[field] % 2 === 0)
+      return { field, value: config[field], expected: "an odd size ('same' padding)" };
+  const z2 = config.zoomFactor * config.zoomFactor;
+  if (config.hiddenChannels % z2 !== 0)
+    return {
+      field: 'hiddenChannels',
+      value: config.hiddenChannels,
+      expected: `a multiple of zoomFactor² = ${z2} (PixelShuffle)`,
+    };
+  if (config.kind === 'highresnet' && config.revisits < 2 && !options.singleRevisitHighResNet)
+    return {
+      field: 'revisits',
+      value: config.revisits,
+      expected: "≥ 2 for HighResNet (use kind 'srcnn' for R=1)",
+    };
+  const size = config.outputSize;
+  if (
+    !Array.isArray(size) ||
+    size.length !== 2 ||
+    !size.every((v) => Number.isInteger(v) && v > 0 && v <= MAX_OUTPUT_SIDE)
+  )
+    return { field: 'outputSize', value: size, expected: `two integers in 1..${MAX_OUTPUT_SIDE}` };
+  if (!(typeof config.dropout === 'number' && config.dropout >= 0 && config.dropout < 1))
+    return { field: 'dropout', value: config.dropout, expected: 'a number with 0 ≤ p < 1' };
+  const parameters = specsOf(config).reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  if (parameters > MAX_MODEL_PARAMETERS)
+    return {
+      field: 'hiddenChannels',
+      value: config.hiddenChannels,
+      expected: `a size whose model has at most ${MAX_MODEL_PARAMETERS} parameters (this one has ${parameters})`,
+    };
+  return undefined;
+}
+
 /**
  * Validate a model configuration.
  *
  * @throws SrnetError `BAD_CONFIG` naming the bad field
  */
 export function validateModelConfig(config: ModelConfig): void {
-  const ints: (keyof ModelConfig)[] = [
-    'revisits',
-    'inChannels',
-    'outChannels',
-    'hiddenChannels',
-    'kernelSize',
-    'zoomFactor',
-    'srKernelSize',
-  ];
-  for (const k of ints) {
-    const v = config[k] as number;
-    if (!Number.isInteger(v) || v < 1)
-      throw new SrnetError('BAD_CONFIG', `config.${k} = ${v}; expected a positive integer`);
-  }
-  if (!Number.isInteger(config.residualLayers) || config.residualLayers < 0) {
-    throw new SrnetError(
-      'BAD_CONFIG',
-      `config.residualLayers = ${config.residualLayers}; expected an integer ≥ 0`,
-    );
-  }
-  if (config.kernelSize % 2 === 0 || config.srKernelSize % 2 === 0) {
-    throw new SrnetError(
-      'BAD_CONFIG',
-      `kernelSize ${config.kernelSize} / srKernelSize ${config.srKernelSize} must be odd ('same' padding)`,
-    );
-  }
-  const z2 = config.zoomFactor * config.zoomFactor;
-  if (config.hiddenChannels % z2 !== 0) {
-    throw new SrnetError(
-      'BAD_CONFIG',
-      `hiddenChannels ${config.hiddenChannels} must be divisible by zoomFactor² = ${z2} (PixelShuffle)`,
-    );
-  }
-  if (!['srcnn', 'highresnet'].includes(config.kind)) {
-    throw new SrnetError(
-      'BAD_CONFIG',
-      `config.kind = ${String(config.kind)}; expected 'srcnn' or 'highresnet'`,
-    );
-  }
-  if (config.kind === 'highresnet' && config.revisits < 2) {
-    throw new SrnetError(
-      'BAD_CONFIG',
-      `HighResNet needs revisits ≥ 2 (got ${config.revisits}); use kind 'srcnn' for R=1`,
-    );
-  }
-  const [oh, ow] = config.outputSize;
-  if (!(Number.isInteger(oh) && Number.isInteger(ow) && oh > 0 && ow > 0)) {
-    throw new SrnetError(
-      'BAD_CONFIG',
-      `config.outputSize = [${config.outputSize}]; expected two positive integers`,
-    );
-  }
-  if (!(config.dropout >= 0 && config.dropout < 1)) {
-    throw new SrnetError('BAD_CONFIG', `config.dropout = ${config.dropout}; expected 0 ≤ p < 1`);
-  }
+  if (config === null || typeof config !== 'object')
+    throw new SrnetError('BAD_CONFIG', `config = ${showValue(config)}; expected a ModelConfig object`);
+  const p = modelConfigProblem(config);
+  if (p)
+    throw new SrnetError('BAD_CONFIG', `config.${p.field} = ${showValue(p.value)}; expected ${p.expected}`, {
+      field: p.field,
+    });
 }
 
 /**
@@ -122,6 +160,11 @@ export function validateModelConfig(config: ModelConfig): void {
  */
 export function stateDictSpec(config: ModelConfig): ParamSpec[] {
   validateModelConfig(config);
+  return specsOf(config);
+}
+
+/** The state_dict layout of a config whose fields are already checked. */
+function specsOf(config: ModelConfig): ParamSpec[] {
   const {
     inChannels: c,
     hiddenChannels: h,

@@ -1,6 +1,8 @@
 // Read back what an ONNX file is: opset, inputs/outputs and the srnet config stored in its metadata.
 import { SrnetError } from '../errors.js';
-import { MODEL_KINDS, type ModelConfig, resolveModelConfig } from '../models/config.js';
+import { showValue } from '../internal/show-value.js';
+import type { ModelConfig } from '../models/config.js';
+import { modelConfigFromJson } from '../models/config-json.js';
 import { ONNX_CONFIG_METADATA_KEY } from './export-onnx.js';
 import { decodeOnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-proto.js';
 
@@ -26,12 +28,50 @@ export interface OnnxModelInfo {
   opCounts: Record<string, number>;
 }
 
-function tensorInfo(v: OnnxValueInfo): OnnxTensorInfo {
+/** Largest dimension accepted in a graph's input/output shapes (ORT's own limit is int64, ours is memory). */
+const MAX_DIM = 2 ** 31 - 1;
+
+/** A graph input/output; a fixed dim must be a whole number ≥ 0 (`where` is e.g. `graph.input[0]`). */
+function tensorInfo(v: OnnxValueInfo, file: string, where: string): OnnxTensorInfo {
   const dims = v.type?.tensorType?.shape?.dim ?? [];
   return {
-    name: v.name,
-    dims: dims.map((d) => (d.dimValue !== undefined ? Number(d.dimValue) : (d.dimParam ?? '?'))),
+    name: v.name ?? '',
+    dims: dims.map((d, i) => {
+      if (d.dimValue === undefined) return d.dimParam ?? '?';
+      const n = Number(d.dimValue);
+      if (!Number.isSafeInteger(n) || n < 0 || n > MAX_DIM)
+        throw new SrnetError(
+          'BAD_ONNX',
+          `${file}: ${where}.type.tensor_type.shape.dim[${i}].dim_value = ${n}; expected an integer in 0..${MAX_DIM}`,
+          { file, where: `${where}.type.tensor_type.shape.dim[${i}]` },
+        );
+      return n;
+    }),
   };
+}
+
+/** The srnet config stored in the metadata, checked member by member. */
+function configFromMetadata(raw: string, file: string): ModelConfig {
+  const key = `metadata '${ONNX_CONFIG_METADATA_KEY}'`;
+  const fail = (where: string, message: string): never => {
+    throw new SrnetError('BAD_ONNX', `${file}: ${key}${where ? `.${where}` : ''} ${message}`, {
+      file,
+      where: `${ONNX_CONFIG_METADATA_KEY}${where ? `.${where}` : ''}`,
+    });
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (cause) {
+    return fail('', `is not JSON (${(cause as Error).message}): ${showValue(raw)}`);
+  }
+  // exportOnnx builds HighResNet R=1 graphs (no fusion level)
+  return modelConfigFromJson(parsed, fail, { singleRevisitHighResNet: true });
+}
+
+/** `record[key] = value` that stores keys such as `__proto__` as plain members. */
+function setMember<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** ONNX TensorProto.DataType FLOAT. */
@@ -99,39 +139,30 @@ export function readOnnxModelInfo(bytes: Uint8Array, options: { name?: string } 
     throw new SrnetError(
       'BAD_ONNX',
       `${name}: ONNX model (${bytes.byteLength} bytes) has no graph; pass the bytes of a .onnx file`,
+      { file: name },
     );
   }
   const metadata: Record<string, string> = {};
-  for (const { key, value } of model.metadataProps ?? []) metadata[key] = value;
-  let config: ModelConfig | null = null;
+  for (const { key, value } of model.metadataProps ?? []) setMember(metadata, key ?? '', value ?? '');
   const raw = metadata[ONNX_CONFIG_METADATA_KEY];
-  if (raw !== undefined) {
-    try {
-      const parsed = JSON.parse(raw) as Partial<ModelConfig>;
-      if (!MODEL_KINDS.includes(parsed.kind as ModelConfig['kind']))
-        throw new Error(`unknown kind ${parsed.kind}`);
-      config = resolveModelConfig(parsed);
-    } catch (cause) {
-      throw new SrnetError(
-        'BAD_ONNX',
-        `${name}: metadata '${ONNX_CONFIG_METADATA_KEY}' is not a valid srnet config: ${raw}`,
-        { file: name },
-        { cause },
-      );
-    }
-  }
+  const config = Object.hasOwn(metadata, ONNX_CONFIG_METADATA_KEY)
+    ? configFromMetadata(raw as string, name)
+    : null;
   // srnet graphs hold float32 weights only; a NaN/Inf one would make every output NaN
   if (config) for (const t of model.graph.initializer ?? []) checkFiniteInitializer(t, name);
   // ... and their PReLU slopes as LeakyRelu `alpha` attributes
   if (config) for (const n of model.graph.node ?? []) checkFiniteAttributes(n, name);
   const opCounts: Record<string, number> = {};
-  for (const n of model.graph.node ?? []) opCounts[n.opType] = (opCounts[n.opType] ?? 0) + 1;
+  for (const n of model.graph.node ?? []) {
+    const op = n.opType ?? '';
+    setMember(opCounts, op, (Object.hasOwn(opCounts, op) ? (opCounts[op] as number) : 0) + 1);
+  }
   return {
     irVersion: Number(model.irVersion ?? 0),
     opset: Number(model.opsetImport?.find((o) => !o.domain)?.version ?? 0),
     producerName: model.producerName ?? '',
-    inputs: (model.graph.input ?? []).map(tensorInfo),
-    outputs: (model.graph.output ?? []).map(tensorInfo),
+    inputs: (model.graph.input ?? []).map((v, i) => tensorInfo(v, name, `graph.input[${i}]`)),
+    outputs: (model.graph.output ?? []).map((v, i) => tensorInfo(v, name, `graph.output[${i}]`)),
     metadata,
     config,
     opCounts,

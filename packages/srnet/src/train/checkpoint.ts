@@ -4,7 +4,9 @@
 import { encodeSafetensors, readSafetensors, type SafetensorsTensor } from '@worldstrat/raster-io';
 import { SrnetError } from '../errors.js';
 import type { RandomState } from '../internal/random.js';
+import { showValue } from '../internal/show-value.js';
 import type { ModelConfig } from '../models/config.js';
+import { modelConfigFromJson } from '../models/config-json.js';
 import type { StateDict } from '../models/state-dict.js';
 import type { AdamConfig } from './adam.js';
 
@@ -65,7 +67,8 @@ export function encodeCheckpoint(ckpt: TrainingCheckpoint): Uint8Array {
  *
  * @param bytes - the checkpoint file
  * @param options - `name`: the file the bytes came from, named in every error (default `'<bytes>'`)
- * @throws SrnetError `BAD_CHECKPOINT` when the file is not an srnet checkpoint, `BAD_SAFETENSORS` for a
+ * @throws SrnetError `BAD_CHECKPOINT` when the file is not an srnet checkpoint or a `__metadata__` member is
+ *   missing, malformed or out of range (the message names it), `BAD_SAFETENSORS` for a
  *   corrupt container, `WEIGHTS_DTYPE_MISMATCH`, `NON_FINITE_WEIGHTS`
  */
 export function decodeCheckpoint(bytes: Uint8Array, options: { name?: string } = {}): TrainingCheckpoint {
@@ -93,27 +96,121 @@ export function decodeCheckpoint(bytes: Uint8Array, options: { name?: string } =
     }
     return out;
   };
-  try {
-    const opt = JSON.parse(metadata.optimizer as string) as AdamConfig & { step: number };
-    const { step: optStep, ...optConfig } = opt;
-    return {
-      config: JSON.parse(metadata.model_config as string),
-      weights: take('model.'),
-      optimizer: { config: optConfig, step: optStep, m: take('optim.m.'), v: take('optim.v.') },
-      step: Number(metadata.step),
-      epoch: Number(metadata.epoch),
-      batchInEpoch: Number(metadata.batch_in_epoch),
-      rngState: JSON.parse(metadata.rng_state as string),
-      bestValidationLoss: Number(metadata.best_validation_loss),
-      ...(metadata.extra ? { extra: JSON.parse(metadata.extra) } : {}),
-    };
-  } catch (cause) {
-    throw new SrnetError(
-      'BAD_CHECKPOINT',
-      `${name}: checkpoint metadata is corrupt (could not parse optimizer/model_config/rng_state)`,
-      { file: name },
-      { cause },
+  const meta = new CheckpointMetadata(metadata, name);
+  const { step: optStep, ...optConfig } = meta.optimizer();
+  return {
+    config: meta.config(),
+    weights: take('model.'),
+    optimizer: { config: optConfig, step: optStep, m: take('optim.m.'), v: take('optim.v.') },
+    step: meta.count('step'),
+    epoch: meta.count('epoch'),
+    batchInEpoch: meta.count('batch_in_epoch'),
+    rngState: meta.rngState(),
+    bestValidationLoss: meta.loss('best_validation_loss'),
+    ...(metadata.extra !== undefined ? { extra: meta.extra() } : {}),
+  };
+}
+
+/** Reads the checkpoint's `__metadata__` members, each checked; errors name the file and the member. */
+class CheckpointMetadata {
+  constructor(
+    private readonly metadata: Record<string, string>,
+    private readonly file: string,
+  ) {}
+
+  fail(where: string, message: string): never {
+    throw new SrnetError('BAD_CHECKPOINT', `${this.file}: __metadata__.${where} ${message}`, {
+      file: this.file,
+      where: `__metadata__.${where}`,
+    });
+  }
+
+  text(key: string): string {
+    const v = this.metadata[key];
+    if (typeof v !== 'string' || !Object.hasOwn(this.metadata, key)) this.fail(key, 'is missing');
+    return v;
+  }
+
+  json(key: string): unknown {
+    const text = this.text(key);
+    try {
+      return JSON.parse(text);
+    } catch (cause) {
+      return this.fail(key, `is not JSON (${(cause as Error).message}): ${showValue(text)}`);
+    }
+  }
+
+  config(): ModelConfig {
+    return modelConfigFromJson(this.json('model_config'), (where, message) =>
+      this.fail(where ? `model_config.${where}` : 'model_config', message),
     );
+  }
+
+  /** A count written by `String(n)`: decimal digits only (Number() would take '', ' 1', '0x10', '1e3'). */
+  count(key: string): number {
+    const text = this.text(key);
+    const n = Number(text);
+    if (!/^\d{1,16}$/.test(text) || !Number.isSafeInteger(n))
+      this.fail(key, `= ${showValue(text)}; expected a whole number ≥ 0`);
+    return n;
+  }
+
+  /** A loss: a finite number, or `Infinity` for "none yet". */
+  loss(key: string): number {
+    const text = this.text(key);
+    if (text === 'Infinity') return Number.POSITIVE_INFINITY;
+    const n = Number(text);
+    if (!/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) || !Number.isFinite(n))
+      this.fail(key, `= ${showValue(text)}; expected a finite number or Infinity`);
+    return n;
+  }
+
+  optimizer(): AdamConfig & { step: number } {
+    const o = this.json('optimizer');
+    if (o === null || typeof o !== 'object' || Array.isArray(o))
+      this.fail(
+        'optimizer',
+        `= ${showValue(o)}; expected an object with lr, beta1, beta2, eps, weightDecay, step`,
+      );
+    const doc = o as Record<string, unknown>;
+    const number = (key: string, ok: (v: number) => boolean, expected: string): number => {
+      const v = doc[key];
+      if (typeof v !== 'number' || !ok(v))
+        this.fail(`optimizer.${key}`, `= ${showValue(v)}; expected ${expected}`);
+      return v;
+    };
+    const rate = (v: number) => v >= 0 && Number.isFinite(v);
+    const beta = (v: number) => v >= 0 && v < 1;
+    return {
+      lr: number('lr', rate, 'a finite number ≥ 0'),
+      beta1: number('beta1', beta, 'a number in [0, 1)'),
+      beta2: number('beta2', beta, 'a number in [0, 1)'),
+      eps: number('eps', (v) => v > 0 && Number.isFinite(v), 'a finite number > 0'),
+      weightDecay: number('weightDecay', rate, 'a finite number ≥ 0'),
+      step: number('step', (v) => Number.isSafeInteger(v) && v >= 0, 'a whole number ≥ 0'),
+    };
+  }
+
+  /** Four 32-bit words, signed or not as sfc32 leaves them (SeededRandom would silently wrap anything else). */
+  rngState(): RandomState {
+    const v = this.json('rng_state');
+    const word = (w: unknown) =>
+      Number.isInteger(w) && (w as number) >= -(2 ** 31) && (w as number) < 2 ** 32;
+    if (!Array.isArray(v) || v.length !== 4 || !v.every(word))
+      this.fail('rng_state', `= ${showValue(v)}; expected four 32-bit integers`);
+    return [v[0], v[1], v[2], v[3]];
+  }
+
+  extra(): Record<string, string> {
+    const v = this.json('extra');
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      this.fail('extra', `= ${showValue(v)}; expected an object of strings`);
+    const out: Record<string, string> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (typeof x !== 'string') this.fail(`extra.${k}`, `= ${showValue(x)}; expected a string`);
+      Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
   }
 }
 
