@@ -439,14 +439,20 @@ describe('credential scoping', () => {
       method: 'GET',
       path: '/api/v1/dataimport/orders',
       reply: (r) => ({
-        body: { data: [{ id: `o${r.query.get('viewtoken') ?? 0}` }], links: { nextToken: 'x' } },
+        body: {
+          data: [{ id: `o${r.query.get('viewtoken') ?? 0}`, name: 'A', status: 'DONE' }],
+          links: { nextToken: 'x' },
+        },
       }),
     });
     sh.requests.length = 0;
     expect((await fail(client.listOrders())).code).toBe('PAGING_LOOP');
     expect(sh.requests.filter((r) => r.path === '/api/v1/dataimport/orders')).toHaveLength(2);
     sh.routes.at(-1)!.reply = (r) => ({
-      body: { data: [{ id: 'o' }], links: { nextToken: String(Number(r.query.get('viewtoken') ?? 0) + 1) } },
+      body: {
+        data: [{ id: 'o', name: 'A', status: 'DONE' }],
+        links: { nextToken: String(Number(r.query.get('viewtoken') ?? 0) + 1) },
+      },
     });
     sh.requests.length = 0;
     expect((await fail(client.listOrders())).code).toBe('PAGE_LIMIT');
@@ -487,8 +493,10 @@ describe('item validation', () => {
     const res = await new StacClient(s.url).itemCollection({}, { onInvalidItem: (x) => reported.push(x) });
     expect(res.features.map((f) => f.id)).toEqual(['IT_1', 'NOCLOUD']);
     expect(res.invalidItems.map((x) => x.id)).toEqual(['LAT91', 'LON500', 'HUGE', 'LOTS', 'NODATE', null]);
-    expect(res.invalidItems[0].reason).toBe('latitude 91 is outside [-90, 90]');
-    expect(res.invalidItems[1].reason).toBe('longitude 500 is outside [-180, 180]');
+    expect(res.invalidItems[0].reason).toBe('latitude 91 is outside [-90, 90] at geometry.coordinates[0][2]');
+    expect(res.invalidItems[1].reason).toBe(
+      'longitude 500 is outside [-180, 180] at geometry.coordinates[0][1]',
+    );
     expect(res.invalidItems[3].reason).toBe('eo:cloud_cover "lots" is not a number in [0, 100]');
     expect(reported).toEqual(res.invalidItems);
     // straight from the converter too
@@ -634,9 +642,9 @@ describe('matching', () => {
     const m = matchRevisits([aoi], entries, { targetDate: '2023-06-01' });
     expect(m.revisits.map((r) => r.entry.id)).toEqual(['OK']);
     expect(m.invalid.map((x) => [x.id, x.reason])).toEqual([
-      ['LAT91', 'footprint: latitude 91 is outside [-90, 90]'],
-      ['LON500', 'footprint: longitude 500 is outside [-180, 180]'],
-      ['INF', 'footprint: longitude -1e+308 is outside [-180, 180]'],
+      ['LAT91', 'footprint: latitude 91 is outside [-90, 90] at geometry.coordinates[0][2]'],
+      ['LON500', 'footprint: longitude 500 is outside [-180, 180] at geometry.coordinates[0][1]'],
+      ['INF', 'footprint: longitude -1e+308 is outside [-180, 180] at geometry.coordinates[0][0]'],
       ['NAN', 'cloud cover null is not a number in [0, 100]'],
     ]);
     expect(() =>

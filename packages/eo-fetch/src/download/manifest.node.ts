@@ -47,7 +47,9 @@ const rootOf = (manifestPath: string, o: ManifestRootOptions) =>
 
 /**
  * Reads a manifest into a map keyed by absolute path (the last record of each path wins); the records' `path`
- * is made absolute. A missing file gives an empty map; malformed lines (a torn write after a crash) are skipped.
+ * is made absolute. A missing file gives an empty map; malformed lines (a torn write after a crash) and lines that
+ * are not records of the documented shape (a status other than `verified`/`failed`, a byte count that is not a
+ * non-negative integer, a hash that is not hex SHA-256) are skipped: their files are verified or redone.
  *
  * @param manifestPath - path of the JSONL manifest
  * @param options - the root its paths are relative to
@@ -78,13 +80,41 @@ export async function readManifest(
     } catch {
       continue; // torn line from an interrupted append: the file will be re-verified or redone
     }
-    if (!rec || typeof rec.path !== 'string' || typeof rec.status !== 'string') continue;
+    if (!isManifestRecord(rec)) continue; // not a record this package wrote: the file is verified or redone
     // older records hold the path as given, relative to the working directory of their run
     const abs = rec.base === 'root' ? resolve(root, rec.path) : resolve(rec.path);
     const { base: _base, ...rest } = rec;
     out.set(abs, { ...rest, path: abs });
   }
   return out;
+}
+
+const optional = (v: unknown, ok: (x: unknown) => boolean) => v === undefined || ok(v);
+const isText = (v: unknown): v is string => typeof v === 'string';
+
+/**
+ * Whether a parsed line is a record as {@link appendManifest} writes it: a non-empty path, a known status, a
+ * byte count that is a non-negative integer, a SHA-256 (hex, or '' for a failed file), and optional members of
+ * their types. Anything else could mark a file verified with a size or hash it never had.
+ */
+function isManifestRecord(rec: unknown): rec is ManifestRecord {
+  if (!rec || typeof rec !== 'object' || Array.isArray(rec)) return false;
+  const r = rec as Record<string, unknown>;
+  if (!isText(r.path) || r.path === '' || r.path.includes('\0')) return false;
+  if (r.status !== 'verified' && r.status !== 'failed') return false;
+  if (typeof r.bytes !== 'number' || !Number.isSafeInteger(r.bytes) || r.bytes < 0) return false;
+  if (!isText(r.sha256) || !(/^[0-9a-f]{64}$/i.test(r.sha256) || (r.sha256 === '' && r.status === 'failed')))
+    return false;
+  const error = r.error as { code?: unknown; message?: unknown } | undefined;
+  return (
+    isText(r.url) &&
+    optional(r.time, isText) && // older records have no time
+    optional(r.base, (b) => b === 'root') &&
+    optional(r.aoi, isText) &&
+    optional(r.itemId, isText) &&
+    optional(r.revisit, (n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1) &&
+    optional(error, (e) => !!e && typeof e === 'object' && isText(error?.code) && isText(error?.message))
+  );
 }
 
 /** The on-disk form of a record: path relative to `root`. */

@@ -1,7 +1,13 @@
 // Catalogue rows: the provider-neutral view of a search hit that temporal matching works on.
 import { EoFetchError } from '../errors.js';
 import type { StacGeometry, StacItem } from '../stac/stac-types.js';
-import { type InvalidItem, validateStacItem } from '../stac/validate-item.js';
+import {
+  describeItemId,
+  type InvalidItem,
+  quoted,
+  rfc3339Ms,
+  validateStacItem,
+} from '../stac/validate-item.js';
 
 /** A GeoJSON footprint (lon/lat degrees). */
 export type Footprint =
@@ -40,6 +46,30 @@ function asFootprint(g: StacGeometry | null, id: string): Footprint {
   );
 }
 
+/** An optional string property: absent stays absent, anything but a non-empty string is refused. */
+function optionalText(p: Record<string, unknown>, key: string, id: string): string | undefined {
+  const v = p[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || v.length > 1024)
+    throw new EoFetchError(
+      'INVALID_ITEM',
+      `catalogue item ${id}: properties.${key} ${quoted(v)} is not a string`,
+    );
+  return v || undefined;
+}
+
+/** `sat:relative_orbit` when given: a positive integer (Sentinel-2 has 143 orbits). */
+function relativeOrbitOf(p: Record<string, unknown>, id: string): number | undefined {
+  const v = p['sat:relative_orbit'];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+    throw new EoFetchError(
+      'INVALID_ITEM',
+      `catalogue item ${id}: properties.sat:relative_orbit ${quoted(v)} is not a positive integer`,
+    );
+  return v;
+}
+
 /**
  * Turns a STAC item (Earth Search, Planetary Computer, SentinelHub Catalog) into a {@link CatalogueEntry}.
  * A missing `eo:cloud_cover` becomes `cloudCover: null` (unknown), never 0.
@@ -48,7 +78,8 @@ function asFootprint(g: StacGeometry | null, id: string): Footprint {
  * @param source - the `source` column (default `Sentinel2`)
  * @returns the entry
  * @throws {@link EoFetchError} `INVALID_ITEM` for items that fail `validateStacItem`, have no Polygon/MultiPolygon
- *   footprint or no datetime
+ *   footprint or no datetime, or whose `s2:datatake_id`/`platform` is not a string or `sat:relative_orbit` not a
+ *   positive integer
  * @example
  * ```ts
  * const entries = (await stac.search(params)).map((it) => catalogueEntryFromStacItem(it));
@@ -56,19 +87,25 @@ function asFootprint(g: StacGeometry | null, id: string): Footprint {
  */
 export function catalogueEntryFromStacItem(item: StacItem, source = 'Sentinel2'): CatalogueEntry {
   const why = validateStacItem(item);
-  if (why) throw new EoFetchError('INVALID_ITEM', `catalogue item ${String(item?.id)}: ${why}`);
+  if (why) throw new EoFetchError('INVALID_ITEM', `catalogue item ${describeItemId(item)}: ${why}`);
+  const id = describeItemId(item);
   const p = item.properties;
-  if (!p.datetime) throw new EoFetchError('INVALID_ITEM', `catalogue item ${item.id} has no datetime`);
+  const time = rfc3339Ms(p.datetime);
+  if (time === undefined)
+    throw new EoFetchError('INVALID_ITEM', `catalogue item ${id} has no properties.datetime`);
   const cc = p['eo:cloud_cover'];
+  const datatakeId = optionalText(p, 's2:datatake_id', id);
+  const platform = optionalText(p, 'platform', id);
+  const relativeOrbit = relativeOrbitOf(p, id);
   return {
     id: item.id,
     source,
-    datetime: new Date(p.datetime).toISOString(),
+    datetime: new Date(time).toISOString(),
     cloudCover: typeof cc === 'number' ? cc : null,
-    geometry: asFootprint(item.geometry, item.id),
-    ...(p['s2:datatake_id'] ? { datatakeId: String(p['s2:datatake_id']) } : {}),
-    ...(p.platform ? { platform: String(p.platform).toLowerCase() } : {}),
-    ...(typeof p['sat:relative_orbit'] === 'number' ? { relativeOrbit: p['sat:relative_orbit'] } : {}),
+    geometry: asFootprint(item.geometry, id),
+    ...(datatakeId ? { datatakeId } : {}),
+    ...(platform ? { platform: platform.toLowerCase() } : {}),
+    ...(relativeOrbit !== undefined ? { relativeOrbit } : {}),
     item,
   };
 }
@@ -79,6 +116,7 @@ export function catalogueEntryFromStacItem(item: StacItem, source = 'Sentinel2')
  * @param items - search hits
  * @param source - the `source` column (default `Sentinel2`)
  * @returns `{ entries, invalidItems }`
+ * @throws {@link EoFetchError} `INVALID_ARGUMENT` when `items` is not an array
  * @example
  * ```ts
  * const { entries, invalidItems } = catalogueEntriesFromStacItems(await stac.search(params));
@@ -88,6 +126,8 @@ export function catalogueEntriesFromStacItems(
   items: readonly StacItem[],
   source = 'Sentinel2',
 ): { entries: CatalogueEntry[]; invalidItems: InvalidItem[] } {
+  if (!Array.isArray(items))
+    throw new EoFetchError('INVALID_ARGUMENT', `catalogue items must be an array, got ${quoted(items)}`);
   const entries: CatalogueEntry[] = [];
   const invalidItems: InvalidItem[] = [];
   for (const it of items) {

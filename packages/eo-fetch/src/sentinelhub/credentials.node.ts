@@ -1,6 +1,7 @@
 // Where SentinelHub credentials come from: the environment (SH_CLIENT_ID, SH_CLIENT_SECRET) or a config file
 // (sentinelhub-py's config.toml profile, or JSON). Values never appear in messages.
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { EoFetchError } from '../errors.js';
@@ -16,6 +17,27 @@ export interface LoadCredentialsOptions {
   profile?: string;
 }
 
+const TOML_ESCAPES: Record<string, string> = {
+  b: '\b',
+  t: '\t',
+  n: '\n',
+  f: '\f',
+  r: '\r',
+  '"': '"',
+  '\\': '\\',
+};
+
+/** The value of a TOML basic ("...") string: its escapes (`\"`, `\\`, `\uXXXX`) turned into characters. */
+function unescapeBasic(text: string): string {
+  return text.replace(/\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)/g, (whole, e: string) => {
+    if (e.length > 1) {
+      const cp = Number.parseInt(e.slice(1), 16);
+      return cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? String.fromCodePoint(cp) : whole;
+    }
+    return TOML_ESCAPES[e] ?? whole;
+  });
+}
+
 function parseToml(text: string, profile: string): Record<string, string> {
   const out: Record<string, string> = {};
   let section = '';
@@ -28,9 +50,40 @@ function parseToml(text: string, profile: string): Record<string, string> {
       continue;
     }
     const kv = /^([A-Za-z0-9_.-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+))/.exec(line);
-    if (kv && (section === '' || section === profile)) out[kv[1]] = kv[2] ?? kv[3] ?? kv[4];
+    if (kv && (section === '' || section === profile))
+      out[kv[1]] = kv[2] !== undefined ? unescapeBasic(kv[2]) : (kv[3] ?? kv[4]);
   }
   return out;
+}
+
+/** Largest config file read (a credentials file is a few hundred bytes; a device or a log is not one). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The text of a config file, undefined when there is none; `MISSING_CREDENTIALS` naming the path (never the
+ * content) when it is not a regular file or is too large to be a config.
+ */
+async function readConfig(path: string): Promise<string | undefined> {
+  let file: Awaited<ReturnType<typeof open>>;
+  try {
+    // non-blocking: opening a FIFO for reading would otherwise wait for a writer forever
+    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = await file.stat();
+    if (!st.isFile() || st.size > MAX_CONFIG_BYTES)
+      throw new EoFetchError(
+        'MISSING_CREDENTIALS',
+        `${path} is not a config file (${st.isFile() ? `${st.size} bytes, more than ${MAX_CONFIG_BYTES}` : 'not a regular file'})`,
+      );
+    const buf = Buffer.alloc(st.size);
+    const { bytesRead } = await file.read(buf, 0, st.size, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await file.close();
+  }
 }
 
 /**
@@ -58,22 +111,22 @@ export async function loadSentinelHubCredentials(
         join(homedir(), '.config', 'sentinelhub', 'config.json'),
       ];
   for (const path of candidates) {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch {
-      continue;
-    }
+    const text = await readConfig(path);
+    if (text === undefined) continue;
     let values: Record<string, unknown>;
     if (path.endsWith('.json')) {
+      let parsed: unknown;
       try {
-        values = JSON.parse(text);
+        parsed = JSON.parse(text);
       } catch {
+        parsed = undefined;
+      }
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
         throw new EoFetchError(
           'MISSING_CREDENTIALS',
-          `${path} is not valid JSON; expected {"sh_client_id": ..., "sh_client_secret": ...}`,
+          `${path} is not a JSON object; expected {"sh_client_id": ..., "sh_client_secret": ...}`,
         );
-      }
+      values = parsed as Record<string, unknown>;
     } else values = parseToml(text, options.profile ?? 'default-profile');
     const clientId = values.sh_client_id ?? values.clientId;
     const clientSecret = values.sh_client_secret ?? values.clientSecret;

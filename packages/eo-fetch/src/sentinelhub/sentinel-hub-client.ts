@@ -3,11 +3,18 @@
 // quotas and orders (dry run by default, explicit confirm, never a blind retry of order creation). Credentials
 // live in private fields and are scrubbed from every error message. Browser-safe.
 import { EoFetchError, HttpError } from '../errors.js';
-import { type FetchLike, httpErrorFromResponse, requestJson, scrub } from '../http/request-json.js';
+import {
+  type FetchLike,
+  httpErrorFromResponse,
+  readTextBounded,
+  requestJson,
+  scrub,
+} from '../http/request-json.js';
 import { type RetryPolicy, redactUrl, withRetry } from '../http/retry.js';
 import { bboxAreaKm2 } from '../matching/geodesic-area.js';
 import { StacClient, type StacSearchOptions } from '../stac/stac-client.js';
 import type { StacItem, StacSearchParams } from '../stac/stac-types.js';
+import { quoted } from '../stac/validate-item.js';
 import type { ProcessRequest } from './evalscripts.js';
 
 /** OAuth client credentials. */
@@ -131,6 +138,107 @@ function originOf(url: string, option: string): string {
     'INVALID_ARGUMENT',
     `SentinelHub ${option} must be an http(s) URL, got ${JSON.stringify(url)}`,
   );
+}
+
+/** `href` resolved against `base`, or `INVALID_RESPONSE` naming where the link came from. */
+function resolveLink(href: string, base: string, where: string): string {
+  try {
+    return new URL(href, base).toString();
+  } catch {
+    throw new EoFetchError('INVALID_RESPONSE', `${where} ${quoted(redactUrl(href))} is not a URL`);
+  }
+}
+
+/** Where an entry of a listing is wrong, or undefined when it is usable. */
+type EntryCheck = (entry: Record<string, unknown>) => string | undefined;
+
+const stringMembers =
+  (...keys: string[]): EntryCheck =>
+  (e) => {
+    const k = keys.find((key) => typeof e[key] !== 'string');
+    return k && `${k} ${quoted(e[k])} is not a string`;
+  };
+
+const isAmount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** A dataimport order: string id, name and status, a non-negative `sqkm`, `input.data` a list of products. */
+const orderProblem: EntryCheck = (o) => {
+  const why = stringMembers('id', 'name', 'status')(o);
+  if (why) return why;
+  if (o.sqkm !== undefined && o.sqkm !== null && !isAmount(o.sqkm))
+    return `sqkm ${quoted(o.sqkm)} is not a non-negative number`;
+  const input: unknown = o.input;
+  if (input === undefined || input === null) return undefined;
+  if (typeof input !== 'object' || Array.isArray(input)) return 'input is not an object';
+  const data: unknown = (input as { data?: unknown }).data;
+  if (data === undefined || data === null) return undefined;
+  if (!Array.isArray(data)) return 'input.data is not an array';
+  for (const [i, d] of data.entries()) {
+    if (!d || typeof d !== 'object') return `input.data[${i}] is not an object`;
+    const products: unknown = (d as { products?: unknown }).products;
+    if (products === undefined || products === null) continue;
+    if (!Array.isArray(products)) return `input.data[${i}].products is not an array`;
+    const j = products.findIndex((p) => !p || typeof p !== 'object' || typeof p.id !== 'string');
+    if (j >= 0) return `input.data[${i}].products[${j}] has no string id`;
+  }
+  return undefined;
+};
+
+/** A quota: string `collectionId`, non-negative `quotaSqkm` and `quotaUsed`. */
+const quotaProblem: EntryCheck = (q) => {
+  const why = stringMembers('collectionId')(q);
+  if (why) return why;
+  const k = (['quotaSqkm', 'quotaUsed'] as const).find((key) => !isAmount(q[key]));
+  return k && `${k} ${quoted(q[k])} is not a non-negative number`;
+};
+
+/** `doc` as an entry that passes `check`, or `INVALID_RESPONSE` naming `where` and the member. */
+function checkedEntry<T>(doc: unknown, check: EntryCheck, where: string): T {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+    throw new EoFetchError('INVALID_RESPONSE', `${where} is not an object`);
+  const why = check(doc as Record<string, unknown>);
+  if (why) throw new EoFetchError('INVALID_RESPONSE', `${where}: ${why}`);
+  return doc as T;
+}
+
+/** Largest token response read (an OAuth token answer is a few kilobytes). */
+const MAX_TOKEN_BYTES = 1024 * 1024;
+/** Longest token lifetime believed, in seconds (SentinelHub issues tokens for an hour). */
+const MAX_TOKEN_LIFETIME_S = 366 * 24 * 3600;
+
+/** JSON of a body already read, or `INVALID_RESPONSE` that quotes none of it (a token answer holds secrets). */
+function parseJsonText(text: string, url: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new EoFetchError('INVALID_RESPONSE', `token endpoint ${redactUrl(url)} did not answer JSON`);
+  }
+}
+
+/**
+ * The access token and its expiry from an OAuth token answer: `access_token` a non-empty string, `expires_in`
+ * (seconds) or `expires_at` (epoch seconds) positive finite numbers when given; the token never in a message.
+ */
+function tokenOf(res: unknown, url: string, now: number): { value: string; expiresAt: number } {
+  const bad = (why: string) =>
+    new EoFetchError('INVALID_RESPONSE', `token endpoint ${redactUrl(url)} answered ${why}`);
+  if (!res || typeof res !== 'object' || Array.isArray(res)) throw bad('something that is not a JSON object');
+  const {
+    access_token: value,
+    expires_in: expiresIn,
+    expires_at: expiresAt,
+  } = res as Record<string, unknown>;
+  if (typeof value !== 'string' || value === '' || value.length > 64 * 1024 || /[\r\n]/.test(value))
+    throw bad(`no usable access_token (a ${Array.isArray(value) ? 'array' : typeof value})`);
+  if (expiresAt !== undefined && expiresAt !== null) {
+    if (typeof expiresAt !== 'number' || !(expiresAt > 0 && expiresAt * 1000 <= 8.64e15))
+      throw bad(`expires_at ${quoted(expiresAt)}, not epoch seconds`);
+    return { value, expiresAt: expiresAt * 1000 };
+  }
+  if (expiresIn === undefined || expiresIn === null) return { value, expiresAt: now + 3600_000 };
+  if (typeof expiresIn !== 'number' || !(expiresIn > 0 && expiresIn <= MAX_TOKEN_LIFETIME_S))
+    throw bad(`expires_in ${quoted(expiresIn)}, not a lifetime in seconds`);
+  return { value, expiresAt: now + expiresIn * 1000 };
 }
 
 /**
@@ -271,21 +379,14 @@ export class SentinelHubClient {
                   )
                 : e;
             }
-            return (await r.json()) as { access_token?: string; expires_in?: number; expires_at?: number };
+            return parseJsonText(await readTextBounded(r, this.tokenUrl, MAX_TOKEN_BYTES), this.tokenUrl);
           },
           { policy: { retries: 3, ...this.#opts.retry }, signal, url: this.tokenUrl },
         );
-        if (!res?.access_token)
-          throw new EoFetchError(
-            'INVALID_RESPONSE',
-            `token endpoint ${redactUrl(this.tokenUrl)} returned no access_token`,
-          );
-        const expiresAt = res.expires_at
-          ? res.expires_at * 1000
-          : this.now() + (res.expires_in ?? 3600) * 1000;
-        this.#token = { value: res.access_token, expiresAt };
-        this.#issued = [res.access_token, ...this.#issued].slice(0, 16);
-        return res.access_token;
+        const token = tokenOf(res, this.tokenUrl, this.now());
+        this.#token = token;
+        this.#issued = [token.value, ...this.#issued].slice(0, 16);
+        return token.value;
       } catch (err) {
         throw this.scrubError(err);
       } finally {
@@ -410,18 +511,23 @@ export class SentinelHubClient {
         { method: 'POST', body },
         options.signal,
       );
+      const at: string = `dataimport search ${redactUrl(url)}`;
       if (page?.features !== undefined && !Array.isArray(page.features))
-        throw new EoFetchError('INVALID_RESPONSE', 'dataimport search: features is not an array');
-      for (const f of page?.features ?? []) {
+        throw new EoFetchError('INVALID_RESPONSE', `${at}: features is not an array`);
+      for (const [i, f] of (page?.features ?? []).entries()) {
         if (options.maxItems !== undefined && n >= options.maxItems) return;
+        if (!f || typeof f !== 'object' || Array.isArray(f))
+          throw new EoFetchError('INVALID_RESPONSE', `${at}: features[${i}] is not an object`);
         n++;
         yield f;
       }
       if (!page?.features?.length) return;
-      const next: unknown = page.links?.next;
+      const links: unknown = page.links;
+      const next: unknown =
+        links && typeof links === 'object' ? (links as { next?: unknown }).next : undefined;
       if (next !== undefined && next !== null && typeof next !== 'string')
-        throw new EoFetchError('INVALID_RESPONSE', 'dataimport search: links.next is not a URL string');
-      url = next ? new URL(next, url).toString() : undefined;
+        throw new EoFetchError('INVALID_RESPONSE', `${at}: links.next is not a URL string`);
+      url = next ? resolveLink(next, url, `${at}: links.next`) : undefined;
     }
   }
 
@@ -466,7 +572,12 @@ export class SentinelHubClient {
   }
 
   /** Every page of a SentinelHub list endpoint (`count` 100, `links.nextToken` → `viewtoken`, stops on a repeat). */
-  async #allPages<T>(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<T[]> {
+  async #allPages<T>(
+    path: string,
+    params: Record<string, string>,
+    check: EntryCheck,
+    signal?: AbortSignal,
+  ): Promise<T[]> {
     const out: T[] = [];
     let viewtoken: string | undefined;
     const visit = this.#pageGuard(`SentinelHub listing ${path}`);
@@ -481,8 +592,11 @@ export class SentinelHubClient {
       );
       if (page?.data !== undefined && !Array.isArray(page.data))
         throw new EoFetchError('INVALID_RESPONSE', `SentinelHub listing ${path}: data is not an array`);
-      out.push(...(page?.data ?? []));
-      const next: unknown = page?.links?.nextToken;
+      for (const [i, entry] of (page?.data ?? []).entries())
+        out.push(checkedEntry<T>(entry, check, `SentinelHub listing ${path} data[${i}]`));
+      const links: unknown = page?.links;
+      const next: unknown =
+        links && typeof links === 'object' ? (links as { nextToken?: unknown }).nextToken : undefined;
       if (next !== undefined && next !== null && typeof next !== 'string')
         throw new EoFetchError(
           'INVALID_RESPONSE',
@@ -500,7 +614,12 @@ export class SentinelHubClient {
    * @returns collections (`id`, `name`, `s3Bucket`, ...)
    */
   async byocCollections(signal?: AbortSignal): Promise<ByocCollection[]> {
-    return this.#allPages<ByocCollection>('/api/v1/byoc/collections', {}, signal);
+    return this.#allPages<ByocCollection>(
+      '/api/v1/byoc/collections',
+      {},
+      stringMembers('id', 'name'),
+      signal,
+    );
   }
 
   /**
@@ -525,19 +644,30 @@ export class SentinelHubClient {
       options.signal,
       { retries: 0 },
     );
-    return (res.data ?? res) as ByocCollection;
+    return checkedEntry(res?.data ?? res, stringMembers('id', 'name'), 'SentinelHub BYOC collection created');
   }
 
   /** Dataimport quotas (`GET /api/v1/dataimport/quotas`). @returns quota entries */
   async quotas(signal?: AbortSignal): Promise<SentinelHubQuota[]> {
-    return (
-      (await this.json<{ data?: SentinelHubQuota[] }>('/api/v1/dataimport/quotas', {}, signal)).data ?? []
+    const res = await this.json<{ data?: unknown }>('/api/v1/dataimport/quotas', {}, signal);
+    const data = res?.data ?? [];
+    if (!Array.isArray(data))
+      throw new EoFetchError('INVALID_RESPONSE', 'SentinelHub quotas: data is not an array');
+    return data.map((q, i) =>
+      checkedEntry<SentinelHubQuota>(q, quotaProblem, `SentinelHub quotas data[${i}]`),
     );
   }
 
-  /** One order. @param id - order id @returns the order */
-  order(id: string, signal?: AbortSignal): Promise<SentinelHubOrder> {
-    return this.json(`/api/v1/dataimport/orders/${encodeURIComponent(id)}`, {}, signal);
+  /**
+   * One order.
+   *
+   * @param id - order id
+   * @returns the order
+   * @throws {@link EoFetchError} `INVALID_RESPONSE` when the answer is not an order (string id, name, status)
+   */
+  async order(id: string, signal?: AbortSignal): Promise<SentinelHubOrder> {
+    const path = `/api/v1/dataimport/orders/${encodeURIComponent(id)}`;
+    return checkedEntry(await this.json(path, {}, signal), orderProblem, `SentinelHub order ${path}`);
   }
 
   /**
@@ -553,7 +683,7 @@ export class SentinelHubClient {
     const params: Record<string, string> = {};
     if (filter.collectionId) params.collectionId = filter.collectionId;
     if (filter.status) params.status = filter.status;
-    return this.#allPages<SentinelHubOrder>('/api/v1/dataimport/orders', params, signal);
+    return this.#allPages<SentinelHubOrder>('/api/v1/dataimport/orders', params, orderProblem, signal);
   }
 
   /**
@@ -593,14 +723,9 @@ export class SentinelHubClient {
       return products.length === 0 || input.productIds.every((id) => products.some((p) => p.id === id));
     };
     for (let attempt = 0; ; attempt++) {
+      let answer: unknown;
       try {
-        const order = await this.json<SentinelHubOrder>(
-          url,
-          { method: 'POST', body: request },
-          options.signal,
-          { retries: 0 },
-        );
-        return { dryRun: false, order, recovered: false };
+        answer = await this.json(url, { method: 'POST', body: request }, options.signal, { retries: 0 });
       } catch (err) {
         if (
           err instanceof HttpError &&
@@ -619,7 +744,15 @@ export class SentinelHubClient {
         );
         if (existing) return { dryRun: false, order: existing, recovered: true };
         if (attempt >= (options.retries ?? 1)) throw err;
+        continue;
       }
+      // the order exists once the server answered: a malformed answer is reported, never a reason to order again
+      const order = checkedEntry<SentinelHubOrder>(
+        answer,
+        orderProblem,
+        `SentinelHub order created at ${url}`,
+      );
+      return { dryRun: false, order, recovered: false };
     }
   }
 
@@ -638,9 +771,12 @@ export class SentinelHubClient {
     const url = `${this.baseUrl}/api/v1/dataimport/orders/${encodeURIComponent(id)}/confirm`;
     if (!options.confirm) return { dryRun: true, request: {}, method: 'POST', url };
     try {
-      const order = await this.json<SentinelHubOrder>(url, { method: 'POST' }, options.signal, {
-        retries: 0,
-      });
+      const answer = await this.json(url, { method: 'POST' }, options.signal, { retries: 0 });
+      const order = checkedEntry<SentinelHubOrder>(
+        answer,
+        orderProblem,
+        `SentinelHub order confirmed at ${url}`,
+      );
       return { dryRun: false, order, recovered: false };
     } catch (err) {
       if (err instanceof HttpError && err.status >= 400 && err.status < 500)

@@ -5,6 +5,7 @@ import { type FetchLike, requestJson } from '../http/request-json.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { itemAssets } from './providers.js';
 import type { StacItem } from './stac-types.js';
+import { describeItemId, rfc3339Ms } from './validate-item.js';
 
 /** Options of {@link createPlanetaryComputerSigner}. */
 export interface PlanetaryComputerSignerOptions {
@@ -92,15 +93,16 @@ export function createPlanetaryComputerSigner(
           redact: options.subscriptionKey ? [options.subscriptionKey] : [],
         },
       );
-      if (!res?.token)
+      if (typeof res?.token !== 'string' || !res.token)
         throw new EoFetchError(
           'INVALID_RESPONSE',
-          `SAS token endpoint ${tokenUrl} returned no token for ${collection}`,
+          `SAS token endpoint ${tokenUrl} returned no token string for ${collection}`,
         );
-      const exp = res['msft:expiry'] ? Date.parse(res['msft:expiry']) : Number.NaN;
+      // an unreadable expiry means the default lifetime, never a date Date.parse guessed
+      const exp = rfc3339Ms(res['msft:expiry']);
       cache.set(collection, {
         token: res.token.replace(/^\?/, ''),
-        expiresAt: Number.isNaN(exp) ? now() + 45 * 60_000 : exp,
+        expiresAt: exp ?? now() + 45 * 60_000,
       });
       return cache.get(collection)!.token;
     })().finally(() => inflight.delete(collection));
@@ -128,7 +130,7 @@ export function createPlanetaryComputerSigner(
       if (typeof collection !== 'string' || !collection)
         throw new EoFetchError(
           'INVALID_ARGUMENT',
-          `item ${item.id} has no collection; cannot pick a SAS token`,
+          `item ${describeItemId(item)} has no collection; cannot pick a SAS token`,
         );
       const assets: StacItem['assets'] = {};
       for (const [k, a] of Object.entries(itemAssets(item)))

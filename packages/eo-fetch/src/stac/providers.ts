@@ -8,6 +8,7 @@ import {
 } from '@worldstrat/core';
 import { EoFetchError } from '../errors.js';
 import type { StacAsset, StacItem } from './stac-types.js';
+import { describeItemId, quoted } from './validate-item.js';
 
 // The band orders and resolutions are defined once in @worldstrat/core; these are eo-fetch's names for them.
 
@@ -165,10 +166,13 @@ export function bandAsset(
   if (!asset)
     throw new EoFetchError(
       'UNKNOWN_BAND',
-      `item ${item.id} has no asset ${JSON.stringify(key)} (band ${band}); it has: ${Object.keys(assets).join(', ') || 'none'}`,
+      `item ${describeItemId(item)} has no asset ${JSON.stringify(key)} (band ${band}); it has: ${Object.keys(assets).join(', ') || 'none'}`,
     );
   if (!asset || typeof asset !== 'object' || typeof asset.href !== 'string' || asset.href === '')
-    throw new EoFetchError('INVALID_ITEM', `item ${item.id} asset ${JSON.stringify(key)} has no href`);
+    throw new EoFetchError(
+      'INVALID_ITEM',
+      `item ${describeItemId(item)} asset ${JSON.stringify(key)} has no href`,
+    );
   return { key, asset };
 }
 
@@ -184,22 +188,26 @@ export function itemAssets(item: StacItem): Record<string, StacAsset> {
   if (!a || typeof a !== 'object' || Array.isArray(a))
     throw new EoFetchError(
       'INVALID_ITEM',
-      `item ${String(item?.id)} has no assets object (a fields-filtered search drops it; search without excluding assets)`,
+      `item ${describeItemId(item)} has no assets object (a fields-filtered search drops it; search without excluding assets)`,
     );
   return a as Record<string, StacAsset>;
 }
 
 /** The processing baseline (Earth Search v1/PC `s2:`, Earth Search v0 `sentinel:`), as a number. */
 function processingBaseline(item: StacItem): { text: string | undefined; value: number | undefined } {
-  const raw = item.properties['s2:processing_baseline'] ?? item.properties['sentinel:processing_baseline'];
+  const p: unknown = item?.properties;
+  if (!p || typeof p !== 'object' || Array.isArray(p))
+    throw new EoFetchError('INVALID_ITEM', `item ${describeItemId(item)}: properties is not an object`);
+  const props = p as StacItem['properties'];
+  const raw = props['s2:processing_baseline'] ?? props['sentinel:processing_baseline'];
   if (raw === undefined || raw === null) return { text: undefined, value: undefined };
-  const text = String(raw);
-  const m = /^N?(\d{2})\.?(\d{2})$/.exec(text.trim());
+  const m = typeof raw === 'string' ? /^N?(\d{2})\.?(\d{2})$/.exec(raw.trim()) : null;
   if (!m)
     throw new EoFetchError(
       'INVALID_ITEM',
-      `item ${item.id}: processing baseline ${JSON.stringify(text)} is not NN.NN; cannot tell whether DNs carry the 04.00 offset`,
+      `item ${describeItemId(item)}: processing baseline ${quoted(raw)} is not NN.NN; cannot tell whether DNs carry the 04.00 offset`,
     );
+  const text = raw as string;
   return { text, value: Number(m[1]) + Number(m[2]) / 100 };
 }
 
@@ -237,7 +245,7 @@ export function reflectanceScaling(
     if (typeof v !== 'number' || !Number.isFinite(v) || (name === 'scale' && v === 0))
       throw new EoFetchError(
         'INVALID_ITEM',
-        `item ${item.id}: raster:bands ${name} ${JSON.stringify(v)} is not usable`,
+        `item ${describeItemId(item)}: raster:bands ${name} ${quoted(v)} is not usable`,
       );
     return v;
   };

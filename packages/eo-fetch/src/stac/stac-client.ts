@@ -12,7 +12,7 @@ import type {
   StacLink,
   StacSearchParams,
 } from './stac-types.js';
-import { type InvalidItem, validateStacItem } from './validate-item.js';
+import { type InvalidItem, quoted, validateStacItem } from './validate-item.js';
 
 /** Search capabilities a server must declare in `conformsTo` for the server to honour them. */
 export type StacCapability = 'filter' | 'query' | 'sortby' | 'fields';
@@ -257,9 +257,25 @@ export class StacClient {
     return this.send<T>({ url: new URL(path, this.url).toString(), method: 'GET' }, signal);
   }
 
-  /** The landing page. @returns the root catalog JSON */
-  root(signal?: AbortSignal): Promise<Record<string, unknown>> {
-    return this.get('./', signal);
+  /**
+   * The landing page.
+   *
+   * @returns the root catalog JSON
+   * @throws {@link EoFetchError} `INVALID_RESPONSE` when the answer is not a JSON object
+   */
+  async root(signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return this.objectAt('./', 'landing page', signal);
+  }
+
+  /** GETs `path` and checks that the answer is a JSON object. */
+  private async objectAt(path: string, what: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const doc = await this.get<unknown>(path, signal);
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+      throw new EoFetchError(
+        'INVALID_RESPONSE',
+        `${what} ${redactUrl(new URL(path, this.url).toString())} is ${quoted(doc, 40)}, not a JSON object`,
+      );
+    return doc as Record<string, unknown>;
   }
 
   /** Conformance classes (`/conformance`). @returns the list of conformance URIs */
@@ -340,10 +356,15 @@ export class StacClient {
       guard.visit(req);
       const page: { collections?: unknown; links?: StacLink[] } = await this.send(req, o.signal);
       if (!page || !Array.isArray(page.collections))
-        throw new EoFetchError('INVALID_RESPONSE', `${req.url} did not return a collections list`);
-      for (const c of page.collections as StacCollection[]) {
+        throw new EoFetchError('INVALID_RESPONSE', `${redactUrl(req.url)} did not return a collections list`);
+      for (const [i, c] of (page.collections as unknown[]).entries()) {
         if (max !== undefined && out.length >= max) return out;
-        out.push(c);
+        if (!c || typeof c !== 'object' || typeof (c as StacCollection).id !== 'string')
+          throw new EoFetchError(
+            'INVALID_RESPONSE',
+            `${redactUrl(req.url)}: collections[${i}] is not a collection with a string id`,
+          );
+        out.push(c as StacCollection);
       }
       if (page.collections.length === 0) break;
       req = nextRequest(page as unknown as StacItemCollection, req);
@@ -351,9 +372,22 @@ export class StacClient {
     return out;
   }
 
-  /** One collection. @param id - collection id @returns its document */
-  collection(id: string, signal?: AbortSignal): Promise<StacCollection> {
-    return this.get(`collections/${encodeURIComponent(id)}`, signal);
+  /**
+   * One collection.
+   *
+   * @param id - collection id
+   * @returns its document
+   * @throws {@link EoFetchError} `INVALID_RESPONSE` when the answer is not an object with a string `id`
+   */
+  async collection(id: string, signal?: AbortSignal): Promise<StacCollection> {
+    const path = `collections/${encodeURIComponent(id)}`;
+    const doc = await this.objectAt(path, 'collection', signal);
+    if (typeof doc.id !== 'string')
+      throw new EoFetchError(
+        'INVALID_RESPONSE',
+        `collection ${redactUrl(new URL(path, this.url).toString())}: id ${quoted(doc.id)} is not a string`,
+      );
+    return doc as StacCollection;
   }
 
   /**
@@ -374,9 +408,21 @@ export class StacClient {
     return q as Record<string, unknown>;
   }
 
-  /** One item. @param collection - collection id @param id - item id @returns the item */
-  item(collection: string, id: string, signal?: AbortSignal): Promise<StacItem> {
-    return this.get(`collections/${encodeURIComponent(collection)}/items/${encodeURIComponent(id)}`, signal);
+  /**
+   * One item.
+   *
+   * @param collection - collection id
+   * @param id - item id
+   * @returns the item
+   * @throws {@link EoFetchError} `INVALID_ITEM` when the answer fails `validateStacItem`
+   */
+  async item(collection: string, id: string, signal?: AbortSignal): Promise<StacItem> {
+    const path = `collections/${encodeURIComponent(collection)}/items/${encodeURIComponent(id)}`;
+    const doc = await this.get<unknown>(path, signal);
+    const why = validateStacItem(doc);
+    if (why)
+      throw new EoFetchError('INVALID_ITEM', `item ${redactUrl(new URL(path, this.url).toString())}: ${why}`);
+    return doc as StacItem;
   }
 
   /** Loop detection plus the hard page cap, shared by searches and listings. */
@@ -456,7 +502,7 @@ export class StacClient {
       const room = maxItems === undefined ? features.length : Math.max(0, maxItems - items);
       const kept = features.slice(0, room);
       items += kept.length;
-      yield { ...page, features: kept, invalidItems, warnings };
+      yield { ...pageMembers(page), features: kept, invalidItems, warnings };
       warnings = [];
       if (raw === 0) break;
       if (maxItems !== undefined && items >= maxItems) break;
@@ -544,10 +590,33 @@ export class StacClient {
   }
 }
 
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * The members of a search page other than `features`, each kept only when it has its documented type (a count
+ * that is not a non-negative integer, `links` that is not an array, a `context` that is not an object are left
+ * out rather than handed on as numbers and arrays they are not).
+ */
+function pageMembers(page: StacItemCollection): Omit<StacItemCollection, 'features'> {
+  const out: Omit<StacItemCollection, 'features'> = { ...page, type: 'FeatureCollection' };
+  delete (out as Partial<StacItemCollection>).features;
+  if (!isCount(page.numberMatched)) delete out.numberMatched;
+  if (!isCount(page.numberReturned)) delete out.numberReturned;
+  if (!Array.isArray(page.links)) delete out.links;
+  const c: unknown = page.context;
+  if (!c || typeof c !== 'object' || Array.isArray(c)) delete out.context;
+  else {
+    const context = { ...(c as NonNullable<StacItemCollection['context']>) };
+    for (const k of ['returned', 'matched', 'limit'] as const) if (!isCount(context[k])) delete context[k];
+    out.context = context;
+  }
+  return out;
+}
+
 /** `numberMatched` or `context.matched` when it is a non-negative integer. */
 function matchedOf(page: StacItemCollection): number | undefined {
   const m = page?.numberMatched ?? page?.context?.matched;
-  return typeof m === 'number' && Number.isInteger(m) && m >= 0 ? m : undefined;
+  return isCount(m) ? m : undefined;
 }
 
 /** A next link's `headers`, checked to be string values (servers set paging headers, nothing else). */
@@ -577,29 +646,32 @@ export function nextRequest(page: StacItemCollection, prev: PageRequest): PageRe
     ? page.links.find((l) => l && l.rel === 'next')
     : undefined;
   if (link) {
+    const at = `${redactUrl(prev.url)} (links[${(page.links as unknown[]).indexOf(link)}])`;
+    if (typeof link.href !== 'string' || link.href === '')
+      throw new EoFetchError(
+        'INVALID_RESPONSE',
+        `next link href ${quoted(link.href)} from ${at} is not a string`,
+      );
+    if (link.method !== undefined && typeof link.method !== 'string')
+      throw new EoFetchError(
+        'INVALID_RESPONSE',
+        `next link method ${quoted(link.method)} from ${at} is not a string`,
+      );
     let url: string;
     try {
       url = new URL(link.href, prev.url).toString();
     } catch (err) {
-      throw new EoFetchError(
-        'INVALID_RESPONSE',
-        `next link ${JSON.stringify(link.href)} from ${redactUrl(prev.url)} is not a URL`,
-        { cause: err },
-      );
+      throw new EoFetchError('INVALID_RESPONSE', `next link ${quoted(link.href)} from ${at} is not a URL`, {
+        cause: err,
+      });
     }
     if (!/^https?:/.test(url))
-      throw new EoFetchError(
-        'INVALID_RESPONSE',
-        `next link ${JSON.stringify(link.href)} from ${redactUrl(prev.url)} is not http(s)`,
-      );
+      throw new EoFetchError('INVALID_RESPONSE', `next link ${quoted(link.href)} from ${at} is not http(s)`);
     if (
       link.body !== undefined &&
       (typeof link.body !== 'object' || link.body === null || Array.isArray(link.body))
     )
-      throw new EoFetchError(
-        'INVALID_RESPONSE',
-        `next link body from ${redactUrl(prev.url)} is not an object`,
-      );
+      throw new EoFetchError('INVALID_RESPONSE', `next link body from ${at} is not an object`);
     const method = String(link.method ?? 'GET').toUpperCase();
     const headers = linkHeaders(link.headers, prev.url);
     if (method === 'POST') {
@@ -607,14 +679,17 @@ export function nextRequest(page: StacItemCollection, prev: PageRequest): PageRe
       return { url, method: 'POST', body, ...(headers ? { headers } : {}) };
     }
     if (method !== 'GET')
-      throw new EoFetchError(
-        'INVALID_RESPONSE',
-        `next link from ${redactUrl(prev.url)} uses method ${JSON.stringify(link.method)}`,
-      );
+      throw new EoFetchError('INVALID_RESPONSE', `next link from ${at} uses method ${quoted(link.method)}`);
     return { url, method: 'GET', ...(headers ? { headers } : {}) };
   }
-  const token = page.context?.next;
-  if (token !== undefined && token !== null && prev.method === 'POST')
-    return { ...prev, body: { ...prev.body, next: token } };
-  return undefined;
+  const context: unknown = page.context;
+  const token = context && typeof context === 'object' ? (context as { next?: unknown }).next : undefined;
+  if (token === undefined || token === null || prev.method !== 'POST') return undefined;
+  // a paging token goes back to the server as is: only a short string or an integer is one
+  if (!(typeof token === 'string' && token.length <= 4096) && !Number.isSafeInteger(token))
+    throw new EoFetchError(
+      'INVALID_RESPONSE',
+      `context.next ${quoted(token)} from ${redactUrl(prev.url)} is not a paging token (string or integer)`,
+    );
+  return { ...prev, body: { ...prev.body, next: token } };
 }

@@ -11,6 +11,50 @@ export interface InvalidItem {
 /** Coordinates walked per geometry before giving up (a footprint has tens to thousands). */
 const MAX_COORDINATES = 1_000_000;
 
+/** RFC 3339 date-time: full date, time and offset (`Date.parse` alone takes `"0"` as 2000-01-01). */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * Milliseconds of an RFC 3339 date-time, or undefined when `text` is not one or names a day or time that does
+ * not exist (`2021-02-30`, `25:00`, offset `+25:00`).
+ *
+ * @param text - anything a document holds where a timestamp belongs
+ * @returns epoch milliseconds or undefined
+ */
+export function rfc3339Ms(text: unknown): number | undefined {
+  if (typeof text !== 'string' || text.length > 64) return undefined;
+  const m = RFC3339.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, hh, mi, ss, , , oh, om] = m;
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1) return undefined;
+  if (day > new Date(Date.UTC(Number(y), month, 0)).getUTCDate()) return undefined;
+  // no leap second (:60): a Date cannot hold it, and no catalogue stamps one
+  if (Number(hh) > 23 || Number(mi) > 59 || Number(ss) > 59) return undefined;
+  if (oh !== undefined && (Number(oh) > 23 || Number(om) > 59)) return undefined;
+  const ms = Date.parse(text.replace(/[tz ]/gi, (c) => (c === ' ' ? 'T' : c.toUpperCase())));
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** An item's id for a message: quoted and cut short, whatever the document holds there. */
+export function describeItemId(item: unknown): string {
+  const id = (item as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? quoted(id) : `(id ${quoted(id)})`;
+}
+
+/** A value quoted for an error message, at most `max` characters (a hostile document can hold megabytes). */
+export function quoted(v: unknown, max = 80): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(v);
+  } catch {
+    text = undefined; // cyclic or too deep: say what it is instead
+  }
+  if (text === undefined) text = Array.isArray(v) ? 'an array' : typeof v;
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
 /**
  * Why a lon/lat position is unusable, or undefined when it is fine.
  *
@@ -21,7 +65,7 @@ export function invalidPosition(p: unknown): string | undefined {
   if (!Array.isArray(p) || p.length < 2) return 'a position is not [lon, lat]';
   const [lon, lat] = p;
   if (typeof lon !== 'number' || typeof lat !== 'number' || !Number.isFinite(lon) || !Number.isFinite(lat))
-    return `position ${JSON.stringify(p.slice(0, 2))} is not finite numbers`;
+    return `position ${quoted(p.slice(0, 2))} is not finite numbers`;
   if (lon < -180 || lon > 180) return `longitude ${lon} is outside [-180, 180]`;
   if (lat < -90 || lat > 90) return `latitude ${lat} is outside [-90, 90]`;
   return undefined;
@@ -29,13 +73,15 @@ export function invalidPosition(p: unknown): string | undefined {
 
 /**
  * Why a GeoJSON geometry's coordinates are unusable, or undefined when they are fine.
- * Wrong nesting, non-finite or out-of-range degrees, rings with fewer than 4 positions.
+ * Wrong nesting, non-finite or out-of-range degrees, rings with fewer than 4 positions. A bad position's
+ * reason ends with where it is (`at geometry.coordinates[0][2]`).
  *
  * @param g - the geometry
+ * @param at - what the geometry is called in the document (default `geometry`)
  * @returns the reason or undefined
  */
-export function invalidGeometry(g: unknown): string | undefined {
-  if (!g || typeof g !== 'object') return 'geometry is not an object';
+export function invalidGeometry(g: unknown, at = 'geometry'): string | undefined {
+  if (!g || typeof g !== 'object' || Array.isArray(g)) return `${at} is not an object`;
   const { type, coordinates } = g as { type?: unknown; coordinates?: unknown };
   const depth: Record<string, number> = {
     Point: 0,
@@ -45,24 +91,25 @@ export function invalidGeometry(g: unknown): string | undefined {
     Polygon: 2,
     MultiPolygon: 3,
   };
-  if (typeof type !== 'string' || !(type in depth))
-    return `geometry type ${JSON.stringify(type)} is not supported`;
+  if (typeof type !== 'string' || !Object.hasOwn(depth, type))
+    return `${at}.type ${quoted(type)} is not supported`;
   let seen = 0;
-  const walk = (c: unknown, d: number): string | undefined => {
+  const walk = (c: unknown, d: number, path: string): string | undefined => {
     if (d === 0) {
-      if (++seen > MAX_COORDINATES) return `geometry has more than ${MAX_COORDINATES} positions`;
-      return invalidPosition(c);
+      if (++seen > MAX_COORDINATES) return `${at} has more than ${MAX_COORDINATES} positions`;
+      const why = invalidPosition(c);
+      return why && `${why} at ${path}`;
     }
-    if (!Array.isArray(c) || c.length === 0) return `${type} coordinates are not nested arrays`;
+    if (!Array.isArray(c) || c.length === 0) return `${type} coordinates are not nested arrays at ${path}`;
     if (d === 1 && (type === 'Polygon' || type === 'MultiPolygon') && c.length < 4)
-      return `${type} ring has ${c.length} positions (at least 4)`;
-    for (const x of c) {
-      const why = walk(x, d - 1);
+      return `${type} ring has ${c.length} positions (at least 4) at ${path}`;
+    for (let i = 0; i < c.length; i++) {
+      const why = walk(c[i], d - 1, `${path}[${i}]`);
       if (why) return why;
     }
     return undefined;
   };
-  return walk(coordinates, depth[type]);
+  return walk(coordinates, depth[type], `${at}.coordinates`);
 }
 
 /**
@@ -78,7 +125,7 @@ export function invalidGeometry(g: unknown): string | undefined {
  * @example
  * ```ts
  * validateStacItem({ type: 'Feature', id: 'x', geometry: null, properties: { datetime: 'soon' } });
- * // 'datetime "soon" is not RFC 3339'
+ * // 'properties.datetime "soon" is not an RFC 3339 date-time'
  * ```
  */
 export function validateStacItem(item: unknown, options: { partial?: boolean } = {}): string | undefined {
@@ -87,7 +134,7 @@ export function validateStacItem(item: unknown, options: { partial?: boolean } =
   if (typeof it.id !== 'string' || it.id === '') return 'item has no string id';
   // a `fields` search returns only what was asked for: check what is there
   const absent = (k: string) => options.partial === true && it[k] === undefined;
-  if (it.type !== 'Feature' && !absent('type')) return `type is ${JSON.stringify(it.type)}, not "Feature"`;
+  if (it.type !== 'Feature' && !absent('type')) return `type is ${quoted(it.type)}, not "Feature"`;
   if (it.geometry !== null && !absent('geometry')) {
     const why = invalidGeometry(it.geometry);
     if (why) return why;
@@ -105,8 +152,7 @@ export function validateStacItem(item: unknown, options: { partial?: boolean } =
   const props = p as Record<string, unknown>;
   const time = (k: string) => {
     const v = props[k];
-    if (typeof v !== 'string' || Number.isNaN(Date.parse(v)))
-      return `${k} ${JSON.stringify(v)} is not RFC 3339`;
+    if (rfc3339Ms(v) === undefined) return `properties.${k} ${quoted(v)} is not an RFC 3339 date-time`;
     return undefined;
   };
   if (props.datetime === undefined && options.partial) {
@@ -120,7 +166,7 @@ export function validateStacItem(item: unknown, options: { partial?: boolean } =
   }
   const cc = props['eo:cloud_cover'];
   if (cc !== undefined && cc !== null && (typeof cc !== 'number' || !(cc >= 0 && cc <= 100)))
-    return `eo:cloud_cover ${JSON.stringify(cc)} is not a number in [0, 100]`;
+    return `eo:cloud_cover ${quoted(cc)} is not a number in [0, 100]`;
   return validAssets(it);
 }
 
