@@ -1,5 +1,5 @@
 // The WorldStrat dataset as training/eval batches: scene loading, splits, chips, augmentation, prefetch.
-import { createRng, parseCsv } from '@worldstrat/core';
+import { createRng } from '@worldstrat/core';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { type ReadRasterOptions, type ReadRasterResult, readRaster } from '@worldstrat/raster-io';
 import { type PaperSplitOptions, paperSplit } from '@worldstrat/stratify';
@@ -14,6 +14,7 @@ import {
   resolveDatasetStore,
   type ZipStoreOptions,
 } from './dataset-store.node.js';
+import { parseLayoutTable } from './layout-table.js';
 import {
   type DatasetProblem,
   type DatasetScan,
@@ -373,13 +374,15 @@ export class WorldStratDataset implements DatasetScan {
    * The rows of `metadata.csv` (one per AOI and revisit: dates, cloud cover, classes), read on first call from
    * the folder, the zip or the release URL.
    *
-   * @returns the rows keyed by column; an empty list when the dataset has no `metadata.csv`.
-   * @throws {DatasetError} `REMOTE_READ_FAILED` when a remote table cannot be fetched.
+   * @returns the rows keyed by column (a string cell for every column); an empty list when the dataset has
+   *   no `metadata.csv`.
+   * @throws {DatasetError} `REMOTE_READ_FAILED` when a remote table cannot be fetched; `DATASET_LAYOUT` naming
+   *   the row when a row's cells do not match the header.
    */
   metadataRows(): Promise<Record<string, string>[]> {
     this.#metadata ??= this.#store
       .readText(METADATA_CSV_NAME)
-      .then((t) => (t === null ? [] : parseCsv(t).rows));
+      .then((t) => (t === null ? [] : parseLayoutTable(t, this.#store.path(METADATA_CSV_NAME)).rows));
     this.#metadata.catch(() => {
       this.#metadata = undefined;
     });

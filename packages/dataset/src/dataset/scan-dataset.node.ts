@@ -1,10 +1,11 @@
 // Finds the scenes of a WorldStrat dataset on disk (release, Kaggle "core"/12bit, 8bit) and reports every problem
 // up front (missing folders: upstream issue #9; duplicate tiles: issue #12) instead of failing mid-run.
 import { readFile } from 'node:fs/promises';
-import { natCompare as naturalCompare, parseCsv } from '@worldstrat/core';
+import { natCompare as naturalCompare } from '@worldstrat/core';
 import { DatasetError } from '../errors.js';
 import { HR_DIR, LR_CLOUD_MASK_SUFFIX, LR_DIR, lrDataSuffix, SPLIT_CSV_NAME } from '../layout.js';
 import { type DatasetStore, directoryStore } from './dataset-store.node.js';
+import { checkTileName, parseLayoutTable } from './layout-table.js';
 
 /** The three data splits. */
 export type SplitName = 'train' | 'val' | 'test';
@@ -80,7 +81,9 @@ export interface DatasetScan {
  * @param root - dataset folder (holds `hr_dataset/`, `lr_dataset/`, the CSVs).
  * @param options - revisits, radiometry depth, AOI list, duplicate policy.
  * @returns the scenes and all problems found.
- * @throws {DatasetError} `DATASET_NOT_FOUND` when `root` or its `hr_dataset`/`lr_dataset` is missing.
+ * @throws {DatasetError} `DATASET_NOT_FOUND` when `root` or its `hr_dataset`/`lr_dataset` is missing;
+ *   `DATASET_LAYOUT` naming the row of an AOI list whose cells do not match its header or whose tile is not a
+ *   folder name; `INVALID_ARGUMENT` for such a name in an explicit `aois` list.
  * @example
  * ```ts
  * const scan = await scanDataset('dataset', { revisits: 8 });
@@ -180,7 +183,8 @@ async function readAoiList(
   } else if (aois === 'folders') {
     return { names: hrEntries.filter((e) => !e.startsWith('.')), csvSplit };
   } else if (typeof aois !== 'string') {
-    return { names: [...aois], csvSplit };
+    const names = [...aois].map((n, i) => checkTileName(n, `aois[${i}]`, 'INVALID_ARGUMENT'));
+    return { names, csvSplit };
   } else {
     path = aois;
     text = await readFile(path, 'utf8').catch((e) => {
@@ -193,15 +197,18 @@ async function readAoiList(
       );
     });
   }
-  const { header, rows } = parseCsv(text);
+  const { header, rows } = parseLayoutTable(text, path);
   if (!header.includes('tile')) {
     throw new DatasetError('DATASET_LAYOUT', `${path} has no "tile" column (columns: ${header.join(', ')})`);
   }
+  const names = rows.map((r, i) =>
+    checkTileName(r.tile, `${path}: data row ${i + 1}, column "tile"`, 'DATASET_LAYOUT'),
+  );
   for (const r of rows) {
     const s = r.split as SplitName | undefined;
     if ((s === 'train' || s === 'val' || s === 'test') && !csvSplit.has(r.tile)) csvSplit.set(r.tile, s);
   }
-  return { names: rows.map((r) => r.tile), csvSplit };
+  return { names, csvSplit };
 }
 
 /** Names listed twice are reported; the first is kept (or both with `duplicates: 'keep'`, like upstream). */

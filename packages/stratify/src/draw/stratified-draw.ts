@@ -1,6 +1,6 @@
 import { createRng, throwIfAborted } from '@worldstrat/core';
 import { StratifyError } from '../errors.js';
-import type { ClassCount, ClassKey } from '../rebalance/rebalance.js';
+import { type ClassCount, type ClassKey, checkClassKey } from '../rebalance/rebalance.js';
 
 /** A class that could not be filled. */
 export interface Shortfall {
@@ -36,6 +36,28 @@ export interface StratifiedDrawResult<T> {
   toppedUp: number;
 }
 
+/** The allocation rows, checked where they come in: a string-or-number class and an integer count ≥ 0. */
+function checkAllocation(allocation: unknown): ClassCount[] {
+  if (!Array.isArray(allocation)) {
+    throw new StratifyError('INVALID_ARGUMENT', 'allocation must be an array of { class, count } rows');
+  }
+  return allocation.map((row: unknown, i) => {
+    if (typeof row !== 'object' || row === null) {
+      throw new StratifyError('INVALID_ARGUMENT', `allocation[${i}] is not a { class, count } row`);
+    }
+    const { class: cls, count } = row as { class?: unknown; count?: unknown };
+    const key = checkClassKey(cls, `allocation[${i}].class`);
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+      const shown = typeof count === 'number' ? String(count) : count === null ? 'null' : typeof count;
+      throw new StratifyError(
+        'INVALID_ARGUMENT',
+        `allocation[${i}].count for class ${key} is ${shown}; counts must be integers ≥ 0`,
+      );
+    }
+    return { class: key, count };
+  });
+}
+
 /**
  * Draws, for each (class, count) row of an allocation, `count` pool rows of that class uniformly without
  * replacement, seeded. Unlike upstream (which crashes), a short class is topped up through
@@ -46,7 +68,8 @@ export interface StratifiedDrawResult<T> {
  * @param options seed, top-up callback, shortfall policy, signal.
  * @returns drawn rows, shortfalls and the number of topped-up rows.
  * @throws StratifyError `SHORTFALL` naming the classes that stayed short (default policy), `INVALID_ARGUMENT`
- *   for negative counts, `ABORTED`.
+ *   naming the allocation row whose class is not a string or finite number or whose count is not an integer ≥ 0,
+ *   `ABORTED`.
  * @example
  * const { rows } = await stratifiedDraw(pool, (r) => r.IPCC, rebalance(classCounts(pool.map((r) => r.IPCC)), 100), { seed: 1 });
  */
@@ -72,13 +95,7 @@ export async function stratifiedDraw<T>(
   const shortfalls: Shortfall[] = [];
   let toppedUp = 0;
   const maxRounds = options.maxTopUpRounds ?? 5;
-  for (const { class: cls, count } of allocation) {
-    if (!Number.isSafeInteger(count) || count < 0) {
-      throw new StratifyError(
-        'INVALID_ARGUMENT',
-        `allocation for class ${String(cls)} is ${count}; counts must be integers ≥ 0`,
-      );
-    }
+  for (const { class: cls, count } of checkAllocation(allocation)) {
     throwIfAborted(
       options.signal,
       (s) => new StratifyError('ABORTED', 'stratified draw aborted', { cause: s.reason }),

@@ -63,12 +63,44 @@ export interface ClassRaster {
    * Class values at lon/lat points (WGS-84 degrees), batched by tile: each needed tile/strip is read once
    * (range requests for remote COGs) and cached. Points outside the raster give `null` (or an error).
    * NoData pixels return the raster's NoData value (e.g. −200 in GHSL SMOD, 0 in ESA CCI).
+   * @throws StratifyError `INVALID_ARGUMENT` naming the raster and the point whose lon/lat is not a finite number
+   *   within ±180° / ±90°; `POINT_OUTSIDE_RASTER` with `outside: 'error'`; `ABORTED`.
    */
   lookup(
     points: readonly { lon: number; lat: number }[],
     options?: LookupOptions,
   ): Promise<(number | null)[]>;
   close(): Promise<void>;
+}
+
+/** One coordinate of a point as it comes in: a finite number of degrees within `limit`. */
+function checkDegrees(value: unknown, limit: number, where: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= limit) return value;
+  const shown =
+    typeof value === 'string'
+      ? JSON.stringify(value.slice(0, 40))
+      : Array.isArray(value)
+        ? 'an array'
+        : typeof value === 'object' && value !== null
+          ? 'an object'
+          : String(value);
+  const why =
+    typeof value === 'number' && Number.isFinite(value) ? `is outside ±${limit}°` : 'is not a number';
+  throw new StratifyError('INVALID_ARGUMENT', `${where} ${shown} ${why}`);
+}
+
+/** The lon/lat pairs of the points, checked: WGS-84 degrees, lon within ±180° and lat within ±90°. */
+function checkedLonLat(points: unknown, name: string): [number, number][] {
+  if (!Array.isArray(points)) throw new StratifyError('INVALID_ARGUMENT', `${name}: points must be an array`);
+  return points.map((p: unknown, i) => {
+    if (typeof p !== 'object' || p === null)
+      throw new StratifyError('INVALID_ARGUMENT', `${name}: point ${i} is not a { lon, lat } object`);
+    const { lon, lat } = p as { lon?: unknown; lat?: unknown };
+    return [
+      checkDegrees(lon, 180, `${name}: point ${i}: lon`),
+      checkDegrees(lat, 90, `${name}: point ${i}: lat`),
+    ];
+  });
 }
 
 function isGeoTiff(x: unknown): x is GeoTiff {
@@ -199,7 +231,7 @@ export async function openClassRaster(
     stats,
     async lookup(points, lookupOptions = {}) {
       const round = lookupOptions.compat ? Math.ceil : Math.floor;
-      const xy: [number, number][] = points.map((p) => [p.lon, p.lat]);
+      const xy = checkedLonLat(points, name);
       const projected = isLonLat ? xy : transformCoords(4326, crs, xy);
       const out: (number | null)[] = new Array(points.length).fill(null);
       const byBlock = new Map<number, number[]>();

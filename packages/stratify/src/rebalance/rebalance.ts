@@ -37,15 +37,63 @@ export interface RebalanceOptions {
  * like pandas `value_counts` without its unspecified tie order). `null`/`undefined` values are skipped.
  * @param values one class value per row.
  * @returns the table.
+ * @throws StratifyError `INVALID_ARGUMENT` naming the value that is neither a string nor a finite number.
  * @example
  * classCounts(['a', 'b', 'a']); // [{ class: 'a', count: 2 }, { class: 'b', count: 1 }]
  */
 export function classCounts(values: Iterable<ClassKey | null | undefined>): ClassCount[] {
+  return countClasses(values, (i) => `values[${i}]`);
+}
+
+/** {@link classCounts} with `where(i)` naming the i-th value in messages. */
+function countClasses(values: Iterable<unknown>, where: (i: number) => string): ClassCount[] {
   const m = new Map<ClassKey, number>();
-  for (const v of values) if (v !== null && v !== undefined) m.set(v, (m.get(v) ?? 0) + 1);
+  let i = 0;
+  for (const v of values) {
+    if (v !== null && v !== undefined) {
+      // the message is only built for a bad value
+      const key = typeof v === 'string' ? v : checkClassKey(v, where(i));
+      m.set(key, (m.get(key) ?? 0) + 1);
+    }
+    i++;
+  }
   return [...m.entries()]
     .map(([c, count]) => ({ class: c, count }))
     .sort((a, b) => b.count - a.count || compareKeys(a.class, b.class));
+}
+
+/**
+ * A class value as read from a table: a string or a finite number (a Map key that prints in messages).
+ * @throws StratifyError `INVALID_ARGUMENT` naming `where`.
+ */
+export function checkClassKey(value: unknown, where: string): ClassKey {
+  if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) return value;
+  const shown = typeof value === 'number' ? String(value) : Array.isArray(value) ? 'an array' : typeof value;
+  throw new StratifyError('INVALID_ARGUMENT', `${where} is ${shown}; a class is a string or a finite number`);
+}
+
+/** A count from a (class, count) table: a finite number ≥ 0. */
+function checkCount(value: unknown, where: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  const shown = typeof value === 'number' ? String(value) : value === null ? 'null' : typeof value;
+  throw new StratifyError('INVALID_ARGUMENT', `${where} is ${shown}; counts must be finite numbers ≥ 0`);
+}
+
+/** The rows of a (class, count) table, checked where they come in. */
+function checkCountRows(counts: unknown): ClassCount[] {
+  if (!Array.isArray(counts)) {
+    throw new StratifyError('INVALID_ARGUMENT', 'counts must be an array of { class, count } rows');
+  }
+  return counts.map((row: unknown, i) => {
+    if (typeof row !== 'object' || row === null) {
+      throw new StratifyError('INVALID_ARGUMENT', `counts[${i}] is not a { class, count } row`);
+    }
+    const r = row as { class?: unknown; count?: unknown };
+    return {
+      class: checkClassKey(r.class, `counts[${i}].class`),
+      count: checkCount(r.count, `counts[${i}].count`),
+    };
+  });
 }
 
 function compareKeys(a: ClassKey, b: ClassKey): number {
@@ -85,8 +133,9 @@ export function isRebalanceWeightName(name: string): name is RebalanceWeightName
  * @param target total number of points to draw (T).
  * @param options weight function and compat switch.
  * @returns one allocation row per class, in input order.
- * @throws StratifyError `INVALID_ARGUMENT` for a bad target, negative counts, or weights that are not finite
- *   and ≥ 0 (or all 0); `EMPTY_CLASS` when `counts` is empty.
+ * @throws StratifyError `INVALID_ARGUMENT` for a bad target, a row (`counts[i].class`, `counts[i].count`) that is
+ *   not a string-or-number class with a finite count ≥ 0, or weights that are not finite and ≥ 0 (or all 0,
+ *   or summing past the largest number); `EMPTY_CLASS` when `counts` is empty.
  * @example
  * rebalance([{ class: 'A', count: 1000 }, { class: 'B', count: 125 }, { class: 'C', count: 8 }], 100);
  * // counts 59, 29, 12 (sum 100); with { compat: true }: 59, 28, 12
@@ -99,19 +148,14 @@ export function rebalance(
   if (!Number.isSafeInteger(target) || target < 0) {
     throw new StratifyError(
       'INVALID_ARGUMENT',
-      `target must be a non-negative integer number of points, got ${String(target)}`,
+      `target must be a non-negative integer number of points, got ${typeof target === 'number' ? target : typeof target}`,
     );
   }
-  if (counts.length === 0)
+  const rowsIn = checkCountRows(counts);
+  if (rowsIn.length === 0)
     throw new StratifyError('EMPTY_CLASS', 'cannot rebalance an empty (class, count) table');
   const f = options.weight ?? Math.cbrt;
-  const weights = counts.map((c) => {
-    if (!(c.count >= 0) || !Number.isFinite(c.count)) {
-      throw new StratifyError(
-        'INVALID_ARGUMENT',
-        `class ${String(c.class)} has count ${c.count}; counts must be finite and ≥ 0`,
-      );
-    }
+  const weights = rowsIn.map((c) => {
     const w = f(c.count);
     if (!Number.isFinite(w) || w < 0) {
       throw new StratifyError(
@@ -124,8 +168,14 @@ export function rebalance(
   let total = 0;
   for (const w of weights) total += w;
   if (!(total > 0)) throw new StratifyError('INVALID_ARGUMENT', 'all weights are 0; nothing to allocate');
+  if (!Number.isFinite(total)) {
+    throw new StratifyError(
+      'INVALID_ARGUMENT',
+      'the sum of the weights is not finite; the counts are too large',
+    );
+  }
   const shares = weights.map((w) => w / total);
-  const rows = counts.map((c, i) => ({
+  const rows = rowsIn.map((c, i) => ({
     class: c.class,
     poolCount: c.count,
     weight: weights[i],
@@ -140,13 +190,13 @@ export function rebalance(
     const q = shares.map((p) => pythonRound2(p) * target);
     let sum = 0;
     for (const v of q) sum += v;
-    let r = target - sum;
-    let k = 0;
-    while (r > 0) {
-      q[priority[k % priority.length]] += 1;
-      r -= 1;
-      k++;
-    }
+    // upstream adds 1 per step in priority order while the leftover is > 0: ceil(leftover) steps, dealt here in
+    // whole rounds plus a partial one so a huge target costs no more than a small one
+    const steps = Math.max(0, Math.ceil(target - sum));
+    const rounds = Math.floor(steps / priority.length);
+    priority.forEach((i, k) => {
+      q[i] += rounds + (k < steps % priority.length ? 1 : 0);
+    });
     rows.forEach((row, i) => {
       row.count = Math.trunc(q[i]);
     });
@@ -187,7 +237,9 @@ export interface SubStratumAllocation {
  * @param rebalanceBy column to rebalance within the stratum (e.g. 'SMOD').
  * @param options weight, compat, target.
  * @returns the key and the allocation.
- * @throws StratifyError `EMPTY_CLASS` when no row has `selectBy === className`; as {@link rebalance}.
+ * @throws StratifyError `EMPTY_CLASS` when no row has `selectBy === className`; `INVALID_ARGUMENT` naming the row
+ *   when a row is not an object or its `rebalanceBy` value is neither a string nor a finite number; as
+ *   {@link rebalance}.
  * @example
  * rebalanceWithinClass(pool, 'IPCC', 'Settlement', 'SMOD', { weight: Math.sqrt, target: 18 });
  */
@@ -198,14 +250,27 @@ export function rebalanceWithinClass<T extends Record<string, unknown>>(
   rebalanceBy: keyof T & string,
   options: RebalanceWithinClassOptions = {},
 ): SubStratumAllocation {
-  const inside = rows.filter((r) => r[selectBy] === className);
+  if (!Array.isArray(rows)) throw new StratifyError('INVALID_ARGUMENT', 'rows must be an array of objects');
+  rows.forEach((r: unknown, i) => {
+    if (typeof r !== 'object' || r === null) {
+      throw new StratifyError(
+        'INVALID_ARGUMENT',
+        `rows[${i}] is ${r === null ? 'null' : typeof r}, not a row`,
+      );
+    }
+  });
+  const insideAt = rows.flatMap((r, i) => (r[selectBy] === className ? [i] : []));
+  const inside = insideAt.map((i) => rows[i]);
   if (inside.length === 0) {
     throw new StratifyError(
       'EMPTY_CLASS',
       `no pool row has ${selectBy} = ${String(className)}; nothing to rebalance within it`,
     );
   }
-  const counts = classCounts(inside.map((r) => r[rebalanceBy] as ClassKey | null | undefined));
+  const counts = countClasses(
+    inside.map((r) => r[rebalanceBy]),
+    (i) => `rows[${insideAt[i]}].${rebalanceBy}`,
+  );
   return {
     key: `${selectBy}_${String(className)}_${rebalanceBy}`,
     allocation: rebalance(counts, options.target ?? inside.length, options),

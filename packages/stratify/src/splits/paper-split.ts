@@ -35,6 +35,19 @@ export interface PaperSplit {
   counts: { train: number; val: number; test: number };
 }
 
+/** The names as they come in (a CSV row too short to have one gives `undefined`): strings only. */
+function checkNames(names: unknown): asserts names is readonly string[] {
+  if (!Array.isArray(names)) throw new StratifyError('INVALID_ARGUMENT', 'names must be an array of strings');
+  const i = names.findIndex((n) => typeof n !== 'string');
+  if (i >= 0) {
+    const n: unknown = names[i];
+    throw new StratifyError(
+      'INVALID_ARGUMENT',
+      `names[${i}] is ${n === null ? 'null' : Array.isArray(n) ? 'an array' : typeof n}, not a scene name`,
+    );
+  }
+}
+
 /**
  * Reproduces the train/val/test split the upstream training actually used: it ignores the
  * CSV's `split` column; the AOI list (duplicates kept) is natsorted as `<root>/hr_dataset/<aoi>/` paths,
@@ -45,7 +58,7 @@ export interface PaperSplit {
  * @param names AOI names in CSV order (duplicates kept, as upstream).
  * @param options seed, directory count, count overrides.
  * @returns the three scene lists, the unused rest, and the permutation.
- * @throws StratifyError `INVALID_ARGUMENT` for bad counts.
+ * @throws StratifyError `INVALID_ARGUMENT` for bad counts or a name that is not a string (naming its index).
  * @example
  * const split = paperSplit(tiles, PAPER_SPLIT);
  * split.train[0]; // 'ASMSpotter-9-2-3'
@@ -67,6 +80,7 @@ export function paperSplit(names: readonly string[], options: PaperSplitOptions 
     if (!Number.isSafeInteger(v) || v < 0)
       throw new StratifyError('INVALID_ARGUMENT', `${k} count must be a non-negative integer, got ${v}`);
   }
+  checkNames(names);
   // The prefix `<root>/hr_dataset/` is common to all paths; the trailing '/' takes part in the comparison.
   const scenes = [...names].sort((a, b) => natCompare(`${a}/`, `${b}/`));
   const permutation = randperm(scenes.length, seed);

@@ -19,7 +19,7 @@ export interface PaperSplitLabels {
  * @param names AOI names in table order (duplicates kept).
  * @param options seed, directory count, count overrides (as {@link paperSplit}).
  * @returns a label per name and the size of each split.
- * @throws StratifyError `INVALID_ARGUMENT` for bad counts.
+ * @throws StratifyError `INVALID_ARGUMENT` for bad counts or a name that is not a string (naming its index).
  * @example
  * paperSplitLabels(rows.map((r) => r.tile), PAPER_SPLIT).labels[0]; // 'train'
  */
@@ -53,7 +53,8 @@ export interface StratifiedSplitLabels {
  * @param rows the rows.
  * @param options name, class and group accessors, fractions, seed (as {@link stratifiedSplit}).
  * @returns a label per row (`null` for dropped duplicates), split sizes and the duplicates.
- * @throws StratifyError `INVALID_ARGUMENT` for fractions that are negative or do not sum to 1.
+ * @throws StratifyError `INVALID_ARGUMENT` for fractions that are negative or do not sum to 1, or an accessor
+ *   that returns something other than a string (naming the row).
  * @example
  * stratifiedSplitLabels(rows, { nameOf: (r) => r.tile, classOf: (r) => r.joint_class, seed: 1 }).labels;
  */

@@ -34,6 +34,31 @@ export interface StratifiedSplitResult<T> {
 
 const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
 
+/** A value in a message without `String()`, which throws for objects that shadow `toString`. */
+function shownValue(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  return typeof v === 'string'
+    ? JSON.stringify(v.slice(0, 40))
+    : Array.isArray(v)
+      ? 'an array'
+      : `a ${typeof v}`;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/** A row accessor whose result is checked where it comes in: names, classes and groups are strings. */
+function checkedAccessor<T>(get: (row: T) => string, what: string): (row: T, index: number) => string {
+  return (row, index) => {
+    const v: unknown = get(row);
+    if (typeof v === 'string') return v;
+    throw new StratifyError('INVALID_ARGUMENT', `row ${index}: ${what} returned ${kindOf(v)}, not a string`);
+  };
+}
+
 /**
  * Stratified, grouped train/val/test split: duplicates (same name) are removed and reported; rows are grouped
  * (tiles by parent AOI), each group takes the class of its first row, and within each class the groups are
@@ -42,7 +67,8 @@ const SPLITS: readonly SplitName[] = ['train', 'val', 'test'];
  * @param rows the rows (AOIs with class columns, split-CSV rows, …).
  * @param options name, class and group accessors, fractions, seed.
  * @returns the three splits (input order kept inside each), a name → split map and the removed duplicates.
- * @throws StratifyError `INVALID_ARGUMENT` for fractions that are negative or do not sum to 1.
+ * @throws StratifyError `INVALID_ARGUMENT` for fractions that are negative or do not sum to 1, or an accessor
+ *   that returns something other than a string (naming the row).
  * @example
  * stratifiedSplit(rows, { nameOf: (r) => r.tile, classOf: (r) => r.joint_class, groupOf: (r) => parentOf(r.tile), seed: 1 });
  */
@@ -52,26 +78,30 @@ export function stratifiedSplit<T>(
 ): StratifiedSplitResult<T> {
   const fractions = options.fractions ?? [0.8, 0.1, 0.1];
   if (
+    !Array.isArray(fractions) ||
     fractions.length !== 3 ||
-    fractions.some((f) => !(f >= 0)) ||
+    fractions.some((f) => typeof f !== 'number' || !(f >= 0)) ||
     Math.abs(fractions[0] + fractions[1] + fractions[2] - 1) > 1e-9
   ) {
     throw new StratifyError(
       'INVALID_ARGUMENT',
-      `fractions [${fractions.join(', ')}] must be three numbers ≥ 0 that sum to 1`,
+      `fractions ${Array.isArray(fractions) ? `[${fractions.map(shownValue).join(', ')}]` : shownValue(fractions)} must be three numbers ≥ 0 that sum to 1`,
     );
   }
-  const groupOf =
-    options.groupOf ??
-    ((row: T) => {
-      const p = (row as { parent?: unknown }).parent;
-      return typeof p === 'string' && p !== '' ? p : options.nameOf(row);
-    });
+  if (!Array.isArray(rows)) throw new StratifyError('INVALID_ARGUMENT', 'rows must be an array');
+  const nameOf = checkedAccessor(options.nameOf, 'nameOf');
+  const classOf = checkedAccessor(options.classOf, 'classOf');
+  const groupOf = options.groupOf
+    ? checkedAccessor(options.groupOf, 'groupOf')
+    : (row: T, index: number) => {
+        const p = (row as { parent?: unknown } | null)?.parent;
+        return typeof p === 'string' && p !== '' ? p : nameOf(row, index);
+      };
   const firstIndex = new Map<string, number>();
   const duplicates: StratifiedSplitResult<T>['duplicates'] = [];
   const kept: { row: T; index: number }[] = [];
   rows.forEach((row, index) => {
-    const name = options.nameOf(row);
+    const name = nameOf(row, index);
     const first = firstIndex.get(name);
     if (first !== undefined) {
       duplicates.push({ index, name, firstIndex: first });
@@ -83,10 +113,10 @@ export function stratifiedSplit<T>(
   // Groups in first-appearance order; class = class of the group's first row.
   const groups = new Map<string, { cls: string; members: { row: T; index: number }[] }>();
   for (const item of kept) {
-    const g = groupOf(item.row);
+    const g = groupOf(item.row, item.index);
     let group = groups.get(g);
     if (!group) {
-      group = { cls: options.classOf(item.row), members: [] };
+      group = { cls: classOf(item.row, item.index), members: [] };
       groups.set(g, group);
     }
     group.members.push(item);
@@ -132,7 +162,7 @@ export function stratifiedSplit<T>(
   for (const { row, index } of kept) {
     const s = splitOfIndex.get(index) as SplitName;
     result[s].push(row);
-    result.splitOf.set(options.nameOf(row), s);
+    result.splitOf.set(nameOf(row, index), s);
   }
   return result;
 }
