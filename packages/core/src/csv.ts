@@ -1,5 +1,6 @@
 // CSV reading and writing through papaparse: RFC 4180 quoting (commas, quotes, line breaks, edge spaces), `\n` line ends.
 import Papa from 'papaparse';
+import { CoreError } from './errors.js';
 
 /** One CSV cell: `null`/`undefined` become empty cells, numbers are written with `String(n)`. */
 export type CsvCell = string | number | boolean | null | undefined;
@@ -25,17 +26,51 @@ export interface ParsedCsv {
   rows: Record<string, string>[];
 }
 
+/** Options of {@link parseCsv}. */
+export interface ParseCsvOptions {
+  /** The file or URL the text came from, named in errors (default `CSV text`). */
+  name?: string;
+}
+
 /**
- * Parses CSV text with a header row (a leading BOM is dropped; empty header cells become `__col<i>`).
+ * Parses CSV text with a header row (a leading BOM is dropped; empty header cells become `__col<i>`). Every
+ * record has exactly the header's columns, as own properties (a `__proto__` column is a column like any other).
  * @param text the CSV text.
+ * @param options `name`: the source, for messages.
  * @returns the header and the rows as records of strings.
+ * @throws {CoreError} `INVALID_CSV` naming the source and the place: a data row with more or fewer cells than
+ *   the header, a quote left open (it would swallow the rest of the file), a column name given twice.
+ * @example
+ * parseCsv('a,b\n1,"x,y"\n').rows; // [{ a: '1', b: 'x,y' }]
  */
-export function parseCsv(text: string): ParsedCsv {
-  const res = Papa.parse<Record<string, string>>(text.replace(/^\uFEFF/, ''), {
-    header: true,
+export function parseCsv(text: string, options: ParseCsvOptions = {}): ParsedCsv {
+  const name = options.name ?? 'CSV text';
+  const res = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), {
+    header: false,
     skipEmptyLines: true,
     dynamicTyping: false,
-    transformHeader: (h, i) => (h === '' ? `__col${i}` : h),
   });
-  return { header: res.meta.fields ?? [], rows: res.data };
+  const quote = res.errors.find((e) => e.type === 'Quotes');
+  if (quote) {
+    const record = quote.row ?? 0; // counts the header as record 0
+    const where = record === 0 ? 'the header' : `data row ${record}`;
+    throw csvError(name, `${quote.message.toLowerCase()} in ${where}`);
+  }
+  const [first = [], ...data] = res.data;
+  const header = first.map((h, i) => (h === '' ? `__col${i}` : h));
+  const seen = new Set<string>();
+  for (const h of header) {
+    if (seen.has(h)) throw csvError(name, `column "${h}" is named twice in the header`);
+    seen.add(h);
+  }
+  const rows = data.map((cells, r) => {
+    if (cells.length !== header.length)
+      throw csvError(name, `data row ${r + 1} has ${cells.length} cells, the header ${header.length}`);
+    return Object.fromEntries(header.map((h, i) => [h, cells[i] as string]));
+  });
+  return { header, rows };
+}
+
+function csvError(name: string, what: string): CoreError {
+  return new CoreError('INVALID_CSV', `${name}: ${what}`);
 }

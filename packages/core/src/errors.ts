@@ -5,13 +5,15 @@ export const CORE_ERROR_CODES = [
   'INVALID_DATE',
   'ABORTED',
   'WRITE_FAILED',
+  'INVALID_CSV',
 ] as const;
 
 /** One of {@link CORE_ERROR_CODES}. */
 export type CoreErrorCode = (typeof CORE_ERROR_CODES)[number];
 
 /**
- * The one error class of `@worldstrat/core`: bad seeds, bad dates, aborted sleeps and failed atomic writes.
+ * The one error class of `@worldstrat/core`: bad seeds, bad dates, malformed CSV tables, aborted sleeps and failed
+ * atomic writes.
  *
  * @example
  * ```ts

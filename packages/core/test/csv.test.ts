@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { toCsv } from '../src/index.js';
+import { CoreError, parseCsv, toCsv } from '../src/index.js';
 import { writeCsv } from '../src/node.js';
 import { tempDir } from './support.js';
 
@@ -27,5 +27,57 @@ describe('toCsv', () => {
     const dir = await tempDir();
     await writeCsv(`${dir}/sub/t.csv`, { header: ['a'], rows: [['x'], [2]] });
     expect(await readFile(`${dir}/sub/t.csv`, 'utf8')).toBe('a\nx\n2\n');
+  });
+});
+
+describe('parseCsv', () => {
+  const failure = (text: string, name?: string) => {
+    try {
+      parseCsv(text, name === undefined ? {} : { name });
+    } catch (e) {
+      return e as CoreError;
+    }
+    throw new Error('parsed');
+  };
+
+  it('reads what toCsv writes back: quotes, commas, line breaks, a BOM, an unnamed first column', () => {
+    const text = `\uFEFF${toCsv(
+      ['', 'name', 'note'],
+      [
+        [0, 'b,c', 'say "hi"'],
+        [1, 'line\nbreak', ''],
+      ],
+    )}`;
+    expect(parseCsv(text)).toEqual({
+      header: ['__col0', 'name', 'note'],
+      rows: [
+        { __col0: '0', name: 'b,c', note: 'say "hi"' },
+        { __col0: '1', name: 'line\nbreak', note: '' },
+      ],
+    });
+    expect(parseCsv('')).toEqual({ header: [], rows: [] });
+    expect(parseCsv('tile\n\nA\n')).toEqual({ header: ['tile'], rows: [{ tile: 'A' }] });
+  });
+
+  it('a "__proto__" column is an own property like any other', () => {
+    const { rows } = parseCsv('__proto__,a\nx,1\n');
+    expect(Object.keys(rows[0] as object)).toEqual(['__proto__', 'a']);
+    expect(Object.getOwnPropertyDescriptor(rows[0], '__proto__')?.value).toBe('x');
+  });
+
+  it('INVALID_CSV naming the source and the place: ragged rows, an open quote, a column named twice', () => {
+    const cases: [string, string][] = [
+      ['a,b\n1,2\n3\n', 'split.csv: data row 2 has 1 cells, the header 2'],
+      ['a,b\n1,2,3\n', 'split.csv: data row 1 has 3 cells, the header 2'],
+      ['a,b\n1,"2\n3,4\n', 'split.csv: quoted field unterminated in data row 1'],
+      ['a,b,a\n1,2,3\n', 'split.csv: column "a" is named twice in the header'],
+    ];
+    for (const [text, message] of cases) {
+      const e = failure(text, 'split.csv');
+      expect(e).toBeInstanceOf(CoreError);
+      expect([e.code, e.message]).toEqual(['INVALID_CSV', expect.stringContaining(message)]);
+    }
+    expect(failure('a\n"x"y\n').message).toMatch(/^CSV text: trailing quote .* in data row 1$/i);
+    expect(failure('"a,b\n').message).toContain('in the header');
   });
 });

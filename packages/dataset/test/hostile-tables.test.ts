@@ -198,7 +198,7 @@ describe('split CSV: seeded mutations of upstream rows', () => {
     const err = await openWithSplit(text).catch((e: unknown) => e);
     expect((err as DatasetError).code).toBe('DATASET_LAYOUT');
     expect((err as DatasetError).message).toBe(
-      `${join(root, SPLIT_CSV_NAME)}: data row 1 has 1 cells, the header 7 (no "tile" cell)`,
+      `${join(root, SPLIT_CSV_NAME)}: data row 1 has 1 cells, the header 7`,
     );
   });
 

@@ -1,11 +1,7 @@
-// The release's CSV tables as they come in: every data row has exactly the header's cells (the CSV parser
-// leaves missing cells undefined and puts extra ones in an array), and a tile names one folder, because the
-// scanner joins it into file paths.
-import { type ParsedCsv, parseCsv } from '@worldstrat/core';
+// The release's CSV tables as they come in: the CSV parser guarantees every row has the header's cells (or
+// fails); a tile must name one folder, because the scanner joins it into file paths.
+import { CoreError, type ParsedCsv, parseCsv } from '@worldstrat/core';
 import { DatasetError, type DatasetErrorCode } from '../errors.js';
-
-/** Where the parser puts the cells of a row past the header's. */
-const EXTRA_CELLS = '__parsed_extra';
 
 /**
  * Parse a table of the layout and check its shape.
@@ -13,34 +9,15 @@ const EXTRA_CELLS = '__parsed_extra';
  * @param text - CSV text.
  * @param path - the table's path or URL, for messages.
  * @returns the header and rows; every row has a string cell for every column.
- * @throws {DatasetError} `DATASET_LAYOUT` naming the table and the data row that does not match the header.
+ * @throws {DatasetError} `DATASET_LAYOUT` naming the table and the data row that does not match the header (or
+ *   an open quote, a column named twice).
  */
 export function parseLayoutTable(text: string, path: string): ParsedCsv {
-  const table = parseCsv(text);
-  if (table.header.includes('__proto__')) {
-    throw new DatasetError('DATASET_LAYOUT', `${path}: a column named "__proto__" is not supported`);
-  }
-  table.rows.forEach((row, i) => {
-    checkRowCells(row, table.header, `${path}: data row ${i + 1}`);
-  });
-  return table;
-}
-
-function checkRowCells(row: Record<string, unknown>, header: readonly string[], where: string): void {
-  const extra = row[EXTRA_CELLS];
-  if (Array.isArray(extra)) {
-    throw new DatasetError(
-      'DATASET_LAYOUT',
-      `${where} has ${header.length + extra.length} cells, the header ${header.length}`,
-    );
-  }
-  const missing = header.find((h) => typeof row[h] !== 'string');
-  if (missing !== undefined) {
-    const cells = header.filter((h) => typeof row[h] === 'string').length;
-    throw new DatasetError(
-      'DATASET_LAYOUT',
-      `${where} has ${cells} cells, the header ${header.length} (no "${missing}" cell)`,
-    );
+  try {
+    return parseCsv(text, { name: path });
+  } catch (e) {
+    if (e instanceof CoreError) throw new DatasetError('DATASET_LAYOUT', e.message, { cause: e });
+    throw e;
   }
 }
 

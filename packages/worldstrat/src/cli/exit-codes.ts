@@ -74,6 +74,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   UNSUPPORTED_CAPABILITY: USAGE, // the catalogue lacks a capability the request needs (filter, sortby…)
   AOI_TOO_LARGE: USAGE, // --max-aoi-px
   INVALID_DATE: USAGE, // a date option that is not an ISO-8601 calendar day
+  INVALID_CSV: DATA, // a table file whose rows do not match its header, or with an open quote
   // input not found
   DATASET_NOT_FOUND: NOT_FOUND,
   REVISITS_NOT_FOUND: NOT_FOUND,
