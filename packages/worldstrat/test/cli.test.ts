@@ -149,6 +149,16 @@ describe('worldstrat CLI', () => {
     expect(lines).toHaveLength(4);
   });
 
+  it('split of a table with a ragged row exits 4 naming the file and the row; nothing is written', async () => {
+    const src = join(dir, 'ragged.csv');
+    writeFileSync(src, 'tile,IPCC Class\nA,Forest\nB\nC,Settlement\n');
+    const out = join(dir, 'ragged-split.csv');
+    const r = await cli('split', src, '--out', out, '--class-column', 'IPCC Class', '--name-column', 'tile');
+    expect(r.code, r.err).toBe(4);
+    expect(r.err).toContain(`${src}: data row 2 has 1 cells, the header 2`);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('plot dataset / distribution; a missing dataset exits 3', async () => {
     const d = await cli(
       'plot',
