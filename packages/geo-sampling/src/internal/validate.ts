@@ -1,5 +1,6 @@
 import { throwIfAborted } from '@worldstrat/core';
 import { GeoSamplingError } from '../errors.js';
+import { describeValue } from './geometry-checks.js';
 
 /** Where a value came from, for error messages ("row 12 of pois.csv"). */
 export interface ValueSite {
@@ -20,7 +21,7 @@ export function assertLatitude(lat: number, site?: ValueSite): void {
   if (typeof lat !== 'number' || !Number.isFinite(lat) || lat < -90 || lat > 90) {
     throw new GeoSamplingError(
       'INVALID_LATITUDE',
-      `latitude ${String(lat)}${at(site)} is not a number in [-90, 90]; check the column order (lat/lon) and units (degrees)`,
+      `latitude ${describeValue(lat)}${at(site)} is not a number in [-90, 90]; check the column order (lat/lon) and units (degrees)`,
       { row: site?.row },
     );
   }
@@ -31,7 +32,7 @@ export function assertLongitude(lon: number, site?: ValueSite): void {
   if (typeof lon !== 'number' || !Number.isFinite(lon) || lon < -180 || lon > 180) {
     throw new GeoSamplingError(
       'INVALID_LONGITUDE',
-      `longitude ${String(lon)}${at(site)} is not a number in [-180, 180]; wrap it into [-180, 180] first`,
+      `longitude ${describeValue(lon)}${at(site)} is not a number in [-180, 180]; wrap it into [-180, 180] first`,
       { row: site?.row },
     );
   }
@@ -42,7 +43,7 @@ export function assertArea(areaKm2: number, site?: ValueSite): void {
   if (typeof areaKm2 !== 'number' || !Number.isFinite(areaKm2) || areaKm2 <= 0) {
     throw new GeoSamplingError(
       'INVALID_AREA',
-      `area ${String(areaKm2)} km²${at(site)} must be a finite number > 0 (e.g. 2.5 or 22.5)`,
+      `area ${describeValue(areaKm2)} km²${at(site)} must be a finite number > 0 (e.g. 2.5 or 22.5)`,
       { row: site?.row },
     );
   }

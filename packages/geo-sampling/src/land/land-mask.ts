@@ -1,6 +1,17 @@
 import type { Feature, FeatureCollection, Geometry, MultiPolygon, Polygon, Position } from 'geojson';
 import { feature as topoFeature } from 'topojson-client';
 import { GeoSamplingError } from '../errors.js';
+import {
+  checkArray,
+  checkFiniteNumber,
+  checkMultiPolygonCoordinates,
+  checkPolygonCoordinates,
+  checkRecord,
+  describeValue,
+  fail,
+  isRecord,
+  type Place,
+} from '../internal/geometry-checks.js';
 import { assertLatitude, assertLongitude } from '../internal/validate.js';
 
 /** Anything that answers "is this lon/lat on land?" in O(1)-ish time. */
@@ -75,35 +86,147 @@ export function topojsonToFeatures(input: LandGeometryInput): FeatureCollection 
   };
 }
 
+/** GeometryCollections nest at most this deep (RFC 7946 advises against nesting them at all). */
+const MAX_COLLECTION_DEPTH = 16;
+
+const maskPlace = (where: string): Place => ({ where: `land geometry ${where}`, code: 'INVALID_MASK' });
+
+function notPolygon(type: unknown): never {
+  throw new GeoSamplingError(
+    'INVALID_MASK',
+    `land geometry must be (Multi)Polygon, got ${describeValue(type)}`,
+  );
+}
+
+/**
+ * Checks the parts of a TopoJSON topology topojson-client dereferences (transform, arcs, arc indexes, nested
+ * collections), so a broken topology fails here with its place instead of inside topojson-client.
+ */
+function checkTopology(topo: Record<string, unknown>): void {
+  if (topo.transform !== undefined && topo.transform !== null) {
+    const t = checkRecord(topo.transform, maskPlace('transform'), 'an object');
+    for (const key of ['scale', 'translate']) checkNumbers(t[key], `transform.${key}`, 2, 2);
+  }
+  const arcs = checkArray(topo.arcs, maskPlace('arcs'), 'an array of arcs');
+  for (let a = 0; a < arcs.length; a++) {
+    const points = checkArray(arcs[a], maskPlace(`arcs[${a}]`), 'an array of positions');
+    for (let k = 0; k < points.length; k++) checkNumbers(points[k], `arcs[${a}][${k}]`, 2, Infinity);
+  }
+  const objects = checkRecord(topo.objects, maskPlace('objects'), 'an object');
+  for (const key of Object.keys(objects)) checkTopoGeometry(objects[key], `objects.${key}`, arcs.length, 0);
+}
+
+/** An array of `min`..`max` finite numbers (a TopoJSON position, a transform's scale). */
+function checkNumbers(value: unknown, where: string, min: number, max: number): void {
+  const ok =
+    Array.isArray(value) &&
+    value.length >= min &&
+    value.length <= max &&
+    value.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (ok) return;
+  const v = checkArray(value, maskPlace(where), 'an array of numbers');
+  if (v.length < min || v.length > max)
+    fail(
+      maskPlace(where),
+      'INVALID_MASK',
+      `must hold ${min === max ? min : `≥ ${min}`} numbers, got ${v.length}`,
+    );
+  for (let m = 0; m < v.length; m++) checkFiniteNumber(v[m], maskPlace(`${where}[${m}]`));
+}
+
+function checkTopoGeometry(o: unknown, where: string, nArcs: number, depth: number): void {
+  const g = checkRecord(o, maskPlace(where), 'a TopoJSON geometry object');
+  if (g.type === null || g.type === undefined) return;
+  if (g.type === 'GeometryCollection') {
+    if (depth >= MAX_COLLECTION_DEPTH)
+      fail(maskPlace(where), 'INVALID_MASK', `nests GeometryCollections deeper than ${MAX_COLLECTION_DEPTH}`);
+    const members = checkArray(g.geometries, maskPlace(`${where}.geometries`), 'an array');
+    for (let i = 0; i < members.length; i++)
+      checkTopoGeometry(members[i], `${where}.geometries[${i}]`, nArcs, depth + 1);
+    return;
+  }
+  if (g.type !== 'Polygon' && g.type !== 'MultiPolygon') notPolygon(g.type);
+  const polygons =
+    g.type === 'Polygon' ? [g.arcs] : checkArray(g.arcs, maskPlace(`${where}.arcs`), 'an array');
+  for (let p = 0; p < polygons.length; p++) {
+    const at = g.type === 'Polygon' ? `${where}.arcs` : `${where}.arcs[${p}]`;
+    const rings = checkArray(polygons[p], maskPlace(at), 'an array of rings');
+    for (let r = 0; r < rings.length; r++) checkArcIndexes(rings[r], `${at}[${r}]`, nArcs);
+  }
+}
+
+/** A ring of arc indexes: integers i (or ~i, reversed) with 0 ≤ i < nArcs. */
+function checkArcIndexes(ring: unknown, where: string, nArcs: number): void {
+  const indexes = checkArray(ring, maskPlace(where), 'an array of arc indexes');
+  for (let k = 0; k < indexes.length; k++) {
+    const i = indexes[k];
+    const index = typeof i === 'number' && Number.isInteger(i) ? (i < 0 ? ~i : i) : -1;
+    if (index < 0 || index >= nArcs) {
+      fail(
+        maskPlace(`${where}[${k}]`),
+        'INVALID_MASK',
+        `must be an arc index of the ${nArcs} arcs, got ${describeValue(i)}`,
+      );
+    }
+  }
+}
+
+/** The polygons of land input, each checked (closed rings of ≥ 4 in-range positions). */
 function collectPolygons(input: LandGeometryInput): Position[][][] {
   const polys: Position[][][] = [];
-  const addGeometry = (g: Geometry | null): void => {
-    if (!g) return;
-    if (g.type === 'Polygon') polys.push(g.coordinates);
-    else if (g.type === 'MultiPolygon') for (const p of g.coordinates) polys.push(p);
-    else if (g.type === 'GeometryCollection') for (const gg of g.geometries) addGeometry(gg);
-    else {
-      throw new GeoSamplingError('INVALID_MASK', `land geometry must be (Multi)Polygon, got ${g.type}`);
+  const addGeometry = (g: unknown, where: string, depth: number): void => {
+    if (g === null || g === undefined) return;
+    const geometry = checkRecord(g, maskPlace(where), 'a GeoJSON geometry');
+    const coordinates = maskPlace(`${where}.coordinates`);
+    if (geometry.type === 'Polygon') {
+      polys.push(checkPolygonCoordinates(geometry.coordinates, coordinates));
+    } else if (geometry.type === 'MultiPolygon') {
+      for (const p of checkMultiPolygonCoordinates(geometry.coordinates, coordinates)) polys.push(p);
+    } else if (geometry.type === 'GeometryCollection') {
+      if (depth >= MAX_COLLECTION_DEPTH)
+        fail(
+          maskPlace(where),
+          'INVALID_MASK',
+          `nests GeometryCollections deeper than ${MAX_COLLECTION_DEPTH}`,
+        );
+      const members = checkArray(geometry.geometries, maskPlace(`${where}.geometries`), 'an array');
+      for (let i = 0; i < members.length; i++)
+        addGeometry(members[i], `${where}.geometries[${i}]`, depth + 1);
+    } else {
+      notPolygon(geometry.type);
     }
   };
-  const obj = input as { type?: string };
-  if (obj.type === 'Topology') {
+  const addFeatures = (features: unknown, where: string): void => {
+    const list = checkArray(features, maskPlace(where), 'an array of Features');
+    for (let i = 0; i < list.length; i++) {
+      const f = checkRecord(list[i], maskPlace(`${where}[${i}]`), 'a Feature');
+      addGeometry(f.geometry, `${where}[${i}].geometry`, 0);
+    }
+  };
+  if (!isRecord(input)) {
+    throw new GeoSamplingError(
+      'INVALID_MASK',
+      `land geometry must be a TopoJSON Topology or GeoJSON object, got ${describeValue(input)}`,
+    );
+  }
+  if (input.type === 'Topology') {
+    checkTopology(input);
     const topo = input as Topology;
     for (const key of Object.keys(topo.objects)) {
       const f = topoFeature(topo, topo.objects[key] as never) as unknown as Feature | FeatureCollection;
-      if (f.type === 'FeatureCollection') for (const ff of f.features) addGeometry(ff.geometry);
-      else addGeometry(f.geometry);
+      if (f.type === 'FeatureCollection') addFeatures(f.features, `objects.${key}.geometries`);
+      else addGeometry(f.geometry, `objects.${key}`, 0);
     }
-  } else if (obj.type === 'FeatureCollection') {
-    for (const f of (input as FeatureCollection).features) addGeometry(f.geometry);
-  } else if (obj.type === 'Feature') {
-    addGeometry((input as Feature).geometry);
-  } else if (obj.type === 'Polygon' || obj.type === 'MultiPolygon') {
-    addGeometry(input as Geometry);
+  } else if (input.type === 'FeatureCollection') {
+    addFeatures(input.features, 'features');
+  } else if (input.type === 'Feature') {
+    addGeometry(input.geometry, 'geometry', 0);
+  } else if (input.type === 'Polygon' || input.type === 'MultiPolygon') {
+    addGeometry(input, '(root)', 0);
   } else {
     throw new GeoSamplingError(
       'INVALID_MASK',
-      `land geometry of type ${String(obj.type)} is not supported; pass a TopoJSON Topology or GeoJSON (Multi)Polygon`,
+      `land geometry of type ${describeValue(input.type)} is not supported; pass a TopoJSON Topology or GeoJSON (Multi)Polygon`,
     );
   }
   return polys;
@@ -171,7 +294,8 @@ function planarise(polys: Position[][][]): { edges: Float64Array; closures: numb
  * @param input a TopoJSON topology (all objects are used) or GeoJSON polygons.
  * @param options grid resolution and label.
  * @returns the mask; `stats` reports grid size, coastline cells and build time.
- * @throws GeoSamplingError `INVALID_MASK` for non-polygon input or a bad resolution.
+ * @throws GeoSamplingError `INVALID_MASK` for non-polygon input, a broken topology, rings that are not closed
+ *   or hold fewer than 4 positions, coordinates outside [-180, 180] × [-90, 90], or a bad resolution.
  * @example
  * const mask = createLandMask({ type: 'Polygon', coordinates: [[[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]] });
  * mask.isLand(5, 5); // true

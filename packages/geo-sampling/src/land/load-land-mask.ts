@@ -1,5 +1,6 @@
 import type { Position } from 'geojson';
 import { GeoSamplingError } from '../errors.js';
+import { describeValue } from '../internal/geometry-checks.js';
 import {
   createLandMask,
   type LandGeometryInput,
@@ -63,7 +64,8 @@ async function importTopology(scale: NaturalEarthScale): Promise<LandGeometryInp
  * {@link isLand} usable.
  * @param options scale and grid resolution.
  * @returns the mask.
- * @throws GeoSamplingError `INVALID_ARGUMENT` for an unknown scale.
+ * @throws GeoSamplingError `INVALID_ARGUMENT` for an unknown scale or a `cellsPerDegree` that is not an
+ *   integer in [1, 240].
  * @example
  * const mask = await loadLandMask();
  * mask.isLand(2.35, 48.85); // Paris → true
@@ -71,6 +73,28 @@ async function importTopology(scale: NaturalEarthScale): Promise<LandGeometryInp
 export function loadLandMask(options: LoadLandMaskOptions = {}): Promise<VectorLandMask> {
   const scale = options.scale ?? '10m';
   const cellsPerDegree = options.cellsPerDegree ?? 30;
+  // Checked before the (slow) topology import; a string such as '30' must not alias the cache key of 30.
+  if (
+    typeof cellsPerDegree !== 'number' ||
+    !Number.isInteger(cellsPerDegree) ||
+    cellsPerDegree < 1 ||
+    cellsPerDegree > 240
+  ) {
+    return Promise.reject(
+      new GeoSamplingError(
+        'INVALID_ARGUMENT',
+        `cellsPerDegree must be an integer in [1, 240], got ${describeValue(cellsPerDegree)}`,
+      ),
+    );
+  }
+  if (scale !== '10m' && scale !== '50m' && scale !== '110m') {
+    return Promise.reject(
+      new GeoSamplingError(
+        'INVALID_ARGUMENT',
+        `unknown Natural Earth scale ${describeValue(scale)}; use '10m', '50m' or '110m'`,
+      ),
+    );
+  }
   const key = `${scale}/${cellsPerDegree}`;
   let p = cache.get(key);
   if (!p) {

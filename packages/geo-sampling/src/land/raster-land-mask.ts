@@ -1,5 +1,13 @@
 import type { GeoTransform } from '@worldstrat/core';
 import { GeoSamplingError } from '../errors.js';
+import {
+  checkArray,
+  checkFiniteNumber,
+  checkRecord,
+  describeValue,
+  fail,
+  type Place,
+} from '../internal/geometry-checks.js';
 import { assertLatitude, assertLongitude } from '../internal/validate.js';
 import type { LandMask } from './land-mask.js';
 
@@ -28,6 +36,42 @@ export interface RasterLandMaskOptions {
   band?: number;
 }
 
+const rasterPlace = (where: string): Place => ({ where: `mask raster${where}`, code: 'INVALID_MASK' });
+
+/** Largest accepted `width × height`: 2³¹ pixels (a 30″ global grid is 43200 × 21600 ≈ 0.9·2³⁰). */
+const MAX_PIXELS = 2 ** 31;
+
+function checkPixelCount(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_PIXELS)
+    fail(rasterPlace(`.${what}`), 'INVALID_MASK', `must be a positive integer, got ${describeValue(value)}`);
+  return value;
+}
+
+/** The band's pixels: a typed array or an array of numbers with at least `pixels` values. */
+function checkBand(band: unknown, index: number, count: number, pixels: number): ArrayLike<number> {
+  if (band === undefined || band === null) {
+    throw new GeoSamplingError(
+      'INVALID_MASK',
+      `mask raster has ${count} band(s); band ${index} does not exist`,
+    );
+  }
+  const place = rasterPlace(`.bands[${index}]`);
+  if (pixels > MAX_PIXELS)
+    fail(place, 'INVALID_MASK', `would hold ${pixels} pixels, more than ${MAX_PIXELS}`);
+  const isTyped = ArrayBuffer.isView(band) && !(band instanceof DataView);
+  if (!isTyped && !Array.isArray(band))
+    fail(place, 'INVALID_MASK', `must be an array of pixel values, got ${describeValue(band)}`);
+  const data = band as ArrayLike<unknown>;
+  if (data.length < pixels)
+    fail(place, 'INVALID_MASK', `holds ${data.length} values; width × height needs ${pixels}`);
+  if (!isTyped)
+    for (let i = 0; i < pixels; i++)
+      if (typeof data[i] !== 'number') checkFiniteNumber(data[i], at(place, i));
+  return data as ArrayLike<number>;
+}
+
+const at = (place: Place, i: number): Place => ({ ...place, where: `${place.where}[${i}]` });
+
 /**
  * Wraps a user-supplied mask raster (e.g. a GeoTIFF/COG read with `@worldstrat/raster-io`) as a {@link LandMask}.
  * The raster must be georeferenced in EPSG:4326 (lon/lat degrees, north-up); the pixel that contains the point
@@ -36,39 +80,42 @@ export interface RasterLandMaskOptions {
  *   `@worldstrat/stratify` reads one from a URL or file.
  * @param options land values, band and the out-of-extent answer.
  * @returns the mask.
- * @throws GeoSamplingError `INVALID_MASK` when the raster has no georeferencing, another CRS, a rotated
- *   transform or the band does not exist.
+ * @throws GeoSamplingError `INVALID_MASK` when the raster has no georeferencing, another CRS, a rotated or
+ *   non-finite transform, a bad width/height, or the band does not exist or holds fewer than width × height
+ *   numbers.
  * @example
  * const mask = landMaskFromRaster(raster, { land: [1] });
  */
 export function landMaskFromRaster(raster: MaskRaster, options: RasterLandMaskOptions = {}): LandMask {
-  if (!raster.geo) {
+  const r = checkRecord(raster, rasterPlace(''), 'a raster object');
+  const width = checkPixelCount(r.width, 'width');
+  const height = checkPixelCount(r.height, 'height');
+  const geo = r.geo;
+  if (geo === undefined || geo === null) {
     throw new GeoSamplingError(
       'INVALID_MASK',
       'mask raster has no georeferencing; write it with an EPSG:4326 geotransform',
     );
   }
-  if (raster.geo.epsg !== 4326) {
+  const { epsg, transform } = checkRecord(geo, rasterPlace('.geo'), 'an object { epsg, transform }');
+  if (epsg !== 4326) {
     throw new GeoSamplingError(
       'INVALID_MASK',
-      `mask raster is in EPSG:${raster.geo.epsg}; warp it to EPSG:4326 first (gdalwarp -t_srs EPSG:4326)`,
+      `mask raster is in EPSG:${describeValue(epsg)}; warp it to EPSG:4326 first (gdalwarp -t_srs EPSG:4326)`,
     );
   }
-  const [ox, pw, rx, oy, ry, ph] = raster.geo.transform;
+  const t = checkArray(transform, rasterPlace('.geo.transform'), 'a geotransform of 6 numbers');
+  if (t.length !== 6)
+    fail(rasterPlace('.geo.transform'), 'INVALID_MASK', `must hold 6 numbers, got ${t.length}`);
+  const [ox, pw, rx, oy, ry, ph] = t.map((v, i) => checkFiniteNumber(v, rasterPlace(`.geo.transform[${i}]`)));
   if (rx !== 0 || ry !== 0 || pw <= 0 || ph >= 0) {
-    throw new GeoSamplingError(
-      'INVALID_MASK',
-      `mask raster transform [${raster.geo.transform.join(', ')}] is not north-up`,
-    );
+    throw new GeoSamplingError('INVALID_MASK', `mask raster transform [${t.join(', ')}] is not north-up`);
   }
   const bandIndex = options.band ?? 0;
-  const data = raster.bands[bandIndex];
-  if (!data) {
-    throw new GeoSamplingError(
-      'INVALID_MASK',
-      `mask raster has ${raster.bands.length} band(s); band ${bandIndex} does not exist`,
-    );
-  }
+  const bands = checkArray(r.bands, rasterPlace('.bands'), 'an array of bands');
+  const data = checkBand(bands[bandIndex], bandIndex, bands.length, width * height);
+  if (r.noData !== undefined && r.noData !== null && typeof r.noData !== 'number')
+    fail(rasterPlace('.noData'), 'INVALID_MASK', `must be a number or null, got ${describeValue(r.noData)}`);
   const noData = raster.noData ?? null;
   const spec = options.land;
   const test: (v: number) => boolean =
@@ -81,7 +128,6 @@ export function landMaskFromRaster(raster: MaskRaster, options: RasterLandMaskOp
           )(new Set(spec as number[]))
         : (v: number) => v !== 0 && v !== noData && !Number.isNaN(v);
   const outside = options.outside ?? false;
-  const { width, height } = raster;
   return {
     source: `raster ${width}×${height} (EPSG:4326)`,
     isLand(lon: number, lat: number): boolean {

@@ -1,6 +1,12 @@
-import type { Feature, FeatureCollection } from 'geojson';
 import Papa from 'papaparse';
 import { GeoSamplingError } from '../errors.js';
+import {
+  checkArray,
+  checkRecord,
+  describeValue,
+  isRecord,
+  parseDecimal,
+} from '../internal/geometry-checks.js';
 import { assertLatitude, assertLongitude } from '../internal/validate.js';
 
 /** A point of interest: unique name, lon/lat in degrees and the other columns of its row (as strings). */
@@ -67,16 +73,12 @@ interface RawRow {
   values: Record<string, string>;
   lon?: number;
   lat?: number;
+  /** Where the coordinates came from, for messages (`columns lon/lat`, `features[3].geometry.coordinates`). */
+  where?: string;
   error?: string;
 }
 
 const WKT_POINT = /^\s*POINT\s*\(\s*([^\s()]+)\s+([^\s()]+)\s*\)\s*$/i;
-
-function parseNumber(s: string | undefined): number {
-  if (s === undefined) return Number.NaN;
-  const t = s.trim();
-  return t === '' ? Number.NaN : Number(t);
-}
 
 function readCsvRows(text: string, opts: ReadPoisOptions): { columns: string[]; rows: RawRow[] } {
   const parsed = Papa.parse<Record<string, string>>(text, {
@@ -116,16 +118,22 @@ function readCsvRows(text: string, opts: ReadPoisOptions): { columns: string[]; 
   const rows: RawRow[] = parsed.data.map((values) => {
     if (useGeometry) {
       const m = WKT_POINT.exec(values.geometry ?? '');
-      if (!m) return { values, error: `geometry '${values.geometry}' is not a WKT POINT (lon lat)` };
-      return { values, lon: Number(m[1]), lat: Number(m[2]) };
+      if (!m)
+        return { values, error: `geometry ${describeValue(values.geometry)} is not a WKT POINT (lon lat)` };
+      return { values, lon: parseDecimal(m[1]), lat: parseDecimal(m[2]), where: 'column geometry' };
     }
-    return { values, lon: parseNumber(values[lonCol as string]), lat: parseNumber(values[latCol as string]) };
+    return {
+      values,
+      lon: parseDecimal(values[lonCol as string]),
+      lat: parseDecimal(values[latCol as string]),
+      where: `columns ${lonCol}/${latCol}`,
+    };
   });
   return { columns, rows };
 }
 
 function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
-  let obj: FeatureCollection | Feature;
+  let obj: unknown;
   try {
     obj = JSON.parse(text);
   } catch (err) {
@@ -133,23 +141,42 @@ function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
       cause: err,
     });
   }
-  const features = obj.type === 'FeatureCollection' ? obj.features : obj.type === 'Feature' ? [obj] : null;
+  const type = isRecord(obj) ? obj.type : undefined;
+  const features =
+    type === 'FeatureCollection'
+      ? checkArray((obj as Record<string, unknown>).features, { where: 'POI GeoJSON features' }, 'an array')
+      : type === 'Feature'
+        ? [obj]
+        : null;
   if (!features)
     throw new GeoSamplingError(
       'PARSE_ERROR',
-      `GeoJSON root must be a FeatureCollection or Feature, got ${String((obj as { type?: unknown }).type)}`,
+      `GeoJSON root must be a FeatureCollection or Feature, got ${isRecord(obj) ? describeValue(type) : describeValue(obj)}`,
     );
   const columns = new Set<string>();
-  const rows = features.map((f): RawRow => {
+  const rows = features.map((f, row): RawRow => {
+    const where = `POI GeoJSON features[${row}]`;
+    const feature = checkRecord(f, { where, row }, 'a Feature object');
+    const props = checkRecord(feature.properties ?? {}, { where: `${where}.properties`, row }, 'an object');
     const values: Record<string, string> = {};
-    for (const [k, v] of Object.entries(f.properties ?? {})) {
+    for (const [k, v] of Object.entries(props)) {
       columns.add(k);
-      values[k] = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+      const text = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+      // defineProperty: a `__proto__` key stays an ordinary column.
+      Object.defineProperty(values, k, { value: text, enumerable: true, writable: true, configurable: true });
     }
-    if (!f.geometry || f.geometry.type !== 'Point') {
-      return { values, error: `geometry ${f.geometry ? f.geometry.type : 'null'} is not a Point` };
+    const g = feature.geometry;
+    if (!isRecord(g) || g.type !== 'Point') {
+      return {
+        values,
+        error: `geometry ${isRecord(g) ? describeValue(g.type) : describeValue(g)} is not a Point`,
+      };
     }
-    return { values, lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1] };
+    const c = g.coordinates;
+    const where2 = `${where}.geometry.coordinates`;
+    if (!Array.isArray(c) || c.length < 2)
+      return { values, error: `${where2} is not a position [lon, lat]: got ${describeValue(c)}` };
+    return { values, lon: c[0], lat: c[1], where: where2 };
   });
   return { columns: [...columns], rows };
 }
@@ -196,8 +223,8 @@ export function readPois(text: string, options: ReadPoisOptions = {}): ReadPoisR
     let problem = raw.error;
     if (!problem) {
       try {
-        assertLongitude(raw.lon as number, { row });
-        assertLatitude(raw.lat as number, { row });
+        assertLongitude(raw.lon as number, { row, what: raw.where });
+        assertLatitude(raw.lat as number, { row, what: raw.where });
       } catch (err) {
         if (options.invalidRows !== 'skip') throw err;
         problem = (err as Error).message;
@@ -212,10 +239,14 @@ export function readPois(text: string, options: ReadPoisOptions = {}): ReadPoisR
     const i = row + 1;
     let name: string;
     if (options.namePrefix !== undefined) {
-      name =
-        nameKey !== undefined && options.nameColumn !== undefined
-          ? `${options.namePrefix}-${raw.values[nameKey]}`
-          : `${options.namePrefix}-${i}`;
+      const id = nameKey !== undefined && options.nameColumn !== undefined ? raw.values[nameKey] : `${i}`;
+      if (id === undefined || id.trim() === '') {
+        if (checkName)
+          throw new GeoSamplingError('MISSING_NAME', `row ${row} has an empty '${nameKey}'`, { row });
+        name = `${options.namePrefix}-${i}`;
+      } else {
+        name = `${options.namePrefix}-${id}`;
+      }
     } else if (nameKey !== undefined) {
       name = (raw.values[nameKey] ?? '').trim();
       if (name === '') {

@@ -1,7 +1,9 @@
 import { type BBox, toCsv } from '@worldstrat/core';
 import Papa from 'papaparse';
+import { bboxCenter } from '../aoi/bbox.js';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
+import { checkBBox, parseDecimal } from '../internal/geometry-checks.js';
 import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
 import type { SamplePoint } from '../sphere/sample-points-on-sphere.js';
 
@@ -56,21 +58,25 @@ function parseBounds(text: string, row: number): BBox {
     arr.length !== 4 ||
     !arr.every((v) => typeof v === 'number' && Number.isFinite(v))
   ) {
+    const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;
     throw new GeoSamplingError(
       'PARSE_ERROR',
-      `row ${row}: bounds '${text}' is not a list of 4 numbers [minLon, minLat, maxLon, maxLat]`,
-      {
-        row,
-      },
+      `AOI CSV row ${row}: bounds '${shown}' is not a list of 4 numbers [minLon, minLat, maxLon, maxLat]`,
+      { row },
     );
   }
-  return arr as BBox;
+  return checkBBox(arr, { where: `AOI CSV row ${row} column bounds`, row });
+}
+
+/** An optional lon/lat cell: absent or empty → `fallback`, else a strict decimal number. */
+function optionalCell(cell: string | undefined, fallback: number): number {
+  return cell === undefined || cell === '' ? fallback : parseDecimal(cell);
 }
 
 /**
  * Reads AOIs from CSV text with upstream columns (`name`, `bounds`, `area`; optional `source`, `lon`, `lat`,
  * `parent`). The released `dataset.csv` / `aoi-sample.csv` load as is (extra columns are ignored; `lon`/`lat`
- * default to the box centre when absent).
+ * default to the box centre when absent). Bounds must lie in [-180, 180] × [-90, 90] with minLat ≤ maxLat.
  * @param text CSV text.
  * @returns the AOIs.
  * @throws GeoSamplingError `MISSING_COLUMN`, `PARSE_ERROR`, `DUPLICATE_NAME`, `INVALID_*` naming the row.
@@ -79,6 +85,12 @@ function parseBounds(text: string, row: number): BBox {
  */
 export function readAoisCsv(text: string): Aoi[] {
   const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true });
+  const fatal = parsed.errors.find((e) => e.type !== 'FieldMismatch' || e.code === 'TooManyFields');
+  if (fatal) {
+    throw new GeoSamplingError('PARSE_ERROR', `AOI CSV row ${fatal.row ?? '?'}: ${fatal.message}`, {
+      row: fatal.row ?? undefined,
+    });
+  }
   const columns = parsed.meta.fields ?? [];
   for (const c of ['name', 'bounds', 'area']) {
     if (!columns.includes(c)) {
@@ -91,21 +103,26 @@ export function readAoisCsv(text: string): Aoi[] {
   const seen = new Map<string, number>();
   return parsed.data.map((r, row) => {
     const name = (r.name ?? '').trim();
-    if (!name) throw new GeoSamplingError('MISSING_NAME', `row ${row} has an empty name`, { row });
+    if (!name) throw new GeoSamplingError('MISSING_NAME', `AOI CSV row ${row} has an empty name`, { row });
     const prev = seen.get(name);
     if (prev !== undefined) {
-      throw new GeoSamplingError('DUPLICATE_NAME', `name '${name}' at row ${row} repeats row ${prev}`, {
-        row,
-      });
+      throw new GeoSamplingError(
+        'DUPLICATE_NAME',
+        `AOI CSV name '${name}' at row ${row} repeats row ${prev}`,
+        {
+          row,
+        },
+      );
     }
     seen.set(name, row);
     const bounds = parseBounds(r.bounds ?? '', row);
-    const areaKm2 = Number(r.area);
-    assertArea(areaKm2, { row });
-    const lon = r.lon !== undefined && r.lon !== '' ? Number(r.lon) : (bounds[0] + bounds[2]) / 2;
-    const lat = r.lat !== undefined && r.lat !== '' ? Number(r.lat) : (bounds[1] + bounds[3]) / 2;
-    assertLongitude(lon, { row });
-    assertLatitude(lat, { row });
+    const areaKm2 = parseDecimal(r.area);
+    assertArea(areaKm2, { what: 'AOI CSV column area', row });
+    const [centreLon, centreLat] = bboxCenter(bounds);
+    const lon = optionalCell(r.lon, centreLon);
+    const lat = optionalCell(r.lat, centreLat);
+    assertLongitude(lon, { what: 'AOI CSV column lon', row });
+    assertLatitude(lat, { what: 'AOI CSV column lat', row });
     const aoi: Aoi = { name, lon, lat, bounds, areaKm2, source: r.source ?? '' };
     if (r.parent) aoi.parent = r.parent;
     return aoi;

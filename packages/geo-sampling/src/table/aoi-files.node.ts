@@ -22,6 +22,16 @@ async function arrowTables(path: string): Promise<typeof import('./aoi-table.js'
   }
 }
 
+/** Runs a reader on a file's contents; its typed errors get the file path in front (code and row kept). */
+async function inFile<T>(path: string, read: () => T | Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!(err instanceof GeoSamplingError) || err.code === 'MISSING_PEER') throw err;
+    throw new GeoSamplingError(err.code, `'${path}': ${err.message}`, { row: err.row, cause: err });
+  }
+}
+
 /** On-disk AOI table formats. */
 export type AoiFileFormat = 'csv' | 'geojson' | 'arrow';
 
@@ -48,7 +58,8 @@ function formatOf(path: string, format?: AoiFileFormat): AoiFileFormat {
  * @param path file path.
  * @param options see {@link ReadPoisOptions}.
  * @returns the POIs plus skipped / duplicate rows.
- * @throws GeoSamplingError as {@link readPois}; Node's errors for a missing file.
+ * @throws GeoSamplingError as {@link readPois}, the message starting with the path; Node's errors for a
+ *   missing file.
  * @example
  * const { pois } = await readPoisFile('unhcr_formatted.csv', PARTNER_POI_PRESETS.unhcr);
  */
@@ -57,7 +68,7 @@ export async function readPoisFile(path: string, options: ReadPoisOptions = {}):
   const ext = extname(path).toLowerCase();
   const format =
     options.format ?? (ext === '.geojson' || ext === '.json' ? 'geojson' : ext === '.csv' ? 'csv' : 'auto');
-  return readPois(text, { ...options, format });
+  return inFile(path, () => readPois(text, { ...options, format }));
 }
 
 /**
@@ -89,7 +100,7 @@ export async function writeAoisFile(
  * @param path file path; the extension picks the format unless `format` is given.
  * @param options format.
  * @returns the AOIs.
- * @throws GeoSamplingError as the format's reader.
+ * @throws GeoSamplingError as the format's reader, the message starting with the path.
  * @example
  * const aois = await readAoisFile('aois.csv');
  */
@@ -97,8 +108,9 @@ export async function readAoisFile(path: string, options: WriteAoisFileOptions =
   const format = formatOf(path, options.format);
   if (format === 'arrow') {
     const { aoisFromIpc } = await arrowTables(path);
-    return aoisFromIpc(new Uint8Array(await readFile(path)));
+    const bytes = new Uint8Array(await readFile(path));
+    return inFile(path, () => aoisFromIpc(bytes));
   }
   const text = await readFile(path, 'utf8');
-  return format === 'csv' ? readAoisCsv(text) : readAoisGeoJson(text);
+  return inFile(path, () => (format === 'csv' ? readAoisCsv(text) : readAoisGeoJson(text)));
 }

@@ -1,8 +1,22 @@
 import type { BBox } from '@worldstrat/core';
 import type { Feature, FeatureCollection, MultiPolygon, Polygon } from 'geojson';
-import { bboxToPolygon } from '../aoi/bbox.js';
+import { bboxCenter, bboxToPolygon } from '../aoi/bbox.js';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
+import {
+  boundsOfPolygons,
+  checkArray,
+  checkBBox,
+  checkFiniteNumber,
+  checkMultiPolygonCoordinates,
+  checkPolygonCoordinates,
+  checkRecord,
+  describeValue,
+  fail,
+  isRecord,
+  type Place,
+} from '../internal/geometry-checks.js';
+import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
 
 /** Properties of an AOI feature written by {@link aoisToGeoJson}. */
 export interface AoiFeatureProperties {
@@ -50,53 +64,112 @@ export function aoisToGeoJson(
 
 /**
  * Reads AOIs from a GeoJSON FeatureCollection written by {@link aoisToGeoJson} (or any features with a `name`
- * and `area` property; bounds come from the `bounds` property, else the feature `bbox`, else the geometry).
+ * and `area` property; bounds come from the `bounds` property, else the feature `bbox`, else the (Multi)Polygon
+ * geometry; `lon`/`lat` default to the box centre). Names must be unique; coordinates must be finite and in
+ * [-180, 180] × [-90, 90]; rings must be closed with ≥ 4 positions.
  * @param input GeoJSON text or object.
  * @returns the AOIs.
- * @throws GeoSamplingError `PARSE_ERROR` / `MISSING_COLUMN` naming the feature index.
+ * @throws GeoSamplingError `PARSE_ERROR`, `MISSING_COLUMN`, `MISSING_NAME`, `DUPLICATE_NAME`, `INVALID_AREA`,
+ *   `INVALID_LONGITUDE`, `INVALID_LATITUDE`, naming the feature index and member (`features[3].properties.bounds`).
  * @example
  * readAoisGeoJson(JSON.stringify(aoisToGeoJson(aois)));
  */
 export function readAoisGeoJson(input: string | FeatureCollection): Aoi[] {
-  let fc: FeatureCollection;
-  try {
-    fc = typeof input === 'string' ? JSON.parse(input) : input;
-  } catch (err) {
-    throw new GeoSamplingError('PARSE_ERROR', `GeoJSON is not valid JSON: ${(err as Error).message}`, {
-      cause: err,
-    });
+  let doc: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      doc = JSON.parse(input);
+    } catch (err) {
+      throw new GeoSamplingError('PARSE_ERROR', `GeoJSON is not valid JSON: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
   }
-  if (fc?.type !== 'FeatureCollection')
+  if (!isRecord(doc) || doc.type !== 'FeatureCollection')
     throw new GeoSamplingError('PARSE_ERROR', 'AOI GeoJSON must be a FeatureCollection');
-  return fc.features.map((f, row) => {
-    const p = (f.properties ?? {}) as Partial<AoiFeatureProperties>;
-    if (typeof p.name !== 'string' || typeof p.area !== 'number') {
+  const features = checkArray(doc.features, { where: 'AOI GeoJSON features' }, 'an array of Features');
+  const seen = new Map<string, number>();
+  return features.map((f, row) => {
+    const aoi = aoiFromFeature(f, row);
+    const prev = seen.get(aoi.name);
+    if (prev !== undefined) {
       throw new GeoSamplingError(
-        'MISSING_COLUMN',
-        `feature ${row} needs string 'name' and number 'area' properties`,
+        'DUPLICATE_NAME',
+        `AOI GeoJSON features[${row}]: name '${aoi.name}' repeats features[${prev}]`,
         { row },
       );
     }
-    let bounds = (p.bounds ?? f.bbox) as number[] | undefined;
-    if (!bounds && f.geometry && (f.geometry.type === 'Polygon' || f.geometry.type === 'MultiPolygon')) {
-      const pts =
-        f.geometry.type === 'Polygon' ? f.geometry.coordinates.flat() : f.geometry.coordinates.flat(2);
-      const xs = pts.map((q) => q[0]);
-      const ys = pts.map((q) => q[1]);
-      bounds = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
-    }
-    if (!bounds || bounds.length !== 4)
-      throw new GeoSamplingError('PARSE_ERROR', `feature ${row} ('${p.name}') has no bounds`, { row });
-    const b = bounds.slice(0, 4) as BBox;
-    const aoi: Aoi = {
-      name: p.name,
-      lon: typeof p.lon === 'number' ? p.lon : (b[0] + b[2]) / 2,
-      lat: typeof p.lat === 'number' ? p.lat : (b[1] + b[3]) / 2,
-      bounds: b,
-      areaKm2: p.area,
-      source: p.source ?? '',
-    };
-    if (typeof p.parent === 'string') aoi.parent = p.parent;
+    seen.set(aoi.name, row);
     return aoi;
   });
+}
+
+/** One AOI from one feature; `row` is the feature index. */
+function aoiFromFeature(f: unknown, row: number): Aoi {
+  const where = `AOI GeoJSON features[${row}]`;
+  const feature = checkRecord(f, { where, row }, 'a Feature object');
+  const p = checkRecord(feature.properties ?? {}, { where: `${where}.properties`, row }, 'an object');
+  if (typeof p.name !== 'string' || typeof p.area !== 'number') {
+    throw new GeoSamplingError(
+      'MISSING_COLUMN',
+      `${where} needs string 'name' and number 'area' properties`,
+      { row },
+    );
+  }
+  if (p.name.trim() === '') throw new GeoSamplingError('MISSING_NAME', `${where} has an empty name`, { row });
+  assertArea(p.area, { what: `${where}.properties.area`, row });
+  const bounds = featureBounds(feature, p, where, row);
+  const [centreLon, centreLat] = bboxCenter(bounds);
+  const aoi: Aoi = {
+    name: p.name,
+    lon: optionalNumber(p.lon, { where: `${where}.properties.lon`, row }) ?? centreLon,
+    lat: optionalNumber(p.lat, { where: `${where}.properties.lat`, row }) ?? centreLat,
+    bounds,
+    areaKm2: p.area,
+    source: optionalString(p.source, { where: `${where}.properties.source`, row }) ?? '',
+  };
+  assertLongitude(aoi.lon, { what: `${where}.properties.lon`, row });
+  assertLatitude(aoi.lat, { what: `${where}.properties.lat`, row });
+  const parent = optionalString(p.parent, { where: `${where}.properties.parent`, row });
+  if (parent !== undefined) aoi.parent = parent;
+  return aoi;
+}
+
+/** The box from the `bounds` property, else the feature `bbox`, else the (Multi)Polygon geometry. */
+function featureBounds(
+  feature: Record<string, unknown>,
+  p: Record<string, unknown>,
+  where: string,
+  row: number,
+) {
+  if (p.bounds !== undefined && p.bounds !== null)
+    return checkBBox(p.bounds, { where: `${where}.properties.bounds`, row });
+  if (feature.bbox !== undefined && feature.bbox !== null)
+    return checkBBox(feature.bbox, { where: `${where}.bbox`, row });
+  const g = feature.geometry;
+  const place = { where: `${where}.geometry.coordinates`, row };
+  if (isRecord(g) && g.type === 'Polygon')
+    return boundsOfPolygons([checkPolygonCoordinates(g.coordinates, place)]);
+  if (isRecord(g) && g.type === 'MultiPolygon') {
+    const polygons = checkMultiPolygonCoordinates(g.coordinates, place);
+    if (polygons.length > 0) return boundsOfPolygons(polygons);
+  }
+  throw new GeoSamplingError(
+    'PARSE_ERROR',
+    `${where} has no bounds: no 'bounds' property, no 'bbox' and no (Multi)Polygon geometry`,
+    { row },
+  );
+}
+
+/** A member that may be absent (undefined or null) but must be a number when present. */
+function optionalNumber(value: unknown, place: Place): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  return checkFiniteNumber(value, place);
+}
+
+/** A member that may be absent (undefined or null) but must be a string when present. */
+function optionalString(value: unknown, place: Place): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') fail(place, 'PARSE_ERROR', `must be a string, got ${describeValue(value)}`);
+  return value;
 }

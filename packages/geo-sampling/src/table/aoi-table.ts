@@ -1,10 +1,11 @@
-import type { BBox } from '@worldstrat/core';
 import {
   Table as ArrowTable,
   Field,
   FixedSizeList,
   Float64,
   Int32,
+  MessageReader,
+  RecordBatchReader,
   type Table,
   tableFromIPC,
   tableToIPC,
@@ -14,6 +15,14 @@ import {
 } from 'apache-arrow';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
+import {
+  checkBBox,
+  checkFiniteNumber,
+  describeValue,
+  fail,
+  type Place,
+} from '../internal/geometry-checks.js';
+import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
 import type { Poi } from '../poi/read-pois.js';
 import type { SamplePoint } from '../sphere/sample-points-on-sphere.js';
 
@@ -52,6 +61,22 @@ export function aoisToTable(aois: readonly Aoi[]): Table {
   });
 }
 
+/** Arrow number cells are numbers, or bigints for 64-bit integer columns. */
+function numberOfCell(v: unknown): unknown {
+  return typeof v === 'bigint' ? Number(v) : v;
+}
+
+function cellNumber(v: unknown, place: Place): number {
+  return checkFiniteNumber(numberOfCell(v), place);
+}
+
+/** A string cell; null (or a missing column) is absent. */
+function cellString(v: unknown, place: Place): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v !== 'string') fail(place, 'PARSE_ERROR', `must be a string, got ${describeValue(v)}`);
+  return v;
+}
+
 function column(table: Table, name: string) {
   const c = table.getChild(name);
   if (!c) {
@@ -67,7 +92,9 @@ function column(table: Table, name: string) {
  * Reads AOIs back from a table made by {@link aoisToTable} (or any table with those columns; `parent` optional).
  * @param table an apache-arrow table.
  * @returns the AOIs.
- * @throws GeoSamplingError `MISSING_COLUMN` when a required column is absent, `PARSE_ERROR` for a bad bounds cell.
+ * @throws GeoSamplingError `MISSING_COLUMN` when a required column is absent, `PARSE_ERROR` for a cell of the
+ *   wrong type, `MISSING_NAME`, `DUPLICATE_NAME`, `INVALID_LONGITUDE` / `INVALID_LATITUDE` / `INVALID_AREA`
+ *   for values out of range (all with `row`).
  * @example
  * tableToAois(aoisToTable(aois));
  */
@@ -79,22 +106,38 @@ export function tableToAois(table: Table): Aoi[] {
   const area = column(table, 'area');
   const source = column(table, 'source');
   const parent = table.getChild('parent');
+  const seen = new Map<string, number>();
   const out: Aoi[] = [];
   for (let i = 0; i < table.numRows; i++) {
+    const place = (col: string): Place => ({ where: `Arrow table row ${i} column ${col}`, row: i });
+    const aoiName = name.get(i);
+    if (typeof aoiName !== 'string' || aoiName.trim() === '')
+      throw new GeoSamplingError('MISSING_NAME', `Arrow table row ${i} has no name`, { row: i });
+    const prev = seen.get(aoiName);
+    if (prev !== undefined) {
+      throw new GeoSamplingError(
+        'DUPLICATE_NAME',
+        `Arrow table name '${aoiName}' at row ${i} repeats row ${prev}`,
+        {
+          row: i,
+        },
+      );
+    }
+    seen.set(aoiName, i);
     const b = bounds.get(i);
-    const arr = b ? Array.from(b as ArrayLike<number>) : [];
-    if (arr.length !== 4)
-      throw new GeoSamplingError('PARSE_ERROR', `row ${i}: bounds must hold 4 numbers`, { row: i });
     const aoi: Aoi = {
-      name: String(name.get(i)),
-      lon: Number(lon.get(i)),
-      lat: Number(lat.get(i)),
-      bounds: arr as BBox,
-      areaKm2: Number(area.get(i)),
-      source: String(source.get(i) ?? ''),
+      name: aoiName,
+      lon: cellNumber(lon.get(i), place('lon')),
+      lat: cellNumber(lat.get(i), place('lat')),
+      bounds: checkBBox(b ? Array.from(b as ArrayLike<unknown>, numberOfCell) : null, place('bounds')),
+      areaKm2: cellNumber(area.get(i), place('area')),
+      source: cellString(source.get(i), place('source')) ?? '',
     };
-    const p = parent?.get(i);
-    if (p !== null && p !== undefined) aoi.parent = String(p);
+    assertLongitude(aoi.lon, { what: 'Arrow table column lon', row: i });
+    assertLatitude(aoi.lat, { what: 'Arrow table column lat', row: i });
+    assertArea(aoi.areaKm2, { what: 'Arrow table column area', row: i });
+    const p = cellString(parent?.get(i), place('parent'));
+    if (p !== undefined) aoi.parent = p;
     out.push(aoi);
   }
   return out;
@@ -130,6 +173,30 @@ export function aoisToIpc(aois: readonly Aoi[]): Uint8Array {
 }
 
 /**
+ * apache-arrow's file reader re-reads a footer block forever when the block does not hold a record batch (a
+ * corrupted file hangs it), so every block is checked to lie inside the bytes and start a record batch first.
+ */
+function checkFileBlocks(bytes: Uint8Array): void {
+  const reader = RecordBatchReader.from(bytes);
+  if (!reader.isFile()) return;
+  reader.open();
+  const footer = reader.footer;
+  const count = footer?.numRecordBatches ?? 0;
+  // A footer block takes 24 bytes, so a larger count than the bytes can hold is corruption.
+  if (count * 24 > bytes.length)
+    throw new Error(`footer lists ${count} record batches in ${bytes.length} bytes`);
+  for (let i = 0; i < count; i++) {
+    const block = footer?.getRecordBatch(i);
+    const offset = Number(block?.offset);
+    const end = offset + Number(block?.metaDataLength) + Number(block?.bodyLength);
+    if (!block || !(offset >= 0 && end <= bytes.length))
+      throw new Error(`record batch ${i} lies outside the ${bytes.length} bytes`);
+    const message = new MessageReader(bytes.subarray(offset)).readMessage();
+    if (!message?.isRecordBatch()) throw new Error(`record batch ${i} does not start a record batch message`);
+  }
+}
+
+/**
  * Reads AOIs from Arrow IPC bytes (file or stream format).
  * @param bytes IPC bytes.
  * @returns the AOIs.
@@ -140,6 +207,7 @@ export function aoisToIpc(aois: readonly Aoi[]): Uint8Array {
 export function aoisFromIpc(bytes: Uint8Array): Aoi[] {
   let table: Table;
   try {
+    checkFileBlocks(bytes);
     table = tableFromIPC(bytes);
   } catch (err) {
     throw new GeoSamplingError('PARSE_ERROR', `not an Arrow IPC file/stream: ${(err as Error).message}`, {

@@ -1,0 +1,1179 @@
+// Hostile documents at every entry point that reads external tables or geometry: seeded mutations of realistic
+// documents must end in a result that keeps the documented invariants or in a GeoSamplingError with a known
+// code; crafted cases pin each bug fixed at the parsing boundary (exact code, source and place in the message).
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Field, FixedSizeList, Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import Papa from 'papaparse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonMutations, outcomeOf } from '../../../tests/support/json-mutations.js';
+import { aoisFromIpc, aoisToIpc, tableToAois } from '../src/arrow.js';
+import {
+  type Aoi,
+  aoisToCsv,
+  aoisToGeoJson,
+  createAoi,
+  createLandMask,
+  GEO_SAMPLING_ERROR_CODES,
+  GeoSamplingError,
+  type LandGeometryInput,
+  landMaskFromRaster,
+  loadLandMask,
+  type MaskRaster,
+  PARTNER_POI_PRESETS,
+  type ReadPoisResult,
+  readAoisCsv,
+  readAoisFile,
+  readAoisGeoJson,
+  readPois,
+  readPoisFile,
+  tileAoi3x3,
+} from '../src/node.js';
+import { readShared } from './support.js';
+
+const KNOWN_CODES: readonly string[] = GEO_SAMPLING_ERROR_CODES;
+
+/** Runs `parse` on seeded variants of `doc`; every outcome is 'ok' (then `check` runs) or a known code. */
+async function tallyMutations(
+  doc: unknown,
+  count: number,
+  seed: number,
+  parse: (variant: unknown) => unknown,
+  check: (result: unknown, what: string) => void,
+): Promise<Map<string, number>> {
+  const tally = new Map<string, number>();
+  for (const { doc: variant, what } of jsonMutations(doc, count, seed)) {
+    let result: unknown;
+    const outcome = await outcomeOf(
+      what,
+      async () => {
+        result = await parse(variant);
+      },
+      GeoSamplingError,
+    );
+    expect(outcome === 'ok' || KNOWN_CODES.includes(outcome), `${what} → ${outcome}`).toBe(true);
+    if (outcome === 'ok') check(result, what);
+    tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
+  }
+  return tally;
+}
+
+/** Both kinds of outcome happened, so the mutations reached the checks and the valid paths. */
+function expectMixed(tally: Map<string, number>, minOk: number, minCodes = 2): void {
+  expect(tally.get('ok') ?? 0).toBeGreaterThanOrEqual(minOk);
+  expect([...tally.keys()].filter((k) => k !== 'ok').length).toBeGreaterThanOrEqual(minCodes);
+}
+
+function thrown(fn: () => unknown): GeoSamplingError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof GeoSamplingError) return err;
+    throw err;
+  }
+  throw new Error('expected a GeoSamplingError, got a result');
+}
+
+async function rejected(promise: Promise<unknown>): Promise<GeoSamplingError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof GeoSamplingError) return err;
+    throw err;
+  }
+  throw new Error('expected a GeoSamplingError, got a result');
+}
+
+const isLon = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= -180 && x <= 180;
+const isLat = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= -90 && x <= 90;
+
+/** The documented invariants of AOIs read from any table. */
+function expectValidAois(result: unknown, what: string): void {
+  expect(Array.isArray(result), what).toBe(true);
+  const names = new Set<string>();
+  for (const a of result as Aoi[]) {
+    expect(typeof a.name === 'string' && a.name.trim() !== '', what).toBe(true);
+    expect(names.has(a.name), `${what}: repeated name ${a.name}`).toBe(false);
+    names.add(a.name);
+    expect(isLon(a.lon) && isLat(a.lat), `${what}: lon/lat ${a.lon}, ${a.lat}`).toBe(true);
+    expect(a.bounds, what).toHaveLength(4);
+    const [w, s, e, n] = a.bounds;
+    expect(isLon(w) && isLat(s) && isLon(e) && isLat(n) && s <= n, `${what}: bounds ${a.bounds}`).toBe(true);
+    expect(Number.isFinite(a.areaKm2) && a.areaKm2 > 0, `${what}: area ${a.areaKm2}`).toBe(true);
+    expect(typeof a.source, what).toBe('string');
+    if (a.parent !== undefined) expect(typeof a.parent, what).toBe('string');
+  }
+}
+
+/** The documented invariants of readPois results. */
+function expectValidPois(result: unknown, what: string): void {
+  const { pois, columns, skipped, duplicates } = result as ReadPoisResult;
+  expect(Array.isArray(pois) && Array.isArray(columns) && Array.isArray(skipped), what).toBe(true);
+  expect(Array.isArray(duplicates), what).toBe(true);
+  const names = new Set<string>();
+  for (const p of pois) {
+    expect(typeof p.name === 'string' && p.name !== '', what).toBe(true);
+    expect(p.name.includes('undefined'), `${what}: name ${p.name}`).toBe(false);
+    expect(names.has(p.name), `${what}: repeated name ${p.name}`).toBe(false);
+    names.add(p.name);
+    expect(isLon(p.lon) && isLat(p.lat), `${what}: lon/lat ${p.lon}, ${p.lat}`).toBe(true);
+    expect(Number.isSafeInteger(p.row) && p.row >= 0, what).toBe(true);
+    if (p.source !== undefined) expect(typeof p.source, what).toBe('string');
+    for (const v of Object.values(p.properties)) expect(typeof v, what).toBe('string');
+  }
+  for (const s of skipped)
+    expect(Number.isSafeInteger(s.row) && typeof s.reason === 'string', what).toBe(true);
+}
+
+/** A CSV document as JSON (header + rows of cells) so the mutator can reach single cells. */
+interface CsvDoc {
+  header: unknown[];
+  rows: unknown[];
+}
+
+/** CSV text of a mutated CsvDoc: strings as they are, anything else as JSON text (lists, numbers, null). */
+function renderCsv(doc: unknown): string {
+  const { header, rows } = (doc ?? {}) as Partial<CsvDoc>;
+  const cell = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
+  const line = (cells: unknown): string =>
+    (Array.isArray(cells) ? cells.map(cell) : [cell(cells)]).join('\u0000');
+  const lines = [line(header), ...(Array.isArray(rows) ? rows : [rows]).map(line)];
+  return Papa.unparse(
+    lines.map((l) => l.split('\u0000')),
+    { newline: '\n' },
+  );
+}
+
+function csvDocOf(text: string, rows: number): CsvDoc {
+  const parsed = Papa.parse<string[]>(text, { skipEmptyLines: true });
+  return { header: parsed.data[0], rows: parsed.data.slice(1, rows + 1) };
+}
+
+/** aoi-sample.csv rows with the bounds cell as a JSON list (so single coordinates get mutated). */
+function aoiCsvDoc(): CsvDoc {
+  const doc = csvDocOf(readShared('data/aoi-sample.csv'), 8);
+  const b = doc.header.indexOf('bounds');
+  for (const row of doc.rows as unknown[][]) row[b] = JSON.parse(row[b] as string);
+  return doc;
+}
+
+const parent = createAoi({ name: 'Amnesty POI-1', lon: 13.176664587401, lat: 11.79831999977345 }, 22.5, {
+  source: 'Amnesty',
+});
+const sampleAois: Aoi[] = [
+  createAoi({ name: 'UNHCR-FJIs000001', lon: 179.999, lat: -16.5 }, 2.5, { source: 'UNHCR' }),
+  createAoi({ name: 'Landcover-890848', lon: 32.25605366284673, lat: 28.22425197267564 }, 2.5, {
+    source: 'Random Sampling/Landcover',
+  }),
+  ...tileAoi3x3(parent).slice(0, 3),
+];
+
+/** AOI GeoJSON: the first two features keep only their geometry, so the geometry path is exercised too. */
+function aoiGeoJsonDoc() {
+  const fc = structuredClone(aoisToGeoJson(sampleAois)) as ReturnType<typeof aoisToGeoJson>;
+  for (const f of fc.features.slice(0, 2)) {
+    delete (f as { bbox?: unknown }).bbox;
+    delete (f.properties as { bounds?: unknown }).bounds;
+  }
+  return fc;
+}
+
+describe('readAoisGeoJson on hostile documents', () => {
+  it('reads the realistic document, including boxes from geometry across the antimeridian', () => {
+    const aois = readAoisGeoJson(aoiGeoJsonDoc() as never);
+    expect(aois.map((a) => a.name)).toEqual(sampleAois.map((a) => a.name));
+    // The MultiPolygon split at ±180° gives the wrapped box back, not [-180, s, 180, n].
+    expect(aois[0].bounds).toEqual(sampleAois[0].bounds);
+    expect(aois[0].bounds[0]).toBeGreaterThan(aois[0].bounds[2]);
+    expect(aois[1].bounds).toEqual(sampleAois[1].bounds);
+  });
+
+  it('object input: 400 mutations end in valid AOIs or typed errors', async () => {
+    const tally = await tallyMutations(
+      aoiGeoJsonDoc(),
+      400,
+      11,
+      (d) => readAoisGeoJson(d as never),
+      expectValidAois,
+    );
+    expectMixed(tally, 20);
+  });
+
+  it('text input: 300 mutations end in valid AOIs or typed errors', async () => {
+    const tally = await tallyMutations(
+      aoiGeoJsonDoc(),
+      300,
+      12,
+      (d) => readAoisGeoJson(JSON.stringify(d) ?? 'undefined'),
+      expectValidAois,
+    );
+    expectMixed(tally, 15, 1);
+  });
+
+  const fc = (features: unknown) => ({ type: 'FeatureCollection', features }) as never;
+  const feature = (properties: unknown, geometry: unknown = null, extra: object = {}) => ({
+    type: 'Feature',
+    properties,
+    geometry,
+    ...extra,
+  });
+  const ring = [
+    [10, 20],
+    [10, 21],
+    [11, 21],
+    [11, 20],
+    [10, 20],
+  ];
+  const props = { name: 'a', area: 2.5 };
+
+  it.each([
+    ['features is not an array', fc(0), 'PARSE_ERROR', /AOI GeoJSON features must be an array/],
+    ['a feature is null', fc([null]), 'PARSE_ERROR', /features\[0\] must be a Feature object/],
+    [
+      'properties is a string',
+      fc([feature('abc', null, { bbox: [0, 0, 1, 1] })]),
+      'PARSE_ERROR',
+      /features\[0\]\.properties must be an object/,
+    ],
+    [
+      'coordinates is not an array',
+      fc([feature(props, { type: 'Polygon', coordinates: 7 })]),
+      'PARSE_ERROR',
+      /features\[0\]\.geometry\.coordinates must be an array of linear rings/,
+    ],
+    [
+      'coordinates hold null',
+      fc([feature(props, { type: 'Polygon', coordinates: [null] })]),
+      'PARSE_ERROR',
+      /features\[0\]\.geometry\.coordinates\[0\] must be a linear ring/,
+    ],
+    [
+      'a position is null',
+      fc([feature(props, { type: 'Polygon', coordinates: [[null, ...ring.slice(1)]] })]),
+      'PARSE_ERROR',
+      /coordinates\[0\]\[0\] must be a position/,
+    ],
+    [
+      'a coordinate is the string "1e999"',
+      fc([feature(props, { type: 'Polygon', coordinates: [[['1e999', 20], ...ring.slice(1)]] })]),
+      'PARSE_ERROR',
+      /coordinates\[0\]\[0\]\[0\] must be a finite number, got the string "1e999"/,
+    ],
+    [
+      'a ring is open',
+      fc([feature(props, { type: 'Polygon', coordinates: [ring.slice(0, 4)] })]),
+      'PARSE_ERROR',
+      /coordinates\[0\] is not closed/,
+    ],
+    [
+      'a ring has 3 positions',
+      fc([feature(props, { type: 'Polygon', coordinates: [[ring[0], ring[1], ring[0]]] })]),
+      'PARSE_ERROR',
+      /coordinates\[0\] is a ring of 3 positions/,
+    ],
+    [
+      'a latitude is out of range',
+      fc([
+        feature(props, { type: 'MultiPolygon', coordinates: [[[[10, 95], ...ring.slice(1, 4), [10, 95]]]] }),
+      ]),
+      'INVALID_LATITUDE',
+      /coordinates\[0\]\[0\]\[0\]\[1\] latitude 95/,
+    ],
+    [
+      'bounds holds "__proto__"',
+      fc([feature({ ...props, bounds: ['__proto__', 0, 1, 1] })]),
+      'PARSE_ERROR',
+      /features\[0\]\.properties\.bounds\[0\] must be a finite number, got the string "__proto__"/,
+    ],
+    [
+      'bounds longitude out of range',
+      fc([feature({ ...props, bounds: [0, 0, 200, 1] })]),
+      'INVALID_LONGITUDE',
+      /properties\.bounds\[2\] longitude 200/,
+    ],
+    [
+      'bbox with minLat > maxLat',
+      fc([feature(props, null, { bbox: [0, 5, 1, 1] })]),
+      'INVALID_LATITUDE',
+      /features\[0\]\.bbox has minLat 5 > maxLat 1/,
+    ],
+    [
+      'a negative area',
+      fc([feature({ ...props, area: -1, bounds: [0, 0, 1, 1] })]),
+      'INVALID_AREA',
+      /area -1 km² \(AOI GeoJSON features\[0\]\.properties\.area, row 0\)/,
+    ],
+    [
+      'lon is a string',
+      fc([feature({ ...props, lon: '12', bounds: [0, 0, 1, 1] })]),
+      'PARSE_ERROR',
+      /properties\.lon must be a finite number, got the string "12"/,
+    ],
+    [
+      'lat outside [-90, 90]',
+      fc([feature({ ...props, lat: 1e308, bounds: [0, 0, 1, 1] })]),
+      'INVALID_LATITUDE',
+      /latitude 1e\+308 \(AOI GeoJSON features\[0\]\.properties\.lat/,
+    ],
+    [
+      'source is an object',
+      fc([feature({ ...props, source: {}, bounds: [0, 0, 1, 1] })]),
+      'PARSE_ERROR',
+      /properties\.source must be a string, got an object/,
+    ],
+    [
+      'an empty name',
+      fc([feature({ ...props, name: ' ', bounds: [0, 0, 1, 1] })]),
+      'MISSING_NAME',
+      /features\[0\]/,
+    ],
+    [
+      'a repeated name',
+      fc([feature({ ...props, bounds: [0, 0, 1, 1] }), feature({ ...props, bounds: [0, 0, 1, 1] })]),
+      'DUPLICATE_NAME',
+      /features\[1\]: name 'a' repeats features\[0\]/,
+    ],
+  ])('%s → typed error naming the place', (_, doc, code, message) => {
+    for (const input of [doc, JSON.stringify(doc)]) {
+      const err = thrown(() => readAoisGeoJson(input));
+      expect(err.code).toBe(code);
+      expect(err.message).toMatch(message);
+      expect(err.message).toMatch(/AOI GeoJSON/);
+    }
+  });
+
+  it('takes the centre of a box across the antimeridian when lon/lat are absent', () => {
+    const [aoi] = readAoisGeoJson(fc([feature({ ...props, bounds: [179.5, 0, -179.5, 1] })]));
+    expect(aoi.lon).toBe(-180);
+    expect(aoi.lat).toBe(0.5);
+  });
+
+  it('reads a polygon of 200 000 positions without overflowing the stack', () => {
+    const n = 200_000;
+    const big: number[][] = Array.from({ length: n }, (_, i) => [
+      10 + Math.cos((2 * Math.PI * i) / n),
+      20 + Math.sin((2 * Math.PI * i) / n),
+    ]);
+    big.push(big[0]);
+    const [aoi] = readAoisGeoJson(fc([feature(props, { type: 'Polygon', coordinates: [big] })]));
+    expect(aoi.bounds).toEqual([9, 19, 11, 21]);
+  });
+});
+
+describe('readAoisCsv on hostile tables', () => {
+  it('reads the realistic rows of aoi-sample.csv', () => {
+    const aois = readAoisCsv(renderCsv(aoiCsvDoc()));
+    expect(aois).toHaveLength(8);
+    expect(aois[0].name).toBe('Landcover-890848');
+    expect(aois[0].bounds[0]).toBe(32.24799957102034);
+  });
+
+  it('500 cell mutations end in valid AOIs or typed errors', async () => {
+    const tally = await tallyMutations(
+      aoiCsvDoc(),
+      500,
+      21,
+      (d) => readAoisCsv(renderCsv(d)),
+      expectValidAois,
+    );
+    expectMixed(tally, 40);
+  });
+
+  const head = 'name,area,bounds,source,lon,lat\n';
+  it.each([
+    [
+      'a bounds longitude out of range',
+      `${head}a,2.5,"[500, 0, 501, 1]",S,,\n`,
+      'INVALID_LONGITUDE',
+      /AOI CSV row 0 column bounds\[0\] longitude 500/,
+    ],
+    [
+      'bounds with minLat > maxLat',
+      `${head}a,2.5,"[0, 2, 1, 1]",S,,\n`,
+      'INVALID_LATITUDE',
+      /AOI CSV row 0 column bounds has minLat 2 > maxLat 1/,
+    ],
+    [
+      'a blank lon',
+      `${head}a,2.5,"[0, 0, 1, 1]",S, ,0.5\n`,
+      'INVALID_LONGITUDE',
+      /longitude NaN \(AOI CSV column lon, row 0\)/,
+    ],
+    [
+      'a hex area',
+      `${head}a,0x10,"[0, 0, 1, 1]",S,,\n`,
+      'INVALID_AREA',
+      /area NaN km² \(AOI CSV column area, row 0\)/,
+    ],
+    [
+      'an unterminated quote',
+      `${head}a,2.5,"[0, 0, 1, 1],S,,\n`,
+      'PARSE_ERROR',
+      /AOI CSV row \d+: Quoted field unterminated/,
+    ],
+    [
+      'a bounds cell that is not a list',
+      `${head}a,2.5,nope,S,,\n`,
+      'PARSE_ERROR',
+      /AOI CSV row 0: bounds 'nope'/,
+    ],
+  ])('%s → typed error naming the row and column', (_, text, code, message) => {
+    const err = thrown(() => readAoisCsv(text));
+    expect(err.code).toBe(code);
+    expect(err.message).toMatch(message);
+    // papaparse counts the header line in the row of its own errors.
+    expect(err.row).toBe(code === 'PARSE_ERROR' && text.includes('"[0, 0, 1, 1],') ? 1 : 0);
+  });
+
+  it('takes the centre of a box across the antimeridian when lon/lat are empty', () => {
+    const [aoi] = readAoisCsv(`${head}a,2.5,"[179.5, 0, -179.5, 1]",S,,\n`);
+    expect([aoi.lon, aoi.lat]).toEqual([-180, 0.5]);
+  });
+});
+
+/** A CSV of partner POIs: the first rows of a released file. */
+const unhcrDoc = () => csvDocOf(readShared('data/unhcr_formatted.csv'), 8);
+const amnestyDoc = () => csvDocOf(readShared('data/amnesty_formatted.csv'), 6);
+
+/** Amnesty rows as a GeoJSON FeatureCollection of points. */
+function poiGeoJsonDoc() {
+  const { header, rows } = amnestyDoc();
+  return {
+    type: 'FeatureCollection',
+    features: (rows as string[][]).map((r) => {
+      const properties = Object.fromEntries((header as string[]).map((h, i) => [h, r[i]]));
+      return {
+        type: 'Feature',
+        properties: { poi_id: Number(properties.poi_id), source: properties.source, description: 'x' },
+        geometry: { type: 'Point', coordinates: [Number(properties.lon), Number(properties.lat)] },
+      };
+    }),
+  };
+}
+
+describe('readPois on hostile tables and GeoJSON', () => {
+  it('reads the realistic documents', () => {
+    expect(readPois(renderCsv(unhcrDoc()), PARTNER_POI_PRESETS.unhcr).pois[0]).toMatchObject({
+      name: 'UNHCR-UGAs001848',
+      lon: 31.896969,
+      lat: 3.302276,
+    });
+    expect(readPois(JSON.stringify(poiGeoJsonDoc())).pois.map((p) => p.name)).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+    ]);
+  });
+
+  it('CSV: 400 mutations of UNHCR rows, with the preset and with defaults', async () => {
+    const preset = await tallyMutations(
+      unhcrDoc(),
+      400,
+      31,
+      (d) => readPois(renderCsv(d), PARTNER_POI_PRESETS.unhcr),
+      expectValidPois,
+    );
+    expectMixed(preset, 40);
+    const plain = await tallyMutations(amnestyDoc(), 300, 32, (d) => readPois(renderCsv(d)), expectValidPois);
+    expectMixed(plain, 30);
+  });
+
+  it('GeoJSON: 400 mutations end in valid POIs or typed errors', async () => {
+    const tally = await tallyMutations(
+      poiGeoJsonDoc(),
+      400,
+      33,
+      (d) => readPois(JSON.stringify(d) ?? 'null', { format: 'geojson', duplicates: 'suffix' }),
+      expectValidPois,
+    );
+    expectMixed(tally, 20);
+  });
+
+  const gj = (doc: unknown) => JSON.stringify(doc);
+  const point = (coordinates: unknown, properties: unknown = { name: 'a' }) => ({
+    type: 'Feature',
+    properties,
+    geometry: { type: 'Point', coordinates },
+  });
+  it.each([
+    ['root is null', 'null', 'PARSE_ERROR', /GeoJSON root must be a FeatureCollection or Feature, got null/],
+    [
+      'features is not an array',
+      gj({ type: 'FeatureCollection', features: 0 }),
+      'PARSE_ERROR',
+      /POI GeoJSON features must be an array/,
+    ],
+    [
+      'a feature is null',
+      gj({ type: 'FeatureCollection', features: [null] }),
+      'PARSE_ERROR',
+      /POI GeoJSON features\[0\] must be a Feature object/,
+    ],
+    [
+      'properties is a string',
+      gj(point([1, 2], 'abc')),
+      'PARSE_ERROR',
+      /features\[0\]\.properties must be an object/,
+    ],
+    [
+      'coordinates is null',
+      gj(point(null)),
+      'INVALID_LONGITUDE',
+      /features\[0\]\.geometry\.coordinates is not a position/,
+    ],
+    [
+      'a coordinate is "1e999"',
+      gj(point(['1e999', 2])),
+      'INVALID_LONGITUDE',
+      /longitude the string "1e999" \(POI GeoJSON features\[0\]\.geometry\.coordinates, row 0\)/,
+    ],
+    [
+      'a coordinate is an object',
+      gj(point([1, {}])),
+      'INVALID_LATITUDE',
+      /latitude an object \(POI GeoJSON features\[0\]\.geometry\.coordinates/,
+    ],
+  ])('GeoJSON %s → typed error naming the place', (_, text, code, message) => {
+    const err = thrown(() => readPois(text, { format: 'geojson' }));
+    expect(err.code).toBe(code);
+    expect(err.message).toMatch(message);
+  });
+
+  it('keeps a __proto__ property as an ordinary column', () => {
+    const { pois, columns } = readPois(gj(point([1, 2], JSON.parse('{"name":"a","__proto__":"x"}'))));
+    expect(columns).toEqual(['name', '__proto__']);
+    expect(Object.getOwnPropertyDescriptor(pois[0].properties, '__proto__')?.value).toBe('x');
+  });
+
+  const prefixed = { namePrefix: 'P', nameColumn: 'id' };
+  it.each([
+    [
+      'a hex longitude',
+      'name,lon,lat\na,0x10,1\n',
+      {},
+      'INVALID_LONGITUDE',
+      /longitude NaN \(columns lon\/lat, row 0\)/,
+    ],
+    [
+      'a blank latitude',
+      'name,lon,lat\na,1, \n',
+      {},
+      'INVALID_LATITUDE',
+      /latitude NaN \(columns lon\/lat, row 0\)/,
+    ],
+    [
+      'a hex WKT coordinate',
+      'name,geometry\na,POINT (0x1 2)\n',
+      {},
+      'INVALID_LONGITUDE',
+      /longitude NaN \(column geometry, row 0\)/,
+    ],
+    [
+      'an empty prefixed name value',
+      'id,lon,lat\n,1,2\n',
+      prefixed,
+      'MISSING_NAME',
+      /row 0 has an empty 'id'/,
+    ],
+    [
+      'a missing prefixed name value',
+      'lon,lat,id\n1,2\n',
+      prefixed,
+      'MISSING_NAME',
+      /row 0 has an empty 'id'/,
+    ],
+  ])('CSV %s → typed error naming the row', (_, text, options, code, message) => {
+    const err = thrown(() => readPois(text, options));
+    expect(err.code).toBe(code);
+    expect(err.message).toMatch(message);
+    expect(err.row).toBe(0);
+  });
+
+  it('names rows without a value `<prefix>-<i>` when checkName is false (never `<prefix>-undefined`)', () => {
+    const { pois } = readPois('lon,lat,id\n1,2\n3,4,b\n', {
+      namePrefix: 'P',
+      nameColumn: 'id',
+      checkName: false,
+    });
+    expect(pois.map((p) => p.name)).toEqual(['P-1', 'P-b']);
+  });
+});
+
+describe('readAoisFile / readPoisFile on hostile files', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'geo-sampling-hostile-'));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('mutated CSV and GeoJSON files end in valid results or typed errors naming the file', async () => {
+    let n = 0;
+    const inFile = async (ext: string, text: string, read: (path: string) => Promise<unknown>) => {
+      const path = join(dir, `v${n++}${ext}`);
+      await writeFile(path, text);
+      try {
+        return await read(path);
+      } catch (err) {
+        if (err instanceof GeoSamplingError) expect(err.message.startsWith(`'${path}': `)).toBe(true);
+        throw err;
+      }
+    };
+    const aoiCsv = await tallyMutations(
+      aoiCsvDoc(),
+      60,
+      41,
+      (d) => inFile('.csv', renderCsv(d), (p) => readAoisFile(p)),
+      expectValidAois,
+    );
+    const aoiJson = await tallyMutations(
+      aoiGeoJsonDoc(),
+      60,
+      42,
+      (d) => inFile('.geojson', JSON.stringify(d) ?? '', (p) => readAoisFile(p)),
+      expectValidAois,
+    );
+    const pois = await tallyMutations(
+      unhcrDoc(),
+      60,
+      43,
+      (d) => inFile('.csv', renderCsv(d), (p) => readPoisFile(p, PARTNER_POI_PRESETS.unhcr)),
+      expectValidPois,
+    );
+    const poiJson = await tallyMutations(
+      poiGeoJsonDoc(),
+      60,
+      44,
+      (d) => inFile('.geojson', JSON.stringify(d) ?? '', (p) => readPoisFile(p)),
+      expectValidPois,
+    );
+    for (const tally of [aoiCsv, aoiJson, pois, poiJson]) expectMixed(tally, 3, 1);
+  });
+
+  it('names the file, keeps the code and row', async () => {
+    const path = join(dir, 'bad.geojson');
+    await writeFile(path, JSON.stringify({ type: 'FeatureCollection', features: [null] }));
+    const err = await rejected(readAoisFile(path));
+    expect(err.code).toBe('PARSE_ERROR');
+    expect(err.message).toBe(`'${path}': AOI GeoJSON features[0] must be a Feature object, got null`);
+    expect(err.row).toBe(0);
+    const csv = join(dir, 'bad.csv');
+    await writeFile(csv, 'name,lon,lat\na,0,0\nb,0,91\n');
+    const poiErr = await rejected(readPoisFile(csv));
+    expect(poiErr.code).toBe('INVALID_LATITUDE');
+    expect(poiErr.message).toMatch(
+      new RegExp(`^'${csv.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}': latitude 91`),
+    );
+    expect(poiErr.row).toBe(1);
+  });
+
+  it('Arrow files: bad cells are typed errors naming the file, row and column', async () => {
+    const good = Uint8Array.from(aoisToIpc(sampleAois));
+    expect(aoisFromIpc(good)).toEqual(sampleAois);
+    const path = join(dir, 'bad.arrow');
+    await writeFile(path, aoisToIpc([{ ...sampleAois[1], lon: Number.NaN }]));
+    const err = await rejected(readAoisFile(path));
+    expect(err.code).toBe('PARSE_ERROR');
+    expect(err.message).toBe(`'${path}': Arrow table row 0 column lon must be a finite number, got NaN`);
+  });
+
+  it('a footer block that does not hold a record batch is a PARSE_ERROR, not an endless loop', () => {
+    const two = [
+      createAoi({ name: 'a', lon: 1, lat: 2 }, 2.5),
+      createAoi({ name: 'b', lon: 179.999, lat: 2 }, 2.5),
+    ];
+    const bytes = Uint8Array.from(aoisToIpc(two));
+    expect(bytes.length).toBe(1314);
+    // Four corrupted bytes (found by a seeded byte-flip run) made apache-arrow re-read block 0 forever.
+    for (const [at, v] of [
+      [1006, 148],
+      [16, 104],
+      [1070, 113],
+      [240, 56],
+    ])
+      bytes[at] = v;
+    const err = thrown(() => aoisFromIpc(bytes));
+    expect(err.code).toBe('PARSE_ERROR');
+    expect(err.message).toBe(
+      'not an Arrow IPC file/stream: record batch 0 does not start a record batch message',
+    );
+  });
+});
+
+describe('tableToAois on hostile Arrow tables', () => {
+  const boundsType = new FixedSizeList(4, new Field('item', new Float64(), true));
+  const table = (cols: Record<string, unknown[]>) =>
+    new Table({
+      name: vectorFromArray(cols.name ?? ['a'], new Utf8()),
+      lon: vectorFromArray(cols.lon ?? [0.5], (cols.lonType as never) ?? new Float64()),
+      lat: vectorFromArray(cols.lat ?? [0.5], new Float64()),
+      bounds: vectorFromArray(cols.bounds ?? [[0, 0, 1, 1]], boundsType),
+      area: vectorFromArray(cols.area ?? [2.5], new Float64()),
+      source: vectorFromArray(cols.source ?? ['S'], new Utf8()),
+    });
+  it.each([
+    ['a null name', { name: [null] }, 'MISSING_NAME', /Arrow table row 0 has no name/],
+    [
+      'a repeated name',
+      {
+        name: ['a', 'a'],
+        lon: [0.5, 0.5],
+        lat: [0.5, 0.5],
+        bounds: [
+          [0, 0, 1, 1],
+          [0, 0, 1, 1],
+        ],
+        area: [2.5, 2.5],
+        source: ['S', 'S'],
+      },
+      'DUPLICATE_NAME',
+      /name 'a' at row 1 repeats row 0/,
+    ],
+    [
+      'an infinite lon',
+      { lon: [Number.POSITIVE_INFINITY] },
+      'PARSE_ERROR',
+      /row 0 column lon must be a finite number, got Infinity/,
+    ],
+    [
+      'a lat out of range',
+      { lat: [91] },
+      'INVALID_LATITUDE',
+      /latitude 91 \(Arrow table column lat, row 0\)/,
+    ],
+    [
+      'a NaN in bounds',
+      { bounds: [[0, Number.NaN, 1, 1]] },
+      'PARSE_ERROR',
+      /row 0 column bounds\[1\] must be a finite number, got NaN/,
+    ],
+    [
+      'a null in bounds',
+      { bounds: [[0, 0, null, 1]] },
+      'PARSE_ERROR',
+      /row 0 column bounds\[2\] must be a finite number, got null/,
+    ],
+    [
+      'a negative area',
+      { area: [-2.5] },
+      'INVALID_AREA',
+      /area -2\.5 km² \(Arrow table column area, row 0\)/,
+    ],
+    [
+      'a text lon column',
+      { lon: ['12'], lonType: new Utf8() },
+      'PARSE_ERROR',
+      /column lon must be a finite number, got the string "12"/,
+    ],
+  ])('%s → typed error naming row and column', (_, cols, code, message) => {
+    const err = thrown(() => tableToAois(table(cols as Record<string, unknown[]>)));
+    expect(err.code).toBe(code);
+    expect(err.message).toMatch(message);
+  });
+});
+
+/** A small quantised TopoJSON topology in world-atlas's shape: one island and one box across ±180°. */
+function topologyDoc() {
+  return {
+    type: 'Topology',
+    transform: { scale: [0.01, 0.01], translate: [-180, -90] },
+    objects: {
+      land: {
+        type: 'GeometryCollection',
+        geometries: [
+          { type: 'Polygon', arcs: [[0]] },
+          { type: 'MultiPolygon', arcs: [[[1]], [[2]]] },
+        ],
+      },
+    },
+    arcs: [
+      [
+        [19000, 10000],
+        [0, 1000],
+        [1000, 0],
+        [0, -1000],
+        [-1000, 0],
+      ],
+      [
+        [35000, 10000],
+        [0, 1000],
+        [1000, 0],
+        [0, -1000],
+        [-1000, 0],
+      ],
+      [
+        [0, 10000],
+        [0, 1000],
+        [500, 0],
+        [0, -1000],
+        [-500, 0],
+      ],
+    ],
+  };
+}
+
+function geoJsonLandDoc() {
+  return {
+    type: 'FeatureCollection',
+    features: [
+      {
+        type: 'Feature',
+        properties: { featurecla: 'Land' },
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [10, 10],
+              [20, 10],
+              [20, 20],
+              [10, 20],
+              [10, 10],
+            ],
+          ],
+        },
+      },
+      {
+        type: 'Feature',
+        properties: {},
+        geometry: {
+          type: 'MultiPolygon',
+          coordinates: [
+            [
+              [
+                [170, -10],
+                [180, -10],
+                [180, 0],
+                [170, 0],
+                [170, -10],
+              ],
+            ],
+            [
+              [
+                [-180, -10],
+                [-175, -10],
+                [-175, 0],
+                [-180, 0],
+                [-180, -10],
+              ],
+            ],
+          ],
+        },
+      },
+    ],
+  };
+}
+
+function expectWorkingMask(result: unknown, what: string): void {
+  const mask = result as ReturnType<typeof createLandMask>;
+  expect(Number.isSafeInteger(mask.stats.edges) && mask.stats.edges >= 0, what).toBe(true);
+  for (const [lon, lat] of [
+    [15, 15],
+    [0, 0],
+    [-180, 90],
+    [179.9, -89.9],
+    [5, 15],
+  ])
+    expect(typeof mask.isLand(lon, lat), what).toBe('boolean');
+}
+
+describe('createLandMask on hostile geometry', () => {
+  it('builds masks from the realistic documents', () => {
+    const topo = createLandMask(topologyDoc() as never, { cellsPerDegree: 2 });
+    expect([topo.isLand(15, 15), topo.isLand(0, 0), topo.isLand(177, 15), topo.isLand(-177, 15)]).toEqual([
+      true,
+      false,
+      true,
+      true,
+    ]);
+    const gj = createLandMask(geoJsonLandDoc() as never, { cellsPerDegree: 2 });
+    expect([gj.isLand(15, 15), gj.isLand(175, -5), gj.isLand(-176, -5), gj.isLand(0, 0)]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  it('TopoJSON: 400 mutations end in working masks or typed errors', async () => {
+    const tally = await tallyMutations(
+      topologyDoc(),
+      400,
+      51,
+      (d) => createLandMask(d as LandGeometryInput, { cellsPerDegree: 1 }),
+      expectWorkingMask,
+    );
+    expectMixed(tally, 5, 1);
+    expect(tally.get('INVALID_MASK') ?? 0).toBeGreaterThanOrEqual(50);
+  });
+
+  it('GeoJSON: 400 mutations end in working masks or typed errors', async () => {
+    const tally = await tallyMutations(
+      geoJsonLandDoc(),
+      400,
+      52,
+      (d) => createLandMask(d as LandGeometryInput, { cellsPerDegree: 1 }),
+      expectWorkingMask,
+    );
+    expectMixed(tally, 5, 1);
+    expect(tally.get('INVALID_MASK') ?? 0).toBeGreaterThanOrEqual(50);
+  });
+
+  it('Natural Earth 1:110m topology: 60 mutations end in working masks or typed errors', async () => {
+    const require = createRequire(import.meta.url);
+    const land = JSON.parse(readFileSync(require.resolve('world-atlas/land-110m.json'), 'utf8'));
+    const whole = createLandMask(land, { cellsPerDegree: 1 });
+    expect([whole.isLand(2.35, 48.85), whole.isLand(-30, 0)]).toEqual([true, false]);
+    const tally = await tallyMutations(
+      land,
+      60,
+      53,
+      (d) => createLandMask(d as LandGeometryInput, { cellsPerDegree: 1 }),
+      expectWorkingMask,
+    );
+    // A changed delta in a quantised arc moves every later vertex, so most variants leave a ring open.
+    expect(tally.get('INVALID_MASK') ?? 0).toBeGreaterThan(40);
+  });
+
+  const topo = (patch: Record<string, unknown>) => ({ ...topologyDoc(), ...patch }) as never;
+  const poly = (coordinates: unknown) => ({ type: 'Polygon', coordinates }) as never;
+  it.each([
+    ['null input', null as never, /land geometry must be a TopoJSON Topology or GeoJSON object, got null/],
+    [
+      'features that are not an array',
+      { type: 'FeatureCollection', features: 0 } as never,
+      /land geometry features must be an array/,
+    ],
+    [
+      'a null feature',
+      { type: 'FeatureCollection', features: [null] } as never,
+      /land geometry features\[0\] must be a Feature/,
+    ],
+    [
+      'coordinates that are not an array',
+      poly(5),
+      /land geometry \(root\)\.coordinates must be an array of linear rings/,
+    ],
+    [
+      'a string coordinate',
+      poly([
+        [
+          [0, 0],
+          [1, 0],
+          ['1e999', 1],
+          [0, 0],
+        ],
+      ]),
+      /\(root\)\.coordinates\[0\]\[2\]\[0\] must be a finite number/,
+    ],
+    [
+      'a latitude of 100',
+      poly([
+        [
+          [0, 0],
+          [1, 0],
+          [1, 100],
+          [0, 0],
+        ],
+      ]),
+      /coordinates\[0\]\[2\]\[1\] latitude 100/,
+    ],
+    [
+      'an open ring',
+      poly([
+        [
+          [0, 0],
+          [1, 0],
+          [1, 1],
+          [0, 1],
+        ],
+      ]),
+      /coordinates\[0\] is not closed/,
+    ],
+    [
+      'a ring of 3 positions',
+      poly([
+        [
+          [0, 0],
+          [1, 0],
+          [0, 0],
+        ],
+      ]),
+      /coordinates\[0\] is a ring of 3 positions/,
+    ],
+    [
+      'an arc index out of range',
+      topo({ objects: { land: { type: 'Polygon', arcs: [[7]] } } }),
+      /objects\.land\.arcs\[0\]\[0\] must be an arc index of the 3 arcs, got 7/,
+    ],
+    [
+      'a non-integer arc index',
+      topo({ objects: { land: { type: 'Polygon', arcs: [['x']] } } }),
+      /got the string "x"/,
+    ],
+    [
+      'a transform without scale',
+      topo({ transform: { translate: [0, 0] } }),
+      /land geometry transform\.scale must be an array/,
+    ],
+    ['arcs that are not an array', topo({ arcs: {} }), /land geometry arcs must be an array of arcs/],
+    [
+      'an arc position of null',
+      topo({ arcs: [[null]] }),
+      /land geometry arcs\[0\]\[0\] must be an array of numbers/,
+    ],
+    ['objects of null', topo({ objects: null }), /land geometry objects must be an object/],
+    [
+      'a Point object',
+      topo({ objects: { land: { type: 'Point', coordinates: [0, 0] } } }),
+      /must be \(Multi\)Polygon, got the string "Point"/,
+    ],
+    [
+      'GeometryCollections nested 20 deep',
+      (() => {
+        let g: unknown = {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [0, 0],
+              [1, 0],
+              [1, 1],
+              [0, 0],
+            ],
+          ],
+        };
+        for (let i = 0; i < 20; i++) g = { type: 'GeometryCollection', geometries: [g] };
+        return { type: 'Feature', properties: {}, geometry: g } as never;
+      })(),
+      /land geometry geometry(\.geometries\[0\]){16} nests GeometryCollections deeper than 16/,
+    ],
+  ])('%s → INVALID_MASK naming the place', (_, input, message) => {
+    const err = thrown(() => createLandMask(input, { cellsPerDegree: 1 }));
+    expect(err.code).toBe('INVALID_MASK');
+    expect(err.message).toMatch(message);
+  });
+});
+
+/** A 4 × 2 global raster of 90° pixels, as a JSON document. */
+function rasterDoc() {
+  return {
+    width: 4,
+    height: 2,
+    dtype: 'uint8',
+    bands: [[0, 0, 1, 0, 0, 0, 0, 255]],
+    noData: 255,
+    geo: { epsg: 4326, transform: [-180, 90, 0, 90, 0, -90] },
+  };
+}
+
+describe('landMaskFromRaster on hostile rasters', () => {
+  it('400 mutations end in working masks or typed errors', async () => {
+    expect(landMaskFromRaster(rasterDoc() as unknown as MaskRaster).isLand(45, 45)).toBe(true);
+    const tally = await tallyMutations(
+      rasterDoc(),
+      400,
+      61,
+      (d) => landMaskFromRaster(d as MaskRaster),
+      (m, what) => {
+        const mask = m as ReturnType<typeof landMaskFromRaster>;
+        for (const [lon, lat] of [
+          [45, 45],
+          [-45, -45],
+          [180, 90],
+          [-180, -90],
+          [135, -45],
+        ])
+          expect(typeof mask.isLand(lon, lat), what).toBe('boolean');
+      },
+    );
+    expectMixed(tally, 15, 1);
+  });
+
+  const raster = (patch: Record<string, unknown>, geo: Record<string, unknown> = {}) =>
+    ({ ...rasterDoc(), ...patch, geo: { ...rasterDoc().geo, ...geo } }) as never;
+  it.each([
+    ['a null raster', null as never, /mask raster must be a raster object, got null/],
+    [
+      'a transform that is not an array',
+      raster({}, { transform: 5 }),
+      /mask raster\.geo\.transform must be a geotransform of 6 numbers/,
+    ],
+    [
+      'a NaN in the transform',
+      raster({}, { transform: [-180, Number.NaN, 0, 90, 0, -90] }),
+      /\.geo\.transform\[1\] must be a finite number, got NaN/,
+    ],
+    [
+      'a band shorter than width × height',
+      raster({ bands: [[1, 1]] }),
+      /\.bands\[0\] holds 2 values; width × height needs 8/,
+    ],
+    [
+      'a string pixel',
+      raster({ bands: [[0, 0, 'x', 0, 0, 0, 0, 0]] }),
+      /\.bands\[0\]\[2\] must be a finite number, got the string "x"/,
+    ],
+    ['a negative width', raster({ width: -4 }), /mask raster\.width must be a positive integer, got -4/],
+    [
+      'a fractional height',
+      raster({ height: 0.5 }),
+      /mask raster\.height must be a positive integer, got 0\.5/,
+    ],
+    ['a string noData', raster({ noData: 'x' }), /mask raster\.noData must be a number or null/],
+    ['bands that are not an array', raster({ bands: {} }), /mask raster\.bands must be an array of bands/],
+  ])('%s → INVALID_MASK naming the place', (_, input, message) => {
+    const err = thrown(() => landMaskFromRaster(input));
+    expect(err.code).toBe('INVALID_MASK');
+    expect(err.message).toMatch(message);
+  });
+
+  it('pixels past a short band are no longer land (they were, as undefined ≠ 0)', () => {
+    expect(() => landMaskFromRaster(raster({ bands: [[0, 0, 0, 0]] })).isLand(135, -45)).toThrow(
+      GeoSamplingError,
+    );
+  });
+});
+
+describe('loadLandMask on hostile options', () => {
+  const values: unknown[] = [
+    0,
+    -1,
+    0.5,
+    -0,
+    2 ** 53 + 2,
+    1e308,
+    '',
+    '30',
+    'NaN',
+    '__proto__',
+    true,
+    [],
+    {},
+    [30],
+  ];
+  it('rejects every bad cellsPerDegree and scale with INVALID_ARGUMENT before loading anything', async () => {
+    for (const cellsPerDegree of values) {
+      const err = await rejected(loadLandMask({ scale: '110m', cellsPerDegree: cellsPerDegree as number }));
+      expect(err.code, String(cellsPerDegree)).toBe('INVALID_ARGUMENT');
+      expect(err.message).toMatch(/cellsPerDegree must be an integer in \[1, 240\]/);
+    }
+    for (const scale of values) {
+      const err = await rejected(loadLandMask({ scale: scale as never, cellsPerDegree: 1 }));
+      expect(err.code, String(scale)).toBe('INVALID_ARGUMENT');
+      expect(err.message).toMatch(/unknown Natural Earth scale/);
+    }
+  });
+});
+
+describe('AOI CSV written by aoisToCsv', () => {
+  it('reads back what it wrote (the stricter checks accept every real box)', () => {
+    expect(readAoisCsv(aoisToCsv(sampleAois))).toEqual(sampleAois);
+    expect(readAoisCsv(readShared('data/aoi-sample.csv'))).toHaveLength(60);
+  });
+});
