@@ -1,6 +1,6 @@
 import { MetricsError } from './errors.js';
 import { ssimPlaneSums } from './internal/ssim-plane.js';
-import { checkFinite, checkLength, type NumericArray, shapeSize } from './internal/validate.js';
+import { checkFinite, checkLength, checkScore, type NumericArray, shapeSize } from './internal/validate.js';
 import { psnrFromMse } from './plain-metrics.js';
 import { type SsimOptions, ssimParams } from './ssim.js';
 
@@ -47,6 +47,7 @@ export function batchMetrics(
   checkFinite(fn, 'prediction', prediction);
   checkFinite(fn, 'target', target);
   const params = ssimParams(fn, options);
+  const range = options?.dataRange ?? 1;
   const pad = Math.floor(params.gauss.length / 2);
   if (h <= pad || w <= pad) {
     throw new MetricsError(
@@ -54,7 +55,6 @@ export function batchMetrics(
       `${fn}: ${h}×${w} planes are too small for a ${params.gauss.length}-px SSIM window`,
     );
   }
-  const range = options.dataRange ?? 1;
   const size = c * h * w;
   const samples: PlainSampleMetrics[] = [];
   const mean = { mse: 0, mae: 0, psnr: 0, ssim: 0 };
@@ -71,7 +71,14 @@ export function batchMetrics(
       const off = (s * c + ch) * h * w;
       ssimSum += ssimPlaneSums(prediction, off, w, target, off, w, h, w, params).ssimSum;
     }
-    const m = { mse: sq / size, mae: ab / size, psnr: psnrFromMse(sq / size, range), ssim: ssimSum / size };
+    const what = `sample ${s}`;
+    const mse = checkScore(fn, `MSE of ${what}`, sq / size);
+    const m = {
+      mse,
+      mae: checkScore(fn, `MAE of ${what}`, ab / size),
+      psnr: psnrFromMse(mse, range),
+      ssim: checkScore(fn, `SSIM of ${what}`, ssimSum / size),
+    };
     samples.push(m);
     if (!Number.isFinite(m.psnr)) {
       throw new MetricsError(

@@ -1,4 +1,4 @@
-import { checkFinite, checkLength, type NumericArray, shapeSize } from './internal/validate.js';
+import { checkFinite, checkLength, checkScore, type NumericArray, shapeSize } from './internal/validate.js';
 
 /** Internal: adds `mean_{h,w}(y − ŷ)` of every plane to the prediction, writing float64 into `out`. */
 export function biasAdjustPlanes(
@@ -28,7 +28,8 @@ export function biasAdjustPlanes(
  * @param target - `y`, same shape.
  * @param shape - `[B, C, H, W]` or `[C, H, W]`.
  * @returns a new `Float32Array` with the adjusted prediction (computed in float64, rounded once).
- * @throws {@link MetricsError} `INVALID_SHAPE`, `SHAPE_MISMATCH`, `NON_FINITE_INPUT`.
+ * @throws {@link MetricsError} `INVALID_SHAPE`, `SHAPE_MISMATCH`, `NON_FINITE_INPUT` (also when a value
+ *   overflows float32 or the bias sums overflow float64).
  * @example
  * ```ts
  * const adjusted = biasAdjust(pred, target, [2, 3, 156, 156]);
@@ -47,5 +48,8 @@ export function biasAdjust(
   const planeSize = shape[shape.length - 1] * shape[shape.length - 2];
   const out = new Float64Array(n);
   biasAdjustPlanes(prediction, target, 0, n / planeSize, planeSize, out, 0);
-  return Float32Array.from(out);
+  const adjusted = Float32Array.from(out);
+  // Huge finite inputs overflow the bias sums, or the float32 range of the result.
+  for (let i = 0; i < n; i++) checkScore('biasAdjust', `adjusted prediction[${i}]`, adjusted[i]);
+  return adjusted;
 }

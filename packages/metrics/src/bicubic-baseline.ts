@@ -3,7 +3,14 @@ import { biasAdjustPlanes } from './bias-adjust.js';
 import type { RegistrationMode } from './constants.js';
 import { MetricsError } from './errors.js';
 import { bicubicResize } from './internal/bicubic-resize.js';
-import { checkFinite, checkLength, type NumericArray, shapeSize } from './internal/validate.js';
+import {
+  checkFinite,
+  checkLength,
+  checkOptions,
+  describe,
+  type NumericArray,
+  shapeSize,
+} from './internal/validate.js';
 import { psnrFromMse } from './plain-metrics.js';
 import { type RegisteredSampleMetrics, registeredMetrics } from './registered-metrics.js';
 
@@ -43,7 +50,7 @@ export interface BicubicBaselineOptions {
  * @param options - size, channels, revisit, mean/std, `worldstratCompat`.
  * @returns `{ data, shape: [B, channels, H, W] }`.
  * @throws {@link MetricsError} `INVALID_SHAPE`, `SHAPE_MISMATCH`, `NON_FINITE_INPUT`, `INVALID_OPTION`,
- *   `DEGENERATE_INPUT` (compat only: batch maximum ≤ 0 after denormalising).
+ *   `DEGENERATE_INPUT` (compat only: batch maximum ≤ 0 or infinite after denormalising).
  * @example
  * ```ts
  * const base = bicubicBaseline(lr, [2, 8, 12, 50, 50], { worldstratCompat: true });
@@ -59,32 +66,19 @@ export function bicubicBaseline(
   const [b, r, c, h, w] = shape;
   checkLength(fn, 'lr', lr, n, shape);
   checkFinite(fn, 'lr', lr);
-  const channels = options.channels ?? (c > 3 ? [3, 2, 1] : Array.from({ length: c }, (_, i) => i));
-  for (const ch of channels) {
-    if (!Number.isInteger(ch) || ch < 0 || ch >= c) {
-      throw new MetricsError('INVALID_OPTION', `${fn}: channel ${ch} is out of range for ${c} LR channels`);
-    }
-  }
+  options = checkOptions(fn, options);
+  const channels = checkChannels(fn, options.channels, c);
   const revisit = options.revisit ?? 0;
   if (!Number.isInteger(revisit) || revisit < 0 || revisit >= r) {
-    throw new MetricsError('INVALID_OPTION', `${fn}: revisit ${revisit} is out of range for ${r} revisits`);
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: revisit ${describe(revisit)} is out of range for ${r} revisits`,
+    );
   }
   const k = channels.length;
-  const mean = options.mean ?? [3, 2, 1].map((i) => WORLDSTRAT_S2_MEAN[i]).slice(0, k);
-  const std = options.std ?? [3, 2, 1].map((i) => WORLDSTRAT_S2_STD[i]).slice(0, k);
-  if (mean.length !== k || std.length !== k) {
-    throw new MetricsError(
-      'INVALID_OPTION',
-      `${fn}: mean and std need one value per output channel (${k}), got ${mean.length} and ${std.length}`,
-    );
-  }
-  const [outH, outW] = options.size ?? [156, 156];
-  if (!Number.isInteger(outH) || !Number.isInteger(outW) || outH < 1 || outW < 1) {
-    throw new MetricsError(
-      'INVALID_OPTION',
-      `${fn}: size must be two positive integers, got ${JSON.stringify(options.size)}`,
-    );
-  }
+  const mean = checkPerChannel(fn, 'mean', options.mean, WORLDSTRAT_S2_MEAN, k);
+  const std = checkPerChannel(fn, 'std', options.std, WORLDSTRAT_S2_STD, k);
+  const [outH, outW] = checkSize(fn, options.size, b * k, h);
   const plane = h * w;
   const x = new Float32Array(b * k * plane);
   let max = Number.NEGATIVE_INFINITY;
@@ -96,6 +90,12 @@ export function bicubicBaseline(
       const sd = std[o];
       for (let i = 0; i < plane; i++) {
         const v = options.worldstratCompat ? (lr[src + i] + m) * sd : lr[src + i] * sd + m;
+        if (Number.isNaN(v)) {
+          throw new MetricsError(
+            'NON_FINITE_INPUT',
+            `${fn}: denormalising lr[${src + i}] with mean ${m} and std ${sd} overflows to NaN; check mean/std`,
+          );
+        }
         x[dst + i] = v;
         if (x[dst + i] > max) max = x[dst + i];
       }
@@ -103,10 +103,10 @@ export function bicubicBaseline(
   }
   // Upstream divides by the batch maximum; the corrected baseline keeps reflectance as it is.
   if (!options.worldstratCompat) max = 1;
-  else if (!(max > 0)) {
+  else if (!(max > 0) || !Number.isFinite(max)) {
     throw new MetricsError(
       'DEGENERATE_INPUT',
-      `${fn}: the denormalised batch maximum is ${max}; upstream divides by it, so it must be > 0 (check mean/std)`,
+      `${fn}: the denormalised batch maximum is ${max}; upstream divides by it, so it must be finite and > 0 (check mean/std)`,
     );
   }
   for (let i = 0; i < x.length; i++) {
@@ -115,6 +115,73 @@ export function bicubicBaseline(
   }
   const data = bicubicResize(x, [b * k, h, w], [outH, outW]);
   return { data, shape: [b, k, outH, outW] };
+}
+
+function checkChannels(fn: string, value: unknown, c: number): readonly number[] {
+  if (value == null) return c > 3 ? [3, 2, 1] : Array.from({ length: c }, (_, i) => i);
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: channels must be a non-empty array of LR channel indices, got ${describe(value)}`,
+    );
+  }
+  for (const [i, ch] of value.entries()) {
+    if (!Number.isInteger(ch) || ch < 0 || ch >= c) {
+      throw new MetricsError(
+        'INVALID_OPTION',
+        `${fn}: channels[${i}] = ${describe(ch)} is out of range for ${c} LR channels`,
+      );
+    }
+  }
+  return value;
+}
+
+/** `mean`/`std`: one finite number per output channel (a string would be concatenated, not added). */
+function checkPerChannel(
+  fn: string,
+  name: string,
+  value: unknown,
+  defaults: readonly number[],
+  k: number,
+): readonly number[] {
+  if (value == null) return [3, 2, 1].map((i) => defaults[i]).slice(0, k);
+  if (!Array.isArray(value) || value.length !== k) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: ${name} needs one value per output channel (${k}), got ${describe(value)}`,
+    );
+  }
+  for (const [i, v] of value.entries()) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new MetricsError(
+        'INVALID_OPTION',
+        `${fn}: ${name}[${i}] must be a finite number, got ${describe(v)}`,
+      );
+    }
+  }
+  return value;
+}
+
+// Output samples one call may allocate (1 GiB of float32): far above any batch, far below a hostile size.
+const MAX_OUTPUT_SAMPLES = 2 ** 28;
+
+/** `size`: two positive integers whose output (and the width pass before it) fits {@link MAX_OUTPUT_SAMPLES}. */
+function checkSize(fn: string, value: unknown, planes: number, inH: number): [number, number] {
+  if (value == null) value = [156, 156];
+  const [outH, outW] = Array.isArray(value) && value.length === 2 ? value : [Number.NaN, Number.NaN];
+  if (!Number.isInteger(outH) || !Number.isInteger(outW) || outH < 1 || outW < 1) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: size must be two positive integers, got ${describe(value)}`,
+    );
+  }
+  if (planes * Math.max(outH, inH) * outW > MAX_OUTPUT_SAMPLES) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: size ${outH}×${outW} for ${planes} planes exceeds ${MAX_OUTPUT_SAMPLES} output samples`,
+    );
+  }
+  return [outH, outW];
 }
 
 /** Options of {@link scoreBicubicBaseline}. */
@@ -157,7 +224,7 @@ export function scoreBicubicBaseline(
   const n = shapeSize(fn, targetShape, [4]);
   checkLength(fn, 'target', target, n, targetShape);
   const [b, c, h, w] = targetShape;
-  const { mode, ...baselineOptions } = options;
+  const { mode, ...baselineOptions } = checkOptions(fn, options);
   const base = bicubicBaseline(lr, lrShape, { ...baselineOptions, size: [h, w] });
   if (base.shape[0] !== b || base.shape[1] !== c) {
     throw new MetricsError(

@@ -1,5 +1,6 @@
 import { LANCZOS_SHIFT_COUNT, LANCZOS_SHIFT_PX, LANCZOS_SHIFT_STEP, LANCZOS_TAPS } from './constants.js';
 import { MetricsError } from './errors.js';
+import { checkOptions, describe } from './internal/validate.js';
 
 /**
  * Which 1-D shift kernel to build.
@@ -35,20 +36,18 @@ export function lanczosShifts(): Float32Array {
 /**
  * One 11-tap 1-D Lanczos shift kernel. Valid correlation with it maps `y` to `y_s[i] ≈ y[i + 5 + s]`.
  *
- * @param shift - the sub-pixel shift `s` in pixels (any finite number with |s| ≤ 2 keeps the lobes inside).
+ * @param shift - the sub-pixel shift `s` in pixels, |s| ≤ 5 (|s| ≤ 2 keeps the lobes inside the 11 taps).
  * @param options - `variant` (default `'upstream'`).
  * @returns a new `Float32Array(11)` (float64 maths rounded once to float32, as upstream stores them).
- * @throws {@link MetricsError} `INVALID_OPTION` for a non-finite shift or unknown variant.
+ * @throws {@link MetricsError} `INVALID_OPTION` for a shift outside −5..5 px or an unknown variant.
  * @example
  * ```ts
  * lanczosKernel1d(0.5)[5]; // ≈ 0.60835
  * ```
  */
 export function lanczosKernel1d(shift: number, options: LanczosKernelOptions = {}): Float32Array {
-  const variant = options.variant ?? 'upstream';
-  if (!Number.isFinite(shift)) {
-    throw new MetricsError('INVALID_OPTION', `lanczosKernel1d: shift must be a finite number, got ${shift}`);
-  }
+  const variant = checkOptions('lanczosKernel1d', options).variant ?? 'upstream';
+  checkShift(shift);
   const out = new Float32Array(LANCZOS_TAPS);
   const centre = (LANCZOS_TAPS - 1) / 2;
   if (variant === 'upstream') {
@@ -77,8 +76,21 @@ export function lanczosKernel1d(shift: number, options: LanczosKernelOptions = {
   }
   throw new MetricsError(
     'INVALID_OPTION',
-    `lanczosKernel1d: unknown variant ${JSON.stringify(variant)}; use 'upstream' or 'lanczos3'`,
+    `lanczosKernel1d: unknown variant ${describe(variant)}; use 'upstream' or 'lanczos3'`,
   );
+}
+
+// The 11 taps reach ±5 px around the centre; a larger shift moves every lobe off them (the lanczos3 taps
+// would all be 0 and normalise to NaN, and the upstream float32 shift overflows beyond 3.4e38).
+const MAX_KERNEL_SHIFT = (LANCZOS_TAPS - 1) / 2;
+
+function checkShift(shift: number): void {
+  if (typeof shift !== 'number' || !(Math.abs(shift) <= MAX_KERNEL_SHIFT)) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `lanczosKernel1d: shift must be a number in −${MAX_KERNEL_SHIFT}..${MAX_KERNEL_SHIFT} px, got ${describe(shift)}`,
+    );
+  }
 }
 
 /**
@@ -96,6 +108,7 @@ export function lanczosKernels1d(options: LanczosKernelOptions = {}): {
   shifts: Float32Array;
   kernels: Float32Array;
 } {
+  checkOptions('lanczosKernels1d', options);
   const shifts = lanczosShifts();
   const kernels = new Float32Array(LANCZOS_SHIFT_COUNT * LANCZOS_TAPS);
   for (let i = 0; i < LANCZOS_SHIFT_COUNT; i++)

@@ -1,5 +1,5 @@
 import { MetricsError } from './errors.js';
-import type { NumericArray } from './internal/validate.js';
+import { describe, type NumericArray } from './internal/validate.js';
 
 /**
  * opensr-test's pixel distances: `l1`, `l2`, `pbias` (clamped |x−y|/|y|), `kl` (its clamped ratio form),
@@ -28,7 +28,7 @@ export function checkOpensrDistance(fn: string, method: string): OpensrDistance 
   if (!(OPENSR_DISTANCES as readonly string[]).includes(m)) {
     throw new MetricsError(
       'INVALID_OPTION',
-      `${fn}: distance must be one of ${OPENSR_DISTANCES.join(', ')}, got ${JSON.stringify(method)}`,
+      `${fn}: distance must be one of ${OPENSR_DISTANCES.join(', ')}, got ${describe(method)}`,
     );
   }
   return m as OpensrDistance;

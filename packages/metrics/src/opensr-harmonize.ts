@@ -1,5 +1,12 @@
 import { MetricsError } from './errors.js';
-import { checkFinite, checkLength, type NumericArray, shapeSize } from './internal/validate.js';
+import {
+  checkFinite,
+  checkLength,
+  checkOptions,
+  describe,
+  type NumericArray,
+  shapeSize,
+} from './internal/validate.js';
 import { pccShift, warpTranslate } from './phase-correlation.js';
 
 /** Options of {@link opensrAlign}. */
@@ -110,7 +117,10 @@ function interp(x: number, xp: Float64Array, fp: Float64Array, start: number): {
   while (j < last && xp[j + 1] <= x) j++;
   if (x === xp[j]) return { y: fp[j], j };
   const slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j]);
-  return { y: slope * (x - xp[j]) + fp[j], j };
+  if (Number.isFinite(slope)) return { y: slope * (x - xp[j]) + fp[j], j };
+  // Values near ±1e308 overflow the slope; the weighted form stays finite between finite ends.
+  const t = (x - xp[j]) / (xp[j + 1] - xp[j]);
+  return { y: fp[j] * (1 - t) + fp[j + 1] * t, j };
 }
 
 function matchCumulativeCdf(source: Float64Array, template: Float64Array): Float64Array {
@@ -149,19 +159,39 @@ function alignmentLayer(data: NumericArray, c: number, plane: number): Float64Ar
   return out;
 }
 
-function checkAlignOptions(fn: string, o: OpensrAlignOptions): { max: number; upsample: number } {
+/** Validated alignment options and the public function they came from (for error messages). */
+export interface AlignParams {
+  fn: string;
+  max: number;
+  upsample: number;
+}
+
+function checkAlignOptions(fn: string, options: OpensrAlignOptions | undefined): AlignParams {
+  const o = checkOptions(fn, options);
   const max = o.maxTranslation ?? 5;
   const upsample = o.upsampleFactor ?? 50;
-  if (!(max >= 0) || !Number.isFinite(max)) {
-    throw new MetricsError('INVALID_OPTION', `${fn}: maxTranslation must be a finite number ≥ 0, got ${max}`);
+  if (typeof max !== 'number' || !(max >= 0) || !Number.isFinite(max)) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: maxTranslation must be a finite number ≥ 0, got ${describe(max)}`,
+    );
   }
   if (!Number.isInteger(upsample) || upsample < 1 || upsample > 1000) {
     throw new MetricsError(
       'INVALID_OPTION',
-      `${fn}: upsampleFactor must be an integer in 1..1000, got ${upsample}`,
+      `${fn}: upsampleFactor must be an integer in 1..1000, got ${describe(upsample)}`,
     );
   }
-  return { max, upsample };
+  return { fn, max, upsample };
+}
+
+/** A harmonisation switch: absent means on; anything but a boolean is refused (`'no'` would read as on). */
+export function checkSwitch(fn: string, name: string, value: unknown): boolean {
+  if (value == null) return true;
+  if (typeof value !== 'boolean') {
+    throw new MetricsError('INVALID_OPTION', `${fn}: ${name} must be a boolean, got ${describe(value)}`);
+  }
+  return value;
 }
 
 /** The unchecked core of {@link opensrAlign}. */
@@ -171,10 +201,11 @@ export function alignTo(
   c: number,
   h: number,
   w: number,
-  opts: { max: number; upsample: number },
+  opts: AlignParams,
 ): OpensrAlignResult {
   const plane = h * w;
   const [dy, dx] = pccShift(
+    opts.fn,
     alignmentLayer(reference, c, plane),
     alignmentLayer(moving, c, plane),
     h,
@@ -243,7 +274,7 @@ export function checkSide(fn: string, h: number, w: number): void {
 }
 
 /** Validated alignment options, for the opensr-test entry points. */
-export function alignOptions(fn: string, o: OpensrAlignOptions): { max: number; upsample: number } {
+export function alignOptions(fn: string, o: OpensrAlignOptions): AlignParams {
   return checkAlignOptions(fn, o);
 }
 
@@ -278,7 +309,8 @@ export function opensrHarmonize(
   checkFinite(fn, 'sr', sr);
   checkFinite(fn, 'hr', hr);
   const opts = checkAlignOptions(fn, options);
-  return harmonize(sr, hr, c, h, w, options.spectral ?? true, options.spatial ?? true, opts);
+  const spectral = checkSwitch(fn, 'spectral', options.spectral);
+  return harmonize(sr, hr, c, h, w, spectral, checkSwitch(fn, 'spatial', options.spatial), opts);
 }
 
 /** The unchecked core of {@link opensrHarmonize}. */
@@ -290,7 +322,7 @@ export function harmonize(
   w: number,
   spectral: boolean,
   spatial: boolean,
-  opts: { max: number; upsample: number },
+  opts: AlignParams,
 ): OpensrHarmonizeResult {
   const shape = [c, h, w];
   let out: Float64Array = spectral ? histogramMatch(sr, hr, shape) : Float64Array.from(sr);

@@ -1,5 +1,13 @@
 import { MetricsError } from './errors.js';
-import { checkFinite, checkLength, type NumericArray, shapeSize } from './internal/validate.js';
+import {
+  checkFinite,
+  checkLength,
+  checkOptions,
+  checkScore,
+  describe,
+  type NumericArray,
+  shapeSize,
+} from './internal/validate.js';
 import {
   checkOpensrDistance,
   imageDistance,
@@ -10,9 +18,11 @@ import {
   resizeAntialiasBilinear,
 } from './opensr-distance.js';
 import {
+  type AlignParams,
   alignOptions,
   alignTo,
   checkSide,
+  checkSwitch,
   harmonize,
   type OpensrAlignOptions,
   type OpensrAlignResult,
@@ -204,6 +214,7 @@ export function opensrConsistency(
   options: OpensrConsistencyOptions = {},
 ): OpensrConsistencyResult {
   const fn = 'opensrConsistency';
+  options = checkOptions(fn, options);
   const t = prepareTriplet(fn, lr, sr, null, lrShape, srShape, checkBorder(fn, options.borderMask ?? 16));
   const method = checkOpensrDistance(fn, options.reflectanceDistance ?? 'l1');
   const agg = checkAggregation(fn, options.aggregation ?? 'pixel');
@@ -221,6 +232,7 @@ export function opensrConsistency(
   if (Number.isNaN(reflectance) || Number.isNaN(spectral)) {
     throw new MetricsError('DEGENERATE_INPUT', `${fn}: every pixel gives NaN (all-zero spectra?)`);
   }
+  checkScore(fn, 'reflectance consistency', reflectance);
   const n1 = t.lr.h * t.lr.w;
   const reg = alignTo(
     pickBands(t.lr.data, bands, n1),
@@ -243,7 +255,7 @@ function checkRgbBands(fn: string, bands: readonly number[], c: number): number[
   ) {
     throw new MetricsError(
       'INVALID_OPTION',
-      `${fn}: rgbBands must be three band indices in 0..${c - 1}, got ${JSON.stringify(bands)}`,
+      `${fn}: rgbBands must be three band indices in 0..${c - 1}, got ${describe(bands)}`,
     );
   }
   return [...bands];
@@ -261,7 +273,7 @@ function checkAggregation(fn: string, agg: string): OpensrAggregation {
   if (agg !== 'pixel' && agg !== 'image') {
     throw new MetricsError(
       'INVALID_OPTION',
-      `${fn}: aggregation must be 'pixel' or 'image', got ${JSON.stringify(agg)}`,
+      `${fn}: aggregation must be 'pixel' or 'image', got ${describe(agg)}`,
     );
   }
   return agg;
@@ -314,7 +326,7 @@ function prepareTriplet(
  * @returns the three scores, the threshold used, the scored pixel count, the per-pixel classes and the
  *   registration of SR onto HR.
  * @throws {@link MetricsError} `INVALID_SHAPE`, `SHAPE_MISMATCH`, `NON_FINITE_INPUT`, `INVALID_OPTION`,
- *   `IMAGE_TOO_SMALL`, `DEGENERATE_INPUT` (no pixel above the threshold).
+ *   `IMAGE_TOO_SMALL`, `DEGENERATE_INPUT` (no pixel above the threshold, or only pixels whose scores are 0/0).
  * @example
  * ```ts
  * const { improvement, omission, hallucination } = opensrCorrectness(lr, sr, hr, [4, 64, 64], [4, 256, 256]);
@@ -329,7 +341,7 @@ export function opensrCorrectness(
   options: OpensrCorrectnessOptions = {},
 ): OpensrCorrectnessResult {
   const fn = 'opensrCorrectness';
-  const params = correctnessParams(fn, options);
+  const params = correctnessParams(fn, checkOptions(fn, options));
   const t = prepareTriplet(fn, lr, sr, hr, lrShape, hrShape, params.border);
   const up = resizeAntialiasBilinear(t.lr.data, t.c, t.lr.h, t.lr.w, t.scale);
   if (up.h !== t.hr.h || up.w !== t.hr.w) {
@@ -362,7 +374,7 @@ interface CorrectnessParams {
   norm: 'softmin' | 'percent';
   border: number;
   harmonize: { spectral: boolean; spatial: boolean };
-  align: { max: number; upsample: number };
+  align: AlignParams;
 }
 
 function correctnessParams(fn: string, o: OpensrCorrectnessOptions): CorrectnessParams {
@@ -370,7 +382,7 @@ function correctnessParams(fn: string, o: OpensrCorrectnessOptions): Correctness
   if (norm !== 'softmin' && norm !== 'percent') {
     throw new MetricsError(
       'INVALID_OPTION',
-      `${fn}: norm must be 'softmin' or 'percent', got ${JSON.stringify(norm)}`,
+      `${fn}: norm must be 'softmin' or 'percent', got ${describe(norm)}`,
     );
   }
   return {
@@ -395,10 +407,13 @@ function harmonizeFlags(
   if (h === null || typeof h !== 'object') {
     throw new MetricsError(
       'INVALID_OPTION',
-      `${fn}: harmonize must be a boolean or { spectral?, spatial? }, got ${JSON.stringify(h)}`,
+      `${fn}: harmonize must be a boolean or { spectral?, spatial? }, got ${describe(h)}`,
     );
   }
-  return { spectral: h.spectral ?? true, spatial: h.spatial ?? true };
+  return {
+    spectral: checkSwitch(fn, 'harmonize.spectral', h.spectral),
+    spatial: checkSwitch(fn, 'harmonize.spatial', h.spatial),
+  };
 }
 
 /** A number, or `'autoNN'`: the k-th smallest d_ref with k = ⌊NN/100 · n⌋ (torch `kthvalue`, 1-based). */
@@ -409,13 +424,13 @@ function resolveThreshold(fn: string, spec: number | string, dRef: Float64Array)
     }
     return spec;
   }
-  const m = /^auto(\d{1,3})?$/.exec(spec);
+  const m = typeof spec === 'string' ? /^auto(\d{1,3})?$/.exec(spec) : null;
   const pct = m ? Number(m[1] ?? 75) : Number.NaN;
   const k = Math.floor((pct / 100) * dRef.length);
   if (!m || pct > 100 || k < 1) {
     throw new MetricsError(
       'INVALID_OPTION',
-      `${fn}: gradientThreshold must be a number, 'auto' or 'autoNN' (NN in 1..100, enough pixels), got ${JSON.stringify(spec)}`,
+      `${fn}: gradientThreshold must be a number, 'auto' or 'autoNN' (NN in 1..100, enough pixels), got ${describe(spec)}`,
     );
   }
   const sorted = Float64Array.from(dRef).sort();
@@ -469,7 +484,16 @@ function scoreCorrectness(
     );
   }
   const stat = (k: number): number => {
-    if (p.norm === 'softmin') return counts[k] === 0 ? Number.NaN : sums[k] / counts[k];
+    if (p.norm === 'softmin') {
+      // Every scored pixel gave NaN memberships (0/0 distance ratios): there is no score to report.
+      if (counts[k] === 0) {
+        throw new MetricsError(
+          'DEGENERATE_INPUT',
+          `${fn}: every scored pixel has zero LR→HR and SR→LR distances, so the softmin scores are undefined`,
+        );
+      }
+      return sums[k] / counts[k];
+    }
     let c = 0;
     for (const v of classification) if (v === k) c++;
     return c / scored;

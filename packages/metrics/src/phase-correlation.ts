@@ -1,6 +1,13 @@
 import { MetricsError } from './errors.js';
 import { fft2d } from './internal/fft.js';
-import { checkFinite, checkLength, type NumericArray, shapeSize } from './internal/validate.js';
+import {
+  checkFinite,
+  checkLength,
+  checkOptions,
+  describe,
+  type NumericArray,
+  shapeSize,
+} from './internal/validate.js';
 
 /** Options of {@link phaseCrossCorrelation}. */
 export interface PhaseCorrelationOptions {
@@ -53,25 +60,26 @@ export function phaseCrossCorrelation(
   checkLength(fn, 'moving', moving, n, shape);
   checkFinite(fn, 'reference', reference);
   checkFinite(fn, 'moving', moving);
-  const f = options.upsampleFactor ?? 50;
+  const f = checkOptions(fn, options).upsampleFactor ?? 50;
   if (!Number.isInteger(f) || f < 1 || f > MAX_UPSAMPLE) {
     throw new MetricsError(
       'INVALID_OPTION',
-      `${fn}: upsampleFactor must be an integer in 1..${MAX_UPSAMPLE}, got ${f}`,
+      `${fn}: upsampleFactor must be an integer in 1..${MAX_UPSAMPLE}, got ${describe(f)}`,
     );
   }
-  return { shift: pccShift(reference, moving, shape[0], shape[1], f) };
+  return { shift: pccShift(fn, reference, moving, shape[0], shape[1], f) };
 }
 
 /** The unchecked core of {@link phaseCrossCorrelation}. */
 export function pccShift(
+  fn: string,
   reference: NumericArray,
   moving: NumericArray,
   h: number,
   w: number,
   upsample: number,
 ): [number, number] {
-  const { re, im } = crossPower(reference, moving, h, w);
+  const { re, im } = crossPower(fn, reference, moving, h, w);
   const ccRe = Float64Array.from(re);
   const ccIm = Float64Array.from(im);
   fft2d(ccRe, ccIm, h, w, true);
@@ -97,6 +105,7 @@ export function pccShift(
 
 /** F·conj(G) / max(|F·conj(G)|, floor) of the two real images. */
 function crossPower(
+  fn: string,
   a: NumericArray,
   b: NumericArray,
   h: number,
@@ -113,6 +122,13 @@ function crossPower(
     const pr = fr[k] * gr[k] + fi[k] * gi[k];
     const pi = fi[k] * gr[k] - fr[k] * gi[k];
     const mag = Math.max(Math.hypot(pr, pi), PHASE_FLOOR);
+    // Finite inputs near ±1e154 overflow the spectra; the NaN peak would silently read as shift 0.
+    if (mag === Number.POSITIVE_INFINITY || Number.isNaN(mag)) {
+      throw new MetricsError(
+        'NON_FINITE_INPUT',
+        `${fn}: the cross-power spectrum overflows float64 at frequency ${k}; rescale the images`,
+      );
+    }
     fr[k] = pr / mag;
     fi[k] = pi / mag;
   }

@@ -1,5 +1,12 @@
 import { MetricsError } from './errors.js';
-import { checkFinite, checkSameLength, type NumericArray } from './internal/validate.js';
+import {
+  checkFinite,
+  checkOptions,
+  checkSameLength,
+  checkScore,
+  describe,
+  type NumericArray,
+} from './internal/validate.js';
 
 /** Options of {@link psnr}. */
 export interface PsnrOptions {
@@ -28,7 +35,7 @@ export function mse(prediction: NumericArray, target: NumericArray): number {
     const d = prediction[i] - target[i];
     acc += d * d;
   }
-  return acc / prediction.length;
+  return checkScore('mse', 'MSE', acc / prediction.length);
 }
 
 /**
@@ -49,7 +56,7 @@ export function mae(prediction: NumericArray, target: NumericArray): number {
   checkFinite('mae', 'target', target);
   let acc = 0;
   for (let i = 0; i < prediction.length; i++) acc += Math.abs(prediction[i] - target[i]);
-  return acc / prediction.length;
+  return checkScore('mae', 'MAE', acc / prediction.length);
 }
 
 /**
@@ -65,16 +72,14 @@ export function mae(prediction: NumericArray, target: NumericArray): number {
  * ```
  */
 export function psnrFromMse(mseValue: number, dataRange = 1): number {
-  if (!(mseValue >= 0) || !Number.isFinite(mseValue)) {
-    throw new MetricsError('INVALID_OPTION', `psnrFromMse: mse must be a finite number ≥ 0, got ${mseValue}`);
-  }
-  if (!(dataRange > 0) || !Number.isFinite(dataRange)) {
+  if (typeof mseValue !== 'number' || !(mseValue >= 0) || !Number.isFinite(mseValue)) {
     throw new MetricsError(
       'INVALID_OPTION',
-      `psnrFromMse: dataRange must be a finite number > 0, got ${dataRange}`,
+      `psnrFromMse: mse must be a finite number ≥ 0, got ${describe(mseValue)}`,
     );
   }
-  return 10 * Math.log10((dataRange * dataRange) / mseValue);
+  checkPositive('psnrFromMse', 'dataRange', dataRange);
+  return psnrOf(dataRange, mseValue);
 }
 
 /**
@@ -91,5 +96,27 @@ export function psnrFromMse(mseValue: number, dataRange = 1): number {
  * ```
  */
 export function psnr(prediction: NumericArray, target: NumericArray, options: PsnrOptions = {}): number {
-  return psnrFromMse(mse(prediction, target), options.dataRange ?? 1);
+  const { dataRange = 1 } = checkOptions('psnr', options);
+  checkPositive('psnr', 'dataRange', dataRange);
+  return psnrFromMse(mse(prediction, target), dataRange);
+}
+
+/** Checks a range-like option is a finite number > 0 (a numeric string would be coerced, so it is refused). */
+function checkPositive(fn: string, name: string, value: unknown): void {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: ${name} must be a finite number > 0, got ${describe(value)}`,
+    );
+  }
+}
+
+/**
+ * `10·log10(L²/mse)`; when `L²` or the ratio overflows (a huge range, a subnormal MSE) the same value from
+ * logarithms, so only `mse = 0` gives `Infinity`.
+ */
+export function psnrOf(peak: number, mseValue: number): number {
+  const direct = 10 * Math.log10((peak * peak) / mseValue);
+  if (Number.isFinite(direct) || mseValue === 0) return direct;
+  return 20 * Math.log10(peak) - 10 * Math.log10(mseValue);
 }

@@ -1,5 +1,13 @@
 import { MetricsError } from './errors.js';
-import { checkFinite, checkLength, type NumericArray, shapeSize } from './internal/validate.js';
+import {
+  checkFinite,
+  checkLength,
+  checkOptions,
+  checkScore,
+  describe,
+  type NumericArray,
+  shapeSize,
+} from './internal/validate.js';
 
 /** PROBA-V border crop in pixels (Kelvins: 384 → 378). */
 export const PROBAV_BORDER = 3;
@@ -76,22 +84,26 @@ export function probavCpsnr(
   const [h, w] = shape;
   checkLength(fn, 'sr', sr, n, shape);
   checkLength(fn, 'hr', hr, n, shape);
+  options = checkOptions(fn, options);
   const border = options.border ?? PROBAV_BORDER;
   if (!Number.isInteger(border) || border < 0) {
-    throw new MetricsError('INVALID_OPTION', `${fn}: border must be an integer ≥ 0, got ${border}`);
+    throw new MetricsError('INVALID_OPTION', `${fn}: border must be an integer ≥ 0, got ${describe(border)}`);
   }
   const shiftCount = options.shifts ?? 49;
   if (shiftCount !== 49 && shiftCount !== 36) {
-    throw new MetricsError('INVALID_OPTION', `${fn}: shifts must be 49 or 36, got ${shiftCount}`);
+    throw new MetricsError('INVALID_OPTION', `${fn}: shifts must be 49 or 36, got ${describe(shiftCount)}`);
   }
   const scale = options.scale ?? 1;
-  if (!(scale > 0) || !Number.isFinite(scale)) {
-    throw new MetricsError('INVALID_OPTION', `${fn}: scale must be a finite number > 0, got ${scale}`);
+  if (typeof scale !== 'number' || !(scale > 0) || !Number.isFinite(scale)) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: scale must be a finite number > 0, got ${describe(scale)}`,
+    );
   }
   if (options.baseline !== undefined && !Number.isFinite(options.baseline)) {
     throw new MetricsError(
       'INVALID_OPTION',
-      `${fn}: baseline must be a finite cPSNR in dB, got ${options.baseline}`,
+      `${fn}: baseline must be a finite cPSNR in dB, got ${describe(options.baseline)}`,
     );
   }
   const sh = h - 2 * border;
@@ -104,15 +116,7 @@ export function probavCpsnr(
   }
   checkFinite(fn, 'sr', sr);
   checkFinite(fn, 'hr', hr);
-  const mask = options.mask ?? null;
-  if (mask !== null) {
-    if (typeof mask.length !== 'number' || mask.length !== n) {
-      throw new MetricsError(
-        'SHAPE_MISMATCH',
-        `${fn}: mask has ${mask?.length} elements but the images have ${n} (${h}×${w}); pass the HR clear mask`,
-      );
-    }
-  }
+  const mask = checkMask(fn, 'mask', options.mask ?? null, n, `${h}×${w}`);
   // 36-shift variant: the upper end (u or v = 2b) is missing.
   const steps = shiftCount === 49 ? 2 * border + 1 : 2 * border;
   const all = new Float64Array(steps * steps).fill(Number.NaN);
@@ -147,7 +151,7 @@ export function probavCpsnr(
           sq += d * d;
         }
       }
-      const cmse = sq / count;
+      const cmse = checkScore(fn, `cMSE at shift [${u}, ${v}]`, sq / count);
       const k = u * steps + v;
       all[k] = -10 * Math.log10(cmse);
       if (best < 0 || all[k] > all[best]) {
@@ -178,6 +182,39 @@ export function probavCpsnr(
 }
 
 /**
+ * Checks a clear mask: an array-like of numbers or booleans with one entry per pixel. A string is refused
+ * (its `'0'` characters would read as clear), and so are entries of other types.
+ */
+function checkMask(
+  fn: string,
+  name: string,
+  mask: unknown,
+  n: number,
+  size: string,
+): ArrayLike<number | boolean> | null {
+  if (mask === null) return null;
+  const length = typeof mask === 'object' ? (mask as ArrayLike<unknown>).length : undefined;
+  if (typeof length !== 'number' || length !== n) {
+    throw new MetricsError(
+      'SHAPE_MISMATCH',
+      `${fn}: ${name} has ${describe(length)} elements but the images have ${n} (${size}); pass the HR clear mask`,
+    );
+  }
+  const m = mask as ArrayLike<unknown>;
+  if (!ArrayBuffer.isView(m)) {
+    for (let i = 0; i < n; i++) {
+      if (typeof m[i] !== 'number' && typeof m[i] !== 'boolean') {
+        throw new MetricsError(
+          'INVALID_OPTION',
+          `${fn}: ${name}[${i}] is ${describe(m[i])}; clear masks hold numbers or booleans`,
+        );
+      }
+    }
+  }
+  return m as ArrayLike<number | boolean>;
+}
+
+/**
  * Kelvins normalised score of one image set: `baseline / cPSNR` (the challenge ranks by the mean of these;
  * lower is better, < 1 beats the baseline).
  *
@@ -192,10 +229,16 @@ export function probavCpsnr(
  */
 export function probavScore(cpsnr: number, baseline: number): number {
   if (!Number.isFinite(baseline)) {
-    throw new MetricsError('INVALID_OPTION', `probavScore: baseline must be finite, got ${baseline}`);
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `probavScore: baseline must be finite, got ${describe(baseline)}`,
+    );
   }
-  if (!(cpsnr > 0)) {
-    throw new MetricsError('INVALID_OPTION', `probavScore: cPSNR must be > 0 dB to normalise, got ${cpsnr}`);
+  if (typeof cpsnr !== 'number' || !(cpsnr > 0)) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `probavScore: cPSNR must be a number > 0 dB to normalise, got ${describe(cpsnr)}`,
+    );
   }
   return baseline / cpsnr;
 }
@@ -234,24 +277,21 @@ export function probavCpsnrBatch(
   const [b, h, w] = shape;
   checkLength(fn, 'sr', sr, n, shape);
   checkLength(fn, 'hr', hr, n, shape);
-  const { masks, baselines, ...common } = options;
-  if (masks != null && masks.length !== n) {
+  const { masks, baselines, ...common } = checkOptions(fn, options);
+  checkMask(fn, 'masks', masks ?? null, n, 'B×H×W');
+  const baselineCount = baselines != null && typeof baselines === 'object' ? baselines.length : undefined;
+  if (baselines != null && baselineCount !== b) {
     throw new MetricsError(
       'SHAPE_MISMATCH',
-      `${fn}: masks have ${masks.length} elements, expected ${n} (B×H×W)`,
-    );
-  }
-  if (baselines != null && baselines.length !== b) {
-    throw new MetricsError(
-      'SHAPE_MISMATCH',
-      `${fn}: ${baselines.length} baselines for ${b} images; pass one per image`,
+      `${fn}: ${describe(baselineCount)} baselines for ${b} images; pass one per image`,
     );
   }
   const size = h * w;
+  // One sample's slice; `Array.prototype.slice` on the array-like copies that sample only (no full copy per sample).
   const view = (a: ArrayLike<any>, s: number): ArrayLike<any> =>
     ArrayBuffer.isView(a)
       ? (a as unknown as Float32Array).subarray(s * size, (s + 1) * size)
-      : Array.from(a).slice(s * size, (s + 1) * size);
+      : Array.prototype.slice.call(a, s * size, (s + 1) * size);
   const samples: ProbavCpsnrResult[] = [];
   let cpsnrSum = 0;
   let scoreSum = 0;

@@ -9,7 +9,15 @@ import {
 import { MetricsError } from './errors.js';
 import { searchShifts } from './internal/shift-search.js';
 import { ssimPlaneSums } from './internal/ssim-plane.js';
-import { checkFinite, checkLength, type NumericArray, shapeSize } from './internal/validate.js';
+import {
+  checkFinite,
+  checkLength,
+  checkOptions,
+  checkScore,
+  describe,
+  type NumericArray,
+  shapeSize,
+} from './internal/validate.js';
 import { type LanczosVariant, lanczosKernels1d, shiftOfIndex } from './lanczos-kernels.js';
 import { psnrFromMse } from './plain-metrics.js';
 import { ssimParams } from './ssim.js';
@@ -125,11 +133,12 @@ export function registeredMetrics(
   const n = b * c * h * w;
   checkLength(fn, 'prediction', prediction, n, shape);
   checkLength(fn, 'target', target, n, shape);
-  const mode = options.mode ?? 'centered';
+  const opts = checkOptions(fn, options);
+  const mode = opts.mode ?? 'centered';
   if (mode !== 'worldstrat' && mode !== 'centered') {
     throw new MetricsError(
       'INVALID_OPTION',
-      `${fn}: mode must be 'worldstrat' or 'centered', got ${JSON.stringify(mode)}`,
+      `${fn}: mode must be 'worldstrat' or 'centered', got ${describe(mode)}`,
     );
   }
   const minSize = LANCZOS_TAPS + 2;
@@ -139,18 +148,17 @@ export function registeredMetrics(
       `${fn}: a ${h}×${w} image is smaller than the ${LANCZOS_TAPS}-tap kernel support plus the SSIM padding; need H, W ≥ ${minSize}`,
     );
   }
-  const weights = options.weights ?? WORLDSTRAT_LOSS_WEIGHTS;
-  for (const key of ['mse', 'mae', 'ssim'] as const) {
-    if (!Number.isFinite(weights[key])) {
-      throw new MetricsError(
-        'INVALID_OPTION',
-        `${fn}: weights.${key} must be a finite number, got ${weights[key]}`,
-      );
-    }
+  const weights = checkWeights(fn, opts.weights);
+  const kernel = opts.kernel ?? (mode === 'worldstrat' ? 'upstream' : 'lanczos3');
+  if (kernel !== 'upstream' && kernel !== 'lanczos3') {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: kernel must be 'upstream' or 'lanczos3', got ${describe(kernel)}`,
+    );
   }
+  const { signal, onProgress } = checkCallbacks(fn, opts);
   checkFinite(fn, 'prediction', prediction);
   checkFinite(fn, 'target', target);
-  const kernel = options.kernel ?? (mode === 'worldstrat' ? 'upstream' : 'lanczos3');
   const { kernels } = lanczosKernels1d({ variant: kernel });
   const offset = WORLDSTRAT_CROP_OFFSET[mode];
   const params = ssimParams(fn);
@@ -164,13 +172,15 @@ export function registeredMetrics(
   const tgt = new Float64Array(sampleSize);
   const results: RegisteredSampleMetrics[] = [];
   for (let s = 0; s < b; s++) {
-    options.signal?.throwIfAborted();
+    signal?.throwIfAborted();
     const start = s * sampleSize;
     biasAdjustPlanes(prediction, target, start, c, h * w, adjusted, 0);
     for (let k = 0; k < sampleSize; k++) tgt[k] = target[start + k];
     const search = searchShifts(adjusted, tgt, c, h, w, offset, kernels, nk);
     const { aligned, best } = search;
-    const cmse = search.mseAll[best];
+    // Finite inputs near ±1e154 overflow the squared errors; no shift can then be chosen.
+    if (best < 0) checkScore(fn, `cMSE of sample ${s}`, Number.NaN);
+    const cmse = checkScore(fn, `cMSE of sample ${s}`, search.mseAll[best]);
     let absSum = 0;
     let lossSum = 0;
     for (let ch = 0; ch < c; ch++) {
@@ -183,8 +193,8 @@ export function registeredMetrics(
       }
       lossSum += ssimPlaneSums(adjusted, pOff, w, aligned, aOff, wo, ho, wo, params).lossSum;
     }
-    const cmae = absSum / cropCount;
-    const sl = lossSum / cropCount;
+    const cmae = checkScore(fn, `cMAE of sample ${s}`, absSum / cropCount);
+    const sl = checkScore(fn, `SSIM loss of sample ${s}`, lossSum / cropCount);
     const shift = shiftOfIndex(best);
     const result: RegisteredSampleMetrics = {
       mse: cmse,
@@ -197,15 +207,54 @@ export function registeredMetrics(
       shift,
       displacement: [centre + shift[0] - offset, centre + shift[1] - offset],
     };
-    if (options.details) {
+    if (opts.details) {
       result.mseAllShifts = search.mseAll;
       result.adjustedPrediction = Float32Array.from(adjusted);
       result.alignedTarget = Float32Array.from(aligned);
     }
     results.push(result);
-    options.onProgress?.({ stage: 'score', done: s + 1, total: b });
+    onProgress?.({ stage: 'score', done: s + 1, total: b });
   }
   return results;
+}
+
+function checkWeights(fn: string, value: unknown): { mse: number; mae: number; ssim: number } {
+  if (value == null) return WORLDSTRAT_LOSS_WEIGHTS;
+  if (value === null || typeof value !== 'object') {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: weights must be { mse, mae, ssim }, got ${describe(value)}`,
+    );
+  }
+  const weights = value as Record<string, unknown>;
+  for (const key of ['mse', 'mae', 'ssim'] as const) {
+    if (typeof weights[key] !== 'number' || !Number.isFinite(weights[key])) {
+      throw new MetricsError(
+        'INVALID_OPTION',
+        `${fn}: weights.${key} must be a finite number, got ${describe(weights[key])}`,
+      );
+    }
+  }
+  return weights as { mse: number; mae: number; ssim: number };
+}
+
+function checkCallbacks(
+  fn: string,
+  o: RegisteredMetricsOptions,
+): { signal?: AbortSignal; onProgress?: (progress: MetricsProgress) => void } {
+  if (o.signal != null && typeof o.signal.throwIfAborted !== 'function') {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: signal must be an AbortSignal, got ${describe(o.signal)}`,
+    );
+  }
+  if (o.onProgress != null && typeof o.onProgress !== 'function') {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: onProgress must be a function, got ${describe(o.onProgress)}`,
+    );
+  }
+  return { signal: o.signal ?? undefined, onProgress: o.onProgress ?? undefined };
 }
 
 /**
@@ -222,18 +271,20 @@ export function registeredMetrics(
  * ```
  */
 export function meanRegisteredMetrics(samples: readonly RegisteredSampleMetrics[]): RegisteredMetricsMean {
+  const fn = 'meanRegisteredMetrics';
+  if (!Array.isArray(samples)) {
+    throw new MetricsError('INVALID_SHAPE', `${fn}: samples must be an array, got ${describe(samples)}`);
+  }
   if (samples.length === 0) {
-    throw new MetricsError(
-      'INVALID_SHAPE',
-      'meanRegisteredMetrics: no samples to average; pass at least one',
-    );
+    throw new MetricsError('INVALID_SHAPE', `${fn}: no samples to average; pass at least one`);
   }
   const mean = { mse: 0, mae: 0, ssimLoss: 0, psnr: 0, cssim: 0, loss: 0, count: samples.length };
   for (const [i, s] of samples.entries()) {
+    checkSampleMetrics(fn, s, i);
     if (!Number.isFinite(s.psnr)) {
       throw new MetricsError(
         'NON_FINITE_INPUT',
-        `meanRegisteredMetrics: sample ${i} has cPSNR ${s.psnr} (cMSE ${s.mse}); the mean of per-chip cPSNR is undefined, exclude or cap it`,
+        `${fn}: sample ${i} has cPSNR ${s.psnr} (cMSE ${s.mse}); the mean of per-chip cPSNR is undefined, exclude or cap it`,
       );
     }
     mean.mse += s.mse;
@@ -245,4 +296,28 @@ export function meanRegisteredMetrics(samples: readonly RegisteredSampleMetrics[
   }
   for (const key of ['mse', 'mae', 'ssimLoss', 'psnr', 'cssim', 'loss'] as const) mean[key] /= samples.length;
   return mean;
+}
+
+/**
+ * Samples often come back from JSON files: every averaged member must be a number (a string would be
+ * concatenated, `null` counted as 0); only cPSNR may be ±Infinity, reported by the caller's own check.
+ */
+function checkSampleMetrics(fn: string, s: unknown, i: number): void {
+  if (s === null || typeof s !== 'object') {
+    throw new MetricsError(
+      'INVALID_SHAPE',
+      `${fn}: samples[${i}] must be a metrics object, got ${describe(s)}`,
+    );
+  }
+  const sample = s as Record<string, unknown>;
+  for (const key of ['mse', 'mae', 'ssimLoss', 'psnr', 'cssim', 'loss'] as const) {
+    const v = sample[key];
+    const ok = typeof v === 'number' && (Number.isFinite(v) || (key === 'psnr' && !Number.isNaN(v)));
+    if (!ok) {
+      throw new MetricsError(
+        'NON_FINITE_INPUT',
+        `${fn}: samples[${i}].${key} must be a finite number, got ${describe(v)}`,
+      );
+    }
+  }
 }

@@ -1,5 +1,14 @@
 import { MetricsError } from './errors.js';
-import { checkFinite, checkLength, type NumericArray, shapeSize } from './internal/validate.js';
+import {
+  checkFinite,
+  checkLength,
+  checkOptions,
+  checkScore,
+  describe,
+  type NumericArray,
+  shapeSize,
+} from './internal/validate.js';
+import { psnrOf } from './plain-metrics.js';
 
 /** Largest crop offset of Satlas' search: relative shifts `2r − 8`, i.e. even shifts −8…+8 px per axis. */
 export const SATLAS_MAX_OFFSET = 8;
@@ -59,13 +68,18 @@ export function satlasCpsnr(
   const [c, h, w] = shape.length === 3 ? shape : [1, shape[0], shape[1]];
   checkLength(fn, 'prediction', prediction, n, shape);
   checkLength(fn, 'target', target, n, shape);
-  const crop = options.cropBorder ?? 0;
+  const { cropBorder: crop = 0, peak = 255 } = checkOptions(fn, options);
   if (!Number.isInteger(crop) || crop < 0) {
-    throw new MetricsError('INVALID_OPTION', `${fn}: cropBorder must be an integer ≥ 0, got ${crop}`);
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: cropBorder must be an integer ≥ 0, got ${describe(crop)}`,
+    );
   }
-  const peak = options.peak ?? 255;
-  if (!(peak > 0) || !Number.isFinite(peak)) {
-    throw new MetricsError('INVALID_OPTION', `${fn}: peak must be a finite number > 0, got ${peak}`);
+  if (typeof peak !== 'number' || !(peak > 0) || !Number.isFinite(peak)) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: peak must be a finite number > 0, got ${describe(peak)}`,
+    );
   }
   const ch = h - 2 * crop - SATLAS_MAX_OFFSET;
   const cw = w - 2 * crop - SATLAS_MAX_OFFSET;
@@ -87,7 +101,9 @@ export function satlasCpsnr(
       if (m < best.mse) best = { mse: m, r, col, bias };
     }
   }
-  const cpsnr = best.mse === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10((peak * peak) / best.mse);
+  // Overflowing inputs leave every offset at Infinity/NaN: no offset wins.
+  checkScore(fn, 'best MSE', best.mse);
+  const cpsnr = psnrOf(peak, best.mse);
   return {
     cpsnr,
     mse: best.mse,

@@ -1,11 +1,19 @@
 import { SSIM_C1, SSIM_C2, SSIM_EPS, SSIM_SIGMA, SSIM_WINDOW } from './constants.js';
 import { MetricsError } from './errors.js';
 import { gaussian1d, type SsimParams, ssimPlaneSums } from './internal/ssim-plane.js';
-import { checkFinite, checkLength, type NumericArray, shapeSize } from './internal/validate.js';
+import {
+  checkFinite,
+  checkLength,
+  checkOptions,
+  checkScore,
+  describe,
+  type NumericArray,
+  shapeSize,
+} from './internal/validate.js';
 
 /** Options of {@link ssim} and {@link ssimLoss} (defaults = kornia 0.6.3 as WorldStrat calls it). */
 export interface SsimOptions {
-  /** Odd Gaussian window size; default 5. */
+  /** Odd Gaussian window size, at most 1023; default 5. */
   windowSize?: number;
   /** Gaussian σ; default 1.5. */
   sigma?: number;
@@ -20,7 +28,7 @@ export interface SsimOptions {
  * @param windowSize - window size (default 5).
  * @param sigma - standard deviation (default 1.5).
  * @returns a new `Float32Array(windowSize)` summing to 1.
- * @throws {@link MetricsError} `INVALID_OPTION` for a non-positive size or σ.
+ * @throws {@link MetricsError} `INVALID_OPTION` for a size that is not an odd integer in 1..1023, or a σ ≤ 0.
  * @example
  * ```ts
  * ssimGaussian1d()[2]; // ≈ 0.29208
@@ -31,26 +39,39 @@ export function ssimGaussian1d(windowSize: number = SSIM_WINDOW, sigma: number =
   return Float32Array.from(gaussian1d(windowSize, sigma));
 }
 
+// Far beyond any SSIM window in use; keeps a hostile size from allocating gigabytes of Gaussian taps.
+const MAX_SSIM_WINDOW = 1023;
+
 function checkWindow(fn: string, windowSize: number, sigma: number): void {
-  if (!Number.isInteger(windowSize) || windowSize < 1 || windowSize % 2 === 0) {
+  if (
+    !Number.isInteger(windowSize) ||
+    windowSize < 1 ||
+    windowSize > MAX_SSIM_WINDOW ||
+    windowSize % 2 === 0
+  ) {
     throw new MetricsError(
       'INVALID_OPTION',
-      `${fn}: windowSize must be an odd integer ≥ 1, got ${windowSize}`,
+      `${fn}: windowSize must be an odd integer in 1..${MAX_SSIM_WINDOW}, got ${describe(windowSize)}`,
     );
   }
-  if (!(sigma > 0) || !Number.isFinite(sigma)) {
-    throw new MetricsError('INVALID_OPTION', `${fn}: sigma must be a finite number > 0, got ${sigma}`);
+  // σ² must not underflow to 0 either: the centre tap would be exp(−0/0) = NaN.
+  if (typeof sigma !== 'number' || !(sigma * sigma > 0) || !Number.isFinite(sigma)) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: sigma must be a finite number > 0, got ${describe(sigma)}`,
+    );
   }
 }
 
 /** Builds validated SSIM parameters (internal, shared with the registered metrics). */
-export function ssimParams(fn: string, options: SsimOptions = {}): SsimParams {
-  const windowSize = options.windowSize ?? SSIM_WINDOW;
-  const sigma = options.sigma ?? SSIM_SIGMA;
-  const range = options.dataRange ?? 1;
+export function ssimParams(fn: string, options?: SsimOptions): SsimParams {
+  const { windowSize = SSIM_WINDOW, sigma = SSIM_SIGMA, dataRange: range = 1 } = checkOptions(fn, options);
   checkWindow(fn, windowSize, sigma);
-  if (!(range > 0) || !Number.isFinite(range)) {
-    throw new MetricsError('INVALID_OPTION', `${fn}: dataRange must be a finite number > 0, got ${range}`);
+  if (typeof range !== 'number' || !(range > 0) || !Number.isFinite(range)) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: dataRange must be a finite number > 0, got ${describe(range)}`,
+    );
   }
   const isDefault = range === 1;
   return {
@@ -117,7 +138,7 @@ export function ssim(
   options: SsimOptions = {},
 ): number {
   const r = ssimSums('ssim', prediction, target, shape, options);
-  return r.ssimSum / r.count;
+  return checkScore('ssim', 'SSIM', r.ssimSum / r.count);
 }
 
 /**
@@ -141,5 +162,5 @@ export function ssimLoss(
   options: SsimOptions = {},
 ): number {
   const r = ssimSums('ssimLoss', prediction, target, shape, options);
-  return r.lossSum / r.count;
+  return checkScore('ssimLoss', 'SSIM loss', r.lossSum / r.count);
 }

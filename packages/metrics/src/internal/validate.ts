@@ -8,7 +8,7 @@ export function shapeSize(fn: string, shape: readonly number[], rank: readonly n
   if (!Array.isArray(shape) || !rank.includes(shape.length)) {
     throw new MetricsError(
       'INVALID_SHAPE',
-      `${fn}: shape must have ${rank.join(' or ')} entries, got ${JSON.stringify(shape)}`,
+      `${fn}: shape must have ${rank.join(' or ')} entries, got ${describe(shape)}`,
     );
   }
   let n = 1;
@@ -16,7 +16,7 @@ export function shapeSize(fn: string, shape: readonly number[], rank: readonly n
     if (!Number.isInteger(d) || d <= 0) {
       throw new MetricsError(
         'INVALID_SHAPE',
-        `${fn}: shape entries must be positive integers, got ${JSON.stringify(shape)}`,
+        `${fn}: shape entries must be positive integers, got ${describe(shape)}`,
       );
     }
     n *= d;
@@ -32,20 +32,23 @@ export function checkLength(
   n: number,
   shape: readonly number[],
 ): void {
-  if (data == null || typeof data.length !== 'number') {
-    throw new MetricsError('INVALID_SHAPE', `${fn}: ${what} must be a Float32Array (or array of numbers)`);
+  if (data === null || typeof data !== 'object' || typeof data.length !== 'number') {
+    throw new MetricsError(
+      'INVALID_SHAPE',
+      `${fn}: ${what} must be a Float32Array (or array of numbers), got ${describe(data)}`,
+    );
   }
   if (data.length !== n) {
     throw new MetricsError(
       'SHAPE_MISMATCH',
-      `${fn}: ${what} has ${data.length} elements but shape ${JSON.stringify(shape)} needs ${n}; pass the shape of the data`,
+      `${fn}: ${what} has ${data.length} elements but shape ${describe(shape)} needs ${n}; pass the shape of the data`,
     );
   }
 }
 
 /** Checks two arrays have the same length. */
 export function checkSameLength(fn: string, a: NumericArray, b: NumericArray): void {
-  if (a == null || b == null || typeof a.length !== 'number' || typeof b.length !== 'number') {
+  if (!isArrayLike(a) || !isArrayLike(b)) {
     throw new MetricsError(
       'INVALID_SHAPE',
       `${fn}: both inputs must be Float32Arrays (or arrays of numbers)`,
@@ -60,16 +63,59 @@ export function checkSameLength(fn: string, a: NumericArray, b: NumericArray): v
   if (a.length === 0) throw new MetricsError('INVALID_SHAPE', `${fn}: inputs are empty`);
 }
 
-/** Throws `NON_FINITE_INPUT` naming the first NaN/±Inf element. */
+function isArrayLike(data: unknown): data is NumericArray {
+  return data !== null && typeof data === 'object' && typeof (data as NumericArray).length === 'number';
+}
+
+/**
+ * Throws `NON_FINITE_INPUT` naming the first NaN/±Inf element, or the first one that is not a number at all:
+ * `null` (what JSON makes of NaN), a string or a boolean would otherwise be coerced to a number.
+ */
 export function checkFinite(fn: string, what: string, data: NumericArray): void {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     // v - v is NaN exactly for NaN and ±Infinity.
-    if (v - v !== 0) {
+    if (typeof v !== 'number' || v - v !== 0) {
       throw new MetricsError(
         'NON_FINITE_INPUT',
-        `${fn}: ${what}[${i}] is ${v}; metrics need finite values (mask or replace NaN/Inf first)`,
+        `${fn}: ${what}[${i}] is ${describe(v)}; metrics need finite numbers (mask or replace NaN/Inf first)`,
       );
     }
   }
+}
+
+/** A short, never-throwing rendering of a caller's value for messages (safe for BigInt, cycles, huge strings). */
+export function describe(value: unknown): string {
+  let text: string;
+  try {
+    if (typeof value === 'number') text = String(value);
+    else if (typeof value === 'bigint') text = `${value}n`;
+    else text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Checks an options argument is absent or a plain object, and returns it (`{}` when absent). */
+export function checkOptions<T extends object>(fn: string, options: T | undefined, name = 'options'): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new MetricsError('INVALID_OPTION', `${fn}: ${name} must be an object, got ${describe(options)}`);
+  }
+  return options;
+}
+
+/**
+ * Checks a computed score is finite: finite inputs can still overflow float64 (values near ±1e154 square to
+ * Infinity), and a score of Infinity or NaN must not be returned as a number.
+ */
+export function checkScore(fn: string, what: string, value: number): number {
+  if (!Number.isFinite(value)) {
+    throw new MetricsError(
+      'NON_FINITE_INPUT',
+      `${fn}: the ${what} is ${value} because the inputs overflow float64; rescale them`,
+    );
+  }
+  return value;
 }
