@@ -1,6 +1,8 @@
 // CRS definitions (proj4 strings) resolved at run time: built-in table + user registrations. No proj4 globals.
+
 import { utmProj4 } from '@worldstrat/core';
 import { RasterIoError } from '../errors.js';
+import { describeValue } from '../internal/check-args.js';
 
 /** A CRS reference: an EPSG code (`32633`), an authority string (`'EPSG:32633'`, `'ESRI:54009'`) or a proj4 string. */
 export type CrsRef = number | string;
@@ -37,6 +39,11 @@ export function crsKey(crs: CrsRef): string | null {
       throw new RasterIoError('UNKNOWN_CRS', `CRS code ${crs} is not a positive integer EPSG code`);
     return `EPSG:${crs}`;
   }
+  if (typeof crs !== 'string')
+    throw new RasterIoError(
+      'UNKNOWN_CRS',
+      `cannot read CRS ${describeValue(crs)}; use an EPSG code (32633), 'EPSG:32633', 'ESRI:54009' or a proj4 string`,
+    );
   const s = crs.trim();
   if (/^\d+$/.test(s)) return `EPSG:${s}`;
   const m = /^([A-Za-z]+):(\d+)$/.exec(s);
@@ -44,7 +51,7 @@ export function crsKey(crs: CrsRef): string | null {
   if (s.startsWith('+') || /^(PROJCS|GEOGCS|PROJCRS|GEOGCRS)\[/i.test(s)) return null;
   throw new RasterIoError(
     'UNKNOWN_CRS',
-    `cannot read CRS ${JSON.stringify(crs)}; use an EPSG code (32633), 'EPSG:32633', 'ESRI:54009' or a proj4 string`,
+    `cannot read CRS ${describeValue(crs)}; use an EPSG code (32633), 'EPSG:32633', 'ESRI:54009' or a proj4 string`,
   );
 }
 

@@ -2,8 +2,10 @@
 // datum, points go straight through the two projections' own inverse/forward functions on one reused point
 // object, the steps proj4's transform takes in that case and in the same order (so the same bits), without the
 // four to six objects proj4 allocates per point: grids of 10^5–10^6 points are projected per warp.
+
 import proj4 from 'proj4';
 import { RasterIoError } from '../errors.js';
+import { describeValue } from '../internal/check-args.js';
 import { type CrsRef, projectionDefinition } from './projection-registry.js';
 
 /** Writes the transform of (x, y) into `out` (NaN, NaN outside the target's domain). */
@@ -172,12 +174,28 @@ export function transformCoords(
   points: readonly (readonly [number, number])[],
 ): [number, number][] {
   const c = converter(from, to);
+  checkPoints(points);
   const out = new Float64Array(2);
   return points.map(([x, y]) => {
     if (!c) return [x, y];
     c(x, y, out);
     return [out[0] as number, out[1] as number];
   });
+}
+
+/** `[x, y]` pairs of numbers (a string would reach proj4 and come back as NaN, like a point off the domain). */
+function checkPoints(points: unknown): void {
+  if (!Array.isArray(points))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `transformCoords: points must be an array of [x, y], got ${describeValue(points)}`,
+    );
+  for (const [i, p] of points.entries())
+    if (!Array.isArray(p) || p.length < 2 || typeof p[0] !== 'number' || typeof p[1] !== 'number')
+      throw new RasterIoError(
+        'INVALID_ARGUMENT',
+        `transformCoords: points[${i}] must be [x, y] numbers, got ${describeValue(p)}`,
+      );
 }
 
 /**

@@ -1,6 +1,8 @@
 // PNG encoding through fast-png (a well-kept pure-JS encoder).
+
 import { encode } from 'fast-png';
 import { RasterIoError } from '../errors.js';
+import { checkOptions, describeValue } from '../internal/check-args.js';
 
 /** Interleaved pixels for {@link encodePng}: 8-bit (`Uint8Array`) or 16-bit (`Uint16Array`) samples. */
 export interface PngImage {
@@ -13,6 +15,20 @@ export interface PngImage {
   text?: Record<string, string>;
 }
 
+/** tEXt chunks: string keywords and values (a number or object would reach the encoder as is). */
+function checkText(text: unknown): void {
+  if (text === undefined || text === null) return;
+  const ok =
+    typeof text === 'object' &&
+    !Array.isArray(text) &&
+    Object.values(text).every((v) => typeof v === 'string');
+  if (!ok)
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `PNG text must map keywords to strings, got ${describeValue(text)}`,
+    );
+}
+
 /**
  * Encodes interleaved pixels as a PNG (bit depth 8 for `Uint8Array`, 16 for `Uint16Array`).
  *
@@ -23,11 +39,23 @@ export interface PngImage {
  * const png = encodePng({ width: 2, height: 1, channels: 3, data: new Uint8Array([255, 0, 0, 0, 0, 255]) });
  */
 export function encodePng(image: PngImage): Uint8Array {
-  const { width, height, channels, data } = image;
+  const { width, height, channels, data } = checkOptions('encodePng', image, 'image');
   if (!Number.isSafeInteger(width) || width < 1 || !Number.isSafeInteger(height) || height < 1)
-    throw new RasterIoError('INVALID_ARGUMENT', `PNG size ${width}×${height} must be positive integers`);
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `PNG size ${describeValue(width)}×${describeValue(height)} must be positive integers`,
+    );
   if (![1, 2, 3, 4].includes(channels))
-    throw new RasterIoError('INVALID_ARGUMENT', `PNG channels must be 1, 2, 3 or 4 (got ${channels})`);
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `PNG channels must be 1, 2, 3 or 4 (got ${describeValue(channels)})`,
+    );
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray || data instanceof Uint16Array))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `PNG data must be a Uint8Array, Uint8ClampedArray or Uint16Array, got ${describeValue(data)}`,
+    );
+  checkText(image.text);
   if (data.length !== width * height * channels)
     throw new RasterIoError(
       'INVALID_ARGUMENT',

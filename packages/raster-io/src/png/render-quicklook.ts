@@ -1,5 +1,7 @@
 // PNG quicklooks of rasters: RGB composites or a single band through a colour map.
+
 import { RasterIoError } from '../errors.js';
+import { checkOptions, checkRaster, describeValue } from '../internal/check-args.js';
 import { percentiles } from '../radiometry/percentile-stretch.js';
 import { toFloat32 } from '../resample/dtype-cast.js';
 import { resize } from '../resample/resize.js';
@@ -69,6 +71,45 @@ function limits(
   return percentiles(valid, [lo, hi]) as [number, number];
 }
 
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** A fixed stretch: finite `min` and `max` (a string or NaN would leave the whole band black). */
+function isLimits(l: unknown): boolean {
+  return (
+    l !== null && typeof l === 'object' && isFiniteNumber((l as any).min) && isFiniteNumber((l as any).max)
+  );
+}
+
+/** The options' types and ranges, before any pixel is read. */
+function checkQuicklookOptions(options: QuicklookOptions): void {
+  const o = checkOptions('renderQuicklook', options);
+  const bad = (name: string, value: unknown, want: string): never => {
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `renderQuicklook: ${name} must be ${want}, got ${describeValue(value)}`,
+    );
+  };
+  const s = o.stretch;
+  const stretchOk =
+    s === undefined ||
+    s === 'percentile' ||
+    s === 'minmax' ||
+    s === 'none' ||
+    (Array.isArray(s) ? s.every(isLimits) : isLimits(s));
+  if (!stretchOk)
+    bad('stretch', s, "'percentile', 'minmax', 'none', { min, max } or one { min, max } per band");
+  const p = o.percentiles;
+  if (p !== undefined && !(Array.isArray(p) && p.length === 2 && p.every(isFiniteNumber)))
+    bad('percentiles', p, 'two numbers in [0, 100]');
+  if (o.maxSize !== undefined && !(Number.isSafeInteger(o.maxSize) && o.maxSize >= 1))
+    bad('maxSize', o.maxSize, 'a positive integer');
+  const cc = o.classColors;
+  const isRgb = (c: unknown) =>
+    Array.isArray(c) && c.length === 3 && c.every((v) => Number.isInteger(v) && v >= 0 && v <= 255);
+  if (cc !== undefined && !(cc !== null && typeof cc === 'object' && Object.values(cc).every(isRgb)))
+    bad('classColors', cc, 'a map of class values to [r, g, b] in 0..255');
+}
+
 /**
  * Renders a raster as a PNG quicklook: an RGB composite of three bands, or one band through a colour map
  * (`gray`, `viridis`, `magma`, or `class` for land-cover / SMOD codes). Continuous bands are stretched to
@@ -84,20 +125,25 @@ function limits(
  * const lc = renderQuicklook(landCover, { colormap: 'class' });
  */
 export function renderQuicklook(raster: Raster, options: QuicklookOptions = {}): Uint8Array {
+  checkRaster('renderQuicklook', raster);
+  checkQuicklookOptions(options);
   const bandIdx = options.bands ?? (raster.bands.length >= 3 ? [0, 1, 2] : [0]);
-  if (bandIdx.length !== 1 && bandIdx.length !== 3)
-    throw new RasterIoError('INVALID_ARGUMENT', `quicklooks take 1 or 3 bands (got ${bandIdx.length})`);
+  if (!Array.isArray(bandIdx) || (bandIdx.length !== 1 && bandIdx.length !== 3))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `quicklooks take 1 or 3 bands (got ${describeValue(bandIdx)})`,
+    );
   for (const b of bandIdx)
     if (!Number.isInteger(b) || b < 0 || b >= raster.bands.length)
       throw new RasterIoError(
         'BAND_OUT_OF_RANGE',
-        `band ${b} is out of range for a ${raster.bands.length}-band raster`,
+        `band ${describeValue(b)} is out of range for a ${raster.bands.length}-band raster`,
       );
   const colormap = options.colormap ?? 'gray';
   if (!['gray', 'viridis', 'magma', 'class'].includes(colormap))
     throw new RasterIoError(
       'INVALID_ARGUMENT',
-      `unknown colormap ${JSON.stringify(colormap)}; use gray, viridis, magma or class`,
+      `unknown colormap ${describeValue(colormap)}; use gray, viridis, magma or class`,
     );
   if (colormap !== 'gray' && bandIdx.length !== 1)
     throw new RasterIoError(

@@ -1,5 +1,13 @@
 // DN → reflectance (÷10000, clamp [0,1]) as the WorldStrat pipeline does (float32 arithmetic).
+
 import { RasterIoError } from '../errors.js';
+import {
+  checkNumberArray,
+  checkOptions,
+  checkRaster,
+  describeValue,
+  isRasterArgument,
+} from '../internal/check-args.js';
 import type { Raster } from '../types.js';
 
 /** Options of {@link dnToReflectance}. */
@@ -37,23 +45,24 @@ export function dnToReflectance(
   input: ArrayLike<number> | Raster,
   options: DnToReflectanceOptions = {},
 ): Float32Array | Raster {
-  const scale = options.scale ?? 10000;
-  const clamp = options.clamp ?? true;
-  if (!(scale > 0) || !Number.isFinite(scale))
+  const fn = 'dnToReflectance';
+  const { scale = 10000, clamp = true } = checkOptions(fn, options);
+  if (typeof scale !== 'number' || !(scale > 0) || !Number.isFinite(scale))
     throw new RasterIoError(
       'INVALID_ARGUMENT',
-      `dnToReflectance scale must be a positive number (got ${scale})`,
+      `dnToReflectance scale must be a positive number (got ${describeValue(scale)})`,
     );
-  if (!('bands' in input)) return convertBand(input, scale, clamp);
-  const nd = input.noData;
-  const bands = input.bands.map((b) => {
+  if (!isRasterArgument(input)) return convertBand(checkNumberArray(fn, 'input', input), scale, clamp);
+  const raster = checkRaster(fn, input);
+  const nd = raster.noData;
+  const bands = raster.bands.map((b) => {
     const out = convertBand(b, scale, clamp);
     if (nd !== undefined && nd !== null)
       for (let i = 0; i < b.length; i++) if (b[i] === nd) out[i] = Number.NaN;
     return out;
   });
-  const result: Raster = { width: input.width, height: input.height, dtype: 'float32', bands };
+  const result: Raster = { width: raster.width, height: raster.height, dtype: 'float32', bands };
   if (nd !== undefined && nd !== null) result.noData = Number.NaN;
-  if (input.geo) result.geo = input.geo;
+  if (raster.geo) result.geo = raster.geo;
   return result;
 }

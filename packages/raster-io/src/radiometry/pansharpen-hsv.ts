@@ -1,5 +1,7 @@
 // Upstream HSV pansharpening in closed form.
+
 import { RasterIoError } from '../errors.js';
+import { checkFiniteNumber, checkOptions, checkRaster, describeValue } from '../internal/check-args.js';
 import { resize } from '../resample/resize.js';
 import type { Raster } from '../types.js';
 import { dnToReflectance } from './dn-to-reflectance.js';
@@ -29,14 +31,24 @@ export interface PansharpenOptions {
  * const ps = pansharpenHsv(rgbn, pan); // 3 × 1054 × 1054 reflectance
  */
 export function pansharpenHsv(multispectral: Raster, pan: Raster, options: PansharpenOptions = {}): Raster {
-  const [ri, gi, bi] = options.rgbBands ?? [0, 1, 2];
-  const scale = options.scale ?? 10000;
-  const eps = options.epsilon ?? 1e-8;
+  const fn = 'pansharpenHsv';
+  checkRaster(fn, multispectral, 'multispectral');
+  checkRaster(fn, pan, 'pan');
+  const o = checkOptions(fn, options);
+  const rgbBands = o.rgbBands ?? [0, 1, 2];
+  if (!Array.isArray(rgbBands) || rgbBands.length !== 3)
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${fn}: rgbBands must be three band indices, got ${describeValue(rgbBands)}`,
+    );
+  const [ri, gi, bi] = rgbBands;
+  const scale = o.scale ?? 10000;
+  const eps = checkFiniteNumber(fn, 'epsilon', o.epsilon ?? 1e-8);
   for (const b of [ri, gi, bi])
     if (!Number.isInteger(b) || b < 0 || b >= multispectral.bands.length)
       throw new RasterIoError(
         'BAND_OUT_OF_RANGE',
-        `RGB band index ${b} is out of range for a ${multispectral.bands.length}-band raster; set rgbBands`,
+        `RGB band index ${describeValue(b)} is out of range for a ${multispectral.bands.length}-band raster; set rgbBands`,
       );
   const panBand = pan.bands[0];
   if (!panBand) throw new RasterIoError('INVALID_ARGUMENT', 'the PAN raster has no band');

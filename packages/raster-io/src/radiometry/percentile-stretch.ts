@@ -1,5 +1,7 @@
 // Per-band percentiles (numpy 'linear') and a percentile stretch to [0, 1] for display.
+
 import { RasterIoError } from '../errors.js';
+import { checkNumberArray, checkOptions, describeValue } from '../internal/check-args.js';
 
 /** Options of {@link percentiles} and {@link percentileStretch}. */
 export interface PercentileOptions {
@@ -16,6 +18,16 @@ function validValues(data: ArrayLike<number>, noData: number | null | undefined)
     vals[n++] = v;
   }
   return vals.subarray(0, n).sort();
+}
+
+/** `noData`: a number (NaN allowed), null or absent; a string would never equal a pixel. */
+function checkNoData(fn: string, noData: unknown): number | null | undefined {
+  if (noData !== undefined && noData !== null && typeof noData !== 'number')
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${fn}: noData must be a number or null, got ${describeValue(noData)}`,
+    );
+  return noData;
 }
 
 /**
@@ -35,10 +47,16 @@ export function percentiles(
   ps: readonly number[],
   options: PercentileOptions = {},
 ): number[] {
+  checkNumberArray('percentiles', 'data', data);
+  if (!Array.isArray(ps))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `percentiles must be an array of numbers, got ${describeValue(ps)}`,
+    );
   for (const p of ps)
-    if (!(p >= 0 && p <= 100))
-      throw new RasterIoError('INVALID_ARGUMENT', `percentile ${p} is outside [0, 100]`);
-  const s = validValues(data, options.noData);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 100))
+      throw new RasterIoError('INVALID_ARGUMENT', `percentile ${describeValue(p)} is outside [0, 100]`);
+  const s = validValues(data, checkNoData('percentiles', checkOptions('percentiles', options).noData));
   if (s.length === 0) return ps.map(() => Number.NaN);
   return ps.map((p) => {
     const pos = (p / 100) * (s.length - 1);
@@ -80,10 +98,12 @@ export function percentileStretch(
   data: ArrayLike<number>,
   options: PercentileStretchOptions = {},
 ): StretchResult {
-  const low = options.low ?? 2;
-  const high = options.high ?? 98;
-  if (!(low < high))
-    throw new RasterIoError('INVALID_ARGUMENT', `percentileStretch needs low < high (got ${low}, ${high})`);
+  const { low = 2, high = 98 } = checkOptions('percentileStretch', options);
+  if (typeof low !== 'number' || typeof high !== 'number' || !(low < high))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `percentileStretch needs numbers low < high (got ${describeValue(low)}, ${describeValue(high)})`,
+    );
   const [min, max] = percentiles(data, [low, high], options) as [number, number];
   return { data: stretchLinear(data, min, max, options.noData), min, max };
 }

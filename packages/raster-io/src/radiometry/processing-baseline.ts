@@ -1,5 +1,7 @@
 // Sentinel-2 processing baseline ≥ 04.00 harmonisation (BOA_ADD_OFFSET / RADIO_ADD_OFFSET = −1000).
+
 import { RasterIoError } from '../errors.js';
+import { checkOptions, checkRaster, describeValue, isRasterArgument } from '../internal/check-args.js';
 import { allocBand, dtypeOf } from '../resample/dtype-cast.js';
 import type { Raster, RasterArray } from '../types.js';
 
@@ -91,23 +93,43 @@ export function harmonizeProcessingBaseline(
   baseline: string,
   options: HarmonizeOptions = {},
 ): RasterArray | Raster {
-  const offset = processingBaselineOffset(baseline) && (options.offset ?? S2_PB04_OFFSET);
-  if (!Number.isFinite(offset) || offset < 0)
+  const fn = 'harmonizeProcessingBaseline';
+  options = checkOptions(fn, options);
+  if (typeof baseline !== 'string')
     throw new RasterIoError(
       'INVALID_ARGUMENT',
-      `offset ${options.offset} must be a non-negative number (e.g. 1000)`,
+      `${fn}: baseline must be a string such as '04.00', got ${describeValue(baseline)}`,
     );
-  if (!('bands' in input)) return offset ? shiftBand(input, offset, null) : input.slice();
-  const which = new Set(options.bands ?? input.bands.map((_, i) => i));
+  const offset = processingBaselineOffset(baseline) && (options.offset ?? S2_PB04_OFFSET);
+  if (typeof offset !== 'number' || !Number.isFinite(offset) || offset < 0)
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `offset ${describeValue(options.offset)} must be a non-negative number (e.g. 1000)`,
+    );
+  if (!isRasterArgument(input)) {
+    if (!ArrayBuffer.isView(input) || input instanceof DataView)
+      throw new RasterIoError(
+        'INVALID_ARGUMENT',
+        `${fn}: input must be a raster or a band typed array, got ${describeValue(input)}`,
+      );
+    return offset ? shiftBand(input, offset, null) : input.slice();
+  }
+  const raster = checkRaster(fn, input);
+  if (options.bands != null && !Array.isArray(options.bands))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${fn}: bands must be an array of band indices, got ${describeValue(options.bands)}`,
+    );
+  const which = new Set(options.bands ?? raster.bands.map((_, i) => i));
   for (const b of which)
-    if (!Number.isInteger(b) || b < 0 || b >= input.bands.length)
+    if (!Number.isInteger(b) || b < 0 || b >= raster.bands.length)
       throw new RasterIoError(
         'BAND_OUT_OF_RANGE',
-        `band index ${b} is out of range for a ${input.bands.length}-band raster`,
+        `band index ${describeValue(b)} is out of range for a ${raster.bands.length}-band raster`,
       );
-  const nd = input.noData ?? null;
+  const nd = raster.noData ?? null;
   return {
-    ...input,
-    bands: input.bands.map((b, i) => (offset && which.has(i) ? shiftBand(b, offset, nd) : b.slice())),
+    ...raster,
+    bands: raster.bands.map((b, i) => (offset && which.has(i) ? shiftBand(b, offset, nd) : b.slice())),
   };
 }

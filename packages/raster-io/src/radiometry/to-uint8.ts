@@ -1,5 +1,7 @@
 // Linear conversions to 8 bit: the upstream 8-bit radiometry (trunc, /10000) and a 12-bit variant.
+
 import { RasterIoError } from '../errors.js';
+import { checkNumberArray, checkOptions } from '../internal/check-args.js';
 
 /** Options of {@link toUint8}. */
 export interface ToUint8Options {
@@ -24,9 +26,9 @@ export interface ToUint8Options {
  * toUint8(new Uint16Array([0, 5000, 10000, 12000])); // [0, 127, 255, 255]
  */
 export function toUint8(data: ArrayLike<number>, options: ToUint8Options = {}): Uint8Array {
-  const min = options.min ?? 0;
-  const max = options.max ?? 10000;
-  if (!(max > min))
+  checkNumberArray('toUint8', 'data', data);
+  const { min = 0, max = 10000 } = checkOptions('toUint8', options);
+  if (typeof min !== 'number' || typeof max !== 'number' || !(max > min))
     throw new RasterIoError('INVALID_ARGUMENT', `toUint8 needs max > min (got min ${min}, max ${max})`);
   const round = options.rounding === 'round';
   const f = Math.fround;

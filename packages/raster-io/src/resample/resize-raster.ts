@@ -1,6 +1,8 @@
 // Resize a whole Raster (every band) and rescale its geotransform.
+
 import { RasterIoError } from '../errors.js';
-import type { DType, Raster } from '../types.js';
+import { checkOptions, checkRaster, describeValue } from '../internal/check-args.js';
+import { DTYPES, type DType, type Raster } from '../types.js';
 import { fromFloat, toFloat32 } from './dtype-cast.js';
 import { type ResizeOptions, resize } from './resize.js';
 
@@ -31,18 +33,19 @@ export function resizeRaster(
   height: number,
   options: ResizeRasterOptions = {},
 ): Raster {
-  const { dtype = raster.dtype, ...kernel } = options;
+  checkRaster('resizeRaster', raster);
+  const { dtype = raster.dtype, ...kernel } = checkOptions('resizeRaster', options);
   if (!Number.isSafeInteger(width) || width < 1 || !Number.isSafeInteger(height) || height < 1)
     throw new RasterIoError(
       'INVALID_ARGUMENT',
-      `resizeRaster size must be positive integers (got ${width}×${height})`,
+      `resizeRaster size must be positive integers (got ${describeValue(width)}×${describeValue(height)})`,
     );
-  const bands = raster.bands.map((band, i) => {
-    if (band.length !== raster.width * raster.height)
-      throw new RasterIoError(
-        'INVALID_ARGUMENT',
-        `band ${i} has ${band.length} values; a ${raster.width}×${raster.height} raster needs ${raster.width * raster.height}`,
-      );
+  if (!(DTYPES as readonly unknown[]).includes(dtype))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `resizeRaster dtype must be one of ${DTYPES.join(', ')}, got ${describeValue(dtype)}`,
+    );
+  const bands = raster.bands.map((band) => {
     const out = resize(toFloat32(band), [1, raster.height, raster.width], [height, width], kernel);
     return dtype === 'float32' ? out : fromFloat(out, dtype);
   });

@@ -1,5 +1,8 @@
 // Separable resize of planar Float32 images with precomputed per-output taps (torch semantics).
+
 import { RasterIoError } from '../errors.js';
+import { checkOptions, describeValue } from '../internal/check-args.js';
+import { DEFAULT_RASTER_IO_LIMITS } from '../read/limits.js';
 import { type AxisTaps, RESIZE_METHODS, type ResizeMethod, resizeTaps } from './resize-taps.js';
 
 /** Options of {@link resize}. */
@@ -89,6 +92,25 @@ function vertical(src: Float32Array, planes: number, width: number, taps: AxisTa
   return dst;
 }
 
+// Samples one resize may allocate (its output, or the width pass before it): the reader's pixel limit.
+const MAX_RESIZE_SAMPLES = DEFAULT_RASTER_IO_LIMITS.maxPixels;
+
+/** `[outH, outW]`: positive integers whose output fits {@link MAX_RESIZE_SAMPLES}. */
+function checkOutputSize(planes: number, h: number, size: unknown): [number, number] {
+  const [outH, outW] = Array.isArray(size) && size.length === 2 ? size : [Number.NaN, Number.NaN];
+  if (![outH, outW].every((v) => Number.isSafeInteger(v) && v >= 1))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `resize size ${describeValue(size)} must be positive integers [outH, outW]`,
+    );
+  if (planes * Math.max(h, outH) * outW > MAX_RESIZE_SAMPLES)
+    throw new RasterIoError(
+      'TOO_LARGE',
+      `resize to ${outH}×${outW} (${planes} planes) exceeds ${MAX_RESIZE_SAMPLES} samples`,
+    );
+  return [outH, outW];
+}
+
 /**
  * Resizes planar (`[planes, h, w]`, row-major) float32 images with PyTorch's kernels.
  *
@@ -108,7 +130,8 @@ function vertical(src: Float32Array, planes: number, width: number, taps: AxisTa
  * @param size - `[outH, outW]`.
  * @param options - method (default bilinear) and antialias (default false).
  * @returns a new `Float32Array` of `planes·outH·outW` values.
- * @throws RasterIoError `INVALID_ARGUMENT` for a length/shape mismatch, non-positive sizes or an unknown method.
+ * @throws RasterIoError `INVALID_ARGUMENT` for a length/shape mismatch, non-positive sizes or an unknown method,
+ *   `TOO_LARGE` for an output of more than 2^31 samples.
  * @example
  * const lr160 = resize(lr158, [12, 158, 158], [160, 160], { method: 'bilinear', antialias: true });
  */
@@ -118,24 +141,34 @@ export function resize(
   size: readonly [number, number],
   options: ResizeOptions = {},
 ): Float32Array {
-  const { method, antialias } = { ...DEFAULT_RESIZE, ...options };
+  const { method, antialias } = { ...DEFAULT_RESIZE, ...checkOptions('resize', options) };
   if (!(RESIZE_METHODS as readonly string[]).includes(method))
     throw new RasterIoError(
       'INVALID_ARGUMENT',
-      `unknown resize method ${JSON.stringify(method)}; use one of ${RESIZE_METHODS.join(', ')}`,
+      `unknown resize method ${describeValue(method)}; use one of ${RESIZE_METHODS.join(', ')}`,
+    );
+  if (!(data instanceof Float32Array))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `resize data must be a Float32Array, got ${describeValue(data)}`,
+    );
+  if (!Array.isArray(shape) || shape.length !== 3)
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `resize shape must be [planes, h, w], got ${describeValue(shape)}`,
     );
   const [planes, h, w] = shape;
   if (![planes, h, w].every((v) => Number.isSafeInteger(v) && v >= 1))
     throw new RasterIoError(
       'INVALID_ARGUMENT',
-      `resize shape ${JSON.stringify(shape)} must be positive integers [planes, h, w]`,
+      `resize shape ${describeValue(shape)} must be positive integers [planes, h, w]`,
     );
   if (data.length !== planes * h * w)
     throw new RasterIoError(
       'INVALID_ARGUMENT',
-      `resize data has ${data.length} values but shape ${JSON.stringify(shape)} needs ${planes * h * w}`,
+      `resize data has ${data.length} values but shape ${describeValue(shape)} needs ${planes * h * w}`,
     );
-  const [outH, outW] = size;
+  const [outH, outW] = checkOutputSize(planes, h, size);
   const tx = cachedTaps(w, outW, method, antialias);
   const ty = cachedTaps(h, outH, method, antialias);
   let cur = data;

@@ -1,5 +1,7 @@
 // safetensors writer: space-padded JSON header (multiple of 8), tensors sorted by itemsize then name.
+
 import { RasterIoError } from '../errors.js';
+import { describeValue } from '../internal/check-args.js';
 import { floatToBfloat16, floatToHalf } from './half-float.js';
 import {
   SAFETENSORS_DTYPE_BYTES,
@@ -31,6 +33,18 @@ function defaultDType(data: SafetensorsInput['data']): SafetensorsDType {
   if (data instanceof Int8Array) return 'I8';
   if (data instanceof Uint8Array) return 'U8';
   return 'F32';
+}
+
+/**
+ * Tensor data: a typed array, or a plain array of numbers (bigints for 64-bit integers). A `{ length }` object
+ * would make the encoder allocate and walk that many elements, and strings or null would be coerced.
+ */
+function checkTensorData(key: string, data: unknown): void {
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) return;
+  if (!Array.isArray(data)) fail(`tensor "${key}": data must be a typed array or an array of numbers`);
+  for (const [i, v] of data.entries())
+    if (typeof v !== 'number' && typeof v !== 'bigint')
+      fail(`tensor "${key}": data[${i}] must be a number, got ${describeValue(v)}`);
 }
 
 function encodeData(
@@ -102,15 +116,22 @@ export function encodeSafetensors(
   tensors: Record<string, SafetensorsInput>,
   metadata?: Record<string, string>,
 ): Uint8Array {
+  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors))
+    fail(`tensors must be an object of named tensors, got ${describeValue(tensors)}`);
+  if (metadata != null && (typeof metadata !== 'object' || Array.isArray(metadata)))
+    fail(`metadata must be an object of strings, got ${describeValue(metadata)}`);
   const keys = Object.keys(tensors);
   if (keys.includes('__metadata__')) fail('"__metadata__" is reserved; pass metadata as the second argument');
   const prepared = keys.map((key) => {
     const t = tensors[key] as SafetensorsInput;
+    if (t === null || typeof t !== 'object')
+      fail(`tensor "${key}" must be { dtype?, shape, data }, got ${describeValue(t)}`);
+    checkTensorData(key, t.data);
     const dtype = t.dtype ?? defaultDType(t.data);
     if (!(SAFETENSORS_DTYPES as readonly string[]).includes(dtype))
-      fail(`tensor "${key}": dtype ${dtype} is not one of ${SAFETENSORS_DTYPES.join(', ')}`);
+      fail(`tensor "${key}": dtype ${describeValue(dtype)} is not one of ${SAFETENSORS_DTYPES.join(', ')}`);
     if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
-      fail(`tensor "${key}": shape ${JSON.stringify(t.shape)} must be non-negative integers`);
+      fail(`tensor "${key}": shape ${describeValue(t.shape)} must be non-negative integers`);
     const numel = t.shape.reduce((a, b) => a * b, 1);
     return { key, dtype, shape: [...t.shape], bytes: encodeData(key, dtype, t.data, numel) };
   });

@@ -1,7 +1,10 @@
 // Target-grid helpers: a UTM (or any CRS) pixel grid covering a lon/lat bbox.
+
 import { transformCoords } from '../crs/transform-coords.js';
 import { utmEpsgForLonLat } from '../crs/utm-zone.js';
 import { RasterIoError } from '../errors.js';
+import { checkOptions, describeValue } from '../internal/check-args.js';
+import { DEFAULT_RASTER_IO_LIMITS } from '../read/limits.js';
 import type { BBox } from '../types.js';
 import type { TargetGrid } from './warp-raster.js';
 
@@ -15,6 +18,10 @@ export interface UtmGridOptions {
   densify?: number;
 }
 
+// Points per bbox edge: thousands already trace any UTM curvature; more would only be a hang.
+const MAX_DENSIFY = 10_000;
+const MAX_GRID_PIXELS = DEFAULT_RASTER_IO_LIMITS.maxPixels;
+
 /**
  * A north-up pixel grid in a projected CRS (by default the UTM zone of the bbox centre) whose extent covers
  * a lon/lat bbox: the edges are densified and projected, the envelope is taken and (by default) snapped
@@ -24,21 +31,32 @@ export interface UtmGridOptions {
  * @param pixelSizeM - pixel size in target CRS units (metres for UTM), e.g. 10.
  * @param options - epsg, alignToPixel, densify.
  * @returns the target grid for {@link warpRaster}.
- * @throws RasterIoError `INVALID_ARGUMENT` for an empty/invalid bbox or a non-positive pixel size.
+ * @throws RasterIoError `INVALID_ARGUMENT` for an empty/invalid bbox, a non-positive pixel size or a densify
+ *   outside 1..10000, `TOO_LARGE` for a grid of more than 2^31 pixels.
  * @example
  * const grid = utmGridForBBox([15.0, 52.0, 15.02, 52.015], 10); // EPSG:32633, ~137×168 px
  */
 export function utmGridForBBox(bbox: BBox, pixelSizeM: number, options: UtmGridOptions = {}): TargetGrid {
-  const [w, s, e, n] = bbox;
+  const o = checkOptions('utmGridForBBox', options);
+  const [w, s, e, n] = Array.isArray(bbox) && bbox.length === 4 ? bbox : [Number.NaN, 0, 0, 0];
   if (![w, s, e, n].every(Number.isFinite) || w >= e || s >= n || w < -180 || e > 180 || s < -90 || n > 90)
     throw new RasterIoError(
       'INVALID_ARGUMENT',
-      `bbox ${JSON.stringify(bbox)} must be [minLon, minLat, maxLon, maxLat] with min < max`,
+      `bbox ${describeValue(bbox)} must be [minLon, minLat, maxLon, maxLat] with min < max`,
     );
-  if (!(pixelSizeM > 0) || !Number.isFinite(pixelSizeM))
-    throw new RasterIoError('INVALID_ARGUMENT', `pixel size ${pixelSizeM} must be a positive number`);
-  const epsg = options.epsg ?? utmEpsgForLonLat((w + e) / 2, (s + n) / 2);
-  const steps = Math.max(1, (options.densify ?? 21) - 1);
+  if (typeof pixelSizeM !== 'number' || !(pixelSizeM > 0) || !Number.isFinite(pixelSizeM))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `pixel size ${describeValue(pixelSizeM)} must be a positive number`,
+    );
+  const epsg = o.epsg ?? utmEpsgForLonLat((w + e) / 2, (s + n) / 2);
+  const densify = o.densify ?? 21;
+  if (!Number.isSafeInteger(densify) || densify < 1 || densify > MAX_DENSIFY)
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `utmGridForBBox: densify must be an integer in 1..${MAX_DENSIFY}, got ${describeValue(densify)}`,
+    );
+  const steps = Math.max(1, densify - 1);
   const pts: [number, number][] = [];
   for (let i = 0; i <= steps; i++) {
     const t = i / steps;
@@ -60,9 +78,9 @@ export function utmGridForBBox(bbox: BBox, pixelSizeM: number, options: UtmGridO
   if (!Number.isFinite(minX))
     throw new RasterIoError(
       'INVALID_ARGUMENT',
-      `bbox ${JSON.stringify(bbox)} does not project into EPSG:${epsg}`,
+      `bbox ${describeValue(bbox)} does not project into EPSG:${epsg}`,
     );
-  if (options.alignToPixel ?? true) {
+  if (o.alignToPixel ?? true) {
     minX = Math.floor(minX / pixelSizeM) * pixelSizeM;
     minY = Math.floor(minY / pixelSizeM) * pixelSizeM;
     maxX = Math.ceil(maxX / pixelSizeM) * pixelSizeM;
@@ -70,5 +88,11 @@ export function utmGridForBBox(bbox: BBox, pixelSizeM: number, options: UtmGridO
   }
   const width = Math.max(1, Math.ceil((maxX - minX) / pixelSizeM - 1e-9));
   const height = Math.max(1, Math.ceil((maxY - minY) / pixelSizeM - 1e-9));
+  // A pixel far smaller than the bbox would declare a grid no warp could allocate.
+  if (width * height > MAX_GRID_PIXELS)
+    throw new RasterIoError(
+      'TOO_LARGE',
+      `utmGridForBBox: a ${pixelSizeM} m pixel makes the bbox a ${width}×${height} grid, more than ${MAX_GRID_PIXELS} pixels`,
+    );
   return { epsg, transform: [minX, pixelSizeM, 0, maxY, 0, -pixelSizeM], width, height };
 }

@@ -1,8 +1,16 @@
 // Inverse-mapping reprojection of a Raster onto a target grid (GDAL gdalwarp semantics, exact transformer).
+
 import { pointTransformer } from '../crs/transform-coords.js';
 import { RasterIoError } from '../errors.js';
+import {
+  checkOptions,
+  checkRaster as checkRasterArgument,
+  checkTransform,
+  describeValue,
+} from '../internal/check-args.js';
+import { DEFAULT_RASTER_IO_LIMITS } from '../read/limits.js';
 import { fromFloat } from '../resample/dtype-cast.js';
-import type { DType, GeoTransform, Raster, RasterArray } from '../types.js';
+import { DTYPES, type DType, type GeoTransform, type Raster, type RasterArray } from '../types.js';
 import { checkProjectedGrid, type ProjectedGrid } from './project-grid.js';
 import {
   bilinearRow,
@@ -59,10 +67,7 @@ function invertTransform(t: GeoTransform, what: string): GeoTransform {
   const [ox, a, b, oy, d, e] = t;
   const det = a * e - b * d;
   if (!Number.isFinite(det) || det === 0)
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `${what} geotransform ${JSON.stringify(t)} is not invertible`,
-    );
+    throw new RasterIoError('INVALID_ARGUMENT', `${what} geotransform ${describeValue(t)} is not invertible`);
   // pixel = inv * (x - ox, y - oy)
   return [ox, e / det, -b / det, oy, -d / det, a / det];
 }
@@ -147,14 +152,56 @@ interface WarpPlan {
   onProgress?: WarpOptions['onProgress'];
 }
 
+const MAX_WARP_PIXELS = DEFAULT_RASTER_IO_LIMITS.maxPixels;
+
+/** The types of the raster, grid and options, before the geometry is checked. */
+function checkWarpArguments(raster: Raster, grid: TargetGrid, opts: WarpOptions): void {
+  const fn = 'warpRaster';
+  checkRasterArgument(fn, raster);
+  if (grid === null || typeof grid !== 'object')
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${fn}: grid must be { epsg, transform, width, height }, got ${describeValue(grid)}`,
+    );
+  checkTransform(fn, 'grid.transform', grid.transform);
+  const bad = (name: string, value: unknown, want: string): never => {
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${fn}: ${name} must be ${want}, got ${describeValue(value)}`,
+    );
+  };
+  if (opts.dtype !== undefined && !(DTYPES as readonly unknown[]).includes(opts.dtype))
+    bad('dtype', opts.dtype, `one of ${DTYPES.join(', ')}`);
+  if (opts.noData !== undefined && typeof opts.noData !== 'number') bad('noData', opts.noData, 'a number');
+  const et = opts.errorThresholdPx;
+  if (et !== undefined && (typeof et !== 'number' || !Number.isFinite(et)))
+    bad('errorThresholdPx', et, 'a finite number');
+  if (opts.signal != null && typeof opts.signal.aborted !== 'boolean')
+    bad('signal', opts.signal, 'an AbortSignal');
+  if (opts.onProgress != null && typeof opts.onProgress !== 'function')
+    bad('onProgress', opts.onProgress, 'a function');
+  const p = opts.projected as ProjectedGrid | undefined;
+  const projectedOk =
+    p === undefined ||
+    (p !== null &&
+      typeof p === 'object' &&
+      p.grid !== null &&
+      typeof p.grid === 'object' &&
+      Array.isArray(p.grid.transform) &&
+      p.x instanceof Float64Array &&
+      p.y instanceof Float64Array);
+  if (!projectedOk) bad('projected', p, 'the result of projectGrid');
+}
+
 /** Stage 1: checks the method, source georeferencing, grid size, bands, transforms and threshold (in that order). */
 function planWarp(raster: Raster, grid: TargetGrid, options: WarpOptions): WarpPlan {
-  const opts = { ...DEFAULT_WARP, ...options };
+  const opts = { ...DEFAULT_WARP, ...checkOptions('warpRaster', options) };
   if (!(WARP_METHODS as readonly string[]).includes(opts.method))
     throw new RasterIoError(
       'INVALID_ARGUMENT',
-      `unknown warp method ${JSON.stringify(opts.method)}; use ${WARP_METHODS.join(', ')}`,
+      `unknown warp method ${describeValue(opts.method)}; use ${WARP_METHODS.join(', ')}`,
     );
+  checkWarpArguments(raster, grid, opts);
   if (!raster.geo)
     throw new RasterIoError(
       'NO_GEOREFERENCING',
@@ -162,7 +209,12 @@ function planWarp(raster: Raster, grid: TargetGrid, options: WarpOptions): WarpP
     );
   const { width: W, height: H } = grid;
   if (!Number.isSafeInteger(W) || W < 1 || !Number.isSafeInteger(H) || H < 1)
-    throw new RasterIoError('INVALID_ARGUMENT', `target grid size ${W}×${H} must be positive integers`);
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `target grid size ${describeValue(W)}×${describeValue(H)} must be positive integers`,
+    );
+  if (W * H > MAX_WARP_PIXELS)
+    throw new RasterIoError('TOO_LARGE', `target grid ${W}×${H} has more than ${MAX_WARP_PIXELS} pixels`);
   checkRaster(raster);
   const dtype = opts.dtype ?? raster.dtype;
   const isFloat = dtype === 'float32' || dtype === 'float64';

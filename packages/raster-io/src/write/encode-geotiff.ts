@@ -10,6 +10,7 @@ import {
   validGeoKeys,
 } from '../crs/geokeys.js';
 import { RasterIoError } from '../errors.js';
+import { checkOptions, describeValue } from '../internal/check-args.js';
 import {
   bytesOf,
   DTYPE_ARRAY,
@@ -279,9 +280,9 @@ function compressionOf(opts: EncodeOptions): {
 
 /** Stage 1: validates the raster and every option (in a fixed order, so errors are stable). */
 function planEncoding(raster: Raster, options: EncodeGeoTiffOptions): EncodePlan {
-  const opts: EncodeOptions = { ...DEFAULT_ENCODE_GEOTIFF, ...options };
-  const { dtype, bands } = raster;
+  const opts: EncodeOptions = { ...DEFAULT_ENCODE_GEOTIFF, ...checkOptions('encodeGeoTiff', options) };
   validate(raster);
+  const { dtype, bands } = raster;
   const cog = opts.cog;
   const tiled = cog || opts.tiled;
   const tile = opts.tileSize ?? (cog ? 512 : 256);
@@ -300,6 +301,11 @@ function planEncoding(raster: Raster, options: EncodeGeoTiffOptions): EncodePlan
     );
   const { compressionCode, codec, level } = compressionOf(opts);
   const factors = opts.overviews ?? [];
+  if (!Array.isArray(factors))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `overviews must be increasing integers >= 2 (e.g. [2, 4, 8]), got ${describeValue(factors)}`,
+    );
   factors.forEach((f, i) => {
     if (!Number.isInteger(f) || f < 2 || (i > 0 && f <= (factors[i - 1] as number))) {
       throw new RasterIoError(
@@ -642,6 +648,11 @@ function filePieces(levels: Level[], cog: boolean): Uint8Array[] {
 }
 
 function validate(raster: Raster): void {
+  if (raster === null || typeof raster !== 'object')
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `encodeGeoTiff: raster must be an object, got ${describeValue(raster)}`,
+    );
   const { width, height, dtype, bands } = raster;
   if (
     !Number.isInteger(width) ||
@@ -669,6 +680,8 @@ function validate(raster: Raster): void {
       `raster has ${bands.length} bands; TIFF allows at most 65535`,
     );
   bands.forEach((b, i) => {
+    if (!ArrayBuffer.isView(b))
+      throw new RasterIoError('INVALID_ARGUMENT', `band ${i} must be a typed array, got ${describeValue(b)}`);
     const actual: DType = dtypeOfArray(b);
     if (actual !== dtype)
       throw new RasterIoError(

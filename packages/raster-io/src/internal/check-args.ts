@@ -1,0 +1,127 @@
+// Argument checks of the public non-TIFF functions: rasters, arrays and options come from callers, JSON
+// configs and other tools, so their shape is checked before anything is read or allocated (never re-exported).
+import { RasterIoError } from '../errors.js';
+import { DEFAULT_RASTER_IO_LIMITS } from '../read/limits.js';
+import { DTYPES, type Raster } from '../types.js';
+import { dtypeOfArray } from './typed-array.js';
+
+/** A short, never-throwing rendering of a caller's value for messages (BigInt, cycles, huge strings). */
+export function describeValue(value: unknown): string {
+  let text: string;
+  try {
+    if (typeof value === 'number') text = String(value);
+    else if (typeof value === 'bigint') text = `${value}n`;
+    else text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function invalid(message: string): never {
+  throw new RasterIoError('INVALID_ARGUMENT', message);
+}
+
+/** An options argument: absent (→ `{}`) or a plain object. */
+export function checkOptions<T extends object>(
+  fn: string,
+  options: T | undefined | null,
+  name = 'options',
+): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    invalid(`${fn}: ${name} must be an object, got ${describeValue(options)}`);
+  return options;
+}
+
+/** A size in pixels: a positive safe integer. */
+export function checkPositiveInteger(fn: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+    invalid(`${fn}: ${name} must be a positive integer, got ${describeValue(value)}`);
+  return value;
+}
+
+/** An array of numbers or a typed array (a plain `{ length }` object would be walked element by element). */
+export function checkNumberArray(fn: string, name: string, value: unknown): ArrayLike<number> {
+  const ok =
+    Array.isArray(value) ||
+    (ArrayBuffer.isView(value) && !(value instanceof DataView) && typeof (value as any).length === 'number');
+  if (!ok) invalid(`${fn}: ${name} must be an array or typed array of numbers, got ${describeValue(value)}`);
+  // A plain array from JSON may hold null (JSON's NaN) or numeric strings, which arithmetic would coerce.
+  if (Array.isArray(value))
+    for (const [i, v] of value.entries())
+      if (typeof v !== 'number') invalid(`${fn}: ${name}[${i}] must be a number, got ${describeValue(v)}`);
+  return value as ArrayLike<number>;
+}
+
+/** A raster argument (an object with `bands`) rather than a bare band array. */
+export function isRasterArgument(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value);
+}
+
+/** A finite number option (`name` in messages). */
+export function checkFiniteNumber(fn: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    invalid(`${fn}: ${name} must be a finite number, got ${describeValue(value)}`);
+  return value;
+}
+
+/** Pixels one raster argument may hold: the reader's default limit, so no caller-declared size runs away. */
+const MAX_RASTER_PIXELS = DEFAULT_RASTER_IO_LIMITS.maxPixels;
+
+/**
+ * A raster argument: a positive `width × height` (at most 2^31 pixels), a known dtype, at least one band, each
+ * band a raster typed array (Uint8Array … Float64Array) with `width × height` values, a numeric `noData` and a geotransform of six
+ * finite numbers when present.
+ */
+export function checkRaster(fn: string, raster: unknown, name = 'raster'): Raster {
+  if (raster === null || typeof raster !== 'object')
+    invalid(`${fn}: ${name} must be a raster object, got ${describeValue(raster)}`);
+  const r = raster as Raster;
+  checkPositiveInteger(fn, `${name}.width`, r.width);
+  checkPositiveInteger(fn, `${name}.height`, r.height);
+  if (r.width * r.height > MAX_RASTER_PIXELS)
+    invalid(`${fn}: ${name} is ${r.width}×${r.height}, more than ${MAX_RASTER_PIXELS} pixels`);
+  if (!(DTYPES as readonly unknown[]).includes(r.dtype))
+    invalid(`${fn}: ${name}.dtype must be one of ${DTYPES.join(', ')}, got ${describeValue(r.dtype)}`);
+  if (!Array.isArray(r.bands) || r.bands.length === 0)
+    invalid(`${fn}: ${name}.bands must be a non-empty array of typed arrays, got ${describeValue(r.bands)}`);
+  const n = r.width * r.height;
+  for (const [i, band] of r.bands.entries()) {
+    // Any raster typed array: the functions convert bands by value (only the TIFF writer needs `dtype` exact).
+    if (!ArrayBuffer.isView(band) || bandDtype(band) === undefined)
+      invalid(`${fn}: ${name}.bands[${i}] must be a raster typed array, got ${describeValue(band)}`);
+    if (band.length !== n)
+      invalid(
+        `${fn}: ${name}.bands[${i}] has ${band.length} values; a ${r.width}×${r.height} raster needs ${n}`,
+      );
+  }
+  if (r.noData !== undefined && r.noData !== null && typeof r.noData !== 'number')
+    invalid(`${fn}: ${name}.noData must be a number or null, got ${describeValue(r.noData)}`);
+  if (r.geo != null) checkGeo(fn, `${name}.geo`, r.geo);
+  return r;
+}
+
+function bandDtype(band: ArrayBufferView): string | undefined {
+  try {
+    return dtypeOfArray(band);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A geo block: a non-negative integer EPSG code and six finite geotransform numbers. */
+export function checkGeo(fn: string, name: string, geo: unknown): void {
+  if (geo === null || typeof geo !== 'object')
+    invalid(`${fn}: ${name} must be { epsg, transform }, got ${describeValue(geo)}`);
+  const g = geo as { epsg: unknown; transform: unknown };
+  if (typeof g.epsg !== 'number' || !Number.isSafeInteger(g.epsg) || g.epsg < 0)
+    invalid(`${fn}: ${name}.epsg must be a non-negative integer, got ${describeValue(g.epsg)}`);
+  checkTransform(fn, `${name}.transform`, g.transform);
+}
+
+/** A GDAL geotransform: six finite numbers. */
+export function checkTransform(fn: string, name: string, t: unknown): void {
+  if (!Array.isArray(t) || t.length !== 6 || !t.every((v) => typeof v === 'number' && Number.isFinite(v)))
+    invalid(`${fn}: ${name} must be six finite numbers, got ${describeValue(t)}`);
+}
