@@ -7,6 +7,7 @@ import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq
 import type { Redis } from 'ioredis';
 import { WorldStratError } from '../errors.js';
 import type { PipelineContext } from '../pipelines/pipeline.js';
+import type { DocumentSource } from './document-checks.node.js';
 import {
   EXECUTOR_STAGES,
   type Executor,
@@ -26,7 +27,7 @@ import {
   sharedHostLimitedFetch,
   sharedProcessingUnitFetch,
 } from './shared-rate-limit.node.js';
-import { STAGE_HANDLERS, type StageRuntime } from './stage-handlers.node.js';
+import { STAGE_HANDLERS, STAGE_PAYLOAD_CHECKS, type StageRuntime } from './stage-handlers.node.js';
 import { redisLock } from './unit-lock.node.js';
 
 /** Key prefix of every queue in Redis. */
@@ -270,8 +271,9 @@ export class QueueExecutor implements Executor {
         if (state === 'unknown') lost.push(id);
         else if (state === 'completed') {
           const job = await queue.getJob(id);
-          const rv = job?.returnvalue as QueueJobResult | undefined;
-          if (rv && 'value' in rv) finished.set(id, { unit, ok: true, value: rv.value });
+          const rv: unknown = job?.returnvalue;
+          if (rv !== null && typeof rv === 'object' && 'value' in rv)
+            finished.set(id, checkedOutcome(stage, id, units[byId.get(id)!], (rv as QueueJobResult).value));
           else lost.push(id);
         } else if (state === 'failed') {
           const job = await queue.getJob(id);
@@ -330,6 +332,26 @@ export class QueueExecutor implements Executor {
     await Promise.all(queues.map((q) => q.close().catch(() => {})));
     this.connection.disconnect();
   }
+}
+
+/**
+ * A completed job's outcome: its value when it has the stage's result shape, else a failed outcome with the
+ * check's code (a result corrupted in Redis fails its unit typed; a rerun redoes it).
+ */
+function checkedOutcome<P>(
+  stage: ExecutorStage,
+  id: string,
+  unit: ExecutorUnit<P>,
+  value: unknown,
+): UnitOutcome<unknown> {
+  const doc: DocumentSource = { source: `result of ${stage} job ${id} in Redis`, code: 'UNITS_FAILED' };
+  try {
+    STAGE_PAYLOAD_CHECKS[stage].result(value, doc, unit.params as never);
+  } catch (err) {
+    if (!(err instanceof WorldStratError)) throw err;
+    return { unit: unit.unit, ok: false, code: err.code, message: err.message };
+  }
+  return { unit: unit.unit, ok: true, value };
 }
 
 /** A failed job's reason: `CODE: message` as the worker wrote it. */
@@ -447,7 +469,9 @@ async function processJob(stage: ExecutorStage, job: Job, runtime: StageRuntime)
     r: StageRuntime,
   ) => Promise<unknown>;
   try {
-    return { value: await handler(job.data, {}, runtime) };
+    const doc: DocumentSource = { source: `${stage} job ${job.id}`, code: 'INVALID_ARGUMENT' };
+    const params = STAGE_PAYLOAD_CHECKS[stage].params(job.data, doc);
+    return { value: await handler(params, {}, runtime) };
   } catch (err) {
     const code = errorCodeOf(err);
     const reason = `${code}: ${messageOf(err)}`;

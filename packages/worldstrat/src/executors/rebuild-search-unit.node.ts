@@ -23,6 +23,26 @@ import {
 } from '@worldstrat/eo-fetch/node';
 import { WORLDSTRAT_ERROR_CODES, WorldStratError, type WorldStratErrorCode } from '../errors.js';
 import type { PipelineContext } from '../pipelines/pipeline.js';
+import {
+  absolutePath,
+  type DocumentSource,
+  dayRange,
+  finite,
+  flag,
+  integer,
+  isoDate,
+  level,
+  levels,
+  list,
+  MAX_LIST_LENGTH,
+  matchAoi,
+  matchShortfalls,
+  optional,
+  provider,
+  record,
+  revisitsByLevel,
+  text,
+} from './document-checks.node.js';
 import { type Executor, type ExecutorUnit, type UnitOutcome, unitKey } from './executor.js';
 import { shareableProvider } from './rebuild-units.node.js';
 import type { StageRuntime } from './stage-handlers.node.js';
@@ -91,11 +111,82 @@ export async function runRebuildSearchUnit(
   const unit = { unit: params.aoi.name, params };
   const path = unitOutputPath(params.root, 'search', STAGE, unit);
   const key = unitKey(STAGE, unit);
-  const saved = await readUnitOutput<RebuildSearchResult>(path, key);
+  const saved = await readUnitOutput(path, key, (v, doc) => checkRebuildSearchResult(v, doc, params));
   if (saved) return saved;
   const result = await searchOneAoi(params, context, runtime);
   await writeUnitOutput(path, key, result);
   return result;
+}
+
+/**
+ * Check a `rebuild-search` unit's parameters as a queue delivers them.
+ *
+ * @param v - the job's data.
+ * @param doc - names the job.
+ * @returns the same parameters, typed.
+ * @throws {WorldStratError} `doc.code` naming the member.
+ */
+export function checkRebuildSearchParams(v: unknown, doc: DocumentSource): RebuildSearchParams {
+  const p = record(doc, v, 'params');
+  absolutePath(doc, p.root, 'root');
+  provider(doc, p.provider, 'provider');
+  matchAoi(doc, p.aoi, 'aoi');
+  levels(doc, p.levels, 'levels');
+  dayRange(doc, p.dateRange, 'dateRange');
+  isoDate(doc, p.targetDate, 'targetDate', true);
+  optional(p.nRevisits, (x) => integer(doc, x, 'nRevisits', 1, 1000));
+  optional(p.maxCloudCover, (x) => finite(doc, x, 'maxCloudCover', 0, 100));
+  optional(p.maxItemsPerSearch, (x) => integer(doc, x, 'maxItemsPerSearch', 1, 1e7));
+  optional(p.spot, (x) => {
+    const s = record(doc, x, 'spot');
+    dayRange(doc, [s.from, s.to], 'spot.from/to');
+    optional(s.maxCloudCoverage, (c) => finite(doc, c, 'spot.maxCloudCoverage', 0, 100));
+    optional(s.maxIncidenceAngle, (a) => finite(doc, a, 'spot.maxIncidenceAngle', 0, 90));
+  });
+  return p as unknown as RebuildSearchParams;
+}
+
+/**
+ * Check a `rebuild-search` unit's result (read back from its file or from a queue) for the AOI of `params`.
+ *
+ * @param v - the stored result.
+ * @param doc - names the file or job.
+ * @param params - the unit's parameters (its AOI).
+ * @returns the same result, typed.
+ * @throws {WorldStratError} `doc.code` naming the member.
+ */
+export function checkRebuildSearchResult(
+  v: unknown,
+  doc: DocumentSource,
+  params: Pick<RebuildSearchParams, 'aoi'>,
+): RebuildSearchResult {
+  const r = record(doc, v, 'result');
+  integer(doc, r.searchRequests, 'searchRequests', 0, 1e6);
+  if (r.spot !== undefined && r.spot !== null) {
+    const s = record(doc, r.spot, 'spot');
+    text(doc, s.id, 'spot.id');
+    isoDate(doc, s.datetime, 'spot.datetime', true);
+    if (s.cloudCover !== null) finite(doc, s.cloudCover, 'spot.cloudCover', 0, 100);
+  }
+  revisitsByLevel(doc, r.revisits, 'revisits', new Set([params.aoi.name]));
+  integer(doc, r.duplicates, 'duplicates', 0, MAX_LIST_LENGTH);
+  matchShortfalls(doc, r.matchShortfalls, 'matchShortfalls');
+  for (const [i, x] of list(doc, r.invalidItems, 'invalidItems').entries()) {
+    const e = record(doc, x, `invalidItems[${i}]`);
+    level(doc, e.level, `invalidItems[${i}].level`);
+    text(doc, e.aoi, `invalidItems[${i}].aoi`, 256);
+    if (e.id !== null) text(doc, e.id, `invalidItems[${i}].id`);
+    text(doc, e.reason, `invalidItems[${i}].reason`);
+  }
+  for (const [i, x] of list(doc, r.unknownCloudCover, 'unknownCloudCover').entries()) {
+    const e = record(doc, x, `unknownCloudCover[${i}]`);
+    level(doc, e.level, `unknownCloudCover[${i}].level`);
+    text(doc, e.aoi, `unknownCloudCover[${i}].aoi`, 256);
+    text(doc, e.id, `unknownCloudCover[${i}].id`);
+    flag(doc, e.excluded, `unknownCloudCover[${i}].excluded`);
+  }
+  for (const [i, w] of list(doc, r.warnings, 'warnings').entries()) text(doc, w, `warnings[${i}]`);
+  return r as unknown as RebuildSearchResult;
 }
 
 async function searchOneAoi(

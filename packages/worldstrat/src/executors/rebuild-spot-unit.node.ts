@@ -19,6 +19,22 @@ import {
 } from '@worldstrat/eo-fetch/node';
 import { WorldStratError } from '../errors.js';
 import type { PipelineContext } from '../pipelines/pipeline.js';
+import {
+  absolutePath,
+  aoiName,
+  type DocumentSource,
+  finite,
+  flag,
+  integer,
+  list,
+  lonLatBox,
+  MAX_LIST_LENGTH,
+  optional,
+  provider,
+  record,
+  text,
+  unitFailures,
+} from './document-checks.node.js';
 import type { Executor, ExecutorUnit, UnitOutcome } from './executor.js';
 import { mergeUnitManifests, shareableProvider, unitManifestPath } from './rebuild-units.node.js';
 import type { StageRuntime } from './stage-handlers.node.js';
@@ -73,6 +89,62 @@ export async function runRebuildSpotOrderUnit(
   // a duplicate waits as long as a delivery may take, plus the downloads
   const waitMs = ((params.order.timeoutMinutes ?? 240) + 30) * 60_000;
   return runtime.lock(`spot-unit:${params.root}:${params.aoi.name}`, order, { waitMs });
+}
+
+/**
+ * Check a `rebuild-spot-order` unit's parameters as a queue delivers them.
+ *
+ * @param v - the job's data.
+ * @param doc - names the job.
+ * @returns the same parameters, typed.
+ * @throws {WorldStratError} `doc.code` naming the member.
+ */
+export function checkSpotOrderParams(v: unknown, doc: DocumentSource): RebuildSpotOrderParams {
+  const p = record(doc, v, 'params');
+  absolutePath(doc, p.root, 'root');
+  provider(doc, p.provider, 'provider');
+  const a = record(doc, p.aoi, 'aoi');
+  aoiName(doc, a.name, 'aoi.name');
+  lonLatBox(doc, a.bounds, 'aoi.bounds');
+  text(doc, record(doc, a.spot, 'aoi.spot').id, 'aoi.spot.id');
+  const o = record(doc, p.order, 'order');
+  for (const k of ['collectionName', 'collectionId']) optional(o[k], (x) => text(doc, x, `order.${k}`, 256));
+  optional(o.confirm, (x) => flag(doc, x, 'order.confirm'));
+  optional(o.pollSeconds, (x) => finite(doc, x, 'order.pollSeconds', 1, 86_400));
+  optional(o.timeoutMinutes, (x) => finite(doc, x, 'order.timeoutMinutes', 1, 525_600));
+  return p as unknown as RebuildSpotOrderParams;
+}
+
+/**
+ * Check a `rebuild-spot-order` unit's result as a queue returns it.
+ *
+ * @param v - the job's return value.
+ * @param doc - names the job.
+ * @returns the same result, typed.
+ * @throws {WorldStratError} `doc.code` naming the member.
+ */
+export function checkSpotOrdersResult(v: unknown, doc: DocumentSource): SpotOrdersResult {
+  const r = record(doc, v, 'result');
+  flag(doc, r.dryRun, 'dryRun');
+  const c = record(doc, r.collection, 'collection');
+  for (const k of ['id', 'name']) optional(c[k], (x) => text(doc, x, `collection.${k}`, 256));
+  flag(doc, c.created, 'collection.created');
+  for (const [i, x] of list(doc, r.orders, 'orders').entries()) {
+    const o = record(doc, x, `orders[${i}]`);
+    aoiName(doc, o.aoi, `orders[${i}].aoi`);
+    text(doc, o.productId, `orders[${i}].productId`);
+    finite(doc, o.sqkm, `orders[${i}].sqkm`, 0, 1e8);
+    for (const k of ['orderId', 'status']) optional(o[k], (s) => text(doc, s, `orders[${i}].${k}`));
+    flag(doc, o.reused, `orders[${i}].reused`);
+  }
+  finite(doc, r.newSqkm, 'newSqkm', 0, 1e12);
+  for (const k of ['created', 'confirmed', 'reused', 'pansharpened'])
+    integer(doc, r[k], k, 0, MAX_LIST_LENGTH);
+  const d = record(doc, r.downloads, 'downloads');
+  for (const k of ['downloaded', 'skipped', 'failed', 'planned'])
+    integer(doc, d[k], `downloads.${k}`, 0, MAX_LIST_LENGTH);
+  unitFailures(doc, r.failures, 'failures', false);
+  return r as unknown as SpotOrdersResult;
 }
 
 /** Options of {@link spotThroughExecutor}. */

@@ -18,6 +18,22 @@ import {
 import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { WorldStratError } from '../errors.js';
 import type { PipelineContext } from '../pipelines/pipeline.js';
+import {
+  absolutePath,
+  type DocumentSource,
+  finite,
+  integer,
+  level,
+  levels,
+  MAX_LIST_LENGTH,
+  matchAoi,
+  optional,
+  provider,
+  readLimits,
+  record,
+  revisitsByLevel,
+  unitFailures,
+} from './document-checks.node.js';
 import type { Executor, ExecutorUnit } from './executor.js';
 import type { StageRuntime } from './stage-handlers.node.js';
 
@@ -74,6 +90,48 @@ export async function runRebuildDownloadUnit(
   );
   for (const level of params.levels) await verifyUnitFiles(params.root, level, params.aoi.name);
   return result;
+}
+
+/**
+ * Check a `rebuild-download` unit's parameters as a queue delivers them.
+ *
+ * @param v - the job's data.
+ * @param doc - names the job.
+ * @returns the same parameters, typed.
+ * @throws {WorldStratError} `doc.code` naming the member.
+ */
+export function checkRebuildDownloadParams(v: unknown, doc: DocumentSource): RebuildDownloadParams {
+  const p = record(doc, v, 'params');
+  absolutePath(doc, p.root, 'root');
+  provider(doc, p.provider, 'provider');
+  levels(doc, p.levels, 'levels');
+  const aoi = matchAoi(doc, p.aoi, 'aoi');
+  revisitsByLevel(doc, p.revisits, 'revisits', new Set([aoi.name]));
+  optional(p.idleTimeoutMs, (x) => finite(doc, x, 'idleTimeoutMs', 0, 86_400_000));
+  optional(p.readLimits, (x) => readLimits(doc, x, 'readLimits'));
+  return p as unknown as RebuildDownloadParams;
+}
+
+/**
+ * Check a `rebuild-download` unit's result as a queue returns it.
+ *
+ * @param v - the job's return value.
+ * @param doc - names the job.
+ * @returns the same result, typed.
+ * @throws {WorldStratError} `doc.code` naming the member.
+ */
+export function checkDownloadResult(v: unknown, doc: DocumentSource): DownloadRevisitsResult {
+  const r = record(doc, v, 'result');
+  for (const [l, d] of Object.entries(record(doc, r.downloads, 'downloads'))) {
+    level(doc, l, 'downloads key');
+    const c = record(doc, d, `downloads.${l}`);
+    for (const k of ['downloaded', 'skipped', 'failed', 'planned'])
+      integer(doc, c[k], `downloads.${l}.${k}`, 0, MAX_LIST_LENGTH);
+  }
+  integer(doc, r.plannedRequests, 'plannedRequests', 0, 1e9);
+  finite(doc, r.processingUnits, 'processingUnits', 0, 1e12);
+  unitFailures(doc, r.failures, 'failures', true);
+  return r as unknown as DownloadRevisitsResult;
 }
 
 async function sha256File(path: string): Promise<string> {

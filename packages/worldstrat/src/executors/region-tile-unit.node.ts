@@ -18,6 +18,23 @@ import { WorldStratError } from '../errors.js';
 import type { EngineChoice } from '../pipelines/evaluate-models.node.js';
 import type { PipelineContext } from '../pipelines/pipeline.js';
 import { resolveSuperresolveAoi, superresolvePipeline } from '../pipelines/superresolve.node.js';
+import {
+  absolutePath,
+  bad,
+  type DocumentSource,
+  dayRange,
+  finite,
+  flag,
+  integer,
+  isoDate,
+  list,
+  lonLatBox,
+  optional,
+  provider,
+  readLimits,
+  record,
+  text,
+} from './document-checks.node.js';
 import type { StageRuntime } from './stage-handlers.node.js';
 
 /** A pixel window of the region's SR (HR) output grid. */
@@ -85,6 +102,78 @@ interface TileRecord extends RegionTileResult {
 /** Tile GeoTIFF and record paths, relative to the work folder. */
 export const regionTileFile = (tile: string): string => join('tiles', `${tile}.tif`);
 const recordFile = (tile: string): string => join('tiles', `${tile}.json`);
+
+/**
+ * Check a `region-sr-tile` unit's parameters as a queue delivers them.
+ *
+ * @param v - the job's data.
+ * @param doc - names the job.
+ * @returns the same parameters, typed.
+ * @throws {WorldStratError} `doc.code` naming the member.
+ */
+export function checkRegionTileParams(v: unknown, doc: DocumentSource): RegionTileParams {
+  const p = record(doc, v, 'params');
+  tileName(doc, p.tile, 'tile');
+  absolutePath(doc, p.workDir, 'workDir');
+  lonLatBox(doc, p.bbox, 'bbox');
+  integer(doc, p.epsg, 'epsg', 1024, 999_999);
+  const t = list(doc, p.lrTransform, 'lrTransform', 6);
+  if (t.length !== 6) bad(doc, 'lrTransform', `has ${t.length} numbers, not 6`);
+  for (const [i, x] of t.entries()) finite(doc, x, `lrTransform[${i}]`, -1e12, 1e12);
+  integer(doc, p.lrWidth, 'lrWidth', 1, 1_000_000);
+  integer(doc, p.lrHeight, 'lrHeight', 1, 1_000_000);
+  const w = record(doc, p.window, 'window');
+  for (const k of ['x', 'y']) integer(doc, w[k], `window.${k}`, 0, 1e9);
+  for (const k of ['width', 'height']) integer(doc, w[k], `window.${k}`, 1, 1e7);
+  dayRange(doc, p.dateRange, 'dateRange');
+  optional(p.targetDate, (x) => isoDate(doc, x, 'targetDate', true));
+  provider(doc, p.provider, 'provider');
+  optional(p.maxCloudCover, (x) => finite(doc, x, 'maxCloudCover', 0, 100));
+  integer(doc, p.revisits, 'revisits', 1, 1000);
+  for (const k of ['weights', 'model']) optional(p[k], (x) => absolutePath(doc, x, k));
+  for (const k of ['weightsSha256', 'modelSha256', 'modelOnnxSha256'])
+    optional(p[k], (x) => text(doc, x, k, 64));
+  optional(p.engine, (x) => {
+    if (x !== 'tfjs' && x !== 'onnx')
+      bad(doc, 'engine', `${JSON.stringify(x) ?? typeof x} is not tfjs or onnx`);
+  });
+  optional(p.overlap, (x) => integer(doc, x, 'overlap', 0, 1e6));
+  optional(p.batchSize, (x) => integer(doc, x, 'batchSize', 1, 1e6));
+  optional(p.cloudMasks, (x) => flag(doc, x, 'cloudMasks'));
+  optional(p.readLimits, (x) => readLimits(doc, x, 'readLimits'));
+  return p as unknown as RegionTileParams;
+}
+
+/**
+ * Check a `region-sr-tile` unit's result as a queue returns it: the tile's own file, a sha256, a size.
+ *
+ * @param v - the job's return value.
+ * @param doc - names the job.
+ * @param params - the unit's parameters (its tile).
+ * @returns the same result, typed.
+ * @throws {WorldStratError} `doc.code` naming the member.
+ */
+export function checkRegionTileResult(
+  v: unknown,
+  doc: DocumentSource,
+  params: Pick<RegionTileParams, 'tile'>,
+): RegionTileResult {
+  const r = record(doc, v, 'result');
+  if (r.tile !== params.tile)
+    bad(doc, 'tile', `${JSON.stringify(r.tile) ?? typeof r.tile} is not ${params.tile}`);
+  // the mosaic opens `workDir/file`: only the tile's own file may be named
+  if (r.file !== regionTileFile(params.tile)) bad(doc, 'file', `is not ${regionTileFile(params.tile)}`);
+  if (typeof r.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(r.sha256)) bad(doc, 'sha256', 'is not a sha256');
+  integer(doc, r.bytes, 'bytes', 1, Number.MAX_SAFE_INTEGER);
+  flag(doc, r.skipped, 'skipped');
+  return r as unknown as RegionTileResult;
+}
+
+function tileName(doc: DocumentSource, v: unknown, at: string): string {
+  if (typeof v !== 'string' || !/^tile_\d{1,6}_\d{1,6}$/.test(v))
+    bad(doc, at, `${JSON.stringify(v) ?? typeof v} is not tile_<row>_<col>`);
+  return v;
+}
 
 /** Hash of the parameters that shape a tile's pixels (a changed one recomputes the tile). */
 function tileKey(p: RegionTileParams): string {

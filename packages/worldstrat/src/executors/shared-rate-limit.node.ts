@@ -45,6 +45,32 @@ return 0
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Longest wait a limit script may ask for (ms): its windows are at most an hour. */
+const MAX_WAIT_MS = 3_600_000;
+
+/**
+ * Run a limit script and return the milliseconds it says to wait (0: go). Keys another client left with a
+ * wrong type or value (a Redis error) or an answer that is not a wait fail the request typed, never a loop.
+ */
+async function limitWait(what: string, run: () => Promise<unknown>): Promise<number> {
+  let answer: unknown;
+  try {
+    answer = await run();
+  } catch (e) {
+    throw new WorldStratError(
+      'QUEUE_UNAVAILABLE',
+      `${what}: Redis refused the limit script (${e instanceof Error ? e.message : String(e)}); check or delete the keys`,
+      { cause: e },
+    );
+  }
+  if (typeof answer !== 'number' || !Number.isInteger(answer) || answer < 0 || answer > MAX_WAIT_MS)
+    throw new WorldStratError(
+      'QUEUE_UNAVAILABLE',
+      `${what}: the limit script answered ${JSON.stringify(answer) ?? typeof answer}, not a wait in ms`,
+    );
+  return answer;
+}
+
 /**
  * Wrap `base` so every request first takes a slot of its host's shared limit (see the file header).
  *
@@ -80,8 +106,8 @@ export function sharedHostLimitedFetch(
     const keys = [`${prefix}:${host}:leases`, `${prefix}:${host}:rate`];
     for (;;) {
       throwIfAborted(init?.signal ?? undefined);
-      const wait = Number(
-        await redis.eval(ACQUIRE, 2, ...keys, limits.concurrency ?? 0, limits.perSecond ?? 0, leaseMs, token),
+      const wait = await limitWait(`shared host limit ${keys[0]}`, () =>
+        redis.eval(ACQUIRE, 2, ...keys, limits.concurrency ?? 0, limits.perSecond ?? 0, leaseMs, token),
       );
       if (wait === 0) break;
       await sleep(wait);
@@ -129,6 +155,9 @@ redis.call('INCRBYFLOAT', key, ARGV[2])
 redis.call('PEXPIRE', key, 2 * tonumber(ARGV[1]))
 return 0
 `;
+
+/** Most processing units one reported request may correct the budget by. */
+const MAX_REPORTED_UNITS = 1_000_000;
 
 /** Largest request body parsed for its output size (bytes). */
 const MAX_PROCESS_BODY = 1_000_000;
@@ -186,13 +215,16 @@ export function sharedProcessingUnitFetch(
     const cost = processRequestCost(init?.body);
     for (;;) {
       throwIfAborted(init?.signal ?? undefined);
-      const wait = Number(await redis.eval(CHARGE, 1, key, windowMs, limit.perWindow, cost));
+      const wait = await limitWait(`processing-unit budget ${key}`, () =>
+        redis.eval(CHARGE, 1, key, windowMs, limit.perWindow, cost),
+      );
       if (wait === 0) break;
       await sleep(wait);
     }
     const res = await base(input, init);
     const spent = Number(res.headers.get('x-processingunits-spent'));
-    if (Number.isFinite(spent) && spent > 0 && spent !== cost)
+    // a header beyond any real request's cost (1e300) would block the budget: ignored like a missing one
+    if (Number.isFinite(spent) && spent > 0 && spent <= MAX_REPORTED_UNITS && spent !== cost)
       await redis.eval(CORRECT, 1, key, windowMs, spent - cost).catch(() => {});
     return res;
   };

@@ -125,6 +125,21 @@ export function demoChecks(rows: BenchmarkResult['rows']): DemoChecks {
 }
 
 /**
+ * The generation options recorded in a synthetic dataset's `synthetic.json`; {} when the file is not JSON or
+ * records none (the dataset is then generated again, not reused).
+ */
+export async function syntheticOptions(path: string): Promise<Record<string, unknown>> {
+  let j: unknown;
+  try {
+    j = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return {};
+  }
+  const o = j !== null && typeof j === 'object' ? (j as { options?: unknown }).options : undefined;
+  return o !== null && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, unknown>) : {};
+}
+
+/**
  * Run the demo: generate (or reuse) the synthetic dataset, then the benchmark with small models.
  *
  * @param options - sizes, seed, schedule.
@@ -138,11 +153,7 @@ export async function runDemo(options: DemoOptions = {}, context: PipelineContex
   let generated = false;
   let reuse = false;
   if (existsSync(join(datasetRoot, 'synthetic.json')) && existsSync(metadataCsvPath(datasetRoot))) {
-    const j = JSON.parse(await readFile(join(datasetRoot, 'synthetic.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    const params = (j.options ?? {}) as Record<string, unknown>;
+    const params = await syntheticOptions(join(datasetRoot, 'synthetic.json'));
     reuse =
       Object.entries(wanted).every(([k, v]) => params[k] === v) &&
       JSON.stringify(params.revisitOptions ?? null) === JSON.stringify({ ...o.revisitOptions });

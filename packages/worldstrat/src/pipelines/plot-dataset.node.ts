@@ -18,7 +18,7 @@ import { htmlReport } from '../plots/html-report.js';
 import { displayRange, toRgb8 } from '../plots/image.js';
 import { writePlot } from '../plots/render-png.node.js';
 import { revisitsGif } from '../plots/revisits-gif.js';
-import { worldMapSvg } from '../plots/world-map.js';
+import { boundsCell, lonLatCell, worldMapSvg } from '../plots/world-map.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 
 /** Options of {@link plotDatasetPipeline}. */
@@ -73,15 +73,9 @@ function rowsByTile(rows: Row[]): Map<string, Row> {
 /** 1. World map of the AOIs that have coordinates; returns the files written. */
 async function writeAoiMap(out: string, byTile: Map<string, Row>, classColumn: string): Promise<string[]> {
   const points = [...byTile.entries()]
-    .filter(([, r]) => r.lon !== undefined && r.lat !== undefined && Number.isFinite(Number(r.lon)))
+    .filter(([, r]) => lonLatCell(r.lon, 180) !== undefined && lonLatCell(r.lat, 90) !== undefined)
     .map(([name, r]) => {
-      let bounds: [number, number, number, number] | undefined;
-      try {
-        const b = JSON.parse(r.bounds ?? '');
-        if (Array.isArray(b) && b.length === 4) bounds = b as [number, number, number, number];
-      } catch {
-        bounds = undefined;
-      }
+      const bounds = boundsCell(r.bounds);
       return {
         lon: Number(r.lon),
         lat: Number(r.lat),

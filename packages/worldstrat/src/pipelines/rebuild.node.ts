@@ -57,6 +57,21 @@ import {
 } from '@worldstrat/stratify';
 import { openClassRasterPathOrUrl } from '@worldstrat/stratify/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
+import {
+  aoiName,
+  type DocumentSource,
+  finite,
+  integer,
+  isoDate,
+  list,
+  MAX_LIST_LENGTH,
+  matchAois,
+  matchShortfalls,
+  optional,
+  record,
+  revisitsByLevel,
+  text,
+} from '../executors/document-checks.node.js';
 import type { Executor } from '../executors/executor.js';
 import { searchThroughExecutor } from '../executors/rebuild-search-unit.node.js';
 import { spotThroughExecutor } from '../executors/rebuild-spot-unit.node.js';
@@ -241,7 +256,8 @@ export async function openClassificationRaster(
   }
 }
 
-function fingerprintOf(o: RebuildOptions, pointsText: string | null): string {
+/** The hash of the options a saved plan depends on (a plan is reused only when it matches). */
+export function fingerprintOf(o: RebuildOptions, pointsText: string | null): string {
   const p = o.provider;
   const relevant = {
     points: pointsText === null ? null : createHash('sha256').update(pointsText).digest('hex'),
@@ -723,16 +739,98 @@ async function savedPlan(
   if (options.replan) return undefined;
   const pointsText = options.pointsFile ? await readFile(options.pointsFile, 'utf8').catch(() => null) : null;
   const fingerprint = fingerprintOf(options, pointsText);
-  const saved = await readFile(planPath, 'utf8').then(
-    (t) => JSON.parse(t) as RebuildPlan,
-    () => undefined,
-  );
+  const saved = await readSavedPlan(planPath);
   if (saved?.version === 1 && saved.fingerprint === fingerprint) {
-    log?.(`reusing the plan in ${planPath} (${saved.aois.length} AOIs)`);
-    return saved;
+    const plan = checkSavedPlan(saved, planPath);
+    log?.(`reusing the plan in ${planPath} (${plan.aois.length} AOIs)`);
+    return plan;
   }
   if (saved) log?.('saved plan was made with other options: planning again');
   return undefined;
+}
+
+/** The saved plan's JSON (an object or not: checked once its fingerprint matches), or undefined when absent. */
+async function readSavedPlan(planPath: string): Promise<Record<string, unknown> | undefined> {
+  const text = await readFile(planPath, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new WorldStratError(
+      'UNREADABLE_FILE',
+      `saved plan ${planPath} is not JSON (${(e as Error).message}); run with replan (--replan) to plan again`,
+      { cause: e },
+    );
+  }
+  return doc !== null && typeof doc === 'object' && !Array.isArray(doc)
+    ? (doc as Record<string, unknown>)
+    : { version: undefined };
+}
+
+/**
+ * Check a saved plan whose fingerprint matches, member by member: it is reused as is (downloads, tables).
+ *
+ * @param p - the parsed plan.
+ * @param planPath - its file, for messages.
+ * @returns the plan.
+ * @throws {WorldStratError} `UNREADABLE_FILE` naming the file and the member.
+ */
+export function checkSavedPlan(p: Record<string, unknown>, planPath: string): RebuildPlan {
+  const doc: DocumentSource = {
+    source: `saved plan ${planPath} (run with replan to plan again)`,
+    code: 'UNREADABLE_FILE',
+  };
+  const count = (v: unknown, at: string) => integer(doc, v, at, 0, MAX_LIST_LENGTH * 100);
+  const pool = record(doc, p.pool, 'pool');
+  for (const k of ['size', 'classified', 'outside', 'toppedUp']) count(pool[k], `pool.${k}`);
+  for (const [i, a] of list(doc, p.allocation, 'allocation').entries()) {
+    const at = `allocation[${i}]`;
+    const r = record(doc, a, at);
+    classKey(doc, r.class, `${at}.class`);
+    count(r.count, `${at}.count`);
+    count(r.poolCount, `${at}.poolCount`);
+  }
+  for (const [i, s] of list(doc, p.shortfalls, 'shortfalls').entries()) {
+    const r = record(doc, s, `shortfalls[${i}]`);
+    classKey(doc, r.class, `shortfalls[${i}].class`);
+    count(r.wanted, `shortfalls[${i}].wanted`);
+    count(r.drawn, `shortfalls[${i}].drawn`);
+  }
+  const names = matchAois(doc, p.aois, 'aois');
+  for (const [i, a] of (p.aois as unknown[]).entries())
+    planAoi(doc, a as Record<string, unknown>, `aois[${i}]`);
+  isoDate(doc, p.targetDate, 'targetDate');
+  revisitsByLevel(doc, p.revisits, 'revisits', names);
+  count(p.duplicates, 'duplicates');
+  matchShortfalls(doc, p.matchShortfalls, 'matchShortfalls');
+  count(p.searchRequests, 'searchRequests');
+  optional(p.spotMissing, (v) => {
+    for (const [i, x] of list(doc, v, 'spotMissing').entries()) text(doc, x, `spotMissing[${i}]`);
+  });
+  return p as unknown as RebuildPlan;
+}
+
+/** A class of the draw (IPCC label or joint key). */
+function classKey(doc: DocumentSource, v: unknown, at: string): void {
+  if (typeof v === 'number') finite(doc, v, at, -1e9, 1e9);
+  else text(doc, v, at, 256);
+}
+
+/** What the release tables and SPOT orders read of a plan AOI beyond the matching fields. */
+function planAoi(doc: DocumentSource, a: Record<string, unknown>, at: string): void {
+  finite(doc, a.lon, `${at}.lon`, -180, 180);
+  finite(doc, a.lat, `${at}.lat`, -90, 90);
+  text(doc, a.source, `${at}.source`, 256);
+  optional(a.parent, (v) => aoiName(doc, v, `${at}.parent`));
+  for (const k of ['landcover_id', 'SMOD_id']) if (a[k] !== null) integer(doc, a[k], `${at}.${k}`, -1e9, 1e9);
+  for (const k of ['LCCS', 'IPCC', 'SMOD']) if (a[k] !== null) text(doc, a[k], `${at}.${k}`, 256, true);
+  optional(a.spot, (v) => {
+    const s = record(doc, v, `${at}.spot`);
+    text(doc, s.id, `${at}.spot.id`);
+    isoDate(doc, s.datetime, `${at}.spot.datetime`, true);
+    if (s.cloudCover !== null) finite(doc, s.cloudCover, `${at}.spot.cloudCover`, 0, 100);
+  });
 }
 
 /**

@@ -142,3 +142,38 @@ export function worldMapSvg(points: readonly MapPoint[], options: WorldMapOption
   });
   return svgDocument(width, height, parts.join(''));
 }
+
+/**
+ * A longitude or latitude from a table cell: a finite number within ±`limit`, else undefined.
+ *
+ * @param cell - the cell's text.
+ * @param limit - 180 for longitudes, 90 for latitudes.
+ * @returns the number, or undefined.
+ */
+export function lonLatCell(cell: string | undefined, limit: number): number | undefined {
+  if (cell === undefined || cell.trim() === '') return undefined;
+  const v = Number(cell);
+  return Number.isFinite(v) && Math.abs(v) <= limit ? v : undefined;
+}
+
+/**
+ * An AOI's box from a table's `bounds` cell (`[minLon, minLat, maxLon, maxLat]` as JSON): four numbers in
+ * degrees, else undefined (the point is drawn without its box; strings would be concatenated, not added).
+ *
+ * @param cell - the cell's text.
+ * @returns the box, or undefined.
+ */
+export function boundsCell(cell: string | undefined): BBox | undefined {
+  if (cell === undefined || cell.length > 1000) return undefined;
+  let b: unknown;
+  try {
+    b = JSON.parse(cell);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(b) || b.length !== 4 || !b.every((x) => typeof x === 'number' && Number.isFinite(x)))
+    return undefined;
+  const [w, s, e, n] = b as number[];
+  const inRange = [w, e].every((x) => Math.abs(x) <= 180) && [s, n].every((y) => Math.abs(y) <= 90);
+  return inRange && s <= n ? (b as BBox) : undefined;
+}

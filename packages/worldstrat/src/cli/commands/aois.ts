@@ -2,6 +2,7 @@
 import { createAois, tileAoi3x3 } from '@worldstrat/geo-sampling';
 import { readPoisFile, writeAoisFile } from '@worldstrat/geo-sampling/node';
 import type { Command } from 'commander';
+import { checkInputFile } from '../input-file.js';
 import { areaOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
@@ -27,6 +28,7 @@ export function registerAois(program: Command, run: CliRunner): void {
     .option('--source <label>', 'source label recorded on every AOI')
     .action((points: string, _opts, cmd: Command) =>
       run<AoisOptions>(cmd, async (o, rt) => {
+        await checkInputFile(points, 'points file');
         const { pois } = await readPoisFile(points, { nameColumn: o.nameColumn, source: o.source });
         let aois = createAois(pois, o.area);
         if (o.tile3x3) aois = aois.flatMap((a) => tileAoi3x3(a));

@@ -1,8 +1,20 @@
 // `worldstrat fetch`: download matched revisits (from `worldstrat search --out`) into the release layout.
-import { readFile, stat } from 'node:fs/promises';
 import { downloadRevisits } from '@worldstrat/eo-fetch/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
+import {
+  bad,
+  type DocumentSource,
+  flag,
+  isoDate,
+  levels,
+  matchAois,
+  optional,
+  provider,
+  record,
+  revisitsByLevel,
+} from '../../executors/document-checks.node.js';
+import { readInputText } from '../input-file.js';
 import { addReadLimitOptions, concurrencyOption, type ReadLimitOptions, readLimitsFrom } from '../options.js';
 import type { CliRunner, CliRuntime } from '../runtime.js';
 import { idleTimeoutMs, parseIdleTimeout } from './download-release.js';
@@ -52,23 +64,10 @@ interface FetchCommandOptions extends ReadLimitOptions {
 
 /** Read and check a matches file written by `worldstrat search --out` (bounded size, version 1 shape). */
 async function readMatchesFile(path: string): Promise<MatchesFile> {
-  const size = await stat(path).then(
-    (s) => s.size,
-    () => 0, // reported by the read below
-  );
-  if (size > MAX_MATCHES_BYTES)
-    throw new WorldStratError(
-      'UNREADABLE_FILE',
-      `matches file ${path}: ${size} bytes, more than the ${MAX_MATCHES_BYTES} a \`worldstrat search --out\` file can hold`,
-    );
-  const text = await readFile(path, 'utf8').catch((e) => {
-    throw new WorldStratError('DATASET_NOT_FOUND', `matches file ${path}: ${(e as Error).message}`, {
-      cause: e,
-    });
-  });
-  let m: MatchesFile;
+  const text = await readInputText(path, 'matches file', MAX_MATCHES_BYTES);
+  let m: unknown;
   try {
-    m = JSON.parse(text) as MatchesFile;
+    m = JSON.parse(text);
   } catch (e) {
     throw new WorldStratError(
       'UNREADABLE_FILE',
@@ -76,22 +75,28 @@ async function readMatchesFile(path: string): Promise<MatchesFile> {
       { cause: e },
     );
   }
-  if (
-    typeof m !== 'object' ||
-    m === null ||
-    m.version !== 1 ||
-    !Array.isArray(m.aois) ||
-    typeof m.revisits !== 'object' ||
-    m.revisits === null ||
-    typeof m.provider !== 'object' ||
-    m.provider === null ||
-    !Array.isArray(m.levels)
-  )
-    throw new WorldStratError(
-      'UNREADABLE_FILE',
-      `matches file ${path} was not written by \`worldstrat search --out\` (version 1)`,
-    );
-  return m;
+  return checkMatchesFile(m, path);
+}
+
+/**
+ * Check a parsed matches file member by member (what `fetch` hands to the downloads).
+ *
+ * @param m - the parsed JSON.
+ * @param path - the file, for messages.
+ * @returns the same document, typed.
+ * @throws {WorldStratError} `UNREADABLE_FILE` naming the file and the member.
+ */
+export function checkMatchesFile(m: unknown, path: string): MatchesFile {
+  const doc: DocumentSource = { source: `matches file ${path}`, code: 'UNREADABLE_FILE' };
+  const f = record(doc, m, '(root)');
+  if (f.version !== 1) bad(doc, 'version', 'is not 1: write it again with `worldstrat search --out`');
+  provider(doc, f.provider, 'provider');
+  levels(doc, f.levels, 'levels');
+  isoDate(doc, f.targetDate, 'targetDate');
+  const names = matchAois(doc, f.aois, 'aois');
+  revisitsByLevel(doc, f.revisits, 'revisits', names);
+  optional(f.credentialsOmitted, (x) => flag(doc, x, 'credentialsOmitted'));
+  return f as unknown as MatchesFile;
 }
 
 /** Download the matched revisits with the recorded provider (URL / credentials file overridable). */

@@ -1,5 +1,4 @@
 // `worldstrat plot map|distribution|dataset`: the plots people look at, as SVG + PNG.
-import { readFile } from 'node:fs/promises';
 import { parseCsv } from '@worldstrat/core';
 import { readPoisFile } from '@worldstrat/geo-sampling/node';
 import type { Command } from 'commander';
@@ -7,15 +6,14 @@ import { WorldStratError } from '../../errors.js';
 import { plotDatasetPipeline } from '../../pipelines/plot-dataset.node.js';
 import { classDistributionSvg } from '../../plots/bar-chart.js';
 import { writePlot } from '../../plots/render-png.node.js';
-import { worldMapSvg } from '../../plots/world-map.js';
+import { boundsCell, worldMapSvg } from '../../plots/world-map.js';
+import { checkInputFile, readInputText } from '../input-file.js';
 import { addReadLimitOptions, intOption, type ReadLimitOptions, readLimitsFrom } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
 async function countColumn(path: string, column: string): Promise<Record<string, number>> {
-  const text = await readFile(path, 'utf8').catch((e) => {
-    throw new WorldStratError('DATASET_NOT_FOUND', `${path}: ${(e as Error).message}`, { cause: e });
-  });
-  const { header, rows } = parseCsv(text);
+  const text = await readInputText(path, 'table');
+  const { header, rows } = parseCsv(text, { name: path });
   if (!header.includes(column)) {
     throw new WorldStratError(
       'INVALID_ARGUMENT',
@@ -68,16 +66,11 @@ export function registerPlot(program: Command, run: CliRunner): void {
     .option('--width <px>', 'width in px', intOption('width', { min: 100, max: 20_000 }), 1200)
     .action((table: string, _opts, cmd: Command) =>
       run<PlotMapOptions>(cmd, async (o, rt) => {
+        await checkInputFile(table, 'points file');
         const { pois } = await readPoisFile(table, { checkName: false, duplicates: 'suffix' });
         const col = o.classColumn;
         const points = pois.map((p) => {
-          let bounds: [number, number, number, number] | undefined;
-          try {
-            const b = JSON.parse(p.properties.bounds ?? '');
-            if (Array.isArray(b) && b.length === 4) bounds = b as [number, number, number, number];
-          } catch {
-            bounds = undefined;
-          }
+          const bounds = boundsCell(p.properties.bounds);
           return {
             lon: p.lon,
             lat: p.lat,

@@ -7,6 +7,7 @@ import { WorldStratError } from '../../errors.js';
 import { QueueExecutor } from '../../executors/queue-executor.node.js';
 import { parseQueueUrl } from '../../executors/redis-connection.node.js';
 import { type RebuildOptions, type RebuildResult, rebuild } from '../../pipelines/rebuild.node.js';
+import { checkInputFile } from '../input-file.js';
 import {
   addReadLimitOptions,
   areaOption,
@@ -147,6 +148,7 @@ export function registerRebuild(program: Command, run: CliRunner): void {
             'INVALID_ARGUMENT',
             '--detach needs --queue (it leaves the queued jobs to workers)',
           );
+        if (o.points !== undefined) await checkInputFile(o.points, 'points file');
         const options = rebuildOptionsFrom(root, o);
         if (o.queue !== undefined && options.fetch)
           throw new WorldStratError(

@@ -12,6 +12,7 @@ import type { Aoi } from '@worldstrat/geo-sampling';
 import { readAoisFile } from '@worldstrat/geo-sampling/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
+import { checkInputFile } from '../input-file.js';
 import {
   checkDateOrder,
   concurrencyOption,
@@ -178,8 +179,10 @@ async function searchAois(o: SearchCommandOptions): Promise<Aoi[]> {
   if (o.aois !== undefined && o.bbox !== undefined)
     throw new WorldStratError('INVALID_ARGUMENT', 'give --aois <file> or --bbox <box>, not both');
   let aois: Aoi[];
-  if (o.aois) aois = await readAoisFile(o.aois);
-  else if (o.bbox) {
+  if (o.aois) {
+    await checkInputFile(o.aois, 'AOI file');
+    aois = await readAoisFile(o.aois);
+  } else if (o.bbox) {
     const b = parseBBox(o.bbox);
     aois = [
       { name: 'bbox', lon: (b[0] + b[2]) / 2, lat: (b[1] + b[3]) / 2, bounds: b, areaKm2: 0, source: 'bbox' },

@@ -1,10 +1,10 @@
 // `worldstrat split`: stratified, grouped train/val/test split of a table, or upstream's paper split.
-import { readFile } from 'node:fs/promises';
 import { parseCsv, toCsv } from '@worldstrat/core';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import { paperSplitLabels, type StratifiedSplitOptions, stratifiedSplitLabels } from '@worldstrat/stratify';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
+import { readInputText } from '../input-file.js';
 import { intOption, numberOption, seedOption } from '../options.js';
 import type { CliRunner, CliRuntime } from '../runtime.js';
 
@@ -52,10 +52,8 @@ interface SplitOptions {
 
 /** Read the table, label each row with the library's split, write the table with a `split` column. */
 async function splitAction(table: string, o: SplitOptions, rt: CliRuntime): Promise<void> {
-  const text = await readFile(table, 'utf8').catch((e) => {
-    throw new WorldStratError('DATASET_NOT_FOUND', `${table}: ${(e as Error).message}`, { cause: e });
-  });
-  const { header, rows } = parseCsv(text);
+  const text = await readInputText(table, 'table');
+  const { header, rows } = parseCsv(text, { name: table });
   const nameCol = o.nameColumn;
   if (!header.includes(nameCol)) {
     throw new WorldStratError(

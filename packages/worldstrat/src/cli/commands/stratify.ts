@@ -14,6 +14,7 @@ import {
 import { openClassRasterPathOrUrl } from '@worldstrat/stratify/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
+import { checkInputFile } from '../input-file.js';
 import {
   addReadLimitOptions,
   intOption,
@@ -72,11 +73,8 @@ async function stratifyAction(points: string, o: StratifyOptions, rt: CliRuntime
   const legend = o.landcoverLegend;
   if (legend !== 'lccs' && legend !== 'worldcover')
     throw new WorldStratError('INVALID_ARGUMENT', `--landcover-legend ${legend}: use lccs or worldcover`);
-  const { pois } = await readPoisFile(points).catch((e) => {
-    if ((e as { code?: string }).code === 'ENOENT')
-      throw new WorldStratError('DATASET_NOT_FOUND', `points file ${points} does not exist`, { cause: e });
-    throw e;
-  });
+  await checkInputFile(points, 'points file');
+  const { pois } = await readPoisFile(points);
   const readLimits = readLimitsFrom(o);
   const limits = readLimits ? { readLimits } : {};
   const landcover = await openClassRasterPathOrUrl(o.landcover, limits);
