@@ -7,6 +7,7 @@ export {
   throwIfAborted,
 } from './abort.js';
 export { type CsvCell, type ParseCsvOptions, type ParsedCsv, parseCsv, toCsv } from './csv.js';
+export { describeValue } from './describe-value.js';
 export { CORE_ERROR_CODES, CoreError, type CoreErrorCode } from './errors.js';
 export { formatIsoDay, type ParseIsoDayOptions, parseIsoDay } from './iso-day.js';
 export { natCompare, natsorted } from './natural-sort.js';

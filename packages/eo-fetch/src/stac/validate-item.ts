@@ -1,6 +1,8 @@
 // Structural checks of catalogue items: what a search hit must satisfy before its footprint, time and cloud
 // cover are trusted. Catalogues serve absurd values (lat 91, lon 500, 1e308, cloud cover "lots").
 
+import { describeValue } from '@worldstrat/core';
+
 /** An item a search skipped, and why. */
 export interface InvalidItem {
   /** Item id, or null when the item had none. */
@@ -44,16 +46,7 @@ export function describeItemId(item: unknown): string {
 }
 
 /** A value quoted for an error message, at most `max` characters (a hostile document can hold megabytes). */
-export function quoted(v: unknown, max = 80): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(v);
-  } catch {
-    text = undefined; // cyclic or too deep: say what it is instead
-  }
-  if (text === undefined) text = Array.isArray(v) ? 'an array' : typeof v;
-  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
-}
+export const quoted = (v: unknown, max = 80): string => describeValue(v, max);
 
 /**
  * Why a lon/lat position is unusable, or undefined when it is fine.

@@ -1,3 +1,4 @@
+import { describeValue } from '@worldstrat/core';
 import { MetricsError } from '../errors.js';
 
 /** Numeric array input accepted by the metrics (CHW/BCHW order). */
@@ -84,18 +85,8 @@ export function checkFinite(fn: string, what: string, data: NumericArray): void 
   }
 }
 
-/** A short, never-throwing rendering of a caller's value for messages (safe for BigInt, cycles, huge strings). */
-export function describe(value: unknown): string {
-  let text: string;
-  try {
-    if (typeof value === 'number') text = String(value);
-    else if (typeof value === 'bigint') text = `${value}n`;
-    else text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
+/** A caller's value quoted for a message (core's rendering: short, never throws). */
+export const describe = (value: unknown): string => describeValue(value);
 
 /** Checks an options argument is absent or a plain object, and returns it (`{}` when absent). */
 export function checkOptions<T extends object>(fn: string, options: T | undefined, name = 'options'): T {

@@ -1,22 +1,14 @@
 // Argument checks of the public non-TIFF functions: rasters, arrays and options come from callers, JSON
 // configs and other tools, so their shape is checked before anything is read or allocated (never re-exported).
+
+import { describeValue } from '@worldstrat/core';
 import { RasterIoError } from '../errors.js';
 import { DEFAULT_RASTER_IO_LIMITS } from '../read/limits.js';
 import { DTYPES, type Raster } from '../types.js';
 import { dtypeOfArray } from './typed-array.js';
 
-/** A short, never-throwing rendering of a caller's value for messages (BigInt, cycles, huge strings). */
-export function describeValue(value: unknown): string {
-  let text: string;
-  try {
-    if (typeof value === 'number') text = String(value);
-    else if (typeof value === 'bigint') text = `${value}n`;
-    else text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
+/** A caller's value quoted for a message (core's rendering: short, never throws). */
+export { describeValue };
 
 function invalid(message: string): never {
   throw new RasterIoError('INVALID_ARGUMENT', message);

@@ -1,14 +1,5 @@
 // Values of hostile documents quoted in error messages: short, and never a second error while quoting.
+import { describeValue } from '@worldstrat/core';
 
-/** A value for an error message; never throws (String() of a hostile object can). */
-export function showValue(v: unknown): string {
-  if (typeof v === 'number') return String(v);
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(v);
-  } catch {
-    text = undefined;
-  }
-  text ??= typeof v;
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
+/** A value for an error message (core's rendering, up to 80 characters); never throws. */
+export const showValue = (v: unknown): string => describeValue(v, 80);

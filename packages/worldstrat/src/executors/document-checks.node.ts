@@ -5,7 +5,7 @@
 // itself, so hashes of unit parameters stay what the coordinator computed.
 import { isAbsolute } from 'node:path';
 import type { BBox } from '@worldstrat/core';
-import { CoreError, parseIsoDay } from '@worldstrat/core';
+import { CoreError, describeValue, parseIsoDay } from '@worldstrat/core';
 import {
   catalogueEntryFromStacItem,
   EoFetchError,
@@ -28,17 +28,8 @@ export const MAX_LIST_LENGTH = 1_000_000;
 /** Longest text member (names, ids, URLs, messages). */
 const MAX_TEXT = 4096;
 
-/** The value as a short JSON-ish quote for messages. */
-function shown(v: unknown): string {
-  let s: string | undefined;
-  try {
-    s = JSON.stringify(v);
-  } catch {
-    s = undefined;
-  }
-  s ??= typeof v;
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
-}
+/** The value as a short quote for messages. */
+const shown = (v: unknown): string => describeValue(v, 40);
 
 /** Throw the document's typed error for the member `at`. */
 export function bad(doc: DocumentSource, at: string, what: string): never {
