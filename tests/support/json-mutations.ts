@@ -58,7 +58,8 @@ function label(path: Path): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(root)';
 }
 
-function mulberry32(seed: number): () => number {
+/** The seeded generator behind {@link jsonMutations}, for byte-level fuzzing too. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

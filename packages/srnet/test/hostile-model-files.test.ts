@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeSafetensors, type SafetensorsTensor } from '@worldstrat/raster-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonMutations, outcomeOf } from '../../../tests/support/json-mutations.js';
+import { jsonMutations, mulberry32, outcomeOf } from '../../../tests/support/json-mutations.js';
 import {
   CHECKPOINT_FORMAT,
   countParameters,
@@ -31,6 +31,7 @@ import { MAX_MODEL_PARAMETERS, modelConfigProblem } from '../src/models/architec
 import { createOnnxEngine, fileModelHandler, readCheckpointFile } from '../src/node.js';
 import { decodeOnnxModel, encodeOnnxModel, type OnnxModel } from '../src/onnx/onnx-proto.js';
 import { createOnnxEngineOn } from '../src/onnx/onnx-session.js';
+import { tinyItem } from './support/mlm-item.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'srnet-hostile-files-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -77,61 +78,19 @@ function tally(outcomes: string[]): Record<string, number> {
 // ---------------------------------------------------------------------------------------------------------------
 // STAC MLM descriptors
 
-function mlmItem(): Record<string, unknown> {
-  return {
-    type: 'Feature',
-    stac_version: '1.0.0',
-    stac_extensions: ['https://stac-extensions.github.io/mlm/v1.4.0/schema.json'],
-    id: 'tiny-x4',
-    geometry: null,
-    properties: {
-      datetime: null,
-      'mlm:name': 'tiny-x4',
-      'mlm:architecture': 'nearest + bias',
-      'mlm:tasks': ['super-resolution'],
-      'mlm:framework': 'ONNX',
-      'mlm:input': [
-        {
-          name: 'image',
-          bands: ['B04', 'B03', 'B02', { name: 'B08' }],
-          input: {
-            shape: [-1, 4, 16, 16],
-            dim_order: ['batch', 'bands', 'height', 'width'],
-            data_type: 'float32',
-          },
-          value_scaling: [
-            { type: 'z-score', mean: 1000, stddev: 250 },
-            { type: 'min-max', minimum: 0, maximum: 10000 },
-            { type: 'clip', minimum: 0, maximum: 1 },
-            { type: 'scale', value: 10000 },
-          ],
-          resize_type: null,
-          pre_processing_function: null,
-        },
-      ],
-      'mlm:output': [
-        {
-          name: 'sr',
-          tasks: ['super-resolution'],
-          result: {
-            shape: [-1, 4, 64, 64],
-            dim_order: ['batch', 'channel', 'height', 'width'],
-            data_type: 'float32',
-          },
-          post_processing_function: null,
-        },
+/** The tiny model's item with every value-scaling kind. */
+function mlmItem(): ReturnType<typeof tinyItem> {
+  return tinyItem(
+    {},
+    {
+      value_scaling: [
+        { type: 'z-score', mean: 1000, stddev: 250 },
+        { type: 'min-max', minimum: 0, maximum: 10000 },
+        { type: 'clip', minimum: 0, maximum: 1 },
+        { type: 'scale', value: 10000 },
       ],
     },
-    assets: {
-      model: {
-        href: './tiny-x4.onnx',
-        type: 'application/octet-stream; application=onnx',
-        roles: ['mlm:model'],
-        'mlm:artifact_type': 'onnx',
-      },
-    },
-    links: [],
-  };
+  );
 }
 
 function expectValidDescriptor(d: SrModelDescriptor, what: string): void {
@@ -269,18 +228,6 @@ function withConfigText(text: string): Uint8Array {
   });
 }
 
-/** mulberry32, for byte-level fuzzing. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('readOnnxModelInfo: hostile ONNX files', () => {
   it('reads the tiny export back', () => {
     const info = readOnnxModelInfo(tinyOnnx, { name: 'tiny.onnx' });
@@ -307,7 +254,7 @@ describe('readOnnxModelInfo: hostile ONNX files', () => {
   });
 
   it('300 files with 1–3 bytes changed → ok with whole, non-negative dims, or a typed error', async () => {
-    const next = random(3);
+    const next = mulberry32(3);
     const outcomes: string[] = [];
     for (let n = 0; n < 300; n++) {
       const bytes = new Uint8Array(tinyOnnx);

@@ -21,6 +21,7 @@ import { JIF_S2_BANDS, JIF_S2_MEAN, JIF_S2_STD } from '../../src/scene/normalisa
 import { superResolve } from '../../src/scene/super-resolve.js';
 import { randomStateDict } from '../onnx/reference-forward.js';
 import { makeRevisit, ramp } from '../scene/scene-helpers.js';
+import { tinyItem } from '../support/mlm-item.js';
 
 /** Per-channel constant the tiny model adds in model units (so a wrong band order or scaling shows). */
 const BIAS = [0.5, 0.25, 0, -0.25];
@@ -53,61 +54,6 @@ function tinyX4Model(size: number | string = 16): Uint8Array {
       ],
     ),
   });
-}
-
-/** An MLM STAC Item for the tiny model (the real extension's field layout). */
-function tinyItem(overrides: Record<string, unknown> = {}, inputOverrides: Record<string, unknown> = {}) {
-  return {
-    type: 'Feature',
-    stac_version: '1.0.0',
-    stac_extensions: ['https://stac-extensions.github.io/mlm/v1.4.0/schema.json'],
-    id: 'tiny-x4',
-    geometry: null,
-    properties: {
-      datetime: null,
-      'mlm:name': 'tiny-x4',
-      'mlm:architecture': 'nearest + bias',
-      'mlm:tasks': ['super-resolution'],
-      'mlm:framework': 'ONNX',
-      'mlm:input': [
-        {
-          name: 'image',
-          bands: ['B04', 'B03', 'B02', { name: 'B08' }],
-          input: {
-            shape: [-1, 4, 16, 16],
-            dim_order: ['batch', 'bands', 'height', 'width'],
-            data_type: 'float32',
-          },
-          value_scaling: [{ type: 'scale', value: 10000 }],
-          resize_type: null,
-          pre_processing_function: null,
-          ...inputOverrides,
-        },
-      ],
-      'mlm:output': [
-        {
-          name: 'sr',
-          tasks: ['super-resolution'],
-          result: {
-            shape: [-1, 4, 64, 64],
-            dim_order: ['batch', 'channel', 'height', 'width'],
-            data_type: 'float32',
-          },
-          post_processing_function: null,
-        },
-      ],
-      ...overrides,
-    },
-    assets: {
-      model: {
-        href: './tiny-x4.onnx',
-        type: 'application/octet-stream; application=onnx',
-        roles: ['mlm:model'],
-        'mlm:artifact_type': 'onnx',
-      },
-    },
-    links: [],
-  };
 }
 
 /** A 12-band DN scene: band b holds 1000·(b+1) + x + 40·y. */

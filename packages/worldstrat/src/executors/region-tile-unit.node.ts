@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import { describeValue } from '@worldstrat/core';
 import { lrRevisitPaths } from '@worldstrat/eo-fetch';
 import type { RevisitProvider } from '@worldstrat/eo-fetch/node';
 import { downloadRevisits, searchRevisits, sha256File } from '@worldstrat/eo-fetch/node';
@@ -134,8 +135,7 @@ export function checkRegionTileParams(v: unknown, doc: DocumentSource): RegionTi
   for (const k of ['weightsSha256', 'modelSha256', 'modelOnnxSha256'])
     optional(p[k], (x) => text(doc, x, k, 64));
   optional(p.engine, (x) => {
-    if (x !== 'tfjs' && x !== 'onnx')
-      bad(doc, 'engine', `${JSON.stringify(x) ?? typeof x} is not tfjs or onnx`);
+    if (x !== 'tfjs' && x !== 'onnx') bad(doc, 'engine', `${describeValue(x)} is not tfjs or onnx`);
   });
   optional(p.overlap, (x) => integer(doc, x, 'overlap', 0, 1e6));
   optional(p.batchSize, (x) => integer(doc, x, 'batchSize', 1, 1e6));
@@ -159,8 +159,7 @@ export function checkRegionTileResult(
   params: Pick<RegionTileParams, 'tile'>,
 ): RegionTileResult {
   const r = record(doc, v, 'result');
-  if (r.tile !== params.tile)
-    bad(doc, 'tile', `${JSON.stringify(r.tile) ?? typeof r.tile} is not ${params.tile}`);
+  if (r.tile !== params.tile) bad(doc, 'tile', `${describeValue(r.tile)} is not ${params.tile}`);
   // the mosaic opens `workDir/file`: only the tile's own file may be named
   if (r.file !== regionTileFile(params.tile)) bad(doc, 'file', `is not ${regionTileFile(params.tile)}`);
   if (typeof r.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(r.sha256)) bad(doc, 'sha256', 'is not a sha256');
@@ -171,7 +170,7 @@ export function checkRegionTileResult(
 
 function tileName(doc: DocumentSource, v: unknown, at: string): string {
   if (typeof v !== 'string' || !/^tile_\d{1,6}_\d{1,6}$/.test(v))
-    bad(doc, at, `${JSON.stringify(v) ?? typeof v} is not tile_<row>_<col>`);
+    bad(doc, at, `${describeValue(v)} is not tile_<row>_<col>`);
   return v;
 }
 

@@ -3,6 +3,7 @@
 // `perSecond` requests started per second (Redis clock). Slots are leases that expire, so a worker killed with
 // kill -9 cannot hold one for ever.
 import { randomUUID } from 'node:crypto';
+import { describeValue } from '@worldstrat/core';
 import type { Redis } from 'ioredis';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 
@@ -66,7 +67,7 @@ async function limitWait(what: string, run: () => Promise<unknown>): Promise<num
   if (typeof answer !== 'number' || !Number.isInteger(answer) || answer < 0 || answer > MAX_WAIT_MS)
     throw new WorldStratError(
       'QUEUE_UNAVAILABLE',
-      `${what}: the limit script answered ${JSON.stringify(answer) ?? typeof answer}, not a wait in ms`,
+      `${what}: the limit script answered ${describeValue(answer)}, not a wait in ms`,
     );
   return answer;
 }
