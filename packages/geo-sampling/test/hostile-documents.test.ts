@@ -1,8 +1,9 @@
 // Hostile documents at every entry point that reads external tables or geometry: seeded mutations of realistic
 // documents must end in a result that keeps the documented invariants or in a GeoSamplingError with a known
 // code; crafted cases pin each bug fixed at the parsing boundary (exact code, source and place in the message).
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -682,6 +683,24 @@ describe('readAoisFile / readPoisFile on hostile files', () => {
     const err = await rejected(readAoisFile(path));
     expect(err.code).toBe('PARSE_ERROR');
     expect(err.message).toBe(`'${path}': Arrow table row 0 column lon must be a finite number, got NaN`);
+  });
+
+  it('a FIFO, a folder or a device as the file: INVALID_ARGUMENT naming it, at once (a FIFO waited for ever)', async () => {
+    const fifo = join(dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    for (const read of [() => readAoisFile(fifo), () => readPoisFile(fifo)]) {
+      const err = await rejected(read());
+      expect([err.code, err.message]).toEqual([
+        'INVALID_ARGUMENT',
+        `'${fifo}': not a regular file; give a table file`,
+      ]);
+    }
+    const folder = join(dir, 'folder.geojson');
+    await mkdir(folder);
+    expect((await rejected(readAoisFile(folder))).message).toBe(
+      `'${folder}': not a regular file; give a table file`,
+    );
+    expect((await rejected(readPoisFile('/dev/zero'))).message).toContain('not a regular file');
   });
 
   it('a footer block that does not hold a record batch is a PARSE_ERROR, not an endless loop', () => {

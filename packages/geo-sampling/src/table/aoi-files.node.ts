@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import type { Aoi } from '../aoi/create-aoi.js';
@@ -53,18 +54,47 @@ function formatOf(path: string, format?: AoiFileFormat): AoiFileFormat {
   );
 }
 
+/** Largest table read as text: below V8's longest string (2^29 − 24 characters), which fails untyped. */
+const MAX_TEXT_TABLE_BYTES = 512 * 1024 * 1024;
+/** Largest Arrow table read. */
+const MAX_ARROW_TABLE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
+
+/**
+ * A table file's bytes: a regular file of at most `maxBytes` (a FIFO or device would block or never end). Opened
+ * non-blocking so a FIFO is refused instead of waiting for a writer; Node's own error for a missing file.
+ */
+async function readTableBytes(path: string, maxBytes: number): Promise<Buffer> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile())
+      throw new GeoSamplingError('INVALID_ARGUMENT', `'${path}': not a regular file; give a table file`);
+    if (info.size > maxBytes)
+      throw new GeoSamplingError(
+        'INVALID_ARGUMENT',
+        `'${path}': ${info.size} bytes is larger than the ${maxBytes} bytes a table may have`,
+      );
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+const readTableText = async (path: string): Promise<string> =>
+  (await readTableBytes(path, MAX_TEXT_TABLE_BYTES)).toString('utf8');
+
 /**
  * Reads a POI file (CSV or GeoJSON) with {@link readPois}.
  * @param path file path.
  * @param options see {@link ReadPoisOptions}.
  * @returns the POIs plus skipped / duplicate rows.
- * @throws GeoSamplingError as {@link readPois}, the message starting with the path; Node's errors for a
- *   missing file.
+ * @throws GeoSamplingError as {@link readPois}, the message starting with the path; `INVALID_ARGUMENT` for
+ *   a path that is not a regular file or is larger than 512 MiB; Node's errors for a missing file.
  * @example
  * const { pois } = await readPoisFile('unhcr_formatted.csv', PARTNER_POI_PRESETS.unhcr);
  */
 export async function readPoisFile(path: string, options: ReadPoisOptions = {}): Promise<ReadPoisResult> {
-  const text = await readFile(path, 'utf8');
+  const text = await readTableText(path);
   const ext = extname(path).toLowerCase();
   const format =
     options.format ?? (ext === '.geojson' || ext === '.json' ? 'geojson' : ext === '.csv' ? 'csv' : 'auto');
@@ -100,7 +130,9 @@ export async function writeAoisFile(
  * @param path file path; the extension picks the format unless `format` is given.
  * @param options format.
  * @returns the AOIs.
- * @throws GeoSamplingError as the format's reader, the message starting with the path.
+ * @throws GeoSamplingError as the format's reader, the message starting with the path; `INVALID_ARGUMENT` for
+ *   a path that is not a regular file or is too large (512 MiB of text, 2 GiB of Arrow); Node's errors for a
+ *   missing file.
  * @example
  * const aois = await readAoisFile('aois.csv');
  */
@@ -108,9 +140,9 @@ export async function readAoisFile(path: string, options: WriteAoisFileOptions =
   const format = formatOf(path, options.format);
   if (format === 'arrow') {
     const { aoisFromIpc } = await arrowTables(path);
-    const bytes = new Uint8Array(await readFile(path));
+    const bytes = new Uint8Array(await readTableBytes(path, MAX_ARROW_TABLE_BYTES));
     return inFile(path, () => aoisFromIpc(bytes));
   }
-  const text = await readFile(path, 'utf8');
+  const text = await readTableText(path);
   return inFile(path, () => (format === 'csv' ? readAoisCsv(text) : readAoisGeoJson(text)));
 }
