@@ -29,6 +29,8 @@ export const HOSTILE_JSON_VALUES: readonly unknown[] = [
   {},
   { a: 1 },
   { length: 1e9 },
+  // what JSON.parse makes of a document that shadows methods: String() and template literals of it throw
+  { toString: 1, valueOf: 1 },
   'é'.repeat(300_000),
   nested(2000),
 ];

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { describeValue } from '@worldstrat/core';
 import type { Codec } from '../codecs/codec.js';
 import { NODE_CODECS } from '../codecs/node-codecs.node.js';
 import { applyFloatingPointPredictor, applyHorizontalPredictor } from '../codecs/predictor.js';
@@ -184,13 +185,15 @@ function writeFailed(path: string, err: unknown): RasterIoError {
 function planWriter(path: string, o: CogWriterOptions): Plan {
   const { width, height, dtype } = o;
   if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1))
-    bad(`${path}: raster size ${width}x${height} is invalid; width and height must be positive integers`);
+    bad(
+      `${path}: raster size ${describeValue(width)}x${describeValue(height)} is invalid; width and height must be positive integers`,
+    );
   if (!(Number.isInteger(o.bands) && o.bands >= 1 && o.bands <= 65535))
-    bad(`${path}: bands must be an integer in 1..65535, got ${o.bands}`);
-  if (!(dtype in DTYPE_BYTES))
+    bad(`${path}: bands must be an integer in 1..65535, got ${describeValue(o.bands)}`);
+  if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype))
     throw new RasterIoError(
       'UNSUPPORTED_DTYPE',
-      `${path}: dtype '${dtype}' cannot be written; use one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
+      `${path}: dtype ${describeValue(dtype)} cannot be written; use one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
     );
   const tile = o.tileSize ?? 512;
   if (tile !== 256 && tile !== 512) bad(`${path}: tileSize must be 256 or 512, got ${tile}`);

@@ -667,10 +667,10 @@ function validate(raster: Raster): void {
       `raster size ${width}x${height} is invalid; width and height must be positive integers`,
     );
   }
-  if (!(dtype in DTYPE_BYTES))
+  if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, dtype))
     throw new RasterIoError(
       'UNSUPPORTED_DTYPE',
-      `dtype '${dtype}' cannot be written; use one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
+      `dtype ${describeValue(dtype)} cannot be written; use one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
     );
   if (!Array.isArray(bands) || bands.length === 0)
     throw new RasterIoError('INVALID_ARGUMENT', 'raster has no bands; pass at least one typed array');

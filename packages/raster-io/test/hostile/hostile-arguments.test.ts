@@ -1,6 +1,9 @@
 // Hostile arguments for raster-io's non-TIFF functions: rasters and options the way callers get them from JSON
 // configs, other tools and files. Seeded mutations of realistic JSON-shaped arguments must end in a valid result
 // or a RasterIoError; the crafted cases pin each fixed bug to its exact code and message.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsonMutations, outcomeOf } from '../../../../tests/support/json-mutations.js';
 import {
@@ -26,6 +29,7 @@ import {
   utmZoneForLonLat,
   warpRaster,
 } from '../../src/index.js';
+import { createCogWriter } from '../../src/node.js';
 
 const EXTRA_VALUES: readonly unknown[] = [
   Number.NaN,
@@ -72,7 +76,8 @@ function jsonRaster(width: number, height: number, bands: number, dtype: keyof t
  */
 function materialize(r: any): any {
   if (r === null || typeof r !== 'object' || !Array.isArray(r.bands)) return r;
-  const Ctor = Object.hasOwn(TYPED, r.dtype) ? TYPED[r.dtype as keyof typeof TYPED] : Float32Array;
+  const known = typeof r.dtype === 'string' && Object.hasOwn(TYPED, r.dtype);
+  const Ctor = known ? TYPED[r.dtype as keyof typeof TYPED] : Float32Array;
   const bands = r.bands.map((b: unknown) =>
     Array.isArray(b) && b.every((v) => typeof v === 'number') ? Ctor.from(b as number[]) : b,
   );
@@ -148,7 +153,9 @@ const CASES: Case[] = [
     groups: [['image']],
     call: (a) => {
       const img = a.image;
-      const data = Array.isArray(img?.data) ? Uint8Array.from(img.data) : img?.data;
+      // numbers become the typed array a caller has; anything else is passed on as given
+      const numeric = Array.isArray(img?.data) && img.data.every((v: unknown) => typeof v === 'number');
+      const data = numeric ? Uint8Array.from(img.data) : img?.data;
       return encodePng(img !== null && typeof img === 'object' ? { ...img, data } : img);
     },
     check: (out) => expect(Array.from(out.slice(0, 4))).toEqual(PNG_SIGNATURE),
@@ -552,6 +559,30 @@ describe('rasters and options of the wrong shape', () => {
       'NO_GEOREFERENCING',
       /raster\.geo is missing/,
     );
+  });
+
+  it('a dtype parsed from JSON that shadows toString is UNSUPPORTED_DTYPE, not a TypeError (both writers)', async () => {
+    const dtype = JSON.parse('{"toString":1,"valueOf":1}');
+    const raster = { width: 1, height: 1, dtype, bands: [new Uint16Array(1)] } as unknown as Raster;
+    expectError(
+      () => encodeGeoTiff(raster),
+      'UNSUPPORTED_DTYPE',
+      /^dtype \{"toString":1,"valueOf":1\} cannot/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'hostile-cog-'));
+    try {
+      const path = join(dir, 'x.tif');
+      const err = await createCogWriter(path, { width: 1, height: 1, bands: 1, dtype }).catch(
+        (e: unknown) => e,
+      );
+      expect([(err as RasterIoError).code, (err as Error).message]).toEqual([
+        'UNSUPPORTED_DTYPE',
+        expect.stringContaining(`${path}: dtype {"toString":1,"valueOf":1} cannot be written`),
+      ]);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a CRS that is neither a code nor a string as UNKNOWN_CRS', () => {
