@@ -62,4 +62,30 @@ describe('landPointTopUp', () => {
     expect(toppedUp).toBeGreaterThan(24);
     expect(new Set(rows.map((r) => r.id)).size).toBe(25);
   });
+
+  it('a huge shortfall samples at most maxBatch points a round; bad batch options are INVALID_ARGUMENT', async () => {
+    const sizes: number[] = [];
+    const topUp = landPointTopUp(
+      (pts: SamplePoint[]) => {
+        sizes.push(pts.length);
+        return [];
+      },
+      { seed: 3, firstId: 0, maxBatch: 50, minBatch: 10 },
+    );
+    await topUp('North', 1e12, 1); // 20 · 1e12 points asked for before the cap
+    await topUp('North', 1, 1);
+    expect(sizes).toEqual([50, 20]);
+    for (const bad of [
+      { maxBatch: 0 },
+      { minBatch: 1.5 },
+      { pointsPerMissing: '20' },
+      { minBatch: 9, maxBatch: 8 },
+    ])
+      expect(() => landPointTopUp(() => [], { seed: 1, firstId: 0, ...(bad as object) })).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringMatching(/^landPointTopUp: /),
+        }),
+      );
+  });
 });

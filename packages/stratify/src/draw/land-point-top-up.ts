@@ -1,5 +1,6 @@
-import { createRng } from '@worldstrat/core';
+import { createRng, describeValue } from '@worldstrat/core';
 import { type LandMask, type SamplePoint, samplePointsOnLand } from '@worldstrat/geo-sampling';
+import { StratifyError } from '../errors.js';
 import type { ClassKey } from '../rebalance/rebalance.js';
 
 /** Options of {@link landPointTopUp}. */
@@ -14,6 +15,27 @@ export interface LandPointTopUpOptions {
   pointsPerMissing?: number;
   /** Minimum batch size (default 1 000). */
   minBatch?: number;
+  /**
+   * Most points sampled in one round (default 1 000 000): a huge shortfall costs bounded memory per round, and
+   * what the rounds cannot fill is the draw's shortfall, reported or thrown as `stratifiedDraw` is told.
+   */
+  maxBatch?: number;
+}
+
+/** A batch-size option: a positive safe integer, or its default when absent. */
+function batchOption(
+  options: LandPointTopUpOptions,
+  key: 'pointsPerMissing' | 'minBatch' | 'maxBatch',
+  fallback: number,
+): number {
+  const v: unknown = options[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+    throw new StratifyError(
+      'INVALID_ARGUMENT',
+      `landPointTopUp: ${key} must be a positive integer, got ${describeValue(v)}`,
+    );
+  return v;
 }
 
 /**
@@ -23,6 +45,8 @@ export interface LandPointTopUpOptions {
  * @param classify turns new points into pool rows.
  * @param options seed, first id, mask, batch sizing.
  * @returns the callback to pass as `topUp`.
+ * @throws {StratifyError} `INVALID_ARGUMENT` for a batch option that is not a positive integer (or minBatch >
+ *   maxBatch); core's `INVALID_SEED`.
  * @example
  * const topUp = landPointTopUp((pts) => classifyPoints(pts, { landcover, smod }), { seed: 99, firstId: pool.length });
  * await stratifiedDraw(pool, (r) => r.IPCC, allocation, { seed: 1, topUp });
@@ -31,13 +55,18 @@ export function landPointTopUp<T>(
   classify: (points: SamplePoint[]) => Promise<readonly T[]> | readonly T[],
   options: LandPointTopUpOptions,
 ): (cls: ClassKey, missing: number, round: number) => Promise<readonly T[]> {
+  const perMissing = batchOption(options, 'pointsPerMissing', 20);
+  const minBatch = batchOption(options, 'minBatch', 1000);
+  const maxBatch = batchOption(options, 'maxBatch', 1_000_000);
+  if (minBatch > maxBatch)
+    throw new StratifyError(
+      'INVALID_ARGUMENT',
+      `landPointTopUp: minBatch ${minBatch} is above maxBatch ${maxBatch}`,
+    );
   const rng = createRng(options.seed);
   let nextId = options.firstId;
   return async (_cls, missing, round) => {
-    const n = Math.max(
-      options.minBatch ?? 1000,
-      (options.pointsPerMissing ?? 20) * missing * 2 ** (round - 1),
-    );
+    const n = Math.min(maxBatch, Math.max(minBatch, perMissing * missing * 2 ** (round - 1)));
     const points = await samplePointsOnLand(n, {
       rng,
       firstId: nextId,
