@@ -224,14 +224,28 @@ export function provider(doc: DocumentSource, v: unknown, at: string): void {
   const p = record(doc, v, at);
   if (p.kind === 'stac') {
     optional(p.url, (x) => httpUrl(doc, x, `${at}.url`));
-    // a provider object (asset keys…) only exists in-process; what is saved or queued names it by id
-    optional(p.provider, (x) => text(doc, x, `${at}.provider`, 64));
+    // a registry id, or the provider itself (the region pipeline queues its resolved STAC provider)
+    optional(p.provider, (x) =>
+      typeof x === 'string' ? text(doc, x, `${at}.provider`, 64) : stacProvider(doc, x, `${at}.provider`),
+    );
   } else if (p.kind === 'sentinelhub') {
     optional(p.baseUrl, (x) => httpUrl(doc, x, `${at}.baseUrl`));
     optional(p.configPath, (x) => text(doc, x, `${at}.configPath`));
     if (p.credentials !== undefined)
       bad(doc, `${at}.credentials`, 'must not be stored (workers load their own)');
   } else bad(doc, `${at}.kind`, `${shown(p.kind)} is not stac or sentinelhub`);
+}
+
+/** A STAC provider description: id, API root, collection per level and asset key per band (all text). */
+function stacProvider(doc: DocumentSource, v: unknown, at: string): void {
+  const p = record(doc, v, at);
+  text(doc, p.id, `${at}.id`, 64);
+  httpUrl(doc, p.url, `${at}.url`);
+  for (const k of ['collections', 'assetKeys'] as const)
+    for (const [key, x] of Object.entries(record(doc, p[k], `${at}.${k}`)))
+      text(doc, x, `${at}.${k}.${key}`, 256);
+  optional(p.requiresSigning, (x) => flag(doc, x, `${at}.requiresSigning`));
+  optional(p.description, (x) => text(doc, x, `${at}.description`));
 }
 
 /** An http(s) URL. */

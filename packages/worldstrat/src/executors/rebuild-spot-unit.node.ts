@@ -110,8 +110,8 @@ export function checkSpotOrderParams(v: unknown, doc: DocumentSource): RebuildSp
   const o = record(doc, p.order, 'order');
   for (const k of ['collectionName', 'collectionId']) optional(o[k], (x) => text(doc, x, `order.${k}`, 256));
   optional(o.confirm, (x) => flag(doc, x, 'order.confirm'));
-  optional(o.pollSeconds, (x) => finite(doc, x, 'order.pollSeconds', 1, 86_400));
-  optional(o.timeoutMinutes, (x) => finite(doc, x, 'order.timeoutMinutes', 1, 525_600));
+  optional(o.pollSeconds, (x) => finite(doc, x, 'order.pollSeconds', 0, 86_400));
+  optional(o.timeoutMinutes, (x) => finite(doc, x, 'order.timeoutMinutes', 0, 525_600));
   return p as unknown as RebuildSpotOrderParams;
 }
 
