@@ -191,7 +191,7 @@ export function matchedRevisit(
   integer(doc, r.n, `${at}.n`, 1, 100_000);
   catalogueEntry(doc, r.entry, `${at}.entry`);
   integer(doc, r.deltaDays, `${at}.deltaDays`, -1e6, 1e6);
-  finite(doc, r.rank, `${at}.rank`, 0, 1e12);
+  finite(doc, r.rank, `${at}.rank`, -1e12, 1e12); // weights may be any finite numbers
   finite(doc, r.areaKm2, `${at}.areaKm2`, 0, 1e8);
   finite(doc, r.coverage, `${at}.coverage`, 0, 1.001);
   isoDate(doc, r.targetDate, `${at}.targetDate`, true);
