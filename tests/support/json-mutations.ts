@@ -136,3 +136,22 @@ export async function outcomeOf(
     throw new Error(`${what}: ${message}`, { cause: e });
   }
 }
+
+/**
+ * The error of the package's own class that `f` throws; any other error, or none, fails the test saying what
+ * happened instead.
+ */
+export function typedError<E extends Error>(
+  f: () => unknown,
+  errorClass: abstract new (...args: never[]) => E,
+): E {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof errorClass) return e;
+    throw new Error(
+      `expected a ${errorClass.name}, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`,
+    );
+  }
+  throw new Error(`expected a ${errorClass.name}, nothing was thrown`);
+}

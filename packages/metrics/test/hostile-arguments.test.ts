@@ -2,7 +2,7 @@
 // and other tools. Seeded mutations of realistic JSON-shaped arguments must end in a score with the documented
 // invariants or a MetricsError; the crafted cases pin each fixed bug to its exact code and message.
 import { describe, expect, it } from 'vitest';
-import { jsonMutations, outcomeOf } from '../../../tests/support/json-mutations.js';
+import { jsonMutations, outcomeOf, typedError } from '../../../tests/support/json-mutations.js';
 import {
   batchMetrics,
   biasAdjust,
@@ -117,17 +117,7 @@ async function fuzz(c: Case, groups: string[][], count: number): Promise<Map<str
   return outcomes;
 }
 
-function thrown(f: () => unknown): MetricsError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof MetricsError) return e;
-    throw new Error(
-      `expected a MetricsError, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`,
-    );
-  }
-  throw new Error('expected a MetricsError, nothing was thrown');
-}
+const thrown = (f: () => unknown): MetricsError => typedError(f, MetricsError);
 
 function expectError(f: () => unknown, code: string, message: RegExp): void {
   const e = thrown(f);

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jsonMutations, outcomeOf } from '../../../../tests/support/json-mutations.js';
+import { jsonMutations, outcomeOf, typedError } from '../../../../tests/support/json-mutations.js';
 import {
   dnToReflectance,
   encodeGeoTiff,
@@ -345,17 +345,7 @@ describe('seeded hostile arguments end in a result or a RasterIoError', () => {
   }
 });
 
-function thrown(f: () => unknown): RasterIoError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof RasterIoError) return e;
-    throw new Error(
-      `expected a RasterIoError, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`,
-    );
-  }
-  throw new Error('expected a RasterIoError, nothing was thrown');
-}
+const thrown = (f: () => unknown): RasterIoError => typedError(f, RasterIoError);
 
 function expectError(f: () => unknown, code: string, message: RegExp): void {
   const e = thrown(f);
