@@ -155,3 +155,39 @@ export function typedError<E extends Error>(
   }
   throw new Error(`expected a ${errorClass.name}, nothing was thrown`);
 }
+
+/** Options of {@link tallyOutcomes}. */
+export interface TallyOptions<T> {
+  /** Checks an 'ok' result against the documented invariants (throw or `expect` to fail, naming `what`). */
+  check?: (result: T, what: string) => void;
+  /** Error codes the variants may end in; any other code fails the test naming the variant. */
+  allowed?: readonly string[];
+}
+
+/**
+ * Run every variant through `run` and count how each ended ('ok' or the typed error's code), as
+ * {@link outcomeOf} classifies them; 'ok' results go through `check`.
+ */
+export async function tallyOutcomes<T>(
+  mutations: Iterable<JsonMutation>,
+  errorClass: abstract new (...args: never[]) => Error & { code: string },
+  run: (doc: any, what: string) => T | Promise<T>,
+  options: TallyOptions<T> = {},
+): Promise<Map<string, number>> {
+  const tally = new Map<string, number>();
+  for (const { doc, what } of mutations) {
+    let result: T | undefined;
+    const outcome = await outcomeOf(
+      what,
+      async () => {
+        result = await run(doc, what);
+      },
+      errorClass,
+    );
+    if (options.allowed && outcome !== 'ok' && !options.allowed.includes(outcome))
+      throw new Error(`${what}: ended in ${outcome}, not one of ${options.allowed.join(', ')}`);
+    if (outcome === 'ok') options.check?.(result as T, what);
+    tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
+  }
+  return tally;
+}

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonMutations, outcomeOf } from '../../../tests/support/json-mutations.js';
+import { jsonMutations, tallyOutcomes } from '../../../tests/support/json-mutations.js';
 import {
   bandAsset,
   type CatalogueEntry,
@@ -75,27 +75,14 @@ const spotFeature: SpotFeature = {
 };
 
 /** Runs `fn` on `count` seeded variants of `doc`, checking the invariants of every 'ok' result. */
-async function mutate<T>(
+function mutate<T>(
   doc: unknown,
   count: number,
   seed: number,
   fn: (doc: any) => T | Promise<T>,
   check: (result: T, what: string) => void,
 ): Promise<Map<string, number>> {
-  const outcomes = new Map<string, number>();
-  for (const { doc: d, what } of jsonMutations(doc, count, seed, EXTRA)) {
-    let result: T | undefined;
-    const outcome = await outcomeOf(
-      what,
-      async () => {
-        result = await fn(d);
-      },
-      EoFetchError,
-    );
-    if (outcome === 'ok') check(result as T, what);
-    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-  }
-  return outcomes;
+  return tallyOutcomes(jsonMutations(doc, count, seed, EXTRA), EoFetchError, fn, { check });
 }
 
 /** Every outcome seen is one of `allowed` (the unexpected ones are listed when not). */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Field, FixedSizeList, Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonMutations, outcomeOf } from '../../../tests/support/json-mutations.js';
+import { jsonMutations, tallyOutcomes } from '../../../tests/support/json-mutations.js';
 import { aoisFromIpc, aoisToIpc, tableToAois } from '../src/arrow.js';
 import {
   type Aoi,
@@ -38,28 +38,17 @@ import { readShared } from './support.js';
 const KNOWN_CODES: readonly string[] = GEO_SAMPLING_ERROR_CODES;
 
 /** Runs `parse` on seeded variants of `doc`; every outcome is 'ok' (then `check` runs) or a known code. */
-async function tallyMutations(
+function tallyMutations(
   doc: unknown,
   count: number,
   seed: number,
   parse: (variant: unknown) => unknown,
   check: (result: unknown, what: string) => void,
 ): Promise<Map<string, number>> {
-  const tally = new Map<string, number>();
-  for (const { doc: variant, what } of jsonMutations(doc, count, seed)) {
-    let result: unknown;
-    const outcome = await outcomeOf(
-      what,
-      async () => {
-        result = await parse(variant);
-      },
-      GeoSamplingError,
-    );
-    expect(outcome === 'ok' || KNOWN_CODES.includes(outcome), `${what} → ${outcome}`).toBe(true);
-    if (outcome === 'ok') check(result, what);
-    tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
-  }
-  return tally;
+  return tallyOutcomes(jsonMutations(doc, count, seed), GeoSamplingError, parse, {
+    check,
+    allowed: KNOWN_CODES,
+  });
 }
 
 /** Both kinds of outcome happened, so the mutations reached the checks and the valid paths. */
