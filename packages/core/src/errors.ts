@@ -6,14 +6,16 @@ export const CORE_ERROR_CODES = [
   'ABORTED',
   'WRITE_FAILED',
   'INVALID_CSV',
+  'FILE_NOT_FOUND',
+  'UNREADABLE_FILE',
 ] as const;
 
 /** One of {@link CORE_ERROR_CODES}. */
 export type CoreErrorCode = (typeof CORE_ERROR_CODES)[number];
 
 /**
- * The one error class of `@worldstrat/core`: bad seeds, bad dates, malformed CSV tables, aborted sleeps and failed
- * atomic writes.
+ * The one error class of `@worldstrat/core`: bad seeds, bad dates, malformed CSV tables, aborted sleeps, failed
+ * atomic writes and files that cannot be read safely.
  *
  * @example
  * ```ts

@@ -1,2 +1,4 @@
 // Node-only helpers of @worldstrat/core.
+
+export { type ReadFileBoundedOptions, readFileBounded } from './node/read-file-bounded.node.js';
 export { type WriteCsvOptions, writeCsv, writeFileAtomic } from './node/write-file-atomic.node.js';

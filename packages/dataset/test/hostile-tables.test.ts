@@ -1,6 +1,7 @@
 // Hostile dataset tables and sidecars: seeded mutations of the release's split CSV (real upstream rows), of a
 // metadata.csv in the release's columns, of an archive's extraction marker and of a layout zip's entry names.
 // Every outcome must be a result that keeps the documented invariants or a DatasetError with its code.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
@@ -217,6 +218,20 @@ describe('split CSV: seeded mutations of upstream rows', () => {
     );
     expect((err as DatasetError).code).toBe('INVALID_ARGUMENT');
     expect((err as DatasetError).message).toContain('aois[1]: tile "hr_dataset/../.." is not a folder name');
+  });
+
+  it('an AOI list file that is a FIFO or a folder fails at once naming it (a FIFO read blocked for ever)', async () => {
+    const fifo = join(root, '..', 'aoi-list.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const [path, why] of [
+      [fifo, 'is not a regular file'],
+      [root, 'is not a regular file'],
+      [join(root, 'none.csv'), 'does not exist'],
+    ]) {
+      const err = await scanDataset(root, { aois: path, revisits: REVISITS }).catch((e: unknown) => e);
+      expect((err as DatasetError).code, path).toBe('DATASET_NOT_FOUND');
+      expect((err as DatasetError).message, path).toContain(`AOI list ${path} ${why}`);
+    }
   });
 });
 

@@ -2,6 +2,7 @@
 // with broken shapes, checkpoint metadata, TF.js artifacts on disk and configs read from JSON. Seeded mutations
 // of realistic documents must end in a typed SrnetError or a valid result, never a plain TypeError, a NaN
 // returned as data or a config that would make us allocate gigabytes.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -478,6 +479,21 @@ describe('decodeCheckpoint / readCheckpointFile: hostile checkpoint metadata', (
       const err = await errorOf(async () => decodeCheckpoint(await readCheckpointFile(path), { name: path }));
       expect(err.code, where).toBe('BAD_CHECKPOINT');
       expect(err.message, where).toContain(`${path}: ${where}`);
+    }
+  });
+
+  it('readCheckpointFile refuses a missing file, a folder and a FIFO (whose read would block) as BAD_CHECKPOINT', async () => {
+    const fifo = join(tmp, 'ckpt.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const cases: [string, string][] = [
+      [join(tmp, 'no-such.safetensors'), 'does not exist'],
+      [tmp, 'is not a regular file'],
+      [fifo, 'is not a regular file'],
+    ];
+    for (const [path, why] of cases) {
+      const err = await errorOf(() => readCheckpointFile(path));
+      expect(err.code, path).toBe('BAD_CHECKPOINT');
+      expect(err.message, path).toContain(`checkpoint ${path} ${why}`);
     }
   });
 });

@@ -26,6 +26,7 @@ import {
 import { STAGE_PAYLOAD_CHECKS } from '../src/executors/stage-handlers.node.js';
 import { readUnitOutput, writeUnitOutput } from '../src/executors/unit-output.node.js';
 import { syntheticOptions } from '../src/pipelines/demo.node.js';
+import { loadWeightsEngine } from '../src/pipelines/evaluate-models.node.js';
 import {
   checkSavedPlan,
   fingerprintOf,
@@ -253,6 +254,39 @@ describe('saved rebuild plan', () => {
     expect(r.code, r.err).toBe(4);
     expect(r.err).toContain(`UNREADABLE_FILE`);
     expect(r.err).toContain(`saved plan ${join(root, 'rebuild', 'plan.json')} is not JSON`);
+  });
+
+  it('a FIFO or a folder as plan.json fails at once, naming it (a FIFO read blocked for ever)', async () => {
+    for (const kind of ['fifo', 'folder']) {
+      const root = join(dir, `plan-${kind}`);
+      const plan = join(root, 'rebuild', 'plan.json');
+      await mkdir(join(root, 'rebuild'), { recursive: true });
+      if (kind === 'fifo') expect(spawnSync('mkfifo', [plan]).status).toBe(0);
+      else await mkdir(plan);
+      const err = await rebuild(options(root)).catch((e) => e);
+      expect(err, kind).toBeInstanceOf(WorldStratError);
+      expect(err.code, kind).toBe('UNREADABLE_FILE');
+      expect(err.message, kind).toContain(`saved plan ${plan} is not a regular file`);
+    }
+  });
+});
+
+describe('files read back from disk: FIFOs and folders in their place fail at once', () => {
+  it('--config FIFO is CONFIG_ERROR (exit 2); a weights FIFO is UNREADABLE_FILE; a synthetic.json FIFO is not reused', async () => {
+    const fifo = join(dir, 'read-back.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const r = await cli('split', join(dir, 'none.csv'), '--config', fifo);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain(`config file ${fifo}: not a regular file`);
+    const weights = await loadWeightsEngine(fifo).catch((e) => e);
+    expect(weights).toBeInstanceOf(WorldStratError);
+    expect([weights.code, weights.message]).toEqual([
+      'UNREADABLE_FILE',
+      expect.stringContaining(`weights file ${fifo} is not a regular file`),
+    ]);
+    const missing = await loadWeightsEngine(join(dir, 'none.safetensors')).catch((e) => e);
+    expect(missing.code).toBe('DATASET_NOT_FOUND');
+    expect(await syntheticOptions(fifo)).toEqual({});
   });
 });
 

@@ -1,7 +1,7 @@
 // Finds the scenes of a WorldStrat dataset on disk (release, Kaggle "core"/12bit, 8bit) and reports every problem
 // up front (missing folders: upstream issue #9; duplicate tiles: issue #12) instead of failing mid-run.
-import { readFile } from 'node:fs/promises';
 import { natCompare as naturalCompare } from '@worldstrat/core';
+import { readFileBounded } from '@worldstrat/core/node';
 import { DatasetError } from '../errors.js';
 import { HR_DIR, LR_CLOUD_MASK_SUFFIX, LR_DIR, lrDataSuffix, SPLIT_CSV_NAME } from '../layout.js';
 import { type DatasetStore, directoryStore } from './dataset-store.node.js';
@@ -187,15 +187,7 @@ async function readAoiList(
     return { names, csvSplit };
   } else {
     path = aois;
-    text = await readFile(path, 'utf8').catch((e) => {
-      throw new DatasetError(
-        'DATASET_NOT_FOUND',
-        `AOI list ${path} cannot be read: ${(e as Error).message}`,
-        {
-          cause: e,
-        },
-      );
-    });
+    text = await readAoiListFile(path);
   }
   const { header, rows } = parseLayoutTable(text, path);
   if (!header.includes('tile')) {
@@ -298,4 +290,16 @@ async function sceneEntry(
   };
   if (pan.length > 0) entry.hrPanPath = store.path(`${hrFolder}/${name}/${pan[0]}`);
   return entry;
+}
+
+/** Largest AOI list read (a CSV of tile names; WorldStrat's has 3 928 rows). */
+const MAX_AOI_LIST_BYTES = 256 << 20;
+
+/** An AOI list's text: only a regular file (a FIFO would block the read for ever) of bounded size. */
+async function readAoiListFile(path: string): Promise<string> {
+  try {
+    return (await readFileBounded(path, { maxBytes: MAX_AOI_LIST_BYTES, what: 'AOI list' })).toString('utf8');
+  } catch (e) {
+    throw new DatasetError('DATASET_NOT_FOUND', `${(e as Error).message}`, { cause: e });
+  }
 }

@@ -3,9 +3,9 @@
 // archives into the release layout (they hold hr_dataset/ and lr_dataset/ trees). Re-runs skip verified downloads (manifest) and extracted members.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@worldstrat/core/node';
+import { readFileBounded, writeFileAtomic } from '@worldstrat/core/node';
 import { redactUrl } from '@worldstrat/eo-fetch';
 import {
   type DownloadJob,
@@ -286,7 +286,11 @@ export async function downloadRelease(
   const done = new Set<string>();
   for (const f of selected) {
     if (f.kind !== 'archive' || options.extract === false) continue;
-    const marker = await readFile(markerOf(f), 'utf8').catch(() => null);
+    // A marker we cannot read as a small regular file (missing, a FIFO, a folder) means not unpacked.
+    const marker = await readFileBounded(markerOf(f), { maxBytes: 1 << 20, what: 'extraction marker' }).then(
+      (b) => b.toString('utf8'),
+      () => null,
+    );
     if (marker !== null && extractedMd5(markerOf(f), marker) === f.md5) done.add(f.name);
   }
   const jobs: DownloadJob[] = selected

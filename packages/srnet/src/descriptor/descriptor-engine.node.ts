@@ -1,7 +1,7 @@
 // Third-party SR models (ONNX + MLM descriptor) on onnxruntime-node: the engine, the whole-scene call and the
 // descriptor/model file loader. The runtime-neutral part lives in descriptor-engine.ts.
-import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { readFileBounded } from '@worldstrat/core/node';
 import { type Raster, redactUrl } from '@worldstrat/raster-io';
 import { SrnetError } from '../errors.js';
 import { loadOrtLike } from '../onnx/onnx-engine.node.js';
@@ -128,16 +128,8 @@ export async function loadModelDescriptor(
 
 async function readBounded(path: string, limit: number, what: string): Promise<Buffer> {
   try {
-    const s = await stat(path);
-    if (!s.isFile()) throw new Error('not a regular file');
-    if (s.size > limit) throw new Error(`${s.size} bytes, more than the ${limit}-byte limit`);
-    return await readFile(path);
+    return await readFileBounded(path, { maxBytes: limit, what: `${what} file` });
   } catch (cause) {
-    throw new SrnetError(
-      'BAD_MODEL_DESCRIPTOR',
-      `${path}: cannot read the ${what} file (${(cause as Error).message})`,
-      { source: path },
-      { cause },
-    );
+    throw new SrnetError('BAD_MODEL_DESCRIPTOR', (cause as Error).message, { source: path }, { cause });
   }
 }

@@ -1,9 +1,9 @@
 // A Node tf.io handler (tfjs-node's file:// is not installable here): `<dir>/model.json` + `<dir>/weights.bin`,
 // each written atomically.
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { writeFileAtomic } from '@worldstrat/core/node';
+import { readFileBounded, writeFileAtomic } from '@worldstrat/core/node';
 import { SrnetError } from '../errors.js';
 
 /**
@@ -58,17 +58,9 @@ const MAX_WEIGHTS_BYTES = 2 ** 31 - 1;
 
 async function readArtifact(path: string, limit: number): Promise<Buffer> {
   try {
-    const s = await stat(path);
-    if (!s.isFile()) throw new Error('not a regular file');
-    if (s.size > limit) throw new Error(`${s.size} bytes, more than the ${limit}-byte limit`);
-    return await readFile(path);
+    return await readFileBounded(path, { maxBytes: limit, what: 'model artifact' });
   } catch (cause) {
-    throw new SrnetError(
-      'BAD_CHECKPOINT',
-      `${path}: cannot read the model artifacts (${(cause as Error).message})`,
-      { file: path },
-      { cause },
-    );
+    throw new SrnetError('BAD_CHECKPOINT', (cause as Error).message, { file: path }, { cause });
   }
 }
 

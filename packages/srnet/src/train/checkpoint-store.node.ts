@@ -1,8 +1,9 @@
 // File-system checkpoint sink: `<dir>/last.safetensors` (periodic) and `<dir>/best.safetensors` (best validation),
 // written atomically (temp + rename) with raster-io's writeFileAtomic.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@worldstrat/core/node';
+import { readFileBounded, writeFileAtomic } from '@worldstrat/core/node';
+import { SrnetError } from '../errors.js';
 import type { CheckpointSink } from './train.js';
 
 /**
@@ -25,7 +26,23 @@ export function fileCheckpointStore(dir: string): CheckpointSink & { lastPath: s
   };
 }
 
-/** Read checkpoint bytes for `train({ resume })`. */
+/** Largest checkpoint read (Node's limit for one buffer read here; HighRes-net checkpoints are a few MB). */
+const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
+
+/**
+ * Read checkpoint bytes for `train({ resume })`: only a regular file of at most 2 GiB.
+ *
+ * @param path - the checkpoint file.
+ * @returns its bytes (decode them with `decodeCheckpoint`).
+ * @throws SrnetError `BAD_CHECKPOINT` naming the file when it is missing, not a regular file (a FIFO would
+ *   block for ever), too large or unreadable; the system error is the `cause`.
+ */
 export async function readCheckpointFile(path: string): Promise<Uint8Array> {
-  return new Uint8Array(await readFile(path));
+  try {
+    return new Uint8Array(
+      await readFileBounded(path, { maxBytes: MAX_CHECKPOINT_BYTES, what: 'checkpoint' }),
+    );
+  } catch (cause) {
+    throw new SrnetError('BAD_CHECKPOINT', (cause as Error).message, { file: path }, { cause });
+  }
 }

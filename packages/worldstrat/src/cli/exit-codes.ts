@@ -77,6 +77,7 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   INVALID_CSV: DATA, // a table file whose rows do not match its header, or with an open quote
   // input not found
   DATASET_NOT_FOUND: NOT_FOUND,
+  FILE_NOT_FOUND: NOT_FOUND,
   REVISITS_NOT_FOUND: NOT_FOUND,
   RASTER_NOT_FOUND: NOT_FOUND, // --landcover / --smod path or URL
   NO_MATCHES: NOT_FOUND,

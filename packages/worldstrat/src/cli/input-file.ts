@@ -1,11 +1,9 @@
 // User input files (matches files, tables, points/AOI files) are checked before they are read: a missing path
 // is DATASET_NOT_FOUND, a folder, FIFO or device (a FIFO's read would block for ever) or a file over the size
 // cap is UNREADABLE_FILE, each naming the file.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { WorldStratError } from '../errors.js';
-
-/** Default cap of a table or points file (bytes). */
-export const MAX_INPUT_FILE_BYTES = 1024 * 1024 * 1024;
+import { MAX_INPUT_FILE_BYTES } from '../pipelines/read-input.node.js';
 
 /**
  * Check that `path` is a regular file of at most `maxBytes`.
@@ -29,24 +27,4 @@ export async function checkInputFile(
       'UNREADABLE_FILE',
       `${what} ${path}: ${s.size} bytes, more than the ${maxBytes} read`,
     );
-}
-
-/**
- * The text of a checked input file (see {@link checkInputFile}).
- *
- * @param path - the file.
- * @param what - what it is, for messages.
- * @param maxBytes - size cap.
- * @returns its UTF-8 text.
- * @throws {WorldStratError} `DATASET_NOT_FOUND`, `UNREADABLE_FILE`.
- */
-export async function readInputText(
-  path: string,
-  what: string,
-  maxBytes = MAX_INPUT_FILE_BYTES,
-): Promise<string> {
-  await checkInputFile(path, what, maxBytes);
-  return readFile(path, 'utf8').catch((e) => {
-    throw new WorldStratError('UNREADABLE_FILE', `${what} ${path}: ${(e as Error).message}`, { cause: e });
-  });
 }

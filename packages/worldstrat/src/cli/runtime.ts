@@ -52,7 +52,10 @@ export function applyConfig<T extends object>(cmd: Command, opts: T): T {
   if (!path) return opts;
   let raw: unknown;
   try {
-    if (statSync(path).size > MAX_CONFIG_BYTES)
+    const st = statSync(path);
+    // A FIFO or device would block the read below (or never end).
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_CONFIG_BYTES)
       throw new Error(`larger than ${MAX_CONFIG_BYTES} bytes; a config file holds option values only`);
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {

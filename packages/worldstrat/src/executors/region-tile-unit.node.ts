@@ -4,7 +4,7 @@
 // whose file still matches its record (same parameters) completes without work.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { describeValue } from '@worldstrat/core';
 import { lrRevisitPaths } from '@worldstrat/eo-fetch';
@@ -18,6 +18,7 @@ import { loadModelDescriptor } from '@worldstrat/srnet/node';
 import { WorldStratError } from '../errors.js';
 import type { EngineChoice } from '../pipelines/evaluate-models.node.js';
 import type { PipelineContext } from '../pipelines/pipeline.js';
+import { readInputText } from '../pipelines/read-input.node.js';
 import { resolveSuperresolveAoi, superresolvePipeline } from '../pipelines/superresolve.node.js';
 import {
   absolutePath,
@@ -187,9 +188,9 @@ async function verifiedEarlier(p: RegionTileParams, key: string): Promise<Region
   if (!existsSync(rec) || !existsSync(tif)) return null;
   let r: TileRecord;
   try {
-    r = JSON.parse(await readFile(rec, 'utf8')) as TileRecord;
+    r = JSON.parse(await readInputText(rec, 'tile record', 1 << 20)) as TileRecord;
   } catch {
-    return null; // an unreadable record: redo the tile
+    return null; // an unreadable record (not JSON, not a regular file, too large): redo the tile
   }
   // `r?.`: a record edited to `null` is unreadable too, not a crash.
   if (r?.key !== key || typeof r.sha256 !== 'string' || (await sha256File(tif)) !== r.sha256) return null;

@@ -3,7 +3,7 @@
 // both metric modes, and write a paper-style results table (Markdown + JSON), comparison panels, training
 // curves, one SR GeoTIFF (+ PNG quicklook) and an HTML report linking everything.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import { openDataset, type SplitMode } from '@worldstrat/dataset/node';
@@ -27,6 +27,7 @@ import { type CurveSeries, trainingCurvesSvg } from '../plots/line-chart.js';
 import { writePlot } from '../plots/render-png.node.js';
 import { evaluateModels, type MethodScores, type PanelChip } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
+import { readInputBytes } from './read-input.node.js';
 import { readTrainRecord } from './read-train-history.node.js';
 import {
   type ModelSpec,
@@ -277,7 +278,7 @@ async function loadFinished(
   const want = resolveModelConfig(spec.config);
   if (JSON.stringify(record.config) !== JSON.stringify(want)) return null;
   return {
-    engineBytes: new Uint8Array(await readFile(w)),
+    engineBytes: new Uint8Array(await readInputBytes(w, 'trained weights', 2 ** 31 - 1)),
     weightsPath: w,
     history: record.history,
     steps: record.steps,

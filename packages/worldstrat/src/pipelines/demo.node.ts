@@ -1,7 +1,6 @@
 // `demo` pipeline (`pnpm demo`): synthetic mini-dataset → benchmark with small models on the CPU → table,
 // panels, curves, SR GeoTIFF and report under out/demo/, plus the two checks the README promises.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DrawRevisitOptions } from '@worldstrat/dataset';
 import { generateSyntheticDataset, metadataCsvPath } from '@worldstrat/dataset/node';
@@ -13,6 +12,7 @@ import {
 } from './benchmark.node.js';
 import { FLAT_REFERENCE_NAME } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
+import { readInputText } from './read-input.node.js';
 
 /** Options of the demo. */
 export interface DemoOptions {
@@ -131,7 +131,7 @@ export function demoChecks(rows: BenchmarkResult['rows']): DemoChecks {
 export async function syntheticOptions(path: string): Promise<Record<string, unknown>> {
   let j: unknown;
   try {
-    j = JSON.parse(await readFile(path, 'utf8'));
+    j = JSON.parse(await readInputText(path, 'synthetic dataset record', 1 << 20));
   } catch {
     return {};
   }

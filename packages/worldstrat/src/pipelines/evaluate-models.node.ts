@@ -1,6 +1,5 @@
 // `eval` pipeline: score SR models and the bicubic baseline on a split with shift-registered cPSNR / cSSIM in
 // both metric modes ('worldstrat' = upstream's crop, 'centered' = symmetric crop), keeping a few chips for panels.
-import { readFile } from 'node:fs/promises';
 import { JIF_S2_MEAN, JIF_S2_STD } from '@worldstrat/dataset';
 import type { SceneEntry, SplitMode, SplitName, WorldStratDataset } from '@worldstrat/dataset/node';
 import {
@@ -20,6 +19,7 @@ import {
 import { createInferenceEngine, createOnnxEngine } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
+import { readInputBytes } from './read-input.node.js';
 import { sliceRevisits } from './train-model.node.js';
 
 /**
@@ -296,6 +296,9 @@ export async function evaluateModels(
 /** Which engine runs a weights file. */
 export type EngineChoice = 'tfjs' | 'onnx';
 
+/** Largest weights file read (protobuf's and Node's one-buffer limit). */
+const MAX_WEIGHTS_BYTES = 2 ** 31 - 1;
+
 /**
  * Load a weights file as an inference engine: `.safetensors` (PyTorch-layout state_dict; architecture detected
  * from the keys) on TF.js or ONNX Runtime, or an `.onnx` file exported by srnet (ONNX Runtime only).
@@ -304,7 +307,8 @@ export type EngineChoice = 'tfjs' | 'onnx';
  * @param engine - 'tfjs' (default for safetensors) or 'onnx'.
  * @param options - outputSize override for safetensors (detected files default to 156×156), ORT threads.
  * @returns the engine (dispose it).
- * @throws {WorldStratError} `INVALID_ARGUMENT` for an unknown extension or an ONNX file with engine 'tfjs';
+ * @throws {WorldStratError} `DATASET_NOT_FOUND` when the file is missing; `INVALID_ARGUMENT` for an unknown
+ *   extension or an ONNX file with engine 'tfjs'; `UNREADABLE_FILE` for a folder, FIFO or file over 2 GiB;
  *   `UNREADABLE_FILE` naming the file when a .safetensors or .onnx file is corrupt, holds NaN/±Inf or
  *   non-float weights, or describes no SRCNN/HighRes-net (the srnet error, with its code, is the `cause`).
  */
@@ -313,7 +317,7 @@ export async function loadWeightsEngine(
   engine: EngineChoice = 'tfjs',
   options: { threads?: number } = {},
 ): Promise<InferenceEngine> {
-  const bytes = new Uint8Array(await readFile(path));
+  const bytes = new Uint8Array(await readInputBytes(path, 'weights file', MAX_WEIGHTS_BYTES));
   if (path.endsWith('.onnx')) {
     if (engine !== 'onnx')
       throw new WorldStratError(

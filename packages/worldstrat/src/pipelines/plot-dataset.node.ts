@@ -1,6 +1,6 @@
 // Pipeline: the plots people look at for a dataset on disk (real or synthetic): AOI world map by class, class
 // distribution, an LR / bicubic / HR panel, an animated GIF of the revisits, and an HTML report linking them.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseCsv } from '@worldstrat/core';
 import { writeFileAtomic } from '@worldstrat/core/node';
@@ -20,6 +20,7 @@ import { writePlot } from '../plots/render-png.node.js';
 import { revisitsGif } from '../plots/revisits-gif.js';
 import { boundsCell, lonLatCell, worldMapSvg } from '../plots/world-map.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
+import { readInputText } from './read-input.node.js';
 
 /** Options of {@link plotDatasetPipeline}. */
 export interface PlotDatasetOptions {
@@ -49,7 +50,7 @@ export interface PlotDatasetResult {
 async function tableRows(root: string): Promise<Record<string, string>[]> {
   for (const f of [METADATA_CSV_NAME, SPLIT_CSV_NAME]) {
     try {
-      return parseCsv(await readFile(join(root, f), 'utf8')).rows;
+      return parseCsv(await readInputText(join(root, f), 'table')).rows;
     } catch {
       // try the next table
     }

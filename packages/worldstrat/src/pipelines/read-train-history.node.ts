@@ -1,8 +1,8 @@
 // Reading back a training history JSON (`<stem>.history.json`): the file may have been edited, cut short or
 // replaced, so every member is checked before it is handed out as a TrainHistory.
-import { readFile, stat } from 'node:fs/promises';
 import type { ValidationSummary } from '@worldstrat/srnet';
 import { WorldStratError } from '../errors.js';
+import { readInputText } from './read-input.node.js';
 import type { TrainHistory } from './train-model.node.js';
 
 /** Largest history file read (a million logged steps take ≈ 25 MB). */
@@ -95,12 +95,10 @@ export async function readTrainRecord(path: string): Promise<TrainRecord> {
   };
   let text: string;
   try {
-    const { size } = await stat(path);
-    if (size > MAX_HISTORY_BYTES) unreadable(`${size} bytes is larger than ${MAX_HISTORY_BYTES}`);
-    text = await readFile(path, 'utf8');
+    text = await readInputText(path, 'training history', MAX_HISTORY_BYTES);
   } catch (e) {
-    if (e instanceof WorldStratError) throw e;
-    return unreadable(`cannot read it (${(e as Error).message})`, e);
+    // Missing or not a regular file: both unreadable histories here (the message names the file).
+    throw new WorldStratError('UNREADABLE_FILE', (e as Error).message, { cause: e });
   }
   let doc: unknown;
   try {

@@ -5,7 +5,6 @@
 // saved in <root>/rebuild/plan.json and reused by re-runs with the same options; downloads resume through
 // eo-fetch's manifests, so an interrupted rebuild continues where it stopped.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import { jointClass, type MetadataRow } from '@worldstrat/dataset';
@@ -77,6 +76,7 @@ import { searchThroughExecutor } from '../executors/rebuild-search-unit.node.js'
 import { spotThroughExecutor } from '../executors/rebuild-spot-unit.node.js';
 import { downloadThroughExecutor } from '../executors/rebuild-units.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
+import { MAX_INPUT_FILE_BYTES, readInputText, readOptionalText } from './read-input.node.js';
 
 /** Where revisits come from (see {@link RevisitProvider}). */
 export type RebuildProvider = RevisitProvider;
@@ -466,16 +466,7 @@ function planWindow(options: RebuildOptions): PlanWindow {
 
 /** The points file's text (for the plan's fingerprint), or null when the pool is sampled. */
 async function readPointsText(options: RebuildOptions): Promise<string | null> {
-  if (!options.pointsFile) return null;
-  return readFile(options.pointsFile, 'utf8').catch((e) => {
-    throw new WorldStratError(
-      'DATASET_NOT_FOUND',
-      `points file ${options.pointsFile}: ${(e as Error).message}`,
-      {
-        cause: e,
-      },
-    );
-  });
+  return options.pointsFile ? readInputText(options.pointsFile, 'points file') : null;
 }
 
 /** A pool point before classification. */
@@ -737,8 +728,7 @@ async function savedPlan(
   { log }: PipelineContext,
 ): Promise<RebuildPlan | undefined> {
   if (options.replan) return undefined;
-  const pointsText = options.pointsFile ? await readFile(options.pointsFile, 'utf8').catch(() => null) : null;
-  const fingerprint = fingerprintOf(options, pointsText);
+  const fingerprint = fingerprintOf(options, await readPointsText(options));
   const saved = await readSavedPlan(planPath);
   if (saved?.version === 1 && saved.fingerprint === fingerprint) {
     const plan = checkSavedPlan(saved, planPath);
@@ -751,7 +741,7 @@ async function savedPlan(
 
 /** The saved plan's JSON (an object or not: checked once its fingerprint matches), or undefined when absent. */
 async function readSavedPlan(planPath: string): Promise<Record<string, unknown> | undefined> {
-  const text = await readFile(planPath, 'utf8').catch(() => undefined);
+  const text = await readOptionalText(planPath, 'saved plan', MAX_INPUT_FILE_BYTES);
   if (text === undefined) return undefined;
   let doc: unknown;
   try {

@@ -1,5 +1,6 @@
 // The training-history reader against edited, cut and hostile history files: the history comes back exactly
 // as written, or UNREADABLE_FILE names the file and the member.
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,7 +108,15 @@ describe('readTrainHistory', () => {
     const missing = await failure(join(dir, 'none.history.json'));
     expect([missing.code, missing.message]).toEqual([
       'UNREADABLE_FILE',
-      expect.stringContaining('none.history.json: cannot read it'),
+      `training history ${join(dir, 'none.history.json')} does not exist`,
+    ]);
+    // A FIFO in its place is refused at once (a plain read would wait for a writer for ever).
+    const fifo = join(dir, 'fifo.history.json');
+    execFileSync('mkfifo', [fifo]);
+    const blocked = await failure(fifo);
+    expect([blocked.code, blocked.message]).toEqual([
+      'UNREADABLE_FILE',
+      expect.stringContaining(`training history ${fifo} is not a regular file`),
     ]);
   });
 

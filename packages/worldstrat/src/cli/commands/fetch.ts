@@ -14,7 +14,7 @@ import {
   record,
   revisitsByLevel,
 } from '../../executors/document-checks.node.js';
-import { readInputText } from '../input-file.js';
+import { readInputText } from '../../pipelines/read-input.node.js';
 import { addReadLimitOptions, concurrencyOption, type ReadLimitOptions, readLimitsFrom } from '../options.js';
 import type { CliRunner, CliRuntime } from '../runtime.js';
 import { idleTimeoutMs, parseIdleTimeout } from './download-release.js';

@@ -4,10 +4,11 @@ import { readPoisFile } from '@worldstrat/geo-sampling/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { plotDatasetPipeline } from '../../pipelines/plot-dataset.node.js';
+import { readInputText } from '../../pipelines/read-input.node.js';
 import { classDistributionSvg } from '../../plots/bar-chart.js';
 import { writePlot } from '../../plots/render-png.node.js';
 import { boundsCell, worldMapSvg } from '../../plots/world-map.js';
-import { checkInputFile, readInputText } from '../input-file.js';
+import { checkInputFile } from '../input-file.js';
 import { addReadLimitOptions, intOption, type ReadLimitOptions, readLimitsFrom } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 

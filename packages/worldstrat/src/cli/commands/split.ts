@@ -4,7 +4,7 @@ import { writeFileAtomic } from '@worldstrat/core/node';
 import { paperSplitLabels, type StratifiedSplitOptions, stratifiedSplitLabels } from '@worldstrat/stratify';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { readInputText } from '../input-file.js';
+import { readInputText } from '../../pipelines/read-input.node.js';
 import { intOption, numberOption, seedOption } from '../options.js';
 import type { CliRunner, CliRuntime } from '../runtime.js';
 
