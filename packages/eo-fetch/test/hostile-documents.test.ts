@@ -178,7 +178,7 @@ describe('catalogue entries from STAC items', () => {
     expect(err.code).toBe('INVALID_ITEM');
     expect(err.message).toBe('catalogue item (id {"toString":1}): item has no string id');
     expect(catalogueEntriesFromStacItems([item]).invalidItems).toEqual([
-      { id: null, reason: 'catalogue item (id {"toString":1}): item has no string id' },
+      { id: null, reason: 'items[0]: catalogue item (id {"toString":1}): item has no string id' },
     ]);
   });
 
@@ -329,17 +329,33 @@ describe('SPOT features', () => {
 describe('STAC API documents from a local server', () => {
   let server: ReplayServer;
   /** What the next answer of each route is. */
-  const current: { landing: unknown; page: unknown; item: unknown; collections: unknown } = {
+  const current: {
+    landing: unknown;
+    page: unknown;
+    item: unknown;
+    collections: unknown;
+    queryables: unknown;
+    collection: unknown;
+  } = {
     landing: null,
     page: null,
     item: null,
     collections: null,
+    queryables: null,
+    collection: null,
   };
   const routes: ReplayRoute[] = [
     { method: 'GET', path: '/', reply: () => ({ body: current.landing }) },
     { method: 'GET', path: '/conformance', reply: () => ({ body: { conformsTo: [] } }) },
     { method: 'GET', path: '/collections', reply: () => ({ body: current.collections }) },
     { method: 'GET', path: '/collections/sentinel-2-l2a/items/X', reply: () => ({ body: current.item }) },
+    {
+      method: 'GET',
+      path: '/collections/sentinel-2-l2a/queryables',
+      reply: () => ({ body: current.queryables }),
+    },
+    { method: 'GET', path: '/queryables', reply: () => ({ body: current.queryables }) },
+    { method: 'GET', path: '/collections/sentinel-2-l2a', reply: () => ({ body: current.collection }) },
     // the first page is the mutated one; a page a next link leads to is empty, so every search ends
     {
       method: 'POST',
@@ -414,6 +430,72 @@ describe('STAC API documents from a local server', () => {
       expect(out.get('ok')).toBeGreaterThan(60);
     });
   }
+
+  it('reads mutated queryables and collection documents as JSON objects, or INVALID_RESPONSE', async () => {
+    const queryables = {
+      $schema: 'https://json-schema.org/draft/2019-09/schema',
+      $id: `${server.url}/collections/sentinel-2-l2a/queryables`,
+      type: 'object',
+      title: 'Queryables for sentinel-2-l2a',
+      properties: {
+        'eo:cloud_cover': {
+          $ref: 'https://stac-extensions.github.io/eo/v1.0.0/schema.json#/definitions/eo:cloud_cover',
+        },
+        's2:mgrs_tile': { title: 'MGRS tile', type: 'string' },
+        datetime: { type: 'string', format: 'date-time' },
+      },
+      additionalProperties: true,
+    };
+    const isObject = (v: unknown) => !!v && typeof v === 'object' && !Array.isArray(v);
+    const fromQueryables = await mutate(
+      queryables,
+      150,
+      41,
+      async (d) => {
+        current.queryables = d;
+        return [await client().queryables('sentinel-2-l2a'), await client().queryables()];
+      },
+      (qs, what) => {
+        if (!qs.every(isObject)) throw new Error(`${what}: queryables`);
+      },
+    );
+    expectOnly(fromQueryables.keys(), ['ok', 'INVALID_RESPONSE']);
+    const collection = {
+      type: 'Collection',
+      id: 'sentinel-2-l2a',
+      stac_version: '1.0.0',
+      description: 'Sentinel-2 L2A',
+      license: 'proprietary',
+      extent: {
+        spatial: { bbox: [[-180, -90, 180, 90]] },
+        temporal: { interval: [['2015-06-27T10:25:31Z', null]] },
+      },
+      links: [{ rel: 'self', href: `${server.url}/collections/sentinel-2-l2a` }],
+    };
+    const fromCollection = await mutate(
+      collection,
+      150,
+      43,
+      async (d) => {
+        current.collection = d;
+        return client().collection('sentinel-2-l2a');
+      },
+      (c, what) => {
+        if (!isObject(c) || typeof c.id !== 'string') throw new Error(`${what}: collection`);
+      },
+    );
+    expectOnly(fromCollection.keys(), ['ok', 'INVALID_RESPONSE']);
+    expect(fromCollection.get('INVALID_RESPONSE')).toBeGreaterThan(0);
+  });
+
+  it('names the queryables URL and what came back when the answer is not an object', async () => {
+    current.queryables = [1, 2];
+    const err = await typedError(() => client().queryables('sentinel-2-l2a'));
+    expect(err.code).toBe('INVALID_RESPONSE');
+    expect(err.message).toBe(
+      `queryables ${server.url}/collections/sentinel-2-l2a/queryables is [1,2], not a JSON Schema object`,
+    );
+  });
 
   it('matched() answers a count or undefined for mutated numberMatched / context', async () => {
     const page = fixture('earth-search-v1-search-1.json', server.url);

@@ -110,9 +110,10 @@ export interface DownloadOptions {
   /**
    * Continue a `.partial` file left by an interrupted transfer (a killed run, a reset connection) with an HTTP
    * Range request instead of starting over (default true; GET jobs only). A server that answers 200 instead of
-   * 206, or a Content-Range that does not start at the partial size, makes the file start over. The joined file
-   * is only as trustworthy as the source's stability: for files that may change between runs, give the job an
-   * `expectedSha256` (checked over the whole file) or set `resume: false`.
+   * 206, or a Content-Range that does not continue the partial file to its end, makes the file start over; so does
+   * an ETag, Last-Modified or size that changed since the partial's first bytes (sent as `If-Range`, within a
+   * run). A partial left by an earlier run has no known version: for files that may change between runs, give
+   * the job an `expectedSha256` (checked over the whole file) or set `resume: false`.
    */
   resume?: boolean;
   /**
@@ -171,12 +172,31 @@ export const PARTIAL_SUFFIX = '.partial';
 interface Transferred {
   bytes: number;
   sha256: string;
+  /** Size of the whole file the response headers promise (Content-Length, or Content-Range's end/total). */
   declaredBytes: number | undefined;
   /** The body, when it was small enough to keep in memory. */
   held?: Uint8Array[];
 }
 
 const DEFAULT_BUFFER_BYTES = 1 << 20;
+
+/**
+ * The version of the file a `.partial` holds bytes of: a resume must continue the same version, never splice
+ * the tail of a changed file onto the head of the old one.
+ */
+interface SourceVersion {
+  etag?: string;
+  lastModified?: string;
+  /** Size of the whole file. */
+  size?: number;
+}
+
+/** A parsed `Content-Range: bytes start-end/total` (total undefined for `*`). */
+interface ContentRange {
+  start: number;
+  end: number;
+  total?: number;
+}
 
 interface HostState {
   limit: LimitFunction;
@@ -435,6 +455,8 @@ export class DownloadEngine {
         () => false,
       );
     else await unlinkQuiet(partial);
+    // what the partial file holds; unknown for a partial left by an earlier run
+    let version: SourceVersion = {};
     for (let n = 0; ; n++) {
       throwIfAborted(signal, abortError);
       let error: EoFetchError;
@@ -442,7 +464,7 @@ export class DownloadEngine {
         const got = await host.limit(async () => {
           // a host paused by Retry-After holds its queue, not global slots
           while (host.pausedUntil > Date.now()) await sleep(host.pausedUntil - Date.now(), signal);
-          return this.global(() => this.transfer(job, partial, report, hasPartial));
+          return this.global(() => this.transfer(job, partial, report, hasPartial, version));
         });
         // checks, verify hooks and the rename run outside the network slots (global and per host)
         const rec = await this.finish(job, partial, got);
@@ -452,7 +474,10 @@ export class DownloadEngine {
         error = this.clean(classifyFetchError(err, job.url, signal));
         // a transfer cut short keeps its bytes for a ranged resume; anything else starts over
         hasPartial = resumable && ['NETWORK_ERROR', 'TIMEOUT', 'ABORTED'].includes(error.code);
-        if (!hasPartial) await unlinkQuiet(partial);
+        if (!hasPartial) {
+          await unlinkQuiet(partial);
+          version = {};
+        }
       }
       if (error.code === 'ABORTED' || !isRetryable(error, this.policy)) throw error;
       if (n >= this.policy.retries)
@@ -479,6 +504,7 @@ export class DownloadEngine {
     partial: string,
     report: DownloadReport,
     hasPartial: boolean,
+    version: SourceVersion,
   ): Promise<Transferred> {
     const opts = this.options;
     const userSignal = opts.signal;
@@ -507,7 +533,12 @@ export class DownloadEngine {
         offset = 0;
       }
     }
-    if (offset > 0) headers.range = `bytes=${offset}-`;
+    if (offset > 0) {
+      headers.range = `bytes=${offset}-`;
+      // a server that honours If-Range answers the whole new file (200) when the file changed
+      const validator = ifRangeValidator(version);
+      if (validator) headers['if-range'] = validator;
+    }
     report.requests++;
     try {
       const res = opts.fetch
@@ -530,25 +561,27 @@ export class DownloadEngine {
         }
         throw await res.error();
       }
-      const declared = res.headers.get('content-length');
-      let declaredBytes =
-        declared !== null && res.headers.get('content-encoding') == null ? Number(declared) : undefined;
+      const bodyLength = declaredBodyLength(res.headers);
+      let declaredBytes = bodyLength;
       const hash = createHash('sha256');
       let bytes = 0;
       let fh: FileHandle | undefined;
-      if (offset > 0 && res.status === 206) {
-        // resume: the answer must start exactly where the partial file ends
-        const cr = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(res.headers.get('content-range') ?? '');
-        if (!cr || Number(cr[1]) !== offset) {
+      if (res.status === 206) {
+        const range = parseContentRange(res.headers.get('content-range'));
+        const seen = versionOf(res.headers, range?.total);
+        const why = partialAnswerProblem(res.headers, range, offset, bodyLength, version, seen, job);
+        if (why) {
           res.discard();
           await unlinkQuiet(partial);
-          throw new EoFetchError(
-            'SIZE_MISMATCH',
-            `${job.path}: asked to resume at byte ${offset}, got Content-Range ${JSON.stringify(res.headers.get('content-range'))}; starting over`,
-          );
+          throw new EoFetchError('SIZE_MISMATCH', `${job.path}: ${why}; starting over`);
         }
-        if (declaredBytes !== undefined) declaredBytes += offset;
-        if (cr[3] !== '*') declaredBytes = Number(cr[3]);
+        declaredBytes = range!.total ?? range!.end + 1;
+        Object.assign(version, definedOnly({ ...seen }));
+      } else {
+        // a whole file: from now on the partial holds this version
+        Object.assign(version, versionOf(res.headers, bodyLength));
+      }
+      if (offset > 0 && res.status === 206) {
         const prev = await open(partial, 'r');
         try {
           // re-hashing a large partial is progress too: keep the idle timer from firing meanwhile
@@ -566,9 +599,19 @@ export class DownloadEngine {
       // larger ones stream to the partial file
       const limit = opts.bufferBytes ?? DEFAULT_BUFFER_BYTES;
       let held: Uint8Array[] | undefined = !fh && (declaredBytes ?? 0) <= limit ? [] : undefined;
+      // a body may not run past the size its headers or the catalogue promise (endless bodies, gzip bombs)
+      const cap = Math.min(
+        declaredBytes ?? Number.POSITIVE_INFINITY,
+        job.expectedBytes ?? Number.POSITIVE_INFINITY,
+      );
       try {
         for await (const chunk of res.body) {
           att.touch();
+          if (bytes + chunk.byteLength > cap)
+            throw new EoFetchError(
+              'SIZE_MISMATCH',
+              `${job.path}: ${redactUrl(job.url)} kept sending past the ${cap} bytes ${cap === declaredBytes ? 'its headers declared' : 'the catalogue gives'}; stopped`,
+            );
           hash.update(chunk);
           bytes += chunk.byteLength;
           if (held && bytes > limit) {
@@ -600,7 +643,7 @@ export class DownloadEngine {
     if (declaredBytes !== undefined && bytes !== declaredBytes)
       throw new EoFetchError(
         'SIZE_MISMATCH',
-        `${job.path}: got ${bytes} bytes from ${safe}, Content-Length said ${declaredBytes} (truncated transfer)`,
+        `${job.path}: got ${bytes} bytes from ${safe}, the response headers said ${declaredBytes} (truncated transfer)`,
       );
     if (job.expectedBytes !== undefined && bytes !== job.expectedBytes)
       throw new EoFetchError(
@@ -665,6 +708,79 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
+}
+
+/** Length of the body as sent (undefined when absent, encoded or not a byte count). */
+function declaredBodyLength(headers: Opened['headers']): number | undefined {
+  const v = headers.get('content-length');
+  if (v === null || headers.get('content-encoding') != null || !/^\d{1,15}$/.test(v.trim())) return undefined;
+  return Number(v);
+}
+
+/** `bytes start-end/total`, or undefined when the header is absent or not a consistent range. */
+function parseContentRange(value: string | null): ContentRange | undefined {
+  const m = /^bytes (\d{1,15})-(\d{1,15})\/(\d{1,15}|\*)$/.exec(value?.trim() ?? '');
+  if (!m) return undefined;
+  const range: ContentRange = { start: Number(m[1]), end: Number(m[2]) };
+  if (m[3] !== '*') range.total = Number(m[3]);
+  if (range.end < range.start || (range.total !== undefined && range.end >= range.total)) return undefined;
+  return range;
+}
+
+/** The validators of a response (size: the whole file's, when known). */
+function versionOf(headers: Opened['headers'], size: number | undefined): SourceVersion {
+  return {
+    etag: headers.get('etag') ?? undefined,
+    lastModified: headers.get('last-modified') ?? undefined,
+    size,
+  };
+}
+
+/** The If-Range value of a known version: a strong ETag, else Last-Modified (weak ETags cannot be used). */
+function ifRangeValidator(v: SourceVersion): string | undefined {
+  if (v.etag && !v.etag.startsWith('W/')) return v.etag;
+  return v.lastModified;
+}
+
+/** What differs between the version a partial holds and the one a server now serves, or undefined. */
+function versionChange(before: SourceVersion, now: SourceVersion): string | undefined {
+  for (const [k, name] of [
+    ['etag', 'ETag'],
+    ['lastModified', 'Last-Modified'],
+    ['size', 'size'],
+  ] as const)
+    if (before[k] !== undefined && now[k] !== undefined && before[k] !== now[k])
+      return `the file changed on the server since the partial download (${name} ${JSON.stringify(before[k])} → ${JSON.stringify(now[k])})`;
+  return undefined;
+}
+
+/**
+ * Why a 206 answer cannot be appended to the `offset` bytes already held, or undefined when it can: it must
+ * cover exactly `offset` to the end of the same version of the file (a 206 to a request without Range is only
+ * accepted when it holds the whole file).
+ */
+function partialAnswerProblem(
+  headers: Opened['headers'],
+  range: ContentRange | undefined,
+  offset: number,
+  bodyLength: number | undefined,
+  before: SourceVersion,
+  now: SourceVersion,
+  job: DownloadJob,
+): string | undefined {
+  const shown = JSON.stringify(headers.get('content-range'));
+  if (offset === 0 && !(range?.start === 0 && range.end === (range.total ?? 0) - 1))
+    return `answered 206 with Content-Range ${shown} to a request for the whole file`;
+  if (!range || range.start !== offset)
+    return `asked to resume at byte ${offset}, got Content-Range ${shown}`;
+  if (range.total !== undefined && range.end !== range.total - 1)
+    return `asked for bytes ${offset} to the end, got Content-Range ${shown}`;
+  if (bodyLength !== undefined && bodyLength !== range.end - range.start + 1)
+    return `Content-Length ${bodyLength} does not match Content-Range ${shown}`;
+  const size = range.total ?? range.end + 1;
+  if (job.expectedBytes !== undefined && size !== job.expectedBytes)
+    return `Content-Range ${shown} names a ${size}-byte file, the catalogue ${job.expectedBytes} bytes`;
+  return offset > 0 ? versionChange(before, now) : undefined;
 }
 
 function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
@@ -733,7 +849,8 @@ interface OpenInit {
 }
 
 async function openWithFetch(doFetch: FetchLike, url: string, init: OpenInit): Promise<Opened> {
-  const res = await doFetch(url, init);
+  // redirects are not followed (as with node:http): headers such as x-api-key would go to any origin
+  const res = await doFetch(url, { ...init, redirect: 'manual' });
   const empty = (async function* () {})();
   return {
     ok: res.ok,

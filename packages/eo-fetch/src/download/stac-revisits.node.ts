@@ -381,6 +381,8 @@ export async function downloadStacRevisits(
     if (!byName.has(r.aoi))
       throw new EoFetchError('INVALID_ARGUMENT', `revisit ${r.aoi}-${r.n} refers to an AOI not in the list`);
   const level = options.level ?? 'L2A';
+  // every name and number becomes part of a path (manifest lookups, temp cleanup): all checked before any work
+  for (const r of revisits) lrRevisitPaths(r.aoi, r.n, level);
   // manifest paths are relative to the dataset root: the same dataset is recognised from any working directory
   const root = resolve(options.root);
   const manifest = options.manifestPath

@@ -1,5 +1,6 @@
 // JSON requests with retries: the building block of the STAC and SentinelHub clients. Browser-safe.
 import { EoFetchError, HttpError } from '../errors.js';
+import { fetchWithGuardedRedirects } from './redirects.js';
 import { parseRetryAfter, type RetryPolicy, redactUrl, redactUrlsIn, withRetry } from './retry.js';
 
 /** A `fetch`-compatible function (global fetch, undici, a test double). */
@@ -207,7 +208,8 @@ export async function requestJson<T = unknown>(
   }
   return withRetry(
     async (signal) => {
-      const res = await doFetch(url, { ...init, headers, body, signal });
+      // credential headers do not follow a redirect to another origin
+      const res = await fetchWithGuardedRedirects(doFetch, url, { ...init, headers, body, signal });
       if (!res.ok) throw await httpErrorFromResponse(res, url, options.redact);
       const text = await readTextBounded(res, url, options.maxBytes ?? DEFAULT_MAX_JSON_BYTES);
       try {

@@ -39,7 +39,7 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
  *
  * @param value - header value (`"3"`, `"Wed, 21 Oct 2015 07:28:00 GMT"`), or null
  * @param nowMs - current time (for HTTP-dates)
- * @returns milliseconds to wait (≥ 0), or undefined when absent/unparseable
+ * @returns milliseconds to wait (finite, ≥ 0), or undefined when absent/unparseable
  * @example
  * ```ts
  * parseRetryAfter('2'); // 2000
@@ -51,7 +51,8 @@ export function parseRetryAfter(
 ): number | undefined {
   if (value == null) return undefined;
   const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  // a delay of 400 digits is Infinity as a number: keep it finite (and far above any maxRetryAfterMs)
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.min(Number.MAX_SAFE_INTEGER, Math.round(Number(v) * 1000));
   const t = Date.parse(v);
   if (Number.isNaN(t)) return undefined;
   return Math.max(0, t - nowMs);

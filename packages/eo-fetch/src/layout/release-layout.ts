@@ -1,4 +1,5 @@
 // The WorldStrat release layout: where each file of an AOI lives, relative to the dataset root.
+import { describeValue } from '@worldstrat/core';
 import { EoFetchError } from '../errors.js';
 import type { S2Level } from '../stac/providers.js';
 
@@ -13,11 +14,20 @@ export type RevisitLayer =
   | 'viewAzimuthMean'
   | 'viewZenithMean';
 
+/** Longest AOI name in UTF-8 bytes: file names add about 30 bytes to it and file systems stop at 255. */
+const MAX_AOI_NAME_BYTES = 200;
+
 function checkName(aoi: string): string {
-  if (!aoi || /[/\\]|^\.\.?$/.test(aoi))
+  if (
+    typeof aoi !== 'string' ||
+    !aoi ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+    /[/\\\u0000-\u001f\u007f]|^\.\.?$/.test(aoi) ||
+    new TextEncoder().encode(aoi).length > MAX_AOI_NAME_BYTES
+  )
     throw new EoFetchError(
       'INVALID_ARGUMENT',
-      `AOI name ${JSON.stringify(aoi)} cannot be used as a folder name`,
+      `AOI name ${describeValue(aoi, 80)} cannot be used as a folder name (1 to ${MAX_AOI_NAME_BYTES} bytes, no path separators or control characters, not "." or "..")`,
     );
   return aoi;
 }

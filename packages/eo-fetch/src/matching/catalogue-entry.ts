@@ -4,6 +4,7 @@ import type { StacGeometry, StacItem } from '../stac/stac-types.js';
 import {
   describeItemId,
   type InvalidItem,
+  invalidItemReport,
   quoted,
   rfc3339Ms,
   validateStacItem,
@@ -130,12 +131,12 @@ export function catalogueEntriesFromStacItems(
     throw new EoFetchError('INVALID_ARGUMENT', `catalogue items must be an array, got ${quoted(items)}`);
   const entries: CatalogueEntry[] = [];
   const invalidItems: InvalidItem[] = [];
-  for (const it of items) {
+  for (const [i, it] of items.entries()) {
     try {
       entries.push(catalogueEntryFromStacItem(it, source));
     } catch (err) {
       if (!(err instanceof EoFetchError)) throw err;
-      invalidItems.push({ id: typeof it?.id === 'string' ? it.id : null, reason: err.message });
+      invalidItems.push(invalidItemReport(it, err.message, `items[${i}]`));
     }
   }
   return { entries, invalidItems };

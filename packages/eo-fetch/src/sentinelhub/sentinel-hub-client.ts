@@ -3,6 +3,7 @@
 // quotas and orders (dry run by default, explicit confirm, never a blind retry of order creation). Credentials
 // live in private fields and are scrubbed from every error message. Browser-safe.
 import { EoFetchError, HttpError } from '../errors.js';
+import { fetchWithGuardedRedirects } from '../http/redirects.js';
 import {
   type FetchLike,
   httpErrorFromResponse,
@@ -362,12 +363,18 @@ export class SentinelHubClient {
         const res = await withRetry(
           async (s) => {
             this.tokenRequests++;
-            const r = await doFetch(this.tokenUrl, {
-              method: 'POST',
-              headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-              body,
-              signal: s,
-            });
+            // the body holds the client secret: never re-sent to another origin by a redirect
+            const r = await fetchWithGuardedRedirects(
+              doFetch,
+              this.tokenUrl,
+              {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+                body,
+                signal: s,
+              },
+              { secretBody: true, what: 'SentinelHub token request' },
+            );
             if (!r.ok) {
               const e = await httpErrorFromResponse(r, this.tokenUrl, this.secrets);
               throw r.status === 400 || r.status === 401 || r.status === 403
@@ -419,8 +426,9 @@ export class SentinelHubClient {
   readonly fetch: FetchLike = async (url, init = {}) => {
     this.#assertOwnOrigin(url, 'SentinelHub request');
     const doFetch = this.#opts.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
+    // the bearer token (and any caller header) stays on the service origin through redirects
     const send = async () =>
-      doFetch(url, {
+      fetchWithGuardedRedirects(doFetch, url, {
         ...init,
         headers: {
           ...(init.headers as Record<string, string>),

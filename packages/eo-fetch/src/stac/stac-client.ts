@@ -12,7 +12,7 @@ import type {
   StacLink,
   StacSearchParams,
 } from './stac-types.js';
-import { type InvalidItem, quoted, validateStacItem } from './validate-item.js';
+import { type InvalidItem, invalidItemReport, quoted, validateStacItem } from './validate-item.js';
 
 /** Search capabilities a server must declare in `conformsTo` for the server to honour them. */
 export type StacCapability = 'filter' | 'query' | 'sortby' | 'fields';
@@ -403,7 +403,7 @@ export class StacClient {
     if (!q || typeof q !== 'object' || Array.isArray(q))
       throw new EoFetchError(
         'INVALID_RESPONSE',
-        `${new URL(path, this.url)} did not return a JSON Schema object`,
+        `queryables ${redactUrl(new URL(path, this.url).toString())} is ${quoted(q, 40)}, not a JSON Schema object`,
       );
     return q as Record<string, unknown>;
   }
@@ -490,11 +490,11 @@ export class StacClient {
       const raw = page.features.length;
       const features: StacItem[] = [];
       const invalidItems: InvalidItem[] = [];
-      for (const f of page.features as unknown[]) {
+      for (const [i, f] of (page.features as unknown[]).entries()) {
         const reason = validateStacItem(f, { partial: params.fields !== undefined });
         if (reason === undefined) features.push(f as StacItem);
         else {
-          const bad = { id: typeof (f as StacItem)?.id === 'string' ? (f as StacItem).id : null, reason };
+          const bad = invalidItemReport(f, reason, `features[${i}]`);
           invalidItems.push(bad);
           options.onInvalidItem?.(bad);
         }

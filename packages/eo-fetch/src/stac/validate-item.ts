@@ -39,6 +39,30 @@ export function rfc3339Ms(text: unknown): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** Longest item id accepted: ids end up in manifests, metadata files and logs. */
+export const MAX_ITEM_ID_CHARS = 1024;
+
+/** Why `id` cannot identify an item, or undefined when it can (a non-empty string, bounded, no control codes). */
+export function invalidItemId(id: unknown): string | undefined {
+  if (typeof id !== 'string' || id === '') return 'item has no string id';
+  if (id.length > MAX_ITEM_ID_CHARS)
+    return `item id of ${id.length} characters is longer than ${MAX_ITEM_ID_CHARS}`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(id)) return `item id ${quoted(id)} holds control characters`;
+  return undefined;
+}
+
+/**
+ * How an invalid item is reported: its id when that is usable, else null with its position (`at`, e.g.
+ * `features[3]`) put before the reason.
+ */
+export function invalidItemReport(item: unknown, reason: string, at: string): InvalidItem {
+  const id = (item as { id?: unknown } | null)?.id;
+  return invalidItemId(id) === undefined
+    ? { id: id as string, reason }
+    : { id: null, reason: `${at}: ${reason}` };
+}
+
 /** An item's id for a message: quoted and cut short, whatever the document holds there. */
 export function describeItemId(item: unknown): string {
   const id = (item as { id?: unknown } | null)?.id;
@@ -107,7 +131,7 @@ export function invalidGeometry(g: unknown, at = 'geometry'): string | undefined
 
 /**
  * Why a STAC item cannot be trusted, or undefined when it is fine.
- * No id, not a Feature, bad geometry or bbox, no parseable `datetime` (nor `start_datetime`/`end_datetime`), an
+ * No usable id (a string of 1 to 1024 characters without control characters), not a Feature, bad geometry or bbox, no parseable `datetime` (nor `start_datetime`/`end_datetime`), an
  * `eo:cloud_cover` that is not a number in [0, 100], or `assets` that is not an object. A missing `eo:cloud_cover` or missing `assets` is allowed (a
  * `fields` search may drop them); consumers treat them as unknown. With `partial` (a `fields` search), missing
  * `type`, `geometry`, `properties` and `datetime` are allowed too; what is present is still checked.
@@ -124,7 +148,8 @@ export function invalidGeometry(g: unknown, at = 'geometry'): string | undefined
 export function validateStacItem(item: unknown, options: { partial?: boolean } = {}): string | undefined {
   if (!item || typeof item !== 'object' || Array.isArray(item)) return 'item is not an object';
   const it = item as Record<string, unknown>;
-  if (typeof it.id !== 'string' || it.id === '') return 'item has no string id';
+  const badId = invalidItemId(it.id);
+  if (badId) return badId;
   // a `fields` search returns only what was asked for: check what is there
   const absent = (k: string) => options.partial === true && it[k] === undefined;
   if (it.type !== 'Feature' && !absent('type')) return `type is ${quoted(it.type)}, not "Feature"`;

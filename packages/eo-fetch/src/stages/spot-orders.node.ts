@@ -178,6 +178,8 @@ export async function orderSpotImagery(
   const dryRun = Boolean(options.dryRun) || !options.confirm;
   const result = emptySpotResult(dryRun);
   const wanted = aois.filter((a) => a.spot?.id);
+  // an AOI name becomes a folder of the delivery: refuse a bad one before anything is ordered (and paid)
+  for (const a of wanted) hrPaths(a.name);
   if (wanted.length < aois.length)
     context.log?.(`${aois.length - wanted.length} AOI(s) have no SPOT product in the plan: not ordered`);
   const collectionId = await resolveSpotCollection(sh, options, dryRun, result, context);

@@ -1,0 +1,119 @@
+// Redirects of requests that carry credentials. `fetch` follows a redirect to any origin with the request's
+// headers (the spec drops only Authorization there: an `x-api-key` goes along) and re-sends the body of a 307/308
+// POST (a token request's client secret). Such requests follow redirects here, one hop at a time: on the same
+// origin as they were, to another origin without their credential headers, and never with a secret body.
+// Browser-safe: a browser hides a redirect's target from script (an opaque redirect), which is then an error.
+import { EoFetchError } from '../errors.js';
+import type { FetchLike } from './request-json.js';
+import { redactUrl } from './retry.js';
+
+/** Most redirects followed for one request. */
+export const MAX_REDIRECTS = 10;
+
+/** Headers that carry no credential and may follow a redirect anywhere. */
+const PLAIN_HEADERS = new Set(['accept', 'accept-language', 'content-type', 'user-agent']);
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** How {@link fetchWithGuardedRedirects} treats a request. */
+export interface RedirectGuard {
+  /** The body holds a secret (a client secret): a redirect to another origin is refused. */
+  secretBody?: boolean;
+  /** What the request is, for messages. */
+  what?: string;
+}
+
+/** True when a request needs {@link fetchWithGuardedRedirects} (credential headers or a secret body). */
+function carriesCredentials(headers: Record<string, string>, guard: RedirectGuard): boolean {
+  return guard.secretBody === true || Object.keys(headers).some((h) => !PLAIN_HEADERS.has(h.toLowerCase()));
+}
+
+/**
+ * `fetch` that follows redirects without taking credentials along: a request with headers beyond
+ * Accept/Content-Type/User-Agent, or with a secret body, follows at most {@link MAX_REDIRECTS} redirects itself,
+ * keeping its headers on its own origin and dropping them on another (where a secret body is refused). Other
+ * requests, and callers that set `redirect` themselves, are sent as they are.
+ *
+ * @param doFetch - the fetch to send with.
+ * @param url - request URL.
+ * @param init - the request (`headers` as a plain object).
+ * @param guard - whether the body is secret, what the request is.
+ * @returns the final response.
+ * @throws {@link EoFetchError} `CREDENTIAL_SCOPE` for a secret body redirected to another origin; `HTTP_ERROR` for
+ *   a redirect without a usable Location, to a non-HTTP URL, more than {@link MAX_REDIRECTS} of them, or one a
+ *   browser hides (an opaque redirect).
+ */
+export async function fetchWithGuardedRedirects(
+  doFetch: FetchLike,
+  url: string,
+  init: RequestInit & { headers?: Record<string, string> },
+  guard: RedirectGuard = {},
+): Promise<Response> {
+  const headers = init.headers ?? {};
+  if (init.redirect !== undefined || !carriesCredentials(headers, guard)) return doFetch(url, init);
+  const what = guard.what ?? 'request';
+  const origin = new URL(url).origin;
+  let current = url;
+  let request: RequestInit & { headers: Record<string, string> } = { ...init, headers, redirect: 'manual' };
+  for (let hop = 0; ; hop++) {
+    const res = await doFetch(current, request);
+    if (res.type === 'opaqueredirect')
+      throw new EoFetchError(
+        'HTTP_ERROR',
+        `${what}: ${redactUrl(current)} redirected, and this runtime hides where to; requests with credentials only follow redirects they can check: use the final URL`,
+      );
+    if (!REDIRECT_STATUSES.has(res.status)) return res;
+    await res.body?.cancel().catch(() => {});
+    if (hop >= MAX_REDIRECTS)
+      throw new EoFetchError(
+        'HTTP_ERROR',
+        `${what}: more than ${MAX_REDIRECTS} redirects from ${redactUrl(url)}`,
+      );
+    const next = redirectTarget(res, current, what);
+    const foreign = next.origin !== origin;
+    if (foreign && guard.secretBody)
+      throw new EoFetchError(
+        'CREDENTIAL_SCOPE',
+        `${what}: ${redactUrl(current)} redirected to another origin (${next.origin}); refusing to send credentials there`,
+      );
+    request = nextRequest(request, res.status, foreign ? plainHeaders(request.headers) : request.headers);
+    current = next.href;
+  }
+}
+
+/** The absolute URL a redirect points at. */
+function redirectTarget(res: Response, from: string, what: string): URL {
+  const location = res.headers.get('location');
+  let next: URL | undefined;
+  try {
+    next = location ? new URL(location, from) : undefined;
+  } catch {
+    next = undefined;
+  }
+  if (!next || (next.protocol !== 'https:' && next.protocol !== 'http:'))
+    throw new EoFetchError(
+      'HTTP_ERROR',
+      `${what}: HTTP ${res.status} from ${redactUrl(from)} without a usable http(s) Location (${JSON.stringify(location?.slice(0, 80) ?? null)})`,
+    );
+  return next;
+}
+
+/** The request of the next hop: 303 (and 301/302 of a POST) become a GET without body, as browsers do. */
+function nextRequest(
+  req: RequestInit & { headers: Record<string, string> },
+  status: number,
+  headers: Record<string, string>,
+): RequestInit & { headers: Record<string, string> } {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const toGet =
+    (status === 303 && method !== 'HEAD') || ((status === 301 || status === 302) && method === 'POST');
+  if (!toGet) return { ...req, headers };
+  const { body: _body, ...rest } = req;
+  const kept = Object.fromEntries(
+    Object.entries(headers).filter(([h]) => h.toLowerCase() !== 'content-type'),
+  );
+  return { ...rest, method: 'GET', headers: kept };
+}
+
+function plainHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([h]) => PLAIN_HEADERS.has(h.toLowerCase())));
+}

@@ -1,0 +1,657 @@
+// Downloads and JSON requests against hostile 127.0.0.1 servers: endless bodies and gzip bombs, lying or changing
+// Content-Range / ETag between a partial download and its resume, 206/200 confusion, redirects to another origin,
+// hostile Retry-After values, huge error bodies and HTML where JSON belongs. Every case ends bounded (time, bytes
+// read, bytes on disk) in a typed error or in the right file, and never splices two versions of a file.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGzip } from 'node:zlib';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  catalogueEntriesFromStacItems,
+  type DownloadJob,
+  type DownloadOptions,
+  downloadAll,
+  downloadStacRevisits,
+  EoFetchError,
+  HttpError,
+  lrRevisitPaths,
+  type MatchedRevisit,
+  PARTIAL_SUFFIX,
+  parseRetryAfter,
+  readManifest,
+  requestJson,
+  SentinelHubClient,
+  StacClient,
+  type StacItem,
+} from '../src/node.js';
+import { validateStacItem } from '../src/stac/validate-item.js';
+import { fixture } from './support/replay-server.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A server whose answer per path is set by each test; counts requests and the bytes it managed to send. */
+interface HostileServer {
+  url: string;
+  routes: Map<string, Handler>;
+  hits: Map<string, number>;
+  requests: { path: string; headers: IncomingMessage['headers'] }[];
+  close(): Promise<void>;
+}
+
+async function startHostileServer(): Promise<HostileServer> {
+  const state = {
+    routes: new Map<string, Handler>(),
+    hits: new Map<string, number>(),
+    requests: [] as never[],
+  };
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    state.hits.set(path, (state.hits.get(path) ?? 0) + 1);
+    (state.requests as { path: string; headers: IncomingMessage['headers'] }[]).push({
+      path,
+      headers: req.headers,
+    });
+    const route = state.routes.get(path);
+    if (route) route(req, res);
+    else res.writeHead(404).end('no route');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    ...state,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Deterministic bytes of one version of a file. */
+function bytesOf(size: number, version: number): Buffer {
+  const out = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) out[i] = (i * 31 + version * 97) & 0xff;
+  return out;
+}
+
+/** Writes chunks of `chunk` bytes until the client goes away, counting what was sent in `sent.bytes`. */
+function endless(res: ServerResponse, sent: { bytes: number }, chunk = 64 * 1024): void {
+  const block = Buffer.alloc(chunk, 0x61);
+  const next = () => {
+    if (res.destroyed) return;
+    sent.bytes += block.length;
+    if (res.write(block)) setImmediate(next);
+    else res.once('drain', next);
+  };
+  next();
+}
+
+/** A full 200 answer of `body` with optional validators. */
+function whole(res: ServerResponse, body: Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'content-length': body.length,
+    ...headers,
+  });
+  res.end(body);
+}
+
+/** Headers and the first half of `body`, then a reset: what makes the engine keep a partial and resume. */
+function resetHalfway(res: ServerResponse, body: Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'content-length': body.length,
+    ...headers,
+  });
+  res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.socket?.resetAndDestroy(), 20));
+}
+
+let server: HostileServer;
+let other: HostileServer;
+let dir: string;
+beforeAll(async () => {
+  server = await startHostileServer();
+  other = await startHostileServer();
+});
+afterAll(async () => {
+  await server.close();
+  await other.close();
+});
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'eo-fetch-hostile-'));
+  for (const s of [server, other]) {
+    s.routes.clear();
+    s.hits.clear();
+    s.requests.length = 0;
+  }
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const FAST: DownloadOptions = { baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 5000, bufferBytes: 0 };
+const transports: Record<string, DownloadOptions> = {
+  'node:http': {},
+  fetch: { fetch: (u: string, i?: RequestInit) => fetch(u, i) },
+};
+const job = (name: string, extra: Partial<DownloadJob> = {}): DownloadJob => ({
+  url: `${server.url}/f/${name}`,
+  path: join(dir, 'out', name),
+  itemId: name,
+  ...extra,
+});
+
+/** The code of a failed file's error and of its cause (RETRIES_EXHAUSTED wraps the last attempt's). */
+function failureCodes(err: EoFetchError): string[] {
+  const cause = err.cause instanceof EoFetchError ? [err.cause.code] : [];
+  return [err.code, ...cause];
+}
+
+describe('bodies that do not stop', () => {
+  for (const [name, transport] of Object.entries(transports))
+    it(`stops a body streaming past the catalogue size, keeping nothing (${name})`, async () => {
+      const sent = { bytes: 0 };
+      server.routes.set('/f/endless', (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' }); // chunked, no length
+        endless(res, sent);
+      });
+      const started = Date.now();
+      const report = await downloadAll([job('endless', { expectedBytes: 1000 })], {
+        ...FAST,
+        ...transport,
+        retries: 0,
+      });
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(report.failed).toHaveLength(1);
+      expect(failureCodes(report.failed[0].error)).toEqual(['RETRIES_EXHAUSTED', 'SIZE_MISMATCH']);
+      expect(report.failed[0].error.message).toContain(
+        'kept sending past the 1000 bytes the catalogue gives',
+      );
+      expect(existsSync(join(dir, 'out', 'endless'))).toBe(false);
+      expect(existsSync(join(dir, 'out', `endless${PARTIAL_SUFFIX}`))).toBe(false);
+      // the server could only push what fits in socket buffers before the engine hung up
+      expect(sent.bytes).toBeLessThan(32 * 1024 * 1024);
+    });
+
+  for (const [name, transport] of Object.entries(transports))
+    it(`stops an endless gzip stream (a gzip bomb) at the catalogue size (${name})`, async () => {
+      server.routes.set('/f/bomb', (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' });
+        const gz = createGzip();
+        gz.pipe(res);
+        const zeros = Buffer.alloc(1 << 20);
+        const next = () => {
+          if (res.destroyed) return gz.destroy();
+          if (gz.write(zeros)) setImmediate(next);
+          else gz.once('drain', next);
+        };
+        next();
+      });
+      const started = Date.now();
+      const report = await downloadAll([job('bomb', { expectedBytes: 4096 })], {
+        ...FAST,
+        ...transport,
+        retries: 0,
+      });
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(failureCodes(report.failed[0].error)).toEqual(['RETRIES_EXHAUSTED', 'SIZE_MISMATCH']);
+      expect(existsSync(join(dir, 'out', 'bomb'))).toBe(false);
+    });
+
+  it('refuses a gzip-bombed or endless JSON answer at maxBytes, and reads only an excerpt of a huge error', async () => {
+    server.routes.set('/bomb.json', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      const gz = createGzip();
+      gz.pipe(res);
+      gz.write('{"a":"');
+      const spaces = Buffer.alloc(1 << 20, 0x20);
+      const next = () => {
+        if (res.destroyed) return gz.destroy();
+        if (gz.write(spaces)) setImmediate(next);
+        else gz.once('drain', next);
+      };
+      next();
+    });
+    const errorSent = { bytes: 0 };
+    server.routes.set('/error.json', (_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.write('{"message":"');
+      endless(res, errorSent); // a 100 MB+ error document
+    });
+    const started = Date.now();
+    const bomb = await requestJson(
+      `${server.url}/bomb.json`,
+      {},
+      { retry: { retries: 0 }, maxBytes: 1 << 20 },
+    ).then(
+      () => undefined,
+      (e) => e,
+    );
+    expect(bomb).toBeInstanceOf(EoFetchError);
+    expect(bomb.code).toBe('RESPONSE_TOO_LARGE');
+    const error = await requestJson(`${server.url}/error.json`, {}, { retry: { retries: 0 } }).then(
+      () => undefined,
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error.code).toBe('HTTP_ERROR');
+    expect(error.message).toMatch(
+      /^HTTP 400 Bad Request from http:\/\/127\.0\.0\.1:\d+\/error\.json: \{"message":"a{280}/,
+    );
+    expect(errorSent.bytes).toBeLessThan(32 * 1024 * 1024);
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+
+  it('reports HTML where JSON belongs as INVALID_RESPONSE naming the URL', async () => {
+    server.routes.set('/stac/', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><html><body>Sign in</body></html>');
+    });
+    const err = await new StacClient(`${server.url}/stac/`, { retry: { retries: 0 } }).root().then(
+      () => undefined,
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(EoFetchError);
+    expect(err.code).toBe('INVALID_RESPONSE');
+    expect(err.message).toBe(
+      `expected JSON from ${server.url}/stac/, got "<!doctype html><html><body>Sign in</body></html>"; check the endpoint URL`,
+    );
+  });
+});
+
+describe('ranges and resumes', () => {
+  /** Writes `bytes` as the partial file of `name`, as a killed run leaves it. */
+  async function leavePartial(name: string, bytes: Buffer): Promise<void> {
+    await mkdir(join(dir, 'out'), { recursive: true });
+    await writeFile(join(dir, 'out', `${name}${PARTIAL_SUFFIX}`), bytes);
+  }
+
+  const v1 = bytesOf(4000, 1);
+  const v2 = bytesOf(4000, 2);
+
+  it('starts over when a 206 does not continue the partial file (start, end, length, total)', async () => {
+    const cases: Record<string, (res: ServerResponse) => void> = {
+      // starts at 0 instead of 1000
+      start: (res) => {
+        res.writeHead(206, { 'content-range': 'bytes 0-3999/4000', 'content-length': 4000 });
+        res.end(v1);
+      },
+      // stops before the end that was asked for
+      end: (res) => {
+        res.writeHead(206, { 'content-range': 'bytes 1000-1999/4000', 'content-length': 1000 });
+        res.end(v1.subarray(1000, 2000));
+      },
+      // Content-Length and Content-Range disagree
+      length: (res) => {
+        res.writeHead(206, { 'content-range': 'bytes 1000-3999/4000', 'content-length': 100 });
+        res.end(v1.subarray(1000, 1100));
+      },
+      // names another file size than the catalogue's
+      total: (res) => {
+        res.writeHead(206, { 'content-range': 'bytes 1000-4999/5000', 'content-length': 4000 });
+        res.end(bytesOf(5000, 1).subarray(1000));
+      },
+    };
+    for (const [name, partialAnswer] of Object.entries(cases)) {
+      await leavePartial(name, v1.subarray(0, 1000));
+      server.routes.set(`/f/${name}`, (req, res) =>
+        req.headers.range ? partialAnswer(res) : whole(res, v1),
+      );
+      const report = await downloadAll([job(name, { expectedBytes: 4000 })], FAST);
+      expect(report.failed, name).toEqual([]);
+      expect(
+        server.requests.filter((r) => r.path === `/f/${name}`).map((r) => r.headers.range),
+        name,
+      ).toEqual(['bytes=1000-', undefined]);
+      expect((await readFile(join(dir, 'out', name))).equals(v1), name).toBe(true);
+    }
+  });
+
+  it('stops a 206 body that runs past its Content-Range', async () => {
+    await leavePartial('long', v1.subarray(0, 1000));
+    server.routes.set('/f/long', (req, res) => {
+      if (!req.headers.range) return whole(res, v1);
+      res.writeHead(206, { 'content-range': 'bytes 1000-3999/4000' }); // chunked: no Content-Length to stop at
+      res.write(v1.subarray(1000));
+      endless(res, { bytes: 0 });
+    });
+    const report = await downloadAll([job('long')], FAST);
+    expect(report.failed).toEqual([]);
+    expect(server.hits.get('/f/long')).toBe(2);
+    expect((await readFile(join(dir, 'out', 'long'))).equals(v1)).toBe(true);
+  });
+
+  for (const [what, first, resumed] of [
+    ['ETag', { etag: '"v1"' }, { etag: '"v2"' }],
+    [
+      'Last-Modified',
+      { etag: 'W/"weak"', 'last-modified': 'Tue, 01 Jun 2021 10:00:00 GMT' },
+      { etag: 'W/"weak"', 'last-modified': 'Wed, 02 Jun 2021 10:00:00 GMT' },
+    ],
+    ['size', {}, {}],
+  ] as const)
+    it(`never splices two versions: a file whose ${what} changed before the resume is fetched again whole`, async () => {
+      const newer = what === 'size' ? bytesOf(4200, 2) : v2;
+      let served = 0;
+      server.routes.set('/f/moving', (req, res) => {
+        served++;
+        if (served === 1) return resetHalfway(res, v1, first);
+        if (req.headers.range) {
+          // a server that ignores If-Range: the tail of the new version
+          const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range)![1]);
+          res.writeHead(206, {
+            ...resumed,
+            'content-range': `bytes ${start}-${newer.length - 1}/${newer.length}`,
+            'content-length': newer.length - start,
+          });
+          return void res.end(newer.subarray(start));
+        }
+        whole(res, newer, resumed);
+      });
+      const report = await downloadAll([job('moving')], FAST);
+      expect(report.failed).toEqual([]);
+      const sent = server.requests.map((r) => [r.headers.range !== undefined, r.headers['if-range']]);
+      const validator =
+        what === 'ETag' ? '"v1"' : what === 'size' ? undefined : first['last-modified' as never];
+      expect(sent).toEqual([
+        [false, undefined],
+        [true, validator],
+        [false, undefined],
+      ]);
+      expect((await readFile(join(dir, 'out', 'moving'))).equals(newer)).toBe(true);
+    });
+
+  it('takes the whole new file when the server honours If-Range with a 200', async () => {
+    let served = 0;
+    server.routes.set('/f/honours', (req, res) => {
+      served++;
+      if (served === 1) return resetHalfway(res, v1, { etag: '"v1"' });
+      expect(req.headers['if-range']).toBe('"v1"');
+      whole(res, v2, { etag: '"v2"' });
+    });
+    const report = await downloadAll([job('honours')], FAST);
+    expect(report.failed).toEqual([]);
+    expect(server.hits.get('/f/honours')).toBe(2);
+    expect((await readFile(join(dir, 'out', 'honours'))).equals(v2)).toBe(true);
+  });
+
+  it('refuses a 206 answering a request without Range, unless it holds the whole file', async () => {
+    server.routes.set('/f/part', (_req, res) => {
+      res.writeHead(206, { 'content-range': 'bytes 0-999/4000', 'content-length': 1000 });
+      res.end(v1.subarray(0, 1000));
+    });
+    server.routes.set('/f/all', (_req, res) => {
+      res.writeHead(206, { 'content-range': 'bytes 0-3999/4000', 'content-length': 4000 });
+      res.end(v1);
+    });
+    const report = await downloadAll([job('part'), job('all')], { ...FAST, retries: 1 });
+    expect(report.failed.map((f) => [f.job.itemId, ...failureCodes(f.error)])).toEqual([
+      ['part', 'RETRIES_EXHAUSTED', 'SIZE_MISMATCH'],
+    ]);
+    expect(report.failed[0].error.message).toContain(
+      'answered 206 with Content-Range "bytes 0-999/4000" to a request for the whole file',
+    );
+    expect(server.hits.get('/f/part')).toBe(2);
+    expect(existsSync(join(dir, 'out', 'part'))).toBe(false);
+    expect((await readFile(join(dir, 'out', 'all'))).equals(v1)).toBe(true);
+  });
+
+  it('overwrites the partial file when a ranged request is answered 200', async () => {
+    await leavePartial('ignores', Buffer.alloc(1000, 0xee));
+    server.routes.set('/f/ignores', (_req, res) => whole(res, v1));
+    const report = await downloadAll([job('ignores')], FAST);
+    expect(report.failed).toEqual([]);
+    expect(server.requests[0].headers.range).toBe('bytes=1000-');
+    expect((await readFile(join(dir, 'out', 'ignores'))).equals(v1)).toBe(true);
+  });
+
+  it('keeps the partial file of a stalled transfer for the next run, never as a verified file', async () => {
+    let served = 0;
+    server.routes.set('/f/stall', (req, res) => {
+      served++;
+      if (served > 1) {
+        const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+        res.writeHead(206, { 'content-range': `bytes ${start}-3999/4000`, 'content-length': 4000 - start });
+        return void res.end(v1.subarray(start));
+      }
+      res.writeHead(200, { 'content-length': 4000 });
+      res.write(v1.subarray(0, 1500)); // then silence
+    });
+    const manifestPath = join(dir, 'manifest.jsonl');
+    const first = await downloadAll([job('stall')], {
+      ...FAST,
+      idleTimeoutMs: 300,
+      retries: 0,
+      manifestPath,
+    });
+    expect(failureCodes(first.failed[0].error)).toEqual(['RETRIES_EXHAUSTED', 'TIMEOUT']);
+    expect(existsSync(join(dir, 'out', 'stall'))).toBe(false);
+    expect((await stat(join(dir, 'out', `stall${PARTIAL_SUFFIX}`))).size).toBe(1500);
+    expect([...(await readManifest(manifestPath)).values()].map((r) => r.status)).toEqual(['failed']);
+    const second = await downloadAll([job('stall')], { ...FAST, manifestPath });
+    expect(second.failed).toEqual([]);
+    expect(server.requests[1].headers.range).toBe('bytes=1500-');
+    expect((await readFile(join(dir, 'out', 'stall'))).equals(v1)).toBe(true);
+  });
+
+  it('leaves a file already on disk untouched when a new download of it fails', async () => {
+    await mkdir(join(dir, 'out'), { recursive: true });
+    await writeFile(join(dir, 'out', 'kept'), v1);
+    server.routes.set('/f/kept', (_req, res) => whole(res, v2.subarray(0, 10)));
+    const report = await downloadAll([job('kept', { expectedBytes: 4000 })], { ...FAST, retries: 1 });
+    expect(failureCodes(report.failed[0].error)).toEqual(['RETRIES_EXHAUSTED', 'SIZE_MISMATCH']);
+    expect((await readFile(join(dir, 'out', 'kept'))).equals(v1)).toBe(true);
+  });
+});
+
+describe('redirects', () => {
+  const secrets = {
+    password: 'pw-SECRET-1',
+    sas: 'sig-SECRET-2',
+    key: 'key-SECRET-3',
+    bearer: 'tok-SECRET-4',
+  };
+
+  for (const [name, transport] of Object.entries(transports))
+    it(`follows no redirect: nothing reaches another origin and no credential is in the error (${name})`, async () => {
+      other.routes.set('/stolen', (_req, res) => whole(res, v2Small));
+      server.routes.set('/f/away', (_req, res) => {
+        res.writeHead(302, { location: `${other.url}/stolen?sig=${secrets.sas}` });
+        res.end(`moved, your key was ${secrets.key} and ${secrets.bearer}`);
+      });
+      server.routes.set('/f/loop', (_req, res) => {
+        res.writeHead(307, { location: '/f/loop' });
+        res.end();
+      });
+      // fetch refuses URLs with userinfo: the password goes in the URL for node:http only
+      const origin = transport.fetch ? server.url : server.url.replace('//', `//user:${secrets.password}@`);
+      const url = (p: string) => `${origin}${p}?sig=${secrets.sas}`;
+      const manifestPath = join(dir, 'manifest.jsonl');
+      const report = await downloadAll(
+        [
+          job('away', { url: url('/f/away'), headers: { 'x-api-key': secrets.key } }),
+          job('loop', { url: url('/f/loop') }),
+        ],
+        {
+          ...FAST,
+          ...transport,
+          manifestPath,
+          secrets: [secrets.key],
+          authorize: () => ({ authorization: `Bearer ${secrets.bearer}` }),
+        },
+      );
+      expect(other.hits.size).toBe(0);
+      expect(server.hits.get('/f/loop')).toBe(1);
+      expect(report.failed.map((f) => [f.job.itemId, f.error.code, (f.error as HttpError).status])).toEqual([
+        ['away', 'HTTP_ERROR', 302],
+        ['loop', 'HTTP_ERROR', 307],
+      ]);
+      const text = [
+        ...report.failed.flatMap((f) => [f.error.message, String(f.error.stack)]),
+        await readFile(manifestPath, 'utf8'),
+      ].join('\n');
+      for (const s of Object.values(secrets)) expect(text).not.toContain(s);
+    });
+
+  const v2Small = bytesOf(100, 2);
+
+  const json = (body: unknown) => (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const redirect = (status: number, location: string) => (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(status, { location });
+    res.end();
+  };
+  const received = (s: HostileServer, path: string) => s.requests.filter((r) => r.path === path);
+
+  it('requestJson: credential headers stay on their origin through redirects, plain requests follow anywhere', async () => {
+    other.routes.set('/moved', json({ where: 'other' }));
+    server.routes.set('/same-target', json({ where: 'same' }));
+    server.routes.set('/same', redirect(301, '/same-target'));
+    server.routes.set('/away', redirect(307, `${other.url}/moved`));
+    const headers = { 'x-api-key': secrets.key, authorization: `Bearer ${secrets.bearer}` };
+    expect(await requestJson(`${server.url}/same`, { headers })).toEqual({ where: 'same' });
+    expect(received(server, '/same-target')[0]?.headers['x-api-key']).toBe(secrets.key);
+    expect(await requestJson(`${server.url}/away`, { method: 'POST', headers, body: { q: 1 } })).toEqual({
+      where: 'other',
+    });
+    const there = received(other, '/moved');
+    expect(there).toHaveLength(1);
+    expect(there[0]?.headers['x-api-key']).toBeUndefined();
+    expect(there[0]?.headers.authorization).toBeUndefined();
+    expect(there[0]?.headers.accept).toBe('application/json');
+    // without credential headers the runtime's own redirect handling applies
+    expect(await requestJson(`${server.url}/away`)).toEqual({ where: 'other' });
+  });
+
+  it('requestJson: redirect loops, Locations that are not http(s) and missing ones are HTTP_ERROR, bounded', async () => {
+    server.routes.set('/loop', redirect(302, '/loop'));
+    server.routes.set('/file', redirect(302, 'file:///etc/passwd'));
+    server.routes.set('/none', (_req, res) => res.writeHead(302).end());
+    const headers = { 'x-api-key': secrets.key };
+    for (const [path, message] of [
+      ['/loop', 'more than 10 redirects'],
+      ['/file', 'without a usable http(s) Location ("file:///etc/passwd")'],
+      ['/none', 'without a usable http(s) Location (null)'],
+    ]) {
+      const err = await requestJson(`${server.url}${path}`, { headers }).catch((e: unknown) => e);
+      expect(err, path).toBeInstanceOf(EoFetchError);
+      expect((err as EoFetchError).code, path).toBe('HTTP_ERROR');
+      expect((err as EoFetchError).message, path).toContain(message);
+      expect((err as EoFetchError).message).not.toContain(secrets.key);
+    }
+    expect(server.hits.get('/loop')).toBe(11);
+  });
+
+  it('a SentinelHub token request redirected to another origin never re-sends the client secret', async () => {
+    other.routes.set('/token', json({ access_token: 'stolen', expires_in: 3600 }));
+    server.routes.set('/oauth/token', redirect(307, `${other.url}/token`));
+    const client = new SentinelHubClient(
+      { clientId: 'cid', clientSecret: secrets.password },
+      { baseUrl: server.url, retry: { retries: 0 } },
+    );
+    const err = await client.accessToken().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EoFetchError);
+    expect((err as EoFetchError).code).toBe('CREDENTIAL_SCOPE');
+    expect((err as EoFetchError).message).toContain(`redirected to another origin (${other.url})`);
+    expect((err as EoFetchError).message).not.toContain(secrets.password);
+    expect(other.hits.size).toBe(0);
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads hostile values as a finite wait or nothing', () => {
+    const now = Date.UTC(2024, 0, 1);
+    expect(parseRetryAfter('-1', now)).toBe(0); // read as a date in 2001: already past
+    expect(parseRetryAfter('1e309', now)).toBeUndefined();
+    expect(parseRetryAfter('9'.repeat(400), now)).toBe(Number.MAX_SAFE_INTEGER); // was Infinity
+    expect(parseRetryAfter('Sat, 01 Jan 10000 00:00:00 GMT', now)).toBe(253402300800000 - now);
+    expect(parseRetryAfter(' 2 ', now)).toBe(2000);
+  });
+
+  it('waits a bounded time whatever the server asks, and fails long waits at once', async () => {
+    const values = {
+      negative: '-1',
+      overflow: '1e309',
+      year10000: 'Sat, 01 Jan 10000 00:00:00 GMT',
+      huge: '9'.repeat(400),
+    };
+    for (const [name, value] of Object.entries(values)) {
+      let served = 0;
+      server.routes.set(`/f/${name}`, (_req, res) => {
+        if (served++ === 0) return void res.writeHead(429, { 'retry-after': value }).end('slow down');
+        whole(res, v1Small);
+      });
+    }
+    const started = Date.now();
+    const report = await downloadAll(
+      Object.keys(values).map((n) => job(n)),
+      FAST,
+    );
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(report.failed.map((f) => [f.job.itemId, f.error.code])).toEqual([
+      ['year10000', 'RATE_LIMITED'],
+      ['huge', 'RATE_LIMITED'],
+    ]);
+    const huge = report.failed[1].error;
+    expect(huge.message).toContain('the server asks to wait 9007199254741 s (Retry-After)');
+    expect((huge.cause as HttpError).retryAfterMs).toBe(Number.MAX_SAFE_INTEGER);
+    expect(report.downloaded).toBe(2);
+  });
+
+  const v1Small = bytesOf(100, 1);
+});
+
+describe('item ids and AOI names that become paths', () => {
+  const item: StacItem = fixture('earth-search-v1-search-1.json').features[0];
+
+  it('refuses item ids over 1024 characters or with control characters, naming the item position', () => {
+    const long = { ...structuredClone(item), id: 'S2'.repeat(600) };
+    const control = { ...structuredClone(item), id: 'S2A\u0000x' };
+    expect(validateStacItem(long)).toBe('item id of 1200 characters is longer than 1024');
+    expect(validateStacItem(control)).toBe('item id "S2A\\u0000x" holds control characters');
+    expect(validateStacItem({ ...structuredClone(item), id: 'a'.repeat(1024) })).toBeUndefined();
+    const { entries, invalidItems } = catalogueEntriesFromStacItems([item, long, control]);
+    expect(entries.map((e) => e.id)).toEqual([item.id]);
+    expect(invalidItems).toEqual([
+      {
+        id: null,
+        reason: `items[1]: catalogue item "${'S2'.repeat(38)}...: item id of 1200 characters is longer than 1024`,
+      },
+      {
+        id: null,
+        reason: 'items[2]: catalogue item "S2A\\u0000x": item id "S2A\\u0000x" holds control characters',
+      },
+    ]);
+  });
+
+  it('refuses AOI names that cannot be folder names, before reading a manifest or writing anything', async () => {
+    for (const bad of ['a/b', '..', 'a\u0000b', 'x'.repeat(201), 'é'.repeat(101)])
+      expect(() => lrRevisitPaths(bad, 1, 'L2A')).toThrowError(
+        expect.objectContaining({
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringContaining('cannot be used as a folder name'),
+        }),
+      );
+    expect(lrRevisitPaths('é'.repeat(100), 1, 'L2A').dir).toBe(`lr_dataset/${'é'.repeat(100)}/L2A`);
+    // the manifest is a folder here: reading it would fail with another error than the name check
+    const manifestPath = join(dir, 'manifest-dir');
+    await mkdir(manifestPath);
+    const aoi = { name: 'bad\u0000name', bounds: [30, -2, 30.01, -1.99] as [number, number, number, number] };
+    const revisit = { aoi: aoi.name, n: 1, entry: { id: 'x' } } as unknown as MatchedRevisit;
+    const err = await downloadStacRevisits([aoi], [revisit], {
+      root: dir,
+      provider: 'earth-search',
+      manifestPath,
+    }).then(
+      () => undefined,
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(EoFetchError);
+    expect(err.code).toBe('INVALID_ARGUMENT');
+    expect(err.message).toMatch(/^AOI name "bad\\u0000name" cannot be used as a folder name/);
+  });
+});
