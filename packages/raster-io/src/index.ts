@@ -66,6 +66,12 @@ export { SAFETENSORS_DTYPE_BYTES, SAFETENSORS_DTYPES } from './safetensors/safet
 export type { BlockCacheOptions } from './source/block-cache.js';
 export { blockCache, DEFAULT_BLOCK_CACHE } from './source/block-cache.js';
 export type { ByteSource, LentFile } from './source/byte-source.js';
+export {
+  fetchWithGuardedRedirects,
+  type GuardedRedirectFailure,
+  MAX_REDIRECTS,
+  type RedirectGuard,
+} from './source/guarded-redirects.js';
 export type { HttpByteSource, HttpSourceOptions } from './source/http-source.js';
 export { DEFAULT_HTTP_SOURCE, httpSource } from './source/http-source.js';
 export { memorySource } from './source/memory-source.js';

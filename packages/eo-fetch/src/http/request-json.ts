@@ -1,6 +1,6 @@
 // JSON requests with retries: the building block of the STAC and SentinelHub clients. Browser-safe.
-import { EoFetchError, HttpError } from '../errors.js';
-import { fetchWithGuardedRedirects } from './redirects.js';
+import { fetchWithGuardedRedirects } from '@worldstrat/raster-io';
+import { EoFetchError, type EoFetchErrorCode, HttpError } from '../errors.js';
 import { parseRetryAfter, type RetryPolicy, redactUrl, redactUrlsIn, withRetry } from './retry.js';
 
 /** A `fetch`-compatible function (global fetch, undici, a test double). */
@@ -15,6 +15,11 @@ export interface RequestJsonOptions {
   redact?: readonly string[];
   /** Largest response body read, in bytes (default {@link DEFAULT_MAX_JSON_BYTES}); more is `RESPONSE_TOO_LARGE`. */
   maxBytes?: number;
+}
+
+/** A redirect {@link fetchWithGuardedRedirects} will not follow, as this package's error. */
+export function redirectFailure(code: EoFetchErrorCode, message: string): EoFetchError {
+  return new EoFetchError(code, message);
 }
 
 /** Default cap on one JSON response (64 MiB): far above any catalogue page, far below what exhausts memory. */
@@ -209,7 +214,14 @@ export async function requestJson<T = unknown>(
   return withRetry(
     async (signal) => {
       // credential headers do not follow a redirect to another origin
-      const res = await fetchWithGuardedRedirects(doFetch, url, { ...init, headers, body, signal });
+      const res = await fetchWithGuardedRedirects(
+        doFetch,
+        url,
+        { ...init, headers, body, signal },
+        {
+          fail: redirectFailure,
+        },
+      );
       if (!res.ok) throw await httpErrorFromResponse(res, url, options.redact);
       const text = await readTextBounded(res, url, options.maxBytes ?? DEFAULT_MAX_JSON_BYTES);
       try {

@@ -2,12 +2,13 @@
 // Catalog search (STAC, `context.next` paging), dataimport search for SPOT (`links.next` paging), Process API,
 // quotas and orders (dry run by default, explicit confirm, never a blind retry of order creation). Credentials
 // live in private fields and are scrubbed from every error message. Browser-safe.
+import { fetchWithGuardedRedirects } from '@worldstrat/raster-io';
 import { EoFetchError, HttpError } from '../errors.js';
-import { fetchWithGuardedRedirects } from '../http/redirects.js';
 import {
   type FetchLike,
   httpErrorFromResponse,
   readTextBounded,
+  redirectFailure,
   requestJson,
   scrub,
 } from '../http/request-json.js';
@@ -373,7 +374,7 @@ export class SentinelHubClient {
                 body,
                 signal: s,
               },
-              { secretBody: true, what: 'SentinelHub token request' },
+              { secretBody: true, what: 'SentinelHub token request', fail: redirectFailure },
             );
             if (!r.ok) {
               const e = await httpErrorFromResponse(r, this.tokenUrl, this.secrets);
@@ -428,13 +429,18 @@ export class SentinelHubClient {
     const doFetch = this.#opts.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
     // the bearer token (and any caller header) stays on the service origin through redirects
     const send = async () =>
-      fetchWithGuardedRedirects(doFetch, url, {
-        ...init,
-        headers: {
-          ...(init.headers as Record<string, string>),
-          authorization: `Bearer ${await this.accessToken(init.signal ?? undefined)}`,
+      fetchWithGuardedRedirects(
+        doFetch,
+        url,
+        {
+          ...init,
+          headers: {
+            ...(init.headers as Record<string, string>),
+            authorization: `Bearer ${await this.accessToken(init.signal ?? undefined)}`,
+          },
         },
-      });
+        { fail: redirectFailure },
+      );
     let res = await send();
     if (res.status === 401) {
       await res.body?.cancel().catch(() => {});

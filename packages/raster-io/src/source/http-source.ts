@@ -1,6 +1,7 @@
 import { HttpSourceError, RasterIoError } from '../errors.js';
 import { abortError, checkRange, throwIfAborted } from '../internal/assert.js';
 import { redactUrl } from '../internal/redact-url.js';
+import { fetchWithGuardedRedirects } from './guarded-redirects.js';
 import type { ByteSource } from './byte-source.js';
 
 /** Options for {@link httpSource}. */
@@ -158,10 +159,13 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
     let res: Response;
     let body: Uint8Array;
     try {
-      res = await doFetch(rawUrl, {
-        headers: { ...opts.headers, Range: `bytes=${offset}-${end}` },
-        signal: combined,
-      });
+      // auth headers stay on the file's origin through redirects (a signed-URL redirect gets only Range)
+      res = await fetchWithGuardedRedirects(
+        doFetch,
+        rawUrl,
+        { headers: { ...opts.headers, Range: `bytes=${offset}-${end}` }, signal: combined },
+        { what: 'range request', fail: (_code, message) => new HttpSourceError(url, 0, message) },
+      );
       if (res.status !== 206 && res.status !== 200) {
         // Read a bounded start of the body for the message; the rest is cancelled so the connection is released.
         const text = redactErrorText(await readErrorBody(res), rawUrl, url);

@@ -3,16 +3,29 @@
 // POST (a token request's client secret). Such requests follow redirects here, one hop at a time: on the same
 // origin as they were, to another origin without their credential headers, and never with a secret body.
 // Browser-safe: a browser hides a redirect's target from script (an opaque redirect), which is then an error.
-import { EoFetchError } from '../errors.js';
-import type { FetchLike } from './request-json.js';
-import { redactUrl } from './retry.js';
+// Shared by this package's HTTP source and eo-fetch's JSON clients; each turns failures into its own errors.
+import { redactUrl } from '../internal/redact-url.js';
+
+/** A `fetch`-compatible function. */
+type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 /** Most redirects followed for one request. */
 export const MAX_REDIRECTS = 10;
 
 /** Headers that carry no credential and may follow a redirect anywhere. */
-const PLAIN_HEADERS = new Set(['accept', 'accept-language', 'content-type', 'user-agent']);
+const PLAIN_HEADERS = new Set([
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'content-type',
+  'if-range',
+  'range',
+  'user-agent',
+]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** Why {@link fetchWithGuardedRedirects} stopped: a secret sent off its origin, or a redirect it cannot follow. */
+export type GuardedRedirectFailure = 'CREDENTIAL_SCOPE' | 'HTTP_ERROR';
 
 /** How {@link fetchWithGuardedRedirects} treats a request. */
 export interface RedirectGuard {
@@ -20,6 +33,8 @@ export interface RedirectGuard {
   secretBody?: boolean;
   /** What the request is, for messages. */
   what?: string;
+  /** Builds the error thrown for a failure, in the caller's own error class. */
+  fail: (code: GuardedRedirectFailure, message: string) => Error;
 }
 
 /** True when a request needs {@link fetchWithGuardedRedirects} (credential headers or a secret body). */
@@ -38,7 +53,7 @@ function carriesCredentials(headers: Record<string, string>, guard: RedirectGuar
  * @param init - the request (`headers` as a plain object).
  * @param guard - whether the body is secret, what the request is.
  * @returns the final response.
- * @throws {@link EoFetchError} `CREDENTIAL_SCOPE` for a secret body redirected to another origin; `HTTP_ERROR` for
+ * @throws what `guard.fail` builds: `CREDENTIAL_SCOPE` for a secret body redirected to another origin; `HTTP_ERROR` for
  *   a redirect without a usable Location, to a non-HTTP URL, more than {@link MAX_REDIRECTS} of them, or one a
  *   browser hides (an opaque redirect).
  */
@@ -46,32 +61,30 @@ export async function fetchWithGuardedRedirects(
   doFetch: FetchLike,
   url: string,
   init: RequestInit & { headers?: Record<string, string> },
-  guard: RedirectGuard = {},
+  guard: RedirectGuard,
 ): Promise<Response> {
   const headers = init.headers ?? {};
   if (init.redirect !== undefined || !carriesCredentials(headers, guard)) return doFetch(url, init);
   const what = guard.what ?? 'request';
+  const fail = guard.fail;
   const origin = new URL(url).origin;
   let current = url;
   let request: RequestInit & { headers: Record<string, string> } = { ...init, headers, redirect: 'manual' };
   for (let hop = 0; ; hop++) {
     const res = await doFetch(current, request);
     if (res.type === 'opaqueredirect')
-      throw new EoFetchError(
+      throw fail(
         'HTTP_ERROR',
         `${what}: ${redactUrl(current)} redirected, and this runtime hides where to; requests with credentials only follow redirects they can check: use the final URL`,
       );
     if (!REDIRECT_STATUSES.has(res.status)) return res;
     await res.body?.cancel().catch(() => {});
     if (hop >= MAX_REDIRECTS)
-      throw new EoFetchError(
-        'HTTP_ERROR',
-        `${what}: more than ${MAX_REDIRECTS} redirects from ${redactUrl(url)}`,
-      );
-    const next = redirectTarget(res, current, what);
+      throw fail('HTTP_ERROR', `${what}: more than ${MAX_REDIRECTS} redirects from ${redactUrl(url)}`);
+    const next = redirectTarget(res, current, what, fail);
     const foreign = next.origin !== origin;
     if (foreign && guard.secretBody)
-      throw new EoFetchError(
+      throw fail(
         'CREDENTIAL_SCOPE',
         `${what}: ${redactUrl(current)} redirected to another origin (${next.origin}); refusing to send credentials there`,
       );
@@ -81,7 +94,7 @@ export async function fetchWithGuardedRedirects(
 }
 
 /** The absolute URL a redirect points at. */
-function redirectTarget(res: Response, from: string, what: string): URL {
+function redirectTarget(res: Response, from: string, what: string, fail: RedirectGuard['fail']): URL {
   const location = res.headers.get('location');
   let next: URL | undefined;
   try {
@@ -90,7 +103,7 @@ function redirectTarget(res: Response, from: string, what: string): URL {
     next = undefined;
   }
   if (!next || (next.protocol !== 'https:' && next.protocol !== 'http:'))
-    throw new EoFetchError(
+    throw fail(
       'HTTP_ERROR',
       `${what}: HTTP ${res.status} from ${redactUrl(from)} without a usable http(s) Location (${JSON.stringify(location?.slice(0, 80) ?? null)})`,
     );
