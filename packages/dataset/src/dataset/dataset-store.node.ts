@@ -13,6 +13,7 @@ import {
 import {
   type ByteSource,
   blockCache,
+  fetchWithGuardedRedirects,
   type GeoTiff,
   openGeoTiff,
   type RasterIoLimits,
@@ -121,39 +122,27 @@ function zipStore(
   };
 }
 
-/** Most redirects followed per request. */
-const MAX_REDIRECTS = 5;
-
 /**
- * `fetch` that follows redirects itself so the caller's headers (credentials) only go to `origin`: a hop to
- * another origin keeps `Range` and drops everything else.
+ * `fetch` that follows redirects itself so the caller's headers (credentials) only go to their own origin: a hop
+ * to another origin keeps `Range` (and Accept/User-Agent) and drops everything else (raster-io's
+ * `fetchWithGuardedRedirects`).
  *
- * @param origin - the dataset URL's origin.
+ * @param origin - the dataset URL's origin (a request to another origin is sent with its Range only).
  * @param base - the fetch to wrap.
  * @returns the scoped fetch.
  */
 export function originScopedFetch(origin: string, base: typeof globalThis.fetch): typeof globalThis.fetch {
+  const fail = (_code: string, message: string) => new DatasetError('REMOTE_READ_FAILED', message);
   return (async (input: string | URL | Request, init: RequestInit = {}) => {
-    let url = String(input instanceof Request ? input.url : input);
-    const all = new Headers(init.headers);
-    for (let hop = 0; ; hop++) {
-      let headers = all;
-      if (new URL(url).origin !== origin) {
-        headers = new Headers();
-        const range = all.get('range');
-        if (range) headers.set('range', range);
-      }
-      const res = await base(url, { ...init, headers, redirect: 'manual' });
-      const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
-      if (!location) return res;
-      await res.body?.cancel().catch(() => {});
-      if (hop >= MAX_REDIRECTS)
-        throw new DatasetError(
-          'REMOTE_READ_FAILED',
-          `${redactUrl(url)}: more than ${MAX_REDIRECTS} redirects`,
-        );
-      url = new URL(location, url).toString();
-    }
+    const url = String(input instanceof Request ? input.url : input);
+    const all: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, name) => {
+      all[name] = value;
+    });
+    let headers = all;
+    // a URL off the dataset's origin gets no credentials at all, only its Range
+    if (new URL(url).origin !== origin) headers = headers.range ? { range: headers.range } : {};
+    return fetchWithGuardedRedirects(base, url, { ...init, headers }, { what: 'dataset request', fail });
   }) as typeof globalThis.fetch;
 }
 
