@@ -1,3 +1,4 @@
+import { describeValue } from './describe-value.js';
 import { CoreError } from './errors.js';
 
 const DAY_MS = 86_400_000;
@@ -46,13 +47,21 @@ export function parseIsoDay(value: string, options: ParseIsoDayOptions = {}): nu
   return Math.floor(t / DAY_MS) * DAY_MS;
 }
 
+/** First and last ms of the years 0000–9999, the days `YYYY-MM-DD` can write. */
+const FIRST_DAY_MS = -62_167_219_200_000;
+const LAST_DAY_END_MS = 253_402_300_800_000;
+
 /**
  * Formats ms since the epoch as the UTC day `YYYY-MM-DD`.
  * @param ms time value.
  * @returns the UTC calendar day.
+ * @throws CoreError `INVALID_DATE` for a time that is not a finite number in the years 0000–9999 (later years
+ *   have no `YYYY-MM-DD` form: `toISOString` writes them `+010000-…`).
  * @example
  * formatIsoDay(1616371200000); // '2021-03-22'
  */
 export function formatIsoDay(ms: number): string {
+  if (typeof ms !== 'number' || !(ms >= FIRST_DAY_MS && ms < LAST_DAY_END_MS))
+    throw new CoreError('INVALID_DATE', `time ${describeValue(ms)} is not a day of the years 0000–9999`);
   return new Date(ms).toISOString().slice(0, 10);
 }

@@ -1,5 +1,6 @@
 // UTM zone of a lon/lat, with the Norway (32V) and Svalbard (31X–37X) exceptions. Pure arithmetic, so raster-io
 // (reprojection grids) and geo-sampling (AOI projections) share it without a projection library.
+import { describeValue } from './describe-value.js';
 import { CoreError } from './errors.js';
 
 /** A UTM zone: number 1–60 and hemisphere. */
@@ -21,7 +22,10 @@ export interface UtmZone {
  */
 export function utmZoneForLonLat(lon: number, lat: number): UtmZone {
   if (!Number.isFinite(lon) || lon < -180 || lon > 180 || !Number.isFinite(lat) || lat < -90 || lat > 90)
-    throw new CoreError('INVALID_ARGUMENT', `lon/lat (${lon}, ${lat}) is outside [-180, 180] × [-90, 90]`);
+    throw new CoreError(
+      'INVALID_ARGUMENT',
+      `lon/lat (${describeValue(lon)}, ${describeValue(lat)}) is outside [-180, 180] × [-90, 90]`,
+    );
   let zone = Math.min(Math.floor((lon + 180) / 6) + 1, 60);
   if (lat >= 56 && lat < 64 && lon >= 3 && lon < 12) zone = 32;
   if (lat >= 72 && lat < 84 && lon >= 0 && lon < 42) {
@@ -50,11 +54,17 @@ export function utmEpsgForLonLat(lon: number, lat: number): number {
 /**
  * proj4 string of a WGS-84 UTM zone (`+south` for the southern hemisphere).
  * @param zone zone number 1–60.
+ * @throws CoreError `INVALID_ARGUMENT` for a zone that is not a whole number from 1 to 60.
  * @param south southern hemisphere.
  * @returns the proj4 definition.
  * @example
  * utmProj4(33, true); // '+proj=utm +zone=33 +south +datum=WGS84 +units=m +no_defs'
  */
 export function utmProj4(zone: number, south: boolean): string {
+  if (!Number.isInteger(zone) || zone < 1 || zone > 60)
+    throw new CoreError(
+      'INVALID_ARGUMENT',
+      `UTM zone ${describeValue(zone)} is not a whole number from 1 to 60`,
+    );
   return `+proj=utm +zone=${zone}${south ? ' +south' : ''} +datum=WGS84 +units=m +no_defs`;
 }

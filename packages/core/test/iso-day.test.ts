@@ -34,3 +34,27 @@ describe('parseIsoDay', () => {
     expect(() => parseIsoDay('2021-02-30T10:00:00Z', { allowTime: true })).toThrow(/not a calendar date/);
   });
 });
+
+describe('formatIsoDay: times without a YYYY-MM-DD day', () => {
+  it('refuses non-finite times and years past 9999 (toISOString wrote "+010000-01") as INVALID_DATE', () => {
+    expect(formatIsoDay(253_402_300_799_999)).toBe('9999-12-31');
+    expect(formatIsoDay(-62_167_219_200_000)).toBe('0000-01-01');
+    for (const bad of [
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      253_402_300_800_000,
+      -62_167_219_200_001,
+      8.64e15,
+    ]) {
+      let err: unknown;
+      try {
+        formatIsoDay(bad);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, String(bad)).toBeInstanceOf(CoreError);
+      expect((err as CoreError).code).toBe('INVALID_DATE');
+      expect((err as CoreError).message).toContain('is not a day of the years 0000–9999');
+    }
+  });
+});

@@ -23,3 +23,14 @@ describe('UTM zones', () => {
     expect(utmProj4(31, false)).toBe('+proj=utm +zone=31 +datum=WGS84 +units=m +no_defs');
   });
 });
+
+describe('hostile zone and coordinate values', () => {
+  it('utmProj4 refuses zones outside 1–60 (it wrote "+zone=100" before); messages quote odd values', () => {
+    for (const zone of [0, 61, 1.5, Number.NaN, -3]) {
+      expect(() => utmProj4(zone, false), String(zone)).toThrow(CoreError);
+      expect(() => utmProj4(zone, false)).toThrow(/UTM zone .* is not a whole number from 1 to 60/);
+    }
+    const hostile = { toString: 1, valueOf: 1 } as unknown as number;
+    expect(() => utmZoneForLonLat(hostile, 0)).toThrow('lon/lat ({"toString":1,"valueOf":1}, 0) is outside');
+  });
+});

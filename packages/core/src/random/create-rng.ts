@@ -1,3 +1,4 @@
+import { describeValue } from '../describe-value.js';
 import { CoreError } from '../errors.js';
 
 /**
@@ -58,7 +59,7 @@ export function createRng(seed: number): Rng {
   if (!Number.isSafeInteger(seed) || seed < 0) {
     throw new CoreError(
       'INVALID_SEED',
-      `seed ${String(seed)} must be a non-negative safe integer (0 ≤ seed ≤ 2^53 − 1)`,
+      `seed ${describeValue(seed)} must be a non-negative safe integer (0 ≤ seed ≤ 2^53 − 1)`,
     );
   }
   const lo = seed >>> 0;
