@@ -7,11 +7,39 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Field, FixedSizeList, Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Worker } from 'node:worker_threads';
+import {
+  type Data,
+  Dictionary,
+  Field,
+  FixedSizeList,
+  Float64,
+  Int32,
+  makeData,
+  makeVector,
+  Table,
+  tableFromIPC,
+  tableToIPC,
+  Utf8,
+  type Vector,
+  vectorFromArray,
+} from 'apache-arrow';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonMutations, tallyOutcomes } from '../../../tests/support/json-mutations.js';
-import { aoisFromIpc, aoisToIpc, tableToAois } from '../src/arrow.js';
+import {
+  jsonMutations,
+  mulberry32,
+  outcomeOf,
+  tallyOutcomes,
+} from '../../../tests/support/json-mutations.js';
+import {
+  aoisFromIpc,
+  aoisToIpc,
+  aoisToTable,
+  pointsToTable,
+  poisToTable,
+  tableToAois,
+} from '../src/arrow.js';
 import {
   type Aoi,
   aoisToCsv,
@@ -31,8 +59,10 @@ import {
   readAoisGeoJson,
   readPois,
   readPoisFile,
+  samplePointsOnSphere,
   tileAoi3x3,
 } from '../src/node.js';
+import { tableFromCheckedIpc } from '../src/table/aoi-table.js';
 import { readShared } from './support.js';
 
 const KNOWN_CODES: readonly string[] = GEO_SAMPLING_ERROR_CODES;
@@ -541,6 +571,38 @@ describe('readPois on hostile tables and GeoJSON', () => {
     expect(Object.getOwnPropertyDescriptor(pois[0].properties, '__proto__')?.value).toBe('x');
   });
 
+  it('keeps a CSV __proto__ column (papaparse assigned it as the prototype and lost it)', () => {
+    const { pois, columns } = readPois('name,__proto__,lon,lat\na,x,1,2\n');
+    expect(columns).toEqual(['name', '__proto__', 'lon', 'lat']);
+    expect(Object.getOwnPropertyDescriptor(pois[0].properties, '__proto__')?.value).toBe('x');
+    expect(Object.getPrototypeOf(pois[0].properties)).toBe(Object.prototype);
+    const lonFromProto = readPois('name,__proto__,lat\na,5,2\n', {
+      lonColumn: '__proto__',
+      latColumn: 'lat',
+    });
+    expect(lonFromProto.pois[0]).toMatchObject({ name: 'a', lon: 5, lat: 2 });
+  });
+
+  it('a short row never reads an inherited member for a column named constructor or toString', () => {
+    // The short row lacked the key, so `row.constructor` was Object and `.trim()` threw a TypeError.
+    const err = thrown(() => readPois('lon,lat,constructor\n1,2,n1\n3,4\n', { nameColumn: 'constructor' }));
+    expect([err.code, err.message, err.row]).toEqual(['MISSING_NAME', "row 1 has an empty 'constructor'", 1]);
+    const prefixedErr = thrown(() =>
+      readPois('lon,lat,toString\n1,2,n1\n3,4\n', { namePrefix: 'P', nameColumn: 'toString' }),
+    );
+    expect([prefixedErr.code, prefixedErr.message]).toEqual([
+      'MISSING_NAME',
+      "row 1 has an empty 'toString'",
+    ]);
+    const { pois } = readPois('name,lon,lat,constructor\na,1,2\n', { checkName: true });
+    expect(Object.hasOwn(pois[0].properties, 'constructor')).toBe(false);
+  });
+
+  it('AOI CSV: __proto__ / constructor columns are extra columns and change nothing', () => {
+    const text = 'name,area,bounds,__proto__,constructor\nA,2.5,"[0.0, 0.0, 0.1, 0.1]",x,y\n';
+    expect(readAoisCsv(text)).toEqual(readAoisCsv('name,area,bounds\nA,2.5,"[0.0, 0.0, 0.1, 0.1]"\n'));
+  });
+
   const prefixed = { namePrefix: 'P', nameColumn: 'id' };
   it.each([
     [
@@ -709,9 +771,7 @@ describe('readAoisFile / readPoisFile on hostile files', () => {
       bytes[at] = v;
     const err = thrown(() => aoisFromIpc(bytes));
     expect(err.code).toBe('PARSE_ERROR');
-    expect(err.message).toBe(
-      'not an Arrow IPC file/stream: record batch 0 does not start a record batch message',
-    );
+    expect(err.message).toBe('Arrow IPC file footer: the offset at byte 292 points outside its 528 bytes');
   });
 });
 
@@ -877,6 +937,303 @@ function geoJsonLandDoc() {
     ],
   };
 }
+
+/** Our writers' Arrow IPC output and two pyarrow 25 files (written by test/fixtures/make-pyarrow-fixtures.py). */
+function ipcSeeds(): { name: string; bytes: Uint8Array }[] {
+  const [a, b] = [sampleAois.slice(0, 3), sampleAois.slice(3)];
+  const withDictionarySource = (aois: Aoi[]) => {
+    const table = aoisToTable(aois);
+    const source = vectorFromArray(
+      aois.map((x) => x.source),
+      new Dictionary(new Utf8(), new Int32()),
+    );
+    const columns: Record<string, Vector> = {};
+    table.schema.fields.forEach((f, i) => {
+      columns[f.name] = f.name === 'source' ? source : (table.getChildAt(i) as Vector);
+    });
+    return new Table(columns);
+  };
+  const points = pointsToTable(samplePointsOnSphere(4, { seed: 7 }));
+  const pois = poisToTable(readPois('name,lon,lat,kind\nUNHCR-1,32.5,1.2,camp\nUNHCR-2,33.1,2.0,\n').pois);
+  const tables: [string, Table, ('file' | 'stream')[]][] = [
+    ['AOI table', aoisToTable(sampleAois), ['file', 'stream']],
+    ['AOI table in two batches', aoisToTable(a).concat(aoisToTable(b)), ['file', 'stream']],
+    ['AOI table with a dictionary source', withDictionarySource(sampleAois), ['file']],
+    // apache-arrow refuses to replace a dictionary in the file format, so two batches only as a stream.
+    [
+      'AOI table with dictionaries in two batches',
+      withDictionarySource(a).concat(withDictionarySource(b)),
+      ['stream'],
+    ],
+    ['point table', points, ['file', 'stream']],
+    ['POI table', pois, ['file', 'stream']],
+  ];
+  const seeds = tables.flatMap(([name, table, formats]) =>
+    formats.map((format) => ({ name: `${name} (${format})`, bytes: tableToIPC(table, format) })),
+  );
+  for (const file of ['pyarrow-aois.arrow', 'pyarrow-types.arrows'])
+    seeds.push({
+      name: file,
+      bytes: new Uint8Array(readFileSync(new URL(`./fixtures/${file}`, import.meta.url))),
+    });
+  return seeds;
+}
+
+const HOSTILE_WORDS = [0, 1, 0x7fffffff, 0xffffffff, 0x80000000, 0x00ffffff, 0xfffffff8];
+const HOSTILE_LONGS = [2n ** 53n, 2n ** 62n, -1n, 2n ** 31n, 2n ** 32n];
+
+/** Seeded byte-level variants: single bytes, 32/64-bit words, truncations, repeated or copied ranges. */
+function* ipcMutations(bytes: Uint8Array, count: number, seed: number) {
+  const random = mulberry32(seed);
+  const below = (n: number) => Math.floor(random() * n);
+  for (let n = 0; n < count; n++) {
+    let out = Uint8Array.from(bytes);
+    const view = new DataView(out.buffer);
+    const len = out.length;
+    let what: string;
+    const kind = below(6);
+    if (kind === 0) {
+      const [at, v] = [below(len), below(256)];
+      out[at] = v;
+      what = `byte ${at} = ${v}`;
+    } else if (kind === 1) {
+      const [at, v] = [4 * below(len >> 2), HOSTILE_WORDS[below(HOSTILE_WORDS.length)]];
+      view.setUint32(at, v, true);
+      what = `word at ${at} = 0x${v.toString(16)}`;
+    } else if (kind === 2) {
+      const [at, v] = [8 * below(len >> 3), HOSTILE_LONGS[below(HOSTILE_LONGS.length)]];
+      view.setBigInt64(at, v, true);
+      what = `long at ${at} = ${v}`;
+    } else if (kind === 3) {
+      const end = below(len);
+      out = out.slice(0, end);
+      what = `cut to ${end} bytes`;
+    } else {
+      const [from, size, at] = [below(len), 1 + below(64), below(len)];
+      if (kind === 4) {
+        out = Uint8Array.from([
+          ...out.subarray(0, at),
+          ...out.subarray(from, from + size),
+          ...out.subarray(at),
+        ]);
+        what = `bytes ${from}+${size} inserted at ${at}`;
+      } else {
+        out.copyWithin(at, from, from + size);
+        what = `bytes ${from}+${size} copied over ${at}`;
+      }
+    }
+    yield { bytes: out, what };
+  }
+}
+
+/** Reads every cell (nested values in full): nothing may throw, strings and floats must be what they say. */
+function readEveryCell(table: Table, what: string): void {
+  const rows = Math.min(table.numRows, 10_000);
+  table.schema.fields.forEach((field, c) => {
+    const column = table.getChildAt(c);
+    const valueType = field.type instanceof Dictionary ? field.type.dictionary : field.type;
+    for (let i = 0; i < rows; i++) {
+      const cell = column?.get(i);
+      JSON.stringify(cell, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+      if (cell === null) continue;
+      if (valueType instanceof Utf8) expect(typeof cell, `${what}: ${field.name}[${i}]`).toBe('string');
+      if (valueType instanceof Float64) expect(typeof cell, `${what}: ${field.name}[${i}]`).toBe('number');
+    }
+  });
+}
+
+/**
+ * A watchdog thread for code that may never return: when the case number in `beat[0]` stays the same for
+ * `limitMs`, it prints the case (written to `text`, its length in `beat[2]`) and kills the test process, since
+ * nothing else can stop a synchronous endless loop. `beat[1] = 1` stops it.
+ */
+function startWatchdog(limitMs: number) {
+  const beat = new Int32Array(new SharedArrayBuffer(12));
+  const text = new Uint8Array(new SharedArrayBuffer(1024));
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const [beat, text, limitMs] = [new Int32Array(workerData.beat), new Uint8Array(workerData.text), workerData.limitMs];
+     const { writeSync } = require('node:fs');
+     let last = -1, since = Date.now();
+     const timer = setInterval(() => {
+       if (Atomics.load(beat, 1) === 1) return clearInterval(timer);
+       const now = Atomics.load(beat, 0);
+       if (now !== last) { last = now; since = Date.now(); return; }
+       if (now > 0 && Date.now() - since > limitMs) {
+         const what = new TextDecoder().decode(text.slice(0, Atomics.load(beat, 2)));
+         writeSync(2, '\\nhang: case ' + now + ' ran for over ' + limitMs + ' ms: ' + what + '\\n');
+         process.kill(process.pid, 'SIGKILL');
+       }
+     }, 100);`,
+    { eval: true, workerData: { beat: beat.buffer, text: text.buffer, limitMs } },
+  );
+  let n = 0;
+  return {
+    enter(what: string): void {
+      const { written } = new TextEncoder().encodeInto(what, text);
+      Atomics.store(beat, 2, written);
+      Atomics.store(beat, 0, ++n);
+    },
+    async stop(): Promise<void> {
+      Atomics.store(beat, 1, 1);
+      await worker.terminate();
+    },
+  };
+}
+
+describe('Arrow IPC readers on corrupt bytes', () => {
+  it('accepts our writers’ files and pyarrow’s, and reads them as apache-arrow does', () => {
+    for (const { name, bytes } of ipcSeeds()) {
+      const table = tableFromCheckedIpc(bytes);
+      expect(
+        JSON.stringify(table.toArray(), (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+        name,
+      ).toBe(
+        JSON.stringify(tableFromIPC(bytes).toArray(), (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+      );
+      readEveryCell(table, name);
+    }
+    const pyarrow = aoisFromIpc(
+      new Uint8Array(readFileSync(new URL('./fixtures/pyarrow-aois.arrow', import.meta.url))),
+    );
+    expect(pyarrow.map((a) => [a.name, a.source, a.parent])).toEqual([
+      ['UNHCR-1', 'UNHCR', undefined],
+      ['UNHCR-2', 'UNHCR', undefined],
+      ['Amnesty POI-1', 'Amnesty', 'X'],
+      ['Landcover-3', 'Landcover', undefined],
+    ]);
+  });
+
+  // Each of these hung apache-arrow (it decoded every entry a corrupt count claims, or looped on a bad block) or
+  // took seconds; found by the byte-level run below against the old reader.
+  const seed = (name: string) => Uint8Array.from(ipcSeeds().find((x) => x.name === name)?.bytes ?? []);
+  const long = (at: number, v: bigint) => (b: Uint8Array) => new DataView(b.buffer).setBigInt64(at, v, true);
+  it.each([
+    [
+      'point table (file)',
+      (b: Uint8Array) => {
+        b[504] = 105;
+      },
+      "Arrow IPC file footer: column 'lon' children claim 536936448 entries of 4 bytes; 3 bytes remain",
+    ],
+    [
+      'point table (file)',
+      long(192, 2n ** 62n),
+      'Arrow IPC file record batch 0: field nodes claim 1073741824 entries of 16 bytes; 48 bytes remain',
+    ],
+    [
+      'AOI table (file)',
+      long(88, 2n ** 53n),
+      'Arrow IPC file record batch 0: buffers claim 2097152 entries of 16 bytes; 424 bytes remain',
+    ],
+    [
+      'AOI table in two batches (stream)',
+      (b: Uint8Array) => {
+        b[486] = 58;
+      },
+      "Arrow IPC stream: column 'name' children claim 3801088 entries of 4 bytes; 8 bytes remain",
+    ],
+    [
+      'pyarrow-aois.arrow',
+      (b: Uint8Array) => b.copyWithin(2603, 2019, 2066),
+      'Arrow IPC file footer: the table at byte 424 has a vtable of 0 bytes',
+    ],
+  ])('%s with a corrupt count → PARSE_ERROR naming the part, at once', (name, corrupt, message) => {
+    const bytes = seed(name);
+    corrupt(bytes);
+    const started = performance.now();
+    const err = thrown(() => aoisFromIpc(bytes));
+    expect([err.code, err.message]).toEqual(['PARSE_ERROR', message]);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  /** One AOI row as an IPC stream whose column `column` is replaced by `data`. */
+  const withColumn = (column: string, data: Data) => {
+    const table = aoisToTable([sampleAois[1], sampleAois[2]]);
+    const columns: Record<string, Vector> = {};
+    table.schema.fields.forEach((f, i) => {
+      columns[f.name] = f.name === column ? makeVector(data) : (table.getChildAt(i) as Vector);
+    });
+    return tableToIPC(new Table(columns), 'stream');
+  };
+  it.each([
+    [
+      'a dictionary index past the end of the dictionary',
+      withColumn(
+        'source',
+        makeData({
+          type: new Dictionary(new Utf8(), new Int32()),
+          length: 2,
+          data: Int32Array.of(0, 5),
+          dictionary: vectorFromArray(['UNHCR', 'Amnesty'], new Utf8()),
+        }),
+      ),
+      "Arrow IPC stream message 2: column 'source' row 1 has index 5 into a dictionary of 2 values",
+    ],
+    [
+      'string offsets that go back',
+      withColumn(
+        'name',
+        makeData({
+          type: new Utf8(),
+          length: 2,
+          valueOffsets: Int32Array.of(0, 3, 1),
+          data: new TextEncoder().encode('abc'),
+        }),
+      ),
+      "Arrow IPC stream message 1: column 'name' offset 2 (1) is below offset 1",
+    ],
+  ])('%s → PARSE_ERROR naming the column and row', (_, bytes, message) => {
+    const err = thrown(() => aoisFromIpc(bytes));
+    expect([err.code, err.message]).toEqual(['PARSE_ERROR', message]);
+  });
+
+  it('200 byte-level mutations of each file end in checked output or typed errors, each fast', async () => {
+    const watchdog = startWatchdog(10_000);
+    const rssBefore = process.memoryUsage().rss;
+    const peakBefore = process.resourceUsage().maxRSS * 1024;
+    const slowest = { ms: 0, what: '' };
+    try {
+      for (const [s, { name, bytes }] of ipcSeeds().entries()) {
+        const tallies = { aois: new Map<string, number>(), table: new Map<string, number>() };
+        for (const { bytes: variant, what: change } of ipcMutations(bytes, 200, 9000 + s)) {
+          const what = `${name}, ${change}`;
+          watchdog.enter(what);
+          const started = performance.now();
+          const aois = await outcomeOf(
+            what,
+            () => expectValidAois(aoisFromIpc(variant), what),
+            GeoSamplingError,
+          );
+          const table = await outcomeOf(
+            what,
+            () => readEveryCell(tableFromCheckedIpc(variant), what),
+            GeoSamplingError,
+          );
+          const ms = performance.now() - started;
+          if (ms > slowest.ms) Object.assign(slowest, { ms, what });
+          for (const [tally, outcome] of [
+            [tallies.aois, aois],
+            [tallies.table, table],
+          ] as const) {
+            expect(KNOWN_CODES.includes(outcome) || outcome === 'ok', `${what}: ${outcome}`).toBe(true);
+            tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
+          }
+        }
+        expect(tallies.table.get('ok') ?? 0, name).toBeGreaterThanOrEqual(20);
+        expect(tallies.table.get('PARSE_ERROR') ?? 0, name).toBeGreaterThanOrEqual(20);
+        if (name.startsWith('AOI')) expect(tallies.aois.get('ok') ?? 0, name).toBeGreaterThanOrEqual(20);
+      }
+    } finally {
+      await watchdog.stop();
+    }
+    expect(slowest.ms, `slowest case: ${slowest.what}`).toBeLessThan(1000);
+    // No case may have raised the process's peak memory by more than 256 MiB.
+    expect(process.resourceUsage().maxRSS * 1024).toBeLessThan(
+      Math.max(peakBefore, rssBefore + 256 * 2 ** 20),
+    );
+  });
+});
 
 function expectWorkingMask(result: unknown, what: string): void {
   const mask = result as ReturnType<typeof createLandMask>;

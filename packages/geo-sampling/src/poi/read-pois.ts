@@ -78,6 +78,32 @@ interface RawRow {
   error?: string;
 }
 
+/** An own property as a plain value (a `__proto__` key stays an ordinary column). */
+function setOwn(record: Record<string, string>, key: string, value: string): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A cell of a row, never an inherited member (`constructor`, `toString`) when the row lacks the column. */
+function cellOf(values: Record<string, string>, key: string | undefined): string | undefined {
+  return key !== undefined && Object.hasOwn(values, key) ? values[key] : undefined;
+}
+
+/**
+ * Data rows as records of own properties. papaparse's header mode assigns `row[field] = cell`, which turns a
+ * `__proto__` column into a (refused) prototype assignment and loses it, so rows come from a header-less parse,
+ * keyed by papaparse's header names (`fields`, duplicates already renamed); a short row lacks its last keys.
+ */
+function csvRecords(text: string, fields: string[]): Record<string, string>[] {
+  const rows = Papa.parse<string[]>(text, { header: false, skipEmptyLines: true, dynamicTyping: false }).data;
+  return rows.slice(1).map((cells) => {
+    const record: Record<string, string> = {};
+    fields.forEach((field, i) => {
+      if (i < cells.length) setOwn(record, field, cells[i]);
+    });
+    return record;
+  });
+}
+
 const WKT_POINT = /^\s*POINT\s*\(\s*([^\s()]+)\s+([^\s()]+)\s*\)\s*$/i;
 
 function readCsvRows(text: string, opts: ReadPoisOptions): { columns: string[]; rows: RawRow[] } {
@@ -115,17 +141,17 @@ function readCsvRows(text: string, opts: ReadPoisOptions): { columns: string[]; 
       `no coordinate columns: need lon/lat, longitude/latitude or a WKT 'geometry' column; header is [${columns.join(', ')}]`,
     );
   }
-  const rows: RawRow[] = parsed.data.map((values) => {
+  const rows: RawRow[] = csvRecords(text, columns).map((values) => {
     if (useGeometry) {
-      const m = WKT_POINT.exec(values.geometry ?? '');
-      if (!m)
-        return { values, error: `geometry ${describeValue(values.geometry)} is not a WKT POINT (lon lat)` };
+      const geometry = cellOf(values, 'geometry');
+      const m = WKT_POINT.exec(geometry ?? '');
+      if (!m) return { values, error: `geometry ${describeValue(geometry)} is not a WKT POINT (lon lat)` };
       return { values, lon: parseDecimal(m[1]), lat: parseDecimal(m[2]), where: 'column geometry' };
     }
     return {
       values,
-      lon: parseDecimal(values[lonCol as string]),
-      lat: parseDecimal(values[latCol as string]),
+      lon: parseDecimal(cellOf(values, lonCol)),
+      lat: parseDecimal(cellOf(values, latCol)),
       where: `columns ${lonCol}/${latCol}`,
     };
   });
@@ -162,8 +188,7 @@ function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
     for (const [k, v] of Object.entries(props)) {
       columns.add(k);
       const text = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-      // defineProperty: a `__proto__` key stays an ordinary column.
-      Object.defineProperty(values, k, { value: text, enumerable: true, writable: true, configurable: true });
+      setOwn(values, k, text);
     }
     const g = feature.geometry;
     if (!isRecord(g) || g.type !== 'Point') {
@@ -239,7 +264,7 @@ export function readPois(text: string, options: ReadPoisOptions = {}): ReadPoisR
     const i = row + 1;
     let name: string;
     if (options.namePrefix !== undefined) {
-      const id = nameKey !== undefined && options.nameColumn !== undefined ? raw.values[nameKey] : `${i}`;
+      const id = options.nameColumn !== undefined ? cellOf(raw.values, nameKey) : `${i}`;
       if (id === undefined || id.trim() === '') {
         if (checkName)
           throw new GeoSamplingError('MISSING_NAME', `row ${row} has an empty '${nameKey}'`, { row });
@@ -248,7 +273,7 @@ export function readPois(text: string, options: ReadPoisOptions = {}): ReadPoisR
         name = `${options.namePrefix}-${id}`;
       }
     } else if (nameKey !== undefined) {
-      name = (raw.values[nameKey] ?? '').trim();
+      name = (cellOf(raw.values, nameKey) ?? '').trim();
       if (name === '') {
         if (checkName)
           throw new GeoSamplingError('MISSING_NAME', `row ${row} has an empty '${nameKey}'`, { row });
@@ -281,9 +306,8 @@ export function readPois(text: string, options: ReadPoisOptions = {}): ReadPoisR
       name = candidate;
     }
     seen.set(name, row);
-    const source =
-      options.source ??
-      (raw.values.source !== undefined && raw.values.source !== '' ? raw.values.source : undefined);
+    const sourceCell = cellOf(raw.values, 'source');
+    const source = options.source ?? (sourceCell !== undefined && sourceCell !== '' ? sourceCell : undefined);
     const poi: Poi = { name, lon: raw.lon as number, lat: raw.lat as number, row, properties: raw.values };
     if (source !== undefined) poi.source = source;
     pois.push(poi);

@@ -4,10 +4,8 @@ import {
   FixedSizeList,
   Float64,
   Int32,
-  MessageReader,
   RecordBatchReader,
   type Table,
-  tableFromIPC,
   tableToIPC,
   Utf8,
   type Vector,
@@ -25,6 +23,7 @@ import {
 import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
 import type { Poi } from '../poi/read-pois.js';
 import type { SamplePoint } from '../sphere/sample-points-on-sphere.js';
+import { checkArrowIpc } from './arrow-ipc-check.js';
 
 const BOUNDS_TYPE = new FixedSizeList(4, new Field('item', new Float64(), false));
 
@@ -173,26 +172,19 @@ export function aoisToIpc(aois: readonly Aoi[]): Uint8Array {
 }
 
 /**
- * apache-arrow's file reader re-reads a footer block forever when the block does not hold a record batch (a
- * corrupted file hangs it), so every block is checked to lie inside the bytes and start a record batch first.
+ * An apache-arrow Table from IPC bytes (file or stream format) whose structure is checked first. The reader is
+ * iterated once: `tableFromIPC` re-opens it after the last batch and reads a schema from wherever it stopped,
+ * which a corrupt file turns into an endless loop; a stream's later concatenated streams are not read.
+ * @throws GeoSamplingError `PARSE_ERROR` naming the corrupt part.
  */
-function checkFileBlocks(bytes: Uint8Array): void {
-  const reader = RecordBatchReader.from(bytes);
-  if (!reader.isFile()) return;
-  reader.open();
-  const footer = reader.footer;
-  const count = footer?.numRecordBatches ?? 0;
-  // A footer block takes 24 bytes, so a larger count than the bytes can hold is corruption.
-  if (count * 24 > bytes.length)
-    throw new Error(`footer lists ${count} record batches in ${bytes.length} bytes`);
-  for (let i = 0; i < count; i++) {
-    const block = footer?.getRecordBatch(i);
-    const offset = Number(block?.offset);
-    const end = offset + Number(block?.metaDataLength) + Number(block?.bodyLength);
-    if (!block || !(offset >= 0 && end <= bytes.length))
-      throw new Error(`record batch ${i} lies outside the ${bytes.length} bytes`);
-    const message = new MessageReader(bytes.subarray(offset)).readMessage();
-    if (!message?.isRecordBatch()) throw new Error(`record batch ${i} does not start a record batch message`);
+export function tableFromCheckedIpc(bytes: Uint8Array): Table {
+  checkArrowIpc(bytes);
+  try {
+    return new ArrowTable([...RecordBatchReader.from(bytes)]);
+  } catch (err) {
+    throw new GeoSamplingError('PARSE_ERROR', `not an Arrow IPC file/stream: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -200,21 +192,14 @@ function checkFileBlocks(bytes: Uint8Array): void {
  * Reads AOIs from Arrow IPC bytes (file or stream format).
  * @param bytes IPC bytes.
  * @returns the AOIs.
- * @throws GeoSamplingError `PARSE_ERROR` for bytes that are not Arrow IPC, `MISSING_COLUMN`.
+ * @throws GeoSamplingError `PARSE_ERROR` for bytes that are not Arrow IPC, are corrupt (the message names the
+ *   part, e.g. `Arrow IPC file record batch 0: column 'name' offset 2 (1) is below offset 1`) or use what
+ *   apache-arrow cannot read (compression, big-endian data, metadata before V4); `MISSING_COLUMN`.
  * @example
  * aoisFromIpc(aoisToIpc(aois));
  */
 export function aoisFromIpc(bytes: Uint8Array): Aoi[] {
-  let table: Table;
-  try {
-    checkFileBlocks(bytes);
-    table = tableFromIPC(bytes);
-  } catch (err) {
-    throw new GeoSamplingError('PARSE_ERROR', `not an Arrow IPC file/stream: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  return tableToAois(table);
+  return tableToAois(tableFromCheckedIpc(bytes));
 }
 
 /**
