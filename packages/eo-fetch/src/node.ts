@@ -9,6 +9,7 @@ export type {
 } from './download/download-engine.node.js';
 export {
   DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_FILE_BYTES,
   DownloadEngine,
   downloadAll,
   PARTIAL_SUFFIX,

@@ -176,6 +176,32 @@ describe('bodies that do not stop', () => {
     });
 
   for (const [name, transport] of Object.entries(transports))
+    it(`stops an endless body of unknown size at maxFileBytes, keeping nothing (${name})`, async () => {
+      const sent = { bytes: 0 };
+      server.routes.set('/f/unsized', (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' }); // chunked, no length
+        endless(res, sent);
+      });
+      const report = await downloadAll([job('unsized')], {
+        ...FAST,
+        ...transport,
+        retries: 0,
+        maxFileBytes: 200_000,
+      });
+      expect(report.failed).toHaveLength(1);
+      expect(failureCodes(report.failed[0].error)).toContain('RESPONSE_TOO_LARGE');
+      expect(report.failed[0].error.message).toContain(
+        'sent more than 200000 bytes without declaring a size',
+      );
+      expect(existsSync(join(dir, 'out', 'unsized'))).toBe(false);
+      expect(existsSync(join(dir, 'out', `unsized${PARTIAL_SUFFIX}`))).toBe(false);
+      expect(sent.bytes).toBeLessThan(32 * 1024 * 1024);
+      await expect(downloadAll([], { maxFileBytes: -1 })).rejects.toThrow(
+        'maxFileBytes must be a whole number ≥ 0',
+      );
+    });
+
+  for (const [name, transport] of Object.entries(transports))
     it(`stops an endless gzip stream (a gzip bomb) at the catalogue size (${name})`, async () => {
       server.routes.set('/f/bomb', (_req, res) => {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' });

@@ -121,6 +121,12 @@ export interface DownloadOptions {
    * released; larger ones stream to `<path>.partial` (default 1 MiB; 0 streams everything).
    */
   bufferBytes?: number;
+  /**
+   * Largest file taken from a server that declares no size (no Content-Length, chunked) for a job without
+   * `expectedBytes`: an endless body stops there with `RESPONSE_TOO_LARGE` instead of filling the disk
+   * (default {@link DEFAULT_MAX_FILE_BYTES}).
+   */
+  maxFileBytes?: number;
   /** Plan only: count requests and processing units, touch nothing. */
   dryRun?: boolean;
   /** Headers added to every attempt, computed fresh (e.g. a bearer token that may be refreshed). */
@@ -179,6 +185,9 @@ interface Transferred {
 }
 
 const DEFAULT_BUFFER_BYTES = 1 << 20;
+
+/** Default {@link DownloadOptions.maxFileBytes}: 128 GiB, above any Sentinel-2 product or release archive. */
+export const DEFAULT_MAX_FILE_BYTES = 128 * 2 ** 30;
 
 /**
  * The version of the file a `.partial` holds bytes of: a resume must continue the same version, never splice
@@ -240,6 +249,9 @@ export class DownloadEngine {
     const idle = options.idleTimeoutMs;
     if (idle !== undefined && !(Number.isFinite(idle) && idle >= 0))
       throw new EoFetchError('INVALID_ARGUMENT', `idleTimeoutMs must be a number ≥ 0, got ${idle}`);
+    const maxFile = options.maxFileBytes;
+    if (maxFile !== undefined && !(Number.isSafeInteger(maxFile) && maxFile >= 0))
+      throw new EoFetchError('INVALID_ARGUMENT', `maxFileBytes must be a whole number ≥ 0, got ${maxFile}`);
     this.policy = {
       ...DEFAULT_RETRY_POLICY,
       ...definedOnly({
@@ -604,9 +616,16 @@ export class DownloadEngine {
         declaredBytes ?? Number.POSITIVE_INFINITY,
         job.expectedBytes ?? Number.POSITIVE_INFINITY,
       );
+      // with no size known at all, an endless body stops at maxFileBytes instead of filling the disk
+      const ceiling = Number.isFinite(cap) ? cap : (opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
       try {
         for await (const chunk of res.body) {
           att.touch();
+          if (bytes + chunk.byteLength > ceiling && !Number.isFinite(cap))
+            throw new EoFetchError(
+              'RESPONSE_TOO_LARGE',
+              `${job.path}: ${redactUrl(job.url)} sent more than ${ceiling} bytes without declaring a size; stopped (raise maxFileBytes if the file is that large)`,
+            );
           if (bytes + chunk.byteLength > cap)
             throw new EoFetchError(
               'SIZE_MISMATCH',
