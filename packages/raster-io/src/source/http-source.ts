@@ -1,8 +1,8 @@
 import { HttpSourceError, RasterIoError } from '../errors.js';
 import { abortError, checkRange, throwIfAborted } from '../internal/assert.js';
 import { redactUrl } from '../internal/redact-url.js';
-import { fetchWithGuardedRedirects } from './guarded-redirects.js';
 import type { ByteSource } from './byte-source.js';
+import { fetchWithGuardedRedirects } from './guarded-redirects.js';
 
 /** Options for {@link httpSource}. */
 export interface HttpSourceOptions {
@@ -18,7 +18,8 @@ export interface HttpSourceOptions {
   redactUrl?: (url: string) => string;
   /**
    * Largest whole-file body accepted from a server that ignores `Range` (answers 200); past it the read is
-   * refused with `RANGE_REQUEST_FAILED` and the transfer cancelled. Default: no limit (the file is kept in memory).
+   * refused with `RANGE_REQUEST_FAILED` and the transfer cancelled. Default 1 GiB (the file is kept in memory; an
+   * endless body must not exhaust it).
    */
   maxWholeFileBytes?: number;
 }
@@ -103,7 +104,10 @@ function redactErrorText(text: string, rawUrl: string, shown: string): string {
 }
 
 /** Defaults merged by {@link httpSource}. */
-export const DEFAULT_HTTP_SOURCE = { timeoutMs: 30_000 } as const satisfies HttpSourceOptions;
+export const DEFAULT_HTTP_SOURCE = {
+  timeoutMs: 30_000,
+  maxWholeFileBytes: 2 ** 30,
+} as const satisfies HttpSourceOptions;
 
 /** The {@link ByteSource} returned by {@link httpSource}; counts its requests for diagnostics. */
 export interface HttpByteSource extends ByteSource {
@@ -188,7 +192,10 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
         );
       }
       // A 206 body may not exceed the range asked; a 200 (whole file) body not `maxWholeFileBytes`.
-      const limit = res.status === 206 ? length : Math.max(length, opts.maxWholeFileBytes ?? Infinity);
+      const limit =
+        res.status === 206
+          ? length
+          : Math.max(length, opts.maxWholeFileBytes ?? DEFAULT_HTTP_SOURCE.maxWholeFileBytes);
       body = await readBodyBounded(res, limit, () => {
         throw new RasterIoError(
           'RANGE_REQUEST_FAILED',
