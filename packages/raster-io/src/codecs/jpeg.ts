@@ -227,6 +227,13 @@ function readFrame(body: Uint8Array, s: DecoderState): Frame {
     const tq = body[at + 2] as number;
     if (h < 1 || h > 4 || v < 1 || v > 4 || tq > 3)
       throw corrupt(s.file, `component ${c} has sampling ${h}×${v}, table ${tq}`);
+    // TIFF allows subsampling in YCbCr only; libtiff refuses other blocks with subsampled components.
+    if (!block.ycbcrToRgb && (h !== 1 || v !== 1)) {
+      throw corrupt(
+        s.file,
+        `component ${c} has sampling ${h}×${v}; without YCbCr photometric every component must be 1×1`,
+      );
+    }
     components.push({
       id: body[at] as number,
       h,

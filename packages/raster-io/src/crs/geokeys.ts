@@ -21,36 +21,64 @@ export const GEO_KEY = {
 /** ESRI's code for World Mollweide, which GeoTIFF can only store as a user-defined CRS. */
 export const ESRI_MOLLWEIDE = 54009;
 
+const TAG_DIRECTORY = 34735;
 const TAG_DOUBLE = 34736;
 const TAG_ASCII = 34737;
 const MAX_KEYS = 1024;
 
 /**
- * Parse GeoKeyDirectory (+ GeoDoubleParams, GeoAsciiParams) into values by key id. Keys whose value
- * lies outside its params array are skipped (GDAL ignores them too); ASCII values lose their '|' terminator.
+ * Parse GeoKeyDirectory (+ GeoDoubleParams, GeoAsciiParams) into values by key id, as libgeotiff (GDAL's reader)
+ * does: a directory newer than version 1, with more keys than it holds, or with one key it cannot read (an
+ * inline value whose count is not 1, params outside their array or missing, an unknown location) is ignored
+ * whole, never read in part. Keys stored in the directory itself are skipped; ASCII values lose their '|'.
  */
 export function parseGeoKeyDirectory(
   directory: ArrayLike<number> | undefined,
   doubles: ArrayLike<number> | undefined,
   ascii: string | undefined,
 ): GeoKeys | undefined {
-  if (!directory || directory.length < 4) return undefined;
-  const count = Math.min(Number(directory[3]), Math.floor((directory.length - 4) / 4), MAX_KEYS);
+  if (!directory || directory.length < 4 || Number(directory[0]) > 1) return undefined;
+  const declared = Number(directory[3]);
+  if (4 + 4 * declared > directory.length) return undefined;
+  // libgeotiff measures the ASCII params as a C string.
+  const text = ascii?.split('\0')[0];
   const keys: Record<number, GeoKeyValue> = {};
-  for (let k = 0; k < count; k++) {
+  for (let k = 0; k < Math.min(declared, MAX_KEYS); k++) {
     const at = 4 + 4 * k;
     const id = Number(directory[at]);
-    const location = Number(directory[at + 1]);
-    const n = Number(directory[at + 2]);
-    const offset = Number(directory[at + 3]);
-    if (location === 0) keys[id] = offset;
-    else if (location === TAG_DOUBLE && doubles && n >= 1 && offset + n <= doubles.length) {
-      keys[id] = Array.from({ length: n }, (_, i) => Number(doubles[offset + i]));
-    } else if (location === TAG_ASCII && ascii !== undefined && offset + n <= ascii.length) {
-      keys[id] = ascii.slice(offset, offset + n).replace(/\|$/, '');
-    }
+    const value = keyValue(
+      Number(directory[at + 1]),
+      Number(directory[at + 2]),
+      Number(directory[at + 3]),
+      doubles,
+      text,
+    );
+    if (value === null) return undefined;
+    if (value !== undefined) keys[id] = value;
   }
   return Object.keys(keys).length > 0 ? keys : undefined;
+}
+
+/** One key's value; undefined for a key kept in the directory itself, null for one libgeotiff refuses. */
+function keyValue(
+  location: number,
+  n: number,
+  offset: number,
+  doubles: ArrayLike<number> | undefined,
+  ascii: string | undefined,
+): GeoKeyValue | undefined | null {
+  if (location === 0) return n === 1 ? offset : null;
+  if (location === TAG_DIRECTORY) return undefined;
+  if (location === TAG_DOUBLE) {
+    if (!doubles || offset + n > doubles.length) return null;
+    return Array.from({ length: n }, (_, i) => Number(doubles[offset + i]));
+  }
+  if (location === TAG_ASCII) {
+    // a value that runs one past the end lacks only its '|' (some writers omit the last one)
+    if (ascii === undefined || offset + n > ascii.length + 1) return null;
+    return ascii.slice(offset, offset + n).replace(/\|$/, '');
+  }
+  return null;
 }
 
 /** The TIFF tags (GeoKeyDirectory, GeoDoubleParams, GeoAsciiParams) that encode `keys`. */

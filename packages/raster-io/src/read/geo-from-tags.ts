@@ -1,4 +1,5 @@
 import { ESRI_MOLLWEIDE, namedGeoKeys } from '../crs/geokeys.js';
+import { RasterIoError } from '../errors.js';
 import type { GeoBlock, GeoKeys, GeoTransform } from '../types.js';
 
 /** The tag values needed to derive georeferencing (any may be missing). */
@@ -35,26 +36,29 @@ export function epsgFromGeoKeys(keys: Record<string, unknown> | null | undefined
   return 0;
 }
 
+/** GDAL takes the transform from ModelPixelScale (+ ModelTiepoint) when it has two non-zero scales. */
+function pixelScaleWins(scale: ArrayLike<number>): boolean {
+  return scale.length >= 2 && Number(scale[0]) !== 0 && Number(scale[1]) !== 0;
+}
+
 /**
- * GDAL-ordered geotransform from ModelTransformation or ModelTiepoint + ModelPixelScale, with GDAL's
- * half-pixel shift for PixelIsPoint rasters. Undefined when the file has neither.
+ * GDAL-ordered geotransform as GDAL derives it: ModelPixelScale (two non-zero values) with ModelTiepoint wins, and
+ * then a missing tiepoint means no transform; else exactly 16 ModelTransformation values. A negative Y scale is
+ * taken as north-up (GDAL's default: such files exist and mean it), and PixelIsPoint rasters get GDAL's
+ * half-pixel shift. Undefined when the file has none.
  */
 export function transformFromTags(tags: GeoTags): GeoTransform | undefined {
   let t: GeoTransform | undefined;
+  const scale = tags.pixelScale;
   const m = tags.transformation;
-  if (m && m.length >= 16) {
-    t = [m[3] as number, m[0] as number, m[1] as number, m[7] as number, m[4] as number, m[5] as number];
-  } else if (tags.tiepoint && tags.tiepoint.length >= 6 && tags.pixelScale && tags.pixelScale.length >= 2) {
-    const [i, j, , x, y] = Array.from(tags.tiepoint) as number[];
-    const [sx, sy] = Array.from(tags.pixelScale) as number[];
-    t = [
-      (x as number) - (i as number) * (sx as number),
-      sx as number,
-      0,
-      (y as number) + (j as number) * (sy as number),
-      0,
-      -(sy as number),
-    ];
+  if (scale && pixelScaleWins(scale)) {
+    if (!tags.tiepoint || tags.tiepoint.length < 6) return undefined;
+    const [i, j, , x, y] = Array.from(tags.tiepoint, Number);
+    const sx = Number(scale[0]);
+    const sy = -Math.abs(Number(scale[1]));
+    t = [(x as number) - (i as number) * sx, sx, 0, (y as number) - (j as number) * sy, 0, sy];
+  } else if (m && m.length === 16) {
+    t = [m[3], m[0], m[1], m[7], m[4], m[5]].map(Number) as GeoTransform;
   }
   if (!t) return undefined;
   if (Number(tags.geoKeys?.[1025]) === 2) {
@@ -68,9 +72,20 @@ export function transformFromTags(tags: GeoTags): GeoTransform | undefined {
  * Geo block of a full-resolution image, or undefined when it has no transform. A CRS without a plain EPSG
  * code (0, Mollweide's 54009, or with a vertical part) keeps the file's GeoKeys so that writing it keeps the CRS.
  */
-export function geoFromTags(tags: GeoTags): GeoBlock | undefined {
+export function geoFromTags(tags: GeoTags, name: string): GeoBlock | undefined {
   const transform = transformFromTags(tags);
   if (!transform) return undefined;
+  if (!transform.every(Number.isFinite)) {
+    // GDAL hands such a transform on as it is; NaN or infinite coordinates are no georeferencing.
+    const from =
+      tags.pixelScale && pixelScaleWins(tags.pixelScale)
+        ? 'ModelPixelScale/ModelTiepoint'
+        : 'ModelTransformation';
+    throw new RasterIoError(
+      'CORRUPT_TIFF',
+      `${name}: IFD 0's ${from} give a non-finite geotransform [${transform.join(', ')}]`,
+    );
+  }
   const epsg = epsgFromGeoKeys(namedGeoKeys(tags.geoKeys));
   // Vertical keys (4096 VerticalCSTypeGeoKey...) make a compound CRS that an EPSG code alone would drop.
   const vertical = tags.geoKeys?.[4096] !== undefined;

@@ -279,14 +279,18 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     if (i > 0 && subfile & 4) maskImages.push([i, img]);
     if (i > 0 && (!(subfile & 1) || subfile & 4)) continue; // other pages and masks are not levels
     const level = await describeLevel(img, i, name);
+    if (full) checkOverviewSize(level, full, name);
     if (i === 0) {
       full = level;
-      level.geo = geoFromTags({
-        pixelScale: fd.getValue('ModelPixelScale') as number[] | undefined,
-        tiepoint: fd.getValue('ModelTiepoint') as number[] | undefined,
-        transformation: fd.getValue('ModelTransformation') as number[] | undefined,
-        geoKeys: await rawGeoKeys(img),
-      });
+      level.geo = geoFromTags(
+        {
+          pixelScale: fd.getValue('ModelPixelScale') as number[] | undefined,
+          tiepoint: fd.getValue('ModelTiepoint') as number[] | undefined,
+          transformation: fd.getValue('ModelTransformation') as number[] | undefined,
+          geoKeys: await rawGeoKeys(img),
+        },
+        name,
+      );
     } else if (full) {
       if (full.geo) level.geo = scaleGeo(full.geo, full.width, full.height, level.width, level.height);
       if (level.noData === null) level.noData = full.noData;
@@ -318,6 +322,15 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     decoder: input.decoder,
   });
   return tiff;
+}
+
+/** An overview larger than the full image (GDAL lists it as it is) can only be a damaged IFD. */
+function checkOverviewSize(level: GeoTiffLevel, full: GeoTiffLevel, name: string): void {
+  if (level.width <= full.width && level.height <= full.height) return;
+  throw new RasterIoError(
+    'CORRUPT_TIFF',
+    `${name}: IFD ${level.ifd} is a reduced-resolution image of ${level.width}x${level.height}, larger than the full image's ${full.width}x${full.height}`,
+  );
 }
 
 /**
@@ -416,6 +429,7 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     );
   }
   checkExtraSamples(fd.getValue('ExtraSamples'), spp, name, ifd);
+  checkYCbCrSubsampling(fd, spp, name, ifd);
   const firstBits = Number(bits[0]);
   const firstFormat = Number(formats[0] ?? 1);
   const width = img.getWidth();
@@ -530,22 +544,92 @@ function checkExtraSamples(v: unknown, spp: number, name: string, ifd: number): 
   }
 }
 
+/**
+ * libtiff cannot size the rows of pixel-interleaved 3-sample YCbCr with a subsampling other than 1, 2 or 4 (default
+ * 2×2) and fails the directory, JPEG included.
+ */
+function checkYCbCrSubsampling(
+  fd: GeoTIFFImage['fileDirectory'],
+  spp: number,
+  name: string,
+  ifd: number,
+): void {
+  const photometric = Number(fd.getValue('PhotometricInterpretation') ?? 1);
+  const planar = Number(fd.getValue('PlanarConfiguration') ?? 1);
+  if (photometric !== 6 || planar !== 1 || spp !== 3) return;
+  const sub = tagNumbers(fd.getValue('YCbCrSubSampling' as never));
+  const [hs, vs] = sub.length === 0 ? [2, 2] : [sub[0], sub[1] ?? 2];
+  if (![1, 2, 4].includes(hs as number) || ![1, 2, 4].includes(vs as number)) {
+    throw new RasterIoError(
+      'CORRUPT_TIFF',
+      `${name}: IFD ${ifd} has YCbCrSubSampling [${sub.slice(0, 2).join(', ')}]; each must be 1, 2 or 4`,
+    );
+  }
+}
+
 /** A numeric tag's values as an array (geotiff.js gives one value as a number, several as an array). */
 function tagNumbers(v: unknown): number[] {
   if (v === undefined || v === null) return [];
   return typeof v === 'number' ? [v] : Array.from(v as ArrayLike<number>);
 }
 
+/**
+ * GDAL_NODATA as GDAL reads it: the ASCII value up to its first NUL (a C string); empty is no nodata, anything
+ * else is parsed with GDAL's `CPLAtofM` (below), so a damaged value means what it means to GDAL, never "none".
+ */
 function parseNoData(v: unknown): number | null {
   if (v === undefined || v === null) return null;
-  const text = String(Array.isArray(v) ? v.join('') : v)
-    .replace(/\0/g, '')
-    .trim();
-  if (text === '') return null;
-  if (/^[+-]?nan$/i.test(text)) return Number.NaN;
-  if (/^[+-]?inf(inity)?$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
-  const n = Number(text);
-  return Number.isFinite(n) ? n : null;
+  const raw = typeof v === 'string' ? v : bytesAsText(tagNumbers(v));
+  if (raw === undefined) return null;
+  const text = raw.split('\0')[0] as string;
+  return text === '' ? null : gdalAtof(text);
+}
+
+/**
+ * An ASCII tag stored with an integer type: libtiff takes the values as its bytes, or drops the tag when one does
+ * not fit a byte (undefined).
+ */
+function bytesAsText(values: number[]): string | undefined {
+  if (!values.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) return undefined;
+  return String.fromCharCode(...values.slice(0, 4096));
+}
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/;
+const HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)(?:[pP]([+-]?\d+))?/;
+
+/**
+ * GDAL's `CPLAtofM`: a ',' before any '.' in the first 50 characters is the decimal separator; a few MSVC
+ * spellings (1.#QNAN, 1.#INF) and exactly "inf", "-inf", "nan"; else C `strtod` of the longest valid prefix
+ * (leading white space, inf/infinity/nan in any case, hexadecimal floats), 0 when there is none.
+ */
+export function gdalAtof(text: string): number {
+  const head = text.slice(0, 50);
+  const comma = head.indexOf(',');
+  const dot = head.indexOf('.');
+  let s = comma >= 0 && (dot < 0 || comma < dot) ? text.replace(',', '.') : text;
+  s = s.replace(/^ +/, '');
+  if (/^-1\.#(QNAN|IND)/.test(s) || /^1\.#[QS]NAN/.test(s)) return Number.NaN;
+  if (s === '-inf' || /^-1\.#INF/i.test(s)) return -Infinity;
+  if (s === 'inf' || /^1\.#INF/i.test(s)) return Infinity;
+  if (s === 'nan') return Number.NaN;
+  s = s.replace(/^[ \t\n\v\f\r]+/, '');
+  const sign = s.startsWith('-') ? -1 : 1;
+  const unsigned = s.replace(/^[+-]/, '');
+  if (/^inf/i.test(unsigned)) return sign * Infinity;
+  if (/^nan/i.test(unsigned)) return Number.NaN;
+  const hex = HEX.exec(s);
+  if (hex && (hex[2] || hex[3])) return hexFloat(hex);
+  const decimal = DECIMAL.exec(s);
+  return decimal ? Number(decimal[0]) : 0;
+}
+
+/** The value of a C hexadecimal float (`0x1.8p3`), from {@link HEX}'s groups. */
+function hexFloat([, sign, whole, fraction, exponent]: RegExpExecArray): number {
+  const digits = `${whole}${fraction}`.replace(/^0+/, '');
+  if (digits === '') return sign === '-' ? -0 : 0;
+  const mantissa = Number.parseInt(digits.slice(0, 15), 16) * 16 ** Math.max(0, digits.length - 15);
+  const value = mantissa * 2 ** (Number(exponent ?? 0) - 4 * (fraction?.length ?? 0));
+  return sign === '-' ? -value : value;
 }
 
 /**

@@ -630,12 +630,14 @@ async function locateBlocks(
   const { name, kind } = g;
   const offTag = level.offsetsTag;
   const cntTag = offTag === 'TileOffsets' ? 'TileByteCounts' : 'StripByteCounts';
+  let blockCount = 0;
   try {
     // Whole arrays (one read each, usually inside the cached header block).
     const [offsets, counts] = await Promise.all([
       loadBlockArray(image.fileDirectory, offTag, tiff.littleEndian),
       loadBlockArray(image.fileDirectory, cntTag, tiff.littleEndian),
     ]);
+    blockCount = counts.length;
     for (const b of blocks) {
       b.offset = offsets[b.index] as number;
       b.byteCount = counts[b.index] as number;
@@ -661,6 +663,9 @@ async function locateBlocks(
         `${name}: IFD ${level.ifd}, ${kind} ${b.index} has offset ${b.offset} and byte count ${b.byteCount}`,
       );
     }
+    if (b.byteCount === 0 && b.offset > 0 && blockCount === 1 && !g.tiled) {
+      b.byteCount = estimatedSingleStrip(level, b, tiff.source.size);
+    }
     // Uncompressed blocks are read at their geometric size whatever the byte count says, as libtiff does
     // (except tiles crossing the bottom edge: GDAL asks libtiff for their inner rows, which must be counted).
     if (level.compression === 1 && b.byteCount > 0 && !crossesBottom(b.row)) b.byteCount = b.expected;
@@ -672,6 +677,16 @@ async function locateBlocks(
       `the stored size of IFD ${level.ifd}, ${kind} ${b.index}`,
     );
   }
+}
+
+/**
+ * libtiff takes a zero byte count of an image's only strip for a writer that did not know it, not for a sparse
+ * strip: it reads the strip's geometric size, or, compressed, up to the end of the file (the codec stops at the
+ * strip's size). 0 (sparse) when the file size is not known yet.
+ */
+function estimatedSingleStrip(level: GeoTiffLevel, b: BlockJob, fileSize: number | undefined): number {
+  if (level.compression === 1) return b.expected;
+  return fileSize !== undefined && fileSize > b.offset ? fileSize - b.offset : 0;
 }
 
 const INT_RANGE: Partial<Record<GeoTiffLevel['dtype'], [number, number]>> = {

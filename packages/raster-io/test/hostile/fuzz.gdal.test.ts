@@ -10,10 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   encodeGeoTiff,
+  type GeoTransform,
   memorySource,
   openGeoTiff,
   RASTER_IO_ERROR_CODES,
+  type Raster,
   RasterIoError,
+  readMask,
   readRaster,
 } from '../../src/index.js';
 import { NODE_CODECS } from '../../src/node.js';
@@ -41,6 +44,7 @@ const GDAL_DTYPE: Record<string, string> = {
   Float64: 'float64',
 };
 
+/** GDAL's reading of one file; doubles are Python repr() strings ('nan', 'inf'...). */
 interface GdalResult {
   path: string;
   ok: boolean;
@@ -49,6 +53,14 @@ interface GdalResult {
   bands?: number;
   dtypes?: string[];
   md5?: string;
+  gt?: string[] | null;
+  nodata?: (string | null)[];
+  epsg?: string | null;
+  /** Errors GDAL logged while reading the georeferencing (it carries on without the broken part). */
+  georef_errors?: string[];
+  /** Present when GDAL's mask is a per-dataset (internal) mask. */
+  mask?: { md5?: string; error?: string };
+  overviews?: { width?: number; height?: number; md5?: string; error?: string }[];
   error?: string;
 }
 
@@ -58,7 +70,7 @@ function gdalBatch(paths: string[]): Map<string, GdalResult> {
     input: paths.join('\n'),
     encoding: 'utf8',
     maxBuffer: 256 << 20,
-    timeout: 120_000,
+    timeout: 600_000,
   });
   if (r.status !== 0) throw new Error(`GDAL batch failed: ${r.stderr}`);
   const out = new Map<string, GdalResult>();
@@ -69,42 +81,230 @@ function gdalBatch(paths: string[]): Map<string, GdalResult> {
   return out;
 }
 
+/** Pixels of one read (a level or a mask): their size and MD5, or the error it ended in. */
+type Pixels = { width: number; height: number; md5: string } | { error: unknown };
+
 type Outcome =
-  | { ok: true; width: number; height: number; bands: number; dtype: string; md5: string }
+  | {
+      ok: true;
+      width: number;
+      height: number;
+      bands: number;
+      dtype: string;
+      md5: string;
+      transform: readonly number[] | null;
+      epsg: number;
+      noData: number | null;
+      /** The internal mask's pixels, or null when level 0 has none. */
+      mask: Pixels | null;
+      overviews: Pixels[];
+    }
   | {
       ok: false;
       error: unknown;
     };
+
+function md5Of(bands: readonly ArrayBufferView[]): string {
+  const h = createHash('md5');
+  for (const b of bands) h.update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  return h.digest('hex');
+}
+
+async function pixelsOf(read: () => Promise<Pixels>): Promise<Pixels> {
+  try {
+    return await read();
+  } catch (error) {
+    return { error };
+  }
+}
 
 async function ours(bytes: Uint8Array, name: string): Promise<Outcome> {
   try {
     const limits = { maxPixels: MAX_SAMPLES };
     const tiff = await openGeoTiff(memorySource(bytes, name), { codecs: NODE_CODECS, limits });
     const r = await readRaster(tiff);
-    const h = createHash('md5');
-    for (const b of r.bands) h.update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+    const level = tiff.levels[0] as (typeof tiff.levels)[number];
+    const mask = level.mask
+      ? await pixelsOf(async () => {
+          const m = (await readMask(tiff)) as NonNullable<Awaited<ReturnType<typeof readMask>>>;
+          return { width: m.width, height: m.height, md5: md5Of([m.mask]) };
+        })
+      : null;
+    const overviews: Pixels[] = [];
+    for (let k = 1; k < tiff.levels.length; k++) {
+      overviews.push(
+        await pixelsOf(async () => {
+          const o = await readRaster(tiff, { level: k });
+          return { width: o.width, height: o.height, md5: md5Of(o.bands) };
+        }),
+      );
+    }
     return {
       ok: true,
       width: r.width,
       height: r.height,
       bands: r.bands.length,
       dtype: r.dtype,
-      md5: h.digest('hex'),
+      md5: md5Of(r.bands),
+      transform: level.geo?.transform ?? null,
+      epsg: level.geo?.epsg ?? 0,
+      noData: level.noData,
+      mask,
+      overviews,
     };
   } catch (error) {
     return { ok: false, error };
   }
 }
 
+/** A double as Python's repr() writes it. */
+function fromRepr(s: string): number {
+  return s === 'nan' ? Number.NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s);
+}
+
+function sameNumber(a: number | null, b: number | null): boolean {
+  return a === b || (a !== null && b !== null && Number.isNaN(a) && Number.isNaN(b));
+}
+
+/** Why an error of ours is not acceptable (untyped, or a message without the file), or undefined. */
+function badError(e: unknown, path: string): string | undefined {
+  if (!(e instanceof RasterIoError) || !RASTER_IO_ERROR_CODES.includes(e.code)) {
+    return `untyped ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`;
+  }
+  if (!e.message.includes(path)) return `message does not name the file: ${e.message}`;
+  return undefined;
+}
+
+/**
+ * Compare one pixel read of ours (a mask or an overview) with GDAL's: a typed error where GDAL fails or reads
+ * (stricter), else the same size and pixels.
+ */
+function comparePixels(
+  what: string,
+  path: string,
+  r: Pixels,
+  g: { width?: number; height?: number; md5?: string; error?: string },
+  found: { problems: string[]; stricter: string[] },
+): void {
+  if ('error' in r) {
+    const bad = badError(r.error, path);
+    if (bad) found.problems.push(`${what}: ${bad}`);
+    else if (g.md5) found.stricter.push(`${what}: ${(r.error as Error).message}`);
+    return;
+  }
+  if (g.error !== undefined) {
+    found.problems.push(`${what}: we read ${r.width}x${r.height}; GDAL fails: ${g.error}`);
+  } else if (r.md5 !== g.md5 || (g.width !== undefined && (r.width !== g.width || r.height !== g.height))) {
+    found.problems.push(`${what}: we read ${r.width}x${r.height} ${r.md5}; GDAL ${JSON.stringify(g)}`);
+  }
+}
+
+/** What GDAL reports besides level 0's pixels: georeferencing, nodata, the internal mask and the overviews. */
+function compareExtras(
+  tag: string,
+  path: string,
+  r: Extract<Outcome, { ok: true }>,
+  g: GdalResult,
+  found: { problems: string[]; stricter: string[] },
+): void {
+  const gt = g.gt ? g.gt.map(fromRepr) : null;
+  const sameGt =
+    gt === null || r.transform === null
+      ? gt === r.transform
+      : gt.every((x, i) => sameNumber(x, r.transform?.[i] ?? null));
+  if (!sameGt) found.problems.push(`${tag}: geotransform ${JSON.stringify(r.transform)}; GDAL ${g.gt}`);
+  for (const [b, nd] of (g.nodata ?? []).entries()) {
+    if (!sameNumber(nd === null ? null : fromRepr(nd), r.noData)) {
+      found.problems.push(`${tag}: nodata ${r.noData}; GDAL band ${b + 1}: ${nd}`);
+    }
+  }
+  if (g.epsg && r.epsg !== 0 && Number(g.epsg) !== r.epsg) {
+    found.problems.push(`${tag}: EPSG ${r.epsg}; GDAL EPSG ${g.epsg}`);
+  }
+  if (g.mask && !r.mask) found.problems.push(`${tag}: no mask; GDAL has an internal mask`);
+  else if (!g.mask && r.mask) found.problems.push(`${tag}: we pair a mask GDAL does not`);
+  else if (g.mask && r.mask) comparePixels(`${tag} mask`, path, r.mask, g.mask, found);
+  const gOverviews = g.overviews ?? [];
+  if (gOverviews.length !== r.overviews.length) {
+    found.problems.push(`${tag}: ${r.overviews.length} overviews; GDAL ${gOverviews.length}`);
+  } else {
+    r.overviews.forEach((o, k) => {
+      comparePixels(
+        `${tag} overview ${k}`,
+        path,
+        o,
+        gOverviews[k] as NonNullable<GdalResult['overviews']>[0],
+        found,
+      );
+    });
+  }
+}
+
+/** Where IFD 0's entries are, in a classic or BigTIFF file of either byte order. */
+interface TiffLayout {
+  le: boolean;
+  big: boolean;
+  ifd: number;
+  /** Entries (and next-IFD offset) still inside a cut file. */
+  at: number[];
+  /** Position of IFD 0's next-IFD offset. */
+  next: number;
+}
+
+function layoutOf(b: Uint8Array): TiffLayout {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const le = b[0] !== 0x4d;
+  const big = b.length >= 16 && v.getUint16(2, le) === 43;
+  const none = { le, big, ifd: 0, at: [], next: 0 };
+  if (b.length < 8) return none;
+  const ifd = big ? Number(v.getBigUint64(8, le)) : v.getUint32(4, le);
+  const countBytes = big ? 8 : 2;
+  const entryBytes = big ? 20 : 12;
+  const nextBytes = big ? 8 : 4;
+  if (ifd < 8 || ifd + countBytes > b.length) return none;
+  const n = big ? Number(v.getBigUint64(ifd, le)) : v.getUint16(ifd, le);
+  const fits = Math.min(n, Math.floor((b.length - ifd - countBytes - nextBytes) / entryBytes));
+  const at = Array.from({ length: Math.max(0, fits) }, (_, i) => ifd + countBytes + entryBytes * i);
+  return { le, big, ifd, at, next: ifd + countBytes + entryBytes * Math.max(0, fits) };
+}
+
 /** Positions of IFD 0's entries in a little-endian classic TIFF. */
 function entries(b: Uint8Array): { ifd: number; at: number[] } {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const ifd = b.length >= 8 ? v.getUint32(4, true) : 0;
-  if (ifd < 8 || ifd + 2 > b.length) return { ifd, at: [] };
-  const n = v.getUint16(ifd, true);
-  // Only the entries (and next-IFD offset) still inside a cut file.
-  const fits = Math.min(n, Math.floor((b.length - ifd - 2 - 4) / 12));
-  return { ifd, at: Array.from({ length: Math.max(0, fits) }, (_, i) => ifd + 2 + 12 * i) };
+  const { ifd, at } = layoutOf(b);
+  return { ifd, at };
+}
+
+/** Bytes per value of each TIFF field type. */
+const TYPE_BYTES: Record<number, number> = {
+  1: 1,
+  2: 1,
+  3: 2,
+  4: 4,
+  5: 8,
+  6: 1,
+  7: 1,
+  8: 2,
+  9: 4,
+  10: 8,
+  11: 4,
+  12: 8,
+  13: 4,
+  16: 8,
+  17: 8,
+  18: 8,
+};
+
+function put(v: DataView, p: number, size: number, x: number, le: boolean): void {
+  if (size === 1) v.setUint8(p, x & 0xff);
+  else if (size === 2) v.setUint16(p, x & 0xffff, le);
+  else if (size === 4) v.setUint32(p, x >>> 0, le);
+  else v.setBigUint64(p, BigInt(Math.max(0, Math.floor(x))) & 0xffffffffffffffffn, le);
+}
+
+function get(v: DataView, p: number, size: number, le: boolean): number {
+  if (size === 2) return v.getUint16(p, le);
+  if (size === 4) return v.getUint32(p, le);
+  return Number(v.getBigUint64(p, le));
 }
 
 /** Apply 1–2 seeded mutations to a copy of `base`. */
@@ -121,45 +321,72 @@ function mutate(base: Uint8Array, next: () => number): { bytes: Uint8Array; what
         ? b.length + int(3) - 1
         : int(k % 2 ? b.length : 65536);
   };
+  // Doubles (ModelPixelScale, ModelTiepoint, GeoDoubleParams...): specials, or the old value scaled/negated.
+  const interestingDouble = (old: number) => {
+    const pool = [0, -0, 1, -1, 0.5, Number.NaN, Infinity, -Infinity, 1e308, -1e-310, 2 ** 53, 2 ** 31];
+    const k = int(pool.length + 3);
+    return k < pool.length ? (pool[k] as number) : ([-old, old * 10, old / 3][k - pool.length] as number);
+  };
+  // ASCII (GDAL_NODATA, GeoAsciiParams): characters a number parser may trip on.
+  const interestingChar = () => '0123456789.-+eEnaifxNAIF ,|\0\n'.charCodeAt(int(31));
   for (let m = 1 + int(2); m > 0; m--) {
     const v = new DataView(b.buffer);
-    const { ifd, at } = entries(b);
-    // Weights: bytes 3, tag fields 3, array entries 2, next-IFD offset 1, cut 1 (of 10).
-    const kind = at.length === 0 ? int(2) * 5 : ([0, 0, 0, 1, 1, 2, 3, 3, 4, 5][int(10)] as number);
+    const { le, big, ifd, at, next: nextAt } = layoutOf(b);
+    // Weights: bytes 3, tag fields 3, value elements 3, next-IFD offset 1, cut 1 (of 11).
+    const kind = at.length === 0 ? int(2) * 5 : ([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 4][int(11)] as number);
     if (kind === 0) {
       const p = int(b.length);
       b[p] = int(256);
       what.push(`byte ${p}`);
-    } else if (kind === 1 || kind === 2) {
+    } else if (kind === 1) {
       const e = at[int(at.length)] as number;
-      const field = [
-        [0, 2],
-        [2, 2],
-        [4, 4],
-        [8, 4],
-        [8, 2],
-      ][int(5)] as [number, number];
+      const fields: [number, number][] = big
+        ? [
+            [0, 2],
+            [2, 2],
+            [4, 8],
+            [12, 8],
+            [12, 2],
+            [12, 4],
+          ]
+        : [
+            [0, 2],
+            [2, 2],
+            [4, 4],
+            [8, 4],
+            [8, 2],
+          ];
+      const field = fields[int(fields.length)] as [number, number];
       const x = interesting();
-      if (field[1] === 2) v.setUint16(e + field[0], x & 0xffff, true);
-      else v.setUint32(e + field[0], x >>> 0, true);
-      what.push(`tag ${v.getUint16(e, true)} field +${field[0]} = ${x}`);
-    } else if (kind === 3) {
-      // an element of an out-of-line array (offsets, byte counts, BitsPerSample...)
-      const outOfLine = at.filter(
-        (e) => v.getUint32(e + 4, true) * (v.getUint16(e + 2, true) === 3 ? 2 : 4) > 4,
-      );
-      const e = outOfLine[int(outOfLine.length)];
-      if (e === undefined) continue;
-      const size = v.getUint16(e + 2, true) === 3 ? 2 : 4;
-      const p = v.getUint32(e + 8, true) + size * int(v.getUint32(e + 4, true));
+      put(v, e + field[0], field[1], x, le);
+      what.push(`tag ${v.getUint16(e, le)} field +${field[0]} = ${x}`);
+    } else if (kind === 2) {
+      // one element of a tag's value, inline or out of line (offsets, byte counts, scales, GDAL_NODATA...)
+      const e = at[int(at.length)] as number;
+      const type = v.getUint16(e + 2, le);
+      const size = TYPE_BYTES[type];
+      const count = get(v, e + 4, big ? 8 : 4, le);
+      if (size === undefined || count === 0) continue;
+      const inline = count * size <= (big ? 8 : 4);
+      const valueAt = e + (big ? 12 : 8);
+      const start = inline ? valueAt : get(v, valueAt, big ? 8 : 4, le);
+      const p = start + size * int(Math.min(count, 1 << 20));
       if (p + size > b.length) continue;
-      const x = interesting();
-      if (size === 2) v.setUint16(p, x & 0xffff, true);
-      else v.setUint32(p, x >>> 0, true);
-      what.push(`array of tag ${v.getUint16(e, true)} at ${p} = ${x}`);
-    } else if (kind === 4) {
+      let x: number;
+      if (type === 12) {
+        x = interestingDouble(v.getFloat64(p, le));
+        v.setFloat64(p, x, le);
+      } else if (type === 2) {
+        x = interestingChar();
+        v.setUint8(p, x);
+      } else {
+        x = interesting();
+        put(v, p, size, x, le);
+      }
+      what.push(`value of tag ${v.getUint16(e, le)} at ${p} = ${x}`);
+    } else if (kind === 3) {
       const x = int(3) === 0 ? ifd : interesting();
-      v.setUint32(ifd + 2 + 12 * at.length, x >>> 0, true);
+      put(v, nextAt, big ? 8 : 4, x, le);
       what.push(`next IFD = ${x}`);
     } else {
       const n = int(b.length);
@@ -176,52 +403,98 @@ describe.runIf(
   const bases: { name: string; bytes: Uint8Array }[] = [];
 
   beforeAll(() => {
-    const src = join(tmp(), 'src-u16.tif');
-    writeFileSync(src, encodeGeoTiff(syntheticRaster('uint16', 37, 23, 3, 5), { compression: 'none' }));
-    const srcF = join(tmp(), 'src-f32.tif');
-    writeFileSync(srcF, encodeGeoTiff(syntheticRaster('float32', 37, 23, 1, 6), { compression: 'none' }));
+    const source = (name: string, raster: Raster, geo: Raster['geo'], noData?: number) => {
+      const path = join(tmp(), `${name}.tif`);
+      writeFileSync(path, encodeGeoTiff({ ...raster, geo, noData }, { compression: 'none' }));
+      return path;
+    };
+    const utm = { epsg: 32633, transform: [499980, 10, 0, 5800020, 0, -10] as GeoTransform };
+    const lonLat = { epsg: 4326, transform: [14.5, 0.001, 0, 52.3, 0, -0.001] as GeoTransform };
+    const rotated = { epsg: 32633, transform: [499980, 9.9, 0.7, 5800020, 0.5, -9.8] as GeoTransform };
+    const src = source('src-u16', syntheticRaster('uint16', 37, 23, 3, 5), utm);
+    const srcF = source('src-f32', syntheticRaster('float32', 37, 23, 1, 6), lonLat, Number.NaN);
+    const srcI16 = source('src-i16', syntheticRaster('int16', 31, 19, 2, 7), utm, -9999);
+    const srcI32 = source('src-i32', syntheticRaster('int32', 29, 17, 1, 8), lonLat);
+    const srcU32 = source('src-u32', syntheticRaster('uint32', 33, 21, 1, 9), utm, 0);
+    const srcF64 = source('src-f64', syntheticRaster('float64', 27, 18, 1, 10), rotated);
+    const srcRgb = source('src-rgb', syntheticRaster('uint8', 40, 30, 3, 11), utm);
+    const rgba = syntheticRaster('uint8', 40, 30, 4, 12);
+    // A mask with both values: a diagonal band of masked pixels.
+    (rgba.bands[3] as Uint8Array).forEach((_, i, a) => {
+      a[i] = Math.abs((i % 40) - Math.floor(i / 40) - 5) < 6 ? 0 : 255;
+    });
+    const srcRgba = source('src-rgba', rgba, utm);
+    const tiled = ['-co', 'TILED=YES', '-co', 'BLOCKXSIZE=16', '-co', 'BLOCKYSIZE=16'];
+    const co = (...options: string[]) => options.flatMap((o) => ['-co', o]);
+    const internalMask = ['--config', 'GDAL_TIFF_INTERNAL_MASK', 'YES', '-b', '1', '-b', '2', '-b', '3'];
     const variants: [string, string, string[]][] = [
-      ['none-strips', src, ['-co', 'BLOCKYSIZE=4']],
-      ['deflate-pred2', src, ['-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', '-co', 'BLOCKYSIZE=5']],
+      ['none-strips', src, co('BLOCKYSIZE=4')],
+      ['deflate-pred2', src, co('COMPRESS=DEFLATE', 'PREDICTOR=2', 'BLOCKYSIZE=5')],
+      ['lzw-tiled-u8', src, ['-ot', 'Byte', '-scale', ...co('COMPRESS=LZW'), ...tiled]],
+      ['packbits-band', src, co('COMPRESS=PACKBITS', 'INTERLEAVE=BAND', 'BLOCKYSIZE=6')],
+      ['deflate-pred3-tiled', srcF, [...co('COMPRESS=DEFLATE', 'PREDICTOR=3'), ...tiled]],
+      ['none-tiled', src, tiled],
+      ['deflate-overviews', src, co('COMPRESS=DEFLATE', 'BLOCKYSIZE=8')],
+      ['bigtiff-deflate-tiled', src, [...co('BIGTIFF=YES', 'COMPRESS=DEFLATE'), ...tiled]],
+      ['bigtiff-i16-strips', srcI16, co('BIGTIFF=YES', 'BLOCKYSIZE=5')],
+      ['big-endian-lzw-pred2', src, co('ENDIANNESS=BIG', 'COMPRESS=LZW', 'PREDICTOR=2', 'BLOCKYSIZE=7')],
       [
-        'lzw-tiled-u8',
+        'big-endian-f64-pred3-tiled',
+        srcF64,
+        [...co('ENDIANNESS=BIG', 'COMPRESS=DEFLATE', 'PREDICTOR=3'), ...tiled],
+      ],
+      ['int16-deflate-pred2', srcI16, co('COMPRESS=DEFLATE', 'PREDICTOR=2', 'BLOCKYSIZE=6')],
+      ['int32-strips', srcI32, co('BLOCKYSIZE=3')],
+      ['uint32-lzw-pred2-tiled', srcU32, [...co('COMPRESS=LZW', 'PREDICTOR=2'), ...tiled]],
+      ['float64-deflate-pred3', srcF64, co('COMPRESS=DEFLATE', 'PREDICTOR=3', 'BLOCKYSIZE=6')],
+      ['zstd-pred2', src, co('COMPRESS=ZSTD', 'PREDICTOR=2', 'BLOCKYSIZE=8')],
+      ['zstd-f32-pred3-tiled', srcF, [...co('COMPRESS=ZSTD', 'PREDICTOR=3'), ...tiled]],
+      ['lerc-f32-tiled', srcF, [...co('COMPRESS=LERC'), ...tiled]],
+      ['lerc-deflate-u16', src, co('COMPRESS=LERC_DEFLATE', 'BLOCKYSIZE=8')],
+      ['jpeg-ycbcr-tiled', srcRgb, [...co('COMPRESS=JPEG', 'PHOTOMETRIC=YCBCR'), ...tiled]],
+      ['jpeg-rgb-strips', srcRgb, co('COMPRESS=JPEG', 'BLOCKYSIZE=8')],
+      ['nbits1', src, ['-b', '1', '-ot', 'Byte', '-scale', '0', '65535', '0', '1', ...co('NBITS=1')]],
+      [
+        'nbits12-deflate',
+        src,
+        ['-scale', '0', '65535', '0', '4095', ...co('NBITS=12', 'COMPRESS=DEFLATE', 'BLOCKYSIZE=9')],
+      ],
+      [
+        'internal-mask-deflate-tiled',
+        srcRgba,
+        [...internalMask, '-mask', '4', ...co('COMPRESS=DEFLATE'), ...tiled],
+      ],
+      [
+        'jpeg-ycbcr-mask',
+        srcRgba,
+        [...internalMask, '-mask', '4', ...co('COMPRESS=JPEG', 'PHOTOMETRIC=YCBCR')],
+      ],
+      ['separate-tiled', src, [...co('INTERLEAVE=BAND', 'COMPRESS=DEFLATE'), ...tiled]],
+      ['cog-deflate', src, ['-of', 'COG', ...co('BLOCKSIZE=16', 'COMPRESS=DEFLATE', 'PREDICTOR=YES')]],
+      [
+        'cog-jpeg-mask',
+        srcRgba,
+        ['-of', 'COG', ...internalMask.slice(3), '-mask', '4', ...co('BLOCKSIZE=16', 'COMPRESS=JPEG')],
+      ],
+      ['nodata-f32', srcF, ['-a_nodata', '-3.4e38', ...co('COMPRESS=DEFLATE', 'BLOCKYSIZE=8')]],
+      ['nodata-u16', src, ['-a_nodata', '65535', ...co('COMPRESS=LZW')]],
+      [
+        'gcps',
         src,
         [
-          '-ot',
-          'Byte',
-          '-scale',
-          '-co',
-          'COMPRESS=LZW',
-          '-co',
-          'TILED=YES',
-          '-co',
-          'BLOCKXSIZE=16',
-          '-co',
-          'BLOCKYSIZE=16',
+          '-a_srs',
+          'EPSG:32633',
+          ...['0 0 500000 5800000', '37 0 500370 5800000', '0 23 500000 5799770'].flatMap((g) => [
+            '-gcp',
+            ...g.split(' '),
+          ]),
         ],
       ],
-      ['packbits-band', src, ['-co', 'COMPRESS=PACKBITS', '-co', 'INTERLEAVE=BAND', '-co', 'BLOCKYSIZE=6']],
-      [
-        'deflate-pred3-tiled',
-        srcF,
-        [
-          '-co',
-          'COMPRESS=DEFLATE',
-          '-co',
-          'PREDICTOR=3',
-          '-co',
-          'TILED=YES',
-          '-co',
-          'BLOCKXSIZE=16',
-          '-co',
-          'BLOCKYSIZE=16',
-        ],
-      ],
+      ['pixel-is-point', src, ['-mo', 'AREA_OR_POINT=Point', ...co('BLOCKYSIZE=8')]],
+      ['geographic', src, ['-a_srs', 'EPSG:4326', '-a_ullr', '14', '53', '15', '52', ...co('BLOCKYSIZE=8')]],
+      ['mollweide', src, ['-a_srs', 'ESRI:54009', ...co('BLOCKYSIZE=8')]],
+      ['rgb-alpha-lzw', srcRgba, co('ALPHA=YES', 'COMPRESS=LZW', 'BLOCKYSIZE=10')],
     ];
-    variants.push(
-      ['none-tiled', src, ['-co', 'TILED=YES', '-co', 'BLOCKXSIZE=16', '-co', 'BLOCKYSIZE=16']],
-      ['deflate-overviews', src, ['-co', 'COMPRESS=DEFLATE', '-co', 'BLOCKYSIZE=8']],
-    );
     for (const [name, from, args] of variants) {
       const out = join(tmp(), `${name}.tif`);
       gdalTranslate([...args, from, out]);
@@ -303,6 +576,118 @@ describe.runIf(
     }
   });
 
+  /** A base's bytes with IFD 0's values patched; `valueAt(tag)` is where a tag's value (inline or not) starts. */
+  const patchBase = (
+    baseName: string,
+    name: string,
+    patch: (v: DataView, valueAt: (tag: number) => number, bytes: Uint8Array) => void,
+  ) => {
+    const bytes = (bases.find((b) => b.name === baseName) as (typeof bases)[number]).bytes.slice();
+    const v = new DataView(bytes.buffer);
+    const valueAt = (tag: number) => {
+      const e = entries(bytes).at.find((at) => v.getUint16(at, true) === tag) as number;
+      const size = (TYPE_BYTES[v.getUint16(e + 2, true)] as number) * v.getUint32(e + 4, true);
+      return size <= 4 ? e + 8 : v.getUint32(e + 8, true);
+    };
+    patch(v, valueAt, bytes);
+    const path = join(tmp(), `${name}.tif`);
+    writeFileSync(path, bytes);
+    return { path, bytes };
+  };
+
+  it('a damaged GDAL_NODATA means what it means to GDAL (C string, CPLAtofM prefix), never "no nodata"', async () => {
+    const texts = ['-99x9', '12\0 5', '', 'II*', '1,5', ' +7e1', '0x1p4', '-inf', 'NaN(1)', '.', '1.#QN'];
+    const files = texts.map((text, k) =>
+      patchBase('nodata-u16', `nodata-text-${k}`, (_, valueAt, bytes) => {
+        const at = valueAt(42113);
+        bytes.fill(0, at, at + 6); // "65535\0"
+        bytes.set(new TextEncoder().encode(text.slice(0, 5)), at);
+      }),
+    );
+    const gdal = gdalBatch(files.map((f) => f.path));
+    const seen: (number | null)[] = [];
+    for (const f of files) {
+      const g = gdal.get(f.path) as GdalResult;
+      const r = await ours(f.bytes, f.path);
+      if (!r.ok) throw r.error;
+      const want = g.nodata?.[0] ?? null;
+      expect(r.noData, f.path).toEqual(want === null ? null : fromRepr(want));
+      seen.push(r.noData);
+    }
+    expect(seen).toEqual([-99, 12, null, 0, 1.5, 70, 16, -Infinity, Number.NaN, 0, 1]);
+  });
+
+  it('ModelPixelScale as GDAL reads it: a zero scale is no transform, a negative Y scale north-up, NaN a typed error', async () => {
+    const scaled = (k: number, y: number) =>
+      patchBase('none-strips', `scale-${k}`, (v, valueAt) => v.setFloat64(valueAt(33550) + 8, y, true));
+    const zero = scaled(0, 0);
+    const negative = scaled(1, -10);
+    const gdal = gdalBatch([zero.path, negative.path]);
+    const rz = await ours(zero.bytes, zero.path);
+    const rn = await ours(negative.bytes, negative.path);
+    expect(rz).toMatchObject({ ok: true, transform: null });
+    expect(gdal.get(zero.path)?.gt).toBeNull();
+    expect(rn).toMatchObject({ ok: true, transform: [499980, 10, 0, 5800020, 0, -10] });
+    expect(gdal.get(negative.path)?.gt?.map(fromRepr)).toEqual([499980, 10, 0, 5800020, 0, -10]);
+    const nan = scaled(2, Number.NaN);
+    const err = await openGeoTiff(memorySource(nan.bytes, nan.path)).catch((e) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_TIFF' });
+    expect(err.message).toBe(
+      `${nan.path}: IFD 0's ModelPixelScale/ModelTiepoint give a non-finite geotransform [499980, 10, 0, NaN, 0, NaN]`,
+    );
+  });
+
+  it('a GeoKeyDirectory libgeotiff refuses is ignored whole, as GDAL does (no PixelIsPoint shift, no EPSG)', async () => {
+    // GTModelTypeGeoKey's count (the directory's 7th SHORT) set to 5415: only 1 is legal for an inline value.
+    const f = patchBase('pixel-is-point', 'geokey-count', (v, valueAt) =>
+      v.setUint16(valueAt(34735) + 12, 5415, true),
+    );
+    const g = gdalBatch([f.path]).get(f.path) as GdalResult;
+    expect(g.gt?.map(fromRepr)).toEqual([499985, 10, 0, 5800015, 0, -10]);
+    expect(g.epsg).toBeNull();
+    expect(await ours(f.bytes, f.path)).toMatchObject({
+      ok: true,
+      transform: [499985, 10, 0, 5800015, 0, -10],
+      epsg: 0,
+    });
+  });
+
+  it('JPEG blocks with subsampled components outside YCbCr → CORRUPT_BLOCK, as libtiff refuses them', async () => {
+    const f = patchBase('jpeg-ycbcr-tiled', 'jpeg-rgb-subsampled', (v, valueAt) =>
+      v.setUint16(valueAt(262), 2, true),
+    );
+    expect(gdalBatch([f.path]).get(f.path)?.ok).toBe(false);
+    const err = await readRaster(await openGeoTiff(memorySource(f.bytes, f.path))).catch((e) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+    expect(err.message).toBe(
+      `${f.path}: IFD 0, tile 0: JPEG component 0 has sampling 2×2; without YCbCr photometric every component must be 1×1`,
+    );
+  });
+
+  it('YCbCrSubSampling other than 1/2/4 and overviews larger than the image → CORRUPT_TIFF naming the IFD', async () => {
+    const sub = patchBase('jpeg-ycbcr-mask', 'ycbcr-sub-3', (v, valueAt) =>
+      v.setUint16(valueAt(530), 3, true),
+    );
+    const big = patchBase('cog-deflate', 'overview-wider', (v) => {
+      const ifd0 = v.getUint32(4, true);
+      const ifd1 = v.getUint32(ifd0 + 2 + 12 * v.getUint16(ifd0, true), true);
+      // NewSubfileType, then ImageWidth: a SHORT held inline
+      expect(v.getUint16(ifd1 + 2 + 12, true)).toBe(256);
+      v.setUint16(ifd1 + 2 + 12 + 8, 134, true);
+    });
+    const gdal = gdalBatch([sub.path, big.path]);
+    expect(gdal.get(sub.path)?.ok).toBe(false);
+    expect(gdal.get(big.path)?.overviews?.[0]).toMatchObject({ width: 134 });
+    const subErr = await openGeoTiff(memorySource(sub.bytes, sub.path)).catch((e) => e);
+    expect(subErr).toMatchObject({ code: 'CORRUPT_TIFF' });
+    expect(subErr.message).toBe(`${sub.path}: IFD 0 has YCbCrSubSampling [3, 2]; each must be 1, 2 or 4`);
+    const bigErr = await openGeoTiff(memorySource(big.bytes, big.path)).catch((e) => e);
+    expect(bigErr).toMatchObject({ code: 'CORRUPT_TIFF' });
+    expect(bigErr.message).toBe(
+      `${big.path}: IFD 1 is a reduced-resolution image of 134x11, larger than the full image's 37x23`,
+    );
+  });
+
   it(`${CASES} seeded mutations: typed errors or GDAL's exact pixels, each within ${CASE_MS} ms`, async () => {
     const next = rng(SEED);
     const cases = Array.from({ length: CASES }, (_, i) => {
@@ -315,6 +700,7 @@ describe.runIf(
     const gdal = gdalBatch(cases.map((c) => c.path));
     const problems: string[] = [];
     const stricter: string[] = []; // we refuse, GDAL reads: allowed, reported for review
+    const found = { problems, stricter };
     let matched = 0;
     let typed = 0;
     for (const c of cases) {
@@ -325,14 +711,12 @@ describe.runIf(
       const tag = `${c.path.split('/').pop()} (${c.what})`;
       if (ms > CASE_MS) problems.push(`${tag}: took ${ms.toFixed(0)} ms`);
       if (!r.ok) {
-        const e = r.error;
-        if (!(e instanceof RasterIoError) || !RASTER_IO_ERROR_CODES.includes(e.code)) {
-          problems.push(`${tag}: untyped ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
-        } else if (!e.message.includes(c.path)) {
-          problems.push(`${tag}: message does not name the file: ${e.message}`);
-        } else {
+        const bad = badError(r.error, c.path);
+        if (bad) problems.push(`${tag}: ${bad}`);
+        else {
           typed++;
-          if (g?.ok) stricter.push(`${tag}: ${e.code} ${e.message}`);
+          if (g?.ok)
+            stricter.push(`${tag}: ${(r.error as RasterIoError).code} ${(r.error as Error).message}`);
         }
         continue;
       }
@@ -344,11 +728,15 @@ describe.runIf(
         g.dtypes?.length === 1 &&
         GDAL_DTYPE[g.dtypes[0] as string] === r.dtype &&
         g.md5 === r.md5;
-      if (same) matched++;
-      else
+      if (!same) {
         problems.push(
           `${tag}: we read ${r.width}x${r.height}x${r.bands} ${r.dtype}; GDAL: ${JSON.stringify(g)}`,
         );
+        continue;
+      }
+      const before = problems.length;
+      compareExtras(tag, c.path, r, g, found);
+      if (problems.length === before) matched++;
     }
     if (process.env.RASTER_IO_FUZZ_REPORT) {
       const report = [...problems, '--- stricter than GDAL:', ...stricter];
