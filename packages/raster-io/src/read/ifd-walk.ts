@@ -47,6 +47,29 @@ const STRUCTURAL_TYPES: Readonly<Record<number, Set<number>>> = {
   339: UNSIGNED, // SampleFormat
 };
 
+/**
+ * Georeferencing tags and the field types libtiff converts them from. A geo tag of another type (an UNDEFINED
+ * or ASCII ModelTiepoint, say) is dropped by libtiff, so GDAL sees no such tag; geotiff.js would hand its bytes
+ * on as numbers, which become a transform no other reader sees.
+ */
+const NUMERIC = new Set([1, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 16, 17, 18]);
+const INTEGER = new Set([1, 3, 4, 6, 8, 9, 16, 17]);
+const GEO_TAG_TYPES: Readonly<Record<number, Set<number>>> = {
+  33550: NUMERIC, // ModelPixelScale
+  33922: NUMERIC, // ModelTiepoint
+  34264: NUMERIC, // ModelTransformation
+  34735: INTEGER, // GeoKeyDirectory
+  34736: NUMERIC, // GeoDoubleParams
+};
+
+/** What {@link walkIfds} found. */
+export interface IfdChain {
+  /** Number of IFDs. */
+  count: number;
+  /** Per IFD, the georeferencing tags libtiff ignores for their field type (read them as absent). */
+  ignoredGeoTags: Set<number>[];
+}
+
 /** libtiff refuses directories with more entries than this; so do we. */
 const MAX_IFD_ENTRIES = 4096;
 
@@ -60,11 +83,12 @@ export interface IfdWalkInput {
 }
 
 /**
- * Validate the IFD chain and every entry's value range; returns the number of IFDs.
+ * Validate the IFD chain and every entry's value range.
+ * @returns the number of IFDs and the geo tags of each that libtiff would ignore.
  * @throws RasterIoError `CORRUPT_TIFF` (loop, empty or oversized directory, unknown field type),
  *   `TRUNCATED` (an IFD or a tag's values past the end), `TOO_LARGE` (limits.maxIfds / maxTagBytes)
  */
-export async function walkIfds(input: IfdWalkInput): Promise<number> {
+export async function walkIfds(input: IfdWalkInput): Promise<IfdChain> {
   const { source, name, littleEndian: le, bigTiff: big, limits, signal } = input;
   const head = await readView(source, 0, big ? 16 : 8, signal);
   if (big && (head.byteLength < 16 || head.getUint16(4, le) !== 8 || head.getUint16(6, le) !== 0)) {
@@ -74,6 +98,7 @@ export async function walkIfds(input: IfdWalkInput): Promise<number> {
   const seen = new Map<number, number>();
   const countSize = big ? 8 : 2;
   const entrySize = big ? 20 : 12;
+  const ignoredGeoTags: Set<number>[] = [];
   while (offset !== 0) {
     const index = seen.size;
     const earlier = seen.get(offset);
@@ -99,8 +124,12 @@ export async function walkIfds(input: IfdWalkInput): Promise<number> {
     const body = await readView(source, offset + countSize, bodyLength, signal);
     if (body.byteLength < bodyLength) throw pastEnd(name, where, source.size);
     const tags = new Set<number>();
+    const ignored = new Set<number>();
+    ignoredGeoTags.push(ignored);
     for (let i = 0; i < n; i++) {
       const tag = checkEntry(body, i * entrySize, { name, where, big, le, limits, size: source.size });
+      const geoTypes = GEO_TAG_TYPES[tag];
+      if (geoTypes && !geoTypes.has(body.getUint16(i * entrySize + 2, le))) ignored.add(tag);
       // geotiff.js keeps the last of two equal tags, libtiff the first: refuse rather than guess.
       if (tags.has(tag)) throw new RasterIoError('CORRUPT_TIFF', `${name}: ${where} has tag ${tag} twice`);
       tags.add(tag);
@@ -109,7 +138,7 @@ export async function walkIfds(input: IfdWalkInput): Promise<number> {
   }
   if (seen.size === 0)
     throw new RasterIoError('CORRUPT_TIFF', `${name}: the header points to no IFD (offset 0)`);
-  return seen.size;
+  return { count: seen.size, ignoredGeoTags };
 }
 
 interface EntryContext {

@@ -188,7 +188,7 @@ export async function openGeoTiff(
       `${name}: not a TIFF (magic number ${magic}; expected 42, or 43 for BigTIFF)`,
     );
   }
-  const ifdCount = await walkIfds({
+  const chain = await walkIfds({
     source: headerSource,
     name,
     littleEndian: le,
@@ -219,7 +219,7 @@ export async function openGeoTiff(
   try {
     gt = await GeoTIFF.fromSource(adapter as never, {}, signal);
     // The chain was walked above: never let geotiff.js count it (it follows loops forever).
-    for (let i = 0; i < ifdCount; i++) images.push(await gt.getImage(i));
+    for (let i = 0; i < chain.count; i++) images.push(await gt.getImage(i));
   } catch (err) {
     if (err instanceof RasterIoError) throw err;
     throwIfAborted(signal, name);
@@ -242,6 +242,7 @@ export async function openGeoTiff(
       raw,
       le,
       bigTiff: magic === 43,
+      ignoredGeoTags: chain.ignoredGeoTags[0] ?? new Set(),
       codecs: options.codecs,
       limits,
       decoder: options.blockDecoder,
@@ -261,6 +262,8 @@ interface DescribeInput {
   raw: ByteSource;
   le: boolean;
   bigTiff: boolean;
+  /** Geo tags of IFD 0 that libtiff ignores for their field type: read as absent, as GDAL sees them. */
+  ignoredGeoTags: Set<number>;
   codecs?: Readonly<Record<number, Codec>>;
   limits: RasterIoLimits;
   decoder?: ParallelBlockDecoder;
@@ -282,12 +285,13 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     if (full) checkOverviewSize(level, full, name);
     if (i === 0) {
       full = level;
+      const kept = (tag: number, value: unknown) => (input.ignoredGeoTags.has(tag) ? undefined : value);
       level.geo = geoFromTags(
         {
-          pixelScale: fd.getValue('ModelPixelScale') as number[] | undefined,
-          tiepoint: fd.getValue('ModelTiepoint') as number[] | undefined,
-          transformation: fd.getValue('ModelTransformation') as number[] | undefined,
-          geoKeys: await rawGeoKeys(img),
+          pixelScale: kept(33550, fd.getValue('ModelPixelScale')) as number[] | undefined,
+          tiepoint: kept(33922, fd.getValue('ModelTiepoint')) as number[] | undefined,
+          transformation: kept(34264, fd.getValue('ModelTransformation')) as number[] | undefined,
+          geoKeys: await rawGeoKeys(img, input.ignoredGeoTags),
         },
         name,
       );
@@ -363,10 +367,11 @@ async function pairMasks(
 }
 
 /** The GeoKeys by id; long params (a WKT citation) may be deferred by geotiff.js, hence loadValue. */
-async function rawGeoKeys(img: GeoTIFFImage): Promise<GeoKeys | undefined> {
+async function rawGeoKeys(img: GeoTIFFImage, ignored: Set<number>): Promise<GeoKeys | undefined> {
   const fd = img.fileDirectory;
+  const ids: Record<string, number> = { GeoKeyDirectory: 34735, GeoDoubleParams: 34736, GeoAsciiParams: 34737 };
   const get = async (tag: string): Promise<unknown> => {
-    if (!fd.hasTag(tag as never)) return undefined;
+    if (!fd.hasTag(tag as never) || ignored.has(ids[tag] as number)) return undefined;
     try {
       return await fd.loadValue(tag as never);
     } catch {

@@ -1,0 +1,80 @@
+// Georeferencing tags stored with a field type libtiff does not convert (an UNDEFINED ModelTiepoint, an ASCII
+// ModelPixelScale or GeoKeyDirectory) are dropped by libtiff, so GDAL sees no such tag. We read them as absent
+// too: geotiff.js would hand their bytes on as numbers, a transform or CRS no other reader sees.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encodeGeoTiff, openGeoTiff } from '../../src/index.js';
+import { PYTHON_GDAL } from '../support/gdal.js';
+import { runGdalBatch } from '../support/gdal-batch.js';
+import { requireTool } from '../support/require-tool.js';
+import { syntheticRaster } from '../support/synthetic.js';
+import { useTmpDir } from '../support/tmp.js';
+
+const tmp = useTmpDir('raster-io-geo-tag-types-');
+const UNDEFINED = 7;
+const ASCII = 2;
+
+/** A georeferenced little-endian classic TIFF (EPSG:32633, 10 m pixels). */
+function baseTiff(): Uint8Array {
+  const r = syntheticRaster('uint16', 8, 6, 1, 3);
+  r.geo = { transform: [500_000, 10, 0, 4_100_000, 0, -10], epsg: 32633 };
+  return encodeGeoTiff(r, { compression: 'none' });
+}
+
+/** Re-type tag `tag` of IFD 0 as `type` (1-byte values), keeping its bytes: the count becomes its byte size. */
+function retype(bytes: Uint8Array, tag: number, type: number): Uint8Array {
+  const out = bytes.slice();
+  const v = new DataView(out.buffer);
+  const ifd = v.getUint32(4, true);
+  const n = v.getUint16(ifd, true);
+  for (let i = 0; i < n; i++) {
+    const at = ifd + 2 + 12 * i;
+    if (v.getUint16(at, true) !== tag) continue;
+    const size = ({ 3: 2, 12: 8 } as Record<number, number>)[v.getUint16(at + 2, true)] as number;
+    v.setUint16(at + 2, type, true);
+    v.setUint32(at + 4, v.getUint32(at + 4, true) * size, true);
+    return out;
+  }
+  throw new Error(`tag ${tag} not in IFD 0`);
+}
+
+describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
+  'geo tags of a type libtiff drops',
+  () => {
+    it('are read as absent, as GDAL reads them (the base file keeps its transform and EPSG on both sides)', async () => {
+      const cases: [string, Uint8Array][] = [
+        ['base', baseTiff()],
+        ['tiepoint-undefined', retype(baseTiff(), 33922, UNDEFINED)],
+        ['scale-ascii', retype(baseTiff(), 33550, ASCII)],
+        ['geokeys-undefined', retype(baseTiff(), 34735, UNDEFINED)],
+      ];
+      const paths = cases.map(([name, bytes]) => {
+        const path = join(tmp(), `${name}.tif`);
+        writeFileSync(path, bytes);
+        return path;
+      });
+      const gdal = runGdalBatch(tmp(), { describe: paths }, 'geo-tag-types');
+      const ours = await Promise.all(cases.map(([name, bytes]) => openGeoTiff(bytes, { name })));
+      const summary = (i: number) => {
+        const geo = ours[i]?.levels[0]?.geo;
+        const g = gdal[paths[i] as string];
+        return {
+          ours: geo ? { gt: geo.transform, epsg: geo.epsg || null } : null,
+          gdal: g?.gt ? { gt: g.gt, epsg: g.epsg === null ? null : Number(g.epsg) } : null,
+        };
+      };
+      expect(summary(0)).toEqual({
+        ours: { gt: [500_000, 10, 0, 4_100_000, 0, -10], epsg: 32633 },
+        gdal: { gt: [500_000, 10, 0, 4_100_000, 0, -10], epsg: 32633 },
+      });
+      // a tiepoint or scale libtiff drops: no transform at all on either side
+      expect(summary(1)).toEqual({ ours: null, gdal: null });
+      expect(summary(2)).toEqual({ ours: null, gdal: null });
+      // a GeoKeyDirectory libtiff drops: the transform stays, the CRS goes
+      expect(summary(3).ours?.gt).toEqual(summary(3).gdal?.gt);
+      expect(summary(3).ours?.epsg ?? null).toBe(null);
+      expect(gdal[paths[3] as string]?.epsg ?? null).toBe(null);
+    });
+  },
+);
