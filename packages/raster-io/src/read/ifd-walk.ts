@@ -5,7 +5,7 @@ import type { ByteSource } from '../source/byte-source.js';
 import { checkLimit, type RasterIoLimits } from './limits.js';
 
 /** Bytes per value of each TIFF field type (6.0 plus BigTIFF's LONG8/SLONG8/IFD8). */
-const TYPE_SIZE: Readonly<Record<number, number>> = {
+export const TYPE_SIZE: Readonly<Record<number, number>> = {
   1: 1,
   2: 1,
   3: 2,

@@ -369,7 +369,11 @@ async function pairMasks(
 /** The GeoKeys by id; long params (a WKT citation) may be deferred by geotiff.js, hence loadValue. */
 async function rawGeoKeys(img: GeoTIFFImage, ignored: Set<number>): Promise<GeoKeys | undefined> {
   const fd = img.fileDirectory;
-  const ids: Record<string, number> = { GeoKeyDirectory: 34735, GeoDoubleParams: 34736, GeoAsciiParams: 34737 };
+  const ids: Record<string, number> = {
+    GeoKeyDirectory: 34735,
+    GeoDoubleParams: 34736,
+    GeoAsciiParams: 34737,
+  };
   const get = async (tag: string): Promise<unknown> => {
     if (!fd.hasTag(tag as never) || ignored.has(ids[tag] as number)) return undefined;
     try {

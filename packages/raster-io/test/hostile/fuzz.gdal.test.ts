@@ -20,6 +20,7 @@ import {
   readRaster,
 } from '../../src/index.js';
 import { NODE_CODECS } from '../../src/node.js';
+import { TYPE_SIZE } from '../../src/read/ifd-walk.js';
 import { gdalPixels } from '../support/envi.js';
 import { gdaladdo, gdalTranslate, HAS_GDAL, PYTHON_GDAL } from '../support/gdal.js';
 import { requireTool } from '../support/require-tool.js';
@@ -274,26 +275,6 @@ function entries(b: Uint8Array): { ifd: number; at: number[] } {
   return { ifd, at };
 }
 
-/** Bytes per value of each TIFF field type. */
-const TYPE_BYTES: Record<number, number> = {
-  1: 1,
-  2: 1,
-  3: 2,
-  4: 4,
-  5: 8,
-  6: 1,
-  7: 1,
-  8: 2,
-  9: 4,
-  10: 8,
-  11: 4,
-  12: 8,
-  13: 4,
-  16: 8,
-  17: 8,
-  18: 8,
-};
-
 function put(v: DataView, p: number, size: number, x: number, le: boolean): void {
   if (size === 1) v.setUint8(p, x & 0xff);
   else if (size === 2) v.setUint16(p, x & 0xffff, le);
@@ -364,7 +345,7 @@ function mutate(base: Uint8Array, next: () => number): { bytes: Uint8Array; what
       // one element of a tag's value, inline or out of line (offsets, byte counts, scales, GDAL_NODATA...)
       const e = at[int(at.length)] as number;
       const type = v.getUint16(e + 2, le);
-      const size = TYPE_BYTES[type];
+      const size = TYPE_SIZE[type];
       const count = get(v, e + 4, big ? 8 : 4, le);
       if (size === undefined || count === 0) continue;
       const inline = count * size <= (big ? 8 : 4);
@@ -586,7 +567,7 @@ describe.runIf(
     const v = new DataView(bytes.buffer);
     const valueAt = (tag: number) => {
       const e = entries(bytes).at.find((at) => v.getUint16(at, true) === tag) as number;
-      const size = (TYPE_BYTES[v.getUint16(e + 2, true)] as number) * v.getUint32(e + 4, true);
+      const size = (TYPE_SIZE[v.getUint16(e + 2, true)] as number) * v.getUint32(e + 4, true);
       return size <= 4 ? e + 8 : v.getUint32(e + 8, true);
     };
     patch(v, valueAt, bytes);

@@ -5,10 +5,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeGeoTiff, openGeoTiff } from '../../src/index.js';
+import { TYPE_SIZE } from '../../src/read/ifd-walk.js';
 import { PYTHON_GDAL } from '../support/gdal.js';
 import { runGdalBatch } from '../support/gdal-batch.js';
 import { requireTool } from '../support/require-tool.js';
 import { syntheticRaster } from '../support/synthetic.js';
+import { patchTagEntry } from '../support/tiny-tiff.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-geo-tag-types-');
@@ -24,19 +26,11 @@ function baseTiff(): Uint8Array {
 
 /** Re-type tag `tag` of IFD 0 as `type` (1-byte values), keeping its bytes: the count becomes its byte size. */
 function retype(bytes: Uint8Array, tag: number, type: number): Uint8Array {
-  const out = bytes.slice();
-  const v = new DataView(out.buffer);
-  const ifd = v.getUint32(4, true);
-  const n = v.getUint16(ifd, true);
-  for (let i = 0; i < n; i++) {
-    const at = ifd + 2 + 12 * i;
-    if (v.getUint16(at, true) !== tag) continue;
-    const size = ({ 3: 2, 12: 8 } as Record<number, number>)[v.getUint16(at + 2, true)] as number;
+  return patchTagEntry(bytes, tag, (v, at) => {
+    const size = TYPE_SIZE[v.getUint16(at + 2, true)] as number;
     v.setUint16(at + 2, type, true);
     v.setUint32(at + 4, v.getUint32(at + 4, true) * size, true);
-    return out;
-  }
-  throw new Error(`tag ${tag} not in IFD 0`);
+  });
 }
 
 describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(

@@ -103,12 +103,14 @@ export function tinyTiff(ifds: TinyIfd[], next?: (i: number, ifdOffsets: number[
   return out;
 }
 
-/** Set the count field (and keep the value offset) of `tag` in the first IFD of a classic LE TIFF. */
-export function patchTagCount(
+/**
+ * A copy of a classic little-endian TIFF with IFD 0's entry for `tag` edited in place by `edit(view, at)`, `at`
+ * being the entry's byte offset (tag, type, count, value/offset).
+ */
+export function patchTagEntry(
   bytes: Uint8Array,
   tag: number,
-  count: number,
-  valueOffset?: number,
+  edit: (v: DataView, at: number) => void,
 ): Uint8Array {
   const out = bytes.slice();
   const v = new DataView(out.buffer);
@@ -117,9 +119,21 @@ export function patchTagCount(
   for (let i = 0; i < n; i++) {
     const e = ifd + 2 + 12 * i;
     if (v.getUint16(e, true) !== tag) continue;
-    v.setUint32(e + 4, count, true);
-    if (valueOffset !== undefined) v.setUint32(e + 8, valueOffset, true);
+    edit(v, e);
     return out;
   }
   throw new Error(`tag ${tag} not found`);
+}
+
+/** Set the count field (and keep the value offset) of `tag` in the first IFD of a classic LE TIFF. */
+export function patchTagCount(
+  bytes: Uint8Array,
+  tag: number,
+  count: number,
+  valueOffset?: number,
+): Uint8Array {
+  return patchTagEntry(bytes, tag, (v, e) => {
+    v.setUint32(e + 4, count, true);
+    if (valueOffset !== undefined) v.setUint32(e + 8, valueOffset, true);
+  });
 }
