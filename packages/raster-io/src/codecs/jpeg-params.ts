@@ -10,6 +10,8 @@ export interface JpegBlockParams {
   tables?: Uint8Array;
   /** PhotometricInterpretation YCbCr: convert to RGB as libtiff's JPEGCOLORMODE_RGB (GDAL's setting) does. */
   ycbcrToRgb: boolean;
+  /** YCbCr only: the IFD's YCbCrSubSampling, which the frame's first component must have (others 1×1). */
+  sampling?: [number, number];
   /** The frame size the block must declare: the tile size, or the image width × the strip's rows. */
   width: number;
   height: number;

@@ -234,6 +234,14 @@ function readFrame(body: Uint8Array, s: DecoderState): Frame {
         `component ${c} has sampling ${h}×${v}; without YCbCr photometric every component must be 1×1`,
       );
     }
+    // libtiff also refuses YCbCr blocks whose luma sampling is not the YCbCrSubSampling tag's (chroma 1×1).
+    const want = block.ycbcrToRgb && block.sampling ? (c === 0 ? block.sampling : [1, 1]) : undefined;
+    if (want && (h !== want[0] || v !== want[1])) {
+      throw corrupt(
+        s.file,
+        `component ${c} has sampling ${h}×${v}; the IFD's YCbCrSubSampling ${block.sampling?.join('×')} needs ${want.join('×')}`,
+      );
+    }
     components.push({
       id: body[at] as number,
       h,

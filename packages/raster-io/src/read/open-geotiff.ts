@@ -51,6 +51,11 @@ export interface GeoTiffLevel {
   /** JPEG-compressed levels: the JPEGTables tag (quantization and Huffman tables shared by every block). */
   jpegTables?: Uint8Array;
   /**
+   * JPEG-compressed YCbCr levels: the YCbCrSubSampling tag (default 2×2), which each block's luma sampling must
+   * equal (libtiff refuses a block whose JPEG frame says otherwise).
+   */
+  jpegSampling?: [number, number];
+  /**
    * LERC-compressed levels: what wraps each blob (the LercParameters tag), and whether the last sample is an
    * 8-bit unassociated alpha that the encoder may have stored as the blob's validity mask.
    */
@@ -496,6 +501,7 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
       ? ycbcrLayout(fd, dtype, spp, tiled)
       : {}),
     ...(compression === JPEG_COMPRESSION ? await jpegTables(fd) : {}),
+    ...(compression === JPEG_COMPRESSION && photometric === 6 ? { jpegSampling: ycbcrSubsampling(fd) } : {}),
     ...(compression === LERC_COMPRESSION ? lercLayout(fd, dtype, spp) : {}),
     ...(isCcitt(compression) ? { ccitt: ccittLayout(fd, compression) } : {}),
     ...(Number(tagNumbers(fd.getValue('FillOrder' as never))[0] ?? 1) === 2 ? { lsbFirst: true } : {}),
@@ -522,6 +528,12 @@ function lercLayout(
 function ccittLayout(fd: GeoTIFFImage['fileDirectory'], compression: number): CcittLayout {
   const tag = compression === CCITT_T6 ? 'T6Options' : 'T4Options';
   return { options: compression === CCITT_RLE ? 0 : Number(tagNumbers(fd.getValue(tag as never))[0] ?? 0) };
+}
+
+/** The YCbCrSubSampling tag (horizontal, vertical), libtiff's default 2×2 when absent or short. */
+function ycbcrSubsampling(fd: GeoTIFFImage['fileDirectory']): [number, number] {
+  const sub = tagNumbers(fd.getValue('YCbCrSubSampling' as never));
+  return [Number(sub[0] ?? 2), Number(sub[1] ?? 2)];
 }
 
 /** The JPEGTables tag of a JPEG level, when it has one (each block may also carry its own tables). */

@@ -46,7 +46,7 @@ export interface BlockGeometry {
   /** Float16 samples: `bps` is 2 (what is stored) and the output is float32. */
   halfFloat?: boolean;
   /** JPEG levels: the shared tables and whether YCbCr is converted to RGB (see {@link blockInfo}). */
-  jpeg?: { tables?: Uint8Array; ycbcrToRgb: boolean };
+  jpeg?: { tables?: Uint8Array; ycbcrToRgb: boolean; sampling?: [number, number] };
   /** LERC levels: the blob wrapping and whether 8-bit alpha may travel as the mask (see {@link blockInfo}). */
   lerc?: { additionalCompression: number; alphaAsMask: boolean };
   /** WEBP levels (8-bit RGB or RGBA, pixel-interleaved: checked when the geometry is made). */

@@ -506,6 +506,7 @@ function blockGeometry(
     g.jpeg = {
       ycbcrToRgb: level.photometric === 6,
       ...(level.jpegTables ? { tables: level.jpegTables } : {}),
+      ...(level.jpegSampling ? { sampling: level.jpegSampling } : {}),
     };
   }
   if (level.lerc) {

@@ -645,6 +645,19 @@ describe.runIf(
     );
   });
 
+  it('JPEG YCbCr blocks whose luma sampling differs from the YCbCrSubSampling tag → CORRUPT_BLOCK, as libtiff refuses them', async () => {
+    // The tag says 4×2; the blocks' frames say 2×2 (as written by GDAL).
+    const f = patchBase('jpeg-ycbcr-tiled', 'jpeg-ycbcr-tag-4x2', (v, valueAt) =>
+      v.setUint16(valueAt(530), 4, true),
+    );
+    expect(gdalBatch([f.path]).get(f.path)?.ok).toBe(false);
+    const err = await readRaster(await openGeoTiff(memorySource(f.bytes, f.path))).catch((e) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+    expect(err.message).toBe(
+      `${f.path}: IFD 0, tile 0: JPEG component 0 has sampling 2×2; the IFD's YCbCrSubSampling 4×2 needs 4×2`,
+    );
+  });
+
   it('YCbCrSubSampling other than 1/2/4 and overviews larger than the image → CORRUPT_TIFF naming the IFD', async () => {
     const sub = patchBase('jpeg-ycbcr-mask', 'ycbcr-sub-3', (v, valueAt) =>
       v.setUint16(valueAt(530), 3, true),
