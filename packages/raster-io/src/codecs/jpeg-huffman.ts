@@ -134,14 +134,17 @@ export class JpegBits {
 
   /**
    * One block's coefficients in natural order (cleared first) with DC prediction from `pred`; returns the new
-   * prediction, kept as libjpeg's 16-bit JCOEF.
+   * prediction. As in libjpeg-turbo, the prediction is a full integer and each stored coefficient a 16-bit JCOEF
+   * (a damaged stream's DC drifts as GDAL's does); a run past the last coefficient writes the last one (the
+   * zig-zag table's 16 extra entries of 63, as libjpeg's).
    */
   block(dc: HuffmanTable, ac: HuffmanTable, pred: number, coefs: Int32Array): number {
     coefs.fill(0);
     const t = this.symbol(dc);
     if (t > 16) throw this.corrupt(`DC difference of ${t} bits`);
-    const value = ((pred + this.extend(t)) << 16) >> 16;
-    coefs[0] = value;
+    const value = pred + this.extend(t);
+    if (value > 0x7fffffff || value < -0x80000000) throw this.corrupt('DC prediction overflows 32 bits');
+    coefs[0] = (value << 16) >> 16;
     for (let k = 1; k < 64; k++) {
       const rs = this.symbol(ac);
       const r = rs >> 4;

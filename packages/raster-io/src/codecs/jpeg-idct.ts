@@ -2,8 +2,8 @@
 // constants and two passes. Results out of range are saturated as libjpeg-turbo's SIMD versions (what GDAL runs
 // on x86-64 and ARM) saturate them: the first pass's results to 16 bits, the output to 0..255. Real images never
 // reach those limits; the C version, which wraps far-out values through a table instead, agrees up to ±512.
-// Arithmetic is 32-bit as in the SIMD code paths: dequantized coefficients are clamped to 16 bits first, so the
-// products and sums of real data never overflow (out-of-range data wraps harmlessly into saturated samples).
+// Arithmetic is 32-bit as in the SIMD code paths; dequantized coefficients keep the low 16 bits of the product
+// (the SIMD multiply, pmullw, wraps), so the products and sums of real data never overflow.
 
 const CONST_BITS = 13;
 const PASS1_BITS = 2;
@@ -35,8 +35,8 @@ const sample = (x: number): number => {
 
 const work = new Int32Array(64);
 
-/** A coefficient times its quantization step, clamped to 16 bits. */
-const dq = (v: number, q: Int32Array, k: number): number => sat16(Math.imul(v, q[k] as number));
+/** A coefficient times its quantization step, wrapped to 16 bits as the SIMD multiply (pmullw) does. */
+const dq = (v: number, q: Int32Array, k: number): number => (Math.imul(v, q[k] as number) << 16) >> 16;
 
 /**
  * Inverse-transform one block of quantized coefficients (natural order) with its quantization table (natural

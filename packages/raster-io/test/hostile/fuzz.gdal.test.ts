@@ -1,11 +1,11 @@
 // Seeded mutation fuzzing against GDAL: small GDAL-written TIFFs get bytes, tag fields, array entries and
 // lengths mutated; each case must end in a typed RasterIoError or in exactly GDAL's pixels, fast.
 // RASTER_IO_FUZZ_CASES=5000 runs more (default 300); RASTER_IO_FUZZ_SEED picks another sequence;
-// RASTER_IO_FUZZ_REPORT=<file> writes every problem found there.
+// RASTER_IO_FUZZ_REPORT=<file> writes every problem found there; RASTER_IO_FUZZ_KEEP=<folder> keeps the cases.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -689,6 +689,9 @@ describe.runIf(
       const { bytes, what } = mutate(base.bytes, next);
       const path = join(tmp(), `case-${String(i).padStart(5, '0')}-${base.name}.tif`);
       writeFileSync(path, bytes);
+      // RASTER_IO_FUZZ_KEEP=<folder> keeps a copy of every case to look at afterwards
+      if (process.env.RASTER_IO_FUZZ_KEEP)
+        writeFileSync(join(process.env.RASTER_IO_FUZZ_KEEP, basename(path)), bytes);
       return { path, bytes, what: `${base.name}: ${what.join('; ')}` };
     });
     const gdal = gdalBatch(cases.map((c) => c.path));
