@@ -128,8 +128,13 @@ export async function loadModelDescriptor(
 
 async function readBounded(path: string, limit: number, what: string): Promise<Buffer> {
   try {
-    return await readFileBounded(path, { maxBytes: limit, what: `${what} file` });
+    return await readFileBounded(path, { maxBytes: limit, what });
   } catch (cause) {
-    throw new SrnetError('BAD_MODEL_DESCRIPTOR', (cause as Error).message, { source: path }, { cause });
+    throw new SrnetError(
+      'BAD_MODEL_DESCRIPTOR',
+      `${path}: cannot read the ${what} file (${(cause as Error).message})`,
+      { source: path },
+      { cause },
+    );
   }
 }
