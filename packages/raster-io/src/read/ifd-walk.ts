@@ -62,16 +62,42 @@ const GEO_TAG_TYPES: Readonly<Record<number, Set<number>>> = {
   34736: NUMERIC, // GeoDoubleParams
 };
 
+/** One entry's field type, value count and the byte position of its value field (inline values or an offset). */
+export interface RawEntry {
+  type: number;
+  count: number;
+  valueAt: number;
+}
+
+/** One directory as walked. */
+export interface WalkedIfd {
+  /** Byte offset of the directory. */
+  offset: number;
+  /** The first entry of each tag. libtiff ignores later duplicates, and so do we. */
+  entries: Map<number, RawEntry>;
+  /** Byte positions of the later duplicate entries, hidden from geotiff.js (which would keep the last). */
+  duplicates: number[];
+  /** Georeferencing tags libtiff ignores for their field type (read them as absent). */
+  ignoredGeoTags: Set<number>;
+}
+
 /** What {@link walkIfds} found. */
 export interface IfdChain {
-  /** Number of IFDs. */
+  /** Number of IFDs in the main chain. */
   count: number;
-  /** Per IFD, the georeferencing tags libtiff ignores for their field type (read them as absent). */
-  ignoredGeoTags: Set<number>[];
+  /**
+   * The main chain's IFDs, then the SubIFDs of IFD 0 (overviews and masks as vips and tifffile write pyramids;
+   * GDAL reads only IFD 0's), numbered after the chain.
+   */
+  ifds: WalkedIfd[];
 }
 
 /** libtiff refuses directories with more entries than this; so do we. */
 const MAX_IFD_ENTRIES = 4096;
+/** libtiff reads a SubIFDs tag of at most 65535 offsets, stored as LONG, IFD, LONG8 or IFD8. */
+const SUBIFD_TAG = 330;
+const SUBIFD_TYPES = new Set([4, 13, 16, 18]);
+const MAX_SUBIFDS = 65535;
 
 export interface IfdWalkInput {
   source: ByteSource;
@@ -83,22 +109,20 @@ export interface IfdWalkInput {
 }
 
 /**
- * Validate the IFD chain and every entry's value range.
- * @returns the number of IFDs and the geo tags of each that libtiff would ignore.
+ * Validate the IFD chain, IFD 0's SubIFDs and every entry's value range.
+ * @returns the chain's length and every directory's entries.
  * @throws RasterIoError `CORRUPT_TIFF` (loop, empty or oversized directory, unknown field type),
  *   `TRUNCATED` (an IFD or a tag's values past the end), `TOO_LARGE` (limits.maxIfds / maxTagBytes)
  */
 export async function walkIfds(input: IfdWalkInput): Promise<IfdChain> {
-  const { source, name, littleEndian: le, bigTiff: big, limits, signal } = input;
+  const { source, name, littleEndian: le, bigTiff: big, signal } = input;
   const head = await readView(source, 0, big ? 16 : 8, signal);
   if (big && (head.byteLength < 16 || head.getUint16(4, le) !== 8 || head.getUint16(6, le) !== 0)) {
     throw new RasterIoError('CORRUPT_TIFF', `${name}: BigTIFF header has a bad offset size (expected 8, 0)`);
   }
   let offset = big ? u64(head, 8, le, name, 'first IFD offset') : head.getUint32(4, le);
   const seen = new Map<number, number>();
-  const countSize = big ? 8 : 2;
-  const entrySize = big ? 20 : 12;
-  const ignoredGeoTags: Set<number>[] = [];
+  const ifds: WalkedIfd[] = [];
   while (offset !== 0) {
     const index = seen.size;
     const earlier = seen.get(offset);
@@ -108,37 +132,96 @@ export async function walkIfds(input: IfdWalkInput): Promise<IfdChain> {
         `${name}: IFD loop; the next-IFD offset of IFD ${index - 1} points back to IFD ${earlier} at byte ${offset}`,
       );
     }
-    checkLimit(limits, 'maxIfds', index + 1, name, 'the IFD count');
+    checkLimit(input.limits, 'maxIfds', index + 1, name, 'the IFD count');
     seen.set(offset, index);
-    const where = `IFD ${index} at byte ${offset}`;
-    const countView = await readView(source, offset, countSize, signal);
-    if (countView.byteLength < countSize) throw pastEnd(name, where, source.size);
-    const n = big ? u64(countView, 0, le, name, where) : countView.getUint16(0, le);
-    if (n === 0 || n > MAX_IFD_ENTRIES) {
-      throw new RasterIoError(
-        'CORRUPT_TIFF',
-        `${name}: ${where} declares ${n} entries (a directory holds 1..${MAX_IFD_ENTRIES})`,
-      );
-    }
-    const bodyLength = n * entrySize + countSize * (big ? 1 : 2);
-    const body = await readView(source, offset + countSize, bodyLength, signal);
-    if (body.byteLength < bodyLength) throw pastEnd(name, where, source.size);
-    const tags = new Set<number>();
-    const ignored = new Set<number>();
-    ignoredGeoTags.push(ignored);
-    for (let i = 0; i < n; i++) {
-      const tag = checkEntry(body, i * entrySize, { name, where, big, le, limits, size: source.size });
-      const geoTypes = GEO_TAG_TYPES[tag];
-      if (geoTypes && !geoTypes.has(body.getUint16(i * entrySize + 2, le))) ignored.add(tag);
-      // geotiff.js keeps the last of two equal tags, libtiff the first: refuse rather than guess.
-      if (tags.has(tag)) throw new RasterIoError('CORRUPT_TIFF', `${name}: ${where} has tag ${tag} twice`);
-      tags.add(tag);
-    }
-    offset = big ? u64(body, n * entrySize, le, name, where) : body.getUint32(n * entrySize, le);
+    const { ifd, next } = await walkIfd(input, offset, `IFD ${index} at byte ${offset}`);
+    ifds.push(ifd);
+    offset = next;
   }
   if (seen.size === 0)
     throw new RasterIoError('CORRUPT_TIFF', `${name}: the header points to no IFD (offset 0)`);
-  return { count: seen.size, ignoredGeoTags };
+  const count = ifds.length;
+  ifds.push(...(await walkSubIfds(input, ifds[0] as WalkedIfd, count)));
+  return { count, ifds };
+}
+
+/**
+ * The SubIFDs of IFD 0, as GDAL visits them: each listed directory on its own (their next-IFD offsets are not
+ * followed), stopping at the first that cannot be read (GDAL stops there too and keeps what it has).
+ */
+async function walkSubIfds(input: IfdWalkInput, first: WalkedIfd, chainLength: number): Promise<WalkedIfd[]> {
+  const entry = first.entries.get(SUBIFD_TAG);
+  if (!entry || !SUBIFD_TYPES.has(entry.type) || entry.count < 1 || entry.count > MAX_SUBIFDS) return [];
+  const { source, name, littleEndian: le, bigTiff: big, signal } = input;
+  const size = TYPE_SIZE[entry.type] as number;
+  const bytes = entry.count * size;
+  const values = await readView(source, await valuesAt(input, entry, bytes), bytes, signal);
+  if (values.byteLength < bytes) return [];
+  const out: WalkedIfd[] = [];
+  for (let k = 0; k < entry.count; k++) {
+    if (chainLength + out.length + 1 > input.limits.maxIfds) break;
+    const offset = size === 8 ? values.getBigUint64(k * 8, le) : BigInt(values.getUint32(k * 4, le));
+    if (offset === 0n || offset > BigInt(Number.MAX_SAFE_INTEGER)) break;
+    try {
+      const where = `SubIFD ${k} of IFD 0 (IFD ${chainLength + out.length}) at byte ${offset}`;
+      out.push((await walkIfd(input, Number(offset), where)).ifd);
+    } catch (err) {
+      if (err instanceof RasterIoError && err.code === 'ABORTED') throw err;
+      break;
+    }
+  }
+  return out;
+}
+
+/** Where an entry's values are: inline in the entry, or at the offset it holds. */
+async function valuesAt(
+  input: Pick<IfdWalkInput, 'source' | 'name' | 'littleEndian' | 'bigTiff' | 'signal'>,
+  entry: RawEntry,
+  bytes: number,
+): Promise<number> {
+  const { source, name, littleEndian: le, bigTiff: big, signal } = input;
+  if (bytes <= (big ? 8 : 4)) return entry.valueAt;
+  const field = await readView(source, entry.valueAt, big ? 8 : 4, signal);
+  return big ? u64(field, 0, le, name, 'a tag value offset') : field.getUint32(0, le);
+}
+
+/** Check one directory's entries; returns them and the next-IFD offset. */
+async function walkIfd(
+  input: IfdWalkInput,
+  offset: number,
+  where: string,
+): Promise<{ ifd: WalkedIfd; next: number }> {
+  const { source, name, littleEndian: le, bigTiff: big, limits, signal } = input;
+  const countSize = big ? 8 : 2;
+  const entrySize = big ? 20 : 12;
+  const countView = await readView(source, offset, countSize, signal);
+  if (countView.byteLength < countSize) throw pastEnd(name, where, source.size);
+  const n = big ? u64(countView, 0, le, name, where) : countView.getUint16(0, le);
+  if (n === 0 || n > MAX_IFD_ENTRIES) {
+    throw new RasterIoError(
+      'CORRUPT_TIFF',
+      `${name}: ${where} declares ${n} entries (a directory holds 1..${MAX_IFD_ENTRIES})`,
+    );
+  }
+  const bodyLength = n * entrySize + countSize * (big ? 1 : 2);
+  const body = await readView(source, offset + countSize, bodyLength, signal);
+  if (body.byteLength < bodyLength) throw pastEnd(name, where, source.size);
+  const ifd: WalkedIfd = { offset, entries: new Map(), duplicates: [], ignoredGeoTags: new Set() };
+  for (let i = 0; i < n; i++) {
+    const at = i * entrySize;
+    const tag = body.getUint16(at, le);
+    // libtiff ignores every later entry of a tag it has seen in this directory (geotiff.js would keep the last)
+    if (ifd.entries.has(tag)) {
+      ifd.duplicates.push(offset + countSize + at);
+      continue;
+    }
+    const entry = checkEntry(body, at, { name, where, big, le, limits, size: source.size });
+    ifd.entries.set(tag, { ...entry, valueAt: offset + countSize + at + (big ? 12 : 8) });
+    const geoTypes = GEO_TAG_TYPES[tag];
+    if (geoTypes && !geoTypes.has(entry.type)) ifd.ignoredGeoTags.add(tag);
+  }
+  const next = big ? u64(body, n * entrySize, le, name, where) : body.getUint32(n * entrySize, le);
+  return { ifd, next };
 }
 
 interface EntryContext {
@@ -150,8 +233,8 @@ interface EntryContext {
   size: number | undefined;
 }
 
-/** Check one entry's type and value range; returns its tag. */
-function checkEntry(v: DataView, at: number, ctx: EntryContext): number {
+/** Check one entry's type and value range; returns its field type and count. */
+function checkEntry(v: DataView, at: number, ctx: EntryContext): { type: number; count: number } {
   const { name, where, big, le } = ctx;
   const tag = v.getUint16(at, le);
   const type = v.getUint16(at + 2, le);
@@ -167,7 +250,7 @@ function checkEntry(v: DataView, at: number, ctx: EntryContext): number {
   }
   const count = big ? u64(v, at + 4, le, name, `${where}, tag ${tag}`) : v.getUint32(at + 4, le);
   const bytes = count * typeSize;
-  if (bytes <= (big ? 8 : 4)) return tag; // stored inline
+  if (bytes <= (big ? 8 : 4)) return { type, count }; // stored inline
   checkLimit(ctx.limits, 'maxTagBytes', bytes, name, `${where}, tag ${tag} (${count} values) size in bytes`);
   const valueOffset = big ? u64(v, at + 12, le, name, `${where}, tag ${tag}`) : v.getUint32(at + 8, le);
   if (ctx.size !== undefined && valueOffset + bytes > ctx.size) {
@@ -176,7 +259,7 @@ function checkEntry(v: DataView, at: number, ctx: EntryContext): number {
       `${name}: ${where}, tag ${tag} holds ${count} × ${typeSize} bytes at byte ${valueOffset}, past the end of the ${ctx.size}-byte file`,
     );
   }
-  return tag;
+  return { type, count };
 }
 
 async function readView(
@@ -202,4 +285,72 @@ function pastEnd(name: string, where: string, size: number | undefined): RasterI
     'TRUNCATED',
     `${name}: truncated TIFF; ${where} runs past the end of the ${size ?? '?'}-byte file`,
   );
+}
+
+/**
+ * `bytes` (read at file offset `at`) as geotiff.js should see them: every later duplicate entry blanked to an
+ * empty entry of tag 65535, so geotiff.js (which keeps the last of two equal tags) sees libtiff's first. A copy
+ * when anything is blanked; the source's own bytes are never changed.
+ */
+export function hideDuplicateEntries(
+  bytes: Uint8Array,
+  at: number,
+  ifds: readonly WalkedIfd[],
+  le: boolean,
+  big: boolean,
+): Uint8Array {
+  const entrySize = big ? 20 : 12;
+  let out = bytes;
+  for (const ifd of ifds) {
+    for (const entry of ifd.duplicates) {
+      const from = Math.max(entry, at);
+      const to = Math.min(entry + entrySize, at + bytes.byteLength);
+      if (from >= to) continue;
+      if (out === bytes) out = bytes.slice();
+      const blank = new Uint8Array(entrySize);
+      const v = new DataView(blank.buffer);
+      v.setUint16(0, 0xffff, le);
+      v.setUint16(2, 1, le); // BYTE, count 0: no values
+      out.set(blank.subarray(from - entry, to - entry), from - at);
+    }
+  }
+  return out;
+}
+
+/**
+ * A numeric entry's values as numbers, read from the file. geotiff.js 3.0.5 reads RATIONAL arrays wrongly (it
+ * skips every other value), so tags libtiff converts to floats (YCbCrCoefficients, ReferenceBlackWhite) are
+ * read here. Undefined for a non-numeric field type or values past the end of the file.
+ */
+export async function readNumericEntry(
+  input: Pick<IfdWalkInput, 'source' | 'name' | 'littleEndian' | 'bigTiff' | 'signal'>,
+  entry: RawEntry,
+): Promise<number[] | undefined> {
+  const size = TYPE_SIZE[entry.type] as number;
+  if (!NUMERIC.has(entry.type) || entry.type === 13 || entry.type === 18) return undefined;
+  const bytes = entry.count * size;
+  const v = await readView(input.source, await valuesAt(input, entry, bytes), bytes, input.signal);
+  if (v.byteLength < bytes) return undefined;
+  const le = input.littleEndian;
+  const read: Record<number, (at: number) => number> = {
+    1: (at) => v.getUint8(at),
+    3: (at) => v.getUint16(at, le),
+    4: (at) => v.getUint32(at, le),
+    5: (at) => ratio(v.getUint32(at, le), v.getUint32(at + 4, le)),
+    6: (at) => v.getInt8(at),
+    8: (at) => v.getInt16(at, le),
+    9: (at) => v.getInt32(at, le),
+    10: (at) => ratio(v.getInt32(at, le), v.getInt32(at + 4, le)),
+    11: (at) => v.getFloat32(at, le),
+    12: (at) => v.getFloat64(at, le),
+    16: (at) => Number(v.getBigUint64(at, le)),
+    17: (at) => Number(v.getBigInt64(at, le)),
+  };
+  const get = read[entry.type] as (at: number) => number;
+  return Array.from({ length: entry.count }, (_, i) => get(i * size));
+}
+
+/** A rational as libtiff reads it: 0 when the numerator or the denominator is 0. */
+function ratio(numerator: number, denominator: number): number {
+  return numerator === 0 || denominator === 0 ? 0 : numerator / denominator;
 }

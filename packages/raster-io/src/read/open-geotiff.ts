@@ -1,4 +1,4 @@
-import { GeoTIFF, type GeoTIFFImage } from 'geotiff';
+import { GeoTIFF, GeoTIFFImage } from 'geotiff';
 import { CCITT_RLE, CCITT_T6, type CcittLayout, isCcitt } from '../codecs/ccitt-params.js';
 import type { Codec } from '../codecs/codec.js';
 import { JPEG_COMPRESSION } from '../codecs/jpeg-params.js';
@@ -12,7 +12,7 @@ import type { ByteSource } from '../source/byte-source.js';
 import { memorySource } from '../source/memory-source.js';
 import type { DType, GeoBlock, GeoKeys } from '../types.js';
 import { geoFromTags, scaleGeo } from './geo-from-tags.js';
-import { walkIfds } from './ifd-walk.js';
+import { hideDuplicateEntries, readNumericEntry, type WalkedIfd, walkIfds } from './ifd-walk.js';
 import { type RasterIoLimits, resolveLimits } from './limits.js';
 import type { ParallelBlockDecoder } from './parallel-decoder.js';
 import type { YCbCrLayout } from './ycbcr.js';
@@ -209,7 +209,7 @@ export async function openGeoTiff(
         slices.map(async (s) => {
           const bytes = await headerSource.read(s.offset, s.length, sig ?? signal);
           if (bytes.byteLength < s.length) shortRead = true;
-          return toArrayBuffer(bytes);
+          return toArrayBuffer(hideDuplicateEntries(bytes, s.offset, chain.ifds, le, magic === 43));
         }),
       );
     },
@@ -225,6 +225,10 @@ export async function openGeoTiff(
     gt = await GeoTIFF.fromSource(adapter as never, {}, signal);
     // The chain was walked above: never let geotiff.js count it (it follows loops forever).
     for (let i = 0; i < chain.count; i++) images.push(await gt.getImage(i));
+    for (const sub of chain.ifds.slice(chain.count)) {
+      const fd = await gt.parser.parseFileDirectoryAt(sub.offset);
+      images.push(new GeoTIFFImage(fd, le, gt.cache, gt.source));
+    }
   } catch (err) {
     if (err instanceof RasterIoError) throw err;
     throwIfAborted(signal, name);
@@ -247,7 +251,13 @@ export async function openGeoTiff(
       raw,
       le,
       bigTiff: magic === 43,
-      ignoredGeoTags: chain.ignoredGeoTags[0] ?? new Set(),
+      ifds: chain.ifds,
+      chainLength: chain.count,
+      readNumbers: (ifd, tag) => {
+        const entry = chain.ifds[ifd]?.entries.get(tag);
+        const at = { source: headerSource, name, littleEndian: le, bigTiff: magic === 43, signal };
+        return entry ? readNumericEntry(at, entry) : Promise.resolve(undefined);
+      },
       codecs: options.codecs,
       limits,
       decoder: options.blockDecoder,
@@ -262,13 +272,20 @@ export async function openGeoTiff(
   }
 }
 
+/** Reads a numeric tag of IFD `ifd` from the file, or undefined when it is absent or not numeric. */
+type NumberReader = (ifd: number, tag: number) => Promise<number[] | undefined>;
+
 interface DescribeInput {
   name: string;
   raw: ByteSource;
   le: boolean;
   bigTiff: boolean;
-  /** Geo tags of IFD 0 that libtiff ignores for their field type: read as absent, as GDAL sees them. */
-  ignoredGeoTags: Set<number>;
+  /** Every directory as walked: the main chain, then IFD 0's SubIFDs. */
+  ifds: readonly WalkedIfd[];
+  /** How many of them are the main chain. */
+  chainLength: number;
+  /** A numeric tag of one directory read from the file (geotiff.js misreads RATIONAL arrays). */
+  readNumbers: NumberReader;
   codecs?: Readonly<Record<number, Codec>>;
   limits: RasterIoLimits;
   decoder?: ParallelBlockDecoder;
@@ -281,22 +298,25 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
   const levelImages: GeoTIFFImage[] = [];
   const maskImages: [number, GeoTIFFImage][] = [];
   let full: GeoTiffLevel | undefined;
-  for (const [i, img] of images.entries()) {
+  for (const i of gdalVisitOrder(input)) {
+    const img = images[i] as GeoTIFFImage;
     const fd = img.fileDirectory;
     const subfile = Number(fd.getValue('NewSubfileType') ?? 0);
     if (i > 0 && subfile & 4) maskImages.push([i, img]);
     if (i > 0 && (!(subfile & 1) || subfile & 4)) continue; // other pages and masks are not levels
-    const level = await describeLevel(img, i, name);
+    const level = await describeLevel(img, i, name, input.readNumbers);
     if (full) checkOverviewSize(level, full, name);
+    if (full && level.bandCount !== full.bandCount) continue; // GDAL drops such overviews
     if (i === 0) {
       full = level;
-      const kept = (tag: number, value: unknown) => (input.ignoredGeoTags.has(tag) ? undefined : value);
+      const ignoredGeoTags = input.ifds[0]?.ignoredGeoTags ?? new Set<number>();
+      const kept = (tag: number, value: unknown) => (ignoredGeoTags.has(tag) ? undefined : value);
       level.geo = geoFromTags(
         {
           pixelScale: kept(33550, fd.getValue('ModelPixelScale')) as number[] | undefined,
           tiepoint: kept(33922, fd.getValue('ModelTiepoint')) as number[] | undefined,
           transformation: kept(34264, fd.getValue('ModelTransformation')) as number[] | undefined,
-          geoKeys: await rawGeoKeys(img, input.ignoredGeoTags),
+          geoKeys: await rawGeoKeys(img, ignoredGeoTags),
         },
         name,
       );
@@ -322,7 +342,7 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
       await raw.close?.();
     },
   };
-  const masks = await pairMasks(tiff.levels, maskImages, name);
+  const masks = await pairMasks(tiff.levels, maskImages, name, input.readNumbers);
   internals.set(tiff, {
     images: order.map((i) => levelImages[i] as GeoTIFFImage),
     masks,
@@ -331,6 +351,25 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     decoder: input.decoder,
   });
   return tiff;
+}
+
+/**
+ * The directories GDAL considers, in its order: IFD 0, IFD 0's SubIFDs, then the rest of the main chain. A chain
+ * directory (after the first) that has SubIFDs of its own is never an overview or a mask to GDAL.
+ */
+function gdalVisitOrder(input: DescribeInput): number[] {
+  const subIfds = input.ifds.map((_, i) => i).slice(input.chainLength);
+  const chain = input.ifds
+    .map((_, i) => i)
+    .slice(1, input.chainLength)
+    .filter((i) => !hasSubIfds(input.ifds[i] as WalkedIfd));
+  return [0, ...subIfds, ...chain];
+}
+
+/** Whether libtiff hands GDAL a SubIFDs list for this directory. */
+function hasSubIfds(ifd: WalkedIfd): boolean {
+  const e = ifd.entries.get(330);
+  return e !== undefined && [4, 13, 16, 18].includes(e.type) && e.count >= 1 && e.count <= 65535;
 }
 
 /** An overview larger than the full image (GDAL lists it as it is) can only be a damaged IFD. */
@@ -350,6 +389,7 @@ async function pairMasks(
   levels: readonly GeoTiffLevel[],
   candidates: [number, GeoTIFFImage][],
   name: string,
+  readNumbers: NumberReader,
 ): Promise<GeoTiffInternals['masks']> {
   const masks: GeoTiffInternals['masks'] = levels.map(() => undefined);
   for (const [ifd, image] of candidates) {
@@ -359,7 +399,7 @@ async function pairMasks(
       );
       const owner = levels[at];
       if (!owner) continue;
-      const level = await describeLevel(image, ifd, name);
+      const level = await describeLevel(image, ifd, name, readNumbers);
       if (level.bandCount !== 1 || level.nbits !== 1) continue;
       level.noData = null;
       masks[at] = { level, image };
@@ -395,7 +435,12 @@ async function rawGeoKeys(img: GeoTIFFImage, ignored: Set<number>): Promise<GeoK
   );
 }
 
-async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Promise<GeoTiffLevel> {
+async function describeLevel(
+  img: GeoTIFFImage,
+  ifd: number,
+  name: string,
+  readNumbers: NumberReader,
+): Promise<GeoTiffLevel> {
   const fd = img.fileDirectory;
   const spp = img.getSamplesPerPixel();
   if (!Number.isSafeInteger(spp) || spp < 1) {
@@ -498,7 +543,7 @@ async function describeLevel(img: GeoTIFFImage, ifd: number, name: string): Prom
     ...(firstFormat === 3 && firstBits === 16 ? { halfFloat: true } : {}),
     // JPEG's YCbCr is converted by the JPEG decoder (whole blocks at full resolution), not as raw YCbCr samples
     ...(photometric === 6 && compression !== JPEG_COMPRESSION && !packedDtype(firstFormat, firstBits)
-      ? ycbcrLayout(fd, dtype, spp, tiled)
+      ? await ycbcrLayout(fd, { dtype, spp, tiled }, (tag) => readNumbers(ifd, tag))
       : {}),
     ...(compression === JPEG_COMPRESSION ? await jpegTables(fd) : {}),
     ...(compression === JPEG_COMPRESSION && photometric === 6 ? { jpegSampling: ycbcrSubsampling(fd) } : {}),
@@ -657,12 +702,11 @@ function hexFloat([, sign, whole, fraction, exponent]: RegExpExecArray): number 
  * The YCbCr layout libtiff's RGBA interface (GDAL's reader for these files) handles: 8-bit, 3 samples, chunky
  * strips, subsampling 1/2/4 with vertical ≤ horizontal. Anything else gets none and is refused when read.
  */
-function ycbcrLayout(
+async function ycbcrLayout(
   fd: GeoTIFFImage['fileDirectory'],
-  dtype: DType,
-  spp: number,
-  tiled: boolean,
-): { ycbcr?: YCbCrLayout } {
+  { dtype, spp, tiled }: { dtype: DType; spp: number; tiled: boolean },
+  readNumbers: (tag: number) => Promise<number[] | undefined>,
+): Promise<{ ycbcr?: YCbCrLayout }> {
   const nums = (tag: string): number[] | undefined => {
     const v = fd.getValue(tag as never) as ArrayLike<number> | number | undefined;
     return v === undefined ? undefined : typeof v === 'number' ? [v] : Array.from(v, Number);
@@ -670,8 +714,9 @@ function ycbcrLayout(
   const sub = nums('YCbCrSubSampling') ?? [2, 2];
   const [hs, vs] = [sub[0] ?? 2, sub[1] ?? 2];
   const planar = Number(fd.getValue('PlanarConfiguration') ?? 1);
-  const coefficients = nums('YCbCrCoefficients') ?? [0.299, 0.587, 0.114];
-  const rbw = nums('ReferenceBlackWhite') ?? [0, 255, 128, 255, 128, 255];
+  // RATIONAL arrays, read from the file: geotiff.js 3.0.5 skips every other value of them
+  const coefficients = (await readNumbers(529)) ?? [0.299, 0.587, 0.114];
+  const rbw = (await readNumbers(532)) ?? [0, 255, 128, 255, 128, 255];
   // Tiled YCbCr is left out: GDAL 3.6 (libtiff's RGBA tile reader) fails on it, so there is no reference.
   const ok =
     !tiled &&

@@ -193,7 +193,7 @@ export async function readLevel(
     'the samples to read (width × height × bands)',
   );
   if (opts.into !== undefined) checkInto(opts.into, level.dtype, win.width * win.height, bands.length, name);
-  checkPhotometric(Number(image.fileDirectory.getValue('PhotometricInterpretation') ?? 1), name, level.ifd);
+  checkPhotometric(image.fileDirectory, level, name);
   const codec = await getCodec(level.compression, name, codecs);
   checkYCbCr(level, name);
   const predictor = effectivePredictor(level, name);
@@ -795,12 +795,19 @@ const CONVERTED_PHOTOMETRIC: Readonly<Record<number, string>> = {
   32845: 'LogLuv',
 };
 
-function checkPhotometric(photometric: number, name: string, ifd: number): void {
-  const space = CONVERTED_PHOTOMETRIC[photometric];
+/**
+ * Refuse samples GDAL converts (through libtiff's RGBA interface) instead of returning them as stored: the Lab
+ * and Log spaces, and 8-bit CMYK (InkSet 1), which GDAL returns as RGBA.
+ */
+function checkPhotometric(fd: GeoTIFFImage['fileDirectory'], level: GeoTiffLevel, name: string): void {
+  const photometric = Number(fd.getValue('PhotometricInterpretation') ?? 1);
+  const cmyk =
+    photometric === 5 && Number(fd.getValue('InkSet' as never) ?? 1) === 1 && level.dtype === 'uint8';
+  const space = cmyk ? `${level.nbits ?? 8}-bit CMYK` : CONVERTED_PHOTOMETRIC[photometric];
   if (space) {
     throw new RasterIoError(
       'UNSUPPORTED_PHOTOMETRIC',
-      `${name}: IFD ${ifd} stores ${space} samples (PhotometricInterpretation ${photometric}); convert it with gdal_translate first`,
+      `${name}: IFD ${level.ifd} stores ${space} samples (PhotometricInterpretation ${photometric}), which GDAL converts${cmyk ? ' to RGBA' : ''}; convert it with gdal_translate first`,
     );
   }
 }

@@ -1,0 +1,167 @@
+// Directory structure as libtiff and GDAL read it, on crafted files compared with GDAL in the same run:
+// - a tag that appears twice in a directory: libtiff keeps the first and ignores the rest (geotiff.js alone
+//   would keep the last);
+// - SubIFDs: GDAL takes IFD 0's SubIFDs as overviews and masks (libvips and tifffile write pyramids so), skips an
+//   unreadable or mistyped list, and never reads the SubIFDs of a later directory.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openGeoTiff } from '../../src/index.js';
+import { HAS_GDAL, PYTHON_GDAL } from '../support/gdal.js';
+import { compareWithGdal, type Findings, type GdalResult, gdalBatch, ours } from '../support/gdal-compare.js';
+import { requireTool } from '../support/require-tool.js';
+import { LONG, patchTagEntry, SHORT, type TinyIfd, tinyTiff } from '../support/tiny-tiff.js';
+import { useTmpDir } from '../support/tmp.js';
+
+const tmp = useTmpDir('raster-io-ifd-structure-');
+const PLACEHOLDER = 305; // Software: a tag no reader needs, re-tagged into the duplicate under test
+
+/** A 6×4 8-bit image (pixel values 0..23), plus extra tags. */
+function image(tags: TinyIfd['tags'] = {}): TinyIfd {
+  return { width: 6, height: 4, strips: [Uint8Array.from({ length: 24 }, (_, i) => i * 7)], tags };
+}
+
+/** Re-tag the placeholder entry as `tag` (and `type`): a second entry of `tag` in IFD 0. */
+function duplicate(bytes: Uint8Array, placeholder: number, tag: number, type?: number): Uint8Array {
+  return patchTagEntry(bytes, placeholder, (v, at) => {
+    v.setUint16(at, tag, true);
+    if (type !== undefined) v.setUint16(at + 2, type, true);
+  });
+}
+
+/**
+ * IFD 0 (6×4) whose SubIFDs tag lists `subs`; the chain holds IFD 0 and `chain` after it. `subIfdValue`
+ * replaces the listed offsets (a bogus one), `subIfdType` the field type.
+ */
+function withSubIfds(
+  subs: TinyIfd[],
+  options: { chain?: TinyIfd[]; subIfdValue?: number; subIfdType?: number } = {},
+): Uint8Array {
+  const chain = options.chain ?? [];
+  const build = (offsets: number[]) => {
+    const first = image({ 330: [options.subIfdType ?? LONG, offsets] });
+    // IFD 0 → chain...; the SubIFDs come last and end their own (one-IFD) chains
+    return tinyTiff([first, ...chain, ...subs], (i, at) => (i < chain.length ? (at[i + 1] as number) : 0));
+  };
+  let offsets = subs.map(() => 0);
+  tinyTiff([image({ 330: [LONG, offsets] }), ...chain, ...subs], (i, at) => {
+    offsets = subs.map((_, k) => at[1 + chain.length + k] as number);
+    return i < chain.length ? (at[i + 1] as number) : 0;
+  });
+  if (options.subIfdValue !== undefined) offsets = offsets.map(() => options.subIfdValue as number);
+  return build(offsets);
+}
+
+const reduced = (width: number, height: number, samples = 1): TinyIfd => ({
+  width,
+  height,
+  samplesPerPixel: samples,
+  strips: [Uint8Array.from({ length: width * height * samples }, (_, i) => 200 - i)],
+  tags: { 254: [LONG, [1]] },
+});
+
+/** A 1-bit transparency mask of the full image (NewSubfileType 4), rows of one byte. */
+const mask: TinyIfd = {
+  width: 6,
+  height: 4,
+  bitsPerSample: 1,
+  strips: [Uint8Array.from([0xfc, 0xf0, 0x3c, 0x00])],
+  tags: { 254: [LONG, [4]], 262: [SHORT, [4]] },
+};
+
+const CASES: Record<string, Uint8Array> = {
+  // duplicates: the first entry wins wherever it is
+  'first-width-is-the-smaller': duplicate(tinyTiff([image({ 254: [LONG, [4]] })]), 254, 256),
+  'later-width-ignored': duplicate(tinyTiff([image({ [PLACEHOLDER]: [LONG, [9]] })]), PLACEHOLDER, 256),
+  'later-strip-offsets-ignored': duplicate(
+    tinyTiff([image({ [PLACEHOLDER]: [LONG, [999_999]] })]),
+    PLACEHOLDER,
+    273,
+  ),
+  'later-duplicate-of-unknown-type-ignored': duplicate(
+    tinyTiff([image({ [PLACEHOLDER]: [LONG, [1]] })]),
+    PLACEHOLDER,
+    258,
+    99,
+  ),
+  // SubIFDs of IFD 0
+  'subifd-overviews': withSubIfds([reduced(3, 2), reduced(2, 1)]),
+  'subifd-mask': withSubIfds([mask, reduced(3, 2)]),
+  'subifd-past-the-end': withSubIfds([reduced(3, 2)], { subIfdValue: 1_000_000 }),
+  'subifd-list-of-shorts': withSubIfds([reduced(3, 2)], { subIfdType: SHORT }),
+  'subifd-other-band-count': withSubIfds([reduced(3, 2, 2)]),
+  'subifd-before-chain-overview': withSubIfds([reduced(3, 2)], { chain: [reduced(2, 1)] }),
+};
+
+describe.runIf(
+  requireTool('GDAL (gdalinfo)', HAS_GDAL) && requireTool('python3-gdal', PYTHON_GDAL !== undefined),
+)('IFD structure as libtiff and GDAL read it', () => {
+  const paths: Record<string, string> = {};
+  let gdal: Map<string, GdalResult>;
+
+  beforeAll(() => {
+    for (const [name, bytes] of Object.entries(CASES)) {
+      paths[name] = join(tmp(), `${name}.tif`);
+      writeFileSync(paths[name], bytes);
+    }
+    gdal = gdalBatch(Object.values(paths));
+  });
+
+  it.each(Object.keys(CASES))('%s: GDAL pixels, overviews and mask', async (name) => {
+    const path = paths[name] as string;
+    const found: Findings = { problems: [], stricter: [] };
+    const outcome = compareWithGdal(
+      name,
+      path,
+      await ours(CASES[name] as Uint8Array, path),
+      gdal.get(path),
+      found,
+    );
+    expect(found.problems).toEqual([]);
+    expect(outcome).toBe('matched');
+  });
+
+  it('the cases exercise what they are named for (sizes and levels as GDAL reports them)', async () => {
+    const levels = async (name: string) =>
+      (await openGeoTiff(CASES[name] as Uint8Array, { name })).levels.map((l) => [l.width, l.height]);
+    expect(await levels('first-width-is-the-smaller')).toEqual([[4, 4]]);
+    expect(await levels('later-width-ignored')).toEqual([[6, 4]]);
+    expect(await levels('subifd-overviews')).toEqual([
+      [6, 4],
+      [3, 2],
+      [2, 1],
+    ]);
+    expect(await levels('subifd-past-the-end')).toEqual([[6, 4]]);
+    expect(await levels('subifd-list-of-shorts')).toEqual([[6, 4]]);
+    expect(await levels('subifd-other-band-count')).toEqual([[6, 4]]);
+    expect(gdal.get(paths['subifd-overviews'] as string)?.overviews).toHaveLength(2);
+    expect(gdal.get(paths['subifd-mask'] as string)?.mask?.md5).toBeDefined();
+    const withMask = await openGeoTiff(CASES['subifd-mask'] as Uint8Array);
+    expect(withMask.levels[0]?.mask).toBeDefined();
+  });
+
+  it('a later directory with SubIFDs of its own is not an overview, and its SubIFDs are not read', async () => {
+    // IFD 0 → IFD 1 (reduced, with a SubIFD list) ; IFD 1's SubIFD is reduced too
+    const inner = reduced(2, 1);
+    let subAt = 0;
+    const layout = (sub: number) =>
+      tinyTiff(
+        [image(), { ...reduced(3, 2), tags: { 254: [LONG, [1]], 330: [LONG, [sub]] } }, inner],
+        (i, at) => {
+          subAt = at[2] as number;
+          return i === 0 ? (at[1] as number) : 0;
+        },
+      );
+    layout(0);
+    const bytes = layout(subAt);
+    const path = join(tmp(), 'chain-ifd-with-subifds.tif');
+    writeFileSync(path, bytes);
+    const g = gdalBatch([path]).get(path);
+    expect(g?.overviews).toEqual([]);
+    const found: Findings = { problems: [], stricter: [] };
+    expect(compareWithGdal('chain-ifd-with-subifds', path, await ours(bytes, path), g, found)).toBe(
+      'matched',
+    );
+    expect((await openGeoTiff(bytes)).levels).toHaveLength(1);
+  });
+});
