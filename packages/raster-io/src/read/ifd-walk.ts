@@ -152,7 +152,7 @@ export async function walkIfds(input: IfdWalkInput): Promise<IfdChain> {
 async function walkSubIfds(input: IfdWalkInput, first: WalkedIfd, chainLength: number): Promise<WalkedIfd[]> {
   const entry = first.entries.get(SUBIFD_TAG);
   if (!entry || !SUBIFD_TYPES.has(entry.type) || entry.count < 1 || entry.count > MAX_SUBIFDS) return [];
-  const { source, name, littleEndian: le, bigTiff: big, signal } = input;
+  const { source, littleEndian: le, signal } = input;
   const size = TYPE_SIZE[entry.type] as number;
   const bytes = entry.count * size;
   const values = await readView(source, await valuesAt(input, entry, bytes), bytes, signal);

@@ -63,10 +63,13 @@ export interface GeoTiffLevel {
   /** Set when the samples are YCbCr that we convert to RGB as GDAL does (8-bit, chunky, known subsampling). */
   ycbcr?: YCbCrLayout;
   /**
-   * Tag holding the block offsets: TileOffsets, or StripOffsets for old tiled files that store their tile
-   * offsets there (libtiff and GDAL read those as tiles).
+   * Tag holding the block offsets. libtiff keeps one offsets field per directory, set by StripOffsets and by
+   * TileOffsets alike (the later entry wins), whether the image is tiled (it has TileWidth) or not: old tiled
+   * files store their tile offsets in StripOffsets.
    */
   offsetsTag: 'TileOffsets' | 'StripOffsets';
+  /** Tag holding the block byte counts: the later of StripByteCounts and TileByteCounts, as for the offsets. */
+  countsTag: 'TileByteCounts' | 'StripByteCounts';
   /**
    * The level's internal transparency mask (GDAL's per-dataset mask: a 1-bit IFD of NewSubfileType 4, or 5 for an
    * overview's), read with `readMask`.
@@ -253,10 +256,13 @@ export async function openGeoTiff(
       bigTiff: magic === 43,
       ifds: chain.ifds,
       chainLength: chain.count,
-      readNumbers: (ifd, tag) => {
-        const entry = chain.ifds[ifd]?.entries.get(tag);
-        const at = { source: headerSource, name, littleEndian: le, bigTiff: magic === 43, signal };
-        return entry ? readNumericEntry(at, entry) : Promise.resolve(undefined);
+      tags: {
+        numbers: (ifd, tag) => {
+          const entry = chain.ifds[ifd]?.entries.get(tag);
+          const at = { source: headerSource, name, littleEndian: le, bigTiff: magic === 43, signal };
+          return entry ? readNumericEntry(at, entry) : Promise.resolve(undefined);
+        },
+        position: (ifd, tag) => chain.ifds[ifd]?.entries.get(tag)?.valueAt,
       },
       codecs: options.codecs,
       limits,
@@ -273,7 +279,13 @@ export async function openGeoTiff(
 }
 
 /** Reads a numeric tag of IFD `ifd` from the file, or undefined when it is absent or not numeric. */
-type NumberReader = (ifd: number, tag: number) => Promise<number[] | undefined>;
+/** Raw access to the walked directories' entries. */
+interface IfdTags {
+  /** A numeric tag of IFD `ifd` read from the file, or undefined when it is absent or not numeric. */
+  numbers(ifd: number, tag: number): Promise<number[] | undefined>;
+  /** Where a tag's entry sits in the file (directory order), or undefined when absent. */
+  position(ifd: number, tag: number): number | undefined;
+}
 
 interface DescribeInput {
   name: string;
@@ -284,8 +296,8 @@ interface DescribeInput {
   ifds: readonly WalkedIfd[];
   /** How many of them are the main chain. */
   chainLength: number;
-  /** A numeric tag of one directory read from the file (geotiff.js misreads RATIONAL arrays). */
-  readNumbers: NumberReader;
+  /** Entries as walked: numeric tags read from the file (geotiff.js misreads RATIONAL arrays), their order. */
+  tags: IfdTags;
   codecs?: Readonly<Record<number, Codec>>;
   limits: RasterIoLimits;
   decoder?: ParallelBlockDecoder;
@@ -304,7 +316,7 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     const subfile = Number(fd.getValue('NewSubfileType') ?? 0);
     if (i > 0 && subfile & 4) maskImages.push([i, img]);
     if (i > 0 && (!(subfile & 1) || subfile & 4)) continue; // other pages and masks are not levels
-    const level = await describeLevel(img, i, name, input.readNumbers);
+    const level = await describeLevel(img, i, name, input.tags);
     if (full) checkOverviewSize(level, full, name);
     if (full && level.bandCount !== full.bandCount) continue; // GDAL drops such overviews
     if (i === 0) {
@@ -342,7 +354,7 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
       await raw.close?.();
     },
   };
-  const masks = await pairMasks(tiff.levels, maskImages, name, input.readNumbers);
+  const masks = await pairMasks(tiff.levels, maskImages, name, input.tags);
   internals.set(tiff, {
     images: order.map((i) => levelImages[i] as GeoTIFFImage),
     masks,
@@ -389,7 +401,7 @@ async function pairMasks(
   levels: readonly GeoTiffLevel[],
   candidates: [number, GeoTIFFImage][],
   name: string,
-  readNumbers: NumberReader,
+  tags: IfdTags,
 ): Promise<GeoTiffInternals['masks']> {
   const masks: GeoTiffInternals['masks'] = levels.map(() => undefined);
   for (const [ifd, image] of candidates) {
@@ -399,7 +411,7 @@ async function pairMasks(
       );
       const owner = levels[at];
       if (!owner) continue;
-      const level = await describeLevel(image, ifd, name, readNumbers);
+      const level = await describeLevel(image, ifd, name, tags);
       if (level.bandCount !== 1 || level.nbits !== 1) continue;
       level.noData = null;
       masks[at] = { level, image };
@@ -439,7 +451,7 @@ async function describeLevel(
   img: GeoTIFFImage,
   ifd: number,
   name: string,
-  readNumbers: NumberReader,
+  tags: IfdTags,
 ): Promise<GeoTiffLevel> {
   const fd = img.fileDirectory;
   const spp = img.getSamplesPerPixel();
@@ -497,7 +509,12 @@ async function describeLevel(
   // TileWidth makes an image tiled (libtiff's rule), whichever offsets tag it uses; geotiff.js looks at the
   // offsets tag only and would read such tiles as strips.
   const tiled = fd.hasTag('TileWidth') && fd.hasTag('TileLength');
-  const offsetsTag = tiled && fd.hasTag('TileOffsets') ? 'TileOffsets' : 'StripOffsets';
+  // libtiff keeps one offsets and one byte-counts entry per directory: StripX and TileX are the same field, and
+  // the later of the two in the directory wins, whatever the layout
+  const later = <T extends string>(strip: [T, number], tile: [T, number]): T =>
+    (tags.position(ifd, tile[1]) ?? -1) > (tags.position(ifd, strip[1]) ?? -1) ? tile[0] : strip[0];
+  const offsetsTag = later(['StripOffsets', 273], ['TileOffsets', 324]);
+  const countsTag = later(['StripByteCounts', 279], ['TileByteCounts', 325]);
   const tileWidth = tiled ? Number(fd.getValue('TileWidth')) : undefined;
   const tileHeight = tiled ? Number(fd.getValue('TileLength')) : undefined;
   for (const t of [tileWidth, tileHeight]) {
@@ -539,11 +556,12 @@ async function describeLevel(
     planarConfiguration: spp > 1 && Number(fd.getValue('PlanarConfiguration') ?? 1) === 2 ? 2 : 1,
     photometric,
     offsetsTag,
+    countsTag,
     ...(packedDtype(firstFormat, firstBits) ? { nbits: firstBits } : {}),
     ...(firstFormat === 3 && firstBits === 16 ? { halfFloat: true } : {}),
     // JPEG's YCbCr is converted by the JPEG decoder (whole blocks at full resolution), not as raw YCbCr samples
     ...(photometric === 6 && compression !== JPEG_COMPRESSION && !packedDtype(firstFormat, firstBits)
-      ? await ycbcrLayout(fd, { dtype, spp, tiled }, (tag) => readNumbers(ifd, tag))
+      ? await ycbcrLayout(fd, { dtype, spp, tiled }, (tag) => tags.numbers(ifd, tag))
       : {}),
     ...(compression === JPEG_COMPRESSION ? await jpegTables(fd) : {}),
     ...(compression === JPEG_COMPRESSION && photometric === 6 ? { jpegSampling: ycbcrSubsampling(fd) } : {}),

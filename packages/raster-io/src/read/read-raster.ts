@@ -630,7 +630,7 @@ async function locateBlocks(
 ): Promise<void> {
   const { name, kind } = g;
   const offTag = level.offsetsTag;
-  const cntTag = offTag === 'TileOffsets' ? 'TileByteCounts' : 'StripByteCounts';
+  const cntTag = level.countsTag;
   let blockCount = 0;
   try {
     // Whole arrays (one read each, usually inside the cached header block).

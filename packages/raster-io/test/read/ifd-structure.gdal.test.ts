@@ -1,6 +1,7 @@
 // Directory structure as libtiff and GDAL read it, on crafted files compared with GDAL in the same run:
 // - a tag that appears twice in a directory: libtiff keeps the first and ignores the rest (geotiff.js alone
 //   would keep the last);
+// - StripOffsets/TileOffsets (and the byte counts) fill one field in libtiff: the later entry wins;
 // - SubIFDs: GDAL takes IFD 0's SubIFDs as overviews and masks (libvips and tifffile write pyramids so), skips an
 //   unreadable or mistyped list, and never reads the SubIFDs of a later directory.
 import { writeFileSync } from 'node:fs';
@@ -84,6 +85,9 @@ const CASES: Record<string, Uint8Array> = {
     258,
     99,
   ),
+  // StripOffsets and TileOffsets are one field to libtiff (so are the byte counts): the later entry wins
+  'tile-offsets-after-strip-offsets': tinyTiff([image({ 273: [LONG, [999_999]], 324: [LONG, [8]] })]),
+  'tile-byte-counts-after-strip-byte-counts': tinyTiff([image({ 279: [LONG, [1]], 325: [LONG, [24]] })]),
   // SubIFDs of IFD 0
   'subifd-overviews': withSubIfds([reduced(3, 2), reduced(2, 1)]),
   'subifd-mask': withSubIfds([mask, reduced(3, 2)]),
