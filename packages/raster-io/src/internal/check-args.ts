@@ -117,3 +117,27 @@ export function checkTransform(fn: string, name: string, t: unknown): void {
   if (!Array.isArray(t) || t.length !== 6 || !t.every((v) => typeof v === 'number' && Number.isFinite(v)))
     invalid(`${fn}: ${name} must be six finite numbers, got ${describeValue(t)}`);
 }
+
+/** A string argument (a URL, a path). */
+export function checkString(fn: string, name: string, value: unknown): string {
+  if (typeof value !== 'string') invalid(`${fn}: ${name} must be a string, got ${describeValue(value)}`);
+  return value;
+}
+
+/** An object argument with the named function members (a ByteSource, an opened GeoTiff...). */
+export function checkObjectWith(fn: string, name: string, value: unknown, members: readonly string[]): void {
+  const ok =
+    value !== null &&
+    typeof value === 'object' &&
+    members.every((m) =>
+      m === 'levels' ? Array.isArray((value as any)[m]) : typeof (value as any)[m] === 'function',
+    );
+  if (!ok)
+    invalid(`${fn}: ${name} must be an object with ${members.join(', ')}, got ${describeValue(value)}`);
+}
+
+/** Bytes: a Uint8Array or an ArrayBuffer. */
+export function checkBytes(fn: string, name: string, value: unknown): void {
+  if (!(value instanceof Uint8Array) && !(value instanceof ArrayBuffer))
+    invalid(`${fn}: ${name} must be a Uint8Array or an ArrayBuffer, got ${describeValue(value)}`);
+}

@@ -1,5 +1,6 @@
 // URL redaction for error messages: a URL may carry `user:pw@` or a signed-URL token in its query, and error
 // messages end up in logs and JSON output.
+import { checkString } from './check-args.js';
 
 const SECRET_PARAM = /sig|token|key|secret|signature|credential|password|auth/i;
 
@@ -17,6 +18,7 @@ const SECRET_PARAM = /sig|token|key|secret|signature|credential|password|auth/i;
  * ```
  */
 export function redactUrl(url: string): string {
+  checkString('redactUrl', 'url', url);
   const out = url.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]*)@/gi, '$1***@');
   const q = out.indexOf('?');
   if (q < 0) return out;

@@ -6,6 +6,7 @@ import { LERC_COMPRESSION } from '../codecs/lerc-params.js';
 import { parseGeoKeyDirectory } from '../crs/geokeys.js';
 import { RasterIoError } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
+import { checkBytes, checkOptions } from '../internal/check-args.js';
 import { dtypeFromTiff } from '../internal/typed-array.js';
 import { type BlockCacheOptions, blockCache } from '../source/block-cache.js';
 import type { ByteSource } from '../source/byte-source.js';
@@ -162,6 +163,8 @@ export async function openGeoTiff(
   input: ByteSource | ArrayBuffer | Uint8Array,
   options: OpenGeoTiffOptions = {},
 ): Promise<GeoTiff> {
+  checkOptions('openGeoTiff', options);
+  if (!isByteSource(input)) checkBytes('openGeoTiff', 'input (a ByteSource or the file bytes)', input);
   const raw = isByteSource(input) ? input : memorySource(input, options.name ?? 'memory');
   const name = options.name ?? raw.name;
   const { signal } = options;

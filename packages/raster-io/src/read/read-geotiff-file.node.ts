@@ -1,4 +1,5 @@
 import { NODE_CODECS } from '../codecs/node-codecs.node.js';
+import { checkOptions } from '../internal/check-args.js';
 import { fileSource } from '../source/file-source.node.js';
 import { nodeBlockDecoder } from './decode-pool.node.js';
 import { type GeoTiff, type OpenGeoTiffOptions, openGeoTiff } from './open-geotiff.js';
@@ -19,6 +20,7 @@ import { type ReadRasterOptions, type ReadRasterResult, readRaster } from './rea
  * ```
  */
 export async function openGeoTiffFile(path: string, options: OpenGeoTiffOptions = {}): Promise<GeoTiff> {
+  checkOptions('openGeoTiffFile', options);
   const source = fileSource(path);
   try {
     return await openGeoTiff(source, {
@@ -48,6 +50,7 @@ export async function readGeoTiffFile(
   path: string,
   options: ReadRasterOptions = {},
 ): Promise<ReadRasterResult> {
+  checkOptions('readGeoTiffFile', options);
   const tiff = await openGeoTiffFile(path, { signal: options.signal, limits: options.limits });
   try {
     return await readRaster(tiff, options);

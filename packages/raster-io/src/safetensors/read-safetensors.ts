@@ -1,5 +1,6 @@
 // safetensors reader: 8-byte LE header length, JSON header, raw little-endian data. No dependency.
 import { RasterIoError } from '../errors.js';
+import { checkBytes, checkOptions } from '../internal/check-args.js';
 import { bfloat16ToFloat, halfToFloat } from './half-float.js';
 import {
   SAFETENSORS_DTYPE_BYTES,
@@ -88,7 +89,8 @@ export function readSafetensors(
   bytes: Uint8Array | ArrayBuffer,
   options: ReadSafetensorsOptions = {},
 ): SafetensorsFile {
-  const name = options.name ?? '<bytes>';
+  checkBytes('readSafetensors', 'bytes', bytes);
+  const name = checkOptions('readSafetensors', options).name ?? '<bytes>';
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   if (u8.byteLength < 8)
     fail(name, `file is ${u8.byteLength} bytes; a safetensors file starts with an 8-byte header length`);

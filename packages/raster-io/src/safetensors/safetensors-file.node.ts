@@ -1,5 +1,7 @@
 // Node file helpers for safetensors (atomic writes: temp file + rename).
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:buffer';
+import { readFileBounded } from '@worldstrat/core/node';
+import { checkOptions, checkString } from '../internal/check-args.js';
 import { writeFileAtomic } from '../write/write-file-atomic.node.js';
 import { encodeSafetensors, type SafetensorsInput } from './encode-safetensors.js';
 import { type ReadSafetensorsOptions, readSafetensors } from './read-safetensors.js';
@@ -11,7 +13,8 @@ import type { SafetensorsFile } from './safetensors-types.js';
  * @param path - file path.
  * @param options - `only` to decode a subset of tensors.
  * @returns tensors and metadata, as {@link readSafetensors}.
- * @throws RasterIoError `INVALID_SAFETENSORS` naming the path; Node's ENOENT error when the file is missing.
+ * @throws RasterIoError `INVALID_SAFETENSORS` naming the path, `INVALID_ARGUMENT` for a path that is not a string;
+ *   CoreError `FILE_NOT_FOUND` when the file is missing, `UNREADABLE_FILE` for a folder, FIFO or device (never blocks).
  * @example
  * const { tensors } = await readSafetensorsFile('weights.safetensors');
  */
@@ -19,7 +22,9 @@ export async function readSafetensorsFile(
   path: string,
   options: Omit<ReadSafetensorsOptions, 'name'> = {},
 ): Promise<SafetensorsFile> {
-  const bytes = await readFile(path);
+  checkString('readSafetensorsFile', 'path', path);
+  checkOptions('readSafetensorsFile', options);
+  const bytes = await readFileBounded(path, { maxBytes: constants.MAX_LENGTH, what: 'safetensors' });
   return readSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
     ...options,
     name: path,

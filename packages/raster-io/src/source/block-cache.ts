@@ -1,4 +1,5 @@
 import { checkRange, throwIfAborted } from '../internal/assert.js';
+import { checkObjectWith, checkOptions } from '../internal/check-args.js';
 import type { ByteSource } from './byte-source.js';
 
 /** Options for {@link blockCache}. */
@@ -29,7 +30,8 @@ export const DEFAULT_BLOCK_CACHE = {
  * ```
  */
 export function blockCache(source: ByteSource, options: BlockCacheOptions = {}): ByteSource {
-  const { blockSize, maxBlocks } = { ...DEFAULT_BLOCK_CACHE, ...options };
+  checkObjectWith('blockCache', 'source', source, ['read']);
+  const { blockSize, maxBlocks } = { ...DEFAULT_BLOCK_CACHE, ...checkOptions('blockCache', options) };
   const blocks = new Map<number, Promise<Uint8Array>>();
 
   function remember(id: number, p: Promise<Uint8Array>): void {

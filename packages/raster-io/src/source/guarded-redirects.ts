@@ -4,6 +4,8 @@
 // origin as they were, to another origin without their credential headers, and never with a secret body.
 // Browser-safe: a browser hides a redirect's target from script (an opaque redirect), which is then an error.
 // Shared by this package's HTTP source and eo-fetch's JSON clients; each turns failures into its own errors.
+import { RasterIoError } from '../errors.js';
+import { checkOptions, checkString, describeValue } from '../internal/check-args.js';
 import { redactUrl } from '../internal/redact-url.js';
 
 /** A `fetch`-compatible function. */
@@ -63,6 +65,11 @@ export async function fetchWithGuardedRedirects(
   init: RequestInit & { headers?: Record<string, string> },
   guard: RedirectGuard,
 ): Promise<Response> {
+  if (typeof doFetch !== 'function') invalidArgument('doFetch', doFetch, 'a fetch function');
+  checkString('fetchWithGuardedRedirects', 'url', url);
+  checkOptions('fetchWithGuardedRedirects', init, 'init');
+  if (guard === null || typeof guard !== 'object' || typeof guard.fail !== 'function')
+    invalidArgument('guard', guard, 'an object with a fail function');
   const headers = init.headers ?? {};
   if (init.redirect !== undefined || !carriesCredentials(headers, guard)) return doFetch(url, init);
   const what = guard.what ?? 'request';
@@ -129,4 +136,11 @@ function nextRequest(
 
 function plainHeaders(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([h]) => PLAIN_HEADERS.has(h.toLowerCase())));
+}
+
+function invalidArgument(name: string, value: unknown, expected: string): never {
+  throw new RasterIoError(
+    'INVALID_ARGUMENT',
+    `fetchWithGuardedRedirects: ${name} must be ${expected}, got ${describeValue(value)}`,
+  );
 }

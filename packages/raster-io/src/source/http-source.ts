@@ -1,5 +1,6 @@
 import { HttpSourceError, RasterIoError } from '../errors.js';
 import { abortError, checkRange, throwIfAborted } from '../internal/assert.js';
+import { checkOptions, checkString } from '../internal/check-args.js';
 import { redactUrl } from '../internal/redact-url.js';
 import type { ByteSource } from './byte-source.js';
 import { fetchWithGuardedRedirects } from './guarded-redirects.js';
@@ -138,7 +139,8 @@ const CONTENT_RANGE = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i;
  * ```
  */
 export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): HttpByteSource {
-  const opts = { ...DEFAULT_HTTP_SOURCE, ...options };
+  checkString('httpSource', 'url', rawUrl);
+  const opts = { ...DEFAULT_HTTP_SOURCE, ...checkOptions('httpSource', options) };
   // Everything below prints `url`; only the requests use `rawUrl`.
   const url = (opts.redactUrl ?? redactUrl)(rawUrl);
   if (!/^https?:\/\//i.test(rawUrl)) {

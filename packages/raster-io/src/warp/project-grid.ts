@@ -3,6 +3,7 @@
 // proj4 again per raster: the projection is most of an exact warp's time.
 import { pointTransformer } from '../crs/transform-coords.js';
 import { RasterIoError } from '../errors.js';
+import { checkObjectWith } from '../internal/check-args.js';
 import type { TargetGrid } from './warp-raster.js';
 
 /** A grid's pixel centres in another CRS (row-major, NaN where the point is outside that CRS's domain). */
@@ -32,6 +33,7 @@ const MAX_PROJECTED_PIXELS = 2 ** 24;
  * const b11 = warpRaster(b11Utm, aoiGrid, { projected }); // 20 m source, same coordinates
  */
 export function projectGrid(grid: TargetGrid, epsg: number): ProjectedGrid {
+  checkObjectWith('projectGrid', 'grid', grid, []);
   const { width: W, height: H } = grid;
   if (!Number.isSafeInteger(W) || W < 1 || !Number.isSafeInteger(H) || H < 1 || W * H > MAX_PROJECTED_PIXELS)
     throw new RasterIoError(

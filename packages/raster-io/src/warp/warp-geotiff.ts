@@ -1,6 +1,7 @@
 // Warp a (possibly remote) GeoTIFF/COG onto a target grid, reading only the source window the grid needs.
 import { transformCoords } from '../crs/transform-coords.js';
 import { RasterIoError } from '../errors.js';
+import { checkObjectWith } from '../internal/check-args.js';
 import type { GeoTiff } from '../read/open-geotiff.js';
 import { readRaster } from '../read/read-raster.js';
 import { allocBand } from '../resample/dtype-cast.js';
@@ -57,6 +58,8 @@ export async function warpGeoTiff(
   grid: TargetGrid,
   options: WarpGeoTiffOptions = {},
 ): Promise<Raster> {
+  checkObjectWith('warpGeoTiff', 'tiff', tiff, ['levels']);
+  checkObjectWith('warpGeoTiff', 'grid', grid, []);
   const base = tiff.levels[0];
   if (!base?.geo)
     throw new RasterIoError(

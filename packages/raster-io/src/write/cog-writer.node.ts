@@ -2,6 +2,7 @@
 // tile row is complete and parked in a temporary file, overviews are decimated from the rows as they pass,
 // and close() lays out the COG (ghost header, IFDs, smallest overview first) by copying the parked blocks.
 // Memory is one tile row per level (plus the few source rows an overview row reads), whatever the image size.
+
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -11,6 +12,7 @@ import { NODE_CODECS } from '../codecs/node-codecs.node.js';
 import { applyFloatingPointPredictor, applyHorizontalPredictor } from '../codecs/predictor.js';
 import { zstdBackend } from '../codecs/zstd-codec.node.js';
 import { RasterIoError } from '../errors.js';
+import { checkString } from '../internal/check-args.js';
 import {
   bytesOf,
   DTYPE_ARRAY,
@@ -153,6 +155,12 @@ interface Level {
  * ```
  */
 export async function createCogWriter(path: string, options: CogWriterOptions): Promise<CogWriter> {
+  checkString('createCogWriter', 'path', path);
+  if (options === null || typeof options !== 'object')
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `createCogWriter: options must be an object with width, height, bands and dtype, got ${describeValue(options)}`,
+    );
   const plan = planWriter(path, options);
   const levels = planLevels(plan);
   const suffix = randomBytes(6).toString('hex');
