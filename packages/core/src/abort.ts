@@ -1,12 +1,23 @@
 // Abort helpers shared by every package. Each package passes its own error factory so callers keep seeing
 // the package's typed ABORTED error; without one they get a CoreError.
 import { CoreError } from './errors.js';
+import {
+  checkFunction,
+  checkObject,
+  checkSignal,
+  invalidArgument,
+  isSignalLike,
+} from './internal/check-arguments.js';
 
 /** Builds the error an aborted operation rejects with. */
 export type AbortErrorFactory = (signal: AbortSignal) => Error;
 
-/** The default {@link AbortErrorFactory}: a `CoreError` `ABORTED` keeping the signal's reason as its cause. */
+/**
+ * The default {@link AbortErrorFactory}: a `CoreError` `ABORTED` keeping the signal's reason as its cause.
+ * @throws {CoreError} `INVALID_ARGUMENT` when `signal` is not an object.
+ */
 export function coreAbortError(signal: AbortSignal): CoreError {
+  checkObject('coreAbortError', 'signal', signal);
   return new CoreError('ABORTED', 'operation aborted by its AbortSignal', { cause: signal.reason });
 }
 
@@ -14,7 +25,8 @@ export function coreAbortError(signal: AbortSignal): CoreError {
  * Throws when the signal has fired.
  * @param signal optional signal.
  * @param makeError the error to throw (default {@link coreAbortError}).
- * @throws the factory's error (default CoreError `ABORTED`).
+ * @throws the factory's error (default CoreError `ABORTED`); CoreError `INVALID_ARGUMENT` when `makeError` is
+ *   not a function.
  * @example
  * throwIfAborted(options.signal, (s) => new MyError('ABORTED', 'stopped', { cause: s.reason }));
  */
@@ -22,6 +34,7 @@ export function throwIfAborted(
   signal: AbortSignal | undefined,
   makeError: AbortErrorFactory = coreAbortError,
 ): void {
+  checkFunction('throwIfAborted', 'makeError', makeError);
   if (signal?.aborted) throw makeError(signal);
 }
 
@@ -39,11 +52,14 @@ const fanOuts = new WeakMap<AbortSignal, AbortFanOut>();
  * @param signal the caller's signal (not aborted yet).
  * @param callback runs on abort.
  * @returns unsubscribe (idempotent); call it in `finally`.
+ * @throws {CoreError} `INVALID_ARGUMENT` when `signal` is not an `AbortSignal` or `callback` not a function.
  * @example
  * const off = onAbort(signal, () => socket.destroy());
  * try { await work(); } finally { off(); }
  */
 export function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  checkSignal('onAbort', 'signal', signal);
+  checkFunction('onAbort', 'callback', callback);
   let fan = fanOuts.get(signal);
   if (!fan) {
     const callbacks = new Set<() => void>();
@@ -71,7 +87,8 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
  * @param ms delay; ≤ 0 resolves at once.
  * @param signal optional signal.
  * @param makeError the rejection on abort (default {@link coreAbortError}).
- * @returns a promise resolved after the delay.
+ * @returns a promise resolved after the delay; rejected with CoreError `INVALID_ARGUMENT` when `ms` is not a
+ *   number, `makeError` not a function, or `signal` is not an `AbortSignal` (nor null or undefined) for a positive delay.
  * @example
  * await sleep(250, signal);
  */
@@ -80,8 +97,17 @@ export function sleep(
   signal?: AbortSignal,
   makeError: AbortErrorFactory = coreAbortError,
 ): Promise<void> {
+  if (typeof makeError !== 'function')
+    return Promise.reject(invalidArgument('sleep', 'makeError', 'a function', makeError));
+  // `ms > 0` converts: an object, a bigint or a symbol would throw there or in setTimeout
+  const kind = typeof ms;
+  if ((kind === 'object' && ms !== null) || kind === 'function' || kind === 'symbol' || kind === 'bigint')
+    return Promise.reject(invalidArgument('sleep', 'ms', 'a number', ms));
   if (signal?.aborted) return Promise.reject(makeError(signal));
   if (!(ms > 0)) return Promise.resolve();
+  // only a signal that is listened to must be one (no signal: null or undefined)
+  if (signal != null && !isSignalLike(signal))
+    return Promise.reject(invalidArgument('sleep', 'signal', 'an AbortSignal or undefined', signal));
   return new Promise((resolve, reject) => {
     const unsubscribe = signal
       ? onAbort(signal, () => {

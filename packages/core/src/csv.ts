@@ -1,6 +1,7 @@
 // CSV reading and writing through papaparse: RFC 4180 quoting (commas, quotes, line breaks, edge spaces), `\n` line ends.
 import Papa from 'papaparse';
 import { CoreError } from './errors.js';
+import { checkOptions, checkString, invalidArgument } from './internal/check-arguments.js';
 
 /** One CSV cell: `null`/`undefined` become empty cells, numbers are written with `String(n)`. */
 export type CsvCell = string | number | boolean | null | undefined;
@@ -14,7 +15,25 @@ export type CsvCell = string | number | boolean | null | undefined;
  * toCsv(['a', 'b'], [[1, 'x,y'], [null, 2]]); // 'a,b\n1,"x,y"\n,2\n'
  */
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvCell[])[]): string {
-  const data = rows.map((r) => r.map((v) => (v == null ? '' : v)));
+  return csvText('toCsv', header, rows);
+}
+
+/**
+ * {@link toCsv} for `fn`, which names itself and the arguments in errors: `header` and every row must be
+ * arrays, every cell a {@link CsvCell} (a bigint or a `Date` too, which papaparse writes), never an object that
+ * would be written as `[object Object]`.
+ * @internal
+ */
+export function csvText(
+  fn: string,
+  header: readonly string[],
+  rows: readonly (readonly CsvCell[])[],
+  where = { header: 'header', rows: 'rows' },
+): string {
+  checkCells(fn, where.header, header);
+  if (!Array.isArray(rows)) throw invalidArgument(fn, where.rows, 'an array of rows', rows);
+  for (let i = 0; i < rows.length; i++) checkCells(fn, `${where.rows}[${i}]`, rows[i]);
+  const data = rows.map((r) => r.map((v: CsvCell) => (v == null ? '' : v)));
   const text = Papa.unparse({ fields: [...header], data }, { newline: '\n' });
   // papaparse already ends a header-only table with a newline
   return text.endsWith('\n') ? text : `${text}\n`;
@@ -43,8 +62,10 @@ export interface ParseCsvOptions {
  * @example
  * parseCsv('a,b\n1,"x,y"\n').rows; // [{ a: '1', b: 'x,y' }]
  */
-export function parseCsv(text: string, options: ParseCsvOptions = {}): ParsedCsv {
-  const name = options.name ?? 'CSV text';
+export function parseCsv(text: string, options?: ParseCsvOptions): ParsedCsv {
+  checkString('parseCsv', 'text', text);
+  const o = checkOptions('parseCsv', options);
+  const name = o.name === undefined ? 'CSV text' : checkString('parseCsv', 'options.name', o.name);
   const res = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), {
     header: false,
     skipEmptyLines: true,
@@ -69,6 +90,18 @@ export function parseCsv(text: string, options: ParseCsvOptions = {}): ParsedCsv
     return Object.fromEntries(header.map((h, i) => [h, cells[i] as string]));
   });
   return { header, rows };
+}
+
+/** A header or a row: an array of strings, numbers, booleans, bigints, Dates, null or undefined. */
+function checkCells(fn: string, what: string, cells: unknown): void {
+  if (!Array.isArray(cells)) throw invalidArgument(fn, what, 'an array of cells', cells);
+  for (let j = 0; j < cells.length; j++) {
+    const v: unknown = cells[j];
+    const t = typeof v;
+    if (v == null || t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint') continue;
+    if (v instanceof Date) continue;
+    throw invalidArgument(fn, `${what}[${j}]`, 'a string, number, boolean or null', v);
+  }
 }
 
 function csvError(name: string, what: string): CoreError {

@@ -7,7 +7,7 @@
  * everything else as JSON, cut to `max` characters with `...`; values JSON cannot write (undefined, functions,
  * cycles) by their kind.
  * @param value - anything.
- * @param max - longest result (≥ 4; default 60).
+ * @param max - longest result (≥ 4; default 60, also for a max that is not a number).
  * @returns the rendering; never throws.
  * @example
  * describeValue({ toString: 1 }); // '{"toString":1}'
@@ -28,6 +28,7 @@ export function describeValue(value: unknown, max = 60): string {
       value === undefined || typeof value === 'function'
         ? typeof value
         : Object.prototype.toString.call(value);
-  const limit = Math.max(4, max);
+  // a max that is not a number (a caller's mistake) must not make the message renderer throw
+  const limit = typeof max === 'number' && !Number.isNaN(max) ? Math.max(4, max) : 60;
   return text.length > limit ? `${text.slice(0, limit - 3)}...` : text;
 }

@@ -1,5 +1,6 @@
 import { describeValue } from './describe-value.js';
 import { CoreError } from './errors.js';
+import { checkOptions, checkString } from './internal/check-arguments.js';
 
 const DAY_MS = 86_400_000;
 const ISO_DATE =
@@ -24,16 +25,17 @@ export interface ParseIsoDayOptions {
  * parseIsoDay('2021-03-22'); // 1616371200000
  * parseIsoDay('2021-03-22T23:30:00-02:00', { allowTime: true }); // the 23rd, 1616457600000
  */
-export function parseIsoDay(value: string, options: ParseIsoDayOptions = {}): number {
-  const what = options.what ?? 'date';
+export function parseIsoDay(value: string, options?: ParseIsoDayOptions): number {
+  const o = checkOptions('parseIsoDay', options);
+  const what = o.what === undefined ? 'date' : checkString('parseIsoDay', 'options.what', o.what);
   const v = typeof value === 'string' ? value.trim() : '';
   const m = ISO_DATE.exec(v);
   const bad = (why: string) =>
     new CoreError(
       'INVALID_DATE',
-      `${what} ${JSON.stringify(value)} ${why}; write it as YYYY-MM-DD, e.g. 2022-06-01`,
+      `${what} ${describeValue(value)} ${why}; write it as YYYY-MM-DD, e.g. 2022-06-01`,
     );
-  if (!m || (m[4] !== undefined && !options.allowTime)) throw bad('is not an ISO-8601 day');
+  if (!m || (m[4] !== undefined && !o.allowTime)) throw bad('is not an ISO-8601 day');
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const midnight = Date.UTC(year, month - 1, day);
   const check = new Date(midnight);

@@ -1,4 +1,6 @@
 // Natural sort like Python natsort (the release orders revisits and scenes with it).
+import { checkIterable, checkString, invalidArgument } from './internal/check-arguments.js';
+
 /**
  * Compares two strings like Python's `natsort.natsorted` with its default algorithm (`ns.INT | ns.UNSIGNED`):
  * each string is split into maximal runs of ASCII digits (compared as integers) and the text between them
@@ -6,10 +8,17 @@
  * @param a first string.
  * @param b second string.
  * @returns negative, zero or positive.
+ * @throws {CoreError} `INVALID_ARGUMENT` when `a` or `b` is not a string.
  * @example
  * ['a10', 'a9'].sort(natCompare); // ['a9', 'a10']
  */
 export function natCompare(a: string, b: string): number {
+  checkString('natCompare', 'a', a);
+  checkString('natCompare', 'b', b);
+  return compareNatural(a, b);
+}
+
+function compareNatural(a: string, b: string): number {
   const ka = natKey(a);
   const kb = natKey(b);
   const n = Math.min(ka.length, kb.length);
@@ -55,9 +64,13 @@ function codePointCompare(x: string, y: string): number {
  * Stable natural sort (Python `natsort.natsorted` default); equal keys keep their input order.
  * @param values strings to sort (not modified).
  * @returns a sorted copy.
+ * @throws {CoreError} `INVALID_ARGUMENT` when `values` is not an array (or another iterable) of strings.
  * @example
  * natsorted(['Landcover-10', 'ASMSpotter-2', 'Amnesty POI-1']); // ['ASMSpotter-2', 'Amnesty POI-1', 'Landcover-10']
  */
 export function natsorted(values: readonly string[]): string[] {
-  return [...values].sort(natCompare);
+  const copy = [...checkIterable('natsorted', 'values', values)];
+  for (let i = 0; i < copy.length; i++)
+    if (typeof copy[i] !== 'string') throw invalidArgument('natsorted', `values[${i}]`, 'a string', copy[i]);
+  return copy.sort(compareNatural);
 }

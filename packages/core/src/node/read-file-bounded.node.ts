@@ -4,6 +4,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { CoreError } from '../errors.js';
+import { checkObject, checkString, invalidArgument } from '../internal/check-arguments.js';
 
 /** Options of {@link readFileBounded}. */
 export interface ReadFileBoundedOptions {
@@ -26,10 +27,13 @@ export interface ReadFileBoundedOptions {
  * const text = (await readFileBounded('rebuild/plan.json', { maxBytes: 64 << 20, what: 'saved plan' })).toString('utf8');
  */
 export async function readFileBounded(path: string, options: ReadFileBoundedOptions): Promise<Buffer> {
-  const what = options.what ?? 'file';
+  checkString('readFileBounded', 'path', path);
+  checkObject('readFileBounded', 'options', options);
+  const what =
+    options.what === undefined ? 'file' : checkString('readFileBounded', 'options.what', options.what);
   const maxBytes = options.maxBytes;
-  if (!(maxBytes >= 0) || !Number.isSafeInteger(maxBytes))
-    throw new CoreError('INVALID_ARGUMENT', `readFileBounded: maxBytes must be a whole number ≥ 0`);
+  if (typeof maxBytes !== 'number' || !(maxBytes >= 0) || !Number.isSafeInteger(maxBytes))
+    throw invalidArgument('readFileBounded', 'maxBytes', 'a whole number ≥ 0', maxBytes);
   let fh: FileHandle;
   try {
     fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);

@@ -1,5 +1,6 @@
 import { describeValue } from '../describe-value.js';
 import { CoreError } from '../errors.js';
+import { checkFinite, invalidArgument } from '../internal/check-arguments.js';
 
 /**
  * A seeded pseudo-random generator. Same seed → same sequence on every platform and JS engine
@@ -142,9 +143,14 @@ export function createRng(seed: number): Rng {
  * @param lo lower bound (inclusive).
  * @param hi upper bound (exclusive).
  * @returns `lo + (hi − lo)·rng.next()`.
+ * @throws {CoreError} `INVALID_ARGUMENT` when `rng` has no `next()` or a bound is not a finite number.
  * @example
  * uniform(createRng(1), 10, 20); // a value in [10, 20)
  */
 export function uniform(rng: Pick<Rng, 'next'>, lo: number, hi: number): number {
+  if (typeof (rng as { next?: unknown } | null)?.next !== 'function')
+    throw invalidArgument('uniform', 'rng', 'a generator with next()', rng);
+  checkFinite('uniform', 'lo', lo);
+  checkFinite('uniform', 'hi', hi);
   return lo + (hi - lo) * rng.next();
 }

@@ -1,6 +1,7 @@
 import { createRng, describeValue } from '@worldstrat/core';
 import { type LandMask, type SamplePoint, samplePointsOnLand } from '@worldstrat/geo-sampling';
 import { StratifyError } from '../errors.js';
+import { checkCount, checkFunction, checkObject, checkSeed } from '../internal/check-arguments.js';
 import type { ClassKey } from '../rebalance/rebalance.js';
 
 /** Options of {@link landPointTopUp}. */
@@ -45,8 +46,9 @@ function batchOption(
  * @param classify turns new points into pool rows.
  * @param options seed, first id, mask, batch sizing.
  * @returns the callback to pass as `topUp`.
- * @throws {StratifyError} `INVALID_ARGUMENT` for a batch option that is not a positive integer (or minBatch >
- *   maxBatch); core's `INVALID_SEED`.
+ * @throws {StratifyError} `INVALID_ARGUMENT` for a `classify` that is not a function, missing options, a first
+ *   id that is not an integer ≥ 0, a batch option that is not a positive integer (or minBatch > maxBatch);
+ *   CoreError `INVALID_SEED` for a seed that is not a non-negative safe integer.
  * @example
  * const topUp = landPointTopUp((pts) => classifyPoints(pts, { landcover, smod }), { seed: 99, firstId: pool.length });
  * await stratifiedDraw(pool, (r) => r.IPCC, allocation, { seed: 1, topUp });
@@ -55,6 +57,10 @@ export function landPointTopUp<T>(
   classify: (points: SamplePoint[]) => Promise<readonly T[]> | readonly T[],
   options: LandPointTopUpOptions,
 ): (cls: ClassKey, missing: number, round: number) => Promise<readonly T[]> {
+  checkFunction('landPointTopUp', 'classify', classify);
+  checkObject('landPointTopUp', 'options', options);
+  const seed = checkSeed('landPointTopUp', 'options.seed', options.seed);
+  const firstId = checkCount('landPointTopUp', 'options.firstId', options.firstId);
   const perMissing = batchOption(options, 'pointsPerMissing', 20);
   const minBatch = batchOption(options, 'minBatch', 1000);
   const maxBatch = batchOption(options, 'maxBatch', 1_000_000);
@@ -63,8 +69,8 @@ export function landPointTopUp<T>(
       'INVALID_ARGUMENT',
       `landPointTopUp: minBatch ${minBatch} is above maxBatch ${maxBatch}`,
     );
-  const rng = createRng(options.seed);
-  let nextId = options.firstId;
+  const rng = createRng(seed);
+  let nextId = firstId;
   return async (_cls, missing, round) => {
     const n = Math.min(maxBatch, Math.max(minBatch, perMissing * missing * 2 ** (round - 1)));
     const points = await samplePointsOnLand(n, {

@@ -1,5 +1,14 @@
 import { createRng, throwIfAborted } from '@worldstrat/core';
 import { StratifyError } from '../errors.js';
+import {
+  checkCount,
+  checkFunction,
+  checkIterable,
+  checkOneOf,
+  checkOptions,
+  checkSeed,
+  invalidArgument,
+} from '../internal/check-arguments.js';
 import { type ClassCount, type ClassKey, checkClassKey } from '../rebalance/rebalance.js';
 
 /** A class that could not be filled. */
@@ -69,7 +78,9 @@ function checkAllocation(allocation: unknown): ClassCount[] {
  * @returns drawn rows, shortfalls and the number of topped-up rows.
  * @throws StratifyError `SHORTFALL` naming the classes that stayed short (default policy), `INVALID_ARGUMENT`
  *   naming the allocation row whose class is not a string or finite number or whose count is not an integer ≥ 0,
- *   `ABORTED`.
+ *   a pool that is not an array, a `classOf` or `topUp` that is not a function (or a `topUp` that returns no
+ *   array), an option of the wrong type (maxTopUpRounds, onShortfall); `ABORTED`; CoreError `INVALID_SEED` for a
+ *   bad seed.
  * @example
  * const { rows } = await stratifiedDraw(pool, (r) => r.IPCC, rebalance(classCounts(pool.map((r) => r.IPCC)), 100), { seed: 1 });
  */
@@ -77,9 +88,17 @@ export async function stratifiedDraw<T>(
   pool: readonly T[],
   classOf: (row: T) => ClassKey | null | undefined,
   allocation: readonly ClassCount[],
-  options: StratifiedDrawOptions<T> = {},
+  options?: StratifiedDrawOptions<T>,
 ): Promise<StratifiedDrawResult<T>> {
-  const rng = createRng(options.seed ?? 0);
+  const fn = 'stratifiedDraw';
+  checkIterable(fn, 'pool', pool);
+  checkFunction(fn, 'classOf', classOf);
+  const o = checkOptions(fn, options);
+  const rng = createRng(o.seed === undefined ? 0 : checkSeed(fn, 'options.seed', o.seed));
+  const topUp = o.topUp === undefined ? undefined : checkFunction(fn, 'options.topUp', o.topUp);
+  const maxRounds =
+    o.maxTopUpRounds === undefined ? 5 : checkCount(fn, 'options.maxTopUpRounds', o.maxTopUpRounds);
+  const onShortfall = checkOneOf(fn, 'options.onShortfall', o.onShortfall, ['error', 'report'], 'error');
   const byClass = new Map<ClassKey, T[]>();
   for (const row of pool) {
     const c = classOf(row);
@@ -94,15 +113,21 @@ export async function stratifiedDraw<T>(
   const out: T[] = [];
   const shortfalls: Shortfall[] = [];
   let toppedUp = 0;
-  const maxRounds = options.maxTopUpRounds ?? 5;
   for (const { class: cls, count } of checkAllocation(allocation)) {
     throwIfAborted(
-      options.signal,
+      o.signal,
       (s) => new StratifyError('ABORTED', 'stratified draw aborted', { cause: s.reason }),
     );
     const candidates = [...(byClass.get(cls) ?? [])];
-    for (let round = 1; candidates.length < count && options.topUp && round <= maxRounds; round++) {
-      const extra = await options.topUp(cls, count - candidates.length, round);
+    for (let round = 1; candidates.length < count && topUp && round <= maxRounds; round++) {
+      const extra = await topUp(cls, count - candidates.length, round);
+      if (!Array.isArray(extra))
+        throw invalidArgument(
+          fn,
+          `options.topUp(${JSON.stringify(cls)}, …) result`,
+          'an array of rows',
+          extra,
+        );
       toppedUp += extra.length;
       for (const row of extra) if (classOf(row) === cls) candidates.push(row);
     }
@@ -117,7 +142,7 @@ export async function stratifiedDraw<T>(
     }
     if (take < count) shortfalls.push({ class: cls, wanted: count, drawn: take });
   }
-  if (shortfalls.length && (options.onShortfall ?? 'error') === 'error') {
+  if (shortfalls.length && onShortfall === 'error') {
     throw new StratifyError(
       'SHORTFALL',
       `not enough pool rows for ${shortfalls.map((s) => `${String(s.class)} (wanted ${s.wanted}, have ${s.drawn})`).join(', ')}; ` +

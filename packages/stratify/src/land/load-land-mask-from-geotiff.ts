@@ -2,6 +2,7 @@
 // raster reader: stratify already reads class rasters through raster-io.
 import { type LandMask, landMaskFromRaster, type RasterLandMaskOptions } from '@worldstrat/geo-sampling';
 import { type ByteSource, httpSource, openGeoTiff, readRaster } from '@worldstrat/raster-io';
+import { checkOptions } from '../internal/check-arguments.js';
 
 /** Options of {@link loadLandMaskFromGeoTiff}. */
 export interface LoadLandMaskFromGeoTiffOptions extends RasterLandMaskOptions {
@@ -18,15 +19,16 @@ export interface LoadLandMaskFromGeoTiffOptions extends RasterLandMaskOptions {
  * @param options land values, band, overview level, out-of-extent answer, signal.
  * @returns the mask.
  * @throws GeoSamplingError `INVALID_MASK` (no EPSG:4326 north-up georeferencing, missing band); raster-io
- *   errors for unreadable files.
+ *   errors for unreadable files; StratifyError `INVALID_ARGUMENT` for options that are not an object.
  * @example
  * const mask = await loadLandMaskFromGeoTiff('https://example.org/land-mask.tif', { land: [1] });
  * const pts = await samplePointsOnLand(100, { seed: 1, mask });
  */
 export async function loadLandMaskFromGeoTiff(
   input: string | ByteSource | Uint8Array | ArrayBuffer,
-  options: LoadLandMaskFromGeoTiffOptions = {},
+  opts?: LoadLandMaskFromGeoTiffOptions,
 ): Promise<LandMask> {
+  const options = checkOptions('loadLandMaskFromGeoTiff', opts);
   const tiff = await openGeoTiff(
     typeof input === 'string' ? httpSource(input, { signal: options.signal }) : input,
     {

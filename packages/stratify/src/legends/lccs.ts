@@ -1,4 +1,5 @@
 import { StratifyError } from '../errors.js';
+import { checkCode } from '../internal/check-arguments.js';
 
 /**
  * ESA CCI / C3S land cover (LCCS) class id → label, exactly upstream's `LCCS_classes` (including
@@ -84,12 +85,14 @@ export const LCCS_TO_IPCC: Readonly<Record<number, IpccClass>> = Object.freeze(
  * Label of an LCCS class id.
  * @param code LCCS class id (e.g. 190).
  * @returns the label (e.g. "Urban areas").
- * @throws StratifyError `UNKNOWN_CLASS` for a code that is not in the legend.
+ * @throws StratifyError `UNKNOWN_CLASS` for a code that is not in the legend; `INVALID_ARGUMENT` for one that
+ *   is not a number.
  * @example
  * lccsLabel(151); // 'Sparse tree (<15%)' (missing upstream)
  */
 export function lccsLabel(code: number): string {
-  const label = LCCS_LABELS[code];
+  checkCode('lccsLabel', code);
+  const label = Object.hasOwn(LCCS_LABELS, code) ? LCCS_LABELS[code] : undefined;
   if (label === undefined) {
     throw new StratifyError(
       'UNKNOWN_CLASS',

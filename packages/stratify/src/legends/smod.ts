@@ -1,4 +1,5 @@
 import { StratifyError } from '../errors.js';
+import { checkCode } from '../internal/check-arguments.js';
 
 /**
  * GHSL SMOD (settlement model, R2019A) code → label, exactly upstream's `SMOD_classes`;
@@ -21,13 +22,15 @@ export const SMOD_LABELS: Readonly<Record<number, string>> = Object.freeze({
  * Label of a SMOD code (NaN → "None", as upstream).
  * @param code SMOD code (e.g. 23).
  * @returns the label (e.g. "Urban: Dense").
- * @throws StratifyError `UNKNOWN_CLASS` for codes outside the legend.
+ * @throws StratifyError `UNKNOWN_CLASS` for codes outside the legend; `INVALID_ARGUMENT` for one that is not a
+ *   number.
  * @example
  * smodLabel(30); // 'Urban: Centre'
  */
 export function smodLabel(code: number): string {
+  checkCode('smodLabel', code);
   if (Number.isNaN(code)) return 'None';
-  const label = SMOD_LABELS[code];
+  const label = Object.hasOwn(SMOD_LABELS, code) ? SMOD_LABELS[code] : undefined;
   if (label === undefined) {
     throw new StratifyError(
       'UNKNOWN_CLASS',

@@ -11,6 +11,7 @@ import {
   transformCoords,
 } from '@worldstrat/raster-io';
 import { StratifyError } from '../errors.js';
+import { checkCount, checkOptions, checkString, invalidArgument } from '../internal/check-arguments.js';
 
 /** Options of {@link openClassRaster}. */
 export interface OpenClassRasterOptions {
@@ -121,15 +122,27 @@ function isGeoTiff(x: unknown): x is GeoTiff {
  * @param options CRS override, band, cache size, name, signal.
  * @returns the raster handle.
  * @throws StratifyError `NO_GEOREFERENCING` (no geotransform, or a rotated one), `UNKNOWN_CRS` (no EPSG code
- *   and no `crs` option), `INVALID_ARGUMENT` (bad band); raster-io errors for unreadable files.
+ *   and no `crs` option), `INVALID_ARGUMENT` (bad band, options of the wrong type, an input that is none of
+ *   these); raster-io errors for unreadable files.
  * @example
  * const smod = await openClassRaster('https://example.org/GHS_SMOD_2015_54009_1K.tif', { crs: 'ESRI:54009' });
  * const codes = await smod.lookup([{ lon: 2.35, lat: 48.85 }]);
  */
 export async function openClassRaster(
   input: string | ByteSource | Uint8Array | ArrayBuffer | GeoTiff,
-  options: OpenClassRasterOptions = {},
+  opts?: OpenClassRasterOptions,
 ): Promise<ClassRaster> {
+  const fn = 'openClassRaster';
+  const options = checkOptions(fn, opts);
+  if (options.name !== undefined) checkString(fn, 'options.name', options.name);
+  if (options.maxCachedBlocks !== undefined)
+    checkCount(fn, 'options.maxCachedBlocks', options.maxCachedBlocks);
+  if (
+    typeof input !== 'string' &&
+    !isGeoTiff(input) &&
+    (typeof input !== 'object' || input === null || Array.isArray(input))
+  )
+    throw invalidArgument(fn, 'input', 'a URL, a ByteSource, bytes or a GeoTiff', input);
   const tiff = isGeoTiff(input)
     ? input
     : await openGeoTiff(typeof input === 'string' ? httpSource(input, { signal: options.signal }) : input, {
@@ -229,7 +242,8 @@ export async function openClassRaster(
     transform,
     noData: level.noData,
     stats,
-    async lookup(points, lookupOptions = {}) {
+    async lookup(points, opts) {
+      const lookupOptions = checkOptions(`${name}: lookup`, opts);
       const round = lookupOptions.compat ? Math.ceil : Math.floor;
       const xy = checkedLonLat(points, name);
       const projected = isLonLat ? xy : transformCoords(4326, crs, xy);

@@ -1,4 +1,5 @@
 import { StratifyError } from '../errors.js';
+import { checkArray, checkObject, checkOneOf, invalidArgument } from '../internal/check-arguments.js';
 import { type IpccClass, LCCS_LABELS, LCCS_TO_IPCC } from '../legends/lccs.js';
 import { SMOD_LABELS } from '../legends/smod.js';
 import { WORLDCOVER_LABELS, WORLDCOVER_TO_IPCC } from '../legends/worldcover.js';
@@ -38,7 +39,9 @@ export interface ClassifyPointsOptions extends LookupOptions {
  * @param points points with `lon`/`lat`.
  * @param options rasters, legend, unknown-code policy, lookup options.
  * @returns new objects: each point with the class columns added.
- * @throws StratifyError `UNKNOWN_CLASS` for a code missing from the legend (default policy), lookup errors.
+ * @throws StratifyError `UNKNOWN_CLASS` for a code missing from the legend (default policy), lookup errors;
+ *   `INVALID_ARGUMENT` for points that are not an array of objects, missing options, a raster without
+ *   `lookup`, or a `landcoverLegend`/`unknownClass`/`outside` switch that is not one of its values.
  * @example
  * const rows = await classifyPoints(points, { landcover: lccs, smod });
  */
@@ -46,13 +49,30 @@ export async function classifyPoints<P extends { lon: number; lat: number }>(
   points: readonly P[],
   options: ClassifyPointsOptions,
 ): Promise<(P & ClassColumns)[]> {
-  const legend = options.landcoverLegend ?? 'lccs';
+  const fn = 'classifyPoints';
+  checkArray(fn, 'points', points);
+  for (const [i, p] of points.entries()) checkObject(fn, `points[${i}]`, p);
+  checkObject(fn, 'options', options);
+  for (const key of ['landcover', 'smod'] as const) {
+    const r = options[key];
+    if (r !== undefined && typeof (r as Partial<ClassRaster> | null)?.lookup !== 'function')
+      throw invalidArgument(fn, `options.${key}`, 'a ClassRaster (openClassRaster) or undefined', r);
+  }
+  const legend = checkOneOf(
+    fn,
+    'options.landcoverLegend',
+    options.landcoverLegend,
+    ['lccs', 'worldcover'],
+    'lccs',
+  );
+  const policy = checkOneOf(fn, 'options.unknownClass', options.unknownClass, ['error', 'null'], 'error');
+  checkOneOf(fn, 'options.outside', options.outside, ['null', 'error'], 'null');
   const labels = legend === 'worldcover' ? WORLDCOVER_LABELS : LCCS_LABELS;
   const toIpcc = legend === 'worldcover' ? WORLDCOVER_TO_IPCC : LCCS_TO_IPCC;
   const lc = options.landcover ? await options.landcover.lookup(points, options) : null;
   const sm = options.smod ? await options.smod.lookup(points, options) : null;
   const unknown = (what: string, code: number, i: number): null => {
-    if ((options.unknownClass ?? 'error') === 'error') {
+    if (policy === 'error') {
       throw new StratifyError(
         'UNKNOWN_CLASS',
         `point ${i} (lon ${points[i].lon}, lat ${points[i].lat}): ${what} code ${code} is not in the legend; check the raster/legend pairing or pass unknownClass: 'null'`,

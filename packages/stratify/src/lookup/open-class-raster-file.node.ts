@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { httpSource } from '@worldstrat/raster-io';
 import { fileSource } from '@worldstrat/raster-io/node';
 import { StratifyError } from '../errors.js';
+import { checkOptions, checkString } from '../internal/check-arguments.js';
 import { type ClassRaster, type OpenClassRasterOptions, openClassRaster } from './class-raster.js';
 
 /**
@@ -14,10 +15,9 @@ import { type ClassRaster, type OpenClassRasterOptions, openClassRaster } from '
  * @example
  * const smod = await openClassRasterFile('GHS_SMOD_POP2015_GLOBE_R2019A_54009_1K_V2_0.tif', { crs: 'ESRI:54009' });
  */
-export async function openClassRasterFile(
-  path: string,
-  options: OpenClassRasterOptions = {},
-): Promise<ClassRaster> {
+export async function openClassRasterFile(path: string, opts?: OpenClassRasterOptions): Promise<ClassRaster> {
+  checkString('openClassRasterFile', 'path', path);
+  const options = checkOptions('openClassRasterFile', opts);
   const source = await fileSource(path);
   try {
     return await openClassRaster(source, { name: path, ...options });
@@ -42,8 +42,10 @@ const isUrl = (ref: string) => /^https?:\/\//i.test(ref);
  */
 export async function openClassRasterPathOrUrl(
   ref: string,
-  options: OpenClassRasterOptions = {},
+  opts?: OpenClassRasterOptions,
 ): Promise<ClassRaster> {
+  checkString('openClassRasterPathOrUrl', 'ref', ref);
+  const options = checkOptions('openClassRasterPathOrUrl', opts);
   if (!isUrl(ref) && !(await stat(ref).catch(() => null))?.isFile())
     throw new StratifyError(
       'RASTER_NOT_FOUND',

@@ -1,4 +1,6 @@
+import { describeValue } from '@worldstrat/core';
 import { StratifyError } from '../errors.js';
+import { invalidArgument } from '../internal/check-arguments.js';
 
 /** A 32-bit Mersenne Twister (MT19937) as used by PyTorch's CPU generator. */
 export interface Mt19937 {
@@ -19,7 +21,7 @@ export function mt19937(seed: number): Mt19937 {
   if (!Number.isSafeInteger(seed) || seed < 0) {
     throw new StratifyError(
       'INVALID_ARGUMENT',
-      `MT19937 seed must be a non-negative integer, got ${String(seed)}`,
+      `MT19937 seed must be a non-negative integer, got ${describeValue(seed)}`,
     );
   }
   const mt = new Uint32Array(624);
@@ -60,13 +62,18 @@ export function mt19937(seed: number): Mt19937 {
  * @param n permutation length.
  * @param seed the generator seed (or an existing {@link Mt19937} to continue).
  * @returns the permutation.
- * @throws StratifyError `INVALID_ARGUMENT` for a bad `n`.
+ * @throws StratifyError `INVALID_ARGUMENT` for a bad `n`, or a `seed` that is neither a seed nor a generator.
  * @example
  * randperm(10, 386564310); // [8, 2, 6, 5, 7, 9, 0, 1, 3, 4]
  */
 export function randperm(n: number, seed: number | Mt19937): number[] {
   if (!Number.isSafeInteger(n) || n < 0)
-    throw new StratifyError('INVALID_ARGUMENT', `randperm needs a non-negative integer n, got ${String(n)}`);
+    throw new StratifyError(
+      'INVALID_ARGUMENT',
+      `randperm needs a non-negative integer n, got ${describeValue(n)}`,
+    );
+  if (typeof seed !== 'number' && typeof (seed as Partial<Mt19937> | null)?.nextUint32 !== 'function')
+    throw invalidArgument('randperm', 'seed', 'a non-negative integer or an Mt19937 generator', seed);
   const gen = typeof seed === 'number' ? mt19937(seed) : seed;
   const r = Array.from({ length: n }, (_, i) => i);
   for (let i = 0; i < n - 1; i++) {

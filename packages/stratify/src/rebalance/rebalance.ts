@@ -1,5 +1,12 @@
 import { pythonRound2 } from '@worldstrat/core';
 import { StratifyError } from '../errors.js';
+import {
+  checkFunction,
+  checkIterable,
+  checkOptions,
+  checkString,
+  invalidArgument,
+} from '../internal/check-arguments.js';
 
 /** A class label (string labels like "Settlement" or numeric codes like 23). */
 export type ClassKey = string | number;
@@ -37,12 +44,13 @@ export interface RebalanceOptions {
  * like pandas `value_counts` without its unspecified tie order). `null`/`undefined` values are skipped.
  * @param values one class value per row.
  * @returns the table.
- * @throws StratifyError `INVALID_ARGUMENT` naming the value that is neither a string nor a finite number.
+ * @throws StratifyError `INVALID_ARGUMENT` naming the value that is neither a string nor a finite number, or
+ *   for `values` that are not an array (or another iterable).
  * @example
  * classCounts(['a', 'b', 'a']); // [{ class: 'a', count: 2 }, { class: 'b', count: 1 }]
  */
 export function classCounts(values: Iterable<ClassKey | null | undefined>): ClassCount[] {
-  return countClasses(values, (i) => `values[${i}]`);
+  return countClasses(checkIterable('classCounts', 'values', values), (i) => `values[${i}]`);
 }
 
 /** {@link classCounts} with `where(i)` naming the i-th value in messages. */
@@ -116,12 +124,12 @@ export type RebalanceWeightName = keyof typeof REBALANCE_WEIGHTS;
 /**
  * Whether `name` is one of {@link REBALANCE_WEIGHTS} (for user input: an option value, a config field).
  * @param name the candidate.
- * @returns true for `cbrt`, `sqrt` or `linear`.
+ * @returns true for `cbrt`, `sqrt` or `linear`; false for anything else, a non-string too.
  * @example
  * isRebalanceWeightName('sqrt'); // true
  */
 export function isRebalanceWeightName(name: string): name is RebalanceWeightName {
-  return Object.hasOwn(REBALANCE_WEIGHTS, name);
+  return typeof name === 'string' && Object.hasOwn(REBALANCE_WEIGHTS, name);
 }
 
 /**
@@ -143,8 +151,10 @@ export function isRebalanceWeightName(name: string): name is RebalanceWeightName
 export function rebalance(
   counts: readonly ClassCount[],
   target: number,
-  options: RebalanceOptions = {},
+  opts?: RebalanceOptions,
 ): Allocation[] {
+  const options = checkOptions('rebalance', opts);
+  if (options.weight !== undefined) checkFunction('rebalance', 'options.weight', options.weight);
   if (!Number.isSafeInteger(target) || target < 0) {
     throw new StratifyError(
       'INVALID_ARGUMENT',
@@ -248,8 +258,15 @@ export function rebalanceWithinClass<T extends Record<string, unknown>>(
   selectBy: keyof T & string,
   className: ClassKey,
   rebalanceBy: keyof T & string,
-  options: RebalanceWithinClassOptions = {},
+  opts?: RebalanceWithinClassOptions,
 ): SubStratumAllocation {
+  const fn = 'rebalanceWithinClass';
+  const options = checkOptions(fn, opts);
+  checkString(fn, 'selectBy', selectBy);
+  checkString(fn, 'rebalanceBy', rebalanceBy);
+  // null/undefined select the rows that lack a class; an object cannot be a class (nor be printed in the key)
+  if (className != null && typeof className !== 'string' && typeof className !== 'number')
+    throw invalidArgument(fn, 'className', 'a string or a number', className);
   if (!Array.isArray(rows)) throw new StratifyError('INVALID_ARGUMENT', 'rows must be an array of objects');
   rows.forEach((r: unknown, i) => {
     if (typeof r !== 'object' || r === null) {

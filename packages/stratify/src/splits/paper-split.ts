@@ -1,5 +1,6 @@
-import { natCompare } from '@worldstrat/core';
+import { describeValue, natCompare } from '@worldstrat/core';
 import { StratifyError } from '../errors.js';
+import { checkOptions, invalidArgument } from '../internal/check-arguments.js';
 import { randperm } from '../random/mt19937.js';
 
 /** Options of {@link paperSplit}. */
@@ -63,13 +64,17 @@ function checkNames(names: unknown): asserts names is readonly string[] {
  * const split = paperSplit(tiles, PAPER_SPLIT);
  * split.train[0]; // 'ASMSpotter-9-2-3'
  */
-export function paperSplit(names: readonly string[], options: PaperSplitOptions = {}): PaperSplit {
+export function paperSplit(names: readonly string[], opts?: PaperSplitOptions): PaperSplit {
+  checkNames(names);
+  const options = checkOptions('paperSplit', opts);
   const seed = options.seed ?? PAPER_SPLIT.seed;
+  if (typeof seed !== 'number')
+    throw invalidArgument('paperSplit', 'options.seed', 'a non-negative integer', seed);
   const m = options.directoryCount ?? names.length;
   if (!Number.isSafeInteger(m) || m < 0) {
     throw new StratifyError(
       'INVALID_ARGUMENT',
-      `directoryCount must be a non-negative integer, got ${String(m)}`,
+      `directoryCount must be a non-negative integer, got ${describeValue(m)}`,
     );
   }
   // Python int() truncates the float product, e.g. int(0.8 * 3929) = int(3143.2000000000003) = 3143.
@@ -78,9 +83,11 @@ export function paperSplit(names: readonly string[], options: PaperSplitOptions 
   const test = options.testCount ?? Math.trunc(0.1 * m);
   for (const [k, v] of Object.entries({ train, val, test })) {
     if (!Number.isSafeInteger(v) || v < 0)
-      throw new StratifyError('INVALID_ARGUMENT', `${k} count must be a non-negative integer, got ${v}`);
+      throw new StratifyError(
+        'INVALID_ARGUMENT',
+        `${k} count must be a non-negative integer, got ${describeValue(v)}`,
+      );
   }
-  checkNames(names);
   // The prefix `<root>/hr_dataset/` is common to all paths; the trailing '/' takes part in the comparison.
   const scenes = [...names].sort((a, b) => natCompare(`${a}/`, `${b}/`));
   const permutation = randperm(scenes.length, seed);

@@ -1,5 +1,6 @@
 import { createRng } from '@worldstrat/core';
 import { StratifyError } from '../errors.js';
+import { checkArray, checkFunction, checkObject, checkSeed } from '../internal/check-arguments.js';
 
 /** Split names. */
 export type SplitName = 'train' | 'val' | 'test';
@@ -67,8 +68,9 @@ function checkedAccessor<T>(get: (row: T) => string, what: string): (row: T, ind
  * @param rows the rows (AOIs with class columns, split-CSV rows, …).
  * @param options name, class and group accessors, fractions, seed.
  * @returns the three splits (input order kept inside each), a name → split map and the removed duplicates.
- * @throws StratifyError `INVALID_ARGUMENT` for fractions that are negative or do not sum to 1, or an accessor
- *   that returns something other than a string (naming the row).
+ * @throws StratifyError `INVALID_ARGUMENT` for fractions that are negative or do not sum to 1, rows that are not
+ *   an array, missing options, an accessor that is not a function or returns something other than a string
+ *   (naming the row); CoreError `INVALID_SEED` for a seed that is not a non-negative safe integer.
  * @example
  * stratifiedSplit(rows, { nameOf: (r) => r.tile, classOf: (r) => r.joint_class, groupOf: (r) => parentOf(r.tile), seed: 1 });
  */
@@ -76,6 +78,13 @@ export function stratifiedSplit<T>(
   rows: readonly T[],
   options: StratifiedSplitOptions<T>,
 ): StratifiedSplitResult<T> {
+  const fn = 'stratifiedSplit';
+  checkArray(fn, 'rows', rows);
+  checkObject(fn, 'options', options);
+  checkFunction(fn, 'options.nameOf', options.nameOf);
+  checkFunction(fn, 'options.classOf', options.classOf);
+  if (options.groupOf !== undefined) checkFunction(fn, 'options.groupOf', options.groupOf);
+  const seed = options.seed === undefined ? 0 : checkSeed(fn, 'options.seed', options.seed);
   const fractions = options.fractions ?? [0.8, 0.1, 0.1];
   if (
     !Array.isArray(fractions) ||
@@ -88,7 +97,6 @@ export function stratifiedSplit<T>(
       `fractions ${Array.isArray(fractions) ? `[${fractions.map(shownValue).join(', ')}]` : shownValue(fractions)} must be three numbers ≥ 0 that sum to 1`,
     );
   }
-  if (!Array.isArray(rows)) throw new StratifyError('INVALID_ARGUMENT', 'rows must be an array');
   const nameOf = checkedAccessor(options.nameOf, 'nameOf');
   const classOf = checkedAccessor(options.classOf, 'classOf');
   const groupOf = options.groupOf
@@ -130,7 +138,7 @@ export function stratifiedSplit<T>(
     }
     list.push(group);
   }
-  const rng = createRng(options.seed ?? 0);
+  const rng = createRng(seed);
   const splitOfIndex = new Map<number, SplitName>();
   const classes = [...byClass.keys()].sort();
   for (const cls of classes) {

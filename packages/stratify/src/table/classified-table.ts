@@ -1,5 +1,6 @@
 import { toCsv } from '@worldstrat/core';
 import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { checkArray, invalidArgument } from '../internal/check-arguments.js';
 import type { ClassColumns } from '../lookup/classify-points.js';
 
 /** A classified point as produced by `classifyPoints` (an `id` is used as the CSV index when present). */
@@ -7,15 +8,49 @@ export type ClassifiedPoint = { lon: number; lat: number; id?: number } & ClassC
 
 const COLUMNS = ['lon', 'lat', 'landcover_id', 'LCCS', 'IPCC', 'SMOD_id', 'SMOD'] as const;
 
+/** What each member of a {@link ClassifiedPoint} may hold (null/undefined allowed where noted). */
+const MEMBER_TYPES: Record<
+  (typeof COLUMNS)[number] | 'id',
+  { type: 'number' | 'string'; nullable: boolean }
+> = {
+  id: { type: 'number', nullable: true },
+  lon: { type: 'number', nullable: false },
+  lat: { type: 'number', nullable: false },
+  landcover_id: { type: 'number', nullable: true },
+  LCCS: { type: 'string', nullable: true },
+  IPCC: { type: 'string', nullable: true },
+  SMOD_id: { type: 'number', nullable: true },
+  SMOD: { type: 'string', nullable: true },
+};
+
+/**
+ * The rows as they come in: an array of objects whose members have the types of {@link ClassifiedPoint}, so no
+ * object is written as `[object Object]` and no string lands in a number column.
+ */
+function checkRows(fn: string, rows: unknown): asserts rows is readonly ClassifiedPoint[] {
+  checkArray(fn, 'rows', rows as readonly unknown[]);
+  (rows as readonly unknown[]).forEach((r, i) => {
+    if (typeof r !== 'object' || r === null || Array.isArray(r))
+      throw invalidArgument(fn, `rows[${i}]`, 'a classified point object', r);
+    for (const [key, { type, nullable }] of Object.entries(MEMBER_TYPES)) {
+      const v: unknown = (r as Record<string, unknown>)[key];
+      if (typeof v === type || (nullable && v == null)) continue;
+      throw invalidArgument(fn, `rows[${i}].${key}`, `a ${type}${nullable ? ' or null' : ''}`, v);
+    }
+  });
+}
+
 /**
  * Classified points as CSV in upstream's `sampled_points.csv` layout: an unnamed index column (the point `id`,
  * else the row number), then `lon, lat, landcover_id, LCCS, IPCC, SMOD_id, SMOD`; `null` values are empty cells.
  * @param rows classified points.
  * @returns CSV text with `\n` line ends.
+ * @throws StratifyError `INVALID_ARGUMENT` naming the row or member that is not of a classified point's type.
  * @example
  * classifiedPointsToCsv(await classifyPoints(points, { landcover, smod }));
  */
 export function classifiedPointsToCsv(rows: readonly ClassifiedPoint[]): string {
+  checkRows('classifiedPointsToCsv', rows);
   return toCsv(
     ['', ...COLUMNS],
     rows.map((r, i) => [r.id ?? i, ...COLUMNS.map((c) => r[c])]),
@@ -27,10 +62,12 @@ export function classifiedPointsToCsv(rows: readonly ClassifiedPoint[]): string 
  * (float64), `landcover_id`, `SMOD_id` (int32, nullable), `LCCS`, `IPCC`, `SMOD` (utf8, nullable).
  * @param rows classified points.
  * @returns the table.
+ * @throws StratifyError `INVALID_ARGUMENT` naming the row or member that is not of a classified point's type.
  * @example
  * classifiedPointsToTable(rows).getChild('IPCC');
  */
 export function classifiedPointsToTable(rows: readonly ClassifiedPoint[]): Table {
+  checkRows('classifiedPointsToTable', rows);
   return new Table({
     id: vectorFromArray(
       rows.map((r, i) => r.id ?? i),

@@ -1,0 +1,97 @@
+// Entry checks of stratify's exported functions: JavaScript callers, JSON configs and other tools hand over
+// whatever they have, so an argument that cannot work becomes a StratifyError `INVALID_ARGUMENT` naming the
+// function, the argument and the value (core's `describeValue`), never a TypeError from deep inside.
+import { CoreError, describeValue } from '@worldstrat/core';
+import { StratifyError } from '../errors.js';
+
+/** The `INVALID_ARGUMENT` error: `<fn>: <what> must be <expected>, got <value>`. */
+export function invalidArgument(fn: string, what: string, expected: string, value: unknown): StratifyError {
+  return new StratifyError(
+    'INVALID_ARGUMENT',
+    `${fn}: ${what} must be ${expected}, got ${describeValue(value)}`,
+  );
+}
+
+/** A string. */
+export function checkString(fn: string, what: string, value: unknown): string {
+  if (typeof value !== 'string') throw invalidArgument(fn, what, 'a string', value);
+  return value;
+}
+
+/** A function. */
+export function checkFunction<F>(fn: string, what: string, value: F): F {
+  if (typeof value !== 'function') throw invalidArgument(fn, what, 'a function', value);
+  return value;
+}
+
+/** An object that is not null or an array (a row, an options object the caller must pass). */
+export function checkObject<T>(fn: string, what: string, value: T): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidArgument(fn, what, 'an object', value);
+  return value;
+}
+
+/** An optional options argument: absent (`{}`) or an object that is not an array. */
+export function checkOptions<T extends object>(fn: string, value: T | undefined, what = 'options'): T {
+  if (value === undefined) return {} as T;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidArgument(fn, what, 'an object or undefined', value);
+  return value;
+}
+
+/** An array. */
+export function checkArray<T>(fn: string, what: string, value: readonly T[]): readonly T[] {
+  if (!Array.isArray(value)) throw invalidArgument(fn, what, 'an array', value);
+  return value;
+}
+
+/** An array or another iterable object (a Set, a typed array, a generator); a string is not a list. */
+export function checkIterable<T>(fn: string, what: string, value: Iterable<T>): Iterable<T> {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function'
+  )
+    throw invalidArgument(fn, what, 'an array', value);
+  return value;
+}
+
+/** A non-negative safe integer (counts, ids, rounds). */
+export function checkCount(fn: string, what: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw invalidArgument(fn, what, 'an integer ≥ 0', value);
+  return value;
+}
+
+/**
+ * A seed for core's `createRng` (a non-negative safe integer), checked here so the message names the function and
+ * the option; a bad seed stays core's `INVALID_SEED` everywhere.
+ */
+export function checkSeed(fn: string, what: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw new CoreError(
+      'INVALID_SEED',
+      `${fn}: ${what} must be a non-negative safe integer, got ${describeValue(value)}`,
+    );
+  return value;
+}
+
+/** One of a few strings (an option switch), or its default when absent. */
+export function checkOneOf<T extends string>(
+  fn: string,
+  what: string,
+  value: unknown,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))
+    throw invalidArgument(fn, what, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
+  return value as T;
+}
+
+/** A legend code: a number (a numeric string read from a table still looks up); anything else cannot be one. */
+export function checkCode(fn: string, code: unknown): void {
+  if (typeof code !== 'number' && typeof code !== 'string')
+    throw invalidArgument(fn, 'code', 'a number', code);
+}
