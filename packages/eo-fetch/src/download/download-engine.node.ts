@@ -25,6 +25,17 @@ import {
   retryDelay,
   sleep,
 } from '../http/retry.js';
+import {
+  checkFunction,
+  checkIterable,
+  checkNonEmptyString,
+  checkNumber,
+  checkObject,
+  checkOptions,
+  checkRetryPolicy,
+  checkSignal,
+  checkString,
+} from '../internal/check-arguments.js';
 import { compactManifest, type ManifestRecord, ManifestWriter, readManifest } from './manifest.node.js';
 
 /** One file to fetch. */
@@ -239,6 +250,7 @@ export class DownloadEngine {
 
   /** @param options - limits, retry policy, manifest, hooks */
   constructor(options: DownloadOptions = {}) {
+    checkDownloadOptions('DownloadEngine', options);
     this.options = { ...DEFAULTS, ...options };
     const { concurrency, perHost } = this.options as Required<
       Pick<DownloadOptions, 'concurrency' | 'perHost'>
@@ -278,7 +290,11 @@ export class DownloadEngine {
   async run(jobs: readonly DownloadJob[]): Promise<DownloadReport> {
     const opts = this.options;
     const seen = new Set<string>();
+    checkIterable('DownloadEngine.run', 'jobs', jobs);
     for (const job of jobs) {
+      checkObject('DownloadEngine.run', 'job', job);
+      checkNonEmptyString('DownloadEngine.run', 'job.path', job.path);
+      checkString('DownloadEngine.run', 'job.url', job.url);
       if (!/^https?:\/\//i.test(job.url))
         throw new EoFetchError(
           'INVALID_ARGUMENT',
@@ -813,6 +829,7 @@ function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
  * @returns lowercase hex digest
  */
 export async function sha256File(path: string): Promise<string> {
+  checkNonEmptyString('sha256File', 'path', path);
   const hash = createHash('sha256');
   const fh = await open(path, 'r');
   try {
@@ -840,12 +857,29 @@ export async function downloadAll(
   jobs: readonly DownloadJob[],
   options: DownloadOptions = {},
 ): Promise<DownloadReport> {
+  checkIterable('downloadAll', 'jobs', jobs);
+  checkDownloadOptions('downloadAll', options);
   const engine = new DownloadEngine(options);
   try {
     return await engine.run(jobs);
   } finally {
     engine.close();
   }
+}
+
+/** The shape of {@link DownloadOptions} (limits are checked by the engine). */
+function checkDownloadOptions(fn: string, options: DownloadOptions): void {
+  checkOptions(fn, options);
+  const { retries, timeoutMs, baseDelayMs, maxDelayMs, maxRetryAfterMs, seed } = options;
+  checkRetryPolicy(fn, 'options', { retries, timeoutMs, baseDelayMs, maxDelayMs, maxRetryAfterMs, seed });
+  for (const k of ['concurrency', 'perHost'] as const)
+    checkNumber(fn, `options.${k}`, options[k], { optional: true, integer: true, min: 1 });
+  checkNumber(fn, 'options.bufferBytes', options.bufferBytes, { optional: true, min: 0 });
+  for (const k of ['manifestPath', 'manifestRoot'] as const)
+    checkString(fn, `options.${k}`, options[k], true);
+  for (const k of ['authorize', 'fetch', 'onProgress'] as const)
+    checkFunction(fn, `options.${k}`, options[k], true);
+  checkSignal(fn, 'options.signal', options.signal);
 }
 
 /** A response as the engine needs it, from `fetch` or from `node:http`. */

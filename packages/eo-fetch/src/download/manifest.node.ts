@@ -3,6 +3,13 @@
 // Paths are stored relative to a root folder (the dataset), so the dataset opens from any working directory.
 import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import {
+  checkFunction,
+  checkNonEmptyString,
+  checkObjectArray,
+  checkOptions,
+  checkString,
+} from '../internal/check-arguments.js';
 
 /** Status of one file in the manifest. */
 export type ManifestStatus = 'verified' | 'failed';
@@ -42,6 +49,13 @@ export interface ManifestRootOptions {
   root?: string;
 }
 
+/** The path and options of the manifest functions. */
+function checkManifestArgs(fn: string, manifestPath: string, options: ManifestRootOptions): void {
+  checkNonEmptyString(fn, 'manifestPath', manifestPath);
+  checkOptions(fn, options);
+  checkString(fn, 'options.root', options.root, true);
+}
+
 const rootOf = (manifestPath: string, o: ManifestRootOptions) =>
   resolve(o.root ?? dirname(resolve(manifestPath)));
 
@@ -63,6 +77,7 @@ export async function readManifest(
   manifestPath: string,
   options: ManifestRootOptions = {},
 ): Promise<Map<string, ManifestRecord>> {
+  checkManifestArgs('readManifest', manifestPath, options);
   let text: string;
   try {
     text = await readFile(manifestPath, 'utf8');
@@ -134,6 +149,8 @@ export async function appendManifest(
   records: readonly ManifestRecord[],
   options: ManifestRootOptions = {},
 ): Promise<void> {
+  checkManifestArgs('appendManifest', manifestPath, options);
+  checkObjectArray('appendManifest', 'records', records);
   if (records.length === 0) return;
   const root = rootOf(manifestPath, options);
   await mkdir(dirname(resolve(manifestPath)), { recursive: true });
@@ -154,6 +171,7 @@ export async function compactManifest(
   manifestPath: string,
   options: ManifestRootOptions = {},
 ): Promise<number> {
+  checkManifestArgs('compactManifest', manifestPath, options);
   const root = rootOf(manifestPath, options);
   const records = [...(await readManifest(manifestPath, options)).values()];
   const tmp = `${manifestPath}.${process.pid}.tmp`;
@@ -211,7 +229,10 @@ export class ManifestWriter {
   constructor(
     readonly path: string,
     private readonly options: ManifestRootOptions & { scrub?: (text: string) => string } = {},
-  ) {}
+  ) {
+    checkManifestArgs('ManifestWriter', path, options);
+    checkFunction('ManifestWriter', 'options.scrub', options.scrub, true);
+  }
 
   /**
    * Queues a record.

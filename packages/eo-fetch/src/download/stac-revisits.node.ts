@@ -25,6 +25,19 @@ import pLimit from 'p-limit';
 import { EoFetchError, HttpError } from '../errors.js';
 import type { FetchLike } from '../http/request-json.js';
 import { abortError, type RetryPolicy, redactUrl, redactUrlsIn, withRetry } from '../http/retry.js';
+import {
+  checkArray,
+  checkFunction,
+  checkNonEmptyString,
+  checkNumber,
+  checkObject,
+  checkObjectArray,
+  checkRetryPolicy,
+  checkRevisit,
+  checkRevisits,
+  checkSignal,
+  checkString,
+} from '../internal/check-arguments.js';
 import { aoiGrid } from '../layout/aoi-grid.js';
 import { lrRevisitPaths, type RevisitLayer } from '../layout/release-layout.js';
 import { writeRevisitLayout } from '../layout/write-revisit-layout.node.js';
@@ -237,6 +250,22 @@ async function fileOk(path: string, rec: ManifestRecord | undefined): Promise<bo
   }
 }
 
+/** The shape of {@link StacRevisitOptions} (a root, a provider id or object; optional members typed). */
+function checkStacRevisitOptions(fn: string, options: StacRevisitOptions): void {
+  checkObject(fn, 'options', options);
+  checkNonEmptyString(fn, 'options.root', options.root);
+  if (typeof options.provider !== 'string') checkObject(fn, 'options.provider', options.provider);
+  if (options.bands !== undefined) checkArray(fn, 'options.bands', options.bands);
+  for (const k of ['resolutionM', 'requestTimeoutMs'] as const)
+    checkNumber(fn, `options.${k}`, options[k], { optional: true, min: 0 });
+  for (const k of ['bandConcurrency', 'concurrency'] as const)
+    checkNumber(fn, `options.${k}`, options[k], { optional: true, integer: true, min: 1 });
+  checkRetryPolicy(fn, 'options.retry', options.retry);
+  checkString(fn, 'options.manifestPath', options.manifestPath, true);
+  for (const k of ['fetch', 'onProgress'] as const) checkFunction(fn, `options.${k}`, options[k], true);
+  checkSignal(fn, 'options.signal', options.signal);
+}
+
 /**
  * Downloads one matched revisit from COGs into the release layout.
  *
@@ -255,6 +284,9 @@ export async function downloadStacRevisit(
   revisit: MatchedRevisit,
   options: StacRevisitOptions,
 ): Promise<RevisitDownloadResult & { records: ManifestRecord[] }> {
+  checkObject('downloadStacRevisit', 'aoi', aoi);
+  checkRevisit('downloadStacRevisit', 'revisit', revisit);
+  checkStacRevisitOptions('downloadStacRevisit', options);
   const provider =
     typeof options.provider === 'string' ? getStacProvider(options.provider) : options.provider;
   const level = options.level ?? 'L2A';
@@ -376,6 +408,9 @@ export async function downloadStacRevisits(
   revisits: readonly MatchedRevisit[],
   options: StacRevisitOptions,
 ): Promise<RevisitDownloadReport> {
+  checkObjectArray('downloadStacRevisits', 'aois', aois);
+  checkRevisits('downloadStacRevisits', 'revisits', revisits);
+  checkStacRevisitOptions('downloadStacRevisits', options);
   const byName = new Map(aois.map((a) => [a.name, a]));
   for (const r of revisits)
     if (!byName.has(r.aoi))

@@ -3,6 +3,7 @@
 // and only those: a temp file of any other name is not ours to delete.
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkFunction, checkNonEmptyString } from '../internal/check-arguments.js';
 
 const ATOMIC_TEMP = /^(.+)\.[0-9a-f]{12}\.tmp$/;
 
@@ -18,6 +19,8 @@ const ATOMIC_TEMP = /^(.+)\.[0-9a-f]{12}\.tmp$/;
  * ```
  */
 export async function removeStaleTemps(dir: string, owns: (finalName: string) => boolean): Promise<string[]> {
+  checkNonEmptyString('removeStaleTemps', 'dir', dir);
+  checkFunction('removeStaleTemps', 'owns', owns);
   let names: string[];
   try {
     names = await readdir(dir);

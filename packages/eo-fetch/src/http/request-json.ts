@@ -1,6 +1,17 @@
 // JSON requests with retries: the building block of the STAC and SentinelHub clients. Browser-safe.
 import { fetchWithGuardedRedirects } from '@worldstrat/raster-io';
 import { EoFetchError, type EoFetchErrorCode, HttpError } from '../errors.js';
+import {
+  checkFunction,
+  checkIterable,
+  checkNumber,
+  checkOptions,
+  checkResponse,
+  checkRetryPolicy,
+  checkSignal,
+  checkString,
+  invalidArgument,
+} from '../internal/check-arguments.js';
 import { parseRetryAfter, type RetryPolicy, redactUrl, redactUrlsIn, withRetry } from './retry.js';
 
 /** A `fetch`-compatible function (global fetch, undici, a test double). */
@@ -35,6 +46,9 @@ export const DEFAULT_MAX_JSON_BYTES = 64 * 1024 * 1024;
  * @throws {@link EoFetchError} `RESPONSE_TOO_LARGE`
  */
 export async function readTextBounded(res: Response, url: string, maxBytes: number): Promise<string> {
+  checkResponse('readTextBounded', 'res', res);
+  checkString('readTextBounded', 'url', url);
+  checkNumber('readTextBounded', 'maxBytes', maxBytes, { min: 0, infinite: true });
   const tooLarge = () =>
     new EoFetchError(
       'RESPONSE_TOO_LARGE',
@@ -156,6 +170,9 @@ export async function httpErrorFromResponse(
   url: string,
   redact: readonly string[] = [],
 ): Promise<HttpError> {
+  checkResponse('httpErrorFromResponse', 'res', res);
+  checkString('httpErrorFromResponse', 'url', url);
+  checkIterable('httpErrorFromResponse', 'redact', redact);
   const excerpt = errorExcerpt(await readBoundedText(webBodyReader(res)));
   const msg = scrub(
     redactUrlsIn(
@@ -170,9 +187,34 @@ export async function httpErrorFromResponse(
 
 /** Replaces every occurrence of each secret in `text` by `***`. */
 export function scrub(text: string, secrets: readonly string[]): string {
+  checkString('scrub', 'text', text);
+  checkIterable('scrub', 'secrets', secrets);
   let out = text;
   for (const s of secrets) if (s) out = out.split(s).join('***');
   return out;
+}
+
+/**
+ * Checks the arguments of {@link requestJson} before the first attempt: a URL that cannot be parsed would
+ * otherwise fail every retry as a network error, and a NaN retry count retry forever.
+ */
+function checkRequest(fn: string, url: unknown, init: unknown, options: RequestJsonOptions): void {
+  checkString(fn, 'url', url);
+  let parsed: URL | undefined;
+  try {
+    // a page-relative URL is one in a browser
+    parsed = new URL(url as string, (globalThis as { location?: { href?: string } }).location?.href);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed) invalidArgument(fn, 'url', 'an absolute URL', url);
+  checkOptions(fn, init as object | undefined, 'init');
+  checkOptions(fn, options);
+  checkFunction(fn, 'options.fetch', options.fetch, true);
+  checkSignal(fn, 'options.signal', options.signal);
+  checkRetryPolicy(fn, 'options.retry', options.retry);
+  if (options.redact !== undefined) checkIterable(fn, 'options.redact', options.redact);
+  checkNumber(fn, 'options.maxBytes', options.maxBytes, { optional: true, min: 0, infinite: true });
 }
 
 /**
@@ -193,6 +235,7 @@ export async function requestJson<T = unknown>(
   init: Omit<RequestInit, 'body'> & { body?: unknown } = {},
   options: RequestJsonOptions = {},
 ): Promise<T> {
+  checkRequest('requestJson', url, init, options);
   const doFetch = options.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
   const headers: Record<string, string> = {
     accept: 'application/json',

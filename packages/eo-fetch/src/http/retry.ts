@@ -1,9 +1,19 @@
 // Retry machinery shared by every network call in the package: per-attempt timeouts, exponential backoff with
 // seeded jitter, Retry-After handling and error classification. Browser-safe (fetch + AbortSignal only).
 
-import { createRng, onAbort, sleep as sleepOrAbort, throwIfAborted } from '@worldstrat/core';
-import { redactUrl } from '@worldstrat/raster-io';
+import { CoreError, createRng, onAbort, sleep as sleepOrAbort, throwIfAborted } from '@worldstrat/core';
+import { redactUrl as redactUrlOf } from '@worldstrat/raster-io';
 import { EoFetchError, HttpError } from '../errors.js';
+import {
+  checkFunction,
+  checkNumber,
+  checkObject,
+  checkOptions,
+  checkRetryPolicy,
+  checkSignal,
+  checkString,
+  invalidArgument,
+} from '../internal/check-arguments.js';
 
 /** How requests are retried. All durations in milliseconds. */
 export interface RetryPolicy {
@@ -50,6 +60,8 @@ export function parseRetryAfter(
   nowMs: number = Date.now(),
 ): number | undefined {
   if (value == null) return undefined;
+  checkString('parseRetryAfter', 'value', value);
+  checkNumber('parseRetryAfter', 'nowMs', nowMs);
   const v = value.trim();
   // a delay of 400 digits is Infinity as a number: keep it finite (and far above any maxRetryAfterMs)
   if (/^\d+(\.\d+)?$/.test(v)) return Math.min(Number.MAX_SAFE_INTEGER, Math.round(Number(v) * 1000));
@@ -61,8 +73,15 @@ export function parseRetryAfter(
 /**
  * Removes credentials from a URL before it goes into an error, a log or a manifest (raster-io owns the rule:
  * `user:password@` → `***@`, token-like query values → `***`).
+ *
+ * @param url - the URL text
+ * @returns the URL with credentials replaced by `***`
+ * @throws {@link EoFetchError} `INVALID_ARGUMENT` when `url` is not a string
  */
-export { redactUrl };
+export function redactUrl(url: string): string {
+  checkString('redactUrl', 'url', url);
+  return redactUrlOf(url);
+}
 
 /**
  * Redacts every URL inside a free text (error messages that quote URLs, e.g. from undici or raster-io).
@@ -76,7 +95,11 @@ export function redactUrlsIn(text: string): string {
 
 /** Sleeps `ms`, rejecting with an `ABORTED` error when `signal` fires. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return sleepOrAbort(ms, signal, abortError);
+  // core checks `ms` and `signal`: its argument errors become this package's
+  return sleepOrAbort(ms, signal, abortError).catch((err: unknown) => {
+    if (err instanceof CoreError) throw new EoFetchError('INVALID_ARGUMENT', err.message, { cause: err });
+    throw err;
+  });
 }
 
 /** @internal builds the package's ABORTED error from a signal. */
@@ -117,6 +140,7 @@ export function classifyFetchError(
   userSignal?: AbortSignal,
   timeoutSignal?: { readonly aborted?: boolean; readonly timedOut?: boolean; readonly idled?: number },
 ): EoFetchError {
+  checkString('classifyFetchError', 'url', url);
   if (err instanceof EoFetchError) return err;
   if (userSignal?.aborted) return abortError(userSignal);
   const safe = redactUrl(url);
@@ -237,7 +261,13 @@ export interface WithRetryOptions {
 
 /** True for failures that another attempt may fix (timeouts, resets, truncation, damaged bodies, retryable statuses). */
 export function isRetryable(err: EoFetchError, policy: Pick<RetryPolicy, 'retryStatuses'>): boolean {
-  if (err instanceof HttpError) return policy.retryStatuses.includes(err.status);
+  checkObject('isRetryable', 'err', err);
+  if (err instanceof HttpError) {
+    const statuses = (policy as Partial<RetryPolicy> | null | undefined)?.retryStatuses;
+    if (!Array.isArray(statuses))
+      invalidArgument('isRetryable', 'policy.retryStatuses', 'an array of HTTP status codes', statuses);
+    return statuses.includes(err.status);
+  }
   // a body that fails its size/checksum/format check is a damaged transfer: fetch it again (bounded)
   return ['TIMEOUT', 'NETWORK_ERROR', 'SIZE_MISMATCH', 'CHECKSUM_MISMATCH', 'VERIFY_FAILED'].includes(
     err.code,
@@ -253,8 +283,18 @@ export function backoffDelay(
   policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
   random: () => number,
 ): number {
+  checkBackoff('backoffDelay', attempt, policy, random);
   const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
   return Math.round(cap / 2 + (random() * cap) / 2);
+}
+
+/** Checks the arguments of {@link backoffDelay} (numbers a NaN would turn into a NaN delay). */
+function checkBackoff(fn: string, attempt: unknown, policy: unknown, random: unknown): void {
+  checkNumber(fn, 'attempt', attempt, { min: 0 });
+  const p = checkObject(fn, 'policy', policy) as Record<string, unknown>;
+  checkNumber(fn, 'policy.baseDelayMs', p.baseDelayMs, { min: 0 });
+  checkNumber(fn, 'policy.maxDelayMs', p.maxDelayMs, { min: 0 });
+  checkFunction(fn, 'random', random);
 }
 
 /** Delay before retrying `err`: its Retry-After when given (429/503), else the jittered backoff. */
@@ -264,6 +304,9 @@ export function retryDelay(
   policy: RetryPolicy,
   random: () => number,
 ): number {
+  checkObject('retryDelay', 'err', err);
+  checkBackoff('retryDelay', attempt, policy, random);
+  checkNumber('retryDelay', 'policy.maxRetryAfterMs', policy.maxRetryAfterMs, { min: 0, infinite: true });
   const ra = err instanceof HttpError ? err.retryAfterMs : undefined;
   if (ra !== undefined) {
     if (ra > policy.maxRetryAfterMs)
@@ -275,6 +318,13 @@ export function retryDelay(
     return ra;
   }
   return backoffDelay(attempt, policy, random);
+}
+
+/** The defaults with every member of `policy` that is set (a member left undefined keeps its default). */
+function retryPolicyOf(policy: Partial<RetryPolicy> | undefined): RetryPolicy {
+  const out: RetryPolicy = { ...DEFAULT_RETRY_POLICY };
+  for (const [k, v] of Object.entries(policy ?? {})) if (v !== undefined) (out as any)[k] = v;
+  return out;
 }
 
 /**
@@ -294,7 +344,14 @@ export async function withRetry<T>(
   attempt: (signal: AbortSignal, attemptNo: number) => Promise<T>,
   options: WithRetryOptions = {},
 ): Promise<T> {
-  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
+  checkFunction('withRetry', 'attempt', attempt);
+  checkOptions('withRetry', options);
+  checkRetryPolicy('withRetry', 'options.policy', options.policy);
+  checkSignal('withRetry', 'options.signal', options.signal);
+  for (const k of ['random', 'onRetry', 'beforeAttempt'] as const)
+    checkFunction('withRetry', `options.${k}`, options[k], true);
+  checkString('withRetry', 'options.url', options.url, true);
+  const policy = retryPolicyOf(options.policy);
   const random = options.random ?? createRng(policy.seed >>> 0).next;
   const { signal } = options;
   for (let n = 0; ; n++) {

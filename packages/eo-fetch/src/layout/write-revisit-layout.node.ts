@@ -7,6 +7,7 @@ import type { Raster } from '@worldstrat/raster-io';
 import { writeGeoTiff } from '@worldstrat/raster-io/node';
 import { sha256File } from '../download/download-engine.node.js';
 import type { ManifestRecord } from '../download/manifest.node.js';
+import { checkNonEmptyString, checkObject, checkRevisit, checkString } from '../internal/check-arguments.js';
 import type { MatchAoi, MatchedRevisit } from '../matching/match-revisits.js';
 import type { S2Level } from '../stac/providers.js';
 import { lrRevisitPaths, type RevisitLayer, type RevisitMetadata } from './release-layout.js';
@@ -46,6 +47,15 @@ export async function writeRevisitLayout(
   revisit: MatchedRevisit,
   options: WriteRevisitLayoutOptions,
 ): Promise<ManifestRecord[]> {
+  const fn = 'writeRevisitLayout';
+  checkNonEmptyString(fn, 'root', root);
+  checkObject(fn, 'aoi', aoi);
+  checkRevisit(fn, 'revisit', revisit);
+  checkObject(fn, 'options', options);
+  checkObject(fn, 'options.data', options.data);
+  if (options.layers !== undefined) checkObject(fn, 'options.layers', options.layers);
+  if (options.metadata !== undefined) checkObject(fn, 'options.metadata', options.metadata);
+  checkString(fn, 'options.source', options.source, true);
   const paths = lrRevisitPaths(aoi.name, revisit.n, options.level);
   const enc = { compression: options.compression ?? 'none' } as const;
   const written: string[] = [];

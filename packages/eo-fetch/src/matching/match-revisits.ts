@@ -4,6 +4,15 @@
 import type { BBox } from '@worldstrat/core';
 import { CoreError, parseIsoDay } from '@worldstrat/core';
 import { EoFetchError } from '../errors.js';
+import {
+  checkAois,
+  checkFunction,
+  checkNumber,
+  checkNumberArray,
+  checkObject,
+  checkOptions,
+  invalidArgument,
+} from '../internal/check-arguments.js';
 import { invalidGeometry } from '../stac/validate-item.js';
 import type { CatalogueEntry } from './catalogue-entry.js';
 import { footprintCoverage } from './geodesic-area.js';
@@ -235,6 +244,20 @@ export function matchRevisits(
     | Readonly<Record<string, readonly CatalogueEntry[]>>,
   options: MatchRevisitsOptions = {},
 ): MatchResult {
+  const fn = 'matchRevisits';
+  checkAois(fn, 'aois', aois);
+  if (catalogue === null || typeof catalogue !== 'object')
+    invalidArgument(
+      fn,
+      'catalogue',
+      'an array of entries, or a Map or object of them per AOI name',
+      catalogue,
+    );
+  checkOptions(fn, options);
+  for (const k of ['minCoverage', 'deltaImportance', 'cloudImportance', 'duplicateWindowMs'] as const)
+    checkNumber(fn, `options.${k}`, options[k], { optional: true });
+  for (const k of ['maxCloudCover', 'maxDeltaDays'] as const)
+    checkNumber(fn, `options.${k}`, options[k], { optional: true, infinite: true });
   const opts = { ...DEFAULT_MATCH_REVISITS, ...options };
   if (!Number.isInteger(opts.nRevisits) || opts.nRevisits < 1)
     throw new EoFetchError('INVALID_ARGUMENT', `nRevisits must be a positive integer, got ${opts.nRevisits}`);
@@ -391,6 +414,13 @@ export function rerankByCloudFraction(
   measured: (r: MatchedRevisit) => number | undefined,
   options: Pick<MatchRevisitsOptions, 'deltaImportance' | 'cloudImportance'> = {},
 ): MatchResult {
+  const fn = 'rerankByCloudFraction';
+  checkObject(fn, 'result', result);
+  if (!(result.byAoi instanceof Map)) invalidArgument(fn, 'result.byAoi', 'a Map', result.byAoi);
+  checkFunction(fn, 'measured', measured);
+  checkOptions(fn, options);
+  for (const k of ['deltaImportance', 'cloudImportance'] as const)
+    checkNumber(fn, `options.${k}`, options[k], { optional: true });
   const wd = options.deltaImportance ?? 1;
   const wc = options.cloudImportance ?? 1;
   const byAoi = new Map<string, MatchedRevisit[]>();
@@ -433,6 +463,8 @@ export function cloudFractionFromScl(
   scl: ArrayLike<number>,
   cloudClasses: readonly number[] = [3, 8, 9, 10],
 ): number | undefined {
+  checkNumberArray('cloudFractionFromScl', 'scl', scl);
+  checkNumberArray('cloudFractionFromScl', 'cloudClasses', cloudClasses);
   const cloudy = new Set(cloudClasses);
   let valid = 0;
   let cloud = 0;
@@ -452,6 +484,7 @@ export function cloudFractionFromScl(
  * @returns fraction in [0, 1], or undefined when no pixel is valid
  */
 export function cloudFractionFromClm(clm: ArrayLike<number>): number | undefined {
+  checkNumberArray('cloudFractionFromClm', 'clm', clm);
   let valid = 0;
   let cloud = 0;
   for (let i = 0; i < clm.length; i++) {

@@ -5,6 +5,7 @@ import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { EoFetchError } from '../errors.js';
+import { checkObject, checkOptions, checkString } from '../internal/check-arguments.js';
 import type { SentinelHubCredentials } from './sentinel-hub-client.js';
 
 /** Options of {@link loadSentinelHubCredentials}. */
@@ -101,6 +102,11 @@ async function readConfig(path: string): Promise<string | undefined> {
 export async function loadSentinelHubCredentials(
   options: LoadCredentialsOptions = {},
 ): Promise<SentinelHubCredentials> {
+  const fn = 'loadSentinelHubCredentials';
+  checkOptions(fn, options);
+  if (options.env !== undefined) checkObject(fn, 'options.env', options.env);
+  checkString(fn, 'options.configPath', options.configPath, true);
+  checkString(fn, 'options.profile', options.profile, true);
   const env = options.env ?? process.env;
   if (env.SH_CLIENT_ID && env.SH_CLIENT_SECRET)
     return { clientId: env.SH_CLIENT_ID, clientSecret: env.SH_CLIENT_SECRET };

@@ -1,6 +1,13 @@
 // Evalscripts (VERSION=3) of the WorldStrat requests and the Process API request bodies.
 import type { BBox } from '@worldstrat/core';
 import { EoFetchError } from '../errors.js';
+import {
+  checkArray,
+  checkNumber,
+  checkNumberArray,
+  checkString,
+  invalidArgument,
+} from '../internal/check-arguments.js';
 import type { CanonicalBand, S2Level } from '../stac/providers.js';
 import { L1C_BANDS, L2A_BANDS } from '../stac/providers.js';
 
@@ -44,6 +51,7 @@ const ident = (s: string) => {
  * ```
  */
 export function s2BandsEvalscript(bands: readonly CanonicalBand[] = L2A_BANDS): string {
+  checkArray('s2BandsEvalscript', 'bands', bands);
   const names = bands.map(ident);
   return `//VERSION=3
 function setup() {
@@ -91,6 +99,7 @@ function evaluatePixel(sample) {
  * @returns the evalscript text
  */
 export function spotEvalscript(kind: 'RGBN' | 'PAN'): string {
+  checkSpotKind('spotEvalscript', kind);
   const bands = kind === 'RGBN' ? ['B0', 'B1', 'B2', 'B3'] : ['PAN'];
   const ret = kind === 'RGBN' ? '[sample.B2, sample.B1, sample.B0, sample.B3]' : '[sample.PAN]';
   return `//VERSION=3
@@ -104,6 +113,11 @@ function evaluatePixel(sample) {
   return ${ret};
 }
 `;
+}
+
+/** `RGBN` or `PAN` (anything else would silently get the PAN script). */
+function checkSpotKind(fn: string, kind: unknown): void {
+  if (kind !== 'RGBN' && kind !== 'PAN') invalidArgument(fn, 'kind', '"RGBN" or "PAN"', kind);
 }
 
 /** A Process API request body. */
@@ -228,6 +242,12 @@ export function spotProcessRequest(
   size: number,
   crs = CRS_WGS84,
 ): ProcessRequest {
+  const fn = 'spotProcessRequest';
+  checkString(fn, 'collectionId', collectionId);
+  checkNumberArray(fn, 'bbox', bbox);
+  checkSpotKind(fn, kind);
+  checkNumber(fn, 'size', size, { integer: true, min: 1 });
+  checkString(fn, 'crs', crs);
   return {
     input: { bounds: { properties: { crs }, bbox: [...bbox] }, data: [{ type: `byoc-${collectionId}` }] },
     output: {

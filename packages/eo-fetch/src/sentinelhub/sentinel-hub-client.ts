@@ -13,6 +13,13 @@ import {
   scrub,
 } from '../http/request-json.js';
 import { type RetryPolicy, redactUrl, withRetry } from '../http/retry.js';
+import {
+  checkFunction,
+  checkNumber,
+  checkOptions,
+  checkRetryPolicy,
+  checkString,
+} from '../internal/check-arguments.js';
 import { bboxAreaKm2 } from '../matching/geodesic-area.js';
 import { StacClient, type StacSearchOptions } from '../stac/stac-client.js';
 import type { StacItem, StacSearchParams } from '../stac/stac-types.js';
@@ -274,6 +281,12 @@ export class SentinelHubClient {
         'MISSING_CREDENTIALS',
         'SentinelHub client id and secret are required; set SH_CLIENT_ID and SH_CLIENT_SECRET or use a config file',
       );
+    const fn = 'SentinelHubClient';
+    checkOptions(fn, options);
+    for (const k of ['baseUrl', 'tokenUrl'] as const) checkString(fn, `options.${k}`, options[k], true);
+    checkNumber(fn, 'options.refreshMarginMs', options.refreshMarginMs, { optional: true });
+    for (const k of ['fetch', 'now'] as const) checkFunction(fn, `options.${k}`, options[k], true);
+    checkRetryPolicy(fn, 'options.retry', options.retry);
     this.#creds = { ...credentials };
     this.#opts = options;
     this.baseUrl = (options.baseUrl ?? 'https://services.sentinel-hub.com').replace(/\/+$/, '');

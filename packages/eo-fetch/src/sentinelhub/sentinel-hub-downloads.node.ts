@@ -12,6 +12,16 @@ import {
 import { removeStaleTemps } from '../download/stale-temps.node.js';
 import { EoFetchError } from '../errors.js';
 import type { FetchLike } from '../http/request-json.js';
+import {
+  checkArray,
+  checkNonEmptyString,
+  checkObject,
+  checkObjectArray,
+  checkRevisit,
+  checkRevisits,
+  checkString,
+  invalidArgument,
+} from '../internal/check-arguments.js';
 import { aoiPixelSize } from '../layout/aoi-grid.js';
 import { hrPaths, lrRevisitPaths, type RevisitMetadata } from '../layout/release-layout.js';
 import type { MatchAoi, MatchedRevisit } from '../matching/match-revisits.js';
@@ -71,11 +81,29 @@ export interface SentinelHubRevisitJobsOptions {
  * @param options - root, baseUrl, levels, layers, bands
  * @returns download jobs (with processing-unit estimates)
  */
+/** The AOIs, revisits and options of the SentinelHub revisit downloads. */
+function checkRevisitJobArgs(
+  fn: string,
+  aois: unknown,
+  revisits: unknown,
+  options: Partial<SentinelHubRevisitJobsOptions>,
+): void {
+  checkObjectArray(fn, 'aois', aois);
+  checkRevisits(fn, 'revisits', revisits);
+  checkObject(fn, 'options', options);
+  checkNonEmptyString(fn, 'options.root', options.root);
+  checkString(fn, 'options.baseUrl', options.baseUrl, true);
+  for (const k of ['levels', 'layers'] as const)
+    if (options[k] !== undefined) checkArray(fn, `options.${k}`, options[k]);
+  if (options.bands !== undefined) checkObject(fn, 'options.bands', options.bands);
+}
+
 export function sentinelHubRevisitJobs(
   aois: readonly MatchAoi[],
   revisits: readonly MatchedRevisit[],
   options: SentinelHubRevisitJobsOptions,
 ): DownloadJob[] {
+  checkRevisitJobArgs('sentinelHubRevisitJobs', aois, revisits, options);
   const base = (options.baseUrl ?? 'https://services.sentinel-hub.com').replace(/\/+$/, '');
   const byName = new Map(aois.map((a) => [a.name, a]));
   const jobs: DownloadJob[] = [];
@@ -142,6 +170,11 @@ export async function writeRevisitMetadata(
   level: S2Level,
   extra: Record<string, unknown> = {},
 ): Promise<string> {
+  const fn = 'writeRevisitMetadata';
+  checkNonEmptyString(fn, 'root', root);
+  checkObject(fn, 'aoi', aoi);
+  checkRevisit(fn, 'revisit', revisit);
+  checkObject(fn, 'extra', extra);
   const meta: RevisitMetadata = {
     cloud_cover: revisit.entry.cloudCover,
     target_date: revisit.targetDate,
@@ -165,6 +198,9 @@ export async function writeRevisitMetadata(
  * @returns a fetch for the download engine
  */
 export function fetchNotingToken(client: SentinelHubClient, secrets: Set<string>): FetchLike {
+  checkObject('fetchNotingToken', 'client', client);
+  if (typeof (secrets as { add?: unknown } | null)?.add !== 'function')
+    invalidArgument('fetchNotingToken', 'secrets', 'a Set', secrets);
   return async (url, init = {}) => {
     secrets.add(await client.accessToken(init.signal ?? undefined));
     const res = await client.fetch(url, init);
@@ -198,6 +234,8 @@ export async function downloadSentinelHubRevisits(
   revisits: readonly MatchedRevisit[],
   options: Omit<SentinelHubRevisitJobsOptions, 'baseUrl'> & DownloadOptions,
 ): Promise<DownloadReport> {
+  checkObject('downloadSentinelHubRevisits', 'client', client);
+  checkRevisitJobArgs('downloadSentinelHubRevisits', aois, revisits, options);
   const jobs = sentinelHubRevisitJobs(aois, revisits, { ...options, baseUrl: client.baseUrl });
   const tokens = new Set<string>();
   const listed = options.secrets;
@@ -239,6 +277,12 @@ export function spotDownloadJobs(
   orders: readonly SentinelHubOrder[],
   options: { root: string; collectionId: string; baseUrl?: string },
 ): DownloadJob[] {
+  const fn = 'spotDownloadJobs';
+  checkObjectArray(fn, 'orders', orders);
+  checkObject(fn, 'options', options);
+  checkNonEmptyString(fn, 'options.root', options.root);
+  checkString(fn, 'options.collectionId', options.collectionId);
+  checkString(fn, 'options.baseUrl', options.baseUrl, true);
   const base = (options.baseUrl ?? 'https://services.sentinel-hub.com').replace(/\/+$/, '');
   return orders.flatMap((o) => {
     const bbox = o.input?.bounds?.bbox;

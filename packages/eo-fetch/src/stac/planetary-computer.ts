@@ -3,6 +3,13 @@
 import { EoFetchError } from '../errors.js';
 import { type FetchLike, requestJson } from '../http/request-json.js';
 import type { RetryPolicy } from '../http/retry.js';
+import {
+  checkFunction,
+  checkNumber,
+  checkOptions,
+  checkRetryPolicy,
+  checkString,
+} from '../internal/check-arguments.js';
 import { itemAssets } from './providers.js';
 import type { StacItem } from './stac-types.js';
 import { describeItemId, rfc3339Ms } from './validate-item.js';
@@ -63,6 +70,14 @@ export interface PlanetaryComputerSigner {
 export function createPlanetaryComputerSigner(
   options: PlanetaryComputerSignerOptions = {},
 ): PlanetaryComputerSigner {
+  const fn = 'createPlanetaryComputerSigner';
+  checkOptions(fn, options);
+  checkString(fn, 'options.tokenUrl', options.tokenUrl, true);
+  checkString(fn, 'options.subscriptionKey', options.subscriptionKey, true);
+  checkNumber(fn, 'options.refreshMarginMs', options.refreshMarginMs, { optional: true });
+  for (const k of ['fetch', 'now', 'isStorageHref'] as const)
+    checkFunction(fn, `options.${k}`, options[k], true);
+  checkRetryPolicy(fn, 'options.retry', options.retry);
   const tokenUrl = (options.tokenUrl ?? 'https://planetarycomputer.microsoft.com/api/sas/v1/token').replace(
     /\/$/,
     '',

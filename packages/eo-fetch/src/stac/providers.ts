@@ -7,6 +7,7 @@ import {
   type S2Band,
 } from '@worldstrat/core';
 import { EoFetchError } from '../errors.js';
+import { checkNonEmptyString, checkObject, checkOptions, checkString } from '../internal/check-arguments.js';
 import type { StacAsset, StacItem } from './stac-types.js';
 import { describeItemId, quoted } from './validate-item.js';
 
@@ -115,6 +116,13 @@ const registered = new Map<string, StacProvider>();
  * ```
  */
 export function registerStacProvider(provider: StacProvider, options: { override?: boolean } = {}): void {
+  const fn = 'registerStacProvider';
+  checkObject(fn, 'provider', provider);
+  checkNonEmptyString(fn, 'provider.id', provider.id);
+  checkString(fn, 'provider.url', provider.url);
+  checkObject(fn, 'provider.collections', provider.collections);
+  checkObject(fn, 'provider.assetKeys', provider.assetKeys);
+  checkOptions(fn, options);
   if ((registered.has(provider.id) || provider.id in BUILT_IN) && !options.override)
     throw new EoFetchError(
       'INVALID_ARGUMENT',
@@ -159,8 +167,12 @@ export function bandAsset(
   provider: StacProvider,
   band: CanonicalBand,
 ): { key: string; asset: StacAsset } {
-  const key = provider.assetKeys[band];
-  if (!key) throw new EoFetchError('UNKNOWN_BAND', `provider ${provider.id} has no asset for band ${band}`);
+  checkObject('bandAsset', 'provider', provider);
+  checkObject('bandAsset', 'provider.assetKeys', provider.assetKeys);
+  checkString('bandAsset', 'band', band);
+  const key: unknown = provider.assetKeys[band];
+  if (typeof key !== 'string' || !key)
+    throw new EoFetchError('UNKNOWN_BAND', `provider ${provider.id} has no asset for band ${band}`);
   const assets = itemAssets(item);
   const asset = Object.hasOwn(assets, key) ? assets[key] : undefined;
   if (!asset)

@@ -4,6 +4,15 @@
 import { EoFetchError } from '../errors.js';
 import { type FetchLike, requestJson } from '../http/request-json.js';
 import { type RetryPolicy, redactUrl } from '../http/retry.js';
+import {
+  checkFunction,
+  checkObject,
+  checkOneOf,
+  checkOptions,
+  checkRetryPolicy,
+  checkString,
+  invalidArgument,
+} from '../internal/check-arguments.js';
 import { formatStacDatetime } from './stac-datetime.js';
 import type {
   StacCollection,
@@ -113,6 +122,7 @@ export interface StacItemCollectionResult {
  * @returns the request body
  */
 export function searchBody(params: StacSearchParams): Record<string, unknown> {
+  checkObject('searchBody', 'params', params);
   const { filterLang, datetime, ...rest } = params;
   const body: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) body[k] = v;
@@ -202,6 +212,21 @@ export class StacClient {
    * @throws {@link EoFetchError} `INVALID_ARGUMENT` for a non-http(s) URL or bad caps
    */
   constructor(url: string, options: StacClientOptions = {}) {
+    const fn = 'StacClient';
+    checkString(fn, 'url', url);
+    checkOptions(fn, options);
+    const h = options.headers;
+    if (h !== undefined) {
+      checkObject(fn, 'options.headers', h);
+      if (Object.values(h).some((v) => typeof v !== 'string'))
+        invalidArgument(fn, 'options.headers', 'an object of string values', h);
+    }
+    for (const k of ['fetch', 'modifyRequest', 'onWarning'] as const)
+      checkFunction(fn, `options.${k}`, options[k], true);
+    checkRetryPolicy(fn, 'options.retry', options.retry);
+    checkString(fn, 'options.searchPath', options.searchPath, true);
+    checkOneOf(fn, 'options.onMissingConformance', options.onMissingConformance, ['warn', 'error', 'ignore']);
+    checkOneOf(fn, 'options.offOriginLinks', options.offOriginLinks, ['drop-headers', 'refuse']);
     let parsed: URL | undefined;
     try {
       parsed = new URL(url);
@@ -642,6 +667,9 @@ function linkHeaders(h: unknown, from: string): Record<string, string> | undefin
  * @internal exported for tests and for the SentinelHub Catalog client
  */
 export function nextRequest(page: StacItemCollection, prev: PageRequest): PageRequest | undefined {
+  checkObject('nextRequest', 'page', page);
+  checkObject('nextRequest', 'prev', prev);
+  checkString('nextRequest', 'prev.url', prev.url);
   const link: StacLink | undefined = Array.isArray(page.links)
     ? page.links.find((l) => l && l.rel === 'next')
     : undefined;

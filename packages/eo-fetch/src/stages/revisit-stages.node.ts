@@ -8,6 +8,18 @@ import pLimit from 'p-limit';
 import { downloadStacRevisits } from '../download/stac-revisits.node.js';
 import { EoFetchError } from '../errors.js';
 import { abortError } from '../http/retry.js';
+import {
+  checkArray,
+  checkFunction,
+  checkNonEmptyString,
+  checkNumber,
+  checkObject,
+  checkObjectArray,
+  checkRevisits,
+  checkStageContext,
+  checkString,
+  invalidArgument,
+} from '../internal/check-arguments.js';
 import { type CatalogueEntry, catalogueEntriesFromStacItems } from '../matching/catalogue-entry.js';
 import { type MatchAoi, type MatchedRevisit, matchRevisits } from '../matching/match-revisits.js';
 import { loadSentinelHubCredentials } from '../sentinelhub/credentials.node.js';
@@ -79,9 +91,28 @@ export const MAX_ITEMS_PER_SEARCH = 1_000_000;
  * @returns the cap.
  */
 export function searchItemCap(dateRange: readonly [string, string], nRevisits: number): number {
+  checkDateRange('searchItemCap', 'dateRange', dateRange);
+  checkNumber('searchItemCap', 'nRevisits', nRevisits, { integer: true, min: 1 });
   const days = Math.floor((Date.parse(dateRange[1]) - Date.parse(dateRange[0])) / 86_400_000) + 1;
   const byDays = Number.isFinite(days) && days > 0 ? days * ITEMS_PER_DAY : 0;
   return Math.min(MAX_ITEMS_PER_SEARCH, Math.max(100, 4 * nRevisits, byDays));
+}
+
+/** A `[start, end]` pair of date strings. */
+function checkDateRange(fn: string, name: string, value: unknown): void {
+  if (!Array.isArray(value) || value.length !== 2 || value.some((d) => typeof d !== 'string'))
+    invalidArgument(fn, name, '[start, end] ISO dates', value);
+}
+
+/** A revisit provider: `{ kind: 'stac' }` or `{ kind: 'sentinelhub' }` with optional settings. */
+function checkProvider(fn: string, name: string, p: unknown): void {
+  const o = checkObject(fn, name, p) as Record<string, unknown>;
+  if (o.kind !== 'stac' && o.kind !== 'sentinelhub')
+    invalidArgument(fn, `${name}.kind`, '"stac" or "sentinelhub"', o.kind);
+  for (const k of ['url', 'baseUrl', 'configPath'] as const) checkString(fn, `${name}.${k}`, o[k], true);
+  if (o.provider !== undefined && typeof o.provider !== 'string')
+    checkObject(fn, `${name}.provider`, o.provider);
+  if (o.credentials !== undefined) checkObject(fn, `${name}.credentials`, o.credentials);
 }
 
 /** A catalogue item or entry left out of matching, and why. */
@@ -178,6 +209,9 @@ export async function sentinelHubClientFor(
   fetchImpl?: typeof fetch,
   pageLimit?: number,
 ): Promise<SentinelHubClient> {
+  checkProvider('sentinelHubClientFor', 'p', p);
+  checkFunction('sentinelHubClientFor', 'fetchImpl', fetchImpl, true);
+  checkNumber('sentinelHubClientFor', 'pageLimit', pageLimit, { optional: true, integer: true, min: 1 });
   return (await sentinelHubSession(p, fetchImpl, pageLimit)).client;
 }
 
@@ -218,6 +252,14 @@ export async function searchRevisits(
   options: SearchRevisitsOptions,
   context: StageContext = {},
 ): Promise<SearchRevisitsResult> {
+  const fn = 'searchRevisits';
+  checkObjectArray(fn, 'aois', aois);
+  checkObject(fn, 'options', options);
+  checkProvider(fn, 'options.provider', options.provider);
+  checkDateRange(fn, 'options.dateRange', options.dateRange);
+  if (options.levels !== undefined) checkArray(fn, 'options.levels', options.levels);
+  checkFunction(fn, 'options.fetch', options.fetch, true);
+  checkStageContext(fn, context);
   const { signal, onProgress } = context;
   const p = options.provider;
   const levels = options.levels ?? ['L2A'];
@@ -329,6 +371,9 @@ export async function searchRevisits(
  * @returns one line per kind, none when nothing was left out.
  */
 export function searchSkipLines(found: SearchRevisitsResult): string[] {
+  checkObject('searchSkipLines', 'found', found);
+  checkArray('searchSkipLines', 'found.invalidItems', found.invalidItems);
+  checkArray('searchSkipLines', 'found.unknownCloudCover', found.unknownCloudCover);
   const ids = (xs: { id: string | null }[]) =>
     xs
       .slice(0, 5)
@@ -369,6 +414,17 @@ export async function downloadRevisits(
   options: DownloadRevisitsOptions,
   context: StageContext = {},
 ): Promise<DownloadRevisitsResult> {
+  const fn = 'downloadRevisits';
+  checkObjectArray(fn, 'aois', aois);
+  checkObject(fn, 'revisits', revisits);
+  for (const level of Object.keys(revisits) as S2Level[])
+    if (revisits[level] !== undefined) checkRevisits(fn, `revisits.${level}`, revisits[level]);
+  checkObject(fn, 'options', options);
+  checkNonEmptyString(fn, 'options.root', options.root);
+  checkProvider(fn, 'options.provider', options.provider);
+  if (options.levels !== undefined) checkArray(fn, 'options.levels', options.levels);
+  for (const k of ['manifestPathFor', 'fetch'] as const) checkFunction(fn, `options.${k}`, options[k], true);
+  checkStageContext(fn, context);
   const { signal, onProgress } = context;
   const p = options.provider;
   const out: DownloadRevisitsResult = { downloads: {}, plannedRequests: 0, processingUnits: 0, failures: [] };

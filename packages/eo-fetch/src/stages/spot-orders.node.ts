@@ -14,6 +14,13 @@ import { readGeoTiffFile, writeGeoTiff } from '@worldstrat/raster-io/node';
 import { downloadAll } from '../download/download-engine.node.js';
 import { EoFetchError } from '../errors.js';
 import { abortError, sleep } from '../http/retry.js';
+import {
+  checkNonEmptyString,
+  checkObject,
+  checkObjectArray,
+  checkStageContext,
+  checkString,
+} from '../internal/check-arguments.js';
 import { hrPaths } from '../layout/release-layout.js';
 import { bboxAreaKm2 } from '../matching/geodesic-area.js';
 import type { SentinelHubClient, SentinelHubOrder } from '../sentinelhub/sentinel-hub-client.js';
@@ -133,6 +140,8 @@ const mtime = (p: string) =>
  * ```
  */
 export async function pansharpenSpotAoi(root: string, aoi: string): Promise<string> {
+  checkNonEmptyString('pansharpenSpotAoi', 'root', root);
+  checkString('pansharpenSpotAoi', 'aoi', aoi);
   const p = hrPaths(aoi);
   const rgbn = await readGeoTiffFile(join(root, p.rgbn));
   const pan = await readGeoTiffFile(join(root, p.pan));
@@ -174,6 +183,16 @@ export async function orderSpotImagery(
   options: SpotOrderRunOptions,
   context: StageContext = {},
 ): Promise<SpotOrdersResult> {
+  const fn = 'orderSpotImagery';
+  checkObject(fn, 'sh', sh);
+  checkObjectArray(fn, 'aois', aois);
+  checkObject(fn, 'options', options);
+  // a dry run only reads: it writes nothing under the root
+  if (options.confirm && !options.dryRun) checkNonEmptyString(fn, 'options.root', options.root);
+  else checkString(fn, 'options.root', options.root, true);
+  for (const k of ['collectionName', 'collectionId', 'recordPath', 'manifestPath'] as const)
+    checkString(fn, `options.${k}`, options[k], true);
+  checkStageContext(fn, context);
   const { pollMs, timeoutMs } = spotTimings(options);
   const dryRun = Boolean(options.dryRun) || !options.confirm;
   const result = emptySpotResult(dryRun);
