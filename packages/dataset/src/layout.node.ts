@@ -1,6 +1,9 @@
 // The release layout on disk: absolute paths under a dataset root and atomic writers of its two tables.
 import { join } from 'node:path';
+import { CoreError } from '@worldstrat/core';
 import { writeFileAtomic } from '@worldstrat/core/node';
+import { DatasetError } from './errors.js';
+import { checkArrayArgument, checkInteger, checkObject, checkString } from './internal/check-arguments.js';
 import {
   HR_DIR,
   type HrProduct,
@@ -28,6 +31,8 @@ import {
  * ```
  */
 export function hrAoiDir(root: string, aoi: string): string {
+  checkString('hrAoiDir', 'root', root);
+  checkString('hrAoiDir', 'aoi', aoi, true);
   return join(root, HR_DIR, aoi);
 }
 
@@ -44,6 +49,7 @@ export function hrAoiDir(root: string, aoi: string): string {
  * ```
  */
 export function hrImagePath(root: string, aoi: string, product: HrProduct = 'ps'): string {
+  checkString('hrImagePath', 'root', root);
   return join(root, hrImageRelPath(aoi, product));
 }
 
@@ -60,6 +66,7 @@ export function hrImagePath(root: string, aoi: string, product: HrProduct = 'ps'
  * ```
  */
 export function lrLevelDir(root: string, aoi: string, level: LrLevel): string {
+  checkString('lrLevelDir', 'root', root);
   return join(root, lrRevisitRelPaths(aoi, level, 1).dir);
 }
 
@@ -82,6 +89,7 @@ export function lrRevisitFiles(
   level: LrLevel,
   n: number,
 ): { data: string; clm: string; metadata: string } {
+  checkString('lrRevisitFiles', 'root', root);
   const rel = lrRevisitRelPaths(aoi, level, n);
   return {
     data: join(root, rel.data),
@@ -104,15 +112,28 @@ export function lrRevisitFiles(
  * ```
  */
 export function lrRevisitPath(root: string, aoi: string, level: LrLevel, n: number): string {
+  checkString('lrRevisitPath', 'root', root);
   return lrRevisitFiles(root, aoi, level, n).data;
 }
 
 /** `<root>/metadata.csv`. */
-export const metadataCsvPath = (root: string): string => join(root, METADATA_CSV_NAME);
+export const metadataCsvPath = (root: string): string =>
+  join(checkString('metadataCsvPath', 'root', root), METADATA_CSV_NAME);
 /** `<root>/stratified_train_val_test_split.csv`. */
-export const splitCsvPath = (root: string): string => join(root, SPLIT_CSV_NAME);
+export const splitCsvPath = (root: string): string =>
+  join(checkString('splitCsvPath', 'root', root), SPLIT_CSV_NAME);
 /** `<root>/lr_dataset`. */
-export const lrDatasetDir = (root: string): string => join(root, LR_DIR);
+export const lrDatasetDir = (root: string): string => join(checkString('lrDatasetDir', 'root', root), LR_DIR);
+
+/** Writes a table atomically, core's write failure as this package's `WRITE_FAILED`. */
+async function writeTable(path: string, text: string): Promise<void> {
+  try {
+    await writeFileAtomic(path, text);
+  } catch (e) {
+    if (e instanceof CoreError) throw new DatasetError('WRITE_FAILED', e.message, { cause: e });
+    throw e;
+  }
+}
 
 /**
  * Write `<root>/metadata.csv` atomically.
@@ -126,8 +147,10 @@ export const lrDatasetDir = (root: string): string => join(root, LR_DIR);
  * ```
  */
 export async function writeMetadataCsv(root: string, rows: readonly MetadataRow[]): Promise<string> {
+  checkString('writeMetadataCsv', 'root', root);
+  const text = metadataCsv(rows);
   const path = metadataCsvPath(root);
-  await writeFileAtomic(path, metadataCsv(rows));
+  await writeTable(path, text);
   return path;
 }
 
@@ -148,7 +171,11 @@ export async function writeSplitCsv(
   rows: readonly SplitRow[],
   revisits: number,
 ): Promise<string> {
+  checkString('writeSplitCsv', 'root', root);
+  checkArrayArgument('writeSplitCsv', 'rows', rows);
+  for (let i = 0; i < rows.length; i++) checkObject('writeSplitCsv', `rows[${i}]`, rows[i]);
+  checkInteger('writeSplitCsv', 'revisits', revisits, 1);
   const path = splitCsvPath(root);
-  await writeFileAtomic(path, splitCsv(rows, revisits));
+  await writeTable(path, splitCsv(rows, revisits));
   return path;
 }

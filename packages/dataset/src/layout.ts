@@ -5,6 +5,7 @@
 import { toCsv } from '@worldstrat/core';
 import { hrPaths, lrRevisitPaths, type RevisitLayer } from '@worldstrat/eo-fetch';
 import { DatasetError } from './errors.js';
+import { argumentError, checkArrayArgument, checkObject } from './internal/check-arguments.js';
 
 /** Top-level HR folder of the release (`hr_dataset/<AOI>/<AOI>_{ps,rgbn,pan}.tiff`). */
 export const HR_DIR = 'hr_dataset';
@@ -31,13 +32,16 @@ export const LR_CLOUD_MASK_SUFFIX = '-CLM.tiff';
  * @param aoi - AOI name.
  * @param product - `ps` (default), `rgbn` or `pan`.
  * @returns e.g. `hr_dataset/A/A_ps.tiff`.
- * @throws {DatasetError} `INVALID_ARGUMENT` for a name that is not a single folder name.
+ * @throws {DatasetError} `INVALID_ARGUMENT` for a name that is not a single folder name or an unknown product.
  * @example
  * ```ts
  * hrImageRelPath('Landcover-1'); // 'hr_dataset/Landcover-1/Landcover-1_ps.tiff'
  * ```
  */
 export function hrImageRelPath(aoi: string, product: HrProduct = 'ps'): string {
+  // an unknown product used to give `undefined` as the path
+  if (product !== 'ps' && product !== 'rgbn' && product !== 'pan')
+    throw argumentError('hrImageRelPath', 'product', "'ps', 'rgbn' or 'pan'", product);
   return checked(() => hrPaths(aoi)[product]);
 }
 
@@ -149,6 +153,8 @@ export function jointClass(
  * ```
  */
 export function metadataCsv(rows: readonly MetadataRow[]): string {
+  checkArrayArgument('metadataCsv', 'rows', rows);
+  for (let i = 0; i < rows.length; i++) checkObject('metadataCsv', `rows[${i}]`, rows[i]);
   return toCsv(
     METADATA_COLUMNS,
     rows.map((r) => METADATA_COLUMNS.map((c) => r[c])),

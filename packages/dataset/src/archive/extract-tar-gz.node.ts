@@ -7,6 +7,12 @@ import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'no
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
 import { DatasetError } from '../errors.js';
+import {
+  checkOptionalString,
+  checkOptions,
+  checkSignalAndCallbacks,
+  checkString,
+} from '../internal/check-arguments.js';
 
 /** Options of {@link extractTarGz}. */
 export interface ExtractTarGzOptions {
@@ -48,6 +54,8 @@ const TEMP_SUFFIX = '.extracting';
  * ```
  */
 export function archiveMemberTarget(memberPath: string, topDir?: string): string | null {
+  checkString('archiveMemberTarget', 'memberPath', memberPath);
+  checkOptionalString('archiveMemberTarget', 'topDir', topDir);
   const unsafe = () =>
     new DatasetError(
       'UNSAFE_ARCHIVE_PATH',
@@ -88,8 +96,13 @@ export function archiveMemberTarget(memberPath: string, topDir?: string): string
 export async function extractTarGz(
   archivePath: string,
   destDir: string,
-  options: ExtractTarGzOptions = {},
+  options?: ExtractTarGzOptions,
 ): Promise<ExtractTarGzReport> {
+  checkString('extractTarGz', 'archivePath', archivePath, true);
+  checkString('extractTarGz', 'destDir', destDir, true);
+  options = checkOptions('extractTarGz', options);
+  checkSignalAndCallbacks('extractTarGz', options as Record<string, unknown>);
+  checkOptionalString('extractTarGz', 'options.topDir', options.topDir);
   const { signal, onProgress } = options;
   if (signal?.aborted) throw new DatasetError('ABORTED', 'extraction aborted', { cause: signal.reason });
   const total = (await stat(archivePath)).size;

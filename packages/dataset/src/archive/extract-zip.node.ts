@@ -6,6 +6,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { blockCache } from '@worldstrat/raster-io';
 import { fileSource } from '@worldstrat/raster-io/node';
 import { DatasetError } from '../errors.js';
+import {
+  checkOptionalString,
+  checkOptions,
+  checkSignalAndCallbacks,
+  checkString,
+} from '../internal/check-arguments.js';
 import { archiveMemberTarget, type ExtractTarGzReport } from './extract-tar-gz.node.js';
 import { crc32 } from './zip/inflate.js';
 import { openZip, type ZipArchive, type ZipEntry, type ZipLimits } from './zip/open-zip.js';
@@ -43,8 +49,14 @@ const S_IFREG = 0o100000;
 export async function extractZip(
   archivePath: string,
   destDir: string,
-  options: ExtractZipOptions = {},
+  options?: ExtractZipOptions,
 ): Promise<ExtractTarGzReport> {
+  checkString('extractZip', 'archivePath', archivePath, true);
+  checkString('extractZip', 'destDir', destDir, true);
+  options = checkOptions('extractZip', options);
+  checkSignalAndCallbacks('extractZip', options as Record<string, unknown>);
+  checkOptionalString('extractZip', 'options.topDir', options.topDir);
+  if (options.limits !== undefined) checkOptions('extractZip', options.limits, 'options.limits');
   const { signal } = options;
   const raw = fileSource(archivePath);
   try {

@@ -1,6 +1,7 @@
 // RandomRotateFlipDict: rot90 (counter-clockwise, k = angle/90) then an optional vertical
 // flip, the same draw for every tensor of a sample.
 import { DatasetError } from '../errors.js';
+import { argumentError, checkInteger, checkNumbers, checkObject } from '../internal/check-arguments.js';
 
 /** One augmentation draw: k quarter turns counter-clockwise, then a row reversal when `flip`. */
 export interface RotateFlip {
@@ -24,6 +25,14 @@ export interface RotateFlip {
  * ```
  */
 export function rotateFlip(data: Float32Array, planes: number, n: number, t: RotateFlip): Float32Array {
+  checkNumbers('rotateFlip', 'data', data);
+  checkInteger('rotateFlip', 'planes', planes, 0);
+  checkInteger('rotateFlip', 'n', n, 0);
+  checkObject('rotateFlip', 't', t);
+  if (t.k !== 0 && t.k !== 1 && t.k !== 2 && t.k !== 3)
+    throw argumentError('rotateFlip', 't.k', '0, 1, 2 or 3', t.k);
+  if (t.flip !== undefined && typeof t.flip !== 'boolean')
+    throw argumentError('rotateFlip', 't.flip', 'a boolean', t.flip);
   if (data.length !== planes * n * n) {
     throw new DatasetError('SHAPE_MISMATCH', `rotateFlip: ${data.length} values ≠ ${planes}×${n}×${n}`);
   }

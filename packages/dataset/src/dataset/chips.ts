@@ -2,9 +2,13 @@
 
 import { bankersRound } from '@worldstrat/core';
 import { DatasetError } from '../errors.js';
+import { checkInteger, checkOptions, checkTypedArray } from '../internal/check-arguments.js';
 import { JIF_GEOMETRY } from './constants.js';
 
 /** One chip: LR window and the matching HR window (HR offsets use Python's round-half-even). */
+/** Most windows {@link chipWindows} lists (upstream's grid is 3 × 3). */
+const MAX_WINDOWS = 1 << 20;
+
 export interface ChipWindow {
   /** Chip index k (0..8): left = chip·⌊k/3⌋, top = chip·(k mod 3). */
   index: number;
@@ -32,15 +36,25 @@ export interface ChipWindowsOptions {
  * chipWindows()[7]; // { index: 7, lr: { top: 50, left: 100, size: 50 }, hr: { top: 156, left: 312, size: 156 } }
  * ```
  */
-export function chipWindows(options: ChipWindowsOptions = {}): ChipWindow[] {
-  const lrSize = options.lrSize ?? JIF_GEOMETRY.lrInput;
-  const hrSize = options.hrSize ?? JIF_GEOMETRY.hrOutput;
-  const chip = options.chip ?? JIF_GEOMETRY.chip;
-  const stride = options.stride ?? chip;
+export function chipWindows(options?: ChipWindowsOptions): ChipWindow[] {
+  const o = checkOptions('chipWindows', options);
+  const size = (key: keyof ChipWindowsOptions, fallback: number): number =>
+    o[key] === undefined ? fallback : checkInteger('chipWindows', `options.${key}`, o[key], 1);
+  const lrSize = size('lrSize', JIF_GEOMETRY.lrInput);
+  const hrSize = size('hrSize', JIF_GEOMETRY.hrOutput);
+  const chip = size('chip', JIF_GEOMETRY.chip);
+  const stride = size('stride', chip);
   if (chip < 1 || chip > lrSize || stride < 1) {
     throw new DatasetError(
       'INVALID_ARGUMENT',
       `chip ${chip} / stride ${stride} does not fit an LR side of ${lrSize}`,
+    );
+  }
+  const perSide = Math.floor((lrSize - chip) / stride) + 1;
+  if (perSide * perSide > MAX_WINDOWS) {
+    throw new DatasetError(
+      'INVALID_ARGUMENT',
+      `chipWindows: chip ${chip} / stride ${stride} on an LR side of ${lrSize} makes ${perSide}² windows, more than ${MAX_WINDOWS}`,
     );
   }
   const offsets: number[] = [];
@@ -85,6 +99,19 @@ export function cropPlanes(
   left: number,
   size: number,
 ): Float32Array {
+  checkTypedArray('cropPlanes', 'data', data);
+  checkInteger('cropPlanes', 'planes', planes, 0);
+  checkInteger('cropPlanes', 'height', height, 0);
+  checkInteger('cropPlanes', 'width', width, 0);
+  checkInteger('cropPlanes', 'top', top, 0);
+  checkInteger('cropPlanes', 'left', left, 0);
+  checkInteger('cropPlanes', 'size', size, 0);
+  if (data.length < planes * height * width) {
+    throw new DatasetError(
+      'SHAPE_MISMATCH',
+      `cropPlanes: ${data.length} values do not hold ${planes}×${height}×${width} planes`,
+    );
+  }
   if (top < 0 || left < 0 || top + size > height || left + size > width) {
     throw new DatasetError(
       'INVALID_ARGUMENT',

@@ -22,6 +22,7 @@ import { fileSource, NODE_CODECS, openGeoTiffFile } from '@worldstrat/raster-io/
 import { openZip, type ZipArchive, type ZipLimits } from '../archive/zip/open-zip.js';
 import { DEFAULT_REMOTE_ZIP, openRemoteZip } from '../archive/zip/remote-zip.js';
 import { DatasetError } from '../errors.js';
+import { argumentError, checkString } from '../internal/check-arguments.js';
 import { HR_DIR, LR_DIR, METADATA_CSV_NAME, SPLIT_CSV_NAME } from '../layout.js';
 import { ZipTree } from './zip-tree.js';
 
@@ -160,6 +161,8 @@ function splitCredentials(raw: string): { url: string; headers: Record<string, s
  * @returns a function from file name to URL.
  */
 export function releaseFileUrl(base: string): (name: string) => string {
+  checkString('releaseFileUrl', 'base', base, true);
+  if (!URL.canParse(base)) throw argumentError('releaseFileUrl', 'base', 'an absolute URL', base);
   const u = new URL(base);
   const m = /^(.*)\/records?\/(\d+)\/?$/.exec(u.pathname);
   if (m) {

@@ -4,6 +4,7 @@ import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { type ReadRasterOptions, type ReadRasterResult, readRaster } from '@worldstrat/raster-io';
 import { type PaperSplitOptions, paperSplit } from '@worldstrat/stratify';
 import { DatasetError, throwIfAborted } from '../errors.js';
+import { checkOptions, checkString } from '../internal/check-arguments.js';
 import { METADATA_CSV_NAME } from '../layout.js';
 import { type RotateFlip, rotateFlip } from './augment.js';
 import { type ChipWindow, chipWindows, cropPlanes } from './chips.js';
@@ -158,10 +159,10 @@ function causeText(e: unknown): string {
  * for await (const batch of ds.batches('train', { batchSize: 48, seed: 1 })) train(batch);
  * ```
  */
-export async function openDataset(
-  root: string,
-  options: OpenDatasetOptions = {},
-): Promise<WorldStratDataset> {
+export async function openDataset(root: string, options?: OpenDatasetOptions): Promise<WorldStratDataset> {
+  checkString('openDataset', 'root', root, true);
+  options = checkOptions('openDataset', options);
+  if (options.remote !== undefined) checkOptions('openDataset', options.remote, 'options.remote');
   const store = await resolveDatasetStore(root, { ...options.remote, signal: options.signal });
   const scan = await scanStore(store, options);
   root = store.root;

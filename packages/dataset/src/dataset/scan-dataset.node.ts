@@ -3,6 +3,7 @@
 import { natCompare as naturalCompare } from '@worldstrat/core';
 import { readFileBounded } from '@worldstrat/core/node';
 import { DatasetError } from '../errors.js';
+import { checkOptions, checkString } from '../internal/check-arguments.js';
 import { HR_DIR, LR_CLOUD_MASK_SUFFIX, LR_DIR, lrDataSuffix, SPLIT_CSV_NAME } from '../layout.js';
 import { type DatasetStore, directoryStore } from './dataset-store.node.js';
 import { checkTileName, parseLayoutTable } from './layout-table.js';
@@ -90,8 +91,9 @@ export interface DatasetScan {
  * console.log(scan.scenes.length, scan.problems);
  * ```
  */
-export async function scanDataset(root: string, options: ScanDatasetOptions = {}): Promise<DatasetScan> {
-  return scanStore(directoryStore(root), options);
+export async function scanDataset(root: string, options?: ScanDatasetOptions): Promise<DatasetScan> {
+  checkString('scanDataset', 'root', root, true);
+  return scanStore(directoryStore(root), checkOptions('scanDataset', options));
 }
 
 /**

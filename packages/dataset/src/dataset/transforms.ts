@@ -1,12 +1,41 @@
 // The per-scene transforms of upstream's make_transforms_JIF, on planar Float32 stacks.
-import { resize } from '@worldstrat/raster-io';
+import { RasterIoError, resize } from '@worldstrat/raster-io';
 import { DatasetError } from '../errors.js';
+import {
+  argumentError,
+  checkFinite,
+  checkInteger,
+  checkNumbers,
+  checkOptions,
+  checkShape,
+} from '../internal/check-arguments.js';
 import { JIF_GEOMETRY, JIF_S2_MEAN, JIF_S2_STD, SPOT_MAX_12_BIT } from './constants.js';
 
 /** Shape of a revisit stack: [revisits, channels, height, width]. */
 export type StackShape = [number, number, number, number];
 
-function checkStack(data: ArrayLike<number>, shape: readonly number[], what: string): void {
+/** The largest output side of the transforms (a 65536² plane is already 16 GiB of float32). */
+const MAX_SIZE = 65_535;
+
+const STACK = 'runs, channels, height, width';
+
+/** raster-io's `resize`, its refusals (an output too large to allocate) as this package's error. */
+function resized(fn: string, ...args: Parameters<typeof resize>): Float32Array {
+  try {
+    return resize(...args);
+  } catch (e) {
+    if (e instanceof RasterIoError)
+      throw new DatasetError('INVALID_ARGUMENT', `${fn}: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
+const checkSize = (fn: string, size: unknown, name = 'size'): number =>
+  checkInteger(fn, name, size, 1, MAX_SIZE);
+
+function checkStack(data: ArrayLike<number>, shape: readonly number[], what: string, labels = STACK): void {
+  checkNumbers(what, 'data', data);
+  checkShape(what, 'shape', shape, labels);
   const n = shape.reduce((a, b) => a * b, 1);
   if (data.length !== n || shape.some((s) => !Number.isInteger(s) || s < 1)) {
     throw new DatasetError(
@@ -37,6 +66,8 @@ export function normalizeLr(
   std: readonly number[] = JIF_S2_STD,
 ): Float32Array {
   checkStack(data, shape, 'normalizeLr');
+  checkNumbers('normalizeLr', 'mean', mean);
+  checkNumbers('normalizeLr', 'std', std);
   const [r, c, h, w] = shape;
   if (mean.length !== c || std.length !== c) {
     throw new DatasetError(
@@ -72,9 +103,11 @@ export function transformLr(
   shape: StackShape,
   size: number = JIF_GEOMETRY.lrInput,
 ): Float32Array {
+  checkStack(data, shape, 'transformLr');
+  checkSize('transformLr', size);
   const z = normalizeLr(data, shape);
   const [r, c, h, w] = shape;
-  return resize(z, [r * c, h, w], [size, size], { method: 'bilinear', antialias: true });
+  return resized('transformLr', z, [r * c, h, w], [size, size], { method: 'bilinear', antialias: true });
 }
 
 /**
@@ -92,14 +125,17 @@ export function transformLr(
 export function transformHr(
   data: ArrayLike<number>,
   shape: [number, number, number],
-  options: { divisor?: number; size?: number } = {},
+  options?: { divisor?: number; size?: number },
 ): Float32Array {
-  checkStack(data, shape, 'transformHr');
-  const divisor = options.divisor ?? SPOT_MAX_12_BIT;
-  const size = options.size ?? JIF_GEOMETRY.hrOutput;
+  checkStack(data, shape, 'transformHr', 'channels, height, width');
+  const o = checkOptions('transformHr', options);
+  const divisor = o.divisor ?? SPOT_MAX_12_BIT;
+  if (checkFinite('transformHr', 'options.divisor', divisor) === 0)
+    throw argumentError('transformHr', 'options.divisor', 'a non-zero number', divisor);
+  const size = checkSize('transformHr', o.size ?? JIF_GEOMETRY.hrOutput, 'options.size');
   const scaled = new Float32Array(data.length);
   for (let i = 0; i < scaled.length; i++) scaled[i] = Math.trunc(data[i]) / divisor;
-  const out = resize(scaled, shape, [size, size], { method: 'bilinear', antialias: true });
+  const out = resized('transformHr', scaled, shape, [size, size], { method: 'bilinear', antialias: true });
   for (let i = 0; i < out.length; i++) out[i] = out[i] < 0 ? 0 : out[i] > 1 ? 1 : out[i];
   return out;
 }
@@ -122,6 +158,7 @@ export function transformLrc(
   size: number = JIF_GEOMETRY.lrInput,
 ): Float32Array {
   checkStack(data, shape, 'transformLrc');
+  checkSize('transformLrc', size);
   const [r, c, h, w] = shape;
-  return resize(Float32Array.from(data), [r * c, h, w], [size, size], { method: 'nearest' });
+  return resized('transformLrc', Float32Array.from(data), [r * c, h, w], [size, size], { method: 'nearest' });
 }

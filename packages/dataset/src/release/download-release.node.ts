@@ -16,6 +16,15 @@ import {
 import { type ExtractTarGzReport, extractTarGz } from '../archive/extract-tar-gz.node.js';
 import { extractZip } from '../archive/extract-zip.node.js';
 import { DatasetError } from '../errors.js';
+import {
+  argumentError,
+  checkArrayArgument,
+  checkObject,
+  checkOptionalString,
+  checkOptions,
+  checkSignalAndCallbacks,
+  checkString,
+} from '../internal/check-arguments.js';
 
 /** Services a caller passes to {@link downloadRelease} (the same shape as the worldstrat app's pipeline context). */
 export interface DownloadReleaseContext {
@@ -177,6 +186,8 @@ export interface DownloadReleaseResult {
  * ```
  */
 export async function md5File(path: string, signal?: AbortSignal): Promise<string> {
+  checkString('md5File', 'path', path, true);
+  checkSignalAndCallbacks('md5File', { signal }, [], 'arguments');
   const hash = createHash('md5');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16, signal }))
     hash.update(chunk as Buffer);
@@ -248,8 +259,28 @@ function findMd5Mismatch(err: unknown): Md5Mismatch | undefined {
  */
 export async function downloadRelease(
   options: DownloadReleaseOptions,
-  context: DownloadReleaseContext = {},
+  context?: DownloadReleaseContext,
 ): Promise<DownloadReleaseResult> {
+  checkObject('downloadRelease', 'options', options);
+  checkString('downloadRelease', 'options.root', options.root, true);
+  if (options.files !== undefined) {
+    checkArrayArgument('downloadRelease', 'options.files', options.files);
+    for (const [i, f] of options.files.entries()) checkString('downloadRelease', `options.files[${i}]`, f);
+  }
+  checkOptionalString('downloadRelease', 'options.baseUrl', options.baseUrl);
+  if (options.md5 !== undefined) {
+    checkOptions('downloadRelease', options.md5, 'options.md5');
+    for (const [name, md5] of Object.entries(options.md5))
+      if (typeof md5 !== 'string')
+        throw argumentError('downloadRelease', `options.md5.${name}`, 'a string', md5);
+  }
+  context = checkOptions('downloadRelease', context, 'context');
+  checkSignalAndCallbacks(
+    'downloadRelease',
+    context as Record<string, unknown>,
+    ['onProgress', 'log'],
+    'context',
+  );
   const { signal, onProgress, log } = context;
   const record = RELEASE_RECORDS[options.record ?? ZENODO_RECORD];
   if (!record)

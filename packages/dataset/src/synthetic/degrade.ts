@@ -12,6 +12,13 @@
 // To keep it fast the HR band is first box-averaged by d = ⌊σ / (1.2 px)⌋ (shared by all revisits) and the
 // Gaussian applied on that grid with the remaining variance σ² − (d²−1)px²/12.
 import { DatasetError } from '../errors.js';
+import {
+  checkInteger,
+  checkOptions,
+  checkRevisitParams,
+  checkScene,
+  checkSynthRng,
+} from '../internal/check-arguments.js';
 import { fbm, quantile } from './noise.js';
 import { type SynthRng, uniform } from './rng.js';
 import type { SyntheticScene } from './scene.js';
@@ -33,6 +40,12 @@ export interface RevisitParams {
   /** Days between this revisit and the HR acquisition (signed). */
   deltaDays: number;
 }
+
+/** Most revisits {@link drawRevisitParams} draws in one call (the release has 8 to 16 per AOI). */
+const MAX_REVISITS = 1 << 20;
+
+/** Largest LR side {@link degradeScene} makes. */
+const MAX_LR_SIZE = 16_384;
 
 /** Options of {@link drawRevisitParams}. */
 export interface DrawRevisitOptions {
@@ -74,6 +87,10 @@ export function drawRevisitParams(
   count: number,
   options: DrawRevisitOptions = {},
 ): RevisitParams[] {
+  checkSynthRng('drawRevisitParams', 'rng', rng);
+  checkInteger('drawRevisitParams', 'count', count, 0, MAX_REVISITS);
+  // null spreads to nothing: the defaults, as before
+  if (options !== null) checkOptions('drawRevisitParams', options);
   const o = { ...DEFAULT_REVISIT_DRAW, ...options };
   const out: RevisitParams[] = [];
   for (let r = 0; r < count; r++) {
@@ -218,15 +235,19 @@ export function degradeScene(
   scene: SyntheticScene,
   params: readonly RevisitParams[],
   rng: SynthRng,
-  options: DegradeOptions = {},
+  options?: DegradeOptions,
 ): DegradedRevisit[] {
-  const lrPixelM = options.lrPixelM ?? 10;
+  checkScene('degradeScene', 'scene', scene, true);
+  checkRevisitParams('degradeScene', 'params', params);
+  checkSynthRng('degradeScene', 'rng', rng);
+  const o = checkOptions('degradeScene', options);
+  const lrPixelM = o.lrPixelM ?? 10;
   const extent = scene.width * scene.pixelSizeM;
-  const lr = options.lrSize ?? Math.round(extent / lrPixelM);
-  if (!(lr >= 1)) {
+  const lr = o.lrSize ?? Math.round(extent / lrPixelM);
+  if (!(lr >= 1) || !Number.isInteger(lr) || lr > MAX_LR_SIZE) {
     throw new DatasetError(
       'INVALID_ARGUMENT',
-      `LR size ${lr}: the scene (${extent} m) is smaller than one LR pixel`,
+      `degradeScene: LR size ${lr} (scene of ${extent} m, lrSize ${o.lrSize}, lrPixelM ${lrPixelM}): use an integer side in 1..${MAX_LR_SIZE}; the scene must hold at least one LR pixel`,
     );
   }
   const out: DegradedRevisit[] = params.map(() => ({

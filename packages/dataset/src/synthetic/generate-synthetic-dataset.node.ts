@@ -6,6 +6,13 @@ import { aoiBounds, createRng, loadLandMask, samplePointsOnLand } from '@worldst
 import type { BBox, Raster } from '@worldstrat/raster-io';
 import { writeGeoTiff } from '@worldstrat/raster-io/node';
 import { DatasetError, throwIfAborted } from '../errors.js';
+import {
+  argumentError,
+  checkInteger,
+  checkNumbers,
+  checkOptions,
+  checkString,
+} from '../internal/check-arguments.js';
 import type { LrLevel, MetadataRow } from '../layout.js';
 import {
   hrAoiDir,
@@ -67,6 +74,9 @@ export const DEFAULT_SYNTHETIC_DATASET = {
   overwrite: false,
 } as const;
 
+/** Most AOIs {@link assignSplits} assigns in one call (the release has about 4000). */
+const MAX_AOIS = 1 << 24;
+
 /** One AOI of a synthetic dataset, as recorded in its tables. */
 export interface SyntheticAoi {
   name: string;
@@ -97,6 +107,10 @@ export function assignSplits(
   count: number,
   fractions: readonly [number, number, number],
 ): ('train' | 'val' | 'test')[] {
+  checkInteger('assignSplits', 'count', count, 0, MAX_AOIS);
+  const f = checkNumbers('assignSplits', 'fractions', fractions);
+  if (f.length !== 3 || !Array.from(f).every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0))
+    throw argumentError('assignSplits', 'fractions', '[train, val, test] finite numbers ≥ 0', fractions);
   const names = ['train', 'val', 'test'] as const;
   const assigned = [0, 0, 0];
   const out: ('train' | 'val' | 'test')[] = [];
@@ -159,6 +173,9 @@ export async function generateSyntheticDataset(
   root: string,
   options: GenerateSyntheticDatasetOptions = {},
 ): Promise<SyntheticDatasetSummary> {
+  checkString('generateSyntheticDataset', 'root', root, true);
+  // null spreads to nothing: the defaults, as before
+  if (options !== null) checkOptions('generateSyntheticDataset', options);
   const o: SynthOptions = { ...DEFAULT_SYNTHETIC_DATASET, ...options };
   const { kinds, lrSize } = checkSynthOptions(o);
   throwIfAborted(o.signal);

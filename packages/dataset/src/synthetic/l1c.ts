@@ -1,6 +1,7 @@
 // Top-of-atmosphere (L1C-like) bands from the synthetic surface reflectance: a stated, simple atmosphere.
 import { S2_L1C_BANDS as L1C_BANDS } from '@worldstrat/core';
 import { DatasetError } from '../errors.js';
+import { checkArrayArgument, checkNumbers } from '../internal/check-arguments.js';
 
 /** Sentinel-2 L1C band names in the upstream file order (13 bands, B10 included); @worldstrat/core owns the list. */
 export const S2_L1C_BANDS = L1C_BANDS;
@@ -28,6 +29,9 @@ export const L1C_TRANSMITTANCE = [
  * ```
  */
 export function l2aToL1c(l2a: readonly Float32Array[], clm: Uint8Array): Float32Array[] {
+  checkArrayArgument('l2aToL1c', 'l2a', l2a);
+  for (let b = 0; b < l2a.length; b++) checkNumbers('l2aToL1c', `l2a[${b}]`, l2a[b]);
+  checkNumbers('l2aToL1c', 'clm', clm);
   if (l2a.length !== 12 || l2a.some((b) => b.length !== clm.length)) {
     throw new DatasetError(
       'SHAPE_MISMATCH',

@@ -1,5 +1,16 @@
 // Seeded value noise and fractal Brownian motion on a pixel grid (used for forest crowns, clouds, field texture).
+import {
+  argumentError,
+  checkFinite,
+  checkInteger,
+  checkMethods,
+  checkObject,
+} from '../internal/check-arguments.js';
 import type { SynthRng } from './rng.js';
+
+/** Largest side and pixel count of {@link fbm} (2³⁰ float32 values are 4 GiB). */
+const MAX_SIDE = 1 << 20;
+const MAX_PIXELS = 2 ** 30;
 
 /** Options of {@link fbm}. */
 export interface FbmOptions {
@@ -58,11 +69,17 @@ function addValueNoise(out: Float32Array, w: number, h: number, cellPx: number, 
  * ```
  */
 export function fbm(w: number, h: number, rng: SynthRng, options: FbmOptions): Float32Array {
-  const octaves = options.octaves ?? 4;
-  const gain = options.gain ?? 0.5;
+  checkInteger('fbm', 'w', w, 1, MAX_SIDE);
+  checkInteger('fbm', 'h', h, 1, MAX_SIDE);
+  checkMethods('fbm', 'rng', rng, ['next']);
+  checkObject('fbm', 'options', options);
+  const cellPx = checkFinite('fbm', 'options.cellPx', options.cellPx);
+  const octaves = checkFinite('fbm', 'options.octaves', options.octaves ?? 4);
+  const gain = checkFinite('fbm', 'options.gain', options.gain ?? 0.5);
+  if (w * h > MAX_PIXELS) throw argumentError('fbm', 'w × h', `at most ${MAX_PIXELS} pixels`, w * h);
   const out = new Float32Array(w * h);
   let amp = 1;
-  let cell = options.cellPx;
+  let cell = cellPx;
   let total = 0;
   for (let o = 0; o < octaves && cell >= 1; o++) {
     addValueNoise(out, w, h, cell, amp, rng);

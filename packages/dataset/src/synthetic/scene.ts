@@ -1,6 +1,7 @@
 // Procedural high-resolution scenes: a cover-class map plus a brightness texture, painted in metres so the same
 // seed gives the same landscape at any pixel size. Reflectance = class spectrum × texture (see spectra.ts).
 import { DatasetError } from '../errors.js';
+import { checkOptions, checkScene, checkSynthRng } from '../internal/check-arguments.js';
 import { fbm } from './noise.js';
 import { type SynthRng, uniform } from './rng.js';
 import { COVER, COVER_SPECTRA, HR_FROM_S2_BANDS } from './spectra.js';
@@ -9,6 +10,9 @@ import { COVER, COVER_SPECTRA, HR_FROM_S2_BANDS } from './spectra.js';
 export const SCENE_KINDS = ['Agriculture', 'Forest', 'Settlement', 'Grassland', 'Other'] as const;
 /** A landscape kind (equal to the IPCC class written to the tables). */
 export type SceneKind = (typeof SCENE_KINDS)[number];
+
+/** Largest scene side {@link synthesizeScene} draws (32768² pixels is already 5 GiB of classes and texture). */
+const MAX_SCENE_SIZE = 32_768;
 
 /** A synthetic HR scene: per-pixel cover class and texture multiplier on a square grid. */
 export interface SyntheticScene {
@@ -61,13 +65,24 @@ function hash01(a: number, b: number, c: number, d: number, salt: number): numbe
  * const red = sceneBand(scene, 3); // B04 reflectance
  * ```
  */
-export function synthesizeScene(rng: SynthRng, options: SynthesizeSceneOptions = {}): SyntheticScene {
+export function synthesizeScene(rng: SynthRng, options?: SynthesizeSceneOptions): SyntheticScene {
+  checkSynthRng('synthesizeScene', 'rng', rng);
+  options = checkOptions('synthesizeScene', options);
   const size = options.size ?? DEFAULT_SYNTHESIZE_SCENE.size;
   const px = options.pixelSizeM ?? DEFAULT_SYNTHESIZE_SCENE.pixelSizeM;
-  if (!Number.isInteger(size) || size < 16) {
-    throw new DatasetError('INVALID_ARGUMENT', `scene size ${size} px: use an integer ≥ 16`);
+  if (!Number.isInteger(size) || size < 16 || size > MAX_SCENE_SIZE) {
+    throw new DatasetError(
+      'INVALID_ARGUMENT',
+      `scene size ${size} px: use an integer in 16..${MAX_SCENE_SIZE}`,
+    );
   }
-  if (!(px > 0)) throw new DatasetError('INVALID_ARGUMENT', `pixelSizeM ${px}: use a positive number`);
+  if (options.kind !== undefined && !SCENE_KINDS.includes(options.kind))
+    throw new DatasetError(
+      'INVALID_ARGUMENT',
+      `synthesizeScene: kind ${String(options.kind)}: use one of ${SCENE_KINDS.join(', ')}`,
+    );
+  if (!(px > 0) || px === Number.POSITIVE_INFINITY)
+    throw new DatasetError('INVALID_ARGUMENT', `pixelSizeM ${px}: use a positive number`);
   const kind = options.kind ?? SCENE_KINDS[rng.int(SCENE_KINDS.length)];
   const extentM = size * px;
   const salt = rng.int(0x7fffffff);
@@ -420,6 +435,7 @@ function paintScene(
  * ```
  */
 export function sceneBand(scene: SyntheticScene, band: number): Float32Array {
+  checkScene('sceneBand', 'scene', scene, false);
   if (!Number.isInteger(band) || band < 0 || band >= 12) {
     throw new DatasetError('INVALID_ARGUMENT', `band ${band}: use 0..11 (S2 L2A order B01..B12)`);
   }
@@ -441,5 +457,6 @@ export function sceneBand(scene: SyntheticScene, band: number): Float32Array {
  * ```
  */
 export function sceneRgbn(scene: SyntheticScene): Float32Array[] {
+  checkScene('sceneRgbn', 'scene', scene, false);
   return HR_FROM_S2_BANDS.map((b) => sceneBand(scene, b));
 }

@@ -1,5 +1,6 @@
 import type { BBox } from '@worldstrat/core';
 import type { MultiPolygon, Polygon } from 'geojson';
+import { checkBox } from '../internal/check-arguments.js';
 
 /**
  * True when a lon/lat box crosses the antimeridian, written RFC 7946 style with `minLon > maxLon`
@@ -18,10 +19,12 @@ export function bboxCrossesAntimeridian(bounds: BBox): boolean {
  * eastern-hemisphere-west part; other boxes come back unchanged (one element).
  * @param bounds `[minLon, minLat, maxLon, maxLat]`.
  * @returns one or two boxes, each with `minLon ≤ maxLon`.
+ * @throws GeoSamplingError `INVALID_ARGUMENT` unless `bounds` is four finite numbers.
  * @example
  * splitBBoxAtAntimeridian([179.9, 0, -179.9, 1]); // [[179.9, 0, 180, 1], [-180, 0, -179.9, 1]]
  */
 export function splitBBoxAtAntimeridian(bounds: BBox): BBox[] {
+  checkBox('splitBBoxAtAntimeridian', 'bounds', bounds);
   if (!bboxCrossesAntimeridian(bounds)) return [[...bounds] as BBox];
   return [
     [bounds[0], bounds[1], 180, bounds[3]],
@@ -49,10 +52,12 @@ export function bboxCenter(bounds: BBox): [number, number] {
  * (maxLon,minLat), back to the start). A box crossing the antimeridian becomes a MultiPolygon of two parts.
  * @param bounds `[minLon, minLat, maxLon, maxLat]`.
  * @returns a Polygon, or a MultiPolygon across the antimeridian.
+ * @throws GeoSamplingError `INVALID_ARGUMENT` unless `bounds` is four finite numbers.
  * @example
  * bboxToPolygon([0, 0, 1, 1]).type; // 'Polygon'
  */
 export function bboxToPolygon(bounds: BBox): Polygon | MultiPolygon {
+  checkBox('bboxToPolygon', 'bounds', bounds);
   const ring = (b: BBox) => [
     [b[0], b[1]],
     [b[0], b[3]],

@@ -2,6 +2,13 @@ import type { BBox } from '@worldstrat/core';
 // geographiclib-geodesic is CommonJS: Node's ESM loader only exposes its default export.
 import geographiclib from 'geographiclib-geodesic';
 import { GeoSamplingError } from '../errors.js';
+import {
+  checkArrayArgument,
+  checkObject,
+  checkOptions,
+  checkPointsArgument,
+  checkString,
+} from '../internal/check-arguments.js';
 import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
 
 const { Geodesic } = geographiclib;
@@ -60,7 +67,8 @@ const WGS84 = Geodesic.WGS84;
  * @example
  * aoiBounds(87.133293, 26.056683, 2.5); // [87.125392806…, 26.049547176…, 87.141193194…, 26.063818817…]
  */
-export function aoiBounds(lon: number, lat: number, areaKm2: number, options: AoiBoundsOptions = {}): BBox {
+export function aoiBounds(lon: number, lat: number, areaKm2: number, options?: AoiBoundsOptions): BBox {
+  const { polar } = checkOptions('aoiBounds', options);
   assertLongitude(lon);
   assertLatitude(lat);
   assertArea(areaKm2);
@@ -73,7 +81,7 @@ export function aoiBounds(lon: number, lat: number, areaKm2: number, options: Ao
   const overNorth = Math.abs(n.azi2 as number) > 90;
   const overSouth = Math.abs(s.azi2 as number) < 90;
   if (overNorth || overSouth || Math.abs(lat) === 90) {
-    if (options.polar === 'error') {
+    if (polar === 'error') {
       throw new GeoSamplingError(
         'POLAR_AOI',
         `an AOI of ${areaKm2} km² around (${lon}, ${lat}) reaches the ${lat > 0 ? 'North' : 'South'} Pole; use polar: 'clamp'`,
@@ -96,11 +104,14 @@ export interface CreateAoiOptions extends AoiBoundsOptions {
  * @param areaKm2 area in km².
  * @param options source label and polar behaviour.
  * @returns the AOI.
- * @throws GeoSamplingError as {@link aoiBounds}; `INVALID_ARGUMENT` for an empty name.
+ * @throws GeoSamplingError as {@link aoiBounds}; `INVALID_ARGUMENT` for an empty name, a `point` or `options`
+ *   that is not an object.
  * @example
  * createAoi({ name: 'UNHCR-GNBs001075', lon: -15.791, lat: 12.428 }, 2.5, { source: 'UNHCR' });
  */
-export function createAoi(point: NamedPoint, areaKm2: number, options: CreateAoiOptions = {}): Aoi {
+export function createAoi(point: NamedPoint, areaKm2: number, options?: CreateAoiOptions): Aoi {
+  checkObject('createAoi', 'point', point);
+  const opts = checkOptions('createAoi', options);
   if (typeof point.name !== 'string' || point.name.length === 0) {
     throw new GeoSamplingError(
       'INVALID_ARGUMENT',
@@ -111,9 +122,9 @@ export function createAoi(point: NamedPoint, areaKm2: number, options: CreateAoi
     name: point.name,
     lon: point.lon,
     lat: point.lat,
-    bounds: aoiBounds(point.lon, point.lat, areaKm2, options),
+    bounds: aoiBounds(point.lon, point.lat, areaKm2, opts),
     areaKm2,
-    source: point.source ?? options.source ?? 'custom',
+    source: point.source ?? opts.source ?? 'custom',
   };
 }
 
@@ -124,7 +135,7 @@ export function createAoi(point: NamedPoint, areaKm2: number, options: CreateAoi
  * @param options source label and polar behaviour.
  * @returns the AOIs, in input order.
  * @throws GeoSamplingError `DUPLICATE_NAME` (with `row`), or the per-point errors of {@link createAoi} with
- *   the failing `row` attached.
+ *   the failing `row` attached; `INVALID_ARGUMENT` when `points` is not an array of objects.
  * @example
  * createAois([{ name: 'a', lon: 0, lat: 10 }, { name: 'b', lon: 1, lat: 10 }], 2.5);
  */
@@ -133,9 +144,12 @@ export function createAois(
   areaKm2: number,
   options: CreateAoiOptions = {},
 ): Aoi[] {
+  checkArrayArgument('createAois', 'points', points);
+  checkOptions('createAois', options);
   assertArea(areaKm2);
   const seen = new Map<string, number>();
   return points.map((p, row) => {
+    checkObject('createAois', `points[${row}]`, p);
     const prev = seen.get(p.name);
     if (prev !== undefined) {
       throw new GeoSamplingError(
@@ -165,6 +179,8 @@ export function createAois(
  * @param prefix name prefix (default `'Landcover'`).
  * @param source source label (default: the prefix).
  * @returns named points.
+ * @throws GeoSamplingError `INVALID_ARGUMENT` when `points` is not an array of objects or `prefix`/`source` is
+ *   not a string.
  * @example
  * createAois(namePoints(await samplePointsOnLand(100, { seed: 1 })), 2.5);
  */
@@ -173,5 +189,8 @@ export function namePoints(
   prefix = 'Landcover',
   source: string = prefix,
 ): NamedPoint[] {
+  checkPointsArgument('namePoints', 'points', points, false);
+  checkString('namePoints', 'prefix', prefix);
+  checkString('namePoints', 'source', source);
   return points.map((p) => ({ name: `${prefix}-${p.id}`, lon: p.lon, lat: p.lat, source }));
 }

@@ -49,15 +49,23 @@ export function assertArea(areaKm2: number, site?: ValueSite): void {
   }
 }
 
-/** Throws unless `n` is a non-negative safe integer. */
-export function assertCount(n: number, what: string): void {
+/** Throws unless `n` is a non-negative safe integer, at most `max`. */
+export function assertCount(n: number, what: string, max = Number.MAX_SAFE_INTEGER): void {
   if (!Number.isSafeInteger(n) || n < 0) {
     throw new GeoSamplingError(
       'INVALID_ARGUMENT',
-      `${what} must be a non-negative integer, got ${String(n)}`,
+      `${what} must be a non-negative integer, got ${describeValue(n)}`,
     );
   }
+  if (n > max)
+    throw new GeoSamplingError(
+      'INVALID_ARGUMENT',
+      `${what} = ${n} is more than the ${max} an array can hold`,
+    );
 }
+
+/** The longest JavaScript array: samplers that return `n` points need `n` at most this. */
+export const MAX_ARRAY_LENGTH = 2 ** 32 - 1;
 
 /** Throws an ABORTED error when the signal has fired. */
 export function checkAborted(signal?: AbortSignal): void {

@@ -1,6 +1,7 @@
 import type { Feature, FeatureCollection, Geometry, MultiPolygon, Polygon, Position } from 'geojson';
 import { feature as topoFeature } from 'topojson-client';
 import { GeoSamplingError } from '../errors.js';
+import { checkOptions } from '../internal/check-arguments.js';
 import {
   checkArray,
   checkFiniteNumber,
@@ -295,17 +296,16 @@ function planarise(polys: Position[][][]): { edges: Float64Array; closures: numb
  * @param options grid resolution and label.
  * @returns the mask; `stats` reports grid size, coastline cells and build time.
  * @throws GeoSamplingError `INVALID_MASK` for non-polygon input, a broken topology, rings that are not closed
- *   or hold fewer than 4 positions, coordinates outside [-180, 180] × [-90, 90], or a bad resolution.
+ *   or hold fewer than 4 positions, coordinates outside [-180, 180] × [-90, 90], or a bad resolution;
+ *   `INVALID_ARGUMENT` when `options` is not an object.
  * @example
  * const mask = createLandMask({ type: 'Polygon', coordinates: [[[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]] });
  * mask.isLand(5, 5); // true
  */
-export function createLandMask(
-  input: LandGeometryInput,
-  options: CreateLandMaskOptions = {},
-): VectorLandMask {
+export function createLandMask(input: LandGeometryInput, options?: CreateLandMaskOptions): VectorLandMask {
+  const opts = checkOptions('createLandMask', options);
   const t0 = typeof performance !== 'undefined' ? performance.now() : Date.now();
-  const R = options.cellsPerDegree ?? DEFAULT_CELLS_PER_DEGREE;
+  const R = opts.cellsPerDegree ?? DEFAULT_CELLS_PER_DEGREE;
   if (!Number.isInteger(R) || R < 1 || R > 240) {
     throw new GeoSamplingError(
       'INVALID_MASK',
@@ -329,7 +329,7 @@ export function createLandMask(
     buildMs: t1 - t0,
   };
   return {
-    source: options.source ?? `polygons (${nEdges} edges), ${R} cells/°`,
+    source: opts.source ?? `polygons (${nEdges} edges), ${R} cells/°`,
     stats,
     cellKind(lon: number, lat: number): 'land' | 'water' | 'coast' {
       assertLongitude(lon);

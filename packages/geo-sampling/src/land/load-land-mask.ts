@@ -1,5 +1,6 @@
 import type { Position } from 'geojson';
 import { GeoSamplingError } from '../errors.js';
+import { checkOptions } from '../internal/check-arguments.js';
 import { describeValue } from '../internal/geometry-checks.js';
 import {
   createLandMask,
@@ -64,13 +65,18 @@ async function importTopology(scale: NaturalEarthScale): Promise<LandGeometryInp
  * {@link isLand} usable.
  * @param options scale and grid resolution.
  * @returns the mask.
- * @throws GeoSamplingError `INVALID_ARGUMENT` for an unknown scale or a `cellsPerDegree` that is not an
- *   integer in [1, 240].
+ * @throws GeoSamplingError `INVALID_ARGUMENT` for `options` that is not an object, an unknown scale or a
+ *   `cellsPerDegree` that is not an integer in [1, 240].
  * @example
  * const mask = await loadLandMask();
  * mask.isLand(2.35, 48.85); // Paris → true
  */
-export function loadLandMask(options: LoadLandMaskOptions = {}): Promise<VectorLandMask> {
+export function loadLandMask(options?: LoadLandMaskOptions): Promise<VectorLandMask> {
+  try {
+    options = checkOptions('loadLandMask', options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const scale = options.scale ?? '10m';
   const cellsPerDegree = options.cellsPerDegree ?? 30;
   // Checked before the (slow) topology import; a string such as '30' must not alias the cache key of 30.

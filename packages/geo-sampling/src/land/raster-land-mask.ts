@@ -1,5 +1,6 @@
 import type { GeoTransform } from '@worldstrat/core';
 import { GeoSamplingError } from '../errors.js';
+import { argumentError, checkOptions } from '../internal/check-arguments.js';
 import {
   checkArray,
   checkFiniteNumber,
@@ -82,11 +83,19 @@ const at = (place: Place, i: number): Place => ({ ...place, where: `${place.wher
  * @returns the mask.
  * @throws GeoSamplingError `INVALID_MASK` when the raster has no georeferencing, another CRS, a rotated or
  *   non-finite transform, a bad width/height, or the band does not exist or holds fewer than width × height
- *   numbers.
+ *   numbers; `INVALID_ARGUMENT` for `options` that is not an object, a `land` that is neither an array nor a
+ *   function, or an `outside` that is not a boolean.
  * @example
  * const mask = landMaskFromRaster(raster, { land: [1] });
  */
-export function landMaskFromRaster(raster: MaskRaster, options: RasterLandMaskOptions = {}): LandMask {
+export function landMaskFromRaster(raster: MaskRaster, options?: RasterLandMaskOptions): LandMask {
+  const opts = checkOptions('landMaskFromRaster', options);
+  const spec = opts.land ?? undefined;
+  if (spec !== undefined && typeof spec !== 'function' && !Array.isArray(spec))
+    throw argumentError('landMaskFromRaster', 'options.land', 'an array of pixel values or a function', spec);
+  const outside = opts.outside ?? false;
+  if (typeof outside !== 'boolean')
+    throw argumentError('landMaskFromRaster', 'options.outside', 'a boolean', outside);
   const r = checkRecord(raster, rasterPlace(''), 'a raster object');
   const width = checkPixelCount(r.width, 'width');
   const height = checkPixelCount(r.height, 'height');
@@ -111,13 +120,12 @@ export function landMaskFromRaster(raster: MaskRaster, options: RasterLandMaskOp
   if (rx !== 0 || ry !== 0 || pw <= 0 || ph >= 0) {
     throw new GeoSamplingError('INVALID_MASK', `mask raster transform [${t.join(', ')}] is not north-up`);
   }
-  const bandIndex = options.band ?? 0;
+  const bandIndex = opts.band ?? 0;
   const bands = checkArray(r.bands, rasterPlace('.bands'), 'an array of bands');
   const data = checkBand(bands[bandIndex], bandIndex, bands.length, width * height);
   if (r.noData !== undefined && r.noData !== null && typeof r.noData !== 'number')
     fail(rasterPlace('.noData'), 'INVALID_MASK', `must be a number or null, got ${describeValue(r.noData)}`);
   const noData = raster.noData ?? null;
-  const spec = options.land;
   const test: (v: number) => boolean =
     typeof spec === 'function'
       ? spec
@@ -127,7 +135,6 @@ export function landMaskFromRaster(raster: MaskRaster, options: RasterLandMaskOp
               set.has(v)
           )(new Set(spec as number[]))
         : (v: number) => v !== 0 && v !== noData && !Number.isNaN(v);
-  const outside = options.outside ?? false;
   return {
     source: `raster ${width}×${height} (EPSG:4326)`,
     isLand(lon: number, lat: number): boolean {

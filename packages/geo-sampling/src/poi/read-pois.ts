@@ -1,5 +1,6 @@
 import Papa from 'papaparse';
 import { GeoSamplingError } from '../errors.js';
+import { checkOptions, checkString } from '../internal/check-arguments.js';
 import {
   checkArray,
   checkRecord,
@@ -216,11 +217,14 @@ function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
  * @param options naming, columns, source, and policies for bad or repeated rows.
  * @returns the POIs plus columns, skipped and duplicate rows.
  * @throws GeoSamplingError `PARSE_ERROR`, `MISSING_COLUMN`, `UNKNOWN_COLUMN`, `MISSING_NAME`,
- *   `INVALID_LONGITUDE`, `INVALID_LATITUDE`, `DUPLICATE_NAME` (all with `row` where one row is at fault).
+ *   `INVALID_LONGITUDE`, `INVALID_LATITUDE`, `DUPLICATE_NAME` (all with `row` where one row is at fault);
+ *   `INVALID_ARGUMENT` when `text` is not a string or `options` not an object.
  * @example
  * const { pois } = readPois(csvText, PARTNER_POI_PRESETS.asmspotter); // ASMSpotter-1 … ASMSpotter-40
  */
-export function readPois(text: string, options: ReadPoisOptions = {}): ReadPoisResult {
+export function readPois(text: string, options?: ReadPoisOptions): ReadPoisResult {
+  checkString('readPois', 'text', text);
+  options = checkOptions('readPois', options);
   const format = options.format ?? 'auto';
   const isJson = format === 'geojson' || (format === 'auto' && text.trimStart().startsWith('{'));
   const { columns, rows } = isJson ? readGeoJsonRows(text) : readCsvRows(text, options);

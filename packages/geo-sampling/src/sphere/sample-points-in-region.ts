@@ -1,5 +1,7 @@
 import type { BBox, Rng } from '@worldstrat/core';
 import { GeoSamplingError } from '../errors.js';
+import { checkBox, checkFirstId, checkMethod } from '../internal/check-arguments.js';
+import { assertCount, MAX_ARRAY_LENGTH } from '../internal/validate.js';
 import type { LandMask } from '../land/land-mask.js';
 
 const DEG = Math.PI / 180;
@@ -13,7 +15,8 @@ const DEG = Math.PI / 180;
  * @param rng - seeded PRNG ({@link createRng}).
  * @param firstId - id of the first point (ids are sequential).
  * @returns points `{id, lon, lat}`.
- * @throws {GeoSamplingError} `INVALID_ARGUMENT` for a bad box, or when 1000·n draws found too little land.
+ * @throws {GeoSamplingError} `INVALID_ARGUMENT` for a bad box, `n`, `mask`, `rng` or `firstId`, or when 1000·n
+ *   draws found too little land.
  * @example
  * ```ts
  * samplePointsInRegion(10, [8, 47, 9, 48], await loadLandMask(), createRng(1));
@@ -26,6 +29,11 @@ export function samplePointsInRegion(
   rng: Rng,
   firstId = 0,
 ): { id: number; lon: number; lat: number }[] {
+  assertCount(n, 'samplePointsInRegion: n', MAX_ARRAY_LENGTH);
+  checkBox('samplePointsInRegion', 'region', region);
+  checkMethod('samplePointsInRegion', 'mask', mask, 'isLand');
+  checkMethod('samplePointsInRegion', 'rng', rng, 'next');
+  checkFirstId('samplePointsInRegion', 'firstId', firstId);
   const [w, s, e, no] = region;
   if (!(w < e && s < no && w >= -180 && e <= 180 && s >= -90 && no <= 90))
     throw new GeoSamplingError(

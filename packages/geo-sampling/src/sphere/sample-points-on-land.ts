@@ -1,5 +1,6 @@
 import { GeoSamplingError } from '../errors.js';
-import { assertCount, checkAborted } from '../internal/validate.js';
+import { checkMethod, checkSampleOptions } from '../internal/check-arguments.js';
+import { assertCount, checkAborted, MAX_ARRAY_LENGTH } from '../internal/validate.js';
 import type { LandMask } from '../land/land-mask.js';
 import { loadLandMask } from '../land/load-land-mask.js';
 import { seededRng } from '../random/seeded-rng.js';
@@ -27,9 +28,10 @@ export interface SamplePointsOnLandOptions extends SamplePointsOptions {
  */
 export async function samplePointsOnLand(
   n: number,
-  options: SamplePointsOnLandOptions = {},
+  options?: SamplePointsOnLandOptions,
 ): Promise<SamplePoint[]> {
-  assertCount(n, 'n');
+  assertCount(n, 'n', MAX_ARRAY_LENGTH);
+  options = checkSampleOptions('samplePointsOnLand', options);
   const mask = options.mask ?? (await loadLandMask());
   return samplePointsOnLandSync(n, mask, options);
 }
@@ -48,9 +50,11 @@ export async function samplePointsOnLand(
 export function samplePointsOnLandSync(
   n: number,
   mask: LandMask,
-  options: SamplePointsOptions & { maxRejectionsInARow?: number } = {},
+  options?: SamplePointsOptions & { maxRejectionsInARow?: number },
 ): SamplePoint[] {
-  assertCount(n, 'n');
+  assertCount(n, 'n', MAX_ARRAY_LENGTH);
+  checkMethod('samplePointsOnLandSync', 'mask', mask, 'isLand');
+  options = checkSampleOptions('samplePointsOnLandSync', options);
   const rng = options.rng ?? seededRng(options.seed ?? 0);
   const firstId = options.firstId ?? 0;
   const maxMiss = options.maxRejectionsInARow ?? 1_000_000;

@@ -3,6 +3,7 @@ import Papa from 'papaparse';
 import { bboxCenter } from '../aoi/bbox.js';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
+import { checkAoisArgument, checkPointsArgument, checkString } from '../internal/check-arguments.js';
 import { checkBBox, parseDecimal } from '../internal/geometry-checks.js';
 import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
 import type { SamplePoint } from '../sphere/sample-points-on-sphere.js';
@@ -28,13 +29,14 @@ export function pythonFloatRepr(x: number): string {
  * aoisToCsv([aoi]).split('\n')[0]; // 'name,area,bounds,source,lon,lat'
  */
 export function aoisToCsv(aois: readonly Aoi[]): string {
+  checkAoisArgument('aoisToCsv', 'aois', aois);
   const withParent = aois.some((a) => a.parent !== undefined);
   const fields = ['name', 'area', 'bounds', 'source', 'lon', 'lat', ...(withParent ? ['parent'] : [])];
   const data = aois.map((a) => {
     const row: (string | number)[] = [
       a.name,
       pythonFloatRepr(a.areaKm2),
-      `[${a.bounds.map(pythonFloatRepr).join(', ')}]`,
+      `[${Array.from(a.bounds, pythonFloatRepr).join(', ')}]`,
       a.source,
       pythonFloatRepr(a.lon),
       pythonFloatRepr(a.lat),
@@ -84,6 +86,7 @@ function optionalCell(cell: string | undefined, fallback: number): number {
  * const aois = readAoisCsv(await (await fetch(url)).text());
  */
 export function readAoisCsv(text: string): Aoi[] {
+  checkString('readAoisCsv', 'text', text);
   const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true });
   const fatal = parsed.errors.find((e) => e.type !== 'FieldMismatch' || e.code === 'TooManyFields');
   if (fatal) {
@@ -138,6 +141,7 @@ export function readAoisCsv(text: string): Aoi[] {
  * pointsToCsv(samplePointsOnSphere(2, { seed: 1 })).split('\n')[0]; // ',lon,lat'
  */
 export function pointsToCsv(points: readonly SamplePoint[]): string {
+  checkPointsArgument('pointsToCsv', 'points', points);
   return toCsv(
     ['', 'lon', 'lat'],
     points.map((p) => [p.id, pythonFloatRepr(p.lon), pythonFloatRepr(p.lat)]),

@@ -4,6 +4,7 @@ import { extname } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
+import { argumentError, checkOptions, checkPath } from '../internal/check-arguments.js';
 import { type ReadPoisOptions, type ReadPoisResult, readPois } from '../poi/read-pois.js';
 import { aoisToCsv, readAoisCsv } from './aoi-csv.js';
 import { aoisToGeoJson, readAoisGeoJson } from './aoi-geojson.js';
@@ -42,8 +43,13 @@ export interface WriteAoisFileOptions {
   format?: AoiFileFormat;
 }
 
-function formatOf(path: string, format?: AoiFileFormat): AoiFileFormat {
-  if (format) return format;
+function formatOf(fn: string, path: string, options: WriteAoisFileOptions | undefined): AoiFileFormat {
+  checkPath(fn, 'path', path);
+  const { format } = checkOptions(fn, options);
+  if (format !== undefined) {
+    if (format === 'csv' || format === 'geojson' || format === 'arrow') return format;
+    throw argumentError(fn, 'options.format', "'csv', 'geojson' or 'arrow'", format);
+  }
   const ext = extname(path).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.geojson' || ext === '.json') return 'geojson';
@@ -93,7 +99,9 @@ const readTableText = async (path: string): Promise<string> =>
  * @example
  * const { pois } = await readPoisFile('unhcr_formatted.csv', PARTNER_POI_PRESETS.unhcr);
  */
-export async function readPoisFile(path: string, options: ReadPoisOptions = {}): Promise<ReadPoisResult> {
+export async function readPoisFile(path: string, options?: ReadPoisOptions): Promise<ReadPoisResult> {
+  checkPath('readPoisFile', 'path', path);
+  options = checkOptions('readPoisFile', options);
   const text = await readTableText(path);
   const ext = extname(path).toLowerCase();
   const format =
@@ -106,16 +114,17 @@ export async function readPoisFile(path: string, options: ReadPoisOptions = {}):
  * @param path destination; the extension picks the format unless `format` is given.
  * @param aois the AOIs.
  * @param options format.
- * @throws GeoSamplingError `INVALID_ARGUMENT` for an unknown extension; raster-io's `WRITE_FAILED`.
+ * @throws GeoSamplingError `INVALID_ARGUMENT` for an unknown extension or `format`, a `path` that is not a
+ *   non-empty string, `options` that is not an object or `aois` that are not AOIs; raster-io's `WRITE_FAILED`.
  * @example
  * await writeAoisFile('aois.arrow', aois);
  */
 export async function writeAoisFile(
   path: string,
   aois: readonly Aoi[],
-  options: WriteAoisFileOptions = {},
+  options?: WriteAoisFileOptions,
 ): Promise<void> {
-  const format = formatOf(path, options.format);
+  const format = formatOf('writeAoisFile', path, options);
   const data =
     format === 'csv'
       ? aoisToCsv(aois)
@@ -136,8 +145,8 @@ export async function writeAoisFile(
  * @example
  * const aois = await readAoisFile('aois.csv');
  */
-export async function readAoisFile(path: string, options: WriteAoisFileOptions = {}): Promise<Aoi[]> {
-  const format = formatOf(path, options.format);
+export async function readAoisFile(path: string, options?: WriteAoisFileOptions): Promise<Aoi[]> {
+  const format = formatOf('readAoisFile', path, options);
   if (format === 'arrow') {
     const { aoisFromIpc } = await arrowTables(path);
     const bytes = new Uint8Array(await readTableBytes(path, MAX_ARROW_TABLE_BYTES));

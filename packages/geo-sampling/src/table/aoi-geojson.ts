@@ -3,6 +3,7 @@ import type { Feature, FeatureCollection, MultiPolygon, Polygon } from 'geojson'
 import { bboxCenter, bboxToPolygon } from '../aoi/bbox.js';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
+import { checkAoisArgument } from '../internal/check-arguments.js';
 import {
   boundsOfPolygons,
   checkArray,
@@ -40,6 +41,7 @@ export interface AoiFeatureProperties {
 export function aoisToGeoJson(
   aois: readonly Aoi[],
 ): FeatureCollection<Polygon | MultiPolygon, AoiFeatureProperties> {
+  checkAoisArgument('aoisToGeoJson', 'aois', aois);
   return {
     type: 'FeatureCollection',
     features: aois.map((a): Feature<Polygon | MultiPolygon, AoiFeatureProperties> => {

@@ -14,6 +14,13 @@ import {
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
 import {
+  checkAoisArgument,
+  checkBytes,
+  checkMethod,
+  checkPointsArgument,
+  checkPoisArgument,
+} from '../internal/check-arguments.js';
+import {
   checkBBox,
   checkFiniteNumber,
   describeValue,
@@ -37,6 +44,7 @@ const BOUNDS_TYPE = new FixedSizeList(4, new Field('item', new Float64(), false)
  * aoisToTable(aois).numRows;
  */
 export function aoisToTable(aois: readonly Aoi[]): Table {
+  checkAoisArgument('aoisToTable', 'aois', aois);
   return new ArrowTable({
     name: vectorFromArray(
       aois.map((a) => a.name),
@@ -45,7 +53,7 @@ export function aoisToTable(aois: readonly Aoi[]): Table {
     lon: vectorFromArray(Float64Array.from(aois, (a) => a.lon)),
     lat: vectorFromArray(Float64Array.from(aois, (a) => a.lat)),
     bounds: vectorFromArray(
-      aois.map((a) => [...a.bounds]),
+      aois.map((a) => Array.from(a.bounds)),
       BOUNDS_TYPE,
     ),
     area: vectorFromArray(Float64Array.from(aois, (a) => a.areaKm2)),
@@ -98,6 +106,7 @@ function column(table: Table, name: string) {
  * tableToAois(aoisToTable(aois));
  */
 export function tableToAois(table: Table): Aoi[] {
+  checkMethod('tableToAois', 'table', table, 'getChild');
   const name = column(table, 'name');
   const lon = column(table, 'lon');
   const lat = column(table, 'lat');
@@ -150,6 +159,7 @@ export function tableToAois(table: Table): Aoi[] {
  * pointsToTable(samplePointsOnSphere(10)).numRows; // 10
  */
 export function pointsToTable(points: readonly SamplePoint[]): Table {
+  checkPointsArgument('pointsToTable', 'points', points);
   return new ArrowTable({
     id: vectorFromArray(
       points.map((p) => p.id),
@@ -168,6 +178,7 @@ export function pointsToTable(points: readonly SamplePoint[]): Table {
  * const bytes = aoisToIpc(aois);
  */
 export function aoisToIpc(aois: readonly Aoi[]): Uint8Array {
+  checkAoisArgument('aoisToIpc', 'aois', aois);
   return tableToIPC(aoisToTable(aois), 'file');
 }
 
@@ -199,6 +210,7 @@ export function tableFromCheckedIpc(bytes: Uint8Array): Table {
  * aoisFromIpc(aoisToIpc(aois));
  */
 export function aoisFromIpc(bytes: Uint8Array): Aoi[] {
+  checkBytes('aoisFromIpc', 'bytes', bytes);
   return tableToAois(tableFromCheckedIpc(bytes));
 }
 
@@ -211,6 +223,7 @@ export function aoisFromIpc(bytes: Uint8Array): Aoi[] {
  * poisToTable(readPois(text, PARTNER_POI_PRESETS.unhcr).pois).getChild('prop_location_type');
  */
 export function poisToTable(pois: readonly Poi[]): Table {
+  checkPoisArgument('poisToTable', 'pois', pois);
   const keys = [...new Set(pois.flatMap((p) => Object.keys(p.properties)))];
   const columns: Record<string, Vector> = {
     name: vectorFromArray(

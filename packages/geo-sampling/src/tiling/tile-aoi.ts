@@ -1,6 +1,7 @@
 import { bboxCenter, bboxCrossesAntimeridian } from '../aoi/bbox.js';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
+import { checkAoiArgument } from '../internal/check-arguments.js';
 
 /**
  * Splits an AOI into k × k equal lon/lat tiles (upstream's SPOT order tiling): tile (x, y),
@@ -11,11 +12,12 @@ import { GeoSamplingError } from '../errors.js';
  * @param aoi the parent AOI (typically 22.5 km²).
  * @param tiles number of tiles, a perfect square (default 9 → 3 × 3 tiles of 2.5 km²).
  * @returns the tiles.
- * @throws GeoSamplingError `INVALID_ARGUMENT` when `tiles` is not a perfect square.
+ * @throws GeoSamplingError `INVALID_ARGUMENT` when `tiles` is not a perfect square or `aoi` is not an AOI.
  * @example
  * tileAoi(aoi).map((t) => t.name); // ['X-1-1', 'X-1-2', …, 'X-3-3']
  */
 export function tileAoi(aoi: Aoi, tiles = 9): Aoi[] {
+  checkAoiArgument('tileAoi', 'aoi', aoi);
   const k = Math.round(Math.sqrt(tiles));
   if (!Number.isInteger(tiles) || tiles < 1 || k * k !== tiles) {
     throw new GeoSamplingError(
@@ -61,5 +63,6 @@ export function tileAoi(aoi: Aoi, tiles = 9): Aoi[] {
  * tileAoi3x3(createAoi({ name: 'ASMSpotter-1', lon: -55.25, lat: 4.99 }, 22.5)).length; // 9
  */
 export function tileAoi3x3(aoi: Aoi): Aoi[] {
+  checkAoiArgument('tileAoi3x3', 'aoi', aoi);
   return tileAoi(aoi, 9);
 }

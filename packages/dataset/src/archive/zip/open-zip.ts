@@ -4,6 +4,12 @@
 // are inflated whole, size-capped and CRC-checked. Browser-safe.
 import type { ByteSource } from '@worldstrat/raster-io';
 import { DatasetError, throwIfAborted } from '../../errors.js';
+import {
+  checkMethods,
+  checkOptionalString,
+  checkOptions,
+  checkSignalAndCallbacks,
+} from '../../internal/check-arguments.js';
 import { crc32, inflateRawExact } from './inflate.js';
 import {
   type CentralDirectoryInfo,
@@ -115,7 +121,14 @@ export function sourceError(zip: string, e: unknown, what: string): DatasetError
  * const tiff = await openGeoTiff(await zip.entrySource(zip.get('hr_dataset/A/A_ps.tiff')!));
  * ```
  */
-export async function openZip(source: ByteSource, options: OpenZipOptions = {}): Promise<ZipArchive> {
+export async function openZip(source: ByteSource, options?: OpenZipOptions): Promise<ZipArchive> {
+  checkMethods('openZip', 'source', source, ['read']);
+  options = checkOptions('openZip', options);
+  checkSignalAndCallbacks('openZip', options as Record<string, unknown>, []);
+  checkOptionalString('openZip', 'options.name', options.name);
+  if (options.directorySource !== undefined)
+    checkMethods('openZip', 'options.directorySource', options.directorySource, ['read']);
+  if (options.limits !== undefined) checkOptions('openZip', options.limits, 'options.limits');
   const zip = options.name ?? source.name;
   const limits = { ...DEFAULT_ZIP_LIMITS, ...options.limits };
   const { signal } = options;

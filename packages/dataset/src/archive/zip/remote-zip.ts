@@ -1,8 +1,9 @@
 // A zip behind an http(s) URL: raster-io's range-request source under its LRU block cache (a byte budget), with
 // the directory read straight from the uncached source. A server that ignores Range is refused, never followed
 // into a whole-file download.
-import { blockCache, httpSource } from '@worldstrat/raster-io';
+import { blockCache, httpSource, RasterIoError } from '@worldstrat/raster-io';
 import { DatasetError } from '../../errors.js';
+import { checkOptions, checkSignalAndCallbacks, checkString } from '../../internal/check-arguments.js';
 import { type OpenZipOptions, openZip, type ZipArchive } from './open-zip.js';
 
 /** Options of {@link openRemoteZip}. */
@@ -40,8 +41,14 @@ export interface RemoteZip {
 export async function openRemoteZip(
   url: string,
   name: string,
-  options: RemoteZipOptions = {},
+  options?: RemoteZipOptions,
 ): Promise<RemoteZip> {
+  checkString('openRemoteZip', 'url', url, true);
+  checkString('openRemoteZip', 'name', name);
+  options = checkOptions('openRemoteZip', options);
+  checkSignalAndCallbacks('openRemoteZip', options as Record<string, unknown>, ['fetch']);
+  if (options.headers !== undefined) checkOptions('openRemoteZip', options.headers, 'options.headers');
+  if (options.limits !== undefined) checkOptions('openRemoteZip', options.limits, 'options.limits');
   const cacheBytes = options.cacheBytes ?? DEFAULT_REMOTE_ZIP.cacheBytes;
   const blockBytes = options.blockBytes ?? DEFAULT_REMOTE_ZIP.blockBytes;
   if (!Number.isSafeInteger(blockBytes) || blockBytes < 512 || !(cacheBytes >= 0))
@@ -49,14 +56,24 @@ export async function openRemoteZip(
       'INVALID_ARGUMENT',
       `cacheBytes ${cacheBytes} / blockBytes ${blockBytes}: use cacheBytes ≥ 0 and an integer blockBytes ≥ 512`,
     );
-  const raw = httpSource(url, {
-    headers: options.headers,
-    fetch: options.fetch,
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    signal: options.signal,
-    redactUrl: () => name,
-    maxWholeFileBytes: 0,
-  });
+  const source = (): ReturnType<typeof httpSource> => {
+    try {
+      return httpSource(url, {
+        headers: options.headers,
+        fetch: options.fetch,
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        signal: options.signal,
+        redactUrl: () => name,
+        maxWholeFileBytes: 0,
+      });
+    } catch (e) {
+      // raster-io refuses what cannot be fetched (not an http(s) URL, a bad timeout): name it as ours
+      if (e instanceof RasterIoError)
+        throw new DatasetError('INVALID_ARGUMENT', `openRemoteZip: ${e.message}`, { cause: e });
+      throw e;
+    }
+  };
+  const raw = source();
   const cached = blockCache(raw, {
     blockSize: blockBytes,
     maxBlocks: Math.max(1, Math.floor(cacheBytes / blockBytes)),

@@ -1,0 +1,142 @@
+// Checks of the exported functions' arguments at entry: JavaScript callers, JSON configs and other tools pass
+// whatever they have. Each check throws GeoSamplingError `INVALID_ARGUMENT` naming the function, the argument
+// and the value, and accepts everything that worked before (typed arrays for boxes, extra members, absent
+// options).
+import { type BBox, describeValue } from '@worldstrat/core';
+import { GeoSamplingError } from '../errors.js';
+
+/** `INVALID_ARGUMENT`: `<fn>: <argument> must be <what>, got <value>`. */
+export function argumentError(fn: string, name: string, what: string, value: unknown): GeoSamplingError {
+  return new GeoSamplingError(
+    'INVALID_ARGUMENT',
+    `${fn}: ${name} must be ${what}, got ${describeValue(value)}`,
+  );
+}
+
+/** True for an object that is not null, not an array and not a function. */
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An object argument (extra members are fine). */
+export function checkObject<T>(fn: string, name: string, value: T): T {
+  if (!isObject(value)) throw argumentError(fn, name, 'an object', value);
+  return value;
+}
+
+/** An options argument: absent (`{}` then) or an object. */
+export function checkOptions<T extends object>(fn: string, options: T | undefined, name = 'options'): T {
+  if (options === undefined) return {} as T;
+  return checkObject(fn, name, options);
+}
+
+/** An array argument. */
+export function checkArrayArgument<T>(fn: string, name: string, value: readonly T[]): readonly T[] {
+  if (!Array.isArray(value)) throw argumentError(fn, name, 'an array', value);
+  return value;
+}
+
+/** A string argument. */
+export function checkString(fn: string, name: string, value: unknown): string {
+  if (typeof value !== 'string') throw argumentError(fn, name, 'a string', value);
+  return value;
+}
+
+/** A file path: a non-empty string. */
+export function checkPath(fn: string, name: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw argumentError(fn, name, 'a non-empty string', value);
+  return value;
+}
+
+/** A number argument (NaN and ±Infinity included: the caller's number is written as given). */
+function checkNumber(fn: string, name: string, value: unknown): number {
+  if (typeof value !== 'number') throw argumentError(fn, name, 'a number', value);
+  return value;
+}
+
+/** An object with a `name` method (a land mask's `isLand`, a generator's `next`). */
+export function checkMethod(fn: string, name: string, value: unknown, method: string): void {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null)
+    throw argumentError(fn, name, `an object with a ${method}() method`, value);
+  if (typeof (value as Record<string, unknown>)[method] !== 'function')
+    throw argumentError(fn, `${name}.${method}`, 'a function', (value as Record<string, unknown>)[method]);
+}
+
+/** A box `[minLon, minLat, maxLon, maxLat]`: an array or typed array of four finite numbers. */
+export function checkBox(fn: string, name: string, value: unknown): BBox {
+  const list =
+    Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView))
+      ? Array.from(value as ArrayLike<unknown>)
+      : undefined;
+  if (list?.length !== 4 || !list.every((v) => typeof v === 'number' && Number.isFinite(v)))
+    throw argumentError(fn, name, 'four finite numbers [minLon, minLat, maxLon, maxLat]', value);
+  return value as BBox;
+}
+
+/** An AOI as the writers read it: string name, box bounds, numeric lon/lat/area, string source and parent. */
+export function checkAoiArgument(fn: string, name: string, value: unknown): void {
+  const a = checkObject(fn, name, value) as Record<string, unknown>;
+  checkString(fn, `${name}.name`, a.name);
+  checkBox(fn, `${name}.bounds`, a.bounds);
+  checkNumber(fn, `${name}.lon`, a.lon);
+  checkNumber(fn, `${name}.lat`, a.lat);
+  checkNumber(fn, `${name}.areaKm2`, a.areaKm2);
+  if (a.source !== undefined) checkString(fn, `${name}.source`, a.source);
+  if (a.parent !== undefined) checkString(fn, `${name}.parent`, a.parent);
+}
+
+/** An array of AOIs, each checked as {@link checkAoiArgument}. */
+export function checkAoisArgument(fn: string, name: string, value: unknown): void {
+  const aois = checkArrayArgument(fn, name, value as readonly unknown[]);
+  for (let i = 0; i < aois.length; i++) checkAoiArgument(fn, `${name}[${i}]`, aois[i]);
+}
+
+/** An array of points `{ id, lon, lat }` with numeric coordinates (`numbers`: also a numeric id). */
+export function checkPointsArgument(fn: string, name: string, value: unknown, numbers = true): void {
+  const points = checkArrayArgument(fn, name, value as readonly unknown[]);
+  for (let i = 0; i < points.length; i++) {
+    const p = checkObject(fn, `${name}[${i}]`, points[i]) as Record<string, unknown>;
+    if (!numbers) continue;
+    checkNumber(fn, `${name}[${i}].id`, p.id);
+    checkNumber(fn, `${name}[${i}].lon`, p.lon);
+    checkNumber(fn, `${name}[${i}].lat`, p.lat);
+  }
+}
+
+/** A first id: a finite number (ids are `firstId, firstId + 1, …`). */
+export function checkFirstId(fn: string, name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw argumentError(fn, name, 'a finite number', value);
+}
+
+/**
+ * The samplers' options: an object (or absent) whose `rng`, `mask`, `firstId` and `onProgress`, when given,
+ * are a generator, a land mask, a finite number and a function. Returns the options (`{}` when absent).
+ */
+export function checkSampleOptions<T extends object>(fn: string, options: T | undefined): T {
+  const o = checkOptions(fn, options) as Record<string, unknown>;
+  if (o.rng !== undefined) checkMethod(fn, 'options.rng', o.rng, 'next');
+  if (o.mask !== undefined) checkMethod(fn, 'options.mask', o.mask, 'isLand');
+  if (o.firstId !== undefined) checkFirstId(fn, 'options.firstId', o.firstId);
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function')
+    throw argumentError(fn, 'options.onProgress', 'a function', o.onProgress);
+  return o as T;
+}
+
+/** An array of POIs as `readPois` returns them: numeric lon/lat, a string name, a `properties` object. */
+export function checkPoisArgument(fn: string, name: string, value: unknown): void {
+  const pois = checkArrayArgument(fn, name, value as readonly unknown[]);
+  for (let i = 0; i < pois.length; i++) {
+    const p = checkObject(fn, `${name}[${i}]`, pois[i]) as Record<string, unknown>;
+    checkString(fn, `${name}[${i}].name`, p.name);
+    checkNumber(fn, `${name}[${i}].lon`, p.lon);
+    checkNumber(fn, `${name}[${i}].lat`, p.lat);
+    checkObject(fn, `${name}[${i}].properties`, p.properties);
+  }
+}
+
+/** Bytes: a Uint8Array (a Node Buffer is one). */
+export function checkBytes(fn: string, name: string, value: unknown): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw argumentError(fn, name, 'a Uint8Array', value);
+  return value;
+}
