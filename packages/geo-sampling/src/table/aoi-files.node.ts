@@ -115,7 +115,8 @@ export async function readPoisFile(path: string, options?: ReadPoisOptions): Pro
  * @param aois the AOIs.
  * @param options format.
  * @throws GeoSamplingError `INVALID_ARGUMENT` for an unknown extension or `format`, a `path` that is not a
- *   non-empty string, `options` that is not an object or `aois` that are not AOIs; raster-io's `WRITE_FAILED`.
+ *   non-empty string, `options` that is not an object or `aois` that are not AOIs; CoreError `WRITE_FAILED`
+ *   (core's atomic write).
  * @example
  * await writeAoisFile('aois.arrow', aois);
  */
