@@ -4,6 +4,15 @@ import { throwIfAborted } from '@worldstrat/core';
 import { type BackendPreference, type BackendSelection, selectBackend } from './backends/select-backend.js';
 import type { InferenceEngine, PredictInput, PredictOutput } from './engine.js';
 import { abortError, SrnetError } from './errors.js';
+import {
+  argumentError,
+  checkConfigArgument,
+  checkNumber,
+  checkObject,
+  checkOptions,
+  checkSignal,
+  checkStateDictArgument,
+} from './internal/check-arguments.js';
 import { type ModelConfig, resolveModelConfig } from './models/config.js';
 import type { SrModel } from './models/sr-model.js';
 import type { StateDict } from './models/state-dict.js';
@@ -51,6 +60,12 @@ export async function createTfjsEngine(
   stateDict: StateDict,
   options: TfjsEngineOptions = {},
 ): Promise<TfjsEngine> {
+  const fn = 'createTfjsEngine';
+  checkConfigArgument(fn, config);
+  checkStateDictArgument(fn, stateDict);
+  const o = checkOptions(fn, options, 'BAD_CONFIG');
+  if (o.batchSize !== undefined) checkNumber(fn, 'options.batchSize', o.batchSize, 'BAD_CONFIG', { min: 1 });
+  options = o;
   const selection = options.backend
     ? await selectBackend(options.backend)
     : tf.engine().backendNames().length === 0
@@ -63,6 +78,10 @@ export async function createTfjsEngine(
   // resize false: stop before the final bilinear resize (outputs zoom·H × zoom·W, any H and W).
   const run = async (input: PredictInput, resize: boolean, signal?: AbortSignal): Promise<PredictOutput> => {
     if (model.isDisposed) throw new SrnetError('DISPOSED', 'engine was disposed; create a new one');
+    const i = checkObject<PredictInput>('predict', 'input', input, 'BAD_INPUT_SHAPE');
+    if (!(i.data instanceof Float32Array))
+      argumentError('predict', 'input.data', 'a Float32Array', i.data, 'BAD_INPUT_SHAPE');
+    checkSignal('predict', 'options.signal', signal, 'BAD_CONFIG');
     validateInput(input.data, input.shape, cfg);
     const [b, r, c, h, w] = input.shape;
     const [oh, ow] = resize ? cfg.outputSize : [h * cfg.zoomFactor, w * cfg.zoomFactor];

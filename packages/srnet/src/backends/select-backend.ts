@@ -5,6 +5,7 @@
 // so importing srnet (sideEffects: false) pulls no engine into a bundle.
 import * as tf from '@tensorflow/tfjs-core';
 import { SrnetError } from '../errors.js';
+import { showValue } from '../internal/show-value.js';
 import { registerWasmTrainingKernels } from './wasm/register-wasm-training-kernels.js';
 
 /**
@@ -399,7 +400,7 @@ export async function selectBackend(
   if (!auto && !BACKEND_NAMES.includes(preference)) {
     throw new SrnetError(
       'BACKEND_UNAVAILABLE',
-      `unknown backend "${String(preference)}"; use one of auto, ${BACKEND_NAMES.join(', ')}`,
+      `unknown backend ${showValue(preference)}; use one of auto, ${BACKEND_NAMES.join(', ')}`,
     );
   }
   for (const name of order) {

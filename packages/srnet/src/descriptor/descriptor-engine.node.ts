@@ -4,9 +4,11 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { readFileBounded } from '@worldstrat/core/node';
 import { type Raster, redactUrl } from '@worldstrat/raster-io';
 import { SrnetError } from '../errors.js';
+import { checkString } from '../internal/check-arguments.js';
 import { loadOrtLike } from '../onnx/onnx-engine.node.js';
 import { type SuperResolveOptions, type SuperResolveResult, superResolve } from '../scene/super-resolve.js';
 import {
+  checkDescriptorEngineArguments,
   createDescriptorEngineOn,
   type DescriptorEngine,
   type DescriptorModelOptions,
@@ -44,6 +46,11 @@ export function createDescriptorEngine(
   onnx: Uint8Array,
   options: DescriptorEngineOptions = {},
 ): Promise<DescriptorEngine> {
+  try {
+    checkDescriptorEngineArguments('createDescriptorEngine', descriptor, onnx, options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const sessionOptions = {
     executionProviders: ['cpu'],
     executionMode: 'sequential',
@@ -81,6 +88,7 @@ export async function superResolveWithDescriptor(
   onnx: Uint8Array,
   options: SuperResolveWithDescriptorOptions = {},
 ): Promise<SuperResolveResult> {
+  checkDescriptorEngineArguments('superResolveWithDescriptor', descriptor, onnx, options);
   const { sceneBands, intraOpNumThreads, tileSize, scale, output, ...rest } = options;
   const engine = await createDescriptorEngine(descriptor, onnx, {
     intraOpNumThreads,
@@ -112,6 +120,7 @@ export async function superResolveWithDescriptor(
 export async function loadModelDescriptor(
   path: string,
 ): Promise<{ descriptor: SrModelDescriptor; onnx: Uint8Array; modelPath: string }> {
+  checkString('loadModelDescriptor', 'path', path, 'BAD_MODEL_DESCRIPTOR');
   const text = await readBounded(path, MAX_DESCRIPTOR_BYTES, 'descriptor');
   const descriptor = parseMlmDescriptor(text.toString('utf8'), path);
   const href = descriptor.modelHref;

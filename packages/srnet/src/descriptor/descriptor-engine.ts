@@ -5,11 +5,12 @@
 import { type Raster, redactUrl } from '@worldstrat/raster-io';
 import type { InferenceEngine, PredictInput, PredictOutput } from '../engine.js';
 import { abortError, SrnetError } from '../errors.js';
+import { argumentError, checkArray, checkObject, isRecord } from '../internal/check-arguments.js';
 import { type ModelConfig, resolveModelConfig } from '../models/config.js';
 import { readOnnxModelInfo } from '../onnx/onnx-model-info.js';
 import { checkPredictInput, type OrtLike, serialQueue } from '../onnx/onnx-session.js';
 import { JIF_S2_BANDS } from '../scene/normalisation.js';
-import type { SrModelDescriptor } from './mlm-descriptor.js';
+import type { BandScaling, SrModelDescriptor } from './mlm-descriptor.js';
 
 /** Largest output/input size ratio accepted (S2 SR models use 2..8; more is a broken descriptor). */
 const MAX_SCALE = 16;
@@ -39,6 +40,72 @@ export interface DescriptorEngine extends InferenceEngine {
 /** A `BAD_MODEL_DESCRIPTOR` error naming the descriptor document. */
 export function descriptorError(d: SrModelDescriptor, message: string): SrnetError {
   return new SrnetError('BAD_MODEL_DESCRIPTOR', `${d.source}: ${message}`, { source: d.source });
+}
+
+/** The descriptor's `source` for messages (a hand-built descriptor may lack it). */
+function sourceOf(d: SrModelDescriptor): string {
+  return typeof d.source === 'string' ? d.source : '<descriptor>';
+}
+
+/** Checks `bands` of a descriptor argument: an array of band names. */
+function checkBands(fn: string, d: SrModelDescriptor): string[] {
+  const bands = checkArray<unknown>(fn, 'descriptor.bands', d.bands, 'BAD_MODEL_DESCRIPTOR');
+  for (const [i, b] of bands.entries())
+    if (typeof b !== 'string')
+      argumentError(fn, `descriptor.bands[${i}]`, 'a band name', b, 'BAD_MODEL_DESCRIPTOR');
+  return bands as string[];
+}
+
+/** Checks `scaling` of a descriptor argument: one `{ offset, scale, min, max }` of numbers per band. */
+function checkScaling(fn: string, d: SrModelDescriptor): BandScaling[] {
+  const scaling = checkArray<unknown>(fn, 'descriptor.scaling', d.scaling, 'BAD_MODEL_DESCRIPTOR');
+  for (const [i, s] of scaling.entries()) {
+    const ok =
+      isRecord(s) &&
+      ['offset', 'scale', 'min', 'max'].every((k) => typeof s[k] === 'number' && !Number.isNaN(s[k]));
+    if (!ok)
+      argumentError(
+        fn,
+        `descriptor.scaling[${i}]`,
+        '{ offset, scale, min, max } numbers',
+        s,
+        'BAD_MODEL_DESCRIPTOR',
+      );
+  }
+  return scaling as BandScaling[];
+}
+
+/**
+ * Checks the arguments of the descriptor engine factories: a descriptor as {@link parseMlmDescriptor} returns it,
+ * the ONNX bytes and an options object (internal).
+ */
+export function checkDescriptorEngineArguments(
+  fn: string,
+  descriptor: unknown,
+  onnx: unknown,
+  options: unknown,
+): void {
+  const code = 'BAD_MODEL_DESCRIPTOR';
+  const d = checkObject<SrModelDescriptor>(fn, 'descriptor', descriptor, code);
+  for (const key of ['name', 'source', 'inputName', 'outputName'] as const)
+    if (typeof d[key] !== 'string') argumentError(fn, `descriptor.${key}`, 'a string', d[key], code);
+  if (d.layout !== 'bchw' && d.layout !== 'btchw')
+    argumentError(fn, 'descriptor.layout', "'bchw' or 'btchw'", d.layout, code);
+  for (const key of ['revisits', 'outChannels'] as const)
+    if (!Number.isInteger(d[key]) || d[key] < 1)
+      argumentError(fn, `descriptor.${key}`, 'a positive integer', d[key], code);
+  for (const key of ['tileSize', 'scale'] as const)
+    if (d[key] !== null && typeof d[key] !== 'number')
+      argumentError(fn, `descriptor.${key}`, 'a number or null', d[key], code);
+  if (d.modelHref !== null && typeof d.modelHref !== 'string')
+    argumentError(fn, 'descriptor.modelHref', 'a string or null', d.modelHref, code);
+  const bands = checkBands(fn, d);
+  if (bands.length === 0) argumentError(fn, 'descriptor.bands', 'a non-empty array', bands, code);
+  if (checkScaling(fn, d).length !== bands.length)
+    argumentError(fn, 'descriptor.scaling', `one entry per band (${bands.length})`, d.scaling, code);
+  if (!(onnx instanceof Uint8Array))
+    argumentError(fn, 'onnx', 'the ONNX model bytes (a Uint8Array)', onnx, 'BAD_ONNX');
+  if (options !== undefined) checkObject(fn, 'options', options, 'BAD_CONFIG');
 }
 
 /** Tile size, scale and output mode from the descriptor plus the caller's overrides. */
@@ -206,18 +273,25 @@ function unscaleOutput(d: SrModelDescriptor, data: Float32Array, c: number, plan
 
 /** The descriptor's affine value scaling as superResolve's `(x − mean) / std` normalisation. */
 export function descriptorNormalisation(d: SrModelDescriptor): { mean: number[]; std: number[] } {
+  checkObject('descriptorNormalisation', 'descriptor', d, 'BAD_MODEL_DESCRIPTOR');
+  checkScaling('descriptorNormalisation', d);
   return { mean: d.scaling.map((s) => s.offset), std: d.scaling.map((s) => s.scale) };
 }
 
 /** Indices of the descriptor's bands among the scene's band names (case-insensitive). */
 export function descriptorBandIndices(d: SrModelDescriptor, sceneBands: readonly string[]): number[] {
+  const fn = 'descriptorBandIndices';
+  checkObject(fn, 'descriptor', d, 'BAD_MODEL_DESCRIPTOR');
+  const wanted = checkBands(fn, d);
+  for (const [i, b] of checkArray<unknown>(fn, 'sceneBands', sceneBands, 'BAD_BANDS').entries())
+    if (typeof b !== 'string') argumentError(fn, `sceneBands[${i}]`, 'a band name', b, 'BAD_BANDS');
   const lower = sceneBands.map((b) => b.toLowerCase());
-  return d.bands.map((b) => {
+  return wanted.map((b) => {
     const i = lower.indexOf(b.toLowerCase());
     if (i < 0)
       throw new SrnetError(
         'BAD_BANDS',
-        `${d.source}: the model needs band ${b} but the scene has [${sceneBands.join(', ')}]; pass sceneBands naming the raster bands`,
+        `${sourceOf(d)}: the model needs band ${b} but the scene has [${sceneBands.join(', ')}]; pass sceneBands naming the raster bands`,
         { band: b, sceneBands: [...sceneBands] },
       );
     return i;
@@ -241,13 +315,21 @@ export function descriptorSceneOptions(
   scene: readonly Raster[],
   sceneBands?: readonly string[],
 ): { bands: number[]; normalisation: { mean: number[]; std: number[] }; chipSize: number } {
-  const d = engine.descriptor;
+  const fn = 'descriptorSceneOptions';
+  const e = checkObject<DescriptorEngine>(fn, 'engine', engine, 'BAD_MODEL_DESCRIPTOR');
+  const d = checkObject<SrModelDescriptor>(fn, 'engine.descriptor', e.descriptor, 'BAD_MODEL_DESCRIPTOR');
+  checkBands(fn, d);
+  const revisits = checkArray<unknown>(fn, 'scene', scene, 'SCENE_SIZE_MISMATCH');
+  const first = revisits[0] as { bands?: unknown } | undefined;
+  if (first !== undefined && (!isRecord(first) || !Array.isArray(first.bands)))
+    argumentError(fn, 'scene[0]', 'a Raster with bands', first, 'SCENE_SIZE_MISMATCH');
+  if (sceneBands !== undefined) checkArray(fn, 'sceneBands', sceneBands, 'BAD_BANDS');
   const count = scene[0]?.bands.length ?? 0;
   const names = sceneBands ?? (count === JIF_S2_BANDS.length ? JIF_S2_BANDS : undefined);
   if (!names)
     throw new SrnetError(
       'BAD_BANDS',
-      `${d.source}: the scene has ${count} bands; pass sceneBands naming them so the model's [${d.bands.join(', ')}] can be found`,
+      `${sourceOf(d)}: the scene has ${count} bands; pass sceneBands naming them so the model's [${d.bands.join(', ')}] can be found`,
     );
   return {
     bands: descriptorBandIndices(d, names),

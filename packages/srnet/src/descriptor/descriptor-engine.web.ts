@@ -2,6 +2,7 @@
 // the same band selection, value scaling and layout adaptation as the Node engine (descriptor-engine.ts).
 import { loadOrtWeb, type OrtWebOptions, webSessionOptions } from '../onnx/onnx-engine.web.js';
 import {
+  checkDescriptorEngineArguments,
   createDescriptorEngineOn,
   type DescriptorEngine,
   type DescriptorModelOptions,
@@ -26,10 +27,11 @@ export interface WebDescriptorEngineOptions extends DescriptorModelOptions, OrtW
  * const engine = await createWebDescriptorEngine(parseMlmDescriptor(json, url), onnx, { wasmPaths: '/ort/' });
  * const { raster } = await superResolve(scene, { engine, ...descriptorSceneOptions(engine, scene) });
  */
-export function createWebDescriptorEngine(
+export async function createWebDescriptorEngine(
   descriptor: SrModelDescriptor,
   onnx: Uint8Array,
   options: WebDescriptorEngineOptions = {},
 ): Promise<DescriptorEngine> {
+  checkDescriptorEngineArguments('createWebDescriptorEngine', descriptor, onnx, options);
   return createDescriptorEngineOn(() => loadOrtWeb(options), webSessionOptions(), descriptor, onnx, options);
 }

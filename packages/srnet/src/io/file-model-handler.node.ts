@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { readFileBounded, writeFileAtomic } from '@worldstrat/core/node';
 import { SrnetError } from '../errors.js';
+import { checkString } from '../internal/check-arguments.js';
 
 /**
  * tf.io IOHandler that saves to / loads from a directory (for {@link saveModel} / {@link loadModel}).
@@ -15,6 +16,7 @@ import { SrnetError } from '../errors.js';
  * @example await saveModel(model, fileModelHandler('out/model')); const m = await loadModel(fileModelHandler('out/model'));
  */
 export function fileModelHandler(dir: string): tf.io.IOHandler & { readonly source: string } {
+  checkString('fileModelHandler', 'dir', dir, 'BAD_CONFIG');
   const jsonPath = join(dir, 'model.json');
   return {
     source: jsonPath,

@@ -2,6 +2,7 @@
 // IOHandler). Weights are stored in TF layout under their upstream keys; the model config rides in modelTopology.
 import * as tf from '@tensorflow/tfjs-core';
 import { SrnetError, type SrnetErrorCode } from '../errors.js';
+import { argumentError, checkModel } from '../internal/check-arguments.js';
 import { showValue } from '../internal/show-value.js';
 import { uniqueParamSpecs } from '../models/architecture.js';
 import { modelConfigFromJson } from '../models/config-json.js';
@@ -11,7 +12,17 @@ import { SrModel } from '../models/sr-model.js';
 export const TFJS_ARTIFACTS_FORMAT = 'worldstrat-srnet/1';
 
 function handlerFor(target: string | tf.io.IOHandler, kind: 'save' | 'load'): tf.io.IOHandler {
-  if (typeof target !== 'string') return target;
+  if (typeof target !== 'string') {
+    if (target === null || typeof target !== 'object' || Array.isArray(target))
+      argumentError(
+        kind === 'save' ? 'saveModel' : 'loadModel',
+        kind === 'save' ? 'target' : 'source',
+        'a URL string or a tf.io IOHandler',
+        target,
+        'BAD_CONFIG',
+      );
+    return target;
+  }
   const handlers = kind === 'save' ? tf.io.getSaveHandlers(target) : tf.io.getLoadHandlers(target);
   const h = handlers[0];
   if (!h)
@@ -31,11 +42,13 @@ function handlerFor(target: string | tf.io.IOHandler, kind: 'save' | 'load'): tf
  * @example await saveModel(model, 'indexeddb://highresnet');
  */
 export async function saveModel(model: SrModel, target: string | tf.io.IOHandler): Promise<tf.io.SaveResult> {
+  checkModel('saveModel', 'model', model);
+  handlerFor(target, 'save');
   const named: tf.NamedTensorMap = {};
   for (const s of model.specs) named[s.key] = model.variables.get(s.key) as tf.Variable;
   const { data, specs } = await tf.io.encodeWeights(named);
   const handler = handlerFor(target, 'save');
-  if (!handler.save) throw new SrnetError('BAD_CONFIG', 'the tf.io handler cannot save');
+  if (typeof handler.save !== 'function') throw new SrnetError('BAD_CONFIG', 'the tf.io handler cannot save');
   return handler.save({
     modelTopology: {
       format: TFJS_ARTIFACTS_FORMAT,
@@ -124,7 +137,7 @@ async function weightProblem(name: string, key: string, t: tf.Tensor): Promise<S
  */
 export async function loadModel(source: string | tf.io.IOHandler): Promise<SrModel> {
   const handler = handlerFor(source, 'load');
-  if (!handler.load) throw new SrnetError('BAD_CONFIG', 'the tf.io handler cannot load');
+  if (typeof handler.load !== 'function') throw new SrnetError('BAD_CONFIG', 'the tf.io handler cannot load');
   const name = sourceName(source);
   const art = await handler.load();
   const topo = art.modelTopology as unknown as { format?: unknown; config?: unknown } | undefined;

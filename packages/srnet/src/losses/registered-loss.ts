@@ -15,6 +15,8 @@ import {
   WORLDSTRAT_LOSS_WEIGHTS,
 } from '@worldstrat/metrics';
 import { SrnetError } from '../errors.js';
+import { argumentError, checkOptions, checkTensor, isRecord } from '../internal/check-arguments.js';
+import { showValue } from '../internal/show-value.js';
 import { reflectPad } from '../models/ops.js';
 
 /** Options of {@link registeredLoss}. */
@@ -102,6 +104,7 @@ function meanPerSample(x: tf.Tensor4D): tf.Tensor1D {
  * @returns `[B, 81, H−10, W−10, C]` with kernel index iy·9 + ix
  */
 export function shiftedTargets(target: tf.Tensor4D): tf.Tensor5D {
+  checkTensor('shiftedTargets', 'target', target, 4);
   return tf.tidy(() => {
     const { v, h } = kernels();
     const [b, hh, ww, c] = target.shape;
@@ -223,8 +226,21 @@ export function registeredLoss(
   target: tf.Tensor4D,
   options: RegisteredLossOptions = {},
 ): RegisteredLossTensors {
+  const fn = 'registeredLoss';
+  checkTensor(fn, 'prediction', prediction, 4);
+  checkTensor(fn, 'target', target, 4);
+  options = checkOptions(fn, options, 'BAD_CONFIG');
   const mode = options.mode ?? 'worldstrat';
+  if (mode !== 'worldstrat' && mode !== 'centered')
+    throw new SrnetError('BAD_CONFIG', `mode ${showValue(mode)} is not 'worldstrat' or 'centered'`);
+  if (options.kernel !== undefined && options.kernel !== 'upstream' && options.kernel !== 'lanczos3')
+    argumentError(fn, 'options.kernel', "'upstream' or 'lanczos3'", options.kernel, 'BAD_CONFIG');
   const w = options.weights ?? WORLDSTRAT_LOSS_WEIGHTS;
+  if (
+    !isRecord(w) ||
+    !['mse', 'mae', 'ssim'].every((k) => Number.isFinite((w as Record<string, unknown>)[k]))
+  )
+    argumentError(fn, 'options.weights', '{ mse, mae, ssim } finite numbers', w, 'BAD_CONFIG');
   if (prediction.shape.join() !== target.shape.join()) {
     throw new SrnetError(
       'BAD_INPUT_SHAPE',

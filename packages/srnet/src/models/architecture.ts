@@ -1,6 +1,7 @@
 // The upstream state_dict layout of each architecture: every key in state_dict()
 // order with its PyTorch shape, which stored tensor it shares (aliases), and whether the forward pass uses it.
 import { SrnetError } from '../errors.js';
+import { argumentError, checkNumber, checkObject, isRecord } from '../internal/check-arguments.js';
 import { showValue } from '../internal/show-value.js';
 import { MODEL_KINDS, type ModelConfig, resolveModelConfig } from './config.js';
 import type { StateDict } from './state-dict.js';
@@ -48,6 +49,7 @@ function alias(specs: ParamSpec[], from: string, to: string): ParamSpec[] {
 
 /** Number of recursive fusion levels of HighResNet: ⌈log2 R⌉ (R padded to the next power of two). */
 export function fusionLevels(revisits: number): number {
+  checkNumber('fusionLevels', 'revisits', revisits, 'BAD_CONFIG', { integer: true, min: 0 });
   return revisits <= 1 ? 0 : Math.ceil(Math.log2(revisits));
 }
 
@@ -273,10 +275,21 @@ export function detectArchitecture(
   shapes: Record<string, number[] | { shape: number[] }>,
   overrides: Partial<Pick<ModelConfig, 'outputSize' | 'dropout'>> = {},
 ): ModelConfig {
+  checkObject('detectArchitecture', 'shapes', shapes, 'MISSING_WEIGHTS');
+  if (overrides !== undefined && overrides !== null)
+    checkObject('detectArchitecture', 'overrides', overrides, 'BAD_CONFIG');
   const get = (key: string): number[] | undefined => {
-    const v = shapes[key] ?? shapes[`backbone.${key}`];
+    const name = shapes[key] ? key : `backbone.${key}`;
+    const v = shapes[name];
     if (!v) return undefined;
-    return Array.isArray(v) ? v : v.shape;
+    const shape = Array.isArray(v) ? v : isRecord(v) ? v.shape : undefined;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw new SrnetError(
+        'MISSHAPED_WEIGHTS',
+        `cannot detect the architecture: "${name}" has shape ${showValue(shape ?? v)}; expected whole numbers`,
+        { misshaped: [name] },
+      );
+    return shape;
   };
   const need = (key: string): number[] => {
     const s = get(key);
@@ -327,6 +340,9 @@ export function detectArchitecture(
  *   `NON_FINITE_WEIGHTS` naming the first tensor and index holding NaN/±Inf
  */
 export function checkStateDict(stateDict: StateDict, config: ModelConfig, source?: string): void {
+  checkObject('checkStateDict', 'stateDict', stateDict, 'MISSING_WEIGHTS');
+  if (source !== undefined && typeof source !== 'string')
+    argumentError('checkStateDict', 'source', 'a string', source, 'BAD_CONFIG');
   const where = source ? `${source}: ` : '';
   const missing: string[] = [];
   const misshaped: string[] = [];
@@ -336,10 +352,19 @@ export function checkStateDict(stateDict: StateDict, config: ModelConfig, source
       missing.push(s.key);
       continue;
     }
+    if (!isRecord(t) || !Array.isArray(t.shape) || !t.shape.every((v) => typeof v === 'number')) {
+      misshaped.push(`${s.key}: ${showValue(t)} is not a { shape, data } tensor`);
+      continue;
+    }
     if (t.shape.length !== s.shape.length || t.shape.some((v, i) => v !== s.shape[i])) {
       misshaped.push(`${s.key}: got [${t.shape}], expected [${s.shape}]`);
-    } else if (t.data?.length !== s.shape.reduce((a, b) => a * b, 1)) {
-      misshaped.push(`${s.key}: shape [${t.shape}] but ${t.data?.length ?? 'no'} values`);
+    } else if (
+      t.data === null ||
+      typeof t.data !== 'object' ||
+      t.data.length !== s.shape.reduce((a, b) => a * b, 1)
+    ) {
+      const n = (t.data as { length?: unknown } | null)?.length;
+      misshaped.push(`${s.key}: shape [${t.shape}] but ${typeof n === 'number' ? n : 'no'} values`);
     }
   }
   if (missing.length > 0) {

@@ -1,4 +1,5 @@
 // Seeded model construction.
+import { checkConfigArgument, checkNumber, checkOptions } from '../internal/check-arguments.js';
 import { SeededRandom } from '../internal/random.js';
 import { uniqueParamSpecs, validateModelConfig } from './architecture.js';
 import { type ModelConfig, resolveModelConfig } from './config.js';
@@ -28,9 +29,12 @@ export function initStateDict(
   config: Partial<ModelConfig> = {},
   options: CreateModelOptions = {},
 ): StateDict {
+  checkConfigArgument('initStateDict', config);
+  const o = checkOptions('initStateDict', options, 'BAD_CONFIG');
+  if (o.seed !== undefined) checkNumber('initStateDict', 'options.seed', o.seed, 'BAD_CONFIG');
   const cfg = resolveModelConfig(config);
   validateModelConfig(cfg);
-  const rng = new SeededRandom(options.seed ?? 0);
+  const rng = new SeededRandom(o.seed ?? 0);
   const out: StateDict = {};
   for (const s of uniqueParamSpecs(cfg)) {
     const n = s.shape.reduce((a, b) => a * b, 1);
@@ -55,6 +59,8 @@ export function initStateDict(
  * @example const model = createModel({ kind: 'highresnet', revisits: 8 }, { seed: 1 });
  */
 export function createModel(config: Partial<ModelConfig> = {}, options: CreateModelOptions = {}): SrModel {
+  checkConfigArgument('createModel', config);
+  checkOptions('createModel', options, 'BAD_CONFIG');
   const cfg = resolveModelConfig(config);
   return modelFromStateDict(cfg, initStateDict(cfg, options));
 }

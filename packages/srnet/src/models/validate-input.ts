@@ -1,5 +1,13 @@
 // Input checks shared by the engine and training: rank, bands, revisits, finiteness.
 import { SrnetError } from '../errors.js';
+import {
+  argumentError,
+  checkArrayLike,
+  checkNumber,
+  checkObject,
+  checkOptionalString,
+  checkOptions,
+} from '../internal/check-arguments.js';
 import type { ModelConfig } from './config.js';
 
 /**
@@ -17,7 +25,17 @@ export function validateInput(
   config: ModelConfig,
   options: { checkFinite?: boolean; what?: string } = {},
 ): void {
-  const what = options.what ?? 'input';
+  const fn = 'validateInput';
+  checkArrayLike(fn, 'data', data, 'BAD_INPUT_SHAPE');
+  checkArrayLike(fn, 'shape', shape, 'BAD_INPUT_SHAPE');
+  if (!Array.from(shape).every((d) => typeof d === 'number'))
+    argumentError(fn, 'shape', 'an array of numbers', shape, 'BAD_INPUT_SHAPE');
+  checkObject(fn, 'config', config, 'BAD_CONFIG');
+  checkNumber(fn, 'config.revisits', config.revisits, 'BAD_CONFIG', { integer: true, min: 1 });
+  checkNumber(fn, 'config.inChannels', config.inChannels, 'BAD_CONFIG', { integer: true, min: 1 });
+  const o = checkOptions(fn, options, 'BAD_CONFIG');
+  const what = checkOptionalString(fn, 'options.what', o.what, 'BAD_CONFIG') ?? 'input';
+  options = o;
   if (shape.length !== 5) {
     throw new SrnetError(
       'BAD_INPUT_SHAPE',

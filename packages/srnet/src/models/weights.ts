@@ -7,6 +7,13 @@ import {
   type SafetensorsTensor,
 } from '@worldstrat/raster-io';
 import { SrnetError } from '../errors.js';
+import {
+  checkModel,
+  checkObject,
+  checkOptionalString,
+  checkOptions,
+  checkStateDictArgument,
+} from '../internal/check-arguments.js';
 import { checkStateDict, detectArchitecture, stateDictSpec, uniqueParamSpecs } from './architecture.js';
 import { architectureDiff, type ModelConfig } from './config.js';
 import { SrModel } from './sr-model.js';
@@ -54,7 +61,11 @@ export function stateDictFromSafetensors(
   bytes: Uint8Array,
   options: StateDictFromSafetensorsOptions = {},
 ): LoadedStateDict {
-  const name = options.name ?? '<bytes>';
+  const fn = 'stateDictFromSafetensors';
+  const o = checkOptions(fn, options, 'BAD_SAFETENSORS');
+  const name = checkOptionalString(fn, 'options.name', o.name, 'BAD_SAFETENSORS') ?? '<bytes>';
+  if (o.config !== undefined) checkObject(fn, 'options.config', o.config, 'BAD_CONFIG');
+  options = o;
   try {
     return parseStateDict(bytes, name, options.config ?? {});
   } catch (err) {
@@ -193,6 +204,13 @@ export function stateDictToSafetensors(
   config: ModelConfig,
   options: StateDictToSafetensorsOptions = {},
 ): Uint8Array {
+  checkStateDictArgument('stateDictToSafetensors', stateDict);
+  checkObject('stateDictToSafetensors', 'config', config, 'BAD_CONFIG');
+  const o = checkOptions('stateDictToSafetensors', options, 'BAD_CONFIG');
+  checkOptionalString('stateDictToSafetensors', 'options.prefix', o.prefix, 'BAD_CONFIG');
+  if (o.metadata !== undefined)
+    checkObject('stateDictToSafetensors', 'options.metadata', o.metadata, 'BAD_CONFIG');
+  options = o;
   checkStateDict(stateDict, config);
   const prefix = options.prefix ?? '';
   const tensors: Record<string, SafetensorsTensor> = {};
@@ -248,6 +266,8 @@ export function toTfLayout(t: StateTensor, kind: 'conv' | 'bias' | 'prelu'): tf.
  * @throws SrnetError `MISSING_WEIGHTS`, `MISSHAPED_WEIGHTS`, `ARCHITECTURE_MISMATCH`
  */
 export function modelFromStateDict(config: ModelConfig, stateDict: StateDict): SrModel {
+  checkObject('modelFromStateDict', 'config', config, 'BAD_CONFIG');
+  checkStateDictArgument('modelFromStateDict', stateDict);
   assertSameArchitecture(config, stateDict);
   checkStateDict(stateDict, config);
   const vars = new Map<string, tf.Variable>();
@@ -267,6 +287,8 @@ let variableId = 0;
  * @throws SrnetError `ARCHITECTURE_MISMATCH` when the weights belong to another architecture
  */
 export function loadStateDict(model: SrModel, stateDict: StateDict): void {
+  checkModel('loadStateDict', 'model', model);
+  checkStateDictArgument('loadStateDict', stateDict);
   assertSameArchitecture(model.config, stateDict);
   checkStateDict(stateDict, model.config);
   for (const s of model.specs) {
@@ -283,6 +305,7 @@ export function loadStateDict(model: SrModel, stateDict: StateDict): void {
  * @example const sd = await exportStateDict(model); // conv weights [out,in,kh,kw]
  */
 export async function exportStateDict(model: SrModel): Promise<StateDict> {
+  checkModel('exportStateDict', 'model', model);
   const out: StateDict = {};
   for (const s of stateDictSpec(model.config)) {
     if (s.key !== s.canonical) {

@@ -1,6 +1,17 @@
 // Build a standard ONNX model of SRCNN / HighRes-net directly from (ModelConfig, StateDict): no Python, no
 // TF.js. NCHW inside the graph (PyTorch's layout), so PyTorch-layout weights go in untouched.
 import { SrnetError } from '../errors.js';
+import {
+  checkConfigArgument,
+  checkObject,
+  checkOptionalString,
+  checkOptions,
+  checkStateDictArgument,
+  checkString,
+  isRecord,
+} from '../internal/check-arguments.js';
+import { showValue } from '../internal/show-value.js';
+import { modelConfigProblem } from '../models/architecture.js';
 import { MODEL_KINDS, type ModelConfig, resolveModelConfig } from '../models/config.js';
 import type { StateDict, StateTensor } from '../models/state-dict.js';
 import { floatAttr, GraphBuilder, tensorValueInfo } from './graph-builder.js';
@@ -52,27 +63,30 @@ function nextPowerOfTwo(n: number): number {
 
 /** Validate the parts of a config the graph depends on. */
 export function checkExportableConfig(config: ModelConfig): void {
+  checkObject('checkExportableConfig', 'config', config, 'BAD_CONFIG');
   const bad = (what: string) => {
     throw new SrnetError('BAD_CONFIG', `cannot build an ONNX graph: ${what}`, { config });
   };
   if (!MODEL_KINDS.includes(config.kind))
-    bad(`kind '${config.kind}' is not one of ${MODEL_KINDS.join(', ')}`);
+    bad(`kind ${showValue(config.kind)} is not one of ${MODEL_KINDS.join(', ')}`);
   for (const k of ['revisits', 'inChannels', 'outChannels', 'hiddenChannels', 'zoomFactor'] as const) {
-    if (!Number.isInteger(config[k]) || config[k] < 1) bad(`${k} = ${config[k]} must be a positive integer`);
+    if (!Number.isInteger(config[k]) || config[k] < 1)
+      bad(`${k} = ${showValue(config[k])} must be a positive integer`);
   }
   if (!Number.isInteger(config.residualLayers) || config.residualLayers < 0)
-    bad(`residualLayers = ${config.residualLayers} must be an integer ≥ 0`);
+    bad(`residualLayers = ${showValue(config.residualLayers)} must be an integer ≥ 0`);
   for (const k of ['kernelSize', 'srKernelSize'] as const) {
     if (!Number.isInteger(config[k]) || config[k] < 1 || config[k] % 2 === 0)
-      bad(`${k} = ${config[k]} must be an odd positive integer ('same' padding)`);
+      bad(`${k} = ${showValue(config[k])} must be an odd positive integer ('same' padding)`);
   }
   if (config.hiddenChannels % (config.zoomFactor * config.zoomFactor) !== 0)
     bad(
       `hiddenChannels ${config.hiddenChannels} is not divisible by zoomFactor² = ${config.zoomFactor ** 2}`,
     );
-  const [oh, ow] = config.outputSize;
-  if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1)
-    bad(`outputSize [${oh}, ${ow}] must be two positive integers`);
+  const size: unknown = config.outputSize;
+  const [oh, ow] = Array.isArray(size) ? (size as unknown[]) : [];
+  if (!Number.isInteger(oh) || !Number.isInteger(ow) || (oh as number) < 1 || (ow as number) < 1)
+    bad(`outputSize ${showValue(size)} must be two positive integers`);
 }
 
 /**
@@ -102,12 +116,31 @@ export function exportOnnx(
   stateDict: StateDict,
   options: ExportOnnxOptions = {},
 ): Uint8Array {
+  checkConfigArgument('exportOnnx', config);
+  checkStateDictArgument('exportOnnx', stateDict);
+  options = checkOptions('exportOnnx', options, 'BAD_CONFIG');
+  checkOptionalString('exportOnnx', 'options.graphName', options.graphName, 'BAD_CONFIG');
+  checkOptionalString('exportOnnx', 'options.producerVersion', options.producerVersion, 'BAD_CONFIG');
+  if (options.metadata !== undefined)
+    for (const [k, v] of Object.entries(
+      checkObject<Record<string, unknown>>('exportOnnx', 'options.metadata', options.metadata, 'BAD_CONFIG'),
+    ))
+      checkString('exportOnnx', `options.metadata["${k}"]`, v, 'BAD_CONFIG');
   const cfg = resolveModelConfig(config);
   checkExportableConfig(cfg);
+  // the size limits every config reader applies (a graph of gigabytes of weights is a broken config); dropout
+  // plays no part in an eval-mode graph
+  const tooLarge = modelConfigProblem({ ...cfg, dropout: 0 }, { singleRevisitHighResNet: true });
+  if (tooLarge)
+    throw new SrnetError(
+      'BAD_CONFIG',
+      `cannot build an ONNX graph: config.${tooLarge.field} = ${showValue(tooLarge.value)}; expected ${tooLarge.expected}`,
+      { field: tooLarge.field },
+    );
   if (options.prelu !== undefined && options.prelu !== 'LeakyRelu' && options.prelu !== 'PRelu')
     throw new SrnetError(
       'BAD_CONFIG',
-      `export option prelu '${options.prelu}' must be 'LeakyRelu' or 'PRelu'`,
+      `export option prelu ${typeof options.prelu === 'string' ? `'${options.prelu}'` : showValue(options.prelu)} must be 'LeakyRelu' or 'PRelu'`,
     );
   const g = new GraphBuilder();
   const missing: string[] = [];
@@ -124,12 +157,23 @@ export function exportOnnx(
       return { key: candidates[0] as string, data: new Float32Array(count) };
     }
     const t = stateDict[key] as StateTensor;
+    if (
+      !isRecord(t) ||
+      !Array.isArray(t.shape) ||
+      !t.shape.every((d) => typeof d === 'number') ||
+      t.data === null ||
+      typeof t.data !== 'object' ||
+      typeof t.data.length !== 'number'
+    ) {
+      misshaped.push(`${key}: ${showValue(t)} is not a { shape, data } tensor`);
+      return { key, data: new Float32Array(count) };
+    }
     const ok = t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]);
     if (!ok || t.data.length !== count) {
       misshaped.push(`${key}: got [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
       return { key, data: new Float32Array(count) };
     }
-    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    const bad = Array.prototype.findIndex.call(t.data, (v: unknown) => !Number.isFinite(v));
     if (bad >= 0) nonFinite.push(`${key}[${bad}] = ${t.data[bad]}`);
     return { key, data: t.data };
   };

@@ -3,6 +3,7 @@ import type { InferenceEngine } from '../engine.js';
 import { SrnetError } from '../errors.js';
 import { DEFAULT_TILE_SIZE } from '../scene/tile-plan.js';
 import {
+  checkOnnxEngineArguments,
   createOnnxEngineOn,
   exposeUnresizedOutput,
   type OnnxEngineSource,
@@ -86,6 +87,7 @@ export async function createOnnxEngine(
   source: OnnxEngineSource,
   options: OnnxEngineOptions = {},
 ): Promise<InferenceEngine> {
+  checkOnnxEngineArguments('createOnnxEngine', source, options);
   const sessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',

@@ -4,6 +4,7 @@
 import type { InferenceEngine } from '../engine.js';
 import { SrnetError } from '../errors.js';
 import {
+  checkOnnxEngineArguments,
   createOnnxEngineOn,
   type OnnxEngineSource,
   type OnnxModelOptions,
@@ -107,10 +108,11 @@ function sessionError(cause: unknown, wasmPaths: string | undefined): SrnetError
  * const onnx = new Uint8Array(await (await fetch('/models/srcnn.onnx')).arrayBuffer());
  * const engine = await createOnnxWebEngine(onnx, { wasmPaths: '/ort/' });
  */
-export function createOnnxWebEngine(
+export async function createOnnxWebEngine(
   source: OnnxEngineSource,
   options: OnnxWebEngineOptions = {},
 ): Promise<InferenceEngine> {
+  checkOnnxEngineArguments('createOnnxWebEngine', source, options);
   return createOnnxEngineOn(() => loadOrtWeb(options), source, options, webSessionOptions());
 }
 

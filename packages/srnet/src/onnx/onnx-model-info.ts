@@ -1,5 +1,6 @@
 // Read back what an ONNX file is: opset, inputs/outputs and the srnet config stored in its metadata.
 import { SrnetError } from '../errors.js';
+import { argumentError, checkOptionalString, checkOptions } from '../internal/check-arguments.js';
 import { showValue } from '../internal/show-value.js';
 import type { ModelConfig } from '../models/config.js';
 import { modelConfigFromJson } from '../models/config-json.js';
@@ -123,7 +124,11 @@ function checkFiniteAttributes(node: OnnxNode, name: string): void {
  * const info = readOnnxModelInfo(bytes); // info.config?.kind === 'highresnet'
  */
 export function readOnnxModelInfo(bytes: Uint8Array, options: { name?: string } = {}): OnnxModelInfo {
-  const name = options.name ?? '<bytes>';
+  const fn = 'readOnnxModelInfo';
+  const o = checkOptions(fn, options, 'BAD_ONNX');
+  const name = checkOptionalString(fn, 'options.name', o.name, 'BAD_ONNX') ?? '<bytes>';
+  if (!(bytes instanceof Uint8Array) && !Array.isArray(bytes))
+    argumentError(fn, 'bytes', `a Uint8Array (the bytes of ${name})`, bytes, 'BAD_ONNX');
   let model: ReturnType<typeof decodeOnnxModel>;
   try {
     model = decodeOnnxModel(bytes);

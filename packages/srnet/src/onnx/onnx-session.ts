@@ -3,6 +3,7 @@
 import { throwIfAborted } from '@worldstrat/core';
 import type { InferenceEngine, PredictInput, PredictOutput } from '../engine.js';
 import { abortError, SrnetError } from '../errors.js';
+import { argumentError, checkObject, isRecord } from '../internal/check-arguments.js';
 import type { ModelConfig } from '../models/config.js';
 import type { StateDict } from '../models/state-dict.js';
 import { exportOnnx, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './export-onnx.js';
@@ -145,6 +146,18 @@ export function serialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
   };
 }
 
+/** Checks an ONNX engine's source (bytes, or `{ config, stateDict }`) and options object. */
+export function checkOnnxEngineArguments(fn: string, source: unknown, options: unknown): void {
+  if (!(source instanceof Uint8Array)) {
+    const s = source as { config?: unknown; stateDict?: unknown } | null;
+    if (!isRecord(s) || !isRecord(s.config) || !isRecord(s.stateDict))
+      argumentError(fn, 'source', 'ONNX bytes (a Uint8Array) or { config, stateDict }', source, 'BAD_ONNX');
+  }
+  const o = checkObject<OnnxModelOptions>(fn, 'options', options, 'BAD_CONFIG');
+  if (o.config !== undefined) checkObject(fn, 'options.config', o.config, 'BAD_CONFIG');
+  if (o.expect !== undefined) checkObject(fn, 'options.expect', o.expect, 'BAD_CONFIG');
+}
+
 /**
  * Build an srnet ONNX engine on a loaded ORT module with runtime-specific session options.
  *
@@ -162,6 +175,7 @@ export async function createOnnxEngineOn(
   sessionOptions: object,
   seamlessTileSize?: number,
 ): Promise<InferenceEngine> {
+  checkOnnxEngineArguments('createOnnxEngine', source, options);
   const bytes = source instanceof Uint8Array ? source : exportOnnx(source.config, source.stateDict);
   const info = readOnnxModelInfo(bytes);
   const config = checkedConfig(info, options);

@@ -1,5 +1,9 @@
 // Where the overlapping LR chips of a scene go, and where their SR outputs land on the output grid.
 import { SrnetError } from '../errors.js';
+import { argumentError, checkNumber } from '../internal/check-arguments.js';
+
+/** Largest chip side (LR px) the overlap search accepts: it walks the candidate overlaps one by one. */
+const MAX_CHIP_SIZE = 1 << 16;
 
 /** The chip layout along one axis. */
 export interface ChipAxis {
@@ -50,6 +54,14 @@ export function validOverlaps(chipSize: number, outChip: number): number[] {
  * only 0 is valid.
  */
 export function defaultOverlap(chipSize: number, outChip: [number, number]): number {
+  const fn = 'defaultOverlap';
+  checkNumber(fn, 'chipSize', chipSize, 'BAD_SCENE_OPTIONS', { integer: true, min: 1, max: MAX_CHIP_SIZE });
+  if (
+    !Array.isArray(outChip) ||
+    outChip.length !== 2 ||
+    !outChip.every((v) => Number.isSafeInteger(v) && v >= 1)
+  )
+    argumentError(fn, 'outChip', 'two positive integers [height, width]', outChip, 'BAD_SCENE_OPTIONS');
   const ys = validOverlaps(chipSize, outChip[0]);
   const xs = new Set(validOverlaps(chipSize, outChip[1]));
   return ys.find((o) => o >= chipSize / 4 && xs.has(o)) ?? 0;
@@ -142,6 +154,13 @@ export function featherWeights(
 
 /** Mirror an index into [0, n) without repeating the edge (PyTorch/NumPy `reflect`), for any overshoot. */
 export function reflectIndex(i: number, n: number): number {
+  checkNumber('reflectIndex', 'i', i, 'BAD_SCENE_OPTIONS', { integer: true });
+  checkNumber('reflectIndex', 'n', n, 'BAD_SCENE_OPTIONS', { integer: true, min: 1 });
+  return reflect(i, n);
+}
+
+/** {@link reflectIndex} without the argument checks, for per-pixel loops (internal). */
+export function reflect(i: number, n: number): number {
   if (n === 1) return 0;
   const period = 2 * (n - 1);
   let m = i % period;

@@ -2,6 +2,8 @@
 import type { BackendPreference } from '../backends/select-backend.js';
 import type { InferenceEngine } from '../engine.js';
 import { SrnetError } from '../errors.js';
+import { checkObject } from '../internal/check-arguments.js';
+import { showValue } from '../internal/show-value.js';
 import { type ModelConfig, resolveModelConfig } from '../models/config.js';
 import type { StateDict } from '../models/state-dict.js';
 import { createOnnxEngine } from '../onnx/onnx-engine.node.js';
@@ -30,6 +32,7 @@ export interface EngineSpec {
  * const engine = await createInferenceEngine({ engine: 'onnx', config, stateDict, threads: 2 });
  */
 export async function createInferenceEngine(spec: EngineSpec): Promise<InferenceEngine> {
+  checkObject('createInferenceEngine', 'spec', spec, 'BAD_CONFIG');
   if (spec.engine === 'onnx') {
     return createOnnxEngine(
       { config: resolveModelConfig(spec.config), stateDict: spec.stateDict },
@@ -38,5 +41,5 @@ export async function createInferenceEngine(spec: EngineSpec): Promise<Inference
   }
   if (spec.engine === 'tfjs')
     return createTfjsEngine(spec.config, spec.stateDict, { backend: spec.backend ?? 'auto' });
-  throw new SrnetError('BAD_CONFIG', `engine '${String(spec.engine)}' is not one of 'onnx', 'tfjs'`);
+  throw new SrnetError('BAD_CONFIG', `engine ${showValue(spec.engine)} is not one of 'onnx', 'tfjs'`);
 }

@@ -1,7 +1,7 @@
 // The prepared LR input of whole-scene inference: used revisits, normalisation and LR validity, and the cutting
 // of normalised model input for any rectangle of the scene.
 import type { Raster } from '@worldstrat/raster-io';
-import { reflectIndex } from './chip-grid.js';
+import { reflect } from './chip-grid.js';
 import { isMissing, markMissing } from './select-revisits.js';
 
 /** What cutting model input needs: the used revisits' bands, fill rules and the folded normalisation. */
@@ -58,9 +58,9 @@ export function fillRegion(
   const raw = new Float64Array(n * C);
   const valid = new Uint8Array(n);
   for (let yy = 0; yy < h; yy++) {
-    const sy = reflectIndex(y0 + yy, H);
+    const sy = reflect(y0 + yy, H);
     for (let xx = 0; xx < w; xx++) {
-      const p = sy * W + reflectIndex(x0 + xx, W);
+      const p = sy * W + reflect(x0 + xx, W);
       for (let k = 0; k < n; k++) {
         let ok = 1;
         const arrs = src[k] as ArrayLike<number>[];

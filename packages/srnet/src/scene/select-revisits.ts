@@ -1,5 +1,26 @@
 // Which revisits feed the model: the best R of a longer list, or a shorter list padded to R.
 import type { Raster } from '@worldstrat/raster-io';
+import {
+  argumentError,
+  checkArray,
+  checkNumber,
+  checkOptions,
+  checkRasterArg,
+} from '../internal/check-arguments.js';
+
+/** Checks band indices: whole numbers ≥ 0 (a band a raster lacks counts as missing everywhere). */
+function checkBandIndices(fn: string, bands: unknown): number[] {
+  for (const [i, b] of checkArray<unknown>(fn, 'bands', bands, 'BAD_BANDS').entries())
+    if (!Number.isSafeInteger(b) || (b as number) < 0)
+      argumentError(fn, `bands[${i}]`, 'a band index ≥ 0', b, 'BAD_BANDS');
+  return bands as number[];
+}
+
+/** Checks an optional cloud mask: absent, or a raster with at least one band. */
+function checkCloudMask(fn: string, name: string, mask: unknown): void {
+  if (mask === undefined || mask === null) return;
+  checkRasterArg(fn, name, mask, 'SCENE_SIZE_MISMATCH');
+}
 
 /** How revisit slots beyond the available revisits are filled. */
 export type RevisitPadding = 'repeat' | 'zeros';
@@ -59,6 +80,12 @@ export function badPixelFraction(
   cloudMask?: Raster,
   maxAbs = Infinity,
 ): number {
+  const fn = 'badPixelFraction';
+  checkRasterArg(fn, 'raster', raster, 'SCENE_SIZE_MISMATCH');
+  checkBandIndices(fn, bands);
+  checkCloudMask(fn, 'cloudMask', cloudMask);
+  if (typeof maxAbs !== 'number' || !(maxAbs >= 0))
+    argumentError(fn, 'maxAbs', 'a number ≥ 0 (Infinity: no bound)', maxAbs, 'BAD_SCENE_OPTIONS');
   const n = raster.width * raster.height;
   if (n === 0) return 1;
   const badPixels = new Uint8Array(n);
@@ -87,6 +114,18 @@ export function selectRevisits(
   bands: number[],
   options: { padding?: RevisitPadding; cloudMasks?: (Raster | undefined)[]; maxAbs?: number } = {},
 ): RevisitSelection {
+  const fn = 'selectRevisits';
+  for (const [i, r] of checkArray<unknown>(fn, 'scene', scene, 'SCENE_SIZE_MISMATCH').entries())
+    checkRasterArg(fn, `scene[${i}]`, r, 'SCENE_SIZE_MISMATCH');
+  if (scene.length === 0)
+    argumentError(fn, 'scene', 'a non-empty array of revisits', scene, 'SCENE_SIZE_MISMATCH');
+  checkNumber(fn, 'modelRevisits', modelRevisits, 'BAD_REVISITS', { integer: true, min: 1, max: 1 << 16 });
+  checkBandIndices(fn, bands);
+  const o = checkOptions(fn, options, 'BAD_SCENE_OPTIONS');
+  if (o.padding !== undefined && o.padding !== 'repeat' && o.padding !== 'zeros')
+    argumentError(fn, 'options.padding', "'repeat' or 'zeros'", o.padding, 'BAD_SCENE_OPTIONS');
+  if (o.cloudMasks !== undefined) checkArray(fn, 'options.cloudMasks', o.cloudMasks, 'SCENE_SIZE_MISMATCH');
+  options = o;
   const padding = options.padding ?? 'repeat';
   const badFraction = scene.map((r, i) =>
     badPixelFraction(r, bands, options.cloudMasks?.[i], options.maxAbs),

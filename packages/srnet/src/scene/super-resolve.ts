@@ -3,6 +3,18 @@
 import type { GeoTransform, Raster } from '@worldstrat/raster-io';
 import type { InferenceEngine } from '../engine.js';
 import { SrnetError } from '../errors.js';
+import {
+  argumentError,
+  checkArray,
+  checkArrayLike,
+  checkFunction,
+  checkNumber,
+  checkObject,
+  checkRasterArg,
+  checkSignal,
+  isRecord,
+} from '../internal/check-arguments.js';
+import { showValue } from '../internal/show-value.js';
 import { type ChipGrid, defaultOverlap, planChipGrid } from './chip-grid.js';
 import { runChips } from './chip-plan.js';
 import { type BandNormalisation, JIF_S2_NORMALISATION } from './normalisation.js';
@@ -172,8 +184,38 @@ function sameTransform(a: GeoTransform, b: GeoTransform): boolean {
   return a.every((v, i) => Math.abs(v - (b[i] as number)) <= tol);
 }
 
+/** Checks the scene argument is an array of rasters whose `geo`, when present, has an EPSG code and six numbers. */
+function checkSceneArgument(fn: string, scene: unknown): void {
+  for (const [i, r] of checkArray<unknown>(fn, 'scene', scene, 'SCENE_SIZE_MISMATCH').entries()) {
+    checkRasterArg(fn, `scene[${i}]`, r, 'SCENE_SIZE_MISMATCH');
+    const geo = (r as Raster).geo as unknown;
+    if (geo === undefined || geo === null) continue;
+    if (!isRecord(geo) || !Number.isSafeInteger(geo.epsg))
+      argumentError(
+        fn,
+        `scene[${i}].geo`,
+        '{ epsg, transform } with an integer EPSG code',
+        geo,
+        'MISSING_GEOREFERENCING',
+      );
+    checkTransform(fn, `scene[${i}].geo.transform`, geo.transform);
+  }
+}
+
+/** Checks a geotransform: six finite numbers. */
+function checkTransform(fn: string, name: string, t: unknown): void {
+  const ok = Array.isArray(t) || ArrayBuffer.isView(t);
+  if (
+    !ok ||
+    (t as ArrayLike<unknown>).length !== 6 ||
+    !Array.from(t as ArrayLike<unknown>).every((v) => Number.isFinite(v))
+  )
+    argumentError(fn, name, 'six finite numbers', t, 'MISSING_GEOREFERENCING');
+}
+
 /** Check that the revisits are co-registered and georeferenced; returns [width, height]. */
 export function checkScene(scene: Raster[]): [number, number] {
+  checkSceneArgument('checkScene', scene);
   if (scene.length === 0)
     throw new SrnetError(
       'SCENE_SIZE_MISMATCH',
@@ -216,6 +258,13 @@ export function checkScene(scene: Raster[]): [number, number] {
 
 /** The geotransform of the output grid: same origin, pixel size divided by the scale. */
 export function scaleTransform(t: GeoTransform, scaleY: number, scaleX: number): GeoTransform {
+  checkTransform('scaleTransform', 't', t);
+  for (const [name, v] of [
+    ['scaleY', scaleY],
+    ['scaleX', scaleX],
+  ] as const)
+    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0))
+      argumentError('scaleTransform', name, 'a finite number > 0', v, 'BAD_SCENE_OPTIONS');
   return [t[0], t[1] / scaleX, t[2] / scaleY, t[3], t[4] / scaleX, t[5] / scaleY];
 }
 
@@ -232,6 +281,16 @@ function normalisationOf(
     std = new Array(C).fill(1);
   } else {
     const n = norm === 'jif' ? JIF_S2_NORMALISATION : norm;
+    if (!isRecord(n))
+      argumentError(
+        'superResolve',
+        'options.normalisation',
+        "{ mean, std }, 'jif' or 'none'",
+        n,
+        'BAD_SCENE_OPTIONS',
+      );
+    checkArrayLike('superResolve', 'options.normalisation.mean', n.mean, 'BAD_SCENE_OPTIONS');
+    checkArrayLike('superResolve', 'options.normalisation.std', n.std, 'BAD_SCENE_OPTIONS');
     if (n.mean.length !== C || n.std.length !== C) {
       throw new SrnetError(
         'BAD_SCENE_OPTIONS',
@@ -242,19 +301,27 @@ function normalisationOf(
     std = Array.from(n.std);
   }
   // Fold the reflectance conversion into the normalisation: ((x·a + c) − m) / s = (x − (m − c)/a) / (s/a).
+  if (options.reflectance !== undefined && !isRecord(options.reflectance))
+    argumentError(
+      'superResolve',
+      'options.reflectance',
+      '{ scale, offset }',
+      options.reflectance,
+      'BAD_SCENE_OPTIONS',
+    );
   const a = options.reflectance?.scale ?? 1;
   const c0 = options.reflectance?.offset ?? 0;
   if (!(Number.isFinite(a) && a !== 0 && Number.isFinite(c0))) {
     throw new SrnetError(
       'BAD_SCENE_OPTIONS',
-      `reflectance { scale: ${a}, offset: ${c0} } must be finite with scale ≠ 0`,
+      `reflectance { scale: ${showValue(a)}, offset: ${showValue(c0)} } must be finite with scale ≠ 0`,
     );
   }
   const maxReflectance = options.maxReflectance ?? MAX_PLAUSIBLE_REFLECTANCE;
-  if (!(maxReflectance > 0))
+  if (!(typeof maxReflectance === 'number' && maxReflectance > 0))
     throw new SrnetError(
       'BAD_SCENE_OPTIONS',
-      `maxReflectance ${maxReflectance} must be > 0 (Infinity: no check)`,
+      `maxReflectance ${showValue(maxReflectance)} must be > 0 (Infinity: no check)`,
     );
   return {
     mean: mean.map((m) => (m - c0) / a),
@@ -269,10 +336,12 @@ function normalisationOf(
 function bandsOf(scene: Raster[], options: SuperResolveOptions, C: number): number[] {
   const bandCount = Math.min(...scene.map((r) => r.bands.length));
   const bands = options.bands ?? Array.from({ length: C }, (_, i) => i);
+  if (!Array.isArray(bands))
+    argumentError('superResolve', 'options.bands', 'an array of band indices', bands, 'BAD_BANDS');
   if (bands.length !== C || bands.some((b) => !Number.isInteger(b) || b < 0 || b >= bandCount)) {
     throw new SrnetError(
       'BAD_BANDS',
-      `bands [${bands.join(', ')}] must be ${C} indices in 0..${bandCount - 1} (the model takes ${C} bands; the revisits have ${bandCount})`,
+      `bands ${showValue(bands)} must be ${C} indices in 0..${bandCount - 1} (the model takes ${C} bands; the revisits have ${bandCount})`,
       { bands, bandCount },
     );
   }
@@ -280,7 +349,12 @@ function bandsOf(scene: Raster[], options: SuperResolveOptions, C: number): numb
 }
 
 function checkCloudMasks(options: SuperResolveOptions, W: number, H: number): void {
-  for (const [i, m] of (options.cloudMasks ?? []).entries()) {
+  const masks = options.cloudMasks ?? [];
+  if (!Array.isArray(masks))
+    argumentError('superResolve', 'options.cloudMasks', 'an array of rasters', masks, 'SCENE_SIZE_MISMATCH');
+  for (const [i, m] of masks.entries()) {
+    if (m !== undefined && m !== null)
+      checkRasterArg('superResolve', `options.cloudMasks[${i}]`, m, 'SCENE_SIZE_MISMATCH');
     if (m && (m.width !== W || m.height !== H || m.bands.length < 1)) {
       throw new SrnetError(
         'SCENE_SIZE_MISMATCH',
@@ -296,12 +370,15 @@ function tilingOf(options: SuperResolveOptions, W: number, H: number): 'seamless
   const { engine } = options;
   const tiling = options.tiling ?? 'auto';
   if (tiling !== 'auto' && tiling !== 'seamless' && tiling !== 'chips')
-    throw new SrnetError('BAD_SCENE_OPTIONS', `tiling '${tiling}' must be 'auto', 'seamless' or 'chips'`);
+    throw new SrnetError(
+      'BAD_SCENE_OPTIONS',
+      `tiling ${showValue(tiling)} must be 'auto', 'seamless' or 'chips'`,
+    );
   const can = typeof engine.predictUnresized === 'function';
   if (tiling === 'seamless' && !can)
     throw new SrnetError(
       'BAD_SCENE_OPTIONS',
-      `tiling 'seamless' needs an engine with predictUnresized (the srnet ONNX and TF.js engines); engine '${engine.name}' has none — use tiling 'chips'`,
+      `tiling 'seamless' needs an engine with predictUnresized (the srnet ONNX and TF.js engines); engine '${typeof engine.name === 'string' ? engine.name : showValue(engine.name)}' has none — use tiling 'chips'`,
     );
   if (tiling === 'seamless' && (W < 3 || H < 3))
     throw new SrnetError(
@@ -337,6 +414,28 @@ function maskOutput(
   return validMask;
 }
 
+/** The members of superResolve's arguments that its steps read, checked before any of them runs. */
+function checkSuperResolveArguments(scene: unknown, options: unknown): void {
+  const fn = 'superResolve';
+  const code = 'BAD_SCENE_OPTIONS';
+  checkSceneArgument(fn, scene);
+  const o = checkObject<SuperResolveOptions>(fn, 'options', options, code);
+  const engine = checkObject<InferenceEngine>(fn, 'options.engine', o.engine, code);
+  checkFunction(fn, 'options.engine.predict', engine.predict, code);
+  const cfg = checkObject<Record<string, unknown>>(fn, 'options.engine.config', engine.config, code);
+  for (const key of ['revisits', 'inChannels', 'outChannels', 'zoomFactor'] as const)
+    checkNumber(fn, `options.engine.config.${key}`, cfg[key], code, { integer: true, min: 1 });
+  const size = cfg.outputSize;
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => Number.isSafeInteger(v) && v >= 1))
+    argumentError(fn, 'options.engine.config.outputSize', 'two positive integers', size, code);
+  // their ranges are checked where they are used; a value that is not a number at all cannot even be quoted there
+  for (const key of ['chipSize', 'tileSize', 'overlap', 'batchSize', 'maxReflectance'] as const)
+    if (o[key] !== undefined && typeof o[key] !== 'number')
+      argumentError(fn, `options.${key}`, 'a number', o[key], code);
+  if (o.onProgress !== undefined) checkFunction(fn, 'options.onProgress', o.onProgress, code);
+  checkSignal(fn, 'options.signal', o.signal, code);
+}
+
 /**
  * Super-resolve a whole scene: R co-registered, georeferenced revisits of any size.
  *
@@ -366,6 +465,7 @@ export async function superResolve(
   scene: Raster[],
   options: SuperResolveOptions,
 ): Promise<SuperResolveResult> {
+  checkSuperResolveArguments(scene, options);
   const { engine, signal, onProgress } = options;
   const cfg = engine.config;
   const [W, H] = checkScene(scene);

@@ -3,7 +3,8 @@
 // scene-wide grid. Every output pixel is computed once and equals a single whole-scene pass.
 import type { InferenceEngine, PredictOutput } from '../engine.js';
 import { abortError, SrnetError } from '../errors.js';
-import type { ModelConfig } from '../models/config.js';
+import { argumentError, checkNumber, checkObject } from '../internal/check-arguments.js';
+import { MODEL_KINDS, type ModelConfig } from '../models/config.js';
 import { fillRegion, type SceneInput } from './scene-input.js';
 
 /** The tile layout along one axis. */
@@ -37,6 +38,14 @@ export const DEFAULT_TILE_SIZE = 256;
  * the SR convolutions after it (in zoomed px).
  */
 export function receptiveRadius(cfg: ModelConfig): number {
+  const fn = 'receptiveRadius';
+  checkObject(fn, 'config', cfg, 'BAD_CONFIG');
+  if (!(MODEL_KINDS as readonly unknown[]).includes(cfg.kind))
+    argumentError(fn, 'config.kind', "'srcnn' or 'highresnet'", cfg.kind, 'BAD_CONFIG');
+  for (const key of ['kernelSize', 'srKernelSize', 'zoomFactor', 'revisits'] as const)
+    checkNumber(fn, `config.${key}`, cfg[key], 'BAD_CONFIG', { integer: true, min: 1 });
+  if (cfg.kind === 'srcnn')
+    checkNumber(fn, 'config.residualLayers', cfg.residualLayers, 'BAD_CONFIG', { integer: true, min: 0 });
   const r = (cfg.kernelSize - 1) / 2;
   const fusion =
     cfg.kind === 'srcnn' ? 2 + 2 * cfg.residualLayers : 3 * Math.ceil(Math.log2(Math.max(1, cfg.revisits)));

@@ -5,6 +5,14 @@ import { type QuicklookOptions, type Raster, renderQuicklook } from '@worldstrat
 import { writeGeoTiff } from '@worldstrat/raster-io/node';
 import type { InferenceEngine } from '../engine.js';
 import { SrnetError } from '../errors.js';
+import {
+  checkArray,
+  checkObject,
+  checkOptionalString,
+  checkOptions,
+  checkRasterArg,
+  checkString,
+} from '../internal/check-arguments.js';
 import { createInferenceEngine, type EngineSpec } from './create-inference-engine.node.js';
 import { type SuperResolveOptions, type SuperResolveResult, superResolve } from './super-resolve.js';
 
@@ -32,6 +40,9 @@ export async function writeSuperResolvedGeoTiff(
   result: Pick<SuperResolveResult, 'raster'>,
   options: WriteSuperResolvedOptions = {},
 ): Promise<number> {
+  checkWriteArguments('writeSuperResolvedGeoTiff', path, options);
+  checkObject('writeSuperResolvedGeoTiff', 'result', result, 'BAD_SCENE_OPTIONS');
+  checkRasterArg('writeSuperResolvedGeoTiff', 'result.raster', result.raster, 'BAD_SCENE_OPTIONS');
   const { raster } = result;
   if (!raster.geo) {
     throw new SrnetError(
@@ -59,6 +70,18 @@ export async function writeSuperResolvedGeoTiff(
   return size;
 }
 
+/** The path and the writer options of {@link writeSuperResolvedGeoTiff} and {@link superResolveToFile}. */
+function checkWriteArguments(fn: string, path: unknown, options: unknown): void {
+  checkString(fn, 'path', path, 'BAD_SCENE_OPTIONS');
+  const o = checkOptions<WriteSuperResolvedOptions>(
+    fn,
+    options as WriteSuperResolvedOptions,
+    'BAD_SCENE_OPTIONS',
+  );
+  checkOptionalString(fn, 'options.quicklookPath', o.quicklookPath, 'BAD_SCENE_OPTIONS');
+  if (o.quicklook !== undefined) checkObject(fn, 'options.quicklook', o.quicklook, 'BAD_SCENE_OPTIONS');
+}
+
 /**
  * {@link superResolve} then {@link writeSuperResolvedGeoTiff}: nothing is written unless inference completed,
  * and the GeoTIFF appears atomically (an aborted or failed run leaves no file behind). `engine` is an engine
@@ -73,6 +96,10 @@ export async function superResolveToFile(
   options: Omit<SuperResolveOptions, 'engine'> &
     WriteSuperResolvedOptions & { engine: InferenceEngine | EngineSpec },
 ): Promise<SuperResolveResult & { bytes: number }> {
+  checkArray('superResolveToFile', 'scene', scene, 'SCENE_SIZE_MISMATCH');
+  checkObject('superResolveToFile', 'options', options, 'BAD_SCENE_OPTIONS');
+  checkWriteArguments('superResolveToFile', path, options);
+  checkObject('superResolveToFile', 'options.engine', options.engine, 'BAD_SCENE_OPTIONS');
   const owned = 'predict' in options.engine ? null : await createInferenceEngine(options.engine);
   const engine = owned ?? (options.engine as InferenceEngine);
   try {

@@ -1,6 +1,7 @@
 // Adam with PyTorch semantics (torch.optim.Adam): classic L2 weight decay added to the gradient (not AdamW),
 // bias-corrected moments, eps added to √v̂. State is exportable for exact resume.
 import * as tf from '@tensorflow/tfjs-core';
+import { checkNumber } from '../internal/check-arguments.js';
 
 /** Hyper-parameters of {@link PyTorchAdam}. */
 export interface AdamConfig {
@@ -78,6 +79,11 @@ function zeroVariable(p: tf.Tensor): tf.Variable {
  * @example cosineWarmRestartsLr(1e-4, 14, 300) // 9.946e-5
  */
 export function cosineWarmRestartsLr(baseLr: number, epoch: number, t0: number, etaMin = 0): number {
+  const fn = 'cosineWarmRestartsLr';
+  checkNumber(fn, 'baseLr', baseLr, 'BAD_CONFIG');
+  checkNumber(fn, 'epoch', epoch, 'BAD_CONFIG', { min: 0 });
+  checkNumber(fn, 't0', t0, 'BAD_CONFIG', { min: Number.MIN_VALUE });
+  checkNumber(fn, 'etaMin', etaMin, 'BAD_CONFIG');
   const t = epoch % t0;
   return etaMin + ((baseLr - etaMin) * (1 + Math.cos((Math.PI * t) / t0))) / 2;
 }
@@ -92,5 +98,8 @@ export function cosineWarmRestartsLr(baseLr: number, epoch: number, t0: number, 
  * @example cosineDecayLr(5e-3, 60, 120) // 2.5e-3
  */
 export function cosineDecayLr(baseLr: number, step: number, steps: number): number {
+  checkNumber('cosineDecayLr', 'baseLr', baseLr, 'BAD_CONFIG');
+  checkNumber('cosineDecayLr', 'step', step, 'BAD_CONFIG', { min: 0 });
+  checkNumber('cosineDecayLr', 'steps', steps, 'BAD_CONFIG', { min: Number.MIN_VALUE });
   return (baseLr * (1 + Math.cos((Math.PI * Math.min(step, steps)) / steps))) / 2;
 }

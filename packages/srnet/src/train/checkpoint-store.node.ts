@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFileBounded, writeFileAtomic } from '@worldstrat/core/node';
 import { SrnetError } from '../errors.js';
+import { checkString } from '../internal/check-arguments.js';
 import type { CheckpointSink } from './train.js';
 
 /**
@@ -14,6 +15,7 @@ import type { CheckpointSink } from './train.js';
  * @example await train(model, { …, checkpoint: { sink: fileCheckpointStore('ckpt'), every: 500 } });
  */
 export function fileCheckpointStore(dir: string): CheckpointSink & { lastPath: string; bestPath: string } {
+  checkString('fileCheckpointStore', 'dir', dir, 'BAD_CHECKPOINT');
   const lastPath = join(dir, 'last.safetensors');
   const bestPath = join(dir, 'best.safetensors');
   return {
@@ -38,6 +40,7 @@ const MAX_CHECKPOINT_BYTES = 2 ** 31 - 1;
  *   block for ever), too large or unreadable; the system error is the `cause`.
  */
 export async function readCheckpointFile(path: string): Promise<Uint8Array> {
+  checkString('readCheckpointFile', 'path', path, 'BAD_CHECKPOINT');
   try {
     return new Uint8Array(
       await readFileBounded(path, { maxBytes: MAX_CHECKPOINT_BYTES, what: 'checkpoint' }),

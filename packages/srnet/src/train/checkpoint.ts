@@ -3,6 +3,14 @@
 
 import { encodeSafetensors, readSafetensors, type SafetensorsTensor } from '@worldstrat/raster-io';
 import { SrnetError } from '../errors.js';
+import {
+  argumentError,
+  checkObject,
+  checkOptionalString,
+  checkOptions,
+  isArrayLike,
+  isRecord,
+} from '../internal/check-arguments.js';
 import type { RandomState } from '../internal/random.js';
 import { showValue } from '../internal/show-value.js';
 import type { ModelConfig } from '../models/config.js';
@@ -40,14 +48,40 @@ export interface TrainingCheckpoint {
  * @example const bytes = encodeCheckpoint(ckpt); await writeFileAtomic('last.safetensors', bytes);
  */
 export function encodeCheckpoint(ckpt: TrainingCheckpoint): Uint8Array {
+  const fn = 'encodeCheckpoint';
+  const code = 'BAD_CHECKPOINT';
+  checkObject(fn, 'checkpoint', ckpt, code);
+  checkObject(fn, 'checkpoint.config', ckpt.config, code);
+  checkObject(fn, 'checkpoint.optimizer', ckpt.optimizer, code);
+  if (ckpt.extra !== undefined) checkObject(fn, 'checkpoint.extra', ckpt.extra, code);
   const tensors: Record<string, SafetensorsTensor> = {};
-  const put = (prefix: string, sd: StateDict) => {
-    for (const [k, t] of Object.entries(sd))
-      tensors[prefix + k] = { dtype: 'F32', shape: [...t.shape], data: t.data };
+  const put = (prefix: string, name: string, sd: StateDict) => {
+    for (const [k, t] of Object.entries(checkObject<StateDict>(fn, name, sd, code))) {
+      if (!isRecord(t) || !isArrayLike(t.shape))
+        argumentError(fn, `${name}["${k}"]`, 'a { shape, data } tensor', t, code);
+      tensors[prefix + k] = { dtype: 'F32', shape: Array.from(t.shape), data: t.data };
+    }
   };
-  put('model.', ckpt.weights);
-  put('optim.m.', ckpt.optimizer.m);
-  put('optim.v.', ckpt.optimizer.v);
+  put('model.', 'checkpoint.weights', ckpt.weights);
+  put('optim.m.', 'checkpoint.optimizer.m', ckpt.optimizer.m);
+  put('optim.v.', 'checkpoint.optimizer.v', ckpt.optimizer.v);
+  try {
+    return encodeCheckpointTensors(ckpt, tensors);
+  } catch (cause) {
+    // a tensor raster-io cannot write, or a member JSON cannot (a BigInt, a cycle)
+    throw new SrnetError(
+      'BAD_CHECKPOINT',
+      `${fn}: ${(cause as Error)?.message ?? showValue(cause)}`,
+      {},
+      { cause },
+    );
+  }
+}
+
+function encodeCheckpointTensors(
+  ckpt: TrainingCheckpoint,
+  tensors: Record<string, SafetensorsTensor>,
+): Uint8Array {
   return encodeSafetensors(tensors, {
     format: CHECKPOINT_FORMAT,
     model_config: JSON.stringify(ckpt.config),
@@ -72,7 +106,8 @@ export function encodeCheckpoint(ckpt: TrainingCheckpoint): Uint8Array {
  *   corrupt container, `WEIGHTS_DTYPE_MISMATCH`, `NON_FINITE_WEIGHTS`
  */
 export function decodeCheckpoint(bytes: Uint8Array, options: { name?: string } = {}): TrainingCheckpoint {
-  const name = options.name ?? '<bytes>';
+  const o = checkOptions('decodeCheckpoint', options, 'BAD_CHECKPOINT');
+  const name = checkOptionalString('decodeCheckpoint', 'options.name', o.name, 'BAD_CHECKPOINT') ?? '<bytes>';
   let parsed: ReturnType<typeof readSafetensors>;
   try {
     parsed = readSafetensors(bytes, { name });

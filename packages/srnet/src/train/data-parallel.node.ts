@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RegistrationMode } from '@worldstrat/metrics';
 import { abortError, SRNET_ERROR_CODES, SrnetError, type SrnetErrorCode } from '../errors.js';
+import { checkNumber } from '../internal/check-arguments.js';
 import type { ModelConfig } from '../models/config.js';
 import type { SrModel } from '../models/sr-model.js';
 import type { StateDict } from '../models/state-dict.js';
@@ -24,7 +25,13 @@ import {
   type WorkerRequest,
 } from './data-parallel-protocol.js';
 import { type ReplicaState, type SampleArrays, sliceSamples } from './replica.js';
-import { runTraining, type StepRunner, type TrainOptions, type TrainResult } from './train.js';
+import {
+  checkTrainArguments,
+  runTraining,
+  type StepRunner,
+  type TrainOptions,
+  type TrainResult,
+} from './train.js';
 
 /** Options of {@link trainDataParallel}: {@link TrainOptions} plus the workers. */
 export interface DataParallelOptions extends TrainOptions {
@@ -63,6 +70,7 @@ export function dataParallelWorkerScript(): URL | undefined {
 
 /** Worker threads `'auto'` uses for a batch: available cores, at most the batch size. */
 export function defaultDataParallelWorkers(batch: number): number {
+  checkNumber('defaultDataParallelWorkers', 'batch', batch, 'BAD_CONFIG', { min: 0 });
   return Math.max(1, Math.min(batch, availableParallelism()));
 }
 
@@ -374,6 +382,7 @@ function dataParallelRunner(
  * await trainDataParallel(model, { train: (e) => batches(e), epochs: 15, workers: 'auto' });
  */
 export async function trainDataParallel(model: SrModel, options: DataParallelOptions): Promise<TrainResult> {
+  checkTrainArguments('trainDataParallel', model, options);
   const settings = poolSettings(options);
   let pool: ReplicaPool | undefined;
   const onAbort = () => pool?.abort(abortError(options.signal as AbortSignal));

@@ -2,7 +2,8 @@
 // and chip size), a budget per backend, and the micro-batch that fits. Also recognises allocation failures
 // (wasm `Aborted()`, typed-array allocation errors) so training can say what fits instead of crashing.
 import { SrnetError } from '../errors.js';
-import { fusionLevels } from '../models/architecture.js';
+import { argumentError } from '../internal/check-arguments.js';
+import { fusionLevels, validateModelConfig } from '../models/architecture.js';
 import type { ModelConfig } from '../models/config.js';
 
 /** Largest heap of TF.js's wasm32 backend (4 GiB − 64 KiB); past it the module aborts. */
@@ -60,6 +61,15 @@ const BACKWARD_FACTOR = 5.5;
  * @example estimateTrainingMemory(resolveModelConfig({ kind: 'highresnet', revisits: 8 }), [50, 50])
  */
 export function estimateTrainingMemory(config: ModelConfig, chip: [number, number]): TrainingMemoryEstimate {
+  validateModelConfig(config);
+  if (!Array.isArray(chip) || chip.length !== 2 || !chip.every((v) => Number.isSafeInteger(v) && v >= 1))
+    argumentError(
+      'estimateTrainingMemory',
+      'chip',
+      '[height, width] positive integers',
+      chip,
+      'BAD_INPUT_SHAPE',
+    );
   const [h, w] = chip;
   const P = h * w;
   const hid = config.hiddenChannels;

@@ -10,6 +10,17 @@ import {
   scoreBicubicBaseline,
 } from '@worldstrat/metrics';
 import { abortError, SrnetError } from '../errors.js';
+import {
+  argumentError,
+  checkArray,
+  checkArrayLike,
+  checkFunction,
+  checkModel,
+  checkNumber,
+  checkObject,
+  checkSignal,
+  isRecord,
+} from '../internal/check-arguments.js';
 import { SeededRandom } from '../internal/random.js';
 import { architectureDiff } from '../models/config.js';
 import type { SrModel } from '../models/sr-model.js';
@@ -148,8 +159,94 @@ export interface TrainResult {
   microBatchSize: number;
 }
 
-function sourceFor(src: BatchSource, epoch: number): Iterable<TrainBatch> | AsyncIterable<TrainBatch> {
-  return typeof src === 'function' ? src(epoch) : src;
+function sourceFor(
+  src: BatchSource,
+  epoch: number,
+  fn: string,
+  name: string,
+): Iterable<TrainBatch> | AsyncIterable<TrainBatch> {
+  const it = typeof src === 'function' ? src(epoch) : src;
+  const i = it as { [Symbol.iterator]?: unknown; [Symbol.asyncIterator]?: unknown } | null;
+  if (
+    i === null ||
+    typeof i !== 'object' ||
+    (typeof i[Symbol.iterator] !== 'function' && typeof i[Symbol.asyncIterator] !== 'function')
+  )
+    argumentError(
+      fn,
+      typeof src === 'function' ? `${name}(${epoch})` : name,
+      'an iterable or async iterable of batches',
+      it,
+      'BAD_CONFIG',
+    );
+  return it;
+}
+
+/** Checks a batch has `lr` and `hr` objects with `data` and `shape` arrays (their sizes are checked after). */
+function checkBatch(fn: string, name: string, batch: unknown, typed = true): TrainBatch {
+  const b = checkObject<TrainBatch>(fn, name, batch, 'BAD_INPUT_SHAPE');
+  for (const part of ['lr', 'hr'] as const) {
+    const p = checkObject<TrainBatch['lr']>(fn, `${name}.${part}`, b[part], 'BAD_INPUT_SHAPE');
+    checkArrayLike(fn, `${name}.${part}.data`, p.data, 'BAD_INPUT_SHAPE');
+    checkArray(fn, `${name}.${part}.shape`, p.shape, 'BAD_INPUT_SHAPE');
+    // training slices samples out of the data with subarray()
+    if (typed && !ArrayBuffer.isView(p.data))
+      argumentError(fn, `${name}.${part}.data`, 'a Float32Array', p.data, 'BAD_INPUT_SHAPE');
+  }
+  return b;
+}
+
+/** Checks a batch source: an iterable, an async iterable, or a function of the epoch returning one. */
+function checkSource(fn: string, name: string, src: unknown): void {
+  if (typeof src === 'function') return;
+  const i = src as { [Symbol.iterator]?: unknown; [Symbol.asyncIterator]?: unknown } | null;
+  if (
+    i === null ||
+    typeof i !== 'object' ||
+    (typeof i[Symbol.iterator] !== 'function' && typeof i[Symbol.asyncIterator] !== 'function')
+  )
+    argumentError(fn, name, 'an iterable, an async iterable or a function of the epoch', src, 'BAD_CONFIG');
+}
+
+/**
+ * Checks the arguments of {@link train} and the node entry's `trainDataParallel` (internal): the model, and the
+ * members of the options the loop reads.
+ */
+export function checkTrainArguments(fn: string, model: unknown, options: unknown): void {
+  const code = 'BAD_CONFIG';
+  checkModel(fn, 'model', model);
+  const o = checkObject<TrainOptions>(fn, 'options', options, code);
+  checkSource(fn, 'options.train', o.train);
+  if (o.validation !== undefined) checkSource(fn, 'options.validation', o.validation);
+  if (typeof o.epochs !== 'number' || !(o.epochs >= 0))
+    argumentError(fn, 'options.epochs', 'a number ≥ 0', o.epochs, code);
+  for (const key of ['maxSteps', 'seed', 'stepsPerEpoch', 'cosineDecaySteps', 'memoryBudgetBytes'] as const)
+    if (o[key] !== undefined) checkNumber(fn, `options.${key}`, o[key], code);
+  if (o.cosineT0 !== undefined && o.cosineT0 !== false)
+    checkNumber(fn, 'options.cosineT0', o.cosineT0, code, { min: Number.MIN_VALUE });
+  if (o.microBatchSize !== undefined && o.microBatchSize !== 'auto')
+    checkNumber(fn, 'options.microBatchSize', o.microBatchSize, code);
+  if (o.mode !== undefined && o.mode !== 'worldstrat' && o.mode !== 'centered')
+    argumentError(fn, 'options.mode', "'worldstrat' or 'centered'", o.mode, code);
+  if (o.optimizer !== undefined) checkObject(fn, 'options.optimizer', o.optimizer, code);
+  if (o.baseline !== undefined && o.baseline !== false) checkObject(fn, 'options.baseline', o.baseline, code);
+  if (o.checkpoint !== undefined) {
+    const c = checkObject<NonNullable<TrainOptions['checkpoint']>>(
+      fn,
+      'options.checkpoint',
+      o.checkpoint,
+      code,
+    );
+    const sink = checkObject<CheckpointSink>(fn, 'options.checkpoint.sink', c.sink, code);
+    checkFunction(fn, 'options.checkpoint.sink.save', sink.save, code);
+    if (c.every !== undefined) checkNumber(fn, 'options.checkpoint.every', c.every, code, { min: 0 });
+  }
+  if (o.resume !== undefined && !(o.resume instanceof Uint8Array))
+    argumentError(fn, 'options.resume', 'checkpoint bytes (a Uint8Array)', o.resume, 'BAD_CHECKPOINT');
+  if (o.resumeName !== undefined && typeof o.resumeName !== 'string')
+    argumentError(fn, 'options.resumeName', 'a string', o.resumeName, code);
+  if (o.onProgress !== undefined) checkFunction(fn, 'options.onProgress', o.onProgress, code);
+  checkSignal(fn, 'options.signal', o.signal, code);
 }
 
 /** Where training starts: fresh (seeded), or the state a checkpoint recorded, loaded into the runner. */
@@ -263,6 +360,7 @@ async function validateEpoch(
  * await train(model, { train: (e) => batches(e), validation: valBatches, epochs: 15, onProgress: console.log });
  */
 export async function train(model: SrModel, options: TrainOptions): Promise<TrainResult> {
+  checkTrainArguments('train', model, options);
   return runTraining(model, options, async (adamCfg) => localRunner(model, adamCfg));
 }
 
@@ -406,8 +504,9 @@ async function trainingLoop(
   for (let epoch = startEpoch; epoch < options.epochs; epoch++) {
     let b = 0;
     let stoppedEarly = false;
-    for await (const batch of sourceFor(options.train, epoch)) {
+    for await (const batch of sourceFor(options.train, epoch, 'train', 'options.train')) {
       throwIfAborted(options.signal, abortError);
+      checkBatch('train', `batch ${b} of epoch ${epoch}`, batch);
       if (b < skipBatches) {
         b++;
         continue;
@@ -556,6 +655,21 @@ export async function trainStep(
   mode: RegistrationMode,
   microBatchSize?: number,
 ): Promise<number> {
+  const fn = 'trainStep';
+  checkModel(fn, 'model', model);
+  const a = checkObject<PyTorchAdam>(fn, 'adam', adam, 'BAD_CONFIG');
+  checkFunction(fn, 'adam.apply', a.apply, 'BAD_CONFIG');
+  checkArray(fn, 'vars', vars, 'BAD_CONFIG');
+  checkBatch(fn, 'batch', batch);
+  validateInput(batch.lr.data, batch.lr.shape, model.config, { what: 'batch.lr' });
+  checkHr(batch, model.config);
+  const r = checkObject<SeededRandom>(fn, 'rng', rng, 'BAD_CONFIG');
+  checkFunction(fn, 'rng.nextUint32', r.nextUint32, 'BAD_CONFIG');
+  checkNumber(fn, 'lr', lr, 'BAD_CONFIG', { min: 0 });
+  if (mode !== 'worldstrat' && mode !== 'centered')
+    argumentError(fn, 'mode', "'worldstrat' or 'centered'", mode, 'BAD_CONFIG');
+  if (microBatchSize !== undefined)
+    checkNumber(fn, 'microBatchSize', microBatchSize, 'BAD_CONFIG', { integer: true, min: 1 });
   const b = batch.lr.shape[0];
   const seeds = drawSampleSeeds(rng, b);
   const { grads, loss } = await shardGradients(model, vars, batch, seeds, mode, microBatchSize ?? b, b);
@@ -578,11 +692,23 @@ export async function validate(
   signal?: AbortSignal,
   onBatch?: (done: number) => void,
 ): Promise<ValidationSummary> {
+  const fn = 'validate';
+  checkModel(fn, 'model', model);
+  checkSource(fn, 'source', source);
+  checkNumber(fn, 'epoch', epoch, 'BAD_CONFIG', { integer: true, min: 0 });
+  checkNumber(fn, 'step', step, 'BAD_CONFIG', { integer: true, min: 0 });
+  if (mode !== 'worldstrat' && mode !== 'centered')
+    argumentError(fn, 'mode', "'worldstrat' or 'centered'", mode, 'BAD_CONFIG');
+  if (baseline !== false && !isRecord(baseline))
+    argumentError(fn, 'baseline', 'bicubic baseline options or false', baseline, 'BAD_CONFIG');
+  checkSignal(fn, 'signal', signal, 'BAD_CONFIG');
+  if (onBatch !== undefined) checkFunction(fn, 'onBatch', onBatch, 'BAD_CONFIG');
   const all: ReturnType<typeof registeredMetrics> = [];
   const base: ReturnType<typeof scoreBicubicBaseline> = [];
   let done = 0;
-  for await (const batch of sourceFor(source, epoch)) {
+  for await (const batch of sourceFor(source, epoch, 'validate', 'source')) {
     throwIfAborted(signal, abortError);
+    checkBatch(fn, `validation batch ${done}`, batch, false);
     validateInput(batch.lr.data, batch.lr.shape, model.config, { what: 'validation lr' });
     checkHr(batch, model.config);
     const y = tf.tidy(() =>
