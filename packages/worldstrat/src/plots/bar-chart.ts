@@ -1,5 +1,14 @@
 // Class distribution bar charts, single or grouped (before/after rebalancing).
-import { colorForClass, formatTick, niceTicks, svgDocument, svgText } from './svg.js';
+import {
+  argumentError,
+  checkArray,
+  checkObject,
+  checkOptionalNumber,
+  checkOptionalString,
+  checkOptions,
+  minMax,
+} from '../internal/check-arguments.js';
+import { colorForClass, escapeXml, formatTick, niceTicks, svgDocument, svgText } from './svg.js';
 
 /** Options of {@link classDistributionSvg}. */
 export interface BarChartOptions {
@@ -24,13 +33,17 @@ export interface CountSeries {
  * @param series - one or more count series (classes are the union, in first-seen order unless sorted).
  * @param options - title, axis labels, size.
  * @returns the SVG document.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` when `series` is not an array of `{ name, counts }` with finite
+ * number counts, or an option has the wrong type.
  * @example
  * ```ts
  * classDistributionSvg([{ name: 'Original', counts: before }, { name: 'Rebalanced', counts: after }],
  *   { title: 'Rebalanced distribution of IPCC' });
  * ```
  */
-export function classDistributionSvg(series: readonly CountSeries[], options: BarChartOptions = {}): string {
+export function classDistributionSvg(series: readonly CountSeries[], options?: BarChartOptions): string {
+  checkBarChartArguments(series, options);
+  options ??= {};
   const classes: string[] = [];
   for (const s of series) for (const k of Object.keys(s.counts)) if (!classes.includes(k)) classes.push(k);
   const width = options.width ?? Math.max(640, 90 + classes.length * (40 + 22 * series.length));
@@ -38,7 +51,7 @@ export function classDistributionSvg(series: readonly CountSeries[], options: Ba
   const m = { l: 70, r: 20, t: options.title ? 44 : 16, b: 110 };
   const pw = width - m.l - m.r;
   const ph = height - m.t - m.b;
-  const max = Math.max(1, ...series.flatMap((s) => Object.values(s.counts)));
+  const max = Math.max(1, minMax(series.flatMap((s) => Object.values(s.counts)))[1]);
   const ticks = niceTicks(0, max);
   const yMax = Math.max(max, ticks[ticks.length - 1]);
   const Y = (v: number) => m.t + ph - (v / yMax) * ph;
@@ -59,7 +72,7 @@ export function classDistributionSvg(series: readonly CountSeries[], options: Ba
           ? colorForClass(c)
           : (s.color ?? ['#4e79a7', '#f28e2b', '#59a14f', '#e15759'][k % 4]);
       parts.push(
-        `<rect x="${(gx + k * barW).toFixed(1)}" y="${Y(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(m.t + ph - Y(v)).toFixed(1)}" fill="${color}"><title>${s.name} ${c}: ${v}</title></rect>`,
+        `<rect x="${(gx + k * barW).toFixed(1)}" y="${Y(v).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(m.t + ph - Y(v)).toFixed(1)}" fill="${escapeXml(color)}"><title>${escapeXml(`${s.name} ${c}: ${v}`)}</title></rect>`,
       );
       if (v > 0)
         parts.push(
@@ -87,10 +100,29 @@ export function classDistributionSvg(series: readonly CountSeries[], options: Ba
       const x = width - m.r - 150;
       const y = m.t + 8 + k * 18;
       parts.push(
-        `<rect x="${x}" y="${y - 9}" width="12" height="12" fill="${s.color ?? ['#4e79a7', '#f28e2b', '#59a14f', '#e15759'][k % 4]}"/>`,
+        `<rect x="${x}" y="${y - 9}" width="12" height="12" fill="${escapeXml(s.color ?? ['#4e79a7', '#f28e2b', '#59a14f', '#e15759'][k % 4])}"/>`,
       );
       parts.push(svgText(x + 18, y + 2, `${s.name} (${total[k]})`, { size: 12 }));
     });
   }
   return svgDocument(width, height, parts.join(''));
+}
+
+function checkBarChartArguments(series: readonly CountSeries[], options: BarChartOptions | undefined): void {
+  const fn = 'classDistributionSvg';
+  checkArray(fn, 'series', series);
+  series.forEach((s, k) => {
+    checkObject(fn, `series[${k}]`, s);
+    if (typeof s.name !== 'string' && typeof s.name !== 'number')
+      throw argumentError(fn, `series[${k}].name`, 'a string', s.name);
+    checkObject(fn, `series[${k}].counts`, s.counts);
+    for (const [c, v] of Object.entries(s.counts))
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw argumentError(fn, `series[${k}].counts[${JSON.stringify(c)}]`, 'a finite number', v);
+    checkOptionalString(fn, `series[${k}].color`, s.color);
+  });
+  const o = checkOptions(fn, options);
+  for (const key of ['title', 'xLabel', 'yLabel'] as const) checkOptionalString(fn, `options.${key}`, o[key]);
+  checkOptionalNumber(fn, 'options.width', o.width, 1, 1e6);
+  checkOptionalNumber(fn, 'options.height', o.height, 1, 1e6);
 }

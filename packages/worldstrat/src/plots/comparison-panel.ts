@@ -1,5 +1,15 @@
 // LR / bicubic / SR / HR side-by-side panels with metric captions.
 import { encodePng } from '@worldstrat/raster-io';
+import {
+  argumentError,
+  checkArray,
+  checkObject,
+  checkOptionalInteger,
+  checkOptionalString,
+  checkOptions,
+  checkRgb8Image,
+  checkString,
+} from '../internal/check-arguments.js';
 import { type Rgb8Image, resizeNearestRgb8 } from './image.js';
 import { svgDocument, svgText } from './svg.js';
 
@@ -21,8 +31,15 @@ export interface ComparisonPanelOptions {
   columns?: number;
 }
 
-/** Base64 of bytes (browser-safe: btoa over 32 kB chunks). */
+/**
+ * Base64 of bytes (browser-safe: btoa over 32 kB chunks).
+ *
+ * @throws {WorldStratError} `INVALID_ARGUMENT` when `bytes` is not a Uint8Array (or Uint8ClampedArray).
+ */
 export function toBase64(bytes: Uint8Array): string {
+  const given: unknown = bytes;
+  if (!(given instanceof Uint8Array || given instanceof Uint8ClampedArray))
+    throw argumentError('toBase64', 'bytes', 'a Uint8Array', bytes);
   let s = '';
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);
@@ -34,6 +51,8 @@ export function toBase64(bytes: Uint8Array): string {
  * @param tiles - images with titles and captions.
  * @param options - tile size, title, columns.
  * @returns the SVG document.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` when `tiles` is not an array of `{ title, caption?, image }` with
+ * 8-bit RGB images, or an option has the wrong type.
  * @example
  * ```ts
  * comparisonPanelSvg([
@@ -42,10 +61,19 @@ export function toBase64(bytes: Uint8Array): string {
  * ]);
  * ```
  */
-export function comparisonPanelSvg(
-  tiles: readonly PanelImage[],
-  options: ComparisonPanelOptions = {},
-): string {
+export function comparisonPanelSvg(tiles: readonly PanelImage[], options?: ComparisonPanelOptions): string {
+  const fn = 'comparisonPanelSvg';
+  checkArray(fn, 'tiles', tiles);
+  tiles.forEach((t, i) => {
+    checkObject(fn, `tiles[${i}]`, t);
+    checkString(fn, `tiles[${i}].title`, t.title);
+    checkOptionalString(fn, `tiles[${i}].caption`, t.caption);
+    checkRgb8Image(fn, `tiles[${i}].image`, t.image);
+  });
+  options = checkOptions(fn, options);
+  checkOptionalInteger(fn, 'options.tileSize', options.tileSize, 1, 8192);
+  checkOptionalInteger(fn, 'options.columns', options.columns, 0, 1e6);
+  checkOptionalString(fn, 'options.title', options.title);
   const size = options.tileSize ?? 256;
   const cols = Math.max(1, Math.min(tiles.length, options.columns ?? tiles.length));
   const rows = Math.ceil(tiles.length / cols);

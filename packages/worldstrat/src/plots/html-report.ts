@@ -1,4 +1,12 @@
 // A self-contained HTML report that links the plots of a run (images by relative path).
+import {
+  argumentError,
+  checkArray,
+  checkObject,
+  checkOptionalString,
+  checkOptions,
+  checkString,
+} from '../internal/check-arguments.js';
 import { escapeXml } from './svg.js';
 
 /** One section of an HTML report. */
@@ -21,6 +29,7 @@ export interface ReportSection {
  * @param sections - sections in order.
  * @param options - generated-at stamp (ISO string) and a banner (e.g. "SYNTHETIC DATA").
  * @returns the HTML text.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` when the title, a section or an option has the wrong type.
  * @example
  * ```ts
  * const html = htmlReport('Benchmark', [{ heading: 'Results', table: { header: ['model', 'cPSNR'], rows } }]);
@@ -29,8 +38,15 @@ export interface ReportSection {
 export function htmlReport(
   title: string,
   sections: readonly ReportSection[],
-  options: { generatedAt?: string; banner?: string } = {},
+  options?: { generatedAt?: string; banner?: string },
 ): string {
+  const fn = 'htmlReport';
+  checkString(fn, 'title', title);
+  checkArray(fn, 'sections', sections);
+  for (const [i, s] of sections.entries()) checkSection(fn, `sections[${i}]`, s);
+  options = checkOptions(fn, options);
+  checkOptionalString(fn, 'options.generatedAt', options.generatedAt);
+  checkOptionalString(fn, 'options.banner', options.banner);
   const e = escapeXml;
   const body = sections
     .map((s) => {
@@ -68,4 +84,40 @@ ${options.generatedAt ? `<p><small>Generated ${e(options.generatedAt)}</small></
 ${body}
 </body></html>
 `;
+}
+
+/** A list member that is absent (undefined or null) or an array of objects. */
+function checkObjects(fn: string, what: string, value: unknown): readonly Record<string, unknown>[] {
+  if (value === undefined || value === null) return [];
+  checkArray(fn, what, value as readonly unknown[]);
+  for (const [i, v] of (value as unknown[]).entries()) checkObject(fn, `${what}[${i}]`, v);
+  return value as Record<string, unknown>[];
+}
+
+function checkSection(fn: string, what: string, s: ReportSection): void {
+  checkObject(fn, what, s);
+  checkString(fn, `${what}.heading`, s.heading);
+  checkOptionalString(fn, `${what}.text`, s.text);
+  if (s.table) {
+    checkObject(fn, `${what}.table`, s.table);
+    checkArray(fn, `${what}.table.header`, s.table.header);
+    for (const [k, h] of s.table.header.entries()) checkString(fn, `${what}.table.header[${k}]`, h);
+    checkArray(fn, `${what}.table.rows`, s.table.rows);
+    s.table.rows.forEach((r, k) => {
+      checkArray(fn, `${what}.table.rows[${k}]`, r);
+      r.forEach((c, j) => {
+        if (typeof c !== 'string' && typeof c !== 'number')
+          throw argumentError(fn, `${what}.table.rows[${k}][${j}]`, 'a string or a number', c);
+      });
+    });
+  }
+  checkObjects(fn, `${what}.images`, s.images).forEach((img, k) => {
+    checkString(fn, `${what}.images[${k}].src`, img.src);
+    checkString(fn, `${what}.images[${k}].alt`, img.alt);
+    checkOptionalString(fn, `${what}.images[${k}].caption`, img.caption);
+  });
+  checkObjects(fn, `${what}.links`, s.links).forEach((link, k) => {
+    checkString(fn, `${what}.links[${k}].href`, link.href);
+    checkString(fn, `${what}.links[${k}].text`, link.text);
+  });
 }

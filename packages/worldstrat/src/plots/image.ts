@@ -1,5 +1,6 @@
 // Float CHW images → displayable 8-bit RGB, with a shared stretch so panels are comparable.
 import { WorldStratError } from '../errors.js';
+import { argumentError, checkNumberList } from '../internal/check-arguments.js';
 
 /** An interleaved 8-bit RGB image. */
 export interface Rgb8Image {
@@ -27,6 +28,8 @@ export interface ToRgb8Options {
  * @param bands - channels to include.
  * @param p - lower percentile in percent. Default 2.
  * @returns [lo, hi].
+ * @throws {WorldStratError} `INVALID_ARGUMENT` when `data` is not an array of numbers, `shape` not three
+ * non-negative integers, `bands` not non-negative integers or `p` not a number in 0..100.
  */
 export function displayRange(
   data: ArrayLike<number>,
@@ -34,6 +37,7 @@ export function displayRange(
   bands: readonly number[] = [0, 1, 2],
   p = 2,
 ): [number, number] {
+  checkDisplayRangeArguments(data, shape, bands, p);
   const plane = shape[1] * shape[2];
   const vals: number[] = [];
   const step = Math.max(1, Math.floor((plane * bands.length) / 200_000));
@@ -47,6 +51,27 @@ export function displayRange(
   const lo = vals[Math.floor(((vals.length - 1) * p) / 100)];
   const hi = vals[Math.ceil(((vals.length - 1) * (100 - p)) / 100)];
   return hi > lo ? [lo, hi] : [lo, lo + 1e-6];
+}
+
+function checkDisplayRangeArguments(data: unknown, shape: unknown, bands: unknown, p: unknown): void {
+  const fn = 'displayRange';
+  if (
+    data === null ||
+    typeof data !== 'object' ||
+    !Number.isSafeInteger((data as ArrayLike<number>).length) ||
+    (data as ArrayLike<number>).length < 0
+  )
+    throw argumentError(fn, 'data', 'an array of numbers', data);
+  checkNumberList(fn, 'shape', shape);
+  const s = shape as ArrayLike<unknown>;
+  if (s.length !== 3 || ![0, 1, 2].every((i) => Number.isSafeInteger(s[i]) && (s[i] as number) >= 0))
+    throw argumentError(fn, 'shape', '[C, H, W] non-negative integers', shape);
+  checkNumberList(fn, 'bands', bands);
+  for (const b of bands as ArrayLike<unknown> & Iterable<unknown>)
+    if (!Number.isSafeInteger(b) || (b as number) < 0)
+      throw argumentError(fn, 'bands', 'non-negative integer channel indices', bands);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 100))
+    throw argumentError(fn, 'p', 'a percentile in 0..100', p);
 }
 
 /**

@@ -1,4 +1,14 @@
 // Training curves: loss / metric per step or epoch, several named series.
+import {
+  argumentError,
+  checkArray,
+  checkObject,
+  checkOptionalNumber,
+  checkOptionalString,
+  checkOptions,
+  checkString,
+  minMax,
+} from '../internal/check-arguments.js';
 import { formatTick, niceTicks, svgDocument, svgText } from './svg.js';
 
 /** One curve. */
@@ -28,12 +38,31 @@ const COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948'
  * @param series - curves; non-finite points are skipped.
  * @param options - title, labels, size, log-y.
  * @returns the SVG document.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` when `series` is not an array of `{ name, points }` with
+ * `[x, y]` points, or an option has the wrong type.
  * @example
  * ```ts
  * trainingCurvesSvg([{ name: 'train loss', points: losses.map((l, i) => [i, l]) }], { xLabel: 'step' });
  * ```
  */
-export function trainingCurvesSvg(series: readonly CurveSeries[], options: LineChartOptions = {}): string {
+export function trainingCurvesSvg(series: readonly CurveSeries[], options?: LineChartOptions): string {
+  const fn = 'trainingCurvesSvg';
+  checkArray(fn, 'series', series);
+  series.forEach((s, k) => {
+    checkObject(fn, `series[${k}]`, s);
+    checkString(fn, `series[${k}].name`, s.name);
+    checkArray(fn, `series[${k}].points`, s.points);
+    s.points.forEach((pt, i) => {
+      if (!Array.isArray(pt) && !(ArrayBuffer.isView(pt) && !(pt instanceof DataView)))
+        throw argumentError(fn, `series[${k}].points[${i}]`, 'an [x, y] pair', pt);
+    });
+    checkOptionalString(fn, `series[${k}].color`, s.color);
+  });
+  options = checkOptions(fn, options);
+  for (const key of ['title', 'xLabel', 'yLabel'] as const)
+    checkOptionalString(fn, `options.${key}`, options[key]);
+  checkOptionalNumber(fn, 'options.width', options.width, 1, 1e6);
+  checkOptionalNumber(fn, 'options.height', options.height, 1, 1e6);
   const width = options.width ?? 800;
   const height = options.height ?? 480;
   const m = { l: 72, r: 170, t: options.title ? 44 : 16, b: 56 };
@@ -43,10 +72,9 @@ export function trainingCurvesSvg(series: readonly CurveSeries[], options: LineC
   const pts = series.flatMap((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(f(y))));
   const xs = pts.map((p) => p[0]);
   const ys = pts.map((p) => f(p[1]));
-  const x0 = xs.length ? Math.min(...xs) : 0;
-  const x1 = xs.length ? Math.max(...xs) : 1;
-  let y0 = ys.length ? Math.min(...ys) : 0;
-  let y1 = ys.length ? Math.max(...ys) : 1;
+  // minMax, not Math.min(...xs): a long run has more points than a call's arguments may hold (RangeError).
+  const [x0, x1] = xs.length ? minMax(xs) : [0, 1];
+  let [y0, y1] = ys.length ? minMax(ys) : [0, 1];
   if (y1 === y0) {
     y0 -= 0.5;
     y1 += 0.5;

@@ -1,6 +1,13 @@
 // Animated GIF of the LR revisits beside the SR result (upstream's "video demonstrations").
 import { applyPalette, GIFEncoder, quantize } from 'gifenc';
 import { WorldStratError } from '../errors.js';
+import {
+  checkArray,
+  checkOptionalInteger,
+  checkOptionalNumber,
+  checkOptions,
+  checkRgb8Image,
+} from '../internal/check-arguments.js';
 import { type Rgb8Image, resizeNearestRgb8 } from './image.js';
 
 /** Options of {@link revisitsGif}. */
@@ -40,15 +47,24 @@ function frame(left: Rgb8Image, right: Rgb8Image | undefined, size: number): Uin
  * @param revisits - LR frames in display order.
  * @param options - size, fps, still.
  * @returns GIF bytes.
- * @throws {WorldStratError} `INVALID_ARGUMENT` without frames.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` without frames, for a frame or still that is not an 8-bit RGB
+ * image, or an option of the wrong type.
  * @example
  * ```ts
  * const gif = revisitsGif(lrFrames, { still: srImage, fps: 3 });
  * ```
  */
-export function revisitsGif(revisits: readonly Rgb8Image[], options: RevisitsGifOptions = {}): Uint8Array {
+export function revisitsGif(revisits: readonly Rgb8Image[], options?: RevisitsGifOptions): Uint8Array {
+  const fn = 'revisitsGif';
+  checkArray(fn, 'revisits', revisits);
   if (revisits.length === 0)
     throw new WorldStratError('INVALID_ARGUMENT', 'revisitsGif needs at least one frame');
+  for (const [i, r] of revisits.entries()) checkRgb8Image(fn, `revisits[${i}]`, r);
+  options = checkOptions(fn, options);
+  checkOptionalInteger(fn, 'options.size', options.size, 1, 4096);
+  checkOptionalNumber(fn, 'options.fps', options.fps, 0.01, 1000);
+  if (options.still !== undefined && options.still !== null)
+    checkRgb8Image(fn, 'options.still', options.still);
   const size = options.size ?? 256;
   const delay = Math.round(1000 / (options.fps ?? 4));
   const frames = revisits.map((r) => frame(r, options.still, size));

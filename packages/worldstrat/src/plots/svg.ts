@@ -1,7 +1,13 @@
 // Small SVG building blocks shared by every plot (no DOM needed; strings in, string out).
+import { checkFiniteNumber, checkString } from '../internal/check-arguments.js';
 
-/** Escape text for SVG/HTML content and attribute values. */
+/**
+ * Escape text for SVG/HTML content and attribute values.
+ *
+ * @throws {WorldStratError} `INVALID_ARGUMENT` when `text` is not a string.
+ */
 export function escapeXml(text: string): string {
+  checkString('escapeXml', 'text', text);
   return text.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
@@ -19,8 +25,14 @@ export const PLOT_FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
  * @param body - inner SVG markup.
  * @param background - fill colour; default white.
  * @returns the document.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` when the size is not finite numbers or the body and background
+ * are not strings.
  */
 export function svgDocument(width: number, height: number, body: string, background = '#ffffff'): string {
+  checkFiniteNumber('svgDocument', 'width', width);
+  checkFiniteNumber('svgDocument', 'height', height);
+  checkString('svgDocument', 'body', body);
+  checkString('svgDocument', 'background', background);
   return `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${PLOT_FONT}"><rect width="${width}" height="${height}" fill="${background}"/>${body}</svg>\n`;
 }
 
@@ -71,8 +83,10 @@ const PALETTE = [
  *
  * @param label - class label.
  * @returns a CSS colour.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` when `label` is not a string.
  */
 export function colorForClass(label: string): string {
+  checkString('colorForClass', 'label', label);
   const fixed = CLASS_COLORS[label];
   if (fixed) return fixed;
   let h = 0;

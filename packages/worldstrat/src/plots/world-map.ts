@@ -2,6 +2,15 @@
 import type { BBox } from '@worldstrat/core';
 import { feature } from 'topojson-client';
 import land110m from 'world-atlas/land-110m.json';
+import {
+  argumentError,
+  checkArray,
+  checkFiniteNumber,
+  checkObject,
+  checkOptionalNumber,
+  checkOptionalString,
+  checkOptions,
+} from '../internal/check-arguments.js';
 import { colorForClass, escapeXml, svgDocument, svgText } from './svg.js';
 
 /** A point (or AOI, when `bounds` is given) to draw. */
@@ -52,12 +61,16 @@ let cachedLandPath: string | null = null;
  * @param points - points or AOIs.
  * @param options - size, title, marker radius, colours.
  * @returns the SVG document.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` when `points` is not an array of `{ lon, lat }` with finite
+ * coordinates (and a string label, four finite bounds, a string title where given), or an option has the wrong
+ * type.
  * @example
  * ```ts
  * const svg = worldMapSvg(aois.map((a) => ({ lon: a.lon, lat: a.lat, label: a.ipcc, bounds: a.bounds })));
  * ```
  */
-export function worldMapSvg(points: readonly MapPoint[], options: WorldMapOptions = {}): string {
+export function worldMapSvg(points: readonly MapPoint[], options?: WorldMapOptions): string {
+  options = checkWorldMapArguments(points, options);
   const width = options.width ?? 1200;
   const mapH = width / 2;
   const top = options.title ? 36 : 8;
@@ -98,11 +111,11 @@ export function worldMapSvg(points: readonly MapPoint[], options: WorldMapOption
   }
   const parts: string[] = [];
   parts.push(
-    `<rect x="0" y="${top}" width="${width}" height="${mapH}" fill="${options.oceanColor ?? '#dfeaf3'}"/>`,
+    `<rect x="0" y="${top}" width="${width}" height="${mapH}" fill="${escapeXml(options.oceanColor ?? '#dfeaf3')}"/>`,
   );
   parts.push(`<clipPath id="map-clip"><rect x="0" y="${top}" width="${width}" height="${mapH}"/></clipPath>`);
   parts.push(
-    `<g clip-path="url(#map-clip)"><path d="${cachedLandPath}" transform="translate(0 ${top}) scale(${sx / 10})" fill="${options.landColor ?? '#f4f1ea'}" stroke="#b9b2a4" stroke-width="${(10 * 0.6) / sx}" fill-rule="nonzero"/></g>`,
+    `<g clip-path="url(#map-clip)"><path d="${cachedLandPath}" transform="translate(0 ${top}) scale(${sx / 10})" fill="${escapeXml(options.landColor ?? '#f4f1ea')}" stroke="#b9b2a4" stroke-width="${(10 * 0.6) / sx}" fill-rule="nonzero"/></g>`,
   );
   for (const lon of [-120, -60, 0, 60, 120]) {
     parts.push(
@@ -176,4 +189,33 @@ export function boundsCell(cell: string | undefined): BBox | undefined {
   const [w, s, e, n] = b as number[];
   const inRange = [w, e].every((x) => Math.abs(x) <= 180) && [s, n].every((y) => Math.abs(y) <= 90);
   return inRange && s <= n ? (b as BBox) : undefined;
+}
+
+function checkWorldMapArguments(
+  points: readonly MapPoint[],
+  options: WorldMapOptions | undefined,
+): WorldMapOptions {
+  const fn = 'worldMapSvg';
+  checkArray(fn, 'points', points);
+  points.forEach((p, i) => {
+    checkObject(fn, `points[${i}]`, p);
+    checkFiniteNumber(fn, `points[${i}].lon`, p.lon);
+    checkFiniteNumber(fn, `points[${i}].lat`, p.lat);
+    checkOptionalString(fn, `points[${i}].label`, p.label);
+    checkOptionalString(fn, `points[${i}].title`, p.title);
+    const b = p.bounds as unknown;
+    if (b !== undefined && b !== null) {
+      const ok =
+        (Array.isArray(b) || ArrayBuffer.isView(b)) &&
+        (b as ArrayLike<unknown>).length === 4 &&
+        Array.from(b as ArrayLike<unknown>).every((v) => typeof v === 'number' && Number.isFinite(v));
+      if (!ok) throw argumentError(fn, `points[${i}].bounds`, '[west, south, east, north] finite numbers', b);
+    }
+  });
+  const o = checkOptions(fn, options);
+  checkOptionalNumber(fn, 'options.width', o.width, 1, 1e6);
+  checkOptionalNumber(fn, 'options.radius', o.radius, 0, 1e6);
+  for (const key of ['title', 'landColor', 'oceanColor'] as const)
+    checkOptionalString(fn, `options.${key}`, o[key]);
+  return o;
 }
