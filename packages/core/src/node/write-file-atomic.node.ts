@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type CsvCell, csvText } from '../csv.js';
+import type { CsvCell } from '../csv.js';
 import { CoreError } from '../errors.js';
 import { checkObject, checkString, invalidArgument } from '../internal/check-arguments.js';
 
@@ -89,6 +89,9 @@ export interface WriteCsvOptions {
 export async function writeCsv(path: string, table: WriteCsvOptions): Promise<void> {
   checkString('writeCsv', 'path', path);
   checkObject('writeCsv', 'table', table);
+  // Loaded on demand: a static import would put the CSV code (and papaparse) in the chunk every core import
+  // shares, and browser bundles that never write CSV would carry it.
+  const { csvText } = await import('../csv.js');
   await writeFileAtomic(
     path,
     csvText('writeCsv', table.header, table.rows, { header: 'table.header', rows: 'table.rows' }),
