@@ -2,6 +2,8 @@
 // to an executor instead of looping themselves, so the same unit code runs in-process (`LocalExecutor`) or on
 // BullMQ workers (`QueueExecutor`). Units carry JSON parameters only (they cross process boundaries).
 import { createHash } from 'node:crypto';
+import { WorldStratError } from '../errors.js';
+import { checkObject, checkString } from '../internal/check-arguments.js';
 import type { PipelineContext } from '../pipelines/pipeline.js';
 
 /** Stages an executor can run (one BullMQ queue each). */
@@ -62,8 +64,13 @@ export interface Executor {
  * @param stage - the stage.
  * @param unit - the unit.
  * @returns `<unit>.<16 hex digits>` (no `:`, which BullMQ job ids may not contain).
+ * @throws {WorldStratError} `INVALID_ARGUMENT` when `stage` or `unit.unit` is not a string, `unit` not an
+ *   object, or its parameters are not JSON (a bigint, nested deeper than 100 levels).
  */
 export function unitKey<P>(stage: ExecutorStage, unit: ExecutorUnit<P>): string {
+  checkString('unitKey', 'stage', stage);
+  checkObject('unitKey', 'unit', unit);
+  checkString('unitKey', 'unit.unit', unit.unit);
   const hash = createHash('sha256')
     .update(stage)
     .update('\0')
@@ -73,14 +80,24 @@ export function unitKey<P>(stage: ExecutorStage, unit: ExecutorUnit<P>): string 
   return `${unit.unit.replace(/[^A-Za-z0-9_.-]/g, '_')}.${hash}`;
 }
 
+/** Deepest nesting of unit parameters (they are JSON documents; a cycle would recurse for ever). */
+const MAX_PARAMS_DEPTH = 100;
+
 /** JSON with object keys sorted, so equal parameters hash equally whatever their key order. */
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+function canonicalJson(v: unknown, depth = 0): string {
+  if (depth > MAX_PARAMS_DEPTH)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `unitKey: unit.params is nested deeper than ${MAX_PARAMS_DEPTH} levels (or holds a cycle)`,
+    );
+  if (typeof v === 'bigint')
+    throw new WorldStratError('INVALID_ARGUMENT', `unitKey: unit.params holds a bigint (${v}), not JSON`);
+  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x, depth + 1)).join(',')}]`;
   if (v && typeof v === 'object')
     return `{${Object.keys(v)
       .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k], depth + 1)}`)
       .join(',')}}`;
   return JSON.stringify(v) ?? 'null';
 }

@@ -6,6 +6,17 @@
 import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { WorldStratError } from '../errors.js';
+import {
+  argumentError,
+  checkArray,
+  checkObject,
+  checkOptionalFunction,
+  checkOptionalInteger,
+  checkOptionalNumber,
+  checkOptionalObject,
+  checkOptionalSignal,
+  checkString,
+} from '../internal/check-arguments.js';
 import type { PipelineContext } from '../pipelines/pipeline.js';
 import type { DocumentSource } from './document-checks.node.js';
 import {
@@ -412,6 +423,7 @@ export interface QueueWorkerResult {
  * @throws {WorldStratError} `INVALID_ARGUMENT`, `QUEUE_UNAVAILABLE` (Redis unreachable at start).
  */
 export async function runQueueWorker(options: QueueWorkerOptions): Promise<QueueWorkerResult> {
+  checkWorkerOptions(options);
   const q = parseQueueUrl(options.url);
   const connection = await connectRedis(q, options);
   const counts: QueueWorkerResult = { completed: 0, failed: 0 };
@@ -452,6 +464,32 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
   await Promise.all(workers.map((w) => w.close()));
   connection.disconnect();
   return counts;
+}
+
+/** Entry checks of {@link runQueueWorker}: every member, before Redis is contacted. */
+function checkWorkerOptions(options: QueueWorkerOptions): void {
+  const fn = 'runQueueWorker';
+  checkObject(fn, 'options', options);
+  checkString(fn, 'options.url', options.url);
+  checkOptionalInteger(fn, 'options.concurrency', options.concurrency, 1, 1_000_000);
+  checkOptionalInteger(fn, 'options.lockDurationMs', options.lockDurationMs, 1, 2 ** 31 - 1);
+  checkOptionalNumber(fn, 'options.connectTimeoutMs', options.connectTimeoutMs, 0, 2 ** 31 - 1);
+  if (options.stages !== undefined && options.stages !== null) {
+    checkArray(fn, 'options.stages', options.stages);
+    options.stages.forEach((s, i) => {
+      if (!(EXECUTOR_STAGES as readonly unknown[]).includes(s))
+        throw argumentError(fn, `options.stages[${i}]`, `one of ${EXECUTOR_STAGES.join(', ')}`, s);
+    });
+  }
+  checkOptionalSignal(fn, 'options.signal', options.signal);
+  checkOptionalFunction(fn, 'options.log', options.log);
+  checkOptionalObject(fn, 'options.runtime', options.runtime);
+  if (options.runtime) {
+    checkOptionalFunction(fn, 'options.runtime.fetch', options.runtime.fetch);
+    checkOptionalFunction(fn, 'options.runtime.lock', options.runtime.lock);
+  }
+  checkOptionalObject(fn, 'options.hostLimits', options.hostLimits);
+  checkOptionalObject(fn, 'options.processingUnits', options.processingUnits);
 }
 
 /** The workers' fetch: the processing-unit budget first (no host slot held while waiting), then host limits. */
@@ -495,6 +533,8 @@ export interface QueueStatus {
  * @throws {WorldStratError} `INVALID_ARGUMENT`, `QUEUE_UNAVAILABLE`.
  */
 export async function queueStatus(url: string, maxFailed = 100): Promise<QueueStatus> {
+  checkString('queueStatus', 'url', url);
+  checkOptionalInteger('queueStatus', 'maxFailed', maxFailed, 1, 1_000_000);
   const q = parseQueueUrl(url);
   const connection = await connectRedis(q);
   let timer: NodeJS.Timeout | undefined;

@@ -4,6 +4,7 @@
 import { redactUrl } from '@worldstrat/raster-io';
 import { Redis } from 'ioredis';
 import { WorldStratError } from '../errors.js';
+import { checkString } from '../internal/check-arguments.js';
 
 /** A parsed `--queue` URL. */
 export interface QueueUrl {
@@ -28,6 +29,7 @@ const MAX_DB = 1_000_000;
  * @throws {WorldStratError} `INVALID_ARGUMENT` for anything else.
  */
 export function parseQueueUrl(url: string): QueueUrl {
+  checkString('parseQueueUrl', 'url', url);
   let u: URL;
   try {
     u = new URL(url);

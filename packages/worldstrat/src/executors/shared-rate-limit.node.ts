@@ -6,6 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { describeValue } from '@worldstrat/core';
 import type { Redis } from 'ioredis';
 import { throwIfAborted, WorldStratError } from '../errors.js';
+import {
+  checkFunction,
+  checkObject,
+  checkOptionalString,
+  checkWithMethods,
+} from '../internal/check-arguments.js';
 
 /** Limits per host (`host:port` of the URL). */
 export interface SharedHostLimits {
@@ -90,12 +96,17 @@ export function sharedHostLimitedFetch(
   limits: SharedHostLimits,
   base: typeof fetch = globalThis.fetch,
 ): typeof fetch {
+  const fn = 'sharedHostLimitedFetch';
+  checkWithMethods(fn, 'redis', redis, 'a connected ioredis client', ['eval', 'zrem']);
+  checkObject(fn, 'limits', limits);
+  checkOptionalString(fn, 'limits.prefix', limits.prefix);
+  checkFunction(fn, 'base', base);
   for (const k of ['concurrency', 'perSecond', 'leaseMs'] as const) {
     const v = limits[k];
     if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 1_000_000))
       throw new WorldStratError(
         'INVALID_ARGUMENT',
-        `host limit ${k} ${v}: expected an integer in [1, 1000000]`,
+        `host limit ${k} ${describeValue(v)}: expected an integer in [1, 1000000]`,
       );
   }
   const prefix = limits.prefix ?? 'worldstrat:hosts';
@@ -200,13 +211,21 @@ export function sharedProcessingUnitFetch(
   limit: SharedProcessingUnitLimit,
   base: typeof fetch = globalThis.fetch,
 ): typeof fetch {
+  const fn = 'sharedProcessingUnitFetch';
+  checkWithMethods(fn, 'redis', redis, 'a connected ioredis client', ['eval']);
+  checkObject(fn, 'limit', limit);
+  checkOptionalString(fn, 'limit.prefix', limit.prefix);
+  checkFunction(fn, 'base', base);
   const windowMs = limit.windowMs ?? 60_000;
-  if (!(limit.perWindow > 0 && limit.perWindow <= 1e9))
-    throw new WorldStratError('INVALID_ARGUMENT', `processing-unit limit ${limit.perWindow}: expected > 0`);
+  if (!(typeof limit.perWindow === 'number' && limit.perWindow > 0 && limit.perWindow <= 1e9))
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `processing-unit limit ${describeValue(limit.perWindow)}: expected a number in (0, 1e9]`,
+    );
   if (!(Number.isInteger(windowMs) && windowMs >= 100 && windowMs <= 3_600_000))
     throw new WorldStratError(
       'INVALID_ARGUMENT',
-      `processing-unit window ${windowMs} ms: expected 100…3600000`,
+      `processing-unit window ${describeValue(windowMs)} ms: expected 100…3600000`,
     );
   const key = limit.prefix ?? 'worldstrat:sh-pu';
   const limited = async (input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> => {

@@ -5,6 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { throwIfAborted, WorldStratError } from '../errors.js';
+import {
+  checkFunction,
+  checkOptionalNumber,
+  checkOptionalSignal,
+  checkOptionalString,
+  checkOptions,
+  checkString,
+  checkWithMethods,
+} from '../internal/check-arguments.js';
 
 /** Runs `fn` while holding the lock `key`; `waitMs` overrides how long to wait for it (Redis). */
 export type UnitLock = <T>(key: string, fn: () => Promise<T>, options?: { waitMs?: number }) => Promise<T>;
@@ -62,10 +71,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * ```
  */
 export function redisLock(redis: Redis, options: RedisLockOptions = {}): UnitLock {
+  const fn = 'redisLock';
+  checkWithMethods(fn, 'redis', redis, 'a connected ioredis client', ['set', 'eval']);
+  checkOptions(fn, options);
+  checkOptionalNumber(fn, 'options.ttlMs', options.ttlMs, 0, 2 ** 31 - 1);
+  checkOptionalNumber(fn, 'options.waitMs', options.waitMs, 0, Number.MAX_SAFE_INTEGER);
+  checkOptionalString(fn, 'options.prefix', options.prefix);
+  checkOptionalSignal(fn, 'options.signal', options.signal);
   const ttlMs = Math.max(1000, options.ttlMs ?? 30_000);
   const waitMs = options.waitMs ?? 600_000;
   const prefix = options.prefix ?? 'worldstrat:locks';
   return async <T>(key: string, fn: () => Promise<T>, call?: { waitMs?: number }): Promise<T> => {
+    checkString('redisLock lock', 'key', key);
+    checkFunction('redisLock lock', 'fn', fn);
+    checkOptions('redisLock lock', call, 'options');
+    checkOptionalNumber('redisLock lock', 'options.waitMs', call?.waitMs, 0, Number.MAX_SAFE_INTEGER);
     const lockKey = `${prefix}:${key}`;
     const token = randomUUID();
     await acquire(redis, lockKey, token, ttlMs, call?.waitMs ?? waitMs, options.signal);

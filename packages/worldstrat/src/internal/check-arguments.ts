@@ -115,3 +115,119 @@ export function minMax(values: readonly number[]): [number, number] {
   }
   return [lo, hi];
 }
+
+/** Checks `value` is absent (undefined or null) or an object (not an array). */
+export function checkOptionalObject(fn: string, what: string, value: unknown): void {
+  if (value !== undefined && value !== null) checkObject(fn, what, value);
+}
+
+/** Checks `value` is a function. */
+export function checkFunction(fn: string, what: string, value: unknown): void {
+  if (typeof value !== 'function') throw argumentError(fn, what, 'a function', value);
+}
+
+/** Checks `value` is absent (undefined or null) or a function. */
+export function checkOptionalFunction(fn: string, what: string, value: unknown): void {
+  if (value !== undefined && value !== null) checkFunction(fn, what, value);
+}
+
+/** Checks `value` is absent (undefined or null) or an `AbortSignal` (anything with add/removeEventListener). */
+export function checkOptionalSignal(fn: string, what: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  const s = value as Partial<AbortSignal>;
+  if (
+    typeof value !== 'object' ||
+    typeof s.addEventListener !== 'function' ||
+    typeof s.removeEventListener !== 'function'
+  )
+    throw argumentError(fn, what, 'an AbortSignal', value);
+}
+
+/** Checks `value` is an array of strings (at most `max` of them). */
+export function checkStringList(fn: string, what: string, value: unknown, max = 1_000_000): void {
+  if (!Array.isArray(value)) throw argumentError(fn, what, 'an array of strings', value);
+  if (value.length > max)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `${fn}: ${what} has ${value.length} entries, more than ${max}`,
+    );
+  for (const [i, v] of value.entries()) checkString(fn, `${what}[${i}]`, v);
+}
+
+/** Checks `value` is absent (undefined or null) or one of `allowed`. */
+export function checkOptionalChoice(
+  fn: string,
+  what: string,
+  value: unknown,
+  allowed: readonly unknown[],
+): void {
+  if (value === undefined || value === null || allowed.includes(value)) return;
+  throw argumentError(fn, what, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
+}
+
+/**
+ * Checks a pipeline context (absent, or an object whose `signal`, `onProgress` and `log` are absent or of their
+ * kind) and returns it (`{}` when absent).
+ */
+export function checkContext<T extends object>(fn: string, context: T | undefined, what = 'context'): T {
+  if (context === undefined) return {} as T;
+  checkObject(fn, what, context);
+  const c = context as Record<string, unknown>;
+  checkOptionalSignal(fn, `${what}.signal`, c.signal);
+  checkOptionalFunction(fn, `${what}.onProgress`, c.onProgress);
+  checkOptionalFunction(fn, `${what}.log`, c.log);
+  return context;
+}
+
+/** Checks `value` is an object with the methods `methods` (a Redis client, a dataset, an engine...). */
+export function checkWithMethods(
+  fn: string,
+  what: string,
+  value: unknown,
+  expected: string,
+  methods: readonly string[],
+): void {
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    methods.some((m) => typeof (value as Record<string, unknown>)[m] !== 'function')
+  )
+    throw argumentError(fn, what, expected, value);
+}
+
+/** Checks `value` is absent (undefined or null), `'auto'` or an integer in `[min, max]`. */
+export function checkOptionalIntegerOrAuto(
+  fn: string,
+  what: string,
+  value: unknown,
+  min: number,
+  max: number,
+): void {
+  if (value === 'auto') return;
+  if (value === undefined || value === null) return;
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max)
+    throw argumentError(fn, what, `'auto' or an integer in ${min}..${max}`, value);
+}
+
+/** Checks `value` is absent (undefined or null) or a finite number (its range is checked where it is used). */
+export function checkOptionalFinite(fn: string, what: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw argumentError(fn, what, 'a finite number', value);
+}
+
+/** Checks `value` is a number (NaN and ±Infinity included: scores may be infinite). */
+export function checkNumber(fn: string, what: string, value: unknown): void {
+  if (typeof value !== 'number') throw argumentError(fn, what, 'a number', value);
+}
+
+/** Checks a model spec (`ModelSpec`): a name and a config object with a positive integer `revisits`. */
+export function checkModelSpec(fn: string, what: string, spec: unknown): void {
+  checkObject(fn, what, spec);
+  const { name, config } = spec as Record<string, unknown>;
+  checkString(fn, `${what}.name`, name);
+  checkObject(fn, `${what}.config`, config);
+  const revisits = (config as Record<string, unknown>).revisits;
+  if (!Number.isSafeInteger(revisits) || (revisits as number) < 1)
+    throw argumentError(fn, `${what}.config.revisits`, 'a positive integer', revisits);
+}

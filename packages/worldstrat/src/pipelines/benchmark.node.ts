@@ -20,6 +20,21 @@ import {
 } from '@worldstrat/srnet';
 import { superResolveToFile } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
+import {
+  checkArray,
+  checkContext,
+  checkModelSpec,
+  checkNumber,
+  checkObject,
+  checkOptionalChoice,
+  checkOptionalFinite,
+  checkOptionalInteger,
+  checkOptionalNumber,
+  checkOptionalObject,
+  checkOptionalString,
+  checkString,
+  checkWithMethods,
+} from '../internal/check-arguments.js';
 import { comparisonPanelSvg, type PanelImage } from '../plots/comparison-panel.js';
 import { htmlReport, type ReportSection } from '../plots/html-report.js';
 import { displayRange, resizeNearestRgb8, toRgb8 } from '../plots/image.js';
@@ -167,6 +182,25 @@ export function resultRows(
   scores: readonly MethodScores[],
   trained: ReadonlyMap<string, { steps: number; seconds: number }> = new Map(),
 ): BenchmarkRow[] {
+  const fn = 'resultRows';
+  checkArray(fn, 'scores', scores);
+  scores.forEach((s, i) => {
+    checkObject(fn, `scores[${i}]`, s);
+    checkString(fn, `scores[${i}].name`, s.name);
+    checkNumber(fn, `scores[${i}].revisits`, s.revisits);
+    checkNumber(fn, `scores[${i}].parameters`, s.parameters);
+    for (const mode of ['worldstrat', 'centered'] as const) {
+      checkObject(fn, `scores[${i}].${mode}`, s[mode]);
+      checkNumber(fn, `scores[${i}].${mode}.psnr`, s[mode].psnr);
+    }
+  });
+  checkWithMethods(fn, 'trained', trained, 'a Map of model names to { steps, seconds }', ['get']);
+  for (const s of scores) {
+    const t = trained.get(s.name);
+    if (t === undefined || t === null) continue;
+    checkObject(fn, `trained.get(${JSON.stringify(s.name)})`, t);
+    checkNumber(fn, `trained.get(${JSON.stringify(s.name)}).seconds`, t.seconds);
+  }
   const base = scores[0];
   return scores.map((s) => {
     const t = trained.get(s.name);
@@ -192,6 +226,22 @@ export function resultRows(
  * @returns Markdown text.
  */
 export function resultsMarkdown(rows: readonly BenchmarkRow[]): string {
+  const fn = 'resultsMarkdown';
+  checkArray(fn, 'rows', rows);
+  rows.forEach((r, i) => {
+    checkObject(fn, `rows[${i}]`, r);
+    checkString(fn, `rows[${i}].model`, r.model);
+    checkNumber(fn, `rows[${i}].revisits`, r.revisits);
+    checkNumber(fn, `rows[${i}].parameters`, r.parameters);
+    const members = r.parameters
+      ? (['cpsnr', 'cssim', 'deltaBicubic'] as const)
+      : (['cpsnr', 'cssim'] as const);
+    for (const m of members) {
+      checkObject(fn, `rows[${i}].${m}`, r[m]);
+      checkNumber(fn, `rows[${i}].${m}.worldstrat`, r[m].worldstrat);
+      checkNumber(fn, `rows[${i}].${m}.centered`, r[m].centered);
+    }
+  });
   const head =
     '| Model | Revisits | Params | cPSNR (worldstrat) | cSSIM (worldstrat) | cPSNR (centered) | cSSIM (centered) | Δ cPSNR vs bicubic (worldstrat / centered) |';
   const sep = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
@@ -324,6 +374,45 @@ async function trainSpecsInWorkers(
 }
 
 /**
+ * Entry checks of {@link runBenchmark}: the members' types, before the dataset is opened or a file written
+ * (ranges are checked where the values are used).
+ */
+function checkBenchmarkOptions(options: BenchmarkOptions): void {
+  const fn = 'runBenchmark';
+  checkObject(fn, 'options', options);
+  checkString(fn, 'options.root', options.root);
+  checkString(fn, 'options.out', options.out);
+  if (options.models !== undefined && options.models !== null) {
+    checkArray(fn, 'options.models', options.models);
+    for (const [i, m] of options.models.entries()) checkModelSpec(fn, `options.models[${i}]`, m);
+  }
+  for (const k of [
+    'hiddenChannels',
+    'dropout',
+    'epochs',
+    'maxSteps',
+    'batchSize',
+    'learningRate',
+    'cosineDecaySteps',
+    'seed',
+    'checkpointEvery',
+  ] as const)
+    checkOptionalFinite(fn, `options.${k}`, options[k]);
+  if (options.microBatchSize !== 'auto')
+    checkOptionalFinite(fn, 'options.microBatchSize', options.microBatchSize);
+  if (options.cosineT0 !== false) checkOptionalFinite(fn, 'options.cosineT0', options.cosineT0);
+  checkOptionalInteger(fn, 'options.panels', options.panels, 0, 10_000);
+  if (options.workers !== 'auto') checkOptionalNumber(fn, 'options.workers', options.workers, 0, 1_000_000);
+  if (typeof options.dataParallel !== 'string')
+    checkOptionalFinite(fn, 'options.dataParallel', options.dataParallel);
+  checkOptionalString(fn, 'options.workerScript', options.workerScript);
+  checkOptionalString(fn, 'options.backend', options.backend);
+  checkOptionalChoice(fn, 'options.lossMode', options.lossMode, ['worldstrat', 'centered']);
+  checkOptionalString(fn, 'options.splitMode', options.splitMode);
+  checkOptionalObject(fn, 'options.readLimits', options.readLimits);
+}
+
+/**
  * Run the benchmark: train → evaluate (test split, both modes, vs bicubic) → table, panels, curves, GeoTIFF,
  * report. Every file is written atomically; with `resume` a rerun reuses finished models and continues an
  * interrupted one from its last checkpoint.
@@ -336,6 +425,9 @@ export async function runBenchmark(
   options: BenchmarkOptions,
   context: PipelineContext = {},
 ): Promise<BenchmarkResult> {
+  context = checkContext('runBenchmark', context);
+  checkBenchmarkOptions(options);
+  throwIfAborted(context.signal);
   const t0 = performance.now();
   const specs = options.models ?? benchmarkModels(options.hiddenChannels ?? 128, options.dropout ?? 0.5);
   if (specs.length === 0) throw new WorldStratError('INVALID_ARGUMENT', 'benchmark needs at least one model');

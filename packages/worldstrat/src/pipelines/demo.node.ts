@@ -4,6 +4,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DrawRevisitOptions } from '@worldstrat/dataset';
 import { generateSyntheticDataset, metadataCsvPath } from '@worldstrat/dataset/node';
+import { throwIfAborted } from '../errors.js';
+import {
+  checkArray,
+  checkContext,
+  checkNumber,
+  checkObject,
+  checkOptionalFinite,
+  checkOptionalInteger,
+  checkOptionalNumber,
+  checkOptionalObject,
+  checkOptionalString,
+  checkOptions,
+  checkStringList,
+} from '../internal/check-arguments.js';
 import {
   type BenchmarkOptions,
   type BenchmarkResult,
@@ -108,6 +122,14 @@ export interface DemoResult extends BenchmarkResult {
  * @returns the checks.
  */
 export function demoChecks(rows: BenchmarkResult['rows']): DemoChecks {
+  checkArray('demoChecks', 'rows', rows);
+  rows.forEach((r, i) => {
+    checkObject('demoChecks', `rows[${i}]`, r);
+    checkNumber('demoChecks', `rows[${i}].parameters`, r.parameters);
+    checkNumber('demoChecks', `rows[${i}].revisits`, r.revisits);
+    checkObject('demoChecks', `rows[${i}].cpsnr`, r.cpsnr);
+    checkNumber('demoChecks', `rows[${i}].cpsnr.centered`, r.cpsnr.centered);
+  });
   const bicubic = rows.find((r) => r.model === 'Bicubic');
   const flat = rows.find((r) => r.model === FLAT_REFERENCE_NAME);
   const si = rows.find((r) => r.parameters > 0 && r.revisits === 1);
@@ -139,6 +161,22 @@ export async function syntheticOptions(path: string): Promise<Record<string, unk
   return o !== null && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, unknown>) : {};
 }
 
+/** Entry checks of {@link runDemo}: the members' types, before anything is read, generated or written. */
+function checkDemoOptions(options: DemoOptions | undefined): void {
+  const fn = 'runDemo';
+  const o = checkOptions(fn, options);
+  checkOptionalString(fn, 'options.out', o.out);
+  for (const k of ['aois', 'hrSize', 'revisits', 'hiddenChannels', 'steps', 'batchSize'] as const)
+    checkOptionalInteger(fn, `options.${k}`, o[k], 1, Number.MAX_SAFE_INTEGER);
+  checkOptionalInteger(fn, 'options.panels', o.panels, 0, 10_000);
+  checkOptionalFinite(fn, 'options.seed', o.seed);
+  checkOptionalFinite(fn, 'options.learningRate', o.learningRate);
+  checkOptionalObject(fn, 'options.revisitOptions', o.revisitOptions);
+  if (o.models !== undefined && o.models !== null) checkStringList(fn, 'options.models', o.models);
+  if (o.workers !== 'auto') checkOptionalNumber(fn, 'options.workers', o.workers, 0, 1_000_000);
+  checkOptionalString(fn, 'options.workerScript', o.workerScript);
+}
+
 /**
  * Run the demo: generate (or reuse) the synthetic dataset, then the benchmark with small models.
  *
@@ -147,7 +185,11 @@ export async function syntheticOptions(path: string): Promise<Record<string, unk
  * @returns the benchmark result plus the demo checks.
  */
 export async function runDemo(options: DemoOptions = {}, context: PipelineContext = {}): Promise<DemoResult> {
-  const o = { ...DEMO_DEFAULTS, ...options };
+  checkDemoOptions(options);
+  context = checkContext('runDemo', context);
+  throwIfAborted(context.signal);
+  // an `out` left undefined (or null) is the default folder, not a crash in join()
+  const o = { ...DEMO_DEFAULTS, ...options, out: options?.out ?? DEMO_DEFAULTS.out };
   const datasetRoot = join(o.out, 'dataset');
   const wanted = { aois: o.aois, revisits: o.revisits, hrSize: o.hrSize, seed: o.seed };
   let generated = false;

@@ -18,6 +18,19 @@ import {
 } from '@worldstrat/srnet';
 import { createInferenceEngine, createOnnxEngine } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
+import {
+  argumentError,
+  checkArray,
+  checkContext,
+  checkNumberList,
+  checkObject,
+  checkOptionalChoice,
+  checkOptionalInteger,
+  checkOptionalString,
+  checkOptions,
+  checkString,
+  checkWithMethods,
+} from '../internal/check-arguments.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 import { readInputBytes } from './read-input.node.js';
 import { sliceRevisits } from './train-model.node.js';
@@ -76,6 +89,7 @@ export function bicubicUpsample(
   shape: readonly [number, number, number, number, number],
   options: BicubicUpsampleOptions = {},
 ): { data: Float32Array; shape: [number, number, number, number] } {
+  options = checkBicubicArguments(lr, shape, options);
   const [b, r, c, h, w] = shape;
   if (lr.length !== b * r * c * h * w)
     throw new WorldStratError('SHAPE_MISMATCH', `bicubicUpsample: ${lr.length} values ≠ ${shape.join('×')}`);
@@ -99,6 +113,41 @@ export function bicubicUpsample(
       for (let i = 0; i < plane; i++) x[dst + i] = lr[src + i] * sd + m;
     });
   return { data: resize(x, [b * k, h, w], [oh, ow], { method: 'bicubic' }), shape: [b, k, oh, ow] };
+}
+
+/** Checks `value` is an array (or typed array) of `n` integers in `[min, max]`. */
+function checkIntegerTuple(
+  fn: string,
+  what: string,
+  value: unknown,
+  n: number,
+  min: number,
+  max: number,
+): void {
+  checkNumberList(fn, what, value);
+  const list = value as ArrayLike<unknown>;
+  if (
+    list.length !== n ||
+    !Array.from(list).every((x) => Number.isSafeInteger(x) && (x as number) >= min && (x as number) <= max)
+  )
+    throw argumentError(fn, what, `${n} integers in ${min}..${max}`, value);
+}
+
+/** Entry checks of {@link bicubicUpsample}; returns the options (`{}` when absent). */
+function checkBicubicArguments(lr: unknown, shape: unknown, options: unknown): BicubicUpsampleOptions {
+  const fn = 'bicubicUpsample';
+  checkNumberList(fn, 'lr', lr);
+  checkIntegerTuple(fn, 'shape', shape, 5, 1, Number.MAX_SAFE_INTEGER);
+  const o = checkOptions<BicubicUpsampleOptions>(fn, options as BicubicUpsampleOptions | undefined);
+  if (o.size !== undefined) checkIntegerTuple(fn, 'options.size', o.size, 2, 1, 100_000);
+  checkOptionalInteger(fn, 'options.revisit', o.revisit, 0, Number.MAX_SAFE_INTEGER);
+  if (o.channels !== undefined) {
+    checkNumberList(fn, 'options.channels', o.channels);
+    Array.from(o.channels).forEach((ch, i) => {
+      if (!Number.isSafeInteger(ch)) throw argumentError(fn, `options.channels[${i}]`, 'an integer', ch);
+    });
+  }
+  return o;
 }
 
 /** A model to evaluate: a name and an inference engine (its `config.revisits` picks the revisits). */
@@ -166,6 +215,38 @@ export interface EvaluateModelsResult {
   panels: PanelChip[];
 }
 
+/** Entry checks of {@link evaluateModels}: the members' types, before any scene is read. */
+function checkEvaluateOptions(options: EvaluateModelsOptions): void {
+  const fn = 'evaluateModels';
+  checkObject(fn, 'options', options);
+  checkWithMethods(fn, 'options.dataset', options.dataset, 'an opened dataset (openDataset)', [
+    'split',
+    'batches',
+  ]);
+  checkArray(fn, 'options.models', options.models);
+  options.models.forEach((m, i) => {
+    checkObject(fn, `options.models[${i}]`, m);
+    checkString(fn, `options.models[${i}].name`, m.name);
+    checkWithMethods(fn, `options.models[${i}].engine`, m.engine, 'an inference engine', ['predict']);
+    checkObject(fn, `options.models[${i}].engine.config`, m.engine.config);
+  });
+  if (options.scenes !== undefined && typeof options.scenes !== 'string') {
+    checkArray(fn, 'options.scenes', options.scenes);
+    options.scenes.forEach((sc, i) => {
+      checkObject(fn, `options.scenes[${i}]`, sc);
+      checkString(fn, `options.scenes[${i}].name`, sc.name);
+    });
+  } else checkOptionalChoice(fn, 'options.scenes', options.scenes, ['train', 'val', 'test']);
+  checkOptionalString(fn, 'options.splitMode', options.splitMode);
+  checkOptionalInteger(fn, 'options.batchSize', options.batchSize, 1, 1_000_000);
+  if (options.panelChips !== undefined) {
+    checkArray(fn, 'options.panelChips', options.panelChips);
+    options.panelChips.forEach((p, i) => {
+      checkNumberList(fn, `options.panelChips[${i}]`, p);
+    });
+  }
+}
+
 /**
  * Score models and the bicubic baseline chip by chip on a split (no augmentation, fixed order), with
  * @worldstrat/metrics `registeredMetrics` in both modes; means are over chips (like upstream's logged values).
@@ -179,6 +260,9 @@ export async function evaluateModels(
   options: EvaluateModelsOptions,
   context: PipelineContext = {},
 ): Promise<EvaluateModelsResult> {
+  context = checkContext('evaluateModels', context);
+  checkEvaluateOptions(options);
+  throwIfAborted(context.signal);
   const { dataset } = options;
   const scenes =
     typeof options.scenes === 'object'

@@ -75,6 +75,21 @@ import type { Executor } from '../executors/executor.js';
 import { searchThroughExecutor } from '../executors/rebuild-search-unit.node.js';
 import { spotThroughExecutor } from '../executors/rebuild-spot-unit.node.js';
 import { downloadThroughExecutor } from '../executors/rebuild-units.node.js';
+import {
+  argumentError,
+  checkArray,
+  checkContext,
+  checkNumberList,
+  checkObject,
+  checkOptionalChoice,
+  checkOptionalFinite,
+  checkOptionalFunction,
+  checkOptionalObject,
+  checkOptionalString,
+  checkString,
+  checkStringList,
+  checkWithMethods,
+} from '../internal/check-arguments.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 import { MAX_INPUT_FILE_BYTES, readInputText, readOptionalText } from './read-input.node.js';
 
@@ -244,6 +259,9 @@ export async function openClassificationRaster(
   crs?: string,
   readLimits?: Partial<RasterIoLimits>,
 ): Promise<ClassRaster> {
+  checkString('openClassificationRaster', 'ref', ref);
+  checkOptionalString('openClassificationRaster', 'crs', crs);
+  checkOptionalObject('openClassificationRaster', 'readLimits', readLimits);
   try {
     return await openClassRasterPathOrUrl(ref, {
       ...(crs ? { crs: crs as never } : {}),
@@ -254,6 +272,58 @@ export async function openClassificationRaster(
       throw new WorldStratError('DATASET_NOT_FOUND', err.message, { cause: err });
     throw err;
   }
+}
+
+/**
+ * Entry checks of the options of {@link rebuild}, {@link planRebuild} (`full`: everything planning reads) and
+ * {@link downloadPlanRevisits} (what downloading reads): the members' types, before any file or host is touched.
+ */
+function checkRebuildOptions(fn: string, options: RebuildOptions, full: boolean): void {
+  checkObject(fn, 'options', options);
+  const o = options as unknown as Record<string, unknown>;
+  checkString(fn, 'options.root', o.root);
+  checkObject(fn, 'options.provider', o.provider);
+  const kind = (o.provider as { kind?: unknown }).kind;
+  if (kind !== 'stac' && kind !== 'sentinelhub')
+    throw argumentError(fn, 'options.provider.kind', '"stac" or "sentinelhub"', kind);
+  if (o.levels !== undefined && o.levels !== null) checkStringList(fn, 'options.levels', o.levels);
+  for (const k of ['concurrency', 'idleTimeoutMs'] as const) checkOptionalFinite(fn, `options.${k}`, o[k]);
+  checkOptionalObject(fn, 'options.readLimits', o.readLimits);
+  checkOptionalFunction(fn, 'options.fetch', o.fetch);
+  if (!full) return;
+  checkString(fn, 'options.landcover', o.landcover);
+  checkArray(fn, 'options.dateRange', o.dateRange as readonly unknown[]);
+  const range = o.dateRange as readonly unknown[];
+  if (range.length !== 2)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `${fn}: options.dateRange must be [start, end], got ${range.length} entries`,
+    );
+  for (const [i, d] of range.entries()) checkString(fn, `options.dateRange[${i}]`, d);
+  for (const k of ['pointsFile', 'smod', 'smodCrs', 'targetDate'] as const)
+    checkOptionalString(fn, `options.${k}`, o[k]);
+  if (typeof o.landMask !== 'string') checkOptionalObject(fn, 'options.landMask', o.landMask);
+  if (o.region !== undefined && o.region !== null) checkNumberList(fn, 'options.region', o.region);
+  if (o.splitFractions !== undefined && o.splitFractions !== null)
+    checkNumberList(fn, 'options.splitFractions', o.splitFractions);
+  for (const k of [
+    'poolSize',
+    'target',
+    'areaKm2',
+    'seed',
+    'nRevisits',
+    'maxCloudCover',
+    'maxItemsPerSearch',
+  ] as const)
+    checkOptionalFinite(fn, `options.${k}`, o[k]);
+  checkOptionalChoice(fn, 'options.landcoverLegend', o.landcoverLegend, ['lccs', 'worldcover']);
+  checkOptionalChoice(fn, 'options.weight', o.weight, ['cbrt', 'sqrt', 'linear']);
+  checkOptionalChoice(fn, 'options.onShortfall', o.onShortfall, ['error', 'report']);
+  checkOptionalObject(fn, 'options.spot', o.spot);
+  if (o.executor !== undefined && o.executor !== null)
+    checkWithMethods(fn, 'options.executor', o.executor, 'an executor (LocalExecutor, QueueExecutor)', [
+      'run',
+    ]);
 }
 
 /** The hash of the options a saved plan depends on (a plan is reused only when it matches). */
@@ -311,6 +381,9 @@ export async function planRebuild(
   options: RebuildOptions,
   context: PipelineContext = {},
 ): Promise<RebuildPlan> {
+  context = checkContext('planRebuild', context);
+  checkRebuildOptions('planRebuild', options, true);
+  throwIfAborted(context.signal);
   const { signal, onProgress, log } = context;
   const window = planWindow(options);
   const pointsText = await readPointsText(options);
@@ -662,6 +735,9 @@ export async function rebuild(
   options: RebuildOptions,
   context: PipelineContext = {},
 ): Promise<RebuildResult> {
+  context = checkContext('rebuild', context);
+  checkRebuildOptions('rebuild', options, true);
+  throwIfAborted(context.signal);
   const { log } = context;
   const levels = options.levels ?? ['L2A'];
   const planPath = join(options.root, 'rebuild', 'plan.json');
@@ -839,6 +915,16 @@ export async function downloadPlanRevisits(
   options: RebuildOptions,
   context: PipelineContext = {},
 ): Promise<DownloadRevisitsResult> {
+  const fn = 'downloadPlanRevisits';
+  context = checkContext(fn, context);
+  checkObject(fn, 'plan', plan);
+  checkObject(fn, 'plan.revisits', plan.revisits);
+  for (const [level, list] of Object.entries(plan.revisits))
+    if (list !== undefined) checkArray(fn, `plan.revisits.${level}`, list);
+  checkArray(fn, 'aois', aois);
+  for (const [i, a] of aois.entries()) checkObject(fn, `aois[${i}]`, a);
+  checkRebuildOptions(fn, options, false);
+  throwIfAborted(context.signal);
   const names = new Set(aois.map((a) => a.name));
   const revisits =
     aois === plan.aois

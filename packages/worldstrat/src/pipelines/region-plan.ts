@@ -5,6 +5,7 @@
 import type { BBox, GeoTransform } from '@worldstrat/raster-io';
 import { transformCoords, utmEpsgForLonLat } from '@worldstrat/raster-io';
 import { WorldStratError } from '../errors.js';
+import { checkOptionalString, checkString } from '../internal/check-arguments.js';
 
 /** LR ground resolution of the region grid (Sentinel-2's 10 m bands). */
 export const REGION_LR_M = 10;
@@ -223,6 +224,8 @@ function windowLonLat(epsg: number, t: GeoTransform, w: LrWindow, marginPx: numb
  *   a non-numeric or out-of-range coordinate, too large).
  */
 export function regionFromGeoJson(text: string, file: string): BBox {
+  checkString('regionFromGeoJson', 'text', text);
+  checkOptionalString('regionFromGeoJson', 'file', file);
   if (text.length > MAX_GEOJSON_BYTES)
     bad(`region file ${file} is ${text.length} bytes (limit ${MAX_GEOJSON_BYTES}); simplify the geometry`);
   let doc: unknown;

@@ -19,6 +19,7 @@ import type { BBox, Raster, RasterIoLimits } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { superResolveToFile } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
+import { checkObject, checkOptionalString, checkStringList } from '../internal/check-arguments.js';
 import type { EngineChoice } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 import { loadSuperresolveEngine } from './superresolve-engine.node.js';
@@ -152,6 +153,7 @@ export interface SuperresolveResult {
  * @throws {WorldStratError} `DATASET_NOT_FOUND` for a missing path; `INVALID_ARGUMENT` when nothing is found.
  */
 export async function expandRevisitInputs(inputs: readonly string[]): Promise<string[]> {
+  checkStringList('expandRevisitInputs', 'inputs', inputs);
   const out: string[] = [];
   for (const p of inputs) {
     if (!existsSync(p)) throw new WorldStratError('DATASET_NOT_FOUND', `revisit input ${p} does not exist`);
@@ -196,6 +198,8 @@ const fmt = (x: number) => x.toFixed(5);
  * ```
  */
 export function resolveSuperresolveAoi(aoi: SuperresolveAoi): Aoi {
+  checkObject('resolveSuperresolveAoi', 'aoi', aoi);
+  checkOptionalString('resolveSuperresolveAoi', 'aoi.name', aoi.name);
   const bad = (msg: string): never => {
     throw new WorldStratError('INVALID_ARGUMENT', msg);
   };

@@ -31,6 +31,18 @@ import {
   trainDataParallel,
 } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
+import {
+  argumentError,
+  checkContext,
+  checkModelSpec,
+  checkNumberList,
+  checkObject,
+  checkOptionalChoice,
+  checkOptionalFinite,
+  checkOptionalString,
+  checkString,
+  checkWithMethods,
+} from '../internal/check-arguments.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 
 /** A model to train: a display name and its (partial) srnet configuration. */
@@ -124,6 +136,7 @@ export interface TrainModelResult {
 
 /** File-name stem of a model name: "HighRes-net" → "highres-net", "SRCNN-MF" → "srcnn-mf". */
 export function modelStem(name: string): string {
+  checkString('modelStem', 'name', name);
   const s = name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
@@ -141,6 +154,17 @@ export function modelStem(name: string): string {
  * @returns a training batch with `lr.shape[1] === r`.
  */
 export function sliceRevisits(batch: Pick<ChipBatch, 'lr' | 'hr'>, r: number): TrainBatch {
+  const fn = 'sliceRevisits';
+  checkObject(fn, 'batch', batch);
+  checkObject(fn, 'batch.lr', batch.lr);
+  checkObject(fn, 'batch.hr', batch.hr);
+  checkNumberList(fn, 'batch.lr.data', batch.lr.data);
+  const shape = batch.lr.shape as unknown;
+  checkNumberList(fn, 'batch.lr.shape', shape);
+  const dims = Array.from(shape as ArrayLike<unknown>);
+  if (dims.length !== 5 || !dims.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
+    throw argumentError(fn, 'batch.lr.shape', '[B, R, C, h, w] (5 integers ≥ 0)', shape);
+  if (!Number.isSafeInteger(r) || r < 1) throw argumentError(fn, 'r', 'a positive integer', r);
   const [b, R, c, h, w] = batch.lr.shape;
   if (r > R) {
     throw new WorldStratError(
@@ -149,6 +173,14 @@ export function sliceRevisits(batch: Pick<ChipBatch, 'lr' | 'hr'>, r: number): T
     );
   }
   if (r === R) return { lr: batch.lr, hr: batch.hr };
+  const data = batch.lr.data as unknown;
+  if (!ArrayBuffer.isView(data) || data instanceof DataView)
+    throw argumentError(fn, 'batch.lr.data', 'a Float32Array', data);
+  if ((data as Float32Array).length !== b * R * c * h * w)
+    throw new WorldStratError(
+      'SHAPE_MISMATCH',
+      `${fn}: batch.lr.data has ${(data as Float32Array).length} values; shape ${dims.join('×')} needs ${b * R * c * h * w}`,
+    );
   const per = c * h * w;
   const out = new Float32Array(b * r * per);
   for (let s = 0; s < b; s++) out.set(batch.lr.data.subarray(s * R * per, (s * R + r) * per), s * r * per);
@@ -202,6 +234,36 @@ function dataParallelWorkers(
   return n;
 }
 
+/** Entry checks of {@link trainModel}: the members' types, before the backend starts or a folder is made. */
+function checkTrainOptions(options: TrainModelOptions): void {
+  const fn = 'trainModel';
+  checkObject(fn, 'options', options);
+  checkWithMethods(fn, 'options.dataset', options.dataset, 'an opened dataset (openDataset)', [
+    'split',
+    'batches',
+  ]);
+  checkModelSpec(fn, 'options.spec', options.spec);
+  checkString(fn, 'options.out', options.out);
+  for (const k of [
+    'epochs',
+    'maxSteps',
+    'batchSize',
+    'learningRate',
+    'cosineDecaySteps',
+    'seed',
+    'checkpointEvery',
+  ] as const)
+    checkOptionalFinite(fn, `options.${k}`, options[k]);
+  if (options.microBatchSize !== 'auto')
+    checkOptionalFinite(fn, 'options.microBatchSize', options.microBatchSize);
+  if (options.cosineT0 !== false) checkOptionalFinite(fn, 'options.cosineT0', options.cosineT0);
+  if (typeof options.dataParallel !== 'string')
+    checkOptionalFinite(fn, 'options.dataParallel', options.dataParallel);
+  checkOptionalString(fn, 'options.backend', options.backend);
+  checkOptionalString(fn, 'options.splitMode', options.splitMode);
+  checkOptionalChoice(fn, 'options.lossMode', options.lossMode, ['worldstrat', 'centered']);
+}
+
 /**
  * Train one model on the train split (augmented, shuffled, seeded), validating on the val split each epoch;
  * checkpoints go to `<out>/checkpoints/<stem>/` (atomic, resumable), final weights to `<out>/<stem>.safetensors`.
@@ -221,6 +283,9 @@ export async function trainModel(
   options: TrainModelOptions,
   context: PipelineContext = {},
 ): Promise<TrainModelResult> {
+  context = checkContext('trainModel', context);
+  checkTrainOptions(options);
+  throwIfAborted(context.signal);
   const { dataset, spec } = options;
   const stem = modelStem(spec.name);
   const config = resolveModelConfig(spec.config);

@@ -14,6 +14,16 @@ import {
   WorldStratError,
   type WorldStratErrorCode,
 } from '../errors.js';
+import {
+  argumentError,
+  checkArray,
+  checkContext,
+  checkModelSpec,
+  checkObject,
+  checkOptionalFinite,
+  checkOptions,
+  checkString,
+} from '../internal/check-arguments.js';
 import type { PipelineContext } from './pipeline.js';
 import type { ModelSpec, TrainModelOptions } from './train-model.node.js';
 
@@ -53,6 +63,8 @@ export function trainWorkerScript(): string | undefined {
 
 /** Worker threads worth using for `jobs` models on this machine. */
 export function defaultTrainWorkers(jobs: number): number {
+  if (!Number.isSafeInteger(jobs) || jobs < 0)
+    throw argumentError('defaultTrainWorkers', 'jobs', 'an integer ≥ 0', jobs);
   return Math.max(1, Math.min(jobs, availableParallelism()));
 }
 
@@ -156,6 +168,22 @@ export async function trainInWorkers(
   options: TrainInWorkersOptions = {},
   context: PipelineContext = {},
 ): Promise<Map<string, { steps: number; seconds: number }>> {
+  const fn = 'trainInWorkers';
+  context = checkContext(fn, context);
+  checkArray(fn, 'jobs', jobs);
+  jobs.forEach((j, i) => {
+    checkObject(fn, `jobs[${i}]`, j);
+    checkString(fn, `jobs[${i}].root`, j.root);
+    checkObject(fn, `jobs[${i}].open`, j.open);
+    checkObject(fn, `jobs[${i}].train`, j.train);
+    checkModelSpec(fn, `jobs[${i}].train.spec`, j.train.spec);
+    checkString(fn, `jobs[${i}].train.out`, j.train.out);
+  });
+  options = checkOptions(fn, options);
+  checkOptionalFinite(fn, 'options.workers', options.workers);
+  if (options.script !== undefined && typeof options.script !== 'string' && !(options.script instanceof URL))
+    throw argumentError(fn, 'options.script', 'a path, a file URL string or a URL', options.script);
+  throwIfAborted(context.signal);
   const script = options.script ?? trainWorkerScript();
   if (!script)
     throw new WorldStratError(

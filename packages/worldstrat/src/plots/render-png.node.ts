@@ -2,6 +2,12 @@
 import { Resvg } from '@resvg/resvg-js';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import { WorldStratError } from '../errors.js';
+import {
+  checkOptionalFinite,
+  checkOptions,
+  checkString,
+  checkStringList,
+} from '../internal/check-arguments.js';
 
 /** Options of {@link svgToPng}. */
 export interface SvgToPngOptions {
@@ -78,7 +84,16 @@ export async function writePlot(
   svg: string,
   options: SvgToPngOptions = {},
 ): Promise<{ svg: string; png: string }> {
+  const fn = 'writePlot';
+  checkString(fn, 'base', base);
+  checkString(fn, 'svg', svg);
+  const o = checkOptions(fn, options);
+  checkOptionalFinite(fn, 'options.width', o.width);
+  if (o.fontFiles !== undefined && o.fontFiles !== null)
+    checkStringList(fn, 'options.fontFiles', o.fontFiles);
+  // render first: an SVG that cannot be rendered leaves no .svg file behind
+  const png = svgToPng(svg, options);
   await writeFileAtomic(`${base}.svg`, svg);
-  await writeFileAtomic(`${base}.png`, svgToPng(svg, options));
+  await writeFileAtomic(`${base}.png`, png);
   return { svg: `${base}.svg`, png: `${base}.png` };
 }
