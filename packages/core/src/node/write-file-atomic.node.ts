@@ -79,7 +79,7 @@ export interface WriteCsvOptions {
 }
 
 /**
- * Writes a CSV file atomically ({@link toCsv} + {@link writeFileAtomic}).
+ * Writes a CSV file atomically (`toCsv`'s text through {@link writeFileAtomic}).
  * @param path destination path.
  * @param table header and rows.
  * @throws CoreError `WRITE_FAILED`; `INVALID_ARGUMENT` for a table whose header or rows are not arrays of cells.

@@ -5,10 +5,10 @@ import { DatasetError } from '../errors.js';
 import { checkInteger, checkOptions, checkTypedArray } from '../internal/check-arguments.js';
 import { JIF_GEOMETRY } from './constants.js';
 
-/** One chip: LR window and the matching HR window (HR offsets use Python's round-half-even). */
 /** Most windows {@link chipWindows} lists (upstream's grid is 3 × 3). */
 const MAX_WINDOWS = 1 << 20;
 
+/** One chip: LR window and the matching HR window (HR offsets use Python's round-half-even). */
 export interface ChipWindow {
   /** Chip index k (0..8): left = chip·⌊k/3⌋, top = chip·(k mod 3). */
   index: number;

@@ -71,16 +71,6 @@ export interface SentinelHubRevisitJobsOptions {
   bands?: Partial<Record<S2Level, readonly CanonicalBand[]>>;
 }
 
-/**
- * Process API download jobs for matched revisits: per revisit and level one FLOAT32 data TIFF
- * (`<AOI>-<n>-<level>_data.tiff`) and one TIFF per extra layer, each verified (size, band count) before it
- * is kept. Run them with `downloadAll(jobs, { fetch: sh.fetch })` so every request carries a fresh token.
- *
- * @param aois - AOIs (bounds)
- * @param revisits - selected revisits
- * @param options - root, baseUrl, levels, layers, bands
- * @returns download jobs (with processing-unit estimates)
- */
 /** The AOIs, revisits and options of the SentinelHub revisit downloads. */
 function checkRevisitJobArgs(
   fn: string,
@@ -98,6 +88,16 @@ function checkRevisitJobArgs(
   if (options.bands !== undefined) checkObject(fn, 'options.bands', options.bands);
 }
 
+/**
+ * Process API download jobs for matched revisits: per revisit and level one FLOAT32 data TIFF
+ * (`<AOI>-<n>-<level>_data.tiff`) and one TIFF per extra layer, each verified (size, band count) before it
+ * is kept. Run them with `downloadAll(jobs, { fetch: sh.fetch })` so every request carries a fresh token.
+ *
+ * @param aois - AOIs (bounds)
+ * @param revisits - selected revisits
+ * @param options - root, baseUrl, levels, layers, bands
+ * @returns download jobs (with processing-unit estimates)
+ */
 export function sentinelHubRevisitJobs(
   aois: readonly MatchAoi[],
   revisits: readonly MatchedRevisit[],
