@@ -9,6 +9,8 @@ export interface GeoTags {
   transformation?: ArrayLike<number>;
   /** GeoKeys by id, as parsed from the file. */
   geoKeys?: GeoKeys;
+  /** The transform to use when the tags give none (a world file's, as GDAL falls back to it). */
+  fallbackTransform?: GeoTransform;
 }
 
 const USER_DEFINED = 32767;
@@ -73,7 +75,7 @@ export function transformFromTags(tags: GeoTags): GeoTransform | undefined {
  * code (0, Mollweide's 54009, or with a vertical part) keeps the file's GeoKeys so that writing it keeps the CRS.
  */
 export function geoFromTags(tags: GeoTags, name: string): GeoBlock | undefined {
-  const transform = transformFromTags(tags);
+  const transform = transformFromTags(tags) ?? tags.fallbackTransform;
   if (!transform) return undefined;
   if (!transform.every(Number.isFinite)) {
     // GDAL hands such a transform on as it is; NaN or infinite coordinates are no georeferencing.

@@ -11,8 +11,8 @@ import { dtypeFromTiff } from '../internal/typed-array.js';
 import { type BlockCacheOptions, blockCache } from '../source/block-cache.js';
 import type { ByteSource } from '../source/byte-source.js';
 import { memorySource } from '../source/memory-source.js';
-import type { DType, GeoBlock, GeoKeys } from '../types.js';
-import { geoFromTags, scaleGeo } from './geo-from-tags.js';
+import type { DType, GeoBlock, GeoKeys, GeoTransform } from '../types.js';
+import { geoFromTags, scaleGeo, transformFromTags } from './geo-from-tags.js';
 import { hideDuplicateEntries, readNumericEntry, type WalkedIfd, walkIfds } from './ifd-walk.js';
 import { type RasterIoLimits, resolveLimits } from './limits.js';
 import type { ParallelBlockDecoder } from './parallel-decoder.js';
@@ -111,6 +111,11 @@ export interface OpenGeoTiffOptions {
   limits?: Partial<RasterIoLimits>;
   /** Worker pool used by reads with `threads` > 1 (Node: `nodeBlockDecoder`; `openGeoTiffFile` sets it). */
   blockDecoder?: ParallelBlockDecoder;
+  /**
+   * Asked only when the file's tags give no geotransform: one to use instead (`openGeoTiffFile` reads the
+   * file's world file here, `.tfw`/`.tifw`/`.wld`, as GDAL does). The CRS still comes from the GeoKeys.
+   */
+  fallbackTransform?: () => Promise<GeoTransform | undefined>;
 }
 
 /** Internal state kept next to a {@link GeoTiff} (never exported from the package). */
@@ -270,6 +275,7 @@ export async function openGeoTiff(
       codecs: options.codecs,
       limits,
       decoder: options.blockDecoder,
+      fallbackTransform: options.fallbackTransform,
     });
   } catch (err) {
     if (err instanceof RasterIoError) throw err;
@@ -304,6 +310,7 @@ interface DescribeInput {
   codecs?: Readonly<Record<number, Codec>>;
   limits: RasterIoLimits;
   decoder?: ParallelBlockDecoder;
+  fallbackTransform?: () => Promise<GeoTransform | undefined>;
 }
 
 async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promise<GeoTiff> {
@@ -326,15 +333,14 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
       full = level;
       const ignoredGeoTags = input.ifds[0]?.ignoredGeoTags ?? new Set<number>();
       const kept = (tag: number, value: unknown) => (ignoredGeoTags.has(tag) ? undefined : value);
-      level.geo = geoFromTags(
-        {
-          pixelScale: kept(33550, fd.getValue('ModelPixelScale')) as number[] | undefined,
-          tiepoint: kept(33922, fd.getValue('ModelTiepoint')) as number[] | undefined,
-          transformation: kept(34264, fd.getValue('ModelTransformation')) as number[] | undefined,
-          geoKeys: await rawGeoKeys(img, ignoredGeoTags),
-        },
-        name,
-      );
+      const tags = {
+        pixelScale: kept(33550, fd.getValue('ModelPixelScale')) as number[] | undefined,
+        tiepoint: kept(33922, fd.getValue('ModelTiepoint')) as number[] | undefined,
+        transformation: kept(34264, fd.getValue('ModelTransformation')) as number[] | undefined,
+        geoKeys: await rawGeoKeys(img, ignoredGeoTags),
+      };
+      const fallbackTransform = transformFromTags(tags) ? undefined : await input.fallbackTransform?.();
+      level.geo = geoFromTags({ ...tags, ...(fallbackTransform ? { fallbackTransform } : {}) }, name);
     } else if (full) {
       if (full.geo) level.geo = scaleGeo(full.geo, full.width, full.height, level.width, level.height);
       if (level.noData === null) level.noData = full.noData;

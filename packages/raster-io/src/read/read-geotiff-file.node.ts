@@ -4,10 +4,12 @@ import { fileSource } from '../source/file-source.node.js';
 import { nodeBlockDecoder } from './decode-pool.node.js';
 import { type GeoTiff, type OpenGeoTiffOptions, openGeoTiff } from './open-geotiff.js';
 import { type ReadRasterOptions, type ReadRasterResult, readRaster } from './read-raster.js';
+import { readWorldFile } from './world-file.node.js';
 
 /**
  * Open a local GeoTIFF (Node): a file source, Node's deflate codec (libdeflate or `node:zlib`) and the worker
- * pool used by reads with `threads` > 1. Close it with `tiff.close()`.
+ * pool used by reads with `threads` > 1. Close it with `tiff.close()`. A file whose tags give no geotransform takes
+ * its world file's (`.tfw`, `.tifw`, `.wld` next to it), as GDAL does.
  *
  * @param path - file path
  * @param options - as {@link openGeoTiff}
@@ -25,6 +27,7 @@ export async function openGeoTiffFile(path: string, options: OpenGeoTiffOptions 
   try {
     return await openGeoTiff(source, {
       blockDecoder: nodeBlockDecoder,
+      fallbackTransform: () => readWorldFile(path),
       ...options,
       codecs: { ...NODE_CODECS, ...options.codecs },
     });
