@@ -72,6 +72,9 @@ function bind(lib: KoffiLibrary, library: string): Libzstd {
         const rest = block.subarray(inAt);
         const frame = findFrameCompressedSize(rest, rest.byteLength) as SizeT;
         if (failed(frame)) return { error: String(getErrorName(frame)) };
+        const window = frameWindowSize(rest);
+        if (window > MAX_STREAM_WINDOW)
+          return { error: `Frame requires too much memory for decoding (a ${window}-byte window)` };
         const n = decompressDCtx(dctx, out.subarray(outAt, cap), cap - outAt, rest, frame) as SizeT;
         if (failed(n)) {
           if ((getErrorCode(n) as number) === DST_SIZE_TOO_SMALL) return 'too-long';
@@ -90,4 +93,40 @@ function bind(lib: KoffiLibrary, library: string): Libzstd {
       return new Uint8Array(out.buffer, out.byteOffset, Number(n)).slice();
     },
   };
+}
+
+/**
+ * libtiff decodes ZSTD through the streaming API, whose default limit refuses frames that declare a window over
+ * 2^27 bytes (ZSTD_WINDOWLOG_LIMIT_DEFAULT); a one-shot call would decode them. Refused likewise, so such a block
+ * fails here as it fails in GDAL.
+ */
+export const MAX_STREAM_WINDOW = 2 ** 27;
+
+/**
+ * The window a ZSTD frame declares (RFC 8878 §3.1.1.1): its Window_Descriptor, or the content size of a
+ * single-segment frame; 0 for a header too short to say (the decoder reports that).
+ */
+export function frameWindowSize(frame: Uint8Array): number {
+  if (
+    frame.byteLength < 6 ||
+    frame[0] !== 0x28 ||
+    frame[1] !== 0xb5 ||
+    frame[2] !== 0x2f ||
+    frame[3] !== 0xfd
+  )
+    return 0;
+  const fhd = frame[4] as number;
+  if (!(fhd & 0x20)) {
+    const wd = frame[5] as number;
+    const base = 2 ** (10 + (wd >> 3));
+    return base + (base / 8) * (wd & 7);
+  }
+  // single segment: the window is the frame content size, after the optional dictionary id
+  const dictBytes = [0, 1, 2, 4][fhd & 3] as number;
+  const fcsBytes = [1, 2, 4, 8][fhd >> 6] as number;
+  const at = 5 + dictBytes;
+  if (frame.byteLength < at + fcsBytes) return 0;
+  let size = 0;
+  for (let i = fcsBytes - 1; i >= 0; i--) size = size * 256 + (frame[at + i] as number);
+  return fcsBytes === 2 ? size + 256 : size;
 }

@@ -2,7 +2,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import * as zlib from 'node:zlib';
 import { RasterIoError } from '../errors.js';
 import type { BlockInfo, Codec } from './codec.js';
-import { loadLibzstd } from './libzstd.node.js';
+import { frameWindowSize, loadLibzstd, MAX_STREAM_WINDOW } from './libzstd.node.js';
 
 /** TIFF compression code of ZSTD (GDAL/libtiff's registration). */
 export const ZSTD_COMPRESSION = 50000;
@@ -67,7 +67,11 @@ export const zstdCodec: Codec = {
       if (!(out instanceof Uint8Array)) throw corrupt(info, `libzstd: ${out.error}`);
       return out;
     }
-    if (nodeZstd) return decodeWithNode(nodeZstd, block, info, cap);
+    if (nodeZstd) {
+      if (frameWindowSize(block) > MAX_STREAM_WINDOW)
+        throw corrupt(info, 'the frame declares a window over 128 MiB, which libtiff refuses');
+      return decodeWithNode(nodeZstd, block, info, cap);
+    }
     throw noBackend(info.file);
   },
   /** One ZSTD frame per block (libtiff reads any number); the caller owns the result. */

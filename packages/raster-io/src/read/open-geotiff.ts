@@ -318,13 +318,14 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
 
   const levels: GeoTiffLevel[] = [];
   const levelImages: GeoTIFFImage[] = [];
-  const maskImages: [number, GeoTIFFImage][] = [];
+  const maskImages: MaskCandidate[] = [];
   let full: GeoTiffLevel | undefined;
-  for (const i of gdalVisitOrder(input)) {
+  const visitOrder = gdalVisitOrder(input);
+  for (const i of visitOrder) {
     const img = images[i] as GeoTIFFImage;
     const fd = img.fileDirectory;
     const subfile = Number(fd.getValue('NewSubfileType') ?? 0);
-    if (i > 0 && subfile & 4) maskImages.push([i, img]);
+    if (i > 0 && subfile & 4) maskImages.push({ ifd: i, image: img, ofOverview: (subfile & 1) !== 0 });
     if (i > 0 && (!(subfile & 1) || subfile & 4)) continue; // other pages and masks are not levels
     const level = await describeLevel(img, i, name, input.tags);
     if (full) checkOverviewSize(level, full, name);
@@ -363,7 +364,7 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
       await raw.close?.();
     },
   };
-  const masks = await pairMasks(tiff.levels, maskImages, name, input.tags);
+  const masks = await pairMasks(tiff.levels, maskImages, { name, tags: input.tags, visitOrder });
   internals.set(tiff, {
     images: order.map((i) => levelImages[i] as GeoTIFFImage),
     masks,
@@ -402,25 +403,38 @@ function checkOverviewSize(level: GeoTiffLevel, full: GeoTiffLevel, name: string
   );
 }
 
+/** A mask IFD (NewSubfileType 4): of the full image, or of an overview when it is also reduced (5). */
+interface MaskCandidate {
+  ifd: number;
+  image: GeoTIFFImage;
+  ofOverview: boolean;
+}
+
 /**
- * Each level's internal mask, as GDAL pairs them: the first mask IFD of the level's size, one band of 1 bit (what
- * GDAL writes). A mask IFD that cannot be described, or of another layout, is left out (the pixels stay readable).
+ * Each level's internal mask, as GDAL pairs them: a full-image mask (NewSubfileType 4) goes to level 0 only, an
+ * overview's (5) to the first overview of its size met before it in GDAL's visit order that has none yet; one
+ * band of 1 bit (what GDAL writes). A mask IFD that cannot be described, or of another layout, is left out (the
+ * pixels stay readable).
  */
 async function pairMasks(
   levels: readonly GeoTiffLevel[],
-  candidates: [number, GeoTIFFImage][],
-  name: string,
-  tags: IfdTags,
+  candidates: readonly MaskCandidate[],
+  ctx: { name: string; tags: IfdTags; visitOrder: readonly number[] },
 ): Promise<GeoTiffInternals['masks']> {
   const masks: GeoTiffInternals['masks'] = levels.map(() => undefined);
-  for (const [ifd, image] of candidates) {
+  const visited = (ifd: number) => ctx.visitOrder.indexOf(ifd);
+  for (const { ifd, image, ofOverview } of candidates) {
     try {
       const at = levels.findIndex(
-        (l, k) => !masks[k] && l.width === image.getWidth() && l.height === image.getHeight(),
+        (l, k) =>
+          !masks[k] &&
+          (ofOverview ? k > 0 && visited(l.ifd) < visited(ifd) : k === 0) &&
+          l.width === image.getWidth() &&
+          l.height === image.getHeight(),
       );
       const owner = levels[at];
       if (!owner) continue;
-      const level = await describeLevel(image, ifd, name, tags);
+      const level = await describeLevel(image, ifd, ctx.name, ctx.tags);
       if (level.bandCount !== 1 || level.nbits !== 1) continue;
       level.noData = null;
       masks[at] = { level, image };
@@ -515,17 +529,17 @@ async function describeLevel(
   const width = img.getWidth();
   const height = img.getHeight();
   const photometric = Number(fd.getValue('PhotometricInterpretation') ?? 1);
-  // TileWidth makes an image tiled (libtiff's rule), whichever offsets tag it uses; geotiff.js looks at the
+  // A tile tag makes the image tiled (libtiff's rule), whichever offsets tag it uses; geotiff.js looks at the
   // offsets tag only and would read such tiles as strips.
-  const tiled = fd.hasTag('TileWidth') && fd.hasTag('TileLength');
+  const tiles = tileSize(fd, { ifd, width, height }, tags);
+  const tiled = tiles !== undefined;
   // libtiff keeps one offsets and one byte-counts entry per directory: StripX and TileX are the same field, and
   // the later of the two in the directory wins, whatever the layout
   const later = <T extends string>(strip: [T, number], tile: [T, number]): T =>
     (tags.position(ifd, tile[1]) ?? -1) > (tags.position(ifd, strip[1]) ?? -1) ? tile[0] : strip[0];
   const offsetsTag = later(['StripOffsets', 273], ['TileOffsets', 324]);
   const countsTag = later(['StripByteCounts', 279], ['TileByteCounts', 325]);
-  const tileWidth = tiled ? Number(fd.getValue('TileWidth')) : undefined;
-  const tileHeight = tiled ? Number(fd.getValue('TileLength')) : undefined;
+  const [tileWidth, tileHeight] = tiles ?? [undefined, undefined];
   for (const t of [tileWidth, tileHeight]) {
     if (t !== undefined && !(Number.isInteger(t) && t >= 1)) {
       throw new RasterIoError(
@@ -775,6 +789,33 @@ async function ycbcrLayout(
 export function noDataForDType(v: number | null, dtype: DType): number | null {
   if (v === null) return null;
   return dtype === 'float32' ? Math.fround(v) : v;
+}
+
+/**
+ * The tile size libtiff ends up with, or undefined for a stripped image. TileWidth and TileLength set one libtiff
+ * field, and a RowsPerStrip met before either tile tag sets it too (length = RowsPerStrip, width = ImageWidth), so a
+ * lone tile tag takes its partner from there, else 0: a tiled image of zero tiles, which libtiff (and so GDAL)
+ * refuses, as the caller does. A dimension of 2^32 − 1 means the whole image, as in libtiff.
+ */
+function tileSize(
+  fd: GeoTIFFImage['fileDirectory'],
+  at: { ifd: number; width: number; height: number },
+  tags: IfdTags,
+): [number, number] | undefined {
+  const hasWidth = fd.hasTag('TileWidth');
+  const hasLength = fd.hasTag('TileLength');
+  if (!hasWidth && !hasLength) return undefined;
+  let w = hasWidth ? Number(fd.getValue('TileWidth')) : 0;
+  let l = hasLength ? Number(fd.getValue('TileLength')) : 0;
+  if (hasWidth !== hasLength) {
+    const position = (tag: number) => tags.position(at.ifd, tag) ?? Number.POSITIVE_INFINITY;
+    const rowsPerStrip = position(278);
+    if (rowsPerStrip < Math.min(position(322), position(323))) {
+      if (!hasWidth) w = position(256) < rowsPerStrip ? at.width : 0;
+      if (!hasLength) l = Number(fd.getValue('RowsPerStrip'));
+    }
+  }
+  return [w === 0xffffffff ? at.width : w, l === 0xffffffff ? at.height : l];
 }
 
 function hex(b: Uint8Array): string {

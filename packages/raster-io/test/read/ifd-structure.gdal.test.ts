@@ -88,6 +88,11 @@ const CASES: Record<string, Uint8Array> = {
   // StripOffsets and TileOffsets are one field to libtiff (so are the byte counts): the later entry wins
   'tile-offsets-after-strip-offsets': tinyTiff([image({ 273: [LONG, [999_999]], 324: [LONG, [8]] })]),
   'tile-byte-counts-after-strip-byte-counts': tinyTiff([image({ 279: [LONG, [1]], 325: [LONG, [24]] })]),
+  // a mask IFD that is also reduced (NewSubfileType 5) belongs to an overview of its size, never to level 0
+  'reduced-mask-of-full-size': tinyTiff([
+    image(),
+    { ...mask, tags: { 254: [LONG, [5]], 262: [SHORT, [4]] } },
+  ]),
   // SubIFDs of IFD 0
   'subifd-overviews': withSubIfds([reduced(3, 2), reduced(2, 1)]),
   'subifd-mask': withSubIfds([mask, reduced(3, 2)]),
@@ -142,6 +147,53 @@ describe.runIf(
     expect(gdal.get(paths['subifd-mask'] as string)?.mask?.md5).toBeDefined();
     const withMask = await openGeoTiff(CASES['subifd-mask'] as Uint8Array);
     expect(withMask.levels[0]?.mask).toBeDefined();
+    const reducedMask = await openGeoTiff(CASES['reduced-mask-of-full-size'] as Uint8Array);
+    expect(reducedMask.levels[0]?.mask).toBeUndefined();
+  });
+
+  it("a lone TileWidth or TileLength takes its partner from a RowsPerStrip before it, else there are zero tiles (libtiff's rules)", async () => {
+    const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 13) % 251);
+    const cases: Record<string, { bytes: Uint8Array; gdalReads: boolean }> = {
+      // RowsPerStrip 2 comes first (sorted entries): tiles 16 × 2, two of them down the image
+      'tile-width-and-rows-per-strip': {
+        bytes: tinyTiff([
+          { ...image({ 322: [SHORT, [16]] }), rowsPerStrip: 2, strips: [bytes(32), bytes(32)] },
+        ]),
+        gdalReads: true,
+      },
+      // tiles 6 (the image width) × 16: one tile
+      'tile-length-and-rows-per-strip': {
+        bytes: tinyTiff([{ ...image({ 323: [SHORT, [16]] }), rowsPerStrip: 2, strips: [bytes(96)] }]),
+        gdalReads: true,
+      },
+      // no RowsPerStrip: the missing dimension stays 0
+      'tile-width-only': {
+        bytes: tinyTiff([
+          { ...image({ 322: [SHORT, [16]], 324: [LONG, [8]], 325: [LONG, [64]] }), strips: [] },
+        ]),
+        gdalReads: false,
+      },
+      'tile-length-only': {
+        bytes: tinyTiff([
+          { ...image({ 323: [SHORT, [16]], 324: [LONG, [8]], 325: [LONG, [96]] }), strips: [] },
+        ]),
+        gdalReads: false,
+      },
+    };
+    const files = Object.entries(cases).map(([name, c]) => {
+      const path = join(tmp(), `${name}.tif`);
+      writeFileSync(path, c.bytes);
+      return { name, path, ...c };
+    });
+    const g = gdalBatch(files.map((f) => f.path));
+    for (const f of files) {
+      expect(g.get(f.path)?.ok, f.name).toBe(f.gdalReads);
+      const found: Findings = { problems: [], stricter: [] };
+      const outcome = compareWithGdal(f.name, f.path, await ours(f.bytes, f.path), g.get(f.path), found);
+      expect([f.name, outcome, found.problems]).toEqual([f.name, f.gdalReads ? 'matched' : 'typed', []]);
+    }
+    const t = await openGeoTiff(cases['tile-width-and-rows-per-strip']?.bytes as Uint8Array);
+    expect([t.levels[0]?.tileWidth, t.levels[0]?.tileHeight]).toEqual([16, 2]);
   });
 
   it('a later directory with SubIFDs of its own is not an overview, and its SubIFDs are not read', async () => {

@@ -53,6 +53,30 @@ describe.runIf(requireTool('libzstd (Debian libzstd1) through koffi', zstd !== n
     expect(filled.filledBlocks?.map((b) => b.index)).toEqual([2]);
   });
 
+  it("a frame declaring a window over 128 MiB is CORRUPT_BLOCK, as libtiff's streaming decoder refuses it", async () => {
+    // rewrite tile 1's single-segment header as a windowed one: FHD without content size, then a Window_Descriptor
+    const windowed = (descriptor: number) => {
+      const frame = good[1] as Uint8Array;
+      const fhd = frame[4] as number;
+      const fcsBytes = [1, 2, 4, 8][fhd >> 6] as number;
+      expect(fhd & 0x23).toBe(0x20); // single segment, no dictionary id
+      return Uint8Array.from([
+        ...frame.subarray(0, 4),
+        fhd & 0x04,
+        descriptor,
+        ...frame.subarray(5 + fcsBytes),
+      ]);
+    };
+    // 4 MiB (what libtiff's encoder writes): decodes; 224 MiB: refused, as GDAL fails to read it
+    const ok = await read([good[0], windowed(0x60), good[2], good[3]] as Uint8Array[]);
+    expectTilesPlaced(ok.bands[0] as Uint16Array);
+    const err = await read([good[0], windowed(0x8e), good[2], good[3]] as Uint8Array[]).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+    expect((err as Error).message).toMatch(/tile 1: corrupt or truncated ZSTD block .*too much memory/);
+  });
+
   it('a truncated frame, a frame short of the tile and one decoding past it are CORRUPT_BLOCK', async () => {
     const first = good[0] as Uint8Array;
     const cases: [string, Uint8Array, RegExp][] = [
