@@ -29,8 +29,9 @@ const MAX_KEYS = 1024;
 /**
  * Parse GeoKeyDirectory (+ GeoDoubleParams, GeoAsciiParams) into values by key id, as libgeotiff (GDAL's reader)
  * does: a directory newer than version 1, with more keys than it holds, or with one key it cannot read (an
- * inline value whose count is not 1, params outside their array or missing, an unknown location) is ignored
- * whole, never read in part. Keys stored in the directory itself are skipped; ASCII values lose their '|'.
+ * inline value whose count is not 1, params outside their array or missing, an ASCII value starting past the
+ * ASCII params, an unknown location) is ignored whole, never read in part; an ASCII value running past the end
+ * of the params is cut there, as libgeotiff cuts it. Keys stored in the directory itself are skipped; ASCII values lose their '|'.
  */
 export function parseGeoKeyDirectory(
   directory: ArrayLike<number> | undefined,
@@ -74,8 +75,11 @@ function keyValue(
     return Array.from({ length: n }, (_, i) => Number(doubles[offset + i]));
   }
   if (location === TAG_ASCII) {
-    // a value that runs one past the end lacks only its '|' (some writers omit the last one)
-    if (ascii === undefined || offset + n > ascii.length + 1) return null;
+    // libgeotiff: a value that runs one past the end lacks only its '|' (some writers omit the last one); one that
+    // starts inside the params but runs further is truncated at their end (a warning); one starting after them
+    // is refused
+    const lacksBar = n > 0 && offset + n === (ascii?.length ?? 0) + 1;
+    if (ascii === undefined || (offset >= ascii.length && !lacksBar)) return null;
     return ascii.slice(offset, offset + n).replace(/\|$/, '');
   }
   return null;

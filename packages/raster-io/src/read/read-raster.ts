@@ -597,15 +597,18 @@ async function planBlocks(
     `the decoded bytes of the ${kind}s the window touches`,
   );
   const rowsOf = (row: number): number => (g.tiled ? bh : Math.min(bh, level.height - row * bh));
-  const crossesBottom = (row: number): boolean => g.tiled && (row + 1) * bh > level.height;
+  // GDAL reads an uncompressed bottom-edge tile in part (below) unless its formula asks for every row, when it
+  // reads it whole at its geometric size like any other tile
+  const crossesBottom = (row: number): boolean =>
+    g.tiled && (row + 1) * bh > level.height && gdalBottomTileRows(row, bh, level.height) < bh;
   const blocks: BlockJob[] = [];
   for (const [slot, band] of planes.entries()) {
     for (let row = r0; row <= r1; row++) {
-      // Bytes a block must decode to: uncompressed bottom-edge tiles only need their rows inside the image.
+      // Bytes a block must decode to: uncompressed bottom-edge tiles only need the rows GDAL asks libtiff for.
       const rows = rowsOf(row);
       const expected = rowBytes(
         g,
-        level.compression === 1 && crossesBottom(row) ? level.height - row * bh : rows,
+        level.compression === 1 && crossesBottom(row) ? gdalBottomTileRows(row, bh, level.height) : rows,
       );
       for (let col = c0; col <= c1; col++) {
         const index = (band < 0 ? 0 : band * across * down) + row * across + col;
@@ -870,4 +873,14 @@ export function resolveWindow(
     );
   }
   return w;
+}
+
+/**
+ * The rows of an uncompressed bottom-edge tile GDAL (3.6) reads: `tileHeight − ((row + 1) · tileHeight mod
+ * height)`. That is the rows inside the image, except in an image less than half a tile tall in that row, where
+ * GDAL's modulo asks for more rows (a tile stored shorter than that fails in GDAL, so it does here), or for all of
+ * them (modulo 0), when GDAL reads the tile whole, as any inner tile.
+ */
+function gdalBottomTileRows(row: number, tileHeight: number, height: number): number {
+  return tileHeight - (((row + 1) * tileHeight) % height);
 }

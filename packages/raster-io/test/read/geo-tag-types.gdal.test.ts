@@ -1,12 +1,12 @@
 // Georeferencing tags stored with a field type libtiff does not convert (an UNDEFINED ModelTiepoint, an ASCII
 // ModelPixelScale or GeoKeyDirectory) are dropped by libtiff, so GDAL sees no such tag. We read them as absent
 // too: geotiff.js would hand their bytes on as numbers, a transform or CRS no other reader sees.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeGeoTiff, openGeoTiff } from '../../src/index.js';
 import { TYPE_SIZE } from '../../src/read/ifd-walk.js';
-import { PYTHON_GDAL } from '../support/gdal.js';
+import { gdalTranslate, PYTHON_GDAL } from '../support/gdal.js';
 import { runGdalBatch } from '../support/gdal-batch.js';
 import { requireTool } from '../support/require-tool.js';
 import { syntheticRaster } from '../support/synthetic.js';
@@ -68,6 +68,65 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
       // a GeoKeyDirectory libtiff drops: the transform stays, the CRS goes
       expect(summary(3).ours?.gt).toEqual(summary(3).gdal?.gt);
       expect(summary(3).ours?.epsg ?? null).toBe(null);
+      expect(gdal[paths[3] as string]?.epsg ?? null).toBe(null);
+    });
+  },
+);
+
+describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
+  'ASCII GeoKeys running past GeoAsciiParams',
+  () => {
+    it('are cut at the end as libgeotiff cuts them (the directory and its PixelIsPoint stay); one starting past the end drops the directory', async () => {
+      // a GDAL PixelIsPoint file (EPSG:32633): its tiepoint is a pixel centre, read half a pixel up-left
+      const src = join(tmp(), 'src.tif');
+      const r = syntheticRaster('uint16', 8, 6, 1, 3);
+      r.geo = { transform: [500_000, 10, 0, 4_100_000, 0, -10], epsg: 32633 };
+      writeFileSync(src, encodeGeoTiff(r, { compression: 'none' }));
+      const point = join(tmp(), 'point.tif');
+      gdalTranslate(['-mo', 'AREA_OR_POINT=Point', src, point]);
+      const base = new Uint8Array(readFileSync(point));
+      // GeogCitationGeoKey (2049) → [count, offset] rewritten in the GeoKeyDirectory
+      const citation = (count: number, offset: number): Uint8Array => {
+        const out = base.slice();
+        const v = new DataView(out.buffer);
+        const ifd = v.getUint32(4, true);
+        for (let i = 0; i < v.getUint16(ifd, true); i++) {
+          const e = ifd + 2 + 12 * i;
+          if (v.getUint16(e, true) !== 34735) continue;
+          const keys = v.getUint32(e + 8, true);
+          for (let k = 4; k < v.getUint32(e + 4, true); k += 4)
+            if (v.getUint16(keys + 2 * k, true) === 2049) {
+              v.setUint16(keys + 2 * (k + 2), count, true);
+              v.setUint16(keys + 2 * (k + 3), offset, true);
+              return out;
+            }
+        }
+        throw new Error('no GeogCitationGeoKey');
+      };
+      const cases: [string, Uint8Array][] = [
+        ['base', base],
+        ['count-past-the-end', citation(65535, 22)],
+        ['start-inside-run-past', citation(30, 25)],
+        ['start-past-the-end', citation(7, 200)],
+      ];
+      const paths = cases.map(([name, bytes]) => {
+        const path = join(tmp(), `${name}.tif`);
+        writeFileSync(path, bytes);
+        return path;
+      });
+      const gdal = runGdalBatch(tmp(), { describe: paths }, 'ascii-geokeys');
+      for (const [i, [name, bytes]] of cases.entries()) {
+        const geo = (await openGeoTiff(bytes, { name })).levels[0]?.geo;
+        const g = gdal[paths[i] as string];
+        expect([name, geo?.transform, geo?.epsg || null]).toEqual([
+          name,
+          g?.gt,
+          g?.epsg === null ? null : Number(g?.epsg),
+        ]);
+      }
+      // not vacuous: the cut keys keep the shifted transform, the refused directory loses it
+      expect(gdal[paths[1] as string]?.gt).toEqual(gdal[paths[0] as string]?.gt);
+      expect(gdal[paths[3] as string]?.gt).not.toEqual(gdal[paths[0] as string]?.gt);
       expect(gdal[paths[3] as string]?.epsg ?? null).toBe(null);
     });
   },

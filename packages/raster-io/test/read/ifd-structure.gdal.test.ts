@@ -196,6 +196,36 @@ describe.runIf(
     expect([t.levels[0]?.tileWidth, t.levels[0]?.tileHeight]).toEqual([16, 2]);
   });
 
+  it('an uncompressed bottom-edge tile needs the rows GDAL asks for (its modulo formula), else both fail', async () => {
+    // one 16 × 16 8-bit tile over an image 3 or 8 rows tall: GDAL reads 16 − (16 mod height) rows of it
+    const tile = (height: number, byteCount: number) =>
+      tinyTiff([
+        {
+          width: 16,
+          height,
+          strips: [Uint8Array.from({ length: 256 }, (_, i) => (i * 7) % 256)],
+          tags: { 322: [SHORT, [16]], 323: [SHORT, [16]], 324: [LONG, [8]], 325: [LONG, [byteCount]] },
+        },
+      ]);
+    const cases = [
+      { name: 'height-3-inner-rows-only', bytes: tile(3, 48), gdalReads: false },
+      { name: 'height-3-fifteen-rows', bytes: tile(3, 240), gdalReads: true },
+      // 16 mod 8 = 0: GDAL reads the whole tile at its geometric size, whatever its byte count says
+      { name: 'height-8-count-of-one-row', bytes: tile(8, 16), gdalReads: true },
+      { name: 'height-6-twelve-rows', bytes: tile(6, 192), gdalReads: true },
+      { name: 'height-6-inner-rows-only', bytes: tile(6, 96), gdalReads: false },
+      { name: 'height-11-inner-rows', bytes: tile(11, 176), gdalReads: true },
+    ].map((c) => ({ ...c, path: join(tmp(), `${c.name}.tif`) }));
+    for (const c of cases) writeFileSync(c.path, c.bytes);
+    const g = gdalBatch(cases.map((c) => c.path));
+    for (const c of cases) {
+      expect([c.name, g.get(c.path)?.ok]).toEqual([c.name, c.gdalReads]);
+      const found: Findings = { problems: [], stricter: [] };
+      const outcome = compareWithGdal(c.name, c.path, await ours(c.bytes, c.path), g.get(c.path), found);
+      expect([c.name, outcome, found.problems]).toEqual([c.name, c.gdalReads ? 'matched' : 'typed', []]);
+    }
+  });
+
   it('a later directory with SubIFDs of its own is not an overview, and its SubIFDs are not read', async () => {
     // IFD 0 → IFD 1 (reduced, with a SubIFD list) ; IFD 1's SubIFD is reduced too
     const inner = reduced(2, 1);

@@ -44,12 +44,30 @@ def georeferencing(ds, bands):
     """What GDAL hands a caller that does not raise on logged errors (gdalinfo, rasterio): libgeotiff logs
     a broken GeoKey as an error and GDAL carries on without it; those messages are kept in georef_errors."""
     errors = []
-    gdal.PushErrorHandler(lambda cls, no, msg: errors.append(msg) if cls >= gdal.CE_Failure else None)
+
+    def collect(*args):
+        # a Python handler must never raise: python-gdal then reports its exception as the read's failure
+        try:
+            if len(args) >= 3 and args[0] >= gdal.CE_Failure:
+                errors.append(str(args[2]))
+        except Exception:  # noqa: BLE001
+            pass
+
+    def attempt_or(fallback, fn):
+        # python-gdal can fail a call on a broken CRS ("returned a result with an exception set"): as gdalinfo
+        # reports the rest, that part is absent and its message kept
+        try:
+            return fn()
+        except Exception as e:  # noqa: BLE001
+            errors.append(str(e))
+            return fallback
+
+    gdal.PushErrorHandler(collect)
     try:
-        gt = ds.GetGeoTransform(can_return_null=True)
+        gt = attempt_or(None, lambda: ds.GetGeoTransform(can_return_null=True))
         nodata = [b.GetNoDataValue() for b in bands]
-        srs = ds.GetSpatialRef()
-        epsg = srs.GetAuthorityCode(None) if srs else None
+        srs = attempt_or(None, ds.GetSpatialRef)
+        epsg = attempt_or(None, lambda: srs.GetAuthorityCode(None) if srs else None)
     finally:
         gdal.PopErrorHandler()
     return dict(gt=[repr(float(x)) for x in gt] if gt else None,
