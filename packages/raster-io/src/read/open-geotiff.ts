@@ -466,7 +466,8 @@ async function rawGeoKeys(img: GeoTIFFImage, ignored: Set<number>): Promise<GeoK
   return parseGeoKeyDirectory(
     (await get('GeoKeyDirectory')) as ArrayLike<number> | undefined,
     (await get('GeoDoubleParams')) as ArrayLike<number> | undefined,
-    typeof ascii === 'string' ? ascii : undefined,
+    // libtiff reads an ASCII tag stored as bytes or other integers too (each must fit a byte)
+    typeof ascii === 'string' ? ascii : ascii === undefined ? undefined : bytesAsText(tagNumbers(ascii)),
   );
 }
 

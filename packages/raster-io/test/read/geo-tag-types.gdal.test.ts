@@ -69,6 +69,8 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
       expect(summary(3).ours?.gt).toEqual(summary(3).gdal?.gt);
       expect(summary(3).ours?.epsg ?? null).toBe(null);
       expect(gdal[paths[3] as string]?.epsg ?? null).toBe(null);
+      expect(gdal[paths[4] as string]?.epsg).toBe('32633');
+      expect(gdal[paths[4] as string]?.gt).toEqual(gdal[paths[0] as string]?.gt);
     });
   },
 );
@@ -108,6 +110,8 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
         ['count-past-the-end', citation(65535, 22)],
         ['start-inside-run-past', citation(30, 25)],
         ['start-past-the-end', citation(7, 200)],
+        // GeoAsciiParams stored as BYTE: libtiff reads it as the same text
+        ['ascii-params-as-bytes', retype(base, 34737, 1)],
       ];
       const paths = cases.map(([name, bytes]) => {
         const path = join(tmp(), `${name}.tif`);
@@ -128,6 +132,8 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
       expect(gdal[paths[1] as string]?.gt).toEqual(gdal[paths[0] as string]?.gt);
       expect(gdal[paths[3] as string]?.gt).not.toEqual(gdal[paths[0] as string]?.gt);
       expect(gdal[paths[3] as string]?.epsg ?? null).toBe(null);
+      expect(gdal[paths[4] as string]?.epsg).toBe('32633');
+      expect(gdal[paths[4] as string]?.gt).toEqual(gdal[paths[0] as string]?.gt);
     });
   },
 );
