@@ -191,3 +191,42 @@ export async function tallyOutcomes<T>(
   }
   return tally;
 }
+
+/** Argument lists JavaScript callers get wrong (the export sweeps' probe): nothing, one hostile value, pairs. */
+export const HOSTILE_ARGUMENT_SHAPES: readonly unknown[][] = [
+  [],
+  [undefined],
+  [null],
+  [{}],
+  ['x'],
+  [42],
+  [[]],
+  [{}, {}],
+  ['x', 'x'],
+  [Number.NaN, Number.NaN],
+  [{ a: 1 }, null],
+  [new Uint8Array(4)],
+  [() => 1],
+];
+
+/** Values the export sweeps put in place of one argument of a valid call. */
+export const HOSTILE_ARGUMENT_VALUES: readonly unknown[] = [
+  undefined,
+  null,
+  {},
+  'x',
+  '',
+  42,
+  -1,
+  1.5,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  2 ** 53,
+  [],
+  [null],
+  [{}],
+  { length: 1e9 },
+  new Uint8Array(4),
+  () => 1,
+  true,
+];

@@ -7,7 +7,13 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonMutations, outcomeOf, typedError } from '../../../tests/support/json-mutations.js';
+import {
+  HOSTILE_ARGUMENT_SHAPES,
+  HOSTILE_ARGUMENT_VALUES,
+  jsonMutations,
+  outcomeOf,
+  typedError,
+} from '../../../tests/support/json-mutations.js';
 import * as indexApi from '../src/index.js';
 import * as nodeApi from '../src/node.js';
 
@@ -18,46 +24,10 @@ type Fn = (...args: unknown[]) => unknown;
 const UNPRINTABLE = { toString: 1, valueOf: 1 };
 
 /** The probe's argument lists: nothing, one hostile value, and pairs of them. */
-const SHAPES: readonly unknown[][] = [
-  [],
-  [undefined],
-  [null],
-  [{}],
-  ['x'],
-  [42],
-  [[]],
-  [{}, {}],
-  ['x', 'x'],
-  [Number.NaN, Number.NaN],
-  [{ a: 1 }, null],
-  [new Uint8Array(4)],
-  [() => 1],
-  [UNPRINTABLE, UNPRINTABLE],
-];
+const SHAPES: readonly unknown[][] = [...HOSTILE_ARGUMENT_SHAPES, [UNPRINTABLE, UNPRINTABLE]];
 
 /** Values put in place of one argument of a valid call. */
-const HOSTILE_VALUES: readonly unknown[] = [
-  undefined,
-  null,
-  {},
-  'x',
-  '',
-  42,
-  -1,
-  1.5,
-  Number.NaN,
-  Number.POSITIVE_INFINITY,
-  2 ** 53,
-  [],
-  [null],
-  [{}],
-  { length: 1e9 },
-  new Uint8Array(4),
-  () => 1,
-  true,
-  UNPRINTABLE,
-  10n,
-];
+const HOSTILE_VALUES: readonly unknown[] = [...HOSTILE_ARGUMENT_VALUES, UNPRINTABLE, 10n];
 
 let dir = '';
 let cwd = '';

@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@worldstrat/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outcomeOf, typedError } from '../../../tests/support/json-mutations.js';
+import {
+  HOSTILE_ARGUMENT_SHAPES,
+  HOSTILE_ARGUMENT_VALUES,
+  outcomeOf,
+  typedError,
+} from '../../../tests/support/json-mutations.js';
 import * as arrowApi from '../src/arrow.js';
 import * as indexApi from '../src/index.js';
 import * as nodeApi from '../src/node.js';
@@ -17,43 +22,10 @@ const { GeoSamplingError } = indexApi;
 type Fn = (...args: unknown[]) => unknown;
 
 /** The probe's argument lists: nothing, one hostile value, and pairs of them. */
-const SHAPES: readonly unknown[][] = [
-  [],
-  [undefined],
-  [null],
-  [{}],
-  ['x'],
-  [42],
-  [[]],
-  [{}, {}],
-  ['x', 'x'],
-  [Number.NaN, Number.NaN],
-  [{ a: 1 }, null],
-  [new Uint8Array(4)],
-  [() => 1],
-];
+const SHAPES: readonly unknown[][] = HOSTILE_ARGUMENT_SHAPES;
 
 /** Values put in place of one argument of a valid call. */
-const HOSTILE_VALUES: readonly unknown[] = [
-  undefined,
-  null,
-  {},
-  'x',
-  '',
-  42,
-  -1,
-  1.5,
-  Number.NaN,
-  Number.POSITIVE_INFINITY,
-  2 ** 53,
-  [],
-  [null],
-  [{}],
-  { length: 1e9 },
-  new Uint8Array(4),
-  () => 1,
-  true,
-];
+const HOSTILE_VALUES: readonly unknown[] = HOSTILE_ARGUMENT_VALUES;
 
 const AOI = {
   name: 'a',

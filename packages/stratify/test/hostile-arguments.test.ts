@@ -12,7 +12,11 @@ import { CoreError } from '@worldstrat/core';
 import { GeoSamplingError } from '@worldstrat/geo-sampling';
 import { encodeGeoTiff, RasterIoError } from '@worldstrat/raster-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { typedError } from '../../../tests/support/json-mutations.js';
+import {
+  HOSTILE_ARGUMENT_SHAPES,
+  HOSTILE_ARGUMENT_VALUES,
+  typedError,
+} from '../../../tests/support/json-mutations.js';
 import * as indexApi from '../src/index.js';
 import * as nodeApi from '../src/node.js';
 
@@ -24,45 +28,10 @@ type ErrorClass = abstract new (...args: never[]) => Error & { code: string };
 const UNPRINTABLE = { toString: 1, valueOf: 1 };
 
 /** The probe's argument lists: nothing, one hostile value, and pairs of them. */
-const SHAPES: readonly unknown[][] = [
-  [],
-  [undefined],
-  [null],
-  [{}],
-  ['x'],
-  [42],
-  [[]],
-  [{}, {}],
-  ['x', 'x'],
-  [Number.NaN, Number.NaN],
-  [{ a: 1 }, null],
-  [new Uint8Array(4)],
-  [() => 1],
-  [UNPRINTABLE, UNPRINTABLE],
-];
+const SHAPES: readonly unknown[][] = [...HOSTILE_ARGUMENT_SHAPES, [UNPRINTABLE, UNPRINTABLE]];
 
 /** Values put in place of one argument of a valid call. */
-const HOSTILE_VALUES: readonly unknown[] = [
-  undefined,
-  null,
-  {},
-  'x',
-  '',
-  42,
-  -1,
-  1.5,
-  Number.NaN,
-  Number.POSITIVE_INFINITY,
-  2 ** 53,
-  [],
-  [null],
-  [{}],
-  { length: 1e9 },
-  new Uint8Array(4),
-  () => 1,
-  true,
-  UNPRINTABLE,
-];
+const HOSTILE_VALUES: readonly unknown[] = [...HOSTILE_ARGUMENT_VALUES, UNPRINTABLE];
 
 /** A 4 × 2 EPSG:4326 class raster over the whole globe (LCCS codes; 190 = urban). */
 const TIFF = encodeGeoTiff({

@@ -216,6 +216,26 @@ export function checkOptionalFinite(fn: string, what: string, value: unknown): v
     throw argumentError(fn, what, 'a finite number', value);
 }
 
+/** The numeric training options `trainModel` and `runBenchmark` share: finite numbers where given. */
+export function checkTrainingNumbers(
+  fn: string,
+  options: { microBatchSize?: unknown; cosineT0?: unknown } & Record<string, unknown>,
+): void {
+  for (const k of [
+    'epochs',
+    'maxSteps',
+    'batchSize',
+    'learningRate',
+    'cosineDecaySteps',
+    'seed',
+    'checkpointEvery',
+  ])
+    checkOptionalFinite(fn, `options.${k}`, options[k]);
+  if (options.microBatchSize !== 'auto')
+    checkOptionalFinite(fn, 'options.microBatchSize', options.microBatchSize);
+  if (options.cosineT0 !== false) checkOptionalFinite(fn, 'options.cosineT0', options.cosineT0);
+}
+
 /** Checks `value` is a number (NaN and ±Infinity included: scores may be infinite). */
 export function checkNumber(fn: string, what: string, value: unknown): void {
   if (typeof value !== 'number') throw argumentError(fn, what, 'a number', value);

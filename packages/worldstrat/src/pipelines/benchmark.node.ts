@@ -33,6 +33,7 @@ import {
   checkOptionalObject,
   checkOptionalString,
   checkString,
+  checkTrainingNumbers,
   checkWithMethods,
 } from '../internal/check-arguments.js';
 import { comparisonPanelSvg, type PanelImage } from '../plots/comparison-panel.js';
@@ -386,21 +387,8 @@ function checkBenchmarkOptions(options: BenchmarkOptions): void {
     checkArray(fn, 'options.models', options.models);
     for (const [i, m] of options.models.entries()) checkModelSpec(fn, `options.models[${i}]`, m);
   }
-  for (const k of [
-    'hiddenChannels',
-    'dropout',
-    'epochs',
-    'maxSteps',
-    'batchSize',
-    'learningRate',
-    'cosineDecaySteps',
-    'seed',
-    'checkpointEvery',
-  ] as const)
-    checkOptionalFinite(fn, `options.${k}`, options[k]);
-  if (options.microBatchSize !== 'auto')
-    checkOptionalFinite(fn, 'options.microBatchSize', options.microBatchSize);
-  if (options.cosineT0 !== false) checkOptionalFinite(fn, 'options.cosineT0', options.cosineT0);
+  for (const k of ['hiddenChannels', 'dropout'] as const) checkOptionalFinite(fn, `options.${k}`, options[k]);
+  checkTrainingNumbers(fn, options as unknown as Record<string, unknown>);
   checkOptionalInteger(fn, 'options.panels', options.panels, 0, 10_000);
   if (options.workers !== 'auto') checkOptionalNumber(fn, 'options.workers', options.workers, 0, 1_000_000);
   if (typeof options.dataParallel !== 'string')

@@ -41,6 +41,7 @@ import {
   checkOptionalFinite,
   checkOptionalString,
   checkString,
+  checkTrainingNumbers,
   checkWithMethods,
 } from '../internal/check-arguments.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
@@ -244,19 +245,7 @@ function checkTrainOptions(options: TrainModelOptions): void {
   ]);
   checkModelSpec(fn, 'options.spec', options.spec);
   checkString(fn, 'options.out', options.out);
-  for (const k of [
-    'epochs',
-    'maxSteps',
-    'batchSize',
-    'learningRate',
-    'cosineDecaySteps',
-    'seed',
-    'checkpointEvery',
-  ] as const)
-    checkOptionalFinite(fn, `options.${k}`, options[k]);
-  if (options.microBatchSize !== 'auto')
-    checkOptionalFinite(fn, 'options.microBatchSize', options.microBatchSize);
-  if (options.cosineT0 !== false) checkOptionalFinite(fn, 'options.cosineT0', options.cosineT0);
+  checkTrainingNumbers(fn, options as unknown as Record<string, unknown>);
   if (typeof options.dataParallel !== 'string')
     checkOptionalFinite(fn, 'options.dataParallel', options.dataParallel);
   checkOptionalString(fn, 'options.backend', options.backend);
