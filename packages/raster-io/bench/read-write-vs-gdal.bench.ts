@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { deflateBackend, readGeoTiffFile, writeGeoTiff } from '../src/node.js';
+import { deflateBackend, jpegBackend, readGeoTiffFile, writeGeoTiff } from '../src/node.js';
 import type { Raster, RasterArray } from '../src/types.js';
 import { HAS_GDAL } from '../test/support/gdal.js';
 import { syntheticRaster } from '../test/support/synthetic.js';
@@ -163,7 +163,7 @@ it.skipIf(!HAS_GDAL)('read 4×1054² files and write a COG vs python3-gdal in-pr
   const lossy = (name: string) => name.includes('JPEG');
   const lines = [
     `raster-io vs GDAL ${peer.version} (python3-gdal in-process), median of ${REPS} interleaved runs, ` +
-      `${availableParallelism()} CPUs, load ${loadavg()}; our deflate: ${deflateBackend()}`,
+      `${availableParallelism()} CPUs, load ${loadavg()}; our deflate: ${deflateBackend()}, our JPEG: ${jpegBackend() ?? 'TypeScript decoder'}`,
   ];
   try {
     const paths = files.map(([, src, co], i) => {

@@ -1,5 +1,6 @@
 // Node-only entry of @worldstrat/raster-io (the only place node:* modules are imported).
 
+export { jpegBackend, jpegNodeCodec } from './codecs/jpeg-codec.node.js';
 export { lzmaBackend, lzmaCodec } from './codecs/lzma-codec.node.js';
 export { NODE_CODECS } from './codecs/node-codecs.node.js';
 export { webpBackend, webpCodec } from './codecs/webp-codec.node.js';

@@ -1,4 +1,6 @@
 import type { Codec } from './codec.js';
+import { jpegNodeCodec } from './jpeg-codec.node.js';
+import { JPEG_COMPRESSION } from './jpeg-params.js';
 import { createLercCodec } from './lerc.js';
 import { LERC_COMPRESSION } from './lerc-params.js';
 import { LZMA_COMPRESSION, lzmaCodec } from './lzma-codec.node.js';
@@ -13,7 +15,7 @@ export const lercNodeCodec: Codec = createLercCodec({ deflate: zlibCodec, zstd: 
 /**
  * Codec overrides for Node: pass as `codecs` to `openGeoTiff` / `encodeGeoTiff` (the node helpers do). Deflate
  * through libdeflate or node:zlib; ZSTD through libzstd or node:zlib's zstd; LZMA (read only) through liblzma; LERC (read only) unwrapped with those;
- * WEBP (read only) through libwebp.
+ * WEBP (read only) through libwebp; JPEG (read only) through libjpeg-turbo's TurboJPEG where it decodes a block cleanly.
  */
 export const NODE_CODECS: Readonly<Record<number, Codec>> = {
   8: zlibCodec,
@@ -22,4 +24,5 @@ export const NODE_CODECS: Readonly<Record<number, Codec>> = {
   [LZMA_COMPRESSION]: lzmaCodec,
   [LERC_COMPRESSION]: lercNodeCodec,
   [WEBP_COMPRESSION]: webpCodec,
+  [JPEG_COMPRESSION]: jpegNodeCodec,
 };

@@ -5,6 +5,7 @@ import { ccittCodec } from '../codecs/ccitt.js';
 import type { Codec } from '../codecs/codec.js';
 import { deflateCodec } from '../codecs/deflate.js';
 import { jpegCodec } from '../codecs/jpeg.js';
+import { jpegNodeCodec } from '../codecs/jpeg-codec.node.js';
 import { lzmaCodec } from '../codecs/lzma-codec.node.js';
 import { lzwCodec } from '../codecs/lzw.js';
 import { lercNodeCodec } from '../codecs/node-codecs.node.js';
@@ -110,6 +111,7 @@ const WORKER_CODECS: readonly Codec[] = [
   deflateCodec,
   lzwCodec,
   jpegCodec,
+  jpegNodeCodec,
   packBitsCodec,
   rawCodec,
   zstdCodec,

@@ -4,7 +4,7 @@ import { readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { ccittCodec } from '../codecs/ccitt.js';
 import type { Codec } from '../codecs/codec.js';
-import { jpegCodec } from '../codecs/jpeg.js';
+import { jpegNodeCodec } from '../codecs/jpeg-codec.node.js';
 import { JPEG_COMPRESSION } from '../codecs/jpeg-params.js';
 import { LERC_COMPRESSION } from '../codecs/lerc-params.js';
 import { LZMA_COMPRESSION, lzmaCodec } from '../codecs/lzma-codec.node.js';
@@ -36,7 +36,7 @@ const CODECS: Readonly<Record<number, Codec>> = {
   3: ccittCodec,
   4: ccittCodec,
   5: lzwCodec,
-  [JPEG_COMPRESSION]: jpegCodec,
+  [JPEG_COMPRESSION]: jpegNodeCodec,
   8: zlibCodec,
   32946: zlibCodec,
   32773: packBitsCodec,

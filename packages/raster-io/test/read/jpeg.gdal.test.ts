@@ -5,76 +5,29 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { decodeJpegBlock } from '../../src/codecs/jpeg.js';
+import { describe, expect, it, vi } from 'vitest';
+import { decodeJpegBlock, jpegCodec } from '../../src/codecs/jpeg.js';
+import { decodeWithTurbojpeg, jpegNodeCodec } from '../../src/codecs/jpeg-codec.node.js';
+import type { JpegBlockParams } from '../../src/codecs/jpeg-params.js';
+import { loadLibturbojpeg } from '../../src/codecs/libturbojpeg.node.js';
 import { RasterIoError } from '../../src/errors.js';
 import { openGeoTiffFile, readGeoTiffFile, readRaster, writeGeoTiff } from '../../src/node.js';
 import { geoTiffInternals } from '../../src/read/open-geotiff.js';
 import { gdalTranslate, HAS_GDAL, PYTHON_GDAL } from '../support/gdal.js';
 import { runGdalBatch } from '../support/gdal-batch.js';
-import { componentBlocks, encodeBaselineJpeg, type JpegInput } from '../support/jpeg-encode.js';
+import { randomInput, rng, YCC420 } from '../support/jpeg-cases.js';
+import { encodeBaselineJpeg, type JpegInput } from '../support/jpeg-encode.js';
 import { requireTool } from '../support/require-tool.js';
 import { syntheticRaster } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-jpeg-');
 
-/** 4:2:0 chroma subsampling: Y at 2 × 2, Cb and Cr at 1 × 1. */
-const YCC420: [number, number][] = [
-  [2, 2],
-  [1, 1],
-  [1, 1],
-];
-
-/** Deterministic pseudo-random integers (xorshift). */
-function rng(seed: number): (n: number) => number {
-  let s = seed >>> 0 || 1;
-  return (n) => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) % n;
-  };
-}
-
-/**
- * Random coefficients as real images have them: per block the dequantized values sum to at most 2000 in
- * magnitude, so libjpeg's C and SIMD builds compute alike; many blocks still overshoot 0..255 (saturated).
- */
-function randomInput(
-  width: number,
-  height: number,
-  sampling: [number, number][],
-  seed: number,
-  restartInterval?: number,
-): JpegInput {
-  const r = rng(seed);
-  const input: JpegInput = {
-    width,
-    height,
-    components: sampling.map(([h, v]) => ({ h, v, blocks: new Int16Array(0) })),
-    quant: Uint8Array.from({ length: 64 }, (_, i) => (i === 0 ? 1 + r(8) : 1 + r(40))),
-    ...(restartInterval ? { restartInterval } : {}),
-  };
-  const q = (k: number) => input.quant[k] as number;
-  for (const c of input.components) {
-    const [bx, by] = componentBlocks(input, c);
-    c.blocks = new Int16Array(bx * by * 64);
-    for (let b = 0; b < bx * by; b++) {
-      const dc = r(2001) - 1000;
-      c.blocks[b * 64] = Math.trunc(dc / q(0));
-      let budget = 2000 - Math.abs(dc);
-      const terms = r(4) === 0 ? 20 : r(6);
-      for (let t = 0; t < terms && budget > 0; t++) {
-        const k = 1 + r(63);
-        const v = r(8) === 0 ? r(budget + 1) : r(Math.min(budget, 100) + 1);
-        c.blocks[b * 64 + k] = (r(2) ? 1 : -1) * Math.trunc(v / q(k));
-        budget -= v;
-      }
-    }
-  }
-  return input;
-}
+/** libjpeg-turbo's TurboJPEG (Debian libturbojpeg0), which Node reads decode JPEG blocks with; CI requires it. */
+const HAS_TURBOJPEG = requireTool(
+  'libturbojpeg (Debian libturbojpeg0) through koffi',
+  loadLibturbojpeg() !== null,
+);
 
 describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
   'JPEG decoding against libjpeg',
@@ -137,20 +90,28 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
       });
       const gdal = runGdalBatch(tmp(), { describe: files }, 'jpeg-coefs');
       for (const [i, [name, input, ycc]] of cases.entries()) {
-        const ours = decodeJpegBlock(
-          readFileSync(files[i] as string),
-          { ycbcrToRgb: ycc, width: input.width, height: input.height, samples: input.components.length },
-          name,
-        );
+        const stream = readFileSync(files[i] as string);
+        const params = {
+          ycbcrToRgb: ycc,
+          width: input.width,
+          height: input.height,
+          samples: input.components.length,
+        };
         const ref = gdal[files[i] as string];
         const n = input.width * input.height;
         const bands = ref?.bands ?? [];
         expect(bands.length, name).toBe(input.components.length);
-        for (const [b, band] of bands.entries()) {
-          const want = Buffer.from(band.levels[0]?.data ?? '', 'base64');
-          const got = Buffer.alloc(n);
-          for (let p = 0; p < n; p++) got[p] = ours[p * bands.length + b] as number;
-          expect(got.equals(want), `${name} band ${b}`).toBe(true);
+        // our decoder (the browser's) and, in Node, libjpeg-turbo's (which must take every one of these streams)
+        const decoded: [string, Uint8Array | null][] = [['ours', decodeJpegBlock(stream, params, name)]];
+        if (HAS_TURBOJPEG) decoded.push(['libjpeg-turbo', decodeWithTurbojpeg(stream, params)]);
+        for (const [decoder, pixels] of decoded) {
+          expect(pixels, `${name}: ${decoder}`).not.toBeNull();
+          for (const [b, band] of bands.entries()) {
+            const want = Buffer.from(band.levels[0]?.data ?? '', 'base64');
+            const got = Buffer.alloc(n);
+            for (let p = 0; p < n; p++) got[p] = pixels?.[p * bands.length + b] as number;
+            expect(got.equals(want), `${name} band ${b}: ${decoder}`).toBe(true);
+          }
         }
       }
       // a restart interval changes the stream, not the pixels
@@ -260,6 +221,125 @@ describe('hostile JPEG streams: typed errors, no pixels', () => {
     expect(failed).toBeGreaterThan(100);
   });
 });
+
+/** The marker segments of a stream between its SOI and its first scan's data (the SOS segment is the last). */
+function segmentsBeforeScan(stream: Uint8Array): { marker: number; start: number; end: number }[] {
+  const out: { marker: number; start: number; end: number }[] = [];
+  for (let pos = 2; pos + 3 < stream.length; ) {
+    const marker = stream[pos + 1] as number;
+    const end = pos + 2 + (((stream[pos + 2] as number) << 8) | (stream[pos + 3] as number));
+    out.push({ marker, start: pos, end });
+    if (marker === 0xda) return out;
+    pos = end;
+  }
+  throw new Error('no scan');
+}
+
+describe.runIf(HAS_TURBOJPEG)(
+  'libjpeg-turbo in Node: the same pixels and the same refusals as our decoder',
+  () => {
+    const params = { ycbcrToRgb: true, width: 24, height: 16, samples: 3 };
+    const good = encodeBaselineJpeg(randomInput(24, 16, YCC420, 7, 1));
+    /** What a decoder makes of a stream: its bytes' hash, or its error's code and message. */
+    const outcome = (decode: () => Uint8Array): string => {
+      try {
+        return `ok ${createHash('sha1').update(decode()).digest('hex')}`;
+      } catch (e) {
+        if (!(e instanceof RasterIoError)) throw e;
+        return `${e.code} ${e.message}`;
+      }
+    };
+    const node = (bytes: Uint8Array, p: JpegBlockParams = params) =>
+      outcome(
+        () =>
+          jpegNodeCodec.decode(bytes, {
+            expectedBytes: p.width * p.height * p.samples,
+            file: 'm.tif',
+            jpeg: p,
+          }) as Uint8Array,
+      );
+    const ts = (bytes: Uint8Array, p: JpegBlockParams = params) =>
+      outcome(() => decodeJpegBlock(bytes, p, 'm.tif'));
+
+    it("1000 random mutations: libjpeg-turbo takes the clean ones (GDAL's pixels), our decoder decides the rest", () => {
+      const r = rng(4242);
+      const clean: string[] = [];
+      let failed = 0;
+      for (let i = 0; i < 1000; i++) {
+        const bytes = good.slice();
+        for (let k = 0, n = 1 + r(4); k < n; k++) bytes[r(bytes.length)] = r(256);
+        const got = node(bytes);
+        if (decodeWithTurbojpeg(bytes, params)) {
+          // compared with GDAL below (our decoder differs from libjpeg-turbo's SIMD build on a few of these:
+          // mutated quantization tables push coefficients far past what real images hold)
+          if (clean.length < 60) {
+            const file = join(tmp(), `mutation-${i}.jpg`);
+            writeFileSync(file, bytes);
+            clean.push(file);
+            expect(got, `mutation ${i}`).toMatch(/^ok /);
+          }
+        } else {
+          expect(got, `mutation ${i}`).toBe(ts(bytes)); // pixels or the typed error of our decoder
+          if (!got.startsWith('ok')) failed++;
+        }
+      }
+      expect(clean.length).toBe(60);
+      expect(failed).toBeGreaterThan(100);
+      if (!requireTool('python3-gdal', PYTHON_GDAL !== undefined)) return;
+      const gdal = runGdalBatch(tmp(), { describe: clean }, 'jpeg-mutations');
+      for (const file of clean) {
+        const pixels = decodeWithTurbojpeg(readFileSync(file), params) as Uint8Array;
+        const bands = gdal[file]?.bands ?? [];
+        expect(bands.length, file).toBe(3);
+        for (const [b, band] of bands.entries()) {
+          const want = Buffer.from(band.levels[0]?.data ?? '', 'base64');
+          const got = Buffer.from(Array.from({ length: 24 * 16 }, (_, q) => pixels[q * 3 + b] as number));
+          expect(got.equals(want), `${file} band ${b}`).toBe(true);
+        }
+      }
+    });
+
+    it('abbreviated streams with JPEGTables are spliced as libtiff loads them; other tables go to our decoder', () => {
+      // tables = SOI + the stream's DQT and DHT segments + EOI; the block keeps SOI, SOF, DRI, SOS and the data
+      const parts = segmentsBeforeScan(good);
+      const pick = (keep: (marker: number) => boolean) =>
+        parts.filter((q) => keep(q.marker)).flatMap((q) => [...good.subarray(q.start, q.end)]);
+      const isTable = (m: number) => m === 0xdb || m === 0xc4;
+      const tables = Uint8Array.from([0xff, 0xd8, ...pick(isTable), 0xff, 0xd9]);
+      const scan = parts[parts.length - 1]?.end as number;
+      const block = Uint8Array.from([0xff, 0xd8, ...pick((m) => !isTable(m)), ...good.subarray(scan)]);
+      const p = { ...params, tables };
+      expect(decodeWithTurbojpeg(block, p)).not.toBeNull();
+      expect(node(block, p)).toBe(ts(good));
+      expect(ts(block, p)).toBe(ts(good));
+      // a restart interval in the tables: libtiff's second SOI resets it, a spliced stream would keep it
+      const dri = Uint8Array.from([0xff, 0xd8, 0xff, 0xdd, 0, 4, 0, 1, ...tables.subarray(2)]);
+      expect(decodeWithTurbojpeg(block, { ...p, tables: dri })).toBeNull();
+      expect(node(block, { ...p, tables: dri })).toBe(ts(block, { ...p, tables: dri }));
+    });
+
+    it('layouts and frames it leaves to our decoder: subsampled non-YCbCr, other sampling, progressive, 12-bit, another size', () => {
+      expect(decodeWithTurbojpeg(good, { ...params, ycbcrToRgb: false })).toBeNull();
+      expect(node(good, { ...params, ycbcrToRgb: false })).toMatch(
+        /^CORRUPT_BLOCK .*every component must be 1×1/,
+      );
+      expect(decodeWithTurbojpeg(good, { ...params, sampling: [2, 1] })).toBeNull();
+      expect(node(good, { ...params, sampling: [2, 1] })).toBe(ts(good, { ...params, sampling: [2, 1] }));
+      expect(decodeWithTurbojpeg(good, { ...params, width: 32 })).toBeNull();
+      expect(node(good, { ...params, width: 32 })).toMatch(/^CORRUPT_BLOCK .*the block needs 32×16/);
+      const sof = good.indexOf(0xc0) - 1;
+      for (const [at, value] of [
+        [sof + 1, 0xc2],
+        [sof + 4, 12],
+      ] as const) {
+        const other = good.slice();
+        other[at] = value;
+        expect(decodeWithTurbojpeg(other, params)).toBeNull();
+        expect(node(other)).toMatch(/^UNSUPPORTED_CODEC /);
+      }
+    });
+  },
+);
 
 describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('JPEG GeoTIFFs', () => {
   async function jpegTiff(tag: string, co: string[]): Promise<string> {
@@ -375,6 +455,46 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('JPEG GeoTIFFs', 
     expect(kinds.has('CORRUPT_BLOCK')).toBe(true);
     expect(kinds.has('ok')).toBe(true);
   });
+
+  it.runIf(HAS_TURBOJPEG && PYTHON_GDAL)(
+    "Node reads JPEG tiles and strips through libjpeg-turbo: GDAL's pixels, as our decoder reads them",
+    async () => {
+      const files = [
+        await jpegTiff('turbo-ycc', ['COMPRESS=JPEG', 'PHOTOMETRIC=YCBCR', 'TILED=YES', 'JPEG_QUALITY=95']),
+        await jpegTiff('turbo-strips', ['COMPRESS=JPEG', 'PHOTOMETRIC=YCBCR', 'BLOCKYSIZE=48']),
+        await jpegTiff('turbo-rgb', ['COMPRESS=JPEG', 'TILED=YES']), // PHOTOMETRIC=RGB: no colour conversion
+      ];
+      const gray = join(tmp(), 'turbo-gray.tif');
+      gdalTranslate(['-b', '1', '-co', 'COMPRESS=JPEG', '-co', 'TILED=YES', files[0] as string, gray]);
+      files.push(gray);
+      const gdal = runGdalBatch(tmp(), { describe: files }, 'jpeg-turbo');
+      const lib = loadLibturbojpeg();
+      if (!lib) throw new Error('no libturbojpeg');
+      const decode = vi.spyOn(lib, 'decode');
+      try {
+        for (const file of files) {
+          decode.mockClear();
+          const node = await readGeoTiffFile(file);
+          expect(decode.mock.calls.length, file).toBeGreaterThan(0); // every block went through libjpeg-turbo
+          expect(
+            decode.mock.results.every((r) => r.value !== null),
+            file,
+          ).toBe(true);
+          const tiff = await openGeoTiffFile(file, { codecs: { 7: jpegCodec } });
+          const browser = await readRaster(tiff).finally(() => tiff.close());
+          for (const [b, band] of node.bands.entries()) {
+            const want = Buffer.from(gdal[file]?.bands[b]?.levels[0]?.data ?? '', 'base64');
+            expect(Buffer.from(band as Uint8Array).equals(want), `${file} band ${b}`).toBe(true);
+            expect(Buffer.from(browser.bands[b] as Uint8Array).equals(want), `${file} band ${b}: ours`).toBe(
+              true,
+            );
+          }
+        }
+      } finally {
+        decode.mockRestore();
+      }
+    },
+  );
 
   it('an overview level of a JPEG COG reads as GDAL reads it', async () => {
     const path = await jpegTiff('cog-src', ['COMPRESS=NONE']);
