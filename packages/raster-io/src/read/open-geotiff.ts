@@ -320,7 +320,7 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
   const levelImages: GeoTIFFImage[] = [];
   const maskImages: MaskCandidate[] = [];
   let full: GeoTiffLevel | undefined;
-  const visitOrder = gdalVisitOrder(input);
+  const visitOrder = await gdalOpenableOrder(input);
   for (const i of visitOrder) {
     const img = images[i] as GeoTIFFImage;
     const fd = img.fileDirectory;
@@ -386,6 +386,52 @@ function gdalVisitOrder(input: DescribeInput): number[] {
     .slice(1, input.chainLength)
     .filter((i) => !hasSubIfds(input.ifds[i] as WalkedIfd));
   return [0, ...subIfds, ...chain];
+}
+
+/** Compression codes Debian's GDAL 3.6 has in libtiff (`TIFFIsCODECConfigured`): none, CCITT 2/3/4, LZW, old and new
+ * JPEG, deflate (8, 32946), NeXT, ThunderScan, PackBits, PixarLog, JBIG, SGILog, LERC, LZMA, ZSTD, WEBP. */
+const GDAL_CODECS: ReadonlySet<number> = new Set([
+  1, 2, 3, 4, 5, 6, 7, 8, 32766, 32771, 32773, 32809, 32909, 32946, 34661, 34676, 34677, 34887, 34925, 50000,
+  50001,
+]);
+
+/**
+ * {@link gdalVisitOrder} less the directories GDAL cannot open. One libtiff fails to read ends the main chain there
+ * (GDAL reaches the next through it) and ends IFD 0's SubIFDs likewise, and an overview or mask directory whose
+ * compression GDAL lacks is skipped ("missing codec"). IFD 0 is left to {@link describeLevel}.
+ */
+async function gdalOpenableOrder(input: DescribeInput): Promise<number[]> {
+  const order: number[] = [];
+  let subIfdsEnded = false;
+  for (const i of gdalVisitOrder(input)) {
+    const subIfd = i >= input.chainLength;
+    if (subIfd && subIfdsEnded) continue;
+    if (i > 0 && !(await libtiffReadsDirectory(input.tags, i))) {
+      if (!subIfd) break; // the chain comes last in the visit order
+      subIfdsEnded = true;
+      continue;
+    }
+    const compression = (await input.tags.numbers(i, 259))?.[0] ?? 1;
+    if (i > 0 && !GDAL_CODECS.has(compression)) continue;
+    order.push(i);
+  }
+  return order;
+}
+
+/**
+ * Whether libtiff's TIFFReadDirectory accepts the directory's per-sample tags: BitsPerSample and SampleFormat hold
+ * one value, or at least one per sample with the first SamplesPerPixel of them equal, and SampleFormat is 1–6.
+ */
+async function libtiffReadsDirectory(tags: IfdTags, ifd: number): Promise<boolean> {
+  const spp = (await tags.numbers(ifd, 277))?.[0] ?? 1;
+  for (const tag of [258, 339]) {
+    const values = await tags.numbers(ifd, tag);
+    if (!values || values.length === 0) continue;
+    if (values.length > 1 && (values.length < spp || values.slice(0, spp).some((v) => v !== values[0])))
+      return false;
+    if (tag === 339 && !((values[0] as number) >= 1 && (values[0] as number) <= 6)) return false;
+  }
+  return true;
 }
 
 /** Whether libtiff hands GDAL a SubIFDs list for this directory. */

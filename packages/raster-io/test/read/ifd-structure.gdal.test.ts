@@ -3,7 +3,9 @@
 //   would keep the last);
 // - StripOffsets/TileOffsets (and the byte counts) fill one field in libtiff: the later entry wins;
 // - SubIFDs: GDAL takes IFD 0's SubIFDs as overviews and masks (libvips and tifffile write pyramids so), skips an
-//   unreadable or mistyped list, and never reads the SubIFDs of a later directory.
+//   unreadable or mistyped list, and never reads the SubIFDs of a later directory;
+// - directories GDAL cannot open: a compression its libtiff lacks skips that overview or mask, and one libtiff fails
+//   to read ends the SubIFDs or the chain there.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +102,30 @@ const CASES: Record<string, Uint8Array> = {
   'subifd-list-of-shorts': withSubIfds([reduced(3, 2)], { subIfdType: SHORT }),
   'subifd-other-band-count': withSubIfds([reduced(3, 2, 2)]),
   'subifd-before-chain-overview': withSubIfds([reduced(3, 2)], { chain: [reduced(2, 1)] }),
+  // directories GDAL cannot open: a compression its libtiff lacks skips that overview or mask ("missing codec");
+  // one libtiff fails to read (per-sample tags that differ, a SampleFormat outside 1-6) ends the main chain there
+  'overview-of-unknown-compression': tinyTiff([
+    image(),
+    { ...reduced(3, 2), compression: 38920 },
+    reduced(2, 1),
+  ]),
+  'mask-of-unknown-compression': tinyTiff([image(), { ...mask, compression: 519 }]),
+  'unreadable-directory-ends-chain': tinyTiff([
+    image(),
+    reduced(3, 2),
+    { ...reduced(3, 2, 2), tags: { 254: [LONG, [1]], 339: [SHORT, [1, 2]] } },
+    reduced(2, 1),
+    mask,
+  ]),
+  'bad-sample-format-ends-chain': tinyTiff([
+    image(),
+    { ...mask, tags: { ...mask.tags, 339: [SHORT, [10825]] } },
+    reduced(3, 2),
+  ]),
+  'unreadable-subifd-ends-subifds': withSubIfds(
+    [{ ...reduced(3, 2), tags: { 254: [LONG, [1]], 339: [SHORT, [7]] } }, reduced(2, 1)],
+    { chain: [reduced(1, 1)] },
+  ),
 };
 
 describe.runIf(
@@ -147,6 +173,25 @@ describe.runIf(
     expect(gdal.get(paths['subifd-mask'] as string)?.mask?.md5).toBeDefined();
     const withMask = await openGeoTiff(CASES['subifd-mask'] as Uint8Array);
     expect(withMask.levels[0]?.mask).toBeDefined();
+    expect(await levels('overview-of-unknown-compression')).toEqual([
+      [6, 4],
+      [2, 1],
+    ]);
+    expect(
+      (await openGeoTiff(CASES['mask-of-unknown-compression'] as Uint8Array)).levels[0]?.mask,
+    ).toBeUndefined();
+    expect(await levels('unreadable-directory-ends-chain')).toEqual([
+      [6, 4],
+      [3, 2],
+    ]);
+    expect(
+      (await openGeoTiff(CASES['unreadable-directory-ends-chain'] as Uint8Array)).levels[0]?.mask,
+    ).toBeUndefined();
+    expect(await levels('bad-sample-format-ends-chain')).toEqual([[6, 4]]);
+    expect(await levels('unreadable-subifd-ends-subifds')).toEqual([
+      [6, 4],
+      [1, 1],
+    ]);
     const reducedMask = await openGeoTiff(CASES['reduced-mask-of-full-size'] as Uint8Array);
     expect(reducedMask.levels[0]?.mask).toBeUndefined();
   });
