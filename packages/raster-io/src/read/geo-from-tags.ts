@@ -16,18 +16,33 @@ export interface GeoTags {
 const USER_DEFINED = 32767;
 
 const MODEL_TYPE_PROJECTED = 1;
+const MODEL_TYPE_GEOGRAPHIC = 2;
+
+/** EPSG 32601–32660 and 32701–32760: WGS 84 / UTM zones north and south. */
+const isWgs84Utm = (code: number): boolean =>
+  (code >= 32601 && code <= 32660) || (code >= 32701 && code <= 32760);
 
 /**
  * EPSG code from ProjectedCSTypeGeoKey, else GeographicTypeGeoKey; 0 when absent or user-defined.
  * A projected model with a user-defined CRS is never reported as its geographic base (that would read metres as
  * degrees): it is 0, except World Mollweide (GHSL's files), which GDAL writes user-defined and we report as 54009.
+ * The model type decides as in GDAL: projected, user-defined or absent take the projected CRS; geographic takes
+ * GeographicTypeGeoKey, else the projected CRS's geographic base (known here for WGS 84 UTM zones); geocentric and
+ * other values have no EPSG code (GDAL reads a GEOCCS or LOCAL_CS).
  */
 export function epsgFromGeoKeys(keys: Record<string, unknown> | null | undefined): number {
   if (!keys) return 0;
+  const modelType = keys.GTModelTypeGeoKey === undefined ? USER_DEFINED : Number(keys.GTModelTypeGeoKey);
   const projected = Number(keys.ProjectedCSTypeGeoKey);
-  if (Number.isInteger(projected) && projected > 0 && projected !== USER_DEFINED) return projected;
+  const hasProjected = Number.isInteger(projected) && projected > 0 && projected !== USER_DEFINED;
+  if (modelType === MODEL_TYPE_GEOGRAPHIC) {
+    const geographic = Number(keys.GeographicTypeGeoKey);
+    if (Number.isInteger(geographic) && geographic > 0 && geographic !== USER_DEFINED) return geographic;
+    return hasProjected && isWgs84Utm(projected) ? 4326 : 0;
+  }
+  if (modelType !== MODEL_TYPE_PROJECTED && modelType !== USER_DEFINED) return 0;
+  if (hasProjected) return projected;
   // GDAL marks CRSs GeoTIFF cannot encode (Mollweide...) as a user-defined model with projection keys.
-  const modelType = Number(keys.GTModelTypeGeoKey);
   const hasProjectionKeys = keys.PCSCitationGeoKey !== undefined || keys.ProjLinearUnitsGeoKey !== undefined;
   if (modelType === MODEL_TYPE_PROJECTED || (modelType === USER_DEFINED && hasProjectionKeys)) {
     const citation = `${keys.GTCitationGeoKey ?? ''} ${keys.PCSCitationGeoKey ?? ''}`;

@@ -135,3 +135,53 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
     });
   },
 );
+
+/** Rewrite GeoKey `key` of IFD 0's GeoKeyDirectory (a little-endian classic TIFF): its id and/or its value. */
+function patchGeoKey(bytes: Uint8Array, key: number, patch: { id?: number; value?: number }): Uint8Array {
+  const out = bytes.slice();
+  const v = new DataView(out.buffer);
+  const ifd = v.getUint32(4, true);
+  for (let i = 0; i < v.getUint16(ifd, true); i++) {
+    const e = ifd + 2 + 12 * i;
+    if (v.getUint16(e, true) !== 34735) continue;
+    const keys = v.getUint32(e + 8, true);
+    for (let k = 4; k < v.getUint32(e + 4, true); k += 4) {
+      if (v.getUint16(keys + 2 * k, true) !== key) continue;
+      if (patch.id !== undefined) v.setUint16(keys + 2 * k, patch.id, true);
+      if (patch.value !== undefined) v.setUint16(keys + 2 * (k + 3), patch.value, true);
+      return out;
+    }
+  }
+  throw new Error(`no GeoKey ${key}`);
+}
+
+describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
+  'GTModelTypeGeoKey decides which key names the CRS, as in GDAL',
+  () => {
+    it('projected, user-defined or absent: the projected CRS; geographic: its base; geocentric and unknown: none', async () => {
+      const MODEL = 1024;
+      const cases: [string, Uint8Array, number | null][] = [
+        ['projected', baseTiff(), 32633],
+        ['user-defined', patchGeoKey(baseTiff(), MODEL, { value: 32767 }), 32633],
+        ['absent', patchGeoKey(baseTiff(), MODEL, { id: 1023 }), 32633],
+        ['geographic', patchGeoKey(baseTiff(), MODEL, { value: 2 }), 4326],
+        ['geocentric', patchGeoKey(baseTiff(), MODEL, { value: 3 }), null],
+        ['zero', patchGeoKey(baseTiff(), MODEL, { value: 0 }), null],
+        ['unknown', patchGeoKey(baseTiff(), MODEL, { value: 9 }), null],
+      ];
+      const paths = cases.map(([name, bytes]) => {
+        const path = join(tmp(), `model-${name}.tif`);
+        writeFileSync(path, bytes);
+        return path;
+      });
+      const gdal = runGdalBatch(tmp(), { describe: paths }, 'model-type');
+      for (const [i, [name, bytes, want]] of cases.entries()) {
+        const g = gdal[paths[i] as string];
+        expect([name, g?.epsg === null ? null : Number(g?.epsg)]).toEqual([name, want]);
+        const geo = (await openGeoTiff(bytes, { name })).levels[0]?.geo;
+        expect([name, geo?.epsg || null]).toEqual([name, want]);
+        expect(geo?.transform, name).toEqual(g?.gt);
+      }
+    });
+  },
+);
