@@ -36,13 +36,18 @@ export function decodeWithTurbojpeg(
   reuse?: boolean,
 ): Uint8Array | null {
   const lib = loadLibturbojpeg();
-  const layout = turbojpegLayout(p, sequentialFrameSampling(block));
-  if (!lib || !layout) return null;
   const stream = p.tables && p.tables.byteLength > 0 ? spliceTables(p.tables, block) : block;
-  if (!stream) return null;
-  const h = lib.header(stream);
-  if (!h || h.width !== p.width || h.height !== p.height || h.colorspace !== layout.colorspace) return null;
-  return lib.decode(stream, p.width, p.height, p.samples as 1 | 3, reuse);
+  const header = lib && stream ? headerBeforeScan(stream) : null;
+  // our decoder refuses a stream without tables; libjpeg-turbo would use the standard Huffman tables
+  if (!lib || !stream || !header?.quantTables || !header.huffmanTables) return null;
+  const layout = turbojpegLayout(p, header.sampling);
+  if (!layout) return null;
+  const samples = p.samples as 1 | 3;
+  return lib.decode(
+    stream,
+    { width: p.width, height: p.height, colorspace: layout.colorspace, samples },
+    reuse,
+  );
 }
 
 /**
@@ -51,8 +56,7 @@ export function decodeWithTurbojpeg(
  * YCbCrSubSampling when the reader gives it; other photometrics get the components as stored, which libjpeg
  * gives for gray streams and for 3-component streams it reads as RGB (libtiff marks its RGB streams so), all 1×1.
  */
-function turbojpegLayout(p: JpegBlockParams, factors: number[][] | null): { colorspace: number } | null {
-  if (!factors) return null;
+function turbojpegLayout(p: JpegBlockParams, factors: number[][]): { colorspace: number } | null {
   if (p.ycbcrToRgb) {
     const luma = p.sampling ?? factors[0] ?? [];
     return p.samples === 3 && hasSampling(factors, [luma, [1, 1], [1, 1]])
@@ -67,25 +71,42 @@ function turbojpegLayout(p: JpegBlockParams, factors: number[][] | null): { colo
 const hasSampling = (got: readonly number[][], want: readonly (readonly number[])[]): boolean =>
   got.length === want.length && got.every(([h, v], i) => h === want[i]?.[0] && v === want[i]?.[1]);
 
+/** What the segments before a stream's first scan hold. */
+interface StreamHeader {
+  /** The frame's components' sampling factors (h, v). */
+  sampling: number[][];
+  quantTables: boolean;
+  huffmanTables: boolean;
+}
+
 /**
- * The components' sampling factors (h, v) of the stream's frame when it is baseline or extended sequential
- * Huffman (SOF0/SOF1, the frames the TypeScript decoder reads), found by walking the segments before it; else null.
+ * The segments before the first scan when the frame is baseline or extended sequential Huffman (SOF0/SOF1, the
+ * frames the TypeScript decoder reads) and comes before that scan; else null.
  */
-function sequentialFrameSampling(stream: Uint8Array): number[][] | null {
+function headerBeforeScan(stream: Uint8Array): StreamHeader | null {
   if (stream[0] !== 0xff || stream[1] !== 0xd8) return null;
-  let pos = 2;
-  while (pos + 3 < stream.length) {
+  let sampling: number[][] | null = null;
+  let quantTables = false;
+  let huffmanTables = false;
+  for (let pos = 2; pos + 3 < stream.length; ) {
     if (stream[pos] !== 0xff) return null;
     const marker = stream[pos + 1] as number;
     if (marker === 0xff) {
       pos++; // a fill byte
       continue;
     }
+    if (marker === 0xda) return sampling ? { sampling, quantTables, huffmanTables } : null;
+    if (marker === 0xd9) return null;
     const length = ((stream[pos + 2] as number) << 8) | (stream[pos + 3] as number);
-    if (marker === 0xc0 || marker === 0xc1) return frameSampling(stream.subarray(pos + 4, pos + 2 + length));
-    if (marker >= 0xc2 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc)
+    if (marker === 0xc0 || marker === 0xc1) {
+      if (sampling) return null; // a second frame
+      sampling = frameSampling(stream.subarray(pos + 4, pos + 2 + length));
+      if (!sampling) return null;
+    } else if (marker >= 0xc2 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       return null;
-    if (marker === 0xda || marker === 0xd9) return null; // a scan or the end before any frame
+    }
+    if (marker === 0xdb) quantTables = true;
+    if (marker === 0xc4) huffmanTables = true;
     pos += 2 + length;
   }
   return null;

@@ -1,38 +1,30 @@
 // libjpeg-turbo's TurboJPEG API called through the `koffi` FFI. GDAL reads JPEG GeoTIFFs through libtiff and
 // libjpeg-turbo, so a stream this library decodes without a warning gives GDAL's pixels, at its SIMD speed
-// (≈ 6× our TypeScript decoder). Optional: when koffi or the library is missing, or WORLDSTRAT_LIBTURBOJPEG=off,
+// (≈ 5× our TypeScript decoder). Optional: when koffi or the library is missing, or WORLDSTRAT_LIBTURBOJPEG=off,
 // `loadLibturbojpeg()` returns null and JPEG blocks stay on the TypeScript decoder.
 import { type KoffiLibrary, nativeLibrary, outputBuffers } from './native-library.node.js';
 
-/** What a JPEG stream's header says (tjDecompressHeader3). */
-export interface TurbojpegHeader {
+/** What the caller expects of a stream: its size, the colour space libjpeg must read it as, and the output. */
+export interface TurbojpegExpectation {
   width: number;
   height: number;
-  /** TJSAMP_*: 0 4:4:4, 1 4:2:2, 2 4:2:0, 3 gray, 4 4:4:0, 5 4:1:1. */
-  subsampling: number;
-  /** TJCS_*: 0 RGB, 1 YCbCr, 2 gray, 3 CMYK, 4 YCCK. */
+  /** TJCS_*: 0 RGB, 1 YCbCr, 2 gray. */
   colorspace: number;
+  /** 3: RGB rows (YCbCr converted as libjpeg does), 1: gray rows. */
+  samples: 1 | 3;
 }
 
 /** One-shot decoding of whole JPEG streams to 8-bit RGB or gray rows. */
 export interface Libturbojpeg {
   /** Which shared library was loaded (for benchmark lines and messages). */
   readonly library: string;
-  /** The stream's header, or null when the library cannot read one. */
-  header(stream: Uint8Array): TurbojpegHeader | null;
   /**
-   * Decode `stream` (`width` × `height`, checked by the caller against {@link header}) to RGB (3 samples, colour
-   * converted as libjpeg does) or gray (1). Null when the library fails or warns: a warning means it skipped or
-   * invented data (a truncated or damaged stream). With `reuse`, the result is a view of a buffer the next
-   * `decode(…, true)` on this thread overwrites.
+   * Decode `stream` when its header matches `want`. Null when it does not, or when the library fails or warns: a
+   * warning means it skipped or invented data (a truncated or damaged stream). Each call uses a new decompressor,
+   * so no table of an earlier stream can stand in for one this stream lacks. With `reuse`, the result is a view of
+   * a buffer the next `decode(…, true)` on this thread overwrites.
    */
-  decode(
-    stream: Uint8Array,
-    width: number,
-    height: number,
-    samples: 1 | 3,
-    reuse?: boolean,
-  ): Uint8Array | null;
+  decode(stream: Uint8Array, want: TurbojpegExpectation, reuse?: boolean): Uint8Array | null;
 }
 
 // turbojpeg.h (2.0+) constants
@@ -72,52 +64,48 @@ function bind(lib: KoffiLibrary, library: string): Libturbojpeg {
     'int tjDecompress2(void* handle, const uint8_t* jpegBuf, unsigned long jpegSize, uint8_t* dstBuf, ' +
       'int width, int pitch, int height, int pixelFormat, int flags)',
   );
-  // One decompressor per thread (a thread only ever runs one call at a time), replaced after every failure:
-  // TurboJPEG 2.x leaves a decompressor whose header read failed mid-state, and its next call then fails too.
-  const create = () => {
-    const h = init();
-    if (!h) throw new Error('tjInitDecompress failed');
-    return h;
-  };
-  let handle = create();
-  const failed = () => {
-    destroy(handle);
-    handle = create();
-    return null;
-  };
-  const width = [0];
-  const height = [0];
-  const subsampling = [0];
-  const colorspace = [0];
+  const header = [0, 0, 0, 0];
+  const [width, height, subsampling, colorspace] = header.map(() => [0]) as [
+    number[],
+    number[],
+    number[],
+    number[],
+  ];
   const outputs = outputBuffers();
+  const run = (handle: unknown, stream: Uint8Array, want: TurbojpegExpectation, reuse?: boolean) => {
+    if (readHeader(handle, stream, stream.byteLength, width, height, subsampling, colorspace) !== 0)
+      return null;
+    if (width[0] !== want.width || height[0] !== want.height || colorspace[0] !== want.colorspace)
+      return null;
+    const bytes = want.width * want.height * want.samples;
+    const out = outputs(bytes, reuse);
+    const format = want.samples === 3 ? TJPF_RGB : TJPF_GRAY;
+    const pitch = want.width * want.samples;
+    const r = decompress(
+      handle,
+      stream,
+      stream.byteLength,
+      out,
+      want.width,
+      pitch,
+      want.height,
+      format,
+      TJFLAG_STOPONWARNING,
+    );
+    return r === 0 ? new Uint8Array(out.buffer, out.byteOffset, bytes) : null;
+  };
   return {
     library,
-    header(stream) {
-      const r = readHeader(handle, stream, stream.byteLength, width, height, subsampling, colorspace);
-      if (r !== 0) return failed();
-      return {
-        width: width[0] as number,
-        height: height[0] as number,
-        subsampling: subsampling[0] as number,
-        colorspace: colorspace[0] as number,
-      };
-    },
-    decode(stream, w, h, samples, reuse) {
-      const bytes = w * h * samples;
-      const out = outputs(bytes, reuse);
-      const format = samples === 3 ? TJPF_RGB : TJPF_GRAY;
-      const r = decompress(
-        handle,
-        stream,
-        stream.byteLength,
-        out,
-        w,
-        w * samples,
-        h,
-        format,
-        TJFLAG_STOPONWARNING,
-      );
-      return r === 0 ? new Uint8Array(out.buffer, out.byteOffset, bytes) : failed();
+    decode(stream, want, reuse) {
+      // A decompressor keeps the tables of the streams it read (libjpeg's abbreviated-stream rule) and TurboJPEG
+      // 2.x leaves one mid-state after a failed header: a new one per stream avoids both (≈ µs against a block's ms).
+      const handle = init();
+      if (!handle) throw new Error('tjInitDecompress failed');
+      try {
+        return run(handle, stream, want, reuse);
+      } finally {
+        destroy(handle);
+      }
     },
   };
 }

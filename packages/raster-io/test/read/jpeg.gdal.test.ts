@@ -299,6 +299,30 @@ describe.runIf(HAS_TURBOJPEG)(
       }
     });
 
+    it("a stream never borrows an earlier stream's tables: without its own, it is our decoder's to refuse", () => {
+      const parts = segmentsBeforeScan(good);
+      const without = (marker: number) => {
+        const drop = parts.filter((q) => q.marker === marker);
+        const keep = [...good.subarray(0, 2)];
+        for (const q of parts) if (!drop.includes(q)) keep.push(...good.subarray(q.start, q.end));
+        return Uint8Array.from([...keep, ...good.subarray(parts[parts.length - 1]?.end)]);
+      };
+      // the DQT segment re-labelled as table 1: the components still ask for table 0, which the stream lacks
+      const dqt = parts.find((q) => q.marker === 0xdb) as { start: number };
+      const table1 = good.slice();
+      table1[dqt.start + 4] = 0x01;
+      for (const [name, stream] of [
+        ['no DQT', without(0xdb)],
+        ['no DHT', without(0xc4)],
+        ['table 0 undefined', table1],
+      ] as const) {
+        expect(decodeWithTurbojpeg(good, params), name).not.toBeNull(); // a decoder that has seen table 0
+        expect(decodeWithTurbojpeg(stream, params), name).toBeNull();
+        expect(node(stream), name).toBe(ts(stream));
+        expect(node(stream), name).toMatch(/^CORRUPT_BLOCK .*not defined/);
+      }
+    });
+
     it('abbreviated streams with JPEGTables are spliced as libtiff loads them; other tables go to our decoder', () => {
       // tables = SOI + the stream's DQT and DHT segments + EOI; the block keeps SOI, SOF, DRI, SOS and the data
       const parts = segmentsBeforeScan(good);
