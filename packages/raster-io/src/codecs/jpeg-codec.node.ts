@@ -10,7 +10,7 @@ export function jpegBackend(): string | null {
 
 /**
  * Compression 7 (JPEG) in Node: blocks libjpeg-turbo decodes cleanly go through it (GDAL's own decoder, so the
- * same pixels, ≈ 6× faster); everything else — other colour layouts, abbreviated tables we cannot splice as
+ * same pixels, ≈ 5× faster); everything else — other colour layouts, abbreviated tables we cannot splice as
  * libtiff loads them, frames other than baseline/extended sequential, any libjpeg warning or error — goes to the
  * TypeScript decoder, which decides what is an error. So Node and the browser accept and refuse the same blocks.
  */
@@ -36,10 +36,11 @@ export function decodeWithTurbojpeg(
   reuse?: boolean,
 ): Uint8Array | null {
   const lib = loadLibturbojpeg();
+  if (!lib) return null;
   const stream = p.tables && p.tables.byteLength > 0 ? spliceTables(p.tables, block) : block;
-  const header = lib && stream ? headerBeforeScan(stream) : null;
+  const header = stream ? headerBeforeScan(stream) : null;
   // our decoder refuses a stream without tables; libjpeg-turbo would use the standard Huffman tables
-  if (!lib || !stream || !header?.quantTables || !header.huffmanTables) return null;
+  if (!stream || !header?.quantTables || !header.huffmanTables) return null;
   const layout = turbojpegLayout(p, header.sampling);
   if (!layout) return null;
   const samples = p.samples as 1 | 3;
