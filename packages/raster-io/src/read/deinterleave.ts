@@ -85,10 +85,76 @@ export function deinterleaveRow4(
  * All three bands of a 3-sample row in one pass over the source (RGB blocks read whole): `dst[k]` from word `d`
  * gets sample k of each of `count` pixels starting at source word `s`.
  */
-export function deinterleaveRow3(dst: Words[], d: number, src: Words, s: number, count: number): void {
-  if (src instanceof Uint8Array) split3x8(dst as Uint8Array[], d, src, s, count);
-  else if (src instanceof Uint16Array) split3x16(dst as Uint16Array[], d, src, s, count);
+export function deinterleaveRow3(
+  dst: Words[],
+  d: number,
+  src: Words,
+  s: number,
+  count: number,
+  quads?: QuadViews | null,
+): void {
+  if (src instanceof Uint8Array) {
+    if (quads) split3x8Quads(dst as Uint8Array[], d, src, s, count, quads);
+    else split3x8(dst as Uint8Array[], d, src, s, count);
+  } else if (src instanceof Uint16Array) split3x16(dst as Uint16Array[], d, src, s, count);
   else split3x32(dst as Uint32Array[], d, src, s, count);
+}
+
+/** 32-bit views of an 8-bit 3-sample source and its three output bands, for moving four samples per access. */
+export interface QuadViews {
+  src: Uint32Array;
+  dst: [Uint32Array, Uint32Array, Uint32Array];
+}
+
+/**
+ * 32-bit views for {@link deinterleaveRow3} over 8-bit samples, or null when a buffer is not 4-byte aligned (or
+ * the platform is big-endian, where the word arithmetic below would swap pixels).
+ */
+export function quadViews(src: Uint8Array, dst: Words[]): QuadViews | null {
+  if (!LITTLE_ENDIAN_HOST || dst.length !== 3) return null;
+  if ([src, ...dst].some((a) => a.byteOffset % 4 !== 0)) return null;
+  const w = (a: ArrayBufferView) => new Uint32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
+  return { src: w(src), dst: dst.map(w) as QuadViews['dst'] };
+}
+
+/**
+ * {@link split3x8} four pixels at a time once the output is on a 32-bit word: three 32-bit reads (shifted
+ * together from neighbouring words when the source is off its word) and three 32-bit writes per four pixels.
+ */
+function split3x8Quads(
+  dst: Uint8Array[],
+  d: number,
+  src: Uint8Array,
+  s: number,
+  n: number,
+  v: QuadViews,
+): void {
+  const head = Math.min(n, (4 - (d & 3)) & 3);
+  if (head > 0) split3x8(dst, d, src, s, head);
+  const s0 = s + 3 * head;
+  const shift = 8 * (s0 & 3);
+  const j0 = s0 >> 2;
+  // whole quads whose source words lie in the 32-bit view (an unaligned quad reads one word past its bytes)
+  const fit = Math.floor((v.src.length - j0 - (shift ? 1 : 0)) / 3);
+  const quads = Math.max(0, Math.min((n - head) >> 2, fit));
+  const [r, g, b] = v.dst;
+  const w = v.src;
+  const back = 32 - shift;
+  let k = (d + head) >> 2;
+  for (let q = 0, j = j0; q < quads; q++, j += 3, k++) {
+    // bytes of four pixels: A = r0 g0 b0 r1, B = g1 b1 r2 g2, C = b2 r3 g3 b3 (little-endian words)
+    const w0 = w[j] as number;
+    const w1 = w[j + 1] as number;
+    const w2 = w[j + 2] as number;
+    const A = shift ? (w0 >>> shift) | (w1 << back) : w0;
+    const B = shift ? (w1 >>> shift) | (w2 << back) : w1;
+    const C = shift ? (w2 >>> shift) | ((w[j + 3] as number) << back) : w2;
+    r[k] = (A & 0xff) | ((A >>> 24) << 8) | (B & 0xff0000) | ((C & 0xff00) << 16);
+    g[k] = ((A >>> 8) & 0xff) | ((B & 0xff) << 8) | ((B >>> 24) << 16) | ((C & 0xff0000) << 8);
+    b[k] = ((A >>> 16) & 0xff) | (B & 0xff00) | ((C & 0xff) << 16) | (C & 0xff000000);
+  }
+  const done = head + 4 * quads;
+  if (done < n) split3x8(dst, d + done, src, s + 3 * done, n - done);
 }
 
 function split3x8(dst: Uint8Array[], d: number, src: Uint8Array, s: number, n: number): void {
