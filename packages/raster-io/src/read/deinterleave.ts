@@ -72,11 +72,13 @@ export function deinterleaveRow4(
   src: Words,
   s: number,
   count: number,
-  pairs?: PairViews | null,
+  words?: WordViews | null,
 ): void {
-  if (src instanceof Uint8Array) split4x8(dst as Uint8Array[], d, src, s, count);
-  else if (src instanceof Uint16Array) {
-    if (pairs) split4x16Pairs(dst as Uint16Array[], d, src, s, count, pairs);
+  if (src instanceof Uint8Array) {
+    if (words) split4x8Quads(dst as Uint8Array[], d, src, s, count, words);
+    else split4x8(dst as Uint8Array[], d, src, s, count);
+  } else if (src instanceof Uint16Array) {
+    if (words) split4x16Pairs(dst as Uint16Array[], d, src, s, count, words);
     else split4x16(dst as Uint16Array[], d, src, s, count);
   } else split4x32(dst as Uint32Array[], d, src, s, count);
 }
@@ -91,30 +93,13 @@ export function deinterleaveRow3(
   src: Words,
   s: number,
   count: number,
-  quads?: QuadViews | null,
+  words?: WordViews | null,
 ): void {
   if (src instanceof Uint8Array) {
-    if (quads) split3x8Quads(dst as Uint8Array[], d, src, s, count, quads);
+    if (words) split3x8Quads(dst as Uint8Array[], d, src, s, count, words);
     else split3x8(dst as Uint8Array[], d, src, s, count);
   } else if (src instanceof Uint16Array) split3x16(dst as Uint16Array[], d, src, s, count);
   else split3x32(dst as Uint32Array[], d, src, s, count);
-}
-
-/** 32-bit views of an 8-bit 3-sample source and its three output bands, for moving four samples per access. */
-export interface QuadViews {
-  src: Uint32Array;
-  dst: [Uint32Array, Uint32Array, Uint32Array];
-}
-
-/**
- * 32-bit views for {@link deinterleaveRow3} over 8-bit samples, or null when a buffer is not 4-byte aligned (or
- * the platform is big-endian, where the word arithmetic below would swap pixels).
- */
-export function quadViews(src: Uint8Array, dst: Words[]): QuadViews | null {
-  if (!LITTLE_ENDIAN_HOST || dst.length !== 3) return null;
-  if ([src, ...dst].some((a) => a.byteOffset % 4 !== 0)) return null;
-  const w = (a: ArrayBufferView) => new Uint32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
-  return { src: w(src), dst: dst.map(w) as QuadViews['dst'] };
 }
 
 /**
@@ -127,7 +112,7 @@ function split3x8Quads(
   src: Uint8Array,
   s: number,
   n: number,
-  v: QuadViews,
+  v: WordViews,
 ): void {
   const head = Math.min(n, (4 - (d & 3)) & 3);
   if (head > 0) split3x8(dst, d, src, s, head);
@@ -137,7 +122,7 @@ function split3x8Quads(
   // whole quads whose source words lie in the 32-bit view (an unaligned quad reads one word past its bytes)
   const fit = Math.floor((v.src.length - j0 - (shift ? 1 : 0)) / 3);
   const quads = Math.max(0, Math.min((n - head) >> 2, fit));
-  const [r, g, b] = v.dst;
+  const [r, g, b] = v.dst as [Uint32Array, Uint32Array, Uint32Array];
   const w = v.src;
   const back = 32 - shift;
   let k = (d + head) >> 2;
@@ -184,22 +169,21 @@ function split3x32(dst: Uint32Array[], d: number, src: Uint32Array, s: number, n
   }
 }
 
-/** 32-bit views of a 16-bit source and its four output bands, for moving two samples per access. */
-export interface PairViews {
+/** 32-bit views of a block's 8- or 16-bit source and its output bands, for moving several samples per access. */
+export interface WordViews {
   src: Uint32Array;
-  dst: [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  dst: Uint32Array[];
 }
 
 /**
- * 32-bit views for {@link deinterleaveRow4} over 16-bit samples, or null when a buffer is not 4-byte aligned
- * (or the platform is big-endian, where the word arithmetic below would swap pixels).
+ * 32-bit views for {@link deinterleaveRow3} / {@link deinterleaveRow4} over 8- or 16-bit samples, or null when a
+ * buffer is not 4-byte aligned (or the platform is big-endian, where the word arithmetic would swap pixels).
  */
-export function pairViews(src: Uint16Array, dst: Words[]): PairViews | null {
-  if (!LITTLE_ENDIAN_HOST || dst.length !== 4) return null;
-  const all = [src, ...dst];
-  if (all.some((a) => a.byteOffset % 4 !== 0)) return null;
+export function wordViews(src: Words, dst: Words[]): WordViews | null {
+  if (!LITTLE_ENDIAN_HOST || src instanceof Uint32Array) return null;
+  if ([src, ...dst].some((a) => a.byteOffset % 4 !== 0)) return null;
   const w = (a: ArrayBufferView) => new Uint32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
-  return { src: w(src), dst: dst.map(w) as PairViews['dst'] };
+  return { src: w(src), dst: dst.map(w) };
 }
 
 /** {@link split4x16} two pixels at a time: four 32-bit reads and four 32-bit writes per pixel pair. */
@@ -209,14 +193,14 @@ function split4x16Pairs(
   src: Uint16Array,
   s: number,
   n: number,
-  v: PairViews,
+  v: WordViews,
 ): void {
   let i = 0;
   if (d & 1) {
     split4x16(dst, d, src, s, 1); // an odd start: one pixel alone, then whole 32-bit output words
     i = 1;
   }
-  const [a, b, c, e] = v.dst;
+  const [a, b, c, e] = v.dst as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
   const s32 = v.src;
   const m = (n - i) >> 1;
   let j = (s + 4 * i) >> 1; // a pixel is 8 bytes, so its first sample is always on a 32-bit word
@@ -243,6 +227,38 @@ function split4x8(dst: Uint8Array[], d: number, src: Uint8Array, s: number, n: n
     c[d + i] = src[s + 2] as number;
     e[d + i] = src[s + 3] as number;
   }
+}
+
+/**
+ * {@link split4x8} four pixels at a time once the output is on a 32-bit word (a pixel is a source word): a 4 × 4
+ * byte transpose, four 32-bit reads and four 32-bit writes per four pixels.
+ */
+function split4x8Quads(
+  dst: Uint8Array[],
+  d: number,
+  src: Uint8Array,
+  s: number,
+  n: number,
+  v: WordViews,
+): void {
+  const head = Math.min(n, (4 - (d & 3)) & 3);
+  if (head > 0) split4x8(dst, d, src, s, head);
+  const quads = (n - head) >> 2;
+  const [a, b, c, e] = v.dst as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  const w = v.src;
+  let k = (d + head) >> 2;
+  for (let q = 0, j = (s >> 2) + head; q < quads; q++, j += 4, k++) {
+    const p0 = w[j] as number;
+    const p1 = w[j + 1] as number;
+    const p2 = w[j + 2] as number;
+    const p3 = w[j + 3] as number;
+    a[k] = (p0 & 0xff) | ((p1 & 0xff) << 8) | ((p2 & 0xff) << 16) | (p3 << 24);
+    b[k] = ((p0 >>> 8) & 0xff) | (p1 & 0xff00) | ((p2 & 0xff00) << 8) | ((p3 >>> 8) << 24);
+    c[k] = ((p0 >>> 16) & 0xff) | ((p1 >>> 8) & 0xff00) | (p2 & 0xff0000) | ((p3 >>> 16) << 24);
+    e[k] = (p0 >>> 24) | ((p1 >>> 16) & 0xff00) | ((p2 >>> 8) & 0xff0000) | (p3 & 0xff000000);
+  }
+  const done = head + 4 * quads;
+  if (done < n) split4x8(dst, d + done, src, s + 4 * done, n - done);
 }
 
 function split4x16(dst: Uint16Array[], d: number, src: Uint16Array, s: number, n: number): void {

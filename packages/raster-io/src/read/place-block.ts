@@ -14,14 +14,7 @@ import {
 import { RasterIoError } from '../errors.js';
 import { LITTLE_ENDIAN_HOST, viewAs } from '../internal/typed-array.js';
 import type { DType, RasterArray, RasterWindow } from '../types.js';
-import {
-  deinterleaveRow,
-  deinterleaveRow3,
-  deinterleaveRow4,
-  pairViews,
-  quadViews,
-  wordsOf,
-} from './deinterleave.js';
+import { deinterleaveRow, deinterleaveRow3, deinterleaveRow4, wordsOf, wordViews } from './deinterleave.js';
 import { halfToFloat32, packedRowBytes, unpackRows } from './widen-samples.js';
 import { type YCbCrLayout, ycbcrToRgb } from './ycbcr.js';
 
@@ -278,19 +271,19 @@ export function placeBlock(g: BlockGeometry, b: BlockJob, bytes: Uint8Array, out
   const wps = bps === 8 ? 2 : 1;
   if (wps === 1 && allFourBands(g)) {
     const dst = out.map((a) => wordsOf(a, bps));
-    const pairs = srcWords instanceof Uint16Array ? pairViews(srcWords, dst) : null;
+    const words = wordViews(srcWords, dst);
     for (let y = y0; y < y1; y++) {
       const s = ((y - by0) * bw + (x0 - bx0)) * 4;
-      deinterleaveRow4(dst, (y - win.y) * win.width + (x0 - win.x), srcWords, s, x1 - x0, pairs);
+      deinterleaveRow4(dst, (y - win.y) * win.width + (x0 - win.x), srcWords, s, x1 - x0, words);
     }
     return;
   }
   if (wps === 1 && allBands(g, 3)) {
     const dst = out.map((a) => wordsOf(a, bps));
-    const quads = srcWords instanceof Uint8Array ? quadViews(srcWords, dst) : null;
+    const words = wordViews(srcWords, dst);
     for (let y = y0; y < y1; y++) {
       const s = ((y - by0) * bw + (x0 - bx0)) * 3;
-      deinterleaveRow3(dst, (y - win.y) * win.width + (x0 - win.x), srcWords, s, x1 - x0, quads);
+      deinterleaveRow3(dst, (y - win.y) * win.width + (x0 - win.x), srcWords, s, x1 - x0, words);
     }
     return;
   }
