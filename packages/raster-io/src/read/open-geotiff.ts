@@ -419,10 +419,14 @@ async function gdalOpenableOrder(input: DescribeInput): Promise<number[]> {
 }
 
 /**
- * Whether libtiff's TIFFReadDirectory accepts the directory's per-sample tags: BitsPerSample and SampleFormat hold
- * one value, or at least one per sample with the first SamplesPerPixel of them equal, and SampleFormat is 1–6.
+ * Whether libtiff's TIFFReadDirectory accepts the directory: it has an image size and strip or tile offsets (old
+ * JPEG aside, which libtiff can do without), and BitsPerSample and SampleFormat hold one value, or at least one per
+ * sample with the first SamplesPerPixel of them equal, with SampleFormat 1–6.
  */
 async function libtiffReadsDirectory(tags: IfdTags, ifd: number): Promise<boolean> {
+  const has = (tag: number) => tags.position(ifd, tag) !== undefined;
+  if (!has(256) && !has(257)) return false;
+  if (!has(273) && !has(324) && (await tags.numbers(ifd, 259))?.[0] !== 6) return false;
   const spp = (await tags.numbers(ifd, 277))?.[0] ?? 1;
   for (const tag of [258, 339]) {
     const values = await tags.numbers(ifd, tag);

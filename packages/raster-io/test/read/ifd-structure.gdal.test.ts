@@ -122,6 +122,12 @@ const CASES: Record<string, Uint8Array> = {
     { ...mask, tags: { ...mask.tags, 339: [SHORT, [10825]] } },
     reduced(3, 2),
   ]),
+  'directory-without-offsets-ends-chain': tinyTiff([
+    image(),
+    reduced(3, 2),
+    { width: 2, height: 1, strips: [], tags: { 254: [LONG, [1]] } }, // no strip or tile offsets
+    reduced(1, 1),
+  ]),
   'unreadable-subifd-ends-subifds': withSubIfds(
     [{ ...reduced(3, 2), tags: { 254: [LONG, [1]], 339: [SHORT, [7]] } }, reduced(2, 1)],
     { chain: [reduced(1, 1)] },
@@ -188,6 +194,10 @@ describe.runIf(
       (await openGeoTiff(CASES['unreadable-directory-ends-chain'] as Uint8Array)).levels[0]?.mask,
     ).toBeUndefined();
     expect(await levels('bad-sample-format-ends-chain')).toEqual([[6, 4]]);
+    expect(await levels('directory-without-offsets-ends-chain')).toEqual([
+      [6, 4],
+      [3, 2],
+    ]);
     expect(await levels('unreadable-subifd-ends-subifds')).toEqual([
       [6, 4],
       [1, 1],
