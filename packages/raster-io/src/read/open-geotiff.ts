@@ -328,6 +328,9 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     if (i > 0 && subfile & 4) maskImages.push({ ifd: i, image: img, ofOverview: (subfile & 1) !== 0 });
     if (i > 0 && (!(subfile & 1) || subfile & 4)) continue; // other pages and masks are not levels
     const level = await describeLevel(img, i, name, input.tags);
+    // IFD 0 failing libtiff's read is the file failing in GDAL (describeLevel names the commoner faults first)
+    const problem = i === 0 ? await libtiffDirectoryProblem(input, 0) : null;
+    if (problem) throw new RasterIoError('CORRUPT_TIFF', `${name}: IFD 0 ${problem}, which libtiff refuses`);
     if (full) checkOverviewSize(level, full, name);
     if (full && level.bandCount !== full.bandCount) continue; // GDAL drops such overviews
     if (i === 0) {
@@ -398,7 +401,7 @@ const GDAL_CODECS: ReadonlySet<number> = new Set([
 /**
  * {@link gdalVisitOrder} less the directories GDAL cannot open. One libtiff fails to read ends the main chain there
  * (GDAL reaches the next through it) and ends IFD 0's SubIFDs likewise, and an overview or mask directory whose
- * compression GDAL lacks is skipped ("missing codec"). IFD 0 is left to {@link describeLevel}.
+ * compression GDAL lacks is skipped ("missing codec"). IFD 0 is checked once described (see describeFile).
  */
 async function gdalOpenableOrder(input: DescribeInput): Promise<number[]> {
   const order: number[] = [];
@@ -406,7 +409,7 @@ async function gdalOpenableOrder(input: DescribeInput): Promise<number[]> {
   for (const i of gdalVisitOrder(input)) {
     const subIfd = i >= input.chainLength;
     if (subIfd && subIfdsEnded) continue;
-    if (i > 0 && !(await libtiffReadsDirectory(input.tags, i))) {
+    if (i > 0 && (await libtiffDirectoryProblem(input, i))) {
       if (!subIfd) break; // the chain comes last in the visit order
       subIfdsEnded = true;
       continue;
@@ -418,24 +421,54 @@ async function gdalOpenableOrder(input: DescribeInput): Promise<number[]> {
   return order;
 }
 
+/** TIFF field types libtiff converts to a 16-bit unsigned value (BYTE, SHORT, LONG, their signed kinds, LONG8s). */
+const INTEGER_TYPES: ReadonlySet<number> = new Set([1, 3, 4, 6, 8, 9, 16, 17]);
+
 /**
- * Whether libtiff's TIFFReadDirectory accepts the directory: it has an image size and strip or tile offsets (old
- * JPEG aside, which libtiff can do without), and BitsPerSample and SampleFormat hold one value, or at least one per
- * sample with the first SamplesPerPixel of them equal, with SampleFormat 1–6.
+ * Why libtiff's TIFFReadDirectory fails on the directory, or null when it reads it: no image size; no strip or tile
+ * offsets (old JPEG aside); zero strips or tiles; a palette image of under 8 bits without a Colormap; or a
+ * per-sample tag (BitsPerSample, Min/MaxSampleValue, SampleFormat) that is not one 16-bit value or at least one
+ * per sample with the first SamplesPerPixel of them equal, or a SampleFormat outside 1–6.
  */
-async function libtiffReadsDirectory(tags: IfdTags, ifd: number): Promise<boolean> {
+async function libtiffDirectoryProblem(input: DescribeInput, ifd: number): Promise<string | null> {
+  const { tags } = input;
   const has = (tag: number) => tags.position(ifd, tag) !== undefined;
-  if (!has(256) && !has(257)) return false;
-  if (!has(273) && !has(324) && (await tags.numbers(ifd, 259))?.[0] !== 6) return false;
-  const spp = (await tags.numbers(ifd, 277))?.[0] ?? 1;
-  for (const tag of [258, 339]) {
+  const first = async (tag: number) => (await tags.numbers(ifd, tag))?.[0];
+  if (!has(256) && !has(257)) return 'has no ImageWidth or ImageLength';
+  if (!has(273) && !has(324) && (await first(259)) !== 6) return 'has no StripOffsets or TileOffsets';
+  const spp = (await first(277)) ?? 1;
+  for (const [tag, name] of PER_SAMPLE_TAGS) {
+    const entry = input.ifds[ifd]?.entries.get(tag);
     const values = await tags.numbers(ifd, tag);
-    if (!values || values.length === 0) continue;
+    if (!entry) continue;
+    const fits = (v: number | undefined) => v !== undefined && Number.isInteger(v) && v >= 0 && v <= 65535;
+    if (!INTEGER_TYPES.has(entry.type) || !values || values.length === 0 || !values.every(fits))
+      return `has a ${name} libtiff cannot read as 16-bit values`;
     if (values.length > 1 && (values.length < spp || values.slice(0, spp).some((v) => v !== values[0])))
-      return false;
-    if (tag === 339 && !((values[0] as number) >= 1 && (values[0] as number) <= 6)) return false;
+      return `has ${values.length} ${name} values that are not one per sample alike (${spp} samples)`;
+    if (tag === 339 && !((values[0] as number) >= 1 && (values[0] as number) <= 6))
+      return `has SampleFormat ${values[0]}; libtiff knows 1–6`;
   }
-  return true;
+  if ((await first(262)) === 3 && !has(320) && ((await first(258)) ?? 1) < 8)
+    return 'is a palette image without a Colormap';
+  return (await zeroBlocks(tags, ifd)) ? 'has zero strips or tiles' : null;
+}
+
+const PER_SAMPLE_TAGS: readonly [number, string][] = [
+  [258, 'BitsPerSample'],
+  [280, 'MinSampleValue'],
+  [281, 'MaxSampleValue'],
+  [339, 'SampleFormat'],
+];
+
+/** Whether libtiff counts zero strips (no rows) or zero tiles (a zero image or tile dimension). */
+async function zeroBlocks(tags: IfdTags, ifd: number): Promise<boolean> {
+  const get = async (tag: number) => (await tags.numbers(ifd, tag))?.[0];
+  const [width, length] = [(await get(256)) ?? 0, (await get(257)) ?? 0];
+  const tiled = tags.position(ifd, 322) !== undefined || tags.position(ifd, 323) !== undefined;
+  if (!tiled) return length === 0 && (await get(278)) !== 0xffffffff;
+  const [tw, th] = [await get(322), await get(323)];
+  return width === 0 || length === 0 || tw === 0 || th === 0;
 }
 
 /** Whether libtiff hands GDAL a SubIFDs list for this directory. */

@@ -17,7 +17,8 @@ import { LONG, patchTagEntry, SHORT, type TinyIfd, tinyTiff } from '../support/t
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-ifd-structure-');
-const PLACEHOLDER = 305; // Software: a tag no reader needs, re-tagged into the duplicate under test
+const PLACEHOLDER = 305;
+const FLOAT = 11; // Software: a tag no reader needs, re-tagged into the duplicate under test
 
 /** A 6×4 8-bit image (pixel values 0..23), plus extra tags. */
 function image(tags: TinyIfd['tags'] = {}): TinyIfd {
@@ -128,6 +129,27 @@ const CASES: Record<string, Uint8Array> = {
     { width: 2, height: 1, strips: [], tags: { 254: [LONG, [1]] } }, // no strip or tile offsets
     reduced(1, 1),
   ]),
+  'max-sample-value-float-ends-chain': tinyTiff([
+    image(),
+    reduced(3, 2),
+    { ...reduced(2, 1), tags: { 254: [LONG, [1]], 281: [FLOAT, [0x437f0000]] } }, // 255.0f: not an integer type
+    reduced(1, 1),
+  ]),
+  'min-sample-value-past-16-bits-ends-chain': tinyTiff([
+    image(),
+    { ...reduced(3, 2), tags: { 254: [LONG, [1]], 280: [LONG, [70_000]] } },
+    reduced(2, 1),
+  ]),
+  'palette-overview-without-colormap-ends-chain': tinyTiff([
+    image(),
+    {
+      ...reduced(3, 2),
+      bitsPerSample: 1,
+      strips: [Uint8Array.of(0xa0, 0x40)],
+      tags: { 254: [LONG, [1]], 262: [SHORT, [3]] },
+    },
+    reduced(2, 1),
+  ]),
   'unreadable-subifd-ends-subifds': withSubIfds(
     [{ ...reduced(3, 2), tags: { 254: [LONG, [1]], 339: [SHORT, [7]] } }, reduced(2, 1)],
     { chain: [reduced(1, 1)] },
@@ -194,6 +216,18 @@ describe.runIf(
       (await openGeoTiff(CASES['unreadable-directory-ends-chain'] as Uint8Array)).levels[0]?.mask,
     ).toBeUndefined();
     expect(await levels('bad-sample-format-ends-chain')).toEqual([[6, 4]]);
+    for (const name of ['max-sample-value-float-ends-chain', 'min-sample-value-past-16-bits-ends-chain'])
+      expect((await levels(name)).length, name).toBe(name.startsWith('max') ? 2 : 1);
+    expect(await levels('palette-overview-without-colormap-ends-chain')).toEqual([[6, 4]]);
+    // the same fault in IFD 0: GDAL cannot open the file, and we refuse it with a typed error
+    const palette = tinyTiff([{ ...mask, tags: { 262: [SHORT, [3]] } }]);
+    const palettePath = join(tmp(), 'palette-image-without-colormap.tif');
+    writeFileSync(palettePath, palette);
+    expect(gdalBatch([palettePath]).get(palettePath)?.ok).toBe(false);
+    await expect(openGeoTiff(palette)).rejects.toMatchObject({
+      code: 'CORRUPT_TIFF',
+      message: expect.stringContaining('palette image without a Colormap'),
+    });
     expect(await levels('directory-without-offsets-ends-chain')).toEqual([
       [6, 4],
       [3, 2],

@@ -199,7 +199,7 @@ ds = None`,
     }
   });
 
-  it('a mask IFD we cannot describe (TileWidth 0) leaves its level unmasked; the file opens and reads', async () => {
+  it('a mask IFD of zero tiles (TileWidth 0) ends the directories as in GDAL: no mask, no overviews; the file reads', async () => {
     const bytes = new Uint8Array(readFileSync(ycbcr));
     const view = new DataView(bytes.buffer);
     expect(view.getUint16(0, true)).toBe(0x4949); // little-endian classic TIFF (GDAL's default)
@@ -218,9 +218,10 @@ ds = None`,
     writeFileSync(path, bytes);
     const tiff = await openGeoTiffFile(path);
     try {
+      // libtiff cannot read the mask's directory, so GDAL reaches none after it (GetOverviewCount() 0, no mask)
       expect(tiff.levels[0]?.mask).toBeUndefined();
       expect(await readMask(tiff)).toBeNull();
-      expect(tiff.levels[1]?.mask).toBeDefined(); // the overviews' masks are intact
+      expect(tiff.levels).toHaveLength(1);
       expect((await readRaster(tiff)).bands.length).toBe(3);
     } finally {
       await tiff.close();
