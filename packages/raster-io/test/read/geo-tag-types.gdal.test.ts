@@ -86,23 +86,8 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
       gdalTranslate(['-mo', 'AREA_OR_POINT=Point', src, point]);
       const base = new Uint8Array(readFileSync(point));
       // GeogCitationGeoKey (2049) → [count, offset] rewritten in the GeoKeyDirectory
-      const citation = (count: number, offset: number): Uint8Array => {
-        const out = base.slice();
-        const v = new DataView(out.buffer);
-        const ifd = v.getUint32(4, true);
-        for (let i = 0; i < v.getUint16(ifd, true); i++) {
-          const e = ifd + 2 + 12 * i;
-          if (v.getUint16(e, true) !== 34735) continue;
-          const keys = v.getUint32(e + 8, true);
-          for (let k = 4; k < v.getUint32(e + 4, true); k += 4)
-            if (v.getUint16(keys + 2 * k, true) === 2049) {
-              v.setUint16(keys + 2 * (k + 2), count, true);
-              v.setUint16(keys + 2 * (k + 3), offset, true);
-              return out;
-            }
-        }
-        throw new Error('no GeogCitationGeoKey');
-      };
+      const citation = (count: number, offset: number): Uint8Array =>
+        patchGeoKey(base, 2049, { count, value: offset });
       const cases: [string, Uint8Array][] = [
         ['base', base],
         ['count-past-the-end', citation(65535, 22)],
@@ -136,8 +121,15 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
   },
 );
 
-/** Rewrite GeoKey `key` of IFD 0's GeoKeyDirectory (a little-endian classic TIFF): its id and/or its value. */
-function patchGeoKey(bytes: Uint8Array, key: number, patch: { id?: number; value?: number }): Uint8Array {
+/**
+ * Rewrite GeoKey `key` of IFD 0's GeoKeyDirectory (a little-endian classic TIFF): its id, count and/or value (or
+ * offset into the params tag).
+ */
+function patchGeoKey(
+  bytes: Uint8Array,
+  key: number,
+  patch: { id?: number; count?: number; value?: number },
+): Uint8Array {
   const out = bytes.slice();
   const v = new DataView(out.buffer);
   const ifd = v.getUint32(4, true);
@@ -148,6 +140,7 @@ function patchGeoKey(bytes: Uint8Array, key: number, patch: { id?: number; value
     for (let k = 4; k < v.getUint32(e + 4, true); k += 4) {
       if (v.getUint16(keys + 2 * k, true) !== key) continue;
       if (patch.id !== undefined) v.setUint16(keys + 2 * k, patch.id, true);
+      if (patch.count !== undefined) v.setUint16(keys + 2 * (k + 2), patch.count, true);
       if (patch.value !== undefined) v.setUint16(keys + 2 * (k + 3), patch.value, true);
       return out;
     }
