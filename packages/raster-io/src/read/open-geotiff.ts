@@ -425,8 +425,9 @@ async function gdalOpenableOrder(input: DescribeInput): Promise<number[]> {
 const INTEGER_TYPES: ReadonlySet<number> = new Set([1, 3, 4, 6, 8, 9, 16, 17]);
 
 /**
- * Why libtiff's TIFFReadDirectory fails on the directory, or null when it reads it: no image size; no strip or tile
- * offsets (old JPEG aside); zero strips or tiles; a palette image of under 8 bits without a Colormap; or a
+ * Why libtiff's TIFFReadDirectory fails on the directory, or null when it reads it: no image size; an image or tile
+ * size, RowsPerStrip or PlanarConfiguration that is not one unsigned integer; no strip or tile offsets (old JPEG
+ * aside); zero strips or tiles; a palette image of under 8 bits without a Colormap; or a
  * per-sample tag (BitsPerSample, Min/MaxSampleValue, SampleFormat) that is not one 16-bit value or at least one
  * per sample with the first SamplesPerPixel of them equal, or a SampleFormat outside 1–6.
  */
@@ -435,6 +436,13 @@ async function libtiffDirectoryProblem(input: DescribeInput, ifd: number): Promi
   const has = (tag: number) => tags.position(ifd, tag) !== undefined;
   const first = async (tag: number) => (await tags.numbers(ifd, tag))?.[0];
   if (!has(256) && !has(257)) return 'has no ImageWidth or ImageLength';
+  for (const [tag, name] of SCALAR_TAGS) {
+    const entry = input.ifds[ifd]?.entries.get(tag);
+    const value = (await tags.numbers(ifd, tag))?.[0];
+    const fits = value !== undefined && Number.isInteger(value) && value >= 0;
+    if (entry && (!INTEGER_TYPES.has(entry.type) || entry.count !== 1 || !fits))
+      return `has a ${name} of ${entry.count} value(s) libtiff cannot read as one unsigned integer`;
+  }
   if (!has(273) && !has(324) && (await first(259)) !== 6) return 'has no StripOffsets or TileOffsets';
   const spp = (await first(277)) ?? 1;
   for (const [tag, name] of PER_SAMPLE_TAGS) {
@@ -453,6 +461,16 @@ async function libtiffDirectoryProblem(input: DescribeInput, ifd: number): Promi
     return 'is a palette image without a Colormap';
   return (await zeroBlocks(tags, ifd)) ? 'has zero strips or tiles' : null;
 }
+
+/** Tags libtiff reads first, as one unsigned value each, failing the directory otherwise. */
+const SCALAR_TAGS: readonly [number, string][] = [
+  [256, 'ImageWidth'],
+  [257, 'ImageLength'],
+  [278, 'RowsPerStrip'],
+  [284, 'PlanarConfiguration'],
+  [322, 'TileWidth'],
+  [323, 'TileLength'],
+];
 
 const PER_SAMPLE_TAGS: readonly [number, string][] = [
   [258, 'BitsPerSample'],

@@ -150,6 +150,16 @@ const CASES: Record<string, Uint8Array> = {
     },
     reduced(2, 1),
   ]),
+  'image-length-of-two-values-ends-chain': tinyTiff([
+    image(),
+    { ...reduced(3, 2), tags: { 254: [LONG, [1]], 257: [LONG, [2, 2]] } },
+    reduced(2, 1),
+  ]),
+  'rows-per-strip-of-two-values-ends-chain': tinyTiff([
+    image(),
+    reduced(3, 2),
+    { ...reduced(2, 1), tags: { 254: [LONG, [1]], 278: [LONG, [1, 1]] } },
+  ]),
   'unreadable-subifd-ends-subifds': withSubIfds(
     [{ ...reduced(3, 2), tags: { 254: [LONG, [1]], 339: [SHORT, [7]] } }, reduced(2, 1)],
     { chain: [reduced(1, 1)] },
@@ -219,6 +229,8 @@ describe.runIf(
     for (const name of ['max-sample-value-float-ends-chain', 'min-sample-value-past-16-bits-ends-chain'])
       expect((await levels(name)).length, name).toBe(name.startsWith('max') ? 2 : 1);
     expect(await levels('palette-overview-without-colormap-ends-chain')).toEqual([[6, 4]]);
+    expect(await levels('image-length-of-two-values-ends-chain')).toEqual([[6, 4]]);
+    expect((await levels('rows-per-strip-of-two-values-ends-chain')).length).toBe(2);
     // the same fault in IFD 0: GDAL cannot open the file, and we refuse it with a typed error
     const palette = tinyTiff([{ ...mask, tags: { 262: [SHORT, [3]] } }]);
     const palettePath = join(tmp(), 'palette-image-without-colormap.tif');
