@@ -320,16 +320,24 @@ export function hideDuplicateEntries(
 /**
  * A numeric entry's values as numbers, read from the file. geotiff.js 3.0.5 reads RATIONAL arrays wrongly (it
  * skips every other value), so tags libtiff converts to floats (YCbCrCoefficients, ReferenceBlackWhite) are
- * read here. Undefined for a non-numeric field type or values past the end of the file.
+ * read here. With `limit`, only the first `limit` values are read (a tag may claim millions). Undefined for a
+ * non-numeric field type or values past the end of the file.
  */
 export async function readNumericEntry(
   input: Pick<IfdWalkInput, 'source' | 'name' | 'littleEndian' | 'bigTiff' | 'signal'>,
   entry: RawEntry,
+  limit = entry.count,
 ): Promise<number[] | undefined> {
   const size = TYPE_SIZE[entry.type] as number;
   if (!NUMERIC.has(entry.type) || entry.type === 13 || entry.type === 18) return undefined;
-  const bytes = entry.count * size;
-  const v = await readView(input.source, await valuesAt(input, entry, bytes), bytes, input.signal);
+  const count = Math.max(0, Math.min(entry.count, limit));
+  const bytes = count * size;
+  const v = await readView(
+    input.source,
+    await valuesAt(input, entry, entry.count * size),
+    bytes,
+    input.signal,
+  );
   if (v.byteLength < bytes) return undefined;
   const le = input.littleEndian;
   const read: Record<number, (at: number) => number> = {
@@ -347,7 +355,7 @@ export async function readNumericEntry(
     17: (at) => Number(v.getBigInt64(at, le)),
   };
   const get = read[entry.type] as (at: number) => number;
-  return Array.from({ length: entry.count }, (_, i) => get(i * size));
+  return Array.from({ length: count }, (_, i) => get(i * size));
 }
 
 /** A rational as libtiff reads it: 0 when the numerator or the denominator is 0. */

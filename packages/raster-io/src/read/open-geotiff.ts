@@ -265,10 +265,10 @@ export async function openGeoTiff(
       ifds: chain.ifds,
       chainLength: chain.count,
       tags: {
-        numbers: (ifd, tag) => {
+        numbers: (ifd, tag, limit) => {
           const entry = chain.ifds[ifd]?.entries.get(tag);
           const at = { source: headerSource, name, littleEndian: le, bigTiff: magic === 43, signal };
-          return entry ? readNumericEntry(at, entry) : Promise.resolve(undefined);
+          return entry ? readNumericEntry(at, entry, limit) : Promise.resolve(undefined);
         },
         position: (ifd, tag) => chain.ifds[ifd]?.entries.get(tag)?.valueAt,
       },
@@ -290,8 +290,11 @@ export async function openGeoTiff(
 /** Reads a numeric tag of IFD `ifd` from the file, or undefined when it is absent or not numeric. */
 /** Raw access to the walked directories' entries. */
 interface IfdTags {
-  /** A numeric tag of IFD `ifd` read from the file, or undefined when it is absent or not numeric. */
-  numbers(ifd: number, tag: number): Promise<number[] | undefined>;
+  /**
+   * A numeric tag of IFD `ifd` read from the file (its first `limit` values when given), or undefined when it is
+   * absent or not numeric.
+   */
+  numbers(ifd: number, tag: number, limit?: number): Promise<number[] | undefined>;
   /** Where a tag's entry sits in the file (directory order), or undefined when absent. */
   position(ifd: number, tag: number): number | undefined;
 }
@@ -414,7 +417,7 @@ async function gdalOpenableOrder(input: DescribeInput): Promise<number[]> {
       subIfdsEnded = true;
       continue;
     }
-    const compression = (await input.tags.numbers(i, 259))?.[0] ?? 1;
+    const compression = (await firstValue(input, i, 259)) ?? 1;
     if (i > 0 && !GDAL_CODECS.has(compression)) continue;
     order.push(i);
   }
@@ -434,23 +437,26 @@ const INTEGER_TYPES: ReadonlySet<number> = new Set([1, 3, 4, 6, 8, 9, 16, 17]);
 async function libtiffDirectoryProblem(input: DescribeInput, ifd: number): Promise<string | null> {
   const { tags } = input;
   const has = (tag: number) => tags.position(ifd, tag) !== undefined;
-  const first = async (tag: number) => (await tags.numbers(ifd, tag))?.[0];
+  const first = (tag: number) => firstValue(input, ifd, tag);
   if (!has(256) && !has(257)) return 'has no ImageWidth or ImageLength';
   for (const [tag, name] of SCALAR_TAGS) {
     const entry = input.ifds[ifd]?.entries.get(tag);
-    const value = (await tags.numbers(ifd, tag))?.[0];
-    const fits = value !== undefined && Number.isInteger(value) && value >= 0;
-    if (entry && (!INTEGER_TYPES.has(entry.type) || entry.count !== 1 || !fits))
+    if (!entry) continue;
+    const value = entry.count === 1 && INTEGER_TYPES.has(entry.type) ? await first(tag) : undefined;
+    if (value === undefined || !Number.isInteger(value) || value < 0)
       return `has a ${name} of ${entry.count} value(s) libtiff cannot read as one unsigned integer`;
   }
   if (!has(273) && !has(324) && (await first(259)) !== 6) return 'has no StripOffsets or TileOffsets';
   const spp = (await first(277)) ?? 1;
   for (const [tag, name] of PER_SAMPLE_TAGS) {
     const entry = input.ifds[ifd]?.entries.get(tag);
-    const values = await tags.numbers(ifd, tag);
     if (!entry) continue;
+    if (!INTEGER_TYPES.has(entry.type) || entry.count < 1)
+      return `has a ${name} of ${entry.count} value(s) libtiff cannot read as 16-bit values`;
+    // one value per sample at most is compared (SamplesPerPixel is 16-bit), so no more is read
+    const values = await tags.numbers(ifd, tag, spp);
     const fits = (v: number | undefined) => v !== undefined && Number.isInteger(v) && v >= 0 && v <= 65535;
-    if (!INTEGER_TYPES.has(entry.type) || !values || values.length === 0 || !values.every(fits))
+    if (!values || values.length === 0 || !values.every(fits))
       return `has a ${name} libtiff cannot read as 16-bit values`;
     if (values.length > 1 && (values.length < spp || values.slice(0, spp).some((v) => v !== values[0])))
       return `has ${values.length} ${name} values that are not one per sample alike (${spp} samples)`;
@@ -459,7 +465,12 @@ async function libtiffDirectoryProblem(input: DescribeInput, ifd: number): Promi
   }
   if ((await first(262)) === 3 && !has(320) && ((await first(258)) ?? 1) < 8)
     return 'is a palette image without a Colormap';
-  return (await zeroBlocks(tags, ifd)) ? 'has zero strips or tiles' : null;
+  return (await zeroBlocks(input, ifd)) ? 'has zero strips or tiles' : null;
+}
+
+/** A numeric tag's first value (the rest is not read); undefined when absent or not numeric. */
+async function firstValue(input: DescribeInput, ifd: number, tag: number): Promise<number | undefined> {
+  return (await input.tags.numbers(ifd, tag, 1))?.[0];
 }
 
 /** Tags libtiff reads first, as one unsigned value each, failing the directory otherwise. */
@@ -480,8 +491,9 @@ const PER_SAMPLE_TAGS: readonly [number, string][] = [
 ];
 
 /** Whether libtiff counts zero strips (no rows) or zero tiles (a zero image or tile dimension). */
-async function zeroBlocks(tags: IfdTags, ifd: number): Promise<boolean> {
-  const get = async (tag: number) => (await tags.numbers(ifd, tag))?.[0];
+async function zeroBlocks(input: DescribeInput, ifd: number): Promise<boolean> {
+  const { tags } = input;
+  const get = (tag: number) => firstValue(input, ifd, tag);
   const [width, length] = [(await get(256)) ?? 0, (await get(257)) ?? 0];
   const tiled = tags.position(ifd, 322) !== undefined || tags.position(ifd, 323) !== undefined;
   if (!tiled) return length === 0 && (await get(278)) !== 0xffffffff;
