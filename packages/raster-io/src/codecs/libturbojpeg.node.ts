@@ -64,13 +64,11 @@ function bind(lib: KoffiLibrary, library: string): Libturbojpeg {
     'int tjDecompress2(void* handle, const uint8_t* jpegBuf, unsigned long jpegSize, uint8_t* dstBuf, ' +
       'int width, int pitch, int height, int pixelFormat, int flags)',
   );
-  const header = [0, 0, 0, 0];
-  const [width, height, subsampling, colorspace] = header.map(() => [0]) as [
-    number[],
-    number[],
-    number[],
-    number[],
-  ];
+  // out-parameters of the header read (koffi writes element 0)
+  const width = [0];
+  const height = [0];
+  const subsampling = [0];
+  const colorspace = [0];
   const outputs = outputBuffers();
   const run = (handle: unknown, stream: Uint8Array, want: TurbojpegExpectation, reuse?: boolean) => {
     if (readHeader(handle, stream, stream.byteLength, width, height, subsampling, colorspace) !== 0)
