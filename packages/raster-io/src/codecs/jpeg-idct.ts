@@ -1,9 +1,12 @@
 // libjpeg's "islow" inverse DCT (jidctint.c, the default of libjpeg and libjpeg-turbo): 13-bit fixed-point
-// constants and two passes. Results out of range are saturated as libjpeg-turbo's SIMD versions (what GDAL runs
-// on x86-64 and ARM) saturate them: the first pass's results to 16 bits, the output to 0..255. Real images never
-// reach those limits; the C version, which wraps far-out values through a table instead, agrees up to ±512.
-// Arithmetic is 32-bit as in the SIMD code paths; dequantized coefficients keep the low 16 bits of the product
-// (the SIMD multiply, pmullw, wraps), so the products and sums of real data never overflow.
+// constants and two passes, with the 16-bit lanes of libjpeg-turbo's x86-64 SSE2/AVX2 versions (what GDAL runs):
+// - dequantized coefficients keep the low 16 bits of the product (pmullw wraps);
+// - the sums taken before the multiplies (in0 ± in4, in7 + in3, in5 + in1) wrap to 16 bits (paddw);
+// - each pass's results are saturated to 16 bits (packssdw), the output to 0..255 (packsswb);
+// - a block whose rows 1–7 are all zero skips the first pass: every column is its row-0 coefficient times 4,
+//   shifted in 16 bits (psllw wraps) where the full pass would saturate.
+// Real images never reach those limits (the C version, which wraps far-out values through a table instead, agrees
+// up to ±512), but corrupt streams do, and then this is what GDAL returns.
 
 const CONST_BITS = 13;
 const PASS1_BITS = 2;
@@ -25,6 +28,7 @@ const S1 = CONST_BITS - PASS1_BITS;
 const R2 = 1 << (CONST_BITS + PASS1_BITS + 3 - 1);
 const S2 = CONST_BITS + PASS1_BITS + 3;
 const sat16 = (v: number): number => (v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+const wrap16 = (v: number): number => (v << 16) >> 16;
 /** DESCALE (round, arithmetic shift right) of the first pass, saturated to 16 bits. */
 const descale1 = (x: number): number => sat16((x + R1) >> S1);
 /** The second pass's DESCALE, level-shifted and saturated to a sample. */
@@ -36,7 +40,7 @@ const sample = (x: number): number => {
 const work = new Int32Array(64);
 
 /** A coefficient times its quantization step, wrapped to 16 bits as the SIMD multiply (pmullw) does. */
-const dq = (v: number, q: Int32Array, k: number): number => (Math.imul(v, q[k] as number) << 16) >> 16;
+const dq = (v: number, q: Int32Array, k: number): number => wrap16(Math.imul(v, q[k] as number));
 
 /**
  * Inverse-transform one block of quantized coefficients (natural order) with its quantization table (natural
@@ -49,8 +53,19 @@ export function idctIslow(
   at: number,
   stride: number,
 ): void {
-  for (let c = 0; c < 8; c++) columnPass(coefs, quant, c);
+  if (acAllZero(coefs)) {
+    for (let c = 0; c < 8; c++) {
+      const dc = wrap16(dq(coefs[c] as number, quant, c) << PASS1_BITS);
+      for (let k = 0; k < 64; k += 8) work[c + k] = dc;
+    }
+  } else for (let c = 0; c < 8; c++) columnPass(coefs, quant, c);
   for (let r = 0; r < 8; r++) rowPass(out, at + r * stride, r * 8);
+}
+
+/** Whether rows 1–7 of the block are zero (the SIMD code's test for its DC-only first pass). */
+function acAllZero(coefs: Int32Array): boolean {
+  for (let k = 8; k < 64; k++) if (coefs[k] !== 0) return false;
+  return true;
 }
 
 function columnPass(inp: Int32Array, q: Int32Array, c: number): void {
@@ -61,9 +76,9 @@ function columnPass(inp: Int32Array, q: Int32Array, c: number): void {
   const i5 = inp[c + 40] as number;
   const i6 = inp[c + 48] as number;
   const i7 = inp[c + 56] as number;
-  const d0 = sat16(Math.imul(inp[c] as number, q[c] as number));
+  const d0 = dq(inp[c] as number, q, c);
   if ((i1 | i2 | i3 | i4 | i5 | i6 | i7) === 0) {
-    const dc = sat16(d0 * 4); // LEFT_SHIFT(dc, PASS1_BITS)
+    const dc = sat16(d0 * 4); // what the full pass gives a column without AC terms
     for (let k = 0; k < 64; k += 8) work[c + k] = dc;
     return;
   }
@@ -75,8 +90,8 @@ function columnPass(inp: Int32Array, q: Int32Array, c: number): void {
   let tmp3 = z1 + z2 * F_0_765;
   z2 = d0;
   z3 = dq(i4, q, c + 32);
-  let tmp0 = (z2 + z3) * 8192;
-  let tmp1 = (z2 - z3) * 8192;
+  let tmp0 = wrap16(z2 + z3) * 8192;
+  let tmp1 = wrap16(z2 - z3) * 8192;
   const tmp10 = tmp0 + tmp3;
   const tmp13 = tmp0 - tmp3;
   const tmp11 = tmp1 + tmp2;
@@ -88,8 +103,8 @@ function columnPass(inp: Int32Array, q: Int32Array, c: number): void {
   tmp3 = dq(i1, q, c + 8);
   z1 = tmp0 + tmp3;
   z2 = tmp1 + tmp2;
-  z3 = tmp0 + tmp2;
-  let z4 = tmp1 + tmp3;
+  z3 = wrap16(tmp0 + tmp2);
+  let z4 = wrap16(tmp1 + tmp3);
   const z5 = (z3 + z4) * F_1_175;
   tmp0 *= F_0_298;
   tmp1 *= F_2_053;
@@ -122,8 +137,8 @@ function rowPass(out: Uint8Array, o: number, w: number): void {
   let tmp3 = z1 + z2 * F_0_765;
   const w0 = work[w] as number;
   const w4 = work[w + 4] as number;
-  let tmp0 = (w0 + w4) * 8192;
-  let tmp1 = (w0 - w4) * 8192;
+  let tmp0 = wrap16(w0 + w4) * 8192;
+  let tmp1 = wrap16(w0 - w4) * 8192;
   const tmp10 = tmp0 + tmp3;
   const tmp13 = tmp0 - tmp3;
   const tmp11 = tmp1 + tmp2;
@@ -135,8 +150,8 @@ function rowPass(out: Uint8Array, o: number, w: number): void {
   tmp3 = work[w + 1] as number;
   z1 = tmp0 + tmp3;
   z2 = tmp1 + tmp2;
-  z3 = tmp0 + tmp2;
-  let z4 = tmp1 + tmp3;
+  z3 = wrap16(tmp0 + tmp2);
+  let z4 = wrap16(tmp1 + tmp3);
   const z5 = (z3 + z4) * F_1_175;
   tmp0 *= F_0_298;
   tmp1 *= F_2_053;

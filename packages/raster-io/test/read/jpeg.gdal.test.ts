@@ -15,7 +15,7 @@ import { openGeoTiffFile, readGeoTiffFile, readRaster, writeGeoTiff } from '../.
 import { geoTiffInternals } from '../../src/read/open-geotiff.js';
 import { gdalTranslate, HAS_GDAL, PYTHON_GDAL } from '../support/gdal.js';
 import { runGdalBatch } from '../support/gdal-batch.js';
-import { randomInput, rng, YCC420 } from '../support/jpeg-cases.js';
+import { extremeInput, randomInput, rng, YCC420 } from '../support/jpeg-cases.js';
 import { encodeBaselineJpeg, type JpegInput } from '../support/jpeg-encode.js';
 import { requireTool } from '../support/require-tool.js';
 import { syntheticRaster } from '../support/synthetic.js';
@@ -28,6 +28,44 @@ const HAS_TURBOJPEG = requireTool(
   'libturbojpeg (Debian libturbojpeg0) through koffi',
   loadLibturbojpeg() !== null,
 );
+
+/**
+ * Each case's stream decodes to libjpeg's bytes (GDAL's JPEG driver reading the stream as a .jpg) in our decoder
+ * and, in Node, in libjpeg-turbo's, which must take every one of them.
+ */
+function expectLibjpegBytes(cases: [string, JpegInput, boolean][], batch: string): void {
+  const files = cases.map(([name, input]) => {
+    const path = join(tmp(), `${name}.jpg`);
+    writeFileSync(path, encodeBaselineJpeg(input));
+    return path;
+  });
+  const gdal = runGdalBatch(tmp(), { describe: files }, batch);
+  for (const [i, [name, input, ycc]] of cases.entries()) {
+    const stream = readFileSync(files[i] as string);
+    const params = {
+      ycbcrToRgb: ycc,
+      width: input.width,
+      height: input.height,
+      samples: input.components.length,
+    };
+    const ref = gdal[files[i] as string];
+    const n = input.width * input.height;
+    const bands = ref?.bands ?? [];
+    expect(bands.length, name).toBe(input.components.length);
+    // our decoder (the browser's) and, in Node, libjpeg-turbo's (which must take every one of these streams)
+    const decoded: [string, Uint8Array | null][] = [['ours', decodeJpegBlock(stream, params, name)]];
+    if (HAS_TURBOJPEG) decoded.push(['libjpeg-turbo', decodeWithTurbojpeg(stream, params)]);
+    for (const [decoder, pixels] of decoded) {
+      expect(pixels, `${name}: ${decoder}`).not.toBeNull();
+      for (const [b, band] of bands.entries()) {
+        const want = Buffer.from(band.levels[0]?.data ?? '', 'base64');
+        const got = Buffer.alloc(n);
+        for (let p = 0; p < n; p++) got[p] = pixels?.[p * bands.length + b] as number;
+        expect(got.equals(want), `${name} band ${b}: ${decoder}`).toBe(true);
+      }
+    }
+  }
+}
 
 describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
   'JPEG decoding against libjpeg',
@@ -83,37 +121,7 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
         ],
         ['ycc420-narrow', randomInput(3, 20, YCC420, 6), true],
       ];
-      const files = cases.map(([name, input]) => {
-        const path = join(tmp(), `${name}.jpg`);
-        writeFileSync(path, encodeBaselineJpeg(input));
-        return path;
-      });
-      const gdal = runGdalBatch(tmp(), { describe: files }, 'jpeg-coefs');
-      for (const [i, [name, input, ycc]] of cases.entries()) {
-        const stream = readFileSync(files[i] as string);
-        const params = {
-          ycbcrToRgb: ycc,
-          width: input.width,
-          height: input.height,
-          samples: input.components.length,
-        };
-        const ref = gdal[files[i] as string];
-        const n = input.width * input.height;
-        const bands = ref?.bands ?? [];
-        expect(bands.length, name).toBe(input.components.length);
-        // our decoder (the browser's) and, in Node, libjpeg-turbo's (which must take every one of these streams)
-        const decoded: [string, Uint8Array | null][] = [['ours', decodeJpegBlock(stream, params, name)]];
-        if (HAS_TURBOJPEG) decoded.push(['libjpeg-turbo', decodeWithTurbojpeg(stream, params)]);
-        for (const [decoder, pixels] of decoded) {
-          expect(pixels, `${name}: ${decoder}`).not.toBeNull();
-          for (const [b, band] of bands.entries()) {
-            const want = Buffer.from(band.levels[0]?.data ?? '', 'base64');
-            const got = Buffer.alloc(n);
-            for (let p = 0; p < n; p++) got[p] = pixels?.[p * bands.length + b] as number;
-            expect(got.equals(want), `${name} band ${b}: ${decoder}`).toBe(true);
-          }
-        }
-      }
+      expectLibjpegBytes(cases, 'jpeg-coefs');
       // a restart interval changes the stream, not the pixels
       const decode420 = (restartInterval?: number) =>
         decodeJpegBlock(
@@ -124,6 +132,23 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
       const plain = decode420();
       const rst = decode420(1);
       expect(Buffer.from(rst).equals(Buffer.from(plain))).toBe(true);
+    });
+
+    it("coefficients far out of range, as corrupt streams decode to: the 16-bit wraps and saturations of libjpeg-turbo's SIMD inverse DCT", () => {
+      const ycc444: [number, number][] = [
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ];
+      expectLibjpegBytes(
+        [
+          ['extreme-gray', extremeInput(64, 48, [[1, 1]], 11), false],
+          ['extreme-gray-2', extremeInput(40, 40, [[1, 1]], 12), false],
+          ['extreme-ycc420', extremeInput(48, 32, YCC420, 13), true],
+          ['extreme-ycc444', extremeInput(24, 24, ycc444, 14), true],
+        ],
+        'jpeg-extreme',
+      );
     });
   },
 );

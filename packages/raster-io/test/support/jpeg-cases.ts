@@ -57,3 +57,38 @@ export function randomInput(
   }
   return input;
 }
+
+/**
+ * Coefficients far out of range, as corrupt streams decode to: quantization steps up to 255, DC-only blocks
+ * with DC values up to ±16383, blocks with a few AC terms up to ±32767 and blocks full of them, next to blocks
+ * as real images have them. Every 16-bit wrap and saturation of libjpeg-turbo's SIMD inverse DCT is reached.
+ */
+export function extremeInput(
+  width: number,
+  height: number,
+  sampling: [number, number][],
+  seed: number,
+): JpegInput {
+  const r = rng(seed);
+  const big = () => (r(2) ? 1 : -1) * r(32768);
+  const input: JpegInput = {
+    width,
+    height,
+    components: sampling.map(([h, v]) => ({ h, v, blocks: new Int16Array(0) })),
+    quant: Uint8Array.from({ length: 64 }, () => (r(3) === 0 ? 255 : 1 + r(255))),
+    wide: true,
+  };
+  for (const c of input.components) {
+    const [bx, by] = componentBlocks(input, c);
+    c.blocks = new Int16Array(bx * by * 64);
+    for (let b = 0; b < bx * by; b++) {
+      const at = b * 64;
+      const kind = r(4);
+      c.blocks[at] = (r(2) ? 1 : -1) * r(kind === 3 ? 64 : 16384);
+      if (kind === 1) for (let t = 1 + r(3); t > 0; t--) c.blocks[at + 1 + r(63)] = big();
+      else if (kind === 2) for (let k = 1; k < 64; k++) c.blocks[at + k] = r(3) ? big() : 0;
+      else if (kind === 3) for (let t = r(6); t > 0; t--) c.blocks[at + 1 + r(63)] = r(41) - 20;
+    }
+  }
+  return input;
+}

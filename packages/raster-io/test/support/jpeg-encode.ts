@@ -1,7 +1,8 @@
 // A minimal baseline JPEG writer for tests: it takes quantized DCT coefficients as they are (no forward DCT), so
 // a test can feed libjpeg (through GDAL) and our decoder the same arbitrary coefficients, restart intervals and
 // sampling factors. Huffman tables are flat: DC categories 0..11 in 4-bit codes, every AC (run, size) symbol
-// in 8-bit codes.
+// with sizes 1..10 in 8-bit codes; `wide` inputs add DC categories 12..15 (5-bit codes) and AC sizes 11..15, which
+// libjpeg decodes although no 8-bit encoder writes them (corrupt streams reach them).
 
 export interface JpegComponentInput {
   h: number;
@@ -17,6 +18,8 @@ export interface JpegInput {
   /** One table (natural order) shared by every component. */
   quant: Uint8Array;
   restartInterval?: number;
+  /** Coefficients (DC differences) up to ±32767, with the wider Huffman tables they need. */
+  wide?: boolean;
 }
 
 const ZIGZAG = [
@@ -26,8 +29,14 @@ const ZIGZAG = [
 ];
 
 const DC_SYMBOLS = Array.from({ length: 12 }, (_, i) => i);
-const AC_SYMBOLS = [0x00, 0xf0];
-for (let r = 0; r < 16; r++) for (let s = 1; s <= 10; s++) AC_SYMBOLS.push((r << 4) | s);
+const DC_WIDE = [12, 13, 14, 15];
+const acSymbols = (maxSize: number) => {
+  const symbols = [0x00, 0xf0];
+  for (let r = 0; r < 16; r++) for (let s = 1; s <= maxSize; s++) symbols.push((r << 4) | s);
+  return symbols;
+};
+const AC_SYMBOLS = acSymbols(10);
+const AC_WIDE = acSymbols(15);
 
 /** Blocks per line and column a component needs in an interleaved scan of `input`. */
 export function componentBlocks(input: JpegInput, c: JpegComponentInput): [number, number] {
@@ -57,9 +66,12 @@ export function encodeBaselineJpeg(input: JpegInput): Uint8Array {
   ]);
   const dcCounts = new Array(16).fill(0);
   dcCounts[3] = DC_SYMBOLS.length;
+  if (input.wide) dcCounts[4] = DC_WIDE.length; // codes 11000..11011 after the twelve 4-bit ones
+  const dcSymbols = input.wide ? [...DC_SYMBOLS, ...DC_WIDE] : DC_SYMBOLS;
+  const ac = input.wide ? AC_WIDE : AC_SYMBOLS;
   const acCounts = new Array(16).fill(0);
-  acCounts[7] = AC_SYMBOLS.length;
-  segment(0xc4, [0x00, ...dcCounts, ...DC_SYMBOLS, 0x10, ...acCounts, ...AC_SYMBOLS]);
+  acCounts[7] = ac.length;
+  segment(0xc4, [0x00, ...dcCounts, ...dcSymbols, 0x10, ...acCounts, ...ac]);
   if (input.restartInterval) segment(0xdd, [input.restartInterval >> 8, input.restartInterval & 255]);
   segment(0xda, [n, ...input.components.flatMap((_, i) => [i + 1, 0x00]), 0, 63, 0]);
 
@@ -81,8 +93,8 @@ export function encodeBaselineJpeg(input: JpegInput): Uint8Array {
   };
   const category = (v: number) => (v === 0 ? 0 : 32 - Math.clz32(Math.abs(v)));
   const putValue = (v: number, s: number) => put(v < 0 ? v + (1 << s) - 1 : v, s);
-  const dcCode = (s: number) => put(s, 4);
-  const acCode = (symbol: number) => put(AC_SYMBOLS.indexOf(symbol), 8);
+  const dcCode = (s: number) => (s < 12 ? put(s, 4) : put(24 + s - 12, 5));
+  const acCode = (symbol: number) => put(ac.indexOf(symbol), 8);
   const preds = new Array(n).fill(0);
   const encodeBlock = (ci: number, coefs: Int16Array, at: number) => {
     const diff = (coefs[at] as number) - preds[ci];
