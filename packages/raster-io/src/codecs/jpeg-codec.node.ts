@@ -39,8 +39,7 @@ export function decodeWithTurbojpeg(
   if (!lib) return null;
   const stream = p.tables && p.tables.byteLength > 0 ? spliceTables(p.tables, block) : block;
   const header = stream ? headerBeforeScan(stream) : null;
-  // our decoder refuses a stream without tables; libjpeg-turbo would use the standard Huffman tables
-  if (!stream || !header?.quantTables || !header.huffmanTables) return null;
+  if (!stream || !header) return null;
   const layout = turbojpegLayout(p, header.sampling);
   if (!layout) return null;
   const samples = p.samples as 1 | 3;
@@ -76,19 +75,53 @@ const hasSampling = (got: readonly number[][], want: readonly (readonly number[]
 interface StreamHeader {
   /** The frame's components' sampling factors (h, v). */
   sampling: number[][];
-  quantTables: boolean;
-  huffmanTables: boolean;
+}
+
+/** The tables a stream defines before its first scan and the ones its frame and that scan use. */
+class TableUse {
+  private readonly defined = new Set<string>();
+  private readonly used = new Set<string>();
+  /** DQT: (Pq·16 + Tq, 64 or 128 bytes) repeated; false when the segment is malformed. */
+  defineQuant(body: Uint8Array): boolean {
+    for (let i = 0; i < body.length; ) {
+      const pq = (body[i] as number) >> 4;
+      this.defined.add(`q${(body[i] as number) & 15}`);
+      i += 1 + 64 * (pq + 1);
+      if (pq > 1 || i > body.length) return false;
+    }
+    return true;
+  }
+  /** DHT: (Tc·16 + Th, 16 counts, symbols) repeated; false when the segment is malformed. */
+  defineHuffman(body: Uint8Array): boolean {
+    for (let i = 0; i < body.length; ) {
+      if (i + 17 > body.length) return false;
+      let symbols = 0;
+      for (let k = 1; k <= 16; k++) symbols += body[i + k] as number;
+      this.defined.add(`h${body[i]}`);
+      i += 17 + symbols;
+      if (i > body.length) return false;
+    }
+    return true;
+  }
+  use(key: string): void {
+    this.used.add(key);
+  }
+  allDefined(): boolean {
+    for (const key of this.used) if (!this.defined.has(key)) return false;
+    return true;
+  }
 }
 
 /**
  * The segments before the first scan when the frame is baseline or extended sequential Huffman (SOF0/SOF1, the
- * frames the TypeScript decoder reads) and comes before that scan; else null.
+ * frames the TypeScript decoder reads), comes before that scan, that scan codes every component and every table
+ * they use is defined; else null. libjpeg-turbo would decode a missing Huffman table with the standard one, where
+ * libtiff's decompressor keeps the last block's and our decoder refuses the stream.
  */
 function headerBeforeScan(stream: Uint8Array): StreamHeader | null {
   if (stream[0] !== 0xff || stream[1] !== 0xd8) return null;
-  let sampling: number[][] | null = null;
-  let quantTables = false;
-  let huffmanTables = false;
+  let frame: { sampling: number[][]; ids: number[] } | null = null;
+  const tables = new TableUse();
   for (let pos = 2; pos + 3 < stream.length; ) {
     if (stream[pos] !== 0xff) return null;
     const marker = stream[pos + 1] as number;
@@ -96,31 +129,57 @@ function headerBeforeScan(stream: Uint8Array): StreamHeader | null {
       pos++; // a fill byte
       continue;
     }
-    if (marker === 0xda) return sampling ? { sampling, quantTables, huffmanTables } : null;
     if (marker === 0xd9) return null;
     const length = ((stream[pos + 2] as number) << 8) | (stream[pos + 3] as number);
+    if (length < 2 || pos + 2 + length > stream.length) return null;
+    const body = stream.subarray(pos + 4, pos + 2 + length);
+    if (marker === 0xda) {
+      if (!frame || !scanUses(body, frame.ids, tables)) return null;
+      return tables.allDefined() ? { sampling: frame.sampling } : null;
+    }
     if (marker === 0xc0 || marker === 0xc1) {
-      if (sampling) return null; // a second frame
-      sampling = frameSampling(stream.subarray(pos + 4, pos + 2 + length));
-      if (!sampling) return null;
+      if (frame) return null; // a second frame
+      frame = frameComponents(body, tables);
+      if (!frame) return null;
     } else if (marker >= 0xc2 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       return null;
     }
-    if (marker === 0xdb) quantTables = true;
-    if (marker === 0xc4) huffmanTables = true;
+    if (marker === 0xdb && !tables.defineQuant(body)) return null;
+    if (marker === 0xc4 && !tables.defineHuffman(body)) return null;
     pos += 2 + length;
   }
   return null;
 }
 
-/** Sampling factors of an 8-bit frame header's components (P, Y, X, Nf, then C, H·16+V, Tq each); else null. */
-function frameSampling(body: Uint8Array): number[][] | null {
+/** Whether a scan header (Ns, then Cs and Td·16 + Ta each) codes every frame component; notes its tables. */
+function scanUses(body: Uint8Array, ids: number[], tables: TableUse): boolean {
+  const n = body[0] ?? 0;
+  if (n !== ids.length || body.length < 1 + 2 * n) return false;
+  for (let i = 0; i < n; i++) {
+    if (body[1 + 2 * i] !== ids[i]) return false;
+    const t = body[2 + 2 * i] as number;
+    tables.use(`h${t >> 4}`); // class 0 (DC), table Td
+    tables.use(`h${16 + (t & 15)}`); // class 1 (AC), table Ta
+  }
+  return true;
+}
+
+/**
+ * An 8-bit frame header's components (P, Y, X, Nf, then C, H·16+V, Tq each): their ids and sampling factors; notes
+ * the quantization tables they use. Null when malformed.
+ */
+function frameComponents(body: Uint8Array, tables: TableUse): { sampling: number[][]; ids: number[] } | null {
   const n = body[5] ?? 0;
   if (body[0] !== 8 || n < 1 || body.length !== 6 + 3 * n) return null;
-  return Array.from({ length: n }, (_, i) => [
-    (body[7 + 3 * i] as number) >> 4,
-    (body[7 + 3 * i] as number) & 15,
-  ]);
+  const ids: number[] = [];
+  const sampling: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    ids.push(body[6 + 3 * i] as number);
+    const hv = body[7 + 3 * i] as number;
+    sampling.push([hv >> 4, hv & 15]);
+    tables.use(`q${body[8 + 3 * i]}`);
+  }
+  return { sampling, ids };
 }
 
 /**

@@ -2,6 +2,7 @@
 // (gdal-corpus.gdal.test.ts); here: our decoder against libjpeg (GDAL's JPEG driver) on arbitrary coefficients,
 // including out-of-range ones, restart intervals and odd sizes; JPEG TIFF reads with threads and with damaged
 // tiles; and hostile streams, which must fail with typed errors, never return invented pixels.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ import { useTmpDir } from '../support/tmp.js';
 const tmp = useTmpDir('raster-io-jpeg-');
 
 /** libjpeg-turbo's TurboJPEG (Debian libturbojpeg0), which Node reads decode JPEG blocks with; CI requires it. */
+const HAS_PIL = PYTHON_GDAL !== undefined && spawnSync(PYTHON_GDAL, ['-c', 'import PIL']).status === 0;
+
 const HAS_TURBOJPEG = requireTool(
   'libturbojpeg (Debian libturbojpeg0) through koffi',
   loadLibturbojpeg() !== null,
@@ -336,10 +339,20 @@ describe.runIf(HAS_TURBOJPEG)(
       const dqt = parts.find((q) => q.marker === 0xdb) as { start: number };
       const table1 = good.slice();
       table1[dqt.start + 4] = 0x01;
+      // the scan's third component asks for Huffman table 1, which libjpeg-turbo would fill with the standard
+      // chrominance table (libtiff's decompressor would use the last block's; fuzz seed 63)
+      const sos = parts.find((q) => q.marker === 0xda) as { start: number };
+      const huffman1 = (tables: number) => {
+        const b = good.slice();
+        b[sos.start + 5 + 2 * 2 + 1] = tables; // Ns, then (Cs, Td·16 + Ta) per component
+        return b;
+      };
       for (const [name, stream] of [
         ['no DQT', without(0xdb)],
         ['no DHT', without(0xc4)],
         ['table 0 undefined', table1],
+        ['AC table 1 undefined', huffman1(0x01)],
+        ['DC table 1 undefined', huffman1(0x10)],
       ] as const) {
         expect(decodeWithTurbojpeg(good, params), name).not.toBeNull(); // a decoder that has seen table 0
         expect(decodeWithTurbojpeg(stream, params), name).toBeNull();
@@ -347,6 +360,29 @@ describe.runIf(HAS_TURBOJPEG)(
         expect(node(stream), name).toMatch(/^CORRUPT_BLOCK .*not defined/);
       }
     });
+
+    it.runIf(requireTool('python3-pil', HAS_PIL))(
+      'a scan whose Huffman table the stream lacks: libjpeg-turbo would decode it with the standard table, so our decoder refuses it',
+      () => {
+        // Pillow codes with the standard tables (no optimize); without its AC table 1 segment the stream still
+        // decodes cleanly in libjpeg-turbo, which fills the table in (libtiff's decompressor keeps the last block's)
+        const path = join(tmp(), 'standard-tables.jpg');
+        const py = spawnSync(PYTHON_GDAL as string, [
+          '-c',
+          `from PIL import Image\nImage.effect_noise((24, 16), 40).convert('RGB').save(${JSON.stringify(path)}, quality=90, subsampling=2)`,
+        ]);
+        expect(py.status, String(py.stderr)).toBe(0);
+        const full = new Uint8Array(readFileSync(path));
+        expect(decodeWithTurbojpeg(full, params)).not.toBeNull();
+        const ac1 = segmentsBeforeScan(full).find((q) => q.marker === 0xc4 && full[q.start + 4] === 0x11);
+        expect(ac1).toBeDefined();
+        const { start, end } = ac1 as { start: number; end: number };
+        const lacking = Uint8Array.from([...full.subarray(0, start), ...full.subarray(end)]);
+        expect(decodeWithTurbojpeg(lacking, params)).toBeNull();
+        expect(node(lacking)).toBe(ts(lacking));
+        expect(node(lacking)).toMatch(/^CORRUPT_BLOCK .*Huffman table that is not defined/);
+      },
+    );
 
     it('abbreviated streams with JPEGTables are spliced as libtiff loads them; other tables go to our decoder', () => {
       // tables = SOI + the stream's DQT and DHT segments + EOI; the block keeps SOI, SOF, DRI, SOS and the data
