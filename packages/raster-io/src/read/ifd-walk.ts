@@ -79,6 +79,11 @@ export interface WalkedIfd {
   duplicates: number[];
   /** Georeferencing tags libtiff ignores for their field type (read them as absent). */
   ignoredGeoTags: Set<number>;
+  /**
+   * Bytes the directory and its out-of-line values take (duplicates included), with the file header: what libtiff
+   * subtracts from the file size when it estimates missing byte counts. NaN when an entry's type has no size.
+   */
+  tagBytes: number;
 }
 
 /** What {@link walkIfds} found. */
@@ -206,10 +211,17 @@ async function walkIfd(
   const bodyLength = n * entrySize + countSize * (big ? 1 : 2);
   const body = await readView(source, offset + countSize, bodyLength, signal);
   if (body.byteLength < bodyLength) throw pastEnd(name, where, source.size);
-  const ifd: WalkedIfd = { offset, entries: new Map(), duplicates: [], ignoredGeoTags: new Set() };
+  const ifd: WalkedIfd = {
+    offset,
+    entries: new Map(),
+    duplicates: [],
+    ignoredGeoTags: new Set(),
+    tagBytes: big ? 16 + 8 + n * 20 + 8 : 8 + 2 + n * 12 + 4,
+  };
   for (let i = 0; i < n; i++) {
     const at = i * entrySize;
     const tag = body.getUint16(at, le);
+    ifd.tagBytes += outOfLineBytes(body, at, big, le);
     // libtiff ignores every later entry of a tag it has seen in this directory (geotiff.js would keep the last)
     if (ifd.entries.has(tag)) {
       ifd.duplicates.push(offset + countSize + at);
@@ -222,6 +234,15 @@ async function walkIfd(
   }
   const next = big ? u64(body, n * entrySize, le, name, where) : body.getUint32(n * entrySize, le);
   return { ifd, next };
+}
+
+/** Bytes an entry's values take outside the directory (0 when inline; NaN for a type without a size). */
+function outOfLineBytes(v: DataView, at: number, big: boolean, le: boolean): number {
+  const size = TYPE_SIZE[v.getUint16(at + 2, le)];
+  if (size === undefined) return Number.NaN;
+  const count = big ? Number(v.getBigUint64(at + 4, le)) : v.getUint32(at + 4, le);
+  const bytes = size * count;
+  return bytes <= (big ? 8 : 4) ? 0 : bytes;
 }
 
 interface EntryContext {

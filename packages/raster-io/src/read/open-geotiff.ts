@@ -72,6 +72,12 @@ export interface GeoTiffLevel {
   /** Tag holding the block byte counts: the later of StripByteCounts and TileByteCounts, as for the offsets. */
   countsTag: 'TileByteCounts' | 'StripByteCounts';
   /**
+   * Set when the directory has no byte counts, which libtiff then estimates (it allows that for one strip or tile,
+   * or one per band of a planar image): the bytes of the file header, the directory and its out-of-line values,
+   * which libtiff subtracts from the file size.
+   */
+  estimatedByteCounts?: { tagBytes: number };
+  /**
    * The level's internal transparency mask (GDAL's per-dataset mask: a 1-bit IFD of NewSubfileType 4, or 5 for an
    * overview's), read with `readMask`.
    */
@@ -271,6 +277,7 @@ export async function openGeoTiff(
           return entry ? readNumericEntry(at, entry, limit) : Promise.resolve(undefined);
         },
         position: (ifd, tag) => chain.ifds[ifd]?.entries.get(tag)?.valueAt,
+        tagBytes: (ifd) => chain.ifds[ifd]?.tagBytes ?? Number.NaN,
       },
       codecs: options.codecs,
       limits,
@@ -287,7 +294,6 @@ export async function openGeoTiff(
   }
 }
 
-/** Reads a numeric tag of IFD `ifd` from the file, or undefined when it is absent or not numeric. */
 /** Raw access to the walked directories' entries. */
 interface IfdTags {
   /**
@@ -297,6 +303,8 @@ interface IfdTags {
   numbers(ifd: number, tag: number, limit?: number): Promise<number[] | undefined>;
   /** Where a tag's entry sits in the file (directory order), or undefined when absent. */
   position(ifd: number, tag: number): number | undefined;
+  /** The header, directory and out-of-line value bytes of IFD `ifd` (see {@link WalkedIfd.tagBytes}). */
+  tagBytes(ifd: number): number;
 }
 
 interface DescribeInput {
@@ -430,7 +438,7 @@ const INTEGER_TYPES: ReadonlySet<number> = new Set([1, 3, 4, 6, 8, 9, 16, 17]);
 /**
  * Why libtiff's TIFFReadDirectory fails on the directory, or null when it reads it: no image size; an image or tile
  * size, RowsPerStrip or PlanarConfiguration that is not one unsigned integer; no strip or tile offsets (old JPEG
- * aside); zero strips or tiles; a palette image of under 8 bits without a Colormap; or a
+ * aside); zero strips or tiles; no byte counts for more than one strip or tile per plane; a palette image of under 8 bits without a Colormap; or a
  * per-sample tag (BitsPerSample, Min/MaxSampleValue, SampleFormat) that is not one 16-bit value or at least one
  * per sample with the first SamplesPerPixel of them equal, or a SampleFormat outside 1–6.
  */
@@ -465,7 +473,11 @@ async function libtiffDirectoryProblem(input: DescribeInput, ifd: number): Promi
   }
   if ((await first(262)) === 3 && !has(320) && ((await first(258)) ?? 1) < 8)
     return 'is a palette image without a Colormap';
-  return (await zeroBlocks(input, ifd)) ? 'has zero strips or tiles' : null;
+  const blocks = await blocksPerPlane(input, ifd);
+  if (blocks === 0) return 'has zero strips or tiles';
+  if (!has(279) && !has(325) && blocks > 1)
+    return `has no StripByteCounts or TileByteCounts for its ${blocks} strips or tiles per plane`;
+  return null;
 }
 
 /** A numeric tag's first value (the rest is not read); undefined when absent or not numeric. */
@@ -490,15 +502,24 @@ const PER_SAMPLE_TAGS: readonly [number, string][] = [
   [339, 'SampleFormat'],
 ];
 
-/** Whether libtiff counts zero strips (no rows) or zero tiles (a zero image or tile dimension). */
-async function zeroBlocks(input: DescribeInput, ifd: number): Promise<boolean> {
+/**
+ * The strips or tiles libtiff counts in one plane of the directory (all of them when pixel-interleaved): 0 for no
+ * rows or a zero image or tile dimension. A tile tag without its partner takes RowsPerStrip or the image size.
+ */
+async function blocksPerPlane(input: DescribeInput, ifd: number): Promise<number> {
   const { tags } = input;
   const get = (tag: number) => firstValue(input, ifd, tag);
   const [width, length] = [(await get(256)) ?? 0, (await get(257)) ?? 0];
+  const rps = await get(278);
   const tiled = tags.position(ifd, 322) !== undefined || tags.position(ifd, 323) !== undefined;
-  if (!tiled) return length === 0 && (await get(278)) !== 0xffffffff;
-  const [tw, th] = [await get(322), await get(323)];
-  return width === 0 || length === 0 || tw === 0 || th === 0;
+  if (!tiled) {
+    if (length === 0) return rps === 0xffffffff ? 1 : 0;
+    return rps ? Math.ceil(length / Math.min(rps, length)) : 1;
+  }
+  const tw = (await get(322)) ?? width;
+  const th = (await get(323)) ?? rps ?? length;
+  if (width === 0 || length === 0 || tw === 0 || th === 0) return 0;
+  return Math.ceil(width / tw) * Math.ceil(length / th);
 }
 
 /** Whether libtiff hands GDAL a SubIFDs list for this directory. */
@@ -694,6 +715,9 @@ async function describeLevel(
     photometric,
     offsetsTag,
     countsTag,
+    ...(tags.position(ifd, 279) === undefined && tags.position(ifd, 325) === undefined
+      ? { estimatedByteCounts: { tagBytes: tags.tagBytes(ifd) } }
+      : {}),
     ...(packedDtype(firstFormat, firstBits) ? { nbits: firstBits } : {}),
     ...(firstFormat === 3 && firstBits === 16 ? { halfFloat: true } : {}),
     // JPEG's YCbCr is converted by the JPEG decoder (whole blocks at full resolution), not as raw YCbCr samples

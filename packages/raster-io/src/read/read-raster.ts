@@ -634,18 +634,14 @@ async function locateBlocks(
   const { name, kind } = g;
   const offTag = level.offsetsTag;
   const cntTag = level.countsTag;
-  let blockCount = 0;
+  let offsets: number[];
+  let stored: number[] | null;
   try {
     // Whole arrays (one read each, usually inside the cached header block).
-    const [offsets, counts] = await Promise.all([
+    [offsets, stored] = await Promise.all([
       loadBlockArray(image.fileDirectory, offTag, tiff.littleEndian),
-      loadBlockArray(image.fileDirectory, cntTag, tiff.littleEndian),
+      level.estimatedByteCounts ? null : loadBlockArray(image.fileDirectory, cntTag, tiff.littleEndian),
     ]);
-    blockCount = counts.length;
-    for (const b of blocks) {
-      b.offset = offsets[b.index] as number;
-      b.byteCount = counts[b.index] as number;
-    }
   } catch (err) {
     throwIfAborted(signal, name);
     throw new RasterIoError(
@@ -653,6 +649,12 @@ async function locateBlocks(
       `${name}: IFD ${level.ifd}: cannot read the ${offTag}/${cntTag} arrays (${(err as Error).message})`,
       { cause: err },
     );
+  }
+  const counts = stored ?? estimatedByteCounts(level, g, offsets, tiff.source.size);
+  const blockCount = counts.length;
+  for (const b of blocks) {
+    b.offset = offsets[b.index] as number;
+    b.byteCount = counts[b.index] as number;
   }
   for (const b of blocks) {
     if (!Number.isFinite(b.offset) || !Number.isFinite(b.byteCount)) {
@@ -681,6 +683,42 @@ async function locateBlocks(
       `the stored size of IFD ${level.ifd}, ${kind} ${b.index}`,
     );
   }
+}
+
+/**
+ * The byte counts libtiff estimates for a directory without any (one strip or tile, or one per band): uncompressed,
+ * the block's size; compressed, the file size less the header, the directory and its values, split between the
+ * bands of a planar image, the last block cut at the end of the file. A block starting past the end of the file
+ * is `TRUNCATED`, never read as sparse.
+ */
+function estimatedByteCounts(
+  level: GeoTiffLevel,
+  g: BlockGeometry,
+  offsets: number[],
+  fileSize: number | undefined,
+): number[] {
+  const { name } = g;
+  const n = offsets.length;
+  if (level.compression === 1) return new Array<number>(n).fill(g.blockBytes);
+  const tagBytes = level.estimatedByteCounts?.tagBytes ?? Number.NaN;
+  if (fileSize === undefined || !Number.isFinite(tagBytes)) {
+    throw new RasterIoError(
+      'CORRUPT_TIFF',
+      `${name}: IFD ${level.ifd} has no ${level.countsTag}, and ${fileSize === undefined ? "the file's size is not known" : 'its directory has an entry of unknown type'} to estimate them from`,
+    );
+  }
+  let space = fileSize < tagBytes ? fileSize : fileSize - tagBytes;
+  if (level.planarConfiguration === 2) space = Math.floor(space / level.bandCount);
+  const counts = new Array<number>(n).fill(space);
+  const last = offsets[n - 1] as number;
+  if (last >= fileSize) {
+    throw new RasterIoError(
+      'TRUNCATED',
+      `${name}: IFD ${level.ifd} has no ${level.countsTag}, and its last ${g.kind} starts at byte ${last}, past the end of the ${fileSize}-byte file`,
+    );
+  }
+  if (last + space > fileSize) counts[n - 1] = fileSize - last;
+  return counts;
 }
 
 /**

@@ -5,14 +5,17 @@
 // - SubIFDs: GDAL takes IFD 0's SubIFDs as overviews and masks (libvips and tifffile write pyramids so), skips an
 //   unreadable or mistyped list, and never reads the SubIFDs of a later directory;
 // - directories GDAL cannot open: a compression its libtiff lacks skips that overview or mask, and one libtiff fails
-//   to read ends the SubIFDs or the chain there.
-import { writeFileSync } from 'node:fs';
+//   to read ends the SubIFDs or the chain there;
+// - a directory without byte counts: libtiff estimates them for one strip or tile (one per band when planar) and
+//   fails the directory otherwise.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openGeoTiff } from '../../src/index.js';
-import { HAS_GDAL, PYTHON_GDAL } from '../support/gdal.js';
+import { encodeGeoTiff, openGeoTiff } from '../../src/index.js';
+import { gdalTranslate, HAS_GDAL, PYTHON_GDAL } from '../support/gdal.js';
 import { compareWithGdal, type Findings, type GdalResult, gdalBatch, ours } from '../support/gdal-compare.js';
 import { requireTool } from '../support/require-tool.js';
+import { syntheticRaster } from '../support/synthetic.js';
 import { LONG, patchTagEntry, SHORT, type TinyIfd, tinyTiff } from '../support/tiny-tiff.js';
 import { useTmpDir } from '../support/tmp.js';
 
@@ -350,5 +353,147 @@ describe.runIf(
       'matched',
     );
     expect((await openGeoTiff(bytes)).levels).toHaveLength(1);
+  });
+});
+
+/**
+ * Re-tag every `from` entry of directory `index` (0 = IFD 0, following the chain) of a little-endian classic or
+ * BigTIFF file as Threshholding (263), which libtiff ignores at these counts: the directory loses that tag.
+ */
+function dropTag(bytes: Uint8Array, index: number, from: number): Uint8Array {
+  const out = bytes.slice();
+  const v = new DataView(out.buffer);
+  const big = v.getUint16(2, true) === 43;
+  const at = (p: number) => (big ? Number(v.getBigUint64(p, true)) : v.getUint32(p, true));
+  let ifd = at(big ? 8 : 4);
+  for (let k = 0; k < index; k++) {
+    const n = big ? Number(v.getBigUint64(ifd, true)) : v.getUint16(ifd, true);
+    ifd = at(ifd + (big ? 8 + 20 * n : 2 + 12 * n));
+  }
+  const n = big ? Number(v.getBigUint64(ifd, true)) : v.getUint16(ifd, true);
+  let found = 0;
+  for (let i = 0; i < n; i++) {
+    const e = ifd + (big ? 8 + 20 * i : 2 + 12 * i);
+    if (v.getUint16(e, true) !== from) continue;
+    v.setUint16(e, 263, true);
+    found++;
+  }
+  if (found === 0) throw new Error(`tag ${from} not in directory ${index}`);
+  return out;
+}
+
+describe.runIf(
+  requireTool('GDAL (gdalinfo)', HAS_GDAL) && requireTool('python3-gdal', PYTHON_GDAL !== undefined),
+)('directories without byte counts, as libtiff estimates them', () => {
+  it("one strip, one tile or one strip per band: libtiff's estimate, GDAL's pixels; more blocks: the directory fails", async () => {
+    const src = join(tmp(), 'counts-src.tif');
+    const raster = syntheticRaster('uint16', 37, 23, 3, 21);
+    raster.geo = { epsg: 32633, transform: [499980, 10, 0, 5800020, 0, -10] };
+    writeFileSync(src, encodeGeoTiff(raster, { compression: 'none' }));
+    // three equal bands: each band's strip fits the third of the file libtiff gives it
+    const same = join(tmp(), 'counts-same-bands.tif');
+    const band = raster.bands[0] as Uint16Array;
+    writeFileSync(
+      same,
+      encodeGeoTiff({ ...raster, bands: [band, band.slice(), band.slice()] }, { compression: 'none' }),
+    );
+    const co = (...options: string[]) => options.flatMap((o) => ['-co', o]);
+    const variants: [string, string[], number, number, string?][] = [
+      // name, creation options, directory, byte-counts tag dropped, source
+      ['one-strip-plain', co('BLOCKYSIZE=23'), 0, 279],
+      ['one-strip-deflate', co('BLOCKYSIZE=23', 'COMPRESS=DEFLATE', 'PREDICTOR=2'), 0, 279],
+      ['one-strip-lzw-bigtiff', co('BLOCKYSIZE=23', 'COMPRESS=LZW', 'BIGTIFF=YES'), 0, 279],
+      ['one-tile-zstd', co('TILED=YES', 'BLOCKXSIZE=48', 'BLOCKYSIZE=32', 'COMPRESS=ZSTD'), 0, 325],
+      ['strip-per-band-deflate', co('BLOCKYSIZE=23', 'INTERLEAVE=BAND', 'COMPRESS=DEFLATE'), 0, 279, same],
+      ['strip-per-band-plain', co('BLOCKYSIZE=23', 'INTERLEAVE=BAND'), 0, 279],
+      ['four-strips', co('BLOCKYSIZE=6', 'COMPRESS=DEFLATE'), 0, 279],
+      ['six-tiles', co('TILED=YES', 'BLOCKXSIZE=16', 'BLOCKYSIZE=16'), 0, 325],
+      ['two-strips-per-band', co('BLOCKYSIZE=12', 'INTERLEAVE=BAND'), 0, 279],
+    ];
+    const paths = variants.map(([name, options, index, tag, from]) => {
+      const whole = join(tmp(), `counts-${name}-whole.tif`);
+      gdalTranslate([...options, from ?? src, whole]);
+      const path = join(tmp(), `counts-${name}.tif`);
+      writeFileSync(path, dropTag(new Uint8Array(readFileSync(whole)), index, tag));
+      return path;
+    });
+    const gdal = gdalBatch(paths);
+    const outcomes: Record<string, string> = {};
+    for (const [i, [name]] of variants.entries()) {
+      const path = paths[i] as string;
+      const found: Findings = { problems: [], stricter: [] };
+      outcomes[name] = compareWithGdal(
+        name,
+        path,
+        await ours(new Uint8Array(readFileSync(path)), path),
+        gdal.get(path),
+        found,
+      );
+      expect(found.problems, name).toEqual([]);
+      expect(found.stricter, name).toEqual([]);
+    }
+    expect(outcomes).toEqual({
+      'one-strip-plain': 'matched',
+      'one-strip-deflate': 'matched',
+      'one-strip-lzw-bigtiff': 'matched',
+      'one-tile-zstd': 'matched',
+      'strip-per-band-deflate': 'matched',
+      'strip-per-band-plain': 'matched',
+      'four-strips': 'typed',
+      'six-tiles': 'typed',
+      'two-strips-per-band': 'typed',
+    });
+    const err = await openGeoTiff(new Uint8Array(readFileSync(paths[7] as string)), {
+      name: 'six-tiles.tif',
+    }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_TIFF' });
+    expect(err.message).toMatch(/six-tiles\.tif: IFD 0 has no StripByteCounts or TileByteCounts for its 6/);
+  });
+
+  it("a planar strip the estimate cuts short fails in both; a mask directory without byte counts ends GDAL's chain", async () => {
+    // band 1 noise, bands 2 and 3 flat: libtiff gives each band a third of the file, too little for band 1
+    const raster = syntheticRaster('uint8', 64, 48, 3, 22);
+    (raster.bands[1] as Uint8Array).fill(7);
+    (raster.bands[2] as Uint8Array).fill(9);
+    const src = join(tmp(), 'uneven-src.tif');
+    writeFileSync(src, encodeGeoTiff(raster, { compression: 'none' }));
+    const uneven = join(tmp(), 'uneven-whole.tif');
+    gdalTranslate(['-co', 'BLOCKYSIZE=48', '-co', 'INTERLEAVE=BAND', '-co', 'COMPRESS=DEFLATE', src, uneven]);
+    const cut = join(tmp(), 'uneven.tif');
+    writeFileSync(cut, dropTag(new Uint8Array(readFileSync(uneven)), 0, 279));
+    // RGB + internal mask, tiled: the mask (IFD 1) loses its TileByteCounts, so GDAL stops before it and the
+    // overviews after it
+    const rgba = syntheticRaster('uint8', 40, 30, 4, 23);
+    (rgba.bands[3] as Uint8Array).forEach((_, i, a) => {
+      a[i] = i % 40 < 20 ? 255 : 0;
+    });
+    const rgbaPath = join(tmp(), 'rgba-src.tif');
+    writeFileSync(rgbaPath, encodeGeoTiff(rgba, { compression: 'none' }));
+    const masked = join(tmp(), 'masked-whole.tif');
+    gdalTranslate([
+      ...['-of', 'COG', '--config', 'GDAL_TIFF_INTERNAL_MASK', 'YES', '-b', '1', '-b', '2', '-b', '3'],
+      ...['-mask', '4', '-co', 'BLOCKSIZE=16', '-co', 'COMPRESS=DEFLATE', '-co', 'OVERVIEW_COUNT=1'],
+      rgbaPath,
+      masked,
+    ]);
+    const whole = await openGeoTiff(new Uint8Array(readFileSync(masked)), { name: 'masked' });
+    expect(whole.levels.map((l) => [l.ifd, l.mask?.ifd])).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+    const noMaskCounts = join(tmp(), 'mask-without-counts.tif');
+    writeFileSync(noMaskCounts, dropTag(new Uint8Array(readFileSync(masked)), 1, 325));
+    const gdal = gdalBatch([cut, noMaskCounts]);
+    expect(gdal.get(cut)?.ok).toBe(false);
+    const err = await ours(new Uint8Array(readFileSync(cut)), cut);
+    expect(err).toMatchObject({ ok: false });
+    const found: Findings = { problems: [], stricter: [] };
+    const bytes = new Uint8Array(readFileSync(noMaskCounts));
+    expect(
+      compareWithGdal('mask', noMaskCounts, await ours(bytes, noMaskCounts), gdal.get(noMaskCounts), found),
+    ).toBe('matched');
+    expect(found.problems).toEqual([]);
+    const opened = await openGeoTiff(bytes, { name: 'mask-without-counts' });
+    expect(opened.levels.map((l) => [l.ifd, l.mask?.ifd])).toEqual([[0, undefined]]);
   });
 });
