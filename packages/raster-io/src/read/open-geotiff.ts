@@ -504,20 +504,21 @@ const PER_SAMPLE_TAGS: readonly [number, string][] = [
 
 /**
  * The strips or tiles libtiff counts in one plane of the directory (all of them when pixel-interleaved): 0 for no
- * rows or a zero image or tile dimension. A tile tag without its partner takes RowsPerStrip or the image size.
+ * rows or a zero image or tile dimension (a lone tile tag follows {@link libtiffTileSize}).
  */
 async function blocksPerPlane(input: DescribeInput, ifd: number): Promise<number> {
-  const { tags } = input;
   const get = (tag: number) => firstValue(input, ifd, tag);
   const [width, length] = [(await get(256)) ?? 0, (await get(257)) ?? 0];
-  const rps = await get(278);
-  const tiled = tags.position(ifd, 322) !== undefined || tags.position(ifd, 323) !== undefined;
-  if (!tiled) {
-    if (length === 0) return rps === 0xffffffff ? 1 : 0;
-    return rps ? Math.ceil(length / Math.min(rps, length)) : 1;
+  const rowsPerStrip = await get(278);
+  const tiles = libtiffTileSize(
+    { width, height: length, tileWidth: await get(322), tileLength: await get(323), rowsPerStrip },
+    (tag) => input.tags.position(ifd, tag),
+  );
+  if (!tiles) {
+    if (length === 0) return rowsPerStrip === 0xffffffff ? 1 : 0;
+    return rowsPerStrip ? Math.ceil(length / Math.min(rowsPerStrip, length)) : 1;
   }
-  const tw = (await get(322)) ?? width;
-  const th = (await get(323)) ?? rps ?? length;
+  const [tw, th] = tiles;
   if (width === 0 || length === 0 || tw === 0 || th === 0) return 0;
   return Math.ceil(width / tw) * Math.ceil(length / th);
 }
@@ -929,31 +930,50 @@ export function noDataForDType(v: number | null, dtype: DType): number | null {
   return dtype === 'float32' ? Math.fround(v) : v;
 }
 
-/**
- * The tile size libtiff ends up with, or undefined for a stripped image. TileWidth and TileLength set one libtiff
- * field, and a RowsPerStrip met before either tile tag sets it too (length = RowsPerStrip, width = ImageWidth), so a
- * lone tile tag takes its partner from there, else 0: a tiled image of zero tiles, which libtiff (and so GDAL)
- * refuses, as the caller does. A dimension of 2^32 − 1 means the whole image, as in libtiff.
- */
+/** The tile size of a described directory, or undefined for a stripped image (see {@link libtiffTileSize}). */
 function tileSize(
   fd: GeoTIFFImage['fileDirectory'],
   at: { ifd: number; width: number; height: number },
   tags: IfdTags,
 ): [number, number] | undefined {
-  const hasWidth = fd.hasTag('TileWidth');
-  const hasLength = fd.hasTag('TileLength');
+  const value = (name: 'TileWidth' | 'TileLength' | 'RowsPerStrip') =>
+    fd.hasTag(name) ? Number(fd.getValue(name)) : undefined;
+  return libtiffTileSize(
+    {
+      width: at.width,
+      height: at.height,
+      tileWidth: value('TileWidth'),
+      tileLength: value('TileLength'),
+      rowsPerStrip: value('RowsPerStrip'),
+    },
+    (tag) => tags.position(at.ifd, tag),
+  );
+}
+
+/**
+ * The tile size libtiff ends up with, or undefined for a stripped image. TileWidth and TileLength set one libtiff
+ * field, and a RowsPerStrip met before either tile tag sets it too (length = RowsPerStrip, width = ImageWidth), so a
+ * lone tile tag takes its partner from there, else 0: a tiled image of zero tiles, which libtiff (and so GDAL)
+ * refuses. A dimension of 2^32 − 1 means the whole image, as in libtiff.
+ */
+function libtiffTileSize(
+  d: { width: number; height: number; tileWidth?: number; tileLength?: number; rowsPerStrip?: number },
+  position: (tag: number) => number | undefined,
+): [number, number] | undefined {
+  const hasWidth = d.tileWidth !== undefined;
+  const hasLength = d.tileLength !== undefined;
   if (!hasWidth && !hasLength) return undefined;
-  let w = hasWidth ? Number(fd.getValue('TileWidth')) : 0;
-  let l = hasLength ? Number(fd.getValue('TileLength')) : 0;
+  let w = d.tileWidth ?? 0;
+  let l = d.tileLength ?? 0;
   if (hasWidth !== hasLength) {
-    const position = (tag: number) => tags.position(at.ifd, tag) ?? Number.POSITIVE_INFINITY;
-    const rowsPerStrip = position(278);
-    if (rowsPerStrip < Math.min(position(322), position(323))) {
-      if (!hasWidth) w = position(256) < rowsPerStrip ? at.width : 0;
-      if (!hasLength) l = Number(fd.getValue('RowsPerStrip'));
+    const at = (tag: number) => position(tag) ?? Number.POSITIVE_INFINITY;
+    const rowsPerStrip = at(278);
+    if (rowsPerStrip < Math.min(at(322), at(323))) {
+      if (!hasWidth) w = at(256) < rowsPerStrip ? d.width : 0;
+      if (!hasLength) l = d.rowsPerStrip ?? 0;
     }
   }
-  return [w === 0xffffffff ? at.width : w, l === 0xffffffff ? at.height : l];
+  return [w === 0xffffffff ? d.width : w, l === 0xffffffff ? d.height : l];
 }
 
 function hex(b: Uint8Array): string {

@@ -163,6 +163,18 @@ const CASES: Record<string, Uint8Array> = {
     reduced(3, 2),
     { ...reduced(2, 1), tags: { 254: [LONG, [1]], 278: [LONG, [1, 1]] } },
   ]),
+  // a lone TileWidth and no RowsPerStrip before it: zero tiles, which libtiff refuses (fuzz seed 73); with a
+  // RowsPerStrip, that is the tile length and the mask is read
+  'mask-with-lone-tile-width-ends-chain': tinyTiff([
+    image(),
+    { ...mask, strips: [], tags: { ...mask.tags, 322: [LONG, [16]], 324: [LONG, [8]], 325: [LONG, [4]] } },
+    reduced(3, 2),
+  ]),
+  'mask-with-lone-tile-width-after-rows-per-strip': tinyTiff([
+    image(),
+    { ...mask, tags: { ...mask.tags, 322: [LONG, [16]] } },
+    reduced(3, 2),
+  ]),
   'unreadable-subifd-ends-subifds': withSubIfds(
     [{ ...reduced(3, 2), tags: { 254: [LONG, [1]], 339: [SHORT, [7]] } }, reduced(2, 1)],
     { chain: [reduced(1, 1)] },
@@ -201,6 +213,11 @@ describe.runIf(
     const levels = async (name: string) =>
       (await openGeoTiff(CASES[name] as Uint8Array, { name })).levels.map((l) => [l.width, l.height]);
     expect(await levels('first-width-is-the-smaller')).toEqual([[4, 4]]);
+    expect(await levels('mask-with-lone-tile-width-ends-chain')).toEqual([[6, 4]]);
+    expect(await levels('mask-with-lone-tile-width-after-rows-per-strip')).toEqual([
+      [6, 4],
+      [3, 2],
+    ]);
     expect(await levels('later-width-ignored')).toEqual([[6, 4]]);
     expect(await levels('subifd-overviews')).toEqual([
       [6, 4],
