@@ -119,7 +119,8 @@ function readSegments(data: Uint8Array, s: DecoderState, tablesOnly: boolean): v
         readHuffmanTables(body, s);
         break;
       case 0xdd:
-        if (body.length < 2) throw corrupt(s.file, 'DRI segment is too short');
+        if (body.length !== 2)
+          throw corrupt(s.file, `DRI segment holds ${body.length} bytes; it must hold 2`);
         s.restartInterval = ((body[0] as number) << 8) | (body[1] as number);
         break;
       case 0xc0:
@@ -209,8 +210,12 @@ function readFrame(body: Uint8Array, s: DecoderState): Frame {
       `${s.file}: ${precision}-bit JPEG is not supported; supported: 8-bit samples`,
     );
   }
-  if (width === 0 || height === 0 || n < 1 || n > MAX_COMPONENTS || body.length < 6 + 3 * n) {
-    throw corrupt(s.file, `SOF declares ${width}×${height} with ${n} component(s)`);
+  // libjpeg refuses a frame header of any other length (JERR_BAD_LENGTH), and so do we
+  if (width === 0 || height === 0 || n < 1 || n > MAX_COMPONENTS || body.length !== 6 + 3 * n) {
+    throw corrupt(
+      s.file,
+      `SOF declares ${width}×${height} with ${n} component(s) in ${body.length + 2} bytes`,
+    );
   }
   const { block } = s;
   if (width !== block.width || height !== block.height || n !== block.samples) {
@@ -277,7 +282,9 @@ function decodeScan(data: Uint8Array, pos: number, header: Uint8Array, s: Decode
   const frame = s.frame;
   if (!frame) throw corrupt(s.file, 'scan before the frame (SOF)');
   const ns = header[0] ?? 0;
-  if (ns < 1 || ns > 4 || header.length < 1 + 2 * ns + 3) throw corrupt(s.file, 'SOS segment is malformed');
+  // exactly its components' length, as libjpeg requires (a longer one would swallow entropy-coded bytes)
+  if (ns < 1 || ns > 4 || header.length !== 1 + 2 * ns + 3)
+    throw corrupt(s.file, `SOS segment of ${header.length + 2} bytes is malformed for ${ns} component(s)`);
   const comps: Component[] = [];
   for (let i = 0; i < ns; i++) {
     const id = header[1 + 2 * i] as number;

@@ -213,6 +213,27 @@ describe('hostile JPEG streams: typed errors, no pixels', () => {
     expect(fails(overlong).message).toMatch(/declares \d+ bytes/);
   });
 
+  it("SOF, SOS and DRI segments one byte longer than their contents: CORRUPT_BLOCK, as libjpeg's 'Bogus marker length'", () => {
+    // grow a segment by one zero byte (length + 1): a longer SOS would swallow a byte of entropy-coded data
+    const grown = (marker: number) => {
+      const at = markerAt(good, marker);
+      const len = ((good[at + 2] as number) << 8) | (good[at + 3] as number);
+      const out = Uint8Array.from([...good.subarray(0, at + 2 + len), 0, ...good.subarray(at + 2 + len)]);
+      out[at + 2] = (len + 1) >> 8;
+      out[at + 3] = (len + 1) & 255;
+      return out;
+    };
+    for (const [marker, message] of [
+      [0xc0, /SOF declares 24×16 with 3 component\(s\) in 18 bytes/],
+      [0xda, /SOS segment of 13 bytes is malformed for 3 component\(s\)/],
+      [0xdd, /DRI segment holds 3 bytes; it must hold 2/],
+    ] as const) {
+      expect(fails(grown(marker)).message).toMatch(message);
+      // libjpeg refuses each too (so GDAL does): libjpeg-turbo gives nothing to take
+      if (HAS_TURBOJPEG) expect(decodeWithTurbojpeg(grown(marker), params), `marker ${marker}`).toBeNull();
+    }
+  });
+
   it('a Huffman table with more codes than its lengths allow: CORRUPT_BLOCK', () => {
     const dht = markerAt(good, 0xc4);
     const bad = good.slice();
