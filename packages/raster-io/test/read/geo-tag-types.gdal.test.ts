@@ -1,10 +1,14 @@
 // Georeferencing tags stored with a field type libtiff does not convert (an UNDEFINED ModelTiepoint, an ASCII
 // ModelPixelScale or GeoKeyDirectory) are dropped by libtiff, so GDAL sees no such tag. We read them as absent
 // too: geotiff.js would hand their bytes on as numbers, a transform or CRS no other reader sees.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { encodeGeoTiff, openGeoTiff } from '../../src/index.js';
+import { EPSG_READ_AS } from '../../src/read/epsg-read-as.js';
+import { decodeEpsgReadAs } from '../../src/read/geo-from-tags.js';
 import { TYPE_SIZE } from '../../src/read/ifd-walk.js';
 import { gdalTranslate, PYTHON_GDAL } from '../support/gdal.js';
 import { runGdalBatch } from '../support/gdal-batch.js';
@@ -175,6 +179,55 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
         expect([name, geo?.epsg || null]).toEqual([name, want]);
         expect(geo?.transform, name).toEqual(g?.gt);
       }
+    });
+  },
+);
+
+const GENERATOR = fileURLToPath(new URL('../../../../scripts/generate-epsg-read-as.py', import.meta.url));
+
+describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
+  'a projected CRS key GDAL reads as another code',
+  () => {
+    it('deprecated CRSs as their one replacement, compound CRSs as their horizontal part, as GDAL; geographic keys as they are', async () => {
+      const PCS = 3072;
+      const GCS = 2048;
+      const projected = (code: number) => patchGeoKey(baseTiff(), PCS, { value: code });
+      const lonLat = syntheticRaster('uint16', 8, 6, 1, 4);
+      lonLat.geo = { transform: [14, 0.01, 0, 52, 0, -0.01], epsg: 4326 };
+      const geographic = (code: number) =>
+        patchGeoKey(encodeGeoTiff(lonLat, { compression: 'none' }), GCS, { value: code });
+      const cases: [string, Uint8Array, number][] = [
+        ['old-pseudo-mercator', projected(3785), 3857],
+        ['old-equidistant-cylindrical', projected(32663), 4087],
+        ['geodetic-deprecated-as-projected', projected(4140), 4617],
+        ['world-mercator-plus-egm2008', projected(6871), 3395],
+        ['wgs84-plus-egm2008', projected(9518), 4326],
+        ['deprecated-with-two-replacements', projected(2191), 2191],
+        ['current', projected(32633), 32633],
+        ['geographic-deprecated', geographic(4140), 4140],
+      ];
+      const paths = cases.map(([name, bytes]) => {
+        const path = join(tmp(), `read-as-${name}.tif`);
+        writeFileSync(path, bytes);
+        return path;
+      });
+      const gdal = runGdalBatch(tmp(), { describe: paths }, 'epsg-read-as');
+      for (const [i, [name, bytes, want]] of cases.entries()) {
+        expect([name, Number(gdal[paths[i] as string]?.epsg)]).toEqual([name, want]);
+        const geo = (await openGeoTiff(bytes, { name })).levels[0]?.geo;
+        expect([name, geo?.epsg]).toEqual([name, want]);
+      }
+    });
+
+    it("the committed table is what this machine's GDAL and PROJ give (scripts/generate-epsg-read-as.py)", () => {
+      const r = spawnSync(PYTHON_GDAL as string, [GENERATOR, '--json'], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const pairs = JSON.parse(r.stdout) as [number, number][];
+      expect(pairs.length).toBeGreaterThan(500);
+      expect([...decodeEpsgReadAs(EPSG_READ_AS)]).toEqual(pairs);
     });
   },
 );
