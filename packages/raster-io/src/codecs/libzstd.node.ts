@@ -8,10 +8,9 @@ export interface Libzstd {
   /** Which shared library was loaded (for messages). */
   readonly library: string;
   /**
-   * Decompress the frames of `block` into a buffer of `cap` bytes, one frame after another until the buffer is full
-   * or the block ends (bytes after the last whole frame are ignored once the buffer is full, as libtiff does).
-   * Returns the decoded bytes, `'too-long'` when the frames hold more than `cap` bytes, or an error text for bad or
-   * truncated data. With `reuse`, the result is a view of a buffer the next `decompress(…, true)` on this thread
+   * Decompress the first frame of `block` into a buffer of `cap` bytes; what follows it (another frame, other bytes)
+   * is ignored, as libtiff's streaming decoder stops at a frame's end. Returns the decoded bytes, `'too-long'` when
+   * the frame holds more than `cap` bytes, or an error text for bad or truncated data. With `reuse`, the result is a view of a buffer the next `decompress(…, true)` on this thread
    * overwrites.
    */
   decompress(block: Uint8Array, cap: number, reuse?: boolean): Uint8Array | 'too-long' | { error: string };
@@ -64,26 +63,19 @@ function bind(lib: KoffiLibrary, library: string): Libzstd {
     library,
     decompress(block, cap, reuse) {
       const out = outputs(cap, reuse);
-      let inAt = 0;
-      let outAt = 0;
-      // frame by frame: a block may hold several (libtiff writes one), and trailing bytes after a full buffer are
-      // left alone rather than parsed as another frame
-      while (inAt < block.byteLength && outAt < cap) {
-        const rest = block.subarray(inAt);
-        const frame = findFrameCompressedSize(rest, rest.byteLength) as SizeT;
-        if (failed(frame)) return { error: String(getErrorName(frame)) };
-        const window = frameWindowSize(rest);
-        if (window > MAX_STREAM_WINDOW)
-          return { error: `Frame requires too much memory for decoding (a ${window}-byte window)` };
-        const n = decompressDCtx(dctx, out.subarray(outAt, cap), cap - outAt, rest, frame) as SizeT;
-        if (failed(n)) {
-          if ((getErrorCode(n) as number) === DST_SIZE_TOO_SMALL) return 'too-long';
-          return { error: String(getErrorName(n)) };
-        }
-        inAt += Number(frame);
-        outAt += Number(n);
+      // the first frame only: libtiff's streaming loop stops at the end of a frame, and whatever follows it
+      // (another frame, other bytes) is left alone
+      const frame = findFrameCompressedSize(block, block.byteLength) as SizeT;
+      if (failed(frame)) return { error: String(getErrorName(frame)) };
+      const window = frameWindowSize(block);
+      if (window > MAX_STREAM_WINDOW)
+        return { error: `Frame requires too much memory for decoding (a ${window}-byte window)` };
+      const n = decompressDCtx(dctx, out, cap, block, frame) as SizeT;
+      if (failed(n)) {
+        if ((getErrorCode(n) as number) === DST_SIZE_TOO_SMALL) return 'too-long';
+        return { error: String(getErrorName(n)) };
       }
-      return new Uint8Array(out.buffer, out.byteOffset, outAt);
+      return new Uint8Array(out.buffer, out.byteOffset, Number(n));
     },
     compress(block, level) {
       const bound = Number(compressBound(block.byteLength) as SizeT);
@@ -102,19 +94,38 @@ function bind(lib: KoffiLibrary, library: string): Libzstd {
  */
 export const MAX_STREAM_WINDOW = 2 ** 27;
 
+/** Whether `b` starts with a ZSTD frame's magic number and a header byte past it. */
+const isFrameStart = (b: Uint8Array): boolean =>
+  b.byteLength >= 6 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd;
+
+/**
+ * The bytes of the ZSTD frame at the start of `block` (RFC 8878 §3.1.1: header, blocks up to the last, checksum),
+ * or the whole block when it is not a complete frame (the decoder then reports what is wrong).
+ */
+export function firstFrameLength(block: Uint8Array): number {
+  if (!isFrameStart(block)) return block.byteLength;
+  const fhd = block[4] as number;
+  const single = (fhd & 0x20) !== 0;
+  const fcsBytes = [single ? 1 : 0, 2, 4, 8][fhd >> 6] as number;
+  let at = 5 + (single ? 0 : 1) + ([0, 1, 2, 4][fhd & 3] as number) + fcsBytes;
+  for (;;) {
+    if (at + 3 > block.byteLength) return block.byteLength;
+    const header =
+      (block[at] as number) | ((block[at + 1] as number) << 8) | ((block[at + 2] as number) << 16);
+    const type = (header >> 1) & 3;
+    at += 3 + (type === 1 ? 1 : header >>> 3);
+    if (header & 1) break;
+  }
+  at += fhd & 4 ? 4 : 0;
+  return Math.min(at, block.byteLength);
+}
+
 /**
  * The window a ZSTD frame declares (RFC 8878 §3.1.1.1): its Window_Descriptor, or the content size of a
  * single-segment frame; 0 for a header too short to say (the decoder reports that).
  */
 export function frameWindowSize(frame: Uint8Array): number {
-  if (
-    frame.byteLength < 6 ||
-    frame[0] !== 0x28 ||
-    frame[1] !== 0xb5 ||
-    frame[2] !== 0x2f ||
-    frame[3] !== 0xfd
-  )
-    return 0;
+  if (!isFrameStart(frame)) return 0;
   const fhd = frame[4] as number;
   if (!(fhd & 0x20)) {
     const wd = frame[5] as number;

@@ -2,7 +2,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import * as zlib from 'node:zlib';
 import { RasterIoError } from '../errors.js';
 import type { BlockInfo, Codec } from './codec.js';
-import { frameWindowSize, loadLibzstd, MAX_STREAM_WINDOW } from './libzstd.node.js';
+import { firstFrameLength, frameWindowSize, loadLibzstd, MAX_STREAM_WINDOW } from './libzstd.node.js';
 
 /** TIFF compression code of ZSTD (GDAL/libtiff's registration). */
 export const ZSTD_COMPRESSION = 50000;
@@ -70,11 +70,12 @@ export const zstdCodec: Codec = {
     if (nodeZstd) {
       if (frameWindowSize(block) > MAX_STREAM_WINDOW)
         throw corrupt(info, 'the frame declares a window over 128 MiB, which libtiff refuses');
-      return decodeWithNode(nodeZstd, block, info, cap);
+      // node:zlib decodes every frame; libtiff only the first
+      return decodeWithNode(nodeZstd, block.subarray(0, firstFrameLength(block)), info, cap);
     }
     throw noBackend(info.file);
   },
-  /** One ZSTD frame per block (libtiff reads any number); the caller owns the result. */
+  /** One ZSTD frame per block (libtiff reads only the first); the caller owns the result. */
   encode(block, level) {
     const lib = loadLibzstd();
     if (lib) return lib.compress(block, level);

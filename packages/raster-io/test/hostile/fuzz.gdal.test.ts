@@ -1,8 +1,10 @@
 // Seeded mutation fuzzing against GDAL: small GDAL-written TIFFs get bytes, tag fields, array entries and
 // lengths mutated; each case must end in a typed RasterIoError or in exactly GDAL's pixels, fast.
 // RASTER_IO_FUZZ_CASES=5000 runs more (default 300); RASTER_IO_FUZZ_SEED picks another sequence;
-// RASTER_IO_FUZZ_REPORT=<file> writes every problem found there; RASTER_IO_FUZZ_KEEP=<folder> keeps the cases.
-import { readFileSync, writeFileSync } from 'node:fs';
+// RASTER_IO_FUZZ_REPORT=<file> writes every problem found there; RASTER_IO_FUZZ_KEEP=<folder> keeps the cases;
+// RASTER_IO_FUZZ_BASES=<folder> mutates the .tif files there instead (other writers' files: tifffile, Pillow,
+// ImageMagick, libvips...).
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -268,6 +270,18 @@ describe.runIf(
       gdalTranslate([...args, from, out]);
       if (name.endsWith('overviews')) gdaladdo(['-r', 'nearest', out, '2', '4']);
       bases.push({ name, bytes: new Uint8Array(readFileSync(out)) });
+    }
+    const folder = process.env.RASTER_IO_FUZZ_BASES;
+    if (folder) {
+      const files = readdirSync(folder).filter((f) => /\.tiff?$/i.test(f));
+      bases.splice(
+        0,
+        bases.length,
+        ...files.sort().map((f) => ({
+          name: f.replace(/\.tiff?$/i, ''),
+          bytes: new Uint8Array(readFileSync(join(folder, f))),
+        })),
+      );
     }
   });
 

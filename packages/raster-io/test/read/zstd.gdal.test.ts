@@ -1,9 +1,11 @@
 // ZSTD (compression 50000) in Node: GDAL's files read as GDAL reads them, at 1 and 2 threads, and hostile blocks
 // (corrupt, truncated, short, decoding past the block, a bomb) fail as typed errors naming the block, never filled
 // silently when the codec itself is missing.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { loadLibzstd } from '../../src/codecs/libzstd.node.js';
+import { firstFrameLength, loadLibzstd } from '../../src/codecs/libzstd.node.js';
 import type { DType } from '../../src/types.js';
 import {
   expectReadsAsGdal,
@@ -13,9 +15,11 @@ import {
   tileBytes,
   withEnv,
 } from '../support/codec-tiles.js';
-import { HAS_GDAL } from '../support/gdal.js';
+import { HAS_GDAL, PYTHON_GDAL } from '../support/gdal.js';
+import { gdalBatch } from '../support/gdal-compare.js';
 import { assertDistFresh, readInChild } from '../support/read-child.js';
 import { requireTool } from '../support/require-tool.js';
+import { tinyTiff } from '../support/tiny-tiff.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-zstd-');
@@ -31,15 +35,58 @@ describe.runIf(requireTool('libzstd (Debian libzstd1) through koffi', zstd !== n
     expectTilesPlaced((await read(good)).bands[0] as Uint16Array);
   });
 
-  it('a block of two frames decodes as one; bytes after a full block are left alone (as libtiff does)', async () => {
+  it("only a block's first frame is decoded, as libtiff's streaming loop stops at a frame's end: two frames are CORRUPT_BLOCK, as in GDAL; bytes after a whole frame are left alone", async () => {
     const pixels = tileBytes(1);
     const twoFrames = Buffer.concat([
       lib.compress(pixels.subarray(0, 700), 1),
       lib.compress(pixels.subarray(700), 9),
     ]);
     const trailing = Buffer.concat([good[2] as Uint8Array, Buffer.from('not a frame')]);
-    const r = await read([good[0] as Uint8Array, twoFrames, trailing, good[3] as Uint8Array]);
-    expectTilesPlaced(r.bands[0] as Uint16Array);
+    const afterWhole = await read([good[0], good[1], trailing, good[3]] as Uint8Array[]);
+    expectTilesPlaced(afterWhole.bands[0] as Uint16Array);
+    const err = await read([good[0], twoFrames, good[2], good[3]] as Uint8Array[]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+    expect((err as Error).message).toMatch(
+      /zstd\.tif: IFD 0, tile 1 decodes to 700 bytes; its geometry needs 2048/,
+    );
+    if (!PYTHON_GDAL) return;
+    // GDAL fails on the same block in a strip of its own
+    const strip = (block: Uint8Array) => {
+      const path = join(tmp(), `strip-${block.byteLength}.tif`);
+      writeFileSync(
+        path,
+        tinyTiff([{ width: 32, height: 32, bitsPerSample: 16, compression: 50000, strips: [block] }]),
+      );
+      return path;
+    };
+    const one = strip(good[1] as Uint8Array);
+    const two = strip(twoFrames);
+    const gdal = gdalBatch([one, two]);
+    expect(gdal.get(one)?.ok).toBe(true);
+    expect(gdal.get(two)?.ok).toBe(false);
+  });
+
+  it("the first frame's length read from its header is libzstd's, for raw, RLE and compressed blocks and frames of several blocks", () => {
+    const noise = Uint8Array.from({ length: 300_000 }, (_, i) => (Math.imul(i, 2654435761) >>> 13) & 255);
+    const inputs = [
+      new Uint8Array(0),
+      new Uint8Array(5000), // one RLE block
+      noise.subarray(0, 1000), // raw
+      tileBytes(2), // compressed
+      noise, // several blocks (over 128 KiB)
+      Uint8Array.from({ length: 200_000 }, (_, i) => (i >> 10) & 3),
+    ];
+    for (const [k, input] of inputs.entries()) {
+      for (const level of [1, 19]) {
+        const frame = lib.compress(input, level);
+        const next = lib.compress(tileBytes(0), 3);
+        expect(firstFrameLength(Buffer.concat([frame, next])), `input ${k}, level ${level}`).toBe(
+          frame.byteLength,
+        );
+        expect(firstFrameLength(frame)).toBe(frame.byteLength);
+      }
+    }
+    expect(firstFrameLength(Uint8Array.of(1, 2, 3))).toBe(3); // not a frame: the decoder says what is wrong
   });
 
   it('a corrupt tile → CORRUPT_BLOCK naming the tile and ZSTD; with fill, that tile only is filled', async () => {
