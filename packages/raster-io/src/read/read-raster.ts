@@ -651,7 +651,11 @@ async function locateBlocks(
     );
   }
   const counts = stored ?? estimatedByteCounts(level, g, offsets, tiff.source.size);
-  const blockCount = counts.length;
+  // libtiff counts strips from the geometry (the arrays may hold more entries than it reads)
+  const oneStrip =
+    !g.tiled &&
+    level.planarConfiguration === 1 &&
+    Math.ceil(level.height / (level.rowsPerStrip ?? level.height)) === 1;
   for (const b of blocks) {
     b.offset = offsets[b.index] as number;
     b.byteCount = counts[b.index] as number;
@@ -669,7 +673,7 @@ async function locateBlocks(
         `${name}: IFD ${level.ifd}, ${kind} ${b.index} has offset ${b.offset} and byte count ${b.byteCount}`,
       );
     }
-    if (b.byteCount === 0 && b.offset > 0 && blockCount === 1 && !g.tiled) {
+    if (b.byteCount === 0 && b.offset > 0 && oneStrip) {
       b.byteCount = estimatedSingleStrip(level, b, tiff.source.size);
     }
     // Uncompressed blocks are read at their geometric size whatever the byte count says, as libtiff does

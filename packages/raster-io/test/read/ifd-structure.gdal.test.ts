@@ -467,6 +467,40 @@ describe.runIf(
     expect(err.message).toMatch(/six-tiles\.tif: IFD 0 has no StripByteCounts or TileByteCounts for its 6/);
   });
 
+  it('a zero byte count for the one strip the geometry has (arrays holding more entries) is estimated, never read as sparse', async () => {
+    // 3 deflate strips of 8 rows; without RowsPerStrip libtiff sees one strip of 23 rows, whose zeroed count it
+    // estimates (to the end of the file): its first stream holds 8 rows, so GDAL fails, and so must we (we used to
+    // read the strip as sparse, all zeros)
+    const raster = syntheticRaster('uint16', 37, 23, 1, 24);
+    const src = join(tmp(), 'zero-count-src.tif');
+    writeFileSync(src, encodeGeoTiff(raster, { compression: 'none' }));
+    const whole = join(tmp(), 'zero-count-whole.tif');
+    gdalTranslate(['-co', 'BLOCKYSIZE=8', '-co', 'COMPRESS=DEFLATE', src, whole]);
+    const bytes = dropTag(new Uint8Array(readFileSync(whole)), 0, 278);
+    const v = new DataView(bytes.buffer);
+    const ifd = v.getUint32(4, true);
+    let zeroed = 0;
+    for (let i = 0; i < v.getUint16(ifd, true); i++) {
+      const e = ifd + 2 + 12 * i;
+      if (v.getUint16(e, true) !== 279) continue;
+      zeroed++;
+      const size = v.getUint16(e + 2, true) === 3 ? 2 : 4;
+      const at = v.getUint32(e + 8, true); // 3 values: out of line
+      if (size === 2) v.setUint16(at, 0, true);
+      else v.setUint32(at, 0, true);
+    }
+    expect(zeroed).toBe(1);
+    const path = join(tmp(), 'zero-count.tif');
+    writeFileSync(path, bytes);
+    const gdal = gdalBatch([path]);
+    expect(gdal.get(path)?.ok).toBe(false);
+    const r = await ours(bytes, path);
+    expect(r).toMatchObject({ ok: false });
+    expect(String((r as { error: unknown }).error)).toMatch(
+      /strip 0 decodes to 592 bytes; its geometry needs 1702/,
+    );
+  });
+
   it("a planar strip the estimate cuts short fails in both; a mask directory without byte counts ends GDAL's chain", async () => {
     // band 1 noise, bands 2 and 3 flat: libtiff gives each band a third of the file, too little for band 1
     const raster = syntheticRaster('uint8', 64, 48, 3, 22);
