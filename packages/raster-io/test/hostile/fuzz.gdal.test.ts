@@ -3,7 +3,7 @@
 // RASTER_IO_FUZZ_CASES=5000 runs more (default 300); RASTER_IO_FUZZ_SEED picks another sequence;
 // RASTER_IO_FUZZ_REPORT=<file> writes every problem found there; RASTER_IO_FUZZ_KEEP=<folder> keeps the cases;
 // RASTER_IO_FUZZ_BASES=<folder> mutates the .tif files there instead (other writers' files: tifffile, Pillow,
-// ImageMagick, libvips...).
+// ImageMagick, libvips...; run it with -t seeded, as the other tests here patch the GDAL-written bases).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
