@@ -438,9 +438,10 @@ const INTEGER_TYPES: ReadonlySet<number> = new Set([1, 3, 4, 6, 8, 9, 16, 17]);
 /**
  * Why libtiff's TIFFReadDirectory fails on the directory, or null when it reads it: no image size; an image or tile
  * size, RowsPerStrip or PlanarConfiguration that is not one unsigned integer; no strip or tile offsets (old JPEG
- * aside); zero strips or tiles; no byte counts for more than one strip or tile per plane; a palette image of under 8 bits without a Colormap; or a
- * per-sample tag (BitsPerSample, Min/MaxSampleValue, SampleFormat) that is not one 16-bit value or at least one
- * per sample with the first SamplesPerPixel of them equal, or a SampleFormat outside 1–6.
+ * aside); zero strips or tiles; no byte counts for more than one strip or tile per plane; a palette image of
+ * under 8 bits without a Colormap of 3 × 2^bits integers; or a per-sample tag (BitsPerSample, Min/MaxSampleValue,
+ * SampleFormat) that is not one 16-bit value or at least one per sample with the first SamplesPerPixel of them
+ * equal, or a SampleFormat outside 1–6.
  */
 async function libtiffDirectoryProblem(input: DescribeInput, ifd: number): Promise<string | null> {
   const { tags } = input;
@@ -471,13 +472,24 @@ async function libtiffDirectoryProblem(input: DescribeInput, ifd: number): Promi
     if (tag === 339 && !((values[0] as number) >= 1 && (values[0] as number) <= 6))
       return `has SampleFormat ${values[0]}; libtiff knows 1–6`;
   }
-  if ((await first(262)) === 3 && !has(320) && ((await first(258)) ?? 1) < 8)
-    return 'is a palette image without a Colormap';
+  if ((await first(262)) === 3 && ((await first(258)) ?? 1) < 8 && !(await colormapRead(input, ifd)))
+    return 'is a palette image without a Colormap libtiff reads (3 × 2^BitsPerSample integers)';
   const blocks = await blocksPerPlane(input, ifd);
   if (blocks === 0) return 'has zero strips or tiles';
   if (!has(279) && !has(325) && blocks > 1)
     return `has no StripByteCounts or TileByteCounts for its ${blocks} strips or tiles per plane`;
   return null;
+}
+
+/**
+ * Whether libtiff takes the directory's Colormap: integers, exactly 3 × 2^BitsPerSample of them, and a BitsPerSample
+ * to count them by (libtiff ignores the tag otherwise).
+ */
+async function colormapRead(input: DescribeInput, ifd: number): Promise<boolean> {
+  const entry = input.ifds[ifd]?.entries.get(320);
+  const bits = await firstValue(input, ifd, 258);
+  if (!entry || bits === undefined || !INTEGER_TYPES.has(entry.type)) return false;
+  return entry.count === 3 * 2 ** bits;
 }
 
 /** A numeric tag's first value (the rest is not read); undefined when absent or not numeric. */

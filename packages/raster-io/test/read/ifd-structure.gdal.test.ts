@@ -153,6 +153,27 @@ const CASES: Record<string, Uint8Array> = {
     },
     reduced(2, 1),
   ]),
+  // libtiff ignores a Colormap of any other count than 3 × 2^BitsPerSample (fuzz: a palette's 8 bits cut to 7)
+  'palette-overview-with-colormap-of-wrong-count-ends-chain': tinyTiff([
+    image(),
+    {
+      ...reduced(3, 2),
+      bitsPerSample: 1,
+      strips: [Uint8Array.of(0xa0, 0x40)],
+      tags: { 254: [LONG, [1]], 262: [SHORT, [3]], 320: [SHORT, new Array(3 * 256).fill(0)] },
+    },
+    reduced(2, 1),
+  ]),
+  'palette-overview-with-colormap-reads': tinyTiff([
+    image(),
+    {
+      ...reduced(3, 2),
+      bitsPerSample: 1,
+      strips: [Uint8Array.of(0xa0, 0x40)],
+      tags: { 254: [LONG, [1]], 262: [SHORT, [3]], 320: [SHORT, [0, 65535, 0, 65535, 0, 65535]] },
+    },
+    reduced(2, 1),
+  ]),
   'image-length-of-two-values-ends-chain': tinyTiff([
     image(),
     { ...reduced(3, 2), tags: { 254: [LONG, [1]], 257: [LONG, [2, 2]] } },
@@ -209,11 +230,39 @@ describe.runIf(
     expect(outcome).toBe('matched');
   });
 
+  it('a 4-bit palette image whose Colormap has the count of an 8-bit one: CORRUPT_TIFF, as GDAL cannot open it', async () => {
+    const bytes = tinyTiff([
+      {
+        width: 6,
+        height: 4,
+        bitsPerSample: 4,
+        strips: [Uint8Array.from({ length: 12 }, (_, i) => i * 17)],
+        tags: { 262: [SHORT, [3]], 320: [SHORT, new Array(3 * 256).fill(7)] },
+      },
+    ]);
+    const path = join(tmp(), 'palette-colormap-count.tif');
+    writeFileSync(path, bytes);
+    expect(gdalBatch([path]).get(path)?.ok).toBe(false);
+    await expect(openGeoTiff(bytes, { name: 'palette.tif' })).rejects.toMatchObject({
+      code: 'CORRUPT_TIFF',
+      message: expect.stringMatching(
+        /palette\.tif: IFD 0 is a palette image without a Colormap libtiff reads/,
+      ),
+    });
+  });
+
   it('the cases exercise what they are named for (sizes and levels as GDAL reports them)', async () => {
     const levels = async (name: string) =>
       (await openGeoTiff(CASES[name] as Uint8Array, { name })).levels.map((l) => [l.width, l.height]);
     expect(await levels('first-width-is-the-smaller')).toEqual([[4, 4]]);
     expect(await levels('mask-with-lone-tile-width-ends-chain')).toEqual([[6, 4]]);
+    expect(await levels('palette-overview-with-colormap-of-wrong-count-ends-chain')).toEqual([[6, 4]]);
+    expect(await levels('palette-overview-with-colormap-reads')).toEqual([
+      [6, 4],
+      [3, 2],
+      [2, 1],
+    ]);
+
     expect(await levels('mask-with-lone-tile-width-after-rows-per-strip')).toEqual([
       [6, 4],
       [3, 2],
