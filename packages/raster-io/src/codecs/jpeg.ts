@@ -296,6 +296,9 @@ function decodeScan(data: Uint8Array, pos: number, header: Uint8Array, s: Decode
     const quant = s.quant[c.tq];
     if (!dc || !ac || sel >> 4 > 3 || (sel & 15) > 3)
       throw corrupt(s.file, `component ${id} uses a Huffman table that is not defined`);
+    // libjpeg checks a DC table as a scan takes it up: a category over 15 is "Bogus Huffman table definition"
+    if (dc.symbols.some((v) => v > 15))
+      throw corrupt(s.file, `component ${id}'s DC Huffman table ${sel >> 4} holds a category over 15`);
     if (!quant)
       throw corrupt(s.file, `component ${id} uses quantization table ${c.tq}, which is not defined`);
     c.dc = dc;

@@ -234,6 +234,16 @@ describe('hostile JPEG streams: typed errors, no pixels', () => {
     }
   });
 
+  it('a DC Huffman table with a category over 15: CORRUPT_BLOCK, as libjpeg\'s "Bogus Huffman table definition"', () => {
+    // the test encoder lists DC categories 0..11 first in its DHT: make category 9 read 141 (a third-party fuzz find)
+    const dht = markerAt(good, 0xc4);
+    const bad = good.slice();
+    expect(bad[dht + 4]).toBe(0x00); // DC table 0
+    bad[dht + 4 + 17 + 9] = 141;
+    expect(fails(bad).message).toMatch(/DC Huffman table 0 holds a category over 15/);
+    if (HAS_TURBOJPEG) expect(decodeWithTurbojpeg(bad, params)).toBeNull();
+  });
+
   it('a Huffman table with more codes than its lengths allow: CORRUPT_BLOCK', () => {
     const dht = markerAt(good, 0xc4);
     const bad = good.slice();
