@@ -76,6 +76,17 @@ const mask: TinyIfd = {
   tags: { 254: [LONG, [4]], 262: [SHORT, [4]] },
 };
 
+/** IFD 0, a 1-bit palette overview (with `colormap` as its Colormap when given), then another overview. */
+function paletteOverviewChain(colormap?: number[]): Uint8Array {
+  const tags: TinyIfd['tags'] = { 254: [LONG, [1]], 262: [SHORT, [3]] };
+  if (colormap) tags[320] = [SHORT, colormap];
+  return tinyTiff([
+    image(),
+    { ...reduced(3, 2), bitsPerSample: 1, strips: [Uint8Array.of(0xa0, 0x40)], tags },
+    reduced(2, 1),
+  ]);
+}
+
 const CASES: Record<string, Uint8Array> = {
   // duplicates: the first entry wins wherever it is
   'first-width-is-the-smaller': duplicate(tinyTiff([image({ 254: [LONG, [4]] })]), 254, 256),
@@ -143,37 +154,12 @@ const CASES: Record<string, Uint8Array> = {
     { ...reduced(3, 2), tags: { 254: [LONG, [1]], 280: [LONG, [70_000]] } },
     reduced(2, 1),
   ]),
-  'palette-overview-without-colormap-ends-chain': tinyTiff([
-    image(),
-    {
-      ...reduced(3, 2),
-      bitsPerSample: 1,
-      strips: [Uint8Array.of(0xa0, 0x40)],
-      tags: { 254: [LONG, [1]], 262: [SHORT, [3]] },
-    },
-    reduced(2, 1),
-  ]),
+  'palette-overview-without-colormap-ends-chain': paletteOverviewChain(),
   // libtiff ignores a Colormap of any other count than 3 × 2^BitsPerSample (fuzz: a palette's 8 bits cut to 7)
-  'palette-overview-with-colormap-of-wrong-count-ends-chain': tinyTiff([
-    image(),
-    {
-      ...reduced(3, 2),
-      bitsPerSample: 1,
-      strips: [Uint8Array.of(0xa0, 0x40)],
-      tags: { 254: [LONG, [1]], 262: [SHORT, [3]], 320: [SHORT, new Array(3 * 256).fill(0)] },
-    },
-    reduced(2, 1),
-  ]),
-  'palette-overview-with-colormap-reads': tinyTiff([
-    image(),
-    {
-      ...reduced(3, 2),
-      bitsPerSample: 1,
-      strips: [Uint8Array.of(0xa0, 0x40)],
-      tags: { 254: [LONG, [1]], 262: [SHORT, [3]], 320: [SHORT, [0, 65535, 0, 65535, 0, 65535]] },
-    },
-    reduced(2, 1),
-  ]),
+  'palette-overview-with-colormap-of-wrong-count-ends-chain': paletteOverviewChain(
+    new Array(3 * 256).fill(0),
+  ),
+  'palette-overview-with-colormap-reads': paletteOverviewChain([0, 65535, 0, 65535, 0, 65535]),
   'image-length-of-two-values-ends-chain': tinyTiff([
     image(),
     { ...reduced(3, 2), tags: { 254: [LONG, [1]], 257: [LONG, [2, 2]] } },
