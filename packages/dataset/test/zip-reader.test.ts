@@ -63,6 +63,74 @@ describe('openZip (memory source)', () => {
     });
   }
 
+  it('names not stored as UTF-8: code page 437 without the flag, a Unicode Path extra field, UTF-8 without the flag', async () => {
+    const cp437 = new Uint8Array([
+      0x47, 0x72, 0x81, 0x6e, 0x2f, 0x8e, 0xab, 0xe1, 0xff, 0x2e, 0x74, 0x78, 0x74,
+    ]);
+    const files: ZipInput[] = [
+      // Windows Explorer: the OEM code page, flag bit 11 clear
+      { name: '', storedName: cp437, data: text('cp437'), method: 8 },
+      // Info-ZIP on Windows: OEM bytes plus the UTF-8 name in a 0x7075 extra field (CRC of the stored bytes)
+      {
+        name: '',
+        storedName: new Uint8Array([0x63, 0x61, 0x66, 0x82]),
+        unicodePath: 'café-ü',
+        data: text('u'),
+      },
+      // an extra field whose CRC does not match the stored name is ignored (it belongs to a renamed entry)
+      {
+        name: '',
+        storedName: new Uint8Array([0x78, 0x94]),
+        unicodePath: 'stale',
+        unicodePathCrc: 1,
+        data: text('s'),
+      },
+      // Info-ZIP and 7-Zip on Unix: the file system's UTF-8 bytes, flag clear
+      { name: '', storedName: text('ünï/çødé.txt'), data: text('utf8'), method: 8 },
+      // a BOM at the start of a name is kept, not stripped
+      { name: '\ufeffbom.txt', data: text('bom') },
+    ];
+    for (const prefix of [undefined, text('#!/bin/sh\nexit 0\n'.repeat(40))]) {
+      const zip = await openZip(memorySource(buildZip(files, { prefix }).bytes, 'names.zip'));
+      const names = ['Grün/Ä½ß\u00a0.txt', 'café-ü', 'xö', 'ünï/çødé.txt', '\ufeffbom.txt'];
+      expect(zip.entries.map((e) => e.name)).toEqual(names);
+      const bodies = await Promise.all(zip.entries.map((e) => zip.readEntry(e)));
+      expect(bodies.map((b) => new TextDecoder().decode(b))).toEqual(['cp437', 'u', 's', 'utf8', 'bom']);
+      const stored = await zip.entrySource(zip.get('café-ü')!);
+      expect(Array.from(await stored.read(0, 10))).toEqual(Array.from(text('u')));
+    }
+  });
+
+  it('bytes put in front of the archive (a self-extractor stub) shift every stored offset, as unzip corrects', async () => {
+    const prefix = text('#!/bin/sh\necho self-extracting\nexit 0\n'.repeat(30));
+    for (const opts of [
+      {},
+      { zip64: true },
+      { zip64: true, dataDescriptor: true },
+      { dataDescriptor: true },
+    ]) {
+      const { bytes } = buildZip(FILES, { ...opts, prefix });
+      const zip = await openZip(memorySource(bytes, 'sfx.zip'));
+      expect(zip.entries.map((e) => e.name)).toEqual(FILES.map((f) => f.name));
+      expect(zip.entries[0]!.localHeaderOffset).toBe(prefix.byteLength);
+      for (const f of FILES.slice(1))
+        expect(Array.from(await zip.readEntry(zip.get(f.name)!))).toEqual(Array.from(f.data));
+      const stored = await zip.entrySource(zip.get('hr_dataset/A/A_ps.bin')!);
+      expect(Array.from(await stored.read(4000, 20))).toEqual(
+        Array.from(FILES[1]!.data.subarray(4000, 4020)),
+      );
+    }
+    // a gap whose shifted offset holds no central directory either stays an error at the declared offset
+    const z = buildZip(FILES, { prefix });
+    const broken = z.bytes.slice();
+    broken[z.cdOffset] = 0;
+    await expectCode(
+      openZip(memorySource(broken, 'sfx.zip')),
+      'CORRUPT_ZIP',
+      new RegExp(`bad signature at ${z.cdOffset - prefix.byteLength}\\b`),
+    );
+  });
+
   it('crc32 is the zip checksum', () => {
     expect(crc32(text('123456789'))).toBe(0xcbf43926);
   });

@@ -9,6 +9,12 @@ export interface ZipInput {
   data: Uint8Array;
   /** 0 stored (default), 8 deflated. */
   method?: 0 | 8;
+  /** Name bytes as stored, without the UTF-8 flag (e.g. code page 437 as Windows Explorer writes); `name` unused. */
+  storedName?: Uint8Array;
+  /** An Info-ZIP Unicode Path extra field (0x7075) with this name, its CRC over the stored name. */
+  unicodePath?: string;
+  /** The CRC written in that field instead of the stored name's (a stale field, left by a renaming tool). */
+  unicodePathCrc?: number;
 }
 
 /** Writer options. */
@@ -21,6 +27,8 @@ export interface ZipWriterOptions {
   comment?: Uint8Array;
   /** Extra bytes in each local header (its own extra length, unlike the directory's). */
   localExtra?: number;
+  /** Bytes before the archive with its stored offsets left as they were (`cat stub.sh a.zip`, a self-extractor). */
+  prefix?: Uint8Array;
 }
 
 const le16 = (v: number) => Buffer.from([v & 0xff, (v >>> 8) & 0xff]);
@@ -63,8 +71,18 @@ export function buildZip(files: readonly ZipInput[], options: ZipWriterOptions =
     const method = f.method ?? 0;
     const data = method === 8 ? deflateRawSync(f.data) : Buffer.from(f.data);
     const crc = crc32(f.data);
-    const name = Buffer.from(f.name, 'utf8');
-    const flags = (options.dataDescriptor ? 8 : 0) | 0x800;
+    const name = f.storedName ? Buffer.from(f.storedName) : Buffer.from(f.name, 'utf8');
+    const flags = (options.dataDescriptor ? 8 : 0) | (f.storedName ? 0 : 0x800);
+    const unicode = f.unicodePath
+      ? Buffer.concat([
+          Buffer.from([1]),
+          le32(f.unicodePathCrc ?? crc32(name)),
+          Buffer.from(f.unicodePath, 'utf8'),
+        ])
+      : null;
+    const unicodeExtra = unicode
+      ? Buffer.concat([le16(0x7075), le16(unicode.byteLength), unicode])
+      : Buffer.alloc(0);
     const z64 = Boolean(options.zip64);
     const localExtra = Buffer.concat([
       z64
@@ -73,6 +91,7 @@ export function buildZip(files: readonly ZipInput[], options: ZipWriterOptions =
       options.localExtra
         ? Buffer.concat([le16(0xcafe), le16(options.localExtra), Buffer.alloc(options.localExtra)])
         : Buffer.alloc(0),
+      unicodeExtra,
     ]);
     localOffsets.push(at);
     const dd = options.dataDescriptor;
@@ -102,9 +121,12 @@ export function buildZip(files: readonly ZipInput[], options: ZipWriterOptions =
           : Buffer.concat([le32(0x08074b50), le32(crc), le32(data.byteLength), le32(f.data.byteLength)]),
       );
     }
-    const cdExtra = z64
-      ? Buffer.concat([le16(1), le16(24), le64(f.data.byteLength), le64(data.byteLength), le64(offset)])
-      : Buffer.alloc(0);
+    const cdExtra = Buffer.concat([
+      z64
+        ? Buffer.concat([le16(1), le16(24), le64(f.data.byteLength), le64(data.byteLength), le64(offset)])
+        : Buffer.alloc(0),
+      unicodeExtra,
+    ]);
     central.push(
       Buffer.concat([
         le32(0x02014b50),
@@ -166,5 +188,14 @@ export function buildZip(files: readonly ZipInput[], options: ZipWriterOptions =
       comment,
     ]),
   );
+  if (options.prefix) {
+    const p = options.prefix.byteLength;
+    return {
+      bytes: new Uint8Array(Buffer.concat([Buffer.from(options.prefix), ...parts])),
+      localOffsets: localOffsets.map((o) => o + p),
+      cdOffset: cdOffset + p,
+      eocdOffset: eocdOffset + p,
+    };
+  }
   return { bytes: new Uint8Array(Buffer.concat(parts)), localOffsets, cdOffset, eocdOffset };
 }

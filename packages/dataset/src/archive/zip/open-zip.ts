@@ -146,13 +146,13 @@ export async function openZip(source: ByteSource, options?: OpenZipOptions): Pro
     info.offset >= tailStart
       ? tail.subarray(info.offset - tailStart, info.offset - tailStart + info.size)
       : await readExact(dir, zip, info.offset, info.size, 'central directory', signal);
-  const entries = parseCentralDirectory({ zip }, cd, info);
+  const { entries, storedNames } = parseCentralDirectory({ zip }, cd, info);
   const byName = new Map(entries.map((e) => [e.name, e]));
   const dataStart = new Map<ZipEntry, Promise<number>>();
   const locate = (e: ZipEntry, s?: AbortSignal) => {
     let p = dataStart.get(e);
     if (!p) {
-      p = localDataStart(source, zip, e, info, s);
+      p = localDataStart(source, zip, e, storedNames.get(e), info, s);
       p.catch(() => dataStart.delete(e));
       dataStart.set(e, p);
     }
@@ -239,16 +239,18 @@ function checkEntry(zip: string, e: ZipEntry): void {
 
 /**
  * Where an entry's data starts: after its local header, whose own name and extra lengths may differ from the
- * directory's extra (never its name). Sizes always come from the central directory (data descriptors, bit 3).
+ * directory's extra (never its name: the stored bytes are compared, `storedName` when the name was not stored as
+ * UTF-8). Sizes always come from the central directory (data descriptors, bit 3).
  */
 async function localDataStart(
   src: ByteSource,
   zip: string,
   e: ZipEntry,
+  storedName: Uint8Array | undefined,
   info: CentralDirectoryInfo,
   signal?: AbortSignal,
 ): Promise<number> {
-  const nameBytes = new TextEncoder().encode(e.name);
+  const nameBytes = storedName ?? new TextEncoder().encode(e.name);
   const head = await readExact(
     src,
     zip,

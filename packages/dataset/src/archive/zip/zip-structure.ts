@@ -2,6 +2,7 @@
 // from bytes already read. Pure functions: every length and offset is checked against the bytes at hand and the
 // archive size, so a hostile archive gives a typed error, never an out-of-range read or a huge allocation.
 import { DatasetError } from '../../errors.js';
+import { crc32 } from './inflate.js';
 
 /** Signatures (little-endian u32) of the records we read. */
 export const SIG = {
@@ -27,6 +28,12 @@ export interface CentralDirectoryInfo {
   /** Offset of the first byte after the central directory that belongs to the end records. */
   end: number;
   zip64: boolean;
+  /**
+   * Bytes found before the archive proper (a self-extractor stub, or data `cat` put in front): the offsets the
+   * archive stores are all this much short, as Info-ZIP's unzip and Python's zipfile correct them. `offset` and
+   * every entry's `localHeaderOffset` already include it.
+   */
+  prepended: number;
 }
 
 /** One central directory entry. */
@@ -120,12 +127,10 @@ export async function readEndRecords(
   const hasLocator = loc !== null && loc.byteLength === 20 && u32(loc, 0) === SIG.zip64Locator;
   const saturated = entries === 0xffff || size === 0xffffffff || offset === 0xffffffff;
   if (loc && hasLocator) {
-    const recordOffset = u64(w, loc, 8, 'Zip64 end record offset');
-    if (recordOffset + 56 > locatorOffset)
-      throw corrupt(w, `Zip64 end record offset ${recordOffset} overlaps its locator at ${locatorOffset}`);
-    const rec = await readAt(recordOffset, 56);
-    if (rec.byteLength < 56 || u32(rec, 0) !== SIG.zip64Eocd)
-      throw corrupt(w, `no Zip64 end record signature at offset ${recordOffset}`);
+    const stored = u64(w, loc, 8, 'Zip64 end record offset');
+    if (stored + 56 > locatorOffset)
+      throw corrupt(w, `Zip64 end record offset ${stored} overlaps its locator at ${locatorOffset}`);
+    const { rec, recordOffset } = await zip64Record(w, stored, locatorOffset, readAt);
     if (u32(rec, 16) !== 0 || u32(rec, 20) !== 0 || u32(loc, 4) !== 0)
       throw new DatasetError(
         'UNSUPPORTED_ZIP',
@@ -147,7 +152,53 @@ export async function readEndRecords(
     );
   if (entries * CENTRAL_HEADER_BYTES > size)
     throw corrupt(w, `${entries} entries cannot fit a ${size}-byte central directory`);
-  return { entries, offset, size, end, zip64: hasLocator };
+  const prepended = await prependedBytes(offset, size, end, entries, readAt);
+  return { entries, offset: offset + prepended, size, end, zip64: hasLocator, prepended };
+}
+
+/**
+ * The Zip64 end record: at the offset its locator gives, or else (bytes put in front of the archive shift every
+ * stored offset) right before the locator, where writers put it.
+ */
+async function zip64Record(
+  w: Where,
+  stored: number,
+  locatorOffset: number,
+  readAt: (offset: number, length: number) => Promise<Uint8Array>,
+): Promise<{ rec: Uint8Array; recordOffset: number }> {
+  const at = async (offset: number) => {
+    const rec = await readAt(offset, 56);
+    return rec.byteLength === 56 && u32(rec, 0) === SIG.zip64Eocd ? rec : null;
+  };
+  const rec = await at(stored);
+  if (rec) return { rec, recordOffset: stored };
+  const before = locatorOffset - 56;
+  const moved = before > stored ? await at(before) : null;
+  if (!moved) throw corrupt(w, `no Zip64 end record signature at offset ${stored}`);
+  return { rec: moved, recordOffset: before };
+}
+
+/**
+ * How many bytes precede the archive. Writers put the central directory right before the end records, so a gap
+ * between its declared end and the end records means the stored offsets are short by that gap (a stub or other
+ * data in front). Taken only when the directory's signature is missing at the declared offset and found at the
+ * shifted one; otherwise 0, and the parse reports the declared offset.
+ */
+async function prependedBytes(
+  offset: number,
+  size: number,
+  end: number,
+  entries: number,
+  readAt: (offset: number, length: number) => Promise<Uint8Array>,
+): Promise<number> {
+  const gap = end - (offset + size);
+  if (gap <= 0 || entries === 0) return 0;
+  const sigAt = async (o: number) => {
+    const b = await readAt(o, 4);
+    return b.byteLength === 4 && u32(b, 0) === SIG.central;
+  };
+  if (await sigAt(offset)) return 0;
+  return (await sigAt(offset + gap)) ? gap : 0;
 }
 
 /** Zip64 extended information: the saturated fields, in their fixed order. */
@@ -181,7 +232,62 @@ function applyZip64Extra(
     throw corrupt(w, `entry ${name}: Zip64 sizes announced but no Zip64 extra field`);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
+// ignoreBOM keeps a leading U+FEFF in the name, so a valid UTF-8 name re-encodes to exactly its stored bytes
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** IBM PC code page 437, the zip format's name encoding when flag bit 11 (UTF-8) is clear: bytes 0x80–0xFF. */
+const CP437_HIGH =
+  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀' +
+  'αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
+
+function cp437(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b < 0x80 ? String.fromCharCode(b) : (CP437_HIGH[b - 0x80] as string);
+  return s;
+}
+
+function utf8OrNull(bytes: Uint8Array): string | null {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * An entry name as unzip tools show it: the Info-ZIP Unicode Path extra field (0x7075) when its CRC matches the
+ * stored name, else the stored bytes as UTF-8 when they are valid UTF-8 (flag bit 11, or Unix tools that store
+ * the file system's UTF-8 names without the flag), else as code page 437 (the format's default: Windows
+ * Explorer's archives). Never lossy: invalid bytes are never replaced, so two names cannot collapse into one.
+ * `utf8` says whether the name is the stored bytes' UTF-8 decoding (so it re-encodes to them).
+ */
+function decodeName(raw: Uint8Array, extra: Uint8Array): { name: string; utf8: boolean } {
+  const unicode = findExtra(extra, 0x7075);
+  if (unicode && unicode.byteLength > 5 && unicode[0] === 1 && u32(unicode, 1) === crc32(raw)) {
+    const name = utf8OrNull(unicode.subarray(5));
+    if (name !== null) return { name, utf8: false };
+  }
+  const name = utf8OrNull(raw);
+  return name === null ? { name: cp437(raw), utf8: false } : { name, utf8: true };
+}
+
+/** The data of the first extra field with this id, or null (a malformed list ends the search). */
+function findExtra(extra: Uint8Array, id: number): Uint8Array | null {
+  for (let at = 0; at + 4 <= extra.byteLength; ) {
+    const len = u16(extra, at + 2);
+    if (at + 4 + len > extra.byteLength) return null;
+    if (u16(extra, at) === id) return extra.subarray(at + 4, at + 4 + len);
+    at += 4 + len;
+  }
+  return null;
+}
+
+/** Central directory entries, and the stored name bytes of those whose name is not their UTF-8 encoding. */
+export interface CentralDirectory {
+  entries: ZipEntry[];
+  /** Stored (local header) name bytes, for entries whose `name` was decoded from code page 437 or an extra field. */
+  storedNames: Map<ZipEntry, Uint8Array>;
+}
 
 /**
  * Parse every central directory entry.
@@ -189,10 +295,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
  * @param w - archive label.
  * @param cd - the central directory bytes.
  * @param info - its declared entry count and position.
- * @returns the entries in directory order.
+ * @returns the entries in directory order, and the stored bytes of names not stored as UTF-8.
  */
-export function parseCentralDirectory(w: Where, cd: Uint8Array, info: CentralDirectoryInfo): ZipEntry[] {
+export function parseCentralDirectory(
+  w: Where,
+  cd: Uint8Array,
+  info: CentralDirectoryInfo,
+): CentralDirectory {
   const out: ZipEntry[] = [];
+  const storedNames = new Map<ZipEntry, Uint8Array>();
   let at = 0;
   for (let i = 0; i < info.entries; i++) {
     if (at + CENTRAL_HEADER_BYTES > cd.byteLength || u32(cd, at) !== SIG.central)
@@ -205,26 +316,29 @@ export function parseCentralDirectory(w: Where, cd: Uint8Array, info: CentralDir
     const commentLen = u16(cd, at + 32);
     const next = at + CENTRAL_HEADER_BYTES + nameLen + extraLen + commentLen;
     if (next > cd.byteLength) throw corrupt(w, `central directory entry ${i} runs past the directory`);
-    const name = utf8.decode(cd.subarray(at + CENTRAL_HEADER_BYTES, at + CENTRAL_HEADER_BYTES + nameLen));
+    const nameEnd = at + CENTRAL_HEADER_BYTES + nameLen;
+    const raw = cd.subarray(at + CENTRAL_HEADER_BYTES, nameEnd);
+    const extra = cd.subarray(nameEnd, nameEnd + extraLen);
+    const { name, utf8 } = decodeName(raw, extra);
     const fields = { usize: u32(cd, at + 24), csize: u32(cd, at + 20), offset: u32(cd, at + 42) };
-    if (fields.usize === 0xffffffff || fields.csize === 0xffffffff || fields.offset === 0xffffffff) {
-      const start = at + CENTRAL_HEADER_BYTES + nameLen;
-      applyZip64Extra(w, name, cd.subarray(start, start + extraLen), fields);
-    }
-    out.push({
+    if (fields.usize === 0xffffffff || fields.csize === 0xffffffff || fields.offset === 0xffffffff)
+      applyZip64Extra(w, name, extra, fields);
+    const entry: ZipEntry = {
       name,
       flags: u16(cd, at + 8),
       method: u16(cd, at + 10),
       crc32: u32(cd, at + 16),
       compressedSize: fields.csize,
       uncompressedSize: fields.usize,
-      localHeaderOffset: fields.offset,
+      localHeaderOffset: fields.offset + info.prepended,
       externalAttributes: u32(cd, at + 38),
-    });
+    };
+    out.push(entry);
+    if (!utf8) storedNames.set(entry, raw.slice());
     at = next;
   }
   checkLayout(w, out, info);
-  return out;
+  return { entries: out, storedNames };
 }
 
 /**
