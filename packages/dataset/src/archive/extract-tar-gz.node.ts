@@ -2,7 +2,7 @@
 // already exist with the right size are skipped, every file is written to a temp name and renamed when
 // complete, and a member whose path leaves the destination is refused before anything of it is written.
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, type FileHandle, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
@@ -13,6 +13,13 @@ import {
   checkSignalAndCallbacks,
   checkString,
 } from '../internal/check-arguments.js';
+import {
+  type SparseLayout,
+  SparseMapReader,
+  SparsePlacer,
+  type SparseSegment,
+  sparseLayout,
+} from './tar-sparse.js';
 
 /** Options of {@link extractTarGz}. */
 export interface ExtractTarGzOptions {
@@ -33,9 +40,12 @@ export interface ExtractTarGzReport {
   extracted: number;
   /** Regular files already present with the member's size (resume). */
   skipped: number;
-  /** Bytes of member data written. */
+  /** Bytes of member data written (a sparse file's data segments, not its holes). */
   bytes: number;
-  /** Links, devices and other non-file members that were not extracted (paths as stored). */
+  /**
+   * Links, devices and other non-file members that were not extracted (paths as stored), and sparse files in
+   * forms whose segment map the reader cannot see (GNU format `S` members, PAX sparse 0.0 with several segments).
+   */
   ignored: string[];
 }
 
@@ -80,7 +90,9 @@ export function archiveMemberTarget(memberPath: string, topDir?: string): string
  * Extract a `.tar.gz` archive into `destDir`, streaming (constant memory). Resumable: a regular member whose
  * destination already exists with the member's size is skipped; files are written to `<file>.extracting` and
  * renamed when complete, so an interrupted run leaves no half-written file under its real name (and the next
- * run removes the temp file). Symlinks, hard links and devices are never created (listed in `ignored`).
+ * run removes the temp file). Links and devices are never created: a hard link to a file written earlier in the
+ * run becomes a copy of it, others are listed in `ignored`. GNU sparse files in PAX archives are restored with
+ * their holes (see the package README).
  *
  * @param archivePath - the `.tar.gz` file.
  * @param destDir - destination root (created).
@@ -111,7 +123,8 @@ export async function extractTarGz(
   const report: ExtractTarGzReport = { extracted: 0, skipped: 0, bytes: 0, ignored: [] };
   const input = createReadStream(archivePath, { highWaterMark: 1 << 20 });
   const gunzip = createGunzip({ chunkSize: 1 << 20 });
-  const ex = tarExtract();
+  // V7 headers (no ustar magic) are read too: tar-stream still checks every header's checksum first
+  const ex = tarExtract({ allowUnknownFormat: true });
   let read = 0;
   let streamError: Error | undefined;
   const fail = (e: Error) => {
@@ -127,6 +140,8 @@ export async function extractTarGz(
   const onAbort = () => fail(new DatasetError('ABORTED', 'extraction aborted', { cause: signal?.reason }));
   signal?.addEventListener('abort', onAbort, { once: true });
   const madeDirs = new Set<string>();
+  // regular files this run wrote or found in place (destination-relative path → file), for hard links to copy
+  const files = new Map<string, string>();
   const ensureDir = async (d: string) => {
     if (madeDirs.has(d)) return;
     await mkdir(d, { recursive: true });
@@ -136,22 +151,46 @@ export async function extractTarGz(
   try {
     for await (const entry of ex) {
       const h = entry.header;
-      const rel = archiveMemberTarget(h.name, options.topDir);
+      const isFile = h.type === 'file' || h.type === 'contiguous-file';
+      const layout: SparseLayout = isFile
+        ? sparseLayout(paxOf(h), h.name, h.size ?? 0, archivePath)
+        : { kind: 'plain' };
+      const name = layout.kind === 'plain' ? h.name : layout.name;
+      const rel = archiveMemberTarget(name, options.topDir);
       const target = rel === null ? root : join(root, rel);
       if (rel !== null && relative(root, target).startsWith('..'))
-        throw new DatasetError('UNSAFE_ARCHIVE_PATH', `archive member "${h.name}" leaves ${destDir}`);
+        throw new DatasetError('UNSAFE_ARCHIVE_PATH', `archive member "${name}" leaves ${destDir}`);
       if (h.type === 'directory') {
         await ensureDir(target);
         entry.resume();
         continue;
       }
-      if (h.type !== 'file' && h.type !== 'contiguous-file') {
-        report.ignored.push(h.name);
+      const linked = h.type === 'link' ? files.get(linkSource(h.linkname, options.topDir)) : undefined;
+      if (linked !== undefined && rel !== null) {
+        entry.resume();
+        const existingLink = await stat(target).catch(() => null);
+        const source = await stat(linked);
+        if (existingLink?.isFile() && existingLink.size === source.size) report.skipped++;
+        else {
+          await ensureDir(dirname(target));
+          temp = `${target}${TEMP_SUFFIX}`;
+          await copyFile(linked, temp);
+          await rename(temp, target);
+          temp = undefined;
+          report.extracted++;
+          report.bytes += source.size;
+        }
+        files.set(rel, target);
+        continue;
+      }
+      if (!isFile || layout.kind === 'unreadable') {
+        report.ignored.push(name);
         entry.resume();
         continue;
       }
-      const size = h.size ?? 0;
+      const size = layout.kind === 'plain' ? (h.size ?? 0) : layout.realSize;
       const existing = await stat(target).catch(() => null);
+      if (rel !== null) files.set(rel, target);
       if (existing?.isFile() && existing.size === size) {
         report.skipped++;
         entry.resume();
@@ -161,24 +200,21 @@ export async function extractTarGz(
       await ensureDir(dirname(target));
       temp = `${target}${TEMP_SUFFIX}`;
       const fh = await open(temp, 'w');
-      let written = 0;
+      let got: { read: number; written: number };
       try {
-        for await (const chunk of entry) {
-          await fh.write(chunk as Uint8Array);
-          written += (chunk as Uint8Array).length;
-        }
+        got = await writeMember(fh, entry, layout, `${archivePath}: member ${name}`, h.size ?? 0);
       } finally {
         await fh.close();
       }
-      if (written !== size)
+      if (got.read !== (h.size ?? 0))
         throw new DatasetError(
           'ARCHIVE_CORRUPT',
-          `${archivePath}: member ${h.name} ended after ${written} of ${size} bytes (truncated archive)`,
+          `${archivePath}: member ${name} ended after ${got.read} of ${h.size ?? 0} bytes (truncated archive)`,
         );
       await rename(temp, target);
       temp = undefined;
       report.extracted++;
-      report.bytes += written;
+      report.bytes += got.written;
       onProgress?.({ stage: 'extract', done: read, total, file: rel ?? '' });
     }
     if (streamError) throw streamError;
@@ -202,4 +238,61 @@ export async function extractTarGz(
   }
   onProgress?.({ stage: 'extract', done: total, total });
   return report;
+}
+
+/**
+ * Write one regular member's data to `fh`: as it comes, or for a sparse member its segments at their file
+ * offsets, holes left to read as zeros, and the file cut to its real size.
+ *
+ * @returns member bytes read and file bytes written.
+ */
+async function writeMember(
+  fh: FileHandle,
+  entry: AsyncIterable<unknown>,
+  layout: SparseLayout,
+  where: string,
+  dataSize: number,
+): Promise<{ read: number; written: number }> {
+  let read = 0;
+  let written = 0;
+  if (layout.kind === 'plain') {
+    for await (const chunk of entry) {
+      await fh.write(chunk as Uint8Array);
+      read += (chunk as Uint8Array).byteLength;
+    }
+    return { read, written: read };
+  }
+  if (layout.kind === 'unreadable') throw new Error('unreadable sparse members are not written');
+  const map = layout.kind === 'map-in-data' ? new SparseMapReader(where, dataSize, layout.realSize) : null;
+  let placer = layout.kind === 'mapped' ? new SparsePlacer(layout.segments) : null;
+  for await (const c of entry) {
+    let chunk = c as Uint8Array;
+    read += chunk.byteLength;
+    if (!placer) {
+      const got = (map as SparseMapReader).push(chunk);
+      if (!got) continue;
+      placer = new SparsePlacer(got.segments as SparseSegment[]);
+      chunk = got.rest;
+    }
+    for (const [bytes, position] of placer.place(chunk)) {
+      await fh.write(bytes, 0, bytes.byteLength, position);
+      written += bytes.byteLength;
+    }
+  }
+  await fh.truncate(layout.realSize);
+  return { read, written };
+}
+
+/** The member's PAX records, which tar-stream parses but its type declarations leave out. */
+function paxOf(header: object): Record<string, string> | null {
+  const pax = (header as { pax?: unknown }).pax;
+  return pax && typeof pax === 'object' ? (pax as Record<string, string>) : null;
+}
+
+/**
+ * Where a hard link's target member went (the same mapping as a member path); an empty or escaping target is
+ * refused like a member path.
+ */
+function linkSource(linkname: string | null | undefined, topDir: string | undefined): string {
+  return linkname ? (archiveMemberTarget(linkname, topDir) ?? '') : '';
 }

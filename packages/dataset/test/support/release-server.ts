@@ -12,8 +12,10 @@ import { pack } from 'tar-stream';
 export interface Member {
   name: string;
   data?: Uint8Array;
-  type?: 'file' | 'directory' | 'symlink';
+  type?: 'file' | 'directory' | 'symlink' | 'link';
   linkname?: string;
+  /** PAX records written before the member's header. */
+  pax?: Record<string, string>;
 }
 
 /** Pack members into .tar.gz bytes. */
@@ -31,7 +33,10 @@ export async function tarGz(members: readonly Member[]): Promise<Uint8Array> {
         name: m.name,
         type: m.type ?? 'file',
         ...(m.linkname ? { linkname: m.linkname } : {}),
-        ...(m.type === 'directory' || m.type === 'symlink' ? {} : { size: m.data?.length ?? 0 }),
+        ...(m.pax ? { pax: m.pax } : {}),
+        ...(m.type === 'directory' || m.type === 'symlink' || m.type === 'link'
+          ? {}
+          : { size: m.data?.length ?? 0 }),
       };
       p.entry(
         header,

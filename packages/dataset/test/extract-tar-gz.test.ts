@@ -1,0 +1,210 @@
+// extractTarGz on archives other tools write (GNU tar in every format it has, sparse files, hard links, V7
+// headers), compared file by file with what GNU tar itself extracts, and on hostile sparse maps.
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { extractTarGz } from '../src/archive/extract-tar-gz.node.js';
+import { DatasetError } from '../src/errors.js';
+import { type Member, tarGz } from './support/release-server.js';
+import { requireTool } from './support/require-tool.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'extract-tar-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const gnuTar = spawnSync('tar', ['--version'], { encoding: 'utf8' });
+const HAS_GNU_TAR = requireTool('GNU tar', gnuTar.status === 0 && /GNU tar/.test(gnuTar.stdout));
+
+/** Regular files under `root`: relative path → length and a position-weighted checksum of the bytes. */
+function filesUnder(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) {
+        const b = readFileSync(p);
+        let sum = 0;
+        for (let i = 0; i < b.length; i++) sum = (sum * 31 + (b[i] as number) * (i + 1)) >>> 0;
+        out[p.slice(root.length + 1)] = `${b.length}:${sum}`;
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** A source tree with a sparse file (two data runs in 300 kB of holes), a hard link and a long path. */
+function sourceTree(): string {
+  const src = join(dir, 'src');
+  rmSync(src, { recursive: true, force: true });
+  const long = join(src, 'd', 'long'.repeat(30));
+  execFileSync('mkdir', ['-p', long]);
+  const data = Buffer.alloc(5000);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7919) & 0xff;
+  writeFileSync(join(src, 'a.bin'), data);
+  writeFileSync(join(long, `${'name'.repeat(40)}.txt`), 'deep\n');
+  execFileSync('ln', [join(src, 'a.bin'), join(src, 'hard')]);
+  // a file with holes: written only at two offsets, then extended (no blocks between)
+  const fd = openSync(join(src, 'sp'), 'w');
+  writeSync(fd, 'AAAA', 1000);
+  writeSync(fd, 'BBBB', 200_000);
+  ftruncateSync(fd, 300_000);
+  closeSync(fd);
+  return src;
+}
+
+describe.runIf(HAS_GNU_TAR)('extractTarGz equals GNU tar on what GNU tar writes', () => {
+  const src = HAS_GNU_TAR ? sourceTree() : '';
+  const cases: [string, string[]][] = [
+    ['gnu', ['--format=gnu']],
+    ['pax', ['--format=pax']],
+    ['pax sparse 1.0', ['--format=pax', '--sparse', '--sparse-version=1.0']],
+    ['pax sparse 0.1', ['--format=pax', '--sparse', '--sparse-version=0.1']],
+  ];
+  for (const [label, args] of cases) {
+    it(label, async () => {
+      const archive = join(dir, `${label.replace(/\W+/g, '-')}.tar.gz`);
+      execFileSync('tar', [...args, '-czf', archive, '-C', src, '.']);
+      const ref = join(dir, `ref-${label.replace(/\W+/g, '-')}`);
+      execFileSync('mkdir', ['-p', ref]);
+      execFileSync('tar', ['-xzf', archive, '-C', ref]);
+      const ours = join(dir, `ours-${label.replace(/\W+/g, '-')}`);
+      const report = await extractTarGz(archive, ours);
+      expect(filesUnder(ours)).toEqual(filesUnder(ref));
+      expect(report.ignored).toEqual([]);
+      expect(report.extracted).toBe(4); // a.bin, hard (a copy), sp, the long path
+      // resumed: everything in place is skipped, the hard link's copy too
+      const again = await extractTarGz(archive, ours);
+      expect(again).toMatchObject({ extracted: 0, skipped: 4 });
+      if (label.includes('sparse')) {
+        // the archive holds the packed form (GNU tar's own name for it), the extraction the real file
+        expect(gunzipSync(readFileSync(archive)).toString('latin1')).toMatch(/GNUSparseFile\.\d+\/sp/);
+        expect(statSync(join(ours, 'sp')).size).toBe(300_000);
+        expect(report.bytes).toBeLessThan(2 * 5000 + 300_000); // segments written, holes not
+      }
+    });
+  }
+
+  it('sparse forms whose map the reader cannot see are listed, never written packed', async () => {
+    for (const args of [
+      ['--format=gnu', '--sparse'],
+      ['--format=pax', '--sparse', '--sparse-version=0.0'],
+    ]) {
+      const archive = join(dir, 'unseen.tar.gz');
+      execFileSync('tar', [...args, '-czf', archive, '-C', src, 'sp', 'a.bin']);
+      const out = join(dir, `unseen-${args.join('')}`);
+      const report = await extractTarGz(archive, out);
+      expect(report.ignored).toEqual(['sp']);
+      expect(existsSync(join(out, 'sp'))).toBe(false);
+      expect(readFileSync(join(out, 'a.bin'))).toEqual(readFileSync(join(src, 'a.bin')));
+    }
+  });
+
+  it('V7 headers (no ustar magic)', async () => {
+    const v7 = join(dir, 'v7src');
+    execFileSync('mkdir', ['-p', join(v7, 'sub')]);
+    writeFileSync(join(v7, 'sub', 'x.txt'), 'seven\n');
+    const archive = join(dir, 'v7.tar.gz');
+    execFileSync('tar', ['--format=v7', '-czf', archive, '-C', v7, '.']);
+    const out = join(dir, 'v7out');
+    await extractTarGz(archive, out);
+    expect(readFileSync(join(out, 'sub', 'x.txt'), 'utf8')).toBe('seven\n');
+  });
+});
+
+describe('hostile sparse maps → ARCHIVE_CORRUPT, no file left', () => {
+  const v1 = (map: string, data: Uint8Array, realsize = '4096'): Member => ({
+    name: 'GNUSparseFile.1/s',
+    data: Buffer.concat([Buffer.from(map), Buffer.alloc((512 - (map.length % 512)) % 512), data]),
+    pax: {
+      'GNU.sparse.major': '1',
+      'GNU.sparse.minor': '0',
+      'GNU.sparse.name': 's',
+      'GNU.sparse.realsize': realsize,
+    },
+  });
+  const v01 = (map: string, data: Uint8Array, size = '4096'): Member => ({
+    name: 'GNUSparseFile.1/s',
+    data,
+    pax: {
+      'GNU.sparse.size': size,
+      'GNU.sparse.numblocks': '1',
+      'GNU.sparse.name': 's',
+      'GNU.sparse.map': map,
+    },
+  });
+  const four = new Uint8Array([1, 2, 3, 4]);
+  const cases: [string, Member, RegExp][] = [
+    ['a segment past the real size', v1('1\n4094\n4\n', four), /past the file size 4096/],
+    ['overlapping segments', v1('2\n0\n4\n2\n0\n', four), /overlaps/],
+    ['segments holding other than the data', v1('1\n0\n8\n', four), /hold 8 bytes but the member carries 4/],
+    ['text that is not a number', v1('1\n0x\n4\n', four), /byte 120/],
+    ['a count no data can hold', v1('99999999\n', four), /lists 99999999 segments/],
+    [
+      'a map running to the end of the data',
+      { ...v1('', four), data: Buffer.from('1\n0\n44') },
+      /does not end/,
+    ],
+    [
+      'a map whose padding runs past the data',
+      { ...v1('', four), data: Buffer.from('1\n0\n4\n') },
+      /runs past the member data/,
+    ],
+    [
+      'NUL padding replaced by data',
+      { ...v1('', four), data: Buffer.concat([Buffer.from('1\n0\n4\nx'), Buffer.alloc(505), four]) },
+      /padding has byte 120/,
+    ],
+    ['a 0.1 map with an odd count', v01('0,4,9', four), /odd count/],
+    ['a 0.1 map past the size', v01('4094,4', four), /past the file size/],
+    ['a 0.1 size that is not a number', v01('0,4', four, '-1'), /size "-1" is not a size/],
+  ];
+  for (const [label, member, message] of cases) {
+    it(label, async () => {
+      const archive = join(dir, 'hostile.tar.gz');
+      writeFileSync(archive, await tarGz([member]));
+      const out = join(dir, `hostile-${label.replace(/\W+/g, '-')}`);
+      const e = await extractTarGz(archive, out).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(DatasetError);
+      expect((e as DatasetError).code).toBe('ARCHIVE_CORRUPT');
+      expect((e as DatasetError).message).toMatch(message);
+      expect((e as DatasetError).message).toContain('hostile.tar.gz: member s');
+      expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+    });
+  }
+
+  it('a hard link to a member outside the destination is refused; one to a member not extracted is listed', async () => {
+    const archive = join(dir, 'links.tar.gz');
+    writeFileSync(archive, await tarGz([{ name: 'l', type: 'link', linkname: '../../etc/passwd' }]));
+    await expect(extractTarGz(archive, join(dir, 'links-out'))).rejects.toMatchObject({
+      code: 'UNSAFE_ARCHIVE_PATH',
+    });
+    writeFileSync(
+      archive,
+      await tarGz([
+        { name: 'l', type: 'link', linkname: 'later' },
+        { name: 'later', data: new Uint8Array([5]) },
+      ]),
+    );
+    const out = join(dir, 'links-out2');
+    const report = await extractTarGz(archive, out);
+    expect(report.ignored).toEqual(['l']);
+    expect(readdirSync(out)).toEqual(['later']);
+    expect(statSync(join(out, 'later')).size).toBe(1);
+  });
+});
