@@ -131,6 +131,17 @@ describe('openZip (memory source)', () => {
     );
   });
 
+  it('bytes appended after the archive are read past, as unzip and Python do; the comment-exact record still wins', async () => {
+    for (const trailing of [new Uint8Array(100), text('signed by someone\n')]) {
+      for (const opts of [{}, { zip64: true }, { comment: text('a comment') }]) {
+        const { bytes } = buildZip(FILES, opts);
+        const zip = await openZip(memorySource(new Uint8Array([...bytes, ...trailing]), 'trailing.zip'));
+        expect(zip.entries.map((e) => e.name)).toEqual(FILES.map((f) => f.name));
+        expect(Array.from(await zip.readEntry(zip.get(FILES[2]!.name)!))).toEqual(Array.from(FILES[2]!.data));
+      }
+    }
+  });
+
   it('crc32 is the zip checksum', () => {
     expect(crc32(text('123456789'))).toBe(0xcbf43926);
   });

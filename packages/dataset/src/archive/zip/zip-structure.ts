@@ -76,8 +76,9 @@ export const readU16 = u16;
 export const readU32 = u32;
 
 /**
- * Find the end of central directory record in the archive's tail. The record's comment must end exactly at the
- * end of the file, so a signature planted inside a comment is not taken for the real one.
+ * Find the end of central directory record in the archive's tail: the last one whose comment ends exactly at the
+ * end of the file (so a signature planted inside a comment is not taken for the real one), else — bytes appended
+ * after the archive, which unzip and Python's zipfile read past — the last one whose comment fits in the file.
  *
  * @param w - archive label for messages.
  * @param tail - the last bytes of the archive (at most {@link EOCD_SCAN_BYTES}).
@@ -85,10 +86,14 @@ export const readU32 = u32;
  * @returns offset of the record inside `tail`.
  */
 export function findEocd(w: Where, tail: Uint8Array, tailStart: number): number {
+  let fits = -1;
   for (let at = tail.byteLength - 22; at >= 0; at--) {
     if (u32(tail, at) !== SIG.eocd) continue;
-    if (at + 22 + u16(tail, at + 20) === tail.byteLength) return at;
+    const end = at + 22 + u16(tail, at + 20);
+    if (end === tail.byteLength) return at;
+    if (end < tail.byteLength && fits < 0) fits = at;
   }
+  if (fits >= 0) return fits;
   throw corrupt(
     w,
     `no end of central directory record in the last ${tail.byteLength} bytes (from offset ${tailStart})`,
