@@ -117,7 +117,10 @@ export interface IfdWalkInput {
  * Validate the IFD chain, IFD 0's SubIFDs and every entry's value range.
  * @returns the chain's length and every directory's entries.
  * @throws RasterIoError `CORRUPT_TIFF` (loop, empty or oversized directory, unknown field type),
- *   `TRUNCATED` (an IFD or a tag's values past the end), `TOO_LARGE` (limits.maxIfds / maxTagBytes)
+ *   `TRUNCATED` (an IFD, or a value of IFD 0, past the end), `TOO_LARGE` (limits.maxIfds / maxTagBytes).
+ *   Values of other directories past the end are left to their readers, as libtiff leaves them: a tag it ignores
+ *   stays unread, one it needs fails that directory (its reader gets no values), and block arrays fail the read
+ *   of that level (`TRUNCATED`), so an overview GDAL lists is listed here too.
  */
 export async function walkIfds(input: IfdWalkInput): Promise<IfdChain> {
   const { source, name, littleEndian: le, bigTiff: big, signal } = input;
@@ -139,7 +142,7 @@ export async function walkIfds(input: IfdWalkInput): Promise<IfdChain> {
     }
     checkLimit(input.limits, 'maxIfds', index + 1, name, 'the IFD count');
     seen.set(offset, index);
-    const { ifd, next } = await walkIfd(input, offset, `IFD ${index} at byte ${offset}`);
+    const { ifd, next } = await walkIfd(input, offset, `IFD ${index} at byte ${offset}`, index === 0);
     ifds.push(ifd);
     offset = next;
   }
@@ -169,7 +172,7 @@ async function walkSubIfds(input: IfdWalkInput, first: WalkedIfd, chainLength: n
     if (offset === 0n || offset > BigInt(Number.MAX_SAFE_INTEGER)) break;
     try {
       const where = `SubIFD ${k} of IFD 0 (IFD ${chainLength + out.length}) at byte ${offset}`;
-      out.push((await walkIfd(input, Number(offset), where)).ifd);
+      out.push((await walkIfd(input, Number(offset), where, false)).ifd);
     } catch (err) {
       if (err instanceof RasterIoError && err.code === 'ABORTED') throw err;
       break;
@@ -190,11 +193,15 @@ async function valuesAt(
   return big ? u64(field, 0, le, name, 'a tag value offset') : field.getUint32(0, le);
 }
 
-/** Check one directory's entries; returns them and the next-IFD offset. */
+/**
+ * Check one directory's entries; returns them and the next-IFD offset. `valuesInFile`: out-of-line values must
+ * lie inside the file (IFD 0, whose image every read needs).
+ */
 async function walkIfd(
   input: IfdWalkInput,
   offset: number,
   where: string,
+  valuesInFile: boolean,
 ): Promise<{ ifd: WalkedIfd; next: number }> {
   const { source, name, littleEndian: le, bigTiff: big, limits, signal } = input;
   const countSize = big ? 8 : 2;
@@ -227,7 +234,8 @@ async function walkIfd(
       ifd.duplicates.push(offset + countSize + at);
       continue;
     }
-    const entry = checkEntry(body, at, { name, where, big, le, limits, size: source.size });
+    const size = valuesInFile ? source.size : undefined;
+    const entry = checkEntry(body, at, { name, where, big, le, limits, size });
     ifd.entries.set(tag, { ...entry, valueAt: offset + countSize + at + (big ? 12 : 8) });
     const geoTypes = GEO_TAG_TYPES[tag];
     if (geoTypes && !geoTypes.has(entry.type)) ifd.ignoredGeoTags.add(tag);

@@ -644,9 +644,14 @@ async function locateBlocks(
     ]);
   } catch (err) {
     throwIfAborted(signal, name);
+    // geotiff.js reads the arrays through a DataView: a RangeError is an array running past the end of the file
+    const why =
+      err instanceof RangeError
+        ? `they run past the end of the ${tiff.source.size ?? '?'}-byte file`
+        : (err as Error).message;
     throw new RasterIoError(
       'TRUNCATED',
-      `${name}: IFD ${level.ifd}: cannot read the ${offTag}/${cntTag} arrays (${(err as Error).message})`,
+      `${name}: IFD ${level.ifd}: cannot read the ${offTag}/${cntTag} arrays: ${why}`,
       { cause: err },
     );
   }

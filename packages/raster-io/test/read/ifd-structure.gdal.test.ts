@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeGeoTiff, openGeoTiff } from '../../src/index.js';
+import { encodeGeoTiff, openGeoTiff, readRaster } from '../../src/index.js';
 import { gdalTranslate, HAS_GDAL, PYTHON_GDAL } from '../support/gdal.js';
 import { compareWithGdal, type Findings, type GdalResult, gdalBatch, ours } from '../support/gdal-compare.js';
 import { requireTool } from '../support/require-tool.js';
@@ -74,6 +74,39 @@ const mask: TinyIfd = {
   bitsPerSample: 1,
   strips: [Uint8Array.from([0xfc, 0xf0, 0x3c, 0x00])],
   tags: { 254: [LONG, [4]], 262: [SHORT, [4]] },
+};
+
+/**
+ * A copy of a classic LE TIFF with `tag` of chain IFD `index` pointing its (out-of-line) values past the end of
+ * the file, as in a file cut short after its directories.
+ */
+function valuesPastTheEnd(bytes: Uint8Array, index: number | { subIfd: number }, tag: number): Uint8Array {
+  const out = bytes.slice();
+  const v = new DataView(out.buffer);
+  const entry = (ifd: number, t: number) => {
+    for (let k = 0; k < v.getUint16(ifd, true); k++)
+      if (v.getUint16(ifd + 2 + 12 * k, true) === t) return ifd + 2 + 12 * k;
+    throw new Error(`tag ${t} not in the IFD at ${ifd}`);
+  };
+  let ifd = v.getUint32(4, true);
+  if (typeof index === 'number')
+    for (let i = 0; i < index; i++) ifd = v.getUint32(ifd + 2 + 12 * v.getUint16(ifd, true), true);
+  else {
+    const list = entry(ifd, 330);
+    const at = v.getUint32(list + 4, true) > 1 ? v.getUint32(list + 8, true) : list + 8;
+    ifd = v.getUint32(at + 4 * index.subIfd, true);
+  }
+  v.setUint32(entry(ifd, tag) + 8, out.byteLength + 1000, true);
+  return out;
+}
+
+/** A 3×2 overview in two one-row strips (so its StripOffsets are stored out of line). */
+const twoStripOverview: TinyIfd = {
+  width: 3,
+  height: 2,
+  rowsPerStrip: 1,
+  strips: [Uint8Array.from([9, 8, 7]), Uint8Array.from([6, 5, 4])],
+  tags: { 254: [LONG, [1]] },
 };
 
 /** IFD 0, a 1-bit palette overview (with `colormap` as its Colormap when given), then another overview. */
@@ -182,6 +215,28 @@ const CASES: Record<string, Uint8Array> = {
     { ...mask, tags: { ...mask.tags, 322: [LONG, [16]] } },
     reduced(3, 2),
   ]),
+  // values of an overview past the end of the file (a file cut after its directories, fuzz: a tifffile pyramid):
+  // libtiff ignores a tag it cannot read and loads block arrays when a read needs them, so GDAL lists the
+  // overview and reads it when only an unneeded tag is lost; when its StripOffsets are, we refuse the read
+  'overview-tag-values-past-the-end': valuesPastTheEnd(
+    tinyTiff([
+      image(),
+      { ...reduced(3, 2), tags: { 254: [LONG, [1]], 65000: [LONG, [1, 2]] } },
+      reduced(2, 1),
+    ]),
+    1,
+    65000,
+  ),
+  'overview-strip-offsets-past-the-end': valuesPastTheEnd(
+    tinyTiff([image(), twoStripOverview, reduced(2, 1)]),
+    1,
+    273,
+  ),
+  'subifd-strip-offsets-past-the-end': valuesPastTheEnd(
+    withSubIfds([twoStripOverview, reduced(2, 1)]),
+    { subIfd: 0 },
+    273,
+  ),
   'unreadable-subifd-ends-subifds': withSubIfds(
     [{ ...reduced(3, 2), tags: { 254: [LONG, [1]], 339: [SHORT, [7]] } }, reduced(2, 1)],
     { chain: [reduced(1, 1)] },
@@ -303,6 +358,25 @@ describe.runIf(
       [6, 4],
       [1, 1],
     ]);
+    for (const name of ['overview-tag-values-past-the-end', 'overview-strip-offsets-past-the-end'])
+      expect(await levels(name), name).toEqual([
+        [6, 4],
+        [3, 2],
+        [2, 1],
+      ]);
+    // GDAL lists that overview too; reading it, libtiff logs "IO error during reading of StripOffsets" and GDAL
+    // returns the file's first bytes as pixels (offsets 0): we refuse the read instead
+    expect(gdal.get(paths['overview-strip-offsets-past-the-end'] as string)?.overviews).toHaveLength(2);
+    const cut = await openGeoTiff(CASES['overview-strip-offsets-past-the-end'] as Uint8Array, {
+      name: 'cut.tif',
+    });
+    await expect(readRaster(cut, { level: 1 })).rejects.toMatchObject({
+      code: 'TRUNCATED',
+      message: expect.stringMatching(
+        /cut\.tif: IFD 1: cannot read the StripOffsets\/StripByteCounts arrays: they run past the end of the \d+-byte file/,
+      ),
+    });
+    expect((await readRaster(cut, { level: 2 })).bands[0]).toEqual(Uint8Array.from([200, 199]));
     const reducedMask = await openGeoTiff(CASES['reduced-mask-of-full-size'] as Uint8Array);
     expect(reducedMask.levels[0]?.mask).toBeUndefined();
   });
