@@ -188,6 +188,20 @@ describe('hostile sparse maps → ARCHIVE_CORRUPT, no file left', () => {
     });
   }
 
+  it('a sparse real name that leaves the destination is refused before anything is written', async () => {
+    const archive = join(dir, 'sparse-escape.tar.gz');
+    const member = v1('1\n0\n4\n', four);
+    const escape = `escape-${process.pid}-${Date.now()}`;
+    writeFileSync(
+      archive,
+      await tarGz([{ ...member, pax: { ...member.pax, 'GNU.sparse.name': `../${escape}` } }]),
+    );
+    const out = join(dir, 'escape-out');
+    await expect(extractTarGz(archive, out)).rejects.toMatchObject({ code: 'UNSAFE_ARCHIVE_PATH' });
+    expect(existsSync(join(dir, escape))).toBe(false);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
   it('a hard link to a member outside the destination is refused; one to a member not extracted is listed', async () => {
     const archive = join(dir, 'links.tar.gz');
     writeFileSync(archive, await tarGz([{ name: 'l', type: 'link', linkname: '../../etc/passwd' }]));
