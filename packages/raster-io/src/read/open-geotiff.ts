@@ -439,9 +439,10 @@ const INTEGER_TYPES: ReadonlySet<number> = new Set([1, 3, 4, 6, 8, 9, 16, 17]);
  * Why libtiff's TIFFReadDirectory fails on the directory, or null when it reads it: no image size; an image or tile
  * size, RowsPerStrip or PlanarConfiguration that is not one unsigned integer; no strip or tile offsets (old JPEG
  * aside); zero strips or tiles; no byte counts for more than one strip or tile per plane; a palette image of
- * under 8 bits without a Colormap of 3 × 2^bits integers; or a per-sample tag (BitsPerSample, Min/MaxSampleValue,
- * SampleFormat) that is not one 16-bit value or at least one per sample with the first SamplesPerPixel of them
- * equal, or a SampleFormat outside 1–6.
+ * under 8 bits without a Colormap of 3 × 2^bits integers; a per-sample tag (BitsPerSample, Min/MaxSampleValue,
+ * SampleFormat, DataType) that is not one 16-bit value or at least one per sample with the first SamplesPerPixel
+ * of them equal, a SampleFormat outside 1–6 or DataType outside 0–3; or SMin/SMaxSampleValue that are not one
+ * number per sample.
  */
 async function libtiffDirectoryProblem(input: DescribeInput, ifd: number): Promise<string | null> {
   const { tags } = input;
@@ -471,7 +472,11 @@ async function libtiffDirectoryProblem(input: DescribeInput, ifd: number): Promi
       return `has ${values.length} ${name} values that are not one per sample alike (${spp} samples)`;
     if (tag === 339 && !((values[0] as number) >= 1 && (values[0] as number) <= 6))
       return `has SampleFormat ${values[0]}; libtiff knows 1–6`;
+    if (tag === DATA_TYPE_TAG && !((values[0] as number) in DATA_TYPE_FORMATS))
+      return `has DataType ${values[0]} (libtiff knows 0–3)`;
   }
+  const sampleRange = await sampleRangeProblem(input, ifd, spp);
+  if (sampleRange) return sampleRange;
   if ((await first(262)) === 3 && ((await first(258)) ?? 1) < 8 && !(await colormapRead(input, ifd)))
     return 'is a palette image without a Colormap libtiff reads (3 × 2^BitsPerSample integers)';
   const blocks = await blocksPerPlane(input, ifd);
@@ -512,7 +517,33 @@ const PER_SAMPLE_TAGS: readonly [number, string][] = [
   [280, 'MinSampleValue'],
   [281, 'MaxSampleValue'],
   [339, 'SampleFormat'],
+  [32996, 'DataType'],
 ];
+
+/** The SGI DataType tag, which libtiff reads as another way to set SampleFormat. */
+const DATA_TYPE_TAG = 32996;
+/** DataType value → the SampleFormat libtiff sets from it (void, signed, unsigned, IEEE float). */
+const DATA_TYPE_FORMATS: Readonly<Record<number, number>> = { 0: 4, 1: 2, 2: 1, 3: 3 };
+/** Field types libtiff converts to doubles (SMinSampleValue/SMaxSampleValue): every numeric type but IFD/IFD8. */
+const DOUBLE_TYPES: ReadonlySet<number> = new Set([1, 3, 4, 5, 6, 8, 9, 10, 11, 12, 16, 17]);
+
+/**
+ * SMinSampleValue / SMaxSampleValue as libtiff reads them, failing the directory otherwise: exactly one value per
+ * sample, of a numeric field type, inside the file.
+ */
+async function sampleRangeProblem(input: DescribeInput, ifd: number, spp: number): Promise<string | null> {
+  for (const [tag, name] of [
+    [340, 'SMinSampleValue'],
+    [341, 'SMaxSampleValue'],
+  ] as const) {
+    const entry = input.ifds[ifd]?.entries.get(tag);
+    if (!entry) continue;
+    if (entry.count !== spp) return `has ${entry.count} ${name} value(s) for ${spp} sample(s)`;
+    if (!DOUBLE_TYPES.has(entry.type)) return `has a ${name} of field type ${entry.type}`;
+    if (!(await input.tags.numbers(ifd, tag, spp))) return `has ${name} values past the end of the file`;
+  }
+  return null;
+}
 
 /**
  * The strips or tiles libtiff counts in one plane of the directory (all of them when pixel-interleaved): 0 for no
@@ -618,6 +649,23 @@ async function rawGeoKeys(img: GeoTIFFImage, ignored: Set<number>): Promise<GeoK
   );
 }
 
+function sampleFormats(fd: GeoTIFFImage['fileDirectory']): number[] {
+  const raw = fd.getValue('SampleFormat') as ArrayLike<number> | number | undefined;
+  return raw === undefined ? [1] : typeof raw === 'number' ? [raw] : Array.from(raw);
+}
+
+/**
+ * The SampleFormat an SGI DataType tag sets, when it comes after any SampleFormat entry (libtiff applies the
+ * directory's entries in order, so the later one wins); undefined otherwise.
+ */
+async function dataTypeFormat(tags: IfdTags, ifd: number): Promise<number[] | undefined> {
+  const at = tags.position(ifd, DATA_TYPE_TAG);
+  if (at === undefined || at < (tags.position(ifd, 339) ?? -1)) return undefined;
+  const value = (await tags.numbers(ifd, DATA_TYPE_TAG, 1))?.[0];
+  const format = value === undefined ? undefined : DATA_TYPE_FORMATS[value];
+  return format === undefined ? undefined : [format];
+}
+
 async function describeLevel(
   img: GeoTIFFImage,
   ifd: number,
@@ -635,9 +683,7 @@ async function describeLevel(
   const bits = Array.from(
     (fd.getValue('BitsPerSample') as ArrayLike<number> | number | undefined as ArrayLike<number>) ?? [1],
   );
-  const formatsRaw = fd.getValue('SampleFormat') as ArrayLike<number> | number | undefined;
-  const formats =
-    formatsRaw === undefined ? [1] : typeof formatsRaw === 'number' ? [formatsRaw] : Array.from(formatsRaw);
+  const formats = (await dataTypeFormat(tags, ifd)) ?? sampleFormats(fd);
   // libtiff takes one value for all samples or one per sample; any other count fails the directory.
   for (const [tag, values] of [
     ['BitsPerSample', bits],

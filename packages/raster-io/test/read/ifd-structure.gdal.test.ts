@@ -100,6 +100,14 @@ function valuesPastTheEnd(bytes: Uint8Array, index: number | { subIfd: number },
   return out;
 }
 
+/** A 6×4 16-bit image whose samples read 32768 and up as unsigned (negative as signed). */
+function image16(): TinyIfd {
+  const bytes = new Uint8Array(48);
+  const v = new DataView(bytes.buffer);
+  for (let i = 0; i < 24; i++) v.setUint16(2 * i, 30000 + 997 * i, true);
+  return { width: 6, height: 4, bitsPerSample: 16, strips: [bytes] };
+}
+
 /** A 3×2 overview in two one-row strips (so its StripOffsets are stored out of line). */
 const twoStripOverview: TinyIfd = {
   width: 3,
@@ -237,11 +245,34 @@ const CASES: Record<string, Uint8Array> = {
     { subIfd: 0 },
     273,
   ),
+  // the SGI DataType tag sets SampleFormat in libtiff (1 signed, 2 unsigned, 3 float; the later entry wins)
+  'data-type-signed-16': tinyTiff([{ ...image16(), tags: { 32996: [SHORT, [1]] } }]),
+  'data-type-after-sample-format': tinyTiff([
+    { ...image16(), tags: { 339: [SHORT, [1]], 32996: [SHORT, [1]] } },
+  ]),
+  'data-type-float-32': tinyTiff([
+    { ...image16(), bitsPerSample: 32, width: 3, tags: { 32996: [SHORT, [3]] } },
+  ]),
+  'data-type-outside-0-3': tinyTiff([{ ...image16(), tags: { 32996: [SHORT, [9]] } }]),
+  // SMinSampleValue / SMaxSampleValue: libtiff fails the directory unless there is one number per sample
+  'smin-sample-value-count-ends-chain': tinyTiff([
+    image(),
+    { ...reduced(3, 2), tags: { 254: [LONG, [1]], 340: [SHORT, [1, 2]] } },
+    reduced(2, 1),
+  ]),
+  'smax-sample-value-one-per-sample': tinyTiff([
+    image(),
+    { ...reduced(3, 2), tags: { 254: [LONG, [1]], 341: [LONG, [9]] } },
+  ]),
+  'smin-sample-value-count-in-ifd-0': tinyTiff([image({ 340: [SHORT, [1, 2]] })]),
   'unreadable-subifd-ends-subifds': withSubIfds(
     [{ ...reduced(3, 2), tags: { 254: [LONG, [1]], 339: [SHORT, [7]] } }, reduced(2, 1)],
     { chain: [reduced(1, 1)] },
   ),
 };
+
+/** Cases whose IFD 0 libtiff refuses: GDAL cannot open them, and we refuse them with a typed error. */
+const GDAL_FAILS = new Set(['data-type-outside-0-3', 'smin-sample-value-count-in-ifd-0']);
 
 describe.runIf(
   requireTool('GDAL (gdalinfo)', HAS_GDAL) && requireTool('python3-gdal', PYTHON_GDAL !== undefined),
@@ -268,7 +299,9 @@ describe.runIf(
       found,
     );
     expect(found.problems).toEqual([]);
-    expect(outcome).toBe('matched');
+    // a fault in IFD 0 makes GDAL fail the file, and our typed error is the match
+    expect(outcome).toBe(GDAL_FAILS.has(name) ? 'typed' : 'matched');
+    if (GDAL_FAILS.has(name)) expect(gdal.get(path)?.ok).toBe(false);
   });
 
   it('a 4-bit palette image whose Colormap has the count of an 8-bit one: CORRUPT_TIFF, as GDAL cannot open it', async () => {
@@ -377,6 +410,20 @@ describe.runIf(
       ),
     });
     expect((await readRaster(cut, { level: 2 })).bands[0]).toEqual(Uint8Array.from([200, 199]));
+    const dtype = async (name: string) => (await openGeoTiff(CASES[name] as Uint8Array)).levels[0]?.dtype;
+    expect(await dtype('data-type-signed-16')).toBe('int16');
+    expect(await dtype('data-type-after-sample-format')).toBe('int16');
+    expect(await dtype('data-type-float-32')).toBe('float32');
+    await expect(openGeoTiff(CASES['data-type-outside-0-3'] as Uint8Array)).rejects.toMatchObject({
+      code: 'CORRUPT_TIFF',
+      message: expect.stringContaining('DataType 9'),
+    });
+    expect(await levels('smin-sample-value-count-ends-chain')).toEqual([[6, 4]]);
+    expect((await levels('smax-sample-value-one-per-sample')).length).toBe(2);
+    await expect(openGeoTiff(CASES['smin-sample-value-count-in-ifd-0'] as Uint8Array)).rejects.toMatchObject({
+      code: 'CORRUPT_TIFF',
+      message: expect.stringContaining('2 SMinSampleValue value(s) for 1 sample(s)'),
+    });
     const reducedMask = await openGeoTiff(CASES['reduced-mask-of-full-size'] as Uint8Array);
     expect(reducedMask.levels[0]?.mask).toBeUndefined();
   });
