@@ -678,10 +678,15 @@ async function locateBlocks(
         `${name}: IFD ${level.ifd}, ${kind} ${b.index} has offset ${b.offset} and byte count ${b.byteCount}`,
       );
     }
+    if (level.compression === 1 && level.ycbcr) {
+      // GDAL reads these through libtiff's RGBA interface, which reads the strip's byte count as stored
+      checkRgbaStripBytes(level, b, oneStrip, tiff.source.size, name);
+      b.byteCount = b.expected;
+    }
     if (b.byteCount === 0 && b.offset > 0 && oneStrip) {
       b.byteCount = estimatedSingleStrip(level, b, tiff.source.size);
     }
-    // Uncompressed blocks are read at their geometric size whatever the byte count says, as libtiff does
+    // Uncompressed blocks are read at their geometric size whatever the byte count says, as GDAL does
     // (except tiles crossing the bottom edge: GDAL asks libtiff for their inner rows, which must be counted).
     if (level.compression === 1 && b.byteCount > 0 && !crossesBottom(b.row)) b.byteCount = b.expected;
     checkLimit(
@@ -728,6 +733,41 @@ function estimatedByteCounts(
   }
   if (last + space > fileSize) counts[n - 1] = fileSize - last;
   return counts;
+}
+
+/**
+ * An uncompressed YCbCr strip as libtiff's RGBA interface reads it (GDAL's way for YCbCr outside JPEG): the strip's
+ * stored byte count, except that the only strip of an image gets libtiff's estimate when its count looks bad (0,
+ * past the end of the file, or under one scanline per image row; a scanline being a row of sampling blocks over
+ * the vertical subsampling, rounded down). Fewer bytes than the strip's rows of sampling blocks fail the read
+ * ("Not enough data for scanline"), as do bytes past the end of the file.
+ *
+ * @throws RasterIoError `CORRUPT_BLOCK` for too few bytes, `TRUNCATED` for bytes past the end of the file
+ */
+function checkRgbaStripBytes(
+  level: GeoTiffLevel,
+  b: BlockJob,
+  oneStrip: boolean,
+  fileSize: number | undefined,
+  name: string,
+): void {
+  const [hs, vs] = (level.ycbcr as NonNullable<GeoTiffLevel['ycbcr']>).subsampling;
+  const samplingRow = Math.ceil(level.width / hs) * (hs * vs + 2);
+  const estimate = Math.floor(samplingRow / vs) * level.height;
+  const available = fileSize === undefined ? Number.POSITIVE_INFINITY : fileSize - b.offset;
+  const looksBad = b.byteCount === 0 || b.byteCount > available || b.byteCount < estimate;
+  const bytes = oneStrip && looksBad ? estimate : b.byteCount;
+  const where = `${name}: IFD ${level.ifd}, strip ${b.index}`;
+  if (bytes < b.expected)
+    throw new RasterIoError(
+      'CORRUPT_BLOCK',
+      `${where} holds ${bytes} bytes of YCbCr samples${bytes === b.byteCount ? '' : ` (libtiff's estimate for its StripByteCounts of ${b.byteCount})`}; its rows need ${b.expected}`,
+    );
+  if (bytes > available)
+    throw new RasterIoError(
+      'TRUNCATED',
+      `${where}: ${bytes} bytes at byte ${b.offset} run past the end of the ${fileSize}-byte file`,
+    );
 }
 
 /**

@@ -10,6 +10,7 @@ import { openGeoTiffFile, RasterIoError, readGeoTiffFile } from '../../src/node.
 import { compareArrays } from '../support/compare.js';
 import { gdalPixels } from '../support/envi.js';
 import { HAS_GDAL } from '../support/gdal.js';
+import { gdalBatch } from '../support/gdal-compare.js';
 import { requireTool } from '../support/require-tool.js';
 import { rng } from '../support/synthetic.js';
 import { buildTiff, encodeLzwCompat } from '../support/tiff-builder.js';
@@ -250,6 +251,84 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('legacy TIFF layouts, c
     const err = await readGeoTiffFile(path).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'UNSUPPORTED_PHOTOMETRIC' });
     expect((err as Error).message).toContain(`${name}.tif`);
+  });
+
+  // libtiff's RGBA interface reads an uncompressed YCbCr strip at its stored byte count (fuzz: a tifffile YCbCr
+  // file whose count was cut read pixels where GDAL fails); an image's only strip gets libtiff's estimate when its
+  // count looks bad, a scanline (a row of 2×2 sampling blocks over 2, rounded down) per image row, which an odd
+  // number of rows leaves short of the strip's last row of sampling blocks
+  it.each([
+    { label: 'exact counts', h: 9, rps: 9, counts: [180], ok: true },
+    { label: 'an only strip one byte short', h: 9, rps: 9, counts: [179], ok: false },
+    {
+      label: 'an only strip counted 0, odd rows (estimate 162 of 180)',
+      h: 9,
+      rps: 9,
+      counts: [0],
+      ok: false,
+    },
+    {
+      label: 'an only strip counted 0, even rows (estimate 180 of 180)',
+      h: 10,
+      rps: 10,
+      counts: [0],
+      ok: true,
+    },
+    { label: 'an only strip counted past the end of the file', h: 10, rps: 10, counts: [999], ok: true },
+    { label: 'a later strip one byte short', h: 9, rps: 4, counts: [72, 71, 36], ok: false },
+    { label: 'strips counted longer than their rows', h: 9, rps: 4, counts: [80, 72, 36], ok: true },
+  ])('uncompressed YCbCr 2×2, $label: read or refused as GDAL reads it', async ({ h, rps, counts, ok }) => {
+    const w = 11;
+    const next = rng(h * 100 + counts[0]!);
+    const blocks = counts.map((_, k) => {
+      const rows = Math.min(rps, h - k * rps);
+      return Uint8Array.from({ length: Math.ceil(w / 2) * Math.ceil(rows / 2) * 6 }, () =>
+        Math.floor(next() * 256),
+      );
+    });
+    // a longer stored count needs bytes behind its strip: pad every block to its count
+    const padded = blocks.map((b, k) => {
+      const c = counts[k]!;
+      if (c <= b.byteLength || c === 999) return b;
+      const p = new Uint8Array(c);
+      p.set(b);
+      return p;
+    });
+    const path = join(tmp(), `ycbcr-counts-${h}-${counts.join('-')}.tif`);
+    writeFileSync(
+      path,
+      buildTiff({
+        width: w,
+        height: h,
+        bitsPerSample: 8,
+        sampleFormat: 1,
+        samplesPerPixel: 3,
+        compression: 1,
+        photometric: 6,
+        blocks: padded,
+        rowsPerStrip: rps,
+        byteCounts: counts,
+        extra: [{ tag: 530, type: 3, values: [2, 2] }],
+      }),
+    );
+    const gdal = gdalBatch([path]).get(path);
+    expect(gdal?.ok, JSON.stringify(gdal)).toBe(ok);
+    const ours = await readGeoTiffFile(path).catch((e: unknown) => e);
+    if (!ok) {
+      expect(ours).toMatchObject({ code: 'CORRUPT_BLOCK' });
+      expect((ours as Error).message).toMatch(
+        /IFD 0, strip \d holds \d+ bytes of YCbCr samples.*its rows need \d+/,
+      );
+      return;
+    }
+    const theirs = gdalPixels(path, join(tmp(), `ycbcr-counts-${h}.envi`), 'uint8', w, h);
+    for (let b = 0; b < 3; b++) {
+      const c = compareArrays(
+        (ours as Awaited<ReturnType<typeof readGeoTiffFile>>).bands[b] as Uint8Array,
+        theirs[b] as Uint8Array,
+      );
+      expect(c.mismatches, `band ${b}: ${c.first.join('; ')}`).toBe(0);
+    }
   });
 
   it('a YCbCr strip shorter than its data units is a typed error, not zero-filled pixels', async () => {

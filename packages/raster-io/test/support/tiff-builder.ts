@@ -15,6 +15,8 @@ export interface BuiltTiff {
   /** Tiles of this size; `offsetsInStripTags` stores their offsets in StripOffsets/StripByteCounts. */
   tile?: { width: number; height: number; offsetsInStripTags?: boolean };
   rowsPerStrip?: number;
+  /** Byte counts to write instead of the blocks' lengths (the blocks are still written whole). */
+  byteCounts?: number[];
   extra?: IfdEntry[];
 }
 
@@ -33,7 +35,7 @@ export function buildTiff(t: BuiltTiff): Uint8Array {
     ...(t.extra ?? []),
   ];
   const zeros = new Array(n).fill(0);
-  const counts = t.blocks.map((b) => b.byteLength);
+  const counts = t.byteCounts ?? t.blocks.map((b) => b.byteLength);
   let offTag = 273;
   if (t.tile) {
     offTag = t.tile.offsetsInStripTags ? 273 : 324;
