@@ -85,6 +85,11 @@ export interface GeoTiffLevel {
   /** CCITT-compressed levels (2, 3, 4): T4Options / T6Options. */
   ccitt?: CcittLayout;
   /**
+   * CMYK levels (PhotometricInterpretation 5): the InkSet as libtiff reads it (1, CMYK, when absent or unreadable).
+   * GDAL returns 8-bit InkSet 1 samples converted to RGBA, so reading them is refused.
+   */
+  inkSet?: number;
+  /**
    * FillOrder 2: every stored byte holds its bits least significant first. libtiff reverses them before any codec
    * runs (its fax decoders do the same in their own way), and so do we.
    */
@@ -277,6 +282,7 @@ export async function openGeoTiff(
           return entry ? readNumericEntry(at, entry, limit) : Promise.resolve(undefined);
         },
         position: (ifd, tag) => chain.ifds[ifd]?.entries.get(tag)?.valueAt,
+        entry: (ifd, tag) => chain.ifds[ifd]?.entries.get(tag),
         tagBytes: (ifd) => chain.ifds[ifd]?.tagBytes ?? Number.NaN,
       },
       codecs: options.codecs,
@@ -303,6 +309,8 @@ interface IfdTags {
   numbers(ifd: number, tag: number, limit?: number): Promise<number[] | undefined>;
   /** Where a tag's entry sits in the file (directory order), or undefined when absent. */
   position(ifd: number, tag: number): number | undefined;
+  /** A tag's field type and value count as stored, or undefined when absent. */
+  entry(ifd: number, tag: number): { type: number; count: number } | undefined;
   /** The header, directory and out-of-line value bytes of IFD `ifd` (see {@link WalkedIfd.tagBytes}). */
   tagBytes(ifd: number): number;
 }
@@ -787,8 +795,20 @@ async function describeLevel(
     ...(compression === JPEG_COMPRESSION && photometric === 6 ? { jpegSampling: ycbcrSubsampling(fd) } : {}),
     ...(compression === LERC_COMPRESSION ? lercLayout(fd, dtype, spp) : {}),
     ...(isCcitt(compression) ? { ccitt: ccittLayout(fd, compression) } : {}),
-    ...(Number(tagNumbers(fd.getValue('FillOrder' as never))[0] ?? 1) === 2 ? { lsbFirst: true } : {}),
+    ...((await libtiffShort(tags, ifd, 266)) === 2 ? { lsbFirst: true } : {}),
+    ...(photometric === 5 ? { inkSet: (await libtiffShort(tags, ifd, 332)) ?? 1 } : {}),
   };
+}
+
+/**
+ * A tag libtiff reads as one 16-bit value and ignores otherwise (FillOrder, InkSet): exactly one value of an integer
+ * field type within 0–65535; undefined when absent or ignored, so the caller's default applies.
+ */
+async function libtiffShort(tags: IfdTags, ifd: number, tag: number): Promise<number | undefined> {
+  const entry = tags.entry(ifd, tag);
+  if (!entry || entry.count !== 1 || !INTEGER_TYPES.has(entry.type)) return undefined;
+  const value = (await tags.numbers(ifd, tag, 1))?.[0];
+  return value !== undefined && Number.isInteger(value) && value >= 0 && value <= 65535 ? value : undefined;
 }
 
 /**

@@ -891,8 +891,7 @@ const CONVERTED_PHOTOMETRIC: Readonly<Record<number, string>> = {
  */
 function checkPhotometric(fd: GeoTIFFImage['fileDirectory'], level: GeoTiffLevel, name: string): void {
   const photometric = Number(fd.getValue('PhotometricInterpretation') ?? 1);
-  const cmyk =
-    photometric === 5 && Number(fd.getValue('InkSet' as never) ?? 1) === 1 && level.dtype === 'uint8';
+  const cmyk = photometric === 5 && (level.inkSet ?? 1) === 1 && level.dtype === 'uint8';
   const space = cmyk ? `${level.nbits ?? 8}-bit CMYK` : CONVERTED_PHOTOMETRIC[photometric];
   if (space) {
     throw new RasterIoError(

@@ -8,6 +8,7 @@
 //   to read ends the SubIFDs or the chain there;
 // - a directory without byte counts: libtiff estimates them for one strip or tile (one per band when planar) and
 //   fails the directory otherwise.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -265,6 +266,16 @@ const CASES: Record<string, Uint8Array> = {
     { ...reduced(3, 2), tags: { 254: [LONG, [1]], 341: [LONG, [9]] } },
   ]),
   'smin-sample-value-count-in-ifd-0': tinyTiff([image({ 340: [SHORT, [1, 2]] })]),
+  // FillOrder and InkSet are read as one 16-bit value: another count or an UNDEFINED type is ignored (the
+  // default applies: bits most significant first; CMYK), a LONG is taken (fuzz: tiffcp -f lsb2msb, ImageMagick CMYK)
+  'fill-order-2': tinyTiff([image({ 266: [SHORT, [2]] })]),
+  'fill-order-2-as-long': tinyTiff([image({ 266: [LONG, [2]] })]),
+  'fill-order-2-of-two-values-ignored': tinyTiff([image({ 266: [SHORT, [2, 2]] })]),
+  'fill-order-2-undefined-type-ignored': patchTagEntry(
+    tinyTiff([image({ 266: [SHORT, [2]] })]),
+    266,
+    (v, at) => v.setUint16(at + 2, 7, true),
+  ),
   'unreadable-subifd-ends-subifds': withSubIfds(
     [{ ...reduced(3, 2), tags: { 254: [LONG, [1]], 339: [SHORT, [7]] } }, reduced(2, 1)],
     { chain: [reduced(1, 1)] },
@@ -410,6 +421,46 @@ describe.runIf(
       ),
     });
     expect((await readRaster(cut, { level: 2 })).bands[0]).toEqual(Uint8Array.from([200, 199]));
+    const lsbFirst = async (name: string) =>
+      (await openGeoTiff(CASES[name] as Uint8Array)).levels[0]?.lsbFirst;
+    expect(await lsbFirst('fill-order-2')).toBe(true);
+    expect(await lsbFirst('fill-order-2-as-long')).toBe(true);
+    expect(await lsbFirst('fill-order-2-of-two-values-ignored')).toBeUndefined();
+    expect(await lsbFirst('fill-order-2-undefined-type-ignored')).toBeUndefined();
+    const cmyk = (tags: TinyIfd['tags'], type?: number) => {
+      const b = tinyTiff([
+        {
+          ...image(),
+          samplesPerPixel: 4,
+          strips: [new Uint8Array(96)],
+          tags: { 262: [SHORT, [5]], ...tags },
+        },
+      ]);
+      return type === undefined ? b : patchTagEntry(b, 332, (v, at) => v.setUint16(at + 2, type, true));
+    };
+    // GDAL converts InkSet 1 (CMYK) to RGBA and returns others as stored: its first band says which it did
+    const gdalConverts = (b: Uint8Array) => {
+      const path = join(tmp(), `cmyk-${Math.random().toString(36).slice(2)}.tif`);
+      writeFileSync(path, b);
+      const info = execFileSync('gdalinfo', [path], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      return /Band 1 .*ColorInterp=Red/.test(info);
+    };
+    const inkSet = async (b: Uint8Array) => {
+      const ink = (await openGeoTiff(b)).levels[0]?.inkSet;
+      expect(gdalConverts(b)).toBe(ink === 1);
+      return ink;
+    };
+    expect(await inkSet(cmyk({}))).toBe(1);
+    expect(await inkSet(cmyk({ 332: [SHORT, [2]] }))).toBe(2);
+    expect(await inkSet(cmyk({ 332: [LONG, [2]] }))).toBe(2);
+    expect(await inkSet(cmyk({ 332: [SHORT, [2, 2]] }))).toBe(1);
+    expect(await inkSet(cmyk({ 332: [SHORT, [2]] }, 7))).toBe(1);
+    await expect(readRaster(await openGeoTiff(cmyk({ 332: [SHORT, [2, 2]] })))).rejects.toMatchObject({
+      code: 'UNSUPPORTED_PHOTOMETRIC',
+    });
     const dtype = async (name: string) => (await openGeoTiff(CASES[name] as Uint8Array)).levels[0]?.dtype;
     expect(await dtype('data-type-signed-16')).toBe('int16');
     expect(await dtype('data-type-after-sample-format')).toBe('int16');
