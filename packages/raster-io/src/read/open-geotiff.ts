@@ -73,10 +73,14 @@ export interface GeoTiffLevel {
   countsTag: 'TileByteCounts' | 'StripByteCounts';
   /**
    * Set when the directory has no byte counts, which libtiff then estimates (it allows that for one strip or tile,
-   * or one per band of a planar image): the bytes of the file header, the directory and its out-of-line values,
-   * which libtiff subtracts from the file size.
+   * or one per band of a planar image).
    */
-  estimatedByteCounts?: { tagBytes: number };
+  byteCountsMissing?: boolean;
+  /**
+   * The bytes of the file header, this directory and its out-of-line values, which libtiff subtracts from the file
+   * size when it estimates byte counts (none stored, or an only strip's count of 0).
+   */
+  directoryBytes?: number;
   /**
    * The level's internal transparency mask (GDAL's per-dataset mask: a 1-bit IFD of NewSubfileType 4, or 5 for an
    * overview's), read with `readMask`.
@@ -783,8 +787,9 @@ async function describeLevel(
     offsetsTag,
     countsTag,
     ...(tags.position(ifd, 279) === undefined && tags.position(ifd, 325) === undefined
-      ? { estimatedByteCounts: { tagBytes: tags.tagBytes(ifd) } }
+      ? { byteCountsMissing: true }
       : {}),
+    directoryBytes: tags.tagBytes(ifd),
     ...(packedDtype(firstFormat, firstBits) ? { nbits: firstBits } : {}),
     ...(firstFormat === 3 && firstBits === 16 ? { halfFloat: true } : {}),
     // JPEG's YCbCr is converted by the JPEG decoder (whole blocks at full resolution), not as raw YCbCr samples

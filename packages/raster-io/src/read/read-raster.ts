@@ -640,7 +640,7 @@ async function locateBlocks(
     // Whole arrays (one read each, usually inside the cached header block).
     [offsets, stored] = await Promise.all([
       loadBlockArray(image.fileDirectory, offTag, tiff.littleEndian),
-      level.estimatedByteCounts ? null : loadBlockArray(image.fileDirectory, cntTag, tiff.littleEndian),
+      level.byteCountsMissing ? null : loadBlockArray(image.fileDirectory, cntTag, tiff.littleEndian),
     ]);
   } catch (err) {
     throwIfAborted(signal, name);
@@ -714,7 +714,7 @@ function estimatedByteCounts(
   const { name } = g;
   const n = offsets.length;
   if (level.compression === 1) return new Array<number>(n).fill(g.blockBytes);
-  const tagBytes = level.estimatedByteCounts?.tagBytes ?? Number.NaN;
+  const tagBytes = level.directoryBytes ?? Number.NaN;
   if (fileSize === undefined || !Number.isFinite(tagBytes)) {
     throw new RasterIoError(
       'CORRUPT_TIFF',
@@ -772,12 +772,18 @@ function checkRgbaStripBytes(
 
 /**
  * libtiff takes a zero byte count of an image's only strip for a writer that did not know it, not for a sparse
- * strip: it reads the strip's geometric size, or, compressed, up to the end of the file (the codec stops at the
- * strip's size). 0 (sparse) when the file size is not known yet.
+ * strip: it reads the strip's geometric size, or, compressed, its estimate of the strip's bytes: the file size
+ * less the header, the directory and its values, cut at the end of the file (so a strip stored before its
+ * directory is cut short by the directory's size, as in libtiff). 0 (sparse) when the file size is not known yet
+ * or the strip starts past the end of the file.
  */
 function estimatedSingleStrip(level: GeoTiffLevel, b: BlockJob, fileSize: number | undefined): number {
   if (level.compression === 1) return b.expected;
-  return fileSize !== undefined && fileSize > b.offset ? fileSize - b.offset : 0;
+  if (fileSize === undefined || b.offset >= fileSize) return 0;
+  const tagBytes = level.directoryBytes ?? Number.NaN;
+  if (!Number.isFinite(tagBytes)) return fileSize - b.offset;
+  const space = fileSize < tagBytes ? fileSize : fileSize - tagBytes;
+  return b.offset + space > fileSize ? fileSize - b.offset : space;
 }
 
 const INT_RANGE: Partial<Record<GeoTiffLevel['dtype'], [number, number]>> = {

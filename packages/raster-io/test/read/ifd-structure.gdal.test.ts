@@ -11,6 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeGeoTiff, openGeoTiff, readRaster } from '../../src/index.js';
 import { gdalTranslate, HAS_GDAL, PYTHON_GDAL } from '../support/gdal.js';
@@ -706,6 +707,46 @@ describe.runIf(
     expect(String((r as { error: unknown }).error)).toMatch(
       /strip 0 decodes to 592 bytes; its geometry needs 1702/,
     );
+  });
+
+  it("an only strip's zero count stored before its directory: libtiff's estimate leaves out the directory's bytes", async () => {
+    // strips first, then the directory (libtiff's own layout, tiffcp's); a tag whose values lie over the strip's
+    // bytes swells the directory's count, and libtiff's estimate (file size less header, directory and values) cuts
+    // the strip short by it: GDAL fails the read, and so must we (we used to read to the end of the file: fuzz, a
+    // tiffcp JPEG file whose Orientation claimed 255 values)
+    const rows = Uint8Array.from({ length: 6 * 4 }, (_, i) => (i * 29) & 0xff);
+    const stream = new Uint8Array(deflateSync(rows));
+    const build = (overlapping: number) =>
+      patchTagEntry(
+        tinyTiff([
+          {
+            width: 6,
+            height: 4,
+            compression: 8,
+            strips: [stream],
+            tags: { 279: [LONG, [0]], 274: [SHORT, [1]] },
+          },
+        ]),
+        274,
+        (v, at) => {
+          if (overlapping === 0) return;
+          v.setUint32(at + 4, overlapping, true); // SHORTs over the strip's bytes, from byte 8
+          v.setUint32(at + 8, 8, true);
+        },
+      );
+    for (const [overlapping, readable] of [
+      [0, true],
+      [stream.byteLength >> 1, false],
+    ] as const) {
+      const bytes = build(overlapping);
+      const path = join(tmp(), `zero-count-before-directory-${overlapping}.tif`);
+      writeFileSync(path, bytes);
+      const gdal = gdalBatch([path]).get(path);
+      expect(gdal?.ok, JSON.stringify(gdal)).toBe(readable);
+      const r = await ours(bytes, path);
+      if (readable) expect(r).toMatchObject({ ok: true, md5: gdal?.md5 });
+      else expect(String((r as { error: unknown }).error)).toMatch(/IFD 0, strip 0/);
+    }
   });
 
   it("a planar strip the estimate cuts short fails in both; a mask directory without byte counts ends GDAL's chain", async () => {
