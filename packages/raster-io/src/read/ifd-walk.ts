@@ -27,6 +27,8 @@ export const TYPE_SIZE: Readonly<Record<number, number>> = {
 /** Field types libtiff accepts for the tags that shape pixel data (it fails the directory otherwise). */
 const UNSIGNED = new Set([1, 3, 4, 16]);
 const OFFSET_TYPES = new Set([3, 4, 16]);
+/** StripOffsets, StripByteCounts, TileOffsets, TileByteCounts. */
+const BLOCK_ARRAY_TAGS: ReadonlySet<number> = new Set([273, 279, 324, 325]);
 const STRUCTURAL_TYPES: Readonly<Record<number, Set<number>>> = {
   256: UNSIGNED, // ImageWidth
   257: UNSIGNED, // ImageLength
@@ -280,6 +282,8 @@ function checkEntry(v: DataView, at: number, ctx: EntryContext): { type: number;
   const count = big ? u64(v, at + 4, le, name, `${where}, tag ${tag}`) : v.getUint32(at + 4, le);
   const bytes = count * typeSize;
   if (bytes <= (big ? 8 : 4)) return { type, count }; // stored inline
+  // block offsets and byte counts: libtiff reads no more entries than the image has blocks, when a read needs them
+  if (BLOCK_ARRAY_TAGS.has(tag)) return { type, count };
   checkLimit(ctx.limits, 'maxTagBytes', bytes, name, `${where}, tag ${tag} (${count} values) size in bytes`);
   const valueOffset = big ? u64(v, at + 12, le, name, `${where}, tag ${tag}`) : v.getUint32(at + 8, le);
   if (ctx.size !== undefined && valueOffset + bytes > ctx.size) {

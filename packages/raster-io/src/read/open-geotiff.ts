@@ -141,6 +141,12 @@ export interface GeoTiffInternals {
   codecs?: Readonly<Record<number, Codec>>;
   limits: RasterIoLimits;
   decoder?: ParallelBlockDecoder;
+  /**
+   * The first `count` values of a block offsets or byte counts tag of directory `ifd`, read from the file (fewer
+   * when the tag holds fewer; undefined when they lie past the end of the file). libtiff reads no more entries than
+   * the directory has blocks, whatever count the tag declares.
+   */
+  blockArray(ifd: number, tag: number, count: number): Promise<number[] | undefined>;
 }
 
 const internals = new WeakMap<GeoTiff, GeoTiffInternals>();
@@ -391,12 +397,23 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     },
   };
   const masks = await pairMasks(tiff.levels, maskImages, { name, tags: input.tags, visitOrder });
+  const arrays = new Map<string, Promise<number[] | undefined>>();
   internals.set(tiff, {
     images: order.map((i) => levelImages[i] as GeoTIFFImage),
     masks,
     codecs: input.codecs,
     limits: input.limits,
     decoder: input.decoder,
+    blockArray(ifd, tag, count) {
+      const key = `${ifd}/${tag}/${count}`;
+      let values = arrays.get(key);
+      if (!values) {
+        values = input.tags.numbers(ifd, tag, count);
+        values.catch(() => arrays.delete(key));
+        arrays.set(key, values);
+      }
+      return values;
+    },
   });
   return tiff;
 }

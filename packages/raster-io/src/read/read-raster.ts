@@ -199,7 +199,7 @@ export async function readLevel(
   const predictor = effectivePredictor(level, name);
 
   const g = blockGeometry(tiff, level, win, bands, predictor);
-  const blocks = await planBlocks(tiff, image, level, g, limits, opts.signal);
+  const blocks = await planBlocks(tiff, level, g, limits, opts.signal);
 
   const threads = opts.threads;
   checkConcurrency(name, threads, opts.concurrency);
@@ -563,7 +563,6 @@ function rowBytes(g: BlockGeometry, rows: number): number {
 /** The blocks the window touches, with their stored location, checked against the limits. */
 async function planBlocks(
   tiff: GeoTiff,
-  image: GeoTIFFImage,
   level: GeoTiffLevel,
   g: BlockGeometry,
   limits: RasterIoLimits,
@@ -616,14 +615,13 @@ async function planBlocks(
       }
     }
   }
-  await locateBlocks(tiff, image, level, g, blocks, limits, crossesBottom, signal);
+  await locateBlocks(tiff, level, g, blocks, limits, crossesBottom, signal);
   return blocks;
 }
 
 /** Fill in each block's offset and byte count from the offsets/byte-counts arrays, checked. */
 async function locateBlocks(
   tiff: GeoTiff,
-  image: GeoTIFFImage,
   level: GeoTiffLevel,
   g: BlockGeometry,
   blocks: BlockJob[],
@@ -634,27 +632,24 @@ async function locateBlocks(
   const { name, kind } = g;
   const offTag = level.offsetsTag;
   const cntTag = level.countsTag;
-  let offsets: number[];
-  let stored: number[] | null;
-  try {
-    // Whole arrays (one read each, usually inside the cached header block).
-    [offsets, stored] = await Promise.all([
-      loadBlockArray(image.fileDirectory, offTag, tiff.littleEndian),
-      level.byteCountsMissing ? null : loadBlockArray(image.fileDirectory, cntTag, tiff.littleEndian),
-    ]);
-  } catch (err) {
-    throwIfAborted(signal, name);
-    // geotiff.js reads the arrays through a DataView: a RangeError is an array running past the end of the file
-    const why =
-      err instanceof RangeError
-        ? `they run past the end of the ${tiff.source.size ?? '?'}-byte file`
-        : (err as Error).message;
-    throw new RasterIoError(
-      'TRUNCATED',
-      `${name}: IFD ${level.ifd}: cannot read the ${offTag}/${cntTag} arrays: ${why}`,
-      { cause: err },
-    );
-  }
+  // libtiff reads as many entries as the level has blocks, whatever count the tags declare
+  const planes = level.planarConfiguration === 2 ? level.bandCount : 1;
+  const total = Math.ceil(level.width / g.bw) * Math.ceil(level.height / g.bh) * planes;
+  const { blockArray } = geoTiffInternals(tiff);
+  const array = async (tag: string) => {
+    const values = await blockArray(level.ifd, TAG_IDS[tag] as number, total);
+    if (!values)
+      throw new RasterIoError(
+        'TRUNCATED',
+        `${name}: IFD ${level.ifd}: cannot read the ${tag} array: it runs past the end of the ${tiff.source.size ?? '?'}-byte file`,
+      );
+    return values;
+  };
+  const [offsets, stored] = await Promise.all([
+    array(offTag),
+    level.byteCountsMissing ? null : array(cntTag),
+  ]);
+  throwIfAborted(signal, name);
   const counts = stored ?? estimatedByteCounts(level, g, offsets, tiff.source.size);
   // libtiff counts strips from the geometry (the arrays may hold more entries than it reads)
   const oneStrip =
@@ -831,37 +826,6 @@ const TAG_IDS: Record<string, number> = {
   TileOffsets: 324,
   TileByteCounts: 325,
 };
-
-/**
- * Load a StripOffsets/TileOffsets-style array as numbers. geotiff.js 3.0.5 reads arrays it defers (large
- * ones) as little-endian whatever the file's byte order, so big-endian values are swapped back here.
- */
-async function loadBlockArray(
-  fd: GeoTIFFImage['fileDirectory'],
-  tag: string,
-  littleEndian: boolean,
-): Promise<number[]> {
-  const id = TAG_IDS[tag] as number;
-  const deferred = (
-    fd as unknown as { deferredArrays: Map<number, { itemSize: number }> }
-  ).deferredArrays.get(id);
-  const values = Array.from((await fd.loadValue(id)) as ArrayLike<number | bigint>, Number);
-  if (littleEndian || !deferred) return values;
-  const size = deferred.itemSize;
-  const view = new DataView(new ArrayBuffer(8));
-  return values.map((v) => {
-    if (size === 2) {
-      view.setUint16(0, v, true);
-      return view.getUint16(0, false);
-    }
-    if (size === 4) {
-      view.setUint32(0, v, true);
-      return view.getUint32(0, false);
-    }
-    view.setBigUint64(0, BigInt(v), true);
-    return Number(view.getBigUint64(0, false));
-  });
-}
 
 /** Run a codec; whatever it throws becomes a `CORRUPT_BLOCK` that says where the block is. */
 function decodeBlock(

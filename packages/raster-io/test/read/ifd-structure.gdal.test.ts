@@ -83,6 +83,16 @@ const mask: TinyIfd = {
  * the file, as in a file cut short after its directories.
  */
 function valuesPastTheEnd(bytes: Uint8Array, index: number | { subIfd: number }, tag: number): Uint8Array {
+  return patchEntryOf(bytes, index, tag, (v, at) => v.setUint32(at + 8, bytes.byteLength + 1000, true));
+}
+
+/** A copy of a classic LE TIFF with the entry of `tag` in chain IFD `index` (or a SubIFD of IFD 0) edited. */
+function patchEntryOf(
+  bytes: Uint8Array,
+  index: number | { subIfd: number },
+  tag: number,
+  edit: (v: DataView, at: number) => void,
+): Uint8Array {
   const out = bytes.slice();
   const v = new DataView(out.buffer);
   const entry = (ifd: number, t: number) => {
@@ -98,7 +108,7 @@ function valuesPastTheEnd(bytes: Uint8Array, index: number | { subIfd: number },
     const at = v.getUint32(list + 4, true) > 1 ? v.getUint32(list + 8, true) : list + 8;
     ifd = v.getUint32(at + 4 * index.subIfd, true);
   }
-  v.setUint32(entry(ifd, tag) + 8, out.byteLength + 1000, true);
+  edit(v, entry(ifd, tag));
   return out;
 }
 
@@ -241,6 +251,32 @@ const CASES: Record<string, Uint8Array> = {
     tinyTiff([image(), twoStripOverview, reduced(2, 1)]),
     1,
     273,
+  ),
+  // block arrays declaring more entries than there are blocks: libtiff reads as many as there are blocks (fuzz: a
+  // tifffile pyramid whose SubIFD's TileOffsets claimed 2^30 entries)
+  'strip-offsets-declaring-2^32-entries': patchEntryOf(
+    tinyTiff([
+      {
+        ...image(),
+        rowsPerStrip: 2,
+        strips: [0, 1].map((k) => image().strips[0]!.subarray(12 * k, 12 * k + 12)),
+      },
+    ]),
+    0,
+    273,
+    (v, at) => v.setUint32(at + 4, 0xfffffff0, true),
+  ),
+  'overview-strip-byte-counts-declaring-2^32-entries': patchEntryOf(
+    tinyTiff([image(), twoStripOverview, reduced(2, 1)]),
+    1,
+    279,
+    (v, at) => v.setUint32(at + 4, 0xfffffff0, true),
+  ),
+  'subifd-strip-offsets-declaring-2^32-entries': patchEntryOf(
+    withSubIfds([twoStripOverview, reduced(2, 1)]),
+    { subIfd: 0 },
+    273,
+    (v, at) => v.setUint32(at + 4, 0xfffffff0, true),
   ),
   'subifd-strip-offsets-past-the-end': valuesPastTheEnd(
     withSubIfds([twoStripOverview, reduced(2, 1)]),
@@ -418,7 +454,7 @@ describe.runIf(
     await expect(readRaster(cut, { level: 1 })).rejects.toMatchObject({
       code: 'TRUNCATED',
       message: expect.stringMatching(
-        /cut\.tif: IFD 1: cannot read the StripOffsets\/StripByteCounts arrays: they run past the end of the \d+-byte file/,
+        /cut\.tif: IFD 1: cannot read the StripOffsets array: it runs past the end of the \d+-byte file/,
       ),
     });
     expect((await readRaster(cut, { level: 2 })).bands[0]).toEqual(Uint8Array.from([200, 199]));
