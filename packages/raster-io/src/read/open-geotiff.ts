@@ -360,6 +360,8 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     // IFD 0 failing libtiff's read is the file failing in GDAL (describeLevel names the commoner faults first)
     const problem = i === 0 ? await libtiffDirectoryProblem(input, 0) : null;
     if (problem) throw new RasterIoError('CORRUPT_TIFF', `${name}: IFD 0 ${problem}, which libtiff refuses`);
+    const blocks = i === 0 ? await gdalBlockProblem(input, 0) : null;
+    if (blocks) throw new RasterIoError('CORRUPT_TIFF', `${name}: IFD 0 ${blocks} ("Too large block size")`);
     if (full) checkOverviewSize(level, full, name);
     if (full && level.bandCount !== full.bandCount) continue; // GDAL drops such overviews
     if (i === 0) {
@@ -456,9 +458,26 @@ async function gdalOpenableOrder(input: DescribeInput): Promise<number[]> {
     }
     const compression = (await firstValue(input, i, 259)) ?? 1;
     if (i > 0 && !GDAL_CODECS.has(compression)) continue;
+    if (i > 0 && (await gdalBlockProblem(input, i))) continue; // GDAL fails to open that overview alone
     order.push(i);
   }
   return order;
+}
+
+/**
+ * Why GDAL refuses to open a directory libtiff reads: a tile width or length over 2^31 − 1 ("Too large block
+ * size"); null otherwise.
+ */
+async function gdalBlockProblem(input: DescribeInput, ifd: number): Promise<string | null> {
+  for (const [tag, name] of [
+    [322, 'TileWidth'],
+    [323, 'TileLength'],
+  ] as const) {
+    const value = await firstValue(input, ifd, tag);
+    if (value !== undefined && value > 0x7fffffff)
+      return `has a ${name} of ${value}, a block too large for GDAL`;
+  }
+  return null;
 }
 
 /** TIFF field types libtiff converts to a 16-bit unsigned value (BYTE, SHORT, LONG, their signed kinds, LONG8s). */
@@ -982,6 +1001,15 @@ function hexFloat([, sign, whole, fraction, exponent]: RegExpExecArray): number 
  * The YCbCr layout libtiff's RGBA interface (GDAL's reader for these files) handles: 8-bit, 3 samples, chunky
  * strips, subsampling 1/2/4 with vertical ≤ horizontal. Anything else gets none and is refused when read.
  */
+/**
+ * A ReferenceBlackWhite value libtiff's RGBA interface accepts: as float32, inside (−2^31 + 128, 2^31); others fail
+ * its YCbCr conversion ("Invalid values for ReferenceBlackWhite tag"), and GDAL's read with it.
+ */
+function inReferenceRange(v: number): boolean {
+  const f = Math.fround(v);
+  return f > Math.fround(-0x7fffffff + 128) && f < Math.fround(0x7fffffff);
+}
+
 async function ycbcrLayout(
   fd: GeoTIFFImage['fileDirectory'],
   { dtype, spp, tiled }: { dtype: DType; spp: number; tiled: boolean },
@@ -1010,7 +1038,7 @@ async function ycbcrLayout(
     coefficients.every(Number.isFinite) &&
     (coefficients[1] as number) !== 0 &&
     rbw.length === 6 &&
-    rbw.every(Number.isFinite);
+    rbw.every(inReferenceRange);
   if (!ok) return {};
   return {
     ycbcr: {

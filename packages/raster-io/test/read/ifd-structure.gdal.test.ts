@@ -278,6 +278,32 @@ const CASES: Record<string, Uint8Array> = {
     273,
     (v, at) => v.setUint32(at + 4, 0xfffffff0, true),
   ),
+  // a tile side over 2^31 − 1: GDAL's "Too large block size" (it cannot open such an IFD 0, and skips such an
+  // overview; fuzz: a tifffile BigTIFF whose TileLength became 2^32 − 1)
+  'overview-tile-length-past-2^31-skipped': tinyTiff([
+    image(),
+    {
+      width: 3,
+      height: 2,
+      strips: [],
+      tags: {
+        254: [LONG, [1]],
+        322: [LONG, [16]],
+        323: [LONG, [2 ** 31]],
+        324: [LONG, [8]],
+        325: [LONG, [6]],
+      },
+    },
+    reduced(2, 1),
+  ]),
+  'tile-length-past-2^31-in-ifd-0': tinyTiff([
+    {
+      width: 6,
+      height: 4,
+      strips: [],
+      tags: { 322: [LONG, [16]], 323: [LONG, [2 ** 32 - 1]], 324: [LONG, [8]], 325: [LONG, [24]] },
+    },
+  ]),
   'subifd-strip-offsets-past-the-end': valuesPastTheEnd(
     withSubIfds([twoStripOverview, reduced(2, 1)]),
     { subIfd: 0 },
@@ -320,7 +346,11 @@ const CASES: Record<string, Uint8Array> = {
 };
 
 /** Cases whose IFD 0 libtiff refuses: GDAL cannot open them, and we refuse them with a typed error. */
-const GDAL_FAILS = new Set(['data-type-outside-0-3', 'smin-sample-value-count-in-ifd-0']);
+const GDAL_FAILS = new Set([
+  'data-type-outside-0-3',
+  'smin-sample-value-count-in-ifd-0',
+  'tile-length-past-2^31-in-ifd-0',
+]);
 
 describe.runIf(
   requireTool('GDAL (gdalinfo)', HAS_GDAL) && requireTool('python3-gdal', PYTHON_GDAL !== undefined),
@@ -497,6 +527,14 @@ describe.runIf(
     expect(await inkSet(cmyk({ 332: [SHORT, [2]] }, 7))).toBe(1);
     await expect(readRaster(await openGeoTiff(cmyk({ 332: [SHORT, [2, 2]] })))).rejects.toMatchObject({
       code: 'UNSUPPORTED_PHOTOMETRIC',
+    });
+    expect(await levels('overview-tile-length-past-2^31-skipped')).toEqual([
+      [6, 4],
+      [2, 1],
+    ]);
+    await expect(openGeoTiff(CASES['tile-length-past-2^31-in-ifd-0'] as Uint8Array)).rejects.toMatchObject({
+      code: 'CORRUPT_TIFF',
+      message: expect.stringContaining('TileLength of 4294967295'),
     });
     const dtype = async (name: string) => (await openGeoTiff(CASES[name] as Uint8Array)).levels[0]?.dtype;
     expect(await dtype('data-type-signed-16')).toBe('int16');

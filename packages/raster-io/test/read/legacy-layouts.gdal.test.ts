@@ -172,6 +172,8 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('legacy TIFF layouts, c
     { sub: [4, 2], tile: false, w: 37, h: 29 },
     { sub: [1, 1], tile: false, w: 20, h: 9 },
     { sub: [2, 2], tile: false, w: 37, h: 29, rbw: [16, 235, 128, 240, 128, 240] },
+    // inside libtiff's float32 range (−2^31 + 128, 2^31): converted, however odd
+    { sub: [2, 2], tile: false, w: 37, h: 29, rbw: [16, 235, 2e9, 240, 128, 240] },
   ])(
     'converts YCbCr subsampled $sub (tiled: $tile) to the RGB GDAL returns',
     async ({ sub, tile, w, h, rbw }) => {
@@ -329,6 +331,30 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('legacy TIFF layouts, c
       );
       expect(c.mismatches, `band ${b}: ${c.first.join('; ')}`).toBe(0);
     }
+  });
+
+  it("ReferenceBlackWhite outside libtiff's range: GDAL fails the read, and we refuse it (fuzz: a mutated tiffcp file)", async () => {
+    const path = join(tmp(), 'ycbcr-rbw-range.tif');
+    writeFileSync(
+      path,
+      buildTiff({
+        width: 8,
+        height: 4,
+        bitsPerSample: 8,
+        sampleFormat: 1,
+        samplesPerPixel: 3,
+        compression: 1,
+        photometric: 6,
+        blocks: [new Uint8Array(4 * 2 * 6).fill(100)],
+        rowsPerStrip: 4,
+        extra: [
+          { tag: 530, type: 3, values: [2, 2] },
+          { tag: 532, type: 12, values: [16, 235, 3e9, 240, 128, 240] },
+        ],
+      }),
+    );
+    expect(gdalBatch([path]).get(path)?.ok).toBe(false);
+    await expect(readGeoTiffFile(path)).rejects.toMatchObject({ code: 'UNSUPPORTED_PHOTOMETRIC' });
   });
 
   it('a YCbCr strip shorter than its data units is a typed error, not zero-filled pixels', async () => {
