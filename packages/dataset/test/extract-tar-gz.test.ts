@@ -191,14 +191,14 @@ describe('hostile sparse maps → ARCHIVE_CORRUPT, no file left', () => {
   it('a sparse real name that leaves the destination is refused before anything is written', async () => {
     const archive = join(dir, 'sparse-escape.tar.gz');
     const member = v1('1\n0\n4\n', four);
-    const escape = `escape-${process.pid}-${Date.now()}`;
+    const outside = `escape-${process.pid}-${Date.now()}`;
     writeFileSync(
       archive,
-      await tarGz([{ ...member, pax: { ...member.pax, 'GNU.sparse.name': `../${escape}` } }]),
+      await tarGz([{ ...member, pax: { ...member.pax, 'GNU.sparse.name': `../${outside}` } }]),
     );
     const out = join(dir, 'escape-out');
     await expect(extractTarGz(archive, out)).rejects.toMatchObject({ code: 'UNSAFE_ARCHIVE_PATH' });
-    expect(existsSync(join(dir, escape))).toBe(false);
+    expect(existsSync(join(dir, outside))).toBe(false);
     expect(readdirSync(out)).toEqual([]);
   });
 
