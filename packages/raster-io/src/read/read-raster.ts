@@ -716,7 +716,7 @@ function estimatedByteCounts(
       `${name}: IFD ${level.ifd} has no ${level.countsTag}, and ${fileSize === undefined ? "the file's size is not known" : 'its directory has an entry of unknown type'} to estimate them from`,
     );
   }
-  let space = fileSize < tagBytes ? fileSize : fileSize - tagBytes;
+  let space = libtiffSpace(fileSize, tagBytes);
   if (level.planarConfiguration === 2) space = Math.floor(space / level.bandCount);
   const counts = new Array<number>(n).fill(space);
   const last = offsets[n - 1] as number;
@@ -777,8 +777,13 @@ function estimatedSingleStrip(level: GeoTiffLevel, b: BlockJob, fileSize: number
   if (fileSize === undefined || b.offset >= fileSize) return 0;
   const tagBytes = level.directoryBytes ?? Number.NaN;
   if (!Number.isFinite(tagBytes)) return fileSize - b.offset;
-  const space = fileSize < tagBytes ? fileSize : fileSize - tagBytes;
+  const space = libtiffSpace(fileSize, tagBytes);
   return b.offset + space > fileSize ? fileSize - b.offset : space;
+}
+
+/** libtiff's byte-count estimate before any split or cut: the file less its header, directory and tag values. */
+function libtiffSpace(fileSize: number, tagBytes: number): number {
+  return fileSize < tagBytes ? fileSize : fileSize - tagBytes;
 }
 
 const INT_RANGE: Partial<Record<GeoTiffLevel['dtype'], [number, number]>> = {
