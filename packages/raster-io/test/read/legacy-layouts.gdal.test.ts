@@ -13,7 +13,7 @@ import { HAS_GDAL } from '../support/gdal.js';
 import { gdalBatch } from '../support/gdal-compare.js';
 import { requireTool } from '../support/require-tool.js';
 import { rng } from '../support/synthetic.js';
-import { buildTiff, encodeLzwCompat } from '../support/tiff-builder.js';
+import { type BuiltTiff, buildTiff, encodeLzwCompat } from '../support/tiff-builder.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-legacy-');
@@ -24,6 +24,25 @@ const H = 29;
 function samples(n: number, max: number, seed: number): number[] {
   const next = rng(seed);
   return Array.from({ length: n }, (_, i) => Math.floor(((i % 97) / 97) * max * 0.7 + next() * max * 0.3));
+}
+
+/** An 8-bit, 3-sample YCbCr TIFF (PhotometricInterpretation 6) with this YCbCrSubSampling; uncompressed by default. */
+function ycbcrTiff(
+  t: Omit<BuiltTiff, 'bitsPerSample' | 'sampleFormat' | 'samplesPerPixel' | 'photometric' | 'compression'> & {
+    compression?: number;
+    subsampling: number[];
+  },
+): Uint8Array {
+  const { subsampling, compression = 1, extra = [], ...rest } = t;
+  return buildTiff({
+    ...rest,
+    bitsPerSample: 8,
+    sampleFormat: 1,
+    samplesPerPixel: 3,
+    compression,
+    photometric: 6,
+    extra: [{ tag: 530, type: 3, values: subsampling }, ...extra],
+  });
 }
 
 describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('legacy TIFF layouts, compared with GDAL', () => {
@@ -193,20 +212,13 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('legacy TIFF layouts, c
       const path = join(tmp(), `${name}.tif`);
       writeFileSync(
         path,
-        buildTiff({
+        ycbcrTiff({
           width: w,
           height: h,
-          bitsPerSample: 8,
-          sampleFormat: 1,
-          samplesPerPixel: 3,
-          compression: 1,
-          photometric: 6,
+          subsampling: [hs, vs],
           blocks,
           ...(tile ? { tile: { width: bw, height: bh } } : { rowsPerStrip: bh }),
-          extra: [
-            { tag: 530, type: 3, values: [hs, vs] },
-            ...(rbw ? [{ tag: 532, type: 12 as const, values: rbw }] : []),
-          ],
+          extra: rbw ? [{ tag: 532, type: 12, values: rbw }] : [],
         }),
       );
       const theirs = gdalPixels(path, join(tmp(), `${name}.envi`), 'uint8', w, h);
@@ -237,17 +249,12 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('legacy TIFF layouts, c
     const path = join(tmp(), `${name}.tif`);
     writeFileSync(
       path,
-      buildTiff({
+      ycbcrTiff({
         width: 16,
         height: 16,
-        bitsPerSample: 8,
-        sampleFormat: 1,
-        samplesPerPixel: 3,
-        compression: 1,
-        photometric: 6,
+        subsampling: tiled ? [2, 2] : [1, 2],
         blocks: [new Uint8Array(16 * 8 * 4)],
         ...(tiled ? { tile: { width: 16, height: 16 } } : { rowsPerStrip: 16 }),
-        extra: [{ tag: 530, type: 3, values: tiled ? [2, 2] : [1, 2] }],
       }),
     );
     const err = await readGeoTiffFile(path).catch((e: unknown) => e);
@@ -299,18 +306,13 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('legacy TIFF layouts, c
     const path = join(tmp(), `ycbcr-counts-${h}-${counts.join('-')}.tif`);
     writeFileSync(
       path,
-      buildTiff({
+      ycbcrTiff({
         width: w,
         height: h,
-        bitsPerSample: 8,
-        sampleFormat: 1,
-        samplesPerPixel: 3,
-        compression: 1,
-        photometric: 6,
+        subsampling: [2, 2],
         blocks: padded,
         rowsPerStrip: rps,
         byteCounts: counts,
-        extra: [{ tag: 530, type: 3, values: [2, 2] }],
       }),
     );
     const gdal = gdalBatch([path]).get(path);
@@ -337,20 +339,13 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('legacy TIFF layouts, c
     const path = join(tmp(), 'ycbcr-rbw-range.tif');
     writeFileSync(
       path,
-      buildTiff({
+      ycbcrTiff({
         width: 8,
         height: 4,
-        bitsPerSample: 8,
-        sampleFormat: 1,
-        samplesPerPixel: 3,
-        compression: 1,
-        photometric: 6,
+        subsampling: [2, 2],
         blocks: [new Uint8Array(4 * 2 * 6).fill(100)],
         rowsPerStrip: 4,
-        extra: [
-          { tag: 530, type: 3, values: [2, 2] },
-          { tag: 532, type: 12, values: [16, 235, 3e9, 240, 128, 240] },
-        ],
+        extra: [{ tag: 532, type: 12, values: [16, 235, 3e9, 240, 128, 240] }],
       }),
     );
     expect(gdalBatch([path]).get(path)?.ok).toBe(false);
@@ -361,17 +356,13 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('legacy TIFF layouts, c
     const path = join(tmp(), 'ycbcr-short.tif');
     writeFileSync(
       path,
-      buildTiff({
+      ycbcrTiff({
         width: 8,
         height: 4,
-        bitsPerSample: 8,
-        sampleFormat: 1,
-        samplesPerPixel: 3,
         compression: 8,
-        photometric: 6,
+        subsampling: [2, 2],
         blocks: [deflateSync(new Uint8Array(10))],
         rowsPerStrip: 4,
-        extra: [{ tag: 530, type: 3, values: [2, 2] }],
       }),
     );
     const err = await readGeoTiffFile(path).catch((e: unknown) => e);

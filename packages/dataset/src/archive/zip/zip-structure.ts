@@ -213,25 +213,21 @@ function applyZip64Extra(
   extra: Uint8Array,
   fields: { usize: number; csize: number; offset: number },
 ): void {
-  let at = 0;
-  while (at + 4 <= extra.byteLength) {
-    const id = u16(extra, at);
-    const len = u16(extra, at + 2);
-    if (at + 4 + len > extra.byteLength) throw corrupt(w, `entry ${name}: extra field runs past its end`);
-    if (id === 0x0001) {
-      let p = at + 4;
-      const take = (field: string) => {
-        if (p + 8 > at + 4 + len) throw corrupt(w, `entry ${name}: Zip64 extra field too short for ${field}`);
-        const v = u64(w, extra, p, `entry ${name} ${field}`);
-        p += 8;
-        return v;
-      };
-      if (fields.usize === 0xffffffff) fields.usize = take('uncompressed size');
-      if (fields.csize === 0xffffffff) fields.csize = take('compressed size');
-      if (fields.offset === 0xffffffff) fields.offset = take('local header offset');
-      return;
-    }
-    at += 4 + len;
+  const data = findExtra(extra, 0x0001);
+  if (data === 'malformed') throw corrupt(w, `entry ${name}: extra field runs past its end`);
+  if (data) {
+    let p = 0;
+    const take = (field: string) => {
+      if (p + 8 > data.byteLength)
+        throw corrupt(w, `entry ${name}: Zip64 extra field too short for ${field}`);
+      const v = u64(w, data, p, `entry ${name} ${field}`);
+      p += 8;
+      return v;
+    };
+    if (fields.usize === 0xffffffff) fields.usize = take('uncompressed size');
+    if (fields.csize === 0xffffffff) fields.csize = take('compressed size');
+    if (fields.offset === 0xffffffff) fields.offset = take('local header offset');
+    return;
   }
   if (fields.usize === 0xffffffff || fields.csize === 0xffffffff || fields.offset === 0xffffffff)
     throw corrupt(w, `entry ${name}: Zip64 sizes announced but no Zip64 extra field`);
@@ -268,7 +264,12 @@ function utf8OrNull(bytes: Uint8Array): string | null {
  */
 function decodeName(raw: Uint8Array, extra: Uint8Array): { name: string; utf8: boolean } {
   const unicode = findExtra(extra, 0x7075);
-  if (unicode && unicode.byteLength > 5 && unicode[0] === 1 && u32(unicode, 1) === crc32(raw)) {
+  if (
+    unicode instanceof Uint8Array &&
+    unicode.byteLength > 5 &&
+    unicode[0] === 1 &&
+    u32(unicode, 1) === crc32(raw)
+  ) {
     const name = utf8OrNull(unicode.subarray(5));
     if (name !== null) return { name, utf8: false };
   }
@@ -276,11 +277,14 @@ function decodeName(raw: Uint8Array, extra: Uint8Array): { name: string; utf8: b
   return name === null ? { name: cp437(raw), utf8: false } : { name, utf8: true };
 }
 
-/** The data of the first extra field with this id, or null (a malformed list ends the search). */
-function findExtra(extra: Uint8Array, id: number): Uint8Array | null {
+/**
+ * The data of the first extra field with this id, null when there is none, or `'malformed'` when a field before
+ * it runs past the end of the list.
+ */
+function findExtra(extra: Uint8Array, id: number): Uint8Array | null | 'malformed' {
   for (let at = 0; at + 4 <= extra.byteLength; ) {
     const len = u16(extra, at + 2);
-    if (at + 4 + len > extra.byteLength) return null;
+    if (at + 4 + len > extra.byteLength) return 'malformed';
     if (u16(extra, at) === id) return extra.subarray(at + 4, at + 4 + len);
     at += 4 + len;
   }
