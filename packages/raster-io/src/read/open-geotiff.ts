@@ -13,8 +13,8 @@ import type { ByteSource } from '../source/byte-source.js';
 import { memorySource } from '../source/memory-source.js';
 import type { DType, GeoBlock, GeoKeys, GeoTransform } from '../types.js';
 import { geoFromTags, scaleGeo, transformFromTags } from './geo-from-tags.js';
-import { hideDuplicateEntries, readNumericEntry, type WalkedIfd, walkIfds } from './ifd-walk.js';
-import { type RasterIoLimits, resolveLimits } from './limits.js';
+import { hideDuplicateEntries, readNumericEntry, TYPE_SIZE, type WalkedIfd, walkIfds } from './ifd-walk.js';
+import { checkLimit, type RasterIoLimits, resolveLimits } from './limits.js';
 import type { ParallelBlockDecoder } from './parallel-decoder.js';
 import type { YCbCrLayout } from './ycbcr.js';
 
@@ -410,6 +410,17 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
       const key = `${ifd}/${tag}/${count}`;
       let values = arrays.get(key);
       if (!values) {
+        // the walk leaves these arrays unchecked (their declared count is not what libtiff reads): bound what is
+        const entry = input.tags.entry(ifd, tag);
+        const n = Math.min(count, entry?.count ?? 0);
+        const bytes = n * (TYPE_SIZE[entry?.type ?? 4] ?? 8);
+        checkLimit(
+          input.limits,
+          'maxTagBytes',
+          bytes,
+          name,
+          `IFD ${ifd}, tag ${tag} (${n} values) size in bytes`,
+        );
         values = input.tags.numbers(ifd, tag, count);
         values.catch(() => arrays.delete(key));
         arrays.set(key, values);

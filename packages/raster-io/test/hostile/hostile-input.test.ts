@@ -305,6 +305,22 @@ describe('impossible tags and sizes', () => {
       const r = await readRaster(await openGeoTiff(patchTagCount(two, tag, count), { codecs: NODE_CODECS }));
       expect(Array.from(r.bands[0] as Uint8Array), `tag ${tag} count ${count}`).toEqual(Array.from(pixels));
     }
+    // what libtiff would read is bounded like any tag: a 2^30-square grid of 16-px tiles asks for 2^52 entries
+    const grid = tinyTiff([
+      plainIfd({
+        width: 2 ** 30,
+        height: 2 ** 30,
+        strips: [],
+        tags: { 322: [LONG, [16]], 323: [LONG, [16]], 324: [LONG, [8]], 325: [LONG, [16]] },
+      }),
+    ]);
+    const huge = await failure(patchTagCount(grid, 324, 0xfffffff0), 'tile-grid.tif', {
+      window: { x: 0, y: 0, width: 16, height: 16 },
+    });
+    expect(huge.code).toBe('TOO_LARGE');
+    expect(huge.message).toMatch(
+      /tile-grid\.tif: IFD 0, tag 324 \(4294967280 values\) size in bytes .*maxTagBytes/,
+    );
     const short = await failure(patchTagCount(two, 273, 1, 99_999), 'offsets.tif');
     expect(short.code).toBe('TRUNCATED');
     expect(short.message).toMatch(/offsets\.tif: IFD 0: missing StripOffsets entry 1/);
