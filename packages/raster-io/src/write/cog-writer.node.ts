@@ -27,6 +27,7 @@ import {
   DEFAULT_ENCODE_GEOTIFF,
   formatNoData,
   geoTags,
+  predictorOf,
   STRUCTURAL_METADATA,
 } from './encode-geotiff.js';
 import { type OverviewResampling, overviewSize, type RowDecimator, rowDecimator } from './overviews.js';
@@ -52,7 +53,7 @@ export interface CogWriterOptions {
   deflateLevel?: number;
   /** ZSTD level 1..22 (default 9, GDAL's). */
   zstdLevel?: number;
-  /** As `encodeGeoTiff`'s: `true` = 2 for integers, 3 for floats (default false). */
+  /** As `encodeGeoTiff`'s: `true` = 2 for integers, 3 for floats, 1 when uncompressed (default false). */
   predictor?: boolean | 1 | 2 | 3;
   /** Overview decimation factors, increasing integers ≥ 2 (e.g. [2, 4, 8]). */
   overviews?: number[];
@@ -205,15 +206,11 @@ function planWriter(path: string, o: CogWriterOptions): Plan {
     );
   const tile = o.tileSize ?? 512;
   if (tile !== 256 && tile !== 512) bad(`${path}: tileSize must be 256 or 512, got ${tile}`);
-  const isFloat = DTYPE_SAMPLE_FORMAT[dtype] === 3;
-  const p = o.predictor ?? false;
-  const predictor = p === true ? (isFloat ? 3 : 2) : p === false ? 1 : p;
-  if (![1, 2, 3].includes(predictor)) bad(`${path}: predictor must be true/false/1/2/3, got ${p}`);
-  if (predictor === 3 && !isFloat)
-    bad(`${path}: predictor 3 (floating point) needs a float dtype, got ${dtype}`);
   const compression = o.compression ?? 'deflate';
   if (compression !== 'none' && compression !== 'deflate' && compression !== 'zstd')
     bad(`${path}: compression must be 'none', 'deflate' or 'zstd', got '${compression}'`);
+  const predictor = predictorOf(o.predictor ?? false, dtype, compression);
+  if (typeof predictor === 'string') bad(`${path}: ${predictor}`);
   const zstd = compression === 'zstd';
   const level = zstd
     ? (o.zstdLevel ?? DEFAULT_ENCODE_GEOTIFF.zstdLevel)

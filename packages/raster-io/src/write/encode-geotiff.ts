@@ -42,8 +42,9 @@ export interface EncodeGeoTiffOptions {
   /** ZSTD level 1..22 (default 9, GDAL's `ZSTD_LEVEL`). */
   zstdLevel?: number;
   /**
-   * Predictor: `true` = 2 (horizontal) for integers and 3 (floating point) for floats; or an explicit
-   * 1/2/3 (3 only for float dtypes). Default false (1).
+   * Predictor: `true` = 2 (horizontal) for integers and 3 (floating point) for floats, 1 when uncompressed; or an
+   * explicit 1/2/3 (3 only for float dtypes; 2 and 3 only with a compression, as readers apply no predictor to
+   * uncompressed files). Default false (1).
    */
   predictor?: boolean | 1 | 2 | 3;
   /** Internal overview decimation factors, e.g. [2, 4, 8] (increasing, ≥ 2). */
@@ -246,6 +247,24 @@ export function badCompressionLevel(
   return `${name} must be ${min}..${max}, got ${level}`;
 }
 
+/**
+ * The Predictor tag value for the `predictor` option (`true`: 2 for integers, 3 for floats), or why it is refused.
+ * Uncompressed files get none (`true` means 1 there, and 2 or 3 is refused): libtiff, so GDAL, undoes a predictor
+ * only inside a codec and would read differenced samples as the pixels.
+ */
+export function predictorOf(option: unknown, dtype: DType, compression: string): number | string {
+  const isFloat = DTYPE_SAMPLE_FORMAT[dtype] === 3;
+  const uncompressed = compression === 'none';
+  const predictor = option === true ? (uncompressed ? 1 : isFloat ? 3 : 2) : option === false ? 1 : option;
+  if (predictor !== 1 && predictor !== 2 && predictor !== 3)
+    return `predictor must be true/false/1/2/3, got ${describeValue(option)}`;
+  if (predictor === 3 && !isFloat)
+    return `predictor 3 (floating point) needs a float dtype, got ${dtype}; use predictor 2`;
+  if (predictor !== 1 && uncompressed)
+    return `predictor ${predictor} needs compression 'deflate' or 'zstd': readers (libtiff, GDAL) apply no predictor to uncompressed files, so the differenced samples would be read as pixels`;
+  return predictor;
+}
+
 /** The compression's TIFF code, its codec (none when uncompressed) and level, validated. */
 function compressionOf(opts: EncodeOptions): {
   compressionCode: number;
@@ -289,16 +308,8 @@ function planEncoding(raster: Raster, options: EncodeGeoTiffOptions): EncodePlan
   if (tile !== 256 && tile !== 512)
     throw new RasterIoError('INVALID_ARGUMENT', `tileSize must be 256 or 512, got ${tile}`);
   const bps = DTYPE_BYTES[dtype];
-  const isFloat = DTYPE_SAMPLE_FORMAT[dtype] === 3;
-  const predictor =
-    opts.predictor === true ? (isFloat ? 3 : 2) : opts.predictor === false ? 1 : opts.predictor;
-  if (![1, 2, 3].includes(predictor))
-    throw new RasterIoError('INVALID_ARGUMENT', `predictor must be true/false/1/2/3, got ${opts.predictor}`);
-  if (predictor === 3 && !isFloat)
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `predictor 3 (floating point) needs a float dtype, got ${dtype}; use predictor 2`,
-    );
+  const predictor = predictorOf(opts.predictor, dtype, opts.compression);
+  if (typeof predictor === 'string') throw new RasterIoError('INVALID_ARGUMENT', predictor);
   const { compressionCode, codec, level } = compressionOf(opts);
   const factors = opts.overviews ?? [];
   if (!Array.isArray(factors))

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type DType, type EncodeGeoTiffOptions, openGeoTiff, readRaster } from '../../src/index.js';
-import { writeGeoTiff } from '../../src/node.js';
+import { createCogWriter, writeGeoTiff } from '../../src/node.js';
 import { bandMismatches, compareArrays } from '../support/compare.js';
 import { gdalPixels } from '../support/envi.js';
 import {
@@ -240,6 +240,62 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('writeGeoTiff vs GDAL',
       }
     }
   });
+
+  // libtiff undoes a predictor only inside a codec, so GDAL reads an uncompressed file's samples as stored:
+  // `predictor: true` writes none there, and an explicit 2 or 3 is refused (it used to write differences).
+  it.each([
+    ['writeGeoTiff', 'int16'],
+    ['writeGeoTiff', 'float32'],
+    ['createCogWriter', 'uint16'],
+    ['createCogWriter', 'float64'],
+  ] as [string, DType][])(
+    "%s %s, compression 'none' + predictor: true: GDAL reads the pixels as written",
+    async (writer, dtype) => {
+      const r = syntheticRaster(dtype, 257, 70, 2, 5);
+      const path = join(tmp(), `none-pred-${writer}-${dtype}.tif`);
+      if (writer === 'writeGeoTiff')
+        await writeGeoTiff(path, r, { compression: 'none', predictor: true, tiled: dtype === 'float32' });
+      else {
+        const w = await createCogWriter(path, {
+          ...{ width: r.width, height: r.height, bands: 2, dtype },
+          ...{ compression: 'none', predictor: true, tileSize: 256, overviews: [2] },
+        });
+        await w.writeRows(0, r.bands);
+        await w.close();
+      }
+      expect(gdalinfoJson(path).metadata?.IMAGE_STRUCTURE?.PREDICTOR).toBeUndefined();
+      const pixels = gdalPixels(
+        path,
+        join(tmp(), `none-pred-${writer}-${dtype}.envi`),
+        dtype,
+        r.width,
+        r.height,
+      );
+      expect(bandMismatches(pixels, r.bands)).toBe(0);
+    },
+  );
+
+  it.each([2, 3] as const)(
+    "an explicit predictor %i with compression 'none' is INVALID_ARGUMENT",
+    async (p) => {
+      const r = syntheticRaster('float32', 20, 10, 1);
+      const path = join(tmp(), `none-pred-${p}.tif`);
+      const message = new RegExp(`predictor ${p} needs compression 'deflate' or 'zstd'`);
+      await expect(writeGeoTiff(path, r, { predictor: p })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message,
+      });
+      const w = createCogWriter(path, {
+        width: 20,
+        height: 10,
+        bands: 1,
+        dtype: 'float32',
+        compression: 'none',
+        predictor: p,
+      });
+      await expect(w).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message });
+    },
+  );
 
   it('rotated transform is written as ModelTransformation; no geo means no CRS', async () => {
     const r = syntheticRaster('uint8', 40, 30, 1);
