@@ -11,7 +11,7 @@ export interface PngImage {
   /** 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. */
   channels: 1 | 2 | 3 | 4;
   data: Uint8Array | Uint8ClampedArray | Uint16Array;
-  /** tEXt chunks (keyword → text). */
+  /** tEXt chunks (keyword → text): keywords of 1–79 printable Latin-1 characters, Latin-1 text without NUL. */
   text?: Record<string, string>;
 }
 
@@ -27,6 +27,27 @@ function checkText(text: unknown): void {
       'INVALID_ARGUMENT',
       `PNG text must map keywords to strings, got ${describeValue(text)}`,
     );
+  for (const [keyword, value] of Object.entries(text as Record<string, string>)) {
+    const problem = textKeywordProblem(keyword) ?? textValueProblem(value);
+    if (problem)
+      throw new RasterIoError('INVALID_ARGUMENT', `PNG text ${describeValue(keyword)}: ${problem}`);
+  }
+}
+
+/** Why a tEXt keyword breaks the PNG rules (1–79 printable Latin-1 characters, single inner spaces), if it does. */
+function textKeywordProblem(keyword: string): string | undefined {
+  if (keyword.length < 1 || keyword.length > 79)
+    return `a keyword has 1 to 79 characters, got ${keyword.length}`;
+  if (!/^[\x20-\x7e\xa1-\xff]+$/.test(keyword))
+    return 'a keyword holds printable Latin-1 characters only (no control characters, NUL or other scripts)';
+  if (/^ | $| {2}/.test(keyword)) return 'a keyword has no leading, trailing or consecutive spaces';
+  return undefined;
+}
+
+/** Why a tEXt value cannot be stored (tEXt is Latin-1 text without NUL), if it cannot. */
+function textValueProblem(value: string): string | undefined {
+  if (/^[\x01-\xff]*$/.test(value)) return undefined;
+  return 'the text must be Latin-1 without NUL characters (tEXt cannot hold other scripts)';
 }
 
 /**

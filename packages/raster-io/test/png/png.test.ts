@@ -30,6 +30,26 @@ describe('encodePng', () => {
       /channels/,
     );
   });
+  it('writes Latin-1 tEXt as single bytes and refuses what tEXt cannot hold, typed', () => {
+    const one = { width: 1, height: 1, channels: 1 as const, data: new Uint8Array(1) };
+    const png = encodePng({ ...one, text: { 'Title é': 'café ÿ\nline 2' } });
+    const chunk = Buffer.from(png).indexOf('tEXt');
+    expect(Array.from(png.subarray(chunk + 4, chunk + 4 + 8))).toEqual([84, 105, 116, 108, 101, 32, 0xe9, 0]);
+    expect(decode(png).text['Title é']).toBe('café ÿ\nline 2');
+    for (const [text, why] of [
+      [{ k: '日本' }, /"k": the text must be Latin-1 without NUL/],
+      [{ k: 'a\u0000b' }, /without NUL/],
+      [{ '': 'x' }, /1 to 79 characters, got 0/],
+      [{ ['k'.repeat(80)]: 'x' }, /1 to 79 characters, got 80/],
+      [{ 'a\u0000b': 'x' }, /printable Latin-1 characters only/],
+      [{ 題: 'x' }, /printable Latin-1 characters only/],
+      [{ ' lead': 'x' }, /no leading, trailing or consecutive spaces/],
+      [{ 'a  b': 'x' }, /no leading, trailing or consecutive spaces/],
+    ] as [Record<string, string>, RegExp][]) {
+      expect(() => encodePng({ ...one, text })).toThrow(RasterIoError);
+      expect(() => encodePng({ ...one, text })).toThrow(why);
+    }
+  });
 });
 
 describe('renderQuicklook', () => {
