@@ -7,7 +7,8 @@ import { checkOptions, checkString, invalidArgument } from './internal/check-arg
 export type CsvCell = string | number | boolean | null | undefined;
 
 /**
- * Serialises a header and rows to CSV text with `\n` line ends and a trailing newline.
+ * Serialises a header and rows to CSV text with `\n` line ends and a trailing newline. Every row has one cell per
+ * header column; a one-column row whose cell is empty is written `""` (a bare empty line would be no row).
  * @param header column names.
  * @param rows one array of cells per line, in header order.
  * @returns the CSV text.
@@ -32,9 +33,22 @@ export function csvText(
 ): string {
   checkCells(fn, where.header, header);
   if (!Array.isArray(rows)) throw invalidArgument(fn, where.rows, 'an array of rows', rows);
-  for (let i = 0; i < rows.length; i++) checkCells(fn, `${where.rows}[${i}]`, rows[i]);
+  for (let i = 0; i < rows.length; i++) {
+    checkCells(fn, `${where.rows}[${i}]`, rows[i]);
+    // a row of another width is a table no reader (ours included) takes back
+    if (rows[i]?.length !== header.length)
+      throw invalidArgument(
+        fn,
+        `${where.rows}[${i}]`,
+        `${header.length} cells, one per header column`,
+        rows[i],
+      );
+  }
   const data = rows.map((r) => r.map((v: CsvCell) => (v == null ? '' : v)));
-  const text = Papa.unparse({ fields: [...header], data }, { newline: '\n' });
+  // A one-column row whose cell is empty is written as "" (as Python's csv module does): a bare empty line
+  // is no row to any reader, so the row would be lost.
+  const quotes = (value: unknown) => header.length === 1 && value === '';
+  const text = Papa.unparse({ fields: [...header], data }, { newline: '\n', quotes });
   // papaparse already ends a header-only table with a newline
   return text.endsWith('\n') ? text : `${text}\n`;
 }
@@ -52,7 +66,8 @@ export interface ParseCsvOptions {
 }
 
 /**
- * Parses CSV text with a header row (a leading BOM is dropped; empty header cells become `__col<i>`). Every
+ * Parses comma-separated text with a header row (a leading BOM is dropped; empty header cells become `__col<i>`;
+ * blank lines are skipped, a one-column record `""` is kept; the line break is the first one outside quotes). Every
  * record has exactly the header's columns, as own properties (a `__proto__` column is a column like any other).
  * @param text the CSV text.
  * @param options `name`: the source, for messages.
@@ -66,18 +81,7 @@ export function parseCsv(text: string, options?: ParseCsvOptions): ParsedCsv {
   checkString('parseCsv', 'text', text);
   const o = checkOptions('parseCsv', options);
   const name = o.name === undefined ? 'CSV text' : checkString('parseCsv', 'options.name', o.name);
-  const res = Papa.parse<string[]>(text.replace(/^\uFEFF/, ''), {
-    header: false,
-    skipEmptyLines: true,
-    dynamicTyping: false,
-  });
-  const quote = res.errors.find((e) => e.type === 'Quotes');
-  if (quote) {
-    const record = quote.row ?? 0; // counts the header as record 0
-    const where = record === 0 ? 'the header' : `data row ${record}`;
-    throw csvError(name, `${quote.message.toLowerCase()} in ${where}`);
-  }
-  const [first = [], ...data] = res.data;
+  const [first = [], ...data] = csvRecords(text.replace(/^\uFEFF/, ''), name);
   const header = first.map((h, i) => (h === '' ? `__col${i}` : h));
   const seen = new Set<string>();
   for (const h of header) {
@@ -90,6 +94,51 @@ export function parseCsv(text: string, options?: ParseCsvOptions): ParsedCsv {
     return Object.fromEntries(header.map((h, i) => [h, cells[i] as string]));
   });
   return { header, rows };
+}
+
+/**
+ * The records of CSV text, blank lines left out. Comma-separated always (papaparse would guess `;`, `|` or a tab
+ * from the cells: 'h0;' became two columns), with the line break the text uses (papaparse guesses it from the
+ * first one, even inside quotes). Blank lines are told from a one-column record `""` by their raw text: papaparse
+ * gives both as [''], and its skipEmptyLines dropped the record too.
+ */
+function csvRecords(body: string, name: string): string[][] {
+  const newline = lineBreakOf(body);
+  const records: string[][] = [];
+  let start = 0;
+  let quoteProblem: string | undefined;
+  Papa.parse<string[]>(body, {
+    header: false,
+    skipEmptyLines: false,
+    dynamicTyping: false,
+    delimiter: ',',
+    ...(newline ? { newline } : {}),
+    step: (res, parser) => {
+      const raw = body.slice(start, res.meta.cursor);
+      start = res.meta.cursor;
+      const quote = res.errors.find((e) => e.type === 'Quotes');
+      if (quote) {
+        const where = records.length === 0 ? 'the header' : `data row ${records.length}`;
+        quoteProblem = `${quote.message.toLowerCase()} in ${where}`;
+        parser.abort();
+      } else if (!/^(\r\n|\n|\r)?$/.test(raw)) records.push(res.data);
+    },
+  });
+  if (quoteProblem) throw csvError(name, quoteProblem);
+  return records;
+}
+
+/** The first line break outside quoted cells (`\r\n`, `\n` or `\r`), or undefined for a one-line text. */
+function lineBreakOf(text: string): '\r\n' | '\n' | '\r' | undefined {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"')
+      quoted = !quoted; // an escaped "" flips twice
+    else if (!quoted && c === '\n') return '\n';
+    else if (!quoted && c === '\r') return text[i + 1] === '\n' ? '\r\n' : '\r';
+  }
+  return undefined;
 }
 
 /** A header or a row: an array of strings, numbers, booleans, bigints, Dates, null or undefined. */

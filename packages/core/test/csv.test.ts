@@ -23,6 +23,30 @@ describe('toCsv', () => {
     expect(toCsv(['', 'lon'], [[0, 8.5]])).toBe(',lon\n0,8.5\n');
   });
 
+  it('writes an empty cell of a one-column table as "" (a bare empty line is no row: it was lost)', () => {
+    const text = toCsv(['id'], [['a'], [''], [null], ['b']]);
+    expect(text).toBe('id\na\n""\n""\nb\n'); // what Python's csv.writer writes for these rows
+    expect(parseCsv(text).rows).toEqual([{ id: 'a' }, { id: '' }, { id: '' }, { id: 'b' }]);
+    expect(toCsv(['a', 'b'], [['', '']])).toBe('a,b\n,\n');
+  });
+
+  it('refuses a row with more or fewer cells than the header (no reader takes such a table back)', () => {
+    for (const row of [['x'], ['x', 'y', 'z']]) {
+      const e = (() => {
+        try {
+          toCsv(['a', 'b'], [['1', '2'], row]);
+        } catch (err) {
+          return err as CoreError;
+        }
+      })();
+      expect(e).toBeInstanceOf(CoreError);
+      expect([e?.code, e?.message]).toEqual([
+        'INVALID_ARGUMENT',
+        expect.stringMatching(/^toCsv: rows\[1\] must be 2 cells/),
+      ]);
+    }
+  });
+
   it('writeCsv writes the same text atomically', async () => {
     const dir = await tempDir();
     await writeCsv(`${dir}/sub/t.csv`, { header: ['a'], rows: [['x'], [2]] });
@@ -57,6 +81,33 @@ describe('parseCsv', () => {
     });
     expect(parseCsv('')).toEqual({ header: [], rows: [] });
     expect(parseCsv('tile\n\nA\n')).toEqual({ header: ['tile'], rows: [{ tile: 'A' }] });
+  });
+
+  it('reads commas only: semicolons, pipes and tabs in cells are no delimiters (papaparse guessed them)', () => {
+    expect(parseCsv('h0;\nx;y\n')).toEqual({ header: ['h0;'], rows: [{ 'h0;': 'x;y' }] });
+    expect(parseCsv('a|b\n1|2\n3|4\n').rows).toEqual([{ 'a|b': '1|2' }, { 'a|b': '3|4' }]);
+    expect(parseCsv('a\tb,c\n1\t2,3\n').rows).toEqual([{ 'a\tb': '1\t2', c: '3' }]);
+  });
+
+  it('keeps a one-column record "" (Python writes an empty cell so) and skips blank lines', () => {
+    expect(parseCsv('h0\r\n""\r\n\r\nx\r\n""\r\n').rows).toEqual([{ h0: '' }, { h0: 'x' }, { h0: '' }]);
+    expect(parseCsv('h0\n""\n').rows).toEqual([{ h0: '' }]);
+  });
+
+  it('takes the line break from outside quotes (a CR inside a quoted header cell made papaparse split on CR)', () => {
+    expect(parseCsv('"a\rb",c\r\n1,2\r\n"x\ry",3\r\n')).toEqual({
+      header: ['a\rb', 'c'],
+      rows: [
+        { 'a\rb': '1', c: '2' },
+        { 'a\rb': 'x\ry', c: '3' },
+      ],
+    });
+    expect(parseCsv('"h\n0",h1\r1,2\r').rows).toEqual([{ 'h\n0': '1', h1: '2' }]);
+    // Python's csv.reader reads this as [['h0\r"', 'h1'], ['\tx y"', '\t']]; papaparse refused it
+    expect(parseCsv('"h0\r""",h1\n"\tx y""",\t\n')).toEqual({
+      header: ['h0\r"', 'h1'],
+      rows: [{ 'h0\r"': '\tx y"', h1: '\t' }],
+    });
   });
 
   it('a "__proto__" column is an own property like any other', () => {
