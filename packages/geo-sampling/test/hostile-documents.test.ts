@@ -730,7 +730,13 @@ describe('readAoisFile / readPoisFile on hostile files', () => {
     const good = Uint8Array.from(aoisToIpc(sampleAois));
     expect(aoisFromIpc(good)).toEqual(sampleAois);
     const path = join(dir, 'bad.arrow');
-    await writeFile(path, aoisToIpc([{ ...sampleAois[1], lon: Number.NaN }]));
+    // the writer refuses a NaN longitude, so the one in the file is patched in: the lon value's float64 bytes
+    const bytes = Uint8Array.from(aoisToIpc([sampleAois[1] as Aoi]));
+    const lon = new Uint8Array(Float64Array.of((sampleAois[1] as Aoi).lon).buffer);
+    const at = Buffer.from(bytes).indexOf(lon);
+    expect(at).toBeGreaterThan(0);
+    bytes.set(new Uint8Array(Float64Array.of(Number.NaN).buffer), at);
+    await writeFile(path, bytes);
     const err = await rejected(readAoisFile(path));
     expect(err.code).toBe('PARSE_ERROR');
     expect(err.message).toBe(`'${path}': Arrow table row 0 column lon must be a finite number, got NaN`);

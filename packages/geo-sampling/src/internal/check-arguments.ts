@@ -3,7 +3,10 @@
 // and the value, and accepts everything that worked before (typed arrays for boxes, extra members, absent
 // options).
 import { type BBox, describeValue } from '@worldstrat/core';
+import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
+import { checkBBox } from './geometry-checks.js';
+import { assertArea, assertLatitude, assertLongitude } from './validate.js';
 
 /** `INVALID_ARGUMENT`: `<fn>: <argument> must be <what>, got <value>`. */
 export function argumentError(fn: string, name: string, what: string, value: unknown): GeoSamplingError {
@@ -85,10 +88,29 @@ export function checkAoiArgument(fn: string, name: string, value: unknown): void
   if (a.parent !== undefined) checkString(fn, `${name}.parent`, a.parent);
 }
 
-/** An array of AOIs, each checked as {@link checkAoiArgument}. */
+/**
+ * An array of AOIs to write, each checked as {@link checkAoiArgument} and then as every AOI reader takes it back
+ * (a writer must not write a table its readers refuse): a name that is not blank and not repeated, lon/lat and
+ * bounds in range with minLat ≤ maxLat, an area > 0. Those errors carry the readers' codes (`MISSING_NAME`,
+ * `DUPLICATE_NAME`, `INVALID_LONGITUDE`, `INVALID_LATITUDE`, `INVALID_AREA`).
+ */
 export function checkAoisArgument(fn: string, name: string, value: unknown): void {
   const aois = checkArrayArgument(fn, name, value as readonly unknown[]);
-  for (let i = 0; i < aois.length; i++) checkAoiArgument(fn, `${name}[${i}]`, aois[i]);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < aois.length; i++) {
+    const site = `${fn}: ${name}[${i}]`;
+    checkAoiArgument(fn, `${name}[${i}]`, aois[i]);
+    const a = aois[i] as Aoi;
+    if (!a.name.trim()) throw new GeoSamplingError('MISSING_NAME', `${site}.name is blank; every AOI needs a name`);
+    const prev = seen.get(a.name);
+    if (prev !== undefined)
+      throw new GeoSamplingError('DUPLICATE_NAME', `${site}.name '${a.name}' repeats ${name}[${prev}]`);
+    seen.set(a.name, i);
+    assertLongitude(a.lon, { what: `${site}.lon` });
+    assertLatitude(a.lat, { what: `${site}.lat` });
+    assertArea(a.areaKm2, { what: `${site}.areaKm2` });
+    checkBBox(Array.from(a.bounds), { where: `${site}.bounds` });
+  }
 }
 
 /** An array of points `{ id, lon, lat }` with numeric coordinates (`numbers`: also a numeric id). */

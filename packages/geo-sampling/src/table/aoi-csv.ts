@@ -105,8 +105,9 @@ export function readAoisCsv(text: string): Aoi[] {
   }
   const seen = new Map<string, number>();
   return parsed.data.map((r, row) => {
-    const name = (r.name ?? '').trim();
-    if (!name) throw new GeoSamplingError('MISSING_NAME', `AOI CSV row ${row} has an empty name`, { row });
+    // kept as written (as pandas and the GeoJSON and Arrow readers keep it); only a blank one is refused
+    const name = r.name ?? '';
+    if (!name.trim()) throw new GeoSamplingError('MISSING_NAME', `AOI CSV row ${row} has an empty name`, { row });
     const prev = seen.get(name);
     if (prev !== undefined) {
       throw new GeoSamplingError(

@@ -115,8 +115,9 @@ export async function readPoisFile(path: string, options?: ReadPoisOptions): Pro
  * @param aois the AOIs.
  * @param options format.
  * @throws GeoSamplingError `INVALID_ARGUMENT` for an unknown extension or `format`, a `path` that is not a
- *   non-empty string, `options` that is not an object or `aois` that are not AOIs; CoreError `WRITE_FAILED`
- *   (core's atomic write).
+ *   non-empty string, `options` that is not an object or `aois` that are not AOIs; what the readers would
+ *   refuse, with their codes (`MISSING_NAME`, `DUPLICATE_NAME`, `INVALID_LONGITUDE`, `INVALID_LATITUDE`,
+ *   `INVALID_AREA`); CoreError `WRITE_FAILED` (core's atomic write).
  * @example
  * await writeAoisFile('aois.arrow', aois);
  */
