@@ -103,7 +103,8 @@ function encodeData(
  *
  * The JSON header is padded with spaces to a multiple of 8 bytes and tensors are laid out by decreasing
  * item size, then by name, so every tensor is aligned for zero-copy typed-array views. `F16`/`BF16`
- * narrow with round-to-nearest-even from any numeric array.
+ * narrow with round-to-nearest-even from any numeric array, rounding each value once (float64 values too, as
+ * NumPy's float16 does; PyTorch goes through float32 and can land 1 ulp away on near-halfway float64 values).
  *
  * @param tensors - tensors by name; `dtype` defaults from the typed-array type.
  * @param metadata - optional `__metadata__` (string values only).

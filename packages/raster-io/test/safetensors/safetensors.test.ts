@@ -162,6 +162,53 @@ describe('half-float conversions', () => {
     expect(floatToBfloat16(1 + 3 * 2 ** -8)).toBe(0x3f82);
     expect(bfloat16ToFloat(0xbf80)).toBe(-1);
   });
+  it('rounds a float64 once, not through float32 (which made halfway-plus-a-little values tie, 1 ulp off)', () => {
+    // 2^-40 above or below a halfway point is below float32's resolution: float32 made it an exact tie
+    expect(floatToHalf(1 + 2 ** -11 + 2 ** -40)).toBe(0x3c01);
+    expect(floatToHalf(1 + 3 * 2 ** -11 - 2 ** -40)).toBe(0x3c01);
+    expect(floatToHalf(-(2 ** -25 + 2 ** -60))).toBe(0x8001); // subnormal
+    expect(floatToHalf(65520 - 2 ** -30)).toBe(0x7bff); // just under the overflow threshold
+    expect(floatToBfloat16(1 + 2 ** -8 + 2 ** -40)).toBe(0x3f81);
+    expect(floatToBfloat16(-(1 + 3 * 2 ** -8 - 2 ** -40))).toBe(0xbf81);
+    expect(floatToBfloat16(2 ** -134 + 2 ** -160)).toBe(0x0001); // subnormal
+  });
+  it('every narrowed float64 is a nearest representable value, ties to the even one', () => {
+    let seed = 12345;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const formats = [
+      { narrow: floatToHalf, widen: halfToFloat, ulp: 2 ** -10, infinity: 0x7c00, exponents: [-25, 15] },
+      {
+        narrow: floatToBfloat16,
+        widen: bfloat16ToFloat,
+        ulp: 2 ** -7,
+        infinity: 0x7f80,
+        exponents: [-134, 127],
+      },
+    ];
+    for (const { narrow, widen, ulp, infinity, exponents } of formats) {
+      const [low, high] = exponents as [number, number];
+      for (let i = 0; i < 20000; i++) {
+        // halfway points (every other value) and random points, nudged below float32's resolution, both signs
+        const scale = 2 ** (low + Math.floor(next() * (high - low + 1)));
+        const within = Math.floor(next() / ulp) * ulp + (i % 2 ? ulp / 2 : next() * ulp);
+        const x = (next() < 0.5 ? -1 : 1) * scale * (1 + within + (next() - 0.5) * 2 ** -45);
+        const h = narrow(x);
+        if ((h & 0x7fff) >= infinity) continue;
+        const d = Math.abs(widen(h) - x);
+        for (const other of [h + 1, h - 1]) {
+          if ((other & 0x7fff) >= infinity || (other & 0x8000) !== (h & 0x8000)) continue;
+          const e = Math.abs(widen(other) - x);
+          expect(
+            d < e || (d === e && h % 2 === 0),
+            `${x} → ${h.toString(16)}, not ${other.toString(16)}`,
+          ).toBe(true);
+        }
+      }
+    }
+  });
 });
 
 describe('encodeSafetensors', () => {
