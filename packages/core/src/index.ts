@@ -9,7 +9,13 @@ export {
 export { type CsvCell, type ParseCsvOptions, type ParsedCsv, parseCsv, toCsv } from './csv.js';
 export { describeValue } from './describe-value.js';
 export { CORE_ERROR_CODES, CoreError, type CoreErrorCode } from './errors.js';
-export { formatIsoDay, type ParseIsoDayOptions, parseIsoDay } from './iso-day.js';
+export {
+  formatIsoDay,
+  type ParseIsoDayOptions,
+  type ParseIsoTimeOptions,
+  parseIsoDay,
+  parseIsoTime,
+} from './iso-day.js';
 export { natCompare, natsorted } from './natural-sort.js';
 export { bankersRound, pythonRound2 } from './python-round.js';
 export { createRng, type Rng, uniform } from './random/create-rng.js';

@@ -28,6 +28,34 @@ export interface ParseIsoDayOptions {
 export function parseIsoDay(value: string, options?: ParseIsoDayOptions): number {
   const o = checkOptions('parseIsoDay', options);
   const what = o.what === undefined ? 'date' : checkString('parseIsoDay', 'options.what', o.what);
+  return Math.floor(isoTimeMs(value, what, o.allowTime === true) / DAY_MS) * DAY_MS;
+}
+
+/** Options of {@link parseIsoTime}. */
+export interface ParseIsoTimeOptions {
+  /** What the value is, for the error message (default `time`). */
+  what?: string;
+}
+
+/**
+ * Parses an ISO-8601 day or date-time strictly, as {@link parseIsoDay} reads it, to its instant: a day is its
+ * UTC midnight and a time without a zone is UTC (`Date.parse` takes such a time as the machine's local time, and
+ * guesses at any other text, `2022/06/01` included).
+ * @param value the text.
+ * @param options `what`.
+ * @returns ms since the epoch.
+ * @throws CoreError `INVALID_DATE` naming the value.
+ * @example
+ * parseIsoTime('2021-03-22T10:30:00'); // 1616409000000, whatever the machine's time zone
+ */
+export function parseIsoTime(value: string, options?: ParseIsoTimeOptions): number {
+  const o = checkOptions('parseIsoTime', options);
+  const what = o.what === undefined ? 'time' : checkString('parseIsoTime', 'options.what', o.what);
+  return isoTimeMs(value, what, true);
+}
+
+/** The instant of an ISO day (or, with `allowTime`, date-time; no zone = UTC), or `INVALID_DATE`. */
+function isoTimeMs(value: string, what: string, allowTime: boolean): number {
   const v = typeof value === 'string' ? value.trim() : '';
   const m = ISO_DATE.exec(v);
   const bad = (why: string) =>
@@ -35,7 +63,7 @@ export function parseIsoDay(value: string, options?: ParseIsoDayOptions): number
       'INVALID_DATE',
       `${what} ${describeValue(value)} ${why}; write it as YYYY-MM-DD, e.g. 2022-06-01`,
     );
-  if (!m || (m[4] !== undefined && !o.allowTime)) throw bad('is not an ISO-8601 day');
+  if (!m || (m[4] !== undefined && !allowTime)) throw bad('is not an ISO-8601 day');
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const midnight = Date.UTC(year, month - 1, day);
   const check = new Date(midnight);
@@ -46,7 +74,7 @@ export function parseIsoDay(value: string, options?: ParseIsoDayOptions): number
   if (hh > 23 || mm > 59 || ss > 59) throw bad('has an invalid time of day');
   const t = Date.parse(/Z|[+-]\d{2}:?\d{2}$/.test(v) ? v.replace(' ', 'T') : `${v.replace(' ', 'T')}Z`);
   if (Number.isNaN(t)) throw bad('has an invalid time zone');
-  return Math.floor(t / DAY_MS) * DAY_MS;
+  return t;
 }
 
 /** First and last ms of the years 0000–9999, the days `YYYY-MM-DD` can write. */

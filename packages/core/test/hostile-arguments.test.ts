@@ -49,6 +49,7 @@ const VALID: Record<string, () => unknown[]> = {
   describeValue: () => [{ a: 1 }, 20],
   formatIsoDay: () => [1616371200000],
   parseIsoDay: () => ['2021-03-22T10:00:00Z', { allowTime: true, what: 'start date' }],
+  parseIsoTime: () => ['2021-03-22T10:00:00', { what: 'acquisition' }],
   natCompare: () => ['a10', 'a9'],
   natsorted: () => [['a10', 'a9', 'B']],
   bankersRound: () => [2.5],

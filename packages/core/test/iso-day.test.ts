@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CoreError, formatIsoDay, parseIsoDay } from '../src/index.js';
+import { CoreError, formatIsoDay, parseIsoDay, parseIsoTime } from '../src/index.js';
 
 describe('parseIsoDay', () => {
   it('returns the UTC midnight of a YYYY-MM-DD day', () => {
@@ -32,6 +32,36 @@ describe('parseIsoDay', () => {
     expect(parseIsoDay('2021-03-22T00:30:00.123+01:00', { allowTime: true })).toBe(Date.UTC(2021, 2, 21));
     expect(() => parseIsoDay('2021-03-22T25:00:00Z', { allowTime: true })).toThrow(/invalid time of day/);
     expect(() => parseIsoDay('2021-02-30T10:00:00Z', { allowTime: true })).toThrow(/not a calendar date/);
+  });
+});
+
+describe('parseIsoTime', () => {
+  it('reads a day as its UTC midnight and a time without a zone as UTC, whatever the machine time zone', () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'Asia/Kolkata'; // +05:30: Date.parse takes '2021-03-22T10:30:00' as 05:00Z here
+    try {
+      expect(Date.parse('2021-03-22T10:30:00')).toBe(Date.UTC(2021, 2, 22, 5, 0));
+      expect(parseIsoTime('2021-03-22T10:30:00')).toBe(Date.UTC(2021, 2, 22, 10, 30));
+      expect(parseIsoTime('2021-03-22 10:30')).toBe(Date.UTC(2021, 2, 22, 10, 30));
+      expect(parseIsoTime('2021-03-22T10:30:00.250+01:00')).toBe(Date.UTC(2021, 2, 22, 9, 30, 0, 250));
+      expect(parseIsoTime('2021-03-22')).toBe(Date.UTC(2021, 2, 22));
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
+
+  it('refuses what parseIsoDay refuses, naming the value', () => {
+    for (const bad of [
+      '2021/03/22 10:30',
+      'March 22, 2021',
+      '2021-02-30T10:00:00Z',
+      '2021-03-22T24:00:00Z',
+      '0',
+    ]) {
+      expect(() => parseIsoTime(bad, { what: 'acquisition' })).toThrow(CoreError);
+      expect(() => parseIsoTime(bad, { what: 'acquisition' })).toThrow(`acquisition "${bad}"`);
+    }
   });
 });
 

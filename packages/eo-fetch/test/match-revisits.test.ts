@@ -154,6 +154,31 @@ describe('matchRevisits', () => {
     expect(upstreamLike.revisits).toHaveLength(5);
   });
 
+  it('reads entry times strictly and without a zone as UTC, whatever the machine time zone', () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'Asia/Tokyo'; // Date.parse read a zone-less time as local time: 9 h off here
+    try {
+      const mixed = [
+        entry('S2B-near', '2021-03-24T10:30:00Z', 5, { platform: 'sentinel-2b' }),
+        entry('S2B-near-2', '2021-03-24T10:30:03', 7, { platform: 'sentinel-2b' }),
+        entry('slashed', '2021/03/22 10:30:00', 0), // Date.parse took it; the day it is ranked by did not
+        entry('no-day', '2021-02-30T10:30:00Z', 0),
+      ];
+      const r = matchRevisits([aoi], mixed, { targetDate: '2021-03-21' });
+      expect(r.revisits.map((x) => x.entry.id)).toEqual(['S2B-near']);
+      expect(r.duplicates).toEqual([
+        { aoi: aoi.name, kept: 'S2B-near', dropped: 'S2B-near-2', reason: 'same-time' },
+      ]);
+      expect(r.invalid).toEqual([
+        { aoi: aoi.name, id: 'slashed', reason: 'datetime "2021/03/22 10:30:00" is not ISO-8601' },
+        { aoi: aoi.name, id: 'no-day', reason: 'datetime "2021-02-30T10:30:00Z" is not ISO-8601' },
+      ]);
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
+
   it('uses per-AOI target dates and catalogues, and validates its inputs', () => {
     const other = { name: 'UNHCR-2', bounds, targetDate: '2021-03-26' };
     const r = matchRevisits(

@@ -21,7 +21,7 @@ import {
   SentinelHubClient,
   spotDownloadJobs,
 } from '../src/node.js';
-import { spotOutputSize } from '../src/sentinelhub/evalscripts.js';
+import { s2ProcessRequest, spotOutputSize } from '../src/sentinelhub/evalscripts.js';
 import { type ShServer, startShServer } from './support/sentinel-hub-server.js';
 import { makeItem } from './support/stac-server.js';
 
@@ -287,6 +287,25 @@ describe('Process API downloads', () => {
     });
     expect(again.skipped).toBe(16);
     expect(sh.requests.filter((r) => r.path === '/api/v1/process')).toHaveLength(0);
+  });
+
+  it("asks for an acquisition's UTC time window whatever the machine time zone; a bad time is INVALID_ARGUMENT", () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'America/Los_Angeles'; // Date.parse read a zone-less time as local time: 7 h off here
+    try {
+      const box = aoiBounds(8.54, 47.37, 2.5) as BBox;
+      const window = (datetime: string) =>
+        s2ProcessRequest(box, datetime, 'L2A', { width: 10, height: 10, windowMs: 60_000 }).input.data[0]
+          ?.dataFilter?.timeRange;
+      const expected = { from: '2021-03-10T08:29:00.000Z', to: '2021-03-10T08:31:00.000Z' };
+      expect(window('2021-03-10T08:30:00Z')).toEqual(expected);
+      expect(window('2021-03-10T08:30:00')).toEqual(expected);
+      for (const bad of ['2021/03/10 08:30', '2021-02-30T08:30:00Z'])
+        expect(() => window(bad)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
   });
 
   it('downloads SPOT RGBN and PAN of delivered orders at the sizes derived from sqkm', async () => {

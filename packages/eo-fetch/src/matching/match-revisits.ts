@@ -2,7 +2,7 @@
 // rank(|Δdays|) + rank(cloud cover), keep the best N and number them 1..N. Same-datatake duplicates from
 // overlapping tiles are dropped and reported (upstream keeps them).
 import type { BBox } from '@worldstrat/core';
-import { CoreError, parseIsoDay } from '@worldstrat/core';
+import { CoreError, parseIsoDay, parseIsoTime } from '@worldstrat/core';
 import { EoFetchError } from '../errors.js';
 import {
   checkAois,
@@ -114,10 +114,27 @@ export interface MatchResult {
 const UNKNOWN_CLOUD = 101;
 const cloudKey = (e: CatalogueEntry) => e.cloudCover ?? UNKNOWN_CLOUD;
 
+/**
+ * An entry's acquisition instant, read strictly as an ISO-8601 day or date-time (no zone = UTC, as the day used
+ * for ranking is read), or undefined: `Date.parse` took a time without a zone as the machine's local time and
+ * guessed at other text.
+ */
+function entryTimeMs(datetime: string): number | undefined {
+  try {
+    return parseIsoTime(datetime);
+  } catch (err) {
+    if (err instanceof CoreError) return undefined;
+    throw err;
+  }
+}
+
+/** The instant of an entry that passed {@link invalidEntry}. */
+const timeOf = (e: CatalogueEntry) => entryTimeMs(e.datetime) as number;
+
 /** Why a catalogue entry cannot be matched, or undefined. */
 function invalidEntry(e: CatalogueEntry): string | undefined {
   if (!e || typeof e.id !== 'string') return 'entry has no id';
-  if (typeof e.datetime !== 'string' || Number.isNaN(Date.parse(e.datetime)))
+  if (typeof e.datetime !== 'string' || entryTimeMs(e.datetime) === undefined)
     return `datetime ${JSON.stringify(e.datetime)} is not ISO-8601`;
   const cc = e.cloudCover;
   if (cc !== null && (typeof cc !== 'number' || !(cc >= 0 && cc <= 100)))
@@ -207,7 +224,7 @@ function sameAcquisition(
   if ((a.platform ?? '') !== (b.platform ?? '')) return null;
   if (a.relativeOrbit !== undefined && b.relativeOrbit !== undefined && a.relativeOrbit !== b.relativeOrbit)
     return null;
-  return Math.abs(Date.parse(a.datetime) - Date.parse(b.datetime)) <= windowMs ? 'same-time' : null;
+  return Math.abs(timeOf(a) - timeOf(b)) <= windowMs ? 'same-time' : null;
 }
 
 interface Candidate {
@@ -366,7 +383,7 @@ export function matchRevisits(
         a.rank - b.rank ||
         Math.abs(a.c.deltaDays) - Math.abs(b.c.deltaDays) ||
         cloudKey(a.c.entry) - cloudKey(b.c.entry) ||
-        Date.parse(a.c.entry.datetime) - Date.parse(b.c.entry.datetime) ||
+        timeOf(a.c.entry) - timeOf(b.c.entry) ||
         a.c.entry.id.localeCompare(b.c.entry.id),
     );
     const top = ranked.slice(0, opts.nRevisits);
@@ -440,7 +457,7 @@ export function rerankByCloudFraction(
           a.rank - b.rank ||
           Math.abs(a.r.deltaDays) - Math.abs(b.r.deltaDays) ||
           a.cloud - b.cloud ||
-          Date.parse(a.r.entry.datetime) - Date.parse(b.r.entry.datetime) ||
+          timeOf(a.r.entry) - timeOf(b.r.entry) ||
           a.r.entry.id.localeCompare(b.r.entry.id),
       );
     const renumbered = order.map(({ r, rank }, i) => ({ ...r, rank, n: i + 1 }));

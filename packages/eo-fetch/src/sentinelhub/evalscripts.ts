@@ -1,5 +1,5 @@
 // Evalscripts (VERSION=3) of the WorldStrat requests and the Process API request bodies.
-import type { BBox } from '@worldstrat/core';
+import { type BBox, CoreError, parseIsoTime } from '@worldstrat/core';
 import { EoFetchError } from '../errors.js';
 import {
   checkArray,
@@ -143,6 +143,16 @@ export interface S2ProcessRequestOptions {
   bands?: readonly CanonicalBand[];
 }
 
+/** An acquisition time as read strictly (no zone = UTC: `Date.parse` took it as the machine's local time). */
+function acquisitionMs(datetime: string): number {
+  try {
+    return parseIsoTime(datetime, { what: 'acquisition datetime' });
+  } catch (err) {
+    if (err instanceof CoreError) throw new EoFetchError('INVALID_ARGUMENT', err.message, { cause: err });
+    throw err;
+  }
+}
+
 /**
  * Process API body for one Sentinel-2 acquisition over an AOI (the second step of upstream's per-AOI download).
  * EPSG:4326 bounds,
@@ -160,12 +170,7 @@ export function s2ProcessRequest(
   level: S2Level,
   options: S2ProcessRequestOptions,
 ): ProcessRequest {
-  const t = Date.parse(datetime);
-  if (Number.isNaN(t))
-    throw new EoFetchError(
-      'INVALID_ARGUMENT',
-      `acquisition datetime ${JSON.stringify(datetime)} is not ISO-8601`,
-    );
+  const t = acquisitionMs(datetime);
   const w = options.windowMs ?? 2 * 3_600_000;
   const layer = options.layer ?? 'bands';
   const bands = options.bands ?? (level === 'L2A' ? L2A_BANDS : L1C_BANDS);

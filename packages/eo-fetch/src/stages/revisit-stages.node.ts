@@ -21,7 +21,7 @@ import {
   invalidArgument,
 } from '../internal/check-arguments.js';
 import { type CatalogueEntry, catalogueEntriesFromStacItems } from '../matching/catalogue-entry.js';
-import { type MatchAoi, type MatchedRevisit, matchRevisits } from '../matching/match-revisits.js';
+import { type MatchAoi, type MatchedRevisit, matchRevisits, utcDay } from '../matching/match-revisits.js';
 import { loadSentinelHubCredentials } from '../sentinelhub/credentials.node.js';
 import { SentinelHubClient, type SentinelHubCredentials } from '../sentinelhub/sentinel-hub-client.js';
 import { downloadSentinelHubRevisits } from '../sentinelhub/sentinel-hub-downloads.node.js';
@@ -93,7 +93,7 @@ export const MAX_ITEMS_PER_SEARCH = 1_000_000;
 export function searchItemCap(dateRange: readonly [string, string], nRevisits: number): number {
   checkDateRange('searchItemCap', 'dateRange', dateRange);
   checkNumber('searchItemCap', 'nRevisits', nRevisits, { integer: true, min: 1 });
-  const days = Math.floor((Date.parse(dateRange[1]) - Date.parse(dateRange[0])) / 86_400_000) + 1;
+  const days = Math.floor((utcDay(dateRange[1]) - utcDay(dateRange[0])) / 86_400_000) + 1;
   const byDays = Number.isFinite(days) && days > 0 ? days * ITEMS_PER_DAY : 0;
   return Math.min(MAX_ITEMS_PER_SEARCH, Math.max(100, 4 * nRevisits, byDays));
 }

@@ -1,7 +1,7 @@
 // Entry checks of the exported functions: JavaScript callers, JSON configs and other tools pass whatever they
 // have, so a wrong shape is an INVALID_ARGUMENT WorldStratError that names the function, the argument and the
 // value, never a TypeError from deep inside or a silently wrong result.
-import { describeValue } from '@worldstrat/core';
+import { CoreError, describeValue, formatIsoDay, parseIsoDay } from '@worldstrat/core';
 import { WorldStratError } from '../errors.js';
 
 /** The `INVALID_ARGUMENT` error `${fn}: ${what} must be ${expected}, got <value>`. */
@@ -10,6 +10,20 @@ export function argumentError(fn: string, what: string, expected: string, value:
     'INVALID_ARGUMENT',
     `${fn}: ${what} must be ${expected}, got ${describeValue(value)}`,
   );
+}
+
+/**
+ * The UTC day `YYYY-MM-DD` of an ISO-8601 day (with `allowTime`, a date-time: its UTC day; no zone = UTC), read
+ * strictly by core's `parseIsoDay`: `Date.parse` took `2022/01/01` as local midnight, the previous UTC day east
+ * of Greenwich. A bad one is `INVALID_ARGUMENT` naming `what`.
+ */
+export function checkDay(value: unknown, what: string, allowTime = false): string {
+  try {
+    return formatIsoDay(parseIsoDay(String(value), { what, allowTime }));
+  } catch (err) {
+    if (err instanceof CoreError) throw new WorldStratError('INVALID_ARGUMENT', err.message, { cause: err });
+    throw err;
+  }
 }
 
 /** A non-null object that is not an array. */

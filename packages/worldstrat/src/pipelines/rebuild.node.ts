@@ -76,6 +76,7 @@ import { searchThroughExecutor } from '../executors/rebuild-search-unit.node.js'
 import { spotThroughExecutor } from '../executors/rebuild-spot-unit.node.js';
 import { downloadThroughExecutor } from '../executors/rebuild-units.node.js';
 import {
+  checkDay,
   argumentError,
   checkArray,
   checkContext,
@@ -357,12 +358,8 @@ export function fingerprintOf(o: RebuildOptions, pointsText: string | null): str
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
 }
 
-const isoDay = (d: string) => {
-  const t = Date.parse(d);
-  if (Number.isNaN(t))
-    throw new WorldStratError('INVALID_ARGUMENT', `date ${d}: expected an ISO date (YYYY-MM-DD)`);
-  return new Date(t).toISOString().slice(0, 10);
-};
+/** An ISO day or date-time option as its UTC day (`INVALID_ARGUMENT` otherwise). */
+const isoDay = (d: string) => checkDay(d, 'date', true);
 
 /**
  * Plan a rebuild: pool → classes → rebalanced draw → AOIs → catalogue search → matching. Pure planning: no

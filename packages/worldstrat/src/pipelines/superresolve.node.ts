@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CoreError, formatIsoDay, natCompare, parseIsoDay } from '@worldstrat/core';
+import { natCompare } from '@worldstrat/core';
 import { aoiPixelSize, getStacProvider, lrRevisitPaths, type MatchedRevisit } from '@worldstrat/eo-fetch';
 import {
   downloadRevisits,
@@ -19,7 +19,7 @@ import type { BBox, Raster, RasterIoLimits } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { superResolveToFile } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
-import { checkObject, checkOptionalString, checkStringList } from '../internal/check-arguments.js';
+import { checkDay, checkObject, checkOptionalString, checkStringList } from '../internal/check-arguments.js';
 import type { EngineChoice } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 import { loadSuperresolveEngine } from './superresolve-engine.node.js';
@@ -172,15 +172,6 @@ export async function expandRevisitInputs(inputs: readonly string[]): Promise<st
 
 /** Largest AOI side in LR pixels: whole revisits are held in memory (≈ 200 MB per 12-band revisit here). */
 export const MAX_AOI_SIDE_PX = 2048;
-
-function checkDay(value: unknown, what: string): string {
-  try {
-    return formatIsoDay(parseIsoDay(String(value), { what }));
-  } catch (err) {
-    if (err instanceof CoreError) throw new WorldStratError('INVALID_ARGUMENT', err.message, { cause: err });
-    throw err;
-  }
-}
 
 const fmt = (x: number) => x.toFixed(5);
 

@@ -486,6 +486,25 @@ describe('rebuild (SentinelHub)', () => {
   });
 });
 
+describe('planRebuild dates', () => {
+  // Date.parse read '2022/06/01' as local midnight (the previous UTC day east of Greenwich) and took any text
+  // it could guess at; the days are now read strictly, whatever the machine's time zone
+  it.each([
+    [['2022/06/01', '2022-06-30'], 'date "2022/06/01" is not an ISO-8601 day'],
+    [['2022-06-01', 'June 30, 2022'], 'date "June 30, 2022" is not an ISO-8601 day'],
+    [['2022-06-01', '2022-02-30'], 'date "2022-02-30" is not a calendar date'],
+  ])('%j is INVALID_ARGUMENT before any work', async (dateRange, message) => {
+    const o = { ...baseOptions(join(dir, 'dates')), dateRange: dateRange as [string, string] };
+    await expect(planRebuild(o)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining(message),
+    });
+    await expect(
+      planRebuild({ ...baseOptions(join(dir, 'dates')), targetDate: '06/10/2022' }),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
+
 describe('worldstrat rebuild (CLI)', () => {
   it('takes its options from --config and prints a JSON dry-run plan', async () => {
     const cfg = join(dir, 'rebuild.json');
