@@ -49,7 +49,9 @@ function tables(count: number): string[][][] {
   return Array.from({ length: count }, () => {
     const columns = 1 + Math.floor(rng.next() * 3);
     const header = Array.from({ length: columns }, (_, i) => `h${i}${rng.next() < 0.3 ? cell() : ''}`);
-    const rows = Array.from({ length: Math.floor(rng.next() * 5) }, () => Array.from({ length: columns }, cell));
+    const rows = Array.from({ length: Math.floor(rng.next() * 5) }, () =>
+      Array.from({ length: columns }, cell),
+    );
     return [header, ...rows];
   });
 }

@@ -101,7 +101,8 @@ export function checkAoisArgument(fn: string, name: string, value: unknown): voi
     const site = `${fn}: ${name}[${i}]`;
     checkAoiArgument(fn, `${name}[${i}]`, aois[i]);
     const a = aois[i] as Aoi;
-    if (!a.name.trim()) throw new GeoSamplingError('MISSING_NAME', `${site}.name is blank; every AOI needs a name`);
+    if (!a.name.trim())
+      throw new GeoSamplingError('MISSING_NAME', `${site}.name is blank; every AOI needs a name`);
     const prev = seen.get(a.name);
     if (prev !== undefined)
       throw new GeoSamplingError('DUPLICATE_NAME', `${site}.name '${a.name}' repeats ${name}[${prev}]`);

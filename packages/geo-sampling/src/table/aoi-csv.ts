@@ -107,7 +107,8 @@ export function readAoisCsv(text: string): Aoi[] {
   return parsed.data.map((r, row) => {
     // kept as written (as pandas and the GeoJSON and Arrow readers keep it); only a blank one is refused
     const name = r.name ?? '';
-    if (!name.trim()) throw new GeoSamplingError('MISSING_NAME', `AOI CSV row ${row} has an empty name`, { row });
+    if (!name.trim())
+      throw new GeoSamplingError('MISSING_NAME', `AOI CSV row ${row} has an empty name`, { row });
     const prev = seen.get(name);
     if (prev !== undefined) {
       throw new GeoSamplingError(

@@ -46,8 +46,12 @@ function textKeywordProblem(keyword: string): string | undefined {
 
 /** Why a tEXt value cannot be stored (tEXt is Latin-1 text without NUL), if it cannot. */
 function textValueProblem(value: string): string | undefined {
-  if (/^[\x01-\xff]*$/.test(value)) return undefined;
-  return 'the text must be Latin-1 without NUL characters (tEXt cannot hold other scripts)';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0 || c > 0xff)
+      return 'the text must be Latin-1 without NUL characters (tEXt cannot hold other scripts)';
+  }
+  return undefined;
 }
 
 /**

@@ -76,10 +76,10 @@ import { searchThroughExecutor } from '../executors/rebuild-search-unit.node.js'
 import { spotThroughExecutor } from '../executors/rebuild-spot-unit.node.js';
 import { downloadThroughExecutor } from '../executors/rebuild-units.node.js';
 import {
-  checkDay,
   argumentError,
   checkArray,
   checkContext,
+  checkDay,
   checkNumberList,
   checkObject,
   checkOptionalChoice,
