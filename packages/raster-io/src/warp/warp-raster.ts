@@ -13,6 +13,13 @@ import { fromFloat } from '../resample/dtype-cast.js';
 import { DTYPES, type DType, type GeoTransform, type Raster, type RasterArray } from '../types.js';
 import { checkProjectedGrid, type ProjectedGrid } from './project-grid.js';
 import {
+  downsampledRow,
+  downsampledScratch,
+  downsamplingPlan,
+  keysCubicWeight,
+  linearWeight,
+} from './warp-downsampling.js';
+import {
   bilinearRow,
   cubicRow,
   cubicScratch,
@@ -22,7 +29,10 @@ import {
   type WarpAccumulator,
 } from './warp-kernels.js';
 
-/** Resampling of {@link warpRaster}: GDAL's `near`, `bilinear` and `cubic` (Keys, a = −0.5). */
+/**
+ * Resampling of {@link warpRaster}: GDAL's `near`, `bilinear` and `cubic` (Keys, a = −0.5); bilinear and cubic
+ * stretch their kernel onto coarser grids as gdalwarp does.
+ */
 export const WARP_METHODS = ['nearest', 'bilinear', 'cubic'] as const;
 /** One warp resampling method. */
 export type WarpMethod = (typeof WARP_METHODS)[number];
@@ -117,7 +127,7 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
     height: raster.height,
     noData: raster.noData ?? Number.NaN,
   };
-  const fillRow = rowKernel(plan.method, W);
+  const fillRow = rowKernel(plan.method, W, raster, grid);
   const mapper = makeRowMapper(raster, grid, plan.threshold, plan.projected);
   const { signal, onProgress } = plan;
   const progressEvery = Math.max(1, Math.floor(H / 20));
@@ -327,15 +337,45 @@ function projectedRowMapper(p: ProjectedGrid, W: number, inv: GeoTransform): Row
   return { us, vs, mapRow };
 }
 
-/** Stage 4: the row kernel of `method` (noData where nothing valid maps). */
+/**
+ * Stage 4: the row kernel of `method` (noData where nothing valid maps): for bilinear and cubic onto a grid
+ * coarser than the source, gdalwarp's stretched kernel ({@link downsamplingPlan}).
+ */
 function rowKernel(
   method: WarpMethod,
   width: number,
+  raster: Raster,
+  grid: TargetGrid,
 ): (out: WarpAccumulator[], row: KernelRow, src: KernelSource, noData: number) => void {
   if (method === 'nearest') return nearestRow;
+  const down = downsamplingPlan(pointMapper(raster, grid), grid, raster, method === 'bilinear' ? 1 : 2);
+  if (down) {
+    const weight = method === 'bilinear' ? linearWeight : keysCubicWeight;
+    const scratch = downsampledScratch(down);
+    return (out, row, src, noData) => downsampledRow(out, row, src, noData, down, weight, scratch);
+  }
   if (method === 'bilinear') return bilinearRow;
   const scratch = cubicScratch(width);
   return (out, row, src, noData) => cubicRow(out, row, src, noData, scratch);
+}
+
+/** Target pixel coordinates → source pixel coordinates, exactly (for the few points of the source window). */
+function pointMapper(raster: Raster, grid: TargetGrid): (px: number, py: number) => [number, number] {
+  const geo = raster.geo as NonNullable<Raster['geo']>;
+  const [tox, ta, tb, toy, td, te] = grid.transform;
+  const [sox, i00, i01, soy, i10, i11] = invertTransform(geo.transform, 'source');
+  const project = grid.epsg === geo.epsg ? null : pointTransformer(grid.epsg, geo.epsg);
+  const tmp = new Float64Array(2);
+  return (px, py) => {
+    let x = tox + ta * px + tb * py;
+    let y = toy + td * px + te * py;
+    if (project) {
+      project(x, y, tmp);
+      x = tmp[0] as number;
+      y = tmp[1] as number;
+    }
+    return [i00 * (x - sox) + i01 * (y - soy), i10 * (x - sox) + i11 * (y - soy)];
+  };
 }
 
 /** Stage 5: the accumulators as the output dtype (float ones already are; integers rounded and clamped). */

@@ -1,0 +1,247 @@
+// gdalwarp's bilinear and cubic when the target is coarser than the source: the kernel is stretched by the
+// ratio of the resolutions, so a target pixel averages every source pixel under it instead of sampling the 2×2
+// or 4×4 around its centre (which aliases). The ratio, the source window the taps are clipped to and the kernel
+// radius follow GDAL 3.6 for a warp done in one piece (GDALWarpOperation::ComputeSourceWindow and
+// GDALWarpKernel::PerformWarp; GDAL cuts a warp into pieces only past its 64 MiB working memory).
+import type { RasterArray } from '../types.js';
+import type { KernelRow, KernelSource, WarpAccumulator } from './warp-kernels.js';
+
+/** One axis of a downsampling warp: the source window the taps are clipped to, the kernel scale and radius. */
+export interface DownsamplingAxis {
+  offset: number;
+  size: number;
+  /** Target pixels per source pixel (< 1), snapped to 1/n within 0.05 of it, as GDAL snaps it. */
+  scale: number;
+  /** Taps each side: ceil(filter radius / scale). */
+  radius: number;
+}
+
+/** Both axes of a downsampling warp; the stretched kernel is used when either scale is below 0.95. */
+export interface DownsamplingPlan {
+  x: DownsamplingAxis;
+  y: DownsamplingAxis;
+}
+
+/** Points sampled along each edge of the target grid to find its source window (GDAL's default 21). */
+const EDGE_STEPS = 21;
+
+/**
+ * The downsampling plan of a warp, or null when GDAL uses its fixed 2×2 / 4×4 kernels (both scales ≥ 0.95) or
+ * the grid misses the source. `toSource` maps a target pixel coordinate (edges are integers) to source pixel
+ * coordinates; `filterRadius` is 1 for bilinear, 2 for cubic.
+ */
+export function downsamplingPlan(
+  toSource: (px: number, py: number) => [number, number],
+  target: { width: number; height: number },
+  source: { width: number; height: number },
+  filterRadius: number,
+): DownsamplingPlan | null {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const { width: W, height: H } = target;
+  for (let k = 0; k < EDGE_STEPS; k++) {
+    const r = k / (EDGE_STEPS - 1);
+    for (const [px, py] of [
+      [r * W, 0],
+      [r * W, H],
+      [0, r * H],
+      [W, r * H],
+    ] as const) {
+      const [u, v] = toSource(px, py);
+      if (!Number.isFinite(u) || !Number.isFinite(v)) return null;
+      xs.push(u);
+      ys.push(v);
+    }
+  }
+  const x = axisPlan(Math.min(...xs), Math.max(...xs), W, source.width, filterRadius);
+  const y = axisPlan(Math.min(...ys), Math.max(...ys), H, source.height, filterRadius);
+  if (!x || !y || (x.scale >= 0.95 && y.scale >= 0.95)) return null;
+  // a kernel wider than its window: GDAL falls back to the 2×2 bilinear
+  if (x.radius > x.size || y.radius > y.size) return null;
+  return { x, y };
+}
+
+/** A value within 1e-6 of an integer is that integer (GDAL rounds the sampled extent so). */
+function snapToInteger(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(r - v) < 1e-6 ? r : v;
+}
+
+/** One axis: GDAL's source window (padded, clipped) and the kernel scale computed from it. */
+function axisPlan(
+  minRaw: number,
+  maxRaw: number,
+  targetSize: number,
+  sourceSize: number,
+  filterRadius: number,
+): DownsamplingAxis | null {
+  if (minRaw > sourceSize || maxRaw < 0) return null;
+  const min = snapToInteger(minRaw);
+  const max = snapToInteger(maxRaw);
+  const unsnapped = Math.max(1e-3, targetSize / (max - min));
+  const pad = unsnapped < 0.95 ? Math.ceil(filterRadius / unsnapped) : filterRadius;
+  const first = Math.trunc(Math.max(0, min));
+  const end = Math.min(Math.ceil(max), sourceSize);
+  const raw = Math.max(0, Math.min(sourceSize - first, max - min));
+  let offset: number;
+  let size: number;
+  if (end - first > 0.9 * sourceSize) [offset, size] = [0, sourceSize];
+  else {
+    offset = Math.max(0, Math.min(first - pad, sourceSize));
+    size = Math.max(0, Math.min(sourceSize - offset, end - offset + pad));
+  }
+  if (size === 0 || raw === 0) return null;
+  const extra = size - raw;
+  let scale = targetSize / (size - extra);
+  if (size >= targetSize && size <= targetSize + extra) scale = 1;
+  if (scale < 1) {
+    const n = Math.floor(1 / scale + 0.5);
+    if (Math.abs(1 / scale - n) < 0.05) scale = 1 / n;
+  }
+  const radius = scale < 1 ? Math.ceil(filterRadius / scale) : filterRadius;
+  return { offset, size, scale, radius };
+}
+
+/** The kernel weight at distance `t` source pixels: linear (bilinear) or Keys with a = −0.5 (cubic). */
+export type KernelWeight = (t: number) => number;
+
+export const linearWeight: KernelWeight = (t) => {
+  const a = Math.abs(t);
+  return a <= 1 ? 1 - a : 0;
+};
+
+export const keysCubicWeight: KernelWeight = (t) => {
+  const a = Math.abs(t);
+  if (a <= 1) return t * t * (1.5 * a - 2.5) + 1;
+  if (a <= 2) return t * t * (-0.5 * a + 2.5) - 4 * a + 2;
+  return 0;
+};
+
+/** Per-row scratch of {@link downsampledRow}: the tap weights of one pixel along each axis. */
+export interface DownsampledScratch {
+  wx: Float64Array;
+  wy: Float64Array;
+}
+
+export function downsampledScratch(plan: DownsamplingPlan): DownsampledScratch {
+  return { wx: new Float64Array(2 * plan.x.radius + 1), wy: new Float64Array(2 * plan.y.radius + 1) };
+}
+
+/**
+ * One target row with the stretched kernel (GDAL's GWKResample family): taps `1 − radius … radius` around the
+ * point, clipped to the source window, weighted by `weight((i − δ) · scale)` per axis. Without a source no-data
+ * value the sum is divided by the product of the weight sums (as GDAL does). With one (or where a tap is NaN),
+ * each band leaves its invalid taps out and renormalises the rest, a weight sum within 1e-5 of 1 is not divided
+ * by, and a pixel whose own source pixel is invalid in every band stays no-data (gdalwarp's per-band masks plus
+ * the all-bands mask of UNIFIED_SRC_NODATA=PARTIAL). Points outside the window are no-data.
+ */
+export function downsampledRow(
+  out: readonly WarpAccumulator[],
+  row: KernelRow,
+  src: KernelSource,
+  outNoData: number,
+  plan: DownsamplingPlan,
+  weight: KernelWeight,
+  scratch: DownsampledScratch,
+): void {
+  const { offset, width: W, us, vs } = row;
+  const nd = Number(src.noData);
+  const ond = Number(outNoData);
+  const masked = !Number.isNaN(nd);
+  for (let col = 0; col < W; col++) {
+    const u = us[col] as number;
+    const v = vs[col] as number;
+    const skip = !inWindow(plan, u, v) || (masked && centreInvalidEverywhere(src, plan, u, v, nd));
+    for (let b = 0; b < src.bands.length; b++) {
+      const band = src.bands[b] as RasterArray;
+      const value = skip ? Number.NaN : pixelValue(band, src.width, u, v, nd, masked, plan, weight, scratch);
+      (out[b] as WarpAccumulator)[offset + col] = Number.isNaN(value) ? ond : value;
+    }
+  }
+}
+
+/** Whether full-source pixel coordinates (u, v) fall in the source window (NaN does not). */
+function inWindow({ x, y }: DownsamplingPlan, u: number, v: number): boolean {
+  return u >= x.offset && v >= y.offset && u + 1e-10 <= x.offset + x.size && v + 1e-10 <= y.offset + y.size;
+}
+
+/** Whether the source pixel under (u, v) is no-data (or NaN) in every band. */
+function centreInvalidEverywhere(
+  src: KernelSource,
+  { x, y }: DownsamplingPlan,
+  u: number,
+  v: number,
+  nd: number,
+) {
+  const cx = Math.min(Math.floor(u + 1e-10), x.offset + x.size - 1);
+  const cy = Math.min(Math.floor(v + 1e-10), y.offset + y.size - 1);
+  for (const band of src.bands) {
+    const s = band[cy * src.width + cx] as number;
+    if (!(s === nd || Number.isNaN(s))) return false;
+  }
+  return true;
+}
+
+/** The stretched-kernel value of one band at full-source pixel coordinates (u, v); NaN for no value. */
+function pixelValue(
+  band: RasterArray,
+  sw: number,
+  u: number,
+  v: number,
+  nd: number,
+  masked: boolean,
+  plan: DownsamplingPlan,
+  weight: KernelWeight,
+  scratch: DownsampledScratch,
+): number {
+  const { x, y } = plan;
+  const lx = u - x.offset;
+  const ly = v - y.offset;
+  const ix = Math.floor(lx - 0.5);
+  const iy = Math.floor(ly - 0.5);
+  const dx = lx - 0.5 - ix;
+  const dy = ly - 0.5 - iy;
+  const i0 = Math.max(1 - x.radius, -ix);
+  const i1 = Math.min(x.radius, x.size - 1 - ix);
+  const j0 = Math.max(1 - y.radius, -iy);
+  const j1 = Math.min(y.radius, y.size - 1 - iy);
+  const sx = Math.min(x.scale, 1);
+  const sy = Math.min(y.scale, 1);
+  const { wx, wy } = scratch;
+  let sumX = 0;
+  for (let i = i0; i <= i1; i++) {
+    const w = weight((i - dx) * sx);
+    wx[i - i0] = w;
+    sumX += w;
+  }
+  let sumY = 0;
+  for (let j = j0; j <= j1; j++) {
+    const w = weight((j - dy) * sy);
+    wy[j - j0] = w;
+    sumY += w;
+  }
+  let acc = 0;
+  let accW = 0;
+  let skipped = false;
+  for (let j = j0; j <= j1; j++) {
+    const start = (y.offset + iy + j) * sw + x.offset + ix;
+    let rowAcc = 0;
+    let rowW = 0;
+    for (let i = i0; i <= i1; i++) {
+      const s = band[start + i] as number;
+      if (s === nd || Number.isNaN(s)) {
+        skipped = true;
+        continue;
+      }
+      const w = wx[i - i0] as number;
+      rowAcc += s * w;
+      rowW += w;
+    }
+    const w = wy[j - j0] as number;
+    acc += rowAcc * w;
+    accW += rowW * w;
+  }
+  if (!masked && !skipped) return acc / (sumX * sumY);
+  if (accW < 1e-6) return Number.NaN;
+  return accW < 0.99999 || accW > 1.00001 ? acc / accW : acc;
+}
