@@ -17,8 +17,27 @@ export interface WarpGeoTiffOptions extends WarpOptions {
    * pixels are still at least as fine as the target's (GDAL's default overview choice). Default 0.
    */
   level?: number | 'auto';
-  /** Extra source pixels read around the footprint (kernel support); default 3. */
+  /**
+   * Extra source pixels read around the footprint (kernel support); default 3, or onto a coarser grid the
+   * stretched kernel's reach (filter radius × source pixels per target pixel, + 1).
+   */
   marginPx?: number;
+}
+
+/**
+ * Source pixels read around the footprint by default: 3, or onto a coarser grid the stretched kernel's reach
+ * (filter radius × source pixels per target pixel, + 1), so the taps near the grid's edge are all read and the
+ * result equals warping the whole image.
+ */
+function defaultMargin(
+  method: string,
+  span: { minU: number; minV: number; maxU: number; maxV: number } | null,
+  grid: TargetGrid,
+): number {
+  if (!span || method === 'nearest') return 3;
+  const perTarget = Math.max((span.maxU - span.minU) / grid.width, (span.maxV - span.minV) / grid.height);
+  const radius = method === 'cubic' ? 2 : 1;
+  return Math.max(3, Math.ceil(radius * perTarget) + 1);
 }
 
 /** Target-pixel-centre footprint of a grid, densified along its edges. */
@@ -106,8 +125,8 @@ export async function warpGeoTiff(
       'INVALID_ARGUMENT',
       `${tiff.name}: level ${levelIndex} does not exist (levels 0..${tiff.levels.length - 1})`,
     );
-  const margin = options.marginPx ?? 3;
   const span = outline.length ? pixelSpan(level.geo.transform, outline) : null;
+  const margin = options.marginPx ?? defaultMargin(options.method ?? 'bilinear', span, grid);
   const x0 = span ? Math.max(0, Math.floor(span.minU) - margin) : 0;
   const y0 = span ? Math.max(0, Math.floor(span.minV) - margin) : 0;
   const x1 = span ? Math.min(level.width, Math.ceil(span.maxU) + margin) : 0;

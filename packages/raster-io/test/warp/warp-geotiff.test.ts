@@ -79,6 +79,16 @@ describe('warpGeoTiff', () => {
     expect(windowBytes).toBeGreaterThan(0);
   });
 
+  it('onto a coarser grid reads the stretched kernel’s whole reach and equals warping the full image', async () => {
+    const tiff = await openGeoTiff(bytes);
+    const grid = gridAround(602000, 5797000, 40, 30); // 4 source pixels per target pixel: cubic reaches 8
+    for (const method of ['bilinear', 'cubic'] as const) {
+      const part = await warpGeoTiff(tiff, grid, { method });
+      const full = warpRaster(await readRaster(tiff), grid, { method });
+      expect(part.bands.map((b) => Array.from(b))).toEqual(full.bands.map((b) => Array.from(b)));
+    }
+  });
+
   it("level 'auto' reads the ×4 overview for a 40 m grid", async () => {
     const tiff = await openGeoTiff(bytes);
     expect(tiff.levels.map((l) => l.width)).toEqual([1024, 512, 256]);
