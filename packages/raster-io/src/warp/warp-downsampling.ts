@@ -27,32 +27,25 @@ const EDGE_STEPS = 21;
 
 /**
  * The downsampling plan of a warp, or null when GDAL uses its fixed 2×2 / 4×4 kernels (both scales ≥ 0.95) or
- * the grid misses the source. `toSource` maps a target pixel coordinate (edges are integers) to source pixel
+ * the grid misses the source. `toSource` maps target pixel coordinates (edges are integers) to source pixel
  * coordinates; `filterRadius` is 1 for bilinear, 2 for cubic.
  */
 export function downsamplingPlan(
-  toSource: (px: number, py: number) => [number, number],
+  toSource: (points: [number, number][]) => [number, number][],
   target: { width: number; height: number },
   source: { width: number; height: number },
   filterRadius: number,
 ): DownsamplingPlan | null {
-  const xs: number[] = [];
-  const ys: number[] = [];
   const { width: W, height: H } = target;
+  const edges: [number, number][] = [];
   for (let k = 0; k < EDGE_STEPS; k++) {
     const r = k / (EDGE_STEPS - 1);
-    for (const [px, py] of [
-      [r * W, 0],
-      [r * W, H],
-      [0, r * H],
-      [W, r * H],
-    ] as const) {
-      const [u, v] = toSource(px, py);
-      if (!Number.isFinite(u) || !Number.isFinite(v)) return null;
-      xs.push(u);
-      ys.push(v);
-    }
+    edges.push([r * W, 0], [r * W, H], [0, r * H], [W, r * H]);
   }
+  const mapped = toSource(edges);
+  if (!mapped.every(([u, v]) => Number.isFinite(u) && Number.isFinite(v))) return null;
+  const xs = mapped.map(([u]) => u);
+  const ys = mapped.map(([, v]) => v);
   const x = axisPlan(Math.min(...xs), Math.max(...xs), W, source.width, filterRadius);
   const y = axisPlan(Math.min(...ys), Math.max(...ys), H, source.height, filterRadius);
   if (!x || !y || (x.scale >= 0.95 && y.scale >= 0.95)) return null;

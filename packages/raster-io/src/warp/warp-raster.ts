@@ -1,6 +1,6 @@
 // Inverse-mapping reprojection of a Raster onto a target grid (GDAL gdalwarp semantics, exact transformer).
 
-import { pointTransformer } from '../crs/transform-coords.js';
+import { pointTransformer, transformCoords } from '../crs/transform-coords.js';
 import { RasterIoError } from '../errors.js';
 import {
   checkOptions,
@@ -348,7 +348,7 @@ function rowKernel(
   grid: TargetGrid,
 ): (out: WarpAccumulator[], row: KernelRow, src: KernelSource, noData: number) => void {
   if (method === 'nearest') return nearestRow;
-  const down = downsamplingPlan(pointMapper(raster, grid), grid, raster, method === 'bilinear' ? 1 : 2);
+  const down = downsamplingPlan(sourcePixelsOf(raster, grid), grid, raster, method === 'bilinear' ? 1 : 2);
   if (down) {
     const weight = method === 'bilinear' ? linearWeight : keysCubicWeight;
     const scratch = downsampledScratch(down);
@@ -359,22 +359,21 @@ function rowKernel(
   return (out, row, src, noData) => cubicRow(out, row, src, noData, scratch);
 }
 
-/** Target pixel coordinates → source pixel coordinates, exactly (for the few points of the source window). */
-function pointMapper(raster: Raster, grid: TargetGrid): (px: number, py: number) => [number, number] {
+/** Target pixel coordinates → source pixel coordinates, exactly, for a batch of points (the source window's). */
+function sourcePixelsOf(
+  raster: Raster,
+  grid: TargetGrid,
+): (points: [number, number][]) => [number, number][] {
   const geo = raster.geo as NonNullable<Raster['geo']>;
   const [tox, ta, tb, toy, td, te] = grid.transform;
   const [sox, i00, i01, soy, i10, i11] = invertTransform(geo.transform, 'source');
-  const project = grid.epsg === geo.epsg ? null : pointTransformer(grid.epsg, geo.epsg);
-  const tmp = new Float64Array(2);
-  return (px, py) => {
-    let x = tox + ta * px + tb * py;
-    let y = toy + td * px + te * py;
-    if (project) {
-      project(x, y, tmp);
-      x = tmp[0] as number;
-      y = tmp[1] as number;
-    }
-    return [i00 * (x - sox) + i01 * (y - soy), i10 * (x - sox) + i11 * (y - soy)];
+  return (points) => {
+    const world = points.map(([px, py]): [number, number] => [
+      tox + ta * px + tb * py,
+      toy + td * px + te * py,
+    ]);
+    const there = grid.epsg === geo.epsg ? world : transformCoords(grid.epsg, geo.epsg, world);
+    return there.map(([x, y]) => [i00 * (x - sox) + i01 * (y - soy), i10 * (x - sox) + i11 * (y - soy)]);
   };
 }
 
