@@ -15,13 +15,44 @@ export function halfToFloat(h: number): number {
 
 /**
  * Narrows a number to the nearest IEEE binary16 bit pattern (ties to even, overflow to ±Inf), rounded once from
- * the number itself as NumPy does: going through float32 first rounded some float64 values twice, 1 ulp off.
+ * the number itself as NumPy does (going through float32 first rounded some float64 values twice, 1 ulp off).
  */
 export function floatToHalf(value: number): number {
   f32[0] = value;
-  const x = u32[0] as number;
-  if (Number.isNaN(value)) return ((x >>> 16) & 0x8000) | 0x7e00 | ((x >>> 13) & 0x3ff); // quiet, sign kept
+  // a float32 value (all of a Float32Array) rounds once from its bits
+  if (f32[0] === value || Number.isNaN(value)) return halfOfFloat32Bits(u32[0] as number);
   return narrow(value, 10, 5);
+}
+
+/** binary16 bits of float32 bits, rounded to nearest even (NaN stays a quiet NaN). */
+function halfOfFloat32Bits(x: number): number {
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    const half = 1 << (shift - 1);
+    const rest = mant & ((1 << shift) - 1);
+    let m = mant >>> shift;
+    if (rest > half || (rest === half && m & 1)) m += 1;
+    return sign | m;
+  }
+  const rest = mant & 0x1fff;
+  mant >>>= 13;
+  if (rest > 0x1000 || (rest === 0x1000 && mant & 1)) {
+    mant += 1;
+    if (mant === 0x400) {
+      mant = 0;
+      e += 1;
+      if (e >= 31) return sign | 0x7c00;
+    }
+  }
+  return sign | (e << 10) | mant;
 }
 
 /** Widens one bfloat16 bit pattern to a number (exact). */
@@ -35,6 +66,8 @@ export function floatToBfloat16(value: number): number {
   f32[0] = value;
   const x = u32[0] as number;
   if (Number.isNaN(value)) return ((x >>> 16) | 0x40) & 0xffff;
+  // a float32 value rounds once from its bits
+  if (f32[0] === value) return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
   return narrow(value, 7, 8);
 }
 
