@@ -110,14 +110,24 @@ export const keysCubicWeight: KernelWeight = (t) => {
   return 0;
 };
 
-/** Per-row scratch of {@link downsampledRow}: the tap weights of one pixel along each axis. */
-export interface DownsampledScratch {
+/**
+ * The taps of one target pixel, shared by its bands: the first source row and column (`row0`, `col0`, full-source
+ * indices), their counts, the weights along each axis and the product of the weight sums.
+ */
+export interface DownsampledTaps {
   wx: Float64Array;
   wy: Float64Array;
+  col0: number;
+  cols: number;
+  row0: number;
+  rows: number;
+  norm: number;
 }
 
-export function downsampledScratch(plan: DownsamplingPlan): DownsampledScratch {
-  return { wx: new Float64Array(2 * plan.x.radius + 1), wy: new Float64Array(2 * plan.y.radius + 1) };
+export function downsampledScratch(plan: DownsamplingPlan): DownsampledTaps {
+  const wx = new Float64Array(2 * plan.x.radius + 1);
+  const wy = new Float64Array(2 * plan.y.radius + 1);
+  return { wx, wy, col0: 0, cols: 0, row0: 0, rows: 0, norm: 1 };
 }
 
 /**
@@ -135,7 +145,7 @@ export function downsampledRow(
   outNoData: number,
   plan: DownsamplingPlan,
   weight: KernelWeight,
-  scratch: DownsampledScratch,
+  taps: DownsampledTaps,
 ): void {
   const { offset, width: W, us, vs } = row;
   const nd = Number(src.noData);
@@ -145,9 +155,9 @@ export function downsampledRow(
     const u = us[col] as number;
     const v = vs[col] as number;
     const skip = !inWindow(plan, u, v) || (masked && centreInvalidEverywhere(src, plan, u, v, nd));
+    if (!skip) tapsAt(plan, u, v, weight, taps);
     for (let b = 0; b < src.bands.length; b++) {
-      const band = src.bands[b] as RasterArray;
-      const value = skip ? Number.NaN : pixelValue(band, src.width, u, v, nd, masked, plan, weight, scratch);
+      const value = skip ? Number.NaN : bandValue(src.bands[b] as RasterArray, src.width, nd, masked, taps);
       (out[b] as WarpAccumulator)[offset + col] = Number.isNaN(value) ? ond : value;
     }
   }
@@ -175,66 +185,78 @@ function centreInvalidEverywhere(
   return true;
 }
 
-/** The stretched-kernel value of one band at full-source pixel coordinates (u, v); NaN for no value. */
-function pixelValue(
-  band: RasterArray,
-  sw: number,
+/** The taps around full-source pixel coordinates (u, v): `1 − radius … radius` per axis, clipped to the window. */
+function tapsAt(
+  { x, y }: DownsamplingPlan,
   u: number,
   v: number,
-  nd: number,
-  masked: boolean,
-  plan: DownsamplingPlan,
   weight: KernelWeight,
-  scratch: DownsampledScratch,
-): number {
-  const { x, y } = plan;
+  taps: DownsampledTaps,
+): void {
   const lx = u - x.offset;
   const ly = v - y.offset;
   const ix = Math.floor(lx - 0.5);
   const iy = Math.floor(ly - 0.5);
-  const dx = lx - 0.5 - ix;
-  const dy = ly - 0.5 - iy;
   const i0 = Math.max(1 - x.radius, -ix);
-  const i1 = Math.min(x.radius, x.size - 1 - ix);
   const j0 = Math.max(1 - y.radius, -iy);
-  const j1 = Math.min(y.radius, y.size - 1 - iy);
-  const sx = Math.min(x.scale, 1);
-  const sy = Math.min(y.scale, 1);
-  const { wx, wy } = scratch;
-  let sumX = 0;
-  for (let i = i0; i <= i1; i++) {
-    const w = weight((i - dx) * sx);
-    wx[i - i0] = w;
-    sumX += w;
+  taps.col0 = x.offset + ix + i0;
+  taps.row0 = y.offset + iy + j0;
+  taps.cols = Math.min(x.radius, x.size - 1 - ix) - i0 + 1;
+  taps.rows = Math.min(y.radius, y.size - 1 - iy) - j0 + 1;
+  const sumX = axisWeights(taps.wx, taps.cols, i0, lx - 0.5 - ix, Math.min(x.scale, 1), weight);
+  const sumY = axisWeights(taps.wy, taps.rows, j0, ly - 0.5 - iy, Math.min(y.scale, 1), weight);
+  taps.norm = sumX * sumY;
+}
+
+/** `count` weights `weight((tap − δ) · scale)` for taps `first …` into `w`; returns their sum. */
+function axisWeights(
+  w: Float64Array,
+  count: number,
+  first: number,
+  delta: number,
+  scale: number,
+  weight: KernelWeight,
+): number {
+  let sum = 0;
+  for (let k = 0; k < count; k++) {
+    const value = weight((first + k - delta) * scale);
+    w[k] = value;
+    sum += value;
   }
-  let sumY = 0;
-  for (let j = j0; j <= j1; j++) {
-    const w = weight((j - dy) * sy);
-    wy[j - j0] = w;
-    sumY += w;
-  }
+  return sum;
+}
+
+/** One band's stretched-kernel value over the taps; NaN for no value. */
+function bandValue(
+  band: RasterArray,
+  sw: number,
+  nd: number,
+  masked: boolean,
+  taps: DownsampledTaps,
+): number {
+  const { wx, wy, col0, cols, row0, rows } = taps;
   let acc = 0;
   let accW = 0;
   let skipped = false;
-  for (let j = j0; j <= j1; j++) {
-    const start = (y.offset + iy + j) * sw + x.offset + ix;
+  for (let j = 0; j < rows; j++) {
+    const start = (row0 + j) * sw + col0;
     let rowAcc = 0;
     let rowW = 0;
-    for (let i = i0; i <= i1; i++) {
+    for (let i = 0; i < cols; i++) {
       const s = band[start + i] as number;
       if (s === nd || Number.isNaN(s)) {
         skipped = true;
         continue;
       }
-      const w = wx[i - i0] as number;
+      const w = wx[i] as number;
       rowAcc += s * w;
       rowW += w;
     }
-    const w = wy[j - j0] as number;
+    const w = wy[j] as number;
     acc += rowAcc * w;
     accW += rowW * w;
   }
-  if (!masked && !skipped) return acc / (sumX * sumY);
+  if (!masked && !skipped) return acc / taps.norm;
   if (accW < 1e-6) return Number.NaN;
   return accW < 0.99999 || accW > 1.00001 ? acc / accW : acc;
 }
