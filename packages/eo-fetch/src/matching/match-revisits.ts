@@ -128,8 +128,20 @@ function entryTimeMs(datetime: string): number | undefined {
   }
 }
 
+/**
+ * Instants already read, per entry object and the text they were read from (duplicate checks compare every pair
+ * of an AOI's entries; a caller may change an entry's datetime between calls).
+ */
+const instants = new WeakMap<CatalogueEntry, { text: string; ms: number }>();
+
 /** The instant of an entry that passed {@link invalidEntry}. */
-const timeOf = (e: CatalogueEntry) => entryTimeMs(e.datetime) as number;
+function timeOf(e: CatalogueEntry): number {
+  const known = instants.get(e);
+  if (known?.text === e.datetime) return known.ms;
+  const ms = entryTimeMs(e.datetime) as number;
+  instants.set(e, { text: e.datetime, ms });
+  return ms;
+}
 
 /** Why a catalogue entry cannot be matched, or undefined. */
 function invalidEntry(e: CatalogueEntry): string | undefined {
