@@ -16,6 +16,7 @@ export const GEO_KEY = {
   PCSCitation: 3073,
   Projection: 3074,
   ProjLinearUnits: 3076,
+  VerticalCSType: 4096,
 } as const;
 
 /** ESRI's code for World Mollweide, which GeoTIFF can only store as a user-defined CRS. */

@@ -1,7 +1,7 @@
+import { epsgOfGeographicKey, epsgOfProjectedKey } from '../crs/epsg-geokeys.js';
 import { ESRI_MOLLWEIDE, namedGeoKeys } from '../crs/geokeys.js';
 import { RasterIoError } from '../errors.js';
 import type { GeoBlock, GeoKeys, GeoTransform } from '../types.js';
-import { EPSG_READ_AS } from './epsg-read-as.js';
 
 /** The tag values needed to derive georeferencing (any may be missing). */
 export interface GeoTags {
@@ -23,30 +23,6 @@ const MODEL_TYPE_GEOGRAPHIC = 2;
 const isWgs84Utm = (code: number): boolean =>
   (code >= 32601 && code <= 32660) || (code >= 32701 && code <= 32760);
 
-let readAs: Map<number, number> | undefined;
-
-/**
- * The EPSG code GDAL reports for a projected CRS key: a deprecated CRS's one replacement (EPSG:3785 is read as 3857),
- * a compound CRS's horizontal part, else the code itself (also codes GDAL 3.6's PROJ database lacks, which GDAL
- * reports without a code).
- */
-function gdalProjectedEpsg(code: number): number {
-  readAs ??= decodeEpsgReadAs(EPSG_READ_AS);
-  return readAs.get(code) ?? code;
-}
-
-/** The {@link EPSG_READ_AS} table as code → code read. */
-export function decodeEpsgReadAs(table: string): Map<number, number> {
-  const map = new Map<number, number>();
-  let code = 0;
-  for (const cell of table.split(',')) {
-    const [gap = '', to = ''] = cell.split(':');
-    code += Number.parseInt(gap, 36);
-    map.set(code, Number.parseInt(to, 36));
-  }
-  return map;
-}
-
 /**
  * EPSG code from ProjectedCSTypeGeoKey, else GeographicTypeGeoKey; 0 when absent or user-defined.
  * A projected model with a user-defined CRS is never reported as its geographic base (that would read metres as
@@ -54,7 +30,8 @@ export function decodeEpsgReadAs(table: string): Map<number, number> {
  * The model type decides as in GDAL: projected, user-defined or absent take the projected CRS; geographic takes
  * GeographicTypeGeoKey, else the projected CRS's geographic base (known here for WGS 84 UTM zones); geocentric and
  * other values have no EPSG code (GDAL reads a GEOCCS or LOCAL_CS). A projected key is read as GDAL reads it
- * ({@link gdalProjectedEpsg}); a geographic key keeps its code, deprecated or not, as in GDAL.
+ * ({@link epsgOfProjectedKey}), a geographic key too ({@link epsgOfGeographicKey}: its code, deprecated or not, or the
+ * geographic 3D CRS when the VerticalCSTypeGeoKey beside it is how GDAL writes one).
  */
 export function epsgFromGeoKeys(keys: Record<string, unknown> | null | undefined): number {
   if (!keys) return 0;
@@ -63,11 +40,13 @@ export function epsgFromGeoKeys(keys: Record<string, unknown> | null | undefined
   const hasProjected = Number.isInteger(projected) && projected > 0 && projected !== USER_DEFINED;
   if (modelType === MODEL_TYPE_GEOGRAPHIC) {
     const geographic = Number(keys.GeographicTypeGeoKey);
-    if (Number.isInteger(geographic) && geographic > 0 && geographic !== USER_DEFINED) return geographic;
+    if (Number.isInteger(geographic) && geographic > 0 && geographic !== USER_DEFINED) {
+      return epsgOfGeographicKey(geographic, verticalKey(keys));
+    }
     return hasProjected && isWgs84Utm(projected) ? 4326 : 0;
   }
   if (modelType !== MODEL_TYPE_PROJECTED && modelType !== USER_DEFINED) return 0;
-  if (hasProjected) return gdalProjectedEpsg(projected);
+  if (hasProjected) return epsgOfProjectedKey(projected);
   // GDAL marks CRSs GeoTIFF cannot encode (Mollweide...) as a user-defined model with projection keys.
   const hasProjectionKeys = keys.PCSCitationGeoKey !== undefined || keys.ProjLinearUnitsGeoKey !== undefined;
   if (modelType === MODEL_TYPE_PROJECTED || (modelType === USER_DEFINED && hasProjectionKeys)) {
@@ -75,9 +54,14 @@ export function epsgFromGeoKeys(keys: Record<string, unknown> | null | undefined
     return /mollweide/i.test(citation) ? ESRI_MOLLWEIDE : 0;
   }
   const geographic = Number(keys.GeographicTypeGeoKey);
-  if (Number.isInteger(geographic) && geographic > 0 && geographic !== USER_DEFINED) return geographic;
+  if (Number.isInteger(geographic) && geographic > 0 && geographic !== USER_DEFINED) {
+    return epsgOfGeographicKey(geographic, verticalKey(keys));
+  }
   return 0;
 }
+
+const verticalKey = (keys: Record<string, unknown>): number | undefined =>
+  keys.VerticalCSTypeGeoKey === undefined ? undefined : Number(keys.VerticalCSTypeGeoKey);
 
 /** GDAL takes the transform from ModelPixelScale (+ ModelTiepoint) when it has two non-zero scales. */
 function pixelScaleWins(scale: ArrayLike<number>): boolean {

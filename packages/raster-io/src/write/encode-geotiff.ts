@@ -1,6 +1,7 @@
 import type { Codec } from '../codecs/codec.js';
 import { deflateCodec } from '../codecs/deflate.js';
 import { applyFloatingPointPredictor, applyHorizontalPredictor } from '../codecs/predictor.js';
+import { geoKeysForEpsg } from '../crs/epsg-geokeys.js';
 import {
   ESRI_MOLLWEIDE,
   encodeGeoKeys,
@@ -722,11 +723,6 @@ function validate(raster: Raster): void {
   }
 }
 
-/** Whether an EPSG code is a geographic 2D CRS (the 4001–4999 block: 4326, 4258, 4269, ...). */
-export function isGeographicEpsg(epsg: number): boolean {
-  return epsg >= 4001 && epsg <= 4999;
-}
-
 export function geoTags(geo: GeoBlock): IfdEntry[] {
   const [ox, a, b, oy, d, e] = geo.transform;
   const out: IfdEntry[] = [];
@@ -755,7 +751,8 @@ const MAX_EPSG_GEOKEY = 32766;
  * The GeoKeys for a geo block: the file's own keys while they still describe `epsg` (user-defined CRSs
  * round-trip unchanged), GDAL's keys for World Mollweide (54009), else an EPSG code. Always PixelIsArea:
  * the transform already has GDAL's PixelIsPoint shift applied.
- * @throws RasterIoError `UNSUPPORTED_CRS` for a code GeoTIFF cannot store and no keys describing it
+ * @throws RasterIoError `UNSUPPORTED_CRS` for a code GeoTIFF cannot store and no keys describing it, or a geocentric or
+ *   vertical CRS
  */
 function crsGeoKeys(geo: GeoBlock): GeoKeys | undefined {
   const own = geo.geoKeys;
@@ -783,12 +780,7 @@ function crsGeoKeys(geo: GeoBlock): GeoKeys | undefined {
       `geo.epsg ${geo.epsg} cannot be written as a GeoTIFF EPSG code (at most ${MAX_EPSG_GEOKEY}; ESRI:54009 Mollweide is supported); pass geo.geoKeys describing the CRS or reproject with warpRaster`,
     );
   }
-  const geographic = isGeographicEpsg(geo.epsg);
-  return {
-    [GEO_KEY.GTModelType]: geographic ? 2 : 1,
-    [GEO_KEY.GTRasterType]: 1, // PixelIsArea
-    [geographic ? GEO_KEY.GeographicType : GEO_KEY.ProjectedCSType]: geo.epsg,
-  };
+  return geoKeysForEpsg(geo.epsg);
 }
 
 /** GDAL_NODATA text: shortest round-trip decimal, `nan`, `inf`, `-inf`. */

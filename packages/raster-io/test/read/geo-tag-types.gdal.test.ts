@@ -6,9 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { epsgTables } from '../../src/crs/epsg-geokeys.js';
 import { encodeGeoTiff, openGeoTiff } from '../../src/index.js';
-import { EPSG_READ_AS } from '../../src/read/epsg-read-as.js';
-import { decodeEpsgReadAs } from '../../src/read/geo-from-tags.js';
 import { TYPE_SIZE } from '../../src/read/ifd-walk.js';
 import { gdalTranslate, PYTHON_GDAL } from '../support/gdal.js';
 import { runGdalBatch } from '../support/gdal-batch.js';
@@ -183,20 +182,23 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
   },
 );
 
-const GENERATOR = fileURLToPath(new URL('../../../../scripts/generate-epsg-read-as.py', import.meta.url));
+const GENERATOR = fileURLToPath(new URL('../../../../scripts/generate-epsg-tables.py', import.meta.url));
 
 describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
   'a projected CRS key GDAL reads as another code',
   () => {
-    it('deprecated CRSs as their one replacement, compound CRSs as their horizontal part, as GDAL; geographic keys as they are', async () => {
+    it('deprecated CRSs as their one replacement, compound CRSs as their horizontal part, no code where GDAL reports none, as GDAL; geographic keys as GDAL reads them', async () => {
       const PCS = 3072;
       const GCS = 2048;
+      const VERTICAL = 4096;
       const projected = (code: number) => patchGeoKey(baseTiff(), PCS, { value: code });
-      const lonLat = syntheticRaster('uint16', 8, 6, 1, 4);
-      lonLat.geo = { transform: [14, 0.01, 0, 52, 0, -0.01], epsg: 4326 };
-      const geographic = (code: number) =>
-        patchGeoKey(encodeGeoTiff(lonLat, { compression: 'none' }), GCS, { value: code });
-      const cases: [string, Uint8Array, number][] = [
+      const lonLat = (epsg: number) => {
+        const r = syntheticRaster('uint16', 8, 6, 1, 4);
+        r.geo = { transform: [14, 0.01, 0, 52, 0, -0.01], epsg };
+        return encodeGeoTiff(r, { compression: 'none' });
+      };
+      const geographic = (code: number) => patchGeoKey(lonLat(4326), GCS, { value: code });
+      const cases: [string, Uint8Array, number | null][] = [
         ['old-pseudo-mercator', projected(3785), 3857],
         ['old-equidistant-cylindrical', projected(32663), 4087],
         ['geodetic-deprecated-as-projected', projected(4140), 4617],
@@ -204,7 +206,14 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
         ['wgs84-plus-egm2008', projected(9518), 4326],
         ['deprecated-with-two-replacements', projected(2191), 2191],
         ['current', projected(32633), 32633],
+        // Deprecated for a wrong unit (metres, now US feet as EPSG:6128): GDAL keeps the key's own definition.
+        ['deprecated-unit-change', projected(3356), null],
+        ['vertical-code-as-projected', projected(5614), null],
         ['geographic-deprecated', geographic(4140), 4140],
+        ['geographic-deprecated-3d-as-2d', geographic(4329), 4979],
+        ['geographic-3d-as-gdal-writes-it', lonLat(4979), 4979],
+        ['geographic-3d-deprecated-pair', patchGeoKey(lonLat(4979), VERTICAL, { value: 4329 }), 4979],
+        ['geographic-3d-of-another-datum', patchGeoKey(lonLat(4979), VERTICAL, { value: 4937 }), 4326],
       ];
       const paths = cases.map(([name, bytes]) => {
         const path = join(tmp(), `read-as-${name}.tif`);
@@ -213,21 +222,31 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
       });
       const gdal = runGdalBatch(tmp(), { describe: paths }, 'epsg-read-as');
       for (const [i, [name, bytes, want]] of cases.entries()) {
-        expect([name, Number(gdal[paths[i] as string]?.epsg)]).toEqual([name, want]);
+        const code = gdal[paths[i] as string]?.epsg;
+        expect([name, code === null ? null : Number(code)]).toEqual([name, want]);
         const geo = (await openGeoTiff(bytes, { name })).levels[0]?.geo;
-        expect([name, geo?.epsg]).toEqual([name, want]);
+        expect([name, geo?.epsg || null]).toEqual([name, want]);
       }
     });
 
-    it("the committed table is what this machine's GDAL and PROJ give (scripts/generate-epsg-read-as.py)", () => {
+    it("the committed tables are what this machine's GDAL and PROJ give (scripts/generate-epsg-tables.py)", () => {
       const r = spawnSync(PYTHON_GDAL as string, [GENERATOR, '--json'], {
         encoding: 'utf8',
         timeout: 120_000,
       });
       expect(r.status, r.stderr).toBe(0);
-      const pairs = JSON.parse(r.stdout) as [number, number][];
-      expect(pairs.length).toBeGreaterThan(500);
-      expect([...decodeEpsgReadAs(EPSG_READ_AS)]).toEqual(pairs);
+      const want = JSON.parse(r.stdout) as Record<string, number[][] | number[]>;
+      const t = epsgTables();
+      expect(want.projectedReadAs?.length).toBeGreaterThan(500);
+      expect([...t.projectedReadAs]).toEqual(want.projectedReadAs);
+      expect([...t.geographicReadAs]).toEqual(want.geographicReadAs);
+      expect([...t.geographic]).toEqual(want.geographic);
+      expect([...t.notHorizontal]).toEqual(want.notHorizontal);
+      const rows = (want.withVertical as number[][]).map(([code, h, v]) => [code, [h, v]]);
+      expect([...t.withVertical]).toEqual(rows);
+      const reads = (want.withVertical as number[][]).filter((row) => row.length === 4);
+      expect(reads.length).toBeGreaterThan(200);
+      for (const [, h, v, read] of reads) expect(t.geographic3dReadAs.get(`${h}:${v}`)).toBe(read);
     });
   },
 );
