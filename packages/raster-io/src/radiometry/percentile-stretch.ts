@@ -30,9 +30,15 @@ function checkNoData(fn: string, noData: unknown): number | null | undefined {
   return noData;
 }
 
+/** numpy's `_lerp`: from the nearer end, so a result is the same float numpy returns (not one ulp off). */
+function numpyLerp(a: number, b: number, t: number): number {
+  const diff = b - a;
+  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+}
+
 /**
  * Percentiles of the valid values with linear interpolation between order statistics (numpy's default
- * `method='linear'`): position `p/100 · (n − 1)`.
+ * `method='linear'`, bit for bit): position `p/100 · (n − 1)`.
  *
  * @param data - values (NaN and `noData` ignored).
  * @param ps - percentiles in [0, 100].
@@ -62,8 +68,7 @@ export function percentiles(
     const pos = (p / 100) * (s.length - 1);
     const lo = Math.floor(pos);
     const hi = Math.min(lo + 1, s.length - 1);
-    const t = pos - lo;
-    return (s[lo] as number) + ((s[hi] as number) - (s[lo] as number)) * t;
+    return numpyLerp(s[lo] as number, s[hi] as number, pos - lo);
   });
 }
 
