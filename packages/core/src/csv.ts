@@ -1,4 +1,5 @@
-// CSV reading and writing through papaparse: RFC 4180 quoting (commas, quotes, line breaks, edge spaces), `\n` line ends.
+// CSV writing through papaparse (RFC 4180 quoting of commas, quotes, line breaks and edge spaces; `\n` line ends) and
+// reading as Python's csv module reads (any line break ends a record).
 import Papa from 'papaparse';
 import { CoreError } from './errors.js';
 import { checkOptions, checkString, invalidArgument } from './internal/check-arguments.js';
@@ -67,8 +68,8 @@ export interface ParseCsvOptions {
 
 /**
  * Parses comma-separated text with a header row (a leading BOM is dropped; empty header cells become `__col<i>`;
- * blank lines are skipped, a one-column record `""` is kept; the line break is the first one outside quotes). Every
- * record has exactly the header's columns, as own properties (a `__proto__` column is a column like any other).
+ * blank lines are skipped, a one-column record `""` is kept; `\r\n`, `\n` and `\r` outside quotes all end a record, as
+ * in Python's csv module). Every record has exactly the header's columns, as own properties (a `__proto__` column is a column like any other).
  * @param text the CSV text.
  * @param options `name`: the source, for messages.
  * @returns the header and the rows as records of strings.
@@ -96,49 +97,58 @@ export function parseCsv(text: string, options?: ParseCsvOptions): ParsedCsv {
   return { header, rows };
 }
 
+/** Where {@link csvRecords} is: before a record, before a cell, in an unquoted or quoted cell, after a quote in one. */
+type CsvState = 'record' | 'cell' | 'unquoted' | 'quoted' | 'quote';
+
 /**
- * The records of CSV text, blank lines left out. Comma-separated always (papaparse would guess `;`, `|` or a tab
- * from the cells: 'h0;' became two columns), with the line break the text uses (papaparse guesses it from the
- * first one, even inside quotes). Blank lines are told from a one-column record `""` by their raw text: papaparse
- * gives both as [''], and its skipEmptyLines dropped the record too.
+ * The records of CSV text as Python's csv.reader reads them (its default dialect, not strict): comma-separated
+ * always (papaparse guessed `;`, `|` or a tab from the cells), and a record ends at any line break outside quotes,
+ * `\r\n`, `\n` or `\r`, so a file whose lines end differently (CRLF lines, then an LF one) reads whole. Blank
+ * lines are left out; a one-column record `""` is kept; text after a closing quote joins the cell (`"a"b` is `ab`).
+ * A quote left open is an error here: Python would read the rest of the file into that cell.
  */
 function csvRecords(body: string, name: string): string[][] {
-  const newline = lineBreakOf(body);
   const records: string[][] = [];
-  let start = 0;
-  let quoteProblem: string | undefined;
-  Papa.parse<string[]>(body, {
-    header: false,
-    skipEmptyLines: false,
-    dynamicTyping: false,
-    delimiter: ',',
-    ...(newline ? { newline } : {}),
-    step: (res, parser) => {
-      const raw = body.slice(start, res.meta.cursor);
-      start = res.meta.cursor;
-      const quote = res.errors.find((e) => e.type === 'Quotes');
-      if (quote) {
-        const where = records.length === 0 ? 'the header' : `data row ${records.length}`;
-        quoteProblem = `${quote.message.toLowerCase()} in ${where}`;
-        parser.abort();
-      } else if (!/^(\r\n|\n|\r)?$/.test(raw)) records.push(res.data);
-    },
-  });
-  if (quoteProblem) throw csvError(name, quoteProblem);
-  return records;
-}
-
-/** The first line break outside quoted cells (`\r\n`, `\n` or `\r`), or undefined for a one-line text. */
-function lineBreakOf(text: string): '\r\n' | '\n' | '\r' | undefined {
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"')
-      quoted = !quoted; // an escaped "" flips twice
-    else if (!quoted && c === '\n') return '\n';
-    else if (!quoted && c === '\r') return text[i + 1] === '\n' ? '\r\n' : '\r';
+  let record: string[] = [];
+  let cell = '';
+  let state: CsvState = 'record';
+  const endCell = (next: CsvState) => {
+    record.push(cell);
+    cell = '';
+    state = next;
+  };
+  const endRecord = () => {
+    endCell('record');
+    records.push(record);
+    record = [];
+  };
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i] as string;
+    const lineBreak = c === '\n' || c === '\r';
+    if (state === 'record') {
+      if (lineBreak) continue; // a blank line, or the LF of a CRLF
+      state = 'cell';
+    }
+    if (state === 'quoted') {
+      if (c === '"') state = 'quote';
+      else cell += c;
+    } else if (state === 'quote' && c === '"') {
+      cell += c; // "" inside quotes
+      state = 'quoted';
+    } else if (lineBreak) endRecord();
+    else if (c === ',') endCell('cell');
+    else if (state === 'cell' && c === '"') state = 'quoted';
+    else {
+      cell += c;
+      state = 'unquoted';
+    }
   }
-  return undefined;
+  if (state === 'quoted') {
+    const where = records.length === 0 ? 'the header' : `data row ${records.length}`;
+    throw csvError(name, `a quoted cell in ${where} is never closed (it would take in the rest of the text)`);
+  }
+  if (state !== 'record') endRecord();
+  return records;
 }
 
 /** A header or a row: an array of strings, numbers, booleans, bigints, Dates, null or undefined. */

@@ -34,12 +34,13 @@ const PY = `
 import csv, io, json, sys
 job = json.load(sys.stdin)
 read = [[r for r in csv.reader(io.StringIO(t, newline='')) if r != []] for t in job['texts']]
+mixed = [[r for r in csv.reader(io.StringIO(t, newline='')) if r != []] for t in job['mixed']]
 written = []
 for t in job['tables']:
     b = io.StringIO(newline='')
     csv.writer(b, lineterminator='\\r\\n').writerows(t)
     written.append(b.getvalue())
-print(json.dumps({'read': read, 'written': written}))
+print(json.dumps({'read': read, 'written': written, 'mixed': mixed}))
 `;
 
 function tables(count: number): string[][][] {
@@ -56,15 +57,33 @@ function tables(count: number): string[][][] {
   });
 }
 
+/** toCsv's text with each record's line break replaced by CRLF, LF or CR and blank lines put in between. */
+function mixedLineBreaks(text: string, seed: number): string {
+  const rng = createRng(seed);
+  const breaks = ['\r\n', '\n', '\r', '\r\n\r\n', '\n\n'];
+  let quoted = false;
+  let out = '';
+  for (const c of text) {
+    if (c === '"') quoted = !quoted;
+    out += c === '\n' && !quoted ? (breaks[Math.floor(rng.next() * breaks.length)] as string) : c;
+  }
+  return out;
+}
+
 describe.runIf(PYTHON)("CSV against Python's csv module", () => {
   const cases = tables(300);
   const ours = cases.map(([header, ...rows]) => toCsv(header as string[], rows));
+  const mixed = ours.map((text, i) => mixedLineBreaks(text, i));
   const py = spawnSync('python3', ['-c', PY], {
-    input: JSON.stringify({ texts: ours, tables: cases }),
+    input: JSON.stringify({ texts: ours, tables: cases, mixed }),
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });
-  const { read, written } = JSON.parse(py.stdout || '{}') as { read: string[][][]; written: string[] };
+  const { read, written, ...fromPython } = JSON.parse(py.stdout || '{}') as {
+    read: string[][][];
+    written: string[];
+    mixed: string[][][];
+  };
 
   it('Python reads every table toCsv writes as written', () => {
     expect(py.status, py.stderr).toBe(0);
@@ -76,6 +95,14 @@ describe.runIf(PYTHON)("CSV against Python's csv module", () => {
       const { header, rows } = parseCsv(written[i] as string);
       const table = [header, ...rows.map((r) => header.map((h) => r[h]))];
       expect(table, JSON.stringify(written[i])).toEqual(cases[i]);
+    }
+  });
+
+  it('parseCsv reads records ending in mixed line breaks (CRLF, LF, CR, blank lines between) as Python does', () => {
+    for (let i = 0; i < cases.length; i++) {
+      const { header, rows } = parseCsv(mixed[i] as string);
+      const table = [header, ...rows.map((r) => header.map((h) => r[h]))];
+      expect(table, JSON.stringify(mixed[i])).toEqual(fromPython.mixed[i]);
     }
   });
 });

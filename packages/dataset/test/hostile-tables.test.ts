@@ -194,6 +194,30 @@ describe('split CSV: seeded mutations of upstream rows', () => {
     }
   });
 
+  it('a split other than train, val, test or empty is refused, naming the row (it left the scene out of every split)', async () => {
+    for (const bad of ['validation', 'val\n', ' test', 'TRAIN']) {
+      const rows = split.rows.map((r) => [...r]);
+      (rows[4] as string[])[6] = bad;
+      const err = await openWithSplit(tableText({ header: split.header, rows })).catch((e: unknown) => e);
+      expect((err as DatasetError).code, bad).toBe('DATASET_LAYOUT');
+      expect((err as DatasetError).message).toBe(
+        `${join(root, SPLIT_CSV_NAME)}: data row 5, column "split" is ${JSON.stringify(bad)}; expected train, val, test or empty`,
+      );
+    }
+    const rows = split.rows.map((r) => [...r]);
+    (rows[4] as string[])[6] = '';
+    const ds = await openWithSplit(tableText({ header: split.header, rows }));
+    const { train, val, test } = ds.split('csv');
+    expect(train.length + val.length + test.length).toBe(TILES - 1);
+  });
+
+  it('a split CSV with CRLF lines and an LF last line reads every split (the last read "val\\n")', async () => {
+    const text = `${[split.header, ...split.rows].map((r) => r.join(',')).join('\r\n')}\n`;
+    const ds = await openWithSplit(text);
+    const { train, val, test } = ds.split('csv');
+    expect(train.length + val.length + test.length).toBe(TILES);
+  });
+
   it('a short row (no tile cell) is refused instead of becoming a scene named "undefined"', async () => {
     const text = `${split.header.join(',')}\n58480\n${split.rows[1].join(',')}\n`;
     const err = await openWithSplit(text).catch((e: unknown) => e);

@@ -84,7 +84,8 @@ export interface DatasetScan {
  * @returns the scenes and all problems found.
  * @throws {DatasetError} `DATASET_NOT_FOUND` when `root` or its `hr_dataset`/`lr_dataset` is missing;
  *   `DATASET_LAYOUT` naming the row of an AOI list whose cells do not match its header or whose tile is not a
- *   folder name; `INVALID_ARGUMENT` for such a name in an explicit `aois` list.
+ *   folder name or whose split is not train, val, test or empty; `INVALID_ARGUMENT` for such a name in an explicit
+ *   `aois` list.
  * @example
  * ```ts
  * const scan = await scanDataset('dataset', { revisits: 8 });
@@ -198,10 +199,18 @@ async function readAoiList(
   const names = rows.map((r, i) =>
     checkTileName(r.tile, `${path}: data row ${i + 1}, column "tile"`, 'DATASET_LAYOUT'),
   );
-  for (const r of rows) {
-    const s = r.split as SplitName | undefined;
-    if ((s === 'train' || s === 'val' || s === 'test') && !csvSplit.has(r.tile)) csvSplit.set(r.tile, s);
-  }
+  rows.forEach((r, i) => {
+    const s = r.split;
+    // an empty cell is no split; any other value would leave the scene out of every split unseen
+    if (s === undefined || s === '') return;
+    if (s !== 'train' && s !== 'val' && s !== 'test') {
+      throw new DatasetError(
+        'DATASET_LAYOUT',
+        `${path}: data row ${i + 1}, column "split" is ${JSON.stringify(s)}; expected train, val, test or empty`,
+      );
+    }
+    if (!csvSplit.has(r.tile)) csvSplit.set(r.tile, s);
+  });
   return { names, csvSplit };
 }
 
