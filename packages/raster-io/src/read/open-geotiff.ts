@@ -367,12 +367,14 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     if (i === 0) {
       full = level;
       const ignoredGeoTags = input.ifds[0]?.ignoredGeoTags ?? new Set<number>();
-      const kept = (tag: number, value: unknown) => (ignoredGeoTags.has(tag) ? undefined : value);
+      const geoNumbers = (tag: number, geotiffName: string, limit: number) =>
+        ignoredGeoTags.has(tag) ? undefined : numbersOfTag(fd, input.tags, { tag, geotiffName, limit });
       const tags = {
-        pixelScale: kept(33550, fd.getValue('ModelPixelScale')) as number[] | undefined,
-        tiepoint: kept(33922, fd.getValue('ModelTiepoint')) as number[] | undefined,
-        transformation: kept(34264, fd.getValue('ModelTransformation')) as number[] | undefined,
-        geoKeys: await rawGeoKeys(img, ignoredGeoTags),
+        pixelScale: await geoNumbers(33550, 'ModelPixelScale', 3),
+        // the transform reads the first tiepoint; one value more than 16 tells a ModelTransformation GDAL ignores
+        tiepoint: await geoNumbers(33922, 'ModelTiepoint', 6),
+        transformation: await geoNumbers(34264, 'ModelTransformation', 17),
+        geoKeys: await rawGeoKeys(img, ignoredGeoTags, input.tags),
       };
       const fallbackTransform = transformFromTags(tags) ? undefined : await input.fallbackTransform?.();
       level.geo = geoFromTags({ ...tags, ...(fallbackTransform ? { fallbackTransform } : {}) }, name);
@@ -684,7 +686,32 @@ async function pairMasks(
 }
 
 /** The GeoKeys by id; long params (a WKT citation) may be deferred by geotiff.js, hence loadValue. */
-async function rawGeoKeys(img: GeoTIFFImage, ignored: Set<number>): Promise<GeoKeys | undefined> {
+/** Field types RATIONAL and SRATIONAL, which libtiff converts to doubles and geotiff.js 3.0.5 misreads. */
+const RATIONAL_TYPES = new Set([5, 10]);
+
+/**
+ * The values of IFD 0's numeric tag: geotiff.js's, except RATIONAL/SRATIONAL arrays, which it reads wrongly (every
+ * other value) and which are read from the file here (the first `limit` of them).
+ */
+async function numbersOfTag(
+  fd: GeoTIFFImage['fileDirectory'],
+  tags: IfdTags,
+  { tag, geotiffName, limit }: { tag: number; geotiffName: string; limit: number },
+): Promise<number[] | undefined> {
+  const entry = tags.entry(0, tag);
+  if (entry && RATIONAL_TYPES.has(entry.type)) return tags.numbers(0, tag, limit);
+  const v = fd.getValue(geotiffName as never) as ArrayLike<number> | number | undefined;
+  return v === undefined ? undefined : typeof v === 'number' ? [v] : Array.from(v, Number);
+}
+
+/** GeoDoubleParams a key can reach: SHORT offsets and counts. */
+const MAX_GEO_DOUBLES = 2 * 65535;
+
+async function rawGeoKeys(
+  img: GeoTIFFImage,
+  ignored: Set<number>,
+  tags: IfdTags,
+): Promise<GeoKeys | undefined> {
   const fd = img.fileDirectory;
   const ids: Record<string, number> = {
     GeoKeyDirectory: 34735,
@@ -702,7 +729,11 @@ async function rawGeoKeys(img: GeoTIFFImage, ignored: Set<number>): Promise<GeoK
   const ascii = await get('GeoAsciiParams');
   return parseGeoKeyDirectory(
     (await get('GeoKeyDirectory')) as ArrayLike<number> | undefined,
-    (await get('GeoDoubleParams')) as ArrayLike<number> | undefined,
+    ignored.has(34736)
+      ? undefined
+      : RATIONAL_TYPES.has(tags.entry(0, 34736)?.type ?? 0)
+        ? await tags.numbers(0, 34736, MAX_GEO_DOUBLES)
+        : ((await get('GeoDoubleParams')) as ArrayLike<number> | undefined),
     // libtiff reads an ASCII tag stored as bytes or other integers too (each must fit a byte)
     typeof ascii === 'string' ? ascii : ascii === undefined ? undefined : bytesAsText(tagNumbers(ascii)),
   );

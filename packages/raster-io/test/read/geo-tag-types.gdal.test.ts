@@ -76,6 +76,77 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
   },
 );
 
+/**
+ * Tag `tag` of IFD 0 (DOUBLE values stored out of line) re-stored as RATIONAL (5) or SRATIONAL (10) of the same
+ * values: both take 8 bytes a value, so each double becomes numerator / denominator in place.
+ */
+function asRational(bytes: Uint8Array, tag: number, type: 5 | 10): Uint8Array {
+  return patchTagEntry(bytes, tag, (v, at) => {
+    v.setUint16(at + 2, type, true);
+    const count = v.getUint32(at + 4, true);
+    const values = v.getUint32(at + 8, true);
+    for (let i = 0; i < count; i++) {
+      const x = v.getFloat64(values + 8 * i, true);
+      const den = [1, 2, 4, 8, 10, 100, 1000].find((d) => Number.isInteger(x * d)) as number;
+      if (type === 5) v.setUint32(values + 8 * i, x * den, true);
+      else v.setInt32(values + 8 * i, x * den, true);
+      v.setUint32(values + 8 * i + 4, den, true);
+    }
+  });
+}
+
+describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
+  'geo tags stored as RATIONAL or SRATIONAL, which libtiff converts to doubles',
+  () => {
+    it('give the transform GDAL gives (geotiff.js reads every other value of a RATIONAL array)', async () => {
+      const raster = (transform: [number, number, number, number, number, number]) => {
+        const r = syntheticRaster('uint16', 8, 6, 1, 3);
+        r.geo = { transform, epsg: 32633 };
+        return encodeGeoTiff(r, { compression: 'none' });
+      };
+      const plain = raster([500_000, 10, 0, 4_100_000, 0, -10]);
+      const halves = raster([500_000.5, 2.5, 0, 4_100_000.5, 0, -2.5]);
+      const rotated = raster([500_000, 10, 2, 4_100_000, 1, -10]);
+      const cases: [string, Uint8Array][] = [
+        ['scale-rational', asRational(plain, 33550, 5)],
+        ['tiepoint-rational', asRational(plain, 33922, 5)],
+        ['both-srational-halves', asRational(asRational(halves, 33550, 10), 33922, 10)],
+        ['transformation-srational', asRational(rotated, 34264, 10)],
+      ];
+      const paths = cases.map(([name, bytes]) => {
+        const path = join(tmp(), `${name}.tif`);
+        writeFileSync(path, bytes);
+        return path;
+      });
+      const gdal = runGdalBatch(tmp(), { describe: paths }, 'geo-tag-rational');
+      const want: Record<string, number[]> = {
+        'scale-rational': [500_000, 10, 0, 4_100_000, 0, -10],
+        'tiepoint-rational': [500_000, 10, 0, 4_100_000, 0, -10],
+        'both-srational-halves': [500_000.5, 2.5, 0, 4_100_000.5, 0, -2.5],
+        'transformation-srational': [500_000, 10, 2, 4_100_000, 1, -10],
+      };
+      for (const [i, [name, bytes]] of cases.entries()) {
+        expect([name, gdal[paths[i] as string]?.gt]).toEqual([name, want[name]]);
+        const geo = (await openGeoTiff(bytes, { name })).levels[0]?.geo;
+        expect([name, geo?.transform, geo?.epsg]).toEqual([name, want[name], 32633]);
+      }
+    });
+
+    it('GeoDoubleParams as RATIONAL: the keys read their doubles', async () => {
+      const r = syntheticRaster('uint16', 8, 6, 1, 3);
+      // a user-defined CRS whose keys take doubles (2.5 and 40, stored in GeoDoubleParams)
+      r.geo = {
+        transform: [0, 1, 0, 0, 0, -1],
+        epsg: 0,
+        geoKeys: { 1024: 1, 1025: 1, 3072: 32767, 3082: [2.5], 3083: [40] },
+      };
+      const bytes = asRational(encodeGeoTiff(r, { compression: 'none' }), 34736, 5);
+      const keys = (await openGeoTiff(bytes)).levels[0]?.geo?.geoKeys;
+      expect([keys?.[3082], keys?.[3083]]).toEqual([[2.5], [40]]);
+    });
+  },
+);
+
 describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
   'ASCII GeoKeys running past GeoAsciiParams',
   () => {
