@@ -1,4 +1,4 @@
-import { tableFromIPC } from 'apache-arrow';
+import { Table, tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import {
   aoisFromIpc,
@@ -85,6 +85,18 @@ describe('AOI tables', () => {
     expect(() => aoisFromIpc(new Uint8Array([1, 2, 3]))).toThrow();
     const pts = pointsToTable(samplePointsOnSphere(5, { seed: 1 }));
     expect(pts.getChild('id')?.toArray()).toEqual(Int32Array.from([0, 1, 2, 3, 4]));
+  });
+
+  it('a leading U+FEFF in a name, source or parent survives Arrow as in CSV and GeoJSON, across record batches', () => {
+    const bom = [
+      { ...(aois[0] as Aoi), name: '\ufeffA', source: '\ufeffS' },
+      { ...(aois[0] as Aoi), name: 'A', parent: '\ufeffA' },
+    ];
+    expect(aoisFromIpc(aoisToIpc(bom))).toEqual(bom);
+    // two batches: the second batch's rows are found past the first's
+    const twoBatches = new Table([...aoisToTable(aois).batches, ...aoisToTable(bom).batches]);
+    expect(tableToAois(twoBatches)).toEqual([...aois, ...bom]);
+    expect(readAoisCsv(aoisToCsv(bom))).toEqual(bom);
   });
 
   it('writes points in upstream export_to_csv layout and POIs as an Arrow table with their properties', () => {

@@ -1,5 +1,6 @@
 import {
   Table as ArrowTable,
+  DataType,
   Field,
   FixedSizeList,
   Float64,
@@ -84,6 +85,29 @@ function cellString(v: unknown, place: Place): string | undefined {
   return v;
 }
 
+/** Decodes UTF-8 keeping a leading U+FEFF, which is text of the cell (apache-arrow's decoder drops it). */
+const KEEP_BOM = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * Row `i` of a column as written: a Utf8 cell is decoded from its bytes with {@link KEEP_BOM} (a name `'\ufeffA'`
+ * read back as `'A'`, which could then repeat another row's name); other types as apache-arrow reads them.
+ */
+function cellOf(vector: Vector, i: number): unknown {
+  if (!DataType.isUtf8(vector.type) && !DataType.isLargeUtf8(vector.type)) return vector.get(i);
+  let row = i;
+  for (const data of vector.data) {
+    if (row >= data.length) {
+      row -= data.length;
+      continue;
+    }
+    if (!data.getValid(row)) return null;
+    const offsets = data.valueOffsets as Int32Array | BigInt64Array;
+    const [from, to] = [Number(offsets[row]), Number(offsets[row + 1])];
+    return KEEP_BOM.decode((data.values as Uint8Array).subarray(from, to));
+  }
+  return undefined;
+}
+
 function column(table: Table, name: string) {
   const c = table.getChild(name);
   if (!c) {
@@ -118,7 +142,7 @@ export function tableToAois(table: Table): Aoi[] {
   const out: Aoi[] = [];
   for (let i = 0; i < table.numRows; i++) {
     const place = (col: string): Place => ({ where: `Arrow table row ${i} column ${col}`, row: i });
-    const aoiName = name.get(i);
+    const aoiName = cellOf(name, i);
     if (typeof aoiName !== 'string' || aoiName.trim() === '')
       throw new GeoSamplingError('MISSING_NAME', `Arrow table row ${i} has no name`, { row: i });
     const prev = seen.get(aoiName);
@@ -139,12 +163,12 @@ export function tableToAois(table: Table): Aoi[] {
       lat: cellNumber(lat.get(i), place('lat')),
       bounds: checkBBox(b ? Array.from(b as ArrayLike<unknown>, numberOfCell) : null, place('bounds')),
       areaKm2: cellNumber(area.get(i), place('area')),
-      source: cellString(source.get(i), place('source')) ?? '',
+      source: cellString(cellOf(source, i), place('source')) ?? '',
     };
     assertLongitude(aoi.lon, { what: 'Arrow table column lon', row: i });
     assertLatitude(aoi.lat, { what: 'Arrow table column lat', row: i });
     assertArea(aoi.areaKm2, { what: 'Arrow table column area', row: i });
-    const p = cellString(parent?.get(i), place('parent'));
+    const p = cellString(parent ? cellOf(parent, i) : undefined, place('parent'));
     if (p !== undefined) aoi.parent = p;
     out.push(aoi);
   }
