@@ -2,6 +2,7 @@
 
 import { RasterIoError } from '../errors.js';
 import { describeValue } from '../internal/check-args.js';
+import { setMember } from '../internal/set-member.js';
 import { floatToBfloat16, floatToHalf } from './half-float.js';
 import {
   SAFETENSORS_DTYPE_BYTES,
@@ -150,7 +151,11 @@ export function encodeSafetensors(
   }
   let offset = 0;
   for (const p of prepared) {
-    header[p.key] = { dtype: p.dtype, shape: p.shape, data_offsets: [offset, offset + p.bytes.byteLength] };
+    setMember(header, p.key, {
+      dtype: p.dtype,
+      shape: p.shape,
+      data_offsets: [offset, offset + p.bytes.byteLength],
+    });
     offset += p.bytes.byteLength;
   }
   let json = new TextEncoder().encode(JSON.stringify(header));

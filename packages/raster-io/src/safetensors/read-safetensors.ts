@@ -1,6 +1,7 @@
 // safetensors reader: 8-byte LE header length, JSON header, raw little-endian data. No dependency.
 import { RasterIoError } from '../errors.js';
 import { checkBytes, checkOptions } from '../internal/check-args.js';
+import { setMember } from '../internal/set-member.js';
 import { bfloat16ToFloat, halfToFloat } from './half-float.js';
 import {
   SAFETENSORS_DTYPE_BYTES,
@@ -123,7 +124,7 @@ export function readSafetensors(
       for (const [mk, mv] of Object.entries(value as Record<string, unknown>)) {
         if (typeof mv !== 'string')
           fail(name, `__metadata__.${mk} is ${typeof mv}; metadata values must be strings`);
-        metadata[mk] = mv;
+        setMember(metadata, mk, mv);
       }
       continue;
     }
@@ -195,7 +196,7 @@ export function readSafetensors(
     // copy into a fresh buffer (Buffer#slice would return a view into Node's pooled buffer)
     const raw = new Uint8Array(e.end - e.start);
     raw.set(u8.subarray(dataStart + e.start, dataStart + e.end));
-    tensors[e.key] = { dtype: e.dtype, shape: e.shape, data: decodeData(e.dtype, raw) };
+    setMember(tensors, e.key, { dtype: e.dtype, shape: e.shape, data: decodeData(e.dtype, raw) });
   }
   return { tensors, metadata };
 }

@@ -131,6 +131,26 @@ describe('readSafetensors on hand-built files (every dtype)', () => {
     expect(file[8 + (file.length - 8 - data.length) + 32]).toBe(0);
   });
 
+  it('a tensor or metadata key "__proto__" is a key like any other, written and read (it set the prototype)', () => {
+    const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
+    Object.defineProperty(tensors, '__proto__', {
+      value: { dtype: 'F32', shape: [1], data: new Float32Array([1]) },
+      enumerable: true,
+    });
+    tensors.w = { dtype: 'F32', shape: [1], data: new Float32Array([2]) };
+    const bytes = encodeSafetensors(tensors, JSON.parse('{"__proto__":"x","a":"b"}'));
+    // the header names both tensors (the file was written without the first, its bytes left over)
+    const header = new TextDecoder().decode(
+      bytes.subarray(8, 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true))),
+    );
+    expect(Object.keys(JSON.parse(header))).toEqual(['__metadata__', '__proto__', 'w']);
+    const back = readSafetensors(bytes);
+    expect(Object.keys(back.tensors)).toEqual(['__proto__', 'w']);
+    expect(Array.from(Object.getOwnPropertyDescriptor(back.tensors, '__proto__')?.value.data)).toEqual([1]);
+    expect(Object.getPrototypeOf(back.tensors)).toBe(Object.prototype);
+    expect(Object.keys(back.metadata)).toEqual(['__proto__', 'a']);
+  });
+
   it('accepts an empty file with no tensors and zero-element tensors', () => {
     expect(readSafetensors(handBuilt({}, new Uint8Array(0)))).toEqual({ tensors: {}, metadata: {} });
     const f = readSafetensors(
