@@ -142,6 +142,17 @@ describe('openZip (memory source)', () => {
     }
   });
 
+  it('a fake end record in the comment whose own comment also ends the file: CORRUPT_ZIP (unzip and Python take the fake)', async () => {
+    // the fake record says "no entries" and its comment runs to the end of the file, as the real record's does
+    const fake = new Uint8Array([0x50, 0x4b, 0x05, 0x06, ...new Uint8Array(16), 2, 0, ...text('zz')]);
+    const { bytes } = buildZip(FILES, { comment: new Uint8Array([...text('xx'), ...fake]) });
+    await expectCode(
+      openZip(memorySource(bytes, 'planted.zip')),
+      'CORRUPT_ZIP',
+      /planted\.zip.*two end of central directory records end the file/,
+    );
+  });
+
   it('crc32 is the zip checksum', () => {
     expect(crc32(text('123456789'))).toBe(0xcbf43926);
   });

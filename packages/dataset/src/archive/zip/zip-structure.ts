@@ -76,8 +76,9 @@ export const readU16 = u16;
 export const readU32 = u32;
 
 /**
- * Find the end of central directory record in the archive's tail: the last one whose comment ends exactly at the
- * end of the file (so a signature planted inside a comment is not taken for the real one), else — bytes appended
+ * Find the end of central directory record in the archive's tail: the one whose comment ends exactly at the end of
+ * the file (so a signature planted inside a comment is not taken for the real one; two such records, one in the
+ * other's comment, are `CORRUPT_ZIP`: unzip and Python's zipfile take the inner one), else — bytes appended
  * after the archive, which unzip and Python's zipfile read past — the last one whose comment fits in the file.
  *
  * @param w - archive label for messages.
@@ -87,12 +88,23 @@ export const readU32 = u32;
  */
 export function findEocd(w: Where, tail: Uint8Array, tailStart: number): number {
   let fits = -1;
+  let endsFile = -1;
   for (let at = tail.byteLength - 22; at >= 0; at--) {
     if (u32(tail, at) !== SIG.eocd) continue;
     const end = at + 22 + u16(tail, at + 20);
-    if (end === tail.byteLength) return at;
+    if (end === tail.byteLength) {
+      // a second record ending the file holds the first in its comment: which archive is meant cannot be told
+      if (endsFile >= 0) {
+        throw corrupt(
+          w,
+          `two end of central directory records end the file (at offsets ${tailStart + at} and ${tailStart + endsFile}, one inside the other's comment)`,
+        );
+      }
+      endsFile = at;
+    }
     if (end < tail.byteLength && fits < 0) fits = at;
   }
+  if (endsFile >= 0) return endsFile;
   if (fits >= 0) return fits;
   throw corrupt(
     w,
