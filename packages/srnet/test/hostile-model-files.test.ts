@@ -320,6 +320,34 @@ describe('readOnnxModelInfo: hostile ONNX files', () => {
     }
   });
 
+  it('a repeated metadata key → BAD_ONNX naming the key (was: the last entry won)', async () => {
+    const otherConfig = JSON.stringify({ ...TINY, revisits: 8, inChannels: 12 });
+    const twice = withModel((m) => {
+      m.metadataProps = [...(m.metadataProps ?? []), { key: ONNX_CONFIG_METADATA_KEY, value: otherConfig }];
+    });
+    const err = await errorOf(() => readOnnxModelInfo(twice, { name: 'dup.onnx' }));
+    expect(err.code).toBe('BAD_ONNX');
+    expect(err.message).toBe(
+      `dup.onnx: metadata_props[1] repeats the key "${ONNX_CONFIG_METADATA_KEY}" of an earlier entry; keep one entry per key`,
+    );
+    const otherTwice = withModel((m) => {
+      m.metadataProps = [...(m.metadataProps ?? []), { key: 'a', value: '1' }, { key: 'a', value: '2' }];
+    });
+    expect((await errorOf(() => readOnnxModelInfo(otherTwice))).message).toContain(
+      'metadata_props[2] repeats the key "a"',
+    );
+    // exportOnnx no longer writes such a file when options.metadata names the config key
+    const exported = await errorOf(() =>
+      exportOnnx(TINY, initStateDict(TINY, { seed: 1 }), {
+        metadata: { [ONNX_CONFIG_METADATA_KEY]: otherConfig },
+      }),
+    );
+    expect(exported.code).toBe('BAD_CONFIG');
+    expect(exported.message).toContain(
+      `exportOnnx: options.metadata["${ONNX_CONFIG_METADATA_KEY}"] must be absent`,
+    );
+  });
+
   it("metadata and op types named '__proto__' are kept as plain members", () => {
     const bytes = withModel((m) => {
       m.metadataProps = [...(m.metadataProps ?? []), { key: '__proto__', value: 'x' }];
@@ -354,6 +382,37 @@ describe('createOnnxEngine: hostile ONNX bytes fail typed before any session', (
     await expect(createOnnxEngineOn(neverLoaded, otherBands, {}, {})).rejects.toMatchObject({
       code: 'ARCHITECTURE_MISMATCH',
     });
+  });
+
+  it("a config contradicting the graph's fixed output dims → ARCHITECTURE_MISMATCH; symbolic dims pass", async () => {
+    // TINY's graph output is (batch, 1, 1, 12, 12); these were accepted and superResolve trusted the config
+    const cases: [Partial<ModelConfig>, string][] = [
+      [{ outChannels: 3 }, 'output channels 1 ≠ config 3'],
+      [{ outputSize: [13, 12] }, 'output height 12 ≠ config 13'],
+      [{ outputSize: [12, 9] }, 'output width 12 ≠ config 9'],
+    ];
+    for (const [edit, problem] of cases) {
+      const bytes = withConfigText(JSON.stringify({ ...TINY, ...edit }));
+      const err = await errorOf(() => createOnnxEngineOn(neverLoaded, bytes, {}, {}));
+      expect(err.code, problem).toBe('ARCHITECTURE_MISMATCH');
+      expect(err.message).toBe(`ONNX graph does not match its config: ${problem}`);
+    }
+    const twoRevisitAxis = withModel((m) => {
+      const dim = m.graph.output?.[0]?.type?.tensorType?.shape?.dim;
+      if (dim?.[1]) dim[1] = { dimValue: 2 };
+    });
+    await expect(createOnnxEngineOn(neverLoaded, twoRevisitAxis, {}, {})).rejects.toMatchObject({
+      code: 'ARCHITECTURE_MISMATCH',
+      message: expect.stringContaining('output revisit axis 2 ≠ config 1'),
+    });
+    // dynamic output dims say nothing about the config: the checks pass and the runtime is loaded
+    const symbolic = withModel((m) => {
+      const dim = m.graph.output?.[0]?.type?.tensorType?.shape?.dim;
+      if (dim) for (const i of [2, 3, 4]) dim[i] = { dimParam: `d${i}` };
+    });
+    await expect(createOnnxEngineOn(neverLoaded, symbolic, {}, {})).rejects.toThrow(
+      /the ONNX runtime was loaded/,
+    );
   });
 
   it('200 mutated configs → the engine checks end typed before the runtime loads', async () => {

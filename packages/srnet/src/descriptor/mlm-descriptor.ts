@@ -134,8 +134,12 @@ function scalingOf(source: string, where: string, v: unknown): BandScaling {
     }
     case 'offset':
       return { ...id, offset: finiteField(source, where, v, 'value') };
-    case 'scale':
-      return { ...id, scale: divisor(finiteField(source, where, v, 'value'), 'value') };
+    case 'scale': {
+      // a negative divisor flips the data's sign, which no reflectance model expects (z-score stddev alike)
+      const value = divisor(finiteField(source, where, v, 'value'), 'value');
+      if (value < 0) fail(source, `${where}.value`, `must be > 0, got ${value}`);
+      return { ...id, scale: value };
+    }
     case 'clip': {
       const min = finiteField(source, where, v, 'minimum');
       const max = finiteField(source, where, v, 'maximum');

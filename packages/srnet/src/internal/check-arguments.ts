@@ -199,7 +199,7 @@ export function checkTensor<T>(
 
 /**
  * Checks a raster argument has what srnet reads: whole-number `width` and `height`, and `bands` as an array of
- * arrays or typed arrays.
+ * arrays or typed arrays of `width × height` values each.
  */
 export function checkRasterArg(fn: string, name: string, value: unknown, code: SrnetErrorCode): void {
   const r = value as { width?: unknown; height?: unknown; bands?: unknown } | null;
@@ -208,8 +208,16 @@ export function checkRasterArg(fn: string, name: string, value: unknown, code: S
     if (!Number.isSafeInteger(r[key]) || (r[key] as number) < 0)
       argumentError(fn, `${name}.${key}`, 'a whole number', r[key], code);
   if (!Array.isArray(r.bands)) argumentError(fn, `${name}.bands`, 'an array of bands', r.bands, code);
+  const pixels = (r.width as number) * (r.height as number);
   for (const [i, b] of (r.bands as unknown[]).entries()) {
     if (!isArrayLike(b)) argumentError(fn, `${name}.bands[${i}]`, 'an array or typed array', b, code);
+    // a short band reads NaN past its end: pixels would go silently missing (a long one: silently ignored)
+    if (b.length !== pixels)
+      throw new SrnetError(
+        code,
+        `${fn}: ${name}.bands[${i}] holds ${b.length} values but the raster is ${r.width as number}×${r.height as number} (${pixels} pixels); pass one value per pixel`,
+        { argument: `${name}.bands[${i}]`, length: b.length, pixels },
+      );
     // a typed array holds numbers by construction; a plain array (JSON) is checked value by value
     if (!ArrayBuffer.isView(b))
       for (let p = 0; p < b.length; p++)

@@ -2,6 +2,7 @@
 // TF.js. NCHW inside the graph (PyTorch's layout), so PyTorch-layout weights go in untouched.
 import { SrnetError } from '../errors.js';
 import {
+  argumentError,
   checkConfigArgument,
   checkObject,
   checkOptionalString,
@@ -126,6 +127,15 @@ export function exportOnnx(
       checkObject<Record<string, unknown>>('exportOnnx', 'options.metadata', options.metadata, 'BAD_CONFIG'),
     ))
       checkString('exportOnnx', `options.metadata["${k}"]`, v, 'BAD_CONFIG');
+  // the config entry is written from `config`; a second one would make the file unreadable (repeated key)
+  if (options.metadata !== undefined && Object.hasOwn(options.metadata, ONNX_CONFIG_METADATA_KEY))
+    argumentError(
+      'exportOnnx',
+      `options.metadata["${ONNX_CONFIG_METADATA_KEY}"]`,
+      'absent (the config is stored from `config`)',
+      options.metadata[ONNX_CONFIG_METADATA_KEY],
+      'BAD_CONFIG',
+    );
   const cfg = resolveModelConfig(config);
   checkExportableConfig(cfg);
   // the size limits every config reader applies (a graph of gigabytes of weights is a broken config); dropout

@@ -75,6 +75,21 @@ function setMember<T>(record: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** The `metadata_props` as a record; a repeated key is BAD_ONNX (onnx.checker refuses it; which one would win?). */
+function metadataOf(props: { key?: string; value?: string }[], file: string): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [i, { key = '', value = '' }] of props.entries()) {
+    if (Object.hasOwn(metadata, key))
+      throw new SrnetError(
+        'BAD_ONNX',
+        `${file}: metadata_props[${i}] repeats the key ${showValue(key)} of an earlier entry; keep one entry per key`,
+        { file, key },
+      );
+    setMember(metadata, key, value);
+  }
+  return metadata;
+}
+
 /** ONNX TensorProto.DataType FLOAT. */
 const ONNX_FLOAT = 1;
 
@@ -118,7 +133,8 @@ function checkFiniteAttributes(node: OnnxNode, name: string): void {
  * @param bytes - an ONNX ModelProto.
  * @param options - `name`: the file the bytes came from, named in every error.
  * @returns opset, IO signatures, metadata and the srnet config if the file carries one.
- * @throws SrnetError `BAD_ONNX` when the bytes are not a ModelProto or the stored config is malformed;
+ * @throws SrnetError `BAD_ONNX` when the bytes are not a ModelProto, a metadata key repeats or the stored config
+ *   is malformed;
  *   `NON_FINITE_WEIGHTS` when an srnet graph holds a NaN/±Inf float initializer.
  * @example
  * const info = readOnnxModelInfo(bytes); // info.config?.kind === 'highresnet'
@@ -147,8 +163,7 @@ export function readOnnxModelInfo(bytes: Uint8Array, options: { name?: string } 
       { file: name },
     );
   }
-  const metadata: Record<string, string> = {};
-  for (const { key, value } of model.metadataProps ?? []) setMember(metadata, key ?? '', value ?? '');
+  const metadata = metadataOf(model.metadataProps ?? [], name);
   const raw = metadata[ONNX_CONFIG_METADATA_KEY];
   const config = Object.hasOwn(metadata, ONNX_CONFIG_METADATA_KEY)
     ? configFromMetadata(raw as string, name)

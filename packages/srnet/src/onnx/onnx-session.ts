@@ -77,6 +77,24 @@ function sameShapeFields(actual: ModelConfig, expected: Partial<ModelConfig>): s
   return diffs;
 }
 
+/**
+ * Where the graph's fixed output dims `(batch, 1, outChannels, outH, outW)` contradict the config: superResolve
+ * sizes its output by the config, so a wrong `outputSize` would give a raster of the wrong scale. Symbolic dims
+ * are not checked.
+ */
+function outputProblems(dims: (number | string)[], config: ModelConfig): string[] {
+  const expected: [string, number][] = [
+    ['revisit axis', 1],
+    ['channels', config.outChannels],
+    ['height', config.outputSize[0]],
+    ['width', config.outputSize[1]],
+  ];
+  return expected.flatMap(([what, want], i) => {
+    const dim = dims[i + 1];
+    return typeof dim === 'number' && dim !== want ? [`output ${what} ${dim} ≠ config ${want}`] : [];
+  });
+}
+
 /** The model's config, checked against its graph I/O and the caller's expectation (before any session). */
 function checkedConfig(info: ReturnType<typeof readOnnxModelInfo>, options: OnnxModelOptions): ModelConfig {
   const config = info.config ?? options.config ?? null;
@@ -97,6 +115,7 @@ function checkedConfig(info: ReturnType<typeof readOnnxModelInfo>, options: Onnx
       ioProblems.push(`input bands ${input.dims[2]} ≠ config ${config.inChannels}`);
   }
   if (!output || output.dims.length !== 5) ioProblems.push(`output '${ONNX_OUTPUT_NAME}' of rank 5 missing`);
+  else ioProblems.push(...outputProblems(output.dims, config));
   if (ioProblems.length > 0) {
     throw new SrnetError(
       'ARCHITECTURE_MISMATCH',

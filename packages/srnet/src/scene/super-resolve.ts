@@ -268,6 +268,28 @@ export function scaleTransform(t: GeoTransform, scaleY: number, scaleX: number):
   return [t[0], t[1] / scaleX, t[2] / scaleY, t[3], t[4] / scaleX, t[5] / scaleY];
 }
 
+/** Each mean finite, each std finite and > 0: anything else turns every output pixel NaN (or flips its sign). */
+function checkNormalisationValues(mean: unknown[], std: unknown[]): void {
+  for (const [i, m] of mean.entries())
+    if (!(typeof m === 'number' && Number.isFinite(m)))
+      argumentError(
+        'superResolve',
+        `options.normalisation.mean[${i}]`,
+        'a finite number',
+        m,
+        'BAD_SCENE_OPTIONS',
+      );
+  for (const [i, s] of std.entries())
+    if (!(typeof s === 'number' && Number.isFinite(s) && s > 0))
+      argumentError(
+        'superResolve',
+        `options.normalisation.std[${i}]`,
+        'a finite number > 0',
+        s,
+        'BAD_SCENE_OPTIONS',
+      );
+}
+
 /** The folded per-band normalisation in raster units and the plausibility bound, from the options. */
 function normalisationOf(
   options: SuperResolveOptions,
@@ -299,6 +321,7 @@ function normalisationOf(
     }
     mean = Array.from(n.mean);
     std = Array.from(n.std);
+    checkNormalisationValues(mean, std);
   }
   // Fold the reflectance conversion into the normalisation: ((x·a + c) − m) / s = (x − (m − c)/a) / (s/a).
   if (options.reflectance !== undefined && !isRecord(options.reflectance))

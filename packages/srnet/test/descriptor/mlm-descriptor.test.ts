@@ -114,6 +114,11 @@ describe('parseMlmDescriptor', () => {
       /stddev: would divide by zero/,
     ],
     [
+      'negative scale divisor',
+      tinyItem({}, { value_scaling: [{ type: 'scale', value: -10000 }] }),
+      /value_scaling\[0\]\.value: must be > 0, got -10000/,
+    ],
+    [
       'pre-processing code',
       tinyItem({}, { pre_processing_function: { format: 'python', expression: 'a.b:c' } }),
       /pre_processing_function: custom code/,

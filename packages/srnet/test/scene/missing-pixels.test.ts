@@ -81,4 +81,25 @@ describe('missing-pixel kernels', () => {
     expect(lrValidity(scene)).toEqual(want);
     expect(want.some((v) => v === 1) && want.some((v) => v === 0)).toBe(true);
   });
+
+  it('badPixelFraction refuses a band or cloud mask of another length than width × height', () => {
+    const [u16, f32] = bands(1) as [Uint16Array, Float32Array];
+    const short = { width: W, height: H, bands: [u16, f32.subarray(0, N - 1)] } as unknown as Raster;
+    // was: the pixel past the band's end read as missing, a silently wrong fraction
+    expect(() => badPixelFraction(short, [0, 1])).toThrow(
+      expect.objectContaining({
+        code: 'SCENE_SIZE_MISMATCH',
+        message: `badPixelFraction: raster.bands[1] holds ${N - 1} values but the raster is ${W}×${H} (${N} pixels); pass one value per pixel`,
+      }),
+    );
+    const raster = { width: W, height: H, bands: [u16] } as unknown as Raster;
+    const mask = { width: W, height: H, bands: [new Uint8Array(3)] } as unknown as Raster;
+    // was: the mask's missing pixels counted as clear
+    expect(() => badPixelFraction(raster, [0], mask)).toThrow(
+      expect.objectContaining({
+        code: 'SCENE_SIZE_MISMATCH',
+        message: expect.stringContaining('cloudMask.bands[0] holds 3 values'),
+      }),
+    );
+  });
 });

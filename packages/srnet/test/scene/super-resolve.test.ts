@@ -373,4 +373,69 @@ describe('revisit count rules, missing data and bad input', () => {
     );
     expect(await code(superResolve([a], { engine: hrn4, chipSize: 100 }))).toBe('BAD_SCENE_OPTIONS');
   });
+
+  it('a band or cloud-mask band of the wrong length → SCENE_SIZE_MISMATCH naming revisit, mask and band', async () => {
+    const error = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    const short = rev(1);
+    short.bands[3] = new Float32Array(10); // was: read NaN past its end → mostly-NaN output, no error
+    expect(await error(superResolve([rev(0), short], { engine: hrn4 }))).toMatchObject({
+      code: 'SCENE_SIZE_MISMATCH',
+      message: `superResolve: scene[1].bands[3] holds 10 values but the raster is 60×60 (3600 pixels); pass one value per pixel`,
+    });
+    const mask = makeRevisit(size, size, () => 0, 1);
+    mask.bands[0] = new Uint8Array(3); // was: the missing mask pixels counted as clear
+    expect(
+      await error(superResolve([rev(0), rev(1)], { engine: hrn4, cloudMasks: [undefined, mask] })),
+    ).toMatchObject({
+      code: 'SCENE_SIZE_MISMATCH',
+      message: expect.stringContaining('superResolve: options.cloudMasks[1].bands[0] holds 3 values'),
+    });
+  });
+
+  it('normalisation means and stds that are not finite, or stds ≤ 0 → BAD_SCENE_OPTIONS naming the entry', async () => {
+    const error = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    const mean = Array.from(JIF_S2_MEAN);
+    const std = new Array<number>(12).fill(0.1);
+    const cases: [string, number[], number[], string][] = [
+      [
+        'mean NaN',
+        [...mean.slice(0, 2), Number.NaN, ...mean.slice(3)],
+        std,
+        'mean[2] must be a finite number, got NaN',
+      ],
+      [
+        'mean Infinity',
+        [Number.POSITIVE_INFINITY, ...mean.slice(1)],
+        std,
+        'mean[0] must be a finite number, got Infinity',
+      ],
+      ['std 0', mean, [...std.slice(0, 11), 0], 'std[11] must be a finite number > 0, got 0'],
+      ['std < 0', mean, [-0.1, ...std.slice(1)], 'std[0] must be a finite number > 0, got -0.1'],
+      [
+        'std -Infinity',
+        mean,
+        [Number.NEGATIVE_INFINITY, ...std.slice(1)],
+        'std[0] must be a finite number > 0, got -Infinity',
+      ],
+    ];
+    // each was accepted: an all-NaN (or, for std < 0, sign-flipped) raster with no error and no warning
+    for (const [what, m, s, message] of cases)
+      expect(
+        await error(superResolve([rev(0)], { engine: hrn4, normalisation: { mean: m, std: s } })),
+        what,
+      ).toMatchObject({
+        code: 'BAD_SCENE_OPTIONS',
+        message: `superResolve: options.normalisation.${message}`,
+      });
+    const ok = await superResolve([rev(0)], { engine: hrn4, overlap: 0, normalisation: { mean, std } });
+    expect(ok.raster.bands.every((b) => (b as Float32Array).every(Number.isFinite))).toBe(true);
+  });
 });
