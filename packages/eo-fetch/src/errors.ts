@@ -28,6 +28,7 @@ export const EO_FETCH_ERROR_CODES = [
   'UNSUPPORTED_CAPABILITY',
   'INVALID_ITEM',
   'AOI_TOO_LARGE',
+  'WRITE_FAILED',
 ] as const;
 
 /** One of {@link EO_FETCH_ERROR_CODES}. */

@@ -9,8 +9,11 @@ import type { BBox } from '@worldstrat/raster-io';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { attemptSignal, redactUrlsIn } from '../src/http/retry.js';
 import {
+  appendManifest,
+  compactManifest,
   type DownloadJob,
   type DownloadProgress,
+  type DownloadReport,
   downloadAll,
   downloadSentinelHubRevisits,
   type EoFetchError,
@@ -186,6 +189,32 @@ describe('secrets', () => {
       for (const s of planted) expect(said, s).not.toContain(s);
     });
 
+  it('scrubs a signed-URL token and a password holding a raw "@" that a server echoes (were not noted)', async () => {
+    const SIG = 'sv2021-SIGNATURE%2Bab%3D';
+    const RAW_PW = 'S3cr@t-P4ss';
+    const basic = Buffer.from(`bob:${RAW_PW}`).toString('base64');
+    const echo = { kind: 'echo' as const, status: 403 };
+    server.scripts.set('/f/sig-1000', [echo]);
+    server.scripts.set('/f/at-1000', [echo]);
+    const manifestPath = join(dir, 'manifest.jsonl');
+    const report = await downloadAll(
+      [
+        job('sig-1000', { url: `${server.url}/f/sig-1000?se=2030&sp=r&sig=${SIG}` }),
+        job('at-1000', { url: `${server.url.replace('//', `//bob:${RAW_PW}@`)}/f/at-1000` }),
+      ],
+      { retries: 0, manifestPath },
+    );
+    // the server did receive both credentials: the test is not vacuous
+    expect(server.headers.get('/f/at-1000')?.authorization).toBe(`Basic ${basic}`);
+    expect(report.failed.map((f) => f.error.code)).toEqual(['AUTH_FAILED', 'AUTH_FAILED']);
+    const said = [...report.failed.map((f) => chainText(f.error)), await readFile(manifestPath, 'utf8')].join(
+      '\n',
+    );
+    expect(said).toContain('"url":"/f/sig-1000?se=2030&sp=r&sig=***"');
+    expect(said).toContain('"authorization":"Basic ***"');
+    for (const s of [SIG, decodeURIComponent(SIG), RAW_PW, 't-P4ss', basic]) expect(said, s).not.toContain(s);
+  });
+
   it('scrubs the bearer token a SentinelHub Process API error echoes (and the listed client secret)', async () => {
     const sh: ShServer = await startShServer();
     try {
@@ -291,6 +320,49 @@ describe('manifest paths', () => {
       base: 'root',
     });
     expect((await readManifest(manifestPath, { root })).get(j.path)?.status).toBe('verified');
+  });
+});
+
+describe('shared manifests', () => {
+  it('two runs sharing a manifest keep every record and fail with no raw ENOENT (was one temp name per pid)', async () => {
+    const manifestPath = join(dir, 'shared.jsonl');
+    const batch = (tag: string) => Array.from({ length: 6 }, (_, i) => job(`${tag}${i}-500`));
+    const reports = await Promise.all([
+      downloadAll(batch('a'), { manifestPath }),
+      downloadAll(batch('b'), { manifestPath }),
+      // and bare compactions racing with appends
+      ...Array.from({ length: 4 }, () => compactManifest(manifestPath)),
+    ]);
+    expect(reports.slice(0, 2).map((r) => (r as DownloadReport).downloaded)).toEqual([6, 6]);
+    const kept = [...(await readManifest(manifestPath)).values()];
+    expect(kept.map((r) => r.itemId).sort()).toEqual(
+      [...batch('a'), ...batch('b')].map((j) => j.itemId).sort(),
+    );
+    expect(kept.every((r) => r.status === 'verified')).toBe(true);
+    // one line per file, and no temp file left behind
+    expect((await readFile(manifestPath, 'utf8')).trim().split('\n')).toHaveLength(12);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('reports a manifest it cannot write as WRITE_FAILED naming it', async () => {
+    const asDir = join(dir, 'as-dir.jsonl');
+    await mkdir(asDir);
+    const err = await compactManifest(asDir).catch((e: unknown) => e);
+    expect((err as EoFetchError).code).toBe('WRITE_FAILED');
+    expect((err as EoFetchError).message).toMatch(/^could not compact the manifest .*as-dir\.jsonl: EISDIR/);
+    const underFile = join(dir, 'shared.jsonl', 'm.jsonl');
+    await writeFile(join(dir, 'shared.jsonl'), '');
+    const rec = {
+      path: join(dir, 'x'),
+      url: 'https://h/x',
+      bytes: 0,
+      sha256: '',
+      status: 'failed' as const,
+      time: '',
+    };
+    const append = await appendManifest(underFile, [rec]).catch((e: unknown) => e);
+    expect((append as EoFetchError).code).toBe('WRITE_FAILED');
+    expect((append as EoFetchError).message).toContain(`could not append to the manifest ${underFile}: `);
   });
 });
 

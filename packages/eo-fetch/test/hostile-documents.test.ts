@@ -653,6 +653,8 @@ describe('SentinelHub answers', () => {
       { method: 'GET', path: '/api/v1/dataimport/orders', reply: reply('orders') },
       { method: 'GET', path: '/api/v1/dataimport/quotas', reply: reply('quotas') },
       { method: 'GET', path: '/api/v1/byoc/collections', reply: reply('byoc') },
+      // an order POST whose answer is lost (the order may exist)
+      { method: 'POST', path: '/api/v1/dataimport/orders', reply: () => ({ status: 503, body: {} }) },
     ]);
   });
   afterAll(() => server.close());
@@ -713,6 +715,52 @@ describe('SentinelHub answers', () => {
       expect(err.message).not.toContain(issued);
       expect(err.message).not.toContain(secret);
     }
+  });
+
+  it('refuses a token whose expires_at is already past (was cached and fetched again for every call)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const expiresAt of [1, now - 10]) {
+      current.token = { access_token: issued, expires_at: expiresAt };
+      const err = await typedError(() => client().accessToken());
+      expect(err.code).toBe('INVALID_RESPONSE');
+      expect(err.message).toMatch(
+        new RegExp(`answered expires_at ${expiresAt}, already past \\(now \\d+\\): no lifetime left$`),
+      );
+      expect(err.message).not.toContain(issued);
+    }
+    current.token = { access_token: issued, expires_at: now + 3600 };
+    const c = client();
+    expect(await c.accessToken()).toBe(issued);
+    expect(await c.accessToken()).toBe(issued);
+    expect(c.tokenRequests).toBe(1);
+  });
+
+  it('never orders twice when the listing read after a lost answer has no data array (was a second POST)', async () => {
+    current.token = validToken;
+    const input = {
+      name: 'UNHCR-RWA001',
+      collectionId: 'byoc-1',
+      bbox: [30.05, -2.0, 30.15, -1.9] as [number, number, number, number],
+      productIds: [spotFeature.properties.id],
+    };
+    for (const listing of [{}, null, '', { links: {} }]) {
+      current.orders = listing;
+      const before = server.requests.length;
+      const err = await typedError(() => client().createOrder(input, { dryRun: false }));
+      const posts = server.requests
+        .slice(before)
+        .filter((r) => r.method === 'POST' && r.path === '/api/v1/dataimport/orders');
+      expect(posts).toHaveLength(1);
+      expect(err.code).toBe('INVALID_RESPONSE');
+      expect(err.message).toMatch(
+        /^order UNHCR-RWA001 may have been created \(its answer was lost: .*HTTP 503 /,
+      );
+      expect(err.message).toContain(
+        'could not be listed to check: SentinelHub listing /api/v1/dataimport/orders: data is missing;',
+      );
+    }
+    current.quotas = {};
+    expect((await typedError(() => client().quotas())).message).toBe('SentinelHub quotas: data is missing');
   });
 
   it('yields mutated dataimport features as objects and converts them or refuses them typed', async () => {

@@ -12,6 +12,7 @@ import { createGzip } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   catalogueEntriesFromStacItems,
+  createPlanetaryComputerSigner,
   type DownloadJob,
   type DownloadOptions,
   downloadAll,
@@ -30,6 +31,7 @@ import {
 } from '../src/node.js';
 import { validateStacItem } from '../src/stac/validate-item.js';
 import { fixture } from './support/replay-server.js';
+import { makeItem } from './support/stac-server.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -433,6 +435,36 @@ describe('ranges and resumes', () => {
     expect((await readFile(join(dir, 'out', 'ignores'))).equals(v1)).toBe(true);
   });
 
+  for (const [how, bufferBytes, sentBytes] of [
+    ['held in memory', 1 << 20, 1000],
+    ['cut before its first byte', 0, 0],
+  ] as const)
+    it(`drops an old partial once a ranged request is answered 200, even when that body is ${how}`, async () => {
+      await leavePartial('swapped', v1.subarray(0, 1000));
+      let served = 0;
+      server.routes.set('/f/swapped', (req, res) => {
+        served++;
+        if (served === 1) {
+          // ignores Range: the whole new version, then a reset mid-body
+          res.writeHead(200, { 'content-length': v2.length, etag: '"v2"' });
+          res.write(v2.subarray(0, sentBytes), () => setTimeout(() => res.socket?.resetAndDestroy(), 20));
+          return;
+        }
+        const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+        if (!start) return whole(res, v2, { etag: '"v2"' });
+        res.writeHead(206, {
+          etag: '"v2"',
+          'content-range': `bytes ${start}-${v2.length - 1}/${v2.length}`,
+          'content-length': v2.length - start,
+        });
+        res.end(v2.subarray(start));
+      });
+      const report = await downloadAll([job('swapped')], { ...FAST, bufferBytes });
+      expect(report.failed).toEqual([]);
+      expect(server.requests.map((r) => r.headers.range)).toEqual(['bytes=1000-', undefined]);
+      expect((await readFile(join(dir, 'out', 'swapped'))).equals(v2)).toBe(true);
+    });
+
   it('keeps the partial file of a stalled transfer for the next run, never as a verified file', async () => {
     let served = 0;
     server.routes.set('/f/stall', (req, res) => {
@@ -587,6 +619,90 @@ describe('redirects', () => {
     expect((err as EoFetchError).message).toContain(`redirected to another origin (${other.url})`);
     expect((err as EoFetchError).message).not.toContain(secrets.password);
     expect(other.hits.size).toBe(0);
+  });
+});
+
+describe('STAC credentials', () => {
+  /** Every message and stack of an error chain. */
+  const chainText = (err: unknown) => {
+    const out: string[] = [];
+    for (let e = err as Error | undefined, i = 0; e && i < 10; e = e.cause as Error | undefined, i++)
+      out.push(e.message, String(e.stack));
+    return out.join('\n');
+  };
+  const KEY = 'APIKEY-SUPERSECRET-999';
+  const PW = 'PASSW0RD-XYZ';
+
+  it('scrubs header keys from a non-JSON answer it quotes, causes included (was the key verbatim)', async () => {
+    server.routes.set('/stac/search', (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<p>bad key ${req.headers['x-api-key']}</p>`);
+    });
+    const c = new StacClient(`${server.url}/stac/`, { headers: { 'x-api-key': KEY }, retry: { retries: 0 } });
+    const err = await c.search({ collections: ['x'] }).catch((e: unknown) => e);
+    expect((err as EoFetchError).code).toBe('INVALID_RESPONSE');
+    expect((err as EoFetchError).message).toBe(
+      `expected JSON from ${server.url}/stac/search, got "<p>bad key ***</p>"; check the endpoint URL`,
+    );
+    expect(chainText(err)).not.toContain(KEY);
+    // the Planetary Computer subscription key, quoted the same way by its token endpoint
+    server.routes.set('/sas/token/sentinel-2-l2a', (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`unknown key ${req.headers['ocp-apim-subscription-key']}`);
+    });
+    const signer = createPlanetaryComputerSigner({
+      subscriptionKey: KEY,
+      tokenUrl: `${server.url}/sas/token`,
+      retry: { retries: 0 },
+    });
+    const sas = await signer
+      .signHref('https://acct.blob.core.windows.net/c/x.tif', 'sentinel-2-l2a')
+      .catch((e: unknown) => e);
+    expect((sas as EoFetchError).message).toContain('got "unknown key ***"');
+    expect(chainText(sas)).not.toContain(KEY);
+  });
+
+  it('sends URL userinfo as Basic auth to its origin only, typed and never in the error chain', async () => {
+    const basic = `Basic ${Buffer.from(`alice:${PW}`).toString('base64')}`;
+    const item = makeItem('S2A_1', '2021-01-01T10:30:00.000Z', 10, [0, 0, 1, 1]);
+    server.routes.set('/stac/search', (req, res) => {
+      if (req.headers.authorization !== basic) {
+        res.writeHead(401, { 'content-type': 'text/plain' });
+        return void res.end(`rejected ${req.headers.authorization}`);
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          type: 'FeatureCollection',
+          features: [item],
+          links: [{ rel: 'next', href: `${other.url}/stac/search?page=2`, method: 'GET' }],
+        }),
+      );
+    });
+    other.routes.set('/stac/search', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ type: 'FeatureCollection', features: [], links: [] }));
+    });
+    const c = new StacClient(`${server.url.replace('//', `//alice:${PW}@`)}/stac`, {
+      retry: { retries: 2, baseDelayMs: 5 },
+    });
+    expect(c.url).toBe(`${server.url}/stac/`);
+    expect((await c.search({ collections: ['x'] })).map((i) => i.id)).toEqual(['S2A_1']);
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual([basic]);
+    // the next link to another origin is followed without the credential
+    expect(other.requests.map((r) => r.headers.authorization)).toEqual([undefined]);
+    // a wrong password: one request, AUTH_FAILED, the echoed credential scrubbed everywhere
+    server.requests.length = 0;
+    const wrong = new StacClient(`${server.url.replace('//', `//alice:${PW}-old@`)}/stac`, {
+      retry: { retries: 2, baseDelayMs: 5 },
+    });
+    const err = await wrong.search({ collections: ['x'] }).catch((e: unknown) => e);
+    expect((err as EoFetchError).code).toBe('AUTH_FAILED');
+    expect(server.requests).toHaveLength(1);
+    expect((err as EoFetchError).message).toBe(
+      `HTTP 401 Unauthorized from ${server.url}/stac/search: rejected ***`,
+    );
+    expect(chainText(err)).not.toContain(PW);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { urlSecrets } from '../src/http/url-credentials.js';
 import { splitUrlCredentials } from '../src/index.js';
 
 describe('splitUrlCredentials', () => {
@@ -13,11 +14,39 @@ describe('splitUrlCredentials', () => {
     expect(r.authorization).toBe(`Basic ${Buffer.from('usér:p@ss', 'utf8').toString('base64')}`);
   });
 
+  it('takes the host after the last "@", as the URL parser does (a raw "@" belongs to the password)', () => {
+    expect(splitUrlCredentials('http://bob:S3cr@t-P4ss@host.example/f?a=1')).toEqual({
+      url: 'http://host.example/f?a=1',
+      authorization: `Basic ${Buffer.from('bob:S3cr@t-P4ss').toString('base64')}`,
+    });
+  });
+
   it('leaves URLs without userinfo and non-URLs alone; a malformed escape is kept, not thrown', () => {
     expect(splitUrlCredentials('https://host.example/x')).toEqual({ url: 'https://host.example/x' });
     expect(splitUrlCredentials('not a url')).toEqual({ url: 'not a url' });
     const bad = splitUrlCredentials('https://me:%E0%A4%A@host.example/');
     expect(bad.url).toBe('https://host.example/');
     expect(bad.authorization).toBe(`Basic ${Buffer.from('me:%E0%A4%A').toString('base64')}`);
+  });
+});
+
+describe('urlSecrets', () => {
+  it('lists the password as the parser splits it, its Basic value and token-like query values, raw and decoded', () => {
+    const secrets = urlSecrets('http://bob:S3cr@t-P4ss@host.example/f?se=2030&sig=a%2Bb%3D&token=x+y');
+    for (const s of [
+      'S3cr@t-P4ss',
+      'S3cr%40t-P4ss',
+      Buffer.from('bob:S3cr@t-P4ss').toString('base64'),
+      'a%2Bb%3D',
+      'a+b=',
+      'x+y',
+      'x y',
+    ])
+      expect(secrets, s).toContain(s);
+    // not secret: the user name beside a password, the other query values
+    for (const s of ['bob', '2030', 't-P4ss']) expect(secrets, s).not.toContain(s);
+    // a user name alone is the credential (`https://TOKEN@host`)
+    expect(urlSecrets('https://ghp_TOKEN123@host.example/')).toContain('ghp_TOKEN123');
+    expect(urlSecrets('not a url')).toEqual([]);
   });
 });

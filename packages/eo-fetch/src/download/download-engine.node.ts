@@ -11,7 +11,13 @@ import { createRng, throwIfAborted } from '@worldstrat/core';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { EoFetchError, HttpError } from '../errors.js';
 import type { FetchLike } from '../http/request-json.js';
-import { errorExcerpt, httpErrorFromResponse, readBoundedText, scrub } from '../http/request-json.js';
+import {
+  errorExcerpt,
+  httpErrorFromResponse,
+  readBoundedText,
+  scrub,
+  scrubErrorChain,
+} from '../http/request-json.js';
 import {
   abortError,
   attemptSignal,
@@ -25,6 +31,7 @@ import {
   retryDelay,
   sleep,
 } from '../http/retry.js';
+import { moveUrlCredentials, urlSecrets } from '../http/url-credentials.js';
 import {
   checkFunction,
   checkIterable,
@@ -400,29 +407,12 @@ export class DownloadEngine {
 
   /** Scrubs an error's message and those of its causes, in place (they end up in reports, logs, manifests). */
   private clean<E extends EoFetchError>(err: E): E {
-    const seen = new Set<unknown>();
-    for (let e: unknown = err; e instanceof Error && !seen.has(e); e = (e as { cause?: unknown }).cause) {
-      seen.add(e);
-      const clean = this.scrub(e.message);
-      if (clean !== e.message) Object.defineProperty(e, 'message', { value: clean, configurable: true });
-      // the stack was captured with the original message
-      const stack = e.stack === undefined ? undefined : this.scrub(e.stack);
-      if (stack !== e.stack) Object.defineProperty(e, 'stack', { value: stack, configurable: true });
-    }
-    return err;
+    return scrubErrorChain(err, this.secretList());
   }
 
+  /** The job URL's password, Basic value and signed-URL tokens: a server may echo any of them. */
   private noteUrlSecrets(url: string): void {
-    const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@]*)@/i.exec(url);
-    if (!m) return;
-    // the password alone (raw and decoded) may be echoed by a server, not only the whole userinfo
-    const pass = m[1].slice(m[1].indexOf(':') + 1);
-    if (m[1].includes(':') && pass) {
-      this.sent.add(pass);
-      this.sent.add(safeDecode(pass));
-      // node:http sends userinfo as `Authorization: Basic base64(user:pw)`, which a server may echo
-      this.sent.add(Buffer.from(safeDecode(m[1])).toString('base64'));
-    }
+    for (const secret of urlSecrets(url)) this.sent.add(secret);
   }
 
   private noteHeaderSecrets(headers: Record<string, string>): void {
@@ -606,7 +596,9 @@ export class DownloadEngine {
         declaredBytes = range!.total ?? range!.end + 1;
         Object.assign(version, definedOnly({ ...seen }));
       } else {
-        // a whole file: from now on the partial holds this version
+        // a whole file: the old partial's bytes may be another version, so drop them before this version is
+        // recorded (a body held in memory or cut off before its first byte would otherwise leave them behind)
+        if (offset > 0) await unlinkQuiet(partial);
         Object.assign(version, versionOf(res.headers, bodyLength));
       }
       if (offset > 0 && res.status === 206) {
@@ -734,14 +726,6 @@ async function unlinkQuiet(path: string): Promise<void> {
     await unlink(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
   }
 }
 
@@ -903,7 +887,9 @@ interface OpenInit {
 
 async function openWithFetch(doFetch: FetchLike, url: string, init: OpenInit): Promise<Opened> {
   // redirects are not followed (as with node:http): headers such as x-api-key would go to any origin
-  const res = await doFetch(url, { ...init, redirect: 'manual' });
+  // fetch refuses `user:password@` in a URL: send it as Basic auth, as node:http does
+  const moved = moveUrlCredentials(url, init.headers);
+  const res = await doFetch(moved.url, { ...init, headers: moved.headers, redirect: 'manual' });
   const empty = (async function* () {})();
   return {
     ok: res.ok,

@@ -1,8 +1,9 @@
 // Download manifest: JSON Lines, one record per file event, last record per path wins. Appends survive a
 // kill -9 (a torn last line is ignored on load); compactManifest rewrites it to one line per file, atomically.
 // Paths are stored relative to a root folder (the dataset), so the dataset opens from any working directory.
-import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { EoFetchError } from '../errors.js';
 import {
   checkFunction,
   checkNonEmptyString,
@@ -143,6 +144,7 @@ function stored(rec: ManifestRecord, root: string): ManifestRecord {
  *
  * @param manifestPath - path of the JSONL manifest
  * @param records - records to append
+ * @throws {@link EoFetchError} `WRITE_FAILED` naming the manifest when it cannot be written
  */
 export async function appendManifest(
   manifestPath: string,
@@ -153,35 +155,112 @@ export async function appendManifest(
   checkObjectArray('appendManifest', 'records', records);
   if (records.length === 0) return;
   const root = rootOf(manifestPath, options);
-  await mkdir(dirname(resolve(manifestPath)), { recursive: true });
-  await appendFile(manifestPath, records.map((r) => `${JSON.stringify(stored(r, root))}\n`).join(''));
+  const lines = records.map((r) => `${JSON.stringify(stored(r, root))}\n`).join('');
+  await exclusive(manifestPath, () =>
+    writing(manifestPath, 'append to', async () => {
+      await mkdir(dirname(resolve(manifestPath)), { recursive: true });
+      await appendFile(manifestPath, lines);
+    }),
+  );
+}
+
+/** Tail of the writes queued on each manifest (absolute path) in this process. */
+const manifestQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `fn` after every write queued on `manifestPath` in this process: a compaction (read, rewrite, rename)
+ * must not drop the lines another run appends meanwhile.
+ */
+function exclusive<T>(manifestPath: string, fn: () => Promise<T>): Promise<T> {
+  const key = resolve(manifestPath);
+  const run = (manifestQueues.get(key) ?? Promise.resolve()).then(fn, fn);
+  const tail = run.catch(() => {});
+  manifestQueues.set(key, tail);
+  void tail.then(() => {
+    if (manifestQueues.get(key) === tail) manifestQueues.delete(key);
+  });
+  return run;
+}
+
+/** Runs a file-system step on a manifest, turning its failure into `WRITE_FAILED` naming the manifest. */
+async function writing<T>(manifestPath: string, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof EoFetchError) throw err;
+    throw new EoFetchError(
+      'WRITE_FAILED',
+      `could not ${what} the manifest ${manifestPath}: ${(err as Error)?.message ?? String(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+/** Numbers the compactions of this process (with the pid: a temp name no other compaction uses). */
+let compactions = 0;
+
+/** Size of a file in bytes, or -1 when it does not exist. */
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
+    throw err;
+  }
 }
 
 /**
  * Rewrites a manifest with one line per file (the latest record), atomically (temp + rename).
  *
- * Older records are rewritten relative to the root. Temp files of a compaction killed earlier (whose process
- * is gone) are removed.
+ * Older records are rewritten relative to the root. Each compaction writes a temp file of its own
+ * (`<manifest>.<pid>-<n>.tmp`); writes to one manifest are queued within the process, and a rewrite that would
+ * drop lines another process appended meanwhile is redone. Temp files of a compaction killed earlier (whose
+ * process is gone) are removed.
  *
  * @param manifestPath - path of the JSONL manifest
  * @param options - the root its paths are relative to
  * @returns the number of records kept
+ * @throws {@link EoFetchError} `WRITE_FAILED` naming the manifest when it cannot be read, written or renamed
  */
 export async function compactManifest(
   manifestPath: string,
   options: ManifestRootOptions = {},
 ): Promise<number> {
   checkManifestArgs('compactManifest', manifestPath, options);
-  const root = rootOf(manifestPath, options);
-  const records = [...(await readManifest(manifestPath, options)).values()];
-  const tmp = `${manifestPath}.${process.pid}.tmp`;
-  await writeFile(tmp, records.map((r) => `${JSON.stringify(stored(r, root))}\n`).join(''));
-  await rename(tmp, manifestPath);
+  const kept = await exclusive(manifestPath, () =>
+    writing(manifestPath, 'compact', () => rewriteManifest(manifestPath, options)),
+  );
   await removeDeadCompactionTemps(manifestPath);
-  return records.length;
+  return kept;
 }
 
-/** Removes `<manifest>.<pid>.tmp` files whose process no longer runs (a compaction killed by kill -9). */
+/** Most rewrites of a manifest that another process keeps appending to before the compaction is skipped. */
+const MAX_REWRITES = 5;
+
+/**
+ * Rewrites the manifest through a temp file of its own, and only if no other process appended meanwhile (its
+ * lines would be lost by the rename); then it tries again, and after {@link MAX_REWRITES} leaves it as it is.
+ */
+async function rewriteManifest(manifestPath: string, options: ManifestRootOptions): Promise<number> {
+  const root = rootOf(manifestPath, options);
+  const tmp = `${manifestPath}.${process.pid}-${++compactions}.tmp`;
+  for (let n = 0; ; n++) {
+    const before = await sizeOf(manifestPath);
+    const records = [...(await readManifest(manifestPath, options)).values()];
+    try {
+      await writeFile(tmp, records.map((r) => `${JSON.stringify(stored(r, root))}\n`).join(''));
+      if (before === (await sizeOf(manifestPath))) {
+        await rename(tmp, manifestPath);
+        return records.length;
+      }
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    if (n + 1 >= MAX_REWRITES) return records.length;
+  }
+}
+
+/** Removes `<manifest>.<pid>[-n].tmp` files whose process no longer runs (a compaction killed by kill -9). */
 async function removeDeadCompactionTemps(manifestPath: string): Promise<void> {
   const dir = dirname(resolve(manifestPath));
   const name = basename(manifestPath);
@@ -193,8 +272,9 @@ async function removeDeadCompactionTemps(manifestPath: string): Promise<void> {
   }
   for (const e of entries) {
     if (!e.startsWith(`${name}.`) || !e.endsWith('.tmp')) continue;
-    const pid = e.slice(name.length + 1, -4);
-    if (!/^\d{1,10}$/.test(pid) || Number(pid) === process.pid || processAlive(Number(pid))) continue;
+    const m = /^(\d{1,10})(-\d{1,15})?$/.exec(e.slice(name.length + 1, -4));
+    const pid = Number(m?.[1]);
+    if (!m || pid === process.pid || processAlive(pid)) continue;
     await rm(join(dir, e), { force: true });
   }
 }

@@ -13,6 +13,7 @@ import {
   invalidArgument,
 } from '../internal/check-arguments.js';
 import { parseRetryAfter, type RetryPolicy, redactUrl, redactUrlsIn, withRetry } from './retry.js';
+import { moveUrlCredentials, urlSecrets } from './url-credentials.js';
 
 /** A `fetch`-compatible function (global fetch, undici, a test double). */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -237,10 +238,13 @@ export async function requestJson<T = unknown>(
 ): Promise<T> {
   checkRequest('requestJson', url, init, options);
   const doFetch = options.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
-  const headers: Record<string, string> = {
-    accept: 'application/json',
-    ...(init.headers as Record<string, string>),
-  };
+  // fetch refuses a URL with `user:password@`: its credentials go as Basic auth (to this origin only, as the
+  // guarded redirects drop credential headers elsewhere) and are scrubbed like the listed secrets
+  const moved = moveUrlCredentials(url, { ...(init.headers as Record<string, string>) });
+  const target = moved.url;
+  // longest first, so a secret containing another is replaced whole
+  const redact = [...(options.redact ?? []), ...urlSecrets(url)].sort((a, b) => b.length - a.length);
+  const headers: Record<string, string> = { accept: 'application/json', ...moved.headers };
   let body: BodyInit | undefined;
   if (init.body !== undefined && init.body !== null) {
     if (
@@ -254,29 +258,56 @@ export async function requestJson<T = unknown>(
       headers['content-type'] ??= 'application/json';
     }
   }
-  return withRetry(
-    async (signal) => {
-      // credential headers do not follow a redirect to another origin
-      const res = await fetchWithGuardedRedirects(
-        doFetch,
-        url,
-        { ...init, headers, body, signal },
-        {
-          fail: redirectFailure,
-        },
-      );
-      if (!res.ok) throw await httpErrorFromResponse(res, url, options.redact);
-      const text = await readTextBounded(res, url, options.maxBytes ?? DEFAULT_MAX_JSON_BYTES);
-      try {
-        return (text ? JSON.parse(text) : null) as T;
-      } catch (err) {
-        throw new EoFetchError(
-          'INVALID_RESPONSE',
-          `expected JSON from ${redactUrl(url)}, got ${JSON.stringify(text.slice(0, 80))}; check the endpoint URL`,
-          { cause: err },
+  try {
+    return await withRetry(
+      async (signal) => {
+        // credential headers do not follow a redirect to another origin
+        const res = await fetchWithGuardedRedirects(
+          doFetch,
+          target,
+          { ...init, headers, body, signal },
+          {
+            fail: redirectFailure,
+          },
         );
-      }
-    },
-    { policy: options.retry, signal: options.signal, url },
-  );
+        if (!res.ok) throw await httpErrorFromResponse(res, target, redact);
+        const text = await readTextBounded(res, target, options.maxBytes ?? DEFAULT_MAX_JSON_BYTES);
+        try {
+          return (text ? JSON.parse(text) : null) as T;
+        } catch (err) {
+          throw new EoFetchError(
+            'INVALID_RESPONSE',
+            `expected JSON from ${redactUrl(target)}, got ${JSON.stringify(text.slice(0, 80))}; check the endpoint URL`,
+            { cause: err },
+          );
+        }
+      },
+      { policy: options.retry, signal: options.signal, url: target },
+    );
+  } catch (err) {
+    // a quoted body (and JSON.parse's excerpt of it in the cause) may echo a key the request carried
+    throw scrubErrorChain(err, redact);
+  }
+}
+
+/**
+ * Scrubs URL credentials and every string of `secrets` from the messages and stacks of `err` and its causes, in
+ * place (a cause such as fetch's TypeError quotes the raw URL; JSON.parse's quotes the body).
+ *
+ * @param err - the thrown value
+ * @param secrets - strings to replace by `***`
+ * @returns `err`
+ */
+export function scrubErrorChain<E>(err: E, secrets: readonly string[]): E {
+  const seen = new Set<unknown>();
+  const clean = (text: string) => scrub(redactUrlsIn(text), secrets);
+  for (let e: unknown = err; e instanceof Error && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const message = clean(e.message);
+    if (message !== e.message) Object.defineProperty(e, 'message', { value: message, configurable: true });
+    // the stack was captured with the original message
+    const stack = e.stack === undefined ? undefined : clean(e.stack);
+    if (stack !== e.stack) Object.defineProperty(e, 'stack', { value: stack, configurable: true });
+  }
+  return err;
 }

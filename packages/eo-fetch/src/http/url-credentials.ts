@@ -1,6 +1,8 @@
 // Credentials written into a URL (`https://user:pass@host/…`): fetch refuses such URLs, and files we write must
 // not record them, so they are split off once here and sent as HTTP Basic auth by whoever owns that origin.
 
+import { redactUrl } from '@worldstrat/raster-io';
+
 /** A URL without its userinfo, and the Basic `Authorization` value its userinfo stood for (if any). */
 export interface UrlCredentials {
   url: string;
@@ -44,5 +46,99 @@ export function splitUrlCredentials(url: string): UrlCredentials {
   }
   if (!parsed.username && !parsed.password) return { url };
   const authorization = `Basic ${base64Utf8(`${decodeLenient(parsed.username)}:${decodeLenient(parsed.password)}`)}`;
-  return { url: url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1'), authorization };
+  return { url: withoutUserinfo(url), authorization };
+}
+
+/**
+ * `url` without its userinfo, and `headers` with the Basic value that userinfo stood for, unless they already
+ * carry an `Authorization` (the caller's own credentials win).
+ *
+ * @param url - a URL, possibly with `user:password@`
+ * @param headers - the request's headers
+ * @returns the URL to send and the headers to send with it
+ */
+export function moveUrlCredentials(
+  url: string,
+  headers: Record<string, string> = {},
+): { url: string; headers: Record<string, string> } {
+  const split = splitUrlCredentials(url);
+  return { url: split.url, headers: withAuthorization(headers, split.authorization) };
+}
+
+/**
+ * `headers` with `authorization` added, unless it is undefined or they already carry one (in any letter case).
+ *
+ * @param headers - the request's headers
+ * @param authorization - an `Authorization` value (e.g. from {@link splitUrlCredentials})
+ * @returns the headers to send
+ */
+export function withAuthorization(
+  headers: Record<string, string>,
+  authorization: string | undefined,
+): Record<string, string> {
+  const authorized = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+  return authorization && !authorized ? { authorization, ...headers } : headers;
+}
+
+/** `url` without `user:password@`; the host follows the LAST `@` of the authority, as the URL parser reads it. */
+function withoutUserinfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1');
+}
+
+/**
+ * Every form in which a server may echo the credentials of `url`: the password as written and decoded, the
+ * `Basic` value its userinfo becomes, and the values of query parameters that {@link redactUrl} masks (signed-URL
+ * tokens), raw and decoded. Text that does not parse as a URL carries none.
+ *
+ * @param url - a URL
+ * @returns the secrets (no empty strings)
+ */
+export function urlSecrets(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  // the parser's split, not the first '@': a raw '@' in a password belongs to the password
+  if (parsed.username || parsed.password) {
+    const pass = parsed.password;
+    out.push(pass, decodeLenient(pass), passwordAsWritten(url, parsed));
+    // `https://TOKEN@host`: without a password the user name is the credential
+    if (!pass) out.push(parsed.username, decodeLenient(parsed.username));
+    out.push(base64Utf8(`${decodeLenient(parsed.username)}:${decodeLenient(pass)}`));
+  }
+  // the query as written and as the parser re-encodes it (what a server sees and may echo)
+  for (const query of [queryOf(url), parsed.search.slice(1)]) out.push(...queryTokens(query));
+  return [...new Set(out)].filter((s) => s.length > 0);
+}
+
+/** The password exactly as `url` spells it (between the first ':' of the userinfo and its last '@'). */
+function passwordAsWritten(url: string, parsed: URL): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(url);
+  if (!m || !parsed.password) return '';
+  const colon = m[1].indexOf(':');
+  return colon < 0 ? '' : m[1].slice(colon + 1);
+}
+
+/** The query string of `url` as written (without '?' and fragment). */
+function queryOf(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return '';
+  const hash = url.indexOf('#', q);
+  return hash < 0 ? url.slice(q + 1) : url.slice(q + 1, hash);
+}
+
+/** Values of the query parameters whose name {@link redactUrl} treats as a secret, raw and decoded. */
+function queryTokens(query: string): string[] {
+  const out: string[] = [];
+  for (const kv of query ? query.split('&') : []) {
+    const eq = kv.indexOf('=');
+    const value = eq < 0 ? '' : kv.slice(eq + 1);
+    // one rule for what is a secret: the one redactUrl applies
+    if (!value || redactUrl(`?${kv}`) === `?${kv}`) continue;
+    out.push(value, decodeLenient(value), decodeLenient(value.replace(/\+/g, ' ')));
+  }
+  return out;
 }

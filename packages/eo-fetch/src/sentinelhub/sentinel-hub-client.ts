@@ -10,7 +10,7 @@ import {
   readTextBounded,
   redirectFailure,
   requestJson,
-  scrub,
+  scrubErrorChain,
 } from '../http/request-json.js';
 import { type RetryPolicy, redactUrl, withRetry } from '../http/retry.js';
 import {
@@ -242,6 +242,11 @@ function tokenOf(res: unknown, url: string, now: number): { value: string; expir
   if (expiresAt !== undefined && expiresAt !== null) {
     if (typeof expiresAt !== 'number' || !(expiresAt > 0 && expiresAt * 1000 <= 8.64e15))
       throw bad(`expires_at ${quoted(expiresAt)}, not epoch seconds`);
+    // an expiry already past is no lifetime: caching it would fetch a new token for every call
+    if (expiresAt * 1000 <= now)
+      throw bad(
+        `expires_at ${quoted(expiresAt)}, already past (now ${Math.floor(now / 1000)}): no lifetime left`,
+      );
     return { value, expiresAt: expiresAt * 1000 };
   }
   if (expiresIn === undefined || expiresIn === null) return { value, expiresAt: now + 3600_000 };
@@ -423,13 +428,8 @@ export class SentinelHubClient {
   }
 
   private scrubError(err: unknown): unknown {
-    if (err instanceof Error) {
-      const clean = scrub(err.message, this.secrets);
-      if (clean !== err.message) Object.defineProperty(err, 'message', { value: clean });
-      const cause = (err as { cause?: unknown }).cause;
-      if (cause) this.scrubError(cause);
-    }
-    return err;
+    // stacks too: one already formatted (by an inner layer's scrub) still quotes the raw message
+    return scrubErrorChain(err, this.secrets);
   }
 
   /**
@@ -617,9 +617,13 @@ export class SentinelHubClient {
         {},
         signal,
       );
-      if (page?.data !== undefined && !Array.isArray(page.data))
-        throw new EoFetchError('INVALID_RESPONSE', `SentinelHub listing ${path}: data is not an array`);
-      for (const [i, entry] of (page?.data ?? []).entries())
+      // a page without its list is no evidence of "nothing there": createOrder would order again on it
+      if (!Array.isArray(page?.data))
+        throw new EoFetchError(
+          'INVALID_RESPONSE',
+          `SentinelHub listing ${path}: data is ${page?.data === undefined ? 'missing' : 'not an array'}`,
+        );
+      for (const [i, entry] of page.data.entries())
         out.push(checkedEntry<T>(entry, check, `SentinelHub listing ${path} data[${i}]`));
       const links: unknown = page?.links;
       const next: unknown =
@@ -677,9 +681,12 @@ export class SentinelHubClient {
   /** Dataimport quotas (`GET /api/v1/dataimport/quotas`). @returns quota entries */
   async quotas(signal?: AbortSignal): Promise<SentinelHubQuota[]> {
     const res = await this.json<{ data?: unknown }>('/api/v1/dataimport/quotas', {}, signal);
-    const data = res?.data ?? [];
+    const data = res?.data;
     if (!Array.isArray(data))
-      throw new EoFetchError('INVALID_RESPONSE', 'SentinelHub quotas: data is not an array');
+      throw new EoFetchError(
+        'INVALID_RESPONSE',
+        `SentinelHub quotas: data is ${data === undefined ? 'missing' : 'not an array'}`,
+      );
     return data.map((q, i) =>
       checkedEntry<SentinelHubQuota>(q, quotaProblem, `SentinelHub quotas data[${i}]`),
     );
@@ -766,7 +773,7 @@ export class SentinelHubClient {
           });
         if ((err as EoFetchError).code === 'ABORTED') throw err;
         // the order may exist although the answer was lost: look before trying again
-        const existing = (await this.listOrders({ collectionId: input.collectionId }, options.signal)).find(
+        const existing = (await this.#ordersAfterLostAnswer(input, err, options.signal)).find(
           (o) => o.name === input.name && sameProducts(o),
         );
         if (existing) return { dryRun: false, order: existing, recovered: true };
@@ -780,6 +787,27 @@ export class SentinelHubClient {
         `SentinelHub order created at ${url}`,
       );
       return { dryRun: false, order, recovered: false };
+    }
+  }
+
+  /**
+   * The collection's orders after a creation whose answer was lost. A listing that cannot be read keeps its code
+   * but says the order may exist, so nobody retries the paid POST blindly.
+   */
+  async #ordersAfterLostAnswer(
+    input: SpotOrderInput,
+    lost: unknown,
+    signal?: AbortSignal,
+  ): Promise<SentinelHubOrder[]> {
+    try {
+      return await this.listOrders({ collectionId: input.collectionId }, signal);
+    } catch (err) {
+      if (!(err instanceof EoFetchError) || err.code === 'ABORTED') throw err;
+      throw new EoFetchError(
+        err.code,
+        `order ${input.name} may have been created (its answer was lost: ${(lost as Error)?.message}) and the orders could not be listed to check: ${err.message}; look before ordering again`,
+        { cause: err },
+      );
     }
   }
 

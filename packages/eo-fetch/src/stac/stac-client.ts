@@ -4,6 +4,7 @@
 import { EoFetchError } from '../errors.js';
 import { type FetchLike, requestJson } from '../http/request-json.js';
 import { type RetryPolicy, redactUrl } from '../http/retry.js';
+import { splitUrlCredentials, urlSecrets, withAuthorization } from '../http/url-credentials.js';
 import {
   checkFunction,
   checkObject,
@@ -234,13 +235,31 @@ export class StacClient {
       parsed = undefined;
     }
     if (!parsed || !/^https?:$/.test(parsed.protocol))
-      throw new EoFetchError('INVALID_ARGUMENT', `STAC API url must be http(s), got ${JSON.stringify(url)}`);
+      throw new EoFetchError(
+        'INVALID_ARGUMENT',
+        `STAC API url must be http(s), got ${JSON.stringify(redactUrl(url))}`,
+      );
     capOption('pageLimit', options.pageLimit);
     capOption('itemLimit', options.itemLimit);
     capOption('maxResponseBytes', options.maxResponseBytes);
-    this.url = url.endsWith('/') ? url : `${url}/`;
+    // `user:password@` becomes a Basic header sent to this origin only (as downloadAll does); the URL kept, the
+    // links resolved against it and the messages naming it carry no credentials
+    const split = splitUrlCredentials(url);
+    this.url = split.url.endsWith('/') ? split.url : `${split.url}/`;
     this.origin = parsed.origin;
     this.#opts = options;
+    this.#basic = split.authorization;
+    this.#urlSecrets = urlSecrets(url);
+  }
+
+  /** The Basic value of the URL's userinfo, if it had one. */
+  readonly #basic: string | undefined;
+  /** The URL's password, Basic value and query tokens, scrubbed from error messages. */
+  readonly #urlSecrets: string[];
+
+  /** Headers for the API's own origin: the configured ones (read now), plus the URL's Basic credentials. */
+  #ownHeaders(): Record<string, string> {
+    return withAuthorization({ ...this.#opts.headers }, this.#basic);
   }
 
   /** Sends one request: origin check, configured headers (own origin only), `modifyRequest`, bounded JSON. */
@@ -254,7 +273,7 @@ export class StacClient {
     let out: StacRequest = {
       url: req.url,
       method: req.method,
-      headers: { ...req.headers, ...(own ? this.#opts.headers : {}) }, // the caller's headers win over a link's
+      headers: { ...req.headers, ...(own ? this.#ownHeaders() : {}) }, // the caller's headers win over a link's
       ...(req.body ? { body: req.body } : {}),
     };
     if (this.#opts.modifyRequest) out = (await this.#opts.modifyRequest(out)) ?? out;
@@ -273,9 +292,10 @@ export class StacClient {
 
   /** Values of configured credential headers (API keys, tokens), scrubbed from error messages. */
   private get secrets(): string[] {
-    return Object.entries(this.#opts.headers ?? {})
+    const fromHeaders = Object.entries(this.#ownHeaders())
       .filter(([k, v]) => /auth|key|token|secret|cookie|signature/i.test(k) && v)
       .flatMap(([, v]) => [v, ...v.split(/\s+/).filter((part) => part.length >= 8)]);
+    return [...fromHeaders, ...this.#urlSecrets];
   }
 
   private get<T>(path: string, signal?: AbortSignal): Promise<T> {
