@@ -65,9 +65,52 @@ export function parseRetryAfter(
   const v = value.trim();
   // a delay of 400 digits is Infinity as a number: keep it finite (and far above any maxRetryAfterMs)
   if (/^\d+(\.\d+)?$/.test(v)) return Math.min(Number.MAX_SAFE_INTEGER, Math.round(Number(v) * 1000));
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) return undefined;
+  const t = httpDateMs(v, nowMs);
+  if (t === undefined) return undefined;
   return Math.max(0, t - nowMs);
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTH = `(${MONTHS.join('|')})`;
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})';
+const IMF_FIXDATE = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`);
+const RFC850_DATE = new RegExp(
+  `^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`,
+);
+const ASCTIME_DATE = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} ( \\d|\\d{2}) ${TIME} (\\d{4})$`);
+
+/**
+ * An HTTP-date (RFC 9110: IMF-fixdate, or the obsolete RFC 850 and asctime forms, all UTC) in ms, else undefined.
+ * `Date.parse` would take any text it can guess at ("in 2099" is a date decades away) and asctime as local time.
+ */
+function httpDateMs(v: string, nowMs: number): number | undefined {
+  let parts: [string, string, string, string, string, string] | undefined; // day, month, year, h, m, s
+  let m = IMF_FIXDATE.exec(v);
+  if (m) parts = [m[1], m[2], m[3], m[4], m[5], m[6]] as typeof parts;
+  else if ((m = RFC850_DATE.exec(v))) {
+    // a two-digit year more than 50 years ahead is in the past century (RFC 9110 §5.6.7)
+    const thisYear = new Date(nowMs).getUTCFullYear();
+    let year = Math.floor(thisYear / 100) * 100 + Number(m[3]);
+    if (year > thisYear + 50) year -= 100;
+    parts = [m[1], m[2], String(year), m[4], m[5], m[6]] as typeof parts;
+  } else if ((m = ASCTIME_DATE.exec(v))) parts = [m[2], m[1], m[6], m[3], m[4], m[5]] as typeof parts;
+  if (!parts) return undefined;
+  const [day, month, year, h, min, sec] = parts.map((x, i) =>
+    i === 1 ? MONTHS.indexOf(x) : Number(x.trim()),
+  );
+  const t = Date.UTC(
+    year as number,
+    month as number,
+    day as number,
+    h as number,
+    min as number,
+    sec as number,
+  );
+  // 31 Feb or 25:00 roll over in Date.UTC: not a date
+  const d = new Date(t);
+  return d.getUTCDate() === day && (h as number) < 24 && (min as number) < 60 && (sec as number) < 61
+    ? t
+    : undefined;
 }
 
 /**
