@@ -3,6 +3,11 @@
 import { checkString } from './check-args.js';
 
 const SECRET_PARAM = /sig|token|key|secret|signature|credential|password|auth/i;
+const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^/?#\s]*)@/gi;
+// A `name=value` after `?`, `&` or `;` (an XML page writes `&amp;sig=…`) anywhere in a text.
+const PARAM_IN_TEXT = /([?&;])([^=&?#\s"'<>]+)=([^&#\s"'<>]*)/g;
+/** Causes followed when copying an error chain (a chain is short; a cyclic one must end). */
+const MAX_CAUSE_DEPTH = 8;
 
 /**
  * A URL safe to print: userinfo becomes `***@`, query parameters whose name looks like a secret become `name=***`.
@@ -30,4 +35,94 @@ export function redactUrl(url: string): string {
     return SECRET_PARAM.test(key) ? `${key}=***` : kv;
   });
   return `${out.slice(0, q)}?${params.join('&')}${hash < 0 ? '' : out.slice(hash)}`;
+}
+
+/**
+ * The secret values one URL carries: its userinfo's user and password, and the values of its token-like query
+ * parameters.
+ *
+ * @param url - any URL text
+ * @returns the values, as written in the URL
+ */
+export function urlSecrets(url: string): string[] {
+  const out: string[] = [];
+  const info = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url)?.[1];
+  if (info !== undefined) {
+    const colon = info.indexOf(':');
+    out.push(...(colon < 0 ? [info] : [info.slice(0, colon), info.slice(colon + 1)]));
+  }
+  const q = url.indexOf('?');
+  if (q < 0) return out.filter(Boolean);
+  const hash = url.indexOf('#', q);
+  for (const kv of (hash < 0 ? url.slice(q + 1) : url.slice(q + 1, hash)).split('&')) {
+    const eq = kv.indexOf('=');
+    if (eq > 0 && SECRET_PARAM.test(kv.slice(0, eq))) out.push(kv.slice(eq + 1));
+  }
+  return out.filter(Boolean);
+}
+
+/**
+ * A text from a server or a runtime (an error page, a fetch error) safe to print: every URL's userinfo and every
+ * token-like `name=value` become `***`, and so does each of `secrets` wherever it appears (an error page may echo a
+ * header or a signature on its own), also percent-decoded or -encoded.
+ *
+ * @param text - any text
+ * @param secrets - values known to be secret (see {@link urlSecrets})
+ * @returns the redacted text
+ */
+export function redactText(text: string, secrets: readonly string[] = []): string {
+  let out = text
+    .replace(USERINFO, '$1***@')
+    .replace(PARAM_IN_TEXT, (m, at: string, key: string) => (SECRET_PARAM.test(key) ? `${at}${key}=***` : m));
+  for (const s of spellings(secrets)) out = out.split(s).join('***');
+  return out;
+}
+
+/** Each secret as sent, percent-decoded and percent-encoded; longest first, so no secret is left half-replaced. */
+function spellings(secrets: readonly string[]): string[] {
+  const all = new Set<string>();
+  for (const s of secrets) {
+    all.add(s);
+    all.add(encodeURIComponent(s));
+    for (const form of [s, s.replace(/\+/g, ' ')]) {
+      try {
+        all.add(decodeURIComponent(form));
+      } catch {
+        // not percent-encoded: the other spellings stand
+      }
+    }
+  }
+  all.delete('');
+  return [...all].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * A copy of an error and its `cause` chain with `redact` applied to every message and stack: a runtime error quotes
+ * what it was given (Node's fetch quotes a URL with its password), and a cause is printed with the error.
+ *
+ * @param err - anything thrown
+ * @param redact - the text redaction (e.g. `(t) => redactText(t, secrets)`)
+ * @param depth - how deep in the chain this error is (the recursion's; callers leave it out)
+ * @returns an Error chain (name and `code` kept), or the redacted text of a thrown non-error
+ */
+export function redactError(err: unknown, redact: (text: string) => string, depth = 0): unknown {
+  if (!(err instanceof Error)) return err === undefined ? undefined : redact(printable(err));
+  const cause =
+    err.cause === undefined || depth >= MAX_CAUSE_DEPTH
+      ? undefined
+      : { cause: redactError(err.cause, redact, depth + 1) };
+  const copy = new Error(redact(err.message), cause);
+  copy.name = err.name;
+  copy.stack = err.stack === undefined ? undefined : redact(err.stack);
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code });
+  return copy;
+}
+
+function printable(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }

@@ -11,6 +11,7 @@ import { dtypeFromTiff } from '../internal/typed-array.js';
 import { type BlockCacheOptions, blockCache } from '../source/block-cache.js';
 import type { ByteSource } from '../source/byte-source.js';
 import { memorySource } from '../source/memory-source.js';
+import { waitOrAbort } from '../source/wait-or-abort.js';
 import type { DType, GeoBlock, GeoKeys, GeoTransform } from '../types.js';
 import { geoFromTags, scaleGeo, transformFromTags } from './geo-from-tags.js';
 import { hideDuplicateEntries, readNumericEntry, TYPE_SIZE, type WalkedIfd, walkIfds } from './ifd-walk.js';
@@ -144,9 +145,10 @@ export interface GeoTiffInternals {
   /**
    * The first `count` values of a block offsets or byte counts tag of directory `ifd`, read from the file (fewer
    * when the tag holds fewer; undefined when they lie past the end of the file). libtiff reads no more entries than
-   * the directory has blocks, whatever count the tag declares.
+   * the directory has blocks, whatever count the tag declares. Read once, shared by every read: `signal` ends only
+   * this caller's wait.
    */
-  blockArray(ifd: number, tag: number, count: number): Promise<number[] | undefined>;
+  blockArray(ifd: number, tag: number, count: number, signal?: AbortSignal): Promise<number[] | undefined>;
 }
 
 const internals = new WeakMap<GeoTiff, GeoTiffInternals>();
@@ -195,6 +197,9 @@ export async function openGeoTiff(
   const name = options.name ?? raw.name;
   const { signal } = options;
   throwIfAborted(signal, name);
+  // The open's signal governs the open only: reads made later through the closures below (lazy tag arrays) must
+  // not fail because it fired once the open was over.
+  let openSignal = signal;
   const limits = resolveLimits(name, options.limits);
   const headerSource =
     options.headerCache === false || !isByteSource(input) ? raw : blockCache(raw, options.headerCache);
@@ -239,7 +244,7 @@ export async function openGeoTiff(
     async fetch(slices: { offset: number; length: number }[], sig?: AbortSignal) {
       return Promise.all(
         slices.map(async (s) => {
-          const bytes = await headerSource.read(s.offset, s.length, sig ?? signal);
+          const bytes = await headerSource.read(s.offset, s.length, sig ?? openSignal);
           if (bytes.byteLength < s.length) shortRead = true;
           return toArrayBuffer(hideDuplicateEntries(bytes, s.offset, chain.ifds, le, magic === 43));
         }),
@@ -288,7 +293,13 @@ export async function openGeoTiff(
       tags: {
         numbers: (ifd, tag, limit) => {
           const entry = chain.ifds[ifd]?.entries.get(tag);
-          const at = { source: headerSource, name, littleEndian: le, bigTiff: magic === 43, signal };
+          const at = {
+            source: headerSource,
+            name,
+            littleEndian: le,
+            bigTiff: magic === 43,
+            signal: openSignal,
+          };
           return entry ? readNumericEntry(at, entry, limit) : Promise.resolve(undefined);
         },
         position: (ifd, tag) => chain.ifds[ifd]?.entries.get(tag)?.valueAt,
@@ -307,6 +318,8 @@ export async function openGeoTiff(
     throw new RasterIoError('CORRUPT_TIFF', `${name}: corrupt TIFF tags (${(err as Error).message})`, {
       cause: err,
     });
+  } finally {
+    openSignal = undefined;
   }
 }
 
@@ -408,7 +421,7 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     codecs: input.codecs,
     limits: input.limits,
     decoder: input.decoder,
-    blockArray(ifd, tag, count) {
+    blockArray(ifd, tag, count, signal) {
       const key = `${ifd}/${tag}/${count}`;
       let values = arrays.get(key);
       if (!values) {
@@ -427,7 +440,7 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
         values.catch(() => arrays.delete(key));
         arrays.set(key, values);
       }
-      return values;
+      return waitOrAbort(values, signal, name);
     },
   });
   return tiff;

@@ -637,7 +637,7 @@ async function locateBlocks(
   const total = Math.ceil(level.width / g.bw) * Math.ceil(level.height / g.bh) * planes;
   const { blockArray } = geoTiffInternals(tiff);
   const array = async (tag: string) => {
-    const values = await blockArray(level.ifd, TAG_IDS[tag] as number, total);
+    const values = await blockArray(level.ifd, TAG_IDS[tag] as number, total, signal);
     if (!values)
       throw new RasterIoError(
         'TRUNCATED',

@@ -1,6 +1,7 @@
 import { checkRange, throwIfAborted } from '../internal/assert.js';
 import { checkObjectWith, checkOptions } from '../internal/check-args.js';
 import type { ByteSource } from './byte-source.js';
+import { waitOrAbort } from './wait-or-abort.js';
 
 /** Options for {@link blockCache}. */
 export interface BlockCacheOptions {
@@ -8,6 +9,21 @@ export interface BlockCacheOptions {
   blockSize?: number;
   /** Blocks kept (least recently used are dropped; default 256). */
   maxBlocks?: number;
+}
+
+/**
+ * One read of the underlying source, shared by every reader waiting on its blocks: made with its own signal, which
+ * fires only when the last of them has aborted (one reader's abort must not fail the others).
+ */
+interface Run {
+  readonly controller: AbortController;
+  waiters: number;
+  settled: boolean;
+}
+
+interface CachedBlock {
+  readonly bytes: Promise<Uint8Array>;
+  readonly run: Run;
 }
 
 /** Defaults merged by {@link blockCache}. */
@@ -18,8 +34,8 @@ export const DEFAULT_BLOCK_CACHE = {
 
 /**
  * Wrap a {@link ByteSource} in an LRU block cache: reads are rounded to whole blocks, missing blocks that
- * are adjacent are fetched in one read, and concurrent reads of the same block share one request.
- * Useful for the many small header/IFD reads of a remote TIFF.
+ * are adjacent are fetched in one read, and concurrent reads of the same block share one request (cancelled only
+ * once every reader waiting on it has aborted). Useful for the many small header/IFD reads of a remote TIFF.
  *
  * @param source - the source to cache
  * @param options - blockSize, maxBlocks
@@ -32,15 +48,50 @@ export const DEFAULT_BLOCK_CACHE = {
 export function blockCache(source: ByteSource, options: BlockCacheOptions = {}): ByteSource {
   checkObjectWith('blockCache', 'source', source, ['read']);
   const { blockSize, maxBlocks } = { ...DEFAULT_BLOCK_CACHE, ...checkOptions('blockCache', options) };
-  const blocks = new Map<number, Promise<Uint8Array>>();
+  const blocks = new Map<number, CachedBlock>();
 
-  function remember(id: number, p: Promise<Uint8Array>): void {
-    blocks.set(id, p);
-    p.catch(() => blocks.delete(id));
+  function remember(id: number, block: CachedBlock): void {
+    blocks.set(id, block);
+    // a failed block is dropped, unless a newer read of it already took its place
+    block.bytes.catch(() => blocks.get(id) === block && blocks.delete(id));
     while (blocks.size > maxBlocks) {
       const oldest = blocks.keys().next().value as number;
       blocks.delete(oldest);
     }
+  }
+
+  /** Reads blocks [start, end) in one request and caches each. */
+  function startRun(start: number, end: number): CachedBlock[] {
+    const run: Run = { controller: new AbortController(), waiters: 0, settled: false };
+    const bytes = source.read(start * blockSize, (end - start) * blockSize, run.controller.signal);
+    const settle = () => {
+      run.settled = true;
+    };
+    bytes.then(settle, settle);
+    const out: CachedBlock[] = [];
+    for (let id = start; id < end; id++) {
+      const k = id - start;
+      const block = {
+        bytes: bytes.then((all) =>
+          all.subarray(
+            Math.min(k * blockSize, all.byteLength),
+            Math.min((k + 1) * blockSize, all.byteLength),
+          ),
+        ),
+        run,
+      };
+      out.push(block);
+      remember(id, block);
+    }
+    return out;
+  }
+
+  /** A reader stops waiting on `run`; the last one, if it aborted, cancels it and drops its blocks. */
+  function leave(run: Run, aborted: boolean): void {
+    run.waiters--;
+    if (!aborted || run.waiters > 0 || run.settled) return;
+    run.controller.abort();
+    for (const [id, block] of blocks) if (block.run === run) blocks.delete(id);
   }
 
   return {
@@ -55,37 +106,31 @@ export function blockCache(source: ByteSource, options: BlockCacheOptions = {}):
       const first = Math.floor(offset / blockSize);
       const last = Math.floor((offset + length - 1) / blockSize);
       // Fetch runs of missing blocks with one read each.
+      const wanted: CachedBlock[] = [];
       let runStart = -1;
-      const parts: Promise<Uint8Array>[] = [];
       const flush = (endExclusive: number) => {
-        if (runStart < 0) return;
-        const start = runStart;
-        const run = source.read(start * blockSize, (endExclusive - start) * blockSize, signal);
-        for (let id = start; id < endExclusive; id++) {
-          const k = id - start;
-          const block = run.then((bytes) =>
-            bytes.subarray(
-              Math.min(k * blockSize, bytes.byteLength),
-              Math.min((k + 1) * blockSize, bytes.byteLength),
-            ),
-          );
-          parts[id - first] = block;
-          remember(id, block);
-        }
+        if (runStart >= 0) wanted.push(...startRun(runStart, endExclusive));
         runStart = -1;
       };
       for (let id = first; id <= last; id++) {
         const hit = blocks.get(id);
         if (hit) {
+          flush(id);
           // refresh LRU position
           blocks.delete(id);
           blocks.set(id, hit);
-          parts[id - first] = hit;
-          flush(id);
+          wanted.push(hit);
         } else if (runStart < 0) runStart = id;
       }
       flush(last + 1);
-      const got = await Promise.all(parts);
+      const runs = new Set(wanted.map((b) => b.run));
+      for (const run of runs) run.waiters++;
+      let got: Uint8Array[];
+      try {
+        got = await waitOrAbort(Promise.all(wanted.map((b) => b.bytes)), signal, source.name);
+      } finally {
+        for (const run of runs) leave(run, signal?.aborted === true);
+      }
       const out = new Uint8Array(length);
       let filled = 0;
       for (let i = 0; i < got.length; i++) {

@@ -39,6 +39,21 @@ export interface RedirectGuard {
   fail: (code: GuardedRedirectFailure, message: string) => Error;
 }
 
+/**
+ * The values of the headers that may carry a credential (all but {@link PLAIN_HEADERS}), and of an
+ * `Authorization`-style `scheme value` its value alone too: an error page may echo either.
+ */
+export function credentialHeaderValues(headers: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (PLAIN_HEADERS.has(name.toLowerCase()) || typeof value !== 'string') continue;
+    out.push(value);
+    const scheme = /^[A-Za-z][\w-]*\s+(\S.*)$/.exec(value.trim());
+    if (scheme?.[1]) out.push(scheme[1]);
+  }
+  return out;
+}
+
 /** True when a request needs {@link fetchWithGuardedRedirects} (credential headers or a secret body). */
 function carriesCredentials(headers: Record<string, string>, guard: RedirectGuard): boolean {
   return guard.secretBody === true || Object.keys(headers).some((h) => !PLAIN_HEADERS.has(h.toLowerCase()));
@@ -56,8 +71,8 @@ function carriesCredentials(headers: Record<string, string>, guard: RedirectGuar
  * @param guard - whether the body is secret, what the request is.
  * @returns the final response.
  * @throws what `guard.fail` builds: `CREDENTIAL_SCOPE` for a secret body redirected to another origin; `HTTP_ERROR` for
- *   a redirect without a usable Location, to a non-HTTP URL, more than {@link MAX_REDIRECTS} of them, or one a
- *   browser hides (an opaque redirect).
+ *   a redirect without a usable Location, to a non-HTTP URL or one with `user:pw@`, more than {@link MAX_REDIRECTS}
+ *   of them, or one a browser hides (an opaque redirect).
  */
 export async function fetchWithGuardedRedirects(
   doFetch: FetchLike,
@@ -112,7 +127,13 @@ function redirectTarget(res: Response, from: string, what: string, fail: Redirec
   if (!next || (next.protocol !== 'https:' && next.protocol !== 'http:'))
     throw fail(
       'HTTP_ERROR',
-      `${what}: HTTP ${res.status} from ${redactUrl(from)} without a usable http(s) Location (${JSON.stringify(location?.slice(0, 80) ?? null)})`,
+      `${what}: HTTP ${res.status} from ${redactUrl(from)} without a usable http(s) Location (${JSON.stringify(location === null ? null : redactUrl(location).slice(0, 80))})`,
+    );
+  // fetch refuses a URL with `user:pw@` (and would quote it whole in its error)
+  if (next.username || next.password)
+    throw fail(
+      'HTTP_ERROR',
+      `${what}: HTTP ${res.status} from ${redactUrl(from)} redirects to a URL with credentials in it (${redactUrl(next.href)}); not followed`,
     );
   return next;
 }

@@ -1,9 +1,9 @@
 import { HttpSourceError, RasterIoError } from '../errors.js';
 import { abortError, checkRange, throwIfAborted } from '../internal/assert.js';
 import { checkOptions, checkString } from '../internal/check-args.js';
-import { redactUrl } from '../internal/redact-url.js';
+import { redactError, redactText, redactUrl, urlSecrets } from '../internal/redact-url.js';
 import type { ByteSource } from './byte-source.js';
-import { fetchWithGuardedRedirects } from './guarded-redirects.js';
+import { credentialHeaderValues, fetchWithGuardedRedirects } from './guarded-redirects.js';
 
 /** Options for {@link httpSource}. */
 export interface HttpSourceOptions {
@@ -99,9 +99,43 @@ async function readBodyBounded(res: Response, limit: number, tooLong: () => neve
   return out;
 }
 
-// An error page may echo the request URL: show it redacted there too.
-function redactErrorText(text: string, rawUrl: string, shown: string): string {
-  return text.split(rawUrl).join(shown);
+/**
+ * The URL to request and its headers: fetch refuses a URL with `user:pw@`, so those go as Basic auth instead (an
+ * `Authorization` header given wins), which then stays on the URL's origin like any auth header.
+ */
+function splitUserinfo(
+  rawUrl: string,
+  headers: Record<string, string>,
+): { requestUrl: string; headers: Record<string, string> } {
+  let parsed: URL;
+  try {
+    parsed = new URL(rawUrl);
+  } catch {
+    return { requestUrl: rawUrl, headers }; // fetch rejects it: a typed HTTP_ERROR below
+  }
+  if (!parsed.username && !parsed.password) return { requestUrl: rawUrl, headers };
+  const user = `${safeDecode(parsed.username)}:${safeDecode(parsed.password)}`;
+  const given = Object.keys(headers).some((h) => h.toLowerCase() === 'authorization');
+  return {
+    // string surgery keeps a signed query byte for byte; the host follows the last `@`, as the parser reads it
+    requestUrl: rawUrl.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1'),
+    headers: given ? headers : { ...headers, Authorization: `Basic ${base64Utf8(user)}` },
+  };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Base64 of the UTF-8 bytes (RFC 7617's charset; `btoa` takes Latin-1 only). */
+function base64Utf8(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }
 
 /** Defaults merged by {@link httpSource}. */
@@ -128,7 +162,7 @@ const CONTENT_RANGE = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i;
  * serves every later read. Wrap it in {@link blockCache} (as {@link openGeoTiff} does for headers) to
  * merge small reads.
  *
- * @param rawUrl - absolute http(s) URL
+ * @param rawUrl - absolute http(s) URL; `user:password@` in it is sent as Basic auth (to its origin only)
  * @param options - headers, fetch, signal, timeoutMs, redactUrl
  * @returns the source (its `size` is known after the first response; `name` and errors show the redacted URL)
  * @throws HttpSourceError on 4xx/5xx answers (`HTTP_ERROR`; `RANGE_REQUEST_FAILED` for 416)
@@ -141,7 +175,7 @@ const CONTENT_RANGE = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i;
 export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): HttpByteSource {
   checkString('httpSource', 'url', rawUrl);
   const opts = { ...DEFAULT_HTTP_SOURCE, ...checkOptions('httpSource', options) };
-  // Everything below prints `url`; only the requests use `rawUrl`.
+  // Everything below prints `url`; only the requests use the raw URL (as `requestUrl`).
   const url = (opts.redactUrl ?? redactUrl)(rawUrl);
   if (!/^https?:\/\//i.test(rawUrl)) {
     throw new RasterIoError(
@@ -150,6 +184,11 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
     );
   }
   const doFetch = opts.fetch ?? globalThis.fetch;
+  const { requestUrl, headers } = splitUserinfo(rawUrl, opts.headers ?? {});
+  // Servers and fetch errors quote the URL, its tokens and the auth headers: never show them.
+  const secrets = [...urlSecrets(rawUrl), ...credentialHeaderValues(headers)];
+  const scrub = (text: string, more: readonly string[] = []) =>
+    redactText(text.split(rawUrl).join(url).split(requestUrl).join(url), [...secrets, ...more]);
   let size: number | undefined;
   let whole: Uint8Array | undefined;
   let requestCount = 0;
@@ -168,13 +207,14 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
       // auth headers stay on the file's origin through redirects (a signed-URL redirect gets only Range)
       res = await fetchWithGuardedRedirects(
         doFetch,
-        rawUrl,
-        { headers: { ...opts.headers, Range: `bytes=${offset}-${end}` }, signal: combined },
+        requestUrl,
+        { headers: { ...headers, Range: `bytes=${offset}-${end}` }, signal: combined },
         { what: 'range request', fail: (_code, message) => new HttpSourceError(url, 0, message) },
       );
       if (res.status !== 206 && res.status !== 200) {
         // Read a bounded start of the body for the message; the rest is cancelled so the connection is released.
-        const text = redactErrorText(await readErrorBody(res), rawUrl, url);
+        // the answering URL may be a redirect's target (a signed URL) that the page echoes too
+        const text = scrub(await readErrorBody(res), res.url ? urlSecrets(res.url) : []);
         if (res.status === 416) {
           const total = CONTENT_RANGE.exec(res.headers.get('content-range') ?? '')?.[3];
           if (total && total !== '*') {
@@ -214,14 +254,14 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
         throw new RasterIoError(
           'TIMEOUT',
           `${url}: no complete answer within ${opts.timeoutMs} ms for bytes=${offset}-${end}; raise timeoutMs or check the server`,
-          { cause: err },
+          { cause: redactError(err, scrub) },
         );
       }
       throw new HttpSourceError(
         url,
         0,
-        `${url}: request failed (${redactErrorText(String((err as Error)?.message), rawUrl, url)})`,
-        { cause: err },
+        `${url}: request failed (${scrub(String((err as Error)?.message))})`,
+        { cause: redactError(err, scrub) },
       );
     }
     bytesReceived += body.byteLength;

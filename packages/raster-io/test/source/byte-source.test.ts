@@ -1,4 +1,6 @@
 import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockCache, httpSource, memorySource } from '../../src/index.js';
@@ -96,5 +98,65 @@ describe('blockCache specifics', () => {
     expect(reads).toHaveLength(1);
     await Promise.all([cached.read(10_000, 10), cached.read(10_005, 10)]); // concurrent reads share one request
     expect(reads).toHaveLength(2);
+  });
+});
+
+describe('blockCache: readers sharing a block request, one aborting', () => {
+  // Answers each range request after 150 ms; records whether the answer was sent or the client went away first.
+  let slow: Server;
+  let slowUrl = '';
+  const answers: ('sent' | 'cancelled')[] = [];
+  beforeAll(async () => {
+    slow = createServer((req, res) => {
+      const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '') as RegExpExecArray;
+      const [a, b] = [Number(m[1]), Math.min(Number(m[2]), SUITE_BYTES.length - 1)];
+      const timer = setTimeout(() => {
+        answers.push('sent');
+        res.writeHead(206, { 'content-range': `bytes ${a}-${b}/${SUITE_BYTES.length}` });
+        res.end(SUITE_BYTES.subarray(a, b + 1));
+      }, 150);
+      res.on('close', () => {
+        if (!res.writableFinished) answers.push('cancelled');
+        clearTimeout(timer);
+      });
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/f.bin`;
+  });
+  afterAll(() => new Promise<void>((resolve) => slow.close(() => resolve())));
+
+  const abortSoon = (ctl: AbortController) => setTimeout(() => ctl.abort(), 20);
+
+  it('the readers that did not abort get their bytes from the one request', async () => {
+    answers.length = 0;
+    const src = httpSource(slowUrl);
+    const cached = blockCache(src, { blockSize: 1000 });
+    const [ctlA, ctlC] = [new AbortController(), new AbortController()];
+    const a = cached.read(100, 50, ctlA.signal);
+    const b = cached.read(120, 50); // no signal
+    const c = cached.read(900, 200, ctlC.signal); // blocks 0 and 1: shares block 0
+    abortSoon(ctlA);
+    await expect(a).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(Array.from(await b)).toEqual(Array.from(SUITE_BYTES.subarray(120, 170)));
+    expect(Array.from(await c)).toEqual(Array.from(SUITE_BYTES.subarray(900, 1100)));
+    expect(src.requestCount).toBe(2); // block 0 once, block 1 once
+    expect(answers).toEqual(['sent', 'sent']);
+  });
+
+  it('the request is cancelled once every reader waiting on it aborted, and the block is read afresh later', async () => {
+    answers.length = 0;
+    const src = httpSource(slowUrl);
+    const cached = blockCache(src, { blockSize: 1000 });
+    const [ctlA, ctlB] = [new AbortController(), new AbortController()];
+    const a = cached.read(0, 10, ctlA.signal);
+    const b = cached.read(5, 10, ctlB.signal);
+    abortSoon(ctlA);
+    abortSoon(ctlB);
+    await expect(a).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(b).rejects.toMatchObject({ code: 'ABORTED' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answers).toEqual(['cancelled']);
+    expect(Array.from(await cached.read(0, 10))).toEqual(Array.from(SUITE_BYTES.subarray(0, 10)));
+    expect(src.requestCount).toBe(2);
   });
 });

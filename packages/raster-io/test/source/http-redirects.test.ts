@@ -2,6 +2,7 @@
 // origin they were given for, and loops or unusable Locations end in a typed error, bounded.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fetchWithGuardedRedirects, HttpSourceError, httpSource, MAX_REDIRECTS } from '../../src/index.js';
 
@@ -94,6 +95,52 @@ describe('httpSource behind redirects', () => {
       expect((err as HttpSourceError).message).not.toMatch(/SECRET/);
     }
     expect(a.seen.filter((s) => s.path === '/loop.tif')).toHaveLength(MAX_REDIRECTS + 1);
+  });
+
+  it("a redirect target's credentials (userinfo, signature) never reach the error or its cause", async () => {
+    const signed = `${b.url.replace('//', '//mirror-user:SECRET-PW@')}/signed.tif?X-Amz-Signature=SECRET-SIG`;
+    a.routes.set('/to-userinfo.tif', redirect(302, signed));
+    a.routes.set('/to-ftp.tif', redirect(302, 'ftp://u:SECRET-PW@x/f?sig=SECRET-SIG'));
+    const expected: [string, string][] = [
+      [
+        '/to-userinfo.tif',
+        `HTTP 302 from ${a.url}/to-userinfo.tif redirects to a URL with credentials in it (${b.url.replace('//', '//***@')}/signed.tif?X-Amz-Signature=***); not followed`,
+      ],
+      ['/to-ftp.tif', 'without a usable http(s) Location ("ftp://***@x/f?sig=***")'],
+    ];
+    for (const [path, why] of expected) {
+      const src = httpSource(`${a.url}${path}`, { headers: { authorization: SECRET } });
+      const err = await src.read(0, 10).catch((e: unknown) => e);
+      expect(err, path).toMatchObject({ code: 'HTTP_ERROR' });
+      expect((err as Error).message, path).toContain(why);
+      expect(inspect(err, { depth: 10 }), path).not.toMatch(/SECRET/);
+    }
+    expect(b.seen).toHaveLength(0);
+  });
+
+  it('an error page at a signed redirect target that echoes its signature shows ***', async () => {
+    b.routes.set('/signed.tif', (req, res) => {
+      const sig = new URL(req.url ?? '/', b.url).searchParams.get('X-Amz-Signature');
+      res.writeHead(403).end(`<SignatureProvided>${sig}</SignatureProvided>`);
+    });
+    a.routes.set('/file.tif', redirect(302, `${b.url}/signed.tif?X-Amz-Signature=SECRET-SIG`));
+    for (const headers of [{ authorization: SECRET }, {}] as Record<string, string>[]) {
+      const err = await httpSource(`${a.url}/file.tif`, { headers })
+        .read(0, 10)
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'HTTP_ERROR', status: 403 });
+      expect((err as Error).message).toContain('(<SignatureProvided>***</SignatureProvided>)');
+    }
+  });
+
+  it('user:password@ becomes Basic auth on its own origin only; a cross-origin hop gets Range alone', async () => {
+    b.routes.set('/mirror.tif', ranged);
+    a.routes.set('/file.tif', redirect(302, `${b.url}/mirror.tif`));
+    const src = httpSource(`${a.url.replace('//', '//alice:pw-SECRET@')}/file.tif`);
+    expect(Array.from(await src.read(0, 5))).toEqual(Array.from(FILE.subarray(0, 5)));
+    expect(a.seen[0]?.headers.authorization).toBe(`Basic ${btoa('alice:pw-SECRET')}`);
+    expect(b.seen[0]?.headers.authorization).toBeUndefined();
+    expect(b.seen[0]?.headers.range).toBe('bytes=0-4');
   });
 });
 

@@ -2,6 +2,7 @@
 // (a trickling or endless error page cannot hang a read), and secrets in the URL never reach the message.
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpSourceError, httpSource } from '../../src/index.js';
 
@@ -46,6 +47,26 @@ beforeAll(async () => {
     if (path === '/echo') {
       res.writeHead(403, { 'content-type': 'text/plain' });
       res.end(`denied for ${base}${req.url}`);
+      return;
+    }
+    if (path === '/echo-path') {
+      // As Azure/S3 XML errors do: the path+query (XML-escaped) and the signature on its own, decoded.
+      const sig = new URL(req.url ?? '/', 'http://x').searchParams.get('sig');
+      res.writeHead(403, { 'content-type': 'application/xml' });
+      res.end(`<E><D>no match for ${req.url?.replace(/&/g, '&amp;')}</D><S>${sig}</S></E>`);
+      return;
+    }
+    if (path === '/echo-auth') {
+      res.writeHead(401, { 'content-type': 'text/plain' });
+      res.end(`bad credentials: ${req.headers.authorization} / key ${req.headers['x-api-key']}`);
+      return;
+    }
+    if (path === '/basic') {
+      // Serves bytes only to alice with her password, as Basic auth.
+      const ok = req.headers.authorization === `Basic ${Buffer.from('alice:SECRET-PW é').toString('base64')}`;
+      if (!ok) return void res.writeHead(401).end(`who is ${req.headers.authorization}?`);
+      res.writeHead(206, { 'content-range': 'bytes 0-3/10', 'content-length': 4 });
+      res.end(Buffer.from([1, 2, 3, 4]));
       return;
     }
     res.writeHead(404);
@@ -95,6 +116,59 @@ describe('httpSource error bodies', () => {
     expect(err.message).toContain('page=3');
     expect(err.message).toContain('token=***');
     expect(`${err.message} ${err.url} ${src.name}`).not.toMatch(/SECRET/);
+  });
+
+  it('secrets an error page echoes on their own (path+query, a decoded signature, auth headers) → ***', async () => {
+    const err = await httpSource(`${base}/echo-path?sv=2022&sig=SECRET%2BSIG&page=3`)
+      .read(0, 100)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(HttpSourceError);
+    expect(err.status).toBe(403);
+    expect(err.message).toContain(
+      '(<E><D>no match for /echo-path?sv=2022&amp;sig=***&amp;page=3</D><S>***</S></E>)',
+    );
+    const headers = { Authorization: 'Bearer SECRET-TOKEN', 'X-Api-Key': 'SECRET-KEY' };
+    const err2 = await httpSource(`${base}/echo-auth`, { headers })
+      .read(0, 100)
+      .catch((e) => e);
+    expect(err2).toMatchObject({ code: 'HTTP_ERROR', status: 401 });
+    expect(err2.message).toContain('(bad credentials: *** / key ***)');
+  });
+
+  it('user:password@ in the URL is sent as Basic auth (UTF-8) and never printed', async () => {
+    const src = httpSource(`http://alice:SECRET-PW%20%C3%A9@${base.slice('http://'.length)}/basic`);
+    expect(Array.from(await src.read(0, 4))).toEqual([1, 2, 3, 4]);
+    expect(src.name).toBe(`http://***@${base.slice('http://'.length)}/basic`);
+    const wrong = httpSource(`http://alice:SECRET-WRONG@${base.slice('http://'.length)}/basic`);
+    const err = await wrong.read(0, 4).catch((e) => e);
+    expect(err).toMatchObject({ code: 'HTTP_ERROR', status: 401 });
+    expect(err.message).toContain('(who is ***?)');
+    expect(inspect(err)).not.toContain('SECRET');
+  });
+
+  it('a fetch error quoting the URL and token is redacted in the message and its whole cause chain', async () => {
+    const leaky: typeof fetch = async (input, init) => {
+      const auth = (init?.headers as Record<string, string>).Authorization;
+      throw new TypeError(`cannot fetch ${input} as ${auth}`, {
+        cause: Object.assign(new Error(`socket for ${input}`), { code: 'ESOCK', cause: `${auth}` }),
+      });
+    };
+    const url = `http://bob:SECRET-PW@127.0.0.1:1/x.tif?sig=SECRET-SIG&page=3`;
+    const err = await httpSource(url, { fetch: leaky })
+      .read(0, 10)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(HttpSourceError);
+    expect(err.message).toBe(
+      'http://***@127.0.0.1:1/x.tif?sig=***&page=3: request failed (cannot fetch http://***@127.0.0.1:1/x.tif?sig=***&page=3 as ***)',
+    );
+    expect(err.cause).toBeInstanceOf(Error);
+    expect(err.cause.name).toBe('TypeError');
+    expect(err.cause.cause).toMatchObject({
+      code: 'ESOCK',
+      message: 'socket for http://***@127.0.0.1:1/x.tif?sig=***&page=3',
+      cause: '***',
+    });
+    expect(inspect(err, { depth: 10 })).not.toContain('SECRET');
   });
 
   it('userinfo is redacted even when fetch refuses the URL', async () => {
