@@ -535,6 +535,9 @@ export class DownloadEngine {
     const { signal } = att;
     const headers: Record<string, string> = { ...job.headers, ...(await opts.authorize?.(job)) };
     this.noteHeaderSecrets(headers);
+    // the file's own bytes: a compressed answer is not them, and a resumed range would count encoded bytes
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'accept-encoding'))
+      headers['accept-encoding'] = 'identity';
     let body: BodyInit | undefined;
     if (job.body !== undefined) {
       if (typeof job.body === 'string' || job.body instanceof Uint8Array) body = job.body as BodyInit;
@@ -578,6 +581,14 @@ export class DownloadEngine {
           );
         }
         throw await res.error();
+      }
+      const encoding = res.headers.get('content-encoding')?.trim().toLowerCase();
+      if (encoding && encoding !== 'identity') {
+        res.discard();
+        throw new EoFetchError(
+          'INVALID_RESPONSE',
+          `${job.path}: the server sent Content-Encoding ${JSON.stringify(encoding)} although the file's own bytes (identity) were asked for; they are not the file`,
+        );
       }
       const bodyLength = declaredBodyLength(res.headers);
       let declaredBytes = bodyLength;
