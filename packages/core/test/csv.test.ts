@@ -110,7 +110,7 @@ describe('parseCsv', () => {
     });
   });
 
-  it('reads as Python's csv.reader: any line break ends a record, text after a closing quote joins the cell', () => {
+  it("reads as Python's csv.reader: any line break ends a record, text after a closing quote joins the cell", () => {
     // CRLF lines, then an LF one (a file edited on two systems): the last cell was read as 'val\n'
     expect(parseCsv('name,split\r\na,train\r\nb,val\n').rows).toEqual([
       { name: 'a', split: 'train' },
