@@ -79,38 +79,48 @@ const RFC850_DATE = new RegExp(
 );
 const ASCTIME_DATE = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} ( \\d|\\d{2}) ${TIME} (\\d{4})$`);
 
+/** Day, month (0-11), year, hours, minutes, seconds. */
+type DateParts = [number, number, number, number, number, number];
+
+const partsOf = (day: string, month: string, year: number, time: string[]): DateParts => [
+  Number(day.trim()),
+  MONTHS.indexOf(month),
+  year,
+  Number(time[0]),
+  Number(time[1]),
+  Number(time[2]),
+];
+
+/** The fields of an HTTP-date in any of its three forms (RFC 850's two-digit year put in its century). */
+function httpDateParts(v: string, nowMs: number): DateParts | undefined {
+  const imf = IMF_FIXDATE.exec(v);
+  if (imf) return partsOf(imf[1] as string, imf[2] as string, Number(imf[3]), imf.slice(4));
+  const rfc850 = RFC850_DATE.exec(v);
+  if (rfc850) {
+    // a two-digit year more than 50 years ahead is in the past century (RFC 9110 §5.6.7)
+    const thisYear = new Date(nowMs).getUTCFullYear();
+    let year = Math.floor(thisYear / 100) * 100 + Number(rfc850[3]);
+    if (year > thisYear + 50) year -= 100;
+    return partsOf(rfc850[1] as string, rfc850[2] as string, year, rfc850.slice(4));
+  }
+  const asctime = ASCTIME_DATE.exec(v);
+  if (asctime)
+    return partsOf(asctime[2] as string, asctime[1] as string, Number(asctime[6]), asctime.slice(3, 6));
+  return undefined;
+}
+
 /**
  * An HTTP-date (RFC 9110: IMF-fixdate, or the obsolete RFC 850 and asctime forms, all UTC) in ms, else undefined.
  * `Date.parse` would take any text it can guess at ("in 2099" is a date decades away) and asctime as local time.
  */
 function httpDateMs(v: string, nowMs: number): number | undefined {
-  let parts: [string, string, string, string, string, string] | undefined; // day, month, year, h, m, s
-  let m = IMF_FIXDATE.exec(v);
-  if (m) parts = [m[1], m[2], m[3], m[4], m[5], m[6]] as typeof parts;
-  else if ((m = RFC850_DATE.exec(v))) {
-    // a two-digit year more than 50 years ahead is in the past century (RFC 9110 §5.6.7)
-    const thisYear = new Date(nowMs).getUTCFullYear();
-    let year = Math.floor(thisYear / 100) * 100 + Number(m[3]);
-    if (year > thisYear + 50) year -= 100;
-    parts = [m[1], m[2], String(year), m[4], m[5], m[6]] as typeof parts;
-  } else if ((m = ASCTIME_DATE.exec(v))) parts = [m[2], m[1], m[6], m[3], m[4], m[5]] as typeof parts;
+  const parts = httpDateParts(v, nowMs);
   if (!parts) return undefined;
-  const [day, month, year, h, min, sec] = parts.map((x, i) =>
-    i === 1 ? MONTHS.indexOf(x) : Number(x.trim()),
-  );
-  const t = Date.UTC(
-    year as number,
-    month as number,
-    day as number,
-    h as number,
-    min as number,
-    sec as number,
-  );
-  // 31 Feb or 25:00 roll over in Date.UTC: not a date
-  const d = new Date(t);
-  return d.getUTCDate() === day && (h as number) < 24 && (min as number) < 60 && (sec as number) < 61
-    ? t
-    : undefined;
+  const [day, month, year, h, min, sec] = parts;
+  // 31 Feb or 25:00 would roll over in Date.UTC: not a date
+  if (h > 23 || min > 59 || sec > 60) return undefined;
+  const t = Date.UTC(year, month, day, h, min, sec);
+  return new Date(t).getUTCDate() === day ? t : undefined;
 }
 
 /**
