@@ -264,7 +264,8 @@ function checkCallbacks(
  * @param samples - per-sample results (from one or several {@link registeredMetrics} calls).
  * @returns the means and the sample count.
  * @throws {@link MetricsError} `INVALID_SHAPE` for an empty list; `NON_FINITE_INPUT` when a cPSNR is infinite
- *   (a perfect chip makes the mean meaningless; report it separately).
+ *   (a perfect chip makes the mean meaningless; report it separately) or a mean is not representable in float64
+ *   (finite values whose sum overflows are still averaged exactly enough: Σ(v/n)).
  * @example
  * ```ts
  * const mean = meanRegisteredMetrics(registeredMetrics(pred, target, [8, 3, 156, 156]));
@@ -278,7 +279,6 @@ export function meanRegisteredMetrics(samples: readonly RegisteredSampleMetrics[
   if (samples.length === 0) {
     throw new MetricsError('INVALID_SHAPE', `${fn}: no samples to average; pass at least one`);
   }
-  const mean = { mse: 0, mae: 0, ssimLoss: 0, psnr: 0, cssim: 0, loss: 0, count: samples.length };
   for (const [i, s] of samples.entries()) {
     checkSampleMetrics(fn, s, i);
     if (!Number.isFinite(s.psnr)) {
@@ -287,15 +287,33 @@ export function meanRegisteredMetrics(samples: readonly RegisteredSampleMetrics[
         `${fn}: sample ${i} has cPSNR ${s.psnr} (cMSE ${s.mse}); the mean of per-chip cPSNR is undefined, exclude or cap it`,
       );
     }
-    mean.mse += s.mse;
-    mean.mae += s.mae;
-    mean.ssimLoss += s.ssimLoss;
-    mean.psnr += s.psnr;
-    mean.cssim += s.cssim;
-    mean.loss += s.loss;
   }
-  for (const key of ['mse', 'mae', 'ssimLoss', 'psnr', 'cssim', 'loss'] as const) mean[key] /= samples.length;
+  const mean = { mse: 0, mae: 0, ssimLoss: 0, psnr: 0, cssim: 0, loss: 0, count: samples.length };
+  for (const key of MEAN_KEYS) mean[key] = fieldMean(fn, samples, key);
   return mean;
+}
+
+const MEAN_KEYS = ['mse', 'mae', 'ssimLoss', 'psnr', 'cssim', 'loss'] as const;
+
+/**
+ * Mean of one finite field: Σ/n as upstream (bit-identical in the usual case). When Σ overflows, the terms
+ * are scaled by a power of two ≤ 1/(2n) first (exact), so no partial sum can overflow and the mean of finite
+ * values (always ≤ the largest |v|) is still returned.
+ * @throws {@link MetricsError} `NON_FINITE_INPUT` naming the field if rounding still pushes it past float64.
+ */
+function fieldMean(
+  fn: string,
+  samples: readonly RegisteredSampleMetrics[],
+  key: (typeof MEAN_KEYS)[number],
+): number {
+  const n = samples.length;
+  let sum = 0;
+  for (const s of samples) sum += s[key];
+  if (Number.isFinite(sum)) return sum / n;
+  const scale = 2 ** -(Math.ceil(Math.log2(n)) + 1);
+  let scaled = 0;
+  for (const s of samples) scaled += s[key] * scale;
+  return checkScore(fn, `mean ${key}`, scaled / n / scale);
 }
 
 /**

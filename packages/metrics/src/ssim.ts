@@ -54,8 +54,9 @@ function checkWindow(fn: string, windowSize: number, sigma: number): void {
       `${fn}: windowSize must be an odd integer in 1..${MAX_SSIM_WINDOW}, got ${describe(windowSize)}`,
     );
   }
-  // σ² must not underflow to 0 either: the centre tap would be exp(−0/0) = NaN.
-  if (typeof sigma !== 'number' || !(sigma * sigma > 0) || !Number.isFinite(sigma)) {
+  // σ > 0 first (σ² alone would accept −σ); σ² must not underflow to 0 either: the centre tap would be
+  // exp(−0/0) = NaN.
+  if (typeof sigma !== 'number' || !(sigma > 0) || !(sigma * sigma > 0) || !Number.isFinite(sigma)) {
     throw new MetricsError(
       'INVALID_OPTION',
       `${fn}: sigma must be a finite number > 0, got ${describe(sigma)}`,

@@ -500,6 +500,32 @@ describe('shapes and sizes', () => {
     expectError(() => ssimGaussian1d(5, 1e-170), 'INVALID_OPTION', /^ssimGaussian1d: sigma/);
   });
 
+  it('refuses a negative sigma like sigma 0 (σ² > 0 alone let −σ through)', () => {
+    const p = pixels(36, 54);
+    const t = pixels(36, 55);
+    expectError(
+      () => ssimGaussian1d(5, -1.5),
+      'INVALID_OPTION',
+      /^ssimGaussian1d: sigma must be a finite number > 0, got -1\.5$/,
+    );
+    expectError(
+      () => ssim(p, t, [6, 6], { sigma: -1 }),
+      'INVALID_OPTION',
+      /^ssim: sigma must be a finite number > 0, got -1$/,
+    );
+    expectError(() => ssimLoss(p, t, [6, 6], { sigma: -1 }), 'INVALID_OPTION', /^ssimLoss: sigma/);
+    expectError(
+      () => batchMetrics(p, t, [1, 1, 6, 6], { windowSize: 5, sigma: -1 }),
+      'INVALID_OPTION',
+      /^batchMetrics: sigma must be a finite number > 0, got -1$/,
+    );
+    expectError(
+      () => ssim(p, t, [6, 6], { sigma: Number.NEGATIVE_INFINITY }),
+      'INVALID_OPTION',
+      /^ssim: sigma/,
+    );
+  });
+
   it('refuses baseline sizes that would allocate gigabytes', () => {
     const lr = pixels(100, 56);
     expectError(

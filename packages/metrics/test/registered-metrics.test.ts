@@ -170,6 +170,34 @@ describe('batch helpers', () => {
     expect(() => registeredMetrics(target, target, [2, 1, 20, 20], { signal: ctrl.signal })).toThrow('stop');
   });
 
+  it('meanRegisteredMetrics averages finite values whose float64 sum overflows', () => {
+    const at: [number, number] = [0, 0];
+    const s = (v: number) => ({
+      mse: 1.7e308,
+      mae: 1,
+      ssimLoss: 0.5,
+      psnr: 10,
+      cssim: 0,
+      loss: v,
+      shiftIndex: 40,
+      shift: at,
+      displacement: at,
+    });
+    // Σ mse = 6.8e308 and Σ loss = +∞ − ∞ overflowed to Infinity / NaN; the means themselves are representable.
+    expect(meanRegisteredMetrics([s(1.7e308), s(1.7e308), s(-1.7e308), s(-1.7e308)])).toEqual({
+      mse: 1.7e308,
+      mae: 1,
+      ssimLoss: 0.5,
+      psnr: 10,
+      cssim: 0,
+      loss: 0,
+      count: 4,
+    });
+    const max = Number.MAX_VALUE;
+    const three = meanRegisteredMetrics([s(max), s(max), s(max / 2)]).loss;
+    expect(three / ((max / 6) * 5)).toBeCloseTo(1, 14);
+  });
+
   it('meanRegisteredMetrics refuses an empty list and an infinite cPSNR', () => {
     expect(() => meanRegisteredMetrics([])).toThrow(MetricsError);
     const t = smoothImage(1, 20, 20, 1);

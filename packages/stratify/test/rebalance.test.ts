@@ -81,6 +81,24 @@ describe('classCounts and rebalanceWithinClass', () => {
     ]);
   });
 
+  it('orders mixed numeric and string classes the same whatever the input order', () => {
+    // numbers first (numeric), then strings (code units); text comparison made 2 < 10 < "1a" < 2 a cycle
+    const expected = [2, 10, '1', '1a', 'b'];
+    for (const input of [
+      [2, 10, '1a', 'b', '1'],
+      [10, '1a', 2, '1', 'b'],
+      ['1a', 10, 2, 'b', '1'],
+      ['b', '1', '1a', 10, 2],
+    ]) {
+      expect(classCounts(input).map((r) => r.class)).toEqual(expected);
+    }
+    expect(classCounts(['x', 3, 'x', 1, 3])).toEqual([
+      { class: 3, count: 2 },
+      { class: 'x', count: 2 },
+      { class: 1, count: 1 },
+    ]);
+  });
+
   it('rebalances SMOD inside IPCC Settlement (key IPCC_Settlement_SMOD)', () => {
     const { key, allocation } = rebalanceWithinClass(pool, 'IPCC', 'Settlement', 'SMOD', {
       weight: Math.sqrt,

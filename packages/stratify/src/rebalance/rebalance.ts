@@ -41,7 +41,8 @@ export interface RebalanceOptions {
 
 /**
  * (class, count) table of a column, sorted by count descending, then class ascending (deterministic,
- * like pandas `value_counts` without its unspecified tie order). `null`/`undefined` values are skipped.
+ * like pandas `value_counts` without its unspecified tie order): numeric classes first in numeric order, then
+ * string classes in code-unit order, whatever the input order. `null`/`undefined` values are skipped.
  * @param values one class value per row.
  * @returns the table.
  * @throws StratifyError `INVALID_ARGUMENT` naming the value that is neither a string nor a finite number, or
@@ -104,11 +105,15 @@ function checkCountRows(counts: unknown): ClassCount[] {
   });
 }
 
+/**
+ * Total order on class keys: numbers first in numeric order, then strings in code-unit order (pandas'
+ * `safe_sort` puts ints before strings too). Comparing a number with a string as text is not transitive
+ * (2 < 10 < "1a" < 2), so the sorted table would depend on input order.
+ */
 function compareKeys(a: ClassKey, b: ClassKey): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  const x = String(a);
-  const y = String(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+  if (typeof a === 'number') return typeof b === 'number' ? a - b : -1;
+  if (typeof b === 'number') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The named rebalancing weights (cube root: upstream's default; square root: used inside Settlement). */
