@@ -23,7 +23,7 @@ export {
   withRetry,
 } from './http/retry.js';
 export type { UrlCredentials } from './http/url-credentials.js';
-export { splitUrlCredentials } from './http/url-credentials.js';
+export { splitUrlCredentials, urlSecrets } from './http/url-credentials.js';
 export type { AoiSizeOptions } from './layout/aoi-grid.js';
 export { aoiGrid, aoiPixelSize, DEFAULT_MAX_AOI_SIDE_PX } from './layout/aoi-grid.js';
 export type { RevisitLayer, RevisitMetadata } from './layout/release-layout.js';

@@ -28,6 +28,8 @@ import {
   SentinelHubClient,
   StacClient,
   type StacItem,
+  splitUrlCredentials,
+  urlSecrets,
 } from '../src/node.js';
 import { validateStacItem } from '../src/stac/validate-item.js';
 import { fixture } from './support/replay-server.js';
@@ -708,6 +710,146 @@ describe('STAC credentials', () => {
       `HTTP 401 Unauthorized from ${server.url}/stac/search: rejected ***`,
     );
     expect(chainText(err)).not.toContain(PW);
+  });
+});
+
+describe('credentials echoed in another encoding', () => {
+  /** Every message and stack of an error chain. */
+  const chainText = (err: unknown) => {
+    const out: string[] = [];
+    for (let e = err as Error | undefined, i = 0; e && i < 10; e = e.cause as Error | undefined, i++)
+      out.push(e.message, String(e.stack));
+    return out.join('\n');
+  };
+  /** Answers `status` with a text body made of what the request carried. */
+  const echo =
+    (status: number, text: (req: IncomingMessage, body: string) => string) =>
+    (req: IncomingMessage, res: ServerResponse) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c;
+      });
+      req.on('end', () => {
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.end(text(req, body));
+      });
+    };
+
+  it('scrubs a SentinelHub client secret a token endpoint echoes form-, percent- or JSON-encoded (was %21 verbatim)', async () => {
+    // a space and every character the two URL escapers treat differently: ! ' ( ) * ~
+    const secret = "S3cr3t-Xy!z9 (a*b)~'q";
+    const form = new URLSearchParams({ s: secret }).toString().slice(2);
+    expect(form).toBe('S3cr3t-Xy%21z9+%28a*b%29%7E%27q');
+    server.routes.set(
+      '/oauth/token',
+      echo(401, (_req, body) => {
+        const got = new URLSearchParams(body).get('client_secret') ?? '';
+        // form as sent, encodeURIComponent, lower-case hex, JSON-escaped (ASCII only)
+        return `body=${body} uri=${encodeURIComponent(got)} lower=${form.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())} json=${JSON.stringify(got)}`;
+      }),
+    );
+    const client = new SentinelHubClient(
+      { clientId: 'my-client-id-1234', clientSecret: secret },
+      { baseUrl: server.url, retry: { retries: 0 } },
+    );
+    const err = await client.accessToken().catch((e: unknown) => e);
+    expect((err as HttpError).code).toBe('AUTH_FAILED');
+    expect((err as HttpError).message).toBe(
+      'SentinelHub token request refused (HTTP 401); check the client id/secret (HTTP 401 Unauthorized from ' +
+        `${server.url}/oauth/token: body=grant_type=client_credentials&client_id=***&client_secret=*** uri=*** ` +
+        'lower=*** json="***")',
+    );
+    const text = chainText(err);
+    for (const leak of [secret, form, encodeURIComponent(secret), 'Xy%21z9'])
+      expect(text).not.toContain(leak);
+  });
+
+  it('urlSecrets lists the Basic token of URL userinfo, for a caller that sends it itself (was not exported)', async () => {
+    // base64 with '+', '/' and '=': their percent-encoded echo must be scrubbed too
+    const credUrl = `${server.url.replace('//', '//alice:Pw%3E%3E%3E%3Fx@')}/stac/search`;
+    const token = Buffer.from('alice:Pw>>>?x').toString('base64');
+    expect(token).toBe('YWxpY2U6UHc+Pj4/eA==');
+    expect(urlSecrets(credUrl)).toEqual(['Pw%3E%3E%3E%3Fx', 'Pw>>>?x', token]);
+    server.routes.set(
+      '/stac/search',
+      echo(401, (req) => {
+        const auth = String(req.headers.authorization);
+        return `saw ${auth}; token ${encodeURIComponent(auth.slice(6))}`;
+      }),
+    );
+    // as a CLI does: the userinfo split off, the Basic value added by its own fetch
+    const split = splitUrlCredentials(credUrl);
+    const authFetch = (u: string, init?: RequestInit) =>
+      fetch(u, {
+        ...init,
+        headers: { ...(init?.headers as object), authorization: split.authorization ?? '' },
+      });
+    const err = await requestJson(
+      split.url,
+      { method: 'POST', body: {} },
+      { fetch: authFetch, redact: urlSecrets(credUrl), retry: { retries: 0 } },
+    ).catch((e: unknown) => e);
+    expect((err as HttpError).message).toBe(
+      `HTTP 401 Unauthorized from ${server.url}/stac/search: saw Basic ***; token ***`,
+    );
+    // a StacClient given the URL itself scrubs the same forms
+    const c = new StacClient(credUrl.replace('/search', ''), { retry: { retries: 0 } });
+    const stacErr = await c.search({ collections: ['x'] }).catch((e: unknown) => e);
+    expect((stacErr as HttpError).message).toBe(
+      `HTTP 401 Unauthorized from ${server.url}/stac/search: saw ***; token ***`,
+    );
+    for (const leak of [token, encodeURIComponent(token), 'Pw>>>?x'])
+      expect(chainText(err) + chainText(stacErr)).not.toContain(leak);
+  });
+
+  it('keeps the path and query of a root URL on every endpoint built from it (was POST /search, token dropped)', async () => {
+    const seen: string[] = [];
+    const answer = (doc: unknown) => (req: IncomingMessage, res: ServerResponse) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(doc));
+    };
+    const item = makeItem('S2A_1', '2021-01-01T10:30:00.000Z', 10, [0, 0, 1, 1]);
+    server.routes.set('/stac/', answer({ type: 'Catalog', id: 'root', links: [] }));
+    server.routes.set('/stac/conformance', answer({ conformsTo: [] }));
+    server.routes.set('/stac/search', answer({ type: 'FeatureCollection', features: [item], links: [] }));
+    server.routes.set('/stac/collections', answer({ collections: [{ id: 'c1' }], links: [] }));
+    server.routes.set('/stac/collections/c1', answer({ id: 'c1' }));
+    server.routes.set('/stac/collections/c1/items/S2A_1', answer(item));
+    server.routes.set('/stac/queryables', answer({ type: 'object' }));
+    const q = 'access_token=TOK-abc%2B1&limit=7';
+    const c = new StacClient(`${server.url}/stac?${q}#frag`, { retry: { retries: 0 } });
+    expect(c.url).toBe(`${server.url}/stac/?${q}`);
+    expect((await c.search({ collections: ['c1'] })).map((i) => i.id)).toEqual(['S2A_1']);
+    await c.search({ collections: ['c1'], limit: 2 }, { method: 'GET' });
+    await c.root();
+    await c.conformance();
+    await c.collections();
+    await c.collection('c1');
+    await c.item('c1', 'S2A_1');
+    await c.queryables();
+    expect(seen).toEqual([
+      `POST /stac/search?${q}`,
+      // a parameter the search sets replaces the root's of that name
+      'GET /stac/search?access_token=TOK-abc%2B1&collections=c1&limit=2',
+      `GET /stac/?${q}`,
+      `GET /stac/conformance?${q}`,
+      `GET /stac/collections?${q}`,
+      `GET /stac/collections/c1?${q}`,
+      `GET /stac/collections/c1/items/S2A_1?${q}`,
+      `GET /stac/queryables?${q}`,
+    ]);
+    // a message naming the root masks its token
+    server.routes.set(
+      '/stac/search',
+      answer({ type: 'FeatureCollection', features: [item], links: [{ rel: 'next', href: '?page=2' }] }),
+    );
+    const capped = new StacClient(`${server.url}/stac?${q}`, { retry: { retries: 0 }, pageLimit: 1 });
+    const err = await capped.search({ collections: ['c1'] }).catch((e: unknown) => e);
+    expect((err as EoFetchError).code).toBe('PAGE_LIMIT');
+    expect((err as EoFetchError).message).toBe(
+      `STAC search at ${server.url}/stac/?access_token=***&limit=7 still had more pages after 1 requests; pass maxItems/maxPages or raise pageLimit`,
+    );
   });
 });
 

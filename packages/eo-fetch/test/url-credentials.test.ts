@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { urlSecrets } from '../src/http/url-credentials.js';
-import { splitUrlCredentials } from '../src/index.js';
+import { scrub, splitUrlCredentials } from '../src/index.js';
 
 describe('splitUrlCredentials', () => {
   it('moves user:password into a Basic authorization value and strips it from the URL', () => {
@@ -48,5 +48,26 @@ describe('urlSecrets', () => {
     // a user name alone is the credential (`https://TOKEN@host`)
     expect(urlSecrets('https://ghp_TOKEN123@host.example/')).toContain('ghp_TOKEN123');
     expect(urlSecrets('not a url')).toEqual([]);
+  });
+});
+
+describe('scrub', () => {
+  it('masks a secret in every spelling a server may echo it in, and nothing else (was the raw text only)', () => {
+    const secret = 'p@ss wörd/"1"';
+    const spellings = [
+      secret,
+      encodeURIComponent(secret), // p%40ss%20w%C3%B6rd%2F%221%22
+      new URLSearchParams({ s: secret })
+        .toString()
+        .slice(2), // p%40ss+w%C3%B6rd%2F%221%22
+      'p%40ss+w%c3%b6rd%2f%221%22', // lower-case hex
+      JSON.stringify(secret).slice(1, -1), // p@ss wörd/\"1\"
+      'p@ss w\\u00f6rd\\/\\"1\\"', // ensure_ascii JSON, escaped '/'
+      'p&#64;ss w&#xF6;rd/&quot;1&quot;', // HTML character references
+    ];
+    for (const s of spellings) expect(scrub(`[${s}]`, [secret]), s).toBe('[***]');
+    // the same characters around other text stay; a longer secret containing another is masked whole
+    expect(scrub('p@ss word', [secret])).toBe('p@ss word');
+    expect(scrub('x=a.b+c axb', ['a.b+c', 'a.b'])).toBe('x=*** axb');
   });
 });

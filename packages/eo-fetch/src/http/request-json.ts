@@ -13,6 +13,7 @@ import {
   invalidArgument,
 } from '../internal/check-arguments.js';
 import { parseRetryAfter, type RetryPolicy, redactUrl, redactUrlsIn, withRetry } from './retry.js';
+import { secretsPattern } from './secret-forms.js';
 import { moveUrlCredentials, urlSecrets } from './url-credentials.js';
 
 /** A `fetch`-compatible function (global fetch, undici, a test double). */
@@ -186,13 +187,24 @@ export async function httpErrorFromResponse(
   });
 }
 
-/** Replaces every occurrence of each secret in `text` by `***`. */
+/**
+ * Replaces every occurrence of each secret in `text` by `***`: as given, and in every spelling a server may echo
+ * it in (percent-encoded by any escaper, form-encoded with `+` for a space, JSON-escaped, HTML references).
+ */
 export function scrub(text: string, secrets: readonly string[]): string {
   checkString('scrub', 'text', text);
   checkIterable('scrub', 'secrets', secrets);
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join('***');
-  return out;
+  const pattern = patternOf(secrets);
+  return pattern ? text.replace(pattern, '***') : text;
+}
+
+/** The last secrets' pattern: an error chain is scrubbed many times over with the same list. */
+let lastPattern: { key: string; pattern: RegExp | undefined } | undefined;
+
+function patternOf(secrets: readonly string[]): RegExp | undefined {
+  const key = JSON.stringify([...secrets]);
+  if (lastPattern?.key !== key) lastPattern = { key, pattern: secretsPattern([...secrets]) };
+  return lastPattern.pattern;
 }
 
 /**

@@ -87,11 +87,18 @@ function withoutUserinfo(url: string): string {
 
 /**
  * Every form in which a server may echo the credentials of `url`: the password as written and decoded, the
- * `Basic` value its userinfo becomes, and the values of query parameters that {@link redactUrl} masks (signed-URL
- * tokens), raw and decoded. Text that does not parse as a URL carries none.
+ * base64 token of the `Basic` header value its userinfo becomes, and the values of query parameters that
+ * {@link redactUrl} masks (signed-URL tokens), raw and decoded. Text that does not parse as a URL carries none.
+ * A caller that sends a URL's credentials itself (e.g. through its own `fetch`, after {@link splitUrlCredentials})
+ * passes these to `scrub` / the `redact` option, which also match their percent-, form- and JSON-encoded spellings.
  *
  * @param url - a URL
  * @returns the secrets (no empty strings)
+ * @example
+ * ```ts
+ * urlSecrets('https://me:s3cret@host/data/');
+ * // ['s3cret', 'bWU6czNjcmV0']
+ * ```
  */
 export function urlSecrets(url: string): string[] {
   let parsed: URL;
@@ -107,6 +114,7 @@ export function urlSecrets(url: string): string[] {
     out.push(pass, decodeLenient(pass), passwordAsWritten(url, parsed));
     // `https://TOKEN@host`: without a password the user name is the credential
     if (!pass) out.push(parsed.username, decodeLenient(parsed.username));
+    // the Basic token: masks the header value as `Basic ***` in whatever encoding it is echoed
     out.push(base64Utf8(`${decodeLenient(parsed.username)}:${decodeLenient(pass)}`));
   }
   // the query as written and as the parser re-encodes it (what a server sees and may echo)

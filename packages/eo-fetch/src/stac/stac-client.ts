@@ -201,7 +201,7 @@ function usedCapabilities(params: StacSearchParams): StacCapability[] {
  * ```
  */
 export class StacClient {
-  /** Root URL with a trailing slash. */
+  /** Root URL with a trailing slash on its path, and its query (if any). */
   readonly url: string;
   private readonly origin: string;
   readonly #opts: StacClientOptions; // private: headers may hold API keys
@@ -245,11 +245,33 @@ export class StacClient {
     // `user:password@` becomes a Basic header sent to this origin only (as downloadAll does); the URL kept, the
     // links resolved against it and the messages naming it carry no credentials
     const split = splitUrlCredentials(url);
-    this.url = split.url.endsWith('/') ? split.url : `${split.url}/`;
+    const root = splitRoot(split.url);
+    this.#base = root.base;
+    this.#rootQuery = root.query;
+    this.url = this.#endpoint('./');
     this.origin = parsed.origin;
     this.#opts = options;
     this.#basic = split.authorization;
     this.#urlSecrets = urlSecrets(url);
+  }
+
+  /** The root's path with a trailing slash (no query): endpoints resolve against it. */
+  readonly #base: string;
+  /** The root's query as written (e.g. `access_token=…`): sent with every endpoint built from the root. */
+  readonly #rootQuery: string;
+
+  /**
+   * The URL of `path` under the root, with the root's query (pystac-client sends its `parameters` with every
+   * request). `path` may carry a query of its own, and `extra` adds one (a GET search); a name either sets
+   * replaces the root's.
+   */
+  #endpoint(path: string, extra = ''): string {
+    const u = new URL(path, this.#base);
+    const own = [u.search.slice(1), extra].filter(Boolean).join('&');
+    u.search = '';
+    u.hash = '';
+    const query = mergeQuery(this.#rootQuery, own);
+    return query ? `${u}?${query}` : `${u}`;
   }
 
   /** The Basic value of the URL's userinfo, if it had one. */
@@ -299,7 +321,7 @@ export class StacClient {
   }
 
   private get<T>(path: string, signal?: AbortSignal): Promise<T> {
-    return this.send<T>({ url: new URL(path, this.url).toString(), method: 'GET' }, signal);
+    return this.send<T>({ url: this.#endpoint(path), method: 'GET' }, signal);
   }
 
   /**
@@ -318,7 +340,7 @@ export class StacClient {
     if (!doc || typeof doc !== 'object' || Array.isArray(doc))
       throw new EoFetchError(
         'INVALID_RESPONSE',
-        `${what} ${redactUrl(new URL(path, this.url).toString())} is ${quoted(doc, 40)}, not a JSON object`,
+        `${what} ${redactUrl(this.#endpoint(path))} is ${quoted(doc, 40)}, not a JSON object`,
       );
     return doc as Record<string, unknown>;
   }
@@ -372,8 +394,8 @@ export class StacClient {
     for (const capability of used) {
       if (conforms.some((c) => CAPABILITY_CONFORMANCE[capability].test(c))) continue;
       const message = unreadable
-        ? `STAC API ${this.url}: could not read its conformance (${unreadable}); it may ignore the ${capability} parameter`
-        : `STAC API ${this.url} does not declare ${capability} support in conformsTo; it may ignore the ${capability} parameter and return items that do not satisfy it`;
+        ? `STAC API ${redactUrl(this.url)}: could not read its conformance (${unreadable}); it may ignore the ${capability} parameter`
+        : `STAC API ${redactUrl(this.url)} does not declare ${capability} support in conformsTo; it may ignore the ${capability} parameter and return items that do not satisfy it`;
       if (policy === 'error') throw new EoFetchError('UNSUPPORTED_CAPABILITY', message);
       const w: StacWarning = { code: 'MISSING_CONFORMANCE', capability, message };
       this.#opts.onWarning?.(w);
@@ -396,7 +418,7 @@ export class StacClient {
     const max = capOption('maxCollections', o.maxCollections);
     const out: StacCollection[] = [];
     const guard = this.pagingGuard('collections listing');
-    let req: PageRequest | undefined = { url: new URL('collections', this.url).toString(), method: 'GET' };
+    let req: PageRequest | undefined = { url: this.#endpoint('collections'), method: 'GET' };
     while (req) {
       guard.visit(req);
       const page: { collections?: unknown; links?: StacLink[] } = await this.send(req, o.signal);
@@ -430,7 +452,7 @@ export class StacClient {
     if (typeof doc.id !== 'string')
       throw new EoFetchError(
         'INVALID_RESPONSE',
-        `collection ${redactUrl(new URL(path, this.url).toString())}: id ${quoted(doc.id)} is not a string`,
+        `collection ${redactUrl(this.#endpoint(path))}: id ${quoted(doc.id)} is not a string`,
       );
     return doc as StacCollection;
   }
@@ -448,7 +470,7 @@ export class StacClient {
     if (!q || typeof q !== 'object' || Array.isArray(q))
       throw new EoFetchError(
         'INVALID_RESPONSE',
-        `queryables ${redactUrl(new URL(path, this.url).toString())} is ${quoted(q, 40)}, not a JSON Schema object`,
+        `queryables ${redactUrl(this.#endpoint(path))} is ${quoted(q, 40)}, not a JSON Schema object`,
       );
     return q as Record<string, unknown>;
   }
@@ -465,8 +487,7 @@ export class StacClient {
     const path = `collections/${encodeURIComponent(collection)}/items/${encodeURIComponent(id)}`;
     const doc = await this.get<unknown>(path, signal);
     const why = validateStacItem(doc);
-    if (why)
-      throw new EoFetchError('INVALID_ITEM', `item ${redactUrl(new URL(path, this.url).toString())}: ${why}`);
+    if (why) throw new EoFetchError('INVALID_ITEM', `item ${redactUrl(this.#endpoint(path))}: ${why}`);
     return doc as StacItem;
   }
 
@@ -480,12 +501,12 @@ export class StacClient {
         if (seen.has(key))
           throw new EoFetchError(
             'PAGING_LOOP',
-            `${what} at ${this.url}: the server sent a next link to a page already read (${req.method} ${redactUrl(req.url)}) after ${seen.size} pages`,
+            `${what} at ${redactUrl(this.url)}: the server sent a next link to a page already read (${req.method} ${redactUrl(req.url)}) after ${seen.size} pages`,
           );
         if (seen.size >= limit)
           throw new EoFetchError(
             'PAGE_LIMIT',
-            `${what} at ${this.url} still had more pages after ${limit} requests; pass maxItems/maxPages or raise pageLimit`,
+            `${what} at ${redactUrl(this.url)} still had more pages after ${limit} requests; pass maxItems/maxPages or raise pageLimit`,
           );
         seen.add(key);
       },
@@ -494,10 +515,10 @@ export class StacClient {
 
   /** The first request of a search. */
   private firstRequest(params: StacSearchParams, method: 'GET' | 'POST'): PageRequest {
-    const searchUrl = new URL(this.#opts.searchPath ?? 'search', this.url).toString();
+    const path = this.#opts.searchPath ?? 'search';
     return method === 'POST'
-      ? { url: searchUrl, method, body: searchBody(params) }
-      : { url: `${searchUrl}?${searchQuery(params)}`, method };
+      ? { url: this.#endpoint(path), method, body: searchBody(params) }
+      : { url: this.#endpoint(path, searchQuery(params).toString()), method };
   }
 
   /**
@@ -556,7 +577,7 @@ export class StacClient {
       if (req && items >= itemLimit)
         throw new EoFetchError(
           'PAGE_LIMIT',
-          `STAC search at ${this.url} still had more items after ${items}; pass maxItems or raise itemLimit`,
+          `STAC search at ${redactUrl(this.url)} still had more items after ${items}; pass maxItems or raise itemLimit`,
         );
     }
   }
@@ -633,6 +654,30 @@ export class StacClient {
     const req = this.firstRequest({ ...params, limit: 1 }, options.method ?? 'POST');
     return matchedOf(await this.send<StacItemCollection>(req, options.signal, 'STAC search'));
   }
+}
+
+/** A root URL split into the base endpoints resolve against (path ending in '/') and its query as written. */
+function splitRoot(url: string): { base: string; query: string } {
+  const u = new URL(url);
+  const hash = url.indexOf('#');
+  const beforeHash = hash < 0 ? url : url.slice(0, hash);
+  const q = beforeHash.indexOf('?');
+  // as written: re-serializing could change how a token is spelt
+  const query = q < 0 ? '' : beforeHash.slice(q + 1);
+  u.search = '';
+  u.hash = '';
+  if (!u.pathname.endsWith('/')) u.pathname += '/';
+  return { base: u.toString(), query };
+}
+
+/** The name of one `name=value` pair, decoded as a server reads it. */
+const paramName = (pair: string): string => new URLSearchParams(pair).keys().next().value ?? '';
+
+/** `root` then `own` (both `a=1&b=2`); a parameter `own` names replaces the root's of that name. */
+function mergeQuery(root: string, own: string): string {
+  const pairs = (q: string) => q.split('&').filter(Boolean);
+  const names = new Set(pairs(own).map(paramName));
+  return [...pairs(root).filter((kv) => !names.has(paramName(kv))), ...pairs(own)].join('&');
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
