@@ -2,9 +2,10 @@
 import { checkIterable, checkString, invalidArgument } from './internal/check-arguments.js';
 
 /**
- * Compares two strings like Python's `natsort.natsorted` with its default algorithm (`ns.INT | ns.UNSIGNED`):
- * each string is split into maximal runs of ASCII digits (compared as integers) and the text between them
- * (compared by code point); a key that is a prefix of the other sorts first.
+ * Compares two strings like Python's `natsort.natsorted` (8.x) with its default algorithm (`ns.INT | ns.UNSIGNED`):
+ * each string is normalised to NFD (so `é` sorts with `e`, before `f`), then split into maximal runs of decimal
+ * digits of any script (`12`, `١٢`, `１２`), each a whole number, and single digit signs such as `²` or `③`,
+ * and the text between them (compared by code point); a key that is a prefix of the other sorts first.
  * @param a first string.
  * @param b second string.
  * @returns negative, zero or positive.
@@ -35,11 +36,61 @@ function compareNatural(a: string, b: string): number {
   return ka.length - kb.length;
 }
 
+/**
+ * Digit signs that are no decimal digits (superscripts, circled and parenthesised digits...), which natsort reads
+ * one at a time as numbers: `[first code point, count, value of the first]` runs of Python's unicodedata.digit.
+ */
+const DIGIT_SIGNS: readonly [number, number, number][] = [
+  [0xb2, 2, 2],
+  [0xb9, 1, 1],
+  [0x1369, 9, 1],
+  [0x19da, 1, 1],
+  [0x2070, 1, 0],
+  [0x2074, 6, 4],
+  [0x2080, 10, 0],
+  [0x2460, 9, 1],
+  [0x2474, 9, 1],
+  [0x2488, 9, 1],
+  [0x24ea, 1, 0],
+  [0x24f5, 9, 1],
+  [0x24ff, 1, 0],
+  [0x2776, 9, 1],
+  [0x2780, 9, 1],
+  [0x278a, 9, 1],
+  [0x10a40, 4, 1],
+  [0x10e60, 9, 1],
+  [0x11052, 9, 1],
+  [0x1f100, 1, 0],
+  [0x1f101, 10, 0],
+];
+const signClass = DIGIT_SIGNS.map(
+  ([cp, n]) => `\\u{${cp.toString(16)}}-\\u{${(cp + n - 1).toString(16)}}`,
+).join('');
+/** A run of decimal digits of any script, or one digit sign. */
+const NUMBER_PART = new RegExp(`(\\p{Nd}+|[${signClass}])`, 'u');
+const DECIMAL = /\p{Nd}/u;
+
 function natKey(s: string): string[] {
-  const parts = s.split(/(\d+)/);
+  const parts = s.normalize('NFD').split(NUMBER_PART);
   // natsort drops empty strings, except that a key starting with a number keeps a leading ''.
   while (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+  for (let i = 1; i < parts.length; i += 2) parts[i] = asciiDigits(parts[i] as string);
   return parts;
+}
+
+/** A number part's value as ASCII digits (`١٢` → `12`, `²` → `2`), as Python's int() and unicodedata.digit read it. */
+function asciiDigits(part: string): string {
+  if (/^[0-9]+$/.test(part)) return part;
+  return Array.from(part, (c) => String(digitValue(c.codePointAt(0) as number))).join('');
+}
+
+function digitValue(cp: number): number {
+  const sign = DIGIT_SIGNS.find(([first, n]) => cp >= first && cp < first + n);
+  if (sign) return sign[2] + cp - sign[0];
+  // decimal digits come in contiguous runs of ten, 0 to 9 (a Unicode stability guarantee), some back to back
+  let start = cp;
+  while (DECIMAL.test(String.fromCodePoint(start - 1))) start--;
+  return (cp - start) % 10;
 }
 
 function compareDigits(x: string, y: string): number {
