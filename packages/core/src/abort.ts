@@ -84,7 +84,8 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
 
 /**
  * Sleeps `ms` milliseconds; rejects as soon as `signal` fires (also when it fired before the call).
- * @param ms delay; ≤ 0 resolves at once.
+ * @param ms delay; ≤ 0 resolves at once; longer than setTimeout's 2^31 − 1 ms is waited out in steps, `Infinity`
+ *   until `signal` fires.
  * @param signal optional signal.
  * @param makeError the rejection on abort (default {@link coreAbortError}).
  * @returns a promise resolved after the delay; rejected with CoreError `INVALID_ARGUMENT` when `ms` is not a
@@ -109,15 +110,27 @@ export function sleep(
   if (signal != null && !isSignalLike(signal))
     return Promise.reject(invalidArgument('sleep', 'signal', 'an AbortSignal or undefined', signal));
   return new Promise((resolve, reject) => {
+    let left = Number(ms);
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const unsubscribe = signal
       ? onAbort(signal, () => {
           clearTimeout(timer);
           reject(makeError(signal));
         })
       : () => {};
-    const timer = setTimeout(() => {
-      unsubscribe();
-      resolve();
-    }, ms);
+    // setTimeout fires a longer delay than 2^31 − 1 ms at once: wait it out in steps
+    const wait = () => {
+      const step = Math.min(left, MAX_TIMEOUT_MS);
+      left -= step;
+      timer = setTimeout(() => {
+        if (left > 0) return wait();
+        unsubscribe();
+        resolve();
+      }, step);
+    };
+    wait();
   });
 }
+
+/** The longest delay setTimeout keeps. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;

@@ -158,7 +158,8 @@ function checkCells(fn: string, what: string, cells: unknown): void {
     const v: unknown = cells[j];
     const t = typeof v;
     if (v == null || t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint') continue;
-    if (v instanceof Date) continue;
+    // an invalid Date would be written as an empty cell (and a one-column row of it as no row at all)
+    if (v instanceof Date && !Number.isNaN(v.getTime())) continue;
     throw invalidArgument(fn, `${what}[${j}]`, 'a string, number, boolean or null', v);
   }
 }

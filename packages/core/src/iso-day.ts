@@ -65,8 +65,10 @@ function isoTimeMs(value: string, what: string, allowTime: boolean): number {
     );
   if (!m || (m[4] !== undefined && !allowTime)) throw bad('is not an ISO-8601 day');
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const midnight = Date.UTC(year, month - 1, day);
-  const check = new Date(midnight);
+  // setUTCFullYear, not Date.UTC, which reads the years 0–99 as 1900–1999
+  const check = new Date(0);
+  check.setUTCFullYear(year, month - 1, day);
+  const midnight = check.getTime();
   if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day)
     throw bad('is not a calendar date');
   if (m[4] === undefined) return midnight;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CoreError, onAbort, sleep, throwIfAborted } from '../src/index.js';
 
 class MyError extends Error {
@@ -65,6 +65,34 @@ describe('abort helpers', () => {
     off();
     again.abort();
     expect(calls).toEqual([49]);
+  });
+
+  it('a delay past 2^31 − 1 ms waits (setTimeout fired it after 1 ms); Infinity until the signal', async () => {
+    vi.useFakeTimers();
+    try {
+      for (const ms of [2 ** 31, 2 ** 33 + 5]) {
+        const c = new AbortController();
+        let settled = false;
+        const p = sleep(ms, c.signal).then(
+          () => (settled = true),
+          () => 'aborted',
+        );
+        await vi.advanceTimersByTimeAsync(2 ** 31 - 1);
+        expect([ms, settled]).toEqual([ms, false]);
+        await vi.advanceTimersByTimeAsync(ms - (2 ** 31 - 1) - 1);
+        expect([ms, settled]).toEqual([ms, false]);
+        await vi.advanceTimersByTimeAsync(1);
+        expect([ms, settled]).toEqual([ms, true]);
+        await p;
+      }
+      const c = new AbortController();
+      const forever = sleep(Number.POSITIVE_INFINITY, c.signal).catch((e: unknown) => (e as CoreError).code);
+      await vi.advanceTimersByTimeAsync(2 ** 40);
+      c.abort();
+      expect(await forever).toBe('ABORTED');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('many concurrent sleeps on one signal add a single listener', async () => {

@@ -5,6 +5,12 @@ import { writeCsv } from '../src/node.js';
 import { tempDir } from './support.js';
 
 describe('toCsv', () => {
+  it('refuses an invalid Date (written as an empty cell, a one-column row of it was lost)', () => {
+    expect(() => toCsv(['when'], [[new Date(Number.NaN) as never], ['2021-01-01']])).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('rows[0][0]') }),
+    );
+  });
+
   it('writes RFC 4180 CSV with \\n line ends and a trailing newline', () => {
     const text = toCsv(
       ['name', 'n', 'note'],

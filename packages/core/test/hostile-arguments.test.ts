@@ -36,7 +36,8 @@ let cwd = '';
 const VALID: Record<string, () => unknown[]> = {
   coreAbortError: () => [AbortSignal.abort('stop')],
   onAbort: () => [new AbortController().signal, () => {}],
-  sleep: () => [1, new AbortController().signal, indexApi.coreAbortError],
+  // a hostile delay (2^53 ms) is waited out: the signal ends it, typed
+  sleep: () => [1, AbortSignal.timeout(200), indexApi.coreAbortError],
   throwIfAborted: () => [new AbortController().signal, indexApi.coreAbortError],
   parseCsv: () => ['a,b\n1,2\n', { name: 'table.csv' }],
   toCsv: () => [

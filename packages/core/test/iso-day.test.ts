@@ -16,6 +16,16 @@ describe('parseIsoDay', () => {
     }
   });
 
+  it('reads the years 0001–0099 as written (Date.UTC took them for 1901–1999) and formats them back', () => {
+    for (const day of ['0001-01-01', '0050-02-28', '0099-12-31', '0004-02-29']) {
+      const ms = parseIsoDay(day);
+      expect([day, new Date(ms).toISOString().slice(0, 10)]).toEqual([day, day]);
+      expect(formatIsoDay(ms)).toBe(day);
+      expect(parseIsoTime(`${day}T12:00:00Z`)).toBe(ms + 12 * 3600_000);
+    }
+    expect(() => parseIsoDay('0003-02-29')).toThrow(/is not a calendar date/);
+  });
+
   it('rejects other formats with a typed error naming the value', () => {
     for (const bad of ['22/03/2021', '2021-3-22', '20210322', '', 'yesterday']) {
       expect(() => parseIsoDay(bad, { what: 'start date' })).toThrowError(CoreError);
