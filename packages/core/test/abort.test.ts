@@ -73,10 +73,9 @@ describe('abort helpers', () => {
       for (const ms of [2 ** 31, 2 ** 33 + 5]) {
         const c = new AbortController();
         let settled = false;
-        const p = sleep(ms, c.signal).then(
-          () => (settled = true),
-          () => 'aborted',
-        );
+        const p = sleep(ms, c.signal).then(() => {
+          settled = true;
+        });
         await vi.advanceTimersByTimeAsync(2 ** 31 - 1);
         expect([ms, settled]).toEqual([ms, false]);
         await vi.advanceTimersByTimeAsync(ms - (2 ** 31 - 1) - 1);
