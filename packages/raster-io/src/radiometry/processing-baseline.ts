@@ -60,7 +60,8 @@ function shiftBand(band: RasterArray, offset: number, noData: number | null): Ra
   const out = allocBand(dtypeOf(band), band.length);
   for (let i = 0; i < band.length; i++) {
     const v = band[i] as number;
-    out[i] = noData !== null && v === noData ? v : v > offset ? v - offset : 0;
+    // a NaN pixel (no-data NaN or not) is no DN: it stays NaN instead of failing `v > offset` into 0
+    out[i] = v === noData || Number.isNaN(v) ? v : v > offset ? v - offset : 0;
   }
   return out;
 }
@@ -68,7 +69,7 @@ function shiftBand(band: RasterArray, offset: number, noData: number | null): Ra
 /**
  * Harmonises Sentinel-2 DNs of processing baseline ≥ 04.00 with older products: `max(DN − 1000, 0)` on the
  * reflectance bands (L2A `BOA_ADD_OFFSET` and L1C `RADIO_ADD_OFFSET` are −1000). Older baselines are
- * returned unchanged (copied). No-data pixels (raster `noData`) are left as they are; DN 0 stays 0.
+ * returned unchanged (copied). No-data pixels (raster `noData`) and NaN pixels are left as they are; DN 0 stays 0.
  *
  * @param input - a band or a raster of DNs.
  * @param baseline - the product's processing baseline (`'04.00'`, `'N0509'`, ...).

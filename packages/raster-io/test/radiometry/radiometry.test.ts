@@ -85,6 +85,17 @@ describe('Sentinel-2 processing baseline', () => {
     expect(Array.from(h.bands[1] as Uint16Array)).toEqual([4, 8, 9]);
     expect(() => harmonizeProcessingBaseline(r, '04.00', { bands: [2] })).toThrow(/out of range/);
   });
+  it('leaves NaN pixels NaN, no-data NaN or not (they became 0, a valid DN)', () => {
+    const band = new Float32Array([Number.NaN, 500, 2500]);
+    for (const noData of [Number.NaN, null]) {
+      const r: Raster = { width: 3, height: 1, dtype: 'float32', bands: [band], noData };
+      expect(Array.from(harmonizeProcessingBaseline(r, '04.00').bands[0] as Float32Array)).toEqual([
+        Number.NaN,
+        0,
+        1500,
+      ]);
+    }
+  });
 });
 
 describe('8-bit conversions', () => {
