@@ -177,9 +177,17 @@ describe('worldstrat CLI', () => {
 
   it('Ctrl-C aborts with exit 130 and leaves no half-written file', async () => {
     const out = join(dir, 'interrupted');
+    const listeners = process.listenerCount('SIGINT');
     const p = cli('synth', out, '--aois', '6', '--revisits', '2', '--hr-size', '200');
-    setTimeout(() => process.emit('SIGINT', 'SIGINT'), 300);
-    const r = await p;
+    // Ctrl-C once the command listens for it and has started writing (a fixed delay raced a slow start on a
+    // loaded machine: the signal came before the handler and the run completed)
+    const poll = setInterval(() => {
+      if (process.listenerCount('SIGINT') > listeners && existsSync(out)) {
+        clearInterval(poll);
+        process.emit('SIGINT', 'SIGINT');
+      }
+    }, 10);
+    const r = await p.finally(() => clearInterval(poll));
     expect(r.code).toBe(130);
     expect(r.err).toMatch(/SIGINT/);
     const files = existsSync(out) ? (readdirSync(out, { recursive: true }) as string[]) : [];
