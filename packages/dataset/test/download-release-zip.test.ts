@@ -1,6 +1,6 @@
 // download-release for the v1.1 record (15382551): zips fetched, MD5-checked and unpacked into the same layout
 // as the tar.gz record, with zip-slip refused before anything is written and re-runs skipping finished work.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,5 +125,65 @@ describe('download-release --record 15382551 (v1.1 zips)', () => {
     expect((f as DatasetError).message).toContain('b.bin');
     expect(await readFile(before, 'utf8')).toBe('keep');
     expect(existsSync(`${before}.extracting`)).toBe(false);
+  });
+
+  it("extractZip keeps an entry named like another entry's temp file and a user's file of that name", async () => {
+    const dest = join(dir, 'tempname');
+    const zip = join(dir, 'tempname.zip');
+    writeFileSync(
+      zip,
+      buildZip([
+        { name: 'A/f.extracting', data: Buffer.from('first entry') },
+        { name: 'A/f', data: Buffer.from('second'), method: 8 },
+        { name: 'A/g', data: Buffer.from('third entry') },
+      ]).bytes,
+    );
+    mkdirSync(join(dest, 'A'), { recursive: true });
+    writeFileSync(join(dest, 'A/g.extracting'), 'user file');
+    expect(await extractZip(zip, dest)).toEqual({ extracted: 3, skipped: 0, bytes: 28, ignored: [] });
+    // every entry on disk with its bytes, the user's file untouched, no temp file left
+    const onDisk = Object.fromEntries(
+      readdirSync(join(dest, 'A'))
+        .sort()
+        .map((f) => [f, readFileSync(join(dest, 'A', f), 'utf8')]),
+    );
+    expect(onDisk).toEqual({
+      f: 'second',
+      'f.extracting': 'first entry',
+      g: 'third entry',
+      'g.extracting': 'user file',
+    });
+  });
+
+  it('extractZip unpacks names that only start with dots and refuses a file entry named "."', async () => {
+    const dest = join(dir, 'dotnames');
+    const zip = join(dir, 'dotnames.zip');
+    writeFileSync(
+      zip,
+      buildZip([
+        { name: '..foo', data: Buffer.from('a') },
+        { name: '...', data: Buffer.from('bb') },
+        { name: '..hidden/x.tiff', data: Buffer.from('ccc') },
+      ]).bytes,
+    );
+    // no topDir: the names are the first path segment, where the old prefix test saw `..`
+    expect(await extractZip(zip, dest)).toEqual({ extracted: 3, skipped: 0, bytes: 6, ignored: [] });
+    expect(readFileSync(join(dest, '..foo'), 'utf8')).toBe('a');
+    expect(readFileSync(join(dest, '...'), 'utf8')).toBe('bb');
+    expect(readFileSync(join(dest, '..hidden/x.tiff'), 'utf8')).toBe('ccc');
+
+    const dot = join(dir, 'dot.zip');
+    writeFileSync(
+      dot,
+      buildZip([
+        { name: 'ok.txt', data: Buffer.from('ok') },
+        { name: '.', data: Buffer.from('X') },
+      ]).bytes,
+    );
+    const e = await extractZip(dot, join(dir, 'dot-out')).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DatasetError);
+    expect((e as DatasetError).code).toBe('UNSAFE_ARCHIVE_PATH');
+    expect((e as DatasetError).message).toContain('dot.zip: entry "."');
+    expect(existsSync(join(dir, 'dot-out'))).toBe(false);
   });
 });

@@ -219,6 +219,26 @@ describe('extractTarGz', () => {
       );
   });
 
+  it('keeps names that only start with dots; refuses every `..` segment, absolute path and escaping topDir', () => {
+    expect(archiveMemberTarget('..foo')).toBe('..foo');
+    expect(archiveMemberTarget('...')).toBe('...');
+    expect(archiveMemberTarget('..hidden/x.tiff')).toBe(join('..hidden', 'x.tiff'));
+    expect(archiveMemberTarget('./..foo/...', 'top')).toBe(join('top', '..foo', '...'));
+    for (const [bad, topDir] of [
+      ['..', undefined],
+      ['a/..', undefined],
+      ['a/../b', undefined],
+      ['../..foo', undefined],
+      ['..\\x', undefined],
+      ['/..foo', undefined],
+      ['x', '..'],
+      ['x', '/abs'],
+    ] as const)
+      expect(() => archiveMemberTarget(bad, topDir)).toThrow(
+        expect.objectContaining({ code: 'UNSAFE_ARCHIVE_PATH' }),
+      );
+  });
+
   it('stops at a traversing member without writing it, skips links, and rejects a truncated archive', async () => {
     const out = join(dir, 'evil-out');
     const archive = join(dir, 'evil.tar.gz');

@@ -222,3 +222,86 @@ describe('hostile sparse maps → ARCHIVE_CORRUPT, no file left', () => {
     expect(statSync(join(out, 'later')).size).toBe(1);
   });
 });
+
+describe('member names against the destination and the temp files', () => {
+  it('a file member named after the destination itself (".") is refused; nothing beside the destination is touched', async () => {
+    for (const [i, name] of ['.', '././.'].entries()) {
+      const archive = join(dir, `dot-${i}.tar.gz`);
+      writeFileSync(archive, await tarGz([{ name, data: new Uint8Array(4096).fill(88) }]));
+      const out = join(dir, `dot-out-${i}`);
+      // a user's file where the old code put the member's temp file: `<destDir>.extracting`, outside destDir
+      const sibling = `${out}.extracting`;
+      writeFileSync(sibling, 'user data');
+      const e = await extractTarGz(archive, out).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(DatasetError);
+      expect((e as DatasetError).code).toBe('UNSAFE_ARCHIVE_PATH');
+      expect((e as DatasetError).message).toContain(`dot-${i}.tar.gz: member "${name}"`);
+      expect(readFileSync(sibling, 'utf8')).toBe('user data');
+      expect(readdirSync(dir).filter((f) => f.startsWith(`dot-out-${i}`))).toEqual([
+        `dot-out-${i}`,
+        `dot-out-${i}.extracting`,
+      ]);
+      expect(readdirSync(out)).toEqual([]);
+    }
+  });
+
+  it('a member named like another member\'s temp file ("A/f.extracting" before "A/f") is kept, as is a user\'s file of that name', async () => {
+    const archive = join(dir, 'tempname.tar.gz');
+    writeFileSync(
+      archive,
+      await tarGz([
+        { name: 'A/f.extracting', data: Buffer.from('first member') },
+        { name: 'A/f', data: Buffer.from('second') },
+        { name: 'A/g', data: Buffer.from('third member') },
+        { name: 'A/l', type: 'link', linkname: 'A/f' },
+      ]),
+    );
+    const out = join(dir, 'tempname-out');
+    execFileSync('mkdir', ['-p', join(out, 'A')]);
+    writeFileSync(join(out, 'A', 'g.extracting'), 'user file');
+    writeFileSync(join(out, 'A', 'l.extracting'), 'user file 2');
+    const report = await extractTarGz(archive, out);
+    expect(report).toEqual({ extracted: 4, skipped: 0, bytes: 36, ignored: [] });
+    // every member on disk with its bytes, the user's files untouched, no temp file left
+    const onDisk = Object.fromEntries(
+      readdirSync(join(out, 'A'))
+        .sort()
+        .map((f) => [f, readFileSync(join(out, 'A', f), 'utf8')]),
+    );
+    expect(onDisk).toEqual({
+      f: 'second',
+      'f.extracting': 'first member',
+      g: 'third member',
+      'g.extracting': 'user file',
+      l: 'second',
+      'l.extracting': 'user file 2',
+    });
+  });
+
+  it('names that only start with dots ("..foo", "...", "..hidden/x.tiff") are extracted; ../ still refused', async () => {
+    const archive = join(dir, 'dotnames.tar.gz');
+    writeFileSync(
+      archive,
+      await tarGz([
+        { name: '..foo', data: Buffer.from('a') },
+        { name: '...', data: Buffer.from('bb') },
+        { name: '..hidden/x.tiff', data: Buffer.from('ccc') },
+        { name: 'd/..e', data: Buffer.from('dddd') },
+      ]),
+    );
+    const out = join(dir, 'dotnames-out');
+    // no topDir: the names are the first path segment, where the old prefix test saw `..`
+    const report = await extractTarGz(archive, out);
+    expect(report).toEqual({ extracted: 4, skipped: 0, bytes: 10, ignored: [] });
+    expect(readFileSync(join(out, '..foo'), 'utf8')).toBe('a');
+    expect(readFileSync(join(out, '...'), 'utf8')).toBe('bb');
+    expect(readFileSync(join(out, '..hidden', 'x.tiff'), 'utf8')).toBe('ccc');
+    expect(readFileSync(join(out, 'd', '..e'), 'utf8')).toBe('dddd');
+    expect(readdirSync(out).sort()).toEqual(['...', '..foo', '..hidden', 'd']);
+    writeFileSync(archive, await tarGz([{ name: '../..foo', data: Buffer.from('x') }]));
+    await expect(extractTarGz(archive, join(dir, 'dotnames-out2'))).rejects.toMatchObject({
+      code: 'UNSAFE_ARCHIVE_PATH',
+    });
+    expect(existsSync(join(dir, '..foo'))).toBe(false);
+  });
+});

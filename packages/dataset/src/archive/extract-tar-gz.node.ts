@@ -1,8 +1,9 @@
 // Streamed, resumable, traversal-safe extraction of .tar.gz archives (tar-stream + node:zlib): members that
 // already exist with the right size are skipped, every file is written to a temp name and renamed when
-// complete, and a member whose path leaves the destination is refused before anything of it is written.
+// complete, and a member whose path leaves the destination (or names the destination itself) is refused before
+// anything of it is written.
 import { createReadStream } from 'node:fs';
-import { copyFile, type FileHandle, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, type FileHandle, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
@@ -13,6 +14,7 @@ import {
   checkSignalAndCallbacks,
   checkString,
 } from '../internal/check-arguments.js';
+import { createTempBeside, leavesRoot } from './member-files.node.js';
 import {
   type SparseLayout,
   SparseMapReader,
@@ -49,15 +51,14 @@ export interface ExtractTarGzReport {
   ignored: string[];
 }
 
-const TEMP_SUFFIX = '.extracting';
-
 /**
  * Map a member path to its destination (relative to `destDir`), or throw when it would leave `destDir`.
  *
  * @param memberPath - the path stored in the archive.
  * @param topDir - see {@link ExtractTarGzOptions.topDir}.
  * @returns the relative destination path, or `null` for the archive root itself (`./`).
- * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH` for absolute paths and `..` escapes.
+ * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH` for absolute paths and `..` segments (a name that only starts
+ *   with dots, like `..foo`, is kept).
  * @example
  * ```ts
  * archiveMemberTarget('./A/A_ps.tiff', 'hr_dataset'); // 'hr_dataset/A/A_ps.tiff'
@@ -82,23 +83,26 @@ export function archiveMemberTarget(memberPath: string, topDir?: string): string
     rel = at >= 0 ? parts.slice(at) : [topDir, ...parts];
   }
   const out = normalize(rel.join(sep));
-  if (out.startsWith('..') || isAbsolute(out)) throw unsafe();
+  // whole segments only: `..foo` is a file name; a `topDir` of `..` would still escape here
+  if (leavesRoot(out)) throw unsafe();
   return out;
 }
 
 /**
  * Extract a `.tar.gz` archive into `destDir`, streaming (constant memory). Resumable: a regular member whose
- * destination already exists with the member's size is skipped; files are written to `<file>.extracting` and
- * renamed when complete, so an interrupted run leaves no half-written file under its real name (and the next
- * run removes the temp file). Links and devices are never created: a hard link to a file written earlier in the
- * run becomes a copy of it, others are listed in `ignored`. GNU sparse files in PAX archives are restored with
+ * destination already exists with the member's size is skipped; files are written to a new hidden temp file
+ * beside them (`.<random>.extracting`, never a name already on disk) and renamed when complete, so an
+ * interrupted run leaves no half-written file under its real name (a failed run removes its temp file). Links
+ * and devices are never created: a hard link to a file written earlier in the run becomes a copy of it, others
+ * are listed in `ignored`. GNU sparse files in PAX archives are restored with
  * their holes (see the package README).
  *
  * @param archivePath - the `.tar.gz` file.
  * @param destDir - destination root (created).
  * @param options - top-level folder, signal, progress.
  * @returns counts of extracted/skipped files and bytes written.
- * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH` (path traversal), `ARCHIVE_CORRUPT` (bad gzip/tar stream),
+ * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH` (path traversal, a file named after `destDir` itself such as
+ *   `.`), `ARCHIVE_CORRUPT` (bad gzip/tar stream),
  *   `ABORTED`, `WRITE_FAILED`.
  * @example
  * ```ts
@@ -158,8 +162,9 @@ export async function extractTarGz(
       const name = layout.kind === 'plain' ? h.name : layout.name;
       const rel = archiveMemberTarget(name, options.topDir);
       const target = rel === null ? root : join(root, rel);
-      if (rel !== null && relative(root, target).startsWith('..'))
+      if (rel !== null && leavesRoot(relative(root, target)))
         throw new DatasetError('UNSAFE_ARCHIVE_PATH', `archive member "${name}" leaves ${destDir}`);
+      if (rel === null && isFile) throw fileAtRoot(archivePath, name, destDir);
       if (h.type === 'directory') {
         await ensureDir(target);
         entry.resume();
@@ -173,7 +178,9 @@ export async function extractTarGz(
         if (existingLink?.isFile() && existingLink.size === source.size) report.skipped++;
         else {
           await ensureDir(dirname(target));
-          temp = `${target}${TEMP_SUFFIX}`;
+          const made = await createTempBeside(target);
+          temp = made.path;
+          await made.fh.close();
           await copyFile(linked, temp);
           await rename(temp, target);
           temp = undefined;
@@ -198,13 +205,13 @@ export async function extractTarGz(
         continue;
       }
       await ensureDir(dirname(target));
-      temp = `${target}${TEMP_SUFFIX}`;
-      const fh = await open(temp, 'w');
+      const made = await createTempBeside(target);
+      temp = made.path;
       let got: { read: number; written: number };
       try {
-        got = await writeMember(fh, entry, layout, `${archivePath}: member ${name}`, h.size ?? 0);
+        got = await writeMember(made.fh, entry, layout, `${archivePath}: member ${name}`, h.size ?? 0);
       } finally {
-        await fh.close();
+        await made.fh.close();
       }
       if (got.read !== (h.size ?? 0))
         throw new DatasetError(
@@ -281,6 +288,17 @@ async function writeMember(
   }
   await fh.truncate(layout.realSize);
   return { read, written };
+}
+
+/**
+ * A regular member whose path is the destination folder itself (`.`, `./.`): its data has no file to go to,
+ * and `<destDir>` plus a suffix would be a sibling outside the destination, so it is refused up front.
+ */
+function fileAtRoot(archivePath: string, name: string, destDir: string): DatasetError {
+  return new DatasetError(
+    'UNSAFE_ARCHIVE_PATH',
+    `${archivePath}: member "${name}" is a file named after the destination folder ${destDir} itself; refusing to extract it (the archive is corrupt or malicious)`,
+  );
 }
 
 /** The member's PAX records, which tar-stream parses but its type declarations leave out. */

@@ -1,7 +1,8 @@
 // Resumable, traversal-safe extraction of a local .zip (the v1.1 release archives) with the bounded zip reader:
-// an entry whose path leaves the destination is refused before anything is written, files go to a temp name and
-// are renamed once complete and CRC-checked, entries already present with the right size are skipped.
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+// an entry whose path leaves the destination (or names the destination itself) is refused before anything is
+// written, files go to a temp name and are renamed once complete and CRC-checked, entries already present with
+// the right size are skipped.
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { blockCache } from '@worldstrat/raster-io';
 import { fileSource } from '@worldstrat/raster-io/node';
@@ -13,6 +14,7 @@ import {
   checkString,
 } from '../internal/check-arguments.js';
 import { archiveMemberTarget, type ExtractTarGzReport } from './extract-tar-gz.node.js';
+import { createTempBeside, leavesRoot } from './member-files.node.js';
 import { crc32 } from './zip/inflate.js';
 import { openZip, type ZipArchive, type ZipEntry, type ZipLimits } from './zip/open-zip.js';
 
@@ -26,7 +28,6 @@ export interface ExtractZipOptions {
   onProgress?: (p: { stage: string; done: number; total: number; file?: string }) => void;
 }
 
-const TEMP_SUFFIX = '.extracting';
 /** Stored entries are copied in reads of this size (constant memory for large members). */
 const COPY_CHUNK = 4 * 1024 * 1024;
 const S_IFMT = 0o170000;
@@ -69,9 +70,16 @@ export async function extractZip(
     const root = resolve(destDir);
     // every path is checked before anything is written
     const plan = zip.entries.map((e) => ({ e, rel: archiveMemberTarget(e.name, options.topDir) }));
-    for (const { e, rel } of plan)
-      if (rel !== null && relative(root, join(root, rel)).startsWith('..'))
+    for (const { e, rel } of plan) {
+      if (rel !== null && leavesRoot(relative(root, join(root, rel))))
         throw new DatasetError('UNSAFE_ARCHIVE_PATH', `${archivePath}: entry "${e.name}" leaves ${destDir}`);
+      // a file entry named `.` has no file to go to: refused, not silently dropped
+      if (rel === null && isFileEntry(e))
+        throw new DatasetError(
+          'UNSAFE_ARCHIVE_PATH',
+          `${archivePath}: entry "${e.name}" is a file named after the destination folder ${destDir} itself; refusing to extract it (the archive is corrupt or malicious)`,
+        );
+    }
     await mkdir(root, { recursive: true });
     const report: ExtractTarGzReport = { extracted: 0, skipped: 0, bytes: 0, ignored: [] };
     let done = 0;
@@ -80,12 +88,11 @@ export async function extractZip(
       done++;
       if (rel === null) continue;
       const target = join(root, rel);
-      const mode = e.externalAttributes >>> 16;
       if (e.name.endsWith('/')) {
         await mkdir(target, { recursive: true });
         continue;
       }
-      if ((mode & S_IFMT) !== 0 && (mode & S_IFMT) !== S_IFREG) {
+      if (!isFileEntry(e)) {
         report.ignored.push(e.name);
         continue;
       }
@@ -105,16 +112,23 @@ export async function extractZip(
   }
 }
 
-/** One entry to `<target>.extracting`, checked, then renamed into place. */
+/** A regular file: not a folder (`name/`), and a Unix mode, when stored, of a regular file. */
+function isFileEntry(e: ZipEntry): boolean {
+  const type = (e.externalAttributes >>> 16) & S_IFMT;
+  return !e.name.endsWith('/') && (type === 0 || type === S_IFREG);
+}
+
+/** One entry to a new temp file beside `target` (see `createTempBeside`), checked, then renamed into place. */
 async function writeEntry(
   zip: ZipArchive,
   e: ZipEntry,
   target: string,
   signal?: AbortSignal,
 ): Promise<number> {
-  const temp = `${target}${TEMP_SUFFIX}`;
+  let temp: string | undefined;
   try {
-    const fh = await open(temp, 'w');
+    const { path, fh } = await createTempBeside(target);
+    temp = path;
     try {
       if (e.method === 0) {
         const src = await zip.entrySource(e, signal);
@@ -137,7 +151,8 @@ async function writeEntry(
     await rename(temp, target);
     return e.uncompressedSize;
   } catch (err) {
-    await unlink(temp).catch(() => {});
+    // only a temp file this call created is removed
+    if (temp) await unlink(temp).catch(() => {});
     if (err instanceof DatasetError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'EISDIR')
