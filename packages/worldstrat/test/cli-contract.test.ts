@@ -2,6 +2,8 @@
 // usage errors naming the value (never a plain RangeError or a stack), --config may supply required options,
 // and planted credentials never appear in any byte the CLI prints or writes.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CORE_ERROR_CODES } from '@worldstrat/core';
 import { DATASET_ERROR_CODES } from '@worldstrat/dataset';
@@ -324,6 +326,29 @@ describe('planted secrets never leave the process', () => {
     expect(f.code).toBe(2);
     expect(f.err).toContain('pass --stac-url');
     expect(existsSync(join(dir, 'secret-fetch'))).toBe(false);
+  });
+
+  it('a server echoing the Authorization header the CLI sent shows no Basic token', async () => {
+    // the CLI sends --stac-url userinfo as Basic auth itself: the base64 token is a secret of the run too
+    const server = createServer((req, res) => {
+      res.writeHead(400, { 'content-type': 'text/plain' }); // 400: not retried, fast
+      res.end(`server saw authorization=${req.headers.authorization}`);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const port = (server.address() as AddressInfo).port;
+    const token = Buffer.from('alice:Pa55word-xyz').toString('base64');
+    try {
+      const url = `http://alice:Pa55word-xyz@127.0.0.1:${port}/stac`;
+      for (const json of [[], ['--json']]) {
+        const r = await cli(...json, 'search', ...window, '--stac-url', url);
+        expect(r.code, r.err + r.out).toBe(6);
+        expect(r.err + r.out).toContain('authorization=Basic ***');
+        expect(r.err + r.out).not.toContain(token);
+        expect(r.err + r.out).not.toContain('Pa55word-xyz');
+      }
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
   });
 
   it('failing runs (404 with userinfo or a token, a config-file URL) and echoed URLs stay clean', async () => {

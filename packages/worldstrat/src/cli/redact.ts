@@ -1,7 +1,7 @@
 // Keeps credentials out of everything the CLI prints: URLs it echoes lose their userinfo and token parameters,
 // and every byte written to stdout/stderr is scrubbed of the secrets this run was given (URL passwords and
 // tokens from the command line and config files, secret-looking environment variables).
-import { redactUrl, splitUrlCredentials } from '@worldstrat/eo-fetch';
+import { redactUrl, splitUrlCredentials, urlSecrets } from '@worldstrat/eo-fetch';
 import type { CliIo } from './runtime.js';
 
 const MASK = '***';
@@ -50,9 +50,13 @@ export class SecretScrubber {
     for (const f of forms) if (f.length >= MIN_SECRET_LENGTH) this.secrets.add(f);
   }
 
-  /** Remember the credentials inside any URL found in `text` (userinfo password, token parameters). */
+  /**
+   * Remember the credentials inside any URL found in `text` (userinfo password, token parameters, and the
+   * base64 token of the Basic header the CLI itself sends for the userinfo, see serviceUrlWithAuth).
+   */
   addFromText(text: string): void {
     for (const m of text.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi)) {
+      for (const s of urlSecrets(m[0])) this.add(s);
       let u: URL;
       try {
         u = new URL(m[0]);

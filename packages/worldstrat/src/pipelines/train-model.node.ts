@@ -44,6 +44,12 @@ import {
   checkTrainingNumbers,
   checkWithMethods,
 } from '../internal/check-arguments.js';
+import {
+  checkpointHistoryPath,
+  type RecordedHistory,
+  resumedHistory,
+  withHistory,
+} from './checkpoint-history.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 
 /** A model to train: a display name and its (partial) srnet configuration. */
@@ -88,7 +94,10 @@ export interface TrainModelOptions {
   validate?: boolean;
   /** Save a checkpoint every N steps (0 = epoch ends only). Default 0. */
   checkpointEvery?: number;
-  /** Resume from `<out>/checkpoints/<stem>/last.safetensors` when it exists. Default false. */
+  /**
+   * Resume from `<out>/checkpoints/<stem>/last.safetensors` when it exists, continuing the history kept beside it
+   * (`last.history.json`). Default false.
+   */
   resume?: boolean;
   /** TF.js backend. Default 'wasm'. */
   backend?: BackendPreference;
@@ -122,8 +131,10 @@ export interface TrainModelResult {
   historyPath: string;
   checkpointDir: string;
   steps: number;
+  /** Seconds of training, those of the runs this one resumed included. */
   seconds: number;
   resumedFromStep?: number;
+  /** The whole run's history: a resumed run continues the one recorded up to its checkpoint. */
   history: TrainHistory;
   /** The srnet backend the model trained on (`selectBackend`'s choice, e.g. 'wasm' or 'webgpu'). */
   backend: string;
@@ -190,6 +201,19 @@ export function sliceRevisits(batch: Pick<ChipBatch, 'lr' | 'hr'>, r: number): T
 
 async function* revisitBatches(source: AsyncGenerator<ChipBatch>, r: number): AsyncGenerator<TrainBatch> {
   for await (const b of source) yield sliceRevisits(b, r);
+}
+
+/**
+ * The history of what was recorded up to `lastStep`. Epochs end at their validations, or every
+ * `stepsPerEpoch` steps when the run does not validate; a last, partial epoch ends at `lastStep`.
+ */
+function historyOf(rec: RecordedHistory, lastStep: number, stepsPerEpoch: number | undefined): TrainHistory {
+  const ends = rec.validation.map((v) => v.step);
+  if (stepsPerEpoch !== undefined)
+    for (let s = stepsPerEpoch; s <= lastStep; s += stepsPerEpoch) ends.push(s);
+  if (ends.at(-1) !== lastStep) ends.push(lastStep);
+  const steps = rec.steps.filter(([s]) => s <= lastStep);
+  return { epochs: epochMeans(steps, ends), steps, validation: rec.validation };
 }
 
 /** Mean loss per epoch from per-step losses and the step count at each epoch end. */
@@ -294,20 +318,41 @@ export async function trainModel(
   const checkpointDir = join(options.out, 'checkpoints', stem);
   await mkdir(checkpointDir, { recursive: true });
   const store = fileCheckpointStore(checkpointDir);
+  const historyPath = join(options.out, `${stem}.history.json`);
+  const keptHistoryPath = checkpointHistoryPath(checkpointDir);
   let resume: Uint8Array | undefined;
   let resumedFromStep: number | undefined;
+  // what earlier runs recorded up to the checkpoint: this run continues it (steps, validation, seconds)
+  let recorded: RecordedHistory = { steps: [], validation: [], seconds: 0 };
   if (options.resume && existsSync(store.lastPath)) {
     resume = await readCheckpointFile(store.lastPath);
-    resumedFromStep = decodeCheckpoint(resume, { name: store.lastPath }).step;
+    const at = decodeCheckpoint(resume, { name: store.lastPath });
+    resumedFromStep = at.step;
     context.log?.(`${spec.name}: resuming from ${store.lastPath} (step ${resumedFromStep})`);
+    const log = (m: string) => context.log?.(`${spec.name}: ${m}`);
+    recorded = (await resumedHistory(keptHistoryPath, historyPath, at, log)) ?? recorded;
   }
   const model = createModel(config, { seed });
   const stepsPerEpoch = Math.ceil((trainScenes.length * dataset.chipsPerScene) / batchSize);
   const epochs = options.epochs ?? 15;
   const total = options.maxSteps ?? stepsPerEpoch * epochs;
-  const steps: [number, number][] = [];
-  const epochEnds: number[] = [];
+  const { steps, validation } = recorded;
   const t0 = performance.now();
+  const seconds = () => recorded.seconds + (performance.now() - t0) / 1000;
+  const epochLength = valScenes.length > 0 ? undefined : stepsPerEpoch;
+  const document = (lastStep: number, secs = seconds(), indent?: number) =>
+    JSON.stringify(
+      {
+        name: spec.name,
+        config,
+        steps: lastStep,
+        seconds: secs,
+        resumedFromStep,
+        history: historyOf(recorded, lastStep, epochLength),
+      },
+      null,
+      indent,
+    );
   const workers = dataParallelWorkers(options, backend.backend, batchSize, context);
   const run = (m: SrModel, o: Parameters<typeof train>[1]) =>
     workers > 1
@@ -351,7 +396,11 @@ export async function trainModel(
       mode: options.lossMode ?? 'worldstrat',
       seed,
       baseline: false,
-      checkpoint: { sink: store, every: options.checkpointEvery ?? 0 },
+      // the history goes beside each resume checkpoint (compact JSON: rewritten every time)
+      checkpoint: {
+        sink: withHistory(store, keptHistoryPath, (step) => document(step)),
+        every: options.checkpointEvery ?? 0,
+      },
       ...(resume ? { resume, resumeName: store.lastPath } : {}),
       stepsPerEpoch,
       signal: context.signal,
@@ -360,7 +409,7 @@ export async function trainModel(
           steps.push([p.step, p.loss]);
           context.onProgress?.({ stage: `train:${stem}`, done: p.done, total });
         } else if (p.stage === 'validate' && p.validation) {
-          epochEnds[p.epoch] = p.step;
+          validation.push(p.validation);
           context.log?.(
             `${spec.name}: epoch ${p.epoch + 1} step ${p.step}: val cPSNR ${p.validation.psnr.toFixed(2)} dB (${p.validation.count} chips)`,
           );
@@ -372,29 +421,13 @@ export async function trainModel(
     throw e;
   }
   throwIfAborted(context.signal);
-  // Epoch ends when there is no validation: every stepsPerEpoch steps.
-  const lastStep = result.steps;
-  if (valScenes.length === 0)
-    for (let s = stepsPerEpoch; s <= lastStep; s += stepsPerEpoch) epochEnds.push(s);
-  if (epochEnds.at(-1) !== lastStep) epochEnds.push(lastStep);
-  const history: TrainHistory = {
-    epochs: epochMeans(
-      steps,
-      epochEnds.filter((x) => x !== undefined),
-    ),
-    steps,
-    validation: result.validation,
-  };
-  const seconds = (performance.now() - t0) / 1000;
+  const history = historyOf(recorded, result.steps, epochLength);
   const stateDict = await exportStateDict(model);
   await mkdir(options.out, { recursive: true });
   const weightsPath = join(options.out, `${stem}.safetensors`);
-  const historyPath = join(options.out, `${stem}.history.json`);
   await writeFileAtomic(weightsPath, stateDictToSafetensors(stateDict, config));
-  await writeFileAtomic(
-    historyPath,
-    `${JSON.stringify({ name: spec.name, config, steps: result.steps, seconds, resumedFromStep, history }, null, 1)}\n`,
-  );
+  const secs = seconds();
+  await writeFileAtomic(historyPath, `${document(result.steps, secs, 1)}\n`);
   return {
     name: spec.name,
     config,
@@ -403,7 +436,7 @@ export async function trainModel(
     historyPath,
     checkpointDir,
     steps: result.steps,
-    seconds,
+    seconds: secs,
     ...(resumedFromStep !== undefined ? { resumedFromStep } : {}),
     history,
     backend: backend.backend,

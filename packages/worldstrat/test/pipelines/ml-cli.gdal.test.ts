@@ -72,7 +72,7 @@ describe('ML pipelines via the CLI [slow: trains, evaluates and exports models i
     expect(rb.resumedFromStep).toBe(2);
     expect(rb.steps).toBe(3);
     const hist = JSON.parse(readFileSync(rb.historyPath, 'utf8'));
-    expect(hist.history.steps.map((s: [number, number]) => s[0])).toEqual([3]);
+    expect(hist.history.steps.map((s: [number, number]) => s[0])).toEqual([1, 2, 3]);
     expect(Number.isFinite(hist.history.steps[0][1])).toBe(true);
     // What trainModel wrote reads back through the checked reader unchanged.
     expect(await readTrainHistory(rb.historyPath)).toEqual(hist.history);
