@@ -11,6 +11,8 @@ export { utmEpsgForLonLat, utmZoneForLonLat } from './crs/utm-zone.js';
 export type { RasterIoErrorCode } from './errors.js';
 export { HttpSourceError, RASTER_IO_ERROR_CODES, RasterIoError, UnsupportedCodecError } from './errors.js';
 export { redactUrl } from './internal/redact-url.js';
+export type { UrlCredentials } from './internal/url-credentials.js';
+export { splitUrlCredentials, urlSecrets } from './internal/url-credentials.js';
 export type { Colormap } from './png/colormaps.js';
 export { CLASS_PALETTE, COLORMAPS } from './png/colormaps.js';
 export type { PngImage } from './png/encode-png.js';

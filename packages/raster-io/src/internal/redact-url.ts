@@ -38,36 +38,12 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * The secret values one URL carries: its userinfo's user and password, and the values of its token-like query
- * parameters.
- *
- * @param url - any URL text
- * @returns the values, as written in the URL
- */
-export function urlSecrets(url: string): string[] {
-  const out: string[] = [];
-  const info = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url)?.[1];
-  if (info !== undefined) {
-    const colon = info.indexOf(':');
-    out.push(...(colon < 0 ? [info] : [info.slice(0, colon), info.slice(colon + 1)]));
-  }
-  const q = url.indexOf('?');
-  if (q < 0) return out.filter(Boolean);
-  const hash = url.indexOf('#', q);
-  for (const kv of (hash < 0 ? url.slice(q + 1) : url.slice(q + 1, hash)).split('&')) {
-    const eq = kv.indexOf('=');
-    if (eq > 0 && SECRET_PARAM.test(kv.slice(0, eq))) out.push(kv.slice(eq + 1));
-  }
-  return out.filter(Boolean);
-}
-
-/**
  * A text from a server or a runtime (an error page, a fetch error) safe to print: every URL's userinfo and every
  * token-like `name=value` become `***`, and so does each of `secrets` wherever it appears (an error page may echo a
  * header or a signature on its own), also percent-decoded or -encoded.
  *
  * @param text - any text
- * @param secrets - values known to be secret (see {@link urlSecrets})
+ * @param secrets - values known to be secret (see `urlSecrets`)
  * @returns the redacted text
  */
 export function redactText(text: string, secrets: readonly string[] = []): string {

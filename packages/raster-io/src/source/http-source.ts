@@ -1,7 +1,8 @@
 import { HttpSourceError, RasterIoError } from '../errors.js';
 import { abortError, checkRange, throwIfAborted } from '../internal/assert.js';
 import { checkOptions, checkString } from '../internal/check-args.js';
-import { redactError, redactText, redactUrl, urlSecrets } from '../internal/redact-url.js';
+import { redactError, redactText, redactUrl } from '../internal/redact-url.js';
+import { splitUrlCredentials, urlSecrets } from '../internal/url-credentials.js';
 import type { ByteSource } from './byte-source.js';
 import { credentialHeaderValues, fetchWithGuardedRedirects } from './guarded-redirects.js';
 
@@ -107,35 +108,12 @@ function splitUserinfo(
   rawUrl: string,
   headers: Record<string, string>,
 ): { requestUrl: string; headers: Record<string, string> } {
-  let parsed: URL;
-  try {
-    parsed = new URL(rawUrl);
-  } catch {
-    return { requestUrl: rawUrl, headers }; // fetch rejects it: a typed HTTP_ERROR below
-  }
-  if (!parsed.username && !parsed.password) return { requestUrl: rawUrl, headers };
-  const user = `${safeDecode(parsed.username)}:${safeDecode(parsed.password)}`;
+  const { url, authorization } = splitUrlCredentials(rawUrl);
   const given = Object.keys(headers).some((h) => h.toLowerCase() === 'authorization');
   return {
-    // string surgery keeps a signed query byte for byte; the host follows the last `@`, as the parser reads it
-    requestUrl: rawUrl.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1'),
-    headers: given ? headers : { ...headers, Authorization: `Basic ${base64Utf8(user)}` },
+    requestUrl: url,
+    headers: authorization && !given ? { ...headers, Authorization: authorization } : headers,
   };
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-/** Base64 of the UTF-8 bytes (RFC 7617's charset; `btoa` takes Latin-1 only). */
-function base64Utf8(text: string): string {
-  let binary = '';
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }
 
 /** Defaults merged by {@link httpSource}. */
