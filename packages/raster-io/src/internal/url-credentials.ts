@@ -2,6 +2,7 @@
 // not record them, so they are split off here (to be sent as HTTP Basic auth to that origin only), and every form in
 // which a server may echo them is listed for scrubbing. One owner of the rule for raster-io and the packages above.
 
+import { checkString } from './check-args.js';
 import { redactUrl } from './redact-url.js';
 
 /** A URL without its userinfo, and the Basic `Authorization` value its userinfo stood for (if any). */
@@ -32,6 +33,7 @@ function base64Utf8(s: string): string {
  *
  * @param url - a URL, possibly with `user:password@`.
  * @returns the URL without userinfo and the matching Basic authorization value.
+ * @throws RasterIoError `INVALID_ARGUMENT` when `url` is not a string.
  * @example
  * ```ts
  * splitUrlCredentials('https://me:s3cret@host/data/');
@@ -39,6 +41,7 @@ function base64Utf8(s: string): string {
  * ```
  */
 export function splitUrlCredentials(url: string): UrlCredentials {
+  checkString('splitUrlCredentials', 'url', url);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -64,6 +67,7 @@ function withoutUserinfo(url: string): string {
  *
  * @param url - a URL
  * @returns the secrets (no empty strings)
+ * @throws RasterIoError `INVALID_ARGUMENT` when `url` is not a string
  * @example
  * ```ts
  * urlSecrets('https://me:s3cret@host/data/');
@@ -71,6 +75,7 @@ function withoutUserinfo(url: string): string {
  * ```
  */
 export function urlSecrets(url: string): string[] {
+  checkString('urlSecrets', 'url', url);
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -92,5 +92,9 @@ describe('every exported function against hostile argument shapes', () => {
         'openGeoTiff: input (a ByteSource or the file bytes) must be a Uint8Array or an ArrayBuffer, got null',
     });
     expect(() => api.redactUrl(undefined as never)).toThrow('redactUrl: url must be a string, got undefined');
+    expect(() => api.urlSecrets(null as never)).toThrow('urlSecrets: url must be a string, got null');
+    expect(() => api.splitUrlCredentials(42 as never)).toThrow(
+      'splitUrlCredentials: url must be a string, got 42',
+    );
   });
 });
