@@ -30,7 +30,13 @@ import {
   predictorOf,
   STRUCTURAL_METADATA,
 } from './encode-geotiff.js';
-import { type OverviewResampling, overviewSize, type RowDecimator, rowDecimator } from './overviews.js';
+import {
+  type OverviewLevel,
+  type OverviewResampling,
+  overviewLevels,
+  type RowDecimator,
+  rowDecimator,
+} from './overviews.js';
 import { FIELD, type IfdEntry, ifdByteLength, writeIfd } from './tiff-ifd.js';
 
 /** Options of {@link createCogWriter}. */
@@ -61,7 +67,10 @@ export interface CogWriterOptions {
   overviewResampling?: OverviewResampling;
   /** `'band'` (default, one band per block) or `'pixel'` (interleaved). */
   interleave?: 'band' | 'pixel';
-  /** Aborts pending writes; the temporary files are removed and the destination is left untouched. */
+  /**
+   * Aborts pending writes; the temporary files are removed as soon as it fires and the destination is left
+   * untouched. Honoured until close()'s rename is issued; calls then reject with `ABORTED` once the files are gone.
+   */
   signal?: AbortSignal;
   /** Called after each block is compressed. */
   onProgress?: (p: { stage: 'encode'; done: number; total: number }) => void;
@@ -167,6 +176,8 @@ export async function createCogWriter(path: string, options: CogWriterOptions): 
   const suffix = randomBytes(6).toString('hex');
   const tmp = `${path}.${suffix}.tmp`;
   const parkPath = `${path}.${suffix}.blocks.tmp`;
+  const { signal } = options;
+  if (signal?.aborted) throw aborted(path, signal);
   let park: FileHandle;
   try {
     await mkdir(dirname(path), { recursive: true });
@@ -174,7 +185,17 @@ export async function createCogWriter(path: string, options: CogWriterOptions): 
   } catch (err) {
     throw writeFailed(path, err);
   }
+  // The signal may have fired while the block file was opened: nothing listened yet.
+  if (signal?.aborted) {
+    await park.close().catch(() => {});
+    await rm(parkPath, { force: true }).catch(() => {});
+    throw aborted(path, signal);
+  }
   return new StreamingCogWriter(plan, levels, options, tmp, parkPath, park);
+}
+
+function aborted(path: string, signal: AbortSignal | undefined): RasterIoError {
+  return new RasterIoError('ABORTED', `${path}: COG write aborted`, { cause: signal?.reason });
 }
 
 function bad(message: string): never {
@@ -289,17 +310,13 @@ function checkGeo(path: string, geo: GeoBlock): void {
     bad(`${path}: geo.epsg must be an EPSG code 1..65535 (0 = unknown), got ${geo.epsg}`);
 }
 
-/** Full resolution and overviews; each overview reads the previous level, as the in-memory writer does. */
+/** Full resolution and overviews; each overview reads the level the in-memory writer computes it from. */
 function planLevels(plan: Plan): Level[] {
   const { width, height, tile, spp, dtype, pixel } = plan;
-  const cascade = spp === 1 || pixel || plan.resampling === 'average';
-  const sizes: [number, number][] = [
-    [width, height],
-    ...plan.factors.map((f) => overviewSize(width, height, f)),
-  ];
-  return sizes.map(([w, h], i) => {
-    const source = i === 0 ? -1 : cascade ? i - 1 : 0;
-    const [sw, sh] = sizes[Math.max(0, source)] as [number, number];
+  const overviews = overviewLevels(width, height, plan.factors, plan.resampling, spp > 1 && !pixel);
+  const all = [{ width, height, source: -1 }, ...overviews];
+  return all.map(({ width: w, height: h, source }, i) => {
+    const { width: sw, height: sh } = all[Math.max(0, source)] as OverviewLevel;
     const across = Math.ceil(w / tile);
     const down = Math.ceil(h / tile);
     return {
@@ -334,8 +351,18 @@ class StreamingCogWriter implements CogWriter {
   private readonly totalBlocks: number;
   private queue: Promise<void> = Promise.resolve();
   private failure: RasterIoError | undefined;
+  /** abort() was called: pending work stops (later calls say WRITER_CLOSED, not ABORTED). */
+  private halted = false;
+  /** The rename onto the destination has been issued: from then on the write stands, whatever aborts. */
+  private committed = false;
   private discarding: Promise<void> | undefined;
   private scratch: RasterArray | undefined;
+  /** The signal fired: fail every later call with ABORTED and remove the temporary files now. */
+  private readonly onAbort = (): void => {
+    if (this.committed) return;
+    this.failure ??= aborted(this.plan.path, this.options.signal);
+    void this.discard();
+  };
 
   constructor(
     private readonly plan: Plan,
@@ -346,6 +373,7 @@ class StreamingCogWriter implements CogWriter {
     private readonly park: FileHandle,
   ) {
     this.totalBlocks = levels.reduce((n, lv) => n + lv.blocks.length, 0);
+    options.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
   writeRows(y: number, bands: readonly RasterArray[]): Promise<void> {
@@ -369,36 +397,53 @@ class StreamingCogWriter implements CogWriter {
       this.nextRow += n;
       return this.enqueue(() => this.parkBlocks(out));
     } catch (err) {
-      return Promise.reject(err);
+      return this.rejectAfterCleanup(err);
     }
   }
 
-  async close(): Promise<number> {
-    this.checkOpen('close');
-    if (this.nextRow !== this.plan.height)
-      throw new RasterIoError(
-        'ROWS_OUT_OF_ORDER',
-        `${this.plan.path}: close() after ${this.nextRow} of ${this.plan.height} rows; write rows ${this.nextRow}..${this.plan.height - 1} first (or abort())`,
-      );
-    this.state = 'closing';
+  close(): Promise<number> {
     try {
-      await this.queue;
-      if (this.failure) throw this.failure;
-      const size = await this.layout();
-      await this.park.close();
-      await rm(this.parkPath, { force: true });
-      this.state = 'closed';
-      return size;
+      this.checkOpen('close');
+      if (this.nextRow !== this.plan.height)
+        throw new RasterIoError(
+          'ROWS_OUT_OF_ORDER',
+          `${this.plan.path}: close() after ${this.nextRow} of ${this.plan.height} rows; write rows ${this.nextRow}..${this.plan.height - 1} first (or abort())`,
+        );
     } catch (err) {
-      await this.discard();
-      throw writeFailed(this.plan.path, err);
+      return this.rejectAfterCleanup(err);
     }
+    this.state = 'closing';
+    return this.finish();
   }
 
   async abort(): Promise<void> {
-    if (this.state === 'closed' && !this.discarding) return;
-    await this.queue.catch(() => {});
+    // After the rename is issued there is nothing left to drop: wait for close() to settle.
+    if (this.committed) return this.queue;
+    this.halted = true;
     await this.discard();
+  }
+
+  /** The layout, behind any block still being parked; a failure or an abort rejects once the files are removed. */
+  private async finish(): Promise<number> {
+    let size = 0;
+    await this.enqueue(async () => {
+      size = await this.layout();
+    });
+    this.state = 'closed';
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    return size;
+  }
+
+  /** Rejects with `err` only once a discard under way has removed the temporary files (callers may exit then). */
+  private async rejectAfterCleanup(err: unknown): Promise<never> {
+    await this.discarding;
+    throw err;
+  }
+
+  /** Throws the failure, or ABORTED after abort(): checked between steps of the file work. */
+  private throwIfStopped(): void {
+    if (this.failure) throw this.failure;
+    if (this.halted) throw new RasterIoError('ABORTED', `${this.plan.path}: COG write aborted by abort()`);
   }
 
   private checkOpen(what: string): void {
@@ -408,12 +453,6 @@ class StreamingCogWriter implements CogWriter {
         'WRITER_CLOSED',
         `${this.plan.path}: ${what}() on a COG writer that is already ${this.state === 'closing' ? 'closing' : 'closed or aborted'}`,
       );
-    if (this.options.signal?.aborted) {
-      void this.abort();
-      throw new RasterIoError('ABORTED', `${this.plan.path}: COG write aborted`, {
-        cause: this.options.signal.reason,
-      });
-    }
   }
 
   /** Bounds-checks one writeRows call; returns its row count. */
@@ -550,7 +589,7 @@ class StreamingCogWriter implements CogWriter {
   /** Serialises temp-file work; the first failure sticks and fails every later call. */
   private enqueue(job: () => Promise<void>): Promise<void> {
     const run = this.queue.then(() => {
-      if (this.failure) throw this.failure;
+      this.throwIfStopped();
       return job();
     });
     this.queue = run.catch(() => {});
@@ -563,6 +602,7 @@ class StreamingCogWriter implements CogWriter {
 
   private async parkBlocks(blocks: Encoded[]): Promise<void> {
     for (const { level, index, bytes } of blocks) {
+      this.throwIfStopped();
       const at = this.parkEnd;
       await this.park.write(bytes, 0, bytes.byteLength, at);
       this.parkEnd += bytes.byteLength;
@@ -572,30 +612,52 @@ class StreamingCogWriter implements CogWriter {
     }
   }
 
-  /** Writes the COG to the temporary path, then renames it onto the destination. */
+  /**
+   * Writes the COG to the temporary path, then renames it onto the destination. An abort is honoured up to the
+   * rename: it is checked between the steps and last right before the rename is issued.
+   */
   private async layout(): Promise<number> {
     const head = headerLayout(this.plan, this.levels);
     const fh = await open(this.tmp, 'w');
     try {
       await fh.write(head.bytes, 0, head.bytes.byteLength, 0);
-      await copyBlocks(this.park, fh, [...this.levels].reverse(), head.bytes.byteLength);
+      const order = [...this.levels].reverse();
+      await copyBlocks(this.park, fh, order, head.bytes.byteLength, () => this.throwIfStopped());
       await fh.sync();
     } finally {
       await fh.close();
     }
-    await rename(this.tmp, this.plan.path);
+    this.throwIfStopped();
+    this.committed = true; // set in the same tick as the check: no abort can slip in between
+    try {
+      await rename(this.tmp, this.plan.path);
+    } catch (err) {
+      this.committed = false;
+      throw err;
+    }
+    await this.removeTemporaries();
     return head.size;
   }
 
-  /** Removes this writer's temporary files (never the destination); once, however often it is called. */
+  /**
+   * Removes this writer's temporary files (never the destination) once the file work under way has stopped (it
+   * checks for the failure or abort between steps, so a file it is about to create cannot outlive the removal);
+   * once, however often it is called.
+   */
   private discard(): Promise<void> {
     this.state = 'closed';
     this.discarding ??= (async () => {
-      await this.park.close().catch(() => {});
-      await rm(this.parkPath, { force: true }).catch(() => {});
-      await rm(this.tmp, { force: true }).catch(() => {});
+      await this.queue;
+      await this.removeTemporaries();
+      this.options.signal?.removeEventListener('abort', this.onAbort);
     })();
     return this.discarding;
+  }
+
+  private async removeTemporaries(): Promise<void> {
+    await this.park.close().catch(() => {});
+    await rm(this.parkPath, { force: true }).catch(() => {});
+    await rm(this.tmp, { force: true }).catch(() => {});
   }
 }
 
@@ -682,13 +744,23 @@ function ifdEntries(plan: Plan, lv: Level, i: number): IfdEntry[] {
   return e;
 }
 
-/** Copies parked blocks in file order, each with its size leader and 4-byte trailer, in ~4 MiB writes. */
-async function copyBlocks(park: FileHandle, fh: FileHandle, order: Level[], start: number): Promise<void> {
+/**
+ * Copies parked blocks in file order, each with its size leader and 4-byte trailer, in ~4 MiB writes;
+ * `check` (throws to stop) runs before each write.
+ */
+async function copyBlocks(
+  park: FileHandle,
+  fh: FileHandle,
+  order: Level[],
+  start: number,
+  check: () => void,
+): Promise<void> {
   const CHUNK = 4 << 20;
   let buf = new Uint8Array(CHUNK);
   let used = 0;
   let pos = start;
   const flush = async (): Promise<void> => {
+    check();
     await fh.write(buf, 0, used, pos);
     pos += used;
     used = 0;

@@ -22,7 +22,7 @@ import {
 } from '../internal/typed-array.js';
 import { epsgFromGeoKeys } from '../read/geo-from-tags.js';
 import type { DType, GeoBlock, GeoKeys, Raster, RasterArray } from '../types.js';
-import { decimateBand, type OverviewResampling, overviewSize } from './overviews.js';
+import { decimateBand, type OverviewResampling, overviewLevels } from './overviews.js';
 import { FIELD, type IfdEntry, ifdByteLength, writeIfd } from './tiff-ifd.js';
 
 /** Options for {@link encodeGeoTiff}. */
@@ -355,17 +355,16 @@ function planEncoding(raster: Raster, options: EncodeGeoTiffOptions): EncodePlan
 }
 
 /**
- * Stage 2: full resolution, then overviews, built like gdaladdo (GDAL 3.6) builds them on a file of the same
- * layout so the pixels match: each from the previous overview, except nearest on several band-interleaved
- * bands, which GDAL samples from full resolution.
+ * Stage 2: full resolution, then overviews, the levels gdaladdo (GDAL 3.6) builds on a file of the same layout,
+ * each computed from the level gdaladdo computes it from, so the pixels match (see {@link overviewLevels}).
  */
 function buildLevels(raster: Raster, plan: EncodePlan, memory?: BlockMemory): Level[] {
   const { width, height, dtype, bands } = raster;
   const levels: Level[] = [{ width, height, bands, blocks: [], entries: [], ifdOffset: 0, ifdBytes: 0 }];
-  const cascade = bands.length === 1 || plan.pixel || plan.opts.overviewResampling === 'average';
-  for (const f of plan.factors) {
-    const [w, h] = overviewSize(width, height, f);
-    const prev = (cascade ? levels[levels.length - 1] : levels[0]) as Level;
+  const method = plan.opts.overviewResampling;
+  const overviews = overviewLevels(width, height, plan.factors, method, plan.planar === 2);
+  for (const { width: w, height: h, source } of overviews) {
+    const prev = levels[source] as Level;
     levels.push({
       width: w,
       height: h,
@@ -374,17 +373,7 @@ function buildLevels(raster: Raster, plan: EncodePlan, memory?: BlockMemory): Le
         bandsOf(prev).map((b) => {
           // overview bands in the caller's memory (pooled by Node's writer), else new arrays
           const into = memory ? viewAs(dtype, memory(w * h * DTYPE_BYTES[dtype])) : undefined;
-          return decimateBand(
-            b,
-            prev.width,
-            prev.height,
-            w,
-            h,
-            dtype,
-            plan.opts.overviewResampling,
-            raster.noData,
-            into,
-          );
+          return decimateBand(b, prev.width, prev.height, w, h, dtype, method, raster.noData, into);
         }),
       blocks: [],
       entries: [],

@@ -9,6 +9,70 @@ export function overviewSize(width: number, height: number, factor: number): [nu
   return [Math.ceil(width / factor), Math.ceil(height / factor)];
 }
 
+/** One overview level as gdaladdo builds it. */
+export interface OverviewLevel {
+  width: number;
+  height: number;
+  /** The level its pixels are decimated from: 0 = full resolution, k = the k-th overview (1-based). */
+  source: number;
+}
+
+/**
+ * The overviews gdaladdo (GDAL 3.6) builds for `factors` on a GeoTIFF of the same layout, largest first, and the
+ * level each one is computed from. `separate`: several bands stored band by band (PlanarConfiguration 2).
+ */
+export function overviewLevels(
+  width: number,
+  height: number,
+  factors: readonly number[],
+  method: OverviewResampling,
+  separate: boolean,
+): OverviewLevel[] {
+  const levels: OverviewLevel[] = [];
+  const made: number[] = [];
+  let onePixel = false;
+  for (const f of factors) {
+    const [w, h] = overviewSize(width, height, f);
+    // GTiff's IBuildOverviews: no second 1 × 1 level, and no level for a factor an existing one already "has".
+    if (onePixel && w === 1 && h === 1) continue;
+    if (w === 1 && h === 1) onePixel = true;
+    const adjusted = adjustedFactor(f, width, height);
+    if (made.some((m) => m === f || m === adjusted)) continue;
+    made.push(levelFactor(w, h, width, height));
+    levels.push({ width: w, height: h, source: sourceLevel(levels, w, method, separate) });
+  }
+  return levels;
+}
+
+/**
+ * Where the next level's pixels come from. Band-by-band files go through GDALRegenerateOverviews: 'average'
+ * cascades from the previous level, 'nearest' samples full resolution. Single-band and pixel-interleaved files go
+ * through GDALRegenerateOverviewsMultiBand, which uses the previous level only when it is wider than this one
+ * (a 1-pixel-wide level is followed by one from full resolution; the height does not matter).
+ */
+function sourceLevel(
+  levels: readonly OverviewLevel[],
+  width: number,
+  method: OverviewResampling,
+  separate: boolean,
+): number {
+  if (separate) return method === 'average' ? levels.length : 0;
+  const prev = levels[levels.length - 1];
+  return prev && prev.width > width ? levels.length : 0;
+}
+
+/** GDALComputeOvFactor: a level's factor, measured along x unless the raster is over twice as high as wide. */
+function levelFactor(w: number, h: number, width: number, height: number): number {
+  return width >= Math.floor(height / 2) ? Math.floor(0.5 + width / w) : Math.floor(0.5 + height / h);
+}
+
+/** GDALOvLevelAdjust2: the factor the level made for `f` reports. */
+function adjustedFactor(f: number, width: number, height: number): number {
+  const alongX = width >= Math.floor(height / 2) && !(width < height && width < f);
+  const size = alongX ? width : height;
+  return Math.floor(0.5 + size / Math.ceil(size / f));
+}
+
 /**
  * Decimate one band the way gdaladdo (GDAL 3.6) does; callers build each overview from the previous one.
  * `nearest` takes source pixel round(o × ratio). `average` follows GDAL's resampler step by step so that

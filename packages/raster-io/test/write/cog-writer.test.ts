@@ -87,6 +87,18 @@ const CASES: [
     { compression: 'deflate', overviews: [2, 4, 16], overviewResampling: 'nearest', tileSize: 256 },
     [100, 3],
   ],
+  [
+    'uint16, 3 px wide: the level after a 1-pixel-wide one reads full resolution, [2, 4, 8, 16]',
+    () => syntheticRaster('uint16', 3, 99, 1, 17),
+    { compression: 'deflate', overviews: [2, 4, 8, 16] },
+    [7, 1],
+  ],
+  [
+    'uint8 × 2 bands, pixel-interleaved nearest, 1 × 1 with [2 .. 32] (gdaladdo makes one level)',
+    () => syntheticRaster('uint8', 1, 1, 2, 19),
+    { compression: 'none', interleave: 'pixel', overviews: [2, 4, 8, 16, 32], overviewResampling: 'nearest' },
+    [1],
+  ],
 ];
 
 describe('createCogWriter', () => {
