@@ -1,3 +1,4 @@
+import geographiclib from 'geographiclib-geodesic';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { bboxCenter, bboxCrossesAntimeridian } from '../src/aoi/bbox.js';
@@ -80,6 +81,59 @@ describe('aoiBounds', () => {
     const near = aoiBounds(0, 89.99, 2.5);
     expect(near[3]).toBeLessThan(90);
     expect(near[0]).toBeLessThan(near[2]);
+  });
+
+  it('clamps a box that reaches both poles to the whole globe', () => {
+    // Before: the edge past the far pole was kept, e.g. [-180, -90, 180, 84.6…] at the equator.
+    expect(aoiBounds(0, 0, 4.5e8)).toEqual([-180, -90, 180, 90]);
+    expect(aoiBounds(0, 5, 4.9e8)).toEqual([-180, -90, 180, 90]);
+    expect(aoiBounds(0, 0, 510_065_621.724)).toEqual([-180, -90, 180, 90]);
+    expect(() => aoiBounds(0, 5, 4.9e8, { polar: 'error' })).toThrow(/reaches the North and South Poles/);
+    // One pole only: that edge is clamped, the other kept.
+    expect(aoiBounds(0, 20, 3e8)).toEqual([-180, expect.closeTo(-58.149086608, 8), 180, 90]);
+  });
+
+  it('refuses an area larger than the Earth (510 065 621.724 km²) with INVALID_AREA', () => {
+    // Before: aoiBounds(0, 0, 2e9) was [-180, -90, 180, -21.3…] (without its centre), Number.MAX_VALUE gave
+    // minLat > maxLat, and 1e10 gave a plausible looking [-89.2, -89.9, 89.2, 89.9].
+    for (const area of [510_065_622, 6e8, 2e9, 1e10, Number.MAX_VALUE]) {
+      let err: unknown;
+      try {
+        aoiBounds(0, 0, area);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(GeoSamplingError);
+      expect([(err as GeoSamplingError).code, (err as Error).message]).toEqual([
+        'INVALID_AREA',
+        `aoiBounds: areaKm2 must be at most the Earth's surface (510065621.724 km², WGS-84), got ${area}`,
+      ]);
+    }
+    expect(() => createAoi({ name: 'a', lon: 0, lat: 0 }, 2e9)).toThrow(
+      /^createAoi: areaKm2 must be at most/,
+    );
+    expect(() => createAois([{ name: 'a', lon: 0, lat: 0 }], 2e9)).toThrow(
+      /^createAois: areaKm2 must be at most/,
+    );
+  });
+
+  it("returns, up to the Earth's area, boxes that hold their centre with each unclamped edge √area/2 away", () => {
+    const { Geodesic } = geographiclib;
+    const meridianKm = (lat1: number, lat2: number, lon: number) =>
+      (Geodesic.WGS84.Inverse(lat1, lon, lat2, lon).s12 as number) / 1000;
+    for (let lat = -90; lat <= 90; lat += 2.5)
+      for (const lon of [-180, -179.99, 0, 33.3, 179.99, 180])
+        for (let x = -2; x <= 8.75; x += 0.25) {
+          const area = Math.min(10 ** x, 510_065_621.724);
+          const [w, s, e, n] = aoiBounds(lon, lat, area);
+          const where = `aoiBounds(${lon}, ${lat}, ${area}) = [${w}, ${s}, ${e}, ${n}]`;
+          expect(s <= lat && lat <= n && n <= 90 && s >= -90, where).toBe(true);
+          expect(w > e ? lon >= w || lon <= e : lon >= w && lon <= e, where).toBe(true);
+          // An edge short of its pole is the geodesic point at half the side; one past its pole is clamped.
+          const half = Math.sqrt(area) / 2;
+          if (n < 90) expect(meridianKm(lat, n, lon) / half, where).toBeCloseTo(1, 9);
+          if (s > -90) expect(meridianKm(lat, s, lon) / half, where).toBeCloseTo(1, 9);
+        }
   });
 
   it.each([

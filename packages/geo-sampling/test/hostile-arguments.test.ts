@@ -17,6 +17,7 @@ import {
 import * as arrowApi from '../src/arrow.js';
 import * as indexApi from '../src/index.js';
 import * as nodeApi from '../src/node.js';
+import { samplePointsOnLandSync } from '../src/sphere/sample-points-on-land.js';
 
 const { GeoSamplingError } = indexApi;
 type Fn = (...args: unknown[]) => unknown;
@@ -296,6 +297,80 @@ describe('crafted hostile arguments: the code and the message name the function 
       () => samplePointsOnSphere(1, { onProgress: 'log' } as never),
       /^samplePointsOnSphere: options\.onProgress must be a function, got "log"$/,
     );
+  });
+
+  it("options.polar is 'clamp' or 'error'", () => {
+    // Before: any polar value other than 'error' clamped silently (a typo such as 'errors' went unnoticed).
+    for (const polar of ['errors', 'x', 1, null])
+      expectError(
+        () => indexApi.aoiBounds(0, 89.9999, 2.5, { polar } as never),
+        new RegExp(`^aoiBounds: options\\.polar must be 'clamp' or 'error', got ${JSON.stringify(polar)}$`),
+      );
+    expectError(
+      () => createAoi({ name: 'a', lon: 1, lat: 10 }, 2.5, { polar: 'Error' } as never),
+      /^createAoi: options\.polar must be 'clamp' or 'error', got "Error"$/,
+    );
+    expectError(
+      () => createAois([{ name: 'a', lon: 1, lat: 10 }], 2.5, { polar: 'no' } as never),
+      /^createAois: options\.polar must be 'clamp' or 'error', got "no"$/,
+    );
+    expect(indexApi.aoiBounds(0, 89.9999, 2.5, { polar: undefined })[3]).toBe(90);
+  });
+
+  it('options.maxRejectionsInARow is a positive integer', async () => {
+    // Before: NaN (or Infinity) was never reached by the miss counter: an endless loop on a mask without land.
+    // This mask gives up after 2 million draws, so the old code fails here instead of hanging the run.
+    let draws = 0;
+    const water = {
+      source: 'all water',
+      isLand: () => {
+        if (++draws > 2_000_000) throw new Error('still drawing after 2 000 000 misses');
+        return false;
+      },
+    };
+    const refused: [unknown, string][] = [
+      [Number.NaN, 'NaN'],
+      [Number.POSITIVE_INFINITY, 'Infinity'],
+      [0, '0'],
+      [-5, '-5'],
+      [1.5, '1\\.5'],
+      ['5', '"5"'],
+    ];
+    for (const [bad, shownValue] of refused)
+      expectError(
+        () => samplePointsOnLandSync(1, water, { seed: 1, maxRejectionsInARow: bad as never }),
+        new RegExp(
+          `^samplePointsOnLandSync: options\\.maxRejectionsInARow must be a positive integer, got ${shownValue}$`,
+        ),
+      );
+    await expectRejection(
+      indexApi.samplePointsOnLand(1, { mask: water, seed: 1, maxRejectionsInARow: Number.NaN }),
+      /^samplePointsOnLand: options\.maxRejectionsInARow must be a positive integer, got NaN$/,
+    );
+    expect(draws).toBe(0);
+    expectError(
+      () => samplePointsOnLandSync(1, water, { seed: 1, maxRejectionsInARow: 7 }),
+      /^7 uniform draws in a row found no land in mask "all water"/,
+      'NO_LAND_FOUND',
+    );
+    expect(draws).toBe(7);
+  });
+
+  it('tiles is a perfect square of at most 1 000 000', () => {
+    // Before: 1e12 is a perfect square, so it was accepted and the process died of heap exhaustion.
+    expectError(
+      () => tileAoi(structuredClone(AOI) as never, 1e12),
+      /^tileAoi: tiles must be at most 1000000 \(1000 × 1000\), got 1000000000000$/,
+    );
+    expectError(
+      () => tileAoi(structuredClone(AOI) as never, 1001 ** 2),
+      /^tileAoi: tiles must be at most 1000000 /,
+    );
+    expectError(
+      () => tileAoi(structuredClone(AOI) as never, 8),
+      /^tileAoi: tiles must be a perfect square \(4, 9, 16…\), got 8$/,
+    );
+    expect(tileAoi(structuredClone(AOI) as never, 100 ** 2)).toHaveLength(10_000);
   });
 
   it('land masks check their options', async () => {

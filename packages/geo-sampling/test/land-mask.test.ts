@@ -225,4 +225,30 @@ describe('sampling', () => {
     ac.abort();
     await expect(samplePointsOnLand(10, { seed: 1, signal: ac.signal })).rejects.toThrow(/aborted/);
   });
+
+  it('an abort while one point is being redrawn ends the rejection loop (looked at every 65 536 misses)', () => {
+    // Before: the signal was looked at between points only, so a mask without land and a large
+    // maxRejectionsInARow kept drawing after the abort. The mask gives up after 2 million draws so that the old
+    // code fails here instead of running for hours.
+    const ac = new AbortController();
+    let draws = 0;
+    const water = {
+      source: 'all water',
+      isLand: () => {
+        if (++draws === 1000) ac.abort();
+        if (draws > 2_000_000) throw new Error('still drawing 2 000 000 misses after the abort');
+        return false;
+      },
+    };
+    const options = { seed: 1, signal: ac.signal, maxRejectionsInARow: Number.MAX_SAFE_INTEGER };
+    let err: unknown;
+    try {
+      samplePointsOnLandSync(1, water, options);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(GeoSamplingError);
+    expect((err as GeoSamplingError).code).toBe('ABORTED');
+    expect(draws).toBe(65_536);
+  });
 });

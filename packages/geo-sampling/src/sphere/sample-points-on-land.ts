@@ -1,5 +1,6 @@
+import type { Rng } from '@worldstrat/core';
 import { GeoSamplingError } from '../errors.js';
-import { checkMethod, checkSampleOptions } from '../internal/check-arguments.js';
+import { argumentError, checkMethod, checkSampleOptions } from '../internal/check-arguments.js';
 import { assertCount, checkAborted, MAX_ARRAY_LENGTH } from '../internal/validate.js';
 import type { LandMask } from '../land/land-mask.js';
 import { loadLandMask } from '../land/load-land-mask.js';
@@ -10,8 +11,23 @@ import { type SamplePoint, type SamplePointsOptions, uniformLonLat } from './sam
 export interface SamplePointsOnLandOptions extends SamplePointsOptions {
   /** Land mask to use (default: the embedded Natural Earth 1:10m mask from {@link loadLandMask}). */
   mask?: LandMask;
-  /** Give up after this many rejected draws in a row (default 1 000 000: the mask has no land). */
+  /**
+   * Give up after this many rejected draws in a row (default 1 000 000: the mask has no land); a positive
+   * integer.
+   */
   maxRejectionsInARow?: number;
+}
+
+/** Draws between two looks at the abort signal while one point is being redrawn. */
+const ABORT_CHECK_EVERY = 0x10000;
+
+/** `options.maxRejectionsInARow`: absent (the default) or a positive safe integer. */
+function maxRejections(fn: string, value: unknown): number {
+  if (value === undefined) return 1_000_000;
+  // NaN or Infinity would never be reached by the miss counter: an endless loop on a mask without land.
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+    throw argumentError(fn, 'options.maxRejectionsInARow', 'a positive integer', value);
+  return value;
 }
 
 /**
@@ -22,7 +38,8 @@ export interface SamplePointsOnLandOptions extends SamplePointsOptions {
  * @param options seed / rng, mask, first id, signal, progress.
  * @returns the points in draw order.
  * @throws GeoSamplingError `NO_LAND_FOUND` when `maxRejectionsInARow` draws in a row hit no land,
- *   `INVALID_ARGUMENT`, `INVALID_SEED`, `ABORTED`.
+ *   `INVALID_ARGUMENT` (also for a `maxRejectionsInARow` that is not a positive integer), `INVALID_SEED`,
+ *   `ABORTED` (the signal is also looked at while one point is being redrawn).
  * @example
  * const pts = await samplePointsOnLand(1000, { seed: 1 });
  */
@@ -32,6 +49,7 @@ export async function samplePointsOnLand(
 ): Promise<SamplePoint[]> {
   assertCount(n, 'n', MAX_ARRAY_LENGTH);
   options = checkSampleOptions('samplePointsOnLand', options);
+  maxRejections('samplePointsOnLand', options.maxRejectionsInARow);
   const mask = options.mask ?? (await loadLandMask());
   return samplePointsOnLandSync(n, mask, options);
 }
@@ -55,29 +73,40 @@ export function samplePointsOnLandSync(
   assertCount(n, 'n', MAX_ARRAY_LENGTH);
   checkMethod('samplePointsOnLandSync', 'mask', mask, 'isLand');
   options = checkSampleOptions('samplePointsOnLandSync', options);
+  const maxMiss = maxRejections('samplePointsOnLandSync', options.maxRejectionsInARow);
   const rng = options.rng ?? seededRng(options.seed ?? 0);
   const firstId = options.firstId ?? 0;
-  const maxMiss = options.maxRejectionsInARow ?? 1_000_000;
   const out: SamplePoint[] = new Array(n);
   for (let i = 0; i < n; i++) {
     if ((i & 0xffff) === 0) checkAborted(options.signal);
-    let misses = 0;
-    for (;;) {
-      const [lon, lat] = uniformLonLat(rng);
-      if (mask.isLand(lon, lat)) {
-        out[i] = { id: firstId + i, lon, lat };
-        break;
-      }
-      if (++misses >= maxMiss) {
-        throw new GeoSamplingError(
-          'NO_LAND_FOUND',
-          `${misses} uniform draws in a row found no land in mask "${mask.source}"; check the mask's land values`,
-        );
-      }
-    }
+    const [lon, lat] = drawLand(mask, rng, maxMiss, options.signal);
+    out[i] = { id: firstId + i, lon, lat };
     if (options.onProgress && ((i + 1) % 100000 === 0 || i + 1 === n)) {
       options.onProgress({ stage: 'sample', done: i + 1, total: n });
     }
   }
   return out;
+}
+
+/**
+ * One land point by rejection. The signal is looked at every {@link ABORT_CHECK_EVERY} misses too: with a large
+ * `maxMiss` on a mask with little land, one point can take millions of draws.
+ */
+function drawLand(
+  mask: LandMask,
+  rng: Rng,
+  maxMiss: number,
+  signal: AbortSignal | undefined,
+): [number, number] {
+  for (let misses = 0; ; ) {
+    const [lon, lat] = uniformLonLat(rng);
+    if (mask.isLand(lon, lat)) return [lon, lat];
+    if (++misses >= maxMiss) {
+      throw new GeoSamplingError(
+        'NO_LAND_FOUND',
+        `${misses} uniform draws in a row found no land in mask "${mask.source}"; check the mask's land values`,
+      );
+    }
+    if (misses % ABORT_CHECK_EVERY === 0) checkAborted(signal);
+  }
 }
