@@ -33,6 +33,28 @@ describe('chipWindows', () => {
     expect(w[1].lr).toEqual({ top: 50, left: 0, size: 50 });
   });
 
+  it('refuses HR windows that would run past the HR image (offset and size both rounded up)', () => {
+    // Before: 20 → 23 px with chip 10 gave HR windows at 12 of size 12 (24 > 23); 10 → 3 px, chip 1, size 0.
+    for (const o of [
+      { lrSize: 20, hrSize: 23, chip: 10 },
+      { lrSize: 10, hrSize: 3, chip: 5 },
+      { lrSize: 10, hrSize: 3, chip: 1 },
+    ])
+      expect(() => chipWindows(o)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringMatching(/^chipWindows: /),
+        }),
+      );
+    expect(() => chipWindows({ lrSize: 20, hrSize: 23, chip: 10 })).toThrow(
+      /HR windows of 12 px, the last at 12: outside an HR side of 23$/,
+    );
+    // Sizes whose rounded windows fit keep working: 16 → 50, chip 5 gives HR 16 px at 0/16/31 (31 + 16 ≤ 50).
+    const w = chipWindows({ lrSize: 16, hrSize: 50, chip: 5 });
+    expect(w.map((c) => c.hr.top).slice(0, 3)).toEqual([0, 16, 31]);
+    expect(w.every((c) => c.hr.size === 16 && c.hr.top + c.hr.size <= 50)).toBe(true);
+  });
+
   it('crops planes', () => {
     const data = Float32Array.from({ length: 2 * 4 * 4 }, (_, i) => i);
     expect(Array.from(cropPlanes(data, 2, 4, 4, 1, 2, 2))).toEqual([6, 7, 10, 11, 22, 23, 26, 27]);

@@ -292,6 +292,73 @@ describe('crafted hostile arguments: the code and the message name the function 
     );
   });
 
+  it('WorldStratDataset split, batches and loadScene: typed errors, never TypeError, CoreError or empty splits', async () => {
+    const root = join(dir, 'ds');
+    await nodeApi.generateSyntheticDataset(root, {
+      aois: 4,
+      revisits: 1,
+      hrSize: 40,
+      seed: 0,
+      compression: 'none',
+    });
+    const ds = await nodeApi.openDataset(root, { revisits: 1 });
+    const chips = async (it: AsyncIterable<{ names: string[] }>) => {
+      let n = 0;
+      for await (const b of it) n += b.names.length;
+      return n;
+    };
+    // Before: TypeError (a map value that is not a split, null), three silently empty splits ('bogus').
+    expectError(
+      () => ds.split({ 'Synthetic-1': 'training' } as never),
+      /^split: mode\["Synthetic-1"\] must be 'train', 'val' or 'test', got "training"$/,
+    );
+    expectError(() => ds.split(null as never), /^split: mode must be 'csv', 'all', 'paper', .* got null$/);
+    expectError(() => ds.split('bogus' as never), /^split: mode must be .* got "bogus"$/);
+    expectError(() => ds.split({ Elsewhere: 'train' }), /^split: mode names none of the 4 scenes/);
+    expectError(() => ds.split({ paper: { seed: 'x' as never } }), /^split: mode\.paper: /);
+    // Before: TypeError for an unknown split and null options, core's INVALID_SEED (showing "a0") for seeds.
+    await expectRejection(
+      chips(ds.batches('validation' as never)),
+      /^batches: which must be 'train', 'val', 'test' or a list of scenes, got "validation"$/,
+    );
+    await expectRejection(
+      chips(ds.batches('train', null as never)),
+      /^batches: options must be an object, got null$/,
+    );
+    await expectRejection(
+      chips(ds.batches([null] as never)),
+      /^batches: which\[0\] must be an object, got null$/,
+    );
+    await expectRejection(
+      chips(ds.batches('train', { seed: -1 })),
+      /^batches: options\.seed must be an integer in 0\.\.9007199254740991, got -1$/,
+    );
+    await expectRejection(
+      chips(ds.batches('train', { seed: 'a' as never })),
+      /^batches: options\.seed .* got "a"$/,
+    );
+    // Before: NaN prefetch loaded no scene and yielded no chip at all.
+    await expectRejection(
+      chips(ds.batches('train', { prefetch: Number.NaN })),
+      /^batches: options\.prefetch must be an integer in 0\.\.2147483647, got NaN$/,
+    );
+    await expectRejection(
+      chips(ds.batches('train', { shuffle: 'no' as never })),
+      /^batches: options\.shuffle must be a boolean/,
+    );
+    await expectRejection(
+      ds.loadScene(undefined as never),
+      /^loadScene: entry must be an object, got undefined$/,
+    );
+    await expectRejection(
+      ds.loadScene(ds.scenes[0], null as never),
+      /^loadScene: opts must be an object, got null$/,
+    );
+    // What worked keeps working: prefetch 0 (one scene ahead), every train chip.
+    expect(ds.split('csv').train).toHaveLength(3);
+    expect(await chips(ds.batches('train', { prefetch: 0 }))).toBe(27);
+  });
+
   it('archives, release and dataset entry points refuse what they cannot open before touching the disk', async () => {
     await expectRejection(
       nodeApi.openDataset(42 as never),

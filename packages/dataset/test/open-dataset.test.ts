@@ -101,6 +101,34 @@ describe('openDataset on a synthetic release-layout dataset', () => {
     expect(seen.find((p) => p.code === 'MISSING_FOLDER')?.aoi).toBe('Synthetic-2');
   });
 
+  it('pairs each cloud mask with its own revisit; a revisit without one is a MISSING_MASK problem', async () => {
+    const holed = join(dir, 'holed');
+    cpSync(root, holed, { recursive: true });
+    const l2a = join(holed, 'lr_dataset', 'Synthetic-1', 'L2A');
+    rmSync(join(l2a, 'Synthetic-1-2-CLM.tiff'));
+    const base = (p: string) => p.split(/[/\\]/).pop();
+    // Without masks the entry still keeps only the masks of its own revisits (before: 1 and 3 for revisits 1, 2).
+    const plain = await openDataset(holed, { revisits: 2 });
+    expect(plain.scenes[0].lrcPaths.map(base)).toEqual(['Synthetic-1-1-CLM.tiff']);
+    await expect(openDataset(holed, { revisits: 2, masks: true })).rejects.toMatchObject({
+      code: 'DATASET_LAYOUT',
+      message: expect.stringMatching(/Synthetic-1: revisit .*Synthetic-1-2-L2A_data\.tiff has no cloud mask/),
+    });
+    const ds = await openDataset(holed, { revisits: 2, masks: true, skipInvalid: true });
+    expect(ds.problems).toEqual([
+      expect.objectContaining({
+        code: 'MISSING_MASK',
+        aoi: 'Synthetic-1',
+        path: join(l2a, 'Synthetic-1-2-CLM.tiff'),
+      }),
+    ]);
+    expect(ds.scenes.map((s) => s.name)).not.toContain('Synthetic-1');
+    for (const s of ds.scenes) {
+      expect(s.lrcPaths.map(base)).toEqual([`${s.name}-1-CLM.tiff`, `${s.name}-2-CLM.tiff`]);
+      expect(s.lrPaths.map(base)).toEqual([`${s.name}-1-L2A_data.tiff`, `${s.name}-2-L2A_data.tiff`]);
+    }
+  });
+
   it('skips an unreadable file mid-iteration when asked, throws a typed error otherwise', async () => {
     const bad = join(dir, 'bad');
     cpSync(root, bad, { recursive: true });

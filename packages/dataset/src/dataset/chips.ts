@@ -30,7 +30,8 @@ export interface ChipWindowsOptions {
  *
  * @param options - LR/HR sizes, chip size and stride.
  * @returns the windows, k = 0..n²−1.
- * @throws {DatasetError} `INVALID_ARGUMENT` when the chip does not fit.
+ * @throws {DatasetError} `INVALID_ARGUMENT` when the chip does not fit the LR side, or its HR window (offset and
+ *   size both `round(hrSize / lrSize × LR value)`, half to even, like upstream) is empty or runs past the HR side.
  * @example
  * ```ts
  * chipWindows()[7]; // { index: 7, lr: { top: 50, left: 100, size: 50 }, hr: { top: 156, left: 312, size: 156 } }
@@ -61,6 +62,7 @@ export function chipWindows(options?: ChipWindowsOptions): ChipWindow[] {
   for (let o = 0; o <= lrSize - chip; o += stride) offsets.push(o);
   const ratio = hrSize / lrSize;
   const hrChip = bankersRound(ratio * chip);
+  checkHrFits(offsets[offsets.length - 1], { lrSize, hrSize, chip, hrChip });
   const out: ChipWindow[] = [];
   for (const left of offsets) {
     for (const top of offsets) {
@@ -72,6 +74,22 @@ export function chipWindows(options?: ChipWindowsOptions): ChipWindow[] {
     }
   }
   return out;
+}
+
+/**
+ * Upstream rounds the HR offset and the HR size separately, so the last window can end past the HR image (20 → 23
+ * px, chip 10: top 12, size 12); such windows (and empty ones) are refused, never returned to be cropped.
+ */
+function checkHrFits(
+  lastOffset: number,
+  g: { lrSize: number; hrSize: number; chip: number; hrChip: number },
+): void {
+  const top = bankersRound((g.hrSize / g.lrSize) * lastOffset);
+  if (g.hrChip >= 1 && top + g.hrChip <= g.hrSize) return;
+  throw new DatasetError(
+    'INVALID_ARGUMENT',
+    `chipWindows: options.chip ${g.chip} on an LR side of ${g.lrSize} maps to HR windows of ${g.hrChip} px, the last at ${top}: outside an HR side of ${g.hrSize}`,
+  );
 }
 
 /**

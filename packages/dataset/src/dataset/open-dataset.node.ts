@@ -2,13 +2,21 @@
 import { createRng } from '@worldstrat/core';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { type ReadRasterOptions, type ReadRasterResult, readRaster } from '@worldstrat/raster-io';
-import { type PaperSplitOptions, paperSplit } from '@worldstrat/stratify';
+import { type PaperSplitOptions, paperSplit, StratifyError } from '@worldstrat/stratify';
 import { DatasetError, throwIfAborted } from '../errors.js';
-import { checkOptions, checkString } from '../internal/check-arguments.js';
+import { checkOptions, checkSignalAndCallbacks, checkString } from '../internal/check-arguments.js';
 import { METADATA_CSV_NAME } from '../layout.js';
 import { type RotateFlip, rotateFlip } from './augment.js';
 import { type ChipWindow, chipWindows, cropPlanes } from './chips.js';
 import { JIF_GEOMETRY, SPOT_MAX_8_BIT, SPOT_MAX_12_BIT, SPOT_RGB_BANDS } from './constants.js';
+import {
+  AUGMENT_SEED_OFFSET,
+  checkBatchOptions,
+  checkBatchSource,
+  checkSceneEntry,
+  checkSplitMode,
+  paperModeOptions,
+} from './dataset-arguments.js';
 import {
   type DatasetStore,
   directoryStore,
@@ -19,6 +27,7 @@ import { parseLayoutTable } from './layout-table.js';
 import {
   type DatasetProblem,
   type DatasetScan,
+  maskPathOf,
   type ScanDatasetOptions,
   type SceneEntry,
   type SplitName,
@@ -211,14 +220,20 @@ async function verifiedScenes(
   return ok;
 }
 
-/** Scenes with a CLM mask for every revisit (masks requested); the others become problems. */
+/**
+ * Scenes with the CLM mask of every revisit (masks requested); the others become `MISSING_MASK` problems naming
+ * the first missing mask (the scanner matched masks to revisits by number, stopping there).
+ */
 function scenesWithMasks(scenes: SceneEntry[], problems: DatasetProblem[]): SceneEntry[] {
   return scenes.filter((s) => {
-    if (s.lrcPaths.length >= s.lrPaths.length) return true;
+    const i = s.lrcPaths.length;
+    if (i >= s.lrPaths.length) return true;
+    const path = maskPathOf(s.lrPaths[i]);
     problems.push({
-      code: 'MISSING_FOLDER',
+      code: 'MISSING_MASK',
       aoi: s.name,
-      message: `${s.name}: ${s.lrcPaths.length} CLM masks for ${s.lrPaths.length} revisits (masks requested)`,
+      path,
+      message: `${s.name}: revisit ${s.lrPaths[i]} has no cloud mask ${path} (masks requested)`,
     });
     return false;
   });
@@ -274,12 +289,14 @@ export class WorldStratDataset implements DatasetScan {
    *
    * @param mode - how scenes are assigned (see {@link SplitMode}).
    * @returns the scenes of each split.
-   * @throws {DatasetError} `DATASET_LAYOUT` in `'csv'` mode when no scene has a split.
+   * @throws {DatasetError} `DATASET_LAYOUT` in `'csv'` mode when no scene has a split; `INVALID_ARGUMENT` for
+   *   an unknown mode, a map value that is not a split name, or bad paper-split options.
    */
   split(mode: SplitMode = 'csv'): Record<SplitName, SceneEntry[]> {
-    if (mode === 'paper' || (typeof mode === 'object' && 'paper' in mode && typeof mode.paper === 'object')) {
-      return this.#paperSplit(mode === 'paper' ? {} : (mode as { paper: PaperSplitOptions }).paper);
-    }
+    if (mode === 'paper') return this.#paperSplit({});
+    const paper = paperModeOptions(mode);
+    if (paper) return this.#paperSplit(paper as PaperSplitOptions);
+    mode = checkSplitMode(mode);
     const out: Record<SplitName, SceneEntry[]> = { train: [], val: [], test: [] };
     for (const s of this.scenes) {
       let name: SplitName | undefined;
@@ -288,22 +305,14 @@ export class WorldStratDataset implements DatasetScan {
       else name = (mode as Readonly<Record<string, SplitName>>)[s.name];
       if (name) out[name].push(s);
     }
-    if (
-      mode === 'csv' &&
-      out.train.length + out.val.length + out.test.length === 0 &&
-      this.scenes.length > 0
-    ) {
-      throw new DatasetError(
-        'DATASET_LAYOUT',
-        `no scene has a split: the AOI list has no "split" column; use split('all') or pass a name → split map`,
-      );
-    }
+    if (out.train.length + out.val.length + out.test.length === 0 && this.scenes.length > 0)
+      throw noSceneSplit(mode, this.scenes.length);
     return out;
   }
 
   #paperSplit(po: PaperSplitOptions): Record<SplitName, SceneEntry[]> {
     const out: Record<SplitName, SceneEntry[]> = { train: [], val: [], test: [] };
-    const ps = paperSplit(
+    const ps = paperSplitOf(
       this.scenes.map((s) => s.name),
       { directoryCount: this.hrFolderEntries, ...po },
     );
@@ -327,8 +336,15 @@ export class WorldStratDataset implements DatasetScan {
    * @param entry - a scene of this dataset.
    * @param opts - abort signal.
    * @returns the transformed scene.
+   * @throws {DatasetError} `INVALID_ARGUMENT` for an entry without its paths or options that are not an object.
    */
-  loadScene(entry: SceneEntry, opts: { signal?: AbortSignal } = {}): Promise<LoadedScene> {
+  loadScene(entry: SceneEntry, opts?: { signal?: AbortSignal }): Promise<LoadedScene> {
+    try {
+      opts = this.#checkLoadArguments(entry, opts);
+    } catch (e) {
+      // a promise-returning method reports bad arguments as a rejection, like every later failure
+      return Promise.reject(e);
+    }
     const cacheSize = this.#options.cacheScenes ?? 0;
     if (cacheSize <= 0) return this.#loadSceneUncached(entry, opts.signal);
     const hit = this.#cache.get(entry);
@@ -342,6 +358,13 @@ export class WorldStratDataset implements DatasetScan {
     this.#cache.set(entry, p);
     while (this.#cache.size > cacheSize) this.#cache.delete(this.#cache.keys().next().value as SceneEntry);
     return p;
+  }
+
+  #checkLoadArguments(entry: unknown, opts: unknown): { signal?: AbortSignal } {
+    checkSceneEntry('loadScene', 'entry', entry, Boolean(this.#options.masks));
+    const o = checkOptions('loadScene', opts as object | undefined, 'opts') as Record<string, unknown>;
+    checkSignalAndCallbacks('loadScene', o, [], 'opts');
+    return o;
   }
 
   async #loadSceneUncached(entry: SceneEntry, signal?: AbortSignal): Promise<LoadedScene> {
@@ -430,24 +453,24 @@ export class WorldStratDataset implements DatasetScan {
    * scenes are mixed, unreadable scenes become problems with `skipInvalid`.
    *
    * @param which - a split name (from the split CSV) or a scene list.
-   * @param bo - batch size, shuffling, augmentation, seed/epoch, prefetch, signal, progress.
+   * @param options - batch size, shuffling, augmentation, seed/epoch, prefetch, signal, progress.
    * @returns an async generator of batches.
    * @throws {DatasetError} `INVALID_ARGUMENT`, `UNREADABLE_FILE`, `SHAPE_MISMATCH`, `ABORTED`.
    */
-  async *batches(which: SplitName | readonly SceneEntry[], bo: BatchOptions = {}): AsyncGenerator<ChipBatch> {
-    const isTrain = which === 'train';
-    const list = typeof which === 'string' ? this.split('csv')[which] : [...which];
-    const batchSize = bo.batchSize ?? 16;
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new DatasetError('INVALID_ARGUMENT', `batchSize ${batchSize}: use an integer ≥ 1`);
-    }
+  async *batches(
+    which: SplitName | readonly SceneEntry[],
+    options?: BatchOptions,
+  ): AsyncGenerator<ChipBatch> {
+    const source = checkBatchSource(which, Boolean(this.#options.masks));
+    const { batchSize, prefetch, shuffleScenes, seed } = checkBatchOptions(options);
+    const bo: BatchOptions = options ?? {};
+    const isTrain = source === 'train';
+    const list = typeof source === 'string' ? this.split('csv')[source] : source;
     const shuffle = bo.shuffle ?? isTrain;
     const augment = bo.augment ?? (bo.compat ? true : isTrain);
-    const seed = (bo.seed ?? 0) + 7919 * (bo.epoch ?? 0);
     const orderRng = createRng(seed);
-    const augRng = createRng(seed + 104_729);
-    const prefetch = Math.max(1, bo.prefetch ?? 2);
-    const window = shuffle ? Math.max(1, bo.shuffleScenes ?? 4) : 1;
+    const augRng = createRng(seed + AUGMENT_SEED_OFFSET);
+    const window = shuffle ? shuffleScenes : 1;
     const order = list.map((_, i) => i);
     if (shuffle) shuffleInPlace(order, orderRng);
     // Prefetch queue of scene loads (errors are caught per scene).
@@ -507,6 +530,36 @@ export class WorldStratDataset implements DatasetScan {
         `${scene.name}: ${scene.lrShape[0]} revisits, ${this.revisits} expected`,
       );
     }
+  }
+}
+
+/** Why a split left every scene out: no split column (`'csv'`), or a map naming none of the scenes. */
+function noSceneSplit(
+  mode: 'csv' | 'all' | Readonly<Record<string, SplitName>>,
+  scenes: number,
+): DatasetError {
+  if (typeof mode === 'string') {
+    return new DatasetError(
+      'DATASET_LAYOUT',
+      `no scene has a split: the AOI list has no "split" column; use split('all') or pass a name → split map`,
+    );
+  }
+  const names = Object.keys(mode)
+    .slice(0, 3)
+    .map((n) => JSON.stringify(n));
+  return new DatasetError(
+    'INVALID_ARGUMENT',
+    `split: mode names none of the ${scenes} scenes of this dataset (it names ${names.join(', ') || 'no scene'}${Object.keys(mode).length > 3 ? ', …' : ''})`,
+  );
+}
+
+/** stratify's paper split; its argument errors become this package's (the options came through `split`). */
+function paperSplitOf(names: string[], options: PaperSplitOptions): ReturnType<typeof paperSplit> {
+  try {
+    return paperSplit(names, options);
+  } catch (e) {
+    if (!(e instanceof StratifyError) || e.code !== 'INVALID_ARGUMENT') throw e;
+    throw new DatasetError('INVALID_ARGUMENT', `split: mode.paper: ${e.message}`, { cause: e });
   }
 }
 

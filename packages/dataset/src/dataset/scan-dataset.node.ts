@@ -19,7 +19,8 @@ export interface DatasetProblem {
     | 'TOO_FEW_REVISITS'
     | 'DUPLICATE_TILE'
     | 'UNREADABLE_FILE'
-    | 'SHAPE_MISMATCH';
+    | 'SHAPE_MISMATCH'
+    | 'MISSING_MASK';
   aoi: string;
   message: string;
   path?: string;
@@ -34,7 +35,10 @@ export interface SceneEntry {
   hrPanPath?: string;
   /** First R `*-L2A_data.tiff` in natural-sort order. */
   lrPaths: string[];
-  /** First R `*-CLM.tiff` in natural-sort order (may be shorter than lrPaths when masks are missing). */
+  /**
+   * The `*-CLM.tiff` mask of each revisit of `lrPaths` (same revisit number, same order), up to the first revisit
+   * without one: `lrcPaths[i]` always belongs to `lrPaths[i]`; shorter than lrPaths when a mask is missing.
+   */
   lrcPaths: string[];
   /** Number of L2A revisits available on disk. */
   availableRevisits: number;
@@ -273,7 +277,6 @@ async function sceneEntry(
   }
   const pan = hrFiles.filter((f) => f.endsWith(panSuffix)).sort(naturalCompare);
   const lr = lrFiles.filter((f) => f.endsWith(lrDataSuffix('L2A'))).sort(naturalCompare);
-  const lrc = lrFiles.filter((f) => f.endsWith(LR_CLOUD_MASK_SUFFIX)).sort(naturalCompare);
   if (lr.length < revisits && !options.allowFewerRevisits) {
     problems.push({
       code: 'TOO_FEW_REVISITS',
@@ -292,15 +295,34 @@ async function sceneEntry(
     });
     return null;
   }
+  const data = lr.slice(0, revisits);
   const entry: SceneEntry = {
     name,
     hrPath: store.path(`${hrFolder}/${name}/${ps[0]}`),
-    lrPaths: lr.slice(0, revisits).map((f) => store.path(`${LR_DIR}/${name}/L2A/${f}`)),
-    lrcPaths: lrc.slice(0, revisits).map((f) => store.path(`${LR_DIR}/${name}/L2A/${f}`)),
+    lrPaths: data.map((f) => store.path(`${LR_DIR}/${name}/L2A/${f}`)),
+    lrcPaths: revisitMasks(data, new Set(lrFiles)).map((f) => store.path(`${LR_DIR}/${name}/L2A/${f}`)),
     availableRevisits: lr.length,
   };
   if (pan.length > 0) entry.hrPanPath = store.path(`${hrFolder}/${name}/${pan[0]}`);
   return entry;
+}
+
+/** A revisit's data file (name or path) → its mask's (`<AOI>-<n>-L2A_data.tiff` → `<AOI>-<n>-CLM.tiff`). */
+export function maskPathOf(dataFile: string): string {
+  return `${dataFile.slice(0, -lrDataSuffix('L2A').length)}${LR_CLOUD_MASK_SUFFIX}`;
+}
+
+/**
+ * The masks of the revisits `data`, matched by revisit number, up to the first revisit without one. The first R
+ * masks of the listing used to be taken: with one missing, revisit n got revisit n+1's mask.
+ */
+function revisitMasks(data: string[], files: Set<string>): string[] {
+  const out: string[] = [];
+  for (const f of data) {
+    if (!files.has(maskPathOf(f))) break;
+    out.push(maskPathOf(f));
+  }
+  return out;
 }
 
 /** Largest AOI list read (a CSV of tile names; WorldStrat's has 3 928 rows). */
