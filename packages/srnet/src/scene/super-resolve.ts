@@ -213,6 +213,26 @@ function checkTransform(fn: string, name: string, t: unknown): void {
     argumentError(fn, name, 'six finite numbers', t, 'MISSING_GEOREFERENCING');
 }
 
+/**
+ * Check that every revisit has the same band count. Bands are fed by position, so a 13-band L1C revisit among
+ * 12-band L2A ones would shift every band from B10 on into the wrong model channel.
+ */
+function checkBandCounts(scene: Raster[]): void {
+  const counts = scene.map((r) => r.bands.length);
+  const tally = new Map<number, number>();
+  for (const n of counts) tally.set(n, (tally.get(n) ?? 0) + 1);
+  if (tally.size < 2) return;
+  // the usual count (ties: revisit 0's) is the layout; the first revisit off it is named
+  let usual = counts[0] as number;
+  for (const [n, k] of tally) if (k > (tally.get(usual) as number)) usual = n;
+  const i = counts.findIndex((n) => n !== usual);
+  throw new SrnetError(
+    'BAD_BANDS',
+    `revisit ${i} has ${counts[i]} bands but ${tally.get(usual)} of the ${scene.length} revisits have ${usual}; bands are fed by position, so every revisit needs the same band layout (e.g. all L2A, 12 bands): leave it out or convert it`,
+    { index: i, bandCount: counts[i], expected: usual },
+  );
+}
+
 /** Check that the revisits are co-registered and georeferenced; returns [width, height]. */
 export function checkScene(scene: Raster[]): [number, number] {
   checkSceneArgument('checkScene', scene);
@@ -221,6 +241,7 @@ export function checkScene(scene: Raster[]): [number, number] {
       'SCENE_SIZE_MISMATCH',
       'scene has no revisits; pass at least one co-registered Raster',
     );
+  checkBandCounts(scene);
   const first = scene[0] as Raster;
   for (const [i, r] of scene.entries()) {
     if (r.width !== first.width || r.height !== first.height) {
@@ -478,8 +499,8 @@ function checkSuperResolveArguments(scene: unknown, options: unknown): void {
  * @param scene - revisits as raster-io Rasters (any numeric dtype), all the same size, CRS and geotransform.
  * @param options - engine, tiling, tile/chip size, overlap, batch size, normalisation, progress, signal.
  * @returns the SR raster (float32, NaN noData, scaled geotransform) and what was done.
- * @throws SrnetError `SCENE_SIZE_MISMATCH`, `CRS_MISMATCH`, `MISSING_GEOREFERENCING`, `BAD_BANDS`,
- *   `BAD_SCENE_OPTIONS`, `ABORTED`.
+ * @throws SrnetError `SCENE_SIZE_MISMATCH`, `CRS_MISMATCH`, `MISSING_GEOREFERENCING`, `BAD_BANDS` (also for
+ *   revisits with different band counts), `BAD_SCENE_OPTIONS`, `ABORTED`.
  * @example
  * const engine = await createOnnxEngine(onnxBytes, { intraOpNumThreads: 2 });
  * const { raster } = await superResolve(revisits, { engine });

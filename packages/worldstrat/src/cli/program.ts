@@ -26,6 +26,7 @@ import {
   type CliIo,
   type CliRunner,
   type CliRuntime,
+  checkOutputsSpareConfig,
   checkRequiredOptions,
   createRuntime,
 } from './runtime.js';
@@ -133,6 +134,7 @@ export function createProgram(
       const opts = applyConfig(cmd, cmd.opts<O>());
       secrets.addFromValue(opts);
       checkRequiredOptions(requiredOf.get(cmd) ?? [], opts);
+      await checkOutputsSpareConfig(opts);
       await action(opts, rt);
       exit(EXIT_CODES.OK);
     } catch (err) {

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command, Option } from 'commander';
 import { WorldStratError } from '../errors.js';
+import { checkOutputPaths } from '../internal/output-paths.node.js';
 import { choiceOption } from './options.js';
 
 /** Options every command accepts. */
@@ -133,6 +134,23 @@ export function checkRequiredOptions(required: readonly Option[], opts: object):
         'INVALID_ARGUMENT',
         `required option '${o.flags}' not specified (give it on the command line or in the --config file)`,
       );
+}
+
+/**
+ * Check that `--out` / `--quicklook` do not name the `--config` file the options came from: every write is an
+ * atomic rename, so the config would be replaced by the command's output.
+ *
+ * @param opts - the merged option values.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` naming both paths.
+ */
+export async function checkOutputsSpareConfig(opts: object): Promise<void> {
+  const config: unknown = Reflect.get(opts, 'config');
+  if (typeof config !== 'string') return;
+  const outputs = ['out', 'quicklook'].flatMap((k) => {
+    const v: unknown = Reflect.get(opts, k);
+    return typeof v === 'string' ? [{ path: v, what: `--${k}` }] : [];
+  });
+  await checkOutputPaths(outputs, [{ path: config, what: 'config file' }]);
 }
 
 /**

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import { jointClass, type MetadataRow } from '@worldstrat/dataset';
-import { writeMetadataCsv, writeSplitCsv } from '@worldstrat/dataset/node';
+import { metadataCsvPath, splitCsvPath, writeMetadataCsv, writeSplitCsv } from '@worldstrat/dataset/node';
 import {
   type CatalogueEntry,
   catalogueEntryFromSpotFeature,
@@ -91,6 +91,7 @@ import {
   checkStringList,
   checkWithMethods,
 } from '../internal/check-arguments.js';
+import { checkOutputPaths, type NamedPath } from '../internal/output-paths.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 import { MAX_INPUT_FILE_BYTES, readInputText, readOptionalText } from './read-input.node.js';
 
@@ -734,6 +735,7 @@ export async function rebuild(
 ): Promise<RebuildResult> {
   context = checkContext('rebuild', context);
   checkRebuildOptions('rebuild', options, true);
+  await checkRebuildInputsApart(options);
   throwIfAborted(context.signal);
   const { log } = context;
   const levels = options.levels ?? ['L2A'];
@@ -792,6 +794,27 @@ export async function rebuild(
   if (!options.dryRun && result.failures.length)
     log?.(`${result.failures.length} revisit download(s) failed; run the same command again to retry them`);
   return result;
+}
+
+/**
+ * Stage: no input file (points, rasters, land mask) is a table the rebuild writes or lies in a folder it fills:
+ * e.g. `pointsFile: <root>/metadata.csv` would be read, then replaced by the new table.
+ */
+async function checkRebuildInputsApart(options: RebuildOptions): Promise<void> {
+  const { root } = options;
+  const inputs: NamedPath[] = [{ path: options.landcover, what: 'land-cover raster' }];
+  if (options.pointsFile) inputs.push({ path: options.pointsFile, what: 'points file' });
+  if (options.smod) inputs.push({ path: options.smod, what: 'settlement raster' });
+  if (typeof options.landMask === 'string' && options.landMask !== 'none')
+    inputs.push({ path: options.landMask, what: 'land mask' });
+  await checkOutputPaths(
+    [
+      { path: metadataCsvPath(root), what: 'the metadata table' },
+      { path: splitCsvPath(root), what: 'the split table' },
+    ],
+    inputs,
+    ['rebuild', 'lr_dataset', 'hr_dataset'].map((d) => ({ path: join(root, d), what: 'the dataset folder' })),
+  );
 }
 
 /** The plan saved by an earlier run with the same options (unless `replan`), else undefined. */

@@ -12,6 +12,7 @@ import { WorldStratError } from '../errors.js';
 import type { Executor, ExecutorUnit, UnitOutcome } from '../executors/executor.js';
 import { LocalExecutor } from '../executors/local-executor.node.js';
 import type { RegionTileParams, RegionTileResult } from '../executors/region-tile-unit.node.js';
+import { checkOutputPaths } from '../internal/output-paths.node.js';
 import { type EngineChoice, loadWeightsEngine } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 import { assembleMosaic, hrWindowOf } from './region-mosaic.node.js';
@@ -118,6 +119,8 @@ interface RegionModel {
   outputSize: [number, number];
   revisits: number;
   unit: Pick<RegionTileParams, 'weights' | 'weightsSha256' | 'model' | 'modelSha256' | 'modelOnnxSha256'>;
+  /** The files the model was read from: the mosaic may not replace them. */
+  files: string[];
 }
 
 /** Load the model once to read its geometry (the engine is not kept); a descriptor's bands must be L2A's. */
@@ -141,6 +144,7 @@ async function regionModel(options: RegionSuperresolveOptions): Promise<RegionMo
       outputSize: [e.config.outputSize[0], e.config.outputSize[1]],
       revisits: e.config.revisits,
       unit: { weights: resolve(weights as string), weightsSha256: await sha256File(weights as string) },
+      files: [weights as string],
     };
   } finally {
     e.dispose();
@@ -175,6 +179,7 @@ async function descriptorModel(model: string, engine?: EngineChoice): Promise<Re
         modelSha256: await sha256File(model),
         modelOnnxSha256: await sha256File(modelPath),
       },
+      files: [model, modelPath],
     };
   } finally {
     e.dispose();
@@ -293,6 +298,10 @@ export const regionSuperresolvePipeline = definePipeline<RegionSuperresolveOptio
     async run(options, context = {}) {
       const t0 = performance.now();
       const model = await regionModel(options);
+      await checkOutputPaths(
+        [{ path: options.out, what: 'output' }],
+        model.files.map((path) => ({ path, what: 'model file' })),
+      );
       const chip = model.chipPx;
       const plan = planRegion(options.region, {
         tileSizePx: options.tileSizePx ?? chipMultiple(DEFAULT_REGION_TILE_PX, chip),

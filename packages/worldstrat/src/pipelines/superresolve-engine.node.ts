@@ -11,6 +11,8 @@ export interface SuperresolveEngine {
   engine: InferenceEngine;
   /** The descriptor's `mlm:name` when the model came from an MLM document. */
   modelName?: string;
+  /** The files the model was read from (weights, or the descriptor and its ONNX): no output may replace them. */
+  modelFiles: string[];
   /** Bands, normalisation and chip size a described model needs for this scene (empty for srnet weights). */
   sceneOptions(scene: readonly Raster[]): {
     bands?: number[];
@@ -46,15 +48,20 @@ export async function loadSuperresolveEngine(options: {
         'INVALID_ARGUMENT',
         'a model descriptor runs its ONNX file on ONNX Runtime; drop engine tfjs',
       );
-    const { descriptor, onnx } = await loadModelDescriptor(options.model);
+    const { descriptor, onnx, modelPath } = await loadModelDescriptor(options.model);
     const engine = await createDescriptorEngine(descriptor, onnx);
     return {
       engine,
       modelName: descriptor.name,
+      modelFiles: [options.model, modelPath],
       sceneOptions: (scene) => descriptorSceneOptions(engine, scene),
     };
   }
   const weights = options.weights as string;
   const kind: EngineChoice = options.engine ?? (weights.endsWith('.onnx') ? 'onnx' : 'tfjs');
-  return { engine: await loadWeightsEngine(weights, kind), sceneOptions: () => ({}) };
+  return {
+    engine: await loadWeightsEngine(weights, kind),
+    modelFiles: [weights],
+    sceneOptions: () => ({}),
+  };
 }

@@ -17,9 +17,11 @@ import {
 import { type Aoi, createAoi } from '@worldstrat/geo-sampling';
 import type { BBox, Raster, RasterIoLimits } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
+import { SrnetError } from '@worldstrat/srnet';
 import { superResolveToFile } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { checkDay, checkObject, checkOptionalString, checkStringList } from '../internal/check-arguments.js';
+import { checkOutputPaths } from '../internal/output-paths.node.js';
 import type { EngineChoice } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
 import { loadSuperresolveEngine } from './superresolve-engine.node.js';
@@ -378,7 +380,8 @@ async function fetchAoiRevisits(
  * `<workDir>/lr_dataset/<AOI>/L2A/` (resumable: a re-run reads what is complete instead of fetching it again).
  * Progress stages: `search L2A`, `download L2A`, `read`, `select`, `infer`.
  *
- * @throws {WorldStratError} `INVALID_ARGUMENT` (neither or both of `inputs`/`aoi`, bad AOI or dates),
+ * @throws {WorldStratError} `INVALID_ARGUMENT` (neither or both of `inputs`/`aoi`, bad AOI or dates, `out` or
+ *   the quicklook naming a revisit, cloud mask, model file or each other),
  *   `REVISITS_NOT_FOUND` (no catalogue scene matches), `DOWNLOAD_FAILED`, `DATASET_NOT_FOUND`, `ABORTED`.
  * @example
  * ```ts
@@ -394,8 +397,10 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
     const t0 = performance.now();
     const target = checkSuperresolveTarget(options);
     let inputs = target ? [] : await expandRevisitInputs(options.inputs ?? []);
-    const { engine, modelName, sceneOptions } = await loadSuperresolveEngine(options);
+    const { engine, modelName, modelFiles, sceneOptions } = await loadSuperresolveEngine(options);
     try {
+      // before any revisit is searched, downloaded or read: the outputs replace none of the inputs
+      await checkSuperresolveOutputs(options, inputs, modelFiles);
       let search: SuperresolveSearchReport | undefined;
       if (target) {
         const fetched = await fetchAoiRevisits(
@@ -406,15 +411,13 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
         );
         inputs = fetched.inputs;
         search = fetched.report;
+        await checkSuperresolveOutputs(options, inputs, modelFiles);
       }
       context.log?.(
         `${engine.config.kind} R=${engine.config.revisits} on ${engine.name}; ${inputs.length} revisit file(s)`,
       );
       const { scene, masks } = await readRevisitScene(inputs, options, context);
-      const quicklook =
-        options.quicklook === false
-          ? undefined
-          : (options.quicklook ?? `${options.out.replace(/\.tiff?$/i, '')}.png`);
+      const quicklook = quicklookPathOf(options);
       const r = await superResolveToFile(scene, options.out, {
         engine,
         ...sceneOptions(scene),
@@ -425,6 +428,8 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
         ...(options.reflectance ? { reflectance: options.reflectance } : {}),
         ...(context.signal ? { signal: context.signal } : {}),
         onProgress: (p) => context.onProgress?.({ stage: p.stage, done: p.done, total: p.total }),
+      }).catch((err: unknown) => {
+        throw withRevisitFile(err, inputs);
       });
       const warnings = r.warnings.map((w) => ({
         ...w,
@@ -455,6 +460,44 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
     }
   },
 });
+
+/** srnet names a revisit by its index (`details.index`); add which input file that is, keeping class and code. */
+function withRevisitFile(err: unknown, inputs: readonly string[]): unknown {
+  const index = err instanceof SrnetError ? err.details.index : undefined;
+  const file = typeof index === 'number' ? inputs[index] : undefined;
+  if (!(err instanceof SrnetError) || file === undefined) return err;
+  return new SrnetError(err.code, `${file}: ${err.message}`, err.details, { cause: err });
+}
+
+/** The PNG quicklook path: `quicklook`, else `out` with `.png`; undefined when `quicklook` is false. */
+function quicklookPathOf(options: SuperresolveOptions): string | undefined {
+  if (options.quicklook === false) return undefined;
+  return options.quicklook ?? `${options.out.replace(/\.tiff?$/i, '')}.png`;
+}
+
+/** The cloud mask beside a revisit (`…-CLM.tiff` for `…-L2A_data.tiff`); the revisit itself when none applies. */
+const cloudMaskPathOf = (revisit: string): string => revisit.replace(/L2A_data(\.tiff?)$/i, 'CLM$1');
+
+/**
+ * Stage: the GeoTIFF and the quicklook are distinct files and replace no revisit, cloud mask or model file
+ * (each write is an atomic rename, so an input named as `out` would be lost without a trace).
+ */
+async function checkSuperresolveOutputs(
+  options: SuperresolveOptions,
+  revisits: readonly string[],
+  modelFiles: readonly string[],
+): Promise<void> {
+  const quicklook = quicklookPathOf(options);
+  const masks = revisits.map(cloudMaskPathOf).filter((m, i) => m !== revisits[i] && existsSync(m));
+  await checkOutputPaths(
+    [{ path: options.out, what: 'output' }, ...(quicklook ? [{ path: quicklook, what: 'quicklook' }] : [])],
+    [
+      ...revisits.map((path) => ({ path, what: 'revisit input' })),
+      ...masks.map((path) => ({ path, what: 'cloud mask' })),
+      ...modelFiles.map((path) => ({ path, what: 'model file' })),
+    ],
+  );
+}
 
 /** A checked catalogue target: the AOI, as requested and resolved, and its date window. */
 interface SuperresolveTarget {
@@ -531,7 +574,7 @@ async function readRevisitScene(
   for (const [i, p] of inputs.entries()) {
     throwIfAborted(context.signal);
     scene.push(await readGeoTiffFile(p, { signal: context.signal, limits: options.readLimits }));
-    const clm = p.replace(/L2A_data(\.tiff?)$/i, 'CLM$1');
+    const clm = cloudMaskPathOf(p);
     masks.push(
       options.cloudMasks !== false && clm !== p && existsSync(clm)
         ? await readGeoTiffFile(clm, { signal: context.signal, limits: options.readLimits })

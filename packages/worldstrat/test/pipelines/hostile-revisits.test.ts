@@ -1,7 +1,15 @@
 // `superresolve` / `infer` on hostile revisits: --max-pixels below a revisit's size, a TIFF whose IFD chain loops
 // back on itself, a deflate strip that is not deflate. Each ends fast with exit 4, a typed raster-io error naming
 // the revisit file, and no output file (no GeoTIFF, PNG or temp file).
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Raster } from '@worldstrat/raster-io';
 import { writeGeoTiff } from '@worldstrat/raster-io/node';
@@ -21,8 +29,8 @@ let dir: string;
 let cleanup: () => Promise<void>;
 let weights: string;
 
-function revisit(seed: number): Raster {
-  const bands = Array.from({ length: BANDS }, (_, b) => {
+function revisit(seed: number, bandCount = BANDS): Raster {
+  const bands = Array.from({ length: bandCount }, (_, b) => {
     const a = new Float32Array(SIZE * SIZE);
     for (let p = 0; p < a.length; p++) a[p] = 0.05 + 0.002 * (p % SIZE) + 0.01 * b + 0.003 * seed;
     return a;
@@ -154,4 +162,87 @@ describe('hostile revisits', () => {
     expect(err).toContain('CORRUPT_BLOCK');
     expect(err).toContain(second);
   }, 30_000);
+});
+
+describe('band layouts', () => {
+  it('a 13-band revisit among 12-band ones → BAD_BANDS exit 4 naming that file and both counts, nothing written', async () => {
+    const folder = join(dir, 'MIXED', 'L2A');
+    mkdirSync(folder, { recursive: true });
+    // the odd one first: the usual count (12, two of three) is the layout, not revisit 0's
+    const paths = [13, 12, 12].map((_, i) => join(folder, `MIXED-${i + 1}-L2A_data.tiff`));
+    for (const [i, n] of [13, 12, 12].entries())
+      await writeGeoTiff(paths[i] as string, revisit(i, n), { compression: 'deflate' });
+    const err = await expectRefused(folder);
+    expect(err).toContain('BAD_BANDS');
+    expect(err).toContain(`${paths[0]}: revisit 0 has 13 bands but 2 of the 3 revisits have 12`);
+  }, 30_000);
+});
+
+describe('outputs that are inputs', () => {
+  /** Two revisits, each with a cloud mask, and a private copy of the weights. */
+  async function inputs(name: string) {
+    const { folder } = await revisitFolder(name);
+    const first = join(folder, `${name}-1-L2A_data.tiff`);
+    const mask = join(folder, `${name}-1-CLM.tiff`);
+    const clm = { width: SIZE, height: SIZE, dtype: 'uint8' as const, bands: [new Uint8Array(SIZE * SIZE)] };
+    await writeGeoTiff(mask, { ...clm, geo: revisit(0).geo });
+    await writeGeoTiff(join(folder, `${name}-2-CLM.tiff`), { ...clm, geo: revisit(0).geo });
+    const w = join(dir, name, 'w.safetensors');
+    writeFileSync(w, readFileSync(weights));
+    return { folder, first, mask, w };
+  }
+
+  /** Run superresolve; expect a usage error (exit 2) naming `expected`, and every given file byte-identical. */
+  async function expectUsageError(args: string[], expected: string, files: string[]) {
+    const before = files.map((f) => readFileSync(f));
+    const r = await cli('superresolve', ...args);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain('INVALID_ARGUMENT');
+    expect(r.err).toContain(expected);
+    for (const [i, f] of files.entries()) expect(readFileSync(f).equals(before[i] as Buffer), f).toBe(true);
+  }
+
+  it('--out naming a revisit (as a/../b), the weights (symlink, hard link) or a cloud mask is refused; inputs kept', async () => {
+    const { folder, first, mask, w } = await inputs('SAME');
+    const files = [first, mask, w];
+    const viaDotDot = join(folder, '..', 'L2A', '.', 'SAME-1-L2A_data.tiff');
+    await expectUsageError(
+      [folder, '--weights', w, '--out', viaDotDot, '--no-quicklook'],
+      'is the revisit input',
+      files,
+    );
+    const link = join(dir, 'SAME', 'link.tif');
+    symlinkSync(w, link);
+    await expectUsageError(
+      [folder, '--weights', w, '--out', link, '--no-quicklook'],
+      'is the model file',
+      files,
+    );
+    const hard = join(dir, 'SAME', 'hard.tif');
+    linkSync(w, hard);
+    await expectUsageError([folder, '--weights', w, '--out', hard, '--no-quicklook'], 'a hard link', files);
+    const out = join(dir, 'SAME', 'sr.tif');
+    await expectUsageError(
+      [folder, '--weights', w, '--out', out, '--quicklook', mask],
+      'is the cloud mask',
+      files,
+    );
+    await expectUsageError(
+      [folder, '--weights', w, '--out', out, '--quicklook', out],
+      'are the same file',
+      files,
+    );
+    expect(existsSync(out)).toBe(false);
+    // distinct paths still work, next to the inputs
+    const ok = await cli('superresolve', folder, '--weights', w, '--out', out);
+    expect(ok.code, ok.err).toBe(0);
+    expect(readdirSync(join(dir, 'SAME')).sort()).toEqual([
+      'L2A',
+      'hard.tif',
+      'link.tif',
+      'sr.png',
+      'sr.tif',
+      'w.safetensors',
+    ]);
+  }, 60_000);
 });

@@ -378,6 +378,28 @@ describe('rebuild (STAC)', () => {
     expect(fromFile.searchRequests).toBe(3);
   });
 
+  it('refuses inputs it would overwrite: a points file that is its metadata table, a raster in its folders', async () => {
+    const root = join(dir, 'same');
+    await mkdir(join(root, 'lr_dataset'), { recursive: true });
+    const table = join(root, 'metadata.csv');
+    const text = 'name,lat,lon\nUNHCR-a,47.365,8.525\nUNHCR-b,47.376,8.552\nUNHCR-c,47.364,8.551\n';
+    await writeFile(table, text);
+    const n = searches();
+    await expect(rebuild({ ...baseOptions(root), pointsFile: table, target: 3 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining(`the metadata table ${table} is the points file ${table}`),
+    });
+    expect(await readFile(table, 'utf8')).toBe(text);
+    const inside = join(root, 'lr_dataset', 'lccs.tif');
+    await writeFile(inside, await readFile(lccsPath));
+    await expect(rebuild({ ...baseOptions(root), landcover: inside, target: 3 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining(`land-cover raster ${inside} lies inside the dataset folder`),
+    });
+    expect(searches()).toBe(n);
+    expect(existsSync(join(root, 'rebuild'))).toBe(false);
+  });
+
   it('reports a missing classification raster as DATASET_NOT_FOUND', async () => {
     await expect(
       rebuild({ ...baseOptions(join(dir, 'x')), landcover: join(dir, 'nope.tif') }),

@@ -294,6 +294,22 @@ describe('region superresolve (in process)', () => {
     expect(existsSync(o.out)).toBe(false);
   }, 30_000);
 
+  it('refuses a mosaic path that is the weights file before any request; the weights are kept', async () => {
+    const copy = join(dir, 'region-w.safetensors');
+    const bytes = await readFile(weights);
+    await writeFile(copy, bytes);
+    const n = stac.requests.length;
+    const err = await regionSuperresolvePipeline
+      .run({ ...options('same', 400), weights: copy, out: join(dir, '.', 'region-w.safetensors') })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining(`is the model file ${copy}`),
+    });
+    expect((await readFile(copy)).equals(bytes)).toBe(true);
+    expect(stac.requests.length).toBe(n);
+  });
+
   it('refuses a region beyond the side limit (REGION_TOO_LARGE) and over-wide tiles before any request', async () => {
     const n = stac.requests.length;
     const err = await regionSuperresolvePipeline

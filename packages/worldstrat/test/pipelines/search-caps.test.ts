@@ -2,7 +2,7 @@
 // stops with PAGE_LIMIT (exit 6) after a fixed number of requests; unusable items (absurd footprint,
 // `eo:cloud_cover: "lots"`) are reported, not matched; a scene without cloud cover is ranked last and reported;
 // a filter the server does not declare is a warning. All against a STAC API on 127.0.0.1.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -187,5 +187,33 @@ describe('worldstrat search: unusable items and unknown cloud cover', () => {
     expect(r.out).toMatch(/skipped L2A bbox ABSURD: /);
     expect(r.out).toMatch(/skipped L2A bbox LOTS: .*cloud/);
     expect(r.out).toContain('no cloud cover: L2A bbox NOCLOUD_10 (ranked last)');
+  });
+});
+
+describe('worldstrat search: --out', () => {
+  it('refuses an --out that is the --aois file: exit 2 before any request, the AOI file kept', async () => {
+    const pts = join(dir, 'pts.csv');
+    await writeFile(pts, 'name,lat,lon\nZRH,47.37,8.54\n');
+    const aois = join(dir, 'aois.geojson');
+    expect((await cli('aois', pts, '--out', aois, '--area', '0.25')).code).toBe(0);
+    const before = await readFile(aois, 'utf8');
+    const n = searches;
+    const r = await cli(
+      'search',
+      '--aois',
+      aois,
+      '--from',
+      '2022-06-01',
+      '--to',
+      '2022-06-30',
+      '--stac-url',
+      url,
+      '--out',
+      join(dir, '.', 'aois.geojson'),
+    );
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain(`is the AOI file ${aois}`);
+    expect(await readFile(aois, 'utf8')).toBe(before);
+    expect(searches).toBe(n);
   });
 });

@@ -2,6 +2,7 @@
 import { createAois, tileAoi3x3 } from '@worldstrat/geo-sampling';
 import { readPoisFile, writeAoisFile } from '@worldstrat/geo-sampling/node';
 import type { Command } from 'commander';
+import { checkOutputPaths } from '../../internal/output-paths.node.js';
 import { checkInputFile } from '../input-file.js';
 import { areaOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
@@ -29,6 +30,7 @@ export function registerAois(program: Command, run: CliRunner): void {
     .action((points: string, _opts, cmd: Command) =>
       run<AoisOptions>(cmd, async (o, rt) => {
         await checkInputFile(points, 'points file');
+        await checkOutputPaths([{ path: o.out, what: '--out' }], [{ path: points, what: 'points file' }]);
         const { pois } = await readPoisFile(points, { nameColumn: o.nameColumn, source: o.source });
         let aois = createAois(pois, o.area);
         if (o.tile3x3) aois = aois.flatMap((a) => tileAoi3x3(a));

@@ -3,6 +3,7 @@ import { parseCsv } from '@worldstrat/core';
 import { readPoisFile } from '@worldstrat/geo-sampling/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
+import { checkOutputPaths, type NamedPath } from '../../internal/output-paths.node.js';
 import { plotDatasetPipeline } from '../../pipelines/plot-dataset.node.js';
 import { readInputText } from '../../pipelines/read-input.node.js';
 import { classDistributionSvg } from '../../plots/bar-chart.js';
@@ -28,6 +29,10 @@ async function countColumn(path: string, column: string): Promise<Record<string,
   }
   return counts;
 }
+
+/** The files `writePlot(base, …)` writes. */
+const plotFiles = (base: string): NamedPath[] =>
+  ['svg', 'png'].map((ext) => ({ path: `${base}.${ext}`, what: 'plot file' }));
 
 /** Options of `worldstrat plot map`. */
 interface PlotMapOptions {
@@ -68,6 +73,7 @@ export function registerPlot(program: Command, run: CliRunner): void {
     .action((table: string, _opts, cmd: Command) =>
       run<PlotMapOptions>(cmd, async (o, rt) => {
         await checkInputFile(table, 'points file');
+        await checkOutputPaths(plotFiles(o.out), [{ path: table, what: 'points file' }]);
         const { pois } = await readPoisFile(table, { checkName: false, duplicates: 'suffix' });
         const col = o.classColumn;
         const points = pois.map((p) => {
@@ -101,6 +107,11 @@ export function registerPlot(program: Command, run: CliRunner): void {
     .option('--title <text>', 'title')
     .action((table: string, _opts, cmd: Command) =>
       run<PlotDistributionOptions>(cmd, async (o, rt) => {
+        const tables = [table, ...(o.compare ? [o.compare] : [])];
+        await checkOutputPaths(
+          plotFiles(o.out),
+          tables.map((path) => ({ path, what: 'table' })),
+        );
         const col = o.column;
         const [a, b] = String(o.names).split(',');
         const series = [{ name: a ?? 'Original', counts: await countColumn(table, col) }];

@@ -12,6 +12,7 @@ import type { Aoi } from '@worldstrat/geo-sampling';
 import { readAoisFile } from '@worldstrat/geo-sampling/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
+import { checkOutputPaths } from '../../internal/output-paths.node.js';
 import { checkInputFile } from '../input-file.js';
 import {
   checkDateOrder,
@@ -181,6 +182,7 @@ async function searchAois(o: SearchCommandOptions): Promise<Aoi[]> {
   let aois: Aoi[];
   if (o.aois) {
     await checkInputFile(o.aois, 'AOI file');
+    if (o.out) await checkOutputPaths([{ path: o.out, what: '--out' }], [{ path: o.aois, what: 'AOI file' }]);
     aois = await readAoisFile(o.aois);
   } else if (o.bbox) {
     const b = parseBBox(o.bbox);

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '@worldstrat/core/node';
 import { paperSplitLabels, type StratifiedSplitOptions, stratifiedSplitLabels } from '@worldstrat/stratify';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
+import { checkOutputPaths } from '../../internal/output-paths.node.js';
 import { readInputText } from '../../pipelines/read-input.node.js';
 import { intOption, numberOption, seedOption } from '../options.js';
 import type { CliRunner, CliRuntime } from '../runtime.js';
@@ -52,6 +53,7 @@ interface SplitOptions {
 
 /** Read the table, label each row with the library's split, write the table with a `split` column. */
 async function splitAction(table: string, o: SplitOptions, rt: CliRuntime): Promise<void> {
+  await checkOutputPaths([{ path: o.out, what: '--out' }], [{ path: table, what: 'table' }]);
   const text = await readInputText(table, 'table');
   const { header, rows } = parseCsv(text, { name: table });
   const nameCol = o.nameColumn;

@@ -14,6 +14,7 @@ import {
 import { openClassRasterPathOrUrl } from '@worldstrat/stratify/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
+import { checkOutputPaths } from '../../internal/output-paths.node.js';
 import { checkInputFile } from '../input-file.js';
 import {
   addReadLimitOptions,
@@ -74,6 +75,15 @@ async function stratifyAction(points: string, o: StratifyOptions, rt: CliRuntime
   if (legend !== 'lccs' && legend !== 'worldcover')
     throw new WorldStratError('INVALID_ARGUMENT', `--landcover-legend ${legend}: use lccs or worldcover`);
   await checkInputFile(points, 'points file');
+  if (o.out)
+    await checkOutputPaths(
+      [{ path: o.out, what: '--out' }],
+      [
+        { path: points, what: 'points file' },
+        { path: o.landcover, what: '--landcover' },
+        ...(o.smod ? [{ path: o.smod, what: '--smod' }] : []),
+      ],
+    );
   const { pois } = await readPoisFile(points);
   const readLimits = readLimitsFrom(o);
   const limits = readLimits ? { readLimits } : {};
