@@ -66,3 +66,65 @@ describe('searchRevisits via the SentinelHub Catalog', () => {
     }
   });
 });
+
+describe('searchRevisits against a catalogue that ignores datetime and collections', () => {
+  it('lists items dated outside the window or of another collection as invalid, never as revisits', async () => {
+    const sh = await startShServer();
+    try {
+      sh.catalogItems.push(
+        makeItem('IN_0615', '2022-06-15T10:30:00Z', 10, COVER),
+        makeItem('LAST_DAY_0630', '2022-06-30T23:59:59Z', 10, COVER),
+        makeItem('AFTER_0705', '2022-07-05T10:30:00Z', 1, COVER),
+        makeItem('BEFORE_0531', '2022-05-31T23:59:59Z', 1, COVER),
+      );
+      const res = await searchRevisits([{ name: 'a', bounds: AOI as [number, number, number, number] }], {
+        provider: {
+          kind: 'sentinelhub',
+          baseUrl: sh.url,
+          credentials: { clientId: sh.clientId, clientSecret: sh.clientSecret },
+        },
+        dateRange: ['2022-06-01', '2022-06-30'],
+        targetDate: '2022-06-30',
+        nRevisits: 5,
+      });
+      expect(res.revisits.L2A!.map((r) => r.entry.id).sort()).toEqual(['IN_0615', 'LAST_DAY_0630']);
+      expect(res.invalidItems.map((x) => [x.id, x.reason]).sort()).toEqual([
+        ['AFTER_0705', 'dated 2022-07-05T10:30:00Z, outside the searched window 2022-06-01..2022-06-30'],
+        ['BEFORE_0531', 'dated 2022-05-31T23:59:59Z, outside the searched window 2022-06-01..2022-06-30'],
+      ]);
+    } finally {
+      await sh.close();
+    }
+  });
+
+  it('lists a STAC item of another collection as invalid (an API answering every collection to any search)', async () => {
+    const features = [
+      makeItem('L2A_0615', '2022-06-15T10:30:00Z', 10, COVER),
+      makeItem('L1C_0628', '2022-06-28T10:30:00Z', 1, COVER, { collection: 'sentinel-2-l1c' }),
+    ];
+    const json = (body: unknown) =>
+      new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    // every search answers both items, whatever it asked for
+    const fetchAll = (async (input: string | URL | Request) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.includes('/search')) return json({ type: 'FeatureCollection', features, links: [] });
+      return json({
+        type: 'Catalog',
+        id: 'x',
+        conformsTo: ['https://api.stacspec.org/v1.0.0/item-search'],
+        links: [],
+      });
+    }) as typeof fetch;
+    const res = await searchRevisits([{ name: 'a', bounds: AOI as [number, number, number, number] }], {
+      provider: { kind: 'stac', url: 'http://127.0.0.1:9/stac' },
+      dateRange: ['2022-06-01', '2022-06-30'],
+      targetDate: '2022-06-30',
+      nRevisits: 5,
+      fetch: fetchAll,
+    });
+    expect(res.revisits.L2A!.map((r) => r.entry.id)).toEqual(['L2A_0615']);
+    expect(res.invalidItems.map((x) => [x.id, x.reason])).toEqual([
+      ['L1C_0628', 'of collection sentinel-2-l1c, not the searched sentinel-2-l2a'],
+    ]);
+  });
+});

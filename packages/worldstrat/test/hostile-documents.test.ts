@@ -219,6 +219,15 @@ describe('saved rebuild plan', () => {
     dryRun: true,
   });
 
+  it('the plan fingerprint covers every option that changes the plan (a new --smod-crs reused the old plan)', () => {
+    const base = { ...options('r'), smod: 'smod.tif' };
+    const fp = fingerprintOf(base, null);
+    expect(fingerprintOf({ ...base, smodCrs: 'EPSG:3857' }, null)).not.toBe(fp);
+    expect(fingerprintOf({ ...base, maxItemsPerSearch: 50 }, null)).not.toBe(fp);
+    // options that do not change the plan keep it
+    expect(fingerprintOf({ ...base, concurrency: 2, dryRun: false }, null)).toBe(fp);
+  });
+
   it('a matching plan with a revisit of an unknown AOI fails typed before any download or table', async () => {
     const root = join(dir, 'plan-hostile');
     await mkdir(join(root, 'rebuild'), { recursive: true });

@@ -3,6 +3,7 @@
 // download the matched revisits into the
 // release layout with a manifest per level (resumable).
 import { join } from 'node:path';
+import { parseIsoTime } from '@worldstrat/core';
 import type { BBox, RasterIoLimits } from '@worldstrat/raster-io';
 import pLimit from 'p-limit';
 import { downloadStacRevisits } from '../download/stac-revisits.node.js';
@@ -306,7 +307,7 @@ export async function searchRevisits(
           { signal },
         );
         for (const w of r.warnings) warnings.add(w.message);
-        return { items: r.features, invalid: r.invalidItems };
+        return inSearch({ items: r.features, invalid: r.invalidItems }, collection, options.dateRange);
       };
     } else {
       const sh = await sentinelHubClientFor(p, options.fetch, caps.pageLimit);
@@ -325,7 +326,7 @@ export async function searchRevisits(
             { signal, onInvalidItem: (it) => invalid.push(it) },
           ),
         );
-        return { items, invalid };
+        return inSearch({ items, invalid }, collection, options.dateRange);
       };
     }
     let done = 0;
@@ -361,6 +362,48 @@ export async function searchRevisits(
   for (const w of result.warnings) context.log?.(`warning: ${w}`);
   if (p.kind === 'sentinelhub') for (const level of levels) result.revisits[level] = result.revisits.L2A;
   return result;
+}
+
+/**
+ * The items a search asked for: one dated outside the window or of another collection (a catalogue that ignores
+ * `datetime` or `collections`) is listed as invalid instead of being matched as a revisit of this level and window.
+ */
+function inSearch(
+  found: { items: StacItem[]; invalid: InvalidItem[] },
+  collection: string,
+  [start, end]: readonly [string, string],
+): { items: StacItem[]; invalid: InvalidItem[] } {
+  const from = parseIsoTime(start);
+  const to = parseIsoTime(end) + 86_400_000; // the whole last day
+  const items: StacItem[] = [];
+  const invalid = [...found.invalid];
+  for (const item of found.items) {
+    const why = outsideSearch(item, collection, from, to, `${start}..${end}`);
+    if (why) invalid.push({ id: typeof item?.id === 'string' ? item.id : null, reason: why });
+    else items.push(item);
+  }
+  return { items, invalid };
+}
+
+function outsideSearch(
+  item: StacItem,
+  collection: string,
+  from: number,
+  to: number,
+  window: string,
+): string | undefined {
+  const own = (item as { collection?: unknown })?.collection;
+  if (typeof own === 'string' && own !== collection)
+    return `of collection ${own}, not the searched ${collection}`;
+  const datetime = item?.properties?.datetime;
+  if (typeof datetime !== 'string') return undefined; // left to the catalogue-entry checks
+  let t: number;
+  try {
+    t = parseIsoTime(datetime);
+  } catch {
+    return undefined;
+  }
+  return t < from || t >= to ? `dated ${datetime}, outside the searched window ${window}` : undefined;
 }
 
 /**

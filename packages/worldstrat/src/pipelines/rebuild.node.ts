@@ -339,6 +339,8 @@ export function fingerprintOf(o: RebuildOptions, pointsText: string | null): str
     landcover: o.landcover,
     landcoverLegend: o.landcoverLegend,
     smod: o.smod,
+    // the CRS a SMOD raster without one is read in decides its classes
+    smodCrs: o.smodCrs,
     compat: o.compat,
     target: o.target,
     weight: o.weight,
@@ -352,6 +354,7 @@ export function fingerprintOf(o: RebuildOptions, pointsText: string | null): str
     targetDate: o.targetDate,
     nRevisits: o.nRevisits,
     maxCloudCover: o.maxCloudCover,
+    maxItemsPerSearch: o.maxItemsPerSearch,
     levels: o.levels,
     // ordering SPOT does not change the plan
     spot: o.spot ? { ...o.spot, order: undefined } : undefined,
