@@ -135,8 +135,9 @@ export function downsampledScratch(plan: DownsamplingPlan): DownsampledTaps {
  * point, clipped to the source window, weighted by `weight((i − δ) · scale)` per axis. Without a source no-data
  * value the sum is divided by the product of the weight sums (as GDAL does). With one (or where a tap is NaN),
  * each band leaves its invalid taps out and renormalises the rest, a weight sum within 1e-5 of 1 is not divided
- * by, and a pixel whose own source pixel is invalid in every band stays no-data (gdalwarp's per-band masks plus
- * the all-bands mask of UNIFIED_SRC_NODATA=PARTIAL). Points outside the window are no-data.
+ * by. A pixel whose own source pixel is invalid (no-data or NaN) in every band stays no-data, also when the
+ * no-data value is NaN (gdalwarp's per-band masks plus the all-bands mask of UNIFIED_SRC_NODATA=PARTIAL). Points
+ * outside the window are no-data.
  */
 export function downsampledRow(
   out: readonly WarpAccumulator[],
@@ -154,7 +155,7 @@ export function downsampledRow(
   for (let col = 0; col < W; col++) {
     const u = us[col] as number;
     const v = vs[col] as number;
-    const skip = !inWindow(plan, u, v) || (masked && centreInvalidEverywhere(src, plan, u, v, nd));
+    const skip = !inWindow(plan, u, v) || centreInvalidEverywhere(src, plan, u, v, nd);
     if (!skip) tapsAt(plan, u, v, weight, taps);
     for (let b = 0; b < src.bands.length; b++) {
       const value = skip ? Number.NaN : bandValue(src.bands[b] as RasterArray, src.width, nd, masked, taps);

@@ -38,11 +38,41 @@ const inside = (u: number, v: number, sw: number, sh: number): boolean =>
   u >= 0 && u < sw && v >= 0 && v < sh;
 
 /**
+ * Whether the source pixel containing (u, v) is no-data (or NaN) in every band: gdalwarp gives such a target
+ * pixel no value, whatever its neighbours hold (a pixel invalid in some bands only is resampled per band). It
+ * picks the pixel with a 1e-10 nudge (a point that close below an edge is past it), clamped to the image.
+ */
+function centreInvalid(
+  bands: readonly RasterArray[],
+  sw: number,
+  sh: number,
+  nd: number,
+  u: number,
+  v: number,
+) {
+  const i = Math.min(Math.floor(v + 1e-10), sh - 1) * sw + Math.min(Math.floor(u + 1e-10), sw - 1);
+  for (let b = 0; b < bands.length; b++) {
+    const t = (bands[b] as RasterArray)[i] as number;
+    if (!(t === nd || Number.isNaN(t))) return false;
+  }
+  return true;
+}
+
+/**
  * Bilinear value of one band at source pixel coordinates (u, v): the 2×2 taps around the point, weights
  * renormalised over the taps inside the image and not no-data (GDAL's behaviour at borders); NaN when no tap is
- * usable.
+ * usable, or when the pixel holding the point is no-data in every band ({@link centreInvalid}). That pixel
+ * weighs at least 1/4, so it is looked at only where a quarter of the weight is missing (valid pixels pay nothing).
  */
-function bilinearAt(band: RasterArray, sw: number, sh: number, nd: number, u: number, v: number): number {
+function bilinearAt(
+  bands: readonly RasterArray[],
+  band: RasterArray,
+  sw: number,
+  sh: number,
+  nd: number,
+  u: number,
+  v: number,
+): number {
   const fx = u - 0.5;
   const fy = v - 0.5;
   const x0 = Math.floor(fx);
@@ -66,7 +96,8 @@ function bilinearAt(band: RasterArray, sw: number, sh: number, nd: number, u: nu
       wsum += w;
     }
   }
-  return wsum < 1e-6 ? Number.NaN : acc / wsum;
+  if (wsum < 1e-6 || (wsum < 0.76 && centreInvalid(bands, sw, sh, nd, u, v))) return Number.NaN;
+  return acc / wsum;
 }
 
 /** The source pixel containing the point (NaN when it is no-data). */
@@ -96,7 +127,7 @@ export function nearestRow(
   }
 }
 
-/** Bilinear resampling of one row (see {@link bilinearAt}). */
+/** Bilinear resampling of one row (see {@link bilinearAt}); no value where the centre is invalid in every band. */
 export function bilinearRow(
   out: readonly WarpAccumulator[],
   row: KernelRow,
@@ -113,13 +144,13 @@ export function bilinearRow(
     for (let col = 0; col < W; col++) {
       const u = us[col] as number;
       const v = vs[col] as number;
-      const val = inside(u, v, sw, sh) ? bilinearAt(band, sw, sh, nd, u, v) : Number.NaN;
+      const val = inside(u, v, sw, sh) ? bilinearAt(bands, band, sw, sh, nd, u, v) : Number.NaN;
       dst[offset + col] = Number.isNaN(val) ? ond : val;
     }
   }
 }
 
-/** Per-row scratch of {@link cubicRow}: which pixels use the cubic kernel, and their 4 + 4 tap weights. */
+/** Per-row scratch of {@link cubicRow}: which pixels have all 4×4 taps inside, and their 4 + 4 tap weights. */
 export interface CubicScratch {
   cubic: Uint8Array;
   wx: Float64Array;
@@ -131,9 +162,33 @@ export function cubicScratch(width: number): CubicScratch {
   return { cubic: new Uint8Array(width), wx: new Float64Array(4 * width), wy: new Float64Array(4 * width) };
 }
 
+/** The 4×4 Keys sum of one band from its first tap and the pixel's weights at `k`; NaN when a tap is no-data. */
+function cubicAt(
+  band: RasterArray,
+  first: number,
+  sw: number,
+  nd: number,
+  wx: Float64Array,
+  wy: Float64Array,
+  k: number,
+): number {
+  let acc = 0;
+  for (let j = 0; j < 4; j++) {
+    const start = first + j * sw;
+    let r = 0;
+    for (let i = 0; i < 4; i++) {
+      const s = band[start + i] as number;
+      if (s === nd || Number.isNaN(s)) return Number.NaN;
+      r += (wx[k + i] as number) * s;
+    }
+    acc += (wy[k + j] as number) * r;
+  }
+  return acc;
+}
+
 /**
- * Keys cubic resampling of one row: 4×4 taps; a pixel whose taps leave the image, or touch no-data in any band,
- * is bilinear in every band (GDAL's fallback).
+ * Keys cubic resampling of one row: 4×4 taps. Where the taps leave the image, or one is no-data in this band,
+ * that band is bilinear (GDAL's fallback, band by band); no value where the centre is invalid in every band.
  */
 export function cubicRow(
   out: readonly WarpAccumulator[],
@@ -162,42 +217,20 @@ export function cubicRow(
       wy[4 * col + k] = cubicW(k - 1 - ry);
     }
   }
-  // a no-data tap in any band sends the whole pixel to bilinear
-  for (let b = 0; b < bands.length; b++) {
-    const band = bands[b] as RasterArray;
-    for (let col = 0; col < W; col++) {
-      if (!cubic[col]) continue;
-      const first =
-        (Math.floor((vs[col] as number) - 0.5) - 1) * sw + Math.floor((us[col] as number) - 0.5) - 1;
-      for (let j = 0; j < 4 && cubic[col]; j++)
-        for (let i = 0; i < 4; i++) {
-          const s = band[first + j * sw + i] as number;
-          if (s === nd || Number.isNaN(s)) {
-            cubic[col] = 0;
-            break;
-          }
-        }
-    }
-  }
   for (let b = 0; b < bands.length; b++) {
     const band = bands[b] as RasterArray;
     const dst = out[b] as WarpAccumulator;
     for (let col = 0; col < W; col++) {
       const u = us[col] as number;
       const v = vs[col] as number;
-      let val: number;
-      if (!inside(u, v, sw, sh)) val = Number.NaN;
-      else if (!cubic[col]) val = bilinearAt(band, sw, sh, nd, u, v);
-      else {
-        const first = (Math.floor(v - 0.5) - 1) * sw + Math.floor(u - 0.5) - 1;
-        let acc = 0;
-        for (let j = 0; j < 4; j++) {
-          const start = first + j * sw;
-          let r = 0;
-          for (let i = 0; i < 4; i++) r += (wx[4 * col + i] as number) * (band[start + i] as number);
-          acc += (wy[4 * col + j] as number) * r;
+      let val = Number.NaN;
+      if (inside(u, v, sw, sh)) {
+        // all 16 taps valid include the centre; otherwise bilinear applies the centre rule
+        if (cubic[col]) {
+          const first = (Math.floor(v - 0.5) - 1) * sw + Math.floor(u - 0.5) - 1;
+          val = cubicAt(band, first, sw, nd, wx, wy, 4 * col);
         }
-        val = acc;
+        if (Number.isNaN(val)) val = bilinearAt(bands, band, sw, sh, nd, u, v);
       }
       dst[offset + col] = Number.isNaN(val) ? ond : val;
     }

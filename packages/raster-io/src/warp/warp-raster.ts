@@ -9,7 +9,6 @@ import {
   describeValue,
 } from '../internal/check-args.js';
 import { DEFAULT_RASTER_IO_LIMITS } from '../read/limits.js';
-import { fromFloat } from '../resample/dtype-cast.js';
 import { DTYPES, type DType, type GeoTransform, type Raster, type RasterArray } from '../types.js';
 import { checkProjectedGrid, type ProjectedGrid } from './project-grid.js';
 import {
@@ -28,6 +27,7 @@ import {
   nearestRow,
   type WarpAccumulator,
 } from './warp-kernels.js';
+import { type GdalType, toIntegerBand, usesGeneralKernel, workingType } from './warp-output.js';
 
 /**
  * Resampling of {@link warpRaster}: GDAL's `near`, `bilinear` and `cubic` (Keys, a = −0.5); bilinear and cubic
@@ -100,9 +100,12 @@ function checkRaster(r: Raster): void {
  * - `nearest`: the source pixel containing the point;
  * - `bilinear`: 2×2 taps around the point, weights renormalised over taps that are inside the image and not
  *   no-data (GDAL's behaviour at borders);
- * - `cubic`: 4×4 Keys (a = −0.5) taps; falls back to bilinear where a tap is outside or no-data, as GDAL does.
+ * - `cubic`: 4×4 Keys (a = −0.5) taps; a band falls back to bilinear where a tap is outside or no-data in that
+ *   band, as GDAL does.
  *
- * Target pixels whose centre maps outside the source (or onto no-data for `nearest`) get `noData`.
+ * Target pixels whose centre maps outside the source, or onto a pixel that is no-data in every band, get
+ * `noData` (for `nearest`, a band whose pixel is no-data gets it too). Like gdalwarp, a source 1 pixel wide or
+ * high is sampled nearest, and integer outputs round half up and keep valid values off `noData`.
  *
  * @param raster - georeferenced source raster (`geo` required).
  * @param grid - target CRS, transform and size (see {@link utmGridForBBox}).
@@ -121,13 +124,15 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
   const out: WarpAccumulator[] = raster.bands.map(() =>
     plan.dtype === 'float32' ? new Float32Array(W * H) : new Float64Array(W * H),
   );
+  // integer outputs are filled with NaN where there is no value, so that a valid value equal to noData is told apart
+  const kernelNoData = plan.integer ? Number.NaN : plan.noData;
   const src: KernelSource = {
     bands: raster.bands,
     width: raster.width,
     height: raster.height,
     noData: raster.noData ?? Number.NaN,
   };
-  const fillRow = rowKernel(plan.method, W, raster, grid);
+  const fillRow = rowKernel(plan, W, raster, grid);
   const mapper = makeRowMapper(raster, grid, plan.threshold, plan.projected);
   const { signal, onProgress } = plan;
   const progressEvery = Math.max(1, Math.floor(H / 20));
@@ -137,7 +142,7 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
         cause: signal.reason,
       });
     mapper.mapRow(row + 0.5);
-    fillRow(out, { offset: row * W, width: W, us: mapper.us, vs: mapper.vs }, src, plan.noData);
+    fillRow(out, { offset: row * W, width: W, us: mapper.us, vs: mapper.vs }, src, kernelNoData);
     if (onProgress && ((row + 1) % progressEvery === 0 || row + 1 === H))
       onProgress({ stage: 'warp', done: row + 1, total: H });
   }
@@ -145,7 +150,7 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
     width: W,
     height: H,
     dtype: plan.dtype,
-    bands: toOutputBands(out, plan.dtype, plan.noData),
+    bands: toOutputBands(out, plan),
     noData: plan.noData,
     geo: { epsg: grid.epsg, transform: [...grid.transform] as GeoTransform },
   };
@@ -160,6 +165,11 @@ interface WarpPlan {
   projected?: ProjectedGrid;
   signal?: AbortSignal;
   onProgress?: WarpOptions['onProgress'];
+  /** gdalwarp's working type and whether a no-data value is in force (see {@link gdalModel}). */
+  working: GdalType;
+  masked: boolean;
+  /** Whether the output is an integer type (converted by {@link toIntegerBand}). */
+  integer: boolean;
 }
 
 const MAX_WARP_PIXELS = DEFAULT_RASTER_IO_LIMITS.maxPixels;
@@ -239,11 +249,28 @@ function planWarp(raster: Raster, grid: TargetGrid, options: WarpOptions): WarpP
     method: opts.method,
     dtype,
     noData,
+    ...gdalModel(raster.noData ?? null, opts.noData, dtype, noData),
+    integer: !isFloat,
     threshold,
     ...(opts.projected ? { projected: opts.projected } : {}),
     signal: opts.signal,
     onProgress: opts.onProgress,
   };
+}
+
+/**
+ * What gdalwarp would run: a no-data value is in force when the source or the options give one, or the output
+ * is float (NaN: `-dstnodata nan`); an integer output without one is gdalwarp without `-dstnodata`.
+ */
+function gdalModel(
+  srcNoData: number | null,
+  optNoData: number | undefined,
+  dtype: DType,
+  noData: number,
+): { working: GdalType; masked: boolean } {
+  const isFloat = dtype === 'float32' || dtype === 'float64';
+  const masked = srcNoData !== null || optNoData !== undefined || isFloat;
+  return { working: workingType(dtype, srcNoData, masked ? noData : null), masked };
 }
 
 /** Source pixel coordinates of one target row, filled by `mapRow(py)` into `us`/`vs`. */
@@ -338,16 +365,17 @@ function projectedRowMapper(p: ProjectedGrid, W: number, inv: GeoTransform): Row
 }
 
 /**
- * Stage 4: the row kernel of `method` (noData where nothing valid maps): for bilinear and cubic onto a grid
+ * Stage 4: the row kernel of the method (noData where nothing valid maps): for bilinear and cubic onto a grid
  * coarser than the source, gdalwarp's stretched kernel ({@link downsamplingPlan}).
  */
 function rowKernel(
-  method: WarpMethod,
+  plan: WarpPlan,
   width: number,
   raster: Raster,
   grid: TargetGrid,
 ): (out: WarpAccumulator[], row: KernelRow, src: KernelSource, noData: number) => void {
-  if (method === 'nearest') return nearestRow;
+  const { method } = plan;
+  if (method === 'nearest' || samplesNearest(plan, raster)) return nearestRow;
   const down = downsamplingPlan(sourcePixelsOf(raster, grid), grid, raster, method === 'bilinear' ? 1 : 2);
   if (down) {
     const weight = method === 'bilinear' ? linearWeight : keysCubicWeight;
@@ -377,9 +405,20 @@ function sourcePixelsOf(
   };
 }
 
-/** Stage 5: the accumulators as the output dtype (float ones already are; integers rounded and clamped). */
-function toOutputBands(out: WarpAccumulator[], dtype: DType, noData: number): RasterArray[] {
-  return out.map((b) =>
-    dtype === 'float32' || dtype === 'float64' ? b : fromFloat(b as Float64Array, dtype, noData),
-  );
+/**
+ * Whether bilinear or cubic sample nearest: gdalwarp's general kernel does so for a source 1 pixel wide or high
+ * (both axes); its fast paths (no no-data value, 8/16-bit or float32) interpolate it.
+ */
+function samplesNearest(plan: WarpPlan, raster: Raster): boolean {
+  if (raster.width !== 1 && raster.height !== 1) return false;
+  return usesGeneralKernel(plan.method, plan.working, plan.masked);
+}
+
+/** Stage 5: the accumulators as the output dtype (float ones already are; integers as gdalwarp writes them). */
+function toOutputBands(out: WarpAccumulator[], plan: WarpPlan): RasterArray[] {
+  if (!plan.integer) return out;
+  const { dtype, noData, working, masked, method } = plan;
+  // only a no-data value in force is avoided, and only by gdalwarp's general kernel
+  const avoidNoData = masked && usesGeneralKernel(method, working, masked);
+  return out.map((b) => toIntegerBand(b as Float64Array, { dtype, noData, working, avoidNoData }));
 }

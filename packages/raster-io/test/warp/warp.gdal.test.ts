@@ -4,7 +4,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Raster, type TargetGrid, transformCoords, warpRaster } from '../../src/index.js';
+import {
+  type DType,
+  type Raster,
+  type RasterArray,
+  type TargetGrid,
+  transformCoords,
+  warpRaster,
+} from '../../src/index.js';
 import { requireTool } from '../support/require-tool.js';
 
 const hasGdal = spawnSync('gdalwarp', ['--version']).status === 0;
@@ -16,17 +23,49 @@ function run(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
 }
 
-/** Writes a float32 BSQ raster as ENVI and converts it to a georeferenced GeoTIFF with gdal_translate. */
+/** ENVI data type codes and GDAL type names of the raster dtypes. */
+const ENVI_TYPE: Record<DType, number> = {
+  uint8: 1,
+  int16: 2,
+  int32: 3,
+  float32: 4,
+  float64: 5,
+  uint16: 12,
+  uint32: 13,
+};
+const GDAL_TYPE: Record<DType, string> = {
+  uint8: 'Byte',
+  uint16: 'UInt16',
+  int16: 'Int16',
+  uint32: 'UInt32',
+  int32: 'Int32',
+  float32: 'Float32',
+  float64: 'Float64',
+};
+const ARRAY_OF: Record<DType, { new (buffer: ArrayBuffer): RasterArray; BYTES_PER_ELEMENT: number }> = {
+  uint8: Uint8Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  uint32: Uint32Array,
+  int32: Int32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+};
+
+/** Writes a BSQ raster (in its dtype) as ENVI and converts it to a georeferenced GeoTIFF with gdal_translate. */
 function writeSource(r: Raster, name: string): string {
   const bin = join(dir, `${name}.bin`);
-  const bytes = new Uint8Array(r.width * r.height * 4 * r.bands.length);
+  const size = ARRAY_OF[r.dtype].BYTES_PER_ELEMENT;
+  const bytes = new Uint8Array(r.width * r.height * size * r.bands.length);
   r.bands.forEach((b, i) => {
-    bytes.set(new Uint8Array(new Float32Array(b).buffer), i * r.width * r.height * 4);
+    const typed = new ARRAY_OF[r.dtype](new ArrayBuffer(b.length * size));
+    typed.set(b);
+    bytes.set(new Uint8Array(typed.buffer), i * r.width * r.height * size);
   });
   writeFileSync(bin, bytes);
   writeFileSync(
     join(dir, `${name}.hdr`),
-    `ENVI\nsamples = ${r.width}\nlines = ${r.height}\nbands = ${r.bands.length}\nheader offset = 0\nfile type = ENVI Standard\ndata type = 4\ninterleave = bsq\nbyte order = 0\n`,
+    `ENVI\nsamples = ${r.width}\nlines = ${r.height}\nbands = ${r.bands.length}\nheader offset = 0\nfile type = ENVI Standard\ndata type = ${ENVI_TYPE[r.dtype]}\ninterleave = bsq\nbyte order = 0\n`,
   );
   const [ox, px, , oy, , py] = r.geo?.transform as number[];
   const tif = join(dir, `${name}.tif`);
@@ -40,12 +79,21 @@ function writeSource(r: Raster, name: string): string {
     `${ox + px * r.width}`,
     `${oy + py * r.height}`,
   ];
-  if (r.noData !== undefined && r.noData !== null) args.push('-a_nodata', `${r.noData}`);
+  if (r.noData !== undefined && r.noData !== null) args.push('-a_nodata', noDataArg(r.noData));
   run('gdal_translate', [...args, bin, tif]);
   return tif;
 }
 
-function gdalwarp(src: string, grid: TargetGrid, method: string, name: string): Float32Array[] {
+const noDataArg = (v: number): string => (Number.isNaN(v) ? 'nan' : `${v}`);
+
+/** gdalwarp -et 0 onto the grid: Float32 with -dstnodata -9999 unless `ot` / `dstNoData` say otherwise (null: none). */
+function gdalwarp(
+  src: string,
+  grid: TargetGrid,
+  method: string,
+  name: string,
+  { ot = 'float32', dstNoData = -9999 }: { ot?: DType; dstNoData?: number | null } = {},
+): RasterArray[] {
   const out = join(dir, `${name}.bin`);
   const [ox, px, , oy, , py] = grid.transform;
   run('gdalwarp', [
@@ -66,16 +114,15 @@ function gdalwarp(src: string, grid: TargetGrid, method: string, name: string): 
     `${grid.width}`,
     `${grid.height}`,
     '-ot',
-    'Float32',
-    '-dstnodata',
-    '-9999',
+    GDAL_TYPE[ot],
+    ...(dstNoData === null ? [] : ['-dstnodata', noDataArg(dstNoData)]),
     '-of',
     'ENVI',
     src,
     out,
   ]);
   const buf = readFileSync(out);
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const all = new ARRAY_OF[ot](buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   const n = grid.width * grid.height;
   return Array.from({ length: all.length / n }, (_, i) => all.subarray(i * n, (i + 1) * n));
 }
@@ -277,3 +324,161 @@ describe.runIf(requireTool('gdalwarp', hasGdal))('warpRaster vs gdalwarp -et 0 o
     },
   );
 });
+
+/** A UTM 33N raster of 8 m pixels (a power of two: gdalwarp's pixel coordinates are exact too, like ours). */
+function raster8m(dtype: DType, width: number, bands: number[][], noData: number | null): Raster {
+  const typed = bands.map((b) => {
+    const a = new ARRAY_OF[dtype](new ArrayBuffer(b.length * ARRAY_OF[dtype].BYTES_PER_ELEMENT));
+    a.set(b);
+    return a;
+  });
+  const height = (bands[0] as number[]).length / width;
+  return {
+    width,
+    height,
+    dtype,
+    bands: typed,
+    noData,
+    geo: { epsg: 32633, transform: [500000, 8, 0, 5000000, 0, -8] },
+  };
+}
+
+/** A grid over raster8m's CRS: origin `dx` m east and `dy` m south of the source's, `res` m pixels. */
+const gridAt = (dx: number, dy: number, res: number, width: number, height: number): TargetGrid => ({
+  epsg: 32633,
+  transform: [500000 + dx, res, 0, 5000000 - dy, 0, -res],
+  width,
+  height,
+});
+
+/** Pixels (all bands) that differ by more than `tol`; NaN equals NaN. */
+function mismatches(ours: RasterArray[], ref: RasterArray[], tol: number): number {
+  let n = 0;
+  ours.forEach((o, b) => {
+    const g = ref[b] as RasterArray;
+    for (let i = 0; i < o.length; i++) {
+      const [x, y] = [o[i] as number, g[i] as number];
+      if (!(Math.abs(x - y) <= tol || (Number.isNaN(x) && Number.isNaN(y)))) n++;
+    }
+  });
+  return n;
+}
+
+describe.runIf(requireTool('gdalwarp', hasGdal))(
+  'warpRaster vs gdalwarp -et 0: no-data centres, integer output, 1-pixel sources',
+  () => {
+    // gdalwarp gives no value to a target pixel whose centre falls on a source pixel that is no-data in every
+    // band, whatever its neighbours hold (before: bilinear/cubic interpolated ~30 there from the neighbours), also
+    // with a NaN no-data value on the stretched (coarser-grid) kernel; a pixel no-data in one band only is
+    // resampled per band, and cubic falls back to bilinear only in the band with the no-data tap.
+    it.each([
+      ['bilinear', -9999, 8],
+      ['cubic', -9999, 8],
+      ['bilinear', Number.NaN, 8],
+      ['cubic', Number.NaN, 8],
+      ['bilinear', Number.NaN, 24],
+      ['cubic', Number.NaN, 24],
+    ] as const)('%s, no-data %s, %i m from 8 m: gdalwarp pixels', (method, nd, res) => {
+      const w = 30;
+      const wave = (k: number, f: number) =>
+        40 * Math.sin((k % w) * f + Math.floor(k / w) * 0.4) + 2 * (k % 7);
+      const b0 = Array.from({ length: w * w }, (_, k) => wave(k, 0.9));
+      const b1 = Array.from({ length: w * w }, (_, k) => wave(k, 0.5));
+      const dx = res === 8 ? 3 : 0;
+      const centreOf = (t: number) => Math.floor((dx + (t + 0.5) * res) / 8); // source pixel of target row/col t
+      const both = centreOf(3) * w + centreOf(3); // target (3, 3): no-data in both bands
+      const one = centreOf(1) * w + centreOf(5); // target (1, 5): no-data in band 0 only
+      b0[both] = nd;
+      b1[both] = nd;
+      b0[one] = nd;
+      const src = raster8m('float32', w, [b0, b1], nd);
+      const grid = gridAt(dx, dx, res, 9, 9);
+      const name = `centre-${method}-${nd}-${res}`;
+      const ours = warpRaster(src, grid, { method, noData: nd });
+      const ref = gdalwarp(writeSource(src, name), grid, method, name, { dstNoData: nd });
+      expect(mismatches(ours.bands, ref, 1e-4)).toBe(0); // float32 rounding of the same sums
+      const isNd = (v: number | undefined) => (Number.isNaN(nd) ? Number.isNaN(v) : v === nd);
+      const [o0, o1] = ours.bands as [RasterArray, RasterArray];
+      expect([isNd(o0[3 * 9 + 3]), isNd(o1[3 * 9 + 3])]).toEqual([true, true]);
+      expect([isNd(o0[1 * 9 + 5]), isNd(o1[1 * 9 + 5])]).toEqual([false, false]);
+    });
+
+    // Integer outputs: gdalwarp rounds half up (floor(x + 0.5); before: half away from zero, −2.5 → −3) and moves
+    // a valid value that lands on the no-data value one step off it: up from the working type's minimum, down
+    // otherwise (before: such pixels were written as no-data). Its fast nearest path for 8/16-bit data leaves
+    // them; 32-bit data (and int16 with a no-data above 255, worked as int32) goes through the general kernel.
+    // Top rows alternate along x (weights 0.5: ties), bottom rows along y (weights 0.75/0.25), plus −2/−3 ties.
+    it.each([
+      ['uint8', 0],
+      ['uint8', 255],
+      ['uint16', 0],
+      ['uint16', 65535],
+      ['int16', -32768],
+      ['int16', 0],
+      ['int16', 32767],
+      ['uint32', 0],
+      ['uint32', 4294967295],
+      ['int32', -2147483648],
+      ['int32', 0],
+      ['int32', 2147483647],
+    ] as const)('%s output, no-data %s: gdalwarp rounding and no-data avoidance', (dtype, nd) => {
+      const hi = { uint8: 255, uint16: 65535, int16: 32767, uint32: 4294967295, int32: 2147483647 }[dtype];
+      const x = nd === hi ? nd - 1 : nd + 1;
+      const signed = dtype === 'int16' || dtype === 'int32';
+      const values = Array.from({ length: 100 }, (_, k) => {
+        const [col, row] = [k % 10, Math.floor(k / 10)];
+        if (row < 2 && signed) return col % 2 ? -3 : -2;
+        if (row < 5) return col % 2 ? x : nd;
+        return row % 2 ? x : nd;
+      });
+      const src = raster8m(dtype, 10, [values], null);
+      const tif = writeSource(src, `int-${dtype}-${nd}`);
+      const grid = gridAt(4, 2, 8, 10, 10);
+      const moved = nd === (signed ? -(hi + 1) : 0) ? nd + 1 : nd - 1; // off the minimum upwards, else down
+      for (const method of ['nearest', 'bilinear', 'cubic'] as const) {
+        const ours = warpRaster(src, grid, { method, noData: nd });
+        const ref = gdalwarp(
+          tif,
+          grid,
+          method === 'nearest' ? 'near' : method,
+          `int-${dtype}-${nd}-${method}`,
+          {
+            ot: dtype,
+            dstNoData: nd,
+          },
+        );
+        expect(mismatches(ours.bands, ref, 0)).toBe(0);
+        if (method !== 'nearest') expect(Array.from(ours.bands[0] as RasterArray)).toContain(moved);
+      }
+    });
+
+    // gdalwarp's general kernel samples a source 1 pixel wide or high nearest (both axes) for bilinear and cubic
+    // (before: interpolated along the long axis, 2.5 where gdalwarp has 0); its fast path (8/16-bit or float32
+    // data without a no-data value) interpolates it. Upsampled 4× and, along the long axis, 3× coarser.
+    it.each([
+      ['float32', -9999, 'bilinear'],
+      ['float32', -9999, 'cubic'],
+      ['uint32', null, 'bilinear'],
+      ['uint16', null, 'cubic'],
+    ] as const)('%s source 1 pixel wide or high (no-data %s), %s: gdalwarp pixels', (dtype, nd, method) => {
+      for (const [w, h] of [
+        [1, 12],
+        [12, 1],
+      ] as const) {
+        const src = raster8m(dtype, w, [Array.from({ length: w * h }, (_, k) => 10 * k + (k % 3))], nd);
+        const tif = writeSource(src, `one-${dtype}-${method}-${w}`);
+        const grids = [
+          gridAt(-3, -3, 2, Math.ceil((8 * w + 6) / 2), Math.ceil((8 * h + 6) / 2)),
+          gridAt(0, 0, 24, Math.ceil(w / 3), Math.ceil(h / 3)),
+        ];
+        grids.forEach((grid, k) => {
+          const opts = nd === null ? {} : { noData: nd };
+          const ours = warpRaster(src, grid, { method, ...opts });
+          const name = `one-${dtype}-${method}-${w}-${k}`;
+          const ref = gdalwarp(tif, grid, method, name, { ot: dtype, dstNoData: nd });
+          expect(mismatches(ours.bands, ref, dtype === 'float32' ? 1e-4 : 0)).toBe(0);
+        });
+      }
+    });
+  },
+);
