@@ -116,6 +116,21 @@ function splitUserinfo(
   };
 }
 
+/** What names one version of a remote file: a strong ETag (a weak one may stay across changes), Last-Modified. */
+interface FileVersion {
+  etag?: string;
+  lastModified?: string;
+}
+
+function versionOf(headers: Headers): FileVersion {
+  const etag = headers.get('etag')?.trim();
+  const lastModified = headers.get('last-modified')?.trim();
+  return {
+    ...(etag && !etag.startsWith('W/') ? { etag } : {}),
+    ...(lastModified ? { lastModified } : {}),
+  };
+}
+
 /** Defaults merged by {@link httpSource}. */
 export const DEFAULT_HTTP_SOURCE = {
   timeoutMs: 30_000,
@@ -171,6 +186,25 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
   let whole: Uint8Array | undefined;
   let requestCount = 0;
   let bytesReceived = 0;
+  // the file's version at the first answer: later ranges must come from the same one (a replaced file would splice)
+  let version: FileVersion | undefined;
+  const changed = (was: string, now: string) =>
+    new RasterIoError(
+      'RANGE_REQUEST_FAILED',
+      `${url}: the file changed between range requests (${was}, now ${now}); its blocks would mix two versions, open it again`,
+    );
+  /** Checks an answer's version against the first one (and records that one). */
+  function checkVersion(res: Response): void {
+    const seen = versionOf(res.headers);
+    if (!version) {
+      version = seen;
+      return;
+    }
+    if (version.etag && seen.etag && version.etag !== seen.etag)
+      throw changed(`ETag ${version.etag}`, seen.etag);
+    if (version.lastModified && seen.lastModified && version.lastModified !== seen.lastModified)
+      throw changed(`Last-Modified ${version.lastModified}`, seen.lastModified);
+  }
 
   async function request(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
     const signals = [AbortSignal.timeout(opts.timeoutMs)];
@@ -186,13 +220,22 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
       res = await fetchWithGuardedRedirects(
         doFetch,
         requestUrl,
-        { headers: { ...headers, Range: `bytes=${offset}-${end}` }, signal: combined },
+        {
+          headers: {
+            ...headers,
+            Range: `bytes=${offset}-${end}`,
+            // a server that knows the file changed answers 412 instead of another version's bytes
+            ...(version?.etag ? { 'If-Match': version.etag } : {}),
+          },
+          signal: combined,
+        },
         { what: 'range request', fail: (_code, message) => new HttpSourceError(url, 0, message) },
       );
       if (res.status !== 206 && res.status !== 200) {
         // Read a bounded start of the body for the message; the rest is cancelled so the connection is released.
         // the answering URL may be a redirect's target (a signed URL) that the page echoes too
         const text = scrub(await readErrorBody(res), res.url ? urlSecrets(res.url) : []);
+        if (res.status === 412 && version?.etag) throw changed(`ETag ${version.etag}`, 'another (HTTP 412)');
         if (res.status === 416) {
           const total = CONTENT_RANGE.exec(res.headers.get('content-range') ?? '')?.[3];
           if (total && total !== '*') {
@@ -243,6 +286,7 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
       );
     }
     bytesReceived += body.byteLength;
+    checkVersion(res);
     if (res.status === 200) {
       // The server ignored Range and sent the whole file: keep it and serve everything from memory.
       whole = body;
@@ -257,7 +301,10 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
         `${url}: 206 answer without a valid Content-Range header for bytes=${offset}-${end}`,
       );
     }
-    if (m[3] !== '*') size = Number(m[3]);
+    if (m[3] !== '*') {
+      if (size !== undefined && Number(m[3]) !== size) throw changed(`${size} bytes`, `${m[3]} bytes`);
+      size = Number(m[3]);
+    }
     const start = Number(m[1]);
     const stop = Number(m[2]);
     if (start !== offset || stop - start + 1 !== body.byteLength || stop > end) {
