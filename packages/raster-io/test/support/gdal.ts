@@ -1,5 +1,6 @@
 // Helpers that run the real GDAL command-line tools (tests named *.gdal.test.ts use them).
 import { execFileSync, spawnSync } from 'node:child_process';
+import type { DType } from '../../src/index.js';
 
 /** Whether gdalinfo is on PATH (CI installs gdal-bin). */
 export const HAS_GDAL = spawnSync('gdalinfo', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -70,3 +71,14 @@ export interface GdalInfo {
   metadata?: Record<string, Record<string, string>>;
   bands: GdalBand[];
 }
+
+/** GDAL's name of each dtype (gdalinfo's band type, gdal_translate's -ot). */
+export const GDAL_TYPE: Record<DType, string> = {
+  uint8: 'Byte',
+  uint16: 'UInt16',
+  int16: 'Int16',
+  uint32: 'UInt32',
+  int32: 'Int32',
+  float32: 'Float32',
+  float64: 'Float64',
+};

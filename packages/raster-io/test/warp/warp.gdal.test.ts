@@ -12,6 +12,8 @@ import {
   transformCoords,
   warpRaster,
 } from '../../src/index.js';
+import { DTYPE_ARRAY, DTYPE_BYTES } from '../../src/internal/typed-array.js';
+import { GDAL_TYPE } from '../support/gdal.js';
 import { requireTool } from '../support/require-tool.js';
 
 const hasGdal = spawnSync('gdalwarp', ['--version']).status === 0;
@@ -33,32 +35,13 @@ const ENVI_TYPE: Record<DType, number> = {
   uint16: 12,
   uint32: 13,
 };
-const GDAL_TYPE: Record<DType, string> = {
-  uint8: 'Byte',
-  uint16: 'UInt16',
-  int16: 'Int16',
-  uint32: 'UInt32',
-  int32: 'Int32',
-  float32: 'Float32',
-  float64: 'Float64',
-};
-const ARRAY_OF: Record<DType, { new (buffer: ArrayBuffer): RasterArray; BYTES_PER_ELEMENT: number }> = {
-  uint8: Uint8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  uint32: Uint32Array,
-  int32: Int32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-};
-
 /** Writes a BSQ raster (in its dtype) as ENVI and converts it to a georeferenced GeoTIFF with gdal_translate. */
 function writeSource(r: Raster, name: string): string {
   const bin = join(dir, `${name}.bin`);
-  const size = ARRAY_OF[r.dtype].BYTES_PER_ELEMENT;
+  const size = DTYPE_BYTES[r.dtype];
   const bytes = new Uint8Array(r.width * r.height * size * r.bands.length);
   r.bands.forEach((b, i) => {
-    const typed = new ARRAY_OF[r.dtype](new ArrayBuffer(b.length * size));
+    const typed = new DTYPE_ARRAY[r.dtype](new ArrayBuffer(b.length * size));
     typed.set(b);
     bytes.set(new Uint8Array(typed.buffer), i * r.width * r.height * size);
   });
@@ -122,7 +105,7 @@ function gdalwarp(
     out,
   ]);
   const buf = readFileSync(out);
-  const all = new ARRAY_OF[ot](buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const all = new DTYPE_ARRAY[ot](buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   const n = grid.width * grid.height;
   return Array.from({ length: all.length / n }, (_, i) => all.subarray(i * n, (i + 1) * n));
 }
@@ -328,7 +311,7 @@ describe.runIf(requireTool('gdalwarp', hasGdal))('warpRaster vs gdalwarp -et 0 o
 /** A UTM 33N raster of 8 m pixels (a power of two: gdalwarp's pixel coordinates are exact too, like ours). */
 function raster8m(dtype: DType, width: number, bands: number[][], noData: number | null): Raster {
   const typed = bands.map((b) => {
-    const a = new ARRAY_OF[dtype](new ArrayBuffer(b.length * ARRAY_OF[dtype].BYTES_PER_ELEMENT));
+    const a = new DTYPE_ARRAY[dtype](new ArrayBuffer(b.length * DTYPE_BYTES[dtype]));
     a.set(b);
     return a;
   });

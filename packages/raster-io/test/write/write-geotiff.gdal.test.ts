@@ -8,6 +8,7 @@ import { createCogWriter, writeGeoTiff } from '../../src/node.js';
 import { bandMismatches, compareArrays } from '../support/compare.js';
 import { gdalPixels } from '../support/envi.js';
 import {
+  GDAL_TYPE,
   type GdalInfo,
   gdaladdo,
   gdalChecksums,
@@ -21,15 +22,6 @@ import { requireTool } from '../support/require-tool.js';
 import { syntheticRaster } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
 
-const GDAL_TYPE: Record<DType, string> = {
-  uint8: 'Byte',
-  uint16: 'UInt16',
-  int16: 'Int16',
-  uint32: 'UInt32',
-  int32: 'Int32',
-  float32: 'Float32',
-  float64: 'Float64',
-};
 const NODATA: Record<DType, number> = {
   uint8: 255,
   uint16: 0,
