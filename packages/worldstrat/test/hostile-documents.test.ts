@@ -30,7 +30,9 @@ import { loadWeightsEngine } from '../src/pipelines/evaluate-models.node.js';
 import {
   checkSavedPlan,
   fingerprintOf,
+  planForDisk,
   type RebuildOptions,
+  type RebuildPlan,
   rebuild,
 } from '../src/pipelines/rebuild.node.js';
 import { boundsCell, lonLatCell } from '../src/plots/world-map.js';
@@ -217,6 +219,34 @@ describe('saved rebuild plan', () => {
     provider: { kind: 'stac', url: 'http://127.0.0.1:9/stac' },
     dateRange: ['2022-06-01', '2022-06-30'],
     dryRun: true,
+  });
+
+  it('plan.json never records a token or credentials a catalogue echoed into item links; asset hrefs kept', () => {
+    const plan = json(PLAN) as unknown as RebuildPlan;
+    const first = plan.revisits.L2A?.[0] as MatchedRevisit;
+    const asset = 'https://data.example/B04.tif?X-Amz-Signature=keep-me-for-the-download';
+    first.entry.item = {
+      ...(first.entry.item as NonNullable<MatchedRevisit['entry']['item']>),
+      links: [
+        {
+          rel: 'self',
+          href: 'http://127.0.0.1:9/stac/collections/s2/items/S2_1?access_token=TOK-123&page=2',
+        },
+        { rel: 'root', href: 'http://alice:Pa55-word@127.0.0.1:9/stac?key=K-99' },
+      ],
+      assets: { B04: { href: asset } },
+    };
+    const disk = planForDisk(plan, { kind: 'stac', url: 'http://alice:Pa55-word@127.0.0.1:9/stac?key=K-99' });
+    const text = JSON.stringify(disk);
+    for (const secret of ['TOK-123', 'Pa55-word', 'K-99']) expect(text).not.toContain(secret);
+    const item = disk.revisits.L2A?.[0]?.entry.item;
+    expect(item?.links?.map((l) => l.href)).toEqual([
+      'http://127.0.0.1:9/stac/collections/s2/items/S2_1?access_token=***&page=2',
+      'http://***@127.0.0.1:9/stac?key=***',
+    ]);
+    expect(item?.assets?.B04?.href).toBe(asset);
+    // the plan kept in memory is untouched
+    expect(first.entry.item.links?.[0]?.href).toContain('TOK-123');
   });
 
   it('the plan fingerprint covers every option that changes the plan (a new --smod-crs reused the old plan)', () => {

@@ -14,7 +14,9 @@ import {
   catalogueEntryFromSpotFeature,
   type MatchedRevisit,
   matchRevisits,
+  redactUrl,
   type S2Level,
+  urlSecrets,
 } from '@worldstrat/eo-fetch';
 import {
   type DownloadRevisitsResult,
@@ -360,6 +362,31 @@ export function fingerprintOf(o: RebuildOptions, pointsText: string | null): str
     spot: o.spot ? { ...o.spot, order: undefined } : undefined,
   };
   return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
+}
+
+/**
+ * The plan as written to `plan.json`: a catalogue may echo the search URL's token or credentials into its items'
+ * links, which downloads never follow, so their hrefs are redacted (token-like parameters, userinfo, and the
+ * provider URL's own secrets). Asset hrefs stay as given: a reused plan downloads from them.
+ */
+export function planForDisk(plan: RebuildPlan, provider: RebuildProvider): RebuildPlan {
+  const url = provider.kind === 'stac' ? provider.url : provider.baseUrl;
+  const secrets = url ? urlSecrets(url) : [];
+  const clean = (href: string) => secrets.reduce((h, x) => h.split(x).join('***'), redactUrl(href));
+  const revisits = Object.fromEntries(
+    Object.entries(plan.revisits).map(([level, list]) => [
+      level,
+      list?.map((r) => {
+        const item = r.entry.item;
+        if (!item || !Array.isArray(item.links)) return r;
+        const links = item.links.map((l) =>
+          typeof l?.href === 'string' ? { ...l, href: clean(l.href) } : l,
+        );
+        return { ...r, entry: { ...r.entry, item: { ...item, links } } };
+      }),
+    ]),
+  );
+  return { ...plan, revisits };
 }
 
 /** An ISO day or date-time option as its UTC day (`INVALID_ARGUMENT` otherwise). */
@@ -746,7 +773,8 @@ export async function rebuild(
   const saved = await savedPlan(options, planPath, context);
   const planReused = Boolean(saved);
   const plan = saved ?? (await planRebuild(options, context));
-  if (!saved && !options.dryRun) await writeFileAtomic(planPath, `${JSON.stringify(plan)}\n`);
+  if (!saved && !options.dryRun)
+    await writeFileAtomic(planPath, `${JSON.stringify(planForDisk(plan, options.provider))}\n`);
   const result: RebuildResult = {
     root: options.root,
     dryRun: Boolean(options.dryRun),
