@@ -30,5 +30,6 @@ export {
   S2_L2A_BANDS,
   type S2Band,
 } from './sentinel2.js';
+export { setMember } from './set-member.js';
 export type { BBox, GeoTransform } from './types.js';
 export { type UtmZone, utmEpsgForLonLat, utmProj4, utmZoneForLonLat } from './utm.js';

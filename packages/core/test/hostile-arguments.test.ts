@@ -38,6 +38,7 @@ const VALID: Record<string, () => unknown[]> = {
   onAbort: () => [new AbortController().signal, () => {}],
   // a hostile delay (2^53 ms) is waited out: the signal ends it, typed
   sleep: () => [1, AbortSignal.timeout(200), indexApi.coreAbortError],
+  setMember: () => [{}, '__proto__', 1],
   throwIfAborted: () => [new AbortController().signal, indexApi.coreAbortError],
   parseCsv: () => ['a,b\n1,2\n', { name: 'table.csv' }],
   toCsv: () => [

@@ -1,3 +1,4 @@
+import { setMember } from '@worldstrat/core';
 import Papa from 'papaparse';
 import { GeoSamplingError } from '../errors.js';
 import { checkOptions, checkString } from '../internal/check-arguments.js';
@@ -79,11 +80,6 @@ interface RawRow {
   error?: string;
 }
 
-/** An own property as a plain value (a `__proto__` key stays an ordinary column). */
-function setOwn(record: Record<string, string>, key: string, value: string): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
 /** A cell of a row, never an inherited member (`constructor`, `toString`) when the row lacks the column. */
 function cellOf(values: Record<string, string>, key: string | undefined): string | undefined {
   return key !== undefined && Object.hasOwn(values, key) ? values[key] : undefined;
@@ -99,7 +95,7 @@ function csvRecords(text: string, fields: string[]): Record<string, string>[] {
   return rows.slice(1).map((cells) => {
     const record: Record<string, string> = {};
     fields.forEach((field, i) => {
-      if (i < cells.length) setOwn(record, field, cells[i]);
+      if (i < cells.length) setMember(record, field, cells[i]);
     });
     return record;
   });
@@ -189,7 +185,7 @@ function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
     for (const [k, v] of Object.entries(props)) {
       columns.add(k);
       const text = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-      setOwn(values, k, text);
+      setMember(values, k, text);
     }
     const g = feature.geometry;
     if (!isRecord(g) || g.type !== 'Point') {

@@ -1,8 +1,8 @@
 // safetensors writer: space-padded JSON header (multiple of 8), tensors sorted by itemsize then name.
 
+import { setMember } from '@worldstrat/core';
 import { RasterIoError } from '../errors.js';
 import { describeValue } from '../internal/check-args.js';
-import { setMember } from '../internal/set-member.js';
 import { floatToBfloat16, floatToHalf } from './half-float.js';
 import {
   SAFETENSORS_DTYPE_BYTES,

@@ -1,7 +1,8 @@
 // safetensors reader: 8-byte LE header length, JSON header, raw little-endian data. No dependency.
+
+import { setMember } from '@worldstrat/core';
 import { RasterIoError } from '../errors.js';
 import { checkBytes, checkOptions } from '../internal/check-args.js';
-import { setMember } from '../internal/set-member.js';
 import { bfloat16ToFloat, halfToFloat } from './half-float.js';
 import {
   SAFETENSORS_DTYPE_BYTES,

@@ -1,4 +1,5 @@
 // Read back what an ONNX file is: opset, inputs/outputs and the srnet config stored in its metadata.
+import { setMember } from '@worldstrat/core';
 import { SrnetError } from '../errors.js';
 import { argumentError, checkOptionalString, checkOptions } from '../internal/check-arguments.js';
 import { showValue } from '../internal/show-value.js';
@@ -68,11 +69,6 @@ function configFromMetadata(raw: string, file: string): ModelConfig {
   }
   // exportOnnx builds HighResNet R=1 graphs (no fusion level)
   return modelConfigFromJson(parsed, fail, { singleRevisitHighResNet: true });
-}
-
-/** `record[key] = value` that stores keys such as `__proto__` as plain members. */
-function setMember<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** The `metadata_props` as a record; a repeated key is BAD_ONNX (onnx.checker refuses it; which one would win?). */

@@ -1,6 +1,7 @@
 // Training checkpoints as one safetensors file: weights (PyTorch names and layout, prefix `model.`), Adam
 // moments (`optim.m.` / `optim.v.`), and metadata (config, step, epoch, batch, RNG state, best validation loss).
 
+import { setMember } from '@worldstrat/core';
 import { encodeSafetensors, readSafetensors, type SafetensorsTensor } from '@worldstrat/raster-io';
 import { SrnetError } from '../errors.js';
 import {
@@ -243,7 +244,7 @@ class CheckpointMetadata {
     const out: Record<string, string> = {};
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       if (typeof x !== 'string') this.fail(`extra.${k}`, `= ${showValue(x)}; expected a string`);
-      Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+      setMember(out, k, x);
     }
     return out;
   }
