@@ -54,7 +54,7 @@ describe('downloadAll under injected faults', () => {
         'reset-65536': [{ kind: 'reset' }, { kind: 'reset' }],
         'trunc-40000': [{ kind: 'truncate' }],
         'short-5000': [{ kind: 'short-length' }], // 200 with a consistent but short body: caught by expectedBytes
-        'stall-7000': [{ kind: 'stall', ms: 8000 }], // exceeds the 1.5 s attempt timeout (generous: CI machines are loaded)
+        'stall-7000': [{ kind: 'stall', ms: 20_000 }], // exceeds the 4 s attempt timeout (generous: CI machines are loaded)
         'plain-100': [],
       };
       for (const [name, s] of Object.entries(scripts)) server.scripts.set(`/f/${name}`, s);
@@ -64,7 +64,7 @@ describe('downloadAll under injected faults', () => {
       const events: string[] = [];
       const report = await downloadAll(jobs, {
         ...fast,
-        timeoutMs: 1500,
+        timeoutMs: 4000,
         ...(transport === 'fetch'
           ? { fetch: (u: string, i?: RequestInit) => fetch(u, i), bufferBytes: 0 }
           : {}),

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aoiBounds } from '@worldstrat/geo-sampling';
 import type { BBox } from '@worldstrat/raster-io';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { attemptSignal, redactUrlsIn } from '../src/http/retry.js';
 import {
   appendManifest,
@@ -67,11 +67,12 @@ describe('idle timeout', () => {
       const report = await downloadAll(jobs, {
         fetch: doFetch,
         timeoutMs: 60_000, // only the idle limit can end these attempts in time
-        idleTimeoutMs: 300,
+        // far above a healthy attempt's silence (a loaded runner can hold the loop for 300 ms), far below 20 s
+        idleTimeoutMs: 1_500,
         baseDelayMs: 5,
         maxDelayMs: 20,
       });
-      expect(Date.now() - t0).toBeLessThan(5_000);
+      expect(Date.now() - t0).toBeLessThan(10_000); // the servers stay silent for 20 s
       expect(report.failed).toEqual([]);
       expect(report).toMatchObject({ downloaded: 3, retries: 3, requests: 6 });
       for (const j of jobs) {
@@ -81,22 +82,31 @@ describe('idle timeout', () => {
     });
 
   it('does not cut a slow transfer that keeps sending (idle limit, not a total limit)', async () => {
-    // 8 chunks 150 ms apart: ~1 s in all, never 300 ms without data
-    server.scripts.set('/f/slow-8000', [{ kind: 'ok', trickleMs: 150 }]);
+    // 8 chunks 200 ms apart: ≥ 1.4 s in all, longer than the 1 s idle limit, yet never 1 s without data (a
+    // gap 5× under the limit: a loaded runner stalling the loop for 300 ms no longer trips it)
+    server.scripts.set('/f/slow-8000', [{ kind: 'ok', trickleMs: 200 }]);
     const t0 = Date.now();
-    const report = await downloadAll([job('slow-8000')], { idleTimeoutMs: 300, bufferBytes: 0 });
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+    const report = await downloadAll([job('slow-8000')], { idleTimeoutMs: 1_000, bufferBytes: 0 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_000);
     expect(report).toMatchObject({ downloaded: 1, retries: 0, requests: 1 });
-    const att = attemptSignal(undefined, 60_000, 100);
-    for (let i = 0; i < 6; i++) {
-      await new Promise((r) => setTimeout(r, 40));
-      att.touch();
+    // the timer logic itself, on a fake clock: touches 40 ms apart keep a 100 ms idle limit from firing
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const att = attemptSignal(undefined, 60_000, 100);
+      for (let i = 0; i < 6; i++) {
+        vi.advanceTimersByTime(40);
+        att.touch();
+      }
+      expect(att.signal.aborted).toBe(false);
+      vi.advanceTimersByTime(99);
+      expect(att.signal.aborted).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(att.signal.aborted).toBe(true);
+      expect(att.idled).toBe(100);
+      att.dispose();
+    } finally {
+      vi.useRealTimers();
     }
-    expect(att.signal.aborted).toBe(false);
-    await new Promise((r) => setTimeout(r, 250));
-    expect(att.signal.aborted).toBe(true);
-    expect(att.idled).toBe(100);
-    att.dispose();
   });
 
   it('a server that stays silent fails with a typed TIMEOUT naming the stall, after bounded retries', async () => {
