@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { blockCache, httpSource, memorySource } from '../../src/index.js';
 import { fileSource, readGeoTiffFile } from '../../src/node.js';
 import { type RangeServer, startRangeServer } from '../support/range-server.js';
@@ -102,41 +102,62 @@ describe('blockCache specifics', () => {
 });
 
 describe('blockCache: readers sharing a block request, one aborting', () => {
-  // Answers each range request after 150 ms; records whether the answer was sent or the client went away first.
+  // Holds every range request until the test releases it; records whether the answer was sent or the client went
+  // away first. No timers: each step waits for the event it needs (arrival, release, cancellation).
   let slow: Server;
   let slowUrl = '';
   const answers: ('sent' | 'cancelled')[] = [];
+  let arrivals: (() => void)[] = [];
+  let onCancelled: () => void = () => {};
+  let release: () => void = () => {};
+  let released = Promise.resolve();
+  /** Resolves once `n` more requests have reached the server. */
+  const arrived = (n: number) =>
+    Promise.all(Array.from({ length: n }, () => new Promise<void>((r) => arrivals.push(r))));
+  const hold = () => {
+    released = new Promise<void>((r) => {
+      release = r;
+    });
+  };
   beforeAll(async () => {
     slow = createServer((req, res) => {
       const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '') as RegExpExecArray;
       const [a, b] = [Number(m[1]), Math.min(Number(m[2]), SUITE_BYTES.length - 1)];
-      const timer = setTimeout(() => {
+      res.on('close', () => {
+        if (res.writableFinished) return;
+        answers.push('cancelled');
+        onCancelled();
+      });
+      void released.then(() => {
+        if (res.destroyed) return;
         answers.push('sent');
         res.writeHead(206, { 'content-range': `bytes ${a}-${b}/${SUITE_BYTES.length}` });
         res.end(SUITE_BYTES.subarray(a, b + 1));
-      }, 150);
-      res.on('close', () => {
-        if (!res.writableFinished) answers.push('cancelled');
-        clearTimeout(timer);
       });
+      arrivals.shift()?.();
     });
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
     slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/f.bin`;
   });
   afterAll(() => new Promise<void>((resolve) => slow.close(() => resolve())));
-
-  const abortSoon = (ctl: AbortController) => setTimeout(() => ctl.abort(), 20);
+  beforeEach(() => {
+    answers.length = 0;
+    arrivals = [];
+    hold();
+  });
 
   it('the readers that did not abort get their bytes from the one request', async () => {
-    answers.length = 0;
     const src = httpSource(slowUrl);
     const cached = blockCache(src, { blockSize: 1000 });
     const [ctlA, ctlC] = [new AbortController(), new AbortController()];
+    const bothArrived = arrived(2);
     const a = cached.read(100, 50, ctlA.signal);
     const b = cached.read(120, 50); // no signal
     const c = cached.read(900, 200, ctlC.signal); // blocks 0 and 1: shares block 0
-    abortSoon(ctlA);
+    await bothArrived; // block 0 and block 1 are on the server, unanswered
+    ctlA.abort();
     await expect(a).rejects.toMatchObject({ code: 'ABORTED' });
+    release();
     expect(Array.from(await b)).toEqual(Array.from(SUITE_BYTES.subarray(120, 170)));
     expect(Array.from(await c)).toEqual(Array.from(SUITE_BYTES.subarray(900, 1100)));
     expect(src.requestCount).toBe(2); // block 0 once, block 1 once
@@ -144,19 +165,25 @@ describe('blockCache: readers sharing a block request, one aborting', () => {
   });
 
   it('the request is cancelled once every reader waiting on it aborted, and the block is read afresh later', async () => {
-    answers.length = 0;
     const src = httpSource(slowUrl);
     const cached = blockCache(src, { blockSize: 1000 });
     const [ctlA, ctlB] = [new AbortController(), new AbortController()];
+    const oneArrived = arrived(1);
+    const cancelled = new Promise<void>((r) => {
+      onCancelled = r;
+    });
     const a = cached.read(0, 10, ctlA.signal);
     const b = cached.read(5, 10, ctlB.signal);
-    abortSoon(ctlA);
-    abortSoon(ctlB);
+    await oneArrived;
+    ctlA.abort();
+    ctlB.abort();
     await expect(a).rejects.toMatchObject({ code: 'ABORTED' });
     await expect(b).rejects.toMatchObject({ code: 'ABORTED' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await cancelled; // the server saw the client go away (however long that took)
     expect(answers).toEqual(['cancelled']);
+    release();
     expect(Array.from(await cached.read(0, 10))).toEqual(Array.from(SUITE_BYTES.subarray(0, 10)));
     expect(src.requestCount).toBe(2);
+    expect(answers).toEqual(['cancelled', 'sent']);
   });
 });
