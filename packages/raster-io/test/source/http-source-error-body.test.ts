@@ -121,7 +121,12 @@ describe('httpSource error bodies', () => {
 
   it('redacting an error page costs linear time: runs of letters or `;` took 2 s per 64 KiB (quadratic scans)', () => {
     // 256 KiB each: the quadratic scans took 16–35 s here; linear ones take milliseconds
-    for (const page of ['a'.repeat(1 << 18), ';'.repeat(1 << 18), ';a'.repeat(1 << 17), 'ab1-'.repeat(1 << 16)]) {
+    for (const page of [
+      'a'.repeat(1 << 18),
+      ';'.repeat(1 << 18),
+      ';a'.repeat(1 << 17),
+      'ab1-'.repeat(1 << 16),
+    ]) {
       const t0 = performance.now();
       expect(redactText(page)).toBe(page);
       expect([page.slice(0, 4), performance.now() - t0 < 2_000]).toEqual([page.slice(0, 4), true]);
