@@ -61,7 +61,7 @@ async function outcome(fn: (...a: unknown[]) => unknown, args: unknown[]): Promi
       await Promise.race([
         r,
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('TIMEOUT')), 5000);
+          timer = setTimeout(() => reject(new Error('TIMEOUT')), 20_000);
         }),
       ]);
     return 'ok';

@@ -24,7 +24,7 @@ const SHAPES: readonly unknown[][] = [
 // String arguments only where no function takes a path: a string could name a file to create in the cwd.
 const WITH_STRINGS: readonly unknown[][] = [['x'], ['x', 'x'], ['not a url', {}]];
 const NODE_ONLY = new Set(Object.keys(nodeApi).filter((k) => !(k in api)));
-const CALL_MS = 3000;
+const CALL_MS = 15_000; // a hang guard: generous, a loaded runner is slow but never this slow
 
 /** What one call ends in: 'ok', a typed code, or a description of the plain error / hang. */
 async function outcome(fn: (...a: unknown[]) => unknown, args: unknown[]): Promise<string> {

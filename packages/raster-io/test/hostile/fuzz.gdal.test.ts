@@ -27,7 +27,7 @@ import { useTmpDir } from '../support/tmp.js';
 
 const CASES = Number(process.env.RASTER_IO_FUZZ_CASES ?? 300);
 const SEED = Number(process.env.RASTER_IO_FUZZ_SEED ?? 20261203);
-const CASE_MS = 2000;
+const CASE_MS = 5000; // bounds a blow-up (minutes), with room for a loaded runner
 const tmp = useTmpDir('raster-io-fuzz-');
 
 /** Where IFD 0's entries are, in a classic or BigTIFF file of either byte order. */

@@ -21,7 +21,7 @@ import { LONG, patchTagCount, SHORT, type TinyIfd, tinyTiff } from '../support/t
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-hostile-');
-const TIME_MS = 3000;
+const TIME_MS = 8000; // bounds a blow-up (minutes), with room for a loaded runner
 const CHILD_RSS_MB = 250;
 
 /** A 64×16 uint8 ramp, one strip. */

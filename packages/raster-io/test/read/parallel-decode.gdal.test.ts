@@ -321,7 +321,7 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block d
       writeFileSync(`${tmp()}/${file}`, script(load));
       // no explicit exit: an idle pool that kept the process alive would hit the timeout
       const { NODE_OPTIONS: _, ...env } = process.env;
-      const r = spawnSync(process.execPath, [`${tmp()}/${file}`], { encoding: 'utf8', timeout: 15_000, env });
+      const r = spawnSync(process.execPath, [`${tmp()}/${file}`], { encoding: 'utf8', timeout: 60_000, env });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual(want.bands.map(sum));

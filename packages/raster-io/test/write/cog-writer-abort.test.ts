@@ -141,7 +141,7 @@ describe('createCogWriter signal and abort()', () => {
     await w.writeRows(0, rows(20));
     expect(temps().length).toBe(1); // the parked blocks
     ac.abort();
-    await vi.waitFor(() => expect(temps()).toEqual([]), { timeout: 1000, interval: 5 });
+    await vi.waitFor(() => expect(temps()).toEqual([]), { timeout: 15_000, interval: 5 });
     expect(readFileSync(path, 'utf8')).toBe('previous output');
   });
 
