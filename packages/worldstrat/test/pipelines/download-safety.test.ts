@@ -142,7 +142,7 @@ describe('kill -9 of the CLI, resumed from other working directories', () => {
     server.trickle = { chunks: 12, ms: 60 };
     const run1 = spawnCli(args('ds'), cwdA);
     const manifestPath = join(abs, 'downloads', 'manifest.jsonl');
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 45_000; // includes the CLI's start, slow on a loaded runner
     for (;;) {
       const verified = [...(await readManifest(manifestPath, { root: abs })).values()].filter(
         (r) => r.status === 'verified',
@@ -227,10 +227,10 @@ describe('download-release --idle-timeout', () => {
       'metadata.csv',
       ...md5Flags(['metadata.csv']),
       '--idle-timeout',
-      '0.3',
+      '1', // a loaded runner can hold the loop 300 ms: the healthy retry must not idle out too
     );
     expect(r.code, r.err).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(Date.now() - t0).toBeLessThan(10_000);
     expect(JSON.parse(r.out)).toMatchObject({ retries: 1, requests: 2 });
     expect(server.hits.get('metadata.csv')).toBe(2);
     for (const bad of ['-1', 'soon', '1e9']) {

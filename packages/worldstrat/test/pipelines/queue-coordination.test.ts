@@ -79,8 +79,9 @@ describe.runIf(run)('redisLock', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
     expect(await c.exists('worldstrat:locks:dead')).toBe(0); // released
 
-    // a live holder renews its 1 s lock while it works 2.5 s: a waiter gives up with LOCK_TIMEOUT
-    const holder = redisLock(await client(), { ttlMs: 1000 });
+    // a live holder renews its 2 s lock while a waiter waits 5 s: the waiter gives up with LOCK_TIMEOUT (a 1 s lock
+    // expired when a loaded runner held the loop ~700 ms between renewals)
+    const holder = redisLock(await client(), { ttlMs: 2000 });
     let release = () => {};
     const held = holder(
       'busy',
@@ -90,7 +91,7 @@ describe.runIf(run)('redisLock', () => {
         }),
     );
     await sleep(100);
-    const err = await redisLock(c, { waitMs: 2500 })('busy', async () => 'never').catch((e) => e);
+    const err = await redisLock(c, { waitMs: 5000 })('busy', async () => 'never').catch((e) => e);
     expect(err.code).toBe('LOCK_TIMEOUT');
     expect(err.message).toContain('worldstrat:locks:busy');
     release();

@@ -66,6 +66,14 @@ describe.runIf(run)('sharedHostLimitedFetch', () => {
   it('four workers stay at 5 requests started per second on the host', async () => {
     startsBySecond.clear();
     const fs = await workers(4, { perSecond: 5 }, 'r');
+    // start just after a second opens on the Redis clock (the limiter's windows): a burst let through in the last
+    // ms of a second reached the server in the next one, which then counted 5 + 5
+    for (;;) {
+      const [, us] = await clients[0].time();
+      const ms = Math.floor(Number(us) / 1000);
+      if (ms < 50) break;
+      await new Promise((r) => setTimeout(r, Math.min(1000 - ms, 25)));
+    }
     await Promise.all(
       fs.flatMap((f) => Array.from({ length: 3 }, (_, i) => f(`${base}/r${i}`).then((r) => r.text()))),
     );
