@@ -657,6 +657,41 @@ describe('readPois on hostile tables and GeoJSON', () => {
   });
 });
 
+describe('long numeric-looking cells', () => {
+  // 256 KiB of digits then 'x': the old decimal pattern backtracked quadratically on it (about a minute).
+  const long = `${'1'.repeat(256 * 1024)}x`;
+  it.each([
+    [
+      'readPois lon column',
+      () => readPois(`name,lon,lat\na,${long},1\n`),
+      'INVALID_LONGITUDE',
+      'longitude NaN (columns lon/lat, row 0)',
+    ],
+    [
+      'readPois WKT POINT',
+      () => readPois(`name,geometry\na,POINT (${long} 2)\n`),
+      'INVALID_LONGITUDE',
+      'longitude NaN (column geometry, row 0)',
+    ],
+    [
+      'readAoisCsv area column',
+      () => readAoisCsv(`name,area,bounds\nA,${long},"[0, 0, 1, 1]"\n`),
+      'INVALID_AREA',
+      'area NaN km² (AOI CSV column area, row 0)',
+    ],
+  ])(
+    '%s: a 256 KiB cell is a typed error naming row and column, in well under 2 s',
+    (_, read, code, place) => {
+      const started = performance.now();
+      const err = thrown(read);
+      const ms = performance.now() - started;
+      expect([err.code, err.row]).toEqual([code, 0]);
+      expect(err.message).toContain(place);
+      expect(ms).toBeLessThan(2000);
+    },
+  );
+});
+
 describe('readAoisFile / readPoisFile on hostile files', () => {
   let dir = '';
   beforeAll(async () => {

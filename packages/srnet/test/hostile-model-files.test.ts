@@ -541,6 +541,28 @@ describe('decodeCheckpoint / readCheckpointFile: hostile checkpoint metadata', (
     }
   });
 
+  it('a 256 KiB numeric-looking best_validation_loss → BAD_CHECKPOINT naming it, in well under 2 s', () => {
+    // digits then 'x': the old loss pattern backtracked quadratically on it (about a minute)
+    const bytes = checkpointBytes({
+      ...checkpointMeta(),
+      best_validation_loss: `${'1'.repeat(256 * 1024)}x`,
+    });
+    const started = performance.now();
+    let err: unknown;
+    try {
+      decodeCheckpoint(bytes, { name: 'long.safetensors' });
+    } catch (e) {
+      err = e;
+    }
+    const ms = performance.now() - started;
+    expect(err).toBeInstanceOf(SrnetError);
+    expect((err as SrnetError).code).toBe('BAD_CHECKPOINT');
+    expect((err as SrnetError).message).toMatch(
+      /^long\.safetensors: __metadata__\.best_validation_loss = .*; expected a finite number or Infinity$/s,
+    );
+    expect(ms).toBeLessThan(2000);
+  });
+
   it('readCheckpointFile refuses a missing file, a folder and a FIFO (whose read would block) as BAD_CHECKPOINT', async () => {
     const fifo = join(tmp, 'ckpt.fifo');
     execFileSync('mkfifo', [fifo]);

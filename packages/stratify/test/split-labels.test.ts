@@ -35,6 +35,53 @@ describe('paperSplitLabels', () => {
     const secondAoi3 = labels[30];
     expect(order.indexOf(firstAoi3)).toBeLessThanOrEqual(order.indexOf(secondAoi3));
   });
+
+  // The labelling before it was made linear: a copied list per occurrence, consumed with shift().
+  const labelsByShift = (names: string[], options: { seed: number; directoryCount?: number }) => {
+    const ps = paperSplit(names, options);
+    const queue = new Map<string, string[]>();
+    for (const k of ['train', 'val', 'test', 'unused'] as const)
+      for (const n of ps[k]) queue.set(n, [...(queue.get(n) ?? []), k]);
+    return names.map((n) => queue.get(n)?.shift() ?? 'unused');
+  };
+
+  it('a name repeated on many rows takes its splits in train, val, test, unused order', () => {
+    const names = Array(10).fill('dup');
+    expect(paperSplitLabels(names, { seed: 1 }).labels).toEqual([...Array(8).fill('train'), 'val', 'test']);
+    expect(paperSplitLabels(names, { seed: 1, directoryCount: 6 }).labels).toEqual([
+      'train',
+      'train',
+      'train',
+      'train',
+      'unused',
+      'unused',
+      'unused',
+      'unused',
+      'unused',
+      'unused',
+    ]);
+    const mixed = Array.from({ length: 40 }, (_, i) =>
+      i % 3 === 0 ? 'dup' : i % 3 === 1 ? `A${i % 7}` : `B${i}`,
+    );
+    for (const options of [{ seed: PAPER_SPLIT.seed }, { seed: 5, directoryCount: 31 }])
+      expect(paperSplitLabels(mixed, options).labels).toEqual(labelsByShift(mixed, options));
+  });
+
+  it('labels 64K rows of one repeated name in linear time (copy-and-shift took tens of seconds)', () => {
+    const names = Array(65536).fill('x');
+    const started = performance.now();
+    const { labels, counts } = paperSplitLabels(names, { seed: 3 });
+    const ms = performance.now() - started;
+    expect(counts).toEqual({ train: 52428, val: 6553, test: 6553, unused: 2 });
+    expect(labels).toEqual([
+      ...Array(52428).fill('train'),
+      ...Array(6553).fill('val'),
+      ...Array(6553).fill('test'),
+      'unused',
+      'unused',
+    ]);
+    expect(ms).toBeLessThan(3000);
+  });
 });
 
 describe('stratifiedSplitLabels', () => {

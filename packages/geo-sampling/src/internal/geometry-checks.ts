@@ -174,8 +174,11 @@ export function boundsOfPolygons(polygons: readonly (readonly LonLat[])[][]): BB
   return box;
 }
 
-/** Strict decimal number syntax of a CSV cell (`12`, `-0.5`, `1e-05`); no hex, no `Infinity`, no blanks. */
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/**
+ * Strict decimal number syntax of a CSV cell (`12`, `-0.5`, `1e-05`); no hex, no `Infinity`, no blanks. The
+ * fraction is one optional group: `\d+\.?\d*` could split a digit run two ways and backtrack quadratically.
+ */
+const DECIMAL = /^[+-]?(\d+(?:\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A CSV cell as a finite number, or NaN when it is empty or not a decimal number. */
 export function parseDecimal(cell: string | undefined): number {

@@ -196,7 +196,8 @@ class CheckpointMetadata {
     const text = this.text(key);
     if (text === 'Infinity') return Number.POSITIVE_INFINITY;
     const n = Number(text);
-    if (!/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) || !Number.isFinite(n))
+    // one optional fraction group: `\d+\.?\d*` splits a digit run two ways and backtracks quadratically
+    if (!/^-?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(text) || !Number.isFinite(n))
       this.fail(key, `= ${showValue(text)}; expected a finite number or Infinity`);
     return n;
   }

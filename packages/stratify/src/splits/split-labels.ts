@@ -28,11 +28,20 @@ export function paperSplitLabels(
   options: PaperSplitOptions = {},
 ): PaperSplitLabels {
   const ps = paperSplit(names, options);
-  const queue = new Map<string, PaperSplitLabel[]>();
+  // Each name's labels in split order, handed out by a read index: copying or shift()ing the list per
+  // occurrence is quadratic when one name repeats on every row.
+  const queue = new Map<string, { labels: PaperSplitLabel[]; next: number }>();
   for (const k of ['train', 'val', 'test', 'unused'] as const) {
-    for (const n of ps[k]) queue.set(n, [...(queue.get(n) ?? []), k]);
+    for (const n of ps[k]) {
+      const q = queue.get(n);
+      if (q) q.labels.push(k);
+      else queue.set(n, { labels: [k], next: 0 });
+    }
   }
-  const labels = names.map((n) => queue.get(n)?.shift() ?? 'unused');
+  const labels = names.map((n): PaperSplitLabel => {
+    const q = queue.get(n);
+    return q && q.next < q.labels.length ? q.labels[q.next++] : 'unused';
+  });
   return {
     labels,
     counts: { train: ps.train.length, val: ps.val.length, test: ps.test.length, unused: ps.unused.length },
