@@ -55,8 +55,14 @@ export async function resumedHistory(
   log?: (message: string) => void,
 ): Promise<RecordedHistory | undefined> {
   const kept = await readRecord(keptPath, log);
-  if (kept && kept.steps >= at.step) return cutBack(kept, at);
   const finished = await readRecord(finishedPath, log);
+  if (kept && kept.steps >= at.step) {
+    const out = cutBack(kept, at);
+    // the same run finished at this checkpoint: its final history also counts the time after the checkpoint
+    if (finished && finished.steps === at.step && sameSteps(finished, out))
+      out.seconds = Math.max(out.seconds, finished.seconds);
+    return out;
+  }
   // written after the last checkpoint of a finished run: the same step count means that run
   if (finished && finished.steps === at.step) return cutBack(finished, at);
   log?.(`no training history covers the checkpoint (step ${at.step}): the history restarts there`);
@@ -72,6 +78,12 @@ async function readRecord(path: string, log?: (message: string) => void): Promis
     log?.(`ignoring ${(e as Error).message}`);
     return undefined;
   }
+}
+
+/** Whether `r` recorded exactly the step losses of `h` (the same run, not an older one in the same folder). */
+function sameSteps(r: TrainRecord, h: RecordedHistory): boolean {
+  const a = r.history.steps;
+  return a.length === h.steps.length && a.every(([s, l], i) => s === h.steps[i][0] && Object.is(l, h.steps[i][1]));
 }
 
 /** `r` as of the checkpoint: the steps it had done, the validation of the epochs it had completed. */
