@@ -83,7 +83,9 @@ async function readRecord(path: string, log?: (message: string) => void): Promis
 /** Whether `r` recorded exactly the step losses of `h` (the same run, not an older one in the same folder). */
 function sameSteps(r: TrainRecord, h: RecordedHistory): boolean {
   const a = r.history.steps;
-  return a.length === h.steps.length && a.every(([s, l], i) => s === h.steps[i][0] && Object.is(l, h.steps[i][1]));
+  return (
+    a.length === h.steps.length && a.every(([s, l], i) => s === h.steps[i][0] && Object.is(l, h.steps[i][1]))
+  );
 }
 
 /** `r` as of the checkpoint: the steps it had done, the validation of the epochs it had completed. */
