@@ -55,7 +55,9 @@ export class SecretScrubber {
    * base64 token of the Basic header the CLI itself sends for the userinfo, see serviceUrlWithAuth).
    */
   addFromText(text: string): void {
-    for (const m of text.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi)) {
+    // The scheme is capped (as in raster-io's redact-url.ts): unbounded, a long run of letters backtracks
+    // quadratically. A longer scheme still matches from within it, so its URL is still found.
+    for (const m of text.matchAll(/[a-z][a-z0-9+.-]{0,31}:\/\/[^\s"'<>]+/gi)) {
       for (const s of urlSecrets(m[0])) this.add(s);
       let u: URL;
       try {

@@ -55,8 +55,15 @@ function landRings(): Ring[] {
 let cachedLandPath: string | null = null;
 
 /**
+ * Most legend entries drawn (16 rows of 4): past it, the first 63 labels in sort order and one "+N more (M
+ * points)" entry, so the map's height stays bounded however many distinct labels the points carry.
+ */
+const MAX_LEGEND_ENTRIES = 64;
+
+/**
  * SVG world map (equirectangular) with Natural Earth 1:110m land, one marker per point coloured by label, AOI
- * boxes when `bounds` are given, and a legend with counts.
+ * boxes when `bounds` are given, and a legend with counts (at most 64 entries: past 64 labels, the first 63 in
+ * sort order and a "+N more (M points)" entry).
  *
  * @param points - points or AOIs.
  * @param options - size, title, marker radius, colours.
@@ -74,8 +81,15 @@ export function worldMapSvg(points: readonly MapPoint[], options?: WorldMapOptio
   const width = options.width ?? 1200;
   const mapH = width / 2;
   const top = options.title ? 36 : 8;
-  const labels = [...new Set(points.map((p) => p.label ?? 'points'))].sort();
-  const legendRows = Math.ceil(labels.length / 4);
+  // one counting pass: a filter per label was quadratic in the number of labels
+  const counts = new Map<string, number>();
+  for (const p of points) {
+    const label = p.label ?? 'points';
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  const labels = [...counts.keys()].sort();
+  const shown = labels.length > MAX_LEGEND_ENTRIES ? labels.slice(0, MAX_LEGEND_ENTRIES - 1) : labels;
+  const legendRows = Math.ceil(Math.min(labels.length, MAX_LEGEND_ENTRIES) / 4);
   const height = top + mapH + 16 + legendRows * 22;
   const sx = width / 360;
   const X = (lon: number) => (lon + 180) * sx;
@@ -144,15 +158,22 @@ export function worldMapSvg(points: readonly MapPoint[], options?: WorldMapOptio
   if (options.title)
     parts.push(svgText(width / 2, 24, options.title, { size: 18, anchor: 'middle', weight: 'bold' }));
   const colW = width / 4;
-  labels.forEach((label, i) => {
-    const x = 16 + (i % 4) * colW;
-    const y = top + mapH + 16 + Math.floor(i / 4) * 22;
-    const n = points.filter((p) => (p.label ?? 'points') === label).length;
+  const legendAt = (i: number) => ({ x: 16 + (i % 4) * colW, y: top + mapH + 16 + Math.floor(i / 4) * 22 });
+  shown.forEach((label, i) => {
+    const { x, y } = legendAt(i);
     parts.push(
       `<circle cx="${x + 6}" cy="${y + 6}" r="6" fill="${colorForClass(label)}" stroke="#222" stroke-width="0.4"/>`,
     );
-    parts.push(svgText(x + 18, y + 11, `${label} (${n})`, { size: 13 }));
+    parts.push(svgText(x + 18, y + 11, `${label} (${counts.get(label)})`, { size: 13 }));
   });
+  if (shown.length < labels.length) {
+    let rest = 0;
+    for (let i = shown.length; i < labels.length; i++) rest += counts.get(labels[i]) ?? 0;
+    const { x, y } = legendAt(shown.length);
+    parts.push(
+      svgText(x + 18, y + 11, `+${labels.length - shown.length} more (${rest} points)`, { size: 13 }),
+    );
+  }
   return svgDocument(width, height, parts.join(''));
 }
 
