@@ -90,6 +90,19 @@ describe('openDataset on a remote v1.1 release (HTTP range requests)', () => {
     );
   });
 
+  it('a base URL with a long run of slashes resolves in linear time (trailing slashes trimmed as before)', () => {
+    const run = '/'.repeat(128 * 1024);
+    const t0 = performance.now();
+    expect(releaseFileUrl(`https://mirror.example${run}x`)('hr_dataset.zip')).toBe(
+      `https://mirror.example${run}x/hr_dataset.zip`,
+    );
+    expect(releaseFileUrl(`https://mirror.example/ws${run}`)('hr_dataset.zip')).toBe(
+      'https://mirror.example/ws/hr_dataset.zip',
+    );
+    // `/\/+$/` retries the run from every slash: seconds here
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
   it('serves the same scenes and pixels as the extracted folder, with bounded requests and a block cache', async () => {
     server.resetCounts();
     const ds = await openDataset(`${server.origin}/${RECORD}`, { revisits: 8, masks: true });

@@ -1,9 +1,14 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { memorySource, openGeoTiff, readRaster } from '@worldstrat/raster-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32 } from '../src/archive/zip/inflate.js';
 import { openZip } from '../src/archive/zip/open-zip.js';
 import { openRemoteZip } from '../src/archive/zip/remote-zip.js';
+import { ZipTree } from '../src/dataset/zip-tree.js';
 import { DatasetError } from '../src/errors.js';
+import { openDataset } from '../src/node.js';
+import { tempDir } from './support/fixtures.js';
 import { type RangeServer, startRangeServer } from './support/range-server.js';
 import { buildZip, type ZipInput } from './support/zip-writer.js';
 
@@ -289,6 +294,47 @@ function findCentral(b: Uint8Array, cdOffset: number, i: number): number {
     at += 46 + v.getUint16(at + 28, true) + v.getUint16(at + 30, true) + v.getUint16(at + 32, true);
   return at;
 }
+
+describe('the layout tree over a zip', () => {
+  it('an entry name thousands of folders deep is refused quickly (UNSUPPORTED_ZIP), not indexed per folder', async () => {
+    // a 64 KiB name of `a/a/…`: 32,000 folders, each a key holding every folder above it (~1 GiB, seconds)
+    const deep = `hr_dataset/${'a/'.repeat(32_000)}x.tif`;
+    const { dir, cleanup } = await tempDir();
+    try {
+      const path = join(dir, 'deep.zip');
+      await writeFile(path, buildZip([...FILES, { name: deep, data: text('x') }]).bytes);
+      const t0 = performance.now();
+      const e = await expectCode(openDataset(path), 'UNSUPPORTED_ZIP', /32002 folders deep, over the 32/);
+      expect(performance.now() - t0).toBeLessThan(1500);
+      expect(e.message).toContain(path);
+      expect(e.message).toContain('hr_dataset/a/a/a/');
+      expect(e.message.length).toBeLessThan(path.length + 600);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('entries up to 32 deep are indexed folder by folder', async () => {
+    const names = [
+      'hr_dataset/A/A_ps.bin',
+      `hr_dataset/${'d/'.repeat(30)}f`,
+      'lr_dataset/A/L2A/A-1.metadata',
+    ];
+    const zip = await openZip(
+      memorySource(buildZip(names.map((name) => ({ name, data: text(name) }))).bytes, 'z.zip'),
+    );
+    const tree = new ZipTree([{ topDir: 'hr_dataset', strict: true, open: async () => zip }]);
+    expect(await tree.list('')).toEqual(['hr_dataset']);
+    expect((await tree.list('hr_dataset'))?.sort()).toEqual(['A', 'd']);
+    expect(await tree.list('hr_dataset/A')).toEqual(['A_ps.bin']);
+    expect(await tree.list(`hr_dataset/${'d/'.repeat(29)}d`)).toEqual(['f']);
+    expect(await tree.list(`hr_dataset/${'d/'.repeat(14)}d`)).toEqual(['d']);
+    expect(await tree.isDir('hr_dataset/d/d')).toBe(true);
+    expect(await tree.isDir('hr_dataset/d/x')).toBe(false);
+    expect((await tree.file(`hr_dataset/${'d/'.repeat(30)}f`))?.entry.name).toBe(names[1]);
+    expect(await tree.list('lr_dataset/A/L2A')).toEqual(['A-1.metadata']);
+  });
+});
 
 describe('openRemoteZip over a 127.0.0.1 range server', () => {
   let server: RangeServer;

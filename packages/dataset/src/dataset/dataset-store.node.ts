@@ -26,6 +26,9 @@ import { argumentError, checkString } from '../internal/check-arguments.js';
 import { HR_DIR, LR_DIR, METADATA_CSV_NAME, SPLIT_CSV_NAME } from '../layout.js';
 import { ZipTree } from './zip-tree.js';
 
+/** Trailing slashes; the lookbehind keeps a long run of `/` before another character linear (`/\/+$/` is quadratic). */
+const TRAILING_SLASHES = /(?<!\/)\/+$/;
+
 /** The layout as the scanner and reader see it; `rel` paths are layout-relative (`hr_dataset/A`). */
 export interface DatasetStore {
   /** The root as shown (a folder, or a URL with credentials redacted). */
@@ -169,7 +172,7 @@ export function releaseFileUrl(base: string): (name: string) => string {
     const dir = `${u.origin}${m[1]}/records/${m[2]}/files/`;
     return (name) => `${dir}${encodeURIComponent(name)}?download=1`;
   }
-  const dir = `${u.origin}${u.pathname.replace(/\/+$/, '')}/`;
+  const dir = `${u.origin}${u.pathname.replace(TRAILING_SLASHES, '')}/`;
   return (name) => `${dir}${encodeURIComponent(name)}${u.search}`;
 }
 
@@ -234,7 +237,7 @@ export async function resolveDatasetStore(
 
 function remoteStore(root: string, options: ZipStoreOptions): DatasetStore {
   const { url, headers: auth } = splitCredentials(root);
-  const shown = redactUrl(root).replace(/\/+$/, '');
+  const shown = redactUrl(root).replace(TRAILING_SLASHES, '');
   const headers = { ...options.headers, ...auth };
   options = { ...options, fetch: originScopedFetch(new URL(url).origin, options.fetch ?? globalThis.fetch) };
   if (new URL(url).pathname.toLowerCase().endsWith('.zip'))

@@ -51,6 +51,18 @@ const unsafe = (zip: string, name: string) =>
     `${zip}: entry "${name}" is an absolute path or leaves its folder; refusing the archive (corrupt or malicious)`,
   );
 
+/**
+ * Most path segments of a layout entry (the release is 4 deep: `lr_dataset/<AOI>/<level>/<file>`); deeper
+ * entries are refused (`UNSUPPORTED_ZIP`), since indexing one costs its depth squared.
+ */
+const MAX_ENTRY_DEPTH = 32;
+
+const tooDeep = (zip: string, name: string, depth: number) =>
+  new DatasetError(
+    'UNSUPPORTED_ZIP',
+    `${zip}: entry "${name.length > 200 ? `${name.slice(0, 200)}…` : name}" is ${depth} folders deep, over the ${MAX_ENTRY_DEPTH} the layout allows; refusing the archive`,
+  );
+
 /** Folders and files of the zips opened so far. */
 interface Index {
   dirs: Map<string, Set<string>>;
@@ -99,17 +111,20 @@ export class ZipTree {
     for (const entry of zip.entries) {
       const parts = layoutParts(zip.name, entry.name, part.strict ? undefined : part.topDir);
       if (!parts) continue;
+      // every folder of an entry is a key of the index: a 64 KiB name of `a/a/…` would cost ~1 GiB of keys
+      if (parts.length > MAX_ENTRY_DEPTH) throw tooDeep(zip.name, entry.name, parts.length);
       const path = parts.join('/');
       if (this.#index.files.has(path)) continue; // the first zip that holds a path wins
       this.#index.files.set(path, { zip, entry });
+      let dir = '';
       for (let i = 0; i < parts.length; i++) {
-        const dir = parts.slice(0, i).join('/');
         let set = this.#index.dirs.get(dir);
         if (!set) {
           set = new Set();
           this.#index.dirs.set(dir, set);
         }
         set.add(parts[i] as string);
+        dir = i === 0 ? (parts[0] as string) : `${dir}/${parts[i]}`;
       }
     }
   }

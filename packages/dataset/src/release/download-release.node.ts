@@ -26,6 +26,9 @@ import {
   checkString,
 } from '../internal/check-arguments.js';
 
+/** Trailing slashes; the lookbehind keeps a long run of `/` before another character linear (`/\/+$/` is quadratic). */
+const TRAILING_SLASHES = /(?<!\/)\/+$/;
+
 /** Services a caller passes to {@link downloadRelease} (the same shape as the worldstrat app's pipeline context). */
 export interface DownloadReleaseContext {
   signal?: AbortSignal;
@@ -299,7 +302,7 @@ export async function downloadRelease(
       );
     return { ...f, md5: (options.md5?.[n] ?? f.md5).toLowerCase() };
   });
-  const base = (options.baseUrl ?? record.baseUrl).replace(/\/+$/, '');
+  const base = (options.baseUrl ?? record.baseUrl).replace(TRAILING_SLASHES, '');
   const safeBase = redactUrl(base);
   const downloads = join(options.root, 'downloads');
   const manifestPath = join(downloads, 'manifest.jsonl');
