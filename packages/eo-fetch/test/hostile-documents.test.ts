@@ -1035,6 +1035,39 @@ describe('files on disk', () => {
     );
   });
 
+  it('reads TOML section lines in linear time: a "[" + spaces line is skipped quickly (the regex was cubic)', async () => {
+    const sub = join(dir, 'toml-sections');
+    await mkdir(sub, { recursive: true });
+    const configPath = join(sub, 'config.toml');
+    const hostile = `[${' '.repeat(4096)}x`;
+    await writeFile(
+      configPath,
+      `${hostile}\nsh_client_id = "top"\n[ "prod" ]\nsh_client_id = "pid"\nsh_client_secret = "ps"\n` +
+        `["my profile"]\nsh_client_id = "mid"\nsh_client_secret = "ms"\n[ " ]\nsh_client_id = "q"\nsh_client_secret = "qs"\n` +
+        `[default-profile]\nsh_client_secret = "ds"\n`,
+    );
+    const t0 = performance.now();
+    // the hostile line is no section: the key after it is top-level, so every profile sees it
+    expect(await loadSentinelHubCredentials({ env: {}, configPath })).toEqual({
+      clientId: 'top',
+      clientSecret: 'ds',
+    });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(await loadSentinelHubCredentials({ env: {}, configPath, profile: 'prod' })).toEqual({
+      clientId: 'pid',
+      clientSecret: 'ps',
+    });
+    expect(await loadSentinelHubCredentials({ env: {}, configPath, profile: 'my profile' })).toEqual({
+      clientId: 'mid',
+      clientSecret: 'ms',
+    });
+    // `[ " ]`: the regex gives its last space to the name, so the section is " " (kept as it was)
+    expect(await loadSentinelHubCredentials({ env: {}, configPath, profile: ' ' })).toEqual({
+      clientId: 'q',
+      clientSecret: 'qs',
+    });
+  });
+
   it('reads TOML basic-string escapes as the characters they stand for (was kept as backslashes)', async () => {
     const sub = join(dir, 'toml');
     await mkdir(sub, { recursive: true });

@@ -91,6 +91,38 @@ describe('OAuth', () => {
     expect(() => new SentinelHubClient({ clientId: '', clientSecret: '' })).toThrow(/SH_CLIENT_ID/);
   });
 
+  it('scrubs a 16 KiB secret of slashes a token endpoint echoes, before the excerpt cuts it (was a SyntaxError)', async () => {
+    sh.echoSecret = true;
+    const secret = `S3cr3t${'/'.repeat(16 * 1024)}end`;
+    const bad = new SentinelHubClient({ clientId: sh.clientId, clientSecret: secret }, { baseUrl: sh.url });
+    const err = await bad.quotas().catch((e) => e);
+    expect(err).toBeInstanceOf(EoFetchError);
+    expect(err.code).toBe('AUTH_FAILED');
+    expect(err.message).toContain('"error_description":"bad secret *** for ***"');
+    const everything = [err.message, String(err), err.stack, inspect(err, { depth: 5 })].join('\n');
+    expect(everything).not.toContain('S3cr3t');
+    expect(everything).not.toContain('//////////');
+    expect(everything).not.toContain('%2F%2F');
+  });
+
+  it('trims a base URL of a long run of slashes in linear time, to the same URL as before', () => {
+    const run = '/'.repeat(128 * 1024);
+    const t0 = performance.now();
+    const inner = new SentinelHubClient(
+      { clientId: 'a', clientSecret: 'b' },
+      { baseUrl: `https://sh.example${run}x` },
+    );
+    expect(inner.baseUrl).toBe(`https://sh.example${run}x`);
+    const trailing = new SentinelHubClient(
+      { clientId: 'a', clientSecret: 'b' },
+      { baseUrl: `https://sh.example/api${run}` },
+    );
+    expect(trailing.baseUrl).toBe('https://sh.example/api');
+    expect(trailing.tokenUrl).toBe('https://sh.example/api/oauth/token');
+    // `/\/+$/` retries the run from every slash: seconds here
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
   it('loads credentials from the environment or a config file, naming only the places it looked', async () => {
     expect(await loadSentinelHubCredentials({ env: { SH_CLIENT_ID: 'a', SH_CLIENT_SECRET: 'b' } })).toEqual({
       clientId: 'a',

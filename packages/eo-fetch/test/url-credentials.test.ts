@@ -70,4 +70,19 @@ describe('scrub', () => {
     expect(scrub('p@ss word', [secret])).toBe('p@ss word');
     expect(scrub('x=a.b+c axb', ['a.b+c', 'a.b'])).toBe('x=*** axb');
   });
+
+  it('masks a 64 KiB secret of slashes in its whole spellings, never throwing (was a SyntaxError quoting it)', () => {
+    const secret = `k${'/'.repeat(64 * 1024)}y`;
+    const spellings = [
+      secret,
+      encodeURIComponent(secret),
+      `k${'%2f'.repeat(64 * 1024)}y`, // lower-case hex
+      JSON.stringify(secret).slice(1, -1).replaceAll('/', '\\/'),
+    ];
+    for (const s of spellings) expect(scrub(`<${s}>`, [secret, 'short/secret'])).toBe('<***>');
+    // short secrets next to it keep their mixed spellings
+    expect(scrub('a short%2Fsecret b', [secret, 'short/secret'])).toBe('a *** b');
+    // a run of slashes that is not the secret stays
+    expect(scrub(`k${'/'.repeat(1000)}y`, [secret])).toBe(`k${'/'.repeat(1000)}y`);
+  });
 });

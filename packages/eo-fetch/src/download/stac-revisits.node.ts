@@ -424,6 +424,18 @@ export async function downloadStacRevisits(
     ? await readManifest(options.manifestPath, { root })
     : new Map<string, ManifestRecord>();
   const writer = options.manifestPath ? new ManifestWriter(options.manifestPath, { root }) : undefined;
+  // records by revisit number, then item id, grouped once: a scan of the manifest per revisit is quadratic
+  const byRevisitItem = new Map<number | undefined, Map<string | undefined, ManifestRecord[]>>();
+  for (const m of manifest.values()) {
+    let items = byRevisitItem.get(m.revisit);
+    if (!items) {
+      items = new Map();
+      byRevisitItem.set(m.revisit, items);
+    }
+    const list = items.get(m.itemId);
+    if (list) list.push(m);
+    else items.set(m.itemId, [m]);
+  }
   const limit = pLimit(options.concurrency ?? 4);
   const report: RevisitDownloadReport = { results: [], failed: [] };
   let done = 0;
@@ -435,8 +447,8 @@ export async function downloadStacRevisits(
         const itemId = r.entry.item?.id ?? r.entry.id;
         // complete when the manifest has this revisit's metadata (written last) and every file it listed
         const levelDir = join(root, 'lr_dataset', r.aoi, level);
-        const mine = [...manifest.values()].filter(
-          (m) => m.revisit === r.n && m.itemId === itemId && m.path.startsWith(levelDir + sep),
+        const mine = (byRevisitItem.get(r.n)?.get(itemId) ?? []).filter((m) =>
+          m.path.startsWith(levelDir + sep),
         );
         const metaAbs = join(root, lrRevisitPaths(r.aoi, r.n, level).metadata);
         const complete =

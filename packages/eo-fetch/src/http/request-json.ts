@@ -13,7 +13,7 @@ import {
   invalidArgument,
 } from '../internal/check-arguments.js';
 import { parseRetryAfter, type RetryPolicy, redactUrl, redactUrlsIn, withRetry } from './retry.js';
-import { secretsPattern } from './secret-forms.js';
+import { secretsScrubber } from './secret-forms.js';
 import { moveUrlCredentials, urlSecrets } from './url-credentials.js';
 
 /** A `fetch`-compatible function (global fetch, undici, a test double). */
@@ -175,7 +175,8 @@ export async function httpErrorFromResponse(
   checkResponse('httpErrorFromResponse', 'res', res);
   checkString('httpErrorFromResponse', 'url', url);
   checkIterable('httpErrorFromResponse', 'redact', redact);
-  const excerpt = errorExcerpt(await readBoundedText(webBodyReader(res)));
+  // scrubbed before it is cut: an echo the excerpt ends inside would keep its first part
+  const excerpt = errorExcerpt(scrub(await readBoundedText(webBodyReader(res)), redact));
   const msg = scrub(
     redactUrlsIn(
       `HTTP ${res.status} ${res.statusText} from ${res.url ? redactUrl(res.url) : redactUrl(url)}${excerpt ? `: ${excerpt}` : ''}`,
@@ -194,17 +195,17 @@ export async function httpErrorFromResponse(
 export function scrub(text: string, secrets: readonly string[]): string {
   checkString('scrub', 'text', text);
   checkIterable('scrub', 'secrets', secrets);
-  const pattern = patternOf(secrets);
-  return pattern ? text.replace(pattern, '***') : text;
+  const scrubber = scrubberOf(secrets);
+  return scrubber ? scrubber(text, '***') : text;
 }
 
-/** The last secrets' pattern: an error chain is scrubbed many times over with the same list. */
-let lastPattern: { key: string; pattern: RegExp | undefined } | undefined;
+/** The last secrets' scrubber: an error chain is scrubbed many times over with the same list. */
+let lastScrubber: { key: string; scrubber: ReturnType<typeof secretsScrubber> } | undefined;
 
-function patternOf(secrets: readonly string[]): RegExp | undefined {
+function scrubberOf(secrets: readonly string[]): ReturnType<typeof secretsScrubber> {
   const key = JSON.stringify([...secrets]);
-  if (lastPattern?.key !== key) lastPattern = { key, pattern: secretsPattern([...secrets]) };
-  return lastPattern.pattern;
+  if (lastScrubber?.key !== key) lastScrubber = { key, scrubber: secretsScrubber([...secrets]) };
+  return lastScrubber.scrubber;
 }
 
 /**

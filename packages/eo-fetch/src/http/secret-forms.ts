@@ -1,7 +1,8 @@
 // Every spelling in which a server may echo a secret it received: as sent, percent-encoded by any escaper
 // (encodeURIComponent; application/x-www-form-urlencoded, with '+' for a space and its own escaping of !'()~;
 // Python's quote; lower-case hex), JSON-escaped, or as an HTML character reference. One pattern per secret
-// matches them all, even mixed, so no list of encoders can miss one. Browser-safe.
+// matches them all, even mixed, so no list of encoders can miss one; a secret too long for such a pattern is
+// matched in each whole spelling instead. Browser-safe.
 
 /** Characters no encoder escapes: they only ever appear as themselves. */
 const PLAIN = /^[A-Za-z0-9._-]$/;
@@ -56,15 +57,79 @@ function charPattern(c: string): string {
 }
 
 /**
- * One regular expression matching every secret of `secrets` in every spelling a server may echo it in (see the
- * file comment), longest secret first so that one containing another is matched whole.
+ * Longest secret spelled out per character. V8 compiles a pattern lazily, on first use, and a few thousand
+ * character groups overflow its stack there: a SyntaxError that quotes the pattern, i.e. the secret.
+ */
+const MAX_SPELLED_CHARS = 512;
+
+const UTF8 = new TextEncoder();
+
+/** `s` percent-encoded: characters of `keep` as themselves, a space as `space`, the rest as UTF-8 `%XX`. */
+function percent(s: string, keep: RegExp, space: string): string {
+  let out = '';
+  for (const c of s) {
+    if (keep.test(c)) out += c;
+    else if (c === ' ') out += space;
+    else for (const b of UTF8.encode(c)) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** What each escaper leaves as is: encodeURIComponent, form bodies (WHATWG), Python's quote (safe '' and '/'). */
+const URL_KEEP = [/^[A-Za-z0-9_.!~*'()-]$/, /^[A-Za-z0-9_.*-]$/, /^[A-Za-z0-9_.~-]$/, /^[A-Za-z0-9_.~/-]$/];
+
+/** The whole-string spellings of a secret (each one alone, not mixed within the secret). */
+function wholeForms(s: string): string[] {
+  const forms = new Set([s]);
+  for (const keep of URL_KEEP)
+    for (const space of ['%20', '+']) {
+      const p = percent(s, keep, space);
+      forms.add(p);
+      forms.add(p.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
+    }
+  const json = JSON.stringify(s).slice(1, -1);
+  const ascii = json.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  for (const j of [json, ascii]) forms.add(j).add(j.replace(/\//g, '\\/'));
+  for (const apos of ['&apos;', '&#x27;', '&#39;'])
+    forms.add(s.replace(/[&<>"']/g, (c) => (c === "'" ? apos : (HTML_NAMED[c] as string))));
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * A function replacing every secret of `secrets` by `replacement`, in every spelling a server may echo it in
+ * (see the file comment), longest secret first so that one containing another is matched whole. Secrets over
+ * {@link MAX_SPELLED_CHARS} characters are matched in whole-string spellings (mixed ones are not); it never
+ * throws.
  *
  * @param secrets - the secrets (empty strings ignored)
- * @returns a global pattern, or undefined when there is no secret
+ * @returns the scrubber, or undefined when there is no secret
  */
-export function secretsPattern(secrets: readonly string[]): RegExp | undefined {
+export function secretsScrubber(
+  secrets: readonly string[],
+): ((text: string, replacement: string) => string) | undefined {
   // falsy entries carry no secret; others are matched as their text
   const distinct = [...new Set(secrets.filter(Boolean).map(String))].sort((a, b) => b.length - a.length);
   if (distinct.length === 0) return undefined;
-  return new RegExp(distinct.map((s) => Array.from(s, charPattern).join('')).join('|'), 'g');
+  const long = distinct.filter((s) => s.length > MAX_SPELLED_CHARS);
+  const short = distinct.filter((s) => s.length <= MAX_SPELLED_CHARS);
+  const pattern = short.length
+    ? new RegExp(short.map((s) => Array.from(s, charPattern).join('')).join('|'), 'g')
+    : undefined;
+  const longForms = long.flatMap(wholeForms);
+  let shortForms: string[] | undefined;
+  const plain = (text: string, forms: readonly string[], by: string) => {
+    for (const f of forms) text = text.split(f).join(by);
+    return text;
+  };
+  return (text, by) => {
+    const out = plain(text, longForms, by);
+    if (!pattern) return out;
+    try {
+      return out.replace(pattern, by);
+    } catch {
+      // too many short secrets for one pattern: their whole spellings, and no error quoting them
+      shortForms ??= short.flatMap(wholeForms);
+      return plain(out, shortForms, by);
+    }
+  };
 }

@@ -39,15 +39,49 @@ function unescapeBasic(text: string): string {
   });
 }
 
+const isSpace = (c: string | undefined) => c !== undefined && /\s/.test(c);
+
+/**
+ * The name in a `[section]` line, or undefined: what `/^\[\s*"?([^"\]]+)"?\s*\]$/` captures (its backtracking
+ * order replayed), in linear time; the regex is cubic on `[` + spaces + `x`.
+ */
+function sectionOf(line: string): string | undefined {
+  if (line.length < 3 || line[0] !== '[' || line[line.length - 1] !== ']') return undefined;
+  const inner = line.slice(1, -1);
+  let lead = 0;
+  while (isSpace(inner[lead])) lead++;
+  /** End of the run of name characters (not `"` or `]`) from `start`. */
+  const runEnd = (start: number) => {
+    let e = start;
+    while (e < inner.length && inner[e] !== '"' && inner[e] !== ']') e++;
+    return e;
+  };
+  /** Whether an optional `"` and spaces take the rest after `e`. */
+  const tailOk = (e: number) => {
+    let i = inner[e] === '"' ? e + 1 : e;
+    while (isSpace(inner[i])) i++;
+    return i === inner.length;
+  };
+  const start = inner[lead] === '"' ? lead + 1 : lead;
+  const end = runEnd(start);
+  if (end > start && tailOk(end)) return inner.slice(start, end);
+  // as the regex does: `\s*` gives back its last space to the name (`[ "` + `" ]` → ` `)
+  if (lead > 0) {
+    const e = runEnd(lead - 1);
+    if (tailOk(e)) return inner.slice(lead - 1, e);
+  }
+  return undefined;
+}
+
 function parseToml(text: string, profile: string): Record<string, string> {
   const out: Record<string, string> = {};
   let section = '';
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
-    const sec = /^\[\s*"?([^"\]]+)"?\s*\]$/.exec(line);
-    if (sec) {
-      section = sec[1];
+    const sec = sectionOf(line);
+    if (sec !== undefined) {
+      section = sec;
       continue;
     }
     const kv = /^([A-Za-z0-9_.-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+))/.exec(line);

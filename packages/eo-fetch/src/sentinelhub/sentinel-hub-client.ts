@@ -26,6 +26,9 @@ import type { StacItem, StacSearchParams } from '../stac/stac-types.js';
 import { quoted } from '../stac/validate-item.js';
 import type { ProcessRequest } from './evalscripts.js';
 
+/** Trailing slashes; the lookbehind keeps a long run of `/` before another character linear (`/\/+$/` is quadratic). */
+const TRAILING_SLASHES = /(?<!\/)\/+$/;
+
 /** OAuth client credentials. */
 export interface SentinelHubCredentials {
   clientId: string;
@@ -294,7 +297,7 @@ export class SentinelHubClient {
     checkRetryPolicy(fn, 'options.retry', options.retry);
     this.#creds = { ...credentials };
     this.#opts = options;
-    this.baseUrl = (options.baseUrl ?? 'https://services.sentinel-hub.com').replace(/\/+$/, '');
+    this.baseUrl = (options.baseUrl ?? 'https://services.sentinel-hub.com').replace(TRAILING_SLASHES, '');
     this.tokenUrl = options.tokenUrl ?? `${this.baseUrl}/oauth/token`;
     this.#origin = originOf(this.baseUrl, 'baseUrl');
     originOf(this.tokenUrl, 'tokenUrl');

@@ -35,6 +35,9 @@ import {
 } from './evalscripts.js';
 import type { SentinelHubClient, SentinelHubOrder } from './sentinel-hub-client.js';
 
+/** Trailing slashes; the lookbehind keeps a long run of `/` before another character linear (`/\/+$/` is quadratic). */
+const TRAILING_SLASHES = /(?<!\/)\/+$/;
+
 /** A check that a downloaded file is a TIFF with the expected size and band count. */
 export function tiffCheck(
   width: number,
@@ -104,7 +107,7 @@ export function sentinelHubRevisitJobs(
   options: SentinelHubRevisitJobsOptions,
 ): DownloadJob[] {
   checkRevisitJobArgs('sentinelHubRevisitJobs', aois, revisits, options);
-  const base = (options.baseUrl ?? 'https://services.sentinel-hub.com').replace(/\/+$/, '');
+  const base = (options.baseUrl ?? 'https://services.sentinel-hub.com').replace(TRAILING_SLASHES, '');
   const byName = new Map(aois.map((a) => [a.name, a]));
   const jobs: DownloadJob[] = [];
   for (const r of revisits) {
@@ -283,7 +286,7 @@ export function spotDownloadJobs(
   checkNonEmptyString(fn, 'options.root', options.root);
   checkString(fn, 'options.collectionId', options.collectionId);
   checkString(fn, 'options.baseUrl', options.baseUrl, true);
-  const base = (options.baseUrl ?? 'https://services.sentinel-hub.com').replace(/\/+$/, '');
+  const base = (options.baseUrl ?? 'https://services.sentinel-hub.com').replace(TRAILING_SLASHES, '');
   return orders.flatMap((o) => {
     const bbox = o.input?.bounds?.bbox;
     if (!bbox || !o.sqkm)
