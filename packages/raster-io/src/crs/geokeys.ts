@@ -26,6 +26,11 @@ const TAG_DIRECTORY = 34735;
 const TAG_DOUBLE = 34736;
 const TAG_ASCII = 34737;
 const MAX_KEYS = 1024;
+/**
+ * Values (doubles, ASCII characters) all keys together may copy beyond what the params hold: a writer gives each
+ * key its own range, while 1024 keys each naming the whole params would copy them 1024 times (GiBs).
+ */
+const COPY_SLACK = 64 * MAX_KEYS;
 
 /**
  * Parse GeoKeyDirectory (+ GeoDoubleParams, GeoAsciiParams) into values by key id, as libgeotiff (GDAL's reader)
@@ -33,6 +38,8 @@ const MAX_KEYS = 1024;
  * inline value whose count is not 1, params outside their array or missing, an ASCII value starting past the
  * ASCII params, an unknown location) is ignored whole, never read in part; an ASCII value running past the end
  * of the params is cut there, as libgeotiff cuts it. Keys stored in the directory itself are skipped; ASCII values lose their '|'.
+ * A directory whose keys together name more values than the params hold (plus {@link COPY_SLACK}) is ignored too:
+ * libgeotiff points into the params, this copies each key's values.
  */
 export function parseGeoKeyDirectory(
   directory: ArrayLike<number> | undefined,
@@ -45,16 +52,17 @@ export function parseGeoKeyDirectory(
   // libgeotiff measures the ASCII params as a C string.
   const text = ascii?.split('\0')[0];
   const keys: Record<number, GeoKeyValue> = {};
+  let budget = (doubles?.length ?? 0) + (text?.length ?? 0) + COPY_SLACK;
   for (let k = 0; k < Math.min(declared, MAX_KEYS); k++) {
     const at = 4 + 4 * k;
     const id = Number(directory[at]);
-    const value = keyValue(
-      Number(directory[at + 1]),
-      Number(directory[at + 2]),
-      Number(directory[at + 3]),
-      doubles,
-      text,
-    );
+    const location = Number(directory[at + 1]);
+    const n = Number(directory[at + 2]);
+    const offset = Number(directory[at + 3]);
+    if (location === TAG_DOUBLE) budget -= n;
+    else if (location === TAG_ASCII) budget -= Math.min(n, Math.max(0, (text?.length ?? 0) - offset));
+    if (budget < 0) return undefined;
+    const value = keyValue(location, n, offset, doubles, text);
     if (value === null) return undefined;
     if (value !== undefined) keys[id] = value;
   }

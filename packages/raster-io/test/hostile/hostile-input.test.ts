@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGeoKeyDirectory } from '../../src/crs/geokeys.js';
 import {
   DEFAULT_RASTER_IO_LIMITS,
   httpSource,
@@ -17,7 +18,7 @@ import { NODE_CODECS } from '../../src/node.js';
 import { deflate, deflateBomb, lzwLiteral, packBits } from '../support/block-encoders.js';
 import { type RangeServer, startRangeServer } from '../support/range-server.js';
 import { assertDistFresh, readInChild } from '../support/read-child.js';
-import { LONG, patchTagCount, SHORT, type TinyIfd, tinyTiff } from '../support/tiny-tiff.js';
+import { DOUBLE, LONG, patchTagCount, SHORT, type TinyIfd, tinyTiff } from '../support/tiny-tiff.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-hostile-');
@@ -374,6 +375,69 @@ describe('impossible tags and sizes', () => {
     expect(err.code).toBe('TOO_LARGE');
     expect(err.message).toMatch(/IFD count is 4, over limits.maxIfds = 3/);
     await expect(openGeoTiff(chain)).resolves.toBeDefined();
+  });
+
+  it('1024 GeoKeys each naming all 65535 GeoDoubleParams: the directory is ignored, not copied 1024 times', async () => {
+    const N = 65535;
+    const doubles = Array.from({ length: N }, (_, i) => i / 4);
+    /** UTM 33N inline, then 1021 more keys at `location, count, offset`. */
+    const geoTiff = (key: (k: number) => [number, number]) =>
+      tinyTiff([
+        plainIfd({
+          tags: {
+            33550: [DOUBLE, [10, 10, 0]],
+            33922: [DOUBLE, [0, 0, 0, 500000, 4000000, 0]],
+            34735: [
+              SHORT,
+              [1, 1, 0, 1024, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 32633].concat(
+                Array.from({ length: 1021 }, (_, k) => [5000 + k, 34736, ...key(k)]).flat(),
+              ),
+            ],
+            34736: [DOUBLE, doubles],
+          },
+        }),
+      ]);
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const hostile = await openGeoTiff(
+      memorySource(
+        geoTiff(() => [N, 0]),
+        'geokeys.tif',
+      ),
+    );
+    // copied per key: ~0.5 GiB and seconds
+    expect((process.memoryUsage().rss - rss0) / 2 ** 20).toBeLessThan(100);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    // ignored whole, as libgeotiff ignores a directory it cannot read: no CRS, the transform stays
+    expect(hostile.levels[0]?.geo).toEqual({ epsg: 0, transform: [500000, 10, 0, 4000000, 0, -10] });
+    // each key its own 64 values (as writers lay them out): read, every value where it belongs
+    const fair = await openGeoTiff(
+      memorySource(
+        geoTiff((k) => [64, 64 * k]),
+        'fair.tif',
+      ),
+    );
+    expect(fair.levels[0]?.geo).toEqual({ epsg: 32633, transform: [500000, 10, 0, 4000000, 0, -10] });
+    const dir = [
+      1,
+      1,
+      0,
+      1024,
+      ...Array.from({ length: 1024 }, (_, k) => [5000 + k, 34736, 64, 63 * k]).flat(),
+    ];
+    const keys = parseGeoKeyDirectory(dir, doubles, undefined) as Record<number, number[]>;
+    expect(Object.keys(keys)).toHaveLength(1024);
+    expect(keys[5000 + 1023]).toEqual(doubles.slice(63 * 1023, 63 * 1023 + 64));
+    expect(keys[5000]?.[63]).toBe(63 / 4);
+    const whole = (location: number) => [
+      1,
+      1,
+      0,
+      1024,
+      ...Array.from({ length: 1024 }, (_, k) => [5000 + k, location, N, 0]).flat(),
+    ];
+    expect(parseGeoKeyDirectory(whole(34736), doubles, undefined)).toBeUndefined();
+    expect(parseGeoKeyDirectory(whole(34737), undefined, `${'a|'.repeat(N >> 1)}b`)).toBeUndefined();
   });
 
   it('limits apply per call and the defaults admit a 10980×10980×13 Sentinel-2 tile', async () => {

@@ -4,6 +4,10 @@
 /** TIFF field types used here. */
 export const SHORT = 3;
 export const LONG = 4;
+export const DOUBLE = 12;
+
+/** Bytes of one value of `type` (SHORT, LONG or DOUBLE). */
+const sizeOf = (type: number) => (type === SHORT ? 2 : type === DOUBLE ? 8 : 4);
 
 export interface TinyIfd {
   width: number;
@@ -62,7 +66,7 @@ export function tinyTiff(ifds: TinyIfd[], next?: (i: number, ifdOffsets: number[
   for (const entries of tables) {
     ifdOffsets.push(at);
     const extra = entries.reduce((n, e) => {
-      const bytes = e.values.length * (e.type === SHORT ? 2 : 4);
+      const bytes = e.values.length * sizeOf(e.type);
       return n + (bytes > 4 ? bytes + (bytes & 1) : 0);
     }, 0);
     at += 2 + entries.length * 12 + 4 + extra;
@@ -82,7 +86,7 @@ export function tinyTiff(ifds: TinyIfd[], next?: (i: number, ifdOffsets: number[
     let valuePos = base + 2 + entries.length * 12 + 4;
     entries.forEach((e, k) => {
       const q = base + 2 + 12 * k;
-      const size = e.type === SHORT ? 2 : 4;
+      const size = sizeOf(e.type);
       v.setUint16(q, e.tag, true);
       v.setUint16(q + 2, e.type, true);
       v.setUint32(q + 4, e.values.length, true);
@@ -94,6 +98,7 @@ export function tinyTiff(ifds: TinyIfd[], next?: (i: number, ifdOffsets: number[
       }
       e.values.forEach((x, j) => {
         if (size === 2) v.setUint16(target + 2 * j, x, true);
+        else if (size === 8) v.setFloat64(target + 8 * j, x, true);
         else v.setUint32(target + 4 * j, x, true);
       });
     });
