@@ -1,6 +1,15 @@
 // download-release for the v1.1 record (15382551): zips fetched, MD5-checked and unpacked into the same layout
 // as the tar.gz record, with zip-slip refused before anything is written and re-runs skipping finished work.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -185,5 +194,61 @@ describe('download-release --record 15382551 (v1.1 zips)', () => {
     expect((e as DatasetError).code).toBe('UNSAFE_ARCHIVE_PATH');
     expect((e as DatasetError).message).toContain('dot.zip: entry "."');
     expect(existsSync(join(dir, 'dot-out'))).toBe(false);
+  });
+  it('extractZip refuses a symbolic link below the destination before writing anything; files outside stay byte-identical', async () => {
+    const zip = join(dir, 'symlink.zip');
+    writeFileSync(
+      zip,
+      buildZip([
+        { name: 'hr_dataset/B/first.tiff', data: Buffer.from('written before the link, in the old code') },
+        {
+          name: 'hr_dataset/A/x.tiff',
+          data: Buffer.from('member bytes, longer than the outside file'),
+          method: 8,
+        },
+      ]).bytes,
+    );
+    const outside = join(dir, 'symlink-outside');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'x.tiff'), 'precious');
+    const dest = join(dir, 'symlink-dest');
+    mkdirSync(join(dest, 'hr_dataset'), { recursive: true });
+    // hr_dataset/A -> outside: x.tiff would overwrite the outside file
+    symlinkSync(outside, join(dest, 'hr_dataset', 'A'));
+    const e = await extractZip(zip, dest).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DatasetError);
+    expect((e as DatasetError).code).toBe('UNSAFE_ARCHIVE_PATH');
+    expect((e as DatasetError).message).toContain(
+      `symlink.zip: entry "hr_dataset/A/x.tiff" would be written through the symbolic link ${join(dest, 'hr_dataset', 'A')} -> ${outside}`,
+    );
+    expect(readFileSync(join(outside, 'x.tiff'), 'utf8')).toBe('precious');
+    expect(readdirSync(outside)).toEqual(['x.tiff']);
+    // refused before anything was written, and the link left as the user made it
+    expect(readdirSync(join(dest, 'hr_dataset')).sort()).toEqual(['A']);
+    expect(lstatSync(join(dest, 'hr_dataset', 'A')).isSymbolicLink()).toBe(true);
+  });
+
+  it("extractZip removes a killed run's temp files from the folders it writes, and only those", async () => {
+    const zip = join(dir, 'stale.zip');
+    writeFileSync(zip, buildZip([{ name: 'A/y.tiff', data: Buffer.from('in A'), method: 8 }]).bytes);
+    const dest = join(dir, 'stale-dest');
+    mkdirSync(join(dest, 'A', '.aaaaaaaaaaaaaaaa.extracting'), { recursive: true });
+    writeFileSync(join(dest, 'A', '.0123456789abcdef.extracting'), 'half an entry');
+    const hourAgo = new Date(Date.now() - 3600_000);
+    utimesSync(join(dest, 'A', '.0123456789abcdef.extracting'), hourAgo, hourAgo);
+    writeFileSync(join(dest, 'A', '.2222222222222222.extracting'), 'another run, writing now');
+    writeFileSync(join(dest, 'A', '.0123456789abcdef.extracting~'), 'user file');
+    writeFileSync(join(dest, 'A', '.0123456789abcdeg.extracting'), 'user file 2');
+    expect(await extractZip(zip, dest)).toEqual({ extracted: 1, skipped: 0, bytes: 4, ignored: [] });
+    expect(readdirSync(join(dest, 'A')).sort()).toEqual([
+      '.0123456789abcdef.extracting~',
+      '.0123456789abcdeg.extracting',
+      '.2222222222222222.extracting',
+      '.aaaaaaaaaaaaaaaa.extracting',
+      'y.tiff',
+    ]);
+    expect(readFileSync(join(dest, 'A', '.0123456789abcdef.extracting~'), 'utf8')).toBe('user file');
+    expect(readFileSync(join(dest, 'A', '.0123456789abcdeg.extracting'), 'utf8')).toBe('user file 2');
+    expect(readFileSync(join(dest, 'A', 'y.tiff'), 'utf8')).toBe('in A');
   });
 });

@@ -5,12 +5,16 @@ import {
   closeSync,
   existsSync,
   ftruncateSync,
+  lstatSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
+  utimesSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -303,5 +307,118 @@ describe('member names against the destination and the temp files', () => {
       code: 'UNSAFE_ARCHIVE_PATH',
     });
     expect(existsSync(join(dir, '..foo'))).toBe(false);
+  });
+});
+
+describe('symbolic links inside the destination and stale temps of a killed run', () => {
+  it('a folder or file link below the destination is refused (UNSAFE_ARCHIVE_PATH); nothing outside is written; the root itself may be a link', async () => {
+    const archive = join(dir, 'symlinks.tar.gz');
+    writeFileSync(
+      archive,
+      await tarGz([
+        { name: 'A/x.tiff', data: Buffer.from('member bytes, longer than the outside file') },
+        { name: 'A/new.tiff', data: Buffer.from('new') },
+      ]),
+    );
+    // outside the destination: a folder and a file the links point at
+    const outside = join(dir, 'symlinks-outside');
+    mkdirSync(join(outside, 'A'), { recursive: true });
+    writeFileSync(join(outside, 'A', 'x.tiff'), 'precious');
+    writeFileSync(join(outside, 'file.tiff'), 'precious file');
+    const before = filesUnder(outside);
+
+    // hr_dataset -> outside: every member would land in the outside folder
+    const out = join(dir, 'symlinks-out');
+    mkdirSync(out);
+    symlinkSync(outside, join(out, 'hr_dataset'));
+    const e = await extractTarGz(archive, out, { topDir: 'hr_dataset' }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DatasetError);
+    expect((e as DatasetError).code).toBe('UNSAFE_ARCHIVE_PATH');
+    expect((e as DatasetError).message).toContain(
+      `symlinks.tar.gz: member "A/x.tiff" would be written through the symbolic link ${join(out, 'hr_dataset')} -> ${outside}`,
+    );
+
+    // a file link in a real folder: neither written through nor replaced
+    const out2 = join(dir, 'symlinks-out2');
+    mkdirSync(join(out2, 'A'), { recursive: true });
+    symlinkSync(join(outside, 'file.tiff'), join(out2, 'A', 'x.tiff'));
+    const e2 = await extractTarGz(archive, out2).catch((x: unknown) => x);
+    expect((e2 as DatasetError).code).toBe('UNSAFE_ARCHIVE_PATH');
+    expect((e2 as DatasetError).message).toContain(
+      `member "A/x.tiff" would be written through the symbolic link ${join(out2, 'A', 'x.tiff')} -> ${join(outside, 'file.tiff')}`,
+    );
+    expect(lstatSync(join(out2, 'A', 'x.tiff')).isSymbolicLink()).toBe(true);
+    expect(readdirSync(join(out2, 'A'))).toEqual(['x.tiff']);
+
+    // the outside tree byte for byte as it was, no temp file in it
+    expect(filesUnder(outside)).toEqual(before);
+    expect(readFileSync(join(outside, 'A', 'x.tiff'), 'utf8')).toBe('precious');
+    expect(readdirSync(join(outside, 'A'))).toEqual(['x.tiff']);
+
+    // a destination root that is itself a link (the user's choice) is written into
+    const real = join(dir, 'symlinks-real');
+    mkdirSync(real);
+    symlinkSync(real, join(dir, 'symlinks-root'));
+    const report = await extractTarGz(archive, join(dir, 'symlinks-root'), { topDir: 'hr_dataset' });
+    expect(report).toMatchObject({ extracted: 2, skipped: 0 });
+    expect(readFileSync(join(real, 'hr_dataset', 'A', 'new.tiff'), 'utf8')).toBe('new');
+  });
+
+  it("a killed run's temp files are removed by the next run; other names, folders, links and files outside are kept", async () => {
+    const archive = join(dir, 'stale.tar.gz');
+    writeFileSync(
+      archive,
+      await tarGz([
+        { name: 'x.tiff', data: Buffer.from('top') },
+        { name: 'A/y.tiff', data: Buffer.from('in A') },
+      ]),
+    );
+    const out = join(dir, 'stale-out');
+    const a = join(out, 'hr_dataset', 'A');
+    mkdirSync(a, { recursive: true });
+    // what a run killed mid-member leaves (the names createTempBeside draws)
+    writeFileSync(join(a, '.0123456789abcdef.extracting'), 'half a member');
+    writeFileSync(join(out, 'hr_dataset', '.fedcba9876543210.extracting'), 'half another');
+    const hourAgo = new Date(Date.now() - 3600_000);
+    for (const p of [
+      join(a, '.0123456789abcdef.extracting'),
+      join(out, 'hr_dataset', '.fedcba9876543210.extracting'),
+    ])
+      utimesSync(p, hourAgo, hourAgo);
+    // a temp another extraction is writing now (fresh): kept
+    writeFileSync(join(a, '.1111111111111111.extracting'), 'live');
+    // not ours: other names, a folder and a link of our pattern, a temp-named file outside the destination
+    const kept: Record<string, string> = {
+      '.0123456789ABCDEF.extracting': 'user 1',
+      '.0123456789abcde.extracting': 'user 2',
+      '.0123456789abcdef.extracting.bak': 'user 3',
+      '0123456789abcdef.extracting': 'user 4',
+    };
+    for (const [name, text] of Object.entries(kept)) writeFileSync(join(a, name), text);
+    mkdirSync(join(a, '.aaaaaaaaaaaaaaaa.extracting'));
+    const target = join(dir, 'stale-link-target');
+    writeFileSync(target, 'outside');
+    symlinkSync(target, join(a, '.bbbbbbbbbbbbbbbb.extracting'));
+    const besides = join(dir, '.cccccccccccccccc.extracting');
+    writeFileSync(besides, 'beside the destination');
+
+    const report = await extractTarGz(archive, out, { topDir: 'hr_dataset' });
+    expect(report).toEqual({ extracted: 2, skipped: 0, bytes: 7, ignored: [] });
+    expect(readdirSync(join(out, 'hr_dataset')).sort()).toEqual(['A', 'x.tiff']);
+    expect(readdirSync(a).sort()).toEqual(
+      [
+        ...Object.keys(kept),
+        '.1111111111111111.extracting',
+        '.aaaaaaaaaaaaaaaa.extracting',
+        '.bbbbbbbbbbbbbbbb.extracting',
+        'y.tiff',
+      ].sort(),
+    );
+    for (const [name, text] of Object.entries(kept)) expect(readFileSync(join(a, name), 'utf8')).toBe(text);
+    expect(lstatSync(join(a, '.aaaaaaaaaaaaaaaa.extracting')).isDirectory()).toBe(true);
+    expect(lstatSync(join(a, '.bbbbbbbbbbbbbbbb.extracting')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe('outside');
+    expect(readFileSync(besides, 'utf8')).toBe('beside the destination');
+    expect(readFileSync(join(a, 'y.tiff'), 'utf8')).toBe('in A');
   });
 });

@@ -1,7 +1,7 @@
 // Streamed, resumable, traversal-safe extraction of .tar.gz archives (tar-stream + node:zlib): members that
 // already exist with the right size are skipped, every file is written to a temp name and renamed when
-// complete, and a member whose path leaves the destination (or names the destination itself) is refused before
-// anything of it is written.
+// complete, and a member whose path leaves the destination (or names the destination itself, or passes through a
+// symbolic link below it) is refused before anything of it is written.
 import { createReadStream } from 'node:fs';
 import { copyFile, type FileHandle, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
@@ -14,7 +14,7 @@ import {
   checkSignalAndCallbacks,
   checkString,
 } from '../internal/check-arguments.js';
-import { createTempBeside, leavesRoot } from './member-files.node.js';
+import { createTempBeside, DestinationGuard, leavesRoot } from './member-files.node.js';
 import {
   type SparseLayout,
   SparseMapReader,
@@ -92,7 +92,9 @@ export function archiveMemberTarget(memberPath: string, topDir?: string): string
  * Extract a `.tar.gz` archive into `destDir`, streaming (constant memory). Resumable: a regular member whose
  * destination already exists with the member's size is skipped; files are written to a new hidden temp file
  * beside them (`.<random>.extracting`, never a name already on disk) and renamed when complete, so an
- * interrupted run leaves no half-written file under its real name (a failed run removes its temp file). Links
+ * interrupted run leaves no half-written file under its real name (a failed run removes its temp file; the
+ * temps of a killed run are removed by the next run into the same destination). Nothing is written through a
+ * symbolic link: `destDir` itself may be one, but a link below it (a folder or file) is refused. Links
  * and devices are never created: a hard link to a file written earlier in the run becomes a copy of it, others
  * are listed in `ignored`. GNU sparse files in PAX archives are restored with
  * their holes (see the package README).
@@ -102,7 +104,7 @@ export function archiveMemberTarget(memberPath: string, topDir?: string): string
  * @param options - top-level folder, signal, progress.
  * @returns counts of extracted/skipped files and bytes written.
  * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH` (path traversal, a file named after `destDir` itself such as
- *   `.`), `ARCHIVE_CORRUPT` (bad gzip/tar stream),
+ *   `.`, a symbolic link below `destDir` on a member's path), `ARCHIVE_CORRUPT` (bad gzip/tar stream),
  *   `ABORTED`, `WRITE_FAILED`.
  * @example
  * ```ts
@@ -143,6 +145,7 @@ export async function extractTarGz(
   input.pipe(gunzip).pipe(ex as unknown as NodeJS.WritableStream);
   const onAbort = () => fail(new DatasetError('ABORTED', 'extraction aborted', { cause: signal?.reason }));
   signal?.addEventListener('abort', onAbort, { once: true });
+  const guard = new DestinationGuard(root, archivePath, destDir, 'member');
   const madeDirs = new Set<string>();
   // regular files this run wrote or found in place (destination-relative path → file), for hard links to copy
   const files = new Map<string, string>();
@@ -166,6 +169,7 @@ export async function extractTarGz(
         throw new DatasetError('UNSAFE_ARCHIVE_PATH', `archive member "${name}" leaves ${destDir}`);
       if (rel === null && isFile) throw fileAtRoot(archivePath, name, destDir);
       if (h.type === 'directory') {
+        if (rel !== null) await guard.check(rel, name);
         await ensureDir(target);
         entry.resume();
         continue;
@@ -173,7 +177,7 @@ export async function extractTarGz(
       const linked = h.type === 'link' ? files.get(linkSource(h.linkname, options.topDir)) : undefined;
       if (linked !== undefined && rel !== null) {
         entry.resume();
-        const existingLink = await stat(target).catch(() => null);
+        const existingLink = await guard.prepare(rel, name);
         const source = await stat(linked);
         if (existingLink?.isFile() && existingLink.size === source.size) report.skipped++;
         else {
@@ -196,7 +200,8 @@ export async function extractTarGz(
         continue;
       }
       const size = layout.kind === 'plain' ? (h.size ?? 0) : layout.realSize;
-      const existing = await stat(target).catch(() => null);
+      // rel is set: a file member at the root was refused above
+      const existing = await guard.prepare(rel as string, name);
       if (rel !== null) files.set(rel, target);
       if (existing?.isFile() && existing.size === size) {
         report.skipped++;

@@ -1,8 +1,8 @@
 // Resumable, traversal-safe extraction of a local .zip (the v1.1 release archives) with the bounded zip reader:
-// an entry whose path leaves the destination (or names the destination itself) is refused before anything is
-// written, files go to a temp name and are renamed once complete and CRC-checked, entries already present with
-// the right size are skipped.
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+// an entry whose path leaves the destination (or names the destination itself, or passes through a symbolic link
+// below it) is refused before anything is written, files go to a temp name and are renamed once complete and
+// CRC-checked, entries already present with the right size are skipped.
+import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { blockCache } from '@worldstrat/raster-io';
 import { fileSource } from '@worldstrat/raster-io/node';
@@ -14,7 +14,7 @@ import {
   checkString,
 } from '../internal/check-arguments.js';
 import { archiveMemberTarget, type ExtractTarGzReport } from './extract-tar-gz.node.js';
-import { createTempBeside, leavesRoot } from './member-files.node.js';
+import { createTempBeside, DestinationGuard, leavesRoot } from './member-files.node.js';
 import { crc32 } from './zip/inflate.js';
 import { openZip, type ZipArchive, type ZipEntry, type ZipLimits } from './zip/open-zip.js';
 
@@ -34,8 +34,10 @@ const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 
 /**
- * Extract a `.zip` into `destDir`. Zip-slip paths are refused (`UNSAFE_ARCHIVE_PATH`), links and other special
- * entries are listed in `ignored`, every structural problem is `CORRUPT_ZIP` naming the archive and entry.
+ * Extract a `.zip` into `destDir`. Zip-slip paths and paths through a symbolic link below `destDir` (the root
+ * itself may be one) are refused (`UNSAFE_ARCHIVE_PATH`) before anything is written, links and other special
+ * entries are listed in `ignored`, every structural problem is `CORRUPT_ZIP` naming the archive and entry. The
+ * temps of a killed run are removed by the next run into the same destination.
  *
  * @param archivePath - the zip.
  * @param destDir - destination root (created).
@@ -80,6 +82,10 @@ export async function extractZip(
           `${archivePath}: entry "${e.name}" is a file named after the destination folder ${destDir} itself; refusing to extract it (the archive is corrupt or malicious)`,
         );
     }
+    // and no link below the root leads a write outside it
+    const guard = new DestinationGuard(root, archivePath, destDir, 'entry');
+    for (const { e, rel } of plan)
+      if (rel !== null && (e.name.endsWith('/') || isFileEntry(e))) await guard.check(rel, e.name);
     await mkdir(root, { recursive: true });
     const report: ExtractTarGzReport = { extracted: 0, skipped: 0, bytes: 0, ignored: [] };
     let done = 0;
@@ -89,6 +95,7 @@ export async function extractZip(
       if (rel === null) continue;
       const target = join(root, rel);
       if (e.name.endsWith('/')) {
+        await guard.check(rel, e.name);
         await mkdir(target, { recursive: true });
         continue;
       }
@@ -96,7 +103,7 @@ export async function extractZip(
         report.ignored.push(e.name);
         continue;
       }
-      const existing = await stat(target).catch(() => null);
+      const existing = await guard.prepare(rel, e.name);
       if (existing?.isFile() && existing.size === e.uncompressedSize) {
         report.skipped++;
       } else {

@@ -1,12 +1,21 @@
 // Path and temp-file helpers shared by the .tar.gz and .zip extractors: a traversal test on whole path segments
-// (`..foo` is a name, `../foo` an escape) and temp files under random names created exclusively, so that no
-// archive member and no file already on disk is ever taken for a temp file.
+// (`..foo` is a name, `../foo` an escape), temp files under random names created exclusively, so that no
+// archive member and no file already on disk is ever taken for a temp file, and a guard that keeps every write
+// inside the destination (no symbolic link below its root) and sweeps the temps a killed run left there.
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, open } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { type FileHandle, lstat, open, readdir, readlink, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, sep } from 'node:path';
+import { DatasetError } from '../errors.js';
 
 /** Random names tried before giving up (each collides with odds of 2^-64). */
 const TEMP_TRIES = 8;
+
+/** Exactly the names `createTempBeside` draws; a regular file so named inside a destination is ours. */
+const TEMP_NAME = /^\.[0-9a-f]{16}\.extracting$/;
+
+/** A temp file unmodified this long is a killed run's: a live extraction writes its temp continuously. */
+const STALE_TEMP_MS = 10 * 60_000;
 
 /**
  * Whether a normalised, root-relative path leaves its root: absolute, or its first segment is `..`. A name
@@ -29,6 +38,90 @@ export async function createTempBeside(target: string): Promise<{ path: string; 
       return { path, fh: await open(path, 'wx') };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || i >= TEMP_TRIES) throw e;
+    }
+  }
+}
+
+/**
+ * Where one extraction run may write under its destination root. The root itself may be a symbolic link (a
+ * user's choice, e.g. a dataset folder on another disk); any link below it — a folder or a file, made by the
+ * user or anyone else — would send writes outside the destination, so it is refused. Each folder's temp files
+ * of an earlier, killed run (unmodified for 10 minutes) are removed the first time this run prepares a write into that folder.
+ */
+export class DestinationGuard {
+  /** Root-relative folders already checked (real folders, or missing ones this run creates). */
+  private readonly checked = new Set<string>();
+  private readonly swept = new Set<string>();
+
+  /**
+   * @param root - resolved destination root.
+   * @param archive - archive path, for messages.
+   * @param destDir - destination as the caller gave it, for messages.
+   * @param noun - `member` (tar) or `entry` (zip), for messages.
+   */
+  constructor(
+    private readonly root: string,
+    private readonly archive: string,
+    private readonly destDir: string,
+    private readonly noun: 'member' | 'entry',
+  ) {}
+
+  /**
+   * Check every component of `rel` below the root.
+   *
+   * @returns `rel`'s own lstat, or null when it does not exist.
+   * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH` naming the archive, the member and the link.
+   */
+  async check(rel: string, member: string): Promise<Stats | null> {
+    await this.checkFolders(rel, member);
+    return this.lstatNoLink(rel, member);
+  }
+
+  /** {@link check}, after removing stale temps from `rel`'s folder (so a member so named is extracted again). */
+  async prepare(rel: string, member: string): Promise<Stats | null> {
+    await this.checkFolders(rel, member);
+    await this.sweep(dirname(rel));
+    return this.lstatNoLink(rel, member);
+  }
+
+  /** The folders above `rel`, each lstat'ed once per run. */
+  private async checkFolders(rel: string, member: string): Promise<void> {
+    const parts = rel.split(sep);
+    let d = '';
+    for (let i = 0; i < parts.length - 1; i++) {
+      d = i === 0 ? (parts[0] as string) : `${d}${sep}${parts[i]}`; // built step by step: a deep name stays linear
+      if (this.checked.has(d)) continue;
+      await this.lstatNoLink(d, member);
+      this.checked.add(d);
+    }
+  }
+
+  private async lstatNoLink(rel: string, member: string): Promise<Stats | null> {
+    const path = join(this.root, rel);
+    // missing: created as a real folder; unreadable or under a file: the write that follows reports it
+    const st = await lstat(path).catch(() => null);
+    if (st?.isSymbolicLink()) {
+      const to = await readlink(path).catch(() => '?');
+      throw new DatasetError(
+        'UNSAFE_ARCHIVE_PATH',
+        `${this.archive}: ${this.noun} "${member}" would be written through the symbolic link ${path} -> ${to} inside ${this.destDir}; refusing to write outside the destination (replace the link with a real folder or file, or extract elsewhere)`,
+      );
+    }
+    return st;
+  }
+
+  /** Remove regular files named exactly like our temps in one folder, once per run. */
+  private async sweep(relDir: string): Promise<void> {
+    if (this.swept.has(relDir)) return;
+    this.swept.add(relDir);
+    const dir = join(this.root, relDir);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!TEMP_NAME.test(name)) continue;
+      const path = join(dir, name);
+      const st = await lstat(path).catch(() => null);
+      // untouched for a while: a temp another extraction is still writing is fresh, and is left alone
+      if (st?.isFile() && Date.now() - st.mtimeMs > STALE_TEMP_MS) await unlink(path).catch(() => {});
     }
   }
 }
