@@ -163,6 +163,19 @@ describe('bad arguments are usage errors that name the value', () => {
     expect(existsSync(join(dir, 'never.csv'))).toBe(false);
   });
 
+  it('--quicklook true/false is a usage error pointing to --no-quicklook, not a file named "false"', async () => {
+    const args = ['superresolve', join(dir, 'no-such.tif'), '--weights', 'w.safetensors', '--out', 'o.tif'];
+    for (const v of ['false', 'true', 'FALSE']) {
+      const r = await usage(
+        [...args, '--quicklook', v],
+        `--quicklook ${v}: expected a PNG file path; to skip it give --no-quicklook, for the default leave --quicklook out`,
+      );
+      expect(r.err).toContain('INVALID_ARGUMENT');
+    }
+    // a path still passes the parser (exit 3: the revisit is missing)
+    expect((await cli(...args, '--quicklook', join(dir, 'q.png'))).code).toBe(3);
+  });
+
   it('prints usage errors as JSON with --json, those of commander too', async () => {
     const unknown = await cli('--json', 'sample', '--count', '3', '--frobnicate');
     expect(unknown.code).toBe(2);

@@ -219,6 +219,26 @@ export function choiceOption<const T extends string>(flag: string, choices: read
   };
 }
 
+/**
+ * A file path option with a `--no-<flag>` twin (e.g. `--quicklook <file.png>` / `--no-quicklook`). Options take
+ * no boolean values here, so `true` / `false` are refused rather than taken as file names.
+ *
+ * @param flag - option name without dashes.
+ * @param expected - what the value is (`'a PNG file path'`).
+ * @returns a commander argParser.
+ */
+export function pathOption(flag: string, expected: string) {
+  return (v: string): string => {
+    if (/^(true|false)$/i.test(String(v).trim()))
+      throw invalid(
+        flag,
+        v,
+        `${expected}; to skip it give --no-${flag}, for the default leave --${flag} out`,
+      );
+    return String(v);
+  };
+}
+
 /** `--workers <n|auto>`: 1 … 256 or 'auto'. */
 export function parseWorkersOption(v: string | number): number | 'auto' {
   if (v === 'auto') return 'auto';

@@ -176,6 +176,25 @@ describe('band layouts', () => {
     expect(err).toContain('BAD_BANDS');
     expect(err).toContain(`${paths[0]}: revisit 0 has 13 bands but 2 of the 3 revisits have 12`);
   }, 30_000);
+
+  it('a uint16 DN revisit among float32 reflectance ones → BAD_REVISITS exit 4 naming that file, nothing written', async () => {
+    const folder = join(dir, 'DTYPES', 'L2A');
+    mkdirSync(folder, { recursive: true });
+    const paths = [0, 1, 2].map((i) => join(folder, `DTYPES-${i + 1}-L2A_data.tiff`));
+    const dn = revisit(1);
+    const odd: Raster = {
+      ...dn,
+      dtype: 'uint16',
+      bands: dn.bands.map((b) => Uint16Array.from(b, (v) => Math.round((v + 0.1) * 1e4))),
+    };
+    for (const [i, r] of [revisit(0), odd, revisit(2)].entries())
+      await writeGeoTiff(paths[i] as string, r, { compression: 'deflate' });
+    const err = await expectRefused(folder);
+    expect(err).toContain('BAD_REVISITS');
+    expect(err).toContain(
+      `${paths[1]}: revisit 1 holds uint16 values but 2 of the 3 revisits hold float32: integer DN and float reflectance differ in scale`,
+    );
+  }, 30_000);
 });
 
 describe('outputs that are inputs', () => {

@@ -22,6 +22,7 @@ import {
   parseDate,
   parseDateRange,
   parseLonLat,
+  pathOption,
   percentOption,
   type ReadLimitOptions,
   readLimitsFrom,
@@ -101,7 +102,7 @@ export function registerSuperresolveCommand(
   if (catalogue) addRegionOptions(cmd);
   cmd
     .option('--engine <e>', 'tfjs | onnx (default: onnx for .onnx files, else tfjs)')
-    .option('--quicklook <file.png>', 'PNG quicklook path')
+    .option('--quicklook <file.png>', 'PNG quicklook path', pathOption('quicklook', 'a PNG file path'))
     .option('--no-quicklook', 'skip the PNG')
     .option('--overlap <px>', 'LR chip overlap: 0 or 25', intOption('overlap', { min: 0, max: 10_000 }))
     .option('--batch-size <n>', 'chips per inference batch', intOption('batch-size', { min: 1, max: 4096 }))
