@@ -147,6 +147,31 @@ describe('openDataset on a synthetic release-layout dataset', () => {
     expect(verified.scenes.map((s) => s.name)).not.toContain('Synthetic-4');
   });
 
+  it('a uint16 DN revisit among float32 reflectance revisits is SHAPE_MISMATCH naming it (was stacked ~10⁴ off)', async () => {
+    const mixed = join(dir, 'mixed');
+    cpSync(root, mixed, { recursive: true });
+    const path = join(mixed, 'lr_dataset', 'Synthetic-2', 'L2A', 'Synthetic-2-2-L2A_data.tiff');
+    const r = await readGeoTiffFile(path);
+    expect(r.bands[0]).toBeInstanceOf(Float32Array); // the synthetic revisits are float reflectance
+    await writeGeoTiff(path, {
+      ...r,
+      dtype: 'uint16',
+      bands: r.bands.map((b) => Uint16Array.from(b, (v) => Math.round(Math.max(0, v) * 10000))),
+    });
+    const ds = await openDataset(mixed, { revisits: 3 });
+    const scene = ds.scenes.find((s) => s.name === 'Synthetic-2');
+    const err = await ds.loadScene(scene as (typeof ds.scenes)[number]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'SHAPE_MISMATCH' });
+    expect((err as Error).message).toBe(
+      `${scene?.lrPaths[1]} holds uint16 values, the first revisit float32; integer DN and float reflectance differ in scale by about 10⁴, so a scene's revisits must be all integer or all float`,
+    );
+    // the untouched scenes still load
+    const ok = await ds.loadScene(
+      ds.scenes.find((s) => s.name === 'Synthetic-3') as (typeof ds.scenes)[number],
+    );
+    expect(ok.lrShape).toEqual([3, 12, 160, 160]);
+  });
+
   it('reads the 8-bit layout (hr_dataset/8bit/<AOI>/<AOI>_ps_8bit.tiff, DN/255)', async () => {
     const eight = join(dir, 'eight');
     cpSync(root, eight, { recursive: true });

@@ -123,15 +123,31 @@ export interface BatchOptions {
   onProgress?: (p: { stage: 'scenes'; done: number; total: number }) => void;
 }
 
-function stack(rasters: { width: number; height: number; bands: ArrayLike<number>[] }[], path: string[]) {
+type StackedRaster = { width: number; height: number; bands: ArrayLike<number>[]; dtype?: string };
+
+/** A raster's sample type: its band array's (e.g. `Float32Array` → `float32`), else its `dtype`. */
+function sampleType(r: StackedRaster): string {
+  const b = r.bands[0] as unknown;
+  return ArrayBuffer.isView(b) ? b.constructor.name.replace(/Array$/, '').toLowerCase() : String(r.dtype);
+}
+
+function stack(rasters: StackedRaster[], path: string[]) {
   const { width, height } = rasters[0];
   const c = rasters[0].bands.length;
+  const type = sampleType(rasters[0]);
   const out = new Float32Array(rasters.length * c * width * height);
   rasters.forEach((r, i) => {
     if (r.width !== width || r.height !== height || r.bands.length !== c) {
       throw new DatasetError(
         'SHAPE_MISMATCH',
         `${path[i]} is ${r.bands.length}×${r.height}×${r.width}, the first revisit ${c}×${height}×${width}; revisits must match`,
+      );
+    }
+    // one normalisation serves the whole scene: a uint16 DN revisit among float reflectance is ~10⁴ off
+    if (type.startsWith('float') !== sampleType(r).startsWith('float')) {
+      throw new DatasetError(
+        'SHAPE_MISMATCH',
+        `${path[i]} holds ${sampleType(r)} values, the first revisit ${type}; integer DN and float reflectance differ in scale by about 10⁴, so a scene's revisits must be all integer or all float`,
       );
     }
     r.bands.forEach((b, k) => {
