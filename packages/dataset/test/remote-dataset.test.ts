@@ -100,7 +100,7 @@ describe('openDataset on a remote v1.1 release (HTTP range requests)', () => {
       'https://mirror.example/ws/hr_dataset.zip',
     );
     // `/\/+$/` retries the run from every slash: seconds here
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(performance.now() - t0).toBeLessThan(4000); // linear: milliseconds; the quadratic code took 8–20 s
   });
 
   it('serves the same scenes and pixels as the extracted folder, with bounded requests and a block cache', async () => {

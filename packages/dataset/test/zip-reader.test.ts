@@ -305,7 +305,7 @@ describe('the layout tree over a zip', () => {
       await writeFile(path, buildZip([...FILES, { name: deep, data: text('x') }]).bytes);
       const t0 = performance.now();
       const e = await expectCode(openDataset(path), 'UNSUPPORTED_ZIP', /32002 folders deep, over the 32/);
-      expect(performance.now() - t0).toBeLessThan(1500);
+      expect(performance.now() - t0).toBeLessThan(4000); // linear: milliseconds; the quadratic code took 8–20 s
       expect(e.message).toContain(path);
       expect(e.message).toContain('hr_dataset/a/a/a/');
       expect(e.message.length).toBeLessThan(path.length + 600);

@@ -1052,7 +1052,7 @@ describe('files on disk', () => {
       clientId: 'top',
       clientSecret: 'ds',
     });
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(performance.now() - t0).toBeLessThan(4000); // linear: milliseconds; the quadratic code took 8–20 s
     expect(await loadSentinelHubCredentials({ env: {}, configPath, profile: 'prod' })).toEqual({
       clientId: 'pid',
       clientSecret: 'ps',
