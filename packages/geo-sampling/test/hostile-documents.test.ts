@@ -680,14 +680,14 @@ describe('long numeric-looking cells', () => {
       'area NaN km² (AOI CSV column area, row 0)',
     ],
   ])(
-    '%s: a 256 KiB cell is a typed error naming row and column, in well under 2 s',
+    '%s: a 256 KiB cell is a typed error naming row and column, in milliseconds (was about 110 s)',
     (_, read, code, place) => {
       const started = performance.now();
       const err = thrown(read);
       const ms = performance.now() - started;
       expect([err.code, err.row]).toEqual([code, 0]);
       expect(err.message).toContain(place);
-      expect(ms).toBeLessThan(2000);
+      expect(ms).toBeLessThan(5000); // linear: milliseconds; the quadratic code took over a minute
     },
   );
 });

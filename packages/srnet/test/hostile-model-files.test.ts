@@ -541,7 +541,7 @@ describe('decodeCheckpoint / readCheckpointFile: hostile checkpoint metadata', (
     }
   });
 
-  it('a 256 KiB numeric-looking best_validation_loss → BAD_CHECKPOINT naming it, in well under 2 s', () => {
+  it('a 256 KiB numeric-looking best_validation_loss → BAD_CHECKPOINT naming it, in milliseconds (was 74 s)', () => {
     // digits then 'x': the old loss pattern backtracked quadratically on it (about a minute)
     const bytes = checkpointBytes({
       ...checkpointMeta(),
@@ -560,7 +560,7 @@ describe('decodeCheckpoint / readCheckpointFile: hostile checkpoint metadata', (
     expect((err as SrnetError).message).toMatch(
       /^long\.safetensors: __metadata__\.best_validation_loss = .*; expected a finite number or Infinity$/s,
     );
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeLessThan(5000); // linear: milliseconds; the quadratic code took over a minute
   });
 
   it('readCheckpointFile refuses a missing file, a folder and a FIFO (whose read would block) as BAD_CHECKPOINT', async () => {
