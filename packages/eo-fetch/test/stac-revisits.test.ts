@@ -1,7 +1,9 @@
 // Revisit download from COGs served with HTTP Range by a local STAC server: window reads, warp onto the AOI's
 // 10 m grid, baseline ≥ 04.00 harmonisation, release layout, manifest re-runs, Planetary Computer signing.
+
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aoiBounds } from '@worldstrat/geo-sampling';
@@ -26,6 +28,7 @@ import {
 } from '../src/node.js';
 import { makeItem, type StacServer, startStacServer } from './support/stac-server.js';
 
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const EPSG = 32632;
 const bounds = aoiBounds(8.54, 47.37, 2.5) as BBox;
 const aoi = { name: 'Landcover-42', bounds, areaKm2: 2.5 };
@@ -183,6 +186,61 @@ describe('downloadStacRevisits', () => {
     });
     expect(again.results.every((r) => r.skipped)).toBe(true);
     expect(server.requests.length).toBe(before);
+  });
+
+  it('a re-run redoes a revisit whose verified file changed on disk at the same size and mtime, and only that one', async () => {
+    // each item reads its own COG paths, so the requests of each revisit can be counted
+    const esKey = (b: CanonicalBand) => earthSearch.assetKeys[b]!;
+    const items = [itemFor('S2B_FLIP', '05.09', 10, esKey), itemFor('S2A_KEEP', '05.09', 12, esKey)];
+    for (const [item, dir] of [
+      [items[0], 'rev-a'],
+      [items[1], 'rev-b'],
+    ] as const)
+      for (const b of [...L1C_BANDS, 'SCL'] as CanonicalBand[]) {
+        server.files.set(`/data/${dir}/${b}.tif`, cogs.get(b)!);
+        item.assets[esKey(b)].href = `${server.url}/data/${dir}/${b}.tif`;
+      }
+    const match = matchRevisits(
+      [aoi],
+      items.map((i) => catalogueEntryFromStacItem(i)),
+      { targetDate: '2022-06-10' },
+    );
+    const root4 = join(root, 'flip');
+    const manifestPath = join(root4, 'lr-manifest.jsonl');
+    const reads = (dir: string) => server.requests.filter((r) => r.url.startsWith(`/data/${dir}/`)).length;
+    const run = () =>
+      downloadStacRevisits([aoi], match.revisits, { root: root4, provider: earthSearch, manifestPath });
+    expect((await run()).failed).toEqual([]);
+    const readsA = reads('rev-a');
+    const readsB = reads('rev-b');
+    expect(readsA).toBeGreaterThan(0);
+    expect(readsB).toBeGreaterThan(0);
+
+    // one byte of revisit 1's data TIFF changes; size and mtime stay as verified
+    const data = join(root4, lrRevisitPaths(aoi.name, 1, 'L2A').data);
+    const verified = (await readManifest(manifestPath)).get(data)!;
+    expect(verified.status).toBe('verified');
+    const before = await stat(data);
+    const buf = await readFile(data);
+    buf[buf.length >> 1] ^= 0x01;
+    await writeFile(data, buf);
+    await utimes(data, before.atime, before.mtime);
+    expect((await stat(data)).size).toBe(verified.bytes);
+
+    const again = await run();
+    expect(again.failed).toEqual([]);
+    expect(again.results.map((r) => [r.n, r.skipped])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    expect(reads('rev-a')).toBe(2 * readsA); // revisit 1 read again, once
+    expect(reads('rev-b')).toBe(readsB); // revisit 2 untouched
+    expect(sha256(await readFile(data))).toBe(verified.sha256);
+
+    // and the rewritten revisit is complete again
+    const third = await run();
+    expect(third.results.every((r) => r.skipped)).toBe(true);
+    expect([reads('rev-a'), reads('rev-b')]).toEqual([2 * readsA, readsB]);
   });
 
   it('writes L1C revisits with 13 bands (B10 included) and a dataMask', async () => {

@@ -353,7 +353,10 @@ export class DownloadEngine {
     const todo: DownloadJob[] = [];
     for (const job of jobs) {
       const rec = manifest.get(resolve(job.path));
-      if (rec?.status === 'verified' && (await this.stillValid(job, rec))) {
+      if (
+        rec?.status === 'verified' &&
+        (await stillVerified(job.path, rec, this.options.verifyExisting ?? DEFAULTS.verifyExisting))
+      ) {
         report.skipped++;
         report.records.push({ ...rec, path: job.path });
         done++;
@@ -428,17 +431,6 @@ export class DownloadEngine {
   close(): void {
     this.agents.http.destroy();
     this.agents.https.destroy();
-  }
-
-  private async stillValid(job: DownloadJob, rec: ManifestRecord): Promise<boolean> {
-    try {
-      const st = await stat(job.path);
-      if (st.size !== rec.bytes) return false;
-      if (this.options.verifyExisting === 'sha256') return (await sha256File(job.path)) === rec.sha256;
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   private host(url: string): HostState {
@@ -815,6 +807,29 @@ function partialAnswerProblem(
 
 function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Whether a file the manifest lists as `verified` still checks out on disk, so a re-run may skip it: its size,
+ * and with `sha256` its whole content (a same-size change, such as a flipped bit, fails only that check).
+ *
+ * @param path - the file
+ * @param rec - its manifest record, if any
+ * @param check - `size` or `sha256`
+ * @returns false for a missing file, one not recorded as verified, or one that differs from the record
+ */
+export async function stillVerified(
+  path: string,
+  rec: ManifestRecord | undefined,
+  check: 'size' | 'sha256',
+): Promise<boolean> {
+  if (rec?.status !== 'verified') return false;
+  try {
+    if ((await stat(path)).size !== rec.bytes) return false;
+    return check !== 'sha256' || (await sha256File(path)) === rec.sha256;
+  } catch {
+    return false;
+  }
 }
 
 /**

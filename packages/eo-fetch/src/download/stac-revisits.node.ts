@@ -2,7 +2,6 @@
 // requests through raster-io), warp it onto the AOI's 10 m grid, harmonise processing baseline ≥ 04.00, and
 // write the release layout (data TIFF, SCL/CLM/dataMask layers, .metadata JSON), with a manifest for re-runs.
 
-import { stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { throwIfAborted } from '@worldstrat/core';
 import {
@@ -56,6 +55,7 @@ import {
   type StacProvider,
 } from '../stac/providers.js';
 import type { StacItem } from '../stac/stac-types.js';
+import { stillVerified } from './download-engine.node.js';
 import { type ManifestRecord, ManifestWriter, readManifest } from './manifest.node.js';
 import { removeStaleTemps } from './stale-temps.node.js';
 
@@ -88,7 +88,7 @@ export interface StacRevisitOptions {
   readLimits?: Partial<RasterIoLimits>;
   /** Compression of the written TIFFs (default `none`, like the release). */
   compression?: 'none' | 'deflate';
-  /** JSONL manifest: revisits whose files are all verified there are skipped. */
+  /** JSONL manifest: revisits whose files are all verified there (and still hash the same) are skipped. */
   manifestPath?: string;
   fetch?: FetchLike;
   signal?: AbortSignal;
@@ -241,15 +241,6 @@ function nonZeroInEveryBand(bands: readonly Float32Array[], npx: number): Uint8A
   return valid;
 }
 
-async function fileOk(path: string, rec: ManifestRecord | undefined): Promise<boolean> {
-  if (rec?.status !== 'verified') return false;
-  try {
-    return (await stat(path)).size === rec.bytes;
-  } catch {
-    return false;
-  }
-}
-
 /** The shape of {@link StacRevisitOptions} (a root, a provider id or object; optional members typed). */
 function checkStacRevisitOptions(fn: string, options: StacRevisitOptions): void {
   checkObject(fn, 'options', options);
@@ -390,7 +381,8 @@ export async function downloadStacRevisit(
 
 /**
  * Downloads many matched revisits (see {@link downloadStacRevisit}) with bounded concurrency. With a manifest,
- * a revisit whose files are all recorded as verified (and still have their size) is skipped.
+ * a revisit whose files are all recorded as verified (and still have their recorded SHA-256) is skipped; one
+ * whose file changed on disk since (even at the same size) is downloaded again.
  *
  * @param aois - the AOIs (looked up by the revisits' `aoi` name)
  * @param revisits - selected revisits (`matchRevisits(...).revisits`)
@@ -451,9 +443,11 @@ export async function downloadStacRevisits(
           m.path.startsWith(levelDir + sep),
         );
         const metaAbs = join(root, lrRevisitPaths(r.aoi, r.n, level).metadata);
+        // re-hashed, not just sized: a same-size change after verification must not pass as done (LR files are
+        // a few MB)
         const complete =
           mine.some((m) => m.path === metaAbs) &&
-          (await Promise.all(mine.map((m) => fileOk(m.path, m)))).every(Boolean);
+          (await Promise.all(mine.map((m) => stillVerified(m.path, m, 'sha256')))).every(Boolean);
         if (complete) {
           const files = mine.map((m) => relative(root, m.path).split(sep).join('/'));
           report.results.push({ aoi: r.aoi, n: r.n, level, itemId, files, skipped: true });

@@ -437,7 +437,8 @@ export function searchSkipLines(found: SearchRevisitsResult): string[] {
 /**
  * Download matched revisits into the release layout: STAC → windowed COG reads warped to the AOI's 10 m grid
  * (`downloadStacRevisits`); SentinelHub → Process API TIFFs (`downloadSentinelHubRevisits`). One JSONL
- * manifest per level under `<root>/rebuild/`, so a re-run skips complete revisits and redoes the rest.
+ * manifest per level under `<root>/rebuild/`, so a re-run skips complete revisits (their files re-hashed against
+ * the manifest) and redoes the rest.
  *
  * @param aois - AOIs the revisits refer to.
  * @param revisits - matched revisits per level.
@@ -512,6 +513,8 @@ export async function downloadRevisits(
         idleTimeoutMs: options.idleTimeoutMs,
         levels: [level],
         manifestPath: options.dryRun ? undefined : manifestPath,
+        // like the STAC path: a verified file changed on disk at the same size is fetched again
+        verifyExisting: 'sha256',
         dryRun: options.dryRun,
         concurrency: options.concurrency ?? 4,
         perHost: options.concurrency ?? 4,

@@ -2,8 +2,6 @@
 // plan's AOIs through an executor. Each unit keeps its own manifest (`<root>/rebuild/units/<level>/<aoi>.jsonl`)
 // so workers on several machines never append to one file; the coordinator merges them into
 // `<root>/rebuild/manifest-<level>.jsonl` (one line per file, atomically) once the units are done.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { MatchAoi, MatchedRevisit, S2Level } from '@worldstrat/eo-fetch';
@@ -14,6 +12,7 @@ import {
   type ManifestRecord,
   type RevisitProvider,
   readManifest,
+  sha256File,
 } from '@worldstrat/eo-fetch/node';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { WorldStratError } from '../errors.js';
@@ -132,12 +131,6 @@ export function checkDownloadResult(v: unknown, doc: DocumentSource): DownloadRe
   finite(doc, r.processingUnits, 'processingUnits', 0, 1e12);
   unitFailures(doc, r.failures, 'failures', true);
   return r as unknown as DownloadRevisitsResult;
-}
-
-async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 async function verifyUnitFiles(root: string, level: S2Level, aoi: string): Promise<void> {

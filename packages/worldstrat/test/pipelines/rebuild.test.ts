@@ -2,7 +2,7 @@
 // SentinelHub-compatible server, with classification rasters generated here (LCCS in EPSG:4326 read from a
 // file, SMOD in Mollweide ESRI:54009 read over HTTP).
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCsv } from '@worldstrat/core';
 import {
@@ -13,6 +13,7 @@ import {
   L2A_BANDS,
   lrRevisitPaths,
 } from '@worldstrat/eo-fetch';
+import { readManifest, sha256File } from '@worldstrat/eo-fetch/node';
 import { type BBox, encodeGeoTiff, transformCoords } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -193,6 +194,18 @@ const searches = () => stac.requests.filter((r) => r.url.startsWith('/search')).
 const cogReads = () =>
   stac.requests.filter((r) => r.url.startsWith('/data/B') || r.url.startsWith('/data/SCL')).length;
 
+/** Flips one byte of a file in place, then restores its mtime: only a content check can tell. */
+async function flipByteKeepingStat(path: string): Promise<void> {
+  const st = await stat(path);
+  const buf = await readFile(path);
+  buf[buf.length >> 1] ^= 0x01;
+  await writeFile(path, buf);
+  await utimes(path, st.atime, st.mtime);
+  const now = await stat(path);
+  expect(now.size).toBe(st.size);
+  expect(Math.abs(now.mtimeMs - st.mtimeMs)).toBeLessThan(1); // utimes keeps whole ms
+}
+
 async function listFiles(root: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string) => {
@@ -297,6 +310,50 @@ describe('rebuild (STAC)', () => {
     const other = await rebuild({ ...baseOptions(root), nRevisits: 1, dryRun: true });
     expect(other.planReused).toBe(false);
     expect(other.revisits.L2A).toBe(3);
+  });
+
+  it('in-process resume redoes a revisit whose verified file changed at the same size and mtime, and only it', async () => {
+    const root = join(dir, 'flip');
+    const options = { ...baseOptions(root), nRevisits: 1 };
+    expect((await rebuild(options)).downloads.L2A).toEqual({
+      downloaded: 3,
+      skipped: 0,
+      failed: 0,
+      planned: 0,
+    });
+    const plan = JSON.parse(await readFile(join(root, 'rebuild', 'plan.json'), 'utf8'));
+    const data = join(root, lrRevisitPaths(plan.aois[0].name, 1, 'L2A').data);
+    const manifest = join(root, 'rebuild', 'manifest-L2A.jsonl');
+    const verified = (await readManifest(manifest, { root })).get(data)!;
+    expect(verified.status).toBe('verified');
+
+    await flipByteKeepingStat(data);
+    const reads = cogReads();
+    const again = await rebuild(options);
+    expect(again.failures).toEqual([]);
+    expect(again.downloads.L2A).toEqual({ downloaded: 1, skipped: 2, failed: 0, planned: 0 });
+    expect(await sha256File(data)).toBe(verified.sha256);
+    const redoReads = cogReads() - reads;
+    expect(redoReads).toBeGreaterThan(0);
+
+    // the same revisit with its file gone costs the same reads: only that revisit was fetched again
+    await rm(data);
+    const before = cogReads();
+    expect((await rebuild(options)).downloads.L2A).toEqual({
+      downloaded: 1,
+      skipped: 2,
+      failed: 0,
+      planned: 0,
+    });
+    expect(cogReads() - before).toBe(redoReads);
+    const after = cogReads();
+    expect((await rebuild(options)).downloads.L2A).toEqual({
+      downloaded: 0,
+      skipped: 3,
+      failed: 0,
+      planned: 0,
+    });
+    expect(cogReads()).toBe(after);
   });
 
   it('downloads L2A and L1C revisits (separate collections and manifests) for --levels L2A,L1C', async () => {
@@ -454,6 +511,14 @@ describe('rebuild (SentinelHub)', () => {
     const again = await rebuild(options);
     expect(again.downloads.L2A).toMatchObject({ downloaded: 0, skipped: 2 });
     expect(sh.requests.filter((r) => r.path.includes('/process'))).toHaveLength(8);
+
+    // a verified TIFF changed at the same size and mtime is fetched again on resume, and only that file
+    const data = join(root, lrRevisitPaths(plan.aois[0].name, 1, 'L2A').data);
+    const verified = (await readManifest(join(root, 'rebuild', 'manifest-L2A.jsonl'), { root })).get(data)!;
+    await flipByteKeepingStat(data);
+    expect((await rebuild(options)).failures).toEqual([]);
+    expect(sh.requests.filter((r) => r.path.includes('/process'))).toHaveLength(9);
+    expect(await sha256File(data)).toBe(verified.sha256);
   });
 
   it('with spot: the SPOT acquisition date becomes each AOI’s Sentinel-2 target date', async () => {
