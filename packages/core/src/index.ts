@@ -31,5 +31,6 @@ export {
   type S2Band,
 } from './sentinel2.js';
 export { setMember } from './set-member.js';
+export { withoutTrailingSlashes } from './trailing-slashes.js';
 export type { BBox, GeoTransform } from './types.js';
 export { type UtmZone, utmEpsgForLonLat, utmProj4, utmZoneForLonLat } from './utm.js';

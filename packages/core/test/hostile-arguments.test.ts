@@ -39,6 +39,7 @@ const VALID: Record<string, () => unknown[]> = {
   // a hostile delay (2^53 ms) is waited out: the signal ends it, typed
   sleep: () => [1, AbortSignal.timeout(200), indexApi.coreAbortError],
   setMember: () => [{}, '__proto__', 1],
+  withoutTrailingSlashes: () => ['https://h/'],
   throwIfAborted: () => [new AbortController().signal, indexApi.coreAbortError],
   parseCsv: () => ['a,b\n1,2\n', { name: 'table.csv' }],
   toCsv: () => [

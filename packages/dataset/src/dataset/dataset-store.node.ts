@@ -1,8 +1,10 @@
 // Where a dataset's layout is read from: a folder (as extracted), the v1.1 release zips in a folder, one local
 // zip, or the release zips behind a URL (a Zenodo record or a mirror folder) read with HTTP range requests.
 // The scanner and the reader only see this interface, so every source serves the same scenes and pixels.
+
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withoutTrailingSlashes } from '@worldstrat/core';
 import {
   httpErrorFromResponse,
   readTextBounded,
@@ -27,7 +29,6 @@ import { HR_DIR, LR_DIR, METADATA_CSV_NAME, SPLIT_CSV_NAME } from '../layout.js'
 import { ZipTree } from './zip-tree.js';
 
 /** Trailing slashes; the lookbehind keeps a long run of `/` before another character linear (`/\/+$/` is quadratic). */
-const TRAILING_SLASHES = /(?<!\/)\/+$/;
 
 /** The layout as the scanner and reader see it; `rel` paths are layout-relative (`hr_dataset/A`). */
 export interface DatasetStore {
@@ -172,7 +173,7 @@ export function releaseFileUrl(base: string): (name: string) => string {
     const dir = `${u.origin}${m[1]}/records/${m[2]}/files/`;
     return (name) => `${dir}${encodeURIComponent(name)}?download=1`;
   }
-  const dir = `${u.origin}${u.pathname.replace(TRAILING_SLASHES, '')}/`;
+  const dir = `${u.origin}${withoutTrailingSlashes(u.pathname)}/`;
   return (name) => `${dir}${encodeURIComponent(name)}${u.search}`;
 }
 
@@ -237,7 +238,7 @@ export async function resolveDatasetStore(
 
 function remoteStore(root: string, options: ZipStoreOptions): DatasetStore {
   const { url, headers: auth } = splitCredentials(root);
-  const shown = redactUrl(root).replace(TRAILING_SLASHES, '');
+  const shown = withoutTrailingSlashes(redactUrl(root));
   const headers = { ...options.headers, ...auth };
   options = { ...options, fetch: originScopedFetch(new URL(url).origin, options.fetch ?? globalThis.fetch) };
   if (new URL(url).pathname.toLowerCase().endsWith('.zip'))

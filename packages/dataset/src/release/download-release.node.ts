@@ -1,10 +1,12 @@
 // Release download: fetch the published WorldStrat files (Zenodo record 6810792: tar.gz archives, or the v1.1
 // record 15382551: zips) with eo-fetch's resumable download engine, verify their MD5 checksums, and unpack the
 // archives into the release layout (they hold hr_dataset/ and lr_dataset/ trees). Re-runs skip verified downloads (manifest) and extracted members.
+
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withoutTrailingSlashes } from '@worldstrat/core';
 import { readFileBounded, writeFileAtomic } from '@worldstrat/core/node';
 import { redactUrl } from '@worldstrat/eo-fetch';
 import {
@@ -27,7 +29,6 @@ import {
 } from '../internal/check-arguments.js';
 
 /** Trailing slashes; the lookbehind keeps a long run of `/` before another character linear (`/\/+$/` is quadratic). */
-const TRAILING_SLASHES = /(?<!\/)\/+$/;
 
 /** Services a caller passes to {@link downloadRelease} (the same shape as the worldstrat app's pipeline context). */
 export interface DownloadReleaseContext {
@@ -302,7 +303,7 @@ export async function downloadRelease(
       );
     return { ...f, md5: (options.md5?.[n] ?? f.md5).toLowerCase() };
   });
-  const base = (options.baseUrl ?? record.baseUrl).replace(TRAILING_SLASHES, '');
+  const base = withoutTrailingSlashes(options.baseUrl ?? record.baseUrl);
   const safeBase = redactUrl(base);
   const downloads = join(options.root, 'downloads');
   const manifestPath = join(downloads, 'manifest.jsonl');

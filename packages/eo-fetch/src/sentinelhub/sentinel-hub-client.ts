@@ -2,6 +2,7 @@
 // Catalog search (STAC, `context.next` paging), dataimport search for SPOT (`links.next` paging), Process API,
 // quotas and orders (dry run by default, explicit confirm, never a blind retry of order creation). Credentials
 // live in private fields and are scrubbed from every error message. Browser-safe.
+import { withoutTrailingSlashes } from '@worldstrat/core';
 import { fetchWithGuardedRedirects } from '@worldstrat/raster-io';
 import { EoFetchError, HttpError } from '../errors.js';
 import {
@@ -27,7 +28,6 @@ import { quoted } from '../stac/validate-item.js';
 import type { ProcessRequest } from './evalscripts.js';
 
 /** Trailing slashes; the lookbehind keeps a long run of `/` before another character linear (`/\/+$/` is quadratic). */
-const TRAILING_SLASHES = /(?<!\/)\/+$/;
 
 /** OAuth client credentials. */
 export interface SentinelHubCredentials {
@@ -297,7 +297,7 @@ export class SentinelHubClient {
     checkRetryPolicy(fn, 'options.retry', options.retry);
     this.#creds = { ...credentials };
     this.#opts = options;
-    this.baseUrl = (options.baseUrl ?? 'https://services.sentinel-hub.com').replace(TRAILING_SLASHES, '');
+    this.baseUrl = withoutTrailingSlashes(options.baseUrl ?? 'https://services.sentinel-hub.com');
     this.tokenUrl = options.tokenUrl ?? `${this.baseUrl}/oauth/token`;
     this.#origin = originOf(this.baseUrl, 'baseUrl');
     originOf(this.tokenUrl, 'tokenUrl');

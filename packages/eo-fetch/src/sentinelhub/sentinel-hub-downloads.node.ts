@@ -1,6 +1,8 @@
 // SentinelHub downloads in the release layout: Process API jobs for the download engine (S2 revisits and SPOT
 // orders), TIFF verification of every answer, and the revisit .metadata sidecars.
+
 import { join } from 'node:path';
+import { withoutTrailingSlashes } from '@worldstrat/core';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import { openGeoTiffFile } from '@worldstrat/raster-io/node';
 import {
@@ -36,7 +38,6 @@ import {
 import type { SentinelHubClient, SentinelHubOrder } from './sentinel-hub-client.js';
 
 /** Trailing slashes; the lookbehind keeps a long run of `/` before another character linear (`/\/+$/` is quadratic). */
-const TRAILING_SLASHES = /(?<!\/)\/+$/;
 
 /** A check that a downloaded file is a TIFF with the expected size and band count. */
 export function tiffCheck(
@@ -107,7 +108,7 @@ export function sentinelHubRevisitJobs(
   options: SentinelHubRevisitJobsOptions,
 ): DownloadJob[] {
   checkRevisitJobArgs('sentinelHubRevisitJobs', aois, revisits, options);
-  const base = (options.baseUrl ?? 'https://services.sentinel-hub.com').replace(TRAILING_SLASHES, '');
+  const base = withoutTrailingSlashes(options.baseUrl ?? 'https://services.sentinel-hub.com');
   const byName = new Map(aois.map((a) => [a.name, a]));
   const jobs: DownloadJob[] = [];
   for (const r of revisits) {
@@ -286,7 +287,7 @@ export function spotDownloadJobs(
   checkNonEmptyString(fn, 'options.root', options.root);
   checkString(fn, 'options.collectionId', options.collectionId);
   checkString(fn, 'options.baseUrl', options.baseUrl, true);
-  const base = (options.baseUrl ?? 'https://services.sentinel-hub.com').replace(TRAILING_SLASHES, '');
+  const base = withoutTrailingSlashes(options.baseUrl ?? 'https://services.sentinel-hub.com');
   return orders.flatMap((o) => {
     const bbox = o.input?.bounds?.bbox;
     if (!bbox || !o.sqkm)
