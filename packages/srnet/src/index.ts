@@ -25,7 +25,7 @@ export type { WebDescriptorEngineOptions } from './descriptor/descriptor-engine.
 export { createWebDescriptorEngine } from './descriptor/descriptor-engine.web.js';
 export type { BandScaling, SrModelDescriptor } from './descriptor/mlm-descriptor.js';
 export { MAX_DESCRIPTOR_BYTES, parseMlmDescriptor } from './descriptor/mlm-descriptor.js';
-export type { InferenceEngine, PredictInput, PredictOutput } from './engine.js';
+export type { InferenceEngine, PredictInput, PredictOutput, PredictUnresizedOptions } from './engine.js';
 export type { SrnetErrorCode } from './errors.js';
 // TF.js part (models, weights, backends, losses, training).
 export { SRNET_ERROR_CODES, SrnetError } from './errors.js';

@@ -1,7 +1,7 @@
 // The part of the ONNX engine both runtimes share (onnxruntime-node and onnxruntime-web have the same
 // onnxruntime-common API): graph/config checks, the unresized-output rewrite, shape checks and the run queue.
 import { throwIfAborted } from '@worldstrat/core';
-import type { InferenceEngine, PredictInput, PredictOutput } from '../engine.js';
+import type { InferenceEngine, PredictInput, PredictOutput, PredictUnresizedOptions } from '../engine.js';
 import { abortError, SrnetError } from '../errors.js';
 import { argumentError, checkObject, isRecord } from '../internal/check-arguments.js';
 import type { ModelConfig } from '../models/config.js';
@@ -9,7 +9,7 @@ import type { StateDict } from '../models/state-dict.js';
 import { exportOnnx, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './export-onnx.js';
 import { tensorValueInfo } from './graph-builder.js';
 import { readOnnxModelInfo } from './onnx-model-info.js';
-import { decodeOnnxModel, encodeOnnxModel } from './onnx-proto.js';
+import { decodeOnnxModel, encodeOnnxModel, OnnxAttributeType, type OnnxNode } from './onnx-proto.js';
 
 /** An ORT tensor as srnet reads it. */
 export interface OrtTensorLike {
@@ -44,6 +44,13 @@ export interface OnnxModelOptions {
   expect?: Partial<ModelConfig>;
   /** Config to assume for ONNX files written by other tools (no `worldstrat.srnet.config` metadata). */
   config?: ModelConfig;
+  /**
+   * Run interior scene tiles (`predictUnresized(…, { interior: true })`) through a copy of the graph whose
+   * convolutions pad with zeros instead of reflect `Pad` nodes: ≈ 6 % faster on such tiles, same core pixels.
+   * The engine holds one ORT session at a time (switching costs a session start, tens of ms, and the first run's
+   * fresh memory), so memory stays that of one. Default true; false runs every tile on the graph as given.
+   */
+  zeroPadInterior?: boolean;
 }
 
 /**
@@ -65,6 +72,62 @@ export function exposeUnresizedOutput(bytes: Uint8Array): { bytes: Uint8Array; n
   if (!name || (model.graph.output ?? []).some((o) => o.name === name)) return { bytes, name: null };
   const output = [...(model.graph.output ?? []), tensorValueInfo(name, ['batch', 'channels', 'zh', 'zw'])];
   return { bytes: encodeOnnxModel({ ...model, graph: { ...model.graph, output } }), name };
+}
+
+/** A node's INTS attribute, or undefined. */
+function intsAttribute(node: OnnxNode, name: string): number[] | undefined {
+  return node.attribute?.find((a) => a.name === name)?.ints;
+}
+
+/**
+ * The graph for interior scene tiles: each reflect `Pad` that feeds one unpadded `Conv` becomes that Conv's own
+ * zero padding. ORT then keeps its blocked (NCHWc) conv layout from conv to conv instead of reordering around
+ * every Pad (≈ 6 % of a HighRes-net tile). Padding only reaches the outer receptive radius of a tile's input, so
+ * a tile with a full margin on every side (no scene edge) writes the same core either way. Returns null when no
+ * Pad could be folded (other tools' graphs).
+ */
+export function zeroPaddedGraph(bytes: Uint8Array): Uint8Array | null {
+  let model: ReturnType<typeof decodeOnnxModel>;
+  try {
+    model = decodeOnnxModel(bytes);
+  } catch {
+    return null;
+  }
+  const nodes = model.graph.node ?? [];
+  const consumers = new Map<string, OnnxNode[]>();
+  for (const n of nodes) for (const i of n.input) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const constants = new Map((model.graph.initializer ?? []).map((t) => [t.name, t.int64Data]));
+  const folded = new Set<OnnxNode>();
+  const rewritten = new Map<OnnxNode, OnnxNode>();
+  for (const pad of nodes) {
+    if (pad.opType !== 'Pad' || pad.input.length !== 2) continue;
+    const mode = pad.attribute?.find((a) => a.name === 'mode')?.s;
+    if (!mode || new TextDecoder().decode(mode) !== 'reflect') continue;
+    const users = consumers.get(pad.output[0] as string) ?? [];
+    const conv = users[0];
+    const pads = constants.get(pad.input[1] as string);
+    if (users.length !== 1 || conv?.opType !== 'Conv' || conv.input[0] !== pad.output[0]) continue;
+    if (model.graph.output?.some((o) => o.name === pad.output[0])) continue;
+    // NCHW pads [0, 0, t, l, 0, 0, b, r] → Conv pads [t, l, b, r] on a Conv that pads nothing itself
+    const [n0, c0, t, l, n1, c1, b, r] = pads ?? [];
+    if (pads?.length !== 8 || n0 || c0 || n1 || c1) continue;
+    if (
+      intsAttribute(conv, 'pads')?.some((p) => p !== 0) ||
+      conv.attribute?.some((a) => a.name === 'auto_pad')
+    )
+      continue;
+    const attribute = (conv.attribute ?? []).filter((a) => a.name !== 'pads');
+    attribute.push({ name: 'pads', type: OnnxAttributeType.INTS, ints: [t, l, b, r] as number[] });
+    rewritten.set(conv, { ...conv, input: [pad.input[0] as string, ...conv.input.slice(1)], attribute });
+    folded.add(pad);
+  }
+  if (folded.size === 0) return null;
+  const node = nodes.filter((n) => !folded.has(n)).map((n) => rewritten.get(n) ?? n);
+  // the folded Pads' amounts are used by nothing now (ORT would warn about each unused initializer)
+  const used = new Set(node.flatMap((n) => n.input));
+  const unused = new Set([...folded].map((p) => p.input[1]).filter((name) => !used.has(name as string)));
+  const initializer = (model.graph.initializer ?? []).filter((t) => !unused.has(t.name as string));
+  return encodeOnnxModel({ ...model, graph: { ...model.graph, node, initializer } });
 }
 
 function sameShapeFields(actual: ModelConfig, expected: Partial<ModelConfig>): string[] {
@@ -175,6 +238,49 @@ export function checkOnnxEngineArguments(fn: string, source: unknown, options: u
   const o = checkObject<OnnxModelOptions>(fn, 'options', options, 'BAD_CONFIG');
   if (o.config !== undefined) checkObject(fn, 'options.config', o.config, 'BAD_CONFIG');
   if (o.expect !== undefined) checkObject(fn, 'options.expect', o.expect, 'BAD_CONFIG');
+  if (o.zeroPadInterior !== undefined && typeof o.zeroPadInterior !== 'boolean')
+    argumentError(fn, 'options.zeroPadInterior', 'a boolean', o.zeroPadInterior, 'BAD_CONFIG');
+}
+
+/**
+ * The engine's one live ORT session: the graph as given (scene-edge tiles, chips) or its zero-padded copy
+ * (interior tiles), started on demand after the other is released, so only one holds activations at a time.
+ * A zero-padded graph ORT refuses is dropped for good (interior tiles then run on the graph as given).
+ */
+function sessionSwitch(
+  runtime: OrtLike,
+  sessionOptions: object,
+  first: OrtSessionLike,
+  edgeBytes: Uint8Array,
+  zeroPad: boolean,
+): { get(interior: boolean): Promise<OrtSessionLike>; release(): Promise<void> } {
+  let live: { interior: boolean; session: OrtSessionLike | null } = { interior: false, session: first };
+  let interiorBytes: Uint8Array | null | undefined = zeroPad ? undefined : null;
+  const start = async (interior: boolean, bytes: Uint8Array): Promise<OrtSessionLike> => {
+    await live.session?.release();
+    live = { interior, session: null };
+    const session = await runtime.InferenceSession.create(bytes, sessionOptions);
+    live = { interior, session };
+    return session;
+  };
+  return {
+    async get(interior: boolean): Promise<OrtSessionLike> {
+      if (interior && interiorBytes === undefined) interiorBytes = zeroPaddedGraph(edgeBytes);
+      const want = interior && interiorBytes !== null;
+      if (live.session && live.interior === want) return live.session;
+      if (!want) return start(false, edgeBytes);
+      try {
+        return await start(true, interiorBytes as Uint8Array);
+      } catch {
+        interiorBytes = null;
+        return start(false, edgeBytes);
+      }
+    },
+    async release(): Promise<void> {
+      await live.session?.release();
+      live = { interior: false, session: null };
+    },
+  };
 }
 
 /**
@@ -211,13 +317,25 @@ export async function createOnnxEngineOn(
   }
   let disposed = false;
   const enqueue = serialQueue();
+  const sessions = sessionSwitch(
+    runtime,
+    sessionOptions,
+    session,
+    unresized.bytes,
+    unresized.name !== null && options.zeroPadInterior !== false,
+  );
 
-  const run = async (inp: PredictInput, fetch: string, signal?: AbortSignal): Promise<PredictOutput> => {
+  const run = async (
+    inp: PredictInput,
+    fetch: string,
+    signal?: AbortSignal,
+    interior = false,
+  ): Promise<PredictOutput> => {
     if (disposed) throw new SrnetError('DISPOSED', 'this ONNX engine was disposed; create a new one');
     throwIfAborted(signal, abortError);
     checkPredictInput(inp, config.revisits, config.inChannels, config.kind);
     const tensor = new runtime.Tensor('float32', inp.data, inp.shape);
-    const result = await session.run({ [ONNX_INPUT_NAME]: tensor }, [fetch]);
+    const result = await (await sessions.get(interior)).run({ [ONNX_INPUT_NAME]: tensor }, [fetch]);
     const out = result[fetch];
     if (!out) throw new SrnetError('BAD_ONNX', `ONNX session returned no '${fetch}' output`);
     // The unresized tensor is (B, C, zH, zW): give it the revisit axis of the final output.
@@ -235,8 +353,8 @@ export async function createOnnxEngineOn(
     },
     ...(unresizedName
       ? {
-          predictUnresized(inp: PredictInput, opts: { signal?: AbortSignal } = {}): Promise<PredictOutput> {
-            return enqueue(() => run(inp, unresizedName, opts.signal));
+          predictUnresized(inp: PredictInput, opts: PredictUnresizedOptions = {}): Promise<PredictOutput> {
+            return enqueue(() => run(inp, unresizedName, opts.signal, opts.interior === true));
           },
           ...(seamlessTileSize !== undefined ? { seamlessTileSize } : {}),
         }
@@ -244,7 +362,7 @@ export async function createOnnxEngineOn(
     dispose(): void {
       if (disposed) return;
       disposed = true;
-      void session.release();
+      void enqueue(() => sessions.release());
     },
   };
 }

@@ -200,8 +200,37 @@ function writeTile(run: TileRun, out: PredictOutput, tx: number, ty: number, zoo
 }
 
 /**
+ * Interior tiles (a full margin on all four sides: no scene edge within the receptive radius of the core) run
+ * after the edge tiles, flagged `interior`, once a scene has this many of them: an engine that switches graphs
+ * for them (the ONNX engine) pays one switch there and one back, worth it only over several tiles.
+ */
+export const MIN_INTERIOR_TILES = 4;
+
+/** The order tiles run in (edge tiles first, then interior ones) and which of them are interior. */
+export function tileOrder(
+  grid: TileGrid,
+  width: number,
+  height: number,
+): { order: number[]; interior: boolean[] } {
+  const inner = (a: TileAxis, length: number) =>
+    a.inStart.map((s, k) => s > 0 && (a.inEnd[k] as number) < length);
+  const ix = inner(grid.x, width);
+  const iy = inner(grid.y, height);
+  const nx = ix.length;
+  const interior = Array.from(
+    { length: grid.count },
+    (_, t) => (ix[t % nx] && iy[Math.floor(t / nx)]) === true,
+  );
+  const all = interior.map((_, t) => t);
+  if (interior.filter(Boolean).length < MIN_INTERIOR_TILES)
+    return { order: all, interior: interior.map(() => false) };
+  return { order: [...all.filter((t) => !interior[t]), ...all.filter((t) => interior[t])], interior };
+}
+
+/**
  * Run every tile through `engine.predictUnresized` (one tile per call; the next tile is cut while the current
- * one runs, into the other of two reused input buffers) and write the output planes.
+ * one runs, into the other of two reused input buffers) and write the output planes. Edge tiles run first,
+ * then interior ones ({@link tileOrder}).
  *
  * @throws SrnetError `BAD_INPUT_SHAPE` (engine output of the wrong shape), `ABORTED`.
  */
@@ -219,12 +248,13 @@ export async function runTiles(input: SceneInput, run: TileRun): Promise<void> {
   const buffers = [0, 1].map(() => new Float32Array(R * C * widest(grid.x) * widest(grid.y)));
   let inflight: { promise: Promise<PredictOutput>; tx: number; ty: number } | null = null;
   let done = 0;
+  const { order, interior } = tileOrder(grid, input.width, input.height);
   const drain = async (): Promise<void> => {
     if (!inflight) return;
     writeTile(run, await inflight.promise, inflight.tx, inflight.ty, zoom);
     run.onTile?.(++done, grid.count);
   };
-  for (let t = 0; t < grid.count; t++) {
+  for (const [k, t] of order.entries()) {
     if (signal?.aborted) {
       await inflight?.promise.catch(() => undefined);
       throw abortError(signal);
@@ -235,9 +265,9 @@ export async function runTiles(input: SceneInput, run: TileRun): Promise<void> {
     const y0 = grid.y.inStart[ty] as number;
     const w = (grid.x.inEnd[tx] as number) - x0;
     const h = (grid.y.inEnd[ty] as number) - y0;
-    const data = (buffers[t % 2] as Float32Array).subarray(0, R * C * w * h);
+    const data = (buffers[k % 2] as Float32Array).subarray(0, R * C * w * h);
     fillRegion(input, data, 0, x0, y0, w, h);
-    const promise = predict({ data, shape: [1, R, C, h, w] }, { signal });
+    const promise = predict({ data, shape: [1, R, C, h, w] }, { signal, interior: interior[t] === true });
     promise.catch(() => undefined); // handled in drain(); no unhandled rejection while the previous tile drains
     await drain();
     inflight = { promise, tx, ty };
