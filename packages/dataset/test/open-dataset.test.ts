@@ -163,13 +163,82 @@ describe('openDataset on a synthetic release-layout dataset', () => {
     const err = await ds.loadScene(scene as (typeof ds.scenes)[number]).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'SHAPE_MISMATCH' });
     expect((err as Error).message).toBe(
-      `${scene?.lrPaths[1]} holds uint16 values, the first revisit float32; integer DN and float reflectance differ in scale by about 10⁴, so a scene's revisits must be all integer or all float`,
+      `${scene?.lrPaths[1]} holds uint16 values but 2 of the 3 revisits hold float32; integer DN and float reflectance differ in scale by about 10⁴, so a scene's revisits must be all integer or all float`,
     );
     // the untouched scenes still load
     const ok = await ds.loadScene(
       ds.scenes.find((s) => s.name === 'Synthetic-3') as (typeof ds.scenes)[number],
     );
     expect(ok.lrShape).toEqual([3, 12, 160, 160]);
+  });
+
+  it('a float32 revisit holding DN among float32 reflectance revisits is SHAPE_MISMATCH naming it and both magnitudes', async () => {
+    const dnAsFloat = join(dir, 'dn-as-float');
+    cpSync(root, dnAsFloat, { recursive: true });
+    const l2a = join(dnAsFloat, 'lr_dataset', 'Synthetic-2', 'L2A');
+    // revisit 1 as DN (reflectance × 10⁴, rounded) written as float32: the sample kind alone cannot tell
+    const first = await readGeoTiffFile(join(l2a, 'Synthetic-2-1-L2A_data.tiff'));
+    expect(first.dtype).toBe('float32');
+    await writeGeoTiff(join(l2a, 'Synthetic-2-2-L2A_data.tiff'), {
+      ...first,
+      bands: first.bands.map((b) => Float32Array.from(b, (v) => Math.round(Math.max(0, v) * 10000))),
+    });
+    const ds = await openDataset(dnAsFloat, { revisits: 3 });
+    const scene = ds.scenes.find((s) => s.name === 'Synthetic-2') as (typeof ds.scenes)[number];
+    const err = await ds.loadScene(scene).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'DatasetError', code: 'SHAPE_MISMATCH' });
+    const message = (err as Error).message;
+    const quote = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const m = message.match(
+      new RegExp(
+        `^${quote(scene.lrPaths[1] as string)} holds values of typical magnitude (\\S+) but ${quote(scene.lrPaths[0] as string)} holds (\\S+): over 1000× apart, as for a DN revisit among reflectance ones; `,
+      ),
+    );
+    expect(m, message).not.toBeNull();
+    const [dn, reflectance] = [Number(m?.[1]), Number(m?.[2])];
+    expect(reflectance).toBeGreaterThan(0.01); // vegetation/soil reflectance
+    expect(reflectance).toBeLessThan(1);
+    expect(dn / reflectance).toBeGreaterThan(0.99e4); // the same pixels, ×10⁴ (3 significant digits shown)
+    expect(dn / reflectance).toBeLessThan(1.01e4);
+    // through the training iterator: the scene is a SHAPE_MISMATCH problem, the other scenes still batch
+    const lenient = await openDataset(dnAsFloat, { revisits: 3, skipInvalid: true });
+    const scenes = lenient.split('all').train.filter((s) => ['Synthetic-1', 'Synthetic-2'].includes(s.name));
+    const got = await collect(lenient.batches(scenes, { batchSize: 9, shuffle: false }));
+    expect(got.flatMap((b) => b.names)).toEqual(new Array(9).fill('Synthetic-1'));
+    expect(lenient.problems).toEqual([
+      expect.objectContaining({
+        code: 'SHAPE_MISMATCH',
+        aoi: 'Synthetic-2',
+        message: `Synthetic-2: [SHAPE_MISMATCH] ${message}`,
+      }),
+    ]);
+  });
+
+  it('a scene with a bright cloud revisit and a dark water revisit (~200× apart) still loads', async () => {
+    const contrast = join(dir, 'contrast');
+    cpSync(root, contrast, { recursive: true });
+    const l2a = join(contrast, 'lr_dataset', 'Synthetic-3', 'L2A');
+    const first = await readGeoTiffFile(join(l2a, 'Synthetic-3-1-L2A_data.tiff'));
+    const n = first.width * first.height;
+    const texture = (i: number, b: number) =>
+      Math.sin((i % first.width) / 5 + b) * Math.cos(i / first.width / 7);
+    // thick cloud: reflectance ~0.8–0.9 in every band; open water: ~0.003–0.005
+    const cloud = first.bands.map((_, b) =>
+      Float32Array.from({ length: n }, (_, i) => 0.85 + 0.05 * texture(i, b)),
+    );
+    const water = first.bands.map((_, b) =>
+      Float32Array.from({ length: n }, (_, i) => 0.004 + 0.001 * texture(i, b)),
+    );
+    await writeGeoTiff(join(l2a, 'Synthetic-3-2-L2A_data.tiff'), { ...first, bands: cloud });
+    await writeGeoTiff(join(l2a, 'Synthetic-3-3-L2A_data.tiff'), { ...first, bands: water });
+    const ds = await openDataset(contrast, { revisits: 3 });
+    const scene = ds.scenes.find((s) => s.name === 'Synthetic-3') as (typeof ds.scenes)[number];
+    const loaded = await ds.loadScene(scene);
+    expect(loaded.lrShape).toEqual([3, 12, 160, 160]);
+    expect(loaded.lr.every((v) => Number.isFinite(v))).toBe(true);
+    const batches = await collect(ds.batches([scene], { batchSize: 9, shuffle: false }));
+    expect(batches.map((b) => b.lr.shape)).toEqual([[9, 3, 12, 50, 50]]);
+    expect(ds.problems).toEqual([]);
   });
 
   it('reads the 8-bit layout (hr_dataset/8bit/<AOI>/<AOI>_ps_8bit.tiff, DN/255)', async () => {

@@ -31,6 +31,19 @@ export type {
 export { percentileStretch, percentiles } from './radiometry/percentile-stretch.js';
 export type { HarmonizeOptions } from './radiometry/processing-baseline.js';
 export { harmonizeProcessingBaseline, S2_PB04_OFFSET } from './radiometry/processing-baseline.js';
+export type {
+  MagnitudeMismatch,
+  SampledRaster,
+  SampleKindMismatch,
+  TypicalMagnitudeOptions,
+} from './radiometry/sample-scale.js';
+export {
+  findMagnitudeMismatch,
+  findSampleKindMismatch,
+  rasterSampleType,
+  SCALE_RATIO_LIMIT,
+  typicalMagnitude,
+} from './radiometry/sample-scale.js';
 export type { ToUint8Options } from './radiometry/to-uint8.js';
 export { to8BitRadiometry } from './radiometry/to-uint8.js';
 export type { RasterIoLimits } from './read/limits.js';

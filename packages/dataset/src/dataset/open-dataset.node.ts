@@ -1,7 +1,16 @@
 // The WorldStrat dataset as training/eval batches: scene loading, splits, chips, augmentation, prefetch.
 import { createRng } from '@worldstrat/core';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
-import { type ReadRasterOptions, type ReadRasterResult, readRaster } from '@worldstrat/raster-io';
+import {
+  findMagnitudeMismatch,
+  findSampleKindMismatch,
+  type ReadRasterOptions,
+  type ReadRasterResult,
+  rasterSampleType,
+  readRaster,
+  SCALE_RATIO_LIMIT,
+  typicalMagnitude,
+} from '@worldstrat/raster-io';
 import { type PaperSplitOptions, paperSplit, StratifyError } from '@worldstrat/stratify';
 import { DatasetError, throwIfAborted } from '../errors.js';
 import { checkOptions, checkSignalAndCallbacks, checkString } from '../internal/check-arguments.js';
@@ -123,19 +132,43 @@ export interface BatchOptions {
   onProgress?: (p: { stage: 'scenes'; done: number; total: number }) => void;
 }
 
-type StackedRaster = { width: number; height: number; bands: ArrayLike<number>[]; dtype?: string };
+type StackedRaster = {
+  width: number;
+  height: number;
+  bands: ArrayLike<number>[];
+  dtype?: string;
+  noData?: number | null;
+};
 
-/** A raster's sample type: its band array's (e.g. `Float32Array` → `float32`), else its `dtype`. */
-function sampleType(r: StackedRaster): string {
-  const b = r.bands[0] as unknown;
-  return ArrayBuffer.isView(b) ? b.constructor.name.replace(/Array$/, '').toLowerCase() : String(r.dtype);
+/**
+ * Check that a scene's rasters share one value scale (raster-io's conventions, as srnet's superResolve checks
+ * them): all integer DN or all float reflectance, and, with `magnitudes`, typical magnitudes under
+ * SCALE_RATIO_LIMIT× apart (a float32 file of DN among float32 reflectance). One normalisation serves the whole
+ * scene, so either mix would train ~10⁴ off. The file named is the first one off the scale most files share.
+ */
+function checkScales(rasters: StackedRaster[], path: string[], magnitudes: boolean): void {
+  const kind = findSampleKindMismatch(rasters.map((r) => rasterSampleType(r) ?? 'unknown'));
+  if (kind) {
+    throw new DatasetError(
+      'SHAPE_MISMATCH',
+      `${path[kind.index]} holds ${kind.sampleType} values but ${kind.count} of the ${rasters.length} revisits hold ${kind.expected}; integer DN and float reflectance differ in scale by about 10⁴, so a scene's revisits must be all integer or all float`,
+    );
+  }
+  if (!magnitudes) return;
+  const off = findMagnitudeMismatch(rasters.map((r) => typicalMagnitude(r)));
+  if (off) {
+    const show = (v: number) => v.toPrecision(3);
+    throw new DatasetError(
+      'SHAPE_MISMATCH',
+      `${path[off.index]} holds values of typical magnitude ${show(off.magnitude)} but ${path[off.reference]} holds ${show(off.referenceMagnitude)}: over ${SCALE_RATIO_LIMIT}× apart, as for a DN revisit among reflectance ones; bring every revisit of the scene to one scale (raster-io dnToReflectance) or leave that one out`,
+    );
+  }
 }
 
-function stack(rasters: StackedRaster[], path: string[]) {
+/** Stack same-shaped rasters into (N, C, H, W); `magnitudes` also checks their value scales (LR revisits). */
+function stack(rasters: StackedRaster[], path: string[], magnitudes = false) {
   const { width, height } = rasters[0];
   const c = rasters[0].bands.length;
-  const type = sampleType(rasters[0]);
-  const out = new Float32Array(rasters.length * c * width * height);
   rasters.forEach((r, i) => {
     if (r.width !== width || r.height !== height || r.bands.length !== c) {
       throw new DatasetError(
@@ -143,13 +176,10 @@ function stack(rasters: StackedRaster[], path: string[]) {
         `${path[i]} is ${r.bands.length}×${r.height}×${r.width}, the first revisit ${c}×${height}×${width}; revisits must match`,
       );
     }
-    // one normalisation serves the whole scene: a uint16 DN revisit among float reflectance is ~10⁴ off
-    if (type.startsWith('float') !== sampleType(r).startsWith('float')) {
-      throw new DatasetError(
-        'SHAPE_MISMATCH',
-        `${path[i]} holds ${sampleType(r)} values, the first revisit ${type}; integer DN and float reflectance differ in scale by about 10⁴, so a scene's revisits must be all integer or all float`,
-      );
-    }
+  });
+  checkScales(rasters, path, magnitudes);
+  const out = new Float32Array(rasters.length * c * width * height);
+  rasters.forEach((r, i) => {
     r.bands.forEach((b, k) => {
       out.set(b, (i * c + k) * width * height);
     });
@@ -391,7 +421,7 @@ export class WorldStratDataset implements DatasetScan {
       throwIfAborted(signal);
       lrRasters.push(await this.#read(p, { signal, limits }));
     }
-    const lr = stack(lrRasters, entry.lrPaths);
+    const lr = stack(lrRasters, entry.lrPaths, true);
     const hrRaster = await this.#read(entry.hrPath, { bands: SPOT_RGB_BANDS, signal, limits });
     const hr = stack([hrRaster], [entry.hrPath]);
     const out: LoadedScene = {

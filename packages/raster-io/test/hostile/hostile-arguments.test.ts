@@ -11,6 +11,8 @@ import {
   encodeGeoTiff,
   encodePng,
   encodeSafetensors,
+  findMagnitudeMismatch,
+  findSampleKindMismatch,
   harmonizeProcessingBaseline,
   pansharpenHsv,
   percentileStretch,
@@ -18,12 +20,14 @@ import {
   projectGrid,
   type Raster,
   RasterIoError,
+  rasterSampleType,
   readSafetensors,
   renderQuicklook,
   resize,
   resizeRaster,
   to8BitRadiometry,
   transformCoords,
+  typicalMagnitude,
   utmEpsgForLonLat,
   utmGridForBBox,
   utmZoneForLonLat,
@@ -198,6 +202,25 @@ const CASES: Case[] = [
     check: (out) => {
       expectFinite(out.p, 'percentiles');
       expect(Number.isFinite(out.s.min) && Number.isFinite(out.s.max)).toBe(true);
+    },
+  },
+  {
+    name: 'rasterSampleType/typicalMagnitude/findSampleKindMismatch/findMagnitudeMismatch',
+    args: {
+      rasters: [jsonRaster(5, 4, 2, 'float32', 9), jsonRaster(5, 4, 2, 'uint16', 10)],
+      options: { bands: [1, 0], maxAbs: 1e5 },
+    },
+    groups: [['rasters', 'options']],
+    call: (a) => {
+      const list = Array.isArray(a.rasters) ? a.rasters.map(materialize) : [a.rasters];
+      const types = list.map((r: any) => rasterSampleType(r) ?? 'unknown');
+      const magnitudes = list.map((r: any) => typicalMagnitude(r, a.options));
+      return { kind: findSampleKindMismatch(types), scale: findMagnitudeMismatch(magnitudes), magnitudes };
+    },
+    check: (out) => {
+      for (const m of out.magnitudes) if (m !== undefined) expect(m > 0 && Number.isFinite(m)).toBe(true);
+      if (out.kind) expect(out.kind.index).toBeLessThan(out.magnitudes.length);
+      if (out.scale) expect(out.scale.index).toBeLessThan(out.magnitudes.length);
     },
   },
   {

@@ -1,6 +1,14 @@
 // Whole-scene super-resolution: choose revisits, normalise, run any InferenceEngine over large seamless tiles
 // (or upstream's overlapping chips, feather-blended) into one georeferenced output raster.
-import type { GeoTransform, Raster } from '@worldstrat/raster-io';
+import {
+  findMagnitudeMismatch,
+  findSampleKindMismatch,
+  type GeoTransform,
+  type Raster,
+  rasterSampleType,
+  SCALE_RATIO_LIMIT,
+  typicalMagnitude,
+} from '@worldstrat/raster-io';
 import type { InferenceEngine } from '../engine.js';
 import { SrnetError } from '../errors.js';
 import {
@@ -233,81 +241,46 @@ function checkBandCounts(scene: Raster[]): void {
   );
 }
 
-/** The sample type of a raster: its band arrays' when they are typed arrays, else its `dtype`. */
-function sampleTypeOf(r: Raster): string {
-  const band = r.bands[0] as unknown;
-  const name = ArrayBuffer.isView(band) ? band.constructor.name.replace(/Array$/, '').toLowerCase() : '';
-  return /^(u?int(8|16|32)|float(32|64))$/.test(name) ? name : String(r.dtype);
-}
-
 /**
  * Check that every revisit is integer (DN) or every one float (reflectance). Values are fed as they are, with
  * one scene-wide `reflectance` conversion, so a uint16 DN revisit among float reflectance ones would enter
- * the model ×10⁴ off.
+ * the model ×10⁴ off. The conventions (sample type, usual kind with ties to revisit 0) are raster-io's.
  */
 function checkSampleTypes(scene: Raster[]): void {
-  const types = scene.map(sampleTypeOf);
-  const kinds: string[] = types.map((t) => (t.startsWith('float') ? 'float' : 'integer'));
-  const floats = kinds.filter((k) => k === 'float').length;
-  if (floats === 0 || floats === scene.length) return;
-  // the usual kind (ties: revisit 0's) is the scene's; the first revisit off it is named
-  const usual = 2 * floats === scene.length ? kinds[0] : 2 * floats > scene.length ? 'float' : 'integer';
-  const i = kinds.findIndex((k) => k !== usual);
-  const expected = types[kinds.indexOf(usual as string)] as string;
-  const n = kinds.filter((k) => k === usual).length;
+  // the band arrays' type, else the dtype as text (a JSON raster's, whatever it holds)
+  const types = scene.map((r) => rasterSampleType(r) ?? String(r.dtype));
+  const off = findSampleKindMismatch(types);
+  if (!off) return;
+  const { index: i, sampleType, expected, count: n } = off;
   throw new SrnetError(
     'BAD_REVISITS',
-    `revisit ${i} holds ${types[i]} values but ${n} of the ${scene.length} revisits hold ${expected}: integer DN and float reflectance differ in scale by about 10⁴, and one reflectance conversion applies to the whole scene; convert that revisit (raster-io dnToReflectance) or leave it out`,
-    { index: i, dtype: types[i], expected },
+    `revisit ${i} holds ${sampleType} values but ${n} of the ${scene.length} revisits hold ${expected}: integer DN and float reflectance differ in scale by about 10⁴, and one reflectance conversion applies to the whole scene; convert that revisit (raster-io dnToReflectance) or leave it out`,
+    { index: i, dtype: sampleType, expected },
   );
-}
-
-/** Revisits whose typical magnitudes are this far apart are on different scales (DN vs reflectance: ~10⁴). */
-const SCALE_RATIO_LIMIT = 1000;
-
-/**
- * Median |value| of a strided sample of the valid, non-zero pixels of the used bands; undefined when none.
- * Zeros are left out: fill pixels without a noData tag would pull a DN revisit's median to 0.
- */
-function typicalMagnitude(r: Raster, bands: number[], maxAbsRaw: number): number | undefined {
-  const nd = r.noData === undefined || r.noData === null ? Number.NaN : Number(r.noData);
-  const sample: number[] = [];
-  for (const b of bands) {
-    const data = r.bands[b] as ArrayLike<number>;
-    const step = Math.max(1, Math.floor(data.length / 2048));
-    for (let p = 0; p < data.length; p += step) {
-      const v = Math.abs(data[p] as number);
-      if (Number.isFinite(v) && v !== 0 && v <= maxAbsRaw && data[p] !== nd) sample.push(v);
-    }
-  }
-  if (sample.length === 0) return undefined;
-  sample.sort((a, b) => a - b);
-  return sample[sample.length >> 1];
 }
 
 /**
  * Check that the revisits' values share one scale. Same-type revisits can still differ: a float32 file of DN
- * among float32 reflectance. Bright (cloud, ~1) and dark (water, ~0.005) reflectance stay within ~200×.
+ * among float32 reflectance. Bright (cloud, ~1) and dark (water, ~0.005) reflectance stay within ~200×. Typical
+ * magnitudes (of the used bands, implausible values left out), the reference (the revisit on the same scale as
+ * the most others, ties: the first) and the SCALE_RATIO_LIMIT are raster-io's.
  */
 function checkRevisitScales(scene: Raster[], bands: number[], maxAbsRaw: number): void {
-  const typical = scene.map((r) => typicalMagnitude(r, bands, maxAbsRaw));
-  const near = (a: number | undefined, b: number | undefined) =>
-    a === undefined || b === undefined || Math.max(a / b, b / a) < SCALE_RATIO_LIMIT;
-  // the reference: the revisit on the same scale as the most others (ties: the first)
-  let ref = 0;
-  let best = -1;
-  for (const [i, t] of typical.entries()) {
-    if (t === undefined) continue;
-    const peers = typical.filter((u) => near(t, u)).length;
-    if (peers > best) [ref, best] = [i, peers];
-  }
-  const i = typical.findIndex((t) => !near(t, typical[ref]));
-  if (i < 0) return;
+  const typical = scene.map((r) =>
+    // noData read as the other missing-value tests here read it (Number(noData))
+    typicalMagnitude(
+      { bands: r.bands, noData: r.noData === undefined || r.noData === null ? null : Number(r.noData) },
+      { bands, maxAbs: maxAbsRaw },
+    ),
+  );
+  const off = findMagnitudeMismatch(typical);
+  if (!off) return;
+  const { index: i, reference: ref } = off;
   const show = (v: number) => v.toPrecision(3);
   throw new SrnetError(
     'BAD_REVISITS',
-    `revisit ${i} holds values of typical magnitude ${show(typical[i] as number)} but revisit ${ref} holds ${show(typical[ref] as number)}: over ${SCALE_RATIO_LIMIT}× apart, as for a DN revisit among reflectance ones; bring every revisit to one scale (raster-io dnToReflectance) or leave that one out`,
-    { index: i, typical: typical[i], expected: typical[ref] },
+    `revisit ${i} holds values of typical magnitude ${show(off.magnitude)} but revisit ${ref} holds ${show(off.referenceMagnitude)}: over ${SCALE_RATIO_LIMIT}× apart, as for a DN revisit among reflectance ones; bring every revisit to one scale (raster-io dnToReflectance) or leave that one out`,
+    { index: i, typical: off.magnitude, expected: off.referenceMagnitude },
   );
 }
 
