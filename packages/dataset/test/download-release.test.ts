@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveMemberTarget, extractTarGz } from '../src/archive/extract-tar-gz.node.js';
@@ -190,6 +190,49 @@ describe('download-release', () => {
     }).catch((e) => e);
     expect(err2.code).toBe('CHECKSUM_MISMATCH');
     expect(err2.message).toContain('dfeb3348e79b719bf03c230d5d258839');
+  });
+
+  it.runIf(existsSync('/dev/full'))(
+    'a full disk fails at once with WRITE_FAILED naming the file, removing the partial and keeping the copy already there',
+    async () => {
+      const root = join(dir, 'disk-full');
+      await mkdir(root, { recursive: true });
+      const target = join(root, 'metadata.csv');
+      await writeFile(target, 'the copy already there');
+      // every write of the partial download gets ENOSPC from the kernel (/dev/full)
+      await symlink('/dev/full', `${target}.partial`);
+      server.hits.clear();
+      const err = await downloadRelease({
+        root,
+        baseUrl: server.url,
+        md5: sums,
+        files: ['metadata.csv'],
+        retries: 3,
+        baseDelayMs: 1,
+      }).catch((e) => e);
+      expect(err).toBeInstanceOf(DatasetError);
+      expect(err.code).toBe('WRITE_FAILED');
+      expect(err.message).toContain(`${target}: cannot write: the disk is full (ENOSPC`);
+      expect(err.cause).toMatchObject({ code: 'WRITE_FAILED' });
+      expect(server.hits.get('metadata.csv')).toBe(1); // not retried
+      expect(await readFile(target, 'utf8')).toBe('the copy already there');
+      expect(await lstat(`${target}.partial`).catch(() => null)).toBe(null);
+    },
+  );
+
+  it("keeps a concurrent run's fresh extraction-marker temp, removes a stale one", async () => {
+    const root = join(dir, 'marker-temps');
+    const downloads = join(root, 'downloads');
+    await mkdir(downloads, { recursive: true });
+    const fresh = join(downloads, 'metadata.csv.extracted.json.0123456789ab.tmp');
+    const stale = join(downloads, 'metadata.csv.extracted.json.fedcba987654.tmp');
+    await writeFile(fresh, 'another run is writing this');
+    await writeFile(stale, 'left by a killed run');
+    const t = new Date(Date.now() - 11 * 60_000);
+    await utimes(stale, t, t);
+    await downloadRelease({ root, baseUrl: server.url, md5: sums, files: ['metadata.csv'] });
+    expect(existsSync(stale)).toBe(false);
+    expect(await readFile(fresh, 'utf8')).toBe('another run is writing this');
   });
 
   it('dry run plans requests and touches nothing; unknown names are rejected', async () => {

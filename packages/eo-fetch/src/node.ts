@@ -23,7 +23,8 @@ export type {
   StacRevisitOptions,
 } from './download/stac-revisits.node.js';
 export { downloadStacRevisit, downloadStacRevisits } from './download/stac-revisits.node.js';
-export { removeStaleTemps } from './download/stale-temps.node.js';
+export type { RemoveStaleTempsOptions } from './download/stale-temps.node.js';
+export { DEFAULT_STALE_TEMP_MS, removeStaleTemps } from './download/stale-temps.node.js';
 export * from './index.js';
 export type { WriteRevisitLayoutOptions } from './layout/write-revisit-layout.node.js';
 export { writeRevisitLayout } from './layout/write-revisit-layout.node.js';

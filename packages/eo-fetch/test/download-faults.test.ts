@@ -1,7 +1,20 @@
 // The download engine against servers that stall, trickle error pages, echo credentials or get moved: every
 // stall ends in a bounded retry, no secret leaves the engine, and manifests survive a move of the dataset.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  lstat,
+  lutimes,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aoiBounds } from '@worldstrat/geo-sampling';
@@ -377,21 +390,76 @@ describe('shared manifests', () => {
 });
 
 describe('removeStaleTemps', () => {
-  it('removes atomic-write temps of files the stage owns, and nothing else', async () => {
+  /** Sets a file's (or a link's own) modification time `minutes` ago. */
+  const age = async (path: string, minutes: number, link = false) => {
+    const t = new Date(Date.now() - minutes * 60_000);
+    await (link ? lutimes(path, t, t) : utimes(path, t, t));
+  };
+  const owns = (f: string) => f.startsWith('A-1-') || f === 'A-1.metadata';
+
+  it('removes temps of files the stage owns once idle for 10 minutes, and nothing else', async () => {
     const d = join(dir, 'lvl');
     await mkdir(d);
     const names = [
-      'A-1-L2A_data.tiff.0123456789ab.tmp', // ours, owned
-      'A-1.metadata.abcdefabcdef.tmp', // ours, owned
+      'A-1-L2A_data.tiff.0123456789ab.tmp', // ours, owned, stale
+      'A-1.metadata.abcdefabcdef.tmp', // ours, owned, stale
       'A-2-L2A_data.tiff.0123456789ab.tmp', // ours, another revisit
       'A-1-L2A_data.tiff.tmp', // not our pattern
       'A-1-L2A_data.tiff.XYZ456789abc.tmp', // not our pattern
       'A-1-L2A_data.tiff', // a final file
     ];
-    for (const n of names) await writeFile(join(d, n), 'x');
-    const removed = await removeStaleTemps(d, (f) => f.startsWith('A-1-') || f === 'A-1.metadata');
+    for (const n of names) {
+      await writeFile(join(d, n), 'x');
+      await age(join(d, n), 11);
+    }
+    // another run is writing this one right now: fresh, so it stays (and is still written to afterwards)
+    const fresh = 'A-1-CLM.tiff.fedcba987654.tmp';
+    await writeFile(join(d, fresh), 'being written');
+    // 9 minutes idle: not yet stale
+    const young = 'A-1-SCL.tiff.aaaaaaaaaaaa.tmp';
+    await writeFile(join(d, young), 'y');
+    await age(join(d, young), 9);
+    // a link and a folder named like stale temps are not temps: never removed, never followed
+    const target = join(dir, 'elsewhere.txt');
+    await writeFile(target, 'not yours');
+    await age(target, 60);
+    const link = 'A-1-dataMask.tiff.bbbbbbbbbbbb.tmp';
+    await symlink(target, join(d, link));
+    await age(join(d, link), 60, true);
+    const folder = 'A-1-L2A_data.tiff.cccccccccccc.tmp';
+    await mkdir(join(d, folder));
+    await writeFile(join(d, folder, 'inside'), 'z');
+    await age(join(d, folder), 60);
+
+    const removed = await removeStaleTemps(d, owns);
     expect(removed.sort()).toEqual([names[1], names[0]].sort());
-    expect((await readdir(d)).sort()).toEqual(names.slice(2).sort());
+    expect((await readdir(d)).sort()).toEqual([...names.slice(2), fresh, young, link, folder].sort());
+    expect(await readFile(target, 'utf8')).toBe('not yours');
+    expect((await lstat(join(d, link))).isSymbolicLink()).toBe(true);
+    expect(await readdir(join(d, folder))).toEqual(['inside']);
+    await appendFile(join(d, fresh), ', finished');
+    expect(await readFile(join(d, fresh), 'utf8')).toBe('being written, finished');
     expect(await removeStaleTemps(join(dir, 'missing'), () => true)).toEqual([]);
+  });
+
+  it('takes the age from olderThanMs (0: every temp the stage owns) and refuses a bad one', async () => {
+    const d = join(dir, 'lvl0');
+    await mkdir(d);
+    await writeFile(join(d, 'A-1.metadata.0123456789ab.tmp'), 'x');
+    await writeFile(join(d, 'A-1-SCL.tiff.0123456789ab.tmp'), 'x');
+    await age(join(d, 'A-1-SCL.tiff.0123456789ab.tmp'), 2);
+    expect(await removeStaleTemps(d, owns, { olderThanMs: 60_000 })).toEqual([
+      'A-1-SCL.tiff.0123456789ab.tmp',
+    ]);
+    expect(await removeStaleTemps(d, owns, { olderThanMs: Number.POSITIVE_INFINITY })).toEqual([]);
+    expect(await removeStaleTemps(d, owns, { olderThanMs: 0 })).toEqual(['A-1.metadata.0123456789ab.tmp']);
+    expect(await readdir(d)).toEqual([]);
+    for (const bad of [-1, Number.NaN, '600000', null])
+      await expect(
+        removeStaleTemps(d, owns, { olderThanMs: bad as unknown as number }),
+      ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('olderThanMs') });
+    await expect(removeStaleTemps(d, owns, 'old' as never)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 });

@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aoiBounds } from '@worldstrat/geo-sampling';
@@ -241,6 +241,88 @@ describe('downloadStacRevisits', () => {
     const third = await run();
     expect(third.results.every((r) => r.skipped)).toBe(true);
     expect([reads('rev-a'), reads('rev-b')]).toEqual([2 * readsA, readsB]);
+  });
+
+  it("a resume removes the stale temps of the revisit it redoes, never a concurrent run's fresh temp", async () => {
+    const esKey = (b: CanonicalBand) => earthSearch.assetKeys[b]!;
+    // run 1: revisit 2's band file is missing (404), so only revisit 1 completes
+    const items = (b04: string) => {
+      const a = itemFor('S2_RES_A', '05.09', 10, esKey);
+      const b = itemFor('S2_RES_B', '05.09', 12, esKey);
+      b.assets[esKey('B04')].href = `${server.url}${b04}`;
+      return [a, b].map((i) => catalogueEntryFromStacItem(i));
+    };
+    const rootR = join(root, 'resume-temps');
+    const manifestPath = join(rootR, 'lr-manifest.jsonl');
+    const opts = { root: rootR, provider: earthSearch, bands: ['B04'] as CanonicalBand[], manifestPath };
+    const run = (b04: string) =>
+      downloadStacRevisits(
+        [aoi],
+        matchRevisits([aoi], items(b04), { targetDate: '2022-06-10' }).revisits,
+        opts,
+      );
+    const first = await run('/data/gone/B04.tif');
+    expect(first.results.map((r) => r.n)).toEqual([1]);
+    expect(first.failed.map((f) => [f.n, f.error.code])).toEqual([[2, 'HTTP_ERROR']]);
+
+    const levelDir = join(rootR, 'lr_dataset', aoi.name, 'L2A');
+    const p2 = lrRevisitPaths(aoi.name, 2, 'L2A');
+    const name = (rel: string) => rel.slice(rel.lastIndexOf('/') + 1);
+    // a killed run's temp of revisit 2, idle for 11 minutes: stale
+    const stale = join(levelDir, `${name(p2.data)}.0123456789ab.tmp`);
+    await writeFile(stale, 'left by kill -9');
+    const t = new Date(Date.now() - 11 * 60_000);
+    await utimes(stale, t, t);
+    // a second run sharing the folder is writing revisit 2's sidecar right now (its handle still open)
+    const fresh = join(levelDir, `${name(p2.metadata)}.fedcba987654.tmp`);
+    const other = await open(fresh, 'w');
+    try {
+      await other.write('{"written by": "another run",');
+
+      // run 2 resumes: revisit 1 is skipped, revisit 2 is done now, sweeping its temps first
+      const second = await run('/data/B04.tif');
+      expect(second.failed).toEqual([]);
+      expect(second.results.map((r) => [r.n, r.skipped])).toEqual([
+        [1, true],
+        [2, false],
+      ]);
+      expect(existsSync(join(rootR, p2.data))).toBe(true);
+      expect(existsSync(stale)).toBe(false);
+      // the other run's temp is still there, and its write goes on into the same file
+      expect(existsSync(fresh)).toBe(true);
+      await other.write(' "done": true}');
+    } finally {
+      await other.close();
+    }
+    expect(JSON.parse(await readFile(fresh, 'utf8'))).toEqual({ 'written by': 'another run', done: true });
+  });
+
+  it('a revisit the disk refuses fails as WRITE_FAILED naming the file (not INVALID_RESPONSE), writing nothing', async () => {
+    const esKey = (b: CanonicalBand) => earthSearch.assetKeys[b]!;
+    const match = matchRevisits(
+      [aoi],
+      [catalogueEntryFromStacItem(itemFor('S2_NOROOM', '05.09', 10, esKey))],
+      {
+        targetDate: '2022-06-10',
+      },
+    );
+    const rootW = join(root, 'blocked');
+    // a file where the AOI's folder should be: the level folder cannot be made
+    await mkdir(join(rootW, 'lr_dataset'), { recursive: true });
+    await writeFile(join(rootW, 'lr_dataset', aoi.name), 'in the way');
+    const report = await downloadStacRevisits([aoi], match.revisits, {
+      root: rootW,
+      provider: earthSearch,
+      bands: ['B04'],
+    });
+    expect(report.results).toEqual([]);
+    expect(report.failed).toHaveLength(1);
+    const { error } = report.failed[0];
+    expect(error.code).toBe('WRITE_FAILED');
+    expect(error.message).toContain(
+      `${join(rootW, lrRevisitPaths(aoi.name, 1, 'L2A').data)}: cannot write: a part of the path is a file, not a folder (ENOTDIR`,
+    );
+    expect(await readFile(join(rootW, 'lr_dataset', aoi.name), 'utf8')).toBe('in the way');
   });
 
   it('writes L1C revisits with 13 bands (B10 included) and a dataMask', async () => {

@@ -255,6 +255,7 @@ function findMd5Mismatch(err: unknown): Md5Mismatch | undefined {
  * @param context - signal, progress (`download` then `extract` stages), log.
  * @returns per-file results and totals.
  * @throws {DatasetError} `INVALID_ARGUMENT` (unknown file name or record), `CHECKSUM_MISMATCH`, `DOWNLOAD_FAILED`,
+ *   `WRITE_FAILED` (a download the disk refused: full, over quota, read-only; names the file),
  *   `UNSAFE_ARCHIVE_PATH`, `ARCHIVE_CORRUPT` (tar.gz), `CORRUPT_ZIP` / `UNSUPPORTED_ZIP` (zip), `ABORTED`.
  * @example
  * ```ts
@@ -310,7 +311,8 @@ export async function downloadRelease(
   const pathOf = (f: ReleaseFile) =>
     f.kind === 'archive' ? join(downloads, f.name) : join(options.root, f.name);
   const markerOf = (f: ReleaseFile) => `${pathOf(f)}.extracted.json`;
-  // marker temps of an earlier run killed mid-write (the markers are rewritten when needed)
+  // marker temps of an earlier run killed mid-write (the markers are rewritten when needed); a fresh one may be
+  // another run's write in progress and is left alone (removeStaleTemps only takes temps idle for 10 minutes)
   if (!options.dryRun) {
     const markers = new Set(selected.map((f) => `${f.name}.extracted.json`));
     await removeStaleTemps(downloads, (name) => markers.has(name));
@@ -370,6 +372,14 @@ export async function downloadRelease(
   if (report.failed.length) {
     // nothing is deleted here: a file already in place was not written by this run (the engine only writes
     // `.partial` files and renames them once verified), and may be the copy the user still needs
+    // a full, over-quota or unwritable disk: another run fails the same way until space is made
+    const disk = report.failed.find((f) => f.error.code === 'WRITE_FAILED');
+    if (disk)
+      throw new DatasetError(
+        'WRITE_FAILED',
+        `${disk.error.message}${report.failed.length > 1 ? ` (${report.failed.length - 1} more file(s) failed too)` : ''}`,
+        { cause: disk.error },
+      );
     const md5 = report.failed.map((f) => findMd5Mismatch(f.error)).find(Boolean);
     if (md5)
       throw new DatasetError(

@@ -43,6 +43,7 @@ import {
   checkSignal,
   checkString,
 } from '../internal/check-arguments.js';
+import { writeFailed } from '../internal/write-failed.js';
 import { compactManifest, type ManifestRecord, ManifestWriter, readManifest } from './manifest.node.js';
 
 /** One file to fetch. */
@@ -452,8 +453,10 @@ export class DownloadEngine {
     const host = this.host(job.url);
     const partial = `${job.path}${PARTIAL_SUFFIX}`;
     const parent = dirname(resolve(job.path));
+    // every step on the local disk fails as WRITE_FAILED naming the file (a full disk is no network error)
+    const disk = <T>(step: () => Promise<T>) => onDisk(job.path, step);
     if (!this.dirs.has(parent)) {
-      await mkdir(parent, { recursive: true });
+      await disk(() => mkdir(parent, { recursive: true }));
       this.dirs.add(parent);
     }
     const resumable = this.resumable(job);
@@ -464,7 +467,7 @@ export class DownloadEngine {
         (st) => st.size > 0,
         () => false,
       );
-    else await unlinkQuiet(partial);
+    else await disk(() => unlinkQuiet(partial));
     // what the partial file holds; unknown for a partial left by an earlier run
     let version: SourceVersion = {};
     for (let n = 0; ; n++) {
@@ -485,8 +488,22 @@ export class DownloadEngine {
         // a transfer cut short keeps its bytes for a ranged resume; anything else starts over
         hasPartial = resumable && ['NETWORK_ERROR', 'TIMEOUT', 'ABORTED'].includes(error.code);
         if (!hasPartial) {
-          await unlinkQuiet(partial);
           version = {};
+          const left = await unlinkQuiet(partial).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          // a failed write (disk full, not writable) is final: say what became of the partial file, and that
+          // whatever was at the path before is untouched (only a verified partial is ever renamed onto it)
+          if (error.code === 'WRITE_FAILED')
+            throw this.clean(
+              new EoFetchError(
+                'WRITE_FAILED',
+                `${error.message}; ${left === undefined ? `the partial download ${partial} was removed` : `the partial download ${partial} could not be removed either (${(left as Error).message})`}, and the file already at ${job.path}, if any, is unchanged`,
+                { cause: error.cause ?? error },
+              ),
+            );
+          if (left !== undefined) throw this.clean(writeFailed(job.path, left));
         }
       }
       if (error.code === 'ABORTED' || !isRetryable(error, this.policy)) throw error;
@@ -566,7 +583,7 @@ export class DownloadEngine {
       if (!res.ok) {
         if (offset > 0 && res.status === 416) {
           res.discard();
-          await unlinkQuiet(partial);
+          await onDisk(job.path, () => unlinkQuiet(partial));
           throw new EoFetchError(
             'SIZE_MISMATCH',
             `${job.path}: the server cannot resume at byte ${offset}; starting over`,
@@ -593,7 +610,7 @@ export class DownloadEngine {
         const why = partialAnswerProblem(res.headers, range, offset, bodyLength, version, seen, job);
         if (why) {
           res.discard();
-          await unlinkQuiet(partial);
+          await onDisk(job.path, () => unlinkQuiet(partial));
           throw new EoFetchError('SIZE_MISMATCH', `${job.path}: ${why}; starting over`);
         }
         declaredBytes = range!.total ?? range!.end + 1;
@@ -601,22 +618,26 @@ export class DownloadEngine {
       } else {
         // a whole file: the old partial's bytes may be another version, so drop them before this version is
         // recorded (a body held in memory or cut off before its first byte would otherwise leave them behind)
-        if (offset > 0) await unlinkQuiet(partial);
+        if (offset > 0) await onDisk(job.path, () => unlinkQuiet(partial));
         Object.assign(version, versionOf(res.headers, bodyLength));
       }
+      // every step on the local disk fails as WRITE_FAILED naming the file (a full disk is no network error)
+      const disk = <T>(step: () => Promise<T>) => onDisk(job.path, step);
       if (offset > 0 && res.status === 206) {
-        const prev = await open(partial, 'r');
-        try {
-          // re-hashing a large partial is progress too: keep the idle timer from firing meanwhile
-          for await (const c of prev.createReadStream({ autoClose: false })) {
-            att.touch();
-            hash.update(c as Buffer);
+        await disk(async () => {
+          const prev = await open(partial, 'r');
+          try {
+            // re-hashing a large partial is progress too: keep the idle timer from firing meanwhile
+            for await (const c of prev.createReadStream({ autoClose: false })) {
+              att.touch();
+              hash.update(c as Buffer);
+            }
+          } finally {
+            await prev.close();
           }
-        } finally {
-          await prev.close();
-        }
+        });
         bytes = offset;
-        fh = await open(partial, 'a');
+        fh = await disk(() => open(partial, 'a'));
       }
       // small bodies stay in memory until complete (the file is written after the network slot is released);
       // larger ones stream to the partial file
@@ -629,6 +650,7 @@ export class DownloadEngine {
       );
       // with no size known at all, an endless body stops at maxFileBytes instead of filling the disk
       const ceiling = Number.isFinite(cap) ? cap : (opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+      let complete = false;
       try {
         for await (const chunk of res.body) {
           att.touch();
@@ -645,18 +667,25 @@ export class DownloadEngine {
           hash.update(chunk);
           bytes += chunk.byteLength;
           if (held && bytes > limit) {
-            fh = await open(partial, 'w');
-            for (const c of held) await fh.write(c);
+            const out = await disk(() => open(partial, 'w'));
+            fh = out;
+            for (const c of held) await disk(() => writeAll(out, c));
             held = undefined;
           }
           if (held) held.push(chunk);
           else {
-            fh ??= await open(partial, 'w');
-            await fh.write(chunk);
+            const out = fh ?? (await disk(() => open(partial, 'w')));
+            fh = out;
+            await disk(() => writeAll(out, chunk));
           }
         }
+        complete = true;
       } finally {
-        await fh?.close();
+        // a file system may report a full disk or quota only when the file is closed (NFS, delayed allocation);
+        // after another failure the close must not hide it
+        const out = fh;
+        if (out && complete) await disk(() => out.close());
+        else if (out) await out.close().catch(() => {});
       }
       return { bytes, sha256: hash.digest('hex'), declaredBytes, held };
     } catch (err) {
@@ -668,7 +697,9 @@ export class DownloadEngine {
 
   private async finish(job: DownloadJob, partial: string, got: Transferred): Promise<ManifestRecord> {
     const { bytes, sha256, declaredBytes } = got;
-    if (got.held) await writeFile(partial, got.held.length === 1 ? got.held[0] : Buffer.concat(got.held));
+    const held = got.held;
+    if (held)
+      await onDisk(job.path, () => writeFile(partial, held.length === 1 ? held[0] : Buffer.concat(held)));
     const safe = redactUrl(job.url);
     if (declaredBytes !== undefined && bytes !== declaredBytes)
       throw new EoFetchError(
@@ -698,7 +729,7 @@ export class DownloadEngine {
         );
       }
     }
-    await rename(partial, job.path);
+    await onDisk(job.path, () => rename(partial, job.path));
     return record(job, bytes, sha256, 'verified');
   }
 }
@@ -722,6 +753,28 @@ function record(
     ...(error ? { error } : {}),
     time: new Date().toISOString(),
   };
+}
+
+/** Runs a step on the local disk for the file `path`, turning its failure into `WRITE_FAILED` naming the file. */
+async function onDisk<T>(path: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    throw writeFailed(path, err);
+  }
+}
+
+/**
+ * Writes all of `bytes` at the file's position. One `write` may take fewer bytes than given (a disk filling up
+ * mid-chunk): the rest is written again, so the full disk is reported by the next call instead of the file
+ * silently missing bytes the hash and byte count include.
+ */
+async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.byteLength; ) {
+    const { bytesWritten } = await fh.write(bytes, at, bytes.byteLength - at);
+    if (bytesWritten <= 0) throw new Error(`short write: ${at} of ${bytes.byteLength} bytes`);
+    at += bytesWritten;
+  }
 }
 
 async function unlinkQuiet(path: string): Promise<void> {

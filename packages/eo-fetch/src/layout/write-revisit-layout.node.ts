@@ -1,5 +1,7 @@
 // Writes one revisit in the release layout: the data TIFF, its layer TIFFs and the `.metadata` sidecar (last,
-// so its presence marks a complete revisit), each atomically, returning manifest records with checksums.
+// so its presence marks a complete revisit), each atomically, returning manifest records with checksums. A write
+// the disk refuses (full, over quota, read-only, a file where a folder should be) is `WRITE_FAILED` naming the
+// file: its temp file is gone and whatever was at its path before is untouched.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
@@ -8,6 +10,7 @@ import { writeGeoTiff } from '@worldstrat/raster-io/node';
 import { sha256File } from '../download/download-engine.node.js';
 import type { ManifestRecord } from '../download/manifest.node.js';
 import { checkNonEmptyString, checkObject, checkRevisit, checkString } from '../internal/check-arguments.js';
+import { atomicWriteError } from '../internal/write-failed.js';
 import type { MatchAoi, MatchedRevisit } from '../matching/match-revisits.js';
 import type { S2Level } from '../stac/providers.js';
 import { lrRevisitPaths, type RevisitLayer, type RevisitMetadata } from './release-layout.js';
@@ -36,6 +39,9 @@ export interface WriteRevisitLayoutOptions {
  * @param revisit - the matched revisit (numbering, dates, cloud cover)
  * @param options - level, rasters, extra metadata, compression
  * @returns one verified manifest record per file (absolute paths, sizes, SHA-256)
+ * @throws {@link EoFetchError} `WRITE_FAILED` naming the file when the disk is full, over quota or not writable
+ *   (its temp file is removed and the file already at its path, if any, is unchanged; files of the revisit
+ *   written before it are new, the `.metadata` sidecar is not)
  * @example
  * ```ts
  * const records = await writeRevisitLayout('dataset', aoi, revisit, { level: 'L2A', data, layers: { CLM: clm } });
@@ -59,14 +65,15 @@ export async function writeRevisitLayout(
   const paths = lrRevisitPaths(aoi.name, revisit.n, options.level);
   const enc = { compression: options.compression ?? 'none' } as const;
   const written: string[] = [];
-  await writeGeoTiff(join(root, paths.data), options.data, enc);
+  await writing(join(root, paths.data), () => writeGeoTiff(join(root, paths.data), options.data, enc));
   written.push(paths.data);
   for (const [layer, raster] of Object.entries(options.layers ?? {}) as [
     RevisitLayer,
     Raster | undefined,
   ][]) {
     if (!raster) continue;
-    await writeGeoTiff(join(root, paths.layer(layer)), raster, enc);
+    const path = join(root, paths.layer(layer));
+    await writing(path, () => writeGeoTiff(path, raster, enc));
     written.push(paths.layer(layer));
   }
   const meta: RevisitMetadata = {
@@ -77,7 +84,8 @@ export async function writeRevisitLayout(
     datetime: revisit.entry.datetime,
     ...options.metadata,
   };
-  await writeFileAtomic(join(root, paths.metadata), `${JSON.stringify(meta, null, 2)}\n`);
+  const metaPath = join(root, paths.metadata);
+  await writing(metaPath, () => writeFileAtomic(metaPath, `${JSON.stringify(meta, null, 2)}\n`));
   written.push(paths.metadata);
   const records: ManifestRecord[] = [];
   for (const rel of written) {
@@ -95,4 +103,13 @@ export async function writeRevisitLayout(
     });
   }
   return records;
+}
+
+/** Runs one atomic write of `path`; a failure of the disk becomes `WRITE_FAILED` naming the file. */
+async function writing<T>(path: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    throw atomicWriteError(path, err);
+  }
 }

@@ -24,6 +24,7 @@ import {
   checkString,
   invalidArgument,
 } from '../internal/check-arguments.js';
+import { atomicWriteError } from '../internal/write-failed.js';
 import { aoiPixelSize } from '../layout/aoi-grid.js';
 import { hrPaths, lrRevisitPaths, type RevisitMetadata } from '../layout/release-layout.js';
 import type { MatchAoi, MatchedRevisit } from '../matching/match-revisits.js';
@@ -166,6 +167,8 @@ export function sentinelHubRevisitJobs(
  * @param level - `L2A` or `L1C`
  * @param extra - more fields
  * @returns the path written
+ * @throws {@link EoFetchError} `WRITE_FAILED` naming the file when the disk is full, over quota or not writable
+ *   (the temp file is removed; a sidecar already there is unchanged)
  */
 export async function writeRevisitMetadata(
   root: string,
@@ -189,7 +192,11 @@ export async function writeRevisitMetadata(
     ...extra,
   };
   const path = join(root, lrRevisitPaths(aoi.name, revisit.n, level).metadata);
-  await writeFileAtomic(path, `${JSON.stringify(meta, null, 2)}\n`);
+  try {
+    await writeFileAtomic(path, `${JSON.stringify(meta, null, 2)}\n`);
+  } catch (err) {
+    throw atomicWriteError(path, err);
+  }
   return path;
 }
 

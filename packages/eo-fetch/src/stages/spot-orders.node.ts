@@ -21,6 +21,7 @@ import {
   checkStageContext,
   checkString,
 } from '../internal/check-arguments.js';
+import { atomicWriteError } from '../internal/write-failed.js';
 import { hrPaths } from '../layout/release-layout.js';
 import { bboxAreaKm2 } from '../matching/geodesic-area.js';
 import type { SentinelHubClient, SentinelHubOrder } from '../sentinelhub/sentinel-hub-client.js';
@@ -133,7 +134,8 @@ const mtime = (p: string) =>
  * @param root - dataset root.
  * @param aoi - AOI name.
  * @returns the path written.
- * @throws raster-io errors for unreadable inputs.
+ * @throws raster-io errors for unreadable inputs; {@link EoFetchError} `WRITE_FAILED` naming `_ps.tiff` when the
+ *   disk is full or not writable (a `_ps.tiff` already there is unchanged).
  * @example
  * ```ts
  * await pansharpenSpotAoi('rebuilt', 'Landcover-743192');
@@ -153,7 +155,11 @@ export async function pansharpenSpotAoi(root: string, aoi: string): Promise<stri
   });
   const raster: Raster = { width: ps.width, height: ps.height, dtype: 'uint16', bands, geo: pan.geo };
   const path = join(root, p.ps);
-  await writeGeoTiff(path, raster);
+  try {
+    await writeGeoTiff(path, raster);
+  } catch (err) {
+    throw atomicWriteError(path, err);
+  }
   return path;
 }
 
@@ -214,7 +220,9 @@ export async function orderSpotImagery(
     writeFileAtomic(
       recordPath,
       `${JSON.stringify({ collection: result.collection, orders: result.orders }, null, 2)}\n`,
-    );
+    ).catch((err: unknown) => {
+      throw atomicWriteError(recordPath, err);
+    });
   await saveRecord();
   result.file = recordPath;
   const waited = await waitForSpotDelivery(sh, orders, result, pollMs, timeoutMs, context);
