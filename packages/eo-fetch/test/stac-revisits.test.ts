@@ -408,6 +408,31 @@ describe('downloadStacRevisits', () => {
     expect((bad.failed[0].error.cause as { code?: string }).code).toBe('NETWORK_ERROR');
   });
 
+  it("another library's error quoting a signed URL is redacted in the revisit's failure", async () => {
+    const esKey = (b: CanonicalBand) => earthSearch.assetKeys[b]!;
+    const match = matchRevisits([aoi], [catalogueEntryFromStacItem(itemFor('S2_SIGN', '03.02', 10, esKey))], {
+      targetDate: '2022-06-10',
+    });
+    // a caller's own signer that fails with a plain Error quoting the signed asset URL
+    const signer = {
+      signHref: async (href: string) => {
+        throw new Error(`token service refused ${href}?se=2026-12-07&sig=SECRET-SAS-0123`);
+      },
+      signItem: async <T>(item: T) => item,
+    } as unknown as PlanetaryComputerSigner;
+    const res = await downloadStacRevisits([aoi], match.revisits, {
+      provider: earthSearch,
+      bands: ['B04'] as CanonicalBand[],
+      root: join(root, 'signer-error'),
+      signer,
+    });
+    expect(res.failed).toHaveLength(1);
+    expect(res.failed[0].error.code).toBe('INVALID_RESPONSE');
+    expect(res.failed[0].error.message).toContain('token service refused');
+    expect(res.failed[0].error.message).toContain('/data/B04.tif');
+    expect(res.failed[0].error.message).not.toContain('SECRET-SAS-0123');
+  });
+
   it('a COG whose IFD chain loops, or one over readLimits, fails its revisit fast with a typed error naming the URL', async () => {
     const esKey = (b: CanonicalBand) => earthSearch.assetKeys[b]!;
     const match = matchRevisits([aoi], [catalogueEntryFromStacItem(itemFor('S2_LOOP', '03.01', 10, esKey))], {

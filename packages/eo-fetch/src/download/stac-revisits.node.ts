@@ -463,7 +463,8 @@ export async function downloadStacRevisits(
             const error =
               err instanceof EoFetchError
                 ? err
-                : new EoFetchError('INVALID_RESPONSE', String((err as Error)?.message ?? err), {
+                : // another library's error may quote a signed asset URL: redact it like ours
+                  new EoFetchError('INVALID_RESPONSE', redactUrlsIn(String((err as Error)?.message ?? err)), {
                     cause: err,
                   });
             if (error.code === 'ABORTED') throw error;
