@@ -22,6 +22,7 @@ import {
   L2A_BANDS,
   lrRevisitPaths,
   matchRevisits,
+  type PlanetaryComputerSigner,
   planetaryComputer,
   readManifest,
   type StacItem,

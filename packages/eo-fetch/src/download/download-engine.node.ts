@@ -729,8 +729,19 @@ export class DownloadEngine {
         );
       }
     }
+    // on disk before it takes the verified file's name (a crash after the rename must not leave it empty)
+    await onDisk(job.path, () => syncFile(partial));
     await onDisk(job.path, () => rename(partial, job.path));
     return record(job, bytes, sha256, 'verified');
+  }
+}
+
+async function syncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }
 
