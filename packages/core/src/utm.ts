@@ -12,7 +12,9 @@ export interface UtmZone {
 /**
  * The UTM zone that contains a lon/lat point (WGS-84), with the standard exceptions: zone 32 is widened
  * to 3°–12°E for 56°–64°N (south-west Norway) and zones 31/33/35/37 cover 0°–9°/9°–21°/21°–33°/33°–42°E
- * for 72°–84°N (Svalbard). Longitude 180 belongs to zone 60; the equator is northern.
+ * for 72°–84°N (Svalbard). Longitude 180 belongs to zone 60; the equator is northern. Exact for every double:
+ * a longitude below a zone's western edge `-180 + 6(zone − 1)` by any amount, however small, is in the zone
+ * to the west (`-1e-15` is in zone 30, `0` in zone 31).
  * @param lon longitude in degrees, [-180, 180].
  * @param lat latitude in degrees, [-90, 90].
  * @returns zone number and hemisphere.
@@ -27,6 +29,11 @@ export function utmZoneForLonLat(lon: number, lat: number): UtmZone {
       `lon/lat (${describeValue(lon)}, ${describeValue(lat)}) is outside [-180, 180] × [-90, 90]`,
     );
   let zone = Math.min(Math.floor((lon + 180) / 6) + 1, 60);
+  // `lon + 180` rounds: a longitude a few ulps west of a zone edge lands on the edge (-1e-15 + 180 === 180,
+  // 6 - 2^-50 + 180 === 186) and the point would go one zone east. The edges -180 + 6k are exact doubles, so
+  // comparing lon with the zone's own edges makes the zone exact for every double.
+  if (lon < -180 + 6 * (zone - 1)) zone -= 1;
+  else if (zone < 60 && lon >= -180 + 6 * zone) zone += 1;
   if (lat >= 56 && lat < 64 && lon >= 3 && lon < 12) zone = 32;
   if (lat >= 72 && lat < 84 && lon >= 0 && lon < 42) {
     if (lon < 9) zone = 31;

@@ -28,6 +28,7 @@ export type { SamplePointsOnLandOptions } from './sphere/sample-points-on-land.j
 export { samplePointsOnLand } from './sphere/sample-points-on-land.js';
 export type { SamplePoint, SamplePointsOptions } from './sphere/sample-points-on-sphere.js';
 export { samplePointsOnSphere } from './sphere/sample-points-on-sphere.js';
+export type { ReadAoisCsvOptions } from './table/aoi-csv.js';
 export { aoisToCsv, pointsToCsv, readAoisCsv } from './table/aoi-csv.js';
 export type { AoiFeatureProperties } from './table/aoi-geojson.js';
 export { aoisToGeoJson, readAoisGeoJson } from './table/aoi-geojson.js';

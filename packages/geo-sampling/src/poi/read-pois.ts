@@ -3,6 +3,12 @@ import Papa from 'papaparse';
 import { GeoSamplingError } from '../errors.js';
 import { checkOptions, checkString } from '../internal/check-arguments.js';
 import {
+  type CsvHeaderRule,
+  checkDelimiterOption,
+  commaNumberProblem,
+  csvDelimiter,
+} from '../internal/csv-delimiter.js';
+import {
   checkArray,
   checkRecord,
   describeValue,
@@ -46,6 +52,12 @@ export interface ReadPoisOptions {
   invalidRows?: 'error' | 'skip';
   /** Repeated names: `'error'` (default), `'drop'` later rows (reported in `duplicates`), or `'suffix'` them `-2`, `-3`… */
   duplicates?: 'error' | 'drop' | 'suffix';
+  /**
+   * CSV delimiter (e.g. `';'`, `'\t'`). Default: the one of `,` tab `|` `;` U+001E U+001F at which the header
+   * line holds the coordinate columns (and `lonColumn` / `latColumn` / `nameColumn` when given); a one-column
+   * header is comma-separated; no such delimiter, or two, is an error that asks for this option.
+   */
+  delimiter?: string;
 }
 
 /** What {@link readPois} returns. */
@@ -78,6 +90,8 @@ interface RawRow {
   /** Where the coordinates came from, for messages (`columns lon/lat`, `features[3].geometry.coordinates`). */
   where?: string;
   error?: string;
+  /** CSV only: the coordinate cells as written and their column, checked for a comma (`12,5`) before parsing. */
+  cells?: { lon?: string; lat?: string; column: { lon: string; lat: string } };
 }
 
 /** A cell of a row, never an inherited member (`constructor`, `toString`) when the row lacks the column. */
@@ -90,8 +104,13 @@ function cellOf(values: Record<string, string>, key: string | undefined): string
  * `__proto__` column into a (refused) prototype assignment and loses it, so rows come from a header-less parse,
  * keyed by papaparse's header names (`fields`, duplicates already renamed); a short row lacks its last keys.
  */
-function csvRecords(text: string, fields: string[]): Record<string, string>[] {
-  const rows = Papa.parse<string[]>(text, { header: false, skipEmptyLines: true, dynamicTyping: false }).data;
+function csvRecords(text: string, fields: string[], delimiter: string): Record<string, string>[] {
+  const rows = Papa.parse<string[]>(text, {
+    delimiter,
+    header: false,
+    skipEmptyLines: true,
+    dynamicTyping: false,
+  }).data;
   return rows.slice(1).map((cells) => {
     const record: Record<string, string> = {};
     fields.forEach((field, i) => {
@@ -103,8 +122,60 @@ function csvRecords(text: string, fields: string[]): Record<string, string>[] {
 
 const WKT_POINT = /^\s*POINT\s*\(\s*([^\s()]+)\s+([^\s()]+)\s*\)\s*$/i;
 
+/** What a POI CSV header must hold: the named columns, and coordinates the reader can find. */
+function poiHeaderRule(opts: ReadPoisOptions): CsvHeaderRule {
+  const named: [column: string, option: string][] = [];
+  if (opts.lonColumn !== undefined) named.push([opts.lonColumn, 'lonColumn']);
+  if (opts.latColumn !== undefined) named.push([opts.latColumn, 'latColumn']);
+  if (opts.nameColumn !== undefined) named.push([opts.nameColumn, 'nameColumn']);
+  const coordinates = "coordinate columns (lon/lat, longitude/latitude or a WKT 'geometry')";
+  const needs =
+    named.length === 0
+      ? coordinates
+      : `the columns ${named.map(([c, o]) => `'${c}' (${o})`).join(', ')}${
+          opts.lonColumn !== undefined && opts.latColumn !== undefined ? '' : ` and ${coordinates}`
+        }`;
+  const lacking = (fields: readonly string[]): string[] => {
+    const has = (c: string) => fields.includes(c);
+    const out = named.filter(([c]) => !has(c)).map(([c, o]) => `the column '${c}' (${o})`);
+    const coordinatesFound =
+      (opts.lonColumn !== undefined && opts.latColumn !== undefined) ||
+      (has('lon') && has('lat')) ||
+      (has('longitude') && has('latitude')) ||
+      has('geometry');
+    if (!coordinatesFound) out.push(coordinates);
+    return out;
+  };
+  return {
+    source: 'POI CSV',
+    needs,
+    accepts: (fields) => lacking(fields).length === 0,
+    lacks: (fields) => lacking(fields).join(' and '),
+    // a named column that no split of the header holds is an unknown column, as when the delimiter is given
+    missingCode: (splits) =>
+      named.some(([c]) => !splits.some((f) => f.includes(c))) ? 'UNKNOWN_COLUMN' : 'MISSING_COLUMN',
+  };
+}
+
+/**
+ * Refuses a CSV coordinate cell written with a comma (`12,5`, `1,234.5`): never read as 12 or 125. Same code
+ * and message shape as assertLongitude / assertLatitude, which run after it on the parsed number.
+ */
+function refuseCommaCoordinate(raw: RawRow, axis: 'lon' | 'lat', row: number): void {
+  if (!raw.cells) return;
+  const problem = commaNumberProblem(raw.cells[axis], `column ${raw.cells.column[axis]}, row ${row}`);
+  if (problem === undefined) return;
+  const [code, word] =
+    axis === 'lon'
+      ? (['INVALID_LONGITUDE', 'longitude'] as const)
+      : (['INVALID_LATITUDE', 'latitude'] as const);
+  throw new GeoSamplingError(code, `${word} ${problem}`, { row });
+}
+
 function readCsvRows(text: string, opts: ReadPoisOptions): { columns: string[]; rows: RawRow[] } {
+  const delimiter = csvDelimiter(text, poiHeaderRule(opts), opts.delimiter);
   const parsed = Papa.parse<Record<string, string>>(text, {
+    delimiter,
     header: true,
     skipEmptyLines: true,
     dynamicTyping: false,
@@ -138,18 +209,27 @@ function readCsvRows(text: string, opts: ReadPoisOptions): { columns: string[]; 
       `no coordinate columns: need lon/lat, longitude/latitude or a WKT 'geometry' column; header is [${columns.join(', ')}]`,
     );
   }
-  const rows: RawRow[] = csvRecords(text, columns).map((values) => {
+  const rows: RawRow[] = csvRecords(text, columns, delimiter).map((values) => {
     if (useGeometry) {
       const geometry = cellOf(values, 'geometry');
       const m = WKT_POINT.exec(geometry ?? '');
       if (!m) return { values, error: `geometry ${describeValue(geometry)} is not a WKT POINT (lon lat)` };
-      return { values, lon: parseDecimal(m[1]), lat: parseDecimal(m[2]), where: 'column geometry' };
+      return {
+        values,
+        lon: parseDecimal(m[1]),
+        lat: parseDecimal(m[2]),
+        where: 'column geometry',
+        cells: { lon: m[1], lat: m[2], column: { lon: 'geometry', lat: 'geometry' } },
+      };
     }
+    const lon = cellOf(values, lonCol);
+    const lat = cellOf(values, latCol);
     return {
       values,
-      lon: parseDecimal(cellOf(values, lonCol)),
-      lat: parseDecimal(cellOf(values, latCol)),
+      lon: parseDecimal(lon),
+      lat: parseDecimal(lat),
       where: `columns ${lonCol}/${latCol}`,
+      cells: { lon, lat, column: { lon: lonCol as string, lat: latCol as string } },
     };
   });
   return { columns, rows };
@@ -208,19 +288,24 @@ function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
  * from `lon`/`lat`, `longitude`/`latitude`, or a WKT `POINT (lon lat)` geometry; names from `namePrefix`
  * (1-based row numbers) or the first of `poi_id`, `poi_name`, `id`, `name` present (later keys win, as
  * upstream). Unlike upstream, names stay a column, must be unique, and bad rows raise errors naming the row.
+ * The CSV delimiter is the one at which the header holds the coordinate columns (see
+ * {@link ReadPoisOptions.delimiter}); numbers are plain decimals with a point (`12,5` is an error, never 12).
  * The partner lists load with {@link PARTNER_POI_PRESETS}.
  * @param text CSV or GeoJSON text.
  * @param options naming, columns, source, and policies for bad or repeated rows.
  * @returns the POIs plus columns, skipped and duplicate rows.
  * @throws GeoSamplingError `PARSE_ERROR`, `MISSING_COLUMN`, `UNKNOWN_COLUMN`, `MISSING_NAME`,
  *   `INVALID_LONGITUDE`, `INVALID_LATITUDE`, `DUPLICATE_NAME` (all with `row` where one row is at fault);
- *   `INVALID_ARGUMENT` when `text` is not a string or `options` not an object.
+ *   `MISSING_COLUMN` / `UNKNOWN_COLUMN` when the CSV header holds the columns at no delimiter, `PARSE_ERROR`
+ *   at two (both quote the header); `INVALID_ARGUMENT` when `text` is not a string, `options` not an object
+ *   or `options.delimiter` not a usable delimiter.
  * @example
  * const { pois } = readPois(csvText, PARTNER_POI_PRESETS.asmspotter); // ASMSpotter-1 … ASMSpotter-40
  */
 export function readPois(text: string, options?: ReadPoisOptions): ReadPoisResult {
   checkString('readPois', 'text', text);
   options = checkOptions('readPois', options);
+  checkDelimiterOption('readPois', options.delimiter);
   const format = options.format ?? 'auto';
   const isJson = format === 'geojson' || (format === 'auto' && text.trimStart().startsWith('{'));
   const { columns, rows } = isJson ? readGeoJsonRows(text) : readCsvRows(text, options);
@@ -248,7 +333,9 @@ export function readPois(text: string, options?: ReadPoisOptions): ReadPoisResul
     let problem = raw.error;
     if (!problem) {
       try {
+        refuseCommaCoordinate(raw, 'lon', row);
         assertLongitude(raw.lon as number, { row, what: raw.where });
+        refuseCommaCoordinate(raw, 'lat', row);
         assertLatitude(raw.lat as number, { row, what: raw.where });
       } catch (err) {
         if (options.invalidRows !== 'skip') throw err;

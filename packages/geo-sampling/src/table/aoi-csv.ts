@@ -3,7 +3,13 @@ import Papa from 'papaparse';
 import { bboxCenter } from '../aoi/bbox.js';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
-import { checkAoisArgument, checkPointsArgument, checkString } from '../internal/check-arguments.js';
+import {
+  checkAoisArgument,
+  checkOptions,
+  checkPointsArgument,
+  checkString,
+} from '../internal/check-arguments.js';
+import { checkDelimiterOption, commaNumberProblem, csvDelimiter } from '../internal/csv-delimiter.js';
 import { checkBBox, parseDecimal } from '../internal/geometry-checks.js';
 import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
 import type { SamplePoint } from '../sphere/sample-points-on-sphere.js';
@@ -75,19 +81,58 @@ function optionalCell(cell: string | undefined, fallback: number): number {
   return cell === undefined || cell === '' ? fallback : parseDecimal(cell);
 }
 
+type NumberColumn = 'area' | 'lon' | 'lat';
+const NUMBER_CODES = { area: 'INVALID_AREA', lon: 'INVALID_LONGITUDE', lat: 'INVALID_LATITUDE' } as const;
+const NUMBER_WORDS = { area: 'area', lon: 'longitude', lat: 'latitude' } as const;
+
+/** Refuses a number cell written with a comma (`2,5`): never read as 2 or 25. */
+function checkNoCommaNumber(cell: string | undefined, column: NumberColumn, row: number): void {
+  const problem = commaNumberProblem(cell, `AOI CSV column ${column}, row ${row}`);
+  if (problem !== undefined)
+    throw new GeoSamplingError(NUMBER_CODES[column], `${NUMBER_WORDS[column]} ${problem}`, { row });
+}
+
+/** Options of {@link readAoisCsv}. */
+export interface ReadAoisCsvOptions {
+  /**
+   * CSV delimiter (e.g. `';'`, `'\t'`). Default: the one of `,` tab `|` `;` U+001E U+001F at which the header
+   * line holds the columns `name`, `bounds` and `area`; no such delimiter, or two, is an error that asks for
+   * this option.
+   */
+  delimiter?: string;
+}
+
+const AOI_COLUMNS = ['name', 'bounds', 'area'];
+const AOI_HEADER_RULE = {
+  source: 'AOI CSV',
+  needs: "the columns 'name', 'bounds' and 'area'",
+  accepts: (fields: readonly string[]) => AOI_COLUMNS.every((c) => fields.includes(c)),
+  lacks: (fields: readonly string[]) =>
+    AOI_COLUMNS.filter((c) => !fields.includes(c))
+      .map((c) => `the '${c}' column`)
+      .join(' and '),
+};
+
 /**
  * Reads AOIs from CSV text with upstream columns (`name`, `bounds`, `area`; optional `source`, `lon`, `lat`,
  * `parent`). The released `dataset.csv` / `aoi-sample.csv` load as is (extra columns are ignored; `lon`/`lat`
  * default to the box centre when absent). Bounds must lie in [-180, 180] × [-90, 90] with minLat ≤ maxLat.
+ * The delimiter is the one at which the header holds `name`, `bounds` and `area` (or `options.delimiter`);
+ * numbers are plain decimals with a point (`2,5` is an error naming the row and column, never 2 or 25).
  * @param text CSV text.
+ * @param options `delimiter`, when the header alone cannot tell it.
  * @returns the AOIs.
- * @throws GeoSamplingError `MISSING_COLUMN`, `PARSE_ERROR`, `DUPLICATE_NAME`, `INVALID_*` naming the row.
+ * @throws GeoSamplingError `MISSING_COLUMN`, `PARSE_ERROR`, `DUPLICATE_NAME`, `INVALID_*` naming the row;
+ *   `MISSING_COLUMN` when the header holds the columns at no delimiter, `PARSE_ERROR` at two (both quote the
+ *   header); `INVALID_ARGUMENT` for a `text` that is not a string or an unusable `options.delimiter`.
  * @example
  * const aois = readAoisCsv(await (await fetch(url)).text());
  */
-export function readAoisCsv(text: string): Aoi[] {
+export function readAoisCsv(text: string, options?: ReadAoisCsvOptions): Aoi[] {
   checkString('readAoisCsv', 'text', text);
-  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true });
+  const opts = checkOptions('readAoisCsv', options);
+  const delimiter = csvDelimiter(text, AOI_HEADER_RULE, checkDelimiterOption('readAoisCsv', opts.delimiter));
+  const parsed = Papa.parse<Record<string, string>>(text, { delimiter, header: true, skipEmptyLines: true });
   const fatal = parsed.errors.find((e) => e.type !== 'FieldMismatch' || e.code === 'TooManyFields');
   if (fatal) {
     throw new GeoSamplingError('PARSE_ERROR', `AOI CSV row ${fatal.row ?? '?'}: ${fatal.message}`, {
@@ -121,8 +166,11 @@ export function readAoisCsv(text: string): Aoi[] {
     }
     seen.set(name, row);
     const bounds = parseBounds(r.bounds ?? '', row);
+    checkNoCommaNumber(r.area, 'area', row);
     const areaKm2 = parseDecimal(r.area);
     assertArea(areaKm2, { what: 'AOI CSV column area', row });
+    checkNoCommaNumber(r.lon, 'lon', row);
+    checkNoCommaNumber(r.lat, 'lat', row);
     const [centreLon, centreLat] = bboxCenter(bounds);
     const lon = optionalCell(r.lon, centreLon);
     const lat = optionalCell(r.lat, centreLat);

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '@worldstrat/core/node';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
 import { argumentError, checkOptions, checkPath } from '../internal/check-arguments.js';
+import { checkDelimiterOption } from '../internal/csv-delimiter.js';
 import { type ReadPoisOptions, type ReadPoisResult, readPois } from '../poi/read-pois.js';
 import { aoisToCsv, readAoisCsv } from './aoi-csv.js';
 import { aoisToGeoJson, readAoisGeoJson } from './aoi-geojson.js';
@@ -41,6 +42,12 @@ export type AoiFileFormat = 'csv' | 'geojson' | 'arrow';
 export interface WriteAoisFileOptions {
   /** Format; default from the extension (`.csv`, `.geojson`/`.json`, `.arrow`/`.ipc`/`.feather`). */
   format?: AoiFileFormat;
+}
+
+/** Options of {@link readAoisFile}. */
+export interface ReadAoisFileOptions extends WriteAoisFileOptions {
+  /** CSV delimiter, as readAoisCsv's `delimiter` (CSV files only; default: told from the header). */
+  delimiter?: string;
 }
 
 function formatOf(fn: string, path: string, options: WriteAoisFileOptions | undefined): AoiFileFormat {
@@ -102,6 +109,7 @@ const readTableText = async (path: string): Promise<string> =>
 export async function readPoisFile(path: string, options?: ReadPoisOptions): Promise<ReadPoisResult> {
   checkPath('readPoisFile', 'path', path);
   options = checkOptions('readPoisFile', options);
+  checkDelimiterOption('readPoisFile', options.delimiter);
   const text = await readTableText(path);
   const ext = extname(path).toLowerCase();
   const format =
@@ -139,21 +147,26 @@ export async function writeAoisFile(
 /**
  * Reads AOIs written by {@link writeAoisFile} (or the released CSV tables).
  * @param path file path; the extension picks the format unless `format` is given.
- * @param options format.
+ * @param options format; CSV delimiter (default: told from the header, see {@link readAoisCsv}).
  * @returns the AOIs.
  * @throws GeoSamplingError as the format's reader, the message starting with the path; `INVALID_ARGUMENT` for
- *   a path that is not a regular file or is too large (512 MiB of text, 2 GiB of Arrow); Node's errors for a
- *   missing file.
+ *   a path that is not a regular file or is too large (512 MiB of text, 2 GiB of Arrow), or an unusable
+ *   `delimiter`; Node's errors for a missing file.
  * @example
  * const aois = await readAoisFile('aois.csv');
  */
-export async function readAoisFile(path: string, options?: WriteAoisFileOptions): Promise<Aoi[]> {
+export async function readAoisFile(path: string, options?: ReadAoisFileOptions): Promise<Aoi[]> {
   const format = formatOf('readAoisFile', path, options);
+  const delimiter = checkDelimiterOption('readAoisFile', options?.delimiter);
   if (format === 'arrow') {
     const { aoisFromIpc } = await arrowTables(path);
     const bytes = new Uint8Array(await readTableBytes(path, MAX_ARROW_TABLE_BYTES));
     return inFile(path, () => aoisFromIpc(bytes));
   }
   const text = await readTableText(path);
-  return inFile(path, () => (format === 'csv' ? readAoisCsv(text) : readAoisGeoJson(text)));
+  return inFile(path, () =>
+    format === 'csv'
+      ? readAoisCsv(text, delimiter === undefined ? {} : { delimiter })
+      : readAoisGeoJson(text),
+  );
 }
