@@ -122,7 +122,24 @@ describe('readPois rules and errors', () => {
     expect(codeOf(() => readPois('lon,lat\n0,0\n'))).toBe('MISSING_NAME');
     expect(codeOf(() => readPois('name,x,y\na,0,0\n'))).toBe('MISSING_COLUMN');
     expect(codeOf(() => readPois('name,lon,lat\na,0,0\n', { nameColumn: 'nope' }))).toBe('UNKNOWN_COLUMN');
-    expect(codeOf(() => readPois('name,lon,lat\na,0,0\n', { lonColumn: 'x' }))).toBe('UNKNOWN_COLUMN');
+    expect(codeOf(() => readPois('name,lon,lat\na,0,0\n', { lonColumn: 'x', latColumn: 'lat' }))).toBe(
+      'UNKNOWN_COLUMN',
+    );
+    // one coordinate column alone was dropped for the default lon/lat pair, reading the wrong column
+    for (const one of [{ lonColumn: 'x_lon' }, { latColumn: 'x_lat' }]) {
+      expect(() => readPois('name,lon,lat,x_lon,x_lat\na,0,0,10,20\n', one)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringMatching(/without options\.(lat|lon)Column/),
+        }),
+      );
+    }
+    expect(
+      readPois('name,lon,lat,x_lon,x_lat\na,0,0,10,20\n', { lonColumn: 'x_lon', latColumn: 'x_lat' }).pois[0],
+    ).toMatchObject({
+      lon: 10,
+      lat: 20,
+    });
     expect(codeOf(() => readPois('name,lon,lat\na,0,0\nb,0,91\n'))).toBe('INVALID_LATITUDE');
     expect(codeOf(() => readPois('name,lon,lat\na,200,0\n'))).toBe('INVALID_LONGITUDE');
     expect(codeOf(() => readPois('name,lon,lat\na,,0\n'))).toBe('INVALID_LONGITUDE');

@@ -45,7 +45,10 @@ export interface ReadPoisOptions {
   checkName?: boolean;
   /** Source label for every POI (overrides a `source` column). */
   source?: string;
-  /** Longitude / latitude column names (default: `lon`/`lat`, else `longitude`/`latitude`, else WKT `geometry`). */
+  /**
+   * Longitude / latitude column names, both or neither (default: `lon`/`lat`, else `longitude`/`latitude`, else
+   * WKT `geometry`); one alone is `INVALID_ARGUMENT`.
+   */
   lonColumn?: string;
   latColumn?: string;
   /** Rows without valid coordinates: `'error'` (default) or `'skip'` (reported in `skipped`). */
@@ -306,6 +309,15 @@ export function readPois(text: string, options?: ReadPoisOptions): ReadPoisResul
   checkString('readPois', 'text', text);
   options = checkOptions('readPois', options);
   checkDelimiterOption('readPois', options.delimiter);
+  // one coordinate column alone would be dropped for the default pair: say so instead
+  if ((options.lonColumn === undefined) !== (options.latColumn === undefined)) {
+    const [given, missing] =
+      options.lonColumn === undefined ? ['latColumn', 'lonColumn'] : ['lonColumn', 'latColumn'];
+    throw new GeoSamplingError(
+      'INVALID_ARGUMENT',
+      `readPois: options.${given} is given without options.${missing}; name both coordinate columns, or neither (lon/lat, longitude/latitude or a WKT 'geometry' column are then found)`,
+    );
+  }
   const format = options.format ?? 'auto';
   const isJson = format === 'geojson' || (format === 'auto' && text.trimStart().startsWith('{'));
   const { columns, rows } = isJson ? readGeoJsonRows(text) : readCsvRows(text, options);
