@@ -250,6 +250,22 @@ describe('readAoisCsv: the delimiter comes from the header', () => {
     );
   });
 
+  it('refuses bounds that enclose no area, as decimal commas give them ("[0,5, 1,5]" read as [0, 5, 1, 5])', () => {
+    const head = 'name;area;bounds';
+    const flat = thrown(() =>
+      readAoisCsv(lines(head, 'A;2.5;"[0.25, 0.5, 1.25, 1.5]"', 'B;2.5;"[0,5, 1,5]"')),
+    );
+    expect([flat.code, flat.row]).toEqual(['PARSE_ERROR', 1]);
+    expect(flat.message).toBe(
+      "AOI CSV row 1: bounds '[0,5, 1,5]' enclose no area (minLat = maxLat = 5); write decimals with a point ([0.5, 1.5, ...]), not a comma",
+    );
+    const thin = thrown(() => readAoisCsv(lines(head, 'A;2.5;"[3, 0, 3, 1]"')));
+    expect(thin.message).toMatch(/minLon = maxLon = 3/);
+    expect(readAoisCsv(lines(head, 'A;2.5;"[0.25, 0.5, 1.25, 1.5]"'))[0]?.bounds).toEqual([
+      0.25, 0.5, 1.25, 1.5,
+    ]);
+  });
+
   it('refuses a decimal-comma area, lon or lat naming the row and column (the old message showed NaN, not the cell)', () => {
     const head = 'name;area;bounds;lon;lat';
     const area = thrown(() =>

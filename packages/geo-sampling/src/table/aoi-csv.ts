@@ -73,7 +73,17 @@ function parseBounds(text: string, row: number): BBox {
       { row },
     );
   }
-  return checkBBox(arr, { where: `AOI CSV row ${row} column bounds`, row });
+  const box = checkBBox(arr, { where: `AOI CSV row ${row} column bounds`, row });
+  // an AOI is an area: a box of no width or height is a misread, e.g. "[0,5, 1,5]" written with decimal commas
+  if (box[0] === box[2] || box[1] === box[3]) {
+    const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;
+    throw new GeoSamplingError(
+      'PARSE_ERROR',
+      `AOI CSV row ${row}: bounds '${shown}' enclose no area (${box[0] === box[2] ? `minLon = maxLon = ${box[0]}` : `minLat = maxLat = ${box[1]}`}); write decimals with a point ([0.5, 1.5, ...]), not a comma`,
+      { row },
+    );
+  }
+  return box;
 }
 
 /** An optional lon/lat cell: absent or empty → `fallback`, else a strict decimal number. */
