@@ -8,35 +8,51 @@
 // wrapped for this file only: for the one temp name a test picks, it first puts that link where the temp file
 // goes, then opens as usual. Everything else about the write, the failure and the clean-up is the real code.
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { aoiBounds } from '@worldstrat/geo-sampling';
-import type { BBox } from '@worldstrat/raster-io';
+import { type BBox, encodeGeoTiff, transformCoords } from '@worldstrat/raster-io';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { writeFailed } from '../src/internal/write-failed.js';
+import { diskFullCode, writeFailed } from '../src/internal/write-failed.js';
 import {
   aoiGrid,
+  catalogueEntryFromStacItem,
   type DownloadJob,
   downloadAll,
+  downloadSentinelHubRevisits,
+  downloadStacRevisits,
   EoFetchError,
+  earthSearch,
   lrRevisitPaths,
   type MatchedRevisit,
+  matchRevisits,
   readManifest,
+  SentinelHubClient,
   writeRevisitLayout,
   writeRevisitMetadata,
 } from '../src/node.js';
 import { contentFor, type FaultServer, sha256, startFaultServer } from './support/fault-server.js';
+import { startShServer } from './support/sentinel-hub-server.js';
+import { makeItem, startStacServer } from './support/stac-server.js';
 
 const FULL = '/dev/full';
 const haveDevFull = existsSync(FULL);
 
-/** Temp names (full paths) `open` turns into a link to /dev/full before opening them. */
-const diskFull = vi.hoisted(() => ({ match: undefined as RegExp | undefined, hits: [] as string[] }));
+/**
+ * Temp names (full paths) `open` turns into a link to /dev/full before opening them; with `once`, only the first
+ * one opened (whichever job gets there first), after which the match is cleared.
+ */
+const diskFull = vi.hoisted(() => ({
+  match: undefined as RegExp | undefined,
+  once: false,
+  hits: [] as string[],
+}));
 vi.mock('node:fs/promises', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs/promises')>();
   const open: typeof fs.open = async (path, ...rest) => {
     if (diskFull.match?.test(String(path))) {
+      if (diskFull.once) diskFull.match = undefined;
       diskFull.hits.push(String(path));
       await fs.symlink(FULL, path);
     }
@@ -56,6 +72,7 @@ beforeEach(async () => {
   server.hits.clear();
   server.scripts.clear();
   diskFull.match = undefined;
+  diskFull.once = false;
   diskFull.hits = [];
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -146,6 +163,125 @@ describe('download engine', () => {
       },
     );
 
+  /** A batch of five jobs after one an earlier run verified, and the manifest saying so. */
+  async function batchWithVerifiedFile() {
+    const out = join(dir, 'out');
+    await mkdir(out);
+    const manifestPath = join(dir, 'manifest.jsonl');
+    const keptName = 'kept-700';
+    const kept = join(out, keptName);
+    const keptBytes = contentFor(`/f/${keptName}`);
+    await writeFile(kept, keptBytes);
+    await writeFile(
+      manifestPath,
+      `${JSON.stringify({ path: `out/${keptName}`, base: 'root', url: 'x', bytes: keptBytes.length, sha256: sha256(keptBytes), status: 'verified' })}\n`,
+    );
+    const names = [1, 2, 3, 4, 5].map((i) => `batch${i}-${3000 + i}`);
+    const jobs: DownloadJob[] = [keptName, ...names].map((n) => ({
+      url: `${server.url}/f/${n}`,
+      path: join(out, n),
+      itemId: n,
+    }));
+    return { out, manifestPath, kept, keptName, keptBytes, keptStat: await stat(kept), names, jobs };
+  }
+  const notStarted = (path: string, first: string) =>
+    `${path}: not started: the disk is full, see ${first} (ENOSPC); free some space and run again`;
+  const requestsSent = () => [...server.hits.values()].reduce((a, b) => a + b, 0);
+
+  it.runIf(haveDevFull)(
+    'once a write finds the disk full, the jobs of the batch not yet sent fail at once, sending nothing; a re-run completes them, the verified file untouched',
+    async () => {
+      const b = await batchWithVerifiedFile();
+      // the disk fills up at the first partial file written, whichever job gets there first
+      diskFull.match = /\.partial$/;
+      diskFull.once = true;
+      const opts = {
+        manifestPath: b.manifestPath,
+        manifestRoot: dir,
+        concurrency: 1,
+        bufferBytes: 0,
+        baseDelayMs: 1,
+      };
+      const report = await downloadAll(b.jobs, opts);
+      expect(diskFull.hits).toHaveLength(1);
+      const first = diskFull.hits[0].slice(0, -'.partial'.length);
+      expect(report).toMatchObject({ skipped: 1, downloaded: 0, retries: 0 });
+      expect(report.failed).toHaveLength(5);
+      // one request: the one whose write found the disk full; nothing was sent for the four after it
+      expect(report.requests).toBe(1);
+      expect(requestsSent()).toBe(1);
+      expect(server.hits.get(`/f/${basename(first)}`)).toBe(1);
+      for (const { job, error } of report.failed) {
+        expect(error).toBeInstanceOf(EoFetchError);
+        expect(error.code).toBe('WRITE_FAILED');
+        if (job.path === first)
+          expect(error.message).toContain(`${first}: cannot write: the disk is full (ENOSPC`);
+        else expect(error.message).toBe(notStarted(job.path, first));
+        expect(await present(`${job.path}.partial`)).toBe(false);
+        expect(await present(job.path)).toBe(false);
+      }
+      // recorded as failed like any other failure, so the next run redoes them
+      const manifest = await readManifest(b.manifestPath, { root: dir });
+      for (const n of b.names)
+        expect(manifest.get(join(b.out, n))).toMatchObject({
+          status: 'failed',
+          error: { code: 'WRITE_FAILED' },
+        });
+      expect(manifest.get(b.kept)).toMatchObject({ status: 'verified' });
+
+      // space again: the next run sends the five, skips the verified file and completes
+      server.hits.clear();
+      const again = await downloadAll(b.jobs, opts);
+      expect(again.failed).toEqual([]);
+      expect(again).toMatchObject({ downloaded: 5, skipped: 1, requests: 5 });
+      for (const n of b.names) {
+        expect(server.hits.get(`/f/${n}`)).toBe(1);
+        expect(sha256(await readFile(join(b.out, n)))).toBe(sha256(contentFor(`/f/${n}`)));
+      }
+      expect(server.hits.has(`/f/${b.keptName}`)).toBe(false);
+      expect(await readFile(b.kept)).toEqual(b.keptBytes);
+      const keptNow = await stat(b.kept);
+      expect([keptNow.ino, keptNow.mtimeMs]).toEqual([b.keptStat.ino, b.keptStat.mtimeMs]);
+      const after = await readManifest(b.manifestPath, { root: dir });
+      for (const j of b.jobs) expect(after.get(j.path)?.status).toBe('verified');
+    },
+  );
+
+  it.runIf(haveDevFull)(
+    'with two in flight, the other one finishes; only the jobs not yet sent fail as not started',
+    async () => {
+      const b = await batchWithVerifiedFile();
+      diskFull.match = /\.partial$/;
+      diskFull.once = true;
+      const report = await downloadAll(b.jobs, {
+        manifestPath: b.manifestPath,
+        manifestRoot: dir,
+        concurrency: 2,
+        bufferBytes: 0,
+        baseDelayMs: 1,
+      });
+      const first = diskFull.hits[0]!.slice(0, -'.partial'.length);
+      // the full disk's file, and at most the one other job already in flight, were sent
+      expect(report.requests).toBeLessThanOrEqual(2);
+      expect(requestsSent()).toBe(report.requests);
+      const failedPaths = new Set(report.failed.map((f) => f.job.path));
+      expect(report.downloaded + report.failed.length).toBe(5);
+      // the one in flight beside it finished: downloaded, not failed
+      expect(report.downloaded).toBe(report.requests - 1);
+      for (const { job, error } of report.failed) {
+        expect(error.code).toBe('WRITE_FAILED');
+        if (job.path !== first) {
+          expect(error.message).toBe(notStarted(job.path, first));
+          expect(server.hits.has(`/f/${basename(job.path)}`)).toBe(false);
+        }
+      }
+      for (const n of b.names)
+        if (!failedPaths.has(join(b.out, n)))
+          expect(sha256(await readFile(join(b.out, n)))).toBe(sha256(contentFor(`/f/${n}`)));
+      expect(await readFile(b.kept)).toEqual(b.keptBytes);
+    },
+  );
+
   it('a folder in the way of the finished file fails at the rename as WRITE_FAILED; the folder stays', async () => {
     const name = 'blocked-3000';
     const path = join(dir, 'out', name);
@@ -172,6 +308,19 @@ describe('download engine', () => {
     );
     expect(server.hits.size).toBe(0);
     expect(await readFile(join(dir, 'out'), 'utf8')).toBe('a file, not a folder');
+  });
+
+  it('a write refused for one path only (ENOTDIR) does not stop the batch: the other jobs are sent and written', async () => {
+    await writeFile(join(dir, 'out'), 'a file, not a folder');
+    const blocked = join(dir, 'out', 'sub', 'x-100');
+    const fine = [1, 2].map((i) => join(dir, 'ok', `y${i}-200`));
+    const report = await downloadAll(
+      [blocked, ...fine].map((path) => ({ url: `${server.url}/f/${basename(path)}`, path })),
+      { concurrency: 1 },
+    );
+    expect(report.failed.map((f) => [f.job.path, f.error.code])).toEqual([[blocked, 'WRITE_FAILED']]);
+    expect(report.downloaded).toBe(2);
+    for (const path of fine) expect(server.hits.get(`/f/${basename(path)}`)).toBe(1);
   });
 });
 
@@ -264,6 +413,194 @@ describe('release layout writes (STAC revisits, SentinelHub sidecars)', () => {
       expect(await readFile(path, 'utf8')).toBe(old);
     },
   );
+
+  /** A B04 COG in UTM 32N around the AOI (10 m, a constant DN). */
+  function b04Cog(): Uint8Array {
+    const [[cx, cy]] = transformCoords(4326, 32632, [
+      [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2],
+    ]);
+    const size = 804;
+    const x0 = Math.floor(cx - 4020);
+    const y0 = Math.ceil(cy + 4020);
+    return encodeGeoTiff(
+      {
+        width: size,
+        height: size,
+        dtype: 'uint16',
+        bands: [new Uint16Array(size * size).fill(1500)],
+        noData: 0,
+        geo: { epsg: 32632, transform: [x0, 10, 0, y0, 0, -10] },
+      },
+      { cog: true, tileSize: 256, compression: 'none' },
+    );
+  }
+
+  it.runIf(haveDevFull)(
+    'downloadStacRevisits: once a write finds the disk full, revisits not yet started fail at once reading nothing; a re-run completes them',
+    async () => {
+      const stac = await startStacServer([]);
+      try {
+        const cog = b04Cog();
+        const ids = ['S2_DONE', 'S2_R1', 'S2_R2', 'S2_R3', 'S2_R4'];
+        const items = ids.map((id, i) => {
+          stac.files.set(`/data/${id}/B04.tif`, cog);
+          return makeItem(
+            id,
+            `2022-06-${String(10 + i).padStart(2, '0')}T10:30:00Z`,
+            i,
+            [bounds[0] - 0.05, bounds[1] - 0.05, bounds[2] + 0.05, bounds[3] + 0.05],
+            {
+              properties: { 's2:processing_baseline': '05.09' },
+              assets: {
+                [earthSearch.assetKeys.B04!]: { href: `${stac.url}/data/${id}/B04.tif`, type: 'image/tiff' },
+              },
+            },
+          );
+        });
+        const match = matchRevisits(
+          [aoi],
+          items.map((i) => catalogueEntryFromStacItem(i)),
+          { targetDate: '2022-06-10' },
+        );
+        expect(match.revisits).toHaveLength(5);
+        const manifestPath = join(dir, 'lr-manifest.jsonl');
+        const opts = {
+          root: dir,
+          provider: earthSearch,
+          bands: ['B04' as const],
+          manifestPath,
+          concurrency: 1,
+        };
+        const fileRequests = (id: string) =>
+          stac.requests.filter((r) => r.url.startsWith(`/data/${id}/`)).length;
+        const done = match.revisits.filter((r) => r.entry.id === 'S2_DONE');
+        // an earlier run verified one revisit
+        expect((await downloadStacRevisits([aoi], done, opts)).failed).toEqual([]);
+        const doneDir = join(dir, lrRevisitPaths(aoi.name, done[0].n, 'L2A').dir);
+        const doneFiles = (await readdir(doneDir)).filter((f) => f.startsWith(`${aoi.name}-${done[0].n}`));
+        const before = new Map<string, [string, number]>();
+        for (const f of doneFiles) {
+          const path = join(doneDir, f);
+          before.set(f, [sha256(await readFile(path)), (await stat(path)).mtimeMs]);
+        }
+
+        // the disk fills up at the first TIFF of the run: one revisit at a time, the others not started
+        stac.requests.length = 0;
+        diskFull.match = /\.tiff\.[0-9a-f]{12}\.tmp$/;
+        diskFull.once = true;
+        const report = await downloadStacRevisits([aoi], match.revisits, opts);
+        expect(diskFull.hits).toHaveLength(1);
+        const first = diskFull.hits[0]!.replace(/\.[0-9a-f]{12}\.tmp$/, '');
+        expect(report.results.map((r) => [r.n, r.skipped])).toEqual([[done[0].n, true]]);
+        expect(report.failed).toHaveLength(4);
+        const firstFailure = report.failed.filter((f) => !f.error.message.includes('not started'));
+        expect(firstFailure).toHaveLength(1);
+        expect(firstFailure[0].error.code).toBe('WRITE_FAILED');
+        expect(firstFailure[0].error.message).toContain(`${first}: cannot write: the disk is full (ENOSPC`);
+        for (const f of report.failed) {
+          expect(f.error.code).toBe('WRITE_FAILED');
+          if (f === firstFailure[0]) expect(fileRequests(f.itemId)).toBeGreaterThan(0);
+          else {
+            const levelDir = join(dir, lrRevisitPaths(aoi.name, f.n, 'L2A').dir);
+            expect(f.error.message).toBe(
+              `revisit ${aoi.name}-${f.n} (${levelDir}): not started: the disk is full, see ${first} (ENOSPC); free some space and run again`,
+            );
+            // nothing read for it: no request to its COG
+            expect(fileRequests(f.itemId)).toBe(0);
+          }
+        }
+        expect(fileRequests('S2_DONE')).toBe(0);
+
+        // space again: the re-run redoes the four and skips the verified one
+        stac.requests.length = 0;
+        const again = await downloadStacRevisits([aoi], match.revisits, opts);
+        expect(again.failed).toEqual([]);
+        expect(again.results.map((r) => r.skipped).sort()).toEqual([false, false, false, false, true]);
+        for (const id of ids.slice(1)) expect(fileRequests(id)).toBeGreaterThan(0);
+        expect(fileRequests('S2_DONE')).toBe(0);
+        for (const [f, [hash, mtime]] of before) {
+          const path = join(doneDir, f);
+          expect([sha256(await readFile(path)), (await stat(path)).mtimeMs]).toEqual([hash, mtime]);
+        }
+        expect((await readdir(doneDir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      } finally {
+        await stac.close();
+      }
+    },
+  );
+
+  it.runIf(haveDevFull)(
+    'downloadSentinelHubRevisits: a sidecar the disk refuses fails its revisit in the report, the other revisits complete; a re-run writes it',
+    async () => {
+      const sh = await startShServer();
+      try {
+        const shAoi = { name: 'UNHCR-RWA001', bounds: aoiBounds(30.1, -1.95, 2.5) as BBox, areaKm2: 2.5 };
+        const entries = [0, 1, 2].map((i) => ({
+          id: `S2_${i}`,
+          source: 'Sentinel2',
+          datetime: `2021-03-1${i}T08:30:00.000Z`,
+          cloudCover: i,
+          geometry: {
+            type: 'Polygon' as const,
+            coordinates: [
+              [
+                [29, -3],
+                [31, -3],
+                [31, -1],
+                [29, -1],
+                [29, -3],
+              ],
+            ],
+          },
+        }));
+        const match = matchRevisits([shAoi], entries, { targetDate: '2021-03-10' });
+        expect(match.revisits).toHaveLength(3);
+        const client = new SentinelHubClient(
+          { clientId: sh.clientId, clientSecret: sh.clientSecret },
+          { baseUrl: sh.url },
+        );
+        const root = join(dir, 'sh');
+        const opts = {
+          root,
+          levels: ['L2A' as const],
+          layers: ['dataMask' as const],
+          manifestPath: join(root, 'manifest.jsonl'),
+          concurrency: 1,
+        };
+        const meta = (n: number) => join(root, lrRevisitPaths(shAoi.name, n, 'L2A').metadata);
+        // the disk fills up at revisit 2's sidecar (written after every TIFF)
+        diskFull.match = new RegExp(`${shAoi.name}-2\\.metadata\\.[0-9a-f]{12}\\.tmp$`);
+        const report = await downloadSentinelHubRevisits(client, [shAoi], match.revisits, opts);
+        expect(diskFull.hits).toHaveLength(1);
+        expect(report.downloaded).toBe(6);
+        expect(report.failed).toHaveLength(1);
+        const [f] = report.failed;
+        expect(f.job).toMatchObject({ path: meta(2), aoi: shAoi.name, revisit: 2 });
+        expect(f.job.itemId).toBe(match.revisits.find((r) => r.n === 2)!.entry.id);
+        expect(f.error).toBeInstanceOf(EoFetchError);
+        expect(f.error.code).toBe('WRITE_FAILED');
+        expect(f.error.message).toContain(`${meta(2)}: cannot write: the disk is full (ENOSPC`);
+        // the revisits before and after it are complete; its temp is gone, no sidecar claims it complete
+        expect(await present(meta(1))).toBe(true);
+        expect(await present(meta(3))).toBe(true);
+        expect(await present(meta(2))).toBe(false);
+        expect(await temps(join(root, lrRevisitPaths(shAoi.name, 2, 'L2A').dir))).toEqual([]);
+        const meta1 = await readFile(meta(1), 'utf8');
+
+        // space again: the re-run skips every verified TIFF and writes the missing sidecar
+        diskFull.match = undefined;
+        sh.requests.length = 0;
+        const again = await downloadSentinelHubRevisits(client, [shAoi], match.revisits, opts);
+        expect(again.failed).toEqual([]);
+        expect(again.skipped).toBe(6);
+        expect(sh.requests.filter((r) => r.path === '/api/v1/process')).toHaveLength(0);
+        expect(JSON.parse(await readFile(meta(2), 'utf8'))).toMatchObject({ item_id: f.job.itemId });
+        expect(await readFile(meta(1), 'utf8')).toBe(meta1);
+      } finally {
+        await sh.close();
+      }
+    },
+  );
 });
 
 describe('writeFailed wording', () => {
@@ -278,6 +615,14 @@ describe('writeFailed wording', () => {
     const e = writeFailed('/data/x.tif', sys(code, `${code}: failed, open '/data/x.tif.partial'`));
     expect(e).toMatchObject({ code: 'WRITE_FAILED' });
     expect(e.message).toMatch(new RegExp(`^/data/x\\.tif: cannot write: ${words} \\(${code}: `));
+  });
+
+  it('diskFullCode: only a full disk or quota (ENOSPC, EDQUOT, behind wrappers too) stops a batch', () => {
+    expect(diskFullCode(sys('ENOSPC', 'x'))).toBe('ENOSPC');
+    expect(diskFullCode(writeFailed('/q', sys('EDQUOT', 'x')))).toBe('EDQUOT');
+    for (const code of ['EROFS', 'EACCES', 'ENOTDIR', 'EISDIR', 'EIO'])
+      expect(diskFullCode(writeFailed('/q', sys(code, 'x')))).toBeUndefined();
+    expect(diskFullCode(new EoFetchError('NETWORK_ERROR', 'reset'))).toBeUndefined();
   });
 
   it('finds the system error behind a wrapper, redacts URLs, and keeps the words of an error without one', () => {

@@ -43,7 +43,13 @@ import {
   checkSignal,
   checkString,
 } from '../internal/check-arguments.js';
-import { writeFailed } from '../internal/write-failed.js';
+import {
+  type DiskFullState,
+  isNotStarted,
+  noteDiskFull,
+  notStartedDiskFull,
+  writeFailed,
+} from '../internal/write-failed.js';
 import { compactManifest, type ManifestRecord, ManifestWriter, readManifest } from './manifest.node.js';
 
 /** One file to fetch. */
@@ -289,7 +295,10 @@ export class DownloadEngine {
 
   /**
    * Downloads `jobs`. Files the manifest lists as verified (and that still check out on disk) are skipped; stale
-   * `.partial` files are removed; each file ends verified or in `report.failed` with a typed error.
+   * `.partial` files are removed; each file ends verified or in `report.failed` with a typed error. Once a write
+   * finds the disk full (`ENOSPC`, `EDQUOT`), the jobs of this batch not yet sent fail at once with
+   * `WRITE_FAILED` (`not started: the disk is full, see <first file>`), recorded as failed in the manifest so a
+   * re-run redoes them; requests already in flight finish or fail on their own.
    *
    * @param jobs - files to fetch (paths must be unique)
    * @returns the run report
@@ -370,10 +379,12 @@ export class DownloadEngine {
       report.processingUnits = todo.reduce((s, j) => s + (j.processingUnits ?? 0), 0);
       return report;
     }
+    // once a write finds the disk full (not one path: ENOSPC, EDQUOT), the batch sends no new requests
+    const diskState: DiskFullState = {};
     await Promise.all(
       todo.map(async (job) => {
         try {
-          const rec = await this.runJob(job, report, progress);
+          const rec = await this.runJob(job, report, progress, diskState);
           await writer?.append(rec);
           report.records.push(rec);
           report.downloaded++;
@@ -383,6 +394,7 @@ export class DownloadEngine {
         } catch (err) {
           const error = this.clean(classifyFetchError(err, job.url, opts.signal));
           if (error.code === 'ABORTED') return;
+          if (!isNotStarted(error)) noteDiskFull(diskState, job.path, error);
           report.failed.push({ job, error });
           if (opts.manifestPath)
             await writer?.append(record(job, 0, '', 'failed', { code: error.code, message: error.message }));
@@ -448,8 +460,14 @@ export class DownloadEngine {
     job: DownloadJob,
     report: DownloadReport,
     progress: (e: DownloadProgress['event'], p: string, x?: Partial<DownloadProgress>) => void,
+    diskState: DiskFullState = {},
   ): Promise<ManifestRecord> {
     const { signal } = this.options;
+    // a job of a batch whose disk is full fails before it touches the disk or the network
+    const notStarted = () => {
+      if (diskState.full) throw notStartedDiskFull(job.path, diskState.full);
+    };
+    notStarted();
     const host = this.host(job.url);
     const partial = `${job.path}${PARTIAL_SUFFIX}`;
     const parent = dirname(resolve(job.path));
@@ -477,14 +495,28 @@ export class DownloadEngine {
         const got = await host.limit(async () => {
           // a host paused by Retry-After holds its queue, not global slots
           while (host.pausedUntil > Date.now()) await sleep(host.pausedUntil - Date.now(), signal);
-          return this.global(() => this.transfer(job, partial, report, hasPartial, version));
+          return this.global(async () => {
+            // checked in the slot, right before the request: a job queued behind the one whose write found the
+            // disk full is not started (a retry neither)
+            notStarted();
+            try {
+              return await this.transfer(job, partial, report, hasPartial, version);
+            } catch (err) {
+              // noted before the slot is released, so the next queued job already sees it
+              noteDiskFull(diskState, job.path, err);
+              throw err;
+            }
+          });
         });
         // checks, verify hooks and the rename run outside the network slots (global and per host)
         const rec = await this.finish(job, partial, got);
         report.bytes += rec.bytes;
         return rec;
       } catch (err) {
+        // not started: nothing was sent or written, a partial left by an earlier attempt stays for a resume
+        if (isNotStarted(err)) throw err;
         error = this.clean(classifyFetchError(err, job.url, signal));
+        noteDiskFull(diskState, job.path, error);
         // a transfer cut short keeps its bytes for a ranged resume; anything else starts over
         hasPartial = resumable && ['NETWORK_ERROR', 'TIMEOUT', 'ABORTED'].includes(error.code);
         if (!hasPartial) {

@@ -37,6 +37,13 @@ import {
   checkSignal,
   checkString,
 } from '../internal/check-arguments.js';
+import {
+  type DiskFullState,
+  failedWritePath,
+  isNotStarted,
+  noteDiskFull,
+  notStartedDiskFull,
+} from '../internal/write-failed.js';
 import { aoiGrid } from '../layout/aoi-grid.js';
 import { lrRevisitPaths, type RevisitLayer } from '../layout/release-layout.js';
 import { writeRevisitLayout } from '../layout/write-revisit-layout.node.js';
@@ -384,6 +391,10 @@ export async function downloadStacRevisit(
  * a revisit whose files are all recorded as verified (and still have their recorded SHA-256) is skipped; one
  * whose file changed on disk since (even at the same size) is downloaded again.
  *
+ * Once a write finds the disk full (`ENOSPC`, `EDQUOT`), the revisits not yet started fail at once with
+ * `WRITE_FAILED` (`not started: the disk is full, see <first file>`), reading nothing; those already started
+ * finish or fail on their own. A re-run redoes every failed revisit.
+ *
  * @param aois - the AOIs (looked up by the revisits' `aoi` name)
  * @param revisits - selected revisits (`matchRevisits(...).revisits`)
  * @param options - root, provider, level, concurrency, manifestPath, signal, onProgress
@@ -430,6 +441,8 @@ export async function downloadStacRevisits(
   }
   const limit = pLimit(options.concurrency ?? 4);
   const report: RevisitDownloadReport = { results: [], failed: [] };
+  // once a write finds the disk full (ENOSPC, EDQUOT), revisits not yet started fail without reading anything
+  const disk: DiskFullState = {};
   let done = 0;
   await Promise.all(
     revisits.map((r) =>
@@ -453,6 +466,7 @@ export async function downloadStacRevisits(
           report.results.push({ aoi: r.aoi, n: r.n, level, itemId, files, skipped: true });
         } else {
           try {
+            if (disk.full) throw notStartedDiskFull(`revisit ${r.aoi}-${r.n} (${levelDir})`, disk.full);
             // temp files of this revisit left by a killed run: it is rewritten whole
             const prefix = `${r.aoi}-${r.n}`;
             await removeStaleTemps(levelDir, (f) => f.startsWith(`${prefix}-`) || f === `${prefix}.metadata`);
@@ -468,6 +482,7 @@ export async function downloadStacRevisits(
                     cause: err,
                   });
             if (error.code === 'ABORTED') throw error;
+            if (!isNotStarted(error)) noteDiskFull(disk, failedWritePath(error) ?? levelDir, error);
             report.failed.push({ aoi: r.aoi, n: r.n, itemId, error });
           }
         }

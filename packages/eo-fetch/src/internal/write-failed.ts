@@ -19,6 +19,12 @@ const REASONS: Record<string, readonly [what: string, fix: string]> = {
   EIO: ['the disk reported an I/O error', 'check the disk'],
 };
 
+/** Errors made by {@link writeFailed}, with the file each names (found again by {@link failedWritePath}). */
+const failedPaths = new WeakMap<object, string>();
+
+/** Errors made by {@link notStartedDiskFull}: their job never began, so nothing of it is to be cleaned up. */
+const notStartedErrors = new WeakSet<object>();
+
 /** The first error of `err`'s cause chain that carries a system error code (`ENOSPC`, `EACCES`…). */
 function systemError(err: unknown): (Error & { code: string }) | undefined {
   for (
@@ -55,9 +61,11 @@ export function writeFailed(path: string, err: unknown, note?: string): EoFetchE
   // without a system error (a TIFF over 4 GiB, a short write) the writer's own words say what happened
   const [what, fix] = sys ? (REASONS[sys.code] as readonly [string, string]) : [];
   const reason = what ? `${what} (${detail}); ${fix}` : detail;
-  return new EoFetchError('WRITE_FAILED', `${path}: cannot write: ${reason}${note ? `; ${note}` : ''}`, {
+  const out = new EoFetchError('WRITE_FAILED', `${path}: cannot write: ${reason}${note ? `; ${note}` : ''}`, {
     cause: err,
   });
+  failedPaths.set(out, path);
+  return out;
 }
 
 /**
@@ -73,4 +81,62 @@ export function atomicWriteError(path: string, err: unknown): unknown {
         'its temp file was removed and the file already at this path, if any, is unchanged',
       )
     : err;
+}
+
+/**
+ * The system code when `err` says the disk itself is out of room (`ENOSPC` full, `EDQUOT` quota used up), so
+ * every later write on it would fail too; undefined for anything else (a read-only or unwritable folder, a
+ * folder in the way: those concern one path and the other files may still be written).
+ */
+export function diskFullCode(err: unknown): 'ENOSPC' | 'EDQUOT' | undefined {
+  const code = systemError(err)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' ? code : undefined;
+}
+
+/** The file a `WRITE_FAILED` of {@link writeFailed} (anywhere in `err`'s cause chain) names, if any. */
+export function failedWritePath(err: unknown): string | undefined {
+  for (let e = err as { cause?: unknown } | undefined, i = 0; e && i < 10; e = e.cause as typeof e, i++) {
+    const path = typeof e === 'object' ? failedPaths.get(e) : undefined;
+    if (path !== undefined) return path;
+  }
+  return undefined;
+}
+
+/** What a batch learnt about its disk: the first write that found it full. */
+export interface DiskFullState {
+  full?: { path: string; code: 'ENOSPC' | 'EDQUOT' };
+}
+
+/**
+ * Notes in `state` that `err`, a failure of the write of `path`, found the disk full (the first one only).
+ *
+ * @returns whether `err` is such a failure
+ */
+export function noteDiskFull(state: DiskFullState, path: string, err: unknown): boolean {
+  const code = diskFullCode(err);
+  if (code && !state.full) state.full = { path, code };
+  return code !== undefined;
+}
+
+/**
+ * `WRITE_FAILED` for work of a batch that was not started because an earlier write of the same batch found the
+ * disk full: `<what>: not started: the disk is full, see <first file> (ENOSPC); free some space and run again`.
+ * No request was sent for it and nothing of it was written or removed.
+ *
+ * @param what - the file (or revisit) not started
+ * @param full - the first write that found the disk full
+ */
+export function notStartedDiskFull(what: string, full: NonNullable<DiskFullState['full']>): EoFetchError {
+  const [words, fix] = REASONS[full.code] as readonly [string, string];
+  const err = new EoFetchError(
+    'WRITE_FAILED',
+    `${what}: not started: ${words}, see ${full.path} (${full.code}); ${fix}`,
+  );
+  notStartedErrors.add(err);
+  return err;
+}
+
+/** Whether `err` is a {@link notStartedDiskFull} error (nothing was sent or written for its job). */
+export function isNotStarted(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && notStartedErrors.has(err);
 }

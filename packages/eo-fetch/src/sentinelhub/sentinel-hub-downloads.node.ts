@@ -24,7 +24,7 @@ import {
   checkString,
   invalidArgument,
 } from '../internal/check-arguments.js';
-import { atomicWriteError } from '../internal/write-failed.js';
+import { atomicWriteError, writeFailed } from '../internal/write-failed.js';
 import { aoiPixelSize } from '../layout/aoi-grid.js';
 import { hrPaths, lrRevisitPaths, type RevisitMetadata } from '../layout/release-layout.js';
 import type { MatchAoi, MatchedRevisit } from '../matching/match-revisits.js';
@@ -232,7 +232,11 @@ export function fetchNotingToken(client: SentinelHubClient, secrets: Set<string>
  * @param aois - AOIs
  * @param revisits - selected revisits
  * @param options - job options plus download-engine options (concurrency, manifestPath, dryRun, ...)
- * @returns the download report
+ * @returns the download report; a file that could not be downloaded or a sidecar that could not be written
+ *   (`WRITE_FAILED` naming it: disk full, over quota, not writable) is listed in `failed` (the sidecar under its
+ *   own path, with the revisit's `aoi`, `revisit` and `itemId`), never thrown, so the report of everything else
+ *   is kept; a re-run skips the verified TIFFs and writes missing sidecars
+ * @throws {@link EoFetchError} `INVALID_ARGUMENT`, `DUPLICATE_PATH`, `ABORTED`
  * @example
  * ```ts
  * const plan = await downloadSentinelHubRevisits(sh, aois, match.revisits, { root: 'dataset', dryRun: true });
@@ -261,15 +265,27 @@ export async function downloadSentinelHubRevisits(
   if (report.dryRun) return report;
   const failed = new Set(report.failed.map((f) => f.job.path));
   const byName = new Map(aois.map((a) => [a.name, a]));
+  const byPath = new Map(jobs.map((j) => [j.path, j]));
   for (const r of revisits)
     for (const level of options.levels ?? (['L1C', 'L2A'] as const)) {
       const paths = lrRevisitPaths(r.aoi, r.n, level);
       const data = join(options.root, paths.data);
       if (failed.has(data)) continue;
-      // a sidecar temp left by a killed run is replaced by this write
-      const meta = `${r.aoi}-${r.n}.metadata`;
-      await removeStaleTemps(join(options.root, paths.dir), (f) => f === meta);
-      await writeRevisitMetadata(options.root, byName.get(r.aoi)!, r, level);
+      const metaPath = join(options.root, paths.metadata);
+      try {
+        // a sidecar temp left by a killed run is replaced by this write
+        const meta = `${r.aoi}-${r.n}.metadata`;
+        await removeStaleTemps(join(options.root, paths.dir), (f) => f === meta);
+        await writeRevisitMetadata(options.root, byName.get(r.aoi)!, r, level);
+      } catch (err) {
+        // this revisit failed, the others go on: the report keeps what was downloaded (a re-run skips the
+        // verified TIFFs and writes the sidecar again)
+        const job = byPath.get(data)!;
+        report.failed.push({
+          job: { url: job.url, path: metaPath, aoi: r.aoi, revisit: r.n, itemId: r.entry.id },
+          error: err instanceof EoFetchError ? err : writeFailed(metaPath, err),
+        });
+      }
     }
   return report;
 }
