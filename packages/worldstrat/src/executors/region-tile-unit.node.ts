@@ -2,6 +2,7 @@
 // searches, downloads and super-resolves the tile's lon/lat box; the result is warped onto the tile's window of
 // the region's UTM output grid and written atomically, then its sha256 goes into the tile's record. A tile
 // whose file still matches its record (same parameters) completes without work.
+
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { projectGrid, warpRaster } from '@worldstrat/raster-io';
 import { readGeoTiffFile, writeFileAtomic, writeGeoTiff } from '@worldstrat/raster-io/node';
 import { loadModelDescriptor } from '@worldstrat/srnet/node';
 import { WorldStratError } from '../errors.js';
+import { downloadFailureError, leadingFailure } from '../internal/download-failures.js';
 import type { EngineChoice } from '../pipelines/evaluate-models.node.js';
 import type { PipelineContext } from '../pipelines/pipeline.js';
 import { readInputText } from '../pipelines/read-input.node.js';
@@ -245,10 +247,11 @@ async function fetchTileRevisits(
     { signal: context.signal },
   );
   // a tile missing a revisit its neighbours have would show a seam: fail it (a retry resumes the downloads)
-  if (dl.failures.length > 0)
-    throw new WorldStratError(
-      'DOWNLOAD_FAILED',
-      `${where}: ${dl.failures.length} of ${matched.length} revisit download(s) failed (first: ${dl.failures[0].code}: ${dl.failures[0].message})`,
+  const lead = leadingFailure(dl.failures);
+  if (lead)
+    throw downloadFailureError(
+      dl.failures,
+      `${where}: ${dl.failures.length} of ${matched.length} revisit download(s) failed (first: ${lead.code}: ${lead.message})`,
     );
   return matched.map((m) => m.n);
 }

@@ -3,6 +3,7 @@
 // chipping/blending and atomic writer. The revisits are local GeoTIFFs (files, or a release-layout revisit
 // folder), or are found for an AOI + date range in a STAC API (or the SentinelHub Catalog) and downloaded
 // into the release layout first (eo-fetch's revisit stages: search → match → windowed COG reads, resumable).
+
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import { SrnetError } from '@worldstrat/srnet';
 import { superResolveToFile } from '@worldstrat/srnet/node';
 import { throwIfAborted, WorldStratError } from '../errors.js';
 import { checkDay, checkObject, checkOptionalString, checkStringList } from '../internal/check-arguments.js';
+import { downloadFailureError, leadingFailure } from '../internal/download-failures.js';
 import { checkOutputPaths } from '../internal/output-paths.node.js';
 import type { EngineChoice } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
@@ -335,10 +337,11 @@ async function fetchAoiRevisits(
     message: f.message,
   }));
   const ok = matched.filter((m) => !failedN.has(m.n));
-  if (ok.length === 0)
-    throw new WorldStratError(
-      'DOWNLOAD_FAILED',
-      `all ${matched.length} revisit download(s) for ${aoi.name} failed (first: ${failed[0].itemId}: ${failed[0].message}); run again to retry`,
+  const lead = leadingFailure(failed);
+  if (ok.length === 0 && lead)
+    throw downloadFailureError(
+      failed,
+      `all ${matched.length} revisit download(s) for ${aoi.name} failed (first: ${lead.itemId}: ${lead.message}); run again to retry`,
     );
   for (const f of failed)
     context.log?.(`revisit ${f.n} (${f.itemId}) failed: ${f.message}; going on without it (re-run to retry)`);

@@ -2,7 +2,7 @@
 // real CLI resumes from any working directory without fetching verified files again, stalls end in retries,
 // and URL credentials never reach stdout, stderr, --json or the manifest.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { matchRevisits } from '@worldstrat/eo-fetch';
 import { PARTIAL_SUFFIX, readManifest } from '@worldstrat/eo-fetch/node';
@@ -171,6 +171,9 @@ describe('kill -9 of the CLI, resumed from other working directories', () => {
     const notOurs = join(abs, 'downloads', 'notes.txt.0123456789ab.tmp');
     await writeFile(staleMarker, '{"half');
     await writeFile(notOurs, 'user data');
+    // a killed run's temps: only those unmodified for 10 minutes are stale (a fresh one may be another run's)
+    const longAgo = new Date(Date.now() - 11 * 60_000);
+    for (const f of [staleMarker, notOurs]) await utimes(f, longAgo, longAgo);
     const hitsBefore = new Map(server.hits);
 
     // from another directory, through another relative path

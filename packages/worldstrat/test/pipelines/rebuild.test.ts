@@ -855,6 +855,9 @@ describe('worldstrat stratify / search / fetch (CLI building blocks)', () => {
     const p11 = lrRevisitPaths('A-1', 1, 'L2A');
     const stale = join(root, `${p11.data}.0123456789ab.tmp`);
     await writeFile(stale, 'half a tiff');
+    // a killed run's temp: only temps unmodified for 10 minutes are stale (a fresh one may be another run's)
+    const longAgo = new Date(Date.now() - 11 * 60_000);
+    await utimes(stale, longAgo, longAgo);
     await rm(join(root, p11.metadata));
     const ranges = () => [...stac.rangeHits.values()].reduce((a, b) => a + b, 0);
     const before = ranges();
@@ -881,5 +884,21 @@ describe('worldstrat stratify / search / fetch (CLI building blocks)', () => {
     expect(existsSync(join(tightRoot, lrRevisitPaths('A-1', 1, 'L2A').data))).toBe(false);
     const bad = await cli('fetch', root, '--matches', join(dir, 'nope.json'));
     expect(bad.code).toBe(3);
+    // a local disk that refuses the writes (here a file where the revisit folders go) is WRITE_FAILED, the
+    // write exit code (5), not a network failure to retry
+    const blockedRoot = join(dir, 'fetched-blocked');
+    await mkdir(blockedRoot, { recursive: true });
+    await writeFile(join(blockedRoot, 'lr_dataset'), 'not a folder');
+    const blocked = await cli('--json', 'fetch', blockedRoot, '--matches', matches);
+    expect(blocked.code, blocked.err + blocked.out).toBe(5);
+    const blockedReport = JSON.parse(blocked.out.slice(0, blocked.out.indexOf('\n}\n') + 2));
+    expect(blockedReport.downloads.L2A).toMatchObject({ downloaded: 0, failed: 4 });
+    expect(blockedReport.failures.map((f: { code: string }) => f.code)).toEqual(
+      Array(4).fill('WRITE_FAILED'),
+    );
+    const said = blocked.out.slice(blocked.out.indexOf('\n}\n') + 2) + blocked.err;
+    expect(said).toMatch(/WRITE_FAILED/);
+    expect(said).toMatch(/free disk space \(or fix the folder\), then run again to resume/);
+    expect(await readFile(join(blockedRoot, 'lr_dataset'), 'utf8')).toBe('not a folder');
   });
 });

@@ -1,4 +1,5 @@
 // `worldstrat fetch`: download matched revisits (from `worldstrat search --out`) into the release layout.
+
 import { downloadRevisits } from '@worldstrat/eo-fetch/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
@@ -14,6 +15,7 @@ import {
   record,
   revisitsByLevel,
 } from '../../executors/document-checks.node.js';
+import { downloadFailureError, leadingFailure } from '../../internal/download-failures.js';
 import { readInputText } from '../../pipelines/read-input.node.js';
 import { addReadLimitOptions, concurrencyOption, type ReadLimitOptions, readLimitsFrom } from '../options.js';
 import type { CliRunner, CliRuntime } from '../runtime.js';
@@ -141,9 +143,10 @@ async function fetchAction(root: string, o: FetchCommandOptions, rt: CliRuntime)
       `dry run: ${res.plannedRequests} requests${res.processingUnits ? `, ≈${res.processingUnits.toFixed(1)} processing units` : ''}`,
     );
   rt.done(res, lines.join('\n'));
-  if (res.failures.length)
-    throw new WorldStratError(
-      'DOWNLOAD_FAILED',
-      `${res.failures.length} revisit(s) failed (first: ${res.failures[0].aoi}-${res.failures[0].n}: ${res.failures[0].message}); run again to retry`,
+  const lead = leadingFailure(res.failures);
+  if (lead)
+    throw downloadFailureError(
+      res.failures,
+      `${res.failures.length} revisit(s) failed (first: ${lead.aoi}-${lead.n}: ${lead.message}); run again to retry`,
     );
 }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { QueueExecutor } from '../../executors/queue-executor.node.js';
 import { parseQueueUrl } from '../../executors/redis-connection.node.js';
+import { downloadFailureError, leadingFailure } from '../../internal/download-failures.js';
 import { type RebuildOptions, type RebuildResult, rebuild } from '../../pipelines/rebuild.node.js';
 import { checkInputFile } from '../input-file.js';
 import {
@@ -169,15 +170,17 @@ export function registerRebuild(program: Command, run: CliRunner): void {
         }
         rt.done(res, rebuildSummary(res).join('\n'));
         const sp = res.spot;
-        if (sp?.failures.length)
-          throw new WorldStratError(
-            'DOWNLOAD_FAILED',
-            `${sp.failures.length} SPOT file(s) failed (first: ${sp.failures[0].aoi}: ${sp.failures[0].message}); run again to retry (orders are reused)`,
+        const spotLead = leadingFailure(sp?.failures ?? []);
+        if (sp && spotLead)
+          throw downloadFailureError(
+            sp.failures,
+            `${sp.failures.length} SPOT file(s) failed (first: ${spotLead.aoi}: ${spotLead.message}); run again to retry (orders are reused)`,
           );
-        if (res.failures.length)
-          throw new WorldStratError(
-            'DOWNLOAD_FAILED',
-            `${res.failures.length} revisit(s) failed (first: ${res.failures[0].aoi}-${res.failures[0].n}: ${res.failures[0].message}); run again to retry`,
+        const lead = leadingFailure(res.failures);
+        if (lead)
+          throw downloadFailureError(
+            res.failures,
+            `${res.failures.length} revisit(s) failed (first: ${lead.aoi}-${lead.n}: ${lead.message}); run again to retry`,
           );
       }),
     );
