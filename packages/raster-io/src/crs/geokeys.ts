@@ -25,63 +25,130 @@ export const ESRI_MOLLWEIDE = 54009;
 const TAG_DIRECTORY = 34735;
 const TAG_DOUBLE = 34736;
 const TAG_ASCII = 34737;
-const MAX_KEYS = 1024;
-/**
- * Values (doubles, ASCII characters) all keys together may copy beyond what the params hold: a writer gives each
- * key its own range, while 1024 keys each naming the whole params would copy them 1024 times (GiBs).
- */
-const COPY_SLACK = 64 * MAX_KEYS;
+/** libgeotiff's MAX_VALUES: more GeoDoubleParams than this and it refuses the directory. */
+const MAX_VALUES = 1000;
+/** Most keys libgeotiff reads: it refuses `count × 8 ≥ (4 + MAX_VALUES) × 2` bytes of key entries (251 and up). */
+const MAX_KEYS = 250;
+/** libtiff reads GeoKeyDirectory and GeoDoubleParams with a 16-bit count: a longer tag is dropped (absent). */
+const MAX_TAG_COUNT = 65535;
+
+/** Where one key's value is: `location` 0 (inline SHORT `offset`), or `count` params from `offset`. */
+interface KeyRef {
+  location: number;
+  count: number;
+  offset: number;
+}
 
 /**
- * Parse GeoKeyDirectory (+ GeoDoubleParams, GeoAsciiParams) into values by key id, as libgeotiff (GDAL's reader)
- * does: a directory newer than version 1, with more keys than it holds, or with one key it cannot read (an
- * inline value whose count is not 1, params outside their array or missing, an ASCII value starting past the
- * ASCII params, an unknown location) is ignored whole, never read in part; an ASCII value running past the end
- * of the params is cut there, as libgeotiff cuts it. Keys stored in the directory itself are skipped; ASCII values lose their '|'.
- * A directory whose keys together name more values than the params hold (plus {@link COPY_SLACK}) is ignored too:
- * libgeotiff points into the params, this copies each key's values.
+ * A GeoKeyDirectory as libgeotiff holds it: every key points into GeoDoubleParams/GeoAsciiParams, nothing is
+ * copied until a value is asked for ({@link GeoKeyDirectory.get} copies one key, {@link GeoKeyDirectory.toGeoKeys}
+ * all of them). Reading a CRS copies the dozen keys it looks at, however many keys name the same params.
+ */
+export class GeoKeyDirectory {
+  readonly #refs: Map<number, KeyRef>;
+  readonly #doubles: ArrayLike<number> | undefined;
+  readonly #ascii: string | undefined;
+
+  constructor(refs: Map<number, KeyRef>, doubles: ArrayLike<number> | undefined, ascii: string | undefined) {
+    this.#refs = refs;
+    this.#doubles = doubles;
+    this.#ascii = ascii;
+  }
+
+  /** Whether key `id` has a value (keys stored in the directory itself have none here). */
+  has(id: number): boolean {
+    return this.#refs.has(id);
+  }
+
+  /** Key `id`'s value, copied out of the params; undefined when absent. */
+  get(id: number): GeoKeyValue | undefined {
+    const ref = this.#refs.get(id);
+    if (!ref) return undefined;
+    const { location, count, offset } = ref;
+    if (location === 0) return offset;
+    const doubles = this.#doubles;
+    if (location === TAG_DOUBLE && doubles) {
+      return Array.from({ length: count }, (_, i) => Number(doubles[offset + i]));
+    }
+    // ASCII, checked by parseGeoKeyDirectory: cut at the end of the params, less its final '|'
+    const text = (this.#ascii ?? '').slice(offset, offset + count);
+    return text.endsWith('|') ? text.slice(0, -1) : text;
+  }
+
+  /**
+   * Every key's value (at most {@link MAX_KEYS} keys of at most {@link MAX_VALUES} doubles or 65 535 characters,
+   * sliced from the params, each).
+   */
+  toGeoKeys(): GeoKeys {
+    const keys: Record<number, GeoKeyValue> = {};
+    for (const id of this.#refs.keys()) keys[id] = this.get(id) as GeoKeyValue;
+    return keys;
+  }
+}
+
+/**
+ * Parse GeoKeyDirectory (+ GeoDoubleParams, GeoAsciiParams) as libgeotiff (GDAL's reader) does: a directory newer
+ * than version 1, with more keys than it holds or than libgeotiff reads ({@link MAX_KEYS}), beside more than
+ * {@link MAX_VALUES} GeoDoubleParams, or with one key it cannot read (an inline value whose count is not 1, params
+ * outside their array or missing, an ASCII value starting past the ASCII params, an unknown location) is ignored
+ * whole, never read in part; an ASCII value running past the end of the params is cut there, as libgeotiff cuts it.
+ * A GeoKeyDirectory or GeoDoubleParams of more than 65 535 values is absent (libtiff drops it), and the ASCII params
+ * are as long as libgeotiff's 16-bit count of their C string and its NUL says (65 535 characters and more wrap).
+ * Keys stored in the directory itself are skipped; ASCII values lose their '|'. Nothing is copied here: each key
+ * is checked and kept as a reference into the params (time and memory linear in the directory's length).
  */
 export function parseGeoKeyDirectory(
   directory: ArrayLike<number> | undefined,
-  doubles: ArrayLike<number> | undefined,
+  doubleParams: ArrayLike<number> | undefined,
   ascii: string | undefined,
-): GeoKeys | undefined {
-  if (!directory || directory.length < 4 || Number(directory[0]) > 1) return undefined;
+): GeoKeyDirectory | undefined {
+  if (!directory || directory.length > MAX_TAG_COUNT) return undefined;
+  if (directory.length < 4 || Number(directory[0]) > 1) return undefined;
   const declared = Number(directory[3]);
-  if (4 + 4 * declared > directory.length) return undefined;
-  // libgeotiff measures the ASCII params as a C string.
-  const text = ascii?.split('\0')[0];
-  const keys: Record<number, GeoKeyValue> = {};
-  let budget = (doubles?.length ?? 0) + (text?.length ?? 0) + COPY_SLACK;
-  for (let k = 0; k < Math.min(declared, MAX_KEYS); k++) {
+  if (declared > MAX_KEYS || 4 + 4 * declared > directory.length) return undefined;
+  const doubles = doubleParams && doubleParams.length > MAX_TAG_COUNT ? undefined : doubleParams;
+  if (doubles && doubles.length > MAX_VALUES) return undefined;
+  const text = asciiParams(ascii);
+  const refs = new Map<number, KeyRef>();
+  for (let k = 0; k < declared; k++) {
     const at = 4 + 4 * k;
     const id = Number(directory[at]);
-    const location = Number(directory[at + 1]);
-    const n = Number(directory[at + 2]);
-    const offset = Number(directory[at + 3]);
-    if (location === TAG_DOUBLE) budget -= n;
-    else if (location === TAG_ASCII) budget -= Math.min(n, Math.max(0, (text?.length ?? 0) - offset));
-    if (budget < 0) return undefined;
-    const value = keyValue(location, n, offset, doubles, text);
-    if (value === null) return undefined;
-    if (value !== undefined) keys[id] = value;
+    const ref = keyRef(
+      Number(directory[at + 1]),
+      Number(directory[at + 2]),
+      Number(directory[at + 3]),
+      doubles,
+      text,
+    );
+    if (ref === null) return undefined;
+    if (ref !== undefined) refs.set(id, ref);
   }
-  return Object.keys(keys).length > 0 ? keys : undefined;
+  return refs.size > 0 ? new GeoKeyDirectory(refs, doubles, text) : undefined;
 }
 
-/** One key's value; undefined for a key kept in the directory itself, null for one libgeotiff refuses. */
-function keyValue(
+/**
+ * The ASCII params as libgeotiff sees them: libtiff's C string (up to the first NUL), whose length + 1 libgeotiff
+ * keeps in 16 bits, then drops a final NUL; 65 535 characters or more wrap (65 535 → none, 65 536 → one...).
+ */
+function asciiParams(ascii: string | undefined): string | undefined {
+  if (ascii === undefined) return undefined;
+  const nul = ascii.indexOf('\0');
+  const text = nul < 0 ? ascii : ascii.slice(0, nul);
+  return text.length < MAX_TAG_COUNT ? text : text.slice(0, (text.length + 1) & MAX_TAG_COUNT);
+}
+
+/** One key's reference; undefined for a key kept in the directory itself, null for one libgeotiff refuses. */
+function keyRef(
   location: number,
   n: number,
   offset: number,
   doubles: ArrayLike<number> | undefined,
   ascii: string | undefined,
-): GeoKeyValue | undefined | null {
-  if (location === 0) return n === 1 ? offset : null;
+): KeyRef | undefined | null {
+  if (location === 0) return n === 1 ? { location, count: 1, offset } : null;
   if (location === TAG_DIRECTORY) return undefined;
   if (location === TAG_DOUBLE) {
-    if (!doubles || offset + n > doubles.length) return null;
-    return Array.from({ length: n }, (_, i) => Number(doubles[offset + i]));
+    return !doubles || offset + n > doubles.length ? null : { location, count: n, offset };
   }
   if (location === TAG_ASCII) {
     // libgeotiff: a value that runs one past the end lacks only its '|' (some writers omit the last one); one that
@@ -89,7 +156,7 @@ function keyValue(
     // is refused
     const lacksBar = n > 0 && offset + n === (ascii?.length ?? 0) + 1;
     if (ascii === undefined || (offset >= ascii.length && !lacksBar)) return null;
-    return ascii.slice(offset, offset + n).replace(/\|$/, '');
+    return { location, count: n, offset };
   }
   return null;
 }
@@ -136,12 +203,22 @@ export function validGeoKeys(keys: GeoKeys): boolean {
   );
 }
 
+/** Key `id`'s value in plain keys or a parsed directory (which copies it out of the params). */
+export function geoKeyValue(
+  keys: GeoKeys | GeoKeyDirectory | undefined,
+  id: number,
+): GeoKeyValue | undefined {
+  return keys instanceof GeoKeyDirectory ? keys.get(id) : keys?.[id];
+}
+
 /** The keys as geotiff.js names them (the ones {@link epsgFromGeoKeys} and the transform code look at). */
-export function namedGeoKeys(keys: GeoKeys | undefined): Record<string, unknown> | undefined {
+export function namedGeoKeys(
+  keys: GeoKeys | GeoKeyDirectory | undefined,
+): Record<string, unknown> | undefined {
   if (!keys) return undefined;
   const out: Record<string, unknown> = {};
   for (const [name, id] of Object.entries(GEO_KEY)) {
-    const v = keys[id];
+    const v = geoKeyValue(keys, id);
     if (v !== undefined) out[`${name}GeoKey`] = Array.isArray(v) && v.length === 1 ? v[0] : v;
   }
   return out;

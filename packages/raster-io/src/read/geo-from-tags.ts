@@ -1,15 +1,15 @@
 import { epsgOfGeographicKey, epsgOfProjectedKey } from '../crs/epsg-geokeys.js';
-import { ESRI_MOLLWEIDE, namedGeoKeys } from '../crs/geokeys.js';
+import { ESRI_MOLLWEIDE, type GeoKeyDirectory, geoKeyValue, namedGeoKeys } from '../crs/geokeys.js';
 import { RasterIoError } from '../errors.js';
-import type { GeoBlock, GeoKeys, GeoTransform } from '../types.js';
+import type { GeoBlock, GeoTransform } from '../types.js';
 
 /** The tag values needed to derive georeferencing (any may be missing). */
 export interface GeoTags {
   pixelScale?: ArrayLike<number>;
   tiepoint?: ArrayLike<number>;
   transformation?: ArrayLike<number>;
-  /** GeoKeys by id, as parsed from the file. */
-  geoKeys?: GeoKeys;
+  /** The file's GeoKeys (references into its params: values are copied out as they are read). */
+  geoKeys?: GeoKeyDirectory;
   /** The transform to use when the tags give none (a world file's, as GDAL falls back to it). */
   fallbackTransform?: GeoTransform;
 }
@@ -88,7 +88,7 @@ export function transformFromTags(tags: GeoTags): GeoTransform | undefined {
     t = [m[3], m[0], m[1], m[7], m[4], m[5]].map(Number) as GeoTransform;
   }
   if (!t) return undefined;
-  if (Number(tags.geoKeys?.[1025]) === 2) {
+  if (Number(geoKeyValue(tags.geoKeys, 1025)) === 2) {
     // PixelIsPoint: GDAL moves the origin to the corner of the first pixel.
     t = [t[0] - 0.5 * t[1] - 0.5 * t[2], t[1], t[2], t[3] - 0.5 * t[4] - 0.5 * t[5], t[4], t[5]];
   }
@@ -115,10 +115,10 @@ export function geoFromTags(tags: GeoTags, name: string): GeoBlock | undefined {
   }
   const epsg = epsgFromGeoKeys(namedGeoKeys(tags.geoKeys));
   // Vertical keys (4096 VerticalCSTypeGeoKey...) make a compound CRS that an EPSG code alone would drop.
-  const vertical = tags.geoKeys?.[4096] !== undefined;
-  const keepKeys =
-    tags.geoKeys && (epsg === 0 || epsg === ESRI_MOLLWEIDE || vertical) && tags.geoKeys[1024] !== undefined;
-  return keepKeys ? { epsg, transform, geoKeys: tags.geoKeys } : { epsg, transform };
+  const keys = tags.geoKeys;
+  const vertical = keys?.has(4096) === true;
+  const keepKeys = keys && (epsg === 0 || epsg === ESRI_MOLLWEIDE || vertical) && keys.has(1024);
+  return keepKeys ? { epsg, transform, geoKeys: keys.toGeoKeys() } : { epsg, transform };
 }
 
 /** Geo block of an overview: same extent as the full image, coarser pixels. */

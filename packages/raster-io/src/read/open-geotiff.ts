@@ -3,7 +3,7 @@ import { CCITT_RLE, CCITT_T6, type CcittLayout, isCcitt } from '../codecs/ccitt-
 import type { Codec } from '../codecs/codec.js';
 import { JPEG_COMPRESSION } from '../codecs/jpeg-params.js';
 import { LERC_COMPRESSION } from '../codecs/lerc-params.js';
-import { parseGeoKeyDirectory } from '../crs/geokeys.js';
+import { type GeoKeyDirectory, parseGeoKeyDirectory } from '../crs/geokeys.js';
 import { RasterIoError } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
 import { checkBytes, checkOptions } from '../internal/check-args.js';
@@ -12,7 +12,7 @@ import { type BlockCacheOptions, blockCache } from '../source/block-cache.js';
 import type { ByteSource } from '../source/byte-source.js';
 import { memorySource } from '../source/memory-source.js';
 import { waitOrAbort } from '../source/wait-or-abort.js';
-import type { DType, GeoBlock, GeoKeys, GeoTransform } from '../types.js';
+import type { DType, GeoBlock, GeoTransform } from '../types.js';
 import { geoFromTags, scaleGeo, transformFromTags } from './geo-from-tags.js';
 import { hideDuplicateEntries, readNumericEntry, TYPE_SIZE, type WalkedIfd, walkIfds } from './ifd-walk.js';
 import { checkLimit, type RasterIoLimits, resolveLimits } from './limits.js';
@@ -717,14 +717,14 @@ async function numbersOfTag(
   return v === undefined ? undefined : typeof v === 'number' ? [v] : Array.from(v, Number);
 }
 
-/** GeoDoubleParams a key can reach: SHORT offsets and counts. */
-const MAX_GEO_DOUBLES = 2 * 65535;
+/** GeoDoubleParams worth reading: one more than libtiff's 16-bit count tells a tag it drops. */
+const MAX_GEO_DOUBLES = 65536;
 
 async function rawGeoKeys(
   img: GeoTIFFImage,
   ignored: Set<number>,
   tags: IfdTags,
-): Promise<GeoKeys | undefined> {
+): Promise<GeoKeyDirectory | undefined> {
   const fd = img.fileDirectory;
   const ids: Record<string, number> = {
     GeoKeyDirectory: 34735,

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseGeoKeyDirectory } from '../../src/crs/geokeys.js';
+import { namedGeoKeys, parseGeoKeyDirectory } from '../../src/crs/geokeys.js';
 import {
   DEFAULT_RASTER_IO_LIMITS,
   httpSource,
@@ -377,11 +377,9 @@ describe('impossible tags and sizes', () => {
     await expect(openGeoTiff(chain)).resolves.toBeDefined();
   });
 
-  it('1024 GeoKeys each naming all 65535 GeoDoubleParams: the directory is ignored, not copied 1024 times', async () => {
-    const N = 65535;
-    const doubles = Array.from({ length: N }, (_, i) => i / 4);
-    /** UTM 33N inline, then 1021 more keys at `location, count, offset`. */
-    const geoTiff = (key: (k: number) => [number, number]) =>
+  it('GeoKeys point into their params as libgeotiff reads them: 250 keys each naming all 1000 GeoDoubleParams are not copied and keep the CRS; past those limits the directory is ignored whole', async () => {
+    /** UTM 33N inline, then `keys` more keys at `location, count, offset` beside `doubles`. */
+    const geoTiff = (keys: number, key: (k: number) => [number, number, number], doubles: number[]) =>
       tinyTiff([
         plainIfd({
           tags: {
@@ -389,55 +387,120 @@ describe('impossible tags and sizes', () => {
             33922: [DOUBLE, [0, 0, 0, 500000, 4000000, 0]],
             34735: [
               SHORT,
-              [1, 1, 0, 1024, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 32633].concat(
-                Array.from({ length: 1021 }, (_, k) => [5000 + k, 34736, ...key(k)]).flat(),
+              [1, 1, 0, 3 + keys, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 32633].concat(
+                Array.from({ length: keys }, (_, k) => [5000 + k, ...key(k)]).flat(),
               ),
             ],
             34736: [DOUBLE, doubles],
           },
         }),
       ]);
+    const utm = { epsg: 32633, transform: [500000, 10, 0, 4000000, 0, -10] };
+    const geoOf = async (bytes: Uint8Array, name: string) =>
+      (await openGeoTiff(memorySource(bytes, name))).levels[0]?.geo;
+    const thousand = Array.from({ length: 1000 }, (_, i) => i / 4);
     const rss0 = process.memoryUsage().rss;
     const t0 = performance.now();
-    const hostile = await openGeoTiff(
-      memorySource(
-        geoTiff(() => [N, 0]),
-        'geokeys.tif',
+    // libgeotiff's most: 250 keys, 1000 doubles; each key naming all of them (a copy each: 250 000 values)
+    expect(
+      await geoOf(
+        geoTiff(247, () => [34736, 1000, 0], thousand),
+        'shared.tif',
       ),
+    ).toEqual(utm);
+    expect(
+      await geoOf(
+        geoTiff(247, (k) => [34736, 1000 - k, k], thousand),
+        'overlapping.tif',
+      ),
+    ).toEqual(utm);
+    // 1024 keys each naming all 65 535 doubles (548 MB when copied): more keys and doubles than libgeotiff takes
+    const N = 65535;
+    const all = Array.from({ length: N }, (_, i) => i / 4);
+    const hostile = await geoOf(
+      geoTiff(1021, () => [34736, N, 0], all),
+      'geokeys.tif',
     );
-    // copied per key: ~0.5 GiB and seconds
     expect((process.memoryUsage().rss - rss0) / 2 ** 20).toBeLessThan(100);
-    expect(performance.now() - t0).toBeLessThan(2000);
-    // ignored whole, as libgeotiff ignores a directory it cannot read: no CRS, the transform stays
-    expect(hostile.levels[0]?.geo).toEqual({ epsg: 0, transform: [500000, 10, 0, 4000000, 0, -10] });
-    // each key its own 64 values (as writers lay them out): read, every value where it belongs
-    const fair = await openGeoTiff(
-      memorySource(
-        geoTiff((k) => [64, 64 * k]),
-        'fair.tif',
+    expect(performance.now() - t0).toBeLessThan(TIME_MS);
+    // ignored whole, as libgeotiff ignores a directory it refuses: no CRS, the transform stays
+    expect(hostile).toEqual({ epsg: 0, transform: utm.transform });
+    // the limits themselves: 251 keys, 1001 doubles
+    expect(
+      await geoOf(
+        geoTiff(248, (k) => [34736, 4, 4 * k], thousand),
+        '251-keys.tif',
       ),
+    ).toEqual(hostile);
+    expect(
+      await geoOf(
+        geoTiff(1, () => [0, 1, 7], [...thousand, 0]),
+        '1001-doubles.tif',
+      ),
+    ).toEqual(hostile);
+    // each key its own 4 values (as writers lay them out): every value where it belongs
+    const own = (k: number) => [5000 + k, 34736, 4, 4 * k];
+    const fair = parseGeoKeyDirectory(
+      [1, 1, 0, 250, ...Array.from({ length: 250 }, (_, k) => own(k)).flat()],
+      thousand,
+      undefined,
     );
-    expect(fair.levels[0]?.geo).toEqual({ epsg: 32633, transform: [500000, 10, 0, 4000000, 0, -10] });
-    const dir = [
+    expect(fair?.get(5000 + 249)).toEqual(thousand.slice(996));
+    expect(Object.keys(fair?.toGeoKeys() ?? {})).toHaveLength(250);
+
+    // values are copied out only when read: count the doubles read through a proxy
+    let reads = 0;
+    const counted = new Proxy(thousand, {
+      get: (t, p, r) => {
+        if (typeof p === 'string' && /^\d+$/.test(p)) reads++;
+        return Reflect.get(t, p, r);
+      },
+    });
+    const everyKeyAll = [
       1,
       1,
       0,
-      1024,
-      ...Array.from({ length: 1024 }, (_, k) => [5000 + k, 34736, 64, 63 * k]).flat(),
-    ];
-    const keys = parseGeoKeyDirectory(dir, doubles, undefined) as Record<number, number[]>;
-    expect(Object.keys(keys)).toHaveLength(1024);
-    expect(keys[5000 + 1023]).toEqual(doubles.slice(63 * 1023, 63 * 1023 + 64));
-    expect(keys[5000]?.[63]).toBe(63 / 4);
-    const whole = (location: number) => [
+      250,
+      2057,
+      34736,
       1,
-      1,
-      0,
-      1024,
-      ...Array.from({ length: 1024 }, (_, k) => [5000 + k, location, N, 0]).flat(),
+      999,
+      ...Array.from({ length: 249 }, (_, k) => [5000 + k, 34736, 1000, 0]).flat(),
     ];
-    expect(parseGeoKeyDirectory(whole(34736), doubles, undefined)).toBeUndefined();
-    expect(parseGeoKeyDirectory(whole(34737), undefined, `${'a|'.repeat(N >> 1)}b`)).toBeUndefined();
+    const dir = parseGeoKeyDirectory(everyKeyAll, counted, undefined);
+    expect(reads).toBe(0);
+    expect(namedGeoKeys(dir)).toEqual({ GeogSemiMajorAxisGeoKey: 999 / 4 }); // the one key a CRS reads
+    expect(reads).toBe(1);
+    expect(dir?.toGeoKeys()[5000 + 248]).toEqual(thousand);
+    expect(reads).toBe(2 + 249 * 1000);
+    // the same for ASCII: 250 keys naming all 65 534 characters of the params, sliced, not copied
+    const text = `${'a|'.repeat(32766)}bb`;
+    const ascii = parseGeoKeyDirectory(
+      [1, 1, 0, 250, ...Array.from({ length: 250 }, (_, k) => [1026 + k, 34737, 65534, 0]).flat()],
+      undefined,
+      text,
+    );
+    expect(ascii?.get(1026)).toBe(text);
+    expect(namedGeoKeys(ascii)?.GTCitationGeoKey).toBe(text);
+  });
+
+  it('GeoKey params as libtiff and libgeotiff count them (16 bits): longer tags are absent, long ASCII params wrap', () => {
+    const utm = [1, 1, 0, 2, 1024, 0, 1, 1, 3072, 0, 1, 32633];
+    const many = Array.from({ length: 65536 }, (_, i) => i);
+    // GeoDoubleParams of 65 536 values: libtiff drops the tag, so only a key naming them fails the directory
+    expect(parseGeoKeyDirectory(utm, many, undefined)?.get(3072)).toBe(32633);
+    expect(
+      parseGeoKeyDirectory([...utm.slice(0, 3), 3, ...utm.slice(4), 2057, 34736, 1, 0], many, undefined),
+    ).toBeUndefined();
+    // a GeoKeyDirectory of 65 536 SHORTs is dropped as well
+    expect(parseGeoKeyDirectory([...utm, ...many.slice(utm.length)], undefined, undefined)).toBeUndefined();
+    // ASCII params: the C string's length + 1 in 16 bits (65 534 characters read whole, 65 535 none, 65 537 two)
+    const citation = [1, 1, 0, 1, 1026, 34737, 2, 0];
+    const chars = (n: number) => `xy${'z'.repeat(n - 2)}\0tail`;
+    expect(parseGeoKeyDirectory(citation, undefined, chars(65534))?.get(1026)).toBe('xy');
+    expect(parseGeoKeyDirectory(citation, undefined, chars(65535))).toBeUndefined();
+    expect(parseGeoKeyDirectory(citation, undefined, chars(65536))?.get(1026)).toBe('x');
+    expect(parseGeoKeyDirectory(citation, undefined, chars(65537))?.get(1026)).toBe('xy');
   });
 
   it('limits apply per call and the defaults admit a 10980×10980×13 Sentinel-2 tile', async () => {
