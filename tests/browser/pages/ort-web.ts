@@ -57,7 +57,21 @@ g.predictOnnx = async (onnxUrl: string, input: number[], shape: number[], wasmPa
         () => 'accepted',
         (e: { code?: string }) => e.code,
       );
-      return { shape: out.shape, data: Array.from(out.data), unresized: !!engine.predictUnresized, bad };
+      // an interior tile runs on the zero-padded graph (the engine switches sessions), then an edge tile again
+      const tile = {
+        data: Float32Array.from(input),
+        shape: shape as [number, number, number, number, number],
+      };
+      const interior = await engine.predictUnresized?.(tile, { interior: true });
+      const edge = await engine.predictUnresized?.(tile);
+      return {
+        shape: out.shape,
+        data: Array.from(out.data),
+        unresized: !!engine.predictUnresized,
+        bad,
+        interior: interior ? Array.from(interior.data) : null,
+        edge: edge ? Array.from(edge.data) : null,
+      };
     } finally {
       engine.dispose();
     }
