@@ -94,8 +94,9 @@ export class GeoKeyDirectory {
  * whole, never read in part; an ASCII value running past the end of the params is cut there, as libgeotiff cuts it.
  * A GeoKeyDirectory or GeoDoubleParams of more than 65 535 values is absent (libtiff drops it), and the ASCII params
  * are as long as libgeotiff's 16-bit count of their C string and its NUL says (65 535 characters and more wrap).
- * Keys stored in the directory itself are skipped; ASCII values lose their '|'. Nothing is copied here: each key
- * is checked and kept as a reference into the params (time and memory linear in the directory's length).
+ * Keys stored in the directory itself are skipped once their offset + count is checked against its length (one
+ * running past its end is refused, as libgeotiff refuses it); ASCII values lose their '|'. Nothing is copied here:
+ * each key is checked and kept as a reference into the params (time and memory linear in the directory's length).
  */
 export function parseGeoKeyDirectory(
   directory: ArrayLike<number> | undefined,
@@ -117,6 +118,7 @@ export function parseGeoKeyDirectory(
       Number(directory[at + 1]),
       Number(directory[at + 2]),
       Number(directory[at + 3]),
+      directory.length,
       doubles,
       text,
     );
@@ -137,16 +139,21 @@ function asciiParams(ascii: string | undefined): string | undefined {
   return text.length < MAX_TAG_COUNT ? text : text.slice(0, (text.length + 1) & MAX_TAG_COUNT);
 }
 
-/** One key's reference; undefined for a key kept in the directory itself, null for one libgeotiff refuses. */
+/**
+ * One key's reference; undefined for a key kept in the directory itself (`shorts` values long), null for one
+ * libgeotiff refuses.
+ */
 function keyRef(
   location: number,
   n: number,
   offset: number,
+  shorts: number,
   doubles: ArrayLike<number> | undefined,
   ascii: string | undefined,
 ): KeyRef | undefined | null {
   if (location === 0) return n === 1 ? { location, count: 1, offset } : null;
-  if (location === TAG_DIRECTORY) return undefined;
+  // libgeotiff checks these against the directory's length too (GDAL: "GeoTIFF tags apparently corrupt")
+  if (location === TAG_DIRECTORY) return offset + n > shorts ? null : undefined;
   if (location === TAG_DOUBLE) {
     return !doubles || offset + n > doubles.length ? null : { location, count: n, offset };
   }
@@ -188,6 +195,42 @@ export function encodeGeoKeys(keys: GeoKeys): {
     }
   }
   return { directory, doubles, ascii };
+}
+
+/**
+ * Why libgeotiff (GDAL's GeoKey reader, and ours) would not read the GeoKeyDirectory {@link encodeGeoKeys} writes
+ * for `keys` as written, or undefined when it would: more than {@link MAX_KEYS} keys or {@link MAX_VALUES}
+ * GeoDoubleParams and it ignores the whole directory; GeoAsciiParams of 65 535 characters or more (its 16-bit
+ * length of them + their NUL wraps) and it reads them cut or wrapped, which ignores the directory too as soon as an
+ * ASCII key starts past the wrapped end. Names the limit, the count and the key (in written order, by id) that
+ * passes it. Within these limits every tag holds at most 65 535 values (1004 SHORTs, 1000 DOUBLEs, 65 534
+ * characters + NUL), so every key's count and offset fit its SHORT too. `added` names keys the caller adds to the
+ * ones it was given (counted, but not the user's doing).
+ */
+export function geoKeysPastLimits(keys: GeoKeys, added: readonly number[] = []): string | undefined {
+  const ids = Object.keys(keys)
+    .map(Number)
+    .sort((a, b) => a - b);
+  if (ids.length > MAX_KEYS) {
+    const given = ids.length - added.length;
+    const adds = added.length > 0 ? ` (${given} given + key ${added.join(', ')} the writer adds)` : '';
+    return `a GeoKeyDirectory of ${ids.length} keys${adds}, key ${ids[MAX_KEYS]} the ${MAX_KEYS + 1}st; libgeotiff (GDAL's GeoKey reader) reads at most ${MAX_KEYS} keys and ignores the whole directory beyond, so the file would have no CRS`;
+  }
+  let doubles = 0;
+  let ascii = 0;
+  for (const id of ids) {
+    const v = keys[id] as GeoKeyValue;
+    if (typeof v === 'string') {
+      ascii += v.length + 1; // its '|'
+      if (ascii >= MAX_TAG_COUNT)
+        return `key ${id}'s text (${v.length} characters + its '|') makes GeoAsciiParams of ${ascii} characters; libgeotiff (GDAL's GeoKey reader) holds at most ${MAX_TAG_COUNT - 1}: their length + NUL wraps in 16 bits and it would read only the first ${(ascii + 1) & MAX_TAG_COUNT}, cutting a text or, as soon as a key starts past them, ignoring the whole directory (no CRS)`;
+    } else if (typeof v !== 'number') {
+      doubles += v.length;
+      if (doubles > MAX_VALUES)
+        return `key ${id}'s ${v.length} DOUBLE values make GeoDoubleParams of ${doubles} values; libgeotiff (GDAL's GeoKey reader) reads at most ${MAX_VALUES} and ignores the whole directory beyond, so the file would have no CRS`;
+    }
+  }
+  return undefined;
 }
 
 /** Whether every value has the shape its storage needs (SHORT 0..65535, non-empty DOUBLE arrays, text). */

@@ -6,6 +6,7 @@ import {
   ESRI_MOLLWEIDE,
   encodeGeoKeys,
   GEO_KEY,
+  geoKeysPastLimits,
   MOLLWEIDE_GEOKEYS,
   namedGeoKeys,
   validGeoKeys,
@@ -233,6 +234,8 @@ interface EncodePlan {
   planar: number;
   /** Samples per pixel inside one block. */
   perBlock: number;
+  /** IFD 0's georeferencing tags (computed with the validation: keys GDAL would ignore are refused up front). */
+  geoEntries: IfdEntry[];
 }
 
 /** TIFF compression codes of the compressions written. */
@@ -336,6 +339,7 @@ function planEncoding(raster: Raster, options: EncodeGeoTiffOptions): EncodePlan
   const pixel = opts.interleave === 'pixel' && spp > 1;
   const planar = spp > 1 && !pixel ? 2 : 1;
   const perBlock = pixel ? spp : 1;
+  const geoEntries = raster.geo ? geoTags(raster.geo) : [];
   return {
     opts,
     cog,
@@ -351,6 +355,7 @@ function planEncoding(raster: Raster, options: EncodeGeoTiffOptions): EncodePlan
     pixel,
     planar,
     perBlock,
+    geoEntries,
   };
 }
 
@@ -535,8 +540,7 @@ function bandStrips(lv: Level, rps: number, encode: BlockEncoder): void {
 
 /** Stage 4: each level's IFD entries (block offsets filled in once the layout is known). */
 function setIfdEntries(raster: Raster, levels: Level[], plan: EncodePlan, rps: number): void {
-  const { spp, bps, compressionCode, planar, predictor, tiled, tile } = plan;
-  const geoEntries = raster.geo ? geoTags(raster.geo) : [];
+  const { spp, bps, compressionCode, planar, predictor, tiled, tile, geoEntries } = plan;
   const noDataEntry: IfdEntry[] =
     raster.noData === null || raster.noData === undefined
       ? []
@@ -741,7 +745,8 @@ const MAX_EPSG_GEOKEY = 32766;
  * round-trip unchanged), GDAL's keys for World Mollweide (54009), else an EPSG code. Always PixelIsArea:
  * the transform already has GDAL's PixelIsPoint shift applied.
  * @throws RasterIoError `UNSUPPORTED_CRS` for a code GeoTIFF cannot store and no keys describing it, or a geocentric or
- *   vertical CRS
+ *   vertical CRS; `INVALID_ARGUMENT` for keys of the wrong shape, or past libgeotiff's limits (250 keys, the one
+ *   added here included, 1000 GeoDoubleParams, 65 534 GeoAsciiParams characters), which GDAL would ignore whole
  */
 function crsGeoKeys(geo: GeoBlock): GeoKeys | undefined {
   const own = geo.geoKeys;
@@ -759,7 +764,15 @@ function crsGeoKeys(geo: GeoBlock): GeoKeys | undefined {
     storable(GEO_KEY.GeographicType) &&
     epsgFromGeoKeys(namedGeoKeys(own)) === geo.epsg
   ) {
-    return { ...own, [GEO_KEY.GTRasterType]: 1 };
+    const keys = { ...own, [GEO_KEY.GTRasterType]: 1 };
+    const past = geoKeysPastLimits(
+      keys,
+      own[GEO_KEY.GTRasterType] === undefined ? [GEO_KEY.GTRasterType] : [],
+    );
+    // refused, never cut: GDAL (and our reader) would drop the whole directory, and the file its CRS
+    if (past)
+      throw new RasterIoError('INVALID_ARGUMENT', `geo.geoKeys: ${past}; drop keys or shorten their values`);
+    return keys;
   }
   if (geo.epsg === 0) return undefined;
   if (geo.epsg === ESRI_MOLLWEIDE) return MOLLWEIDE_GEOKEYS;

@@ -278,5 +278,47 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
       expect(ms).toBeLessThan(3000);
       expect(mb).toBeLessThan(100);
     });
+
+    it('a key stored in the GeoKeyDirectory itself is checked against its length, as libgeotiff checks it', async () => {
+      // libgeotiff (geo_new.c) refuses the whole directory when such a key's offset + count passes the tag's
+      // count (GDAL: "GeoTIFF tags apparently corrupt, they are being ignored"); it does not read the value
+      const utm = gdalTiff('utm-short', 'EPSG:32633');
+      const own = geoTags(utm).directory.slice(4);
+      const zeros = (n: number) => new Array<number>(n).fill(0);
+      /** GDAL's keys and key 5000 at `offset, count` in the directory, `pad` zeros after the keys. */
+      const withShortKey = (offset: (length: number) => number, count: number, pad = 0) => {
+        const length = 4 + own.length + 4 + pad;
+        return withGeoTags(utm, {
+          directory: [1, 1, 0, own.length / 4 + 1, ...own, 5000, 34735, count, offset(length), ...zeros(pad)],
+        });
+      };
+      const cases: [string, Uint8Array, number | null][] = [
+        ['short-last-value', withShortKey((n) => n - 1, 1), 32633],
+        ['short-none-at-end', withShortKey((n) => n, 0), 32633],
+        ['short-whole-directory', withShortKey(() => 0, own.length + 8), 32633],
+        // the tag's count decides, not the keys: values after the last key are inside
+        ['short-in-padding', withShortKey((n) => n - 8, 8, 8), 32633],
+        ['short-one-past', withShortKey((n) => n, 1), null],
+        ['short-two-from-last', withShortKey((n) => n - 1, 2), null],
+        ['short-none-past-end', withShortKey((n) => n + 1, 0), null],
+        ['short-whole-plus-one', withShortKey(() => 0, own.length + 9), null],
+        ['short-65535-at-65535', withShortKey(() => 65535, 65535), null],
+      ];
+      const paths = cases.map(([name, bytes]) => {
+        const path = join(tmp(), `${name}-patched.tif`);
+        writeFileSync(path, bytes);
+        return path;
+      });
+      const gdal = runGdalBatch(tmp(), { describe: paths }, 'geokeys-short-location');
+      const summary: [string, number | null, number | null][] = [];
+      for (const [i, [name, bytes]] of cases.entries()) {
+        const geo = (await openGeoTiff(bytes, { name })).levels[0]?.geo;
+        // the transform stays where the keys are refused
+        expect(geo?.transform, name).toEqual([500000, 10, 0, 4000040, 0, -10]);
+        const g = gdal[paths[i] as string]?.epsg;
+        summary.push([name, geo?.epsg || null, g === null || g === undefined ? null : Number(g)]);
+      }
+      expect(summary).toEqual(cases.map(([name, , want]) => [name, want, want]));
+    });
   },
 );
