@@ -745,8 +745,9 @@ const MAX_EPSG_GEOKEY = 32766;
  * round-trip unchanged), GDAL's keys for World Mollweide (54009), else an EPSG code. Always PixelIsArea:
  * the transform already has GDAL's PixelIsPoint shift applied.
  * @throws RasterIoError `UNSUPPORTED_CRS` for a code GeoTIFF cannot store and no keys describing it, or a geocentric or
- *   vertical CRS; `INVALID_ARGUMENT` for keys of the wrong shape, or past libgeotiff's limits (250 keys, the one
- *   added here included, 1000 GeoDoubleParams, 65 534 GeoAsciiParams characters), which GDAL would ignore whole
+ *   vertical CRS; `INVALID_ARGUMENT` for keys of the wrong shape, texts that are not 7-bit ASCII without NUL, or past
+ *   libgeotiff's limits (250 keys, the one added here included, 1000 GeoDoubleParams, 65 534 GeoAsciiParams
+ *   characters), which GDAL would ignore whole
  */
 function crsGeoKeys(geo: GeoBlock): GeoKeys | undefined {
   const own = geo.geoKeys;
@@ -755,6 +756,16 @@ function crsGeoKeys(geo: GeoBlock): GeoKeys | undefined {
       'INVALID_ARGUMENT',
       'geo.geoKeys must map key ids 1..65535 to SHORT numbers 0..65535, non-empty arrays of finite DOUBLEs or strings',
     );
+  }
+  // GeoAsciiParams is 7-bit ASCII: a NUL ends it early and a wider character would be cut to 7 bits (GDAL then
+  // calls the directory corrupt and ignores it whole), so such a text is refused, never rewritten
+  for (const [id, v] of Object.entries(own ?? {})) {
+    const at = typeof v === 'string' ? [...v].findIndex((c) => c === '\0' || c.charCodeAt(0) > 0x7f) : -1;
+    if (at >= 0)
+      throw new RasterIoError(
+        'INVALID_ARGUMENT',
+        `geo.geoKeys: key ${id}'s text holds ${JSON.stringify([...(v as string)][at])} at character ${at}; GeoAsciiParams hold 7-bit ASCII without NUL (libgeotiff would read the directory as corrupt and the file would have no CRS); write it in ASCII`,
+      );
   }
   // Keys naming a code GeoTIFF cannot hold (54009 as ProjectedCSTypeGeoKey, written by older tools) are not reused.
   const storable = (id: number): boolean => !(Number(own?.[id]) > MAX_EPSG_GEOKEY + 1);

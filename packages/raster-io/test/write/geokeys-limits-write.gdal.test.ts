@@ -108,6 +108,30 @@ describe.runIf(requireTool('GDAL (gdal_create) and python3-gdal', HAS_GDAL && PY
       ],
     ];
 
+    it('a text that is not 7-bit ASCII, or holds a NUL, is refused (it was cut to 7 bits: no CRS in GDAL)', async () => {
+      const own = await laeaKeys();
+      const dir = folder('ascii');
+      for (const [text, shown] of [
+        ['café', '"é" at character 3'],
+        ['a\0b', '"\\u0000" at character 1'],
+        ['ok 😀', '"😀" at character 3'],
+      ] as const) {
+        const keys = { ...own, 5000: text };
+        const refused = expect.objectContaining({
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringContaining(`key 5000's text holds ${shown}; GeoAsciiParams hold 7-bit ASCII`),
+        });
+        expect(() => encodeGeoTiff(raster(keys))).toThrow(refused);
+        await expect(writeGeoTiff(join(dir, 'x.tif'), raster(keys))).rejects.toThrow(refused);
+      }
+      expect(readdirSync(dir)).toEqual([]);
+      // plain ASCII is written, and GDAL reads the CRS back
+      const ok = join(dir, 'ascii.tif');
+      await writeGeoTiff(ok, raster({ ...own, 5000: 'plain ASCII ~|' }));
+      const gdal = runGdalBatch(tmp(), { describe: [ok] }, 'ascii');
+      expect(gdal[ok]?.proj4).toMatch(/^\+proj=laea \+lat_0=10 \+lon_0=20 /);
+    });
+
     it.each(limits)(
       '%s: at the limit GDAL reads the CRS; one past is refused, nothing written',
       async (name, make, message) => {
