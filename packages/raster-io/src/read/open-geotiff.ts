@@ -50,6 +50,11 @@ export interface GeoTiffLevel {
   nbits?: number;
   /** Float16 samples (SampleFormat 3, 16 bits), read into float32 as GDAL does (every half value is exact). */
   halfFloat?: boolean;
+  /**
+   * Float24 samples (SampleFormat 3, 24 bits: 1 sign, 7 exponent, 16 mantissa bits, as ImageMagick writes them),
+   * read into float32 as GDAL does (`CPLTripleToFloat`; every value is exact).
+   */
+  float24?: boolean;
   /** JPEG-compressed levels: the JPEGTables tag (quantization and Huffman tables shared by every block). */
   jpegTables?: Uint8Array;
   /**
@@ -804,7 +809,8 @@ async function describeLevel(
   for (let s = 0; s < spp; s++) {
     const b = Number(bits[Math.min(s, bits.length - 1)]);
     const f = Number(formats[Math.min(s, formats.length - 1)] ?? 1);
-    dtype = dtypeFromTiff(f, b) ?? packedDtype(f, b) ?? (f === 3 && b === 16 ? 'float32' : undefined);
+    dtype =
+      dtypeFromTiff(f, b) ?? packedDtype(f, b) ?? (f === 3 && (b === 16 || b === 24) ? 'float32' : undefined);
     dtypes.add(`${f}:${b}`);
     if (!dtype) {
       throw new RasterIoError(
@@ -883,6 +889,7 @@ async function describeLevel(
     directoryBytes: tags.tagBytes(ifd),
     ...(packedDtype(firstFormat, firstBits) ? { nbits: firstBits } : {}),
     ...(firstFormat === 3 && firstBits === 16 ? { halfFloat: true } : {}),
+    ...(firstFormat === 3 && firstBits === 24 ? { float24: true } : {}),
     // JPEG's YCbCr is converted by the JPEG decoder (whole blocks at full resolution), not as raw YCbCr samples
     ...(photometric === 6 && compression !== JPEG_COMPRESSION && !packedDtype(firstFormat, firstBits)
       ? await ycbcrLayout(fd, { dtype, spp, tiled }, (tag) => tags.numbers(ifd, tag))
@@ -948,7 +955,7 @@ async function jpegTables(fd: GeoTIFFImage['fileDirectory']): Promise<{ jpegTabl
  * undefined for whole-byte sizes and other sample formats.
  */
 function packedDtype(sampleFormat: number, bits: number): DType | undefined {
-  if (sampleFormat !== 1 || !Number.isInteger(bits) || bits < 1 || bits > 31 || bits % 8 === 0)
+  if (sampleFormat !== 1 || !Number.isInteger(bits) || bits < 1 || bits > 31 || bits === 8 || bits === 16)
     return undefined;
   return bits < 8 ? 'uint8' : bits < 16 ? 'uint16' : 'uint32';
 }

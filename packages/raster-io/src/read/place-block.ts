@@ -15,7 +15,7 @@ import { RasterIoError } from '../errors.js';
 import { LITTLE_ENDIAN_HOST, viewAs } from '../internal/typed-array.js';
 import type { DType, RasterArray, RasterWindow } from '../types.js';
 import { deinterleaveRow, deinterleaveRow3, deinterleaveRow4, wordsOf, wordViews } from './deinterleave.js';
-import { halfToFloat32, packedRowBytes, unpackRows } from './widen-samples.js';
+import { halfToFloat32, packedRowBytes, tripleToFloat32, unpackRows } from './widen-samples.js';
 import { type YCbCrLayout, ycbcrToRgb } from './ycbcr.js';
 
 /** What every block of one read shares (plain data: it is posted to decode workers). */
@@ -45,6 +45,8 @@ export interface BlockGeometry {
   nbits?: number;
   /** Float16 samples: `bps` is 2 (what is stored) and the output is float32. */
   halfFloat?: boolean;
+  /** Float24 samples: `bps` is 3 (what is stored) and the output is float32. */
+  float24?: boolean;
   /** JPEG levels: the shared tables and whether YCbCr is converted to RGB (see {@link blockInfo}). */
   jpeg?: { tables?: Uint8Array; ycbcrToRgb: boolean; sampling?: [number, number] };
   /** LERC levels: the blob wrapping and whether 8-bit alpha may travel as the mask (see {@link blockInfo}). */
@@ -163,10 +165,23 @@ export function placeDecoded(
     placeBlock(floatGeometry(g), b, halfToFloat32(own), out());
     return;
   }
+  if (g.float24) {
+    const own = data.buffer === raw.buffer ? data.slice(0, b.expected) : data.subarray(0, b.expected);
+    undoStoredForm(g, own);
+    placeBlock(floatGeometry(g), b, tripleToFloat32(own), out());
+    return;
+  }
   if (g.nbits) {
     // unpacked into native-order samples of the dtype: placed as a plain block of it
     const rows = b.expected / packedRowBytes(g);
-    placeBlock(unpackedGeometry(g), b, unpackRows(data, g, rows), out());
+    let packed = data;
+    if (g.nbits === 24 && !g.littleEndian) {
+      // libtiff swaps 24-bit samples of a big-endian file into this machine's order (_TIFFSwab24BitData)
+      // before GDAL unpacks them MSB-first like any other bit count
+      packed = data.slice(0, b.expected);
+      swapBytes(packed, 3);
+    }
+    placeBlock(unpackedGeometry(g), b, unpackRows(packed, g, rows), out());
     return;
   }
   // Never modify the caller's buffer in place (memory sources hand out views).
@@ -189,7 +204,7 @@ function undoStoredForm(g: BlockGeometry, bytes: Uint8Array): void {
 }
 
 function floatGeometry(g: BlockGeometry): BlockGeometry {
-  const { halfFloat: _half, ...plain } = g;
+  const { halfFloat: _half, float24: _f24, ...plain } = g;
   return { ...plain, bps: 4, littleEndian: LITTLE_ENDIAN_HOST, predictor: 1 };
 }
 

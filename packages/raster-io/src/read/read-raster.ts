@@ -195,7 +195,7 @@ export async function readLevel(
   if (opts.into !== undefined) checkInto(opts.into, level.dtype, win.width * win.height, bands.length, name);
   checkPhotometric(image.fileDirectory, level, name);
   const codec = await getCodec(level.compression, name, codecs);
-  checkYCbCr(level, name);
+  checkYCbCr(image.fileDirectory, level, name);
   const predictor = effectivePredictor(level, name);
 
   const g = blockGeometry(tiff, level, win, bands, predictor);
@@ -502,6 +502,10 @@ function blockGeometry(
     g.halfFloat = true;
     g.bps = 2; // stored; the output is float32
   }
+  if (level.float24) {
+    g.float24 = true;
+    g.bps = 3; // stored; the output is float32
+  }
   if (level.compression === JPEG_COMPRESSION) {
     g.jpeg = {
       ycbcrToRgb: level.photometric === 6,
@@ -511,10 +515,10 @@ function blockGeometry(
   }
   if (level.lerc) {
     // libtiff's LERC codec takes whole-byte integer and 32/64-bit float samples only
-    if (level.nbits || level.halfFloat || level.ycbcr)
+    if (level.nbits || level.halfFloat || level.float24 || level.ycbcr)
       throw new RasterIoError(
         'UNSUPPORTED_CODEC',
-        `${g.name}: IFD ${level.ifd} is LERC-compressed ${level.nbits ? `${level.nbits}-bit` : level.halfFloat ? 'Float16' : 'YCbCr'} data, which LERC cannot hold`,
+        `${g.name}: IFD ${level.ifd} is LERC-compressed ${level.nbits ? `${level.nbits}-bit` : level.halfFloat ? 'Float16' : level.float24 ? 'Float24' : 'YCbCr'} data, which LERC cannot hold`,
       );
     g.lerc = { ...level.lerc };
   }
@@ -578,7 +582,7 @@ async function planBlocks(
   const planes = level.planarConfiguration === 2 ? g.bands : [-1];
   // packed and float16 samples are widened into a block of the dtype: up to 8 times their stored size
   const decodedBlockBytes =
-    g.nbits || g.halfFloat ? g.bw * g.bh * g.spp * DTYPE_BYTES[g.dtype] : g.blockBytes;
+    g.nbits || g.halfFloat || g.float24 ? g.bw * g.bh * g.spp * DTYPE_BYTES[g.dtype] : g.blockBytes;
   checkLimit(
     limits,
     'maxBlockBytes',
@@ -809,7 +813,7 @@ function sparseFill(level: GeoTiffLevel): number {
  * YCbCr samples (photometric 6) are converted to RGB as GDAL does when the layout is one libtiff handles;
  * returning raw Y/Cb/Cr samples as bands would be silently wrong pixels, so other layouts are refused.
  */
-function checkYCbCr(level: GeoTiffLevel, name: string): void {
+function checkYCbCr(fd: GeoTIFFImage['fileDirectory'], level: GeoTiffLevel, name: string): void {
   if (level.photometric === 6 && level.compression === JPEG_COMPRESSION) {
     if (level.planarConfiguration === 1 && level.bandCount === 3 && level.dtype === 'uint8') return;
     throw new RasterIoError(
@@ -817,12 +821,29 @@ function checkYCbCr(level: GeoTiffLevel, name: string): void {
       `${name}: IFD ${level.ifd} stores JPEG YCbCr as ${level.bandCount} ${level.dtype} sample(s)${level.planarConfiguration === 2 ? ' in separate planes' : ''}; supported: 3 pixel-interleaved 8-bit samples (as GDAL writes them)`,
     );
   }
+  if (level.photometric === 6 && !level.ycbcr && ycbcrReadAsStored(fd, level)) return;
   if (level.photometric === 6 && (!level.ycbcr || level.predictor !== 1)) {
     throw new RasterIoError(
       'UNSUPPORTED_PHOTOMETRIC',
       `${name}: IFD ${level.ifd} stores YCbCr samples in a layout we cannot convert (supported: 8-bit, 3 samples, pixel-interleaved strips, subsampling 1/2/4, no predictor); convert it with gdal_translate -co PHOTOMETRIC=RGB`,
     );
   }
+}
+
+/**
+ * YCbCr samples of more than 8 bits outside JPEG: GDAL does not take libtiff's RGBA interface for them and returns
+ * the samples as stored, as long as libtiff sizes their rows plainly: planar, or 3 pixel-interleaved samples
+ * subsampled 1×1 (other subsamplings are sized as subsampled blocks, and other sample counts fail the directory in
+ * libtiff; those stay refused).
+ */
+function ycbcrReadAsStored(fd: GeoTIFFImage['fileDirectory'], level: GeoTiffLevel): boolean {
+  if (storedBits(level) <= 8) return false;
+  if (level.planarConfiguration === 2) return true;
+  // libtiff sizes pixel-interleaved YCbCr strips as subsampled 3-sample blocks: any other count fails the directory
+  if (level.bandCount !== 3) return false;
+  const v = fd.getValue('YCbCrSubSampling' as never) as ArrayLike<number> | number | undefined;
+  const sub = v === undefined ? [2, 2] : typeof v === 'number' ? [v] : Array.from(v, Number);
+  return sub[0] === 1 && (sub[1] ?? 2) === 1;
 }
 
 const TAG_IDS: Record<string, number> = {
@@ -851,27 +872,67 @@ function decodeBlock(
   }
 }
 
-/** Colour spaces GDAL converts to RGB(A) on read: returning their raw samples would differ from GDAL. */
+/** Colour spaces GDAL may convert to RGB(A) on read: returning their raw samples would differ from GDAL. */
 const CONVERTED_PHOTOMETRIC: Readonly<Record<number, string>> = {
+  5: 'CMYK',
   8: 'CIELab',
-  9: 'ICCLab',
-  10: 'ITULab',
   32844: 'LogL',
   32845: 'LogLuv',
 };
 
+/** Stored bits per sample of a level (packed, half-float or whole bytes). */
+function storedBits(level: GeoTiffLevel): number {
+  return level.nbits ?? (level.halfFloat ? 16 : level.float24 ? 24 : DTYPE_BYTES[level.dtype] * 8);
+}
+
 /**
- * Refuse samples GDAL converts (through libtiff's RGBA interface) instead of returning them as stored: the Lab
- * and Log spaces, and 8-bit CMYK (InkSet 1), which GDAL returns as RGBA.
+ * Whether GDAL 3.6 reads the level through libtiff's RGBA interface, converting its samples: GDAL tries that for
+ * CIELab, LogL, LogLuv and CMYK of 8 bits or fewer (not a 1-bit single band), and takes it only when
+ * `TIFFRGBAImageOK` accepts the layout: 1/2/4/8/16-bit integer samples; CMYK with InkSet 1 and 4+ samples;
+ * CIELab as exactly 3 8- or 16-bit colour samples without extra samples; LogL/LogLuv SGILog-compressed. Everything
+ * else (16-bit or float CIELab and CMYK, ICCLab, ITULab, CIELab with an alpha) GDAL reads as stored.
+ */
+function gdalConvertsToRgba(
+  fd: GeoTIFFImage['fileDirectory'],
+  level: GeoTiffLevel,
+  photometric: number,
+): boolean {
+  const bits = storedBits(level);
+  const spp = level.bandCount;
+  if (bits > 8 || (bits === 1 && spp === 1) || ![1, 2, 4, 8].includes(bits)) return false;
+  const extras = tagCount(fd.getValue('ExtraSamples'));
+  switch (photometric) {
+    case 5:
+      return (level.inkSet ?? 1) === 1 && spp >= 4;
+    case 8:
+      return bits === 8 && spp === 3 && extras === 0;
+    case 32844:
+      return level.compression === 34676;
+    case 32845:
+      return (level.compression === 34676 || level.compression === 34677) && level.planarConfiguration === 1;
+    default:
+      return false;
+  }
+}
+
+/** How many values a tag holds (geotiff.js gives one value as a number, several as an array). */
+function tagCount(v: unknown): number {
+  if (v === undefined || v === null) return 0;
+  return typeof v === 'number' ? 1 : (v as ArrayLike<unknown>).length;
+}
+
+/**
+ * Refuse samples GDAL converts (through libtiff's RGBA interface) instead of returning them as stored: 8-bit
+ * CIELab, 8-bit (or fewer) CMYK with InkSet 1 and SGILog-compressed LogL/LogLuv, which GDAL returns as RGBA.
  */
 function checkPhotometric(fd: GeoTIFFImage['fileDirectory'], level: GeoTiffLevel, name: string): void {
   const photometric = Number(fd.getValue('PhotometricInterpretation') ?? 1);
-  const cmyk = photometric === 5 && (level.inkSet ?? 1) === 1 && level.dtype === 'uint8';
-  const space = cmyk ? `${level.nbits ?? 8}-bit CMYK` : CONVERTED_PHOTOMETRIC[photometric];
-  if (space) {
+  const space = CONVERTED_PHOTOMETRIC[photometric];
+  if (space && gdalConvertsToRgba(fd, level, photometric)) {
+    const cmyk = photometric === 5;
     throw new RasterIoError(
       'UNSUPPORTED_PHOTOMETRIC',
-      `${name}: IFD ${level.ifd} stores ${space} samples (PhotometricInterpretation ${photometric}), which GDAL converts${cmyk ? ' to RGBA' : ''}; convert it with gdal_translate first`,
+      `${name}: IFD ${level.ifd} stores ${cmyk ? `${storedBits(level)}-bit CMYK` : `${storedBits(level)}-bit ${space}`} samples (PhotometricInterpretation ${photometric}), which GDAL converts${cmyk ? ' to RGBA' : ''}; convert it with gdal_translate first`,
     );
   }
 }
@@ -899,6 +960,13 @@ function effectivePredictor(level: GeoTiffLevel, name: string): number {
   }
   if (p !== 1 && p !== 2 && p !== 3) {
     throw new RasterIoError('UNSUPPORTED_CODEC', `${name}: unknown TIFF predictor ${p}; supported: 1, 2, 3`);
+  }
+  if (p === 2 && level.float24) {
+    // libtiff's horizontal predictor takes 8/16/32/64-bit samples only
+    throw new RasterIoError(
+      'UNSUPPORTED_CODEC',
+      `${name}: IFD ${level.ifd} uses predictor 2 on 24-bit float samples (libtiff refuses it too)`,
+    );
   }
   if (p === 3 && !level.dtype.startsWith('float')) {
     throw new RasterIoError(

@@ -111,3 +111,36 @@ export function halfToFloat32(bytes: Uint8Array): Uint8Array {
   for (let i = 0; i < n; i++) out[i] = table[half[i] as number] as number;
   return new Uint8Array(out.buffer);
 }
+
+/**
+ * Float24 samples (little-endian triples: 1 sign, 7 exponent, 16 mantissa bits, bias 63) → float32 bytes in this
+ * machine's order, bit for bit as GDAL's `CPLTripleToFloat` widens them (denormals renormalised, NaN payloads kept).
+ */
+export function tripleToFloat32(bytes: Uint8Array): Uint8Array {
+  const n = Math.floor(bytes.byteLength / 3);
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t =
+      (bytes[3 * i] as number) | ((bytes[3 * i + 1] as number) << 8) | ((bytes[3 * i + 2] as number) << 16);
+    out[i] = tripleBits(t);
+  }
+  return new Uint8Array(out.buffer);
+}
+
+function tripleBits(t: number): number {
+  const sign = ((t >>> 23) & 1) << 31;
+  let exponent = (t >>> 16) & 0x7f;
+  let mantissa = t & 0xffff;
+  if (exponent === 0) {
+    if (mantissa === 0) return sign >>> 0;
+    while (!(mantissa & 0x10000)) {
+      mantissa <<= 1;
+      exponent -= 1;
+    }
+    exponent += 1;
+    mantissa &= ~0x10000;
+  } else if (exponent === 127) {
+    return (sign | 0x7f800000 | (mantissa << 7)) >>> 0;
+  }
+  return (sign | ((exponent + 64) << 23) | (mantissa << 7)) >>> 0;
+}
