@@ -261,13 +261,17 @@ describe('download engine', () => {
         baseDelayMs: 1,
       });
       const first = diskFull.hits[0]!.slice(0, -'.partial'.length);
-      // the full disk's file, and at most the one other job already in flight, were sent
-      expect(report.requests).toBeLessThanOrEqual(2);
+      // the full disk's file and the jobs already sent before its write failed; usually only the one other job
+      // in flight, but on a loaded machine that one can finish (and the next start) before the failing write
+      // returns: what holds is that the batch stops, and every job not sent fails as not started (below)
+      expect(report.requests).toBeGreaterThanOrEqual(1);
+      expect(report.requests).toBeLessThan(5);
       expect(requestsSent()).toBe(report.requests);
       const failedPaths = new Set(report.failed.map((f) => f.job.path));
       expect(report.downloaded + report.failed.length).toBe(5);
       // the one in flight beside it finished: downloaded, not failed
       expect(report.downloaded).toBe(report.requests - 1);
+      expect(report.failed.filter(({ job }) => job.path !== first).length).toBe(5 - report.requests);
       for (const { job, error } of report.failed) {
         expect(error.code).toBe('WRITE_FAILED');
         if (job.path !== first) {
