@@ -15,6 +15,7 @@ export {
   PARTIAL_SUFFIX,
   sha256File,
 } from './download/download-engine.node.js';
+export type { FileFingerprint } from './download/file-fingerprint.node.js';
 export type { ManifestRecord, ManifestRootOptions, ManifestStatus } from './download/manifest.node.js';
 export { appendManifest, compactManifest, ManifestWriter, readManifest } from './download/manifest.node.js';
 export type {

@@ -3,7 +3,7 @@
 // a JSONL manifest so a re-run skips verified files and redoes everything else.
 
 import { createHash } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { type FileHandle, lstat, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { dirname, resolve } from 'node:path';
@@ -50,7 +50,16 @@ import {
   notStartedDiskFull,
   writeFailed,
 } from '../internal/write-failed.js';
+import {
+  type FileFingerprint,
+  hashWithFingerprint,
+  matchesFingerprint,
+  sha256File,
+  trustedFingerprint,
+} from './file-fingerprint.node.js';
 import { compactManifest, type ManifestRecord, ManifestWriter, readManifest } from './manifest.node.js';
+
+export { sha256File };
 
 /** One file to fetch. */
 export interface DownloadJob {
@@ -363,12 +372,15 @@ export class DownloadEngine {
     const todo: DownloadJob[] = [];
     for (const job of jobs) {
       const rec = manifest.get(resolve(job.path));
-      if (
-        rec?.status === 'verified' &&
-        (await stillVerified(job.path, rec, this.options.verifyExisting ?? DEFAULTS.verifyExisting))
-      ) {
+      const check =
+        rec?.status === 'verified'
+          ? await recheckVerified(job.path, rec, this.options.verifyExisting ?? DEFAULTS.verifyExisting)
+          : { ok: false };
+      if (check.ok) {
+        // re-hashed with a fresh fingerprint: recorded, so the next resume does not read the file again
+        if (check.refreshed && !opts.dryRun) await writer?.append(check.refreshed);
         report.skipped++;
-        report.records.push({ ...rec, path: job.path });
+        report.records.push({ ...(check.refreshed ?? rec!), path: job.path });
         done++;
         progress('skipped', job.path);
       } else todo.push(job);
@@ -764,7 +776,24 @@ export class DownloadEngine {
     // on disk before it takes the verified file's name (a crash after the rename must not leave it empty)
     await onDisk(job.path, () => syncFile(partial));
     await onDisk(job.path, () => rename(partial, job.path));
-    return record(job, bytes, sha256, 'verified');
+    const rec = record(job, bytes, sha256, 'verified');
+    const fingerprint = await this.fingerprint(job.path, rec);
+    return fingerprint ? { ...rec, fingerprint } : rec;
+  }
+
+  /**
+   * The fingerprint of a file just verified, for a manifest whose files a resume re-checks by `sha256`: the file
+   * is hashed once more around two `lstat`s (from the page cache, just written), since the bytes hashed during
+   * the transfer say nothing about what is at the path by the time of the `lstat`. Undefined when it changed.
+   */
+  private async fingerprint(path: string, rec: ManifestRecord): Promise<FileFingerprint | undefined> {
+    if (!this.options.manifestPath || this.options.verifyExisting !== 'sha256') return undefined;
+    try {
+      const { sha256, fingerprint } = await hashWithFingerprint(path);
+      return sha256 === rec.sha256 && fingerprint?.size === rec.bytes ? fingerprint : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }
 
@@ -907,7 +936,8 @@ function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
 
 /**
  * Whether a file the manifest lists as `verified` still checks out on disk, so a re-run may skip it: its size,
- * and with `sha256` its whole content (a same-size change, such as a flipped bit, fails only that check).
+ * and with `sha256` its whole content (a same-size change, such as a flipped bit, fails only that check). With
+ * `sha256`, a file whose `lstat` matches the record's trusted {@link FileFingerprint} exactly is not read.
  *
  * @param path - the file
  * @param rec - its manifest record, if any
@@ -919,31 +949,39 @@ export async function stillVerified(
   rec: ManifestRecord | undefined,
   check: 'size' | 'sha256',
 ): Promise<boolean> {
-  if (rec?.status !== 'verified') return false;
-  try {
-    if ((await stat(path)).size !== rec.bytes) return false;
-    return check !== 'sha256' || (await sha256File(path)) === rec.sha256;
-  } catch {
-    return false;
-  }
+  return (await recheckVerified(path, rec, check)).ok;
 }
 
 /**
- * Hex SHA-256 of a file, streamed.
+ * {@link stillVerified}, also returning the record to append to the manifest when the file had to be re-hashed
+ * (no fingerprint, a racily clean one, or one that differs: a copy, a `touch`) and still has its hash: the same
+ * record with a fresh fingerprint, so the next resume does not read it again.
  *
- * @param path - file path
- * @returns lowercase hex digest
+ * @param path - the file
+ * @param rec - its manifest record, if any
+ * @param check - `size` or `sha256`
+ * @returns `ok`, and `refreshed` when a new fingerprint was taken
  */
-export async function sha256File(path: string): Promise<string> {
-  checkNonEmptyString('sha256File', 'path', path);
-  const hash = createHash('sha256');
-  const fh = await open(path, 'r');
+export async function recheckVerified(
+  path: string,
+  rec: ManifestRecord | undefined,
+  check: 'size' | 'sha256',
+): Promise<{ ok: boolean; refreshed?: ManifestRecord }> {
+  if (rec?.status !== 'verified') return { ok: false };
   try {
-    for await (const chunk of fh.createReadStream()) hash.update(chunk as Buffer);
-  } finally {
-    await fh.close().catch(() => {});
+    if (check === 'sha256' && rec.fingerprint && trustedFingerprint(rec.fingerprint)) {
+      const st = await lstat(path);
+      if (st.size === rec.bytes && matchesFingerprint(rec.fingerprint, st)) return { ok: true };
+    }
+    if ((await stat(path)).size !== rec.bytes) return { ok: false };
+    if (check !== 'sha256') return { ok: true };
+    const { sha256, fingerprint } = await hashWithFingerprint(path);
+    if (sha256 !== rec.sha256) return { ok: false };
+    if (!fingerprint || fingerprint.size !== rec.bytes) return { ok: true };
+    return { ok: true, refreshed: { ...rec, fingerprint, time: new Date().toISOString() } };
+  } catch {
+    return { ok: false };
   }
-  return hash.digest('hex');
 }
 
 /**

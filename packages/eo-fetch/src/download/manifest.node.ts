@@ -11,6 +11,7 @@ import {
   checkOptions,
   checkString,
 } from '../internal/check-arguments.js';
+import type { FileFingerprint } from './file-fingerprint.node.js';
 
 /** Status of one file in the manifest. */
 export type ManifestStatus = 'verified' | 'failed';
@@ -42,6 +43,12 @@ export interface ManifestRecord {
   error?: { code: string; message: string };
   /** ISO-8601 time of the record. */
   time: string;
+  /**
+   * `lstat` of the verified file when its hash was taken (size, mtime, ctime, inode, device, and when): a resume
+   * that checks content skips hashing a file whose `lstat` still matches it exactly. Records written without it
+   * (older manifests) are re-hashed.
+   */
+  fingerprint?: FileFingerprint;
 }
 
 /** Where a manifest's relative paths start. */
@@ -99,8 +106,10 @@ export async function readManifest(
     if (!isManifestRecord(rec)) continue; // not a record this package wrote: the file is verified or redone
     // older records hold the path as given, relative to the working directory of their run
     const abs = rec.base === 'root' ? resolve(root, rec.path) : resolve(rec.path);
-    const { base: _base, ...rest } = rec;
-    out.set(abs, { ...rest, path: abs });
+    const { base: _base, fingerprint, ...rest } = rec;
+    // a fingerprint of another shape is dropped, not trusted: the file is re-hashed
+    const fp = fingerprintOf(fingerprint, rest);
+    out.set(abs, { ...rest, ...(fp ? { fingerprint: fp } : {}), path: abs });
   }
   return out;
 }
@@ -131,6 +140,19 @@ function isManifestRecord(rec: unknown): rec is ManifestRecord {
     optional(r.revisit, (n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1) &&
     optional(error, (e) => !!e && typeof e === 'object' && isText(error?.code) && isText(error?.message))
   );
+}
+
+const FINGERPRINT_NUMBERS = ['mtimeMs', 'ctimeMs', 'ino', 'dev', 'at'] as const;
+
+/** A stored fingerprint as {@link FileFingerprint} (known members only), or undefined when it is not one. */
+function fingerprintOf(v: unknown, rec: Omit<ManifestRecord, 'fingerprint'>): FileFingerprint | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v) || rec.status !== 'verified') return undefined;
+  const f = v as Record<string, unknown>;
+  if (f.size !== rec.bytes) return undefined;
+  for (const k of FINGERPRINT_NUMBERS)
+    if (typeof f[k] !== 'number' || !Number.isFinite(f[k])) return undefined;
+  const n = f as unknown as FileFingerprint;
+  return { size: n.size, mtimeMs: n.mtimeMs, ctimeMs: n.ctimeMs, ino: n.ino, dev: n.dev, at: n.at };
 }
 
 /** The on-disk form of a record: path relative to `root`. */

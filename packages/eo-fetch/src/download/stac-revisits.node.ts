@@ -62,7 +62,7 @@ import {
   type StacProvider,
 } from '../stac/providers.js';
 import type { StacItem } from '../stac/stac-types.js';
-import { stillVerified } from './download-engine.node.js';
+import { recheckVerified } from './download-engine.node.js';
 import { type ManifestRecord, ManifestWriter, readManifest } from './manifest.node.js';
 import { removeStaleTemps } from './stale-temps.node.js';
 
@@ -389,7 +389,9 @@ export async function downloadStacRevisit(
 /**
  * Downloads many matched revisits (see {@link downloadStacRevisit}) with bounded concurrency. With a manifest,
  * a revisit whose files are all recorded as verified (and still have their recorded SHA-256) is skipped; one
- * whose file changed on disk since (even at the same size) is downloaded again.
+ * whose file changed on disk since (even at the same size) is downloaded again. A file whose `lstat` (size,
+ * mtime, ctime, inode, device) still matches the fingerprint recorded when it was hashed is not read again; one
+ * that differs (or has no fingerprint) is re-hashed, and when it still matches, its fingerprint is refreshed.
  *
  * Once a write finds the disk full (`ENOSPC`, `EDQUOT`), the revisits not yet started fail at once with
  * `WRITE_FAILED` (`not started: the disk is full, see <first file>`), reading nothing; those already started
@@ -456,12 +458,13 @@ export async function downloadStacRevisits(
           m.path.startsWith(levelDir + sep),
         );
         const metaAbs = join(root, lrRevisitPaths(r.aoi, r.n, level).metadata);
-        // re-hashed, not just sized: a same-size change after verification must not pass as done (LR files are
-        // a few MB)
-        const complete =
-          mine.some((m) => m.path === metaAbs) &&
-          (await Promise.all(mine.map((m) => stillVerified(m.path, m, 'sha256')))).every(Boolean);
+        // re-hashed, not just sized: a same-size change after verification must not pass as done; a file whose
+        // lstat still matches its recorded fingerprint is not read
+        const checks = await Promise.all(mine.map((m) => recheckVerified(m.path, m, 'sha256')));
+        const complete = mine.some((m) => m.path === metaAbs) && checks.every((c) => c.ok);
         if (complete) {
+          // files re-hashed with a fresh fingerprint (a copy, a touch): the next resume does not read them
+          for (const c of checks) if (c.refreshed) await writer?.append(c.refreshed);
           const files = mine.map((m) => relative(root, m.path).split(sep).join('/'));
           report.results.push({ aoi: r.aoi, n: r.n, level, itemId, files, skipped: true });
         } else {

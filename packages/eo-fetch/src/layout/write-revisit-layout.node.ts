@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import type { Raster } from '@worldstrat/raster-io';
 import { writeGeoTiff } from '@worldstrat/raster-io/node';
-import { sha256File } from '../download/download-engine.node.js';
+import { hashWithFingerprint } from '../download/file-fingerprint.node.js';
 import type { ManifestRecord } from '../download/manifest.node.js';
 import { checkNonEmptyString, checkObject, checkRevisit, checkString } from '../internal/check-arguments.js';
 import { atomicWriteError } from '../internal/write-failed.js';
@@ -38,7 +38,7 @@ export interface WriteRevisitLayoutOptions {
  * @param aoi - the AOI (`areaKm2` becomes `area`)
  * @param revisit - the matched revisit (numbering, dates, cloud cover)
  * @param options - level, rasters, extra metadata, compression
- * @returns one verified manifest record per file (absolute paths, sizes, SHA-256)
+ * @returns one verified manifest record per file (absolute paths, sizes, SHA-256, stat fingerprints)
  * @throws {@link EoFetchError} `WRITE_FAILED` naming the file when the disk is full, over quota or not writable
  *   (its temp file is removed and the file already at its path, if any, is unchanged; files of the revisit
  *   written before it are new, the `.metadata` sidecar is not)
@@ -90,16 +90,20 @@ export async function writeRevisitLayout(
   const records: ManifestRecord[] = [];
   for (const rel of written) {
     const abs = join(root, rel);
+    const bytes = (await stat(abs)).size;
+    // hashed from disk with the file's fingerprint, so a resume need not read it again while it is untouched
+    const { sha256, fingerprint } = await hashWithFingerprint(abs);
     records.push({
       aoi: aoi.name,
       revisit: revisit.n,
       itemId: revisit.entry.id,
       path: abs,
       url: options.source ?? revisit.entry.id,
-      bytes: (await stat(abs)).size,
-      sha256: await sha256File(abs),
+      bytes,
+      sha256,
       status: 'verified',
       time: new Date().toISOString(),
+      ...(fingerprint?.size === bytes ? { fingerprint } : {}),
     });
   }
   return records;

@@ -16,7 +16,7 @@ import {
 import { readManifest, sha256File } from '@worldstrat/eo-fetch/node';
 import { type BBox, encodeGeoTiff, transformCoords } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ShServer, startShServer } from '../../../eo-fetch/test/support/sentinel-hub-server.js';
 import { makeItem, type StacServer, startStacServer } from '../../../eo-fetch/test/support/stac-server.js';
 import { LocalExecutor } from '../../src/executors/local-executor.node.js';
@@ -25,6 +25,17 @@ import { planRebuild, type RebuildOptions, rebuild } from '../../src/pipelines/r
 import { tempDir } from '../support/fixtures.js';
 import { cli } from '../support/run-cli.js';
 import { CLI_BIN, spawnCli } from '../support/spawn-cli.js';
+
+/** Paths opened for reading through node:fs/promises `open` (every hash of a file goes through it). */
+const opened = vi.hoisted(() => ({ reads: [] as string[] }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs/promises')>();
+  const open: typeof fs.open = async (path, flags, ...rest) => {
+    if (flags === undefined || flags === 'r') opened.reads.push(String(path));
+    return fs.open(path, flags, ...rest);
+  };
+  return { ...fs, open, default: { ...fs, open } };
+});
 
 const CENTRE = [8.54, 47.37] as const;
 const REGION: BBox = [8.52, 47.36, 8.56, 47.38];
@@ -310,6 +321,23 @@ describe('rebuild (STAC)', () => {
     const other = await rebuild({ ...baseOptions(root), nRevisits: 1, dryRun: true });
     expect(other.planReused).toBe(false);
     expect(other.revisits.L2A).toBe(3);
+  });
+
+  it('in-process resume with untouched revisit files reads none of them (stat fingerprints in the manifest)', async () => {
+    const root = join(dir, 'untouched');
+    const options = { ...baseOptions(root), nRevisits: 1 };
+    expect((await rebuild(options)).downloads.L2A).toMatchObject({ downloaded: 3, skipped: 0, failed: 0 });
+    const manifest = await readManifest(join(root, 'rebuild', 'manifest-L2A.jsonl'), { root });
+    const files = [...manifest.keys()];
+    expect(files.length).toBeGreaterThanOrEqual(3 * 4);
+    for (const rec of manifest.values()) expect(rec.fingerprint, rec.path).toBeDefined();
+    const reads = cogReads();
+    opened.reads = [];
+    const again = await rebuild(options);
+    expect(again.failures).toEqual([]);
+    expect(again.downloads.L2A).toEqual({ downloaded: 0, skipped: 3, failed: 0, planned: 0 });
+    expect(opened.reads.filter((p) => files.includes(p))).toEqual([]);
+    expect(cogReads()).toBe(reads);
   });
 
   it('in-process resume redoes a revisit whose verified file changed at the same size and mtime, and only it', async () => {
