@@ -14,6 +14,7 @@ export {
   downloadAll,
   PARTIAL_SUFFIX,
   sha256File,
+  stillVerified,
 } from './download/download-engine.node.js';
 export type { FileFingerprint } from './download/file-fingerprint.node.js';
 export type { ManifestRecord, ManifestRootOptions, ManifestStatus } from './download/manifest.node.js';

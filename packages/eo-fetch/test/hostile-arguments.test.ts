@@ -436,6 +436,16 @@ describe('the checks name the function, the argument and the value', () => {
       /^loadSentinelHubCredentials: options must be an object, got null$/,
     );
     await expectError(
+      () => nodeApi.stillVerified('', undefined, 'sha256'),
+      'INVALID_ARGUMENT',
+      /^stillVerified: path must be a non-empty string, got ""$/,
+    );
+    await expectError(
+      () => nodeApi.stillVerified('x.tif', undefined, 'md5' as never),
+      'INVALID_ARGUMENT',
+      /^stillVerified: check must be "size" or "sha256", got "md5"$/,
+    );
+    await expectError(
       () => nodeApi.sha256File(undefined as never),
       'INVALID_ARGUMENT',
       /^sha256File: path must be a non-empty string, got undefined$/,

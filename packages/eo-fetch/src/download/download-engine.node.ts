@@ -42,6 +42,7 @@ import {
   checkRetryPolicy,
   checkSignal,
   checkString,
+  invalidArgument,
 } from '../internal/check-arguments.js';
 import {
   type DiskFullState,
@@ -943,12 +944,21 @@ function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
  * @param rec - its manifest record, if any
  * @param check - `size` or `sha256`
  * @returns false for a missing file, one not recorded as verified, or one that differs from the record
+ * @throws {@link EoFetchError} `INVALID_ARGUMENT` for an empty `path` or a `check` other than `size`/`sha256`
+ * @example
+ * ```ts
+ * const records = await readManifest('dataset/manifest.jsonl', { root: 'dataset' });
+ * for (const rec of records.values()) if (!(await stillVerified(rec.path, rec, 'sha256'))) console.log(rec.path);
+ * ```
  */
 export async function stillVerified(
   path: string,
   rec: ManifestRecord | undefined,
   check: 'size' | 'sha256',
 ): Promise<boolean> {
+  checkNonEmptyString('stillVerified', 'path', path);
+  if (check !== 'size' && check !== 'sha256')
+    invalidArgument('stillVerified', 'check', '"size" or "sha256"', check);
   return (await recheckVerified(path, rec, check)).ok;
 }
 

@@ -13,6 +13,7 @@ import {
   type RevisitProvider,
   readManifest,
   sha256File,
+  stillVerified,
 } from '@worldstrat/eo-fetch/node';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { WorldStratError } from '../errors.js';
@@ -137,7 +138,8 @@ async function verifyUnitFiles(root: string, level: S2Level, aoi: string): Promi
   const manifestPath = unitManifestPath(root, level, aoi);
   const records = await readManifest(manifestPath, { root });
   for (const rec of records.values()) {
-    if (rec.status !== 'verified') continue;
+    // an untouched file (its stat fingerprint unchanged) is not read again; any other is re-hashed
+    if (rec.status !== 'verified' || (await stillVerified(rec.path, rec, 'sha256'))) continue;
     const actual = await sha256File(rec.path).catch(() => 'missing');
     if (actual === rec.sha256) continue;
     await appendManifest(

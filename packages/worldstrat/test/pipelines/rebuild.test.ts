@@ -340,6 +340,24 @@ describe('rebuild (STAC)', () => {
     expect(cogReads()).toBe(reads);
   });
 
+  it('a resume through the local executor (per-AOI units) reads none of its untouched files either', async () => {
+    const root = join(dir, 'untouched-units');
+    const options = { ...baseOptions(root), nRevisits: 1 };
+    const first = await rebuild({ ...options, executor: new LocalExecutor({ fetch }) });
+    expect(first.downloads.L2A).toMatchObject({ downloaded: 3, skipped: 0, failed: 0 });
+    const lr = join(root, 'lr_dataset');
+    const files = (await listFiles(lr)).map((f) => join(lr, f));
+    expect(files.length).toBeGreaterThanOrEqual(3 * 4);
+    const reads = cogReads();
+    opened.reads = [];
+    const again = await rebuild({ ...options, executor: new LocalExecutor({ fetch }) });
+    expect(again.failures).toEqual([]);
+    expect(again.downloads.L2A).toEqual({ downloaded: 0, skipped: 3, failed: 0, planned: 0 });
+    // neither the units' resume nor their check after the run re-hashes an untouched file
+    expect(opened.reads.filter((p) => files.includes(p))).toEqual([]);
+    expect(cogReads()).toBe(reads);
+  });
+
   it('in-process resume redoes a revisit whose verified file changed at the same size and mtime, and only it', async () => {
     const root = join(dir, 'flip');
     const options = { ...baseOptions(root), nRevisits: 1 };
