@@ -3,7 +3,7 @@
 // download manifests and credential files on disk. Seeded mutations of real-shaped documents must end 'ok' with
 // documented invariants, or in an EoFetchError; crafted cases pin each fixed bug to its code and message.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import {
   catalogueEntriesFromStacItems,
   catalogueEntryFromSpotFeature,
   catalogueEntryFromStacItem,
+  compactManifest,
   createPlanetaryComputerSigner,
   EoFetchError,
   earthSearch,
@@ -975,6 +976,46 @@ describe('files on disk', () => {
     await writeFile(manifestPath, lines.map((l) => JSON.stringify(l)).join('\n'));
     const got = await readManifest(manifestPath);
     expect([...got.keys()].sort()).toEqual([join(dir, 'failed'), join(process.cwd(), 'legacy')].sort());
+  });
+
+  it('reads a manifest in pieces: lines across 1 MiB chunk edges, an overlong line skipped, and a compaction of it', async () => {
+    const manifestPath = join(dir, 'chunked.jsonl');
+    // 12 000 records of varying length (≈ 4 MiB: lines straddle every chunk edge), one 3 MiB line of garbage
+    // among them (skipped whole, never joined to its neighbours), a torn last line
+    const lines: string[] = [];
+    for (let i = 0; i < 12_000; i++) {
+      lines.push(JSON.stringify({ ...record, path: `f/${i}.tif`, itemId: `item-${'x'.repeat(i % 97)}` }));
+      if (i === 6_000) lines.push(`{"path":"${'g'.repeat(3 << 20)}"}`);
+    }
+    await writeFile(manifestPath, `${lines.join('\n')}\n{"path":"torn`);
+    const got = await readManifest(manifestPath, { root: dir });
+    expect(got.size).toBe(12_000);
+    expect(got.get(join(dir, 'f/5999.tif'))?.itemId).toBe(`item-${'x'.repeat(5999 % 97)}`);
+    expect(got.get(join(dir, 'f/6001.tif'))?.itemId).toBe(`item-${'x'.repeat(6001 % 97)}`);
+    expect([...got.values()].every((r) => r.bytes === record.bytes && r.status === 'verified')).toBe(true);
+    // compaction writes the same records back, one line each, and reads back equal
+    expect(await compactManifest(manifestPath, { root: dir })).toBe(12_000);
+    expect(await readManifest(manifestPath, { root: dir })).toEqual(got);
+  });
+
+  it('refuses a manifest path that is a device, a FIFO or a folder (typed, naming it; no endless read, no hang)', async () => {
+    const cases: [string, RegExp][] = [
+      [join(dir, 'zero-link.jsonl'), /is a device or FIFO, not a regular file/],
+      [join(dir, 'fifo.jsonl'), /is a device or FIFO, not a regular file/],
+      [join(dir, 'folder.jsonl'), /is a folder, not a regular file/],
+    ];
+    await symlink('/dev/zero', cases[0][0]);
+    execFileSync('mkfifo', [cases[1][0]]);
+    await mkdir(cases[2][0]);
+    for (const [path, why] of cases) {
+      const t0 = performance.now();
+      const err = await readManifest(path).catch((e: unknown) => e);
+      expect(err, path).toBeInstanceOf(EoFetchError);
+      expect((err as EoFetchError).code).toBe('INVALID_ARGUMENT');
+      expect((err as Error).message).toContain(`the manifest ${path} is`);
+      expect((err as Error).message).toMatch(why);
+      expect(performance.now() - t0).toBeLessThan(5_000);
+    }
   });
 
   it('loads credentials from mutated JSON config files or says MISSING_CREDENTIALS without the values', async () => {

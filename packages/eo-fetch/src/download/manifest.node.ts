@@ -1,7 +1,18 @@
 // Download manifest: JSON Lines, one record per file event, last record per path wins. Appends survive a
 // kill -9 (a torn last line is ignored on load); compactManifest rewrites it to one line per file, atomically.
 // Paths are stored relative to a root folder (the dataset), so the dataset opens from any working directory.
-import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import {
+  appendFile,
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { EoFetchError } from '../errors.js';
 import {
@@ -86,32 +97,113 @@ export async function readManifest(
   options: ManifestRootOptions = {},
 ): Promise<Map<string, ManifestRecord>> {
   checkManifestArgs('readManifest', manifestPath, options);
-  let text: string;
-  try {
-    text = await readFile(manifestPath, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-    throw err;
-  }
   const root = rootOf(manifestPath, options);
   const out = new Map<string, ManifestRecord>();
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
+  await forEachLine(manifestPath, (line) => {
+    if (!line.trim()) return;
     let rec: ManifestRecord;
     try {
       rec = JSON.parse(line) as ManifestRecord;
     } catch {
-      continue; // torn line from an interrupted append: the file will be re-verified or redone
+      return; // torn line from an interrupted append: the file will be re-verified or redone
     }
-    if (!isManifestRecord(rec)) continue; // not a record this package wrote: the file is verified or redone
+    if (!isManifestRecord(rec)) return; // not a record this package wrote: the file is verified or redone
     // older records hold the path as given, relative to the working directory of their run
     const abs = rec.base === 'root' ? resolve(root, rec.path) : resolve(rec.path);
     const { base: _base, fingerprint, ...rest } = rec;
     // a fingerprint of another shape is dropped, not trusted: the file is re-hashed
     const fp = fingerprintOf(fingerprint, rest);
     out.set(abs, { ...rest, ...(fp ? { fingerprint: fp } : {}), path: abs });
-  }
+  });
   return out;
+}
+
+/** Bytes read from a manifest at a time. */
+const READ_CHUNK_BYTES = 1 << 20;
+/** Longest line kept: a record is a few hundred bytes, so a longer line is not one of ours and is skipped. */
+const MAX_LINE_BYTES = 1 << 20;
+
+/**
+ * Calls `onLine` for each line of a manifest, read in 1 MiB chunks up to its size when opened: a dataset-scale
+ * manifest can outgrow the longest string V8 holds (≈ 512 MiB), and another run may append meanwhile. A line
+ * over {@link MAX_LINE_BYTES} is skipped whole. A missing manifest has no lines; a device, FIFO or folder at
+ * its path is refused (reading one would block or never end).
+ */
+async function forEachLine(manifestPath: string, onLine: (line: string) => void): Promise<void> {
+  let fh: FileHandle;
+  try {
+    fh = await open(manifestPath, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'EISDIR') throw notAFile(manifestPath, 'a folder', err);
+    throw new EoFetchError(
+      'WRITE_FAILED',
+      `could not read the manifest ${manifestPath}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  try {
+    const info = await fh.stat();
+    if (!info.isFile()) throw notAFile(manifestPath, info.isDirectory() ? 'a folder' : 'a device or FIFO');
+    const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let overlong = false;
+    const keep = (piece: Buffer) => {
+      if (overlong) return;
+      if (pendingBytes + piece.length > MAX_LINE_BYTES) {
+        overlong = true;
+        pending = [];
+        pendingBytes = 0;
+        return;
+      }
+      pending.push(Buffer.from(piece));
+      pendingBytes += piece.length;
+    };
+    const endLine = () => {
+      if (!overlong) onLine(Buffer.concat(pending, pendingBytes).toString('utf8'));
+      pending = [];
+      pendingBytes = 0;
+      overlong = false;
+    };
+    // UTF-8 never holds byte 0x0A inside a character, so lines split on bytes
+    for (let left = info.size; left > 0; ) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, left), null);
+      if (bytesRead === 0) break;
+      left -= bytesRead;
+      const chunk = buf.subarray(0, bytesRead);
+      let start = 0;
+      for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+        keep(chunk.subarray(start, nl));
+        endLine();
+        start = nl + 1;
+      }
+      keep(chunk.subarray(start));
+    }
+    if (pendingBytes > 0) endLine();
+  } catch (err) {
+    if (err instanceof EoFetchError) throw err;
+    throw new EoFetchError(
+      'WRITE_FAILED',
+      `could not read the manifest ${manifestPath}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  } finally {
+    await fh.close().catch(() => {});
+  }
+}
+
+function notAFile(manifestPath: string, what: string, cause?: unknown): EoFetchError {
+  return new EoFetchError(
+    'INVALID_ARGUMENT',
+    `the manifest ${manifestPath} is ${what}, not a regular file; give the path of a JSON Lines file (it is created when missing)`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 const optional = (v: unknown, ok: (x: unknown) => boolean) => v === undefined || ok(v);
@@ -270,7 +362,7 @@ async function rewriteManifest(manifestPath: string, options: ManifestRootOption
     const before = await sizeOf(manifestPath);
     const records = [...(await readManifest(manifestPath, options)).values()];
     try {
-      await writeFile(tmp, records.map((r) => `${JSON.stringify(stored(r, root))}\n`).join(''));
+      await writeFile(tmp, storedChunks(records, root));
       if (before === (await sizeOf(manifestPath))) {
         await rename(tmp, manifestPath);
         return records.length;
@@ -280,6 +372,19 @@ async function rewriteManifest(manifestPath: string, options: ManifestRootOption
     }
     if (n + 1 >= MAX_REWRITES) return records.length;
   }
+}
+
+/** The records' lines in pieces of about 1 MiB: a large manifest as one string would outgrow V8's. */
+function* storedChunks(records: readonly ManifestRecord[], root: string): Generator<string> {
+  let chunk = '';
+  for (const r of records) {
+    chunk += `${JSON.stringify(stored(r, root))}\n`;
+    if (chunk.length >= READ_CHUNK_BYTES) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
 }
 
 /** Removes `<manifest>.<pid>[-n].tmp` files whose process no longer runs (a compaction killed by kill -9). */
