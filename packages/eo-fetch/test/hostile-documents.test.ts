@@ -1000,9 +1000,9 @@ describe('files on disk', () => {
 
   it('refuses a manifest path that is a device, a FIFO or a folder (typed, naming it; no endless read, no hang)', async () => {
     const cases: [string, RegExp][] = [
-      [join(dir, 'zero-link.jsonl'), /is a device or FIFO, not a regular file/],
-      [join(dir, 'fifo.jsonl'), /is a device or FIFO, not a regular file/],
-      [join(dir, 'folder.jsonl'), /is a folder, not a regular file/],
+      [join(dir, 'zero-link.jsonl'), /: it is a device or FIFO, not a regular file/],
+      [join(dir, 'fifo.jsonl'), /: it is a device or FIFO, not a regular file/],
+      [join(dir, 'folder.jsonl'), /: EISDIR: it is a folder, not a regular file/],
     ];
     await symlink('/dev/zero', cases[0][0]);
     execFileSync('mkfifo', [cases[1][0]]);
@@ -1011,8 +1011,8 @@ describe('files on disk', () => {
       const t0 = performance.now();
       const err = await readManifest(path).catch((e: unknown) => e);
       expect(err, path).toBeInstanceOf(EoFetchError);
-      expect((err as EoFetchError).code).toBe('INVALID_ARGUMENT');
-      expect((err as Error).message).toContain(`the manifest ${path} is`);
+      expect((err as EoFetchError).code).toBe('WRITE_FAILED');
+      expect((err as Error).message).toContain(`could not read the manifest ${path}: `);
       expect((err as Error).message).toMatch(why);
       expect(performance.now() - t0).toBeLessThan(5_000);
     }

@@ -87,6 +87,8 @@ const rootOf = (manifestPath: string, o: ManifestRootOptions) =>
  * @param manifestPath - path of the JSONL manifest
  * @param options - the root its paths are relative to
  * @returns records by absolute path
+ * @throws {@link EoFetchError} `WRITE_FAILED` naming the manifest when it cannot be read, or is a folder, device
+ *   or FIFO (read in 1 MiB pieces, so a manifest of any size loads; a line over 1 MiB is skipped)
  * @example
  * ```ts
  * const done = [...(await readManifest('out/manifest.jsonl')).values()].filter((r) => r.status === 'verified');
@@ -97,6 +99,24 @@ export async function readManifest(
   options: ManifestRootOptions = {},
 ): Promise<Map<string, ManifestRecord>> {
   checkManifestArgs('readManifest', manifestPath, options);
+  try {
+    return await readRecords(manifestPath, options);
+  } catch (err) {
+    throw new EoFetchError(
+      'WRITE_FAILED',
+      `could not read the manifest ${manifestPath}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** {@link readManifest}'s records, the file system's errors thrown as they are. */
+async function readRecords(
+  manifestPath: string,
+  options: ManifestRootOptions,
+): Promise<Map<string, ManifestRecord>> {
   const root = rootOf(manifestPath, options);
   const out = new Map<string, ManifestRecord>();
   await forEachLine(manifestPath, (line) => {
@@ -134,20 +154,12 @@ async function forEachLine(manifestPath: string, onLine: (line: string) => void)
   try {
     fh = await open(manifestPath, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return;
-    if (code === 'EISDIR') throw notAFile(manifestPath, 'a folder', err);
-    throw new EoFetchError(
-      'WRITE_FAILED',
-      `could not read the manifest ${manifestPath}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
   }
   try {
     const info = await fh.stat();
-    if (!info.isFile()) throw notAFile(manifestPath, info.isDirectory() ? 'a folder' : 'a device or FIFO');
+    if (!info.isFile()) throw notAFile(info.isDirectory());
     const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -184,26 +196,20 @@ async function forEachLine(manifestPath: string, onLine: (line: string) => void)
       keep(chunk.subarray(start));
     }
     if (pendingBytes > 0) endLine();
-  } catch (err) {
-    if (err instanceof EoFetchError) throw err;
-    throw new EoFetchError(
-      'WRITE_FAILED',
-      `could not read the manifest ${manifestPath}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
   } finally {
     await fh.close().catch(() => {});
   }
 }
 
-function notAFile(manifestPath: string, what: string, cause?: unknown): EoFetchError {
-  return new EoFetchError(
-    'INVALID_ARGUMENT',
-    `the manifest ${manifestPath} is ${what}, not a regular file; give the path of a JSON Lines file (it is created when missing)`,
-    cause === undefined ? undefined : { cause },
+/** A manifest path that is no regular file, as the file system's error for a folder (EISDIR) would say it. */
+function notAFile(folder: boolean): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(
+    folder
+      ? 'EISDIR: it is a folder, not a regular file'
+      : 'it is a device or FIFO, not a regular file (reading it would block or never end)',
   );
+  err.code = folder ? 'EISDIR' : 'EINVAL';
+  return err;
 }
 
 const optional = (v: unknown, ok: (x: unknown) => boolean) => v === undefined || ok(v);
@@ -360,7 +366,7 @@ async function rewriteManifest(manifestPath: string, options: ManifestRootOption
   const tmp = `${manifestPath}.${process.pid}-${++compactions}.tmp`;
   for (let n = 0; ; n++) {
     const before = await sizeOf(manifestPath);
-    const records = [...(await readManifest(manifestPath, options)).values()];
+    const records = [...(await readRecords(manifestPath, options)).values()];
     try {
       await writeFile(tmp, storedChunks(records, root));
       if (before === (await sizeOf(manifestPath))) {
