@@ -67,7 +67,10 @@ export interface GeoTiffLevel {
    * 8-bit unassociated alpha that the encoder may have stored as the blob's validity mask.
    */
   lerc?: { additionalCompression: number; alphaAsMask: boolean };
-  /** Set when the samples are YCbCr that we convert to RGB as GDAL does (8-bit, chunky, known subsampling). */
+  /**
+   * Set when the samples are YCbCr that we convert to RGB as GDAL does (8-bit strips: chunky with a known
+   * subsampling, or planar 1×1).
+   */
   ycbcr?: YCbCrLayout;
   /**
    * Tag holding the block offsets. libtiff keeps one offsets field per directory, set by StripOffsets and by
@@ -1060,8 +1063,9 @@ function hexFloat([, sign, whole, fraction, exponent]: RegExpExecArray): number 
 }
 
 /**
- * The YCbCr layout libtiff's RGBA interface (GDAL's reader for these files) handles: 8-bit, 3 samples, chunky
- * strips, subsampling 1/2/4 with vertical ≤ horizontal. Anything else gets none and is refused when read.
+ * The YCbCr layout libtiff's RGBA interface (GDAL's reader for these files) handles: 8-bit, 3 samples, strips,
+ * chunky with subsampling 1/2/4 (vertical ≤ horizontal) or planar subsampled 1×1. Anything else gets none and is
+ * refused when read.
  */
 /**
  * A ReferenceBlackWhite value libtiff's RGBA interface accepts: as float32, inside (−2^31 + 128, 2^31); others fail
@@ -1092,7 +1096,8 @@ async function ycbcrLayout(
     !tiled &&
     dtype === 'uint8' &&
     spp === 3 &&
-    planar === 1 &&
+    // planar: libtiff's RGBA interface converts separate planes sample by sample, so only 1×1 (GDAL 3.6 reads it)
+    (planar === 1 || (planar === 2 && hs === 1 && vs === 1)) &&
     [1, 2, 4].includes(hs) &&
     [1, 2, 4].includes(vs) &&
     vs <= hs &&

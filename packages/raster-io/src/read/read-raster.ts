@@ -34,7 +34,7 @@ import {
 } from './place-block.js';
 import { plainScratch, sharedScratch } from './scratch-pool.js';
 import { packedRowBytes } from './widen-samples.js';
-import { ycbcrBlockBytes } from './ycbcr.js';
+import { type YCbCrLayout, ycbcrBlockBytes, ycbcrPlanesToRgb } from './ycbcr.js';
 
 /** Options for {@link readRaster}. */
 export interface ReadRasterOptions {
@@ -185,10 +185,13 @@ export async function readLevel(
   }
   throwIfAborted(opts.signal, name);
   const bands = resolveBands(level, opts.bands, name);
+  // Planar YCbCr is read as stored, all three planes (each RGB band needs them all), and converted afterwards.
+  const planarYCbCr = level.ycbcr !== undefined && level.planarConfiguration === 2 ? level.ycbcr : undefined;
+  const readBands = planarYCbCr ? [0, 1, 2] : bands;
   checkLimit(
     limits,
     'maxPixels',
-    win.width * win.height * bands.length,
+    win.width * win.height * readBands.length,
     name,
     'the samples to read (width × height × bands)',
   );
@@ -198,7 +201,7 @@ export async function readLevel(
   checkYCbCr(image.fileDirectory, level, name);
   const predictor = effectivePredictor(level, name);
 
-  const g = blockGeometry(tiff, level, win, bands, predictor);
+  const g = blockGeometry(tiff, level, win, readBands, predictor);
   const blocks = await planBlocks(tiff, level, g, limits, opts.signal);
 
   const threads = opts.threads;
@@ -259,8 +262,8 @@ export async function readLevel(
   const output = outputBands({
     dtype: level.dtype,
     length: win.width * win.height,
-    count: bands.length,
-    into: opts.into,
+    count: readBands.length,
+    into: planarYCbCr ? undefined : opts.into,
     shared: parallel,
     fill: sparseFill(level),
     gaps: present.length < blocks.length || opts.onCorruptBlock === 'fill',
@@ -329,12 +332,40 @@ export async function readLevel(
     width: win.width,
     height: win.height,
     dtype: level.dtype,
-    bands: output.finish(),
+    bands: planarYCbCr
+      ? planarYCbCrBands(planarYCbCr, output.finish() as Uint8Array[], bands, opts.into)
+      : output.finish(),
     noData: level.noData,
   };
   if (level.geo) raster.geo = windowGeo(level.geo, win.x, win.y);
   if (opts.onCorruptBlock === 'fill') raster.filledBlocks = filledBlocks.sort((a, b) => a.index - b.index);
   return raster;
+}
+
+/**
+ * The requested bands of a planar YCbCr window: its Y, Cb and Cr planes (as stored) converted to R, G and B in
+ * place, then picked (into the caller's `into` arrays when given; a band asked for twice gets a copy).
+ */
+function planarYCbCrBands(
+  layout: YCbCrLayout,
+  planes: Uint8Array[],
+  bands: number[],
+  into: readonly RasterArray[] | undefined,
+): RasterArray[] {
+  const [y, cb, cr] = planes as [Uint8Array, Uint8Array, Uint8Array];
+  ycbcrPlanesToRgb(layout, y, cb, cr);
+  const used = new Set<number>();
+  return bands.map((b, i) => {
+    const plane = planes[b] as Uint8Array;
+    const target = into?.[i];
+    if (target) {
+      target.set(plane);
+      return target;
+    }
+    if (used.has(b)) return plane.slice();
+    used.add(b);
+    return plane;
+  });
 }
 
 /** Most decode threads one read may use. */
@@ -495,7 +526,8 @@ function blockGeometry(
     blockBytes: 0,
     bands,
   };
-  if (level.ycbcr) g.ycbcr = level.ycbcr;
+  // planar YCbCr (1×1) blocks are plain samples, converted once the window is read (see readLevel)
+  if (level.ycbcr && level.planarConfiguration === 1) g.ycbcr = level.ycbcr;
   if (level.lsbFirst) g.lsbFirst = true;
   if (level.nbits) g.nbits = level.nbits;
   if (level.halfFloat) {
@@ -751,7 +783,9 @@ function checkRgbaStripBytes(
   name: string,
 ): void {
   const [hs, vs] = (level.ycbcr as NonNullable<GeoTiffLevel['ycbcr']>).subsampling;
-  const samplingRow = Math.ceil(level.width / hs) * (hs * vs + 2);
+  // a planar strip (1×1) holds one plane: a scanline is one sample per pixel
+  const samplingRow =
+    level.planarConfiguration === 2 ? level.width : Math.ceil(level.width / hs) * (hs * vs + 2);
   const estimate = Math.floor(samplingRow / vs) * level.height;
   const available = fileSize === undefined ? Number.POSITIVE_INFINITY : fileSize - b.offset;
   const looksBad = b.byteCount === 0 || b.byteCount > available || b.byteCount < estimate;
@@ -825,7 +859,7 @@ function checkYCbCr(fd: GeoTIFFImage['fileDirectory'], level: GeoTiffLevel, name
   if (level.photometric === 6 && (!level.ycbcr || level.predictor !== 1)) {
     throw new RasterIoError(
       'UNSUPPORTED_PHOTOMETRIC',
-      `${name}: IFD ${level.ifd} stores YCbCr samples in a layout we cannot convert (supported: 8-bit, 3 samples, pixel-interleaved strips, subsampling 1/2/4, no predictor); convert it with gdal_translate -co PHOTOMETRIC=RGB`,
+      `${name}: IFD ${level.ifd} stores YCbCr samples in a layout we cannot convert (supported: 8-bit, 3 samples, strips, pixel-interleaved with subsampling 1/2/4 or planar with 1×1, no predictor); convert it with gdal_translate -co PHOTOMETRIC=RGB`,
     );
   }
 }

@@ -69,6 +69,15 @@ function tables(layout: YCbCrLayout): Tables {
 
 const cache = new WeakMap<YCbCrLayout, Tables>();
 
+function tablesFor(layout: YCbCrLayout): Tables {
+  let t = cache.get(layout);
+  if (!t) {
+    t = tables(layout);
+    cache.set(layout, t);
+  }
+  return t;
+}
+
 /** Bytes of one decoded block of `width × rows` pixels: data units of hs·vs Y samples, then Cb and Cr. */
 export function ycbcrBlockBytes(layout: YCbCrLayout, width: number, rows: number): number {
   const [hs, vs] = layout.subsampling;
@@ -93,11 +102,7 @@ export function ycbcrToRgb(
       `${file}: corrupt YCbCr block; it decodes to ${data.length} bytes, ${width}x${rows} pixels need ${need}`,
     );
   }
-  let t = cache.get(layout);
-  if (!t) {
-    t = tables(layout);
-    cache.set(layout, t);
-  }
+  const t = tablesFor(layout);
   const [hs, vs] = layout.subsampling;
   const out = new Uint8Array(width * rows * 3);
   const unitBytes = hs * vs + 2;
@@ -126,4 +131,20 @@ export function ycbcrToRgb(
     }
   }
   return out;
+}
+
+/**
+ * Converts planar YCbCr samples subsampled 1×1 (three planes of one window, as stored) to R, G and B planes in
+ * place, with the same tables as {@link ycbcrToRgb} (libtiff's RGBA interface: GDAL's reader for these files).
+ */
+export function ycbcrPlanesToRgb(layout: YCbCrLayout, y: Uint8Array, cb: Uint8Array, cr: Uint8Array): void {
+  const t = tablesFor(layout);
+  for (let i = 0; i < y.length; i++) {
+    const luma = t.y[y[i] as number] as number;
+    const b = cb[i] as number;
+    const r = cr[i] as number;
+    y[i] = clamp(luma + (t.crR[r] as number), 0, 255);
+    cb[i] = clamp(luma + (((t.cbG[b] as number) + (t.crG[r] as number)) >> SHIFT), 0, 255);
+    cr[i] = clamp(luma + (t.cbB[b] as number), 0, 255);
+  }
 }
