@@ -110,7 +110,9 @@ describe('createCogWriter memory', () => {
     );
     // Eight times the rows (+224 MiB raw) may cost a little GC slack, not the image.
     expect(big.maxRssMB - small.maxRssMB).toBeLessThan(48);
-    expect(big.maxRssMB).toBeLessThan(0.6 * 256);
+    // Far below the image: holding it would take 256 MiB + Node's own ≈ 60. Peaks of 117–135 MiB on a quiet
+    // machine, 157 in a clean-clone CI run with other suites beside it (GC runs later under load).
+    expect(big.maxRssMB).toBeLessThan(0.75 * 256);
     // Pixels (x + 2y) read back from the far corner of full resolution.
     const path = join(dir, 'big.tif');
     const r = await readGeoTiffFile(path, { window: { x: 8000, y: 8100, width: 4, height: 2 } });
