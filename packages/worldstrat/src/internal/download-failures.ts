@@ -8,18 +8,19 @@ export function leadingFailure<F extends { code?: string }>(failures: readonly F
 }
 
 /**
- * The error for a batch with failed downloads: `WRITE_FAILED` when the local disk refused a write, else
- * `DOWNLOAD_FAILED`, with `message` (which should quote {@link leadingFailure}).
+ * The error for a batch with failed downloads: `WRITE_FAILED` when the local disk refused a write (its hint:
+ * free space, then resume), else `DOWNLOAD_FAILED` with the caller's `retry` hint, if any.
+ *
+ * @param failures - the batch's failures (their `code`s decide)
+ * @param what - what failed, quoting {@link leadingFailure}
+ * @param retry - what to do about a failed download, e.g. `run again to retry`
  */
 export function downloadFailureError(
   failures: readonly { code?: string }[],
-  message: string,
+  what: string,
+  retry?: string,
 ): WorldStratError {
   const disk = failures.some((f) => f.code === 'WRITE_FAILED');
-  return new WorldStratError(
-    disk ? 'WRITE_FAILED' : 'DOWNLOAD_FAILED',
-    disk
-      ? `${message.replace(/; run again to retry.*$/, '')}; free disk space (or fix the folder), then run again to resume`
-      : message,
-  );
+  const hint = disk ? 'free disk space (or fix the folder), then run again to resume' : retry;
+  return new WorldStratError(disk ? 'WRITE_FAILED' : 'DOWNLOAD_FAILED', hint ? `${what}; ${hint}` : what);
 }

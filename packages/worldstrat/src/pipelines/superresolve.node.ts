@@ -341,7 +341,8 @@ async function fetchAoiRevisits(
   if (ok.length === 0 && lead)
     throw downloadFailureError(
       failed,
-      `all ${matched.length} revisit download(s) for ${aoi.name} failed (first: ${lead.itemId}: ${lead.message}); run again to retry`,
+      `all ${matched.length} revisit download(s) for ${aoi.name} failed (first: ${lead.itemId}: ${lead.message})`,
+      'run again to retry',
     );
   for (const f of failed)
     context.log?.(`revisit ${f.n} (${f.itemId}) failed: ${f.message}; going on without it (re-run to retry)`);

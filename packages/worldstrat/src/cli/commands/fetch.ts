@@ -147,6 +147,7 @@ async function fetchAction(root: string, o: FetchCommandOptions, rt: CliRuntime)
   if (lead)
     throw downloadFailureError(
       res.failures,
-      `${res.failures.length} revisit(s) failed (first: ${lead.aoi}-${lead.n}: ${lead.message}); run again to retry`,
+      `${res.failures.length} revisit(s) failed (first: ${lead.aoi}-${lead.n}: ${lead.message})`,
+      'run again to retry',
     );
 }

@@ -174,13 +174,15 @@ export function registerRebuild(program: Command, run: CliRunner): void {
         if (sp && spotLead)
           throw downloadFailureError(
             sp.failures,
-            `${sp.failures.length} SPOT file(s) failed (first: ${spotLead.aoi}: ${spotLead.message}); run again to retry (orders are reused)`,
+            `${sp.failures.length} SPOT file(s) failed (first: ${spotLead.aoi}: ${spotLead.message})`,
+            'run again to retry (orders are reused)',
           );
         const lead = leadingFailure(res.failures);
         if (lead)
           throw downloadFailureError(
             res.failures,
-            `${res.failures.length} revisit(s) failed (first: ${lead.aoi}-${lead.n}: ${lead.message}); run again to retry`,
+            `${res.failures.length} revisit(s) failed (first: ${lead.aoi}-${lead.n}: ${lead.message})`,
+            'run again to retry',
           );
       }),
     );
