@@ -7,6 +7,7 @@ import { DatasetError, generateSyntheticDataset, scanDataset } from '../src/node
 import { downloadRelease, md5File, RELEASE_FILES } from '../src/release/download-release.node.js';
 import { tempDir } from './support/fixtures.js';
 import { md5, membersOf, type ReleaseServer, startReleaseServer, tarGz } from './support/release-server.js';
+import { requireTool } from './support/require-tool.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -192,7 +193,7 @@ describe('download-release', () => {
     expect(err2.message).toContain('dfeb3348e79b719bf03c230d5d258839');
   });
 
-  it.runIf(existsSync('/dev/full'))(
+  it.runIf(requireTool('/dev/full (Linux)', existsSync('/dev/full')))(
     'a full disk fails at once with WRITE_FAILED naming the file, removing the partial and keeping the copy already there',
     async () => {
       const root = join(dir, 'disk-full');
