@@ -117,8 +117,9 @@ export function corruptBlockError(err: unknown, file: string, where: string): Ra
  */
 export function blockInfo(g: BlockGeometry, b: BlockJob): BlockInfo {
   const info: BlockInfo = {
-    expectedBytes: b.expected,
-    maxBytes: g.tiled ? b.expected : g.blockBytes,
+    // a codec decodes a whole tile (a bottom-edge one may hold fewer rows: see placeDecoded), or a strip's rows
+    expectedBytes: g.tiled && g.compression !== 1 ? g.blockBytes : b.expected,
+    maxBytes: g.blockBytes,
     file: g.name,
     reuse: true,
   };
@@ -148,10 +149,11 @@ export function placeDecoded(
   decoded: Uint8Array,
   out: () => RasterArray[],
 ): void {
-  const max = g.tiled ? b.expected : g.blockBytes;
+  const max = g.blockBytes;
   let data = decoded;
   if (g.compression === 1 && data.byteLength > b.expected) data = data.subarray(0, b.expected);
-  // A last strip may hold the full RowsPerStrip rows (some writers pad it); anything else must fit exactly.
+  // A block holds at least the rows the read uses (a bottom-edge tile or last strip may be cut there, as GDAL
+  // allows) and at most a whole block (a last strip may hold the full RowsPerStrip rows: some writers pad it).
   if (data.byteLength < b.expected || data.byteLength > max) {
     throw new RasterIoError(
       'CORRUPT_BLOCK',

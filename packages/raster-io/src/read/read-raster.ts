@@ -639,12 +639,11 @@ async function planBlocks(
   const blocks: BlockJob[] = [];
   for (const [slot, band] of planes.entries()) {
     for (let row = r0; row <= r1; row++) {
-      // Bytes a block must decode to: uncompressed bottom-edge tiles only need the rows GDAL asks libtiff for.
+      // Bytes a block must decode to: bottom-edge tiles only need the rows GDAL asks libtiff for, which libtiff
+      // decodes no further (YCbCr tiles, which GDAL reads through libtiff's RGBA interface, are read whole).
       const rows = rowsOf(row);
-      const expected = rowBytes(
-        g,
-        level.compression === 1 && crossesBottom(row) ? gdalBottomTileRows(row, bh, level.height) : rows,
-      );
+      const partial = crossesBottom(row) && (level.compression === 1 || !g.ycbcr);
+      const expected = rowBytes(g, partial ? gdalBottomTileRows(row, bh, level.height) : rows);
       for (let col = c0; col <= c1; col++) {
         const index = (band < 0 ? 0 : band * across * down) + row * across + col;
         blocks.push({ index, col, row, slot: band < 0 ? -1 : slot, offset: 0, byteCount: 0, rows, expected });

@@ -17,6 +17,7 @@ export interface BuiltTiff {
   rowsPerStrip?: number;
   /** Byte counts to write instead of the blocks' lengths (the blocks are still written whole). */
   byteCounts?: number[];
+  /** More tags; one of a tag number written above replaces it. */
   extra?: IfdEntry[];
 }
 
@@ -32,7 +33,6 @@ export function buildTiff(t: BuiltTiff): Uint8Array {
     { tag: 277, type: FIELD.SHORT, values: [t.samplesPerPixel] },
     { tag: 284, type: FIELD.SHORT, values: [1] },
     { tag: 339, type: FIELD.SHORT, values: new Array(t.samplesPerPixel).fill(t.sampleFormat) },
-    ...(t.extra ?? []),
   ];
   const zeros = new Array(n).fill(0);
   const counts = t.byteCounts ?? t.blocks.map((b) => b.byteLength);
@@ -52,6 +52,13 @@ export function buildTiff(t: BuiltTiff): Uint8Array {
       { tag: 279, type: FIELD.LONG, values: counts },
     );
   }
+  // an extra tag replaces the one above of the same number; tags in ascending order, as TIFF requires
+  for (const e of t.extra ?? []) {
+    const at = entries.findIndex((x) => x.tag === e.tag);
+    if (at >= 0) entries[at] = e;
+    else entries.push(e);
+  }
+  entries.sort((a, b) => a.tag - b.tag);
   const ifdBytes = ifdByteLength(entries);
   let pos = 8 + ifdBytes + (ifdBytes & 1);
   const offsets = t.blocks.map((b) => {
