@@ -40,7 +40,7 @@ const LIBRARY_NAMES: Readonly<Record<string, readonly string[]>> = {
 /** The process's (or worker thread's) libdeflate binding, loaded on first use; null when unavailable. */
 export const loadLibdeflate: () => Libdeflate | null = nativeLibrary(
   'WORLDSTRAT_LIBDEFLATE',
-  LIBRARY_NAMES,
+  { names: LIBRARY_NAMES, probe: 'libdeflate_zlib_decompress_ex' },
   bind,
 );
 

@@ -44,7 +44,11 @@ const LIBRARY_NAMES: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** The process's (or worker thread's) liblzma binding, loaded on first use; null when unavailable. */
-export const loadLiblzma: () => Liblzma | null = nativeLibrary('WORLDSTRAT_LIBLZMA', LIBRARY_NAMES, bind);
+export const loadLiblzma: () => Liblzma | null = nativeLibrary(
+  'WORLDSTRAT_LIBLZMA',
+  { names: LIBRARY_NAMES, probe: 'lzma_code' },
+  bind,
+);
 
 function bind(lib: KoffiLibrary, library: string): Liblzma {
   const bufferDecode = lib.func(

@@ -49,7 +49,7 @@ const LIBRARY_NAMES: Readonly<Record<string, readonly string[]>> = {
 /** The process's (or worker thread's) TurboJPEG binding, loaded on first use; null when unavailable. */
 export const loadLibturbojpeg: () => Libturbojpeg | null = nativeLibrary(
   'WORLDSTRAT_LIBTURBOJPEG',
-  LIBRARY_NAMES,
+  { names: LIBRARY_NAMES, probe: 'tjInitDecompress' },
   bind,
 );
 

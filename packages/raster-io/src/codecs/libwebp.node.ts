@@ -47,7 +47,11 @@ const LIBRARY_NAMES: Readonly<Record<string, readonly string[]>> = {
 const DECODER_ABI_VERSION = 0x0200;
 
 /** The process's (or worker thread's) libwebp binding, loaded on first use; null when unavailable. */
-export const loadLibwebp: () => Libwebp | null = nativeLibrary('WORLDSTRAT_LIBWEBP', LIBRARY_NAMES, bind);
+export const loadLibwebp: () => Libwebp | null = nativeLibrary(
+  'WORLDSTRAT_LIBWEBP',
+  { names: LIBRARY_NAMES, probe: 'WebPGetDecoderVersion' },
+  bind,
+);
 
 function bind(lib: KoffiLibrary, name: string): Libwebp {
   const version = lib.func('int WebPGetDecoderVersion()');

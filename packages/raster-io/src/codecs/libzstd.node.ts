@@ -34,7 +34,11 @@ const LIBRARY_NAMES: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** The process's (or worker thread's) libzstd binding, loaded on first use; null when unavailable. */
-export const loadLibzstd: () => Libzstd | null = nativeLibrary('WORLDSTRAT_LIBZSTD', LIBRARY_NAMES, bind);
+export const loadLibzstd: () => Libzstd | null = nativeLibrary(
+  'WORLDSTRAT_LIBZSTD',
+  { names: LIBRARY_NAMES, probe: 'ZSTD_decompressDCtx' },
+  bind,
+);
 
 /** size_t results: koffi gives a number, or a bigint above 2^53 (every error code is near 2^64). */
 type SizeT = number | bigint;
