@@ -110,7 +110,7 @@ export function createProgram(
   const program = new Command('worldstrat');
   program
     .description(
-      'WorldStrat toolbox: synthetic data, sampling, AOIs, splits, plots (and pipelines as they land)',
+      'WorldStrat toolbox: rebuild a WorldStrat-style dataset (sample, stratify, search, fetch) and train, score and run multi-frame super-resolution',
     )
     .version(version)
     .option('--json', 'print the result as JSON on stdout')
