@@ -308,3 +308,29 @@ describe('extractTarGz', () => {
     expect(existsSync(join(dir, 'cut-out', 'big.bin.extracting'))).toBe(false);
   });
 });
+
+describe('md5File on a path that is no readable file', () => {
+  it('missing, a folder or a FIFO is UNREADABLE_FILE naming it (a FIFO never blocks); an abort is ABORTED', async () => {
+    const missing = join(dir, 'no-such-file.bin');
+    const fifo = join(dir, 'hash.fifo');
+    const { execFileSync } = await import('node:child_process');
+    if (process.platform !== 'win32') execFileSync('mkfifo', [fifo]);
+    for (const [path, message] of [
+      [missing, /no-such-file\.bin: cannot read a file to hash \(no such file\)/],
+      [dir, /: not a regular file \(a folder\); give a file to hash/],
+      ...(process.platform === 'win32' ? [] : [[fifo, /hash\.fifo: not a regular file \(a FIFO/]]),
+    ] as [string, RegExp][]) {
+      const err = await md5File(path).catch((e: unknown) => e);
+      expect(err, path).toBeInstanceOf(DatasetError);
+      expect((err as DatasetError).code).toBe('UNREADABLE_FILE');
+      expect((err as DatasetError).message).toMatch(message);
+    }
+    const file = join(dir, 'to-hash.bin');
+    await writeFile(file, Buffer.alloc(1 << 20, 7));
+    const ac = new AbortController();
+    ac.abort(new Error('stop'));
+    const aborted = await md5File(file, ac.signal).catch((e: unknown) => e);
+    expect((aborted as DatasetError).code).toBe('ABORTED');
+    expect(await md5File(file)).toBe(md5(Buffer.alloc(1 << 20, 7)));
+  });
+});

@@ -422,3 +422,25 @@ describe('symbolic links inside the destination and stale temps of a killed run'
     expect(readFileSync(join(a, 'y.tiff'), 'utf8')).toBe('in A');
   });
 });
+
+describe('an archive path that is no readable file', () => {
+  it('a missing archive, a folder or a FIFO is UNREADABLE_FILE naming it; nothing is created, nothing blocks', async () => {
+    const dest = join(dir, 'never-created');
+    const fifo = join(dir, 'archive.fifo');
+    if (process.platform !== 'win32') execFileSync('mkfifo', [fifo]);
+    const cases: [string, RegExp][] = [
+      [join(dir, 'missing.tar.gz'), /missing\.tar\.gz: cannot read the \.tar\.gz archive \(no such file\)/],
+      [dir, /: not a regular file \(a folder\); give the \.tar\.gz archive/],
+      ...(process.platform === 'win32'
+        ? []
+        : ([[fifo, /archive\.fifo: not a regular file \(a FIFO/]] as [string, RegExp][])),
+    ];
+    for (const [path, message] of cases) {
+      const err = await extractTarGz(path, dest).catch((e: unknown) => e);
+      expect(err, path).toBeInstanceOf(DatasetError);
+      expect((err as DatasetError).code).toBe('UNREADABLE_FILE');
+      expect((err as DatasetError).message).toMatch(message);
+      expect(existsSync(dest)).toBe(false);
+    }
+  });
+});

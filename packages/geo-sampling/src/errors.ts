@@ -18,6 +18,8 @@ export const GEO_SAMPLING_ERROR_CODES = [
   'POLAR_AOI',
   'ABORTED',
   'MISSING_PEER',
+  'FILE_NOT_FOUND',
+  'UNREADABLE_FILE',
 ] as const;
 
 /** One of {@link GEO_SAMPLING_ERROR_CODES}. */

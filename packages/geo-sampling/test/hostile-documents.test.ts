@@ -795,6 +795,32 @@ describe('readAoisFile / readPoisFile on hostile files', () => {
     expect((await rejected(readPoisFile('/dev/zero'))).message).toContain('not a regular file');
   });
 
+  it('a missing file is FILE_NOT_FOUND and an unreadable one UNREADABLE_FILE, naming it (were Node errors)', async () => {
+    const missing = (name: string) => join(dir, name);
+    const reads: [string, () => Promise<unknown>][] = [
+      ...['missing.csv', 'missing.geojson', 'missing.arrow'].map(
+        (n) => [missing(n), () => readAoisFile(missing(n))] as [string, () => Promise<unknown>],
+      ),
+      ...['missing.csv', 'missing.geojson'].map(
+        (n) => [missing(n), () => readPoisFile(missing(n))] as [string, () => Promise<unknown>],
+      ),
+    ];
+    for (const [path, read] of reads) {
+      const err = await rejected(read());
+      expect([err.code, err.message]).toEqual(['FILE_NOT_FOUND', `'${path}': no such file`]);
+      expect((err.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+    }
+    // a path through a file (ENOTDIR): not missing, unreadable
+    const file = join(dir, 'plain.csv');
+    await writeFile(file, 'name,lon,lat\na,1,2\n');
+    const through = join(file, 'inner.csv');
+    for (const read of [() => readAoisFile(through), () => readPoisFile(through)]) {
+      const err = await rejected(read());
+      expect(err.code).toBe('UNREADABLE_FILE');
+      expect(err.message.startsWith(`'${through}': cannot read it (ENOTDIR`)).toBe(true);
+    }
+  });
+
   it('a footer block that does not hold a record batch is a PARSE_ERROR, not an endless loop', () => {
     const two = [
       createAoi({ name: 'a', lon: 1, lat: 2 }, 2.5),

@@ -14,6 +14,7 @@ import {
   checkSignalAndCallbacks,
   checkString,
 } from '../internal/check-arguments.js';
+import { inputFileSize } from '../internal/input-file.node.js';
 import { createTempBeside, DestinationGuard, leavesRoot } from './member-files.node.js';
 import {
   type SparseLayout,
@@ -103,9 +104,9 @@ export function archiveMemberTarget(memberPath: string, topDir?: string): string
  * @param destDir - destination root (created).
  * @param options - top-level folder, signal, progress.
  * @returns counts of extracted/skipped files and bytes written.
- * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH` (path traversal, a file named after `destDir` itself such as
- *   `.`, a symbolic link below `destDir` on a member's path), `ARCHIVE_CORRUPT` (bad gzip/tar stream),
- *   `ABORTED`, `WRITE_FAILED`.
+ * @throws {DatasetError} `UNREADABLE_FILE` (the archive is missing or not a regular file), `UNSAFE_ARCHIVE_PATH`
+ *   (path traversal, a file named after `destDir` itself such as `.`, a symbolic link below `destDir` on a
+ *   member's path), `ARCHIVE_CORRUPT` (bad gzip/tar stream), `ABORTED`, `WRITE_FAILED`.
  * @example
  * ```ts
  * await extractTarGz('downloads/hr_dataset.tar.gz', 'dataset', { topDir: 'hr_dataset' });
@@ -123,7 +124,7 @@ export async function extractTarGz(
   checkOptionalString('extractTarGz', 'options.topDir', options.topDir);
   const { signal, onProgress } = options;
   if (signal?.aborted) throw new DatasetError('ABORTED', 'extraction aborted', { cause: signal.reason });
-  const total = (await stat(archivePath)).size;
+  const total = await inputFileSize(archivePath, 'the .tar.gz archive');
   const root = resolve(destDir);
   await mkdir(root, { recursive: true });
   const report: ExtractTarGzReport = { extracted: 0, skipped: 0, bytes: 0, ignored: [] };

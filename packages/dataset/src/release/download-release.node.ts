@@ -27,6 +27,7 @@ import {
   checkSignalAndCallbacks,
   checkString,
 } from '../internal/check-arguments.js';
+import { inputFileSize } from '../internal/input-file.node.js';
 
 /** Trailing slashes; the lookbehind keeps a long run of `/` before another character linear (`/\/+$/` is quadratic). */
 
@@ -184,6 +185,7 @@ export interface DownloadReleaseResult {
  * @param path - file path.
  * @param signal - optional abort signal.
  * @returns lowercase hex digest.
+ * @throws {DatasetError} `UNREADABLE_FILE` naming the path (missing, not a regular file, a failed read), `ABORTED`.
  * @example
  * ```ts
  * await md5File('dataset/metadata.csv'); // 'dfeb3348e79b719bf03c230d5d258839' for the release file
@@ -192,9 +194,18 @@ export interface DownloadReleaseResult {
 export async function md5File(path: string, signal?: AbortSignal): Promise<string> {
   checkString('md5File', 'path', path, true);
   checkSignalAndCallbacks('md5File', { signal }, [], 'arguments');
+  await inputFileSize(path, 'a file to hash');
   const hash = createHash('md5');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16, signal }))
-    hash.update(chunk as Buffer);
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16, signal }))
+      hash.update(chunk as Buffer);
+  } catch (e) {
+    if (signal?.aborted)
+      throw new DatasetError('ABORTED', `${path}: hashing aborted`, { cause: signal.reason });
+    throw new DatasetError('UNREADABLE_FILE', `${path}: reading it failed (${(e as Error).message})`, {
+      cause: e,
+    });
+  }
   return hash.digest('hex');
 }
 

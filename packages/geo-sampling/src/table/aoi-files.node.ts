@@ -74,23 +74,48 @@ const MAX_ARROW_TABLE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 
 /**
  * A table file's bytes: a regular file of at most `maxBytes` (a FIFO or device would block or never end). Opened
- * non-blocking so a FIFO is refused instead of waiting for a writer; Node's own error for a missing file.
+ * non-blocking so a FIFO is refused instead of waiting for a writer. `FILE_NOT_FOUND` for a missing file,
+ * `UNREADABLE_FILE` for one that cannot be opened or read (permissions, I/O errors).
  */
 async function readTableBytes(path: string, maxBytes: number): Promise<Buffer> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    const info = await handle.stat();
-    if (!info.isFile())
-      throw new GeoSamplingError('INVALID_ARGUMENT', `'${path}': not a regular file; give a table file`);
-    if (info.size > maxBytes)
-      throw new GeoSamplingError(
-        'INVALID_ARGUMENT',
-        `'${path}': ${info.size} bytes is larger than the ${maxBytes} bytes a table may have`,
-      );
-    return await handle.readFile();
-  } finally {
-    await handle.close();
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw unreadable(path, e);
   }
+  try {
+    return await readOpenTable(handle, path, maxBytes);
+  } catch (e) {
+    throw e instanceof GeoSamplingError ? e : unreadable(path, e);
+  } finally {
+    await handle.close().catch(() => {});
+  }
+}
+
+function unreadable(path: string, e: unknown): GeoSamplingError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT'
+    ? new GeoSamplingError('FILE_NOT_FOUND', `'${path}': no such file`, { cause: e })
+    : new GeoSamplingError('UNREADABLE_FILE', `'${path}': cannot read it (${(e as Error).message})`, {
+        cause: e,
+      });
+}
+
+async function readOpenTable(
+  handle: Awaited<ReturnType<typeof open>>,
+  path: string,
+  maxBytes: number,
+): Promise<Buffer> {
+  const info = await handle.stat();
+  if (!info.isFile())
+    throw new GeoSamplingError('INVALID_ARGUMENT', `'${path}': not a regular file; give a table file`);
+  if (info.size > maxBytes)
+    throw new GeoSamplingError(
+      'INVALID_ARGUMENT',
+      `'${path}': ${info.size} bytes is larger than the ${maxBytes} bytes a table may have`,
+    );
+  return await handle.readFile();
 }
 
 const readTableText = async (path: string): Promise<string> =>
@@ -102,7 +127,8 @@ const readTableText = async (path: string): Promise<string> =>
  * @param options see {@link ReadPoisOptions}.
  * @returns the POIs plus skipped / duplicate rows.
  * @throws GeoSamplingError as {@link readPois}, the message starting with the path; `INVALID_ARGUMENT` for
- *   a path that is not a regular file or is larger than 512 MiB; Node's errors for a missing file.
+ *   a path that is not a regular file or is larger than 512 MiB; `FILE_NOT_FOUND` for a missing file,
+ *   `UNREADABLE_FILE` for one that cannot be read.
  * @example
  * const { pois } = await readPoisFile('unhcr_formatted.csv', PARTNER_POI_PRESETS.unhcr);
  */
@@ -151,7 +177,7 @@ export async function writeAoisFile(
  * @returns the AOIs.
  * @throws GeoSamplingError as the format's reader, the message starting with the path; `INVALID_ARGUMENT` for
  *   a path that is not a regular file or is too large (512 MiB of text, 2 GiB of Arrow), or an unusable
- *   `delimiter`; Node's errors for a missing file.
+ *   `delimiter`; `FILE_NOT_FOUND` for a missing file, `UNREADABLE_FILE` for one that cannot be read.
  * @example
  * const aois = await readAoisFile('aois.csv');
  */
