@@ -1,6 +1,7 @@
 // TF.js's own save/load (tf.io handlers: indexeddb://, localstorage://, downloads://, http(s)://, or any custom
 // IOHandler). Weights are stored in TF layout under their upstream keys; the model config rides in modelTopology.
 import * as tf from '@tensorflow/tfjs-core';
+import { requireBackend } from '../backends/require-backend.js';
 import { SrnetError, type SrnetErrorCode } from '../errors.js';
 import { argumentError, checkModel } from '../internal/check-arguments.js';
 import { showValue } from '../internal/show-value.js';
@@ -159,6 +160,7 @@ export async function loadModel(source: string | tf.io.IOHandler): Promise<SrMod
     );
   });
   checkWeightSpecs(art.weightSpecs, art.weightData, name);
+  requireBackend('loadModel');
   const tensors = tf.io.decodeWeights(art.weightData, art.weightSpecs);
   const vars = new Map<string, tf.Variable>();
   const missing: string[] = [];

@@ -1,4 +1,6 @@
 // Seeded model construction.
+
+import { requireBackend } from '../backends/require-backend.js';
 import { checkConfigArgument, checkNumber, checkOptions } from '../internal/check-arguments.js';
 import { SeededRandom } from '../internal/random.js';
 import { uniqueParamSpecs, validateModelConfig } from './architecture.js';
@@ -62,5 +64,7 @@ export function createModel(config: Partial<ModelConfig> = {}, options: CreateMo
   checkConfigArgument('createModel', config);
   checkOptions('createModel', options, 'BAD_CONFIG');
   const cfg = resolveModelConfig(config);
-  return modelFromStateDict(cfg, initStateDict(cfg, options));
+  const stateDict = initStateDict(cfg, options); // checks the config fully
+  requireBackend('createModel');
+  return modelFromStateDict(cfg, stateDict);
 }

@@ -6,6 +6,7 @@ import {
   readSafetensors,
   type SafetensorsTensor,
 } from '@worldstrat/raster-io';
+import { requireBackend } from '../backends/require-backend.js';
 import { SrnetError } from '../errors.js';
 import {
   checkModel,
@@ -270,6 +271,7 @@ export function modelFromStateDict(config: ModelConfig, stateDict: StateDict): S
   checkStateDictArgument('modelFromStateDict', stateDict);
   assertSameArchitecture(config, stateDict);
   checkStateDict(stateDict, config);
+  requireBackend('modelFromStateDict');
   const vars = new Map<string, tf.Variable>();
   for (const s of uniqueParamSpecs(config)) {
     const t = (stateDict[s.key] ?? stateDict[s.canonical]) as StateTensor;
