@@ -64,6 +64,13 @@ describe('no TF.js backend registered yet', () => {
     const err = await loadModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts)).catch((e: unknown) => e);
     expect((err as SrnetError).code).toBe('BACKEND_UNAVAILABLE');
     expect((err as SrnetError).message).toMatch(/^loadModel: no TF\.js backend is registered yet/);
+    // selecting the unregistered backend again (its package stays imported, so it cannot register anew)
+    const again = await selectBackend('cpu').catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(SrnetError);
+    expect((again as SrnetError).code).toBe('BACKEND_UNAVAILABLE');
+    expect((again as SrnetError).message).toBe(
+      'backend cpu is not usable: cpu: unavailable: no "cpu" backend is registered',
+    );
     await selectBackend('wasm');
     const loaded = await loadModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
     expect(loaded.config).toEqual(model.config);

@@ -360,11 +360,12 @@ async function tryCpu(opts: SelectBackendOptions): Promise<BackendAttempt> {
     '@tensorflow/tfjs-backend-cpu',
   );
   if (missing) return { backend: 'cpu', available: false, reason: missing };
-  const ok = await tf.setBackend('cpu');
+  // through startBackend: a backend unregistered after its package was imported makes tf.setBackend throw
+  const failed = await startBackend('cpu');
   return {
     backend: 'cpu',
-    available: ok,
-    reason: ok ? 'pure JavaScript (slowest; reference results)' : 'unavailable: cpu backend failed',
+    available: failed === undefined,
+    reason: failed === undefined ? 'pure JavaScript (slowest; reference results)' : `unavailable: ${failed}`,
   };
 }
 
