@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { blockCache, httpSource, memorySource } from '../../src/index.js';
+import { blockCache, httpSource, memorySource, RasterIoError } from '../../src/index.js';
 import { fileSource, readGeoTiffFile } from '../../src/node.js';
 import { type RangeServer, startRangeServer } from '../support/range-server.js';
 import { useTmpDir } from '../support/tmp.js';
@@ -22,7 +22,43 @@ byteSourceSuite('memorySource', async () => memorySource(SUITE_BYTES, 'suite'));
 byteSourceSuite('memorySource over an ArrayBuffer', async () =>
   memorySource(SUITE_BYTES.slice().buffer, 'suite'),
 );
+byteSourceSuite('memorySource over a SharedArrayBuffer', async () => {
+  const shared = new Uint8Array(new SharedArrayBuffer(SUITE_BYTES.byteLength));
+  shared.set(SUITE_BYTES);
+  return memorySource(shared.buffer, 'suite');
+});
 byteSourceSuite('fileSource', async () => fileSource(join(tmp(), 'suite.bin')));
+
+describe('memorySource arguments', () => {
+  it('anything but bytes or a buffer is INVALID_ARGUMENT (a number made a zero-filled "file" of that length)', () => {
+    for (const bad of [
+      42,
+      -1,
+      'abc',
+      [1, 2, 3],
+      new DataView(new ArrayBuffer(8)),
+      new Uint16Array(4),
+      null,
+      {},
+    ]) {
+      let err: unknown;
+      try {
+        memorySource(bad as Uint8Array);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, String(bad)).toBeInstanceOf(RasterIoError);
+      expect((err as RasterIoError).code).toBe('INVALID_ARGUMENT');
+      expect((err as RasterIoError).message).toMatch(
+        /^memorySource: bytes must be a Uint8Array or an ArrayBuffer, got /,
+      );
+    }
+    expect(() => memorySource(SUITE_BYTES, 7 as unknown as string)).toThrow(
+      /memorySource: name must be a string/,
+    );
+    expect(memorySource(Buffer.from(SUITE_BYTES)).size).toBe(SUITE_BYTES.byteLength);
+  });
+});
 byteSourceSuite('httpSource', async () => httpSource(server.url('/files/suite.bin')));
 byteSourceSuite('httpSource on a server that ignores Range (200)', async () =>
   httpSource(server.url('/norange/suite.bin')),
