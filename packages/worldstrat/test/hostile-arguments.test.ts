@@ -578,3 +578,38 @@ describe('node-only entry checks run before any file, host, Redis or training is
     );
   });
 });
+
+describe('the CLI harness entry points', () => {
+  const quiet = { stdout: () => {}, stderr: () => {}, isTTY: false };
+  it('runCli and createProgram refuse a wrong argv, io, exit or secrets with INVALID_ARGUMENT before running', async () => {
+    const { runCli, createProgram } = nodeExports;
+    for (const [argv, io, what] of [
+      [undefined, undefined, 'argv'],
+      ['worldstrat --help', undefined, 'argv'],
+      [['node', 'worldstrat', 7], undefined, 'argv'],
+      [['node', 'worldstrat', '--help'], null, 'io'],
+      [['node', 'worldstrat', '--help'], { stdout: () => {}, isTTY: false }, 'io'],
+    ] as [unknown, unknown, string][]) {
+      const err = await runCli(argv as string[], io as never).catch((e: unknown) => e);
+      expect(err, `${what}: ${String(argv)}`).toBeInstanceOf(WorldStratError);
+      expect((err as WorldStratError).code).toBe('INVALID_ARGUMENT');
+      expect((err as WorldStratError).message).toMatch(new RegExp(`^runCli: ${what} must be `));
+    }
+    expect(await runCli(['node', 'worldstrat', '--version'], quiet)).toBe(0);
+    for (const [args, what] of [
+      [[null], 'io'],
+      [[quiet, 'exit'], 'exit'],
+      [[quiet, () => {}, {}], 'secrets'],
+    ] as [unknown[], string][]) {
+      const err = (() => {
+        try {
+          (createProgram as (...a: unknown[]) => unknown)(...args);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect((err as WorldStratError).code, what).toBe('INVALID_ARGUMENT');
+      expect((err as WorldStratError).message).toMatch(new RegExp(`^createProgram: ${what} must be `));
+    }
+  });
+});

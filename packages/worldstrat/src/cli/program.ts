@@ -1,6 +1,7 @@
 // The `worldstrat` command-line program: commander wiring, shared options, error → exit code.
 import { Command, CommanderError, type Option } from 'commander';
 import { version } from '../../package.json';
+import { argumentError, isPlainObject } from '../internal/check-arguments.js';
 import { registerAois } from './commands/aois.js';
 import { registerBenchmark } from './commands/benchmark.js';
 import { registerDemo } from './commands/demo.js';
@@ -106,6 +107,10 @@ export function createProgram(
   },
   secrets: SecretScrubber = new SecretScrubber(),
 ): Command {
+  checkCliIo('createProgram', io);
+  if (typeof exit !== 'function') throw argumentError('createProgram', 'exit', 'a function', exit);
+  if (!(secrets instanceof SecretScrubber))
+    throw argumentError('createProgram', 'secrets', 'a SecretScrubber', secrets);
   io = secrets.wrap(io);
   const program = new Command('worldstrat');
   program
@@ -205,8 +210,13 @@ export function createProgram(
  * @param argv - full argv including node and script.
  * @param io - output streams.
  * @returns the exit code.
+ * @throws WorldStratError `INVALID_ARGUMENT`, before anything runs, when `argv` is not an array of strings or `io`
+ *   lacks `stdout`/`stderr` functions and a boolean `isTTY`.
  */
 export async function runCli(argv: readonly string[], io?: CliIo): Promise<number> {
+  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string'))
+    throw argumentError('runCli', 'argv', 'an array of strings (as process.argv)', argv);
+  if (io !== undefined) checkCliIo('runCli', io);
   const secrets = new SecretScrubber();
   secrets.addFromEnv(process.env);
   for (const a of argv) secrets.addFromText(a);
@@ -242,4 +252,15 @@ export async function runCli(argv: readonly string[], io?: CliIo): Promise<numbe
     return exitCode;
   }
   return code;
+}
+
+/** An injected {@link CliIo}: two output functions and whether stderr is a terminal. */
+function checkCliIo(fn: string, io: unknown): void {
+  const ok =
+    isPlainObject(io) &&
+    typeof io.stdout === 'function' &&
+    typeof io.stderr === 'function' &&
+    typeof io.isTTY === 'boolean';
+  if (!ok)
+    throw argumentError(fn, 'io', 'an object with stdout and stderr functions and a boolean isTTY', io);
 }
