@@ -13,9 +13,10 @@ interface Koffi {
 export interface NativeLibraryNames {
   names: Readonly<Record<string, readonly string[]>>;
   /**
-   * Checked before loading on Linux: when the process already holds another copy of the library (Node ≥ 22.15
-   * exports its own zstd's symbols, every Node its zlib's), the system copy is not loaded, since its calls between
-   * its own exported functions would bind to the other copy's, of another version (see {@link otherCopyLoaded}).
+   * Checked before loading on Linux: when the process already holds another copy of the library (every Node
+   * exports its bundled zlib's symbols, and one that bundles zstd, 22.15 on, may export those too), the system copy
+   * is not loaded, since its calls between its own exported functions would bind to the other copy's, of another
+   * version (see {@link otherCopyLoaded}).
    */
   probe?: string;
 }
