@@ -15,7 +15,10 @@ import type { ByteSource } from './byte-source.js';
  * const tiff = await openGeoTiff(memorySource(new Uint8Array(await (await fetch(url)).arrayBuffer()), url));
  * ```
  */
-export function memorySource(bytes: Uint8Array | ArrayBuffer, name = 'memory'): ByteSource {
+export function memorySource(
+  bytes: Uint8Array | ArrayBuffer | SharedArrayBuffer,
+  name = 'memory',
+): ByteSource {
   checkString('memorySource', 'name', name);
   // a number would make a zero-filled "file" of that length, and other views would be read as their bytes
   const buffer = bytes instanceof ArrayBuffer || isSharedBuffer(bytes);
