@@ -20,18 +20,23 @@ export function memorySource(
   name = 'memory',
 ): ByteSource {
   checkString('memorySource', 'name', name);
-  // a number would make a zero-filled "file" of that length, and other views would be read as their bytes
-  const buffer = bytes instanceof ArrayBuffer || isSharedBuffer(bytes);
-  if (!(bytes instanceof Uint8Array) && !buffer)
+  // By tag, not instanceof, so bytes from another realm (a vm context, jsdom, an iframe) are taken too; a number
+  // would make a zero-filled "file" of that length, and other views would be read as their values.
+  const tag = Object.prototype.toString.call(bytes);
+  const view = ArrayBuffer.isView(bytes) && (tag === '[object Uint8Array]' || bytes instanceof Uint8Array);
+  if (!view && tag !== '[object ArrayBuffer]' && tag !== '[object SharedArrayBuffer]')
     throw new RasterIoError(
       'INVALID_ARGUMENT',
       `memorySource: bytes must be a Uint8Array or an ArrayBuffer, got ${describeValue(bytes)}`,
     );
   // A plain Uint8Array view (a Node Buffer's slice() would not copy).
-  const data =
-    bytes instanceof Uint8Array
-      ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-      : new Uint8Array(bytes);
+  const data = view
+    ? new Uint8Array(
+        (bytes as Uint8Array).buffer,
+        (bytes as Uint8Array).byteOffset,
+        (bytes as Uint8Array).byteLength,
+      )
+    : new Uint8Array(bytes as ArrayBuffer);
   return {
     name,
     size: data.byteLength,
@@ -43,6 +48,3 @@ export function memorySource(
     },
   };
 }
-
-const isSharedBuffer = (v: unknown): v is SharedArrayBuffer =>
-  typeof SharedArrayBuffer !== 'undefined' && v instanceof SharedArrayBuffer;

@@ -58,6 +58,19 @@ describe('memorySource arguments', () => {
     );
     expect(memorySource(Buffer.from(SUITE_BYTES)).size).toBe(SUITE_BYTES.byteLength);
   });
+
+  it('takes bytes and buffers from another realm (vm context), as the same bytes', async () => {
+    const { runInNewContext } = await import('node:vm');
+    const foreign = runInNewContext(
+      '(n) => { const a = new Uint8Array(n); for (let i = 0; i < n; i++) a[i] = (i * 7) & 255; return a; }',
+    )(64) as Uint8Array;
+    expect(foreign instanceof Uint8Array).toBe(false); // really another realm's class
+    for (const bytes of [foreign, foreign.buffer]) {
+      const src = memorySource(bytes);
+      expect(src.size).toBe(64);
+      expect([...(await src.read(8, 4))]).toEqual([56, 63, 70, 77]);
+    }
+  });
 });
 byteSourceSuite('httpSource', async () => httpSource(server.url('/files/suite.bin')));
 byteSourceSuite('httpSource on a server that ignores Range (200)', async () =>
