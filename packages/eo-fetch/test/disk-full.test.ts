@@ -49,6 +49,9 @@ const diskFull = vi.hoisted(() => ({
   match: undefined as RegExp | undefined,
   once: false,
   hits: [] as string[],
+  /** Appends and whole-file writes to a path matching this go to /dev/full instead (the manifest's lines, its
+   * compaction's temp file). */
+  appends: undefined as RegExp | undefined,
 }));
 vi.mock('node:fs/promises', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs/promises')>();
@@ -60,7 +63,11 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     }
     return fs.open(path, ...rest);
   };
-  return { ...fs, open, default: { ...fs, open } };
+  const appendFile: typeof fs.appendFile = async (path, data, options) =>
+    fs.appendFile(diskFull.appends?.test(String(path)) ? FULL : path, data, options);
+  const writeFile: typeof fs.writeFile = async (path, data, options) =>
+    fs.writeFile(diskFull.appends?.test(String(path)) ? FULL : path, data, options);
+  return { ...fs, open, appendFile, writeFile, default: { ...fs, open, appendFile, writeFile } };
 });
 
 let server: FaultServer;
@@ -76,6 +83,7 @@ beforeEach(async () => {
   diskFull.match = undefined;
   diskFull.once = false;
   diskFull.hits = [];
+  diskFull.appends = undefined;
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
@@ -285,6 +293,52 @@ describe('download engine', () => {
         if (!failedPaths.has(join(b.out, n)))
           expect(sha256(await readFile(join(b.out, n)))).toBe(sha256(contentFor(`/f/${n}`)));
       expect(await readFile(b.kept)).toEqual(b.keptBytes);
+    },
+  );
+
+  it.runIf(haveDevFull)(
+    'a manifest the full disk refuses: the report still comes back, the verified file stays, unrecorded, and a resume records it',
+    async () => {
+      const b = await batchWithVerifiedFile();
+      // the manifest's appends, and the temp file of its compaction at the end of the run
+      diskFull.appends = /manifest\.jsonl(\.\d+-\d+\.tmp)?$/;
+      const opts = { manifestPath: b.manifestPath, manifestRoot: dir, concurrency: 1, baseDelayMs: 1 };
+      const report = await downloadAll(b.jobs, opts);
+      // before, the manifest's WRITE_FAILED rejected the whole run and its report was lost
+      expect(report).toMatchObject({ skipped: 1, downloaded: 0 });
+      expect(report.failed).toHaveLength(5);
+      // the jobs whose transfer ended before the first refused line are downloaded but not recorded; a full disk
+      // found at the manifest stops the batch like one found by a download, so the rest are not started
+      const recorded = /^(.*): downloaded and verified, but not recorded \(could not append to the manifest /;
+      const notRecorded = report.failed.filter(({ error }) => recorded.test(error.message));
+      expect(notRecorded.length).toBeGreaterThanOrEqual(1);
+      expect(report.requests).toBe(notRecorded.length);
+      const first = notRecorded[0]!.job.path;
+      for (const { job, error } of report.failed) {
+        expect(error.code).toBe('WRITE_FAILED');
+        if (recorded.test(error.message)) {
+          expect(recorded.exec(error.message)?.[1]).toBe(job.path);
+          expect(error.message).toContain('ENOSPC');
+          expect(error.message).toMatch(/a resume downloads it again$/);
+          // the downloaded file is whole and stays
+          expect(sha256(await readFile(job.path))).toBe(sha256(contentFor(`/f/${basename(job.path)}`)));
+        } else {
+          expect(error.message).toBe(notStarted(job.path, first));
+          expect(server.hits.has(`/f/${basename(job.path)}`)).toBe(false);
+          expect(await present(job.path)).toBe(false);
+        }
+      }
+      // the manifest is as it was (its one verified line), and its compaction left no temp file
+      expect((await readFile(b.manifestPath, 'utf8')).trim().split('\n')).toHaveLength(1);
+      expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+
+      diskFull.appends = undefined;
+      server.hits.clear();
+      const again = await downloadAll(b.jobs, opts);
+      expect(again.failed).toEqual([]);
+      expect(again).toMatchObject({ downloaded: 5, skipped: 1 });
+      const after = await readManifest(b.manifestPath, { root: dir });
+      for (const j of b.jobs) expect(after.get(j.path)?.status).toBe('verified');
     },
   );
 

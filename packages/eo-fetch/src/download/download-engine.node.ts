@@ -398,7 +398,9 @@ export class DownloadEngine {
       todo.map(async (job) => {
         try {
           const rec = await this.runJob(job, report, progress, diskState);
-          await writer?.append(rec);
+          await writer?.append(rec).catch((err: unknown) => {
+            throw notRecorded(job.path, err);
+          });
           report.records.push(rec);
           report.downloaded++;
           report.processingUnits += job.processingUnits ?? 0;
@@ -409,15 +411,19 @@ export class DownloadEngine {
           if (error.code === 'ABORTED') return;
           if (!isNotStarted(error)) noteDiskFull(diskState, job.path, error);
           report.failed.push({ job, error });
+          // only a hint for people reading the manifest: a resume redoes every file without a verified record,
+          // so a manifest that cannot take this line (the full disk that failed the job) costs the report nothing
           if (opts.manifestPath)
-            await writer?.append(record(job, 0, '', 'failed', { code: error.code, message: error.message }));
+            await writer
+              ?.append(record(job, 0, '', 'failed', { code: error.code, message: error.message }))
+              .catch(() => {});
           done++;
           progress('failed', job.path, { error });
         }
       }),
     );
     throwIfAborted(opts.signal, abortError);
-    if (opts.manifestPath) await compactManifest(opts.manifestPath, { root: manifestRoot });
+    if (opts.manifestPath) await compactAfterRun(opts.manifestPath, manifestRoot);
     return report;
   }
 
@@ -1123,4 +1129,30 @@ function openWithNodeHttp(
     if (init.body === undefined) req.end();
     else req.end(typeof init.body === 'string' ? init.body : Buffer.from(init.body as Uint8Array));
   });
+}
+
+/**
+ * Compacts the manifest after a run. A disk that refuses the rewrite (full, read-only) leaves the manifest as it
+ * was, valid but longer, and the next run compacts it: the run's report is returned all the same.
+ */
+async function compactAfterRun(manifestPath: string, root: string | undefined): Promise<void> {
+  try {
+    await compactManifest(manifestPath, { root });
+  } catch (err) {
+    if ((err as { code?: unknown })?.code !== 'WRITE_FAILED') throw err;
+  }
+}
+
+/**
+ * A verified file whose manifest record could not be written: `WRITE_FAILED` saying so, the manifest's error as
+ * its cause (a full disk found there stops the batch like one found by a download). The file stays: a resume,
+ * finding no record, downloads it again.
+ */
+function notRecorded(path: string, err: unknown): EoFetchError {
+  const why = err instanceof Error ? err.message : String(err);
+  return new EoFetchError(
+    'WRITE_FAILED',
+    `${path}: downloaded and verified, but not recorded (${why}); a resume downloads it again`,
+    { cause: err },
+  );
 }
