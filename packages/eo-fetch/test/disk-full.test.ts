@@ -342,6 +342,26 @@ describe('download engine', () => {
     },
   );
 
+  it.runIf(haveDevFull)(
+    'a verified file re-hashed on resume is skipped even when the disk refuses its fresh fingerprint line',
+    async () => {
+      const b = await batchWithVerifiedFile();
+      // touched: its stat no longer matches the record, so it is hashed again and a fresh fingerprint recorded
+      const { utimes } = await vi.importActual<typeof import('node:fs/promises')>('node:fs/promises');
+      await utimes(b.kept, new Date(), new Date(Date.now() - 60_000));
+      diskFull.appends = /manifest\.jsonl(\.\d+-\d+\.tmp)?$/;
+      const before = await readFile(b.manifestPath, 'utf8');
+      const report = await downloadAll([b.jobs[0]!], {
+        manifestPath: b.manifestPath,
+        manifestRoot: dir,
+        verifyExisting: 'sha256',
+      });
+      expect(report).toMatchObject({ skipped: 1, downloaded: 0, failed: [], requests: 0 });
+      expect(await readFile(b.manifestPath, 'utf8')).toBe(before);
+      expect(await readFile(b.kept)).toEqual(b.keptBytes);
+    },
+  );
+
   it('a folder in the way of the finished file fails at the rename as WRITE_FAILED; the folder stays', async () => {
     const name = 'blocked-3000';
     const path = join(dir, 'out', name);

@@ -378,8 +378,9 @@ export class DownloadEngine {
           ? await recheckVerified(job.path, rec, this.options.verifyExisting ?? DEFAULTS.verifyExisting)
           : { ok: false };
       if (check.ok) {
-        // re-hashed with a fresh fingerprint: recorded, so the next resume does not read the file again
-        if (check.refreshed && !opts.dryRun) await writer?.append(check.refreshed);
+        // re-hashed with a fresh fingerprint: recorded, so the next resume does not read the file again (only a
+        // saving: when the manifest cannot take the line, the next resume hashes it once more)
+        if (check.refreshed && !opts.dryRun) await writer?.append(check.refreshed).catch(() => {});
         report.skipped++;
         report.records.push({ ...(check.refreshed ?? rec!), path: job.path });
         done++;

@@ -463,8 +463,9 @@ export async function downloadStacRevisits(
         const checks = await Promise.all(mine.map((m) => recheckVerified(m.path, m, 'sha256')));
         const complete = mine.some((m) => m.path === metaAbs) && checks.every((c) => c.ok);
         if (complete) {
-          // files re-hashed with a fresh fingerprint (a copy, a touch): the next resume does not read them
-          for (const c of checks) if (c.refreshed) await writer?.append(c.refreshed);
+          // files re-hashed with a fresh fingerprint (a copy, a touch): the next resume does not read them. Only a
+          // saving: a manifest that cannot take the line (a full disk) leaves the next resume to hash them again
+          for (const c of checks) if (c.refreshed) await writer?.append(c.refreshed).catch(() => {});
           const files = mine.map((m) => relative(root, m.path).split(sep).join('/'));
           report.results.push({ aoi: r.aoi, n: r.n, level, itemId, files, skipped: true });
         } else {
