@@ -3,12 +3,13 @@
 // download manifests and credential files on disk. Seeded mutations of real-shaped documents must end 'ok' with
 // documented invariants, or in an EoFetchError; crafted cases pin each fixed bug to its code and message.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonMutations, tallyOutcomes } from '../../../tests/support/json-mutations.js';
 import {
+  appendManifest,
   bandAsset,
   type CatalogueEntry,
   catalogueEntriesFromStacItems,
@@ -16,10 +17,13 @@ import {
   catalogueEntryFromStacItem,
   compactManifest,
   createPlanetaryComputerSigner,
+  downloadAll,
   EoFetchError,
   earthSearch,
   itemAssets,
   loadSentinelHubCredentials,
+  type ManifestRecord,
+  ManifestWriter,
   nextRequest,
   planetaryComputer,
   readManifest,
@@ -1016,6 +1020,68 @@ describe('files on disk', () => {
       expect((err as Error).message).toMatch(why);
       expect(performance.now() - t0).toBeLessThan(5_000);
     }
+  });
+
+  it('refuses a file that is not a manifest before reading, appending to or compacting it (a compaction emptied it)', async () => {
+    const tiff = Buffer.alloc(3 << 20);
+    tiff.set([0x49, 0x49, 42, 0, 8, 0, 0, 0]);
+    for (let i = 8; i < tiff.length; i++) tiff[i] = (i * 131) & 0xff;
+    const noBreak = Buffer.from(tiff.map((b) => (b === 10 ? 11 : b))); // no line break at all
+    const NONE = 'none of its lines is a manifest record';
+    const NONE_HEAD = 'none of the lines of its first MiB is a manifest record';
+    const cases: [string, string | Buffer, string, string][] = [
+      ['metadata.csv', 'name,lon,lat\nA,10,45\n', NONE, NONE_HEAD],
+      ['items.jsonl', `${JSON.stringify({ type: 'Feature', id: 'S2A' })}\n`, NONE, NONE_HEAD],
+      ['scene.tif', tiff, NONE, NONE_HEAD],
+      ['nobreak.tif', noBreak, NONE, 'its first line is over 1 MiB long'],
+    ];
+    const manifestRecord: ManifestRecord = {
+      ...record,
+      base: 'root',
+      status: 'verified',
+      path: join(dir, 'x.tif'),
+    };
+    for (const [name, content, whyRead, whyAppend] of cases) {
+      const path = join(dir, name);
+      await writeFile(path, content);
+      const before = await readFile(path);
+      const calls: [string, () => Promise<unknown>, string][] = [
+        ['readManifest', () => readManifest(path), whyRead],
+        ['compactManifest', () => compactManifest(path), whyRead],
+        ['appendManifest', () => appendManifest(path, [manifestRecord]), whyAppend],
+        ['ManifestWriter', () => new ManifestWriter(path).append(manifestRecord), whyAppend],
+        [
+          'downloadAll',
+          () =>
+            downloadAll([{ url: 'http://127.0.0.1:9/never', path: join(dir, 'never.tif') }], {
+              manifestPath: path,
+            }),
+          whyRead,
+        ],
+      ];
+      for (const [what, call, why] of calls) {
+        const err = await call().catch((e: unknown) => e);
+        expect(err, `${name} ${what}`).toBeInstanceOf(EoFetchError);
+        expect((err as EoFetchError).code).toBe('INVALID_ARGUMENT');
+        expect((err as EoFetchError).message).toBe(
+          `${path} is not a download manifest (${why}); refusing to read, append to or rewrite it: give the path of a manifest, or of a file that does not exist yet`,
+        );
+        expect((await readFile(path)).equals(before), `${name} ${what} left the file as it was`).toBe(true);
+      }
+    }
+    // what a manifest may start with: a torn first append (a crash), or nothing at all
+    const torn = join(dir, 'torn-first.jsonl');
+    await writeFile(torn, '{"path":"a.tif","url":"x","by');
+    expect((await readManifest(torn)).size).toBe(0);
+    // the record appended after the torn line starts a line of its own (it used to run on from the torn one)
+    await appendManifest(torn, [{ ...manifestRecord, path: join(dir, 'b.tif') }], { root: dir });
+    expect([...(await readManifest(torn, { root: dir })).keys()]).toEqual([join(dir, 'b.tif')]);
+    await appendManifest(torn, [{ ...manifestRecord, path: join(dir, 'd.tif') }], { root: dir });
+    expect(await compactManifest(torn, { root: dir })).toBe(2);
+    const empty = join(dir, 'empty.jsonl');
+    await writeFile(empty, '');
+    await appendManifest(empty, [{ ...manifestRecord, path: join(dir, 'c.tif') }], { root: dir });
+    expect([...(await readManifest(empty, { root: dir })).keys()]).toEqual([join(dir, 'c.tif')]);
   });
 
   it('loads credentials from mutated JSON config files or says MISSING_CREDENTIALS without the values', async () => {

@@ -89,6 +89,7 @@ const rootOf = (manifestPath: string, o: ManifestRootOptions) =>
  * @returns records by absolute path
  * @throws {@link EoFetchError} `WRITE_FAILED` naming the manifest when it cannot be read, or is a folder, device
  *   or FIFO (read in 1 MiB pieces, so a manifest of any size loads; a line over 1 MiB is skipped)
+ *   `INVALID_ARGUMENT` when the file has lines but none is a manifest record (it is some other file)
  * @example
  * ```ts
  * const done = [...(await readManifest('out/manifest.jsonl')).values()].filter((r) => r.status === 'verified');
@@ -102,6 +103,7 @@ export async function readManifest(
   try {
     return await readRecords(manifestPath, options);
   } catch (err) {
+    if (err instanceof EoFetchError) throw err;
     throw new EoFetchError(
       'WRITE_FAILED',
       `could not read the manifest ${manifestPath}: ${(err as Error).message}`,
@@ -119,8 +121,17 @@ async function readRecords(
 ): Promise<Map<string, ManifestRecord>> {
   const root = rootOf(manifestPath, options);
   const out = new Map<string, ManifestRecord>();
-  await forEachLine(manifestPath, (line) => {
+  // a file with lines but no record is some other file (a CSV, a TIFF), which a compaction would empty
+  let records = 0;
+  let otherLines = false;
+  await forEachLine(manifestPath, (line, complete) => {
+    if (line === null) {
+      otherLines = true; // over 1 MiB: no record, skipped
+      return;
+    }
     if (!line.trim()) return;
+    if (looksLikeRecord(line)) records++;
+    else if (complete) otherLines = true; // (a torn last line is no evidence)
     let rec: ManifestRecord;
     try {
       rec = JSON.parse(line) as ManifestRecord;
@@ -135,6 +146,7 @@ async function readRecords(
     const fp = fingerprintOf(fingerprint, rest);
     out.set(abs, { ...rest, ...(fp ? { fingerprint: fp } : {}), path: abs });
   });
+  if (records === 0 && otherLines) throw notAManifest(manifestPath, 'none of its lines is a manifest record');
   return out;
 }
 
@@ -144,12 +156,15 @@ const READ_CHUNK_BYTES = 1 << 20;
 const MAX_LINE_BYTES = 1 << 20;
 
 /**
- * Calls `onLine` for each line of a manifest, read in 1 MiB chunks up to its size when opened: a dataset-scale
- * manifest can outgrow the longest string V8 holds (≈ 512 MiB), and another run may append meanwhile. A line
- * over {@link MAX_LINE_BYTES} is skipped whole. A missing manifest has no lines; a device, FIFO or folder at
+ * Calls `onLine` for each line of a manifest (and whether a line break ended it), read in 1 MiB chunks up to its
+ * size when opened: a dataset-scale manifest can outgrow the longest string V8 holds (≈ 512 MiB), and another run
+ * may append meanwhile. A line over {@link MAX_LINE_BYTES} is passed as null, unread. A missing manifest has no lines; a device, FIFO or folder at
  * its path is refused (reading one would block or never end).
  */
-async function forEachLine(manifestPath: string, onLine: (line: string) => void): Promise<void> {
+async function forEachLine(
+  manifestPath: string,
+  onLine: (line: string | null, complete: boolean) => void,
+): Promise<void> {
   let fh: FileHandle;
   try {
     fh = await open(manifestPath, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -175,8 +190,8 @@ async function forEachLine(manifestPath: string, onLine: (line: string) => void)
       pending.push(Buffer.from(piece));
       pendingBytes += piece.length;
     };
-    const endLine = () => {
-      if (!overlong) onLine(Buffer.concat(pending, pendingBytes).toString('utf8'));
+    const endLine = (complete: boolean) => {
+      onLine(overlong ? null : Buffer.concat(pending, pendingBytes).toString('utf8'), complete);
       pending = [];
       pendingBytes = 0;
       overlong = false;
@@ -190,15 +205,44 @@ async function forEachLine(manifestPath: string, onLine: (line: string) => void)
       let start = 0;
       for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
         keep(chunk.subarray(start, nl));
-        endLine();
+        endLine(true);
         start = nl + 1;
       }
       keep(chunk.subarray(start));
     }
-    if (pendingBytes > 0) endLine();
+    if (pendingBytes > 0 || overlong) endLine(false);
   } finally {
     await fh.close().catch(() => {});
   }
+}
+
+/**
+ * Whether a line is, at least in shape, a record this package wrote: a JSON object with a string `path` and a
+ * `status` of `verified` or `failed`, as every record ever written has. A file with lines but none of these (a CSV,
+ * a TIFF, another tool's JSON Lines) is some other file, which a run would append to and a compaction would
+ * rewrite to nothing: it is refused with `INVALID_ARGUMENT` before either.
+ */
+function looksLikeRecord(line: string): boolean {
+  let r: { path?: unknown; status?: unknown } | null;
+  try {
+    r = JSON.parse(line) as typeof r;
+  } catch {
+    return false;
+  }
+  return (
+    !!r &&
+    typeof r === 'object' &&
+    !Array.isArray(r) &&
+    typeof r.path === 'string' &&
+    (r.status === 'verified' || r.status === 'failed')
+  );
+}
+
+function notAManifest(manifestPath: string, why: string): EoFetchError {
+  return new EoFetchError(
+    'INVALID_ARGUMENT',
+    `${manifestPath} is not a download manifest (${why}); refusing to read, append to or rewrite it: give the path of a manifest, or of a file that does not exist yet`,
+  );
 }
 
 /** A manifest path that is no regular file, as the file system's error for a folder (EISDIR) would say it. */
@@ -265,6 +309,7 @@ function stored(rec: ManifestRecord, root: string): ManifestRecord {
  * @param manifestPath - path of the JSONL manifest
  * @param records - records to append
  * @throws {@link EoFetchError} `WRITE_FAILED` naming the manifest when it cannot be written
+ *   `INVALID_ARGUMENT` when the file has lines but none is a manifest record (it is some other file)
  */
 export async function appendManifest(
   manifestPath: string,
@@ -273,15 +318,86 @@ export async function appendManifest(
 ): Promise<void> {
   checkManifestArgs('appendManifest', manifestPath, options);
   checkObjectArray('appendManifest', 'records', records);
+  await appendRecords(manifestPath, records, options, true);
+}
+
+/** {@link appendManifest} after its argument checks; `checkHead`: refuse a file that is not a manifest first. */
+async function appendRecords(
+  manifestPath: string,
+  records: readonly ManifestRecord[],
+  options: ManifestRootOptions,
+  checkHead: boolean,
+): Promise<void> {
   if (records.length === 0) return;
   const root = rootOf(manifestPath, options);
   const lines = records.map((r) => `${JSON.stringify(stored(r, root))}\n`).join('');
   await exclusive(manifestPath, () =>
     writing(manifestPath, 'append to', async () => {
+      if (checkHead) await checkManifestHead(manifestPath);
       await mkdir(dirname(resolve(manifestPath)), { recursive: true });
-      await appendFile(manifestPath, lines);
+      // after a line torn by a crash, a new line must not run on from it (the first record would be lost in it)
+      await appendFile(manifestPath, (await endsMidLine(manifestPath)) ? `\n${lines}` : lines);
     }),
   );
+}
+
+/**
+ * Refuses a file that exists and is not a manifest before anything is appended to it: some line of its first MiB
+ * must be a record ({@link looksLikeRecord}), unless it holds no complete line yet (empty, or one torn line).
+ * Stops reading at the first record, so a manifest costs one small read.
+ */
+async function checkManifestHead(manifestPath: string): Promise<void> {
+  let fh: FileHandle;
+  try {
+    fh = await open(manifestPath, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    const info = await fh.stat();
+    if (!info.isFile()) throw notAFile(info.isDirectory());
+    const head = Buffer.allocUnsafe(Math.min(info.size, MAX_LINE_BYTES));
+    let got = 0;
+    let start = 0;
+    let otherLines = false;
+    while (got < head.length) {
+      const { bytesRead } = await fh.read(head, got, Math.min(64 * 1024, head.length - got), got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+      for (let nl = head.indexOf(10, start); nl >= 0 && nl < got; nl = head.indexOf(10, start)) {
+        const line = head.subarray(start, nl).toString('utf8');
+        start = nl + 1;
+        if (looksLikeRecord(line)) return;
+        if (line.trim()) otherLines = true;
+      }
+    }
+    if (otherLines)
+      throw notAManifest(manifestPath, 'none of the lines of its first MiB is a manifest record');
+    if (info.size > MAX_LINE_BYTES) throw notAManifest(manifestPath, 'its first line is over 1 MiB long');
+  } finally {
+    await fh.close().catch(() => {});
+  }
+}
+
+/** Whether the file's last byte is not a line break (a torn last line); false for a missing or empty file. */
+async function endsMidLine(path: string): Promise<boolean> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    await fh.read(last, 0, 1, size - 1);
+    return last[0] !== 10;
+  } finally {
+    await fh.close().catch(() => {});
+  }
 }
 
 /** Tail of the writes queued on each manifest (absolute path) in this process. */
@@ -341,6 +457,7 @@ async function sizeOf(path: string): Promise<number> {
  * @param options - the root its paths are relative to
  * @returns the number of records kept
  * @throws {@link EoFetchError} `WRITE_FAILED` naming the manifest when it cannot be read, written or renamed
+ *   `INVALID_ARGUMENT` when the file has lines but none is a manifest record (it is some other file)
  */
 export async function compactManifest(
   manifestPath: string,
@@ -434,6 +551,7 @@ function processAlive(pid: number): boolean {
 export class ManifestWriter {
   private queue: ManifestRecord[] = [];
   private flushing: Promise<void> | null = null;
+  private checked = false;
 
   /**
    * @param path - the JSONL manifest
@@ -462,7 +580,11 @@ export class ManifestWriter {
       this.flushing = (async () => {
         try {
           await Promise.resolve();
-          while (this.queue.length) await appendManifest(this.path, this.queue.splice(0), this.options);
+          while (this.queue.length) {
+            // the file is checked to be a manifest once, before this writer's first line
+            await appendRecords(this.path, this.queue.splice(0), this.options, !this.checked);
+            this.checked = true;
+          }
         } finally {
           this.flushing = null;
         }
