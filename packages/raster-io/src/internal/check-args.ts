@@ -23,7 +23,24 @@ export function checkOptions<T extends object>(
   if (options === undefined) return {} as T;
   if (options === null || typeof options !== 'object' || Array.isArray(options))
     invalid(`${fn}: ${name} must be an object, got ${describeValue(options)}`);
+  // every signal option is checked here, before any read starts (a bad one found mid-read left reads running)
+  const { signal } = options as { signal?: unknown };
+  if (signal !== undefined && !isAbortSignal(signal))
+    invalid(`${fn}: ${name}.signal must be an AbortSignal, got ${describeValue(signal)}`);
   return options;
+}
+
+/** An AbortSignal, from this realm or another (checked by shape: `aborted` and the listener methods). */
+function isAbortSignal(v: unknown): v is AbortSignal {
+  if (typeof AbortSignal !== 'undefined' && v instanceof AbortSignal) return true;
+  const s = v as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown } | null;
+  return (
+    !!s &&
+    typeof s === 'object' &&
+    typeof s.aborted === 'boolean' &&
+    typeof s.addEventListener === 'function' &&
+    typeof s.removeEventListener === 'function'
+  );
 }
 
 /** A size in pixels: a positive safe integer. */

@@ -1,6 +1,7 @@
 // A level's internal transparency mask (GDAL's per-dataset mask, written with GDAL_TIFF_INTERNAL_MASK=YES or by
 // the COG driver for JPEG/WEBP imagery with an alpha or nodata), read over the same window as the pixels.
 import { RasterIoError } from '../errors.js';
+import { checkOptions } from '../internal/check-args.js';
 import type { GeoBlock, RasterWindow } from '../types.js';
 import { windowGeo } from './geo-from-tags.js';
 import { type GeoTiff, geoTiffInternals } from './open-geotiff.js';
@@ -71,7 +72,7 @@ export async function readMask(tiff: GeoTiff, options: ReadMaskOptions = {}): Pr
 }
 
 async function readMaskUnguarded(tiff: GeoTiff, options: ReadMaskOptions): Promise<ReadMaskResult | null> {
-  const opts = { ...DEFAULT_READ_RASTER, ...options };
+  const opts = { ...DEFAULT_READ_RASTER, ...checkOptions('readMask', options) };
   const { level } = levelOf(tiff, opts.level);
   const mask = geoTiffInternals(tiff).masks[opts.level];
   if (!mask || !level.mask) return null;

@@ -7,6 +7,7 @@ import { LERC_COMPRESSION } from '../codecs/lerc-params.js';
 import { WEBP_COMPRESSION } from '../codecs/webp-params.js';
 import { RasterIoError, type RasterIoErrorCode } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
+import { checkOptions } from '../internal/check-args.js';
 import { DTYPE_BYTES } from '../internal/typed-array.js';
 import type { ByteSource } from '../source/byte-source.js';
 import type { BBox, Raster, RasterArray, RasterWindow } from '../types.js';
@@ -144,7 +145,7 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
 }
 
 async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): Promise<ReadRasterResult> {
-  const opts = { ...DEFAULT_READ_RASTER, ...options };
+  const opts = { ...DEFAULT_READ_RASTER, ...checkOptions('readRaster', options) };
   const { level, image } = levelOf(tiff, opts.level);
   return readLevel(tiff, level, image, resolveWindow(tiff, level, opts), opts);
 }

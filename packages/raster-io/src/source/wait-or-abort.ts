@@ -17,8 +17,16 @@ export function waitOrAbort<T>(work: Promise<T>, signal: AbortSignal | undefined
     work.catch(() => {}); // an abandoned rejection is the other waiters' business, not an unhandled one
     return Promise.reject(abortError(signal, what));
   }
+  let abort: (() => void) | undefined;
+  let off: () => void;
+  try {
+    off = onAbort(signal, () => abort?.());
+  } catch (err) {
+    work.catch(() => {}); // nobody else may wait for it: its rejection must not go unhandled
+    throw err;
+  }
   return new Promise<T>((resolve, reject) => {
-    const off = onAbort(signal, () => reject(abortError(signal, what)));
+    abort = () => reject(abortError(signal, what));
     work.then(
       (value) => {
         off();

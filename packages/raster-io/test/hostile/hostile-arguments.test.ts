@@ -14,6 +14,8 @@ import {
   findMagnitudeMismatch,
   findSampleKindMismatch,
   harmonizeProcessingBaseline,
+  httpSource,
+  openGeoTiff,
   pansharpenHsv,
   percentileStretch,
   percentiles,
@@ -21,6 +23,8 @@ import {
   type Raster,
   RasterIoError,
   rasterSampleType,
+  readMask,
+  readRaster,
   readSafetensors,
   renderQuicklook,
   resize,
@@ -33,7 +37,7 @@ import {
   utmZoneForLonLat,
   warpRaster,
 } from '../../src/index.js';
-import { createCogWriter } from '../../src/node.js';
+import { createCogWriter, openGeoTiffFile, readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
 
 const EXTRA_VALUES: readonly unknown[] = [
   Number.NaN,
@@ -631,5 +635,50 @@ describe('rasters and options of the wrong shape', () => {
       'INVALID_ARGUMENT',
       /bands must be an array/,
     );
+  });
+});
+
+describe('a signal option that is no AbortSignal', () => {
+  it('is INVALID_ARGUMENT naming the function, before any read starts (a read left running had crashed the process)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'raster-io-signal-'));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const path = join(dir, 'small.tif');
+      const raster: Raster = { width: 3, height: 2, dtype: 'uint8', bands: [new Uint8Array(6).fill(9)] };
+      await writeGeoTiff(path, raster);
+      const tiff = await openGeoTiffFile(path);
+      const bytes = new Uint8Array(encodeGeoTiff(raster));
+      for (const bad of ['x', {}, { aborted: false }, 1]) {
+        const calls: [string, () => Promise<unknown>][] = [
+          ['openGeoTiffFile', () => openGeoTiffFile(path, { signal: bad as never })],
+          ['readGeoTiffFile', () => readGeoTiffFile(path, { signal: bad as never })],
+          ['openGeoTiff', () => openGeoTiff(bytes, { signal: bad as never })],
+          ['readRaster', () => readRaster(tiff, { signal: bad as never })],
+          ['readMask', () => readMask(tiff, { signal: bad as never })],
+          ['httpSource', async () => httpSource('http://127.0.0.1:9/x.tif', { signal: bad as never })],
+        ];
+        for (const [fn, call] of calls) {
+          const err = await call().catch((e: unknown) => e);
+          expect(err, `${fn} ${JSON.stringify(bad)}`).toBeInstanceOf(RasterIoError);
+          expect((err as RasterIoError).code).toBe('INVALID_ARGUMENT');
+          expect((err as RasterIoError).message).toMatch(
+            new RegExp(`^${fn}: options\\.signal must be an AbortSignal, got `),
+          );
+        }
+      }
+      // a signal from another realm passes (checked by shape), as does a real one
+      const { runInNewContext } = await import('node:vm');
+      const foreign = runInNewContext('new AbortController().signal', { AbortController }) as AbortSignal;
+      expect((await readRaster(tiff, { signal: foreign })).bands[0]?.[5]).toBe(9);
+      expect((await readRaster(tiff, { signal: new AbortController().signal })).bands[0]?.[0]).toBe(9);
+      await tiff.close();
+      await new Promise((r) => setTimeout(r, 100)); // a read failing after the file closed would land here
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
