@@ -1,7 +1,7 @@
 // Download manifest: JSON Lines, one record per file event, last record per path wins. Appends survive a
 // kill -9 (a torn last line is ignored on load); compactManifest rewrites it to one line per file, atomically.
 // Paths are stored relative to a root folder (the dataset), so the dataset opens from any working directory.
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import {
   appendFile,
   type FileHandle,
@@ -158,23 +158,14 @@ const MAX_LINE_BYTES = 1 << 20;
 /**
  * Calls `onLine` for each line of a manifest (and whether a line break ended it), read in 1 MiB chunks up to its
  * size when opened: a dataset-scale manifest can outgrow the longest string V8 holds (≈ 512 MiB), and another run
- * may append meanwhile. A line over {@link MAX_LINE_BYTES} is passed as null, unread. A missing manifest has no lines; a device, FIFO or folder at
- * its path is refused (reading one would block or never end).
+ * may append meanwhile. A line over {@link MAX_LINE_BYTES} is passed as null, unread. A missing manifest has no
+ * lines; a device, FIFO or folder at its path is refused (reading one would block or never end).
  */
 async function forEachLine(
   manifestPath: string,
   onLine: (line: string | null, complete: boolean) => void,
 ): Promise<void> {
-  let fh: FileHandle;
-  try {
-    fh = await open(manifestPath, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  try {
-    const info = await fh.stat();
-    if (!info.isFile()) throw notAFile(info.isDirectory());
+  await withManifestFile(manifestPath, undefined, async (fh, info) => {
     const buf = Buffer.allocUnsafe(READ_CHUNK_BYTES);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -211,9 +202,7 @@ async function forEachLine(
       keep(chunk.subarray(start));
     }
     if (pendingBytes > 0 || overlong) endLine(false);
-  } finally {
-    await fh.close().catch(() => {});
-  }
+  });
 }
 
 /**
@@ -347,16 +336,7 @@ async function appendRecords(
  * Stops reading at the first record, so a manifest costs one small read.
  */
 async function checkManifestHead(manifestPath: string): Promise<void> {
-  let fh: FileHandle;
-  try {
-    fh = await open(manifestPath, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  try {
-    const info = await fh.stat();
-    if (!info.isFile()) throw notAFile(info.isDirectory());
+  await withManifestFile(manifestPath, undefined, async (fh, info) => {
     const head = Buffer.allocUnsafe(Math.min(info.size, MAX_LINE_BYTES));
     let got = 0;
     let start = 0;
@@ -375,26 +355,39 @@ async function checkManifestHead(manifestPath: string): Promise<void> {
     if (otherLines)
       throw notAManifest(manifestPath, 'none of the lines of its first MiB is a manifest record');
     if (info.size > MAX_LINE_BYTES) throw notAManifest(manifestPath, 'its first line is over 1 MiB long');
-  } finally {
-    await fh.close().catch(() => {});
-  }
+  });
 }
 
 /** Whether the file's last byte is not a line break (a torn last line); false for a missing or empty file. */
-async function endsMidLine(path: string): Promise<boolean> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-  try {
-    const { size } = await fh.stat();
+function endsMidLine(path: string): Promise<boolean> {
+  return withManifestFile(path, false, async (fh, { size }) => {
     if (size === 0) return false;
     const last = Buffer.alloc(1);
     await fh.read(last, 0, 1, size - 1);
     return last[0] !== 10;
+  });
+}
+
+/**
+ * Runs `fn` on the manifest opened for reading, or returns `absent` when there is no file. Opened non-blocking
+ * and refused unless a regular file: a FIFO would wait for a writer, a device never end.
+ */
+async function withManifestFile<T>(
+  path: string,
+  absent: T,
+  fn: (fh: FileHandle, info: Stats) => Promise<T>,
+): Promise<T> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return absent;
+    throw err;
+  }
+  try {
+    const info = await fh.stat();
+    if (!info.isFile()) throw notAFile(info.isDirectory());
+    return await fn(fh, info);
   } finally {
     await fh.close().catch(() => {});
   }
