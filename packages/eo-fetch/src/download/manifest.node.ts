@@ -89,7 +89,7 @@ const rootOf = (manifestPath: string, o: ManifestRootOptions) =>
  * @returns records by absolute path
  * @throws {@link EoFetchError} `WRITE_FAILED` naming the manifest when it cannot be read, or is a folder, device
  *   or FIFO (read in 1 MiB pieces, so a manifest of any size loads; a line over 1 MiB is skipped)
- *   `INVALID_ARGUMENT` when the file has lines but none is a manifest record (it is some other file)
+ *   or `INVALID_ARGUMENT` when the file has lines but none is a manifest record (it is some other file)
  * @example
  * ```ts
  * const done = [...(await readManifest('out/manifest.jsonl')).values()].filter((r) => r.status === 'verified');
@@ -130,14 +130,15 @@ async function readRecords(
       return;
     }
     if (!line.trim()) return;
-    if (looksLikeRecord(line)) records++;
-    else if (complete) otherLines = true; // (a torn last line is no evidence)
     let rec: ManifestRecord;
     try {
       rec = JSON.parse(line) as ManifestRecord;
     } catch {
+      if (complete) otherLines = true; // (a torn last line is no evidence)
       return; // torn line from an interrupted append: the file will be re-verified or redone
     }
+    if (hasRecordShape(rec)) records++;
+    else if (complete) otherLines = true;
     if (!isManifestRecord(rec)) return; // not a record this package wrote: the file is verified or redone
     // older records hold the path as given, relative to the working directory of their run
     const abs = rec.base === 'root' ? resolve(root, rec.path) : resolve(rec.path);
@@ -205,19 +206,23 @@ async function forEachLine(
   });
 }
 
+/** A line's JSON value, or null when it is not JSON. */
+function parsedOrNull(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Whether a line is, at least in shape, a record this package wrote: a JSON object with a string `path` and a
+ * Whether a parsed line is, at least in shape, a record this package wrote: a JSON object with a string `path` and a
  * `status` of `verified` or `failed`, as every record ever written has. A file with lines but none of these (a CSV,
  * a TIFF, another tool's JSON Lines) is some other file, which a run would append to and a compaction would
  * rewrite to nothing: it is refused with `INVALID_ARGUMENT` before either.
  */
-function looksLikeRecord(line: string): boolean {
-  let r: { path?: unknown; status?: unknown } | null;
-  try {
-    r = JSON.parse(line) as typeof r;
-  } catch {
-    return false;
-  }
+function hasRecordShape(value: unknown): boolean {
+  const r = value as { path?: unknown; status?: unknown } | null;
   return (
     !!r &&
     typeof r === 'object' &&
@@ -298,7 +303,7 @@ function stored(rec: ManifestRecord, root: string): ManifestRecord {
  * @param manifestPath - path of the JSONL manifest
  * @param records - records to append
  * @throws {@link EoFetchError} `WRITE_FAILED` naming the manifest when it cannot be written
- *   `INVALID_ARGUMENT` when the file has lines but none is a manifest record (it is some other file)
+ *   or `INVALID_ARGUMENT` when the file has lines but none is a manifest record (it is some other file)
  */
 export async function appendManifest(
   manifestPath: string,
@@ -332,7 +337,7 @@ async function appendRecords(
 
 /**
  * Refuses a file that exists and is not a manifest before anything is appended to it: some line of its first MiB
- * must be a record ({@link looksLikeRecord}), unless it holds no complete line yet (empty, or one torn line).
+ * must be a record ({@link hasRecordShape}), unless it holds no complete line yet (empty, or one torn line).
  * Stops reading at the first record, so a manifest costs one small read.
  */
 async function checkManifestHead(manifestPath: string): Promise<void> {
@@ -348,7 +353,7 @@ async function checkManifestHead(manifestPath: string): Promise<void> {
       for (let nl = head.indexOf(10, start); nl >= 0 && nl < got; nl = head.indexOf(10, start)) {
         const line = head.subarray(start, nl).toString('utf8');
         start = nl + 1;
-        if (looksLikeRecord(line)) return;
+        if (hasRecordShape(parsedOrNull(line))) return;
         if (line.trim()) otherLines = true;
       }
     }
@@ -450,7 +455,7 @@ async function sizeOf(path: string): Promise<number> {
  * @param options - the root its paths are relative to
  * @returns the number of records kept
  * @throws {@link EoFetchError} `WRITE_FAILED` naming the manifest when it cannot be read, written or renamed
- *   `INVALID_ARGUMENT` when the file has lines but none is a manifest record (it is some other file)
+ *   or `INVALID_ARGUMENT` when the file has lines but none is a manifest record (it is some other file)
  */
 export async function compactManifest(
   manifestPath: string,
