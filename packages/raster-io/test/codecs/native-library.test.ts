@@ -58,7 +58,7 @@ describe.runIf(requireTool('Linux with the system zlib (libz.so.1)', hasSystemZl
     // Node builds that bundle zstd (22.15 / 23.8 on) may export its symbols as they export zlib's; older ones
     // hold none, and the system libzstd must then load
     const nodeHasZstd = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
-    it.runIf(!nodeHasZstd && loads('libzstd.so.1'))(
+    it.runIf(!nodeHasZstd && requireTool('the system libzstd (libzstd.so.1)', loads('libzstd.so.1')))(
       'loads the system libzstd beside a Node without zstd',
       () => {
         expect(otherCopyLoaded(koffi, 'libzstd.so.1', 'ZSTD_decompressDCtx')).toBe(false);
