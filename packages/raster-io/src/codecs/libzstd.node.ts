@@ -71,9 +71,6 @@ function bind(lib: KoffiLibrary, library: string): Libzstd {
       // (another frame, other bytes) is left alone
       const frame = findFrameCompressedSize(block, block.byteLength) as SizeT;
       if (failed(frame)) return { error: String(getErrorName(frame)) };
-      const window = frameWindowSize(block);
-      if (window > MAX_STREAM_WINDOW)
-        return { error: `Frame requires too much memory for decoding (a ${window}-byte window)` };
       const n = decompressDCtx(dctx, out, cap, block, frame) as SizeT;
       if (failed(n)) {
         if ((getErrorCode(n) as number) === DST_SIZE_TOO_SMALL) return 'too-long';
@@ -107,13 +104,22 @@ const isFrameStart = (b: Uint8Array): boolean =>
  * or the whole block when it is not a complete frame (the decoder then reports what is wrong).
  */
 export function firstFrameLength(block: Uint8Array): number {
-  if (!isFrameStart(block)) return block.byteLength;
+  return completeFrameLength(block) ?? block.byteLength;
+}
+
+/** Whether `block` starts a ZSTD frame that ends before the block does (node:zlib decodes a cut one silently). */
+export const isTruncatedFrame = (block: Uint8Array): boolean =>
+  isFrameStart(block) && completeFrameLength(block) === null;
+
+/** The length of the whole ZSTD frame at the start of `block`, or null when it is not one or is cut short. */
+function completeFrameLength(block: Uint8Array): number | null {
+  if (!isFrameStart(block)) return null;
   const fhd = block[4] as number;
   const single = (fhd & 0x20) !== 0;
   const fcsBytes = [single ? 1 : 0, 2, 4, 8][fhd >> 6] as number;
   let at = 5 + (single ? 0 : 1) + ([0, 1, 2, 4][fhd & 3] as number) + fcsBytes;
   for (;;) {
-    if (at + 3 > block.byteLength) return block.byteLength;
+    if (at + 3 > block.byteLength) return null;
     const header =
       (block[at] as number) | ((block[at + 1] as number) << 8) | ((block[at + 2] as number) << 16);
     const type = (header >> 1) & 3;
@@ -121,7 +127,7 @@ export function firstFrameLength(block: Uint8Array): number {
     if (header & 1) break;
   }
   at += fhd & 4 ? 4 : 0;
-  return Math.min(at, block.byteLength);
+  return at <= block.byteLength ? at : null;
 }
 
 /**

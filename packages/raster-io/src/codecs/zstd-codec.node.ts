@@ -2,7 +2,13 @@ import { constants as bufferConstants } from 'node:buffer';
 import * as zlib from 'node:zlib';
 import { RasterIoError } from '../errors.js';
 import type { BlockInfo, Codec } from './codec.js';
-import { firstFrameLength, frameWindowSize, loadLibzstd, MAX_STREAM_WINDOW } from './libzstd.node.js';
+import {
+  firstFrameLength,
+  frameWindowSize,
+  isTruncatedFrame,
+  loadLibzstd,
+  MAX_STREAM_WINDOW,
+} from './libzstd.node.js';
 
 /** TIFF compression code of ZSTD (GDAL/libtiff's registration). */
 export const ZSTD_COMPRESSION = 50000;
@@ -61,19 +67,26 @@ export const zstdCodec: Codec = {
         'TOO_LARGE',
         `${info.file}: a ZSTD block of ${cap} bytes is larger than a Node buffer`,
       );
+    if (!lib && !nodeZstd) throw noBackend(info.file);
+    // both backends decode one-shot, which would take what libtiff's streaming decoder refuses
+    const window = frameWindowSize(block);
+    if (window > MAX_STREAM_WINDOW)
+      throw corrupt(info, `the frame declares a ${window}-byte window, over the 128 MiB libtiff decodes`);
     if (lib) {
       const out = lib.decompress(block, cap, info.reuse);
       if (out === 'too-long') throw tooLong(info, cap);
       if (!(out instanceof Uint8Array)) throw corrupt(info, `libzstd: ${out.error}`);
       return out;
     }
-    if (nodeZstd) {
-      if (frameWindowSize(block) > MAX_STREAM_WINDOW)
-        throw corrupt(info, 'the frame declares a window over 128 MiB, which libtiff refuses');
-      // node:zlib decodes every frame; libtiff only the first
-      return decodeWithNode(nodeZstd, block.subarray(0, firstFrameLength(block)), info, cap);
-    }
-    throw noBackend(info.file);
+    // node:zlib hands back what a cut frame decodes to without a word, where libzstd reports it
+    if (isTruncatedFrame(block)) throw corrupt(info, 'the frame is cut short');
+    // node:zlib decodes every frame; libtiff only the first
+    return decodeWithNode(
+      nodeZstd as ZstdDecompressSync,
+      block.subarray(0, firstFrameLength(block)),
+      info,
+      cap,
+    );
   },
   /** One ZSTD frame per block (libtiff reads only the first); the caller owns the result. */
   encode(block, level) {

@@ -4,7 +4,9 @@
 import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { loadLibzstd } from '../../src/codecs/libzstd.node.js';
 import { type KoffiLibrary, nativeLibrary, otherCopyLoaded } from '../../src/codecs/native-library.node.js';
+import { zstdBackend } from '../../src/codecs/zstd-codec.node.js';
 import { requireTool } from '../support/require-tool.js';
 
 type Koffi = Parameters<typeof otherCopyLoaded>[0];
@@ -62,6 +64,15 @@ describe.runIf(requireTool('Linux with the system zlib (libz.so.1)', hasSystemZl
       'loads the system libzstd beside a Node without zstd',
       () => {
         expect(otherCopyLoaded(koffi, 'libzstd.so.1', 'ZSTD_decompressDCtx')).toBe(false);
+      },
+    );
+    // Node 22 and 24 export the ZSTD symbols of their bundled copy (292 of them), as they export zlib's
+    it.runIf(nodeHasZstd && requireTool('the system libzstd (libzstd.so.1)', loads('libzstd.so.1')))(
+      "leaves the system libzstd unloaded beside a Node that bundles zstd, and decodes with Node's",
+      () => {
+        expect(otherCopyLoaded(koffi, 'libzstd.so.1', 'ZSTD_decompressDCtx')).toBe(true);
+        expect(loadLibzstd()).toBeNull();
+        expect(zstdBackend()).toBe('node:zlib');
       },
     );
   },

@@ -5,7 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { firstFrameLength, loadLibzstd } from '../../src/codecs/libzstd.node.js';
+import { firstFrameLength } from '../../src/codecs/libzstd.node.js';
+import { zstdBackend, zstdCodec } from '../../src/codecs/zstd-codec.node.js';
 import type { DType } from '../../src/types.js';
 import {
   expectReadsAsGdal,
@@ -23,139 +24,146 @@ import { tinyTiff } from '../support/tiny-tiff.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-zstd-');
-const zstd = loadLibzstd();
+// libzstd through koffi, or node:zlib's zstd on a Node that exports its own copy (22.15 on), where the loader
+// leaves libzstd unloaded: these tests run on whichever this Node decodes with
+const backend = zstdBackend();
+const compress = (bytes: Uint8Array, level: number) => zstdCodec.encode?.(bytes, level) as Uint8Array;
 const read = (blocks: Uint8Array[], options: { onCorruptBlock?: 'error' | 'fill' } = {}) =>
   readTiles(50000, blocks, 'zstd.tif', options);
 
-describe.runIf(requireTool('libzstd (Debian libzstd1) through koffi', zstd !== null))('ZSTD blocks', () => {
-  const lib = zstd as NonNullable<typeof zstd>;
-  const good = [0, 1, 2, 3].map((t) => lib.compress(tileBytes(t), 3));
+describe.runIf(requireTool('a ZSTD backend (Debian libzstd1, or Node ≥ 22.15)', backend !== null))(
+  `ZSTD blocks (${backend})`,
+  () => {
+    const good = [0, 1, 2, 3].map((t) => compress(tileBytes(t), 3));
 
-  it('decodes every tile to the pixels compressed, in the place of each tile', async () => {
-    expectTilesPlaced((await read(good)).bands[0] as Uint16Array);
-  });
+    it('decodes every tile to the pixels compressed, in the place of each tile', async () => {
+      expectTilesPlaced((await read(good)).bands[0] as Uint16Array);
+    });
 
-  it("only a block's first frame is decoded, as libtiff's streaming loop stops at a frame's end: two frames are CORRUPT_BLOCK, as in GDAL; bytes after a whole frame are left alone", async () => {
-    const pixels = tileBytes(1);
-    const twoFrames = Buffer.concat([
-      lib.compress(pixels.subarray(0, 700), 1),
-      lib.compress(pixels.subarray(700), 9),
-    ]);
-    const trailing = Buffer.concat([good[2] as Uint8Array, Buffer.from('not a frame')]);
-    const afterWhole = await read([good[0], good[1], trailing, good[3]] as Uint8Array[]);
-    expectTilesPlaced(afterWhole.bands[0] as Uint16Array);
-    const err = await read([good[0], twoFrames, good[2], good[3]] as Uint8Array[]).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
-    expect((err as Error).message).toMatch(
-      /zstd\.tif: IFD 0, tile 1 decodes to 700 bytes; its geometry needs 2048/,
-    );
-    // the GDAL half: required under CI (requireTool throws there), skipped with a reason elsewhere
-    if (!requireTool('python3-gdal', PYTHON_GDAL !== undefined)) return;
-    // GDAL fails on the same block in a strip of its own
-    const strip = (block: Uint8Array) => {
-      const path = join(tmp(), `strip-${block.byteLength}.tif`);
-      writeFileSync(
-        path,
-        tinyTiff([{ width: 32, height: 32, bitsPerSample: 16, compression: 50000, strips: [block] }]),
-      );
-      return path;
-    };
-    const one = strip(good[1] as Uint8Array);
-    const two = strip(twoFrames);
-    const gdal = gdalBatch([one, two]);
-    expect(gdal.get(one)?.ok).toBe(true);
-    expect(gdal.get(two)?.ok).toBe(false);
-  });
-
-  it("the first frame's length read from its header is libzstd's, for raw, RLE and compressed blocks and frames of several blocks", () => {
-    const noise = Uint8Array.from({ length: 300_000 }, (_, i) => (Math.imul(i, 2654435761) >>> 13) & 255);
-    const inputs = [
-      new Uint8Array(0),
-      new Uint8Array(5000), // one RLE block
-      noise.subarray(0, 1000), // raw
-      tileBytes(2), // compressed
-      noise, // several blocks (over 128 KiB)
-      Uint8Array.from({ length: 200_000 }, (_, i) => (i >> 10) & 3),
-    ];
-    for (const [k, input] of inputs.entries()) {
-      for (const level of [1, 19]) {
-        const frame = lib.compress(input, level);
-        const next = lib.compress(tileBytes(0), 3);
-        expect(firstFrameLength(Buffer.concat([frame, next])), `input ${k}, level ${level}`).toBe(
-          frame.byteLength,
-        );
-        expect(firstFrameLength(frame)).toBe(frame.byteLength);
-      }
-    }
-    expect(firstFrameLength(Uint8Array.of(1, 2, 3))).toBe(3); // not a frame: the decoder says what is wrong
-  });
-
-  it('a corrupt tile → CORRUPT_BLOCK naming the tile and ZSTD; with fill, that tile only is filled', async () => {
-    const bad = Uint8Array.from(good[2] as Uint8Array);
-    bad.fill(0xff, 4, 30);
-    const blocks = [good[0], good[1], bad, good[3]] as Uint8Array[];
-    const err = await read(blocks).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
-    expect((err as Error).message).toMatch(/zstd\.tif: IFD 0, tile 2: corrupt or truncated ZSTD block/);
-    const filled = await read(blocks, { onCorruptBlock: 'fill' });
-    expect(filled.filledBlocks?.map((b) => b.index)).toEqual([2]);
-  });
-
-  it("a frame declaring a window over 128 MiB is CORRUPT_BLOCK, as libtiff's streaming decoder refuses it", async () => {
-    // rewrite tile 1's single-segment header as a windowed one: FHD without content size, then a Window_Descriptor
-    const windowed = (descriptor: number) => {
-      const frame = good[1] as Uint8Array;
-      const fhd = frame[4] as number;
-      const fcsBytes = [1, 2, 4, 8][fhd >> 6] as number;
-      expect(fhd & 0x23).toBe(0x20); // single segment, no dictionary id
-      return Uint8Array.from([
-        ...frame.subarray(0, 4),
-        fhd & 0x04,
-        descriptor,
-        ...frame.subarray(5 + fcsBytes),
+    it("only a block's first frame is decoded, as libtiff's streaming loop stops at a frame's end: two frames are CORRUPT_BLOCK, as in GDAL; bytes after a whole frame are left alone", async () => {
+      const pixels = tileBytes(1);
+      const twoFrames = Buffer.concat([
+        compress(pixels.subarray(0, 700), 1),
+        compress(pixels.subarray(700), 9),
       ]);
-    };
-    // 4 MiB (what libtiff's encoder writes): decodes; 224 MiB: refused, as GDAL fails to read it
-    const ok = await read([good[0], windowed(0x60), good[2], good[3]] as Uint8Array[]);
-    expectTilesPlaced(ok.bands[0] as Uint16Array);
-    const err = await read([good[0], windowed(0x8e), good[2], good[3]] as Uint8Array[]).catch(
-      (e: unknown) => e,
-    );
-    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
-    expect((err as Error).message).toMatch(/tile 1: corrupt or truncated ZSTD block .*too much memory/);
-  });
+      const trailing = Buffer.concat([good[2] as Uint8Array, Buffer.from('not a frame')]);
+      const afterWhole = await read([good[0], good[1], trailing, good[3]] as Uint8Array[]);
+      expectTilesPlaced(afterWhole.bands[0] as Uint16Array);
+      const err = await read([good[0], twoFrames, good[2], good[3]] as Uint8Array[]).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+      expect((err as Error).message).toMatch(
+        /zstd\.tif: IFD 0, tile 1 decodes to 700 bytes; its geometry needs 2048/,
+      );
+      // the GDAL half: required under CI (requireTool throws there), skipped with a reason elsewhere
+      if (!requireTool('python3-gdal', PYTHON_GDAL !== undefined)) return;
+      // GDAL fails on the same block in a strip of its own
+      const strip = (block: Uint8Array) => {
+        const path = join(tmp(), `strip-${block.byteLength}.tif`);
+        writeFileSync(
+          path,
+          tinyTiff([{ width: 32, height: 32, bitsPerSample: 16, compression: 50000, strips: [block] }]),
+        );
+        return path;
+      };
+      const one = strip(good[1] as Uint8Array);
+      const two = strip(twoFrames);
+      const gdal = gdalBatch([one, two]);
+      expect(gdal.get(one)?.ok).toBe(true);
+      expect(gdal.get(two)?.ok).toBe(false);
+    });
 
-  it('a truncated frame, a frame short of the tile and one decoding past it are CORRUPT_BLOCK', async () => {
-    const first = good[0] as Uint8Array;
-    const cases: [string, Uint8Array, RegExp][] = [
-      ['truncated', first.subarray(0, first.byteLength - 9), /ZSTD block/],
-      [
-        'short',
-        lib.compress(tileBytes(0).subarray(0, 1000), 3),
-        /decodes to 1000 bytes; its geometry needs 2048/,
-      ],
-      ['long', lib.compress(new Uint8Array(4096).fill(3), 3), /ZSTD block decodes to more than 2048 bytes/],
-    ];
-    for (const [name, block, message] of cases) {
-      const err = await read([block, ...good.slice(1)]).catch((e: unknown) => e);
-      expect(err, name).toMatchObject({ code: 'CORRUPT_BLOCK' });
-      expect((err as Error).message, name).toMatch(message);
-    }
-  });
+    it("the first frame's length read from its header is libzstd's, for raw, RLE and compressed blocks and frames of several blocks", () => {
+      const noise = Uint8Array.from({ length: 300_000 }, (_, i) => (Math.imul(i, 2654435761) >>> 13) & 255);
+      const inputs = [
+        new Uint8Array(0),
+        new Uint8Array(5000), // one RLE block
+        noise.subarray(0, 1000), // raw
+        tileBytes(2), // compressed
+        noise, // several blocks (over 128 KiB)
+        Uint8Array.from({ length: 200_000 }, (_, i) => (i >> 10) & 3),
+      ];
+      for (const [k, input] of inputs.entries()) {
+        for (const level of [1, 19]) {
+          const frame = compress(input, level);
+          const next = compress(tileBytes(0), 3);
+          expect(firstFrameLength(Buffer.concat([frame, next])), `input ${k}, level ${level}`).toBe(
+            frame.byteLength,
+          );
+          expect(firstFrameLength(frame)).toBe(frame.byteLength);
+        }
+      }
+      expect(firstFrameLength(Uint8Array.of(1, 2, 3))).toBe(3); // not a frame: the decoder says what is wrong
+    });
 
-  it('a bomb (64 MiB of zeros in a few KiB) stops at the tile size without allocating it', async () => {
-    // the frame header declares 64 MiB: decoding must stop at the 2 KiB tile, not allocate or inflate the rest
-    const bomb = lib.compress(new Uint8Array(64 * 1024 * 1024), 19);
-    expect(bomb.byteLength).toBeLessThan(64 * 1024);
-    const before = process.memoryUsage().rss;
-    const err = await read([bomb, ...good.slice(1)]).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
-    expect((err as Error).message).toMatch(/ZSTD block decodes to more than 2048 bytes/);
-    expect(process.memoryUsage().rss - before).toBeLessThan(32 * 1024 * 1024);
-  });
-});
+    it('a corrupt tile → CORRUPT_BLOCK naming the tile and ZSTD; with fill, that tile only is filled', async () => {
+      const bad = Uint8Array.from(good[2] as Uint8Array);
+      bad.fill(0xff, 4, 30);
+      const blocks = [good[0], good[1], bad, good[3]] as Uint8Array[];
+      const err = await read(blocks).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+      expect((err as Error).message).toMatch(/zstd\.tif: IFD 0, tile 2: corrupt or truncated ZSTD block/);
+      const filled = await read(blocks, { onCorruptBlock: 'fill' });
+      expect(filled.filledBlocks?.map((b) => b.index)).toEqual([2]);
+    });
 
-describe.runIf(requireTool('GDAL (gdal_translate) and libzstd', HAS_GDAL && zstd !== null))(
+    it("a frame declaring a window over 128 MiB is CORRUPT_BLOCK, as libtiff's streaming decoder refuses it", async () => {
+      // rewrite tile 1's single-segment header as a windowed one: FHD without content size, then a Window_Descriptor
+      const windowed = (descriptor: number) => {
+        const frame = good[1] as Uint8Array;
+        const fhd = frame[4] as number;
+        const fcsBytes = [1, 2, 4, 8][fhd >> 6] as number;
+        expect(fhd & 0x23).toBe(0x20); // single segment, no dictionary id
+        return Uint8Array.from([
+          ...frame.subarray(0, 4),
+          fhd & 0x04,
+          descriptor,
+          ...frame.subarray(5 + fcsBytes),
+        ]);
+      };
+      // 4 MiB (what libtiff's encoder writes): decodes; 224 MiB: refused, as GDAL fails to read it
+      const ok = await read([good[0], windowed(0x60), good[2], good[3]] as Uint8Array[]);
+      expectTilesPlaced(ok.bands[0] as Uint16Array);
+      const err = await read([good[0], windowed(0x8e), good[2], good[3]] as Uint8Array[]).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+      expect((err as Error).message).toMatch(
+        /tile 1: corrupt or truncated ZSTD block \(the frame declares a \d+-byte window, over the 128 MiB libtiff decodes\)/,
+      );
+    });
+
+    it('a truncated frame, a frame short of the tile and one decoding past it are CORRUPT_BLOCK', async () => {
+      const first = good[0] as Uint8Array;
+      const cases: [string, Uint8Array, RegExp][] = [
+        ['truncated', first.subarray(0, first.byteLength - 9), /ZSTD block/],
+        [
+          'short',
+          compress(tileBytes(0).subarray(0, 1000), 3),
+          /decodes to 1000 bytes; its geometry needs 2048/,
+        ],
+        ['long', compress(new Uint8Array(4096).fill(3), 3), /ZSTD block decodes to more than 2048 bytes/],
+      ];
+      for (const [name, block, message] of cases) {
+        const err = await read([block, ...good.slice(1)]).catch((e: unknown) => e);
+        expect(err, name).toMatchObject({ code: 'CORRUPT_BLOCK' });
+        expect((err as Error).message, name).toMatch(message);
+      }
+    });
+
+    it('a bomb (64 MiB of zeros in a few KiB) stops at the tile size without allocating it', async () => {
+      // the frame header declares 64 MiB: decoding must stop at the 2 KiB tile, not allocate or inflate the rest
+      const bomb = compress(new Uint8Array(64 * 1024 * 1024), 19);
+      expect(bomb.byteLength).toBeLessThan(64 * 1024);
+      const before = process.memoryUsage().rss;
+      const err = await read([bomb, ...good.slice(1)]).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CORRUPT_BLOCK' });
+      expect((err as Error).message).toMatch(/ZSTD block decodes to more than 2048 bytes/);
+      expect(process.memoryUsage().rss - before).toBeLessThan(32 * 1024 * 1024);
+    });
+  },
+);
+
+describe.runIf(requireTool('GDAL (gdal_translate) and a ZSTD backend', HAS_GDAL && backend !== null))(
   'GDAL ZSTD files',
   () => {
     it.each([

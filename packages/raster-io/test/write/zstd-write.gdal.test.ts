@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadLibzstd } from '../../src/codecs/libzstd.node.js';
+import { zstdBackend } from '../../src/codecs/zstd-codec.node.js';
 import type { Raster } from '../../src/index.js';
 import { createCogWriter, readGeoTiffFile, type WriteGeoTiffOptions, writeGeoTiff } from '../../src/node.js';
 import type { DType } from '../../src/types.js';
@@ -22,7 +22,7 @@ import { useTmpDir } from '../support/tmp.js';
 const tmp = useTmpDir('raster-io-zstd-write-');
 const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-describe.runIf(requireTool('GDAL (gdalinfo) and libzstd', HAS_GDAL && loadLibzstd() !== null))(
+describe.runIf(requireTool('GDAL (gdalinfo) and a ZSTD backend', HAS_GDAL && zstdBackend() !== null))(
   'ZSTD writes',
   () => {
     it.each([
