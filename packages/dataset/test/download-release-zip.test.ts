@@ -251,4 +251,66 @@ describe('download-release --record 15382551 (v1.1 zips)', () => {
     expect(readFileSync(join(dest, 'A', '.0123456789abcdeg.extracting'), 'utf8')).toBe('user file 2');
     expect(readFileSync(join(dest, 'A', 'y.tiff'), 'utf8')).toBe('in A');
   });
+
+  it('extractZip: entries needing one path as a file and a folder, or two names for one file, are CORRUPT_ZIP naming them', async () => {
+    const zip = join(dir, 'clash.zip');
+    const cases: [{ name: string; data: Uint8Array }[], string][] = [
+      [
+        [
+          { name: 'A', data: Buffer.from('AAAA') },
+          { name: 'A/b', data: Buffer.from('b') },
+        ],
+        'clash.zip: entry "A/b" clashes with entry "A": one path cannot be both a file and a folder (EEXIST',
+      ],
+      [
+        [
+          { name: 'A/b', data: Buffer.from('b') },
+          { name: 'A', data: Buffer.from('AAAA') },
+        ],
+        'clash.zip: entry "A" clashes with entry "A/b": one path cannot be both a file and a folder (EISDIR',
+      ],
+      [
+        [
+          { name: 'A/x', data: Buffer.from('first') },
+          { name: './A/x', data: Buffer.from('other') },
+        ],
+        'clash.zip: entries "A/x" and "./A/x" both unpack to A/x; the file is listed twice',
+      ],
+    ];
+    for (const [i, [entries, message]] of cases.entries()) {
+      writeFileSync(zip, buildZip(entries).bytes);
+      const e = await extractZip(zip, join(dir, `clash-out-${i}`)).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(DatasetError);
+      expect((e as DatasetError).code).toBe('CORRUPT_ZIP');
+      expect((e as DatasetError).message).toContain(message);
+    }
+    // the same-name pair is refused before anything is written
+    expect(existsSync(join(dir, 'clash-out-2'))).toBe(false);
+  });
+
+  it('extractZip: a destDir that is a file (or below one) is INVALID_ARGUMENT naming it; a file on disk in the way is WRITE_FAILED naming the entry', async () => {
+    const zip = join(dir, 'dest.zip');
+    writeFileSync(zip, buildZip([{ name: 'A/x', data: Buffer.from('x') }]).bytes);
+    const file = join(dir, 'zip-dest-is-file');
+    writeFileSync(file, 'a file');
+    for (const dest of [file, join(file, 'sub')]) {
+      const e = await extractZip(zip, dest).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(DatasetError);
+      expect((e as DatasetError).code).toBe('INVALID_ARGUMENT');
+      expect((e as DatasetError).message).toBe(
+        `extractZip: destDir ${dest} is a file or lies below one; give a folder to extract into`,
+      );
+    }
+    const dest = join(dir, 'zip-dest-blocked');
+    mkdirSync(dest);
+    writeFileSync(join(dest, 'A'), 'user file');
+    const e = await extractZip(zip, dest).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DatasetError);
+    expect((e as DatasetError).code).toBe('WRITE_FAILED');
+    expect((e as DatasetError).message).toContain(`dest.zip: entry "A/x" could not be written (EEXIST`);
+    expect((e as DatasetError).message).toContain(
+      `a file stands where a folder is needed, or a folder where a file is needed, in ${dest}`,
+    );
+    expect(readFileSync(join(dest, 'A'), 'utf8')).toBe('user file');
+  });
 });

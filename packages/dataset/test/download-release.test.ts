@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { EoFetchError } from '@worldstrat/eo-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveMemberTarget, extractTarGz } from '../src/archive/extract-tar-gz.node.js';
 import { DatasetError, generateSyntheticDataset, scanDataset } from '../src/node.js';
@@ -234,6 +235,50 @@ describe('download-release', () => {
     await downloadRelease({ root, baseUrl: server.url, md5: sums, files: ['metadata.csv'] });
     expect(existsSync(stale)).toBe(false);
     expect(await readFile(fresh, 'utf8')).toBe('another run is writing this');
+  });
+
+  it('options eo-fetch would refuse are DatasetError INVALID_ARGUMENT naming the option; an engine error is wrapped, its own as cause', async () => {
+    const root = join(dir, 'bad-options');
+    server.hits.clear();
+    const base = { root, baseUrl: server.url, files: ['metadata.csv'] };
+    const cases: [Record<string, unknown>, string][] = [
+      [
+        { files: ['metadata.csv', 'stratified_train_val_test_split.csv', 'metadata.csv'] },
+        'downloadRelease: options.files[2] repeats options.files[0] ("metadata.csv"); name each file once',
+      ],
+      [{ concurrency: 0 }, 'downloadRelease: options.concurrency must be an integer in 1..2147483647, got 0'],
+      [{ retries: -1 }, 'downloadRelease: options.retries must be an integer in 0..2147483647, got -1'],
+      [
+        { timeoutMs: 0 },
+        'downloadRelease: options.timeoutMs must be a number of ms in (0, 2147483647], got 0',
+      ],
+      [{ idleTimeoutMs: -1 }, 'downloadRelease: options.idleTimeoutMs must be a number of ms ≥ 0, got -1'],
+      [
+        { baseDelayMs: Number.NaN },
+        'downloadRelease: options.baseDelayMs must be a number of ms ≥ 0, got NaN',
+      ],
+      [
+        { baseUrl: 'ftp://user:secret@mirror/x' },
+        'downloadRelease: options.baseUrl must be an http(s) URL, got "ftp://***@mirror/x"',
+      ],
+      [{ record: 'constructor' }, 'unknown release record constructor; choose 6810792 or 15382551'],
+    ];
+    for (const [override, message] of cases) {
+      const e = await downloadRelease({ ...base, ...override } as never).catch((x: unknown) => x);
+      expect(e, message).toBeInstanceOf(DatasetError);
+      expect([(e as DatasetError).code, (e as DatasetError).message]).toEqual(['INVALID_ARGUMENT', message]);
+    }
+    expect(server.hits.size).toBe(0);
+    // a root that is a file: eo-fetch cannot read its manifest there
+    await writeFile(root, 'not a folder');
+    const e = await downloadRelease({ ...base, retries: 0 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DatasetError);
+    expect((e as DatasetError).code).toBe('WRITE_FAILED');
+    expect((e as DatasetError).message).toContain(
+      `download-release: [WRITE_FAILED] could not read the manifest ${join(root, 'downloads', 'manifest.jsonl')}`,
+    );
+    expect((e as DatasetError).cause).toBeInstanceOf(EoFetchError);
+    expect(server.hits.size).toBe(0);
   });
 
   it('dry run plans requests and touches nothing; unknown names are rejected', async () => {

@@ -20,7 +20,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { extractTarGz } from '../src/archive/extract-tar-gz.node.js';
 import { DatasetError } from '../src/errors.js';
@@ -442,5 +442,204 @@ describe('an archive path that is no readable file', () => {
       expect((err as DatasetError).message).toMatch(message);
       expect(existsSync(dest)).toBe(false);
     }
+  });
+});
+
+/** Files (not folders) under `root`, relative, sorted: what a run left on disk. */
+function filesLeft(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return (readdirSync(root, { recursive: true }) as string[])
+    .filter((f) => statSync(join(root, f)).isFile())
+    .sort();
+}
+
+/** How a promise settled within `ms`: its value or error, or 'pending' when it did neither. */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const pending = new Promise((res) => {
+    timer = setTimeout(() => res('pending'), ms);
+  });
+  return Promise.race([p.catch((e: unknown) => e), pending]).finally(() => clearTimeout(timer));
+}
+
+/** A one-member .tar.gz whose header size field holds base-256 `-5` (GNU's binary form, two's complement). */
+async function base256NegativeSize(): Promise<Uint8Array> {
+  const tar = Buffer.from(gunzipSync(await tarGz([{ name: 'A/f', data: Buffer.from('abcd') }])));
+  tar.fill(0xff, 124, 135);
+  tar[135] = 0xfb;
+  tar.fill(0x20, 148, 156);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += tar[i] as number;
+  tar.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return gzipSync(tar);
+}
+
+describe('member sizes that are no byte count', () => {
+  const cases: [string, () => Promise<Uint8Array>, string][] = [
+    [
+      'a PAX size of -5',
+      () => tarGz([{ name: 'A/f', data: Buffer.from('abcd'), pax: { size: '-5' } }]),
+      '"-5"',
+    ],
+    [
+      'a PAX size of abc',
+      () => tarGz([{ name: 'A/f', data: Buffer.from('abcd'), pax: { size: 'abc' } }]),
+      '"abc"',
+    ],
+    [
+      'a PAX size of 2.5',
+      () => tarGz([{ name: 'A/f', data: Buffer.from('abcd'), pax: { size: '2.5' } }]),
+      '"2.5"',
+    ],
+    ['a negative base-256 size field', base256NegativeSize, '"-'],
+  ];
+  for (const [label, archiveBytes, shown] of cases) {
+    it(`${label}: ARCHIVE_CORRUPT naming the member within 5 s, no temp file left`, async () => {
+      const archive = join(dir, 'badsize.tar.gz');
+      writeFileSync(archive, await archiveBytes());
+      const out = join(dir, `badsize-${label.replace(/\W+/g, '-')}`);
+      const e = await settledWithin(extractTarGz(archive, out), 5000);
+      expect(e).toBeInstanceOf(DatasetError);
+      expect((e as DatasetError).code).toBe('ARCHIVE_CORRUPT');
+      expect((e as DatasetError).message).toContain(`badsize.tar.gz: member A/f has the size ${shown}`);
+      expect(filesLeft(out)).toEqual([]);
+    });
+  }
+});
+
+describe('a member listed twice', () => {
+  it('is refused whatever the sizes (ARCHIVE_CORRUPT naming it); a file an earlier run left complete is still skipped', async () => {
+    const archive = join(dir, 'twice.tar.gz');
+    for (const [i, second] of ['BBBB', 'BBBBBB'].entries()) {
+      writeFileSync(
+        archive,
+        await tarGz([
+          { name: 'A/x.txt', data: Buffer.from('AAAA') },
+          { name: 'A/x.txt', data: Buffer.from(second) },
+        ]),
+      );
+      const e = await extractTarGz(archive, join(dir, `twice-out-${i}`)).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(DatasetError);
+      expect((e as DatasetError).code).toBe('ARCHIVE_CORRUPT');
+      expect((e as DatasetError).message).toContain('twice.tar.gz: member "A/x.txt" writes A/x.txt');
+      expect((e as DatasetError).message).toContain('listed twice');
+    }
+    // two names for one destination (with topDir), and a hard link written twice
+    writeFileSync(
+      archive,
+      await tarGz([
+        { name: 'hr_dataset/A/x', data: Buffer.from('a') },
+        { name: './A/x', data: Buffer.from('b') },
+      ]),
+    );
+    await expect(extractTarGz(archive, join(dir, 'twice-top'), { topDir: 'hr_dataset' })).rejects.toThrow(
+      /member "\.\/A\/x" writes hr_dataset\/A\/x, which an earlier member/,
+    );
+    writeFileSync(
+      archive,
+      await tarGz([
+        { name: 'A/x', data: Buffer.from('a') },
+        { name: 'A/l', type: 'link', linkname: 'A/x' },
+        { name: 'A/l', type: 'link', linkname: 'A/x' },
+      ]),
+    );
+    await expect(extractTarGz(archive, join(dir, 'twice-link'))).rejects.toMatchObject({
+      code: 'ARCHIVE_CORRUPT',
+      message: expect.stringContaining('member "A/l" writes A/l'),
+    });
+    // resume: what an interrupted run left complete is skipped, the rest extracted
+    writeFileSync(
+      archive,
+      await tarGz([
+        { name: 'A/x.txt', data: Buffer.from('AAAA') },
+        { name: 'A/y.txt', data: Buffer.from('yy') },
+      ]),
+    );
+    const out = join(dir, 'twice-resume');
+    mkdirSync(join(out, 'A'), { recursive: true });
+    writeFileSync(join(out, 'A', 'x.txt'), 'AAAA');
+    expect(await extractTarGz(archive, out)).toEqual({ extracted: 1, skipped: 1, bytes: 2, ignored: [] });
+    expect(readFileSync(join(out, 'A', 'y.txt'), 'utf8')).toBe('yy');
+  });
+});
+
+describe('paths that cannot be written', () => {
+  it('a destDir that is a file or lies below one is INVALID_ARGUMENT naming it', async () => {
+    const archive = join(dir, 'dest.tar.gz');
+    writeFileSync(archive, await tarGz([{ name: 'A/x', data: Buffer.from('x') }]));
+    const file = join(dir, 'dest-is-file');
+    writeFileSync(file, 'a file');
+    for (const dest of [file, join(file, 'sub')]) {
+      const e = await extractTarGz(archive, dest).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(DatasetError);
+      expect((e as DatasetError).code).toBe('INVALID_ARGUMENT');
+      expect((e as DatasetError).message).toBe(
+        `extractTarGz: destDir ${dest} is a file or lies below one; give a folder to extract into`,
+      );
+    }
+    expect(readFileSync(file, 'utf8')).toBe('a file');
+  });
+
+  it('members needing one path as a file and a folder are ARCHIVE_CORRUPT naming both; a clash with a file on disk is WRITE_FAILED, never "download it again"', async () => {
+    const archive = join(dir, 'clash.tar.gz');
+    const orders: [Member[], string][] = [
+      [
+        [
+          { name: 'A', data: Buffer.from('AAAA') },
+          { name: 'A/b', data: Buffer.from('b') },
+        ],
+        'member "A/b" clashes with the file A written from an earlier member: one path cannot be both a file and a folder (EEXIST',
+      ],
+      [
+        [
+          { name: 'A/b', data: Buffer.from('b') },
+          { name: 'A', data: Buffer.from('AAAA') },
+        ],
+        'member "A" clashes with the folder A made for an earlier member: one path cannot be both a file and a folder (EISDIR',
+      ],
+      [
+        [
+          { name: 'A', data: Buffer.from('AAAA') },
+          { name: 'A/', type: 'directory' },
+        ],
+        'member "A/" clashes with the file A written from an earlier member: one path cannot be both a file and a folder (EEXIST',
+      ],
+    ];
+    for (const [i, [members, message]] of orders.entries()) {
+      writeFileSync(archive, await tarGz(members));
+      const out = join(dir, `clash-out-${i}`);
+      const e = await extractTarGz(archive, out).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(DatasetError);
+      expect((e as DatasetError).code).toBe('ARCHIVE_CORRUPT');
+      expect((e as DatasetError).message).toContain(`clash.tar.gz: ${message}`);
+      expect((e as DatasetError).message).not.toContain('download');
+      expect(filesLeft(out).filter((f) => f.endsWith('.extracting'))).toEqual([]);
+    }
+    // the destination in the way: a user's file where a folder goes, a user's folder where a file goes
+    writeFileSync(
+      archive,
+      await tarGz([
+        { name: 'A/b', data: Buffer.from('b') },
+        { name: 'C', data: Buffer.from('c') },
+      ]),
+    );
+    const onDisk = join(dir, 'clash-disk');
+    mkdirSync(onDisk);
+    writeFileSync(join(onDisk, 'A'), 'user file');
+    const e = await extractTarGz(archive, onDisk).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DatasetError);
+    expect((e as DatasetError).code).toBe('WRITE_FAILED');
+    expect((e as DatasetError).message).toMatch(
+      new RegExp(
+        `clash\\.tar\\.gz: member "A/b" could not be written \\(EEXIST.*a file stands where a folder is needed, or a folder where a file is needed, in ${onDisk}`,
+      ),
+    );
+    expect((e as DatasetError).message).not.toContain('download');
+    rmSync(join(onDisk, 'A'));
+    mkdirSync(join(onDisk, 'C'));
+    const f = await extractTarGz(archive, onDisk).catch((x: unknown) => x);
+    expect((f as DatasetError).code).toBe('WRITE_FAILED');
+    expect((f as DatasetError).message).toContain('clash.tar.gz: member "C" could not be written');
+    expect(filesLeft(onDisk)).toEqual(['A/b']);
   });
 });

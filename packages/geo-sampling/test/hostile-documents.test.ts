@@ -1,9 +1,10 @@
 // Hostile documents at every entry point that reads external tables or geometry: seeded mutations of realistic
 // documents must end in a result that keeps the documented invariants or in a GeoSamplingError with a known
 // code; crafted cases pin each bug fixed at the parsing boundary (exact code, source and place in the message).
+import { constants as bufferConstants } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ import {
   vectorFromArray,
 } from 'apache-arrow';
 import Papa from 'papaparse';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   jsonMutations,
   mulberry32,
@@ -448,6 +449,61 @@ describe('readAoisCsv on hostile tables', () => {
     expect(err.row).toBe(code === 'PARSE_ERROR' && text.includes('"[0, 0, 1, 1],') ? 1 : 0);
   });
 
+  it('a column named twice is PARSE_ERROR naming it (papaparse took the first copy), and nothing is printed', () => {
+    const spies = (['log', 'warn', 'error', 'info'] as const).map((m) =>
+      vi.spyOn(console, m).mockImplementation(() => {}),
+    );
+    try {
+      const cases: [string, string][] = [
+        [
+          'name,bounds,area,lon,lat,lon\nA,"[1, 2, 1.1, 2.1]",2.5,1.05,2.05,9\n',
+          "'lon' twice (columns 4 and 6)",
+        ],
+        ['name,bounds,area,area\nA,"[1, 2, 1.1, 2.1]",1,2.5\n', "'area' twice (columns 3 and 4)"],
+        ['name;bounds;area;x;x\nA;"[1, 2, 1.1, 2.1]";2.5;a;b\n', "'x' twice (columns 4 and 5)"],
+      ];
+      for (const [text, message] of cases) {
+        const err = thrown(() => readAoisCsv(text));
+        expect([err.code, err.message]).toEqual([
+          'PARSE_ERROR',
+          `AOI CSV header names the column ${message}; rename or remove one`,
+        ]);
+      }
+      const err = thrown(() => readPois('name,lon,lat,lat\nP,10,20,-45\n'));
+      expect([err.code, err.message]).toEqual([
+        'PARSE_ERROR',
+        "POI CSV header names the column 'lat' twice (columns 3 and 4); rename or remove one",
+      ]);
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
+  it('a row cut short before lon/lat is PARSE_ERROR naming the row (they were made up from the box centre); absent columns still default', () => {
+    const text = `${head}A,2.5,"[1, 2, 1.1, 2.1]",Landcover,1.0123,2.0456\nB,2.5,"[3, 2, 3.1, 2.1]"\n`;
+    const err = thrown(() => readAoisCsv(text));
+    expect([err.code, err.message, err.row]).toEqual([
+      'PARSE_ERROR',
+      'AOI CSV row 1 is cut short: it has 3 cells, the header 6, none for lon, lat; write the cells (an empty lon/lat is the box centre)',
+      1,
+    ]);
+    // cut before lat only, or before area (was INVALID_AREA NaN, which hid the cut)
+    expect(thrown(() => readAoisCsv(`${head}B,2.5,"[3, 2, 3.1, 2.1]",S,3.06\n`)).message).toContain(
+      'AOI CSV row 0 is cut short: it has 5 cells, the header 6, none for lat;',
+    );
+    expect(thrown(() => readAoisCsv('name,bounds,area\nB,"[3, 2, 3.1, 2.1]"\n')).message).toContain(
+      'AOI CSV row 0 is cut short: it has 2 cells, the header 3, none for area;',
+    );
+    // an absent column or an empty cell is the box centre; a missing trailing label reads as empty
+    const [absent] = readAoisCsv('name,area,bounds\nB,2.5,"[3, 2, 3.1, 2.1]"\n');
+    expect([absent.lon, absent.lat, absent.source]).toEqual([3.05, 2.05, '']);
+    const [empty] = readAoisCsv(`${head}B,2.5,"[3, 2, 3.1, 2.1]",S,,\n`);
+    expect([empty.lon, empty.lat]).toEqual([3.05, 2.05]);
+    const [label] = readAoisCsv('name,area,bounds,lon,lat,source\nB,2.5,"[3, 2, 3.1, 2.1]",3.06,2.07\n');
+    expect([label.lon, label.lat, label.source]).toEqual([3.06, 2.07, '']);
+  });
+
   it('takes the centre of a box across the antimeridian when lon/lat are empty', () => {
     const [aoi] = readAoisCsv(`${head}a,2.5,"[179.5, 0, -179.5, 1]",S,,\n`);
     expect([aoi.lon, aoi.lat]).toEqual([-180, 0.5]);
@@ -793,6 +849,26 @@ describe('readAoisFile / readPoisFile on hostile files', () => {
       `'${folder}': not a regular file; give a table file`,
     );
     expect((await rejected(readPoisFile('/dev/zero'))).message).toContain('not a regular file');
+  });
+
+  it("a text table just under 512 MiB but past V8's longest string: INVALID_ARGUMENT naming it, nothing read (was ERR_STRING_TOO_LONG)", async () => {
+    // sparse: no disk used, and the size check comes before any read
+    const size = 536_870_900;
+    expect(size).toBeGreaterThan(bufferConstants.MAX_STRING_LENGTH);
+    for (const [name, read] of [
+      ['big.csv', readAoisFile],
+      ['big-pois.csv', readPoisFile],
+    ] as const) {
+      const path = join(dir, name);
+      await writeFile(path, '');
+      await truncate(path, size);
+      const err = await rejected(read(path));
+      expect([err.code, err.message]).toEqual([
+        'INVALID_ARGUMENT',
+        `'${path}': ${size} bytes is larger than the ${bufferConstants.MAX_STRING_LENGTH} bytes a table may have`,
+      ]);
+      await rm(path);
+    }
   });
 
   it('a missing file is FILE_NOT_FOUND and an unreadable one UNREADABLE_FILE, naming it (were Node errors)', async () => {

@@ -79,6 +79,35 @@ describe('stratifiedDraw', () => {
     expect(rows).toHaveLength(30);
   });
 
+  it('refuses a class listed twice in the allocation (it drew the same rows twice), naming both rows', async () => {
+    const six = pool.slice(0, 6);
+    const e = await stratifiedDraw(
+      six,
+      (r) => r.IPCC,
+      [
+        { class: 'Forest', count: 5 },
+        { class: 'Wetland', count: 0 },
+        { class: 'Forest', count: 5 },
+      ],
+      { seed: 1 },
+    ).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(StratifyError);
+    expect([(e as StratifyError).code, (e as StratifyError).message]).toEqual([
+      'INVALID_ARGUMENT',
+      'allocation[0] and allocation[2] both name class Forest; list each class once (add up its counts)',
+    ]);
+    // numeric classes too (0 and -0 are one class, as in classCounts)
+    await expect(
+      stratifiedDraw(six, () => 0, [
+        { class: 0, count: 1 },
+        { class: -0, count: 1 },
+      ]),
+    ).rejects.toThrow('allocation[0] and allocation[1] both name class 0');
+    // one row per class still draws without replacement
+    const { rows } = await stratifiedDraw(six, (r) => r.IPCC, [{ class: 'Forest', count: 6 }], { seed: 1 });
+    expect(new Set(rows.map((r) => r.id)).size).toBe(6);
+  });
+
   it('rejects negative allocations', async () => {
     await expect(
       stratifiedDraw(pool, (r) => r.IPCC, [{ class: 'Forest', count: -1 }]),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classCounts, pythonRound2, rebalance, rebalanceWithinClass } from '../src/index.js';
+import { classCounts, pythonRound2, rebalance, rebalanceWithinClass, StratifyError } from '../src/index.js';
 
 const ABC = [
   { class: 'A', count: 1000 },
@@ -52,6 +52,29 @@ describe('rebalance', () => {
     expect(() => rebalance([], 10)).toThrow(/empty/);
     expect(() => rebalance(ABC, 10, { weight: () => Number.NaN })).toThrow(/finite/);
     expect(() => rebalance([{ class: 'a', count: 0 }], 10)).toThrow(/all weights are 0/);
+  });
+
+  it('refuses a class listed twice in the counts (it was passed through twice), naming both rows', () => {
+    let err: unknown;
+    try {
+      rebalance(
+        [
+          { class: 'Forest', count: 6 },
+          { class: 'Forest', count: 6 },
+        ],
+        10,
+      );
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StratifyError);
+    expect([(err as StratifyError).code, (err as StratifyError).message]).toEqual([
+      'INVALID_ARGUMENT',
+      'counts[0] and counts[1] both name class Forest; list each class once (add up its counts)',
+    ]);
+    expect(() => rebalance([...ABC, { class: 'B', count: 1 }], 10)).toThrow(
+      'counts[1] and counts[3] both name class B',
+    );
   });
 
   it('python-rounds to two decimals with exact ties to even', () => {

@@ -15,7 +15,14 @@ import {
   checkString,
 } from '../internal/check-arguments.js';
 import { inputFileSize } from '../internal/input-file.node.js';
-import { createTempBeside, DestinationGuard, leavesRoot } from './member-files.node.js';
+import {
+  createTempBeside,
+  DestinationGuard,
+  isSystemError,
+  leavesRoot,
+  makeDestination,
+  memberWriteError,
+} from './member-files.node.js';
 import {
   type SparseLayout,
   SparseMapReader,
@@ -106,7 +113,10 @@ export function archiveMemberTarget(memberPath: string, topDir?: string): string
  * @returns counts of extracted/skipped files and bytes written.
  * @throws {DatasetError} `UNREADABLE_FILE` (the archive is missing or not a regular file), `UNSAFE_ARCHIVE_PATH`
  *   (path traversal, a file named after `destDir` itself such as `.`, a symbolic link below `destDir` on a
- *   member's path), `ARCHIVE_CORRUPT` (bad gzip/tar stream), `ABORTED`, `WRITE_FAILED`.
+ *   member's path), `ARCHIVE_CORRUPT` (bad gzip/tar stream, a member size that is no byte count, a file listed
+ *   twice, two members needing one path as a file and a folder), `ABORTED`, `WRITE_FAILED` (naming the member:
+ *   a full disk, a file or folder already in `destDir` in its way), `INVALID_ARGUMENT` (`destDir` is a file or
+ *   lies below one).
  * @example
  * ```ts
  * await extractTarGz('downloads/hr_dataset.tar.gz', 'dataset', { topDir: 'hr_dataset' });
@@ -126,7 +136,7 @@ export async function extractTarGz(
   if (signal?.aborted) throw new DatasetError('ABORTED', 'extraction aborted', { cause: signal.reason });
   const total = await inputFileSize(archivePath, 'the .tar.gz archive');
   const root = resolve(destDir);
-  await mkdir(root, { recursive: true });
+  await makeDestination('extractTarGz', root, destDir);
   const report: ExtractTarGzReport = { extracted: 0, skipped: 0, bytes: 0, ignored: [] };
   const input = createReadStream(archivePath, { highWaterMark: 1 << 20 });
   const gunzip = createGunzip({ chunkSize: 1 << 20 });
@@ -156,9 +166,12 @@ export async function extractTarGz(
     madeDirs.add(d);
   };
   let temp: string | undefined;
+  // the member being written, and its destination-relative path, for messages
+  let member: { name: string; rel: string | null; isFile: boolean } | undefined;
   try {
     for await (const entry of ex) {
       const h = entry.header;
+      checkMemberSize(h, archivePath);
       const isFile = h.type === 'file' || h.type === 'contiguous-file';
       const layout: SparseLayout = isFile
         ? sparseLayout(paxOf(h), h.name, h.size ?? 0, archivePath)
@@ -169,6 +182,7 @@ export async function extractTarGz(
       if (rel !== null && leavesRoot(relative(root, target)))
         throw new DatasetError('UNSAFE_ARCHIVE_PATH', `archive member "${name}" leaves ${destDir}`);
       if (rel === null && isFile) throw fileAtRoot(archivePath, name, destDir);
+      member = { name, rel, isFile: isFile || h.type === 'link' };
       if (h.type === 'directory') {
         if (rel !== null) await guard.check(rel, name);
         await ensureDir(target);
@@ -178,6 +192,7 @@ export async function extractTarGz(
       const linked = h.type === 'link' ? files.get(linkSource(h.linkname, options.topDir)) : undefined;
       if (linked !== undefined && rel !== null) {
         entry.resume();
+        if (files.has(rel)) throw listedTwice(archivePath, name, rel);
         const existingLink = await guard.prepare(rel, name);
         const source = await stat(linked);
         if (existingLink?.isFile() && existingLink.size === source.size) report.skipped++;
@@ -202,6 +217,8 @@ export async function extractTarGz(
       }
       const size = layout.kind === 'plain' ? (h.size ?? 0) : layout.realSize;
       // rel is set: a file member at the root was refused above
+      // a copy this run wrote is no earlier run's file to resume: which copy won would depend on the sizes
+      if (files.has(rel as string)) throw listedTwice(archivePath, name, rel as string);
       const existing = await guard.prepare(rel as string, name);
       if (rel !== null) files.set(rel, target);
       if (existing?.isFile() && existing.size === size) {
@@ -236,10 +253,16 @@ export async function extractTarGz(
     input.destroy();
     const e = streamError ?? err;
     if (e instanceof DatasetError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS')
-      throw new DatasetError('WRITE_FAILED', `extracting ${archivePath}: ${(e as Error).message}`, {
-        cause: e,
+    // a write of ours failed (the archive's stream errors have no syscall): the destination's problem, or
+    // the archive's when one of its members needs a path another one took
+    if (e !== streamError && isSystemError(e) && member)
+      throw memberWriteError(e, {
+        archive: archivePath,
+        destDir,
+        noun: 'member',
+        member: member.name,
+        clash: member.rel === null ? undefined : clashOf(member.rel, member.isFile, files, madeDirs, root),
+        corrupt: 'ARCHIVE_CORRUPT',
       });
     throw new DatasetError(
       'ARCHIVE_CORRUPT',
@@ -319,4 +342,52 @@ function paxOf(header: object): Record<string, string> | null {
  */
 function linkSource(linkname: string | null | undefined, topDir: string | undefined): string {
   return linkname ? (archiveMemberTarget(linkname, topDir) ?? '') : '';
+}
+
+/**
+ * Refuse a member whose data size is no byte count: tar-stream takes a PAX `size` through `parseInt` (NaN for
+ * `abc`, 2 for `2.5`) and decodes negative base-256 fields, and an entry of such a size never ends.
+ *
+ * @throws {DatasetError} `ARCHIVE_CORRUPT` naming the archive and the member.
+ */
+function checkMemberSize(h: { name: string; size?: number | null }, archive: string): void {
+  const pax = paxOf(h)?.size;
+  const size = h.size ?? 0;
+  // an empty PAX value unsets the record (tar-stream then keeps the header's size)
+  const paxOk = pax === undefined || pax === '' || /^\d{1,16}$/.test(pax);
+  if (paxOk && Number.isSafeInteger(size) && size >= 0) return;
+  throw new DatasetError(
+    'ARCHIVE_CORRUPT',
+    `${archive}: member ${h.name} has the size ${JSON.stringify(paxOk ? String(size) : pax)}, not a byte count; the archive is corrupt`,
+  );
+}
+
+/** A second member writing the file an earlier one wrote (`rel`, destination-relative). */
+function listedTwice(archive: string, name: string, rel: string): DatasetError {
+  return new DatasetError(
+    'ARCHIVE_CORRUPT',
+    `${archive}: member "${name}" writes ${rel}, which an earlier member of the archive wrote; it is listed twice (the archive is corrupt)`,
+  );
+}
+
+/**
+ * After a failed write, the path this run wrote that clashes with the member at `rel`: a file at or above it,
+ * or (for a file member) a folder at or below it. Searched only on that error path.
+ */
+function clashOf(
+  rel: string,
+  isFile: boolean,
+  files: ReadonlyMap<string, string>,
+  madeDirs: ReadonlySet<string>,
+  root: string,
+): string | undefined {
+  for (const f of files.keys())
+    if (rel.startsWith(`${f}${sep}`) || (!isFile && f === rel))
+      return `the file ${f} written from an earlier member`;
+  if (!isFile) return undefined;
+  const target = join(root, rel);
+  for (const d of madeDirs)
+    if (d === target || d.startsWith(`${target}${sep}`))
+      return `the folder ${relative(root, d)} made for an earlier member`;
+  return undefined;
 }

@@ -3,7 +3,7 @@
 // below it) is refused before anything is written, files go to a temp name and are renamed once complete and
 // CRC-checked, entries already present with the right size are skipped.
 import { mkdir, rename, unlink } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { blockCache } from '@worldstrat/raster-io';
 import { fileSource } from '@worldstrat/raster-io/node';
 import { DatasetError } from '../errors.js';
@@ -14,7 +14,14 @@ import {
   checkString,
 } from '../internal/check-arguments.js';
 import { archiveMemberTarget, type ExtractTarGzReport } from './extract-tar-gz.node.js';
-import { createTempBeside, DestinationGuard, leavesRoot } from './member-files.node.js';
+import {
+  createTempBeside,
+  DestinationGuard,
+  isSystemError,
+  leavesRoot,
+  makeDestination,
+  memberWriteError,
+} from './member-files.node.js';
 import { crc32 } from './zip/inflate.js';
 import { openZip, type ZipArchive, type ZipEntry, type ZipLimits } from './zip/open-zip.js';
 
@@ -43,7 +50,9 @@ const S_IFREG = 0o100000;
  * @param destDir - destination root (created).
  * @param options - top folder, limits, signal, progress.
  * @returns counts of extracted/skipped files and bytes written.
- * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH`, `CORRUPT_ZIP`, `UNSUPPORTED_ZIP`, `WRITE_FAILED`, `ABORTED`.
+ * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH`, `CORRUPT_ZIP` (also two entries unpacking to one file, or needing
+ *   one path as a file and a folder), `UNSUPPORTED_ZIP`, `WRITE_FAILED` (naming the entry), `ABORTED`,
+ *   `INVALID_ARGUMENT` (`destDir` is a file or lies below one).
  * @example
  * ```ts
  * await extractZip('downloads/hr_dataset.zip', 'dataset', { topDir: 'hr_dataset' });
@@ -72,6 +81,8 @@ export async function extractZip(
     const root = resolve(destDir);
     // every path is checked before anything is written
     const plan = zip.entries.map((e) => ({ e, rel: archiveMemberTarget(e.name, options.topDir) }));
+    // two names for one file (`A/x`, `./A/x`): which copy won would depend on their sizes (the resume rule)
+    const fileAt = new Map<string, string>();
     for (const { e, rel } of plan) {
       if (rel !== null && leavesRoot(relative(root, join(root, rel))))
         throw new DatasetError('UNSAFE_ARCHIVE_PATH', `${archivePath}: entry "${e.name}" leaves ${destDir}`);
@@ -81,12 +92,20 @@ export async function extractZip(
           'UNSAFE_ARCHIVE_PATH',
           `${archivePath}: entry "${e.name}" is a file named after the destination folder ${destDir} itself; refusing to extract it (the archive is corrupt or malicious)`,
         );
+      if (rel === null || !isFileEntry(e)) continue;
+      const first = fileAt.get(rel);
+      if (first !== undefined)
+        throw new DatasetError(
+          'CORRUPT_ZIP',
+          `${archivePath}: entries "${first}" and "${e.name}" both unpack to ${rel}; the file is listed twice`,
+        );
+      fileAt.set(rel, e.name);
     }
     // and no link below the root leads a write outside it
     const guard = new DestinationGuard(root, archivePath, destDir, 'entry');
     for (const { e, rel } of plan)
       if (rel !== null && (e.name.endsWith('/') || isFileEntry(e))) await guard.check(rel, e.name);
-    await mkdir(root, { recursive: true });
+    await makeDestination('extractZip', root, destDir);
     const report: ExtractTarGzReport = { extracted: 0, skipped: 0, bytes: 0, ignored: [] };
     let done = 0;
     for (const { e, rel } of plan) {
@@ -96,7 +115,7 @@ export async function extractZip(
       const target = join(root, rel);
       if (e.name.endsWith('/')) {
         await guard.check(rel, e.name);
-        await mkdir(target, { recursive: true });
+        await placeEntry(archivePath, destDir, e, rel, plan, () => mkdir(target, { recursive: true }));
         continue;
       }
       if (!isFileEntry(e)) {
@@ -107,8 +126,10 @@ export async function extractZip(
       if (existing?.isFile() && existing.size === e.uncompressedSize) {
         report.skipped++;
       } else {
-        await mkdir(dirname(target), { recursive: true });
-        report.bytes += await writeEntry(zip, e, target, signal);
+        report.bytes += await placeEntry(archivePath, destDir, e, rel, plan, async () => {
+          await mkdir(dirname(target), { recursive: true });
+          return writeEntry(zip, e, target, signal);
+        });
         report.extracted++;
       }
       options.onProgress?.({ stage: 'extract', done, total: plan.length, file: rel });
@@ -117,6 +138,49 @@ export async function extractZip(
   } finally {
     await raw.close();
   }
+}
+
+/**
+ * Run one entry's writes; a failed file-system call becomes a DatasetError naming the archive and the entry
+ * (`CORRUPT_ZIP` when another entry needs its path as a file where it needs a folder, or the reverse).
+ */
+async function placeEntry<T>(
+  archive: string,
+  destDir: string,
+  e: ZipEntry,
+  rel: string,
+  plan: readonly { e: ZipEntry; rel: string | null }[],
+  write: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!isSystemError(err)) throw err;
+    throw memberWriteError(err, {
+      archive,
+      destDir,
+      noun: 'entry',
+      member: e.name,
+      clash: entryClash(e, rel, plan),
+      corrupt: 'CORRUPT_ZIP',
+    });
+  }
+}
+
+/** Another entry that is a file at or above `rel`, or (for a file entry) any entry below it; searched on error only. */
+function entryClash(
+  e: ZipEntry,
+  rel: string,
+  plan: readonly { e: ZipEntry; rel: string | null }[],
+): string | undefined {
+  const file = isFileEntry(e);
+  for (const other of plan) {
+    if (other.e === e || other.rel === null) continue;
+    if (isFileEntry(other.e) && (rel === other.rel || rel.startsWith(`${other.rel}${sep}`)))
+      return `entry "${other.e.name}"`;
+    if (file && (other.rel === rel || other.rel.startsWith(`${rel}${sep}`))) return `entry "${other.e.name}"`;
+  }
+  return undefined;
 }
 
 /** A regular file: not a folder (`name/`), and a Unix mode, when stored, of a regular file. */
@@ -160,16 +224,8 @@ async function writeEntry(
   } catch (err) {
     // only a temp file this call created is removed
     if (temp) await unlink(temp).catch(() => {});
-    if (err instanceof DatasetError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'EISDIR')
-      throw new DatasetError(
-        'WRITE_FAILED',
-        `extracting ${zip.name} to ${target}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
+    // a file-system call's error is the caller's to name (placeEntry)
+    if (err instanceof DatasetError || isSystemError(err)) throw err;
     throw new DatasetError('CORRUPT_ZIP', `${zip.name}: entry ${e.name}: ${(err as Error).message}`, {
       cause: err,
     });

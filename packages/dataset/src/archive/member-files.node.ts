@@ -4,9 +4,9 @@
 // inside the destination (no symbolic link below its root) and sweeps the temps a killed run left there.
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { type FileHandle, lstat, open, readdir, readlink, unlink } from 'node:fs/promises';
+import { type FileHandle, lstat, mkdir, open, readdir, readlink, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, sep } from 'node:path';
-import { DatasetError } from '../errors.js';
+import { DatasetError, type DatasetErrorCode } from '../errors.js';
 
 /** Random names tried before giving up (each collides with odds of 2^-64). */
 const TEMP_TRIES = 8;
@@ -23,6 +23,77 @@ const STALE_TEMP_MS = 10 * 60_000;
  */
 export function leavesRoot(rel: string): boolean {
   return isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`);
+}
+
+/**
+ * Create the destination root (and the folders above it).
+ *
+ * @param fn - the extractor, for messages.
+ * @throws {DatasetError} `INVALID_ARGUMENT` naming `destDir` when it is a file or lies below one, `WRITE_FAILED`
+ *   when it cannot be created for another reason (permissions, a read-only disk).
+ */
+export async function makeDestination(fn: string, root: string, destDir: string): Promise<void> {
+  try {
+    await mkdir(root, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new DatasetError(
+        'INVALID_ARGUMENT',
+        `${fn}: destDir ${destDir} is a file or lies below one; give a folder to extract into`,
+        { cause: e },
+      );
+    throw new DatasetError(
+      'WRITE_FAILED',
+      `${fn}: cannot create the destination folder ${destDir} (${(e as Error).message})`,
+      { cause: e },
+    );
+  }
+}
+
+/** A Node system error of a file-system call (it names its `syscall`), as opposed to a stream's parse error. */
+export function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+}
+
+/** Codes of a member that cannot be put where its path says: a file in a folder's place or the reverse, a long name. */
+const PLACEMENT_CODES = new Set(['EEXIST', 'ENOTDIR', 'EISDIR', 'ENAMETOOLONG']);
+
+/** Where a member was being written when a file-system call failed, for {@link memberWriteError}. */
+export interface MemberWrite {
+  archive: string;
+  destDir: string;
+  noun: 'member' | 'entry';
+  member: string;
+  /**
+   * What else in the same archive needs this member's path as a file where it needs a folder, or the reverse
+   * (`entry "A"`, `the file A written from an earlier member`).
+   */
+  clash?: string;
+  /** The archive's corrupt code (`ARCHIVE_CORRUPT`, `CORRUPT_ZIP`), used when there is a clash. */
+  corrupt: DatasetErrorCode;
+}
+
+/**
+ * The typed error for a failed write of one member: a clash inside the archive is the archive's fault; anything
+ * else is the destination's (`WRITE_FAILED`), so the message never asks to download the archive again.
+ */
+export function memberWriteError(e: NodeJS.ErrnoException, w: MemberWrite): DatasetError {
+  const what = `${w.archive}: ${w.noun} "${w.member}"`;
+  if (w.clash !== undefined)
+    return new DatasetError(
+      w.corrupt,
+      `${what} clashes with ${w.clash}: one path cannot be both a file and a folder (${e.message}); the archive is corrupt`,
+      { cause: e },
+    );
+  const why = !PLACEMENT_CODES.has(e.code ?? '')
+    ? ''
+    : e.code === 'ENAMETOOLONG'
+      ? ': its path is too long for this file system'
+      : `: a file stands where a folder is needed, or a folder where a file is needed, in ${w.destDir}; move it aside or extract elsewhere`;
+  return new DatasetError('WRITE_FAILED', `${what} could not be written (${e.message})${why}`, {
+    cause: e,
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withoutTrailingSlashes } from '@worldstrat/core';
 import { readFileBounded, writeFileAtomic } from '@worldstrat/core/node';
-import { redactUrl } from '@worldstrat/eo-fetch';
+import { EoFetchError, redactUrl } from '@worldstrat/eo-fetch';
 import {
   type DownloadJob,
   type DownloadReport,
@@ -21,6 +21,7 @@ import { DatasetError } from '../errors.js';
 import {
   argumentError,
   checkArrayArgument,
+  checkInteger,
   checkObject,
   checkOptionalString,
   checkOptions,
@@ -235,6 +236,73 @@ function extractedMd5(path: string, text: string): string | undefined {
   return md5 as string | undefined;
 }
 
+/**
+ * The options, checked before any job is built: eo-fetch would refuse them with its own error class and words
+ * (`job`, `downloadAll`) the caller never used.
+ */
+function checkReleaseOptions(options: DownloadReleaseOptions): void {
+  const fn = 'downloadRelease';
+  checkObject(fn, 'options', options);
+  checkString(fn, 'options.root', options.root, true);
+  if (options.files !== undefined) {
+    checkArrayArgument(fn, 'options.files', options.files);
+    const seen = new Map<string, number>();
+    for (const [i, f] of options.files.entries()) {
+      checkString(fn, `options.files[${i}]`, f);
+      const first = seen.get(f);
+      // one download path per name: the engine refuses two jobs writing one file
+      if (first !== undefined)
+        throw new DatasetError(
+          'INVALID_ARGUMENT',
+          `${fn}: options.files[${i}] repeats options.files[${first}] ("${f}"); name each file once`,
+        );
+      seen.set(f, i);
+    }
+  }
+  checkOptionalString(fn, 'options.baseUrl', options.baseUrl);
+  if (options.baseUrl !== undefined && !/^https?:\/\//i.test(options.baseUrl))
+    throw argumentError(fn, 'options.baseUrl', 'an http(s) URL', redactUrl(options.baseUrl));
+  if (options.md5 !== undefined) {
+    checkOptions(fn, options.md5, 'options.md5');
+    for (const [name, md5] of Object.entries(options.md5))
+      if (typeof md5 !== 'string') throw argumentError(fn, `options.md5.${name}`, 'a string', md5);
+  }
+  if (options.concurrency !== undefined) checkInteger(fn, 'options.concurrency', options.concurrency, 1);
+  if (options.retries !== undefined) checkInteger(fn, 'options.retries', options.retries, 0);
+  const t = options.timeoutMs;
+  // the longest delay a timer takes; a longer one fires at once
+  if (t !== undefined && !(typeof t === 'number' && t > 0 && t <= 2 ** 31 - 1))
+    throw argumentError(fn, 'options.timeoutMs', 'a number of ms in (0, 2147483647]', t);
+  for (const k of ['idleTimeoutMs', 'baseDelayMs'] as const) {
+    const v = options[k];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+      throw argumentError(fn, `options.${k}`, 'a number of ms ≥ 0', v);
+  }
+}
+
+/**
+ * An error the download engine threw (not a failed file: those are in its report) as a DatasetError: `ABORTED`
+ * kept, eo-fetch's code in the message and the original as `cause`.
+ */
+function engineError(err: unknown): DatasetError {
+  if (err instanceof DatasetError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (code === 'ABORTED')
+    return new DatasetError('ABORTED', 'download-release interrupted; run it again to resume', {
+      cause: err,
+    });
+  const mapped =
+    code === 'WRITE_FAILED'
+      ? 'WRITE_FAILED'
+      : code === 'INVALID_ARGUMENT' || code === 'DUPLICATE_PATH'
+        ? 'INVALID_ARGUMENT'
+        : 'DOWNLOAD_FAILED';
+  const tag = err instanceof EoFetchError ? `[${err.code}] ` : '';
+  return new DatasetError(mapped, `download-release: ${tag}${(err as Error)?.message ?? String(err)}`, {
+    cause: err,
+  });
+}
+
 class Md5Mismatch extends Error {
   constructor(
     readonly file: string,
@@ -265,8 +333,11 @@ function findMd5Mismatch(err: unknown): Md5Mismatch | undefined {
  * @param options - root, files, base URL, limits, dry run.
  * @param context - signal, progress (`download` then `extract` stages), log.
  * @returns per-file results and totals.
- * @throws {DatasetError} `INVALID_ARGUMENT` (unknown file name or record), `CHECKSUM_MISMATCH`, `DOWNLOAD_FAILED`,
- *   `WRITE_FAILED` (a download the disk refused: full, over quota, read-only; names the file),
+ * @throws {DatasetError} `INVALID_ARGUMENT` (unknown file name or record, a name repeated in `files`, a bad
+ *   `concurrency`, `retries`, `timeoutMs`, `idleTimeoutMs`, `baseDelayMs`, a `baseUrl` that is not http(s)),
+ *   `CHECKSUM_MISMATCH`, `DOWNLOAD_FAILED`, `WRITE_FAILED` (a download the disk refused: full, over quota,
+ *   read-only; names the file; or a manifest that cannot be read, e.g. `root` is a file: eo-fetch's error as
+ *   `cause`),
  *   `UNSAFE_ARCHIVE_PATH`, `ARCHIVE_CORRUPT` (tar.gz), `CORRUPT_ZIP` / `UNSUPPORTED_ZIP` (zip), `ABORTED`.
  * @example
  * ```ts
@@ -277,19 +348,7 @@ export async function downloadRelease(
   options: DownloadReleaseOptions,
   context?: DownloadReleaseContext,
 ): Promise<DownloadReleaseResult> {
-  checkObject('downloadRelease', 'options', options);
-  checkString('downloadRelease', 'options.root', options.root, true);
-  if (options.files !== undefined) {
-    checkArrayArgument('downloadRelease', 'options.files', options.files);
-    for (const [i, f] of options.files.entries()) checkString('downloadRelease', `options.files[${i}]`, f);
-  }
-  checkOptionalString('downloadRelease', 'options.baseUrl', options.baseUrl);
-  if (options.md5 !== undefined) {
-    checkOptions('downloadRelease', options.md5, 'options.md5');
-    for (const [name, md5] of Object.entries(options.md5))
-      if (typeof md5 !== 'string')
-        throw argumentError('downloadRelease', `options.md5.${name}`, 'a string', md5);
-  }
+  checkReleaseOptions(options);
   context = checkOptions('downloadRelease', context, 'context');
   checkSignalAndCallbacks(
     'downloadRelease',
@@ -298,7 +357,8 @@ export async function downloadRelease(
     'context',
   );
   const { signal, onProgress, log } = context;
-  const record = RELEASE_RECORDS[options.record ?? ZENODO_RECORD];
+  const recordKey = options.record ?? ZENODO_RECORD;
+  const record = Object.hasOwn(RELEASE_RECORDS, recordKey) ? RELEASE_RECORDS[recordKey] : undefined;
   if (!record)
     throw new DatasetError(
       'INVALID_ARGUMENT',
@@ -374,11 +434,7 @@ export async function downloadRelease(
       onProgress: (p) => onProgress?.({ stage: 'download', done: p.done, total: p.total }),
     });
   } catch (err) {
-    if ((err as { code?: string }).code === 'ABORTED')
-      throw new DatasetError('ABORTED', 'download-release interrupted; run it again to resume', {
-        cause: err,
-      });
-    throw err;
+    throw engineError(err);
   }
   if (report.failed.length) {
     // nothing is deleted here: a file already in place was not written by this run (the engine only writes

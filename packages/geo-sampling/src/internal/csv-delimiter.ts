@@ -51,6 +51,26 @@ function headerFields(text: string, delimiter: string): string[] | undefined {
   return fields;
 }
 
+/**
+ * Refuses a header that names one column twice, before papaparse's header mode sees it: that mode renames the
+ * second copy (`lat_1`), so a reader would silently take the first of two conflicting values, and it warns on
+ * the console (a library must print nothing).
+ * @param source the table in messages (`AOI CSV`, `POI CSV`).
+ * @throws GeoSamplingError `PARSE_ERROR` naming the column and both positions (1-based).
+ */
+export function checkUniqueHeader(text: string, delimiter: string, source: string): void {
+  const first = new Map<string, number>();
+  for (const [i, field] of (headerFields(text, delimiter) ?? []).entries()) {
+    const earlier = first.get(field);
+    if (earlier !== undefined)
+      throw new GeoSamplingError(
+        'PARSE_ERROR',
+        `${source} header names the column '${field}' twice (columns ${earlier + 1} and ${i + 1}); rename or remove one`,
+      );
+    first.set(field, i);
+  }
+}
+
 /** The first non-empty line of the text as written, cut short, for messages. */
 function headerLineForMessage(text: string): string {
   let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;

@@ -5,6 +5,7 @@ import { checkOptions, checkString } from '../internal/check-arguments.js';
 import {
   type CsvHeaderRule,
   checkDelimiterOption,
+  checkUniqueHeader,
   commaNumberProblem,
   csvDelimiter,
 } from '../internal/csv-delimiter.js';
@@ -105,7 +106,7 @@ function cellOf(values: Record<string, string>, key: string | undefined): string
 /**
  * Data rows as records of own properties. papaparse's header mode assigns `row[field] = cell`, which turns a
  * `__proto__` column into a (refused) prototype assignment and loses it, so rows come from a header-less parse,
- * keyed by papaparse's header names (`fields`, duplicates already renamed); a short row lacks its last keys.
+ * keyed by the header names (`fields`, each named once); a short row lacks its last keys.
  */
 function csvRecords(text: string, fields: string[], delimiter: string): Record<string, string>[] {
   const rows = Papa.parse<string[]>(text, {
@@ -177,6 +178,7 @@ function refuseCommaCoordinate(raw: RawRow, axis: 'lon' | 'lat', row: number): v
 
 function readCsvRows(text: string, opts: ReadPoisOptions): { columns: string[]; rows: RawRow[] } {
   const delimiter = csvDelimiter(text, poiHeaderRule(opts), opts.delimiter);
+  checkUniqueHeader(text, delimiter, 'POI CSV');
   const parsed = Papa.parse<Record<string, string>>(text, {
     delimiter,
     header: true,
@@ -300,8 +302,8 @@ function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
  * @throws GeoSamplingError `PARSE_ERROR`, `MISSING_COLUMN`, `UNKNOWN_COLUMN`, `MISSING_NAME`,
  *   `INVALID_LONGITUDE`, `INVALID_LATITUDE`, `DUPLICATE_NAME` (all with `row` where one row is at fault);
  *   `MISSING_COLUMN` / `UNKNOWN_COLUMN` when the CSV header holds the columns at no delimiter, `PARSE_ERROR`
- *   at two (both quote the header); `INVALID_ARGUMENT` when `text` is not a string, `options` not an object
- *   or `options.delimiter` not a usable delimiter.
+ *   at two (both quote the header), `PARSE_ERROR` for a CSV header naming a column twice; `INVALID_ARGUMENT`
+ *   when `text` is not a string, `options` not an object or `options.delimiter` not a usable delimiter.
  * @example
  * const { pois } = readPois(csvText, PARTNER_POI_PRESETS.asmspotter); // ASMSpotter-1 … ASMSpotter-40
  */

@@ -9,7 +9,12 @@ import {
   checkPointsArgument,
   checkString,
 } from '../internal/check-arguments.js';
-import { checkDelimiterOption, commaNumberProblem, csvDelimiter } from '../internal/csv-delimiter.js';
+import {
+  checkDelimiterOption,
+  checkUniqueHeader,
+  commaNumberProblem,
+  csvDelimiter,
+} from '../internal/csv-delimiter.js';
 import { checkBBox, parseDecimal } from '../internal/geometry-checks.js';
 import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
 import type { SamplePoint } from '../sphere/sample-points-on-sphere.js';
@@ -102,6 +107,28 @@ function checkNoCommaNumber(cell: string | undefined, column: NumberColumn, row:
     throw new GeoSamplingError(NUMBER_CODES[column], `${NUMBER_WORDS[column]} ${problem}`, { row });
 }
 
+/** The columns an AOI's numbers and name come from: a row must have a cell for each the header has. */
+const VALUE_COLUMNS = ['name', 'bounds', 'area', 'lon', 'lat'] as const;
+
+/**
+ * Refuses a row cut short before one of the value columns: its missing lon/lat would be made up from the box
+ * centre (the default for an absent column or an empty cell, not for a missing one).
+ */
+function checkNotCutShort(
+  r: Record<string, string>,
+  row: number,
+  valueColumns: readonly string[],
+  width: number,
+): void {
+  const missing = valueColumns.filter((c) => r[c] === undefined);
+  if (missing.length === 0) return;
+  throw new GeoSamplingError(
+    'PARSE_ERROR',
+    `AOI CSV row ${row} is cut short: it has ${Object.keys(r).length} cells, the header ${width}, none for ${missing.join(', ')}; write the cells (an empty lon/lat is the box centre)`,
+    { row },
+  );
+}
+
 /** Options of {@link readAoisCsv}. */
 export interface ReadAoisCsvOptions {
   /**
@@ -126,13 +153,16 @@ const AOI_HEADER_RULE = {
 /**
  * Reads AOIs from CSV text with upstream columns (`name`, `bounds`, `area`; optional `source`, `lon`, `lat`,
  * `parent`). The released `dataset.csv` / `aoi-sample.csv` load as is (extra columns are ignored; `lon`/`lat`
- * default to the box centre when absent). Bounds must lie in [-180, 180] × [-90, 90] with minLat ≤ maxLat.
+ * default to the box centre when their column is absent or the cell empty, never for a row cut short before
+ * them). A row may lack only trailing `source` / `parent` / extra cells (read as empty); no column is named twice. Bounds must lie in [-180, 180] × [-90, 90] with minLat ≤ maxLat.
  * The delimiter is the one at which the header holds `name`, `bounds` and `area` (or `options.delimiter`);
  * numbers are plain decimals with a point (`2,5` is an error naming the row and column, never 2 or 25).
  * @param text CSV text.
  * @param options `delimiter`, when the header alone cannot tell it.
  * @returns the AOIs.
- * @throws GeoSamplingError `MISSING_COLUMN`, `PARSE_ERROR`, `DUPLICATE_NAME`, `INVALID_*` naming the row;
+ * @throws GeoSamplingError `MISSING_COLUMN`, `PARSE_ERROR` (also for a row with more cells than the header, one
+ *   cut short before `name`, `bounds`, `area`, `lon` or `lat`, or a column named twice), `DUPLICATE_NAME`,
+ *   `INVALID_*` naming the row;
  *   `MISSING_COLUMN` when the header holds the columns at no delimiter, `PARSE_ERROR` at two (both quote the
  *   header); `INVALID_ARGUMENT` for a `text` that is not a string or an unusable `options.delimiter`.
  * @example
@@ -142,7 +172,9 @@ export function readAoisCsv(text: string, options?: ReadAoisCsvOptions): Aoi[] {
   checkString('readAoisCsv', 'text', text);
   const opts = checkOptions('readAoisCsv', options);
   const delimiter = csvDelimiter(text, AOI_HEADER_RULE, checkDelimiterOption('readAoisCsv', opts.delimiter));
+  checkUniqueHeader(text, delimiter, 'AOI CSV');
   const parsed = Papa.parse<Record<string, string>>(text, { delimiter, header: true, skipEmptyLines: true });
+  // a short row is checked per row below: lacking only the trailing labels (source, parent) it reads as blank
   const fatal = parsed.errors.find((e) => e.type !== 'FieldMismatch' || e.code === 'TooManyFields');
   if (fatal) {
     throw new GeoSamplingError('PARSE_ERROR', `AOI CSV row ${fatal.row ?? '?'}: ${fatal.message}`, {
@@ -159,7 +191,9 @@ export function readAoisCsv(text: string, options?: ReadAoisCsvOptions): Aoi[] {
     }
   }
   const seen = new Map<string, number>();
+  const valueColumns = VALUE_COLUMNS.filter((c) => columns.includes(c));
   return parsed.data.map((r, row) => {
+    checkNotCutShort(r, row, valueColumns, columns.length);
     // kept as written (as pandas and the GeoJSON and Arrow readers keep it); only a blank one is refused
     const name = r.name ?? '';
     if (!name.trim())

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -67,8 +68,11 @@ function formatOf(fn: string, path: string, options: WriteAoisFileOptions | unde
   );
 }
 
-/** Largest table read as text: below V8's longest string (2^29 − 24 characters), which fails untyped. */
-const MAX_TEXT_TABLE_BYTES = 512 * 1024 * 1024;
+/**
+ * Largest table read as text: V8's longest string (2^29 − 24 characters on 64-bit Node), past which decoding
+ * fails untyped. UTF-8 never decodes to more characters than bytes, so a file within it always decodes.
+ */
+const MAX_TEXT_TABLE_BYTES = bufferConstants.MAX_STRING_LENGTH;
 /** Largest Arrow table read. */
 const MAX_ARROW_TABLE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 
@@ -127,8 +131,8 @@ const readTableText = async (path: string): Promise<string> =>
  * @param options see {@link ReadPoisOptions}.
  * @returns the POIs plus skipped / duplicate rows.
  * @throws GeoSamplingError as {@link readPois}, the message starting with the path; `INVALID_ARGUMENT` for
- *   a path that is not a regular file or is larger than 512 MiB; `FILE_NOT_FOUND` for a missing file,
- *   `UNREADABLE_FILE` for one that cannot be read.
+ *   a path that is not a regular file or is longer than a string may be (2^29 − 24 bytes, just under 512 MiB);
+ *   `FILE_NOT_FOUND` for a missing file, `UNREADABLE_FILE` for one that cannot be read.
  * @example
  * const { pois } = await readPoisFile('unhcr_formatted.csv', PARTNER_POI_PRESETS.unhcr);
  */
@@ -176,7 +180,8 @@ export async function writeAoisFile(
  * @param options format; CSV delimiter (default: told from the header, see {@link readAoisCsv}).
  * @returns the AOIs.
  * @throws GeoSamplingError as the format's reader, the message starting with the path; `INVALID_ARGUMENT` for
- *   a path that is not a regular file or is too large (512 MiB of text, 2 GiB of Arrow), or an unusable
+ *   a path that is not a regular file or is too large (2^29 − 24 bytes of text, just under 512 MiB; 2 GiB of
+ *   Arrow), or an unusable
  *   `delimiter`; `FILE_NOT_FOUND` for a missing file, `UNREADABLE_FILE` for one that cannot be read.
  * @example
  * const aois = await readAoisFile('aois.csv');

@@ -9,7 +9,7 @@ import {
   checkSeed,
   invalidArgument,
 } from '../internal/check-arguments.js';
-import { type ClassCount, type ClassKey, checkClassKey } from '../rebalance/rebalance.js';
+import { type ClassCount, type ClassKey, checkClassKey, checkUniqueClasses } from '../rebalance/rebalance.js';
 
 /** A class that could not be filled. */
 export interface Shortfall {
@@ -45,12 +45,15 @@ export interface StratifiedDrawResult<T> {
   toppedUp: number;
 }
 
-/** The allocation rows, checked where they come in: a string-or-number class and an integer count ≥ 0. */
+/**
+ * The allocation rows, checked where they come in: a string-or-number class, listed once, and an integer
+ * count ≥ 0.
+ */
 function checkAllocation(allocation: unknown): ClassCount[] {
   if (!Array.isArray(allocation)) {
     throw new StratifyError('INVALID_ARGUMENT', 'allocation must be an array of { class, count } rows');
   }
-  return allocation.map((row: unknown, i) => {
+  const rows = allocation.map((row: unknown, i) => {
     if (typeof row !== 'object' || row === null) {
       throw new StratifyError('INVALID_ARGUMENT', `allocation[${i}] is not a { class, count } row`);
     }
@@ -65,6 +68,8 @@ function checkAllocation(allocation: unknown): ClassCount[] {
     }
     return { class: key, count };
   });
+  checkUniqueClasses(rows, 'allocation');
+  return rows;
 }
 
 /**
@@ -78,6 +83,7 @@ function checkAllocation(allocation: unknown): ClassCount[] {
  * @returns drawn rows, shortfalls and the number of topped-up rows.
  * @throws StratifyError `SHORTFALL` naming the classes that stayed short (default policy), `INVALID_ARGUMENT`
  *   naming the allocation row whose class is not a string or finite number or whose count is not an integer ≥ 0,
+ *   or both rows of a class listed twice,
  *   a pool that is not an array, a `classOf` or `topUp` that is not a function (or a `topUp` that returns no
  *   array), an option of the wrong type (maxTopUpRounds, onShortfall); `ABORTED`; CoreError `INVALID_SEED` for a
  *   bad seed.

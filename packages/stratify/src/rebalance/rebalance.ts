@@ -81,6 +81,26 @@ export function checkClassKey(value: unknown, where: string): ClassKey {
   throw new StratifyError('INVALID_ARGUMENT', `${where} is ${shown}; a class is a string or a finite number`);
 }
 
+/**
+ * Refuses a (class, count) table that lists a class twice: a draw would take the same rows again for the second
+ * row (not "without replacement"), a rebalance would split the class's share in two.
+ * @param rows the checked rows.
+ * @param name the table in messages (`allocation`, `counts`).
+ * @throws StratifyError `INVALID_ARGUMENT` naming both indices and the class.
+ */
+export function checkUniqueClasses(rows: readonly ClassCount[], name: string): void {
+  const first = new Map<ClassKey, number>();
+  rows.forEach((row, i) => {
+    const earlier = first.get(row.class);
+    if (earlier !== undefined)
+      throw new StratifyError(
+        'INVALID_ARGUMENT',
+        `${name}[${earlier}] and ${name}[${i}] both name class ${String(row.class)}; list each class once (add up its counts)`,
+      );
+    first.set(row.class, i);
+  });
+}
+
 /** A count from a (class, count) table: a finite number ≥ 0. */
 function checkCount(value: unknown, where: string): number {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
@@ -93,7 +113,7 @@ function checkCountRows(counts: unknown): ClassCount[] {
   if (!Array.isArray(counts)) {
     throw new StratifyError('INVALID_ARGUMENT', 'counts must be an array of { class, count } rows');
   }
-  return counts.map((row: unknown, i) => {
+  const rows = counts.map((row: unknown, i) => {
     if (typeof row !== 'object' || row === null) {
       throw new StratifyError('INVALID_ARGUMENT', `counts[${i}] is not a { class, count } row`);
     }
@@ -103,6 +123,8 @@ function checkCountRows(counts: unknown): ClassCount[] {
       count: checkCount(r.count, `counts[${i}].count`),
     };
   });
+  checkUniqueClasses(rows, 'counts');
+  return rows;
 }
 
 /**
@@ -147,7 +169,7 @@ export function isRebalanceWeightName(name: string): name is RebalanceWeightName
  * @param options weight function and compat switch.
  * @returns one allocation row per class, in input order.
  * @throws StratifyError `INVALID_ARGUMENT` for a bad target, a row (`counts[i].class`, `counts[i].count`) that is
- *   not a string-or-number class with a finite count ≥ 0, or weights that are not finite and ≥ 0 (or all 0,
+ *   not a string-or-number class with a finite count ≥ 0, a class listed twice (naming both rows), or weights that are not finite and ≥ 0 (or all 0,
  *   or summing past the largest number); `EMPTY_CLASS` when `counts` is empty.
  * @example
  * rebalance([{ class: 'A', count: 1000 }, { class: 'B', count: 125 }, { class: 'C', count: 8 }], 100);
