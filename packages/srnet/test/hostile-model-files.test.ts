@@ -586,6 +586,7 @@ describe('loadModel(fileModelHandler(dir)): hostile model.json', () => {
   const dir = join(tmp, 'artifacts');
   let modelJson: Record<string, unknown>;
   let weightsBin: Buffer;
+  let weightsName: string;
 
   beforeAll(async () => {
     await selectBackend('cpu');
@@ -594,7 +595,8 @@ describe('loadModel(fileModelHandler(dir)): hostile model.json', () => {
     await saveModel(model, fileModelHandler(dir));
     model.dispose();
     modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-    weightsBin = readFileSync(join(dir, 'weights.bin'));
+    weightsName = (modelJson.weightsManifest as { paths: string[] }[])[0]?.paths[0] as string;
+    weightsBin = readFileSync(join(dir, weightsName));
   });
 
   /** A fresh artifacts folder holding `json` as model.json (text as is, anything else as JSON). */
@@ -602,7 +604,7 @@ describe('loadModel(fileModelHandler(dir)): hostile model.json', () => {
     const at = join(tmp, name);
     mkdirSync(at, { recursive: true });
     writeFileSync(join(at, 'model.json'), typeof json === 'string' ? json : JSON.stringify(json));
-    writeFileSync(join(at, 'weights.bin'), weightsBin);
+    writeFileSync(join(at, weightsName), weightsBin);
     return at;
   }
 

@@ -4,9 +4,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeSafetensors, readSafetensors } from '@worldstrat/raster-io';
+import type { io } from '@tensorflow/tfjs-core';
+import { encodeSafetensors, readSafetensors, type SafetensorsTensor } from '@worldstrat/raster-io';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  checkStateDict,
   createModel,
   decodeCheckpoint,
   encodeCheckpoint,
@@ -247,13 +249,14 @@ describe('hostile weights files', () => {
     const dir = join(tmp, 'tfjs');
     await saveModel(model, fileModelHandler(dir));
     model.dispose();
-    const bin = readFileSync(join(dir, 'weights.bin'));
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    const weightsFile = join(dir, json.weightsManifest[0].paths[0]);
+    const bin = readFileSync(weightsFile);
     const spoiled = new Uint8Array(bin);
     new DataView(spoiled.buffer).setFloat32(8, Number.NaN, true);
-    writeFileSync(join(dir, 'weights.bin'), spoiled);
+    writeFileSync(weightsFile, spoiled);
     await expect(loadModel(fileModelHandler(dir))).rejects.toMatchObject({ code: 'NON_FINITE_WEIGHTS' });
-    writeFileSync(join(dir, 'weights.bin'), bin);
-    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    writeFileSync(weightsFile, bin);
     json.weightsManifest[0].weights[0].dtype = 'int32';
     writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
     await expect(loadModel(fileModelHandler(dir))).rejects.toMatchObject({
@@ -282,5 +285,181 @@ describe('hostile weights files', () => {
     expect(() => readOnnxModelInfo(spoiled.subarray(0, 50), { name: path })).toThrow(
       expect.objectContaining({ code: 'BAD_ONNX', message: expect.stringContaining(path) }),
     );
+  });
+});
+
+describe('partial, conflicting and non-float32 weights', () => {
+  const R2 = resolveModelConfig({ ...CONFIG, residualLayers: 2 });
+  const BLOCK1 = 'residualblocks.1.residualblock.doubleconv2d';
+  const ALIAS1 = 'fusion.1.1.residualblock.doubleconv2d';
+
+  /** A residualLayers-2 weights file (full form, model_config in the metadata) with `edit` applied; its bytes. */
+  function r2File(
+    edit: (t: Record<string, SafetensorsTensor>, m: Record<string, string>) => void,
+  ): Uint8Array {
+    const { tensors, metadata } = readSafetensors(stateDictToSafetensors(initStateDict(R2, { seed: 1 }), R2));
+    const t = { ...tensors };
+    const m = { ...metadata };
+    edit(t, m);
+    return encodeSafetensors(t, m);
+  }
+
+  it('a file missing one residual-block tensor → MISSING_WEIGHTS naming the file and the tensor (was: a smaller model)', () => {
+    const path = join(tmp, 'r2-missing-conv.safetensors');
+    for (const block of [1, 0]) {
+      const bytes = r2File((t) => {
+        delete t[`residualblocks.${block}.residualblock.doubleconv2d.0.weight`];
+        delete t[`fusion.1.${block}.residualblock.doubleconv2d.0.weight`];
+      });
+      const e = loadError(bytes, path);
+      expect(e.code, `block ${block}`).toBe('MISSING_WEIGHTS');
+      expect(e.message).toContain(`${path}: `);
+      expect(e.message).toContain(`residualblocks.${block}.residualblock.doubleconv2d.0.weight`);
+      expect(e.details.missing).toEqual([
+        `residualblocks.${block}.residualblock.doubleconv2d.0.weight`,
+        `fusion.1.${block}.residualblock.doubleconv2d.0.weight`,
+      ]);
+    }
+    // the SRCNN alias counts too: fusion.1.1.* without residualblocks.1.* lacks the block, not ignores it
+    const viaAlias = r2File((t, m) => {
+      for (const k of Object.keys(t)) if (k.startsWith(BLOCK1)) delete t[k];
+      delete m.model_config;
+    });
+    const e = loadError(viaAlias, path);
+    expect(e.code).toBe('MISSING_WEIGHTS');
+    expect(e.message).toContain(`${path}: state_dict lacks 6 tensor(s) of srcnn R=2: ${BLOCK1}.0.weight`);
+  });
+
+  it('a whole last block gone disagrees with __metadata__.model_config → MISSING_WEIGHTS listing it', () => {
+    const path = join(tmp, 'r2-no-block.safetensors');
+    const bytes = r2File((t) => {
+      for (const k of Object.keys(t)) if (k.startsWith(BLOCK1) || k.startsWith(ALIAS1)) delete t[k];
+    });
+    const e = loadError(bytes, path);
+    expect(e.code).toBe('MISSING_WEIGHTS');
+    expect(e.message).toContain(`${path}: __metadata__.model_config states residualLayers 2`);
+    expect(e.details.missing).toContain(`${BLOCK1}.0.weight`);
+    expect(e.details.missing).toHaveLength(12); // 6 tensors under each of the block's two names
+    // any other disagreement with the stated config is ARCHITECTURE_MISMATCH naming the field
+    const wrong = r2File((_, m) => {
+      m.model_config = JSON.stringify({ ...R2, hiddenChannels: 16 });
+    });
+    const e2 = loadError(wrong, path);
+    expect(e2.code).toBe('ARCHITECTURE_MISMATCH');
+    expect(e2.message).toContain(path);
+    expect(e2.message).toContain('hiddenChannels: tensors 8 vs __metadata__.model_config 16');
+    // metadata that is not an srnet config stays informative
+    const foreign = r2File((_, m) => {
+      m.model_config = JSON.stringify({ hidden: 99 });
+    });
+    expect(stateDictFromSafetensors(foreign, { name: path }).config.residualLayers).toBe(2);
+  });
+
+  it('X and backbone.X with different values → BAD_SAFETENSORS naming both keys; identical copies load', () => {
+    const path = join(tmp, 'dup.safetensors');
+    const key = 'encoder.doubleconv2d.0.weight';
+    const bytes = r2File((t) => {
+      const x = t[key] as SafetensorsTensor;
+      t[`backbone.${key}`] = { ...x, data: new Float32Array(x.data.length).fill(7) };
+    });
+    const e = loadError(bytes, path);
+    expect(e.code).toBe('BAD_SAFETENSORS');
+    expect(e.message).toContain(`${path}: "backbone.${key}" and "${key}" both hold weight "${key}"`);
+    const same = r2File((t) => {
+      t[`backbone.${key}`] = t[key] as SafetensorsTensor;
+    });
+    const loaded = stateDictFromSafetensors(same, { name: path });
+    expect(Object.keys(loaded.extras)).toEqual([]);
+  });
+
+  it('differing copies of a shared module → MISSHAPED_WEIGHTS naming both keys (file, state_dict, ONNX export)', () => {
+    const path = join(tmp, 'shared.safetensors');
+    const copy = 'fusion.0.doubleconv2d.0.weight';
+    const canon = 'doubleconv2d.doubleconv2d.0.weight';
+    const bytes = r2File((t) => {
+      const x = t[copy] as SafetensorsTensor;
+      t[copy] = { ...x, data: new Float32Array(x.data.length).fill(5) };
+    });
+    const e = loadError(bytes, path);
+    expect(e.code).toBe('MISSHAPED_WEIGHTS');
+    expect(e.message).toContain(
+      `${path}: "${copy}" and "${canon}" are one shared tensor upstream but differ`,
+    );
+    expect(e.details.conflicting).toEqual([copy, canon]);
+    // the in-memory form: every consumer refuses it (exportOnnx used to take the fusion.0 copy, TF.js the other)
+    const sd: StateDict = { ...initStateDict(R2, { seed: 1 }) };
+    const t = sd[canon] as StateDict[string];
+    sd[copy] = { shape: [...t.shape], data: t.data.map((v, i) => (i === 3 ? v + 1 : v)) };
+    for (const run of [() => modelFromStateDict(R2, sd), () => exportOnnx(R2, sd)])
+      expect(run).toThrow(
+        expect.objectContaining({
+          code: 'MISSHAPED_WEIGHTS',
+          message: expect.stringMatching(
+            /"fusion\.0\.doubleconv2d\.0\.weight".*"doubleconv2d\.doubleconv2d\.0\.weight".*index 3/,
+          ),
+        }),
+      );
+    // equal copies under both names (torch's full state_dict) stay accepted
+    sd[copy] = { shape: [...t.shape], data: Float32Array.from(t.data) };
+    expect(() => exportOnnx(R2, sd)).not.toThrow();
+    modelFromStateDict(R2, sd).dispose();
+  });
+
+  it('a weight name repeated in TF.js weightSpecs with other values → BAD_CHECKPOINT naming both entries', async () => {
+    await selectBackend('cpu');
+    const model = createModel(CONFIG, { seed: 3 });
+    let art: io.ModelArtifacts | undefined;
+    await saveModel(model, {
+      async save(a) {
+        art = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      },
+    });
+    model.dispose();
+    const specs = art?.weightSpecs ?? [];
+    const data = new Uint8Array(art?.weightData as ArrayBuffer);
+    const first = specs[0] as (typeof specs)[number];
+    const n = first.shape.reduce((a, b) => a * b, 1);
+    const withCopy = (values: Float32Array) => {
+      const all = new Uint8Array(data.length + 4 * n);
+      all.set(data);
+      all.set(new Uint8Array(values.buffer), data.length);
+      return { ...art, weightSpecs: [...specs, { ...first }], weightData: all.buffer };
+    };
+    const differing = withCopy(new Float32Array(n).fill(9));
+    const err = await loadModel({ load: async () => differing }).catch((e) => e);
+    expect(err.code).toBe('BAD_CHECKPOINT');
+    expect(err.message).toContain(
+      `weightSpecs[${specs.length}] repeats the weight name "${first.name}" of weightSpecs[0] with other values`,
+    );
+    const identical = withCopy(new Float32Array(data.buffer.slice(0, 4 * n)));
+    (await loadModel({ load: async () => identical })).dispose();
+  });
+
+  it('weight data that is not a Float32Array → WEIGHTS_DTYPE_MISMATCH naming the tensor (was: accepted)', () => {
+    const cases: [string, unknown][] = [
+      ['Float64Array', new Float64Array([1e300, 0, 0])], // became Infinity in float32
+      ['Array', ['0.5', '0', '0']], // became NaN
+    ];
+    for (const [type, data] of cases) {
+      const sd: StateDict = {
+        ...initStateDict(CONFIG, { seed: 1 }),
+        [TARGET]: { shape: [3], data } as never,
+      };
+      for (const run of [
+        () => checkStateDict(sd, CONFIG, 'mem.safetensors'),
+        () => modelFromStateDict(CONFIG, sd),
+        () => exportOnnx(CONFIG, sd),
+      ])
+        expect(run, type).toThrow(
+          expect.objectContaining({
+            code: 'WEIGHTS_DTYPE_MISMATCH',
+            message: expect.stringContaining(`${TARGET}`),
+          }),
+        );
+      expect(() => checkStateDict(sd, CONFIG, 'mem.safetensors')).toThrow(
+        `mem.safetensors: weight tensor "${TARGET}" has ${type} data; weights must be a Float32Array`,
+      );
+    }
   });
 });

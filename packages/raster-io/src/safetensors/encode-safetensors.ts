@@ -48,6 +48,27 @@ function checkTensorData(key: string, data: unknown): void {
       fail(`tensor "${key}": data[${i}] must be a number, got ${describeValue(v)}`);
 }
 
+/** Smallest and largest value of each 8–32-bit integer dtype. */
+const INT_RANGE = {
+  I8: [-128, 127],
+  U8: [0, 255],
+  I16: [-32768, 32767],
+  U16: [0, 65535],
+  I32: [-2147483648, 2147483647],
+  U32: [0, 4294967295],
+} as const;
+
+/** Range of the 64-bit integer dtypes, as bigints (a double cannot hold their ends). */
+const BIGINT_RANGE = { I64: [-(2n ** 63n), 2n ** 63n - 1n], U64: [0n, 2n ** 64n - 1n] } as const;
+
+/** The ±Inf bit pattern (sign cleared) of each 16-bit float dtype. */
+const HALF_INFINITY = { F16: 0x7c00, BF16: 0x7f80 } as const;
+
+/** A value the dtype cannot hold: refused, since writing it would silently store another number. */
+function badValue(key: string, dtype: SafetensorsDType, i: number, v: unknown, why: string): never {
+  return fail(`tensor "${key}": ${dtype} element ${i} is ${String(v)}, ${why}`);
+}
+
 function encodeData(
   key: string,
   dtype: SafetensorsDType,
@@ -56,46 +77,103 @@ function encodeData(
 ): Uint8Array {
   if (data.length !== numel) fail(`tensor "${key}": shape has ${numel} elements but data has ${data.length}`);
   const out = new Uint8Array(numel * SAFETENSORS_DTYPE_BYTES[dtype]);
-  const buf = out.buffer;
-  const isBig = data instanceof BigInt64Array || data instanceof BigUint64Array;
-  const num = (i: number): number => Number(data[i] as number | bigint);
   switch (dtype) {
     case 'I64':
-    case 'U64': {
-      const t = dtype === 'I64' ? new BigInt64Array(buf) : new BigUint64Array(buf);
-      for (let i = 0; i < numel; i++) {
-        const v = data[i] as number | bigint;
-        if (!isBig && !Number.isInteger(v))
-          fail(`tensor "${key}": ${dtype} element ${i} is ${v}, not an integer`);
-        t[i] = BigInt(v);
-      }
+    case 'U64':
+      encodeBigInts(key, dtype, data, out);
       return out;
-    }
+    case 'F64':
+    case 'F32':
     case 'F16':
-    case 'BF16': {
-      const t = new Uint16Array(buf);
-      const conv = dtype === 'F16' ? floatToHalf : floatToBfloat16;
-      for (let i = 0; i < numel; i++) t[i] = conv(num(i));
+    case 'BF16':
+      encodeFloats(key, dtype, data, out);
       return out;
-    }
     case 'BOOL':
-      for (let i = 0; i < numel; i++) out[i] = num(i) ? 1 : 0;
+      for (let i = 0; i < numel; i++) out[i] = Number(data[i] as number | bigint) ? 1 : 0;
       return out;
-    default: {
-      const Ctor = {
-        F64: Float64Array,
-        F32: Float32Array,
-        I32: Int32Array,
-        U32: Uint32Array,
-        I16: Int16Array,
-        U16: Uint16Array,
-        I8: Int8Array,
-        U8: Uint8Array,
-      }[dtype];
-      const t = new Ctor(buf);
-      for (let i = 0; i < numel; i++) t[i] = num(i);
+    default:
+      encodeSmallInts(key, dtype, data, out);
       return out;
+  }
+}
+
+/** I64/U64 from integers (numbers or bigints) within the dtype's range. */
+function encodeBigInts(
+  key: string,
+  dtype: 'I64' | 'U64',
+  data: SafetensorsInput['data'],
+  out: Uint8Array,
+): void {
+  const t = dtype === 'I64' ? new BigInt64Array(out.buffer) : new BigUint64Array(out.buffer);
+  const [lo, hi] = BIGINT_RANGE[dtype];
+  for (let i = 0; i < t.length; i++) {
+    const v = data[i] as number | bigint;
+    if (typeof v !== 'bigint' && !Number.isInteger(v)) badValue(key, dtype, i, v, 'not an integer');
+    const b = BigInt(v);
+    if (b < lo || b > hi) badValue(key, dtype, i, v, `outside ${dtype}'s range ${lo}..${hi}`);
+    t[i] = b;
+  }
+}
+
+/** I8…U32 from integers within the dtype's range (a typed array would wrap or truncate anything else). */
+function encodeSmallInts(
+  key: string,
+  dtype: keyof typeof INT_RANGE,
+  data: SafetensorsInput['data'],
+  out: Uint8Array,
+): void {
+  const Ctor = {
+    I8: Int8Array,
+    U8: Uint8Array,
+    I16: Int16Array,
+    U16: Uint16Array,
+    I32: Int32Array,
+    U32: Uint32Array,
+  }[dtype];
+  const t = new Ctor(out.buffer as ArrayBuffer);
+  const [lo, hi] = INT_RANGE[dtype];
+  for (let i = 0; i < t.length; i++) {
+    const v = Number(data[i] as number | bigint);
+    if (!Number.isInteger(v)) badValue(key, dtype, i, data[i], 'not an integer');
+    if (v < lo || v > hi) badValue(key, dtype, i, data[i], `outside ${dtype}'s range ${lo}..${hi}`);
+    t[i] = v;
+  }
+}
+
+/**
+ * F64/F32/F16/BF16 from numbers. NaN and ±Inf are written as given; a finite value past the dtype's largest one
+ * is refused (it would be stored as ±Inf).
+ */
+function encodeFloats(
+  key: string,
+  dtype: 'F64' | 'F32' | 'F16' | 'BF16',
+  data: SafetensorsInput['data'],
+  out: Uint8Array,
+): void {
+  const n = out.byteLength / SAFETENSORS_DTYPE_BYTES[dtype];
+  const num = (i: number): number => Number(data[i] as number | bigint);
+  if (dtype === 'F64' || dtype === 'F32') {
+    const t = dtype === 'F64' ? new Float64Array(out.buffer) : new Float32Array(out.buffer);
+    if (dtype === 'F64' || data instanceof Float32Array) {
+      for (let i = 0; i < n; i++) t[i] = num(i);
+      return;
     }
+    for (let i = 0; i < n; i++) {
+      const v = num(i);
+      t[i] = v;
+      if (!Number.isFinite(t[i] as number) && Number.isFinite(v))
+        badValue(key, dtype, i, data[i], "beyond F32's largest finite value (±3.4028234663852886e+38)");
+    }
+    return;
+  }
+  const t = new Uint16Array(out.buffer);
+  const conv = dtype === 'F16' ? floatToHalf : floatToBfloat16;
+  const inf = HALF_INFINITY[dtype];
+  for (let i = 0; i < n; i++) {
+    const v = num(i);
+    t[i] = conv(v);
+    if (((t[i] as number) & 0x7fff) === inf && Number.isFinite(v))
+      badValue(key, dtype, i, data[i], `beyond ${dtype}'s largest finite value`);
   }
 }
 
@@ -110,7 +188,12 @@ function encodeData(
  * @param tensors - tensors by name; `dtype` defaults from the typed-array type.
  * @param metadata - optional `__metadata__` (string values only).
  * @returns the file bytes.
- * @throws RasterIoError `INVALID_SAFETENSORS` for a bad shape, a length mismatch or a non-string metadata value.
+ * Values must fit the dtype: integer dtypes take integers within their range (numbers, or bigints for any), float
+ * dtypes take NaN and ±Inf but refuse a finite value that would overflow to ±Inf; nothing is wrapped, truncated
+ * or saturated.
+ *
+ * @throws RasterIoError `INVALID_SAFETENSORS` for a bad shape, a length mismatch, a non-string metadata value, or
+ *   a value the dtype cannot hold (naming the tensor, the element index and the value).
  * @example
  * const bytes = encodeSafetensors({ w: { shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) } }, { note: 'x' });
  */

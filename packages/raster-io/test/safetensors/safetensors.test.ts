@@ -278,6 +278,71 @@ describe('encodeSafetensors', () => {
     expectCode(() => encodeSafetensors({}, { n: 3 as unknown as string }), /metadata "n".*strings/);
     expectCode(() => encodeSafetensors({ x: { dtype: 'I64', shape: [1], data: [1.5] } }), /not an integer/);
   });
+
+  it('refuses integer values that would be wrapped or truncated, naming the tensor, element and value', () => {
+    const write = (dtype: string, data: unknown) => () =>
+      encodeSafetensors({ w: { dtype, shape: [(data as unknown[]).length], data } as never });
+    // was: written as 1, -1294967296, 0, 0
+    expectCode(write('I32', [7, 1.5]), /^tensor "w": I32 element 1 is 1\.5, not an integer/);
+    expectCode(
+      write('I32', [3e9]),
+      /"w": I32 element 0 is 3000000000, outside I32's range -2147483648\.\.2147483647/,
+    );
+    expectCode(write('I32', [Number.NaN]), /element 0 is NaN, not an integer/);
+    expectCode(write('I32', [Number.NEGATIVE_INFINITY]), /element 0 is -Infinity, not an integer/);
+    expectCode(write('U8', [300]), /U8 element 0 is 300, outside U8's range 0\.\.255/); // was 44
+    expectCode(write('U8', [-1]), /U8 element 0 is -1, outside/); // was 255
+    expectCode(write('U8', [255.9]), /U8 element 0 is 255\.9, not an integer/); // was 255
+    expectCode(write('I16', [40000]), /I16 element 0 is 40000, outside/); // was -25536
+    expectCode(write('U32', [-1]), /U32 element 0 is -1, outside/); // was 4294967295
+    expectCode(write('I8', new Float32Array([0.5, 200])), /I8 element 0 is 0\.5, not an integer/);
+    expectCode(write('I64', [2 ** 64]), /I64 element 0 is 18446744073709552000, outside I64's range/); // was 0
+    expectCode(write('U64', [-5]), /U64 element 0 is -5, outside U64's range 0\.\./); // was 2^64 − 5
+    expectCode(write('U64', new BigInt64Array([-5n])), /U64 element 0 is -5, outside/);
+    expectCode(
+      write('I64', new BigUint64Array([2n ** 63n])),
+      /I64 element 0 is 9223372036854775808, outside/,
+    );
+    // the ends of each range are written exactly
+    const ends = encodeSafetensors({
+      a: { dtype: 'I8', shape: [2], data: [-128, 127] },
+      b: { dtype: 'U32', shape: [2], data: [0, 4294967295] },
+      c: { dtype: 'I64', shape: [2], data: [-(2n ** 63n), 2n ** 63n - 1n] as unknown as number[] },
+      d: { dtype: 'U64', shape: [1], data: new BigUint64Array([2n ** 64n - 1n]) },
+    });
+    const back = readSafetensors(ends).tensors;
+    expect(Array.from(back.a?.data as Int8Array)).toEqual([-128, 127]);
+    expect(Array.from(back.b?.data as Uint32Array)).toEqual([0, 4294967295]);
+    expect(Array.from(back.c?.data as BigInt64Array)).toEqual([-(2n ** 63n), 2n ** 63n - 1n]);
+    expect(Array.from(back.d?.data as BigUint64Array)).toEqual([2n ** 64n - 1n]);
+  });
+
+  it('refuses a finite float that would overflow to ±Inf; NaN and ±Inf themselves are kept', () => {
+    const write = (dtype: string, data: number[] | Float64Array) => () =>
+      encodeSafetensors({ w: { dtype, shape: [data.length], data } as never });
+    // was: written as Infinity
+    expectCode(
+      write('F32', new Float64Array([1, 1e300])),
+      /"w": F32 element 1 is 1e\+300, beyond F32's largest/,
+    );
+    expectCode(write('F32', [-3.5e38]), /F32 element 0 is -3\.5e\+38, beyond/);
+    expectCode(write('F16', [65520]), /F16 element 0 is 65520, beyond F16's largest finite value/);
+    expectCode(write('BF16', [1e39]), /BF16 element 0 is 1e\+39, beyond BF16's largest/);
+    const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3.4028234663852886e38];
+    for (const dtype of ['F64', 'F32'] as const) {
+      const t = readSafetensors(write(dtype, special)() as Uint8Array).tensors.w;
+      expect(Array.from(t?.data as Float32Array), dtype).toEqual(special);
+    }
+    const half = readSafetensors(write('F16', [Number.NaN, Number.NEGATIVE_INFINITY, 65504])() as Uint8Array);
+    expect(Array.from(half.tensors.w?.data as Float32Array)).toEqual([
+      Number.NaN,
+      Number.NEGATIVE_INFINITY,
+      65504,
+    ]);
+    // F64 holds any double
+    const wide = readSafetensors(write('F64', [1e300])() as Uint8Array).tensors.w;
+    expect(Array.from(wide?.data as Float64Array)).toEqual([1e300]);
+  });
 });
 
 describe('readSafetensors error handling', () => {

@@ -8,7 +8,13 @@ import { abortError, SrnetError } from '../errors.js';
 import { argumentError, checkArray, checkObject, isRecord } from '../internal/check-arguments.js';
 import { type ModelConfig, resolveModelConfig } from '../models/config.js';
 import { readOnnxModelInfo } from '../onnx/onnx-model-info.js';
-import { checkPredictInput, type OrtLike, serialQueue } from '../onnx/onnx-session.js';
+import {
+  checkPredictInput,
+  createSession,
+  type OrtLike,
+  runSession,
+  serialQueue,
+} from '../onnx/onnx-session.js';
 import { JIF_S2_BANDS } from '../scene/normalisation.js';
 import type { BandScaling, SrModelDescriptor } from './mlm-descriptor.js';
 
@@ -184,10 +190,11 @@ export async function createDescriptorEngineOn(
 ): Promise<DescriptorEngine> {
   const d = descriptor;
   const { tile, scale, output } = resolveGeometry(d, options);
-  checkGraph(d, onnx, d.modelHref ? redactUrl(d.modelHref) : `${d.name}.onnx`);
+  const file = d.modelHref ? redactUrl(d.modelHref) : `${d.name}.onnx`;
+  checkGraph(d, onnx, file);
   const config = descriptorConfig(d, tile, scale);
   const runtime = typeof ort === 'function' ? await ort() : ort;
-  const session = await runtime.InferenceSession.create(onnx, sessionOptions);
+  const session = await createSession(runtime, onnx, sessionOptions, file);
   let disposed = false;
   const enqueue = serialQueue();
   const run = async (inp: PredictInput, signal?: AbortSignal): Promise<PredictOutput> => {
@@ -197,7 +204,11 @@ export async function createDescriptorEngineOn(
     const [b, r, c, h, w] = inp.shape;
     const data = clipInput(d, inp.data, c, h * w);
     const dims = d.layout === 'bchw' ? [b, c, h, w] : [b, r, c, h, w];
-    const result = await session.run({ [d.inputName]: new runtime.Tensor('float32', data, dims) });
+    const result = await runSession(
+      session,
+      { [d.inputName]: new runtime.Tensor('float32', data, dims) },
+      file,
+    );
     const out = result[d.outputName];
     if (!out) throw new SrnetError('BAD_ONNX', `${d.name}: the session returned no '${d.outputName}' output`);
     const [oc, oh, ow] = checkOutputDims(d, out.dims, [b, h, w], scale);

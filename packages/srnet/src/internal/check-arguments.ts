@@ -123,6 +123,14 @@ export function checkNumber(
   return value as number;
 }
 
+/** Largest seed: SeededRandom takes 32 bits, so a larger or fractional one would silently equal another. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/** Checks a seed: an integer in 0..{@link MAX_SEED} (0.9 and 2^32 + 7 used to seed like 0 and 7). */
+export function checkSeed(fn: string, name: string, value: unknown): number {
+  return checkNumber(fn, name, value, 'BAD_CONFIG', { integer: true, min: 0, max: MAX_SEED });
+}
+
 /** Checks `value` is a function. */
 export function checkFunction<T extends (...args: never[]) => unknown>(
   fn: string,

@@ -1,18 +1,31 @@
-// A Node tf.io handler (tfjs-node's file:// is not installable here): `<dir>/model.json` + `<dir>/weights.bin`,
-// each written atomically.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+// A Node tf.io handler (tfjs-node's file:// is not installable here): `<dir>/model.json` + the weights file it
+// names. model.json is the one commit point of a save: the weights go to a new, content-named file first, so a
+// crash or failure at any step leaves model.json naming a weights file that matches it.
+import { createHash } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { readFileBounded, writeFileAtomic } from '@worldstrat/core/node';
 import { SrnetError } from '../errors.js';
 import { checkString } from '../internal/check-arguments.js';
+import { showValue } from '../internal/show-value.js';
+
+/** The weights file of model.json written before content-named files (still loaded; replaced on save). */
+const LEGACY_WEIGHTS = 'weights.bin';
+/** Names of the weights files this handler writes: `weights.<16 hex digits of SHA-256>.bin`. */
+const OWN_WEIGHTS = /^weights\.[0-9a-f]{16}\.bin$/;
 
 /**
  * tf.io IOHandler that saves to / loads from a directory (for {@link saveModel} / {@link loadModel}).
  *
+ * A save writes `weights.<hash>.bin` (named by its content), then replaces `model.json` (which names it)
+ * atomically, then deletes the weights file the previous `model.json` named, if this handler wrote it. A loader
+ * therefore always sees a matching pair, even after a crash mid-save; a failed save leaves the previous model.
+ *
  * @param dir - folder (created on save)
  * @returns the handler; its `source` (the model.json path) is named in loadModel's errors
- * @throws SrnetError `BAD_CHECKPOINT` (on load) when a file is missing, too large or model.json is malformed
+ * @throws SrnetError `BAD_CONFIG` (on save) when model.json cannot be written as JSON (e.g. a BigInt in the
+ *   config); `BAD_CHECKPOINT` (on load) when a file is missing, too large or model.json is malformed
  * @example await saveModel(model, fileModelHandler('out/model')); const m = await loadModel(fileModelHandler('out/model'));
  */
 export function fileModelHandler(dir: string): tf.io.IOHandler & { readonly source: string } {
@@ -21,27 +34,32 @@ export function fileModelHandler(dir: string): tf.io.IOHandler & { readonly sour
   return {
     source: jsonPath,
     async save(art: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      const parts = (
+        Array.isArray(art.weightData) ? art.weightData : [art.weightData ?? new ArrayBuffer(0)]
+      ).map((b) => new Uint8Array(b as ArrayBuffer));
+      const weightsName = contentName(parts);
+      const text = modelJsonText(art, weightsName, jsonPath); // before anything touches the disk
       await mkdir(dir, { recursive: true });
-      const data = art.weightData as ArrayBuffer;
-      await writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(data));
-      const json = {
-        format: art.format,
-        generatedBy: art.generatedBy,
-        modelTopology: art.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: art.weightSpecs }],
-      };
-      await writeFileAtomic(jsonPath, JSON.stringify(json));
+      const previous = await referencedWeights(jsonPath);
+      await writeFileAtomic(join(dir, weightsName), parts);
+      await writeFileAtomic(jsonPath, text); // the commit point
+      for (const old of previous)
+        if (old !== weightsName && (old === LEGACY_WEIGHTS || OWN_WEIGHTS.test(old)))
+          await rm(join(dir, old), { force: true }).catch(() => undefined); // a leftover is harmless
       return {
         modelArtifactsInfo: {
           dateSaved: new Date(),
           modelTopologyType: 'JSON',
-          weightDataBytes: data.byteLength,
+          weightDataBytes: parts.reduce((n, p) => n + p.byteLength, 0),
         },
       };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
       const json = parseModelJson(await readArtifact(jsonPath, MAX_MODEL_JSON_BYTES), jsonPath);
-      const bin = await readArtifact(join(dir, 'weights.bin'), MAX_WEIGHTS_BYTES);
+      const parts: Buffer[] = [];
+      for (const name of json.paths as string[])
+        parts.push(await readArtifact(join(dir, name), MAX_WEIGHTS_BYTES));
+      const bin = Buffer.concat(parts);
       return {
         format: json.format as string,
         generatedBy: json.generatedBy as string,
@@ -53,9 +71,45 @@ export function fileModelHandler(dir: string): tf.io.IOHandler & { readonly sour
   };
 }
 
+/** `weights.<first 16 hex digits of the SHA-256 of the bytes>.bin`: a new save never overwrites the live file. */
+function contentName(parts: Uint8Array[]): string {
+  const hash = createHash('sha256');
+  for (const p of parts) hash.update(p);
+  return `weights.${hash.digest('hex').slice(0, 16)}.bin`;
+}
+
+/** model.json's text naming `weightsName`; a config JSON cannot write (a BigInt, a cycle) is BAD_CONFIG. */
+function modelJsonText(art: tf.io.ModelArtifacts, weightsName: string, jsonPath: string): string {
+  const json = {
+    format: art.format,
+    generatedBy: art.generatedBy,
+    modelTopology: art.modelTopology,
+    weightsManifest: [{ paths: [weightsName], weights: art.weightSpecs }],
+  };
+  try {
+    return JSON.stringify(json);
+  } catch (cause) {
+    throw new SrnetError(
+      'BAD_CONFIG',
+      `${jsonPath}: cannot write the model as JSON (${(cause as Error).message}); the model config holds a value JSON cannot store — nothing was written`,
+      { file: jsonPath },
+      { cause },
+    );
+  }
+}
+
+/** The weights files the current model.json names (none when it is absent or unreadable). */
+async function referencedWeights(jsonPath: string): Promise<string[]> {
+  try {
+    return parseModelJson(await readArtifact(jsonPath, MAX_MODEL_JSON_BYTES), jsonPath).paths as string[];
+  } catch {
+    return [];
+  }
+}
+
 /** Largest model.json read (srnet's is a few KiB: the config and one spec per weight). */
 const MAX_MODEL_JSON_BYTES = 16 << 20;
-/** Largest weights.bin read (Node's own limit for one readFile). */
+/** Largest weights file read (Node's own limit for one readFile). */
 const MAX_WEIGHTS_BYTES = 2 ** 31 - 1;
 
 async function readArtifact(path: string, limit: number): Promise<Buffer> {
@@ -66,7 +120,10 @@ async function readArtifact(path: string, limit: number): Promise<Buffer> {
   }
 }
 
-/** model.json's members loadModel reads; the weight specs are `weightsManifest[0].weights`. */
+/**
+ * model.json's members loadModel reads; the weight specs are `weightsManifest[0].weights` and the weights files
+ * `weightsManifest[0].paths` (file names inside the folder; absent: `weights.bin`, as older saves wrote).
+ */
 function parseModelJson(bytes: Buffer, path: string): Record<string, unknown> {
   const fail = (where: string, message: string): never => {
     throw new SrnetError('BAD_CHECKPOINT', `${path}: ${where} ${message}`, { file: path, where });
@@ -85,5 +142,13 @@ function parseModelJson(bytes: Buffer, path: string): Record<string, unknown> {
   if (manifest !== undefined && (group === null || typeof group !== 'object' || Array.isArray(group)))
     fail('weightsManifest', 'must be an array holding one { paths, weights } group');
   const weights = (group as { weights?: unknown } | undefined)?.weights ?? [];
-  return { ...doc, weights };
+  const paths = (group as { paths?: unknown } | undefined)?.paths ?? [LEGACY_WEIGHTS];
+  // file names only: a model.json must not make the loader read files outside its folder
+  if (
+    !Array.isArray(paths) ||
+    paths.length === 0 ||
+    !paths.every((p) => typeof p === 'string' && p !== '' && p !== '.' && p !== '..' && basename(p) === p)
+  )
+    fail('weightsManifest[0].paths', `= ${showValue(paths)}; expected file names in the model's folder`);
+  return { ...doc, weights, paths };
 }

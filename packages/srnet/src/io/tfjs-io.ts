@@ -82,6 +82,7 @@ function checkWeightSpecs(specs: unknown, data: tf.io.WeightData, name: string):
   };
   if (!Array.isArray(specs)) fail('weightSpecs', `= ${showValue(specs)}; expected an array`);
   let bytes = 0;
+  const spans: { key: string; start: number; end: number }[] = [];
   (specs as unknown[]).forEach((spec, i) => {
     const where = `weightSpecs[${i}]`;
     if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
@@ -102,11 +103,52 @@ function checkWeightSpecs(specs: unknown, data: tf.io.WeightData, name: string):
       );
     if (quantization !== undefined)
       fail(`${where}.quantization`, 'is set; srnet artifacts hold unquantized float32 weights');
-    bytes += 4 * (shape as number[]).reduce((a, b) => a * b, 1);
+    const size = 4 * (shape as number[]).reduce((a, b) => a * b, 1);
+    spans.push({ key: key as string, start: bytes, end: bytes + size });
+    bytes += size;
   });
   const parts = Array.isArray(data) ? data : [data];
   const have = parts.reduce((n, b) => n + (b as ArrayBuffer).byteLength, 0);
   if (bytes !== have) fail('weightData', `holds ${have} bytes but weightSpecs describe ${bytes}`);
+  checkRepeatedWeights(spans, parts as ArrayBuffer[], fail);
+}
+
+/**
+ * A weight name given twice must hold the same bytes both times: tf.io keeps the last copy, so differing copies
+ * would load whichever came last without a word.
+ */
+function checkRepeatedWeights(
+  spans: { key: string; start: number; end: number }[],
+  parts: ArrayBuffer[],
+  fail: (where: string, message: string) => never,
+): void {
+  const first = new Map<string, number>();
+  let all: Uint8Array | undefined;
+  spans.forEach((span, i) => {
+    const j = first.get(span.key);
+    if (j === undefined) {
+      first.set(span.key, i);
+      return;
+    }
+    all ??= concatBytes(parts);
+    const a = all.subarray((spans[j] as typeof span).start, (spans[j] as typeof span).end);
+    const b = all.subarray(span.start, span.end);
+    if (a.length !== b.length || a.some((v, k) => v !== b[k]))
+      fail(
+        `weightSpecs[${i}]`,
+        `repeats the weight name ${showValue(span.key)} of weightSpecs[${j}] with other values; keep one copy`,
+      );
+  });
+}
+
+function concatBytes(parts: ArrayBuffer[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, b) => n + b.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(new Uint8Array(p), at);
+    at += p.byteLength;
+  }
+  return out;
 }
 
 /** A float32, finite weight passes; anything else is the typed error to throw. */
@@ -132,9 +174,9 @@ async function weightProblem(name: string, key: string, t: tf.Tensor): Promise<S
  *
  * @param source - URL string or IOHandler
  * @returns a new model on the current backend
- * @throws SrnetError `BAD_CHECKPOINT` when the artifacts are not srnet's or their
- *   config or weight specs are malformed (the message names the member), `MISSING_WEIGHTS`/`MISSHAPED_WEIGHTS`,
- *   `WEIGHTS_DTYPE_MISMATCH` (a non-float32 weight), `NON_FINITE_WEIGHTS`
+ * @throws SrnetError `BAD_CHECKPOINT` when the artifacts are not srnet's or their config or weight specs are
+ *   malformed (the message names the member; also a weight name repeated with other bytes),
+ *   `MISSING_WEIGHTS`/`MISSHAPED_WEIGHTS`, `WEIGHTS_DTYPE_MISMATCH` (a non-float32 weight), `NON_FINITE_WEIGHTS`
  */
 export async function loadModel(source: string | tf.io.IOHandler): Promise<SrModel> {
   const handler = handlerFor(source, 'load');

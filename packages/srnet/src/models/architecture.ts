@@ -262,8 +262,9 @@ export function countParameters(config: ModelConfig): { unique: number; used: nu
 
 /**
  * Detect the architecture of a state_dict from its keys and shapes: `fusion.fusion.N.*` keys mean
- * HighResNet; otherwise SRCNN with R = in-channels of `doubleconv2d.doubleconv2d.0.weight` / hidden.
- * Keys may carry the Lightning `backbone.` prefix.
+ * HighResNet; otherwise SRCNN with R = in-channels of `doubleconv2d.doubleconv2d.0.weight` / hidden. Residual
+ * layers: 1 + the largest K of any `residualblocks.K.*` / `fusion.1.K.*` key (checkStateDict then names any
+ * tensor of those blocks that is missing). Keys may carry the Lightning `backbone.` prefix.
  *
  * @param shapes - key → PyTorch shape (a StateDict works too)
  * @param overrides - fields that cannot be detected (outputSize, dropout)
@@ -310,9 +311,7 @@ export function detectArchitecture(
   const sr1 = need('sr.upsample.1.weight');
   const sr4 = need('sr.upsample.4.weight');
   const zoomFactor = Math.round(Math.sqrt(hidden / (sr1[1] as number)));
-  let residualLayers = 0;
-  while (keys.includes(`residualblocks.${residualLayers}.residualblock.doubleconv2d.0.weight`))
-    residualLayers++;
+  const residualLayers = residualLayerCount(keys);
   const isHr = keys.some((k) => k.startsWith('fusion.fusion.0.'));
   return resolveModelConfig({
     kind: isHr ? 'highresnet' : 'srcnn',
@@ -329,15 +328,31 @@ export function detectArchitecture(
 }
 
 /**
+ * Residual blocks a state_dict's keys ask for: one more than the largest block index of any `residualblocks.K.*` or
+ * (SRCNN's alias) `fusion.1.K.*` key. A block missing some or all of its tensors then shows up as missing weights,
+ * not as a smaller model.
+ */
+function residualLayerCount(keys: readonly string[]): number {
+  let count = 0;
+  for (const k of keys) {
+    const m = /^(?:residualblocks|fusion\.1)\.(\d+)\./.exec(k);
+    if (m) count = Math.max(count, Number(m[1]) + 1);
+  }
+  return count;
+}
+
+/**
  * Check a state_dict against `config`: every key present (directly, via `backbone.` or via an alias) with the
- * right shape, as many values as the shape holds, and only finite values (a NaN or ±Inf weight turns every
+ * right shape, as many values as the shape holds, Float32Array data, equal copies of each shared module, and only
+ * finite values (a NaN or ±Inf weight turns every
  * output into NaN, i.e. an all-nodata product).
  *
  * @param stateDict - the weights
  * @param config - the architecture they must describe
  * @param source - file or URL the weights came from, named in error messages
- * @throws SrnetError `MISSING_WEIGHTS` listing missing keys, `MISSHAPED_WEIGHTS` listing key: got vs expected,
- *   `NON_FINITE_WEIGHTS` naming the first tensor and index holding NaN/±Inf
+ * @throws SrnetError `MISSING_WEIGHTS` listing missing keys, `MISSHAPED_WEIGHTS` listing key: got vs expected
+ *   (or naming both keys of a shared module whose copies differ), `WEIGHTS_DTYPE_MISMATCH` naming the first tensor
+ *   whose data is not a Float32Array, `NON_FINITE_WEIGHTS` naming the first tensor and index holding NaN/±Inf
  */
 export function checkStateDict(stateDict: StateDict, config: ModelConfig, source?: string): void {
   checkObject('checkStateDict', 'stateDict', stateDict, 'MISSING_WEIGHTS');
@@ -381,7 +396,66 @@ export function checkStateDict(stateDict: StateDict, config: ModelConfig, source
       { misshaped, ...(source ? { file: source } : {}) },
     );
   }
+  checkWeightTypes(stateDict, config, source);
+  checkSharedCopies(stateDict, config, source);
   checkFiniteWeights(stateDict, config, source);
+}
+
+/** The name of an array's type for messages (`Float64Array`, `Array`). */
+function arrayType(d: unknown): string {
+  return (d as { constructor?: { name?: unknown } }).constructor?.name?.toString() ?? typeof d;
+}
+
+/**
+ * Throws `WEIGHTS_DTYPE_MISMATCH` at the first tensor whose data is not a Float32Array: TF.js and ONNX take
+ * float32 weights, and converting here would turn a Float64 past float32's range into ±Inf or a string into NaN
+ * somewhere downstream (`stateDictFromSafetensors` converts F64/F16/BF16 files itself).
+ */
+function checkWeightTypes(stateDict: StateDict, config: ModelConfig, source?: string): void {
+  for (const s of stateDictSpec(config)) {
+    const t = stateDict[s.key] ?? stateDict[s.canonical];
+    if (!t || t.data instanceof Float32Array) continue;
+    throw new SrnetError(
+      'WEIGHTS_DTYPE_MISMATCH',
+      `${source ? `${source}: ` : ''}weight tensor "${s.key}" has ${arrayType(t.data)} data; weights must be a Float32Array (convert with Float32Array.from after checking the values fit float32)`,
+      {
+        tensor: s.key,
+        dtype: arrayType(t.data),
+        expected: 'Float32Array',
+        ...(source ? { file: source } : {}),
+      },
+    );
+  }
+}
+
+/** Index of the first value where two equal-length arrays differ (NaN equals NaN), or -1. */
+export function firstDifference(a: Float32Array, b: Float32Array): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    if (x !== y && !(Number.isNaN(x) && Number.isNaN(y))) return i;
+  }
+  return -1;
+}
+
+/**
+ * Throws `MISSHAPED_WEIGHTS` when a shared module's copies differ (`fusion.0.*` vs `doubleconv2d.*`, one
+ * HighResNet fusion level vs another): upstream stores them as one tensor, so differing copies mean a corrupt or
+ * foreign state_dict, and which copy a consumer used would decide the output.
+ */
+function checkSharedCopies(stateDict: StateDict, config: ModelConfig, source?: string): void {
+  for (const s of stateDictSpec(config)) {
+    const copy = stateDict[s.key];
+    const canon = stateDict[s.canonical];
+    if (s.key === s.canonical || !copy || !canon || copy === canon) continue;
+    const i = firstDifference(copy.data, canon.data);
+    if (i < 0) continue;
+    throw new SrnetError(
+      'MISSHAPED_WEIGHTS',
+      `${source ? `${source}: ` : ''}"${s.key}" and "${s.canonical}" are one shared tensor upstream but differ at flat index ${i} (${copy.data[i]} vs ${canon.data[i]}); keep one copy or make them equal`,
+      { conflicting: [s.key, s.canonical], index: i, ...(source ? { file: source } : {}) },
+    );
+  }
 }
 
 /** Throws `NON_FINITE_WEIGHTS` at the first NaN/±Inf of any tensor of `config` (checked once per shared tensor). */

@@ -46,7 +46,7 @@ export function resolveModelConfig(config: Partial<ModelConfig> = {}): ModelConf
 }
 
 /** The fields that fix the shapes of a model's weights (output size and dropout do not). */
-const ARCHITECTURE_FIELDS = [
+export const ARCHITECTURE_FIELDS = [
   'kind',
   'revisits',
   'inChannels',

@@ -1,7 +1,7 @@
 // Seeded model construction.
 
 import { requireBackend } from '../backends/require-backend.js';
-import { checkConfigArgument, checkNumber, checkOptions } from '../internal/check-arguments.js';
+import { checkConfigArgument, checkOptions, checkSeed } from '../internal/check-arguments.js';
 import { SeededRandom } from '../internal/random.js';
 import { uniqueParamSpecs, validateModelConfig } from './architecture.js';
 import { type ModelConfig, resolveModelConfig } from './config.js';
@@ -11,7 +11,10 @@ import { modelFromStateDict } from './weights.js';
 
 /** Options of {@link createModel}. */
 export interface CreateModelOptions {
-  /** Seed of the initialisation (default 0). Same seed → same weights on every backend. */
+  /**
+   * Seed of the initialisation: an integer in 0..2^32−1 (default 0; anything else is `BAD_CONFIG`). Same seed →
+   * same weights on every backend.
+   */
   seed?: number;
 }
 
@@ -33,7 +36,7 @@ export function initStateDict(
 ): StateDict {
   checkConfigArgument('initStateDict', config);
   const o = checkOptions('initStateDict', options, 'BAD_CONFIG');
-  if (o.seed !== undefined) checkNumber('initStateDict', 'options.seed', o.seed, 'BAD_CONFIG');
+  if (o.seed !== undefined) checkSeed('initStateDict', 'options.seed', o.seed);
   const cfg = resolveModelConfig(config);
   validateModelConfig(cfg);
   const rng = new SeededRandom(o.seed ?? 0);

@@ -14,9 +14,16 @@ import {
   checkOptionalString,
   checkOptions,
   checkStateDictArgument,
+  isRecord,
 } from '../internal/check-arguments.js';
-import { checkStateDict, detectArchitecture, stateDictSpec, uniqueParamSpecs } from './architecture.js';
-import { architectureDiff, type ModelConfig } from './config.js';
+import {
+  checkStateDict,
+  detectArchitecture,
+  modelConfigProblem,
+  stateDictSpec,
+  uniqueParamSpecs,
+} from './architecture.js';
+import { ARCHITECTURE_FIELDS, architectureDiff, MODEL_KINDS, type ModelConfig } from './config.js';
 import { SrModel } from './sr-model.js';
 import type { StateDict, StateTensor } from './state-dict.js';
 
@@ -53,8 +60,10 @@ const FLOAT_DTYPES: ReadonlySet<string> = new Set(['F32', 'F64', 'F16', 'BF16'])
  * @param bytes - safetensors file contents
  * @param options - file name for errors, config overrides
  * @returns state_dict, detected config, metadata and non-weight tensors
- * @throws SrnetError naming the file: `BAD_SAFETENSORS` (bad header, offsets, truncation), `MISSING_WEIGHTS`
- *   (listing the keys), `MISSHAPED_WEIGHTS` (shapes of another architecture), `WEIGHTS_DTYPE_MISMATCH`,
+ * @throws SrnetError naming the file: `BAD_SAFETENSORS` (bad header, offsets, truncation; `X` and `backbone.X`
+ *   with different values), `MISSING_WEIGHTS` (listing the keys, also those of residual blocks the file's
+ *   `model_config` states), `MISSHAPED_WEIGHTS` (shapes of another architecture; differing copies of a shared
+ *   module), `ARCHITECTURE_MISMATCH` (tensors contradicting the file's `model_config`), `WEIGHTS_DTYPE_MISMATCH`,
  *   `NON_FINITE_WEIGHTS`
  * @example const { stateDict, config } = stateDictFromSafetensors(bytes, { name: 'highresnet.safetensors' });
  */
@@ -100,9 +109,7 @@ function parseStateDict(
   configOverrides: Partial<Pick<ModelConfig, 'outputSize' | 'dropout'>>,
 ): LoadedStateDict {
   const { tensors, metadata } = readSafetensors(bytes, { name });
-  const strip = (k: string): string => (k.startsWith('backbone.') ? k.slice('backbone.'.length) : k);
-  const byKey = new Map<string, SafetensorsTensor>();
-  for (const [k, t] of Object.entries(tensors)) byKey.set(strip(k), t);
+  const byKey = tensorsByStrippedKey(tensors);
   if (metadata.aliases) {
     let aliases: Record<string, string>;
     try {
@@ -121,14 +128,14 @@ function parseStateDict(
         '__metadata__.aliases is not a JSON object of key → stored key',
       );
     for (const [from, to] of Object.entries(aliases)) {
-      const target = typeof to === 'string' ? byKey.get(strip(to)) : undefined;
+      const target = typeof to === 'string' ? byKey.get(stripBackbone(to)) : undefined;
       if (!target)
         throw new SrnetError(
           'MISSING_WEIGHTS',
           `alias "${from}" points at ${JSON.stringify(to)}, which the file does not hold`,
           { missing: [String(to)] },
         );
-      if (!byKey.has(strip(from))) byKey.set(strip(from), target);
+      if (!byKey.has(stripBackbone(from))) byKey.set(stripBackbone(from), target);
     }
   }
   const shapes: Record<string, number[]> = {};
@@ -169,13 +176,98 @@ function parseStateDict(
       };
       converted.set(t, st);
     }
-    // Shared modules: point every alias at the canonical tensor so they stay one object.
-    const canon = stateDict[s.canonical];
-    stateDict[s.key] = canon && s.key !== s.canonical ? canon : st;
+    stateDict[s.key] = st;
   }
-  for (const [k, t] of Object.entries(tensors)) if (!known.has(strip(k))) extras[k] = t;
-  checkStateDict(stateDict, config);
+  for (const [k, t] of Object.entries(tensors)) if (!known.has(stripBackbone(k))) extras[k] = t;
+  checkStateDict(stateDict, config); // also refuses shared-module copies that differ
+  checkDeclaredConfig(metadata.model_config, config, byKey);
+  // Shared modules: point every alias at the canonical tensor so they stay one object.
+  for (const s of specs) if (s.key !== s.canonical) stateDict[s.key] = stateDict[s.canonical] as StateTensor;
   return { stateDict, config, metadata, extras };
+}
+
+function stripBackbone(k: string): string {
+  return k.startsWith('backbone.') ? k.slice('backbone.'.length) : k;
+}
+
+/** Two tensors hold the same values in the same shape (NaN equals NaN; dtypes may differ). */
+function sameValues(a: SafetensorsTensor, b: SafetensorsTensor): boolean {
+  if (a.shape.join() !== b.shape.join() || a.data.length !== b.data.length) return false;
+  for (let i = 0; i < a.data.length; i++) {
+    const x = Number(a.data[i]);
+    const y = Number(b.data[i]);
+    if (x !== y && !(Number.isNaN(x) && Number.isNaN(y))) return false;
+  }
+  return true;
+}
+
+/**
+ * The file's tensors by key without the Lightning `backbone.` prefix. A file holding `X` and `backbone.X` with
+ * different values is `BAD_SAFETENSORS` naming both (which one is the model?); identical copies are one tensor.
+ */
+function tensorsByStrippedKey(tensors: Record<string, SafetensorsTensor>): Map<string, SafetensorsTensor> {
+  const byKey = new Map<string, SafetensorsTensor>();
+  const fileKey = new Map<string, string>();
+  for (const [k, t] of Object.entries(tensors)) {
+    const key = stripBackbone(k);
+    const prev = byKey.get(key);
+    if (prev && !sameValues(prev, t))
+      throw new SrnetError(
+        'BAD_SAFETENSORS',
+        `"${fileKey.get(key)}" and "${k}" both hold weight "${key}" but with different values; keep one of them`,
+        { conflicting: [fileKey.get(key), k] },
+      );
+    if (prev) continue;
+    byKey.set(key, t);
+    fileKey.set(key, k);
+  }
+  return byKey;
+}
+
+/** The architecture fields an srnet-written `__metadata__.model_config` states, or undefined for other metadata. */
+function declaredArchitecture(text: string | undefined): Partial<ModelConfig> | undefined {
+  if (!text) return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined; // not ours: informative only, like model_args
+  }
+  if (!isRecord(doc) || !(MODEL_KINDS as readonly unknown[]).includes(doc.kind)) return undefined;
+  const declared: Record<string, unknown> = {};
+  for (const f of ARCHITECTURE_FIELDS) if (f === 'kind' || typeof doc[f] === 'number') declared[f] = doc[f];
+  return declared as Partial<ModelConfig>;
+}
+
+/**
+ * The tensors must describe the architecture the file's own `model_config` states: a file that lost every tensor
+ * of its last residual blocks is `MISSING_WEIGHTS` listing them, any other disagreement `ARCHITECTURE_MISMATCH`.
+ */
+function checkDeclaredConfig(
+  text: string | undefined,
+  found: ModelConfig,
+  byKey: Map<string, SafetensorsTensor>,
+): void {
+  const declared = declaredArchitecture(text);
+  if (!declared) return;
+  const stated = { ...found, ...declared };
+  const diff = architectureDiff(found, stated, ['tensors', '__metadata__.model_config']);
+  if (diff.length === 0) return;
+  if (diff.length === 1 && stated.residualLayers > found.residualLayers && !modelConfigProblem(stated)) {
+    const missing = stateDictSpec(stated)
+      .filter((s) => !byKey.has(s.key) && !byKey.has(s.canonical))
+      .map((s) => s.key);
+    throw new SrnetError(
+      'MISSING_WEIGHTS',
+      `__metadata__.model_config states residualLayers ${stated.residualLayers} but the file lacks ${missing.length} tensor(s) of it: ${missing.join(', ')}`,
+      { missing },
+    );
+  }
+  throw new SrnetError(
+    'ARCHITECTURE_MISMATCH',
+    `the tensors do not describe the architecture __metadata__.model_config states (${diff.join('; ')})`,
+    { diff },
+  );
 }
 
 /** Options of {@link stateDictToSafetensors}. */

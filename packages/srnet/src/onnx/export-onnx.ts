@@ -12,7 +12,7 @@ import {
   isRecord,
 } from '../internal/check-arguments.js';
 import { showValue } from '../internal/show-value.js';
-import { modelConfigProblem } from '../models/architecture.js';
+import { firstDifference, modelConfigProblem } from '../models/architecture.js';
 import { MODEL_KINDS, type ModelConfig, resolveModelConfig } from '../models/config.js';
 import type { StateDict, StateTensor } from '../models/state-dict.js';
 import { floatAttr, GraphBuilder, tensorValueInfo } from './graph-builder.js';
@@ -45,13 +45,16 @@ export interface ExportOnnxOptions {
   prelu?: 'LeakyRelu' | 'PRelu';
 }
 
-/** Candidate state_dict keys for each module: the first present wins (shared modules have several names). */
+/**
+ * Candidate state_dict keys for each module: the first present wins (shared modules have several names). The
+ * canonical key comes first, as in modelFromStateDict; differing copies are refused in the lookup.
+ */
 function srcnnFusionPrefixes(): { double: string[]; residual: (i: number) => string[] } {
   return {
-    double: ['fusion.0.doubleconv2d', 'doubleconv2d.doubleconv2d'],
+    double: ['doubleconv2d.doubleconv2d', 'fusion.0.doubleconv2d'],
     residual: (i) => [
-      `fusion.1.${i}.residualblock.doubleconv2d`,
       `residualblocks.${i}.residualblock.doubleconv2d`,
+      `fusion.1.${i}.residualblock.doubleconv2d`,
     ],
   };
 }
@@ -106,7 +109,8 @@ export function checkExportableConfig(config: ModelConfig): void {
  * @param stateDict - PyTorch-named weights (`encoder.doubleconv2d.0.weight`, ...), as `stateDictFromSafetensors`
  *   returns; shared modules may appear under any of their names.
  * @returns the serialized ModelProto.
- * @throws SrnetError `BAD_CONFIG`, `MISSING_WEIGHTS` or `MISSHAPED_WEIGHTS` (listing every bad key),
+ * @throws SrnetError `BAD_CONFIG`, `MISSING_WEIGHTS` or `MISSHAPED_WEIGHTS` (listing every bad key, or the two
+ *   keys of a shared module whose copies differ), `WEIGHTS_DTYPE_MISMATCH` (data that is not a Float32Array),
  *   `NON_FINITE_WEIGHTS` (a NaN/±Inf weight).
  * @example
  * const onnx = exportOnnx(config, stateDict);
@@ -156,6 +160,8 @@ export function exportOnnx(
   const missing: string[] = [];
   const misshaped: string[] = [];
   const nonFinite: string[] = [];
+  const wrongType: string[] = [];
+  const conflicts = new Set<string>();
 
   // Weight lookup: the first present candidate key, shape-checked; problems are collected and thrown together
   // (a missing or mis-shaped weight yields zeros so the build can go on collecting).
@@ -183,7 +189,19 @@ export function exportOnnx(
       misshaped.push(`${key}: got [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
       return { key, data: new Float32Array(count) };
     }
-    const bad = Array.prototype.findIndex.call(t.data, (v: unknown) => !Number.isFinite(v));
+    // a Float64 past float32's range would be written as ±Inf, a string as NaN
+    if (!(t.data instanceof Float32Array)) {
+      wrongType.push(`${key} (${(t.data as object).constructor?.name ?? typeof t.data})`);
+      return { key, data: new Float32Array(count) };
+    }
+    for (const other of candidates) {
+      const o = stateDict[other];
+      if (other === key || !o || o === t || !(o.data instanceof Float32Array) || o.data.length !== count)
+        continue;
+      const i = firstDifference(t.data, o.data);
+      if (i >= 0) conflicts.add(`"${other}" differs from "${key}" at flat index ${i}`);
+    }
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) nonFinite.push(`${key}[${bad}] = ${t.data[bad]}`);
     return { key, data: t.data };
   };
@@ -295,7 +313,24 @@ export function exportOnnx(
   g.node('Unsqueeze', [resized, g.int64([1], 'axes')], {}, ONNX_OUTPUT_NAME);
 
   throwWeightProblems(cfg, missing, misshaped, nonFinite);
+  throwCopyProblems(wrongType, [...conflicts]);
   return encodeOnnxModel(modelProto(g, cfg, options));
+}
+
+/** Weights that are not Float32Array, or shared modules whose copies differ, as one typed error each. */
+function throwCopyProblems(wrongType: string[], conflicts: string[]): void {
+  if (wrongType.length > 0)
+    throw new SrnetError(
+      'WEIGHTS_DTYPE_MISMATCH',
+      `state_dict weights must be Float32Array: ${wrongType.join(', ')}`,
+      { tensors: wrongType },
+    );
+  if (conflicts.length > 0)
+    throw new SrnetError(
+      'MISSHAPED_WEIGHTS',
+      `state_dict holds differing copies of a shared module (upstream stores them as one tensor): ${conflicts.join('; ')}`,
+      { conflicting: conflicts },
+    );
 }
 
 /** Every weight problem the graph build collected, as one typed error. */

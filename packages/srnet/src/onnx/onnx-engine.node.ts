@@ -76,9 +76,10 @@ export async function loadOrt(): Promise<Ort> {
  * The batch dimension is dynamic; `predict()` accepts `(B, R, C, H, W)` with the model's R and C.
  *
  * @param source - ONNX bytes, or `{ config, stateDict }`.
- * @param options - threads, the expected architecture, graph optimisation level.
- * @returns an {@link InferenceEngine} named `'onnx'`.
- * @throws SrnetError `BACKEND_UNAVAILABLE` (onnxruntime-node missing), `BAD_ONNX`, `ARCHITECTURE_MISMATCH`.
+ * @param options - threads, the expected architecture, graph optimisation level, `name` (the file, in errors).
+ * @returns an {@link InferenceEngine} named `'onnx'`; its `predict` checks inputs like the TF.js engine's.
+ * @throws SrnetError `BACKEND_UNAVAILABLE` (onnxruntime-node missing), `BAD_ONNX` (also a file ONNX Runtime
+ *   refuses, naming `options.name`, ORT's error as `cause`), `ARCHITECTURE_MISMATCH`.
  * @example
  * const engine = await createOnnxEngine(onnxBytes, { intraOpNumThreads: 2, expect: { kind: 'highresnet' } });
  * const { data, shape } = await engine.predict({ data: lr, shape: [8, 8, 12, 50, 50] });

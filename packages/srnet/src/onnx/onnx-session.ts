@@ -3,9 +3,10 @@
 import { throwIfAborted } from '@worldstrat/core';
 import type { InferenceEngine, PredictInput, PredictOutput, PredictUnresizedOptions } from '../engine.js';
 import { abortError, SrnetError } from '../errors.js';
-import { argumentError, checkObject, isRecord } from '../internal/check-arguments.js';
+import { argumentError, checkObject, checkOptionalString, isRecord } from '../internal/check-arguments.js';
 import type { ModelConfig } from '../models/config.js';
 import type { StateDict } from '../models/state-dict.js';
+import { validateInput } from '../models/validate-input.js';
 import { exportOnnx, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './export-onnx.js';
 import { tensorValueInfo } from './graph-builder.js';
 import { readOnnxModelInfo } from './onnx-model-info.js';
@@ -44,6 +45,8 @@ export interface OnnxModelOptions {
   expect?: Partial<ModelConfig>;
   /** Config to assume for ONNX files written by other tools (no `worldstrat.srnet.config` metadata). */
   config?: ModelConfig;
+  /** File name or URL the ONNX bytes came from, named in every error (default `'<bytes>'`). */
+  name?: string;
   /**
    * Run interior scene tiles (`predictUnresized(…, { interior: true })`) through a copy of the graph whose
    * convolutions pad with zeros instead of reflect `Pad` nodes: ≈ 6 % faster on such tiles, same core pixels.
@@ -218,6 +221,18 @@ export function checkPredictInput(inp: PredictInput, revisits: number, bands: nu
   }
 }
 
+/**
+ * The TF.js engine's input checks (an object with Float32Array data, positive whole dims, the model's bands,
+ * finite values), then the graph's fixed revisit count: ORT would run NaN through silently, or throw plain errors.
+ */
+function checkOnnxInput(inp: PredictInput, config: ModelConfig): void {
+  const i = checkObject<PredictInput>('predict', 'input', inp, 'BAD_INPUT_SHAPE');
+  if (!(i.data instanceof Float32Array))
+    argumentError('predict', 'input.data', 'a Float32Array', i.data, 'BAD_INPUT_SHAPE');
+  validateInput(i.data, i.shape, config);
+  checkPredictInput(i, config.revisits, config.inChannels, config.kind);
+}
+
 /** Runs `task`s one at a time (memory and thread use stay predictable); a failure does not block the next. */
 export function serialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
   let queue: Promise<unknown> = Promise.resolve();
@@ -240,6 +255,59 @@ export function checkOnnxEngineArguments(fn: string, source: unknown, options: u
   if (o.expect !== undefined) checkObject(fn, 'options.expect', o.expect, 'BAD_CONFIG');
   if (o.zeroPadInterior !== undefined && typeof o.zeroPadInterior !== 'boolean')
     argumentError(fn, 'options.zeroPadInterior', 'a boolean', o.zeroPadInterior, 'BAD_CONFIG');
+  checkOptionalString(fn, 'options.name', o.name, 'BAD_CONFIG');
+}
+
+/**
+ * An error ONNX Runtime threw for `name` as `BAD_ONNX` (ORT's error as `cause`): the graph, an initializer or a
+ * node is corrupt. Inputs are checked before they reach ORT, so a failing run is the model's fault too, unless
+ * ORT ran out of memory (`OUT_OF_MEMORY`: a smaller tile or batch fits).
+ */
+function ortError(err: unknown, name: string, when: 'load' | 'run'): SrnetError {
+  if (err instanceof SrnetError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (/bad_alloc|failed to allocate|out of memory/i.test(message))
+    return new SrnetError(
+      'OUT_OF_MEMORY',
+      `${name}: ONNX Runtime ran out of memory (${message}); use a smaller tileSize or batchSize`,
+      { file: name },
+      { cause: err },
+    );
+  const what = when === 'load' ? 'cannot load the model' : 'failed running the model';
+  return new SrnetError(
+    'BAD_ONNX',
+    `${name}: ONNX Runtime ${what} (${message}); the file is corrupt or not a model srnet can run — export it again`,
+    { file: name },
+    { cause: err },
+  );
+}
+
+/** `InferenceSession.create`, its failure as `BAD_ONNX` naming the file. */
+export async function createSession(
+  runtime: OrtLike,
+  bytes: Uint8Array,
+  sessionOptions: object,
+  name: string,
+): Promise<OrtSessionLike> {
+  try {
+    return await runtime.InferenceSession.create(bytes, sessionOptions);
+  } catch (err) {
+    throw ortError(err, name, 'load');
+  }
+}
+
+/** `session.run`, its failure as `BAD_ONNX` naming the file. */
+export async function runSession(
+  session: OrtSessionLike,
+  feeds: Record<string, OrtTensorLike>,
+  name: string,
+  fetches?: readonly string[],
+): Promise<Record<string, OrtTensorLike | undefined>> {
+  try {
+    return await session.run(feeds, fetches);
+  } catch (err) {
+    throw ortError(err, name, 'run');
+  }
 }
 
 /**
@@ -253,13 +321,14 @@ function sessionSwitch(
   first: OrtSessionLike,
   edgeBytes: Uint8Array,
   zeroPad: boolean,
+  name: string,
 ): { get(interior: boolean): Promise<OrtSessionLike>; release(): Promise<void> } {
   let live: { interior: boolean; session: OrtSessionLike | null } = { interior: false, session: first };
   let interiorBytes: Uint8Array | null | undefined = zeroPad ? undefined : null;
   const start = async (interior: boolean, bytes: Uint8Array): Promise<OrtSessionLike> => {
     await live.session?.release();
     live = { interior, session: null };
-    const session = await runtime.InferenceSession.create(bytes, sessionOptions);
+    const session = await createSession(runtime, bytes, sessionOptions, name);
     live = { interior, session };
     return session;
   };
@@ -301,19 +370,20 @@ export async function createOnnxEngineOn(
   seamlessTileSize?: number,
 ): Promise<InferenceEngine> {
   checkOnnxEngineArguments('createOnnxEngine', source, options);
+  const name = options.name ?? (source instanceof Uint8Array ? '<bytes>' : '<exported in memory>');
   const bytes = source instanceof Uint8Array ? source : exportOnnx(source.config, source.stateDict);
-  const info = readOnnxModelInfo(bytes);
+  const info = readOnnxModelInfo(bytes, { name });
   const config = checkedConfig(info, options);
   const runtime = typeof ort === 'function' ? await ort() : ort;
   // Only graphs srnet exported (config in their metadata) are rewritten; a rewrite ORT refuses is dropped.
   let unresized = info.config ? exposeUnresizedOutput(bytes) : { bytes, name: null };
   let session: OrtSessionLike;
   try {
-    session = await runtime.InferenceSession.create(unresized.bytes, sessionOptions);
+    session = await createSession(runtime, unresized.bytes, sessionOptions, name);
   } catch (err) {
     if (unresized.name === null) throw err;
     unresized = { bytes, name: null };
-    session = await runtime.InferenceSession.create(bytes, sessionOptions);
+    session = await createSession(runtime, bytes, sessionOptions, name);
   }
   let disposed = false;
   const enqueue = serialQueue();
@@ -323,6 +393,7 @@ export async function createOnnxEngineOn(
     session,
     unresized.bytes,
     unresized.name !== null && options.zeroPadInterior !== false,
+    name,
   );
 
   const run = async (
@@ -333,11 +404,14 @@ export async function createOnnxEngineOn(
   ): Promise<PredictOutput> => {
     if (disposed) throw new SrnetError('DISPOSED', 'this ONNX engine was disposed; create a new one');
     throwIfAborted(signal, abortError);
-    checkPredictInput(inp, config.revisits, config.inChannels, config.kind);
+    checkOnnxInput(inp, config);
     const tensor = new runtime.Tensor('float32', inp.data, inp.shape);
-    const result = await (await sessions.get(interior)).run({ [ONNX_INPUT_NAME]: tensor }, [fetch]);
+    const result = await runSession(await sessions.get(interior), { [ONNX_INPUT_NAME]: tensor }, name, [
+      fetch,
+    ]);
     const out = result[fetch];
-    if (!out) throw new SrnetError('BAD_ONNX', `ONNX session returned no '${fetch}' output`);
+    if (!out)
+      throw new SrnetError('BAD_ONNX', `${name}: ONNX session returned no '${fetch}' output`, { file: name });
     // The unresized tensor is (B, C, zH, zW): give it the revisit axis of the final output.
     const dims = out.dims.length === 4 ? [out.dims[0], 1, ...out.dims.slice(1)] : out.dims;
     const data = out.data as Float32Array;

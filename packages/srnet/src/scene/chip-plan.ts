@@ -64,6 +64,20 @@ function addWeightedChip(
   }
 }
 
+/**
+ * An engine output has exactly the `expected` shape and as many values: a short batch or data array would leave
+ * output pixels unwritten (NaN) yet counted as valid.
+ */
+export function outputFits(out: PredictOutput, expected: readonly number[]): boolean {
+  return (
+    Array.isArray(out?.shape) &&
+    out.shape.length === expected.length &&
+    out.shape.every((d, i) => d === expected[i]) &&
+    out.data instanceof Float32Array &&
+    out.data.length === expected.reduce((a, b) => a * b, 1)
+  );
+}
+
 /** Add one batch of SR chips, feather-weighted, into the output planes. */
 function accumulate(run: ChipRun, weights: FeatherWeights, out: PredictOutput, indices: number[]): void {
   const { grid, planes, engine } = run;
@@ -71,11 +85,12 @@ function accumulate(run: ChipRun, weights: FeatherWeights, out: PredictOutput, i
   const outC = planes.length;
   const xs = grid.x.origins;
   const ys = grid.y.origins;
-  const [, , c, h, w] = out.shape;
-  if (c !== outC || h !== oh || w !== ow) {
+  const expected = [indices.length, 1, outC, oh, ow];
+  if (!outputFits(out, expected)) {
     throw new SrnetError(
       'BAD_INPUT_SHAPE',
-      `engine '${engine.name}' returned chips of shape [${out.shape.join(', ')}], expected [B, 1, ${outC}, ${oh}, ${ow}] from its config`,
+      `engine '${engine.name}' returned chips of shape [${out.shape?.join(', ')}], expected [${expected.join(', ')}] for a batch of ${indices.length} from its config (${out.data?.length} values, ${expected.reduce((a, b) => a * b, 1)} needed)`,
+      { shape: out.shape, expected },
     );
   }
   for (let slot = 0; slot < indices.length; slot++) {

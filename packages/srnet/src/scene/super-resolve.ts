@@ -93,7 +93,10 @@ export interface SuperResolveOptions {
 export interface SuperResolveResult {
   /** float32 SR raster: `outChannels` bands, `noData` NaN, same CRS, transform scaled by the size ratio. */
   raster: Raster;
-  /** 1 where the output is valid, 0 where no revisit had data at the source LR pixel (those pixels are NaN). */
+  /**
+   * 1 where the output is valid, 0 where no revisit had data at the source LR pixel or the engine returned a
+   * non-finite value in any band (those pixels are NaN in every band).
+   */
   validMask: Uint8Array;
   /** The tiling used (`auto` resolved). */
   tiling: 'seamless' | 'chips';
@@ -486,7 +489,10 @@ function tilingOf(options: SuperResolveOptions, W: number, H: number): 'seamless
   return can && W >= 3 && H >= 3 && options.overlap === undefined ? 'seamless' : 'chips';
 }
 
-/** Output pixels whose LR pixel had no data in any used revisit become NaN; returns the valid mask. */
+/**
+ * Output pixels whose LR pixel had no data in any used revisit become NaN; so do pixels the engine left
+ * non-finite in any band (a diverged or faulty model), so the mask never calls a NaN pixel valid. Returns the mask.
+ */
 function maskOutput(
   planes: Float32Array[],
   lrValid: Uint8Array,
@@ -502,7 +508,9 @@ function maskOutput(
     for (let X = 0; X < OW; X++) {
       const q = Y * OW + X;
       const lx = Math.min(W - 1, Math.floor((X + 0.5) / scale[1]));
-      const ok = lrValid[ly * W + lx] === 1;
+      let ok = lrValid[ly * W + lx] === 1;
+      for (let b = 0; ok && b < planes.length; b++)
+        ok = Number.isFinite((planes[b] as Float32Array)[q] as number);
       validMask[q] = ok ? 1 : 0;
       if (!ok) for (const plane of planes) plane[q] = Number.NaN;
     }

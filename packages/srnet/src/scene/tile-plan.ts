@@ -5,6 +5,7 @@ import type { InferenceEngine, PredictOutput } from '../engine.js';
 import { abortError, SrnetError } from '../errors.js';
 import { argumentError, checkNumber, checkObject } from '../internal/check-arguments.js';
 import { MODEL_KINDS, type ModelConfig } from '../models/config.js';
+import { outputFits } from './chip-plan.js';
 import { fillRegion, type SceneInput } from './scene-input.js';
 
 /** The tile layout along one axis. */
@@ -168,13 +169,15 @@ function writeTile(run: TileRun, out: PredictOutput, tx: number, ty: number, zoo
   const y0 = grid.y.inStart[ty] as number;
   const w = (grid.x.inEnd[tx] as number) - x0;
   const h = (grid.y.inEnd[ty] as number) - y0;
-  const [, , c, zh, zw] = out.shape;
-  if (c !== planes.length || zh !== h * zoom || zw !== w * zoom) {
+  const expected = [1, 1, planes.length, h * zoom, w * zoom];
+  if (!outputFits(out, expected)) {
     throw new SrnetError(
       'BAD_INPUT_SHAPE',
-      `engine '${run.engine.name}' returned an unresized tile of shape [${out.shape.join(', ')}], expected [1, 1, ${planes.length}, ${h * zoom}, ${w * zoom}]`,
+      `engine '${run.engine.name}' returned an unresized tile of shape [${out.shape?.join(', ')}], expected [${expected.join(', ')}] (${out.data?.length} values, ${expected.reduce((a, b) => a * b, 1)} needed)`,
+      { shape: out.shape, expected },
     );
   }
+  const [, , c, zh, zw] = out.shape;
   const X0 = grid.x.outStart[tx] as number;
   const Y0 = grid.y.outStart[ty] as number;
   const tx_ = taps(X0, grid.x.outEnd[tx] as number, run.ratio[1], x0 * zoom, zw);

@@ -6,8 +6,9 @@ import type { RegistrationMode } from '@worldstrat/metrics';
 import { SrnetError } from '../errors.js';
 import { SeededRandom } from '../internal/random.js';
 import { registeredLoss } from '../losses/registered-loss.js';
+import { checkStateDict } from '../models/architecture.js';
 import type { SrModel } from '../models/sr-model.js';
-import type { StateDict } from '../models/state-dict.js';
+import type { StateDict, StateTensor } from '../models/state-dict.js';
 import { exportStateDict, loadStateDict } from '../models/weights.js';
 import { toNhwcRevisits } from '../tfjs-engine.js';
 import type { PyTorchAdam } from './adam.js';
@@ -133,14 +134,53 @@ export async function snapshotReplica(model: SrModel, adam: PyTorchAdam): Promis
   return { weights, m: await read(adam.m), v: await read(adam.v), step: adam.step };
 }
 
+/**
+ * Checks a checkpoint's state fits `model` before anything is assigned: the weights as `checkStateDict` does, and
+ * one Adam moment per trainable parameter with that parameter's PyTorch shape and value count. A failed resume
+ * must leave the caller's model and optimiser as they were.
+ *
+ * @param source - the checkpoint file, named in every error
+ * @throws SrnetError `BAD_CHECKPOINT` naming the file and the moment tensor (`optim.m.<key>` / `optim.v.<key>`),
+ *   or `checkStateDict`'s errors naming the file
+ */
+export function checkReplicaState(model: SrModel, state: ReplicaState, source = '<bytes>'): void {
+  checkStateDict(state.weights, model.config, source);
+  const used = model.specs.filter((s) => s.used);
+  for (const [prefix, sd] of [
+    ['optim.m.', state.m],
+    ['optim.v.', state.v],
+  ] as const) {
+    for (const s of used) {
+      const problem = momentProblem(sd[s.key], s.shape);
+      if (problem)
+        throw new SrnetError('BAD_CHECKPOINT', `${source}: ${prefix}${s.key} ${problem}`, {
+          file: source,
+          tensor: `${prefix}${s.key}`,
+        });
+    }
+  }
+}
+
+/** What is wrong with one Adam moment tensor (undefined when it fits `shape`). */
+function momentProblem(t: StateTensor | undefined, shape: readonly number[]): string | undefined {
+  if (!t) return 'is missing (the checkpoint lacks this optimizer state)';
+  if (!Array.isArray(t.shape) || t.shape.join() !== shape.join())
+    return `has shape [${Array.isArray(t.shape) ? t.shape.join(',') : String(t.shape)}], expected [${shape.join(',')}]`;
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (!(t.data instanceof Float32Array) || t.data.length !== n)
+    return `holds ${(t.data as { length?: unknown } | undefined)?.length ?? 'no'} values in ${arrayName(t.data)}, expected a Float32Array of ${n}`;
+  return undefined;
+}
+
+function arrayName(d: unknown): string {
+  return (d as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof d;
+}
+
+/** Assign checked moments (PyTorch layout) to Adam's variables. */
 function restoreMoments(model: SrModel, vars: tf.Variable[], sd: StateDict): void {
   const used = model.specs.filter((s) => s.used);
   used.forEach((s, i) => {
-    const t = sd[s.key];
-    if (!t)
-      throw new SrnetError('BAD_CHECKPOINT', `checkpoint lacks optimizer state for "${s.key}"`, {
-        missing: [s.key],
-      });
+    const t = sd[s.key] as StateTensor;
     tf.tidy(() => {
       const x = tf.tensor(t.data, t.shape);
       (vars[i] as tf.Variable).assign(s.kind === 'conv' ? tf.transpose(x, [2, 3, 1, 0]) : x);
@@ -148,8 +188,17 @@ function restoreMoments(model: SrModel, vars: tf.Variable[], sd: StateDict): voi
   });
 }
 
-/** Load a checkpoint's weights and optimiser state into a model and its Adam. */
-export function restoreReplica(model: SrModel, adam: PyTorchAdam, state: ReplicaState): void {
+/**
+ * Load a checkpoint's weights and optimiser state into a model and its Adam: everything is checked first
+ * ({@link checkReplicaState}), so a bad checkpoint changes nothing.
+ */
+export function restoreReplica(
+  model: SrModel,
+  adam: PyTorchAdam,
+  state: ReplicaState,
+  source?: string,
+): void {
+  checkReplicaState(model, state, source);
   loadStateDict(model, state.weights);
   restoreMoments(model, adam.m, state.m);
   restoreMoments(model, adam.v, state.v);

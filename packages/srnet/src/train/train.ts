@@ -18,6 +18,7 @@ import {
   checkModel,
   checkNumber,
   checkObject,
+  checkSeed,
   checkSignal,
   isRecord,
 } from '../internal/check-arguments.js';
@@ -36,6 +37,7 @@ import {
 import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from './checkpoint.js';
 import { estimateTrainingMemory, fitMicroBatch, gib, isOutOfMemory, trainingMemoryBudget } from './memory.js';
 import {
+  checkReplicaState,
   drawSampleSeeds,
   type ReplicaState,
   restoreReplica,
@@ -120,7 +122,7 @@ export interface TrainOptions {
   cosineDecaySteps?: number;
   /** Registration mode of loss and metrics (default 'worldstrat', like upstream training). */
   mode?: RegistrationMode;
-  /** Seed of the dropout RNG (default 0). */
+  /** Seed of the dropout RNG: an integer in 0..2^32−1 (default 0). */
   seed?: number;
   /** Bicubic baseline options for validation (metrics' `scoreBicubicBaseline`), or false to skip. */
   baseline?: Omit<BicubicBaselineOptions, 'size'> | false;
@@ -220,8 +222,9 @@ export function checkTrainArguments(fn: string, model: unknown, options: unknown
   if (o.validation !== undefined) checkSource(fn, 'options.validation', o.validation);
   if (typeof o.epochs !== 'number' || !(o.epochs >= 0))
     argumentError(fn, 'options.epochs', 'a number ≥ 0', o.epochs, code);
-  for (const key of ['maxSteps', 'seed', 'stepsPerEpoch', 'cosineDecaySteps', 'memoryBudgetBytes'] as const)
+  for (const key of ['maxSteps', 'stepsPerEpoch', 'cosineDecaySteps', 'memoryBudgetBytes'] as const)
     if (o[key] !== undefined) checkNumber(fn, `options.${key}`, o[key], code);
+  if (o.seed !== undefined) checkSeed(fn, 'options.seed', o.seed);
   if (o.cosineT0 !== undefined && o.cosineT0 !== false)
     checkNumber(fn, 'options.cosineT0', o.cosineT0, code, { min: Number.MIN_VALUE });
   if (o.microBatchSize !== undefined && o.microBatchSize !== 'auto')
@@ -259,23 +262,24 @@ async function resumeState(model: SrModel, runner: StepRunner, options: TrainOpt
       skipBatches: 0,
       best: Number.POSITIVE_INFINITY,
     };
-  const ck: TrainingCheckpoint = decodeCheckpoint(
-    options.resume,
-    options.resumeName !== undefined ? { name: options.resumeName } : {},
-  );
+  const name = options.resumeName ?? '<bytes>';
+  const ck: TrainingCheckpoint = decodeCheckpoint(options.resume, { name });
   const diff = architectureDiff(ck.config, model.config, ['checkpoint', 'model']);
   if (diff.length > 0)
     throw new SrnetError(
       'ARCHITECTURE_MISMATCH',
-      `checkpoint is from another architecture (${diff.join('; ')})`,
-      { diff },
+      `${name}: checkpoint is from another architecture (${diff.join('; ')})`,
+      { diff, file: name },
     );
-  await runner.restore({
+  const state: ReplicaState = {
     weights: ck.weights,
     m: ck.optimizer.m,
     v: ck.optimizer.v,
     step: ck.optimizer.step,
-  });
+  };
+  // every runner assigns weights before moments: check all of it first so a bad file changes nothing
+  checkReplicaState(model, state, name);
+  await runner.restore(state);
   return {
     rng: new SeededRandom(ck.rngState),
     step: ck.step,
@@ -353,7 +357,8 @@ async function validateEpoch(
  * @param options - data, schedule, checkpoints, callbacks
  * @returns losses, validation summaries, best validation loss
  * @throws SrnetError input errors (`BAD_BANDS`, `BAD_REVISITS`, `NON_FINITE_INPUT`, …), `ARCHITECTURE_MISMATCH`
- *   when resuming from another architecture's checkpoint, `OUT_OF_MEMORY` (one sample does not fit the budget,
+ *   when resuming from another architecture's checkpoint, `BAD_CHECKPOINT` / the weight errors for a checkpoint
+ *   whose tensors do not fit (naming `resumeName` and the tensor; the model is left unchanged), `OUT_OF_MEMORY` (one sample does not fit the budget,
  *   or an allocation failed; the message suggests a micro-batch size), `ABORTED`
  * @example
  * const model = createModel({ kind: 'srcnn', revisits: 8 }, { seed: 1 });

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SrnetError } from '../../src/errors.js';
 import { type ModelConfig, resolveModelConfig } from '../../src/models/config.js';
+import { initStateDict } from '../../src/models/create-model.js';
 import { exportOnnx, ONNX_OPSET } from '../../src/onnx/export-onnx.js';
 import { createOnnxEngine } from '../../src/onnx/onnx-engine.node.js';
 import { readOnnxModelInfo } from '../../src/onnx/onnx-model-info.js';
 import { decodeOnnxModel, encodeOnnxModel } from '../../src/onnx/onnx-proto.js';
+import { createTfjsEngine } from '../../src/tfjs-engine.js';
 import { requireTool } from '../support/require-tool.js';
 import { loadParityFixture, toleranceExcess } from './fixture-state-dict.js';
 import { mulberry32, randomStateDict, referenceForward } from './reference-forward.js';
@@ -311,6 +313,96 @@ describe('ONNX engine: dynamic batch and bad input', () => {
     expect(err?.message).toContain(
       'encoder.doubleconv2d.0.weight: got [128, 12, 3, 3], expected [64, 12, 3, 3]',
     );
+  });
+
+  it("a corrupt srnet ONNX file → BAD_ONNX naming options.name, ORT's error as cause (was: ORT's plain Error)", async () => {
+    const cfg = resolveModelConfig({
+      kind: 'srcnn',
+      revisits: 1,
+      inChannels: 2,
+      hiddenChannels: 4,
+      outputSize: [12, 12],
+    });
+    const good = exportOnnx(cfg, randomStateDict(cfg, 3));
+    const spoil = (edit: (m: ReturnType<typeof decodeOnnxModel>) => void) => {
+      const m = decodeOnnxModel(good);
+      edit(m);
+      return encodeOnnxModel(m);
+    };
+    const name = 'models/srcnn.onnx';
+    const atLoad = [
+      spoil((m) => {
+        const t = m.graph.initializer?.find((i) => i.dims?.length === 4);
+        if (t?.rawData) t.rawData = t.rawData.subarray(0, t.rawData.length - 4); // truncated initializer
+      }),
+      spoil((m) => m.graph.node?.splice(3, 1)), // a node removed
+    ];
+    for (const bytes of atLoad) {
+      expect(readOnnxModelInfo(bytes, { name }).config?.kind).toBe('srcnn'); // the header is fine
+      const err = await createOnnxEngine(bytes, { name, intraOpNumThreads: 1 }).catch((e) => e);
+      expect(err).toBeInstanceOf(SrnetError);
+      expect(err.code).toBe('BAD_ONNX');
+      expect(err.message).toMatch(/^models\/srcnn\.onnx: ONNX Runtime cannot load the model \(.+\)/);
+      expect(err.details).toMatchObject({ file: name });
+      expect(err.cause).toBeInstanceOf(Error);
+      expect(err.cause).not.toBeInstanceOf(SrnetError);
+    }
+    // an initializer of the wrong shape loads, and fails when run
+    const transposed = spoil((m) => {
+      const t = m.graph.initializer?.find((i) => i.dims?.length === 4);
+      if (t?.dims) t.dims = [t.dims[1], t.dims[0], t.dims[2], t.dims[3]] as typeof t.dims;
+    });
+    const engine = await createOnnxEngine(transposed, { name, intraOpNumThreads: 1 });
+    const input = { data: new Float32Array(2 * 6 * 6).fill(0.5), shape: [1, 1, 2, 6, 6] as const };
+    const err = await engine.predict({ ...input, shape: [...input.shape] }).catch((e) => e);
+    engine.dispose();
+    expect(err.code).toBe('BAD_ONNX');
+    expect(err.message).toMatch(/^models\/srcnn\.onnx: ONNX Runtime failed running the model/);
+    expect(err.cause).toBeInstanceOf(Error);
+    // without a name the bytes are '<bytes>'
+    await expect(createOnnxEngine(atLoad[0] as Uint8Array)).rejects.toMatchObject({
+      code: 'BAD_ONNX',
+      message: expect.stringMatching(/^<bytes>: ONNX Runtime cannot load/),
+    });
+  });
+
+  it('predict() checks its input like the TF.js engine: same codes for NaN, bad shapes and array types', async () => {
+    const cfg = resolveModelConfig({
+      kind: 'srcnn',
+      revisits: 1,
+      inChannels: 2,
+      hiddenChannels: 4,
+      outputSize: [24, 24],
+    });
+    const sd = initStateDict(cfg, { seed: 4 });
+    const onnx = await createOnnxEngine({ config: cfg, stateDict: sd }, { intraOpNumThreads: 1 });
+    const tfjs = await createTfjsEngine(cfg, sd, { backend: 'cpu' });
+    const good = new Float32Array(2 * 12 * 12).fill(0.5);
+    const nan = good.slice();
+    nan[3] = Number.NaN;
+    const cases: [string, unknown, string][] = [
+      ['NaN value', { data: nan, shape: [1, 1, 2, 12, 12] }, 'NON_FINITE_INPUT'], // was: NaN output pixels
+      ['Float64Array', { data: new Float64Array(288), shape: [1, 1, 2, 12, 12] }, 'BAD_INPUT_SHAPE'],
+      ['0×0 chips', { data: new Float32Array(0), shape: [1, 1, 2, 0, 0] }, 'BAD_INPUT_SHAPE'],
+      ['batch 0', { data: new Float32Array(0), shape: [0, 1, 2, 12, 12] }, 'BAD_INPUT_SHAPE'],
+      ['2×2 chips', { data: new Float32Array(8), shape: [1, 1, 2, 2, 2] }, 'BAD_INPUT_SHAPE'],
+      ['fractional dim', { data: good, shape: [1, 1, 2, 12, 12.5] }, 'BAD_INPUT_SHAPE'],
+      ['3 bands', { data: new Float32Array(432), shape: [1, 1, 3, 12, 12] }, 'BAD_BANDS'],
+      ['no input', undefined, 'BAD_INPUT_SHAPE'],
+    ];
+    for (const [what, input, code] of cases) {
+      for (const engine of [onnx, tfjs]) {
+        const err = await engine.predict(input as never).catch((e) => e);
+        expect(err, `${engine.name} ${what}`).toBeInstanceOf(SrnetError);
+        expect(err.code, `${engine.name} ${what}`).toBe(code);
+      }
+    }
+    const unresized = await onnx.predictUnresized?.({ data: nan, shape: [1, 1, 2, 12, 12] }).catch((e) => e);
+    expect(unresized.code).toBe('NON_FINITE_INPUT');
+    expect(unresized.message).toContain('flat index 3');
+    expect((await onnx.predict({ data: good, shape: [1, 1, 2, 12, 12] })).shape).toEqual([1, 1, 3, 24, 24]);
+    onnx.dispose();
+    tfjs.dispose();
   });
 
   it('bad configs are refused before building', () => {

@@ -347,6 +347,56 @@ describe('revisit count rules, missing data and bad input', () => {
     expect(nonIncreasing).toBe(0);
   });
 
+  it('engine output of the wrong batch, channel count or length → BAD_INPUT_SHAPE; NaN output pixels are not valid', async () => {
+    const config = resolveModelConfig({ kind: 'srcnn', revisits: 1, hiddenChannels: 4, residualLayers: 0 });
+    const [oh, ow] = config.outputSize;
+    /** A stand-in engine returning 0.5 everywhere, spoiled by `bug`. */
+    const engine = (bug: 'batch' | 'channels' | 'short' | 'nan' | 'short-tile'): InferenceEngine => ({
+      name: 'onnx',
+      config,
+      async predict({ shape: [b] }) {
+        const n = bug === 'batch' ? 1 : b; // e.g. a foreign graph with a fixed batch of 1
+        const c = bug === 'channels' ? 1 : 3;
+        const data = new Float32Array(n * c * oh * ow - (bug === 'short' ? 1 : 0)).fill(0.5);
+        if (bug === 'nan')
+          for (let i = 0; i < n; i++)
+            data.fill(Number.NaN, (i * 3 + 2) * oh * ow, (i * 3 + 2) * oh * ow + 10 * ow);
+        return { data, shape: [n, 1, c, oh, ow] };
+      },
+      ...(bug === 'short-tile'
+        ? {
+            async predictUnresized({ shape: [, , , h, w] }) {
+              return { data: new Float32Array(3 * 2 * h * 2 * w - 5), shape: [1, 1, 3, 2 * h, 2 * w] };
+            },
+          }
+        : {}),
+      dispose() {},
+    });
+    const scene = [makeRevisit(120, 120, ramp(0))];
+    for (const bug of ['batch', 'channels', 'short', 'short-tile'] as const) {
+      const err = await superResolve(scene, { engine: engine(bug), batchSize: 8 }).catch((e) => e);
+      expect(err, bug).toBeInstanceOf(SrnetError);
+      expect(err.code, bug).toBe('BAD_INPUT_SHAPE');
+      expect(err.message, bug).toMatch(/engine 'onnx' returned (chips|an unresized tile) of shape/);
+    }
+    const batchErr = await superResolve(scene, { engine: engine('batch'), batchSize: 8 }).catch((e) => e);
+    // was: accepted, 96 % of the raster NaN and every pixel marked valid
+    expect(batchErr.message).toContain(`returned chips of shape [1, 1, 3, ${oh}, ${ow}]`);
+    expect(batchErr.message).toContain(`expected [8, 1, 3, ${oh}, ${ow}]`);
+    const res = await superResolve(scene, { engine: engine('nan'), batchSize: 8 });
+    const bands = res.raster.bands as Float32Array[];
+    let invalid = 0;
+    let wrong = 0; // mask 1 on a non-finite pixel, mask 0 on a finite one, or a pixel NaN in some bands only
+    for (let q = 0; q < res.validMask.length; q++) {
+      const finite = bands.filter((b) => Number.isFinite(b[q] as number)).length;
+      if (res.validMask[q] === 0) invalid++;
+      if ((res.validMask[q] === 1) !== (finite === bands.length) || (finite > 0 && finite < bands.length))
+        wrong++;
+    }
+    expect(wrong).toBe(0);
+    expect(invalid).toBeGreaterThan(0);
+  });
+
   it('typed errors: sizes, CRS, geotransform, georeferencing, bands, overlap', async () => {
     const code = async (p: Promise<unknown>) => ((await p.catch((e) => e)) as SrnetError).code;
     const a = rev(0);

@@ -409,10 +409,10 @@ export async function loadWeightsEngine(
         `${path} is an ONNX file; use --engine onnx (or a .safetensors file)`,
       );
     unusableWeightsAsDataError(path, () => readOnnxModelInfo(bytes, { name: path }));
-    return createOnnxEngine(
-      bytes,
-      options.threads !== undefined ? { intraOpNumThreads: options.threads } : {},
-    );
+    return createOnnxEngine(bytes, {
+      name: path,
+      ...(options.threads !== undefined ? { intraOpNumThreads: options.threads } : {}),
+    });
   }
   if (!path.endsWith('.safetensors'))
     throw new WorldStratError('INVALID_ARGUMENT', `${path}: weights must be a .safetensors or .onnx file`);
