@@ -29,6 +29,8 @@ export const EO_FETCH_ERROR_CODES = [
   'INVALID_ITEM',
   'AOI_TOO_LARGE',
   'WRITE_FAILED',
+  'NOT_READY',
+  'PATH_IN_USE',
 ] as const;
 
 /** One of {@link EO_FETCH_ERROR_CODES}. */

@@ -2,6 +2,7 @@
 
 export type { EoFetchErrorCode } from './errors.js';
 export { EO_FETCH_ERROR_CODES, EoFetchError, HttpError } from './errors.js';
+export { headerSecrets } from './http/header-secrets.js';
 export type { FetchLike, RequestJsonOptions } from './http/request-json.js';
 export {
   DEFAULT_MAX_JSON_BYTES,
@@ -66,7 +67,7 @@ export type {
   SpotOrderInput,
   SpotSearchParams,
 } from './sentinelhub/sentinel-hub-client.js';
-export { SentinelHubClient } from './sentinelhub/sentinel-hub-client.js';
+export { DEFAULT_MAX_PROCESS_BYTES, SentinelHubClient } from './sentinelhub/sentinel-hub-client.js';
 export { catalogueEntryFromSpotFeature } from './sentinelhub/spot-entry.js';
 export type { PlanetaryComputerSigner, PlanetaryComputerSignerOptions } from './stac/planetary-computer.js';
 export { createPlanetaryComputerSigner } from './stac/planetary-computer.js';

@@ -11,6 +11,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { downloadAll, PARTIAL_SUFFIX, readManifest } from '../src/node.js';
 import { contentFor, type FaultServer, sha256, startFaultServer } from './support/fault-server.js';
 
+/** A partial file's lock (`<path>.partial.lock`). */
+const PARTIAL_LOCK = `${PARTIAL_SUFFIX}.lock`;
+
 let server: FaultServer;
 let dir: string;
 let childJs: string;
@@ -83,8 +86,10 @@ it('survives SIGKILL mid-run: verified files are not re-downloaded, partial file
   expect(verifiedBefore.length).toBeGreaterThanOrEqual(4);
   expect(verifiedBefore.length).toBeLessThan(jobs.length);
   expect((await files()).some((f) => f.endsWith(PARTIAL_SUFFIX))).toBe(true); // the kill really was mid-body
-  // every non-partial file on disk is complete (atomic rename)
-  for (const f of (await files()).filter((x) => !x.endsWith(PARTIAL_SUFFIX))) {
+  // every non-partial file on disk is complete (atomic rename); the killed run's partial files keep their locks
+  const locks = (await files()).filter((x) => x.endsWith(PARTIAL_LOCK));
+  expect(locks.length).toBeGreaterThan(0);
+  for (const f of (await files()).filter((x) => !x.endsWith(PARTIAL_SUFFIX) && !x.endsWith(PARTIAL_LOCK))) {
     const j = jobs.find((x) => x.path === f)!;
     expect(sha256(await readFile(f))).toBe(sha256(contentFor(new URL(j.url).pathname)));
   }
@@ -102,6 +107,8 @@ it('survives SIGKILL mid-run: verified files are not re-downloaded, partial file
     expect(server.hits.get(path), `${p} was downloaded again`).toBe(hitsBefore.get(path));
   }
   expect((await files()).filter((f) => f.endsWith(PARTIAL_SUFFIX))).toEqual([]);
+  // the dead run's locks were taken over (its pid is gone) and released with the files
+  expect((await files()).filter((f) => f.endsWith(PARTIAL_LOCK))).toEqual([]);
   // the half-written files (those with bytes at the kill) were continued with Range requests, not fetched from 0
   expect(partialsBefore.length).toBeGreaterThan(0);
   for (const p of partialsBefore) expect(server.headers.get(p)?.range, p).toMatch(/^bytes=[1-9]\d*-$/);

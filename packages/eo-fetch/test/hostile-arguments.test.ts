@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as api from '../src/index.js';
 import * as nodeApi from '../src/node.js';
@@ -173,7 +174,11 @@ describe('every exported function refuses hostile arguments with an EoFetchError
 });
 
 /** The EoFetchError `f` throws (or its promise rejects with), with its code and message. */
-async function expectError(f: () => unknown, code: string, message: RegExp): Promise<void> {
+async function expectError(
+  f: () => unknown,
+  code: string,
+  message: RegExp,
+): Promise<InstanceType<typeof EoFetchError>> {
   let e: unknown;
   try {
     await f();
@@ -185,6 +190,7 @@ async function expectError(f: () => unknown, code: string, message: RegExp): Pro
       `expected an EoFetchError, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`,
     );
   expect([e.code, e.message]).toEqual([code, expect.stringMatching(message)]);
+  return e;
 }
 
 describe('the checks name the function, the argument and the value', () => {
@@ -407,6 +413,70 @@ describe('the checks name the function, the argument and the value', () => {
       'INVALID_ARGUMENT',
       /^ManifestWriter: manifestPath must be a non-empty string, got 42$/,
     );
+  });
+
+  it('a URL with credentials that does not parse is refused up front, redacted, with no cause holding it', async () => {
+    // a typo: the port is out of range, so no URL parser splits the credentials off
+    const bad = 'https://alice:S3cretPw@example.com:99999/data/file.tif?sig=SASSIG123';
+    const leaks = (e: unknown) => /S3cretPw|SASSIG123/.test(inspect(e, { depth: 8 }));
+    const fetchCalls: string[] = [];
+    const fetchSpy = async (u: string) => {
+      fetchCalls.push(u);
+      return new Response('{}');
+    };
+    const rj = await expectError(
+      () => api.requestJson(bad, {}, { fetch: fetchSpy }),
+      'INVALID_ARGUMENT',
+      /^requestJson: url must be an absolute URL, got "https:\/\/\*\*\*@example\.com:99999\/data\/file\.tif\?sig=\*\*\*"$/,
+    );
+    expect(leaks(rj)).toBe(false);
+    for (const option of ['baseUrl', 'tokenUrl'] as const) {
+      const sh = await expectError(
+        () => new api.SentinelHubClient({ clientId: 'a', clientSecret: 'b' }, { [option]: bad }),
+        'INVALID_ARGUMENT',
+        new RegExp(
+          `^SentinelHub ${option} must be an http\\(s\\) URL, got "https://\\*\\*\\*@example\\.com:99999/data/file\\.tif\\?sig=\\*\\*\\*"$`,
+        ),
+      );
+      expect(leaks(sh)).toBe(false);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'eo-fetch-badurl-'));
+    try {
+      const dl = await expectError(
+        () =>
+          nodeApi.downloadAll([{ url: bad, path: join(dir, 'f.tif') }], {
+            retries: 0,
+            fetch: fetchSpy,
+            manifestPath: join(dir, 'm.jsonl'),
+          }),
+        'INVALID_ARGUMENT',
+        /^job for .*f\.tif: url "https:\/\/\*\*\*@example\.com:99999\/data\/file\.tif\?sig=\*\*\*" is not a valid URL$/,
+      );
+      expect(dl.cause).toBeUndefined();
+      expect(leaks(dl)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(fetchCalls).toEqual([]);
+    // a cause that keeps the URL in a property (undici's TypeError has `input`) is scrubbed there too
+    const signed = 'http://127.0.0.1:9/x.json?sig=SASSIG123';
+    const net = await api
+      .requestJson(
+        signed,
+        {},
+        {
+          retry: { retries: 0 },
+          fetch: async (u: string) => {
+            throw Object.assign(new TypeError('fetch failed'), { input: u });
+          },
+        },
+      )
+      .catch((e: unknown) => e);
+    const chain: { code?: string; input?: string }[] = [];
+    for (let e = net as Error | undefined; e; e = e.cause as Error | undefined) chain.push(e as never);
+    expect(chain.map((e) => e.code)).toEqual(['RETRIES_EXHAUSTED', 'NETWORK_ERROR', undefined]);
+    expect(chain[2].input).toBe('http://127.0.0.1:9/x.json?sig=***');
+    expect(leaks(net)).toBe(false);
   });
 
   it('node functions', async () => {

@@ -4,6 +4,8 @@
 // documented invariants, or in an EoFetchError; crafted cases pin each fixed bug to its code and message.
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -572,6 +574,65 @@ describe('STAC API documents from a local server', () => {
     expect(methodErr.message).toBe(
       'next link method {"toString":1} from https://example.test/search?k=1 (links[0]) is not a string',
     );
+  });
+
+  it('refuses a next link body nested too deeply for JSON.stringify, naming the URL scrubbed (was a plain RangeError)', async () => {
+    const item = {
+      type: 'Feature',
+      id: 'S2A_1',
+      bbox: [0, 0, 1, 1],
+      geometry: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [1, 0],
+            [1, 1],
+            [0, 1],
+            [0, 0],
+          ],
+        ],
+      },
+      properties: { datetime: '2021-06-01T10:00:00Z' },
+      assets: {},
+    };
+    // 200,000 nested arrays: 400 KB of JSON, far under maxResponseBytes, that JSON.parse takes
+    let depth = 200_000;
+    const searches: string[] = [];
+    const deep = createServer((req, res) => {
+      searches.push(req.url ?? '');
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const token = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+      res.end(
+        `{"type":"FeatureCollection","features":[${JSON.stringify(item)}],"links":[{"rel":"next","href":"/search?page=2","method":"POST","body":{"token":${token}}}]}`,
+      );
+    });
+    await new Promise<void>((r) => deep.listen(0, '127.0.0.1', r));
+    try {
+      const port = (deep.address() as AddressInfo).port;
+      const stac = new StacClient(`http://127.0.0.1:${port}/?access_token=SECRET-TOKEN-42`, {
+        retry: NO_RETRY,
+        onMissingConformance: 'ignore',
+      });
+      const err = await typedError(() =>
+        stac.itemCollection({ collections: ['sentinel-2-l2a'] }, { maxItems: 50 }),
+      );
+      expect(err.code).toBe('INVALID_RESPONSE');
+      expect(err.message).toBe(
+        `next link body from http://127.0.0.1:${port}/search?access_token=*** (links[0]) is nested more than 64 levels deep; not a search body`,
+      );
+      expect(searches).toHaveLength(1);
+      // a body of ordinary depth is followed
+      depth = 10;
+      const pages: number[] = [];
+      for await (const page of stac.pages({ collections: ['sentinel-2-l2a'] }, { maxPages: 2 }))
+        pages.push(page.features.length);
+      expect(pages).toEqual([1, 1]);
+    } finally {
+      deep.closeAllConnections();
+      await new Promise((r) => deep.close(r));
+    }
   });
 
   it('refuses a context.next token that is not a string or an integer (was sent back as is)', async () => {

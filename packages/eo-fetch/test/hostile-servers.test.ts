@@ -501,6 +501,171 @@ describe('ranges and resumes', () => {
     expect((await readFile(join(dir, 'out', 'stall'))).equals(v1)).toBe(true);
   });
 
+  it('never keeps a short file from a resumed 206 whose Content-Range total is * (was verified at 200 of 1000 bytes)', async () => {
+    const body = bytesOf(1000, 1);
+    // the end the server stops at, per case; the size this run learned is 1000 (the first answer's Content-Length)
+    for (const [name, end] of [
+      ['star-short', 199],
+      ['star-past', 1099],
+      ['star-full', 999],
+    ] as const) {
+      let served = 0;
+      server.routes.set(`/f/${name}`, (req, res) => {
+        served++;
+        if (served === 1) return resetHalfway(res, body, { etag: '"v1"' });
+        if (!req.headers.range) return whole(res, body, { etag: '"v1"' });
+        const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range)![1]);
+        const part = bytesOf(1100, 1).subarray(start, end + 1);
+        res.writeHead(206, {
+          'content-range': `bytes ${start}-${end}/*`,
+          'content-length': part.length,
+          etag: '"v1"',
+        });
+        res.end(part);
+      });
+      const manifestPath = join(dir, `${name}.jsonl`);
+      const report = await downloadAll([job(name)], { ...FAST, manifestPath });
+      expect(report.failed, name).toEqual([]);
+      // a * answer that stops short of (or runs past) the known end is refused and the file fetched whole
+      expect(
+        server.requests.filter((r) => r.path === `/f/${name}`).map((r) => r.headers.range),
+        name,
+      ).toEqual(end === 999 ? [undefined, 'bytes=500-'] : [undefined, 'bytes=500-', undefined]);
+      const onDisk = await readFile(join(dir, 'out', name));
+      expect(onDisk.equals(body), name).toBe(true);
+      expect((await readManifest(manifestPath)).get(join(dir, 'out', name))).toMatchObject({
+        status: 'verified',
+        bytes: 1000,
+      });
+    }
+  });
+
+  it('refuses a resumed 206 with total * when nothing says how long the file is (a partial left by a killed run)', async () => {
+    await leavePartial('star-unknown', v1.subarray(0, 1000));
+    server.routes.set('/f/star-unknown', (req, res) => {
+      if (!req.headers.range) return whole(res, v1);
+      res.writeHead(206, { 'content-range': 'bytes 1000-1999/*', 'content-length': 1000 });
+      res.end(v1.subarray(1000, 2000));
+    });
+    const report = await downloadAll([job('star-unknown')], FAST);
+    expect(report.failed).toEqual([]);
+    expect(server.requests.map((r) => r.headers.range)).toEqual(['bytes=1000-', undefined]);
+    expect((await readFile(join(dir, 'out', 'star-unknown'))).equals(v1)).toBe(true);
+  });
+
+  for (const [name, transport] of Object.entries(transports))
+    it(`refuses a 200 to a ranged request that holds only the tail (Content-Range bytes 2000-3999/4000) (${name})`, async () => {
+      let served = 0;
+      server.routes.set('/f/tail', (req, res) => {
+        served++;
+        if (served === 1) return resetHalfway(res, v1, { etag: '"v1"' });
+        const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+        // a broken gateway: status 200, but only the range asked for
+        res.writeHead(200, {
+          etag: '"v1"',
+          'content-range': `bytes ${start}-3999/4000`,
+          'content-length': 4000 - start,
+        });
+        res.end(v1.subarray(start));
+      });
+      const manifestPath = join(dir, 'tail.jsonl');
+      const report = await downloadAll([job('tail')], { ...FAST, ...transport, manifestPath });
+      expect(report.failed).toEqual([]);
+      expect(server.requests.map((r) => r.headers.range)).toEqual([undefined, 'bytes=2000-', undefined]);
+      const onDisk = await readFile(join(dir, 'out', 'tail'));
+      expect(onDisk.length).toBe(4000);
+      expect(onDisk.equals(v1)).toBe(true);
+      expect((await readManifest(manifestPath)).get(join(dir, 'out', 'tail'))).toMatchObject({
+        status: 'verified',
+        bytes: 4000,
+      });
+    });
+
+  it('refuses a 200 of another size for the same strong ETag, and a 200 whose Content-Range is not the whole file', async () => {
+    let served = 0;
+    server.routes.set('/f/shrunk', (req, res) => {
+      served++;
+      if (served === 1) return resetHalfway(res, v1, { etag: '"v1"' });
+      // a proxy that drops Content-Range: the tail under the same ETag as the 4000-byte file
+      if (req.headers.range) return whole(res, v1.subarray(2000), { etag: '"v1"' });
+      whole(res, v1, { etag: '"v1"' });
+    });
+    server.routes.set('/f/head-only', (_req, res) => {
+      res.writeHead(200, { 'content-range': 'bytes 0-999/4000', 'content-length': 1000 });
+      res.end(v1.subarray(0, 1000));
+    });
+    const report = await downloadAll([job('shrunk'), job('head-only')], { ...FAST, retries: 2 });
+    expect(report.failed.map((f) => f.job.itemId)).toEqual(['head-only']);
+    const err = report.failed[0].error;
+    expect(failureCodes(err)).toEqual(['RETRIES_EXHAUSTED', 'SIZE_MISMATCH']);
+    expect(err.message).toContain(
+      `${join(dir, 'out', 'head-only')}: answered 200 (the whole file) with Content-Range "bytes 0-999/4000", which is not the whole file; starting over`,
+    );
+    expect(existsSync(join(dir, 'out', 'head-only'))).toBe(false);
+    expect((await readFile(join(dir, 'out', 'shrunk'))).equals(v1)).toBe(true);
+    expect(server.requests.filter((r) => r.path === '/f/shrunk').map((r) => r.headers.range)).toEqual([
+      undefined,
+      'bytes=2000-',
+      undefined,
+    ]);
+  });
+
+  for (const [name, transport] of Object.entries(transports))
+    it(`saves only a 200 (or a checked 206) as the file: 202 is NOT_READY and retried, 204 and 203 fail (${name})`, async () => {
+      let accepted = 0;
+      server.routes.set('/f/offline', (_req, res) => {
+        accepted++;
+        // Copernicus' Long Term Archive: offline product, retrieval triggered, come back later
+        res.writeHead(202, { 'content-type': 'application/json', 'retry-after': '0' });
+        res.end('{"message":"The product is offline; its retrieval from the LTA was triggered"}');
+      });
+      server.routes.set('/f/restored', (_req, res) => {
+        if (server.hits.get('/f/restored') === 1) {
+          res.writeHead(202, { 'retry-after': '0' });
+          return void res.end('later');
+        }
+        whole(res, v1);
+      });
+      server.routes.set('/f/empty', (_req, res) => void res.writeHead(204).end());
+      server.routes.set('/f/proxied', (_req, res) => {
+        res.writeHead(203, { 'content-length': 5 });
+        res.end('proxy');
+      });
+      const manifestPath = join(dir, 'manifest.jsonl');
+      const report = await downloadAll(
+        ['offline', 'restored', 'empty', 'proxied'].map((n) => job(n)),
+        { ...FAST, ...transport, retries: 2, manifestPath },
+      );
+      expect(report.downloaded).toBe(1);
+      const failed = Object.fromEntries(report.failed.map((f) => [f.job.itemId, f.error]));
+      expect(Object.keys(failed).sort()).toEqual(['empty', 'offline', 'proxied']);
+      expect(failureCodes(failed.offline)).toEqual(['RETRIES_EXHAUSTED', 'NOT_READY']);
+      expect(accepted).toBe(3);
+      expect(failed.offline.message).toContain(
+        `HTTP 202 Accepted from ${server.url}/f/offline: {"message":"The product is offline; its retrieval from the LTA was triggered"}; the server accepted the request but the file is not ready yet (202 Accepted)`,
+      );
+      expect(failed.empty.code).toBe('INVALID_RESPONSE');
+      expect(failed.empty.message).toBe(
+        `${join(dir, 'out', 'empty')}: ${server.url}/f/empty answered HTTP 204 instead of 200 with the file; nothing was saved`,
+      );
+      expect(failed.proxied.code).toBe('INVALID_RESPONSE');
+      expect(server.hits.get('/f/empty')).toBe(1);
+      for (const n of ['offline', 'empty', 'proxied']) {
+        expect(existsSync(join(dir, 'out', n)), n).toBe(false);
+        expect(existsSync(join(dir, 'out', `${n}${PARTIAL_SUFFIX}`)), n).toBe(false);
+      }
+      expect((await readFile(join(dir, 'out', 'restored'))).equals(v1)).toBe(true);
+      const manifest = await readManifest(manifestPath);
+      expect(
+        [...manifest.values()].map((r) => [r.itemId ?? r.path.split('/').pop(), r.status]).sort(),
+      ).toEqual([
+        ['empty', 'failed'],
+        ['offline', 'failed'],
+        ['proxied', 'failed'],
+        ['restored', 'verified'],
+      ]);
+    });
+
   it('leaves a file already on disk untouched when a new download of it fails', async () => {
     await mkdir(join(dir, 'out'), { recursive: true });
     await writeFile(join(dir, 'out', 'kept'), v1);

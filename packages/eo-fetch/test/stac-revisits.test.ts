@@ -379,6 +379,42 @@ describe('downloadStacRevisits', () => {
     server.fileFaults = [];
   });
 
+  it("a band read slower than retry.timeoutMs is a retried TIMEOUT of its revisit, never the call's ABORTED", async () => {
+    const esKey = (b: CanonicalBand) => earthSearch.assetKeys[b]!;
+    const match = matchRevisits(
+      [aoi],
+      [10, 11].map((day) => catalogueEntryFromStacItem(itemFor(`S2_SLOW_${day}`, '03.01', day, esKey))),
+      { targetDate: '2022-06-10', nRevisits: 2 },
+    );
+    expect(match.revisits).toHaveLength(2);
+    // the object store goes silent after the headers of the first three range requests: every attempt of the
+    // first revisit's band read runs into the per-attempt limit, then the store answers again
+    server.fileFaults = ['stall', 'stall', 'stall'];
+    const stallsBefore = server.stalls;
+    const t0 = Date.now();
+    const report = await downloadStacRevisits([aoi], match.revisits, {
+      root: join(root, 'slow'),
+      provider: earthSearch,
+      bands: ['B04'],
+      concurrency: 1,
+      retry: { timeoutMs: 400, retries: 2, baseDelayMs: 5, maxDelayMs: 10 },
+    });
+    server.fileFaults = [];
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(server.stalls - stallsBefore).toBe(3);
+    expect(report.failed.map((f) => f.n)).toEqual([1]);
+    const err = report.failed[0].error;
+    expect(err.code).toBe('RETRIES_EXHAUSTED');
+    expect((err.cause as { code?: string }).code).toBe('TIMEOUT');
+    expect(err.message).toBe(
+      `gave up after 3 attempts: request to ${server.url}/data/B04.tif timed out; raise timeoutMs if the server is slow`,
+    );
+    // the other revisit's result is kept, its files written
+    expect(report.results.map((r) => [r.n, r.itemId])).toEqual([[2, 'S2_SLOW_11']]);
+    expect(existsSync(join(root, 'slow', lrRevisitPaths(aoi.name, 2, 'L2A').data))).toBe(true);
+    expect(existsSync(join(root, 'slow', lrRevisitPaths(aoi.name, 1, 'L2A').data))).toBe(false);
+  });
+
   it('retries COG range answers cut off mid-body (undici "terminated") or shorter than their Content-Range', async () => {
     const esKey = (b: CanonicalBand) => earthSearch.assetKeys[b]!;
     const match = matchRevisits([aoi], [catalogueEntryFromStacItem(itemFor('S2_CUT', '03.01', 10, esKey))], {

@@ -3,13 +3,15 @@
 // a JSONL manifest so a re-run skips verified files and redoes everything else.
 
 import { createHash } from 'node:crypto';
-import { type FileHandle, lstat, mkdir, open, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { type FileHandle, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { dirname, resolve } from 'node:path';
 import { createRng, throwIfAborted } from '@worldstrat/core';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { EoFetchError, HttpError } from '../errors.js';
+import { headerSecrets } from '../http/header-secrets.js';
 import type { FetchLike } from '../http/request-json.js';
 import {
   errorExcerpt,
@@ -59,6 +61,7 @@ import {
   trustedFingerprint,
 } from './file-fingerprint.node.js';
 import { compactManifest, type ManifestRecord, ManifestWriter, readManifest } from './manifest.node.js';
+import { lockPartial, type PartialLock } from './partial-lock.node.js';
 
 export { sha256File };
 
@@ -123,7 +126,8 @@ export interface DownloadOptions {
   /**
    * Strings that must never leave the engine (tokens, passwords): replaced by `***` in error messages (causes
    * included), progress events and the manifest. A function is read each time (tokens that get refreshed). The
-   * `Authorization` header values the engine sends and URL userinfo are scrubbed without being listed here.
+   * values of the headers sent with a job (`headerSecrets`), its URL's userinfo and signed-URL tokens are scrubbed
+   * from that job's errors without being listed here.
    */
   secrets?: readonly string[] | (() => readonly string[]);
   /** First backoff step (default 500 ms) and cap (default 30 s). */
@@ -217,7 +221,12 @@ interface Transferred {
   declaredBytes: number | undefined;
   /** The body, when it was small enough to keep in memory. */
   held?: Uint8Array[];
+  /** The partial file the body streamed into, as its handle saw it when done. */
+  written?: FileIdentity;
 }
+
+/** Which file a handle wrote: the partial renamed into place must be that one, holding what was hashed. */
+type FileIdentity = Pick<Stats, 'dev' | 'ino'>;
 
 const DEFAULT_BUFFER_BYTES = 1 << 20;
 
@@ -265,8 +274,6 @@ export class DownloadEngine {
   private readonly hosts = new Map<string, HostState>();
   private readonly random: () => number;
   private readonly dirs = new Set<string>();
-  /** Credentials this engine sent (Authorization values, URL passwords): scrubbed from everything it reports. */
-  private readonly sent = new Set<string>();
   private readonly agents = {
     http: new HttpAgent({ keepAlive: true }),
     https: new HttpsAgent({ keepAlive: true }),
@@ -327,6 +334,13 @@ export class DownloadEngine {
           'INVALID_ARGUMENT',
           `job for ${job.path}: url must be http(s), got ${redactUrl(job.url)}`,
         );
+      // before any request: a URL that does not parse (a port out of range) would fail every attempt as a
+      // network error whose cause keeps the raw URL (credentials included); no cause here either
+      if (!URL.canParse(job.url))
+        throw new EoFetchError(
+          'INVALID_ARGUMENT',
+          `job for ${job.path}: url ${JSON.stringify(redactUrl(job.url))} is not a valid URL`,
+        );
       const key = resolve(job.path);
       if (seen.has(key))
         throw new EoFetchError('DUPLICATE_PATH', `two jobs write ${job.path}; give every job its own path`);
@@ -335,7 +349,6 @@ export class DownloadEngine {
     const manifestRoot = opts.manifestPath
       ? resolve(opts.manifestRoot ?? dirname(resolve(opts.manifestPath)))
       : undefined;
-    for (const job of jobs) this.noteUrlSecrets(job.url);
     const manifest = opts.manifestPath
       ? await readManifest(opts.manifestPath, { root: manifestRoot })
       : new Map<string, ManifestRecord>();
@@ -351,6 +364,8 @@ export class DownloadEngine {
       processingUnits: 0,
       records: [],
     };
+    // manifest lines are scrubbed of the batch-wide secrets; a job's own (its URL's tokens, its headers) are
+    // scrubbed from its error before the line is written
     const writer = opts.manifestPath
       ? new ManifestWriter(opts.manifestPath, { root: manifestRoot, scrub: (t) => this.scrub(t) })
       : undefined;
@@ -397,24 +412,31 @@ export class DownloadEngine {
     const diskState: DiskFullState = {};
     await Promise.all(
       todo.map(async (job) => {
+        // this job's secrets only: scrubbing every job's error with every job's signed URL costs failures ×
+        // batch size (2,000 failing presigned URLs blocked the event loop for minutes)
+        const secrets = new Set([...urlSecrets(job.url), ...headerSecrets(job.headers)]);
         try {
-          const rec = await this.runJob(job, report, progress, diskState);
-          await writer?.append(rec).catch((err: unknown) => {
-            throw notRecorded(job.path, err);
-          });
+          // recorded while the job still holds its partial file's lock: another run finds the record or the lock
+          const rec = await this.runJob(job, report, progress, diskState, secrets, (verified) =>
+            writer?.append(verified).catch((err: unknown) => {
+              throw notRecorded(job.path, err);
+            }),
+          );
           report.records.push(rec);
           report.downloaded++;
           report.processingUnits += job.processingUnits ?? 0;
           done++;
           progress('downloaded', job.path);
         } catch (err) {
-          const error = this.clean(classifyFetchError(err, job.url, opts.signal));
-          if (error.code === 'ABORTED') return;
+          const error = this.clean(classifyFetchError(err, job.url, opts.signal), secrets);
+          // only the caller's abort drops the job from the report (the run then throws ABORTED)
+          if (error.code === 'ABORTED' && opts.signal?.aborted) return;
           if (!isNotStarted(error)) noteDiskFull(diskState, job.path, error);
           report.failed.push({ job, error });
           // only a hint for people reading the manifest: a resume redoes every file without a verified record,
-          // so a manifest that cannot take this line (the full disk that failed the job) costs the report nothing
-          if (opts.manifestPath)
+          // so a manifest that cannot take this line (the full disk that failed the job) costs the report nothing;
+          // a file another run is downloading is that run's to record
+          if (opts.manifestPath && error.code !== 'PATH_IN_USE')
             await writer
               ?.append(record(job, 0, '', 'failed', { code: error.code, message: error.message }))
               .catch(() => {});
@@ -428,36 +450,25 @@ export class DownloadEngine {
     return report;
   }
 
-  /** Every secret to scrub now: the listed ones and the credentials this engine sent. */
-  private secretList(): string[] {
+  /**
+   * Every secret to scrub now: the listed ones (batch-wide) and `job`'s own: its URL's password, Basic value and
+   * signed-URL tokens, and the values of the headers sent with it (`headerSecrets`), which a server may echo.
+   */
+  private secretList(job?: ReadonlySet<string>): string[] {
     const s = this.options.secrets;
     const listed = typeof s === 'function' ? s() : (s ?? []);
     // longest first, so a secret containing another is replaced whole
-    return [...listed, ...this.sent].filter((x) => x.length > 0).sort((a, b) => b.length - a.length);
+    return [...listed, ...(job ?? [])].filter((x) => x.length > 0).sort((a, b) => b.length - a.length);
   }
 
-  /** Replaces every known secret and URL credential in `text` by `***`. */
+  /** Replaces every batch-wide secret and URL credential in `text` by `***`. */
   private scrub(text: string): string {
     return scrub(redactUrlsIn(text), this.secretList());
   }
 
   /** Scrubs an error's message and those of its causes, in place (they end up in reports, logs, manifests). */
-  private clean<E extends EoFetchError>(err: E): E {
-    return scrubErrorChain(err, this.secretList());
-  }
-
-  /** The job URL's password, Basic value and signed-URL tokens: a server may echo any of them. */
-  private noteUrlSecrets(url: string): void {
-    for (const secret of urlSecrets(url)) this.sent.add(secret);
-  }
-
-  private noteHeaderSecrets(headers: Record<string, string>): void {
-    for (const [k, v] of Object.entries(headers)) {
-      if (!/^(authorization|proxy-authorization|x-api-key|api-key)$/i.test(k) || !v) continue;
-      this.sent.add(v);
-      const sp = v.indexOf(' ');
-      if (sp > 0) this.sent.add(v.slice(sp + 1).trim());
-    }
+  private clean<E extends EoFetchError>(err: E, job: ReadonlySet<string>): E {
+    return scrubErrorChain(err, this.secretList(job));
   }
 
   /** Closes idle keep-alive connections (the engine stays usable; new connections are opened on demand). */
@@ -481,6 +492,8 @@ export class DownloadEngine {
     report: DownloadReport,
     progress: (e: DownloadProgress['event'], p: string, x?: Partial<DownloadProgress>) => void,
     diskState: DiskFullState = {},
+    secrets: Set<string> = new Set(),
+    onVerified?: (rec: ManifestRecord) => Promise<unknown> | undefined,
   ): Promise<ManifestRecord> {
     const { signal } = this.options;
     // a job of a batch whose disk is full fails before it touches the disk or the network
@@ -498,79 +511,95 @@ export class DownloadEngine {
       this.dirs.add(parent);
     }
     const resumable = this.resumable(job);
-    // a leftover of a killed run: resumable jobs continue it, others start over
+    // the partial file is this job's alone while it holds the lock (taken in its first network slot, so a batch
+    // of thousands holds about as many locks as it has requests in flight); another run gets PATH_IN_USE
+    let lock = undefined as PartialLock | undefined;
     let hasPartial = false;
-    if (resumable)
-      hasPartial = await stat(partial).then(
-        (st) => st.size > 0,
-        () => false,
-      );
-    else await disk(() => unlinkQuiet(partial));
     // what the partial file holds; unknown for a partial left by an earlier run
     let version: SourceVersion = {};
-    for (let n = 0; ; n++) {
-      throwIfAborted(signal, abortError);
-      let error: EoFetchError;
-      try {
-        const got = await host.limit(async () => {
-          // a host paused by Retry-After holds its queue, not global slots
-          while (host.pausedUntil > Date.now()) await sleep(host.pausedUntil - Date.now(), signal);
-          return this.global(async () => {
-            // checked in the slot, right before the request: a job queued behind the one whose write found the
-            // disk full is not started (a retry neither)
-            notStarted();
-            try {
-              return await this.transfer(job, partial, report, hasPartial, version);
-            } catch (err) {
-              // noted before the slot is released, so the next queued job already sees it
-              noteDiskFull(diskState, job.path, err);
-              throw err;
-            }
+    try {
+      let rec: ManifestRecord | undefined;
+      for (let n = 0; !rec; n++) {
+        throwIfAborted(signal, abortError);
+        let error: EoFetchError;
+        try {
+          const got = await host.limit(async () => {
+            // a host paused by Retry-After holds its queue, not global slots
+            while (host.pausedUntil > Date.now()) await sleep(host.pausedUntil - Date.now(), signal);
+            return this.global(async () => {
+              // checked in the slot, right before the request: a job queued behind the one whose write found the
+              // disk full is not started (a retry neither)
+              notStarted();
+              try {
+                if (!lock) {
+                  lock = await lockPartial(partial, job.path);
+                  // a leftover of a killed run: resumable jobs continue it, others start over
+                  if (resumable)
+                    hasPartial = await stat(partial).then(
+                      (st) => st.size > 0,
+                      () => false,
+                    );
+                  else await disk(() => unlinkQuiet(partial));
+                }
+                return await this.transfer(job, partial, report, hasPartial, version, secrets);
+              } catch (err) {
+                // noted before the slot is released, so the next queued job already sees it
+                noteDiskFull(diskState, job.path, err);
+                throw err;
+              }
+            });
           });
-        });
-        // checks, verify hooks and the rename run outside the network slots (global and per host)
-        const rec = await this.finish(job, partial, got);
-        report.bytes += rec.bytes;
-        return rec;
-      } catch (err) {
-        // not started: nothing was sent or written, a partial left by an earlier attempt stays for a resume
-        if (isNotStarted(err)) throw err;
-        error = this.clean(classifyFetchError(err, job.url, signal));
-        noteDiskFull(diskState, job.path, error);
-        // a transfer cut short keeps its bytes for a ranged resume; anything else starts over
-        hasPartial = resumable && ['NETWORK_ERROR', 'TIMEOUT', 'ABORTED'].includes(error.code);
-        if (!hasPartial) {
-          version = {};
-          const left = await unlinkQuiet(partial).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-          // a failed write (disk full, not writable) is final: say what became of the partial file, and that
-          // whatever was at the path before is untouched (only a verified partial is ever renamed onto it)
-          if (error.code === 'WRITE_FAILED')
-            throw this.clean(
-              new EoFetchError(
-                'WRITE_FAILED',
-                `${error.message}; ${left === undefined ? `the partial download ${partial} was removed` : `the partial download ${partial} could not be removed either (${(left as Error).message})`}, and the file already at ${job.path}, if any, is unchanged`,
-                { cause: error.cause ?? error },
-              ),
+          // checks, verify hooks and the rename run outside the network slots (global and per host)
+          rec = await this.finish(job, partial, got);
+          report.bytes += rec.bytes;
+          break;
+        } catch (err) {
+          // not started, or another run's file: nothing was sent or written, a partial file stays as it is
+          if (isNotStarted(err) || !lock) throw err;
+          error = this.clean(classifyFetchError(err, job.url, signal), secrets);
+          noteDiskFull(diskState, job.path, error);
+          // a transfer cut short keeps its bytes for a ranged resume; anything else starts over
+          hasPartial = resumable && ['NETWORK_ERROR', 'TIMEOUT', 'ABORTED'].includes(error.code);
+          if (!hasPartial) {
+            version = {};
+            const left = await unlinkQuiet(partial).then(
+              () => undefined,
+              (e: unknown) => e,
             );
-          if (left !== undefined) throw this.clean(writeFailed(job.path, left));
+            // a failed write (disk full, not writable) is final: say what became of the partial file, and that
+            // whatever was at the path before is untouched (only a verified partial, this job's own under its
+            // lock, is ever renamed onto it, as the last step of a job that succeeds)
+            if (error.code === 'WRITE_FAILED')
+              throw this.clean(
+                new EoFetchError(
+                  'WRITE_FAILED',
+                  `${error.message}; ${left === undefined ? `the partial download ${partial} was removed` : `the partial download ${partial} could not be removed either (${(left as Error).message})`}, and the file already at ${job.path}, if any, is unchanged`,
+                  { cause: error.cause ?? error },
+                ),
+                secrets,
+              );
+            if (left !== undefined) throw this.clean(writeFailed(job.path, left), secrets);
+          }
         }
+        if (error.code === 'ABORTED' || !isRetryable(error, this.policy)) throw error;
+        if (n >= this.policy.retries)
+          throw new EoFetchError(
+            'RETRIES_EXHAUSTED',
+            `${job.path}: gave up after ${n + 1} attempts: ${error.message}`,
+            { cause: error },
+          );
+        const delayMs = retryDelay(error, n, this.policy, this.random);
+        // a server that is overloaded pauses its whole host; a 202's Retry-After is about this file only
+        if ((error as { retryAfterMs?: number }).retryAfterMs !== undefined && error.code !== 'NOT_READY')
+          host.pausedUntil = Math.max(host.pausedUntil, Date.now() + delayMs);
+        report.retries++;
+        progress('retry', job.path, { delayMs, error });
+        await sleep(delayMs, signal);
       }
-      if (error.code === 'ABORTED' || !isRetryable(error, this.policy)) throw error;
-      if (n >= this.policy.retries)
-        throw new EoFetchError(
-          'RETRIES_EXHAUSTED',
-          `${job.path}: gave up after ${n + 1} attempts: ${error.message}`,
-          { cause: error },
-        );
-      const delayMs = retryDelay(error, n, this.policy, this.random);
-      if ((error as { retryAfterMs?: number }).retryAfterMs !== undefined)
-        host.pausedUntil = Math.max(host.pausedUntil, Date.now() + delayMs);
-      report.retries++;
-      progress('retry', job.path, { delayMs, error });
-      await sleep(delayMs, signal);
+      await onVerified?.(rec);
+      return rec;
+    } finally {
+      await lock?.release();
     }
   }
 
@@ -584,6 +613,7 @@ export class DownloadEngine {
     report: DownloadReport,
     hasPartial: boolean,
     version: SourceVersion,
+    secrets: Set<string>,
   ): Promise<Transferred> {
     const opts = this.options;
     const userSignal = opts.signal;
@@ -595,7 +625,7 @@ export class DownloadEngine {
     );
     const { signal } = att;
     const headers: Record<string, string> = { ...job.headers, ...(await opts.authorize?.(job)) };
-    this.noteHeaderSecrets(headers);
+    for (const secret of headerSecrets(headers)) secrets.add(secret);
     // the file's own bytes: a compressed answer is not them, and a resumed range would count encoded bytes
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'accept-encoding'))
       headers['accept-encoding'] = 'identity';
@@ -623,14 +653,21 @@ export class DownloadEngine {
     }
     report.requests++;
     try {
+      // an error page is scrubbed before its excerpt is cut: an echo the cut ends inside would keep its start
+      const redact = () => this.secretList(secrets);
       const res = opts.fetch
-        ? await openWithFetch(opts.fetch, job.url, { method: job.method ?? 'GET', headers, body, signal })
-        : await openWithNodeHttp(this.agents, job.url, {
-            method: job.method ?? 'GET',
-            headers,
-            body,
-            signal,
-          });
+        ? await openWithFetch(
+            opts.fetch,
+            job.url,
+            { method: job.method ?? 'GET', headers, body, signal },
+            redact,
+          )
+        : await openWithNodeHttp(
+            this.agents,
+            job.url,
+            { method: job.method ?? 'GET', headers, body, signal },
+            redact,
+          );
       att.touch();
       if (!res.ok) {
         if (offset > 0 && res.status === 416) {
@@ -643,6 +680,8 @@ export class DownloadEngine {
         }
         throw await res.error();
       }
+      // only a 200 (or a checked 206) holds the file: a 202 is "not ready yet", a 204 or another 2xx no file
+      if (res.status !== 200 && res.status !== 206) throw await notTheFile(res, job);
       const encoding = res.headers.get('content-encoding')?.trim().toLowerCase();
       if (encoding && encoding !== 'identity') {
         res.discard();
@@ -671,6 +710,11 @@ export class DownloadEngine {
         // a whole file: the old partial's bytes may be another version, so drop them before this version is
         // recorded (a body held in memory or cut off before its first byte would otherwise leave them behind)
         if (offset > 0) await onDisk(job.path, () => unlinkQuiet(partial));
+        const why = wholeAnswerProblem(res.headers, bodyLength, version);
+        if (why) {
+          res.discard();
+          throw new EoFetchError('SIZE_MISMATCH', `${job.path}: ${why}; starting over`);
+        }
         Object.assign(version, versionOf(res.headers, bodyLength));
       }
       // every step on the local disk fails as WRITE_FAILED naming the file (a full disk is no network error)
@@ -703,6 +747,7 @@ export class DownloadEngine {
       // with no size known at all, an endless body stops at maxFileBytes instead of filling the disk
       const ceiling = Number.isFinite(cap) ? cap : (opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
       let complete = false;
+      let written: FileIdentity | undefined;
       try {
         for await (const chunk of res.body) {
           att.touch();
@@ -736,12 +781,14 @@ export class DownloadEngine {
         // a file system may report a full disk or quota only when the file is closed (NFS, delayed allocation);
         // after another failure the close must not hide it
         const out = fh;
-        if (out && complete) await disk(() => out.close());
-        else if (out) await out.close().catch(() => {});
+        if (out && complete) {
+          written = await disk(() => out.stat());
+          await disk(() => out.close());
+        } else if (out) await out.close().catch(() => {});
       }
-      return { bytes, sha256: hash.digest('hex'), declaredBytes, held };
+      return { bytes, sha256: hash.digest('hex'), declaredBytes, held, written };
     } catch (err) {
-      throw this.clean(classifyFetchError(err, job.url, userSignal, att));
+      throw this.clean(classifyFetchError(err, job.url, userSignal, att), secrets);
     } finally {
       att.dispose();
     }
@@ -750,8 +797,7 @@ export class DownloadEngine {
   private async finish(job: DownloadJob, partial: string, got: Transferred): Promise<ManifestRecord> {
     const { bytes, sha256, declaredBytes } = got;
     const held = got.held;
-    if (held)
-      await onDisk(job.path, () => writeFile(partial, held.length === 1 ? held[0] : Buffer.concat(held)));
+    const written = held ? await onDisk(job.path, () => writeHeld(partial, held)) : got.written;
     const safe = redactUrl(job.url);
     if (declaredBytes !== undefined && bytes !== declaredBytes)
       throw new EoFetchError(
@@ -781,8 +827,13 @@ export class DownloadEngine {
         );
       }
     }
-    // on disk before it takes the verified file's name (a crash after the rename must not leave it empty)
-    await onDisk(job.path, () => syncFile(partial));
+    // on disk before it takes the verified file's name (a crash after the rename must not leave it empty), and
+    // still the file this job wrote, of the size it hashed: the recorded digest is of the bytes renamed into place
+    if (!(await onDisk(job.path, () => syncIfSame(partial, written, bytes))))
+      throw new EoFetchError(
+        'SIZE_MISMATCH',
+        `${job.path}: ${partial} was replaced or changed by someone else after this run wrote it; starting over`,
+      );
     await onDisk(job.path, () => rename(partial, job.path));
     const rec = record(job, bytes, sha256, 'verified');
     const fingerprint = await this.fingerprint(job.path, rec);
@@ -805,10 +856,25 @@ export class DownloadEngine {
   }
 }
 
-async function syncFile(path: string): Promise<void> {
+/** Writes a body held in memory as the partial file, flushed, through one handle; returns which file it is. */
+async function writeHeld(path: string, held: Uint8Array[]): Promise<FileIdentity> {
+  const fh = await open(path, 'w');
+  try {
+    for (const chunk of held) await writeAll(fh, chunk);
+    return await fh.stat();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Flushes `path` to disk when it is still the file `written` (same inode) of `bytes` bytes; false otherwise. */
+async function syncIfSame(path: string, written: FileIdentity | undefined, bytes: number): Promise<boolean> {
   const fh = await open(path, 'r+');
   try {
+    const st = await fh.stat();
+    if (st.size !== bytes || (written && (st.dev !== written.dev || st.ino !== written.ino))) return false;
     await fh.sync();
+    return true;
   } finally {
     await fh.close();
   }
@@ -930,12 +996,76 @@ function partialAnswerProblem(
     return `asked to resume at byte ${offset}, got Content-Range ${shown}`;
   if (range.total !== undefined && range.end !== range.total - 1)
     return `asked for bytes ${offset} to the end, got Content-Range ${shown}`;
+  // `*`: the server does not say how long the file is, so the answer must reach the end this run knows of (the
+  // first answer's size, the catalogue's); with neither, a resumed file could never be known complete
+  if (range.total === undefined) {
+    const known = before.size ?? job.expectedBytes;
+    if (known === undefined)
+      return `Content-Range ${shown} does not give the file's length and nothing else did, so the resumed file cannot be known complete`;
+    if (range.end !== known - 1)
+      return `asked for bytes ${offset} to the end of the ${known}-byte file, got Content-Range ${shown}`;
+  }
   if (bodyLength !== undefined && bodyLength !== range.end - range.start + 1)
     return `Content-Length ${bodyLength} does not match Content-Range ${shown}`;
   const size = range.total ?? range.end + 1;
   if (job.expectedBytes !== undefined && size !== job.expectedBytes)
     return `Content-Range ${shown} names a ${size}-byte file, the catalogue ${job.expectedBytes} bytes`;
   return offset > 0 ? versionChange(before, now) : undefined;
+}
+
+/**
+ * Why a 200 answer cannot be the whole file, or undefined when it can: a Content-Range on it must cover the file
+ * from byte 0 to its end (a proxy answering a ranged request with 200 and only the tail), and a file of the same
+ * version (the same strong ETag or Last-Modified) must have the size it had earlier in this run.
+ */
+function wholeAnswerProblem(
+  headers: Opened['headers'],
+  bodyLength: number | undefined,
+  before: SourceVersion,
+): string | undefined {
+  const raw = headers.get('content-range');
+  if (raw !== null) {
+    const range = parseContentRange(raw);
+    const size = range && (range.total ?? before.size ?? range.end + 1);
+    if (
+      !range ||
+      range.start !== 0 ||
+      range.end !== (size as number) - 1 ||
+      (bodyLength !== undefined && bodyLength !== size)
+    )
+      return `answered 200 (the whole file) with Content-Range ${JSON.stringify(raw)}, which is not the whole file`;
+  }
+  const now = versionOf(headers, bodyLength);
+  const strong = (etag: string | undefined) => (etag && !etag.startsWith('W/') ? etag : undefined);
+  const same =
+    (strong(before.etag) !== undefined && strong(before.etag) === now.etag) ||
+    (before.etag === undefined &&
+      before.lastModified !== undefined &&
+      before.lastModified === now.lastModified);
+  if (same && before.size !== undefined && bodyLength !== undefined && bodyLength !== before.size)
+    return `answered 200 with ${bodyLength} bytes for the same version of the file (${before.etag ? `ETag ${before.etag}` : `Last-Modified ${before.lastModified}`}) that had ${before.size} bytes`;
+  return undefined;
+}
+
+/**
+ * The error for a 2xx answer that is not the file: a 202 Accepted (an offline archive product being retrieved) is
+ * `NOT_READY`, retried per policy with its Retry-After; a 204, 205 or other 2xx is `INVALID_RESPONSE`.
+ */
+async function notTheFile(res: Opened, job: DownloadJob): Promise<EoFetchError> {
+  if (res.status === 202) {
+    const e = await res.error();
+    return new HttpError(
+      e.url,
+      202,
+      `${e.message}; the server accepted the request but the file is not ready yet (202 Accepted), asking again later`,
+      { code: 'NOT_READY', retryAfterMs: e.retryAfterMs },
+    );
+  }
+  res.discard();
+  return new EoFetchError(
+    'INVALID_RESPONSE',
+    `${job.path}: ${redactUrl(job.url)} answered HTTP ${res.status} instead of 200 with the file; nothing was saved`,
+  );
 }
 
 function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
@@ -1062,7 +1192,12 @@ interface OpenInit {
   signal: AbortSignal;
 }
 
-async function openWithFetch(doFetch: FetchLike, url: string, init: OpenInit): Promise<Opened> {
+async function openWithFetch(
+  doFetch: FetchLike,
+  url: string,
+  init: OpenInit,
+  redact: () => readonly string[],
+): Promise<Opened> {
   // redirects are not followed (as with node:http): headers such as x-api-key would go to any origin
   // fetch refuses `user:password@` in a URL: send it as Basic auth, as node:http does
   const moved = moveUrlCredentials(url, init.headers);
@@ -1076,7 +1211,7 @@ async function openWithFetch(doFetch: FetchLike, url: string, init: OpenInit): P
     },
     headers: res.headers,
     body: (res.body as unknown as AsyncIterable<Uint8Array> | null) ?? empty,
-    error: () => httpErrorFromResponse(res, url),
+    error: () => httpErrorFromResponse(res, url, redact()),
   };
 }
 
@@ -1089,6 +1224,7 @@ function openWithNodeHttp(
   agents: { http: HttpAgent; https: HttpsAgent },
   url: string,
   init: OpenInit,
+  redact: () => readonly string[],
 ): Promise<Opened> {
   return new Promise((resolve, reject) => {
     const isHttps = url.startsWith('https:');
@@ -1117,7 +1253,7 @@ function openWithNodeHttp(
           const it = res[Symbol.asyncIterator]();
           const text = await readBoundedText({ read: () => it.next(), cancel: () => res.destroy() });
           const safe = redactUrl(url);
-          const excerpt = errorExcerpt(text);
+          const excerpt = errorExcerpt(scrub(text, redact()));
           return new HttpError(
             safe,
             status,

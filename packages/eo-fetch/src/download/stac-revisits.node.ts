@@ -485,7 +485,8 @@ export async function downloadStacRevisits(
                   new EoFetchError('INVALID_RESPONSE', redactUrlsIn(String((err as Error)?.message ?? err)), {
                     cause: err,
                   });
-            if (error.code === 'ABORTED') throw error;
+            // only the caller's abort ends the call; an inner time limit is this revisit's failure
+            if (error.code === 'ABORTED' && options.signal?.aborted) throw error;
             if (!isNotStarted(error)) noteDiskFull(disk, failedWritePath(error) ?? levelDir, error);
             report.failed.push({ aoi: r.aoi, n: r.n, itemId, error });
           }

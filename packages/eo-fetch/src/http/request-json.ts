@@ -12,6 +12,7 @@ import {
   checkString,
   invalidArgument,
 } from '../internal/check-arguments.js';
+import { headerSecrets } from './header-secrets.js';
 import { parseRetryAfter, type RetryPolicy, redactUrl, redactUrlsIn, withRetry } from './retry.js';
 import { secretsScrubber } from './secret-forms.js';
 import { moveUrlCredentials, urlSecrets } from './url-credentials.js';
@@ -51,6 +52,40 @@ export async function readTextBounded(res: Response, url: string, maxBytes: numb
   checkResponse('readTextBounded', 'res', res);
   checkString('readTextBounded', 'url', url);
   checkNumber('readTextBounded', 'maxBytes', maxBytes, { min: 0, infinite: true });
+  const decoder = new TextDecoder();
+  let text = '';
+  await readBounded(res, url, maxBytes, (chunk) => {
+    text += decoder.decode(chunk, { stream: true });
+  });
+  return text + decoder.decode();
+}
+
+/**
+ * Reads a response body as bytes, stopping with a typed error once it exceeds `maxBytes`. The bytes counted are
+ * the decoded ones (what `fetch` hands over after inflating a gzip answer), so a compression bomb stops at the cap.
+ *
+ * @param res - the response
+ * @param url - request URL (redacted in the message)
+ * @param maxBytes - byte cap
+ * @returns the body
+ * @throws {@link EoFetchError} `RESPONSE_TOO_LARGE`
+ */
+export async function readBytesBounded(res: Response, url: string, maxBytes: number): Promise<Uint8Array> {
+  checkResponse('readBytesBounded', 'res', res);
+  checkString('readBytesBounded', 'url', url);
+  checkNumber('readBytesBounded', 'maxBytes', maxBytes, { min: 0, infinite: true });
+  const chunks: Uint8Array[] = [];
+  await readBounded(res, url, maxBytes, (chunk) => chunks.push(chunk));
+  return concat(chunks);
+}
+
+/** Hands each chunk of a body to `take`, refusing a declared or actual size over `maxBytes`. */
+async function readBounded(
+  res: Response,
+  url: string,
+  maxBytes: number,
+  take: (chunk: Uint8Array) => void,
+): Promise<void> {
   const tooLarge = () =>
     new EoFetchError(
       'RESPONSE_TOO_LARGE',
@@ -61,11 +96,9 @@ export async function readTextBounded(res: Response, url: string, maxBytes: numb
     await res.body?.cancel().catch(() => {});
     throw tooLarge();
   }
-  if (!res.body) return '';
+  if (!res.body) return;
   const reader = res.body.getReader();
-  const decoder = new TextDecoder();
   let total = 0;
-  let text = '';
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -74,9 +107,8 @@ export async function readTextBounded(res: Response, url: string, maxBytes: numb
       await reader.cancel().catch(() => {});
       throw tooLarge();
     }
-    text += decoder.decode(value, { stream: true });
+    take(value);
   }
-  return text + decoder.decode();
 }
 
 /** Most bytes of an error body read for its excerpt; the rest is dropped unread. */
@@ -138,7 +170,7 @@ export async function readBoundedText(
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
   const out = new Uint8Array(chunks.reduce((s, c) => s + c.byteLength, 0));
   let off = 0;
   for (const c of chunks) {
@@ -221,7 +253,8 @@ function checkRequest(fn: string, url: unknown, init: unknown, options: RequestJ
   } catch {
     parsed = undefined;
   }
-  if (!parsed) invalidArgument(fn, 'url', 'an absolute URL', url);
+  // quoted redacted: a URL that does not parse may still hold `user:password@` or a signature
+  if (!parsed) invalidArgument(fn, 'url', 'an absolute URL', redactUrl(url as string));
   checkOptions(fn, init as object | undefined, 'init');
   checkOptions(fn, options);
   checkFunction(fn, 'options.fetch', options.fetch, true);
@@ -256,7 +289,11 @@ export async function requestJson<T = unknown>(
   const moved = moveUrlCredentials(url, { ...(init.headers as Record<string, string>) });
   const target = moved.url;
   // longest first, so a secret containing another is replaced whole
-  const redact = [...(options.redact ?? []), ...urlSecrets(url)].sort((a, b) => b.length - a.length);
+  const redact = [
+    ...(options.redact ?? []),
+    ...urlSecrets(url),
+    ...headerSecrets(init.headers as Record<string, string> | undefined),
+  ].sort((a, b) => b.length - a.length);
   const headers: Record<string, string> = { accept: 'application/json', ...moved.headers };
   let body: BodyInit | undefined;
   if (init.body !== undefined && init.body !== null) {
@@ -304,8 +341,9 @@ export async function requestJson<T = unknown>(
 }
 
 /**
- * Scrubs URL credentials and every string of `secrets` from the messages and stacks of `err` and its causes, in
- * place (a cause such as fetch's TypeError quotes the raw URL; JSON.parse's quotes the body).
+ * Scrubs URL credentials and every string of `secrets` from the messages, stacks and other string properties of
+ * `err` and its causes, in place (a cause such as fetch's TypeError quotes the raw URL in its message and keeps
+ * it as `input`; JSON.parse's quotes the body).
  *
  * @param err - the thrown value
  * @param secrets - strings to replace by `***`
@@ -316,11 +354,18 @@ export function scrubErrorChain<E>(err: E, secrets: readonly string[]): E {
   const clean = (text: string) => scrub(redactUrlsIn(text), secrets);
   for (let e: unknown = err; e instanceof Error && !seen.has(e); e = (e as { cause?: unknown }).cause) {
     seen.add(e);
-    const message = clean(e.message);
-    if (message !== e.message) Object.defineProperty(e, 'message', { value: message, configurable: true });
-    // the stack was captured with the original message
-    const stack = e.stack === undefined ? undefined : clean(e.stack);
-    if (stack !== e.stack) Object.defineProperty(e, 'stack', { value: stack, configurable: true });
+    // the stack was captured with the original message; `input`, `url`… are printed by inspect()
+    for (const key of ['message', 'stack', ...Object.keys(e).filter((k) => k !== 'code' && k !== 'name')]) {
+      const value = (e as unknown as Record<string, unknown>)[key];
+      if (typeof value !== 'string') continue;
+      const cleaned = clean(value);
+      if (cleaned === value) continue;
+      try {
+        Object.defineProperty(e, key, { value: cleaned, configurable: true, writable: true });
+      } catch {
+        // a frozen property of another library's error: nothing to do but leave it
+      }
+    }
   }
   return err;
 }

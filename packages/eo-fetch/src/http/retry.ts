@@ -160,6 +160,33 @@ export function abortError(signal: AbortSignal): EoFetchError {
   return new EoFetchError('ABORTED', 'operation aborted by its AbortSignal', { cause: signal.reason });
 }
 
+/**
+ * `promise`, or `ABORTED` as soon as `signal` fires: a caller waiting on work shared with others (one token
+ * request for many callers) stops waiting without cancelling the work the others still wait for.
+ *
+ * @internal
+ */
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(abortError(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const off = onAbort(signal, () => reject(abortError(signal)));
+    promise.then(
+      (v) => {
+        off();
+        resolve(v);
+      },
+      (err: unknown) => {
+        off();
+        reject(err);
+      },
+    );
+  });
+}
+
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -177,7 +204,7 @@ const NETWORK_CODES = new Set([
 
 /**
  * Turns whatever `fetch` or a body read threw into an {@link EoFetchError}.
- * `ABORTED` (the caller's signal),
+ * `ABORTED` only when the caller's signal fired (an `ABORTED` raised by an inner signal becomes `TIMEOUT`),
  * `TIMEOUT` (the attempt's time limit), `NETWORK_ERROR` (resets, refused connections, truncated bodies), or the
  * error itself when it already is one.
  *
@@ -194,8 +221,10 @@ export function classifyFetchError(
   timeoutSignal?: { readonly aborted?: boolean; readonly timedOut?: boolean; readonly idled?: number },
 ): EoFetchError {
   checkString('classifyFetchError', 'url', url);
-  if (err instanceof EoFetchError) return err;
-  if (userSignal?.aborted) return abortError(userSignal);
+  if (userSignal?.aborted) return err instanceof EoFetchError ? err : abortError(userSignal);
+  // an ABORTED from an inner signal (an attempt's time limit, an idle timer, a shared token request's own
+  // limit) is no abort of the caller's: it is this attempt timing out, retried like any other
+  if (err instanceof EoFetchError && err.code !== 'ABORTED') return err;
   const safe = redactUrl(url);
   if (timeoutSignal?.idled)
     return new EoFetchError(
@@ -215,6 +244,10 @@ export function classifyFetchError(
         cause: err,
       },
     );
+  if (err instanceof EoFetchError)
+    return new EoFetchError('TIMEOUT', `request to ${safe} was cut off by a time limit: ${err.message}`, {
+      cause: err,
+    });
   let code: string | undefined;
   for (let e: any = err; e && !code; e = e.cause)
     if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) code = e.code;
@@ -312,9 +345,11 @@ export interface WithRetryOptions {
   url?: string;
 }
 
-/** True for failures that another attempt may fix (timeouts, resets, truncation, damaged bodies, retryable statuses). */
+/** True for failures that another attempt may fix (timeouts, resets, truncation, damaged bodies, retryable statuses, `NOT_READY`). */
 export function isRetryable(err: EoFetchError, policy: Pick<RetryPolicy, 'retryStatuses'>): boolean {
   checkObject('isRetryable', 'err', err);
+  // a 202 Accepted: the server is producing the file (an offline archive product); ask again later
+  if (err.code === 'NOT_READY') return true;
   if (err instanceof HttpError) {
     const statuses = (policy as Partial<RetryPolicy> | null | undefined)?.retryStatuses;
     if (!Array.isArray(statuses))

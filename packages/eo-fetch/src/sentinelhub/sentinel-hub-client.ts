@@ -8,12 +8,13 @@ import { EoFetchError, HttpError } from '../errors.js';
 import {
   type FetchLike,
   httpErrorFromResponse,
+  readBytesBounded,
   readTextBounded,
   redirectFailure,
   requestJson,
   scrubErrorChain,
 } from '../http/request-json.js';
-import { type RetryPolicy, redactUrl, withRetry } from '../http/retry.js';
+import { type RetryPolicy, raceSignal, redactUrl, withRetry } from '../http/retry.js';
 import {
   checkFunction,
   checkNumber,
@@ -49,7 +50,18 @@ export interface SentinelHubClientOptions {
   now?: () => number;
   /** Hard cap on pages of one search or listing (default 1000); an endless listing stops with `PAGE_LIMIT`. */
   pageLimit?: number;
+  /**
+   * Largest Process API answer read by {@link SentinelHubClient.process}, in bytes as decoded (a gzip answer is
+   * counted inflated); more is `RESPONSE_TOO_LARGE` (default {@link DEFAULT_MAX_PROCESS_BYTES}).
+   */
+  maxProcessBytes?: number;
 }
+
+/**
+ * Default {@link SentinelHubClientOptions.maxProcessBytes}: 512 MiB, above the largest Process API answer (2500 ×
+ * 2500 px × 13 FLOAT32 bands is 325 MB), far below what a compression bomb would make of memory.
+ */
+export const DEFAULT_MAX_PROCESS_BYTES = 512 * 1024 * 1024;
 
 /** Default hard cap on pages of one SentinelHub search or listing. */
 const DEFAULT_SH_PAGE_LIMIT = 1000;
@@ -146,9 +158,10 @@ function originOf(url: string, option: string): string {
   } catch {
     // fall through to the typed error
   }
+  // redacted as text: a URL that does not parse may still hold `user:password@` or a signature
   throw new EoFetchError(
     'INVALID_ARGUMENT',
-    `SentinelHub ${option} must be an http(s) URL, got ${JSON.stringify(url)}`,
+    `SentinelHub ${option} must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`,
   );
 }
 
@@ -293,6 +306,7 @@ export class SentinelHubClient {
     checkOptions(fn, options);
     for (const k of ['baseUrl', 'tokenUrl'] as const) checkString(fn, `options.${k}`, options[k], true);
     checkNumber(fn, 'options.refreshMarginMs', options.refreshMarginMs, { optional: true });
+    checkNumber(fn, 'options.maxProcessBytes', options.maxProcessBytes, { optional: true, min: 0 });
     for (const k of ['fetch', 'now'] as const) checkFunction(fn, `options.${k}`, options[k], true);
     checkRetryPolicy(fn, 'options.retry', options.retry);
     this.#creds = { ...credentials };
@@ -373,8 +387,15 @@ export class SentinelHubClient {
   async accessToken(signal?: AbortSignal): Promise<string> {
     const margin = this.#opts.refreshMarginMs ?? 60_000;
     if (this.#token && this.#token.expiresAt - margin > this.now()) return this.#token.value;
-    if (this.#pending) return this.#pending;
-    this.#pending = (async () => {
+    // one request shared by every caller, bounded by the client's own retry policy only: tied to the first
+    // caller's signal (often one attempt's time limit), its firing would fail every caller as an abort
+    this.#pending ??= this.#requestToken();
+    return raceSignal(this.#pending, signal);
+  }
+
+  /** Fetches a new token (retried per the client's policy) and caches it. */
+  #requestToken(): Promise<string> {
+    return (async () => {
       const doFetch = this.#opts.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
       const body = new URLSearchParams({
         grant_type: 'client_credentials',
@@ -410,7 +431,7 @@ export class SentinelHubClient {
             }
             return parseJsonText(await readTextBounded(r, this.tokenUrl, MAX_TOKEN_BYTES), this.tokenUrl);
           },
-          { policy: { retries: 3, ...this.#opts.retry }, signal, url: this.tokenUrl },
+          { policy: { retries: 3, ...this.#opts.retry }, url: this.tokenUrl },
         );
         const token = tokenOf(res, this.tokenUrl, this.now());
         this.#token = token;
@@ -422,7 +443,6 @@ export class SentinelHubClient {
         this.#pending = undefined;
       }
     })();
-    return this.#pending;
   }
 
   /** Forgets the cached token (the next call fetches a new one). */
@@ -565,15 +585,22 @@ export class SentinelHubClient {
    * One Process API request returning an image.
    *
    * @param request - the request body (see `s2ProcessRequest`, `spotProcessRequest`)
-   * @param options - signal, accepted content type (default `image/tiff`)
+   * @param options - signal, accepted content type (default `image/tiff`), `maxBytes` (default the client's
+   *   `maxProcessBytes`)
    * @returns the response bytes
-   * @throws {@link EoFetchError} `INVALID_RESPONSE` when the answer is not the requested type (its body is quoted)
+   * @throws {@link EoFetchError} `INVALID_RESPONSE` when the answer is not the requested type (its body is quoted),
+   *   `RESPONSE_TOO_LARGE` when it is over `maxBytes` (counted decoded)
    */
   async process(
     request: ProcessRequest,
-    options: { signal?: AbortSignal; accept?: string } = {},
+    options: { signal?: AbortSignal; accept?: string; maxBytes?: number } = {},
   ): Promise<Uint8Array> {
+    checkNumber('SentinelHubClient.process', 'options.maxBytes', options?.maxBytes, {
+      optional: true,
+      min: 0,
+    });
     const accept = options.accept ?? 'image/tiff';
+    const maxBytes = options.maxBytes ?? this.#opts.maxProcessBytes ?? DEFAULT_MAX_PROCESS_BYTES;
     const url = `${this.baseUrl}/api/v1/process`;
     try {
       return await withRetry(
@@ -586,7 +613,8 @@ export class SentinelHubClient {
           });
           if (!res.ok) throw await httpErrorFromResponse(res, url, this.secrets);
           const type = res.headers.get('content-type') ?? '';
-          const bytes = new Uint8Array(await res.arrayBuffer());
+          // bounded: a hostile or broken answer (an endless body, a gzip bomb) must not exhaust memory
+          const bytes = await readBytesBounded(res, url, maxBytes);
           if (!type.startsWith(accept))
             throw new EoFetchError(
               'INVALID_RESPONSE',

@@ -2,7 +2,7 @@
 // before it expires; concurrent callers share one request.
 import { EoFetchError } from '../errors.js';
 import { type FetchLike, requestJson } from '../http/request-json.js';
-import type { RetryPolicy } from '../http/retry.js';
+import { type RetryPolicy, raceSignal } from '../http/retry.js';
 import {
   checkFunction,
   checkNumber,
@@ -92,7 +92,9 @@ export function createPlanetaryComputerSigner(
     const hit = cache.get(collection);
     if (hit && hit.expiresAt - margin > now()) return Promise.resolve(hit.token);
     const pending = inflight.get(collection);
-    if (pending) return pending;
+    if (pending) return raceSignal(pending, signal);
+    // shared by every caller, so bounded by the retry policy only: one caller's signal firing must not fail the
+    // others as an abort; each caller stops waiting on its own signal
     const p = (async () => {
       tokenRequests++;
       const headers: Record<string, string> = options.subscriptionKey
@@ -104,7 +106,6 @@ export function createPlanetaryComputerSigner(
         {
           fetch: options.fetch,
           retry: options.retry,
-          signal,
           redact: options.subscriptionKey ? [options.subscriptionKey] : [],
         },
       );
@@ -122,7 +123,7 @@ export function createPlanetaryComputerSigner(
       return cache.get(collection)!.token;
     })().finally(() => inflight.delete(collection));
     inflight.set(collection, p);
-    return p;
+    return raceSignal(p, signal);
   };
 
   const isStorage = options.isStorageHref ?? isAzureBlobHref;

@@ -2,6 +2,7 @@
 // `next` links (POST body merge and GET href variants, plus SentinelHub's `context.next`), async iteration with a
 // max-items cap, and typed collections/items. Browser-safe.
 import { EoFetchError } from '../errors.js';
+import { headerSecrets } from '../http/header-secrets.js';
 import { type FetchLike, requestJson } from '../http/request-json.js';
 import { type RetryPolicy, redactUrl } from '../http/retry.js';
 import { splitUrlCredentials, urlSecrets, withAuthorization } from '../http/url-credentials.js';
@@ -314,10 +315,7 @@ export class StacClient {
 
   /** Values of configured credential headers (API keys, tokens), scrubbed from error messages. */
   private get secrets(): string[] {
-    const fromHeaders = Object.entries(this.#ownHeaders())
-      .filter(([k, v]) => /auth|key|token|secret|cookie|signature/i.test(k) && v)
-      .flatMap(([, v]) => [v, ...v.split(/\s+/).filter((part) => part.length >= 8)]);
-    return [...fromHeaders, ...this.#urlSecrets];
+    return [...headerSecrets(this.#ownHeaders()), ...this.#urlSecrets];
   }
 
   private get<T>(path: string, signal?: AbortSignal): Promise<T> {
@@ -497,7 +495,7 @@ export class StacClient {
     const seen = new Set<string>();
     return {
       visit: (req: PageRequest) => {
-        const key = `${req.method} ${req.url} ${JSON.stringify(req.body ?? null)}`;
+        const key = `${req.method} ${req.url} ${bodyKey(req, what)}`;
         if (seen.has(key))
           throw new EoFetchError(
             'PAGING_LOOP',
@@ -724,6 +722,33 @@ function linkHeaders(h: unknown, from: string): Record<string, string> | undefin
   return Object.keys(out).length ? out : undefined;
 }
 
+/** A request body as a paging key; a body JSON cannot serialise (too deep, a cycle) is the server's fault. */
+function bodyKey(req: PageRequest, what: string): string {
+  try {
+    return JSON.stringify(req.body ?? null);
+  } catch (err) {
+    throw new EoFetchError(
+      'INVALID_RESPONSE',
+      `${what}: the body of the request to ${redactUrl(req.url)} cannot be serialised (${(err as Error)?.message})`,
+    );
+  }
+}
+
+/** Deepest nesting of a `next` link's body taken (a search body nests CQL2 filters a few levels, not 64). */
+const MAX_NEXT_BODY_DEPTH = 64;
+
+/** Whether `value` nests objects or arrays more than `max` levels deep (an iterative walk: no stack to overflow). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /**
  * The request for the page after `page`, or undefined on the last page.
  * A `rel=next` link (GET href, or POST with its body, merged into the
@@ -765,6 +790,13 @@ export function nextRequest(page: StacItemCollection, prev: PageRequest): PageRe
       (typeof link.body !== 'object' || link.body === null || Array.isArray(link.body))
     )
       throw new EoFetchError('INVALID_RESPONSE', `next link body from ${at} is not an object`);
+    // the body is serialised (paging guard, request): JSON.stringify recurses, and 200,000 nested arrays (400 KB)
+    // overflow its stack with a plain RangeError
+    if (nestedDeeperThan(link.body, MAX_NEXT_BODY_DEPTH))
+      throw new EoFetchError(
+        'INVALID_RESPONSE',
+        `next link body from ${at} is nested more than ${MAX_NEXT_BODY_DEPTH} levels deep; not a search body`,
+      );
     const method = String(link.method ?? 'GET').toUpperCase();
     const headers = linkHeaders(link.headers, prev.url);
     if (method === 'POST') {

@@ -146,12 +146,14 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   TRAINING_WORKER_FAILED: DATA, // a data-parallel training worker crashed or failed (same exit as TRAINING_FAILED)
   // write failures
   WRITE_FAILED: WRITE,
+  PATH_IN_USE: WRITE, // another live run is downloading that file (its .partial.lock); rerun once it is done
   // network / service
   HTTP_ERROR: NETWORK,
   RANGE_REQUEST_FAILED: NETWORK,
   NETWORK_ERROR: NETWORK,
   TIMEOUT: NETWORK,
   RATE_LIMITED: NETWORK,
+  NOT_READY: NETWORK, // 202 Accepted: the service is still preparing the file (retried; rerun later)
   RETRIES_EXHAUSTED: NETWORK,
   INVALID_RESPONSE: NETWORK,
   AUTH_FAILED: NETWORK,

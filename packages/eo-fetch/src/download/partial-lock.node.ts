@@ -1,0 +1,168 @@
+// Exclusive ownership of a `<path>.partial`. Two runs downloading the same path (two processes, two engines)
+// would otherwise write, delete and rename each other's partial file, and record the hash of bytes they never
+// wrote. The owner holds `<path>.partial.lock`, created with O_EXCL and refreshed while held; a lock whose owner
+// is gone (a killed run: its process is dead on this host, or it has not refreshed the lock for
+// LOCK_STALE_MS) is broken, so a resume still continues the partial file a killed run left.
+
+import { randomBytes } from 'node:crypto';
+import { link, open, rename, unlink, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { EoFetchError } from '../errors.js';
+import { writeFailed } from '../internal/write-failed.js';
+
+/** Suffix of a partial file's lock, after the partial's own name: `<path>.partial.lock`. */
+export const PARTIAL_LOCK_SUFFIX = '.lock';
+
+/** How often a held lock's mtime is refreshed, so a run on another host can tell it is alive. */
+const HEARTBEAT_MS = 30_000;
+/** A lock not refreshed for this long is stale: a live owner refreshes it every {@link HEARTBEAT_MS}. */
+export const LOCK_STALE_MS = 10 * 60_000;
+/** Most bytes of a lock file read (ours are about 80). */
+const MAX_LOCK_BYTES = 4096;
+
+interface LockOwner {
+  pid?: number;
+  host?: string;
+  token?: string;
+}
+
+/** Tokens of the locks this process holds: two engines of one process share its pid. */
+const heldHere = new Set<string>();
+
+/** A held lock: release it once the job is done (verified, failed or abandoned). */
+export interface PartialLock {
+  readonly path: string;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the lock of `partial` for the job writing `jobPath`.
+ *
+ * @returns the held lock
+ * @throws {@link EoFetchError} `PATH_IN_USE` when a live run holds it (nothing was touched), `WRITE_FAILED` when
+ *   the lock cannot be written
+ */
+export async function lockPartial(partial: string, jobPath: string): Promise<PartialLock> {
+  const path = `${partial}${PARTIAL_LOCK_SUFFIX}`;
+  const me = { pid: process.pid, host: hostname(), token: randomBytes(12).toString('hex') };
+  const text = JSON.stringify(me);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(path, text, { flag: 'wx' });
+      return held(path, me.token);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailed(jobPath, err);
+    }
+    const found = await readLock(path);
+    // released between our open and our read: try again
+    if (!found) continue;
+    if (!isStale(found.owner, found.mtimeMs)) throw inUse(jobPath, path, found.owner);
+    await breakLock(path, found.text, me.token, jobPath);
+  }
+  throw inUse(jobPath, path, {});
+}
+
+function held(path: string, token: string): PartialLock {
+  heldHere.add(token);
+  const beat = setInterval(() => {
+    const now = new Date();
+    utimes(path, now, now).catch(() => {});
+  }, HEARTBEAT_MS);
+  beat.unref();
+  let released = false;
+  return {
+    path,
+    async release() {
+      if (released) return;
+      released = true;
+      clearInterval(beat);
+      heldHere.delete(token);
+      // only our own lock: one broken as stale (a run stalled past LOCK_STALE_MS) belongs to its new owner
+      const found = await readLock(path);
+      if (found?.owner.token === token) await unlink(path).catch(() => {});
+    },
+  };
+}
+
+/** The lock's text, owner and mtime, or undefined when there is none. */
+async function readLock(
+  path: string,
+): Promise<{ text: string; owner: LockOwner; mtimeMs: number } | undefined> {
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    fh = await open(path, 'r');
+    const st = await fh.stat();
+    const buf = Buffer.alloc(MAX_LOCK_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, MAX_LOCK_BYTES, 0);
+    const text = buf.subarray(0, bytesRead).toString('utf8');
+    let owner: LockOwner = {};
+    try {
+      const parsed = JSON.parse(text);
+      if (parsed && typeof parsed === 'object') owner = parsed as LockOwner;
+    } catch {
+      // torn or foreign: judged by its age alone
+    }
+    return { text, owner, mtimeMs: st.mtimeMs };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // unreadable (a folder, no permission): nobody can take it, so it is in use
+    return { text: '', owner: {}, mtimeMs: Date.now() };
+  } finally {
+    await fh?.close().catch(() => {});
+  }
+}
+
+/**
+ * Whether the owner of a lock is gone: the lock went unrefreshed for {@link LOCK_STALE_MS} (a held lock is
+ * refreshed every {@link HEARTBEAT_MS}; this also covers a dead run whose pid was reused), or its process is dead
+ * on this host.
+ */
+function isStale(owner: LockOwner, mtimeMs: number): boolean {
+  if (Date.now() - mtimeMs > LOCK_STALE_MS) return true;
+  const pid = owner.pid;
+  if (owner.host !== hostname() || !Number.isSafeInteger(pid) || (pid as number) <= 0) return false;
+  // this process's pid: held by another engine here, or left by an earlier process given the same pid
+  if (pid === process.pid) return !heldHere.has(String(owner.token));
+  return !processAlive(pid as number);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: alive, owned by another user
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes a stale lock whose text was `seen`. It is moved aside first and checked, so that of two runs breaking
+ * it at once, the second does not delete the lock the first has just taken; a lock that changed meanwhile is
+ * put back.
+ */
+async function breakLock(path: string, seen: string, token: string, jobPath: string): Promise<void> {
+  const aside = `${path}.${token}.stale`;
+  try {
+    await rename(path, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw writeFailed(jobPath, err);
+  }
+  const moved = await readLock(aside);
+  if (moved && moved.text !== seen) {
+    await link(aside, path).catch(() => {});
+    await unlink(aside).catch(() => {});
+    throw inUse(jobPath, path, moved.owner);
+  }
+  await unlink(aside).catch(() => {});
+}
+
+function inUse(jobPath: string, lockPath: string, owner: LockOwner): EoFetchError {
+  const host = typeof owner.host === 'string' ? ` on ${JSON.stringify(owner.host.slice(0, 100))}` : '';
+  const who = Number.isSafeInteger(owner.pid) ? ` (process ${owner.pid}${host})` : '';
+  return new EoFetchError(
+    'PATH_IN_USE',
+    `${jobPath}: another run is downloading this file${who}, holding ${lockPath}; nothing was changed. Run again once it is done (a lock whose run was killed is taken over after ${LOCK_STALE_MS / 60_000} minutes, at once on the same host)`,
+  );
+}
