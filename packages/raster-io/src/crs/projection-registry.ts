@@ -3,6 +3,7 @@
 import { utmProj4 } from '@worldstrat/core';
 import { RasterIoError } from '../errors.js';
 import { describeValue } from '../internal/check-args.js';
+import { ESRI_MOLLWEIDE } from './geokeys.js';
 
 /** A CRS reference: an EPSG code (`32633`), an authority string (`'EPSG:32633'`, `'ESRI:54009'`) or a proj4 string. */
 export type CrsRef = number | string;
@@ -30,6 +31,21 @@ function builtIn(key: string): string | undefined {
 }
 
 /**
+ * Codes that `GeoBlock.epsg` uses for CRSs EPSG has no code for (the reader reports them, the writer writes them):
+ * World Mollweide is 54009, an ESRI code no EPSG CRS has, so the number and 'EPSG:54009' mean ESRI:54009.
+ */
+const NON_EPSG_CODES: ReadonlyMap<number, string> = new Map([[ESRI_MOLLWEIDE, 'ESRI:54009']]);
+
+function epsgKey(code: number): string {
+  return NON_EPSG_CODES.get(code) ?? `EPSG:${code}`;
+}
+
+/** How a `GeoBlock.epsg` code is named in messages: `EPSG:32633`, but `ESRI:54009` for World Mollweide. */
+export function crsName(code: number): string {
+  return epsgKey(code);
+}
+
+/**
  * Normalises a CRS reference to its registry key (`'EPSG:32633'`), or returns `null` for a raw proj4/WKT
  * definition string.
  */
@@ -37,7 +53,7 @@ export function crsKey(crs: CrsRef): string | null {
   if (typeof crs === 'number') {
     if (!Number.isSafeInteger(crs) || crs <= 0)
       throw new RasterIoError('UNKNOWN_CRS', `CRS code ${crs} is not a positive integer EPSG code`);
-    return `EPSG:${crs}`;
+    return epsgKey(crs);
   }
   if (typeof crs !== 'string')
     throw new RasterIoError(
@@ -45,9 +61,12 @@ export function crsKey(crs: CrsRef): string | null {
       `cannot read CRS ${describeValue(crs)}; use an EPSG code (32633), 'EPSG:32633', 'ESRI:54009' or a proj4 string`,
     );
   const s = crs.trim();
-  if (/^\d+$/.test(s)) return `EPSG:${s}`;
+  if (/^\d+$/.test(s)) return epsgKey(Number(s));
   const m = /^([A-Za-z]+):(\d+)$/.exec(s);
-  if (m) return `${(m[1] as string).toUpperCase()}:${m[2]}`;
+  if (m) {
+    const authority = (m[1] as string).toUpperCase();
+    return authority === 'EPSG' ? epsgKey(Number(m[2])) : `${authority}:${m[2]}`;
+  }
   if (s.startsWith('+') || /^(PROJCS|GEOGCS|PROJCRS|GEOGCRS)\[/i.test(s)) return null;
   throw new RasterIoError(
     'UNKNOWN_CRS',
@@ -57,7 +76,8 @@ export function crsKey(crs: CrsRef): string | null {
 
 /**
  * Registers a proj4 definition for a CRS code so that {@link transformCoords} and {@link warpRaster} can
- * use it. Built-in: EPSG:4326, EPSG:3857, EPSG:32601–32660, EPSG:32701–32760, ESRI:54009.
+ * use it. Built-in: EPSG:4326, EPSG:3857, EPSG:32601–32660, EPSG:32701–32760, ESRI:54009 (also as the number
+ * 54009, `GeoBlock.epsg`'s code for World Mollweide).
  *
  * @param code - `32633`, `'EPSG:2056'`, `'ESRI:54009'`...
  * @param proj4def - the proj4 (or WKT) definition.

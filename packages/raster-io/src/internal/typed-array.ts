@@ -84,3 +84,12 @@ export function viewAs(dtype: DType, bytes: Uint8Array): RasterArray {
 export function bytesOf(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
+
+/**
+ * The samples' bits for copying one by one: a float32 array as a Uint32Array over the same memory (a copy through
+ * JS numbers widens to float64 and back, which sets a signalling NaN's quiet bit); other arrays as they are
+ * (integers copy exactly, and float64 loads and stores keep every NaN's bits).
+ */
+export function sampleBits(a: RasterArray): RasterArray {
+  return a instanceof Float32Array ? new Uint32Array(a.buffer, a.byteOffset, a.length) : a;
+}

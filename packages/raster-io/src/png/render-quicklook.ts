@@ -36,18 +36,29 @@ export interface QuicklookOptions {
   maxSize?: number;
 }
 
-/** Valid-pixel mask: false for NaN and the raster's `noData`. */
-function validMask(bands: Float32Array[], noData: number | null | undefined): Uint8Array | null {
+/**
+ * Valid-pixel mask: false for NaN and the raster's `noData`, compared in each band's own precision (a float32
+ * band's pixels hold the float32 of its no-data value, as GDAL compares them; other bands are compared before
+ * any cast, so float64 -9999.9 or int32 16777217 still match exactly).
+ */
+function validMask(bands: ArrayLike<number>[], noData: number | null | undefined): Uint8Array | null {
   const n = bands[0]?.length ?? 0;
   let mask: Uint8Array | null = null;
-  for (const b of bands)
+  for (const b of bands) {
+    const nd =
+      noData === null || noData === undefined
+        ? Number.NaN
+        : b instanceof Float32Array
+          ? Math.fround(noData)
+          : noData;
     for (let i = 0; i < n; i++) {
       const v = b[i] as number;
-      if (Number.isNaN(v) || (noData !== null && noData !== undefined && v === noData)) {
+      if (Number.isNaN(v) || v === nd) {
         mask ??= new Uint8Array(n).fill(1);
         mask[i] = 0;
       }
     }
+  }
   return mask;
 }
 
@@ -152,8 +163,9 @@ export function renderQuicklook(raster: Raster, options: QuicklookOptions = {}):
     );
   const isClass = colormap === 'class';
   let { width, height } = raster;
-  let bands = bandIdx.map((b) => toFloat32(raster.bands[b] as ArrayLike<number>));
-  let mask = validMask(bands, raster.noData);
+  const source = bandIdx.map((b) => raster.bands[b] as ArrayLike<number>);
+  let mask = validMask(source, raster.noData);
+  let bands = source.map(toFloat32);
   const maxSize = options.maxSize;
   if (maxSize !== undefined && Math.max(width, height) > maxSize) {
     const f = maxSize / Math.max(width, height);

@@ -1,3 +1,4 @@
+import { crsName } from '../crs/projection-registry.js';
 import { RasterIoError } from '../errors.js';
 import type { BBox, GeoBlock, RasterWindow } from '../types.js';
 import { lonLatBBoxToNative } from './lonlat-bbox.js';
@@ -51,7 +52,7 @@ export function bboxToWindow(
   if (x1 <= x0 || y1 <= y0) {
     throw new RasterIoError(
       'WINDOW_OUT_OF_BOUNDS',
-      `${name}: bbox [${bbox.join(', ')}]${crs === 'lonlat' ? ' (lon/lat)' : ''} does not overlap the raster (EPSG:${geo.epsg}, ${level.width}x${level.height} px from origin ${ox}, ${oy})`,
+      `${name}: bbox [${bbox.join(', ')}]${crs === 'lonlat' ? ' (lon/lat)' : ''} does not overlap the raster (${crsName(geo.epsg)}, ${level.width}x${level.height} px from origin ${ox}, ${oy})`,
     );
   }
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };

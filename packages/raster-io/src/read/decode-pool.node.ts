@@ -55,7 +55,6 @@ function failAll(w: PoolWorker, err: Error): void {
 function startWorker(): PoolWorker {
   const url = workerUrl();
   const w: PoolWorker = { worker: new Worker(url), pending: new Map() };
-  w.worker.unref();
   w.worker.on('message', (msg: { id: number; reply?: unknown; progress?: number }) => {
     const p = w.pending.get(msg.id);
     if (msg.progress) p?.onProgress?.(msg.progress);
@@ -77,6 +76,9 @@ function startWorker(): PoolWorker {
   w.worker.on('exit', (code) => {
     failAll(w, new RasterIoError('WORKER_FAILED', `block decode worker exited with code ${code}`));
   });
+  // after the listeners: adding a 'message' listener refs the worker again, and a worker started but never given
+  // a task (threads > blocks) would then keep the process alive for ever
+  w.worker.unref();
   return w;
 }
 

@@ -66,6 +66,8 @@ const PROGRESS_EVERY_MS = 16;
 let readBuffer = new Uint8Array(0);
 /** Larger blocks get a buffer of their own, so one huge strip is not kept for the life of the worker. */
 const MAX_KEPT_READ_BYTES = 16 * 1024 * 1024;
+/** Most bytes one `readSync` is asked for. */
+const MAX_READ_CHUNK = 2 ** 30;
 
 /**
  * A block's stored bytes read from a lent file, clipped to the size the source reads to (as its own reads are);
@@ -81,7 +83,8 @@ function readStored(g: BlockGeometry, b: BlockJob, file: { fd: number; size: num
   let done = 0;
   try {
     while (done < n) {
-      const got = readSync(file.fd, buffer, done, n - done, b.offset + done);
+      // Node refuses a read length of 2^31 or more: read a huge block in pieces
+      const got = readSync(file.fd, buffer, done, Math.min(n - done, MAX_READ_CHUNK), b.offset + done);
       if (got === 0) break;
       done += got;
     }

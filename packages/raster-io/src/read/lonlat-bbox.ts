@@ -1,3 +1,4 @@
+import { crsName } from '../crs/projection-registry.js';
 import { transformCoords } from '../crs/transform-coords.js';
 import { RasterIoError } from '../errors.js';
 import type { BBox } from '../types.js';
@@ -25,7 +26,7 @@ export function lonLatBBoxToNative(bbox: BBox, epsg: number, name: string): BBox
   } catch (err) {
     throw new RasterIoError(
       'UNKNOWN_CRS',
-      `${name}: cannot convert a lon/lat bbox to EPSG:${epsg} (${(err as Error).message}); register it with registerProjection() or use bboxCrs 'native'`,
+      `${name}: cannot convert a lon/lat bbox to ${crsName(epsg)} (${(err as Error).message}); register it with registerProjection() or use bboxCrs 'native'`,
       { cause: err },
     );
   }
@@ -43,7 +44,7 @@ export function lonLatBBoxToNative(bbox: BBox, epsg: number, name: string): BBox
   if (!(minX <= maxX && minY <= maxY)) {
     throw new RasterIoError(
       'UNKNOWN_CRS',
-      `${name}: lon/lat bbox [${bbox.join(', ')}] has no valid projection in EPSG:${epsg}`,
+      `${name}: lon/lat bbox [${bbox.join(', ')}] has no valid projection in ${crsName(epsg)}`,
     );
   }
   return [minX, minY, maxX, maxY];

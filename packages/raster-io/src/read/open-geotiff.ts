@@ -8,7 +8,7 @@ import { RasterIoError } from '../errors.js';
 import { throwIfAborted } from '../internal/assert.js';
 import { checkBytes, checkOptions } from '../internal/check-args.js';
 import { dtypeFromTiff } from '../internal/typed-array.js';
-import { type BlockCacheOptions, blockCache } from '../source/block-cache.js';
+import { type BlockCacheOptions, blockCache, checkBlockCacheOptions } from '../source/block-cache.js';
 import type { ByteSource } from '../source/byte-source.js';
 import { memorySource } from '../source/memory-source.js';
 import { waitOrAbort } from '../source/wait-or-abort.js';
@@ -209,6 +209,8 @@ export async function openGeoTiff(
   // not fail because it fired once the open was over.
   let openSignal = signal;
   const limits = resolveLimits(name, options.limits);
+  if (options.headerCache !== false)
+    checkBlockCacheOptions('openGeoTiff', 'options.headerCache', options.headerCache);
   const headerSource =
     options.headerCache === false || !isByteSource(input) ? raw : blockCache(raw, options.headerCache);
 

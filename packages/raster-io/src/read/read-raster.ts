@@ -696,6 +696,9 @@ async function locateBlocks(
     b.offset = offsets[b.index] as number;
     b.byteCount = counts[b.index] as number;
   }
+  // libtiff's strip/tile size (a strip's rows end at the image's); the sample-type size bounds packed samples
+  const capRows = g.tiled ? g.bh : Math.min(g.bh, level.height);
+  const capBase = Math.max(g.blockBytes, g.bw * capRows * g.spp * DTYPE_BYTES[g.dtype]);
   for (const b of blocks) {
     if (!Number.isFinite(b.offset) || !Number.isFinite(b.byteCount)) {
       throw new RasterIoError(
@@ -720,6 +723,7 @@ async function locateBlocks(
     // Uncompressed blocks are read at their geometric size whatever the byte count says, as GDAL does
     // (except tiles crossing the bottom edge: GDAL asks libtiff for their inner rows, which must be counted).
     if (level.compression === 1 && b.byteCount > 0 && !crossesBottom(b.row)) b.byteCount = b.expected;
+    if (level.compression !== 1) b.byteCount = libtiffByteCountCap(b.byteCount, capBase);
     checkLimit(
       limits,
       'maxBlockBytes',
@@ -728,6 +732,16 @@ async function locateBlocks(
       `the stored size of IFD ${level.ifd}, ${kind} ${b.index}`,
     );
   }
+}
+
+/**
+ * The stored bytes libtiff reads of a compressed block: a byte count over 1 MiB and over 10 × the block's size +
+ * 4096 is cut to that (TIFFFillStrip/TIFFFillTile's "Too large strip byte count"), so a header claiming gigabytes
+ * costs a few kilobytes.
+ */
+function libtiffByteCountCap(byteCount: number, blockBytes: number): number {
+  if (byteCount <= 1024 * 1024 || blockBytes === 0) return byteCount;
+  return Math.floor((byteCount - 4096) / 10) > blockBytes ? blockBytes * 10 + 4096 : byteCount;
 }
 
 /**

@@ -2,9 +2,9 @@
 
 import { RasterIoError } from '../errors.js';
 import { checkOptions, checkRaster, describeValue } from '../internal/check-args.js';
-import { DTYPES, type DType, type Raster } from '../types.js';
+import { DTYPES, type DType, type Raster, type RasterArray } from '../types.js';
 import { fromFloat, toFloat32 } from './dtype-cast.js';
-import { type ResizeOptions, resize } from './resize.js';
+import { type ResizeOptions, type ResizePlanes, resizePlanes } from './resize.js';
 
 /** Options of {@link resizeRaster}: the kernel plus the output dtype. */
 export interface ResizeRasterOptions extends ResizeOptions {
@@ -13,10 +13,21 @@ export interface ResizeRasterOptions extends ResizeOptions {
 }
 
 /**
+ * A band as resize planes: float32 for the types float32 holds exactly (the torch-matching path), float64 for
+ * 32-bit integers and float64, which float32 would round (16777217 → 16777216, 1e300 → Infinity).
+ */
+function planesOf(band: RasterArray): ResizePlanes {
+  if (band instanceof Float64Array) return band;
+  if (band instanceof Int32Array || band instanceof Uint32Array) return Float64Array.from(band);
+  return toFloat32(band);
+}
+
+/**
  * Resizes every band of a raster to `width × height` with {@link resize} and scales the geotransform so the
  * footprint is unchanged (pixel size × in/out).
  *
- * No-data pixels are treated as values; use `method: 'nearest'` for masks and classes.
+ * No-data pixels are treated as values; use `method: 'nearest'` for masks and classes. Int32, uint32 and float64
+ * bands are resized in float64 (`nearest` keeps their values exactly), the others in float32, as torch does.
  *
  * @param raster - input raster.
  * @param width - output width in pixels.
@@ -46,8 +57,8 @@ export function resizeRaster(
       `resizeRaster dtype must be one of ${DTYPES.join(', ')}, got ${describeValue(dtype)}`,
     );
   const bands = raster.bands.map((band) => {
-    const out = resize(toFloat32(band), [1, raster.height, raster.width], [height, width], kernel);
-    return dtype === 'float32' ? out : fromFloat(out, dtype);
+    const out = resizePlanes(planesOf(band), [1, raster.height, raster.width], [height, width], kernel);
+    return dtype === 'float32' && out instanceof Float32Array ? out : fromFloat(out, dtype);
   });
   const result: Raster = { width, height, dtype, bands };
   if (raster.noData !== undefined) result.noData = raster.noData;

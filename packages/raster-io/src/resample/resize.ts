@@ -42,9 +42,16 @@ function isIdentity(t: AxisTaps): boolean {
   return true;
 }
 
-function horizontal(src: Float32Array, planesRows: number, taps: AxisTaps): Float32Array {
+/** Planes in float32 (every dtype that float32 holds exactly) or float64 (32-bit integers, float64). */
+export type ResizePlanes = Float32Array | Float64Array;
+
+/** A new array of `src`'s precision. */
+const like = (src: ResizePlanes, n: number): ResizePlanes =>
+  src instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+
+function horizontal(src: ResizePlanes, planesRows: number, taps: AxisTaps): ResizePlanes {
   const { inSize, outSize, k, idx, w, start, count } = taps;
-  const dst = new Float32Array(planesRows * outSize);
+  const dst = like(src, planesRows * outSize);
   if (start && count) {
     // contiguous runs (AA kernels): no index table, no padded zero taps
     for (let r = 0; r < planesRows; r++) {
@@ -72,9 +79,9 @@ function horizontal(src: Float32Array, planesRows: number, taps: AxisTaps): Floa
   return dst;
 }
 
-function vertical(src: Float32Array, planes: number, width: number, taps: AxisTaps): Float32Array {
+function vertical(src: ResizePlanes, planes: number, width: number, taps: AxisTaps): ResizePlanes {
   const { inSize, outSize, k, idx, w } = taps;
-  const dst = new Float32Array(planes * outSize * width);
+  const dst = like(src, planes * outSize * width);
   const acc = new Float64Array(width);
   for (let p = 0; p < planes; p++) {
     const sp = p * inSize * width;
@@ -141,16 +148,29 @@ export function resize(
   size: readonly [number, number],
   options: ResizeOptions = {},
 ): Float32Array {
+  if (!(data instanceof Float32Array))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `resize data must be a Float32Array, got ${describeValue(data)}`,
+    );
+  return resizePlanes(data, shape, size, options) as Float32Array;
+}
+
+/**
+ * {@link resize} in the precision of `data`: float64 planes are resized with the same taps and weights, their
+ * sums kept in float64 (so `nearest` copies values exactly, and 32-bit integers and float64 keep their values).
+ */
+export function resizePlanes(
+  data: ResizePlanes,
+  shape: readonly [number, number, number],
+  size: readonly [number, number],
+  options: ResizeOptions = {},
+): ResizePlanes {
   const { method, antialias } = { ...DEFAULT_RESIZE, ...checkOptions('resize', options) };
   if (!(RESIZE_METHODS as readonly string[]).includes(method))
     throw new RasterIoError(
       'INVALID_ARGUMENT',
       `unknown resize method ${describeValue(method)}; use one of ${RESIZE_METHODS.join(', ')}`,
-    );
-  if (!(data instanceof Float32Array))
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `resize data must be a Float32Array, got ${describeValue(data)}`,
     );
   if (!Array.isArray(shape) || shape.length !== 3)
     throw new RasterIoError(

@@ -1,5 +1,5 @@
 import { checkRange, throwIfAborted } from '../internal/assert.js';
-import { checkObjectWith, checkOptions } from '../internal/check-args.js';
+import { checkObjectWith, checkOptions, checkPositiveInteger } from '../internal/check-args.js';
 import type { ByteSource } from './byte-source.js';
 import { waitOrAbort } from './wait-or-abort.js';
 
@@ -33,6 +33,23 @@ export const DEFAULT_BLOCK_CACHE = {
 } as const satisfies BlockCacheOptions;
 
 /**
+ * The options merged over the defaults, each a positive integer: a block size of 0 or a fraction never got past
+ * the first block and a negative `maxBlocks` evicted for ever (both synchronous loops), a negative or NaN block
+ * size read nothing, which callers took for the end of the file.
+ */
+export function checkBlockCacheOptions(
+  fn: string,
+  name: string,
+  options: BlockCacheOptions | undefined,
+): Required<BlockCacheOptions> {
+  const o = checkOptions(fn, options, name);
+  return {
+    blockSize: checkPositiveInteger(fn, `${name}.blockSize`, o.blockSize ?? DEFAULT_BLOCK_CACHE.blockSize),
+    maxBlocks: checkPositiveInteger(fn, `${name}.maxBlocks`, o.maxBlocks ?? DEFAULT_BLOCK_CACHE.maxBlocks),
+  };
+}
+
+/**
  * Wrap a {@link ByteSource} in an LRU block cache: reads are rounded to whole blocks, missing blocks that
  * are adjacent are fetched in one read, and concurrent reads of the same block share one request (cancelled only
  * once every reader waiting on it has aborted). Useful for the many small header/IFD reads of a remote TIFF.
@@ -47,7 +64,7 @@ export const DEFAULT_BLOCK_CACHE = {
  */
 export function blockCache(source: ByteSource, options: BlockCacheOptions = {}): ByteSource {
   checkObjectWith('blockCache', 'source', source, ['read']);
-  const { blockSize, maxBlocks } = { ...DEFAULT_BLOCK_CACHE, ...checkOptions('blockCache', options) };
+  const { blockSize, maxBlocks } = checkBlockCacheOptions('blockCache', 'options', options);
   const blocks = new Map<number, CachedBlock>();
 
   function remember(id: number, block: CachedBlock): void {

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { RasterIoError } from '../errors.js';
 import { checkRange, throwIfAborted } from '../internal/assert.js';
@@ -5,6 +6,12 @@ import type { ByteSource } from './byte-source.js';
 
 /** Reads of this size keep the page-cache copy short enough to overlap with decoding the previous one. */
 const PREFERRED_READ_BYTES = 1024 * 1024;
+
+/** Read-only and, where the platform has it, non-blocking (see ensureOpen). */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** Most bytes one `FileHandle.read` is asked for (Node's limit is 2^31 − 1). */
+const MAX_READ_CHUNK = 2 ** 30;
 
 /** A {@link ByteSource} over a local file; `size` is known after the first read. */
 export interface FileByteSource extends ByteSource {
@@ -37,7 +44,9 @@ export function fileSource(path: string): FileByteSource {
     opened ??= (async () => {
       let handle: FileHandle | undefined;
       try {
-        handle = await open(path, 'r');
+        // non-blocking: opening a FIFO for reading otherwise waits for a writer for ever (no signal, not even
+        // process.exit, ends it); regular files read the same, and anything else is refused below
+        handle = await open(path, OPEN_FLAGS);
         const stat = await handle.stat();
         if (!stat.isFile()) throw new Error('not a regular file');
         size = stat.size;
@@ -65,7 +74,10 @@ export function fileSource(path: string): FileByteSource {
     const n = Math.max(0, Math.min(target.length, total - offset));
     let done = 0;
     while (done < n) {
-      const { bytesRead } = await handle.read(target, done, n - done, offset + done);
+      // Node aborts the process (a native assertion, not an exception) on a read length or buffer offset of
+      // 2^31 or more: read in bounded pieces, each into its own view
+      const chunk = Math.min(n - done, MAX_READ_CHUNK);
+      const { bytesRead } = await handle.read(target.subarray(done, done + chunk), 0, chunk, offset + done);
       if (bytesRead === 0) break;
       done += bytesRead;
     }

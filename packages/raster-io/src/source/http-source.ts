@@ -1,6 +1,6 @@
 import { HttpSourceError, RasterIoError } from '../errors.js';
 import { abortError, checkRange, throwIfAborted } from '../internal/assert.js';
-import { checkOptions, checkString } from '../internal/check-args.js';
+import { checkOptions, checkString, describeValue } from '../internal/check-args.js';
 import { redactError, redactText, redactUrl } from '../internal/redact-url.js';
 import { splitUrlCredentials, urlSecrets } from '../internal/url-credentials.js';
 import type { ByteSource } from './byte-source.js';
@@ -145,6 +145,33 @@ export interface HttpByteSource extends ByteSource {
   readonly bytesReceived: number;
 }
 
+/** Follow-up requests for the rest of one read that a server answered short (it caps its ranges). */
+export const MAX_RANGE_FOLLOW_UPS = 256;
+
+/** Longest `timeoutMs` a timer takes (Node refuses more with a RangeError on every request). */
+const MAX_TIMEOUT_MS = 2 ** 32 - 1;
+
+/**
+ * The options used at request time, checked once here: a bad `timeoutMs` made every read throw Node's
+ * RangeError/TypeError (untyped, without the URL), and a NaN or text `maxWholeFileBytes` removed the cap.
+ */
+function checkHttpOptions(url: string, opts: HttpSourceOptions): void {
+  const bad = (name: string, want: string, value: unknown): never => {
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${url}: httpSource options.${name} must be ${want}, got ${describeValue(value)}`,
+    );
+  };
+  const { timeoutMs, maxWholeFileBytes, fetch, headers } = opts;
+  if (!Number.isInteger(timeoutMs) || (timeoutMs as number) < 1 || (timeoutMs as number) > MAX_TIMEOUT_MS)
+    bad('timeoutMs', `an integer 1..${MAX_TIMEOUT_MS} (milliseconds)`, timeoutMs);
+  if (typeof maxWholeFileBytes !== 'number' || !(maxWholeFileBytes >= 0))
+    bad('maxWholeFileBytes', 'a number >= 0 (bytes; Infinity for no cap)', maxWholeFileBytes);
+  if (fetch !== undefined && typeof fetch !== 'function') bad('fetch', 'a function', fetch);
+  if (headers !== undefined && (headers === null || typeof headers !== 'object' || Array.isArray(headers)))
+    bad('headers', 'an object of header names to values', headers);
+}
+
 const CONTENT_RANGE = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i;
 
 /**
@@ -167,7 +194,18 @@ const CONTENT_RANGE = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i;
  */
 export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): HttpByteSource {
   checkString('httpSource', 'url', rawUrl);
-  const opts = { ...DEFAULT_HTTP_SOURCE, ...checkOptions('httpSource', options) };
+  const given = checkOptions('httpSource', options);
+  // an option given as undefined keeps its default
+  const opts = {
+    ...given,
+    timeoutMs: given.timeoutMs ?? DEFAULT_HTTP_SOURCE.timeoutMs,
+    maxWholeFileBytes: given.maxWholeFileBytes ?? DEFAULT_HTTP_SOURCE.maxWholeFileBytes,
+  };
+  if (opts.redactUrl !== undefined && typeof opts.redactUrl !== 'function')
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${redactUrl(rawUrl)}: httpSource options.redactUrl must be a function, got ${describeValue(opts.redactUrl)}`,
+    );
   // Everything below prints `url`; only the requests use the raw URL (as `requestUrl`).
   const url = (opts.redactUrl ?? redactUrl)(rawUrl);
   if (!/^https?:\/\//i.test(rawUrl)) {
@@ -176,6 +214,7 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
       `${url}: not an http(s) URL; use fileSource() for local paths`,
     );
   }
+  checkHttpOptions(url, opts);
   const doFetch = opts.fetch ?? globalThis.fetch;
   const { requestUrl, headers } = splitUserinfo(rawUrl, opts.headers ?? {});
   // Servers and fetch errors quote the URL, its tokens and the auth headers: never show them.
@@ -255,10 +294,7 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
         );
       }
       // A 206 body may not exceed the range asked; a 200 (whole file) body not `maxWholeFileBytes`.
-      const limit =
-        res.status === 206
-          ? length
-          : Math.max(length, opts.maxWholeFileBytes ?? DEFAULT_HTTP_SOURCE.maxWholeFileBytes);
+      const limit = res.status === 206 ? length : Math.max(length, opts.maxWholeFileBytes);
       body = await readBodyBounded(res, limit, () => {
         throw new RasterIoError(
           'RANGE_REQUEST_FAILED',
@@ -317,6 +353,39 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
     return body;
   }
 
+  /**
+   * A range read whole: a server that caps the size of its ranges answers a valid but shorter 206 (its
+   * Content-Range giving the real total), so the rest is asked for, at most {@link MAX_RANGE_FOLLOW_UPS} times.
+   * A read is short only where the file ends (a short answer was taken for the end of the file, and a healthy
+   * file reported TRUNCATED).
+   */
+  async function requestAll(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const first = await request(offset, length, signal);
+    const parts = [first];
+    let got = first.byteLength;
+    // the total is known once a 206 gave it; without one a short answer may be the end of the file
+    const more = () => got < length && size !== undefined && offset + got < size;
+    for (let asked = 0; more(); asked++) {
+      if (asked === MAX_RANGE_FOLLOW_UPS)
+        throw new RasterIoError(
+          'RANGE_REQUEST_FAILED',
+          `${url}: the server answered bytes=${offset}-${offset + length - 1} in more than ${MAX_RANGE_FOLLOW_UPS + 1} short parts (${got} bytes so far); refusing to go on`,
+        );
+      const part = await request(offset + got, length - got, signal);
+      if (part.byteLength === 0) break;
+      parts.push(part);
+      got += part.byteLength;
+    }
+    if (parts.length === 1) return first;
+    const out = new Uint8Array(got);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.byteLength;
+    }
+    return out;
+  }
+
   return {
     name: url,
     get size() {
@@ -339,7 +408,7 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
         );
       if (size !== undefined) length = Math.max(0, Math.min(length, size - offset));
       if (length === 0) return new Uint8Array(0);
-      return request(offset, length, signal);
+      return requestAll(offset, length, signal);
     },
   };
 }

@@ -1,6 +1,7 @@
 // Target pixel centres of a grid transformed once into a source CRS, so that several rasters in that CRS (the
 // bands of one Sentinel-2 item at 10, 20 and 60 m, the revisits of one AOI) warp onto the grid without running
 // proj4 again per raster: the projection is most of an exact warp's time.
+import { crsName } from '../crs/projection-registry.js';
 import { pointTransformer } from '../crs/transform-coords.js';
 import { RasterIoError } from '../errors.js';
 import { checkObjectWith } from '../internal/check-args.js';
@@ -82,6 +83,6 @@ export function checkProjectedGrid(p: ProjectedGrid, grid: TargetGrid, epsg: num
   if (!same)
     throw new RasterIoError(
       'INVALID_ARGUMENT',
-      `warpRaster: the projected coordinates are for a ${p.grid.width}×${p.grid.height} EPSG:${p.grid.epsg} grid in EPSG:${p.epsg}; this warp needs the ${grid.width}×${grid.height} EPSG:${grid.epsg} grid in EPSG:${epsg}`,
+      `warpRaster: the projected coordinates are for a ${p.grid.width}×${p.grid.height} ${crsName(p.grid.epsg)} grid in ${crsName(p.epsg)}; this warp needs the ${grid.width}×${grid.height} ${crsName(grid.epsg)} grid in ${crsName(epsg)}`,
     );
 }

@@ -1,5 +1,6 @@
 // Target-grid helpers: a UTM (or any CRS) pixel grid covering a lon/lat bbox.
 
+import { crsName } from '../crs/projection-registry.js';
 import { transformCoords } from '../crs/transform-coords.js';
 import { utmEpsgForLonLat } from '../crs/utm-zone.js';
 import { RasterIoError } from '../errors.js';
@@ -78,7 +79,7 @@ export function utmGridForBBox(bbox: BBox, pixelSizeM: number, options: UtmGridO
   if (!Number.isFinite(minX))
     throw new RasterIoError(
       'INVALID_ARGUMENT',
-      `bbox ${describeValue(bbox)} does not project into EPSG:${epsg}`,
+      `bbox ${describeValue(bbox)} does not project into ${crsName(epsg)}`,
     );
   if (o.alignToPixel ?? true) {
     minX = Math.floor(minX / pixelSizeM) * pixelSizeM;

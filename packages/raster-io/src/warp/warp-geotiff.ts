@@ -4,7 +4,7 @@ import { RasterIoError } from '../errors.js';
 import { checkObjectWith } from '../internal/check-args.js';
 import type { GeoTiff } from '../read/open-geotiff.js';
 import { readRaster } from '../read/read-raster.js';
-import { allocBand } from '../resample/dtype-cast.js';
+import { adjustNoDataToDtype, allocBand, castToDtype } from '../resample/dtype-cast.js';
 import type { GeoTransform, Raster } from '../types.js';
 import { type TargetGrid, type WarpOptions, warpRaster } from './warp-raster.js';
 
@@ -136,12 +136,17 @@ export async function warpGeoTiff(
     // the grid does not touch the file: an all-no-data result without reading pixels
     const dtype = options.dtype ?? level.dtype;
     const isFloat = dtype === 'float32' || dtype === 'float64';
-    const noData = options.noData ?? level.noData ?? (isFloat ? Number.NaN : 0);
+    // the value and pixels warpRaster would give (see planWarp)
+    const noData =
+      options.noData !== undefined
+        ? adjustNoDataToDtype(options.noData, dtype)
+        : (level.noData ?? (isFloat ? Number.NaN : 0));
+    const fill = castToDtype(noData, dtype);
     return {
       width: grid.width,
       height: grid.height,
       dtype,
-      bands: Array.from({ length: bandCount }, () => allocBand(dtype, grid.width * grid.height).fill(noData)),
+      bands: Array.from({ length: bandCount }, () => allocBand(dtype, grid.width * grid.height).fill(fill)),
       noData,
       geo: { epsg: grid.epsg, transform: [...grid.transform] as GeoTransform },
     };

@@ -1,7 +1,7 @@
 // How gdalwarp (GDAL 3.6) turns resampled values into integer output: the data type it works in, its rounding,
 // and the step that keeps a valid value off the no-data value. Which of its kernels runs decides the last step
 // and the 1-pixel-source fallback, so that choice is modelled here too.
-import { allocBand, fromFloat } from '../resample/dtype-cast.js';
+import { allocBand, castToDtype, fromFloat } from '../resample/dtype-cast.js';
 import type { DType, RasterArray } from '../types.js';
 import type { WarpMethod } from './warp-raster.js';
 
@@ -97,12 +97,14 @@ export function toIntegerBand(values: Float64Array, out: IntegerOutput): RasterA
   const [lo, hi] = rangeOf(out.working);
   const [outLo, outHi] = rangeOf(OF_DTYPE[out.dtype]);
   const nd = out.noData;
+  // a no-data value the output type cannot hold (a source's 300 on uint8) is stored clamped, as GDAL copies it
+  const fill = castToDtype(nd, out.dtype);
   const nudge = out.avoidNoData;
   const band = allocBand(out.dtype, values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     if (Number.isNaN(v)) {
-      band[i] = nd;
+      band[i] = fill;
       continue;
     }
     let q = v < lo ? lo : v > hi ? hi : Math.floor(v + 0.5);

@@ -9,6 +9,7 @@ import {
   describeValue,
 } from '../internal/check-args.js';
 import { DEFAULT_RASTER_IO_LIMITS } from '../read/limits.js';
+import { adjustNoDataToDtype } from '../resample/dtype-cast.js';
 import { DTYPES, type DType, type GeoTransform, type Raster, type RasterArray } from '../types.js';
 import { checkProjectedGrid, type ProjectedGrid } from './project-grid.js';
 import {
@@ -49,7 +50,10 @@ export interface TargetGrid {
 export interface WarpOptions {
   /** Resampling; default `'bilinear'`. */
   method?: WarpMethod;
-  /** Output no-data value for target pixels with no valid source; default the source's, else NaN (float) or 0. */
+  /**
+   * Output no-data value for target pixels with no valid source; default the source's, else NaN (float) or 0.
+   * A value the output dtype cannot hold is adjusted as gdalwarp adjusts `-dstnodata` (uint8 300 → 255).
+   */
   noData?: number;
   /** Output dtype; default the source's. Integer outputs are rounded and clamped. */
   dtype?: DType;
@@ -238,7 +242,12 @@ function planWarp(raster: Raster, grid: TargetGrid, options: WarpOptions): WarpP
   checkRaster(raster);
   const dtype = opts.dtype ?? raster.dtype;
   const isFloat = dtype === 'float32' || dtype === 'float64';
-  const noData = opts.noData ?? raster.noData ?? (isFloat ? Number.NaN : 0);
+  // an asked no-data value is adjusted to the output type as gdalwarp adjusts -dstnodata (300 → 255 in uint8),
+  // and reported so; a source's own is kept as gdalwarp keeps it (its pixels are stored clamped)
+  const noData =
+    opts.noData !== undefined
+      ? adjustNoDataToDtype(opts.noData, dtype)
+      : (raster.noData ?? (isFloat ? Number.NaN : 0));
   invertTransform(raster.geo.transform, 'source');
   invertTransform(grid.transform, 'target');
   const threshold = opts.errorThresholdPx ?? 0;

@@ -19,17 +19,10 @@ import {
   DTYPE_BYTES,
   DTYPE_SAMPLE_FORMAT,
   dtypeOfArray,
+  sampleBits,
 } from '../internal/typed-array.js';
 import type { DType, GeoBlock, RasterArray } from '../types.js';
-import {
-  badCompressionLevel,
-  COMPRESSION_CODES,
-  DEFAULT_ENCODE_GEOTIFF,
-  formatNoData,
-  geoTags,
-  predictorOf,
-  STRUCTURAL_METADATA,
-} from './encode-geotiff.js';
+import { formatNoData, geoTags, STRUCTURAL_METADATA } from './encode-geotiff.js';
 import {
   type OverviewLevel,
   type OverviewResampling,
@@ -38,6 +31,7 @@ import {
   rowDecimator,
 } from './overviews.js';
 import { FIELD, type IfdEntry, ifdByteLength, writeIfd } from './tiff-ifd.js';
+import { COMPRESSION_CODES, checkWriteSettings } from './write-options.js';
 
 /** Options of {@link createCogWriter}. */
 export interface CogWriterOptions {
@@ -225,41 +219,15 @@ function planWriter(path: string, o: CogWriterOptions): Plan {
       'UNSUPPORTED_DTYPE',
       `${path}: dtype ${describeValue(dtype)} cannot be written; use one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
     );
-  const tile = o.tileSize ?? 512;
-  if (tile !== 256 && tile !== 512) bad(`${path}: tileSize must be 256 or 512, got ${tile}`);
-  const compression = o.compression ?? 'deflate';
-  if (compression !== 'none' && compression !== 'deflate' && compression !== 'zstd')
-    bad(`${path}: compression must be 'none', 'deflate' or 'zstd', got '${compression}'`);
-  const predictor = predictorOf(o.predictor ?? false, dtype, compression);
-  if (typeof predictor === 'string') bad(`${path}: ${predictor}`);
-  const zstd = compression === 'zstd';
-  const level = zstd
-    ? (o.zstdLevel ?? DEFAULT_ENCODE_GEOTIFF.zstdLevel)
-    : (o.deflateLevel ?? DEFAULT_ENCODE_GEOTIFF.deflateLevel);
-  const badLevel = badCompressionLevel(compression, level);
-  if (badLevel) bad(`${path}: ${badLevel}`);
-  if (zstd && zstdBackend() === null)
+  // the rules encodeGeoTiff applies too
+  const { tile, compression, predictor, level, factors, resampling, interleave } = checkWriteSettings(
+    `${path}: `,
+    { ...o, tileSize: o.tileSize ?? 512, compression: o.compression ?? 'deflate' },
+  );
+  if (compression === 'zstd' && zstdBackend() === null)
     bad(
       `${path}: compression 'zstd' needs libzstd (Debian/Ubuntu: libzstd1) with the optional koffi package, or Node ≥ 22.15`,
     );
-  const factors = o.overviews ?? [];
-  if (!Array.isArray(factors) || factors.length > 32)
-    bad(`${path}: overviews must be an array of at most 32 factors`);
-  factors.forEach((f, i) => {
-    if (!Number.isInteger(f) || f < 2 || (i > 0 && f <= (factors[i - 1] as number)))
-      bad(
-        `${path}: overviews must be increasing integers >= 2 (e.g. [2, 4, 8]), got [${factors.join(', ')}]`,
-      );
-  });
-  const resampling = o.overviewResampling ?? 'average';
-  if (resampling !== 'average' && resampling !== 'nearest')
-    bad(`${path}: overviewResampling must be 'average' or 'nearest', got '${resampling}'`);
-  const interleave = o.interleave ?? 'band';
-  if (interleave !== 'band' && interleave !== 'pixel')
-    bad(`${path}: interleave must be 'band' or 'pixel', got '${interleave}'`);
-  if (o.noData !== undefined && o.noData !== null && typeof o.noData !== 'number')
-    bad(`${path}: noData must be a number (NaN allowed) or null, got ${typeof o.noData}`);
-  if (o.geo) checkGeo(path, o.geo);
   checkMemory(path, width, height, o.bands, tile, DTYPE_BYTES[dtype]);
   return {
     path,
@@ -300,14 +268,6 @@ function checkMemory(
     bad(
       `${path}: ${width} × ${height} px × ${bands} bands needs ${Math.ceil(rowBytes / 2 ** 20)} MiB per tile row and ${blocks} blocks (limits ${MAX_TILE_ROW_BYTES / 2 ** 20} MiB, ${MAX_BLOCKS}); write it in parts`,
     );
-}
-
-function checkGeo(path: string, geo: GeoBlock): void {
-  const t = geo.transform;
-  if (!Array.isArray(t) || t.length !== 6 || !t.every(Number.isFinite))
-    bad(`${path}: geo.transform must be 6 finite numbers (GDAL order), got [${String(t)}]`);
-  if (!Number.isInteger(geo.epsg) || geo.epsg < 0 || geo.epsg > 65535)
-    bad(`${path}: geo.epsg must be an EPSG code 1..65535 (0 = unknown), got ${geo.epsg}`);
 }
 
 /** Full resolution and overviews; each overview reads the level the in-memory writer computes it from. */
@@ -544,10 +504,12 @@ class StreamingCogWriter implements CogWriter {
       const cols = Math.min(tile, lv.width - x0);
       if (pixel) {
         const buf = new DTYPE_ARRAY[dtype](tile * tile * spp);
-        lv.tileRow.forEach((band, b) => {
+        const bits = sampleBits(buf); // as encodeGeoTiff: float32 NaN payloads kept
+        lv.tileRow.forEach((tileRow, b) => {
+          const band = sampleBits(tileRow);
           for (let r = 0; r < rows; r++)
             for (let c = 0, s = r * lv.width + x0, d = r * tile * spp + b; c < cols; c++, s++, d += spp)
-              buf[d] = band[s] as number;
+              bits[d] = band[s] as number;
         });
         out.push({ level: lv, index: ty * lv.across + tx, bytes: this.encode(buf, tile * spp, spp) });
         continue;

@@ -19,12 +19,19 @@ import {
   DTYPE_BYTES,
   DTYPE_SAMPLE_FORMAT,
   dtypeOfArray,
+  sampleBits,
   viewAs,
 } from '../internal/typed-array.js';
 import { epsgFromGeoKeys } from '../read/geo-from-tags.js';
 import type { DType, GeoBlock, GeoKeys, Raster, RasterArray } from '../types.js';
 import { decimateBand, type OverviewResampling, overviewLevels } from './overviews.js';
 import { FIELD, type IfdEntry, ifdByteLength, writeIfd } from './tiff-ifd.js';
+import {
+  COMPRESSION_CODES,
+  checkWriteSettings,
+  DEFAULT_DEFLATE_LEVEL,
+  DEFAULT_ZSTD_LEVEL,
+} from './write-options.js';
 
 /** Options for {@link encodeGeoTiff}. */
 export interface EncodeGeoTiffOptions {
@@ -74,8 +81,8 @@ export interface EncodeGeoTiffOptions {
 export const DEFAULT_ENCODE_GEOTIFF = {
   tiled: false,
   compression: 'none',
-  deflateLevel: 6,
-  zstdLevel: 9,
+  deflateLevel: DEFAULT_DEFLATE_LEVEL,
+  zstdLevel: DEFAULT_ZSTD_LEVEL,
   predictor: false,
   overviewResampling: 'average',
   cog: false,
@@ -238,59 +245,11 @@ interface EncodePlan {
   geoEntries: IfdEntry[];
 }
 
-/** TIFF compression codes of the compressions written. */
-export const COMPRESSION_CODES = { none: 1, deflate: 8, zstd: 50000 } as const;
-
-/** Why `level` is no level of `compression` (its deflate or ZSTD option), or undefined when it is one. */
-export function badCompressionLevel(
-  compression: keyof typeof COMPRESSION_CODES,
-  level: number,
-): string | undefined {
-  const [name, min, max] = compression === 'zstd' ? ['zstdLevel', 1, 22] : ['deflateLevel', 0, 9];
-  if (Number.isInteger(level) && level >= min && level <= max) return undefined;
-  return `${name} must be ${min}..${max}, got ${level}`;
-}
-
-/**
- * The Predictor tag value for the `predictor` option (`true`: 2 for integers, 3 for floats), or why it is refused.
- * Uncompressed files get none (`true` means 1 there, and 2 or 3 is refused): libtiff, so GDAL, undoes a predictor
- * only inside a codec and would read differenced samples as the pixels.
- */
-export function predictorOf(option: unknown, dtype: DType, compression: string): number | string {
-  const isFloat = DTYPE_SAMPLE_FORMAT[dtype] === 3;
-  const uncompressed = compression === 'none';
-  const predictor = option === true ? (uncompressed ? 1 : isFloat ? 3 : 2) : option === false ? 1 : option;
-  if (predictor !== 1 && predictor !== 2 && predictor !== 3)
-    return `predictor must be true/false/1/2/3, got ${describeValue(option)}`;
-  if (predictor === 3 && !isFloat)
-    return `predictor 3 (floating point) needs a float dtype, got ${dtype}; use predictor 2`;
-  if (predictor !== 1 && uncompressed)
-    return `predictor ${predictor} needs compression 'deflate' or 'zstd': readers (libtiff, GDAL) apply no predictor to uncompressed files, so the differenced samples would be read as pixels`;
-  return predictor;
-}
-
-/** The compression's TIFF code, its codec (none when uncompressed) and level, validated. */
-function compressionOf(opts: EncodeOptions): {
-  compressionCode: number;
-  codec: Codec | undefined;
-  level: number;
-} {
-  const compression = opts.compression;
-  if (!Object.hasOwn(COMPRESSION_CODES, compression)) {
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `compression must be 'none', 'deflate' or 'zstd', got '${compression}'`,
-    );
-  }
+/** The codec of a checked compression (none when uncompressed): a caller's override, else the built-in one. */
+function codecOf(opts: EncodeOptions, compression: keyof typeof COMPRESSION_CODES): Codec | undefined {
+  if (compression === 'none') return undefined;
   const zstd = compression === 'zstd';
-  const level = zstd ? opts.zstdLevel : opts.deflateLevel;
-  const bad = badCompressionLevel(compression, level);
-  if (bad) throw new RasterIoError('INVALID_ARGUMENT', bad);
-  const compressionCode = COMPRESSION_CODES[compression];
-  const codec =
-    compression === 'none'
-      ? undefined
-      : (opts.codecs?.[compressionCode] ?? (zstd ? undefined : deflateCodec));
+  const codec = opts.codecs?.[COMPRESSION_CODES[compression]] ?? (zstd ? undefined : deflateCodec);
   if (zstd && !codec?.encode)
     throw new RasterIoError(
       'INVALID_ARGUMENT',
@@ -298,7 +257,7 @@ function compressionOf(opts: EncodeOptions): {
     );
   if (codec && !codec.encode)
     throw new RasterIoError('INVALID_ARGUMENT', `codec '${codec.name}' cannot encode`);
-  return { compressionCode, codec, level };
+  return codec;
 }
 
 /** Stage 1: validates the raster and every option (in a fixed order, so errors are stable). */
@@ -306,37 +265,28 @@ function planEncoding(raster: Raster, options: EncodeGeoTiffOptions): EncodePlan
   const opts: EncodeOptions = { ...DEFAULT_ENCODE_GEOTIFF, ...checkOptions('encodeGeoTiff', options) };
   validate(raster);
   const { dtype, bands } = raster;
-  const cog = opts.cog;
-  const tiled = cog || opts.tiled;
-  const tile = opts.tileSize ?? (cog ? 512 : 256);
-  if (tile !== 256 && tile !== 512)
-    throw new RasterIoError('INVALID_ARGUMENT', `tileSize must be 256 or 512, got ${tile}`);
-  const bps = DTYPE_BYTES[dtype];
-  const predictor = predictorOf(opts.predictor, dtype, opts.compression);
-  if (typeof predictor === 'string') throw new RasterIoError('INVALID_ARGUMENT', predictor);
-  const { compressionCode, codec, level } = compressionOf(opts);
-  const factors = opts.overviews ?? [];
-  if (!Array.isArray(factors))
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `overviews must be increasing integers >= 2 (e.g. [2, 4, 8]), got ${describeValue(factors)}`,
-    );
-  factors.forEach((f, i) => {
-    if (!Number.isInteger(f) || f < 2 || (i > 0 && f <= (factors[i - 1] as number))) {
+  for (const name of ['tiled', 'cog'] as const)
+    if (typeof opts[name] !== 'boolean')
       throw new RasterIoError(
         'INVALID_ARGUMENT',
-        `overviews must be increasing integers >= 2 (e.g. [2, 4, 8]), got [${factors.join(', ')}]`,
+        `${name} must be true or false, got ${describeValue(opts[name])}`,
       );
-    }
+  const cog = opts.cog;
+  const tiled = cog || opts.tiled;
+  // the rules createCogWriter applies too
+  const checked = checkWriteSettings('', {
+    ...opts,
+    dtype,
+    noData: raster.noData,
+    geo: raster.geo,
+    tileSize: opts.tileSize ?? (cog ? 512 : 256),
   });
+  const { tile, predictor, level, factors } = checked;
+  const bps = DTYPE_BYTES[dtype];
+  const compressionCode = COMPRESSION_CODES[checked.compression];
+  const codec = codecOf(opts, checked.compression);
   const spp = bands.length;
-  if (opts.interleave !== 'band' && opts.interleave !== 'pixel') {
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `interleave must be 'band' or 'pixel', got '${opts.interleave}'`,
-    );
-  }
-  const pixel = opts.interleave === 'pixel' && spp > 1;
+  const pixel = checked.interleave === 'pixel' && spp > 1;
   const planar = spp > 1 && !pixel ? 2 : 1;
   const perBlock = pixel ? spp : 1;
   const geoEntries = raster.geo ? geoTags(raster.geo) : [];
@@ -489,16 +439,18 @@ function pixelBlocks(
       const rows = Math.min(bh, h - by * bh);
       const x0 = bx * bw;
       const cols = Math.min(bw, w - x0);
-      const buf = blockBuffer((tiled ? bh : rows) * bw * spp, cols === bw && (!tiled || rows === bh));
+      const block = blockBuffer((tiled ? bh : rows) * bw * spp, cols === bw && (!tiled || rows === bh));
+      // copied as bits: NaN payloads stay as the band-interleaved layout (a byte copy) keeps them
+      const buf = sampleBits(block);
       for (let b = 0; b < spp; b++) {
-        const band = bandsOf(lv)[b] as RasterArray;
+        const band = sampleBits(bandsOf(lv)[b] as RasterArray);
         for (let r = 0; r < rows; r++) {
           let s = (by * bh + r) * w + x0;
           let d = r * bw * spp + b;
           for (let c = 0; c < cols; c++, s++, d += spp) buf[d] = band[s] as number;
         }
       }
-      lv.blocks.push(encode(buf, bw * spp, true));
+      lv.blocks.push(encode(block, bw * spp, true));
     }
   }
 }
@@ -684,7 +636,9 @@ function validate(raster: Raster): void {
       'INVALID_ARGUMENT',
       `raster has ${bands.length} bands; TIFF allows at most 65535`,
     );
-  bands.forEach((b, i) => {
+  // a for loop, not forEach: forEach skips the holes of a sparse array, which then failed mid-encode
+  for (let i = 0; i < bands.length; i++) {
+    const b = bands[i];
     if (!ArrayBuffer.isView(b))
       throw new RasterIoError('INVALID_ARGUMENT', `band ${i} must be a typed array, got ${describeValue(b)}`);
     const actual: DType = dtypeOfArray(b);
@@ -698,28 +652,15 @@ function validate(raster: Raster): void {
         'INVALID_ARGUMENT',
         `band ${i} has ${b.length} values; expected width*height = ${width * height}`,
       );
-  });
-  if (raster.geo) {
-    const t = raster.geo.transform;
-    if (!Array.isArray(t) || t.length !== 6 || !t.every(Number.isFinite)) {
-      throw new RasterIoError(
-        'INVALID_ARGUMENT',
-        `geo.transform must be 6 finite numbers (GDAL order), got [${String(t)}]`,
-      );
-    }
-    if (!Number.isInteger(raster.geo.epsg) || raster.geo.epsg < 0 || raster.geo.epsg > 65535) {
-      throw new RasterIoError(
-        'INVALID_ARGUMENT',
-        `geo.epsg must be an EPSG code 1..65535 (0 = unknown), got ${raster.geo.epsg}`,
-      );
-    }
   }
 }
 
 export function geoTags(geo: GeoBlock): IfdEntry[] {
   const [ox, a, b, oy, d, e] = geo.transform;
   const out: IfdEntry[] = [];
-  if (b === 0 && d === 0) {
+  // as GDAL writes it: scale + tiepoint only for north-up; a positive Y scale would be written negative, which
+  // readers take for north-up (GDAL warns and flips it), so south-up goes in a ModelTransformation
+  if (b === 0 && d === 0 && e < 0) {
     out.push(
       { tag: 33550, type: FIELD.DOUBLE, values: [a, -e, 0] },
       { tag: 33922, type: FIELD.DOUBLE, values: [0, 0, 0, ox, oy, 0] },
@@ -796,9 +737,10 @@ function crsGeoKeys(geo: GeoBlock): GeoKeys | undefined {
   return geoKeysForEpsg(geo.epsg);
 }
 
-/** GDAL_NODATA text: shortest round-trip decimal, `nan`, `inf`, `-inf`. */
+/** GDAL_NODATA text: shortest round-trip decimal, `nan`, `inf`, `-inf`, and `-0` as GDAL writes it. */
 export function formatNoData(v: number): string {
   if (Number.isNaN(v)) return 'nan';
+  if (Object.is(v, -0)) return '-0'; // String(-0) is "0
   if (v === Infinity) return 'inf';
   if (v === -Infinity) return '-inf';
   return String(v);

@@ -166,7 +166,18 @@ function toWork(src: RasterArray, dtype: DType): RasterArray {
   return workIsInteger(dtype) || dtype === 'float32' ? src : Float32Array.from(src as ArrayLike<number>);
 }
 
-/** GDAL's nodata mask: true = valid. NaN nodata masks NaN; float nodata compares within 2 float ulps. */
+const INT_RANGE = {
+  uint8: [0, 255],
+  uint16: [0, 65535],
+  int16: [-32768, 32767],
+  uint32: [0, 4294967295],
+  int32: [-2147483648, 2147483647],
+} as const;
+
+/**
+ * GDAL's nodata mask: true = valid. NaN nodata masks NaN; float nodata compares within 2 float ulps; an integer
+ * band's nodata is truncated to the type when in its range (else nothing is masked).
+ */
 function validMask(src: RasterArray, dtype: DType, noData: number): Uint8Array {
   const mask = new Uint8Array(src.length);
   if (Number.isNaN(noData)) {
@@ -174,10 +185,11 @@ function validMask(src: RasterArray, dtype: DType, noData: number): Uint8Array {
     return mask;
   }
   if (!dtype.startsWith('float')) {
-    const probe = new DTYPE_ARRAY[dtype](1);
-    probe[0] = noData;
-    if (probe[0] !== noData) return mask.fill(1); // out of range: nothing is nodata
-    for (let i = 0; i < src.length; i++) mask[i] = src[i] === noData ? 0 : 1;
+    const [lo, hi] = INT_RANGE[dtype as keyof typeof INT_RANGE];
+    if (!(noData >= lo && noData <= hi)) return mask.fill(1); // out of range: nothing is nodata
+    // GDAL's nodata mask casts an in-range value to the type (C truncation): 0.5 on uint8 masks the 0s
+    const nd = Math.trunc(noData);
+    for (let i = 0; i < src.length; i++) mask[i] = src[i] === nd ? 0 : 1;
     return mask;
   }
   const nd = dtype === 'float32' ? Math.fround(noData) : noData;

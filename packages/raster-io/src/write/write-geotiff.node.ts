@@ -2,6 +2,7 @@ import type { Codec } from '../codecs/codec.js';
 import { NODE_CODECS } from '../codecs/node-codecs.node.js';
 import { deflateBound, deflateInto, zlibCodec } from '../codecs/zlib-codec.node.js';
 import { RasterIoError } from '../errors.js';
+import { checkOptions } from '../internal/check-args.js';
 import { type ParallelDeflater, parallelDeflater } from '../read/decode-pool.node.js';
 import { plainScratch, type ScratchPool, sharedScratch } from '../read/scratch-pool.js';
 import type { Raster } from '../types.js';
@@ -38,7 +39,8 @@ export async function writeGeoTiff(
   raster: Raster,
   options: WriteGeoTiffOptions = {},
 ): Promise<number> {
-  const { threads = 1, ...rest } = options;
+  // checked before it is taken apart: null options were a TypeError
+  const { threads = 1, ...rest } = checkOptions('writeGeoTiff', options);
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
     throw new RasterIoError('INVALID_ARGUMENT', `${path}: threads must be an integer 1..256, got ${threads}`);
   }

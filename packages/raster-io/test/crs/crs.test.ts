@@ -22,6 +22,11 @@ describe('projection definitions', () => {
     expect(projectionDefinition('ESRI:54009')).toBe(MOLLWEIDE_PROJ4);
     expect(projectionDefinition('+proj=longlat +datum=WGS84')).toBe('+proj=longlat +datum=WGS84');
   });
+  it("the package's code for World Mollweide (geo.epsg 54009) is ESRI:54009, as a number or 'EPSG:54009'", () => {
+    // it became the non-existent EPSG:54009 (UNKNOWN_CRS telling users to register it)
+    for (const code of [54009, '54009', 'EPSG:54009', 'epsg:54009'])
+      expect(projectionDefinition(code), String(code)).toBe(MOLLWEIDE_PROJ4);
+  });
   it('throws UNKNOWN_CRS naming the code and registerProjection', () => {
     for (const bad of [32600, 32661, 32700, 2056, 'EPSG:32761']) {
       try {

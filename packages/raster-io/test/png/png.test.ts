@@ -81,6 +81,58 @@ describe('renderQuicklook', () => {
     expect(png.data[1 * 2]).toBe(0);
   });
 
+  it("no-data is matched in each band's own precision: float32 holds fround(noData), float64 and int32 exact", () => {
+    // The bands were cast to float32 before the comparison with the uncast value: -9999.9 (float64) and
+    // 16777217 (int32) matched nothing, so the no-data pixel was opaque and stretched 1, 2, 3 to white.
+    const cases: [string, Raster][] = [
+      [
+        'float64',
+        {
+          width: 4,
+          height: 1,
+          dtype: 'float64',
+          bands: [Float64Array.of(-9999.9, 1, 2, 3)],
+          noData: -9999.9,
+        },
+      ],
+      [
+        'int32',
+        { width: 4, height: 1, dtype: 'int32', bands: [Int32Array.of(16777217, 1, 2, 3)], noData: 16777217 },
+      ],
+      // a float32 band holds the float32 of -9999.9: GDAL casts its no-data the same way
+      [
+        'float32',
+        {
+          width: 4,
+          height: 1,
+          dtype: 'float32',
+          bands: [Float32Array.of(-9999.9, 1, 2, 3)],
+          noData: -9999.9,
+        },
+      ],
+    ];
+    for (const [label, r] of cases) {
+      const png = decode(renderQuicklook(r, { percentiles: [0, 100] }));
+      expect(png.channels, label).toBe(2);
+      // gray + alpha: no-data transparent, 1..3 stretched over the valid values only
+      const data = Array.from(png.data);
+      expect(
+        data.filter((_, i) => i % 2 === 1),
+        label,
+      ).toEqual([0, 255, 255, 255]);
+      expect(data.filter((_, i) => i % 2 === 0).slice(1), label).toEqual([0, 128, 255]);
+    }
+    // a float64 value that float32 would round onto the no-data value is a valid pixel
+    const near: Raster = {
+      width: 3,
+      height: 1,
+      dtype: 'float64',
+      bands: [Float64Array.of(-9999.900001, 1, 2)],
+      noData: -9999.9,
+    };
+    expect(decode(renderQuicklook(near)).channels).toBe(1); // no alpha: nothing is no-data
+  });
+
   it('viridis / magma colour maps use the LUT endpoints', () => {
     const r: Raster = { width: 2, height: 1, dtype: 'float32', bands: [new Float32Array([0, 1])] };
     const v = decode(renderQuicklook(r, { colormap: 'viridis', stretch: 'minmax' }));

@@ -327,4 +327,39 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block d
       expect(JSON.parse(r.stdout)).toEqual(want.bands.map(sum));
     }
   });
+
+  it('workers the pool starts but never uses (threads > blocks) do not keep the process alive', () => {
+    // A 300² deflate write makes one task for 2 threads; a 1024² read of 4 tiles gets 20 threads. The second
+    // worker of each never had a message: it used to stay ref'd, and the child never exited.
+    const out = `${tmp()}/idle-pool.tif`;
+    const script =
+      `import(${JSON.stringify(`${dist}node.js`)}).then(async (m) => {\n` +
+      `  const mode = process.argv[2];\n` +
+      `  const n = mode === 'write' ? 300 : 1024;\n` +
+      `  const a = new Uint16Array(n * n).map((_, i) => i % 4093);\n` +
+      `  const raster = { width: n, height: n, dtype: 'uint16', bands: [a] };\n` +
+      `  if (mode === 'write') await m.writeGeoTiff(${JSON.stringify(out)}, raster, { compression: 'deflate', threads: 2 });\n` +
+      `  else {\n` +
+      `    await m.writeGeoTiff(${JSON.stringify(out)}, raster, { compression: 'deflate', tiled: true, tileSize: 512 });\n` +
+      `    const r = await m.readGeoTiffFile(${JSON.stringify(out)}, { threads: 20 });\n` +
+      `    if (r.bands[0][n * n - 1] !== a[n * n - 1]) throw new Error('wrong pixels');\n` +
+      `  }\n` +
+      `  console.log('settled');\n` +
+      `});\n`;
+    writeFileSync(`${tmp()}/idle-pool.mjs`, script);
+    const { NODE_OPTIONS: _, ...env } = process.env;
+    for (const mode of ['write', 'read']) {
+      const t0 = Date.now();
+      const r = spawnSync(process.execPath, [`${tmp()}/idle-pool.mjs`, mode], {
+        encoding: 'utf8',
+        timeout: 20_000,
+        env,
+      });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim()).toBe('settled');
+      expect(r.signal).toBeNull(); // not killed by the timeout
+      expect(r.status).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(20_000);
+    }
+  });
 });

@@ -233,4 +233,63 @@ describe('resizeRaster', () => {
     expect(got[0]).toBeCloseTo((100 * 0.75 + 200 * 0.25) / 1.75, 4);
     expect(got[1]).toBeCloseTo((100 * 0.25 + 200 * 0.75 + 255 * 0.75) / 1.75, 4);
   });
+
+  it('int32, uint32 and float64 keep their values (they went through float32: 16777217 → 16777216, 1e300 → Inf)', () => {
+    const raster = (
+      dtype: 'int32' | 'uint32' | 'float64',
+      band: Int32Array | Uint32Array | Float64Array,
+    ) => ({
+      width: band.length,
+      height: 1,
+      dtype,
+      bands: [band],
+    });
+    const i32 = raster('int32', Int32Array.of(16777217, 2147483646, -2147483647));
+    const u32 = raster('uint32', Uint32Array.of(4294967195, 16777217, 3));
+    const f64 = raster('float64', Float64Array.of(0.1, 1e300, -5e-324));
+    for (const r of [i32, u32, f64]) {
+      const band = Array.from(r.bands[0] as ArrayLike<number>);
+      const same = resizeRaster(r, r.width, 1, { method: 'nearest' });
+      expect(same.bands[0]).toBeInstanceOf(r.bands[0]?.constructor as typeof Int32Array);
+      expect(Array.from(same.bands[0] as ArrayLike<number>), r.dtype).toEqual(band);
+      const up = resizeRaster(r, 2 * r.width, 2, { method: 'nearest' });
+      const row = band.flatMap((v) => [v, v]);
+      expect(Array.from(up.bands[0] as ArrayLike<number>), r.dtype).toEqual([...row, ...row]);
+      // identity bilinear and bicubic are copies too
+      for (const method of ['bilinear', 'bicubic'] as const)
+        expect(Array.from(resizeRaster(r, r.width, 1, { method }).bands[0] as ArrayLike<number>)).toEqual(
+          band,
+        );
+    }
+    // interpolated in float64: 16777217 and 16777219 average to 16777218 (float32: 16777216 and 16777220)
+    const mid = resizeRaster(raster('int32', Int32Array.of(16777217, 16777219)), 1, 1, {
+      method: 'bilinear',
+      antialias: true,
+    });
+    expect(Array.from(mid.bands[0] as Int32Array)).toEqual([16777218]);
+    const big = resizeRaster(f64, 6, 1, { method: 'bilinear' });
+    expect(Array.from(big.bands[0] as Float64Array).every(Number.isFinite)).toBe(true);
+  });
+
+  it('8/16-bit and float32 bands still go through float32, bit for bit what resize() gives', () => {
+    const n = 37 * 23;
+    const f32 = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 1000 + 0.123);
+    const u16 = Uint16Array.from({ length: n }, (_, i) => (i * 2654435761) % 65536);
+    for (const method of ['bilinear', 'bicubic', 'lanczos3'] as const) {
+      const want = resize(f32, [1, 23, 37], [31, 50], { method, antialias: true });
+      const got = resizeRaster({ width: 37, height: 23, dtype: 'float32', bands: [f32] }, 50, 31, {
+        method,
+        antialias: true,
+      });
+      expect(Buffer.from((got.bands[0] as Float32Array).buffer).equals(Buffer.from(want.buffer))).toBe(true);
+      const want16 = resize(Float32Array.from(u16), [1, 23, 37], [31, 50], { method });
+      const got16 = resizeRaster({ width: 37, height: 23, dtype: 'uint16', bands: [u16] }, 50, 31, {
+        method,
+        dtype: 'float32',
+      });
+      expect(Buffer.from((got16.bands[0] as Float32Array).buffer).equals(Buffer.from(want16.buffer))).toBe(
+        true,
+      );
+    }
+  });
 });

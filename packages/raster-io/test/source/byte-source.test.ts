@@ -1,9 +1,20 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { blockCache, httpSource, memorySource, RasterIoError } from '../../src/index.js';
+import {
+  type BlockCacheOptions,
+  blockCache,
+  encodeGeoTiff,
+  httpSource,
+  memorySource,
+  openGeoTiff,
+  RasterIoError,
+  readRaster,
+} from '../../src/index.js';
 import { fileSource, readGeoTiffFile } from '../../src/node.js';
 import { type RangeServer, startRangeServer } from '../support/range-server.js';
 import { useTmpDir } from '../support/tmp.js';
@@ -94,6 +105,36 @@ describe('fileSource specifics', () => {
     await expect(readGeoTiffFile(missing)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('a FIFO is refused as not a regular file, at once (opening it used to wait for a writer for ever)', () => {
+    const fifo = join(tmp(), 'pipe.tif');
+    execFileSync('mkfifo', [fifo]);
+    // in a child: on the old code the open blocked a thread-pool thread that even process.exit() waits for
+    const script =
+      `const m = await import(${JSON.stringify(fileURLToPath(new URL('../../dist/node.js', import.meta.url)))});\n` +
+      `const outcome = (p) => p.then(() => 'resolved', (e) => ({ code: e.code, message: e.message }));\n` +
+      `const src = m.fileSource(${JSON.stringify(fifo)});\n` +
+      `const read = await outcome(src.read(0, 8));\n` +
+      `await src.close();\n` +
+      `const file = await outcome(m.readGeoTiffFile(${JSON.stringify(fifo)}, { signal: AbortSignal.timeout(60_000) }));\n` +
+      `console.log(JSON.stringify({ read, file }));\n`;
+    const t0 = Date.now();
+    const { NODE_OPTIONS: _, ...env } = process.env;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      killSignal: 'SIGKILL',
+      env,
+    });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    const refused = {
+      code: 'INVALID_ARGUMENT',
+      message: `${fifo}: cannot open for reading (not a regular file)`,
+    };
+    expect(JSON.parse(r.stdout)).toEqual({ read: refused, file: refused });
+  });
+
   it('reads after close() fail with INVALID_ARGUMENT; close is idempotent', async () => {
     const src = fileSource(join(tmp(), 'suite.bin'));
     await src.read(0, 1);
@@ -147,6 +188,46 @@ describe('blockCache specifics', () => {
     expect(reads).toHaveLength(1);
     await Promise.all([cached.read(10_000, 10), cached.read(10_005, 10)]); // concurrent reads share one request
     expect(reads).toHaveLength(2);
+  });
+});
+
+describe('blockCache options', () => {
+  it('a blockSize or maxBlocks that is not a positive integer is INVALID_ARGUMENT naming it', async () => {
+    // 0, 1e-9 and maxBlocks -1 looped for ever (synchronously) on the first read; -1 and NaN read nothing
+    const cases: [object, string][] = [
+      [{ blockSize: 0 }, 'options.blockSize must be a positive integer, got 0'],
+      [{ blockSize: 1e-9 }, 'options.blockSize must be a positive integer, got 1e-9'],
+      [{ blockSize: -1 }, 'options.blockSize must be a positive integer, got -1'],
+      [{ blockSize: Number.NaN }, 'options.blockSize must be a positive integer, got NaN'],
+      [{ blockSize: '4096' }, 'options.blockSize must be a positive integer, got "4096"'],
+      [{ blockSize: 16, maxBlocks: -1 }, 'options.maxBlocks must be a positive integer, got -1'],
+      [{ maxBlocks: 0 }, 'options.maxBlocks must be a positive integer, got 0'],
+      [{ maxBlocks: 2.5 }, 'options.maxBlocks must be a positive integer, got 2.5'],
+    ];
+    for (const [options, message] of cases) {
+      expect(() => blockCache(memorySource(SUITE_BYTES), options as BlockCacheOptions)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', message: `blockCache: ${message}` }),
+      );
+    }
+    // undefined keeps the default; the source reads as before
+    const ok = blockCache(memorySource(SUITE_BYTES), { blockSize: undefined, maxBlocks: 1 });
+    expect(Buffer.from(await ok.read(5, 40)).equals(SUITE_BYTES.subarray(5, 45))).toBe(true);
+  });
+
+  it("openGeoTiff's headerCache is checked the same (a healthy file was refused as TRUNCATED)", async () => {
+    const tif = encodeGeoTiff({ width: 4, height: 4, dtype: 'uint8', bands: [new Uint8Array(16).fill(3)] });
+    for (const headerCache of [{ blockSize: -1 }, { blockSize: Number.NaN }, { maxBlocks: 'many' }]) {
+      await expect(
+        openGeoTiff(memorySource(tif), { headerCache: headerCache as BlockCacheOptions }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(
+          /^openGeoTiff: options\.headerCache\.(blockSize|maxBlocks) must be a positive integer, got /,
+        ),
+      });
+    }
+    const tiff = await openGeoTiff(memorySource(tif), { headerCache: { blockSize: 64 } });
+    expect(Array.from((await readRaster(tiff)).bands[0] as Uint8Array)).toEqual(new Array(16).fill(3));
   });
 });
 

@@ -55,6 +55,106 @@ describe('httpSource maxWholeFileBytes', () => {
   });
 });
 
+describe('httpSource options are checked when the source is made', () => {
+  it('a bad timeoutMs, maxWholeFileBytes, fetch, headers or redactUrl is INVALID_ARGUMENT naming the redacted URL', async () => {
+    // timeoutMs NaN/-1/Infinity/"10000" made every read throw Node's RangeError or TypeError; a NaN or text
+    // maxWholeFileBytes removed the whole-file cap
+    const url = server.url('/norange/cog.tif?token=s3cr3t');
+    const shown = server.url('/norange/cog.tif?token=***');
+    const cases: [object, string][] = [
+      [{ timeoutMs: Number.NaN }, 'timeoutMs must be an integer 1..4294967295 (milliseconds), got NaN'],
+      [{ timeoutMs: -1 }, 'timeoutMs must be an integer 1..4294967295 (milliseconds), got -1'],
+      [{ timeoutMs: 0 }, 'timeoutMs must be an integer 1..4294967295 (milliseconds), got 0'],
+      [
+        { timeoutMs: Number.POSITIVE_INFINITY },
+        'timeoutMs must be an integer 1..4294967295 (milliseconds), got Infinity',
+      ],
+      [{ timeoutMs: '10000' }, 'timeoutMs must be an integer 1..4294967295 (milliseconds), got "10000"'],
+      [{ timeoutMs: 2 ** 33 }, 'timeoutMs must be an integer 1..4294967295 (milliseconds), got 8589934592'],
+      [{ timeoutMs: 1.5 }, 'timeoutMs must be an integer 1..4294967295 (milliseconds), got 1.5'],
+      [
+        { maxWholeFileBytes: Number.NaN },
+        'maxWholeFileBytes must be a number >= 0 (bytes; Infinity for no cap), got NaN',
+      ],
+      [
+        { maxWholeFileBytes: 'oops' },
+        'maxWholeFileBytes must be a number >= 0 (bytes; Infinity for no cap), got "oops"',
+      ],
+      [
+        { maxWholeFileBytes: -1 },
+        'maxWholeFileBytes must be a number >= 0 (bytes; Infinity for no cap), got -1',
+      ],
+      [{ fetch: 'fetch' }, 'fetch must be a function, got "fetch"'],
+      [
+        { headers: 'Authorization: x' },
+        'headers must be an object of header names to values, got "Authorization: x"',
+      ],
+    ];
+    for (const [options, message] of cases) {
+      let err: unknown;
+      try {
+        httpSource(url, options as never);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(options)).toBeInstanceOf(RasterIoError);
+      expect(err).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: `${shown}: httpSource options.${message}`,
+      });
+    }
+    expect(() => httpSource(url, { redactUrl: 'no' as never })).toThrow(
+      `${shown}: httpSource options.redactUrl must be a function, got "no"`,
+    );
+    // undefined keeps the defaults; Infinity is no cap at all
+    const src = httpSource(server.url('/norange/small.bin'), {
+      timeoutMs: undefined,
+      maxWholeFileBytes: Number.POSITIVE_INFINITY,
+    });
+    expect((await src.read(10, 20)).byteLength).toBe(20);
+    expect(server.requests.length).toBe(1);
+  });
+});
+
+describe('httpSource against a server that caps its ranges', () => {
+  it('a short 206 with a valid Content-Range is followed up for the rest: the COG reads whole', async () => {
+    // it was passed on as a short read, i.e. the end of the file: readRaster then said TRUNCATED
+    const url = server.url('/capped/cog.tif');
+    const src = httpSource(url);
+    const part = await src.read(5000, 12_000);
+    expect(src.size).toBe(cog.byteLength);
+    expect(Buffer.from(part).equals(Buffer.from(cog.subarray(5000, 17_000)))).toBe(true);
+    expect(server.requests.map((r) => r.range)).toEqual([
+      'bytes=5000-16999',
+      'bytes=9096-16999',
+      'bytes=13192-16999',
+    ]);
+    // the end of the file is still a short read, without asking past it
+    server.reset();
+    expect((await src.read(cog.byteLength - 10, 100)).byteLength).toBe(10);
+    expect(server.requests.map((r) => r.range)).toEqual([
+      `bytes=${cog.byteLength - 10}-${cog.byteLength - 1}`,
+    ]);
+    const tiff = await openGeoTiff(httpSource(url), { codecs: NODE_CODECS });
+    const r = await readRaster(tiff, { window: { x: 256, y: 512, width: 300, height: 200 } });
+    const want = await readRaster(await openGeoTiff(cog, { codecs: NODE_CODECS }), {
+      window: { x: 256, y: 512, width: 300, height: 200 },
+    });
+    expect(bandMismatches(r.bands, want.bands)).toBe(0);
+  });
+
+  it('a read the server answers in more than 257 short parts is RANGE_REQUEST_FAILED, not endless', async () => {
+    const err = await httpSource(server.url('/capped/cog.tif'))
+      .read(0, 2_000_000)
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'RANGE_REQUEST_FAILED',
+      message: `${server.url('/capped/cog.tif')}: the server answered bytes=0-1999999 in more than 257 short parts (${257 * 4096} bytes so far); refusing to go on`,
+    });
+    expect(server.requests.length).toBe(257);
+  });
+});
+
 describe('httpSource errors', () => {
   it('404 → HttpSourceError HTTP_ERROR naming the URL and status', async () => {
     const url = server.url('/missing');

@@ -16,7 +16,8 @@ export interface RangeServer {
 /**
  * Paths: `/files/<name>` (Range → 206 + Content-Range, no Range → 200), `/norange/<name>` (ignores Range,
  * always 200 with the whole file), `/416/<name>` (always 416), `/missing` (404), `/hang` (never answers),
- * `/hang-body/<name>` (sends 206 headers and half the body, then stalls).
+ * `/hang-body/<name>` (sends 206 headers and half the body, then stalls), `/capped/<name>` (answers at most 4096
+ * bytes of any range: a valid 206 with the real total, as servers capping range sizes do).
  */
 export async function startRangeServer(): Promise<RangeServer> {
   const files = new Map<string, Uint8Array>();
@@ -46,7 +47,8 @@ export async function startRangeServer(): Promise<RangeServer> {
     const start = Number(m[1]);
     const end = Math.min(m[2] === undefined ? file.byteLength - 1 : Number(m[2]), file.byteLength - 1);
     if (start >= file.byteLength) return send(416, { 'content-range': `bytes */${file.byteLength}` });
-    const body = file.subarray(start, end + 1);
+    // /capped/: a server that answers at most 4096 bytes of any range (valid Content-Range, real total)
+    const body = file.subarray(start, (kind === 'capped' ? Math.min(end, start + 4095) : end) + 1);
     if (kind === 'hang-body') {
       res.writeHead(206, {
         'content-range': `bytes ${start}-${end}/${file.byteLength}`,
@@ -59,7 +61,7 @@ export async function startRangeServer(): Promise<RangeServer> {
     send(
       206,
       {
-        'content-range': `bytes ${start}-${end}/${file.byteLength}`,
+        'content-range': `bytes ${start}-${start + body.byteLength - 1}/${file.byteLength}`,
         'content-length': body.byteLength,
         'accept-ranges': 'bytes',
       },

@@ -6,14 +6,18 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type DType,
+  encodeGeoTiff,
+  openGeoTiff,
   type Raster,
   type RasterArray,
+  readRaster,
   type TargetGrid,
   transformCoords,
+  warpGeoTiff,
   warpRaster,
 } from '../../src/index.js';
 import { DTYPE_ARRAY, DTYPE_BYTES } from '../../src/internal/typed-array.js';
-import { GDAL_TYPE } from '../support/gdal.js';
+import { GDAL_TYPE, gdalinfoJson } from '../support/gdal.js';
 import { requireTool } from '../support/require-tool.js';
 
 const hasGdal = spawnSync('gdalwarp', ['--version']).status === 0;
@@ -461,6 +465,128 @@ describe.runIf(requireTool('gdalwarp', hasGdal))(
           const ref = gdalwarp(tif, grid, method, name, { ot: dtype, dstNoData: nd });
           expect(mismatches(ours.bands, ref, dtype === 'float32' ? 1e-4 : 0)).toBe(0);
         });
+      }
+    });
+
+    // A no-data value the output type cannot hold: gdalwarp adjusts -dstnodata to the type (clamped, else rounded
+    // half up; NaN as its cast makes it) and writes and reports that value. It used to be wrapped into the pixels
+    // (300 → 44 in uint8, 40000 → −25536 in int16) while the result said 300.
+    it.each([
+      ['uint8', [300, -1, 40000, Number.NaN, 0.5, 254.5, 1e39, Number.POSITIVE_INFINITY]],
+      ['int16', [40000, -40000, Number.NaN, -1.5, -2.5, 2.5]],
+      ['uint16', [70000, -1, Number.NaN, 0.5]],
+      ['uint32', [5e9, -1, Number.NaN, 1.5]],
+      ['int32', [5e9, -5e9, Number.NaN, -0.5]],
+      ['float32', [1e39, -1e39, 0.1]],
+    ] as const)('%s output, no-data out of its range: gdalwarp pixels and no-data value', (dtype, values) => {
+      const src = raster8m(dtype, 4, [Array.from({ length: 16 }, (_, k) => 7 + (k % 3))], null);
+      const tif = writeSource(src, `ndrange-${dtype}`);
+      const grid = gridAt(-16, -16, 8, 8, 8); // a 2-pixel margin outside the source
+      for (const nd of values) {
+        for (const method of ['nearest', 'bilinear'] as const) {
+          const ours = warpRaster(src, grid, { method, noData: nd });
+          const name = `ndrange-${dtype}-${nd}-${method}`;
+          const ref = gdalwarp(tif, grid, method === 'nearest' ? 'near' : method, name, {
+            ot: dtype,
+            dstNoData: nd,
+          });
+          expect(mismatches(ours.bands, ref, 0), `${dtype} ${nd} ${method}`).toBe(0);
+          // (ENVI's header keeps 8 digits: a float32 value is compared as float32)
+          const reported = Number(gdalinfoJson(join(dir, `${name}.bin`)).bands[0]?.noDataValue);
+          expect(ours.noData, `${dtype} ${nd}`).toBe(dtype === 'float32' ? Math.fround(reported) : reported);
+          expect(ours.bands[0]?.[0], `${dtype} ${nd}: the corner is outside the source`).toBe(ours.noData);
+        }
+      }
+    });
+
+    it('geo.epsg 54009 (World Mollweide, as the reader reports it) warps and bbox-reads as ESRI:54009, as gdalwarp does', async () => {
+      // the number 54009 was taken for the non-existent EPSG:54009: UNKNOWN_CRS, advising to register that code
+      const [[cx, cy]] = transformCoords(4326, 'ESRI:54009', [[15, 52]]) as [[number, number]];
+      const w = 40;
+      const values = Array.from(
+        { length: w * w },
+        (_, k) => 100 + 50 * Math.sin((k % w) * 0.3) + Math.floor(k / w),
+      );
+      const src: Raster = {
+        width: w,
+        height: w,
+        dtype: 'float32',
+        bands: [Float32Array.from(values)],
+        geo: {
+          epsg: 54009,
+          transform: [Math.round(cx) - 20_000, 1000, 0, Math.round(cy) + 20_000, 0, -1000],
+        },
+      };
+      const tif = join(dir, 'moll.tif');
+      writeFileSync(tif, encodeGeoTiff(src));
+      const tiff = await openGeoTiff(new Uint8Array(readFileSync(tif)));
+      expect(tiff.levels[0]?.geo?.epsg).toBe(54009);
+      const grid: TargetGrid = {
+        epsg: 4326,
+        transform: [14.9, 0.01, 0, 52.1, 0, -0.01],
+        width: 20,
+        height: 20,
+      };
+      for (const method of ['nearest', 'bilinear'] as const) {
+        const ours = warpRaster(src, grid, { method, noData: -9999 });
+        const ref = gdalwarp(tif, grid, method === 'nearest' ? 'near' : method, `moll-${method}`);
+        expect(mismatches(ours.bands, ref, 1e-3), method).toBe(0);
+        expect(Array.from(ours.bands[0] as Float32Array).filter((v) => v !== -9999).length).toBe(400);
+        const viaFile = await warpGeoTiff(tiff, grid, { method, noData: -9999 });
+        expect(mismatches(viaFile.bands, ours.bands, 0)).toBe(0);
+      }
+      // a lon/lat bbox read: the window of the pixels whose footprint the box's projection covers
+      const r = await readRaster(tiff, { bbox: [14.99, 51.99, 15.01, 52.01], bboxCrs: 'lonlat' });
+      expect(r.geo?.epsg).toBe(54009);
+      // the window covers the box's corners, projected into Mollweide
+      const [ox, px, , oy, , py] = r.geo?.transform as number[];
+      const corners = transformCoords(4326, 'ESRI:54009', [
+        [14.99, 51.99],
+        [15.01, 51.99],
+        [14.99, 52.01],
+        [15.01, 52.01],
+      ]);
+      for (const [x, y] of corners as [number, number][]) {
+        expect(x).toBeGreaterThanOrEqual(ox as number);
+        expect(x).toBeLessThanOrEqual((ox as number) + r.width * (px as number));
+        expect(y).toBeLessThanOrEqual(oy as number);
+        expect(y).toBeGreaterThanOrEqual((oy as number) + r.height * (py as number));
+      }
+      expect(transformCoords(54009, 4326, [[cx, cy]])).toEqual(
+        transformCoords('ESRI:54009', 4326, [[cx, cy]]),
+      );
+    });
+
+    it("a source's own out-of-range no-data is kept as gdalwarp keeps it; its pixels are clamped, never wrapped", async () => {
+      // gdalwarp without -dstnodata copies the source's 300 as the output's no-data and stores the fill as 255
+      const src = raster8m('uint8', 4, [Array.from({ length: 16 }, (_, k) => 7 + (k % 3))], 300);
+      // (gdal_translate -a_nodata would clamp it to 255: our writer keeps 300, as GDAL's SetNoDataValue does)
+      const tif = join(dir, 'ndrange-inherited.tif');
+      writeFileSync(tif, encodeGeoTiff(src));
+      expect(gdalinfoJson(tif).bands[0]?.noDataValue).toBe(300);
+      const grid = gridAt(-16, -16, 8, 8, 8);
+      const ours = warpRaster(src, grid, { method: 'nearest' });
+      const ref = gdalwarp(tif, grid, 'near', 'ndrange-inherited-out', { ot: 'uint8', dstNoData: null });
+      expect(mismatches(ours.bands, ref, 0)).toBe(0);
+      expect(ours.bands[0]?.[0]).toBe(255);
+      expect(ours.noData).toBe(
+        Number(gdalinfoJson(join(dir, 'ndrange-inherited-out.bin')).bands[0]?.noDataValue),
+      );
+      // warpGeoTiff onto a grid that misses the file gives the same values without reading pixels
+      const tiff = await openGeoTiff(new Uint8Array(readFileSync(tif)));
+      const away = gridAt(-800, -800, 8, 4, 4);
+      for (const [options, want] of [
+        [{}, { fill: 255, noData: 300 }],
+        [{ noData: 300 }, { fill: 255, noData: 255 }],
+        [{ noData: -1 }, { fill: 0, noData: 0 }],
+        [
+          { noData: 40000, dtype: 'int16' },
+          { fill: 32767, noData: 32767 },
+        ],
+      ] as const) {
+        const r = await warpGeoTiff(tiff, away, options);
+        expect({ fill: r.bands[0]?.[0], noData: r.noData }, JSON.stringify(options)).toEqual(want);
+        expect(warpRaster(src, away, options).noData).toBe(want.noData);
       }
     });
   },

@@ -13,10 +13,19 @@ import {
   type DType,
   type EncodeGeoTiffOptions,
   encodeGeoTiff,
+  type GeoTransform,
   openGeoTiff,
+  type Raster,
   readRaster,
 } from '../../src/index.js';
-import { NODE_CODECS, readGeoTiffFile, writeFileAtomic, writeGeoTiff } from '../../src/node.js';
+import {
+  type CogWriterOptions,
+  createCogWriter,
+  NODE_CODECS,
+  readGeoTiffFile,
+  writeFileAtomic,
+  writeGeoTiff,
+} from '../../src/node.js';
 import { bandMismatches } from '../support/compare.js';
 import { rng, syntheticRaster } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
@@ -226,6 +235,119 @@ describe('option and raster validation', () => {
     expect(() => encodeGeoTiff({ ...r, geo: { epsg: 4326, transform: [1, 2, 3] as never } })).toThrow(
       /geo.transform must be 6 finite numbers/,
     );
+  });
+});
+
+describe('one validator for both writers (writeGeoTiff used to write what createCogWriter refuses)', () => {
+  const base = syntheticRaster('float32', 8, 8, 1);
+  const geo = { epsg: 32633, transform: [500000, 10, 0, 4600000, 0, -10] as GeoTransform };
+  // [what is wrong, raster fields, options, message (the streaming writer puts its path first)]
+  const cases: [string, Partial<Raster>, object, string][] = [
+    [
+      'noData "abc"',
+      { noData: 'abc' as never },
+      {},
+      'noData must be a number (NaN allowed) or null, got "abc"',
+    ],
+    [
+      'noData [1, 2]',
+      { noData: [1, 2] as never },
+      {},
+      'noData must be a number (NaN allowed) or null, got [1,2]',
+    ],
+    ['noData true', { noData: true as never }, {}, 'noData must be a number (NaN allowed) or null, got true'],
+    ['noData {}', { noData: {} as never }, {}, 'noData must be a number (NaN allowed) or null, got {}'],
+    [
+      'float32 noData 1e39',
+      { noData: 1e39 },
+      {},
+      "noData 1e+39 is outside float32's range (±3.4028234663852886e+38): GDAL would read it as Infinity and take every such pixel for no-data; use a value a float32 band holds",
+    ],
+    [
+      'float32 noData -1e39',
+      { noData: -1e39 },
+      {},
+      "noData -1e+39 is outside float32's range (±3.4028234663852886e+38): GDAL would read it as -Infinity and take every such pixel for no-data; use a value a float32 band holds",
+    ],
+    [
+      'cubic overviews',
+      {},
+      { overviews: [2], overviewResampling: 'cubic' },
+      "overviewResampling must be 'average' or 'nearest', got \"cubic\"",
+    ],
+    [
+      'a zero transform',
+      { geo: { epsg: 4326, transform: [0, 0, 0, 0, 0, 0] } },
+      {},
+      'geo.transform [0,0,0,0,0,0] maps every pixel onto a point or a line (a zero pixel size: a·e − b·d = 0); GDAL would drop it and the file would have no georeferencing',
+    ],
+    [
+      'a zero pixel height',
+      { geo: { epsg: 4326, transform: [10, 1, 0, 50, 0, 0] } },
+      {},
+      'geo.transform [10,1,0,50,0,0] maps every pixel onto a point or a line (a zero pixel size: a·e − b·d = 0); GDAL would drop it and the file would have no georeferencing',
+    ],
+    ['onProgress 5', {}, { onProgress: 5 }, 'onProgress must be a function, got 5'],
+    [
+      '33 overviews',
+      {},
+      { overviews: Array.from({ length: 33 }, (_, i) => 2 ** (i + 1)) },
+      'overviews must be at most 32 factors, got 33',
+    ],
+  ];
+  it.each(cases)(
+    '%s → INVALID_ARGUMENT from encodeGeoTiff, writeGeoTiff and createCogWriter',
+    async (_, fields, options, message) => {
+      const raster = { ...base, geo, ...fields } as Raster;
+      const path = join(tmp(), 'refused.tif');
+      expect(() => encodeGeoTiff(raster, options)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', message }),
+      );
+      await expect(writeGeoTiff(path, raster, options)).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message,
+      });
+      const cog = createCogWriter(path, {
+        width: 8,
+        height: 8,
+        bands: 1,
+        dtype: 'float32',
+        noData: raster.noData,
+        geo: raster.geo,
+        ...options,
+      } as CogWriterOptions);
+      await expect(cog).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: `${path}: ${message}` });
+      expect(existsSync(path)).toBe(false);
+    },
+  );
+
+  it('writer-only inputs: a hole in bands, non-boolean tiled/cog, null options → INVALID_ARGUMENT, not TypeError', async () => {
+    const holed = new Array(2) as Float32Array[];
+    holed[1] = base.bands[0] as Float32Array; // forEach skipped the hole; encoding then read undefined.subarray
+    expect(() => encodeGeoTiff({ ...base, bands: holed })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message: 'band 0 must be a typed array, got undefined',
+      }),
+    );
+    for (const name of ['tiled', 'cog'] as const)
+      expect(() => encodeGeoTiff(base, { [name]: 'false' } as never)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_ARGUMENT',
+          message: `${name} must be true or false, got "false"`,
+        }),
+      );
+    await expect(writeGeoTiff(join(tmp(), 'null.tif'), base, null as never)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'writeGeoTiff: options must be an object, got null',
+    });
+  });
+
+  it('a float32 noData that rounds to ±FLT_MAX, NaN and ±Inf are still written', async () => {
+    for (const noData of [3.4028235e38, -3.4028235e38, Number.NaN, Number.POSITIVE_INFINITY, -0]) {
+      const tiff = await openGeoTiff(encodeGeoTiff({ ...base, noData }));
+      expect(tiff.levels[0]?.noData).toBe(Math.fround(noData));
+    }
   });
 });
 

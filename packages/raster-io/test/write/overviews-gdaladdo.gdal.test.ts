@@ -24,6 +24,16 @@ const NODATA: Record<DType, [number, number]> = {
   float64: [-3.5, Number.NaN],
 };
 
+// Fractional nodata on integer bands: GDAL's mask truncates it to the type (0.5 masks the 0s of a uint8 band;
+// they used to be averaged in).
+const FRACTIONAL_NODATA: Partial<Record<DType, number>> = {
+  uint8: 0.5,
+  uint16: 2.7,
+  int16: -1.5,
+  uint32: 1.5,
+  int32: -0.5,
+};
+
 interface Case {
   name: string;
   raster: Raster;
@@ -37,7 +47,12 @@ function makeCase(dtype: DType, w: number, h: number, mode: string, k: number): 
   // 32-bit integers: odd low digits, so float32 rounding of the work values shows.
   if (dtype === 'int32' || dtype === 'uint32')
     for (const b of r.bands) for (let i = 0; i < b.length; i++) b[i] = (b[i] as number) + (i % 7);
-  if (mode.startsWith('nodata')) {
+  if (mode === 'nodata-fraction') {
+    const nd = FRACTIONAL_NODATA[dtype] as number;
+    r.noData = nd;
+    for (const b of r.bands)
+      for (let i = 0; i < b.length; i += 3) b[i] = i % 2 ? Math.trunc(nd) : Math.round(nd);
+  } else if (mode.startsWith('nodata')) {
     const nd = NODATA[dtype][mode === 'nodata-limit' ? 1 : 0];
     r.noData = nd;
     for (const b of r.bands) for (let i = 0; i < b.length; i += 5) b[i] = nd;
@@ -54,7 +69,13 @@ function makeCase(dtype: DType, w: number, h: number, mode: string, k: number): 
 const CASES: Case[] = [];
 DTYPES.forEach((dtype, di) => {
   const float = dtype.startsWith('float');
-  const modes = ['plain', 'nodata', 'nodata-limit', ...(float ? ['nan', 'nodata-nan'] : []), 'nearest'];
+  const modes = [
+    'plain',
+    'nodata',
+    'nodata-limit',
+    ...(float ? ['nan', 'nodata-nan'] : ['nodata-fraction']),
+    'nearest',
+  ];
   modes.forEach((mode, mi) => {
     const [w, h] = [
       [37, 29],

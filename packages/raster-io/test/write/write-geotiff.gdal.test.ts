@@ -1,9 +1,17 @@
 // Every file our writer produces is read by real GDAL: size, CRS, geotransform, dtype, bands, nodata,
 // overviews and per-band checksums equal to those of the same pixels written by gdal_translate.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type DType, type EncodeGeoTiffOptions, openGeoTiff, readRaster } from '../../src/index.js';
+import {
+  type DType,
+  type EncodeGeoTiffOptions,
+  type GeoTransform,
+  openGeoTiff,
+  readRaster,
+} from '../../src/index.js';
 import { createCogWriter, writeGeoTiff } from '../../src/node.js';
 import { bandMismatches, compareArrays } from '../support/compare.js';
 import { gdalPixels } from '../support/envi.js';
@@ -300,5 +308,107 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('writeGeoTiff vs GDAL',
     const info = gdalinfoJson(bare);
     expect(info.geoTransform).toBeUndefined();
     expect(info.stac?.['proj:epsg']).toBeUndefined();
+  });
+
+  it.runIf(PYTHON_GDAL !== undefined)(
+    'noData -0 is written as GDAL writes it ("-0"), and GDAL reads -0 back',
+    async () => {
+      // String(-0) is "0": the sign was lost
+      const script =
+        'import sys, math\nfrom osgeo import gdal\n' +
+        "src = gdal.Open(sys.argv[1]); gdal.GetDriverByName('GTiff').CreateCopy(sys.argv[2], src)\n" +
+        'for p in sys.argv[1:]:\n' +
+        '  ds = gdal.Open(p)\n' +
+        '  print(math.copysign(1, ds.GetRasterBand(1).GetNoDataValue()))\n';
+      for (const dtype of ['float32', 'int16'] as const) {
+        const ours = join(tmp(), `nodata-minus-zero-${dtype}.tif`);
+        await writeGeoTiff(ours, { ...syntheticRaster(dtype, 8, 8, 1), noData: -0 });
+        const gdalCopy = join(tmp(), `nodata-minus-zero-${dtype}-gdal.tif`);
+        const r = spawnSync(PYTHON_GDAL as string, ['-c', script, ours, gdalCopy], { encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout.trim().split('\n')).toEqual(['-1.0', '-1.0']); // ours, then GDAL's own copy
+        expect(gdalinfoJson(ours).bands[0]?.noDataValue).toBe(gdalinfoJson(gdalCopy).bands[0]?.noDataValue);
+        expect(Object.is((await openGeoTiff(new Uint8Array(readFileSync(ours)))).levels[0]?.noData, -0)).toBe(
+          true,
+        );
+      }
+    },
+  );
+
+  it.runIf(PYTHON_GDAL !== undefined)(
+    'pixel-interleaved float32 keeps NaN payloads bit for bit, as band-interleaved does',
+    async () => {
+      // samples were copied through JS numbers (float32 → float64 → float32), which sets a signalling NaN's quiet bit
+      const payloads = [0x7f800001, 0xff800123, 0x7fa00000, 0x7fc00001, 0x3f800000];
+      const n = 40 * 30;
+      const bands = [0, 1].map((k) => {
+        const bits = Uint32Array.from({ length: n }, (_, i) => payloads[(i + k) % payloads.length] as number);
+        return new Float32Array(bits.buffer);
+      });
+      const raster = { width: 40, height: 30, dtype: 'float32' as const, bands };
+      const files: [string, () => Promise<unknown>][] = [];
+      for (const [label, options] of [
+        ['strips', { interleave: 'pixel', compression: 'deflate', predictor: true }],
+        ['tiles', { interleave: 'pixel', tiled: true }],
+      ] as const) {
+        const path = join(tmp(), `nan-bits-${label}.tif`);
+        files.push([path, () => writeGeoTiff(path, raster, options)]);
+      }
+      const cog = join(tmp(), 'nan-bits-cog.tif');
+      files.push([
+        cog,
+        async () => {
+          const w = await createCogWriter(cog, {
+            width: 40,
+            height: 30,
+            bands: 2,
+            dtype: 'float32',
+            interleave: 'pixel',
+          });
+          await w.writeRows(0, bands);
+          await w.close();
+        },
+      ]);
+      const script =
+        'import sys, hashlib\nfrom osgeo import gdal\n' +
+        'for p in sys.argv[1:]:\n' +
+        '  ds = gdal.Open(p)\n' +
+        '  print(ds.GetMetadataItem("INTERLEAVE", "IMAGE_STRUCTURE"), hashlib.md5(ds.ReadRaster(band_list=[1, 2])).hexdigest())\n';
+      for (const [, write] of files) await write();
+      const r = spawnSync(PYTHON_GDAL as string, ['-c', script, ...files.map(([p]) => p)], {
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const want = createHash('md5')
+        .update(new Uint8Array(bands[0]?.buffer as ArrayBuffer))
+        .update(new Uint8Array(bands[1]?.buffer as ArrayBuffer))
+        .digest('hex');
+      expect(r.stdout.trim().split('\n')).toEqual(files.map(() => `PIXEL ${want}`));
+    },
+  );
+
+  it('south-up (positive pixel height) reads back south-up in GDAL and here, from both writers', async () => {
+    // was written as ModelPixelScale with a negative Y scale, which GDAL and our reader take for north-up
+    const r = syntheticRaster('uint16', 40, 30, 1);
+    const cases: [string, number[]][] = [
+      ['south-up', [500000, 10, 0, 4600000, 0, 10]],
+      ['south-up east-left', [500000, -10, 0, 4600000, 0, 10]],
+      ['north-up', [500000, 10, 0, 4600000, 0, -10]],
+    ];
+    for (const [label, transform] of cases) {
+      r.geo = { epsg: 32633, transform: transform as GeoTransform };
+      const plain = join(tmp(), `${label}.tif`);
+      await writeGeoTiff(plain, r, { compression: 'deflate' });
+      const cog = join(tmp(), `${label}-cog.tif`);
+      const w = await createCogWriter(cog, { width: 40, height: 30, bands: 1, dtype: 'uint16', geo: r.geo });
+      await w.writeRows(0, r.bands);
+      await w.close();
+      for (const path of [plain, cog]) {
+        expect(gdalinfoJson(path).geoTransform, `${label} ${path}`).toEqual(transform);
+        const back = await openGeoTiff(new Uint8Array(readFileSync(path)));
+        expect(back.levels[0]?.geo?.transform, `${label} ${path}`).toEqual(transform);
+        expect(back.levels[0]?.geo?.epsg).toBe(32633);
+      }
+    }
   });
 });
