@@ -57,22 +57,15 @@ describe.runIf(requireTool('Linux with the system zlib (libz.so.1)', hasSystemZl
       expect(bound).toBe(1);
     });
 
-    // Node builds that bundle zstd (22.15 / 23.8 on) may export its symbols as they export zlib's; older ones
-    // hold none, and the system libzstd must then load
+    // Node 20 holds no zstd, and the system libzstd must load beside it; Node 22 and 24 export the ZSTD symbols
+    // of their bundled copy (292 of them), as they export zlib's, and libzstd must then stay unloaded
     const nodeHasZstd = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
-    it.runIf(!nodeHasZstd && requireTool('the system libzstd (libzstd.so.1)', loads('libzstd.so.1')))(
-      'loads the system libzstd beside a Node without zstd',
+    it.runIf(requireTool('the system libzstd (libzstd.so.1)', loads('libzstd.so.1')))(
+      `${nodeHasZstd ? 'leaves the system libzstd unloaded beside a Node that bundles zstd' : 'loads the system libzstd beside a Node without zstd'} (Node ${process.versions.node})`,
       () => {
-        expect(otherCopyLoaded(koffi, 'libzstd.so.1', 'ZSTD_decompressDCtx')).toBe(false);
-      },
-    );
-    // Node 22 and 24 export the ZSTD symbols of their bundled copy (292 of them), as they export zlib's
-    it.runIf(nodeHasZstd && requireTool('the system libzstd (libzstd.so.1)', loads('libzstd.so.1')))(
-      "leaves the system libzstd unloaded beside a Node that bundles zstd, and decodes with Node's",
-      () => {
-        expect(otherCopyLoaded(koffi, 'libzstd.so.1', 'ZSTD_decompressDCtx')).toBe(true);
-        expect(loadLibzstd()).toBeNull();
-        expect(zstdBackend()).toBe('node:zlib');
+        expect(otherCopyLoaded(koffi, 'libzstd.so.1', 'ZSTD_decompressDCtx')).toBe(nodeHasZstd);
+        expect(loadLibzstd() === null).toBe(nodeHasZstd);
+        expect(zstdBackend()).toBe(nodeHasZstd ? 'node:zlib' : 'libzstd (libzstd.so.1)');
       },
     );
   },
