@@ -12,7 +12,7 @@ export interface UtmZone {
 /**
  * The UTM zone that contains a lon/lat point (WGS-84), with the standard exceptions: zone 32 is widened
  * to 3°–12°E for 56°–64°N (south-west Norway) and zones 31/33/35/37 cover 0°–9°/9°–21°/21°–33°/33°–42°E
- * for 72°–84°N (Svalbard). Longitude 180 belongs to zone 60; the equator is northern. Exact for every double:
+ * for 72°–84°N, both edges included (Svalbard). Longitude 180 belongs to zone 60; the equator is northern. Exact for every double:
  * a longitude below a zone's western edge `-180 + 6(zone − 1)` by any amount, however small, is in the zone
  * to the west (`-1e-15` is in zone 30, `0` in zone 31).
  * @param lon longitude in degrees, [-180, 180].
@@ -35,7 +35,8 @@ export function utmZoneForLonLat(lon: number, lat: number): UtmZone {
   if (lon < -180 + 6 * (zone - 1)) zone -= 1;
   else if (zone < 60 && lon >= -180 + 6 * zone) zone += 1;
   if (lat >= 56 && lat < 64 && lon >= 3 && lon < 12) zone = 32;
-  if (lat >= 72 && lat < 84 && lon >= 0 && lon < 42) {
+  // 84°N itself included, as the `utm` package (which upstream's sentinelhub-py uses) includes it
+  if (lat >= 72 && lat <= 84 && lon >= 0 && lon < 42) {
     if (lon < 9) zone = 31;
     else if (lon < 21) zone = 33;
     else if (lon < 33) zone = 35;

@@ -48,10 +48,12 @@ export type {
   SearchRevisitsOptions,
   SearchRevisitsResult,
   SkippedItem,
+  UnpairedLevelRevisit,
 } from './stages/revisit-stages.node.js';
 export {
   downloadRevisits,
   MAX_ITEMS_PER_SEARCH,
+  revisitSelectionLevel,
   searchItemCap,
   searchRevisits,
   searchSkipLines,

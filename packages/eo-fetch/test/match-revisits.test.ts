@@ -136,6 +136,36 @@ describe('matchRevisits', () => {
     expect(r.notCovering.get(aoi.name)).toBe(1);
   });
 
+  it("keeps a footprint when round(area ∩ AOI, 2 dp) > 0.999 × the AOI's area, as upstream (spec §11)", () => {
+    // the reviewer's cases: a 2.5 km² AOI at 45°N with a strip cut off its west side
+    const b = aoiBounds(10, 45, 2.5) as BBox;
+    const cutBy = (covered: number) =>
+      entry(`cut-${covered}`, '2021-03-21T10:00:00Z', 0, {
+        geometry: box([b[0] + (1 - covered) * (b[2] - b[0]), 44, 11, 46]),
+      });
+    const kept = (covered: number, areaKm2?: number) => {
+      const a = { name: 'A', bounds: b, ...(areaKm2 !== undefined ? { areaKm2 } : {}) };
+      try {
+        const r = matchRevisits([a], [cutBy(covered)], { targetDate: '2021-03-21' });
+        return r.revisits.map((x) => x.areaKm2);
+      } catch (err) {
+        return (err as { code: string }).code;
+      }
+    };
+    // ∩ = 2.49625 and 2.49525 km² → 2.50 > 2.4975: kept (the unrounded fraction is below 0.999)
+    expect(kept(0.9985, 2.5)).toEqual([2.5]);
+    expect(kept(0.9981, 2.5)).toEqual([2.5]);
+    expect(kept(0.9981)).toEqual([2.5]); // no areaKm2: the box's own geodesic area (2.5000 km²)
+    // ∩ = 2.4925 km² → 2.49: dropped
+    expect(kept(0.997, 2.5)).toBe('NO_MATCHES');
+    expect(kept(0.9995, 2.5)).toEqual([2.5]);
+    // a box smaller than its nominal area (a 3×3 tile near the pole) is still kept when fully covered
+    const polar = aoiBounds(10, 85, 2.49) as BBox;
+    const full = entry('full', '2021-03-21T10:00:00Z', 0, { geometry: box([0, 84, 20, 86]) });
+    const polarAoi = { name: 'P', bounds: polar, areaKm2: 2.5 };
+    expect(matchRevisits([polarAoi], [full], { targetDate: '2021-03-21' }).revisits).toHaveLength(1);
+  });
+
   it('drops same-datatake duplicates from overlapping tiles and reports them', () => {
     const dupes = [
       entry('T32TMT', '2021-03-21T10:30:00Z', 40, { datatakeId: 'GS2A_20210321T103021_030000_N03.00' }),

@@ -178,7 +178,77 @@ describe('stratifiedSplit', () => {
     expect([...other.splitOf]).not.toEqual([...s.splitOf]);
   });
 
+  it('gives the release table 3112 / 389 / 389 (80/10/10 of 3890) for every seed', () => {
+    for (const seed of [0, 1, 11]) {
+      const s = stratifiedSplit(rows, { ...options, seed });
+      expect([s.train.length, s.val.length, s.test.length]).toEqual([3112, 389, 389]);
+    }
+  });
+
   it('rejects fractions that do not sum to 1', () => {
     expect(() => stratifiedSplit(rows, { ...options, fractions: [0.8, 0.1, 0.2] })).toThrow(/sum to 1/);
+  });
+});
+
+describe('stratifiedSplit with many small classes', () => {
+  type Row = { name: string; cls: string };
+  const classesOf = (sizes: number[]): Row[] =>
+    sizes.flatMap((n, c) => Array.from({ length: n }, (_, i) => ({ name: `c${c}-${i}`, cls: `c${c}` })));
+  const options = { nameOf: (r: Row) => r.name, classOf: (r: Row) => r.cls };
+  const counts = (s: { train: Row[]; val: Row[]; test: Row[] }) => [
+    s.train.length,
+    s.val.length,
+    s.test.length,
+  ];
+  const perClass = (s: { splitOf: Map<string, string> }, cls: string) => {
+    const c = { train: 0, val: 0, test: 0 } as Record<string, number>;
+    for (const [name, split] of s.splitOf) if (name.startsWith(`${cls}-`)) c[split]++;
+    return [c.train, c.val, c.test];
+  };
+
+  it('84 classes × 5 rows split 336 / 42 / 42 (val no longer takes every tie)', () => {
+    const rows = classesOf(Array(84).fill(5));
+    for (const seed of [1, 2]) {
+      const s = stratifiedSplit(rows, { ...options, seed });
+      expect(counts(s)).toEqual([336, 42, 42]);
+      for (let c = 0; c < 84; c++) {
+        const [train, val, test] = perClass(s, `c${c}`);
+        expect(train).toBe(4);
+        expect(val + test).toBe(1);
+      }
+    }
+  });
+
+  it('keeps the totals within one row of 80/10/10 and every class within ⌊share⌋…⌈share⌉', () => {
+    const sizes = Array.from({ length: 150 }, (_, i) => 1 + ((i * 7) % 9));
+    const rows = classesOf(sizes);
+    for (const seed of [0, 3, 7]) {
+      const s = stratifiedSplit(rows, { ...options, seed });
+      const [train, val, test] = counts(s);
+      expect(Math.abs(train - 0.8 * rows.length)).toBeLessThanOrEqual(1);
+      expect(Math.abs(val - 0.1 * rows.length)).toBeLessThanOrEqual(1);
+      expect(Math.abs(test - 0.1 * rows.length)).toBeLessThanOrEqual(1);
+      expect(test).toBeGreaterThan(0);
+      sizes.forEach((n, c) => {
+        perClass(s, `c${c}`).forEach((have, k) => {
+          const share = [0.8, 0.1, 0.1][k] * n;
+          expect(have).toBeGreaterThanOrEqual(Math.floor(share + 1e-9));
+          expect(have).toBeLessThanOrEqual(Math.ceil(share - 1e-9));
+        });
+      });
+    }
+  });
+
+  it('same seed → same split; the seed, not a fixed order, decides val/test ties', () => {
+    const rows = classesOf(Array(40).fill(5));
+    const a = stratifiedSplit(rows, { ...options, seed: 5 });
+    expect([...stratifiedSplit(rows, { ...options, seed: 5 }).splitOf]).toEqual([...a.splitOf]);
+    // class c0 is dealt first: whether its fifth row lands in val or test varies with the seed
+    const firstClass = new Set(
+      Array.from({ length: 12 }, (_, seed) =>
+        perClass(stratifiedSplit(rows, { ...options, seed }), 'c0').join('/'),
+      ),
+    );
+    expect([...firstClass].sort()).toEqual(['4/0/1', '4/1/0']);
   });
 });

@@ -2,7 +2,7 @@
 // rank(|Δdays|) + rank(cloud cover), keep the best N and number them 1..N. Same-datatake duplicates from
 // overlapping tiles are dropped and reported (upstream keeps them).
 import type { BBox } from '@worldstrat/core';
-import { CoreError, parseIsoDay, parseIsoTime } from '@worldstrat/core';
+import { CoreError, parseIsoDay, parseIsoTime, pythonRound2 } from '@worldstrat/core';
 import { EoFetchError } from '../errors.js';
 import {
   checkAois,
@@ -33,7 +33,11 @@ export interface MatchRevisitsOptions {
   targetDate?: string | Date;
   /** Revisits kept per AOI (default 16; use 1 for SPOT). */
   nRevisits?: number;
-  /** Minimum fraction of the AOI the footprint must cover (default 0.999, upstream's `area > 0.999·aoi_area`). */
+  /**
+   * Coverage factor (default 0.999). A footprint is kept when its intersection with the AOI, in km² rounded to
+   * 2 decimals, is > `minCoverage` × the AOI's area (`areaKm2`, else the box's geodesic area) — upstream's
+   * `area > 0.999·aoi_area` — or when it covers more than `minCoverage` of the box itself.
+   */
   minCoverage?: number;
   /** Weight of rank(|Δdays|) (default 1). */
   deltaImportance?: number;
@@ -239,6 +243,26 @@ function sameAcquisition(
   return Math.abs(timeOf(a) - timeOf(b)) <= windowMs ? 'same-time' : null;
 }
 
+/**
+ * Whether a footprint covers an AOI. Upstream's rule (spec §11): the intersection's area rounded to 2 decimals
+ * (its `area` column) > `minCoverage` × the AOI's nominal area, so a 2.5 km² AOI keeps footprints that leave up to
+ * ≈ 0.2 % of it uncovered. A box smaller than its nominal area (3×3 tiles near the poles) could never pass that
+ * test, even fully covered, so a footprint covering more than `minCoverage` of the box itself is kept too.
+ *
+ * @param cov - {@link footprintCoverage} of the footprint and the AOI's bounds.
+ * @param aoi - the AOI (`areaKm2`: nominal area; default the box's geodesic area).
+ * @param minCoverage - the factor (0.999 by default).
+ * @returns true when the footprint is kept.
+ */
+export function coversAoi(
+  cov: { areaKm2: number; aoiAreaKm2: number; coverage: number },
+  aoi: Pick<MatchAoi, 'areaKm2'>,
+  minCoverage: number,
+): boolean {
+  const aoiArea = typeof aoi.areaKm2 === 'number' && aoi.areaKm2 > 0 ? aoi.areaKm2 : cov.aoiAreaKm2;
+  return pythonRound2(cov.areaKm2) > minCoverage * aoiArea || cov.coverage > minCoverage;
+}
+
 interface Candidate {
   entry: CatalogueEntry;
   deltaDays: number;
@@ -341,7 +365,7 @@ export function matchRevisits(
         result.invalid.push({ aoi: aoi.name, id: entry.id, reason: `footprint: ${(err as Error).message}` });
         continue;
       }
-      if (!(cov.coverage > opts.minCoverage)) {
+      if (!coversAoi(cov, aoi, opts.minCoverage)) {
         notCovering++;
         continue;
       }
@@ -352,7 +376,7 @@ export function matchRevisits(
         result.unknownCloudCover.push({ aoi: aoi.name, id: entry.id, excluded });
         if (excluded) continue;
       } else if (opts.maxCloudCover !== undefined && entry.cloudCover > opts.maxCloudCover) continue;
-      cands.push({ entry, deltaDays, areaKm2: Math.round(cov.areaKm2 * 100) / 100, coverage: cov.coverage });
+      cands.push({ entry, deltaDays, areaKm2: pythonRound2(cov.areaKm2), coverage: cov.coverage });
     }
     result.notCovering.set(aoi.name, notCovering);
     // duplicates: keep the less cloudy view of each acquisition

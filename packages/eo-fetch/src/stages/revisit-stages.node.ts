@@ -23,6 +23,7 @@ import {
 } from '../internal/check-arguments.js';
 import { type CatalogueEntry, catalogueEntriesFromStacItems } from '../matching/catalogue-entry.js';
 import { type MatchAoi, type MatchedRevisit, matchRevisits, utcDay } from '../matching/match-revisits.js';
+import { pairRevisits, type UnpairedRevisit } from '../matching/pair-revisits.js';
 import { loadSentinelHubCredentials } from '../sentinelhub/credentials.node.js';
 import { SentinelHubClient, type SentinelHubCredentials } from '../sentinelhub/sentinel-hub-client.js';
 import { downloadSentinelHubRevisits } from '../sentinelhub/sentinel-hub-downloads.node.js';
@@ -61,7 +62,11 @@ export interface SearchRevisitsOptions {
   nRevisits?: number;
   /** Hard cloud-cover limit (percent), also sent to the catalogue. */
   maxCloudCover?: number;
-  /** Levels (default `['L2A']`); SentinelHub matches once on L2A and reuses it for every level (upstream). */
+  /**
+   * Levels (default `['L2A']`). Revisits are selected once, on L2A ({@link revisitSelectionLevel}), as upstream:
+   * SentinelHub reuses the selection for every level (its downloads fetch each level by acquisition time); a
+   * STAC provider maps each selected scene to the other level's item of the same acquisition, keeping `n`.
+   */
   levels?: readonly S2Level[];
   /** Searches in flight (default 4). */
   concurrency?: number;
@@ -124,6 +129,29 @@ export interface SkippedItem {
   reason: string;
 }
 
+/** A selected revisit another level's STAC catalogue has no item of (that level has no file for its `n`). */
+export interface UnpairedLevelRevisit extends UnpairedRevisit {
+  level: S2Level;
+}
+
+/**
+ * The level revisits are selected on: L2A (spec §12), unless a STAC provider serves no L2A collection, in which
+ * case the first requested level.
+ *
+ * @param provider - the revisit provider.
+ * @param levels - the requested levels (default `['L2A']`).
+ * @returns the selection level.
+ */
+export function revisitSelectionLevel(
+  provider: RevisitProvider,
+  levels: readonly S2Level[] = ['L2A'],
+): S2Level {
+  checkProvider('revisitSelectionLevel', 'provider', provider);
+  checkArray('revisitSelectionLevel', 'levels', levels);
+  if (provider.kind === 'sentinelhub' || stacProviderOf(provider).collections.L2A) return 'L2A';
+  return levels[0] ?? 'L2A';
+}
+
 /** Result of {@link searchRevisits}. */
 export interface SearchRevisitsResult {
   revisits: Partial<Record<S2Level, MatchedRevisit[]>>;
@@ -131,6 +159,11 @@ export interface SearchRevisitsResult {
   found: Partial<Record<S2Level, Record<string, number>>>;
   duplicates: number;
   matchShortfalls: { level: S2Level; aoi: string; found: number; wanted: number }[];
+  /**
+   * STAC: selected revisits with no item of the same acquisition in another level's catalogue; that level's list
+   * skips their `n` (a missing L1C file for it) instead of taking another scene.
+   */
+  unpaired: UnpairedLevelRevisit[];
   searchRequests: number;
   /** Items the catalogue returned that are unusable (bad footprint, datetime, cloud cover…); not matched. */
   invalidItems: SkippedItem[];
@@ -234,13 +267,16 @@ async function sentinelHubSession(
 }
 
 /**
- * Search the catalogue for every AOI (one search per AOI and level, paged) and match revisits: footprint
- * covers the AOI, ranked by |Δdays| to `targetDate` + cloud cover, best `nRevisits` numbered 1..N.
+ * Search the catalogue for every AOI (one search per AOI and level, paged) and match revisits once, on L2A:
+ * footprint covers the AOI, ranked by |Δdays| to `targetDate` + cloud cover, best `nRevisits` numbered 1..N.
+ * Other levels get the same acquisitions with the same `n` (STAC: the item of the same MGRS tile and datatake,
+ * else sensing time within 5 s; one without such an item is listed in `unpaired`).
  *
  * @param aois - AOIs (`name`, `bounds`, optional `areaKm2`).
  * @param options - provider, window, target date, N, levels.
  * @param context - signal, progress (`search <level>`), log.
- * @returns matched revisits per level, counts, items left out (invalid, unknown cloud cover) and warnings.
+ * @returns matched revisits per level, counts, items left out (invalid, unknown cloud cover), unpaired
+ *   revisits and warnings.
  * @throws {EoFetchError} `INVALID_ARGUMENT` (level not served, bad item cap); HTTP errors and
  *   `PAGE_LIMIT` / `PAGING_LOOP` when a catalogue pages past the item cap or in circles.
  * @example
@@ -260,14 +296,21 @@ export async function searchRevisits(
   checkDateRange(fn, 'options.dateRange', options.dateRange);
   if (options.levels !== undefined) checkArray(fn, 'options.levels', options.levels);
   checkFunction(fn, 'options.fetch', options.fetch, true);
+  checkNumber(fn, 'options.maxCloudCover', options.maxCloudCover, { optional: true, infinite: true });
   checkStageContext(fn, context);
   const { signal, onProgress } = context;
   const p = options.provider;
   const levels = options.levels ?? ['L2A'];
   const [start, end] = options.dateRange;
   const datetime = `${start}T00:00:00Z/${end}T23:59:59Z`;
-  const query =
-    options.maxCloudCover !== undefined ? { 'eo:cloud_cover': { lte: options.maxCloudCover } } : undefined;
+  const cloudQuery = Number.isFinite(options.maxCloudCover)
+    ? { 'eo:cloud_cover': { lte: options.maxCloudCover } }
+    : undefined;
+  // SentinelHub's Catalog 1.0.0 replaced the `query` extension with CQL2 `filter` (upstream sent
+  // `eo:cloud_cover<100`); an infinite limit filters nothing and has no CQL2 literal.
+  const cloudFilter = Number.isFinite(options.maxCloudCover)
+    ? `eo:cloud_cover <= ${String(options.maxCloudCover).toUpperCase()}`
+    : undefined;
   const nRevisits = options.nRevisits ?? 16;
   const itemCap = options.maxItemsPerSearch ?? searchItemCap(options.dateRange, nRevisits);
   if (!Number.isInteger(itemCap) || itemCap < 1 || itemCap > MAX_ITEMS_PER_SEARCH)
@@ -282,6 +325,7 @@ export async function searchRevisits(
     found: {},
     duplicates: 0,
     matchShortfalls: [],
+    unpaired: [],
     searchRequests: 0,
     invalidItems: [],
     unknownCloudCover: [],
@@ -290,7 +334,10 @@ export async function searchRevisits(
   };
   const warnings = new Set<string>();
   type Found = { items: StacItem[]; invalid: InvalidItem[] };
-  const search = async (level: S2Level): Promise<Map<string, CatalogueEntry[]>> => {
+  // The cloud limit applies to the selection only: another level's own cloud covers must not drop its pairs.
+  const search = async (level: S2Level, selecting: boolean): Promise<Map<string, CatalogueEntry[]>> => {
+    const query = selecting ? cloudQuery : undefined;
+    const filter = selecting ? cloudFilter : undefined;
     let run: (bbox: BBox) => Promise<Found>;
     if (p.kind === 'stac') {
       const provider = stacProviderOf(p);
@@ -321,7 +368,7 @@ export async function searchRevisits(
               bbox,
               datetime,
               limit: SEARCH_PAGE_SIZE,
-              ...(query ? { query } : {}),
+              ...(filter ? { filter, filterLang: 'cql2-text' as const } : {}),
             },
             { signal, onInvalidItem: (it) => invalid.push(it) },
           ),
@@ -343,26 +390,38 @@ export async function searchRevisits(
     });
     return byAoi;
   };
-  const matchLevels = p.kind === 'sentinelhub' ? (['L2A'] as const) : levels;
-  for (const level of matchLevels) {
-    const catalogue = await search(level);
-    result.found[level] = Object.fromEntries([...catalogue].map(([k, v]) => [k, v.length]));
-    const m = matchRevisits(aois, catalogue, {
-      targetDate: options.targetDate,
-      nRevisits,
-      ...(options.maxCloudCover !== undefined ? { maxCloudCover: options.maxCloudCover } : {}),
-    });
-    result.revisits[level] = m.revisits;
-    result.duplicates += m.duplicates.length;
-    for (const s of m.shortfalls) result.matchShortfalls.push({ level, ...s });
-    for (const x of m.invalid) result.invalidItems.push({ level, ...x });
-    for (const x of m.unknownCloudCover) result.unknownCloudCover.push({ level, ...x });
+  const selectOn = revisitSelectionLevel(p, levels);
+  const catalogue = await search(selectOn, true);
+  result.found[selectOn] = foundCounts(catalogue);
+  const m = matchRevisits(aois, catalogue, {
+    targetDate: options.targetDate,
+    nRevisits,
+    ...(options.maxCloudCover !== undefined ? { maxCloudCover: options.maxCloudCover } : {}),
+  });
+  result.revisits[selectOn] = m.revisits;
+  result.duplicates += m.duplicates.length;
+  for (const s of m.shortfalls) result.matchShortfalls.push({ level: selectOn, ...s });
+  for (const x of m.invalid) result.invalidItems.push({ level: selectOn, ...x });
+  for (const x of m.unknownCloudCover) result.unknownCloudCover.push({ level: selectOn, ...x });
+  for (const level of levels) {
+    if (level === selectOn) continue;
+    if (p.kind === 'sentinelhub') {
+      result.revisits[level] = m.revisits;
+      continue;
+    }
+    const other = await search(level, false);
+    result.found[level] = foundCounts(other);
+    const paired = pairRevisits(aois, m.revisits, other);
+    result.revisits[level] = paired.revisits;
+    for (const u of paired.unpaired) result.unpaired.push({ level, ...u });
   }
   result.warnings = [...warnings];
   for (const w of result.warnings) context.log?.(`warning: ${w}`);
-  if (p.kind === 'sentinelhub') for (const level of levels) result.revisits[level] = result.revisits.L2A;
   return result;
 }
+
+const foundCounts = (catalogue: Map<string, CatalogueEntry[]>): Record<string, number> =>
+  Object.fromEntries([...catalogue].map(([k, v]) => [k, v.length]));
 
 /**
  * The items a search asked for: one dated outside the window or of another collection (a catalogue that ignores
@@ -431,6 +490,18 @@ export function searchSkipLines(found: SearchRevisitsResult): string[] {
     out.push(
       `${found.unknownCloudCover.length} scene(s) without cloud cover (ranked last or excluded): ${ids(found.unknownCloudCover)}`,
     );
+  // results stored before pairing existed have no `unpaired`
+  const unpaired = found.unpaired ?? [];
+  checkArray('searchSkipLines', 'found.unpaired', unpaired);
+  for (const level of new Set(unpaired.map((u) => u.level))) {
+    const list = unpaired.filter((u) => u.level === level);
+    out.push(
+      `${list.length} selected revisit(s) have no ${level} item of the same acquisition (no ${level} file for them): ${list
+        .slice(0, 5)
+        .map((u) => `${u.aoi} n=${u.n}`)
+        .join(', ')}${list.length > 5 ? ', …' : ''}`,
+    );
+  }
   return out;
 }
 

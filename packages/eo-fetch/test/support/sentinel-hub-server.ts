@@ -47,6 +47,24 @@ export interface ShServer {
   close(): Promise<void>;
 }
 
+/** A `cql2-text` filter on `eo:cloud_cover` as a predicate, undefined without one, `bad` when unparsable. */
+function catalogFilter(body: any): ((cloud: unknown) => boolean) | undefined | 'bad' {
+  if (body.filter === undefined) return undefined;
+  if (body['filter-lang'] !== undefined && body['filter-lang'] !== 'cql2-text') return 'bad';
+  const m = /^\s*eo:cloud_cover\s*(<=|>=|<|>|=)\s*(-?[\d.]+(?:E[-+]?\d+)?)\s*$/i.exec(String(body.filter));
+  if (!m) return 'bad';
+  const x = Number(m[2]);
+  const test = {
+    '<': (c: number) => c < x,
+    '<=': (c: number) => c <= x,
+    '>': (c: number) => c > x,
+    '>=': (c: number) => c >= x,
+    '=': (c: number) => c === x,
+  }[m[1] as '<' | '<=' | '>' | '>=' | '='];
+  // an item without a cloud cover does not satisfy a comparison on it (CQL2: null is not comparable)
+  return (cloud) => typeof cloud === 'number' && test(cloud);
+}
+
 const holdFor = (ms: number | undefined) =>
   ms ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 
@@ -106,10 +124,18 @@ export async function startShServer(): Promise<ShServer> {
       return json(res, 401, { error: { status: 401, reason: 'Unauthorized', message: 'invalid token' } });
 
     if (path === '/api/v1/catalog/1.0.0/search' && req.method === 'POST') {
+      // Catalog 1.0.0 dropped the `query` extension for CQL2 `filter` (text here, `eo:cloud_cover <op> <n>`)
+      if (body.query !== undefined)
+        return json(res, 400, { error: { status: 400, message: 'query is not supported; use filter' } });
+      const cloud = catalogFilter(body);
+      if (cloud === 'bad')
+        return json(res, 400, { error: { status: 400, message: `cannot parse filter ${body.filter}` } });
       const start = Number(body.next ?? 0);
       const limit = body.limit ?? 10;
       const matching = s.catalogItems.filter(
-        (i) => !body.collections || body.collections.includes(i.collection),
+        (i) =>
+          (!body.collections || body.collections.includes(i.collection)) &&
+          (!cloud || cloud(i.properties['eo:cloud_cover'])),
       );
       const features = matching.slice(start, start + limit);
       const ctx: any = { limit, returned: features.length };

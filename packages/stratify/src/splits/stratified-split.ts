@@ -1,4 +1,4 @@
-import { createRng } from '@worldstrat/core';
+import { createRng, type Rng } from '@worldstrat/core';
 import { StratifyError } from '../errors.js';
 import { checkArray, checkFunction, checkObject, checkSeed } from '../internal/check-arguments.js';
 
@@ -60,11 +60,82 @@ function checkedAccessor<T>(get: (row: T) => string, what: string): (row: T, ind
   };
 }
 
+/** Rows dealt so far over all classes, and per split. */
+interface DealTotals {
+  dealt: number;
+  have: number[];
+}
+
+/** One class being dealt: its row count, per-split bounds ⌊share⌋ / ⌈share⌉ and rows dealt so far. */
+interface ClassDeal {
+  left: number;
+  share: number[];
+  floor: number[];
+  ceil: number[];
+  have: number[];
+}
+
+function classDeal(fractions: readonly [number, number, number], rows: number): ClassDeal {
+  // The epsilon keeps 0.1 · 30 = 3.0000000000000004 from rounding up to 4.
+  const share = fractions.map((f) => f * rows);
+  return {
+    left: rows,
+    share,
+    floor: share.map((t) => Math.floor(t + 1e-9)),
+    ceil: share.map((t) => Math.ceil(t - 1e-9)),
+    have: [0, 0, 0],
+  };
+}
+
+/** Rows the class still owes to splits below their ⌊share⌋ if `s` took `size` more. */
+function owedAfter(c: ClassDeal, s: number, size: number): number {
+  let owed = 0;
+  for (let t = 0; t < 3; t++) owed += Math.max(0, c.floor[t] - c.have[t] - (t === s ? size : 0));
+  return owed;
+}
+
+/** The candidates where `score` is largest (all of them when tied). */
+function maxima(candidates: number[], score: (s: number) => number): number[] {
+  const scores = candidates.map(score);
+  const top = Math.max(...scores);
+  return candidates.filter((_, i) => scores[i] >= top - 1e-9);
+}
+
+/**
+ * Split of the next group of a class. Splits where the class stays within ⌈share⌉ and can still reach every
+ * ⌊share⌋ are candidates (per-class stratification); among them the one furthest below its share of the
+ * running totals over all classes wins, so small classes do not all lean the same way. When a group is too
+ * large for every candidate, the splits furthest below their class share are the candidates instead.
+ */
+function dealGroup(
+  c: ClassDeal,
+  totals: DealTotals,
+  fractions: readonly [number, number, number],
+  size: number,
+  rng: Rng,
+): number {
+  const open = [0, 1, 2].filter((s) => fractions[s] > 0);
+  const fits = open.filter((s) => c.have[s] + size <= c.ceil[s] && owedAfter(c, s, size) <= c.left - size);
+  const totalDeficit = (s: number) => fractions[s] * (totals.dealt + size) - totals.have[s];
+  const near = fits.length > 0 ? fits : maxima(open, (s) => c.share[s] - c.have[s]);
+  const tied = maxima(near, totalDeficit);
+  // Exact ties are drawn with the seeded RNG: a fixed order would favour one split in every class.
+  const best = tied.length === 1 ? tied[0] : tied[rng.int(tied.length)];
+  c.have[best] += size;
+  c.left -= size;
+  totals.have[best] += size;
+  totals.dealt += size;
+  return best;
+}
+
 /**
  * Stratified, grouped train/val/test split: duplicates (same name) are removed and reported; rows are grouped
  * (tiles by parent AOI), each group takes the class of its first row, and within each class the groups are
- * shuffled (seeded) and dealt one by one to the split whose row count is furthest below its target share —
- * so each class is split ≈ 80/10/10 and no group straddles splits (upstream leaked 54 of 60 parents).
+ * shuffled (seeded) and dealt one by one: each class stays within ⌊share⌋…⌈share⌉ of every split where its
+ * group sizes allow, and among the splits that keep it there the group goes to the one furthest below its share
+ * of the running totals over all classes (ties drawn with the seeded RNG) — so each class is split ≈ 80/10/10,
+ * the totals stay within about one group of 80/10/10 even for many small classes, and no group straddles
+ * splits (upstream leaked 54 of 60 parents).
  * @param rows the rows (AOIs with class columns, split-CSV rows, …).
  * @param options name, class and group accessors, fractions, seed.
  * @returns the three splits (input order kept inside each), a name → split map and the removed duplicates.
@@ -140,6 +211,7 @@ export function stratifiedSplit<T>(
   }
   const rng = createRng(seed);
   const splitOfIndex = new Map<number, SplitName>();
+  const totals: DealTotals = { dealt: 0, have: [0, 0, 0] };
   const classes = [...byClass.keys()].sort();
   for (const cls of classes) {
     const list = byClass.get(cls) as { members: { row: T; index: number }[] }[];
@@ -149,20 +221,12 @@ export function stratifiedSplit<T>(
       list[i] = list[j];
       list[j] = t;
     }
-    const total = list.reduce((s, g) => s + g.members.length, 0);
-    const have = [0, 0, 0];
+    const deal = classDeal(
+      fractions,
+      list.reduce((s, g) => s + g.members.length, 0),
+    );
     for (const g of list) {
-      // Deal to the split with the largest deficit (target − have); ties → train, val, test order.
-      let best = 0;
-      let bestDeficit = Number.NEGATIVE_INFINITY;
-      for (let s = 0; s < 3; s++) {
-        const deficit = fractions[s] * total - have[s];
-        if (fractions[s] > 0 && deficit > bestDeficit + 1e-12) {
-          best = s;
-          bestDeficit = deficit;
-        }
-      }
-      have[best] += g.members.length;
+      const best = dealGroup(deal, totals, fractions, g.members.length, rng);
       for (const m of g.members) splitOfIndex.set(m.index, SPLITS[best]);
     }
   }

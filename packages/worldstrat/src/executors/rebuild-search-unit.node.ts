@@ -16,6 +16,7 @@ import {
 } from '@worldstrat/eo-fetch';
 import {
   type RevisitProvider,
+  revisitSelectionLevel,
   type SearchRevisitsResult,
   searchRevisits,
   searchSkipLines,
@@ -81,6 +82,8 @@ export interface RebuildSearchResult {
   revisits: Partial<Record<S2Level, MatchedRevisit[]>>;
   duplicates: number;
   matchShortfalls: { level: S2Level; aoi: string; found: number; wanted: number }[];
+  /** Selected revisits another level has no item of (absent in results stored before pairing existed). */
+  unpaired?: SearchRevisitsResult['unpaired'];
   invalidItems: SearchRevisitsResult['invalidItems'];
   unknownCloudCover: SearchRevisitsResult['unknownCloudCover'];
   warnings: string[];
@@ -112,10 +115,20 @@ export async function runRebuildSearchUnit(
   const path = unitOutputPath(params.root, 'search', STAGE, unit);
   const key = unitKey(STAGE, unit);
   const saved = await readUnitOutput(path, key, (v, doc) => checkRebuildSearchResult(v, doc, params));
-  if (saved) return saved;
+  if (saved && !matchedLevelsApart(saved, params)) return saved;
   const result = await searchOneAoi(params, context, runtime);
   await writeUnitOutput(path, key, result);
   return result;
+}
+
+/**
+ * Whether a saved result predates level pairing: it has no `unpaired` list and a STAC search of another level
+ * than the selection one, which was then matched on its own (other acquisitions under the same `n`).
+ */
+function matchedLevelsApart(saved: RebuildSearchResult, params: RebuildSearchParams): boolean {
+  if (saved.unpaired !== undefined || params.provider.kind !== 'stac') return false;
+  const selectOn = revisitSelectionLevel(params.provider, params.levels);
+  return params.levels.some((l) => l !== selectOn);
 }
 
 /**
@@ -171,6 +184,15 @@ export function checkRebuildSearchResult(
   revisitsByLevel(doc, r.revisits, 'revisits', new Set([params.aoi.name]));
   integer(doc, r.duplicates, 'duplicates', 0, MAX_LIST_LENGTH);
   matchShortfalls(doc, r.matchShortfalls, 'matchShortfalls');
+  if (r.unpaired !== undefined)
+    for (const [i, x] of list(doc, r.unpaired, 'unpaired').entries()) {
+      const e = record(doc, x, `unpaired[${i}]`);
+      level(doc, e.level, `unpaired[${i}].level`);
+      text(doc, e.aoi, `unpaired[${i}].aoi`, 256);
+      integer(doc, e.n, `unpaired[${i}].n`, 1, MAX_LIST_LENGTH);
+      text(doc, e.id, `unpaired[${i}].id`);
+      isoDate(doc, e.datetime, `unpaired[${i}].datetime`, true);
+    }
   for (const [i, x] of list(doc, r.invalidItems, 'invalidItems').entries()) {
     const e = record(doc, x, `invalidItems[${i}]`);
     level(doc, e.level, `invalidItems[${i}].level`);
@@ -199,6 +221,7 @@ async function searchOneAoi(
     revisits: {},
     duplicates: 0,
     matchShortfalls: [],
+    unpaired: [],
     invalidItems: [],
     unknownCloudCover: [],
     warnings: [],
@@ -210,35 +233,33 @@ async function searchOneAoi(
     if (!out.spot) return out;
     aoi = { ...aoi, targetDate: out.spot.datetime.slice(0, 10) };
   }
-  // SentinelHub matches once (L2A) for every level; STAC matches per level, so an empty level stays one level
-  const groups = params.provider.kind === 'sentinelhub' ? [params.levels] : params.levels.map((l) => [l]);
-  for (const levels of groups) {
-    const found = await searchRevisits(
-      [aoi],
-      {
-        provider: params.provider,
-        dateRange: params.dateRange,
-        targetDate: params.targetDate,
-        nRevisits: params.nRevisits,
-        maxCloudCover: params.maxCloudCover,
-        levels,
-        concurrency: 1,
-        ...(params.maxItemsPerSearch !== undefined ? { maxItemsPerSearch: params.maxItemsPerSearch } : {}),
-        ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
-      },
-      { signal },
-    ).catch((err) => {
-      if (!(err instanceof EoFetchError && err.code === 'NO_MATCHES')) throw err;
-      return noMatches(params, aoi.name, levels);
-    });
-    out.searchRequests += found.searchRequests;
-    for (const [l, list] of Object.entries(found.revisits)) out.revisits[l as S2Level] = list;
-    out.duplicates += found.duplicates;
-    out.matchShortfalls.push(...found.matchShortfalls);
-    out.invalidItems.push(...found.invalidItems);
-    out.unknownCloudCover.push(...found.unknownCloudCover);
-    out.warnings.push(...found.warnings);
-  }
+  // Selection is done once (on L2A) for every level; the other levels get the same acquisitions (eo-fetch).
+  const found = await searchRevisits(
+    [aoi],
+    {
+      provider: params.provider,
+      dateRange: params.dateRange,
+      targetDate: params.targetDate,
+      nRevisits: params.nRevisits,
+      maxCloudCover: params.maxCloudCover,
+      levels: params.levels,
+      concurrency: 1,
+      ...(params.maxItemsPerSearch !== undefined ? { maxItemsPerSearch: params.maxItemsPerSearch } : {}),
+      ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
+    },
+    { signal },
+  ).catch((err) => {
+    if (!(err instanceof EoFetchError && err.code === 'NO_MATCHES')) throw err;
+    return noMatches(params, aoi.name, params.levels);
+  });
+  out.searchRequests += found.searchRequests;
+  for (const [l, list] of Object.entries(found.revisits)) out.revisits[l as S2Level] = list;
+  out.duplicates += found.duplicates;
+  out.matchShortfalls.push(...found.matchShortfalls);
+  out.unpaired?.push(...found.unpaired);
+  out.invalidItems.push(...found.invalidItems);
+  out.unknownCloudCover.push(...found.unknownCloudCover);
+  out.warnings.push(...found.warnings);
   return out;
 }
 
@@ -248,7 +269,7 @@ function noMatches(
   aoi: string,
   levels: readonly S2Level[],
 ): SearchRevisitsResult {
-  const matched: S2Level = params.provider.kind === 'sentinelhub' ? 'L2A' : levels[0];
+  const matched = revisitSelectionLevel(params.provider, levels);
   const revisits: Partial<Record<S2Level, MatchedRevisit[]>> = { [matched]: [] };
   for (const l of levels) revisits[l] = [];
   return {
@@ -256,6 +277,7 @@ function noMatches(
     found: {},
     duplicates: 0,
     matchShortfalls: [{ level: matched, aoi, found: 0, wanted: params.nRevisits ?? 16 }],
+    unpaired: [],
     searchRequests: 1,
     invalidItems: [],
     unknownCloudCover: [],
@@ -386,10 +408,12 @@ function mergeSearches<A extends MatchAoi>(
     searchRequests: 0,
   };
   const missing: string[] = [];
-  const order: S2Level[] = options.provider.kind === 'sentinelhub' ? ['L2A'] : options.levels;
-  const skipped: Pick<SearchRevisitsResult, 'invalidItems' | 'unknownCloudCover'> = {
+  // the level revisits are selected on: no AOI with one there is NO_MATCHES, as for one search
+  const order: S2Level[] = [revisitSelectionLevel(options.provider, options.levels)];
+  const skipped: Pick<SearchRevisitsResult, 'invalidItems' | 'unknownCloudCover' | 'unpaired'> = {
     invalidItems: [],
     unknownCloudCover: [],
+    unpaired: [],
   };
   const warnings = new Set<string>();
   results.forEach((r, i) => {
@@ -407,6 +431,7 @@ function mergeSearches<A extends MatchAoi>(
     out.matchShortfalls.push(...r.matchShortfalls);
     skipped.invalidItems.push(...r.invalidItems);
     skipped.unknownCloudCover.push(...r.unknownCloudCover);
+    skipped.unpaired.push(...(r.unpaired ?? []));
     for (const w of r.warnings) warnings.add(w);
   });
   if (options.spot) {
