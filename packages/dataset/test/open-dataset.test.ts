@@ -101,6 +101,31 @@ describe('openDataset on a synthetic release-layout dataset', () => {
     expect(seen.find((p) => p.code === 'MISSING_FOLDER')?.aoi).toBe('Synthetic-2');
   });
 
+  it('a split CSV listing one tile in two different splits is DATASET_LAYOUT naming the CSV, tile and splits', async () => {
+    const leaky = join(dir, 'leaky');
+    cpSync(root, leaky, { recursive: true });
+    const csvPath = join(leaky, 'stratified_train_val_test_split.csv');
+    const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
+    const header = lines[0].split(',');
+    const [col, tileCol] = [header.indexOf('split'), header.indexOf('tile')];
+    const row = lines.findIndex((l, i) => i > 0 && l.split(',')[col] === 'train');
+    const cells = lines[row].split(',');
+    const tile = cells[tileCol];
+    cells[col] = 'test';
+    writeFileSync(csvPath, `${[...lines, cells.join(',')].join('\n')}\n`);
+    const err = await openDataset(leaky, { revisits: 2 }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'DATASET_LAYOUT' });
+    expect(err.message).toBe(
+      `${csvPath}: tile "${tile}" is listed in two splits, train (data row ${row}) and test (data row ${lines.length}); keep one row per tile`,
+    );
+    // the same split twice stays a reported problem (the release lists one tile twice)
+    writeFileSync(csvPath, `${[...lines, lines[row]].join('\n')}\n`);
+    const seen: DatasetProblem[] = [];
+    const ds = await openDataset(leaky, { revisits: 2, skipInvalid: true, onProblem: (p) => seen.push(p) });
+    expect(seen.map((p) => p.code)).toEqual(['DUPLICATE_TILE']);
+    expect(ds.scenes.find((s) => s.name === tile)?.csvSplit).toBe('train');
+  });
+
   it('pairs each cloud mask with its own revisit; a revisit without one is a MISSING_MASK problem', async () => {
     const holed = join(dir, 'holed');
     cpSync(root, holed, { recursive: true });

@@ -102,8 +102,12 @@ describe('generateSyntheticDataset', () => {
   });
 
   it('refuses a non-empty folder without overwrite', async () => {
+    // a usage error (nothing was written); the API hint names the API option
     await expect(generateSyntheticDataset(join(dir, 'a'), opts)).rejects.toMatchObject({
-      code: 'WRITE_FAILED',
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(
+        /^.+ is not empty \(.*\); choose an empty folder or pass overwrite: true$/,
+      ),
     });
     await expect(generateSyntheticDataset(join(dir, 'c'), { ...opts, hrSize: 20 })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',

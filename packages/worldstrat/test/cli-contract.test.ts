@@ -263,6 +263,114 @@ describe('--config', () => {
   });
 });
 
+describe('--config lists', () => {
+  // A list for an option that takes one value used to reach the command (`v.split is not a function`, exit 1).
+  // Options the command parses as lists take one; comma-separated ones get it joined; the rest refuse it.
+  const sampleList: Record<string, unknown[]> = {
+    bbox: [8.5, 47.3, 8.6, 47.4],
+    region: [8.5, 47.3, 8.6, 47.4],
+    aoi: [8.55, 47.35],
+    dates: ['2022-06-01', '2022-06-30'],
+    stages: ['search', 'download'],
+    levels: ['L2A'],
+    fractions: [0.8, 0.1, 0.1],
+    files: ['x', 'y'],
+  };
+  const accepted: Record<string, readonly string[]> = {
+    worker: ['stages'],
+    search: ['bbox', 'levels'],
+    rebuild: ['region', 'levels'],
+    fetch: ['levels'],
+    split: ['fractions'],
+    'plot distribution': ['names'],
+    'download-release': ['files', 'md5'],
+    superresolve: ['aoi', 'bbox', 'dates', 'region'],
+    eval: ['weights'],
+  };
+
+  it('a list for any value option of any command is taken or CONFIG_ERROR naming the key, never exit 1', async () => {
+    const missing = join(dir, 'list-cfg-missing');
+    // options that let each command reach its action (and fail fast, offline)
+    const baseline: Record<string, string[]> = {
+      worker: ['--queue', 'redis://127.0.0.1:1/0'],
+      status: ['--queue', 'redis://127.0.0.1:1/0'],
+      search: [
+        '--from',
+        '2022-06-01',
+        '--to',
+        '2022-06-30',
+        '--bbox',
+        '8.5,47.3,8.6,47.4',
+        '--stac-url',
+        stac.url,
+      ],
+      rebuild: ['--landcover', missing, '--target', '2', '--from', '2022-06-01', '--to', '2022-06-30'],
+      fetch: ['--matches', missing],
+      split: ['--out', join(dir, 'list-cfg-split.csv')],
+      'plot distribution': ['--out', join(dir, 'list-cfg-plot'), '--column', 'c'],
+      'download-release': ['--dry-run'],
+      superresolve: ['--weights', missing, '--out', join(dir, 'list-cfg.tif'), '--stac-url', stac.url],
+      eval: ['--weights', missing],
+    };
+    const { createProgram } = await import('../src/node.js');
+    const program = createProgram({ stdout: () => {}, stderr: () => {}, isTTY: false }, () => {});
+    const leaves = program.commands.flatMap((c) =>
+      c.commands.length
+        ? c.commands.map((s) => [`${c.name()} ${s.name()}`, s] as const)
+        : [[c.name(), c] as const],
+    );
+    const cfg = join(dir, 'list-cfg.json');
+    let refused = 0;
+    for (const [name, cmd] of leaves) {
+      const positional = cmd.registeredArguments.filter((a) => a.required).map(() => missing);
+      const attrs = new Set(
+        cmd.options
+          .filter((o) => (o.required || o.optional) && o.long !== '--config')
+          .map((o) => o.attributeName()),
+      );
+      for (const attr of attrs) {
+        const base = baseline[name] ?? [];
+        // the command line wins over the file: leave this option out of the baseline
+        const i = base.findIndex((a) => a === `--${attr.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+        const args = i < 0 ? base : [...base.slice(0, i), ...base.slice(i + 2)];
+        writeFileSync(cfg, JSON.stringify({ [attr]: sampleList[attr] ?? ['x', 'y'] }));
+        const r = await cli('--json', ...name.split(' '), ...positional, ...args, '--config', cfg);
+        const where = `${name} ${attr}: ${r.out}`;
+        expect(r.code, where).not.toBe(1);
+        expect(JSON.parse(r.out).error?.code, where).not.toBe('UNEXPECTED');
+        if ((accepted[name] ?? []).includes(attr)) {
+          expect(JSON.parse(r.out).error?.code, where).not.toBe('CONFIG_ERROR');
+          continue;
+        }
+        expect([r.code, JSON.parse(r.out).error.code], where).toEqual([2, 'CONFIG_ERROR']);
+        expect(JSON.parse(r.out).error.message, where).toContain(`"${attr}" takes one value`);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(200);
+  }, 120_000);
+
+  it('the reported lists: worker stages joined (reaches Redis), out refused naming the key', async () => {
+    const cfg = join(dir, 'list-cfg-reported.json');
+    writeFileSync(cfg, JSON.stringify({ queue: 'redis://127.0.0.1:1/7', stages: ['search', 'download'] }));
+    const w = await cli('worker', '--config', cfg);
+    expect([w.code, w.err], w.err).toEqual([6, expect.stringContaining('QUEUE_UNAVAILABLE')]);
+    writeFileSync(cfg, JSON.stringify({ queue: 'redis://127.0.0.1:1/7', stages: ['search', 'nope'] }));
+    const bad = await cli('worker', '--config', cfg);
+    expect([bad.code, bad.err], bad.err).toEqual([2, expect.stringContaining('--stages nope')]);
+    writeFileSync(cfg, JSON.stringify({ count: 3, out: ['pts.csv'] }));
+    const s = await cli('sample', '--config', cfg);
+    expect([s.code, s.err], s.err).toEqual([2, expect.stringContaining('[CONFIG_ERROR]')]);
+    expect(s.err).toContain(`config file ${cfg}: "out" takes one value (--out <file>)`);
+    writeFileSync(cfg, JSON.stringify({ weights: 'w.safetensors', out: ['sr.tif'] }));
+    const sr = await cli('superresolve', join(dir, 'none.tif'), '--config', cfg);
+    expect([sr.code, sr.err.includes('"out" takes one value')], sr.err).toEqual([2, true]);
+    // a repeatable option collects the list; a count given as a list is refused, not "last one wins"
+    writeFileSync(cfg, JSON.stringify({ count: [3, 4] }));
+    expect((await cli('sample', '--config', cfg)).err).toContain('"count" takes one value');
+  });
+});
+
 describe('corrupt files written by an earlier run', () => {
   it('a corrupt downloads/*.extracted.json is a data error naming the file, and is kept', async () => {
     const archive = RELEASE_FILES.find((f) => f.kind === 'archive');

@@ -38,7 +38,7 @@ describe('worldstrat CLI', () => {
     },
   );
 
-  it('synth writes a dataset and reports JSON; refuses a non-empty folder (exit 5)', async () => {
+  it('synth writes a dataset and reports JSON; refuses a non-empty folder (exit 2, --overwrite hint)', async () => {
     const out = join(dir, 'syn');
     const r = await cli(
       '--json',
@@ -58,9 +58,13 @@ describe('worldstrat CLI', () => {
     expect(existsSync(join(out, 'metadata.csv'))).toBe(true);
     expect(existsSync(join(out, 'plots', 'index.html'))).toBe(true);
     expect(existsSync(join(out, 'plots', 'revisits.gif'))).toBe(true);
+    // a non-empty folder is a usage error (exit 2), and the hint names the CLI flag, not the API option
     const again = await cli('--json', 'synth', out, '--aois', '3');
-    expect(again.code).toBe(5);
-    expect(JSON.parse(again.out).error.code).toBe('WRITE_FAILED');
+    expect(again.code).toBe(2);
+    const { code, message } = JSON.parse(again.out).error;
+    expect([code, message.startsWith(`${out} is not empty (`)], message).toEqual(['INVALID_ARGUMENT', true]);
+    expect(message).toMatch(/; choose an empty folder or pass --overwrite$/);
+    expect(message).not.toContain('overwrite: true');
   });
 
   it('bad arguments exit 2; a config file fills options the command line did not set', async () => {

@@ -1,6 +1,6 @@
 // Outputs never replace inputs: the shared check (realpath + device/inode) and the commands that write a file
 // next to the files they read (aois, split, stratify, plot map/distribution, any --out vs its --config).
-import { linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOutputPaths } from '../src/internal/output-paths.node.js';
@@ -118,5 +118,60 @@ describe('commands refuse an --out that is one of their inputs (exit 2, the inpu
     const ok = await cli('split', points, '--config', config, '--out', join(d, 'split.csv'));
     expect(ok.code, ok.err).toBe(0);
     expect(readFileSync(join(d, 'split.csv'), 'utf8').split('\n')[0]).toBe('name,lat,lon,IPCC Class,split');
+  });
+});
+
+describe('an empty output path is a usage error in every command', () => {
+  it('--out, --quicklook and --work-dir "" or blank: INVALID_ARGUMENT (exit 2) naming the option, nothing written', async () => {
+    const { d, points } = folder('empty-out');
+    const { createProgram } = await import('../src/node.js');
+    const program = createProgram({ stdout: () => {}, stderr: () => {}, isTTY: false }, () => {});
+    const leaves = program.commands.flatMap((c) =>
+      c.commands.length
+        ? c.commands.map((s) => [`${c.name()} ${s.name()}`, s] as const)
+        : [[c.name(), c] as const],
+    );
+    const dummy = (flag: string) => (flag === '--from' || flag === '--to' ? '2022-06-01' : '1');
+    const seen: string[] = [];
+    for (const [name, cmd] of leaves) {
+      const positional = cmd.registeredArguments.filter((a) => a.required).map(() => points);
+      // required options are checked first: give each one a value the parser takes
+      const required = cmd.options.filter((o) => o.description.startsWith('(required)'));
+      for (const flag of ['--out', '--quicklook', '--work-dir']) {
+        if (!cmd.options.some((o) => o.long === flag)) continue;
+        for (const empty of ['', '  ']) {
+          const others = required
+            .filter((o) => o.long !== flag)
+            .flatMap((o) => [o.long ?? '', dummy(o.long ?? '')]);
+          const r = await cli('--json', ...name.split(' '), ...positional, ...others, flag, empty);
+          expect([r.code, JSON.parse(r.out).error], `${name} ${flag} '${empty}'`).toEqual([
+            2,
+            expect.objectContaining(refused(`${flag} must not be empty`)),
+          ]);
+        }
+        seen.push(`${name} ${flag}`);
+      }
+    }
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        'sample --out',
+        'split --out',
+        'plot map --out',
+        'train --out',
+        'superresolve --out',
+        'superresolve --quicklook',
+        'superresolve --work-dir',
+        'infer --quicklook',
+      ]),
+    );
+    // plot map used to write hidden `.svg` / `.png` files into the working directory
+    const cwd = process.cwd();
+    process.chdir(d);
+    try {
+      expect((await cli('plot', 'map', points, '--out', '')).code).toBe(2);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(readdirSync(d)).toEqual(['points.csv']);
   });
 });

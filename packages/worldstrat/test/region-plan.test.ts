@@ -58,6 +58,21 @@ describe('planRegion', () => {
     );
     expect(() => planRegion([8.5, 47, 8.6, 47.1], { overlapPx: 300, tileSizePx: 200 })).toThrow(/overlap/);
   });
+
+  it('an overlap below one chip with more than one tile is refused (seams); 0 stays fine for a single tile', () => {
+    const R: [number, number, number, number] = [8.53, 47.365, 8.55, 47.375]; // 200 × 150 LR px at 50 px alignment
+    expect(() => planRegion(R, { tileSizePx: 50, overlapPx: 0, alignPx: 50 })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(
+          /^tile overlap 0 LR px is below one chip \(50 px\) with 12 tiles: .*seam/,
+        ),
+      }),
+    );
+    expect(planRegion(R, { tileSizePx: 50, overlapPx: 50, alignPx: 50 }).tiles).toHaveLength(12);
+    const single = planRegion(R, { tileSizePx: 200, overlapPx: 0, alignPx: 50 });
+    expect([single.tiles.length, single.overlapPx]).toEqual([1, 0]);
+  });
 });
 
 describe('featherWeight', () => {

@@ -203,6 +203,7 @@ async function readAoiList(
   const names = rows.map((r, i) =>
     checkTileName(r.tile, `${path}: data row ${i + 1}, column "tile"`, 'DATASET_LAYOUT'),
   );
+  const firstRow = new Map<string, number>();
   rows.forEach((r, i) => {
     const s = r.split;
     // an empty cell is no split; any other value would leave the scene out of every split unseen
@@ -213,7 +214,18 @@ async function readAoiList(
         `${path}: data row ${i + 1}, column "split" is ${JSON.stringify(s)}; expected train, val, test or empty`,
       );
     }
-    if (!csvSplit.has(r.tile)) csvSplit.set(r.tile, s);
+    const first = csvSplit.get(r.tile);
+    // a same-split duplicate (the release has one) stays a reported problem; two splits would leak test into train
+    if (first !== undefined && first !== s) {
+      throw new DatasetError(
+        'DATASET_LAYOUT',
+        `${path}: tile ${JSON.stringify(r.tile)} is listed in two splits, ${first} (data row ${firstRow.get(r.tile)}) and ${s} (data row ${i + 1}); keep one row per tile`,
+      );
+    }
+    if (first === undefined) {
+      csvSplit.set(r.tile, s);
+      firstRow.set(r.tile, i + 1);
+    }
   });
   return { names, csvSplit };
 }

@@ -162,8 +162,8 @@ function geoFor(bounds: BBox, w: number, h: number): Raster['geo'] {
  * @param root - output folder (created).
  * @param options - sizes, seed, kinds, split fractions, compression, signal, progress.
  * @returns a summary of the AOIs written.
- * @throws {DatasetError} `INVALID_ARGUMENT` for bad sizes/seed, `WRITE_FAILED` for a non-empty folder
- *   without `overwrite`, `ABORTED` when the signal fires.
+ * @throws {DatasetError} `INVALID_ARGUMENT` for bad sizes/seed or a non-empty folder without `overwrite`,
+ *   `ABORTED` when the signal fires.
  * @example
  * ```ts
  * const summary = await generateSyntheticDataset('data/synthetic', { aois: 4, hrSize: 264, revisits: 8, seed: 1 });
@@ -265,13 +265,17 @@ function checkSynthOptions(o: SynthOptions): { kinds: readonly SceneKind[]; lrSi
   return { kinds, lrSize };
 }
 
+/** The end of the not-empty error's message (the CLI names its flag instead). */
+const OVERWRITE_HINT = 'pass overwrite: true';
+
 async function prepareOutputFolder(root: string, overwrite: boolean): Promise<void> {
   await mkdir(root, { recursive: true });
   const existing = (await readdir(root)).filter((f) => !f.startsWith('.'));
+  // a usage problem, not a failed write: nothing was written and the same call with overwrite succeeds
   if (existing.length > 0 && !overwrite) {
     throw new DatasetError(
-      'WRITE_FAILED',
-      `${root} is not empty (${existing.slice(0, 3).join(', ')}…); choose an empty folder or pass overwrite: true`,
+      'INVALID_ARGUMENT',
+      `${root} is not empty (${existing.slice(0, 3).join(', ')}…); choose an empty folder or ${OVERWRITE_HINT}`,
     );
   }
 }

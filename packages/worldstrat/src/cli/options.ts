@@ -239,6 +239,42 @@ export function pathOption(flag: string, expected: string) {
   };
 }
 
+/**
+ * How `--config` may give an option as a JSON list. An option without a mode refuses a list (CONFIG_ERROR):
+ * passing one on to a command that expects text would fail there untyped.
+ * - `items`: the command parses text or a list (boxes, points, date ranges), so the list is passed through;
+ * - `comma`: a comma-separated value (`--stages a,b`): the items are joined with ',';
+ * - `repeat`: a repeatable option whose parser collects: the items are fed to it one by one.
+ */
+export type ConfigListMode = 'items' | 'comma' | 'repeat';
+
+const CONFIG_LIST_MODES = new WeakMap<object, ConfigListMode>();
+
+function withListMode<F extends object>(parser: F, mode: ConfigListMode): F {
+  CONFIG_LIST_MODES.set(parser, mode);
+  return parser;
+}
+
+/**
+ * The {@link ConfigListMode} of an option's parser.
+ *
+ * @param parser - a commander argParser (`Option.parseArg`).
+ * @returns its mode, or undefined when a list is refused.
+ */
+export function configListMode(parser: unknown): ConfigListMode | undefined {
+  return typeof parser === 'function' ? CONFIG_LIST_MODES.get(parser) : undefined;
+}
+
+/** argParser of an option the command parses itself from text or a `--config` list (`--bbox`, `--dates`). */
+export const listValueOption = () => withListMode((v: string): string => v, 'items');
+
+/** argParser of a comma-separated option (`--stages a,b`): a `--config` list is joined with ','. */
+export const commaListOption = () => withListMode((v: string): string => v, 'comma');
+
+/** argParser of a repeatable option (`--md5 a=… --md5 b=…`): collects the values; a `--config` list too. */
+export const repeatableOption = () =>
+  withListMode((v: string, prev: string[] = []): string[] => [...prev, v], 'repeat');
+
 /** `--workers <n|auto>`: 1 … 256 or 'auto'. */
 export function parseWorkersOption(v: string | number): number | 'auto' {
   if (v === 'auto') return 'auto';

@@ -27,6 +27,7 @@ import {
   type CliIo,
   type CliRunner,
   type CliRuntime,
+  checkOutputsNotEmpty,
   checkOutputsSpareConfig,
   checkRequiredOptions,
   createRuntime,
@@ -139,6 +140,7 @@ export function createProgram(
       const opts = applyConfig(cmd, cmd.opts<O>());
       secrets.addFromValue(opts);
       checkRequiredOptions(requiredOf.get(cmd) ?? [], opts);
+      checkOutputsNotEmpty(opts);
       await checkOutputsSpareConfig(opts);
       await action(opts, rt);
       exit(EXIT_CODES.OK);

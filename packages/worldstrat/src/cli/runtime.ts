@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import type { Command, Option } from 'commander';
 import { WorldStratError } from '../errors.js';
 import { checkOutputPaths } from '../internal/output-paths.node.js';
-import { choiceOption } from './options.js';
+import { choiceOption, configListMode } from './options.js';
 
 /** Options every command accepts. */
 export interface GlobalOptions {
@@ -105,13 +105,25 @@ function configValue(path: string, name: string, options: readonly Option[], v: 
     return valued.parseArg ? valued.parseArg(String(v), undefined) : String(v);
   }
   if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) {
-    if (valued.parseArg && !valued.variadic) {
-      // a repeatable option (its parser collects): feed the items one by one
-      let acc: unknown;
-      for (const x of v) acc = valued.parseArg(String(x), acc);
-      return acc;
+    const items = v.map(String);
+    if (valued.variadic) return items;
+    const parse = (text: string, prev?: unknown) => (valued.parseArg ? valued.parseArg(text, prev) : text);
+    switch (configListMode(valued.parseArg)) {
+      case 'items':
+        return v; // boxes, points and date ranges: the command parses the list
+      case 'comma':
+        return parse(items.join(','));
+      case 'repeat': {
+        let acc: unknown;
+        for (const x of items) acc = parse(x, acc);
+        return acc;
+      }
+      default:
+        throw new WorldStratError(
+          'CONFIG_ERROR',
+          `${where} takes one value (${valued.flags}); give a string or number, not the list ${JSON.stringify(v)}`,
+        );
     }
-    return v; // boxes, points and date ranges as arrays: checked by the command
   }
   throw new WorldStratError(
     'CONFIG_ERROR',
@@ -134,6 +146,26 @@ export function checkRequiredOptions(required: readonly Option[], opts: object):
         'INVALID_ARGUMENT',
         `required option '${o.flags}' not specified (give it on the command line or in the --config file)`,
       );
+}
+
+/** Options that name where a command writes. */
+const OUTPUT_OPTIONS = ['out', 'quicklook', 'workDir'] as const;
+
+/**
+ * Refuse an empty or blank output path: it would resolve to the working directory (`rename x -> ''` fails as
+ * ENOENT, `plot map` writes hidden `.svg`/`.png` files there) instead of being a usage error.
+ *
+ * @param opts - the merged option values.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` naming the option.
+ */
+export function checkOutputsNotEmpty(opts: object): void {
+  for (const k of OUTPUT_OPTIONS) {
+    const v: unknown = Reflect.get(opts, k);
+    if (typeof v === 'string' && v.trim() === '') {
+      const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new WorldStratError('INVALID_ARGUMENT', `${flag} must not be empty; give a file or folder path`);
+    }
+  }
 }
 
 /**

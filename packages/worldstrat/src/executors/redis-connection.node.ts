@@ -74,7 +74,7 @@ export interface ConnectRedisOptions {
  * @param q - parsed URL.
  * @param options - timeout.
  * @returns a connected client (`quit()` it).
- * @throws {WorldStratError} `QUEUE_UNAVAILABLE` when Redis cannot be reached.
+ * @throws {WorldStratError} `QUEUE_UNAVAILABLE` when Redis cannot be reached or refuses the URL's database.
  */
 export async function connectRedis(q: QueueUrl, options: ConnectRedisOptions = {}): Promise<Redis> {
   let connected = false;
@@ -106,5 +106,25 @@ export async function connectRedis(q: QueueUrl, options: ConnectRedisOptions = {
       { cause: err },
     );
   }
+  await checkDatabase(client, q);
   return client;
+}
+
+/**
+ * Select the URL's database again and wait for the reply: ioredis's own SELECT on connect only reports a
+ * failure (a DB index past the server's `databases`) as an 'error' event, and every command then runs on DB 0.
+ */
+async function checkDatabase(client: Redis, q: QueueUrl): Promise<void> {
+  try {
+    await client.select(q.db);
+  } catch (err) {
+    client.disconnect();
+    let reply = String((err as Error).message ?? err);
+    if (q.password) reply = reply.split(q.password).join('***');
+    throw new WorldStratError(
+      'QUEUE_UNAVAILABLE',
+      `Redis at ${q.display} refused database ${q.db} (${reply}); use a database the server has (redis.conf \`databases\`, 16 by default: 0-15) or fix --queue`,
+      { cause: err },
+    );
+  }
 }

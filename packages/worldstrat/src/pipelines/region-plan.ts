@@ -123,6 +123,18 @@ function checkTiling(tile: number, overlap: number, maxSide: number, maxPixels: 
     bad(`max region pixels ${maxPixels} must be an integer ≥ 1`);
 }
 
+/**
+ * Refuse a tile overlap that cannot blend: the outer half of each padding is discarded (where a tile's
+ * convolutions saw its edge), so below one chip the feathered mosaic keeps a seam at every tile border.
+ * A single tile has no seam, so any overlap (0 included) is fine there.
+ */
+function checkSeams(overlap: number, align: number, tileCount: number): void {
+  if (tileCount > 1 && overlap < align)
+    bad(
+      `tile overlap ${overlap} LR px is below one chip (${align} px) with ${tileCount} tiles: each tile's edge pixels would meet its neighbour's unblended, leaving a seam at every tile border; use an overlap of at least ${align} px (a multiple of ${align}) or one tile`,
+    );
+}
+
 /** Tile starts along one axis: cores of `tile` px, the last one shorter. */
 function cores(size: number, tile: number): [number, number][] {
   const out: [number, number][] = [];
@@ -137,7 +149,8 @@ function cores(size: number, tile: number): [number, number][] {
  * @param region - `[minLon, minLat, maxLon, maxLat]`.
  * @param options - tile size, overlap, largest side.
  * @returns the plan.
- * @throws {WorldStratError} `INVALID_ARGUMENT` for a bad box or tiling; `REGION_TOO_LARGE` beyond `maxSidePx` or `maxPixels`.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` for a bad box or tiling (an overlap below `alignPx` with more
+ *   than one tile would leave seams); `REGION_TOO_LARGE` beyond `maxSidePx` or `maxPixels`.
  * @example
  * ```ts
  * planRegion([8.53, 47.36, 8.55, 47.38]).tiles.length; // 2 (≈ 152 × 223 LR px, tiles of 200)
@@ -167,6 +180,7 @@ export function planRegion(region: BBox, options: RegionPlanOptions = {}): Regio
       'REGION_TOO_LARGE',
       `region ${JSON.stringify(region)} is ${width} × ${height} px at 10 m in EPSG:${epsg} (limits: ${maxSide} px a side, ${maxPixels} px in all, maxSidePx / maxPixels); split it into smaller regions`,
     );
+  checkSeams(overlap, align, Math.ceil(width / tile) * Math.ceil(height / tile));
   const transform: GeoTransform = [X0, REGION_LR_M, 0, Y1, 0, -REGION_LR_M];
   const tiles: RegionTile[] = [];
   const rows = cores(height, tile);

@@ -465,12 +465,28 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
   },
 });
 
-/** srnet names a revisit by its index (`details.index`); add which input file that is, keeping class and code. */
+/**
+ * srnet names a revisit by its index (`details.index`); add which input file that is, keeping class and code.
+ * A band count that no revisit has comes without an index (every file is wrong): name the inputs then.
+ */
 function withRevisitFile(err: unknown, inputs: readonly string[]): unknown {
-  const index = err instanceof SrnetError ? err.details.index : undefined;
-  const file = typeof index === 'number' ? inputs[index] : undefined;
-  if (!(err instanceof SrnetError) || file === undefined) return err;
+  if (!(err instanceof SrnetError)) return err;
+  const index = err.details.index;
+  const file =
+    typeof index === 'number'
+      ? inputs[index]
+      : err.code === 'BAD_BANDS' && inputs.length > 0
+        ? fileList(inputs)
+        : undefined;
+  if (file === undefined) return err;
   return new SrnetError(err.code, `${file}: ${err.message}`, err.details, { cause: err });
+}
+
+/** Input files for a message: all of a few, else the first three and a count. */
+function fileList(files: readonly string[]): string {
+  return files.length <= 3
+    ? files.join(', ')
+    : `${files.slice(0, 3).join(', ')} and ${files.length - 3} more`;
 }
 
 /** The PNG quicklook path: `quicklook`, else `out` with `.png`; undefined when `quicklook` is false. */

@@ -177,6 +177,26 @@ describe('band layouts', () => {
     expect(err).toContain(`${paths[0]}: revisit 0 has 13 bands but 2 of the 3 revisits have 12`);
   }, 30_000);
 
+  it('every revisit with the wrong band count (a 1-band mask as data) → BAD_BANDS exit 4 naming the files', async () => {
+    const folder = join(dir, 'ONEBAND', 'L2A');
+    mkdirSync(folder, { recursive: true });
+    const paths = [0, 1].map((i) => join(folder, `ONEBAND-${i + 1}-L2A_data.tiff`));
+    for (const [i, p] of paths.entries()) await writeGeoTiff(p, revisit(i, 1), { compression: 'deflate' });
+    const err = await expectRefused(folder);
+    expect(err).toContain('[BAD_BANDS]');
+    expect(err).toContain(`${paths[0]}, ${paths[1]}: bands [0,1,2,3,4,5,6,7,8,9,10,11] must be 12 indices`);
+    // one file on its own is named too
+    const one = await cli(
+      'superresolve',
+      paths[0] as string,
+      '--weights',
+      weights,
+      '--out',
+      join(dir, 'out', 'one.tif'),
+    );
+    expect([one.code, one.err.includes(`${paths[0]}: bands [`)], one.err).toEqual([4, true]);
+  }, 30_000);
+
   it('a uint16 DN revisit among float32 reflectance ones → BAD_REVISITS exit 4 naming that file, nothing written', async () => {
     const folder = join(dir, 'DTYPES', 'L2A');
     mkdirSync(folder, { recursive: true });

@@ -284,6 +284,30 @@ describe('region superresolve (in process)', () => {
     );
     expect(odd.code).toBe(2);
     expect(odd.err).toContain('multiples of 50');
+    // no padding between tiles leaves a seam at every border: refused before any request
+    const seams = await cli(
+      '--json',
+      'superresolve',
+      '--region',
+      geojson,
+      '--dates',
+      '2022-06-01/2022-06-30',
+      '--stac-url',
+      stac.url,
+      '--weights',
+      weights,
+      '--out',
+      join(dir, 'cli', 'seams.tif'),
+      '--tile-size',
+      '50',
+      '--tile-overlap',
+      '0',
+    );
+    expect([seams.code, JSON.parse(seams.out).error.code], seams.out).toEqual([2, 'INVALID_ARGUMENT']);
+    expect(JSON.parse(seams.out).error.message).toContain(
+      'tile overlap 0 LR px is below one chip (50 px) with 6 tiles',
+    );
+    expect(existsSync(join(dir, 'cli', 'seams.tif'))).toBe(false);
   }, 60_000);
 
   it('no scene in the window: every tile fails with its code and the run is TILES_FAILED; no mosaic', async () => {

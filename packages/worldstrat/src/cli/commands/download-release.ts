@@ -9,11 +9,9 @@ import {
 } from '@worldstrat/dataset/node';
 import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
-import { intOption } from '../options.js';
+import { commaListOption, intOption, repeatableOption } from '../options.js';
 import { displayUrl } from '../redact.js';
 import type { CliRunner } from '../runtime.js';
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** Longest `--idle-timeout` accepted (a day): larger values are typos, not policies. */
 const MAX_IDLE_TIMEOUT_S = 86_400;
@@ -103,12 +101,17 @@ export function registerDownloadRelease(program: Command, run: CliRunner): void 
     .option(
       '--files <list>',
       `comma-separated subset of the record's files, e.g. ${RELEASE_RECORDS[ZENODO_RECORD].files.map((f) => f.name).join(', ')} or ${RELEASE_RECORDS[ZENODO_RECORD_V1_1].files.map((f) => f.name).join(', ')} (default: all)`,
+      commaListOption(),
     )
     .option(
       '--base-url <url>',
       `mirror base URL; files are fetched from <url>/<name>?download=1 (default: the record's, e.g. ${RELEASE_RECORDS[ZENODO_RECORD].baseUrl})`,
     )
-    .option('--md5 <name=sum>', 'expected MD5 of a file (repeatable; overrides the published sum)', collect)
+    .option(
+      '--md5 <name=sum>',
+      'expected MD5 of a file (repeatable; overrides the published sum)',
+      repeatableOption(),
+    )
     .option('--skip-checksum', 'do not verify MD5 sums (not recommended)', false)
     .option('--no-extract', 'download only, do not unpack the archives')
     .option('--delete-archives', 'delete each archive once unpacked', false)

@@ -17,7 +17,13 @@ import {
 } from '../../executors/document-checks.node.js';
 import { downloadFailureError, leadingFailure } from '../../internal/download-failures.js';
 import { readInputText } from '../../pipelines/read-input.node.js';
-import { addReadLimitOptions, concurrencyOption, type ReadLimitOptions, readLimitsFrom } from '../options.js';
+import {
+  addReadLimitOptions,
+  commaListOption,
+  concurrencyOption,
+  type ReadLimitOptions,
+  readLimitsFrom,
+} from '../options.js';
 import type { CliRunner, CliRuntime } from '../runtime.js';
 import { idleTimeoutMs, parseIdleTimeout } from './download-release.js';
 import { type MatchesFile, parseLevels, providerAccess } from './search.js';
@@ -33,7 +39,11 @@ export function registerFetch(program: Command, run: CliRunner): void {
     )
     .argument('<root>', 'dataset folder (manifests in <root>/rebuild/)')
     .requiredOption('--matches <file.json>', '(required) output of `worldstrat search --out`')
-    .option('--levels <list>', 'subset of the levels in the matches file (default: all of them)')
+    .option(
+      '--levels <list>',
+      'subset of the levels in the matches file (default: all of them)',
+      commaListOption(),
+    )
     .option('--stac-url <url>', 'override the STAC API root recorded in the matches file')
     .option('--sh-config <file>', 'SentinelHub credentials file (default: SH_CLIENT_ID / SH_CLIENT_SECRET)')
     .option(

@@ -10,7 +10,13 @@ import { classDistributionSvg } from '../../plots/bar-chart.js';
 import { writePlot } from '../../plots/render-png.node.js';
 import { boundsCell, worldMapSvg } from '../../plots/world-map.js';
 import { checkInputFile } from '../input-file.js';
-import { addReadLimitOptions, intOption, type ReadLimitOptions, readLimitsFrom } from '../options.js';
+import {
+  addReadLimitOptions,
+  commaListOption,
+  intOption,
+  type ReadLimitOptions,
+  readLimitsFrom,
+} from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
 async function countColumn(path: string, column: string): Promise<Record<string, number>> {
@@ -103,7 +109,7 @@ export function registerPlot(program: Command, run: CliRunner): void {
     .requiredOption('--out <base>', 'output path without extension')
     .requiredOption('--column <col>', 'class column to count')
     .option('--compare <table>', 'a second CSV (e.g. the rebalanced draw)')
-    .option('--names <a,b>', 'series names', 'Original,Rebalanced')
+    .option('--names <a,b>', 'series names', commaListOption(), 'Original,Rebalanced')
     .option('--title <text>', 'title')
     .action((table: string, _opts, cmd: Command) =>
       run<PlotDistributionOptions>(cmd, async (o, rt) => {

@@ -13,9 +13,11 @@ import {
   addReadLimitOptions,
   areaOption,
   checkDateOrder,
+  commaListOption,
   concurrencyOption,
   dateOption,
   intOption,
+  listValueOption,
   MAX_POINTS,
   numberOption,
   parseBBox,
@@ -57,7 +59,7 @@ export function registerRebuild(program: Command, run: CliRunner): void {
       'points sampled for the pool (default 20 × target)',
       intOption('pool-size', { min: 1, max: MAX_POINTS }),
     )
-    .option('--region <bbox>', 'sample only inside minLon,minLat,maxLon,maxLat')
+    .option('--region <bbox>', 'sample only inside minLon,minLat,maxLon,maxLat', listValueOption())
     .option('--land-mask <file|url|none>', 'land mask GeoTIFF, or none (default Natural Earth 1:10m)')
     .option('--weight <f>', 'rebalancing weight: cbrt | sqrt | linear', 'cbrt')
     .option('--area <km2>', 'AOI area in km²', areaOption(), 2.5)
@@ -78,7 +80,7 @@ export function registerRebuild(program: Command, run: CliRunner): void {
     )
     .option('--revisits <n>', 'revisits per AOI', intOption('revisits', { min: 1, max: 100 }), 16)
     .option('--max-cloud <pct>', 'maximum scene cloud cover', percentOption('max-cloud'))
-    .option('--levels <list>', 'L2A,L1C', 'L2A')
+    .option('--levels <list>', 'L2A,L1C', commaListOption(), 'L2A')
     .option('--concurrency <n>', 'parallel searches and revisit downloads', concurrencyOption(), 4)
     .option(
       '--spot',

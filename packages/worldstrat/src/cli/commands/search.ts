@@ -16,9 +16,11 @@ import { checkOutputPaths } from '../../internal/output-paths.node.js';
 import { checkInputFile } from '../input-file.js';
 import {
   checkDateOrder,
+  commaListOption,
   concurrencyOption,
   dateOption,
   intOption,
+  listValueOption,
   parseBBox,
   parseDate,
   percentOption,
@@ -127,7 +129,7 @@ export function registerSearch(program: Command, run: CliRunner): void {
       'search Sentinel-2 scenes for AOIs (STAC API or SentinelHub Catalog) and match the best revisits',
     )
     .option('--aois <file>', 'AOI file (.csv/.geojson/.arrow from `worldstrat aois`)')
-    .option('--bbox <bbox>', 'or a single box minLon,minLat,maxLon,maxLat (named "bbox")')
+    .option('--bbox <bbox>', 'or a single box minLon,minLat,maxLon,maxLat (named "bbox")', listValueOption())
     .requiredOption('--from <date>', '(required) window start (YYYY-MM-DD)', dateOption('from'))
     .requiredOption('--to <date>', '(required) window end (YYYY-MM-DD)', dateOption('to'))
     .option(
@@ -137,7 +139,7 @@ export function registerSearch(program: Command, run: CliRunner): void {
     )
     .option('--revisits <n>', 'revisits kept per AOI', intOption('revisits', { min: 1, max: 100 }), 16)
     .option('--max-cloud <pct>', 'maximum scene cloud cover', percentOption('max-cloud'))
-    .option('--levels <list>', 'L2A,L1C', 'L2A')
+    .option('--levels <list>', 'L2A,L1C', commaListOption(), 'L2A')
     .option('--provider <kind>', 'stac | sentinelhub', 'stac')
     .option('--stac-url <url>', 'STAC API root (default: the provider’s)')
     .option('--stac-provider <id>', 'earth-search | earth-search-c1 | planetary-computer', 'earth-search')

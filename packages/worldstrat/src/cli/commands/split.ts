@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { checkOutputPaths } from '../../internal/output-paths.node.js';
 import { readInputText } from '../../pipelines/read-input.node.js';
-import { intOption, numberOption, seedOption } from '../options.js';
+import { commaListOption, intOption, numberOption, seedOption } from '../options.js';
 import type { CliRunner, CliRuntime } from '../runtime.js';
 
 /** Register the command. */
@@ -27,7 +27,7 @@ export function registerSplit(program: Command, run: CliRunner): void {
     .option('--name-column <col>', 'column with the AOI name', 'tile')
     .option('--class-column <col>', 'stratum column (stratified mode)', 'joint_class')
     .option('--group-column <col>', 'rows sharing this value stay in one split (e.g. parent)')
-    .option('--fractions <list>', 'train,val,test fractions', '0.8,0.1,0.1')
+    .option('--fractions <list>', 'train,val,test fractions', commaListOption(), '0.8,0.1,0.1')
     .option(
       '--directory-count <n>',
       'paper mode: entries of hr_dataset/ (upstream M)',

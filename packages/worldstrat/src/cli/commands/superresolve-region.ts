@@ -7,7 +7,14 @@ import { WorldStratError } from '../../errors.js';
 import { QueueExecutor } from '../../executors/queue-executor.node.js';
 import { regionFromGeoJson } from '../../pipelines/region-plan.js';
 import { regionSuperresolvePipeline } from '../../pipelines/region-superresolve.node.js';
-import { intOption, parseBBox, parseDate, parseDateRange, readLimitsFrom } from '../options.js';
+import {
+  intOption,
+  listValueOption,
+  parseBBox,
+  parseDate,
+  parseDateRange,
+  readLimitsFrom,
+} from '../options.js';
 import type { CliRuntime } from '../runtime.js';
 import { providerAccess } from './search.js';
 import type { SuperresolveCommandOptions } from './superresolve.js';
@@ -18,6 +25,7 @@ export function addRegionOptions(cmd: Command): void {
     .option(
       '--region <bbox|file>',
       'super-resolve a whole region: minLon,minLat,maxLon,maxLat or a GeoJSON file (its bounding box), tile by tile into one mosaic COG',
+      listValueOption(),
     )
     .option(
       '--tile-size <px>',
@@ -26,7 +34,7 @@ export function addRegionOptions(cmd: Command): void {
     )
     .option(
       '--tile-overlap <px>',
-      "with --region: tile padding blended with the neighbours, a multiple of the model's chip (default 100)",
+      "with --region: tile padding blended with the neighbours, a multiple of the model's chip, at least one chip when there is more than one tile (default 100)",
       intOption('tile-overlap', { min: 0, max: 2000 }),
     )
     .option('--queue <url>', 'with --region: run the tiles as jobs on this Redis for `worldstrat worker`s');

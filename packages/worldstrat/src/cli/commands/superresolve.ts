@@ -17,6 +17,7 @@ import {
   concurrencyOption,
   dateOption,
   intOption,
+  listValueOption,
   numberOption,
   parseBBox,
   parseDate,
@@ -70,11 +71,19 @@ export function registerSuperresolveCommand(
     .requiredOption('--out <file.tif>', 'output GeoTIFF (float32, deflate); the PNG goes next to it');
   if (catalogue)
     cmd
-      .option('--aoi <lon,lat>', 'search revisits for a WorldStrat AOI (2.5 km² box) around this point')
-      .option('--bbox <w,s,e,n>', 'or for this lon/lat box (minLon,minLat,maxLon,maxLat)')
+      .option(
+        '--aoi <lon,lat>',
+        'search revisits for a WorldStrat AOI (2.5 km² box) around this point',
+        listValueOption(),
+      )
+      .option('--bbox <w,s,e,n>', 'or for this lon/lat box (minLon,minLat,maxLon,maxLat)', listValueOption())
       .option('--area <km2>', 'AOI area for --aoi (default 2.5, the release’s)', areaOption())
       .option('--aoi-name <name>', 'name of the revisit folder/files (default from the coordinates)')
-      .option('--dates <start/end>', 'with --aoi/--bbox: acquisition window, e.g. 2022-06-01/2022-06-30')
+      .option(
+        '--dates <start/end>',
+        'with --aoi/--bbox: acquisition window, e.g. 2022-06-01/2022-06-30',
+        listValueOption(),
+      )
       .option(
         '--target-date <date>',
         'rank revisits by distance to this date (default: middle of --dates)',

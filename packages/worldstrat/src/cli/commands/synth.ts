@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { DEFAULT_SYNTHETIC_DATASET, generateSyntheticDataset } from '@worldstrat/dataset/node';
 import type { Command } from 'commander';
+import { WorldStratError } from '../../errors.js';
 import { plotDatasetPipeline } from '../../pipelines/plot-dataset.node.js';
 import { choiceOption, intOption, seedOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
@@ -64,6 +65,8 @@ export function registerSynth(program: Command, run: CliRunner): void {
           l1c: Boolean(o.l1c),
           signal: rt.signal,
           onProgress: rt.onProgress,
+        }).catch((err: unknown) => {
+          throw withFlagHint(err);
         });
         let report: string | undefined;
         if (o.plots) {
@@ -91,4 +94,14 @@ export function registerSynth(program: Command, run: CliRunner): void {
         );
       }),
     );
+}
+
+/** The library's not-empty error names its API option; on the command line that is `--overwrite`. */
+function withFlagHint(err: unknown): unknown {
+  const api = 'pass overwrite: true';
+  const e = err as { code?: unknown; message?: unknown };
+  if (!(err instanceof Error && e.code === 'INVALID_ARGUMENT' && err.message.endsWith(api))) return err;
+  return new WorldStratError('INVALID_ARGUMENT', `${err.message.slice(0, -api.length)}pass --overwrite`, {
+    cause: err,
+  });
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { EXECUTOR_STAGES, type ExecutorStage } from '../../executors/executor.js';
 import { runQueueWorker } from '../../executors/queue-executor.node.js';
-import { concurrencyOption, intOption } from '../options.js';
+import { commaListOption, concurrencyOption, intOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
 /** Short names of the stages for `--stages` (the full names work too). */
@@ -45,6 +45,7 @@ export function registerWorker(program: Command, run: CliRunner): void {
     .option(
       '--stages <list>',
       `stages to serve (${EXECUTOR_STAGES.join(',')}; short: ${Object.keys(STAGE_ALIASES).join(',')})`,
+      commaListOption(),
       EXECUTOR_STAGES.join(','),
     )
     .option(

@@ -1,0 +1,79 @@
+// A `--queue` URL whose database the server does not have (a stock Redis has 0–15) must fail before anything
+// is read or enqueued: ioredis's own SELECT on connect only fires an 'error' event and leaves the client on DB 0,
+// where the jobs of another project would be taken and run.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueueExecutor } from '../../src/executors/queue-executor.node.js';
+import { connectRedis, parseQueueUrl } from '../../src/executors/redis-connection.node.js';
+import { hasRedisServer, startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { requireTool } from '../support/require-tool.js';
+import { cli } from '../support/run-cli.js';
+
+const run = requireTool('redis-server', hasRedisServer());
+let redis: TestRedis;
+
+beforeAll(async () => {
+  if (run) redis = await startTestRedis();
+}, 20_000);
+afterAll(async () => {
+  await redis?.stop();
+});
+
+/** Keys of one database of the test Redis. */
+async function keysOf(db: number): Promise<string[]> {
+  const c = await connectRedis(parseQueueUrl(`redis://127.0.0.1:${redis.port}/${db}`));
+  try {
+    return await c.keys('*');
+  } finally {
+    c.disconnect();
+  }
+}
+
+describe.runIf(run)('queue database', () => {
+  it('a database past the server count is QUEUE_UNAVAILABLE (exit 6) naming it and the reply; DB 0 stays empty', async () => {
+    const url = `redis://127.0.0.1:${redis.port}/99`;
+    const err = await connectRedis(parseQueueUrl(url)).catch((e) => e);
+    expect(err.code, String(err)).toBe('QUEUE_UNAVAILABLE');
+    expect(err.message).toContain(`127.0.0.1:${redis.port}/99 refused database 99`);
+    expect(err.message).toContain('ERR DB index is out of range');
+
+    const q = await QueueExecutor.connect(`redis://127.0.0.1:${redis.port}/16`).catch((e) => e);
+    expect([q.code, q.message.includes('refused database 16')], String(q)).toEqual([
+      'QUEUE_UNAVAILABLE',
+      true,
+    ]);
+
+    const s = await cli('--json', 'status', '--queue', url);
+    expect(s.code, s.out).toBe(6);
+    expect(JSON.parse(s.out).error).toMatchObject({
+      code: 'QUEUE_UNAVAILABLE',
+      message: expect.stringContaining('database 99 (ERR DB index is out of range'),
+    });
+    // status used to write its meta hash into DB 0 under the name /99
+    expect(await keysOf(0)).toEqual([]);
+  });
+
+  it('a database the server has still works, and the password stays out of the message', async () => {
+    const ok = await cli('--json', 'status', '--queue', `redis://127.0.0.1:${redis.port}/15`);
+    expect(ok.code, ok.out + ok.err).toBe(0);
+    expect((await keysOf(15)).length).toBeGreaterThan(0);
+    expect(await keysOf(0)).toEqual([]);
+
+    const admin = await connectRedis(parseQueueUrl(`redis://127.0.0.1:${redis.port}/0`));
+    await admin.config('SET', 'requirepass', 'pw-s3cret-42');
+    try {
+      const withPw = `redis://default:pw-s3cret-42@127.0.0.1:${redis.port}/20`;
+      const e = await connectRedis(parseQueueUrl(withPw)).catch((x) => x);
+      expect([e.code, e.message.includes('refused database 20')], String(e)).toEqual([
+        'QUEUE_UNAVAILABLE',
+        true,
+      ]);
+      expect(e.message).not.toContain('pw-s3cret-42');
+      const r = await cli('worker', '--queue', withPw);
+      expect([r.code, r.err.includes('refused database 20')], r.err).toEqual([6, true]);
+      expect(r.err).not.toContain('pw-s3cret-42');
+    } finally {
+      await admin.config('SET', 'requirepass', '');
+      admin.disconnect();
+    }
+  });
+});
