@@ -155,7 +155,18 @@ describe('two runs downloading the same path', () => {
         await utimes(lockOf(name), hourAgo, hourAgo);
       }
     }
-    const jobs = Object.keys(locks).map((name) => ({
+    // a lock naming nobody: just created by a live run about to write it, or left empty a minute ago by a run
+    // killed (or refused by a full disk) between creating and writing it
+    for (const [name, ageMs] of [
+      ['creating', 0],
+      ['empty', 60_000],
+    ] as const) {
+      await writeFile(partialOf(name), body.subarray(0, SIZE / 2));
+      await writeFile(lockOf(name), '');
+      const then = new Date(Date.now() - ageMs);
+      await utimes(lockOf(name), then, then);
+    }
+    const jobs = [...Object.keys(locks), 'creating', 'empty'].map((name) => ({
       url: `${url}/${name}.bin`,
       path: join(dir, 'out', name),
     }));
@@ -164,6 +175,7 @@ describe('two runs downloading the same path', () => {
     engine.close();
 
     expect(report.failed.map((f) => [f.job.path.split('/').pop(), f.error.code]).sort()).toEqual([
+      ['creating', 'PATH_IN_USE'],
       ['live', 'PATH_IN_USE'],
       ['remote', 'PATH_IN_USE'],
     ]);
@@ -174,7 +186,7 @@ describe('two runs downloading the same path', () => {
       expect(existsSync(join(dir, 'out', name)), name).toBe(false);
     }
     // the stale ones were taken over and their partial files resumed, not fetched again from byte 0
-    for (const name of ['dead', 'abandoned', 'reused']) {
+    for (const name of ['dead', 'abandoned', 'reused', 'empty']) {
       expect(sha256(await readFile(join(dir, 'out', name))), name).toBe(sha256(body));
       expect(existsSync(lockOf(name)), name).toBe(false);
       expect(
@@ -182,6 +194,36 @@ describe('two runs downloading the same path', () => {
         name,
       ).toEqual([`bytes=${SIZE / 2}-`]);
     }
-    expect(requests.map((r) => r.path).sort()).toEqual(['/abandoned.bin', '/dead.bin', '/reused.bin']);
+    expect(requests.map((r) => r.path).sort()).toEqual([
+      '/abandoned.bin',
+      '/dead.bin',
+      '/empty.bin',
+      '/reused.bin',
+    ]);
+  });
+
+  it("a disk that refuses the lock's bytes leaves no lock behind: the next run goes ahead at once", async () => {
+    // a child whose file-size limit is 0 bytes (SIGXFSZ ignored: writes fail with EFBIG, as on a full disk or
+    // quota) creates the lock file, then cannot write it; the engine comes from dist, as users get it
+    const engineUrl = new URL('../dist/node.js', import.meta.url).href;
+    const path = join(dir, 'refused.bin');
+    const script = `const { DownloadEngine } = await import(${JSON.stringify(engineUrl)});
+      const r = await new DownloadEngine({ retry: { retries: 0 } }).run([{ url: ${JSON.stringify(`${url}/refused.bin`)}, path: ${JSON.stringify(path)} }]);
+      process.stdout.write(r.failed.map((f) => f.error.code).join());`;
+    const child = spawnSync(
+      'bash',
+      ['-c', `trap '' XFSZ; ulimit -f 0; exec "$0" --input-type=module -e "$1"`, process.execPath, script],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(child.stdout, child.stderr).toBe('WRITE_FAILED');
+    expect(existsSync(`${path}${PARTIAL_SUFFIX}.lock`)).toBe(false);
+    const engine = new DownloadEngine(FAST);
+    const report = await engine.run([{ url: `${url}/refused.bin`, path }]);
+    engine.close();
+    expect([report.downloaded, report.failed.length]).toEqual([1, 0]);
+    expect(sha256(await readFile(path))).toBe(sha256(body));
   });
 });

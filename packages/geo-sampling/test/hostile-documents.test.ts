@@ -460,7 +460,10 @@ describe('readAoisCsv on hostile tables', () => {
           "'lon' twice (columns 4 and 6)",
         ],
         ['name,bounds,area,area\nA,"[1, 2, 1.1, 2.1]",1,2.5\n', "'area' twice (columns 3 and 4)"],
-        ['name;bounds;area;x;x\nA;"[1, 2, 1.1, 2.1]";2.5;a;b\n', "'x' twice (columns 4 and 5)"],
+        [
+          'name;bounds;area;source;source\nA;"[1, 2, 1.1, 2.1]";2.5;a;b\n',
+          "'source' twice (columns 4 and 5)",
+        ],
       ];
       for (const [text, message] of cases) {
         const err = thrown(() => readAoisCsv(text));
@@ -474,6 +477,22 @@ describe('readAoisCsv on hostile tables', () => {
         'PARSE_ERROR',
         "POI CSV header names the column 'lat' twice (columns 3 and 4); rename or remove one",
       ]);
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
+  it("a spreadsheet's trailing empty columns and other repeated names the reader does not read are kept, silently", () => {
+    const spies = (['log', 'warn', 'error', 'info'] as const).map((m) =>
+      vi.spyOn(console, m).mockImplementation(() => {}),
+    );
+    try {
+      // Excel and LibreOffice export unnamed trailing columns as a run of blank names
+      const [aoi] = readAoisCsv('name,bounds,area,x,x,,\nA,"[1, 2, 1.1, 2.1]",2.5,a,b,,\n');
+      expect([aoi?.name, aoi?.lon, aoi?.lat]).toEqual(['A', 1.05, 2.05]);
+      const { pois } = readPois('name,lon,lat,note,note,,\nP,10,20,a,b,,\n');
+      expect(pois.map((p) => [p.name, p.lon, p.lat])).toEqual([['P', 10, 20]]);
       for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     } finally {
       for (const spy of spies) spy.mockRestore();

@@ -5,7 +5,7 @@
 // LOCK_STALE_MS) is broken, so a resume still continues the partial file a killed run left.
 
 import { randomBytes } from 'node:crypto';
-import { link, open, rename, unlink, utimes, writeFile } from 'node:fs/promises';
+import { link, open, rename, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { EoFetchError } from '../errors.js';
 import { writeFailed } from '../internal/write-failed.js';
@@ -17,6 +17,8 @@ export const PARTIAL_LOCK_SUFFIX = '.lock';
 const HEARTBEAT_MS = 30_000;
 /** A lock not refreshed for this long is stale: a live owner refreshes it every {@link HEARTBEAT_MS}. */
 export const LOCK_STALE_MS = 10 * 60_000;
+/** An empty or unreadable-as-ours lock older than this is stale (ours are written right after they are created). */
+const OWNERLESS_STALE_MS = 30_000;
 /** Most bytes of a lock file read (ours are about 80). */
 const MAX_LOCK_BYTES = 4096;
 
@@ -48,7 +50,7 @@ export async function lockPartial(partial: string, jobPath: string): Promise<Par
   const text = JSON.stringify(me);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      await writeFile(path, text, { flag: 'wx' });
+      await createLock(path, text);
       return held(path, me.token);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw writeFailed(jobPath, err);
@@ -60,6 +62,22 @@ export async function lockPartial(partial: string, jobPath: string): Promise<Par
     await breakLock(path, found.text, me.token, jobPath);
   }
   throw inUse(jobPath, path, {});
+}
+
+/**
+ * Creates the lock holding `text`, or fails with EEXIST. A lock this call created but could not fill (a full
+ * disk) is removed, so the next run does not find an ownerless lock it must wait out.
+ */
+async function createLock(path: string, text: string): Promise<void> {
+  const fh = await open(path, 'wx');
+  try {
+    await fh.writeFile(text);
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await unlink(path).catch(() => {});
+    throw err;
+  }
+  await fh.close();
 }
 
 function held(path: string, token: string): PartialLock {
@@ -118,7 +136,11 @@ async function readLock(
  * on this host.
  */
 function isStale(owner: LockOwner, mtimeMs: number): boolean {
-  if (Date.now() - mtimeMs > LOCK_STALE_MS) return true;
+  const age = Date.now() - mtimeMs;
+  if (age > LOCK_STALE_MS) return true;
+  // a live owner's lock names it from the moment it is written: one naming nobody for this long was left by a
+  // run killed between creating and writing it
+  if (owner.token === undefined && age > OWNERLESS_STALE_MS) return true;
   const pid = owner.pid;
   if (owner.host !== hostname() || !Number.isSafeInteger(pid) || (pid as number) <= 0) return false;
   // this process's pid: held by another engine here, or left by an earlier process given the same pid

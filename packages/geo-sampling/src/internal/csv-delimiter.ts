@@ -52,23 +52,43 @@ function headerFields(text: string, delimiter: string): string[] | undefined {
 }
 
 /**
- * Refuses a header that names one column twice, before papaparse's header mode sees it: that mode renames the
- * second copy (`lat_1`), so a reader would silently take the first of two conflicting values, and it warns on
- * the console (a library must print nothing).
+ * Checks a header's repeated names before papaparse's header mode sees them. A column the reader reads, named
+ * twice, is refused: papaparse would rename the second copy (`lat_1`) and the reader silently take the first of
+ * two conflicting values. Other repeats (the blank names of a spreadsheet's trailing empty columns, unread
+ * extras) are renamed here as papaparse would (`_1`, `_2`, …), so that papaparse finds none and prints nothing
+ * (a library must not write to the console).
  * @param source the table in messages (`AOI CSV`, `POI CSV`).
+ * @param read the column names the reader takes values from.
+ * @returns papaparse's `transformHeader` making the remaining names unique.
  * @throws GeoSamplingError `PARSE_ERROR` naming the column and both positions (1-based).
  */
-export function checkUniqueHeader(text: string, delimiter: string, source: string): void {
+export function checkUniqueHeader(
+  text: string,
+  delimiter: string,
+  source: string,
+  read: ReadonlySet<string>,
+): (header: string, index: number) => string {
+  const fields = headerFields(text, delimiter) ?? [];
   const first = new Map<string, number>();
-  for (const [i, field] of (headerFields(text, delimiter) ?? []).entries()) {
+  const renamed = new Map<number, string>();
+  const taken = new Set(fields);
+  for (const [i, field] of fields.entries()) {
     const earlier = first.get(field);
-    if (earlier !== undefined)
+    if (earlier === undefined) {
+      first.set(field, i);
+      continue;
+    }
+    if (read.has(field))
       throw new GeoSamplingError(
         'PARSE_ERROR',
         `${source} header names the column '${field}' twice (columns ${earlier + 1} and ${i + 1}); rename or remove one`,
       );
-    first.set(field, i);
+    let k = 1;
+    while (taken.has(`${field}_${k}`)) k++;
+    taken.add(`${field}_${k}`);
+    renamed.set(i, `${field}_${k}`);
   }
+  return (header, index) => renamed.get(index) ?? header;
 }
 
 /** The first non-empty line of the text as written, cut short, for messages. */

@@ -176,12 +176,19 @@ function refuseCommaCoordinate(raw: RawRow, axis: 'lon' | 'lat', row: number): v
   throw new GeoSamplingError(code, `${word} ${problem}`, { row });
 }
 
+/** Every column a POI may take a value from (coordinates, name, source): none of them may be named twice. */
+function poiReadColumns(opts: ReadPoisOptions): ReadonlySet<string> {
+  const named = [opts.lonColumn, opts.latColumn, opts.nameColumn].filter((c): c is string => c !== undefined);
+  return new Set([...named, 'lon', 'lat', 'longitude', 'latitude', 'geometry', 'source', ...NAME_KEYS]);
+}
+
 function readCsvRows(text: string, opts: ReadPoisOptions): { columns: string[]; rows: RawRow[] } {
   const delimiter = csvDelimiter(text, poiHeaderRule(opts), opts.delimiter);
-  checkUniqueHeader(text, delimiter, 'POI CSV');
+  const transformHeader = checkUniqueHeader(text, delimiter, 'POI CSV', poiReadColumns(opts));
   const parsed = Papa.parse<Record<string, string>>(text, {
     delimiter,
     header: true,
+    transformHeader,
     skipEmptyLines: true,
     dynamicTyping: false,
   });

@@ -107,6 +107,17 @@ function checkNoCommaNumber(cell: string | undefined, column: NumberColumn, row:
     throw new GeoSamplingError(NUMBER_CODES[column], `${NUMBER_WORDS[column]} ${problem}`, { row });
 }
 
+/** Every column the AOI reader takes values from: none of them may be named twice. */
+const AOI_READ_COLUMNS: ReadonlySet<string> = new Set([
+  'name',
+  'bounds',
+  'area',
+  'lon',
+  'lat',
+  'source',
+  'parent',
+]);
+
 /** The columns an AOI's numbers and name come from: a row must have a cell for each the header has. */
 const VALUE_COLUMNS = ['name', 'bounds', 'area', 'lon', 'lat'] as const;
 
@@ -172,8 +183,13 @@ export function readAoisCsv(text: string, options?: ReadAoisCsvOptions): Aoi[] {
   checkString('readAoisCsv', 'text', text);
   const opts = checkOptions('readAoisCsv', options);
   const delimiter = csvDelimiter(text, AOI_HEADER_RULE, checkDelimiterOption('readAoisCsv', opts.delimiter));
-  checkUniqueHeader(text, delimiter, 'AOI CSV');
-  const parsed = Papa.parse<Record<string, string>>(text, { delimiter, header: true, skipEmptyLines: true });
+  const transformHeader = checkUniqueHeader(text, delimiter, 'AOI CSV', AOI_READ_COLUMNS);
+  const parsed = Papa.parse<Record<string, string>>(text, {
+    delimiter,
+    header: true,
+    skipEmptyLines: true,
+    transformHeader,
+  });
   // a short row is checked per row below: lacking only the trailing labels (source, parent) it reads as blank
   const fatal = parsed.errors.find((e) => e.type !== 'FieldMismatch' || e.code === 'TooManyFields');
   if (fatal) {

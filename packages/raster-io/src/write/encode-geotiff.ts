@@ -262,7 +262,10 @@ function codecOf(opts: EncodeOptions, compression: keyof typeof COMPRESSION_CODE
 
 /** Stage 1: validates the raster and every option (in a fixed order, so errors are stable). */
 function planEncoding(raster: Raster, options: EncodeGeoTiffOptions): EncodePlan {
-  const opts: EncodeOptions = { ...DEFAULT_ENCODE_GEOTIFF, ...checkOptions('encodeGeoTiff', options) };
+  const given = checkOptions('encodeGeoTiff', options);
+  // an option given as undefined takes its default, as when it is left out (callers forward optional fields)
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  const opts: EncodeOptions = { ...DEFAULT_ENCODE_GEOTIFF, ...defined };
   validate(raster);
   const { dtype, bands } = raster;
   for (const name of ['tiled', 'cog'] as const)

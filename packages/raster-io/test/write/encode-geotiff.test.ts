@@ -321,6 +321,27 @@ describe('one validator for both writers (writeGeoTiff used to write what create
     },
   );
 
+  it('an option given as undefined takes its default, as when it is left out (callers forward optional fields)', () => {
+    const plain = encodeGeoTiff(base);
+    const keys = [
+      'tiled',
+      'cog',
+      'compression',
+      'predictor',
+      'interleave',
+      'overviewResampling',
+      'deflateLevel',
+    ];
+    const undefinedOptions = Object.fromEntries(keys.map((k) => [k, undefined]));
+    expect(Buffer.from(encodeGeoTiff(base, undefinedOptions as never)).equals(Buffer.from(plain))).toBe(true);
+    const tiled = encodeGeoTiff(base, { tiled: true, compression: 'deflate' });
+    expect(
+      Buffer.from(encodeGeoTiff(base, { tiled: true, compression: 'deflate', cog: undefined })).equals(
+        Buffer.from(tiled),
+      ),
+    ).toBe(true);
+  });
+
   it('writer-only inputs: a hole in bands, non-boolean tiled/cog, null options → INVALID_ARGUMENT, not TypeError', async () => {
     const holed = new Array(2) as Float32Array[];
     holed[1] = base.bands[0] as Float32Array; // forEach skipped the hole; encoding then read undefined.subarray

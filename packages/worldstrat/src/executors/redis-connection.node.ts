@@ -106,7 +106,9 @@ export async function connectRedis(q: QueueUrl, options: ConnectRedisOptions = {
       { cause: err },
     );
   }
-  await checkDatabase(client, q);
+  // DB 0 is where a connection starts, and ioredis sends no SELECT for it: neither do we, so a server or proxy
+  // without SELECT (twemproxy, Envoy, ACL users denied it) keeps working with it
+  if (q.db !== 0) await checkDatabase(client, q);
   return client;
 }
 

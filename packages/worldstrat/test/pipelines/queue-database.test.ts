@@ -76,4 +76,25 @@ describe.runIf(run)('queue database', () => {
       admin.disconnect();
     }
   });
+
+  it('DB 0 sends no SELECT: a user the server denies SELECT (as proxies without it do) still connects to it', async () => {
+    const admin = await connectRedis(parseQueueUrl(`redis://127.0.0.1:${redis.port}/0`));
+    await admin.call('ACL', 'SETUSER', 'noselect', 'on', '>pw-noselect-1', '~*', '&*', '+@all', '-select');
+    try {
+      const c = await connectRedis(parseQueueUrl(`redis://noselect:pw-noselect-1@127.0.0.1:${redis.port}`));
+      expect(await c.ping()).toBe('PONG');
+      c.disconnect();
+      const e = await connectRedis(
+        parseQueueUrl(`redis://noselect:pw-noselect-1@127.0.0.1:${redis.port}/3`),
+      ).catch((x) => x);
+      expect([e.code, e.message.includes('refused database 3')], String(e)).toEqual([
+        'QUEUE_UNAVAILABLE',
+        true,
+      ]);
+      expect(e.message).not.toContain('pw-noselect-1');
+    } finally {
+      await admin.call('ACL', 'DELUSER', 'noselect');
+      admin.disconnect();
+    }
+  });
 });
