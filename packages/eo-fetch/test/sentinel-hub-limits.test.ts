@@ -9,8 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SHARED_REQUEST_GRACE_MS } from '../src/http/retry.js';
 import { DEFAULT_MAX_PROCESS_BYTES, downloadAll, EoFetchError, SentinelHubClient } from '../src/node.js';
 import { makeItem } from './support/stac-server.js';
+
+const until = async (cond: () => boolean, ms: number) => {
+  for (const t0 = Date.now(); !cond(); await new Promise((r) => setTimeout(r, 20)))
+    if (Date.now() - t0 > ms) throw new Error('condition never met');
+};
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -20,6 +26,8 @@ const routes = new Map<string, Handler>();
 const hits = new Map<string, number>();
 /** Milliseconds the token endpoint waits before answering, one entry per token request (then at once). */
 let tokenDelays: number[] = [];
+/** Token requests the client dropped before their answer: when each started and when it was dropped. */
+const tokenAbandoned: { started: number; at: number }[] = [];
 beforeAll(async () => {
   server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -27,10 +35,17 @@ beforeAll(async () => {
     req.resume();
     if (path === '/oauth/token') {
       const delay = tokenDelays.shift() ?? 0;
-      return void setTimeout(() => {
+      const started = Date.now();
+      const answer = setTimeout(() => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ access_token: 'issued-token-abc', expires_in: 3600 }));
       }, delay);
+      res.on('close', () => {
+        if (res.writableFinished) return;
+        clearTimeout(answer);
+        tokenAbandoned.push({ started, at: Date.now() });
+      });
+      return;
     }
     const route = routes.get(path);
     if (route) route(req, res);
@@ -53,6 +68,7 @@ beforeEach(async () => {
   routes.clear();
   hits.clear();
   tokenDelays = [];
+  tokenAbandoned.length = 0;
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
@@ -138,6 +154,29 @@ describe('a token request slower than one attempt', () => {
     expect(err).toBeInstanceOf(EoFetchError);
     expect(err.code).toBe('ABORTED');
     expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});
+
+describe('a token request every caller gave up on', () => {
+  it('is dropped a short grace after the last caller left (it kept Ctrl-C from ending the process), not retried', async () => {
+    const testStart = Date.now();
+    // an earlier test's request, abandoned there, may be dropped while this one runs: only this test's count
+    const mine = () => tokenAbandoned.filter((t) => t.started >= testStart);
+    tokenDelays = [30_000];
+    const sh = new SentinelHubClient(creds, { baseUrl: base, retry: { retries: 3, timeoutMs: 60_000 } });
+    const callers = [new AbortController(), new AbortController()];
+    const waits = callers.map((c) => sh.accessToken(c.signal).catch((e: EoFetchError) => e.code));
+    await new Promise((r) => setTimeout(r, 100));
+    const left = Date.now();
+    for (const c of callers) c.abort();
+    expect(await Promise.all(waits)).toEqual(['ABORTED', 'ABORTED']);
+    await until(() => mine().length > 0, SHARED_REQUEST_GRACE_MS + 3000);
+    expect((mine()[0]?.at as number) - left).toBeGreaterThanOrEqual(SHARED_REQUEST_GRACE_MS - 50);
+    await new Promise((r) => setTimeout(r, 300));
+    expect([mine().length, hits.get('/oauth/token')]).toEqual([1, 1]);
+    // a later caller starts a request of its own, and gets its token
+    expect(await sh.accessToken(new AbortController().signal)).toBe('issued-token-abc');
+    expect(hits.get('/oauth/token')).toBe(2);
   });
 });
 

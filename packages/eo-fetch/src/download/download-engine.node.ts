@@ -782,7 +782,10 @@ export class DownloadEngine {
         // after another failure the close must not hide it
         const out = fh;
         if (out && complete) {
-          written = await disk(() => out.stat());
+          written = await disk(() => out.stat()).catch(async (err: unknown) => {
+            await out.close().catch(() => {}); // the stat's error is the one to report
+            throw err;
+          });
           await disk(() => out.close());
         } else if (out) await out.close().catch(() => {});
       }

@@ -187,6 +187,58 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefin
   });
 }
 
+/**
+ * One request shared by every caller that joins it (a token several jobs wait for), each waiting on its own
+ * signal. The request runs under a signal of its own, aborted once every caller that joined with a signal has
+ * stopped waiting and none has joined again for {@link SHARED_REQUEST_GRACE_MS}: a caller whose attempt timed out
+ * retries and joins again (a slow token server still answers them all), while a request everyone abandoned
+ * (Ctrl-C) must not keep the process alive through its retries. A caller without a signal waits for good.
+ */
+export class SharedRequest<T> {
+  readonly promise: Promise<T>;
+  readonly #controller = new AbortController();
+  #waiting = 0;
+  #unbounded = false;
+  #grace: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(run: (signal: AbortSignal) => Promise<T>) {
+    this.promise = run(this.#controller.signal);
+    this.promise.catch(() => {}); // each caller handles it through join
+    const settle = () => clearTimeout(this.#grace);
+    this.promise.then(settle, settle);
+  }
+
+  /** Whether every caller stopped waiting, so the request was aborted: a new caller starts another. */
+  get abandoned(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  /** The request's result, or ABORTED as soon as `signal` fires. */
+  join(signal?: AbortSignal): Promise<T> {
+    clearTimeout(this.#grace);
+    if (!signal) this.#unbounded = true;
+    else if (!signal.aborted) {
+      this.#waiting++;
+      const off = onAbort(signal, () => {
+        this.#waiting--;
+        this.#leftAlone();
+      });
+      this.promise.then(off, off);
+    } else this.#leftAlone();
+    return signal ? raceSignal(this.promise, signal) : this.promise;
+  }
+
+  #leftAlone(): void {
+    if (this.#waiting > 0 || this.#unbounded) return;
+    clearTimeout(this.#grace);
+    this.#grace = setTimeout(() => this.#controller.abort(), SHARED_REQUEST_GRACE_MS);
+    this.#grace.unref?.();
+  }
+}
+
+/** How long a shared request nobody waits for runs on, for callers that retry and join it again. */
+export const SHARED_REQUEST_GRACE_MS = 2000;
+
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',

@@ -14,7 +14,7 @@ import {
   requestJson,
   scrubErrorChain,
 } from '../http/request-json.js';
-import { type RetryPolicy, raceSignal, redactUrl, withRetry } from '../http/retry.js';
+import { type RetryPolicy, redactUrl, SharedRequest, withRetry } from '../http/retry.js';
 import {
   checkFunction,
   checkNumber,
@@ -286,7 +286,7 @@ export class SentinelHubClient {
   readonly tokenUrl: string;
   #creds: SentinelHubCredentials;
   #token: { value: string; expiresAt: number } | undefined;
-  #pending: Promise<string> | undefined;
+  #pending: SharedRequest<string> | undefined;
   #opts: SentinelHubClientOptions;
   /** Token requests made (diagnostics). */
   tokenRequests = 0;
@@ -387,14 +387,23 @@ export class SentinelHubClient {
   async accessToken(signal?: AbortSignal): Promise<string> {
     const margin = this.#opts.refreshMarginMs ?? 60_000;
     if (this.#token && this.#token.expiresAt - margin > this.now()) return this.#token.value;
-    // one request shared by every caller, bounded by the client's own retry policy only: tied to the first
-    // caller's signal (often one attempt's time limit), its firing would fail every caller as an abort
-    this.#pending ??= this.#requestToken();
-    return raceSignal(this.#pending, signal);
+    // one request shared by every caller, bounded by the client's own retry policy: tied to the first caller's
+    // signal (often one attempt's time limit), its firing would fail every caller as an abort; it stops once
+    // every caller has stopped waiting
+    let shared = this.#pending;
+    if (!shared || shared.abandoned) {
+      const mine = new SharedRequest((s) => this.#requestToken(s));
+      const done = () => {
+        if (this.#pending === mine) this.#pending = undefined;
+      };
+      mine.promise.then(done, done);
+      this.#pending = shared = mine;
+    }
+    return shared.join(signal);
   }
 
   /** Fetches a new token (retried per the client's policy) and caches it. */
-  #requestToken(): Promise<string> {
+  #requestToken(signal: AbortSignal): Promise<string> {
     return (async () => {
       const doFetch = this.#opts.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
       const body = new URLSearchParams({
@@ -431,7 +440,7 @@ export class SentinelHubClient {
             }
             return parseJsonText(await readTextBounded(r, this.tokenUrl, MAX_TOKEN_BYTES), this.tokenUrl);
           },
-          { policy: { retries: 3, ...this.#opts.retry }, url: this.tokenUrl },
+          { policy: { retries: 3, ...this.#opts.retry }, url: this.tokenUrl, signal },
         );
         const token = tokenOf(res, this.tokenUrl, this.now());
         this.#token = token;
@@ -439,8 +448,6 @@ export class SentinelHubClient {
         return token.value;
       } catch (err) {
         throw this.scrubError(err);
-      } finally {
-        this.#pending = undefined;
       }
     })();
   }

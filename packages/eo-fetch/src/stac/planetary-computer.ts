@@ -2,7 +2,7 @@
 // before it expires; concurrent callers share one request.
 import { EoFetchError } from '../errors.js';
 import { type FetchLike, requestJson } from '../http/request-json.js';
-import { type RetryPolicy, raceSignal } from '../http/retry.js';
+import { type RetryPolicy, SharedRequest } from '../http/retry.js';
 import {
   checkFunction,
   checkNumber,
@@ -85,17 +85,17 @@ export function createPlanetaryComputerSigner(
   const margin = options.refreshMarginMs ?? 5 * 60_000;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { token: string; expiresAt: number }>();
-  const inflight = new Map<string, Promise<string>>();
+  const inflight = new Map<string, SharedRequest<string>>();
   let tokenRequests = 0;
 
   const token = (collection: string, signal?: AbortSignal): Promise<string> => {
     const hit = cache.get(collection);
     if (hit && hit.expiresAt - margin > now()) return Promise.resolve(hit.token);
     const pending = inflight.get(collection);
-    if (pending) return raceSignal(pending, signal);
-    // shared by every caller, so bounded by the retry policy only: one caller's signal firing must not fail the
-    // others as an abort; each caller stops waiting on its own signal
-    const p = (async () => {
+    if (pending && !pending.abandoned) return pending.join(signal);
+    // shared by every caller: one caller's signal firing must not fail the others as an abort; each caller stops
+    // waiting on its own signal, and the request stops once all of them have
+    const shared = new SharedRequest(async (requestSignal) => {
       tokenRequests++;
       const headers: Record<string, string> = options.subscriptionKey
         ? { 'Ocp-Apim-Subscription-Key': options.subscriptionKey }
@@ -106,6 +106,7 @@ export function createPlanetaryComputerSigner(
         {
           fetch: options.fetch,
           retry: options.retry,
+          signal: requestSignal,
           redact: options.subscriptionKey ? [options.subscriptionKey] : [],
         },
       );
@@ -121,9 +122,13 @@ export function createPlanetaryComputerSigner(
         expiresAt: exp ?? now() + 45 * 60_000,
       });
       return cache.get(collection)!.token;
-    })().finally(() => inflight.delete(collection));
-    inflight.set(collection, p);
-    return raceSignal(p, signal);
+    });
+    const done = () => {
+      if (inflight.get(collection) === shared) inflight.delete(collection);
+    };
+    shared.promise.then(done, done);
+    inflight.set(collection, shared);
+    return shared.join(signal);
   };
 
   const isStorage = options.isStorageHref ?? isAzureBlobHref;
