@@ -22,6 +22,7 @@ import {
   checkOptions,
   checkString,
 } from '../internal/check-arguments.js';
+import { processAlive } from '../internal/process-alive.node.js';
 import type { FileFingerprint } from './file-fingerprint.node.js';
 
 /** Status of one file in the manifest. */
@@ -524,15 +525,6 @@ async function removeDeadCompactionTemps(manifestPath: string): Promise<void> {
     const pid = Number(m?.[1]);
     if (!m || pid === process.pid || processAlive(pid)) continue;
     await rm(join(dir, e), { force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { link, open, rename, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { EoFetchError } from '../errors.js';
+import { processAlive } from '../internal/process-alive.node.js';
 import { writeFailed } from '../internal/write-failed.js';
 
 /** Suffix of a partial file's lock, after the partial's own name: `<path>.partial.lock`. */
@@ -146,16 +147,6 @@ function isStale(owner: LockOwner, mtimeMs: number): boolean {
   // this process's pid: held by another engine here, or left by an earlier process given the same pid
   if (pid === process.pid) return !heldHere.has(String(owner.token));
   return !processAlive(pid as number);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: alive, owned by another user
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
