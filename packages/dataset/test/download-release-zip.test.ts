@@ -117,8 +117,16 @@ describe('download-release --record 15382551 (v1.1 zips)', () => {
     const e = await extractZip(evil, dest, { topDir: 'hr_dataset' }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(DatasetError);
     expect((e as DatasetError).code).toBe('UNSAFE_ARCHIVE_PATH');
-    expect((e as DatasetError).message).toContain('../outside.txt');
+    expect((e as DatasetError).message).toBe(
+      `${evil}: member "../outside.txt" points outside the destination folder; refusing to extract it (the archive is corrupt or malicious)`,
+    );
     expect(existsSync(join(dest, 'hr_dataset/A/ok.txt'))).toBe(false);
+    const absolute = join(dir, 'absolute.zip');
+    writeFileSync(absolute, buildZip([{ name: '/etc/evil', data: new Uint8Array([4]) }]).bytes);
+    await expect(extractZip(absolute, dest)).rejects.toMatchObject({
+      code: 'UNSAFE_ARCHIVE_PATH',
+      message: `${absolute}: member "/etc/evil" points outside the destination folder; refusing to extract it (the archive is corrupt or malicious)`,
+    });
     expect(existsSync(join(dir, 'outside.txt'))).toBe(false);
 
     const good = buildZip([{ name: 'hr_dataset/B/b.bin', data: new Uint8Array(1000).fill(9), method: 8 }]);
@@ -134,6 +142,30 @@ describe('download-release --record 15382551 (v1.1 zips)', () => {
     expect((f as DatasetError).message).toContain('b.bin');
     expect(await readFile(before, 'utf8')).toBe('keep');
     expect(existsSync(`${before}.extracting`)).toBe(false);
+  });
+
+  it('extractZip with topDir keeps macOS __MACOSX/…/._<name> entries under __MACOSX, never beside the real files', async () => {
+    const mac = join(dir, 'macos.zip');
+    const junk = new Uint8Array(64).fill(7);
+    writeFileSync(
+      mac,
+      buildZip([
+        { name: 'hr_dataset/A/A_ps.tiff', data: new Uint8Array([1, 2, 3]) },
+        { name: '__MACOSX/hr_dataset/A/._A_ps.tiff', data: junk },
+        { name: 'WorldStrat/hr_dataset/B/B_ps.tiff', data: new Uint8Array([4]) },
+        { name: '__MACOSX/WorldStrat/hr_dataset/B/._B_ps.tiff', data: junk },
+      ]).bytes,
+    );
+    const dest = join(dir, 'macos-out');
+    const report = await extractZip(mac, dest, { topDir: 'hr_dataset' });
+    expect(report).toEqual({ extracted: 4, skipped: 0, bytes: 4 + 2 * junk.length, ignored: [] });
+    expect(readdirSync(join(dest, 'hr_dataset', 'A'))).toEqual(['A_ps.tiff']);
+    expect(readdirSync(join(dest, 'hr_dataset', 'B'))).toEqual(['B_ps.tiff']);
+    expect(readdirSync(dest).sort()).toEqual(['__MACOSX', 'hr_dataset']);
+    expect(readFileSync(join(dest, '__MACOSX/hr_dataset/A/._A_ps.tiff'))).toEqual(Buffer.from(junk));
+    expect(readFileSync(join(dest, '__MACOSX/WorldStrat/hr_dataset/B/._B_ps.tiff'))).toEqual(
+      Buffer.from(junk),
+    );
   });
 
   it("extractZip keeps an entry named like another entry's temp file and a user's file of that name", async () => {

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { extractTarGz } from '../src/archive/extract-tar-gz.node.js';
+import { archiveMemberTarget, extractTarGz } from '../src/archive/extract-tar-gz.node.js';
 import { DatasetError } from '../src/errors.js';
 import { type Member, tarGz } from './support/release-server.js';
 import { requireTool } from './support/require-tool.js';
@@ -307,6 +307,53 @@ describe('member names against the destination and the temp files', () => {
       code: 'UNSAFE_ARCHIVE_PATH',
     });
     expect(existsSync(join(dir, '..foo'))).toBe(false);
+  });
+});
+
+describe('macOS metadata and unsafe paths', () => {
+  it('with topDir, __MACOSX/…/._<name> members stay under __MACOSX, never beside the real files', async () => {
+    const archive = join(dir, 'macos.tar.gz');
+    writeFileSync(
+      archive,
+      await tarGz([
+        { name: 'hr_dataset/A/A_ps.tiff', data: Buffer.from('tiff') },
+        { name: '__MACOSX/hr_dataset/A/._A_ps.tiff', data: Buffer.from('apple') },
+      ]),
+    );
+    const out = join(dir, 'macos-out');
+    expect(await extractTarGz(archive, out, { topDir: 'hr_dataset' })).toEqual({
+      extracted: 2,
+      skipped: 0,
+      bytes: 9,
+      ignored: [],
+    });
+    expect(readdirSync(join(out, 'hr_dataset', 'A'))).toEqual(['A_ps.tiff']);
+    expect(readFileSync(join(out, '__MACOSX', 'hr_dataset', 'A', '._A_ps.tiff'), 'utf8')).toBe('apple');
+    expect(archiveMemberTarget('wrap/__MACOSX/hr_dataset/A/._A_ps.tiff', 'hr_dataset')).toBe(
+      join('__MACOSX', 'hr_dataset', 'A', '._A_ps.tiff'),
+    );
+  });
+
+  it('UNSAFE_ARCHIVE_PATH names the archive and the member (absolute path, .., a hard link leaving)', async () => {
+    const cases: [string, Member][] = [
+      ['/abs/evil', { name: '/abs/evil', data: Buffer.from('x') }],
+      ['hr_dataset/../../evil', { name: 'hr_dataset/../../evil', data: Buffer.from('x') }],
+      ['../../etc/passwd', { name: 'l', type: 'link', linkname: '../../etc/passwd' }],
+    ];
+    for (const [i, [shown, member]] of cases.entries()) {
+      const archive = join(dir, `unsafe-${i}.tar.gz`);
+      writeFileSync(archive, await tarGz([member]));
+      const out = join(dir, `unsafe-out-${i}`);
+      await expect(extractTarGz(archive, out, { topDir: 'hr_dataset' })).rejects.toMatchObject({
+        code: 'UNSAFE_ARCHIVE_PATH',
+        message: `${archive}: member "${shown}" points outside the destination folder; refusing to extract it (the archive is corrupt or malicious)`,
+      });
+      expect(readdirSync(out)).toEqual([]);
+    }
+    // called on its own, without an archive, it still names the member
+    expect(() => archiveMemberTarget('../x')).toThrow(
+      'archive member "../x" points outside the destination folder; refusing to extract it (the archive is corrupt or malicious)',
+    );
   });
 });
 

@@ -2,8 +2,14 @@ import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } fr
 import { join } from 'node:path';
 import { readGeoTiffFile, writeGeoTiff } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChipBatch, type DatasetProblem, generateSyntheticDataset, openDataset } from '../src/node.js';
-import { tempDir } from './support/fixtures.js';
+import {
+  type ChipBatch,
+  DatasetError,
+  type DatasetProblem,
+  generateSyntheticDataset,
+  openDataset,
+} from '../src/node.js';
+import { SHARED_DIR, tempDir } from './support/fixtures.js';
 
 async function collect(it: AsyncIterable<ChipBatch>): Promise<ChipBatch[]> {
   const out: ChipBatch[] = [];
@@ -101,7 +107,7 @@ describe('openDataset on a synthetic release-layout dataset', () => {
     expect(seen.find((p) => p.code === 'MISSING_FOLDER')?.aoi).toBe('Synthetic-2');
   });
 
-  it('a split CSV listing one tile in two different splits is DATASET_LAYOUT naming the CSV, tile and splits', async () => {
+  it('a tile listed in two splits is a SPLIT_CONFLICT problem and in both CSV splits, like upstream; duplicates: error refuses it', async () => {
     const leaky = join(dir, 'leaky');
     cpSync(root, leaky, { recursive: true });
     const csvPath = join(leaky, 'stratified_train_val_test_split.csv');
@@ -113,17 +119,50 @@ describe('openDataset on a synthetic release-layout dataset', () => {
     const tile = cells[tileCol];
     cells[col] = 'test';
     writeFileSync(csvPath, `${[...lines, cells.join(',')].join('\n')}\n`);
-    const err = await openDataset(leaky, { revisits: 2 }).catch((e) => e);
+    // upstream filters the table per split (`df[df.split == s]`): the tile is in train and in test
+    const seen: DatasetProblem[] = [];
+    const ds = await openDataset(leaky, { revisits: 2, onProblem: (p) => seen.push(p) });
+    expect(seen).toEqual([
+      {
+        code: 'SPLIT_CONFLICT',
+        aoi: tile,
+        path: csvPath,
+        message: `${csvPath}: tile "${tile}" is listed twice: train (data row ${row}) and test (data row ${lines.length}); split('csv') puts it in train and test, as upstream's per-split filter does: a leak between those splits (upstream issue #12; duplicates: 'error' refuses such a list)`,
+      },
+    ]);
+    expect(ds.scenes.filter((s) => s.name === tile)).toHaveLength(1);
+    const sp = ds.split('csv');
+    expect(sp.train.map((s) => s.name)).toContain(tile);
+    expect(sp.test.map((s) => s.name)).toContain(tile);
+    expect([sp.train.length, sp.val.length, sp.test.length]).toEqual([8, 1, 2]);
+    // duplicates: 'keep' makes a scene of each row, each in its own row's split
+    const kept = await openDataset(leaky, { revisits: 2, duplicates: 'keep' });
+    expect(kept.scenes.filter((s) => s.name === tile).map((s) => s.csvSplit)).toEqual(['train', 'test']);
+    const ks = kept.split('csv');
+    expect([ks.train.length, ks.val.length, ks.test.length]).toEqual([8, 1, 2]);
+    const err = await openDataset(leaky, { revisits: 2, duplicates: 'error' }).catch((e) => e);
     expect(err).toMatchObject({ code: 'DATASET_LAYOUT' });
     expect(err.message).toBe(
-      `${csvPath}: tile "${tile}" is listed in two splits, train (data row ${row}) and test (data row ${lines.length}); keep one row per tile`,
+      `${csvPath}: tile "${tile}" is listed twice: train (data row ${row}) and test (data row ${lines.length}); duplicates: 'error' refuses a repeated tile (keep one row per tile, or pass duplicates: 'drop' or 'keep')`,
     );
-    // the same split twice stays a reported problem (the release lists one tile twice)
+    await expect(openDataset(leaky, { revisits: 2, duplicates: 'refuse' as never })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: `options.duplicates must be 'drop', 'keep' or 'error', got "refuse"`,
+    });
+    // the same split twice is a DUPLICATE_TILE problem (the release lists 27 tiles twice in one split)
     writeFileSync(csvPath, `${[...lines, lines[row]].join('\n')}\n`);
-    const seen: DatasetProblem[] = [];
-    const ds = await openDataset(leaky, { revisits: 2, skipInvalid: true, onProblem: (p) => seen.push(p) });
-    expect(seen.map((p) => p.code)).toEqual(['DUPLICATE_TILE']);
-    expect(ds.scenes.find((s) => s.name === tile)?.csvSplit).toBe('train');
+    const again: DatasetProblem[] = [];
+    const ds2 = await openDataset(leaky, { revisits: 2, onProblem: (p) => again.push(p) });
+    expect(again).toEqual([
+      {
+        code: 'DUPLICATE_TILE',
+        aoi: tile,
+        path: csvPath,
+        message: `${csvPath}: tile "${tile}" is listed twice: train (data rows ${row} and ${lines.length}); kept as one scene; duplicates: 'keep' makes a scene of each row, like upstream (upstream issue #12)`,
+      },
+    ]);
+    expect(ds2.scenes.find((s) => s.name === tile)?.csvSplits).toEqual(['train']);
+    expect(ds2.split('csv').train.filter((s) => s.name === tile)).toHaveLength(1);
   });
 
   it('pairs each cloud mask with its own revisit; a revisit without one is a MISSING_MASK problem', async () => {
@@ -170,6 +209,56 @@ describe('openDataset on a synthetic release-layout dataset', () => {
     expect(lenient.problems.map((p) => p.code)).toContain('UNREADABLE_FILE');
     const verified = await openDataset(bad, { revisits: 2, skipInvalid: true, verifyFiles: true });
     expect(verified.scenes.map((s) => s.name)).not.toContain('Synthetic-4');
+  });
+
+  it("loadScene on a file that is no TIFF is DatasetError UNREADABLE_FILE keeping the reader's code and error, as batches words it", async () => {
+    const bad = join(dir, 'bad-load');
+    cpSync(root, bad, { recursive: true });
+    const path = join(bad, 'lr_dataset', 'Synthetic-4', 'L2A', 'Synthetic-4-1-L2A_data.tiff');
+    writeFileSync(path, 'not a tiff');
+    const ds = await openDataset(bad, { revisits: 2, cacheScenes: 2 });
+    const scene = ds.scenes.find((s) => s.name === 'Synthetic-4') as (typeof ds.scenes)[number];
+    for (let i = 0; i < 2; i++) {
+      // twice: a failed load leaves no cached rejection of the reader's own error behind
+      const err = await ds.loadScene(scene).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DatasetError);
+      expect(err).toMatchObject({ name: 'DatasetError', code: 'UNREADABLE_FILE' });
+      const cause = (err as Error).cause as Error & { code: string };
+      expect(cause).toMatchObject({ name: 'RasterIoError', code: 'NOT_A_TIFF' });
+      expect(cause.message).toContain(path);
+      expect((err as Error).message).toBe(`Synthetic-4: [NOT_A_TIFF] ${cause.message}`);
+    }
+    const fromBatches = await collect(ds.batches([scene], { batchSize: 9 })).catch((e: unknown) => e);
+    expect(fromBatches).toMatchObject({ code: 'UNREADABLE_FILE' });
+    expect((fromBatches as Error).message).toMatch(/^Synthetic-4: \[NOT_A_TIFF\] .*; pass skipInvalid: true/);
+  });
+
+  it('macOS AppleDouble `._` files are never taken for the HR target or a revisit; a __MACOSX folder is no AOI', async () => {
+    const mac = join(dir, 'macos');
+    cpSync(root, mac, { recursive: true });
+    // Finder writes `._<name>` beside each file on FAT/exFAT/SMB drives (upstream's globs skip dot files)
+    const junk = Buffer.alloc(4096);
+    junk.write('\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ', 'latin1');
+    const l2a = join(mac, 'lr_dataset', 'Synthetic-1', 'L2A');
+    for (const n of [1, 2]) {
+      writeFileSync(join(l2a, `._Synthetic-1-${n}-L2A_data.tiff`), junk);
+      writeFileSync(join(l2a, `._Synthetic-1-${n}-CLM.tiff`), junk);
+    }
+    writeFileSync(join(mac, 'hr_dataset', 'Synthetic-1', '._Synthetic-1_ps.tiff'), junk);
+    writeFileSync(join(mac, 'hr_dataset', 'Synthetic-1', '._Synthetic-1_pan.tiff'), junk);
+    mkdirSync(join(mac, 'hr_dataset', '__MACOSX', 'Synthetic-1'), { recursive: true });
+    for (const aois of [undefined, 'folders' as const]) {
+      const ds = await openDataset(mac, { revisits: 2, masks: true, verifyFiles: true, aois });
+      expect(ds.problems).toEqual([]);
+      expect(ds.scenes.map((s) => s.name)).not.toContain('__MACOSX');
+      const s = ds.scenes.find((x) => x.name === 'Synthetic-1') as (typeof ds.scenes)[number];
+      expect(s.hrPath).toBe(join(mac, 'hr_dataset', 'Synthetic-1', 'Synthetic-1_ps.tiff'));
+      expect(s.hrPanPath).toBe(join(mac, 'hr_dataset', 'Synthetic-1', 'Synthetic-1_pan.tiff'));
+      expect(s.lrPaths).toEqual([1, 2].map((n) => join(l2a, `Synthetic-1-${n}-L2A_data.tiff`)));
+      expect(s.lrcPaths).toEqual([1, 2].map((n) => join(l2a, `Synthetic-1-${n}-CLM.tiff`)));
+      expect(s.availableRevisits).toBe(3);
+      expect((await ds.loadScene(s)).lrShape).toEqual([2, 12, 160, 160]);
+    }
   });
 
   it('a uint16 DN revisit among float32 reflectance revisits is SHAPE_MISMATCH naming it (was stacked ~10⁴ off)', async () => {
@@ -330,5 +419,83 @@ describe('openDataset paper split', () => {
     } finally {
       await cleanup();
     }
+  });
+});
+
+describe('openDataset with the released split CSV (shared/data)', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let root: string;
+  const csv = join(SHARED_DIR, 'data', 'stratified_train_val_test_split.csv');
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir());
+    root = join(dir, 'release');
+    // the release's 3 890 tiles as empty files: the scan lists folders, it opens no file
+    const tiles = new Set(
+      readFileSync(csv, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[1]),
+    );
+    for (const tile of tiles) {
+      mkdirSync(join(root, 'hr_dataset', tile), { recursive: true });
+      writeFileSync(join(root, 'hr_dataset', tile, `${tile}_ps.tiff`), '');
+      const l2a = join(root, 'lr_dataset', tile, 'L2A');
+      mkdirSync(l2a, { recursive: true });
+      for (let n = 1; n <= 8; n++) writeFileSync(join(l2a, `${tile}-${n}-L2A_data.tiff`), '');
+    }
+    cpSync(csv, join(root, 'stratified_train_val_test_split.csv'));
+  });
+  afterAll(() => cleanup());
+
+  it('opens with the default options, reports its 38 repeated tiles (11 in two splits) and splits like upstream', async () => {
+    const ds = await openDataset(root);
+    const listed = join(root, 'stratified_train_val_test_split.csv');
+    expect(ds.scenes).toHaveLength(3890);
+    expect(ds.problems.filter((p) => p.code === 'DUPLICATE_TILE')).toHaveLength(27);
+    const conflicts = ds.problems.filter((p) => p.code === 'SPLIT_CONFLICT');
+    expect(ds.problems).toHaveLength(38);
+    expect(conflicts.map((p) => p.aoi).sort()).toEqual([
+      'Amnesty POI-10-1-2',
+      'Amnesty POI-17-1-1',
+      'Amnesty POI-17-2-1',
+      'Amnesty POI-18-3-3',
+      'Amnesty POI-5-2-2',
+      'Amnesty POI-8-2-1',
+      'Landcover-1372406',
+      'Landcover-775706',
+      'UNHCR-BFAs004554',
+      'UNHCR-GMBs003273',
+      'UNHCR-NGAs037482',
+    ]);
+    expect(conflicts.find((p) => p.aoi === 'UNHCR-GMBs003273')).toEqual({
+      code: 'SPLIT_CONFLICT',
+      aoi: 'UNHCR-GMBs003273',
+      path: listed,
+      message: `${listed}: tile "UNHCR-GMBs003273" is listed twice: train (data row 3115) and val (data row 3261); split('csv') puts it in train and val, as upstream's per-split filter does: a leak between those splits (upstream issue #12; duplicates: 'error' refuses such a list)`,
+    });
+    expect(conflicts.find((p) => p.aoi === 'Amnesty POI-17-2-1')?.message).toContain(
+      "is listed twice: train (data row 1038) and test (data row 3928); split('csv') puts it in train and test",
+    );
+    // 'csv': each split's distinct tiles (3 141 train rows hold 27 tiles twice); the 11 are in two splits
+    const sp = ds.split('csv');
+    expect([sp.train.length, sp.val.length, sp.test.length]).toEqual([3114, 393, 394]);
+    const inTrain = new Set(sp.train.map((s) => s.name));
+    expect(sp.val.filter((s) => inTrain.has(s.name))).toHaveLength(7);
+    expect(sp.test.filter((s) => inTrain.has(s.name))).toHaveLength(4);
+    // the paper split (the one upstream trained on) is reachable: counts from the 3 890 HR folders
+    const paper = ds.split('paper');
+    expect([paper.train.length, paper.val.length, paper.test.length]).toEqual([3112, 389, 389]);
+    // 'keep' is upstream's list: every row a scene, each split exactly its CSV rows
+    const kept = await openDataset(root, { duplicates: 'keep' });
+    expect(kept.scenes).toHaveLength(3928);
+    const ks = kept.split('csv');
+    expect([ks.train.length, ks.val.length, ks.test.length]).toEqual([3141, 393, 394]);
+    await expect(openDataset(root, { duplicates: 'error' })).rejects.toMatchObject({
+      code: 'DATASET_LAYOUT',
+      message: `${listed}: tile "Landcover-771157" is listed twice: train (data rows 43 and 3136); duplicates: 'error' refuses a repeated tile (keep one row per tile, or pass duplicates: 'drop' or 'keep')`,
+    });
   });
 });

@@ -152,6 +152,28 @@ describe('openDataset on a remote v1.1 release (HTTP range requests)', () => {
     await expectSamePixels(single, [reference.scenes[2].name]);
   });
 
+  it('one zip made by macOS Finder (__MACOSX/…/._<name> beside every file) gives the same scenes and pixels', async () => {
+    const members = (await membersOf(root, 'WorldStrat/')).filter((m) => !m.name.includes('/L1C/'));
+    const junk = new Uint8Array(4096);
+    junk.set(new TextEncoder().encode('\x00\x05\x16\x07Mac OS X'));
+    const all = members.flatMap((m) => {
+      const at = m.name.lastIndexOf('/');
+      const apple = `__MACOSX/${m.name.slice(0, at)}/._${m.name.slice(at + 1)}`;
+      return [
+        // the AppleDouble entry first: it sorts before the real file, as the old scanner took it
+        { name: apple, data: junk, method: 0 as const },
+        { name: m.name, data: m.data!, method: (m.name.endsWith('.tiff') ? 0 : 8) as 0 | 8 },
+      ];
+    });
+    const one = join(dir, 'worldstrat-macos.zip');
+    writeFileSync(one, buildZip(all).bytes);
+    const ds = await openDataset(one, { revisits: 8, masks: true, verifyFiles: true });
+    expect(ds.problems).toEqual([]);
+    for (const s of ds.scenes)
+      for (const p of [s.hrPath, ...s.lrPaths, ...s.lrcPaths]) expect(p.split('/').pop()).not.toMatch(/^\._/);
+    await expectSamePixels(ds, [reference.scenes[0].name]);
+  });
+
   it('credentials in the URL go to the server as Authorization and appear in no message', async () => {
     server.files.set(
       'records/1/files/stratified_train_val_test_split.csv',

@@ -334,6 +334,31 @@ describe('the layout tree over a zip', () => {
     expect((await tree.file(`hr_dataset/${'d/'.repeat(30)}f`))?.entry.name).toBe(names[1]);
     expect(await tree.list('lr_dataset/A/L2A')).toEqual(['A-1.metadata']);
   });
+
+  it("entries under a macOS __MACOSX folder are no layout files (Finder's `._<name>` companions)", async () => {
+    const names = [
+      'hr_dataset/A/A_ps.bin',
+      '__MACOSX/hr_dataset/A/._A_ps.bin',
+      'WorldStrat/lr_dataset/A/L2A/A-1.metadata',
+      '__MACOSX/WorldStrat/lr_dataset/A/L2A/._A-1.metadata',
+      '__MACOSX/hr_dataset/B/._B_ps.bin',
+    ];
+    const zip = await openZip(
+      memorySource(buildZip(names.map((name) => ({ name, data: text(name) }))).bytes, 'mac.zip'),
+    );
+    const tree = new ZipTree([
+      { topDir: 'hr_dataset', strict: true, open: async () => zip },
+      { topDir: 'lr_dataset', strict: true, open: async () => zip },
+    ]);
+    expect(await tree.list('hr_dataset')).toEqual(['A']);
+    expect(await tree.list('hr_dataset/A')).toEqual(['A_ps.bin']);
+    expect(await tree.list('lr_dataset/A/L2A')).toEqual(['A-1.metadata']);
+    expect(await tree.file('hr_dataset/A/._A_ps.bin')).toBeUndefined();
+    // the same for a zip holding one part of the layout (entries outside it get the part's top folder)
+    const part = new ZipTree([{ topDir: 'hr_dataset', open: async () => zip }]);
+    expect(await part.list('hr_dataset')).toEqual(['A']);
+    expect(await part.list('hr_dataset/A')).toEqual(['A_ps.bin']);
+  });
 });
 
 describe('openRemoteZip over a 127.0.0.1 range server', () => {

@@ -15,6 +15,7 @@ import {
   checkString,
 } from '../internal/check-arguments.js';
 import { inputFileSize } from '../internal/input-file.node.js';
+import { MACOS_METADATA_DIR } from '../internal/macos-metadata.js';
 import {
   createTempBeside,
   DestinationGuard,
@@ -36,7 +37,9 @@ export interface ExtractTarGzOptions {
   /**
    * Place every member under this top-level folder of `destDir` (e.g. `hr_dataset`): a member whose path
    * already contains the folder (e.g. `hr_dataset/A/x.tiff` or `dataset/hr_dataset/A/x.tiff`) is written
-   * from that folder down; any other member is written under `<destDir>/<topDir>/`. Default: paths as stored.
+   * from that folder down; any other member is written under `<destDir>/<topDir>/`. A member under a macOS
+   * `__MACOSX` folder (`__MACOSX/hr_dataset/A/._x.tiff`) is written from `__MACOSX` down instead, away from the
+   * files it describes. Default: paths as stored.
    */
   topDir?: string;
   signal?: AbortSignal;
@@ -64,21 +67,24 @@ export interface ExtractTarGzReport {
  *
  * @param memberPath - the path stored in the archive.
  * @param topDir - see {@link ExtractTarGzOptions.topDir}.
+ * @param archive - the archive's path, named in errors.
  * @returns the relative destination path, or `null` for the archive root itself (`./`).
- * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH` for absolute paths and `..` segments (a name that only starts
- *   with dots, like `..foo`, is kept).
+ * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH` naming the archive and the member for absolute paths and `..`
+ *   segments (a name that only starts with dots, like `..foo`, is kept).
  * @example
  * ```ts
  * archiveMemberTarget('./A/A_ps.tiff', 'hr_dataset'); // 'hr_dataset/A/A_ps.tiff'
+ * archiveMemberTarget('__MACOSX/hr_dataset/A/._A_ps.tiff', 'hr_dataset'); // '__MACOSX/hr_dataset/A/._A_ps.tiff'
  * ```
  */
-export function archiveMemberTarget(memberPath: string, topDir?: string): string | null {
+export function archiveMemberTarget(memberPath: string, topDir?: string, archive?: string): string | null {
   checkString('archiveMemberTarget', 'memberPath', memberPath);
   checkOptionalString('archiveMemberTarget', 'topDir', topDir);
+  checkOptionalString('archiveMemberTarget', 'archive', archive);
   const unsafe = () =>
     new DatasetError(
       'UNSAFE_ARCHIVE_PATH',
-      `archive member "${memberPath}" points outside the destination folder; refusing to extract it (the archive is corrupt or malicious)`,
+      `${archive === undefined ? 'archive member' : `${archive}: member`} "${memberPath}" points outside the destination folder; refusing to extract it (the archive is corrupt or malicious)`,
     );
   if (isAbsolute(memberPath) || /^[a-zA-Z]:[\\/]/.test(memberPath) || memberPath.includes('\0'))
     throw unsafe();
@@ -86,7 +92,11 @@ export function archiveMemberTarget(memberPath: string, topDir?: string): string
   if (parts.includes('..')) throw unsafe();
   if (parts.length === 0) return null;
   let rel = parts;
-  if (topDir) {
+  const macos = parts.indexOf(MACOS_METADATA_DIR);
+  if (topDir && macos >= 0) {
+    // Finder's `._<name>` companions: re-rooted at topDir they would land beside the files they describe
+    rel = parts.slice(macos);
+  } else if (topDir) {
     const at = parts.indexOf(topDir);
     rel = at >= 0 ? parts.slice(at) : [topDir, ...parts];
   }
@@ -177,10 +187,10 @@ export async function extractTarGz(
         ? sparseLayout(paxOf(h), h.name, h.size ?? 0, archivePath)
         : { kind: 'plain' };
       const name = layout.kind === 'plain' ? h.name : layout.name;
-      const rel = archiveMemberTarget(name, options.topDir);
+      const rel = archiveMemberTarget(name, options.topDir, archivePath);
       const target = rel === null ? root : join(root, rel);
       if (rel !== null && leavesRoot(relative(root, target)))
-        throw new DatasetError('UNSAFE_ARCHIVE_PATH', `archive member "${name}" leaves ${destDir}`);
+        throw new DatasetError('UNSAFE_ARCHIVE_PATH', `${archivePath}: member "${name}" leaves ${destDir}`);
       if (rel === null && isFile) throw fileAtRoot(archivePath, name, destDir);
       member = { name, rel, isFile: isFile || h.type === 'link' };
       if (h.type === 'directory') {
@@ -189,7 +199,8 @@ export async function extractTarGz(
         entry.resume();
         continue;
       }
-      const linked = h.type === 'link' ? files.get(linkSource(h.linkname, options.topDir)) : undefined;
+      const linked =
+        h.type === 'link' ? files.get(linkSource(h.linkname, options.topDir, archivePath)) : undefined;
       if (linked !== undefined && rel !== null) {
         entry.resume();
         if (files.has(rel)) throw listedTwice(archivePath, name, rel);
@@ -340,8 +351,12 @@ function paxOf(header: object): Record<string, string> | null {
  * Where a hard link's target member went (the same mapping as a member path); an empty or escaping target is
  * refused like a member path.
  */
-function linkSource(linkname: string | null | undefined, topDir: string | undefined): string {
-  return linkname ? (archiveMemberTarget(linkname, topDir) ?? '') : '';
+function linkSource(
+  linkname: string | null | undefined,
+  topDir: string | undefined,
+  archive: string,
+): string {
+  return linkname ? (archiveMemberTarget(linkname, topDir, archive) ?? '') : '';
 }
 
 /**

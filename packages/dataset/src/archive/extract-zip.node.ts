@@ -27,7 +27,10 @@ import { openZip, type ZipArchive, type ZipEntry, type ZipLimits } from './zip/o
 
 /** Options of {@link extractZip}. */
 export interface ExtractZipOptions {
-  /** As `extractTarGz`'s `topDir`: members are placed from this folder down (added when missing). */
+  /**
+   * As `extractTarGz`'s `topDir`: members are placed from this folder down (added when missing); a macOS
+   * `__MACOSX/…` entry stays under `__MACOSX`.
+   */
   topDir?: string;
   limits?: Partial<ZipLimits>;
   signal?: AbortSignal;
@@ -80,7 +83,10 @@ export async function extractZip(
     });
     const root = resolve(destDir);
     // every path is checked before anything is written
-    const plan = zip.entries.map((e) => ({ e, rel: archiveMemberTarget(e.name, options.topDir) }));
+    const plan = zip.entries.map((e) => ({
+      e,
+      rel: archiveMemberTarget(e.name, options.topDir, archivePath),
+    }));
     // two names for one file (`A/x`, `./A/x`): which copy won would depend on their sizes (the resume rule)
     const fileAt = new Map<string, string>();
     for (const { e, rel } of plan) {

@@ -225,7 +225,8 @@ export async function openDataset(root: string, options?: OpenDatasetOptions): P
   if (options.verifyFiles) scenes = await verifiedScenes(store, scenes, scan.problems, options);
   if (options.masks) scenes = scenesWithMasks(scenes, scan.problems);
   for (const p of scan.problems) options.onProblem?.(p);
-  const blocking = scan.problems.filter((p) => p.code !== 'DUPLICATE_TILE');
+  // a repeated tile is a fact of the released list (reported), not a scene that cannot be used
+  const blocking = scan.problems.filter((p) => p.code !== 'DUPLICATE_TILE' && p.code !== 'SPLIT_CONFLICT');
   if (blocking.length > 0 && !options.skipInvalid) {
     const list = blocking
       .slice(0, 10)
@@ -331,7 +332,8 @@ export class WorldStratDataset implements DatasetScan {
   }
 
   /**
-   * Split the valid scenes. `'csv'` uses the split CSV's `split` column (default); `'all'` puts all in train.
+   * Split the valid scenes. `'csv'` uses the split CSV's `split` column (default): a tile listed in two splits is
+   * in both, as upstream's per-split filter puts it (a `SPLIT_CONFLICT` problem); `'all'` puts all in train.
    *
    * @param mode - how scenes are assigned (see {@link SplitMode}).
    * @returns the scenes of each split.
@@ -345,11 +347,11 @@ export class WorldStratDataset implements DatasetScan {
     mode = checkSplitMode(mode);
     const out: Record<SplitName, SceneEntry[]> = { train: [], val: [], test: [] };
     for (const s of this.scenes) {
-      let name: SplitName | undefined;
-      if (mode === 'all') name = 'train';
-      else if (mode === 'csv') name = s.csvSplit;
-      else name = (mode as Readonly<Record<string, SplitName>>)[s.name];
-      if (name) out[name].push(s);
+      let names: readonly (SplitName | undefined)[];
+      if (mode === 'all') names = ['train'];
+      else if (mode === 'csv') names = s.csvSplits ?? [s.csvSplit];
+      else names = [(mode as Readonly<Record<string, SplitName>>)[s.name]];
+      for (const name of names) if (name) out[name].push(s);
     }
     if (out.train.length + out.val.length + out.test.length === 0 && this.scenes.length > 0)
       throw noSceneSplit(mode, this.scenes.length);
@@ -382,7 +384,9 @@ export class WorldStratDataset implements DatasetScan {
    * @param entry - a scene of this dataset.
    * @param opts - abort signal.
    * @returns the transformed scene.
-   * @throws {DatasetError} `INVALID_ARGUMENT` for an entry without its paths or options that are not an object.
+   * @throws {DatasetError} `INVALID_ARGUMENT` for an entry without its paths or options that are not an object;
+   *   `UNREADABLE_FILE` for a file that cannot be read (the reader's code in the message, e.g. `[NOT_A_TIFF]`, and
+   *   its error as `cause`); `SHAPE_MISMATCH`; `ABORTED`.
    */
   loadScene(entry: SceneEntry, opts?: { signal?: AbortSignal }): Promise<LoadedScene> {
     try {
@@ -391,15 +395,22 @@ export class WorldStratDataset implements DatasetScan {
       // a promise-returning method reports bad arguments as a rejection, like every later failure
       return Promise.reject(e);
     }
+    return this.#load(entry, opts.signal).catch((e: unknown) => {
+      throw loadError(entry, e);
+    });
+  }
+
+  /** A scene load through the LRU cache; the readers' own errors come out as they are (see `loadError`). */
+  #load(entry: SceneEntry, signal?: AbortSignal): Promise<LoadedScene> {
     const cacheSize = this.#options.cacheScenes ?? 0;
-    if (cacheSize <= 0) return this.#loadSceneUncached(entry, opts.signal);
+    if (cacheSize <= 0) return this.#loadSceneUncached(entry, signal);
     const hit = this.#cache.get(entry);
     if (hit) {
       this.#cache.delete(entry);
       this.#cache.set(entry, hit);
       return hit;
     }
-    const p = this.#loadSceneUncached(entry, opts.signal);
+    const p = this.#loadSceneUncached(entry, signal);
     p.catch(() => this.#cache.delete(entry));
     this.#cache.set(entry, p);
     while (this.#cache.size > cacheSize) this.#cache.delete(this.#cache.keys().next().value as SceneEntry);
@@ -476,7 +487,8 @@ export class WorldStratDataset implements DatasetScan {
 
   /** A scene load that turns a read failure into a problem (skipInvalid) or a typed error. */
   #loadOrProblem(entry: SceneEntry, signal?: AbortSignal): Promise<LoadedScene | DatasetProblem> {
-    return this.loadScene(entry, { signal }).catch((e: unknown) => {
+    // entries were checked by `batches`
+    return this.#load(entry, signal).catch((e: unknown) => {
       if (e instanceof DatasetError && e.code === 'ABORTED') throw e;
       const problem: DatasetProblem = {
         code: e instanceof DatasetError && e.code === 'SHAPE_MISMATCH' ? 'SHAPE_MISMATCH' : 'UNREADABLE_FILE',
@@ -577,6 +589,18 @@ export class WorldStratDataset implements DatasetScan {
       );
     }
   }
+}
+
+/**
+ * A scene load's failure as this package's error: a DatasetError as it is, an abort as `ABORTED`, any other
+ * (raster-io's `NOT_A_TIFF`, `TOO_LARGE`, …) as `UNREADABLE_FILE` with its code in the message, as `batches` words it.
+ */
+function loadError(entry: SceneEntry, e: unknown): DatasetError {
+  if (e instanceof DatasetError) return e;
+  const { code, name } = (e ?? {}) as { code?: unknown; name?: unknown };
+  if (code === 'ABORTED' || name === 'AbortError')
+    return new DatasetError('ABORTED', `${entry.name}: loading aborted`, { cause: e });
+  return new DatasetError('UNREADABLE_FILE', `${entry.name}: ${causeText(e)}`, { cause: e });
 }
 
 /** Why a split left every scene out: no split column (`'csv'`), or a map naming none of the scenes. */

@@ -1,10 +1,12 @@
 // Finds the scenes of a WorldStrat dataset on disk (release, Kaggle "core"/12bit, 8bit) and reports every problem
 // up front (missing folders: upstream issue #9; duplicate tiles: issue #12) instead of failing mid-run.
-import { natCompare as naturalCompare } from '@worldstrat/core';
+import { describeValue, natCompare as naturalCompare } from '@worldstrat/core';
 import { readFileBounded } from '@worldstrat/core/node';
 import { DatasetError } from '../errors.js';
 import { checkOptions, checkString } from '../internal/check-arguments.js';
+import { MACOS_METADATA_DIR } from '../internal/macos-metadata.js';
 import { HR_DIR, LR_CLOUD_MASK_SUFFIX, LR_DIR, lrDataSuffix, SPLIT_CSV_NAME } from '../layout.js';
+import { type AoiListSource, type ListedTile, resolveDuplicates } from './aoi-list.js';
 import { type DatasetStore, directoryStore } from './dataset-store.node.js';
 import { checkTileName, parseLayoutTable } from './layout-table.js';
 
@@ -18,6 +20,7 @@ export interface DatasetProblem {
     | 'MISSING_HR'
     | 'TOO_FEW_REVISITS'
     | 'DUPLICATE_TILE'
+    | 'SPLIT_CONFLICT'
     | 'UNREADABLE_FILE'
     | 'SHAPE_MISMATCH'
     | 'MISSING_MASK';
@@ -42,8 +45,13 @@ export interface SceneEntry {
   lrcPaths: string[];
   /** Number of L2A revisits available on disk. */
   availableRevisits: number;
-  /** The split column of the split CSV, when the AOI list came from it. */
+  /** The split column of the split CSV, when the AOI list came from it (the first row's, for a repeated tile). */
   csvSplit?: SplitName;
+  /**
+   * Every split the split CSV gives this scene, in row order: two for a tile listed in two splits (reported as
+   * `SPLIT_CONFLICT`), which `split('csv')` puts in both, like upstream's per-split filter.
+   */
+  csvSplits?: SplitName[];
 }
 
 /** Where the HR files live: release `hr_dataset/`, Kaggle/pre-2023 `hr_dataset/12bit/`, or `hr_dataset/8bit/`. */
@@ -60,8 +68,13 @@ export interface ScanDatasetOptions {
    * HR folder listing), an explicit array of names, or `'folders'` to list the HR folder.
    */
   aois?: string | readonly string[] | 'folders';
-  /** Duplicated tiles: `'drop'` (default: keep the first, report) or `'keep'` (two scenes, like upstream). */
-  duplicates?: 'drop' | 'keep';
+  /**
+   * Tiles listed more than once (the release lists 38 twice, 11 of them in two splits), each reported as a
+   * `DUPLICATE_TILE` or, when its rows name different splits, `SPLIT_CONFLICT` problem: `'drop'` (default) makes
+   * one scene of it, in every split its rows name; `'keep'` makes a scene of every row, like upstream; `'error'`
+   * refuses the list (`DATASET_LAYOUT` naming the tile and its rows).
+   */
+  duplicates?: 'drop' | 'keep' | 'error';
   /** Allow scenes with fewer than R revisits (they are loaded with what exists). Default false (reported). */
   allowFewerRevisits?: boolean;
 }
@@ -88,8 +101,8 @@ export interface DatasetScan {
  * @returns the scenes and all problems found.
  * @throws {DatasetError} `DATASET_NOT_FOUND` when `root` or its `hr_dataset`/`lr_dataset` is missing;
  *   `DATASET_LAYOUT` naming the row of an AOI list whose cells do not match its header or whose tile is not a
- *   folder name or whose split is not train, val, test or empty; `INVALID_ARGUMENT` for such a name in an explicit
- *   `aois` list.
+ *   folder name or whose split is not train, val, test or empty, or a repeated tile with `duplicates: 'error'`;
+ *   `INVALID_ARGUMENT` for such a name in an explicit `aois` list, or an unknown `duplicates` policy.
  * @example
  * ```ts
  * const scan = await scanDataset('dataset', { revisits: 8 });
@@ -115,18 +128,27 @@ export async function scanStore(store: DatasetStore, options: ScanDatasetOptions
   if (!Number.isInteger(revisits) || revisits < 1) {
     throw new DatasetError('INVALID_ARGUMENT', `revisits ${revisits}: use an integer ≥ 1`);
   }
+  const policy = options.duplicates;
+  if (policy !== undefined && policy !== 'drop' && policy !== 'keep' && policy !== 'error')
+    throw new DatasetError(
+      'INVALID_ARGUMENT',
+      `options.duplicates must be 'drop', 'keep' or 'error', got ${describeValue(policy)}`,
+    );
   const { hrFolder, hrEntries } = await findHrFolder(store, depth);
   const problems: DatasetProblem[] = [];
-  const { names, csvSplit } = await readAoiList(store, hrEntries, options.aois);
-  const unique = dropDuplicates(names, problems, options.duplicates);
-  // Upstream natsorts "<root>/hr_dataset/<AOI>/": sort on the name plus the trailing slash.
-  unique.sort((a, b) => naturalCompare(`${a}/`, `${b}/`));
+  const { tiles, source } = await readAoiList(store, hrEntries, options.aois);
+  const listed = resolveDuplicates(tiles, source, problems, policy);
+  // Upstream natsorts "<root>/hr_dataset/<AOI>/": sort on the name plus the trailing slash (stable: a tile kept
+  // twice keeps its rows' order).
+  listed.sort((a, b) => naturalCompare(`${a.name}/`, `${b.name}/`));
   const scenes: SceneEntry[] = [];
-  for (const name of unique) {
+  for (const { name, splits } of listed) {
     const entry = await sceneEntry(store, hrFolder, name, { revisits, depth, options, problems });
     if (!entry) continue;
-    const split = csvSplit.get(name);
-    if (split) entry.csvSplit = split;
+    if (splits.length > 0) {
+      entry.csvSplit = splits[0];
+      entry.csvSplits = splits;
+    }
     scenes.push(entry);
   }
   return {
@@ -172,86 +194,64 @@ async function findHrFolder(
   return { hrFolder, hrEntries };
 }
 
-/** The AOI names: a split CSV (default when present), an explicit list, or the HR folder listing. */
+/** The AOI list: a split CSV (default when present), an explicit list, or the HR folder listing. */
 async function readAoiList(
   store: DatasetStore,
   hrEntries: string[],
   aois: ScanDatasetOptions['aois'],
-): Promise<{ names: string[]; csvSplit: Map<string, SplitName> }> {
-  const csvSplit = new Map<string, SplitName>();
+): Promise<{ tiles: ListedTile[]; source: AoiListSource }> {
   let text: string;
   let path: string;
   if (aois === undefined) {
     // the split CSV of the store (a file of the folder, or fetched next to the release zips)
     const found = await store.readText(SPLIT_CSV_NAME);
-    if (found === null) return { names: hrEntries.filter((e) => !e.startsWith('.')), csvSplit };
+    if (found === null) return folderList(hrEntries);
     text = found;
     path = store.path(SPLIT_CSV_NAME);
   } else if (aois === 'folders') {
-    return { names: hrEntries.filter((e) => !e.startsWith('.')), csvSplit };
+    return folderList(hrEntries);
   } else if (typeof aois !== 'string') {
-    const names = [...aois].map((n, i) => checkTileName(n, `aois[${i}]`, 'INVALID_ARGUMENT'));
-    return { names, csvSplit };
+    const tiles = [...aois].map((n, i) => ({
+      name: checkTileName(n, `aois[${i}]`, 'INVALID_ARGUMENT'),
+      at: i,
+    }));
+    return { tiles, source: { kind: 'array' } };
   } else {
     path = aois;
     text = await readAoiListFile(path);
   }
+  return { tiles: csvTiles(text, path), source: { kind: 'csv', path } };
+}
+
+/** The HR folder's AOI folders: no dot files (upstream's globs skip them) and no macOS `__MACOSX` folder. */
+function folderList(hrEntries: string[]): { tiles: ListedTile[]; source: AoiListSource } {
+  const names = hrEntries.filter((e) => !e.startsWith('.') && e !== MACOS_METADATA_DIR);
+  return { tiles: names.map((name, at) => ({ name, at })), source: { kind: 'array' } };
+}
+
+/** The rows of an AOI list CSV: its `tile` column and, when present, its `split` column (train, val, test or empty). */
+function csvTiles(text: string, path: string): ListedTile[] {
   const { header, rows } = parseLayoutTable(text, path);
   if (!header.includes('tile')) {
     throw new DatasetError('DATASET_LAYOUT', `${path} has no "tile" column (columns: ${header.join(', ')})`);
   }
-  const names = rows.map((r, i) =>
-    checkTileName(r.tile, `${path}: data row ${i + 1}, column "tile"`, 'DATASET_LAYOUT'),
-  );
-  const firstRow = new Map<string, number>();
-  rows.forEach((r, i) => {
+  return rows.map((r, i) => {
+    const tile: ListedTile = {
+      name: checkTileName(r.tile, `${path}: data row ${i + 1}, column "tile"`, 'DATASET_LAYOUT'),
+      at: i + 1,
+    };
     const s = r.split;
     // an empty cell is no split; any other value would leave the scene out of every split unseen
-    if (s === undefined || s === '') return;
+    if (s === undefined || s === '') return tile;
     if (s !== 'train' && s !== 'val' && s !== 'test') {
       throw new DatasetError(
         'DATASET_LAYOUT',
         `${path}: data row ${i + 1}, column "split" is ${JSON.stringify(s)}; expected train, val, test or empty`,
       );
     }
-    const first = csvSplit.get(r.tile);
-    // a same-split duplicate (the release has one) stays a reported problem; two splits would leak test into train
-    if (first !== undefined && first !== s) {
-      throw new DatasetError(
-        'DATASET_LAYOUT',
-        `${path}: tile ${JSON.stringify(r.tile)} is listed in two splits, ${first} (data row ${firstRow.get(r.tile)}) and ${s} (data row ${i + 1}); keep one row per tile`,
-      );
-    }
-    if (first === undefined) {
-      csvSplit.set(r.tile, s);
-      firstRow.set(r.tile, i + 1);
-    }
+    tile.split = s;
+    return tile;
   });
-  return { names, csvSplit };
-}
-
-/** Names listed twice are reported; the first is kept (or both with `duplicates: 'keep'`, like upstream). */
-function dropDuplicates(
-  names: string[],
-  problems: DatasetProblem[],
-  duplicates: ScanDatasetOptions['duplicates'],
-): string[] {
-  const seen = new Set<string>();
-  const unique: string[] = [];
-  for (const n of names) {
-    if (seen.has(n)) {
-      problems.push({
-        code: 'DUPLICATE_TILE',
-        aoi: n,
-        message: `tile ${n} is listed more than once (upstream issue #12)`,
-      });
-      if (duplicates === 'keep') unique.push(n);
-      continue;
-    }
-    seen.add(n);
-    unique.push(n);
-  }
-  return unique;
 }
 
 /** One scene's files, or null after recording why it cannot be used. */
@@ -277,7 +277,8 @@ async function sceneEntry(
     });
     return null;
   }
-  const ps = hrFiles.filter((f) => f.endsWith(psSuffix)).sort(naturalCompare);
+  // upstream's globs (`*_ps.tiff`, `*-L2A_data.tiff`) never match a dot file, such as macOS's `._<name>` companions
+  const ps = globbed(hrFiles, psSuffix);
   if (ps.length === 0) {
     problems.push({
       code: 'MISSING_HR',
@@ -287,8 +288,8 @@ async function sceneEntry(
     });
     return null;
   }
-  const pan = hrFiles.filter((f) => f.endsWith(panSuffix)).sort(naturalCompare);
-  const lr = lrFiles.filter((f) => f.endsWith(lrDataSuffix('L2A'))).sort(naturalCompare);
+  const pan = globbed(hrFiles, panSuffix);
+  const lr = globbed(lrFiles, lrDataSuffix('L2A'));
   if (lr.length < revisits && !options.allowFewerRevisits) {
     problems.push({
       code: 'TOO_FEW_REVISITS',
@@ -317,6 +318,11 @@ async function sceneEntry(
   };
   if (pan.length > 0) entry.hrPanPath = store.path(`${hrFolder}/${name}/${pan[0]}`);
   return entry;
+}
+
+/** Names matching the glob `*<suffix>` (no dot files, as Python's glob), natsorted. */
+function globbed(names: string[], suffix: string): string[] {
+  return names.filter((f) => f.endsWith(suffix) && !f.startsWith('.')).sort(naturalCompare);
 }
 
 /** A revisit's data file (name or path) → its mask's (`<AOI>-<n>-L2A_data.tiff` → `<AOI>-<n>-CLM.tiff`). */

@@ -3,6 +3,7 @@
 import type { ByteSource } from '@worldstrat/raster-io';
 import type { ZipArchive, ZipEntry } from '../archive/zip/open-zip.js';
 import { DatasetError } from '../errors.js';
+import { MACOS_METADATA_DIR } from '../internal/macos-metadata.js';
 import { HR_DIR, LR_DIR } from '../layout.js';
 
 /** One zip of the release and the part of the layout it holds. */
@@ -26,7 +27,8 @@ export interface ZipTreeFile {
 /**
  * Layout path of a zip entry: from its first `hr_dataset/` or `lr_dataset/` segment down (the v1.1 zips
  * unpack to `hr_dataset/<AOI>/…` and `lr_dataset/<AOI>/<level>/…`; a leading wrapper folder is tolerated); an
- * entry with neither gets the zip's own top folder in front. Absolute names, `..`, backslashes and NUL are refused.
+ * entry with neither gets the zip's own top folder in front. Entries under a macOS `__MACOSX` folder (Finder's
+ * `._<name>` companions) are skipped. Absolute names, `..`, backslashes and NUL are refused.
  *
  * @param zip - archive label for messages.
  * @param name - the entry name.
@@ -39,7 +41,7 @@ export function layoutParts(zip: string, name: string, topDir: string | undefine
     throw unsafe(zip, name);
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw unsafe(zip, name);
-  if (name.endsWith('/') || parts.length === 0) return null;
+  if (name.endsWith('/') || parts.length === 0 || parts.includes(MACOS_METADATA_DIR)) return null;
   const at = parts.findIndex((p) => p === HR_DIR || p === LR_DIR);
   if (at >= 0) return parts.slice(at);
   return topDir ? [topDir, ...parts] : null;
