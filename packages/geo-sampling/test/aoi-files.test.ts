@@ -1,9 +1,11 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type Aoi,
+  aoisToCsv,
   createAois,
   PARTNER_POI_PRESETS,
   readAoisFile,
@@ -71,5 +73,41 @@ describe('AOI files (node)', () => {
       await writeAoisFile(spaced, [{ ...ok, name: ' a b ' }]);
       expect((await readAoisFile(spaced)).map((a) => a.name)).toEqual([' a b ']);
     }
+  });
+  it('names the file when a row has swapped longitudes, a lat-first header or a mixed line ending', async () => {
+    dir ||= await mkdtemp(join(tmpdir(), 'geo-sampling-'));
+    const swapped = join(dir, 'swapped-bounds.csv');
+    await writeFile(
+      swapped,
+      'name,area,bounds\r\nLandcover-890848,2.5,"[32.26410775467313, 28.217118355378357, 32.24799957102034, 28.231385589972923]"\r\n',
+    );
+    await expect(readAoisFile(swapped)).rejects.toMatchObject({
+      code: 'INVALID_LONGITUDE',
+      row: 0,
+      message: expect.stringMatching(
+        /^'.*swapped-bounds\.csv': AOI CSV row 0 column bounds has minLon 32\.26410775467313 > maxLon/,
+      ),
+    });
+    const sample = readFileSync(sharedPath('data/aoi-sample.csv'), 'utf8').split('\r\n');
+    const latFirst = join(dir, 'lat-first.csv');
+    await writeFile(latFirst, `${[sample[0].replace(',lon,lat,', ',lat,lon,'), sample[1]].join('\r\n')}\r\n`);
+    await expect(readAoisFile(latFirst)).rejects.toMatchObject({
+      code: 'INVALID_LONGITUDE',
+      row: 0,
+      message: expect.stringMatching(
+        /^'.*lat-first\.csv': point lon 28\.22425197267564, lat 32\.25605366284673 .* lies outside its own bounds/,
+      ),
+    });
+    const tiles = tileAoi3x3(createAois([{ name: 'ASMSpotter-1', lon: -55.25, lat: 4.99 }], 22.5)[0]);
+    const lines = aoisToCsv(tiles).trimEnd().split('\n');
+    const mixed = join(dir, 'tiles-crlf-lastlf.csv');
+    await writeFile(mixed, `${lines.slice(0, -1).join('\r\n')}\r\n${lines.at(-1)}\n`);
+    expect((await readAoisFile(mixed)).map((a) => a.parent)).toEqual(tiles.map(() => 'ASMSpotter-1'));
+    const bomPois = join(dir, 'poi-bom.geojson');
+    await writeFile(
+      bomPois,
+      '\uFEFF{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"name":"p"}}]}',
+    );
+    expect((await readPoisFile(bomPois)).pois.map((p) => [p.name, p.lon, p.lat])).toEqual([['p', 1, 2]]);
   });
 });

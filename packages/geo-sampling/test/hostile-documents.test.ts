@@ -619,7 +619,7 @@ describe('readPois on hostile tables and GeoJSON', () => {
     [
       'coordinates is null',
       gj(point(null)),
-      'INVALID_LONGITUDE',
+      'PARSE_ERROR',
       /features\[0\]\.geometry\.coordinates is not a position/,
     ],
     [
@@ -685,21 +685,21 @@ describe('readPois on hostile tables and GeoJSON', () => {
       'name,lon,lat\na,0x10,1\n',
       {},
       'INVALID_LONGITUDE',
-      /longitude NaN \(columns lon\/lat, row 0\)/,
+      /^longitude "0x10" \(column lon, row 0\) is not a decimal number$/,
     ],
     [
       'a blank latitude',
       'name,lon,lat\na,1, \n',
       {},
       'INVALID_LATITUDE',
-      /latitude NaN \(columns lon\/lat, row 0\)/,
+      /^latitude is missing \(column lat, row 0 is empty\)$/,
     ],
     [
       'a hex WKT coordinate',
       'name,geometry\na,POINT (0x1 2)\n',
       {},
       'INVALID_LONGITUDE',
-      /longitude NaN \(column geometry, row 0\)/,
+      /^longitude "0x1" \(column geometry, row 0\) is not a decimal number$/,
     ],
     [
       'an empty prefixed name value',
@@ -740,13 +740,13 @@ describe('long numeric-looking cells', () => {
       'readPois lon column',
       () => readPois(`name,lon,lat\na,${long},1\n`),
       'INVALID_LONGITUDE',
-      'longitude NaN (columns lon/lat, row 0)',
+      '(column lon, row 0) is not a decimal number',
     ],
     [
       'readPois WKT POINT',
       () => readPois(`name,geometry\na,POINT (${long} 2)\n`),
       'INVALID_LONGITUDE',
-      'longitude NaN (column geometry, row 0)',
+      '(column geometry, row 0) is not a decimal number',
     ],
     [
       'readAoisCsv area column',

@@ -153,3 +153,76 @@ describe('readPois rules and errors', () => {
     }
   });
 });
+
+describe('readPois messages and line endings', () => {
+  function thrown(fn: () => unknown): GeoSamplingError {
+    try {
+      fn();
+    } catch (err) {
+      return err as GeoSamplingError;
+    }
+    throw new Error('expected a GeoSamplingError, nothing was thrown');
+  }
+
+  it('a MultiPoint feature is a PARSE_ERROR naming the feature and its type (was INVALID_LONGITUDE)', () => {
+    const fc = {
+      type: 'FeatureCollection',
+      features: [
+        {
+          type: 'Feature',
+          geometry: { type: 'MultiPoint', coordinates: [[10, 20]] },
+          properties: { name: 'a' },
+        },
+      ],
+    };
+    const err = thrown(() => readPois(JSON.stringify(fc)));
+    expect([err.code, err.row, err.message]).toEqual([
+      'PARSE_ERROR',
+      0,
+      'row 0: POI GeoJSON features[0] has a MultiPoint geometry; a POI must be a Point (write each point as its own Point feature)',
+    ]);
+    const noGeometry = { ...fc, features: [{ ...fc.features[0], geometry: null }] };
+    expect(thrown(() => readPois(JSON.stringify(noGeometry))).message).toBe(
+      'row 0: POI GeoJSON features[0] has no geometry; a POI must be a Point',
+    );
+    expect(readPois(JSON.stringify(noGeometry), { invalidRows: 'skip' }).skipped).toEqual([
+      { row: 0, reason: 'POI GeoJSON features[0] has no geometry; a POI must be a Point' },
+    ]);
+  });
+
+  it('an empty or non-numeric coordinate cell is named as such (was "longitude NaN … wrap it into [-180, 180]")', () => {
+    const empty = thrown(() => readPois('name,lat,lon\nA,,\n'));
+    expect([empty.code, empty.row, empty.message]).toEqual([
+      'INVALID_LONGITUDE',
+      0,
+      'longitude is missing (column lon, row 0 is empty)',
+    ]);
+    expect(thrown(() => readPois('name,lat,lon\nA,NaN,1\n')).message).toBe(
+      'latitude "NaN" (column lat, row 0) is not a decimal number',
+    );
+    expect(thrown(() => readPois('name,lon,lat\nA,1\n')).message).toBe(
+      'latitude is missing (column lat, row 0 is absent: the row is cut short)',
+    );
+    // a number out of range keeps its hint
+    expect(thrown(() => readPois('name,lon,lat\nA,200,1\n')).message).toBe(
+      'longitude 200 (columns lon/lat, row 0) is not a number in [-180, 180]; wrap it into [-180, 180] first',
+    );
+  });
+
+  it('a CRLF table with an LF-only last line keeps no line break in its last cells', () => {
+    const { pois } = readPois('name,lon,lat,source\r\nA,1,2,UNHCR\r\nB,3,4,UNHCR\n');
+    expect(pois.map((p) => [p.source, p.properties.source])).toEqual([
+      ['UNHCR', 'UNHCR'],
+      ['UNHCR', 'UNHCR'],
+    ]);
+    const lfHeader = readPois('name,lon,lat,source\nA,1,2,x\r\nB,3,4,y\r\n').pois;
+    expect(lfHeader.map((p) => p.source)).toEqual(['x', 'y']);
+  });
+
+  it('reads GeoJSON with a leading byte-order mark', () => {
+    const text =
+      '\uFEFF{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"name":"p"}}]}';
+    expect(readPois(text).pois).toEqual([{ name: 'p', lon: 1, lat: 2, row: 0, properties: { name: 'p' } }]);
+    expect(readPois(text, { format: 'geojson' }).pois).toHaveLength(1);
+  });
+});

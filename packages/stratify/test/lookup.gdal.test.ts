@@ -9,6 +9,8 @@ import { fileSource } from '@worldstrat/raster-io/node';
 import proj4 from 'proj4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  classifiedPointsToCsv,
+  classifiedPointsToTable,
   classifyPoints,
   LCCS_LABELS,
   openClassRaster,
@@ -241,6 +243,69 @@ describe('openClassRaster + lookup', () => {
   });
 });
 
+// An LCCS-like 1/360° grid over lon −180…−179, lat 89…90 whose value is row·360 + col, and points with two
+// decimals: many lie exactly on pixel edges, where (x − x0)/w and GDAL's inverse geotransform round apart.
+const EDGE_N = 360;
+const edgeBytes = encodeGeoTiff(
+  {
+    width: EDGE_N,
+    height: EDGE_N,
+    dtype: 'uint32',
+    bands: [Uint32Array.from({ length: EDGE_N * EDGE_N }, (_, i) => i)],
+    geo: { epsg: 4326, transform: [-180, 1 / 360, 0, 90, 0, -1 / 360] },
+  },
+  { tiled: true, tileSize: 256 },
+);
+const edgePoints = Array.from({ length: 99 }, (_, k) => ({
+  lon: -180 + (k + 1) / 100,
+  lat: 90 - ((((k + 1) * 37) % 99) + 1) / 100,
+}));
+// rasterio 1.2 index(x, y, op=math.ceil) on edgePoints, from test/fixtures/rasterio-ceil-index.py
+const RASTERIO_CEIL = [
+  49324, 97208, 16931, 64815, 113059, 32422, 80666, 128549, 48273, 96156, 15880, 63764, 111647, 31371, 79254,
+  127138, 46862, 94745, 14469, 62352, 110236, 29960, 77843, 126087, 45450, 93694, 13058, 61301, 109185, 28909,
+  76792, 124676, 44399, 92283, 12006, 59890, 107774, 27497, 75381, 123264, 42988, 90872, 10595, 58479, 106722,
+  26086, 74330, 122213, 41937, 89820, 9544, 57428, 105311, 25035, 72919, 120802, 40526, 88409, 8133, 56016,
+  103900, 23624, 71507, 119751, 39114, 87358, 6722, 54965, 102849, 22572, 70456, 118340, 38063, 85947, 5670,
+  53554, 101438, 21161, 69045, 117289, 36652, 84896, 4259, 52503, 100386, 20110, 67994, 115877, 35601, 83484,
+  3208, 51092, 98975, 18699, 66582, 114466, 34190, 82073, 1797,
+];
+
+describe('lookup on exact pixel edges', () => {
+  it.runIf(gdalTests)('the default pixel is the one gdallocationinfo reports', async () => {
+    const file = join(dir, 'edge-grid.tif');
+    await writeFile(file, edgeBytes);
+    const gdal = execFileSync('gdallocationinfo', ['-valonly', '-geoloc', file], {
+      input: edgePoints.map((p) => `${p.lon} ${p.lat}`).join('\n'),
+    })
+      .toString()
+      .trim()
+      .split('\n')
+      .map(Number);
+    const raster = await openClassRasterFile(file);
+    try {
+      const ours = await raster.lookup(edgePoints);
+      expect(ours).toEqual(gdal);
+      // (x − x0)/w put these columns one to the west (−179.9 → column 35.99999999999795 → 35, GDAL 36)
+      const naive = edgePoints.map((p) => Math.floor((p.lon - -180) / (1 / 360)));
+      expect(ours.filter((v, i) => (v as number) % EDGE_N !== naive[i]).length).toBeGreaterThan(0);
+    } finally {
+      await raster.close();
+    }
+  });
+
+  it('compat reproduces rasterio 1.2 index(op=math.ceil) exactly, edges included', async () => {
+    const raster = await openClassRaster(edgeBytes, { name: 'edge-grid.tif' });
+    const ours = await raster.lookup(edgePoints, { compat: true });
+    expect(ours).toEqual(RASTERIO_CEIL);
+    // the former (x − x0)/w, rounded up
+    const naive = edgePoints.map(
+      (p) => Math.ceil((p.lat - 90) / (-1 / 360)) * EDGE_N + Math.ceil((p.lon - -180) / (1 / 360)),
+    );
+    expect(ours.filter((v, i) => v !== naive[i]).length).toBeGreaterThan(0);
+  });
+});
+
 describe('classifyPoints', () => {
   it("adds upstream's landcover_id, LCCS, IPCC, SMOD_id, SMOD columns", async () => {
     const lc = await openClassRaster(lcBytes);
@@ -295,6 +360,99 @@ describe('classifyPoints', () => {
   });
 });
 
+describe('float land-cover rasters', () => {
+  // A float32 land-cover GeoTIFF with NaN NoData: pixels NaN, 12.7 (stored 12.699999809265137), 190.
+  const floatLc = encodeGeoTiff({
+    width: 3,
+    height: 1,
+    dtype: 'float32',
+    bands: [Float32Array.from([Number.NaN, 12.7, 190])],
+    noData: Number.NaN,
+    geo: { epsg: 4326, transform: [10, 0.1, 0, 24, 0, -0.1] },
+  });
+  const at = [0, 1, 2].map((i) => ({ id: i, lon: 10.05 + i / 10, lat: 23.95 }));
+
+  it('NaN is no class (null, never NaN or 0) and 12.7 an unknown class (never class 12)', async () => {
+    const lc = await openClassRaster(floatLc, { name: 'lcfloat.tif' });
+    const rows = await classifyPoints(at, { landcover: lc, unknownClass: 'null' });
+    expect(rows.map((r) => [r.landcover_id, r.LCCS, r.IPCC])).toEqual([
+      [null, null, null],
+      [null, null, null],
+      [190, 'Urban areas', 'Settlement'],
+    ]);
+    expect([...(classifiedPointsToTable(rows).getChild('landcover_id') ?? [])]).toEqual([null, null, 190]);
+    expect(classifiedPointsToCsv(rows).split('\n').slice(1, 3)).toEqual([
+      '0,10.05,23.95,,,,,',
+      '1,10.15,23.95,,,,,',
+    ]);
+    await expect(classifyPoints(at, { landcover: lc })).rejects.toMatchObject({
+      code: 'UNKNOWN_CLASS',
+      message: expect.stringMatching(
+        /^point 1 \(lon 10\.15, lat 23\.95\): LCCS code 12\.699999809265137 is not in the legend/,
+      ),
+    });
+  });
+
+  it('a NaN SMOD pixel keeps upstream label "None" with a null code', async () => {
+    const sm = await openClassRaster(floatLc, { name: 'smod-float.tif' });
+    const [row] = await classifyPoints([at[0]], { smod: sm });
+    expect([row.SMOD_id, row.SMOD]).toEqual([null, 'None']);
+  });
+});
+
+describe('rasters in other CRSs and ranges', () => {
+  it('a CRS without a projection definition is UNKNOWN_CRS at open, naming the raster (was: at lookup, unnamed)', async () => {
+    const laea = encodeGeoTiff({
+      width: 4,
+      height: 4,
+      dtype: 'uint8',
+      bands: [new Uint8Array(16)],
+      geo: { epsg: 3035, transform: [4_000_000, 1000, 0, 3_000_000, 0, -1000] },
+    });
+    const err = await openClassRaster(laea, { name: 'laea.tif' }).catch((e) => e);
+    expect(err).toBeInstanceOf(StratifyError);
+    expect(err.code).toBe('UNKNOWN_CRS');
+    expect(err.message).toMatch(
+      /^laea\.tif: its CRS EPSG:3035 has no projection definition, so points cannot be projected onto it; register one with registerProjection/,
+    );
+  });
+
+  it('a 0…360° EPSG:4326 raster is read with the longitude wrapped (was refused as "not degrees")', async () => {
+    // 170…190° × −5…10°, 0.5° pixels, value = row·100 + col, as GDAL reads lon + 360 for lon < 170
+    const ll360 = encodeGeoTiff({
+      width: 40,
+      height: 30,
+      dtype: 'uint16',
+      bands: [Uint16Array.from({ length: 1200 }, (_, i) => Math.floor(i / 40) * 100 + (i % 40))],
+      geo: { epsg: 4326, transform: [170, 0.5, 0, 10, 0, -0.5] },
+    });
+    const r = await openClassRaster(ll360, { name: 'll360.tif' });
+    const got = await r.lookup([
+      { lon: 179.9, lat: 5 },
+      { lon: -179.9, lat: 5 },
+      { lon: -175.2, lat: 1 },
+      { lon: 0, lat: 0 },
+    ]);
+    expect(got).toEqual([1019, 1020, 1829, null]);
+  });
+
+  it('a metre grid labelled EPSG:4326 is refused with an accurate message', async () => {
+    const moll = encodeGeoTiff({
+      width: 4,
+      height: 4,
+      dtype: 'uint8',
+      bands: [new Uint8Array(16)],
+      geo: { epsg: 4326, transform: [SM_X0, 100_000, 0, SM_Y0, 0, -100_000] },
+    });
+    await expect(openClassRaster(moll, { name: 'moll-as-4326.tif' })).rejects.toMatchObject({
+      code: 'UNKNOWN_CRS',
+      message: expect.stringMatching(
+        /^moll-as-4326\.tif: the file reports EPSG:4326 but spans x -18050000…-17650000, y 8650000…9050000, which are not longitude\/latitude degrees \(x within -180…360, y within -90…90\); pass the raster's real CRS as \{ crs \}/,
+      ),
+    });
+  });
+});
+
 describe('openClassRasterPathOrUrl', () => {
   it('opens a local path or an http(s) URL alike; a missing file is RASTER_NOT_FOUND naming it', async () => {
     const file = join(dir, 'lccs-local.tif');
@@ -314,5 +472,14 @@ describe('openClassRasterPathOrUrl', () => {
     expect(err).toBeInstanceOf(StratifyError);
     expect(err).toMatchObject({ code: 'RASTER_NOT_FOUND' });
     expect(err.message).toContain(missing);
+  });
+
+  it('a folder is INVALID_ARGUMENT saying so (was RASTER_NOT_FOUND "does not exist")', async () => {
+    const err = await openClassRasterPathOrUrl(dir).catch((e) => e);
+    expect(err).toBeInstanceOf(StratifyError);
+    expect([err.code, err.message]).toEqual([
+      'INVALID_ARGUMENT',
+      `classification raster ${dir} is a folder; pass a GeoTIFF file or an http(s) URL`,
+    ]);
   });
 });

@@ -40,6 +40,70 @@ describe('classified point tables', () => {
   });
 });
 
+describe('classified point tables refuse values their columns cannot hold', () => {
+  const ok = {
+    id: 1,
+    lon: 1,
+    lat: 2,
+    landcover_id: 190,
+    LCCS: 'Urban areas',
+    IPCC: 'Settlement' as const,
+    SMOD_id: 30,
+    SMOD: 'Urban: Centre',
+  };
+  // Before, Arrow's int32 columns wrapped 2^31 + 5 to −2147483643 and 3e9 to −1294967296, truncated 12.7 to
+  // class 12 and wrote NaN as 0; the CSV printed NaN.
+  it.each([
+    [
+      'id',
+      2 ** 31 + 5,
+      'rows[1].id must be an integer in [-2^31, 2^31 - 1] (an int32 column) or null, got 2147483653',
+    ],
+    [
+      'landcover_id',
+      3e9,
+      'rows[1].landcover_id must be an integer in [-2^31, 2^31 - 1] (an int32 column) or null, got 3000000000',
+    ],
+    [
+      'landcover_id',
+      12.7,
+      'rows[1].landcover_id must be an integer in [-2^31, 2^31 - 1] (an int32 column) or null, got 12.7',
+    ],
+    [
+      'SMOD_id',
+      Number.NaN,
+      'rows[1].SMOD_id must be an integer in [-2^31, 2^31 - 1] (an int32 column) or null, got NaN',
+    ],
+    ['lon', Number.POSITIVE_INFINITY, 'rows[1].lon must be a finite number, got Infinity'],
+  ])('%s = %s is INVALID_ARGUMENT naming the row, in Arrow and CSV', (key, value, message) => {
+    const rows = [ok, { ...ok, [key]: value }];
+    for (const [fn, write] of [
+      ['classifiedPointsToTable', classifiedPointsToTable],
+      ['classifiedPointsToCsv', classifiedPointsToCsv],
+    ] as const) {
+      expect(() => write(rows)).toThrow(
+        expect.objectContaining({
+          name: 'StratifyError',
+          code: 'INVALID_ARGUMENT',
+          message: `${fn}: ${message}`,
+        }),
+      );
+    }
+  });
+
+  it('keeps the int32 limits and nulls as they are', () => {
+    const rows = [
+      { ...ok, id: 2 ** 31 - 1, landcover_id: -(2 ** 31) },
+      { ...ok, id: undefined, landcover_id: null, SMOD_id: null },
+    ];
+    const t = classifiedPointsToTable(rows);
+    expect([...(t.getChild('id') ?? [])]).toEqual([2 ** 31 - 1, 1]);
+    expect([...(t.getChild('landcover_id') ?? [])]).toEqual([-(2 ** 31), null]);
+    expect([...(t.getChild('SMOD_id') ?? [])]).toEqual([30, null]);
+    expect(classifiedPointsToCsv(rows).split('\n')[2]).toBe('1,1,2,,Urban areas,Settlement,,Urban: Centre');
+  });
+});
+
 describe('landPointTopUp', () => {
   it('samples and classifies fresh land points until a short class is filled, with unique ids', async () => {
     // Land = the northern hemisphere of a 2-pixel mask; class "North" = lat > 60° (≈ 13 % of that land).

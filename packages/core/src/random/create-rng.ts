@@ -24,15 +24,22 @@ export interface Rng {
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
 
-/** splitmix32 step: returns [newState, output]; the finaliser is the one of MurmurHash3 variant `fmix32`-like mix. */
-function splitmix32(state: number): [number, number] {
-  const s = (state + 0x9e3779b9) | 0;
-  let z = s;
+/** splitmix32's output finaliser (an fmix32-like bijection of 32-bit words; mix32(0) = 0). */
+function mix32(x: number): number {
+  let z = x | 0;
   z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
   z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-  z = z ^ (z >>> 15);
-  return [s, z >>> 0];
+  return (z ^ (z >>> 15)) >>> 0;
 }
+
+/** splitmix32 step: returns [newState, output]. */
+function splitmix32(state: number): [number, number] {
+  const s = (state + 0x9e3779b9) | 0;
+  return [s, mix32(s)];
+}
+
+/** Odd multipliers spreading the seed's high word over the four state words (one per word). */
+const HIGH_WORD_MULTIPLIERS = [0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f, 0x165667b1] as const;
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
@@ -40,12 +47,16 @@ function rotl(x: number, k: number): number {
 
 /**
  * Creates the project's documented PRNG: **xoshiro128\*\*** (Blackman & Vigna 2018) whose 128-bit state is
- * filled by four outputs of **splitmix32** started at the low 32 bits of the seed; the high bits of the
- * seed (seeds up to 2^53 − 1) are XOR-ed into the third state word. Algorithm, step by step:
+ * filled by four outputs of **splitmix32** started at the low 32 bits of the seed; the high 21 bits of the
+ * seed (seeds up to 2^53 − 1) are mixed into every state word, so seeds that differ only above bit 32 give
+ * unrelated streams. Algorithm, step by step:
  *
  * - splitmix32(s): `s = s + 0x9e3779b9 (mod 2^32); z = s; z = (z ^ z>>>16)·0x21f0aaad; z = (z ^ z>>>15)·0x735a2d97;
- *   out = z ^ z>>>15` (all products mod 2^32).
- * - state = [sm₁, sm₂, sm₃ ^ hi, sm₄] (if all four are zero, the first becomes 1).
+ *   out = z ^ z>>>15` (all products mod 2^32); `mix(x)` is the same finaliser applied to x itself.
+ * - hi = ⌊seed / 2^32⌋; hᵢ = mix(hi·Cᵢ mod 2^32) with C = [0x85ebca6b, 0xc2b2ae35, 0x27d4eb2f, 0x165667b1].
+ * - state = [sm₁ ^ h₁, sm₂ ^ h₂, sm₃ ^ h₃, sm₄ ^ h₄] (if all four are zero, the first becomes 1). mix and the
+ *   odd multipliers are bijections with 0 ↦ 0, so every hᵢ is 0 exactly when hi is 0: seeds below 2^32 keep the
+ *   plain splitmix32 state.
  * - xoshiro128**: `r = rotl(s1·5, 7)·9; t = s1<<9; s2^=s0; s3^=s1; s1^=s2; s0^=s3; s2^=t; s3 = rotl(s3, 11)`.
  * - `next()` = `((a>>>5)·2^26 + (b>>>6)) / 2^53` for two consecutive outputs a, b.
  *
@@ -70,11 +81,12 @@ export function createRng(seed: number): Rng {
   for (let i = 0; i < 4; i++) {
     const [s, out] = splitmix32(sm);
     sm = s;
-    words.push(out);
+    // xoshiro's first outputs read single words, so the high bits must reach each of them.
+    words.push(out ^ mix32(Math.imul(hi, HIGH_WORD_MULTIPLIERS[i])));
   }
   let s0 = words[0] | 0;
   let s1 = words[1] | 0;
-  let s2 = (words[2] ^ hi) | 0;
+  let s2 = words[2] | 0;
   let s3 = words[3] | 0;
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
 

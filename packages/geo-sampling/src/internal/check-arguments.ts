@@ -6,7 +6,7 @@ import { type BBox, describeValue } from '@worldstrat/core';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
 import { checkBBox } from './geometry-checks.js';
-import { assertArea, assertLatitude, assertLongitude } from './validate.js';
+import { assertArea, assertLatitude, assertLongitude, assertPointInBounds } from './validate.js';
 
 /** `INVALID_ARGUMENT`: `<fn>: <argument> must be <what>, got <value>`. */
 export function argumentError(fn: string, name: string, what: string, value: unknown): GeoSamplingError {
@@ -111,6 +111,7 @@ export function checkAoisArgument(fn: string, name: string, value: unknown): voi
     assertLatitude(a.lat, { what: `${site}.lat` });
     assertArea(a.areaKm2, { what: `${site}.areaKm2` });
     checkBBox(Array.from(a.bounds), { where: `${site}.bounds` });
+    assertPointInBounds(a.lon, a.lat, Array.from(a.bounds), { what: `${site}.lon/lat` });
   }
 }
 

@@ -5,6 +5,7 @@
 import Papa from 'papaparse';
 import { GeoSamplingError, type GeoSamplingErrorCode } from '../errors.js';
 import { argumentError } from './check-arguments.js';
+import { CSV_NEWLINE } from './csv-line-breaks.js';
 
 /** Delimiters a header may be split at: papaparse's guesses, in its order (comma first). */
 export const CSV_DELIMITERS: readonly string[] = [',', '\t', '|', ';', Papa.RECORD_SEP, Papa.UNIT_SEP];
@@ -35,11 +36,15 @@ export function checkDelimiterOption(fn: string, value: unknown): string | undef
   return value;
 }
 
-/** The header fields as papaparse reads them with `delimiter` (its first non-empty record), or none. */
-function headerFields(text: string, delimiter: string): string[] | undefined {
+/**
+ * The header fields as papaparse reads them with `delimiter` (its first non-empty record), or none. `newline`:
+ * the line break of text already normalised (papaparse guesses one otherwise).
+ */
+function headerFields(text: string, delimiter: string, newline?: typeof CSV_NEWLINE): string[] | undefined {
   let fields: string[] | undefined;
   Papa.parse<string[]>(text, {
     delimiter,
+    ...(newline === undefined ? {} : { newline }),
     header: false,
     skipEmptyLines: true,
     dynamicTyping: false,
@@ -52,7 +57,8 @@ function headerFields(text: string, delimiter: string): string[] | undefined {
 }
 
 /**
- * Checks a header's repeated names before papaparse's header mode sees them. A column the reader reads, named
+ * Checks a header's repeated names before papaparse's header mode sees them (`text` with its line breaks
+ * normalised, see normalizeCsvLineBreaks). A column the reader reads, named
  * twice, is refused: papaparse would rename the second copy (`lat_1`) and the reader silently take the first of
  * two conflicting values. Other repeats (the blank names of a spreadsheet's trailing empty columns, unread
  * extras) are renamed here as papaparse would (`_1`, `_2`, …), so that papaparse finds none and prints nothing
@@ -68,7 +74,7 @@ export function checkUniqueHeader(
   source: string,
   read: ReadonlySet<string>,
 ): (header: string, index: number) => string {
-  const fields = headerFields(text, delimiter) ?? [];
+  const fields = headerFields(text, delimiter, CSV_NEWLINE) ?? [];
   const first = new Map<string, number>();
   const renamed = new Map<number, string>();
   const taken = new Set(fields);

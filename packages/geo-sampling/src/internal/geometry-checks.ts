@@ -114,8 +114,28 @@ export function checkMultiPolygonCoordinates(value: unknown, place: Place): LonL
 }
 
 /**
+ * Widest box accepted with `minLon > maxLon` (read across the antimeridian), in degrees of longitude. Such a box
+ * is as wide as `maxLon + 360 − minLon`; from 180° on, the narrow box `[maxLon, …, minLon, …]` is the likelier
+ * meaning (two longitudes swapped: `[32.264, 28.217, 32.248, 28.231]` would be a 359.98° box).
+ */
+export const MAX_ANTIMERIDIAN_BOX_WIDTH_DEG = 180;
+
+/**
+ * Why a box with `minLon > maxLon` is not read as a box across the antimeridian (its longitudes look swapped),
+ * or undefined when it is one (or has `minLon ≤ maxLon`).
+ */
+export function swappedLongitudesProblem(box: readonly number[]): string | undefined {
+  const [minLon, , maxLon] = box as [number, number, number];
+  if (!(minLon > maxLon)) return undefined;
+  const width = maxLon + 360 - minLon;
+  if (width < MAX_ANTIMERIDIAN_BOX_WIDTH_DEG) return undefined;
+  return `has minLon ${minLon} > maxLon ${maxLon}: across the antimeridian that is a box ${Number(width.toFixed(6))}° wide, so the longitudes look swapped; write [${maxLon}, ${box[1]}, ${minLon}, ${box[3]}] (a box across ±180° has minLon > maxLon and is less than ${MAX_ANTIMERIDIAN_BOX_WIDTH_DEG}° wide)`;
+}
+
+/**
  * A lon/lat box `[minLon, minLat, maxLon, maxLat]`: finite numbers in range, `minLat ≤ maxLat`;
- * `minLon > maxLon` is allowed (a box across the antimeridian).
+ * `minLon > maxLon` is a box across the antimeridian, taken only when that box is less than 180° wide
+ * ({@link swappedLongitudesProblem}).
  */
 export function checkBBox(value: unknown, place: Place): BBox {
   const b = checkArray(value, place, 'a box [minLon, minLat, maxLon, maxLat]');
@@ -132,7 +152,34 @@ export function checkBBox(value: unknown, place: Place): BBox {
     checkLat(b[3], at(place, '[3]')),
   ];
   if (box[1] > box[3]) fail(place, 'INVALID_LATITUDE', `has minLat ${box[1]} > maxLat ${box[3]}`);
+  const swapped = swappedLongitudesProblem(box);
+  if (swapped !== undefined) fail(place, 'INVALID_LONGITUDE', swapped);
   return box;
+}
+
+/**
+ * A GeoJSON `bbox` member (RFC 7946 §5): 4 numbers, or 6 for 3D coordinates
+ * `[minLon, minLat, minAlt, maxLon, maxLat, maxAlt]`, whose altitudes are checked and dropped.
+ */
+export function checkGeoJsonBBox(value: unknown, place: Place): BBox {
+  const b = checkArray(value, place, 'a bbox [minLon, minLat, maxLon, maxLat]');
+  if (b.length !== 4 && b.length !== 6)
+    fail(
+      place,
+      'PARSE_ERROR',
+      `must hold 4 numbers [minLon, minLat, maxLon, maxLat] or 6 [minLon, minLat, minAlt, maxLon, maxLat, maxAlt], got ${describeValue(b)}`,
+    );
+  if (b.length === 4) return checkBBox(b, place);
+  // each member checked at its own index, so a message names the one at fault
+  const box = [
+    checkLon(b[0], at(place, '[0]')),
+    checkLat(b[1], at(place, '[1]')),
+    checkLon(b[3], at(place, '[3]')),
+    checkLat(b[4], at(place, '[4]')),
+  ];
+  checkFiniteNumber(b[2], at(place, '[2]'));
+  checkFiniteNumber(b[5], at(place, '[5]'));
+  return checkBBox(box, place);
 }
 
 /**

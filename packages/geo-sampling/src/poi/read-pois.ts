@@ -9,6 +9,7 @@ import {
   commaNumberProblem,
   csvDelimiter,
 } from '../internal/csv-delimiter.js';
+import { CSV_NEWLINE, normalizeCsvLineBreaks } from '../internal/csv-line-breaks.js';
 import {
   checkArray,
   checkRecord,
@@ -93,6 +94,7 @@ interface RawRow {
   lat?: number;
   /** Where the coordinates came from, for messages (`columns lon/lat`, `features[3].geometry.coordinates`). */
   where?: string;
+  /** Why the row has no point (a geometry that is not a point): `PARSE_ERROR`, or a reason to skip the row. */
   error?: string;
   /** CSV only: the coordinate cells as written and their column, checked for a comma (`12,5`) before parsing. */
   cells?: { lon?: string; lat?: string; column: { lon: string; lat: string } };
@@ -111,6 +113,7 @@ function cellOf(values: Record<string, string>, key: string | undefined): string
 function csvRecords(text: string, fields: string[], delimiter: string): Record<string, string>[] {
   const rows = Papa.parse<string[]>(text, {
     delimiter,
+    newline: CSV_NEWLINE,
     header: false,
     skipEmptyLines: true,
     dynamicTyping: false,
@@ -161,19 +164,33 @@ function poiHeaderRule(opts: ReadPoisOptions): CsvHeaderRule {
   };
 }
 
+/** A cell as written, quoted and cut short, for messages. */
+function quotedCell(cell: string): string {
+  const t = cell.trim();
+  return JSON.stringify(t.length > 40 ? `${t.slice(0, 37)}...` : t);
+}
+
 /**
- * Refuses a CSV coordinate cell written with a comma (`12,5`, `1,234.5`): never read as 12 or 125. Same code
+ * Refuses a CSV coordinate cell that holds no decimal number: an empty or absent cell (named as missing), one
+ * written with a comma (`12,5`, `1,234.5`: never read as 12 or 125) or any other text (`NaN`, `n/a`). Same code
  * and message shape as assertLongitude / assertLatitude, which run after it on the parsed number.
  */
-function refuseCommaCoordinate(raw: RawRow, axis: 'lon' | 'lat', row: number): void {
+function refuseUnreadableCoordinate(raw: RawRow, axis: 'lon' | 'lat', row: number): void {
   if (!raw.cells) return;
-  const problem = commaNumberProblem(raw.cells[axis], `column ${raw.cells.column[axis]}, row ${row}`);
-  if (problem === undefined) return;
+  const cell = raw.cells[axis];
+  const where = `column ${raw.cells.column[axis]}, row ${row}`;
   const [code, word] =
     axis === 'lon'
       ? (['INVALID_LONGITUDE', 'longitude'] as const)
       : (['INVALID_LATITUDE', 'latitude'] as const);
-  throw new GeoSamplingError(code, `${word} ${problem}`, { row });
+  const problem =
+    cell === undefined || cell.trim() === ''
+      ? `is missing (${where} is ${cell === undefined ? 'absent: the row is cut short' : 'empty'})`
+      : (commaNumberProblem(cell, where) ??
+        (Number.isNaN(parseDecimal(cell))
+          ? `${quotedCell(cell)} (${where}) is not a decimal number`
+          : undefined));
+  if (problem !== undefined) throw new GeoSamplingError(code, `${word} ${problem}`, { row });
 }
 
 /** Every column a POI may take a value from (coordinates, name, source): none of them may be named twice. */
@@ -184,9 +201,11 @@ function poiReadColumns(opts: ReadPoisOptions): ReadonlySet<string> {
 
 function readCsvRows(text: string, opts: ReadPoisOptions): { columns: string[]; rows: RawRow[] } {
   const delimiter = csvDelimiter(text, poiHeaderRule(opts), opts.delimiter);
-  const transformHeader = checkUniqueHeader(text, delimiter, 'POI CSV', poiReadColumns(opts));
-  const parsed = Papa.parse<Record<string, string>>(text, {
+  const body = normalizeCsvLineBreaks(text, delimiter);
+  const transformHeader = checkUniqueHeader(body, delimiter, 'POI CSV', poiReadColumns(opts));
+  const parsed = Papa.parse<Record<string, string>>(body, {
     delimiter,
+    newline: CSV_NEWLINE,
     header: true,
     transformHeader,
     skipEmptyLines: true,
@@ -221,7 +240,7 @@ function readCsvRows(text: string, opts: ReadPoisOptions): { columns: string[]; 
       `no coordinate columns: need lon/lat, longitude/latitude or a WKT 'geometry' column; header is [${columns.join(', ')}]`,
     );
   }
-  const rows: RawRow[] = csvRecords(text, columns, delimiter).map((values) => {
+  const rows: RawRow[] = csvRecords(body, columns, delimiter).map((values) => {
     if (useGeometry) {
       const geometry = cellOf(values, 'geometry');
       const m = WKT_POINT.exec(geometry ?? '');
@@ -247,10 +266,25 @@ function readCsvRows(text: string, opts: ReadPoisOptions): { columns: string[]; 
   return { columns, rows };
 }
 
+/** Why a feature's geometry (not a Point) gives no POI, naming the feature and the geometry type. */
+function notAPoint(g: unknown, where: string): Pick<RawRow, 'error'> {
+  const what =
+    g === null || g === undefined
+      ? 'has no geometry'
+      : !isRecord(g)
+        ? `has a geometry that is ${describeValue(g)}, not a GeoJSON object`
+        : typeof g.type === 'string'
+          ? `has a ${g.type} geometry`
+          : `has a geometry of type ${describeValue(g.type)}`;
+  const fix = isRecord(g) && g.type === 'MultiPoint' ? ' (write each point as its own Point feature)' : '';
+  return { error: `${where} ${what}; a POI must be a Point${fix}` };
+}
+
 function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
   let obj: unknown;
   try {
-    obj = JSON.parse(text);
+    // a leading byte-order mark is valid in a GeoJSON file (GDAL reads it); JSON.parse refuses it
+    obj = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new GeoSamplingError('PARSE_ERROR', `GeoJSON is not valid JSON: ${(err as Error).message}`, {
       cause: err,
@@ -280,12 +314,7 @@ function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
       setMember(values, k, text);
     }
     const g = feature.geometry;
-    if (!isRecord(g) || g.type !== 'Point') {
-      return {
-        values,
-        error: `geometry ${isRecord(g) ? describeValue(g.type) : describeValue(g)} is not a Point`,
-      };
-    }
+    if (!isRecord(g) || g.type !== 'Point') return { values, ...notAPoint(g, where) };
     const c = g.coordinates;
     const where2 = `${where}.geometry.coordinates`;
     if (!Array.isArray(c) || c.length < 2)
@@ -306,8 +335,10 @@ function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
  * @param text CSV or GeoJSON text.
  * @param options naming, columns, source, and policies for bad or repeated rows.
  * @returns the POIs plus columns, skipped and duplicate rows.
- * @throws GeoSamplingError `PARSE_ERROR`, `MISSING_COLUMN`, `UNKNOWN_COLUMN`, `MISSING_NAME`,
- *   `INVALID_LONGITUDE`, `INVALID_LATITUDE`, `DUPLICATE_NAME` (all with `row` where one row is at fault);
+ * @throws GeoSamplingError `PARSE_ERROR` (also for a geometry that is not a point: a GeoJSON MultiPoint, a WKT
+ *   LINESTRING), `MISSING_COLUMN`, `UNKNOWN_COLUMN`, `MISSING_NAME`, `INVALID_LONGITUDE`, `INVALID_LATITUDE`
+ *   (an empty or non-numeric coordinate cell is named as such), `DUPLICATE_NAME` (all with `row` where one row is
+ *   at fault);
  *   `MISSING_COLUMN` / `UNKNOWN_COLUMN` when the CSV header holds the columns at no delimiter, `PARSE_ERROR`
  *   at two (both quote the header), `PARSE_ERROR` for a CSV header naming a column twice; `INVALID_ARGUMENT`
  *   when `text` is not a string, `options` not an object or `options.delimiter` not a usable delimiter.
@@ -354,16 +385,16 @@ export function readPois(text: string, options?: ReadPoisOptions): ReadPoisResul
     let problem = raw.error;
     if (!problem) {
       try {
-        refuseCommaCoordinate(raw, 'lon', row);
+        refuseUnreadableCoordinate(raw, 'lon', row);
         assertLongitude(raw.lon as number, { row, what: raw.where });
-        refuseCommaCoordinate(raw, 'lat', row);
+        refuseUnreadableCoordinate(raw, 'lat', row);
         assertLatitude(raw.lat as number, { row, what: raw.where });
       } catch (err) {
         if (options.invalidRows !== 'skip') throw err;
         problem = (err as Error).message;
       }
     } else if (options.invalidRows !== 'skip') {
-      throw new GeoSamplingError('INVALID_LONGITUDE', `row ${row}: ${problem}`, { row });
+      throw new GeoSamplingError('PARSE_ERROR', `row ${row}: ${problem}`, { row });
     }
     if (problem) {
       skipped.push({ row, reason: problem });

@@ -15,8 +15,9 @@ import {
   commaNumberProblem,
   csvDelimiter,
 } from '../internal/csv-delimiter.js';
+import { CSV_NEWLINE, normalizeCsvLineBreaks } from '../internal/csv-line-breaks.js';
 import { checkBBox, parseDecimal } from '../internal/geometry-checks.js';
-import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
+import { assertArea, assertLatitude, assertLongitude, assertPointInBounds } from '../internal/validate.js';
 import type { SamplePoint } from '../sphere/sample-points-on-sphere.js';
 
 /** Formats a number like Python's `repr(float)` (shortest round-trip, `2.0`, `1e-05`). */
@@ -165,7 +166,10 @@ const AOI_HEADER_RULE = {
  * Reads AOIs from CSV text with upstream columns (`name`, `bounds`, `area`; optional `source`, `lon`, `lat`,
  * `parent`). The released `dataset.csv` / `aoi-sample.csv` load as is (extra columns are ignored; `lon`/`lat`
  * default to the box centre when their column is absent or the cell empty, never for a row cut short before
- * them). A row may lack only trailing `source` / `parent` / extra cells (read as empty); no column is named twice. Bounds must lie in [-180, 180] × [-90, 90] with minLat ≤ maxLat.
+ * them). A row may lack only trailing `source` / `parent` / extra cells (read as empty); no column is named twice. Bounds must lie in [-180, 180] × [-90, 90] with minLat ≤ maxLat;
+ * `minLon > maxLon` is a box across the antimeridian only when less than 180° wide (else the longitudes look
+ * swapped); lon/lat must lie in the row's own bounds (a lat-first table is refused). Any line break outside
+ * quotes ends a row (`\r\n`, `\n`, `\r`, mixed in one file).
  * The delimiter is the one at which the header holds `name`, `bounds` and `area` (or `options.delimiter`);
  * numbers are plain decimals with a point (`2,5` is an error naming the row and column, never 2 or 25).
  * @param text CSV text.
@@ -183,9 +187,11 @@ export function readAoisCsv(text: string, options?: ReadAoisCsvOptions): Aoi[] {
   checkString('readAoisCsv', 'text', text);
   const opts = checkOptions('readAoisCsv', options);
   const delimiter = csvDelimiter(text, AOI_HEADER_RULE, checkDelimiterOption('readAoisCsv', opts.delimiter));
-  const transformHeader = checkUniqueHeader(text, delimiter, 'AOI CSV', AOI_READ_COLUMNS);
-  const parsed = Papa.parse<Record<string, string>>(text, {
+  const body = normalizeCsvLineBreaks(text, delimiter);
+  const transformHeader = checkUniqueHeader(body, delimiter, 'AOI CSV', AOI_READ_COLUMNS);
+  const parsed = Papa.parse<Record<string, string>>(body, {
     delimiter,
+    newline: CSV_NEWLINE,
     header: true,
     skipEmptyLines: true,
     transformHeader,
@@ -236,6 +242,7 @@ export function readAoisCsv(text: string, options?: ReadAoisCsvOptions): Aoi[] {
     const lat = optionalCell(r.lat, centreLat);
     assertLongitude(lon, { what: 'AOI CSV column lon', row });
     assertLatitude(lat, { what: 'AOI CSV column lat', row });
+    assertPointInBounds(lon, lat, bounds, { what: 'AOI CSV columns lon/lat', row });
     const aoi: Aoi = { name, lon, lat, bounds, areaKm2, source: r.source ?? '' };
     if (r.parent) aoi.parent = r.parent;
     return aoi;

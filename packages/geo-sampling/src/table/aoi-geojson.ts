@@ -9,6 +9,7 @@ import {
   checkArray,
   checkBBox,
   checkFiniteNumber,
+  checkGeoJsonBBox,
   checkMultiPolygonCoordinates,
   checkPolygonCoordinates,
   checkRecord,
@@ -17,7 +18,7 @@ import {
   isRecord,
   type Place,
 } from '../internal/geometry-checks.js';
-import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
+import { assertArea, assertLatitude, assertLongitude, assertPointInBounds } from '../internal/validate.js';
 
 /** Properties of an AOI feature written by {@link aoisToGeoJson}. */
 export interface AoiFeatureProperties {
@@ -68,7 +69,9 @@ export function aoisToGeoJson(
  * Reads AOIs from a GeoJSON FeatureCollection written by {@link aoisToGeoJson} (or any features with a `name`
  * and `area` property; bounds come from the `bounds` property, else the feature `bbox`, else the (Multi)Polygon
  * geometry; `lon`/`lat` default to the box centre). Names must be unique; coordinates must be finite and in
- * [-180, 180] × [-90, 90]; rings must be closed with ≥ 4 positions.
+ * [-180, 180] × [-90, 90]; rings must be closed with ≥ 4 positions; a `bbox` may hold 6 numbers (3D, RFC 7946);
+ * a leading byte-order mark is skipped. Boxes with `minLon > maxLon` must be less than 180° wide across the
+ * antimeridian, and `lon`/`lat` must lie in the feature's box.
  * @param input GeoJSON text or object.
  * @returns the AOIs.
  * @throws GeoSamplingError `PARSE_ERROR`, `MISSING_COLUMN`, `MISSING_NAME`, `DUPLICATE_NAME`, `INVALID_AREA`,
@@ -80,7 +83,8 @@ export function readAoisGeoJson(input: string | FeatureCollection): Aoi[] {
   let doc: unknown = input;
   if (typeof input === 'string') {
     try {
-      doc = JSON.parse(input);
+      // a leading byte-order mark is valid in a GeoJSON file (GDAL reads it); JSON.parse refuses it
+      doc = JSON.parse(input.replace(/^\uFEFF/, ''));
     } catch (err) {
       throw new GeoSamplingError('PARSE_ERROR', `GeoJSON is not valid JSON: ${(err as Error).message}`, {
         cause: err,
@@ -132,6 +136,7 @@ function aoiFromFeature(f: unknown, row: number): Aoi {
   };
   assertLongitude(aoi.lon, { what: `${where}.properties.lon`, row });
   assertLatitude(aoi.lat, { what: `${where}.properties.lat`, row });
+  assertPointInBounds(aoi.lon, aoi.lat, bounds, { what: `${where}.properties.lon/lat`, row });
   const parent = optionalString(p.parent, { where: `${where}.properties.parent`, row });
   if (parent !== undefined) aoi.parent = parent;
   return aoi;
@@ -147,7 +152,7 @@ function featureBounds(
   if (p.bounds !== undefined && p.bounds !== null)
     return checkBBox(p.bounds, { where: `${where}.properties.bounds`, row });
   if (feature.bbox !== undefined && feature.bbox !== null)
-    return checkBBox(feature.bbox, { where: `${where}.bbox`, row });
+    return checkGeoJsonBBox(feature.bbox, { where: `${where}.bbox`, row });
   const g = feature.geometry;
   const place = { where: `${where}.geometry.coordinates`, row };
   if (isRecord(g) && g.type === 'Polygon')

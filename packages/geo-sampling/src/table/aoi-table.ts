@@ -28,7 +28,7 @@ import {
   fail,
   type Place,
 } from '../internal/geometry-checks.js';
-import { assertArea, assertLatitude, assertLongitude } from '../internal/validate.js';
+import { assertArea, assertLatitude, assertLongitude, assertPointInBounds } from '../internal/validate.js';
 import type { Poi } from '../poi/read-pois.js';
 import type { SamplePoint } from '../sphere/sample-points-on-sphere.js';
 import { checkArrowIpc } from './arrow-ipc-check.js';
@@ -167,6 +167,7 @@ export function tableToAois(table: Table): Aoi[] {
     };
     assertLongitude(aoi.lon, { what: 'Arrow table column lon', row: i });
     assertLatitude(aoi.lat, { what: 'Arrow table column lat', row: i });
+    assertPointInBounds(aoi.lon, aoi.lat, aoi.bounds, { what: 'Arrow table columns lon/lat', row: i });
     assertArea(aoi.areaKm2, { what: 'Arrow table column area', row: i });
     const p = cellString(parent ? cellOf(parent, i) : undefined, place('parent'));
     if (p !== undefined) aoi.parent = p;

@@ -1,6 +1,8 @@
 import { bboxCenter, bboxCrossesAntimeridian } from '../aoi/bbox.js';
 import type { Aoi } from '../aoi/create-aoi.js';
+import { GeoSamplingError } from '../errors.js';
 import { argumentError, checkAoiArgument } from '../internal/check-arguments.js';
+import { swappedLongitudesProblem } from '../internal/geometry-checks.js';
 
 /**
  * Most tiles {@link tileAoi} makes: 1000 × 1000. A million tiles take ≈ 350 MB and ≈ 1 s in Node; a tile of a
@@ -29,12 +31,17 @@ function tilesPerSide(tiles: unknown): number {
  *   1 000 000 (1000 × 1000 tiles take ≈ 350 MB).
  * @returns the tiles.
  * @throws GeoSamplingError `INVALID_ARGUMENT` when `tiles` is not a perfect square, is more than
- *   1 000 000, or `aoi` is not an AOI.
+ *   1 000 000, or `aoi` is not an AOI; `INVALID_LONGITUDE` for bounds with minLon > maxLon that would be a box
+ *   180° wide or more across the antimeridian (longitudes swapped).
  * @example
  * tileAoi(aoi).map((t) => t.name); // ['X-1-1', 'X-1-2', …, 'X-3-3']
  */
 export function tileAoi(aoi: Aoi, tiles = 9): Aoi[] {
   checkAoiArgument('tileAoi', 'aoi', aoi);
+  const swapped = swappedLongitudesProblem(Array.from(aoi.bounds));
+  // such a box would be cut into tiles a third of the globe wide
+  if (swapped !== undefined)
+    throw new GeoSamplingError('INVALID_LONGITUDE', `tileAoi: aoi.bounds of '${aoi.name}' ${swapped}`);
   const k = tilesPerSide(tiles);
   const [minLon, minLat, rawMaxLon, maxLat] = aoi.bounds;
   const maxLon = bboxCrossesAntimeridian(aoi.bounds) ? rawMaxLon + 360 : rawMaxLon;

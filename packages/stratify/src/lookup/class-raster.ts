@@ -5,6 +5,7 @@ import {
   type GeoTransform,
   httpSource,
   openGeoTiff,
+  projectionDefinition,
   type RasterArray,
   type RasterIoLimits,
   readRaster,
@@ -12,6 +13,7 @@ import {
 } from '@worldstrat/raster-io';
 import { StratifyError } from '../errors.js';
 import { checkCount, checkOptions, checkString, invalidArgument } from '../internal/check-arguments.js';
+import { gdalPixelIndex, rasterioCeilPixelIndex } from './pixel-index.js';
 
 /** Options of {@link openClassRaster}. */
 export interface OpenClassRasterOptions {
@@ -34,9 +36,11 @@ export interface OpenClassRasterOptions {
 /** Options of {@link ClassRaster.lookup}. */
 export interface LookupOptions {
   /**
-   * Reproduce upstream's rasterio `index(x, y, op=math.ceil)`: fractional row/column rounded up,
-   * i.e. the pixel one row south and one column east of the containing pixel. Default false: the pixel that
-   * contains the point (floor; a point on a pixel edge belongs to the pixel east/south of it).
+   * Reproduce upstream's rasterio (1.2) `index(x, y, op=math.ceil)`: fractional row/column from rasterio's
+   * inverse affine, the point nudged by −2^−52, rounded up; i.e. the pixel one row south and one column east of
+   * the containing pixel. Default false: the pixel that contains the point, as GDAL finds it
+   * (gdallocationinfo: GDAL's inverse geotransform, then floor), so a point on a pixel edge belongs to the
+   * pixel east/south of it exactly where GDAL says so.
    */
   compat?: boolean;
   /** Points outside the raster: `'null'` (default, an explicit no-value) or `'error'` (`POINT_OUTSIDE_RASTER`). */
@@ -104,6 +108,77 @@ function checkedLonLat(points: unknown, name: string): [number, number][] {
   });
 }
 
+/** The west and east edges of a north-up raster. */
+function extentX(transform: GeoTransform, width: number): [number, number] {
+  const x1 = transform[0] + width * transform[1];
+  return [Math.min(transform[0], x1), Math.max(transform[0], x1)];
+}
+
+/**
+ * A longitude moved by 360° into a raster whose grid runs past ±180° (0…360°, or 170…190° across the
+ * antimeridian), when it is west or east of the grid; rasters within [−180, 180] see it unchanged.
+ */
+function wrapLon(lon: number, [west, east]: [number, number]): number {
+  if (east > 180 && lon < west) return lon + 360;
+  if (west < -180 && lon >= east) return lon - 360;
+  return lon;
+}
+
+/**
+ * A lon/lat raster must span degrees: x within [−180, 360] (longitudes as −180…180 or 0…360) and at most 360°
+ * wide, y within ±90 (a degree of slack for edge pixels). A file labelled EPSG:4326 with metres (GDAL's
+ * user-defined Mollweide can surface as its base code 4326) is refused naming the extent.
+ */
+function checkDegreeExtent(
+  name: string,
+  transform: GeoTransform,
+  width: number,
+  height: number,
+  crsGiven: boolean,
+): void {
+  const [x0, w, , y0, , h] = transform;
+  const x1 = x0 + width * w;
+  const y1 = y0 + height * h;
+  const [west, east] = [Math.min(x0, x1), Math.max(x0, x1)];
+  const degrees =
+    west >= -181 && east <= 361 && east - west <= 361 && Math.min(y0, y1) >= -91 && Math.max(y0, y1) <= 91;
+  if (degrees) return;
+  const claim = crsGiven ? 'is opened as EPSG:4326' : 'reports EPSG:4326';
+  throw new StratifyError(
+    'UNKNOWN_CRS',
+    `${name}: the file ${claim} but spans x ${x0}…${x1}, y ${y1}…${y0}, which are not longitude/latitude degrees (x within -180…360, y within -90…90); pass the raster's real CRS as { crs } (GHSL SMOD's Mollweide is 'ESRI:54009')`,
+  );
+}
+
+/** Refuses, at open, a CRS that has no projection definition (the lookups would fail on it), naming the raster. */
+function checkProjectionKnown(name: string, crs: CrsRef): void {
+  try {
+    projectionDefinition(crs);
+  } catch (err) {
+    throw new StratifyError(
+      'UNKNOWN_CRS',
+      `${name}: its CRS ${typeof crs === 'number' ? `EPSG:${crs}` : crs} has no projection definition, so points cannot be projected onto it; register one with registerProjection(...) from @worldstrat/raster-io before opening the raster (${(err as Error).message})`,
+      { cause: err },
+    );
+  }
+}
+
+/** lon/lat points projected onto the raster's CRS; a failure names the raster. */
+function projectPoints(name: string, crs: CrsRef, xy: [number, number][]): [number, number][] {
+  try {
+    return transformCoords(4326, crs, xy);
+  } catch (err) {
+    const code = (err as { code?: string }).code === 'UNKNOWN_CRS' ? 'UNKNOWN_CRS' : 'INVALID_ARGUMENT';
+    throw new StratifyError(
+      code,
+      `${name}: cannot project the points onto ${String(crs)}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
 function isGeoTiff(x: unknown): x is GeoTiff {
   return (
     typeof x === 'object' &&
@@ -118,11 +193,13 @@ function isGeoTiff(x: unknown): x is GeoTiff {
  * requests), a `ByteSource` (e.g. `fileSource(path)` from `@worldstrat/raster-io/node`), bytes, or an open
  * `GeoTiff`. Points are looked up in the raster's own CRS (EPSG:4326 grids like ESA CCI LCCS 300 m, Mollweide
  * ESRI:54009 like GHSL SMOD 1 km, via proj4).
+ * EPSG:4326 grids may run 0…360° (or across ±180°, e.g. 170…190°): query longitudes are moved by 360° into them.
  * @param input URL, byte source, bytes or GeoTiff.
  * @param options CRS override, band, cache size, name, signal.
  * @returns the raster handle.
  * @throws StratifyError `NO_GEOREFERENCING` (no geotransform, or a rotated one), `UNKNOWN_CRS` (no EPSG code
- *   and no `crs` option), `INVALID_ARGUMENT` (bad band, options of the wrong type, an input that is none of
+ *   and no `crs` option; a CRS without a projection definition, naming the raster; an EPSG:4326 file whose
+ *   extent is not degrees), `INVALID_ARGUMENT` (bad band, options of the wrong type, an input that is none of
  *   these); raster-io errors for unreadable files.
  * @example
  * const smod = await openClassRaster('https://example.org/GHS_SMOD_2015_54009_1K.tif', { crs: 'ESRI:54009' });
@@ -183,31 +260,19 @@ export async function openClassRaster(
     );
   }
   const isLonLat = crs === 4326 || crs === 'EPSG:4326';
-  if (isLonLat && options.crs === undefined) {
-    // A GeoTIFF with a user-defined projected CRS (e.g. GDAL's Mollweide) can surface as its geographic base
-    // code 4326; an extent far outside ±180° / ±90° betrays it.
-    const [x0, w, , y0, , h] = transform;
-    const x1 = x0 + level.width * w;
-    const y1 = y0 + level.height * h;
-    if (
-      Math.min(x0, x1) < -181 ||
-      Math.max(x0, x1) > 181 ||
-      Math.min(y0, y1) < -91 ||
-      Math.max(y0, y1) > 91
-    ) {
-      throw new StratifyError(
-        'UNKNOWN_CRS',
-        `${name}: the file reports EPSG:4326 but spans x ${x0}…${x1}, y ${y1}…${y0}, which is not degrees; pass { crs }, e.g. 'ESRI:54009' for GHSL SMOD`,
-      );
-    }
-  }
+  const xRange = extentX(transform, level.width);
+  if (isLonLat) checkDegreeExtent(name, transform, level.width, level.height, options.crs !== undefined);
+  else checkProjectionKnown(name, crs);
+  const toRasterCrs = (xy: [number, number][]): [number, number][] =>
+    isLonLat ? xy.map(([lon, lat]) => [wrapLon(lon, xRange), lat]) : projectPoints(name, crs, xy);
   const blockW = level.tileWidth ?? level.width;
   const blockH = level.tileHeight ?? level.rowsPerStrip ?? level.height;
   const blocksAcross = Math.ceil(level.width / blockW);
   const maxCached = options.maxCachedBlocks ?? 256;
   const cache = new Map<number, RasterArray>();
   const stats: ClassRasterStats = { blocksRead: 0, cacheHits: 0 };
-  const [ox, pw, , oy, , ph] = transform;
+  const gdalPixel = gdalPixelIndex(transform);
+  const compatPixel = rasterioCeilPixelIndex(transform);
 
   async function block(key: number, signal?: AbortSignal): Promise<RasterArray> {
     const hit = cache.get(key);
@@ -244,15 +309,14 @@ export async function openClassRaster(
     stats,
     async lookup(points, opts) {
       const lookupOptions = checkOptions(`${name}: lookup`, opts);
-      const round = lookupOptions.compat ? Math.ceil : Math.floor;
+      const pixelOf = lookupOptions.compat ? compatPixel : gdalPixel;
       const xy = checkedLonLat(points, name);
-      const projected = isLonLat ? xy : transformCoords(4326, crs, xy);
+      const projected = toRasterCrs(xy);
       const out: (number | null)[] = new Array(points.length).fill(null);
       const byBlock = new Map<number, number[]>();
       const pixel = new Int32Array(points.length * 2);
       projected.forEach(([x, y], i) => {
-        const col = round((x - ox) / pw);
-        const row = round((y - oy) / ph);
+        const [col, row] = pixelOf(x, y);
         const inside =
           Number.isFinite(col) &&
           Number.isFinite(row) &&

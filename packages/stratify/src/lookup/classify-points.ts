@@ -32,10 +32,29 @@ export interface ClassifyPointsOptions extends LookupOptions {
 }
 
 /**
+ * A pixel value as a class code: an integer that fits the tables' int32 columns. NaN (a float raster's NoData)
+ * is no code (null, like a point outside the raster); any other value (12.7 from a float raster, 3e9 from a
+ * uint32 one) is no class of any legend: `unknown` decides (an error, or null with `unknownClass: 'null'`), so
+ * it never reaches a table truncated to a real class (12.7 → 12) or wrapped negative.
+ */
+function classCode(
+  value: number | null,
+  what: string,
+  i: number,
+  unknown: (what: string, code: number, i: number) => null,
+): number | null {
+  if (value === null || Number.isNaN(value)) return null;
+  if (Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31) return value;
+  return unknown(what, value, i);
+}
+
+/**
  * Adds upstream's stratification columns (`landcover_id, LCCS, IPCC, SMOD_id, SMOD`) to lon/lat points by
  * looking them up in a land-cover and/or a settlement raster (see {@link ClassRaster.lookup}). Points outside
- * a raster get `null` values in its columns (upstream: None / 0). With `compat: true` the lookups use
- * upstream's ceil rounding.
+ * a raster get `null` values in its columns (upstream: None / 0), and so do NaN pixels of a float raster (a SMOD
+ * NaN keeps upstream's label "None"). A pixel value that is not an integer class code (12.7, 3e9) is an unknown
+ * class: `UNKNOWN_CLASS`, or `null` code and labels with `unknownClass: 'null'`. With `compat: true` the
+ * lookups use upstream's ceil rounding.
  * @param points points with `lon`/`lat`.
  * @param options rasters, legend, unknown-code policy, lookup options.
  * @returns new objects: each point with the class columns added.
@@ -80,19 +99,18 @@ export async function classifyPoints<P extends { lon: number; lat: number }>(
     }
     return null;
   };
+  const lcName = legend === 'worldcover' ? 'WorldCover' : 'LCCS';
   return points.map((p, i) => {
-    const code = lc ? lc[i] : null;
-    const smodCode = sm ? sm[i] : null;
-    const LCCS =
-      code === null
-        ? null
-        : (labels[code] ?? unknown(legend === 'worldcover' ? 'WorldCover' : 'LCCS', code, i));
+    const code = classCode(lc ? lc[i] : null, lcName, i, unknown);
+    const smodValue = sm ? sm[i] : null;
+    const smodCode = classCode(smodValue, 'SMOD', i, unknown);
+    const LCCS = code === null ? null : (labels[code] ?? unknown(lcName, code, i));
     const IPCC = code === null ? null : (toIpcc[code] ?? unknown('IPCC mapping of', code, i));
     const SMOD =
-      smodCode === null
-        ? null
-        : Number.isNaN(smodCode)
-          ? 'None'
+      smodValue !== null && Number.isNaN(smodValue)
+        ? 'None'
+        : smodCode === null
+          ? null
           : (SMOD_LABELS[smodCode] ?? unknown('SMOD', smodCode, i));
     return { ...p, landcover_id: code, LCCS, IPCC, SMOD_id: smodCode, SMOD };
   });

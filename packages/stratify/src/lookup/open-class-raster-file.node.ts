@@ -30,13 +30,37 @@ export async function openClassRasterFile(path: string, opts?: OpenClassRasterOp
 const isUrl = (ref: string) => /^https?:\/\//i.test(ref);
 
 /**
+ * A local raster path: `RASTER_NOT_FOUND` when nothing is there, `INVALID_ARGUMENT` for a folder or another
+ * non-file (saying which). Other stat failures (permissions) are left to the open, which names them.
+ */
+async function checkRasterFile(ref: string): Promise<void> {
+  const info = await stat(ref).catch((err: NodeJS.ErrnoException) => err);
+  if (info instanceof Error) {
+    if (info.code === 'ENOENT' || info.code === 'ENOTDIR')
+      throw new StratifyError(
+        'RASTER_NOT_FOUND',
+        `classification raster ${ref} does not exist; pass an existing file or an http(s) URL`,
+        { cause: info },
+      );
+    return;
+  }
+  if (info.isFile()) return;
+  const what = info.isDirectory() ? 'a folder' : 'not a regular file (a FIFO, socket or device)';
+  throw new StratifyError(
+    'INVALID_ARGUMENT',
+    `classification raster ${ref} is ${what}; pass a GeoTIFF file or an http(s) URL`,
+  );
+}
+
+/**
  * Opens a classification raster from a local path or an http(s) URL (a COG read with range requests) for
  * point lookups: the one entry point for a path-or-URL the user typed.
  * @param ref file path or http(s) URL.
  * @param options CRS override (`'ESRI:54009'` for GHSL SMOD), band, cache size, read limits.
  * @returns the raster handle; call `close()` when done.
  * @throws StratifyError `RASTER_NOT_FOUND` for a missing local file or a URL answering 404 (naming `ref`);
- *   otherwise as {@link openClassRaster}; raster-io errors for unreadable files.
+ *   `INVALID_ARGUMENT` for a local path that is a folder or another non-file (naming `ref`); otherwise as
+ *   {@link openClassRaster}; raster-io errors for unreadable files.
  * @example
  * const lc = await openClassRasterPathOrUrl('https://example.org/lccs-2020.tif');
  */
@@ -46,11 +70,7 @@ export async function openClassRasterPathOrUrl(
 ): Promise<ClassRaster> {
   checkString('openClassRasterPathOrUrl', 'ref', ref);
   const options = checkOptions('openClassRasterPathOrUrl', opts);
-  if (!isUrl(ref) && !(await stat(ref).catch(() => null))?.isFile())
-    throw new StratifyError(
-      'RASTER_NOT_FOUND',
-      `classification raster ${ref} does not exist; pass an existing file or an http(s) URL`,
-    );
+  if (!isUrl(ref)) await checkRasterFile(ref);
   try {
     return isUrl(ref)
       ? await openClassRaster(httpSource(ref), { name: ref, ...options })

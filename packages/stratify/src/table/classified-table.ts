@@ -8,24 +8,44 @@ export type ClassifiedPoint = { lon: number; lat: number; id?: number } & ClassC
 
 const COLUMNS = ['lon', 'lat', 'landcover_id', 'LCCS', 'IPCC', 'SMOD_id', 'SMOD'] as const;
 
-/** What each member of a {@link ClassifiedPoint} may hold (null/undefined allowed where noted). */
+/**
+ * What each member of a {@link ClassifiedPoint} may hold (null/undefined allowed where noted). `int32`: an
+ * integer in [−2^31, 2^31 − 1], what the Arrow table's int32 column holds and the CSV's integer column means.
+ */
 const MEMBER_TYPES: Record<
   (typeof COLUMNS)[number] | 'id',
-  { type: 'number' | 'string'; nullable: boolean }
+  { type: 'int32' | 'finite' | 'string'; nullable: boolean }
 > = {
-  id: { type: 'number', nullable: true },
-  lon: { type: 'number', nullable: false },
-  lat: { type: 'number', nullable: false },
-  landcover_id: { type: 'number', nullable: true },
+  id: { type: 'int32', nullable: true },
+  lon: { type: 'finite', nullable: false },
+  lat: { type: 'finite', nullable: false },
+  landcover_id: { type: 'int32', nullable: true },
   LCCS: { type: 'string', nullable: true },
   IPCC: { type: 'string', nullable: true },
-  SMOD_id: { type: 'number', nullable: true },
+  SMOD_id: { type: 'int32', nullable: true },
   SMOD: { type: 'string', nullable: true },
 };
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** True when `v` may stand in a column of `type`. */
+function fits(type: 'int32' | 'finite' | 'string', v: unknown): boolean {
+  if (type === 'string') return typeof v === 'string';
+  if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+  return type === 'finite' || (Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX);
+}
+
+const WHAT = {
+  int32: 'an integer in [-2^31, 2^31 - 1] (an int32 column)',
+  finite: 'a finite number',
+  string: 'a string',
+} as const;
+
 /**
  * The rows as they come in: an array of objects whose members have the types of {@link ClassifiedPoint}, so no
- * object is written as `[object Object]` and no string lands in a number column.
+ * object is written as `[object Object]`, no string lands in a number column, and no number is changed on the
+ * way into a column (an id past 2^31 − 1 wrapped negative, a code 12.7 became class 12, NaN became 0 or "NaN").
  */
 function checkRows(fn: string, rows: unknown): asserts rows is readonly ClassifiedPoint[] {
   checkArray(fn, 'rows', rows as readonly unknown[]);
@@ -34,8 +54,8 @@ function checkRows(fn: string, rows: unknown): asserts rows is readonly Classifi
       throw invalidArgument(fn, `rows[${i}]`, 'a classified point object', r);
     for (const [key, { type, nullable }] of Object.entries(MEMBER_TYPES)) {
       const v: unknown = (r as Record<string, unknown>)[key];
-      if (typeof v === type || (nullable && v == null)) continue;
-      throw invalidArgument(fn, `rows[${i}].${key}`, `a ${type}${nullable ? ' or null' : ''}`, v);
+      if (fits(type, v) || (nullable && v == null)) continue;
+      throw invalidArgument(fn, `rows[${i}].${key}`, `${WHAT[type]}${nullable ? ' or null' : ''}`, v);
     }
   });
 }
@@ -45,7 +65,8 @@ function checkRows(fn: string, rows: unknown): asserts rows is readonly Classifi
  * else the row number), then `lon, lat, landcover_id, LCCS, IPCC, SMOD_id, SMOD`; `null` values are empty cells.
  * @param rows classified points.
  * @returns CSV text with `\n` line ends.
- * @throws StratifyError `INVALID_ARGUMENT` naming the row or member that is not of a classified point's type.
+ * @throws StratifyError `INVALID_ARGUMENT` naming the row or member that is not of a classified point's type
+ *   (`id`, `landcover_id`, `SMOD_id`: int32 integers or null; `lon`, `lat`: finite numbers).
  * @example
  * classifiedPointsToCsv(await classifyPoints(points, { landcover, smod }));
  */
@@ -62,7 +83,9 @@ export function classifiedPointsToCsv(rows: readonly ClassifiedPoint[]): string 
  * (float64), `landcover_id`, `SMOD_id` (int32, nullable), `LCCS`, `IPCC`, `SMOD` (utf8, nullable).
  * @param rows classified points.
  * @returns the table.
- * @throws StratifyError `INVALID_ARGUMENT` naming the row or member that is not of a classified point's type.
+ * @throws StratifyError `INVALID_ARGUMENT` naming the row or member that is not of a classified point's type
+ *   (`id`, `landcover_id`, `SMOD_id`: int32 integers or null, never wrapped, truncated or NaN → 0; `lon`,
+ *   `lat`: finite numbers).
  * @example
  * classifiedPointsToTable(rows).getChild('IPCC');
  */
