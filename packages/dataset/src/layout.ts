@@ -123,7 +123,9 @@ export interface SplitRow {
 }
 
 /**
- * The joint class that stratifies the split: `<source>/<IPCC>/<SMOD>` (a missing SMOD is `None`).
+ * The joint class that stratifies the split: `<source>/<IPCC>/<SMOD>` (a missing SMOD is `None`). A missing IPCC
+ * class (null, empty, or upstream's `None` label for LCCS 0 and 220) is `nan`, as the released split CSV writes it:
+ * upstream built the key after pandas had re-read that label as NaN.
  *
  * @param source - AOI source (e.g. `Landcover`, `UNHCR`).
  * @param ipcc - IPCC class.
@@ -132,6 +134,7 @@ export interface SplitRow {
  * @example
  * ```ts
  * jointClass('Landcover', 'Forest', 11); // 'Landcover/Forest/11'
+ * jointClass('Landcover', 'None', 11); // 'Landcover/nan/11'
  * ```
  */
 export function jointClass(
@@ -139,7 +142,8 @@ export function jointClass(
   ipcc: string | number | null,
   smod: string | number | null | undefined,
 ): string {
-  return `${source}/${ipcc}/${smod ?? 'None'}`;
+  const ipccText = ipcc === null || ipcc === '' || ipcc === 'None' ? 'nan' : ipcc;
+  return `${source}/${ipccText}/${smod ?? 'None'}`;
 }
 
 /**

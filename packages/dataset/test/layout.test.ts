@@ -53,6 +53,8 @@ describe('release layout', () => {
   it('writes the joint class, with None for a missing SMOD', () => {
     expect(jointClass('Landcover', 'Forest', 11)).toBe('Landcover/Forest/11');
     expect(jointClass('UNHCR', 'Settlement', null)).toBe('UNHCR/Settlement/None');
+    // the release's 71 rows of snow/ice and LCCS 0 AOIs: upstream's `None` label re-read by pandas as NaN
+    for (const ipcc of [null, '', 'None']) expect(jointClass('Landcover', ipcc, 11)).toBe('Landcover/nan/11');
   });
 
   it('writes both tables atomically with the release headers', async () => {
