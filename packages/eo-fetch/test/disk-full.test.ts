@@ -676,6 +676,23 @@ describe('release layout writes (STAC revisits, SentinelHub sidecars)', () => {
         expect(sh.requests.filter((r) => r.path === '/api/v1/process')).toHaveLength(0);
         expect(JSON.parse(await readFile(meta(2), 'utf8'))).toMatchObject({ item_id: f.job.itemId });
         expect(await readFile(meta(1), 'utf8')).toBe(meta1);
+
+        // a re-match: revisit 1 is another acquisition, fetched again; when its sidecar cannot be written, the
+        // old one (naming the acquisition whose pixels were just replaced) is removed, never left to describe them
+        const first = match.revisits.find((r) => r.n === 1)!;
+        const rematched = {
+          ...first,
+          entry: { ...first.entry, id: 'S2_9', datetime: '2021-03-19T08:30:00.000Z' },
+        };
+        diskFull.match = new RegExp(`${shAoi.name}-1\\.metadata\\.[0-9a-f]{12}\\.tmp$`);
+        const moved = await downloadSentinelHubRevisits(client, [shAoi], [rematched], opts);
+        expect(moved.downloaded).toBe(2);
+        expect(moved.failed.map((x) => [x.job.path, x.error.code])).toEqual([[meta(1), 'WRITE_FAILED']]);
+        expect(await present(meta(1))).toBe(false);
+        diskFull.match = undefined;
+        const fixed = await downloadSentinelHubRevisits(client, [shAoi], [rematched], opts);
+        expect({ failed: fixed.failed, skipped: fixed.skipped }).toEqual({ failed: [], skipped: 2 });
+        expect(JSON.parse(await readFile(meta(1), 'utf8'))).toMatchObject({ item_id: 'S2_9' });
       } finally {
         await sh.close();
       }

@@ -278,3 +278,161 @@ describe('downloadAll under injected faults', () => {
     expect((await listAll(dir)).filter((f) => f.endsWith(PARTIAL_SUFFIX))).toEqual([]);
   });
 });
+
+describe('what a job asks for decides what counts as its file', () => {
+  /** A fetch serving whatever `body.current` holds (a catalogue that republishes a file under one URL). */
+  const served = () => {
+    const state = { current: Buffer.from('version-A-'.repeat(100)), requests: 0 };
+    const fetchBody = async () => {
+      state.requests++;
+      return new Response(new Uint8Array(state.current), {
+        headers: { 'content-length': String(state.current.length) },
+      });
+    };
+    return { state, fetch: fetchBody };
+  };
+
+  it('does not skip a verified record of another checksum, size, item or URL; replaces the file only once verified', async () => {
+    const { state, fetch } = served();
+    const manifestPath = join(dir, 'manifest.jsonl');
+    const path = join(dir, 'f.bin');
+    const url = 'http://127.0.0.1:9/f.bin';
+    const base = { url, path, itemId: 'ITEM-1' };
+    const opts = { ...fast, retries: 0, fetch, manifestPath };
+    const a = state.current;
+    expect((await downloadAll([{ ...base, expectedSha256: sha256(a) }], opts)).downloaded).toBe(1);
+    // the catalogue now publishes version B, same size, with its checksum: the record of A is no B
+    const b = Buffer.from('version-B-'.repeat(100));
+    state.current = b;
+    for (const verifyExisting of ['size', 'sha256'] as const) {
+      state.requests = 0;
+      const r = await downloadAll([{ ...base, expectedSha256: sha256(b) }], { ...opts, verifyExisting });
+      expect({ downloaded: r.downloaded, skipped: r.skipped, requests: state.requests }).toEqual(
+        verifyExisting === 'size'
+          ? { downloaded: 1, skipped: 0, requests: 1 }
+          : { downloaded: 0, skipped: 1, requests: 0 }, // fetched by the first pass: the record is B's now
+      );
+      expect(sha256(await readFile(path))).toBe(sha256(b));
+    }
+    // STAC's file:checksum (a sha2-256 multihash) names the same content: skipped
+    state.requests = 0;
+    const multihash = await downloadAll(
+      [{ ...base, expectedSha256: `1220${sha256(b).toUpperCase()}` }],
+      opts,
+    );
+    expect({ skipped: multihash.skipped, requests: state.requests }).toEqual({ skipped: 1, requests: 0 });
+    // another item id under the same path (a re-matched revisit): fetched again
+    state.requests = 0;
+    const item = await downloadAll([{ ...base, itemId: 'ITEM-2' }], opts);
+    expect({ downloaded: item.downloaded, requests: state.requests }).toEqual({ downloaded: 1, requests: 1 });
+    // another URL (another path on the server; a query such as a new SAS signature is no other file)
+    state.requests = 0;
+    const signed = await downloadAll([{ ...base, itemId: 'ITEM-2', url: `${url}?sig=fresh` }], opts);
+    expect({ skipped: signed.skipped, requests: state.requests }).toEqual({ skipped: 1, requests: 0 });
+    const moved = await downloadAll([{ ...base, itemId: 'ITEM-2', url: 'http://127.0.0.1:9/g.bin' }], opts);
+    expect({ downloaded: moved.downloaded, requests: state.requests }).toEqual({
+      downloaded: 1,
+      requests: 1,
+    });
+    // another size: fetched, refused (the server still has 1000 bytes), and the verified file stays as it was
+    state.requests = 0;
+    const sized = await downloadAll(
+      [{ ...base, itemId: 'ITEM-2', url: 'http://127.0.0.1:9/g.bin', expectedBytes: 5 }],
+      opts,
+    );
+    expect(sized.skipped).toBe(0);
+    expect(sized.failed.map((f) => (f.error.cause as EoFetchError).code)).toEqual(['SIZE_MISMATCH']);
+    expect(state.requests).toBe(1);
+    expect(sha256(await readFile(path))).toBe(sha256(b));
+  });
+
+  it('refuses checksums and sizes that are no checksum or size before any request, naming the job', async () => {
+    const { state, fetch } = served();
+    const path = join(dir, 'f.bin');
+    const hex = sha256(state.current);
+    for (const [extra, why] of [
+      [
+        { expectedSha256: 12345 },
+        /expectedSha256 must be a hex SHA-256 \(64 digits\) or a sha2-256 multihash \('1220' \+ 64 hex digits\), got 12345$/,
+      ],
+      [{ expectedSha256: '' }, /expectedSha256 must be .*, got ""$/],
+      [{ expectedSha256: ` ${hex} ` }, /expectedSha256 must be .*, got " [0-9a-f]+/],
+      [{ expectedSha256: `1220${hex}00` }, /expectedSha256 must be/],
+      [{ expectedBytes: '600' }, /expectedBytes must be an integer ≥ 0, got "600"$/],
+      [{ expectedBytes: Number.NaN }, /expectedBytes must be an integer ≥ 0, got NaN$/],
+      [{ expectedBytes: -1 }, /expectedBytes must be an integer ≥ 0, got -1$/],
+      [{ verify: 'yes' }, /verify must be a function, got "yes"$/],
+    ] as const) {
+      const err = await downloadAll([{ url: 'http://127.0.0.1:9/f.bin', path, ...(extra as object) }], {
+        fetch,
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(EoFetchError);
+      expect((err as EoFetchError).code).toBe('INVALID_ARGUMENT');
+      expect((err as EoFetchError).message).toMatch(new RegExp(`^DownloadEngine\\.run: job for ${path}: `));
+      expect((err as EoFetchError).message).toMatch(why);
+    }
+    expect(state.requests).toBe(0);
+    // a multihash is the digest it carries
+    const r = await downloadAll([{ url: 'http://127.0.0.1:9/f.bin', path, expectedSha256: `1220${hex}` }], {
+      fetch,
+    });
+    expect(r.downloaded).toBe(1);
+    expect(r.records[0].sha256).toBe(hex);
+    const wrong = await downloadAll(
+      [{ url: 'http://127.0.0.1:9/f.bin', path: `${path}.2`, expectedSha256: `1220${'0'.repeat(64)}` }],
+      { fetch, retries: 0 },
+    );
+    const cause = wrong.failed[0].error.cause as EoFetchError;
+    expect(cause.code).toBe('CHECKSUM_MISMATCH');
+    expect(cause.message).toBe(
+      `${path}.2: sha256 ${hex} does not match the expected ${'0'.repeat(64)}; the source changed or is corrupt`,
+    );
+  });
+
+  it('reports a verify hook that throws a string, null or an object as its rejection, leaving no partial', async () => {
+    for (const [thrown, said] of [
+      ['not a tiff', 'not a tiff'],
+      [null, 'it threw null'],
+      [{ code: 'X', message: 'obj says no' }, 'obj says no'],
+      [42, 'it threw 42'],
+    ] as const) {
+      const { fetch } = served();
+      const path = join(dir, `v-${String(said).length}`);
+      const report = await downloadAll(
+        [
+          {
+            url: 'http://u:PASSWORD99@127.0.0.1:9/f?sig=SIGSECRET77',
+            path,
+            verify: () => {
+              throw thrown;
+            },
+          },
+        ],
+        { ...fast, retries: 1, fetch, manifestPath: join(dir, 'm.jsonl') },
+      );
+      const err = report.failed[0].error;
+      expect(err.code).toBe('RETRIES_EXHAUSTED');
+      expect((err.cause as EoFetchError).code).toBe('VERIFY_FAILED');
+      expect(err.message).toBe(
+        `${path}: gave up after 2 attempts: ${path}: downloaded file rejected: ${said}`,
+      );
+      expect((await listAll(dir)).filter((f) => f.startsWith(path))).toEqual([]);
+    }
+  });
+
+  it('sends headers given as a Headers instance or as pairs (a spread kept none of them)', async () => {
+    for (const headers of [new Headers({ 'x-api-key': 'KEY-123456789' }), [['x-api-key', 'KEY-123456789']]]) {
+      server.headers.clear();
+      const report = await downloadAll([job('h-100', { headers: headers as never })], {
+        ...fast,
+        authorize: () => new Headers({ authorization: 'Bearer tok-1' }) as never,
+      });
+      expect(report.failed).toEqual([]);
+      expect(server.headers.get('/f/h-100')).toMatchObject({
+        'x-api-key': 'KEY-123456789',
+        authorization: 'Bearer tok-1',
+      });
+      await rm(join(dir, 'out', 'h-100'));
+    }
+  });
+});

@@ -14,6 +14,10 @@ import * as nodeApi from '../src/node.js';
 
 const { EoFetchError } = api;
 
+/** An object that refers to itself: `JSON.stringify` throws on it (a message must not be built that way). */
+const CYCLIC: Record<string, unknown> = {};
+CYCLIC.self = CYCLIC;
+
 /** The probe's argument lists, plus a few longer ones that reach the later parameters. */
 const SHAPES: readonly (readonly unknown[])[] = [
   [],
@@ -33,6 +37,17 @@ const SHAPES: readonly (readonly unknown[])[] = [
   [{}, {}, {}],
   [[], null, 42],
   [[], [], 'x', Number.NaN],
+  // values no message may interpolate or JSON-encode (each was a TypeError somewhere)
+  [CYCLIC],
+  [10n],
+  [Symbol('s')],
+  [[CYCLIC]],
+  [[10n]],
+  ['x', Symbol('s')],
+  [[8, 47, 8.01, 47.01], Symbol('s')],
+  [[8, 47, 8.01, 47.01], 10, { maxSidePx: Symbol('s') }],
+  ['A', Symbol('s'), 'L2A'],
+  ['A', 1, Symbol('s')],
 ];
 
 /** Longest a call may take: every hostile argument must be refused (or answered) quickly. */
@@ -76,9 +91,14 @@ async function outcome(
 
 function show(v: unknown): string {
   if (typeof v === 'function') return '() => 1';
+  if (typeof v === 'symbol' || typeof v === 'bigint') return String(v);
   if (v instanceof Uint8Array) return 'Uint8Array';
   if (typeof v === 'number' || v === undefined) return String(v);
-  return JSON.stringify(v);
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return Object.prototype.toString.call(v); // cyclic, or holding a BigInt
+  }
 }
 
 describe('every exported function refuses hostile arguments with an EoFetchError', () => {
@@ -288,6 +308,17 @@ describe('the checks name the function, the argument and the value', () => {
       /^scrub: secrets must be an array, got 42$/,
     );
     expect(api.scrub('a secret', new Set(['secret']) as never)).toBe('a ***');
+    // a secret that is no string: its cache key (JSON) threw a TypeError
+    await expectError(
+      () => api.scrub('text', ['ok-secret', CYCLIC] as never),
+      'INVALID_ARGUMENT',
+      /^scrub: secrets\[1\] must be a string, got \[object Object\]$/,
+    );
+    await expectError(
+      () => api.scrub('text', [10n] as never),
+      'INVALID_ARGUMENT',
+      /^scrub: secrets\[0\] must be a string, got 10n$/,
+    );
   });
 
   it('matching and tables', async () => {
@@ -385,6 +416,71 @@ describe('the checks name the function, the argument and the value', () => {
       'INVALID_ARGUMENT',
       /^sleep: ms must be a number, got \{\}$/,
     );
+    // messages that JSON-encoded or interpolated the value threw a TypeError instead (cyclic, BigInt, Symbol)
+    await expectError(
+      () => api.aoiGrid(CYCLIC as never),
+      'INVALID_ARGUMENT',
+      /^bounds \[object Object\] must be 4 finite numbers$/,
+    );
+    await expectError(
+      () => api.aoiPixelSize([8, 47, 8.01, 10n] as never),
+      'INVALID_ARGUMENT',
+      /^bounds \[object Array\] must be 4 finite numbers$/,
+    );
+    await expectError(
+      () => api.aoiGrid([8, 47, 8.01, 47.01], Symbol('m') as never),
+      'INVALID_ARGUMENT',
+      /^resolution Symbol\(m\) m must be a positive number$/,
+    );
+    await expectError(
+      () => api.aoiGrid([8, 47, 8.01, 47.01], 10, { maxSidePx: 10n as never }),
+      'INVALID_ARGUMENT',
+      /^maxSidePx must be a positive integer, got 10n$/,
+    );
+    await expectError(
+      () => api.getStacProvider(CYCLIC as never),
+      'INVALID_ARGUMENT',
+      /^getStacProvider: id must be a string, got \[object Object\]$/,
+    );
+    await expectError(
+      () => api.getStacProvider('constructor'),
+      'UNKNOWN_PROVIDER',
+      /^no STAC provider "constructor"/,
+    );
+    await expectError(
+      () => api.lrRevisitPaths('A', Symbol('n') as never, 'L2A'),
+      'INVALID_ARGUMENT',
+      /^revisit number must be an integer ≥ 1, got Symbol\(n\)$/,
+    );
+    await expectError(
+      () => api.lrRevisitPaths('A', 1, Symbol('l') as never),
+      'INVALID_ARGUMENT',
+      /^level must be "L1C" or "L2A", got Symbol\(l\)$/,
+    );
+    await expectError(
+      () => api.s2LayerEvalscript(Symbol('l') as never),
+      'INVALID_ARGUMENT',
+      /^unknown layer Symbol\(l\); use one of CLM, CLP, dataMask/,
+    );
+    await expectError(
+      () => api.s2LayerEvalscript('constructor' as never),
+      'INVALID_ARGUMENT',
+      /^unknown layer "constructor"; use one of CLM/,
+    );
+    // the estimate returned NaN, or a number for sizes that are no sizes
+    for (const [args, what] of [
+      [[Number.NaN, 100, 3, true], /^estimateProcessingUnits: width must be an integer ≥ 1, got NaN$/],
+      [[100, -5, 3, true], /^estimateProcessingUnits: height must be an integer ≥ 1, got -5$/],
+      [['100', 100, 3, true], /^estimateProcessingUnits: width must be an integer ≥ 1, got "100"$/],
+      [[100, 100, 0, true], /^estimateProcessingUnits: inputBands must be an integer ≥ 1, got 0$/],
+      [[100, 100, 3, 'yes'], /^estimateProcessingUnits: float32 must be true or false, got "yes"$/],
+    ] as const)
+      await expectError(
+        () => api.estimateProcessingUnits(...(args as unknown as [number, number, number, boolean])),
+        'INVALID_ARGUMENT',
+        what,
+      );
+    expect(api.estimateProcessingUnits(512, 512, 3, true)).toBe(2);
   });
 
   it('client constructors check their options', async () => {

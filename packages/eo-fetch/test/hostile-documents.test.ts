@@ -700,7 +700,7 @@ describe('STAC API documents from a local server', () => {
     const err = await typedError(() => signer.signItem(stacItems[4]));
     expect(err.code).toBe('INVALID_RESPONSE');
     expect(err.message).toBe(
-      `SAS token endpoint ${server.url}/token returned no token string for sentinel-2-l2a`,
+      `SAS token endpoint ${server.url}/token returned no token string for storage account sentinel2l2a01, container sentinel2-l2`,
     );
   });
 });
@@ -1145,6 +1145,40 @@ describe('files on disk', () => {
     expect([...(await readManifest(empty, { root: dir })).keys()]).toEqual([join(dir, 'c.tif')]);
   });
 
+  it('reads a manifest saved with a UTF-8 byte order mark (its first record was dropped, a one-record file refused)', async () => {
+    const files = ['a.tif', 'b.tif'];
+    const line = (f: string) =>
+      JSON.stringify({
+        ...record,
+        status: 'verified',
+        base: 'root',
+        path: f,
+        bytes: 10,
+        sha256: 'a'.repeat(64),
+      });
+    for (const [name, text, want] of [
+      ['bom-crlf.jsonl', `\uFEFF${files.map(line).join('\r\n')}\r\n`, files],
+      ['bom-one.jsonl', `\uFEFF${line('a.tif')}\n`, ['a.tif']],
+    ] as const) {
+      const path = join(dir, name);
+      await writeFile(path, text);
+      const expected = want.map((f) => join(dir, f));
+      expect([...(await readManifest(path, { root: dir })).keys()]).toEqual(expected);
+      // appended to and compacted without losing the first record (nor keeping the mark)
+      await appendManifest(
+        path,
+        [{ ...record, status: 'verified', path: join(dir, 'c.tif') } as ManifestRecord],
+        { root: dir },
+      );
+      expect(await compactManifest(path, { root: dir })).toBe(expected.length + 1);
+      expect((await readFile(path, 'utf8')).startsWith('{')).toBe(true);
+      expect([...(await readManifest(path, { root: dir })).keys()]).toEqual([
+        ...expected,
+        join(dir, 'c.tif'),
+      ]);
+    }
+  });
+
   it('loads credentials from mutated JSON config files or says MISSING_CREDENTIALS without the values', async () => {
     const configPath = join(dir, 'config.json');
     const config = {
@@ -1175,7 +1209,8 @@ describe('files on disk', () => {
           throw new Error(`${what}: credentials`);
       },
     );
-    expect([...out.keys()].sort()).toEqual(['MISSING_CREDENTIALS', 'ok']);
+    // a mutated sh_base_url (not an http(s) URL, or a deployment with no token URL) is refused, never guessed at
+    expect([...out.keys()].sort()).toEqual(['INVALID_ARGUMENT', 'MISSING_CREDENTIALS', 'ok']);
   });
 
   it('refuses a JSON config that is null or an array (was TypeError reading sh_client_id of null)', async () => {

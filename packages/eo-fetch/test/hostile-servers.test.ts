@@ -818,7 +818,7 @@ describe('STAC credentials', () => {
     );
     expect(chainText(err)).not.toContain(KEY);
     // the Planetary Computer subscription key, quoted the same way by its token endpoint
-    server.routes.set('/sas/token/sentinel-2-l2a', (req, res) => {
+    server.routes.set('/sas/token/acct/c', (req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(`unknown key ${req.headers['ocp-apim-subscription-key']}`);
     });

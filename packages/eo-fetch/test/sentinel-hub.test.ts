@@ -1,9 +1,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { aoiBounds } from '@worldstrat/geo-sampling';
-import type { BBox } from '@worldstrat/raster-io';
+import { type BBox, encodeGeoTiff } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sha256File } from '../src/download/download-engine.node.js';
@@ -18,7 +20,9 @@ import {
   lrRevisitPaths,
   matchRevisits,
   readManifest,
+  requestJson,
   SentinelHubClient,
+  sentinelHubClientFor,
   spotDownloadJobs,
 } from '../src/node.js';
 import { s2ProcessRequest, spotOutputSize } from '../src/sentinelhub/evalscripts.js';
@@ -445,5 +449,353 @@ describe('orders', () => {
     expect((await c.listOrders({ status: 'DONE' })).map((o) => o.id)).toEqual(['o1', 'o3', 'o5', 'o7']);
     expect(sh.requests.every((r) => r.path.includes('status=DONE'))).toBe(true);
     expect(sh.requests).toHaveLength(2);
+  });
+});
+
+/** A 127.0.0.1 server answering with `handle` (the body read first); closed by the caller. */
+async function tinyServer(
+  handle: (req: IncomingMessage, body: string, res: ServerResponse) => void,
+): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => handle(req, body, res));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+const tokenAnswer = (res: ServerResponse) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end('{"access_token":"tok-1234567890","expires_in":3600}');
+};
+
+describe('a revisit is the acquisition it names', () => {
+  it('downloads a re-matched revisit again: the sidecar never describes pixels of another acquisition', async () => {
+    let processCalls = 0;
+    // every pixel holds the month and day (MMDD) of the acquisition asked for
+    const { url, server } = await tinyServer((req, raw, res) => {
+      if (req.url === '/oauth/token') return tokenAnswer(res);
+      processCalls++;
+      const body = JSON.parse(raw);
+      const { width, height } = body.output;
+      const from: string = body.input.data[0].dataFilter.timeRange.from;
+      const v = Number(from.slice(5, 7)) * 100 + Number(from.slice(8, 10));
+      const bands = Array.from({ length: 12 }, () => new Float32Array(width * height).fill(v));
+      const tif = encodeGeoTiff({ width, height, dtype: 'float32', bands });
+      res.writeHead(200, { 'content-type': 'image/tiff', 'content-length': tif.length });
+      res.end(tif);
+    });
+    try {
+      const c = new SentinelHubClient({ clientId: 'id', clientSecret: 'sec-123456789' }, { baseUrl: url });
+      const root = await mkdtemp(join(dir, 'rematch-'));
+      const small = { name: 'A1', bounds: [8.5, 47.3, 8.52, 47.32] as BBox };
+      // 10:30 UTC: the ±2 h window starts the same day
+      const rev = (id: string, datetime: string) => ({
+        aoi: 'A1',
+        n: 1,
+        entry: { id, source: 'S2', datetime, cloudCover: 1, coordinates: [] },
+        deltaDays: 0,
+        rank: 1,
+        areaKm2: 1,
+        coverage: 1,
+        targetDate: '2021-06-01',
+      });
+      const opts = { root, levels: ['L2A' as const], layers: [], manifestPath: join(root, 'm.jsonl') };
+      const p = lrRevisitPaths('A1', 1, 'L2A');
+      const state = async () => {
+        const meta = JSON.parse(await readFile(join(root, p.metadata), 'utf8'));
+        const tif = await readGeoTiffFile(join(root, p.data));
+        return { item: meta.item_id, datetime: meta.datetime, pixel: tif.bands[0][0] };
+      };
+      const first = await downloadSentinelHubRevisits(
+        c,
+        [small],
+        [rev('S2A_0601', '2021-06-01T10:30:00Z')] as never,
+        opts,
+      );
+      expect(first.downloaded).toBe(1);
+      expect(await state()).toEqual({ item: 'S2A_0601', datetime: '2021-06-01T10:30:00Z', pixel: 601 });
+      // the same revisit again: skipped
+      processCalls = 0;
+      const same = await downloadSentinelHubRevisits(
+        c,
+        [small],
+        [rev('S2A_0601', '2021-06-01T10:30:00Z')] as never,
+        opts,
+      );
+      expect({ skipped: same.skipped, processCalls }).toEqual({ skipped: 1, processCalls: 0 });
+      // a re-match: n = 1 is now another acquisition; its pixels are fetched before its sidecar is written
+      const second = await downloadSentinelHubRevisits(
+        c,
+        [small],
+        [rev('S2B_0715', '2021-07-15T10:30:00Z')] as never,
+        opts,
+      );
+      expect({ downloaded: second.downloaded, skipped: second.skipped, processCalls }).toEqual({
+        downloaded: 1,
+        skipped: 0,
+        processCalls: 1,
+      });
+      expect(await state()).toEqual({ item: 'S2B_0715', datetime: '2021-07-15T10:30:00Z', pixel: 715 });
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe("SentinelHub's Retry-After is in milliseconds", () => {
+  it('reads it as milliseconds for the Process API, the token endpoint and sh.fetch in downloadAll; other hosts in seconds', async () => {
+    let processCalls = 0;
+    let tokenLimited = true;
+    const { url, server } = await tinyServer((req, _raw, res) => {
+      if (req.url === '/oauth/token' && tokenLimited) {
+        res.writeHead(429, { 'retry-after': '2000', 'content-type': 'application/json' });
+        return res.end('{"error":"rate limited"}');
+      }
+      if (req.url === '/oauth/token') return tokenAnswer(res);
+      if (req.url === '/plain') {
+        res.writeHead(429, { 'retry-after': '2' });
+        return res.end('slow down');
+      }
+      processCalls++;
+      if (processCalls % 2 === 1) {
+        res.writeHead(429, { 'retry-after': '1200', 'content-type': 'application/json' });
+        return res.end('{"status":429,"code":"RATE_LIMIT_EXCEEDED"}');
+      }
+      res.writeHead(200, { 'content-type': 'image/tiff', 'content-length': 8 });
+      res.end(Buffer.from('II*\0\0\0\0\0'));
+    });
+    try {
+      const strict = { retries: 1, maxRetryAfterMs: 1000 };
+      // the token endpoint's 2000 is 2 s (more than the 1 s allowed), not 2000 s
+      const c = new SentinelHubClient(
+        { clientId: 'id', clientSecret: 'sec-123456789' },
+        { baseUrl: url, retry: strict },
+      );
+      const token = await c.accessToken().catch((e: unknown) => e as EoFetchError);
+      expect((token as EoFetchError).code).toBe('RATE_LIMITED');
+      expect((token as EoFetchError).message).toMatch(
+        /the server asks to wait 2 s \(Retry-After\), more than maxRetryAfterMs=1000/,
+      );
+      tokenLimited = false;
+      // 1200 ms: waited, then answered (it was read as 1200 s, refused as RATE_LIMITED)
+      const ok = new SentinelHubClient(
+        { clientId: 'id', clientSecret: 'sec-123456789' },
+        { baseUrl: url, retry: { maxRetryAfterMs: 5000 } },
+      );
+      const started = Date.now();
+      expect(await ok.process({} as never)).toHaveLength(8);
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(1100);
+      expect(waited).toBeLessThan(10_000);
+      // the engine given sh.fetch: its 429 is 1.2 s too
+      const out = await mkdtemp(join(dir, 'retry-after-'));
+      const job = {
+        url: `${url}/api/v1/process`,
+        method: 'POST' as const,
+        body: {},
+        path: join(out, 'x.tif'),
+      };
+      const refused = await downloadAll([job], { fetch: ok.fetch, maxRetryAfterMs: 1000 });
+      expect(refused.failed[0].error.code).toBe('RATE_LIMITED');
+      expect(refused.failed[0].error.message).toMatch(
+        /wait 1 s \(Retry-After\), more than maxRetryAfterMs=1000/,
+      );
+      const fetched = await downloadAll([{ ...job, path: join(out, 'y.tif') }], {
+        fetch: ok.fetch,
+        maxRetryAfterMs: 5000,
+      });
+      expect(fetched.failed).toEqual([]);
+      // another host keeps the HTTP unit: 2 is two seconds
+      const plain = await requestJson(`${url}/plain`, {}, { retry: strict }).catch(
+        (e: unknown) => e as EoFetchError,
+      );
+      expect((plain as EoFetchError).message).toMatch(/wait 2 s \(Retry-After\)/);
+      expect(((plain as EoFetchError).cause as { retryAfterMs?: number }).retryAfterMs).toBe(2000);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('sentinelhub-py profiles of other deployments', () => {
+  const cdse = {
+    base: 'https://sh.dataspace.copernicus.eu',
+    token: 'https://identity.dataspace.copernicus.eu/auth/realms/CDSE/protocol/openid-connect/token',
+  };
+  const recorder = () => {
+    const sent: { url: string; secret: boolean }[] = [];
+    const fetchImpl = (async (url: string, init?: RequestInit) => {
+      sent.push({ url: String(url), secret: String(init?.body ?? '').includes('CDSEsecretVALUE987') });
+      return new Response('{"error":"unauthorized_client"}', { status: 401 });
+    }) as typeof fetch;
+    return { sent, fetchImpl };
+  };
+
+  it('sends a Copernicus Data Space secret to its own token URL, never to services.sentinel-hub.com', async () => {
+    const path = join(dir, 'cdse.toml');
+    await writeFile(
+      path,
+      `[default-profile]\nsh_client_id = "sh-default"\nsh_client_secret = "default-secret-1"\n\n[cdse]\ninstance_id = ""\nsh_client_id = "sh-cdse-1234"\nsh_client_secret = "CDSEsecretVALUE987"\nsh_base_url = "${cdse.base}"\nsh_auth_base_url = "https://identity.dataspace.copernicus.eu"\nsh_token_url = "${cdse.token}"\n`,
+    );
+    const creds = await loadSentinelHubCredentials({ env: {}, configPath: path, profile: 'cdse' });
+    expect(creds).toEqual({
+      clientId: 'sh-cdse-1234',
+      clientSecret: 'CDSEsecretVALUE987',
+      baseUrl: cdse.base,
+      tokenUrl: cdse.token,
+    });
+    // SH_PROFILE picks the profile as in sentinelhub-py
+    expect(await loadSentinelHubCredentials({ env: { SH_PROFILE: 'cdse' }, configPath: path })).toEqual(
+      creds,
+    );
+    const { sent, fetchImpl } = recorder();
+    const c = new SentinelHubClient(creds, { fetch: fetchImpl, retry: { retries: 0 } });
+    expect({ baseUrl: c.baseUrl, tokenUrl: c.tokenUrl }).toEqual({
+      baseUrl: cdse.base,
+      tokenUrl: cdse.token,
+    });
+    expect((await c.accessToken().catch((e: unknown) => e as EoFetchError)) as EoFetchError).toMatchObject({
+      code: 'AUTH_FAILED',
+    });
+    expect(sent).toEqual([{ url: cdse.token, secret: true }]);
+    // the revisit stages' provider config: a profile name, and a token URL that overrides the profile's
+    const staged = await sentinelHubClientFor(
+      { kind: 'sentinelhub', configPath: path, profile: 'cdse' },
+      fetchImpl,
+    );
+    expect({ baseUrl: staged.baseUrl, tokenUrl: staged.tokenUrl }).toEqual({
+      baseUrl: cdse.base,
+      tokenUrl: cdse.token,
+    });
+    const other = await sentinelHubClientFor(
+      { kind: 'sentinelhub', configPath: path, profile: 'cdse', tokenUrl: 'https://auth.example/token' },
+      fetchImpl,
+    );
+    expect(other.tokenUrl).toBe('https://auth.example/token');
+  });
+
+  it("derives or refuses a profile's token URL as sentinelhub-py would, never another provider's", async () => {
+    const write = async (name: string, lines: string) => {
+      const path = join(dir, name);
+      await writeFile(
+        path,
+        `[default-profile]\nsh_client_id = "cid-1234"\nsh_client_secret = "CDSEsecretVALUE987"\n${lines}`,
+      );
+      return path;
+    };
+    // only a base URL of another deployment: where its secret goes is unknown
+    const bare = await write('bare.toml', `sh_base_url = "${cdse.base}"\n`);
+    const err = await loadSentinelHubCredentials({ env: {}, configPath: bare }).catch(
+      (e: unknown) => e as EoFetchError,
+    );
+    expect((err as EoFetchError).code).toBe('INVALID_ARGUMENT');
+    expect((err as EoFetchError).message).toBe(
+      `${bare} [default-profile]: sh_base_url "${cdse.base}" is not a SentinelHub (sentinel-hub.com) deployment and no sh_token_url says where its client secret goes; add that service's token URL (Copernicus Data Space: ${cdse.token})`,
+    );
+    expect((err as EoFetchError).message).not.toContain('CDSEsecretVALUE987');
+    // the older sh_auth_base_url: its /oauth/token, as sentinelhub-py adjusts it
+    const auth = await write(
+      'auth.toml',
+      `sh_base_url = "${cdse.base}"\nsh_auth_base_url = "https://auth.example/"\n`,
+    );
+    expect(await loadSentinelHubCredentials({ env: {}, configPath: auth })).toMatchObject({
+      baseUrl: cdse.base,
+      tokenUrl: 'https://auth.example/oauth/token',
+    });
+    // another SentinelHub deployment authenticates at the main one
+    const west = await write('west.toml', 'sh_base_url = "https://services-uswest2.sentinel-hub.com"\n');
+    expect(await loadSentinelHubCredentials({ env: {}, configPath: west })).toMatchObject({
+      baseUrl: 'https://services-uswest2.sentinel-hub.com',
+      tokenUrl: 'https://services.sentinel-hub.com/oauth/token',
+    });
+    const junk = await write('junk.toml', 'sh_token_url = "ftp://u:PW@x/token"\n');
+    const bad = await loadSentinelHubCredentials({ env: {}, configPath: junk }).catch(
+      (e: unknown) => e as EoFetchError,
+    );
+    expect((bad as EoFetchError).message).toBe(
+      `${junk} [default-profile]: sh_token_url must be an http(s) URL, got "ftp://***@x/token"`,
+    );
+  });
+});
+
+describe('SentinelHub client URLs and headers', () => {
+  it('refuses a token URL with user:password@ before any request, and shows its URLs redacted', async () => {
+    const sent: string[] = [];
+    const fetchImpl = (async (u: string) => {
+      sent.push(u);
+      return new Response('{}');
+    }) as typeof fetch;
+    let err: unknown;
+    try {
+      new SentinelHubClient(
+        { clientId: 'cid', clientSecret: 'SHSECRET' },
+        {
+          baseUrl: 'https://sh.example.com',
+          tokenUrl: 'https://u:TOKPW999@sh.example.com/oauth/token',
+          fetch: fetchImpl,
+        },
+      );
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(EoFetchError);
+    expect((err as EoFetchError).code).toBe('INVALID_ARGUMENT');
+    expect((err as EoFetchError).message).toBe(
+      'SentinelHub tokenUrl "https://***@sh.example.com/oauth/token" carries user:password@; the client id and secret go in the request body, so remove the userinfo',
+    );
+    expect(sent).toEqual([]);
+    const c = new SentinelHubClient(
+      { clientId: 'cid', clientSecret: 'SHSECRET' },
+      {
+        baseUrl: 'https://u:BASEPW@sh.example.com',
+        tokenUrl: 'https://sh.example.com/oauth/token?client_secret=QSECRET',
+      },
+    );
+    expect(JSON.parse(JSON.stringify(c))).toEqual({
+      baseUrl: 'https://***@sh.example.com',
+      tokenUrl: 'https://sh.example.com/oauth/token?client_secret=***',
+      clientId: '***',
+    });
+    const shown = JSON.stringify(c) + inspect(c, { depth: 5, showHidden: true });
+    for (const secret of ['SHSECRET', 'BASEPW', 'QSECRET']) expect(shown).not.toContain(secret);
+    expect(c.tokenUrl).toBe('https://sh.example.com/oauth/token?client_secret=QSECRET'); // used as configured
+  });
+
+  it('sh.fetch keeps headers given as a Headers instance or pairs, with its own bearer token', async () => {
+    const got: Record<string, string | undefined>[] = [];
+    const fake = (async (url: string, init?: RequestInit) => {
+      if (String(url).endsWith('/oauth/token'))
+        return new Response('{"access_token":"tok-1234567890","expires_in":3600}');
+      const h = new Headers(init?.headers);
+      got.push({
+        type: h.get('content-type') ?? undefined,
+        key: h.get('x-api-key') ?? undefined,
+        auth: h.get('authorization') ?? undefined,
+      });
+      return new Response('{}');
+    }) as typeof fetch;
+    const c = new SentinelHubClient(
+      { clientId: 'cid-123', clientSecret: 'sec-123456789' },
+      { baseUrl: 'http://127.0.0.1:9', fetch: fake },
+    );
+    await c.fetch('http://127.0.0.1:9/d', {
+      method: 'POST',
+      headers: new Headers({ 'content-type': 'application/json' }),
+      body: '{}',
+    });
+    await c.fetch('http://127.0.0.1:9/d', {
+      headers: [
+        ['x-api-key', 'KEY-123456789'],
+        ['Authorization', 'Basic bad'],
+      ],
+    });
+    expect(got).toEqual([
+      { type: 'application/json', key: undefined, auth: 'Bearer tok-1234567890' },
+      { type: undefined, key: 'KEY-123456789', auth: 'Bearer tok-1234567890' },
+    ]);
   });
 });

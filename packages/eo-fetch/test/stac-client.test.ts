@@ -206,7 +206,7 @@ describe('providers', () => {
     expect(a.assets.B04.href).toBe('https://acct.blob.core.windows.net/c/B04.tif?st=x&se=y&sig=secret1');
     expect(b.assets.SCL.href).toContain('sig=secret1');
     expect(item.assets.B04.href).not.toContain('sig'); // input untouched
-    expect(calls).toEqual(['https://pc.test/api/sas/v1/token/sentinel-2-l2a']);
+    expect(calls).toEqual(['https://pc.test/api/sas/v1/token/acct/c']);
     now += 50 * 60_000; // 10 min left: still valid with the 5 min margin
     await signer.signHref('https://acct.blob.core.windows.net/c/x.tif', 'sentinel-2-l2a');
     expect(signer.tokenRequests).toBe(1);
@@ -215,5 +215,87 @@ describe('providers', () => {
       'sig=secret2',
     );
     expect(signer.tokenRequests).toBe(2);
+  });
+
+  it('asks for a SAS token per storage account and container, and never puts one on another', async () => {
+    const calls: string[] = [];
+    const fetchToken = async (url: string) => {
+      calls.push(url);
+      const [account, container] = url.split('/token/')[1].split('/');
+      return new Response(
+        JSON.stringify({
+          token: `sr=c&sig=for-${account}-${container}`,
+          'msft:expiry': '2999-01-01T00:00:00Z',
+        }),
+        { headers: { 'content-type': 'application/json' } },
+      );
+    };
+    const signer = createPlanetaryComputerSigner({
+      fetch: fetchToken,
+      tokenUrl: 'https://pc.test/api/sas/v1/token',
+    });
+    const href = (host: string, path: string) => `https://${host}.blob.core.windows.net/${path}`;
+    const item = makeItem('S2B_X', '2023-01-01T00:00:00Z', 0, [0, 0, 1, 1], {
+      assets: {
+        B04: { href: href('sentinel2l2a01', 'sentinel2-l2/T31/B04.tif') },
+        SCL: { href: href('sentinel2l2a01', 'sentinel2-l2/T31/SCL.tif') },
+        other: { href: href('sentinel2l2a01', 'other-container/x.tif') },
+        mirror: { href: href('attacker', 'sentinel2-l2/T31/B04.tif') },
+      },
+    });
+    const signed = await signer.signItem(item);
+    expect(signed.assets.B04.href).toBe(
+      `${href('sentinel2l2a01', 'sentinel2-l2/T31/B04.tif')}?sr=c&sig=for-sentinel2l2a01-sentinel2-l2`,
+    );
+    expect(signed.assets.SCL.href).toContain('sig=for-sentinel2l2a01-sentinel2-l2');
+    expect(signed.assets.other.href).toContain('sig=for-sentinel2l2a01-other-container');
+    // another account gets a token asked for that account, never the collection's or another account's
+    expect(signed.assets.mirror.href).toContain('sig=for-attacker-sentinel2-l2');
+    expect(calls.sort()).toEqual([
+      'https://pc.test/api/sas/v1/token/attacker/sentinel2-l2',
+      'https://pc.test/api/sas/v1/token/sentinel2l2a01/other-container',
+      'https://pc.test/api/sas/v1/token/sentinel2l2a01/sentinel2-l2',
+    ]);
+    // an item without a collection can be signed too (tokens no longer depend on it); the account root cannot
+    const { collection: _c, ...bare } = item;
+    expect((await signer.signItem(bare as never)).assets.B04.href).toContain(
+      'sig=for-sentinel2l2a01-sentinel2-l2',
+    );
+    expect(await signer.signHref('https://acct.blob.core.windows.net/')).toBe(
+      'https://acct.blob.core.windows.net/',
+    );
+    expect(signer.tokenRequests).toBe(3);
+  });
+
+  it('shows its URL redacted in JSON and inspect output, while requests still carry the query', async () => {
+    const { inspect } = await import('node:util');
+    const c = new StacClient('https://user:pw123secret@stac.example.com/v1?access_token=TOKSECRET123&x=1', {
+      headers: { 'X-Api-Key': 'APIKEYSECRET9' },
+    });
+    expect(JSON.parse(JSON.stringify(c))).toEqual({
+      url: 'https://stac.example.com/v1/?access_token=***&x=1',
+      origin: 'https://stac.example.com',
+    });
+    const shown = JSON.stringify(c) + inspect(c, { depth: 5, showHidden: true });
+    for (const secret of ['pw123secret', 'TOKSECRET123', 'APIKEYSECRET9'])
+      expect(shown).not.toContain(secret);
+    expect(c.url).toBe('https://stac.example.com/v1/?access_token=TOKSECRET123&x=1');
+  });
+
+  it('sends headers given as a Headers instance or pairs (a spread kept none of them)', async () => {
+    for (const headers of [new Headers({ 'x-api-key': 'KEY-123456789' }), [['x-api-key', 'KEY-123456789']]]) {
+      const seen: (string | null)[] = [];
+      const c = new StacClient('http://127.0.0.1:9/stac', {
+        headers: headers as never,
+        fetch: async (_u, init) => {
+          seen.push(new Headers(init?.headers).get('x-api-key'));
+          return new Response('{"type":"Catalog","id":"x","links":[],"conformsTo":[]}', {
+            headers: { 'content-type': 'application/json' },
+          });
+        },
+      });
+      await c.root();
+      expect(seen[0]).toBe('KEY-123456789');
+    }
   });
 });

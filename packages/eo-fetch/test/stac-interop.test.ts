@@ -135,7 +135,8 @@ describe('Planetary Computer', () => {
       { method: 'GET', path: '/search', file: 'planetary-computer-search-2.json' },
       {
         method: 'GET',
-        path: '/api/sas/v1/token/sentinel-2-l2a',
+        // one token per storage account and container, as the planetary_computer library asks for it
+        path: '/api/sas/v1/token/sentinel2l2a01/sentinel2-l2',
         reply: () => ({
           body: { token: 'st=2024&se=2024&sp=rl&sig=PCSECRET', 'msft:expiry': '2999-01-01T00:00:00Z' },
         }),

@@ -16,6 +16,7 @@ import {
   type CanonicalBand,
   catalogueEntryFromStacItem,
   createPlanetaryComputerSigner,
+  downloadRevisits,
   downloadStacRevisits,
   earthSearch,
   L1C_BANDS,
@@ -517,7 +518,8 @@ describe('downloadStacRevisits', () => {
   });
 
   it('signs Planetary Computer hrefs and reports per-revisit failures without stopping the others', async () => {
-    server.requireQuery = 'sig=test-sentinel-2-l2a';
+    // the test server stands in for one storage account (its host) and container (`data`): its token's signature
+    server.requireQuery = `sig=test-${encodeURIComponent(new URL(server.url).host)}/data`;
     const first = server.requests.length;
     try {
       const pcKey = (b: CanonicalBand) => b;
@@ -555,5 +557,63 @@ describe('downloadStacRevisits', () => {
     } finally {
       server.requireQuery = undefined;
     }
+  });
+
+  it('asks Planetary Computer for one token per container for a whole call and a whole stage, not one per revisit', async () => {
+    const PC_TOKEN_HOST = 'planetarycomputer.microsoft.com';
+    const blob = 'https://sentinel2l2a01.blob.core.windows.net/sentinel2-l2';
+    const tokenUrls: string[] = [];
+    let unsigned = 0;
+    // PC's token endpoint and a blob account, served by the local server (its COGs under /data)
+    const pcFetch = (async (input: string, init?: RequestInit) => {
+      const url = new URL(input);
+      if (url.hostname === PC_TOKEN_HOST) {
+        tokenUrls.push(url.pathname);
+        return new Response(
+          JSON.stringify({ token: 'sv=2021&sr=c&sig=PC-TOKEN', 'msft:expiry': '2999-01-01T00:00:00Z' }),
+          { headers: { 'content-type': 'application/json' } },
+        );
+      }
+      if (url.searchParams.get('sig') !== 'PC-TOKEN') unsigned++;
+      return fetch(`${server.url}/data${url.pathname.slice('/sentinel2-l2'.length)}${url.search}`, init);
+    }) as typeof fetch;
+    const pcItem = (id: string, day: number) => {
+      const item = itemFor(id, '04.00', day, (b) => b);
+      for (const a of Object.values(item.assets)) a.href = a.href.replace(`${server.url}/data`, blob);
+      return item;
+    };
+    const match = matchRevisits(
+      [aoi],
+      [10, 11, 12].map((d) => catalogueEntryFromStacItem(pcItem(`PC_${d}`, d))),
+      { targetDate: '2022-06-10' },
+    );
+    expect(match.revisits).toHaveLength(3);
+    const report = await downloadStacRevisits([aoi], match.revisits, {
+      root: join(root, 'pc-shared'),
+      provider: planetaryComputer,
+      bands: ['B04'],
+      fetch: pcFetch,
+      concurrency: 1,
+    });
+    expect(report.failed).toEqual([]);
+    expect(report.results).toHaveLength(3);
+    expect(tokenUrls).toEqual(['/api/sas/v1/token/sentinel2l2a01/sentinel2-l2']);
+    expect(unsigned).toBe(0);
+    // the stage: one signer for every revisit (and level) it downloads
+    tokenUrls.length = 0;
+    const staged = await downloadRevisits(
+      [aoi],
+      { L2A: match.revisits },
+      {
+        root: join(root, 'pc-stage'),
+        provider: { kind: 'stac', provider: planetaryComputer },
+        levels: ['L2A'],
+        concurrency: 1,
+        fetch: pcFetch,
+      },
+    );
+    expect(staged.failures).toEqual([]);
+    expect(staged.downloads.L2A).toMatchObject({ downloaded: 3 });
+    expect(tokenUrls).toEqual(['/api/sas/v1/token/sentinel2l2a01/sentinel2-l2']);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { urlSecrets } from '../src/http/url-credentials.js';
-import { scrub, splitUrlCredentials } from '../src/index.js';
+import { type EoFetchError, requestJson, scrub, splitUrlCredentials } from '../src/index.js';
 
 describe('splitUrlCredentials', () => {
   it('moves user:password into a Basic authorization value and strips it from the URL', () => {
@@ -84,5 +84,38 @@ describe('scrub', () => {
     expect(scrub('a short%2Fsecret b', [secret, 'short/secret'])).toBe('a *** b');
     // a run of slashes that is not the secret stays
     expect(scrub(`k${'/'.repeat(1000)}y`, [secret])).toBe(`k${'/'.repeat(1000)}y`);
+  });
+});
+
+describe('request headers in every RequestInit form', () => {
+  it('requestJson sends and scrubs headers given as a Headers instance or pairs (a spread kept none of them)', async () => {
+    for (const headers of [new Headers({ 'x-api-key': 'KEY-123456789' }), [['x-api-key', 'KEY-123456789']]]) {
+      const seen: (string | null)[] = [];
+      const echo = async (_u: string, init?: RequestInit) => {
+        const h = new Headers(init?.headers);
+        seen.push(h.get('x-api-key'), h.get('accept'));
+        return new Response(`bad key ${h.get('x-api-key')}`, { status: 400 });
+      };
+      const err = await requestJson(
+        'http://127.0.0.1:9/a',
+        { headers: headers as never },
+        { fetch: echo },
+      ).catch((e: unknown) => e as EoFetchError);
+      expect(seen).toEqual(['KEY-123456789', 'application/json']);
+      expect((err as EoFetchError).code).toBe('HTTP_ERROR');
+      expect((err as EoFetchError).message).toBe('HTTP 400  from http://127.0.0.1:9/a: bad key ***');
+    }
+    // pairs that are no headers: refused up front, the value (maybe a credential) not quoted
+    const bad = await requestJson(
+      'http://127.0.0.1:9/a',
+      { headers: [['bad name', 'SECRET-VALUE-1']] as never },
+      {
+        fetch: async () => new Response('{}'),
+      },
+    ).catch((e: unknown) => e as EoFetchError);
+    expect((bad as EoFetchError).code).toBe('INVALID_ARGUMENT');
+    expect((bad as EoFetchError).message).toBe(
+      'requestJson: init.headers must be headers (a record, a Headers instance or [name, value] pairs), got a list that is not [name, value] pairs of valid header names and values',
+    );
   });
 });

@@ -12,6 +12,7 @@ import { createRng, throwIfAborted } from '@worldstrat/core';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { EoFetchError, HttpError } from '../errors.js';
 import { headerSecrets } from '../http/header-secrets.js';
+import { headersRecord } from '../http/headers.js';
 import type { FetchLike } from '../http/request-json.js';
 import {
   errorExcerpt,
@@ -45,6 +46,7 @@ import {
   checkSignal,
   checkString,
   invalidArgument,
+  thrownMessage,
 } from '../internal/check-arguments.js';
 import {
   type DiskFullState,
@@ -73,7 +75,7 @@ export interface DownloadJob {
   path: string;
   /** HTTP method (default GET). */
   method?: 'GET' | 'POST';
-  /** Request headers. */
+  /** Request headers (a record; a Headers instance or `[name, value]` pairs are taken too). */
   headers?: Record<string, string>;
   /** Request body (POST); objects are JSON-encoded. */
   body?: string | Uint8Array | Record<string, unknown>;
@@ -341,6 +343,7 @@ export class DownloadEngine {
           'INVALID_ARGUMENT',
           `job for ${job.path}: url ${JSON.stringify(redactUrl(job.url))} is not a valid URL`,
         );
+      checkJobFields(job);
       const key = resolve(job.path);
       if (seen.has(key))
         throw new EoFetchError('DUPLICATE_PATH', `two jobs write ${job.path}; give every job its own path`);
@@ -388,8 +391,9 @@ export class DownloadEngine {
     const todo: DownloadJob[] = [];
     for (const job of jobs) {
       const rec = manifest.get(resolve(job.path));
+      // a record of other content (another checksum, size, item or URL) is no evidence for this job's file
       const check =
-        rec?.status === 'verified'
+        rec?.status === 'verified' && recordFitsJob(rec, job)
           ? await recheckVerified(job.path, rec, this.options.verifyExisting ?? DEFAULTS.verifyExisting)
           : { ok: false };
       if (check.ok) {
@@ -414,7 +418,7 @@ export class DownloadEngine {
       todo.map(async (job) => {
         // this job's secrets only: scrubbing every job's error with every job's signed URL costs failures ×
         // batch size (2,000 failing presigned URLs blocked the event loop for minutes)
-        const secrets = new Set([...urlSecrets(job.url), ...headerSecrets(job.headers)]);
+        const secrets = new Set([...urlSecrets(job.url), ...headerSecrets(jobHeaders(job))]);
         try {
           // recorded while the job still holds its partial file's lock: another run finds the record or the lock
           const rec = await this.runJob(job, report, progress, diskState, secrets, (verified) =>
@@ -624,7 +628,11 @@ export class DownloadEngine {
       opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     );
     const { signal } = att;
-    const headers: Record<string, string> = { ...job.headers, ...(await opts.authorize?.(job)) };
+    // a Headers instance or a list of pairs spread into a record would keep none of its headers
+    const headers: Record<string, string> = {
+      ...jobHeaders(job),
+      ...headersRecord(await opts.authorize?.(job), 'DownloadEngine', 'options.authorize() result'),
+    };
     for (const secret of headerSecrets(headers)) secrets.add(secret);
     // the file's own bytes: a compressed answer is not them, and a resumed range would count encoded bytes
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'accept-encoding'))
@@ -812,18 +820,20 @@ export class DownloadEngine {
         'SIZE_MISMATCH',
         `${job.path}: got ${bytes} bytes from ${safe}, expected ${job.expectedBytes} (catalogue size)`,
       );
-    if (job.expectedSha256 && job.expectedSha256.toLowerCase() !== sha256)
+    const expected = expectedSha256(job);
+    if (expected !== undefined && expected !== sha256)
       throw new EoFetchError(
         'CHECKSUM_MISMATCH',
-        `${job.path}: sha256 ${sha256} does not match the expected ${job.expectedSha256}; the source changed or is corrupt`,
+        `${job.path}: sha256 ${sha256} does not match the expected ${expected}; the source changed or is corrupt`,
       );
     if (job.verify) {
       try {
         await job.verify(partial);
       } catch (err) {
+        // a hook may throw anything (a string, null): it is still the hook's rejection, never a network failure
         throw new EoFetchError(
           'VERIFY_FAILED',
-          `${job.path}: downloaded file rejected: ${(err as Error).message}`,
+          `${job.path}: downloaded file rejected: ${thrownMessage(err)}`,
           {
             cause: err,
           },
@@ -902,6 +912,64 @@ function record(
     ...(error ? { error } : {}),
     time: new Date().toISOString(),
   };
+}
+
+/** A hex SHA-256, or a sha2-256 multihash (`1220` + the digest: STAC's `file:checksum`). */
+const SHA256_FORMS = /^(?:1220)?[0-9a-f]{64}$/i;
+
+/**
+ * The fields of a job that decide what counts as its file, checked before any request: a number or '' as the
+ * checksum would fail every attempt or check nothing, a size of NaN or −1 retry until the retries are spent.
+ */
+function checkJobFields(job: DownloadJob): void {
+  const fn = 'DownloadEngine.run';
+  const where = `job for ${job.path}`;
+  const sha = job.expectedSha256;
+  if (sha !== undefined && !(typeof sha === 'string' && SHA256_FORMS.test(sha)))
+    invalidArgument(
+      fn,
+      `${where}: expectedSha256`,
+      "a hex SHA-256 (64 digits) or a sha2-256 multihash ('1220' + 64 hex digits)",
+      sha,
+    );
+  checkNumber(fn, `${where}: expectedBytes`, job.expectedBytes, { optional: true, integer: true, min: 0 });
+  checkFunction(fn, `${where}: verify`, job.verify, true);
+  jobHeaders(job);
+}
+
+/** A job's headers as a record, in whichever RequestInit form they were given. */
+function jobHeaders(job: DownloadJob): Record<string, string> {
+  return headersRecord(job.headers, 'DownloadEngine.run', `job for ${job.path}: headers`);
+}
+
+/** The job's expected SHA-256 as lower-case hex (a multihash unwrapped), or undefined. */
+function expectedSha256(job: DownloadJob): string | undefined {
+  const sha = job.expectedSha256;
+  return sha === undefined ? undefined : sha.slice(sha.length - 64).toLowerCase();
+}
+
+/** Scheme, host, port and path of a URL: the resource, without credentials or query (signatures change it). */
+function resourceOf(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a verified record describes the content `job` asks for: its checksum and size when the job names them,
+ * and its item id and URL (scheme, host, port, path) when both sides have them. A record of another acquisition
+ * (a re-matched revisit under the same path) or another version of the file is no reason to skip the job.
+ */
+function recordFitsJob(rec: ManifestRecord, job: DownloadJob): boolean {
+  const sha = expectedSha256(job);
+  if (sha !== undefined && rec.sha256.toLowerCase() !== sha) return false;
+  if (job.expectedBytes !== undefined && rec.bytes !== job.expectedBytes) return false;
+  if (job.itemId !== undefined && rec.itemId !== undefined && rec.itemId !== job.itemId) return false;
+  const recorded = rec.url ? resourceOf(rec.url) : undefined;
+  return recorded === undefined || recorded === resourceOf(job.url);
 }
 
 /** Runs a step on the local disk for the file `path`, turning its failure into `WRITE_FAILED` naming the file. */

@@ -190,12 +190,15 @@ async function forEachLine(
       overlong = false;
     };
     // UTF-8 never holds byte 0x0A inside a character, so lines split on bytes
+    let first = true;
     for (let left = info.size; left > 0; ) {
       const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, left), null);
       if (bytesRead === 0) break;
       left -= bytesRead;
       const chunk = buf.subarray(0, bytesRead);
-      let start = 0;
+      // a byte order mark an editor put in front of the first record is not part of it
+      let start = first ? bomLength(chunk) : 0;
+      first = false;
       for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
         keep(chunk.subarray(start, nl));
         endLine(true);
@@ -345,12 +348,13 @@ async function checkManifestHead(manifestPath: string): Promise<void> {
   await withManifestFile(manifestPath, undefined, async (fh, info) => {
     const head = Buffer.allocUnsafe(Math.min(info.size, MAX_LINE_BYTES));
     let got = 0;
-    let start = 0;
+    let start = -1;
     let otherLines = false;
     while (got < head.length) {
       const { bytesRead } = await fh.read(head, got, Math.min(64 * 1024, head.length - got), got);
       if (bytesRead === 0) break;
       got += bytesRead;
+      if (start < 0) start = bomLength(head.subarray(0, got));
       for (let nl = head.indexOf(10, start); nl >= 0 && nl < got; nl = head.indexOf(10, start)) {
         const line = head.subarray(start, nl).toString('utf8');
         start = nl + 1;
@@ -362,6 +366,14 @@ async function checkManifestHead(manifestPath: string): Promise<void> {
       throw notAManifest(manifestPath, 'none of the lines of its first MiB is a manifest record');
     if (info.size > MAX_LINE_BYTES) throw notAManifest(manifestPath, 'its first line is over 1 MiB long');
   });
+}
+
+/** The UTF-8 byte order mark (a Windows editor's save). */
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** 3 when `bytes` (a file's first bytes) start with a UTF-8 byte order mark, else 0. */
+function bomLength(bytes: Buffer): number {
+  return bytes.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
 }
 
 /** Whether the file's last byte is not a line break (a torn last line); false for a missing or empty file. */

@@ -78,7 +78,10 @@ export interface StacRevisitOptions {
   bands?: readonly CanonicalBand[];
   /** Output ground resolution (default 10 m). */
   resolutionM?: number;
-  /** SAS signer for providers that need one (created automatically for Planetary Computer). */
+  /**
+   * SAS signer for providers that need one (created automatically for Planetary Computer: one per
+   * {@link downloadStacRevisits} call, so its token cache serves every revisit).
+   */
   signer?: PlanetaryComputerSigner;
   /** Band COGs read at once per revisit (default 4). */
   bandConcurrency?: number;
@@ -302,10 +305,7 @@ export async function downloadStacRevisit(
     const { asset } = bandAsset(item, provider, band);
     return {
       asset,
-      href:
-        signer && item.collection
-          ? await signer.signHref(asset.href, item.collection, options.signal)
-          : asset.href,
+      href: signer ? await signer.signHref(asset.href, item.collection, options.signal) : asset.href,
     };
   };
   const grid = aoiGrid(aoi.bounds, options.resolutionM ?? 10);
@@ -441,6 +441,14 @@ export async function downloadStacRevisits(
     if (list) list.push(m);
     else items.set(m.itemId, [m]);
   }
+  // one signer for the whole call: its token cache serves every revisit (a signer per revisit asked the token
+  // endpoint once per revisit)
+  const provider =
+    typeof options.provider === 'string' ? getStacProvider(options.provider) : options.provider;
+  const signer =
+    options.signer ??
+    (provider.requiresSigning ? createPlanetaryComputerSigner({ fetch: options.fetch }) : undefined);
+  const perRevisit: StacRevisitOptions = { ...options, provider, ...(signer ? { signer } : {}) };
   const limit = pLimit(options.concurrency ?? 4);
   const report: RevisitDownloadReport = { results: [], failed: [] };
   // once a write finds the disk full (ENOSPC, EDQUOT), revisits not yet started fail without reading anything
@@ -474,7 +482,7 @@ export async function downloadStacRevisits(
             // temp files of this revisit left by a killed run: it is rewritten whole
             const prefix = `${r.aoi}-${r.n}`;
             await removeStaleTemps(levelDir, (f) => f.startsWith(`${prefix}-`) || f === `${prefix}.metadata`);
-            const { records, ...res } = await downloadStacRevisit(aoi, r, options);
+            const { records, ...res } = await downloadStacRevisit(aoi, r, perRevisit);
             for (const rec of records) await writer?.append(rec);
             report.results.push(res);
           } catch (err) {

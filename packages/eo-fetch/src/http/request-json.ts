@@ -13,6 +13,7 @@ import {
   invalidArgument,
 } from '../internal/check-arguments.js';
 import { headerSecrets } from './header-secrets.js';
+import { headersRecord } from './headers.js';
 import { parseRetryAfter, type RetryPolicy, redactUrl, redactUrlsIn, withRetry } from './retry.js';
 import { secretsScrubber } from './secret-forms.js';
 import { moveUrlCredentials, urlSecrets } from './url-credentials.js';
@@ -227,7 +228,12 @@ export async function httpErrorFromResponse(
 export function scrub(text: string, secrets: readonly string[]): string {
   checkString('scrub', 'text', text);
   checkIterable('scrub', 'secrets', secrets);
-  const scrubber = scrubberOf(secrets);
+  const list = [...secrets];
+  // a secret of another type (a cyclic object, a BigInt) has no spelling to look for, and would make the
+  // scrubber's cache key (JSON) throw
+  const i = list.findIndex((s) => typeof s !== 'string');
+  if (i >= 0) invalidArgument('scrub', `secrets[${i}]`, 'a string', list[i]);
+  const scrubber = scrubberOf(list);
   return scrubber ? scrubber(text, '***') : text;
 }
 
@@ -284,17 +290,21 @@ export async function requestJson<T = unknown>(
 ): Promise<T> {
   checkRequest('requestJson', url, init, options);
   const doFetch = options.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
+  // every form of RequestInit headers (a Headers instance, pairs, a record): spreading the first two keeps nothing
+  const given = headersRecord(init.headers, 'requestJson', 'init.headers');
   // fetch refuses a URL with `user:password@`: its credentials go as Basic auth (to this origin only, as the
   // guarded redirects drop credential headers elsewhere) and are scrubbed like the listed secrets
-  const moved = moveUrlCredentials(url, { ...(init.headers as Record<string, string>) });
+  const moved = moveUrlCredentials(url, given);
   const target = moved.url;
   // longest first, so a secret containing another is replaced whole
-  const redact = [
-    ...(options.redact ?? []),
-    ...urlSecrets(url),
-    ...headerSecrets(init.headers as Record<string, string> | undefined),
-  ].sort((a, b) => b.length - a.length);
-  const headers: Record<string, string> = { accept: 'application/json', ...moved.headers };
+  const redact = [...(options.redact ?? []), ...urlSecrets(url), ...headerSecrets(given)].sort(
+    (a, b) => b.length - a.length,
+  );
+  const accepts = Object.keys(moved.headers).some((k) => k.toLowerCase() === 'accept');
+  const headers: Record<string, string> = {
+    ...(accepts ? {} : { accept: 'application/json' }),
+    ...moved.headers,
+  };
   let body: BodyInit | undefined;
   if (init.body !== undefined && init.body !== null) {
     if (
@@ -305,7 +315,8 @@ export async function requestJson<T = unknown>(
       body = init.body as BodyInit;
     } else {
       body = JSON.stringify(init.body);
-      headers['content-type'] ??= 'application/json';
+      if (!Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
+        headers['content-type'] = 'application/json';
     }
   }
   try {

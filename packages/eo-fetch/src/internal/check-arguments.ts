@@ -181,3 +181,18 @@ export function checkOneOf(fn: string, name: string, value: unknown, allowed: re
   if (value !== undefined && !allowed.includes(value as string))
     invalidArgument(fn, name, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
 }
+
+/**
+ * What a thrown value says, for a message: an Error's (or an error-like object's) message, a string as it is,
+ * anything else described (`null`, `42`…); never throws itself, whatever was thrown.
+ */
+export function thrownMessage(err: unknown): string {
+  if (typeof err === 'string') return err;
+  try {
+    const message = (err as { message?: unknown } | null)?.message;
+    if (typeof message === 'string' && message) return message;
+  } catch {
+    // a getter that throws: described below
+  }
+  return `it threw ${describeValue(err)}`;
+}

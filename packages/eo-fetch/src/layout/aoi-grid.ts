@@ -1,9 +1,12 @@
 // The 10 m output grid of a revisit, as upstream's SentinelHub requests define it: EPSG:4326 over the
 // AOI bounds, W × H = round(|ΔE| / 10) × round(|ΔN| / 10) with ΔE, ΔN between the bbox's lower-left and
 // upper-right corners projected into the UTM zone of the bbox centre.
+
+import { describeValue } from '@worldstrat/core';
 import type { BBox, TargetGrid } from '@worldstrat/raster-io';
 import { transformCoords, utmEpsgForLonLat } from '@worldstrat/raster-io';
 import { EoFetchError } from '../errors.js';
+import { checkOptions } from '../internal/check-arguments.js';
 
 /** Default largest side of an AOI raster in pixels (100 km at 10 m; WorldStrat AOIs are ≈ 158 px). */
 export const DEFAULT_MAX_AOI_SIDE_PX = 10_000;
@@ -25,17 +28,26 @@ export interface AoiSizeOptions {
  *   `AOI_TOO_LARGE` when a side exceeds `maxSidePx`
  */
 export function aoiPixelSize(bounds: BBox, resolutionM = 10, options: AoiSizeOptions = {}): [number, number] {
+  checkOptions('aoiPixelSize', options);
+  // values are described, never interpolated or JSON-encoded: a Symbol, a BigInt or a cyclic object would throw
+  // a TypeError while the message is built
   const max = options.maxSidePx ?? DEFAULT_MAX_AOI_SIDE_PX;
-  if (!(Number.isInteger(max) && max > 0))
-    throw new EoFetchError('INVALID_ARGUMENT', `maxSidePx must be a positive integer, got ${max}`);
+  if (!(Number.isInteger(max) && (max as number) > 0))
+    throw new EoFetchError(
+      'INVALID_ARGUMENT',
+      `maxSidePx must be a positive integer, got ${describeValue(max)}`,
+    );
   if (!(typeof resolutionM === 'number' && Number.isFinite(resolutionM) && resolutionM > 0))
-    throw new EoFetchError('INVALID_ARGUMENT', `resolution ${resolutionM} m must be a positive number`);
+    throw new EoFetchError(
+      'INVALID_ARGUMENT',
+      `resolution ${describeValue(resolutionM)} m must be a positive number`,
+    );
   if (
     !Array.isArray(bounds) ||
     bounds.length !== 4 ||
     bounds.some((x) => typeof x !== 'number' || !Number.isFinite(x))
   )
-    throw new EoFetchError('INVALID_ARGUMENT', `bounds ${JSON.stringify(bounds)} must be 4 finite numbers`);
+    throw new EoFetchError('INVALID_ARGUMENT', `bounds ${describeValue(bounds)} must be 4 finite numbers`);
   const [w, s, e, n] = bounds;
   if (w < -180 || e > 180 || s < -90 || n > 90)
     throw new EoFetchError(

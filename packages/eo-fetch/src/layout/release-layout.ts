@@ -33,8 +33,17 @@ function checkName(aoi: string): string {
 }
 function checkN(n: number): number {
   if (!Number.isInteger(n) || n < 1)
-    throw new EoFetchError('INVALID_ARGUMENT', `revisit number must be an integer ≥ 1, got ${n}`);
+    throw new EoFetchError(
+      'INVALID_ARGUMENT',
+      `revisit number must be an integer ≥ 1, got ${describeValue(n)}`,
+    );
   return n;
+}
+/** `L1C` or `L2A`: the level becomes a folder and file name. */
+function checkLevel(level: S2Level): S2Level {
+  if (level !== 'L1C' && level !== 'L2A')
+    throw new EoFetchError('INVALID_ARGUMENT', `level must be "L1C" or "L2A", got ${describeValue(level)}`);
+  return level;
 }
 
 /**
@@ -52,6 +61,7 @@ function checkN(n: number): number {
 export function lrRevisitPaths(aoi: string, n: number, level: S2Level) {
   checkName(aoi);
   checkN(n);
+  checkLevel(level);
   const dir = `lr_dataset/${aoi}/${level}`;
   return {
     dir,

@@ -4,7 +4,9 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { withoutTrailingSlashes } from '@worldstrat/core';
 import { EoFetchError } from '../errors.js';
+import { redactUrl } from '../http/retry.js';
 import { checkObject, checkOptions, checkString } from '../internal/check-arguments.js';
 import type { SentinelHubCredentials } from './sentinel-hub-client.js';
 
@@ -14,7 +16,7 @@ export interface LoadCredentialsOptions {
   env?: Record<string, string | undefined>;
   /** Config file (`.toml` as written by `sentinelhub.config`, or `.json` with `sh_client_id`/`sh_client_secret`). */
   configPath?: string;
-  /** TOML profile (default `default-profile`). */
+  /** TOML profile (default: `SH_PROFILE` from `env`, else `default-profile`, as sentinelhub-py chooses). */
   profile?: string;
 }
 
@@ -91,6 +93,47 @@ function parseToml(text: string, profile: string): Record<string, string> {
   return out;
 }
 
+/** SentinelHub's own service, and where sentinelhub-py sends the secret when a profile names no token URL. */
+const SH_MAIN_ORIGIN = 'https://services.sentinel-hub.com';
+
+/** A profile's URL setting: absent, or an http(s) URL; anything else is `INVALID_ARGUMENT` naming it. */
+function profileUrl(values: Record<string, unknown>, key: string, where: string): string | undefined {
+  const v = values[key];
+  if (v === undefined || v === '') return undefined;
+  if (typeof v === 'string' && URL.canParse(v) && /^https?:$/.test(new URL(v).protocol)) return v;
+  throw new EoFetchError(
+    'INVALID_ARGUMENT',
+    `${where}: ${key} must be an http(s) URL, got ${typeof v === 'string' ? JSON.stringify(redactUrl(v)) : `a ${typeof v}`}`,
+  );
+}
+
+/**
+ * The service endpoints a profile names, as sentinelhub-py reads them: `sh_base_url`, and `sh_token_url` (or the
+ * older `sh_auth_base_url` + `/oauth/token`). A base URL of another deployment than SentinelHub's own with no
+ * token URL is refused: sentinelhub-py would send that deployment's secret to SentinelHub's token endpoint.
+ */
+function endpointsOf(
+  values: Record<string, unknown>,
+  where: string,
+): { baseUrl?: string; tokenUrl?: string } {
+  const baseUrl = profileUrl(values, 'sh_base_url', where);
+  const authBase = profileUrl(values, 'sh_auth_base_url', where);
+  let tokenUrl =
+    profileUrl(values, 'sh_token_url', where) ??
+    (authBase ? `${withoutTrailingSlashes(authBase)}/oauth/token` : undefined);
+  if (baseUrl && !tokenUrl) {
+    const host = new URL(baseUrl).hostname;
+    if (host !== 'sentinel-hub.com' && !host.endsWith('.sentinel-hub.com'))
+      throw new EoFetchError(
+        'INVALID_ARGUMENT',
+        `${where}: sh_base_url ${JSON.stringify(redactUrl(baseUrl))} is not a SentinelHub (sentinel-hub.com) deployment and no sh_token_url says where its client secret goes; add that service's token URL (Copernicus Data Space: https://identity.dataspace.copernicus.eu/auth/realms/CDSE/protocol/openid-connect/token)`,
+      );
+    // SentinelHub's other deployments authenticate at the main one (sentinelhub-py's default token URL)
+    tokenUrl = `${SH_MAIN_ORIGIN}/oauth/token`;
+  }
+  return { ...(baseUrl ? { baseUrl } : {}), ...(tokenUrl ? { tokenUrl } : {}) };
+}
+
 /** Largest config file read (a credentials file is a few hundred bytes; a device or a log is not one). */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -142,6 +185,8 @@ export async function loadSentinelHubCredentials(
   checkString(fn, 'options.configPath', options.configPath, true);
   checkString(fn, 'options.profile', options.profile, true);
   const env = options.env ?? process.env;
+  // sentinelhub-py's profile selection: the option, else SH_PROFILE, else its default profile
+  const profile = options.profile ?? (env.SH_PROFILE || 'default-profile');
   if (env.SH_CLIENT_ID && env.SH_CLIENT_SECRET)
     return { clientId: env.SH_CLIENT_ID, clientSecret: env.SH_CLIENT_SECRET };
   const candidates = options.configPath
@@ -167,11 +212,15 @@ export async function loadSentinelHubCredentials(
           `${path} is not a JSON object; expected {"sh_client_id": ..., "sh_client_secret": ...}`,
         );
       values = parsed as Record<string, unknown>;
-    } else values = parseToml(text, options.profile ?? 'default-profile');
+    } else values = parseToml(text, profile);
     const clientId = values.sh_client_id ?? values.clientId;
     const clientSecret = values.sh_client_secret ?? values.clientSecret;
     if (typeof clientId === 'string' && clientId && typeof clientSecret === 'string' && clientSecret)
-      return { clientId, clientSecret };
+      return {
+        clientId,
+        clientSecret,
+        ...endpointsOf(values, path.endsWith('.json') ? path : `${path} [${profile}]`),
+      };
   }
   throw new EoFetchError(
     'MISSING_CREDENTIALS',

@@ -1,5 +1,5 @@
 // Evalscripts (VERSION=3) of the WorldStrat requests and the Process API request bodies.
-import { type BBox, CoreError, parseIsoTime } from '@worldstrat/core';
+import { type BBox, CoreError, describeValue, parseIsoTime } from '@worldstrat/core';
 import { EoFetchError } from '../errors.js';
 import {
   checkArray,
@@ -35,8 +35,8 @@ const LAYER_UNITS: Record<S2ExtraLayer, { units: string; sampleType: 'UINT8' | '
 };
 
 const ident = (s: string) => {
-  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(s))
-    throw new EoFetchError('INVALID_ARGUMENT', `band/layer name ${JSON.stringify(s)} is not valid`);
+  if (typeof s !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(s))
+    throw new EoFetchError('INVALID_ARGUMENT', `band/layer name ${describeValue(s)} is not valid`);
   return s;
 };
 
@@ -73,11 +73,13 @@ function evaluatePixel(sample) {
  * @returns the evalscript text
  */
 export function s2LayerEvalscript(layer: S2ExtraLayer): string {
-  const spec = LAYER_UNITS[layer];
+  // own keys only (`constructor` is no layer), and the value described: a Symbol cannot be interpolated
+  const spec =
+    typeof layer === 'string' && Object.hasOwn(LAYER_UNITS, layer) ? LAYER_UNITS[layer] : undefined;
   if (!spec)
     throw new EoFetchError(
       'INVALID_ARGUMENT',
-      `unknown layer ${layer}; use one of ${Object.keys(LAYER_UNITS).join(', ')}`,
+      `unknown layer ${describeValue(layer)}; use one of ${Object.keys(LAYER_UNITS).join(', ')}`,
     );
   return `//VERSION=3
 function setup() {
@@ -206,6 +208,8 @@ export function s2ProcessRequest(
  * @param inputBands - number of input bands
  * @param float32 - FLOAT32 output
  * @returns estimated PU
+ * @throws {@link EoFetchError} `INVALID_ARGUMENT` unless the sizes and band count are integers ≥ 1 and `float32`
+ *   a boolean
  */
 export function estimateProcessingUnits(
   width: number,
@@ -213,6 +217,15 @@ export function estimateProcessingUnits(
   inputBands: number,
   float32: boolean,
 ): number {
+  // a NaN, a negative size or a numeric string would give NaN or an invented estimate
+  const fn = 'estimateProcessingUnits';
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+    ['inputBands', inputBands],
+  ] as const)
+    checkNumber(fn, name, v, { integer: true, min: 1 });
+  if (typeof float32 !== 'boolean') invalidArgument(fn, 'float32', 'true or false', float32);
   return Math.max(0.005, ((width * height) / (512 * 512)) * (inputBands / 3) * (float32 ? 2 : 1));
 }
 

@@ -5,6 +5,7 @@
 import { withoutTrailingSlashes } from '@worldstrat/core';
 import { fetchWithGuardedRedirects } from '@worldstrat/raster-io';
 import { EoFetchError, HttpError } from '../errors.js';
+import { headersRecord, withoutHeader } from '../http/headers.js';
 import {
   type FetchLike,
   httpErrorFromResponse,
@@ -15,6 +16,7 @@ import {
   scrubErrorChain,
 } from '../http/request-json.js';
 import { type RetryPolicy, redactUrl, SharedRequest, withRetry } from '../http/retry.js';
+import { splitUrlCredentials } from '../http/url-credentials.js';
 import {
   checkFunction,
   checkNumber,
@@ -34,6 +36,13 @@ import type { ProcessRequest } from './evalscripts.js';
 export interface SentinelHubCredentials {
   clientId: string;
   clientSecret: string;
+  /**
+   * API root of the deployment that issued them (a config profile's `sh_base_url`), used when the client's
+   * options name none.
+   */
+  baseUrl?: string;
+  /** Token endpoint of that deployment (a profile's `sh_token_url`), used when the client's options name none. */
+  tokenUrl?: string;
 }
 
 /** Options of {@link SentinelHubClient}. */
@@ -163,6 +172,30 @@ function originOf(url: string, option: string): string {
     'INVALID_ARGUMENT',
     `SentinelHub ${option} must be an http(s) URL, got ${JSON.stringify(redactUrl(url))}`,
   );
+}
+
+/** Statuses whose responses carry no body (a Response built with one throws). */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/**
+ * `res` with its delay `Retry-After` turned from milliseconds into seconds. SentinelHub's services send the wait
+ * in milliseconds (their rate-limit documentation; sentinelhub-py divides it by 1000), while every reader of the
+ * header (the retry loops, the download engine given `sh.fetch`) takes the HTTP unit, seconds: a 2000 ms wait
+ * read as 2000 s is refused as `RATE_LIMITED`. An HTTP-date is left as it is.
+ */
+function retryAfterInSeconds(res: Response): Response {
+  const raw = res.headers.get('retry-after')?.trim();
+  if (!raw || !/^\d+(\.\d+)?$/.test(raw) || res.status < 200 || res.status > 599) return res;
+  const headers = new Headers(res.headers);
+  // capped, so the seconds stay a plain decimal (a 1e25 ms wait would print as "1e+22", which no reader takes)
+  headers.set('retry-after', String(Math.min(Number(raw), Number.MAX_SAFE_INTEGER) / 1000));
+  const out = new Response(NULL_BODY_STATUSES.has(res.status) ? null : res.body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers,
+  });
+  Object.defineProperty(out, 'url', { value: res.url });
+  return out;
 }
 
 /** `href` resolved against `base`, or `INVALID_RESPONSE` naming where the link came from. */
@@ -311,10 +344,23 @@ export class SentinelHubClient {
     checkRetryPolicy(fn, 'options.retry', options.retry);
     this.#creds = { ...credentials };
     this.#opts = options;
-    this.baseUrl = withoutTrailingSlashes(options.baseUrl ?? 'https://services.sentinel-hub.com');
-    this.tokenUrl = options.tokenUrl ?? `${this.baseUrl}/oauth/token`;
+    checkString(fn, 'credentials.baseUrl', credentials.baseUrl, true);
+    checkString(fn, 'credentials.tokenUrl', credentials.tokenUrl, true);
+    // endpoints loaded with the credentials (a sentinelhub-py profile of another deployment, e.g. Copernicus Data
+    // Space) are where that secret belongs: it never goes to the default service's token endpoint instead
+    this.baseUrl = withoutTrailingSlashes(
+      options.baseUrl ?? credentials.baseUrl ?? 'https://services.sentinel-hub.com',
+    );
+    this.tokenUrl = options.tokenUrl ?? credentials.tokenUrl ?? `${this.baseUrl}/oauth/token`;
     this.#origin = originOf(this.baseUrl, 'baseUrl');
-    originOf(this.tokenUrl, 'tokenUrl');
+    const tokenOrigin = originOf(this.tokenUrl, 'tokenUrl');
+    // the token request's body holds the secret and fetch refuses userinfo: a URL with one can never work
+    if (splitUrlCredentials(this.tokenUrl).authorization !== undefined)
+      throw new EoFetchError(
+        'INVALID_ARGUMENT',
+        `SentinelHub tokenUrl ${JSON.stringify(redactUrl(this.tokenUrl))} carries user:password@; the client id and secret go in the request body, so remove the userinfo`,
+      );
+    this.#serviceOrigins = new Set([this.#origin, tokenOrigin]);
     if (options.pageLimit !== undefined && !(Number.isInteger(options.pageLimit) && options.pageLimit > 0))
       throw new EoFetchError(
         'INVALID_ARGUMENT',
@@ -323,6 +369,21 @@ export class SentinelHubClient {
   }
 
   #origin: string;
+  /** Origins of the service and its token endpoint: their Retry-After is in milliseconds. */
+  #serviceOrigins: ReadonlySet<string>;
+
+  /** The underlying fetch, with the service's millisecond Retry-After read as the HTTP unit (seconds). */
+  readonly #send: FetchLike = async (url, init) => {
+    const doFetch = this.#opts.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
+    const res = await doFetch(url, init);
+    let origin: string | undefined;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      origin = undefined;
+    }
+    return origin !== undefined && this.#serviceOrigins.has(origin) ? retryAfterInSeconds(res) : res;
+  };
 
   /** Throws `CREDENTIAL_SCOPE` unless `url` is on the service's origin (the only one the token is for). */
   #assertOwnOrigin(url: string, what: string): void {
@@ -361,9 +422,14 @@ export class SentinelHubClient {
     };
   }
 
-  /** Never reveal the credentials through JSON.stringify. */
+  /** Never reveal the credentials through JSON.stringify: URLs redacted (userinfo, token-like query values). */
   toJSON(): Record<string, unknown> {
-    return { baseUrl: this.baseUrl, tokenUrl: this.tokenUrl, clientId: '***' };
+    return { baseUrl: redactUrl(this.baseUrl), tokenUrl: redactUrl(this.tokenUrl), clientId: '***' };
+  }
+
+  /** What `util.inspect` (console.log) shows: the redacted {@link toJSON} view, not the URLs as configured. */
+  [Symbol.for('nodejs.util.inspect.custom')](): Record<string, unknown> {
+    return { ...this.toJSON(), tokenRequests: this.tokenRequests };
   }
 
   /** Tokens this client was issued (the last few), so an echo of a replaced token is scrubbed too. */
@@ -405,7 +471,7 @@ export class SentinelHubClient {
   /** Fetches a new token (retried per the client's policy) and caches it. */
   #requestToken(signal: AbortSignal): Promise<string> {
     return (async () => {
-      const doFetch = this.#opts.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
+      const doFetch = this.#send;
       const body = new URLSearchParams({
         grant_type: 'client_credentials',
         client_id: this.#creds.clientId,
@@ -469,16 +535,17 @@ export class SentinelHubClient {
    */
   readonly fetch: FetchLike = async (url, init = {}) => {
     this.#assertOwnOrigin(url, 'SentinelHub request');
-    const doFetch = this.#opts.fetch ?? ((u: string, i?: RequestInit) => fetch(u, i));
+    // every form of RequestInit headers (a Headers instance, pairs, a record) is kept
+    const own = headersRecord(init.headers, 'SentinelHubClient.fetch', 'init.headers');
     // the bearer token (and any caller header) stays on the service origin through redirects
     const send = async () =>
       fetchWithGuardedRedirects(
-        doFetch,
+        this.#send,
         url,
         {
           ...init,
           headers: {
-            ...(init.headers as Record<string, string>),
+            ...withoutHeader(own, 'authorization'),
             authorization: `Bearer ${await this.accessToken(init.signal ?? undefined)}`,
           },
         },

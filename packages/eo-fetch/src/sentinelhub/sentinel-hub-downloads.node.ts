@@ -1,6 +1,7 @@
 // SentinelHub downloads in the release layout: Process API jobs for the download engine (S2 revisits and SPOT
 // orders), TIFF verification of every answer, and the revisit .metadata sidecars.
 
+import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withoutTrailingSlashes } from '@worldstrat/core';
 import { writeFileAtomic } from '@worldstrat/core/node';
@@ -279,7 +280,9 @@ export async function downloadSentinelHubRevisits(
         await writeRevisitMetadata(options.root, byName.get(r.aoi)!, r, level);
       } catch (err) {
         // this revisit failed, the others go on: the report keeps what was downloaded (a re-run skips the
-        // verified TIFFs and writes the sidecar again)
+        // verified TIFFs and writes the sidecar again). A sidecar left from another acquisition (a re-match) would
+        // describe pixels that are no longer there: it goes
+        await removeSidecarOfOther(metaPath, r.entry.id);
         const job = byPath.get(data)!;
         report.failed.push({
           job: { url: job.url, path: metaPath, aoi: r.aoi, revisit: r.n, itemId: r.entry.id },
@@ -288,6 +291,16 @@ export async function downloadSentinelHubRevisits(
       }
     }
   return report;
+}
+
+/** Removes the sidecar at `path` when it names another item than `itemId`; any failure leaves it as it is. */
+async function removeSidecarOfOther(path: string, itemId: string): Promise<void> {
+  try {
+    const meta = JSON.parse(await readFile(path, 'utf8')) as { item_id?: unknown };
+    if (meta?.item_id !== itemId) await unlink(path);
+  } catch {
+    // no sidecar, an unreadable one, or a disk that refuses even this: the report names the failure already
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
-// Planetary Computer SAS signing: one token per collection from the token endpoint, cached until shortly
-// before it expires; concurrent callers share one request.
+// Planetary Computer SAS signing: one token per storage account and container from the token endpoint (as the
+// planetary_computer library does), cached until shortly before it expires; concurrent callers share one request.
 import { EoFetchError } from '../errors.js';
 import { type FetchLike, requestJson } from '../http/request-json.js';
 import { type RetryPolicy, SharedRequest } from '../http/retry.js';
@@ -12,7 +12,7 @@ import {
 } from '../internal/check-arguments.js';
 import { itemAssets } from './providers.js';
 import type { StacItem } from './stac-types.js';
-import { describeItemId, rfc3339Ms } from './validate-item.js';
+import { rfc3339Ms } from './validate-item.js';
 
 /** Options of {@link createPlanetaryComputerSigner}. */
 export interface PlanetaryComputerSignerOptions {
@@ -44,10 +44,31 @@ export function isAzureBlobHref(url: URL): boolean {
   return url.protocol === 'https:' && url.hostname.endsWith('.blob.core.windows.net');
 }
 
+/** The storage account and container of a blob href: a SAS token is valid for that one container only. */
+interface BlobContainer {
+  account: string;
+  container: string;
+}
+
+/**
+ * Account and container of a storage href: `https://<account>.blob.core.windows.net/<container>/<blob>`; for
+ * another host a custom `isStorageHref` accepts (a mirror, a test server), the host stands for the account.
+ * Undefined when the path names no container.
+ */
+function blobContainerOf(url: URL): BlobContainer | undefined {
+  const container = url.pathname.split('/')[1];
+  if (!container) return undefined;
+  const account = isAzureBlobHref(url) ? url.hostname.slice(0, -'.blob.core.windows.net'.length) : url.host;
+  return { account, container };
+}
+
 /** Signs Planetary Computer hrefs. */
 export interface PlanetaryComputerSigner {
-  /** Appends the collection's SAS token to a blob-storage href; other hrefs come back unchanged. */
-  signHref(href: string, collection: string, signal?: AbortSignal): Promise<string>;
+  /**
+   * Appends the SAS token of the href's storage account and container to a blob-storage href; other hrefs come
+   * back unchanged. `collection` is no longer used (tokens are per container, never per collection).
+   */
+  signHref(href: string, collection?: string, signal?: AbortSignal): Promise<string>;
   /** Returns a copy of the item with every blob-storage asset href signed. */
   signItem(item: StacItem, signal?: AbortSignal): Promise<StacItem>;
   /** Token requests made so far. */
@@ -88,10 +109,13 @@ export function createPlanetaryComputerSigner(
   const inflight = new Map<string, SharedRequest<string>>();
   let tokenRequests = 0;
 
-  const token = (collection: string, signal?: AbortSignal): Promise<string> => {
-    const hit = cache.get(collection);
+  // one token per storage account and container (a SAS is valid for that container only), as the
+  // planetary_computer library asks for it: `<tokenUrl>/<account>/<container>`
+  const token = (store: BlobContainer, signal?: AbortSignal): Promise<string> => {
+    const key = `${store.account}/${store.container}`;
+    const hit = cache.get(key);
     if (hit && hit.expiresAt - margin > now()) return Promise.resolve(hit.token);
-    const pending = inflight.get(collection);
+    const pending = inflight.get(key);
     if (pending && !pending.abandoned) return pending.join(signal);
     // shared by every caller: one caller's signal firing must not fail the others as an abort; each caller stops
     // waiting on its own signal, and the request stops once all of them have
@@ -101,7 +125,8 @@ export function createPlanetaryComputerSigner(
         ? { 'Ocp-Apim-Subscription-Key': options.subscriptionKey }
         : {};
       const res = await requestJson<{ token?: string; 'msft:expiry'?: string }>(
-        `${tokenUrl}/${encodeURIComponent(collection)}`,
+        // the container is a path segment as the href spelled it
+        `${tokenUrl}/${encodeURIComponent(store.account)}/${store.container}`,
         { headers },
         {
           fetch: options.fetch,
@@ -113,26 +138,24 @@ export function createPlanetaryComputerSigner(
       if (typeof res?.token !== 'string' || !res.token)
         throw new EoFetchError(
           'INVALID_RESPONSE',
-          `SAS token endpoint ${tokenUrl} returned no token string for ${collection}`,
+          `SAS token endpoint ${tokenUrl} returned no token string for storage account ${store.account}, container ${store.container}`,
         );
       // an unreadable expiry means the default lifetime, never a date Date.parse guessed
       const exp = rfc3339Ms(res['msft:expiry']);
-      cache.set(collection, {
-        token: res.token.replace(/^\?/, ''),
-        expiresAt: exp ?? now() + 45 * 60_000,
-      });
-      return cache.get(collection)!.token;
+      const entry = { token: res.token.replace(/^\?/, ''), expiresAt: exp ?? now() + 45 * 60_000 };
+      cache.set(key, entry);
+      return entry.token;
     });
     const done = () => {
-      if (inflight.get(collection) === shared) inflight.delete(collection);
+      if (inflight.get(key) === shared) inflight.delete(key);
     };
     shared.promise.then(done, done);
-    inflight.set(collection, shared);
+    inflight.set(key, shared);
     return shared.join(signal);
   };
 
   const isStorage = options.isStorageHref ?? isAzureBlobHref;
-  const signHref = async (href: string, collection: string, signal?: AbortSignal) => {
+  const signHref = async (href: string, _collection?: string, signal?: AbortSignal) => {
     let url: URL;
     try {
       url = new URL(href);
@@ -140,24 +163,20 @@ export function createPlanetaryComputerSigner(
       return href; // relative or malformed: not a storage URL
     }
     if (!isStorage(url) || /[?&]sig=/.test(href)) return href; // not storage, or already signed
-    const t = await token(collection, signal);
+    const store = blobContainerOf(url);
+    if (!store) return href; // no container to ask a token for (the account's root)
+    const t = await token(store, signal);
     return `${href}${href.includes('?') ? '&' : '?'}${t}`;
   };
 
   return {
     signHref,
     async signItem(item, signal) {
-      const collection = item?.collection;
-      if (typeof collection !== 'string' || !collection)
-        throw new EoFetchError(
-          'INVALID_ARGUMENT',
-          `item ${describeItemId(item)} has no collection; cannot pick a SAS token`,
-        );
       const assets: StacItem['assets'] = {};
       for (const [k, a] of Object.entries(itemAssets(item)))
         assets[k] =
           a && typeof a === 'object' && typeof a.href === 'string'
-            ? { ...a, href: await signHref(a.href, collection, signal) }
+            ? { ...a, href: await signHref(a.href, undefined, signal) }
             : a;
       return { ...item, assets };
     },

@@ -136,10 +136,12 @@ export function registerStacProvider(provider: StacProvider, options: { override
  *
  * @param id - `earth-search`, `earth-search-c1`, `planetary-computer` or a registered id
  * @returns the provider
- * @throws {@link EoFetchError} `UNKNOWN_PROVIDER`
+ * @throws {@link EoFetchError} `UNKNOWN_PROVIDER`; `INVALID_ARGUMENT` when `id` is not a string
  */
 export function getStacProvider(id: string): StacProvider {
-  const p = registered.get(id) ?? BUILT_IN[id];
+  // an id of another type (a cyclic object, a BigInt) is no provider name; JSON.stringify would throw on it
+  checkString('getStacProvider', 'id', id);
+  const p = registered.get(id) ?? (Object.hasOwn(BUILT_IN, id) ? BUILT_IN[id] : undefined);
   if (!p)
     throw new EoFetchError(
       'UNKNOWN_PROVIDER',

@@ -3,6 +3,7 @@
 // max-items cap, and typed collections/items. Browser-safe.
 import { EoFetchError } from '../errors.js';
 import { headerSecrets } from '../http/header-secrets.js';
+import { headersRecord } from '../http/headers.js';
 import { type FetchLike, requestJson } from '../http/request-json.js';
 import { type RetryPolicy, redactUrl } from '../http/retry.js';
 import { splitUrlCredentials, urlSecrets, withAuthorization } from '../http/url-credentials.js';
@@ -217,10 +218,12 @@ export class StacClient {
     const fn = 'StacClient';
     checkString(fn, 'url', url);
     checkOptions(fn, options);
-    const h = options.headers;
-    if (h !== undefined) {
+    const h = options.headers as unknown;
+    // a Headers instance or [name, value] pairs too: spread into a record they would keep no header
+    if (h instanceof Headers || Array.isArray(h)) headersRecord(h, fn, 'options.headers');
+    else if (h !== undefined) {
       checkObject(fn, 'options.headers', h);
-      if (Object.values(h).some((v) => typeof v !== 'string'))
+      if (Object.values(h as object).some((v) => typeof v !== 'string'))
         invalidArgument(fn, 'options.headers', 'an object of string values', h);
     }
     for (const k of ['fetch', 'modifyRequest', 'onWarning'] as const)
@@ -256,6 +259,19 @@ export class StacClient {
     this.#urlSecrets = urlSecrets(url);
   }
 
+  /**
+   * What `JSON.stringify` shows: the root redacted (token-like query values such as `access_token` → `***`).
+   * `url` itself keeps the query, which every request sends.
+   */
+  toJSON(): Record<string, unknown> {
+    return { url: redactUrl(this.url), origin: this.origin };
+  }
+
+  /** What `util.inspect` (console.log) shows: the redacted {@link toJSON} view. */
+  [Symbol.for('nodejs.util.inspect.custom')](): Record<string, unknown> {
+    return this.toJSON();
+  }
+
   /** The root's path with a trailing slash (no query): endpoints resolve against it. */
   readonly #base: string;
   /** The root's query as written (e.g. `access_token=…`): sent with every endpoint built from the root. */
@@ -282,7 +298,7 @@ export class StacClient {
 
   /** Headers for the API's own origin: the configured ones (read now), plus the URL's Basic credentials. */
   #ownHeaders(): Record<string, string> {
-    return withAuthorization({ ...this.#opts.headers }, this.#basic);
+    return withAuthorization(headersRecord(this.#opts.headers, 'StacClient', 'options.headers'), this.#basic);
   }
 
   /** Sends one request: origin check, configured headers (own origin only), `modifyRequest`, bounded JSON. */

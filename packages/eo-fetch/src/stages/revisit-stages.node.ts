@@ -27,6 +27,7 @@ import { pairRevisits, type UnpairedRevisit } from '../matching/pair-revisits.js
 import { loadSentinelHubCredentials } from '../sentinelhub/credentials.node.js';
 import { SentinelHubClient, type SentinelHubCredentials } from '../sentinelhub/sentinel-hub-client.js';
 import { downloadSentinelHubRevisits } from '../sentinelhub/sentinel-hub-downloads.node.js';
+import { createPlanetaryComputerSigner } from '../stac/planetary-computer.js';
 import { getStacProvider, L1C_BANDS, L2A_BANDS, type S2Level, type StacProvider } from '../stac/providers.js';
 import { StacClient } from '../stac/stac-client.js';
 import type { StacItem } from '../stac/stac-types.js';
@@ -44,11 +45,22 @@ export type RevisitProvider =
     }
   | {
       kind: 'sentinelhub';
-      /** API root (default `https://services.sentinel-hub.com`). */
+      /**
+       * API root (default: the config profile's `sh_base_url`, else `https://services.sentinel-hub.com`; Copernicus
+       * Data Space: `https://sh.dataspace.copernicus.eu`).
+       */
       baseUrl?: string;
+      /**
+       * Token endpoint (default: the config profile's `sh_token_url`, else `<baseUrl>/oauth/token`; Copernicus Data
+       * Space: `https://identity.dataspace.copernicus.eu/auth/realms/CDSE/protocol/openid-connect/token`).
+       */
+      tokenUrl?: string;
       /** Credentials (default: `SH_CLIENT_ID`/`SH_CLIENT_SECRET` or `configPath`). */
       credentials?: SentinelHubCredentials;
+      /** sentinelhub-py config file (default `~/.config/sentinelhub/config.toml`, then `config.json`). */
       configPath?: string;
+      /** Its profile (default `SH_PROFILE`, else `default-profile`). */
+      profile?: string;
     };
 
 /** Options of {@link searchRevisits}. */
@@ -115,7 +127,8 @@ function checkProvider(fn: string, name: string, p: unknown): void {
   const o = checkObject(fn, name, p) as Record<string, unknown>;
   if (o.kind !== 'stac' && o.kind !== 'sentinelhub')
     invalidArgument(fn, `${name}.kind`, '"stac" or "sentinelhub"', o.kind);
-  for (const k of ['url', 'baseUrl', 'configPath'] as const) checkString(fn, `${name}.${k}`, o[k], true);
+  for (const k of ['url', 'baseUrl', 'tokenUrl', 'configPath', 'profile'] as const)
+    checkString(fn, `${name}.${k}`, o[k], true);
   if (o.provider !== undefined && typeof o.provider !== 'string')
     checkObject(fn, `${name}.provider`, o.provider);
   if (o.credentials !== undefined) checkObject(fn, `${name}.credentials`, o.credentials);
@@ -255,10 +268,12 @@ async function sentinelHubSession(
   fetchImpl?: typeof fetch,
   pageLimit?: number,
 ): Promise<{ client: SentinelHubClient; secrets: string[] }> {
-  const credentials = p.credentials ?? (await loadSentinelHubCredentials({ configPath: p.configPath }));
+  const credentials =
+    p.credentials ?? (await loadSentinelHubCredentials({ configPath: p.configPath, profile: p.profile }));
   return {
     client: new SentinelHubClient(credentials, {
       baseUrl: p.baseUrl,
+      tokenUrl: p.tokenUrl,
       fetch: fetchImpl,
       ...(pageLimit !== undefined ? { pageLimit } : {}),
     }),
@@ -543,6 +558,11 @@ export async function downloadRevisits(
   const { signal, onProgress } = context;
   const p = options.provider;
   const out: DownloadRevisitsResult = { downloads: {}, plannedRequests: 0, processingUnits: 0, failures: [] };
+  // one SAS signer for the stage (every level and revisit): tokens are cached per storage container
+  const signer =
+    p.kind === 'stac' && stacProviderOf(p).requiresSigning
+      ? createPlanetaryComputerSigner({ fetch: options.fetch })
+      : undefined;
   for (const level of options.levels ?? ['L2A']) {
     throwIfAborted(signal);
     const list = revisits[level] ?? [];
@@ -558,6 +578,7 @@ export async function downloadRevisits(
       const report = await downloadStacRevisits(aois, list, {
         root: options.root,
         provider: stacProviderOf(p),
+        ...(signer ? { signer } : {}),
         level,
         manifestPath,
         concurrency: options.concurrency ?? 4,
