@@ -27,9 +27,12 @@ export interface BicubicBaselineOptions {
   channels?: readonly number[];
   /** Revisit to upsample; default 0 (upstream uses revisit 0 only). */
   revisit?: number;
-  /** Per output channel normalisation mean; default `WORLDSTRAT_S2_MEAN[[3, 2, 1]]`. */
+  /**
+   * Per output channel normalisation mean; default the WorldStrat statistics of the selected channels' bands
+   * (see {@link bicubicBaseline}), so `WORLDSTRAT_S2_MEAN[[3, 2, 1]]` for the default channels.
+   */
   mean?: readonly number[];
-  /** Per output channel normalisation std; default `WORLDSTRAT_S2_STD[[3, 2, 1]]`. */
+  /** Per output channel normalisation std; default like `mean` (`WORLDSTRAT_S2_STD` of the selected bands). */
   std?: readonly number[];
   /**
    * `true`: upstream's baseline exactly (bug B7): the wrong inverse `(x + mean)·std`, then division by the
@@ -43,7 +46,9 @@ export interface BicubicBaselineOptions {
  * WorldStrat's bicubic baseline (upstream's `BicubicUpscaledBaseline` model): take one revisit and the RGB
  * channels of normalised LR input, denormalise to reflectance, clamp to [0, 1] and upsample with PyTorch bicubic
  * (a = −0.75, align_corners False; the same kernel as raster-io's `resize`). With `worldstratCompat` it reproduces upstream's
- * wrong inverse and its division by the maximum over the **whole batch** (bug B7).
+ * wrong inverse and its division by the maximum over the **whole batch** (bug B7). Unless `mean`/`std` are given,
+ * each selected channel is denormalised with its own band's WorldStrat statistics: channel i is band B01 + i in a
+ * stack of more than 3 channels, and B04, B03, B02 in a stack of at most 3.
  *
  * @param lr - normalised LR stack, `[B, R, C, h, w]` (e.g. 2×8×12×50×50).
  * @param shape - `[B, R, C, h, w]`.
@@ -76,8 +81,8 @@ export function bicubicBaseline(
     );
   }
   const k = channels.length;
-  const mean = checkPerChannel(fn, 'mean', options.mean, WORLDSTRAT_S2_MEAN, k);
-  const std = checkPerChannel(fn, 'std', options.std, WORLDSTRAT_S2_STD, k);
+  const mean = checkPerChannel(fn, 'mean', options.mean, WORLDSTRAT_S2_MEAN, channels, c);
+  const std = checkPerChannel(fn, 'std', options.std, WORLDSTRAT_S2_STD, channels, c);
   const [outH, outW] = checkSize(fn, options.size, b * k, h);
   const plane = h * w;
   const x = new Float32Array(b * k * plane);
@@ -136,15 +141,39 @@ function checkChannels(fn: string, value: unknown, c: number): readonly number[]
   return value;
 }
 
-/** `mean`/`std`: one finite number per output channel (a string would be concatenated, not added). */
+/**
+ * The Sentinel-2 band (index into B01…B12) of LR channel `ch` of a `c`-channel stack: a stack of more than 3
+ * channels is WorldStrat's band order (channel i = band i, the order the default channels `[3, 2, 1]` assume);
+ * a stack of at most 3 is the RGB stack B04, B03, B02 in that order. Undefined past B12.
+ */
+function s2BandOfChannel(ch: number, c: number): number | undefined {
+  const band = c > 3 ? ch : [3, 2, 1][ch];
+  return band !== undefined && band < WORLDSTRAT_S2_MEAN.length ? band : undefined;
+}
+
+/**
+ * `mean`/`std`: one finite number per output channel (a string would be concatenated, not added); by default the
+ * WorldStrat statistics of each selected channel's band, refused for a channel that has none.
+ */
 function checkPerChannel(
   fn: string,
   name: string,
   value: unknown,
   defaults: readonly number[],
-  k: number,
+  channels: readonly number[],
+  c: number,
 ): readonly number[] {
-  if (value == null) return [3, 2, 1].map((i) => defaults[i]).slice(0, k);
+  const k = channels.length;
+  if (value == null)
+    return channels.map((ch, i) => {
+      const band = s2BandOfChannel(ch, c);
+      if (band === undefined)
+        throw new MetricsError(
+          'INVALID_OPTION',
+          `${fn}: channels[${i}] = ${ch} of a ${c}-channel LR stack has no WorldStrat statistics (known: channels 0..${Math.min(c, 12) - 1} as ${c > 3 ? 'B01…B12' : 'B04, B03, B02'}); pass options.mean and options.std for it`,
+        );
+      return defaults[band] as number;
+    });
   if (!Array.isArray(value) || value.length !== k) {
     throw new MetricsError(
       'INVALID_OPTION',

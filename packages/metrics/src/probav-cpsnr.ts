@@ -93,6 +93,13 @@ export function probavCpsnr(
   if (shiftCount !== 49 && shiftCount !== 36) {
     throw new MetricsError('INVALID_OPTION', `${fn}: shifts must be 49 or 36, got ${describe(shiftCount)}`);
   }
+  // the 36-shift variant tries u, v ∈ 0..2b−1: nothing at all without a border
+  if (shiftCount === 36 && border === 0) {
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: shifts 36 tries offsets 0..2·border−1, none with border 0; use shifts 49 (the unshifted window) or a border ≥ 1`,
+    );
+  }
   const scale = options.scale ?? 1;
   if (typeof scale !== 'number' || !(scale > 0) || !Number.isFinite(scale)) {
     throw new MetricsError(

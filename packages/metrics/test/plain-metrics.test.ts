@@ -162,6 +162,44 @@ describe('bicubicBaseline', () => {
     expect(maxAbsDiff(batchedCompat.data.subarray(0, 4), compat.data)).toBeGreaterThan(0.1);
   });
 
+  it('denormalises each selected channel with its own band statistics, refusing channels without any', () => {
+    // a constant normalised value x in every channel: each output plane is x·std[band] + mean[band] (clamped)
+    const x = 0.1;
+    const lr = new Float32Array(12 * 10 * 10).fill(x);
+    const expected = (band: number) =>
+      Math.min(1, Math.max(0, x * WORLDSTRAT_S2_STD[band] + WORLDSTRAT_S2_MEAN[band]));
+    for (const channels of [[7], [1, 2, 3], [3, 2, 1, 7], [11, 0]]) {
+      const base = bicubicBaseline(lr, [1, 1, 12, 10, 10], { channels, size: [20, 20] });
+      expect(base.shape).toEqual([1, channels.length, 20, 20]);
+      channels.forEach((band, o) => {
+        const plane = base.data.subarray(o * 400, (o + 1) * 400);
+        expect(maxAbsDiff(plane, new Float64Array(400).fill(expected(band)))).toBeLessThan(1e-6);
+      });
+    }
+    // a 3-channel stack is B04, B03, B02: its channels [2, 0] are B02 and B04
+    const rgb = bicubicBaseline(new Float32Array(300).fill(x), [1, 1, 3, 10, 10], {
+      channels: [2, 0],
+      size: [10, 10],
+    });
+    expect(rgb.data[0]).toBeCloseTo(expected(1), 6);
+    expect(rgb.data[100]).toBeCloseTo(expected(3), 6);
+    // no statistics past B12: a typed error naming the channel, unless mean and std are given
+    const wide = new Float32Array(13 * 100).fill(x);
+    expect(() => bicubicBaseline(wide, [1, 1, 13, 10, 10], { channels: [3, 12] })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTION',
+        message: expect.stringMatching(/channels\[1\] = 12 /),
+      }),
+    );
+    const given = bicubicBaseline(wide, [1, 1, 13, 10, 10], {
+      channels: [12],
+      mean: [0.5],
+      std: [0.2],
+      size: [10, 10],
+    });
+    expect(given.data[0]).toBeCloseTo(x * 0.2 + 0.5, 6);
+  });
+
   it('scoreBicubicBaseline = registered metrics of the baseline + unregistered PSNR', () => {
     const lr = randomImage(2 * 1 * 4 * 20 * 20, 3, -0.5, 2);
     const base = bicubicBaseline(lr, [2, 1, 4, 20, 20], { size: [60, 60] });

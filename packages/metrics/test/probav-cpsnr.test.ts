@@ -91,6 +91,26 @@ describe('probavCpsnr', () => {
     expect(b.cpsnr).toBeLessThan(a.cpsnr - 3);
   });
 
+  it('shifts 36 with border 0 tries no window: INVALID_OPTION naming both options, not EMPTY_MASK', () => {
+    const img = smoothImage(1, 10, 10, 2);
+    let err: unknown;
+    try {
+      probavCpsnr(img, img, [10, 10], { border: 0, shifts: 36 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(MetricsError);
+    expect((err as MetricsError).code).toBe('INVALID_OPTION');
+    expect((err as MetricsError).message).toMatch(/^probavCpsnr: shifts 36 .* border 0/);
+    expect(() => probavCpsnrBatch(img, img, [1, 10, 10], { border: 0, shifts: 36 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+    // border 0 with the 49-shift rule is the one unshifted window: a perfect match
+    const r = probavCpsnr(img, img, [10, 10], { border: 0 });
+    expect(r.cpsnrAllShifts).toHaveLength(1);
+    expect(r.cpsnr).toBe(Number.POSITIVE_INFINITY);
+  });
+
   it('65535 vs 16383 scaling differs by 20·log10(65535/16383) dB', () => {
     const hr = randomImage(30 * 30, 1, 1000, 14000).map(Math.round);
     const sr = hr.map((v, i) => v + ((i * 7919) % 13) - 6);

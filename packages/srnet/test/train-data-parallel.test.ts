@@ -236,6 +236,23 @@ describe.runIf(BUILT)('trainDataParallel [slow: trains on wasm in worker threads
     m.dispose();
   });
 
+  it('a batch whose data is not a Float32Array → BAD_INPUT_SHAPE before any worker starts', async () => {
+    // a worker script that fails to load: reaching any worker would be TRAINING_WORKER_FAILED
+    const broken = join(tmp, 'never-started-worker.mjs');
+    writeFileSync(broken, 'throw new Error("a worker was started");\n');
+    const m = createModel(SRCNN, { seed: 2 });
+    for (const part of ['lr', 'hr'] as const) {
+      const b = syntheticBatch(5, TASK);
+      Object.assign(b[part], { data: Float64Array.from(b[part].data) });
+      const err = await trainDataParallel(m, { ...OPTS, train: [b], workers: 2, workerScript: broken }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ name: 'SrnetError', code: 'BAD_INPUT_SHAPE' });
+      expect((err as Error).message).toContain(`batch 0 of epoch 0.${part}.data must be a Float32Array`);
+    }
+    m.dispose();
+  });
+
   it('abort during a step stops the workers and rejects with ABORTED', async () => {
     const m = createModel(HIGHRES, { seed: 2 });
     const ac = new AbortController();

@@ -188,6 +188,35 @@ describe('train() [slow: real training runs on wasm and cpu]', () => {
         return b;
       }),
     ).rejects.toMatchObject({ code: 'NON_FINITE_INPUT' });
+    // lr/hr data other than Float32Array: BAD_INPUT_SHAPE naming the batch and part, before any step
+    const typed: [string, (b: TrainBatch) => void][] = [
+      ['lr', (b) => Object.assign(b.lr, { data: Float64Array.from(b.lr.data) })],
+      ['hr', (b) => Object.assign(b.hr, { data: Uint16Array.from(b.hr.data, (v) => v * 1000) })],
+      ['hr', (b) => Object.assign(b.hr, { data: Float64Array.from(b.hr.data) })],
+    ];
+    for (const [part, mut] of typed) {
+      const err = await bad((b) => {
+        mut(b);
+        return b;
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SrnetError);
+      expect(err).toMatchObject({ code: 'BAD_INPUT_SHAPE' });
+      expect((err as Error).message).toMatch(
+        new RegExp(`^train: batch 0 of epoch 0\\.${part}\\.data must be a Float32Array, got `),
+      );
+    }
+    // validation batches too, after the epoch's training (which ran: the model is the same object)
+    for (const [part, mut] of typed) {
+      const val = structuredClone(good);
+      mut(val);
+      const err = await train(model, { train: [good], validation: [val], epochs: 1, baseline: false }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code: 'BAD_INPUT_SHAPE' });
+      expect((err as Error).message).toMatch(
+        new RegExp(`^validate: validation batch 0\\.${part}\\.data must be a Float32Array, got `),
+      );
+    }
     const sink: CheckpointSink & { last?: Uint8Array } = {
       async save(bytes) {
         sink.last = bytes;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { encodeSafetensors, readSafetensors } from '@worldstrat/raster-io';
+import { encodeSafetensors, readSafetensors, type SafetensorsTensor } from '@worldstrat/raster-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countParameters,
@@ -15,6 +15,7 @@ import {
   loadModel,
   loadStateDict,
   modelFromStateDict,
+  type SrnetError,
   saveModel,
   selectBackend,
   stateDictFromSafetensors,
@@ -89,6 +90,96 @@ describe('weights', () => {
     });
     expect(stateDictFromSafetensors(upstream).config.outputSize).toEqual([30, 31]);
     model.dispose();
+  });
+
+  it('ignores a malformed informative model_args.output_size; a bad options.config size is still refused', async () => {
+    const model = createModel(
+      { kind: 'srcnn', revisits: 2, inChannels: 3, hiddenChannels: 4, outputSize: [37, 41] },
+      { seed: 5 },
+    );
+    const sd = await exportStateDict(model);
+    const withArgs = (modelArgs: string, own = true) =>
+      stateDictToSafetensors(sd, model.config, {
+        metadata: own ? { model_args: modelArgs } : { model_args: modelArgs, model_config: 'not ours' },
+      });
+    for (const bad of [
+      '{"output_size":[156.5,156]}',
+      '{"output_size":[0,0]}',
+      '{"output_size":["a","b"]}',
+      '{"output_size":[100000000,100000000]}',
+      '{"output_size":[-5,156]}',
+      '{"output_size":156}',
+      '[1,2]',
+      'null',
+    ]) {
+      // the file's own model_config still gives the size; without it the default applies
+      expect(stateDictFromSafetensors(withArgs(bad), { name: 'w.safetensors' }).config.outputSize).toEqual([
+        37, 41,
+      ]);
+      expect(stateDictFromSafetensors(withArgs(bad, false)).config.outputSize).toEqual([156, 156]);
+    }
+    const bytes = withArgs('{"output_size":[30,31]}');
+    for (const outputSize of [
+      [156.5, 156],
+      [0, 0],
+      ['a', 'b'],
+    ])
+      expect(() =>
+        stateDictFromSafetensors(bytes, { config: { outputSize: outputSize as [number, number] } }),
+      ).toThrow(
+        expect.objectContaining({
+          code: 'BAD_CONFIG',
+          message: expect.stringContaining('options.config.outputSize must be two integers in 1..65536'),
+        }),
+      );
+    model.dispose();
+  });
+
+  it('strips DataParallel module. (also backbone.module.) where every key of its group has it', async () => {
+    const { stateDict, config } = stateDictFromSafetensors(fixtureBytes('srcnn-r1.safetensors'));
+    const plain = stateDictToSafetensors(stateDict, config);
+    const reference = readSafetensors(plain).tensors;
+    const withKeys = (rename: (k: string) => string, extra: Record<string, SafetensorsTensor> = {}) =>
+      encodeSafetensors(
+        {
+          ...Object.fromEntries(Object.entries(reference).map(([k, t]) => [rename(k), t])),
+          ...extra,
+        },
+        {},
+      );
+    const shifter = { dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) } as SafetensorsTensor;
+    for (const [label, bytes] of [
+      ['module.', withKeys((k) => `module.${k}`)],
+      ['backbone.module. + shifter', withKeys((k) => `backbone.module.${k}`, { 'shifter.weight': shifter })],
+    ] as const) {
+      const loaded = stateDictFromSafetensors(bytes, { name: label });
+      expect(loaded.config).toEqual(config);
+      for (const [k, t] of Object.entries(stateDict))
+        expect(Array.from(loaded.stateDict[k]?.data ?? []), `${label} ${k}`).toEqual(Array.from(t.data));
+    }
+    // not every key has it: a lone "module.*" tensor is not a weight, it stays an extra
+    const lone = stateDictFromSafetensors(
+      withKeys((k) => k, { 'module.encoder.doubleconv2d.0.weight': shifter }),
+    );
+    expect(Object.keys(lone.extras)).toEqual(['module.encoder.doubleconv2d.0.weight']);
+    // an unknown wrapper prefix shared by every key is named in the MISSING_WEIGHTS message
+    for (const prefix of ['model.', 'model.net.']) {
+      const e = (() => {
+        try {
+          stateDictFromSafetensors(
+            withKeys((k) => `${prefix}${k}`),
+            { name: 'wrapped.safetensors' },
+          );
+        } catch (err) {
+          return err as SrnetError;
+        }
+        throw new Error('loaded');
+      })();
+      expect(e.code).toBe('MISSING_WEIGHTS');
+      expect(e.message).toMatch(/^wrapped\.safetensors: cannot detect the architecture: key "encoder/);
+      expect(e.message).toContain(`every key starts with "${prefix}" (e.g. "${prefix}`);
+      expect(e.message).toContain('a prefix srnet does not strip');
+    }
   });
 
   it('tf.io save/load round trip through a directory handler gives identical predictions', async () => {

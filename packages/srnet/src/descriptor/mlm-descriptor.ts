@@ -1,5 +1,6 @@
 // Third-party SR models described by a STAC Machine Learning Model (MLM) extension document: parse and validate
-// the parts inference needs (bands, input/output tensors, value scaling) into one flat, checked descriptor.
+// the parts inference needs (bands, input/output tensors, value scaling or its pre-1.3 norm_* form) into one
+// flat, checked descriptor.
 import { SrnetError } from '../errors.js';
 import { showValue } from '../internal/show-value.js';
 
@@ -36,7 +37,7 @@ export interface SrModelDescriptor {
   outChannels: number;
   /** Output pixels per input pixel, from the input and result shapes (null when both are variable). */
   scale: number | null;
-  /** One entry per input band (`value_scaling`, broadcast when it has one entry). */
+  /** One entry per input band (`value_scaling` or pre-1.3 `norm_type` + `statistics`; one entry is broadcast). */
   scaling: BandScaling[];
   /** `href` of the asset with role `mlm:model` (resolved by the caller against the document's location). */
   modelHref: string | null;
@@ -160,6 +161,61 @@ function scalingOf(source: string, where: string, v: unknown): BandScaling {
   }
 }
 
+/** Pre-1.3 `norm_type` values srnet reproduces exactly (with `statistics`); the others are refused. */
+const LEGACY_NORM_TYPES = ['z-score', 'min-max'] as const;
+
+/**
+ * MLM < 1.3 input normalisation (`norm_type`, `norm_by_channel`, `statistics`, `norm_clip`) as one scaling per
+ * band, or null when `norm_type` is absent or null (no normalisation). z-score and min-max with global or per-band
+ * statistics are the same affine steps as their `value_scaling` forms; every other type (l1, l2, clip, …) and
+ * anything ambiguous is refused rather than skipped.
+ */
+function legacyScaling(source: string, inp: Json, bandCount: number): BandScaling[] | null {
+  const where = 'mlm:input[0]';
+  const type = inp.norm_type;
+  if (type === undefined || type === null) return null;
+  if (inp.value_scaling !== undefined && inp.value_scaling !== null)
+    fail(
+      source,
+      `${where}.norm_type`,
+      'both value_scaling and the pre-1.3 norm_type are given; keep one of them',
+    );
+  if (!(LEGACY_NORM_TYPES as readonly unknown[]).includes(type))
+    fail(
+      source,
+      `${where}.norm_type`,
+      `normalisation ${showValue(type)} cannot be reproduced exactly here (supported: ${LEGACY_NORM_TYPES.join(', ')} with statistics; or describe it as value_scaling)`,
+    );
+  const clip = inp.norm_clip;
+  if (clip !== undefined && clip !== null && !(Array.isArray(clip) && clip.length === 0))
+    fail(
+      source,
+      `${where}.norm_clip`,
+      `is defined for norm_type "clip" only; cannot tell how it applies to ${type}`,
+    );
+  const byChannel = inp.norm_by_channel;
+  if (byChannel !== undefined && byChannel !== null && typeof byChannel !== 'boolean')
+    fail(source, `${where}.norm_by_channel`, `must be a boolean, got ${showValue(byChannel)}`);
+  const stats = inp.statistics;
+  // one statistics object for all bands, or (norm_by_channel) one per band in band order
+  const counts = byChannel === true ? [bandCount] : byChannel === false ? [1] : [1, bandCount];
+  if (!Array.isArray(stats) || !counts.includes(stats.length))
+    fail(
+      source,
+      `${where}.statistics`,
+      `${type} with norm_by_channel ${showValue(byChannel ?? null)} needs ${counts.join(' or ')} statistics object(s) for ${bandCount} band(s), got ${showValue(stats)}`,
+    );
+  return Array.from({ length: bandCount }, (_, b) => {
+    const i = stats.length === 1 ? 0 : b;
+    const st: unknown = stats[i];
+    const at = `${where}.statistics[${i}]`;
+    if (!isObject(st)) fail(source, at, `must be a Statistics Object, got ${showValue(st)}`);
+    return type === 'z-score'
+      ? scalingOf(source, at, { type, mean: st.mean, stddev: st.stddev })
+      : scalingOf(source, at, { type, minimum: st.minimum, maximum: st.maximum });
+  });
+}
+
 function bandNames(source: string, bands: unknown): string[] {
   if (!Array.isArray(bands) || bands.length < 1 || bands.length > MAX_BANDS)
     fail(source, 'mlm:input[0].bands', `must list 1..${MAX_BANDS} bands, got ${showValue(bands)}`);
@@ -193,9 +249,10 @@ function modelHrefOf(source: string, doc: Json): string | null {
 
 /**
  * Parse and validate a STAC Item (or bare properties object) using the MLM extension that describes a
- * super-resolution model: the first `mlm:input` (bands, `input` shape/dim_order, `value_scaling`) and the first
- * `mlm:output` (`result` shape), plus the `mlm:model` asset. Custom `pre_processing_function`,
- * `post_processing_function`, `processing` value scaling and band expressions are refused rather than skipped.
+ * super-resolution model: the first `mlm:input` (bands, `input` shape/dim_order, `value_scaling`, or before MLM
+ * 1.3 `norm_type` z-score / min-max with `statistics`) and the first `mlm:output` (`result` shape), plus the
+ * `mlm:model` asset. Custom `pre_processing_function`, `post_processing_function`, `processing` value scaling,
+ * other pre-1.3 norm types and band expressions are refused rather than skipped.
  *
  * @param input - the JSON text or the parsed document.
  * @param source - the file or URL it came from, named in every error.
@@ -262,8 +319,10 @@ export function parseMlmDescriptor(input: string | unknown, source = '<descripto
   } else if (ih > 0 !== oh > 0)
     fail(source, 'shape', 'input and output tile sizes must both be fixed or both be -1');
   const vs = inp.value_scaling;
+  const legacy = legacyScaling(source, inp, bands.length);
   let scaling: BandScaling[];
-  if (vs === undefined || vs === null) scaling = bands.map(() => scalingOf(source, '', null));
+  if (legacy) scaling = legacy;
+  else if (vs === undefined || vs === null) scaling = bands.map(() => scalingOf(source, '', null));
   else if (!Array.isArray(vs) || (vs.length !== 1 && vs.length !== bands.length))
     fail(source, 'mlm:input[0].value_scaling', `must hold 1 or ${bands.length} objects (one per band)`);
   else

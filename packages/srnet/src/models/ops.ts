@@ -98,14 +98,16 @@ export function pixelShuffle(x: tf.Tensor4D, z: number): tf.Tensor4D {
 
 /**
  * Row-stochastic interpolation matrix `[outSize, inSize]` of PyTorch's bilinear resize with align_corners False
- * (half-pixel centres): src = max(0, (dst + 0.5)·in/out − 0.5), weights in float32 like PyTorch.
+ * (half-pixel centres): src = max(0, (dst + 0.5)·in/out − 0.5), weights in float32 like PyTorch. As torch's CPU
+ * kernel does, the scale is rounded to float32 but the source coordinate is not (rounding it too moved weights
+ * by up to one float32 step at large coordinates: 2e-5 of the values at 200 → 156).
  */
 export function bilinearMatrix(inSize: number, outSize: number): Float32Array {
   const m = new Float32Array(outSize * inSize);
   const f = Math.fround;
   const scale = f(inSize / outSize);
   for (let o = 0; o < outSize; o++) {
-    const src = Math.max(0, f(f(f(o + 0.5) * scale) - 0.5));
+    const src = Math.max(0, (o + 0.5) * scale - 0.5);
     const i0 = Math.min(Math.floor(src), inSize - 1);
     const i1 = Math.min(i0 + 1, inSize - 1);
     const l1 = f(src - i0);
@@ -117,15 +119,72 @@ export function bilinearMatrix(inSize: number, outSize: number): Float32Array {
 }
 
 /**
- * Bilinear resize (align_corners False, half-pixel centres) as two matrix products, so its gradient is exact.
- * TF.js's registered ResizeBilinearGrad ignores `halfPixelCenters` (cpu and wasm), which silently corrupts
- * gradients; inference keeps the fused `tf.image.resizeBilinear`.
+ * The 1-D Gaussian kornia's `resize(..., antialias=True)` blurs an axis with before it shrinks from `inSize` to
+ * `outSize` px (kornia 0.6: factor = in/out, σ = max((factor − 1)/2, 0.001), size int(max(4σ, 3)) made odd,
+ * weights exp(−x²/2σ²) normalised, in float32 like torch), or null when the axis does not shrink: kornia then
+ * blurs it with σ = 0.001, whose 3 taps are exactly [0, 1, 0] in float32.
+ */
+export function antialiasKernel(inSize: number, outSize: number): Float32Array | null {
+  const factor = inSize / outSize;
+  if (!(factor > 1)) return null;
+  const f = Math.fround;
+  const sigma = Math.max((factor - 1) / 2, 0.001);
+  let size = Math.trunc(Math.max(4 * sigma, 3));
+  if (size % 2 === 0) size += 1;
+  const half = (size - 1) / 2;
+  const twoSigma2 = f(2 * sigma * sigma);
+  const g = new Float32Array(size);
+  let sum = 0;
+  for (let i = 0; i < size; i++) {
+    g[i] = f(Math.exp(-f(f((i - half) * (i - half)) / twoSigma2)));
+    sum = f(sum + (g[i] as number));
+  }
+  for (let i = 0; i < size; i++) g[i] = f((g[i] as number) / sum);
+  return g;
+}
+
+/**
+ * The resize matrix `[outSize, inSize]` of upstream's final kornia `Resize(antialias=True)` along one axis: the
+ * bilinear matrix, after the axis's reflect-bordered Gaussian when it shrinks (kornia blurs only then, per axis; a
+ * shrinking axis's reflect pad of ≈ in/out px always fits in `inSize`). Composed in float64, stored as float32.
+ */
+export function resizeMatrix(inSize: number, outSize: number): Float32Array {
+  const bilinear = bilinearMatrix(inSize, outSize);
+  const g = antialiasKernel(inSize, outSize);
+  if (!g) return bilinear;
+  const half = (g.length - 1) / 2;
+  const reflect = (i: number) => (i < 0 ? -i : i >= inSize ? 2 * (inSize - 1) - i : i);
+  const m = new Float32Array(outSize * inSize);
+  const row = new Float64Array(inSize);
+  for (let o = 0; o < outSize; o++) {
+    row.fill(0);
+    // bilinear row o reads at most two blurred samples; each is a Gaussian over reflected neighbours
+    for (let j = 0; j < inSize; j++) {
+      const wj = bilinear[o * inSize + j] as number;
+      if (wj === 0) continue;
+      for (let t = 0; t < g.length; t++) row[reflect(j + t - half)] += wj * (g[t] as number);
+    }
+    for (let j = 0; j < inSize; j++) m[o * inSize + j] = row[j] as number;
+  }
+  return m;
+}
+
+/** True when upstream's final resize to `size` blurs: some axis of `x` ([B, H, W, C]) shrinks. */
+export function resizeShrinks(x: tf.Tensor4D, size: [number, number]): boolean {
+  return x.shape[1] > size[0] || x.shape[2] > size[1];
+}
+
+/**
+ * Upstream's final resize: bilinear (align_corners False, half-pixel centres) with kornia's antialiasing blur on
+ * every axis that shrinks, as two matrix products ({@link resizeMatrix}), so its gradient is exact. TF.js's
+ * registered ResizeBilinearGrad ignores `halfPixelCenters` (cpu and wasm), which silently corrupts gradients;
+ * inference keeps the fused `tf.image.resizeBilinear` where no axis shrinks.
  */
 export function resizeBilinearDifferentiable(x: tf.Tensor4D, size: [number, number]): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
   const [oh, ow] = size;
-  const ry = tf.tensor2d(bilinearMatrix(h, oh), [oh, h]);
-  const rx = tf.tensor2d(bilinearMatrix(w, ow), [ow, w]);
+  const ry = tf.tensor2d(resizeMatrix(h, oh), [oh, h]);
+  const rx = tf.tensor2d(resizeMatrix(w, ow), [ow, w]);
   // rows: [h, b·w·c] → [oh, b·w·c]
   const t1 = tf.matMul(ry, tf.reshape(tf.transpose(x, [1, 0, 2, 3]), [h, b * w * c]));
   // columns: [w, oh·b·c] → [ow, oh·b·c]

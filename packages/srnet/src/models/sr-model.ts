@@ -5,7 +5,14 @@ import { SrnetError } from '../errors.js';
 import type { SeededRandom } from '../internal/random.js';
 import { fusionLevels, type ParamSpec, uniqueParamSpecs } from './architecture.js';
 import type { ModelConfig } from './config.js';
-import { convSame, dropout, pixelShuffle, prelu, resizeBilinearDifferentiable } from './ops.js';
+import {
+  convSame,
+  dropout,
+  pixelShuffle,
+  prelu,
+  resizeBilinearDifferentiable,
+  resizeShrinks,
+} from './ops.js';
 
 /** Options of {@link SrModel.forward}. */
 export interface ForwardOptions {
@@ -130,7 +137,8 @@ export class SrModel {
       this.v('sr.upsample.6.weight'),
     );
     if (options.resize === false) return s;
-    if (train) return resizeBilinearDifferentiable(s, cfg.outputSize);
+    // upstream's kornia Resize antialiases (Gaussian blur) an axis that shrinks: chips larger than outputSize/zoom
+    if (train || resizeShrinks(s, cfg.outputSize)) return resizeBilinearDifferentiable(s, cfg.outputSize);
     return tf.image.resizeBilinear(s, cfg.outputSize, false, true);
   }
 

@@ -11,11 +11,25 @@ import {
 import type { ModelConfig } from './config.js';
 
 /**
+ * The smallest LR chip side the model runs on: PyTorch's reflect padding needs pad < size, for the `kernelSize`
+ * convs at LR resolution and for the `srKernelSize` convs on the `zoomFactor`× larger pixel-shuffled map
+ * (upstream's 3×3 convs pad 1 px: 2×2 chips run).
+ */
+export function minimumChipSide(
+  config: Pick<ModelConfig, 'kernelSize' | 'srKernelSize' | 'zoomFactor'>,
+): number {
+  const pad = (config.kernelSize - 1) / 2;
+  const srPad = (config.srKernelSize - 1) / 2;
+  return Math.max(1, pad + 1, Math.ceil((srPad + 1) / config.zoomFactor));
+}
+
+/**
  * Validate a `(B, R, C, H, W)` input for `config`.
  *
  * @param data - row-major values
  * @param shape - the 5-D shape
- * @param config - model configuration (C must equal inChannels; SRCNN needs R = revisits; HighResNet any R ≥ 1)
+ * @param config - model configuration (C must equal inChannels; SRCNN needs R = revisits; HighResNet any R ≥ 1;
+ *   H and W at least {@link minimumChipSide})
  * @param options - `checkFinite` (default true) scans for NaN/±Infinity
  * @throws SrnetError `BAD_INPUT_SHAPE`, `BAD_BANDS`, `BAD_REVISITS`, `NON_FINITE_INPUT`
  */
@@ -33,6 +47,8 @@ export function validateInput(
   checkObject(fn, 'config', config, 'BAD_CONFIG');
   checkNumber(fn, 'config.revisits', config.revisits, 'BAD_CONFIG', { integer: true, min: 1 });
   checkNumber(fn, 'config.inChannels', config.inChannels, 'BAD_CONFIG', { integer: true, min: 1 });
+  for (const key of ['kernelSize', 'srKernelSize', 'zoomFactor'] as const)
+    checkNumber(fn, `config.${key}`, config[key], 'BAD_CONFIG', { integer: true, min: 1 });
   const o = checkOptions(fn, options, 'BAD_CONFIG');
   const what = checkOptionalString(fn, 'options.what', o.what, 'BAD_CONFIG') ?? 'input';
   options = o;
@@ -61,10 +77,11 @@ export function validateInput(
       `${what} has ${r} revisits (axis 1 of [${shape}]); this SRCNN was built for exactly ${config.revisits}`,
     );
   }
-  if (h < 3 || w < 3)
+  const min = minimumChipSide(config);
+  if (h < min || w < min)
     throw new SrnetError(
       'BAD_INPUT_SHAPE',
-      `${what} chips are ${h}×${w}; reflect padding needs at least 3×3 (upstream uses 50×50)`,
+      `${what} chips are ${h}×${w}; the model's reflect padding (${(config.kernelSize - 1) / 2} px on ${config.kernelSize}×${config.kernelSize} convs, ${(config.srKernelSize - 1) / 2} px on the ${config.srKernelSize}×${config.srKernelSize} SR convs after the ×${config.zoomFactor} shuffle) needs at least ${min}×${min}, as in PyTorch (pad < size; upstream uses 50×50)`,
     );
   const n = shape.reduce((a, b) => a * b, 1);
   if (data.length !== n)

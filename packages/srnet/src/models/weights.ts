@@ -9,6 +9,7 @@ import {
 import { requireBackend } from '../backends/require-backend.js';
 import { SrnetError } from '../errors.js';
 import {
+  argumentError,
   checkModel,
   checkObject,
   checkOptionalString,
@@ -74,13 +75,22 @@ export function stateDictFromSafetensors(
   const fn = 'stateDictFromSafetensors';
   const o = checkOptions(fn, options, 'BAD_SAFETENSORS');
   const name = checkOptionalString(fn, 'options.name', o.name, 'BAD_SAFETENSORS') ?? '<bytes>';
-  if (o.config !== undefined) checkObject(fn, 'options.config', o.config, 'BAD_CONFIG');
+  if (o.config !== undefined) checkConfigOverrides(fn, o.config);
   options = o;
   try {
     return parseStateDict(bytes, name, options.config ?? {});
   } catch (err) {
     throw withFile(err, name);
   }
+}
+
+/** The caller's overrides decide the config, so unlike the file's informative metadata they must be valid. */
+function checkConfigOverrides(fn: string, config: unknown): void {
+  const c = checkObject<Record<string, unknown>>(fn, 'options.config', config, 'BAD_CONFIG');
+  if (c.outputSize !== undefined && !validOutputSize(c.outputSize))
+    argumentError(fn, 'options.config.outputSize', 'two integers in 1..65536', c.outputSize, 'BAD_CONFIG');
+  if (c.dropout !== undefined && !(typeof c.dropout === 'number' && c.dropout >= 0 && c.dropout < 1))
+    argumentError(fn, 'options.config.dropout', 'a number with 0 ≤ p < 1', c.dropout, 'BAD_CONFIG');
 }
 
 /** Re-throw errors from the safetensors reader and the architecture checks as SrnetErrors that name the file. */
@@ -109,7 +119,8 @@ function parseStateDict(
   configOverrides: Partial<Pick<ModelConfig, 'outputSize' | 'dropout'>>,
 ): LoadedStateDict {
   const { tensors, metadata } = readSafetensors(bytes, { name });
-  const byKey = tensorsByStrippedKey(tensors);
+  const stripPrefix = wrapperPrefixStripper(Object.keys(tensors));
+  const byKey = tensorsByStrippedKey(tensors, stripPrefix);
   if (metadata.aliases) {
     let aliases: Record<string, string>;
     try {
@@ -128,14 +139,14 @@ function parseStateDict(
         '__metadata__.aliases is not a JSON object of key → stored key',
       );
     for (const [from, to] of Object.entries(aliases)) {
-      const target = typeof to === 'string' ? byKey.get(stripBackbone(to)) : undefined;
+      const target = typeof to === 'string' ? byKey.get(stripPrefix(to)) : undefined;
       if (!target)
         throw new SrnetError(
           'MISSING_WEIGHTS',
           `alias "${from}" points at ${JSON.stringify(to)}, which the file does not hold`,
           { missing: [String(to)] },
         );
-      if (!byKey.has(stripBackbone(from))) byKey.set(stripBackbone(from), target);
+      if (!byKey.has(stripPrefix(from))) byKey.set(stripPrefix(from), target);
     }
   }
   const shapes: Record<string, number[]> = {};
@@ -144,16 +155,9 @@ function parseStateDict(
   // Files we write carry the whole config; its output size is the one the model was trained for.
   const ownSize = outputSizeFromModelConfig(metadata.model_config);
   if (ownSize) overrides.outputSize = ownSize;
-  if (metadata.model_args) {
-    try {
-      const args = JSON.parse(metadata.model_args) as { output_size?: [number, number] };
-      if (Array.isArray(args.output_size) && args.output_size.length === 2)
-        overrides.outputSize = [args.output_size[0], args.output_size[1]];
-    } catch {
-      // model_args is informative only; keys decide the architecture.
-    }
-  }
-  const config = detectArchitecture(shapes, { ...overrides, ...configOverrides });
+  const argsSize = outputSizeFromModelArgs(metadata.model_args);
+  if (argsSize) overrides.outputSize = argsSize;
+  const config = detectWithPrefixHint(shapes, { ...overrides, ...configOverrides }, Object.keys(tensors));
   const specs = stateDictSpec(config);
   const stateDict: StateDict = {};
   const extras: Record<string, SafetensorsTensor> = {};
@@ -178,7 +182,7 @@ function parseStateDict(
     }
     stateDict[s.key] = st;
   }
-  for (const [k, t] of Object.entries(tensors)) if (!known.has(stripBackbone(k))) extras[k] = t;
+  for (const [k, t] of Object.entries(tensors)) if (!known.has(stripPrefix(k))) extras[k] = t;
   checkStateDict(stateDict, config); // also refuses shared-module copies that differ
   checkDeclaredConfig(metadata.model_config, config, byKey);
   // Shared modules: point every alias at the canonical tensor so they stay one object.
@@ -188,6 +192,78 @@ function parseStateDict(
 
 function stripBackbone(k: string): string {
   return k.startsWith('backbone.') ? k.slice('backbone.'.length) : k;
+}
+
+const DATA_PARALLEL_PREFIX = 'module.';
+
+/**
+ * The file's key → upstream key mapping: Lightning's `backbone.` is stripped per key; torch.nn.DataParallel's
+ * `module.` (from `DataParallel(model).state_dict()`, or `backbone.module.` for a wrapped backbone) only where
+ * every key of its group carries it — keys with `backbone.` and keys without (e.g. Lightning's `shifter.*`) are
+ * two groups — so a lone key named `module.…` is never reinterpreted.
+ */
+function wrapperPrefixStripper(keys: readonly string[]): (k: string) => string {
+  const groups = [
+    keys.filter((k) => k.startsWith('backbone.')),
+    keys.filter((k) => !k.startsWith('backbone.')),
+  ];
+  const wrapped = groups.map(
+    (g) => g.length > 0 && g.every((k) => stripBackbone(k).startsWith(DATA_PARALLEL_PREFIX)),
+  );
+  return (k: string): string => {
+    const key = stripBackbone(k);
+    const group = k.startsWith('backbone.') ? 0 : 1;
+    return wrapped[group] && key.startsWith(DATA_PARALLEL_PREFIX)
+      ? key.slice(DATA_PARALLEL_PREFIX.length)
+      : key;
+  };
+}
+
+/** Top-level modules of upstream's SRCNN / HighResNet (the first part of every weight key). */
+const UPSTREAM_MODULES = new Set([
+  'encoder',
+  'mask_encoder',
+  'doubleconv2d',
+  'residualblocks',
+  'fusion',
+  'sr',
+]);
+
+/** The dotted prefix every key shares before an upstream module name (e.g. `model.`), or '' when there is none. */
+function sharedUnknownPrefix(keys: readonly string[]): string {
+  const first = keys[0]?.split('.') ?? [];
+  let prefix = '';
+  for (const part of first.slice(0, -1)) {
+    if (UPSTREAM_MODULES.has(part)) break;
+    const next = `${prefix}${part}.`;
+    if (!keys.every((k) => k.startsWith(next))) break;
+    prefix = next;
+  }
+  return prefix;
+}
+
+/**
+ * {@link detectArchitecture}, saying so when its keys are missing because every key of the file shares a prefix
+ * srnet does not strip (a wrapper's attribute name such as `model.`): the weights may well be there.
+ */
+function detectWithPrefixHint(
+  shapes: Record<string, number[]>,
+  overrides: Partial<Pick<ModelConfig, 'outputSize' | 'dropout'>>,
+  fileKeys: readonly string[],
+): ModelConfig {
+  try {
+    return detectArchitecture(shapes, overrides);
+  } catch (err) {
+    if (!(err instanceof SrnetError) || err.code !== 'MISSING_WEIGHTS') throw err;
+    const prefix = sharedUnknownPrefix(fileKeys);
+    if (!prefix) throw err;
+    throw new SrnetError(
+      'MISSING_WEIGHTS',
+      `${err.message}: every key starts with "${prefix}" (e.g. "${fileKeys[0]}"), a prefix srnet does not strip (it strips Lightning's "backbone." and DataParallel's "module."); save the state_dict without "${prefix}"`,
+      { ...err.details, prefix },
+      { cause: err },
+    );
+  }
 }
 
 /** Two tensors hold the same values in the same shape (NaN equals NaN; dtypes may differ). */
@@ -202,14 +278,17 @@ function sameValues(a: SafetensorsTensor, b: SafetensorsTensor): boolean {
 }
 
 /**
- * The file's tensors by key without the Lightning `backbone.` prefix. A file holding `X` and `backbone.X` with
+ * The file's tensors by key without wrapper prefixes (see {@link wrapperPrefixStripper}). A file holding `X` and `backbone.X` with
  * different values is `BAD_SAFETENSORS` naming both (which one is the model?); identical copies are one tensor.
  */
-function tensorsByStrippedKey(tensors: Record<string, SafetensorsTensor>): Map<string, SafetensorsTensor> {
+function tensorsByStrippedKey(
+  tensors: Record<string, SafetensorsTensor>,
+  stripPrefix: (k: string) => string,
+): Map<string, SafetensorsTensor> {
   const byKey = new Map<string, SafetensorsTensor>();
   const fileKey = new Map<string, string>();
   for (const [k, t] of Object.entries(tensors)) {
-    const key = stripBackbone(k);
+    const key = stripPrefix(k);
     const prev = byKey.get(key);
     if (prev && !sameValues(prev, t))
       throw new SrnetError(
@@ -326,16 +405,34 @@ export function stateDictToSafetensors(
   return encodeSafetensors(tensors, metadata);
 }
 
+/** Output sides a config may ask for (validateModelConfig's range): two integers in 1..65536. */
+function validOutputSize(size: unknown): [number, number] | undefined {
+  return Array.isArray(size) &&
+    size.length === 2 &&
+    size.every((v) => Number.isInteger(v) && v > 0 && v <= 1 << 16)
+    ? [size[0], size[1]]
+    : undefined;
+}
+
+/**
+ * `output_size` of upstream's `__metadata__.model_args` when it is a valid size. model_args is informative (the
+ * keys decide the architecture): a malformed entry is ignored like unparsable JSON, and the default applies.
+ */
+function outputSizeFromModelArgs(text: string | undefined): [number, number] | undefined {
+  if (!text) return undefined;
+  try {
+    const args: unknown = JSON.parse(text);
+    return isRecord(args) ? validOutputSize(args.output_size) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function outputSizeFromModelConfig(text: string | undefined): [number, number] | undefined {
   if (!text) return undefined;
   try {
-    const size = (JSON.parse(text) as { outputSize?: unknown }).outputSize;
-    if (
-      Array.isArray(size) &&
-      size.length === 2 &&
-      size.every((v) => Number.isInteger(v) && v > 0 && v <= 1 << 16)
-    )
-      return [size[0], size[1]];
+    const doc: unknown = JSON.parse(text);
+    return isRecord(doc) ? validOutputSize(doc.outputSize) : undefined;
   } catch {
     // model_config is informative only, like model_args.
   }

@@ -102,8 +102,10 @@ export function checkExportableConfig(config: ModelConfig): void {
  * ConstantOfShape (HighRes-net zero revisits), DepthToSpace (CRD = PyTorch PixelShuffle), Resize (linear,
  * half_pixel), Shape, Unsqueeze; opset {@link ONNX_OPSET}. The config is stored as JSON in the
  * `worldstrat.srnet.config` metadata entry so {@link readOnnxModelInfo} and the ONNX engine can check it.
- * The final resize is plain bilinear: like upstream (kornia antialiases only when downscaling), the export
- * assumes `outputSize ≥ zoomFactor · chip size`.
+ * The final resize is plain bilinear, which is upstream's kornia resize as long as it does not shrink
+ * (`outputSize ≥ zoomFactor · chip size`, e.g. 50 → 100 → 156); kornia antialiases a shrinking axis with a
+ * Gaussian whose size depends on the chip size, and the graph's height and width are dynamic, so srnet's ONNX
+ * engines refuse chips whose resize would shrink (`BAD_INPUT_SHAPE`); the TF.js engine runs them exactly.
  *
  * @param config - the model configuration (partial configs are completed with the benchmark defaults).
  * @param stateDict - PyTorch-named weights (`encoder.doubleconv2d.0.weight`, ...), as `stateDictFromSafetensors`

@@ -233,6 +233,23 @@ function checkOnnxInput(inp: PredictInput, config: ModelConfig): void {
   checkPredictInput(i, config.revisits, config.inChannels, config.kind);
 }
 
+/**
+ * Refuses chips whose final resize would shrink an axis in a graph srnet exported: upstream's kornia resize blurs
+ * (antialiases) such an axis first, while the exported graph's `Resize` is plain bilinear (its height and width
+ * are dynamic, so no fixed blur kernel fits every chip size). TF.js engines reproduce the blur.
+ */
+function checkNoShrinkingResize(inp: PredictInput, config: ModelConfig, name: string): void {
+  const [, , , h, w] = inp.shape;
+  const [oh, ow] = config.outputSize;
+  const z = config.zoomFactor;
+  if (z * h <= oh && z * w <= ow) return;
+  throw new SrnetError(
+    'BAD_INPUT_SHAPE',
+    `${name}: input chips ${h}×${w} give ${z * h}×${z * w} px before the final resize to ${oh}×${ow}, which shrinks; upstream's resize antialiases (Gaussian blur) then and the exported ONNX graph's plain Resize does not: use chips of at most ${Math.floor(oh / z)}×${Math.floor(ow / z)} LR px, predictUnresized, or the TF.js engine`,
+    { shape: [...inp.shape], outputSize: [oh, ow] },
+  );
+}
+
 /** Runs `task`s one at a time (memory and thread use stay predictable); a failure does not block the next. */
 export function serialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
   let queue: Promise<unknown> = Promise.resolve();
@@ -405,6 +422,7 @@ export async function createOnnxEngineOn(
     if (disposed) throw new SrnetError('DISPOSED', 'this ONNX engine was disposed; create a new one');
     throwIfAborted(signal, abortError);
     checkOnnxInput(inp, config);
+    if (fetch === ONNX_OUTPUT_NAME && info.config) checkNoShrinkingResize(inp, config, name);
     const tensor = new runtime.Tensor('float32', inp.data, inp.shape);
     const result = await runSession(await sessions.get(interior), { [ONNX_INPUT_NAME]: tensor }, name, [
       fetch,

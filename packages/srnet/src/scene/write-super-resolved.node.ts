@@ -1,5 +1,7 @@
 // Write a super-resolved scene: a georeferenced float32 GeoTIFF (atomic) and optionally a PNG quicklook.
 
+import { realpath } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import { type QuicklookOptions, type Raster, renderQuicklook } from '@worldstrat/raster-io';
 import { writeGeoTiff } from '@worldstrat/raster-io/node';
@@ -33,7 +35,8 @@ export interface WriteSuperResolvedOptions {
  * noData), atomically (temp file + rename, so no partial file is ever visible), plus an optional PNG quicklook.
  *
  * @returns the GeoTIFF size in bytes.
- * @throws SrnetError `MISSING_GEOREFERENCING` if the raster has no geo block; raster-io's `WRITE_FAILED` (GeoTIFF), core's `WRITE_FAILED` (quicklook).
+ * @throws SrnetError `MISSING_GEOREFERENCING` if the raster has no geo block; `BAD_SCENE_OPTIONS` if `quicklookPath`
+ *   is the GeoTIFF's own file (also through `..` or a symlinked folder); raster-io's `WRITE_FAILED` (GeoTIFF), core's `WRITE_FAILED` (quicklook).
  */
 export async function writeSuperResolvedGeoTiff(
   path: string,
@@ -41,6 +44,7 @@ export async function writeSuperResolvedGeoTiff(
   options: WriteSuperResolvedOptions = {},
 ): Promise<number> {
   checkWriteArguments('writeSuperResolvedGeoTiff', path, options);
+  await checkDistinctOutputs('writeSuperResolvedGeoTiff', path, options.quicklookPath);
   checkObject('writeSuperResolvedGeoTiff', 'result', result, 'BAD_SCENE_OPTIONS');
   checkRasterArg('writeSuperResolvedGeoTiff', 'result.raster', result.raster, 'BAD_SCENE_OPTIONS');
   const { raster } = result;
@@ -82,6 +86,39 @@ function checkWriteArguments(fn: string, path: unknown, options: unknown): void 
   if (o.quicklook !== undefined) checkObject(fn, 'options.quicklook', o.quicklook, 'BAD_SCENE_OPTIONS');
 }
 
+/** Where `path` really lands: symlinks resolved for the file, or else for its folder when that exists. */
+async function landingPath(path: string): Promise<string> {
+  const absolute = resolve(path);
+  try {
+    return await realpath(absolute);
+  } catch {
+    try {
+      return join(await realpath(dirname(absolute)), basename(absolute));
+    } catch {
+      return absolute;
+    }
+  }
+}
+
+/**
+ * Refuses a quicklook path that lands on the GeoTIFF itself (`out/../out/sr.tif`, a symlinked folder): the PNG
+ * would silently replace the GeoTIFF just written.
+ */
+async function checkDistinctOutputs(
+  fn: string,
+  path: string,
+  quicklookPath: string | undefined,
+): Promise<void> {
+  if (!quicklookPath) return;
+  const [tif, png] = await Promise.all([landingPath(path), landingPath(quicklookPath)]);
+  if (tif === png)
+    throw new SrnetError(
+      'BAD_SCENE_OPTIONS',
+      `${fn}: options.quicklookPath ${quicklookPath} is the GeoTIFF path ${path} (both are ${tif}); the quicklook would overwrite the GeoTIFF — give it its own file, e.g. ${tif.replace(/\.tiff?$/i, '')}.png`,
+      { path, quicklookPath },
+    );
+}
+
 /**
  * {@link superResolve} then {@link writeSuperResolvedGeoTiff}: nothing is written unless inference completed,
  * and the GeoTIFF appears atomically (an aborted or failed run leaves no file behind). `engine` is an engine
@@ -100,6 +137,7 @@ export async function superResolveToFile(
   checkObject('superResolveToFile', 'options', options, 'BAD_SCENE_OPTIONS');
   checkWriteArguments('superResolveToFile', path, options);
   checkObject('superResolveToFile', 'options.engine', options.engine, 'BAD_SCENE_OPTIONS');
+  await checkDistinctOutputs('superResolveToFile', path, options.quicklookPath);
   const owned = 'predict' in options.engine ? null : await createInferenceEngine(options.engine);
   const engine = owned ?? (options.engine as InferenceEngine);
   try {

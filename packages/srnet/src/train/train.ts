@@ -184,16 +184,26 @@ function sourceFor(
   return it;
 }
 
-/** Checks a batch has `lr` and `hr` objects with `data` and `shape` arrays (their sizes are checked after). */
-function checkBatch(fn: string, name: string, batch: unknown, typed = true): TrainBatch {
+/**
+ * Checks a batch has `lr` and `hr` objects with Float32Array `data` and `shape` arrays (their sizes are checked
+ * after). Float32Array is the batch type: training slices samples out with subarray() and feeds them to TF.js
+ * and to the data-parallel workers as float32 bytes, so a Float64Array or Uint16Array would fail deep inside.
+ */
+function checkBatch(fn: string, name: string, batch: unknown): TrainBatch {
   const b = checkObject<TrainBatch>(fn, name, batch, 'BAD_INPUT_SHAPE');
   for (const part of ['lr', 'hr'] as const) {
     const p = checkObject<TrainBatch['lr']>(fn, `${name}.${part}`, b[part], 'BAD_INPUT_SHAPE');
     checkArrayLike(fn, `${name}.${part}.data`, p.data, 'BAD_INPUT_SHAPE');
     checkArray(fn, `${name}.${part}.shape`, p.shape, 'BAD_INPUT_SHAPE');
-    // training slices samples out of the data with subarray()
-    if (typed && !ArrayBuffer.isView(p.data))
-      argumentError(fn, `${name}.${part}.data`, 'a Float32Array', p.data, 'BAD_INPUT_SHAPE');
+    if (!(p.data instanceof Float32Array)) {
+      const data = p.data as ArrayLike<unknown> & { constructor?: { name?: unknown } };
+      const type = data.constructor?.name;
+      throw new SrnetError(
+        'BAD_INPUT_SHAPE',
+        `${fn}: ${name}.${part}.data must be a Float32Array, got ${typeof type === 'string' ? type : typeof data} of ${data.length} values; convert with Float32Array.from`,
+        { argument: `${name}.${part}.data` },
+      );
+    }
   }
   return b;
 }
@@ -713,7 +723,7 @@ export async function validate(
   let done = 0;
   for await (const batch of sourceFor(source, epoch, 'validate', 'source')) {
     throwIfAborted(signal, abortError);
-    checkBatch(fn, `validation batch ${done}`, batch, false);
+    checkBatch(fn, `validation batch ${done}`, batch);
     validateInput(batch.lr.data, batch.lr.shape, model.config, { what: 'validation lr' });
     checkHr(batch, model.config);
     const y = tf.tidy(() =>

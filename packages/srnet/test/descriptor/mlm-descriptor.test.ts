@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Raster } from '@worldstrat/raster-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { descriptorNormalisation } from '../../src/descriptor/descriptor-engine.js';
 import {
   createDescriptorEngine,
   loadModelDescriptor,
@@ -98,6 +99,100 @@ describe('parseMlmDescriptor', () => {
       [0, 1, -Infinity, Infinity],
     ]);
   });
+
+  it('applies pre-1.3 norm_type z-score / min-max with per-band or global statistics as the normalisation', () => {
+    const legacy = (fields: Record<string, unknown>) => tinyItem({}, { value_scaling: undefined, ...fields });
+    const perBand = parseMlmDescriptor(
+      legacy({
+        norm_by_channel: true,
+        norm_type: 'z-score',
+        statistics: [
+          { mean: 1000, stddev: 500 },
+          { mean: 900, stddev: 400 },
+          { mean: 800, stddev: 300, minimum: 0, maximum: 1 },
+          { mean: 700, stddev: 200 },
+        ],
+      }),
+      'old.json',
+    );
+    expect(descriptorNormalisation(perBand)).toEqual({
+      mean: [1000, 900, 800, 700],
+      std: [500, 400, 300, 200],
+    });
+    const global = parseMlmDescriptor(
+      legacy({ norm_by_channel: false, norm_type: 'z-score', statistics: [{ mean: 3, stddev: 2 }] }),
+    );
+    expect(descriptorNormalisation(global)).toEqual({ mean: [3, 3, 3, 3], std: [2, 2, 2, 2] });
+    // min-max: (x − minimum) / (maximum − minimum), the same affine step as value_scaling min-max
+    const minMax = parseMlmDescriptor(
+      legacy({ norm_type: 'min-max', statistics: [{ minimum: 100, maximum: 10100, mean: 5 }] }),
+    );
+    expect(descriptorNormalisation(minMax)).toEqual({
+      mean: [100, 100, 100, 100],
+      std: [10000, 10000, 10000, 10000],
+    });
+    // norm_type null: no normalisation, whatever statistics say
+    const none = parseMlmDescriptor(legacy({ norm_type: null, statistics: [{ mean: 3, stddev: 2 }] }));
+    expect(descriptorNormalisation(none)).toEqual({ mean: [0, 0, 0, 0], std: [1, 1, 1, 1] });
+  });
+
+  const legacyHostile: [string, Record<string, unknown>, RegExp][] = [
+    [
+      'l2',
+      { norm_type: 'l2', statistics: [{ mean: 0, stddev: 1 }] },
+      /norm_type: normalisation "l2" cannot be reproduced exactly/,
+    ],
+    ['clip', { norm_type: 'clip', norm_clip: [1, 1, 1, 1] }, /norm_type: normalisation "clip" cannot/],
+    ['no statistics', { norm_type: 'z-score' }, /statistics: z-score .* needs 1 or 4 statistics object/],
+    [
+      'per-band stats, wrong count',
+      { norm_by_channel: true, norm_type: 'z-score', statistics: [{ mean: 0, stddev: 1 }] },
+      /statistics: z-score with norm_by_channel true needs 4 statistics/,
+    ],
+    [
+      'global stats listed per band',
+      { norm_by_channel: false, norm_type: 'min-max', statistics: [{}, {}, {}, {}] },
+      /norm_by_channel false needs 1 statistics/,
+    ],
+    [
+      'zero stddev',
+      { norm_type: 'z-score', statistics: [{ mean: 0, stddev: 0 }] },
+      /statistics\[0\]\.stddev: would divide/,
+    ],
+    [
+      'missing minimum',
+      { norm_type: 'min-max', statistics: [{ maximum: 1 }] },
+      /statistics\[0\]\.minimum: must be a finite number/,
+    ],
+    [
+      'norm_clip with z-score',
+      { norm_type: 'z-score', norm_clip: [2], statistics: [{ mean: 0, stddev: 1 }] },
+      /norm_clip: is defined for norm_type "clip" only/,
+    ],
+    [
+      'a string norm_by_channel',
+      { norm_by_channel: 'yes', norm_type: 'z-score', statistics: [{ mean: 0, stddev: 1 }] },
+      /norm_by_channel: must be a boolean/,
+    ],
+    [
+      'both forms',
+      {
+        norm_type: 'z-score',
+        statistics: [{ mean: 0, stddev: 1 }],
+        value_scaling: [{ type: 'scale', value: 10 }],
+      },
+      /norm_type: both value_scaling and the pre-1\.3 norm_type are given/,
+    ],
+  ];
+  for (const [label, fields, message] of legacyHostile) {
+    it(`refuses pre-1.3 normalisation it cannot reproduce: ${label}`, () => {
+      const doc = tinyItem({}, { value_scaling: undefined, ...fields });
+      expect(() => parseMlmDescriptor(doc, 'old.json')).toThrow(
+        expect.objectContaining({ code: 'BAD_MODEL_DESCRIPTOR', message: expect.stringMatching(message) }),
+      );
+      expect(() => parseMlmDescriptor(doc, 'old.json')).toThrow(/^old\.json: mlm:input\[0\]\./);
+    });
+  }
 
   const hostile: [string, unknown, RegExp][] = [
     ['not JSON', '{"mlm:input": [', /bad\.json: document: not JSON/],

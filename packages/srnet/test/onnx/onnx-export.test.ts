@@ -185,7 +185,7 @@ describe('exportOnnx on configs the fixtures do not cover (vs a naive float64 re
         inChannels: 3,
         outChannels: 2,
         hiddenChannels: 8,
-        outputSize: [31, 29],
+        outputSize: [31, 35],
         ...partial,
       });
       const sd = randomStateDict(cfg, 7);
@@ -200,9 +200,9 @@ describe('exportOnnx on configs the fixtures do not cover (vs a naive float64 re
       const engine = await createOnnxEngine({ config: cfg, stateDict: sd }, { intraOpNumThreads: 1 });
       try {
         const out = await engine.predict({ data: input, shape: [B, cfg.revisits, cfg.inChannels, h, w] });
-        expect(out.shape).toEqual([B, 1, cfg.outChannels, 31, 29]);
+        expect(out.shape).toEqual([B, 1, cfg.outChannels, 31, 35]);
         const per = cfg.revisits * cfg.inChannels * h * w;
-        const outPer = cfg.outChannels * 31 * 29;
+        const outPer = cfg.outChannels * 31 * 35;
         for (let b = 0; b < B; b++) {
           const ref = referenceForward(cfg, sd, input.subarray(b * per, (b + 1) * per), h, w);
           const got = out.data.subarray(b * outPer, (b + 1) * outPer);
@@ -385,7 +385,11 @@ describe('ONNX engine: dynamic batch and bad input', () => {
       ['Float64Array', { data: new Float64Array(288), shape: [1, 1, 2, 12, 12] }, 'BAD_INPUT_SHAPE'],
       ['0×0 chips', { data: new Float32Array(0), shape: [1, 1, 2, 0, 0] }, 'BAD_INPUT_SHAPE'],
       ['batch 0', { data: new Float32Array(0), shape: [0, 1, 2, 12, 12] }, 'BAD_INPUT_SHAPE'],
-      ['2×2 chips', { data: new Float32Array(8), shape: [1, 1, 2, 2, 2] }, 'BAD_INPUT_SHAPE'],
+      [
+        '1×1 chips (3×3 convs pad 1 px)',
+        { data: new Float32Array(2), shape: [1, 1, 2, 1, 1] },
+        'BAD_INPUT_SHAPE',
+      ],
       ['fractional dim', { data: good, shape: [1, 1, 2, 12, 12.5] }, 'BAD_INPUT_SHAPE'],
       ['3 bands', { data: new Float32Array(432), shape: [1, 1, 3, 12, 12] }, 'BAD_BANDS'],
       ['no input', undefined, 'BAD_INPUT_SHAPE'],

@@ -189,8 +189,10 @@ export function referenceForward(
   let sr: T = { c: c2, h: H2, w: W2, d: ps };
   sr = prelu(conv(sr, W('sr.upsample.1.weight'), W('sr.upsample.1.bias')), W('sr.upsample.3.weight'));
   sr = prelu(conv(sr, W('sr.upsample.4.weight'), W('sr.upsample.4.bias')), W('sr.upsample.6.weight'));
-  // Bilinear, align_corners=False (half pixel, source clamped at 0).
   const [oh, ow] = cfg.outputSize;
+  // kornia Resize(antialias=True): a Gaussian blur first when some axis shrinks.
+  sr = antialiasBlur(sr, oh, ow);
+  // Bilinear, align_corners=False (half pixel, source clamped at 0).
   const out = new Float64Array(sr.c * oh * ow);
   const coord = (i: number, n: number, m: number) => {
     const s = Math.max(0, ((i + 0.5) * n) / m - 0.5);
@@ -209,4 +211,45 @@ export function referenceForward(
       }
     }
   return out;
+}
+
+/** kornia 0.6's Gaussian window: `size` taps at x − size//2, exp(−x²/2σ²), normalised. */
+function gaussianWindow(size: number, sigma: number): number[] {
+  const g = Array.from({ length: size }, (_, i) =>
+    Math.exp(-((i - Math.floor(size / 2)) ** 2) / (2 * sigma ** 2)),
+  );
+  const sum = g.reduce((a, b) => a + b, 0);
+  return g.map((v) => v / sum);
+}
+
+/**
+ * kornia 0.6 `resize(antialias=True)` before its interpolation, written from its source: when max(in/out) > 1,
+ * σ per axis = max((in/out − 1)/2, 0.001), kernel int(max(4σ, 3)) made odd, then `gaussian_blur2d` with a
+ * reflect border (a direct 2-D convolution here).
+ */
+function antialiasBlur(x: T, oh: number, ow: number): T {
+  const fy = x.h / oh;
+  const fx = x.w / ow;
+  if (!(Math.max(fy, fx) > 1)) return x;
+  const sy = Math.max((fy - 1) / 2, 0.001);
+  const sx = Math.max((fx - 1) / 2, 0.001);
+  const odd = (k: number) => (k % 2 === 0 ? k + 1 : k);
+  const ky = odd(Math.trunc(Math.max(4 * sy, 3)));
+  const kx = odd(Math.trunc(Math.max(4 * sx, 3)));
+  const gy = gaussianWindow(ky, sy);
+  const gx = gaussianWindow(kx, sx);
+  const out = new Float64Array(x.d.length);
+  for (let c = 0; c < x.c; c++)
+    for (let y = 0; y < x.h; y++)
+      for (let xx = 0; xx < x.w; xx++) {
+        let s = 0;
+        for (let i = 0; i < ky; i++)
+          for (let j = 0; j < kx; j++) {
+            const v =
+              x.d[(c * x.h + reflect(y + i - (ky - 1) / 2, x.h)) * x.w + reflect(xx + j - (kx - 1) / 2, x.w)];
+            s += (gy[i] as number) * (gx[j] as number) * (v as number);
+          }
+        out[(c * x.h + y) * x.w + xx] = s;
+      }
+  return { ...x, d: out };
 }

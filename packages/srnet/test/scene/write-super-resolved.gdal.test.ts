@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferenceEngine } from '../../src/engine.js';
 import { resolveModelConfig } from '../../src/models/config.js';
-import { superResolveToFile } from '../../src/scene/write-super-resolved.node.js';
+import { superResolveToFile, writeSuperResolvedGeoTiff } from '../../src/scene/write-super-resolved.node.js';
 import { randomStateDict } from '../onnx/reference-forward.js';
 import { requireTool } from '../support/require-tool.js';
 import { makeRevisit, ramp, smallEngine, TEST_GEO } from './scene-helpers.js';
@@ -141,6 +141,39 @@ describe('superResolveToFile: georeferenced SR GeoTIFF', () => {
     expect([dv.getUint32(16), dv.getUint32(20)]).toEqual([Math.round(W * 3.12), Math.round(H * 3.12)]);
     expect(bytes[25]).toBe(6); // colour type RGBA: the all-missing block is transparent
     expect(existsSync(path)).toBe(true);
+  });
+
+  it('refuses a quicklook path that is the GeoTIFF itself (.., symlinked folder) before any work', async () => {
+    const sub = join(dir, 'same');
+    mkdirSync(sub);
+    symlinkSync(sub, join(dir, 'same-link'));
+    let predicted = 0;
+    const counting: InferenceEngine = {
+      ...engine,
+      predict: (input, o) => {
+        predicted++;
+        return engine.predict(input, o);
+      },
+    };
+    const tif = join(sub, 'sr.tif');
+    for (const quicklookPath of [join(sub, '..', 'same', 'sr.tif'), join(dir, 'same-link', 'sr.tif')]) {
+      const run = superResolveToFile(scene, tif, { engine: counting, quicklookPath, tiling: 'chips' });
+      await expect(run).rejects.toMatchObject({
+        code: 'BAD_SCENE_OPTIONS',
+        message: expect.stringContaining(`options.quicklookPath ${quicklookPath} is the GeoTIFF path ${tif}`),
+      });
+    }
+    expect(predicted).toBe(0);
+    expect(readdirSync(sub)).toEqual([]);
+    // the writer alone refuses it too, leaving an existing GeoTIFF as it was
+    await superResolveToFile(scene, tif, { engine, quicklookPath: join(sub, 'sr.png') });
+    const before = readFileSync(tif);
+    const result = await superResolveToFile(scene, join(dir, 'other.tif'), { engine });
+    await expect(
+      writeSuperResolvedGeoTiff(tif, result, { quicklookPath: join(dir, 'same-link', 'sr.tif') }),
+    ).rejects.toMatchObject({ code: 'BAD_SCENE_OPTIONS' });
+    expect(readFileSync(tif).equals(before)).toBe(true);
+    expect(Array.from(before.subarray(0, 4))).toEqual([0x49, 0x49, 0x2a, 0x00]); // still a TIFF
   });
 
   it.runIf(gdalTests)('cog: true writes a tiled GeoTIFF with an internal overview', async () => {
