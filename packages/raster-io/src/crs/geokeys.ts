@@ -9,15 +9,43 @@ export const GEO_KEY = {
   GTCitation: 1026,
   GeographicType: 2048,
   GeogCitation: 2049,
+  GeogGeodeticDatum: 2050,
   GeogAngularUnits: 2054,
+  GeogEllipsoid: 2056,
   GeogSemiMajorAxis: 2057,
   GeogInvFlattening: 2059,
   ProjectedCSType: 3072,
   PCSCitation: 3073,
   Projection: 3074,
+  ProjCoordTrans: 3075,
   ProjLinearUnits: 3076,
+  ProjLinearUnitSize: 3077,
   VerticalCSType: 4096,
 } as const;
+
+/**
+ * The value type libgeotiff expects of each interpreted key: it ignores a key stored as another type ("Expected
+ * key ... to be of type SHORT"), so a GTRasterTypeGeoKey stored as a DOUBLE is no PixelIsPoint to GDAL.
+ */
+const GEO_KEY_TYPE: Readonly<Record<keyof typeof GEO_KEY, 'short' | 'double' | 'ascii'>> = {
+  GTModelType: 'short',
+  GTRasterType: 'short',
+  GTCitation: 'ascii',
+  GeographicType: 'short',
+  GeogCitation: 'ascii',
+  GeogGeodeticDatum: 'short',
+  GeogAngularUnits: 'short',
+  GeogEllipsoid: 'short',
+  GeogSemiMajorAxis: 'double',
+  GeogInvFlattening: 'double',
+  ProjectedCSType: 'short',
+  PCSCitation: 'ascii',
+  Projection: 'short',
+  ProjCoordTrans: 'short',
+  ProjLinearUnits: 'short',
+  ProjLinearUnitSize: 'double',
+  VerticalCSType: 'short',
+};
 
 /** ESRI's code for World Mollweide, which GeoTIFF can only store as a user-defined CRS. */
 export const ESRI_MOLLWEIDE = 54009;
@@ -92,10 +120,12 @@ export class GeoKeyDirectory {
  * {@link MAX_VALUES} GeoDoubleParams, or with one key it cannot read (an inline value whose count is not 1, params
  * outside their array or missing, an ASCII value starting past the ASCII params, an unknown location) is ignored
  * whole, never read in part; an ASCII value running past the end of the params is cut there, as libgeotiff cuts it.
- * A GeoKeyDirectory or GeoDoubleParams of more than 65 535 values is absent (libtiff drops it), and the ASCII params
+ * A GeoKeyDirectory or GeoDoubleParams of more than 65 535 values is absent (libtiff drops it), so is a directory
+ * holding a value outside 0..65535 (stored as LONG, SSHORT...: libtiff drops the tag), and the ASCII params
  * are as long as libgeotiff's 16-bit count of their C string and its NUL says (65 535 characters and more wrap).
  * Keys stored in the directory itself are skipped once their offset + count is checked against its length (one
- * running past its end is refused, as libgeotiff refuses it); ASCII values lose their '|'. Nothing is copied here:
+ * running past its end is refused, as libgeotiff refuses it); ASCII values lose their terminating '|' (only that
+ * one: a '|' inside a value is part of it, as GDAL's structured citations have them). Nothing is copied here:
  * each key is checked and kept as a reference into the params (time and memory linear in the directory's length).
  */
 export function parseGeoKeyDirectory(
@@ -103,7 +133,7 @@ export function parseGeoKeyDirectory(
   doubleParams: ArrayLike<number> | undefined,
   ascii: string | undefined,
 ): GeoKeyDirectory | undefined {
-  if (!directory || directory.length > MAX_TAG_COUNT) return undefined;
+  if (!directory || directory.length > MAX_TAG_COUNT || !allShorts(directory)) return undefined;
   if (directory.length < 4 || Number(directory[0]) > 1) return undefined;
   const declared = Number(directory[3]);
   if (declared > MAX_KEYS || 4 + 4 * declared > directory.length) return undefined;
@@ -126,6 +156,19 @@ export function parseGeoKeyDirectory(
     if (ref !== undefined) refs.set(id, ref);
   }
   return refs.size > 0 ? new GeoKeyDirectory(refs, doubles, text) : undefined;
+}
+
+/**
+ * Whether every value fits libtiff's unsigned 16 bits: it converts a GeoKeyDirectory stored as LONG, SSHORT or
+ * another integer type value by value and drops the whole tag at the first one out of range ("Incorrect value for
+ * GeoKeyDirectory; tag ignored"), unused trailing values included.
+ */
+function allShorts(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = Number(values[i]);
+    if (!(Number.isInteger(v) && v >= 0 && v <= MAX_TAG_COUNT)) return false;
+  }
+  return true;
 }
 
 /**
@@ -184,7 +227,9 @@ export function encodeGeoKeys(keys: GeoKeys): {
   for (const id of ids) {
     const v = keys[id] as GeoKeyValue;
     if (typeof v === 'string') {
-      const text = `${v.replace(/\|/g, ' ')}|`;
+      // as libgeotiff writes it: the value as it is ('|' inside it too: GDAL's citations hold them, and readers
+      // address each value by offset and count), then '|' for its terminating NUL
+      const text = `${v}|`;
       directory.push(id, TAG_ASCII, text.length, ascii.length);
       ascii += text;
     } else if (typeof v === 'number') {
@@ -254,15 +299,31 @@ export function geoKeyValue(
   return keys instanceof GeoKeyDirectory ? keys.get(id) : keys?.[id];
 }
 
-/** The keys as geotiff.js names them (the ones {@link epsgFromGeoKeys} and the transform code look at). */
+/**
+ * Key `id` as libgeotiff's GTIFKeyGetSHORT reads it: an inline SHORT value; undefined when absent or stored as
+ * DOUBLE or ASCII params (libgeotiff ignores those, with a warning).
+ */
+export function shortGeoKey(keys: GeoKeys | GeoKeyDirectory | undefined, id: number): number | undefined {
+  const v = geoKeyValue(keys, id);
+  return typeof v === 'number' ? v : undefined;
+}
+
+/**
+ * The keys as geotiff.js names them (the ones {@link epsgFromGeoKeys} and the transform code look at), each only
+ * when stored as the type libgeotiff expects of it: SHORT keys as numbers, DOUBLE keys as their first value,
+ * ASCII keys as text. A key of another type is left out, as libgeotiff leaves it out.
+ */
 export function namedGeoKeys(
   keys: GeoKeys | GeoKeyDirectory | undefined,
-): Record<string, unknown> | undefined {
+): Record<string, number | string> | undefined {
   if (!keys) return undefined;
-  const out: Record<string, unknown> = {};
+  const out: Record<string, number | string> = {};
   for (const [name, id] of Object.entries(GEO_KEY)) {
     const v = geoKeyValue(keys, id);
-    if (v !== undefined) out[`${name}GeoKey`] = Array.isArray(v) && v.length === 1 ? v[0] : v;
+    const type = GEO_KEY_TYPE[name as keyof typeof GEO_KEY];
+    if (type === 'short' && typeof v === 'number') out[`${name}GeoKey`] = v;
+    else if (type === 'ascii' && typeof v === 'string') out[`${name}GeoKey`] = v;
+    else if (type === 'double' && Array.isArray(v) && v.length > 0) out[`${name}GeoKey`] = v[0] as number;
   }
   return out;
 }

@@ -10,7 +10,10 @@ import { type CrsRef, projectionDefinition } from './projection-registry.js';
 
 /** Writes the transform of (x, y) into `out` (NaN, NaN outside the target's domain). */
 type PointFn = (x: number, y: number, out: Float64Array) => void;
-type Converter = { forward: (p: [number, number]) => [number, number] };
+type Converter = {
+  forward: (p: [number, number]) => [number, number];
+  inverse: (p: [number, number]) => [number, number];
+};
 const converters = new Map<string, PointFn>();
 
 function converter(from: CrsRef, to: CrsRef): PointFn | null {
@@ -32,7 +35,7 @@ function converter(from: CrsRef, to: CrsRef): PointFn | null {
         },
       );
     }
-    c = sameDatumProjector(a, b) ?? genericProjector(generic);
+    c = sameDatumProjector(a, b) ?? genericProjector(generic, inverseCheckOf(a));
     if (converters.size > 256) converters.clear();
     converters.set(key, c);
   }
@@ -46,18 +49,93 @@ export function takesSameDatumPath(from: CrsRef, to: CrsRef): boolean {
 }
 const sameDatumPaths = new WeakSet<PointFn>();
 
-/** proj4's point transform, one call (and its allocations) per point. */
-function genericProjector(c: Converter): PointFn {
+/**
+ * proj4's point transform, one call (and its allocations) per point. From a projected CRS (`checkInverse`), a
+ * point whose result does not transform back onto it is off the source projection's domain: NaN.
+ */
+function genericProjector(c: Converter, checkInverse: InverseCheck | null): PointFn {
   return (x, y, out) => {
     const r = safeForward(c, x, y);
-    out[0] = r[0];
-    out[1] = r[1];
+    const off = checkInverse !== null && Number.isFinite(r[0]) && !roundTrips(c, r, x, y, checkInverse);
+    out[0] = off ? Number.NaN : r[0];
+    out[1] = off ? Number.NaN : r[1];
   };
+}
+
+/** What the round-trip check of a projected CRS needs: its unit in metres and its semi-major axis. */
+interface InverseCheck {
+  toMeter: number;
+  a: number;
+}
+
+/** The round-trip check of points given in a CRS, or null when it needs none ({@link checksInverse}). */
+function inverseCheckOf(def: string): InverseCheck | null {
+  let p: ProjParts;
+  try {
+    p = new proj4.Proj(def) as unknown as ProjParts;
+  } catch {
+    return null;
+  }
+  if (!checksInverse(p)) return null;
+  return { toMeter: p.to_meter ?? 1, a: p.a ?? p.datum?.a ?? 6378137 };
+}
+
+/**
+ * proj4's inverse projections do not all refuse points off their domain: Mollweide clamps and wraps points
+ * outside its ellipse, the orthographic clamps points past its disc onto the rim, both to finite lon/lat that
+ * PROJ (and so gdalwarp) rejects. Such a point does not project back onto itself, while a point of the domain
+ * does to ~1e-4 m (measured over the globe: Mollweide 2e-5 m, polar stereographic 7e-4 m at 10^12 m, LAEA near
+ * its antipode 0.12 m). Tolerance: 1e-7 of the larger of the semi-major axis and the coordinates (0.64 m on the
+ * Earth), far above those errors and far below a pixel.
+ */
+const ROUND_TRIP_RELATIVE = 1e-7;
+
+/**
+ * Projections whose inverse is not round-trip checked, measured against PROJ on a lattice of ±30 000 km: off the
+ * domain proj4 already gives NaN (laea, aea), or every point that does not project back is one PROJ accepts too
+ * (longitudes past ±180° from the central meridian, which both wrap: merc, eqc, lcc; tmerc thousands of km
+ * off its meridian, where both extrapolate). Checking them would drop pixels gdalwarp fills, and would cost UTM
+ * and Web Mercator warps ~45% more time.
+ */
+const INVERSE_TRUSTED: ReadonlySet<string> = new Set([
+  'utm',
+  'etmerc',
+  'tmerc',
+  'merc',
+  'stere',
+  'sterea',
+  'laea',
+  'aea',
+  'lcc',
+  'eqc',
+]);
+
+/** Whether points given in this CRS need the round-trip check: projected, and not {@link INVERSE_TRUSTED}. */
+function checksInverse(p: ProjParts): boolean {
+  const name = p.projName ?? '';
+  return name !== 'longlat' && name !== 'geocent' && !INVERSE_TRUSTED.has(name);
+}
+
+function withinRoundTrip(bx: number, by: number, x: number, y: number, a: number): boolean {
+  const tol = ROUND_TRIP_RELATIVE * Math.max(a, Math.abs(x), Math.abs(y));
+  return Math.abs(bx - x) <= tol && Math.abs(by - y) <= tol;
+}
+
+/** Whether the result `r` of (x, y) transforms back onto (x, y) (compared in metres). */
+function roundTrips(c: Converter, r: [number, number], x: number, y: number, k: InverseCheck): boolean {
+  let back: [number, number];
+  try {
+    back = c.inverse([r[0], r[1]]);
+  } catch {
+    return false;
+  }
+  return withinRoundTrip(back[0] * k.toMeter, back[1] * k.toMeter, x * k.toMeter, y * k.toMeter, k.a);
 }
 
 /** The parts of a proj4 `Proj` that the same-datum path reads. */
 interface ProjParts {
   projName?: string;
+  a?: number;
   datum?: { datum_type: number; a: number; es: number };
   to_meter?: number;
   from_greenwich?: number;
@@ -117,6 +195,9 @@ function sameDatumProjector(a: string, b: string): PointFn | null {
   const srcToMeter = src.to_meter;
   const dstToMeter = dst.to_meter;
   const pt: MutablePoint = { x: 0, y: 0, z: 0 };
+  const back: MutablePoint = { x: 0, y: 0, z: 0 };
+  const check = checksInverse(src);
+  const srcA = src.a ?? sd.a;
   const fn: PointFn = (x, y, out) => {
     out[0] = Number.NaN;
     out[1] = Number.NaN;
@@ -128,10 +209,12 @@ function sameDatumProjector(a: string, b: string): PointFn | null {
         pt.x = x * D2R;
         pt.y = y * D2R;
       } else {
-        pt.x = srcToMeter ? x * srcToMeter : x;
-        pt.y = srcToMeter ? y * srcToMeter : y;
+        const mx = srcToMeter ? x * srcToMeter : x;
+        const my = srcToMeter ? y * srcToMeter : y;
+        pt.x = mx;
+        pt.y = my;
         p = src.inverse(pt);
-        if (!p) return;
+        if (!p || (check && !projectsBack(src, p, mx, my, back, srcA))) return;
       }
       let rx: number;
       let ry: number;
@@ -156,9 +239,26 @@ function sameDatumProjector(a: string, b: string): PointFn | null {
   return fn;
 }
 
+/** Whether lon/lat `p` (radians), the inverse of (x, y) metres, projects back onto it (see ROUND_TRIP_RELATIVE). */
+function projectsBack(
+  proj: ProjParts,
+  p: MutablePoint,
+  x: number,
+  y: number,
+  scratch: MutablePoint,
+  a: number,
+): boolean {
+  scratch.x = p.x;
+  scratch.y = p.y;
+  scratch.z = 0;
+  const q = proj.forward(scratch);
+  return !!q && withinRoundTrip(q.x, q.y, x, y, a);
+}
+
 /**
  * Transforms points between two CRSs. Geographic CRSs use `[lon, lat]` order (x first). Points that fall
- * outside the target projection's domain come back as `[NaN, NaN]`.
+ * outside either projection's domain come back as `[NaN, NaN]`, as PROJ fails them: a source point whose inverse
+ * does not project back onto it (Mollweide outside its ellipse, the orthographic past its disc) is off the domain.
  *
  * @param from - source CRS (EPSG code, `'EPSG:n'`, `'ESRI:54009'`, or a proj4 string).
  * @param to - target CRS.
@@ -213,7 +313,7 @@ export function pointTransformer(from: CrsRef, to: CrsRef): PointFn | null {
 export function proj4PointTransformer(from: CrsRef, to: CrsRef): PointFn | null {
   const a = projectionDefinition(from);
   const b = projectionDefinition(to);
-  return a === b ? null : genericProjector(proj4(a, b) as unknown as Converter);
+  return a === b ? null : genericProjector(proj4(a, b) as unknown as Converter, inverseCheckOf(a));
 }
 
 function safeForward(c: Converter, x: number, y: number): [number, number] {

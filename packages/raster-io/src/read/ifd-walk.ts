@@ -56,12 +56,15 @@ const STRUCTURAL_TYPES: Readonly<Record<number, Set<number>>> = {
  */
 const NUMERIC = new Set([1, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 16, 17, 18]);
 const INTEGER = new Set([1, 3, 4, 6, 8, 9, 16, 17]);
+/** An ASCII tag: libtiff reads its bytes from ASCII, UNDEFINED or integer values (each must fit a byte). */
+const TEXT = new Set([2, 7, ...INTEGER]);
 const GEO_TAG_TYPES: Readonly<Record<number, Set<number>>> = {
   33550: NUMERIC, // ModelPixelScale
   33922: NUMERIC, // ModelTiepoint
   34264: NUMERIC, // ModelTransformation
-  34735: INTEGER, // GeoKeyDirectory
+  34735: INTEGER, // GeoKeyDirectory (each value must also fit 16 bits: see parseGeoKeyDirectory)
   34736: NUMERIC, // GeoDoubleParams
+  34737: TEXT, // GeoAsciiParams
 };
 
 /** One entry's field type, value count and the byte position of its value field (inline values or an offset). */

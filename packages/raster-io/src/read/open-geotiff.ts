@@ -16,7 +16,9 @@ import type { DType, GeoBlock, GeoTransform } from '../types.js';
 import { geoFromTags, scaleGeo, transformFromTags } from './geo-from-tags.js';
 import { hideDuplicateEntries, readNumericEntry, TYPE_SIZE, type WalkedIfd, walkIfds } from './ifd-walk.js';
 import { checkLimit, type RasterIoLimits, resolveLimits } from './limits.js';
+import type { PamInfo } from './pam.js';
 import type { ParallelBlockDecoder } from './parallel-decoder.js';
+import { scanXml, XmlScanError } from './xml-scan.js';
 import type { YCbCrLayout } from './ycbcr.js';
 
 /** One resolution level of a GeoTIFF: the full image (level 0) or an internal overview. */
@@ -91,10 +93,11 @@ export interface GeoTiffLevel {
    */
   directoryBytes?: number;
   /**
-   * The level's internal transparency mask (GDAL's per-dataset mask: a 1-bit IFD of NewSubfileType 4, or 5 for an
-   * overview's), read with `readMask`.
+   * The level's transparency mask, read with `readMask`: an internal one (GDAL's per-dataset mask: a 1-bit IFD of
+   * NewSubfileType 4, or 5 for an overview's), or, for a local file without one, GDAL's `.msk` sidecar (`file`: its
+   * path, `ifd` the IFD in it), which holds one mask for every band or, `perBand`, one per band.
    */
-  mask?: { ifd: number };
+  mask?: { ifd: number; file?: string; perBand?: boolean };
   /** CCITT-compressed levels (2, 3, 4): T4Options / T6Options. */
   ccitt?: CcittLayout;
   /**
@@ -145,8 +148,8 @@ export interface OpenGeoTiffOptions {
 /** Internal state kept next to a {@link GeoTiff} (never exported from the package). */
 export interface GeoTiffInternals {
   images: GeoTIFFImage[];
-  /** Each level's internal mask (same index as `images`), described as a one-band level. */
-  masks: ({ level: GeoTiffLevel; image: GeoTIFFImage } | undefined)[];
+  /** Each level's mask (same index as `images`). */
+  masks: (LevelMask | undefined)[];
   codecs?: Readonly<Record<number, Codec>>;
   limits: RasterIoLimits;
   decoder?: ParallelBlockDecoder;
@@ -157,6 +160,32 @@ export interface GeoTiffInternals {
    * this caller's wait.
    */
   blockArray(ifd: number, tag: number, count: number, signal?: AbortSignal): Promise<number[] | undefined>;
+}
+
+/** A level's mask: the IFD holding it, described as a level. */
+export interface LevelMask {
+  level: GeoTiffLevel;
+  image: GeoTIFFImage;
+  /** The file holding it when it is not this one (GDAL's `.msk` sidecar). */
+  file?: GeoTiff;
+  /**
+   * Per data band, the band of the mask image that masks it (undefined: that band has none). Internal masks: one
+   * band for all.
+   */
+  bands: readonly (number | undefined)[];
+  /** The mask's samples are returned as stored (a `.msk` band, as GDAL reads it), not as 0/255. */
+  raw?: boolean;
+}
+
+/**
+ * Files GDAL reads beside a local one, which `openGeoTiffFile` finds (never part of the public options).
+ * @internal
+ */
+export interface Sidecars {
+  /** The PAM `.aux.xml` sidecar: georeferencing and nodata that win over the file's own. */
+  pam?: () => Promise<PamInfo | undefined>;
+  /** The `.msk` sidecar, opened, for a file without an internal mask of its full image. */
+  mask?: () => Promise<{ tiff: GeoTiff; path: string } | undefined>;
 }
 
 const internals = new WeakMap<GeoTiff, GeoTiffInternals>();
@@ -198,6 +227,18 @@ function toArrayBuffer(b: Uint8Array): ArrayBuffer {
 export async function openGeoTiff(
   input: ByteSource | ArrayBuffer | Uint8Array,
   options: OpenGeoTiffOptions = {},
+): Promise<GeoTiff> {
+  return openGeoTiffWith(input, options, {});
+}
+
+/**
+ * {@link openGeoTiff} with the sidecar files GDAL reads beside a local file.
+ * @internal
+ */
+export async function openGeoTiffWith(
+  input: ByteSource | ArrayBuffer | Uint8Array,
+  options: OpenGeoTiffOptions,
+  sidecars: Sidecars,
 ): Promise<GeoTiff> {
   checkOptions('openGeoTiff', options);
   if (!isByteSource(input)) checkBytes('openGeoTiff', 'input (a ByteSource or the file bytes)', input);
@@ -320,6 +361,7 @@ export async function openGeoTiff(
       limits,
       decoder: options.blockDecoder,
       fallbackTransform: options.fallbackTransform,
+      sidecars,
     });
   } catch (err) {
     if (err instanceof RasterIoError) throw err;
@@ -363,10 +405,12 @@ interface DescribeInput {
   limits: RasterIoLimits;
   decoder?: ParallelBlockDecoder;
   fallbackTransform?: () => Promise<GeoTransform | undefined>;
+  sidecars: Sidecars;
 }
 
 async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promise<GeoTiff> {
   const { name, raw, le, bigTiff } = input;
+  const pam = await input.sidecars.pam?.();
 
   const levels: GeoTiffLevel[] = [];
   const levelImages: GeoTIFFImage[] = [];
@@ -399,11 +443,22 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
         transformation: await geoNumbers(34264, 'ModelTransformation', 17),
         geoKeys: await rawGeoKeys(img, ignoredGeoTags, input.tags),
       };
-      const fallbackTransform = transformFromTags(tags) ? undefined : await input.fallbackTransform?.();
-      level.geo = geoFromTags({ ...tags, ...(fallbackTransform ? { fallbackTransform } : {}) }, name);
+      // GDAL's order: the PAM sidecar, the file's tags, then its world file
+      const fallbackTransform =
+        pam?.transform || transformFromTags(tags) ? undefined : await input.fallbackTransform?.();
+      level.geo = geoFromTags(
+        {
+          ...tags,
+          ...(fallbackTransform ? { fallbackTransform } : {}),
+          ...(pam?.transform ? { overrideTransform: pam.transform } : {}),
+          ...(pam?.epsg !== undefined ? { overrideEpsg: pam.epsg } : {}),
+        },
+        name,
+      );
+      if (pam && pam.noData.size > 0) level.noData = pamNoData(pam, level);
     } else if (full) {
       if (full.geo) level.geo = scaleGeo(full.geo, full.width, full.height, level.width, level.height);
-      if (level.noData === null) level.noData = full.noData;
+      if (level.noData === null || (pam && pam.noData.size > 0)) level.noData = full.noData;
     }
     levels.push(level);
     levelImages.push(img);
@@ -413,6 +468,7 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     .sort((a, b) =>
       a === 0 ? -1 : b === 0 ? 1 : (levels[b] as GeoTiffLevel).width - (levels[a] as GeoTiffLevel).width,
     );
+  let maskFile: GeoTiff | undefined;
   const tiff: GeoTiff = {
     name,
     source: raw,
@@ -421,9 +477,20 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     bigTiff,
     close: async () => {
       await raw.close?.();
+      await maskFile?.close();
     },
   };
   const masks = await pairMasks(tiff.levels, maskImages, { name, tags: input.tags, visitOrder });
+  if (!masks[0] && input.sidecars.mask) {
+    const sidecar = await input.sidecars.mask();
+    maskFile = sidecar?.tiff;
+    try {
+      if (sidecar) await pairMaskFile(tiff.levels, masks, sidecar);
+    } catch (err) {
+      await maskFile?.close();
+      throw err;
+    }
+  }
   const arrays = new Map<string, Promise<number[] | undefined>>();
   internals.set(tiff, {
     images: order.map((i) => levelImages[i] as GeoTIFFImage),
@@ -699,13 +766,109 @@ async function pairMasks(
       const level = await describeLevel(image, ifd, ctx.name, ctx.tags);
       if (level.bandCount !== 1 || level.nbits !== 1) continue;
       level.noData = null;
-      masks[at] = { level, image };
+      masks[at] = { level, image, bands: new Array<number>(owner.bandCount).fill(0) };
       owner.mask = { ifd };
     } catch {
       // a mask IFD we cannot describe: the level reads as if it had none
     }
   }
   return masks;
+}
+
+/**
+ * The nodata of a level with a PAM sidecar, as GDAL reads each band: the sidecar's `<NoDataValue>` for the band,
+ * else the file's GDAL_NODATA. One value holds for every band here, so bands that end up with different ones (the
+ * sidecar sets some bands or gives them different values) are refused rather than given one band's value.
+ * @throws RasterIoError `CORRUPT_TIFF` naming the sidecar when the bands' nodata differ
+ */
+function pamNoData(pam: PamInfo, level: GeoTiffLevel): number | null {
+  const perBand = Array.from({ length: level.bandCount }, (_, b) => {
+    const v = pam.noData.get(b + 1);
+    return v === undefined ? level.noData : noDataForDType(v, level.dtype);
+  });
+  const first = perBand[0] ?? null;
+  const differs = perBand.findIndex((v) => !Object.is(v, first) && !(v === 0 && first === 0));
+  if (differs > 0) {
+    const shown = (v: number | null) => (v === null ? 'none' : String(v));
+    throw new RasterIoError(
+      'CORRUPT_TIFF',
+      `${pam.name}: GDAL PAM sidecar gives band 1 nodata ${shown(first)} and band ${differs + 1} ${shown(perBand[differs] ?? null)} (a band it leaves out keeps the file's GDAL_NODATA); raster-io holds one nodata value per file, so the bands cannot be read with their own: give every band the same <NoDataValue> in the sidecar`,
+    );
+  }
+  return first;
+}
+
+/** GDAL's mask flag: one mask for all bands (`GMF_PER_DATASET`). */
+const GMF_PER_DATASET = 2;
+
+/**
+ * Pair the levels with GDAL's `.msk` sidecar as GDAL does: its `INTERNAL_MASK_FLAGS_n` metadata says for each band
+ * n whether it has a mask (no item: none) and whether that mask is the sidecar's first band (flag 2, per dataset)
+ * or its band n. The full image takes the sidecar's first level, each overview the sidecar's first overview of its
+ * size (GDAL reads `.msk` overviews so); levels with an internal mask keep it.
+ * @throws RasterIoError `CORRUPT_TIFF` naming the sidecar when its first level is not 8-bit of the image's size
+ */
+async function pairMaskFile(
+  levels: readonly GeoTiffLevel[],
+  masks: GeoTiffInternals['masks'],
+  sidecar: { tiff: GeoTiff; path: string },
+): Promise<void> {
+  const { tiff: file, path } = sidecar;
+  const full = levels[0] as GeoTiffLevel;
+  const first = file.levels[0] as GeoTiffLevel;
+  if (first.width !== full.width || first.height !== full.height || first.dtype !== 'uint8') {
+    throw new RasterIoError(
+      'CORRUPT_TIFF',
+      `${path}: GDAL mask sidecar is ${first.width}x${first.height} ${first.dtype}, the image ${full.width}x${full.height} (a mask is 8-bit, of the image's size)`,
+    );
+  }
+  const flags = await maskFlags(file, path);
+  const bands = Array.from({ length: full.bandCount }, (_, b) => {
+    const f = flags.get(b + 1);
+    if (f === undefined) return undefined;
+    const band = f & GMF_PER_DATASET ? 0 : b;
+    return band < first.bandCount ? band : undefined;
+  });
+  if (bands.every((b) => b === undefined)) return;
+  const perBand = bands.some((b) => b !== undefined && b !== 0);
+  const { images } = geoTiffInternals(file);
+  levels.forEach((level, k) => {
+    if (masks[k]) return;
+    const at = file.levels.findIndex(
+      (m, j) => (k === 0 ? j === 0 : j > 0) && m.width === level.width && m.height === level.height,
+    );
+    const mask = file.levels[at];
+    if (!mask) return;
+    masks[k] = { level: mask, image: images[at] as GeoTIFFImage, file, bands, raw: true };
+    level.mask = { ifd: mask.ifd, file: path, ...(perBand ? { perBand: true } : {}) };
+  });
+}
+
+/** The `INTERNAL_MASK_FLAGS_n` items of a mask file's GDALMetadata tag (dataset items only): band → flags. */
+async function maskFlags(file: GeoTiff, path: string): Promise<Map<number, number>> {
+  const fd = (geoTiffInternals(file).images[0] as GeoTIFFImage).fileDirectory;
+  const flags = new Map<number, number>();
+  if (!fd.hasTag('GDAL_METADATA' as never)) return flags;
+  const text: unknown = await fd.loadValue('GDAL_METADATA' as never);
+  if (typeof text !== 'string') return flags;
+  let root: ReturnType<typeof scanXml>;
+  try {
+    root = scanXml(text.split('\0')[0] as string, 1);
+  } catch (err) {
+    if (!(err instanceof XmlScanError)) throw err;
+    throw new RasterIoError(
+      'CORRUPT_TIFF',
+      `${path}: its GDALMetadata tag is not well-formed XML (${err.message})`,
+    );
+  }
+  for (const item of root.children) {
+    const m = /^INTERNAL_MASK_FLAGS_(\d+)$/.exec(item.attributes.name ?? '');
+    // dataset items only: band items carry a sample, other domains a domain
+    if (!m || item.name !== 'Item' || item.attributes.sample !== undefined || item.attributes.domain)
+      continue;
+    flags.set(Number(m[1]), Number.parseInt(item.text.trim(), 10) || 0);
+  }
+  return flags;
 }
 
 /** The GeoKeys by id; long params (a WKT citation) may be deferred by geotiff.js, hence loadValue. */
@@ -878,7 +1041,10 @@ async function describeLevel(
     height,
     bandCount: spp,
     dtype,
-    noData: noDataForDType(parseNoData(fd.getValue('GDAL_NODATA')), dtype),
+    noData: noDataForDType(
+      parseNoData(fd.getValue('GDAL_NODATA'), tags.entry(ifd, GDAL_NODATA)?.type),
+      dtype,
+    ),
     tileWidth,
     tileHeight,
     rowsPerStrip: tiled ? undefined : Math.min(Math.max(1, rps), height),
@@ -1005,12 +1171,24 @@ function tagNumbers(v: unknown): number[] {
   return typeof v === 'number' ? [v] : Array.from(v as ArrayLike<number>);
 }
 
+/** The GDAL_NODATA tag. */
+const GDAL_NODATA = 42113;
+
+/**
+ * Field types libtiff reads an ASCII tag from (TIFFReadDirEntryByteArray): ASCII and UNDEFINED bytes, and integers
+ * that each fit a byte. FLOAT, DOUBLE, RATIONAL and the IFD types it refuses ("Incompatible type for
+ * GDALNoDataValue"; tag ignored), so GDAL has no nodata.
+ */
+const ASCII_TAG_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 4, 6, 7, 8, 9, 16, 17]);
+
 /**
  * GDAL_NODATA as GDAL reads it: the ASCII value up to its first NUL (a C string); empty is no nodata, anything
  * else is parsed with GDAL's `CPLAtofM` (below), so a damaged value means what it means to GDAL, never "none".
+ * Stored as a field type libtiff does not read text from (`type`, see {@link ASCII_TAG_TYPES}), it is absent.
  */
-function parseNoData(v: unknown): number | null {
+function parseNoData(v: unknown, type: number | undefined): number | null {
   if (v === undefined || v === null) return null;
+  if (type !== undefined && !ASCII_TAG_TYPES.has(type)) return null;
   const raw = typeof v === 'string' ? v : bytesAsText(tagNumbers(v));
   if (raw === undefined) return null;
   const text = raw.split('\0')[0] as string;

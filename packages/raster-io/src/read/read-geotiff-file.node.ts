@@ -2,19 +2,23 @@ import { NODE_CODECS } from '../codecs/node-codecs.node.js';
 import { checkOptions } from '../internal/check-args.js';
 import { fileSource } from '../source/file-source.node.js';
 import { nodeBlockDecoder } from './decode-pool.node.js';
-import { type GeoTiff, type OpenGeoTiffOptions, openGeoTiff } from './open-geotiff.js';
+import { type GeoTiff, type OpenGeoTiffOptions, openGeoTiffWith } from './open-geotiff.js';
 import { type ReadRasterOptions, type ReadRasterResult, readRaster } from './read-raster.js';
+import { openMaskSidecar, readPamSidecar } from './sidecars.node.js';
 import { readWorldFile } from './world-file.node.js';
 
 /**
  * Open a local GeoTIFF (Node): a file source, Node's deflate codec (libdeflate or `node:zlib`) and the worker
- * pool used by reads with `threads` > 1. Close it with `tiff.close()`. A file whose tags give no geotransform takes
- * its world file's (`.tfw`, `.tifw`, `.wld` next to it), as GDAL does.
+ * pool used by reads with `threads` > 1. Close it with `tiff.close()`. The files GDAL reads beside it are read too:
+ * GDAL's PAM sidecar (`scene.tif.aux.xml`: its geotransform, SRS and per-band nodata win over the file's own),
+ * the world file (`.tfw`, `.tifw`, `.wld`) when neither gives a geotransform, and the `.msk` mask sidecar when the
+ * file has no internal mask.
  *
  * @param path - file path
  * @param options - as {@link openGeoTiff}
  * @returns the opened file
- * @throws RasterIoError as {@link openGeoTiff}; `INVALID_ARGUMENT` when the file cannot be opened
+ * @throws RasterIoError as {@link openGeoTiff}; `INVALID_ARGUMENT` when the file cannot be opened; `TOO_LARGE` or
+ *   `CORRUPT_TIFF` naming a PAM sidecar that is too large or malformed, or a `.msk` that does not fit the image
  * @example
  * ```ts
  * const tiff = await openGeoTiffFile('scene.tif');
@@ -25,12 +29,19 @@ export async function openGeoTiffFile(path: string, options: OpenGeoTiffOptions 
   checkOptions('openGeoTiffFile', options);
   const source = fileSource(path);
   try {
-    return await openGeoTiff(source, {
-      blockDecoder: nodeBlockDecoder,
-      fallbackTransform: () => readWorldFile(path),
-      ...options,
-      codecs: { ...NODE_CODECS, ...options.codecs },
-    });
+    return await openGeoTiffWith(
+      source,
+      {
+        blockDecoder: nodeBlockDecoder,
+        fallbackTransform: () => readWorldFile(path),
+        ...options,
+        codecs: { ...NODE_CODECS, ...options.codecs },
+      },
+      {
+        pam: () => readPamSidecar(path),
+        mask: () => openMaskSidecar(path, { signal: options.signal, limits: options.limits }),
+      },
+    );
   } catch (err) {
     await source.close();
     throw err;

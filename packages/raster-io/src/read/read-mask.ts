@@ -14,7 +14,7 @@ import {
   resolveWindow,
 } from './read-raster.js';
 
-/** Options for {@link readMask}: those of `readRaster` that choose and read a window. */
+/** Options for {@link readMask}: those of `readRaster` that choose and read a window, and the band. */
 export type ReadMaskOptions = Pick<
   ReadRasterOptions,
   | 'window'
@@ -28,7 +28,13 @@ export type ReadMaskOptions = Pick<
   | 'limits'
   | 'onCorruptBlock'
   | 'threads'
->;
+> & {
+  /**
+   * The band (0-based) whose mask to read (default 0): a per-dataset mask is every band's; a `.msk` sidecar may
+   * hold one mask per band (`level.mask.perBand`).
+   */
+  band?: number;
+};
 
 /** What {@link readMask} returns. */
 export interface ReadMaskResult {
@@ -43,12 +49,13 @@ export interface ReadMaskResult {
 }
 
 /**
- * Read the internal transparency mask of a level (`tiff.levels[i].mask`) over a window, as GDAL's
- * `GetMaskBand()` reads it: a 1-bit mask comes back as 0 (masked) / 255 (valid).
+ * Read the transparency mask of a level (`tiff.levels[i].mask`) over a window, as GDAL's `GetMaskBand()` reads it:
+ * an internal 1-bit mask comes back as 0 (masked) / 255 (valid), a `.msk` sidecar's band as stored (GDAL writes
+ * 0 / 255 there; `gdal_translate -mask <band>` copies that band's values).
  *
- * @param tiff - from `openGeoTiff`
- * @param options - window | bbox (+bboxCrs), level, signal, onProgress, limits, onCorruptBlock, threads
- * @returns the mask, or null when the level has no internal mask (nodata values or an alpha band, which GDAL
+ * @param tiff - from `openGeoTiff` / `openGeoTiffFile`
+ * @param options - window | bbox (+bboxCrs), level, band, signal, onProgress, limits, onCorruptBlock, threads
+ * @returns the mask, or null when the level (or that band) has none (nodata values or an alpha band, which GDAL
  *   also turns into masks, are the pixels' own: read them with `readRaster`)
  * @throws RasterIoError as `readRaster` does; never another error type
  * @example
@@ -72,14 +79,22 @@ export async function readMask(tiff: GeoTiff, options: ReadMaskOptions = {}): Pr
 }
 
 async function readMaskUnguarded(tiff: GeoTiff, options: ReadMaskOptions): Promise<ReadMaskResult | null> {
-  const opts = { ...DEFAULT_READ_RASTER, ...checkOptions('readMask', options) };
+  const { band = 0, ...rest } = checkOptions('readMask', options);
+  const opts = { ...DEFAULT_READ_RASTER, ...rest };
   const { level } = levelOf(tiff, opts.level);
+  if (!Number.isInteger(band) || band < 0 || band >= level.bandCount) {
+    throw new RasterIoError(
+      'BAND_OUT_OF_RANGE',
+      `${tiff.name}: readMask band ${String(band)} is out of range; the file has ${level.bandCount} band(s), 0-based indices 0..${level.bandCount - 1}`,
+    );
+  }
   const mask = geoTiffInternals(tiff).masks[opts.level];
-  if (!mask || !level.mask) return null;
+  const maskBand = mask?.bands[band];
+  if (!mask || !level.mask || maskBand === undefined) return null;
   const win: RasterWindow = resolveWindow(tiff, level, opts);
-  const r = await readLevel(tiff, mask.level, mask.image, win, { ...opts, bands: [0] });
+  const r = await readLevel(mask.file ?? tiff, mask.level, mask.image, win, { ...opts, bands: [maskBand] });
   const values = r.bands[0] as Uint8Array;
-  for (let i = 0; i < values.length; i++) values[i] = values[i] ? 255 : 0;
+  if (!mask.raw) for (let i = 0; i < values.length; i++) values[i] = values[i] ? 255 : 0;
   const result: ReadMaskResult = { width: r.width, height: r.height, mask: values };
   if (level.geo) result.geo = windowGeo(level.geo, win.x, win.y);
   if (r.filledBlocks) result.filledBlocks = r.filledBlocks;

@@ -68,9 +68,22 @@ async function readErrorBody(res: Response): Promise<string> {
   return new TextDecoder().decode(bytes);
 }
 
-/** The body, failing through `tooLong` as soon as it exceeds `limit` bytes (the transfer is cancelled). */
+/**
+ * Whether the body is content-encoded (gzip, br...): `fetch` decodes it, so its Content-Length counts the encoded
+ * bytes, not the ones read (an incompressible range gzips longer than it is).
+ */
+function contentEncoded(res: Response): boolean {
+  const encoding = res.headers.get('content-encoding')?.trim().toLowerCase();
+  return encoding !== undefined && encoding !== '' && encoding !== 'identity';
+}
+
+/**
+ * The body, failing through `tooLong` as soon as it exceeds `limit` bytes (the transfer is cancelled). The bytes
+ * counted are the decoded ones `fetch` hands over; a Content-Length fails the answer up front only when it counts
+ * those (no content encoding).
+ */
 async function readBodyBounded(res: Response, limit: number, tooLong: () => never): Promise<Uint8Array> {
-  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  const declared = contentEncoded(res) ? Number.NaN : Number(res.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) {
     res.body?.cancel().catch(() => {});
     tooLong();
@@ -217,12 +230,21 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
   checkHttpOptions(url, opts);
   const doFetch = opts.fetch ?? globalThis.fetch;
   const { requestUrl, headers } = splitUserinfo(rawUrl, opts.headers ?? {});
+  // ranges are byte offsets into the file as stored: ask for it unencoded (a gzip answer decodes to the same bytes
+  // but is checked against the range by its decoded length); an Accept-Encoding given wins
+  const encoding: Record<string, string> = Object.keys(headers).some(
+    (h) => h.toLowerCase() === 'accept-encoding',
+  )
+    ? {}
+    : { 'Accept-Encoding': 'identity' };
   // Servers and fetch errors quote the URL, its tokens and the auth headers: never show them.
   const secrets = [...urlSecrets(rawUrl), ...credentialHeaderValues(headers)];
   const scrub = (text: string, more: readonly string[] = []) =>
     redactText(text.split(rawUrl).join(url).split(requestUrl).join(url), [...secrets, ...more]);
   let size: number | undefined;
   let whole: Uint8Array | undefined;
+  /** The range a 200 answer (kept as the whole file) was sent for, and whether it held exactly that many bytes. */
+  let wholeAnswer: { offset: number; end: number; exact: boolean } | undefined;
   let requestCount = 0;
   let bytesReceived = 0;
   // the file's version at the first answer: later ranges must come from the same one (a replaced file would splice)
@@ -261,6 +283,7 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
         requestUrl,
         {
           headers: {
+            ...encoding,
             ...headers,
             Range: `bytes=${offset}-${end}`,
             // a server that knows the file changed answers 412 instead of another version's bytes
@@ -325,7 +348,9 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
     checkVersion(res);
     if (res.status === 200) {
       // The server ignored Range and sent the whole file: keep it and serve everything from memory.
+      checkWholeAnswer(res, body, offset, end);
       whole = body;
+      wholeAnswer = { offset, end, exact: body.byteLength === length };
       size = body.byteLength;
       return body.subarray(Math.min(offset, size), Math.min(offset + length, size));
     }
@@ -351,6 +376,32 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
       );
     }
     return body;
+  }
+
+  /**
+   * A 200 answer is the whole file, unless its Content-Range gives the file another size: then the server sent
+   * the bytes asked (or others) without saying 206, and taking them for the file would shift every later read.
+   */
+  function checkWholeAnswer(res: Response, body: Uint8Array, offset: number, end: number): void {
+    const total = CONTENT_RANGE.exec(res.headers.get('content-range') ?? '')?.[3];
+    if (total === undefined || total === '*' || Number(total) === body.byteLength) return;
+    throw new RasterIoError(
+      'RANGE_REQUEST_FAILED',
+      `${url}: the server answered HTTP 200 to bytes=${offset}-${end} with ${body.byteLength} bytes, but its Content-Range gives the file as ${total} bytes: a 200 body ${body.byteLength < Number(total) ? 'shorter' : 'longer'} than the file (the server sends ranges without 206), which cannot be taken for the whole file; refusing the answer`,
+    );
+  }
+
+  /**
+   * A read past the end of a 200 body that held exactly the bytes its request asked for: such a server most likely
+   * answers ranges with 200 and only the bytes asked (a body shorter than the file), so say so instead of leaving
+   * the reader to report a file that ends there.
+   */
+  function pastWholeAnswer(offset: number, length: number): RasterIoError {
+    const a = wholeAnswer as { offset: number; end: number };
+    return new RasterIoError(
+      'TRUNCATED',
+      `${url}: bytes=${offset}-${offset + length - 1} lie past the ${(whole as Uint8Array).byteLength} bytes the server sent with HTTP 200 to bytes=${a.offset}-${a.end}, exactly the bytes asked: the server answers ranges with 200 and a body shorter than the file (no 206, no Content-Range), or the file ends there`,
+    );
   }
 
   /**
@@ -401,11 +452,13 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
       checkRange(url, offset, length);
       throwIfAborted(signal, url);
       throwIfAborted(opts.signal, url);
-      if (whole)
+      if (whole) {
+        if (wholeAnswer?.exact && offset + length > whole.byteLength) throw pastWholeAnswer(offset, length);
         return whole.subarray(
           Math.min(offset, whole.byteLength),
           Math.min(offset + length, whole.byteLength),
         );
+      }
       if (size !== undefined) length = Math.max(0, Math.min(length, size - offset));
       if (length === 0) return new Uint8Array(0);
       return requestAll(offset, length, signal);

@@ -5,6 +5,7 @@
 // GDALWarpKernel::PerformWarp; GDAL cuts a warp into pieces only past its 64 MiB working memory).
 import type { RasterArray } from '../types.js';
 import type { KernelRow, KernelSource, WarpAccumulator } from './warp-kernels.js';
+import { sampledXScale, sampleSourceExtent, type WarpGeometry } from './warp-source-window.js';
 
 /** One axis of a downsampling warp: the source window the taps are clipped to, the kernel scale and radius. */
 export interface DownsamplingAxis {
@@ -22,33 +23,29 @@ export interface DownsamplingPlan {
   y: DownsamplingAxis;
 }
 
-/** Points sampled along each edge of the target grid to find its source window (GDAL's default 21). */
-const EDGE_STEPS = 21;
-
 /**
  * The downsampling plan of a warp, or null when GDAL uses its fixed 2×2 / 4×4 kernels (both scales ≥ 0.95) or
- * the grid misses the source. `toSource` maps target pixel coordinates (edges are integers) to source pixel
- * coordinates; `filterRadius` is 1 for bilinear, 2 for cubic.
+ * the grid misses the source. The source window and its scales come from {@link sampleSourceExtent}; where the
+ * window-based x-scale is over 100 times smaller than the y-scale (a window as wide as a global source, across
+ * the antimeridian or around a pole) it is the local one ({@link sampledXScale}), as gdalwarp corrects it.
+ * `filterRadius` is 1 for bilinear, 2 for cubic.
  */
-export function downsamplingPlan(
-  toSource: (points: [number, number][]) => [number, number][],
-  target: { width: number; height: number },
-  source: { width: number; height: number },
-  filterRadius: number,
-): DownsamplingPlan | null {
-  const { width: W, height: H } = target;
-  const edges: [number, number][] = [];
-  for (let k = 0; k < EDGE_STEPS; k++) {
-    const r = k / (EDGE_STEPS - 1);
-    edges.push([r * W, 0], [r * W, H], [0, r * H], [W, r * H]);
+export function downsamplingPlan(g: WarpGeometry, filterRadius: number): DownsamplingPlan | null {
+  const e = sampleSourceExtent(g);
+  if (!e) return null;
+  // gdalwarp widens the window by 10 pixels when a sample point failed
+  const extraPad = e.failed > 0 ? 10 : 0;
+  const x = axisPlan(e.minU, e.maxU, g.target.width, g.source.width, filterRadius, extraPad);
+  const y = axisPlan(e.minV, e.maxV, g.target.height, g.source.height, filterRadius, extraPad);
+  if (!x || !y) return null;
+  if (y.scale / x.scale > 100) {
+    const local = sampledXScale(g);
+    if (local !== null) {
+      x.scale = local;
+      x.radius = local < 1 ? Math.ceil(filterRadius / local) : filterRadius;
+    }
   }
-  const mapped = toSource(edges);
-  if (!mapped.every(([u, v]) => Number.isFinite(u) && Number.isFinite(v))) return null;
-  const xs = mapped.map(([u]) => u);
-  const ys = mapped.map(([, v]) => v);
-  const x = axisPlan(Math.min(...xs), Math.max(...xs), W, source.width, filterRadius);
-  const y = axisPlan(Math.min(...ys), Math.max(...ys), H, source.height, filterRadius);
-  if (!x || !y || (x.scale >= 0.95 && y.scale >= 0.95)) return null;
+  if (x.scale >= 0.95 && y.scale >= 0.95) return null;
   // a kernel wider than its window: GDAL falls back to the 2×2 bilinear
   if (x.radius > x.size || y.radius > y.size) return null;
   return { x, y };
@@ -67,12 +64,13 @@ function axisPlan(
   targetSize: number,
   sourceSize: number,
   filterRadius: number,
+  extraPad: number,
 ): DownsamplingAxis | null {
   if (minRaw > sourceSize || maxRaw < 0) return null;
   const min = snapToInteger(minRaw);
   const max = snapToInteger(maxRaw);
   const unsnapped = Math.max(1e-3, targetSize / (max - min));
-  const pad = unsnapped < 0.95 ? Math.ceil(filterRadius / unsnapped) : filterRadius;
+  const pad = (unsnapped < 0.95 ? Math.ceil(filterRadius / unsnapped) : filterRadius) + extraPad;
   const first = Math.trunc(Math.max(0, min));
   const end = Math.min(Math.ceil(max), sourceSize);
   const raw = Math.max(0, Math.min(sourceSize - first, max - min));
@@ -151,14 +149,17 @@ export function downsampledRow(
   const { offset, width: W, us, vs } = row;
   const nd = Number(src.noData);
   const ond = Number(outNoData);
-  const masked = !Number.isNaN(nd);
+  const { valid } = src;
+  const masked = !Number.isNaN(nd) || valid !== null;
   for (let col = 0; col < W; col++) {
     const u = us[col] as number;
     const v = vs[col] as number;
     const skip = !inWindow(plan, u, v) || centreInvalidEverywhere(src, plan, u, v, nd);
     if (!skip) tapsAt(plan, u, v, weight, taps);
     for (let b = 0; b < src.bands.length; b++) {
-      const value = skip ? Number.NaN : bandValue(src.bands[b] as RasterArray, src.width, nd, masked, taps);
+      const value = skip
+        ? Number.NaN
+        : bandValue(src.bands[b] as RasterArray, valid, src.width, nd, masked, taps);
       (out[b] as WarpAccumulator)[offset + col] = Number.isNaN(value) ? ond : value;
     }
   }
@@ -169,7 +170,7 @@ function inWindow({ x, y }: DownsamplingPlan, u: number, v: number): boolean {
   return u >= x.offset && v >= y.offset && u + 1e-10 <= x.offset + x.size && v + 1e-10 <= y.offset + y.size;
 }
 
-/** Whether the source pixel under (u, v) is no-data (or NaN) in every band. */
+/** Whether the source pixel under (u, v) is masked, or no-data (or NaN) in every band. */
 function centreInvalidEverywhere(
   src: KernelSource,
   { x, y }: DownsamplingPlan,
@@ -179,8 +180,10 @@ function centreInvalidEverywhere(
 ) {
   const cx = Math.min(Math.floor(u + 1e-10), x.offset + x.size - 1);
   const cy = Math.min(Math.floor(v + 1e-10), y.offset + y.size - 1);
+  const i = cy * src.width + cx;
+  if (src.valid !== null && src.valid[i] === 0) return true;
   for (const band of src.bands) {
-    const s = band[cy * src.width + cx] as number;
+    const s = band[i] as number;
     if (!(s === nd || Number.isNaN(s))) return false;
   }
   return true;
@@ -227,9 +230,10 @@ function axisWeights(
   return sum;
 }
 
-/** One band's stretched-kernel value over the taps; NaN for no value. */
+/** One band's stretched-kernel value over the taps (masked ones left out); NaN for no value. */
 function bandValue(
   band: RasterArray,
+  valid: Uint8Array | null,
   sw: number,
   nd: number,
   masked: boolean,
@@ -245,7 +249,7 @@ function bandValue(
     let rowW = 0;
     for (let i = 0; i < cols; i++) {
       const s = band[start + i] as number;
-      if (s === nd || Number.isNaN(s)) {
+      if (s === nd || Number.isNaN(s) || (valid !== null && valid[start + i] === 0)) {
         skipped = true;
         continue;
       }

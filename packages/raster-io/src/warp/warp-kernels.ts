@@ -9,12 +9,16 @@ import type { RasterArray } from '../types.js';
 /** Output rows as they are filled: float32 for float32 outputs, float64 for the rest. */
 export type WarpAccumulator = Float64Array | Float32Array;
 
-/** The source of a warp as the kernels read it. `noData` is NaN when the source has none (NaN is no-data anyway). */
+/**
+ * The source of a warp as the kernels read it. `noData` is NaN when the source has none (NaN is no-data anyway).
+ * `valid` (one byte per pixel, 0 = invalid in every band, as gdalwarp's unified source validity mask) or null.
+ */
 export interface KernelSource {
   bands: readonly RasterArray[];
   width: number;
   height: number;
   noData: number;
+  valid: Uint8Array | null;
 }
 
 /** One target row: where it starts in the output bands, its width and its source pixel coordinates. */
@@ -37,20 +41,27 @@ const inside = (u: number, v: number, sw: number, sh: number): boolean =>
   // NaN coordinates fail these comparisons too
   u >= 0 && u < sw && v >= 0 && v < sh;
 
+/** The source pixel gdalwarp takes as the one holding (u, v): a 1e-10 nudge (a point that close below an edge is past it), clamped to the image. */
+export function centreIndex(sw: number, sh: number, u: number, v: number): number {
+  return Math.min(Math.floor(v + 1e-10), sh - 1) * sw + Math.min(Math.floor(u + 1e-10), sw - 1);
+}
+
 /**
- * Whether the source pixel containing (u, v) is no-data (or NaN) in every band: gdalwarp gives such a target
- * pixel no value, whatever its neighbours hold (a pixel invalid in some bands only is resampled per band). It
- * picks the pixel with a 1e-10 nudge (a point that close below an edge is past it), clamped to the image.
+ * Whether the source pixel containing (u, v) ({@link centreIndex}) is masked, or no-data (or NaN) in every band:
+ * gdalwarp gives such a target pixel no value, whatever its neighbours hold (a pixel invalid in some bands only is
+ * resampled per band).
  */
 function centreInvalid(
   bands: readonly RasterArray[],
+  valid: Uint8Array | null,
   sw: number,
   sh: number,
   nd: number,
   u: number,
   v: number,
 ) {
-  const i = Math.min(Math.floor(v + 1e-10), sh - 1) * sw + Math.min(Math.floor(u + 1e-10), sw - 1);
+  const i = centreIndex(sw, sh, u, v);
+  if (valid !== null && valid[i] === 0) return true;
   for (let b = 0; b < bands.length; b++) {
     const t = (bands[b] as RasterArray)[i] as number;
     if (!(t === nd || Number.isNaN(t))) return false;
@@ -60,12 +71,14 @@ function centreInvalid(
 
 /**
  * Bilinear value of one band at source pixel coordinates (u, v): the 2×2 taps around the point, weights
- * renormalised over the taps inside the image and not no-data (GDAL's behaviour at borders); NaN when no tap is
- * usable, or when the pixel holding the point is no-data in every band ({@link centreInvalid}). That pixel
- * weighs at least 1/4, so it is looked at only where a quarter of the weight is missing (valid pixels pay nothing).
+ * renormalised over the taps inside the image, not no-data and not masked (GDAL's behaviour at borders); NaN when
+ * no tap is usable, or when the pixel holding the point is masked or no-data in every band ({@link centreInvalid}).
+ * That pixel weighs at least 1/4, so it is looked at only where a quarter of the weight is missing (valid pixels
+ * pay nothing).
  */
 function bilinearAt(
   bands: readonly RasterArray[],
+  valid: Uint8Array | null,
   band: RasterArray,
   sw: number,
   sh: number,
@@ -90,17 +103,18 @@ function bilinearAt(
       if (xx < 0 || xx >= sw) continue;
       const w = wy * (i ? rx : 1 - rx);
       if (w === 0) continue;
-      const s = band[yy * sw + xx] as number;
-      if (s === nd || Number.isNaN(s)) continue;
+      const k = yy * sw + xx;
+      const s = band[k] as number;
+      if (s === nd || Number.isNaN(s) || (valid !== null && valid[k] === 0)) continue;
       acc += w * s;
       wsum += w;
     }
   }
-  if (wsum < 1e-6 || (wsum < 0.76 && centreInvalid(bands, sw, sh, nd, u, v))) return Number.NaN;
+  if (wsum < 1e-6 || (wsum < 0.76 && centreInvalid(bands, valid, sw, sh, nd, u, v))) return Number.NaN;
   return acc / wsum;
 }
 
-/** The source pixel containing the point (NaN when it is no-data). */
+/** The source pixel containing the point (NaN when it is no-data or masked). */
 export function nearestRow(
   out: readonly WarpAccumulator[],
   row: KernelRow,
@@ -108,7 +122,7 @@ export function nearestRow(
   outNoData: number,
 ): void {
   const { offset, width: W, us, vs } = row;
-  const { bands, width: sw, height: sh } = src;
+  const { bands, valid, width: sw, height: sh } = src;
   const nd = Number(src.noData);
   const ond = Number(outNoData);
   for (let b = 0; b < bands.length; b++) {
@@ -119,8 +133,9 @@ export function nearestRow(
       const v = vs[col] as number;
       let val = ond;
       if (inside(u, v, sw, sh)) {
-        const s = band[Math.floor(v) * sw + Math.floor(u)] as number;
-        if (!(s === nd || Number.isNaN(s))) val = s;
+        const k = Math.floor(v) * sw + Math.floor(u);
+        const s = band[k] as number;
+        if (!(s === nd || Number.isNaN(s) || (valid !== null && valid[k] === 0))) val = s;
       }
       dst[offset + col] = val;
     }
@@ -135,7 +150,7 @@ export function bilinearRow(
   outNoData: number,
 ): void {
   const { offset, width: W, us, vs } = row;
-  const { bands, width: sw, height: sh } = src;
+  const { bands, valid, width: sw, height: sh } = src;
   const nd = Number(src.noData);
   const ond = Number(outNoData);
   for (let b = 0; b < bands.length; b++) {
@@ -144,7 +159,7 @@ export function bilinearRow(
     for (let col = 0; col < W; col++) {
       const u = us[col] as number;
       const v = vs[col] as number;
-      const val = inside(u, v, sw, sh) ? bilinearAt(bands, band, sw, sh, nd, u, v) : Number.NaN;
+      const val = inside(u, v, sw, sh) ? bilinearAt(bands, valid, band, sw, sh, nd, u, v) : Number.NaN;
       dst[offset + col] = Number.isNaN(val) ? ond : val;
     }
   }
@@ -162,9 +177,10 @@ export function cubicScratch(width: number): CubicScratch {
   return { cubic: new Uint8Array(width), wx: new Float64Array(4 * width), wy: new Float64Array(4 * width) };
 }
 
-/** The 4×4 Keys sum of one band from its first tap and the pixel's weights at `k`; NaN when a tap is no-data. */
+/** The 4×4 Keys sum of one band from its first tap and the pixel's weights at `k`; NaN when a tap is no-data or masked. */
 function cubicAt(
   band: RasterArray,
+  valid: Uint8Array | null,
   first: number,
   sw: number,
   nd: number,
@@ -178,7 +194,7 @@ function cubicAt(
     let r = 0;
     for (let i = 0; i < 4; i++) {
       const s = band[start + i] as number;
-      if (s === nd || Number.isNaN(s)) return Number.NaN;
+      if (s === nd || Number.isNaN(s) || (valid !== null && valid[start + i] === 0)) return Number.NaN;
       r += (wx[k + i] as number) * s;
     }
     acc += (wy[k + j] as number) * r;
@@ -198,7 +214,7 @@ export function cubicRow(
   scratch: CubicScratch,
 ): void {
   const { offset, width: W, us, vs } = row;
-  const { bands, width: sw, height: sh } = src;
+  const { bands, valid, width: sw, height: sh } = src;
   const nd = Number(src.noData);
   const ond = Number(outNoData);
   const { cubic, wx, wy } = scratch;
@@ -228,9 +244,9 @@ export function cubicRow(
         // all 16 taps valid include the centre; otherwise bilinear applies the centre rule
         if (cubic[col]) {
           const first = (Math.floor(v - 0.5) - 1) * sw + Math.floor(u - 0.5) - 1;
-          val = cubicAt(band, first, sw, nd, wx, wy, 4 * col);
+          val = cubicAt(band, valid, first, sw, nd, wx, wy, 4 * col);
         }
-        if (Number.isNaN(val)) val = bilinearAt(bands, band, sw, sh, nd, u, v);
+        if (Number.isNaN(val)) val = bilinearAt(bands, valid, band, sw, sh, nd, u, v);
       }
       dst[offset + col] = Number.isNaN(val) ? ond : val;
     }

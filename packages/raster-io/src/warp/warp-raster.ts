@@ -1,6 +1,7 @@
-// Inverse-mapping reprojection of a Raster onto a target grid (GDAL gdalwarp semantics, exact transformer).
+// Inverse-mapping reprojection of a Raster onto a target grid (GDAL gdalwarp semantics, exact or approximate
+// transformer, source validity masks).
 
-import { pointTransformer, transformCoords } from '../crs/transform-coords.js';
+import { pointTransformer } from '../crs/transform-coords.js';
 import { RasterIoError } from '../errors.js';
 import {
   checkOptions,
@@ -9,8 +10,9 @@ import {
   describeValue,
 } from '../internal/check-args.js';
 import { DEFAULT_RASTER_IO_LIMITS } from '../read/limits.js';
-import { adjustNoDataToDtype } from '../resample/dtype-cast.js';
+import { adjustNoDataToDtype, allocBand, castToDtype } from '../resample/dtype-cast.js';
 import { DTYPES, type DType, type GeoTransform, type Raster, type RasterArray } from '../types.js';
+import { approxRow } from './approx-transformer.js';
 import { checkProjectedGrid, type ProjectedGrid } from './project-grid.js';
 import {
   downsampledRow,
@@ -21,6 +23,7 @@ import {
 } from './warp-downsampling.js';
 import {
   bilinearRow,
+  centreIndex,
   cubicRow,
   cubicScratch,
   type KernelRow,
@@ -29,6 +32,7 @@ import {
   type WarpAccumulator,
 } from './warp-kernels.js';
 import { type GdalType, toIntegerBand, usesGeneralKernel, workingType } from './warp-output.js';
+import { invertTransform, warpGeometry } from './warp-source-window.js';
 
 /**
  * Resampling of {@link warpRaster}: GDAL's `near`, `bilinear` and `cubic` (Keys, a = −0.5); bilinear and cubic
@@ -58,10 +62,11 @@ export interface WarpOptions {
   /** Output dtype; default the source's. Integer outputs are rounded and clamped. */
   dtype?: DType;
   /**
-   * Maximum error, in source pixels, of the approximate transformer (GDAL `-et`): per target row the exact
-   * transform is computed at the ends and midpoints, and linear interpolation is used wherever the midpoint
-   * error is within this threshold (recursively halving otherwise). Default 0 = exact for every pixel
-   * (`gdalwarp -et 0`); gdalwarp's default is 0.125.
+   * Maximum error, in source pixels, of gdalwarp's approximate transformer (`-et`): per target row the first,
+   * middle and last points are transformed exactly, and the run is interpolated on the line through its ends where
+   * the middle is within this threshold of it (|Δx| + |Δy|), else split into [0, middle) and [middle, n), runs of 5
+   * points or fewer exact; a point interpolated just off the source is transformed again exactly. Default 0 = exact
+   * for every pixel (`gdalwarp -et 0`); gdalwarp's default is 0.125. A warp within one CRS is always exact.
    */
   errorThresholdPx?: number;
   /**
@@ -69,6 +74,20 @@ export interface WarpOptions {
    * equals the exact warp bit for bit (`errorThresholdPx` is ignored). Must match the grid and source CRS.
    */
   projected?: ProjectedGrid;
+  /**
+   * Source validity, one byte per source pixel (row-major, `width × height`): 0 marks a pixel invalid in every
+   * band, any other value valid, as gdalwarp uses a per-dataset mask (GDAL's internal mask; `readMask` returns one,
+   * 255/0). An invalid pixel is not used as data nor blended into its neighbours, and a target pixel whose centre
+   * falls on one gets no value.
+   */
+  srcMask?: Uint8Array;
+  /**
+   * 0-based index of the source band that is an alpha band (GDAL colour interpretation Alpha), used as gdalwarp
+   * uses one by default: its zeros are invalid pixels (as in `srcMask`), it is not resampled, and the output's band
+   * at this index holds the alpha of the source pixel under each target pixel centre where that pixel got a value,
+   * 0 elsewhere (fully transparent).
+   */
+  alphaBand?: number;
   /** Abort between rows. */
   signal?: AbortSignal;
   /** Progress per block of rows: `{ stage: 'warp', done: rows, total: height }`. */
@@ -76,15 +95,6 @@ export interface WarpOptions {
 }
 
 const DEFAULT_WARP = { method: 'bilinear' } as const satisfies WarpOptions;
-
-function invertTransform(t: GeoTransform, what: string): GeoTransform {
-  const [ox, a, b, oy, d, e] = t;
-  const det = a * e - b * d;
-  if (!Number.isFinite(det) || det === 0)
-    throw new RasterIoError('INVALID_ARGUMENT', `${what} geotransform ${describeValue(t)} is not invertible`);
-  // pixel = inv * (x - ox, y - oy)
-  return [ox, e / det, -b / det, oy, -d / det, a / det];
-}
 
 function checkRaster(r: Raster): void {
   const n = r.width * r.height;
@@ -107,16 +117,18 @@ function checkRaster(r: Raster): void {
  * - `cubic`: 4×4 Keys (a = −0.5) taps; a band falls back to bilinear where a tap is outside or no-data in that
  *   band, as GDAL does.
  *
- * Target pixels whose centre maps outside the source, or onto a pixel that is no-data in every band, get
- * `noData` (for `nearest`, a band whose pixel is no-data gets it too). Like gdalwarp, a source 1 pixel wide or
- * high is sampled nearest, and integer outputs round half up and keep valid values off `noData`.
+ * Target pixels whose centre maps outside the source, or onto a pixel that is masked (`srcMask`, alpha 0) or
+ * no-data in every band, get `noData` (for `nearest`, a band whose pixel is no-data gets it too); masked pixels
+ * are never taps. Like gdalwarp, a source 1 pixel wide or high is sampled nearest, and integer outputs round half up
+ * and keep valid values off `noData`.
  *
  * @param raster - georeferenced source raster (`geo` required).
  * @param grid - target CRS, transform and size (see {@link utmGridForBBox}).
- * @param options - method, noData, dtype, signal, onProgress.
+ * @param options - method, noData, dtype, errorThresholdPx, projected, srcMask, alphaBand, signal, onProgress.
  * @returns the warped raster with `geo` = the target grid and `noData` set.
  * @throws RasterIoError `NO_GEOREFERENCING` without `raster.geo`, `UNKNOWN_CRS` for unregistered codes,
- *   `INVALID_ARGUMENT` for a bad grid, `ABORTED` when the signal fires.
+ *   `INVALID_ARGUMENT` for a bad grid, a `srcMask` of the wrong size or an `alphaBand` that is no band, `ABORTED`
+ *   when the signal fires.
  * @example
  * const grid = utmGridForBBox([15.0, 52.0, 15.02, 52.015], 10);
  * const utm = warpRaster(lonLatRaster, grid, { method: 'bilinear' });
@@ -124,19 +136,24 @@ function checkRaster(r: Raster): void {
 export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOptions = {}): Raster {
   const plan = planWarp(raster, grid, options);
   const { width: W, height: H } = grid;
+  const { alphaBand } = plan;
+  const dataBands = raster.bands.filter((_, i) => i !== alphaBand);
   // float outputs are written straight into their dtype (the same rounding as a float64 pass then a copy)
-  const out: WarpAccumulator[] = raster.bands.map(() =>
+  const out: WarpAccumulator[] = dataBands.map(() =>
     plan.dtype === 'float32' ? new Float32Array(W * H) : new Float64Array(W * H),
   );
-  // integer outputs are filled with NaN where there is no value, so that a valid value equal to noData is told apart
-  const kernelNoData = plan.integer ? Number.NaN : plan.noData;
+  // integer outputs (and outputs with an alpha band) are filled with NaN where there is no value, so that a valid
+  // value equal to noData is told apart
+  const kernelNoData = plan.integer || alphaBand !== undefined ? Number.NaN : plan.noData;
   const src: KernelSource = {
-    bands: raster.bands,
+    bands: dataBands,
     width: raster.width,
     height: raster.height,
     noData: raster.noData ?? Number.NaN,
+    valid: sourceValidity(raster, plan),
   };
-  const fillRow = rowKernel(plan, W, raster, grid);
+  const alphaOut = alphaBand === undefined ? null : new Float64Array(W * H);
+  const kernel = rowKernel(plan, W, raster, grid);
   const mapper = makeRowMapper(raster, grid, plan.threshold, plan.projected);
   const { signal, onProgress } = plan;
   const progressEvery = Math.max(1, Math.floor(H / 20));
@@ -146,18 +163,68 @@ export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOption
         cause: signal.reason,
       });
     mapper.mapRow(row + 0.5);
-    fillRow(out, { offset: row * W, width: W, us: mapper.us, vs: mapper.vs }, src, kernelNoData);
+    if (mapper.approximate) retryNearWindow(mapper, W, kernel.window);
+    const kernelRow = { offset: row * W, width: W, us: mapper.us, vs: mapper.vs };
+    kernel.fill(out, kernelRow, src, kernelNoData);
+    if (alphaOut) alphaRow(alphaOut, kernelRow, src, out, raster.bands[alphaBand as number] as RasterArray);
     if (onProgress && ((row + 1) % progressEvery === 0 || row + 1 === H))
       onProgress({ stage: 'warp', done: row + 1, total: H });
   }
+  const bands = toOutputBands(out, plan);
+  if (alphaOut) bands.splice(alphaBand as number, 0, castBand(alphaOut, plan.dtype));
   return {
     width: W,
     height: H,
     dtype: plan.dtype,
-    bands: toOutputBands(out, plan),
+    bands,
     noData: plan.noData,
     geo: { epsg: grid.epsg, transform: [...grid.transform] as GeoTransform },
   };
+}
+
+/** The kernels' validity mask: `srcMask` and the alpha band's non-zero pixels (null when neither is given). */
+function sourceValidity(raster: Raster, plan: WarpPlan): Uint8Array | null {
+  const { srcMask, alphaBand } = plan;
+  if (alphaBand === undefined) return srcMask ?? null;
+  const alpha = raster.bands[alphaBand] as RasterArray;
+  const valid = new Uint8Array(alpha.length);
+  for (let i = 0; i < valid.length; i++)
+    valid[i] = (alpha[i] as number) !== 0 && (srcMask === undefined || srcMask[i] !== 0) ? 1 : 0;
+  return valid;
+}
+
+/**
+ * One row of the output alpha band, as gdalwarp writes its destination alpha: the alpha of the source pixel under
+ * the target pixel centre where some band got a value (0 where none did).
+ */
+function alphaRow(
+  alphaOut: Float64Array,
+  row: KernelRow,
+  src: KernelSource,
+  dataOut: readonly WarpAccumulator[],
+  alpha: RasterArray,
+): void {
+  const { offset, width: W, us, vs } = row;
+  for (let col = 0; col < W; col++) {
+    const i = offset + col;
+    const u = us[col] as number;
+    const v = vs[col] as number;
+    let found = false;
+    if (dataOut.length === 0) {
+      const inside = u >= 0 && u < src.width && v >= 0 && v < src.height;
+      found = inside && src.valid?.[centreIndex(src.width, src.height, u, v)] !== 0;
+    } else
+      for (let b = 0; b < dataOut.length && !found; b++)
+        found = !Number.isNaN((dataOut[b] as WarpAccumulator)[i] as number);
+    alphaOut[i] = found ? (alpha[centreIndex(src.width, src.height, u, v)] as number) : 0;
+  }
+}
+
+/** Alpha values as a band of the output dtype (clamped to its range). */
+function castBand(values: Float64Array, dtype: DType): RasterArray {
+  const band = allocBand(dtype, values.length);
+  for (let i = 0; i < values.length; i++) band[i] = castToDtype(values[i] as number, dtype);
+  return band;
 }
 
 /** The validated settings of one warp. */
@@ -172,6 +239,11 @@ interface WarpPlan {
   /** gdalwarp's working type and whether a no-data value is in force (see {@link gdalModel}). */
   working: GdalType;
   masked: boolean;
+  /** Source validity (`srcMask`) and the alpha band, when given. */
+  srcMask?: Uint8Array;
+  alphaBand?: number;
+  /** Whether gdalwarp would have a source validity mask (a mask or alpha band: its general kernel runs). */
+  validity: boolean;
   /** Whether the output is an integer type (converted by {@link toIntegerBand}). */
   integer: boolean;
 }
@@ -254,17 +326,40 @@ function planWarp(raster: Raster, grid: TargetGrid, options: WarpOptions): WarpP
   if (!(threshold >= 0))
     throw new RasterIoError('INVALID_ARGUMENT', `errorThresholdPx must be >= 0 (got ${threshold})`);
   if (opts.projected) checkProjectedGrid(opts.projected, grid, raster.geo.epsg);
+  checkValidityOptions(raster, opts);
   return {
     method: opts.method,
     dtype,
     noData,
     ...gdalModel(raster.noData ?? null, opts.noData, dtype, noData),
+    ...(opts.srcMask ? { srcMask: opts.srcMask } : {}),
+    ...(opts.alphaBand !== undefined ? { alphaBand: opts.alphaBand } : {}),
+    validity: opts.srcMask !== undefined || opts.alphaBand !== undefined,
     integer: !isFloat,
     threshold,
     ...(opts.projected ? { projected: opts.projected } : {}),
     signal: opts.signal,
     onProgress: opts.onProgress,
   };
+}
+
+/** `srcMask`: one byte per source pixel; `alphaBand`: the index of one of its bands. */
+function checkValidityOptions(raster: Raster, opts: WarpOptions): void {
+  const { srcMask, alphaBand } = opts;
+  const n = raster.width * raster.height;
+  if (srcMask !== undefined && (!(srcMask instanceof Uint8Array) || srcMask.length !== n))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `warpRaster: srcMask must be a Uint8Array of ${n} bytes (one per pixel of the ${raster.width}×${raster.height} source), got ${describeValue(srcMask)}${srcMask instanceof Uint8Array ? ` of ${srcMask.length}` : ''}`,
+    );
+  if (
+    alphaBand !== undefined &&
+    (!Number.isSafeInteger(alphaBand) || alphaBand < 0 || alphaBand >= raster.bands.length)
+  )
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `warpRaster: alphaBand must be the index of a source band (0..${raster.bands.length - 1}), got ${describeValue(alphaBand)}`,
+    );
 }
 
 /**
@@ -287,6 +382,10 @@ interface RowMapper {
   us: Float64Array;
   vs: Float64Array;
   mapRow(py: number): void;
+  /** Transforms one column of the row last mapped again, exactly (a no-op where the row already is exact). */
+  exactAgain(col: number): void;
+  /** Whether `mapRow` interpolates (GDAL's approximate transformer). */
+  approximate: boolean;
 }
 
 /** Stage 3: target pixel centres → source pixel coordinates, exact or GDAL's approximate transformer. */
@@ -320,39 +419,15 @@ function makeRowMapper(
     us[col] = i00 * dx + i01 * dy;
     vs[col] = i10 * dx + i11 * dy;
   };
-  // GDAL-style approximate transformer: linear between exact points while the midpoint error is small
-  const approx = (a: number, b: number, py: number): void => {
-    if (b - a < 2) return;
-    const m = (a + b) >> 1;
-    exact(m, py);
-    const t = (m - a) / (b - a);
-    const ua = us[a] as number;
-    const va = vs[a] as number;
-    const ub = us[b] as number;
-    const vb = vs[b] as number;
-    const err = Math.max(
-      Math.abs(ua + (ub - ua) * t - (us[m] as number)),
-      Math.abs(va + (vb - va) * t - (vs[m] as number)),
-    );
-    if (err <= threshold) {
-      for (let c = a + 1; c < b; c++) {
-        const s = (c - a) / (b - a);
-        us[c] = ua + (ub - ua) * s;
-        vs[c] = va + (vb - va) * s;
-      }
-      return;
-    }
-    approx(a, m, py);
-    approx(m, b, py);
-  };
+  // gdalwarp's approximate transformer where there is a projection (the same CRS is exact: affine)
+  const approximate = threshold > 0 && project !== null;
+  let rowY = 0.5;
   const mapRow = (py: number): void => {
-    if (threshold > 0 && project && W > 2) {
-      exact(0, py);
-      exact(W - 1, py);
-      approx(0, W - 1, py);
-    } else for (let col = 0; col < W; col++) exact(col, py);
+    rowY = py;
+    if (approximate) approxRow(us, vs, W, threshold, (col) => exact(col, py));
+    else for (let col = 0; col < W; col++) exact(col, py);
   };
-  return { us, vs, mapRow };
+  return { us, vs, mapRow, exactAgain: (col) => exact(col, rowY), approximate };
 }
 
 /** Row mapper over precomputed source-CRS coordinates: the same arithmetic as the exact mapper. */
@@ -370,48 +445,63 @@ function projectedRowMapper(p: ProjectedGrid, W: number, inv: GeoTransform): Row
       vs[col] = i10 * dx + i11 * dy;
     }
   };
-  return { us, vs, mapRow };
+  return { us, vs, mapRow, exactAgain: () => {}, approximate: false };
 }
 
 /**
  * Stage 4: the row kernel of the method (noData where nothing valid maps): for bilinear and cubic onto a grid
  * coarser than the source, gdalwarp's stretched kernel ({@link downsamplingPlan}).
  */
-function rowKernel(
-  plan: WarpPlan,
-  width: number,
-  raster: Raster,
-  grid: TargetGrid,
-): (out: WarpAccumulator[], row: KernelRow, src: KernelSource, noData: number) => void {
+function rowKernel(plan: WarpPlan, width: number, raster: Raster, grid: TargetGrid): RowKernel {
   const { method } = plan;
-  if (method === 'nearest' || samplesNearest(plan, raster)) return nearestRow;
-  const down = downsamplingPlan(sourcePixelsOf(raster, grid), grid, raster, method === 'bilinear' ? 1 : 2);
+  const whole: SourceWindow = { x0: 0, y0: 0, x1: raster.width, y1: raster.height };
+  if (method === 'nearest' || samplesNearest(plan, raster)) return { fill: nearestRow, window: whole };
+  const geometry = warpGeometry(raster.geo as NonNullable<Raster['geo']>, raster, grid);
+  const down = downsamplingPlan(geometry, method === 'bilinear' ? 1 : 2);
   if (down) {
     const weight = method === 'bilinear' ? linearWeight : keysCubicWeight;
     const scratch = downsampledScratch(down);
-    return (out, row, src, noData) => downsampledRow(out, row, src, noData, down, weight, scratch);
+    const { x, y } = down;
+    return {
+      fill: (out, row, src, noData) => downsampledRow(out, row, src, noData, down, weight, scratch),
+      window: { x0: x.offset, y0: y.offset, x1: x.offset + x.size, y1: y.offset + y.size },
+    };
   }
-  if (method === 'bilinear') return bilinearRow;
+  if (method === 'bilinear') return { fill: bilinearRow, window: whole };
   const scratch = cubicScratch(width);
-  return (out, row, src, noData) => cubicRow(out, row, src, noData, scratch);
+  return { fill: (out, row, src, noData) => cubicRow(out, row, src, noData, scratch), window: whole };
 }
 
-/** Target pixel coordinates → source pixel coordinates, exactly, for a batch of points (the source window's). */
-function sourcePixelsOf(
-  raster: Raster,
-  grid: TargetGrid,
-): (points: [number, number][]) => [number, number][] {
-  const geo = raster.geo as NonNullable<Raster['geo']>;
-  const [tox, ta, tb, toy, td, te] = grid.transform;
-  const [sox, i00, i01, soy, i10, i11] = invertTransform(geo.transform, 'source');
-  return (points) => {
-    const world = points.map(([px, py]): [number, number] => [
-      tox + ta * px + tb * py,
-      toy + td * px + te * py,
-    ]);
-    const there = grid.epsg === geo.epsg ? world : transformCoords(grid.epsg, geo.epsg, world);
-    return there.map(([x, y]) => [i00 * (x - sox) + i01 * (y - soy), i10 * (x - sox) + i11 * (y - soy)]);
-  };
+/** The source pixels a kernel reads, in full-source pixel coordinates (end exclusive). */
+interface SourceWindow {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** A row kernel and the source window its points must fall in. */
+interface RowKernel {
+  fill: (out: WarpAccumulator[], row: KernelRow, src: KernelSource, noData: number) => void;
+  window: SourceWindow;
+}
+
+/**
+ * gdalwarp's second try for an interpolated point just off the source window (less than a pixel: past its
+ * start, or past its end by up to 1 − 1e-10): that point is transformed again, alone, exactly, and kept if it
+ * then falls inside. Interpolation can put a point a few hundredths of a pixel past an edge that it is inside of.
+ */
+function retryNearWindow(mapper: RowMapper, width: number, w: SourceWindow): void {
+  const { us, vs } = mapper;
+  for (let col = 0; col < width; col++) {
+    const u = us[col] as number;
+    const v = vs[col] as number;
+    const low = u < w.x0 || v < w.y0;
+    const high = !low && (u + 1e-10 > w.x1 || v + 1e-10 > w.y1);
+    const retry =
+      (low && u > w.x0 - 1 && v > w.y0 - 1) || (high && u + 1e-10 < w.x1 + 1 && v + 1e-10 < w.y1 + 1);
+    if (retry) mapper.exactAgain(col);
+  }
 }
 
 /**
@@ -420,14 +510,20 @@ function sourcePixelsOf(
  */
 function samplesNearest(plan: WarpPlan, raster: Raster): boolean {
   if (raster.width !== 1 && raster.height !== 1) return false;
-  return usesGeneralKernel(plan.method, plan.working, plan.masked);
+  return usesGeneralKernel(plan.method, plan.working, plan.masked || plan.validity);
 }
 
 /** Stage 5: the accumulators as the output dtype (float ones already are; integers as gdalwarp writes them). */
 function toOutputBands(out: WarpAccumulator[], plan: WarpPlan): RasterArray[] {
-  if (!plan.integer) return out;
+  if (!plan.integer) {
+    // with an alpha band the kernels marked "no value" with NaN (see warpRaster)
+    if (plan.alphaBand !== undefined && !Number.isNaN(plan.noData))
+      for (const b of out)
+        for (let i = 0; i < b.length; i++) if (Number.isNaN(b[i] as number)) b[i] = plan.noData;
+    return out;
+  }
   const { dtype, noData, working, masked, method } = plan;
   // only a no-data value in force is avoided, and only by gdalwarp's general kernel
-  const avoidNoData = masked && usesGeneralKernel(method, working, masked);
+  const avoidNoData = masked && usesGeneralKernel(method, working, masked || plan.validity);
   return out.map((b) => toIntegerBand(b as Float64Array, { dtype, noData, working, avoidNoData }));
 }

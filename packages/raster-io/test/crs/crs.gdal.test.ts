@@ -67,4 +67,24 @@ describe.runIf(requireTool('gdaltransform', hasGdal))('transformCoords vs gdaltr
       expect(Math.hypot(x - (ref[i] as number[])[0]!, y - (ref[i] as number[])[1]!)).toBeLessThan(1e-3);
     });
   });
+  // PROJ fails points off Mollweide's ellipse; proj4 inverted them to finite lon/lat (clamped or wrapped), which
+  // warps then filled with data where gdalwarp leaves no-data.
+  it('ESRI:54009 → lon/lat: the points PROJ fails (off the ellipse) are NaN, the others agree to 1e-9°', () => {
+    const lattice: [number, number][] = [];
+    for (let y = -9_350_000; y <= 9_350_000; y += 425_000)
+      for (let x = -18_700_000; x <= 18_700_000; x += 425_000) lattice.push([x, y]);
+    const ours = transformCoords('ESRI:54009', 4326, lattice);
+    const ref = gdaltransform('ESRI:54009', 'EPSG:4326', lattice);
+    let failed = 0;
+    ours.forEach(([lon, lat], i) => {
+      const [rl, rb] = ref[i] as [number, number];
+      expect(Number.isNaN(lon), `${lattice[i]}`).toBe(Number.isNaN(rl));
+      if (Number.isNaN(rl)) failed++;
+      else {
+        expect(Math.abs(lon - rl)).toBeLessThan(1e-9);
+        expect(Math.abs(lat - rb)).toBeLessThan(1e-9);
+      }
+    });
+    expect(failed).toBeGreaterThan(400); // the corners: ~21% of the box
+  });
 });

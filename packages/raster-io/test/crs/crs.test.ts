@@ -1,3 +1,4 @@
+import proj4 from 'proj4';
 import { describe, expect, it } from 'vitest';
 import { MOLLWEIDE_PROJ4 } from '../../src/crs/projection-registry.js';
 import { transformCoordsInPlace } from '../../src/crs/transform-coords.js';
@@ -99,6 +100,81 @@ describe('transformCoords', () => {
       expect(q[1]).toBeCloseTo(lat, 9);
     }
   });
+  // proj4's Mollweide inverse clamps and wraps points outside the ellipse, and its orthographic inverse puts points
+  // past the disc on the rim, both as finite lon/lat; PROJ (gdaltransform: "transformation failed") and so
+  // gdalwarp refuse them. Such a point does not project back onto itself.
+  it("points off the source projection's domain are NaN: Mollweide outside its ellipse, the orthographic past its disc", () => {
+    const nan = [Number.NaN, Number.NaN];
+    expect(
+      transformCoords(54009, 4326, [
+        [18_000_000, 9_000_000], // a corner of the ellipse's bounding box
+        [19_000_000, 100], // past its right end (proj4 gave -170.4°)
+        [0, 9_100_000], // above the pole (proj4 gave the pole)
+      ]),
+    ).toEqual([nan, nan, nan]);
+    const ORTHO = '+proj=ortho +lat_0=50 +lon_0=10 +datum=WGS84 +units=m +no_defs';
+    expect(transformCoords(ORTHO, 4326, [[7_000_000, 0]])).toEqual([nan]);
+    expect(transformCoords(ORTHO, 32632, [[0, -6_500_000]])).toEqual([nan]);
+    // and the far side of the globe does not project into it
+    expect(transformCoords(4326, ORTHO, [[-170, -50]])).toEqual([nan]);
+    const [[lon, lat]] = transformCoords(ORTHO, 4326, [[6_000_000, 0]]) as [[number, number]];
+    expect(lon).toBeGreaterThan(70);
+    expect(lat).toBeGreaterThan(0);
+  });
+
+  it("ordinary points keep proj4's exact values: UTM edges, Web Mercator at high latitude and past ±180°, polar stereographic, Mollweide", () => {
+    const LONLAT = '+proj=longlat +datum=WGS84 +no_defs';
+    const POLAR = '+proj=stere +lat_0=90 +lat_ts=70 +lon_0=-45 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs';
+    const cases: [number | string, [number, number][]][] = [
+      [
+        32633,
+        [
+          [166_021, 0],
+          [833_979, 9_329_005],
+          [160_000, 5_500_000],
+          [-1_500_000, 6_000_000],
+          [2_500_000, 4_000_000],
+        ],
+      ],
+      [
+        3857,
+        [
+          [0, 30_000_000],
+          [20_037_508, 20_037_508],
+          [21_000_000, 1_000_000],
+          [-30_000_000, -5_000_000],
+        ],
+      ],
+      [
+        POLAR,
+        [
+          [0, 0],
+          [1, 1],
+          [-4_000_000, 3_000_000],
+          [9_000_000, -9_000_000],
+          [1e8, 1e8],
+        ],
+      ],
+      [
+        54009,
+        [
+          [18_000_000, 100],
+          [-1_000_000, 9_000_000],
+          [12_000_000, -6_000_000],
+        ],
+      ],
+    ];
+    for (const [crs, pts] of cases) {
+      const ref = proj4(projectionDefinition(crs), LONLAT);
+      const ours = transformCoords(crs, 4326, pts);
+      pts.forEach((p, i) => {
+        const want = ref.forward([...p]);
+        expect(ours[i], `${crs} ${p}`).toEqual([want[0], want[1]]);
+        expect(Number.isFinite((ours[i] as [number, number])[0]), `${crs} ${p}`).toBe(true);
+      });
+    }
+  });
+
   it('in-place interleaved transform equals the array form; identity CRS is a no-op; NaN in → NaN out', () => {
     const pts: [number, number][] = [
       [15, 52],

@@ -155,6 +155,78 @@ describe('httpSource against a server that caps its ranges', () => {
   });
 });
 
+describe('httpSource against a server that content-encodes its 206 answers', () => {
+  it('asks for identity and reads a gzip answer by its decoded length, also where gzip makes a range longer', async () => {
+    // incompressible tiles gzip longer than the range: the encoded Content-Length was compared with the range
+    // asked and the answer refused ("the 206 body is longer"), while compressible headers read
+    const url = server.url('/gzip/cog.tif');
+    const tiff = await openGeoTiff(httpSource(url), { codecs: NODE_CODECS });
+    const win = { x: 256, y: 512, width: 300, height: 200 };
+    const r = await readRaster(tiff, { window: win });
+    const want = await readRaster(await openGeoTiff(cog, { codecs: NODE_CODECS }), { window: win });
+    expect(bandMismatches(r.bands, want.bands)).toBe(0);
+    expect(server.requests.length).toBeGreaterThan(1);
+    // (fetch itself adds identity to a request with Range; a fetch that does not gets it from us)
+    const tokens = server.requests.map((q) => new Set(q.acceptEncoding?.split(/,\s*/)));
+    expect(tokens.every((t) => t.size === 1 && t.has('identity'))).toBe(true);
+    // a noisy range the server's gzip makes longer than it is reads whole and exact
+    const src = httpSource(url);
+    const noisy = await src.read(cog.byteLength - 70_000, 60_000);
+    expect(
+      Buffer.from(noisy).equals(Buffer.from(cog.subarray(cog.byteLength - 70_000, cog.byteLength - 10_000))),
+    ).toBe(true);
+  });
+});
+
+describe('httpSource Accept-Encoding', () => {
+  it('each range request asks for identity (to a fetch that does not add it), unless the caller gave one', async () => {
+    const sent: Record<string, string>[] = [];
+    const spy: typeof fetch = (input, init) => {
+      sent.push({ ...(init?.headers as Record<string, string>) });
+      return fetch(input, init);
+    };
+    await httpSource(server.url('/files/small.bin'), { fetch: spy }).read(0, 10);
+    await httpSource(server.url('/files/small.bin'), {
+      fetch: spy,
+      headers: { 'accept-encoding': 'br' },
+    }).read(0, 10);
+    expect(sent.map((h) => [h['Accept-Encoding'], h['accept-encoding']])).toEqual([
+      ['identity', undefined],
+      [undefined, 'br'],
+    ]);
+  });
+});
+
+describe('httpSource against a server that answers ranges with 200 and only the bytes asked', () => {
+  it('with a Content-Range giving the file size: RANGE_REQUEST_FAILED saying the 200 body is shorter than the file', async () => {
+    // the body was taken for the whole file, and the first tile read failed TRUNCATED: "the file ends at ..."
+    const url = server.url('/200range/cog.tif');
+    const err = await openGeoTiff(httpSource(url), { codecs: NODE_CODECS }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'RANGE_REQUEST_FAILED',
+      message: `${url}: the server answered HTTP 200 to bytes=0-16383 with 16384 bytes, but its Content-Range gives the file as ${cog.byteLength} bytes: a 200 body shorter than the file (the server sends ranges without 206), which cannot be taken for the whole file; refusing the answer`,
+    });
+  });
+
+  it('without one: a read past that body is TRUNCATED saying the server may answer ranges with 200', async () => {
+    const url = server.url('/200range-bare/cog.tif');
+    const tiff = await openGeoTiff(httpSource(url), { codecs: NODE_CODECS });
+    const err = await readRaster(tiff, { window: { x: 0, y: 0, width: 256, height: 256 } }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(RasterIoError);
+    expect((err as RasterIoError).code).toBe('TRUNCATED');
+    const message = (err as RasterIoError).message;
+    expect(message.startsWith(`${url}: bytes=`)).toBe(true);
+    expect(message).toContain(
+      ' lie past the 16384 bytes the server sent with HTTP 200 to bytes=0-16383, exactly the bytes asked: the server answers ranges with 200 and a body shorter than the file (no 206, no Content-Range), or the file ends there',
+    );
+    // a server sending the whole file with 200 is still served from memory
+    const whole = httpSource(server.url('/norange/small.bin'));
+    expect((await whole.read(990, 20)).byteLength).toBe(10);
+  });
+});
+
 describe('httpSource errors', () => {
   it('404 → HttpSourceError HTTP_ERROR naming the URL and status', async () => {
     const url = server.url('/missing');

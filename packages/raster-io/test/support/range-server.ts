@@ -2,12 +2,13 @@
 // requests; special paths misbehave on purpose.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 
 export interface RangeServer {
   url(path: string): string;
   /** Files served under /files/<name>. */
   files: Map<string, Uint8Array>;
-  requests: { path: string; range?: string }[];
+  requests: { path: string; range?: string; acceptEncoding?: string }[];
   bytesSent: number;
   reset(): void;
   close(): Promise<void>;
@@ -17,16 +18,22 @@ export interface RangeServer {
  * Paths: `/files/<name>` (Range → 206 + Content-Range, no Range → 200), `/norange/<name>` (ignores Range,
  * always 200 with the whole file), `/416/<name>` (always 416), `/missing` (404), `/hang` (never answers),
  * `/hang-body/<name>` (sends 206 headers and half the body, then stalls), `/capped/<name>` (answers at most 4096
- * bytes of any range: a valid 206 with the real total, as servers capping range sizes do).
+ * bytes of any range: a valid 206 with the real total, as servers capping range sizes do), `/gzip/<name>` (206
+ * answers gzip-encoded whatever Accept-Encoding says, Content-Length the encoded size), `/200range/<name>` (200
+ * with only the bytes asked and their Content-Range), `/200range-bare/<name>` (200 with only the bytes asked).
  */
 export async function startRangeServer(): Promise<RangeServer> {
   const files = new Map<string, Uint8Array>();
-  const state = { requests: [] as { path: string; range?: string }[], bytesSent: 0 };
+  const state = {
+    requests: [] as { path: string; range?: string; acceptEncoding?: string }[],
+    bytesSent: 0,
+  };
   const hanging = new Set<import('node:http').ServerResponse>();
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent((req.url ?? '/').split('?')[0] as string);
     const range = req.headers.range;
-    state.requests.push({ path, range });
+    const acceptEncoding = req.headers['accept-encoding'];
+    state.requests.push({ path, range, ...(acceptEncoding === undefined ? {} : { acceptEncoding }) });
     const [, kind, name] = path.split('/') as [string, string, string | undefined];
     const file = name ? files.get(name) : undefined;
     const send = (status: number, headers: Record<string, string | number>, body?: Uint8Array) => {
@@ -49,6 +56,26 @@ export async function startRangeServer(): Promise<RangeServer> {
     if (start >= file.byteLength) return send(416, { 'content-range': `bytes */${file.byteLength}` });
     // /capped/: a server that answers at most 4096 bytes of any range (valid Content-Range, real total)
     const body = file.subarray(start, (kind === 'capped' ? Math.min(end, start + 4095) : end) + 1);
+    if (kind === '200range' || kind === '200range-bare') {
+      const cr = `bytes ${start}-${end}/${file.byteLength}`;
+      return send(
+        200,
+        { 'content-length': body.byteLength, ...(kind === '200range' ? { 'content-range': cr } : {}) },
+        body,
+      );
+    }
+    if (kind === 'gzip') {
+      const encoded = gzipSync(body);
+      return send(
+        206,
+        {
+          'content-range': `bytes ${start}-${end}/${file.byteLength}`,
+          'content-length': encoded.byteLength,
+          'content-encoding': 'gzip',
+        },
+        encoded,
+      );
+    }
     if (kind === 'hang-body') {
       res.writeHead(206, {
         'content-range': `bytes ${start}-${end}/${file.byteLength}`,

@@ -2,12 +2,44 @@
 // test's control, including ones no real writer would produce.
 
 /** TIFF field types used here. */
+export const BYTE = 1;
+export const ASCII = 2;
 export const SHORT = 3;
 export const LONG = 4;
+export const RATIONAL = 5;
+export const SBYTE = 6;
+export const UNDEFINED = 7;
+export const SSHORT = 8;
+export const SLONG = 9;
+export const FLOAT = 11;
 export const DOUBLE = 12;
 
-/** Bytes of one value of `type` (SHORT, LONG or DOUBLE). */
-const sizeOf = (type: number) => (type === SHORT ? 2 : type === DOUBLE ? 8 : 4);
+/** Bytes of one value of `type`; RATIONAL values are given as numerator, denominator pairs of 4 bytes each. */
+const sizeOf = (type: number) =>
+  type === DOUBLE
+    ? 8
+    : type === SHORT || type === SSHORT
+      ? 2
+      : [BYTE, ASCII, SBYTE, UNDEFINED].includes(type)
+        ? 1
+        : 4;
+/** The count a tag's entry declares for `n` values given (RATIONAL: pairs). */
+const countOf = (type: number, n: number) => (type === RATIONAL ? n / 2 : n);
+
+/** Write one value of `type` (given as a number; ASCII as its character code) at `at`. */
+function writeValue(v: DataView, at: number, type: number, x: number): void {
+  if (type === DOUBLE) v.setFloat64(at, x, true);
+  else if (type === FLOAT) v.setFloat32(at, x, true);
+  else if (type === SHORT) v.setUint16(at, x, true);
+  else if (type === SSHORT) v.setInt16(at, x, true);
+  else if (type === SLONG) v.setInt32(at, x, true);
+  else if (type === SBYTE) v.setInt8(at, x);
+  else if (sizeOf(type) === 1) v.setUint8(at, x);
+  else v.setUint32(at, x, true);
+}
+
+/** A text as the character codes of an ASCII tag, with its NUL. */
+export const asciiValues = (text: string): number[] => [...Array.from(text, (c) => c.charCodeAt(0)), 0];
 
 export interface TinyIfd {
   width: number;
@@ -89,7 +121,7 @@ export function tinyTiff(ifds: TinyIfd[], next?: (i: number, ifdOffsets: number[
       const size = sizeOf(e.type);
       v.setUint16(q, e.tag, true);
       v.setUint16(q + 2, e.type, true);
-      v.setUint32(q + 4, e.values.length, true);
+      v.setUint32(q + 4, countOf(e.type, e.values.length), true);
       let target = q + 8;
       if (e.values.length * size > 4) {
         v.setUint32(q + 8, valuePos, true);
@@ -97,9 +129,7 @@ export function tinyTiff(ifds: TinyIfd[], next?: (i: number, ifdOffsets: number[
         valuePos += e.values.length * size + ((e.values.length * size) & 1);
       }
       e.values.forEach((x, j) => {
-        if (size === 2) v.setUint16(target + 2 * j, x, true);
-        else if (size === 8) v.setFloat64(target + 8 * j, x, true);
-        else v.setUint32(target + 4 * j, x, true);
+        writeValue(v, target + size * j, e.type, x);
       });
     });
     const nextOffset = next ? next(i, ifdOffsets) : (ifdOffsets[i + 1] ?? 0);

@@ -11,6 +11,7 @@ import {
   type Raster,
   type RasterArray,
   readRaster,
+  registerProjection,
   type TargetGrid,
   transformCoords,
   warpGeoTiff,
@@ -73,25 +74,32 @@ function writeSource(r: Raster, name: string): string {
 
 const noDataArg = (v: number): string => (Number.isNaN(v) ? 'nan' : `${v}`);
 
-/** gdalwarp -et 0 onto the grid: Float32 with -dstnodata -9999 unless `ot` / `dstNoData` say otherwise (null: none). */
+/**
+ * gdalwarp -et 0 onto the grid: Float32 with -dstnodata -9999 unless `ot` / `dstNoData` say otherwise (null: none);
+ * `et: null` leaves gdalwarp's default approximate transformer, `srs` names the grid's CRS (default EPSG:code).
+ */
 function gdalwarp(
   src: string,
   grid: TargetGrid,
   method: string,
   name: string,
-  { ot = 'float32', dstNoData = -9999 }: { ot?: DType; dstNoData?: number | null } = {},
+  {
+    ot = 'float32',
+    dstNoData = -9999,
+    et = 0,
+    srs = `EPSG:${grid.epsg}`,
+  }: { ot?: DType; dstNoData?: number | null; et?: number | null; srs?: string } = {},
 ): RasterArray[] {
   const out = join(dir, `${name}.bin`);
   const [ox, px, , oy, , py] = grid.transform;
   run('gdalwarp', [
     '-q',
     '-overwrite',
-    '-et',
-    '0',
+    ...(et === null ? [] : ['-et', `${et}`]),
     '-r',
     method,
     '-t_srs',
-    `EPSG:${grid.epsg}`,
+    srs,
     '-te',
     `${ox}`,
     `${oy + py * grid.height}`,
@@ -591,3 +599,160 @@ describe.runIf(requireTool('gdalwarp', hasGdal))(
     });
   },
 );
+
+/** A float32 lon/lat raster of `width`×`height` pixels of `res`° from (`lon0`, `lat0`): smooth pattern plus noise. */
+function lonLatSource(width: number, height: number, lon0: number, lat0: number, res: number): Raster {
+  let seed = 99;
+  const rand = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const band = new Float32Array(width * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      band[y * width + x] = 100 + 80 * Math.sin(x / 5) * Math.cos(y / 7) + 20 * rand();
+  return {
+    width,
+    height,
+    dtype: 'float32',
+    bands: [band],
+    noData: -9999,
+    geo: { epsg: 4326, transform: [lon0, res, 0, lat0, 0, -res] },
+  };
+}
+
+/** Pixels differing by more than `rel` relative to GDAL's value, or no-data on one side only. */
+function gdalMismatches(ours: RasterArray, ref: RasterArray, rel: number): number {
+  let n = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const [o, g] = [ours[i] as number, ref[i] as number];
+    if (o === -9999 || g === -9999) n += o === g ? 0 : 1;
+    else if (Math.abs(o - g) > rel * Math.max(1, Math.abs(g))) n++;
+  }
+  return n;
+}
+
+const EPSG_3413 = '+proj=stere +lat_0=90 +lat_ts=70 +lon_0=-45 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs';
+
+// gdalwarp finds the source window from points on the target grid's edges, and from a grid of interior points
+// (plus the source transformed forward) where a pole lies on the target or an edge point fails; onto a window as
+// wide as a global source it takes the x-scale from the local pixel footprint. From the edges alone, a grid around
+// the pole missed the pole's rows and half the longitudes (holes; warpGeoTiff read nothing there), a grid across
+// the antimeridian stretched the kernel over the whole width (~70° averaged), and a Mollweide grid's corners off
+// the ellipse got data proj4 invents there.
+describe.runIf(requireTool('gdalwarp', hasGdal))(
+  "warpRaster and warpGeoTiff vs gdalwarp -et 0 where the grid's edges do not bound its source",
+  () => {
+    /** Both warps against gdalwarp: mismatching pixels (float32 rounding allowed). */
+    async function bothVsGdal(
+      src: Raster,
+      tif: string,
+      grid: TargetGrid,
+      method: 'nearest' | 'bilinear' | 'cubic',
+      name: string,
+      srs?: string,
+    ): Promise<{ raster: number; geotiff: number; valid: number }> {
+      const ref = gdalwarp(tif, grid, method === 'nearest' ? 'near' : method, name, srs ? { srs } : {});
+      const g = ref[0] as Float32Array;
+      const ours = warpRaster(src, grid, { method, noData: -9999 });
+      const tiff = await openGeoTiff(new Uint8Array(readFileSync(tif)));
+      const viaFile = await warpGeoTiff(tiff, grid, { method, noData: -9999 });
+      return {
+        raster: gdalMismatches(ours.bands[0] as Float32Array, g, 1e-6),
+        geotiff: gdalMismatches(viaFile.bands[0] as Float32Array, g, 1e-6),
+        valid: g.filter((v) => v !== -9999).length,
+      };
+    }
+
+    it.each([
+      ['nearest', 200],
+      ['bilinear', 200],
+      ['cubic', 200],
+      ['bilinear', 20], // 20 km pixels: the stretched kernel
+      ['cubic', 7],
+    ] as const)(
+      'a polar stereographic grid around the North Pole, %s, %i px: gdalwarp pixels',
+      async (method, n) => {
+        registerProjection(3413, EPSG_3413);
+        const src = lonLatSource(1440, 120, -180, 90, 0.25);
+        const tif = writeSource(src, 'pole-src');
+        const grid: TargetGrid = {
+          epsg: 3413,
+          transform: [-200_000, 400_000 / n, 0, 200_000, 0, -400_000 / n],
+          width: n,
+          height: n,
+        };
+        const r = await bothVsGdal(src, tif, grid, method, `pole-${method}-${n}`);
+        expect(r.valid).toBe(n * n); // the source covers the whole grid
+        expect(r).toEqual({ raster: 0, geotiff: 0, valid: n * n });
+      },
+    );
+
+    // a 0.5° global source under a 300 km grid: the edge points span the whole width (a window 130 times wider,
+    // in source pixels per target pixel, than it is high), so gdalwarp takes the x-scale from the local footprint
+    it.each([
+      ['bilinear', 100], // 3 km pixels from 0.5° (~28 km): interpolated, not averaged over the window's width
+      ['cubic', 100],
+      ['bilinear', 5], // 60 km pixels: stretched by the local ratio (~0.46)
+      ['cubic', 5],
+    ] as const)(
+      'a UTM 60N grid across the antimeridian from a global source, %s, %i px: gdalwarp pixels',
+      async (method, n) => {
+        const src = lonLatSource(720, 360, -180, 90, 0.5);
+        const tif = writeSource(src, 'global-half-src');
+        const grid: TargetGrid = {
+          epsg: 32660,
+          transform: [520_000, 300_000 / n, 0, 6_800_000, 0, -300_000 / n],
+          width: n,
+          height: n,
+        };
+        const r = await bothVsGdal(src, tif, grid, method, `am-${method}-${n}`);
+        expect(r).toEqual({ raster: 0, geotiff: 0, valid: n * n });
+      },
+    );
+
+    it.each(['nearest', 'bilinear', 'cubic'] as const)(
+      'a World Mollweide grid whose corners are off the ellipse, %s: no-data there as gdalwarp, same pixels elsewhere',
+      async (method) => {
+        const src = lonLatSource(360, 180, -180, 90, 1);
+        const tif = writeSource(src, 'global-src');
+        const grid: TargetGrid = {
+          epsg: 54009,
+          transform: [-18_100_000, 100_000, 0, 9_100_000, 0, -100_000],
+          width: 362,
+          height: 182,
+        };
+        const r = await bothVsGdal(src, tif, grid, method, `moll-${method}`, 'ESRI:54009');
+        expect(r.valid).toBeGreaterThan(50_000); // the ellipse: ~π/4 of the 65 884 pixels
+        expect(r.valid).toBeLessThan(52_000);
+        expect(r).toMatchObject({ raster: 0, geotiff: 0 });
+      },
+    );
+  },
+);
+
+// gdalwarp's default is the approximate transformer with -et 0.125: per target row it interpolates between exactly
+// transformed points while the middle one is within 0.125 source pixels (|dx| + |dy|) of the line through the
+// ends, splitting the row into [0, middle) and [middle, n) otherwise, runs of 5 or fewer points exact; a point that
+// lands just off the source is transformed again exactly. errorThresholdPx 0.125 gives its pixels.
+describe.runIf(requireTool('gdalwarp', hasGdal))("errorThresholdPx vs gdalwarp's default -et 0.125", () => {
+  const src = lonLatSource(500, 250, 5, 60, 0.04);
+  const tif = writeSource(src, 'approx-src');
+  // UTM 33N over the source's 20° × 10° and past it: rows long enough to be split several times
+  const grid: TargetGrid = {
+    epsg: 32633,
+    transform: [-216_000, 2_500, 0, 6_693_600, 0, -2_500],
+    width: 573,
+    height: 462,
+  };
+  it.each(['nearest', 'bilinear', 'cubic'] as const)('%s: gdalwarp pixels, footprint included', (method) => {
+    const ref = gdalwarp(tif, grid, method === 'nearest' ? 'near' : method, `approx-${method}`, { et: null });
+    const g = ref[0] as Float32Array;
+    const ours = warpRaster(src, grid, { method, noData: -9999, errorThresholdPx: 0.125 });
+    const exact = warpRaster(src, grid, { method, noData: -9999 });
+    expect(g.filter((v) => v !== -9999).length).toBeGreaterThan(100_000);
+    expect(gdalMismatches(ours.bands[0] as Float32Array, g, 1e-6)).toBe(0);
+    // (the exact warp is not what gdalwarp gives by default)
+    expect(gdalMismatches(exact.bands[0] as Float32Array, g, 1e-6)).toBeGreaterThan(100);
+  });
+});

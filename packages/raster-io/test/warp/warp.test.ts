@@ -204,6 +204,101 @@ describe('warpRaster (same CRS)', () => {
   });
 });
 
+describe('warpRaster with a source validity mask or alpha band', () => {
+  const grid = {
+    epsg: 32633,
+    transform: [500005, 10, 0, 5799995, 0, -10] as [number, number, number, number, number, number],
+    width: 10,
+    height: 7,
+  };
+  /** The ramp with a spike of 5000 at source pixel (3, 2). */
+  const spiked = (dtype: 'float32' | 'uint16' = 'float32') => {
+    const src = ramp(12, 9, dtype);
+    (src.bands[0] as Float32Array | Uint16Array)[2 * 12 + 3] = 5000;
+    return src;
+  };
+  const maskAt = (...pixels: number[]) => {
+    const m = new Uint8Array(12 * 9).fill(255);
+    for (const p of pixels) m[p] = 0;
+    return m;
+  };
+
+  it('srcMask: a masked pixel is neither data nor blended into its neighbours (gdalwarp per-dataset mask)', () => {
+    const src = spiked();
+    const mask = maskAt(2 * 12 + 3);
+    const plain = warpRaster(src, grid, { method: 'bilinear', noData: -1 }).bands[0] as Float32Array;
+    const masked = warpRaster(src, grid, { method: 'bilinear', noData: -1, srcMask: mask })
+      .bands[0] as Float32Array;
+    // target (3, 1) centre = source (4, 2): taps (3..4, 1..2) with weights 1/4, the spike among them
+    expect(plain[1 * 10 + 3]).toBeGreaterThan(1000);
+    // masked: the other three taps renormalised, (31 + 41 + 42) / 3
+    expect(masked[1 * 10 + 3]).toBeCloseTo((31 + 41 + 42) / 3, 4);
+    // a target pixel whose centre falls on the masked pixel gets no value, whatever its neighbours hold
+    expect(masked[1 * 10 + 2]).toBe(-1);
+    const shifted = { ...grid, transform: [500008, 10, 0, 5799992, 0, -10] as typeof grid.transform };
+    for (const method of ['nearest', 'bilinear', 'cubic'] as const) {
+      const o = warpRaster(src, shifted, { method, noData: -1, srcMask: mask }).bands[0] as Float32Array;
+      expect(o[1 * 10 + 2], method).toBe(-1);
+      expect(
+        Array.from(o).filter((v) => v > 1000),
+        method,
+      ).toEqual([]);
+    }
+  });
+
+  it('alphaBand: alpha 0 is invalid, the band is not resampled and comes out as the alpha under each pixel centre', () => {
+    const src = spiked('uint16');
+    const alpha = new Uint16Array(12 * 9).fill(255);
+    alpha[2 * 12 + 3] = 0;
+    alpha[5 * 12 + 6] = 100;
+    const rgba: Raster = { ...src, bands: [src.bands[0] as Uint16Array, alpha] };
+    const out = warpRaster(rgba, grid, { method: 'bilinear', alphaBand: 1 });
+    const [v, a] = out.bands as [Uint16Array, Uint16Array];
+    expect(out.bands).toHaveLength(2);
+    expect(v[1 * 10 + 3]).toBe(38);
+    expect(v[1 * 10 + 2]).toBe(0); // its centre's alpha is 0: no value (0 without a no-data value)
+    expect(a[1 * 10 + 2]).toBe(0);
+    // the alpha under the centre: source (4, 3) → 255; (6, 5), of alpha 100 → 100; past the source → 0
+    expect(a[2 * 10 + 3]).toBe(255);
+    expect(a[4 * 10 + 5]).toBe(100);
+    const beyond = warpRaster(
+      rgba,
+      { ...grid, transform: [500100, 10, 0, 5799995, 0, -10] },
+      { alphaBand: 1 },
+    );
+    expect(Array.from((beyond.bands[1] as Uint16Array).slice(0, 10))).toEqual([
+      255, 255, 0, 0, 0, 0, 0, 0, 0, 0,
+    ]);
+    // a float output: the value band's empty pixels take noData, the alpha band 0
+    const f = warpRaster(
+      rgba,
+      { ...grid, transform: [500100, 10, 0, 5799995, 0, -10] },
+      { method: 'bilinear', alphaBand: 1, dtype: 'float32', noData: -5 },
+    );
+    expect(Array.from((f.bands[0] as Float32Array).slice(1, 3))).toEqual([110.5, -5]);
+    expect(Array.from((f.bands[1] as Float32Array).slice(1, 3))).toEqual([255, 0]);
+  });
+
+  it('refuses a mask of the wrong size or type and an alpha band that does not exist', () => {
+    const src = ramp(12, 9);
+    expect(() => warpRaster(src, grid, { srcMask: new Uint8Array(10) })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(/srcMask.*108 bytes.*12×9.*of 10/),
+      }),
+    );
+    expect(() => warpRaster(src, grid, { srcMask: [1, 2] as unknown as Uint8Array })).toThrow(
+      /srcMask must be a Uint8Array/,
+    );
+    expect(() => warpRaster(src, grid, { alphaBand: 1 })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(/alphaBand.*0\.\.0.*got 1/),
+      }),
+    );
+  });
+});
+
 describe('warpRaster with projectGrid coordinates', () => {
   /** A UTM 33N band at `res` m whose values vary in both directions (so any coordinate change shows). */
   function utmBand(res: number, dtype: 'float32' | 'uint16'): Raster {

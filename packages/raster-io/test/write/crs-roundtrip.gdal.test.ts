@@ -1,6 +1,7 @@
 // CRSs without a plain EPSG code survive read → write: GHSL's Mollweide (reported as 54009), other
 // user-defined projections (their GeoKeys are carried), and codes GeoTIFF cannot store fail loudly.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeGeoTiff, type Raster } from '../../src/index.js';
@@ -38,6 +39,21 @@ function gdalCreate(name: string, srs: string, extra: string[] = []): string {
 const proj4Of = (path: string): string =>
   execFileSync('gdalsrsinfo', ['-o', 'proj4', path], { encoding: 'utf8' }).trim();
 
+/** The bytes of a tag of IFD 0 of a classic little-endian TIFF (GDAL's and ours), or undefined. */
+function tagBytes(path: string, tag: number): Buffer | undefined {
+  const b = readFileSync(path);
+  const ifd = b.readUInt32LE(4);
+  const size: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 12: 8 };
+  for (let i = 0; i < b.readUInt16LE(ifd); i++) {
+    const e = ifd + 2 + 12 * i;
+    if (b.readUInt16LE(e) !== tag) continue;
+    const n = b.readUInt32LE(e + 4) * (size[b.readUInt16LE(e + 2)] ?? 1);
+    const at = n <= 4 ? e + 8 : b.readUInt32LE(e + 8);
+    return b.subarray(at, at + n);
+  }
+  return undefined;
+}
+
 const tiny = (): Raster => ({ width: 2, height: 2, dtype: 'uint8', bands: [new Uint8Array([1, 2, 3, 4])] });
 
 describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('CRS round trips through GDAL', () => {
@@ -70,6 +86,25 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('CRS round trips throug
     expect(proj4Of(out)).toBe(proj4Of(src));
     expect(gdalinfoJson(out).geoTransform).toEqual(gdalinfoJson(src).geoTransform);
     expect((await readGeoTiffFile(out)).geo).toEqual(r.geo);
+  });
+
+  it("GDAL's '|'-structured citations are written back as GDAL wrote them, byte for byte", async () => {
+    // every '|' inside a value became a space: GDAL then read "unknown Datum = Unknown based on..." as the CRS
+    // name, datum " = unknown Datum..." and a spheroid and prime meridian named after slices of it
+    const src = gdalCreate('intl-towgs84.tif', '+proj=longlat +ellps=intl +towgs84=-87,-98,-121 +no_defs');
+    const r = await readGeoTiffFile(src);
+    expect(r.geo?.geoKeys?.[2049]).toBe(
+      'GCS Name = unknown|Datum = Unknown based on International 1924 (Hayford 1909, 1910) ellipsoid using towgs84=-87,-98,-121|Ellipsoid = International 1924 (Hayford 1909, 1910)|Primem = Greenwich|',
+    );
+    const out = join(tmp(), 'rt-intl-towgs84.tif');
+    await writeGeoTiff(out, r);
+    expect(tagBytes(out, 34737)?.toString('latin1')).toBe(tagBytes(src, 34737)?.toString('latin1'));
+    expect(tagBytes(out, 34735)).toEqual(tagBytes(src, 34735));
+    const wkt = (path: string) => execFileSync('gdalsrsinfo', ['-o', 'wkt1', path], { encoding: 'utf8' });
+    expect(wkt(out)).toBe(wkt(src));
+    expect(wkt(out)).toContain(
+      'DATUM["Unknown based on International 1924 (Hayford 1909, 1910) ellipsoid using towgs84=-87,-98,-121"',
+    );
   });
 
   it('keys that store 54009 as an EPSG code (older writers: GDAL reads EPSG:-11527) are replaced by Mollweide keys', async () => {
