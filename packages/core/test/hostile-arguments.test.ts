@@ -65,6 +65,16 @@ const VALID: Record<string, () => unknown[]> = {
   readFileBounded: () => [join(dir, 'in.txt'), { maxBytes: 100, what: 'input' }],
   writeFileAtomic: () => [join(dir, 'out', 'a.txt'), 'text'],
   writeCsv: () => [join(dir, 'out', 'a.csv'), { header: ['a'], rows: [[1], ['x']] }],
+  createFolder: () => [
+    'output folder',
+    join(dir, 'made', 'sub'),
+    (m: string) => new CoreError('INVALID_ARGUMENT', m),
+  ],
+  folderFailureMessage: () => [
+    'output folder',
+    join(dir, 'x'),
+    Object.assign(new Error('no'), { code: 'EROFS' }),
+  ],
 };
 
 /** The exported functions of both entry points (classes excluded: they are constructed, not called). */

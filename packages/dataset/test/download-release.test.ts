@@ -295,6 +295,59 @@ describe('download-release', () => {
   });
 });
 
+describe('download-release with a base URL that has a query (a mirror token)', () => {
+  it('requests <path>/<name>?<base query>&download=1, shows the token as ***, and keeps a base download=', async () => {
+    const root = join(dir, 'query-base');
+    const files = ['metadata.csv', 'stratified_train_val_test_split.csv'];
+    server.requests.length = 0;
+    const res = await downloadRelease({
+      root,
+      baseUrl: `${server.url}/?token=Secret123x#frag`,
+      files,
+      md5: sums,
+      retries: 0,
+    });
+    expect(server.requests.map((r) => r.line)).toEqual([
+      'GET /files/metadata.csv?token=Secret123x&download=1',
+      'GET /files/stratified_train_val_test_split.csv?token=Secret123x&download=1',
+    ]);
+    expect(await readFile(join(root, 'metadata.csv'))).toEqual(expected.get('metadata.csv'));
+    expect(res.files.map((f) => f.url)).toEqual(files.map((n) => `${server.url}/${n}?token=***&download=1`));
+    const manifest = await readFile(join(root, 'downloads', 'manifest.jsonl'), 'utf8');
+    expect(manifest).not.toContain('Secret123x');
+    // a base that asks for download=0 itself is not given a second download parameter
+    server.requests.length = 0;
+    await downloadRelease({
+      root: join(dir, 'query-base-2'),
+      baseUrl: `${server.url}?download=0&sig=a%2Fb`,
+      files: ['metadata.csv'],
+      md5: sums,
+      retries: 0,
+    });
+    expect(server.requests.map((r) => r.line)).toEqual(['GET /files/metadata.csv?download=0&sig=a%2Fb']);
+  });
+
+  it('a base URL with user:password@ sends them as Basic auth to the mirror (the README says so)', async () => {
+    server.requests.length = 0;
+    const base = server.url.replace('//', '//alice:pw-9x@');
+    await downloadRelease({ root: join(dir, 'userinfo'), baseUrl: base, files: ['metadata.csv'], md5: sums });
+    expect(server.requests).toEqual([
+      {
+        line: 'GET /files/metadata.csv?download=1',
+        authorization: `Basic ${Buffer.from('alice:pw-9x').toString('base64')}`,
+      },
+    ]);
+  });
+
+  it('a base URL that cannot be parsed is INVALID_ARGUMENT naming the option', async () => {
+    const err = await downloadRelease({ root: join(dir, 'bad-base'), baseUrl: 'http://[oops/x' }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect((err as Error).message).toContain('options.baseUrl must be an http(s) URL');
+  });
+});
+
 describe('extractTarGz', () => {
   it('maps member paths and refuses traversal', () => {
     expect(archiveMemberTarget('./A/A_ps.tiff', 'hr_dataset')).toBe(join('hr_dataset', 'A', 'A_ps.tiff'));

@@ -90,6 +90,41 @@ describe('openDataset on a remote v1.1 release (HTTP range requests)', () => {
     );
   });
 
+  it('a share link keeps its query on every file URL (merged with download=1); a folder URL keeps its own', () => {
+    expect(releaseFileUrl('https://zenodo.org/records/15382551?token=Secret123x')('hr_dataset.zip')).toBe(
+      'https://zenodo.org/records/15382551/files/hr_dataset.zip?token=Secret123x&download=1',
+    );
+    expect(releaseFileUrl('https://zenodo.org/record/15382551/?token=T#files')('metadata.csv')).toBe(
+      'https://zenodo.org/records/15382551/files/metadata.csv?token=T&download=1',
+    );
+    expect(releaseFileUrl('https://mirror.example/ws/?sig=a%2Fb')('hr_dataset.zip')).toBe(
+      'https://mirror.example/ws/hr_dataset.zip?sig=a%2Fb',
+    );
+  });
+
+  it('a record URL with ?token= sends the token with every request and never shows it', async () => {
+    server.resetCounts();
+    const ds = await openDataset(`${server.origin}/${RECORD}?token=Secret123x`, { revisits: 8, masks: true });
+    expect(server.requests).toContain(
+      `GET /${RECORD}/files/stratified_train_val_test_split.csv?token=Secret123x&download=1`,
+    );
+    expect(server.requests).toContain(`GET /${RECORD}/files/hr_dataset.zip?token=Secret123x&download=1`);
+    expect(server.requests.length).toBeGreaterThan(1);
+    for (const line of server.requests) expect(line).toMatch(/\?token=Secret123x&download=1$/);
+    expect(ds.root).toBe(`${server.origin}/${RECORD}`);
+    expect(ds.scenes.map((s) => s.name)).toEqual(reference.scenes.map((s) => s.name));
+    const rows = await ds.metadataRows();
+    expect(rows.length).toBeGreaterThan(0);
+    expect(server.requests.at(-1)).toBe(`GET /${RECORD}/files/metadata.csv?token=Secret123x&download=1`);
+    // a record the server does not have: the error names the file, not the token
+    const err: unknown = await openDataset(`${server.origin}/records/999?token=Secret123x`, {
+      revisits: 8,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatasetError);
+    expect((err as DatasetError).message).toContain(`${server.origin}/records/999`);
+    expect((err as DatasetError).message).not.toContain('Secret123x');
+  });
+
   it('a base URL with a long run of slashes resolves in linear time (trailing slashes trimmed as before)', () => {
     const run = '/'.repeat(128 * 1024);
     const t0 = performance.now();

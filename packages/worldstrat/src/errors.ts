@@ -25,6 +25,7 @@ export const WORLDSTRAT_ERROR_CODES = [
   'MODEL_BANDS_UNAVAILABLE',
   'UNITS_FAILED',
   'LOCK_TIMEOUT',
+  'AUTH_FAILED',
 ] as const;
 
 /** One of {@link WORLDSTRAT_ERROR_CODES}. */

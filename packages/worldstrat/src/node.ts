@@ -75,6 +75,7 @@ export type {
   BenchmarkOptions,
   BenchmarkResult,
   BenchmarkRow,
+  ModelOrigin,
 } from './pipelines/benchmark.node.js';
 export {
   benchmarkModels,

@@ -263,6 +263,56 @@ describe('--config', () => {
   });
 });
 
+describe('--config keys', () => {
+  it('a misspelt section or any unknown key is CONFIG_ERROR naming it (sections were skipped silently)', async () => {
+    const cfg = join(dir, 'typo.json');
+    for (const [doc, key] of [
+      [{ sampel: { count: 3, seed: 7 } }, '"sampel"'],
+      [{ sample: { count: 3 }, sed: 7 }, '"sed"'],
+      [{ sample: { count: 3, sed: 7 } }, '"sed" in section "sample"'],
+      [{ count: 2, seeds: { value: 7 } }, '"seeds"'],
+    ] as const) {
+      writeFileSync(cfg, JSON.stringify(doc));
+      const r = await cli('--json', 'sample', '--count', '2', '--config', cfg);
+      expect(r.code, `${JSON.stringify(doc)}: ${r.out}`).toBe(2);
+      const e = JSON.parse(r.out).error;
+      expect(e.code).toBe('CONFIG_ERROR');
+      expect(e.message).toContain(`config file ${cfg}: unknown option ${key}`);
+    }
+    // a command name with a value that is no object is no section
+    writeFileSync(cfg, JSON.stringify({ count: 2, synth: 3 }));
+    const notSection = await cli('sample', '--config', cfg);
+    expect([notSection.code, notSection.err]).toEqual([
+      2,
+      expect.stringContaining('"synth" names a command section but is not an object'),
+    ]);
+  });
+
+  it("other commands' sections are skipped; flat values apply under this command's section, which wins", async () => {
+    const cfg = join(dir, 'shared.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({ seed: 5, sample: { count: 3 }, synth: { aois: 2 }, map: { out: 'x.svg' } }),
+    );
+    const r = await cli('--json', 'sample', '--config', cfg);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ count: 3, seed: 5 });
+    writeFileSync(cfg, JSON.stringify({ seed: 5, count: 4, sample: { seed: 6 } }));
+    expect(JSON.parse((await cli('--json', 'sample', '--config', cfg)).out)).toMatchObject({
+      count: 4,
+      seed: 6,
+    });
+  });
+
+  it('a config file saved with a UTF-8 byte-order mark (Windows Notepad) is read', async () => {
+    const cfg = join(dir, 'bom.json');
+    writeFileSync(cfg, `\uFEFF${JSON.stringify({ sample: { count: 3, seed: 2 } })}`, 'utf8');
+    const r = await cli('--json', 'sample', '--config', cfg);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ count: 3, seed: 2 });
+  });
+});
+
 describe('--config lists', () => {
   // A list for an option that takes one value used to reach the command (`v.split is not a function`, exit 1).
   // Options the command parses as lists take one; comma-separated ones get it joined; the rest refuse it.

@@ -107,6 +107,37 @@ describe.runIf(run)('worker process', () => {
     await until('the orphaned child to exit', () => !alive(kid!.pid), 10_000);
   }, 90_000);
 
+  it('SIGTERM while Redis is down, or just after it restarted: the idle worker still exits 0 (it hung for ever)', async () => {
+    for (const restart of [false, true]) {
+      const own = await startTestRedis();
+      try {
+        const w = spawnCli(['worker', '--queue', own.url], dir);
+        started.push(w.child);
+        let err = '';
+        w.child.stderr!.on('data', (d) => {
+          err += d;
+        });
+        await until('the worker to serve its queue', () => err.includes('worker on '));
+        await own.stop();
+        await new Promise((r) => setTimeout(r, 2000));
+        if (restart) await own.start();
+        const t0 = Date.now();
+        w.child.kill('SIGTERM');
+        const r = await Promise.race([
+          w.done,
+          new Promise<null>((res) => setTimeout(() => res(null), 30_000)),
+        ]);
+        expect(r, `worker still running 30 s after SIGTERM (restart: ${restart})`).not.toBeNull();
+        expect(r!.code, r!.err).toBe(0);
+        expect(r!.out).toContain('worker stopped: 0 job(s) done, 0 failed');
+        // the jobs-in-flight wait ends at once, the close gets IDLE_CLOSE_MS (5 s) and a few seconds more
+        expect(Date.now() - t0).toBeLessThan(20_000);
+      } finally {
+        await own.stop();
+      }
+    }
+  }, 180_000);
+
   it('--gc parallel runs the worker in one process; a bad --gc value is INVALID_ARGUMENT (exit 2)', async () => {
     const w = await startWorker(redis, dir, ['--gc', 'parallel']);
     started.push(w.child);

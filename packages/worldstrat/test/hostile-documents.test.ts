@@ -25,7 +25,6 @@ import {
 } from '../src/executors/shared-rate-limit.node.js';
 import { STAGE_PAYLOAD_CHECKS } from '../src/executors/stage-handlers.node.js';
 import { readUnitOutput, writeUnitOutput } from '../src/executors/unit-output.node.js';
-import { syntheticOptions } from '../src/pipelines/demo.node.js';
 import { loadWeightsEngine } from '../src/pipelines/evaluate-models.node.js';
 import {
   checkSavedPlan,
@@ -35,6 +34,7 @@ import {
   type RebuildPlan,
   rebuild,
 } from '../src/pipelines/rebuild.node.js';
+import { syntheticOptions } from '../src/pipelines/synthetic-record.node.js';
 import { boundsCell, lonLatCell } from '../src/plots/world-map.js';
 import { tempDir } from './support/fixtures.js';
 import { hasRedisServer, startTestRedis, type TestRedis } from './support/redis-server.js';

@@ -25,6 +25,7 @@ import { openZip, type ZipArchive, type ZipLimits } from '../archive/zip/open-zi
 import { DEFAULT_REMOTE_ZIP, openRemoteZip } from '../archive/zip/remote-zip.js';
 import { DatasetError } from '../errors.js';
 import { argumentError, checkString } from '../internal/check-arguments.js';
+import { joinUrlPath } from '../internal/join-url.js';
 import { HR_DIR, LR_DIR, METADATA_CSV_NAME, SPLIT_CSV_NAME } from '../layout.js';
 import { ZipTree } from './zip-tree.js';
 
@@ -159,7 +160,8 @@ function splitCredentials(raw: string): { url: string; headers: Record<string, s
 
 /**
  * The URL of a release file: a Zenodo record page (`…/records/<id>`, also the older `…/record/<id>`) serves
- * files at `…/records/<id>/files/<name>?download=1`; any other URL is a folder holding the files.
+ * files at `…/records/<id>/files/<name>?download=1`; any other URL is a folder holding the files. The base's
+ * query (a share link's `?token=…`, a mirror's signature) is kept on every file URL.
  *
  * @param base - record or folder URL (no credentials).
  * @returns a function from file name to URL.
@@ -170,11 +172,11 @@ export function releaseFileUrl(base: string): (name: string) => string {
   const u = new URL(base);
   const m = /^(.*)\/records?\/(\d+)\/?$/.exec(u.pathname);
   if (m) {
-    const dir = `${u.origin}${m[1]}/records/${m[2]}/files/`;
-    return (name) => `${dir}${encodeURIComponent(name)}?download=1`;
+    u.pathname = `${m[1]}/records/${m[2]}`;
+    const record = u.href;
+    return (name) => joinUrlPath(record, ['files', name], { download: '1' });
   }
-  const dir = `${u.origin}${withoutTrailingSlashes(u.pathname)}/`;
-  return (name) => `${dir}${encodeURIComponent(name)}${u.search}`;
+  return (name) => joinUrlPath(base, [name]);
 }
 
 /** Most bytes of a remote table (the release's metadata.csv is ~10 MB). */
@@ -244,13 +246,15 @@ function remoteStore(root: string, options: ZipStoreOptions): DatasetStore {
   if (new URL(url).pathname.toLowerCase().endsWith('.zip'))
     return remoteSingleZipStore(url, shown, headers, options);
   const fileUrl = releaseFileUrl(url);
+  // labels of the files (messages, scene paths): the root without its query, whose token each request carries
+  const folder = withoutTrailingSlashes(redactUrl(root.replace(/[?#][\s\S]*$/, '')));
   const counters: { requestCount: number }[] = [];
   let tableRequests = 0;
   const part = (name: string, topDir: typeof HR_DIR | typeof LR_DIR, level?: 'L2A' | 'L1C') => ({
     topDir,
     level,
     open: async () => {
-      const r = await openRemoteZip(fileUrl(name), `${shown}/${name}`, {
+      const r = await openRemoteZip(fileUrl(name), `${folder}/${name}`, {
         cacheBytes: options.cacheBytes,
         blockBytes: options.blockBytes,
         headers,
@@ -271,10 +275,10 @@ function remoteStore(root: string, options: ZipStoreOptions): DatasetStore {
   const tables = async (name: string) => {
     if (name !== SPLIT_CSV_NAME && name !== METADATA_CSV_NAME) return null;
     tableRequests++;
-    return fetchTable(fileUrl(name), `${shown}/${name}`, headers, options);
+    return fetchTable(fileUrl(name), `${folder}/${name}`, headers, options);
   };
   return zipStore(
-    shown,
+    folder,
     tree,
     tables,
     () => tableRequests + counters.reduce((n, c) => n + c.requestCount, 0),

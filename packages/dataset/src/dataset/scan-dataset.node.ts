@@ -295,7 +295,7 @@ async function sceneEntry(
       code: 'TOO_FEW_REVISITS',
       aoi: name,
       path: lrDir,
-      message: `${name}: ${lr.length} L2A revisits, ${revisits} needed (pass allowFewerRevisits or lower revisits)`,
+      message: `${name}: ${lr.length} L2A revisits in ${lrDir}, ${revisits} needed`,
     });
     return null;
   }

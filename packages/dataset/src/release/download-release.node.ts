@@ -29,6 +29,7 @@ import {
   checkString,
 } from '../internal/check-arguments.js';
 import { inputFileSize } from '../internal/input-file.node.js';
+import { joinUrlPath } from '../internal/join-url.js';
 
 /** Trailing slashes; the lookbehind keeps a long run of `/` before another character linear (`/\/+$/` is quadratic). */
 
@@ -129,7 +130,10 @@ export interface DownloadReleaseOptions {
   record?: ReleaseRecord;
   /** Names from the record's files ({@link RELEASE_FILES}, {@link RELEASE_FILES_V1_1}) to fetch (default: all). */
   files?: readonly string[];
-  /** Base URL; each file is fetched from `<baseUrl>/<name>?download=1` (default: the record's Zenodo files URL). */
+  /**
+   * Base URL; each file is fetched from `<baseUrl>/<name>?download=1`, the base's own query parameters (a mirror's
+   * `?token=…`) kept (default: the record's Zenodo files URL).
+   */
   baseUrl?: string;
   /** Override the expected MD5 of some files (mirrors, or small test archives). */
   md5?: Readonly<Record<string, string>>;
@@ -260,7 +264,10 @@ function checkReleaseOptions(options: DownloadReleaseOptions): void {
     }
   }
   checkOptionalString(fn, 'options.baseUrl', options.baseUrl);
-  if (options.baseUrl !== undefined && !/^https?:\/\//i.test(options.baseUrl))
+  if (
+    options.baseUrl !== undefined &&
+    !(/^https?:\/\//i.test(options.baseUrl) && URL.canParse(options.baseUrl))
+  )
     throw argumentError(fn, 'options.baseUrl', 'an http(s) URL', redactUrl(options.baseUrl));
   if (options.md5 !== undefined) {
     checkOptions(fn, options.md5, 'options.md5');
@@ -375,8 +382,10 @@ export async function downloadRelease(
       );
     return { ...f, md5: (options.md5?.[n] ?? f.md5).toLowerCase() };
   });
-  const base = withoutTrailingSlashes(options.baseUrl ?? record.baseUrl);
-  const safeBase = redactUrl(base);
+  const base = options.baseUrl ?? record.baseUrl;
+  // a mirror's `?token=…` belongs to every file request: names go onto the path, beside ?download=1
+  const urlOf = (f: ReleaseFile) => joinUrlPath(base, [f.name], { download: '1' });
+  const safeBase = withoutTrailingSlashes(redactUrl(base));
   const downloads = join(options.root, 'downloads');
   const manifestPath = join(downloads, 'manifest.jsonl');
   const pathOf = (f: ReleaseFile) =>
@@ -404,7 +413,7 @@ export async function downloadRelease(
   const jobs: DownloadJob[] = selected
     .filter((f) => !done.has(f.name))
     .map((f) => ({
-      url: `${base}/${encodeURIComponent(f.name)}?download=1`,
+      url: urlOf(f),
       path: pathOf(f),
       itemId: f.name,
       verify: options.skipChecksum
@@ -468,7 +477,7 @@ export async function downloadRelease(
     const skipped = done.has(f.name) || skippedPaths.has(path);
     return {
       name: f.name,
-      url: `${safeBase}/${encodeURIComponent(f.name)}?download=1`,
+      url: redactUrl(urlOf(f)),
       path,
       md5: f.md5,
       download: skipped ? 'skipped' : options.dryRun ? 'planned' : 'downloaded',

@@ -1,5 +1,5 @@
 // Writes a deterministic, clearly labelled SYNTHETIC dataset in the released WorldStrat layout.
-import { mkdir, readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import { aoiBounds, createRng, loadLandMask, samplePointsOnLand } from '@worldstrat/geo-sampling';
@@ -13,7 +13,8 @@ import {
   checkOptions,
   checkString,
 } from '../internal/check-arguments.js';
-import type { LrLevel, MetadataRow } from '../layout.js';
+import { folderError, makeFolder } from '../internal/make-folder.node.js';
+import { type LrLevel, METADATA_CSV_NAME, type MetadataRow, SPLIT_CSV_NAME } from '../layout.js';
 import {
   hrAoiDir,
   hrImagePath,
@@ -156,14 +157,17 @@ function geoFor(bounds: BBox, w: number, h: number): Raster['geo'] {
  * Generate a synthetic WorldStrat-layout dataset: `hr_dataset/<AOI>/<AOI>_{ps,rgbn,pan}.tiff` (uint16,
  * 12-bit DN = reflectance × 10000), `lr_dataset/<AOI>/L2A/<AOI>-<n>-{L2A_data,CLM}.tiff` + `<AOI>-<n>.metadata`,
  * `metadata.csv`, `stratified_train_val_test_split.csv`, plus `SYNTHETIC.md` and `synthetic.json` that label it
- * as synthetic. Every file is written atomically; the tables come last, so an interrupted run leaves no table
- * that points at missing files. The same options always give byte-identical files.
+ * as synthetic. Every file is written atomically; the tables and then `synthetic.json` come last, so an
+ * interrupted run leaves no table that points at missing files. With `overwrite`, `synthetic.json` and the
+ * tables of the earlier dataset are removed before any tile is written: a regeneration cut short never passes
+ * for a finished dataset (of either seed). The same options always give byte-identical files.
  *
  * @param root - output folder (created).
  * @param options - sizes, seed, kinds, split fractions, compression, signal, progress.
  * @returns a summary of the AOIs written.
  * @throws {DatasetError} `INVALID_ARGUMENT` for bad sizes/seed or a non-empty folder without `overwrite`,
- *   `ABORTED` when the signal fires.
+ *   `WRITE_FAILED` naming the folder or file that cannot be created or written (read-only, no permission, a
+ *   file in the way, a full disk), `ABORTED` when the signal fires.
  * @example
  * ```ts
  * const summary = await generateSyntheticDataset('data/synthetic', { aois: 4, hrSize: 264, revisits: 8, seed: 1 });
@@ -179,7 +183,29 @@ export async function generateSyntheticDataset(
   const o: SynthOptions = { ...DEFAULT_SYNTHETIC_DATASET, ...options };
   const { kinds, lrSize } = checkSynthOptions(o);
   throwIfAborted(o.signal);
+  try {
+    return await writeSyntheticDataset(root, o, kinds, lrSize);
+  } catch (e) {
+    throw asDatasetWriteError(e);
+  }
+}
+
+/** A write failure of core or raster-io (a tile, a `.metadata`, a label) as this package's `WRITE_FAILED`. */
+function asDatasetWriteError(e: unknown): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (e instanceof DatasetError || code !== 'WRITE_FAILED') return e;
+  return new DatasetError('WRITE_FAILED', (e as Error).message, { cause: e });
+}
+
+/** The run after the argument checks: folder, AOIs, tables, then the `synthetic.json` record. */
+async function writeSyntheticDataset(
+  root: string,
+  o: SynthOptions,
+  kinds: readonly SceneKind[],
+  lrSize: number,
+): Promise<SyntheticDatasetSummary> {
   await prepareOutputFolder(root, o.overwrite);
+  await writeSyntheticReadme(root, o, lrSize);
   const areaKm2 = ((o.hrSize * o.hrPixelM) / 1000) ** 2;
   const points = await sampleAoiLocations(o.aois, o.seed);
   const splits = assignSplits(o.aois, o.splitFractions);
@@ -201,7 +227,7 @@ export async function generateSyntheticDataset(
     files += written.files;
     o.onProgress?.({ stage: 'synthesize', done: a + 1, total: o.aois });
   }
-  // Tables last: they are the dataset's index.
+  // Tables last: they are the dataset's index; synthetic.json after them says the dataset is complete.
   await writeMetadataCsv(root, metadataRows);
   await writeSplitCsv(
     root,
@@ -214,7 +240,7 @@ export async function generateSyntheticDataset(
     })),
     o.revisits,
   );
-  await writeSyntheticLabels(root, o, kinds, lrSize, aois);
+  await writeSyntheticRecord(root, o, kinds, lrSize, aois);
   files += 4;
   return { root, aois, hrSize: o.hrSize, lrSize, files };
 }
@@ -268,15 +294,38 @@ function checkSynthOptions(o: SynthOptions): { kinds: readonly SceneKind[]; lrSi
 /** The end of the not-empty error's message (the CLI names its flag instead). */
 const OVERWRITE_HINT = 'pass overwrite: true';
 
+/** The record of every parameter: written last, so its presence means a finished dataset. */
+const RECORD_NAME = 'synthetic.json';
+
+/**
+ * Create `root`; a non-empty one needs `overwrite`, and then loses its earlier `synthetic.json` and tables
+ * before anything else is written, so a run cut short leaves a folder no reader takes for a finished dataset.
+ */
 async function prepareOutputFolder(root: string, overwrite: boolean): Promise<void> {
-  await mkdir(root, { recursive: true });
-  const existing = (await readdir(root)).filter((f) => !f.startsWith('.'));
+  await makeFolder('output folder', root);
+  let existing: string[];
+  try {
+    existing = (await readdir(root)).filter((f) => !f.startsWith('.'));
+  } catch (e) {
+    throw folderError('output folder', root, e);
+  }
   // a usage problem, not a failed write: nothing was written and the same call with overwrite succeeds
   if (existing.length > 0 && !overwrite) {
     throw new DatasetError(
       'INVALID_ARGUMENT',
       `${root} is not empty (${existing.slice(0, 3).join(', ')}…); choose an empty folder or ${OVERWRITE_HINT}`,
     );
+  }
+  // the record first: it is what says "complete"
+  for (const name of [RECORD_NAME, METADATA_CSV_NAME, SPLIT_CSV_NAME]) {
+    const path = join(root, name);
+    await rm(path, { force: true }).catch((e: unknown) => {
+      throw new DatasetError(
+        'WRITE_FAILED',
+        `${path}: cannot remove the earlier dataset's ${name} before overwriting (${(e as Error).message})`,
+        { cause: e },
+      );
+    });
   }
 }
 
@@ -323,8 +372,8 @@ async function writeSyntheticAoi(
     params.map((p) => p.deltaDays),
     revisits.map((r) => r.cloudFraction),
   );
-  await mkdir(lrLevelDir(root, name, 'L2A'), { recursive: true });
-  if (o.l1c) await mkdir(lrLevelDir(root, name, 'L1C'), { recursive: true });
+  await makeFolder('revisit folder', lrLevelDir(root, name, 'L2A'));
+  if (o.l1c) await makeFolder('revisit folder', lrLevelDir(root, name, 'L1C'));
   const hrDateMs = Date.UTC(2018, 0, 1) + rng.int(3 * 365) * DAY_MS;
   const record: SyntheticAoi = { name, kind, lon, lat, bounds, areaKm2, split: plan.split, revisits: [] };
   const labels = SYNTHETIC_CLASS_LABELS[kind];
@@ -392,7 +441,7 @@ async function writeHrProducts(
   o: SynthOptions,
 ): Promise<number> {
   const { compression, hrSize } = o;
-  await mkdir(hrAoiDir(root, name), { recursive: true });
+  await makeFolder('HR folder', hrAoiDir(root, name));
   const tiled = { compression, tiled: true, tileSize: 256, predictor: compression === 'deflate' } as const;
   const full = (bands: Uint16Array[]): Raster => ({
     width: hrSize,
@@ -478,8 +527,8 @@ async function writeRevisitLevel(
   await writeFileAtomic(paths.metadata, `${JSON.stringify(meta)}\n`);
 }
 
-/** `synthetic.json` (every parameter) and `SYNTHETIC.md`: the dataset says what it is. */
-async function writeSyntheticLabels(
+/** `synthetic.json`: every parameter and AOI, written last (atomically): its presence means a finished dataset. */
+async function writeSyntheticRecord(
   root: string,
   o: SynthOptions,
   kinds: readonly SceneKind[],
@@ -488,9 +537,13 @@ async function writeSyntheticLabels(
 ): Promise<void> {
   const { signal: _s, onProgress: _p, ...recorded } = o;
   await writeFileAtomic(
-    join(root, 'synthetic.json'),
+    join(root, RECORD_NAME),
     `${JSON.stringify({ synthetic: true, generator: 'worldstrat generateSyntheticDataset', options: { ...recorded, kinds }, lrSize, aois }, null, 1)}\n`,
   );
+}
+
+/** `SYNTHETIC.md`, written first: the folder says what it holds while it is being filled. */
+async function writeSyntheticReadme(root: string, o: SynthOptions, lrSize: number): Promise<void> {
   await writeFileAtomic(
     join(root, 'SYNTHETIC.md'),
     [
@@ -502,7 +555,8 @@ async function writeSyntheticLabels(
       'random land points; the landscapes are procedural (fields, roads, buildings, rivers, forest), and the LR revisits',
       'come from a stated degradation: Gaussian PSF (σ = 0.45 × native band resolution, ⊕ the 10 m detector box),',
       'random sub-pixel shifts, 10 m sampling, per-revisit gain/offset drift, clouds with matching CLM masks, noise.',
-      'See synthetic.json for every parameter and each revisit .metadata for its shift, gain and offset.',
+      'See synthetic.json for every parameter and each revisit .metadata for its shift, gain and offset; without',
+      'synthetic.json the generation did not finish and the folder is not a usable dataset.',
       '',
     ].join('\n'),
   );

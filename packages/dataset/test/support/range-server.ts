@@ -29,6 +29,8 @@ export interface RangeServer {
   bytesServed: Map<string, number>;
   /** Every request's Authorization header, by path (credential scoping checks). */
   auth: Map<string, string[]>;
+  /** Every request line as received (`GET /records/1/files/x.zip?token=t&download=1`), in order. */
+  requests: string[];
   totalHits(): number;
   resetCounts(): void;
   close(): Promise<void>;
@@ -44,14 +46,17 @@ export async function startRangeServer(): Promise<RangeServer> {
     hits: new Map(),
     bytesServed: new Map(),
     auth: new Map(),
+    requests: [],
     totalHits: () => [...state.hits.values()].reduce((a, b) => a + b, 0),
     resetCounts: () => {
       state.hits.clear();
       state.bytesServed.clear();
+      state.requests.length = 0;
     },
     close: async () => {},
   };
   const server = createServer((req, res) => {
+    state.requests.push(`${req.method} ${req.url}`);
     const u = new URL(req.url ?? '/', 'http://x');
     const path = decodeURIComponent(u.pathname.replace(/^\/+/, ''));
     const body = state.files.get(path);

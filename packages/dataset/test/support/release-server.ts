@@ -94,6 +94,8 @@ export interface ReleaseServer {
   ranges: Map<string, string[]>;
   /** Body bytes sent per file name. */
   bytesServed: Map<string, number>;
+  /** Every request as received: its request line (`GET /files/x?download=1`) and Authorization header. */
+  requests: { line: string; authorization?: string }[];
   /** Trickle every full (200) body in this many chunks, `ms` apart (slow server; default off). */
   trickle?: { chunks: number; ms: number };
   close(): Promise<void>;
@@ -108,9 +110,12 @@ export async function startReleaseServer(): Promise<ReleaseServer> {
     hits: new Map(),
     ranges: new Map(),
     bytesServed: new Map(),
+    requests: [],
     close: async () => {},
   };
   const server = createServer((req, res) => {
+    const { authorization } = req.headers;
+    state.requests.push({ line: `${req.method} ${req.url}`, ...(authorization ? { authorization } : {}) });
     const u = new URL(req.url ?? '/', 'http://x');
     const name = decodeURIComponent(u.pathname.replace(/^\/files\//, ''));
     const body = state.files.get(name);

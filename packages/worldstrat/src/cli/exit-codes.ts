@@ -138,7 +138,6 @@ export const EXIT_CODE_BY_ERROR: { readonly [K in AllErrorCodes]: ExitCode } = O
   MISSING_FILES: DATA,
   UNREADABLE_FILE: DATA,
   DUPLICATE_TILE: DATA,
-  SPLIT_CONFLICT: DATA, // a scan problem: a tile the split CSV lists in two splits
   UNSAFE_ARCHIVE_PATH: DATA,
   ARCHIVE_CORRUPT: DATA,
   CORRUPT_ZIP: DATA, // a release zip (local or remote) with a structural problem

@@ -38,19 +38,79 @@ const MAX_CONFIG_BYTES = 1 << 20;
 
 /**
  * Merge a JSON config file into a command's options: file values apply to options the user did not pass on
- * the command line. The file may be flat (`{"seed": 3}`) or sectioned by command (`{"synth": {"seed": 3}}`).
- * File values go through the option's own parser, so they are checked like command-line values.
+ * the command line. The file may be flat (`{"seed": 3}`), sectioned by command (`{"synth": {"seed": 3}}`) or
+ * both (flat values for every command, the command's section over them). A key that is neither an option of
+ * the command nor a command name is an error, so a misspelt section is never silently ignored. File values go
+ * through the option's own parser, so they are checked like command-line values.
  *
  * @param cmd - the commander command (to see which options came from the CLI).
  * @param opts - the parsed options.
  * @returns the merged options.
  * @throws {WorldStratError} `CONFIG_ERROR` when the file is missing, too large, not JSON, names unknown
- *   options or gives a value of the wrong type; `INVALID_ARGUMENT` when an option's parser rejects a value.
+ *   options or sections, or gives a value of the wrong type; `INVALID_ARGUMENT` when an option's parser
+ *   rejects a value.
  */
 export function applyConfig<T extends object>(cmd: Command, opts: T): T {
   const config: unknown = Reflect.get(opts, 'config');
   const path = typeof config === 'string' ? config : undefined;
   if (!path) return opts;
+  const raw = readConfigFile(path);
+  // `--quicklook <file>` and `--no-quicklook` share one attribute
+  const byName = new Map<string, Option[]>();
+  for (const o of cmd.options) byName.set(o.attributeName(), [...(byName.get(o.attributeName()) ?? []), o]);
+  const sections = commandNames(cmd);
+  const known = `known options: ${[...byName.keys()].join(', ')}`;
+  const flat = Object.entries(raw).filter(([k, v]) => {
+    if (byName.has(k)) return true;
+    if (sections.has(k) && isSection(v)) return false; // a command's section (this one's is merged below)
+    throw new WorldStratError(
+      'CONFIG_ERROR',
+      sections.has(k)
+        ? `config file ${path}: "${k}" names a command section but is not an object of option values`
+        : `config file ${path}: unknown option "${k}" for \`${cmd.name()}\` (and no command is named "${k}", so it is no section either); ${known}`,
+    );
+  });
+  const own = raw[cmd.name()];
+  const sectioned = isSection(own) ? Object.entries(own) : [];
+  const merged: Record<string, unknown> = Object.fromEntries(Object.entries(opts));
+  for (const [k, v] of [...flat, ...sectioned]) {
+    const options = byName.get(k);
+    if (!options)
+      throw new WorldStratError(
+        'CONFIG_ERROR',
+        `config file ${path}: unknown option "${k}" in section "${cmd.name()}"; ${known}`,
+      );
+    if (cmd.getOptionValueSource(k) !== 'cli') merged[k] = configValue(path, k, options, v);
+  }
+  return merged as T;
+}
+
+/** A config section: a JSON object of option values. */
+const isSection = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The names of every command and subcommand of the program `cmd` belongs to (the valid section keys). */
+function commandNames(cmd: Command): Set<string> {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  const names = new Set<string>();
+  const walk = (c: Command) => {
+    for (const sub of c.commands) {
+      names.add(sub.name());
+      walk(sub);
+    }
+  };
+  walk(root);
+  names.add(cmd.name());
+  return names;
+}
+
+/**
+ * The config file as a JSON object; a UTF-8 byte-order mark (Windows Notepad writes one) is skipped.
+ *
+ * @throws {WorldStratError} `CONFIG_ERROR` naming the file.
+ */
+function readConfigFile(path: string): Record<string, unknown> {
   let raw: unknown;
   try {
     const st = statSync(path);
@@ -58,31 +118,13 @@ export function applyConfig<T extends object>(cmd: Command, opts: T): T {
     if (!st.isFile()) throw new Error('not a regular file');
     if (st.size > MAX_CONFIG_BYTES)
       throw new Error(`larger than ${MAX_CONFIG_BYTES} bytes; a config file holds option values only`);
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new WorldStratError('CONFIG_ERROR', `config file ${path}: ${(e as Error).message}`, { cause: e });
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+  if (!isSection(raw))
     throw new WorldStratError('CONFIG_ERROR', `config file ${path} must hold a JSON object of option values`);
-  }
-  const section = (raw as Record<string, unknown>)[cmd.name()];
-  const values = (typeof section === 'object' && section !== null ? section : raw) as Record<string, unknown>;
-  // `--quicklook <file>` and `--no-quicklook` share one attribute
-  const byName = new Map<string, Option[]>();
-  for (const o of cmd.options) byName.set(o.attributeName(), [...(byName.get(o.attributeName()) ?? []), o]);
-  const merged: Record<string, unknown> = Object.fromEntries(Object.entries(opts));
-  for (const [k, v] of Object.entries(values)) {
-    if (typeof v === 'object' && v !== null && !Array.isArray(v) && !byName.has(k)) continue; // another command's section
-    const options = byName.get(k);
-    if (!options) {
-      throw new WorldStratError(
-        'CONFIG_ERROR',
-        `config file ${path}: unknown option "${k}" for \`${cmd.name()}\`; known: ${[...byName.keys()].join(', ')}`,
-      );
-    }
-    if (cmd.getOptionValueSource(k) !== 'cli') merged[k] = configValue(path, k, options, v);
-  }
-  return merged as T;
+  return raw;
 }
 
 /** A config file value checked against its option: flags take booleans, valued options go through the parser. */

@@ -426,6 +426,8 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
   checkWorkerOptions(options);
   const q = parseQueueUrl(options.url);
   const connection = await connectRedis(q, options);
+  const clients = trackDuplicates(connection);
+  let inFlight = 0;
   const counts: QueueWorkerResult = { completed: 0, failed: 0 };
   const lockDuration = options.lockDurationMs ?? 30_000;
   const runtime: StageRuntime = {
@@ -434,7 +436,15 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
     fetch: sharedFetch(connection, options),
   };
   const workers = (options.stages ?? EXECUTOR_STAGES).map((stage) => {
-    const w = new Worker(stage, (job: Job) => processJob(stage, job, runtime), {
+    const run = async (job: Job) => {
+      inFlight++;
+      try {
+        return await processJob(stage, job, runtime);
+      } finally {
+        inFlight--;
+      }
+    };
+    const w = new Worker(stage, run, {
       connection,
       prefix: QUEUE_PREFIX,
       concurrency: options.concurrency ?? 1,
@@ -461,9 +471,69 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
     options.signal?.addEventListener('abort', () => resolve(), { once: true });
   });
   options.log?.('stopping: finishing the jobs in flight');
-  await Promise.all(workers.map((w) => w.close()));
+  await closeWorkers(workers, [connection, ...clients], () => inFlight, options.log);
   connection.disconnect();
   return counts;
+}
+
+/**
+ * The clients BullMQ makes from `connection` (each worker's blocking connection is a `duplicate()`), so a close
+ * that Redis never acknowledges can end them.
+ */
+function trackDuplicates(connection: Redis): Redis[] {
+  const made: Redis[] = [];
+  const duplicate = connection.duplicate.bind(connection);
+  connection.duplicate = (...args: Parameters<Redis['duplicate']>) => {
+    const c = duplicate(...args);
+    made.push(c);
+    return c;
+  };
+  return made;
+}
+
+/** How long a worker's close may wait for Redis once no job is in flight (a live Redis takes milliseconds). */
+const IDLE_CLOSE_MS = 5_000;
+
+/**
+ * Close the workers: jobs in flight finish first, however long they take; then Redis gets `IDLE_CLOSE_MS` to
+ * acknowledge the close. With Redis down or restarting, BullMQ's QUIT and blocking read wait in the clients'
+ * queues for a reconnect that may never come (and a client disconnected while it waits to reconnect keeps them
+ * for ever): the clients are then ended, which fails or sends what they queued, and the close completes.
+ */
+async function closeWorkers(
+  workers: readonly Worker[],
+  clients: readonly Redis[],
+  inFlight: () => number,
+  log?: (line: string) => void,
+): Promise<void> {
+  let closed = false;
+  const closing = Promise.all(workers.map((w) => w.close().catch(() => {}))).then(() => {
+    closed = true;
+  });
+  let idleSince = Date.now();
+  while (!closed) {
+    await Promise.race([closing, sleep(100)]);
+    if (inFlight() > 0) idleSince = Date.now();
+    else if (!closed && Date.now() - idleSince >= IDLE_CLOSE_MS) {
+      log?.(
+        `Redis did not acknowledge the close within ${IDLE_CLOSE_MS / 1000} s (down or restarting): closing the connections`,
+      );
+      for (const c of clients) endClient(c);
+      await Promise.race([closing, sleep(IDLE_CLOSE_MS)]);
+      return;
+    }
+  }
+}
+
+/**
+ * End an ioredis client now, without reconnecting. `disconnect()` alone leaves a client that waits to reconnect
+ * with its queued commands pending for ever, so such a client makes one last attempt: it fails them (Redis
+ * down) or sends them (Redis back), and ends either way.
+ */
+function endClient(c: Redis): void {
+  const waiting = c.status === 'reconnecting' || c.status === 'close';
+  c.disconnect();
+  if (waiting) c.connect().catch(() => {});
 }
 
 /** Entry checks of {@link runQueueWorker}: every member, before Redis is contacted. */

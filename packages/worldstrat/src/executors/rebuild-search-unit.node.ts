@@ -112,13 +112,23 @@ export async function runRebuildSearchUnit(
       `unit ${params.aoi.name}: root ${params.root} is not absolute`,
     );
   const unit = { unit: params.aoi.name, params };
-  const path = unitOutputPath(params.root, 'search', STAGE, unit);
-  const key = unitKey(STAGE, unit);
-  const saved = await readUnitOutput(path, key, (v, doc) => checkRebuildSearchResult(v, doc, params));
-  if (saved && !matchedLevelsApart(saved, params)) return saved;
+  const saved = await savedSearchResult(unit);
+  if (saved) return saved;
   const result = await searchOneAoi(params, context, runtime);
-  await writeUnitOutput(path, key, result);
+  await writeUnitOutput(unitOutputPath(params.root, 'search', STAGE, unit), unitKey(STAGE, unit), result);
   return result;
+}
+
+/** The verified result an earlier run of this unit saved, or undefined (then the unit has to run). */
+async function savedSearchResult(
+  unit: ExecutorUnit<RebuildSearchParams>,
+): Promise<RebuildSearchResult | undefined> {
+  const { params } = unit;
+  const path = unitOutputPath(params.root, 'search', STAGE, unit);
+  const saved = await readUnitOutput(path, unitKey(STAGE, unit), (v, doc) =>
+    checkRebuildSearchResult(v, doc, params),
+  );
+  return saved && !matchedLevelsApart(saved, params) ? saved : undefined;
 }
 
 /**
@@ -326,6 +336,11 @@ async function bestSpotAcquisition(
 export type ExecutorSearchOptions = Omit<RebuildSearchParams, 'aoi' | 'root'> & {
   root: string;
   concurrency?: number;
+  /**
+   * Enqueue the units and return null instead of waiting for them (a queue executor's `detach`), unless every
+   * unit already has its verified result file (a rerun after the workers finished): then merge as usual.
+   */
+  detach?: boolean;
 };
 
 /** The merged search of a plan's AOIs, as the in-process search and SPOT matching report it. */
@@ -347,7 +362,7 @@ export interface ExecutorSearchResult<A extends MatchAoi> {
  * @param aois - the drawn AOIs.
  * @param options - search parameters, root, concurrency.
  * @param context - signal, progress, log.
- * @returns the merged search.
+ * @returns the merged search; null when `detach` left the units queued.
  * @throws {EoFetchError} `NO_MATCHES` when no AOI keeps a revisit (or a SPOT acquisition); a failed unit's
  *   typed code (eo-fetch's or the app's), `UNITS_FAILED` for a code neither knows; `QUEUE_UNAVAILABLE`.
  */
@@ -356,8 +371,8 @@ export async function searchThroughExecutor<A extends MatchAoi>(
   aois: readonly A[],
   options: ExecutorSearchOptions,
   context: PipelineContext,
-): Promise<ExecutorSearchResult<A>> {
-  const { concurrency, ...shared } = options;
+): Promise<ExecutorSearchResult<A> | null> {
+  const { concurrency, detach, ...shared } = options;
   const root = resolve(options.root);
   const provider = executor.kind === 'queue' ? shareableProvider(options.provider) : options.provider;
   const units: ExecutorUnit<RebuildSearchParams>[] = aois.map((a) => ({
@@ -369,12 +384,19 @@ export async function searchThroughExecutor<A extends MatchAoi>(
       aoi: { name: a.name, bounds: a.bounds, ...(a.areaKm2 !== undefined ? { areaKm2: a.areaKm2 } : {}) },
     },
   }));
+  if (detach) {
+    // the workers write each result beside the dataset: once all are there, the plan needs no queue
+    const saved = await Promise.all(units.map(savedSearchResult));
+    if (saved.every((r): r is RebuildSearchResult => r !== undefined))
+      return mergeSearches(aois, saved, options, context);
+  }
   const run = await executor.run<RebuildSearchParams, RebuildSearchResult>(
     STAGE,
     units,
-    { concurrency },
+    { concurrency, detach },
     context,
   );
+  if (run.detached) return null;
   const results = run.outcomes.map(unitValue);
   return mergeSearches(aois, results, options, context);
 }

@@ -74,7 +74,9 @@ export interface ConnectRedisOptions {
  * @param q - parsed URL.
  * @param options - timeout.
  * @returns a connected client (`quit()` it).
- * @throws {WorldStratError} `QUEUE_UNAVAILABLE` when Redis cannot be reached or refuses the URL's database.
+ * @throws {WorldStratError} `AUTH_FAILED` when Redis refuses the login (a wrong password, or none given where
+ *   the server needs one: its WRONGPASS/NOAUTH reply is quoted); `QUEUE_UNAVAILABLE` when Redis cannot be
+ *   reached or refuses the URL's database.
  */
 export async function connectRedis(q: QueueUrl, options: ConnectRedisOptions = {}): Promise<Redis> {
   let connected = false;
@@ -100,16 +102,40 @@ export async function connectRedis(q: QueueUrl, options: ConnectRedisOptions = {
     connected = true;
   } catch (err) {
     client.disconnect();
-    throw new WorldStratError(
-      'QUEUE_UNAVAILABLE',
-      `Redis at ${q.display} is unreachable (${(err as Error).message ?? lastError?.message}); start it or fix --queue`,
-      { cause: err },
-    );
+    throw connectError(q, err as Error, lastError);
   }
   // DB 0 is where a connection starts, and ioredis sends no SELECT for it: neither do we, so a server or proxy
   // without SELECT (twemproxy, Envoy, ACL users denied it) keeps working with it
   if (q.db !== 0) await checkDatabase(client, q);
   return client;
+}
+
+/** Server replies that mean the login was refused (ioredis sends AUTH itself; the reply only reaches 'error'). */
+const AUTH_REPLY = /^(WRONGPASS|NOAUTH)\b|\binvalid (password|username)/i;
+
+/**
+ * The error of a failed first connection. When the server answered (a Redis `ReplyError`), its reply says more
+ * than ioredis's own "Connection is closed." that follows it: a refused login is `AUTH_FAILED`.
+ */
+function connectError(q: QueueUrl, err: Error, last: Error | undefined): WorldStratError {
+  const reply = last?.name === 'ReplyError' ? scrubPassword(last.message, q) : undefined;
+  if (reply && AUTH_REPLY.test(reply))
+    return new WorldStratError(
+      'AUTH_FAILED',
+      `Redis at ${q.display} refused the login (${reply}); ${q.password ? 'check the password' : 'the server needs a password: give it'} in --queue (redis://[USER]:PASSWORD@HOST:PORT[/DB])`,
+      { cause: last },
+    );
+  const why = reply ?? scrubPassword(err?.message ?? last?.message ?? String(err), q);
+  return new WorldStratError(
+    'QUEUE_UNAVAILABLE',
+    `Redis at ${q.display} is unreachable (${why}); start it or fix --queue`,
+    { cause: err },
+  );
+}
+
+/** `text` without the URL's password (a server or proxy may echo what it was sent). */
+function scrubPassword(text: string, q: QueueUrl): string {
+  return q.password ? text.split(q.password).join('***') : text;
 }
 
 /**
@@ -121,8 +147,7 @@ async function checkDatabase(client: Redis, q: QueueUrl): Promise<void> {
     await client.select(q.db);
   } catch (err) {
     client.disconnect();
-    let reply = String((err as Error).message ?? err);
-    if (q.password) reply = reply.split(q.password).join('***');
+    const reply = scrubPassword(String((err as Error).message ?? err), q);
     throw new WorldStratError(
       'QUEUE_UNAVAILABLE',
       `Redis at ${q.display} refused database ${q.db} (${reply}); use a database the server has (redis.conf \`databases\`, 16 by default: 0-15) or fix --queue`,

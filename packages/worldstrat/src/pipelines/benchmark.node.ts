@@ -3,10 +3,9 @@
 // both metric modes, and write a paper-style results table (Markdown + JSON), comparison panels, training
 // curves, one SR GeoTIFF (+ PNG quicklook) and an HTML report linking everything.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
-import { openDataset, type SplitMode } from '@worldstrat/dataset/node';
+import { openDataset, type SplitMode, type WorldStratDataset } from '@worldstrat/dataset/node';
 import type { RegistrationMode } from '@worldstrat/metrics';
 import type { RasterIoLimits } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
@@ -36,6 +35,7 @@ import {
   checkTrainingNumbers,
   checkWithMethods,
 } from '../internal/check-arguments.js';
+import { makeFolder } from '../internal/make-folder.node.js';
 import { comparisonPanelSvg, type PanelImage } from '../plots/comparison-panel.js';
 import { htmlReport, type ReportSection } from '../plots/html-report.js';
 import { displayRange, resizeNearestRgb8, toRgb8 } from '../plots/image.js';
@@ -47,11 +47,14 @@ import { readInputBytes } from './read-input.node.js';
 import { readTrainRecord } from './read-train-history.node.js';
 import {
   type ModelSpec,
+  modelPaths,
   modelStem,
   type TrainHistory,
   type TrainModelOptions,
   trainModel,
+  trainRecipe,
 } from './train-model.node.js';
+import { recipeDifferences } from './train-recipe.node.js';
 import {
   defaultTrainWorkers,
   type TrainJob,
@@ -100,7 +103,11 @@ export interface BenchmarkOptions {
   seed?: number;
   /** TF.js backend for training and evaluation. Default 'wasm'. */
   backend?: BackendPreference;
-  /** Resume: reuse finished models in `<out>/models`, continue interrupted ones from their checkpoint. */
+  /**
+   * Resume: reuse the finished models in `<out>/models` trained with the same model, dataset and settings (seed,
+   * rate, schedule, loss, batch, step budget); continue a checkpoint whose run differs only in fewer steps;
+   * train the others again (each choice is logged).
+   */
   resume?: boolean;
   /** Checkpoint every N steps (0 = epoch ends). Default 0. */
   checkpointEvery?: number;
@@ -144,7 +151,15 @@ export interface BenchmarkRow {
   /** Training steps and seconds (absent for bicubic). */
   steps?: number;
   trainSeconds?: number;
+  /**
+   * Where the model came from (absent for bicubic): trained in this run, `continued` from a checkpoint of an
+   * earlier run (resume, more steps), or `reused` finished weights of an earlier run with the same recipe.
+   */
+  training?: ModelOrigin;
 }
+
+/** How a benchmark run got a model (see {@link BenchmarkRow.training}). */
+export type ModelOrigin = 'trained' | 'continued' | 'reused';
 
 /** Result of the benchmark pipeline (JSON-serialisable; also written to `<out>/results.json`). */
 export interface BenchmarkResult {
@@ -181,7 +196,7 @@ const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`
  */
 export function resultRows(
   scores: readonly MethodScores[],
-  trained: ReadonlyMap<string, { steps: number; seconds: number }> = new Map(),
+  trained: ReadonlyMap<string, { steps: number; seconds: number; training?: ModelOrigin }> = new Map(),
 ): BenchmarkRow[] {
   const fn = 'resultRows';
   checkArray(fn, 'scores', scores);
@@ -201,6 +216,11 @@ export function resultRows(
     if (t === undefined || t === null) continue;
     checkObject(fn, `trained.get(${JSON.stringify(s.name)})`, t);
     checkNumber(fn, `trained.get(${JSON.stringify(s.name)}).seconds`, t.seconds);
+    checkOptionalChoice(fn, `trained.get(${JSON.stringify(s.name)}).training`, t.training, [
+      'trained',
+      'continued',
+      'reused',
+    ]);
   }
   const base = scores[0];
   return scores.map((s) => {
@@ -216,6 +236,7 @@ export function resultRows(
         centered: s.centered.psnr - base.centered.psnr,
       },
       ...(t ? { steps: t.steps, trainSeconds: Math.round(t.seconds) } : {}),
+      ...(t?.training ? { training: t.training } : {}),
     };
   });
 }
@@ -311,6 +332,7 @@ function smooth(points: readonly [number, number][]): [number, number][] {
   return out;
 }
 
+/** A finished model in the models folder: its weights, history and what it was trained with. */
 async function loadFinished(
   out: string,
   spec: ModelSpec,
@@ -318,23 +340,63 @@ async function loadFinished(
   engineBytes: Uint8Array;
   weightsPath: string;
   history: TrainHistory;
+  recipe: unknown;
   steps: number;
   seconds: number;
 } | null> {
-  const stem = modelStem(spec.name);
-  const w = join(out, `${stem}.safetensors`);
-  const h = join(out, `${stem}.history.json`);
-  if (!existsSync(w) || !existsSync(h)) return null;
-  const record = await readTrainRecord(h);
+  const p = modelPaths(out, spec.name);
+  if (!existsSync(p.weights) || !existsSync(p.history)) return null;
+  const record = await readTrainRecord(p.history);
   const want = resolveModelConfig(spec.config);
   if (JSON.stringify(record.config) !== JSON.stringify(want)) return null;
   return {
-    engineBytes: new Uint8Array(await readInputBytes(w, 'trained weights', 2 ** 31 - 1)),
-    weightsPath: w,
+    engineBytes: new Uint8Array(await readInputBytes(p.weights, 'trained weights', 2 ** 31 - 1)),
+    weightsPath: p.weights,
     history: record.history,
+    recipe: record.recipe,
     steps: record.steps,
     seconds: record.seconds,
   };
+}
+
+/**
+ * What a resumed benchmark does with one model: reuse weights trained with exactly this recipe (model, dataset,
+ * settings, step budget); continue a checkpoint whose run differs only in having fewer steps (as `train
+ * --resume` does); otherwise train it again from the start. The choice and its reason go to the log.
+ */
+async function resumePlan(
+  modelsDir: string,
+  spec: ModelSpec,
+  train: Omit<TrainModelOptions, 'dataset'>,
+  dataset: WorldStratDataset,
+  context: PipelineContext,
+): Promise<{ finished?: FinishedModel; resume: boolean }> {
+  const log = (m: string) => context.log?.(`${spec.name}: ${m}`);
+  const want = await trainRecipe({ ...train, dataset, resume: false });
+  const finished = await loadFinished(modelsDir, spec);
+  const changed = finished ? recipeDifferences(finished.recipe, want) : [];
+  if (finished && changed.length === 0) {
+    log(
+      `reusing finished weights in ${modelsDir} (${finished.steps} steps; same model, dataset and settings)`,
+    );
+    return { finished, resume: false };
+  }
+  const p = modelPaths(modelsDir, spec.name);
+  const kept =
+    existsSync(p.lastCheckpoint) && existsSync(p.keptHistory)
+      ? await readTrainRecord(p.keptHistory).catch(() => undefined)
+      : undefined;
+  if (kept && kept.steps <= want.steps && recipeDifferences(kept.recipe, want, false).length === 0) {
+    log(`continuing the checkpoint of step ${kept.steps} in ${p.checkpointDir} to ${want.steps} steps`);
+    return { resume: true };
+  }
+  const why = finished
+    ? `its weights in ${modelsDir} were trained with other settings (${changed.join(', ')})`
+    : kept
+      ? `its checkpoint in ${p.checkpointDir} was trained with other settings (${recipeDifferences(kept.recipe, want).join(', ')})`
+      : `no finished weights or checkpoint of it in ${modelsDir}`;
+  log(`training from the start: ${why}`);
+  return { resume: false };
 }
 
 /**
@@ -437,15 +499,19 @@ export async function runBenchmark(
   const synthetic = existsSync(join(options.root, 'synthetic.json'));
   const out = options.out;
   const modelsDir = join(out, 'models');
-  await mkdir(modelsDir, { recursive: true });
-  const trainOptions = benchmarkTrainOptions(options, modelsDir);
-  // Finished models of an earlier run (resume), read once here and reused below.
+  await makeFolder('models folder', modelsDir);
+  const planned = benchmarkTrainOptions(options, modelsDir);
+  // With resume: finished models of an earlier run trained with this recipe (read once here and reused below),
+  // and which models continue their checkpoint rather than start again.
   const finished = new Map<string, FinishedModel>();
+  const continued = new Set<string>();
   if (options.resume)
     for (const spec of specs) {
-      const f = await loadFinished(modelsDir, spec);
-      if (f) finished.set(spec.name, f);
+      const plan = await resumePlan(modelsDir, spec, planned(spec), dataset, context);
+      if (plan.finished) finished.set(spec.name, plan.finished);
+      if (plan.resume) continued.add(spec.name);
     }
+  const trainOptions = (spec: ModelSpec) => ({ ...planned(spec), resume: continued.has(spec.name) });
   const inWorkers = await trainSpecsInWorkers(
     options,
     specs.filter((s) => !finished.has(s.name)),
@@ -514,7 +580,7 @@ type FinishedModel = NonNullable<Awaited<ReturnType<typeof loadFinished>>>;
 interface BenchmarkModels {
   engines: { name: string; engine: InferenceEngine }[];
   histories: { name: string; history: TrainHistory }[];
-  trained: Map<string, { steps: number; seconds: number }>;
+  trained: Map<string, { steps: number; seconds: number; training: ModelOrigin }>;
   files: string[];
 }
 
@@ -537,7 +603,7 @@ function benchmarkTrainOptions(
     seed: options.seed ?? 0,
     backend: options.backend ?? 'wasm',
     dataParallel: options.dataParallel ?? 'off',
-    resume: Boolean(options.resume),
+    resume: false,
     checkpointEvery: options.checkpointEvery ?? 0,
     ...(options.splitMode !== undefined ? { splitMode: options.splitMode } : {}),
     ...(options.validate !== undefined ? { validate: options.validate } : {}),
@@ -572,8 +638,9 @@ async function addBenchmarkModel(
       'TRAINING_FAILED',
       `${spec.name}: the training worker finished but ${modelsDir} holds no matching weights and history`,
     );
+  const origin: ModelOrigin =
+    inWorkers.has(spec.name) || !done ? (trainOptions(spec).resume ? 'continued' : 'trained') : 'reused';
   if (done) {
-    if (!inWorkers.has(spec.name)) context.log?.(`${spec.name}: reusing finished weights in ${modelsDir}`);
     const { stateDict, config } = stateDictFromSafetensors(done.engineBytes, {
       name: done.weightsPath,
     });
@@ -583,7 +650,7 @@ async function addBenchmarkModel(
       engine: await createTfjsEngine(cfg, stateDict, { backend: options.backend ?? 'wasm' }),
     });
     histories.push({ name: spec.name, history: done.history });
-    trained.set(spec.name, { steps: done.steps, seconds: done.seconds });
+    trained.set(spec.name, { steps: done.steps, seconds: done.seconds, training: origin });
   } else {
     context.log?.(`${spec.name}: training (${spec.config.kind}, R=${spec.config.revisits})`);
     const r = await trainModel({ dataset, ...trainOptions(spec) }, context);
@@ -596,7 +663,7 @@ async function addBenchmarkModel(
       r.model.dispose();
     }
     histories.push({ name: spec.name, history: r.history });
-    trained.set(spec.name, { steps: r.steps, seconds: r.seconds });
+    trained.set(spec.name, { steps: r.steps, seconds: r.seconds, training: origin });
     context.log?.(`${spec.name}: ${r.steps} steps in ${r.seconds.toFixed(0)} s`);
   }
   models.files.push(join(modelsDir, `${modelStem(spec.name)}.safetensors`));
@@ -647,7 +714,7 @@ async function writeBenchmarkGeoTiff(
     );
     const geotiff = join(out, 'sr', `${scene.name}_${modelStem(entry.name)}_sr.tif`);
     const quicklook = geotiff.replace(/\.tif$/, '.png');
-    await mkdir(join(out, 'sr'), { recursive: true });
+    await makeFolder('SR folder', join(out, 'sr'));
     await superResolveToFile(scenesRead, geotiff, {
       engine: entry.engine,
       quicklookPath: quicklook,

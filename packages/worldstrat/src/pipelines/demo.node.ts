@@ -3,8 +3,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DrawRevisitOptions } from '@worldstrat/dataset';
-import { generateSyntheticDataset, metadataCsvPath } from '@worldstrat/dataset/node';
-import { throwIfAborted } from '../errors.js';
+import {
+  assignSplits,
+  DEFAULT_SYNTHETIC_DATASET,
+  generateSyntheticDataset,
+  metadataCsvPath,
+  splitCsvPath,
+} from '@worldstrat/dataset/node';
+import { throwIfAborted, WorldStratError } from '../errors.js';
 import {
   checkArray,
   checkContext,
@@ -26,7 +32,7 @@ import {
 } from './benchmark.node.js';
 import { FLAT_REFERENCE_NAME } from './evaluate-models.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
-import { readInputText } from './read-input.node.js';
+import { syntheticOptions } from './synthetic-record.node.js';
 
 /** Options of the demo. */
 export interface DemoOptions {
@@ -146,21 +152,6 @@ export function demoChecks(rows: BenchmarkResult['rows']): DemoChecks {
   };
 }
 
-/**
- * The generation options recorded in a synthetic dataset's `synthetic.json`; {} when the file is not JSON or
- * records none (the dataset is then generated again, not reused).
- */
-export async function syntheticOptions(path: string): Promise<Record<string, unknown>> {
-  let j: unknown;
-  try {
-    j = JSON.parse(await readInputText(path, 'synthetic dataset record', 1 << 20));
-  } catch {
-    return {};
-  }
-  const o = j !== null && typeof j === 'object' ? (j as { options?: unknown }).options : undefined;
-  return o !== null && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, unknown>) : {};
-}
-
 /** Entry checks of {@link runDemo}: the members' types, before anything is read, generated or written. */
 function checkDemoOptions(options: DemoOptions | undefined): void {
   const fn = 'runDemo';
@@ -177,12 +168,62 @@ function checkDemoOptions(options: DemoOptions | undefined): void {
   checkOptionalString(fn, 'options.workerScript', o.workerScript);
 }
 
+/** Train / val / test AOI counts of `aois` synthetic AOIs (the generator's split of the demo's datasets). */
+function demoSplitCounts(aois: number): Record<'train' | 'val' | 'test', number> {
+  const counts = { train: 0, val: 0, test: 0 };
+  for (const s of assignSplits(aois, DEFAULT_SYNTHETIC_DATASET.splitFractions)) counts[s]++;
+  return counts;
+}
+
+/** Most AOIs searched for the smallest usable count (the 80/10/10 split needs 7). */
+const MAX_AOIS_SEARCHED = 1000;
+
+/**
+ * The demo trains on the train split and scores on the test split: refuse an AOI count that leaves either
+ * empty before anything is generated or trained, naming the smallest count that works.
+ *
+ * @throws {WorldStratError} `INVALID_ARGUMENT` naming the count, its split and the smallest usable count.
+ */
+export function checkDemoAois(aois: number): void {
+  const usable = (c: Record<'train' | 'val' | 'test', number>) => c.train > 0 && c.test > 0;
+  const c = demoSplitCounts(aois);
+  if (usable(c)) return;
+  let min = aois + 1;
+  while (min < MAX_AOIS_SEARCHED && !usable(demoSplitCounts(min))) min++;
+  const [tr, va, te] = DEFAULT_SYNTHETIC_DATASET.splitFractions.map((f) => Math.round(f * 100));
+  throw new WorldStratError(
+    'INVALID_ARGUMENT',
+    `${aois} AOIs (--aois ${aois}) split ${tr}/${va}/${te} into ${c.train} train, ${c.val} val and ${c.test} test AOIs; the demo trains on train and scores on test, so neither may be empty: use at least ${min} AOIs (--aois ${min})`,
+  );
+}
+
+/**
+ * Whether `datasetRoot` holds a finished synthetic dataset generated with `wanted` and `revisitOptions`.
+ * `synthetic.json` is written last (and removed first by an overwrite), so a generation cut short is never taken.
+ */
+export async function reusableSyntheticDataset(
+  datasetRoot: string,
+  wanted: Record<string, unknown>,
+  revisitOptions: object,
+): Promise<boolean> {
+  const record = join(datasetRoot, 'synthetic.json');
+  if (![record, metadataCsvPath(datasetRoot), splitCsvPath(datasetRoot)].every((p) => existsSync(p)))
+    return false;
+  const params = await syntheticOptions(record);
+  return (
+    Object.entries(wanted).every(([k, v]) => params[k] === v) &&
+    JSON.stringify(params.revisitOptions ?? null) === JSON.stringify({ ...revisitOptions })
+  );
+}
+
 /**
  * Run the demo: generate (or reuse) the synthetic dataset, then the benchmark with small models.
  *
  * @param options - sizes, seed, schedule.
  * @param context - signal, progress, log.
  * @returns the benchmark result plus the demo checks.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` for an AOI count whose split leaves no train or test AOI (before
+ *   anything is generated); the errors of the generator and the benchmark.
  */
 export async function runDemo(options: DemoOptions = {}, context: PipelineContext = {}): Promise<DemoResult> {
   checkDemoOptions(options);
@@ -190,18 +231,13 @@ export async function runDemo(options: DemoOptions = {}, context: PipelineContex
   throwIfAborted(context.signal);
   // an `out` left undefined (or null) is the default folder, not a crash in join()
   const o = { ...DEMO_DEFAULTS, ...options, out: options?.out ?? DEMO_DEFAULTS.out };
+  checkDemoAois(o.aois);
   const datasetRoot = join(o.out, 'dataset');
   const wanted = { aois: o.aois, revisits: o.revisits, hrSize: o.hrSize, seed: o.seed };
   let generated = false;
-  let reuse = false;
-  if (existsSync(join(datasetRoot, 'synthetic.json')) && existsSync(metadataCsvPath(datasetRoot))) {
-    const params = await syntheticOptions(join(datasetRoot, 'synthetic.json'));
-    reuse =
-      Object.entries(wanted).every(([k, v]) => params[k] === v) &&
-      JSON.stringify(params.revisitOptions ?? null) === JSON.stringify({ ...o.revisitOptions });
-    if (reuse) context.log?.(`reusing the synthetic dataset in ${datasetRoot}`);
-  }
-  if (!reuse) {
+  const reuse = await reusableSyntheticDataset(datasetRoot, wanted, o.revisitOptions);
+  if (reuse) context.log?.(`reusing the synthetic dataset in ${datasetRoot}`);
+  else {
     context.log?.(
       `generating ${o.aois} synthetic AOIs (${o.revisits} revisits, HR ${o.hrSize}²) in ${datasetRoot}`,
     );

@@ -76,9 +76,11 @@ function parseTrainHistory(doc: unknown, fail: Fail): TrainHistory {
   return { epochs, steps, validation };
 }
 
-/** What a history file holds besides the history: the run's config, step count and seconds. */
+/** What a history file holds besides the history: the run's config, recipe, step count and seconds. */
 export interface TrainRecord {
   config: unknown;
+  /** The run's training settings (`TrainRecipe`) as recorded; absent in files of older versions. */
+  recipe: unknown;
   steps: number;
   seconds: number;
   history: TrainHistory;
@@ -111,6 +113,7 @@ export async function readTrainRecord(path: string): Promise<TrainRecord> {
   if (typeof o.seconds !== 'number' || !(o.seconds >= 0)) fail('$.seconds', 'is not a duration in seconds');
   return {
     config: o.config,
+    recipe: o.recipe,
     steps: count(o.steps, '$.steps', fail),
     seconds: o.seconds as number,
     history: parseTrainHistory(doc, fail),

@@ -185,7 +185,11 @@ export interface RebuildOptions {
    * searches in this process.
    */
   executor?: Executor;
-  /** With a queue executor: enqueue the units and return (`detached`); a later run waits and writes the tables. */
+  /**
+   * With a queue executor: enqueue the next stage's units and return (`detached`) instead of waiting for the
+   * workers: the search units first (no plan is written until their results are in), then, on a later run whose
+   * search results are all in, the downloads (and SPOT orders). A run without it waits and writes the tables.
+   */
   detach?: boolean;
 }
 
@@ -242,6 +246,11 @@ export interface RebuildResult {
   spot?: SpotOrdersResult;
   /** The units were enqueued and not waited for (`detach`): no tables written yet. */
   detached?: boolean;
+  /**
+   * With `detached`: the stage whose units were left queued — `search` (no plan yet: a later run makes it from
+   * the workers' results), `download` or `spot`.
+   */
+  detachedStage?: 'search' | 'download' | 'spot';
 }
 
 /**
@@ -411,6 +420,23 @@ export async function planRebuild(
 ): Promise<RebuildPlan> {
   context = checkContext('planRebuild', context);
   checkRebuildOptions('planRebuild', options, true);
+  // without detach the search is waited for: always a plan
+  return (await planOrDetach(options, context, false)) as RebuildPlan;
+}
+
+/** A plan whose search units were enqueued and not waited for (`detach`): the AOIs drawn so far. */
+interface DetachedSearch {
+  detachedSearch: true;
+  aois: number;
+  shortfalls: Shortfall[];
+}
+
+/** The stages of {@link planRebuild}; with `detach`, a search still queued ends it early (no plan yet). */
+async function planOrDetach(
+  options: RebuildOptions,
+  context: PipelineContext,
+  detach: boolean,
+): Promise<RebuildPlan | DetachedSearch> {
   throwIfAborted(context.signal);
   const { signal, onProgress, log } = context;
   const window = planWindow(options);
@@ -433,10 +459,12 @@ export async function planRebuild(
     throwIfAborted(signal);
     // drawing never depends on search results (AOIs without revisits are reported, not replaced), so the
     // search can run after the draw, per AOI, wherever the executor runs it (a dry run writes nothing: here)
-    const { spot, found } =
+    const search =
       options.executor && !options.dryRun
-        ? await searchPlanThroughExecutor(options.executor, draw.aois, options, window, context)
+        ? await searchPlanThroughExecutor(options.executor, draw.aois, options, window, context, detach)
         : await searchPlanInProcess(draw.aois, options, window, context);
+    if (!search) return { detachedSearch: true, aois: draw.aois.length, shortfalls: draw.shortfalls };
+    const { spot, found } = search;
     return {
       version: 1,
       fingerprint: fingerprintOf(options, pointsText),
@@ -496,14 +524,18 @@ async function searchPlanInProcess(
   return { spot, found };
 }
 
-/** Stage: the same search as one `rebuild-search` unit per AOI (SPOT first, with `spot`) on the executor. */
+/**
+ * Stage: the same search as one `rebuild-search` unit per AOI (SPOT first, with `spot`) on the executor; with
+ * `detach`, null when the units were enqueued and not waited for.
+ */
 async function searchPlanThroughExecutor(
   executor: Executor,
   aois: RebuildAoi[],
   options: RebuildOptions,
   window: PlanWindow,
   context: PipelineContext,
-): Promise<PlanSearch> {
+  detach: boolean,
+): Promise<PlanSearch | null> {
   const spot = options.spot;
   if (spot && options.provider.kind !== 'sentinelhub')
     throw new WorldStratError('INVALID_ARGUMENT', 'spot search needs the SentinelHub provider');
@@ -530,9 +562,11 @@ async function searchPlanThroughExecutor(
           }
         : {}),
       concurrency: options.concurrency,
+      detach,
     },
     context,
   );
+  if (!r) return null;
   return {
     spot: { aois: r.aois, requests: 0, ...(r.spotMissing ? { missing: r.spotMissing } : {}) },
     found: r,
@@ -772,7 +806,9 @@ export async function rebuild(
   const planPath = join(options.root, 'rebuild', 'plan.json');
   const saved = await savedPlan(options, planPath, context);
   const planReused = Boolean(saved);
-  const plan = saved ?? (await planRebuild(options, context));
+  const planned = saved ?? (await planOrDetach(options, context, Boolean(options.detach)));
+  if ('detachedSearch' in planned) return detachedSearchResult(options, planned);
+  const plan = planned;
   if (!saved && !options.dryRun)
     await writeFileAtomic(planPath, `${JSON.stringify(planForDisk(plan, options.provider))}\n`);
   const result: RebuildResult = {
@@ -808,7 +844,7 @@ export async function rebuild(
           context,
         )
       : await downloadPlanRevisits(plan, plan.aois, options, context);
-  if (!dl) return { ...result, detached: true };
+  if (!dl) return { ...result, detached: true, detachedStage: 'download' };
   result.downloads = dl.downloads;
   result.plannedRequests = dl.plannedRequests;
   result.processingUnits = dl.processingUnits;
@@ -819,12 +855,32 @@ export async function rebuild(
   }
   if (options.spot?.order) {
     const spot = await orderPlanSpot(plan, options.spot.order, options, context);
-    if (!spot) return { ...result, detached: true };
+    if (!spot) return { ...result, detached: true, detachedStage: 'spot' };
     result.spot = spot;
   }
   if (!options.dryRun && result.failures.length)
     log?.(`${result.failures.length} revisit download(s) failed; run the same command again to retry them`);
   return result;
+}
+
+/** The result of a run that left its search units queued (`detach`): no plan, downloads or tables yet. */
+function detachedSearchResult(options: RebuildOptions, d: DetachedSearch): RebuildResult {
+  return {
+    root: options.root,
+    dryRun: false,
+    planReused: false,
+    aois: d.aois,
+    revisits: {},
+    searchRequests: 0,
+    downloads: {},
+    plannedRequests: 0,
+    processingUnits: 0,
+    shortfalls: d.shortfalls,
+    files: {},
+    failures: [],
+    detached: true,
+    detachedStage: 'search',
+  };
 }
 
 /**

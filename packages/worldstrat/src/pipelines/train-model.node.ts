@@ -2,7 +2,7 @@
 // training loop (Adam + L2, cosine restarts, seeded dropout, registered loss), atomic checkpoints, exact resume,
 // and the final weights as a PyTorch-layout safetensors file.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@worldstrat/core/node';
 import type { ChipBatch, SceneEntry, SplitMode, WorldStratDataset } from '@worldstrat/dataset/node';
@@ -44,6 +44,7 @@ import {
   checkTrainingNumbers,
   checkWithMethods,
 } from '../internal/check-arguments.js';
+import { makeFolder } from '../internal/make-folder.node.js';
 import {
   checkpointHistoryPath,
   type RecordedHistory,
@@ -51,6 +52,8 @@ import {
   withHistory,
 } from './checkpoint-history.node.js';
 import { definePipeline, type PipelineContext } from './pipeline.js';
+import { readTrainRecord } from './read-train-history.node.js';
+import { datasetFingerprint, recipeDifferences, type TrainRecipe } from './train-recipe.node.js';
 
 /** A model to train: a display name and its (partial) srnet configuration. */
 export interface ModelSpec {
@@ -157,6 +160,94 @@ export function modelStem(name: string): string {
   return s;
 }
 
+/** The files a trained model leaves in its output folder. */
+export interface ModelPaths {
+  /** `<out>/<stem>.safetensors`: the final weights. */
+  weights: string;
+  /** `<out>/<stem>.history.json`: the history, config and recipe of the finished run. */
+  history: string;
+  /** `<out>/checkpoints/<stem>/`: resume checkpoints and the history kept beside them. */
+  checkpointDir: string;
+  /** `<checkpointDir>/last.safetensors`: where a resumed run continues. */
+  lastCheckpoint: string;
+  /** `<checkpointDir>/last.history.json`: the history (and recipe) up to the last checkpoint. */
+  keptHistory: string;
+}
+
+/**
+ * Where `trainModel` writes model `name` under `out`.
+ *
+ * @param out - the output folder.
+ * @param name - the model's display name (its stem names the files).
+ * @returns the paths.
+ */
+export function modelPaths(out: string, name: string): ModelPaths {
+  checkString('modelPaths', 'out', out);
+  const stem = modelStem(name);
+  const checkpointDir = join(out, 'checkpoints', stem);
+  return {
+    weights: join(out, `${stem}.safetensors`),
+    history: join(out, `${stem}.history.json`),
+    checkpointDir,
+    lastCheckpoint: fileCheckpointStore(checkpointDir).lastPath,
+    keptHistory: checkpointHistoryPath(checkpointDir),
+  };
+}
+
+/**
+ * The recipe of a run of `options` on its dataset (see `TrainRecipe`): what a reused model must have been trained
+ * with.
+ *
+ * @param options - the training options (dataset included).
+ * @returns the recipe.
+ */
+export async function trainRecipe(options: TrainModelOptions): Promise<TrainRecipe> {
+  checkTrainOptions(options);
+  const { dataset } = options;
+  const splitMode = options.splitMode ?? 'csv';
+  const splits = dataset.split(splitMode);
+  const val = options.validate === false ? [] : splits.val;
+  const batchSize = options.batchSize ?? 16;
+  const stepsPerEpoch = Math.ceil((splits.train.length * dataset.chipsPerScene) / batchSize);
+  return {
+    config: resolveModelConfig(options.spec.config),
+    dataset: await datasetFingerprint(dataset, { train: splits.train, val }),
+    splitMode,
+    seed: options.seed ?? 0,
+    batchSize,
+    learningRate: options.learningRate ?? 1e-4,
+    cosineT0: options.cosineT0 ?? 300,
+    cosineDecaySteps: options.cosineDecaySteps ?? null,
+    lossMode: options.lossMode ?? 'worldstrat',
+    validate: val.length > 0,
+    steps: Math.min(options.maxSteps ?? Number.POSITIVE_INFINITY, stepsPerEpoch * (options.epochs ?? 15)),
+  };
+}
+
+/**
+ * The error for a train split without a usable scene: says how many scenes the dataset check skipped for too
+ * few revisits and how many the model needs, rather than blaming the split CSV.
+ */
+function emptyTrainSplit(dataset: WorldStratDataset, revisits: number): WorldStratError {
+  const fewer = dataset.problems.filter((p) => p.code === 'TOO_FEW_REVISITS');
+  const other = dataset.problems.length - fewer.length;
+  const others = other > 0 ? `; ${other} more skipped for other problems (listed in the log)` : '';
+  if (fewer.length > 0)
+    return new WorldStratError(
+      'INVALID_ARGUMENT',
+      `the train split of ${dataset.root} has no usable scene: ${fewer.length} scene(s) were skipped for too few revisits (${fewer
+        .slice(0, 3)
+        .map((p) => p.aoi)
+        .join(
+          ', ',
+        )}${fewer.length > 3 ? ', …' : ''}): the model needs ${revisits} L2A revisits per scene${others}`,
+    );
+  return new WorldStratError(
+    'INVALID_ARGUMENT',
+    `the train split of ${dataset.root} is empty: the split CSV assigns no usable scene to train${others}`,
+  );
+}
+
 /**
  * Keep the first `r` revisits of a `(B, R, C, h, w)` batch (SRCNN-SI uses revisit 0 only, like upstream's
  * `revisits: 1`).
@@ -259,6 +350,19 @@ function dataParallelWorkers(
   return n;
 }
 
+/** A resumed checkpoint trained with other settings continues with this run's: say which ones changed. */
+async function logOtherSettings(
+  keptPath: string,
+  recipe: TrainRecipe,
+  log: (m: string) => void,
+): Promise<void> {
+  const kept = existsSync(keptPath) ? await readTrainRecord(keptPath).catch(() => undefined) : undefined;
+  if (!kept) return;
+  const changed = recipeDifferences(kept.recipe, recipe, false);
+  if (changed.length)
+    log(`the checkpoint was trained with other settings; continuing with this run's: ${changed.join(', ')}`);
+}
+
 /** Entry checks of {@link trainModel}: the members' types, before the backend starts or a folder is made. */
 function checkTrainOptions(options: TrainModelOptions): void {
   const fn = 'trainModel';
@@ -284,7 +388,9 @@ function checkTrainOptions(options: TrainModelOptions): void {
  * @param options - dataset, model spec, schedule, output folder.
  * @param context - signal, progress (`train:<stem>` / `validate:<stem>` stages), log.
  * @returns paths, history and the trained model (dispose it).
- * @throws {WorldStratError} `INVALID_ARGUMENT` when the train split is empty; srnet errors from training.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` when the train split has no usable scene (naming how many were
+ *   skipped for too few revisits), `WRITE_FAILED` naming an output folder that cannot be created; srnet errors
+ *   from training.
  * @example
  * ```ts
  * const ds = await openDataset('data', { revisits: 8 });
@@ -307,19 +413,14 @@ export async function trainModel(
   const splits = dataset.split(options.splitMode ?? 'csv');
   const trainScenes: SceneEntry[] = splits.train;
   const valScenes: SceneEntry[] = options.validate === false ? [] : splits.val;
-  if (trainScenes.length === 0) {
-    throw new WorldStratError(
-      'INVALID_ARGUMENT',
-      `the train split of ${dataset.root} is empty; check the split CSV or pass splitMode 'all' / 'paper'`,
-    );
-  }
+  if (trainScenes.length === 0) throw emptyTrainSplit(dataset, config.revisits);
+  const recipe = await trainRecipe(options);
   const backend = await selectBackend(options.backend ?? 'wasm');
   context.log?.(`${spec.name}: training on ${backend.backend} (${backend.reason})`);
-  const checkpointDir = join(options.out, 'checkpoints', stem);
-  await mkdir(checkpointDir, { recursive: true });
+  const paths = modelPaths(options.out, spec.name);
+  const { checkpointDir, history: historyPath, keptHistory: keptHistoryPath } = paths;
+  await makeFolder('checkpoint folder', checkpointDir);
   const store = fileCheckpointStore(checkpointDir);
-  const historyPath = join(options.out, `${stem}.history.json`);
-  const keptHistoryPath = checkpointHistoryPath(checkpointDir);
   let resume: Uint8Array | undefined;
   let resumedFromStep: number | undefined;
   // what earlier runs recorded up to the checkpoint: this run continues it (steps, validation, seconds)
@@ -330,6 +431,7 @@ export async function trainModel(
     resumedFromStep = at.step;
     context.log?.(`${spec.name}: resuming from ${store.lastPath} (step ${resumedFromStep})`);
     const log = (m: string) => context.log?.(`${spec.name}: ${m}`);
+    await logOtherSettings(keptHistoryPath, recipe, log);
     recorded = (await resumedHistory(keptHistoryPath, historyPath, at, log)) ?? recorded;
   }
   const model = createModel(config, { seed });
@@ -345,6 +447,7 @@ export async function trainModel(
       {
         name: spec.name,
         config,
+        recipe,
         steps: lastStep,
         seconds: secs,
         resumedFromStep,
@@ -423,8 +526,8 @@ export async function trainModel(
   throwIfAborted(context.signal);
   const history = historyOf(recorded, result.steps, epochLength);
   const stateDict = await exportStateDict(model);
-  await mkdir(options.out, { recursive: true });
-  const weightsPath = join(options.out, `${stem}.safetensors`);
+  await makeFolder('output folder', options.out);
+  const weightsPath = paths.weights;
   await writeFileAtomic(weightsPath, stateDictToSafetensors(stateDict, config));
   const secs = seconds();
   await writeFileAtomic(historyPath, `${document(result.steps, secs, 1)}\n`);
@@ -454,6 +557,46 @@ export interface TrainPipelineOptions extends Omit<TrainModelOptions, 'dataset'>
   skipInvalid?: boolean;
   /** GeoTIFF read limits for every file read (raster-io defaults when absent). */
   readLimits?: Partial<RasterIoLimits>;
+  /**
+   * Replace a model of the same name that `out` already holds (its checkpoints are removed first). Default false:
+   * without `resume` such an `out` is refused, so a finished model is never replaced by accident.
+   */
+  overwrite?: boolean;
+}
+
+/**
+ * A fresh run (no `resume`) into an `out` that holds this model's weights, history or checkpoints: refused
+ * unless `overwrite`, which removes the old checkpoints first (a stale `best`/`last` is never mixed with the new
+ * run; the weights and history are replaced when the run ends).
+ *
+ * @throws {WorldStratError} `INVALID_ARGUMENT` naming the files found; `WRITE_FAILED` when they cannot be removed.
+ */
+async function checkFreshOutput(
+  out: string,
+  name: string,
+  overwrite: boolean,
+  log?: (m: string) => void,
+): Promise<void> {
+  const p = modelPaths(out, name);
+  const checkpoints = await readdir(p.checkpointDir).catch(() => [] as string[]);
+  const found = [
+    ...[p.weights, p.history].filter((f) => existsSync(f)),
+    ...checkpoints.map((f) => join(p.checkpointDir, f)),
+  ];
+  if (found.length === 0) return;
+  if (!overwrite)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--out ${out} already holds a trained ${name} (${found.slice(0, 4).join(', ')}${found.length > 4 ? ', …' : ''}); pass --resume to continue it or --overwrite to replace it`,
+    );
+  log?.(`${name}: --overwrite: removing the earlier run's checkpoints in ${p.checkpointDir}`);
+  await rm(p.checkpointDir, { recursive: true, force: true }).catch((e: unknown) => {
+    throw new WorldStratError(
+      'WRITE_FAILED',
+      `cannot remove the earlier checkpoints in ${p.checkpointDir} (${(e as Error).message})`,
+      { cause: e },
+    );
+  });
 }
 
 /** JSON result of the `train` pipeline. */
@@ -468,7 +611,9 @@ export const trainPipeline = definePipeline<TrainPipelineOptions, TrainPipelineR
   description: 'train one SRCNN / HighRes-net model on a WorldStrat-layout dataset (checkpoints, resume)',
   async run(options, context = {}) {
     const { openDataset } = await import('@worldstrat/dataset/node');
-    const { root, skipInvalid, readLimits, ...rest } = options;
+    const { root, skipInvalid, readLimits, overwrite, ...rest } = options;
+    if (!options.resume)
+      await checkFreshOutput(options.out, options.spec.name, Boolean(overwrite), context.log);
     const unreadable = new Set<string>();
     const dataset = await openDataset(root, {
       revisits: options.spec.config.revisits,

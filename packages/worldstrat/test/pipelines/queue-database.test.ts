@@ -98,3 +98,44 @@ describe.runIf(run)('queue database', () => {
     }
   });
 });
+
+describe.runIf(run)('queue login', () => {
+  let locked: TestRedis;
+  const PASSWORD = 's3cretPassw0rd';
+  beforeAll(async () => {
+    locked = await startTestRedis(['--requirepass', PASSWORD]);
+  }, 20_000);
+  afterAll(async () => {
+    await locked?.stop();
+  });
+
+  it('a wrong or missing password is AUTH_FAILED (exit 6) quoting the WRONGPASS/NOAUTH reply, never the password', async () => {
+    const wrong = `redis://:wrongpassword1@127.0.0.1:${locked.port}`;
+    const err = await connectRedis(parseQueueUrl(wrong)).catch((e) => e);
+    expect(err.code, String(err)).toBe('AUTH_FAILED');
+    expect(err.message).toContain(
+      `Redis at redis://***@127.0.0.1:${locked.port} refused the login (WRONGPASS`,
+    );
+    expect(err.message).not.toContain('Connection is closed');
+    expect(err.message).not.toContain('wrongpassword1');
+
+    for (const [url, reply] of [
+      [wrong, 'WRONGPASS invalid username-password pair'],
+      [`redis://127.0.0.1:${locked.port}`, 'NOAUTH Authentication required'],
+    ] as const) {
+      const s = await cli('--json', 'status', '--queue', url);
+      expect(s.code, s.out).toBe(6);
+      const e = JSON.parse(s.out).error;
+      expect(e.code).toBe('AUTH_FAILED');
+      expect(e.message).toContain(reply);
+      expect(s.out + s.err).not.toContain('wrongpassword1');
+      const w = await cli('worker', '--queue', url, '--gc', 'parallel');
+      expect(w.code).toBe(6);
+      expect(w.err).toContain(`[AUTH_FAILED]`);
+      expect(w.err).toContain(reply);
+    }
+    // the right password still works
+    const ok = await cli('--json', 'status', '--queue', `redis://:${PASSWORD}@127.0.0.1:${locked.port}`);
+    expect(ok.code, ok.out).toBe(0);
+  }, 30_000);
+});

@@ -94,6 +94,36 @@ async function expectManifestOnce(root: string, revisits: number): Promise<void>
   expect(metas).toHaveLength(revisits);
 }
 
+/** `rebuild` of 4 AOIs from the fixture's catalogue, as on the command line. */
+const args = (root: string) => [
+  'rebuild',
+  root,
+  '--landcover',
+  lccsPath,
+  '--land-mask',
+  'none',
+  '--region',
+  REGION.join(','),
+  '--target',
+  '4',
+  '--pool-size',
+  '40',
+  '--seed',
+  '3',
+  '--area',
+  '0.25',
+  '--stac-url',
+  stac.url,
+  '--from',
+  '2022-06-01',
+  '--to',
+  '2022-06-30',
+  '--target-date',
+  '2022-06-10',
+  '--revisits',
+  '1',
+];
+
 const noTemps = async (root: string) =>
   expect((await listFiles(root)).filter((f) => /\.(tmp|partial)$|\.tmp-|\.partial-/.test(f))).toEqual([]);
 
@@ -187,34 +217,6 @@ describe.runIf(run)('rebuild --queue (BullMQ workers)', () => {
   }, 90_000);
 
   it('CLI: --detach returns after enqueuing; a second run waits and writes the same dataset as an in-process run', async () => {
-    const args = (root: string) => [
-      'rebuild',
-      root,
-      '--landcover',
-      lccsPath,
-      '--land-mask',
-      'none',
-      '--region',
-      REGION.join(','),
-      '--target',
-      '4',
-      '--pool-size',
-      '40',
-      '--seed',
-      '3',
-      '--area',
-      '0.25',
-      '--stac-url',
-      stac.url,
-      '--from',
-      '2022-06-01',
-      '--to',
-      '2022-06-30',
-      '--target-date',
-      '2022-06-10',
-      '--revisits',
-      '1',
-    ];
     const root = join(dir, 'cli-queued');
     const detached = await cli('--json', ...args(root), '--queue', redis.url, '--detach');
     expect(detached.code, detached.err).toBe(0);
@@ -230,6 +232,57 @@ describe.runIf(run)('rebuild --queue (BullMQ workers)', () => {
     expect(ref.code, ref.err).toBe(0);
     await expectSameDataset(local, root);
   }, 60_000);
+
+  it('CLI: --detach with no worker running returns at once, the searches queued and no plan written (it waited for workers)', async () => {
+    const lone = await startTestRedis(); // no worker listens here
+    try {
+      const root = join(dir, 'detach-no-worker');
+      const waited = new Promise<null>((r) => setTimeout(() => r(null), 30_000));
+      const t0 = Date.now();
+      const r = await Promise.race([cli('--json', ...args(root), '--queue', lone.url, '--detach'), waited]);
+      expect(r, 'rebuild --detach was still waiting for a worker after 30 s').not.toBeNull();
+      expect(r!.code, r!.err).toBe(0);
+      expect(JSON.parse(r!.out)).toMatchObject({ detached: true, detachedStage: 'search', aois: 4 });
+      expect(Date.now() - t0).toBeLessThan(30_000);
+      expect(existsSync(join(root, 'rebuild', 'plan.json'))).toBe(false);
+      expect(existsSync(join(root, 'metadata.csv'))).toBe(false);
+      const status = JSON.parse((await cli('--json', 'status', '--queue', lone.url)).out);
+      expect(status.stages['rebuild-search'].waiting).toBe(4);
+      expect(status.stages['rebuild-download'].waiting).toBe(0);
+      // the text result says how to follow the jobs and how to go on
+      const text = await cli(...args(root), '--queue', lone.url, '--detach');
+      expect(text.code, text.err).toBe(0);
+      expect(text.out).toContain('4 AOIs: catalogue search jobs queued on');
+      expect(text.out).toContain(`worldstrat status --queue ${parseQueueUrl(lone.url).display}`);
+    } finally {
+      await lone.stop();
+    }
+  }, 60_000);
+
+  it('CLI: a --detach rerun once the searches are done queues the downloads (plan written) and returns', async () => {
+    const root = join(dir, 'detach-stages');
+    // the fixture's workers run the searches of the first detached run
+    const first = await cli('--json', ...args(root), '--queue', redis.url, '--detach');
+    expect(first.code, first.err).toBe(0);
+    expect(JSON.parse(first.out)).toMatchObject({ detached: true, detachedStage: 'search' });
+    const done = async () => {
+      for (let i = 0; i < 300; i++) {
+        const again = await cli('--json', ...args(root), '--queue', redis.url, '--detach');
+        const res = JSON.parse(again.out);
+        if (res.detachedStage !== 'search') return res;
+        await new Promise((w) => setTimeout(w, 200));
+      }
+      throw new Error('the searches never finished');
+    };
+    const second = await done();
+    expect(second).toMatchObject({ detached: true, detachedStage: 'download', aois: 4 });
+    expect(existsSync(join(root, 'rebuild', 'plan.json'))).toBe(true);
+    expect(existsSync(join(root, 'metadata.csv'))).toBe(false);
+    const waited = await cli('--json', ...args(root), '--queue', redis.url);
+    expect(waited.code, waited.err).toBe(0);
+    expect(JSON.parse(waited.out).failures).toEqual([]);
+    expect(existsSync(join(root, 'metadata.csv'))).toBe(true);
+  }, 90_000);
 
   it('a unit failing with a code no retry can fix fails at once; status lists it with its code', async () => {
     const executor = await QueueExecutor.connect(redis.url, { pollMs: 100 });

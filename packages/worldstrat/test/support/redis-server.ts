@@ -27,14 +27,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts redis-server on a free port and waits until it accepts connections. */
-export async function startTestRedis(): Promise<TestRedis> {
+/**
+ * Starts redis-server on a free port and waits until it accepts connections.
+ *
+ * @param extraArgs - more server options, e.g. `['--requirepass', 'pw']`.
+ */
+export async function startTestRedis(extraArgs: readonly string[] = []): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
     const c = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = c;

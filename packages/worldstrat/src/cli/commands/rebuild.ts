@@ -135,7 +135,7 @@ export function registerRebuild(program: Command, run: CliRunner): void {
     )
     .option(
       '--detach',
-      'with --queue: enqueue and return at once (run again without it to wait and write the tables)',
+      'with --queue: enqueue the next jobs (the searches; once their results are in, the downloads) and return at once; follow them with `worldstrat status --queue …`, run again without it to wait and write the tables',
       false,
     )
     .option('--replan', 'ignore the saved plan and sample/search again', false)
@@ -164,10 +164,7 @@ export function registerRebuild(program: Command, run: CliRunner): void {
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         ).finally(() => executor?.close());
         if (res.detached && o.queue !== undefined) {
-          rt.done(
-            res,
-            `${res.aois} AOIs: download jobs queued on ${parseQueueUrl(o.queue).display}; run the same command without --detach to wait and write the tables`,
-          );
+          rt.done(res, detachedSummary(res, parseQueueUrl(o.queue).display));
           return;
         }
         rt.done(res, rebuildSummary(res).join('\n'));
@@ -188,6 +185,15 @@ export function registerRebuild(program: Command, run: CliRunner): void {
           );
       }),
     );
+}
+
+/** What a `--detach` run left queued and how to go on. */
+function detachedSummary(res: RebuildResult, queue: string): string {
+  const follow = `follow them with \`worldstrat status --queue ${queue}\``;
+  if (res.detachedStage === 'search')
+    return `${res.aois} AOIs: catalogue search jobs queued on ${queue} (no plan yet); ${follow}. When they are done, run the same command again: with --detach it queues the downloads, without it waits for them and writes the tables`;
+  const what = res.detachedStage === 'spot' ? 'SPOT order jobs' : 'download jobs';
+  return `${res.aois} AOIs: ${what} queued on ${queue}; ${follow}, then run the same command without --detach to wait and write the tables`;
 }
 
 /** Options of `worldstrat rebuild` (as its parsers return them; dates and boxes may come as text from a config file). */

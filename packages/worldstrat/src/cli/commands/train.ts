@@ -17,6 +17,7 @@ interface TrainCommandOptions extends TrainingCommandOptions {
   out: string;
   model: string;
   revisits?: number;
+  overwrite: boolean;
 }
 
 const isPreset = (name: string): name is keyof typeof PRESETS => Object.hasOwn(PRESETS, name);
@@ -29,7 +30,12 @@ export function registerTrain(program: Command, run: CliRunner): void {
     .argument('<root>', 'dataset folder in the release layout')
     .requiredOption('--out <dir>', 'output folder (<model>.safetensors, <model>.history.json, checkpoints/)')
     .option('--model <name>', `preset: ${Object.keys(PRESETS).join(' | ')}`, 'highresnet')
-    .option('--revisits <n>', 'override the preset revisits', intOption('revisits', { min: 1, max: 100 }));
+    .option('--revisits <n>', 'override the preset revisits', intOption('revisits', { min: 1, max: 100 }))
+    .option(
+      '--overwrite',
+      'replace the model a previous run left in --out (its weights, history and checkpoints); without it (or --resume) such an --out is refused',
+      false,
+    );
   addTrainingOptions(command, 'continue from <out>/checkpoints/<model>/last.safetensors').action(
     (root: string, _opts, cmd: Command) =>
       run<TrainCommandOptions>(cmd, async (o, rt) => {
@@ -53,6 +59,7 @@ export function registerTrain(program: Command, run: CliRunner): void {
               },
             },
             ...trainingOptionsFrom(o),
+            overwrite: Boolean(o.overwrite),
           },
           { signal: rt.signal, onProgress: rt.onProgress, log: rt.info },
         );

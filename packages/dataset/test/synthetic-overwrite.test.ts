@@ -1,0 +1,96 @@
+// generateSyntheticDataset into a folder that already holds a dataset, and into folders it cannot create: an
+// overwrite cut short must never leave the earlier seed's synthetic.json and tables beside tiles of the new seed
+// (the demo reused such a folder as a finished dataset), and a failed mkdir is a typed WRITE_FAILED naming the
+// folder (it was a raw ENOENT / ENOTDIR / EACCES).
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatasetError } from '../src/errors.js';
+import { generateSyntheticDataset, openDataset } from '../src/node.js';
+import { tempDir } from './support/fixtures.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir('ws-synth-overwrite-'));
+});
+afterAll(() => cleanup());
+
+const opts = { aois: 3, revisits: 2, hrSize: 60, compression: 'none' } as const;
+const ps = (root: string, n: number) =>
+  readFileSync(join(root, 'hr_dataset', `Synthetic-${n}`, `Synthetic-${n}_ps.tiff`));
+const INDEX = ['synthetic.json', 'metadata.csv', 'stratified_train_val_test_split.csv'];
+
+describe('generateSyntheticDataset with overwrite', () => {
+  it('an overwrite cut short leaves no synthetic.json or table of the earlier seed; a finished one is whole', async () => {
+    const root = join(dir, 'ds');
+    const fresh1 = join(dir, 'fresh-seed-1');
+    await generateSyntheticDataset(root, { ...opts, seed: 0 });
+    await generateSyntheticDataset(fresh1, { ...opts, seed: 1 });
+    const seed0 = [1, 2, 3].map((n) => ps(root, n));
+    expect(JSON.parse(readFileSync(join(root, 'synthetic.json'), 'utf8')).options.seed).toBe(0);
+
+    // stopped after the first AOI of the seed-1 overwrite: that AOI holds seed-1 pixels, the others seed 0
+    const abort = new AbortController();
+    const err = await generateSyntheticDataset(root, {
+      ...opts,
+      seed: 1,
+      overwrite: true,
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (p.done === 1) abort.abort();
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ABORTED' });
+    expect(ps(root, 1).equals(ps(fresh1, 1))).toBe(true);
+    expect(ps(root, 2).equals(seed0[1])).toBe(true);
+    for (const f of INDEX) expect(existsSync(join(root, f)), f).toBe(false);
+    expect(readFileSync(join(root, 'SYNTHETIC.md'), 'utf8')).toContain('seed 1');
+    // without the split CSV the mixed folder has no splits to train or score on
+    const mixed = await openDataset(root, { revisits: 2 });
+    expect(() => mixed.split()).toThrow(expect.objectContaining({ code: 'DATASET_LAYOUT' }));
+
+    await generateSyntheticDataset(root, { ...opts, seed: 1, overwrite: true });
+    expect(JSON.parse(readFileSync(join(root, 'synthetic.json'), 'utf8')).options.seed).toBe(1);
+    for (const n of [1, 2, 3]) expect(ps(root, n).equals(ps(fresh1, n)), `AOI ${n}`).toBe(true);
+    for (const f of INDEX.slice(1))
+      expect(readFileSync(join(root, f)).equals(readFileSync(join(fresh1, f))), f).toBe(true);
+  }, 120_000);
+});
+
+describe('generateSyntheticDataset into a folder it cannot create', () => {
+  it('a file in the way (at the root or above it) is WRITE_FAILED naming the folder', async () => {
+    const file = join(dir, 'afile');
+    writeFileSync(file, 'hi');
+    for (const root of [file, join(file, 'ds')]) {
+      const err = await generateSyntheticDataset(root, opts).catch((e: unknown) => e);
+      expect(err, root).toBeInstanceOf(DatasetError);
+      expect((err as DatasetError).code).toBe('WRITE_FAILED');
+      expect((err as DatasetError).message).toMatch(
+        new RegExp(
+          `^cannot create the output folder ${root} \\((EEXIST|ENOTDIR)\\): a file stands at that path or above it`,
+        ),
+      );
+    }
+    expect(readFileSync(file, 'utf8')).toBe('hi');
+  });
+
+  it.skipIf(process.getuid?.() === 0)(
+    'a read-only parent is WRITE_FAILED naming the folder (not ENOENT)',
+    async () => {
+      const ro = join(dir, 'ro');
+      await mkdir(ro);
+      chmodSync(ro, 0o555);
+      try {
+        const root = join(ro, 'ds');
+        const err = await generateSyntheticDataset(root, opts).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(DatasetError);
+        expect((err as DatasetError).code).toBe('WRITE_FAILED');
+        expect((err as DatasetError).message).toContain(`cannot create the output folder ${root} (EACCES)`);
+      } finally {
+        chmodSync(ro, 0o755);
+      }
+    },
+  );
+});
