@@ -2,9 +2,11 @@
 // overwrite cut short must never leave the earlier seed's synthetic.json and tables beside tiles of the new seed
 // (the demo reused such a folder as a finished dataset), and a failed mkdir is a typed WRITE_FAILED naming the
 // folder (it was a raw ENOENT / ENOTDIR / EACCES).
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetError } from '../src/errors.js';
 import { generateSyntheticDataset, openDataset } from '../src/node.js';
@@ -21,6 +23,23 @@ const opts = { aois: 3, revisits: 2, hrSize: 60, compression: 'none' } as const;
 const ps = (root: string, n: number) =>
   readFileSync(join(root, 'hr_dataset', `Synthetic-${n}`, `Synthetic-${n}_ps.tiff`));
 const INDEX = ['synthetic.json', 'metadata.csv', 'stratified_train_val_test_split.csv'];
+
+/**
+ * `generateSyntheticDataset(root, opts)` where folder permissions apply: here, or, when this process is root (which
+ * permissions do not stop), in a child process running as uid/gid 65534 on the built package. Resolves with the
+ * summary or rejects with `{ code, message }` of the error.
+ */
+async function generateAsUnprivileged(root: string): Promise<unknown> {
+  if (process.getuid?.() !== 0) return generateSyntheticDataset(root, opts);
+  chmodSync(dir, 0o755); // the child (nobody) must reach the folder
+  const entry = pathToFileURL(fileURLToPath(new URL('../dist/node.js', import.meta.url))).href;
+  const script = `import(${JSON.stringify(entry)}).then((m) => m.generateSyntheticDataset(${JSON.stringify(root)}, ${JSON.stringify(opts)})).then(() => console.log('{}'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));`;
+  const r = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+  const out = JSON.parse(r.stdout.trim().split('\n').pop() || 'null') as { code?: string } | null;
+  if (!out) throw new Error(`child failed: ${r.stderr}`);
+  if (out.code) throw out;
+  return out;
+}
 
 describe('generateSyntheticDataset with overwrite', () => {
   it('an overwrite cut short leaves no synthetic.json or table of the earlier seed; a finished one is whole', async () => {
@@ -76,21 +95,18 @@ describe('generateSyntheticDataset into a folder it cannot create', () => {
     expect(readFileSync(file, 'utf8')).toBe('hi');
   });
 
-  it.skipIf(process.getuid?.() === 0)(
-    'a read-only parent is WRITE_FAILED naming the folder (not ENOENT)',
-    async () => {
-      const ro = join(dir, 'ro');
-      await mkdir(ro);
-      chmodSync(ro, 0o555);
-      try {
-        const root = join(ro, 'ds');
-        const err = await generateSyntheticDataset(root, opts).catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(DatasetError);
-        expect((err as DatasetError).code).toBe('WRITE_FAILED');
-        expect((err as DatasetError).message).toContain(`cannot create the output folder ${root} (EACCES)`);
-      } finally {
-        chmodSync(ro, 0o755);
-      }
-    },
-  );
+  it('a read-only parent is WRITE_FAILED naming the folder (not ENOENT)', async () => {
+    const ro = join(dir, 'ro');
+    await mkdir(ro);
+    chmodSync(ro, 0o555);
+    try {
+      const root = join(ro, 'ds');
+      const err = await generateAsUnprivileged(root).catch((e: unknown) => e);
+      expect((err as DatasetError).code).toBe('WRITE_FAILED');
+      expect((err as DatasetError).message).toContain(`cannot create the output folder ${root} (EACCES)`);
+      expect(existsSync(root)).toBe(false);
+    } finally {
+      chmodSync(ro, 0o755);
+    }
+  });
 });
