@@ -21,6 +21,11 @@ export interface BlockInfo {
    * block). Never applies to a result returned in a Promise.
    */
   reuse?: boolean;
+  /**
+   * With `reuse`: memory the codec may decode into, when it can write into given memory and the block fits; the
+   * result is then a view of it, valid until the next `decode` call on this thread.
+   */
+  into?: Uint8Array;
   /** JPEG blocks (compression 7): the IFD's tables and colour handling, and the frame size the block must have. */
   jpeg?: JpegBlockParams;
   /** LERC blocks (compression 34887): the block size, sample type and layout every blob must match. */

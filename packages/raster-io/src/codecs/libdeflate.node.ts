@@ -11,9 +11,15 @@ export interface Libdeflate {
    * Inflate `block` into a buffer of `cap` bytes. Returns the decoded bytes, or the reason it failed:
    * `'too-long'` when the stream decodes to more than `cap` bytes, `'corrupt'` for bad or truncated data.
    * Bytes after the end of the zlib stream are ignored, as node:zlib does. With `reuse`, the result is a view of a
-   * buffer the next `inflate(…, true)` on this thread overwrites.
+   * buffer the next `inflate(…, true)` on this thread overwrites. With `into` (at least `cap` bytes), the
+   * result is a view of `into` instead.
    */
-  inflate(block: Uint8Array, cap: number, reuse?: boolean): Uint8Array | 'too-long' | 'corrupt';
+  inflate(
+    block: Uint8Array,
+    cap: number,
+    reuse?: boolean,
+    into?: Uint8Array,
+  ): Uint8Array | 'too-long' | 'corrupt';
   /**
    * zlib-format deflate at `level` (0–9 as zlib; libdeflate also takes 10–12). With `reuse`, the result is a view
    * of a buffer the next `deflate(…, …, true)` on this thread overwrites; otherwise the caller owns it.
@@ -67,8 +73,8 @@ function bind(lib: KoffiLibrary, library: string): Libdeflate {
   const outputs = outputBuffers();
   return {
     library,
-    inflate(block, cap, reuse) {
-      const out = outputs(cap, reuse);
+    inflate(block, cap, reuse, into) {
+      const out = into && into.byteLength >= cap ? into : outputs(cap, reuse);
       const r = decompress(decompressor, block, block.byteLength, out, cap, consumed, produced);
       if (r === INSUFFICIENT_SPACE) return 'too-long';
       if (r !== SUCCESS) return 'corrupt';

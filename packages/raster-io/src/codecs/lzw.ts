@@ -342,6 +342,9 @@ export const lzwCodec: Codec = {
   name: 'LZW',
   decode: (block, info) => {
     const maxBytes = info.maxBytes ?? info.expectedBytes;
+    // the caller's memory holds any block that fits the cap, so the decode never grows out of it
+    if (info.reuse && info.into && info.into.byteLength >= maxBytes && maxBytes >= 1)
+      return decodeInto(block, info.into, maxBytes, info.file);
     return info.reuse
       ? decodeReused(block, info.expectedBytes, maxBytes, info.file)
       : decodeLzw(block, info.expectedBytes, info.file, maxBytes);

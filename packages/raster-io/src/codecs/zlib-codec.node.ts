@@ -56,7 +56,8 @@ export const zlibCodec: Codec = {
     const cap = info.maxBytes ?? info.expectedBytes;
     const lib = loadLibdeflate();
     if (!lib || cap > bufferConstants.MAX_LENGTH) return inflateWithZlib(block, info, cap);
-    const out = lib.inflate(block, cap, info.reuse);
+    const into = info.reuse && info.into && info.into.byteLength >= cap ? info.into : undefined;
+    const out = lib.inflate(block, cap, info.reuse, into);
     if (out === 'too-long') throw tooLong(info, cap);
     if (out === 'corrupt') throw corrupt(info, 'libdeflate: bad or truncated data');
     return out;

@@ -15,6 +15,7 @@ import { RasterIoError } from '../errors.js';
 import { LITTLE_ENDIAN_HOST, viewAs } from '../internal/typed-array.js';
 import type { DType, RasterArray, RasterWindow } from '../types.js';
 import { deinterleaveRow, deinterleaveRow3, deinterleaveRow4, wordsOf, wordViews } from './deinterleave.js';
+import type { PlaneStage } from './wasm-stage.js';
 import { halfToFloat32, packedRowBytes, tripleToFloat32, unpackRows } from './widen-samples.js';
 import { type YCbCrLayout, ycbcrToRgb } from './ycbcr.js';
 
@@ -138,8 +139,8 @@ export function blockWhere(g: BlockGeometry, b: BlockJob): string {
 }
 
 /**
- * Check a decoded block's size, convert YCbCr, undo the predictor and copy it into `out`.
- * `raw` is the stored block: a decoder that hands it back unchanged gets a copy before in-place stages.
+ * Check a decoded block's size, convert YCbCr, undo the predictor and copy it into `out` (or split it into
+ * `stage`'s planes when the read is staged: see wasm-stage.ts). `raw` is the stored block: a decoder that hands it back unchanged gets a copy before in-place stages.
  * `out` is called only once the block is known good (the window is allocated on the first good block).
  */
 export function placeDecoded(
@@ -148,6 +149,7 @@ export function placeDecoded(
   raw: Uint8Array,
   decoded: Uint8Array,
   out: () => RasterArray[],
+  stage?: PlaneStage | null,
 ): void {
   const max = g.blockBytes;
   let data = decoded;
@@ -186,6 +188,10 @@ export function placeDecoded(
     placeBlock(unpackedGeometry(g), b, unpackRows(packed, g, rows), out());
     return;
   }
+  if (stage) {
+    stage.place(g, b, data); // byte order and predictor are undone in the stage's own copy
+    return;
+  }
   // Never modify the caller's buffer in place (memory sources hand out views).
   const inPlace = g.predictor !== 1 || (!g.littleEndian && g.bps > 1);
   if (inPlace && data.buffer === raw.buffer) data = data.slice();
@@ -221,7 +227,7 @@ function allBands(g: BlockGeometry, n: number): boolean {
 }
 
 /** The block's rows and columns inside the read window. */
-function blockSpan(g: BlockGeometry, b: BlockJob) {
+export function blockSpan(g: BlockGeometry, b: BlockJob) {
   const bx0 = b.col * g.bw;
   const by0 = b.row * g.bh;
   return {

@@ -34,6 +34,7 @@ import {
   placeDecoded,
 } from './place-block.js';
 import { plainScratch, sharedScratch } from './scratch-pool.js';
+import { openPlaneStage } from './wasm-stage.js';
 import { packedRowBytes } from './widen-samples.js';
 import { type YCbCrLayout, ycbcrBlockBytes, ycbcrPlanesToRgb } from './ycbcr.js';
 
@@ -226,9 +227,17 @@ export async function readLevel(
       checkStored(g, b, raw);
       const stored = msbFirst(g, raw);
       const info = blockInfo(g, b);
+      if (stage) info.into = stage.blockArea;
       // A block decoded synchronously is placed before anything else runs, as `reuse` requires.
       const decoded = decodeBlock(codec, stored, info, blockWhere(g, b));
-      placeDecoded(g, b, stored, decoded instanceof Uint8Array ? decoded : await decoded, outputTargets);
+      placeDecoded(
+        g,
+        b,
+        stored,
+        decoded instanceof Uint8Array ? decoded : await decoded,
+        outputTargets,
+        stage,
+      );
     } catch (err) {
       const salvage =
         err instanceof RasterIoError &&
@@ -270,6 +279,11 @@ export async function readLevel(
     gaps: present.length < blocks.length || opts.onCorruptBlock === 'fill',
   });
   const outputTargets = output.targets;
+  // Whole blocks of every band in order split in WebAssembly (see wasm-stage.ts): only when every pixel of the
+  // window comes from a block, as the planes are not filled first.
+  const staged =
+    !parallel && !planarYCbCr && present.length === blocks.length && opts.onCorruptBlock === 'error';
+  const stage = staged ? openPlaneStage(g) : null;
   const runs = mergeRuns(
     present,
     opts.mergeGapBytes,
@@ -319,7 +333,9 @@ export async function readLevel(
     } else await Promise.all(Array.from({ length: Math.min(opts.concurrency, runs.length) }, worker));
     if (parallel) output.prefault(); // every run is with the workers: this thread is free until they are done
     await Promise.all(pending);
+    if (stage && present.length > 0) stage.copyTo(outputTargets());
   } finally {
+    stage?.release();
     // the descriptor goes back only once no worker can still read it
     if (lent) await Promise.allSettled(pending).then(() => lent.release());
   }

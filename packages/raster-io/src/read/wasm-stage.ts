@@ -1,0 +1,153 @@
+// Band planes staged in WebAssembly memory: pixel-interleaved blocks are split there by the SIMD kernel of
+// assembly/deinterleave.ts (about 3× the scalar JavaScript split of deinterleave.ts), and the planes are copied
+// into the output bands in one pass at the end. WebAssembly cannot write into the caller's arrays, so staging
+// the whole window and copying once is what makes the kernel pay: per-row copies out of a block-sized stage
+// cost as much as the scalar split. Codecs that can decode into memory of our choosing (libdeflate) decode
+// straight into the stage's block area, so the block bytes are not copied in either.
+
+import { swapBytes } from '../codecs/predictor.js';
+import { bytesOf } from '../internal/typed-array.js';
+import type { RasterArray } from '../types.js';
+import { DEINTERLEAVE_WASM } from './deinterleave-wasm.generated.js';
+import { type BlockGeometry, type BlockJob, blockSpan } from './place-block.js';
+
+/** Largest window (all bands) staged; larger reads split in JavaScript straight into the bands. */
+export const STAGE_MAX_BYTES = 256 * 1024 * 1024;
+/** A kernel whose memory grew past this is dropped after its read rather than kept for the next one. */
+const KEEP_BYTES = 32 * 1024 * 1024;
+const PAGE = 65536;
+
+/** The module's exports (assembly/deinterleave.ts), with the first byte free for our buffers. */
+interface Kernel {
+  memory: WebAssembly.Memory;
+  base: number;
+  split: (...args: number[]) => void;
+  undoHorizontal: (...args: number[]) => void;
+}
+
+/** A read's staged planes. Use from one read at a time; `release` once the read is over, whatever happened. */
+export interface PlaneStage {
+  /** The stage's block area: codecs that can decode into given memory decode here. */
+  readonly blockArea: Uint8Array;
+  /** Split the block's part of the window into the planes, undoing byte order and predictor on the way. */
+  place(g: BlockGeometry, b: BlockJob, data: Uint8Array): void;
+  /** Copy the planes into the output bands (every block placed). */
+  copyTo(bands: RasterArray[]): void;
+  release(): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+const idle: Kernel[] = [];
+
+/**
+ * A stage for this read, or null when the JavaScript split applies: blocks that are not plain pixel-interleaved
+ * samples of every band in order, a window over {@link STAGE_MAX_BYTES}, no WebAssembly SIMD here, memory that
+ * cannot grow, or WORLDSTRAT_WASM=off.
+ */
+export function openPlaneStage(g: BlockGeometry): PlaneStage | null {
+  if (!stageable(g) || wasmDisabled()) return null;
+  const planeBytes = g.win.width * g.win.height * g.bps;
+  const needed = planeBytes * g.spp + g.blockBytes;
+  if (needed > STAGE_MAX_BYTES) return null;
+  const kernel = takeKernel(needed);
+  if (!kernel) return null;
+  const { memory, base } = kernel;
+  const blockArea = new Uint8Array(memory.buffer, base, g.blockBytes);
+  const planes = base + g.blockBytes;
+  const rowBytes = g.bw * g.spp * g.bps;
+  let released = false;
+  return {
+    blockArea,
+    place(g, b, data) {
+      const { bx0, by0, x0, x1, y0, y1 } = blockSpan(g, b);
+      if (x1 <= x0 || y1 <= y0) return;
+      const { spp, bps } = g;
+      let at = data.byteOffset;
+      if (data.buffer !== memory.buffer) {
+        // the stage's own copy, which the stages below may change (never the caller's bytes)
+        blockArea.set(data.subarray(0, (y1 - by0) * rowBytes));
+        at = base;
+      }
+      const first = at + (y0 - by0) * rowBytes;
+      const rows = y1 - y0;
+      if (!g.littleEndian && bps > 1) swapBytes(new Uint8Array(memory.buffer, first, rows * rowBytes), bps);
+      // predictor 2 sums from the block's first column: split then sum when the window starts there
+      let sum = g.predictor === 2;
+      if (sum && x0 > bx0) {
+        kernel.undoHorizontal(first, rowBytes, rows, x1 - bx0, spp, bps);
+        sum = false;
+      }
+      const src = first + (x0 - bx0) * spp * bps;
+      const dst = planes + ((y0 - g.win.y) * g.win.width + (x0 - g.win.x)) * bps;
+      kernel.split(src, rowBytes, dst, g.win.width * bps, planeBytes, rows, x1 - x0, spp, bps, sum ? 1 : 0);
+    },
+    copyTo(bands) {
+      for (const [k, band] of bands.entries())
+        bytesOf(band).set(new Uint8Array(memory.buffer, planes + k * planeBytes, planeBytes));
+    },
+    release() {
+      if (released) return;
+      released = true;
+      if (memory.buffer.byteLength <= KEEP_BYTES && idle.length === 0) idle.push(kernel);
+    },
+  };
+}
+
+/**
+ * Plain whole-byte samples of every band, in order, pixel-interleaved, without a predictor or with predictor 2
+ * (integer sums: libtiff's for every sample width). Predictor 3 keeps its fused JavaScript path.
+ */
+function stageable(g: BlockGeometry): boolean {
+  const plain =
+    !g.ycbcr && !g.halfFloat && !g.float24 && !g.nbits && !g.jpeg && !g.lerc && !g.webp && !g.ccitt;
+  const inOrder = g.bands.length === g.spp && g.bands.every((band, slot) => band === slot);
+  const predictor = g.predictor === 1 || g.predictor === 2;
+  return plain && g.spp >= 2 && inOrder && predictor && [1, 2, 4, 8].includes(g.bps);
+}
+
+function wasmDisabled(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.WORLDSTRAT_WASM === 'off';
+}
+
+/**
+ * An idle kernel with at least `bytes` free after its base, or a new one. Memory is never grown: growing detaches
+ * the old ArrayBuffer, and one detach anywhere in the process makes V8 check every typed array access for it from
+ * then on (measured: the LZW decoder 10–15 % slower). A kernel too small is dropped for a new one instead.
+ */
+function takeKernel(bytes: number): Kernel | null {
+  const kept = idle.pop();
+  if (kept && kept.base + bytes <= kept.memory.buffer.byteLength) return kept;
+  return newKernel(bytes);
+}
+
+function newKernel(bytes: number): Kernel | null {
+  if (compiled === undefined) compiled = compile();
+  if (!compiled) return null;
+  let memory: WebAssembly.Memory;
+  try {
+    // room for the module's own data below its heap base (a few bytes: it has no static data beyond constants)
+    memory = new WebAssembly.Memory({ initial: Math.ceil((bytes + PAGE) / PAGE) });
+  } catch {
+    return null; // out of memory for the stage: the JavaScript split needs none
+  }
+  const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Pick<
+    Kernel,
+    'split' | 'undoHorizontal'
+  > & { heapBase: () => number };
+  const base = exports.heapBase();
+  if (base + bytes > memory.buffer.byteLength) return null;
+  return { memory, base, split: exports.split, undoHorizontal: exports.undoHorizontal };
+}
+
+/** The kernel's module, or null where WebAssembly or its SIMD instructions are missing. */
+function compile(): WebAssembly.Module | null {
+  try {
+    if (typeof WebAssembly === 'undefined' || typeof atob !== 'function') return null;
+    const bytes = Uint8Array.from(atob(DEINTERLEAVE_WASM), (c) => c.charCodeAt(0));
+    if (!WebAssembly.validate(bytes)) return null;
+    return new WebAssembly.Module(bytes);
+  } catch {
+    return null;
+  }
+}

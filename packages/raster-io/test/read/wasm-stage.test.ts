@@ -1,0 +1,261 @@
+// The WebAssembly split of pixel-interleaved blocks (src/read/wasm-stage.ts): the shipped module is the one its
+// AssemblyScript source compiles to, it places every layout byte for byte as the JavaScript split does (float
+// NaN payloads included), and whole reads through it equal the source pixels and the WORLDSTRAT_WASM=off reads.
+import { afterEach, describe, expect, it } from 'vitest';
+import { compileDeinterleave, generatedSource } from '../../scripts/build-wasm.mjs';
+import { readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
+import { DEINTERLEAVE_WASM } from '../../src/read/deinterleave-wasm.generated.js';
+import { type BlockGeometry, type BlockJob, placeBlock } from '../../src/read/place-block.js';
+import { openPlaneStage, STAGE_MAX_BYTES } from '../../src/read/wasm-stage.js';
+import type { DType, Raster, RasterArray } from '../../src/types.js';
+import { gdalTranslate, HAS_GDAL } from '../support/gdal.js';
+import { rng, syntheticRaster } from '../support/synthetic.js';
+import { useTmpDir } from '../support/tmp.js';
+
+const tmp = useTmpDir('raster-io-wasm-');
+const DTYPE_OF_BYTES: Record<number, DType> = { 1: 'uint8', 2: 'uint16', 4: 'float32', 8: 'float64' };
+
+afterEach(() => {
+  delete process.env.WORLDSTRAT_WASM;
+});
+
+function geometry(
+  spp: number,
+  bps: number,
+  block: { bw: number; bh: number },
+  win: BlockGeometry['win'],
+  levelWidth: number,
+): BlockGeometry {
+  return {
+    name: 'test.tif',
+    ifd: 0,
+    kind: 'tile',
+    compression: 8,
+    dtype: DTYPE_OF_BYTES[bps] as DType,
+    bps,
+    spp,
+    bw: block.bw,
+    bh: block.bh,
+    predictor: 1,
+    littleEndian: true,
+    tiled: true,
+    win,
+    levelWidth,
+    blockBytes: block.bw * block.bh * spp * bps,
+    bands: Array.from({ length: spp }, (_, i) => i),
+  };
+}
+
+const ARRAY_OF_BYTES = { 1: Uint8Array, 2: Uint16Array, 4: Float32Array, 8: Float64Array } as const;
+
+function bands(g: BlockGeometry): RasterArray[] {
+  const Arr = ARRAY_OF_BYTES[g.bps as 1 | 2 | 4 | 8];
+  return Array.from({ length: g.spp }, () => new Arr(g.win.width * g.win.height));
+}
+
+describe('the deinterleave WebAssembly module', () => {
+  it('is what assembly/deinterleave.ts compiles to', async () => {
+    const text = generatedSource(await compileDeinterleave());
+    expect(text).toContain(DEINTERLEAVE_WASM);
+  }, 60_000);
+});
+
+describe('staged split vs the JavaScript split', () => {
+  // every SIMD form (4 × 1/2/4 bytes, 3 × 1/2 bytes) and the scalar ones, at widths around each SIMD step so
+  // the tails run, with windows that cut blocks on all sides (odd source offsets: unaligned vector loads)
+  const layouts: [number, number][] = [
+    [4, 2],
+    [4, 1],
+    [4, 4],
+    [3, 1],
+    [3, 2],
+    [2, 2],
+    [5, 1],
+    [4, 8],
+    [3, 4],
+    [2, 8],
+  ];
+  const variants = layouts.flatMap(([spp, bps]) =>
+    [1, 2].flatMap((predictor) => [true, false].map((le) => [spp, bps, predictor, le] as const)),
+  );
+  it.each(variants)(
+    '%i samples of %i bytes, predictor %i, little-endian %s: byte for byte',
+    (spp, bps, predictor, le) => {
+      const next = rng(spp * 10 + bps + predictor * 100 + (le ? 1000 : 0));
+      for (const bw of [1, 7, 8, 15, 16, 17, 33, 70]) {
+        const bh = 5;
+        const levelWidth = bw * 3 - 2; // the last block column is cut by the image edge
+        const height = bh * 2 + 3;
+        const win = {
+          x: Math.min(1, levelWidth - 1),
+          y: 2,
+          width: Math.max(1, levelWidth - 2),
+          height: height - 3,
+        };
+        // the window cuts the first block column (predictor 2 undone before the split) but not the others (after)
+        const g = { ...geometry(spp, bps, { bw, bh }, win, levelWidth), predictor, littleEndian: le };
+        const stage = openPlaneStage(g);
+        if (!stage) throw new Error('no stage: WebAssembly SIMD missing?');
+        const js = bands(g);
+        try {
+          for (let row = 0; row < 3; row++) {
+            // blocks of the level only, as a read plans them
+            for (let col = 0; col * bw < levelWidth; col++) {
+              const data = new Uint8Array(g.blockBytes);
+              for (let i = 0; i < data.length; i++) data[i] = Math.floor(next() * 256);
+              const b: BlockJob = {
+                index: row * 3 + col,
+                col,
+                row,
+                slot: -1,
+                offset: 0,
+                byteCount: data.length,
+                rows: bh,
+                expected: data.length,
+              };
+              const kept = data.slice();
+              stage.place(g, b, data);
+              expect(data, 'the decoded bytes are left as they were').toEqual(kept);
+              placeBlock(g, b, data, js);
+            }
+          }
+          const staged = bands(g);
+          stage.copyTo(staged);
+          for (let k = 0; k < spp; k++)
+            expect(bytes(staged[k]), `band ${k}, block width ${bw}`).toEqual(bytes(js[k]));
+        } finally {
+          stage.release();
+        }
+      }
+    },
+  );
+
+  it('declines what it cannot split: a band subset, predictor 3, one band, a window over the cap', () => {
+    const g = geometry(4, 2, { bw: 16, bh: 16 }, { x: 0, y: 0, width: 16, height: 16 }, 16);
+    expect(openPlaneStage({ ...g, bands: [0, 2] })).toBeNull();
+    expect(openPlaneStage({ ...g, bands: [1, 0, 2, 3] })).toBeNull();
+    expect(openPlaneStage({ ...g, predictor: 3 })).toBeNull();
+    expect(openPlaneStage({ ...g, spp: 1, bands: [0] })).toBeNull();
+    expect(openPlaneStage({ ...g, halfFloat: true })).toBeNull();
+    const side = Math.ceil(Math.sqrt(STAGE_MAX_BYTES / 8)) + 1;
+    expect(openPlaneStage({ ...g, win: { x: 0, y: 0, width: side, height: side } })).toBeNull();
+    process.env.WORLDSTRAT_WASM = 'off';
+    expect(openPlaneStage(g)).toBeNull();
+    delete process.env.WORLDSTRAT_WASM;
+    const stage = openPlaneStage(g);
+    expect(stage).not.toBeNull();
+    stage?.release();
+  });
+});
+
+/** Float bit patterns the split must move untouched: NaNs with payloads, signed zero, infinities, subnormals. */
+function oddFloats(r: Raster): void {
+  const words = new Uint32Array(r.bands[1]?.buffer as ArrayBuffer);
+  const odd = [0x7fc00001, 0xffc12345, 0x7f800001, 0x80000000, 0x7f800000, 0x00000001];
+  for (let i = 0; i < words.length; i += 97) words[i] = odd[(i / 97) % odd.length] as number;
+}
+
+describe('staged reads of whole files', () => {
+  const cases: [string, DType, number, Parameters<typeof writeGeoTiff>[2]][] = [
+    ['uint16 × 4, deflate tiles', 'uint16', 4, { compression: 'deflate', tileSize: 256 }],
+    ['uint8 × 3, deflate strips', 'uint8', 3, { compression: 'deflate' }],
+    ['float32 × 4, uncompressed strips', 'float32', 4, { compression: 'none' }],
+    ['int16 × 2, deflate tiles', 'int16', 2, { compression: 'deflate', tileSize: 256 }],
+    ['float64 × 3, deflate strips', 'float64', 3, { compression: 'deflate' }],
+    [
+      'uint16 × 4, deflate + predictor 2 tiles',
+      'uint16',
+      4,
+      { compression: 'deflate', predictor: true, tileSize: 256 },
+    ],
+    ['uint8 × 3, zstd + predictor 2 strips', 'uint8', 3, { compression: 'zstd', predictor: true }],
+  ];
+  it.each(cases)(
+    '%s: the source pixels, and the same as WORLDSTRAT_WASM=off',
+    async (_, dtype, n, options) => {
+      const src = syntheticRaster(dtype, 201, 183, n, 7);
+      if (dtype === 'float32') oddFloats(src);
+      const path = `${tmp()}/in.tif`;
+      await writeGeoTiff(path, src, { ...options, interleave: 'pixel' });
+      const staged = await readGeoTiffFile(path);
+      for (let k = 0; k < n; k++) expect(bytes(staged.bands[k]), `band ${k}`).toEqual(bytes(src.bands[k]));
+      const window = { x: 37, y: 101, width: 150, height: 70 };
+      const part = await readGeoTiffFile(path, { window });
+      process.env.WORLDSTRAT_WASM = 'off';
+      const plainPart = await readGeoTiffFile(path, { window });
+      for (let k = 0; k < n; k++) expect(bytes(part.bands[k])).toEqual(bytes(plainPart.bands[k]));
+      expect(part.bands[0]?.[0]).toBe(src.bands[0]?.[101 * 201 + 37]);
+    },
+  );
+
+  // LZW (decoded straight into the stage) and big-endian files (swapped in the stage's copy), as GDAL writes them
+  const gdalCases: [DType, number, string[]][] = [
+    ['uint16', 4, ['COMPRESS=LZW', 'PREDICTOR=2']],
+    [
+      'uint16',
+      4,
+      ['COMPRESS=LZW', 'PREDICTOR=2', 'ENDIANNESS=BIG', 'TILED=YES', 'BLOCKXSIZE=128', 'BLOCKYSIZE=64'],
+    ],
+    ['int32', 2, ['COMPRESS=DEFLATE', 'PREDICTOR=2', 'ENDIANNESS=BIG']],
+    ['float32', 3, ['COMPRESS=NONE', 'ENDIANNESS=BIG', 'TILED=YES']],
+    ['uint8', 4, ['COMPRESS=LZW', 'PREDICTOR=2', 'TILED=YES']],
+  ];
+  it.runIf(HAS_GDAL).each(gdalCases)(
+    '%s × %i written by GDAL with %j: the source pixels',
+    async (dtype, n, co) => {
+      const src = syntheticRaster(dtype, 263, 171, n, 11);
+      const plain = `${tmp()}/plain.tif`;
+      await writeGeoTiff(plain, src);
+      const path = `${tmp()}/gdal.tif`;
+      gdalTranslate([...co.flatMap((c) => ['-co', c]), '-co', 'INTERLEAVE=PIXEL', plain, path]);
+      const back = await readGeoTiffFile(path);
+      for (let k = 0; k < n; k++) expect(bytes(back.bands[k]), `band ${k}`).toEqual(bytes(src.bands[k]));
+      const window = { x: 131, y: 40, width: 100, height: 90 };
+      const part = await readGeoTiffFile(path, { window });
+      for (let k = 0; k < n; k++)
+        for (const [x, y] of [
+          [0, 0],
+          [99, 89],
+          [57, 33],
+        ] as const)
+          expect(part.bands[k]?.[y * 100 + x]).toBe(src.bands[k]?.[(y + 40) * 263 + x + 131]);
+    },
+  );
+
+  it('into the caller arrays, and two reads at once on one thread each get their own stage', async () => {
+    const a = syntheticRaster('uint16', 300, 200, 4, 1);
+    const b = syntheticRaster('uint16', 200, 300, 4, 2);
+    const pa = `${tmp()}/a.tif`;
+    const pb = `${tmp()}/b.tif`;
+    await writeGeoTiff(pa, a, { compression: 'deflate', tileSize: 256, interleave: 'pixel' });
+    await writeGeoTiff(pb, b, { compression: 'deflate', interleave: 'pixel' });
+    const into = a.bands.map((x) => new Uint16Array(x.length).fill(9));
+    const [ra, rb] = await Promise.all([readGeoTiffFile(pa, { into }), readGeoTiffFile(pb)]);
+    for (let k = 0; k < 4; k++) {
+      expect(ra.bands[k]).toBe(into[k]);
+      expect(into[k]).toEqual(a.bands[k]);
+      expect(rb.bands[k]).toEqual(b.bands[k]);
+    }
+  });
+
+  it('a corrupt block fails the read and leaves the stage fit for the next read', async () => {
+    const src = syntheticRaster('uint16', 600, 300, 4, 3);
+    const path = `${tmp()}/bad.tif`;
+    await writeGeoTiff(path, src, { compression: 'deflate', tileSize: 256, interleave: 'pixel' });
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const file = readFileSync(path);
+    const good = `${tmp()}/good.tif`;
+    writeFileSync(good, file);
+    // garble the middle of the file: a tile's deflate stream
+    file.fill(0xff, file.length >> 1, (file.length >> 1) + 64);
+    writeFileSync(path, file);
+    await expect(readGeoTiffFile(path)).rejects.toMatchObject({ code: 'CORRUPT_BLOCK' });
+    const again = await readGeoTiffFile(good);
+    for (let k = 0; k < 4; k++) expect(again.bands[k]).toEqual(src.bands[k]);
+  });
+});
+
+function bytes(a: RasterArray | undefined): Uint8Array {
+  if (!a) throw new Error('missing band');
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
