@@ -9,14 +9,21 @@
 // memory, which numpy avoids by reusing what glibc kept from the last array. A last section repeats the fresh
 // reads with glibc told to keep freed memory (mallopt through koffi), as numpy gets it for free.
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg as osLoadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { deflateBackend, jpegBackend, readGeoTiffFile, writeGeoTiff } from '../src/node.js';
+import {
+  deflateBackend,
+  jpegBackend,
+  openGeoTiff,
+  readGeoTiffFile,
+  readRaster,
+  writeGeoTiff,
+} from '../src/node.js';
 import type { Raster, RasterArray } from '../src/types.js';
 import { HAS_GDAL } from '../test/support/gdal.js';
 import { syntheticRaster } from '../test/support/synthetic.js';
@@ -193,6 +200,18 @@ it.skipIf(!HAS_GDAL)('read 4×1054² files and write a COG vs python3-gdal in-pr
         );
         expect(into[raster.bands.length - 1]).toEqual(check.bands[raster.bands.length - 1]);
         lines.push(row(`  into reused ${threads > 1 ? 'shared ' : ''}arrays`, reused));
+      }
+      if (threads === 1) {
+        // the browser's path: the file's bytes in memory, the browser-safe codecs (fflate's inflate)
+        const deflatePath = paths[1] as string;
+        const tiff = await openGeoTiff(new Uint8Array(readFileSync(deflatePath)));
+        const into = reusedBands(u16, false);
+        const inMemory = await interleaved(
+          () => readRaster(tiff, { into }),
+          () => peer.job(`read 1 ${deflatePath}`),
+        );
+        expect(into[3]).toEqual(u16.bands[3]);
+        lines.push(row('  from memory, browser codecs', inMemory));
       }
       const ourCog = join(dir, 'ours-cog.tif');
       const gdalCog = join(dir, 'gdal-cog.tif');

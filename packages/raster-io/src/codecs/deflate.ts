@@ -2,8 +2,12 @@ import { Unzlib, zlibSync } from 'fflate';
 import { RasterIoError } from '../errors.js';
 import type { Codec } from './codec.js';
 
-/** Compressed bytes fed per step: one step inflates to at most ~1 MiB, so the cap check stays tight. */
-const STEP = 1024;
+/**
+ * Compressed bytes fed per step. Each step re-copies fflate's 32 KiB window and allocates its output: with 1 KiB
+ * steps a 4 × 1054² deflate-tiled read from memory took 300 ms, with 32 KiB steps 83 ms (fflate's one-shot inflate
+ * of its tiles alone: 62 ms). One step inflates to at most ~33 MiB (deflate's 1032:1 limit) before the cap check.
+ */
+const STEP = 32 * 1024;
 
 /**
  * Inflate a zlib stream into at most `cap` bytes; throws `CORRUPT_BLOCK` as soon as it would exceed it.
