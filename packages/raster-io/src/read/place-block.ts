@@ -189,7 +189,7 @@ export function placeDecoded(
     return;
   }
   if (stage) {
-    stage.place(g, b, data); // byte order and predictor are undone in the stage's own copy
+    stage.place(g, b, data, out); // byte order and predictor are undone in the stage's own copy
     return;
   }
   // Never modify the caller's buffer in place (memory sources hand out views).

@@ -4,7 +4,7 @@ import { fileSource } from '../source/file-source.node.js';
 import { nodeBlockDecoder } from './decode-pool.node.js';
 import { type GeoTiff, type OpenGeoTiffOptions, openGeoTiffWith } from './open-geotiff.js';
 import { type ReadRasterOptions, type ReadRasterResult, readRaster } from './read-raster.js';
-import { openMaskSidecar, readPamSidecar } from './sidecars.node.js';
+import { hasMaskSidecar, openMaskSidecar, readPamSidecar } from './sidecars.node.js';
 import { readWorldFile } from './world-file.node.js';
 
 /**
@@ -28,6 +28,10 @@ import { readWorldFile } from './world-file.node.js';
 export async function openGeoTiffFile(path: string, options: OpenGeoTiffOptions = {}): Promise<GeoTiff> {
   checkOptions('openGeoTiffFile', options);
   const source = fileSource(path);
+  // The sidecars are looked for while the file opens (each look is a round trip to the I/O threads), and used
+  // in the order GDAL reads them: their errors still come after the file's own.
+  const pam = settledLater(readPamSidecar(path));
+  const mask = settledLater(hasMaskSidecar(path));
   try {
     return await openGeoTiffWith(
       source,
@@ -38,14 +42,23 @@ export async function openGeoTiffFile(path: string, options: OpenGeoTiffOptions 
         codecs: { ...NODE_CODECS, ...options.codecs },
       },
       {
-        pam: () => readPamSidecar(path),
-        mask: () => openMaskSidecar(path, { signal: options.signal, limits: options.limits }),
+        pam: () => pam,
+        mask: async () =>
+          (await mask)
+            ? openMaskSidecar(path, { signal: options.signal, limits: options.limits })
+            : undefined,
       },
     );
   } catch (err) {
     await source.close();
     throw err;
   }
+}
+
+/** `p`, marked handled now: it is awaited later, or not at all when the open fails first. */
+function settledLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
 }
 
 /**

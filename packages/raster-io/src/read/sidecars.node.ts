@@ -56,6 +56,11 @@ export async function readPamSidecar(tiffPath: string): Promise<PamInfo | undefi
   return parsePam(text, path);
 }
 
+/** Whether `tiffPath + '.msk'` is a regular file (where GDAL looks for a mask sidecar). */
+export async function hasMaskSidecar(tiffPath: string): Promise<boolean> {
+  return (await sidecarSize(`${tiffPath}.msk`)) !== false;
+}
+
 /**
  * GDAL's mask sidecar of `tiffPath` (`tiffPath + '.msk'`), opened like the file (Node codecs, worker pool, the
  * same limits); undefined when there is none. Its errors name it.

@@ -1,9 +1,10 @@
 // Band planes staged in WebAssembly memory: pixel-interleaved blocks are split there by the SIMD kernel of
 // assembly/deinterleave.ts (about 3× the scalar JavaScript split of deinterleave.ts), and the planes are copied
-// into the output bands in one pass at the end. WebAssembly cannot write into the caller's arrays, so staging
-// the whole window and copying once is what makes the kernel pay: per-row copies out of a block-sized stage
-// cost as much as the scalar split. Codecs that can decode into memory of our choosing (libdeflate) decode
-// straight into the stage's block area, so the block bytes are not copied in either.
+// into the output bands in whole rows. WebAssembly cannot write into the caller's arrays, so staging full
+// window rows and copying them in long runs is what makes the kernel pay: per-row copies out of a block-sized
+// stage cost as much as the scalar split. Codecs that can decode into memory of our choosing (libdeflate) decode
+// straight into the stage's block area, so the block bytes are not copied in either. Rows go out to the bands as
+// soon as all their blocks are placed, a few tile rows at a time, while the planes are still in cache.
 
 import { swapBytes } from '../codecs/predictor.js';
 import { bytesOf } from '../internal/typed-array.js';
@@ -29,9 +30,12 @@ interface Kernel {
 export interface PlaneStage {
   /** The stage's block area: codecs that can decode into given memory decode here. */
   readonly blockArea: Uint8Array;
-  /** Split the block's part of the window into the planes, undoing byte order and predictor on the way. */
-  place(g: BlockGeometry, b: BlockJob, data: Uint8Array): void;
-  /** Copy the planes into the output bands (every block placed). */
+  /**
+   * Split the block's part of the window into the planes, undoing byte order and predictor on the way; window rows
+   * whose blocks are all placed go into `out()` a slab at a time.
+   */
+  place(g: BlockGeometry, b: BlockJob, data: Uint8Array, out: () => RasterArray[]): void;
+  /** Copy the rows not copied yet into the output bands (every block placed). */
   copyTo(bands: RasterArray[]): void;
   release(): void;
 }
@@ -55,10 +59,22 @@ export function openPlaneStage(g: BlockGeometry): PlaneStage | null {
   const blockArea = new Uint8Array(memory.buffer, base, g.blockBytes);
   const planes = base + g.blockBytes;
   const rowBytes = g.bw * g.spp * g.bps;
+  const slabs = completedSlabs(g);
+  const copyRows = (bands: RasterArray[], from: number, to: number): void => {
+    const bytes = g.win.width * g.bps;
+    for (const [k, band] of bands.entries()) {
+      const plane = new Uint8Array(
+        memory.buffer,
+        planes + k * planeBytes + from * bytes,
+        (to - from) * bytes,
+      );
+      bytesOf(band).set(plane, from * bytes);
+    }
+  };
   let released = false;
   return {
     blockArea,
-    place(g, b, data) {
+    place(g, b, data, out) {
       const { bx0, by0, x0, x1, y0, y1 } = blockSpan(g, b);
       if (x1 <= x0 || y1 <= y0) return;
       const { spp, bps } = g;
@@ -80,15 +96,53 @@ export function openPlaneStage(g: BlockGeometry): PlaneStage | null {
       const src = first + (x0 - bx0) * spp * bps;
       const dst = planes + ((y0 - g.win.y) * g.win.width + (x0 - g.win.x)) * bps;
       kernel.split(src, rowBytes, dst, g.win.width * bps, planeBytes, rows, x1 - x0, spp, bps, sum ? 1 : 0);
+      const rowsDone = slabs.placed(b);
+      if (rowsDone) copyRows(out(), rowsDone[0], rowsDone[1]);
     },
     copyTo(bands) {
-      for (const [k, band] of bands.entries())
-        bytesOf(band).set(new Uint8Array(memory.buffer, planes + k * planeBytes, planeBytes));
+      const rest = slabs.rest();
+      if (rest) copyRows(bands, rest[0], rest[1]);
     },
     release() {
       if (released) return;
       released = true;
       if (memory.buffer.byteLength <= KEEP_BYTES && idle.length === 0) idle.push(kernel);
+    },
+  };
+}
+
+/** Window rows copied into the bands at a time, at least (per band): a few tile rows, still in cache. */
+const SLAB_BYTES = 256 * 1024;
+
+/**
+ * Which window rows are complete as blocks are placed: `placed` returns the rows to copy into the bands now (every
+ * block of them placed, at least {@link SLAB_BYTES} per band or the window's last), `rest` the rows not copied yet.
+ * Blocks usually come in rows (file order), so the planes go out a slab at a time while still in cache.
+ */
+function completedSlabs(g: BlockGeometry) {
+  const { win, bw, bh } = g;
+  const firstRow = Math.floor(win.y / bh);
+  const blockRows = Math.floor((win.y + win.height - 1) / bh) - firstRow + 1;
+  const blockCols = Math.floor((win.x + win.width - 1) / bw) - Math.floor(win.x / bw) + 1;
+  const left = new Int32Array(blockRows).fill(blockCols);
+  let ready = 0; // block rows [0, ready) have every block placed
+  let copied = 0; // window rows [0, copied) are in the bands
+  return {
+    placed(b: BlockJob): [number, number] | null {
+      const r = b.row - firstRow;
+      if (r < 0 || r >= blockRows || --(left[r] as number) !== 0) return null;
+      left[r] = 0;
+      while (ready < blockRows && left[ready] === 0) ready++;
+      const upTo = Math.min(win.height, (firstRow + ready) * bh - win.y);
+      if (upTo < win.height && (upTo - copied) * win.width * g.bps < SLAB_BYTES) return null;
+      const rows: [number, number] = [copied, upTo];
+      copied = upTo;
+      return upTo > rows[0] ? rows : null;
+    },
+    rest(): [number, number] | null {
+      const rows: [number, number] = [copied, win.height];
+      copied = win.height;
+      return rows[1] > rows[0] ? rows : null;
     },
   };
 }
