@@ -87,6 +87,31 @@ describe.skipIf(!exe)('in headless Chromium', () => {
       expect(errors).toEqual([]);
     });
 
+    it('pixel-interleaved 4-band uint16 and 3-band uint8 GeoTIFFs (deflate + predictor 2) decode in the browser (the WebAssembly split of pixel-interleaved blocks)', async () => {
+      const w = 83;
+      const h = 37;
+      for (const [dtype, n, max] of [
+        ['uint16', 4, 65536],
+        ['uint8', 3, 256],
+      ] as const) {
+        const bands = Array.from({ length: n }, (_, b) => {
+          const values = Array.from({ length: w * h }, (_, i) => (i * (131 + 17 * b) + b * 7919) % max);
+          return dtype === 'uint16' ? Uint16Array.from(values) : Uint8Array.from(values);
+        });
+        const bytes = encodeGeoTiff(
+          { width: w, height: h, dtype, bands },
+          { compression: 'deflate', predictor: true, interleave: 'pixel', tiled: true, tileSize: 256 },
+        );
+        const r = (await page.evaluate(
+          (b) => (globalThis as unknown as { decodeTiff(b: number[]): unknown }).decodeTiff(b),
+          Array.from(bytes),
+        )) as { width: number; height: number; bands: number[][] };
+        expect([r.width, r.height]).toEqual([w, h]);
+        expect(r.bands).toEqual(bands.map((b) => Array.from(b)));
+      }
+      expect(errors).toEqual([]);
+    });
+
     it("a JPEG (YCbCr) GeoTIFF written by GDAL decodes in the browser to GDAL's pixels", async () => {
       const w = 70;
       const h = 45;
