@@ -130,13 +130,14 @@ describe('staged split vs the JavaScript split', () => {
     },
   );
 
-  it('declines what it cannot split: a band subset, predictor 3, one band, a window over the cap', () => {
+  it('declines what it cannot split or would not speed up: a band subset, predictor 3, one band, uncompressed blocks, a window over the cap', () => {
     const g = geometry(4, 2, { bw: 16, bh: 16 }, { x: 0, y: 0, width: 16, height: 16 }, 16);
     expect(openPlaneStage({ ...g, bands: [0, 2] })).toBeNull();
     expect(openPlaneStage({ ...g, bands: [1, 0, 2, 3] })).toBeNull();
     expect(openPlaneStage({ ...g, predictor: 3 })).toBeNull();
     expect(openPlaneStage({ ...g, spp: 1, bands: [0] })).toBeNull();
     expect(openPlaneStage({ ...g, halfFloat: true })).toBeNull();
+    expect(openPlaneStage({ ...g, compression: 1 })).toBeNull();
     const side = Math.ceil(Math.sqrt(STAGE_MAX_BYTES / 8)) + 1;
     expect(openPlaneStage({ ...g, win: { x: 0, y: 0, width: side, height: side } })).toBeNull();
     process.env.WORLDSTRAT_WASM = 'off';
@@ -159,7 +160,7 @@ describe('staged reads of whole files', () => {
   const cases: [string, DType, number, Parameters<typeof writeGeoTiff>[2]][] = [
     ['uint16 × 4, deflate tiles', 'uint16', 4, { compression: 'deflate', tileSize: 256 }],
     ['uint8 × 3, deflate strips', 'uint8', 3, { compression: 'deflate' }],
-    ['float32 × 4, uncompressed strips', 'float32', 4, { compression: 'none' }],
+    ['float32 × 4, zstd strips', 'float32', 4, { compression: 'zstd' }],
     ['int16 × 2, deflate tiles', 'int16', 2, { compression: 'deflate', tileSize: 256 }],
     ['float64 × 3, deflate strips', 'float64', 3, { compression: 'deflate' }],
     [
@@ -197,7 +198,7 @@ describe('staged reads of whole files', () => {
       ['COMPRESS=LZW', 'PREDICTOR=2', 'ENDIANNESS=BIG', 'TILED=YES', 'BLOCKXSIZE=128', 'BLOCKYSIZE=64'],
     ],
     ['int32', 2, ['COMPRESS=DEFLATE', 'PREDICTOR=2', 'ENDIANNESS=BIG']],
-    ['float32', 3, ['COMPRESS=NONE', 'ENDIANNESS=BIG', 'TILED=YES']],
+    ['float32', 3, ['COMPRESS=ZSTD', 'ENDIANNESS=BIG', 'TILED=YES']],
     ['uint8', 4, ['COMPRESS=LZW', 'PREDICTOR=2', 'TILED=YES']],
   ];
   it.runIf(HAS_GDAL).each(gdalCases)(
