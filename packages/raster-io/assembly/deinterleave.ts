@@ -53,6 +53,104 @@ export function undoHorizontal(src: usize, srcRow: usize, rows: i32, pixels: i32
   }
 }
 
+/**
+ * TIFF predictor 3 undone on `rows` rows (`srcRow` bytes apart) of `width` pixels of `spp` samples of `bps` bytes,
+ * in place: each row's bytes summed with stride `spp` (wrapping), which leaves the row as `bps` byte planes, most
+ * significant first (`width * spp` bytes each). Pixels `x0` to `x0 + pixels` are then gathered into the `spp`
+ * planes at `dst` (sample k at `dst + k * plane`, rows `dstRow` bytes apart), little-endian.
+ */
+export function splitFloatPredicted(
+  src: usize,
+  srcRow: usize,
+  dst: usize,
+  dstRow: usize,
+  plane: usize,
+  rows: i32,
+  width: i32,
+  x0: i32,
+  pixels: i32,
+  spp: i32,
+  bps: i32,
+): void {
+  const wc = width * spp;
+  for (let r = 0; r < rows; r++) {
+    const row = src + <usize>r * srcRow;
+    sumBytes(row, wc * bps, spp);
+    const d = dst + <usize>r * dstRow;
+    let x = 0;
+    if (spp == 4 && bps == 4) x = gatherFloat4x32(row, <usize>wc, d, plane, x0, pixels);
+    if (x < pixels) gatherFloatScalar(row, <usize>wc, d, plane, x0, x, pixels, spp, bps);
+  }
+}
+
+/** `n` bytes at `p` replaced by their running sums with stride `stride` (wrapping). */
+function sumBytes(p: usize, n: i32, stride: i32): void {
+  let i = stride;
+  if (stride == 4) {
+    const zero = i8x16.splat(0);
+    let carry = zero;
+    i = 0;
+    for (; i + 16 <= n; i += 16) {
+      const q = p + <usize>i;
+      let v = v128.load(q);
+      v = i8x16.add(v, i8x16.shuffle(zero, v, 0, 0, 0, 0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27));
+      v = i8x16.add(v, i8x16.shuffle(zero, v, 0, 0, 0, 0, 0, 0, 0, 0, 16, 17, 18, 19, 20, 21, 22, 23));
+      v = i8x16.add(v, carry);
+      v128.store(q, v);
+      carry = i32x4.shuffle(v, v, 3, 3, 3, 3);
+    }
+    if (i == 0) i = 4;
+  }
+  for (; i < n; i++) {
+    const q = p + <usize>i;
+    store<u8>(q, load<u8>(q) + load<u8>(q - <usize>stride));
+  }
+}
+
+/** 4 × 32-bit samples from 4 byte planes: 4 pixels per step. Returns the pixels done. */
+function gatherFloat4x32(row: usize, wc: usize, d: usize, plane: usize, x0: i32, n: i32): i32 {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = row + <usize>(x0 + i) * 4;
+    const p0 = v128.load(at); // most significant bytes of 16 samples (4 pixels × 4 bands)
+    const p1 = v128.load(at + wc);
+    const p2 = v128.load(at + 2 * wc);
+    const p3 = v128.load(at + 3 * wc); // least significant
+    // low 16 bits (p3, p2) and high 16 bits (p1, p0) of each sample, then whole little-endian samples
+    const lo0 = i8x16.shuffle(p3, p2, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const lo1 = i8x16.shuffle(p3, p2, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const hi0 = i8x16.shuffle(p1, p0, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const hi1 = i8x16.shuffle(p1, p0, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const s0 = i16x8.shuffle(lo0, hi0, 0, 8, 1, 9, 2, 10, 3, 11); // pixel 0, samples 0..3
+    const s1 = i16x8.shuffle(lo0, hi0, 4, 12, 5, 13, 6, 14, 7, 15); // pixel 1
+    const s2 = i16x8.shuffle(lo1, hi1, 0, 8, 1, 9, 2, 10, 3, 11); // pixel 2
+    const s3 = i16x8.shuffle(lo1, hi1, 4, 12, 5, 13, 6, 14, 7, 15); // pixel 3
+    transpose4x32(s0, s1, s2, s3, d + <usize>i * 4, plane);
+  }
+  return i;
+}
+
+/** Pixels `from`..`n` (of those from `x0`) one byte at a time. */
+function gatherFloatScalar(
+  row: usize,
+  wc: usize,
+  d: usize,
+  plane: usize,
+  x0: i32,
+  from: i32,
+  n: i32,
+  spp: i32,
+  bps: i32,
+): void {
+  for (let k = 0; k < spp; k++) {
+    for (let i = from; i < n; i++) {
+      const s = <usize>((x0 + i) * spp + k);
+      const q = d + <usize>k * plane + <usize>(i * bps);
+      for (let b = 0; b < bps; b++) store<u8>(q + <usize>b, load<u8>(row + <usize>(bps - 1 - b) * wc + s));
+    }
+  }
+}
+
 /** `n` samples of `bps` bytes at `p` replaced by their running sum (SIMD prefix sums, 16 bytes per step). */
 function runningSum(p: usize, n: i32, bps: i32): void {
   if (bps == 1) sum8(p, n);

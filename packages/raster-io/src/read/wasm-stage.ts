@@ -1,5 +1,6 @@
 // Band planes staged in WebAssembly memory: pixel-interleaved blocks are split there by the SIMD kernel of
-// assembly/deinterleave.ts (about 3× the scalar JavaScript split of deinterleave.ts), and the planes are copied
+// assembly/deinterleave.ts (about 3× the scalar JavaScript split of deinterleave.ts; predictors 2 and 3 are
+// undone on the way), and the planes are copied
 // into the output bands in whole rows. WebAssembly cannot write into the caller's arrays, so staging full
 // window rows and copying them in long runs is what makes the kernel pay: per-row copies out of a block-sized
 // stage cost as much as the scalar split. Codecs that can decode into memory of our choosing (libdeflate) decode
@@ -11,6 +12,8 @@ import { bytesOf } from '../internal/typed-array.js';
 import type { RasterArray } from '../types.js';
 import { DEINTERLEAVE_WASM } from './deinterleave-wasm.generated.js';
 import { type BlockGeometry, type BlockJob, blockSpan } from './place-block.js';
+
+type BlockSpan = ReturnType<typeof blockSpan>;
 
 /** Largest window (all bands) staged; larger reads split in JavaScript straight into the bands. */
 export const STAGE_MAX_BYTES = 256 * 1024 * 1024;
@@ -24,6 +27,7 @@ interface Kernel {
   base: number;
   split: (...args: number[]) => void;
   undoHorizontal: (...args: number[]) => void;
+  splitFloatPredicted: (...args: number[]) => void;
 }
 
 /** A read's staged planes. Use from one read at a time; `release` once the read is over, whatever happened. */
@@ -44,9 +48,9 @@ let compiled: WebAssembly.Module | null | undefined;
 const idle: Kernel[] = [];
 
 /**
- * A stage for this read, or null when the JavaScript split applies: blocks that are not plain pixel-interleaved
- * samples of every band in order, a window over {@link STAGE_MAX_BYTES}, no WebAssembly SIMD here, memory that
- * cannot grow, or WORLDSTRAT_WASM=off.
+ * A stage for this read, or null when the JavaScript split applies: blocks that are not compressed plain
+ * pixel-interleaved samples of every band in order, a window over {@link STAGE_MAX_BYTES}, no WebAssembly SIMD
+ * here, no memory to be had for it, or WORLDSTRAT_WASM=off.
  */
 export function openPlaneStage(g: BlockGeometry): PlaneStage | null {
   if (!stageable(g) || wasmDisabled()) return null;
@@ -71,31 +75,42 @@ export function openPlaneStage(g: BlockGeometry): PlaneStage | null {
       bytesOf(band).set(plane, from * bytes);
     }
   };
+  const dstRow = g.win.width * g.bps;
+  /** Rows `rows` of the block from `first` (window pixels from `x0 - bx0`) into the planes from `dst`. */
+  const splitRows = (span: BlockSpan, first: number, dst: number, rows: number): void => {
+    const { bx0, x0, x1 } = span;
+    const { spp, bps } = g;
+    if (g.predictor === 3) {
+      // byte planes, most significant first whatever the file's byte order
+      const { splitFloatPredicted } = kernel;
+      splitFloatPredicted(first, rowBytes, dst, dstRow, planeBytes, rows, g.bw, x0 - bx0, x1 - x0, spp, bps);
+      return;
+    }
+    if (!g.littleEndian && bps > 1) swapBytes(new Uint8Array(memory.buffer, first, rows * rowBytes), bps);
+    // predictor 2 sums from the block's first column: split then sum when the window starts there
+    let sum = g.predictor === 2;
+    if (sum && x0 > bx0) {
+      kernel.undoHorizontal(first, rowBytes, rows, x1 - bx0, spp, bps);
+      sum = false;
+    }
+    const src = first + (x0 - bx0) * spp * bps;
+    kernel.split(src, rowBytes, dst, dstRow, planeBytes, rows, x1 - x0, spp, bps, sum ? 1 : 0);
+  };
   let released = false;
   return {
     blockArea,
     place(g, b, data, out) {
-      const { bx0, by0, x0, x1, y0, y1 } = blockSpan(g, b);
+      const span = blockSpan(g, b);
+      const { by0, x0, x1, y0, y1 } = span;
       if (x1 <= x0 || y1 <= y0) return;
-      const { spp, bps } = g;
       let at = data.byteOffset;
       if (data.buffer !== memory.buffer) {
         // the stage's own copy, which the stages below may change (never the caller's bytes)
         blockArea.set(data.subarray(0, (y1 - by0) * rowBytes));
         at = base;
       }
-      const first = at + (y0 - by0) * rowBytes;
-      const rows = y1 - y0;
-      if (!g.littleEndian && bps > 1) swapBytes(new Uint8Array(memory.buffer, first, rows * rowBytes), bps);
-      // predictor 2 sums from the block's first column: split then sum when the window starts there
-      let sum = g.predictor === 2;
-      if (sum && x0 > bx0) {
-        kernel.undoHorizontal(first, rowBytes, rows, x1 - bx0, spp, bps);
-        sum = false;
-      }
-      const src = first + (x0 - bx0) * spp * bps;
-      const dst = planes + ((y0 - g.win.y) * g.win.width + (x0 - g.win.x)) * bps;
-      kernel.split(src, rowBytes, dst, g.win.width * bps, planeBytes, rows, x1 - x0, spp, bps, sum ? 1 : 0);
+      const dst = planes + ((y0 - g.win.y) * g.win.width + (x0 - g.win.x)) * g.bps;
+      splitRows(span, at + (y0 - by0) * rowBytes, dst, y1 - y0);
       const rowsDone = slabs.placed(b);
       if (rowsDone) copyRows(out(), rowsDone[0], rowsDone[1]);
     },
@@ -148,9 +163,9 @@ function completedSlabs(g: BlockGeometry) {
 }
 
 /**
- * Plain whole-byte samples of every band, in order, pixel-interleaved, without a predictor or with predictor 2
- * (integer sums: libtiff's for every sample width), compressed. Predictor 3 keeps its fused JavaScript path, and
- * uncompressed blocks their direct split out of the bytes read: staged, every byte moves three times (read buffer
+ * Plain whole-byte samples of every band, in order, pixel-interleaved, without a predictor, with predictor 2
+ * (integer sums: libtiff's for every sample width) or with predictor 3 on 32- and 64-bit floats, compressed.
+ * Uncompressed blocks keep their direct split out of the bytes read: staged, every byte moves three times (read buffer
  * → stage → planes → bands) for no gain (a 4 × 1054² uint16 read into kept arrays: 2.3 ms either way).
  */
 function stageable(g: BlockGeometry): boolean {
@@ -158,7 +173,7 @@ function stageable(g: BlockGeometry): boolean {
   const plain =
     !g.ycbcr && !g.halfFloat && !g.float24 && !g.nbits && !g.jpeg && !g.lerc && !g.webp && !g.ccitt;
   const inOrder = g.bands.length === g.spp && g.bands.every((band, slot) => band === slot);
-  const predictor = g.predictor === 1 || g.predictor === 2;
+  const predictor = g.predictor === 1 || g.predictor === 2 || (g.predictor === 3 && g.bps >= 4);
   return decoded && plain && g.spp >= 2 && inOrder && predictor && [1, 2, 4, 8].includes(g.bps);
 }
 
@@ -190,11 +205,12 @@ function newKernel(bytes: number): Kernel | null {
   }
   const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Pick<
     Kernel,
-    'split' | 'undoHorizontal'
+    'split' | 'undoHorizontal' | 'splitFloatPredicted'
   > & { heapBase: () => number };
   const base = exports.heapBase();
   if (base + bytes > memory.buffer.byteLength) return null;
-  return { memory, base, split: exports.split, undoHorizontal: exports.undoHorizontal };
+  const { split, undoHorizontal, splitFloatPredicted } = exports;
+  return { memory, base, split, undoHorizontal, splitFloatPredicted };
 }
 
 /** The kernel's module, or null where WebAssembly or its SIMD instructions are missing. */

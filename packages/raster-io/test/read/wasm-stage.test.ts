@@ -75,8 +75,11 @@ describe('staged split vs the JavaScript split', () => {
     [3, 4],
     [2, 8],
   ];
+  // predictor 3 only on 32- and 64-bit samples (floats), as libtiff takes it
   const variants = layouts.flatMap(([spp, bps]) =>
-    [1, 2].flatMap((predictor) => [true, false].map((le) => [spp, bps, predictor, le] as const)),
+    [1, 2, 3]
+      .filter((predictor) => predictor < 3 || bps >= 4)
+      .flatMap((predictor) => [true, false].map((le) => [spp, bps, predictor, le] as const)),
   );
   it.each(variants)(
     '%i samples of %i bytes, predictor %i, little-endian %s: byte for byte',
@@ -121,8 +124,7 @@ describe('staged split vs the JavaScript split', () => {
             }
           }
           stage.copyTo(staged);
-          for (let k = 0; k < spp; k++)
-            expect(bytes(staged[k]), `band ${k}, block width ${bw}`).toEqual(bytes(js[k]));
+          for (let k = 0; k < spp; k++) expectSameBytes(staged[k], js[k], `band ${k}, block width ${bw}`);
         } finally {
           stage.release();
         }
@@ -130,11 +132,11 @@ describe('staged split vs the JavaScript split', () => {
     },
   );
 
-  it('declines what it cannot split or would not speed up: a band subset, predictor 3, one band, uncompressed blocks, a window over the cap', () => {
+  it('declines what it cannot split or would not speed up: a band subset, 16-bit predictor 3, one band, uncompressed blocks, a window over the cap', () => {
     const g = geometry(4, 2, { bw: 16, bh: 16 }, { x: 0, y: 0, width: 16, height: 16 }, 16);
     expect(openPlaneStage({ ...g, bands: [0, 2] })).toBeNull();
     expect(openPlaneStage({ ...g, bands: [1, 0, 2, 3] })).toBeNull();
-    expect(openPlaneStage({ ...g, predictor: 3 })).toBeNull();
+    expect(openPlaneStage({ ...g, predictor: 3 })).toBeNull(); // 16-bit: half floats go their own way
     expect(openPlaneStage({ ...g, spp: 1, bands: [0] })).toBeNull();
     expect(openPlaneStage({ ...g, halfFloat: true })).toBeNull();
     expect(openPlaneStage({ ...g, compression: 1 })).toBeNull();
@@ -156,6 +158,14 @@ function oddFloats(r: Raster): void {
   for (let i = 0; i < words.length; i += 97) words[i] = odd[(i / 97) % odd.length] as number;
 }
 
+function oddDoubles(r: Raster): void {
+  const words = new Uint32Array(r.bands[0]?.buffer as ArrayBuffer);
+  for (let i = 0; i + 1 < words.length; i += 194) {
+    words[i] = 0x00000001; // a NaN with a payload in both halves
+    words[i + 1] = 0x7ff80001;
+  }
+}
+
 describe('staged reads of whole files', () => {
   const cases: [string, DType, number, Parameters<typeof writeGeoTiff>[2]][] = [
     ['uint16 × 4, deflate tiles', 'uint16', 4, { compression: 'deflate', tileSize: 256 }],
@@ -170,21 +180,29 @@ describe('staged reads of whole files', () => {
       { compression: 'deflate', predictor: true, tileSize: 256 },
     ],
     ['uint8 × 3, zstd + predictor 2 strips', 'uint8', 3, { compression: 'zstd', predictor: true }],
+    [
+      'float32 × 4, deflate + predictor 3 tiles',
+      'float32',
+      4,
+      { compression: 'deflate', predictor: true, tileSize: 256 },
+    ],
+    ['float64 × 2, deflate + predictor 3 strips', 'float64', 2, { compression: 'deflate', predictor: true }],
   ];
   it.each(cases)(
     '%s: the source pixels, and the same as WORLDSTRAT_WASM=off',
     async (_, dtype, n, options) => {
       const src = syntheticRaster(dtype, 201, 183, n, 7);
       if (dtype === 'float32') oddFloats(src);
+      if (dtype === 'float64') oddDoubles(src);
       const path = `${tmp()}/in.tif`;
       await writeGeoTiff(path, src, { ...options, interleave: 'pixel' });
       const staged = await readGeoTiffFile(path);
-      for (let k = 0; k < n; k++) expect(bytes(staged.bands[k]), `band ${k}`).toEqual(bytes(src.bands[k]));
+      for (let k = 0; k < n; k++) expectSameBytes(staged.bands[k], src.bands[k], `band ${k}`);
       const window = { x: 37, y: 101, width: 150, height: 70 };
       const part = await readGeoTiffFile(path, { window });
       process.env.WORLDSTRAT_WASM = 'off';
       const plainPart = await readGeoTiffFile(path, { window });
-      for (let k = 0; k < n; k++) expect(bytes(part.bands[k])).toEqual(bytes(plainPart.bands[k]));
+      for (let k = 0; k < n; k++) expectSameBytes(part.bands[k], plainPart.bands[k], `window band ${k}`);
       expect(part.bands[0]?.[0]).toBe(src.bands[0]?.[101 * 201 + 37]);
     },
   );
@@ -200,6 +218,10 @@ describe('staged reads of whole files', () => {
     ['int32', 2, ['COMPRESS=DEFLATE', 'PREDICTOR=2', 'ENDIANNESS=BIG']],
     ['float32', 3, ['COMPRESS=ZSTD', 'ENDIANNESS=BIG', 'TILED=YES']],
     ['uint8', 4, ['COMPRESS=LZW', 'PREDICTOR=2', 'TILED=YES']],
+    // (not big-endian: GDAL 3.6 reads its own big-endian predictor-3 files as byte-reversed floats, and so does
+    // raster-io, staged or not, which the split test above checks byte for byte; here the source is the reference)
+    ['float32', 4, ['COMPRESS=DEFLATE', 'PREDICTOR=3', 'TILED=YES', 'BLOCKXSIZE=64', 'BLOCKYSIZE=32']],
+    ['float32', 3, ['COMPRESS=LZW', 'PREDICTOR=3']],
   ];
   it.runIf(HAS_GDAL).each(gdalCases)(
     '%s × %i written by GDAL with %j: the source pixels',
@@ -210,7 +232,7 @@ describe('staged reads of whole files', () => {
       const path = `${tmp()}/gdal.tif`;
       gdalTranslate([...co.flatMap((c) => ['-co', c]), '-co', 'INTERLEAVE=PIXEL', plain, path]);
       const back = await readGeoTiffFile(path);
-      for (let k = 0; k < n; k++) expect(bytes(back.bands[k]), `band ${k}`).toEqual(bytes(src.bands[k]));
+      for (let k = 0; k < n; k++) expectSameBytes(back.bands[k], src.bands[k], `band ${k}`);
       const window = { x: 131, y: 40, width: 100, height: 90 };
       const part = await readGeoTiffFile(path, { window });
       for (let k = 0; k < n; k++)
@@ -255,6 +277,16 @@ describe('staged reads of whole files', () => {
     for (let k = 0; k < 4; k++) expect(again.bands[k]).toEqual(src.bands[k]);
   });
 });
+
+/** Equal bytes; on a difference, says where (a full diff of a large band takes minutes to print). */
+function expectSameBytes(a: RasterArray | undefined, b: RasterArray | undefined, label: string): void {
+  const x = bytes(a);
+  const y = bytes(b);
+  expect(x.length, `${label}: length`).toBe(y.length);
+  const at = x.findIndex((v, i) => v !== y[i]);
+  const around = (z: Uint8Array) => Array.from(z.subarray(Math.max(0, at - 4), at + 8));
+  expect(at === -1 ? null : { at, got: around(x), want: around(y) }, label).toBeNull();
+}
 
 function bytes(a: RasterArray | undefined): Uint8Array {
   if (!a) throw new Error('missing band');
