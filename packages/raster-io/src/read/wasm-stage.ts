@@ -15,9 +15,12 @@ import { type BlockGeometry, type BlockJob, blockSpan } from './place-block.js';
 
 type BlockSpan = ReturnType<typeof blockSpan>;
 
-/** Largest window (all bands) staged; larger reads split in JavaScript straight into the bands. */
-export const STAGE_MAX_BYTES = 256 * 1024 * 1024;
-/** A kernel whose memory grew past this is dropped after its read rather than kept for the next one. */
+/**
+ * Largest window (all bands) staged: the planes add the window's size to a read's peak memory, so larger reads
+ * split in JavaScript straight into the bands.
+ */
+export const STAGE_MAX_BYTES = 64 * 1024 * 1024;
+/** A kernel with more memory than this is dropped after its read rather than kept for the next one. */
 const KEEP_BYTES = 32 * 1024 * 1024;
 const PAGE = 65536;
 
