@@ -140,8 +140,9 @@ export function blockWhere(g: BlockGeometry, b: BlockJob): string {
 
 /**
  * Check a decoded block's size, convert YCbCr, undo the predictor and copy it into `out` (or split it into
- * `stage`'s planes when the read is staged: see wasm-stage.ts). `raw` is the stored block: a decoder that hands it back unchanged gets a copy before in-place stages.
- * `out` is called only once the block is known good (the window is allocated on the first good block).
+ * `stage`'s planes when the read is staged: see wasm-stage.ts). `raw` is the stored block: a decoder that hands it
+ * back unchanged gets a copy before in-place stages. `out` is called only once the block is known good (the window
+ * is allocated on the first good block).
  */
 export function placeDecoded(
   g: BlockGeometry,

@@ -1,11 +1,11 @@
 // Band planes staged in WebAssembly memory: pixel-interleaved blocks are split there by the SIMD kernel of
 // assembly/deinterleave.ts (about 3× the scalar JavaScript split of deinterleave.ts; predictors 2 and 3 are
-// undone on the way), and the planes are copied
-// into the output bands in whole rows. WebAssembly cannot write into the caller's arrays, so staging full
-// window rows and copying them in long runs is what makes the kernel pay: per-row copies out of a block-sized
-// stage cost as much as the scalar split. Codecs that can decode into memory of our choosing (libdeflate) decode
-// straight into the stage's block area, so the block bytes are not copied in either. Rows go out to the bands as
-// soon as all their blocks are placed, a few tile rows at a time, while the planes are still in cache.
+// undone on the way), and the planes are copied into the output bands in whole rows. WebAssembly cannot write into
+// the caller's arrays, so staging full window rows and copying them in long runs is what makes the kernel pay:
+// per-row copies out of a block-sized stage cost as much as the scalar split. Codecs that can decode into memory
+// of our choosing (libdeflate, LZW) decode straight into the stage's block area, so the block bytes are not copied
+// in either. Rows go out to the bands as soon as all their blocks are placed, a few tile rows at a time, while the
+// planes are still in cache.
 
 import { swapBytes } from '../codecs/predictor.js';
 import { bytesOf } from '../internal/typed-array.js';
@@ -24,7 +24,7 @@ export const STAGE_MAX_BYTES = 64 * 1024 * 1024;
 const KEEP_BYTES = 32 * 1024 * 1024;
 const PAGE = 65536;
 
-/** The module's exports (assembly/deinterleave.ts), with the first byte free for our buffers. */
+/** The module's exports (assembly/deinterleave.ts) over its memory, whose bytes from `base` on are ours. */
 interface Kernel {
   memory: WebAssembly.Memory;
   base: number;
@@ -168,8 +168,8 @@ function completedSlabs(g: BlockGeometry) {
 /**
  * Plain whole-byte samples of every band, in order, pixel-interleaved, without a predictor, with predictor 2
  * (integer sums: libtiff's for every sample width) or with predictor 3 on 32- and 64-bit floats, compressed.
- * Uncompressed blocks keep their direct split out of the bytes read: staged, every byte moves three times (read buffer
- * → stage → planes → bands) for no gain (a 4 × 1054² uint16 read into kept arrays: 2.3 ms either way).
+ * Uncompressed blocks keep their direct split out of the bytes read: staged, every byte moves three times (read
+ * buffer → stage → planes → bands) for no gain (a 4 × 1054² uint16 read into kept arrays: 2.3 ms either way).
  */
 function stageable(g: BlockGeometry): boolean {
   const decoded = g.compression !== 1;
@@ -200,16 +200,14 @@ function newKernel(bytes: number): Kernel | null {
   if (compiled === undefined) compiled = compile();
   if (!compiled) return null;
   let memory: WebAssembly.Memory;
+  let exports: Pick<Kernel, 'split' | 'undoHorizontal' | 'splitFloatPredicted'> & { heapBase: () => number };
   try {
     // room for the module's own data below its heap base (a few bytes: it has no static data beyond constants)
     memory = new WebAssembly.Memory({ initial: Math.ceil((bytes + PAGE) / PAGE) });
+    exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as typeof exports;
   } catch {
-    return null; // out of memory for the stage: the JavaScript split needs none
+    return null; // no memory for the stage (the JavaScript split needs none), or an engine that refuses it
   }
-  const exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Pick<
-    Kernel,
-    'split' | 'undoHorizontal' | 'splitFloatPredicted'
-  > & { heapBase: () => number };
   const base = exports.heapBase();
   if (base + bytes > memory.buffer.byteLength) return null;
   const { split, undoHorizontal, splitFloatPredicted } = exports;
