@@ -63,14 +63,13 @@ export async function hasMaskSidecar(tiffPath: string): Promise<boolean> {
 
 /**
  * GDAL's mask sidecar of `tiffPath` (`tiffPath + '.msk'`), opened like the file (Node codecs, worker pool, the
- * same limits); undefined when there is none. Its errors name it.
+ * same limits), once {@link hasMaskSidecar} has found it. Its errors name it.
  */
 export async function openMaskSidecar(
   tiffPath: string,
   options: { signal?: AbortSignal; limits?: Partial<RasterIoLimits> },
-): Promise<{ tiff: GeoTiff; path: string } | undefined> {
+): Promise<{ tiff: GeoTiff; path: string }> {
   const path = `${tiffPath}.msk`;
-  if ((await sidecarSize(path)) === false) return undefined;
   const source = fileSource(path);
   try {
     const tiff = await openGeoTiff(source, {

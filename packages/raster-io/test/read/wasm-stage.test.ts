@@ -1,14 +1,17 @@
 // The WebAssembly split of pixel-interleaved blocks (src/read/wasm-stage.ts): the shipped module is the one its
 // AssemblyScript source compiles to, it places every layout byte for byte as the JavaScript split does (float
 // NaN payloads included), and whole reads through it equal the source pixels and the WORLDSTRAT_WASM=off reads.
+
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compileDeinterleave, generatedSource } from '../../scripts/build-wasm.mjs';
-import { readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
+import { RasterIoError, readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
 import { DEINTERLEAVE_WASM } from '../../src/read/deinterleave-wasm.generated.js';
 import { type BlockGeometry, type BlockJob, placeBlock } from '../../src/read/place-block.js';
 import { openPlaneStage, STAGE_MAX_BYTES } from '../../src/read/wasm-stage.js';
 import type { DType, Raster, RasterArray } from '../../src/types.js';
 import { gdalTranslate, HAS_GDAL } from '../support/gdal.js';
+import { requireTool } from '../support/require-tool.js';
 import { rng, syntheticRaster } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
 
@@ -223,7 +226,7 @@ describe('staged reads of whole files', () => {
     ['float32', 4, ['COMPRESS=DEFLATE', 'PREDICTOR=3', 'TILED=YES', 'BLOCKXSIZE=64', 'BLOCKYSIZE=32']],
     ['float32', 3, ['COMPRESS=LZW', 'PREDICTOR=3']],
   ];
-  it.runIf(HAS_GDAL).each(gdalCases)(
+  it.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL)).each(gdalCases)(
     '%s × %i written by GDAL with %j: the source pixels',
     async (dtype, n, co) => {
       const src = syntheticRaster(dtype, 263, 171, n, 11);
@@ -243,6 +246,58 @@ describe('staged reads of whole files', () => {
         ] as const)
           expect(part.bands[k]?.[y * 100 + x]).toBe(src.bands[k]?.[(y + 40) * 263 + x + 131]);
     },
+  );
+
+  // Damaged blocks (flipped bytes, cut files) through the staged path end as the JavaScript path ends them: the
+  // same pixels, or a RasterIoError with the same code naming the file; never a WebAssembly trap.
+  it.each([
+    ['deflate + predictor 2 tiles', 'uint16', { compression: 'deflate', predictor: true, tileSize: 256 }],
+    [
+      'float32 deflate + predictor 3 strips',
+      'float32',
+      { compression: 'deflate', predictor: true, rowsPerStrip: 16 },
+    ],
+  ] as [string, DType, Parameters<typeof writeGeoTiff>[2]][])(
+    'hostile %s: 120 mutations end as WORLDSTRAT_WASM=off does',
+    async (_, dtype, options) => {
+      const src = syntheticRaster(dtype, 300, 270, 4, 21);
+      const path = `${tmp()}/good.tif`;
+      await writeGeoTiff(path, src, { ...options, interleave: 'pixel' });
+      const good = readFileSync(path);
+      const next = rng(99);
+      const outcome = async (file: string) => {
+        try {
+          const r = await readGeoTiffFile(file);
+          return { pixels: Array.from(bytes(r.bands[3]).subarray(0, 4096)).join(',') };
+        } catch (err) {
+          if (!(err instanceof RasterIoError)) return { untyped: String(err) };
+          expect(err.message).toContain(file);
+          return { code: err.code };
+        }
+      };
+      const t0 = performance.now();
+      let failed = 0;
+      for (let i = 0; i < 120; i++) {
+        const bad = Buffer.from(good);
+        const cut = i % 4 === 3;
+        const body = Math.floor(good.length * 0.05);
+        if (cut) bad.fill(0, body + Math.floor(next() * (good.length - body)));
+        for (let k = 0; k < 1 + Math.floor(next() * 8); k++)
+          bad[body + Math.floor(next() * (good.length - body))] = Math.floor(next() * 256);
+        const file = `${tmp()}/bad.tif`;
+        writeFileSync(file, cut ? bad.subarray(0, body + Math.floor(next() * (good.length - body))) : bad);
+        const staged = await outcome(file);
+        process.env.WORLDSTRAT_WASM = 'off';
+        const plain = await outcome(file);
+        delete process.env.WORLDSTRAT_WASM;
+        expect(staged, `mutation ${i}`).toEqual(plain);
+        expect(staged).not.toHaveProperty('untyped');
+        if ('code' in staged) failed++;
+      }
+      expect(failed).toBeGreaterThan(20); // the mutations did reach the blocks
+      expect(performance.now() - t0).toBeLessThan(60_000);
+    },
+    90_000,
   );
 
   it('into the caller arrays, and two reads at once on one thread each get their own stage', async () => {
@@ -265,7 +320,6 @@ describe('staged reads of whole files', () => {
     const src = syntheticRaster('uint16', 600, 300, 4, 3);
     const path = `${tmp()}/bad.tif`;
     await writeGeoTiff(path, src, { compression: 'deflate', tileSize: 256, interleave: 'pixel' });
-    const { readFileSync, writeFileSync } = await import('node:fs');
     const file = readFileSync(path);
     const good = `${tmp()}/good.tif`;
     writeFileSync(good, file);
