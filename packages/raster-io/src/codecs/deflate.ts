@@ -3,11 +3,13 @@ import { RasterIoError } from '../errors.js';
 import type { Codec } from './codec.js';
 
 /**
- * Compressed bytes fed per step. Each step re-copies fflate's 32 KiB window and allocates its output: with 1 KiB
- * steps a 4 × 1054² deflate-tiled read from memory took 300 ms, with 32 KiB steps 83 ms (fflate's one-shot inflate
- * of its tiles alone: 62 ms). One step inflates to at most ~33 MiB (deflate's 1032:1 limit) before the cap check.
+ * Compressed bytes fed per step. Each step re-copies fflate's 32 KiB window and allocates its output, and one step
+ * inflates to at most ~16.5 MiB (deflate's 1032:1 limit) before the cap is checked. A 4 × 1054² deflate-tiled read
+ * from memory: 1 KiB steps 300 ms, 8 KiB 103 ms, 16 KiB 89 ms, 32 KiB 80 ms (fflate's one-shot inflate of its
+ * tiles alone: 62 ms); a 1.5 GiB bomb raises RSS by 16, 34 and 80 MiB at 8, 16 and 32 KiB. 16 KiB keeps the bomb
+ * well inside the hostile-input tests' 100 MiB bound.
  */
-const STEP = 32 * 1024;
+const STEP = 16 * 1024;
 
 /**
  * Inflate a zlib stream into at most `cap` bytes; throws `CORRUPT_BLOCK` as soon as it would exceed it.
