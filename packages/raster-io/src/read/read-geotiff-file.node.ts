@@ -3,7 +3,8 @@ import { checkOptions } from '../internal/check-args.js';
 import { fileSource } from '../source/file-source.node.js';
 import { nodeBlockDecoder } from './decode-pool.node.js';
 import { type GeoTiff, type OpenGeoTiffOptions, openGeoTiffWith } from './open-geotiff.js';
-import { type ReadRasterOptions, type ReadRasterResult, readRaster } from './read-raster.js';
+import { afterLastFetch, type ReadRasterOptions, type ReadRasterResult, readRaster } from './read-raster.js';
+import type { PamInfo } from './pam.js';
 import { hasMaskSidecar, openMaskSidecar, readPamSidecar } from './sidecars.node.js';
 import { readWorldFile } from './world-file.node.js';
 
@@ -29,26 +30,28 @@ export async function openGeoTiffFile(path: string, options: OpenGeoTiffOptions 
   checkOptions('openGeoTiffFile', options);
   const source = fileSource(path);
   // The sidecars are looked for while the file opens (each look is a round trip to the I/O threads), and used
-  // in the order GDAL reads them: their errors still come after the file's own.
-  const pam = settledLater(readPamSidecar(path));
-  const mask = settledLater(hasMaskSidecar(path));
+  // in the order GDAL reads them: their errors still come after the file's own. The open goes out first: the
+  // header read waits for it, the sidecars are needed only once the header is parsed.
+  let pam: Promise<PamInfo | undefined> | undefined;
+  let mask: Promise<boolean> | undefined;
+  const opening = openGeoTiffWith(
+    source,
+    {
+      blockDecoder: nodeBlockDecoder,
+      fallbackTransform: () => readWorldFile(path),
+      ...options,
+      codecs: { ...NODE_CODECS, ...options.codecs },
+    },
+    {
+      pam: () => pam as Promise<PamInfo | undefined>,
+      mask: async () =>
+        (await mask) ? openMaskSidecar(path, { signal: options.signal, limits: options.limits }) : undefined,
+    },
+  );
+  pam = settledLater(readPamSidecar(path));
+  mask = settledLater(hasMaskSidecar(path));
   try {
-    return await openGeoTiffWith(
-      source,
-      {
-        blockDecoder: nodeBlockDecoder,
-        fallbackTransform: () => readWorldFile(path),
-        ...options,
-        codecs: { ...NODE_CODECS, ...options.codecs },
-      },
-      {
-        pam: () => pam,
-        mask: async () =>
-          (await mask)
-            ? openMaskSidecar(path, { signal: options.signal, limits: options.limits })
-            : undefined,
-      },
-    );
+    return await opening;
   } catch (err) {
     await source.close();
     throw err;
@@ -79,9 +82,16 @@ export async function readGeoTiffFile(
 ): Promise<ReadRasterResult> {
   checkOptions('readGeoTiffFile', options);
   const tiff = await openGeoTiffFile(path, { signal: options.signal, limits: options.limits });
+  // closed as soon as every block is fetched, while the last ones decode
+  let closing: Promise<void> | undefined;
+  afterLastFetch.set(tiff, () => {
+    closing = tiff.close();
+    closing.catch(() => {}); // awaited below
+  });
   try {
     return await readRaster(tiff, options);
   } finally {
-    await tiff.close();
+    afterLastFetch.delete(tiff);
+    await (closing ?? tiff.close());
   }
 }

@@ -165,6 +165,13 @@ export function levelOf(tiff: GeoTiff, index: number): { level: GeoTiffLevel; im
 }
 
 /**
+ * Called once a read has fetched all it needs from its tiff's source, while the last blocks still decode:
+ * `readGeoTiffFile` closes the file there rather than after decoding. Taken (deleted) when called.
+ * @internal
+ */
+export const afterLastFetch = new WeakMap<GeoTiff, () => void>();
+
+/**
  * Read window `win` of `level` (stored in `image`): the body of {@link readRaster}, also used for a level's
  * internal mask (see read-mask.ts), whose window is its level's.
  * @internal
@@ -283,7 +290,8 @@ export async function readLevel(
   // window comes from a block, as the planes are not filled first.
   const staged =
     !parallel && !planarYCbCr && present.length === blocks.length && opts.onCorruptBlock === 'error';
-  const stage = staged ? openPlaneStage(g) : null;
+  const rowOrdered = present.every((b, i) => i === 0 || b.row >= (present[i - 1] as BlockJob).row);
+  const stage = staged ? openPlaneStage(g, { rowOrdered }) : null;
   const runs = mergeRuns(
     present,
     opts.mergeGapBytes,
@@ -293,6 +301,13 @@ export async function readLevel(
   // error thrown is always the first failing block's; workers' failures are sorted into that order below.
   const inOrder = parallel ? undefined : new DecodeTurns(runs.length);
   let nextRun = 0;
+  let fetched = 0;
+  const onFetched = (): void => {
+    if (++fetched < runs.length) return;
+    const fire = afterLastFetch.get(tiff);
+    afterLastFetch.delete(tiff);
+    fire?.();
+  };
   const worker = async (): Promise<void> => {
     while (nextRun < runs.length) {
       const i = nextRun++;
@@ -308,6 +323,7 @@ export async function readLevel(
         opts.signal,
       );
       throwIfAborted(opts.signal, name);
+      onFetched();
       if (parallel) {
         dispatch(run, bytes, pooled);
         continue;
@@ -490,7 +506,8 @@ async function readRun(
 
 /**
  * Blocks (sorted by offset) whose stored bytes are at most `gap` apart are fetched in one read, of at most
- * `maxBytes` unless one block alone is larger.
+ * `maxBytes` unless one block alone is larger. The first run is capped at a quarter of that: decoding waits for
+ * it, and the later runs are read while it decodes.
  */
 function mergeRuns(present: BlockJob[], gap: number, maxBytes: number): BlockJob[][] {
   const runs: BlockJob[][] = [];
@@ -498,13 +515,14 @@ function mergeRuns(present: BlockJob[], gap: number, maxBytes: number): BlockJob
     const run = runs[runs.length - 1];
     const first = run?.[0];
     const last = run?.[run.length - 1];
+    const cap = runs.length === 1 ? maxBytes / 4 : maxBytes;
     if (
       run &&
       first &&
       last &&
       b.offset - (last.offset + last.byteCount) <= gap &&
       b.offset >= last.offset &&
-      b.offset + b.byteCount - first.offset <= maxBytes
+      b.offset + b.byteCount - first.offset <= cap
     )
       run.push(b);
     else runs.push([b]);

@@ -5,7 +5,8 @@
 // per-row copies out of a block-sized stage cost as much as the scalar split. Codecs that can decode into memory
 // of our choosing (libdeflate, LZW) decode straight into the stage's block area, so the block bytes are not copied
 // in either. Rows go out to the bands as soon as all their blocks are placed, a few tile rows at a time, while the
-// planes are still in cache.
+// planes are still in cache. When blocks come in row order (as writers store them), the planes hold only those
+// few block rows and are reused down the window: the stage stays in cache instead of adding the window's size.
 
 import { swapBytes } from '../codecs/predictor.js';
 import { bytesOf } from '../internal/typed-array.js';
@@ -16,8 +17,9 @@ import { type BlockGeometry, type BlockJob, blockSpan } from './place-block.js';
 type BlockSpan = ReturnType<typeof blockSpan>;
 
 /**
- * Largest window (all bands) staged: the planes add the window's size to a read's peak memory, so larger reads
- * split in JavaScript straight into the bands.
+ * Largest stage (planes of all bands + a block): planes over a whole window add its size to a read's peak memory,
+ * so larger ones split in JavaScript straight into the bands. Planes reused down the window (blocks in row order)
+ * hold a few block rows, under this for any window a few thousand pixels wide.
  */
 export const STAGE_MAX_BYTES = 64 * 1024 * 1024;
 /** A kernel with more memory than this is dropped after its read rather than kept for the next one. */
@@ -55,9 +57,13 @@ const idle: Kernel[] = [];
  * pixel-interleaved samples of every band in order, a window over {@link STAGE_MAX_BYTES}, no WebAssembly SIMD
  * here, no memory to be had for it, or WORLDSTRAT_WASM=off.
  */
-export function openPlaneStage(g: BlockGeometry): PlaneStage | null {
+export function openPlaneStage(
+  g: BlockGeometry,
+  order: StageOrder = { rowOrdered: false },
+): PlaneStage | null {
   if (!stageable(g) || wasmDisabled()) return null;
-  const planeBytes = g.win.width * g.win.height * g.bps;
+  const rows = planeRows(g, order);
+  const planeBytes = g.win.width * rows.count * g.bps;
   const needed = planeBytes * g.spp + g.blockBytes;
   if (needed > STAGE_MAX_BYTES) return null;
   const kernel = takeKernel(needed);
@@ -66,15 +72,13 @@ export function openPlaneStage(g: BlockGeometry): PlaneStage | null {
   const blockArea = new Uint8Array(memory.buffer, base, g.blockBytes);
   const planes = base + g.blockBytes;
   const rowBytes = g.bw * g.spp * g.bps;
-  const slabs = completedSlabs(g);
+  const slabs = completedSlabs(g, order.slabBytes ?? SLAB_BYTES, rows.ring);
+  /** Window rows [from, to), all in the planes now (one stretch of plane rows), into the bands. */
   const copyRows = (bands: RasterArray[], from: number, to: number): void => {
     const bytes = g.win.width * g.bps;
+    const at = rows.of(g.win.y + from);
     for (const [k, band] of bands.entries()) {
-      const plane = new Uint8Array(
-        memory.buffer,
-        planes + k * planeBytes + from * bytes,
-        (to - from) * bytes,
-      );
+      const plane = new Uint8Array(memory.buffer, planes + k * planeBytes + at * bytes, (to - from) * bytes);
       bytesOf(band).set(plane, from * bytes);
     }
   };
@@ -105,21 +109,27 @@ export function openPlaneStage(g: BlockGeometry): PlaneStage | null {
     place(g, b, data, out) {
       const span = blockSpan(g, b);
       const { by0, x0, x1, y0, y1 } = span;
-      if (x1 <= x0 || y1 <= y0) return;
-      let at = data.byteOffset;
-      if (data.buffer !== memory.buffer) {
-        // the stage's own copy, which the stages below may change (never the caller's bytes)
-        blockArea.set(data.subarray(0, (y1 - by0) * rowBytes));
-        at = base;
+      if (x1 > x0 && y1 > y0) {
+        // cannot happen: the planes are reused only when the read's blocks come in row order
+        if (!slabs.holds(b.row)) throw new Error(`${g.name}: block row ${b.row} reached the stage out of order`);
+        let at = data.byteOffset;
+        if (data.buffer !== memory.buffer) {
+          // the stage's own copy, which the stages below may change (never the caller's bytes)
+          blockArea.set(data.subarray(0, (y1 - by0) * rowBytes));
+          at = base;
+        }
+        const dst = planes + (rows.of(y0) * g.win.width + (x0 - g.win.x)) * g.bps;
+        splitRows(span, at + (y0 - by0) * rowBytes, dst, y1 - y0);
       }
-      const dst = planes + ((y0 - g.win.y) * g.win.width + (x0 - g.win.x)) * g.bps;
-      splitRows(span, at + (y0 - by0) * rowBytes, dst, y1 - y0);
       const rowsDone = slabs.placed(b);
       if (rowsDone) copyRows(out(), rowsDone[0], rowsDone[1]);
     },
     copyTo(bands) {
       const rest = slabs.rest();
-      if (rest) copyRows(bands, rest[0], rest[1]);
+      if (!rest) return;
+      // cannot happen: with reused planes every row has gone out as its ring completed
+      if (rows.ring && rest[1] > rest[0] + rows.ring) throw new Error(`${g.name}: staged rows went missing`);
+      copyRows(bands, rest[0], rest[1]);
     },
     release() {
       if (released) return;
@@ -132,12 +142,38 @@ export function openPlaneStage(g: BlockGeometry): PlaneStage | null {
 /** Window rows copied into the bands at a time, at least (per band): a few tile rows, still in cache. */
 const SLAB_BYTES = 256 * 1024;
 
+/** How the read's blocks reach the stage. */
+export interface StageOrder {
+  /** Every block of a block row comes before any block of a later row (blocks stored in row order). */
+  rowOrdered: boolean;
+  /** Smallest copy into the bands, per band (tests set it low to run many slabs through small windows). */
+  slabBytes?: number;
+}
+
+/**
+ * Which plane row holds each image row. Blocks in row order reuse planes of `ring` rows (whole block rows, at least
+ * a slab): image row y sits at y mod ring, so every block row has one place. Otherwise the planes span the window.
+ */
+function planeRows(
+  g: BlockGeometry,
+  order: StageOrder,
+): { count: number; ring: number; of: (y: number) => number } {
+  const { win, bh } = g;
+  const slabRows = Math.ceil((order.slabBytes ?? SLAB_BYTES) / (win.width * g.bps));
+  const ring = Math.max(1, Math.ceil(slabRows / bh)) * bh;
+  const oneRing = Math.floor(win.y / ring) === Math.floor((win.y + win.height - 1) / ring);
+  if (!order.rowOrdered || oneRing) return { count: win.height, ring: 0, of: (y) => y - win.y };
+  return { count: ring, ring, of: (y) => y % ring };
+}
+
 /**
  * Which window rows are complete as blocks are placed: `placed` returns the rows to copy into the bands now (every
- * block of them placed, at least {@link SLAB_BYTES} per band or the window's last), `rest` the rows not copied yet.
- * Blocks usually come in rows (file order), so the planes go out a slab at a time while still in cache.
+ * block of them placed, at least `slabBytes` per band or the window's last), `rest` the rows not copied yet.
+ * Blocks usually come in rows (file order), so the planes go out a slab at a time while still in cache. With a
+ * `ring` (planes of that many rows, reused), rows go out as each ring's worth is complete, before the next ring's
+ * blocks may overwrite it, and `holds` says whether a block row belongs to the ring being filled.
  */
-function completedSlabs(g: BlockGeometry) {
+function completedSlabs(g: BlockGeometry, slabBytes: number, ring: number) {
   const { win, bw, bh } = g;
   const firstRow = Math.floor(win.y / bh);
   const blockRows = Math.floor((win.y + win.height - 1) / bh) - firstRow + 1;
@@ -145,14 +181,20 @@ function completedSlabs(g: BlockGeometry) {
   const left = new Int32Array(blockRows).fill(blockCols);
   let ready = 0; // block rows [0, ready) have every block placed
   let copied = 0; // window rows [0, copied) are in the bands
+  /** The window row where the ring holding window row `from` ends. */
+  const ringEnd = (from: number) => Math.min(win.height, (Math.floor((win.y + from) / ring) + 1) * ring - win.y);
   return {
+    holds(row: number): boolean {
+      return ring === 0 || Math.floor((row * bh) / ring) === Math.floor((win.y + copied) / ring);
+    },
     placed(b: BlockJob): [number, number] | null {
       const r = b.row - firstRow;
       if (r < 0 || r >= blockRows || --(left[r] as number) !== 0) return null;
       left[r] = 0;
       while (ready < blockRows && left[ready] === 0) ready++;
       const upTo = Math.min(win.height, (firstRow + ready) * bh - win.y);
-      if (upTo < win.height && (upTo - copied) * win.width * g.bps < SLAB_BYTES) return null;
+      const due = ring ? upTo >= ringEnd(copied) : (upTo - copied) * win.width * g.bps >= slabBytes;
+      if (upTo < win.height && !due) return null;
       const rows: [number, number] = [copied, upTo];
       copied = upTo;
       return upTo > rows[0] ? rows : null;

@@ -100,42 +100,72 @@ describe('staged split vs the JavaScript split', () => {
         };
         // the window cuts the first block column (predictor 2 undone before the split) but not the others (after)
         const g = { ...geometry(spp, bps, { bw, bh }, win, levelWidth), predictor, littleEndian: le };
-        const stage = openPlaneStage(g);
-        if (!stage) throw new Error('no stage: WebAssembly SIMD missing?');
-        const js = bands(g);
-        const staged = bands(g);
-        try {
-          for (let row = 0; row < 3; row++) {
-            // blocks of the level only, as a read plans them
-            for (let col = 0; col * bw < levelWidth; col++) {
-              const data = new Uint8Array(g.blockBytes);
-              for (let i = 0; i < data.length; i++) data[i] = Math.floor(next() * 256);
-              const b: BlockJob = {
-                index: row * 3 + col,
-                col,
-                row,
-                slot: -1,
-                offset: 0,
-                byteCount: data.length,
-                rows: bh,
-                expected: data.length,
-              };
-              const kept = data.slice();
-              stage.place(g, b, data, () => staged);
-              expect(data, 'the decoded bytes are left as they were').toEqual(kept);
-              placeBlock(g, b, data, js);
+        // planes over the whole window, and planes of one block row reused down it (blocks in row order)
+        for (const order of [{ rowOrdered: false }, { rowOrdered: true, slabBytes: 1 }]) {
+          const stage = openPlaneStage(g, order);
+          if (!stage) throw new Error('no stage: WebAssembly SIMD missing?');
+          const js = bands(g);
+          const staged = bands(g);
+          try {
+            for (let row = 0; row < 3; row++) {
+              // blocks of the level only, as a read plans them
+              for (let col = 0; col * bw < levelWidth; col++) {
+                const data = new Uint8Array(g.blockBytes);
+                for (let i = 0; i < data.length; i++) data[i] = Math.floor(next() * 256);
+                const b: BlockJob = {
+                  index: row * 3 + col,
+                  col,
+                  row,
+                  slot: -1,
+                  offset: 0,
+                  byteCount: data.length,
+                  rows: bh,
+                  expected: data.length,
+                };
+                const kept = data.slice();
+                stage.place(g, b, data, () => staged);
+                expect(data, 'the decoded bytes are left as they were').toEqual(kept);
+                placeBlock(g, b, data, js);
+              }
             }
+            stage.copyTo(staged);
+            for (let k = 0; k < spp; k++)
+              expectSameBytes(staged[k], js[k], `band ${k}, block width ${bw}, ${JSON.stringify(order)}`);
+          } finally {
+            stage.release();
           }
-          stage.copyTo(staged);
-          for (let k = 0; k < spp; k++) expectSameBytes(staged[k], js[k], `band ${k}, block width ${bw}`);
-        } finally {
-          stage.release();
         }
       }
     },
   );
 
-  it('declines what it cannot split or would not speed up: a band subset, 16-bit predictor 3, one band, uncompressed blocks, a window over the cap', () => {
+  it('reused planes take blocks in row order only: a later row before the current one completes is refused', () => {
+    const g = geometry(4, 2, { bw: 8, bh: 4 }, { x: 0, y: 0, width: 16, height: 12 }, 16);
+    const stage = openPlaneStage(g, { rowOrdered: true, slabBytes: 1 });
+    if (!stage) throw new Error('no stage: WebAssembly SIMD missing?');
+    const block = (row: number, col: number): BlockJob => ({
+      index: row * 2 + col,
+      col,
+      row,
+      slot: -1,
+      offset: 0,
+      byteCount: g.blockBytes,
+      rows: 4,
+      expected: g.blockBytes,
+    });
+    const out = bands(g);
+    try {
+      stage.place(g, block(0, 0), new Uint8Array(g.blockBytes), () => out);
+      // row 0 still lacks its second block: row 1 would land on planes row 0 has not left yet
+      expect(() => stage.place(g, block(1, 0), new Uint8Array(g.blockBytes), () => out)).toThrow(
+        /out of order/,
+      );
+    } finally {
+      stage.release();
+    }
+  });
+
+  it('declines what it cannot split or would not speed up: a band subset, 16-bit predictor 3, one band, uncompressed blocks, a window over the cap (unless its blocks come in row order)', () => {
     const g = geometry(4, 2, { bw: 16, bh: 16 }, { x: 0, y: 0, width: 16, height: 16 }, 16);
     expect(openPlaneStage({ ...g, bands: [0, 2] })).toBeNull();
     expect(openPlaneStage({ ...g, bands: [1, 0, 2, 3] })).toBeNull();
@@ -144,7 +174,12 @@ describe('staged split vs the JavaScript split', () => {
     expect(openPlaneStage({ ...g, halfFloat: true })).toBeNull();
     expect(openPlaneStage({ ...g, compression: 1 })).toBeNull();
     const side = Math.ceil(Math.sqrt(STAGE_MAX_BYTES / 8)) + 1;
-    expect(openPlaneStage({ ...g, win: { x: 0, y: 0, width: side, height: side } })).toBeNull();
+    const huge = { ...g, win: { x: 0, y: 0, width: side, height: side } };
+    expect(openPlaneStage(huge)).toBeNull();
+    // blocks in row order need planes of a few block rows only: the same window is staged
+    const ring = openPlaneStage(huge, { rowOrdered: true });
+    expect(ring).not.toBeNull();
+    ring?.release();
     process.env.WORLDSTRAT_WASM = 'off';
     expect(openPlaneStage(g)).toBeNull();
     delete process.env.WORLDSTRAT_WASM;
@@ -171,23 +206,23 @@ function oddDoubles(r: Raster): void {
 
 describe('staged reads of whole files', () => {
   const cases: [string, DType, number, Parameters<typeof writeGeoTiff>[2]][] = [
-    ['uint16 × 4, deflate tiles', 'uint16', 4, { compression: 'deflate', tileSize: 256 }],
+    ['uint16 × 4, deflate tiles', 'uint16', 4, { compression: 'deflate', tiled: true, tileSize: 256 }],
     ['uint8 × 3, deflate strips', 'uint8', 3, { compression: 'deflate' }],
     ['float32 × 4, zstd strips', 'float32', 4, { compression: 'zstd' }],
-    ['int16 × 2, deflate tiles', 'int16', 2, { compression: 'deflate', tileSize: 256 }],
+    ['int16 × 2, deflate tiles', 'int16', 2, { compression: 'deflate', tiled: true, tileSize: 256 }],
     ['float64 × 3, deflate strips', 'float64', 3, { compression: 'deflate' }],
     [
       'uint16 × 4, deflate + predictor 2 tiles',
       'uint16',
       4,
-      { compression: 'deflate', predictor: true, tileSize: 256 },
+      { compression: 'deflate', predictor: true, tiled: true, tileSize: 256 },
     ],
     ['uint8 × 3, zstd + predictor 2 strips', 'uint8', 3, { compression: 'zstd', predictor: true }],
     [
       'float32 × 4, deflate + predictor 3 tiles',
       'float32',
       4,
-      { compression: 'deflate', predictor: true, tileSize: 256 },
+      { compression: 'deflate', predictor: true, tiled: true, tileSize: 256 },
     ],
     ['float64 × 2, deflate + predictor 3 strips', 'float64', 2, { compression: 'deflate', predictor: true }],
   ];
@@ -251,7 +286,11 @@ describe('staged reads of whole files', () => {
   // Damaged blocks (flipped bytes, cut files) through the staged path end as the JavaScript path ends them: the
   // same pixels, or a RasterIoError with the same code naming the file; never a WebAssembly trap.
   it.each([
-    ['deflate + predictor 2 tiles', 'uint16', { compression: 'deflate', predictor: true, tileSize: 256 }],
+    [
+      'deflate + predictor 2 tiles',
+      'uint16',
+      { compression: 'deflate', predictor: true, tiled: true, tileSize: 256 },
+    ],
     [
       'float32 deflate + predictor 3 strips',
       'float32',
@@ -300,12 +339,77 @@ describe('staged reads of whole files', () => {
     90_000,
   );
 
+  // Windows taller than the reused planes (a slab of 256 KiB per band, in whole block rows): rows leave the planes
+  // ring by ring, from a window starting inside a ring too.
+  it.each([
+    [
+      'uint16 × 4, 256-px deflate tiles',
+      'uint16',
+      700,
+      1300,
+      { compression: 'deflate', tiled: true, tileSize: 256 },
+    ],
+    [
+      'uint8 × 3, deflate strips of 16 rows',
+      'uint8',
+      600,
+      1000,
+      { compression: 'deflate', rowsPerStrip: 16 },
+    ],
+    [
+      'float32 × 2, deflate + predictor 3 strips of 5 rows',
+      'float32',
+      300,
+      1500,
+      { compression: 'deflate', predictor: true, rowsPerStrip: 5 },
+    ],
+  ] as [string, DType, number, number, Parameters<typeof writeGeoTiff>[2]][])(
+    '%s, taller than the reused planes: the source pixels, and the same as WORLDSTRAT_WASM=off',
+    async (_, dtype, width, height, options) => {
+      const n = dtype === 'uint16' ? 4 : dtype === 'uint8' ? 3 : 2;
+      const src = syntheticRaster(dtype, width, height, n, 31);
+      const path = `${tmp()}/tall.tif`;
+      await writeGeoTiff(path, src, { ...options, interleave: 'pixel' });
+      const whole = await readGeoTiffFile(path);
+      for (let k = 0; k < n; k++) expectSameBytes(whole.bands[k], src.bands[k], `band ${k}`);
+      const window = { x: 13, y: 301, width: width - 20, height: height - 350 };
+      const part = await readGeoTiffFile(path, { window });
+      process.env.WORLDSTRAT_WASM = 'off';
+      const plainPart = await readGeoTiffFile(path, { window });
+      for (let k = 0; k < n; k++) expectSameBytes(part.bands[k], plainPart.bands[k], `window band ${k}`);
+      const last = (window.height - 1) * window.width + window.width - 1;
+      expect(part.bands[n - 1]?.[last]).toBe(
+        src.bands[n - 1]?.[(window.y + window.height - 1) * width + width - 8],
+      );
+    },
+  );
+
+  it('tiles stored out of row order (last tile first): the source pixels', async () => {
+    const src = syntheticRaster('uint16', 700, 900, 4, 41);
+    const path = `${tmp()}/in.tif`;
+    await writeGeoTiff(path, src, {
+      compression: 'deflate',
+      tiled: true,
+      tileSize: 256,
+      interleave: 'pixel',
+    });
+    const reversed = `${tmp()}/reversed.tif`;
+    writeFileSync(reversed, reverseTileOrder(readFileSync(path)));
+    const back = await readGeoTiffFile(reversed);
+    for (let k = 0; k < 4; k++) expectSameBytes(back.bands[k], src.bands[k], `band ${k}`);
+    const window = { x: 100, y: 200, width: 500, height: 600 };
+    const part = await readGeoTiffFile(reversed, { window });
+    process.env.WORLDSTRAT_WASM = 'off';
+    const plainPart = await readGeoTiffFile(reversed, { window });
+    for (let k = 0; k < 4; k++) expectSameBytes(part.bands[k], plainPart.bands[k], `window band ${k}`);
+  });
+
   it('into the caller arrays, and two reads at once on one thread each get their own stage', async () => {
     const a = syntheticRaster('uint16', 300, 200, 4, 1);
     const b = syntheticRaster('uint16', 200, 300, 4, 2);
     const pa = `${tmp()}/a.tif`;
     const pb = `${tmp()}/b.tif`;
-    await writeGeoTiff(pa, a, { compression: 'deflate', tileSize: 256, interleave: 'pixel' });
+    await writeGeoTiff(pa, a, { compression: 'deflate', tiled: true, tileSize: 256, interleave: 'pixel' });
     await writeGeoTiff(pb, b, { compression: 'deflate', interleave: 'pixel' });
     const into = a.bands.map((x) => new Uint16Array(x.length).fill(9));
     const [ra, rb] = await Promise.all([readGeoTiffFile(pa, { into }), readGeoTiffFile(pb)]);
@@ -319,7 +423,12 @@ describe('staged reads of whole files', () => {
   it('a corrupt block fails the read and leaves the stage fit for the next read', async () => {
     const src = syntheticRaster('uint16', 600, 300, 4, 3);
     const path = `${tmp()}/bad.tif`;
-    await writeGeoTiff(path, src, { compression: 'deflate', tileSize: 256, interleave: 'pixel' });
+    await writeGeoTiff(path, src, {
+      compression: 'deflate',
+      tiled: true,
+      tileSize: 256,
+      interleave: 'pixel',
+    });
     const file = readFileSync(path);
     const good = `${tmp()}/good.tif`;
     writeFileSync(good, file);
@@ -331,6 +440,42 @@ describe('staged reads of whole files', () => {
     for (let k = 0; k < 4; k++) expect(again.bands[k]).toEqual(src.bands[k]);
   });
 });
+
+/**
+ * The same little-endian TIFF (one IFD) with its tiles' bytes stored in reverse order: TileOffsets rewritten, the
+ * tiles moved, everything else in place.
+ */
+function reverseTileOrder(file: Buffer): Buffer {
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const ifd = view.getUint32(4, true);
+  const entries = view.getUint16(ifd, true);
+  const arrayAt = (tag: number) => {
+    for (let i = 0; i < entries; i++) {
+      const e = ifd + 2 + i * 12;
+      if (view.getUint16(e, true) !== tag) continue;
+      const count = view.getUint32(e + 4, true);
+      const at = count === 1 ? e + 8 : view.getUint32(e + 8, true);
+      const wide = view.getUint16(e + 2, true) === 4; // LONG, else SHORT
+      return Array.from({ length: count }, (_, k) =>
+        wide ? view.getUint32(at + 4 * k, true) : view.getUint16(at + 2 * k, true),
+      ).map((value, k) => ({ value, at: at + (wide ? 4 : 2) * k, wide }));
+    }
+    throw new Error(`tag ${tag} missing`);
+  };
+  const offsets = arrayAt(324);
+  const counts = arrayAt(325).map((c) => c.value);
+  const start = Math.min(...offsets.map((o) => o.value));
+  const out = Buffer.from(file);
+  let pos = start;
+  for (let i = offsets.length - 1; i >= 0; i--) {
+    const o = offsets[i] as { value: number; at: number; wide: boolean };
+    file.copy(out, pos, o.value, o.value + (counts[i] as number));
+    if (!o.wide) throw new Error('SHORT tile offsets');
+    out.writeUInt32LE(pos, o.at);
+    pos += counts[i] as number;
+  }
+  return out;
+}
 
 /** Equal bytes; on a difference, says where (a full diff of a large band takes minutes to print). */
 function expectSameBytes(a: RasterArray | undefined, b: RasterArray | undefined, label: string): void {

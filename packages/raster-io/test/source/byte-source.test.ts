@@ -135,6 +135,49 @@ describe('fileSource specifics', () => {
     expect(JSON.parse(r.stdout)).toEqual({ read: refused, file: refused });
   });
 
+  it('the first read, made beside the fstat: exact bytes for small and large first reads, short past the end', async () => {
+    const big = new Uint8Array(3 * 2 ** 20 + 5);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31 + (i >> 11)) & 255;
+    const path = join(tmp(), 'big.bin');
+    writeFileSync(path, big);
+    const cases: [number, number][] = [
+      [0, 16384], // a header block: read before the size is known
+      [big.length - 10, 4096], // runs past the end: clipped to the size the fstat found
+      [big.length + 7, 100], // wholly past the end
+      [123, 2 * 2 ** 20], // larger than a first read made blind: waits for the size
+    ];
+    for (const [offset, length] of cases) {
+      const want = big.subarray(Math.min(offset, big.length), Math.min(offset + length, big.length));
+      const viaRead = fileSource(path);
+      expect(Buffer.from(await viaRead.read(offset, length)).equals(want), `read ${offset}+${length}`).toBe(
+        true,
+      );
+      expect(viaRead.size).toBe(big.length);
+      await viaRead.close();
+      const viaInto = fileSource(path);
+      const target = new Uint8Array(length).fill(7);
+      const n = await viaInto.readInto?.(offset, target);
+      expect(n, `readInto ${offset}+${length}`).toBe(want.length);
+      expect(Buffer.from(target.subarray(0, n)).equals(want)).toBe(true);
+      await viaInto.close();
+    }
+  });
+
+  it('a character device is refused as not a regular file, its bytes never returned', async () => {
+    const refused = {
+      code: 'INVALID_ARGUMENT',
+      message: '/dev/zero: cannot open for reading (not a regular file)',
+    };
+    const src = fileSource('/dev/zero');
+    await expect(src.read(0, 16)).rejects.toMatchObject(refused);
+    await src.close();
+    const into = fileSource('/dev/zero');
+    const target = new Uint8Array(16).fill(9);
+    await expect(into.readInto?.(0, target)).rejects.toMatchObject(refused);
+    await into.close();
+    await expect(readGeoTiffFile('/dev/zero')).rejects.toMatchObject(refused);
+  });
+
   it('reads after close() fail with INVALID_ARGUMENT; close is idempotent', async () => {
     const src = fileSource(join(tmp(), 'suite.bin'));
     await src.read(0, 1);
