@@ -1,4 +1,6 @@
 import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import fsp from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { readGeoTiffFile, writeGeoTiff } from '@worldstrat/raster-io/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -209,6 +211,45 @@ describe('openDataset on a synthetic release-layout dataset', () => {
     expect(lenient.problems.map((p) => p.code)).toContain('UNREADABLE_FILE');
     const verified = await openDataset(bad, { revisits: 2, skipInvalid: true, verifyFiles: true });
     expect(verified.scenes.map((s) => s.name)).not.toContain('Synthetic-4');
+  });
+
+  it('an abort that lands inside a reader ends batches and verifyFiles with ABORTED, never a problem of the scene', async () => {
+    // the signal fires right after the n-th file opens: the reader (raster-io) then fails with its own ABORTED
+    const abortAtOpen = async <T>(n: number, run: (signal: AbortSignal) => Promise<T>) => {
+      const controller = new AbortController();
+      let opens = 0;
+      const real = fsp.open;
+      fsp.open = (async (...args: Parameters<typeof real>) => {
+        const h = await real(...args);
+        if (++opens === n) controller.abort();
+        return h;
+      }) as typeof real;
+      syncBuiltinESMExports();
+      try {
+        return await run(controller.signal).then(
+          (value) => ({ value, opens }),
+          (error: unknown) => ({ error, opens }),
+        );
+      } finally {
+        fsp.open = real;
+        syncBuiltinESMExports();
+      }
+    };
+    const lenient = await openDataset(root, { revisits: 2, skipInvalid: true });
+    const scenes = lenient.split('all').train;
+    const batches = await abortAtOpen(3, (signal) =>
+      collect(lenient.batches(scenes, { batchSize: 9, signal })),
+    );
+    expect(batches).toMatchObject({ error: { name: 'DatasetError', code: 'ABORTED' } });
+    expect(lenient.problems).toEqual([]);
+    // verifyFiles opens every file once: an abort at the last one (no scene after it checks the signal)
+    const all = await abortAtOpen(0, () =>
+      openDataset(root, { revisits: 2, skipInvalid: true, verifyFiles: true }),
+    );
+    const atLast = await abortAtOpen(all.opens, (signal) =>
+      openDataset(root, { revisits: 2, skipInvalid: true, verifyFiles: true, signal }),
+    );
+    expect(atLast).toMatchObject({ error: { name: 'DatasetError', code: 'ABORTED' } });
   });
 
   it("loadScene on a file that is no TIFF is DatasetError UNREADABLE_FILE keeping the reader's code and error, as batches words it", async () => {

@@ -257,6 +257,8 @@ async function verifiedScenes(
         const t = await store.openTiff(p, { limits: options.readLimits, signal: options.signal });
         await t.close();
       } catch (e) {
+        const err = loadError(s, e, options.signal);
+        if (err.code === 'ABORTED') throw err;
         bad = { code: 'UNREADABLE_FILE', aoi: s.name, path: p, message: `${p}: ${(e as Error).message}` };
         break;
       }
@@ -396,7 +398,7 @@ export class WorldStratDataset implements DatasetScan {
       return Promise.reject(e);
     }
     return this.#load(entry, opts.signal).catch((e: unknown) => {
-      throw loadError(entry, e);
+      throw loadError(entry, e, opts.signal);
     });
   }
 
@@ -489,7 +491,9 @@ export class WorldStratDataset implements DatasetScan {
   #loadOrProblem(entry: SceneEntry, signal?: AbortSignal): Promise<LoadedScene | DatasetProblem> {
     // entries were checked by `batches`
     return this.#load(entry, signal).catch((e: unknown) => {
-      if (e instanceof DatasetError && e.code === 'ABORTED') throw e;
+      // an abort (ours, or raised inside a reader) ends the iteration: it says nothing about the scene's files
+      const err = loadError(entry, e, signal);
+      if (err.code === 'ABORTED') throw err;
       const problem: DatasetProblem = {
         code: e instanceof DatasetError && e.code === 'SHAPE_MISMATCH' ? 'SHAPE_MISMATCH' : 'UNREADABLE_FILE',
         aoi: entry.name,
@@ -592,13 +596,15 @@ export class WorldStratDataset implements DatasetScan {
 }
 
 /**
- * A scene load's failure as this package's error: a DatasetError as it is, an abort as `ABORTED`, any other
- * (raster-io's `NOT_A_TIFF`, `TOO_LARGE`, …) as `UNREADABLE_FILE` with its code in the message, as `batches` words it.
+ * A scene load's failure as this package's error: a DatasetError as it is, an abort (or any failure once `signal`
+ * fired) as `ABORTED`, any other (raster-io's `NOT_A_TIFF`, `TOO_LARGE`, …) as `UNREADABLE_FILE` with its code in
+ * the message, as `batches` words it.
  */
-function loadError(entry: SceneEntry, e: unknown): DatasetError {
-  if (e instanceof DatasetError) return e;
+function loadError(entry: SceneEntry, e: unknown, signal?: AbortSignal): DatasetError {
+  if (e instanceof DatasetError && (e.code === 'ABORTED' || !signal?.aborted)) return e;
   const { code, name } = (e ?? {}) as { code?: unknown; name?: unknown };
-  if (code === 'ABORTED' || name === 'AbortError')
+  // a failure once the signal fired is the abort's doing (a reader cut off mid-read), not the file's
+  if (code === 'ABORTED' || name === 'AbortError' || signal?.aborted)
     return new DatasetError('ABORTED', `${entry.name}: loading aborted`, { cause: e });
   return new DatasetError('UNREADABLE_FILE', `${entry.name}: ${causeText(e)}`, { cause: e });
 }
