@@ -24,6 +24,7 @@ export const RASTER_IO_ERROR_CODES = [
   'ROWS_OUT_OF_ORDER',
   'WRITER_CLOSED',
   'WORKER_FAILED',
+  'UNREADABLE_FILE',
 ] as const;
 
 /** One of {@link RASTER_IO_ERROR_CODES}. */

@@ -71,7 +71,7 @@ const MAX_READ_CHUNK = 2 ** 30;
 
 /**
  * A block's stored bytes read from a lent file, clipped to the size the source reads to (as its own reads are);
- * a read error becomes `WORKER_FAILED` naming the file and the block.
+ * a read error becomes `UNREADABLE_FILE` naming the file and the block, as the calling thread's reads do.
  */
 function readStored(g: BlockGeometry, b: BlockJob, file: { fd: number; size: number }): Uint8Array {
   const n = Math.max(0, Math.min(b.byteCount, file.size - b.offset));
@@ -90,7 +90,7 @@ function readStored(g: BlockGeometry, b: BlockJob, file: { fd: number; size: num
     }
   } catch (err) {
     throw new RasterIoError(
-      'WORKER_FAILED',
+      'UNREADABLE_FILE',
       `${g.name}: ${blockWhere(g, b)}: reading bytes ${b.offset}..${b.offset + n - 1} failed (${(err as Error).message})`,
       { cause: err },
     );

@@ -95,9 +95,18 @@ export function fileSource(path: string): FileByteSource {
     );
     const { size: total } = await checked;
     const got = await early;
-    if (got instanceof Error) throw got;
-    return Math.max(0, Math.min(got, total - offset));
+    const n = Math.max(0, Math.min(target.length, total - offset));
+    // nothing was to be read (a file of size 0 such as /proc/self/mem, whose read fails): not an error
+    if (n === 0) return 0;
+    if (got instanceof Error) throw readFailed(offset, chunk, got);
+    return Math.min(got, n);
   };
+  const readFailed = (offset: number, length: number, err: Error) =>
+    new RasterIoError(
+      'UNREADABLE_FILE',
+      `${path}: reading bytes ${offset}..${offset + length - 1} failed (${err.message})`,
+      { cause: err },
+    );
   const readInto = async (offset: number, target: Uint8Array, signal?: AbortSignal): Promise<number> => {
     checkRange(path, offset, target.length);
     let done = size === undefined && opened === undefined ? await firstRead(offset, target, signal) : 0;
@@ -107,7 +116,12 @@ export function fileSource(path: string): FileByteSource {
       // Node aborts the process (a native assertion, not an exception) on a read length or buffer offset of
       // 2^31 or more: read in bounded pieces, each into its own view
       const chunk = Math.min(n - done, MAX_READ_CHUNK);
-      const { bytesRead } = await h.read(target.subarray(done, done + chunk), 0, chunk, offset + done);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await h.read(target.subarray(done, done + chunk), 0, chunk, offset + done));
+      } catch (err) {
+        throw readFailed(offset + done, chunk, err as Error);
+      }
       if (bytesRead === 0) break;
       done += bytesRead;
     }

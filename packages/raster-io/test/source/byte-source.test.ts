@@ -1,6 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import fsp from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { syncBuiltinESMExports } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,6 +163,40 @@ describe('fileSource specifics', () => {
       expect(Buffer.from(target.subarray(0, n)).equals(want)).toBe(true);
       await viaInto.close();
     }
+  });
+
+  it('a read the system fails (EIO) is UNREADABLE_FILE naming the file and the bytes, on the first read and later', async () => {
+    const path = join(tmp(), 'suite.bin');
+    const real = fsp.open;
+    fsp.open = (async (...args: Parameters<typeof real>) => {
+      const h = await real(...args);
+      h.read = (async () => {
+        throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+      }) as typeof h.read;
+      return h;
+    }) as typeof real;
+    syncBuiltinESMExports();
+    try {
+      for (const [offset, length] of [
+        [0, 64],
+        [0, 2 * 2 ** 20],
+      ] as const) {
+        const src = fileSource(path);
+        const err = await src.read(offset, length).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(RasterIoError);
+        expect(err).toMatchObject({ code: 'UNREADABLE_FILE' });
+        expect((err as Error).message).toMatch(
+          new RegExp(`^${path}: reading bytes 0\\.\\.\\d+ failed \\(EIO`),
+        );
+        await src.close();
+      }
+      await expect(readGeoTiffFile(path)).rejects.toMatchObject({ code: 'UNREADABLE_FILE' });
+    } finally {
+      fsp.open = real;
+      syncBuiltinESMExports();
+    }
+    // a file of size 0 whose read fails (/proc/self/mem) is read as empty, as before: nothing was to be read
+    await expect(readGeoTiffFile('/proc/self/mem')).rejects.toMatchObject({ code: 'TRUNCATED' });
   });
 
   it('a character device is refused as not a regular file, its bytes never returned', async () => {
