@@ -240,6 +240,25 @@ export async function openGeoTiffWith(
   options: OpenGeoTiffOptions,
   sidecars: Sidecars,
 ): Promise<GeoTiff> {
+  try {
+    return await openGeoTiffUnguarded(input, options, sidecars);
+  } catch (err) {
+    if (err instanceof RasterIoError) throw err;
+    // Last resort, as readRaster's: a source of the caller's that throws its own errors (or a failure of ours)
+    const name = (options as { name?: unknown })?.name ?? (input as { name?: unknown })?.name ?? 'memory';
+    throw new RasterIoError(
+      'CORRUPT_TIFF',
+      `${String(name)}: unexpected failure opening the TIFF (${(err as Error)?.message ?? String(err)})`,
+      { cause: err },
+    );
+  }
+}
+
+async function openGeoTiffUnguarded(
+  input: ByteSource | ArrayBuffer | Uint8Array,
+  options: OpenGeoTiffOptions,
+  sidecars: Sidecars,
+): Promise<GeoTiff> {
   checkOptions('openGeoTiff', options);
   if (!isByteSource(input)) checkBytes('openGeoTiff', 'input (a ByteSource or the file bytes)', input);
   const raw = isByteSource(input) ? input : memorySource(input, options.name ?? 'memory');

@@ -3,8 +3,8 @@ import { checkOptions } from '../internal/check-args.js';
 import { fileSource } from '../source/file-source.node.js';
 import { nodeBlockDecoder } from './decode-pool.node.js';
 import { type GeoTiff, type OpenGeoTiffOptions, openGeoTiffWith } from './open-geotiff.js';
-import { afterLastFetch, type ReadRasterOptions, type ReadRasterResult, readRaster } from './read-raster.js';
 import type { PamInfo } from './pam.js';
+import { afterLastFetch, type ReadRasterOptions, type ReadRasterResult, readRaster } from './read-raster.js';
 import { hasMaskSidecar, openMaskSidecar, readPamSidecar } from './sidecars.node.js';
 import { readWorldFile } from './world-file.node.js';
 

@@ -111,7 +111,8 @@ export function openPlaneStage(
       const { by0, x0, x1, y0, y1 } = span;
       if (x1 > x0 && y1 > y0) {
         // cannot happen: the planes are reused only when the read's blocks come in row order
-        if (!slabs.holds(b.row)) throw new Error(`${g.name}: block row ${b.row} reached the stage out of order`);
+        if (!slabs.holds(b.row))
+          throw new Error(`${g.name}: block row ${b.row} reached the stage out of order`);
         let at = data.byteOffset;
         if (data.buffer !== memory.buffer) {
           // the stage's own copy, which the stages below may change (never the caller's bytes)
@@ -182,7 +183,8 @@ function completedSlabs(g: BlockGeometry, slabBytes: number, ring: number) {
   let ready = 0; // block rows [0, ready) have every block placed
   let copied = 0; // window rows [0, copied) are in the bands
   /** The window row where the ring holding window row `from` ends. */
-  const ringEnd = (from: number) => Math.min(win.height, (Math.floor((win.y + from) / ring) + 1) * ring - win.y);
+  const ringEnd = (from: number) =>
+    Math.min(win.height, (Math.floor((win.y + from) / ring) + 1) * ring - win.y);
   return {
     holds(row: number): boolean {
       return ring === 0 || Math.floor((row * bh) / ring) === Math.floor((win.y + copied) / ring);

@@ -137,7 +137,8 @@ export function fileSource(path: string): FileByteSource {
     async read(offset, length, signal) {
       checkRange(path, offset, length);
       // a first read of a known-small length is made before the size is known (see firstRead)
-      const total = size ?? (length <= FIRST_READ_MAX_BYTES ? offset + length : (await openChecked(signal)).size);
+      const total =
+        size ?? (length <= FIRST_READ_MAX_BYTES ? offset + length : (await openChecked(signal)).size);
       const n = Math.max(0, Math.min(length, total - offset));
       // not zero-filled: every byte returned is read from the file (a short read is copied out below)
       const out = new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);

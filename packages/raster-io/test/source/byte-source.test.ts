@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type BlockCacheOptions,
+  type ByteSource,
   blockCache,
   encodeGeoTiff,
   httpSource,
@@ -220,6 +221,38 @@ describe('fileSource specifics', () => {
     await src.close();
     await src.close();
     await expect(src.read(0, 4)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
+
+describe("a caller's ByteSource that throws its own errors", () => {
+  it('open and read fail with a RasterIoError naming the source and keeping the error as cause', async () => {
+    const boom = new TypeError('boom');
+    const failing: ByteSource = {
+      name: 'custom-source',
+      read: async () => {
+        throw boom;
+      },
+    };
+    const opened = await openGeoTiff(failing).catch((e: unknown) => e);
+    expect(opened).toBeInstanceOf(RasterIoError);
+    expect(opened).toMatchObject({ code: 'CORRUPT_TIFF', cause: boom });
+    expect((opened as Error).message).toMatch(/^custom-source: unexpected failure opening the TIFF \(boom\)/);
+    // a source that fails only once the header is in: the pixel reads
+    const file = encodeGeoTiff(
+      { width: 64, height: 64, dtype: 'uint8', bands: [new Uint8Array(64 * 64).fill(3)] },
+      { compression: 'deflate' },
+    );
+    const header = memorySource(file, 'late-failing');
+    let fail = false;
+    const late: ByteSource = {
+      name: 'late-failing',
+      read: (o, l, signal) => (fail ? Promise.reject(new RangeError('late')) : header.read(o, l, signal)),
+    };
+    const tiff = await openGeoTiff(late);
+    fail = true;
+    const read = await readRaster(tiff).catch((e: unknown) => e);
+    expect(read).toBeInstanceOf(RasterIoError);
+    expect((read as Error).message).toContain('late-failing');
   });
 });
 
