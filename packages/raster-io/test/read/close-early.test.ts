@@ -6,6 +6,7 @@ import fsp from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
+import { writeGarbledTiles } from '../support/mutations.js';
 import { syntheticRaster } from '../support/synthetic.js';
 import { buildTiff } from '../support/tiff-builder.js';
 import { useTmpDir } from '../support/tmp.js';
@@ -65,15 +66,7 @@ describe('readGeoTiffFile closes its file early and always', () => {
   it('closes once after a failed read (a corrupt tile), and once after a read of sparse blocks only', async () => {
     const src = syntheticRaster('uint16', 600, 600, 4, 4);
     const path = `${tmp()}/bad.tif`;
-    await writeGeoTiff(path, src, {
-      compression: 'deflate',
-      tiled: true,
-      tileSize: 256,
-      interleave: 'pixel',
-    });
-    const file = readFileSync(path);
-    file.fill(0xff, file.length >> 1, (file.length >> 1) + 64);
-    writeFileSync(path, file);
+    await writeGarbledTiles(path, src);
     const closes = await watchingCloses(async (events) => {
       await expect(readGeoTiffFile(path)).rejects.toMatchObject({ code: 'CORRUPT_BLOCK' });
       return events;

@@ -11,6 +11,7 @@ import { type BlockGeometry, type BlockJob, placeBlock } from '../../src/read/pl
 import { openPlaneStage, STAGE_MAX_BYTES } from '../../src/read/wasm-stage.js';
 import type { DType, Raster, RasterArray } from '../../src/types.js';
 import { gdalTranslate, HAS_GDAL } from '../support/gdal.js';
+import { writeGarbledTiles } from '../support/mutations.js';
 import { requireTool } from '../support/require-tool.js';
 import { rng, syntheticRaster } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
@@ -423,18 +424,8 @@ describe('staged reads of whole files', () => {
   it('a corrupt block fails the read and leaves the stage fit for the next read', async () => {
     const src = syntheticRaster('uint16', 600, 300, 4, 3);
     const path = `${tmp()}/bad.tif`;
-    await writeGeoTiff(path, src, {
-      compression: 'deflate',
-      tiled: true,
-      tileSize: 256,
-      interleave: 'pixel',
-    });
-    const file = readFileSync(path);
     const good = `${tmp()}/good.tif`;
-    writeFileSync(good, file);
-    // garble the middle of the file: a tile's deflate stream
-    file.fill(0xff, file.length >> 1, (file.length >> 1) + 64);
-    writeFileSync(path, file);
+    writeFileSync(good, await writeGarbledTiles(path, src));
     await expect(readGeoTiffFile(path)).rejects.toMatchObject({ code: 'CORRUPT_BLOCK' });
     const again = await readGeoTiffFile(good);
     for (let k = 0; k < 4; k++) expect(again.bands[k]).toEqual(src.bands[k]);

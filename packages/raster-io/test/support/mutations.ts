@@ -1,9 +1,10 @@
 // Random byte mutations of a file read at 1 and 2 threads: both must end alike (the same pixels or the same typed
 // error code), and the outcomes are counted for the caller's assertions.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { bytesOf } from '../../src/internal/typed-array.js';
-import { readGeoTiffFile } from '../../src/node.js';
+import { readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
+import type { Raster } from '../../src/types.js';
 import { rng } from './synthetic.js';
 
 export interface MutationRun {
@@ -42,4 +43,17 @@ export async function mutationOutcomes(run: MutationRun): Promise<Map<string, nu
     codes.set(kind, (codes.get(kind) ?? 0) + 1);
   }
   return codes;
+}
+
+/**
+ * `src` written to `path` as a pixel-interleaved deflate file of 256-px tiles with 64 bytes in its middle (inside a
+ * tile's deflate stream) overwritten; returns the intact file's bytes.
+ */
+export async function writeGarbledTiles(path: string, src: Raster): Promise<Buffer> {
+  await writeGeoTiff(path, src, { compression: 'deflate', tiled: true, tileSize: 256, interleave: 'pixel' });
+  const good = readFileSync(path);
+  const bad = Buffer.from(good);
+  bad.fill(0xff, bad.length >> 1, (bad.length >> 1) + 64);
+  writeFileSync(path, bad);
+  return good;
 }
