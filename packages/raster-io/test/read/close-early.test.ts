@@ -1,7 +1,7 @@
 // readGeoTiffFile closes the file once every block it needs is fetched, while the last blocks still decode (the
 // close's round trip to the I/O threads then costs the read nothing), and closes it whatever happens.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import fsp from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 import { describe, expect, it } from 'vitest';
