@@ -13,6 +13,7 @@ import { DEFAULT_RASTER_IO_LIMITS } from '../read/limits.js';
 import { adjustNoDataToDtype, allocBand, castToDtype } from '../resample/dtype-cast.js';
 import { DTYPES, type DType, type GeoTransform, type Raster, type RasterArray } from '../types.js';
 import { approxRow } from './approx-transformer.js';
+import { type LongitudeWrap, sourceLongitudeWrap } from './longitude-wrap.js';
 import { checkProjectedGrid, type ProjectedGrid } from './project-grid.js';
 import {
   downsampledRow,
@@ -399,7 +400,8 @@ function makeRowMapper(
   const W = grid.width;
   const [tox, ta, tb, toy, td, te] = grid.transform;
   const [sox, i00, i01, soy, i10, i11] = invertTransform(geo.transform, 'source');
-  if (projected) return projectedRowMapper(projected, W, [sox, i00, i01, soy, i10, i11]);
+  const wrap = sourceLongitudeWrap(geo, raster.width, raster.height);
+  if (projected) return projectedRowMapper(projected, W, [sox, i00, i01, soy, i10, i11], wrap);
   const project = grid.epsg === geo.epsg ? null : pointTransformer(grid.epsg, geo.epsg);
   const us = new Float64Array(W);
   const vs = new Float64Array(W);
@@ -414,6 +416,7 @@ function makeRowMapper(
       x = tmp[0] as number;
       y = tmp[1] as number;
     }
+    if (wrap) x = wrap(x);
     const dx = x - sox;
     const dy = y - soy;
     us[col] = i00 * dx + i01 * dy;
@@ -431,7 +434,12 @@ function makeRowMapper(
 }
 
 /** Row mapper over precomputed source-CRS coordinates: the same arithmetic as the exact mapper. */
-function projectedRowMapper(p: ProjectedGrid, W: number, inv: GeoTransform): RowMapper {
+function projectedRowMapper(
+  p: ProjectedGrid,
+  W: number,
+  inv: GeoTransform,
+  wrap: LongitudeWrap | null,
+): RowMapper {
   const [sox, i00, i01, soy, i10, i11] = inv;
   const us = new Float64Array(W);
   const vs = new Float64Array(W);
@@ -439,7 +447,8 @@ function projectedRowMapper(p: ProjectedGrid, W: number, inv: GeoTransform): Row
   const mapRow = (py: number): void => {
     const o = Math.floor(py) * W;
     for (let col = 0; col < W; col++) {
-      const dx = (xs[o + col] as number) - sox;
+      const x = xs[o + col] as number;
+      const dx = (wrap ? wrap(x) : x) - sox;
       const dy = (ys[o + col] as number) - soy;
       us[col] = i00 * dx + i01 * dy;
       vs[col] = i10 * dx + i11 * dy;

@@ -7,6 +7,7 @@ import { transformCoords } from '../crs/transform-coords.js';
 import { RasterIoError } from '../errors.js';
 import { describeValue } from '../internal/check-args.js';
 import type { GeoBlock, GeoTransform } from '../types.js';
+import { type LongitudeWrap, sourceLongitudeWrap } from './longitude-wrap.js';
 
 /** Pixel coordinates (edges are integers) mapped from one raster into another; NaN where a point fails. */
 export type PixelMap = (points: [number, number][]) => [number, number][];
@@ -55,8 +56,11 @@ export function invertTransform(t: GeoTransform, what: string): GeoTransform {
   return [ox, e / det, -b / det, oy, -d / det, a / det];
 }
 
-/** Pixel coordinates of `from` → world → (CRS change) → pixel coordinates of `to`. */
-function pixelMap(from: GeoBlock, to: GeoBlock, toName: string): PixelMap {
+/**
+ * Pixel coordinates of `from` → world → (CRS change) → pixel coordinates of `to`, longitudes brought around `to`'s
+ * centre by `wrap` (a geographic source: see longitude-wrap.ts).
+ */
+function pixelMap(from: GeoBlock, to: GeoBlock, toName: string, wrap: LongitudeWrap | null = null): PixelMap {
   const [fox, fa, fb, foy, fd, fe] = from.transform;
   const [tox, i00, i01, toy, i10, i11] = invertTransform(to.transform, toName);
   return (points) => {
@@ -65,7 +69,10 @@ function pixelMap(from: GeoBlock, to: GeoBlock, toName: string): PixelMap {
       foy + fd * px + fe * py,
     ]);
     const there = from.epsg === to.epsg ? world : transformCoords(from.epsg, to.epsg, world);
-    return there.map(([x, y]) => [i00 * (x - tox) + i01 * (y - toy), i10 * (x - tox) + i11 * (y - toy)]);
+    return there.map(([tx, y]) => {
+      const x = wrap ? wrap(tx) : tx;
+      return [i00 * (x - tox) + i01 * (y - toy), i10 * (x - tox) + i11 * (y - toy)];
+    });
   };
 }
 
@@ -85,7 +92,12 @@ export function warpGeometry(
   const targetGeo: GeoBlock = { epsg: grid.epsg, transform: grid.transform };
   const target = { width: grid.width, height: grid.height };
   return {
-    toSource: pixelMap(targetGeo, sourceGeo, 'source'),
+    toSource: pixelMap(
+      targetGeo,
+      sourceGeo,
+      'source',
+      sourceLongitudeWrap(sourceGeo, source.width, source.height),
+    ),
     toTarget: pixelMap(sourceGeo, targetGeo, 'target'),
     target,
     source: { width: source.width, height: source.height },

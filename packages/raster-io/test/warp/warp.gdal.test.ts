@@ -8,6 +8,7 @@ import {
   type DType,
   encodeGeoTiff,
   openGeoTiff,
+  projectGrid,
   type Raster,
   type RasterArray,
   readRaster,
@@ -754,5 +755,87 @@ describe.runIf(requireTool('gdalwarp', hasGdal))("errorThresholdPx vs gdalwarp's
     expect(gdalMismatches(ours.bands[0] as Float32Array, g, 1e-6)).toBe(0);
     // (the exact warp is not what gdalwarp gives by default)
     expect(gdalMismatches(exact.bands[0] as Float32Array, g, 1e-6)).toBeGreaterThan(100);
+  });
+});
+
+// A geographic source stored over 0..360° (global climate and land-cover products): gdalwarp brings the longitudes
+// it looks up within 180° of the source's centre (CENTER_LONG), so target pixels west of 0° read the source's
+// 180..360° columns instead of falling outside it.
+describe.runIf(requireTool('gdalwarp', hasGdal))('warpRaster vs gdalwarp -et 0 from a 0..360° source', () => {
+  const width = 240;
+  const height = 120;
+  const b0 = new Float32Array(width * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) b0[y * width + x] = 1000 + 3 * x + 0.5 * y + 40 * Math.sin(x / 3 + y / 5);
+  const src: Raster = {
+    width,
+    height,
+    dtype: 'float32',
+    bands: [b0],
+    noData: null,
+    geo: { epsg: 4326, transform: [0, 1.5, 0, 90, 0, -1.5] },
+  };
+  const tif = writeSource(src, 'src360');
+  const grids: [string, TargetGrid][] = [
+    ['lon/lat across 0°', { epsg: 4326, transform: [-20.3, 0.7, 0, 60.2, 0, -0.7], width: 58, height: 43 }],
+    [
+      'lon/lat west of 0° only',
+      { epsg: 4326, transform: [-100.1, 0.9, 0, 20, 0, -0.9], width: 30, height: 25 },
+    ],
+    [
+      'UTM 30N (centre 3°W)',
+      { epsg: 32630, transform: [100000, 20000, 0, 5000000, 0, -20000], width: 40, height: 30 },
+    ],
+  ];
+  for (const [label, grid] of grids)
+    for (const [method, gdalMethod] of [
+      ['nearest', 'near'],
+      ['bilinear', 'bilinear'],
+      ['cubic', 'cubic'],
+    ] as const)
+      it(`${label}, ${method}: gdalwarp's pixels, west of 0° included`, async () => {
+        const ours = warpRaster(src, grid, { method, noData: -9999 });
+        const ref = gdalwarp(tif, grid, gdalMethod, `out360-${method}`);
+        const o = ours.bands[0] as Float32Array;
+        const g = ref[0] as Float32Array;
+        let valid = 0;
+        let west = 0;
+        let maskDiff = 0;
+        let maxErr = 0;
+        for (let i = 0; i < o.length; i++) {
+          if ((o[i] === -9999) !== (g[i] === -9999)) maskDiff++;
+          if (o[i] === -9999 || g[i] === -9999) continue;
+          valid++;
+          // source columns past 120 are the 180..360° half: what the wrap brings in
+          if ((o[i] as number) > 1000 + 3 * 120 + 45) west++;
+          maxErr = Math.max(maxErr, Math.abs((o[i] as number) - (g[i] as number)));
+        }
+        expect(valid).toBeGreaterThan(o.length * 0.9);
+        expect(west).toBeGreaterThan(50);
+        expect(maskDiff).toBe(0);
+        expect(maxErr).toBeLessThan(1e-3); // float32 rounding of values near 1700
+        // coordinates projected once for many rasters go through the same wrap
+        const viaGrid = warpRaster(src, grid, { method, noData: -9999, projected: projectGrid(grid, 4326) });
+        expect(viaGrid.bands[0]).toEqual(ours.bands[0]);
+        // warpGeoTiff reads only the source window it needs, found through the same wrap
+        const fromFile = await warpGeoTiff(await openGeoTiff(new Uint8Array(readFileSync(tif))), grid, {
+          method,
+          noData: -9999,
+        });
+        expect(fromFile.bands[0]).toEqual(ours.bands[0]);
+      });
+
+  it("gdalwarp's default approximate transformer (-et 0.125) across the wrap: the same pixels", () => {
+    const grid = (grids[2] as [string, TargetGrid])[1];
+    const ours = warpRaster(src, grid, { method: 'bilinear', noData: -9999, errorThresholdPx: 0.125 });
+    const ref = gdalwarp(tif, grid, 'bilinear', 'out360-approx', { et: null });
+    const o = ours.bands[0] as Float32Array;
+    const g = ref[0] as Float32Array;
+    let maxErr = 0;
+    for (let i = 0; i < o.length; i++) {
+      expect(o[i] === -9999, `pixel ${i}`).toBe(g[i] === -9999);
+      if (o[i] !== -9999) maxErr = Math.max(maxErr, Math.abs((o[i] as number) - (g[i] as number)));
+    }
+    expect(maxErr).toBeLessThan(1e-3);
   });
 });
