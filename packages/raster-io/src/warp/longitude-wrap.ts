@@ -23,7 +23,13 @@ export function sourceLongitudeWrap(geo: GeoBlock, width: number, height: number
   return (x) => (x < centre - 180 ? x + 360 : x > centre + 180 ? x - 360 : x);
 }
 
+/** Whether the CRS is geographic; a code with no definition (a same-CRS warp needs none) is taken as not. */
 function isGeographic(geo: GeoBlock): boolean {
-  const def = projectionDefinition(geo.epsg).trim();
+  let def: string;
+  try {
+    def = projectionDefinition(geo.epsg).trim();
+  } catch {
+    return false;
+  }
   return /\+proj=(?:longlat|latlong|lonlat|latlon)\b/.test(def) || /^GEOG(?:CS|CRS)\[/i.test(def);
 }

@@ -33,6 +33,18 @@ describe('warpRaster (same CRS)', () => {
     }
   });
 
+  it('a CRS code with no definition, shared by source and grid, needs none: the affine warp', () => {
+    const src = { ...ramp(12, 9), geo: { epsg: 99999, transform: [0, 1, 0, 9, 0, -1] as const } } as Raster;
+    const out = warpRaster(
+      src,
+      { epsg: 99999, transform: [1, 1, 0, 9, 0, -1], width: 12, height: 9 },
+      { method: 'nearest', noData: -1 },
+    );
+    expect(Array.from((out.bands[0] as Float32Array).subarray(0, 12))).toEqual([
+      10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, -1,
+    ]);
+  });
+
   it('shifts by whole pixels, fills outside with noData and sets geo/noData', () => {
     const src = ramp(12, 9);
     const out = warpRaster(
