@@ -786,6 +786,11 @@ describe.runIf(requireTool('gdalwarp', hasGdal))('warpRaster vs gdalwarp -et 0 f
       'UTM 30N (centre 3°W)',
       { epsg: 32630, transform: [100000, 20000, 0, 5000000, 0, -20000], width: 40, height: 30 },
     ],
+    // 2× coarser: the kernel stretched by gdalwarp's ratio of a window that spans the source's whole width
+    [
+      'lon/lat across 0°, 2× coarser',
+      { epsg: 4326, transform: [-21, 3, 0, 60, 0, -3], width: 14, height: 10 },
+    ],
   ];
   for (const [label, grid] of grids)
     for (const [method, gdalMethod] of [
