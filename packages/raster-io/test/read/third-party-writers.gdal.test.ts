@@ -139,6 +139,24 @@ function writeCorpus(dir: string): string[] {
     paths.push(join(dir, `vips-${name}.tif`));
     run('vips', ['tiffsave', cast, paths.at(-1) as string, ...options]);
   }
+  // a tiled predictor file from a source taller than the WebAssembly stage's reused slab (256 KiB per band)
+  const tall = join(dir, 'tall.png');
+  run(magick, ['-size', '1100x1500', 'plasma:fractal', '-seed', '3', '-depth', '8', tall]);
+  paths.push(join(dir, 'vips-tall-tiled-deflate-predictor.tif'));
+  run('vips', [
+    'tiffsave',
+    tall,
+    paths.at(-1) as string,
+    '--tile',
+    '--tile-width',
+    '256',
+    '--tile-height',
+    '256',
+    '--compression',
+    'deflate',
+    '--predictor',
+    'horizontal',
+  ]);
   for (const [name, options] of Object.entries(TIFFCP)) {
     paths.push(join(dir, `tiffcp-${name}.tif`));
     run('tiffcp', [...options, join(dir, 'magick-none.tif'), paths.at(-1) as string]);

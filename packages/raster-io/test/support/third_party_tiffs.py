@@ -82,6 +82,11 @@ tf("two-descriptions", smooth(37, 53, 1, "uint8")[..., 0], description="caller's
 tf("ycbcr-studio-range", smooth(9, 11, 3, "uint8", 16, 235), photometric="ycbcr", subsampling=(1, 1),
    extratags=[(529, 5, 3, (2990, 10000, 5870, 10000, 1140, 10000), True),
               (532, 5, 6, (16, 1, 235, 1, 128, 1, 240, 1, 128, 1, 240, 1), True)])
+# taller than the slab of block rows raster-io's WebAssembly stage reuses down a read (256 KiB per band)
+tf("tall-tiled-4band", smooth(1300, 900, 4, "uint16", 0, 60000), photometric="minisblack", planarconfig="contig",
+   tile=(256, 256), compression="zlib")
+tf("tall-strips-rgb-predictor", smooth(1500, 1100, 3, "uint8"), photometric="rgb", rowsperstrip=16,
+   compression="zlib", predictor=True)
 tf("cmyk", smooth(8, 9, 4, "uint8"), photometric="separated")
 tf("cmyk16", smooth(8, 9, 4, "uint16", 0, 60000), photometric="separated")
 
