@@ -18,7 +18,8 @@ import { readWorldFile } from './world-file.node.js';
  * @param path - file path
  * @param options - as {@link openGeoTiff}
  * @returns the opened file
- * @throws RasterIoError as {@link openGeoTiff}; `INVALID_ARGUMENT` when the file cannot be opened; `TOO_LARGE` or
+ * @throws RasterIoError as {@link openGeoTiff}; `INVALID_ARGUMENT` when the file cannot be opened,
+ *   `UNREADABLE_FILE` when reading it fails; `TOO_LARGE` or
  *   `CORRUPT_TIFF` naming a PAM sidecar that is too large or malformed, or a `.msk` that does not fit the image
  * @example
  * ```ts
@@ -70,7 +71,7 @@ function settledLater<T>(p: Promise<T>): Promise<T> {
  * @param path - file path
  * @param options - as {@link readRaster}
  * @returns the raster
- * @throws RasterIoError as {@link openGeoTiff} and {@link readRaster}
+ * @throws RasterIoError as {@link openGeoTiffFile} and {@link readRaster}
  * @example
  * ```ts
  * const { bands, geo } = await readGeoTiffFile('scene.tif', { bands: [0, 1, 2] });

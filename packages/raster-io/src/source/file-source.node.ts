@@ -28,7 +28,7 @@ export interface FileByteSource extends ByteSource {
  * @param path - file path
  * @returns the source
  * @throws RasterIoError `INVALID_ARGUMENT` (on the first read) when the file cannot be opened: missing, a
- *   folder, no permission
+ *   folder, a FIFO or device, no permission; `UNREADABLE_FILE` naming the bytes when a read fails (`EIO`)
  * @example
  * ```ts
  * const src = fileSource('scene.tif');
