@@ -290,8 +290,7 @@ export async function readLevel(
   // window comes from a block, as the planes are not filled first.
   const staged =
     !parallel && !planarYCbCr && present.length === blocks.length && opts.onCorruptBlock === 'error';
-  const rowOrdered = present.every((b, i) => i === 0 || b.row >= (present[i - 1] as BlockJob).row);
-  const stage = staged ? openPlaneStage(g, { rowOrdered }) : null;
+  const stage = staged ? openPlaneStage(g, { rowOrdered: inRowOrder(present) }) : null;
   const runs = mergeRuns(
     present,
     opts.mergeGapBytes,
@@ -502,6 +501,11 @@ async function readRun(
     return { bytes: await source.read(offset, length, signal), pooled: false };
   const target = (forWorkers ? sharedScratch : plainScratch).take(length).view;
   return { bytes: target.subarray(0, await source.readInto(offset, target, signal)), pooled: true };
+}
+
+/** Whether blocks sorted by offset come row by row (every block of a row before any of a later row). */
+function inRowOrder(present: readonly BlockJob[]): boolean {
+  return present.every((b, i) => i === 0 || b.row >= (present[i - 1] as BlockJob).row);
 }
 
 /**

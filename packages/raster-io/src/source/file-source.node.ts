@@ -72,10 +72,14 @@ export function fileSource(path: string): FileByteSource {
     })();
     return opened;
   };
-  /** The open file, after the checks every read makes. */
-  const openChecked = async (signal?: AbortSignal) => {
+  /** The checks every read makes before it touches the file. */
+  const checkReadable = (signal?: AbortSignal) => {
     throwIfAborted(signal, path);
     if (closed) throw new RasterIoError('INVALID_ARGUMENT', `${path}: read after close()`);
+  };
+  /** The open file, after the checks every read makes. */
+  const openChecked = async (signal?: AbortSignal) => {
+    checkReadable(signal);
     return ensureOpen();
   };
   /**
@@ -83,8 +87,7 @@ export function fileSource(path: string): FileByteSource {
    * its bytes are used only once the fstat has found a regular file, and only up to the size found.
    */
   const firstRead = async (offset: number, target: Uint8Array, signal?: AbortSignal) => {
-    throwIfAborted(signal, path);
-    if (closed) throw new RasterIoError('INVALID_ARGUMENT', `${path}: read after close()`);
+    checkReadable(signal);
     const checked = ensureOpen();
     checked.catch(() => {}); // awaited below, unless the open fails first (then with the same error)
     const h = await openHandle();

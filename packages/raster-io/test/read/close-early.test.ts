@@ -5,8 +5,8 @@ import { writeFileSync } from 'node:fs';
 import fsp from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
-import { writeGarbledTiles } from '../support/mutations.js';
+import { readGeoTiffFile } from '../../src/node.js';
+import { writeGarbledTiles, writePixelTiles } from '../support/mutations.js';
 import { syntheticRaster } from '../support/synthetic.js';
 import { buildTiff } from '../support/tiff-builder.js';
 import { useTmpDir } from '../support/tmp.js';
@@ -41,12 +41,7 @@ describe('readGeoTiffFile closes its file early and always', () => {
   it('closes before the last blocks are decoded, and the pixels are whole', async () => {
     const src = syntheticRaster('uint16', 900, 900, 4, 3);
     const path = `${tmp()}/in.tif`;
-    await writeGeoTiff(path, src, {
-      compression: 'deflate',
-      tiled: true,
-      tileSize: 256,
-      interleave: 'pixel',
-    });
+    await writePixelTiles(path, src);
     const events: string[] = [];
     const r = await watchingCloses(
       () => readGeoTiffFile(path, { onProgress: (p) => events.push(`block ${p.done}/${p.total}`) }),

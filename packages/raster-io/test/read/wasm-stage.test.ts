@@ -11,7 +11,7 @@ import { type BlockGeometry, type BlockJob, placeBlock } from '../../src/read/pl
 import { openPlaneStage, STAGE_MAX_BYTES } from '../../src/read/wasm-stage.js';
 import type { DType, Raster, RasterArray } from '../../src/types.js';
 import { gdalTranslate, HAS_GDAL } from '../support/gdal.js';
-import { writeGarbledTiles } from '../support/mutations.js';
+import { writeGarbledTiles, writePixelTiles } from '../support/mutations.js';
 import { requireTool } from '../support/require-tool.js';
 import { rng, syntheticRaster } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
@@ -388,12 +388,7 @@ describe('staged reads of whole files', () => {
   it('tiles stored out of row order (last tile first): the source pixels', async () => {
     const src = syntheticRaster('uint16', 700, 900, 4, 41);
     const path = `${tmp()}/in.tif`;
-    await writeGeoTiff(path, src, {
-      compression: 'deflate',
-      tiled: true,
-      tileSize: 256,
-      interleave: 'pixel',
-    });
+    await writePixelTiles(path, src);
     const reversed = `${tmp()}/reversed.tif`;
     writeFileSync(reversed, reverseTileOrder(readFileSync(path)));
     const back = await readGeoTiffFile(reversed);

@@ -50,10 +50,15 @@ export async function mutationOutcomes(run: MutationRun): Promise<Map<string, nu
  * tile's deflate stream) overwritten; returns the intact file's bytes.
  */
 export async function writeGarbledTiles(path: string, src: Raster): Promise<Buffer> {
-  await writeGeoTiff(path, src, { compression: 'deflate', tiled: true, tileSize: 256, interleave: 'pixel' });
+  await writePixelTiles(path, src);
   const good = readFileSync(path);
   const bad = Buffer.from(good);
   bad.fill(0xff, bad.length >> 1, (bad.length >> 1) + 64);
   writeFileSync(path, bad);
   return good;
+}
+
+/** `src` written to `path` as a pixel-interleaved deflate file of 256-px tiles (the WebAssembly stage's layout). */
+export async function writePixelTiles(path: string, src: Raster): Promise<void> {
+  await writeGeoTiff(path, src, { compression: 'deflate', tiled: true, tileSize: 256, interleave: 'pixel' });
 }
