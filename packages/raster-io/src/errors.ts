@@ -25,6 +25,7 @@ export const RASTER_IO_ERROR_CODES = [
   'WRITER_CLOSED',
   'WORKER_FAILED',
   'UNREADABLE_FILE',
+  'FILE_NOT_FOUND',
 ] as const;
 
 /** One of {@link RASTER_IO_ERROR_CODES}. */

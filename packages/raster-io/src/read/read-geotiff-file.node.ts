@@ -18,8 +18,8 @@ import { readWorldFile } from './world-file.node.js';
  * @param path - file path
  * @param options - as {@link openGeoTiff}
  * @returns the opened file
- * @throws RasterIoError as {@link openGeoTiff}; `INVALID_ARGUMENT` when the file cannot be opened,
- *   `UNREADABLE_FILE` when reading it fails; `TOO_LARGE` or
+ * @throws RasterIoError as {@link openGeoTiff}; `FILE_NOT_FOUND` when nothing is at `path`, `UNREADABLE_FILE`
+ *   when it cannot be opened or read (a folder, FIFO or device; `EIO`); `TOO_LARGE` or
  *   `CORRUPT_TIFF` naming a PAM sidecar that is too large or malformed, or a `.msk` that does not fit the image
  * @example
  * ```ts

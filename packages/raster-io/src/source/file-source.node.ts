@@ -27,8 +27,8 @@ export interface FileByteSource extends ByteSource {
  *
  * @param path - file path
  * @returns the source
- * @throws RasterIoError `INVALID_ARGUMENT` (on the first read) when the file cannot be opened: missing, a
- *   folder, a FIFO or device, no permission; `UNREADABLE_FILE` naming the bytes when a read fails (`EIO`)
+ * @throws RasterIoError (on the first read) `FILE_NOT_FOUND` when nothing is at `path`; `UNREADABLE_FILE` when
+ *   it cannot be opened or read: a folder, a FIFO or device, no permission, or a failed read (`EIO`, naming the bytes)
  * @example
  * ```ts
  * const src = fileSource('scene.tif');
@@ -44,10 +44,13 @@ export function fileSource(path: string): FileByteSource {
   // descriptor number the process has reused for another file).
   let lent = 0;
   let allReturned: (() => void) | undefined;
-  const cannotOpen = (err: unknown) =>
-    new RasterIoError('INVALID_ARGUMENT', `${path}: cannot open for reading (${(err as Error).message})`, {
+  const cannotOpen = (err: unknown) => {
+    const sys = (err as NodeJS.ErrnoException).code;
+    const code = sys === 'ENOENT' || sys === 'ENOTDIR' ? 'FILE_NOT_FOUND' : 'UNREADABLE_FILE';
+    return new RasterIoError(code, `${path}: cannot open for reading (${(err as Error).message})`, {
       cause: err,
     });
+  };
   /** The descriptor, before the file is known to be a regular file: only for a read that waits for that too. */
   const openHandle = () => {
     // non-blocking: opening a FIFO for reading otherwise waits for a writer for ever (no signal, not even

@@ -98,14 +98,48 @@ byteSourceSuite('blockCache(memorySource), default blocks', async () =>
 );
 
 describe('fileSource specifics', () => {
-  it('a missing file or a folder → INVALID_ARGUMENT naming the path', async () => {
+  it('a missing file → FILE_NOT_FOUND, a folder → UNREADABLE_FILE, each naming the path', async () => {
     const missing = join(tmp(), 'nope.tif');
-    await expect(fileSource(missing).read(0, 4)).rejects.toMatchObject({
-      code: 'INVALID_ARGUMENT',
+    const notFound = {
+      name: 'RasterIoError',
+      code: 'FILE_NOT_FOUND',
       message: expect.stringContaining(missing),
+    };
+    await expect(fileSource(missing).read(0, 4)).rejects.toMatchObject(notFound);
+    await expect(fileSource(missing).readInto?.(0, new Uint8Array(4))).rejects.toMatchObject(notFound);
+    await expect(readGeoTiffFile(missing)).rejects.toMatchObject(notFound);
+    // a path through a regular file (ENOTDIR) is as missing
+    await expect(readGeoTiffFile(join(tmp(), 'suite.bin', 'x.tif'))).rejects.toMatchObject({
+      code: 'FILE_NOT_FOUND',
     });
-    await expect(fileSource(tmp()).read(0, 4)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(readGeoTiffFile(missing)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    const folder = {
+      code: 'UNREADABLE_FILE',
+      message: `${tmp()}: cannot open for reading (not a regular file)`,
+    };
+    await expect(fileSource(tmp()).read(0, 4)).rejects.toMatchObject(folder);
+    await expect(readGeoTiffFile(tmp())).rejects.toMatchObject(folder);
+  });
+
+  it('a file the system will not open (EACCES) → UNREADABLE_FILE naming the path, the error kept as cause', async () => {
+    const path = join(tmp(), 'suite.bin');
+    const denied = Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: 'EACCES' });
+    const real = fsp.open;
+    fsp.open = (async () => {
+      throw denied;
+    }) as typeof real;
+    syncBuiltinESMExports();
+    try {
+      const err = await readGeoTiffFile(path).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RasterIoError);
+      expect(err).toMatchObject({
+        code: 'UNREADABLE_FILE',
+        message: `${path}: cannot open for reading (EACCES: permission denied, open '${path}')`,
+        cause: denied,
+      });
+    } finally {
+      fsp.open = real;
+      syncBuiltinESMExports();
+    }
   });
 
   it('a FIFO is refused as not a regular file, at once (opening it used to wait for a writer for ever)', () => {
@@ -132,7 +166,7 @@ describe('fileSource specifics', () => {
     expect(r.status).toBe(0);
     expect(Date.now() - t0).toBeLessThan(20_000);
     const refused = {
-      code: 'INVALID_ARGUMENT',
+      code: 'UNREADABLE_FILE',
       message: `${fifo}: cannot open for reading (not a regular file)`,
     };
     expect(JSON.parse(r.stdout)).toEqual({ read: refused, file: refused });
@@ -202,7 +236,7 @@ describe('fileSource specifics', () => {
 
   it('a character device is refused as not a regular file, its bytes never returned', async () => {
     const refused = {
-      code: 'INVALID_ARGUMENT',
+      code: 'UNREADABLE_FILE',
       message: '/dev/zero: cannot open for reading (not a regular file)',
     };
     const src = fileSource('/dev/zero');
