@@ -134,7 +134,7 @@ describe.runIf(BUILT)('trainDataParallel [slow: trains on wasm in worker threads
     expect(replicaTensors).toHaveLength(4);
     for (const c of replicaTensors) expect(c).toEqual(replicaTensors[0]);
     expect(tf.memory().numTensors).toBe(before);
-  });
+  }, 180_000); // 20–40 s on a loaded 2-core runner: single-thread training, then two workers
 
   it('SRCNN: 3 workers on a batch of 4 (uneven shards) and micro-batches inside a shard match too', async () => {
     await selectBackend('wasm');

@@ -39,6 +39,8 @@ export function fileSource(path: string): FileByteSource {
   let handle: Promise<FileHandle> | undefined;
   let opened: Promise<{ handle: FileHandle; size: number }> | undefined;
   let size: number | undefined;
+  /** The open regular file once the fstat has found it: close() then closes it at once, before anything else runs. */
+  let ready: FileHandle | undefined;
   let closed = false;
   // Descriptors lent to decode workers: close() waits until every one is given back (so no worker reads a
   // descriptor number the process has reused for another file).
@@ -67,6 +69,7 @@ export function fileSource(path: string): FileByteSource {
         const stat = await h.stat();
         if (!stat.isFile()) throw new Error('not a regular file');
         size = stat.size;
+        ready = h;
         return { handle: h, size: stat.size };
       } catch (err) {
         await h.close().catch(() => {});
@@ -173,6 +176,9 @@ export function fileSource(path: string): FileByteSource {
         await new Promise<void>((resolve) => {
           allReturned = resolve;
         });
+      // issued in this call when nothing is lent (readGeoTiffFile closes once the last block is fetched: a
+      // close issued after a round of awaits came after a last run of one block was already decoded)
+      if (ready) return ready.close();
       if (opened) await (await opened.catch(() => undefined))?.handle.close();
       else if (handle) await (await handle.catch(() => undefined))?.close();
     },
