@@ -259,11 +259,17 @@ describe('secrets', () => {
         url: `${server.url}/f/p${i}-10?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F${i}&X-Amz-Signature=${signature(i)}`,
       });
     });
-    const t0 = Date.now();
+    // CPU time of this process (the engine and the server both run here), not wall time: a loaded runner
+    // stretches the wall time of the same work five-fold (20 s seen for 4 s of CPU), and the quadratic scrub
+    // is CPU spent
+    const cpu0 = process.cpuUsage();
     const report = await downloadAll(jobs, { retries: 0, concurrency: 16, perHost: 16 });
-    const elapsed = Date.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     expect(report.failed).toHaveLength(N);
-    expect(report.failed.every((f) => f.error.code === 'HTTP_ERROR')).toBe(true);
+    // the odd ones named, with their errors (a bare `false` said nothing when one failed otherwise under load)
+    const odd = report.failed.filter((f) => f.error.code !== 'HTTP_ERROR');
+    expect(odd.map((f) => `${f.error.code}: ${f.error.message}`)).toEqual([]);
     // every echoed signature is scrubbed from its own job's error (the page quotes the URL it was asked for)
     for (const [i, f] of report.failed.entries()) {
       const k = Number(/p(\d+)-10$/.exec(f.job.path)![1]);
@@ -271,8 +277,8 @@ describe('secrets', () => {
       expect(chainText(f.error), String(i)).not.toContain(signature(k));
     }
     // the old cost: each failure scrubbed with every job's tokens (6,000 secrets): 1,000 jobs took 14 s, 2,000
-    // did not finish in 120 s; linear, this is a few seconds even on a loaded machine
-    expect(elapsed).toBeLessThan(30_000);
+    // did not finish in 120 s; linear, this is about 4 s of CPU, loaded machine or not
+    expect(cpuMs).toBeLessThan(20_000);
   }, 90_000);
 
   it('scrubs a signed-URL token and a password holding a raw "@" that a server echoes (were not noted)', async () => {

@@ -56,6 +56,21 @@ async function nonEmptyPartials(): Promise<string[]> {
   return partials.filter((_, i) => (sizes[i] as number) > 0);
 }
 
+/** Resolves once every thread of `pid` is stopped (Linux /proc; elsewhere after a short wait). */
+async function allThreadsStopped(pid: number): Promise<void> {
+  if (!existsSync('/proc/self/task')) return void (await new Promise((r) => setTimeout(r, 100)));
+  const state = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  for (const t0 = Date.now(); ; await new Promise((r) => setTimeout(r, 1))) {
+    // a process or thread that has ended counts as stopped
+    const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+    const states = await Promise.all(
+      tasks.map((t) => readFile(`/proc/${pid}/task/${t}/stat`, 'utf8').then(state, () => 'X')),
+    );
+    if (states.every((s) => 'TtZX'.includes(s))) return;
+    if (Date.now() - t0 > 10_000) throw new Error(`process ${pid} did not stop: ${states.join('')}`);
+  }
+}
+
 it('survives SIGKILL mid-run: verified files are not re-downloaded, partial files never survive', async () => {
   const manifestPath = join(dir, 'manifest.jsonl');
   const jobs = Array.from({ length: 24 }, (_, i) => ({
@@ -68,14 +83,33 @@ it('survives SIGKILL mid-run: verified files are not re-downloaded, partial file
   const exited = new Promise<number | null>((r) =>
     child.on('exit', (_code, sig) => r(sig as unknown as number)),
   );
-  // kill once some files are verified and others are half-written
+  // kill once some files are verified and others are half-written, and no file is between its record and its
+  // lock's release (the last two steps of a job): a lock left there sits beside a verified file the resume skips,
+  // so no run of it ever takes that lock over. The state is judged with the child stopped (SIGSTOP), so the kill
+  // leaves exactly what was judged: a child running on while this process is off the CPU (a loaded runner) killed
+  // in that window before, or after the half-written files were finished.
   const deadline = Date.now() + 20_000;
+  let verified = 0;
+  let verifiedLocked = 0;
+  const atKillPoint = async () => {
+    const records = [...(await readManifest(manifestPath)).values()].filter((r) => r.status === 'verified');
+    verified = records.length;
+    verifiedLocked = records.filter((r) => existsSync(`${r.path}${PARTIAL_LOCK}`)).length;
+    return verified >= 4 && verifiedLocked === 0 && (await nonEmptyPartials()).length > 0;
+  };
   for (;;) {
-    const verified = [...(await readManifest(manifestPath)).values()].filter(
-      (r) => r.status === 'verified',
-    ).length;
-    if (verified >= 4 && (await nonEmptyPartials()).length > 0) break;
-    if (Date.now() > deadline) throw new Error(`child never reached the kill point (verified=${verified})`);
+    if (await atKillPoint()) {
+      child.kill('SIGSTOP');
+      await allThreadsStopped(child.pid as number);
+      if (await atKillPoint()) break;
+      child.kill('SIGCONT');
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(
+        `child never reached the kill point (verified=${verified}, of them still holding a lock: ${verifiedLocked})`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 5));
   }
   child.kill('SIGKILL');

@@ -487,7 +487,9 @@ describe('ranges and resumes', () => {
     const manifestPath = join(dir, 'manifest.jsonl');
     const first = await downloadAll([job('stall')], {
       ...FAST,
-      idleTimeoutMs: 300,
+      // far above a healthy attempt's silence before its first bytes (a loaded runner can hold the process for
+      // 300 ms, and the idle timer then fires before the waiting bytes are read: no partial was left)
+      idleTimeoutMs: 1_500,
       retries: 0,
       manifestPath,
     });
