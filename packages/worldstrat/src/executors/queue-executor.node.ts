@@ -520,6 +520,9 @@ async function closeWorkers(
       );
       for (const c of clients) endClient(c);
       await Promise.race([closing, sleep(IDLE_CLOSE_MS)]);
+      // the last attempt has had its time: a client it reconnected that is still open (it sent a blocking read
+      // first, or was never sent its QUIT) would keep the process alive after a SIGTERM
+      for (const c of clients) if (c.status !== 'end') c.disconnect();
       return;
     }
   }

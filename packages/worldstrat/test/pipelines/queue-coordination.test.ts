@@ -72,9 +72,10 @@ describe.runIf(run)('redisLock', () => {
 
   it('a dead holder’s lock expires after its ttl; a held lock is renewed past its ttl; waits are bounded', async () => {
     const c = await client();
-    // a holder that died without releasing (nobody renews it)
-    await c.set('worldstrat:locks:dead', 'someone-else', 'PX', 600);
+    // a holder that died without releasing (nobody renews it); the clock is read before the lock is set, so a
+    // loaded runner slow to resume after the SET's reply cannot eat into the 600 ms measured below
     const t0 = Date.now();
+    await c.set('worldstrat:locks:dead', 'someone-else', 'PX', 600);
     expect(await redisLock(c)('dead', async () => 'mine')).toBe('mine');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
     expect(await c.exists('worldstrat:locks:dead')).toBe(0); // released
