@@ -100,7 +100,11 @@ it('survives SIGKILL mid-run: verified files are not re-downloaded, partial file
   for (;;) {
     if (await atKillPoint()) {
       child.kill('SIGSTOP');
-      await allThreadsStopped(child.pid as number);
+      // a child that never stops is killed, not left stopped for ever behind a failed test
+      await allThreadsStopped(child.pid as number).catch((err: unknown) => {
+        child.kill('SIGKILL');
+        throw err;
+      });
       if (await atKillPoint()) break;
       child.kill('SIGCONT');
     }
