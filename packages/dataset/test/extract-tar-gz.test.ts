@@ -471,12 +471,14 @@ describe('symbolic links inside the destination and stale temps of a killed run'
 });
 
 describe('an archive path that is no readable file', () => {
-  it('a missing archive, a folder or a FIFO is UNREADABLE_FILE naming it; nothing is created, nothing blocks', async () => {
+  it('a missing archive (or one under a file), a folder or a FIFO is UNREADABLE_FILE naming it; nothing is created, nothing blocks', async () => {
     const dest = join(dir, 'never-created');
     const fifo = join(dir, 'archive.fifo');
     if (process.platform !== 'win32') execFileSync('mkfifo', [fifo]);
     const cases: [string, RegExp][] = [
       [join(dir, 'missing.tar.gz'), /missing\.tar\.gz: cannot read the \.tar\.gz archive \(no such file\)/],
+      // a path through a regular file (ENOTDIR) is missing too
+      [join(fifo, 'inner.tar.gz'), /inner\.tar\.gz: cannot read the \.tar\.gz archive \(no such file\)/],
       [dir, /: not a regular file \(a folder\); give the \.tar\.gz archive/],
       ...(process.platform === 'win32'
         ? []

@@ -5,6 +5,7 @@ import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { CoreError } from '../errors.js';
 import { checkObject, checkString, invalidArgument } from '../internal/check-arguments.js';
+import { isMissingPathError } from './missing-path.node.js';
 
 /** Options of {@link readFileBounded}. */
 export interface ReadFileBoundedOptions {
@@ -38,8 +39,7 @@ export async function readFileBounded(path: string, options: ReadFileBoundedOpti
   try {
     fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR')
+    if (isMissingPathError(e))
       throw new CoreError('FILE_NOT_FOUND', `${what} ${path} does not exist`, { cause: e });
     throw unreadable(what, path, `cannot be opened (${(e as Error).message})`, e);
   }

@@ -1,6 +1,7 @@
 // A local file the caller names as input (an archive to unpack, a file to hash): checked to be a readable regular
 // file first, so a missing path is a typed error naming it and a FIFO or device never blocks a stream for ever.
 import { stat } from 'node:fs/promises';
+import { isMissingPathError } from '@worldstrat/core/node';
 import { DatasetError } from '../errors.js';
 
 /**
@@ -14,10 +15,9 @@ export async function inputFileSize(path: string, what: string): Promise<number>
   try {
     info = await stat(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
     throw new DatasetError(
       'UNREADABLE_FILE',
-      `${path}: cannot read ${what} (${code === 'ENOENT' ? 'no such file' : (e as Error).message})`,
+      `${path}: cannot read ${what} (${isMissingPathError(e) ? 'no such file' : (e as Error).message})`,
       { cause: e },
     );
   }

@@ -2,7 +2,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { writeFileAtomic } from '@worldstrat/core/node';
+import { isMissingPathError, writeFileAtomic } from '@worldstrat/core/node';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
 import { argumentError, checkOptions, checkPath } from '../internal/check-arguments.js';
@@ -98,8 +98,7 @@ async function readTableBytes(path: string, maxBytes: number): Promise<Buffer> {
 }
 
 function unreadable(path: string, e: unknown): GeoSamplingError {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'ENOENT'
+  return isMissingPathError(e)
     ? new GeoSamplingError('FILE_NOT_FOUND', `'${path}': no such file`, { cause: e })
     : new GeoSamplingError('UNREADABLE_FILE', `'${path}': cannot read it (${(e as Error).message})`, {
         cause: e,

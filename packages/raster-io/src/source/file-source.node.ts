@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
+import { isMissingPathError } from '@worldstrat/core/node';
 import { RasterIoError } from '../errors.js';
 import { checkRange, throwIfAborted } from '../internal/assert.js';
 import type { ByteSource } from './byte-source.js';
@@ -47,8 +48,7 @@ export function fileSource(path: string): FileByteSource {
   let lent = 0;
   let allReturned: (() => void) | undefined;
   const cannotOpen = (err: unknown) => {
-    const sys = (err as NodeJS.ErrnoException).code;
-    const code = sys === 'ENOENT' || sys === 'ENOTDIR' ? 'FILE_NOT_FOUND' : 'UNREADABLE_FILE';
+    const code = isMissingPathError(err) ? 'FILE_NOT_FOUND' : 'UNREADABLE_FILE';
     return new RasterIoError(code, `${path}: cannot open for reading (${(err as Error).message})`, {
       cause: err,
     });

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { isMissingPathError } from '@worldstrat/core/node';
 import { httpSource } from '@worldstrat/raster-io';
 import { fileSource } from '@worldstrat/raster-io/node';
 import { StratifyError } from '../errors.js';
@@ -36,7 +37,7 @@ const isUrl = (ref: string) => /^https?:\/\//i.test(ref);
 async function checkRasterFile(ref: string): Promise<void> {
   const info = await stat(ref).catch((err: NodeJS.ErrnoException) => err);
   if (info instanceof Error) {
-    if (info.code === 'ENOENT' || info.code === 'ENOTDIR')
+    if (isMissingPathError(info))
       throw new StratifyError(
         'RASTER_NOT_FOUND',
         `classification raster ${ref} does not exist; pass an existing file or an http(s) URL`,
@@ -76,8 +77,9 @@ export async function openClassRasterPathOrUrl(
       ? await openClassRaster(httpSource(ref), { name: ref, ...options })
       : await openClassRasterFile(ref, options);
   } catch (err) {
+    // a 404, or a file gone between the check above and the open
     const code = (err as { code?: string }).code;
-    if (code === 'ENOENT' || code === 'NOT_FOUND')
+    if (code === 'NOT_FOUND' || code === 'FILE_NOT_FOUND' || isMissingPathError(err))
       throw new StratifyError('RASTER_NOT_FOUND', `classification raster ${ref} not found`, { cause: err });
     throw err;
   }
