@@ -2,7 +2,7 @@
 // those of the single-thread path, small reads must not start the pool, and the built package (ESM and CJS)
 // must find its worker script and let the process exit.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RasterIoError } from '../../src/errors.js';
@@ -303,6 +303,54 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block d
     // the pool is free for the next read, which is whole
     const whole = await readGeoTiffFile(lzw, { threads: 2 });
     expect(sameBytes(whole.bands[0] as Uint16Array, source.bands[0] as Uint16Array)).toBe(true);
+  });
+
+  it('a lent descriptor the workers cannot read is UNREADABLE_FILE naming the file, the block and its bytes', async () => {
+    const { path, offsets } = await tiledFile('lent-unreadable');
+    const want = await readGeoTiffFile(path);
+    const file = fileSource(path);
+    // the workers get a descriptor of a folder: every read of it fails (EISDIR), as a failing disk's would (EIO)
+    let folderFd = -1;
+    let released = 0;
+    const lendingAFolder: ByteSource = {
+      name: file.name,
+      get size() {
+        return file.size;
+      },
+      read: (offset, length, signal) => file.read(offset, length, signal),
+      async lendFile(signal) {
+        const borrowed = await (file.lendFile as NonNullable<ByteSource['lendFile']>)(signal);
+        folderFd = openSync(tmp(), 'r');
+        return {
+          fd: folderFd,
+          size: borrowed.size,
+          release: () => {
+            released++;
+            closeSync(folderFd);
+            borrowed.release();
+          },
+        };
+      },
+      close: () => file.close(),
+    };
+    const tiff = await openGeoTiff(lendingAFolder, { blockDecoder: nodeBlockDecoder, codecs: NODE_CODECS });
+    const err = await readRaster(tiff, { threads: 2 }).catch((e: unknown) => e);
+    await tiff.close();
+    expect(folderFd).toBeGreaterThanOrEqual(0);
+    expect(err).toBeInstanceOf(RasterIoError);
+    const { code, message } = err as RasterIoError;
+    // the first block in file order, as the single-thread path would name it
+    const first = offsets.indexOf(Math.min(...offsets));
+    expect(code).toBe('UNREADABLE_FILE');
+    expect(message).toMatch(
+      new RegExp(
+        `^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: IFD 0, tile ${first}: reading bytes ${offsets[first]}\\.\\.\\d+ failed \\(EISDIR`,
+      ),
+    );
+    // the descriptor went back once, and the pool still reads whole files
+    expect(released).toBe(1);
+    const again = await readGeoTiffFile(path, { threads: 2 });
+    expect(sameBytes(again.bands[1] as Uint16Array, want.bands[1] as Uint16Array)).toBe(true);
   });
 
   it('threads must be a positive integer', async () => {
