@@ -92,6 +92,24 @@ function lendingWatched(file: FileByteSource): { source: ByteSource; lent: Promi
   return { source, lent };
 }
 
+type LentFile = NonNullable<Awaited<ReturnType<NonNullable<ByteSource['lendFile']>>>>;
+
+/** `file` read as it is, whose descriptor lent to the workers goes through `lend` first. */
+function lendingThrough(file: FileByteSource, lend: (borrowed: LentFile) => LentFile): ByteSource {
+  return {
+    name: file.name,
+    get size() {
+      return file.size;
+    },
+    read: (offset, length, signal) => file.read(offset, length, signal),
+    async lendFile(signal) {
+      const borrowed = await (file.lendFile as NonNullable<ByteSource['lendFile']>)(signal);
+      return borrowed && lend(borrowed);
+    },
+    close: () => file.close(),
+  };
+}
+
 const sameBytes = (a: ArrayBufferView, b: ArrayBufferView) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
@@ -274,19 +292,10 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block d
     gdalTranslate(['-co', 'COMPRESS=LZW', '-co', 'PREDICTOR=2', '-co', 'BLOCKYSIZE=1', big, lzw]);
     const controller = new AbortController();
     const file = fileSource(lzw);
-    const abortingOnLend: ByteSource = {
-      name: file.name,
-      get size() {
-        return file.size;
-      },
-      read: (offset, length, signal) => file.read(offset, length, signal),
-      async lendFile(signal) {
-        const borrowed = await (file.lendFile as NonNullable<ByteSource['lendFile']>)(signal);
-        controller.abort(new Error('enough'));
-        return borrowed;
-      },
-      close: () => file.close(),
-    };
+    const abortingOnLend = lendingThrough(file, (borrowed) => {
+      controller.abort(new Error('enough'));
+      return borrowed;
+    });
     const tiff = await openGeoTiff(abortingOnLend, { blockDecoder: nodeBlockDecoder, codecs: NODE_CODECS });
     let decoded = 0;
     const err = await readRaster(tiff, {
@@ -312,27 +321,18 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('parallel block d
     // the workers get a descriptor of a folder: every read of it fails (EISDIR), as a failing disk's would (EIO)
     let folderFd = -1;
     let released = 0;
-    const lendingAFolder: ByteSource = {
-      name: file.name,
-      get size() {
-        return file.size;
-      },
-      read: (offset, length, signal) => file.read(offset, length, signal),
-      async lendFile(signal) {
-        const borrowed = await (file.lendFile as NonNullable<ByteSource['lendFile']>)(signal);
-        folderFd = openSync(tmp(), 'r');
-        return {
-          fd: folderFd,
-          size: borrowed.size,
-          release: () => {
-            released++;
-            closeSync(folderFd);
-            borrowed.release();
-          },
-        };
-      },
-      close: () => file.close(),
-    };
+    const lendingAFolder = lendingThrough(file, (borrowed) => {
+      folderFd = openSync(tmp(), 'r');
+      return {
+        fd: folderFd,
+        size: borrowed.size,
+        release: () => {
+          released++;
+          closeSync(folderFd);
+          borrowed.release();
+        },
+      };
+    });
     const tiff = await openGeoTiff(lendingAFolder, { blockDecoder: nodeBlockDecoder, codecs: NODE_CODECS });
     const err = await readRaster(tiff, { threads: 2 }).catch((e: unknown) => e);
     await tiff.close();
