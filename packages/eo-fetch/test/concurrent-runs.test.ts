@@ -202,6 +202,46 @@ describe('two runs downloading the same path', () => {
     ]);
   });
 
+  it('a lock a killed run left beside a file it had verified goes when a later run skips that file; live ones stay', async () => {
+    const manifest = { manifestPath: join(dir, 'm.jsonl'), manifestRoot: dir };
+    const names = ['dead', 'live', 'remote', 'dry'];
+    const jobs = names.map((name) => ({ url: `${url}/${name}.bin`, path: join(dir, 'out', name) }));
+    const first = new DownloadEngine({ ...FAST, ...manifest });
+    expect((await first.run(jobs)).downloaded).toBe(4);
+    first.close();
+    // what a run killed between recording each file and releasing its lock leaves: the lock, beside the file
+    const lockOf = (name: string) => join(dir, 'out', `${name}${PARTIAL_SUFFIX}.lock`);
+    const exited = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    const owners: Record<string, { pid: number; host: string }> = {
+      dead: { pid: Number(exited.stdout.toString()), host: hostname() },
+      live: { pid: process.ppid, host: hostname() }, // the test runner's parent: alive
+      remote: { pid: 1, host: 'other-host.example' }, // another host, refreshed just now
+      dry: { pid: Number(exited.stdout.toString()), host: hostname() },
+    };
+    for (const [name, owner] of Object.entries(owners))
+      await writeFile(lockOf(name), JSON.stringify({ ...owner, token: `t-${name}` }));
+    requests.length = 0;
+
+    // a dry run touches nothing
+    const dry = new DownloadEngine({ ...FAST, ...manifest, dryRun: true });
+    expect((await dry.run(jobs)).skipped).toBe(4);
+    dry.close();
+    for (const name of names) expect(existsSync(lockOf(name)), name).toBe(true);
+
+    const again = new DownloadEngine({ ...FAST, ...manifest });
+    const report = await again.run(jobs.filter((j) => !j.path.endsWith('dry')));
+    again.close();
+    expect([report.skipped, report.downloaded, report.failed.length]).toEqual([3, 0, 0]);
+    expect(requests).toEqual([]);
+    expect(existsSync(lockOf('dead'))).toBe(false);
+    for (const name of ['live', 'remote']) {
+      expect(JSON.parse(await readFile(lockOf(name), 'utf8')).token, name).toBe(`t-${name}`);
+    }
+    // not in this run's jobs: left alone
+    expect(existsSync(lockOf('dry'))).toBe(true);
+    for (const name of names) expect(sha256(await readFile(join(dir, 'out', name))), name).toBe(sha256(body));
+  });
+
   it("a disk that refuses the lock's bytes leaves no lock behind: the next run goes ahead at once", async () => {
     // a child whose file-size limit is 0 bytes (SIGXFSZ ignored: writes fail with EFBIG, as on a full disk or
     // quota) creates the lock file, then cannot write it; the engine comes from dist, as users get it

@@ -63,7 +63,7 @@ import {
   trustedFingerprint,
 } from './file-fingerprint.node.js';
 import { compactManifest, type ManifestRecord, ManifestWriter, readManifest } from './manifest.node.js';
-import { lockPartial, type PartialLock } from './partial-lock.node.js';
+import { clearStaleLock, lockPartial, type PartialLock } from './partial-lock.node.js';
 
 export { sha256File };
 
@@ -400,6 +400,8 @@ export class DownloadEngine {
         // re-hashed with a fresh fingerprint: recorded, so the next resume does not read the file again (only a
         // saving: when the manifest cannot take the line, the next resume hashes it once more)
         if (check.refreshed && !opts.dryRun) await writer?.append(check.refreshed).catch(() => {});
+        // the lock a run killed between recording this file and releasing its lock left beside it
+        if (!opts.dryRun) await clearStaleLock(`${job.path}${PARTIAL_SUFFIX}`);
         report.skipped++;
         report.records.push({ ...(check.refreshed ?? rec!), path: job.path });
         done++;

@@ -103,6 +103,19 @@ function held(path: string, token: string): PartialLock {
   };
 }
 
+/**
+ * Removes the lock of `partial` when its owner is gone. A run killed after it recorded a file as verified but
+ * before it released the lock leaves one beside the verified file, and later runs skip that file, so nothing else
+ * would ever take it away. A live owner's lock, or one that cannot be judged or moved, is left as it is: this is
+ * tidying, never a reason to fail a run.
+ */
+export async function clearStaleLock(partial: string): Promise<void> {
+  const path = `${partial}${PARTIAL_LOCK_SUFFIX}`;
+  const found = await readLock(path);
+  if (!found || !isStale(found.owner, found.mtimeMs)) return;
+  await breakLock(path, found.text, randomBytes(12).toString('hex'), partial).catch(() => {});
+}
+
 /** The lock's text, owner and mtime, or undefined when there is none. */
 async function readLock(
   path: string,
