@@ -392,16 +392,19 @@ export class DownloadEngine {
     for (const job of jobs) {
       const rec = manifest.get(resolve(job.path));
       // a record of other content (another checksum, size, item or URL) is no evidence for this job's file
-      const check =
-        rec?.status === 'verified' && recordFitsJob(rec, job)
-          ? await recheckVerified(job.path, rec, this.options.verifyExisting ?? DEFAULTS.verifyExisting)
-          : { ok: false };
+      const verified = rec?.status === 'verified' && recordFitsJob(rec, job);
+      // Beside the re-check: the lock a run killed between recording this file and releasing its lock left (a
+      // skipped file's lock is taken by no later job; a job that does download it breaks a stale lock anyway).
+      const [check] = verified
+        ? await Promise.all([
+            recheckVerified(job.path, rec, this.options.verifyExisting ?? DEFAULTS.verifyExisting),
+            opts.dryRun ? undefined : clearStaleLock(`${job.path}${PARTIAL_SUFFIX}`),
+          ])
+        : [{ ok: false } as Awaited<ReturnType<typeof recheckVerified>>];
       if (check.ok) {
         // re-hashed with a fresh fingerprint: recorded, so the next resume does not read the file again (only a
         // saving: when the manifest cannot take the line, the next resume hashes it once more)
         if (check.refreshed && !opts.dryRun) await writer?.append(check.refreshed).catch(() => {});
-        // the lock a run killed between recording this file and releasing its lock left beside it
-        if (!opts.dryRun) await clearStaleLock(`${job.path}${PARTIAL_SUFFIX}`);
         report.skipped++;
         report.records.push({ ...(check.refreshed ?? rec!), path: job.path });
         done++;
