@@ -19,6 +19,7 @@ import { afterAll, expect, it } from 'vitest';
 import {
   deflateBackend,
   jpegBackend,
+  lzwBackend,
   openGeoTiff,
   readGeoTiffFile,
   readRaster,
@@ -170,7 +171,7 @@ it.skipIf(!HAS_GDAL)('read 4×1054² files and write a COG vs python3-gdal in-pr
   const lossy = (name: string) => name.includes('JPEG');
   const lines = [
     `raster-io vs GDAL ${peer.version} (python3-gdal in-process), median of ${REPS} interleaved runs, ` +
-      `${availableParallelism()} CPUs, load ${loadavg()}; our deflate: ${deflateBackend()}, our JPEG: ${jpegBackend() ?? 'TypeScript decoder'}`,
+      `${availableParallelism()} CPUs, load ${loadavg()}; our deflate: ${deflateBackend()}, our LZW: ${lzwBackend()}, our JPEG: ${jpegBackend() ?? 'TypeScript decoder'}`,
   ];
   try {
     const paths = files.map(([, src, co], i) => {

@@ -2,6 +2,7 @@
 
 export { jpegBackend, jpegNodeCodec } from './codecs/jpeg-codec.node.js';
 export { lzmaBackend, lzmaCodec } from './codecs/lzma-codec.node.js';
+export { lzwBackend, lzwNodeCodec } from './codecs/lzw-codec.node.js';
 export { NODE_CODECS } from './codecs/node-codecs.node.js';
 export { webpBackend, webpCodec } from './codecs/webp-codec.node.js';
 export { deflateBackend, zlibCodec } from './codecs/zlib-codec.node.js';

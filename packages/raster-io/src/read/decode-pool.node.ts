@@ -8,6 +8,7 @@ import { jpegCodec } from '../codecs/jpeg.js';
 import { jpegNodeCodec } from '../codecs/jpeg-codec.node.js';
 import { lzmaCodec } from '../codecs/lzma-codec.node.js';
 import { lzwCodec } from '../codecs/lzw.js';
+import { lzwNodeCodec } from '../codecs/lzw-codec.node.js';
 import { lercNodeCodec } from '../codecs/node-codecs.node.js';
 import { packBitsCodec } from '../codecs/packbits.js';
 import { rawCodec } from '../codecs/raw.js';
@@ -112,6 +113,7 @@ const WORKER_CODECS: readonly Codec[] = [
   zlibCodec,
   deflateCodec,
   lzwCodec,
+  lzwNodeCodec,
   jpegCodec,
   jpegNodeCodec,
   packBitsCodec,

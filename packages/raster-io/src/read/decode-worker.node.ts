@@ -8,7 +8,7 @@ import { jpegNodeCodec } from '../codecs/jpeg-codec.node.js';
 import { JPEG_COMPRESSION } from '../codecs/jpeg-params.js';
 import { LERC_COMPRESSION } from '../codecs/lerc-params.js';
 import { LZMA_COMPRESSION, lzmaCodec } from '../codecs/lzma-codec.node.js';
-import { lzwCodec } from '../codecs/lzw.js';
+import { lzwNodeCodec } from '../codecs/lzw-codec.node.js';
 import { lercNodeCodec } from '../codecs/node-codecs.node.js';
 import { packBitsCodec } from '../codecs/packbits.js';
 import { rawCodec } from '../codecs/raw.js';
@@ -35,7 +35,7 @@ const CODECS: Readonly<Record<number, Codec>> = {
   2: ccittCodec,
   3: ccittCodec,
   4: ccittCodec,
-  5: lzwCodec,
+  5: lzwNodeCodec,
   [JPEG_COMPRESSION]: jpegNodeCodec,
   8: zlibCodec,
   32946: zlibCodec,

@@ -22,6 +22,11 @@ type BlockSpan = ReturnType<typeof blockSpan>;
  * hold a few block rows, under this for any window a few thousand pixels wide.
  */
 export const STAGE_MAX_BYTES = 64 * 1024 * 1024;
+/**
+ * Bytes of the block area past the block: a decoder may need room for one byte more than the block to learn that a
+ * stream ends with it (Node's LZW through libtiff). A multiple of 16 keeps the planes aligned.
+ */
+const BLOCK_SLACK = 16;
 /** A kernel with more memory than this is dropped after its read rather than kept for the next one. */
 const KEEP_BYTES = 32 * 1024 * 1024;
 const PAGE = 65536;
@@ -37,7 +42,7 @@ interface Kernel {
 
 /** A read's staged planes. Use from one read at a time; `release` once the read is over, whatever happened. */
 export interface PlaneStage {
-  /** The stage's block area: codecs that can decode into given memory decode here. */
+  /** The stage's block area (a block and a few bytes more): codecs that can decode into given memory decode here. */
   readonly blockArea: Uint8Array;
   /**
    * Split the block's part of the window into the planes, undoing byte order and predictor on the way; window rows
@@ -64,13 +69,14 @@ export function openPlaneStage(
   if (!stageable(g) || wasmDisabled()) return null;
   const rows = planeRows(g, order);
   const planeBytes = g.win.width * rows.count * g.bps;
-  const needed = planeBytes * g.spp + g.blockBytes;
+  const blockRoom = g.blockBytes + BLOCK_SLACK;
+  const needed = planeBytes * g.spp + blockRoom;
   if (needed > STAGE_MAX_BYTES) return null;
   const kernel = takeKernel(needed);
   if (!kernel) return null;
   const { memory, base } = kernel;
-  const blockArea = new Uint8Array(memory.buffer, base, g.blockBytes);
-  const planes = base + g.blockBytes;
+  const blockArea = new Uint8Array(memory.buffer, base, blockRoom);
+  const planes = base + blockRoom;
   const rowBytes = g.bw * g.spp * g.bps;
   const slabs = completedSlabs(g, order.slabBytes ?? SLAB_BYTES, rows.ring);
   /** Window rows [from, to), all in the planes now (one stretch of plane rows), into the bands. */

@@ -1,4 +1,5 @@
-// Minimal encoders for building hostile strips: deflate (node:zlib), LZW (literal codes only) and PackBits.
+// Minimal encoders for building test and hostile blocks: deflate (node:zlib), LZW (literal codes only, or as libtiff
+// writes it) and PackBits.
 import { deflateRawSync, deflateSync, constants as Z } from 'node:zlib';
 
 export const deflate = (b: Uint8Array): Uint8Array => new Uint8Array(deflateSync(b));
@@ -17,6 +18,63 @@ export function lzwLiteral(b: Uint8Array): Uint8Array {
     for (let k = 8; k >= 0; k--, bit++) if ((c >> k) & 1) out[bit >> 3] |= 0x80 >> (bit & 7);
   }
   return out;
+}
+
+/**
+ * TIFF 6 LZW as libtiff writes it: MSB-first codes, width grows one code early, Clear before the table fills.
+ * With `clearWhenFull: false` the table fills and later codes add no entries (legal, rarely written).
+ */
+export function encodeLzw(data: Uint8Array, clearWhenFull = true): Uint8Array {
+  const out: number[] = [];
+  let acc = 0;
+  let bits = 0;
+  let width = 9;
+  const emit = (code: number): void => {
+    acc = ((acc << width) | code) >>> 0;
+    bits += width;
+    while (bits >= 8) {
+      bits -= 8;
+      out.push((acc >>> bits) & 0xff);
+    }
+    acc &= (1 << bits) - 1;
+  };
+  let table = new Map<number, number>(); // prefix code * 256 + byte -> code
+  let next = 258;
+  emit(256);
+  let w = -1;
+  let sinceClear = 0; // codes written since the last Clear
+  for (const byte of data) {
+    if (w < 0) {
+      w = byte;
+      continue;
+    }
+    const hit = table.get(w * 256 + byte);
+    if (hit !== undefined) {
+      w = hit;
+      continue;
+    }
+    emit(w);
+    sinceClear++;
+    if (next < 4096) table.set(w * 256 + byte, next++);
+    // the decoder adds each entry one code later and widens one entry early: both at the same code as here
+    if (next >= 1 << width && width < 12) width++;
+    if (clearWhenFull && next >= 4094) {
+      emit(256);
+      table = new Map();
+      next = 258;
+      width = 9;
+      sinceClear = 0;
+    }
+    w = byte;
+  }
+  if (w >= 0) {
+    emit(w);
+    // the decoder adds an entry on reading it (unless it follows Clear), then reads EOI at the width that follows
+    if (sinceClear > 0 && next + 1 >= 1 << width && width < 12) width++;
+  }
+  emit(257);
+  if (bits > 0) out.push((acc << (8 - bits)) & 0xff);
+  return new Uint8Array(out);
 }
 
 /** PackBits with literal runs only. */
