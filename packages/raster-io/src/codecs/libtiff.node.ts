@@ -1,4 +1,4 @@
-// libtiff's LZW decoder called through the `koffi` FFI: GDAL reads LZW GeoTIFFs with this very code, about 1.45× the
+// libtiff's LZW decoder called through the `koffi` FFI: GDAL reads LZW GeoTIFFs with this very code, about 1.4× the
 // speed of our TypeScript decoder. libtiff has no stand-alone codec call, so each thread opens one handle on a tiny
 // TIFF of our own (1×1, 8-bit, LZW) held in memory, and hands blocks to `TIFFReadFromUserBuffer`, which runs the
 // handle's decoder on a caller's buffer. LZW decoding depends on nothing but the stream and the output size, so one
@@ -15,9 +15,10 @@ export interface Libtiff {
   /**
    * The first `expected` bytes of the LZW stream `block`, or null when this block is the TypeScript decoder's to
    * decide: the stream decodes to fewer than `expected` bytes or to more than `cap`, is corrupt, is old-style
-   * (LSB-first) LZW, or libtiff says anything but that the stream ended before `cap + 1` bytes. So a non-null result is exactly what the TypeScript
-   * decoder gives (its first `expected` bytes). With `reuse`, the result is a view of a buffer the next reusing
-   * call on this thread overwrites; with `into` (more than `cap` bytes), a view of `into`; otherwise the caller's.
+   * (LSB-first) LZW, or libtiff says anything but that the stream ended before `cap + 1` bytes. So a non-null
+   * result is exactly what the TypeScript decoder gives (its first `expected` bytes). With `reuse`, the result is a
+   * view of a buffer the next reusing call on this thread overwrites; with `into` (more than `cap` bytes), a view
+   * of `into`; otherwise the caller's.
    */
   decodeLzw(
     block: Uint8Array,

@@ -10,7 +10,7 @@ export function lzwBackend(): string {
 
 /**
  * Compression 5 (LZW) in Node: blocks libtiff decodes cleanly to the block's size go through it (GDAL's own
- * decoder, ≈ 1.45× ours); every other block — corrupt, cut short, running past the block, or any libtiff message —
+ * decoder, ≈ 1.4× ours); every other block — corrupt, cut short, running past the block, or any libtiff message —
  * goes to the TypeScript decoder, which decides what it gives or throws. So Node and the browser accept and refuse
  * the same blocks, and return the same bytes.
  */
