@@ -5,10 +5,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import type { BlockInfo } from '../../src/codecs/codec.js';
+import type { BlockInfo, Codec } from '../../src/codecs/codec.js';
 import { loadLibtiff } from '../../src/codecs/libtiff.node.js';
 import { lzwCodec } from '../../src/codecs/lzw.js';
 import { lzwBackend, lzwNodeCodec } from '../../src/codecs/lzw-codec.node.js';
+import { NODE_CODECS } from '../../src/codecs/node-codecs.node.js';
+import { openGeoTiff } from '../../src/read/open-geotiff.js';
+import { readRaster } from '../../src/read/read-raster.js';
+import { memorySource } from '../../src/source/memory-source.js';
 import { encodeLzw } from '../support/block-encoders.js';
 import { assertDistFresh, readInChild } from '../support/read-child.js';
 import { requireTool } from '../support/require-tool.js';
@@ -193,6 +197,25 @@ describe.runIf(requireTool('libtiff ≥ 4.5 (libtiff6, installed with GDAL) thro
       const dir = mkdtempSync(join(tmpdir(), 'libtiff-lzw-'));
       afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+      it('reads 300 mutated tiled and striped files as the TypeScript decoder does, staged planes included', async () => {
+        const next = rng(29);
+        const files = [lzwFile({ tile: { width: 32, height: 32 } }), lzwFile({ rowsPerStrip: 7 })];
+        const kinds = new Map<string, number>();
+        for (let k = 0; k < 300; k++) {
+          const { bytes, dataStart } = files[k % 2] as ReturnType<typeof lzwFile>;
+          const mutant = bytes.slice();
+          for (let m = 0; m < 1 + (k % 3); m++)
+            mutant[dataStart + Math.floor(next() * (mutant.length - dataStart))] = Math.floor(next() * 256);
+          const native = await readOutcome(mutant, NODE_CODECS);
+          expect(native, `mutant ${k}`).toBe(await readOutcome(mutant, { 5: lzwCodec }));
+          const kind = native.split(' ')[0] as string;
+          kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        }
+        // both outcomes are common: pixels (a literal's value changed, or only bytes past a block's end) and errors
+        expect(kinds.get('ok')).toBeGreaterThan(20);
+        expect((kinds.get('CORRUPT_BLOCK') ?? 0) + (kinds.get('TRUNCATED') ?? 0)).toBeGreaterThan(100);
+      }, 60_000);
+
       it('prints nothing on stderr for a corrupt block, which fails as the TypeScript decoder says', async () => {
         assertDistFresh();
         const raw = new Uint8Array(64 * 16).map((_, i) => (i * 13) & 0xff);
@@ -220,6 +243,62 @@ describe.runIf(requireTool('libtiff ≥ 4.5 (libtiff6, installed with GDAL) thro
     });
   },
 );
+
+/**
+ * A 4-band uint16 pixel-interleaved LZW file of 70 × 45 px (the layout the read stages in WebAssembly), in 32-px
+ * tiles or in strips, and where its block data starts.
+ */
+function lzwFile(layout: { tile?: { width: number; height: number }; rowsPerStrip?: number }) {
+  const width = 70;
+  const height = 45;
+  const next = rng(3);
+  const pixels = new Uint16Array(width * height * 4).map((_, i) => (i % 4) * 1000 + Math.floor(next() * 300));
+  const bytes = new Uint8Array(pixels.buffer);
+  const row = width * 8;
+  const blocks: Uint8Array[] = [];
+  if (layout.tile) {
+    const { width: tw, height: th } = layout.tile;
+    for (let ty = 0; ty < height; ty += th)
+      for (let tx = 0; tx < width; tx += tw) {
+        const tile = new Uint8Array(tw * th * 8); // edge tiles padded with zeros, as writers pad them
+        for (let y = 0; y < th && ty + y < height; y++) {
+          const from = (ty + y) * row + tx * 8;
+          tile.set(bytes.subarray(from, from + Math.min(tw, width - tx) * 8), y * tw * 8);
+        }
+        blocks.push(encodeLzw(tile));
+      }
+  } else {
+    const rows = layout.rowsPerStrip as number;
+    for (let y = 0; y < height; y += rows)
+      blocks.push(encodeLzw(bytes.subarray(y * row, Math.min(height, y + rows) * row)));
+  }
+  const file = buildTiff({
+    width,
+    height,
+    bitsPerSample: 16,
+    sampleFormat: 1,
+    samplesPerPixel: 4,
+    compression: 5,
+    photometric: 1,
+    blocks,
+    ...layout,
+  });
+  const total = blocks.reduce((n, b) => n + b.byteLength, 0);
+  return { bytes: file, dataStart: file.byteLength - total };
+}
+
+/** A whole read of `bytes` with `codecs`: "ok" and the bands' bytes, or the error's code and message. */
+async function readOutcome(bytes: Uint8Array, codecs: Readonly<Record<number, Codec>>): Promise<string> {
+  try {
+    const tiff = await openGeoTiff(memorySource(bytes, 'mutant.tif'), { codecs });
+    const r = await readRaster(tiff, { threads: 1 });
+    return `ok ${r.bands.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64')).join(',')}`;
+  } catch (err) {
+    const e = err as { code?: unknown; message: string };
+    if (typeof e.code !== 'string') throw err;
+    return `${e.code} ${e.message}`;
+  }
+}
 
 describe('LZW codec with libtiff switched off (WORLDSTRAT_LIBTIFF=off)', () => {
   afterEach(() => {
