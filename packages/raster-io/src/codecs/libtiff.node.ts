@@ -75,7 +75,7 @@ function bind(lib: KoffiLibrary, library: string): Libtiff {
     // room for cap + 1 bytes all filled: the stream runs past the block, which the TypeScript decoder refuses
     return !ok && messages.length === 1 && (messages[0] as string).startsWith(ENDED_EARLY);
   };
-  return {
+  const binding: Libtiff = {
     library,
     decodeLzw(block, expected, cap, reuse, into) {
       if (!(expected >= 1 && expected <= cap) || block.byteLength === 0 || oldStyle(block)) return null;
@@ -93,6 +93,37 @@ function bind(lib: KoffiLibrary, library: string): Libtiff {
       return null; // shorter than `expected`
     },
   };
+  checkBehaviour(binding, (block, out) => {
+    messages.length = 0;
+    decode(tif, 0, block, block.byteLength, out, out.byteLength);
+    return messages.slice();
+  });
+  return binding;
+}
+
+/** Clear, 'A', 'B', 'C', EOI in 9-bit codes: decodes to "ABC". */
+const ABC = Uint8Array.of(128, 16, 72, 68, 56, 8);
+/** Clear, 'A', then code 300, which is not in the table yet. */
+const BAD_CODE = Uint8Array.of(128, 16, 101, 128);
+
+/**
+ * Throws unless this libtiff behaves as the binding relies on: a stream that ends early leaves the rest of the output
+ * as it was (libtiff fills it with zeros in other codecs, which would pass a block cut short for a whole one) with
+ * one "Not enough data" message, and a corrupt block leaves the handle able to decode the next one.
+ */
+export function checkBehaviour(
+  binding: Libtiff,
+  rawDecode: (block: Uint8Array, out: Uint8Array) => string[],
+): void {
+  const out = new Uint8Array(8).fill(0xab);
+  const said = rawDecode(ABC, out);
+  const untouched = out.subarray(3).every((b) => b === 0xab);
+  if (said.length !== 1 || !(said[0] as string).startsWith(ENDED_EARLY) || !untouched)
+    throw new Error('libtiff does not leave the output past a short stream as it was');
+  const abc = () => Array.from(binding.decodeLzw(ABC, 3, 3) ?? []).join();
+  if (abc() !== '65,66,67') throw new Error('libtiff does not decode a plain LZW stream');
+  if (binding.decodeLzw(BAD_CODE, 2, 2) !== null || abc() !== '65,66,67')
+    throw new Error('libtiff does not decode a block after a corrupt one');
 }
 
 /**
@@ -161,7 +192,7 @@ function openMemoryTiff(lib: KoffiLibrary & FuncByParts, koffi: KoffiTypes, mess
     koffi.register(() => {}, UnmapProc),
   ];
   const onMessage = koffi.register((_t: unknown, _u: unknown, _module: string, format: string) => {
-    messages.push(format);
+    messages.push(String(format));
     return 1; // handled: libtiff prints nothing
   }, MessageProc);
   const options = allocOptions();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { BlockInfo, Codec } from '../../src/codecs/codec.js';
-import { loadLibtiff } from '../../src/codecs/libtiff.node.js';
+import { checkBehaviour, type Libtiff, loadLibtiff } from '../../src/codecs/libtiff.node.js';
 import { lzwCodec } from '../../src/codecs/lzw.js';
 import { lzwBackend, lzwNodeCodec } from '../../src/codecs/lzw-codec.node.js';
 import { NODE_CODECS } from '../../src/codecs/node-codecs.node.js';
@@ -62,6 +62,30 @@ describe.runIf(requireTool('libtiff ≥ 4.5 (libtiff6, installed with GDAL) thro
     it('loads libtiff and says so', () => {
       expect(lib().library).toMatch(/libtiff/);
       expect(lzwBackend()).toMatch(/^libtiff \(/);
+    });
+
+    it('is refused where libtiff zero-fills past a short stream, or keeps an error for the next block', () => {
+      const ended = ['Not enough data at scanline %u (short %lu bytes)'];
+      /** A raw decode that writes "ABC", then zeros over the rest of the output when `zeroFill`. */
+      const rawAbc = (zeroFill: boolean) => (_b: Uint8Array, out: Uint8Array) => {
+        out.set([65, 66, 67]);
+        if (zeroFill) out.fill(0, 3);
+        return ended;
+      };
+      const real = lib();
+      expect(() => checkBehaviour(real, rawAbc(false))).not.toThrow(); // as this libtiff does
+      // one that zero-fills the rest of the output, as libtiff's deflate and LZMA codecs do
+      expect(() => checkBehaviour(real, rawAbc(true))).toThrow(/short stream/);
+      // one that keeps refusing blocks after a corrupt one
+      let broken = false;
+      const sticky: Libtiff = {
+        library: 'sticky',
+        decodeLzw: (block, expected, cap) => {
+          if (block.length === 4) broken = true; // the corrupt probe
+          return broken ? null : real.decodeLzw(block, expected, cap);
+        },
+      };
+      expect(() => checkBehaviour(sticky, rawAbc(false))).toThrow(/after a corrupt one/);
     });
 
     it('decodes TIFF 6 streams of every kind of block to the TypeScript decoder’s bytes', () => {
