@@ -5,8 +5,7 @@
 // handle serves every block of every file; predictor and byte order stay with the reader. Optional: without koffi,
 // without libtiff ≥ 4.5 (`TIFFClientOpenExt`, which routes a handle's messages to us instead of stderr), or with
 // WORLDSTRAT_LIBTIFF=off, `loadLibtiff()` returns null and LZW blocks stay on the TypeScript decoder.
-import { createRequire } from 'node:module';
-import { type KoffiLibrary, nativeLibrary, outputBuffers } from './native-library.node.js';
+import { type Koffi, type KoffiLibrary, nativeLibrary, outputBuffers } from './native-library.node.js';
 
 /** LZW decoding of whole blocks by libtiff. */
 export interface Libtiff {
@@ -51,17 +50,9 @@ export const loadLibtiff: () => Libtiff | null = nativeLibrary(
 /** libtiff's message when a stream ends before the output is full: the one message a good block may give. */
 const ENDED_EARLY = 'Not enough data';
 
-interface KoffiTypes {
-  proto(name: null, result: string, args: unknown[]): unknown;
-  pointer(type: unknown): unknown;
-  register(fn: (...args: never[]) => unknown, type: unknown): unknown;
-  view(ref: unknown, length: number): ArrayBuffer;
-}
-
-function bind(lib: KoffiLibrary, library: string): Libtiff {
-  const koffi = createRequire(import.meta.url)('koffi') as KoffiTypes;
+function bind(lib: KoffiLibrary, library: string, koffi: Koffi): Libtiff {
   const messages: string[] = [];
-  const tif = openMemoryTiff(lib as KoffiLibrary & FuncByParts, koffi, messages);
+  const tif = openMemoryTiff(lib, koffi, messages);
   const decode = lib.func(
     'int TIFFReadFromUserBuffer(void* tif, uint32_t strile, const uint8_t* inbuf, int64_t insize, ' +
       '_Out_ uint8_t* outbuf, int64_t outsize)',
@@ -135,16 +126,11 @@ function oldStyle(block: Uint8Array): boolean {
   return block.byteLength >= 2 && block[0] === 0 && ((block[1] as number) & 1) === 1;
 }
 
-/** `lib.func` with a name, result and argument types (callback types are objects, not parsable strings). */
-interface FuncByParts {
-  func(name: string, result: string, args: unknown[]): (...args: unknown[]) => unknown;
-}
-
 /**
  * A handle on a 1×1 8-bit LZW TIFF served from memory, whose error and warning messages land in `messages` (libtiff
  * ≥ 4.5 lets a handle route them, so nothing reaches stderr). Throws when the library lacks that API.
  */
-function openMemoryTiff(lib: KoffiLibrary & FuncByParts, koffi: KoffiTypes, messages: string[]): unknown {
+function openMemoryTiff(lib: KoffiLibrary, koffi: Koffi, messages: string[]): unknown {
   const proto = (result: string, args: string[]) => koffi.pointer(koffi.proto(null, result, args));
   const ReadProc = proto('int64_t', ['void*', 'void*', 'int64_t']);
   const SeekProc = proto('uint64_t', ['void*', 'uint64_t', 'int']);

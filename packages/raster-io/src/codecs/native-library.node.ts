@@ -1,12 +1,19 @@
-// Optional system libraries (libdeflate, libzstd, liblzma) through the optional `koffi` FFI peer dependency.
+// Optional system libraries (libdeflate, libzstd, liblzma, libwebp, libturbojpeg, libtiff) through the optional `koffi` FFI peer dependency.
 import { createRequire } from 'node:module';
 
 /** The part of a koffi library handle the codecs use. */
 export interface KoffiLibrary {
   func(definition: string): (...args: unknown[]) => unknown;
+  /** By name, result and argument types: for arguments of callback types, which are objects, not parsable text. */
+  func(name: string, result: string, args: unknown[]): (...args: unknown[]) => unknown;
 }
-interface Koffi {
+/** The part of koffi the bindings use: loading, and C callbacks (types, registration, views of their pointers). */
+export interface Koffi {
   load(path: string): KoffiLibrary;
+  proto(name: null, result: string, args: unknown[]): unknown;
+  pointer(type: unknown): unknown;
+  register(fn: (...args: never[]) => unknown, type: unknown): unknown;
+  view(ref: unknown, length: number): ArrayBuffer;
 }
 
 /** A binding's library names per platform, and one function every copy of the library defines. */
@@ -29,7 +36,7 @@ export interface NativeLibraryNames {
 export function nativeLibrary<T>(
   envVar: string,
   library: NativeLibraryNames,
-  bind: (lib: KoffiLibrary, name: string) => T,
+  bind: (lib: KoffiLibrary, name: string, koffi: Koffi) => T,
 ): () => T | null {
   let cached: T | null | undefined;
   return () => {
@@ -41,7 +48,7 @@ export function nativeLibrary<T>(
 function loadNativeLibrary<T>(
   envVar: string,
   { names, probe }: NativeLibraryNames,
-  bind: (lib: KoffiLibrary, name: string) => T,
+  bind: (lib: KoffiLibrary, name: string, koffi: Koffi) => T,
 ): T | null {
   if (/^(off|0|false|no)$/i.test(process.env[envVar] ?? '')) return null;
   let koffi: Koffi;
@@ -53,7 +60,7 @@ function loadNativeLibrary<T>(
   for (const name of names[process.platform] ?? []) {
     try {
       if (probe && otherCopyLoaded(koffi, name, probe)) return null;
-      return bind(koffi.load(name), name);
+      return bind(koffi.load(name), name, koffi);
     } catch {
       // not installed under this name (or a symbol is missing): try the next one
     }
