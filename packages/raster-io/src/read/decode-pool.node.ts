@@ -17,8 +17,9 @@ import { deflateBound, zlibCodec } from '../codecs/zlib-codec.node.js';
 import { zstdCodec } from '../codecs/zstd-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import { isSharedMemory } from '../internal/typed-array.js';
+import { blockRuns, stagedUnits } from './decode-units.js';
 import type { BlockFailure, DecodeCallOptions, ParallelBlockDecoder } from './parallel-decoder.js';
-import type { BlockJob } from './place-block.js';
+import { canStage } from './wasm-stage.js';
 
 interface Pending {
   // each message kind resolves with its own reply type (see send)
@@ -130,29 +131,31 @@ export const nodeBlockDecoder: ParallelBlockDecoder = {
   supports: (codec) => WORKER_CODECS.includes(codec),
   async decode(threads, geometry, outputs, task, options: DecodeCallOptions = {}) {
     const { signal, onBlocks } = options;
+    const staged = options.staged === true && canStage(geometry);
+    const units = staged ? stagedUnits(task.blocks, threads) : blockRuns(task.blocks);
     // Every worker reads the same bytes: shared ones where they are, others copied once into shared memory
     // (a lent file is read by the workers themselves).
     const shared =
       'bytes' in task && !isSharedMemory(task.bytes) ? { ...task, bytes: sharedCopy(task.bytes) } : task;
-    // The next block to take; set past the end to stop the workers early.
+    // The next unit to take; set past the end to stop the workers early.
     const claim = new Int32Array(new SharedArrayBuffer(4));
     const stop = (): void => {
-      Atomics.store(claim, 0, task.blocks.length);
+      Atomics.store(claim, 0, units.starts.length);
     };
     if (signal?.aborted) stop();
     signal?.addEventListener('abort', stop, { once: true });
-    const chunk = claimChunk(task.blocks);
     const message = {
       kind: 'decode',
       geometry,
       outputs,
-      task: shared,
+      task: { ...shared, blocks: units.blocks },
+      units: units.starts,
+      staged,
       claim,
-      chunk,
       progress: onBlocks !== undefined,
     };
     try {
-      const workersUsed = leastBusy(threads, Math.min(threads, task.blocks.length));
+      const workersUsed = leastBusy(threads, Math.min(threads, units.starts.length - 1));
       const lists = await Promise.all(workersUsed.map((w) => send<BlockFailure[]>(w, message, [], onBlocks)));
       return lists.flat();
     } finally {
@@ -160,16 +163,6 @@ export const nodeBlockDecoder: ParallelBlockDecoder = {
     }
   },
 };
-
-/** Decoded bytes a worker takes at a time: whole tiles, but strips a few dozen rows at once. */
-const CLAIM_BYTES = 1 << 17;
-
-function claimChunk(blocks: readonly BlockJob[]): number {
-  let bytes = 0;
-  for (const b of blocks) bytes += b.expected;
-  const mean = bytes / Math.max(1, blocks.length);
-  return Math.max(1, Math.min(Math.floor(CLAIM_BYTES / Math.max(1, mean)), Math.ceil(blocks.length / 16)));
-}
 
 function sharedCopy(bytes: Uint8Array): Uint8Array {
   const copy = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));

@@ -18,6 +18,7 @@ import { deflateInto, zlibCodec } from '../codecs/zlib-codec.node.js';
 import { ZSTD_COMPRESSION, zstdCodec } from '../codecs/zstd-codec.node.js';
 import { RasterIoError } from '../errors.js';
 import type { RasterArray } from '../types.js';
+import { openUnitStage } from './decode-units.js';
 import type { BlockFailure, DecodeTask } from './parallel-decoder.js';
 import {
   type BlockGeometry,
@@ -29,6 +30,7 @@ import {
   msbFirst,
   placeDecoded,
 } from './place-block.js';
+import type { PlaneStage } from './wasm-stage.js';
 
 const CODECS: Readonly<Record<number, Codec>> = {
   1: rawCodec,
@@ -51,10 +53,12 @@ interface TaskMessage {
   geometry: BlockGeometry;
   outputs: RasterArray[];
   task: DecodeTask;
-  /** The index of the next block to take, shared by every worker on this task. */
+  /** Unit `u` is blocks `units[u]` up to `units[u + 1]` of the task (see decode-units.ts). */
+  units: number[];
+  /** Units are rectangles of whole blocks that may go through a WebAssembly stage each. */
+  staged: boolean;
+  /** The index of the next unit to take, shared by every worker on this task. */
   claim: Int32Array;
-  /** Blocks taken at a time (consecutive ones: small strips are not split between threads row by row). */
-  chunk: number;
   /** Whether the read wants progress messages. */
   progress: boolean;
 }
@@ -105,57 +109,78 @@ function storedBytes(g: BlockGeometry, b: BlockJob, task: DecodeTask): Uint8Arra
   return task.bytes.subarray(start, Math.min(start + b.byteCount, task.bytes.byteLength));
 }
 
-/** Take the task's blocks a chunk at a time from the shared counter, decode and place each. */
-function runTask({ id, geometry: g, outputs, task, claim, chunk, progress }: TaskMessage): {
-  failures: BlockFailure[];
-  unreported: number;
-} {
-  const codec = CODECS[g.compression];
+/** Take the task's units one at a time from the shared counter; decode and place each block. */
+function runTask(msg: TaskMessage): { failures: BlockFailure[]; unreported: number } {
+  const { id, geometry, outputs, task, units, claim, progress } = msg;
+  const codec = CODECS[geometry.compression];
   const failures: BlockFailure[] = [];
   let unreported = 0;
   let reported = performance.now();
-  const n = task.blocks.length;
-  for (let i = Atomics.add(claim, 0, chunk), end = Math.min(n, i + chunk); i < n; i++) {
-    if (i === end) {
-      i = Atomics.add(claim, 0, chunk);
-      if (i >= n) break;
-      end = Math.min(n, i + chunk);
-    }
-    const b = task.blocks[i] as BlockJob;
+  const last = units.length - 1;
+  for (let u = Atomics.add(claim, 0, 1); u < last; u = Atomics.add(claim, 0, 1)) {
+    const from = units[u] as number;
+    const to = units[u + 1] as number;
+    const unit = msg.staged ? openUnitStage(geometry, task.blocks.slice(from, to)) : null;
+    const stage = unit?.stage ?? null;
+    // the stage's part of the window, until a block fails: the rest of the unit then goes straight into the
+    // bands, so each later block meets its own error (if any) rather than one of the stage's order
+    let live = stage;
     try {
-      if (!codec)
-        throw new RasterIoError('UNSUPPORTED_CODEC', `${g.name}: no worker codec for ${g.compression}`);
-      const raw = storedBytes(g, b, task);
-      checkStored(g, b, raw);
-      const stored = msbFirst(g, raw);
-      const data = decodeSync(codec, stored, g, b, blockWhere(g, b));
-      placeDecoded(g, b, stored, data, () => outputs);
-    } catch (err) {
-      const typed = err instanceof RasterIoError;
-      failures.push({
-        index: b.index,
-        code: typed ? err.code : 'CORRUPT_BLOCK',
-        message: typed ? err.message : `${g.name}: ${blockWhere(g, b)}: ${String(err)}`,
-      });
-    }
-    if (!progress) continue;
-    unreported++;
-    const now = performance.now();
-    if (now - reported >= PROGRESS_EVERY_MS) {
-      parentPort?.postMessage({ id, progress: unreported });
-      unreported = 0;
-      reported = now;
+      for (let i = from; i < to; i++) {
+        const b = task.blocks[i] as BlockJob;
+        const g = live && unit ? unit.g : geometry;
+        try {
+          if (!codec)
+            throw new RasterIoError('UNSUPPORTED_CODEC', `${g.name}: no worker codec for ${g.compression}`);
+          const raw = storedBytes(g, b, task);
+          checkStored(g, b, raw);
+          const stored = msbFirst(g, raw);
+          const data = decodeSync(codec, stored, g, b, live);
+          placeDecoded(g, b, stored, data, () => outputs, live);
+        } catch (err) {
+          live = null;
+          const typed = err instanceof RasterIoError;
+          failures.push({
+            index: b.index,
+            code: typed ? err.code : 'CORRUPT_BLOCK',
+            message: typed ? err.message : `${g.name}: ${blockWhere(g, b)}: ${String(err)}`,
+          });
+        }
+        if (!progress) continue;
+        unreported++;
+        const now = performance.now();
+        if (now - reported >= PROGRESS_EVERY_MS) {
+          parentPort?.postMessage({ id, progress: unreported });
+          unreported = 0;
+          reported = now;
+        }
+      }
+      // a failed block's rows are never complete, so they were not copied out; nor is anything after it
+      if (live) live.copyTo(outputs);
+    } finally {
+      stage?.release();
     }
   }
   return { failures, unreported };
 }
 
-/** The codec call of `decodeBlock` in read-raster.ts, synchronous (the built-in codecs are). */
-function decodeSync(codec: Codec, raw: Uint8Array, g: BlockGeometry, b: BlockJob, where: string): Uint8Array {
+/**
+ * The codec call of `decodeBlock` in read-raster.ts, synchronous (the built-in codecs are); into the stage's block
+ * area when there is one.
+ */
+function decodeSync(
+  codec: Codec,
+  raw: Uint8Array,
+  g: BlockGeometry,
+  b: BlockJob,
+  stage: PlaneStage | null,
+): Uint8Array {
   try {
-    return codec.decode(raw, blockInfo(g, b)) as Uint8Array;
+    const info = blockInfo(g, b);
+    if (stage) info.into = stage.blockArea;
+    return codec.decode(raw, info) as Uint8Array;
   } catch (err) {
-    throw corruptBlockError(err, g.name, where);
+    throw corruptBlockError(err, g.name, blockWhere(g, b));
   }
 }
 

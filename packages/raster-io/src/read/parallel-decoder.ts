@@ -16,8 +16,13 @@ export type DecodeTask =
 export interface DecodeCallOptions {
   /** Called with the number of blocks placed since the last call (throttled: not once per block). */
   onBlocks?: (n: number) => void;
-  /** Once aborted, the workers take no further block (the one each is decoding is finished). */
+  /** Once aborted, the workers take no further unit of blocks (the one each is decoding is finished). */
   signal?: AbortSignal;
+  /**
+   * Every pixel of the window comes from a block and any failed block fails the read: workers may then split
+   * blocks through a WebAssembly stage (wasm-stage.ts), whose planes are not filled first.
+   */
+  staged?: boolean;
 }
 
 /** A block a worker could not decode: the typed error it raised, rebuilt on the main thread. */
@@ -36,8 +41,8 @@ export interface ParallelBlockDecoder {
   supports(codec: Codec): boolean;
   /**
    * Decode and place a task's blocks into `outputs` (views of SharedArrayBuffers) on up to `threads` workers,
-   * which take the blocks one at a time in order from a shared counter until none is left: one message per
-   * worker, and no worker idles while another still has a queue.
+   * which take units of blocks (decode-units.ts) one at a time from a shared counter until none is left: one
+   * message per worker, and no worker idles while another still has a queue.
    */
   decode(
     threads: number,

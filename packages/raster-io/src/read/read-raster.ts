@@ -260,6 +260,7 @@ export async function readLevel(
     const fs = await (decoder as ParallelBlockDecoder).decode(threads, g, outputTargets(), task, {
       onBlocks: opts.onProgress && progress,
       signal: opts.signal,
+      staged: wholeWindow,
     });
     failures.push(...fs);
   };
@@ -286,11 +287,10 @@ export async function readLevel(
     gaps: present.length < blocks.length || opts.onCorruptBlock === 'fill',
   });
   const outputTargets = output.targets;
-  // Whole blocks of every band in order split in WebAssembly (see wasm-stage.ts): only when every pixel of the
-  // window comes from a block, as the planes are not filled first.
-  const staged =
-    !parallel && !planarYCbCr && present.length === blocks.length && opts.onCorruptBlock === 'error';
-  const stage = staged ? openPlaneStage(g, { rowOrdered: inRowOrder(present) }) : null;
+  // Whole blocks of every band in order split in WebAssembly (see wasm-stage.ts), here or on the workers: only
+  // when every pixel of the window comes from a block, as the planes are not filled first.
+  const wholeWindow = !planarYCbCr && present.length === blocks.length && opts.onCorruptBlock === 'error';
+  const stage = wholeWindow && !parallel ? openPlaneStage(g, { rowOrdered: inRowOrder(present) }) : null;
   const runs = mergeRuns(
     present,
     opts.mergeGapBytes,

@@ -66,7 +66,7 @@ export function openPlaneStage(
   g: BlockGeometry,
   order: StageOrder = { rowOrdered: false },
 ): PlaneStage | null {
-  if (!stageable(g) || wasmDisabled()) return null;
+  if (!canStage(g)) return null;
   const rows = planeRows(g, order);
   const planeBytes = g.win.width * rows.count * g.bps;
   const blockRoom = g.blockBytes + BLOCK_SLACK;
@@ -79,13 +79,22 @@ export function openPlaneStage(
   const planes = base + blockRoom;
   const rowBytes = g.bw * g.spp * g.bps;
   const slabs = completedSlabs(g, order.slabBytes ?? SLAB_BYTES, rows.ring);
+  const output = order.output ?? { width: g.win.width, x: 0, y: 0 };
   /** Window rows [from, to), all in the planes now (one stretch of plane rows), into the bands. */
   const copyRows = (bands: RasterArray[], from: number, to: number): void => {
     const bytes = g.win.width * g.bps;
     const at = rows.of(g.win.y + from);
+    const pitch = output.width * g.bps;
+    const start = (output.y + from) * pitch + output.x * g.bps;
     for (const [k, band] of bands.entries()) {
       const plane = new Uint8Array(memory.buffer, planes + k * planeBytes + at * bytes, (to - from) * bytes);
-      bytesOf(band).set(plane, from * bytes);
+      const dst = bytesOf(band);
+      if (pitch === bytes) {
+        dst.set(plane, start);
+        continue;
+      }
+      for (let r = 0, d = start; r < to - from; r++, d += pitch)
+        dst.set(plane.subarray(r * bytes, (r + 1) * bytes), d);
     }
   };
   const dstRow = g.win.width * g.bps;
@@ -149,12 +158,17 @@ export function openPlaneStage(
 /** Window rows copied into the bands at a time, at least (per band): a few tile rows, still in cache. */
 const SLAB_BYTES = 256 * 1024;
 
-/** How the read's blocks reach the stage. */
+/** How the read's blocks reach the stage, and where its rows go. */
 export interface StageOrder {
   /** Every block of a block row comes before any block of a later row (blocks stored in row order). */
   rowOrdered: boolean;
   /** Smallest copy into the bands, per band (tests set it low to run many slabs through small windows). */
   slabBytes?: number;
+  /**
+   * The bands are `width` pixels wide and the stage's window starts at their pixel (x, y): a decode worker stages
+   * one part of a read's window. Default: the bands are the stage's window.
+   */
+  output?: { width: number; x: number; y: number };
 }
 
 /**
@@ -213,6 +227,11 @@ function completedSlabs(g: BlockGeometry, slabBytes: number, ring: number) {
       return rows[1] > rows[0] ? rows : null;
     },
   };
+}
+
+/** Whether reads of this geometry may be staged (the stage may still be refused for its size or for memory). */
+export function canStage(g: BlockGeometry): boolean {
+  return stageable(g) && !wasmDisabled();
 }
 
 /**

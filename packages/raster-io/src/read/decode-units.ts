@@ -1,0 +1,137 @@
+// How a parallel read's blocks are shared among decode workers: each worker claims a unit of blocks at a time from
+// a shared counter. Blocks placed one by one go in runs of consecutive blocks. Blocks split through a WebAssembly
+// stage (wasm-stage.ts) go in rectangles of whole blocks, so a worker's stage holds long rows of the window and
+// copies them out in long runs: a stage per block would copy out a tile's short rows one by one, which costs as
+// much as the split in JavaScript it replaces.
+
+import { type BlockGeometry, type BlockJob, blockSpan } from './place-block.js';
+import { openPlaneStage, type PlaneStage } from './wasm-stage.js';
+
+/** A task's blocks in claim order: unit `u` is `blocks[starts[u]]` up to `blocks[starts[u + 1]]`. */
+export interface DecodeUnits {
+  blocks: BlockJob[];
+  starts: number[];
+}
+
+/** Decoded bytes a worker takes at a time when it places blocks one by one: whole tiles, strips a few dozen rows. */
+const CLAIM_BYTES = 1 << 17;
+/** Most decoded bytes in one staged unit of whole block rows (its planes hold that much). */
+const STAGED_UNIT_BYTES = 1 << 20;
+
+/** Runs of consecutive blocks, in the order given (the file's), of about {@link CLAIM_BYTES} decoded. */
+export function blockRuns(blocks: BlockJob[]): DecodeUnits {
+  let bytes = 0;
+  for (const b of blocks) bytes += b.expected;
+  const mean = bytes / Math.max(1, blocks.length);
+  const chunk = Math.max(
+    1,
+    Math.min(Math.floor(CLAIM_BYTES / Math.max(1, mean)), Math.ceil(blocks.length / 16)),
+  );
+  const starts: number[] = [];
+  for (let i = 0; i < blocks.length; i += chunk) starts.push(i);
+  starts.push(blocks.length);
+  return { blocks, starts };
+}
+
+/**
+ * Rectangles of whole blocks for workers that stage their blocks: block rows cut into runs of adjacent columns
+ * (cut further while there are fewer than two units per thread), then runs over the same columns in adjacent rows
+ * joined while there are at least four units per thread and each holds at most {@link STAGED_UNIT_BYTES}. Blocks
+ * of planar reads (one band each) go in {@link blockRuns}.
+ */
+export function stagedUnits(blocks: BlockJob[], threads: number): DecodeUnits {
+  if (blocks.some((b) => b.slot >= 0)) return blockRuns(blocks);
+  const segments = cutRows(rowSegments(blocks), 4 * threads);
+  const units: BlockJob[][] = [];
+  const perUnit = Math.max(1, Math.floor(segments.length / (4 * threads)));
+  for (const seg of segments) {
+    const last = units[units.length - 1];
+    const first = last?.[0];
+    const joins =
+      last !== undefined &&
+      first !== undefined &&
+      (seg[0] as BlockJob).row === (last[last.length - 1] as BlockJob).row + 1 &&
+      sameColumns(last, seg, first.row) &&
+      last.length / seg.length < perUnit &&
+      decodedBytes(last) + decodedBytes(seg) <= STAGED_UNIT_BYTES;
+    if (joins) last.push(...seg);
+    else units.push([...seg]);
+  }
+  const starts = [0];
+  for (const u of units) starts.push((starts[starts.length - 1] as number) + u.length);
+  return { blocks: units.flat(), starts };
+}
+
+function decodedBytes(blocks: readonly BlockJob[]): number {
+  let n = 0;
+  for (const b of blocks) n += b.expected;
+  return n;
+}
+
+/** Each block row's blocks in column order, cut where a column is missing. */
+function rowSegments(blocks: BlockJob[]): BlockJob[][] {
+  const sorted = [...blocks].sort((a, b) => a.row - b.row || a.col - b.col);
+  const segments: BlockJob[][] = [];
+  let seg: BlockJob[] = [];
+  for (const b of sorted) {
+    const prev = seg[seg.length - 1];
+    if (prev && (prev.row !== b.row || prev.col + 1 !== b.col)) {
+      segments.push(seg);
+      seg = [];
+    }
+    seg.push(b);
+  }
+  if (seg.length > 0) segments.push(seg);
+  return segments;
+}
+
+/** Segments cut into near-equal parts until there are at least `target` (or every part is one block). */
+function cutRows(segments: BlockJob[][], target: number): BlockJob[][] {
+  if (segments.length >= target) return segments;
+  const parts = Math.ceil(target / Math.max(1, segments.length));
+  return segments.flatMap((seg) => {
+    const n = Math.min(parts, seg.length);
+    return Array.from({ length: n }, (_, k) =>
+      seg.slice(Math.floor((k * seg.length) / n), Math.floor(((k + 1) * seg.length) / n)),
+    );
+  });
+}
+
+/** Whether the unit's first row (`row`) spans the segment's columns exactly. */
+function sameColumns(unit: BlockJob[], seg: BlockJob[], row: number): boolean {
+  const firstRow = unit.filter((b) => b.row === row);
+  return (
+    firstRow.length === seg.length &&
+    (firstRow[0] as BlockJob).col === (seg[0] as BlockJob).col &&
+    (firstRow[firstRow.length - 1] as BlockJob).col === (seg[seg.length - 1] as BlockJob).col
+  );
+}
+
+/**
+ * A stage for one unit of {@link stagedUnits} and its geometry: over the part of the read's window its blocks
+ * cover, writing rows into the read's bands at their place. Null when the unit covers no pixel or the stage is
+ * refused (see `openPlaneStage`).
+ */
+export function openUnitStage(
+  g: BlockGeometry,
+  unit: readonly BlockJob[],
+): { g: BlockGeometry; stage: PlaneStage } | null {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (const b of unit) {
+    const s = blockSpan(g, b);
+    x0 = Math.min(x0, s.x0);
+    y0 = Math.min(y0, s.y0);
+    x1 = Math.max(x1, s.x1);
+    y1 = Math.max(y1, s.y1);
+  }
+  if (!(x1 > x0 && y1 > y0)) return null;
+  const part: BlockGeometry = { ...g, win: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } };
+  const stage = openPlaneStage(part, {
+    rowOrdered: true,
+    output: { width: g.win.width, x: x0 - g.win.x, y: y0 - g.win.y },
+  });
+  return stage ? { g: part, stage } : null;
+}
