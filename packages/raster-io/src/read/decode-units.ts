@@ -15,8 +15,13 @@ export interface DecodeUnits {
 
 /** Decoded bytes a worker takes at a time when it places blocks one by one: whole tiles, strips a few dozen rows. */
 const CLAIM_BYTES = 1 << 17;
-/** Most decoded bytes in one staged unit of whole block rows (its planes hold that much). */
+/** Most decoded bytes in one staged unit of whole block rows joined down the window (its planes hold that much). */
 const STAGED_UNIT_BYTES = 1 << 20;
+/**
+ * Most decoded bytes in one staged unit cut from a block row, unless it is a single block: every worker keeps a
+ * stage of its largest unit's size for later reads, so wide windows are cut rather than staged whole.
+ */
+const STAGED_UNIT_MAX_BYTES = 4 << 20;
 
 /** Runs of consecutive blocks, in the order given (the file's), of about {@link CLAIM_BYTES} decoded. */
 export function blockRuns(blocks: BlockJob[]): DecodeUnits {
@@ -35,7 +40,8 @@ export function blockRuns(blocks: BlockJob[]): DecodeUnits {
 
 /**
  * Rectangles of whole blocks for workers that stage their blocks: block rows cut into runs of adjacent columns
- * (cut further while there are fewer than two units per thread), then runs over the same columns in adjacent rows
+ * (cut further while there are fewer than four units per thread or a run decodes to more than
+ * {@link STAGED_UNIT_MAX_BYTES}), then runs over the same columns in adjacent rows
  * joined while there are at least four units per thread and each holds at most {@link STAGED_UNIT_BYTES}. Blocks
  * of planar reads (one band each) go in {@link blockRuns}.
  */
@@ -85,12 +91,14 @@ function rowSegments(blocks: BlockJob[]): BlockJob[][] {
   return segments;
 }
 
-/** Segments cut into near-equal parts until there are at least `target` (or every part is one block). */
+/**
+ * Segments cut into near-equal parts: until there are at least `target`, and each of at most
+ * {@link STAGED_UNIT_MAX_BYTES} (or every part is one block).
+ */
 function cutRows(segments: BlockJob[][], target: number): BlockJob[][] {
-  if (segments.length >= target) return segments;
-  const parts = Math.ceil(target / Math.max(1, segments.length));
+  const few = segments.length < target ? Math.ceil(target / Math.max(1, segments.length)) : 1;
   return segments.flatMap((seg) => {
-    const n = Math.min(parts, seg.length);
+    const n = Math.min(Math.max(few, Math.ceil(decodedBytes(seg) / STAGED_UNIT_MAX_BYTES)), seg.length);
     return Array.from({ length: n }, (_, k) =>
       seg.slice(Math.floor((k * seg.length) / n), Math.floor(((k + 1) * seg.length) / n)),
     );

@@ -69,6 +69,8 @@ describe('decode units', () => {
       }
       // enough units for the threads to share, unless the blocks run out
       expect(units.starts.length - 1).toBeGreaterThanOrEqual(Math.min(blocks.length, 2 * threads));
+      for (const unit of unitsOf(units))
+        if (unit.length > 1) expect(unit.reduce((n, b) => n + b.expected, 0)).toBeLessThanOrEqual(4 << 20);
     }
   });
 
@@ -78,6 +80,20 @@ describe('decode units', () => {
     expect(units.length).toBeGreaterThanOrEqual(8);
     for (const u of units) expect(u.reduce((n, b) => n + b.expected, 0)).toBeLessThanOrEqual(1 << 20);
     expect(Math.max(...units.map((u) => u.length))).toBeGreaterThan(64);
+  });
+
+  it('a block row decoding to more than 4 MiB is cut, so no worker keeps a stage of a wide window', () => {
+    // 40 tiles of 512 × 512 × 4 uint16 (2 MiB each) in two rows
+    const wide = Array.from({ length: 80 }, (_, i) => ({
+      ...job(i, Math.floor(i / 40), i % 40),
+      expected: 512 * 512 * 8,
+    }));
+    const units = unitsOf(stagedUnits(wide, 2));
+    expect(Math.max(...units.map((u) => u.length))).toBe(2);
+    expect(units.length).toBe(40);
+    // a single block larger than that is still a unit of its own
+    const huge = [0, 1, 2, 3, 4].map((i) => ({ ...job(i, i, 0), expected: 6 << 20 }));
+    expect(unitsOf(stagedUnits(huge, 2)).map((u) => u.length)).toEqual([1, 1, 1, 1, 1]);
   });
 
   it('planar blocks (one band each) go in runs of consecutive blocks, in the order given', () => {
