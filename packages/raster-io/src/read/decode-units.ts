@@ -48,24 +48,33 @@ export function blockRuns(blocks: BlockJob[]): DecodeUnits {
 export function stagedUnits(blocks: BlockJob[], threads: number): DecodeUnits {
   if (blocks.some((b) => b.slot >= 0)) return blockRuns(blocks);
   const segments = cutRows(rowSegments(blocks), 4 * threads);
-  const units: BlockJob[][] = [];
   const perUnit = Math.max(1, Math.floor(segments.length / (4 * threads)));
+  const units: { blocks: BlockJob[]; rows: number; bytes: number }[] = [];
+  let last: (typeof units)[number] | undefined;
   for (const seg of segments) {
-    const last = units[units.length - 1];
-    const first = last?.[0];
-    const joins =
+    const first = seg[0] as BlockJob;
+    const bytes = decodedBytes(seg);
+    const prev = last?.blocks[last.blocks.length - 1];
+    // the unit's last row spans the same columns, in the row above
+    const below =
       last !== undefined &&
-      first !== undefined &&
-      (seg[0] as BlockJob).row === (last[last.length - 1] as BlockJob).row + 1 &&
-      sameColumns(last, seg, first.row) &&
-      last.length / seg.length < perUnit &&
-      decodedBytes(last) + decodedBytes(seg) <= STAGED_UNIT_BYTES;
-    if (joins) last.push(...seg);
-    else units.push([...seg]);
+      prev !== undefined &&
+      first.row === prev.row + 1 &&
+      seg.length * last.rows === last.blocks.length &&
+      (last.blocks[last.blocks.length - seg.length] as BlockJob).col === first.col &&
+      prev.col === (seg[seg.length - 1] as BlockJob).col;
+    if (last && below && last.rows < perUnit && last.bytes + bytes <= STAGED_UNIT_BYTES) {
+      last.blocks.push(...seg);
+      last.rows++;
+      last.bytes += bytes;
+    } else {
+      last = { blocks: [...seg], rows: 1, bytes };
+      units.push(last);
+    }
   }
   const starts = [0];
-  for (const u of units) starts.push((starts[starts.length - 1] as number) + u.length);
-  return { blocks: units.flat(), starts };
+  for (const u of units) starts.push((starts[starts.length - 1] as number) + u.blocks.length);
+  return { blocks: units.flatMap((u) => u.blocks), starts };
 }
 
 function decodedBytes(blocks: readonly BlockJob[]): number {
@@ -103,16 +112,6 @@ function cutRows(segments: BlockJob[][], target: number): BlockJob[][] {
       seg.slice(Math.floor((k * seg.length) / n), Math.floor(((k + 1) * seg.length) / n)),
     );
   });
-}
-
-/** Whether the unit's first row (`row`) spans the segment's columns exactly. */
-function sameColumns(unit: BlockJob[], seg: BlockJob[], row: number): boolean {
-  const firstRow = unit.filter((b) => b.row === row);
-  return (
-    firstRow.length === seg.length &&
-    (firstRow[0] as BlockJob).col === (seg[0] as BlockJob).col &&
-    (firstRow[firstRow.length - 1] as BlockJob).col === (seg[seg.length - 1] as BlockJob).col
-  );
 }
 
 /**

@@ -82,6 +82,13 @@ describe('decode units', () => {
     expect(Math.max(...units.map((u) => u.length))).toBeGreaterThan(64);
   });
 
+  it('stays linear in the blocks: 200 000 one-row strips of a narrow window are joined in one pass', () => {
+    const strips = Array.from({ length: 200_000 }, (_, i) => ({ ...job(i, i, 0), expected: 16 }));
+    const units = unitsOf(stagedUnits(strips, 2));
+    expect(units.length).toBe(8);
+    expect(units.every((u) => u.length === 25_000)).toBe(true);
+  }, 5_000);
+
   it('a block row decoding to more than 4 MiB is cut, so no worker keeps a stage of a wide window', () => {
     // 40 tiles of 512 × 512 × 4 uint16 (2 MiB each) in two rows
     const wide = Array.from({ length: 80 }, (_, i) => ({
