@@ -25,9 +25,7 @@ const STAGED_UNIT_MAX_BYTES = 4 << 20;
 
 /** Runs of consecutive blocks, in the order given (the file's), of about {@link CLAIM_BYTES} decoded. */
 export function blockRuns(blocks: BlockJob[]): DecodeUnits {
-  let bytes = 0;
-  for (const b of blocks) bytes += b.expected;
-  const mean = bytes / Math.max(1, blocks.length);
+  const mean = decodedBytes(blocks) / Math.max(1, blocks.length);
   const chunk = Math.max(
     1,
     Math.min(Math.floor(CLAIM_BYTES / Math.max(1, mean)), Math.ceil(blocks.length / 16)),

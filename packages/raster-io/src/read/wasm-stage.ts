@@ -80,9 +80,10 @@ export function openPlaneStage(
   const rowBytes = g.bw * g.spp * g.bps;
   const slabs = completedSlabs(g, order.slabBytes ?? SLAB_BYTES, rows.ring);
   const output = order.output ?? { width: g.win.width, x: 0, y: 0 };
+  /** Bytes of a window row in a plane. */
+  const bytes = g.win.width * g.bps;
   /** Window rows [from, to), all in the planes now (one stretch of plane rows), into the bands. */
   const copyRows = (bands: RasterArray[], from: number, to: number): void => {
-    const bytes = g.win.width * g.bps;
     const at = rows.of(g.win.y + from);
     const pitch = output.width * g.bps;
     const start = (output.y + from) * pitch + output.x * g.bps;
@@ -97,7 +98,6 @@ export function openPlaneStage(
         dst.set(plane.subarray(r * bytes, (r + 1) * bytes), d);
     }
   };
-  const dstRow = g.win.width * g.bps;
   /** Rows `rows` of the block from `first` (window pixels from `x0 - bx0`) into the planes from `dst`. */
   const splitRows = (span: BlockSpan, first: number, dst: number, rows: number): void => {
     const { bx0, x0, x1 } = span;
@@ -105,7 +105,7 @@ export function openPlaneStage(
     if (g.predictor === 3) {
       // byte planes, most significant first whatever the file's byte order
       const { splitFloatPredicted } = kernel;
-      splitFloatPredicted(first, rowBytes, dst, dstRow, planeBytes, rows, g.bw, x0 - bx0, x1 - x0, spp, bps);
+      splitFloatPredicted(first, rowBytes, dst, bytes, planeBytes, rows, g.bw, x0 - bx0, x1 - x0, spp, bps);
       return;
     }
     if (!g.littleEndian && bps > 1) swapBytes(new Uint8Array(memory.buffer, first, rows * rowBytes), bps);
@@ -116,7 +116,7 @@ export function openPlaneStage(
       sum = false;
     }
     const src = first + (x0 - bx0) * spp * bps;
-    kernel.split(src, rowBytes, dst, dstRow, planeBytes, rows, x1 - x0, spp, bps, sum ? 1 : 0);
+    kernel.split(src, rowBytes, dst, bytes, planeBytes, rows, x1 - x0, spp, bps, sum ? 1 : 0);
   };
   let released = false;
   return {
