@@ -37,15 +37,17 @@ export function blockRuns(blocks: BlockJob[]): DecodeUnits {
 }
 
 /**
- * Rectangles of whole blocks for workers that stage their blocks: block rows cut into runs of adjacent columns
- * (cut further while there are fewer than four units per thread or a run decodes to more than
- * {@link STAGED_UNIT_MAX_BYTES}), then runs over the same columns in adjacent rows
- * joined while there are at least four units per thread and each holds at most {@link STAGED_UNIT_BYTES}. Blocks
- * of planar reads (one band each) go in {@link blockRuns}.
+ * Rectangles of whole blocks for workers that stage their blocks. Block rows go whole (a unit as wide as the window
+ * copies each band's rows out in one run; a cut one copies them row by row, which cost a 2-thread read of a tiled
+ * 4 × 1054² uint16 file ~1 ms per worker), cut into near-equal runs of adjacent columns only where a row decodes to
+ * more than {@link STAGED_UNIT_MAX_BYTES} and in the last rows, so that the workers end together: the last
+ * `threads` rows are cut into at least four units per thread among them. Runs over the same columns in adjacent rows
+ * are then joined while there are at least four units per thread and each holds at most {@link STAGED_UNIT_BYTES}.
+ * Blocks of planar reads (one band each) go in {@link blockRuns}.
  */
 export function stagedUnits(blocks: BlockJob[], threads: number): DecodeUnits {
   if (blocks.some((b) => b.slot >= 0)) return blockRuns(blocks);
-  const segments = cutRows(rowSegments(blocks), 4 * threads);
+  const segments = cutRows(rowSegments(blocks), threads);
   const perUnit = Math.max(1, Math.floor(segments.length / (4 * threads)));
   const units: { blocks: BlockJob[]; rows: number; bytes: number }[] = [];
   let last: (typeof units)[number] | undefined;
@@ -99,15 +101,42 @@ function rowSegments(blocks: BlockJob[]): BlockJob[][] {
 }
 
 /**
- * Segments cut into near-equal parts: until there are at least `target`, and each of at most
- * {@link STAGED_UNIT_MAX_BYTES} (or every part is one block).
+ * Segments cut into near-equal parts of at most {@link STAGED_UNIT_MAX_BYTES} (or one block each), and the last ones
+ * further, a part at a time from the end, until the last `threads` segments (more where they have too few blocks)
+ * hold `2 × threads` units: the workers then end on short units together instead of one waiting on another's row.
  */
-function cutRows(segments: BlockJob[][], target: number): BlockJob[][] {
-  const few = segments.length < target ? Math.ceil(target / Math.max(1, segments.length)) : 1;
-  return segments.flatMap((seg) => {
-    const n = Math.min(Math.max(few, Math.ceil(decodedBytes(seg) / STAGED_UNIT_MAX_BYTES)), seg.length);
-    return Array.from({ length: n }, (_, k) =>
-      seg.slice(Math.floor((k * seg.length) / n), Math.floor(((k + 1) * seg.length) / n)),
+function cutRows(segments: BlockJob[][], threads: number): BlockJob[][] {
+  const n = segments.length;
+  const parts = segments.map((seg) =>
+    Math.min(seg.length, Math.max(1, Math.ceil(decodedBytes(seg) / STAGED_UNIT_MAX_BYTES))),
+  );
+  const want = Math.min(
+    2 * threads,
+    segments.reduce((sum, seg) => sum + seg.length, 0),
+  );
+  let span = 0;
+  let tail = 0;
+  const widen = (): void => {
+    const to = Math.min(n, span + threads);
+    for (let i = n - 1 - span; i >= n - to; i--) tail += parts[i] as number;
+    span = to;
+  };
+  widen();
+  while (tail < want) {
+    let grew = false;
+    for (let i = n - 1; i >= n - span && tail < want; i--) {
+      if ((parts[i] as number) < (segments[i] as BlockJob[]).length) {
+        parts[i] = (parts[i] as number) + 1;
+        tail++;
+        grew = true;
+      }
+    }
+    if (!grew) widen(); // every segment whole blocks already: span grows until it holds `want` blocks
+  }
+  return segments.flatMap((seg, i) => {
+    const k = parts[i] as number;
+    return Array.from({ length: k }, (_, j) =>
+      seg.slice(Math.floor((j * seg.length) / k), Math.floor(((j + 1) * seg.length) / k)),
     );
   });
 }

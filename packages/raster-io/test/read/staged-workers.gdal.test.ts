@@ -69,9 +69,36 @@ describe('decode units', () => {
       }
       // enough units for the threads to share, unless the blocks run out
       expect(units.starts.length - 1).toBeGreaterThanOrEqual(Math.min(blocks.length, 2 * threads));
+      if (blocks.length === rows * cols) {
+        // a full grid: rows above the last `threads` go whole (their bands' rows copy out in one run each) …
+        const tailFrom = r0 + rows - Math.min(threads, rows);
+        for (const unit of unitsOf(units))
+          if (unit.every((b) => b.row < tailFrom)) expect(new Set(unit.map((b) => b.col)).size).toBe(cols);
+        // … and the last ones are cut into two units per thread among them, so the workers end together
+        const tailUnits = unitsOf(units).filter((u) => u.some((b) => b.row >= tailFrom)).length;
+        expect(tailUnits).toBeGreaterThanOrEqual(Math.min(2 * threads, cols * Math.min(threads, rows)));
+      }
       for (const unit of unitsOf(units))
         if (unit.length > 1) expect(unit.reduce((n, b) => n + b.expected, 0)).toBeLessThanOrEqual(4 << 20);
     }
+  });
+
+  it('a tiled window goes in whole block rows, the last rows cut so that the workers end together', () => {
+    // 5 × 5 tiles of 256² × 4 uint16, the layout of a 1054² GDAL file, on two threads
+    const tiles = Array.from({ length: 25 }, (_, i) => ({
+      ...job(i, Math.floor(i / 5), i % 5),
+      expected: 256 * 256 * 8,
+    }));
+    const units = unitsOf(stagedUnits(tiles, 2));
+    expect(units.map((u) => u.map((b) => b.index))).toEqual([
+      [0, 1, 2, 3, 4],
+      [5, 6, 7, 8, 9],
+      [10, 11, 12, 13, 14],
+      [15, 16],
+      [17, 18, 19],
+      [20, 21],
+      [22, 23, 24],
+    ]);
   });
 
   it('whole block rows are joined into units of at most 1 MiB decoded, four or more per thread', () => {
