@@ -41,7 +41,7 @@ export function blockRuns(blocks: BlockJob[]): DecodeUnits {
  * copies each band's rows out in one run; a cut one copies them row by row, which cost a 2-thread read of a tiled
  * 4 × 1054² uint16 file ~1 ms per worker), cut into near-equal runs of adjacent columns only where a row decodes to
  * more than {@link STAGED_UNIT_MAX_BYTES} and in the last rows, so that the workers end together: the last
- * `threads` rows are cut into at least four units per thread among them. Runs over the same columns in adjacent rows
+ * `threads` rows are cut into two units per thread among them. Runs over the same columns in adjacent rows
  * are then joined while there are at least four units per thread and each holds at most {@link STAGED_UNIT_BYTES}.
  * Blocks of planar reads (one band each) go in {@link blockRuns}.
  */

@@ -18,7 +18,11 @@ function sidecarSize(path: string): Promise<number | false> {
   // the callback form: a missing file (the usual answer) costs half of what fs/promises' rejection does, which
   // captures a stack trace for it, and every open looks for two sidecars
   return new Promise((resolve) => {
-    stat(path, (err, s) => resolve(!err && s.isFile() ? s.size : false));
+    try {
+      stat(path, (err, s) => resolve(!err && s.isFile() ? s.size : false));
+    } catch {
+      resolve(false); // a path fs refuses outright (a NUL byte): no sidecar; the file's own open names the fault
+    }
   });
 }
 

@@ -118,6 +118,12 @@ describe('fileSource specifics', () => {
     };
     await expect(fileSource(tmp()).read(0, 4)).rejects.toMatchObject(folder);
     await expect(readGeoTiffFile(tmp())).rejects.toMatchObject(folder);
+    // a path fs refuses outright (a NUL byte): the file's own error, the sidecar lookups beside it answer "none"
+    await expect(readGeoTiffFile(`${join(tmp(), 'suite.bin')}\0.tif`)).rejects.toMatchObject({
+      name: 'RasterIoError',
+      code: 'UNREADABLE_FILE',
+      message: expect.stringContaining('null bytes'),
+    });
   });
 
   it('a file the system will not open (EACCES) → UNREADABLE_FILE naming the path, the error kept as cause', async () => {
