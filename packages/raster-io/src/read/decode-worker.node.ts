@@ -121,22 +121,22 @@ function runTask(msg: TaskMessage): { failures: BlockFailure[]; unreported: numb
     const from = units[u] as number;
     const to = units[u + 1] as number;
     const unit = msg.staged ? openUnitStage(geometry, task.blocks.slice(from, to)) : null;
-    const stage = unit?.stage ?? null;
     // the stage's part of the window, until a block fails: the rest of the unit then goes straight into the
     // bands, so each later block meets its own error (if any) rather than one of the stage's order
-    let live = stage;
+    let live = unit;
     try {
       for (let i = from; i < to; i++) {
         const b = task.blocks[i] as BlockJob;
-        const g = live && unit ? unit.g : geometry;
+        const g = live?.g ?? geometry;
+        const stage = live?.stage ?? null;
         try {
           if (!codec)
             throw new RasterIoError('UNSUPPORTED_CODEC', `${g.name}: no worker codec for ${g.compression}`);
           const raw = storedBytes(g, b, task);
           checkStored(g, b, raw);
           const stored = msbFirst(g, raw);
-          const data = decodeSync(codec, stored, g, b, live);
-          placeDecoded(g, b, stored, data, () => outputs, live);
+          const data = decodeSync(codec, stored, g, b, stage);
+          placeDecoded(g, b, stored, data, () => outputs, stage);
         } catch (err) {
           live = null;
           const typed = err instanceof RasterIoError;
@@ -156,9 +156,9 @@ function runTask(msg: TaskMessage): { failures: BlockFailure[]; unreported: numb
         }
       }
       // a failed block's rows are never complete, so they were not copied out; nor is anything after it
-      if (live) live.copyTo(outputs);
+      live?.stage.copyTo(outputs);
     } finally {
-      stage?.release();
+      unit?.stage.release();
     }
   }
   return { failures, unreported };

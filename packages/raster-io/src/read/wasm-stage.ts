@@ -80,12 +80,12 @@ export function openPlaneStage(
   const rowBytes = g.bw * g.spp * g.bps;
   const slabs = completedSlabs(g, order.slabBytes ?? SLAB_BYTES, rows.ring);
   const output = order.output ?? { width: g.win.width, x: 0, y: 0 };
-  /** Bytes of a window row in a plane. */
+  /** Bytes of a window row in a plane, and of a row of the bands. */
   const bytes = g.win.width * g.bps;
+  const pitch = output.width * g.bps;
   /** Window rows [from, to), all in the planes now (one stretch of plane rows), into the bands. */
   const copyRows = (bands: RasterArray[], from: number, to: number): void => {
     const at = rows.of(g.win.y + from);
-    const pitch = output.width * g.bps;
     const start = (output.y + from) * pitch + output.x * g.bps;
     for (const [k, band] of bands.entries()) {
       const plane = new Uint8Array(memory.buffer, planes + k * planeBytes + at * bytes, (to - from) * bytes);
