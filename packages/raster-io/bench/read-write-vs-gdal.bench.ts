@@ -23,6 +23,7 @@ import {
   openGeoTiff,
   readGeoTiffFile,
   readRaster,
+  webpBackend,
   writeGeoTiff,
 } from '../src/node.js';
 import type { Raster, RasterArray } from '../src/types.js';
@@ -167,11 +168,12 @@ it.skipIf(!HAS_GDAL)('read 4×1054² files and write a COG vs python3-gdal in-pr
       ['-co', 'COMPRESS=JPEG', '-co', 'PHOTOMETRIC=YCBCR', '-co', 'TILED=YES'],
       rgb,
     ],
+    ['uint8 RGB WEBP (lossy), tiles', src8, ['-co', 'COMPRESS=WEBP', '-co', 'TILED=YES'], rgb],
   ];
-  const lossy = (name: string) => name.includes('JPEG');
+  const lossy = (name: string) => name.includes('JPEG') || name.includes('WEBP');
   const lines = [
     `raster-io vs GDAL ${peer.version} (python3-gdal in-process), median of ${REPS} interleaved runs, ` +
-      `${availableParallelism()} CPUs, load ${loadavg()}; our deflate: ${deflateBackend()}, our LZW: ${lzwBackend()}, our JPEG: ${jpegBackend() ?? 'TypeScript decoder'}`,
+      `${availableParallelism()} CPUs, load ${loadavg()}; our deflate: ${deflateBackend()}, our LZW: ${lzwBackend()}, our JPEG: ${jpegBackend() ?? 'TypeScript decoder'}, our WEBP: ${webpBackend() ?? 'none'}`,
   ];
   try {
     const paths = files.map(([, src, co], i) => {

@@ -17,7 +17,8 @@ export function jpegBackend(): string | null {
 export const jpegNodeCodec: Codec = {
   name: 'JPEG',
   decode(block: Uint8Array, info: BlockInfo): Uint8Array {
-    const fast = info.jpeg ? decodeWithTurbojpeg(block, info.jpeg, info.reuse) : null;
+    const into = info.reuse ? info.into : undefined;
+    const fast = info.jpeg ? decodeWithTurbojpeg(block, info.jpeg, info.reuse, into) : null;
     return fast ?? (jpegCodec.decode(block, info) as Uint8Array);
   },
 };
@@ -34,6 +35,7 @@ export function decodeWithTurbojpeg(
   block: Uint8Array,
   p: JpegBlockParams,
   reuse?: boolean,
+  into?: Uint8Array,
 ): Uint8Array | null {
   const lib = loadLibturbojpeg();
   if (!lib) return null;
@@ -47,6 +49,7 @@ export function decodeWithTurbojpeg(
     stream,
     { width: p.width, height: p.height, colorspace: layout.colorspace, samples },
     reuse,
+    into,
   );
 }
 

@@ -22,9 +22,14 @@ export interface Libturbojpeg {
    * Decode `stream` when its header matches `want`. Null when it does not, or when the library fails or warns: a
    * warning means it skipped or invented data (a truncated or damaged stream). Each call uses a new decompressor,
    * so no table of an earlier stream can stand in for one this stream lacks. With `reuse`, the result is a view of
-   * a buffer the next `decode(…, true)` on this thread overwrites.
+   * a buffer the next `decode(…, true)` on this thread overwrites; with `into` (room for the pixels), a view of `into`.
    */
-  decode(stream: Uint8Array, want: TurbojpegExpectation, reuse?: boolean): Uint8Array | null;
+  decode(
+    stream: Uint8Array,
+    want: TurbojpegExpectation,
+    reuse?: boolean,
+    into?: Uint8Array,
+  ): Uint8Array | null;
 }
 
 // turbojpeg.h (2.0+) constants
@@ -70,13 +75,19 @@ function bind(lib: KoffiLibrary, library: string): Libturbojpeg {
   const subsampling = [0];
   const colorspace = [0];
   const outputs = outputBuffers();
-  const run = (handle: unknown, stream: Uint8Array, want: TurbojpegExpectation, reuse?: boolean) => {
+  const run = (
+    handle: unknown,
+    stream: Uint8Array,
+    want: TurbojpegExpectation,
+    reuse?: boolean,
+    into?: Uint8Array,
+  ) => {
     if (readHeader(handle, stream, stream.byteLength, width, height, subsampling, colorspace) !== 0)
       return null;
     if (width[0] !== want.width || height[0] !== want.height || colorspace[0] !== want.colorspace)
       return null;
     const bytes = want.width * want.height * want.samples;
-    const out = outputs(bytes, reuse);
+    const out = into && into.byteLength >= bytes ? into : outputs(bytes, reuse);
     const format = want.samples === 3 ? TJPF_RGB : TJPF_GRAY;
     const pitch = want.width * want.samples;
     const r = decompress(
@@ -94,13 +105,13 @@ function bind(lib: KoffiLibrary, library: string): Libturbojpeg {
   };
   return {
     library,
-    decode(stream, want, reuse) {
+    decode(stream, want, reuse, into) {
       // A decompressor keeps the tables of the streams it read (libjpeg's abbreviated-stream rule) and TurboJPEG
       // 2.x leaves one mid-state after a failed header: a new one per stream avoids both (≈ µs against a block's ms).
       const handle = init();
       if (!handle) throw new Error('tjInitDecompress failed');
       try {
-        return run(handle, stream, want, reuse);
+        return run(handle, stream, want, reuse, into);
       } finally {
         destroy(handle);
       }

@@ -20,7 +20,7 @@ export interface Libwebp {
   /**
    * Decode `image` (`width` × `height`, checked by the caller) to 8-bit RGB or RGBA rows, as libtiff asks for them
    * (default options: fancy upsampling, no dithering). Null when libwebp fails. With `reuse`, the result is a view
-   * of a buffer the next `decode(…, true)` on this thread overwrites.
+   * of a buffer the next `decode(…, true)` on this thread overwrites; with `into` (room for the pixels), of `into`.
    */
   decode(
     image: Uint8Array,
@@ -28,6 +28,7 @@ export interface Libwebp {
     height: number,
     samples: 3 | 4,
     reuse?: boolean,
+    into?: Uint8Array,
   ): Uint8Array | null;
 }
 
@@ -81,9 +82,9 @@ function bind(lib: KoffiLibrary, name: string): Libwebp {
         hasAnimation: features[3] !== 0,
       };
     },
-    decode(image, width, height, samples, reuse) {
+    decode(image, width, height, samples, reuse, into) {
       const bytes = width * height * samples;
-      const out = outputs(bytes, reuse);
+      const out = into && into.byteLength >= bytes ? into : outputs(bytes, reuse);
       const decode = samples === 4 ? decodeRgba : decodeRgb;
       const done = decode(image, image.byteLength, out, bytes, width * samples);
       return done === null ? null : new Uint8Array(out.buffer, out.byteOffset, bytes);

@@ -35,7 +35,7 @@ export const webpCodec: Codec = {
     const bytes = width * height * samples;
     if (bytes !== info.expectedBytes)
       throw corrupt(info, `${bytes} bytes of pixels where the block holds ${info.expectedBytes}`);
-    const out = lib.decode(block, width, height, samples, info.reuse);
+    const out = lib.decode(block, width, height, samples, info.reuse, info.reuse ? info.into : undefined);
     if (!out) throw corrupt(info, 'libwebp could not decode it (truncated or damaged)');
     return out;
   },

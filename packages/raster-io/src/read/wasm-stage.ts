@@ -3,10 +3,11 @@
 // undone on the way), and the planes are copied into the output bands in whole rows. WebAssembly cannot write into
 // the caller's arrays, so staging full window rows and copying them in long runs is what makes the kernel pay:
 // per-row copies out of a block-sized stage cost as much as the scalar split. Codecs that can decode into memory
-// of our choosing (libdeflate, LZW) decode straight into the stage's block area, so the block bytes are not copied
-// in either. Rows go out to the bands as soon as all their blocks are placed, a few tile rows at a time, while the
-// planes are still in cache. When blocks come in row order (as writers store them), the planes hold only those
-// few block rows and are reused down the window: the stage stays in cache instead of adding the window's size.
+// of our choosing (libdeflate, LZW, libjpeg-turbo, libwebp) decode straight into the stage's block area, so the
+// block bytes are not copied in either. Rows go out to the bands as soon as all their blocks are placed, a few
+// tile rows at a time, while the planes are still in cache. When blocks come in row order (as writers store
+// them), the planes hold only those few block rows and are reused down the window: the stage stays in cache
+// instead of adding the window's size.
 
 import { swapBytes } from '../codecs/predictor.js';
 import { bytesOf } from '../internal/typed-array.js';
@@ -236,14 +237,14 @@ export function canStage(g: BlockGeometry): boolean {
 
 /**
  * Plain whole-byte samples of every band, in order, pixel-interleaved, without a predictor, with predictor 2
- * (integer sums: libtiff's for every sample width) or with predictor 3 on 32- and 64-bit floats, compressed.
+ * (integer sums: libtiff's for every sample width) or with predictor 3 on 32- and 64-bit floats, compressed. JPEG
+ * and WEBP blocks qualify: their decoders hand over 8-bit samples interleaved so (JPEG's YCbCr converted to RGB).
  * Uncompressed blocks keep their direct split out of the bytes read: staged, every byte moves three times (read
  * buffer → stage → planes → bands) for no gain (a 4 × 1054² uint16 read into kept arrays: 2.3 ms either way).
  */
 function stageable(g: BlockGeometry): boolean {
   const decoded = g.compression !== 1;
-  const plain =
-    !g.ycbcr && !g.halfFloat && !g.float24 && !g.nbits && !g.jpeg && !g.lerc && !g.webp && !g.ccitt;
+  const plain = !g.ycbcr && !g.halfFloat && !g.float24 && !g.nbits && !g.lerc && !g.ccitt;
   const inOrder = g.bands.length === g.spp && g.bands.every((band, slot) => band === slot);
   const predictor = g.predictor === 1 || g.predictor === 2 || (g.predictor === 3 && g.bps >= 4);
   return decoded && plain && g.spp >= 2 && inOrder && predictor && [1, 2, 4, 8].includes(g.bps);

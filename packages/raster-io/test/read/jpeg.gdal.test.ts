@@ -612,6 +612,103 @@ describe.runIf(requireTool('GDAL (gdal_translate)', HAS_GDAL))('JPEG GeoTIFFs', 
     },
   );
 
+  // Pixel-interleaved JPEG levels are split into bands in WebAssembly (src/read/wasm-stage.ts), libjpeg-turbo
+  // decoding straight into the stage's block area; our decoder's blocks (the browser's, and any libjpeg-turbo
+  // leaves) are copied in. Every outcome must be the JavaScript split's.
+  it.runIf(HAS_TURBOJPEG)(
+    'staged in WebAssembly: libjpeg-turbo decodes into the stage; files, windows, threads and damaged copies read as WORLDSTRAT_WASM=off reads them',
+    async () => {
+      const files = [
+        await jpegTiff('stage-ycc', [
+          'COMPRESS=JPEG',
+          'PHOTOMETRIC=YCBCR',
+          'TILED=YES',
+          'BLOCKXSIZE=128',
+          'BLOCKYSIZE=64',
+        ]),
+        await jpegTiff('stage-strips', ['COMPRESS=JPEG', 'PHOTOMETRIC=YCBCR', 'BLOCKYSIZE=48']),
+        await jpegTiff('stage-rgb', ['COMPRESS=JPEG', 'TILED=YES']),
+      ];
+      const hashOf = (bands: readonly ArrayBufferView[]) => {
+        const hash = createHash('sha1');
+        for (const b of bands) hash.update(b as Uint8Array);
+        return hash.digest('hex');
+      };
+      type ReadOptions = Parameters<typeof readGeoTiffFile>[1];
+      /** A read's pixels (hashed) and filled blocks, or its typed error; `ours` reads with our JPEG decoder. */
+      const outcome = async (file: string, options: ReadOptions = {}, ours = false) => {
+        try {
+          const got = ours
+            ? await openGeoTiffFile(file, { codecs: { 7: jpegCodec } }).then((tiff) =>
+                readRaster(tiff, options).finally(() => tiff.close()),
+              )
+            : await readGeoTiffFile(file, options);
+          return `ok ${hashOf(got.bands)} ${JSON.stringify(got.filledBlocks?.map((b) => b.index) ?? [])}`;
+        } catch (e) {
+          if (!(e instanceof RasterIoError)) throw e;
+          return `${e.code} ${e.message}`;
+        }
+      };
+      const reads: [ReadOptions, boolean][] = [
+        [{}, false],
+        [{ window: { x: 77, y: 41, width: 500, height: 333 } }, false],
+        [{ window: { x: 600, y: 500, width: 100, height: 30 } }, false], // the right and bottom edge blocks only
+        [{ threads: 2 }, false],
+        [{ threads: 2, window: { x: 1, y: 63, width: 650, height: 400 } }, false],
+        [{ window: { x: 77, y: 41, width: 500, height: 333 } }, true], // our decoder's blocks, copied in
+      ];
+      const lib = loadLibturbojpeg();
+      if (!lib) throw new Error('no libturbojpeg');
+      const decode = vi.spyOn(lib, 'decode');
+      try {
+        for (const file of files) {
+          decode.mockClear();
+          const staged = await Promise.all(reads.map(([options, ours]) => outcome(file, options, ours)));
+          // one-thread reads: each block decoded into the memory handed in, so nothing is copied into the stage
+          const into = decode.mock.calls.filter((call) => call[3] !== undefined);
+          expect(into.length, file).toBeGreaterThan(0);
+          for (const [k, call] of decode.mock.calls.entries()) {
+            const result = decode.mock.results[k]?.value as Uint8Array | null;
+            if (call[3]) expect(result?.buffer, file).toBe(call[3].buffer);
+          }
+          process.env.WORLDSTRAT_WASM = 'off';
+          try {
+            const plain = await Promise.all(reads.map(([options, ours]) => outcome(file, options, ours)));
+            expect(staged, file).toEqual(plain);
+            expect(staged.every((o) => o.startsWith('ok '))).toBe(true);
+          } finally {
+            delete process.env.WORLDSTRAT_WASM;
+          }
+        }
+      } finally {
+        decode.mockRestore();
+      }
+      // damaged copies: the same pixels, filled blocks or typed error, staged or not
+      const bytes = readFileSync(files[0] as string);
+      const r = rng(77);
+      const kinds = new Set<string>();
+      for (let i = 0; i < 30; i++) {
+        const damaged = Buffer.from(bytes);
+        for (let k = 0, n = 1 + r(6); k < n; k++) damaged[4096 + r(damaged.length - 4096)] = r(256);
+        const file = join(tmp(), `stage-fuzz-${i % 3}.tif`);
+        writeFileSync(file, damaged);
+        for (const options of [{}, { onCorruptBlock: 'fill' as const }]) {
+          const staged = await outcome(file, options);
+          process.env.WORLDSTRAT_WASM = 'off';
+          try {
+            expect(await outcome(file, options), `copy ${i}`).toBe(staged);
+          } finally {
+            delete process.env.WORLDSTRAT_WASM;
+          }
+          kinds.add(staged.split(' ')[0] as string);
+        }
+      }
+      expect(kinds.has('CORRUPT_BLOCK')).toBe(true);
+      expect(kinds.has('ok')).toBe(true);
+    },
+    120_000,
+  );
+
   it('an overview level of a JPEG COG reads as GDAL reads it', async () => {
     const path = await jpegTiff('cog-src', ['COMPRESS=NONE']);
     const cog = join(tmp(), 'jpeg-cog.tif');

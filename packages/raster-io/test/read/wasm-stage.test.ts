@@ -166,7 +166,7 @@ describe('staged split vs the JavaScript split', () => {
     }
   });
 
-  it('declines what it cannot split or would not speed up: a band subset, 16-bit predictor 3, one band, uncompressed blocks, a window over the cap (unless its blocks come in row order)', () => {
+  it('declines what it cannot split or would not speed up: a band subset, 16-bit predictor 3, one band, uncompressed blocks, a window over the cap (unless its blocks come in row order); takes JPEG blocks', () => {
     const g = geometry(4, 2, { bw: 16, bh: 16 }, { x: 0, y: 0, width: 16, height: 16 }, 16);
     expect(openPlaneStage({ ...g, bands: [0, 2] })).toBeNull();
     expect(openPlaneStage({ ...g, bands: [1, 0, 2, 3] })).toBeNull();
@@ -187,6 +187,11 @@ describe('staged split vs the JavaScript split', () => {
     const stage = openPlaneStage(g);
     expect(stage).not.toBeNull();
     stage?.release();
+    // JPEG blocks decode to 8-bit interleaved samples (YCbCr converted to RGB): staged like any other codec's
+    const rgb = geometry(3, 1, { bw: 16, bh: 16 }, { x: 0, y: 0, width: 16, height: 16 }, 16);
+    const jpeg = openPlaneStage({ ...rgb, compression: 7, jpeg: { ycbcrToRgb: true } });
+    expect(jpeg).not.toBeNull();
+    jpeg?.release();
   });
 });
 

@@ -3,7 +3,8 @@
 // the block (another size, alpha in a 3-sample block, cut, not WebP) and layouts WEBP cannot hold fail typed.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadLibwebp } from '../../src/codecs/libwebp.node.js';
 import { bytesOf } from '../../src/internal/typed-array.js';
 import { readGeoTiffFile, webpBackend, writeGeoTiff } from '../../src/node.js';
 import { decodeWorkerCount } from '../../src/read/decode-pool.node.js';
@@ -129,6 +130,43 @@ describe.runIf(requireTool('python3-gdal and libwebp', available))('WEBP GeoTIFF
     const diff = band.reduce((s, v, i) => s + Math.abs(v - ((src.bands[0] as Uint8Array)[i] as number)), 0);
     expect(diff / band.length).toBeGreaterThan(0.5); // lossy: not the source…
     expect(diff / band.length).toBeLessThan(20); // …but close to it
+  });
+
+  // Pixel-interleaved WEBP levels are split into bands in WebAssembly (src/read/wasm-stage.ts), libwebp decoding
+  // straight into the stage's block area: every read must equal the JavaScript split's.
+  it('staged in WebAssembly: libwebp decodes into the stage; every variant, level and window reads as WORLDSTRAT_WASM=off reads it', async () => {
+    const lib = loadLibwebp();
+    if (!lib) throw new Error('no libwebp');
+    const decode = vi.spyOn(lib, 'decode');
+    const reads = (v: Variant) =>
+      [
+        {},
+        { window: { x: 5, y: 3, width: 33, height: 21 } },
+        { window: { x: 40, y: 20, width: 5, height: 9 } },
+        ...Array.from({ length: v.levels - 1 }, (_, k) => ({ level: k + 1 })),
+      ] as Parameters<typeof readGeoTiffFile>[1][];
+    const pixels = async (v: Variant) => {
+      const out: string[] = [];
+      for (const options of reads(v)) {
+        const r = await readGeoTiffFile(v.path, options);
+        out.push(r.bands.map((b) => Buffer.from(bytesOf(b)).toString('base64')).join('|'));
+      }
+      return out;
+    };
+    try {
+      for (const v of variants) {
+        decode.mockClear();
+        const staged = await pixels(v);
+        const into = decode.mock.calls.filter((call) => call[5] !== undefined);
+        expect(into.length, v.name).toBeGreaterThan(0);
+        for (const [k, call] of decode.mock.calls.entries())
+          if (call[5])
+            expect((decode.mock.results[k]?.value as Uint8Array).buffer, v.name).toBe(call[5].buffer);
+        expect(await withEnv('WORLDSTRAT_WASM', 'off', () => pixels(v)), v.name).toEqual(staged);
+      }
+    } finally {
+      decode.mockRestore();
+    }
   });
 
   it('large reads decode WEBP blocks on the workers: threads 2 equal threads 1 and GDAL', async () => {
