@@ -10,10 +10,16 @@ export interface Libzstd {
   /**
    * Decompress the first frame of `block` into a buffer of `cap` bytes; what follows it (another frame, other bytes)
    * is ignored, as libtiff's streaming decoder stops at a frame's end. Returns the decoded bytes, `'too-long'` when
-   * the frame holds more than `cap` bytes, or an error text for bad or truncated data. With `reuse`, the result is a view of a buffer the next `decompress(…, true)` on this thread
-   * overwrites.
+   * the frame holds more than `cap` bytes, or an error text for bad or truncated data. With `reuse`, the result is
+   * a view of a buffer the next `decompress(…, true)` on this thread overwrites; with `into` (at least `cap`
+   * bytes), a view of `into`.
    */
-  decompress(block: Uint8Array, cap: number, reuse?: boolean): Uint8Array | 'too-long' | { error: string };
+  decompress(
+    block: Uint8Array,
+    cap: number,
+    reuse?: boolean,
+    into?: Uint8Array,
+  ): Uint8Array | 'too-long' | { error: string };
   /** One ZSTD frame of `block` at `level` (1–22), in a buffer the caller owns. */
   compress(block: Uint8Array, level: number): Uint8Array;
 }
@@ -65,8 +71,8 @@ function bind(lib: KoffiLibrary, library: string): Libzstd {
   const outputs = outputBuffers();
   return {
     library,
-    decompress(block, cap, reuse) {
-      const out = outputs(cap, reuse);
+    decompress(block, cap, reuse, into) {
+      const out = into && into.byteLength >= cap ? into : outputs(cap, reuse);
       // the first frame only: libtiff's streaming loop stops at the end of a frame, and whatever follows it
       // (another frame, other bytes) is left alone
       const frame = findFrameCompressedSize(block, block.byteLength) as SizeT;

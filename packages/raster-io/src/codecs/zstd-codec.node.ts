@@ -73,7 +73,8 @@ export const zstdCodec: Codec = {
     if (window > MAX_STREAM_WINDOW)
       throw corrupt(info, `the frame declares a ${window}-byte window, over the 128 MiB libtiff decodes`);
     if (lib) {
-      const out = lib.decompress(block, cap, info.reuse);
+      const into = info.reuse && info.into && info.into.byteLength >= cap ? info.into : undefined;
+      const out = lib.decompress(block, cap, info.reuse, into);
       if (out === 'too-long') throw tooLong(info, cap);
       if (!(out instanceof Uint8Array)) throw corrupt(info, `libzstd: ${out.error}`);
       return out;

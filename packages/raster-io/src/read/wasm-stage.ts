@@ -3,9 +3,9 @@
 // undone on the way), and the planes are copied into the output bands in whole rows. WebAssembly cannot write into
 // the caller's arrays, so staging full window rows and copying them in long runs is what makes the kernel pay:
 // per-row copies out of a block-sized stage cost as much as the scalar split. Codecs that can decode into memory
-// of our choosing (libdeflate, LZW, libjpeg-turbo, libwebp) decode straight into the stage's block area, so the
-// block bytes are not copied in either. Rows go out to the bands as soon as all their blocks are placed, a few
-// tile rows at a time, while the planes are still in cache. When blocks come in row order (as writers store
+// of our choosing (libdeflate, libzstd, LZW, libjpeg-turbo, libwebp) decode straight into the stage's block area,
+// so the block bytes are not copied in either. Rows go out to the bands as soon as all their blocks are placed, a
+// few tile rows at a time, while the planes are still in cache. When blocks come in row order (as writers store
 // them), the planes hold only those few block rows and are reused down the window: the stage stays in cache
 // instead of adding the window's size.
 
