@@ -11,7 +11,7 @@ export * from './index.js';
 export { nodeBlockDecoder } from './read/decode-pool.node.js';
 export { openGeoTiffFile, readGeoTiffFile } from './read/read-geotiff-file.node.js';
 export { readSafetensorsFile, writeSafetensorsFile } from './safetensors/safetensors-file.node.js';
-export type { FileByteSource } from './source/file-source.node.js';
+export type { FileByteSource, FileSourceOptions } from './source/file-source.node.js';
 export { fileSource } from './source/file-source.node.js';
 export type { CogWriter, CogWriterOptions } from './write/cog-writer.node.js';
 export { createCogWriter } from './write/cog-writer.node.js';

@@ -43,6 +43,13 @@ function isAbortSignal(v: unknown): v is AbortSignal {
   );
 }
 
+/** An optional flag: absent or a boolean. */
+export function checkOptionalBoolean(fn: string, name: string, value: unknown): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean')
+    invalid(`${fn}: ${name} must be true or false, got ${describeValue(value)}`);
+  return value;
+}
+
 /** A size in pixels: a positive safe integer. */
 export function checkPositiveInteger(fn: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)

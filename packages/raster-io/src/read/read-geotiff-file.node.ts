@@ -1,6 +1,6 @@
 import { NODE_CODECS } from '../codecs/node-codecs.node.js';
 import { checkOptions } from '../internal/check-args.js';
-import { fileSource } from '../source/file-source.node.js';
+import { type FileSourceOptions, fileSource } from '../source/file-source.node.js';
 import { nodeBlockDecoder } from './decode-pool.node.js';
 import { type GeoTiff, type OpenGeoTiffOptions, openGeoTiffWith } from './open-geotiff.js';
 import type { PamInfo } from './pam.js';
@@ -16,7 +16,8 @@ import { readWorldFile } from './world-file.node.js';
  * file has no internal mask.
  *
  * @param path - file path
- * @param options - as {@link openGeoTiff}
+ * @param options - as {@link openGeoTiff}; `syncIo: true` opens and reads the file and looks for its sidecars with
+ *   synchronous system calls (see {@link FileSourceOptions}: for local files read in loops)
  * @returns the opened file
  * @throws RasterIoError as {@link openGeoTiff}; `FILE_NOT_FOUND` when nothing is at `path`, `UNREADABLE_FILE`
  *   when it cannot be opened or read (a folder, FIFO or device; `EIO`); `TOO_LARGE` or
@@ -27,9 +28,13 @@ import { readWorldFile } from './world-file.node.js';
  * try { console.log(tiff.levels[0]); } finally { await tiff.close(); }
  * ```
  */
-export async function openGeoTiffFile(path: string, options: OpenGeoTiffOptions = {}): Promise<GeoTiff> {
+export async function openGeoTiffFile(
+  path: string,
+  options: OpenGeoTiffOptions & FileSourceOptions = {},
+): Promise<GeoTiff> {
   checkOptions('openGeoTiffFile', options);
-  const source = fileSource(path);
+  const { syncIo, ...openOptions } = options;
+  const source = fileSource(path, { syncIo });
   // The sidecars are looked for while the file opens (each look is a round trip to the I/O threads), and used
   // in the order GDAL reads them: their errors still come after the file's own. The open goes out first: the
   // header read waits for it, the sidecars are needed only once the header is parsed.
@@ -39,18 +44,20 @@ export async function openGeoTiffFile(path: string, options: OpenGeoTiffOptions 
     source,
     {
       blockDecoder: nodeBlockDecoder,
-      fallbackTransform: () => readWorldFile(path),
-      ...options,
+      fallbackTransform: () => readWorldFile(path, { syncIo }),
+      ...openOptions,
       codecs: { ...NODE_CODECS, ...options.codecs },
     },
     {
       pam: () => pam as Promise<PamInfo | undefined>,
       mask: async () =>
-        (await mask) ? openMaskSidecar(path, { signal: options.signal, limits: options.limits }) : undefined,
+        (await mask)
+          ? openMaskSidecar(path, { signal: options.signal, limits: options.limits, syncIo })
+          : undefined,
     },
   );
-  pam = settledLater(readPamSidecar(path));
-  mask = settledLater(hasMaskSidecar(path));
+  pam = settledLater(readPamSidecar(path, { syncIo }));
+  mask = settledLater(hasMaskSidecar(path, { syncIo }));
   try {
     return await opening;
   } catch (err) {
@@ -69,20 +76,23 @@ function settledLater<T>(p: Promise<T>): Promise<T> {
  * Read a local GeoTIFF in one call (open, read, close).
  *
  * @param path - file path
- * @param options - as {@link readRaster}
+ * @param options - as {@link readRaster}; `syncIo` as {@link openGeoTiffFile}
  * @returns the raster
  * @throws RasterIoError as {@link openGeoTiffFile} and {@link readRaster}
  * @example
  * ```ts
  * const { bands, geo } = await readGeoTiffFile('scene.tif', { bands: [0, 1, 2] });
+ * // many small local files in a loop: synchronous system calls, as GDAL makes them
+ * for (const chip of chips) consume(await readGeoTiffFile(chip, { syncIo: true }));
  * ```
  */
 export async function readGeoTiffFile(
   path: string,
-  options: ReadRasterOptions = {},
+  options: ReadRasterOptions & FileSourceOptions = {},
 ): Promise<ReadRasterResult> {
   checkOptions('readGeoTiffFile', options);
-  const tiff = await openGeoTiffFile(path, { signal: options.signal, limits: options.limits });
+  const { syncIo, ...readOptions } = options;
+  const tiff = await openGeoTiffFile(path, { signal: options.signal, limits: options.limits, syncIo });
   // closed as soon as every block is fetched, while the last ones decode
   let closing: Promise<void> | undefined;
   afterLastFetch.set(tiff, () => {
@@ -90,7 +100,7 @@ export async function readGeoTiffFile(
     closing.catch(() => {}); // awaited below
   });
   try {
-    return await readRaster(tiff, options);
+    return await readRaster(tiff, readOptions);
   } finally {
     afterLastFetch.delete(tiff);
     await (closing ?? tiff.close());

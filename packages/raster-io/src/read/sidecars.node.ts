@@ -1,6 +1,6 @@
 // The files GDAL reads beside a local GeoTIFF besides its world file: the PAM `.aux.xml` (georeferencing and nodata
 // that win over the file's own) and the `.msk` mask (GDAL's default per-dataset mask outside the file).
-import { stat } from 'node:fs';
+import { stat, statSync } from 'node:fs';
 import { readFileBounded } from '@worldstrat/core/node';
 import { NODE_CODECS } from '../codecs/node-codecs.node.js';
 import { RasterIoError } from '../errors.js';
@@ -13,8 +13,21 @@ import { type PamInfo, parsePam } from './pam.js';
 /** Largest PAM sidecar read: GDAL's are a few KB, 64 MiB holds large raster attribute tables and histograms. */
 export const MAX_PAM_BYTES = 64 * 2 ** 20;
 
+/** How sidecars are looked for: with synchronous system calls (see `fileSource`'s `syncIo`) or not. */
+export interface SidecarOptions {
+  syncIo?: boolean | undefined;
+}
+
 /** A regular file at `path`, or false when there is none (or no regular file), as GDAL looks for sidecars. */
-function sidecarSize(path: string): Promise<number | false> {
+function sidecarSize(path: string, { syncIo }: SidecarOptions = {}): Promise<number | false> {
+  if (syncIo) {
+    try {
+      const s = statSync(path, { throwIfNoEntry: false });
+      return Promise.resolve(s?.isFile() ? s.size : false);
+    } catch {
+      return Promise.resolve(false); // no permission, a NUL byte: no sidecar, as below
+    }
+  }
   // the callback form: a missing file (the usual answer) costs half of what fs/promises' rejection does, which
   // captures a stack trace for it, and every open looks for two sidecars
   return new Promise((resolve) => {
@@ -32,9 +45,12 @@ function sidecarSize(path: string): Promise<number | false> {
  * @throws RasterIoError `TOO_LARGE` for a sidecar over {@link MAX_PAM_BYTES}, `CORRUPT_TIFF` for one that is no
  *   well-formed XML or holds a bad GeoTransform, each naming the sidecar
  */
-export async function readPamSidecar(tiffPath: string): Promise<PamInfo | undefined> {
+export async function readPamSidecar(
+  tiffPath: string,
+  options: SidecarOptions = {},
+): Promise<PamInfo | undefined> {
   const path = `${tiffPath}.aux.xml`;
-  const size = await sidecarSize(path);
+  const size = await sidecarSize(path, options);
   if (size === false) return undefined;
   if (size > MAX_PAM_BYTES) {
     throw new RasterIoError(
@@ -60,8 +76,8 @@ export async function readPamSidecar(tiffPath: string): Promise<PamInfo | undefi
 }
 
 /** Whether `tiffPath + '.msk'` is a regular file (where GDAL looks for a mask sidecar). */
-export async function hasMaskSidecar(tiffPath: string): Promise<boolean> {
-  return (await sidecarSize(`${tiffPath}.msk`)) !== false;
+export async function hasMaskSidecar(tiffPath: string, options: SidecarOptions = {}): Promise<boolean> {
+  return (await sidecarSize(`${tiffPath}.msk`, options)) !== false;
 }
 
 /**
@@ -70,10 +86,10 @@ export async function hasMaskSidecar(tiffPath: string): Promise<boolean> {
  */
 export async function openMaskSidecar(
   tiffPath: string,
-  options: { signal?: AbortSignal; limits?: Partial<RasterIoLimits> },
+  options: { signal?: AbortSignal; limits?: Partial<RasterIoLimits> } & SidecarOptions,
 ): Promise<{ tiff: GeoTiff; path: string }> {
   const path = `${tiffPath}.msk`;
-  const source = fileSource(path);
+  const source = fileSource(path, { syncIo: options.syncIo ?? false });
   try {
     const tiff = await openGeoTiff(source, {
       name: path,

@@ -1,6 +1,7 @@
 // ESRI world files (.tfw, .tifw, .wld) next to a TIFF without a geotransform of its own: GDAL's GTiff driver
 // falls back to them (after the file's own tags), so a TIFF + TFW from ArcGIS, QGIS or a scanner is georeferenced
 // the same way here.
+import { readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { readFileBounded } from '@worldstrat/core/node';
@@ -15,13 +16,19 @@ const MAX_BYTES = 64 * 1024;
 /**
  * The world file of `tiffPath` as GDAL finds it: extension first + last letter + `w` (`.tfw`), then the extension
  * + `w` (`.tifw`), then `.wld`, each matched case-insensitively among the folder's files; the first that parses
- * wins. Undefined when there is none or none parses (GDAL then has no transform either).
+ * wins. Undefined when there is none or none parses (GDAL then has no transform either). With `syncIo`, the folder
+ * is listed with a synchronous system call (see `fileSource`).
  */
-export async function readWorldFile(tiffPath: string): Promise<GeoTransform | undefined> {
+export async function readWorldFile(
+  tiffPath: string,
+  { syncIo = false }: { syncIo?: boolean | undefined } = {},
+): Promise<GeoTransform | undefined> {
   const ext = extname(tiffPath).slice(1);
   const stem = ext ? tiffPath.slice(0, -ext.length - 1) : tiffPath;
   const extensions = ext.length >= 2 ? [`${ext[0]}${ext[ext.length - 1]}w`, `${ext}w`, 'wld'] : ['wld'];
-  const siblings = await readdir(dirname(tiffPath)).catch(() => undefined);
+  const siblings = syncIo
+    ? listSync(dirname(tiffPath))
+    : await readdir(dirname(tiffPath)).catch(() => undefined);
   for (const worldExt of extensions) {
     const wanted = basename(`${stem}.${worldExt}`).toLowerCase();
     const found = siblings?.find((f) => f.toLowerCase() === wanted);
@@ -30,6 +37,15 @@ export async function readWorldFile(tiffPath: string): Promise<GeoTransform | un
     if (transform) return transform;
   }
   return undefined;
+}
+
+/** The folder's entries, or undefined when it cannot be listed. */
+function listSync(folder: string): string[] | undefined {
+  try {
+    return readdirSync(folder);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The file's text, or '' when it cannot be read as a small regular file (a folder, a FIFO, a huge file). */
