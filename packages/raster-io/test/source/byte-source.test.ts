@@ -1,11 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import fsp from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type BlockCacheOptions,
@@ -20,6 +19,7 @@ import {
 } from '../../src/index.js';
 import { fileSource, readGeoTiffFile } from '../../src/node.js';
 import { type RangeServer, startRangeServer } from '../support/range-server.js';
+import { fifoOutcomesInChild } from '../support/read-child.js';
 import { useTmpDir } from '../support/tmp.js';
 import { byteSourceSuite, SUITE_BYTES } from './byte-source.suite.js';
 
@@ -152,22 +152,8 @@ describe('fileSource specifics', () => {
     const fifo = join(tmp(), 'pipe.tif');
     execFileSync('mkfifo', [fifo]);
     // in a child: on the old code the open blocked a thread-pool thread that even process.exit() waits for
-    const script =
-      `const m = await import(${JSON.stringify(fileURLToPath(new URL('../../dist/node.js', import.meta.url)))});\n` +
-      `const outcome = (p) => p.then(() => 'resolved', (e) => ({ code: e.code, message: e.message }));\n` +
-      `const src = m.fileSource(${JSON.stringify(fifo)});\n` +
-      `const read = await outcome(src.read(0, 8));\n` +
-      `await src.close();\n` +
-      `const file = await outcome(m.readGeoTiffFile(${JSON.stringify(fifo)}, { signal: AbortSignal.timeout(60_000) }));\n` +
-      `console.log(JSON.stringify({ read, file }));\n`;
     const t0 = Date.now();
-    const { NODE_OPTIONS: _, ...env } = process.env;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      timeout: 20_000,
-      killSignal: 'SIGKILL',
-      env,
-    });
+    const r = fifoOutcomesInChild(fifo);
     expect(r.signal).toBeNull();
     expect(r.status).toBe(0);
     expect(Date.now() - t0).toBeLessThan(20_000);
@@ -175,7 +161,7 @@ describe('fileSource specifics', () => {
       code: 'UNREADABLE_FILE',
       message: `${fifo}: cannot open for reading (not a regular file)`,
     };
-    expect(JSON.parse(r.stdout)).toEqual({ read: refused, file: refused });
+    expect(r.outcomes).toEqual({ read: refused, file: refused });
   });
 
   it('the first read, made beside the fstat: exact bytes for small and large first reads, short past the end', async () => {

@@ -6,13 +6,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs, { writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeGeoTiff, RasterIoError, readMask } from '../../src/index.js';
 import { bytesOf } from '../../src/internal/typed-array.js';
 import { fileSource, openGeoTiffFile, readGeoTiffFile } from '../../src/node.js';
 import type { Raster } from '../../src/types.js';
 import { PYTHON_GDAL } from '../support/gdal.js';
+import { fifoOutcomesInChild } from '../support/read-child.js';
 import { requireTool } from '../support/require-tool.js';
 import { syntheticRaster } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
@@ -80,28 +80,14 @@ describe('fileSource with syncIo: the refusals of the asynchronous source', () =
   it('a FIFO is refused at once, not waited on (in a child: a blocking open would hang the process)', () => {
     const fifo = join(tmp(), 'pipe.tif');
     execFileSync('mkfifo', [fifo]);
-    const script =
-      `const m = await import(${JSON.stringify(fileURLToPath(new URL('../../dist/node.js', import.meta.url)))});\n` +
-      `const outcome = (p) => p.then(() => 'resolved', (e) => ({ code: e.code, message: e.message }));\n` +
-      `const src = m.fileSource(${JSON.stringify(fifo)}, { syncIo: true });\n` +
-      `const read = await outcome(src.read(0, 8));\n` +
-      `await src.close();\n` +
-      `const file = await outcome(m.readGeoTiffFile(${JSON.stringify(fifo)}, { syncIo: true }));\n` +
-      `console.log(JSON.stringify({ read, file }));\n`;
-    const { NODE_OPTIONS: _, ...env } = process.env;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      timeout: 20_000,
-      killSignal: 'SIGKILL',
-      env,
-    });
+    const r = fifoOutcomesInChild(fifo, sync);
     expect(r.signal).toBeNull();
     expect(r.status).toBe(0);
     const refused = {
       code: 'UNREADABLE_FILE',
       message: `${fifo}: cannot open for reading (not a regular file)`,
     };
-    expect(JSON.parse(r.stdout)).toEqual({ read: refused, file: refused });
+    expect(r.outcomes).toEqual({ read: refused, file: refused });
   });
 
   it('a read the system fails (EIO) is UNREADABLE_FILE naming the file and the bytes', async () => {

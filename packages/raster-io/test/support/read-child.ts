@@ -1,5 +1,5 @@
 // Run test/support/read-child.mjs (the built dist) in a child Node with a small heap.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,4 +76,44 @@ export function readInChild(
       resolve({ ...(parsed as ChildResult), status, wallMs: Date.now() - t0, stderr: err.slice(-2000) });
     });
   });
+}
+
+/** How a FIFO read ends, from {@link fifoOutcomesInChild}: 'resolved', or the error's code and message. */
+type FifoOutcome = 'resolved' | { code: string; message: string };
+
+/**
+ * `fileSource(fifo, options).read(0, 8)` and `readGeoTiffFile(fifo, options)` run in a child Node (the built dist),
+ * killed after 20 s: an open that waited for a writer would hang a thread even `process.exit()` waits for.
+ * Returns their outcomes, with the child's signal and status.
+ */
+export function fifoOutcomesInChild(
+  fifo: string,
+  options: object = {},
+): {
+  signal: NodeJS.Signals | null;
+  status: number | null;
+  outcomes?: { read: FifoOutcome; file: FifoOutcome };
+} {
+  assertDistFresh();
+  const script =
+    `const m = await import(${JSON.stringify(join(PKG, 'dist', 'node.js'))});\n` +
+    `const outcome = (p) => p.then(() => 'resolved', (e) => ({ code: e.code, message: e.message }));\n` +
+    `const options = ${JSON.stringify(options)};\n` +
+    `const src = m.fileSource(${JSON.stringify(fifo)}, options);\n` +
+    `const read = await outcome(src.read(0, 8));\n` +
+    `await src.close();\n` +
+    `const file = await outcome(m.readGeoTiffFile(${JSON.stringify(fifo)}, { ...options, signal: AbortSignal.timeout(60_000) }));\n` +
+    `console.log(JSON.stringify({ read, file }));\n`;
+  const { NODE_OPTIONS: _, ...env } = process.env;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    killSignal: 'SIGKILL',
+    env,
+  });
+  return {
+    signal: r.signal,
+    status: r.status,
+    ...(r.status === 0 ? { outcomes: JSON.parse(r.stdout) } : {}),
+  };
 }
