@@ -4,7 +4,7 @@ import { stat, statSync } from 'node:fs';
 import { readFileBounded } from '@worldstrat/core/node';
 import { NODE_CODECS } from '../codecs/node-codecs.node.js';
 import { RasterIoError } from '../errors.js';
-import { fileSource } from '../source/file-source.node.js';
+import { type FileSourceOptions, fileSource } from '../source/file-source.node.js';
 import { nodeBlockDecoder } from './decode-pool.node.js';
 import type { RasterIoLimits } from './limits.js';
 import { type GeoTiff, openGeoTiff } from './open-geotiff.js';
@@ -13,13 +13,8 @@ import { type PamInfo, parsePam } from './pam.js';
 /** Largest PAM sidecar read: GDAL's are a few KB, 64 MiB holds large raster attribute tables and histograms. */
 export const MAX_PAM_BYTES = 64 * 2 ** 20;
 
-/** How sidecars are looked for: with synchronous system calls (see `fileSource`'s `syncIo`) or not. */
-export interface SidecarOptions {
-  syncIo?: boolean | undefined;
-}
-
 /** A regular file at `path`, or false when there is none (or no regular file), as GDAL looks for sidecars. */
-function sidecarSize(path: string, { syncIo }: SidecarOptions = {}): Promise<number | false> {
+function sidecarSize(path: string, { syncIo }: FileSourceOptions = {}): Promise<number | false> {
   if (syncIo) {
     try {
       const s = statSync(path, { throwIfNoEntry: false });
@@ -47,7 +42,7 @@ function sidecarSize(path: string, { syncIo }: SidecarOptions = {}): Promise<num
  */
 export async function readPamSidecar(
   tiffPath: string,
-  options: SidecarOptions = {},
+  options: FileSourceOptions = {},
 ): Promise<PamInfo | undefined> {
   const path = `${tiffPath}.aux.xml`;
   const size = await sidecarSize(path, options);
@@ -76,7 +71,7 @@ export async function readPamSidecar(
 }
 
 /** Whether `tiffPath + '.msk'` is a regular file (where GDAL looks for a mask sidecar). */
-export async function hasMaskSidecar(tiffPath: string, options: SidecarOptions = {}): Promise<boolean> {
+export async function hasMaskSidecar(tiffPath: string, options: FileSourceOptions = {}): Promise<boolean> {
   return (await sidecarSize(`${tiffPath}.msk`, options)) !== false;
 }
 
@@ -86,10 +81,10 @@ export async function hasMaskSidecar(tiffPath: string, options: SidecarOptions =
  */
 export async function openMaskSidecar(
   tiffPath: string,
-  options: { signal?: AbortSignal; limits?: Partial<RasterIoLimits> } & SidecarOptions,
+  options: { signal?: AbortSignal; limits?: Partial<RasterIoLimits> } & FileSourceOptions,
 ): Promise<{ tiff: GeoTiff; path: string }> {
   const path = `${tiffPath}.msk`;
-  const source = fileSource(path, { syncIo: options.syncIo ?? false });
+  const source = fileSource(path, { syncIo: options.syncIo });
   try {
     const tiff = await openGeoTiff(source, {
       name: path,

@@ -5,6 +5,7 @@ import { readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { readFileBounded } from '@worldstrat/core/node';
+import type { FileSourceOptions } from '../source/file-source.node.js';
 import type { GeoTransform } from '../types.js';
 import { gdalAtof } from './open-geotiff.js';
 
@@ -21,7 +22,7 @@ const MAX_BYTES = 64 * 1024;
  */
 export async function readWorldFile(
   tiffPath: string,
-  { syncIo = false }: { syncIo?: boolean | undefined } = {},
+  { syncIo = false }: FileSourceOptions = {},
 ): Promise<GeoTransform | undefined> {
   const ext = extname(tiffPath).slice(1);
   const stem = ext ? tiffPath.slice(0, -ext.length - 1) : tiffPath;

@@ -31,7 +31,7 @@ export interface FileSourceOptions {
    * local files read in a loop (a training data loader), where it makes small reads several times faster. Never
    * for network file systems, FUSE mounts or disks that may stall. Default false.
    */
-  syncIo?: boolean;
+  syncIo?: boolean | undefined;
 }
 
 /** What the source uses of an open file: a `FileHandle`, or the descriptor of a synchronous open. */

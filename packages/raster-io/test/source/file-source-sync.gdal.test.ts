@@ -134,6 +134,46 @@ describe('fileSource with syncIo: the refusals of the asynchronous source', () =
   });
 });
 
+describe('readGeoTiffFile with syncIo: hostile files', () => {
+  it("cut, looping and oversized files end in the asynchronous read's typed error naming the file, fast", async () => {
+    const r = syntheticRaster('uint16', 300, 200, 3, 9);
+    r.geo = { epsg: 32633, transform: [500000, 10, 0, 4600000, 0, -10] };
+    const good = Buffer.from(encodeGeoTiff(r, { compression: 'deflate', interleave: 'pixel' }));
+    const ifd = good.readUInt32LE(4);
+    const entries = good.readUInt16LE(ifd);
+    const entryOf = (tag: number) => {
+      for (let i = 0; i < entries; i++)
+        if (good.readUInt16LE(ifd + 2 + 12 * i) === tag) return ifd + 2 + 12 * i;
+      throw new Error(`no tag ${tag}`);
+    };
+    const variants: [string, Buffer][] = [0, 5, 8, ifd + 7, Math.floor(good.length / 2), good.length - 1].map(
+      (n) => [`cut-${n}`, good.subarray(0, n)],
+    );
+    const loop = Buffer.from(good);
+    loop.writeUInt32LE(ifd, ifd + 2 + 12 * entries); // the next directory is this one
+    variants.push(['loop', loop]);
+    const huge = Buffer.from(good);
+    huge.writeUInt32LE(0x7fffffff, entryOf(256) + 8); // ImageWidth 2^31 − 1
+    huge.writeUInt16LE(4, entryOf(256) + 2); // as a LONG
+    variants.push(['huge', huge]);
+    const t0 = performance.now();
+    const codes = new Set<string>();
+    for (const [name, bytes] of variants) {
+      const path = join(tmp(), `${name}.tif`);
+      writeFileSync(path, bytes);
+      const want = await outcome(path);
+      const got = await outcome(path, { syncIo: true });
+      expect(got, name).toEqual(want);
+      expect(got, name).toHaveProperty('code');
+      expect((got as { message: string }).message, name).toContain(path);
+      codes.add((got as { code: string }).code);
+    }
+    expect([...codes].sort()).toEqual(expect.arrayContaining(['TRUNCATED']));
+    expect(codes.size).toBeGreaterThan(1);
+    expect(performance.now() - t0).toBeLessThan(20_000);
+  });
+});
+
 describe('readGeoTiffFile with syncIo', () => {
   it('no request goes to libuv: the read is under way with no file-system request pending', async () => {
     const path = join(tmp(), 'plain.tif');

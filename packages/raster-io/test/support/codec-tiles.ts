@@ -101,3 +101,22 @@ export async function expectReadsAsGdal(path: string): Promise<void> {
   for (const [b, band] of one.bands.entries())
     expect(bytesOf(two.bands[b] as typeof band).equals(bytesOf(band)), `band ${b}`).toBe(true);
 }
+
+/**
+ * Asserts that a native decoder spied on was handed memory to decode into (argument `intoArg`, the WebAssembly
+ * stage's block area) at least once, and that every such call returned a view of that memory.
+ */
+export function expectDecodedIntoGivenMemory(
+  mock: { calls: unknown[][]; results: { value: unknown }[] },
+  intoArg: number,
+  what: string,
+): void {
+  const given = mock.calls.filter((call) => call[intoArg] !== undefined);
+  if (given.length === 0) throw new Error(`${what}: no block was decoded into given memory`);
+  for (const [k, call] of mock.calls.entries()) {
+    const into = call[intoArg] as Uint8Array | undefined;
+    const result = mock.results[k]?.value as Uint8Array | null | undefined;
+    if (into && result?.buffer !== into.buffer)
+      throw new Error(`${what}: call ${k} decoded into other memory than it was given`);
+  }
+}
