@@ -1038,6 +1038,13 @@ function effectivePredictor(level: GeoTiffLevel, name: string): number {
   )
     return 1;
   const p = level.predictor;
+  if (!Number.isSafeInteger(p)) {
+    // libtiff ignores such a tag and reads the data unpredicted: wrong pixels for data that was predicted
+    throw new RasterIoError(
+      'CORRUPT_TIFF',
+      `${name}: IFD ${level.ifd}'s Predictor tag is not one integer, so how the samples were predicted is unknown`,
+    );
+  }
   if (level.nbits && p !== 1) {
     throw new RasterIoError(
       'UNSUPPORTED_CODEC',

@@ -294,6 +294,18 @@ describe('impossible tags and sizes', () => {
     expect(err.message).toMatch(/IFD 0 at byte \d+, tag 317 holds 1415 × 2 bytes at byte \d+, past the end/);
   });
 
+  it('a Predictor tag of several values → CORRUPT_TIFF at the read, not a guessed predictor', async () => {
+    // libtiff drops such a tag and reads predicted data as unpredicted: every pixel after the first is wrong
+    const bytes = tinyTiff([
+      plainIfd({ compression: 8, strips: [deflate(pixels)], tags: { 317: [SHORT, [2, 2, 2]] } }),
+    ]);
+    const err = await failure(bytes, 'pred-3.tif');
+    expect(err.code).toBe('CORRUPT_TIFF');
+    expect(err.message).toBe(
+      "pred-3.tif: IFD 0's Predictor tag is not one integer, so how the samples were predicted is unknown",
+    );
+  });
+
   it('block arrays declaring more entries than blocks (past the end, or 2^32) are read for the blocks only, as libtiff reads them; too few → TRUNCATED', async () => {
     const two = tinyTiff([
       plainIfd({ rowsPerStrip: 8, strips: [pixels.subarray(0, 512), pixels.subarray(512)] }),
