@@ -82,6 +82,12 @@ export interface WalkedIfd {
   entries: Map<number, RawEntry>;
   /** Byte positions of the later duplicate entries, hidden from geotiff.js (which would keep the last). */
   duplicates: number[];
+  /**
+   * Byte positions of the block offsets/byte-counts entries declaring more than limits.maxTagBytes of values. We
+   * read those arrays ourselves, only as many entries as there are blocks (as libtiff does); geotiff.js sees these
+   * as one value, since it would allocate every declared entry when it parses the directory (2^32 in a hostile file).
+   */
+  oversizedBlockArrays: number[];
   /** Georeferencing tags libtiff ignores for their field type (read them as absent). */
   ignoredGeoTags: Set<number>;
   /**
@@ -227,6 +233,7 @@ async function walkIfd(
     offset,
     entries: new Map(),
     duplicates: [],
+    oversizedBlockArrays: [],
     ignoredGeoTags: new Set(),
     tagBytes: big ? 16 + 8 + n * 20 + 8 : 8 + 2 + n * 12 + 4,
   };
@@ -242,6 +249,9 @@ async function walkIfd(
     const size = valuesInFile ? source.size : undefined;
     const entry = checkEntry(body, at, { name, where, big, le, limits, size });
     ifd.entries.set(tag, { ...entry, valueAt: offset + countSize + at + (big ? 12 : 8) });
+    if (BLOCK_ARRAY_TAGS.has(tag) && entry.count * (TYPE_SIZE[entry.type] as number) > limits.maxTagBytes) {
+      ifd.oversizedBlockArrays.push(offset + countSize + at);
+    }
     const geoTypes = GEO_TAG_TYPES[tag];
     if (geoTypes && !geoTypes.has(entry.type)) ifd.ignoredGeoTags.add(tag);
   }
@@ -325,10 +335,11 @@ function pastEnd(name: string, where: string, size: number | undefined): RasterI
 
 /**
  * `bytes` (read at file offset `at`) as geotiff.js should see them: every later duplicate entry blanked to an
- * empty entry of tag 65535, so geotiff.js (which keeps the last of two equal tags) sees libtiff's first. A copy
- * when anything is blanked; the source's own bytes are never changed.
+ * empty entry of tag 65535, so geotiff.js (which keeps the last of two equal tags) sees libtiff's first, and
+ * oversized block arrays' counts set to 1 (see {@link WalkedIfd.oversizedBlockArrays}). A copy when anything changes; the source's own
+ * bytes are never changed.
  */
-export function hideDuplicateEntries(
+export function geotiffJsView(
   bytes: Uint8Array,
   at: number,
   ifds: readonly WalkedIfd[],
@@ -337,18 +348,24 @@ export function hideDuplicateEntries(
 ): Uint8Array {
   const entrySize = big ? 20 : 12;
   let out = bytes;
+  const patch = (entry: number, replacement: Uint8Array): void => {
+    const from = Math.max(entry, at);
+    const to = Math.min(entry + replacement.byteLength, at + bytes.byteLength);
+    if (from >= to) return;
+    if (out === bytes) out = bytes.slice();
+    out.set(replacement.subarray(from - entry, to - entry), from - at);
+  };
+  const blank = new Uint8Array(entrySize);
+  const b = new DataView(blank.buffer);
+  b.setUint16(0, 0xffff, le);
+  b.setUint16(2, 1, le); // BYTE, count 0: no values
+  const one = new Uint8Array(big ? 8 : 4);
+  const o = new DataView(one.buffer);
+  if (big) o.setBigUint64(0, 1n, le);
+  else o.setUint32(0, 1, le);
   for (const ifd of ifds) {
-    for (const entry of ifd.duplicates) {
-      const from = Math.max(entry, at);
-      const to = Math.min(entry + entrySize, at + bytes.byteLength);
-      if (from >= to) continue;
-      if (out === bytes) out = bytes.slice();
-      const blank = new Uint8Array(entrySize);
-      const v = new DataView(blank.buffer);
-      v.setUint16(0, 0xffff, le);
-      v.setUint16(2, 1, le); // BYTE, count 0: no values
-      out.set(blank.subarray(from - entry, to - entry), from - at);
-    }
+    for (const entry of ifd.duplicates) patch(entry, blank);
+    for (const entry of ifd.oversizedBlockArrays) patch(entry + 4, one);
   }
   return out;
 }

@@ -14,7 +14,7 @@ import { memorySource } from '../source/memory-source.js';
 import { waitOrAbort } from '../source/wait-or-abort.js';
 import type { DType, GeoBlock, GeoTransform } from '../types.js';
 import { geoFromTags, scaleGeo, transformFromTags } from './geo-from-tags.js';
-import { hideDuplicateEntries, readNumericEntry, TYPE_SIZE, type WalkedIfd, walkIfds } from './ifd-walk.js';
+import { geotiffJsView, readNumericEntry, TYPE_SIZE, type WalkedIfd, walkIfds } from './ifd-walk.js';
 import { checkLimit, type RasterIoLimits, resolveLimits } from './limits.js';
 import type { PamInfo } from './pam.js';
 import type { ParallelBlockDecoder } from './parallel-decoder.js';
@@ -316,7 +316,7 @@ async function openGeoTiffUnguarded(
         slices.map(async (s) => {
           const bytes = await headerSource.read(s.offset, s.length, sig ?? openSignal);
           if (bytes.byteLength < s.length) shortRead = true;
-          return toArrayBuffer(hideDuplicateEntries(bytes, s.offset, chain.ifds, le, magic === 43));
+          return toArrayBuffer(geotiffJsView(bytes, s.offset, chain.ifds, le, magic === 43));
         }),
       );
     },

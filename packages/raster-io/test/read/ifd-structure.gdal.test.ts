@@ -38,6 +38,21 @@ function duplicate(bytes: Uint8Array, placeholder: number, tag: number, type?: n
   });
 }
 
+/** A BigTIFF's IFD 0 entry for `tag` with its 64-bit count set to `count` (a copy). */
+function patchBigTiffCount(bytes: Uint8Array, tag: number, count: number): Uint8Array {
+  const out = bytes.slice();
+  const v = new DataView(out.buffer);
+  const ifd = Number(v.getBigUint64(8, true));
+  const n = Number(v.getBigUint64(ifd, true));
+  for (let i = 0; i < n; i++) {
+    const at = ifd + 8 + i * 20;
+    if (v.getUint16(at, true) !== tag) continue;
+    v.setBigUint64(at + 4, BigInt(count), true);
+    return out;
+  }
+  throw new Error(`no tag ${tag} in IFD 0`);
+}
+
 /**
  * IFD 0 (6×4) whose SubIFDs tag lists `subs`; the chain holds IFD 0 and `chain` after it. `subIfdValue`
  * replaces the listed offsets (a bogus one), `subIfdType` the field type.
@@ -597,6 +612,44 @@ describe.runIf(
     }
     const t = await openGeoTiff(cases['tile-width-and-rows-per-strip']?.bytes as Uint8Array);
     expect([t.levels[0]?.tileWidth, t.levels[0]?.tileHeight]).toEqual([16, 2]);
+  });
+
+  it('BigTIFF block arrays declaring 2^40 entries are read for the tiles only, as GDAL reads them', async () => {
+    const src = join(tmp(), 'big-counts-src.tif');
+    const raster = syntheticRaster('uint16', 40, 24, 2, 22);
+    raster.geo = { epsg: 32633, transform: [499980, 10, 0, 5800020, 0, -10] };
+    writeFileSync(src, encodeGeoTiff(raster, { compression: 'none' }));
+    const big = join(tmp(), 'big-counts.tif');
+    gdalTranslate(
+      ['-co', 'BIGTIFF=YES', '-co', 'TILED=YES', '-co', 'BLOCKXSIZE=16', '-co', 'BLOCKYSIZE=16'].concat([
+        '-co',
+        'COMPRESS=DEFLATE',
+        src,
+        big,
+      ]),
+    );
+    const original = new Uint8Array(readFileSync(big));
+    const files = [324, 325].map((tag) => {
+      const bytes = patchBigTiffCount(original, tag, 2 ** 40);
+      const path = join(tmp(), `big-counts-${tag}.tif`);
+      writeFileSync(path, bytes);
+      return { tag, path, bytes };
+    });
+    const g = gdalBatch(files.map((f) => f.path));
+    for (const f of files) {
+      expect(g.get(f.path)?.ok, `tag ${f.tag}`).toBe(true);
+      const found: Findings = { problems: [], stricter: [] };
+      const outcome = compareWithGdal(
+        `tag ${f.tag}`,
+        f.path,
+        await ours(f.bytes, f.path),
+        g.get(f.path),
+        found,
+      );
+      expect([f.tag, outcome, found.problems]).toEqual([f.tag, 'matched', []]);
+      const r = await readRaster(await openGeoTiff(f.bytes));
+      expect(r.bands[1]).toEqual(raster.bands[1]);
+    }
   });
 
   it('an uncompressed bottom-edge tile needs the rows GDAL asks for (its modulo formula), else both fail', async () => {
