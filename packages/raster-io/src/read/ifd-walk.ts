@@ -27,6 +27,18 @@ export const TYPE_SIZE: Readonly<Record<number, number>> = {
 /** Field types libtiff accepts for the tags that shape pixel data (it fails the directory otherwise). */
 const UNSIGNED = new Set([1, 3, 4, 16]);
 const OFFSET_TYPES = new Set([3, 4, 16]);
+/**
+ * Tags geotiff.js 3.0.5 parses into an array it allocates at once and fills on demand (`isArray` without `eager`),
+ * none of which the reader takes from geotiff.js: the block arrays and SubIFDs (read here), Min/MaxSampleValue,
+ * GrayResponseCurve, PageNumber, TransferFunction, WhitePoint, PrimaryChromaticities, ColorMap, HalftoneHints,
+ * DotRange, SMin/SMaxSampleValue, TransferRange, the old-JPEG tables, YCbCrCoefficients, ReferenceBlackWhite and
+ * StripRowCounts. YCbCrSubSampling (530), also such a tag, is read through geotiff.js and keeps its count.
+ */
+const GEOTIFFJS_LAZY_ARRAYS: ReadonlySet<number> = new Set([
+  273, 279, 280, 281, 291, 297, 301, 318, 319, 320, 321, 324, 325, 330, 336, 340, 341, 342, 517, 518, 519,
+  520, 521, 529, 532, 559,
+]);
+
 /** StripOffsets, StripByteCounts, TileOffsets, TileByteCounts. */
 const BLOCK_ARRAY_TAGS: ReadonlySet<number> = new Set([273, 279, 324, 325]);
 const STRUCTURAL_TYPES: Readonly<Record<number, Set<number>>> = {
@@ -83,11 +95,12 @@ export interface WalkedIfd {
   /** Byte positions of the later duplicate entries, hidden from geotiff.js (which would keep the last). */
   duplicates: number[];
   /**
-   * Byte positions of the block offsets/byte-counts entries declaring more than limits.maxTagBytes of values. We
-   * read those arrays ourselves, only as many entries as there are blocks (as libtiff does); geotiff.js sees these
-   * as one value, since it would allocate every declared entry when it parses the directory (2^32 in a hostile file).
+   * Byte positions of entries geotiff.js would hold as lazily loaded arrays (see {@link GEOTIFFJS_LAZY_ARRAYS}) whose
+   * values are out of line: geotiff.js sees them as one value. It allocates every declared value of such a tag when
+   * it parses the directory (2^32 of them, or 1 000 directories of 2^26, in a hostile file of a few kilobytes),
+   * and we read none of them through it: the block arrays are read here, as many entries as there are blocks.
    */
-  oversizedBlockArrays: number[];
+  hiddenArrays: number[];
   /** Georeferencing tags libtiff ignores for their field type (read them as absent). */
   ignoredGeoTags: Set<number>;
   /**
@@ -233,7 +246,7 @@ async function walkIfd(
     offset,
     entries: new Map(),
     duplicates: [],
-    oversizedBlockArrays: [],
+    hiddenArrays: [],
     ignoredGeoTags: new Set(),
     tagBytes: big ? 16 + 8 + n * 20 + 8 : 8 + 2 + n * 12 + 4,
   };
@@ -249,8 +262,8 @@ async function walkIfd(
     const size = valuesInFile ? source.size : undefined;
     const entry = checkEntry(body, at, { name, where, big, le, limits, size });
     ifd.entries.set(tag, { ...entry, valueAt: offset + countSize + at + (big ? 12 : 8) });
-    if (BLOCK_ARRAY_TAGS.has(tag) && entry.count * (TYPE_SIZE[entry.type] as number) > limits.maxTagBytes) {
-      ifd.oversizedBlockArrays.push(offset + countSize + at);
+    if (GEOTIFFJS_LAZY_ARRAYS.has(tag) && outOfLineBytes(body, at, big, le) > 0) {
+      ifd.hiddenArrays.push(offset + countSize + at);
     }
     const geoTypes = GEO_TAG_TYPES[tag];
     if (geoTypes && !geoTypes.has(entry.type)) ifd.ignoredGeoTags.add(tag);
@@ -336,7 +349,7 @@ function pastEnd(name: string, where: string, size: number | undefined): RasterI
 /**
  * `bytes` (read at file offset `at`) as geotiff.js should see them: every later duplicate entry blanked to an
  * empty entry of tag 65535, so geotiff.js (which keeps the last of two equal tags) sees libtiff's first, and
- * oversized block arrays' counts set to 1 (see {@link WalkedIfd.oversizedBlockArrays}). A copy when anything changes; the source's own
+ * the counts of {@link WalkedIfd.hiddenArrays} set to 1. A copy when anything changes; the source's own
  * bytes are never changed.
  */
 export function geotiffJsView(
@@ -365,7 +378,7 @@ export function geotiffJsView(
   else o.setUint32(0, 1, le);
   for (const ifd of ifds) {
     for (const entry of ifd.duplicates) patch(entry, blank);
-    for (const entry of ifd.oversizedBlockArrays) patch(entry + 4, one);
+    for (const entry of ifd.hiddenArrays) patch(entry + 4, one);
   }
   return out;
 }

@@ -62,6 +62,24 @@ async function failure(
   return err as RasterIoError;
 }
 
+/**
+ * `bytes` (a classic little-endian TIFF) with the count of `tag` set to `count` in every IFD of the chain from
+ * index `from` on.
+ */
+function patchCountInEveryIfd(bytes: Uint8Array, tag: number, count: number, from = 0): Uint8Array {
+  const out = bytes.slice();
+  const v = new DataView(out.buffer);
+  for (let ifd = v.getUint32(4, true), index = 0; ifd !== 0; index++) {
+    const n = v.getUint16(ifd, true);
+    for (let i = 0; i < n && index >= from; i++) {
+      const e = ifd + 2 + 12 * i;
+      if (v.getUint16(e, true) === tag) v.setUint32(e + 4, count, true);
+    }
+    ifd = v.getUint32(ifd + 2 + 12 * n, true);
+  }
+  return out;
+}
+
 function file(name: string, bytes: Uint8Array): string {
   const p = join(tmp(), name);
   writeFileSync(p, bytes);
@@ -304,6 +322,23 @@ describe('impossible tags and sizes', () => {
     expect(err.message).toBe(
       "pred-3.tif: IFD 0's Predictor tag is not one integer, so how the samples were predicted is unknown",
     );
+  });
+
+  it('1 000 directories whose array tags declare 6 × 10^7 values each: the open allocates none of them', async () => {
+    // the arrays geotiff.js would allocate whole at parse time (StripOffsets, SubIFDs, ColorMap, ...) are read
+    // here or not at all (622 GB of array buffers before)
+    const ifds = Array.from({ length: 1000 }, () =>
+      plainIfd({ tags: { 320: [SHORT, [0, 0, 0]], 330: [LONG, [8, 8]] } }),
+    );
+    let bytes = tinyTiff(ifds);
+    // IFD 0, the image read, is left whole (its values must lie in the file)
+    for (const tag of [273, 320, 330]) bytes = patchCountInEveryIfd(bytes, tag, 60_000_000, 1);
+    const before = process.memoryUsage().arrayBuffers;
+    const t0 = performance.now();
+    const tiff = await openGeoTiff(bytes, { codecs: NODE_CODECS });
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(2 ** 26);
+    expect(performance.now() - t0).toBeLessThan(TIME_MS);
+    expect(Array.from((await readRaster(tiff)).bands[0] as Uint8Array)).toEqual(Array.from(pixels));
   });
 
   it('block arrays declaring more entries than blocks (past the end, or 2^32) are read for the blocks only, as libtiff reads them; too few → TRUNCATED', async () => {

@@ -14,14 +14,13 @@ import {
   NODE_CODECS,
   nodeBlockDecoder,
   openGeoTiff,
-  openGeoTiffFile,
   readGeoTiffFile,
   readRaster,
   writeGeoTiff,
 } from '../../src/node.js';
 import { decodeWorkerCount } from '../../src/read/decode-pool.node.js';
-import { geoTiffInternals } from '../../src/read/open-geotiff.js';
 import type { DType, RasterArray } from '../../src/types.js';
+import { blockLocations } from '../support/block-locations.js';
 import { gdalTranslate, HAS_GDAL } from '../support/gdal.js';
 import { requireTool } from '../support/require-tool.js';
 import { syntheticRaster } from '../support/synthetic.js';
@@ -53,10 +52,7 @@ async function tiledFile(tag: string): Promise<{ path: string; offsets: number[]
     ['COMPRESS=DEFLATE', 'TILED=YES', 'BLOCKXSIZE=128', 'BLOCKYSIZE=128'],
     tag,
   );
-  const tiff = await openGeoTiffFile(path);
-  const fd = geoTiffInternals(tiff).images[0]?.fileDirectory;
-  const offsets = Array.from((await fd?.loadValue('TileOffsets')) as ArrayLike<number>, Number);
-  await tiff.close();
+  const { offsets } = await blockLocations(path);
   return { path, offsets };
 }
 

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readMask, readRaster } from '../../src/index.js';
 import { openGeoTiffFile, writeGeoTiff } from '../../src/node.js';
 import { decodeWorkerCount } from '../../src/read/decode-pool.node.js';
-import { geoTiffInternals } from '../../src/read/open-geotiff.js';
+import { blockLocations } from '../support/block-locations.js';
 import { PYTHON_GDAL } from '../support/gdal.js';
 import { requireTool } from '../support/require-tool.js';
 import { syntheticRaster } from '../support/synthetic.js';
@@ -176,12 +176,7 @@ ds = None`,
   it('a damaged mask tile → CORRUPT_BLOCK naming the file and the mask IFD; fill leaves it masked', async () => {
     const path = join(tmp(), 'damaged-mask.tif');
     const bytes = new Uint8Array(readFileSync(ycbcr));
-    const tiff0 = await openGeoTiffFile(ycbcr);
-    const mask = geoTiffInternals(tiff0).masks[0];
-    const offsets = mask?.image.fileDirectory.getValue(
-      'TileOffsets' as never,
-    ) as unknown as ArrayLike<number>;
-    await tiff0.close();
+    const { offsets } = await blockLocations(ycbcr, { mask: true });
     const at = offsets[2] as number;
     bytes.fill(0xff, at, at + 8); // a deflate stream cannot start with 0xffff…
     writeFileSync(path, bytes);

@@ -5,11 +5,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RasterIoError } from '../../src/errors.js';
-import { openGeoTiffFile, readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
+import { readGeoTiffFile, writeGeoTiff } from '../../src/node.js';
 import { blockRuns, stagedUnits } from '../../src/read/decode-units.js';
-import { geoTiffInternals } from '../../src/read/open-geotiff.js';
 import type { BlockJob } from '../../src/read/place-block.js';
 import type { DType, RasterArray, RasterWindow } from '../../src/types.js';
+import { blockLocations } from '../support/block-locations.js';
 import { gdalTranslate, HAS_GDAL } from '../support/gdal.js';
 import { requireTool } from '../support/require-tool.js';
 import { rng, syntheticRaster } from '../support/synthetic.js';
@@ -180,18 +180,7 @@ async function blockOffsets(path: string): Promise<{ offsets: number[]; counts: 
       at = view.getUint32(p + 4, true) > 1 ? view.getUint32(p + 8, true) : p + 8;
     }
   }
-  const tiff = await openGeoTiffFile(path);
-  const fd = geoTiffInternals(tiff).images[0]?.fileDirectory;
-  const tiled = fd?.hasTag('TileOffsets');
-  const offsets = Array.from(
-    (await fd?.loadValue(tiled ? 'TileOffsets' : 'StripOffsets')) as ArrayLike<number>,
-    Number,
-  );
-  const counts = Array.from(
-    (await fd?.loadValue(tiled ? 'TileByteCounts' : 'StripByteCounts')) as ArrayLike<number>,
-    Number,
-  );
-  await tiff.close();
+  const { offsets, counts } = await blockLocations(path);
   return { offsets, counts, at };
 }
 
