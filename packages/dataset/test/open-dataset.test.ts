@@ -76,6 +76,37 @@ describe('openDataset on a synthetic release-layout dataset', () => {
     expect(Array.from(hr0)).toEqual(Array.from(scene.hr.subarray(312 * 500 + 156, 312 * 500 + 312)));
   });
 
+  it('syncIo: the same scenes and batches, read with no file-system request left to libuv', async () => {
+    const ds = await openDataset(root, { revisits: 3, masks: true });
+    const sync = await openDataset(root, { revisits: 3, masks: true, syncIo: true });
+    const pending = () => process.getActiveResourcesInfo().filter((k) => k.startsWith('FSReq'));
+    const before = pending().length;
+    const asyncLoad = ds.loadScene(ds.scenes[1]);
+    expect(pending().length).toBeGreaterThan(before); // the check sees requests when there are some
+    const a = await asyncLoad;
+    const idle = pending().length;
+    const syncLoad = sync.loadScene(sync.scenes[1]);
+    expect(pending().length).toBe(idle);
+    const b = await syncLoad;
+    // compared as bytes: toEqual walks 10^7 floats element by element for a minute
+    const bytes = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    const same = (p?: ArrayBufferView, q?: ArrayBufferView) => !!p && !!q && bytes(p).equals(bytes(q));
+    expect([same(b.lr, a.lr), same(b.hr, a.hr), same(b.lrc, a.lrc), b.lr.length]).toEqual([
+      true,
+      true,
+      true,
+      921600,
+    ]);
+    const opts = { batchSize: 7, seed: 4 };
+    const [x, y] = [await collect(ds.batches('train', opts)), await collect(sync.batches('train', opts))];
+    expect(y.map((q) => q.chips)).toEqual(x.map((q) => q.chips));
+    expect(y.every((q, i) => same(q.lr.data, x[i]?.lr.data) && same(q.hr.data, x[i]?.hr.data))).toBe(true);
+    await expect(openDataset(root, { syncIo: 'yes' as never })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'openDataset: options.syncIo must be a boolean, got "yes"',
+    });
+  });
+
   it('shuffles and augments reproducibly (train by default, every split with compat)', async () => {
     const ds = await openDataset(root, { revisits: 2, cacheScenes: 10 });
     const a = await collect(ds.batches('train', { batchSize: 16, seed: 5 }));

@@ -73,13 +73,23 @@ export interface ZipStoreOptions {
   signal?: AbortSignal;
 }
 
+/** Options for the store of an extracted folder. */
+export interface DirectoryStoreOptions {
+  /**
+   * Open and read each GeoTIFF with synchronous file-system calls on the calling thread (raster-io's `syncIo`):
+   * faster for files in the page cache, but each call blocks the event loop until the disk answers. Default false.
+   */
+  syncIo?: boolean;
+}
+
 /**
  * The store of a folder as extracted (`hr_dataset/`, `lr_dataset/`, the CSVs): paths are file paths.
  *
  * @param root - dataset folder.
+ * @param options - how GeoTIFFs are read.
  * @returns the store.
  */
-export function directoryStore(root: string): DatasetStore {
+export function directoryStore(root: string, { syncIo = false }: DirectoryStoreOptions = {}): DatasetStore {
   return {
     root,
     path: (rel) => (rel ? join(root, rel) : root),
@@ -94,7 +104,7 @@ export function directoryStore(root: string): DatasetStore {
         });
       });
     },
-    openTiff: (path, o) => openGeoTiffFile(path, { signal: o.signal, limits: o.limits }),
+    openTiff: (path, o) => openGeoTiffFile(path, { signal: o.signal, limits: o.limits, syncIo }),
     requestCount: 0,
   };
 }
@@ -225,7 +235,7 @@ async function fetchTable(
  */
 export async function resolveDatasetStore(
   root: string,
-  options: ZipStoreOptions = {},
+  options: ZipStoreOptions & DirectoryStoreOptions = {},
 ): Promise<DatasetStore> {
   if (/^https?:\/\//i.test(root)) return remoteStore(root, options);
   const st = await stat(root).catch(() => null);
@@ -235,7 +245,7 @@ export async function resolveDatasetStore(
     const hasZip = (await stat(join(root, RELEASE_ZIPS.hr)).catch(() => null))?.isFile();
     if (!hasTree && hasZip) return localZipsStore(root, options);
   }
-  return directoryStore(root);
+  return directoryStore(root, { syncIo: options.syncIo });
 }
 
 function remoteStore(root: string, options: ZipStoreOptions): DatasetStore {

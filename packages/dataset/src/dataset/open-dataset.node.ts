@@ -13,7 +13,12 @@ import {
 } from '@worldstrat/raster-io';
 import { type PaperSplitOptions, paperSplit, StratifyError } from '@worldstrat/stratify';
 import { DatasetError, throwIfAborted } from '../errors.js';
-import { checkOptions, checkSignalAndCallbacks, checkString } from '../internal/check-arguments.js';
+import {
+  argumentError,
+  checkOptions,
+  checkSignalAndCallbacks,
+  checkString,
+} from '../internal/check-arguments.js';
 import { METADATA_CSV_NAME } from '../layout.js';
 import { type RotateFlip, rotateFlip } from './augment.js';
 import { type ChipWindow, chipWindows, cropPlanes } from './chips.js';
@@ -105,6 +110,13 @@ export interface OpenDatasetOptions extends ScanDatasetOptions {
   onProblem?: (p: DatasetProblem) => void;
   /** GeoTIFF read limits for every file read (raster-io defaults when absent). */
   readLimits?: Partial<RasterIoLimits>;
+  /**
+   * An extracted folder: open and read each GeoTIFF with synchronous file-system calls on the calling thread
+   * (raster-io's `syncIo`), faster for a dataset in the page cache (a 160² × 13 revisit: 2.64 instead of 3.14 ms
+   * on the machine raster-io's README measures) but blocking the event loop for each call. Zipped and remote
+   * releases are read as before. Default false.
+   */
+  syncIo?: boolean;
   signal?: AbortSignal;
 }
 
@@ -218,7 +230,13 @@ export async function openDataset(root: string, options?: OpenDatasetOptions): P
   checkString('openDataset', 'root', root, true);
   options = checkOptions('openDataset', options);
   if (options.remote !== undefined) checkOptions('openDataset', options.remote, 'options.remote');
-  const store = await resolveDatasetStore(root, { ...options.remote, signal: options.signal });
+  if (options.syncIo !== undefined && typeof options.syncIo !== 'boolean')
+    throw argumentError('openDataset', 'options.syncIo', 'a boolean', options.syncIo);
+  const store = await resolveDatasetStore(root, {
+    ...options.remote,
+    signal: options.signal,
+    syncIo: options.syncIo,
+  });
   const scan = await scanStore(store, options);
   root = store.root;
   let scenes = scan.scenes;
