@@ -39,6 +39,16 @@ const GEOTIFFJS_LAZY_ARRAYS: ReadonlySet<number> = new Set([
   520, 521, 529, 532, 559,
 ]);
 
+/**
+ * Tags geotiff.js 3.0.5 reads whole when it parses a directory (`eager`). Their out-of-line values count against
+ * limits.maxTagBytes across all directories: 300 directories pointing at the same 4 MB of GeoKeys made it hold
+ * 1.2 GB.
+ */
+const GEOTIFFJS_EAGER_TAGS: ReadonlySet<number> = new Set([
+  254, 255, 256, 257, 258, 259, 262, 277, 278, 284, 322, 323, 338, 339, 347, 33550, 33922, 34264, 34735,
+  34736, 34737, 42113, 50674,
+]);
+
 /** StripOffsets, StripByteCounts, TileOffsets, TileByteCounts. */
 const BLOCK_ARRAY_TAGS: ReadonlySet<number> = new Set([273, 279, 324, 325]);
 const STRUCTURAL_TYPES: Readonly<Record<number, Set<number>>> = {
@@ -101,6 +111,8 @@ export interface WalkedIfd {
    * and we read none of them through it: the block arrays are read here, as many entries as there are blocks.
    */
   hiddenArrays: number[];
+  /** Out-of-line bytes of the {@link GEOTIFFJS_EAGER_TAGS} entries. */
+  eagerBytes: number;
   /** Georeferencing tags libtiff ignores for their field type (read them as absent). */
   ignoredGeoTags: Set<number>;
   /**
@@ -141,7 +153,8 @@ export interface IfdWalkInput {
  * Validate the IFD chain, IFD 0's SubIFDs and every entry's value range.
  * @returns the chain's length and every directory's entries.
  * @throws RasterIoError `CORRUPT_TIFF` (loop, empty or oversized directory, unknown field type),
- *   `TRUNCATED` (an IFD, or a value of IFD 0, past the end), `TOO_LARGE` (limits.maxIfds / maxTagBytes).
+ *   `TRUNCATED` (an IFD, or a value of IFD 0, past the end), `TOO_LARGE` (limits.maxIfds / maxTagBytes, which
+ *   also bounds the values of the tags read whole at open, summed over the directories).
  *   Values of other directories past the end are left to their readers, as libtiff leaves them: a tag it ignores
  *   stays unread, one it needs fails that directory (its reader gets no values), and block arrays fail the read
  *   of that level (`TRUNCATED`), so an overview GDAL lists is listed here too.
@@ -174,6 +187,14 @@ export async function walkIfds(input: IfdWalkInput): Promise<IfdChain> {
     throw new RasterIoError('CORRUPT_TIFF', `${name}: the header points to no IFD (offset 0)`);
   const count = ifds.length;
   ifds.push(...(await walkSubIfds(input, ifds[0] as WalkedIfd, count)));
+  const eager = ifds.reduce((sum, ifd) => sum + ifd.eagerBytes, 0);
+  checkLimit(
+    input.limits,
+    'maxTagBytes',
+    eager,
+    name,
+    'the total size in bytes of the tag values read at open',
+  );
   return { count, ifds };
 }
 
@@ -247,6 +268,7 @@ async function walkIfd(
     entries: new Map(),
     duplicates: [],
     hiddenArrays: [],
+    eagerBytes: 0,
     ignoredGeoTags: new Set(),
     tagBytes: big ? 16 + 8 + n * 20 + 8 : 8 + 2 + n * 12 + 4,
   };
@@ -265,6 +287,7 @@ async function walkIfd(
     if (GEOTIFFJS_LAZY_ARRAYS.has(tag) && outOfLineBytes(body, at, big, le) > 0) {
       ifd.hiddenArrays.push(offset + countSize + at);
     }
+    if (GEOTIFFJS_EAGER_TAGS.has(tag)) ifd.eagerBytes += outOfLineBytes(body, at, big, le);
     const geoTypes = GEO_TAG_TYPES[tag];
     if (geoTypes && !geoTypes.has(entry.type)) ifd.ignoredGeoTags.add(tag);
   }

@@ -13,7 +13,10 @@ export interface RasterIoLimits {
   maxBlocks: number;
   /** IFDs (pages, overviews, masks) one file may chain (default 1024). */
   maxIfds: number;
-  /** Bytes of one tag's value array, e.g. TileOffsets (default 256 MiB). */
+  /**
+   * Bytes of one tag's value array, e.g. TileOffsets, and of the values of the tags read whole at open (GeoKeys,
+   * tiepoints, JPEG tables, ...) summed over all directories (default 256 MiB).
+   */
   maxTagBytes: number;
 }
 

@@ -18,7 +18,15 @@ import { NODE_CODECS } from '../../src/node.js';
 import { deflate, deflateBomb, lzwLiteral, packBits } from '../support/block-encoders.js';
 import { type RangeServer, startRangeServer } from '../support/range-server.js';
 import { assertDistFresh, readInChild } from '../support/read-child.js';
-import { DOUBLE, LONG, patchTagCount, SHORT, type TinyIfd, tinyTiff } from '../support/tiny-tiff.js';
+import {
+  DOUBLE,
+  LONG,
+  patchTagCount,
+  patchTagEntry,
+  SHORT,
+  type TinyIfd,
+  tinyTiff,
+} from '../support/tiny-tiff.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-hostile-');
@@ -63,17 +71,25 @@ async function failure(
 }
 
 /**
- * `bytes` (a classic little-endian TIFF) with the count of `tag` set to `count` in every IFD of the chain from
- * index `from` on.
+ * `bytes` (a classic little-endian TIFF) with the count of `tag` set to `count` (and its value offset to
+ * `valueOffset`) in every IFD of the chain from index `from` on.
  */
-function patchCountInEveryIfd(bytes: Uint8Array, tag: number, count: number, from = 0): Uint8Array {
+function patchCountInEveryIfd(
+  bytes: Uint8Array,
+  tag: number,
+  count: number,
+  from = 0,
+  valueOffset?: number,
+): Uint8Array {
   const out = bytes.slice();
   const v = new DataView(out.buffer);
   for (let ifd = v.getUint32(4, true), index = 0; ifd !== 0; index++) {
     const n = v.getUint16(ifd, true);
     for (let i = 0; i < n && index >= from; i++) {
       const e = ifd + 2 + 12 * i;
-      if (v.getUint16(e, true) === tag) v.setUint32(e + 4, count, true);
+      if (v.getUint16(e, true) !== tag) continue;
+      v.setUint32(e + 4, count, true);
+      if (valueOffset !== undefined) v.setUint32(e + 8, valueOffset, true);
     }
     ifd = v.getUint32(ifd + 2 + 12 * n, true);
   }
@@ -338,6 +354,31 @@ describe('impossible tags and sizes', () => {
     const tiff = await openGeoTiff(bytes, { codecs: NODE_CODECS });
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(2 ** 26);
     expect(performance.now() - t0).toBeLessThan(TIME_MS);
+    expect(Array.from((await readRaster(tiff)).bands[0] as Uint8Array)).toEqual(Array.from(pixels));
+  });
+
+  it('300 directories whose tiepoints all point at the same 4 MB → TOO_LARGE at open, before any is read', async () => {
+    // geotiff.js reads such tags whole for every directory: 1.2 GB held for a 4 MB file before
+    const blob = new Array(500_000).fill(0);
+    const sharing = (directories: number) => {
+      const bytes = tinyTiff(
+        Array.from({ length: directories }, (_, i) =>
+          plainIfd({ tags: { 33922: [DOUBLE, i === 0 ? blob : [0, 0, 0, 0, 0, 0]] } }),
+        ),
+      );
+      let at = 0;
+      patchTagEntry(bytes, 33922, (v, e) => {
+        at = v.getUint32(e + 8, true);
+      });
+      return patchCountInEveryIfd(bytes, 33922, blob.length, 1, at);
+    };
+    const err = await failure(sharing(300), 'tiepoints.tif');
+    expect(err.code).toBe('TOO_LARGE');
+    expect(err.message).toMatch(
+      /^tiepoints\.tif: the total size in bytes of the tag values read at open is 1200000000, over limits\.maxTagBytes/,
+    );
+    // three such directories (12 MB) are within the bound, and the image reads
+    const tiff = await openGeoTiff(sharing(3), { codecs: NODE_CODECS });
     expect(Array.from((await readRaster(tiff)).bands[0] as Uint8Array)).toEqual(Array.from(pixels));
   });
 
