@@ -31,12 +31,12 @@ const OFFSET_TYPES = new Set([3, 4, 16]);
  * Tags geotiff.js 3.0.5 parses into an array it allocates at once and fills on demand (`isArray` without `eager`),
  * none of which the reader takes from geotiff.js: the block arrays and SubIFDs (read here), Min/MaxSampleValue,
  * GrayResponseCurve, PageNumber, TransferFunction, WhitePoint, PrimaryChromaticities, ColorMap, HalftoneHints,
- * DotRange, SMin/SMaxSampleValue, TransferRange, the old-JPEG tables, YCbCrCoefficients, ReferenceBlackWhite and
- * StripRowCounts. YCbCrSubSampling (530), also such a tag, is read through geotiff.js and keeps its count.
+ * DotRange, SMin/SMaxSampleValue, TransferRange, the old-JPEG tables, YCbCrCoefficients, YCbCrSubSampling,
+ * ReferenceBlackWhite and StripRowCounts.
  */
 const GEOTIFFJS_LAZY_ARRAYS: ReadonlySet<number> = new Set([
   273, 279, 280, 281, 291, 297, 301, 318, 319, 320, 321, 324, 325, 330, 336, 340, 341, 342, 517, 518, 519,
-  520, 521, 529, 532, 559,
+  520, 521, 529, 530, 532, 559,
 ]);
 
 /**

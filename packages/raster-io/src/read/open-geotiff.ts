@@ -60,10 +60,10 @@ export interface GeoTiffLevel {
   /** JPEG-compressed levels: the JPEGTables tag (quantization and Huffman tables shared by every block). */
   jpegTables?: Uint8Array;
   /**
-   * JPEG-compressed YCbCr levels: the YCbCrSubSampling tag (default 2×2), which each block's luma sampling must
-   * equal (libtiff refuses a block whose JPEG frame says otherwise).
+   * YCbCr levels (PhotometricInterpretation 6): the YCbCrSubSampling tag as libtiff reads it (default 2×2). A JPEG
+   * block's luma sampling must equal it (libtiff refuses a block whose JPEG frame says otherwise).
    */
-  jpegSampling?: [number, number];
+  ycbcrSubsampling?: [number, number];
   /**
    * LERC-compressed levels: what wraps each blob (the LercParameters tag), and whether the last sample is an
    * 8-bit unassociated alpha that the encoder may have stored as the blob's validity mask.
@@ -969,6 +969,7 @@ async function describeLevel(
 ): Promise<GeoTiffLevel> {
   const fd = img.fileDirectory;
   const spp = img.getSamplesPerPixel();
+  const subsampling = await ycbcrSubsamplingTag(tags, ifd);
   if (!Number.isSafeInteger(spp) || spp < 1) {
     throw new RasterIoError(
       'CORRUPT_TIFF',
@@ -1013,7 +1014,7 @@ async function describeLevel(
     );
   }
   checkExtraSamples(fd.getValue('ExtraSamples'), spp, name, ifd);
-  checkYCbCrSubsampling(fd, spp, name, ifd);
+  checkYCbCrSubsampling(fd, subsampling, { spp, name, ifd });
   const firstBits = Number(bits[0]);
   const firstFormat = Number(formats[0] ?? 1);
   const width = img.getWidth();
@@ -1082,10 +1083,12 @@ async function describeLevel(
     ...(firstFormat === 3 && firstBits === 24 ? { float24: true } : {}),
     // JPEG's YCbCr is converted by the JPEG decoder (whole blocks at full resolution), not as raw YCbCr samples
     ...(photometric === 6 && compression !== JPEG_COMPRESSION && !packedDtype(firstFormat, firstBits)
-      ? await ycbcrLayout(fd, { dtype, spp, tiled }, (tag) => tags.numbers(ifd, tag))
+      ? await ycbcrLayout(fd, { dtype, spp, tiled, subsampling }, (tag) => tags.numbers(ifd, tag))
       : {}),
     ...(compression === JPEG_COMPRESSION ? await jpegTables(fd) : {}),
-    ...(compression === JPEG_COMPRESSION && photometric === 6 ? { jpegSampling: ycbcrSubsampling(fd) } : {}),
+    ...(photometric === 6
+      ? { ycbcrSubsampling: [subsampling?.[0] ?? 2, subsampling?.[1] ?? 2] as [number, number] }
+      : {}),
     ...(compression === LERC_COMPRESSION ? lercLayout(fd, dtype, spp) : {}),
     ...(isCcitt(compression) ? { ccitt: ccittLayout(fd, compression) } : {}),
     ...((await libtiffShort(tags, ifd, 266)) === 2 ? { lsbFirst: true } : {}),
@@ -1126,10 +1129,15 @@ function ccittLayout(fd: GeoTIFFImage['fileDirectory'], compression: number): Cc
   return { options: compression === CCITT_RLE ? 0 : Number(tagNumbers(fd.getValue(tag as never))[0] ?? 0) };
 }
 
-/** The YCbCrSubSampling tag (horizontal, vertical), libtiff's default 2×2 when absent or short. */
-function ycbcrSubsampling(fd: GeoTIFFImage['fileDirectory']): [number, number] {
-  const sub = tagNumbers(fd.getValue('YCbCrSubSampling' as never));
-  return [Number(sub[0] ?? 2), Number(sub[1] ?? 2)];
+/**
+ * The YCbCrSubSampling tag (horizontal, vertical) as libtiff reads it: exactly two integers, else it ignores the
+ * tag and keeps its 2×2 default (undefined here). Read from the file: geotiff.js would allocate a tag of any count
+ * at parse time, so it never sees one.
+ */
+async function ycbcrSubsamplingTag(tags: IfdTags, ifd: number): Promise<number[] | undefined> {
+  const entry = tags.entry(ifd, YCBCR_SUBSAMPLING);
+  if (!entry || entry.count !== 2 || !INTEGER_TYPES.has(entry.type)) return undefined;
+  return tags.numbers(ifd, YCBCR_SUBSAMPLING, 2);
 }
 
 /** The JPEGTables tag of a JPEG level, when it has one (each block may also carry its own tables). */
@@ -1167,15 +1175,14 @@ function checkExtraSamples(v: unknown, spp: number, name: string, ifd: number): 
  */
 function checkYCbCrSubsampling(
   fd: GeoTIFFImage['fileDirectory'],
-  spp: number,
-  name: string,
-  ifd: number,
+  subsampling: readonly number[] | undefined,
+  { spp, name, ifd }: { spp: number; name: string; ifd: number },
 ): void {
   const photometric = Number(fd.getValue('PhotometricInterpretation') ?? 1);
   const planar = Number(fd.getValue('PlanarConfiguration') ?? 1);
   if (photometric !== 6 || planar !== 1 || spp !== 3) return;
-  const sub = tagNumbers(fd.getValue('YCbCrSubSampling' as never));
-  const [hs, vs] = sub.length === 0 ? [2, 2] : [sub[0], sub[1] ?? 2];
+  const sub = subsampling ?? [2, 2];
+  const [hs, vs] = [sub[0], sub[1]];
   if (![1, 2, 4].includes(hs as number) || ![1, 2, 4].includes(vs as number)) {
     throw new RasterIoError(
       'CORRUPT_TIFF',
@@ -1192,6 +1199,7 @@ function tagNumbers(v: unknown): number[] {
 
 /** The GDAL_NODATA tag. */
 const GDAL_NODATA = 42113;
+const YCBCR_SUBSAMPLING = 530;
 
 /**
  * Field types libtiff reads an ASCII tag from (TIFFReadDirEntryByteArray): ASCII and UNDEFINED bytes, and integers
@@ -1277,14 +1285,15 @@ function inReferenceRange(v: number): boolean {
 
 async function ycbcrLayout(
   fd: GeoTIFFImage['fileDirectory'],
-  { dtype, spp, tiled }: { dtype: DType; spp: number; tiled: boolean },
+  {
+    dtype,
+    spp,
+    tiled,
+    subsampling,
+  }: { dtype: DType; spp: number; tiled: boolean; subsampling: readonly number[] | undefined },
   readNumbers: (tag: number) => Promise<number[] | undefined>,
 ): Promise<{ ycbcr?: YCbCrLayout }> {
-  const nums = (tag: string): number[] | undefined => {
-    const v = fd.getValue(tag as never) as ArrayLike<number> | number | undefined;
-    return v === undefined ? undefined : typeof v === 'number' ? [v] : Array.from(v, Number);
-  };
-  const sub = nums('YCbCrSubSampling') ?? [2, 2];
+  const sub = subsampling ?? [2, 2];
   const [hs, vs] = [sub[0] ?? 2, sub[1] ?? 2];
   const planar = Number(fd.getValue('PlanarConfiguration') ?? 1);
   // RATIONAL arrays, read from the file: geotiff.js 3.0.5 skips every other value of them

@@ -207,7 +207,7 @@ export async function readLevel(
   if (opts.into !== undefined) checkInto(opts.into, level.dtype, win.width * win.height, bands.length, name);
   checkPhotometric(image.fileDirectory, level, name);
   const codec = await getCodec(level.compression, name, codecs);
-  checkYCbCr(image.fileDirectory, level, name);
+  checkYCbCr(level, name);
   const predictor = effectivePredictor(level, name);
 
   const g = blockGeometry(tiff, level, win, readBands, predictor);
@@ -581,7 +581,7 @@ function blockGeometry(
     g.jpeg = {
       ycbcrToRgb: level.photometric === 6,
       ...(level.jpegTables ? { tables: level.jpegTables } : {}),
-      ...(level.jpegSampling ? { sampling: level.jpegSampling } : {}),
+      ...(level.ycbcrSubsampling ? { sampling: level.ycbcrSubsampling } : {}),
     };
   }
   if (level.lerc) {
@@ -899,7 +899,7 @@ function sparseFill(level: GeoTiffLevel): number {
  * YCbCr samples (photometric 6) are converted to RGB as GDAL does when the layout is one libtiff handles;
  * returning raw Y/Cb/Cr samples as bands would be silently wrong pixels, so other layouts are refused.
  */
-function checkYCbCr(fd: GeoTIFFImage['fileDirectory'], level: GeoTiffLevel, name: string): void {
+function checkYCbCr(level: GeoTiffLevel, name: string): void {
   if (level.photometric === 6 && level.compression === JPEG_COMPRESSION) {
     if (level.planarConfiguration === 1 && level.bandCount === 3 && level.dtype === 'uint8') return;
     throw new RasterIoError(
@@ -907,7 +907,7 @@ function checkYCbCr(fd: GeoTIFFImage['fileDirectory'], level: GeoTiffLevel, name
       `${name}: IFD ${level.ifd} stores JPEG YCbCr as ${level.bandCount} ${level.dtype} sample(s)${level.planarConfiguration === 2 ? ' in separate planes' : ''}; supported: 3 pixel-interleaved 8-bit samples (as GDAL writes them)`,
     );
   }
-  if (level.photometric === 6 && !level.ycbcr && ycbcrReadAsStored(fd, level)) return;
+  if (level.photometric === 6 && !level.ycbcr && ycbcrReadAsStored(level)) return;
   if (level.photometric === 6 && (!level.ycbcr || level.predictor !== 1)) {
     throw new RasterIoError(
       'UNSUPPORTED_PHOTOMETRIC',
@@ -922,14 +922,13 @@ function checkYCbCr(fd: GeoTIFFImage['fileDirectory'], level: GeoTiffLevel, name
  * subsampled 1×1 (other subsamplings are sized as subsampled blocks, and other sample counts fail the directory in
  * libtiff; those stay refused).
  */
-function ycbcrReadAsStored(fd: GeoTIFFImage['fileDirectory'], level: GeoTiffLevel): boolean {
+function ycbcrReadAsStored(level: GeoTiffLevel): boolean {
   if (storedBits(level) <= 8) return false;
   if (level.planarConfiguration === 2) return true;
   // libtiff sizes pixel-interleaved YCbCr strips as subsampled 3-sample blocks: any other count fails the directory
   if (level.bandCount !== 3) return false;
-  const v = fd.getValue('YCbCrSubSampling' as never) as ArrayLike<number> | number | undefined;
-  const sub = v === undefined ? [2, 2] : typeof v === 'number' ? [v] : Array.from(v, Number);
-  return sub[0] === 1 && (sub[1] ?? 2) === 1;
+  const [hs, vs] = level.ycbcrSubsampling ?? [2, 2];
+  return hs === 1 && vs === 1;
 }
 
 const TAG_IDS: Record<string, number> = {

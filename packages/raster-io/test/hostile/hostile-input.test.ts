@@ -341,14 +341,14 @@ describe('impossible tags and sizes', () => {
   });
 
   it('1 000 directories whose array tags declare 6 × 10^7 values each: the open allocates none of them', async () => {
-    // the arrays geotiff.js would allocate whole at parse time (StripOffsets, SubIFDs, ColorMap, ...) are read
-    // here or not at all (622 GB of array buffers before)
+    // the arrays geotiff.js would allocate whole at parse time (StripOffsets, SubIFDs, ColorMap,
+    // YCbCrSubSampling, ...) are read here or not at all (622 GB of array buffers before)
     const ifds = Array.from({ length: 1000 }, () =>
-      plainIfd({ tags: { 320: [SHORT, [0, 0, 0]], 330: [LONG, [8, 8]] } }),
+      plainIfd({ tags: { 320: [SHORT, [0, 0, 0]], 330: [LONG, [8, 8]], 530: [SHORT, [2, 2, 2]] } }),
     );
     let bytes = tinyTiff(ifds);
     // IFD 0, the image read, is left whole (its values must lie in the file)
-    for (const tag of [273, 320, 330]) bytes = patchCountInEveryIfd(bytes, tag, 60_000_000, 1);
+    for (const tag of [273, 320, 330, 530]) bytes = patchCountInEveryIfd(bytes, tag, 60_000_000, 1);
     const before = process.memoryUsage().arrayBuffers;
     const t0 = performance.now();
     const tiff = await openGeoTiff(bytes, { codecs: NODE_CODECS });

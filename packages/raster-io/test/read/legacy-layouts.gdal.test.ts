@@ -242,6 +242,22 @@ describe.runIf(requireTool('GDAL (gdalinfo)', HAS_GDAL))('legacy TIFF layouts, c
     },
   );
 
+  it('a YCbCrSubSampling tag of other than two values is ignored, as libtiff ignores it: 2×2, the pixels GDAL returns', async () => {
+    const [w, h] = [20, 12];
+    const next = rng(77);
+    // 2×2 data units (4 Y, Cb, Cr) for the whole image in one strip; the tag claims 1×1 with a third value
+    const units = Math.ceil(w / 2) * Math.ceil(h / 2);
+    const blocks = [Uint8Array.from({ length: units * 6 }, () => Math.floor(next() * 256))];
+    const path = join(tmp(), 'ycbcr-sub-count3.tif');
+    writeFileSync(path, ycbcrTiff({ width: w, height: h, subsampling: [1, 1, 1], blocks, rowsPerStrip: h }));
+    const theirs = gdalPixels(path, join(tmp(), 'ycbcr-sub-count3.envi'), 'uint8', w, h);
+    const ours = await readGeoTiffFile(path);
+    for (let b = 0; b < 3; b++) {
+      const c = compareArrays(ours.bands[b] as Uint8Array, theirs[b] as Uint8Array);
+      expect(c.mismatches, `band ${b}: ${c.first.join('; ')}`).toBe(0);
+    }
+  });
+
   it.each([
     ['vertical subsampling above horizontal', 'ycbcr-12', false],
     ['tiles (GDAL 3.6 cannot read them either)', 'ycbcr-tiled', true],
