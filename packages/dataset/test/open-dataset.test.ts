@@ -107,6 +107,34 @@ describe('openDataset on a synthetic release-layout dataset', () => {
     });
   });
 
+  it('syncIo: a cut revisit and one that is no TIFF are UNREADABLE_FILE naming the file, as without it', async () => {
+    const bad = join(dir, 'bad-sync');
+    cpSync(root, bad, { recursive: true });
+    const lr = (n: number) =>
+      join(bad, 'lr_dataset', `Synthetic-${n}`, 'L2A', `Synthetic-${n}-1-L2A_data.tiff`);
+    const cut = lr(2);
+    writeFileSync(cut, readFileSync(cut).subarray(0, 3000));
+    writeFileSync(lr(3), 'not a tiff');
+    for (const syncIo of [false, true]) {
+      const ds = await openDataset(bad, { revisits: 2, syncIo });
+      for (const [n, code] of [
+        [2, 'TRUNCATED'],
+        [3, 'NOT_A_TIFF'],
+      ] as const) {
+        const scene = ds.scenes.find((s) => s.name === `Synthetic-${n}`) as (typeof ds.scenes)[number];
+        const t0 = performance.now();
+        const err = await ds.loadScene(scene).catch((e: unknown) => e);
+        expect(performance.now() - t0).toBeLessThan(5000);
+        expect(err, `syncIo ${syncIo}, Synthetic-${n}`).toMatchObject({
+          name: 'DatasetError',
+          code: 'UNREADABLE_FILE',
+        });
+        expect((err as Error).cause).toMatchObject({ name: 'RasterIoError', code });
+        expect((err as Error).message).toContain(lr(n));
+      }
+    }
+  });
+
   it('shuffles and augments reproducibly (train by default, every split with compat)', async () => {
     const ds = await openDataset(root, { revisits: 2, cacheScenes: 10 });
     const a = await collect(ds.batches('train', { batchSize: 16, seed: 5 }));
