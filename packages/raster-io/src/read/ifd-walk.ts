@@ -275,7 +275,8 @@ async function walkIfd(
   for (let i = 0; i < n; i++) {
     const at = i * entrySize;
     const tag = body.getUint16(at, le);
-    ifd.tagBytes += outOfLineBytes(body, at, big, le);
+    const outOfLine = outOfLineBytes(body, at, big, le);
+    ifd.tagBytes += outOfLine;
     // libtiff ignores every later entry of a tag it has seen in this directory (geotiff.js would keep the last)
     if (ifd.entries.has(tag)) {
       ifd.duplicates.push(offset + countSize + at);
@@ -284,10 +285,8 @@ async function walkIfd(
     const size = valuesInFile ? source.size : undefined;
     const entry = checkEntry(body, at, { name, where, big, le, limits, size });
     ifd.entries.set(tag, { ...entry, valueAt: offset + countSize + at + (big ? 12 : 8) });
-    if (GEOTIFFJS_LAZY_ARRAYS.has(tag) && outOfLineBytes(body, at, big, le) > 0) {
-      ifd.hiddenArrays.push(offset + countSize + at);
-    }
-    if (GEOTIFFJS_EAGER_TAGS.has(tag)) ifd.eagerBytes += outOfLineBytes(body, at, big, le);
+    if (GEOTIFFJS_LAZY_ARRAYS.has(tag) && outOfLine > 0) ifd.hiddenArrays.push(offset + countSize + at);
+    if (GEOTIFFJS_EAGER_TAGS.has(tag)) ifd.eagerBytes += outOfLine;
     const geoTypes = GEO_TAG_TYPES[tag];
     if (geoTypes && !geoTypes.has(entry.type)) ifd.ignoredGeoTags.add(tag);
   }

@@ -969,7 +969,6 @@ async function describeLevel(
 ): Promise<GeoTiffLevel> {
   const fd = img.fileDirectory;
   const spp = img.getSamplesPerPixel();
-  const subsampling = await ycbcrSubsamplingTag(tags, ifd);
   if (!Number.isSafeInteger(spp) || spp < 1) {
     throw new RasterIoError(
       'CORRUPT_TIFF',
@@ -1014,6 +1013,7 @@ async function describeLevel(
     );
   }
   checkExtraSamples(fd.getValue('ExtraSamples'), spp, name, ifd);
+  const subsampling = await ycbcrSubsamplingTag(tags, ifd);
   checkYCbCrSubsampling(fd, subsampling, { spp, name, ifd });
   const firstBits = Number(bits[0]);
   const firstFormat = Number(formats[0] ?? 1);
@@ -1086,9 +1086,7 @@ async function describeLevel(
       ? await ycbcrLayout(fd, { dtype, spp, tiled, subsampling }, (tag) => tags.numbers(ifd, tag))
       : {}),
     ...(compression === JPEG_COMPRESSION ? await jpegTables(fd) : {}),
-    ...(photometric === 6
-      ? { ycbcrSubsampling: [subsampling?.[0] ?? 2, subsampling?.[1] ?? 2] as [number, number] }
-      : {}),
+    ...(photometric === 6 ? { ycbcrSubsampling: subsampling } : {}),
     ...(compression === LERC_COMPRESSION ? lercLayout(fd, dtype, spp) : {}),
     ...(isCcitt(compression) ? { ccitt: ccittLayout(fd, compression) } : {}),
     ...((await libtiffShort(tags, ifd, 266)) === 2 ? { lsbFirst: true } : {}),
@@ -1131,13 +1129,14 @@ function ccittLayout(fd: GeoTIFFImage['fileDirectory'], compression: number): Cc
 
 /**
  * The YCbCrSubSampling tag (horizontal, vertical) as libtiff reads it: exactly two integers, else it ignores the
- * tag and keeps its 2×2 default (undefined here). Read from the file: geotiff.js would allocate a tag of any count
- * at parse time, so it never sees one.
+ * tag and keeps its 2×2 default. Read from the file: geotiff.js would allocate a tag of any count at parse time,
+ * so it never sees one.
  */
-async function ycbcrSubsamplingTag(tags: IfdTags, ifd: number): Promise<number[] | undefined> {
+async function ycbcrSubsamplingTag(tags: IfdTags, ifd: number): Promise<[number, number]> {
   const entry = tags.entry(ifd, YCBCR_SUBSAMPLING);
-  if (!entry || entry.count !== 2 || !INTEGER_TYPES.has(entry.type)) return undefined;
-  return tags.numbers(ifd, YCBCR_SUBSAMPLING, 2);
+  if (!entry || entry.count !== 2 || !INTEGER_TYPES.has(entry.type)) return [2, 2];
+  const [hs, vs] = (await tags.numbers(ifd, YCBCR_SUBSAMPLING, 2)) ?? [];
+  return hs === undefined || vs === undefined ? [2, 2] : [hs, vs];
 }
 
 /** The JPEGTables tag of a JPEG level, when it has one (each block may also carry its own tables). */
@@ -1175,18 +1174,16 @@ function checkExtraSamples(v: unknown, spp: number, name: string, ifd: number): 
  */
 function checkYCbCrSubsampling(
   fd: GeoTIFFImage['fileDirectory'],
-  subsampling: readonly number[] | undefined,
+  [hs, vs]: readonly [number, number],
   { spp, name, ifd }: { spp: number; name: string; ifd: number },
 ): void {
   const photometric = Number(fd.getValue('PhotometricInterpretation') ?? 1);
   const planar = Number(fd.getValue('PlanarConfiguration') ?? 1);
   if (photometric !== 6 || planar !== 1 || spp !== 3) return;
-  const sub = subsampling ?? [2, 2];
-  const [hs, vs] = [sub[0], sub[1]];
-  if (![1, 2, 4].includes(hs as number) || ![1, 2, 4].includes(vs as number)) {
+  if (![1, 2, 4].includes(hs) || ![1, 2, 4].includes(vs)) {
     throw new RasterIoError(
       'CORRUPT_TIFF',
-      `${name}: IFD ${ifd} has YCbCrSubSampling [${sub.slice(0, 2).join(', ')}]; each must be 1, 2 or 4`,
+      `${name}: IFD ${ifd} has YCbCrSubSampling [${hs}, ${vs}]; each must be 1, 2 or 4`,
     );
   }
 }
@@ -1290,11 +1287,10 @@ async function ycbcrLayout(
     spp,
     tiled,
     subsampling,
-  }: { dtype: DType; spp: number; tiled: boolean; subsampling: readonly number[] | undefined },
+  }: { dtype: DType; spp: number; tiled: boolean; subsampling: readonly [number, number] },
   readNumbers: (tag: number) => Promise<number[] | undefined>,
 ): Promise<{ ycbcr?: YCbCrLayout }> {
-  const sub = subsampling ?? [2, 2];
-  const [hs, vs] = [sub[0] ?? 2, sub[1] ?? 2];
+  const [hs, vs] = subsampling;
   const planar = Number(fd.getValue('PlanarConfiguration') ?? 1);
   // RATIONAL arrays, read from the file: geotiff.js 3.0.5 skips every other value of them
   const coefficients = (await readNumbers(529)) ?? [0.299, 0.587, 0.114];

@@ -172,3 +172,29 @@ export function patchTagCount(
     if (valueOffset !== undefined) v.setUint32(e + 8, valueOffset, true);
   });
 }
+
+/**
+ * `bytes` (a classic little-endian TIFF) with the count of `tag` set to `count` (and its value offset to
+ * `valueOffset`) in every IFD of the chain from index `from` on.
+ */
+export function patchCountInEveryIfd(
+  bytes: Uint8Array,
+  tag: number,
+  count: number,
+  from = 0,
+  valueOffset?: number,
+): Uint8Array {
+  const out = bytes.slice();
+  const v = new DataView(out.buffer);
+  for (let ifd = v.getUint32(4, true), index = 0; ifd !== 0; index++) {
+    const n = v.getUint16(ifd, true);
+    for (let i = 0; i < n && index >= from; i++) {
+      const e = ifd + 2 + 12 * i;
+      if (v.getUint16(e, true) !== tag) continue;
+      v.setUint32(e + 4, count, true);
+      if (valueOffset !== undefined) v.setUint32(e + 8, valueOffset, true);
+    }
+    ifd = v.getUint32(ifd + 2 + 12 * n, true);
+  }
+  return out;
+}
