@@ -33,4 +33,5 @@ export {
 export { setMember } from './set-member.js';
 export { withoutTrailingSlashes } from './trailing-slashes.js';
 export type { BBox, GeoTransform } from './types.js';
+export { decodeUtf8Text, type Utf8Fault } from './utf8-text.js';
 export { type UtmZone, utmEpsgForLonLat, utmProj4, utmZoneForLonLat } from './utm.js';

@@ -55,6 +55,7 @@ const VALID: Record<string, () => unknown[]> = {
   parseIsoTime: () => ['2021-03-22T10:00:00', { what: 'acquisition' }],
   natCompare: () => ['a10', 'a9'],
   natsorted: () => [['a10', 'a9', 'B']],
+  decodeUtf8Text: () => [Uint8Array.of(0x41, 0xc3, 0xbc)],
   bankersRound: () => [2.5],
   pythonRound2: () => [0.125],
   createRng: () => [42],

@@ -870,6 +870,57 @@ describe('readAoisFile / readPoisFile on hostile files', () => {
     expect((await rejected(readPoisFile('/dev/zero'))).message).toContain('not a regular file');
   });
 
+  it('a table that is not UTF-8 (a Latin-1 export) is a PARSE_ERROR naming the byte and line (names changed to U+FFFD before)', async () => {
+    const latin1 = (text: string) => Buffer.from(text, 'latin1');
+    const aois = join(dir, 'latin1-aois.csv');
+    await writeFile(aois, latin1('name,lon,lat\nBern,7.4,46.9\nZ\u00fcrich,8.5,47.4\n'));
+    const pois = join(dir, 'latin1-pois.csv');
+    // two names that differ only in their Latin-1 letter: they were one name, a false DUPLICATE_NAME
+    await writeFile(pois, latin1('name,lon,lat\nZ\u00fcrich,8.5,47.4\nZ\u00e4rich,8.6,47.5\n'));
+    for (const [path, read, byte, line] of [
+      [aois, () => readAoisFile(aois), 28, 3],
+      [pois, () => readPoisFile(pois), 14, 2],
+    ] as const) {
+      const err = await rejected(read());
+      expect([err.code, err.message]).toEqual([
+        'PARSE_ERROR',
+        `'${path}': not UTF-8 text at byte ${byte} (line ${line}); save the table as UTF-8`,
+      ]);
+    }
+    // the same names in UTF-8, with a byte-order mark, read as before
+    await writeFile(pois, `\ufeffname,lon,lat\nZ\u00fcrich,8.5,47.4\nZ\u00e4rich,8.6,47.5\n`);
+    expect((await readPoisFile(pois)).pois.map((p) => p.name)).toEqual(['Z\u00fcrich', 'Z\u00e4rich']);
+  });
+
+  it('a file holding more than the size it reports (/proc) is UNREADABLE_FILE; it was read whole without a bound', async () => {
+    const err = await rejected(readAoisFile('/proc/self/status', { format: 'csv' }));
+    expect(err.code).toBe('UNREADABLE_FILE');
+    expect(err.message).toBe(
+      "'/proc/self/status': it holds more than the 0 bytes it had when opened (it changed while read, or is no plain file on disk); copy it to a regular file",
+    );
+  });
+
+  it('a GeoJSON POI property nested 10 000 deep is a PARSE_ERROR naming the feature (was a RangeError)', async () => {
+    const deep = `${'['.repeat(10_000)}1${']'.repeat(10_000)}`;
+    const text = `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"a","deep":${deep}},"geometry":{"type":"Point","coordinates":[1,2]}}]}`;
+    const err = thrown(() => readPois(text));
+    expect(err.code).toBe('PARSE_ERROR');
+    expect(err.row).toBe(0);
+    expect(err.message).toMatch(
+      /^POI GeoJSON features\[0\]\.properties\.deep is nested too deeply to be kept as a cell/,
+    );
+    // an ordinary nested property is kept as its JSON text
+    const shallow = text.replace(deep, '[[1,2],{"k":"v"}]');
+    expect(readPois(shallow).pois[0]).toMatchObject({ name: 'a' });
+  });
+
+  it('a header repeating one column name 32 000 times reads in linear time (took minutes)', async () => {
+    const path = join(dir, 'repeated-header.csv');
+    await writeFile(path, `name,bounds,area${',x'.repeat(32_000)}\n`);
+    expect(await readAoisFile(path)).toEqual([]);
+    expect(readAoisCsv(`name,bounds,area${',x'.repeat(3)},x_2\n`)).toEqual([]);
+  }, 20_000);
+
   it("a text table just under 512 MiB but past V8's longest string: INVALID_ARGUMENT naming it, nothing read (was ERR_STRING_TOO_LONG)", async () => {
     // sparse: no disk used, and the size check comes before any read
     const size = 536_870_900;

@@ -78,6 +78,7 @@ export function checkUniqueHeader(
   const first = new Map<string, number>();
   const renamed = new Map<number, string>();
   const taken = new Set(fields);
+  const nextSuffix = new Map<string, number>();
   for (const [i, field] of fields.entries()) {
     const earlier = first.get(field);
     if (earlier === undefined) {
@@ -89,8 +90,10 @@ export function checkUniqueHeader(
         'PARSE_ERROR',
         `${source} header names the column '${field}' twice (columns ${earlier + 1} and ${i + 1}); rename or remove one`,
       );
-    let k = 1;
+    // each name's suffix search goes on from its last one: restarting at 1 made n repeats cost n² lookups
+    let k = nextSuffix.get(field) ?? 1;
     while (taken.has(`${field}_${k}`)) k++;
+    nextSuffix.set(field, k + 1);
     taken.add(`${field}_${k}`);
     renamed.set(i, `${field}_${k}`);
   }

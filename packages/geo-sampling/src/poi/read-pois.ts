@@ -310,8 +310,7 @@ function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries(props)) {
       columns.add(k);
-      const text = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-      setMember(values, k, text);
+      setMember(values, k, propertyText(v, `${where}.properties.${k}`, row));
     }
     const g = feature.geometry;
     if (!isRecord(g) || g.type !== 'Point') return { values, ...notAPoint(g, where) };
@@ -322,6 +321,24 @@ function readGeoJsonRows(text: string): { columns: string[]; rows: RawRow[] } {
     return { values, lon: c[0], lat: c[1], where: where2 };
   });
   return { columns: [...columns], rows };
+}
+
+/**
+ * A GeoJSON property as a table cell: objects and arrays as their JSON text (as pandas' GeoJSON reading keeps
+ * them). JSON.parse takes any depth, but stringifying recurses, so a value nested past the stack is refused.
+ */
+function propertyText(v: unknown, where: string, row: number): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v !== 'object') return String(v);
+  try {
+    return JSON.stringify(v);
+  } catch (err) {
+    throw new GeoSamplingError(
+      'PARSE_ERROR',
+      `${where} is nested too deeply to be kept as a cell (${(err as Error).message})`,
+      { row, cause: err },
+    );
+  }
 }
 
 /**

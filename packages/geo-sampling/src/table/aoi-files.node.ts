@@ -2,6 +2,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { decodeUtf8Text } from '@worldstrat/core';
 import { isMissingPathError, writeFileAtomic } from '@worldstrat/core/node';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
@@ -118,11 +119,32 @@ async function readOpenTable(
       'INVALID_ARGUMENT',
       `'${path}': ${info.size} bytes is larger than the ${maxBytes} bytes a table may have`,
     );
-  return await handle.readFile();
+  // One byte more than the size found: a file that grows while it is read (or a /proc file reporting size 0) is
+  // refused, never read past the cap or cut off silently.
+  const buf = Buffer.allocUnsafe(info.size + 1);
+  let filled = 0;
+  for (;;) {
+    const { bytesRead } = await handle.read(buf, filled, buf.length - filled, filled);
+    if (bytesRead === 0) return buf.subarray(0, filled);
+    filled += bytesRead;
+    if (filled === buf.length)
+      throw new GeoSamplingError(
+        'UNREADABLE_FILE',
+        `'${path}': it holds more than the ${info.size} bytes it had when opened (it changed while read, or is no plain file on disk); copy it to a regular file`,
+      );
+  }
 }
 
-const readTableText = async (path: string): Promise<string> =>
-  (await readTableBytes(path, MAX_TEXT_TABLE_BYTES)).toString('utf8');
+/** A text table's characters, decoded strictly: a Latin-1 export read as UTF-8 would change names silently. */
+async function readTableText(path: string): Promise<string> {
+  const decoded = decodeUtf8Text(await readTableBytes(path, MAX_TEXT_TABLE_BYTES));
+  if ('text' in decoded) return decoded.text;
+  const { byte, line } = decoded.fault;
+  throw new GeoSamplingError(
+    'PARSE_ERROR',
+    `'${path}': not UTF-8 text at byte ${byte} (line ${line}); save the table as UTF-8`,
+  );
+}
 
 /**
  * Reads a POI file (CSV or GeoJSON) with {@link readPois}.
