@@ -21,10 +21,18 @@ import type { ParallelBlockDecoder } from './parallel-decoder.js';
 import { scanXml, XmlScanError } from './xml-scan.js';
 import type { YCbCrLayout } from './ycbcr.js';
 
-/** One resolution level of a GeoTIFF: the full image (level 0) or an internal overview. */
+/**
+ * One resolution level of a GeoTIFF: the full image (level 0) or an overview, internal or in GDAL's `.ovr`
+ * sidecar (`file`).
+ */
 export interface GeoTiffLevel {
-  /** Index of the TIFF IFD holding this level. */
+  /** Index of the TIFF IFD holding this level (in `file` when set). */
   ifd: number;
+  /**
+   * The file holding this overview when it is not this one: GDAL's external overviews (`scene.tif.ovr`, which
+   * `gdaladdo -ro` writes), read by `openGeoTiffFile` when the file has no internal overviews.
+   */
+  file?: string;
   width: number;
   height: number;
   bandCount: number;
@@ -117,7 +125,10 @@ export interface GeoTiff {
   /** File name or URL, used in every error message. */
   readonly name: string;
   readonly source: ByteSource;
-  /** Full resolution first, then overviews by decreasing size. */
+  /**
+   * Full resolution first, then overviews by decreasing size (external ones, from GDAL's `.ovr`, in the sidecar's
+   * order).
+   */
   readonly levels: readonly GeoTiffLevel[];
   readonly littleEndian: boolean;
   readonly bigTiff: boolean;
@@ -150,6 +161,8 @@ export interface GeoTiffInternals {
   images: GeoTIFFImage[];
   /** Each level's mask (same index as `images`). */
   masks: (LevelMask | undefined)[];
+  /** Each level's file when it is not this one (GDAL's `.ovr` sidecar; same index as `images`). */
+  levelFiles: (GeoTiff | undefined)[];
   codecs?: Readonly<Record<number, Codec>>;
   limits: RasterIoLimits;
   decoder?: ParallelBlockDecoder;
@@ -186,6 +199,8 @@ export interface Sidecars {
   pam?: () => Promise<PamInfo | undefined>;
   /** The `.msk` sidecar, opened, for a file without an internal mask of its full image. */
   mask?: () => Promise<{ tiff: GeoTiff; path: string } | undefined>;
+  /** The `.ovr` sidecar, opened, for a file without internal overviews. */
+  overviews?: () => Promise<{ tiff: GeoTiff; path: string } | undefined>;
 }
 
 const internals = new WeakMap<GeoTiff, GeoTiffInternals>();
@@ -488,6 +503,7 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
       a === 0 ? -1 : b === 0 ? 1 : (levels[b] as GeoTiffLevel).width - (levels[a] as GeoTiffLevel).width,
     );
   let maskFile: GeoTiff | undefined;
+  let overviewFile: GeoTiff | undefined;
   const tiff: GeoTiff = {
     name,
     source: raw,
@@ -497,23 +513,40 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     close: async () => {
       await raw.close?.();
       await maskFile?.close();
+      await overviewFile?.close();
     },
   };
+  const orderedImages = order.map((i) => levelImages[i] as GeoTIFFImage);
   const masks = await pairMasks(tiff.levels, maskImages, { name, tags: input.tags, visitOrder });
-  if (!masks[0] && input.sidecars.mask) {
-    const sidecar = await input.sidecars.mask();
-    maskFile = sidecar?.tiff;
-    try {
+  const levelFiles: GeoTiffInternals['levelFiles'] = tiff.levels.map(() => undefined);
+  try {
+    // GDAL reads external overviews only when the file has no internal ones
+    const external = tiff.levels.length === 1 ? await input.sidecars.overviews?.() : undefined;
+    if (
+      external &&
+      addExternalOverviews(
+        tiff.levels as GeoTiffLevel[],
+        { images: orderedImages, masks, levelFiles },
+        external,
+      )
+    )
+      overviewFile = external.tiff;
+    else await external?.tiff.close();
+    if (!masks[0] && input.sidecars.mask) {
+      const sidecar = await input.sidecars.mask();
+      maskFile = sidecar?.tiff;
       if (sidecar) await pairMaskFile(tiff.levels, masks, sidecar);
-    } catch (err) {
-      await maskFile?.close();
-      throw err;
     }
+  } catch (err) {
+    await maskFile?.close();
+    await overviewFile?.close();
+    throw err;
   }
   const arrays = new Map<string, Promise<number[] | undefined>>();
   internals.set(tiff, {
-    images: order.map((i) => levelImages[i] as GeoTIFFImage),
+    images: orderedImages,
     masks,
+    levelFiles,
     codecs: input.codecs,
     limits: input.limits,
     decoder: input.decoder,
@@ -817,6 +850,36 @@ function pamNoData(pam: PamInfo, level: GeoTiffLevel): number | null {
   return first;
 }
 
+/**
+ * Append GDAL's external overviews to `levels` (the full image alone), as GDAL lists them: the sidecar's levels
+ * in its order, georeferenced over the full image's extent. Each keeps its own nodata (GDAL reads the sidecar's
+ * bands) and its own internal mask. GDAL gives a band overviews only when the sidecar has that band, and a level
+ * here holds every band, so a sidecar of another band count adds none.
+ * @returns whether the sidecar's levels were added
+ */
+function addExternalOverviews(
+  levels: GeoTiffLevel[],
+  state: Pick<GeoTiffInternals, 'images' | 'masks' | 'levelFiles'>,
+  sidecar: { tiff: GeoTiff; path: string },
+): boolean {
+  const full = levels[0] as GeoTiffLevel;
+  const { tiff: file, path } = sidecar;
+  if (file.levels[0]?.bandCount !== full.bandCount) return false;
+  const own = geoTiffInternals(file);
+  file.levels.forEach((overview, j) => {
+    const { geo: _geo, mask, ...rest } = overview;
+    const level: GeoTiffLevel = { ...rest, file: path };
+    if (full.geo) level.geo = scaleGeo(full.geo, full.width, full.height, level.width, level.height);
+    const ownMask = own.masks[j];
+    if (mask && ownMask) level.mask = { ...mask, file: mask.file ?? path };
+    levels.push(level);
+    state.images.push(own.images[j] as GeoTIFFImage);
+    state.masks.push(ownMask ? { ...ownMask, file: ownMask.file ?? file } : undefined);
+    state.levelFiles.push(file);
+  });
+  return true;
+}
+
 /** GDAL's mask flag: one mask for all bands (`GMF_PER_DATASET`). */
 const GMF_PER_DATASET = 2;
 
@@ -850,7 +913,7 @@ async function pairMaskFile(
   });
   if (bands.every((b) => b === undefined)) return;
   const perBand = bands.some((b) => b !== undefined && b !== 0);
-  const { images } = geoTiffInternals(file);
+  const { images, levelFiles } = geoTiffInternals(file);
   levels.forEach((level, k) => {
     if (masks[k]) return;
     const at = file.levels.findIndex(
@@ -858,8 +921,10 @@ async function pairMaskFile(
     );
     const mask = file.levels[at];
     if (!mask) return;
-    masks[k] = { level: mask, image: images[at] as GeoTIFFImage, file, bands, raw: true };
-    level.mask = { ifd: mask.ifd, file: path, ...(perBand ? { perBand: true } : {}) };
+    // a mask overview may lie in the sidecar's own `.ovr`
+    const holder = levelFiles[at] ?? file;
+    masks[k] = { level: mask, image: images[at] as GeoTIFFImage, file: holder, bands, raw: true };
+    level.mask = { ifd: mask.ifd, file: mask.file ?? path, ...(perBand ? { perBand: true } : {}) };
   });
 }
 

@@ -5,15 +5,21 @@ import { nodeBlockDecoder } from './decode-pool.node.js';
 import { type GeoTiff, type OpenGeoTiffOptions, openGeoTiffWith } from './open-geotiff.js';
 import type { PamInfo } from './pam.js';
 import { afterLastFetch, type ReadRasterOptions, type ReadRasterResult, readRaster } from './read-raster.js';
-import { hasMaskSidecar, openMaskSidecar, readPamSidecar } from './sidecars.node.js';
+import {
+  findOverviewSidecar,
+  hasMaskSidecar,
+  openMaskSidecar,
+  openOverviewSidecar,
+  readPamSidecar,
+} from './sidecars.node.js';
 import { readWorldFile } from './world-file.node.js';
 
 /**
  * Open a local GeoTIFF (Node): a file source, Node's deflate codec (libdeflate or `node:zlib`) and the worker
  * pool used by reads with `threads` > 1. Close it with `tiff.close()`. The files GDAL reads beside it are read too:
  * GDAL's PAM sidecar (`scene.tif.aux.xml`: its geotransform, SRS and per-band nodata win over the file's own),
- * the world file (`.tfw`, `.tifw`, `.wld`) when neither gives a geotransform, and the `.msk` mask sidecar when the
- * file has no internal mask.
+ * the world file (`.tfw`, `.tifw`, `.wld`) when neither gives a geotransform, the `.msk` mask sidecar when the
+ * file has no internal mask, and the `.ovr` overviews (`gdaladdo -ro`) when it has no internal overviews.
  *
  * @param path - file path
  * @param options - as {@link openGeoTiff}; `syncIo: true` opens and reads the file and looks for its sidecars with
@@ -40,6 +46,8 @@ export async function openGeoTiffFile(
   // header read waits for it, the sidecars are needed only once the header is parsed.
   let pam: Promise<PamInfo | undefined> | undefined;
   let mask: Promise<boolean> | undefined;
+  let overviews: Promise<string | undefined> | undefined;
+  const sidecarOptions = { signal: options.signal, limits: options.limits, syncIo };
   const opening = openGeoTiffWith(
     source,
     {
@@ -50,14 +58,16 @@ export async function openGeoTiffFile(
     },
     {
       pam: () => pam as Promise<PamInfo | undefined>,
-      mask: async () =>
-        (await mask)
-          ? openMaskSidecar(path, { signal: options.signal, limits: options.limits, syncIo })
-          : undefined,
+      mask: async () => ((await mask) ? openMaskSidecar(path, sidecarOptions) : undefined),
+      overviews: async () => {
+        const found = await overviews;
+        return found ? openOverviewSidecar(found, sidecarOptions) : undefined;
+      },
     },
   );
   pam = settledLater(readPamSidecar(path, { syncIo }));
   mask = settledLater(hasMaskSidecar(path, { syncIo }));
+  overviews = settledLater(findOverviewSidecar(path, { syncIo }));
   try {
     return await opening;
   } catch (err) {

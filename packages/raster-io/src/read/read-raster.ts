@@ -147,13 +147,20 @@ export async function readRaster(tiff: GeoTiff, options: ReadRasterOptions = {})
 
 async function readRasterUnguarded(tiff: GeoTiff, options: ReadRasterOptions): Promise<ReadRasterResult> {
   const opts = { ...DEFAULT_READ_RASTER, ...checkOptions('readRaster', options) };
-  const { level, image } = levelOf(tiff, opts.level);
-  return readLevel(tiff, level, image, resolveWindow(tiff, level, opts), opts);
+  const { level, image, file } = levelOf(tiff, opts.level);
+  return readLevel(file, level, image, resolveWindow(tiff, level, opts), opts);
 }
 
-/** Level `index` of `tiff` and its TIFF image. @throws RasterIoError `INVALID_ARGUMENT` when there is none */
-export function levelOf(tiff: GeoTiff, index: number): { level: GeoTiffLevel; image: GeoTIFFImage } {
-  const image = geoTiffInternals(tiff).images[index];
+/**
+ * Level `index` of `tiff`, its TIFF image and the file holding it (`tiff`, or its `.ovr` sidecar).
+ * @throws RasterIoError `INVALID_ARGUMENT` when there is none
+ */
+export function levelOf(
+  tiff: GeoTiff,
+  index: number,
+): { level: GeoTiffLevel; image: GeoTIFFImage; file: GeoTiff } {
+  const { images, levelFiles } = geoTiffInternals(tiff);
+  const image = images[index];
   const level = tiff.levels[index];
   if (!Number.isInteger(index) || !level || !image) {
     throw new RasterIoError(
@@ -161,7 +168,7 @@ export function levelOf(tiff: GeoTiff, index: number): { level: GeoTiffLevel; im
       `${tiff.name}: level ${index} does not exist; the file has levels 0..${tiff.levels.length - 1}`,
     );
   }
-  return { level, image };
+  return { level, image, file: levelFiles[index] ?? tiff };
 }
 
 /**

@@ -1,5 +1,6 @@
 // The files GDAL reads beside a local GeoTIFF besides its world file: the PAM `.aux.xml` (georeferencing and nodata
-// that win over the file's own) and the `.msk` mask (GDAL's default per-dataset mask outside the file).
+// that win over the file's own), the `.msk` mask (GDAL's default per-dataset mask outside the file) and the `.ovr`
+// overviews (what `gdaladdo -ro` and a read-only BuildOverviews write).
 import { stat, statSync } from 'node:fs';
 import { readFileBounded } from '@worldstrat/core/node';
 import { NODE_CODECS } from '../codecs/node-codecs.node.js';
@@ -7,7 +8,7 @@ import { RasterIoError } from '../errors.js';
 import { type FileSourceOptions, fileSource } from '../source/file-source.node.js';
 import { nodeBlockDecoder } from './decode-pool.node.js';
 import type { RasterIoLimits } from './limits.js';
-import { type GeoTiff, openGeoTiff } from './open-geotiff.js';
+import { type GeoTiff, openGeoTiffWith, type Sidecars } from './open-geotiff.js';
 import { type PamInfo, parsePam } from './pam.js';
 
 /** Largest PAM sidecar read: GDAL's are a few KB, 64 MiB holds large raster attribute tables and histograms. */
@@ -75,24 +76,69 @@ export async function hasMaskSidecar(tiffPath: string, options: FileSourceOption
   return (await sidecarSize(`${tiffPath}.msk`, options)) !== false;
 }
 
+/** A sidecar TIFF, opened, with the path its errors name. */
+export interface SidecarTiff {
+  tiff: GeoTiff;
+  path: string;
+}
+
+/** Options of the sidecar TIFFs: the main file's signal, limits and I/O mode. */
+type SidecarTiffOptions = { signal?: AbortSignal; limits?: Partial<RasterIoLimits> } & FileSourceOptions;
+
 /**
  * GDAL's mask sidecar of `tiffPath` (`tiffPath + '.msk'`), opened like the file (Node codecs, worker pool, the
- * same limits), once {@link hasMaskSidecar} has found it. Its errors name it.
+ * same limits) with its own `.ovr` overviews (where GDAL puts a mask's overviews built read-only), once
+ * {@link hasMaskSidecar} has found it. Its errors name it.
  */
-export async function openMaskSidecar(
-  tiffPath: string,
-  options: { signal?: AbortSignal; limits?: Partial<RasterIoLimits> } & FileSourceOptions,
-): Promise<{ tiff: GeoTiff; path: string }> {
+export async function openMaskSidecar(tiffPath: string, options: SidecarTiffOptions): Promise<SidecarTiff> {
   const path = `${tiffPath}.msk`;
+  return openSidecarTiff(path, options, {
+    overviews: async () => {
+      const ovr = await findOverviewSidecar(path, options);
+      return ovr ? openSidecarTiff(ovr, options, {}) : undefined;
+    },
+  });
+}
+
+/**
+ * Where GDAL finds the external overviews of `tiffPath`: `tiffPath + '.ovr'`, else `tiffPath + '.OVR'` (the names
+ * it tries on a case-sensitive file system); undefined when neither is a regular file. Both are looked for at once.
+ */
+export async function findOverviewSidecar(
+  tiffPath: string,
+  options: FileSourceOptions = {},
+): Promise<string | undefined> {
+  const names = [`${tiffPath}.ovr`, `${tiffPath}.OVR`];
+  const sizes = await Promise.all(names.map((name) => sidecarSize(name, options)));
+  return names.find((_, i) => sizes[i] !== false);
+}
+
+/**
+ * The external overviews found by {@link findOverviewSidecar}, opened like the file. Its levels are the overviews,
+ * its first one included. Its errors name it.
+ */
+export function openOverviewSidecar(path: string, options: SidecarTiffOptions): Promise<SidecarTiff> {
+  return openSidecarTiff(path, options, {});
+}
+
+async function openSidecarTiff(
+  path: string,
+  options: SidecarTiffOptions,
+  sidecars: Sidecars,
+): Promise<SidecarTiff> {
   const source = fileSource(path, { syncIo: options.syncIo });
   try {
-    const tiff = await openGeoTiff(source, {
-      name: path,
-      blockDecoder: nodeBlockDecoder,
-      codecs: NODE_CODECS,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.limits ? { limits: options.limits } : {}),
-    });
+    const tiff = await openGeoTiffWith(
+      source,
+      {
+        name: path,
+        blockDecoder: nodeBlockDecoder,
+        codecs: NODE_CODECS,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.limits ? { limits: options.limits } : {}),
+      },
+      sidecars,
+    );
     return { tiff, path };
   } catch (err) {
     await source.close();
