@@ -259,6 +259,44 @@ describe('split CSV: seeded mutations of upstream rows', () => {
   });
 });
 
+describe('tables that are not UTF-8', () => {
+  it('a Latin-1 split CSV, AOI list or metadata.csv is UNREADABLE_FILE naming the byte and line (was decoded to U+FFFD)', async () => {
+    // a tile name with a Latin-1 letter on line 3: read leniently it became a U+FFFD name, "not found"
+    const rows = split.rows.map((r) => r.join(','));
+    const latin1 = Buffer.concat([
+      Buffer.from(`${split.header.join(',')}\n${rows[0]}\n`),
+      Buffer.from('0,Z\u00fcrich-1,train\n', 'latin1'),
+    ]);
+    const byte = Buffer.from(`${split.header.join(',')}\n${rows[0]}\n0,Z`).length;
+    const splitPath = join(root, SPLIT_CSV_NAME);
+    await writeFile(splitPath, latin1);
+    const fromSplit = await openDataset(root, { revisits: REVISITS }).catch((e: unknown) => e);
+    expect([(fromSplit as DatasetError).code, (fromSplit as DatasetError).message]).toEqual([
+      'UNREADABLE_FILE',
+      `table ${splitPath} is not UTF-8 text at byte ${byte} (line 3); save it as UTF-8`,
+    ]);
+    const list = join(dir, 'latin1-aois.csv');
+    await writeFile(list, latin1);
+    const fromList = await scanDataset(root, { aois: list, revisits: REVISITS }).catch((e: unknown) => e);
+    expect([(fromList as DatasetError).code, (fromList as DatasetError).message]).toEqual([
+      'UNREADABLE_FILE',
+      `AOI list ${list} is not UTF-8 text at byte ${byte} (line 3); save it as UTF-8`,
+    ]);
+    // the same table in UTF-8 (with a byte-order mark) opens
+    await writeFile(splitPath, `\ufeff${tableText(split)}`);
+    expect((await openDataset(root, { revisits: REVISITS, skipInvalid: true })).scenes).toHaveLength(TILES);
+    const metadataPath = join(root, METADATA_CSV_NAME);
+    await writeFile(metadataPath, Buffer.from('tile,n\nZ\u00fcrich,1\n', 'latin1'));
+    const ds = await openDataset(root, { revisits: REVISITS, skipInvalid: true });
+    await expect(ds.metadataRows()).rejects.toMatchObject({
+      code: 'UNREADABLE_FILE',
+      message: `table ${metadataPath} is not UTF-8 text at byte 8 (line 2); save it as UTF-8`,
+    });
+    await rm(metadataPath);
+    await writeFile(splitPath, tableText(split));
+  });
+});
+
 describe('metadata.csv: seeded mutations', () => {
   const metadata = metadataTable();
 

@@ -188,6 +188,47 @@ describe('openZip on hostile archives → typed errors, quickly', () => {
     await expectCode(open(b), 'CORRUPT_ZIP', /65534 entries cannot fit/);
   });
 
+  it('an end record counting fewer entries than the directory holds: CORRUPT_ZIP (the rest were dropped silently)', async () => {
+    for (const zip64 of [false, true]) {
+      const z = buildZip(FILES, { zip64 });
+      for (const count of [1, 0]) {
+        const b = z.bytes.slice();
+        if (zip64) {
+          // the Zip64 end record (right before its 20-byte locator) holds the counts at +24 and +32
+          const rec = z.eocdOffset - 20 - 56;
+          new DataView(b.buffer, b.byteOffset).setBigUint64(rec + 24, BigInt(count), true);
+          new DataView(b.buffer, b.byteOffset).setBigUint64(rec + 32, BigInt(count), true);
+        } else {
+          patch16(b, z.eocdOffset + 8, count);
+          patch16(b, z.eocdOffset + 10, count);
+        }
+        const at = count === 0 ? z.cdOffset : findCentral(b, z.cdOffset, 1);
+        await expectCode(
+          open(b),
+          'CORRUPT_ZIP',
+          new RegExp(
+            `bad\\.zip: the end record counts ${count} entries, but the central directory holds more after them \\(at ${at}\\)`,
+          ),
+        );
+      }
+    }
+  });
+
+  it('two archives end to end: CORRUPT_ZIP as ambiguous (unzip and Python read the second, we read the first)', async () => {
+    const one = buildZip([{ name: 'f.txt', data: text('AAAA copy one'), method: 0 }]);
+    const two = buildZip([{ name: 'f.txt', data: text('BBBB copy two'), method: 0 }]);
+    await expectCode(
+      open(new Uint8Array([...one.bytes, ...two.bytes])),
+      'CORRUPT_ZIP',
+      new RegExp(
+        `a central directory starts both at its declared offset ${two.cdOffset} and ${one.bytes.byteLength} bytes later`,
+      ),
+    );
+    // each alone reads its own text
+    const zip = await open(two.bytes);
+    expect(new TextDecoder().decode(await zip.readEntry(zip.get('f.txt')!))).toBe('BBBB copy two');
+  });
+
   it('a local header offset pointing elsewhere, overlapping entries', async () => {
     const z = base();
     const a = z.bytes.slice();

@@ -2,9 +2,10 @@
 // zip, or the release zips behind a URL (a Zenodo record or a mirror folder) read with HTTP range requests.
 // The scanner and the reader only see this interface, so every source serves the same scenes and pixels.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withoutTrailingSlashes } from '@worldstrat/core';
+import { readFileBounded } from '@worldstrat/core/node';
 import {
   httpErrorFromResponse,
   readTextBounded,
@@ -26,6 +27,7 @@ import { DEFAULT_REMOTE_ZIP, openRemoteZip } from '../archive/zip/remote-zip.js'
 import { DatasetError } from '../errors.js';
 import { argumentError, checkString } from '../internal/check-arguments.js';
 import { joinUrlPath } from '../internal/join-url.js';
+import { tableText } from '../internal/table-text.js';
 import { HR_DIR, LR_DIR, METADATA_CSV_NAME, SPLIT_CSV_NAME } from '../layout.js';
 import { ZipTree } from './zip-tree.js';
 
@@ -98,11 +100,12 @@ export function directoryStore(root: string, { syncIo = false }: DirectoryStoreO
     readText: async (rel) => {
       const p = join(root, rel);
       if (!(await stat(p).catch(() => null))?.isFile()) return null;
-      return readFile(p, 'utf8').catch((e) => {
+      const bytes = await readFileBounded(p, { maxBytes: MAX_TABLE_BYTES, what: 'table' }).catch((e) => {
         throw new DatasetError('DATASET_NOT_FOUND', `${p} cannot be read: ${(e as Error).message}`, {
           cause: e,
         });
       });
+      return tableText(bytes, `table ${p}`);
     },
     openTiff: (path, o) => openGeoTiffFile(path, { signal: o.signal, limits: o.limits, syncIo }),
     requestCount: 0,
@@ -382,7 +385,7 @@ function singleZipStore(
   const tables = async (name: string) => {
     const z = await zip();
     const e = z.entries.find((x) => x.name === name || x.name.replace(/^[^/]+\//, '') === name);
-    return e ? new TextDecoder().decode(await z.readEntry(e, options.signal)) : null;
+    return e ? tableText(await z.readEntry(e, options.signal), `${path}: ${e.name}`) : null;
   };
   return zipStore(path, tree, tables, requests);
 }

@@ -5,6 +5,7 @@ import { readFileBounded } from '@worldstrat/core/node';
 import { DatasetError } from '../errors.js';
 import { checkOptions, checkString } from '../internal/check-arguments.js';
 import { MACOS_METADATA_DIR } from '../internal/macos-metadata.js';
+import { tableText } from '../internal/table-text.js';
 import { HR_DIR, LR_CLOUD_MASK_SUFFIX, LR_DIR, lrDataSuffix, SPLIT_CSV_NAME } from '../layout.js';
 import { type AoiListSource, type ListedTile, resolveDuplicates } from './aoi-list.js';
 import { type DatasetStore, directoryStore } from './dataset-store.node.js';
@@ -348,9 +349,11 @@ const MAX_AOI_LIST_BYTES = 256 << 20;
 
 /** An AOI list's text: only a regular file (a FIFO would block the read for ever) of bounded size. */
 async function readAoiListFile(path: string): Promise<string> {
+  let bytes: Buffer;
   try {
-    return (await readFileBounded(path, { maxBytes: MAX_AOI_LIST_BYTES, what: 'AOI list' })).toString('utf8');
+    bytes = await readFileBounded(path, { maxBytes: MAX_AOI_LIST_BYTES, what: 'AOI list' });
   } catch (e) {
     throw new DatasetError('DATASET_NOT_FOUND', `${(e as Error).message}`, { cause: e });
   }
+  return tableText(bytes, `AOI list ${path}`);
 }

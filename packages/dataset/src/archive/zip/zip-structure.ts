@@ -169,7 +169,7 @@ export async function readEndRecords(
     );
   if (entries * CENTRAL_HEADER_BYTES > size)
     throw corrupt(w, `${entries} entries cannot fit a ${size}-byte central directory`);
-  const prepended = await prependedBytes(offset, size, end, entries, readAt);
+  const prepended = await prependedBytes(w, { offset, size, end, entries }, readAt);
   return { entries, offset: offset + prepended, size, end, zip64: hasLocator, prepended };
 }
 
@@ -198,24 +198,30 @@ async function zip64Record(
 /**
  * How many bytes precede the archive. Writers put the central directory right before the end records, so a gap
  * between its declared end and the end records means the stored offsets are short by that gap (a stub or other
- * data in front). Taken only when the directory's signature is missing at the declared offset and found at the
- * shifted one; otherwise 0, and the parse reports the declared offset.
+ * data in front). Taken when the directory's signature is missing at the declared offset and found at the
+ * shifted one; 0 when found at the declared offset only, and the parse reports the declared offset when neither.
+ * Found at both, the file is two archives end to end (or built to look like one): unzip and Python read the
+ * shifted one, a reader taking the declared one would see other files, so it is refused.
  */
 async function prependedBytes(
-  offset: number,
-  size: number,
-  end: number,
-  entries: number,
+  w: Where,
+  info: { offset: number; size: number; end: number; entries: number },
   readAt: (offset: number, length: number) => Promise<Uint8Array>,
 ): Promise<number> {
+  const { offset, size, end, entries } = info;
   const gap = end - (offset + size);
   if (gap <= 0 || entries === 0) return 0;
   const sigAt = async (o: number) => {
     const b = await readAt(o, 4);
     return b.byteLength === 4 && u32(b, 0) === SIG.central;
   };
-  if (await sigAt(offset)) return 0;
-  return (await sigAt(offset + gap)) ? gap : 0;
+  const [declared, shifted] = [await sigAt(offset), await sigAt(offset + gap)];
+  if (declared && shifted)
+    throw corrupt(
+      w,
+      `a central directory starts both at its declared offset ${offset} and ${gap} bytes later, where the end record places it (two archives end to end?); which one is meant is ambiguous`,
+    );
+  return shifted && !declared ? gap : 0;
 }
 
 /** Zip64 extended information: the saturated fields, in their fixed order. */
@@ -358,6 +364,12 @@ export function parseCentralDirectory(
     if (!utf8) storedNames.set(entry, raw.slice());
     at = next;
   }
+  // Python and unzip read the directory to its declared size: entries past the count would be lost here silently
+  if (at + 4 <= cd.byteLength && u32(cd, at) === SIG.central)
+    throw corrupt(
+      w,
+      `the end record counts ${info.entries} entries, but the central directory holds more after them (at ${info.offset + at})`,
+    );
   checkLayout(w, out, info);
   return { entries: out, storedNames };
 }
