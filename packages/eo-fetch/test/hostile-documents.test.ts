@@ -635,6 +635,58 @@ describe('STAC API documents from a local server', () => {
     }
   });
 
+  it('refuses next links with merge: true that grow the request body past 4 Mi characters (the heap filled at 39 pages)', async () => {
+    const item = {
+      type: 'Feature',
+      id: 'S2A_1',
+      bbox: [0, 0, 1, 1],
+      geometry: { type: 'Point', coordinates: [0.5, 0.5] },
+      properties: { datetime: '2021-06-01T10:00:00Z' },
+      assets: {},
+    };
+    const fill = 'x'.repeat(1 << 20);
+    const uploads: number[] = [];
+    const growing = createServer((req, res) => {
+      let bytes = 0;
+      req.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
+      req.on('end', () => {
+        uploads.push(bytes);
+        const n = uploads.length;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            type: 'FeatureCollection',
+            features: [{ ...item, id: `S2A_${n}` }],
+            links: [{ rel: 'next', href: '/search', method: 'POST', merge: true, body: { [`k${n}`]: fill } }],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => growing.listen(0, '127.0.0.1', r));
+    try {
+      const port = (growing.address() as AddressInfo).port;
+      const stac = new StacClient(`http://127.0.0.1:${port}/?access_token=SECRET-TOKEN-42`, {
+        retry: NO_RETRY,
+        onMissingConformance: 'ignore',
+      });
+      const err = await typedError(() => stac.itemCollection({ collections: ['sentinel-2-l2a'] }));
+      expect(err.code).toBe('INVALID_RESPONSE');
+      expect(err.message).toMatch(
+        new RegExp(
+          `^STAC search: the body of the request to http://127\\.0\\.0\\.1:${port}/search is 4\\d{6} characters long \\(next links with merge: true add to it page after page\\), more than the 4194304 a search body may have$`,
+        ),
+      );
+      // four pages sent (the last with a 3 MiB body), the fifth refused before it went out
+      expect(uploads.length).toBe(4);
+      expect(Math.max(...uploads)).toBeLessThan(3.1 * 2 ** 20);
+    } finally {
+      growing.closeAllConnections();
+      await new Promise((r) => growing.close(r));
+    }
+  });
+
   it('refuses a context.next token that is not a string or an integer (was sent back as is)', async () => {
     current.page = {
       ...fixture('earth-search-c1-search.json', server.url),

@@ -6,6 +6,7 @@ import {
   catalogueEntryFromStacItem,
   cloudFractionFromClm,
   cloudFractionFromScl,
+  EoFetchError,
   matchRevisits,
   rerankByCloudFraction,
   revisitsToCsv,
@@ -276,6 +277,36 @@ describe('matchRevisits', () => {
     const csv = revisitsToCsv(r.revisits).split('\n');
     expect(csv[0]).toBe('name,n,product_id,source,datetime,cloud_cover,area,delta,rank,target_date,coverage');
     expect(csv[1]).toMatch(/^"AOI, ""quoted""",1,B,Sentinel2,2021-03-22T10:30:00Z,0,2.5,1,4,2021-03-21,/);
+  });
+
+  it('a revisit whose column has the wrong type is INVALID_ARGUMENT naming it (was written as [object Object], a TypeError or truncated)', () => {
+    const r = matchRevisits([aoi], entries, { targetDate: '2021-03-21', nRevisits: 2 }).revisits;
+    const cases: [string, (x: Record<string, unknown>) => void][] = [
+      ['revisits[1].n', (x) => Object.assign(x, { n: { n: 1 } })],
+      ['revisits[1].n', (x) => Object.assign(x, { n: 1.5 })],
+      ['revisits[1].coverage', (x) => Object.assign(x, { coverage: { toString: 'x', valueOf: 1 } })],
+      ['revisits[1].aoi', (x) => Object.assign(x, { aoi: 7 })],
+      ['revisits[1].entry.datetime', (x) => Object.assign(x.entry as object, { datetime: { x: 1 } })],
+      ['revisits[1].entry.cloudCover', (x) => Object.assign(x.entry as object, { cloudCover: [3] })],
+    ];
+    for (const [where, spoil] of cases) {
+      const bad = r.map((v) => ({ ...v, entry: { ...v.entry } })) as unknown as Record<string, unknown>[];
+      spoil(bad[1] as Record<string, unknown>);
+      for (const write of [revisitsToCsv, revisitsToTable]) {
+        let err: unknown;
+        try {
+          write(bad as never);
+        } catch (e) {
+          err = e;
+        }
+        expect(err, `${write.name} ${where}`).toBeInstanceOf(EoFetchError);
+        expect((err as EoFetchError).code).toBe('INVALID_ARGUMENT');
+        expect((err as EoFetchError).message).toContain(where);
+      }
+    }
+    // unknown cloud cover (null) is a valid row
+    const unknown = r.map((v) => ({ ...v, entry: { ...v.entry, cloudCover: null } }));
+    expect(revisitsToCsv(unknown).split('\n')).toHaveLength(4);
   });
 
   it('measures cloud fractions from SCL and CLM masks, ignoring no-data', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { urlSecrets } from '../src/http/url-credentials.js';
-import { type EoFetchError, requestJson, scrub, splitUrlCredentials } from '../src/index.js';
+import { type EoFetchError, redactUrl, requestJson, scrub, splitUrlCredentials } from '../src/index.js';
 
 describe('splitUrlCredentials', () => {
   it('moves user:password into a Basic authorization value and strips it from the URL', () => {
@@ -27,6 +27,39 @@ describe('splitUrlCredentials', () => {
     const bad = splitUrlCredentials('https://me:%E0%A4%A@host.example/');
     expect(bad.url).toBe('https://host.example/');
     expect(bad.authorization).toBe(`Basic ${Buffer.from('me:%E0%A4%A').toString('base64')}`);
+  });
+});
+
+describe('userinfo in every form the URL parser (and so fetch) reads it', () => {
+  // the parser takes any run of slashes or backslashes after a special scheme, none included; the rules took `//` only
+  const forms = [
+    'http:/me:s3cret@host.example/f',
+    'https:///me:s3cret@host.example/f',
+    'https:\\\\me:s3cret@host.example/f',
+    'http:me:s3cret@host.example/f',
+    'https://m e:s3cret@host.example/f',
+    '  https://me:s3cret@host.example/f',
+  ];
+  it.each(forms)('%s: split off for host.example only, listed, and redacted (was kept whole)', (url) => {
+    const { url: bare, authorization } = splitUrlCredentials(url);
+    expect(bare).not.toContain('s3cret');
+    expect(new URL(bare).host).toBe('host.example');
+    expect(new URL(bare).username).toBe('');
+    const parsed = new URL(url);
+    expect(authorization).toBe(
+      `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:s3cret`).toString('base64')}`,
+    );
+    expect(urlSecrets(url)).toContain('s3cret');
+    expect(redactUrl(url)).not.toContain('s3cret');
+    expect(redactUrl(url)).toContain('***@host.example/f');
+  });
+
+  it('the authority ends at a backslash: the credentials stay with the host the parser reads (they went to the last "@"\'s)', () => {
+    const url = 'https://me:s3cret@good.example\\x@evil.example/f';
+    expect(new URL(url).host).toBe('good.example');
+    const { url: bare } = splitUrlCredentials(url);
+    expect(new URL(bare).host).toBe('good.example');
+    expect(redactUrl(url)).toBe('https://***@good.example\\x@evil.example/f');
   });
 });
 

@@ -161,6 +161,22 @@ export function checkRevisit(fn: string, name: string, value: unknown): void {
   checkObject(fn, `${name}.entry`, r.entry);
 }
 
+/**
+ * One revisit written as a table row (`revisitsToCsv`, `revisitsToTable`): every column of its type, as
+ * `matchRevisits` gives it. An object there became `[object Object]` or a TypeError, a fractional `n` was truncated.
+ */
+export function checkRevisitRow(fn: string, name: string, value: unknown): void {
+  checkRevisit(fn, name, value);
+  const r = value as Record<string, unknown>;
+  const entry = r.entry as Record<string, unknown>;
+  checkString(fn, `${name}.aoi`, r.aoi);
+  checkString(fn, `${name}.targetDate`, r.targetDate);
+  for (const key of ['id', 'source', 'datetime']) checkString(fn, `${name}.entry.${key}`, entry[key]);
+  for (const key of ['n', 'deltaDays']) checkNumber(fn, `${name}.${key}`, r[key], { integer: true });
+  for (const key of ['rank', 'areaKm2', 'coverage']) checkNumber(fn, `${name}.${key}`, r[key]);
+  if (entry.cloudCover !== null) checkNumber(fn, `${name}.entry.cloudCover`, entry.cloudCover);
+}
+
 /** A list of revisits (see {@link checkRevisit}). */
 export function checkRevisits(fn: string, name: string, value: unknown): void {
   checkArray(fn, name, value);

@@ -1,7 +1,7 @@
 // Selected revisits as a table (upstream `filtered_catalogue` columns): apache-arrow in memory, CSV on disk.
 import { toCsv } from '@worldstrat/core';
 import { Table as ArrowTable, Float64, type Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { checkRevisits } from '../internal/check-arguments.js';
+import { checkArray, checkRevisitRow } from '../internal/check-arguments.js';
 import type { MatchedRevisit } from './match-revisits.js';
 
 const COLUMNS = [
@@ -31,7 +31,7 @@ const COLUMNS = [
  * ```
  */
 export function revisitsToTable(revisits: readonly MatchedRevisit[]): Table {
-  checkRevisits('revisitsToTable', 'revisits', revisits);
+  checkRevisitRows('revisitsToTable', revisits);
   const utf8 = (f: (r: MatchedRevisit) => string) => vectorFromArray(revisits.map(f), new Utf8());
   const f64 = (f: (r: MatchedRevisit) => number) => vectorFromArray(Float64Array.from(revisits, f));
   // unknown cloud cover stays null in the table, never 0
@@ -60,7 +60,7 @@ export function revisitsToTable(revisits: readonly MatchedRevisit[]): Table {
  * @returns CSV with a header line
  */
 export function revisitsToCsv(revisits: readonly MatchedRevisit[]): string {
-  checkRevisits('revisitsToCsv', 'revisits', revisits);
+  checkRevisitRows('revisitsToCsv', revisits);
   const rows = revisits.map((r) => [
     r.aoi,
     r.n,
@@ -75,4 +75,10 @@ export function revisitsToCsv(revisits: readonly MatchedRevisit[]): string {
     r.coverage,
   ]);
   return toCsv(COLUMNS, rows);
+}
+
+/** Every revisit of a table, each column of its type. */
+function checkRevisitRows(fn: string, revisits: unknown): void {
+  checkArray(fn, 'revisits', revisits);
+  for (const [i, r] of (revisits as unknown[]).entries()) checkRevisitRow(fn, `revisits[${i}]`, r);
 }

@@ -740,14 +740,40 @@ function linkHeaders(h: unknown, from: string): Record<string, string> | undefin
 
 /** A request body as a paging key; a body JSON cannot serialise (too deep, a cycle) is the server's fault. */
 function bodyKey(req: PageRequest, what: string): string {
+  let text: string;
   try {
-    return JSON.stringify(req.body ?? null);
+    text = JSON.stringify(req.body ?? null);
   } catch (err) {
     throw new EoFetchError(
       'INVALID_RESPONSE',
       `${what}: the body of the request to ${redactUrl(req.url)} cannot be serialised (${(err as Error)?.message})`,
     );
   }
+  // `merge: true` links add to the body page after page: a server growing it by 1 MiB a page filled the heap
+  if (text.length > MAX_REQUEST_BODY_CHARS)
+    throw new EoFetchError(
+      'INVALID_RESPONSE',
+      `${what}: the body of the request to ${redactUrl(req.url)} is ${text.length} characters long (next links with merge: true add to it page after page), more than the ${MAX_REQUEST_BODY_CHARS} a search body may have`,
+    );
+  // the paging guard keeps one key per page: a hash, not the body itself
+  return `${text.length}:${stringHash(text)}`;
+}
+
+/** Longest request body sent while paging (a search body with a detailed AOI polygon is tens of KB). */
+const MAX_REQUEST_BODY_CHARS = 4 * 1024 * 1024;
+
+/** A 53-bit hash of `text` (cyrb53): page keys of different bodies never meet in practice. */
+function stringHash(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /** Deepest nesting of a `next` link's body taken (a search body nests CQL2 filters a few levels, not 64). */

@@ -6,7 +6,15 @@ const SECRET_PARAM = /sig|token|key|secret|signature|credential|password|auth/i;
 // The scheme is capped at 32 characters: unbounded, every letter of a long run of letters (a 64 KiB error page of
 // base64) started a scan to the run's end, 2 s of CPU for 64 KiB. A longer scheme still has its userinfo redacted
 // (the match starts within it).
-const USERINFO = /([a-z][a-z0-9+.-]{0,31}:\/\/)([^/?#\s]*)@/gi;
+// The URL parser (and so fetch) also takes `http:/u:p@h`, `https:///u:p@h` and `https:\\u:p@h` as userinfo: any run of
+// slashes and backslashes after the scheme.
+const USERINFO = /([a-z][a-z0-9+.-]{0,31}:[/\\]+)([^/?#\s\\]*)@/gi;
+/**
+ * The userinfo of a URL as the URL parser delimits it: after the scheme and any slashes or backslashes (none, for
+ * `http:u:p@h`), up to the last `@` before the authority ends at `/`, `?`, `#` or `\\`.
+ */
+export const LEADING_USERINFO = /^(\s*[a-z][a-z0-9+.-]*:[/\\]*)([^/?#\\]*)@/i;
+
 // A `name=value` after `?`, `&` or `;` (an XML page writes `&amp;sig=…`) anywhere in a text. Name and value stop at
 // every separator: a name running over `;` cost quadratic time (2 s for 64 KiB of `;`), and `a=1;token=t` hid the token.
 const PARAM_IN_TEXT = /([?&;])([^=&;?#\s"'<>]+)=([^&;#\s"'<>]*)/g;
@@ -28,7 +36,7 @@ const MAX_CAUSE_DEPTH = 8;
  */
 export function redactUrl(url: string): string {
   checkString('redactUrl', 'url', url);
-  const out = url.replace(USERINFO, '$1***@');
+  const out = (hasUserinfo(url) ? url.replace(LEADING_USERINFO, '$1***@') : url).replace(USERINFO, '$1***@');
   const q = out.indexOf('?');
   if (q < 0) return out;
   const hash = out.indexOf('#', q);
@@ -39,6 +47,16 @@ export function redactUrl(url: string): string {
     return SECRET_PARAM.test(key) ? `${key}=***` : kv;
   });
   return `${out.slice(0, q)}?${params.join('&')}${hash < 0 ? '' : out.slice(hash)}`;
+}
+
+/** Whether the URL parser (and so fetch) reads a userinfo in `url`, whatever the text's spaces and slashes. */
+export function hasUserinfo(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== '' || parsed.password !== '';
+  } catch {
+    return false;
+  }
 }
 
 /**

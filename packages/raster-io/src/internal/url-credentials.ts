@@ -3,7 +3,7 @@
 // which a server may echo them is listed for scrubbing. One owner of the rule for raster-io and the packages above.
 
 import { checkString } from './check-args.js';
-import { redactUrl } from './redact-url.js';
+import { LEADING_USERINFO, redactUrl } from './redact-url.js';
 
 /** A URL without its userinfo, and the Basic `Authorization` value its userinfo stood for (if any). */
 export interface UrlCredentials {
@@ -53,9 +53,13 @@ export function splitUrlCredentials(url: string): UrlCredentials {
   return { url: withoutUserinfo(url), authorization };
 }
 
-/** `url` without `user:password@`; the host follows the LAST `@` of the authority, as the URL parser reads it. */
+/**
+ * `url` without `user:password@`; the host follows the LAST `@` of the authority, and the authority ends at a
+ * backslash too, as the URL parser reads it (`https://u:p@a\\b@c` is host a: cutting to the last `@` would send
+ * the credentials to c).
+ */
 function withoutUserinfo(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1');
+  return url.replace(LEADING_USERINFO, '$1');
 }
 
 /**
@@ -99,10 +103,10 @@ export function urlSecrets(url: string): string[] {
 
 /** The password exactly as `url` spells it (between the first ':' of the userinfo and its last '@'). */
 function passwordAsWritten(url: string, parsed: URL): string {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(url);
-  if (!m || !parsed.password) return '';
-  const colon = m[1].indexOf(':');
-  return colon < 0 ? '' : m[1].slice(colon + 1);
+  const userinfo = LEADING_USERINFO.exec(url)?.[2];
+  if (userinfo === undefined || !parsed.password) return '';
+  const colon = userinfo.indexOf(':');
+  return colon < 0 ? '' : userinfo.slice(colon + 1);
 }
 
 /** The query string of `url` as written (without '?' and fragment). */
