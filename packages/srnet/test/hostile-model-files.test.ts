@@ -29,7 +29,12 @@ import {
   validateModelConfig,
 } from '../src/index.js';
 import { MAX_MODEL_PARAMETERS, modelConfigProblem } from '../src/models/architecture.js';
-import { createOnnxEngine, fileModelHandler, readCheckpointFile } from '../src/node.js';
+import {
+  createInferenceEngine,
+  createOnnxEngine,
+  fileModelHandler,
+  readCheckpointFile,
+} from '../src/node.js';
 import { decodeOnnxModel, encodeOnnxModel, type OnnxModel } from '../src/onnx/onnx-proto.js';
 import { createOnnxEngineOn } from '../src/onnx/onnx-session.js';
 import { tinyItem } from './support/mlm-item.js';
@@ -395,7 +400,7 @@ describe('createOnnxEngine: hostile ONNX bytes fail typed before any session', (
       const bytes = withConfigText(JSON.stringify({ ...TINY, ...edit }));
       const err = await errorOf(() => createOnnxEngineOn(neverLoaded, bytes, {}, {}));
       expect(err.code, problem).toBe('ARCHITECTURE_MISMATCH');
-      expect(err.message).toBe(`ONNX graph does not match its config: ${problem}`);
+      expect(err.message).toBe(`<bytes>: ONNX graph does not match its config: ${problem}`);
     }
     const twoRevisitAxis = withModel((m) => {
       const dim = m.graph.output?.[0]?.type?.tensorType?.shape?.dim;
@@ -432,6 +437,63 @@ describe('createOnnxEngine: hostile ONNX bytes fail typed before any session', (
     }
     expect(outcomes).not.toContain('ok');
     expect(outcomes).toContain('BAD_ONNX');
+  });
+});
+
+describe('inference engines check what the model returns', () => {
+  const chips = () => ({ data: new Float32Array(2 * 3 * 6 * 6).fill(0.3), shape: [1, 2, 3, 6, 6] as const });
+
+  it('a corrupt final Resize size → BAD_ONNX naming the file (a 12×7 output was returned for a 12×12 config)', async () => {
+    const bytes = withModel((m) => {
+      const size = m.graph.initializer?.find((t) => t.name?.startsWith('out_hw'));
+      if (!size) throw new Error('no out_hw initializer in the export');
+      size.int64Data = [12, 7];
+    });
+    const engine = await createOnnxEngine(bytes, { name: 'edited.onnx', intraOpNumThreads: 1 });
+    try {
+      const err = await errorOf(() => engine.predict({ ...chips(), shape: [...chips().shape] }));
+      expect([err.code, err.message]).toEqual([
+        'BAD_ONNX',
+        'edited.onnx: the model returned a 1×1×1×12×7 output (84 values) where its config gives 1×1×1×12×12; the graph does not match its config',
+      ]);
+      // the unresized output (scene tiles) is unaffected by that Resize, and checked against zoom × the input
+      const unresized = await engine.predictUnresized?.({ ...chips(), shape: [...chips().shape] });
+      expect(unresized?.shape).toEqual([1, 1, 1, 12, 12]);
+    } finally {
+      engine.dispose();
+    }
+  });
+
+  it('finite weights that overflow float32 → NON_FINITE_WEIGHTS on ONNX and TF.js (NaN pixels were returned)', async () => {
+    const weights = initStateDict(TINY, { seed: 2 });
+    for (const t of Object.values(weights)) if (t.shape.length === 4) t.data.fill(1e30);
+    const onnx = await createOnnxEngine(exportOnnx(TINY, weights), {
+      name: 'huge.onnx',
+      intraOpNumThreads: 1,
+    });
+    const tfjs = await createInferenceEngine({
+      engine: 'tfjs',
+      config: TINY,
+      stateDict: weights,
+      backend: 'cpu',
+    });
+    try {
+      for (const [engine, prefix] of [
+        [onnx, 'huge.onnx: '],
+        [tfjs, ''],
+      ] as const) {
+        const err = await errorOf(() => engine.predict({ ...chips(), shape: [...chips().shape] }));
+        expect(err.code).toBe('NON_FINITE_WEIGHTS');
+        expect(err.message).toMatch(
+          new RegExp(
+            `^${prefix.replace('.', '\\.')}the model returned \\d+ NaN or infinite values of 144 for a finite input`,
+          ),
+        );
+      }
+    } finally {
+      onnx.dispose();
+      tfjs.dispose();
+    }
   });
 });
 

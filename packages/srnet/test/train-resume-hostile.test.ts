@@ -116,6 +116,13 @@ describe('train({ resume }) with a hostile checkpoint', () => {
         },
         `${FILE}: optim.m.sr.upsample.4.bias is missing`,
       ],
+      [
+        'negative second moment', // was: accepted, and the first step made every weight NaN
+        (_, v) => {
+          (v[CONV] as StateDict[string]).data[5] = -0.5;
+        },
+        `${FILE}: optim.v.${CONV} holds -0.5 at flat index 5; a second moment (a mean of squares) is never negative`,
+      ],
     ];
     for (const [what, edit, message] of cases) {
       const err = await resumeError(model, checkpoint(edit));

@@ -330,6 +330,26 @@ describe('partial, conflicting and non-float32 weights', () => {
     expect(e.message).toContain(`${path}: state_dict lacks 6 tensor(s) of srcnn R=2: ${BLOCK1}.0.weight`);
   });
 
+  it("tensors under the model's modules that it has no place for → UNKNOWN_WEIGHTS naming them (were dropped into extras)", () => {
+    const path = join(tmp, 'r2-stray.safetensors');
+    const bytes = r2File((t) => {
+      // a layer the encoder does not have (a third residual block is read as a deeper model, MISSING_WEIGHTS)
+      t['encoder.doubleconv2d.8.weight'] = t['encoder.doubleconv2d.4.weight'] as SafetensorsTensor;
+    });
+    const e = loadError(bytes, path);
+    expect(e.code).toBe('UNKNOWN_WEIGHTS');
+    expect(e.message).toBe(
+      `${path}: weights encoder.doubleconv2d.8.weight have no place in the srcnn model the file describes; a model built without them would not be the file's`,
+    );
+    // tensors of other modules (Lightning's shifter, a run's own) are still returned as extras
+    const other = r2File((t) => {
+      t['shifter.conv.weight'] = t[`${BLOCK1}.0.weight`] as SafetensorsTensor;
+    });
+    expect(Object.keys(stateDictFromSafetensors(other, { name: path }).extras)).toEqual([
+      'shifter.conv.weight',
+    ]);
+  });
+
   it('a whole last block gone disagrees with __metadata__.model_config → MISSING_WEIGHTS listing it', () => {
     const path = join(tmp, 'r2-no-block.safetensors');
     const bytes = r2File((t) => {

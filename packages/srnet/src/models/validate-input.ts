@@ -102,3 +102,10 @@ export function validateInput(
     }
   }
 }
+
+/** How many values of `data` are NaN or ±Infinity (engines check their outputs with it). */
+export function nonFiniteCount(data: Float32Array): number {
+  let bad = 0;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i] as number)) bad++;
+  return bad;
+}

@@ -183,6 +183,7 @@ function parseStateDict(
     stateDict[s.key] = st;
   }
   for (const [k, t] of Object.entries(tensors)) if (!known.has(stripPrefix(k))) extras[k] = t;
+  checkNoStrayWeights(Object.keys(extras).map(stripPrefix), config);
   checkStateDict(stateDict, config); // also refuses shared-module copies that differ
   checkDeclaredConfig(metadata.model_config, config, byKey);
   // Shared modules: point every alias at the canonical tensor so they stay one object.
@@ -217,6 +218,23 @@ function wrapperPrefixStripper(keys: readonly string[]): (k: string) => string {
       ? key.slice(DATA_PARALLEL_PREFIX.length)
       : key;
   };
+}
+
+/**
+ * Tensors the detected architecture has no place for, under the model's own modules (a fusion level past its
+ * revisits, a layer past its depth): a model built without them would compute something else than the file's, so
+ * they are refused. Other extras (Lightning's `shifter.*`, a training run's own tensors) are returned as `extras`.
+ * @throws SrnetError `UNKNOWN_WEIGHTS` listing them
+ */
+function checkNoStrayWeights(keys: readonly string[], config: ModelConfig): void {
+  const stray = keys.filter((k) => UPSTREAM_MODULES.has(k.split('.')[0] as string));
+  if (stray.length === 0) return;
+  const shown = stray.slice(0, 5).join(', ') + (stray.length > 5 ? `, … (${stray.length} in all)` : '');
+  throw new SrnetError(
+    'UNKNOWN_WEIGHTS',
+    `weights ${shown} have no place in the ${config.kind} model the file describes; a model built without them would not be the file's`,
+    { unknown: stray.slice(0, 100) },
+  );
 }
 
 /** Top-level modules of upstream's SRCNN / HighResNet (the first part of every weight key). */

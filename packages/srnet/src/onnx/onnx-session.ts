@@ -6,7 +6,7 @@ import { abortError, SrnetError } from '../errors.js';
 import { argumentError, checkObject, checkOptionalString, isRecord } from '../internal/check-arguments.js';
 import type { ModelConfig } from '../models/config.js';
 import type { StateDict } from '../models/state-dict.js';
-import { validateInput } from '../models/validate-input.js';
+import { nonFiniteCount, validateInput } from '../models/validate-input.js';
 import { exportOnnx, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './export-onnx.js';
 import { tensorValueInfo } from './graph-builder.js';
 import { readOnnxModelInfo } from './onnx-model-info.js';
@@ -162,12 +162,17 @@ function outputProblems(dims: (number | string)[], config: ModelConfig): string[
 }
 
 /** The model's config, checked against its graph I/O and the caller's expectation (before any session). */
-function checkedConfig(info: ReturnType<typeof readOnnxModelInfo>, options: OnnxModelOptions): ModelConfig {
+function checkedConfig(
+  info: ReturnType<typeof readOnnxModelInfo>,
+  options: OnnxModelOptions,
+  name: string,
+): ModelConfig {
   const config = info.config ?? options.config ?? null;
   if (!config) {
     throw new SrnetError(
       'BAD_ONNX',
-      'this ONNX file carries no srnet config (metadata worldstrat.srnet.config); pass options.config describing it',
+      `${name}: this ONNX file carries no srnet config (metadata worldstrat.srnet.config); pass options.config describing it`,
+      { file: name },
     );
   }
   const input = info.inputs.find((i) => i.name === ONNX_INPUT_NAME);
@@ -185,19 +190,16 @@ function checkedConfig(info: ReturnType<typeof readOnnxModelInfo>, options: Onnx
   if (ioProblems.length > 0) {
     throw new SrnetError(
       'ARCHITECTURE_MISMATCH',
-      `ONNX graph does not match its config: ${ioProblems.join('; ')}`,
-      {
-        inputs: info.inputs,
-        outputs: info.outputs,
-      },
+      `${name}: ONNX graph does not match its config: ${ioProblems.join('; ')}`,
+      { file: name, inputs: info.inputs, outputs: info.outputs },
     );
   }
   const diffs = options.expect ? sameShapeFields(config, options.expect) : [];
   if (diffs.length > 0) {
     throw new SrnetError(
       'ARCHITECTURE_MISMATCH',
-      `ONNX file holds another architecture: ${diffs.join('; ')}; export the model you mean to run`,
-      { diffs },
+      `${name}: ONNX file holds another architecture: ${diffs.join('; ')}; export the model you mean to run`,
+      { file: name, diffs },
     );
   }
   return config;
@@ -248,6 +250,45 @@ function checkNoShrinkingResize(inp: PredictInput, config: ModelConfig, name: st
     `${name}: input chips ${h}×${w} give ${z * h}×${z * w} px before the final resize to ${oh}×${ow}, which shrinks; upstream's resize antialiases (Gaussian blur) then and the exported ONNX graph's plain Resize does not: use chips of at most ${Math.floor(oh / z)}×${Math.floor(ow / z)} LR px, predictUnresized, or the TF.js engine`,
     { shape: [...inp.shape], outputSize: [oh, ow] },
   );
+}
+
+/** The output shape the config promises for `inp`: `(B, 1, C, outputSize)`, or `(B, 1, C, zH, zW)` unresized. */
+function expectedOutput(inp: PredictInput, config: ModelConfig, resized: boolean): number[] {
+  const [b, , , h, w] = inp.shape;
+  const z = config.zoomFactor;
+  return [b, 1, config.outChannels, ...(resized ? config.outputSize : [z * h, z * w])];
+}
+
+/**
+ * The graph's output checked against its config before anyone reads it: a corrupt Resize size gave a 16×7 output
+ * for a 16×16 config, and weights that overflow float32 gave NaN pixels, both without a word.
+ * @throws SrnetError `BAD_ONNX` (shape), `NON_FINITE_WEIGHTS` (NaN or ±Infinity from a checked, finite input)
+ */
+function checkOnnxOutput(
+  dims: readonly number[],
+  data: Float32Array,
+  expected: number[],
+  name: string,
+): void {
+  if (
+    dims.length !== expected.length ||
+    dims.some((d, i) => d !== expected[i]) ||
+    data.length !== expected.reduce((a, b) => a * b, 1)
+  ) {
+    throw new SrnetError(
+      'BAD_ONNX',
+      `${name}: the model returned a ${dims.join('×')} output (${data.length} values) where its config gives ${expected.join('×')}; the graph does not match its config`,
+      { file: name, dims: [...dims], expected },
+    );
+  }
+  const bad = nonFiniteCount(data);
+  if (bad > 0) {
+    throw new SrnetError(
+      'NON_FINITE_WEIGHTS',
+      `${name}: the model returned ${bad} NaN or infinite values of ${data.length} for a finite input: its weights overflow float32 arithmetic (a corrupt or mis-scaled file)`,
+      { file: name, nonFinite: bad },
+    );
+  }
 }
 
 /** Runs `task`s one at a time (memory and thread use stay predictable); a failure does not block the next. */
@@ -390,7 +431,7 @@ export async function createOnnxEngineOn(
   const name = options.name ?? (source instanceof Uint8Array ? '<bytes>' : '<exported in memory>');
   const bytes = source instanceof Uint8Array ? source : exportOnnx(source.config, source.stateDict);
   const info = readOnnxModelInfo(bytes, { name });
-  const config = checkedConfig(info, options);
+  const config = checkedConfig(info, options, name);
   const runtime = typeof ort === 'function' ? await ort() : ort;
   // Only graphs srnet exported (config in their metadata) are rewritten; a rewrite ORT refuses is dropped.
   let unresized = info.config ? exposeUnresizedOutput(bytes) : { bytes, name: null };
@@ -433,6 +474,7 @@ export async function createOnnxEngineOn(
     // The unresized tensor is (B, C, zH, zW): give it the revisit axis of the final output.
     const dims = out.dims.length === 4 ? [out.dims[0], 1, ...out.dims.slice(1)] : out.dims;
     const data = out.data as Float32Array;
+    checkOnnxOutput(dims, data, expectedOutput(inp, config, fetch === ONNX_OUTPUT_NAME), name);
     return { data, shape: [dims[0], dims[1], dims[2], dims[3], dims[4]] as PredictOutput['shape'] };
   };
   const unresizedName = unresized.name;

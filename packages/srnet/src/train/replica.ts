@@ -151,7 +151,7 @@ export function checkReplicaState(model: SrModel, state: ReplicaState, source = 
     ['optim.v.', state.v],
   ] as const) {
     for (const s of used) {
-      const problem = momentProblem(sd[s.key], s.shape);
+      const problem = momentProblem(sd[s.key], s.shape, prefix === 'optim.v.');
       if (problem)
         throw new SrnetError('BAD_CHECKPOINT', `${source}: ${prefix}${s.key} ${problem}`, {
           file: source,
@@ -162,13 +162,23 @@ export function checkReplicaState(model: SrModel, state: ReplicaState, source = 
 }
 
 /** What is wrong with one Adam moment tensor (undefined when it fits `shape`). */
-function momentProblem(t: StateTensor | undefined, shape: readonly number[]): string | undefined {
+function momentProblem(
+  t: StateTensor | undefined,
+  shape: readonly number[],
+  squares: boolean,
+): string | undefined {
   if (!t) return 'is missing (the checkpoint lacks this optimizer state)';
   if (!Array.isArray(t.shape) || t.shape.join() !== shape.join())
     return `has shape [${Array.isArray(t.shape) ? t.shape.join(',') : String(t.shape)}], expected [${shape.join(',')}]`;
   const n = shape.reduce((a, b) => a * b, 1);
   if (!(t.data instanceof Float32Array) || t.data.length !== n)
     return `holds ${(t.data as { length?: unknown } | undefined)?.length ?? 'no'} values in ${arrayName(t.data)}, expected a Float32Array of ${n}`;
+  // Adam's second moment averages squared gradients: a negative one makes the next step's sqrt NaN in every weight
+  if (squares) {
+    const at = t.data.findIndex((v) => v < 0);
+    if (at >= 0)
+      return `holds ${t.data[at]} at flat index ${at}; a second moment (a mean of squares) is never negative`;
+  }
   return undefined;
 }
 
