@@ -502,8 +502,7 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     .sort((a, b) =>
       a === 0 ? -1 : b === 0 ? 1 : (levels[b] as GeoTiffLevel).width - (levels[a] as GeoTiffLevel).width,
     );
-  let maskFile: GeoTiff | undefined;
-  let overviewFile: GeoTiff | undefined;
+  const opened: { mask?: GeoTiff; overviews?: GeoTiff } = {};
   const tiff: GeoTiff = {
     name,
     source: raw,
@@ -512,41 +511,19 @@ async function describeFile(images: GeoTIFFImage[], input: DescribeInput): Promi
     bigTiff,
     close: async () => {
       await raw.close?.();
-      await maskFile?.close();
-      await overviewFile?.close();
+      await opened.mask?.close();
+      await opened.overviews?.close();
     },
   };
-  const orderedImages = order.map((i) => levelImages[i] as GeoTIFFImage);
-  const masks = await pairMasks(tiff.levels, maskImages, { name, tags: input.tags, visitOrder });
-  const levelFiles: GeoTiffInternals['levelFiles'] = tiff.levels.map(() => undefined);
-  try {
-    // GDAL reads external overviews only when the file has no internal ones
-    const external = tiff.levels.length === 1 ? await input.sidecars.overviews?.() : undefined;
-    if (
-      external &&
-      addExternalOverviews(
-        tiff.levels as GeoTiffLevel[],
-        { images: orderedImages, masks, levelFiles },
-        external,
-      )
-    )
-      overviewFile = external.tiff;
-    else await external?.tiff.close();
-    if (!masks[0] && input.sidecars.mask) {
-      const sidecar = await input.sidecars.mask();
-      maskFile = sidecar?.tiff;
-      if (sidecar) await pairMaskFile(tiff.levels, masks, sidecar);
-    }
-  } catch (err) {
-    await maskFile?.close();
-    await overviewFile?.close();
-    throw err;
-  }
+  const state = {
+    images: order.map((i) => levelImages[i] as GeoTIFFImage),
+    masks: await pairMasks(tiff.levels, maskImages, { name, tags: input.tags, visitOrder }),
+    levelFiles: tiff.levels.map(() => undefined) as GeoTiffInternals['levelFiles'],
+  };
+  await attachSidecars(tiff.levels as GeoTiffLevel[], state, input.sidecars, opened);
   const arrays = new Map<string, Promise<number[] | undefined>>();
   internals.set(tiff, {
-    images: orderedImages,
-    masks,
-    levelFiles,
+    ...state,
     codecs: input.codecs,
     limits: input.limits,
     decoder: input.decoder,
@@ -848,6 +825,33 @@ function pamNoData(pam: PamInfo, level: GeoTiffLevel): number | null {
     );
   }
   return first;
+}
+
+/**
+ * The sidecars GDAL reads beside a local file, in its order: the `.ovr` overviews when the file has no internal
+ * ones, then the `.msk` mask when its full image has no internal mask. What is opened is recorded in `opened` (for
+ * the file's close) and closed again when a later step fails.
+ */
+async function attachSidecars(
+  levels: GeoTiffLevel[],
+  state: Pick<GeoTiffInternals, 'images' | 'masks' | 'levelFiles'>,
+  sidecars: Sidecars,
+  opened: { mask?: GeoTiff; overviews?: GeoTiff },
+): Promise<void> {
+  try {
+    const external = levels.length === 1 ? await sidecars.overviews?.() : undefined;
+    if (external && addExternalOverviews(levels, state, external)) opened.overviews = external.tiff;
+    else await external?.tiff.close();
+    if (!state.masks[0] && sidecars.mask) {
+      const sidecar = await sidecars.mask();
+      opened.mask = sidecar?.tiff;
+      if (sidecar) await pairMaskFile(levels, state.masks, sidecar);
+    }
+  } catch (err) {
+    await opened.mask?.close();
+    await opened.overviews?.close();
+    throw err;
+  }
 }
 
 /**
