@@ -266,6 +266,21 @@ describe('downloadAll under injected faults', () => {
 
   it('validates jobs and honours the abort signal', async () => {
     await expect(downloadAll([job('x-1'), job('x-1')])).rejects.toMatchObject({ code: 'DUPLICATE_PATH' });
+    // a job writing another's temporary file (x.partial) or its lock would resume, splice or delete that file:
+    // refused before any request (two files were spliced and both reported downloaded)
+    const hits = server.hits.get('/f/x-1') ?? 0;
+    const x = join(dir, 'out', 'x-1');
+    for (const other of [`${x}.partial`, `${x}.partial.lock`]) {
+      for (const jobs of [
+        [job('x-1'), { ...job('x-1'), path: other }],
+        [{ ...job('x-1'), path: other }, job('x-1')],
+      ]) {
+        const err = await downloadAll(jobs).catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 'DUPLICATE_PATH' });
+        expect((err as Error).message).toContain('share the file');
+      }
+    }
+    expect(server.hits.get('/f/x-1') ?? 0).toBe(hits);
     await expect(downloadAll([{ url: 'ftp://x/y', path: join(dir, 'y') }])).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });

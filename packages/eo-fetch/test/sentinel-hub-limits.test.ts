@@ -143,6 +143,45 @@ describe('a token request slower than one attempt', () => {
     expect(ids).toEqual(['S2_A']);
   });
 
+  it("createOrder and confirmOrder keep the client's timeoutMs while sending once (a stalled answer held them 120 s)", async () => {
+    const stalled: ServerResponse[] = [];
+    const posts = new Map<string, number>();
+    const stall: Handler = (req, res) => {
+      if (req.method === 'POST') posts.set(req.url ?? '', (posts.get(req.url ?? '') ?? 0) + 1);
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.write('{"id":');
+      stalled.push(res);
+    };
+    routes.set('/api/v1/dataimport/orders', stall);
+    routes.set('/api/v1/dataimport/orders/o1/confirm', stall);
+    const sh = new SentinelHubClient(creds, {
+      baseUrl: base,
+      retry: { ...FAST, retries: 2, timeoutMs: 400 },
+    });
+    try {
+      for (const call of [
+        () =>
+          sh.createOrder(
+            { name: 'n', collectionId: 'c', bbox: [0, 0, 0.1, 0.1], productIds: ['p'] } as never,
+            { dryRun: false, retries: 0 } as never,
+          ),
+        () => sh.confirmOrder('o1', { confirm: true } as never),
+      ]) {
+        const t0 = Date.now();
+        const err = await call().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(EoFetchError);
+        expect(Date.now() - t0).toBeLessThan(5_000);
+      }
+      // posted once each: the client's retries never place or confirm an order twice
+      expect(Object.fromEntries(posts)).toEqual({
+        '/api/v1/dataimport/orders': 1,
+        '/api/v1/dataimport/orders/o1/confirm': 1,
+      });
+    } finally {
+      for (const r of stalled) r.destroy();
+    }
+  });
+
   it('the caller aborting is still ABORTED, at once, while the token request is pending', async () => {
     routes.set('/api/v1/process', tiff);
     tokenDelays = [1500];

@@ -63,7 +63,7 @@ import {
   trustedFingerprint,
 } from './file-fingerprint.node.js';
 import { compactManifest, type ManifestRecord, ManifestWriter, readManifest } from './manifest.node.js';
-import { clearStaleLock, lockPartial, type PartialLock } from './partial-lock.node.js';
+import { clearStaleLock, lockPartial, PARTIAL_LOCK_SUFFIX, type PartialLock } from './partial-lock.node.js';
 
 export { sha256File };
 
@@ -216,6 +216,29 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 /** Suffix of in-progress files. */
 export const PARTIAL_SUFFIX = '.partial';
 
+/**
+ * Claims the files a job writes (its path, its partial and the partial's lock) in `owners` (file → the job's
+ * path). A job whose path is another job's partial (`x` and `x.partial`) would resume, splice or delete the other's
+ * file, so it is refused like two jobs writing one path.
+ * @throws EoFetchError `DUPLICATE_PATH` naming both jobs
+ */
+function claimJobFiles(path: string, owners: Map<string, string>): void {
+  const key = resolve(path);
+  const partial = `${key}${PARTIAL_SUFFIX}`;
+  const files = [key, partial, `${partial}${PARTIAL_LOCK_SUFFIX}`];
+  for (const file of files) {
+    const other = owners.get(file);
+    if (other === undefined) continue;
+    throw new EoFetchError(
+      'DUPLICATE_PATH',
+      resolve(other) === key
+        ? `two jobs write ${path}; give every job its own path`
+        : `jobs for ${other} and ${path} share the file ${file} (one job's temporary file is the other's path); give every job its own path`,
+    );
+  }
+  for (const file of files) owners.set(file, path);
+}
+
 interface Transferred {
   bytes: number;
   sha256: string;
@@ -325,7 +348,7 @@ export class DownloadEngine {
    */
   async run(jobs: readonly DownloadJob[]): Promise<DownloadReport> {
     const opts = this.options;
-    const seen = new Set<string>();
+    const seen = new Map<string, string>();
     checkIterable('DownloadEngine.run', 'jobs', jobs);
     for (const job of jobs) {
       checkObject('DownloadEngine.run', 'job', job);
@@ -344,10 +367,7 @@ export class DownloadEngine {
           `job for ${job.path}: url ${JSON.stringify(redactUrl(job.url))} is not a valid URL`,
         );
       checkJobFields(job);
-      const key = resolve(job.path);
-      if (seen.has(key))
-        throw new EoFetchError('DUPLICATE_PATH', `two jobs write ${job.path}; give every job its own path`);
-      seen.add(key);
+      claimJobFiles(job.path, seen);
     }
     const manifestRoot = opts.manifestPath
       ? resolve(opts.manifestRoot ?? dirname(resolve(opts.manifestPath)))

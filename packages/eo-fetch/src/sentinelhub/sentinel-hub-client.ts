@@ -560,6 +560,7 @@ export class SentinelHubClient {
     return res;
   };
 
+  /** `retry` overrides fields of the client's policy (orders send once), never the rest (the caller's timeout). */
   private json<T>(
     path: string,
     init: Omit<RequestInit, 'body'> & { body?: unknown } = {},
@@ -569,7 +570,7 @@ export class SentinelHubClient {
     const url = /^https?:/.test(path) ? path : `${this.baseUrl}${path}`;
     return requestJson<T>(url, init, {
       fetch: this.fetch,
-      retry: retry ?? this.#opts.retry,
+      retry: { ...this.#opts.retry, ...retry },
       signal,
       redact: this.secrets,
     }).catch((e) => {
