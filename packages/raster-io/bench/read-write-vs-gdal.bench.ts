@@ -210,6 +210,15 @@ it.skipIf(!HAS_GDAL)('read 4×1054² files and write a COG vs python3-gdal in-pr
         );
         expect(into[raster.bands.length - 1]).toEqual(check.bands[raster.bands.length - 1]);
         lines.push(row(`  into reused ${threads > 1 ? 'shared ' : ''}arrays`, reused));
+        if (threads === 1) {
+          // every file-system call on the calling thread, as GDAL makes them (no round trips to libuv's threads)
+          const sync = await interleaved(
+            () => readGeoTiffFile(path, { into, syncIo: true }),
+            () => peer.job(`read 1 ${path}`),
+          );
+          expect(into[raster.bands.length - 1]).toEqual(check.bands[raster.bands.length - 1]);
+          lines.push(row('    with syncIo', sync));
+        }
       }
       if (threads === 1) {
         // the browser's path: the file's bytes in memory, the browser-safe codecs (fflate's inflate)

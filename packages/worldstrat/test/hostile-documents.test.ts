@@ -26,6 +26,7 @@ import {
 import { STAGE_PAYLOAD_CHECKS } from '../src/executors/stage-handlers.node.js';
 import { readUnitOutput, writeUnitOutput } from '../src/executors/unit-output.node.js';
 import { loadWeightsEngine } from '../src/pipelines/evaluate-models.node.js';
+import { readInputText } from '../src/pipelines/read-input.node.js';
 import {
   checkSavedPlan,
   fingerprintOf,
@@ -326,6 +327,21 @@ describe('files read back from disk: FIFOs and folders in their place fail at on
     const missing = await loadWeightsEngine(join(dir, 'none.safetensors')).catch((e) => e);
     expect(missing.code).toBe('DATASET_NOT_FOUND');
     expect(await syntheticOptions(fifo)).toEqual({});
+  });
+});
+
+describe('text files read back from disk are UTF-8', () => {
+  it('a Latin-1 points file or table is UNREADABLE_FILE naming the byte and line (was decoded to U+FFFD)', async () => {
+    const path = join(dir, 'latin1-points.csv');
+    await writeFile(path, Buffer.from('name,lon,lat\nZ\u00fcrich,8.5,47.4\n', 'latin1'));
+    const err = await readInputText(path, 'points file').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorldStratError);
+    expect([(err as WorldStratError).code, (err as WorldStratError).message]).toEqual([
+      'UNREADABLE_FILE',
+      `points file ${path} is not UTF-8 text at byte 14 (line 2); save it as UTF-8`,
+    ]);
+    await writeFile(path, '\ufeffname,lon,lat\nZ\u00fcrich,8.5,47.4\n');
+    expect(await readInputText(path, 'points file')).toBe('\ufeffname,lon,lat\nZ\u00fcrich,8.5,47.4\n');
   });
 });
 

@@ -1,7 +1,7 @@
 // Files users or earlier runs left on disk (points files, saved plans, tile records, histories, weights) are read
 // through core's `readFileBounded`: only a regular file (a FIFO would block for ever), only up to a cap, with
 // this package's codes: nothing there is DATASET_NOT_FOUND, anything else unreadable is UNREADABLE_FILE.
-import { CoreError } from '@worldstrat/core';
+import { CoreError, decodeUtf8Text } from '@worldstrat/core';
 import { readFileBounded } from '@worldstrat/core/node';
 import { WorldStratError } from '../errors.js';
 
@@ -32,17 +32,25 @@ export async function readInputBytes(path: string, what: string, maxBytes: numbe
 }
 
 /**
- * The UTF-8 text of a regular file of at most `maxBytes` (see {@link readInputBytes}).
+ * The UTF-8 text of a regular file of at most `maxBytes` (see {@link readInputBytes}), decoded strictly: a Latin-1
+ * export read leniently would change its names without a word.
  *
  * @returns the text.
- * @throws {WorldStratError} as {@link readInputBytes}.
+ * @throws {WorldStratError} as {@link readInputBytes}; `UNREADABLE_FILE` naming the byte and line where the file
+ *   stops being UTF-8.
  */
 export async function readInputText(
   path: string,
   what: string,
   maxBytes = MAX_INPUT_FILE_BYTES,
 ): Promise<string> {
-  return (await readInputBytes(path, what, Math.min(maxBytes, MAX_TEXT_BYTES))).toString('utf8');
+  const decoded = decodeUtf8Text(await readInputBytes(path, what, Math.min(maxBytes, MAX_TEXT_BYTES)));
+  if ('text' in decoded) return decoded.text;
+  const { byte, line } = decoded.fault;
+  throw new WorldStratError(
+    'UNREADABLE_FILE',
+    `${what} ${path} is not UTF-8 text at byte ${byte} (line ${line}); save it as UTF-8`,
+  );
 }
 
 /**

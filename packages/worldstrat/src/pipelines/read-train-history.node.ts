@@ -10,10 +10,13 @@ const MAX_HISTORY_BYTES = 256 * 1024 * 1024;
 
 type Fail = (where: string, what: string) => never;
 
-/** A finite number, or NaN where the writer's JSON turned a NaN loss into `null`. */
+/**
+ * A finite number, or NaN where the writer's JSON turned a NaN loss into `null`. JSON.parse reads `1e999` as
+ * Infinity, which the writer would save back as `null`: refused here rather than changed on the next resume.
+ */
 function metric(v: unknown, where: string, fail: Fail): number {
   if (v === null) return Number.NaN;
-  if (typeof v !== 'number') fail(where, 'is not a number');
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(where, 'is not a finite number');
   return v as number;
 }
 
@@ -110,7 +113,8 @@ export async function readTrainRecord(path: string): Promise<TrainRecord> {
   }
   const fail: Fail = (where, what) => unreadable(`${where} ${what}`);
   const o = record(doc, '$', fail);
-  if (typeof o.seconds !== 'number' || !(o.seconds >= 0)) fail('$.seconds', 'is not a duration in seconds');
+  if (typeof o.seconds !== 'number' || !(o.seconds >= 0) || !Number.isFinite(o.seconds))
+    fail('$.seconds', 'is not a duration in seconds');
   return {
     config: o.config,
     recipe: o.recipe,

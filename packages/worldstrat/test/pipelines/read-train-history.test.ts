@@ -96,7 +96,12 @@ describe('readTrainHistory', () => {
     cases.push([pair, '$.history.steps[2] is not a [step, loss] pair']);
     const metric = historyDoc();
     (metric.history.validation[1] as { baseline: Record<string, unknown> }).baseline.psnr = '31.2';
-    cases.push([metric, '$.history.validation[1].baseline.psnr is not a number']);
+    cases.push([metric, '$.history.validation[1].baseline.psnr is not a finite number']);
+    // 1e999 parses as Infinity, which the writer saves back as null: the next resume dropped the whole history
+    const huge = JSON.stringify(historyDoc()).replace('"seconds":', '"seconds":1e999,"was":');
+    cases.push([huge, '$.seconds is not a duration']);
+    const hugeLoss = JSON.stringify(historyDoc()).replace(/"loss":[^,}]+/, '"loss":1e999');
+    cases.push([hugeLoss, '$.history.epochs[0].loss is not a finite number']);
     for (const [i, [content, message]] of cases.entries()) {
       const path = write(`bad-${i}.history.json`, content);
       const e = await failure(path);
