@@ -1,12 +1,12 @@
 // Warp a (possibly remote) GeoTIFF/COG onto a target grid, reading only the source window the grid needs.
 import { RasterIoError } from '../errors.js';
-import { checkObjectWith } from '../internal/check-args.js';
+import { checkObjectWith, checkOptions } from '../internal/check-args.js';
 import { type GeoTiff, type GeoTiffLevel, geoTiffInternals } from '../read/open-geotiff.js';
 import { readMask } from '../read/read-mask.js';
 import { readRaster } from '../read/read-raster.js';
 import { adjustNoDataToDtype, allocBand, castToDtype } from '../resample/dtype-cast.js';
 import type { GeoTransform, Raster, RasterWindow } from '../types.js';
-import { type TargetGrid, type WarpOptions, warpRaster } from './warp-raster.js';
+import { checkTargetGrid, type TargetGrid, type WarpOptions, warpRaster } from './warp-raster.js';
 import {
   type SourceExtent,
   sampleSourceExtent,
@@ -159,7 +159,8 @@ export async function warpGeoTiff(
   options: WarpGeoTiffOptions = {},
 ): Promise<Raster> {
   checkObjectWith('warpGeoTiff', 'tiff', tiff, ['levels']);
-  checkObjectWith('warpGeoTiff', 'grid', grid, []);
+  // before anything is read or allocated: a grid that misses the file is answered with an all-nodata raster
+  checkTargetGrid('warpGeoTiff', grid, checkOptions('warpGeoTiff', options));
   const base = tiff.levels[0];
   if (!base?.geo)
     throw new RasterIoError(

@@ -252,24 +252,66 @@ interface WarpPlan {
 const MAX_WARP_PIXELS = DEFAULT_RASTER_IO_LIMITS.maxPixels;
 
 /** The types of the raster, grid and options, before the geometry is checked. */
-function checkWarpArguments(raster: Raster, grid: TargetGrid, opts: WarpOptions): void {
-  const fn = 'warpRaster';
-  checkRasterArgument(fn, raster);
+/** The target grid's size: positive integers, at most {@link MAX_WARP_PIXELS} pixels (the output is allocated). */
+function checkGridSize(grid: TargetGrid): void {
+  const { width: W, height: H } = grid;
+  if (!Number.isSafeInteger(W) || W < 1 || !Number.isSafeInteger(H) || H < 1)
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `target grid size ${describeValue(W)}×${describeValue(H)} must be positive integers`,
+    );
+  if (W * H > MAX_WARP_PIXELS)
+    throw new RasterIoError('TOO_LARGE', `target grid ${W}×${H} has more than ${MAX_WARP_PIXELS} pixels`);
+}
+
+/**
+ * The checks of a target grid and the output options that need no source: what `warpGeoTiff` must pass before it
+ * allocates an all-nodata result for a grid that misses the file.
+ * @throws RasterIoError `INVALID_ARGUMENT` or `TOO_LARGE`, as {@link warpRaster} throws them
+ */
+export function checkTargetGrid(
+  fn: string,
+  grid: TargetGrid,
+  opts: Pick<WarpOptions, 'dtype' | 'noData'>,
+): void {
+  checkGridShape(fn, grid);
+  checkOutputOptions(fn, opts);
+  checkGridSize(grid);
+}
+
+function checkGridShape(fn: string, grid: TargetGrid): void {
   if (grid === null || typeof grid !== 'object')
     throw new RasterIoError(
       'INVALID_ARGUMENT',
       `${fn}: grid must be { epsg, transform, width, height }, got ${describeValue(grid)}`,
     );
   checkTransform(fn, 'grid.transform', grid.transform);
+}
+
+function checkOutputOptions(fn: string, opts: Pick<WarpOptions, 'dtype' | 'noData'>): void {
+  if (opts.dtype !== undefined && !(DTYPES as readonly unknown[]).includes(opts.dtype))
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${fn}: dtype must be one of ${DTYPES.join(', ')}, got ${describeValue(opts.dtype)}`,
+    );
+  if (opts.noData !== undefined && typeof opts.noData !== 'number')
+    throw new RasterIoError(
+      'INVALID_ARGUMENT',
+      `${fn}: noData must be a number, got ${describeValue(opts.noData)}`,
+    );
+}
+
+function checkWarpArguments(raster: Raster, grid: TargetGrid, opts: WarpOptions): void {
+  const fn = 'warpRaster';
+  checkRasterArgument(fn, raster);
+  checkGridShape(fn, grid);
   const bad = (name: string, value: unknown, want: string): never => {
     throw new RasterIoError(
       'INVALID_ARGUMENT',
       `${fn}: ${name} must be ${want}, got ${describeValue(value)}`,
     );
   };
-  if (opts.dtype !== undefined && !(DTYPES as readonly unknown[]).includes(opts.dtype))
-    bad('dtype', opts.dtype, `one of ${DTYPES.join(', ')}`);
-  if (opts.noData !== undefined && typeof opts.noData !== 'number') bad('noData', opts.noData, 'a number');
+  checkOutputOptions(fn, opts);
   const et = opts.errorThresholdPx;
   if (et !== undefined && (typeof et !== 'number' || !Number.isFinite(et)))
     bad('errorThresholdPx', et, 'a finite number');
@@ -304,14 +346,7 @@ function planWarp(raster: Raster, grid: TargetGrid, options: WarpOptions): WarpP
       'NO_GEOREFERENCING',
       'warpRaster needs a georeferenced source raster (raster.geo is missing)',
     );
-  const { width: W, height: H } = grid;
-  if (!Number.isSafeInteger(W) || W < 1 || !Number.isSafeInteger(H) || H < 1)
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `target grid size ${describeValue(W)}×${describeValue(H)} must be positive integers`,
-    );
-  if (W * H > MAX_WARP_PIXELS)
-    throw new RasterIoError('TOO_LARGE', `target grid ${W}×${H} has more than ${MAX_WARP_PIXELS} pixels`);
+  checkGridSize(grid);
   checkRaster(raster);
   const dtype = opts.dtype ?? raster.dtype;
   const isFloat = dtype === 'float32' || dtype === 'float64';

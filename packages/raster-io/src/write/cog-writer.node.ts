@@ -428,14 +428,16 @@ class StreamingCogWriter implements CogWriter {
         `${path}: writeRows(${y}) got ${Array.isArray(bands) ? bands.length : 'no'} bands; expected ${spp}`,
       );
     const len = (bands[0] as RasterArray | undefined)?.length ?? 0;
-    bands.forEach((b: RasterArray, i) => {
+    // an indexed loop: forEach skips the holes of a sparse array, which then failed later as WRITE_FAILED
+    for (let i = 0; i < bands.length; i++) {
+      const b = bands[i] as RasterArray;
       const typed = ArrayBuffer.isView(b as unknown) && dtypeOfArray(b) === dtype;
       if (!typed) bad(`${path}: writeRows(${y}) band ${i} is not a ${dtype} typed array`);
       if (b.length !== len || len === 0 || len % width !== 0)
         bad(
           `${path}: writeRows(${y}) band ${i} has ${b.length} values; expected a positive multiple of width ${width}, equal for every band`,
         );
-    });
+    }
     const n = len / width;
     if (y + n > height) bad(`${path}: writeRows(${y}) with ${n} rows passes the last row ${height - 1}`);
     return n;

@@ -213,19 +213,25 @@ function replacementValue(dtype: DType, noData: number): number {
       return f === 32767 ? 32766 : f + 1;
     case 'uint32':
     case 'int32': {
+      // GDAL steps a double by ±1 until its float32 differs: that is f + 1, else f's float32 neighbour in the
+      // step's direction (a loop of 2^k steps past 2^33, and endless for ±Infinity, which masks nothing anyway)
       const top = dtype === 'uint32' ? 4294967295 - 128 : 2147483647 - 64;
-      let r = Math.fround(f + 1);
-      let d = f;
-      const step = r >= top ? -1 : 1;
-      while (r === f) {
-        d += step;
-        r = Math.fround(d);
-      }
-      return r;
+      const r = Math.fround(f + 1);
+      if (r !== f || !Number.isFinite(f)) return r;
+      return float32Neighbour(f, r >= top ? -1 : 1);
     }
     default:
       return f === 0 ? 2 ** -126 : Math.fround(f + 1e-7 * f);
   }
+}
+
+/** The float32 next to finite, non-zero float32 `f` towards +∞ (`direction` 1) or −∞ (−1). */
+function float32Neighbour(f: number, direction: 1 | -1): number {
+  const value = Float32Array.of(f);
+  const bits = new Int32Array(value.buffer);
+  // the magnitude's bit pattern grows with the magnitude: away from zero is one more, towards it one less
+  bits[0] = (bits[0] as number) + (f > 0 === direction > 0 ? 1 : -1);
+  return value[0] as number;
 }
 
 /** GDAL's nodata handling for one band: validity mask, nodata and its replacement in the work type. */

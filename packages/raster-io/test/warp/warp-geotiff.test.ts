@@ -112,6 +112,36 @@ describe('warpGeoTiff', () => {
     expect(Array.from(new Set(out.bands[0] as Uint16Array))).toEqual([0]);
   });
 
+  it('a grid that misses the file is checked like warpRaster checks it before its all-nodata answer (RangeError, TypeError, a 10^12-pixel array)', async () => {
+    const tiff = await openGeoTiff(bytes);
+    const far = gridAround(700000, 5700000, 10, 20);
+    const cases: [Partial<TargetGrid>, object, string, RegExp][] = [
+      [{ width: 1e6, height: 1e6 }, {}, 'TOO_LARGE', /target grid 1000000×1000000 has more than \d+ pixels/],
+      [{ width: -5, height: 3 }, {}, 'INVALID_ARGUMENT', /target grid size -5×3 must be positive integers/],
+      [
+        { width: 2.5, height: 3 },
+        {},
+        'INVALID_ARGUMENT',
+        /target grid size 2\.5×3 must be positive integers/,
+      ],
+      [{}, { dtype: 'int8' }, 'INVALID_ARGUMENT', /^warpGeoTiff: dtype must be one of uint8, /],
+      [{}, { noData: '0' }, 'INVALID_ARGUMENT', /^warpGeoTiff: noData must be a number, got "0"/],
+      [
+        { transform: [1, 0, 0, 2, 0, 0] as never },
+        {},
+        'INVALID_ARGUMENT',
+        /target geotransform \[1,0,0,2,0,0\]/,
+      ],
+    ];
+    for (const [edit, options, code, message] of cases) {
+      const err = await warpGeoTiff(tiff, { ...far, ...edit } as TargetGrid, options).catch(
+        (e: unknown) => e,
+      );
+      expect(err, JSON.stringify(edit)).toMatchObject({ code });
+      expect((err as Error).message).toMatch(message);
+    }
+  });
+
   it('rejects files without georeferencing', async () => {
     const plain = encodeGeoTiff({ width: 4, height: 4, dtype: 'uint8', bands: [new Uint8Array(16)] });
     const tiff = await openGeoTiff(plain);

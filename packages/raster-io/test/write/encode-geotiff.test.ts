@@ -399,3 +399,60 @@ describe('atomic writes', () => {
     expect(existsSync(join(dir, 'target.tif'))).toBe(true);
   });
 });
+
+describe('hostile nodata and rows in the writers', () => {
+  it('32-bit integer bands with a nodata no pixel can hold (1e20, ±Infinity, 3.4e38) write average overviews at once (the search for its replacement never ended; gdaladdo hangs on them too)', async () => {
+    for (const dtype of ['uint32', 'int32'] as const) {
+      const plain = syntheticRaster(dtype, 6, 6, 1, 5);
+      // the same nodata arithmetic (float32 work values) with a nodata that masks nothing: 3, held by no pixel
+      expect(Array.from(plain.bands[0] as ArrayLike<number>)).not.toContain(3);
+      const want = await overviewOf(encodeGeoTiff({ ...plain, noData: 3 }, { overviews: [2] }));
+      expect(want).not.toContain(3);
+      for (const noData of [1e20, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3.4e38]) {
+        const raster = { ...plain, noData };
+        expect(await overviewOf(encodeGeoTiff(raster, { overviews: [2] })), `${dtype} ${noData}`).toEqual(
+          want,
+        );
+        const path = join(tmp(), `${dtype}-nodata.tif`);
+        await writeGeoTiff(path, raster, { overviews: [2] });
+        expect(Array.from((await readGeoTiffFile(path, { level: 1 })).bands[0] as ArrayLike<number>)).toEqual(
+          want,
+        );
+        const cog = await createCogWriter(path, {
+          width: 6,
+          height: 6,
+          bands: 1,
+          dtype,
+          noData,
+          overviews: [2],
+        });
+        await cog.writeRows(0, plain.bands);
+        await cog.close();
+        expect(Array.from((await readGeoTiffFile(path, { level: 1 })).bands[0] as ArrayLike<number>)).toEqual(
+          want,
+        );
+      }
+    }
+  }, 20_000);
+
+  it('createCogWriter: a sparse bands array is INVALID_ARGUMENT naming the band, and the writer goes on (was WRITE_FAILED)', async () => {
+    const path = join(tmp(), 'sparse-rows.tif');
+    const r = syntheticRaster('uint8', 4, 4, 2, 3);
+    const cog = await createCogWriter(path, { width: 4, height: 4, bands: 2, dtype: 'uint8' });
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    const holed = [r.bands[0] as Uint8Array, ,] as unknown as Uint8Array[];
+    await expect(cog.writeRows(0, holed)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: `${path}: writeRows(0) band 1 is not a uint8 typed array`,
+    });
+    await cog.writeRows(0, r.bands);
+    await cog.close();
+    expect(bandMismatches((await readGeoTiffFile(path)).bands, r.bands)).toBe(0);
+  });
+});
+
+/** The first overview's first band of a file's bytes. */
+async function overviewOf(bytes: Uint8Array): Promise<number[]> {
+  const tiff = await openGeoTiff(bytes, { codecs: NODE_CODECS });
+  return Array.from((await readRaster(tiff, { level: 1 })).bands[0] as ArrayLike<number>);
+}
