@@ -3,7 +3,7 @@
 // (the demo reused such a folder as a finished dataset), and a failed mkdir is a typed WRITE_FAILED naming the
 // folder (it was a raw ENOENT / ENOTDIR / EACCES).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -50,7 +50,8 @@ describe('generateSyntheticDataset with overwrite', () => {
     const seed0 = [1, 2, 3].map((n) => ps(root, n));
     expect(JSON.parse(readFileSync(join(root, 'synthetic.json'), 'utf8')).options.seed).toBe(0);
 
-    // stopped after the first AOI of the seed-1 overwrite: that AOI holds seed-1 pixels, the others seed 0
+    // stopped after the first AOI of the seed-1 overwrite: that AOI holds seed-1 pixels, the earlier run's other
+    // files are gone (removed before the new run writes: no folder mixes two generations)
     const abort = new AbortController();
     const err = await generateSyntheticDataset(root, {
       ...opts,
@@ -63,7 +64,8 @@ describe('generateSyntheticDataset with overwrite', () => {
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ABORTED' });
     expect(ps(root, 1).equals(ps(fresh1, 1))).toBe(true);
-    expect(ps(root, 2).equals(seed0[1])).toBe(true);
+    expect(seed0[1]?.length).toBeGreaterThan(0);
+    expect(existsSync(join(root, 'hr_dataset', 'Synthetic-2'))).toBe(false);
     for (const f of INDEX) expect(existsSync(join(root, f)), f).toBe(false);
     expect(readFileSync(join(root, 'SYNTHETIC.md'), 'utf8')).toContain('seed 1');
     // without the split CSV the mixed folder has no splits to train or score on
@@ -109,4 +111,39 @@ describe('generateSyntheticDataset into a folder it cannot create', () => {
       chmodSync(ro, 0o755);
     }
   });
+
+  it("an overwrite with fewer AOIs, revisits and no L1C leaves none of the earlier run's files, and every other file", async () => {
+    const root = join(dir, 'shrink');
+    const fresh = join(dir, 'shrink-fresh');
+    await generateSyntheticDataset(root, { ...opts, aois: 4, revisits: 4, l1c: true, seed: 2 });
+    // a user's note in a synthetic AOI folder, and an AOI of another dataset named as the release names them
+    writeFileSync(join(root, 'lr_dataset', 'Synthetic-1', 'L2A', 'notes.txt'), 'mine');
+    await mkdir(join(root, 'hr_dataset', 'UNHCR-X'), { recursive: true });
+    writeFileSync(join(root, 'hr_dataset', 'UNHCR-X', 'UNHCR-X_ps.tiff'), 'not ours');
+    await generateSyntheticDataset(root, { ...opts, aois: 2, revisits: 2, seed: 2, overwrite: true });
+    await generateSyntheticDataset(fresh, { ...opts, aois: 2, revisits: 2, seed: 2 });
+    const extra = [
+      join('hr_dataset', 'UNHCR-X', 'UNHCR-X_ps.tiff'),
+      join('lr_dataset', 'Synthetic-1', 'L2A', 'notes.txt'),
+    ];
+    expect(filesUnder(root).filter((f) => !extra.includes(f))).toEqual(filesUnder(fresh));
+    for (const f of extra) expect(existsSync(join(root, f)), f).toBe(true);
+    // the dataset reads as the fresh one: 2 AOIs of 2 revisits (8 revisits were there before)
+    const ds = await openDataset(root, { revisits: 2 });
+    expect(ds.scenes.map((s) => [s.name, s.availableRevisits])).toEqual([
+      ['Synthetic-1', 2],
+      ['Synthetic-2', 2],
+    ]);
+  }, 120_000);
 });
+
+/** Every file under `root`, relative, sorted (SYNTHETIC.md and synthetic.json included). */
+function filesUnder(root: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(root, rel), { withFileTypes: true })) {
+    const path = join(rel, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(root, path));
+    else out.push(path);
+  }
+  return out.sort();
+}

@@ -176,6 +176,36 @@ describe('bad arguments are usage errors that name the value', () => {
     expect((await cli(...args, '--quicklook', join(dir, 'q.png'))).code).toBe(3);
   });
 
+  it('blank positional paths, NUL bytes anywhere, --resume with --overwrite and numbers the models refuse are usage errors before any work', async () => {
+    // synth '   ' wrote a whole dataset into a folder named by three spaces
+    for (const blank of ['   ', '']) await usage(['synth', blank], '<out> must not be empty');
+    await usage(['train', ' ', '--out', join(dir, 'never')], '<root> must not be empty');
+    // a NUL byte failed as WRITE_FAILED (exit 5) once the work was done; the message held the raw byte
+    const nul = join(dir, 'nul.json');
+    writeFileSync(nul, JSON.stringify({ out: `${join(dir, 'a')}\u0000b.csv`, count: 3 }));
+    const r = await usage(['sample', '--config', nul], '--out holds a NUL byte');
+    expect(r.err).not.toContain('\0');
+    await usage(['synth', `${join(dir, 'x')}\0y`], '<out> holds a NUL byte');
+    // --overwrite was ignored beside --resume
+    await usage(
+      ['train', dir, '--out', join(dir, 'never'), '--resume', '--overwrite'],
+      '--resume and --overwrite',
+    );
+    await usage(
+      ['train', dir, '--out', join(dir, 'never'), '--hidden', '6'],
+      '--hidden 6: expected a multiple of 4',
+    );
+    await usage(['demo', '--hidden', '2'], '--hidden 2');
+    await usage(['synth', join(dir, 'never'), '--hr-size', '20'], '--hr-size 20');
+    for (const v of ['0x10', '1e3', '1e20', '0'])
+      await usage(
+        ['train', dir, '--out', join(dir, 'never'), '--micro-batch-size', v],
+        `--micro-batch-size ${v}`,
+      );
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+    expect(existsSync(join(dir, 'a'))).toBe(false);
+  });
+
   it('prints usage errors as JSON with --json, those of commander too', async () => {
     const unknown = await cli('--json', 'sample', '--count', '3', '--frobnicate');
     expect(unknown.code).toBe(2);
@@ -260,6 +290,27 @@ describe('--config', () => {
     writeFileSync(cfg, JSON.stringify({ search: { from: '2022-06-31', to: '2022-06-30' } }));
     const bad = await cli('search', '--config', cfg, '--bbox', '8.5,47.3,8.6,47.4');
     expect([bad.code, bad.err.includes('"2022-06-31"')], bad.err).toEqual([2, true]);
+  });
+});
+
+describe('--config files that are not option values', () => {
+  it('a value nested 5 000 deep is CONFIG_ERROR (was exit 1, a RangeError); a file that is not JSON is never quoted', async () => {
+    const deep = join(dir, 'deep.json');
+    writeFileSync(deep, `{"aois": ${'['.repeat(5000)}1${']'.repeat(5000)}}`);
+    const r = await cli('synth', join(dir, 'never-deep'), '--config', deep);
+    expect([r.code, r.err]).toEqual([2, expect.stringContaining('CONFIG_ERROR')]);
+    expect(r.err).not.toMatch(/RangeError|Maximum call stack/);
+    // a token file given as --config by mistake: its text stayed in the message (and the logs)
+    const token = join(dir, 'token.txt');
+    writeFileSync(token, 'Hunter2ZebraPassw0rd');
+    const t = await cli('--json', 'sample', '--config', token);
+    expect(t.code).toBe(2);
+    expect(`${t.out}${t.err}`).not.toContain('Hunter2');
+    expect(JSON.parse(t.out).error.message).toBe(`config file ${token}: not valid JSON`);
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{\n  "sample": {\n    "count": 3,,\n  }\n}\n');
+    const b = await cli('sample', '--config', broken);
+    expect(b.err).toContain(`config file ${broken}: not valid JSON at line 3, column 16`);
   });
 });
 

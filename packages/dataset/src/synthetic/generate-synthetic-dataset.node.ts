@@ -25,6 +25,7 @@ import {
 } from '../layout.node.js';
 import { SYNTHETIC_CLASS_LABELS } from './classes.js';
 import { type DrawRevisitOptions, degradeScene, drawRevisitParams } from './degrade.js';
+import { removeEarlierSyntheticFiles } from './earlier-synthetic-files.node.js';
 import { l2aToL1c, S2_L1C_BANDS } from './l1c.js';
 import { SCENE_KINDS, type SceneKind, sceneRgbn, synthesizeScene } from './scene.js';
 import { S2_L2A_BANDS } from './spectra.js';
@@ -299,7 +300,8 @@ const RECORD_NAME = 'synthetic.json';
 
 /**
  * Create `root`; a non-empty one needs `overwrite`, and then loses its earlier `synthetic.json` and tables
- * before anything else is written, so a run cut short leaves a folder no reader takes for a finished dataset.
+ * before anything else is written, so a run cut short leaves a folder no reader takes for a finished dataset,
+ * then the earlier synthetic runs' own files (revisits, L1C, AOIs the new run does not write).
  */
 async function prepareOutputFolder(root: string, overwrite: boolean): Promise<void> {
   await makeFolder('output folder', root);
@@ -316,6 +318,7 @@ async function prepareOutputFolder(root: string, overwrite: boolean): Promise<vo
       `${root} is not empty (${existing.slice(0, 3).join(', ')}…); choose an empty folder or ${OVERWRITE_HINT}`,
     );
   }
+  if (existing.length === 0) return;
   // the record first: it is what says "complete"
   for (const name of [RECORD_NAME, METADATA_CSV_NAME, SPLIT_CSV_NAME]) {
     const path = join(root, name);
@@ -327,6 +330,7 @@ async function prepareOutputFolder(root: string, overwrite: boolean): Promise<vo
       );
     });
   }
+  await removeEarlierSyntheticFiles(root);
 }
 
 /**

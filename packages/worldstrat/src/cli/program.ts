@@ -27,6 +27,7 @@ import {
   type CliIo,
   type CliRunner,
   type CliRuntime,
+  checkArgumentText,
   checkOutputsNotEmpty,
   checkOutputsSpareConfig,
   checkRequiredOptions,
@@ -141,6 +142,7 @@ export function createProgram(
       secrets.addFromValue(opts);
       checkRequiredOptions(requiredOf.get(cmd) ?? [], opts);
       checkOutputsNotEmpty(opts);
+      checkArgumentText(cmd, opts);
       await checkOutputsSpareConfig(opts);
       await action(opts, rt);
       exit(EXIT_CODES.OK);

@@ -1,5 +1,6 @@
 // What every CLI command shares: config files, --json output, progress bars on stderr, Ctrl-C → abort.
 import { readFileSync, statSync } from 'node:fs';
+import { describeValue } from '@worldstrat/core';
 import cliProgress from 'cli-progress';
 import type { Command, Option } from 'commander';
 import { WorldStratError } from '../errors.js';
@@ -118,13 +119,30 @@ function readConfigFile(path: string): Record<string, unknown> {
     if (!st.isFile()) throw new Error('not a regular file');
     if (st.size > MAX_CONFIG_BYTES)
       throw new Error(`larger than ${MAX_CONFIG_BYTES} bytes; a config file holds option values only`);
-    raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
+    raw = parseConfigJson(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new WorldStratError('CONFIG_ERROR', `config file ${path}: ${(e as Error).message}`, { cause: e });
   }
   if (!isSection(raw))
     throw new WorldStratError('CONFIG_ERROR', `config file ${path} must hold a JSON object of option values`);
   return raw;
+}
+
+/**
+ * The config text as JSON. JSON.parse's own message quotes the text, so a token file given as `--config` by
+ * mistake would be printed (and logged) whole: the error says where, never what.
+ */
+function parseConfigJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const at = /at position (\d+)/.exec((e as Error).message);
+    if (!at) throw new Error('not valid JSON');
+    const before = text.slice(0, Number(at[1]));
+    const line = before.split('\n').length;
+    const column = before.length - before.lastIndexOf('\n');
+    throw new Error(`not valid JSON at line ${line}, column ${column}`);
+  }
 }
 
 /** A config file value checked against its option: flags take booleans, valued options go through the parser. */
@@ -139,7 +157,7 @@ function configValue(path: string, name: string, options: readonly Option[], v: 
   if (!valued)
     throw new WorldStratError(
       'CONFIG_ERROR',
-      `${where} is a flag; give true or false, not ${JSON.stringify(v)}`,
+      `${where} is a flag; give true or false, not ${describeValue(v)}`,
     );
   if (typeof v === 'string' || typeof v === 'number') {
     // variadic options collect into arrays; a single value counts as one item
@@ -163,13 +181,13 @@ function configValue(path: string, name: string, options: readonly Option[], v: 
       default:
         throw new WorldStratError(
           'CONFIG_ERROR',
-          `${where} takes one value (${valued.flags}); give a string or number, not the list ${JSON.stringify(v)}`,
+          `${where} takes one value (${valued.flags}); give a string or number, not the list ${describeValue(v)}`,
         );
     }
   }
   throw new WorldStratError(
     'CONFIG_ERROR',
-    `${where}: expected a string, number or list, got ${JSON.stringify(v)}`,
+    `${where}: expected a string, number or list, got ${describeValue(v)}`,
   );
 }
 
@@ -207,6 +225,38 @@ export function checkOutputsNotEmpty(opts: object): void {
       const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       throw new WorldStratError('INVALID_ARGUMENT', `${flag} must not be empty; give a file or folder path`);
     }
+  }
+}
+
+/**
+ * Refuse what no path or value on a command line can hold, before any work: a blank positional argument (`synth
+ * '   '` wrote a dataset into a folder named by three spaces) and a NUL byte anywhere (the file system refused it
+ * only once the work was done, as a write failure).
+ *
+ * @param cmd - the command, for its positional arguments.
+ * @param opts - the merged option values.
+ * @throws {WorldStratError} `INVALID_ARGUMENT` naming the argument or option.
+ */
+export function checkArgumentText(cmd: Command, opts: object): void {
+  cmd.registeredArguments.forEach((arg, i) => {
+    const values: unknown[] = [cmd.processedArgs[i]].flat();
+    for (const v of values) {
+      if (typeof v !== 'string') continue;
+      if (v.trim() === '')
+        throw new WorldStratError('INVALID_ARGUMENT', `<${arg.name()}> must not be empty; give a path`);
+      if (v.includes('\0'))
+        throw new WorldStratError(
+          'INVALID_ARGUMENT',
+          `<${arg.name()}> holds a NUL byte: ${describeValue(v)}`,
+        );
+    }
+  });
+  for (const [key, value] of Object.entries(opts)) {
+    const values: unknown[] = [value].flat();
+    const bad = values.find((v): v is string => typeof v === 'string' && v.includes('\0'));
+    if (bad === undefined) continue;
+    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new WorldStratError('INVALID_ARGUMENT', `${flag} holds a NUL byte: ${describeValue(bad)}`);
   }
 }
 

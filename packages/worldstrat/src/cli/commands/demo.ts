@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DEMO_DEFAULTS, runDemo } from '../../pipelines/demo.node.js';
 import { intOption, numberOption, parseWorkersOption, seedOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
+import { parseHidden } from './training-options.js';
 
 /** Options of `worldstrat demo`. */
 interface DemoCommandOptions {
@@ -32,16 +33,11 @@ export function registerDemo(program: Command, run: CliRunner): void {
     .option(
       '--hr-size <px>',
       'HR side (1054 = release)',
-      intOption('hr-size', { min: 16, max: 4096 }),
+      intOption('hr-size', { min: 27, max: 4096 }),
       DEMO_DEFAULTS.hrSize,
     )
     .option('--seed <n>', 'seed of data and training', seedOption(), DEMO_DEFAULTS.seed)
-    .option(
-      '--hidden <n>',
-      'hidden channels',
-      intOption('hidden', { min: 1, max: 4096 }),
-      DEMO_DEFAULTS.hiddenChannels,
-    )
+    .option('--hidden <n>', 'hidden channels (a multiple of 4)', parseHidden, DEMO_DEFAULTS.hiddenChannels)
     .option(
       '--steps <n>',
       'optimiser steps per model',

@@ -40,7 +40,7 @@ export function registerSynth(program: Command, run: CliRunner): void {
     .option(
       '--hr-size <px>',
       'HR side in pixels at 1.5 m (LR side = round(hr·1.5/10))',
-      intOption('hr-size', { min: 16, max: 4096 }),
+      intOption('hr-size', { min: 27, max: 4096 }),
       DEFAULT_SYNTHETIC_DATASET.hrSize,
     )
     .option('--seed <n>', 'master seed', seedOption(), DEFAULT_SYNTHETIC_DATASET.seed)

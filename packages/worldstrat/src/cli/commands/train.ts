@@ -39,6 +39,12 @@ export function registerTrain(program: Command, run: CliRunner): void {
   addTrainingOptions(command, 'continue from <out>/checkpoints/<model>/last.safetensors').action(
     (root: string, _opts, cmd: Command) =>
       run<TrainCommandOptions>(cmd, async (o, rt) => {
+        // one of them: --resume continues the model in --out, --overwrite replaces it (it was ignored beside --resume)
+        if (o.resume && o.overwrite)
+          throw new WorldStratError(
+            'INVALID_ARGUMENT',
+            '--resume and --overwrite: give one (--resume continues the model in --out, --overwrite replaces it)',
+          );
         if (!isPreset(o.model))
           throw new WorldStratError(
             'INVALID_ARGUMENT',

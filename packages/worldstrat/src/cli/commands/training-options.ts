@@ -22,14 +22,34 @@ export function parseLossMode(v: string): RegistrationMode {
   return v;
 }
 
+const hiddenCount = intOption('hidden', { min: 4, max: 4096 });
+
+/**
+ * Parse `--hidden <n>`: the models end in a PixelShuffle of zoom factor 2, so their hidden channels come in
+ * multiples of 2² (the model's own check named `config.hiddenChannels`, not the option).
+ */
+export function parseHidden(v: string): number {
+  const n = hiddenCount(v);
+  if (n % 4 !== 0)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--hidden ${v}: expected a multiple of 4 (the models' PixelShuffle of zoom factor 2 takes channels in groups of 2²)`,
+    );
+  return n;
+}
+
+/** Largest micro-batch the CLI takes (a batch of chips, not of scenes). */
+const MAX_MICRO_BATCH = 65_536;
+
 /** Parse `--micro-batch-size <n|auto>`: a positive integer or 'auto'. */
 export function parseMicroBatchSize(v: string): number | 'auto' {
   if (v === 'auto') return 'auto';
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
+  // digits only, as the other counts: Number() took 0x10, 1e3 and 1e20
+  if (!/^[0-9]+$/.test(v) || n < 1 || n > MAX_MICRO_BATCH)
     throw new WorldStratError(
       'INVALID_ARGUMENT',
-      `--micro-batch-size ${v}: expected a positive integer or 'auto' (the most that fit the backend's memory)`,
+      `--micro-batch-size ${v}: expected 1…${MAX_MICRO_BATCH} chips or 'auto' (the most that fit the backend's memory)`,
     );
   return n;
 }
@@ -56,7 +76,7 @@ export function parseDataParallel(v: string): number | 'auto' | 'off' {
  */
 export function addTrainingOptions(cmd: Command, resumeHelp: string): Command {
   return addReadLimitOptions(cmd)
-    .option('--hidden <n>', 'hidden channels', intOption('hidden', { min: 1, max: 4096 }), 128)
+    .option('--hidden <n>', 'hidden channels (a multiple of 4)', parseHidden, 128)
     .option('--dropout <p>', 'dropout in training', numberOption('dropout', { min: 0, max: 0.99 }), 0.5)
     .option('--epochs <n>', 'epochs per model', intOption('epochs', { min: 1, max: 1e6 }), 15)
     .option('--steps <n>', 'stop after N optimiser steps', intOption('steps', { min: 1, max: 1e9 }))
