@@ -1,24 +1,18 @@
 // GDAL's `.msk` mask sidecar (`scene.tif.msk`): what `gdal_translate -mask` and CreateMaskBand write when masks are
 // not internal (GDAL 3.6's default). openGeoTiffFile pairs it as GDAL does and readMask returns GDAL's mask band.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeGeoTiff, readMask } from '../../src/index.js';
 import { openGeoTiffFile } from '../../src/node.js';
-import { PYTHON_GDAL } from '../support/gdal.js';
+import { gdalPythonJson, PYTHON_GDAL } from '../support/gdal.js';
 import { requireTool } from '../support/require-tool.js';
 import { syntheticRaster } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-msk-');
 
-/** Runs GDAL (python) on `script` with the paths as argv; returns its JSON output. */
-function gdal<T>(script: string, args: string[]): T {
-  const r = spawnSync(PYTHON_GDAL as string, ['-c', script, ...args], { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`GDAL failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
+const gdal = gdalPythonJson;
 
 /** Makes the test files (GDAL_TIFF_INTERNAL_MASK=NO: masks go to .msk). */
 const MAKE = `

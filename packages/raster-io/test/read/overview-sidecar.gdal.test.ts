@@ -1,29 +1,19 @@
 // GDAL's external overviews (`scene.tif.ovr`): what `gdaladdo -ro`, QGIS's default pyramids and a BuildOverviews
 // on a file opened read-only write. openGeoTiffFile lists them after the full image when the file has no internal
 // overviews, as GDAL does, and every read of them (pixels, windows, bands, threads, masks) gives GDAL's.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readMask, readRaster } from '../../src/index.js';
 import { bytesOf } from '../../src/internal/typed-array.js';
 import { openGeoTiffFile, readGeoTiffFile } from '../../src/node.js';
-import { PYTHON_GDAL } from '../support/gdal.js';
+import { gdalPythonJson, PYTHON_GDAL } from '../support/gdal.js';
 import { requireTool } from '../support/require-tool.js';
 import { useTmpDir } from '../support/tmp.js';
 
 const tmp = useTmpDir('raster-io-ovr-');
 
-/** Runs GDAL (python) on `script` with the paths as argv; returns its JSON output. */
-function gdal<T>(script: string, args: string[]): T {
-  const r = spawnSync(PYTHON_GDAL as string, ['-c', script, ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    maxBuffer: 256 << 20,
-  });
-  if (r.status !== 0) throw new Error(`GDAL failed (${r.error?.message ?? r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
+const gdal = gdalPythonJson;
 
 /** The test files: each base written by GDAL, its overviews built on the file opened read-only (→ `.ovr`). */
 const MAKE = `

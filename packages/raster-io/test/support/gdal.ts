@@ -44,6 +44,17 @@ export const PYTHON_GDAL: string | undefined = ['/usr/bin/python3', 'python3'].f
       .status === 0,
 );
 
+/** Runs a python3-gdal `script` with `args` as argv; returns what it prints as JSON (fails the test otherwise). */
+export function gdalPythonJson<T>(script: string, args: string[]): T {
+  const r = spawnSync(PYTHON_GDAL as string, ['-c', script, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    maxBuffer: 256 << 20,
+  });
+  if (r.status !== 0) throw new Error(`GDAL failed (${r.error?.message ?? r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
 /** Run GDAL's validate_cloud_optimized_geotiff.py; returns its output and whether it passed. */
 export function validateCog(path: string): { ok: boolean; output: string } {
   const r = spawnSync(
