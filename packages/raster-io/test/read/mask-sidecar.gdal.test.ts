@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeGeoTiff, readMask } from '../../src/index.js';
 import { openGeoTiffFile } from '../../src/node.js';
-import { gdalPythonJson, PYTHON_GDAL } from '../support/gdal.js';
+import { GDAL_LEVELS_SCRIPT, type GdalLevels, gdalPythonJson, PYTHON_GDAL } from '../support/gdal.js';
 import { requireTool } from '../support/require-tool.js';
 import { syntheticRaster } from '../support/synthetic.js';
 import { useTmpDir } from '../support/tmp.js';
@@ -42,27 +42,6 @@ ds = None
 print(json.dumps(True))
 `;
 
-/** GDAL's mask of every band at every level: flags and the bytes (base64). */
-const DESCRIBE = `
-import sys, json, base64
-from osgeo import gdal
-gdal.UseExceptions()
-out = {}
-for path in sys.argv[1:]:
-    ds = gdal.Open(path)
-    bands = []
-    for b in range(1, ds.RasterCount + 1):
-        band = ds.GetRasterBand(b)
-        levels = [band] + [band.GetOverview(k) for k in range(band.GetOverviewCount())]
-        bands.append([{'flags': l.GetMaskFlags(), 'size': [l.XSize, l.YSize],
-                       'mask': base64.b64encode(l.GetMaskBand().ReadRaster()).decode()} for l in levels])
-    out[path] = bands
-    ds = None
-print(json.dumps(out))
-`;
-
-type GdalMasks = Record<string, { flags: number; size: [number, number]; mask: string }[][]>;
-
 const base64 = (b: Uint8Array): string =>
   Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 
@@ -82,14 +61,14 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))('.msk mas
   it("readMask returns GDAL's mask band at every level GDAL takes from the sidecar (per dataset, flag 2)", async () => {
     made();
     const paths = ['copied.tif', 'dataset.tif'].map((f) => join(tmp(), f));
-    const want = gdal<GdalMasks>(DESCRIBE, paths);
+    const want = gdal<GdalLevels>(GDAL_LEVELS_SCRIPT, paths);
     for (const path of paths) {
       const tiff = await openGeoTiffFile(path);
       try {
         const levels = want[path]?.[0] ?? [];
         expect(tiff.levels.length).toBe(levels.length);
         for (const [k, level] of levels.entries()) {
-          expect([path, k, level.flags]).toEqual([path, k, 2]);
+          expect([path, k, level.maskFlags]).toEqual([path, k, 2]);
           expect(tiff.levels[k]?.mask).toMatchObject({ file: `${path}.msk` });
           const m = await readMask(tiff, { level: k });
           expect([path, k, m && base64(m.mask)]).toEqual([path, k, level.mask]);
@@ -113,12 +92,12 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))('.msk mas
   it('a sidecar with one mask per band gives each band its own (flag 0)', async () => {
     made();
     const path = join(tmp(), 'per-band.tif');
-    const want = gdal<GdalMasks>(DESCRIBE, [path])[path] ?? [];
+    const want = gdal<GdalLevels>(GDAL_LEVELS_SCRIPT, [path])[path] ?? [];
     const tiff = await openGeoTiffFile(path);
     try {
       expect(tiff.levels[0]?.mask).toEqual({ ifd: 0, file: `${path}.msk`, perBand: true });
       for (const band of [0, 1]) {
-        expect(want[band]?.[0]?.flags).toBe(0);
+        expect(want[band]?.[0]?.maskFlags).toBe(0);
         const m = await readMask(tiff, { band });
         expect([band, m && base64(m.mask)]).toEqual([band, want[band]?.[0]?.mask]);
       }
@@ -138,7 +117,7 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))('.msk mas
     copyFileSync(join(tmp(), 'copied.tif'), bare);
     const r = syntheticRaster('uint8', 37, 23, 1, 5);
     writeFileSync(`${bare}.msk`, encodeGeoTiff(r, { compression: 'none' }));
-    expect(gdal<GdalMasks>(DESCRIBE, [bare])[bare]?.[0]?.[0]?.flags).not.toBe(2);
+    expect(gdal<GdalLevels>(GDAL_LEVELS_SCRIPT, [bare])[bare]?.[0]?.[0]?.maskFlags).not.toBe(2);
     const tiff = await openGeoTiffFile(bare);
     expect(tiff.levels[0]?.mask).toBeUndefined();
     expect(await readMask(tiff)).toBeNull();

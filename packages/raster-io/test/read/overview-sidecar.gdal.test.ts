@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { readMask, readRaster } from '../../src/index.js';
 import { bytesOf } from '../../src/internal/typed-array.js';
 import { openGeoTiffFile, readGeoTiffFile } from '../../src/node.js';
-import { gdalPythonJson, PYTHON_GDAL } from '../support/gdal.js';
+import {
+  GDAL_LEVELS_SCRIPT,
+  type GdalLevel,
+  type GdalLevels,
+  gdalPythonJson,
+  PYTHON_GDAL,
+} from '../support/gdal.js';
 import { requireTool } from '../support/require-tool.js';
 import { useTmpDir } from '../support/tmp.js';
 
@@ -65,37 +71,6 @@ external('inner-mask.tif', (2,), 'NEAREST')
 print(json.dumps(True))
 `;
 
-/** GDAL's reading: every band's levels (size, type, nodata, pixels as base64, mask flags and mask). */
-const DESCRIBE = `
-import sys, json, base64
-from osgeo import gdal
-gdal.UseExceptions()
-out = {}
-for path in sys.argv[1:]:
-    ds = gdal.Open(path)
-    bands = []
-    for i in range(ds.RasterCount):
-        b = ds.GetRasterBand(i + 1)
-        levels = [b] + [b.GetOverview(k) for k in range(b.GetOverviewCount())]
-        bands.append([{'size': [l.XSize, l.YSize], 'type': gdal.GetDataTypeName(l.DataType),
-                       'nodata': l.GetNoDataValue(), 'data': base64.b64encode(l.ReadRaster()).decode(),
-                       'maskFlags': l.GetMaskFlags(),
-                       'mask': base64.b64encode(l.GetMaskBand().ReadRaster()).decode()} for l in levels])
-    out[path] = bands
-    ds = None
-print(json.dumps(out))
-`;
-
-interface GdalLevel {
-  size: [number, number];
-  type: string;
-  nodata: number | null;
-  data: string;
-  maskFlags: number;
-  mask: string;
-}
-type GdalBands = Record<string, GdalLevel[][]>;
-
 const TYPES: Record<string, string> = { UInt16: 'uint16', Float32: 'float32', Byte: 'uint8' };
 const GMF_ALL_VALID = 1;
 const base64 = (b: ArrayBufferView): string => Buffer.from(bytesOf(b as never)).toString('base64');
@@ -113,7 +88,7 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))('.ovr ove
   /** Every level and band of `name` read whole equals GDAL's, with its size, type and nodata. */
   async function expectGdalLevels(name: string, levels: number): Promise<GdalLevel[][]> {
     const path = at(name);
-    const want = gdal<GdalBands>(DESCRIBE, [path])[path] ?? [];
+    const want = gdal<GdalLevels>(GDAL_LEVELS_SCRIPT, [path])[path] ?? [];
     const tiff = await openGeoTiffFile(path);
     try {
       expect([name, tiff.levels.length]).toEqual([name, levels]);
@@ -215,7 +190,7 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))('.ovr ove
       ['inner-mask.tif', 2],
     ] as const) {
       const path = at(name);
-      const want = gdal<GdalBands>(DESCRIBE, [path])[path]?.[0] ?? [];
+      const want = gdal<GdalLevels>(GDAL_LEVELS_SCRIPT, [path])[path]?.[0] ?? [];
       const tiff = await openGeoTiffFile(path);
       try {
         expect([name, tiff.levels.length]).toEqual([name, levels]);

@@ -55,6 +55,43 @@ export function gdalPythonJson<T>(script: string, args: string[]): T {
   return JSON.parse(r.stdout) as T;
 }
 
+/**
+ * Python for {@link gdalPythonJson}: GDAL's reading of the files given as argv, every band's levels (the band, then
+ * its overviews) with size, type, nodata, pixels and mask (base64) and mask flags.
+ */
+export const GDAL_LEVELS_SCRIPT = `
+import sys, json, base64
+from osgeo import gdal
+gdal.UseExceptions()
+out = {}
+for path in sys.argv[1:]:
+    ds = gdal.Open(path)
+    bands = []
+    for i in range(ds.RasterCount):
+        b = ds.GetRasterBand(i + 1)
+        levels = [b] + [b.GetOverview(k) for k in range(b.GetOverviewCount())]
+        bands.append([{'size': [l.XSize, l.YSize], 'type': gdal.GetDataTypeName(l.DataType),
+                       'nodata': l.GetNoDataValue(), 'data': base64.b64encode(l.ReadRaster()).decode(),
+                       'maskFlags': l.GetMaskFlags(),
+                       'mask': base64.b64encode(l.GetMaskBand().ReadRaster()).decode()} for l in levels])
+    out[path] = bands
+    ds = None
+print(json.dumps(out))
+`;
+
+/** One level of one band as {@link GDAL_LEVELS_SCRIPT} prints it. */
+export interface GdalLevel {
+  size: [number, number];
+  type: string;
+  nodata: number | null;
+  data: string;
+  maskFlags: number;
+  mask: string;
+}
+
+/** {@link GDAL_LEVELS_SCRIPT}'s output: per file, per band, per level. */
+export type GdalLevels = Record<string, GdalLevel[][]>;
+
 /** Run GDAL's validate_cloud_optimized_geotiff.py; returns its output and whether it passed. */
 export function validateCog(path: string): { ok: boolean; output: string } {
   const r = spawnSync(
