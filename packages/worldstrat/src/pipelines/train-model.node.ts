@@ -612,6 +612,8 @@ export const trainPipeline = definePipeline<TrainPipelineOptions, TrainPipelineR
   async run(options, context = {}) {
     const { openDataset } = await import('@worldstrat/dataset/node');
     const { root, skipInvalid, readLimits, overwrite, ...rest } = options;
+    // before the data loads: an --out that cannot be a folder (a file, read-only) failed only after it
+    await makeFolder('output folder', options.out);
     if (!options.resume)
       await checkFreshOutput(options.out, options.spec.name, Boolean(overwrite), context.log);
     const unreadable = new Set<string>();
