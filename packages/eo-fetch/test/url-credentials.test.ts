@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { redactUrlsIn } from '../src/http/retry.js';
 import { urlSecrets } from '../src/http/url-credentials.js';
 import { type EoFetchError, redactUrl, requestJson, scrub, splitUrlCredentials } from '../src/index.js';
 
@@ -52,6 +53,9 @@ describe('userinfo in every form the URL parser (and so fetch) reads it', () => 
     expect(urlSecrets(url)).toContain('s3cret');
     expect(redactUrl(url)).not.toContain('s3cret');
     expect(redactUrl(url)).toContain('***@host.example/f');
+    // quoted in a message: every form with a slash or backslash after the scheme (and no space) is found in the text
+    if (/^\s*https?:[/\\]\S*$/.test(url))
+      expect(redactUrlsIn(`failed: ${url.trim()} (reset)`)).not.toContain('s3cret');
   });
 
   it('the authority ends at a backslash: the credentials stay with the host the parser reads (they went to the last "@"\'s)', () => {

@@ -137,13 +137,14 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * Redacts every URL inside a free text (error messages that quote URLs, e.g. from undici or raster-io).
+ * Redacts every URL inside a free text (error messages that quote URLs, e.g. from undici or raster-io). The
+ * scheme may be followed by any run of slashes or backslashes, as the URL parser (and so fetch) takes it.
  *
  * @param text - any text
- * @returns the text with each `http(s)://…` token passed through {@link redactUrl}
+ * @returns the text with each `http(s):/…` token passed through {@link redactUrl}
  */
 export function redactUrlsIn(text: string): string {
-  return text.replace(/https?:\/\/[^\s"'<>)]+/gi, (u) => redactUrl(u));
+  return text.replace(/https?:[/\\]+[^\s"'<>)]+/gi, (u) => redactUrl(u));
 }
 
 /** Sleeps `ms`, rejecting with an `ABORTED` error when `signal` fires. */
