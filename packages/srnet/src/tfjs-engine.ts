@@ -16,7 +16,7 @@ import {
 import { type ModelConfig, resolveModelConfig } from './models/config.js';
 import type { SrModel } from './models/sr-model.js';
 import type { StateDict } from './models/state-dict.js';
-import { nonFiniteCount, validateInput } from './models/validate-input.js';
+import { checkFiniteOutput, validateInput } from './models/validate-input.js';
 import { modelFromStateDict } from './models/weights.js';
 
 /** Options of {@link createTfjsEngine}. */
@@ -99,14 +99,7 @@ export async function createTfjsEngine(
       y.dispose();
       out.set(d, s * o * oh * ow);
     }
-    // the input was checked finite: NaN or ±Infinity out means weights that overflow float32 (1e30 in a file)
-    const bad = nonFiniteCount(out);
-    if (bad > 0)
-      throw new SrnetError(
-        'NON_FINITE_WEIGHTS',
-        `the model returned ${bad} NaN or infinite values of ${out.length} for a finite input: its weights overflow float32 arithmetic (a corrupt or mis-scaled file)`,
-        { nonFinite: bad },
-      );
+    checkFiniteOutput(out);
     return { data: out, shape: [b, 1, o, oh, ow] };
   };
   return {

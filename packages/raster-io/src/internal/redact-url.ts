@@ -50,7 +50,7 @@ export function redactUrl(url: string): string {
 }
 
 /** Whether the URL parser (and so fetch) reads a userinfo in `url`, whatever the text's spaces and slashes. */
-export function hasUserinfo(url: string): boolean {
+function hasUserinfo(url: string): boolean {
   try {
     const parsed = new URL(url);
     return parsed.username !== '' || parsed.password !== '';

@@ -103,9 +103,20 @@ export function validateInput(
   }
 }
 
-/** How many values of `data` are NaN or ±Infinity (engines check their outputs with it). */
-export function nonFiniteCount(data: Float32Array): number {
+/**
+ * An engine's output for a checked, finite input: NaN or ±Infinity there means weights that overflow float32
+ * arithmetic (1e30 in a file), which the finite-weight checks let through.
+ * @param data - the output values.
+ * @param file - the weights file, for the message and details (none for in-memory weights).
+ * @throws SrnetError `NON_FINITE_WEIGHTS` with the count
+ */
+export function checkFiniteOutput(data: Float32Array, file?: string): void {
   let bad = 0;
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i] as number)) bad++;
-  return bad;
+  if (bad === 0) return;
+  throw new SrnetError(
+    'NON_FINITE_WEIGHTS',
+    `${file ? `${file}: ` : ''}the model returned ${bad} NaN or infinite values of ${data.length} for a finite input: its weights overflow float32 arithmetic (a corrupt or mis-scaled file)`,
+    { ...(file ? { file } : {}), nonFinite: bad },
+  );
 }

@@ -6,7 +6,7 @@ import { abortError, SrnetError } from '../errors.js';
 import { argumentError, checkObject, checkOptionalString, isRecord } from '../internal/check-arguments.js';
 import type { ModelConfig } from '../models/config.js';
 import type { StateDict } from '../models/state-dict.js';
-import { nonFiniteCount, validateInput } from '../models/validate-input.js';
+import { checkFiniteOutput, validateInput } from '../models/validate-input.js';
 import { exportOnnx, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './export-onnx.js';
 import { tensorValueInfo } from './graph-builder.js';
 import { readOnnxModelInfo } from './onnx-model-info.js';
@@ -281,14 +281,7 @@ function checkOnnxOutput(
       { file: name, dims: [...dims], expected },
     );
   }
-  const bad = nonFiniteCount(data);
-  if (bad > 0) {
-    throw new SrnetError(
-      'NON_FINITE_WEIGHTS',
-      `${name}: the model returned ${bad} NaN or infinite values of ${data.length} for a finite input: its weights overflow float32 arithmetic (a corrupt or mis-scaled file)`,
-      { file: name, nonFinite: bad },
-    );
-  }
+  checkFiniteOutput(data, name);
 }
 
 /** Runs `task`s one at a time (memory and thread use stay predictable); a failure does not block the next. */
