@@ -155,8 +155,13 @@ describe('download-release', () => {
     // only (the joined file passed the MD5 check before it was renamed into place)
     expect(server.hits.get('metadata.csv')).toBe(1);
     expect(server.hits.get('hr_dataset.tar.gz')).toBe(2);
-    expect(server.ranges.get('hr_dataset.tar.gz')).toEqual([`bytes=${partialBytes}-`]);
-    expect(server.bytesServed.get('hr_dataset.tar.gz')).toBe((hr.length >> 1) + hr.length - partialBytes);
+    // (from a little before the partial's end: a partial of an earlier run has no known version, so its last
+    // bytes, half its length at most 64 KiB, are asked for again and compared)
+    const overlap = Math.min(65_536, Math.ceil(partialBytes / 2));
+    expect(server.ranges.get('hr_dataset.tar.gz')).toEqual([`bytes=${partialBytes - overlap}-`]);
+    expect(server.bytesServed.get('hr_dataset.tar.gz')).toBe(
+      (hr.length >> 1) + hr.length - partialBytes + overlap,
+    );
     expect(existsSync(join(root, 'downloads', 'hr_dataset.tar.gz.partial'))).toBe(false);
     for (const [rel, bytes] of expected)
       if (rel.startsWith('hr_dataset/'))

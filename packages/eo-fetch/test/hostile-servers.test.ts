@@ -308,25 +308,26 @@ describe('ranges and resumes', () => {
 
   it('starts over when a 206 does not continue the partial file (start, end, length, total)', async () => {
     const cases: Record<string, (res: ServerResponse) => void> = {
-      // starts at 0 instead of 1000
+      // starts at 0 instead of 500 (a partial of no known version is resumed half its length, at most 64 KiB,
+      // before its end, to compare those bytes)
       start: (res) => {
         res.writeHead(206, { 'content-range': 'bytes 0-3999/4000', 'content-length': 4000 });
         res.end(v1);
       },
       // stops before the end that was asked for
       end: (res) => {
-        res.writeHead(206, { 'content-range': 'bytes 1000-1999/4000', 'content-length': 1000 });
-        res.end(v1.subarray(1000, 2000));
+        res.writeHead(206, { 'content-range': 'bytes 500-1999/4000', 'content-length': 1500 });
+        res.end(v1.subarray(500, 2000));
       },
       // Content-Length and Content-Range disagree
       length: (res) => {
-        res.writeHead(206, { 'content-range': 'bytes 1000-3999/4000', 'content-length': 100 });
-        res.end(v1.subarray(1000, 1100));
+        res.writeHead(206, { 'content-range': 'bytes 500-3999/4000', 'content-length': 100 });
+        res.end(v1.subarray(500, 600));
       },
       // names another file size than the catalogue's
       total: (res) => {
-        res.writeHead(206, { 'content-range': 'bytes 1000-4999/5000', 'content-length': 4000 });
-        res.end(bytesOf(5000, 1).subarray(1000));
+        res.writeHead(206, { 'content-range': 'bytes 500-4999/5000', 'content-length': 4500 });
+        res.end(bytesOf(5000, 1).subarray(500));
       },
     };
     for (const [name, partialAnswer] of Object.entries(cases)) {
@@ -339,7 +340,7 @@ describe('ranges and resumes', () => {
       expect(
         server.requests.filter((r) => r.path === `/f/${name}`).map((r) => r.headers.range),
         name,
-      ).toEqual(['bytes=1000-', undefined]);
+      ).toEqual(['bytes=500-', undefined]);
       expect((await readFile(join(dir, 'out', name))).equals(v1), name).toBe(true);
     }
   });
@@ -348,8 +349,8 @@ describe('ranges and resumes', () => {
     await leavePartial('long', v1.subarray(0, 1000));
     server.routes.set('/f/long', (req, res) => {
       if (!req.headers.range) return whole(res, v1);
-      res.writeHead(206, { 'content-range': 'bytes 1000-3999/4000' }); // chunked: no Content-Length to stop at
-      res.write(v1.subarray(1000));
+      res.writeHead(206, { 'content-range': 'bytes 500-3999/4000' }); // chunked: no Content-Length to stop at
+      res.write(v1.subarray(500));
       endless(res, { bytes: 0 });
     });
     const report = await downloadAll([job('long')], FAST);
@@ -438,7 +439,7 @@ describe('ranges and resumes', () => {
     server.routes.set('/f/ignores', (_req, res) => whole(res, v1));
     const report = await downloadAll([job('ignores')], FAST);
     expect(report.failed).toEqual([]);
-    expect(server.requests[0].headers.range).toBe('bytes=1000-');
+    expect(server.requests[0].headers.range).toBe('bytes=500-');
     expect((await readFile(join(dir, 'out', 'ignores'))).equals(v1)).toBe(true);
   });
 
@@ -468,7 +469,7 @@ describe('ranges and resumes', () => {
       });
       const report = await downloadAll([job('swapped')], { ...FAST, bufferBytes });
       expect(report.failed).toEqual([]);
-      expect(server.requests.map((r) => r.headers.range)).toEqual(['bytes=1000-', undefined]);
+      expect(server.requests.map((r) => r.headers.range)).toEqual(['bytes=500-', undefined]);
       expect((await readFile(join(dir, 'out', 'swapped'))).equals(v2)).toBe(true);
     });
 
@@ -499,7 +500,9 @@ describe('ranges and resumes', () => {
     expect([...(await readManifest(manifestPath)).values()].map((r) => r.status)).toEqual(['failed']);
     const second = await downloadAll([job('stall')], { ...FAST, manifestPath });
     expect(second.failed).toEqual([]);
-    expect(server.requests[1].headers.range).toBe('bytes=1500-');
+    // a new run knows nothing of the partial's version (the server sent no validator): its last 750 bytes are
+    // asked for again and compared
+    expect(server.requests[1].headers.range).toBe('bytes=750-');
     expect((await readFile(join(dir, 'out', 'stall'))).equals(v1)).toBe(true);
   });
 
@@ -546,13 +549,95 @@ describe('ranges and resumes', () => {
     await leavePartial('star-unknown', v1.subarray(0, 1000));
     server.routes.set('/f/star-unknown', (req, res) => {
       if (!req.headers.range) return whole(res, v1);
-      res.writeHead(206, { 'content-range': 'bytes 1000-1999/*', 'content-length': 1000 });
-      res.end(v1.subarray(1000, 2000));
+      res.writeHead(206, { 'content-range': 'bytes 500-1999/*', 'content-length': 1500 });
+      res.end(v1.subarray(500, 2000));
     });
     const report = await downloadAll([job('star-unknown')], FAST);
     expect(report.failed).toEqual([]);
-    expect(server.requests.map((r) => r.headers.range)).toEqual(['bytes=1000-', undefined]);
+    expect(server.requests.map((r) => r.headers.range)).toEqual(['bytes=500-', undefined]);
     expect((await readFile(join(dir, 'out', 'star-unknown'))).equals(v1)).toBe(true);
+  });
+
+  /** Answers `bytes=N-` with a 206 of `body` from N, else the whole body. */
+  function ranged(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    headers: Record<string, string> = {},
+  ) {
+    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    if (!m) return whole(res, body, headers);
+    const start = Number(m[1]);
+    res.writeHead(206, {
+      ...headers,
+      'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+      'content-length': body.length - start,
+    });
+    res.end(body.subarray(start));
+  }
+
+  it("continues an earlier run's partial only after the bytes before its end match the server's", async () => {
+    const big = bytesOf(300_000, 1);
+    // half the partial's length before its end, at most 64 KiB
+    for (const [name, body, partialBytes, range] of [
+      ['same-small', v1, 1000, 'bytes=500-'],
+      ['same-one', v1, 1, 'bytes=0-'],
+      ['same-big', big, 200_000, `bytes=${200_000 - 65_536}-`],
+    ] as const) {
+      await leavePartial(name, body.subarray(0, partialBytes));
+      server.routes.set(`/f/${name}`, (req, res) => ranged(req, res, body));
+      const report = await downloadAll([job(name, { expectedBytes: body.length })], FAST);
+      expect(report.failed, name).toEqual([]);
+      expect(
+        server.requests.filter((r) => r.path === `/f/${name}`).map((r) => r.headers.range),
+        name,
+      ).toEqual([range]);
+      expect((await readFile(join(dir, 'out', name))).equals(body), name).toBe(true);
+    }
+  });
+
+  it("never splices an earlier run's partial of another version onto the file, even with no validator or hash", async () => {
+    // the partials of other versions: wholly different, or only in the byte before the partial's end
+    const lastByte = Buffer.from(v1.subarray(0, 1000));
+    lastByte[999] ^= 1;
+    for (const [name, partial] of [
+      ['other', v2.subarray(0, 1000)],
+      ['last-byte', lastByte],
+    ] as const) {
+      await leavePartial(name, partial);
+      server.routes.set(`/f/${name}`, (req, res) => ranged(req, res, v1));
+      const report = await downloadAll([job(name, { expectedBytes: 4000 })], FAST);
+      expect(report.failed, name).toEqual([]);
+      expect(report.retries, name).toBe(1);
+      expect(
+        server.requests.filter((r) => r.path === `/f/${name}`).map((r) => r.headers.range),
+        name,
+      ).toEqual(['bytes=500-', undefined]);
+      expect((await readFile(join(dir, 'out', name))).equals(v1), name).toBe(true);
+    }
+  });
+
+  it('adopts the version a resumed answer names only once its bytes matched the partial (a cut inside them)', async () => {
+    await leavePartial('cut-seam', v2.subarray(0, 1000));
+    let served = 0;
+    server.routes.set('/f/cut-seam', (req, res) => {
+      served++;
+      if (served > 1) return ranged(req, res, v1, { etag: '"v1"' });
+      // a 206 from byte 500 whose first 100 bytes match the partial, then a reset: nothing was compared whole
+      res.writeHead(206, { etag: '"v1"', 'content-range': 'bytes 500-3999/4000', 'content-length': 3500 });
+      res.write(v2.subarray(500, 600), () => setTimeout(() => res.socket?.resetAndDestroy(), 20));
+    });
+    const report = await downloadAll([job('cut-seam', { expectedBytes: 4000 })], FAST);
+    expect(report.failed).toEqual([]);
+    // the retry still compares (no If-Range with the ETag of a version the partial was never shown to be), finds
+    // the partial is another version, and starts over
+    const sent = server.requests.filter((r) => r.path === '/f/cut-seam').map((r) => r.headers);
+    expect(sent.map((h) => [h.range, h['if-range']])).toEqual([
+      ['bytes=500-', undefined],
+      ['bytes=500-', undefined],
+      [undefined, undefined],
+    ]);
+    expect((await readFile(join(dir, 'out', 'cut-seam'))).equals(v1)).toBe(true);
   });
 
   for (const [name, transport] of Object.entries(transports))

@@ -153,8 +153,10 @@ export interface DownloadOptions {
    * Range request instead of starting over (default true; GET jobs only). A server that answers 200 instead of
    * 206, or a Content-Range that does not continue the partial file to its end, makes the file start over; so does
    * an ETag, Last-Modified or size that changed since the partial's first bytes (sent as `If-Range`, within a
-   * run). A partial left by an earlier run has no known version: for files that may change between runs, give
-   * the job an `expectedSha256` (checked over the whole file) or set `resume: false`.
+   * run). A partial of no known version (left by an earlier run, or from a server without validators) is
+   * resumed from up to 64 KiB (half its length when shorter) before its end, and those bytes must equal the
+   * partial's own, else the file starts over: a changed file whose bytes there are unchanged still passes, so
+   * for files that may change between runs give the job an `expectedSha256` (checked over the whole file).
    */
   resume?: boolean;
   /**
@@ -254,6 +256,12 @@ interface Transferred {
 type FileIdentity = Pick<Stats, 'dev' | 'ino'>;
 
 const DEFAULT_BUFFER_BYTES = 1 << 20;
+
+/** Most bytes before a partial's end that a resume of unknown version asks for again (half the partial's when fewer). */
+const RESUME_OVERLAP_BYTES = 64 * 1024;
+
+/** A resumed answer whose first bytes are not the partial's last ones (thrown inside the body loop). */
+class ResumeSeamMismatch extends Error {}
 
 /** Default {@link DownloadOptions.maxFileBytes}: 128 GiB, above any Sentinel-2 product or release archive. */
 export const DEFAULT_MAX_FILE_BYTES = 128 * 2 ** 30;
@@ -678,10 +686,14 @@ export class DownloadEngine {
         offset = 0;
       }
     }
+    // a partial of no known version (left by an earlier run, or from a server without validators) is resumed
+    // from a little before its end, and those bytes must equal its own: else the file changed meanwhile
+    const validator = ifRangeValidator(version);
+    const overlap = offset > 0 && !validator ? Math.min(RESUME_OVERLAP_BYTES, Math.ceil(offset / 2)) : 0;
+    const start = offset - overlap;
     if (offset > 0) {
-      headers.range = `bytes=${offset}-`;
+      headers.range = `bytes=${start}-`;
       // a server that honours If-Range answers the whole new file (200) when the file changed
-      const validator = ifRangeValidator(version);
       if (validator) headers['if-range'] = validator;
     }
     report.requests++;
@@ -728,17 +740,20 @@ export class DownloadEngine {
       const hash = createHash('sha256');
       let bytes = 0;
       let fh: FileHandle | undefined;
+      let seamVersion: SourceVersion | undefined;
       if (res.status === 206) {
         const range = parseContentRange(res.headers.get('content-range'));
         const seen = versionOf(res.headers, range?.total);
-        const why = partialAnswerProblem(res.headers, range, offset, bodyLength, version, seen, job);
+        const why = partialAnswerProblem(res.headers, range, start, bodyLength, version, seen, job);
         if (why) {
           res.discard();
           await onDisk(job.path, () => unlinkQuiet(partial));
           throw new EoFetchError('SIZE_MISMATCH', `${job.path}: ${why}; starting over`);
         }
         declaredBytes = range!.total ?? range!.end + 1;
-        Object.assign(version, definedOnly({ ...seen }));
+        // a partial of unknown version is known to be this one only once its last bytes are compared
+        if (overlap > 0) seamVersion = seen;
+        else Object.assign(version, definedOnly({ ...seen }));
       } else {
         // a whole file: the old partial's bytes may be another version, so drop them before this version is
         // recorded (a body held in memory or cut off before its first byte would otherwise leave them behind)
@@ -752,15 +767,18 @@ export class DownloadEngine {
       }
       // every step on the local disk fails as WRITE_FAILED naming the file (a full disk is no network error)
       const disk = <T>(step: () => Promise<T>) => onDisk(job.path, step);
+      // the partial's last bytes, which the answer's first bytes must repeat
+      let seam: Uint8Array | undefined;
       if (offset > 0 && res.status === 206) {
         await disk(async () => {
           const prev = await open(partial, 'r');
           try {
             // re-hashing a large partial is progress too: keep the idle timer from firing meanwhile
-            for await (const c of prev.createReadStream({ autoClose: false })) {
+            for await (const c of prev.createReadStream({ autoClose: false, end: offset - 1 })) {
               att.touch();
               hash.update(c as Buffer);
             }
+            if (overlap > 0) seam = await readExactly(prev, start, overlap);
           } finally {
             await prev.close();
           }
@@ -768,6 +786,7 @@ export class DownloadEngine {
         bytes = offset;
         fh = await disk(() => open(partial, 'a'));
       }
+      let seamAt = 0;
       // small bodies stay in memory until complete (the file is written after the network slot is released);
       // larger ones stream to the partial file
       const limit = opts.bufferBytes ?? DEFAULT_BUFFER_BYTES;
@@ -782,8 +801,21 @@ export class DownloadEngine {
       let complete = false;
       let written: FileIdentity | undefined;
       try {
-        for await (const chunk of res.body) {
+        for await (const body of res.body) {
           att.touch();
+          let chunk = body;
+          if (seam && seamAt < seam.length) {
+            const n = Math.min(seam.length - seamAt, chunk.byteLength);
+            if (Buffer.compare(chunk.subarray(0, n), seam.subarray(seamAt, seamAt + n)) !== 0)
+              throw new ResumeSeamMismatch(
+                `${job.path}: the server's bytes ${start}-${offset - 1} differ from the partial download's (the file changed on the server since the partial download was started); starting over`,
+              );
+            seamAt += n;
+            if (seamAt === seam.length && seamVersion)
+              Object.assign(version, definedOnly({ ...seamVersion }));
+            chunk = chunk.subarray(n);
+            if (chunk.byteLength === 0) continue;
+          }
           if (bytes + chunk.byteLength > ceiling && !Number.isFinite(cap))
             throw new EoFetchError(
               'RESPONSE_TOO_LARGE',
@@ -824,6 +856,9 @@ export class DownloadEngine {
       }
       return { bytes, sha256: hash.digest('hex'), declaredBytes, held, written };
     } catch (err) {
+      // the partial is removed by the caller, as for every SIZE_MISMATCH
+      if (err instanceof ResumeSeamMismatch)
+        throw this.clean(new EoFetchError('SIZE_MISMATCH', err.message), secrets);
       throw this.clean(classifyFetchError(err, job.url, userSignal, att), secrets);
     } finally {
       att.dispose();
@@ -1017,6 +1052,18 @@ async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
     if (bytesWritten <= 0) throw new Error(`short write: ${at} of ${bytes.byteLength} bytes`);
     at += bytesWritten;
   }
+}
+
+/** `length` bytes of an open file from `position`; a file that ends before them is an error. */
+async function readExactly(fh: FileHandle, position: number, length: number): Promise<Uint8Array> {
+  const out = Buffer.alloc(length);
+  for (let at = 0; at < length; ) {
+    const { bytesRead } = await fh.read(out, at, length - at, position + at);
+    if (bytesRead === 0)
+      throw new Error(`the file ends at byte ${position + at}, before byte ${position + length}`);
+    at += bytesRead;
+  }
+  return out;
 }
 
 async function unlinkQuiet(path: string): Promise<void> {
