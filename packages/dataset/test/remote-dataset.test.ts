@@ -173,6 +173,23 @@ describe('openDataset on a remote v1.1 release (HTTP range requests)', () => {
     expect(server.totalHits()).toBe(1);
   });
 
+  it('a remote table that is not UTF-8 is UNREADABLE_FILE naming it and the byte (as a local one is)', async () => {
+    const record = 'records/15382552';
+    for (const [key, bytes] of server.files)
+      if (key.startsWith(`${RECORD}/files/`)) server.files.set(key.replace(RECORD, record), bytes);
+    // a Latin-1 "ü" (0xFC) in the split table's first AOI name
+    const split = Buffer.from(await readFile(join(root, 'stratified_train_val_test_split.csv')));
+    const at = split.indexOf('\n') + 2;
+    split[at] = 0xfc;
+    server.files.set(`${record}/files/stratified_train_val_test_split.csv`, split);
+    const err = await openDataset(`${server.origin}/${record}`, { revisits: 8 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatasetError);
+    expect((err as DatasetError).code).toBe('UNREADABLE_FILE');
+    expect((err as Error).message).toBe(
+      `table ${server.origin}/${record}/stratified_train_val_test_split.csv is not UTF-8 text at byte ${at} (line 2); save it as UTF-8`,
+    );
+  });
+
   it('a local folder of the v1.1 zips and one local zip of the whole layout give the same pixels', async () => {
     const fromZips = await openDataset(join(dir, 'zips'), { revisits: 8, masks: true });
     expect(fromZips.split().train.length).toBe(reference.split().train.length);

@@ -7,6 +7,7 @@ export type { FetchLike, RequestJsonOptions } from './http/request-json.js';
 export {
   DEFAULT_MAX_JSON_BYTES,
   httpErrorFromResponse,
+  readBytesBounded,
   readTextBounded,
   requestJson,
   scrub,

@@ -8,7 +8,7 @@ import { withoutTrailingSlashes } from '@worldstrat/core';
 import { readFileBounded } from '@worldstrat/core/node';
 import {
   httpErrorFromResponse,
-  readTextBounded,
+  readBytesBounded,
   redactUrl,
   splitUrlCredentials,
   withRetry,
@@ -195,13 +195,13 @@ export function releaseFileUrl(base: string): (name: string) => string {
 /** Most bytes of a remote table (the release's metadata.csv is ~10 MB). */
 const MAX_TABLE_BYTES = 256 * 1024 * 1024;
 
-/** A remote table through eo-fetch's retrying request path; a 404 means "no such table". */
+/** A remote table's bytes through eo-fetch's retrying request path; a 404 means "no such table". */
 async function fetchTable(
   url: string,
   shown: string,
   headers: Record<string, string>,
   options: ZipStoreOptions,
-): Promise<string | null> {
+): Promise<Uint8Array | null> {
   const doFetch = options.fetch ?? globalThis.fetch;
   try {
     return await withRetry(
@@ -212,7 +212,7 @@ async function fetchTable(
           return null;
         }
         if (!res.ok) throw await httpErrorFromResponse(res, url);
-        return readTextBounded(res, url, MAX_TABLE_BYTES);
+        return readBytesBounded(res, url, MAX_TABLE_BYTES);
       },
       {
         signal: options.signal,
@@ -288,7 +288,9 @@ function remoteStore(root: string, options: ZipStoreOptions): DatasetStore {
   const tables = async (name: string) => {
     if (name !== SPLIT_CSV_NAME && name !== METADATA_CSV_NAME) return null;
     tableRequests++;
-    return fetchTable(fileUrl(name), `${folder}/${name}`, headers, options);
+    const shown = `${folder}/${name}`;
+    const bytes = await fetchTable(fileUrl(name), shown, headers, options);
+    return bytes && tableText(bytes, `table ${shown}`);
   };
   return zipStore(
     folder,
