@@ -77,13 +77,19 @@ describe('weights', () => {
     model.dispose();
   });
 
-  it('keeps a non-default output size through stateDictToSafetensors → stateDictFromSafetensors', async () => {
+  it('keeps a non-default output size and dropout through stateDictToSafetensors → stateDictFromSafetensors', async () => {
     const model = createModel(
-      { kind: 'srcnn', revisits: 2, inChannels: 3, hiddenChannels: 4, outputSize: [37, 41] },
+      { kind: 'srcnn', revisits: 2, inChannels: 3, hiddenChannels: 4, outputSize: [37, 41], dropout: 0.2 },
       { seed: 5 },
     );
     const bytes = stateDictToSafetensors(await exportStateDict(model), model.config);
-    expect(stateDictFromSafetensors(bytes).config.outputSize).toEqual([37, 41]);
+    expect(stateDictFromSafetensors(bytes).config).toMatchObject({ outputSize: [37, 41], dropout: 0.2 });
+    // the caller's config wins; a dropout the model cannot take is ignored like any informative field
+    expect(stateDictFromSafetensors(bytes, { config: { dropout: 0 } }).config.dropout).toBe(0);
+    const odd = stateDictToSafetensors(await exportStateDict(model), model.config, {
+      metadata: { model_config: JSON.stringify({ ...model.config, dropout: 1.5 }) },
+    });
+    expect(stateDictFromSafetensors(odd).config.dropout).toBe(0.5);
     // Upstream files say it in model_args, which wins over our own model_config.
     const upstream = stateDictToSafetensors(await exportStateDict(model), model.config, {
       metadata: { model_args: JSON.stringify({ output_size: [30, 31] }) },

@@ -152,9 +152,8 @@ function parseStateDict(
   const shapes: Record<string, number[]> = {};
   for (const [k, t] of byKey) shapes[k] = t.shape;
   const overrides: Partial<Pick<ModelConfig, 'outputSize' | 'dropout'>> = {};
-  // Files we write carry the whole config; its output size is the one the model was trained for.
-  const ownSize = outputSizeFromModelConfig(metadata.model_config);
-  if (ownSize) overrides.outputSize = ownSize;
+  // Files we write carry the whole config: the output size and dropout the model was trained with.
+  Object.assign(overrides, trainingFieldsFromModelConfig(metadata.model_config));
   const argsSize = outputSizeFromModelArgs(metadata.model_args);
   if (argsSize) overrides.outputSize = argsSize;
   const config = detectWithPrefixHint(shapes, { ...overrides, ...configOverrides }, Object.keys(tensors));
@@ -446,15 +445,23 @@ function outputSizeFromModelArgs(text: string | undefined): [number, number] | u
   }
 }
 
-function outputSizeFromModelConfig(text: string | undefined): [number, number] | undefined {
-  if (!text) return undefined;
+function trainingFieldsFromModelConfig(
+  text: string | undefined,
+): Partial<Pick<ModelConfig, 'outputSize' | 'dropout'>> {
+  if (!text) return {};
+  let doc: unknown;
   try {
-    const doc: unknown = JSON.parse(text);
-    return isRecord(doc) ? validOutputSize(doc.outputSize) : undefined;
+    doc = JSON.parse(text);
   } catch {
-    // model_config is informative only, like model_args.
+    return {}; // model_config is informative only, like model_args.
   }
-  return undefined;
+  if (!isRecord(doc)) return {};
+  const found: Partial<Pick<ModelConfig, 'outputSize' | 'dropout'>> = {};
+  const outputSize = validOutputSize(doc.outputSize);
+  if (outputSize) found.outputSize = outputSize;
+  const p = doc.dropout;
+  if (typeof p === 'number' && p >= 0 && p < 1) found.dropout = p;
+  return found;
 }
 
 /** PyTorch → TF layout for one tensor. */
