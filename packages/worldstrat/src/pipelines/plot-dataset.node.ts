@@ -12,6 +12,7 @@ import { resize } from '@worldstrat/raster-io';
 import { readGeoTiffFile } from '@worldstrat/raster-io/node';
 import { natCompare } from '@worldstrat/stratify';
 import { throwIfAborted } from '../errors.js';
+import { makeFolder } from '../internal/make-folder.node.js';
 import { classDistributionSvg } from '../plots/bar-chart.js';
 import { comparisonPanelSvg } from '../plots/comparison-panel.js';
 import { htmlReport } from '../plots/html-report.js';
@@ -248,6 +249,8 @@ export const plotDatasetPipeline = definePipeline<PlotDatasetOptions, PlotDatase
     const files: string[] = [];
     const total = 4;
     const step = (done: number) => ctx.onProgress?.({ stage: 'plots', done, total });
+    // an --out that cannot be a folder fails at once, not after the dataset is read and the first plot drawn
+    await makeFolder('output folder', o.out);
     const scan = await scanDataset(o.root, { revisits: 1, allowFewerRevisits: true });
     const rows = await tableRows(o.root);
     const byTile = rowsByTile(rows);

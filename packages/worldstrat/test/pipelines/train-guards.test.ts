@@ -72,7 +72,7 @@ describe('train into an --out that holds a finished model [slow: trains a tiny m
 });
 
 describe('output folders that cannot be created', () => {
-  it('train/synth/demo --out under or at a file: WRITE_FAILED (exit 5) naming the folder', async () => {
+  it('train/synth/demo/plot dataset --out under or at a file: WRITE_FAILED (exit 5) naming the folder', async () => {
     const file = join(dir, 'afile');
     writeFileSync(file, 'hi');
     const t = await cli(...trainArgs(file));
@@ -92,6 +92,13 @@ describe('output folders that cannot be created', () => {
     expect(JSON.parse(d.out).error.message).toContain(
       `cannot create the output folder ${join(file, 'demo', 'dataset')} (`,
     );
+    // plot dataset too, before it reads the dataset or draws anything
+    const p = await cli('--json', 'plot', 'dataset', root, '--out', join(file, 'plots'));
+    expect(p.code, p.out).toBe(5);
+    expect(JSON.parse(p.out).error).toMatchObject({
+      code: 'WRITE_FAILED',
+      message: expect.stringContaining(`cannot create the output folder ${join(file, 'plots')} (`),
+    });
     expect(readFileSync(file, 'utf8')).toBe('hi');
   }, 60_000);
 });
