@@ -285,6 +285,37 @@ describe('openZip on hostile archives → typed errors, quickly', () => {
     await expectCode(zd.readEntry(zd.get('d.txt')!), 'CORRUPT_ZIP', /d\.txt/);
   });
 
+  it('split (multi-disk) archives are UNSUPPORTED_ZIP: end record disk fields, Zip64 record and locator disk counts', async () => {
+    const lastIndex = (b: Uint8Array, sig: number) => {
+      const v = new DataView(b.buffer, b.byteOffset);
+      for (let i = b.byteLength - 4; i >= 0; i--) if (v.getUint32(i, true) === sig) return i;
+      throw new Error('no signature');
+    };
+    for (const at of [4, 6]) {
+      const b = base().bytes.slice();
+      patch16(b, lastIndex(b, 0x06054b50) + at, 1);
+      await expectCode(open(b), 'UNSUPPORTED_ZIP', /multi-disk \(split\) zip archives are not supported/);
+    }
+    const z64 = () => buildZip(FILES, { zip64: true }).bytes.slice();
+    // the Zip64 record's disk numbers, the locator's disk of that record, and its total disk count
+    for (const [sig, at, value] of [
+      [0x06064b50, 16, 1],
+      [0x06064b50, 20, 1],
+      [0x07064b50, 4, 1],
+      [0x07064b50, 16, 3],
+    ] as const) {
+      const b = z64();
+      patch32(b, lastIndex(b, sig) + at, value);
+      await expectCode(open(b), 'UNSUPPORTED_ZIP', /multi-disk/);
+    }
+    // a total of 0 or 1 disks is one archive (writers differ)
+    for (const total of [0, 1]) {
+      const b = z64();
+      patch32(b, lastIndex(b, 0x07064b50) + 16, total);
+      expect((await open(b)).entries.length, String(total)).toBe(FILES.length);
+    }
+  });
+
   it('encrypted entries, unknown methods and entries over the size cap are refused', async () => {
     const z = base();
     const a = z.bytes.slice();

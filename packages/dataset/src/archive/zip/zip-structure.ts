@@ -148,7 +148,8 @@ export async function readEndRecords(
     if (stored + 56 > locatorOffset)
       throw corrupt(w, `Zip64 end record offset ${stored} overlaps its locator at ${locatorOffset}`);
     const { rec, recordOffset } = await zip64Record(w, stored, locatorOffset, readAt);
-    if (u32(rec, 16) !== 0 || u32(rec, 20) !== 0 || u32(loc, 4) !== 0)
+    // this disk, the directory's disk, the record's disk, and the total (0 or 1 for one archive: writers differ)
+    if (u32(rec, 16) !== 0 || u32(rec, 20) !== 0 || u32(loc, 4) !== 0 || u32(loc, 16) > 1)
       throw new DatasetError(
         'UNSUPPORTED_ZIP',
         `${w.zip}: multi-disk (split) zip archives are not supported`,
