@@ -668,6 +668,41 @@ describe('ranges and resumes', () => {
       });
     });
 
+  for (const [name, transport] of Object.entries(transports))
+    it(`refuses a 200 to a resume that holds only the tail with no size or range said, by its first bytes (${name})`, async () => {
+      await leavePartial('bare-tail', v1.subarray(0, 1000));
+      server.routes.set('/f/bare-tail', (req, res) => {
+        const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+        // a broken gateway: 200, chunked (no Content-Length), no Content-Range, only the bytes asked for
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.end(v1.subarray(start));
+      });
+      const report = await downloadAll([job('bare-tail')], { ...FAST, ...transport });
+      expect(report.failed).toEqual([]);
+      expect(report.retries).toBe(1);
+      expect(server.requests.map((r) => r.headers.range)).toEqual(['bytes=500-', undefined]);
+      expect((await readFile(join(dir, 'out', 'bare-tail'))).equals(v1)).toBe(true);
+    });
+
+  it("takes a 200 to a resume whose start is the partial's own start as the whole file, even with no size said", async () => {
+    // a partial whose first and last halves are equal cannot tell a tail from the whole file: taken whole
+    const halves = Buffer.concat([v2.subarray(0, 500), v2.subarray(0, 500)]);
+    for (const [name, partial] of [
+      ['head', v1.subarray(0, 1000)],
+      ['halves', halves],
+    ] as const) {
+      await leavePartial(name, partial);
+      server.routes.set(`/f/${name}`, (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.end(v1);
+      });
+      const report = await downloadAll([job(name)], FAST);
+      expect(report.failed, name).toEqual([]);
+      expect(server.requests.filter((r) => r.path === `/f/${name}`).length, name).toBe(1);
+      expect((await readFile(join(dir, 'out', name))).equals(v1), name).toBe(true);
+    }
+  });
+
   it('refuses a 200 of another size for the same strong ETag, and a 200 whose Content-Range is not the whole file', async () => {
     let served = 0;
     server.routes.set('/f/shrunk', (req, res) => {

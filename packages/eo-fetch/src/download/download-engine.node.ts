@@ -260,8 +260,11 @@ const DEFAULT_BUFFER_BYTES = 1 << 20;
 /** Most bytes before a partial's end that a resume of unknown version asks for again (half the partial's when fewer). */
 const RESUME_OVERLAP_BYTES = 64 * 1024;
 
-/** A resumed answer whose first bytes are not the partial's last ones (thrown inside the body loop). */
-class ResumeSeamMismatch extends Error {}
+/**
+ * An answer to a resume that cannot continue the partial: a 206 whose first bytes are not the partial's last
+ * ones, or a 200 that starts with them (only the tail; thrown inside the body loop).
+ */
+class ResumeMismatch extends Error {}
 
 /** Default {@link DownloadOptions.maxFileBytes}: 128 GiB, above any Sentinel-2 product or release archive. */
 export const DEFAULT_MAX_FILE_BYTES = 128 * 2 ** 30;
@@ -741,6 +744,8 @@ export class DownloadEngine {
       let bytes = 0;
       let fh: FileHandle | undefined;
       let seamVersion: SourceVersion | undefined;
+      // the partial's last bytes when a 200 answered a resume and its start is not the partial's own
+      let tailOf: Uint8Array | undefined;
       if (res.status === 206) {
         const range = parseContentRange(res.headers.get('content-range'));
         const seen = versionOf(res.headers, range?.total);
@@ -756,7 +761,9 @@ export class DownloadEngine {
         else Object.assign(version, definedOnly({ ...seen }));
       } else {
         // a whole file: the old partial's bytes may be another version, so drop them before this version is
-        // recorded (a body held in memory or cut off before its first byte would otherwise leave them behind)
+        // recorded (a body held in memory or cut off before its first byte would otherwise leave them behind);
+        // its ends are kept to tell a 200 that holds only the tail (a proxy dropping Content-Range) by its start
+        if (overlap > 0) tailOf = await onDisk(job.path, () => partialEnds(partial, start, overlap));
         if (offset > 0) await onDisk(job.path, () => unlinkQuiet(partial));
         const why = wholeAnswerProblem(res.headers, bodyLength, version);
         if (why) {
@@ -787,6 +794,7 @@ export class DownloadEngine {
         fh = await disk(() => open(partial, 'a'));
       }
       let seamAt = 0;
+      let tailAt = 0;
       // small bodies stay in memory until complete (the file is written after the network slot is released);
       // larger ones stream to the partial file
       const limit = opts.bufferBytes ?? DEFAULT_BUFFER_BYTES;
@@ -804,10 +812,19 @@ export class DownloadEngine {
         for await (const body of res.body) {
           att.touch();
           let chunk = body;
+          if (tailOf && tailAt < tailOf.length) {
+            const n = Math.min(tailOf.length - tailAt, chunk.byteLength);
+            if (Buffer.compare(chunk.subarray(0, n), tailOf.subarray(tailAt, tailAt + n)) !== 0)
+              tailOf = undefined;
+            else if ((tailAt += n) === tailOf.length)
+              throw new ResumeMismatch(
+                `${job.path}: asked for bytes ${start} to the end, got a 200 (the whole file) that starts with the partial download's bytes ${start}-${offset - 1}: it holds only the tail; starting over`,
+              );
+          }
           if (seam && seamAt < seam.length) {
             const n = Math.min(seam.length - seamAt, chunk.byteLength);
             if (Buffer.compare(chunk.subarray(0, n), seam.subarray(seamAt, seamAt + n)) !== 0)
-              throw new ResumeSeamMismatch(
+              throw new ResumeMismatch(
                 `${job.path}: the server's bytes ${start}-${offset - 1} differ from the partial download's (the file changed on the server since the partial download was started); starting over`,
               );
             seamAt += n;
@@ -857,7 +874,7 @@ export class DownloadEngine {
       return { bytes, sha256: hash.digest('hex'), declaredBytes, held, written };
     } catch (err) {
       // the partial is removed by the caller, as for every SIZE_MISMATCH
-      if (err instanceof ResumeSeamMismatch)
+      if (err instanceof ResumeMismatch)
         throw this.clean(new EoFetchError('SIZE_MISMATCH', err.message), secrets);
       throw this.clean(classifyFetchError(err, job.url, userSignal, att), secrets);
     } finally {
@@ -1064,6 +1081,20 @@ async function readExactly(fh: FileHandle, position: number, length: number): Pr
     at += bytesRead;
   }
   return out;
+}
+
+/**
+ * The partial's bytes from `start` (`length` of them), or undefined when they equal its first bytes: then a body
+ * starting with them may as well be the whole file.
+ */
+async function partialEnds(path: string, start: number, length: number): Promise<Uint8Array | undefined> {
+  const fh = await open(path, 'r');
+  try {
+    const [head, tail] = [await readExactly(fh, 0, length), await readExactly(fh, start, length)];
+    return Buffer.compare(head, tail) === 0 ? undefined : tail;
+  } finally {
+    await fh.close();
+  }
 }
 
 async function unlinkQuiet(path: string): Promise<void> {
