@@ -814,9 +814,10 @@ export class DownloadEngine {
           let chunk = body;
           if (tailOf && tailAt < tailOf.length) {
             const n = Math.min(tailOf.length - tailAt, chunk.byteLength);
-            if (Buffer.compare(chunk.subarray(0, n), tailOf.subarray(tailAt, tailAt + n)) !== 0)
-              tailOf = undefined;
-            else if ((tailAt += n) === tailOf.length)
+            const same = Buffer.compare(chunk.subarray(0, n), tailOf.subarray(tailAt, tailAt + n)) === 0;
+            tailAt += n;
+            if (!same) tailOf = undefined;
+            else if (tailAt === tailOf.length)
               throw new ResumeMismatch(
                 `${job.path}: asked for bytes ${start} to the end, got a 200 (the whole file) that starts with the partial download's bytes ${start}-${offset - 1}: it holds only the tail; starting over`,
               );
