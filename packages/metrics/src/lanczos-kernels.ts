@@ -65,7 +65,8 @@ export function lanczosKernel1d(shift: number, options: LanczosKernelOptions = {
     for (let a = 0; a < LANCZOS_TAPS; a++) {
       const x = a - centre - shift;
       let v: number;
-      if (x === 0) v = 1;
+      // sinc(x)·sinc(x/3) is 1 − (10/27)·π²x² + …: 1 to the last bit below 1e-8, where x² could underflow to 0/0
+      if (Math.abs(x) < 1e-8) v = 1;
       else if (Math.abs(x) >= 3 || Number.isInteger(x)) v = 0;
       else v = (3 * Math.sin(Math.PI * x) * Math.sin((Math.PI * x) / 3)) / (Math.PI * Math.PI * x * x);
       taps[a] = v;
@@ -159,7 +160,7 @@ export function shiftOfIndex(index: number): [number, number] {
   if (!Number.isInteger(index) || index < 0 || index >= n * n) {
     throw new MetricsError(
       'INVALID_OPTION',
-      `shiftOfIndex: index must be an integer in 0..${n * n - 1}, got ${index}`,
+      `shiftOfIndex: index must be an integer in 0..${n * n - 1}, got ${describe(index)}`,
     );
   }
   const iy = Math.floor(index / n);

@@ -173,14 +173,20 @@ function cropBorder(
 
 function checkBorder(fn: string, border: number): number {
   if (!Number.isInteger(border) || border < 0) {
-    throw new MetricsError('INVALID_OPTION', `${fn}: borderMask must be an integer ≥ 0, got ${border}`);
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: borderMask must be an integer ≥ 0, got ${describe(border)}`,
+    );
   }
   return border;
 }
 
 function checkPositive(fn: string, name: string, v: number): number {
   if (!(v > 0) || !Number.isFinite(v)) {
-    throw new MetricsError('INVALID_OPTION', `${fn}: ${name} must be a finite number > 0, got ${v}`);
+    throw new MetricsError(
+      'INVALID_OPTION',
+      `${fn}: ${name} must be a finite number > 0, got ${describe(v)}`,
+    );
   }
   return v;
 }

@@ -79,7 +79,8 @@ export function psnrFromMse(mseValue: number, dataRange = 1): number {
     );
   }
   checkPositive('psnrFromMse', 'dataRange', dataRange);
-  return psnrOf(dataRange, mseValue);
+  // −0 passes the check above; 1/−0 would be −Infinity and the log NaN
+  return psnrOf(dataRange, mseValue === 0 ? 0 : mseValue);
 }
 
 /**

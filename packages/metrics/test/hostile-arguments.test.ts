@@ -27,6 +27,7 @@ import {
   registeredMetrics,
   satlasCpsnr,
   scoreBicubicBaseline,
+  shiftOfIndex,
   ssim,
   ssimGaussian1d,
   ssimLoss,
@@ -464,6 +465,9 @@ describe('pixel values that are not finite numbers', () => {
 
   it('computes a finite PSNR where only L² or L²/MSE overflows', () => {
     expect(psnrFromMse(5e-324)).toBeCloseTo(-10 * Math.log10(5e-324), 9);
+    // −0 is 0: an exact match (it was NaN)
+    expect(psnrFromMse(-0)).toBe(Number.POSITIVE_INFINITY);
+    expect(psnrFromMse(-0, 255)).toBe(Number.POSITIVE_INFINITY);
     expect(psnr([0.5], [0.25], { dataRange: 1e200 })).toBeCloseTo(4000 - 10 * Math.log10(0.0625), 9);
     const { cpsnr } = satlasCpsnr(pixels(144, 52), pixels(144, 53), [12, 12], { peak: 1e200 });
     expect(Number.isFinite(cpsnr) && cpsnr > 3900).toBe(true);
@@ -605,6 +609,32 @@ describe('options of the wrong type', () => {
     );
     expectError(() => lanczosKernel1d(9, { variant: 'lanczos3' }), 'INVALID_OPTION', /shift/);
     expect(lanczosKernel1d(5).every(Number.isFinite)).toBe(true);
+    // a shift so small that x² underflows: the kernel of shift 0 (was 0/0 = NaN at the centre tap)
+    const zero = Array.from(lanczosKernel1d(0, { variant: 'lanczos3' }));
+    for (const tiny of [1e-160, -5e-324])
+      expect(Array.from(lanczosKernel1d(tiny, { variant: 'lanczos3' })), String(tiny)).toEqual(zero);
+    const near = lanczosKernel1d(1e-9, { variant: 'lanczos3' });
+    for (const [i, v] of near.entries()) expect(Math.abs(v - (zero[i] as number))).toBeLessThan(1e-8);
+  });
+
+  it('names a Symbol or other unprintable value in a message instead of throwing a TypeError', () => {
+    expectError(
+      () => shiftOfIndex(Symbol('s') as never),
+      'INVALID_OPTION',
+      /^shiftOfIndex: index must be an integer in 0\.\.\d+, got /,
+    );
+    const [lr, sr, hr] = [pixels(48, 28, 0.1, 1), pixels(192, 29, 0.1, 1), pixels(192, 32, 0.1, 1)];
+    const borderMask = Symbol('b') as never;
+    expectError(
+      () => opensrConsistency(lr, sr, [3, 4, 4], [3, 8, 8], { borderMask }),
+      'INVALID_OPTION',
+      /^opensrConsistency: borderMask must be an integer ≥ 0, got /,
+    );
+    expectError(
+      () => opensrCorrectness(lr, sr, hr, [3, 4, 4], [3, 8, 8], { borderMask }),
+      'INVALID_OPTION',
+      /^opensrCorrectness: borderMask must be an integer ≥ 0, got /,
+    );
   });
 
   it('checks bicubicBaseline channels, mean and std element by element', () => {
