@@ -10,7 +10,8 @@ import { dtypeOfArray } from './typed-array.js';
 /** A caller's value quoted for a message (core's rendering: short, never throws). */
 export { describeValue };
 
-function invalid(message: string): never {
+/** Throws `INVALID_ARGUMENT` with `message` (the argument checks below, and the option checks beside them). */
+export function invalid(message: string): never {
   throw new RasterIoError('INVALID_ARGUMENT', message);
 }
 
@@ -59,9 +60,14 @@ export function checkPositiveInteger(fn: string, name: string, value: unknown): 
 
 /** An array of numbers or a typed array (a plain `{ length }` object would be walked element by element). */
 export function checkNumberArray(fn: string, name: string, value: unknown): ArrayLike<number> {
+  // BigInt64Array/BigUint64Array hold bigints, which arithmetic with numbers throws on
   const ok =
     Array.isArray(value) ||
-    (ArrayBuffer.isView(value) && !(value instanceof DataView) && typeof (value as any).length === 'number');
+    (ArrayBuffer.isView(value) &&
+      !(value instanceof DataView) &&
+      !(value instanceof BigInt64Array) &&
+      !(value instanceof BigUint64Array) &&
+      typeof (value as any).length === 'number');
   if (!ok) invalid(`${fn}: ${name} must be an array or typed array of numbers, got ${describeValue(value)}`);
   // A plain array from JSON may hold null (JSON's NaN) or numeric strings, which arithmetic would coerce.
   if (Array.isArray(value))

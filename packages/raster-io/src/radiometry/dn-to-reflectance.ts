@@ -3,6 +3,7 @@
 import { RasterIoError } from '../errors.js';
 import {
   checkNumberArray,
+  checkOptionalBoolean,
   checkOptions,
   checkRaster,
   describeValue,
@@ -46,7 +47,8 @@ export function dnToReflectance(
   options: DnToReflectanceOptions = {},
 ): Float32Array | Raster {
   const fn = 'dnToReflectance';
-  const { scale = 10000, clamp = true } = checkOptions(fn, options);
+  const { scale = 10000, clamp: clampOption } = checkOptions(fn, options);
+  const clamp = checkOptionalBoolean(fn, 'options.clamp', clampOption) ?? true;
   if (typeof scale !== 'number' || !(scale > 0) || !Number.isFinite(scale))
     throw new RasterIoError(
       'INVALID_ARGUMENT',

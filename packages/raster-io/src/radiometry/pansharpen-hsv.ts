@@ -1,7 +1,7 @@
 // Upstream HSV pansharpening in closed form.
 
 import { RasterIoError } from '../errors.js';
-import { checkFiniteNumber, checkOptions, checkRaster, describeValue } from '../internal/check-args.js';
+import { checkOptions, checkRaster, describeValue, invalid } from '../internal/check-args.js';
 import { resize } from '../resample/resize.js';
 import type { Raster } from '../types.js';
 import { dnToReflectance } from './dn-to-reflectance.js';
@@ -12,7 +12,7 @@ export interface PansharpenOptions {
   rgbBands?: readonly [number, number, number];
   /** DN scale for both inputs (values ÷ scale, clamped to [0,1]); default 10000. Use 1 for reflectance input. */
   scale?: number;
-  /** kornia's HSV epsilon; default 1e-8. */
+  /** kornia's HSV epsilon, a finite number > 0; default 1e-8. */
   epsilon?: number;
 }
 
@@ -42,8 +42,9 @@ export function pansharpenHsv(multispectral: Raster, pan: Raster, options: Pansh
       `${fn}: rgbBands must be three band indices, got ${describeValue(rgbBands)}`,
     );
   const [ri, gi, bi] = rgbBands;
-  const scale = o.scale ?? 10000;
-  const eps = checkFiniteNumber(fn, 'epsilon', o.epsilon ?? 1e-8);
+  const scale = positive(fn, 'scale', o.scale ?? 10000);
+  // 0 would divide black pixels by 0 (NaN where PAN, PAN, PAN is promised); below it, by a negative
+  const eps = positive(fn, 'epsilon', o.epsilon ?? 1e-8);
   for (const b of [ri, gi, bi])
     if (!Number.isInteger(b) || b < 0 || b >= multispectral.bands.length)
       throw new RasterIoError(
@@ -77,4 +78,11 @@ export function pansharpenHsv(multispectral: Raster, pan: Raster, options: Pansh
   const result: Raster = { width: W, height: H, dtype: 'float32', bands: [...out] };
   if (pan.geo) result.geo = pan.geo;
   return result;
+}
+
+/** A finite number > 0, or `INVALID_ARGUMENT` naming this function's option. */
+function positive(fn: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value))
+    invalid(`${fn}: ${name} must be a finite number > 0, got ${describeValue(value)}`);
+  return value;
 }

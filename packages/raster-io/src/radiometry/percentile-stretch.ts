@@ -9,12 +9,18 @@ export interface PercentileOptions {
   noData?: number | null;
 }
 
-function validValues(data: ArrayLike<number>, noData: number | null | undefined): Float64Array {
+/** The sorted values that are not NaN or `noData` (nor ±Infinity when `finiteOnly`). */
+function validValues(
+  data: ArrayLike<number>,
+  noData: number | null | undefined,
+  finiteOnly = false,
+): Float64Array {
   const vals = new Float64Array(data.length);
   let n = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;
     if (Number.isNaN(v) || (noData !== null && noData !== undefined && v === noData)) continue;
+    if (finiteOnly && !Number.isFinite(v)) continue;
     vals[n++] = v;
   }
   return vals.subarray(0, n).sort();
@@ -53,7 +59,17 @@ export function percentiles(
   ps: readonly number[],
   options: PercentileOptions = {},
 ): number[] {
-  checkNumberArray('percentiles', 'data', data);
+  return percentilesOf('percentiles', data, ps, options, false);
+}
+
+function percentilesOf(
+  fn: string,
+  data: ArrayLike<number>,
+  ps: readonly number[],
+  options: PercentileOptions,
+  finiteOnly: boolean,
+): number[] {
+  checkNumberArray(fn, 'data', data);
   if (!Array.isArray(ps))
     throw new RasterIoError(
       'INVALID_ARGUMENT',
@@ -62,7 +78,7 @@ export function percentiles(
   for (const p of ps)
     if (typeof p !== 'number' || !(p >= 0 && p <= 100))
       throw new RasterIoError('INVALID_ARGUMENT', `percentile ${describeValue(p)} is outside [0, 100]`);
-  const s = validValues(data, checkNoData('percentiles', checkOptions('percentiles', options).noData));
+  const s = validValues(data, checkNoData(fn, checkOptions(fn, options).noData), finiteOnly);
   if (s.length === 0) return ps.map(() => Number.NaN);
   return ps.map((p) => {
     const pos = (p / 100) * (s.length - 1);
@@ -90,7 +106,7 @@ export interface StretchResult {
 /**
  * Stretches one band to [0, 1] between two percentiles of its valid values (default 2–98):
  * `clamp((v − p_low)/(p_high − p_low), 0, 1)`. Invalid pixels (NaN / `noData`) become NaN. A flat band
- * (p_low = p_high) maps valid pixels to 0.
+ * (p_low = p_high) maps valid pixels to 0. ±Infinity pixels are left out of the percentiles and stretch to 0 / 1.
  *
  * @param data - one band.
  * @param options - `low`, `high`, `noData`.
@@ -109,7 +125,8 @@ export function percentileStretch(
       'INVALID_ARGUMENT',
       `percentileStretch needs numbers low < high (got ${describeValue(low)}, ${describeValue(high)})`,
     );
-  const [min, max] = percentiles(data, [low, high], options) as [number, number];
+  // ±Infinity pixels would make a limit infinite and every finite pixel NaN: they stretch to 0 or 1 instead
+  const [min, max] = percentilesOf('percentileStretch', data, [low, high], options, true) as [number, number];
   return { data: stretchLinear(data, min, max, options.noData), min, max };
 }
 
@@ -131,14 +148,17 @@ export function stretchLinear(
   noData?: number | null,
 ): Float32Array {
   const out = new Float32Array(data.length);
-  const range = max - min;
+  // limits more than Number.MAX_VALUE apart (±1e308): halves keep the range and each difference finite
+  const half = Number.isFinite(min) && Number.isFinite(max) && !Number.isFinite(max - min);
+  const [lo, hi] = half ? [min / 2, max / 2] : [min, max];
+  const range = hi - lo;
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;
     if (Number.isNaN(v) || (noData !== null && noData !== undefined && v === noData) || Number.isNaN(range)) {
       out[i] = Number.NaN;
       continue;
     }
-    const t = range > 0 ? (v - min) / range : 0;
+    const t = range > 0 ? ((half ? v / 2 : v) - lo) / range : 0;
     out[i] = t < 0 ? 0 : t > 1 ? 1 : t;
   }
   return out;

@@ -1,7 +1,7 @@
 // Separable resize of planar Float32 images with precomputed per-output taps (torch semantics).
 
 import { RasterIoError } from '../errors.js';
-import { checkOptions, describeValue } from '../internal/check-args.js';
+import { checkOptionalBoolean, checkOptions, describeValue } from '../internal/check-args.js';
 import { DEFAULT_RASTER_IO_LIMITS } from '../read/limits.js';
 import { type AxisTaps, RESIZE_METHODS, type ResizeMethod, resizeTaps } from './resize-taps.js';
 
@@ -17,7 +17,7 @@ export interface ResizeOptions {
   antialias?: boolean;
 }
 
-const DEFAULT_RESIZE: Required<ResizeOptions> = { method: 'bilinear', antialias: false };
+const DEFAULT_METHOD: ResizeMethod = 'bilinear';
 
 const tapCache = new Map<string, AxisTaps>();
 function cachedTaps(inSize: number, outSize: number, method: ResizeMethod, antialias: boolean): AxisTaps {
@@ -101,6 +101,8 @@ function vertical(src: ResizePlanes, planes: number, width: number, taps: AxisTa
 
 // Samples one resize may allocate (its output, or the width pass before it): the reader's pixel limit.
 const MAX_RESIZE_SAMPLES = DEFAULT_RASTER_IO_LIMITS.maxPixels;
+/** Longest output side: the Earth's circumference at 10 m; its tap table takes up to 384 MiB. */
+const MAX_RESIZE_SIDE = 2 ** 22;
 
 /** `[outH, outW]`: positive integers whose output fits {@link MAX_RESIZE_SAMPLES}. */
 function checkOutputSize(planes: number, h: number, size: unknown): [number, number] {
@@ -114,6 +116,12 @@ function checkOutputSize(planes: number, h: number, size: unknown): [number, num
     throw new RasterIoError(
       'TOO_LARGE',
       `resize to ${outH}×${outW} (${planes} planes) exceeds ${MAX_RESIZE_SAMPLES} samples`,
+    );
+  // each output row and column has a table of up to 8 taps (12 bytes each) besides the pixels
+  if (Math.max(outH, outW) > MAX_RESIZE_SIDE)
+    throw new RasterIoError(
+      'TOO_LARGE',
+      `resize to ${outH}×${outW}: a side over ${MAX_RESIZE_SIDE} px (its tap table alone would take ${Math.round((Math.max(outH, outW) * 96) / 2 ** 20)} MiB)`,
     );
   return [outH, outW];
 }
@@ -138,7 +146,8 @@ function checkOutputSize(planes: number, h: number, size: unknown): [number, num
  * @param options - method (default bilinear) and antialias (default false).
  * @returns a new `Float32Array` of `planes·outH·outW` values.
  * @throws RasterIoError `INVALID_ARGUMENT` for a length/shape mismatch, non-positive sizes or an unknown method,
- *   `TOO_LARGE` for an output of more than 2^31 samples.
+ *   `TOO_LARGE` for an output of more than 2^31 samples or a side over 2^22 px (whose tap tables alone take
+ *   hundreds of MiB).
  * @example
  * const lr160 = resize(lr158, [12, 158, 158], [160, 160], { method: 'bilinear', antialias: true });
  */
@@ -166,7 +175,9 @@ export function resizePlanes(
   size: readonly [number, number],
   options: ResizeOptions = {},
 ): ResizePlanes {
-  const { method, antialias } = { ...DEFAULT_RESIZE, ...checkOptions('resize', options) };
+  const given = checkOptions('resize', options);
+  const method = given.method ?? DEFAULT_METHOD;
+  const antialias = checkOptionalBoolean('resize', 'options.antialias', given.antialias) ?? false;
   if (!(RESIZE_METHODS as readonly string[]).includes(method))
     throw new RasterIoError(
       'INVALID_ARGUMENT',

@@ -66,7 +66,7 @@ const HALF_INFINITY = { F16: 0x7c00, BF16: 0x7f80 } as const;
 
 /** A value the dtype cannot hold: refused, since writing it would silently store another number. */
 function badValue(key: string, dtype: SafetensorsDType, i: number, v: unknown, why: string): never {
-  return fail(`tensor "${key}": ${dtype} element ${i} is ${String(v)}, ${why}`);
+  return fail(`tensor "${key}": ${dtype} element ${i} is ${describeValue(v)}, ${why}`);
 }
 
 function encodeData(
@@ -140,6 +140,13 @@ function encodeSmallInts(
   }
 }
 
+/** An array of non-negative integers, every index present (`every` skips the holes of `[, 3]`). */
+function isShape(shape: unknown): shape is number[] {
+  if (!Array.isArray(shape)) return false;
+  for (let i = 0; i < shape.length; i++) if (!(Number.isSafeInteger(shape[i]) && shape[i] >= 0)) return false;
+  return true;
+}
+
 /**
  * F64/F32/F16/BF16 from numbers. NaN and ±Inf are written as given; a finite value past the dtype's largest one
  * is refused (it would be stored as ±Inf).
@@ -152,17 +159,20 @@ function encodeFloats(
 ): void {
   const n = out.byteLength / SAFETENSORS_DTYPE_BYTES[dtype];
   const num = (i: number): number => Number(data[i] as number | bigint);
+  // a bigint is finite however large: one past the dtype's range is refused, not stored as ±Inf
+  const finite = (i: number): boolean => typeof data[i] === 'bigint' || Number.isFinite(data[i]);
   if (dtype === 'F64' || dtype === 'F32') {
     const t = dtype === 'F64' ? new Float64Array(out.buffer) : new Float32Array(out.buffer);
-    if (dtype === 'F64' || data instanceof Float32Array) {
+    // float32 values fit both dtypes, doubles F64: nothing to check
+    if (data instanceof Float32Array || (dtype === 'F64' && data instanceof Float64Array)) {
       for (let i = 0; i < n; i++) t[i] = num(i);
       return;
     }
+    const largest = dtype === 'F64' ? '±1.7976931348623157e+308' : '±3.4028234663852886e+38';
     for (let i = 0; i < n; i++) {
-      const v = num(i);
-      t[i] = v;
-      if (!Number.isFinite(t[i] as number) && Number.isFinite(v))
-        badValue(key, dtype, i, data[i], "beyond F32's largest finite value (±3.4028234663852886e+38)");
+      t[i] = num(i);
+      if (!Number.isFinite(t[i] as number) && finite(i))
+        badValue(key, dtype, i, data[i], `beyond ${dtype}'s largest finite value (${largest})`);
     }
     return;
   }
@@ -170,9 +180,8 @@ function encodeFloats(
   const conv = dtype === 'F16' ? floatToHalf : floatToBfloat16;
   const inf = HALF_INFINITY[dtype];
   for (let i = 0; i < n; i++) {
-    const v = num(i);
-    t[i] = conv(v);
-    if (((t[i] as number) & 0x7fff) === inf && Number.isFinite(v))
+    t[i] = conv(num(i));
+    if (((t[i] as number) & 0x7fff) === inf && finite(i))
       badValue(key, dtype, i, data[i], `beyond ${dtype}'s largest finite value`);
   }
 }
@@ -215,7 +224,7 @@ export function encodeSafetensors(
     const dtype = t.dtype ?? defaultDType(t.data);
     if (!(SAFETENSORS_DTYPES as readonly string[]).includes(dtype))
       fail(`tensor "${key}": dtype ${describeValue(dtype)} is not one of ${SAFETENSORS_DTYPES.join(', ')}`);
-    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+    if (!isShape(t.shape))
       fail(`tensor "${key}": shape ${describeValue(t.shape)} must be non-negative integers`);
     const numel = t.shape.reduce((a, b) => a * b, 1);
     return { key, dtype, shape: [...t.shape], bytes: encodeData(key, dtype, t.data, numel) };

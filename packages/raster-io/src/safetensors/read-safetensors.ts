@@ -2,7 +2,7 @@
 
 import { setMember } from '@worldstrat/core';
 import { RasterIoError } from '../errors.js';
-import { checkBytes, checkOptions } from '../internal/check-args.js';
+import { checkBytes, checkOptions, checkString, describeValue, invalid } from '../internal/check-args.js';
 import { bfloat16ToFloat, halfToFloat } from './half-float.js';
 import {
   SAFETENSORS_DTYPE_BYTES,
@@ -23,6 +23,13 @@ export interface ReadSafetensorsOptions {
 
 /** Largest header the official implementation accepts (100 MB). */
 const MAX_HEADER_BYTES = 100_000_000;
+
+/** `options.only` as a set: an array of tensor names (a string would be taken letter by letter). */
+function onlyNames(only: unknown): Set<string> {
+  if (!Array.isArray(only) || !only.every((k) => typeof k === 'string'))
+    invalid(`readSafetensors: options.only must be an array of tensor names, got ${describeValue(only)}`);
+  return new Set(only);
+}
 
 function fail(name: string, message: string, cause?: unknown): never {
   throw new RasterIoError('INVALID_SAFETENSORS', `${name}: ${message}`, cause ? { cause } : undefined);
@@ -92,7 +99,9 @@ export function readSafetensors(
   options: ReadSafetensorsOptions = {},
 ): SafetensorsFile {
   checkBytes('readSafetensors', 'bytes', bytes);
-  const name = checkOptions('readSafetensors', options).name ?? '<bytes>';
+  const { name: given, only: wanted } = checkOptions('readSafetensors', options);
+  const name = given === undefined ? '<bytes>' : checkString('readSafetensors', 'options.name', given);
+  const only = wanted === undefined ? null : onlyNames(wanted);
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   if (u8.byteLength < 8)
     fail(name, `file is ${u8.byteLength} bytes; a safetensors file starts with an 8-byte header length`);
@@ -135,13 +144,13 @@ export function readSafetensors(
     if (typeof dtype !== 'string' || !(SAFETENSORS_DTYPES as readonly string[]).includes(dtype))
       fail(
         name,
-        `tensor "${key}" has dtype ${JSON.stringify(dtype)}; supported: ${SAFETENSORS_DTYPES.join(', ')}`,
+        `tensor "${key}" has dtype ${describeValue(dtype)}; supported: ${SAFETENSORS_DTYPES.join(', ')}`,
       );
     const shape = info.shape;
     if (!Array.isArray(shape) || !shape.every(isNonNegInt))
       fail(
         name,
-        `tensor "${key}" has shape ${JSON.stringify(shape)}; expected an array of non-negative integers`,
+        `tensor "${key}" has shape ${describeValue(shape)}; expected an array of non-negative integers`,
       );
     const offs = info.data_offsets;
     if (
@@ -153,7 +162,7 @@ export function readSafetensors(
     )
       fail(
         name,
-        `tensor "${key}" has data_offsets ${JSON.stringify(offs)}; expected [start, end] with start <= end`,
+        `tensor "${key}" has data_offsets ${describeValue(offs)}; expected [start, end] with start <= end`,
       );
     const [start, end] = offs as [number, number];
     const numel = (shape as number[]).reduce((a, b) => a * b, 1);
@@ -161,7 +170,7 @@ export function readSafetensors(
     if (end - start !== numel * itemBytes)
       fail(
         name,
-        `tensor "${key}" (${dtype} ${JSON.stringify(shape)}) needs ${numel * itemBytes} bytes but data_offsets [${start}, ${end}] span ${end - start}`,
+        `tensor "${key}" (${dtype} ${describeValue(shape, 200)}) needs ${numel * itemBytes} bytes but data_offsets [${start}, ${end}] span ${end - start}`,
       );
     if (end > dataLen)
       fail(
@@ -187,7 +196,6 @@ export function readSafetensors(
       name,
       `data section is ${dataLen} bytes but the tensors cover ${cursor}; trailing bytes or a missing tensor`,
     );
-  const only = options.only ? new Set(options.only) : null;
   if (only) {
     for (const k of only) if (!entries.some((e) => e.key === k)) fail(name, `no tensor named "${k}"`);
   }

@@ -411,6 +411,15 @@ describe('sizes that would allocate gigabytes or loop for minutes', () => {
     );
   });
 
+  it('refuses an output side whose tap table alone would take gigabytes (1 × 2^31 passed the sample limit)', () => {
+    expectError(
+      () => resize(new Float32Array(1), [1, 1, 1], [1, 2 ** 31]),
+      'TOO_LARGE',
+      /^resize to 1×2147483648: a side over 4194304 px/,
+    );
+    expect(resize(new Float32Array([7]), [1, 1, 1], [1, 5000]).every((v) => v === 7)).toBe(true);
+  });
+
   it('refuses a warp target grid beyond 2^31 pixels', () => {
     const grid = { epsg: 32633, transform: [0, 1, 0, 0, 0, -1] as const, width: 2 ** 20, height: 2 ** 20 };
     expectError(
@@ -455,6 +464,86 @@ describe('sizes that would allocate gigabytes or loop for minutes', () => {
 });
 
 describe('values that would be coerced into wrong numbers', () => {
+  it('refuses flags that are not booleans instead of reading them as truthy', () => {
+    const data = new Float32Array(16).map((_, i) => i);
+    expectError(
+      () => resize(data, [1, 4, 4], [2, 2], { antialias: 'false' as never }),
+      'INVALID_ARGUMENT',
+      /^resize: options\.antialias must be true or false, got "false"/,
+    );
+    expectError(
+      () => dnToReflectance([5000, 20000], { clamp: 'no' as never }),
+      'INVALID_ARGUMENT',
+      /^dnToReflectance: options\.clamp must be true or false, got "no"/,
+    );
+    // an explicit undefined is the default, as when left out
+    expect(Array.from(resize(data, [1, 4, 4], [2, 2], { method: undefined, antialias: undefined }))).toEqual(
+      Array.from(resize(data, [1, 4, 4], [2, 2])),
+    );
+    expect(Array.from(dnToReflectance([20000], { clamp: false }))).toEqual([2]);
+  });
+
+  it('refuses 64-bit integer arrays (bigints) where numbers are expected, instead of a TypeError', () => {
+    for (const data of [new BigInt64Array(3), new BigUint64Array(3)]) {
+      expectError(
+        () => percentiles(data as never, [50]),
+        'INVALID_ARGUMENT',
+        /^percentiles: data must be an array or typed array of numbers/,
+      );
+      expectError(
+        () => dnToReflectance(data as never),
+        'INVALID_ARGUMENT',
+        /^dnToReflectance: input must be/,
+      );
+      expectError(
+        () => percentileStretch(data as never),
+        'INVALID_ARGUMENT',
+        /^percentileStretch: data must be/,
+      );
+    }
+  });
+
+  it('stretches limits more than Number.MAX_VALUE apart, and keeps ±Infinity pixels out of the limits', () => {
+    expect(Array.from(percentileStretch([-1.5e308, 0, 1.5e308], { low: 0, high: 100 }).data)).toEqual([
+      0, 0.5, 1,
+    ]);
+    const withInf = percentileStretch(
+      [Number.NEGATIVE_INFINITY, 0, 5, 10, Number.POSITIVE_INFINITY, Number.NaN],
+      {
+        low: 0,
+        high: 100,
+      },
+    );
+    expect([withInf.min, withInf.max]).toEqual([0, 10]);
+    expect(Array.from(withInf.data)).toEqual([0, 0, 0.5, 1, 1, Number.NaN]);
+    // percentiles itself keeps numpy 1.24's answer (its lerp of −inf and 0 is NaN)
+    expect(percentiles([Number.NEGATIVE_INFINITY, 0, 10], [0, 100])).toEqual([Number.NaN, 10]);
+  });
+
+  it('refuses a pansharpening epsilon or scale that is not a finite number > 0, naming pansharpenHsv', () => {
+    const ms = raster({
+      width: 2,
+      height: 2,
+      dtype: 'uint16',
+      bands: [0, 1, 2].map(() => Uint16Array.of(0, 100, 200, 300)),
+    });
+    const pan = raster({ width: 2, height: 2, dtype: 'uint16', bands: [Uint16Array.of(50, 60, 70, 80)] });
+    for (const epsilon of [0, -1e-8, Number.NaN])
+      expectError(
+        () => pansharpenHsv(ms, pan, { epsilon }),
+        'INVALID_ARGUMENT',
+        /^pansharpenHsv: epsilon must be a finite number > 0, got /,
+      );
+    expectError(
+      () => pansharpenHsv(ms, pan, { scale: -1 }),
+      'INVALID_ARGUMENT',
+      /^pansharpenHsv: scale must be a finite number > 0, got -1/,
+    );
+    // black pixels give (PAN, PAN, PAN)
+    const out = pansharpenHsv(ms, pan);
+    expect(out.bands.map((b) => b[0])).toEqual([0.005, 0.005, 0.005].map(Math.fround));
+  });
+
   it('refuses null (JSON for NaN) and numeric strings in plain arrays', () => {
     expectError(
       () => percentiles([null, 1, 2, 3] as never, [0, 50]),

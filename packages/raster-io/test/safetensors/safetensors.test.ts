@@ -298,10 +298,10 @@ describe('encodeSafetensors', () => {
     expectCode(write('I8', new Float32Array([0.5, 200])), /I8 element 0 is 0\.5, not an integer/);
     expectCode(write('I64', [2 ** 64]), /I64 element 0 is 18446744073709552000, outside I64's range/); // was 0
     expectCode(write('U64', [-5]), /U64 element 0 is -5, outside U64's range 0\.\./); // was 2^64 − 5
-    expectCode(write('U64', new BigInt64Array([-5n])), /U64 element 0 is -5, outside/);
+    expectCode(write('U64', new BigInt64Array([-5n])), /U64 element 0 is -5n, outside/);
     expectCode(
       write('I64', new BigUint64Array([2n ** 63n])),
-      /I64 element 0 is 9223372036854775808, outside/,
+      /I64 element 0 is 9223372036854775808n, outside/,
     );
     // the ends of each range are written exactly
     const ends = encodeSafetensors({
@@ -342,6 +342,21 @@ describe('encodeSafetensors', () => {
     // F64 holds any double
     const wide = readSafetensors(write('F64', [1e300])() as Uint8Array).tensors.w;
     expect(Array.from(wide?.data as Float64Array)).toEqual([1e300]);
+    // a bigint is finite however large (it was stored as Infinity)
+    const big = (dtype: string) => () =>
+      encodeSafetensors({ w: { dtype, shape: [2], data: [1n, 2n ** 1024n] } as never });
+    expectCode(big('F64'), /"w": F64 element 1 is \d+\.\.\., beyond F64's largest finite value/);
+    expectCode(big('F32'), /"w": F32 element 1 is \d+\.\.\., beyond F32's largest/);
+    expectCode(big('F16'), /"w": F16 element 1 is \d+\.\.\., beyond F16's largest/);
+  });
+
+  it('refuses a shape with holes ([, 3] was written as [null, 3], which no reader takes)', () => {
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    const holey = [, 3] as unknown as number[];
+    expectCode(
+      () => encodeSafetensors({ w: { shape: holey, data: new Float32Array(3) } }),
+      /"w": shape .* must be non-negative integers/,
+    );
   });
 });
 
@@ -362,6 +377,44 @@ describe('readSafetensors error handling', () => {
     notJson[8] = 0x7b + 1;
     expectCode(() => readSafetensors(notJson), /not valid UTF-8 JSON/);
   });
+  it('checks its options and quotes deep or odd header values without a second error', () => {
+    const invalid = (f: () => unknown, pattern: RegExp) => {
+      const e = (() => {
+        try {
+          f();
+        } catch (err) {
+          return err;
+        }
+      })();
+      expect(e).toBeInstanceOf(RasterIoError);
+      expect((e as RasterIoError).code).toBe('INVALID_ARGUMENT');
+      expect((e as Error).message).toMatch(pattern);
+    };
+    for (const only of [5, true, {}, 'ab', [1]])
+      invalid(
+        () => readSafetensors(good, { only: only as never }),
+        /^readSafetensors: options\.only must be an array of tensor names, got /,
+      );
+    invalid(
+      () => readSafetensors(good, { name: Symbol('n') as never }),
+      /^readSafetensors: options\.name must be a string, got Symbol\(n\)/,
+    );
+    expect(Object.keys(readSafetensors(good, { only: ['a'] }).tensors)).toEqual(['a']);
+    // a shape, dtype or data_offsets nested 100 000 deep (JSON.stringify of it overflowed the stack)
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    for (const field of ['shape', 'dtype', 'data_offsets']) {
+      const header = `{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"${field}":${deep}}}`;
+      const json = new TextEncoder().encode(header);
+      const file = new Uint8Array(8 + json.length + 8);
+      new DataView(file.buffer).setBigUint64(0, BigInt(json.length), true);
+      file.set(json, 8);
+      expectCode(
+        () => readSafetensors(file, { name: 'deep.st' }),
+        new RegExp(`^deep\\.st: tensor "a" has ${field} \\[object Array\\]`),
+      );
+    }
+  });
+
   it('rejects bad dtypes, sizes, overlaps, gaps and trailing bytes', () => {
     const d8 = new Uint8Array(8);
     expectCode(
