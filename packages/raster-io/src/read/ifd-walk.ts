@@ -113,6 +113,8 @@ export interface WalkedIfd {
   hiddenArrays: number[];
   /** Out-of-line bytes of the {@link GEOTIFFJS_EAGER_TAGS} entries. */
   eagerBytes: number;
+  /** `[start, end, tag]` of the out-of-line values of the entries geotiff.js reads (not the hidden arrays). */
+  values: [number, number, number][];
   /** Georeferencing tags libtiff ignores for their field type (read them as absent). */
   ignoredGeoTags: Set<number>;
   /**
@@ -195,7 +197,53 @@ export async function walkIfds(input: IfdWalkInput): Promise<IfdChain> {
     name,
     'the total size in bytes of the tag values read at open',
   );
+  checkPatchedBytesUnread(ifds, name, input.bigTiff);
   return { count, ifds };
+}
+
+/**
+ * geotiff.js parses a copy of the header in which later duplicate entries are blanked and hidden arrays' counts
+ * set to 1 ({@link geotiffJsView}). A tag whose out-of-line values lie on those bytes would be read from the copy
+ * (a SampleFormat of 3 read as 1: float32 pixels returned as uint32), where libtiff reads the file's: such a file
+ * is refused. No writer puts values on directory entries.
+ */
+function checkPatchedBytesUnread(ifds: readonly WalkedIfd[], name: string, big: boolean): void {
+  const entrySize = big ? 20 : 12;
+  const countAt = 4;
+  const countSize = big ? 8 : 4;
+  // [first byte, end, the entry's byte]
+  const patched: [number, number, number][] = [];
+  for (const ifd of ifds) {
+    for (const at of ifd.duplicates) patched.push([at, at + entrySize, at]);
+    for (const at of ifd.hiddenArrays) patched.push([at + countAt, at + countAt + countSize, at]);
+  }
+  if (patched.length === 0) return;
+  patched.sort((a, b) => a[0] - b[0]);
+  const starts = patched.map((p) => p[0]);
+  // patched ranges do not overlap each other (each is inside its own entry): the one starting last before a
+  // value range's end is the only one that can reach into it
+  for (const [k, ifd] of ifds.entries())
+    for (const [start, end, tag] of ifd.values) {
+      const i = lastAtOrBefore(starts, end - 1);
+      const p = i >= 0 ? patched[i] : undefined;
+      if (p && p[1] > start)
+        throw new RasterIoError(
+          'CORRUPT_TIFF',
+          `${name}: IFD ${k}, tag ${tag}: its values at bytes ${start}..${end - 1} lie on the directory entry at byte ${p[2]} of another tag`,
+        );
+    }
+}
+
+/** Index of the last element ≤ `x` in ascending `xs`, or −1. */
+function lastAtOrBefore(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((xs[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }
 
 /**
@@ -269,6 +317,7 @@ async function walkIfd(
     duplicates: [],
     hiddenArrays: [],
     eagerBytes: 0,
+    values: [],
     ignoredGeoTags: new Set(),
     tagBytes: big ? 16 + 8 + n * 20 + 8 : 8 + 2 + n * 12 + 4,
   };
@@ -286,6 +335,10 @@ async function walkIfd(
     const entry = checkEntry(body, at, { name, where, big, le, limits, size });
     ifd.entries.set(tag, { ...entry, valueAt: offset + countSize + at + (big ? 12 : 8) });
     if (GEOTIFFJS_LAZY_ARRAYS.has(tag) && outOfLine > 0) ifd.hiddenArrays.push(offset + countSize + at);
+    else if (outOfLine > 0) {
+      const from = big ? u64(body, at + 12, le, name, where) : body.getUint32(at + 8, le);
+      ifd.values.push([from, from + outOfLine, tag]);
+    }
     if (GEOTIFFJS_EAGER_TAGS.has(tag)) ifd.eagerBytes += outOfLine;
     const geoTypes = GEO_TAG_TYPES[tag];
     if (geoTypes && !geoTypes.has(entry.type)) ifd.ignoredGeoTags.add(tag);

@@ -57,3 +57,9 @@ export interface ParallelBlockDecoder {
 export const PARALLEL_MIN_BLOCKS = 4;
 /** ...and so do reads that decode less than this (a 256-px uint16 tile is 128 KiB). */
 export const PARALLEL_MIN_BYTES = 1 << 20;
+/**
+ * Reads into more bands than this stay on the calling thread too: each band is a shared buffer of its own,
+ * pooled in 64 KiB steps and sent to every worker (65 535 bands of a hostile header took 4 GiB and seconds).
+ * Hyperspectral sensors have a few hundred.
+ */
+export const PARALLEL_MAX_BANDS = 1024;

@@ -19,6 +19,7 @@ import { checkInto, outputBands } from './output-bands.js';
 import {
   type BlockFailure,
   type DecodeTask,
+  PARALLEL_MAX_BANDS,
   PARALLEL_MIN_BLOCKS,
   PARALLEL_MIN_BYTES,
   type ParallelBlockDecoder,
@@ -222,7 +223,7 @@ export async function readLevel(
 
   const threads = opts.threads;
   checkConcurrency(name, threads, opts.concurrency);
-  const parallel = useParallel(threads, decoder, codec, g, blocks);
+  const parallel = useParallel(threads, decoder, codec, g, blocks, readBands.length);
   const failures: BlockFailure[] = [];
   const filledBlocks: FilledBlock[] = [];
   let done = 0;
@@ -454,8 +455,10 @@ function useParallel(
   codec: Codec,
   g: BlockGeometry,
   blocks: BlockJob[],
+  bandCount: number,
 ): decoder is ParallelBlockDecoder {
   if (threads < 2 || !decoder || g.ycbcr || g.compression === 1 || !decoder.supports(codec)) return false;
+  if (bandCount > PARALLEL_MAX_BANDS) return false;
   if (typeof SharedArrayBuffer === 'undefined' || blocks.length < PARALLEL_MIN_BLOCKS) return false;
   let bytes = 0;
   for (const b of blocks) bytes += b.expected;

@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeGeoTiff, openGeoTiff, readRaster } from '../../src/index.js';
+import { encodeGeoTiff, memorySource, openGeoTiff, RasterIoError, readRaster } from '../../src/index.js';
 import { gdalTranslate, HAS_GDAL, PYTHON_GDAL } from '../support/gdal.js';
 import { compareWithGdal, type Findings, type GdalResult, gdalBatch, ours } from '../support/gdal-compare.js';
 import { requireTool } from '../support/require-tool.js';
@@ -395,6 +395,78 @@ describe.runIf(
     // a fault in IFD 0 makes GDAL fail the file, and our typed error is the match
     expect(outcome).toBe(GDAL_FAILS.has(name) ? 'typed' : 'matched');
     if (GDAL_FAILS.has(name)) expect(gdal.get(path)?.ok).toBe(false);
+  });
+
+  it('values lying on an entry geotiff.js is shown patched (a hidden array count, a later duplicate): CORRUPT_TIFF', async () => {
+    // 4×3 float32 in 3 strips; SampleFormat SHORT[3] is out of line, and its values are (A) StripOffsets' count
+    // field (3 = IEEE float; the copy geotiff.js parses says 1), (B) a later duplicate's type field (3; blanked: 1),
+    // or (C) bytes of their own. libtiff reads 3 in all three; read from the patched copy it was 1: the float32
+    // pixels came back as uint32 without a word. A and B are refused, C reads as GDAL does.
+    const pixels = Float32Array.from({ length: 12 }, (_, i) => i * 1.5 + 0.25);
+    const build = (variant: 'A' | 'B' | 'C'): Uint8Array => {
+      const n = variant === 'B' ? 13 : 12;
+      const entry = (i: number) => 8 + 2 + 12 * i;
+      const dataAt = 8 + 2 + 12 * n + 4;
+      const [offsAt, countsAt, sfAt, pixAt] = [dataAt, dataAt + 12, dataAt + 24, dataAt + 32];
+      const sfTarget = variant === 'A' ? entry(5) + 4 : variant === 'B' ? entry(12) + 2 : sfAt;
+      const out = new Uint8Array(pixAt + 48);
+      const v = new DataView(out.buffer);
+      out.set([0x49, 0x49, 42, 0]);
+      v.setUint32(4, 8, true);
+      v.setUint16(8, n, true);
+      const entries: [number, number, number, number][] = [
+        [256, 3, 1, 4],
+        [257, 3, 1, 3],
+        [258, 3, 1, 32],
+        [259, 3, 1, 1],
+        [262, 3, 1, 1],
+        [273, 4, 3, offsAt],
+        [277, 3, 1, 1],
+        [278, 3, 1, 1],
+        [279, 4, 3, countsAt],
+        [284, 3, 1, 1],
+        [339, 3, 3, sfTarget],
+        [65000, 3, 1, 7],
+      ];
+      if (variant === 'B') entries.push([65000, 3, 16, 0]);
+      for (const [i, [tag, type, count, value]] of entries.entries()) {
+        v.setUint16(entry(i), tag, true);
+        v.setUint16(entry(i) + 2, type, true);
+        v.setUint32(entry(i) + 4, count, true);
+        if (type === 3 && count === 1) v.setUint16(entry(i) + 8, value, true);
+        else v.setUint32(entry(i) + 8, value, true);
+      }
+      for (let k = 0; k < 3; k++) {
+        v.setUint32(offsAt + 4 * k, pixAt + 16 * k, true);
+        v.setUint32(countsAt + 4 * k, 16, true);
+        v.setUint16(sfAt + 2 * k, 3, true);
+      }
+      out.set(new Uint8Array(pixels.buffer), pixAt);
+      return out;
+    };
+    for (const variant of ['A', 'B'] as const) {
+      const err = await openGeoTiff(memorySource(build(variant), `${variant}.tif`)).catch((e: unknown) => e);
+      expect(err, variant).toBeInstanceOf(RasterIoError);
+      expect((err as RasterIoError).code, variant).toBe('CORRUPT_TIFF');
+      expect((err as Error).message, variant).toMatch(
+        new RegExp(
+          `^${variant}\\.tif: IFD 0, tag 339: its values at bytes \\d+\\.\\.\\d+ lie on the directory entry at byte ${variant === 'A' ? 70 : 154} of another tag$`,
+        ),
+      );
+    }
+    const path = join(tmp(), 'sample-format-own-bytes.tif');
+    writeFileSync(path, build('C'));
+    const tiff = await openGeoTiff(memorySource(build('C'), 'C.tif'));
+    const r = await readRaster(tiff);
+    expect(r.dtype).toBe('float32');
+    expect(Array.from(r.bands[0] as Float32Array)).toEqual(Array.from(pixels));
+    const gdal = JSON.parse(
+      execFileSync(PYTHON_GDAL as string, [
+        '-c',
+        `from osgeo import gdal; import json; ds=gdal.Open(${JSON.stringify(path)}); b=ds.GetRasterBand(1); print(json.dumps([gdal.GetDataTypeName(b.DataType), b.ReadAsArray().ravel().tolist()]))`,
+      ]).toString(),
+    );
+    expect(gdal).toEqual(['Float32', Array.from(pixels)]);
   });
 
   it('a 4-bit palette image whose Colormap has the count of an 8-bit one: CORRUPT_TIFF, as GDAL cannot open it', async () => {
