@@ -56,6 +56,32 @@ describe('parseQueueUrl', () => {
       expect.not.objectContaining({ message: expect.stringContaining('secret') }),
     );
   });
+
+  it('never shows a password holding an unencoded / # or %, and a stray % is INVALID_ARGUMENT, not a URIError', () => {
+    for (const [url, shown] of [
+      ['redis://:Abc/Def+ghPASS@127.0.0.1:6379', 'redis://***@127.0.0.1:6379'],
+      ['redis://user:ab#cdPASS@h:1/2', 'redis://***@h:1/2'],
+      ['redis://:a@b/cPASS@h:1', 'redis://***@h:1'],
+    ] as const) {
+      const err = (() => {
+        try {
+          return parseQueueUrl(url);
+        } catch (e) {
+          return e;
+        }
+      })() as { code?: string; message?: string; display?: string };
+      const text = err.message ?? err.display ?? '';
+      expect(text, url).not.toMatch(/PASS|Def|cd/);
+      expect(text, url).toContain(shown);
+    }
+    expect(() => parseQueueUrl('redis://:50%off@h:1')).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message:
+          '--queue redis://***@h:1: the password is not percent-encoded (write % as %25, / as %2F, # as %23, @ as %40)',
+      }),
+    );
+  });
 });
 
 describe('parseStages', () => {

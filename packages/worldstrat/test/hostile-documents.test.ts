@@ -6,6 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { catalogueEntryFromStacItem, type MatchedRevisit, matchRevisits } from '@worldstrat/eo-fetch';
 import { createAois } from '@worldstrat/geo-sampling';
@@ -15,7 +17,7 @@ import { jsonMutations, outcomeOf } from '../../../tests/support/json-mutations.
 import { makeItem } from '../../eo-fetch/test/support/stac-server.js';
 import { checkMatchesFile } from '../src/cli/commands/fetch.js';
 import { WorldStratError } from '../src/errors.js';
-import type { ExecutorStage } from '../src/executors/executor.js';
+import { type ExecutorStage, unitKey } from '../src/executors/executor.js';
 import { QueueExecutor, runQueueWorker } from '../src/executors/queue-executor.node.js';
 import { checkRebuildSearchResult } from '../src/executors/rebuild-search-unit.node.js';
 import { connectRedis, parseQueueUrl } from '../src/executors/redis-connection.node.js';
@@ -568,6 +570,160 @@ describe.runIf(withRedis)('hostile payloads in Redis', () => {
     redis = await startTestRedis();
   }, 20_000);
   afterAll(() => redis?.stop());
+
+  it('limit keys another client left with leases that never end or negative counts neither hang nor lift the limits', async () => {
+    const c = await connectRedis(parseQueueUrl(redis.url));
+    try {
+      let calls = 0;
+      const ok = async () => {
+        calls++;
+        return new Response('ok');
+      };
+      // leases scored inf and 1e300 (no TTL): every request waited for ever
+      await c.zadd('odd:hosts:127.0.0.1:9:leases', 'inf', 'ghost-1', '1e300', 'ghost-2');
+      const host = sharedHostLimitedFetch(c, { concurrency: 1, prefix: 'odd:hosts' }, ok);
+      const started = Date.now();
+      expect((await host('http://127.0.0.1:9/x')).status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2000);
+      // a negative count in this second's rate key: every request went through
+      const second = Math.floor(Number((await c.time())[0]));
+      for (const s of [second, second + 1, second + 2])
+        await c.set(`odd:rate:127.0.0.1:9:rate:${s}`, '-99999999999', 'EX', 10);
+      const rate = sharedHostLimitedFetch(c, { perSecond: 2, prefix: 'odd:rate' }, ok);
+      calls = 0;
+      const t0 = Date.now();
+      await Promise.all(Array.from({ length: 6 }, () => rate('http://127.0.0.1:9/y')));
+      expect(calls).toBe(6);
+      // six requests at two per second span three seconds of the clock: at least one full second
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
+    } finally {
+      c.disconnect();
+    }
+  }, 30_000);
+
+  it("a job in Redis under a unit's id with other parameters (or no JSON) is replaced by the coordinator, never taken", async () => {
+    const url = `${redis.url.replace(/\/\d*$/, '')}/3`;
+    const queue = new Queue('rebuild-download', {
+      connection: { port: redis.port, db: 3 },
+      prefix: 'worldstrat',
+    });
+    const params = PAYLOADS['rebuild-download'].params as { aoi: object };
+    const unit = { unit: 'A-1', params };
+    const id = unitKey('rebuild-download', unit);
+    const other = { ...params, levels: ['L1C'] };
+    const c = await connectRedis(parseQueueUrl(url));
+    const executor = await QueueExecutor.connect(url, { pollMs: 100 });
+    try {
+      // finished with another unit's parameters: a rerun would have taken its result as this unit's
+      await queue.add('rebuild-download', other, { jobId: id });
+      const fake = new Worker('rebuild-download', async () => ({ value: 'not read' }), {
+        connection: { port: redis.port, db: 3 },
+        prefix: 'worldstrat',
+      });
+      for (let i = 0; i < 200 && (await queue.getJobState(id)) !== 'completed'; i++)
+        await new Promise((r) => setTimeout(r, 25));
+      await fake.close();
+      await executor.run('rebuild-download', [unit], { detach: true }, {});
+      expect((await queue.getJob(id))?.data).toEqual(params);
+      expect(await queue.getJobState(id)).toBe('waiting');
+      // data that is not JSON (BullMQ's own parse threw, reported as "Redis unavailable")
+      await c.hset(`worldstrat:rebuild-download:${id}`, 'data', '{not json');
+      await expect(queue.getJob(id)).rejects.toThrow(SyntaxError);
+      await executor.run('rebuild-download', [unit], { detach: true }, {});
+      expect((await queue.getJob(id))?.data).toEqual(params);
+    } finally {
+      await executor.close();
+      await queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+      c.disconnect();
+    }
+  }, 30_000);
+
+  it("a job cannot make a worker send its SentinelHub credentials to a host of the job's choosing", async () => {
+    const hits: string[] = [];
+    const attacker = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        hits.push(`${req.method} ${req.url} ${body}`);
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end('{"error":"invalid_client"}');
+      });
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    const evil = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`;
+    const saved = [process.env.SH_CLIENT_ID, process.env.SH_CLIENT_SECRET];
+    process.env.SH_CLIENT_ID = 'worker-client-id';
+    process.env.SH_CLIENT_SECRET = 'worker-secret-4711';
+    const url = `${redis.url.replace(/\/\d*$/, '')}/2`;
+    const queue = new Queue('rebuild-search', {
+      connection: { port: redis.port, db: 2 },
+      prefix: 'worldstrat',
+    });
+    const failed = async (id: string) => {
+      for (let i = 0; i < 300; i++) {
+        if ((await queue.getJobState(id)) === 'failed') return (await queue.getJob(id))!;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`job ${id} did not fail`);
+    };
+    const params = { ...(PAYLOADS['rebuild-search'].params as object), root: join(dir, 'sh-pin') };
+    try {
+      const stop = new AbortController();
+      const worker = runQueueWorker({ url, stages: ['rebuild-search'], signal: stop.signal });
+      try {
+        await queue.add(
+          'rebuild-search',
+          { ...params, provider: { kind: 'sentinelhub', baseUrl: evil } },
+          { jobId: 'pin-1' },
+        );
+        await queue.add(
+          'rebuild-search',
+          { ...params, provider: { kind: 'sentinelhub', tokenUrl: `${evil}/token` } },
+          { jobId: 'pin-2' },
+        );
+        expect((await failed('pin-1')).failedReason).toBe(
+          `INVALID_ARGUMENT: rebuild-search job pin-1: provider.baseUrl ${evil} is not this worker's SentinelHub (https://services.sentinel-hub.com), and the worker's credentials go nowhere else; start the worker with --sh-url ${evil} if that service is the one its credentials are for`,
+        );
+        expect((await failed('pin-2')).failedReason).toMatch(
+          /^INVALID_ARGUMENT: rebuild-search job pin-2: provider\.tokenUrl .*must not be given/,
+        );
+        expect(hits).toEqual([]);
+      } finally {
+        stop.abort();
+        await worker;
+      }
+      // a worker started for that service does call it: the refusal above is the pin, not a job that cannot run
+      const stop2 = new AbortController();
+      const allowed = runQueueWorker({
+        url,
+        stages: ['rebuild-search'],
+        signal: stop2.signal,
+        sentinelHub: { url: evil },
+      });
+      try {
+        await queue.add(
+          'rebuild-search',
+          { ...params, provider: { kind: 'sentinelhub', baseUrl: evil } },
+          { jobId: 'pin-3' },
+        );
+        await failed('pin-3');
+        expect(hits.length).toBeGreaterThan(0);
+        expect(hits[0]).toMatch(/^POST \/oauth\/token .*worker-secret-4711/);
+      } finally {
+        stop2.abort();
+        await allowed;
+      }
+    } finally {
+      [process.env.SH_CLIENT_ID, process.env.SH_CLIENT_SECRET] = saved;
+      if (saved[0] === undefined) delete process.env.SH_CLIENT_ID;
+      if (saved[1] === undefined) delete process.env.SH_CLIENT_SECRET;
+      await queue.close();
+      attacker.close();
+    }
+  }, 60_000);
 
   it('a worker fails hostile jobs typed and keeps serving; a corrupted result fails its unit; bad limit keys are typed', async () => {
     const stop = new AbortController();

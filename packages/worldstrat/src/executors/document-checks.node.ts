@@ -233,6 +233,9 @@ export function provider(doc: DocumentSource, v: unknown, at: string): void {
     optional(p.configPath, (x) => text(doc, x, `${at}.configPath`));
     if (p.credentials !== undefined)
       bad(doc, `${at}.credentials`, 'must not be stored (workers load their own)');
+    // the secret is posted to the token endpoint: a job must not choose where
+    if (p.tokenUrl !== undefined)
+      bad(doc, `${at}.tokenUrl`, 'must not be given (workers use their own service)');
   } else bad(doc, `${at}.kind`, `${shown(p.kind)} is not stac or sentinelhub`);
 }
 

@@ -3,6 +3,8 @@
 // (`runQueueWorker`, any number of processes or machines sharing the dataset root) run the same unit code as
 // the local executor. A worker killed with kill -9 stops renewing its job's lock; BullMQ's stalled-job check
 // hands the job to another worker, which redoes the unit (the unit skips what its manifest verifies).
+
+import { redactUrl } from '@worldstrat/raster-io';
 import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { WorldStratError } from '../errors.js';
@@ -40,6 +42,7 @@ import {
 } from './shared-rate-limit.node.js';
 import { STAGE_HANDLERS, STAGE_PAYLOAD_CHECKS, type StageRuntime } from './stage-handlers.node.js';
 import { redisLock } from './unit-lock.node.js';
+import { type WorkerSentinelHub, withWorkerSentinelHub } from './worker-sentinel-hub.node.js';
 
 /** Key prefix of every queue in Redis. */
 export const QUEUE_PREFIX = 'worldstrat';
@@ -247,12 +250,17 @@ export class QueueExecutor implements Executor {
     retryFinished: boolean,
   ): Promise<void> {
     for (let i = 0; i < units.length; i++) {
-      const job = await queue.getJob(ids[i]);
-      if (job) {
-        const state = await job.getState();
-        if (retryFinished && (state === 'completed' || state === 'failed')) await job.retry(state);
+      const found = await ownJob(queue, stage, units[i] as ExecutorUnit<P>, ids[i] as string);
+      if (found.kind === 'ours') {
+        const state = await found.job.getState();
+        if (retryFinished && (state === 'completed' || state === 'failed')) await found.job.retry(state);
         continue;
       }
+      if (found.kind === 'foreign' && !(await queue.remove(ids[i] as string).catch(() => 0)))
+        throw new WorldStratError(
+          'UNITS_FAILED',
+          `${stage} job ${ids[i]} in Redis at ${this.url.display} holds ${found.why}, and a worker is running it; stop the workers (or remove the job) and rerun`,
+        );
       await queue.add(stage, units[i].params, {
         jobId: ids[i],
         attempts: ATTEMPTS,
@@ -280,15 +288,18 @@ export class QueueExecutor implements Executor {
         const state = states[i];
         const unit = units[byId.get(id)!].unit;
         if (state === 'unknown') lost.push(id);
-        else if (state === 'completed') {
-          const job = await queue.getJob(id);
-          const rv: unknown = job?.returnvalue;
-          if (rv !== null && typeof rv === 'object' && 'value' in rv)
-            finished.set(id, checkedOutcome(stage, id, units[byId.get(id)!], (rv as QueueJobResult).value));
-          else lost.push(id);
-        } else if (state === 'failed') {
-          const job = await queue.getJob(id);
-          finished.set(id, { unit, ok: false, ...parseFailure(job?.failedReason) });
+        else if (state === 'completed' || state === 'failed') {
+          // a job whose parameters are not this unit's (another program wrote it) is replaced, never taken
+          const found = await ownJob(queue, stage, units[byId.get(id)!], id);
+          if (found.kind !== 'ours') lost.push(id);
+          else if (state === 'failed')
+            finished.set(id, { unit, ok: false, ...parseFailure(found.job.failedReason) });
+          else {
+            const rv: unknown = found.job.returnvalue;
+            if (rv !== null && typeof rv === 'object' && 'value' in rv)
+              finished.set(id, checkedOutcome(stage, id, units[byId.get(id)!], (rv as QueueJobResult).value));
+            else lost.push(id);
+          }
         }
       }
       if (lost.length)
@@ -400,6 +411,8 @@ export interface QueueWorkerOptions {
   log?: (line: string) => void;
   /** What units get from this process. */
   runtime?: StageRuntime;
+  /** The SentinelHub service this worker's credentials are for, and its credential files (never the job's). */
+  sentinelHub?: WorkerSentinelHub;
   /** Per-host request limits shared by every worker through this Redis (searches and downloads of every unit). */
   hostLimits?: SharedHostLimits;
   /** SentinelHub processing units per window shared by every worker through this Redis (Process API requests). */
@@ -439,7 +452,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<Queue
     const run = async (job: Job) => {
       inFlight++;
       try {
-        return await processJob(stage, job, runtime);
+        return await processJob(stage, job, runtime, options.sentinelHub);
       } finally {
         inFlight--;
       }
@@ -563,6 +576,14 @@ function checkWorkerOptions(options: QueueWorkerOptions): void {
   }
   checkOptionalObject(fn, 'options.hostLimits', options.hostLimits);
   checkOptionalObject(fn, 'options.processingUnits', options.processingUnits);
+  checkOptionalObject(fn, 'options.sentinelHub', options.sentinelHub);
+  for (const k of ['url', 'configPath', 'profile'] as const) {
+    const v = options.sentinelHub?.[k];
+    if (v !== undefined) checkString(fn, `options.sentinelHub.${k}`, v);
+  }
+  const shUrl = options.sentinelHub?.url;
+  if (shUrl !== undefined && !/^https?:\/\//i.test(shUrl))
+    throw argumentError(fn, 'options.sentinelHub.url', 'an http(s) URL', redactUrl(shUrl));
 }
 
 /** The workers' fetch: the processing-unit budget first (no host slot held while waiting), then host limits. */
@@ -573,7 +594,12 @@ function sharedFetch(connection: Redis, options: QueueWorkerOptions): typeof fet
   return f;
 }
 
-async function processJob(stage: ExecutorStage, job: Job, runtime: StageRuntime): Promise<QueueJobResult> {
+async function processJob(
+  stage: ExecutorStage,
+  job: Job,
+  runtime: StageRuntime,
+  sentinelHub: WorkerSentinelHub | undefined,
+): Promise<QueueJobResult> {
   const handler = STAGE_HANDLERS[stage] as (
     p: unknown,
     c: PipelineContext,
@@ -581,13 +607,40 @@ async function processJob(stage: ExecutorStage, job: Job, runtime: StageRuntime)
   ) => Promise<unknown>;
   try {
     const doc: DocumentSource = { source: `${stage} job ${job.id}`, code: 'INVALID_ARGUMENT' };
-    const params = STAGE_PAYLOAD_CHECKS[stage].params(job.data, doc);
+    const params = withWorkerSentinelHub(STAGE_PAYLOAD_CHECKS[stage].params(job.data, doc), sentinelHub, doc);
     return { value: await handler(params, {}, runtime) };
   } catch (err) {
     const code = errorCodeOf(err);
     const reason = `${code}: ${messageOf(err)}`;
     throw PERMANENT_CODES.has(code) ? new UnrecoverableError(reason) : new Error(reason);
   }
+}
+
+/**
+ * The job of `id` if it holds this unit's parameters: a job's id is a hash of them, so one whose data hashes
+ * otherwise (or is not JSON) was written by something else and must not stand for the unit.
+ */
+async function ownJob<P>(
+  queue: Queue,
+  stage: ExecutorStage,
+  unit: ExecutorUnit<P>,
+  id: string,
+): Promise<{ kind: 'ours'; job: Job } | { kind: 'missing' } | { kind: 'foreign'; why: string }> {
+  let job: Job | undefined;
+  try {
+    job = await queue.getJob(id);
+  } catch (err) {
+    if (err instanceof SyntaxError) return { kind: 'foreign', why: 'data that is not JSON' };
+    throw err;
+  }
+  if (!job) return { kind: 'missing' };
+  let key: string | undefined;
+  try {
+    key = unitKey(stage, { unit: unit.unit, params: job.data as P });
+  } catch {
+    key = undefined;
+  }
+  return key === id ? { kind: 'ours', job } : { kind: 'foreign', why: "parameters that are not its unit's" };
 }
 
 /** Counts and failures of the queues (see {@link queueStatus}). */

@@ -176,10 +176,9 @@ export interface ExecutorDownloadOptions {
 
 /** Parameters a queue may carry: credentials stay with the workers (environment / config file). */
 export function shareableProvider(p: RevisitProvider): RevisitProvider {
-  if (p.kind === 'sentinelhub') {
-    const { credentials: _dropped, ...rest } = p;
-    return rest;
-  }
+  // workers use their own credentials, files and token endpoint (see worker-sentinel-hub.node.ts)
+  if (p.kind === 'sentinelhub')
+    return { kind: 'sentinelhub', ...(p.baseUrl !== undefined ? { baseUrl: p.baseUrl } : {}) };
   return typeof p.provider === 'object' ? { ...p, provider: p.provider.id } : p;
 }
 

@@ -30,16 +30,13 @@ const MAX_DB = 1_000_000;
  */
 export function parseQueueUrl(url: string): QueueUrl {
   checkString('parseQueueUrl', 'url', url);
+  const display = queueUrlForDisplay(url);
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new WorldStratError(
-      'INVALID_ARGUMENT',
-      `--queue ${redactUrl(url)}: expected redis://HOST:PORT[/DB]`,
-    );
+    throw new WorldStratError('INVALID_ARGUMENT', `--queue ${display}: expected redis://HOST:PORT[/DB]`);
   }
-  const display = redactUrl(url);
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
     throw new WorldStratError('INVALID_ARGUMENT', `--queue ${display}: expected a redis:// or rediss:// URL`);
   if (!u.hostname) throw new WorldStratError('INVALID_ARGUMENT', `--queue ${display}: no host`);
@@ -47,18 +44,46 @@ export function parseQueueUrl(url: string): QueueUrl {
   const dbText = u.pathname.replace(/^\//, '');
   const db = dbText === '' ? 0 : Number(dbText);
   if (!/^\d*$/.test(dbText) || !Number.isInteger(db) || db > MAX_DB)
-    throw new WorldStratError('INVALID_ARGUMENT', `--queue ${display}: database ${dbText} is not an integer`);
+    // the path is not quoted: after a password with an unencoded / it holds the rest of that password
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--queue ${display}: the database (the path after the port) must be an integer 0..${MAX_DB}; percent-encode / # @ % in a password`,
+    );
   if (u.search || u.hash)
     throw new WorldStratError('INVALID_ARGUMENT', `--queue ${display}: no query or fragment expected`);
   return {
     host: u.hostname.replace(/^\[|\]$/g, ''),
     port,
     db,
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.username ? { username: decodeUserinfo(u.username, 'user name', display) } : {}),
+    ...(u.password ? { password: decodeUserinfo(u.password, 'password', display) } : {}),
     tls: u.protocol === 'rediss:',
     display,
   };
+}
+
+/**
+ * The URL for messages: everything between `//` and the last `@` is the login, whatever it holds (a password
+ * with an unencoded `/` or `#` ends the URL parser's userinfo early, and a redaction by that parser showed the
+ * rest of it).
+ */
+function queueUrlForDisplay(url: string): string {
+  const at = url.lastIndexOf('@');
+  const start = url.indexOf('//');
+  if (at < 0 || start < 0 || at < start) return redactUrl(url);
+  return `${url.slice(0, start + 2)}***@${redactUrl(`redis://${url.slice(at + 1)}`).slice('redis://'.length)}`;
+}
+
+/** A percent-encoded user name or password; a stray `%` is a usage error, not a URIError. */
+function decodeUserinfo(text: string, what: string, display: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `--queue ${display}: the ${what} is not percent-encoded (write % as %25, / as %2F, # as %23, @ as %40)`,
+    );
+  }
 }
 
 /** Options of {@link connectRedis}. */

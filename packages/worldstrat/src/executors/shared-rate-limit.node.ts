@@ -35,11 +35,15 @@ local rps = tonumber(ARGV[2])
 local lease = tonumber(ARGV[3])
 if conc > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+  -- no lease outlives the longest one a worker may take (1 000 000 ms): later ones (inf) were never ours
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '(' .. (now + 1000000), '+inf')
   if redis.call('ZCARD', KEYS[1]) >= conc then return 20 end
 end
 if rps > 0 then
   local key = KEYS[2] .. ':' .. t[1]
   local n = redis.call('INCR', key)
+  -- a count below 1 after INCR was never ours (a negative one would admit every request)
+  if n < 1 then redis.call('SET', key, 1) n = 1 end
   if n == 1 then redis.call('PEXPIRE', key, 2000) end
   if n > rps then return 1000 - (now % 1000) + 1 end
 end
@@ -152,6 +156,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local win = tonumber(ARGV[1])
 local key = KEYS[1] .. ':' .. math.floor(now / win)
 local spent = tonumber(redis.call('GET', key) or '0')
+-- corrections may take a window a little below 0; far below, it would admit everything: count from 0 again
+if spent < -tonumber(ARGV[2]) then redis.call('SET', key, 0) spent = 0 end
 if spent > 0 and spent + tonumber(ARGV[3]) > tonumber(ARGV[2]) then return win - (now % win) + 1 end
 redis.call('INCRBYFLOAT', key, ARGV[3])
 redis.call('PEXPIRE', key, 2 * win)

@@ -33,7 +33,21 @@ const children: ChildProcess[] = [];
 
 function startWorker(url: string, stages: string, extra: string[] = []): ChildProcess {
   const { child } = spawnCli(
-    ['worker', '--queue', url, '--stages', stages, '--concurrency', '2', '--lock-duration', '2000', ...extra],
+    // --sh-url: the service these workers' credentials are for (a job naming another is refused)
+    [
+      'worker',
+      '--queue',
+      url,
+      '--stages',
+      stages,
+      '--concurrency',
+      '2',
+      '--lock-duration',
+      '2000',
+      '--sh-url',
+      sh.url,
+      ...extra,
+    ],
     dir,
     { SH_CLIENT_ID: sh.clientId, SH_CLIENT_SECRET: sh.clientSecret },
   );

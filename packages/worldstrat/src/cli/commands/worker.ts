@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { WorldStratError } from '../../errors.js';
 import { EXECUTOR_STAGES, type ExecutorStage } from '../../executors/executor.js';
 import { runQueueWorker } from '../../executors/queue-executor.node.js';
+import { DEFAULT_SENTINEL_HUB_URL } from '../../executors/worker-sentinel-hub.node.js';
 import { commaListOption, concurrencyOption, intOption } from '../options.js';
 import type { CliRunner } from '../runtime.js';
 
@@ -70,6 +71,14 @@ export function registerWorker(program: Command, run: CliRunner): void {
       intOption('sh-pu-per-minute', { min: 1, max: 1_000_000_000 }),
     )
     .option(
+      '--sh-url <url>',
+      `SentinelHub API root this worker's credentials are for (default ${DEFAULT_SENTINEL_HUB_URL}); jobs naming another are refused, so a queue's writer cannot send them elsewhere`,
+    )
+    .option(
+      '--sh-config <file>',
+      "this worker's SentinelHub credentials file (default: SH_CLIENT_ID / SH_CLIENT_SECRET); a job's own path is never used",
+    )
+    .option(
       '--gc <mode>',
       'V8 garbage collector: single (the jobs run in a child process under --single-threaded-gc: with one worker per core, collector threads only slow the other workers) or parallel (V8 default, one process)',
       'single',
@@ -93,6 +102,14 @@ export function registerWorker(program: Command, run: CliRunner): void {
             : {}),
           ...(o.shPuPerMinute !== undefined
             ? { processingUnits: { perWindow: o.shPuPerMinute as number } }
+            : {}),
+          ...(o.shUrl !== undefined || o.shConfig !== undefined
+            ? {
+                sentinelHub: {
+                  ...(o.shUrl !== undefined ? { url: o.shUrl as string } : {}),
+                  ...(o.shConfig !== undefined ? { configPath: o.shConfig as string } : {}),
+                },
+              }
             : {}),
           signal: rt.signal,
           log: rt.info,
