@@ -42,7 +42,7 @@ const FULL = '/dev/full';
 const haveDevFull = requireTool('/dev/full (Linux)', existsSync(FULL));
 
 /**
- * Temp names (full paths) `open` turns into a link to /dev/full before opening them; with `once`, only the first
+ * Temp names (full paths) `open` opens /dev/full in place of; with `once`, only the first
  * one opened (whichever job gets there first), after which the match is cleared.
  */
 const diskFull = vi.hoisted(() => ({
@@ -59,7 +59,8 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     if (diskFull.match?.test(String(path))) {
       if (diskFull.once) diskFull.match = undefined;
       diskFull.hits.push(String(path));
-      await fs.symlink(FULL, path);
+      // opened in its place (a link to it there would be refused: the engine never writes through a link)
+      return fs.open(FULL, ...rest);
     }
     return fs.open(path, ...rest);
   };
@@ -128,8 +129,7 @@ describe('download engine', () => {
         );
         // the disk is full: every write of the partial file gets ENOSPC from the kernel
         const partial = `${path}.partial`;
-        const { symlink } = await vi.importActual<typeof import('node:fs/promises')>('node:fs/promises');
-        await symlink(FULL, partial);
+        diskFull.match = /full-20000\.partial$/;
 
         const report = await downloadAll([job], {
           manifestPath,
@@ -157,7 +157,8 @@ describe('download engine', () => {
         // not retried: another attempt would only fill the same disk
         expect(server.hits.get(`/f/${name}`)).toBe(1);
         expect(report.retries).toBe(0);
-        // the partial (here the link) is gone, /dev/full itself untouched, the verified copy as it was
+        // no partial left, /dev/full itself untouched, the verified copy as it was
+        diskFull.match = undefined;
         expect(await present(partial)).toBe(false);
         expect((await lstat(FULL)).isCharacterDevice()).toBe(true);
         expect(await readFile(path)).toEqual(before);

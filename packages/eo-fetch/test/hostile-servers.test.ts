@@ -3,7 +3,7 @@
 // hostile Retry-After values, huge error bodies and HTML where JSON belongs. Every case ends bounded (time, bytes
 // read, bytes on disk) in a typed error or in the right file, and never splices two versions of a file.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -79,6 +79,21 @@ async function startHostileServer(): Promise<HostileServer> {
 function bytesOf(size: number, version: number): Buffer {
   const out = Buffer.alloc(size);
   for (let i = 0; i < size; i++) out[i] = (i * 31 + version * 97) & 0xff;
+  return out;
+}
+
+/** `size` bytes with no period (xorshift32 from `seed`): a file whose bytes at two offsets never agree by design. */
+function aperiodic(size: number, seed: number): Buffer {
+  const out = Buffer.alloc(size);
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
   return out;
 }
 
@@ -667,6 +682,87 @@ describe('ranges and resumes', () => {
         bytes: 4000,
       });
     });
+
+  it('a compared resume whose answer ends before all compared bytes never keeps the partial (a full-size one was renamed into place)', async () => {
+    // a partial as long as the file, of another version (a run killed after the last byte, before the rename)
+    await leavePartial('full-old', v2);
+    server.routes.set('/f/full-old', (req, res) => {
+      if (!req.headers.range) return whole(res, v1);
+      // chunked, and ended at once: none of the compared bytes
+      res.writeHead(206, { 'content-range': `bytes 2000-3999/4000` });
+      res.end();
+    });
+    const report = await downloadAll([job('full-old')], FAST);
+    expect(report.failed).toEqual([]);
+    expect(server.requests.map((r) => r.headers.range)).toEqual(['bytes=2000-', undefined]);
+    expect((await readFile(join(dir, 'out', 'full-old'))).equals(v1)).toBe(true);
+  });
+
+  it('a 200 to a compared resume cut before its start was told apart from the tail is not resumed with If-Range', async () => {
+    const big = aperiodic(300_000, 3);
+    await leavePartial('tail-cut', big.subarray(0, 131_072));
+    let served = 0;
+    server.routes.set('/f/tail-cut', (req, res) => {
+      served++;
+      const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+      if (served === 1) {
+        // a gateway: 200 with the tail only, the whole file's length and a strong ETag, then a reset
+        res.writeHead(200, { 'content-length': big.length, etag: '"t1"' });
+        res.write(big.subarray(start, start + 16_384), () =>
+          setTimeout(() => res.socket?.resetAndDestroy(), 20),
+        );
+        return;
+      }
+      ranged(req, res, big, { etag: '"t1"' });
+    });
+    const report = await downloadAll([job('tail-cut')], FAST);
+    expect(report.failed).toEqual([]);
+    // the second attempt compares again (no If-Range for a version the partial was never shown to be)
+    expect(server.requests.map((r) => [r.headers.range, r.headers['if-range']])[1]?.[1]).toBeUndefined();
+    expect((await readFile(join(dir, 'out', 'tail-cut'))).equals(big)).toBe(true);
+  });
+
+  it('a 206 answering If-Range without the validator sent is not appended (a server ignoring If-Range)', async () => {
+    const a = aperiodic(300_000, 4);
+    const b = aperiodic(300_000, 5);
+    let served = 0;
+    server.routes.set('/f/ignores-if-range', (req, res) => {
+      served++;
+      if (served === 1) return resetHalfway(res, a, { etag: '"A"' });
+      // now another version of the same size, no ETag or Last-Modified, Range honoured and If-Range ignored
+      const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+      if (!start) return whole(res, b);
+      res.writeHead(206, {
+        'content-range': `bytes ${start}-${b.length - 1}/${b.length}`,
+        'content-length': b.length - start,
+      });
+      res.end(b.subarray(start));
+    });
+    const report = await downloadAll([job('ignores-if-range')], FAST);
+    expect(report.failed).toEqual([]);
+    const got = await readFile(join(dir, 'out', 'ignores-if-range'));
+    expect(got.equals(b)).toBe(true);
+    expect(server.requests[1]?.headers['if-range']).toBe('"A"');
+  });
+
+  it('a symbolic link at the partial path is removed, never written through (an outside file was appended to)', async () => {
+    const outside = join(dir, 'outside');
+    await mkdir(outside, { recursive: true });
+    await mkdir(join(dir, 'out'), { recursive: true });
+    await writeFile(join(outside, 'victim'), v1.subarray(0, 1000));
+    await symlink(join(outside, 'victim'), join(dir, 'out', `linked${PARTIAL_SUFFIX}`));
+    await symlink(join(outside, 'created'), join(dir, 'out', `dangling${PARTIAL_SUFFIX}`));
+    for (const name of ['linked', 'dangling'])
+      server.routes.set(`/f/${name}`, (req, res) => ranged(req, res, v1));
+    const report = await downloadAll([job('linked'), job('dangling')], FAST);
+    expect(report.failed).toEqual([]);
+    for (const name of ['linked', 'dangling']) {
+      expect((await lstat(join(dir, 'out', name))).isFile(), name).toBe(true);
+      expect((await readFile(join(dir, 'out', name))).equals(v1), name).toBe(true);
+    }
+    expect((await readFile(join(outside, 'victim'))).equals(v1.subarray(0, 1000))).toBe(true);
+    expect(existsSync(join(outside, 'created'))).toBe(false);
+  });
 
   for (const [name, transport] of Object.entries(transports))
     it(`refuses a 200 to a resume that holds only the tail with no size or range said, by its first bytes (${name})`, async () => {

@@ -3,7 +3,7 @@
 // a JSONL manifest so a re-run skips verified files and redoes everything else.
 
 import { createHash } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import { constants as fsConstants, type Stats } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -574,11 +574,7 @@ export class DownloadEngine {
                 if (!lock) {
                   lock = await lockPartial(partial, job.path);
                   // a leftover of a killed run: resumable jobs continue it, others start over
-                  if (resumable)
-                    hasPartial = await stat(partial).then(
-                      (st) => st.size > 0,
-                      () => false,
-                    );
+                  if (resumable) hasPartial = await leftoverPartial(job.path, partial);
                   else await disk(() => unlinkQuiet(partial));
                 }
                 return await this.transfer(job, partial, report, hasPartial, version, secrets);
@@ -746,10 +742,15 @@ export class DownloadEngine {
       let seamVersion: SourceVersion | undefined;
       // the partial's last bytes when a 200 answered a resume and its start is not the partial's own
       let tailOf: Uint8Array | undefined;
+      let wholeVersion: SourceVersion | undefined;
       if (res.status === 206) {
         const range = parseContentRange(res.headers.get('content-range'));
         const seen = versionOf(res.headers, range?.total);
-        const why = partialAnswerProblem(res.headers, range, start, bodyLength, version, seen, job);
+        const why =
+          partialAnswerProblem(res.headers, range, start, bodyLength, version, seen, job) ??
+          (validator && !carriesValidator(seen, validator)
+            ? `answered If-Range ${JSON.stringify(validator)} with a 206 that names no ${validator === version.etag ? 'ETag' : 'Last-Modified'}, so the version it continues is unknown`
+            : undefined);
         if (why) {
           res.discard();
           await onDisk(job.path, () => unlinkQuiet(partial));
@@ -770,7 +771,10 @@ export class DownloadEngine {
           res.discard();
           throw new EoFetchError('SIZE_MISMATCH', `${job.path}: ${why}; starting over`);
         }
-        Object.assign(version, versionOf(res.headers, bodyLength));
+        // until its first bytes are told apart from the partial's tail, a cut body must not be resumed as this
+        // version (If-Range would splice the rest onto the tail)
+        if (tailOf) wholeVersion = versionOf(res.headers, bodyLength);
+        else Object.assign(version, versionOf(res.headers, bodyLength));
       }
       // every step on the local disk fails as WRITE_FAILED naming the file (a full disk is no network error)
       const disk = <T>(step: () => Promise<T>) => onDisk(job.path, step);
@@ -791,7 +795,7 @@ export class DownloadEngine {
           }
         });
         bytes = offset;
-        fh = await disk(() => open(partial, 'a'));
+        fh = await disk(() => open(partial, APPEND_NO_FOLLOW));
       }
       let seamAt = 0;
       let tailAt = 0;
@@ -816,8 +820,11 @@ export class DownloadEngine {
             const n = Math.min(tailOf.length - tailAt, chunk.byteLength);
             const same = Buffer.compare(chunk.subarray(0, n), tailOf.subarray(tailAt, tailAt + n)) === 0;
             tailAt += n;
-            if (!same) tailOf = undefined;
-            else if (tailAt === tailOf.length)
+            if (!same) {
+              tailOf = undefined;
+              if (wholeVersion) Object.assign(version, wholeVersion);
+              wholeVersion = undefined;
+            } else if (tailAt === tailOf.length)
               throw new ResumeMismatch(
                 `${job.path}: asked for bytes ${start} to the end, got a 200 (the whole file) that starts with the partial download's bytes ${start}-${offset - 1}: it holds only the tail; starting over`,
               );
@@ -847,19 +854,26 @@ export class DownloadEngine {
           hash.update(chunk);
           bytes += chunk.byteLength;
           if (held && bytes > limit) {
-            const out = await disk(() => open(partial, 'w'));
+            const out = await disk(() => open(partial, WRITE_NO_FOLLOW));
             fh = out;
             for (const c of held) await disk(() => writeAll(out, c));
             held = undefined;
           }
           if (held) held.push(chunk);
           else {
-            const out = fh ?? (await disk(() => open(partial, 'w')));
+            const out = fh ?? (await disk(() => open(partial, WRITE_NO_FOLLOW)));
             fh = out;
             await disk(() => writeAll(out, chunk));
           }
         }
+        // a compared resume that ended before its compared bytes did not show the partial is this file
+        if (seam && seamAt < seam.length)
+          throw new ResumeMismatch(
+            `${job.path}: the answer to the resume ended after ${seamAt} of the ${seam.length} bytes compared with the partial download's; starting over`,
+          );
         complete = true;
+        // a 200 whose start was never told apart from the partial's tail is this version only now
+        if (wholeVersion) Object.assign(version, wholeVersion);
       } finally {
         // a file system may report a full disk or quota only when the file is closed (NFS, delayed allocation);
         // after another failure the close must not hide it
@@ -949,7 +963,7 @@ export class DownloadEngine {
 
 /** Writes a body held in memory as the partial file, flushed, through one handle; returns which file it is. */
 async function writeHeld(path: string, held: Uint8Array[]): Promise<FileIdentity> {
-  const fh = await open(path, 'w');
+  const fh = await open(path, WRITE_NO_FOLLOW);
   try {
     for (const chunk of held) await writeAll(fh, chunk);
     return await fh.stat();
@@ -1098,6 +1112,23 @@ async function partialEnds(path: string, start: number, length: number): Promise
   }
 }
 
+// A `.partial` path is the engine's own: a symbolic link there (left by anyone) must not make it write through to
+// another file. O_NOFOLLOW makes such an open fail (ELOOP) instead of following it (0 where the OS has none).
+const NO_FOLLOW = fsConstants.O_NOFOLLOW ?? 0;
+const WRITE_NO_FOLLOW = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | NO_FOLLOW;
+const APPEND_NO_FOLLOW = fsConstants.O_WRONLY | fsConstants.O_APPEND | NO_FOLLOW;
+
+/**
+ * Whether a killed run's partial file is there to resume: a non-empty regular file. Anything else at that name
+ * (a symbolic link, a folder) is not a download of ours: a link is removed (not what it points to), so the
+ * transfer starts over into a file of its own; a folder is left for the write to report.
+ */
+async function leftoverPartial(path: string, partial: string): Promise<boolean> {
+  const st = await lstat(partial).catch(() => undefined);
+  if (st?.isSymbolicLink()) await onDisk(path, () => unlinkQuiet(partial));
+  return st !== undefined && st.isFile() && st.size > 0;
+}
+
 async function unlinkQuiet(path: string): Promise<void> {
   try {
     await unlink(path);
@@ -1136,6 +1167,11 @@ function versionOf(headers: Opened['headers'], size: number | undefined): Source
 function ifRangeValidator(v: SourceVersion): string | undefined {
   if (v.etag && !v.etag.startsWith('W/')) return v.etag;
   return v.lastModified;
+}
+
+/** Whether a 206 names the validator its If-Range sent (else its version is unknown: a server ignoring it). */
+function carriesValidator(seen: SourceVersion, validator: string): boolean {
+  return seen.etag === validator || seen.lastModified === validator;
 }
 
 /** What differs between the version a partial holds and the one a server now serves, or undefined. */
