@@ -1126,7 +1126,7 @@ const APPEND_NO_FOLLOW = fsConstants.O_WRONLY | fsConstants.O_APPEND | NO_FOLLOW
 async function leftoverPartial(path: string, partial: string): Promise<boolean> {
   const st = await lstat(partial).catch(() => undefined);
   if (st?.isSymbolicLink()) await onDisk(path, () => unlinkQuiet(partial));
-  return st !== undefined && st.isFile() && st.size > 0;
+  return st?.isFile() === true && st.size > 0;
 }
 
 async function unlinkQuiet(path: string): Promise<void> {
