@@ -111,6 +111,9 @@ function codePointCompare(x: string, y: string): number {
   return ax.length - ay.length;
 }
 
+/** Most strings {@link natsorted} takes (names of scenes, tiles, AOIs: thousands). */
+const MAX_SORTED = 100_000_000;
+
 /**
  * Stable natural sort (Python `natsort.natsorted` default); equal keys keep their input order.
  * @param values strings to sort (not modified).
@@ -120,7 +123,16 @@ function codePointCompare(x: string, y: string): number {
  * natsorted(['Landcover-10', 'ASMSpotter-2', 'Amnesty POI-1']); // ['ASMSpotter-2', 'Amnesty POI-1', 'Landcover-10']
  */
 export function natsorted(values: readonly string[]): string[] {
-  const copy = [...checkIterable('natsorted', 'values', values)];
+  const list = checkIterable('natsorted', 'values', values);
+  // a 2^32 − 1 long array with no elements filled the heap when spread
+  if (Array.isArray(list) && list.length > MAX_SORTED)
+    throw invalidArgument(
+      'natsorted',
+      'values',
+      `at most ${MAX_SORTED} strings`,
+      `an array of length ${list.length}`,
+    );
+  const copy = [...list];
   for (let i = 0; i < copy.length; i++)
     if (typeof copy[i] !== 'string') throw invalidArgument('natsorted', `values[${i}]`, 'a string', copy[i]);
   return copy.sort(compareNatural);

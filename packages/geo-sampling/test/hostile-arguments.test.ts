@@ -196,6 +196,37 @@ describe('every exported function, called with hostile argument shapes', () => {
 
 const thrown = (f: () => unknown) => typedError(f, GeoSamplingError);
 
+describe('holes, absurd lengths and unprintable values', () => {
+  it('a hole in the points, a 2^32 − 1 long array, and a Symbol or BigInt name or EPSG code are INVALID_ARGUMENT', () => {
+    const p = { name: 'a', lon: 1, lat: 2 };
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    expectError(() => indexApi.createAois([, p] as never, 2.5), /^createAois: points\[0\] is a hole/);
+    const started = Date.now();
+    const huge = new Array(2 ** 32 - 1);
+    expectError(
+      () => indexApi.createAois(huge, 2.5),
+      /^createAois: points must have at most 100000000 items/,
+    );
+    expectError(
+      () => indexApi.bboxToPolygon(huge as never),
+      /^bboxToPolygon: bounds must be four finite numbers/,
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+    for (const name of [Symbol('s'), 10n, Object.create(null)])
+      expectError(
+        () => indexApi.createAois([{ ...p, name }] as never, 2.5),
+        /^createAois: points\[0\]\.name must be a non-empty string, got /,
+      );
+    for (const epsg of [Symbol('e'), 32633n, Object.create(null)]) {
+      expectError(
+        () => indexApi.utmProj4Definition(epsg as never),
+        /^utmProj4Definition: EPSG:.* is not a WGS-84 UTM code/,
+      );
+      expectError(() => indexApi.lonLatToUtm(1, 2, epsg as never), /is not a WGS-84 UTM code/);
+    }
+  });
+});
+
 function expectError(f: () => unknown, message: RegExp, code = 'INVALID_ARGUMENT'): void {
   const e = thrown(f);
   expect([e.code, e.message]).toEqual([code, expect.stringMatching(message)]);
@@ -292,7 +323,12 @@ describe('crafted hostile arguments: the code and the message name the function 
       () => samplePointsInRegion(Number.POSITIVE_INFINITY, [0, 0, 1, 1], land, rng),
       /^samplePointsInRegion: n must be a non-negative integer, got Infinity$/,
     );
-    expectError(() => samplePointsOnSphere(2 ** 40), /^n = 1099511627776 is more than the 4294967295/);
+    expectError(
+      () => samplePointsOnSphere(2 ** 40),
+      /^n = 1099511627776 is more than 10000000, the most one call takes/,
+    );
+    // 2·10^8 points ended the process out of memory
+    expectError(() => samplePointsOnSphere(2e8), /^n = 200000000 is more than 10000000/);
     expectError(
       () => samplePointsOnSphere(1, { onProgress: 'log' } as never),
       /^samplePointsOnSphere: options\.onProgress must be a function, got "log"$/,

@@ -244,6 +244,108 @@ async function expectRejection(p: Promise<unknown>, code: string, message: strin
   expect([(e as InstanceType<typeof StratifyError>).code, (e as Error).message]).toEqual([code, message]);
 }
 
+describe('lists with holes or of absurd length, and unbounded loops', () => {
+  const opts = { nameOf: (r: { n: string }) => r.n, classOf: () => 'A' };
+  it('a hole is INVALID_ARGUMENT naming its index (it was skipped: a row lost without a word)', () => {
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    const holey = [, { n: 'a' }, { n: 'b' }] as { n: string }[];
+    expectError(
+      () => indexApi.stratifiedSplit(holey, opts),
+      'INVALID_ARGUMENT',
+      'stratifiedSplit: rows[0] is a hole (an array with empty slots)',
+    );
+    expectError(
+      // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+      () => indexApi.stratifiedSplit([{ n: 'a' }], { ...opts, fractions: [, 0.5, 0.5] as never }),
+      'INVALID_ARGUMENT',
+      'fractions [, 0.5, 0.5] must be three numbers ≥ 0 that sum to 1',
+    );
+    expectError(
+      // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+      () => indexApi.rebalance([, { class: 'A', count: 5 }] as never, 10),
+      'INVALID_ARGUMENT',
+      'rebalance: counts[0] is a hole (an array with empty slots)',
+    );
+    expectError(
+      // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+      () => indexApi.rebalanceWithinClass([, { I: 'S', M: 1 }] as never, 'I', 'S', 'M', { target: 3 }),
+      'INVALID_ARGUMENT',
+      'rebalanceWithinClass: rows[0] is a hole (an array with empty slots)',
+    );
+  });
+
+  it('an array 2^32 − 1 long with no elements is refused at once (walking it took minutes, spreading it the heap)', () => {
+    const huge = new Array(2 ** 32 - 1);
+    const started = Date.now();
+    expectError(
+      () => indexApi.classCounts(huge),
+      'INVALID_ARGUMENT',
+      'classCounts: values must have at most 100000000 items, got an array of length 4294967295',
+    );
+    expectError(
+      () => indexApi.rebalance(huge, 10),
+      'INVALID_ARGUMENT',
+      'rebalance: counts must have at most 100000000 items, got an array of length 4294967295',
+    );
+    expectError(
+      () => indexApi.stratifiedSplit(huge, opts),
+      'INVALID_ARGUMENT',
+      'stratifiedSplit: rows must have at most 100000000 items, got an array of length 4294967295',
+    );
+    const sorted = typedError(() => core.natsorted(huge), CoreError);
+    expect(sorted.message).toBe(
+      'natsorted: values must be at most 100000000 strings, got "an array of length 4294967295"',
+    );
+    expectError(
+      () => indexApi.randperm(2e8, 1),
+      'INVALID_ARGUMENT',
+      'randperm needs an integer n in 0..10000000, got 200000000',
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('stratifiedDraw: top-up rounds are capped and a timeout stops a synchronous top-up that finds nothing', async () => {
+    const pool = [{ c: 'A' }];
+    const allocation = [{ class: 'A', count: 5 }];
+    const classOf = (r: { c: string }) => r.c;
+    await expect(
+      indexApi.stratifiedDraw(pool, classOf, allocation, { topUp: () => [], maxTopUpRounds: 2 ** 53 - 1 }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'stratifiedDraw: options.maxTopUpRounds must be at most 10000, got 9007199254740991',
+    });
+    let calls = 0;
+    const started = Date.now();
+    const err = await indexApi
+      .stratifiedDraw(pool, classOf, allocation, {
+        topUp: () => {
+          calls++;
+          return [];
+        },
+        maxTopUpRounds: 10_000,
+        signal: AbortSignal.timeout(100),
+      })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ABORTED' });
+    expect(calls).toBeGreaterThan(0);
+    expect(calls).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("paperSplit counts are the lists' own sizes (counts past the list were reported as given)", () => {
+    expect(indexApi.paperSplit(['a', 'b'], { seed: 1, trainCount: 5 }).counts).toEqual({
+      train: 2,
+      val: 0,
+      test: 0,
+    });
+    expect(indexApi.paperSplit(['a', 'b'], { seed: 1, directoryCount: 2 ** 40 }).counts).toEqual({
+      train: 2,
+      val: 0,
+      test: 0,
+    });
+  });
+});
+
 describe('crafted cases: the code and message of each check', () => {
   it('split functions name the missing or malformed argument', () => {
     expectError(

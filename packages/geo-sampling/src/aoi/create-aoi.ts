@@ -153,7 +153,7 @@ export function createAoi(point: NamedPoint, areaKm2: number, options?: CreateAo
   if (typeof point.name !== 'string' || point.name.length === 0) {
     throw new GeoSamplingError(
       'INVALID_ARGUMENT',
-      `AOI name must be a non-empty string, got ${JSON.stringify(point.name)}`,
+      `createAoi: the AOI name must be a non-empty string, got ${describeValue(point.name)}`,
     );
   }
   return {
@@ -188,6 +188,13 @@ export function createAois(
   const seen = new Map<string, number>();
   return points.map((p, row) => {
     checkObject('createAois', `points[${row}]`, p);
+    // checked before it is quoted: a Symbol or a BigInt name made the messages below throw a TypeError
+    if (typeof p.name !== 'string' || p.name.length === 0)
+      throw new GeoSamplingError(
+        'INVALID_ARGUMENT',
+        `createAois: points[${row}].name must be a non-empty string, got ${describeValue(p.name)}`,
+        { row },
+      );
     const prev = seen.get(p.name);
     if (prev !== undefined) {
       throw new GeoSamplingError(

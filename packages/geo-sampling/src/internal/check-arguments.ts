@@ -33,9 +33,26 @@ export function checkOptions<T extends object>(fn: string, options: T | undefine
   return checkObject(fn, name, options);
 }
 
-/** An array argument. */
+/** Most items of a list argument: far past any table, and a bound on what walking it costs. */
+const MAX_LIST_ITEMS = 100_000_000;
+
+/**
+ * An array argument without holes, of at most {@link MAX_LIST_ITEMS} items: `new Array(2 ** 32 - 1)` has no
+ * elements to check but walking it takes minutes, and `map` skips a hole (an AOI silently lost).
+ */
 export function checkArrayArgument<T>(fn: string, name: string, value: readonly T[]): readonly T[] {
   if (!Array.isArray(value)) throw argumentError(fn, name, 'an array', value);
+  if (value.length > MAX_LIST_ITEMS)
+    throw new GeoSamplingError(
+      'INVALID_ARGUMENT',
+      `${fn}: ${name} must have at most ${MAX_LIST_ITEMS} items, got an array of length ${value.length}`,
+    );
+  for (let i = 0; i < value.length; i++)
+    if (!(i in value))
+      throw new GeoSamplingError(
+        'INVALID_ARGUMENT',
+        `${fn}: ${name}[${i}] is a hole (an array with empty slots)`,
+      );
   return value;
 }
 
@@ -67,8 +84,10 @@ export function checkMethod(fn: string, name: string, value: unknown, method: st
 
 /** A box `[minLon, minLat, maxLon, maxLat]`: an array or typed array of four finite numbers. */
 export function checkBox(fn: string, name: string, value: unknown): BBox {
+  // the length first: Array.from of a 2^32 − 1 long (empty) array takes seconds
   const list =
-    Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    (Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView))) &&
+    (value as ArrayLike<unknown>).length === 4
       ? Array.from(value as ArrayLike<unknown>)
       : undefined;
   if (list?.length !== 4 || !list.every((v) => typeof v === 'number' && Number.isFinite(v)))

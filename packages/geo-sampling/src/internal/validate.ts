@@ -99,12 +99,16 @@ export function assertCount(n: number, what: string, max = Number.MAX_SAFE_INTEG
   if (n > max)
     throw new GeoSamplingError(
       'INVALID_ARGUMENT',
-      `${what} = ${n} is more than the ${max} an array can hold`,
+      `${what} = ${n} is more than ${max}, the most one call takes`,
     );
 }
 
-/** The longest JavaScript array: samplers that return `n` points need `n` at most this. */
-export const MAX_ARRAY_LENGTH = 2 ** 32 - 1;
+/**
+ * Most points one sampling call returns: each is an object of ~64 bytes, so 10^7 take ~0.7 GB of heap, and
+ * 2·10^8 ended the process out of memory instead of failing typed. Larger pools are drawn in several calls
+ * (`firstId` continues the ids).
+ */
+export const MAX_SAMPLE_POINTS = 10_000_000;
 
 /** Throws an ABORTED error when the signal has fired. */
 export function checkAborted(signal?: AbortSignal): void {

@@ -1,7 +1,7 @@
 import type { BBox, Rng } from '@worldstrat/core';
 import { GeoSamplingError } from '../errors.js';
 import { checkBox, checkFirstId, checkMethod } from '../internal/check-arguments.js';
-import { assertCount, MAX_ARRAY_LENGTH } from '../internal/validate.js';
+import { assertCount, MAX_SAMPLE_POINTS } from '../internal/validate.js';
 import type { LandMask } from '../land/land-mask.js';
 
 const DEG = Math.PI / 180;
@@ -29,7 +29,7 @@ export function samplePointsInRegion(
   rng: Rng,
   firstId = 0,
 ): { id: number; lon: number; lat: number }[] {
-  assertCount(n, 'samplePointsInRegion: n', MAX_ARRAY_LENGTH);
+  assertCount(n, 'samplePointsInRegion: n', MAX_SAMPLE_POINTS);
   checkBox('samplePointsInRegion', 'region', region);
   checkMethod('samplePointsInRegion', 'mask', mask, 'isLand');
   checkMethod('samplePointsInRegion', 'rng', rng, 'next');

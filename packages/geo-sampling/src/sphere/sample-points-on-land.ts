@@ -1,7 +1,7 @@
 import type { Rng } from '@worldstrat/core';
 import { GeoSamplingError } from '../errors.js';
 import { argumentError, checkMethod, checkSampleOptions } from '../internal/check-arguments.js';
-import { assertCount, checkAborted, MAX_ARRAY_LENGTH } from '../internal/validate.js';
+import { assertCount, checkAborted, MAX_SAMPLE_POINTS } from '../internal/validate.js';
 import type { LandMask } from '../land/land-mask.js';
 import { loadLandMask } from '../land/load-land-mask.js';
 import { seededRng } from '../random/seeded-rng.js';
@@ -47,7 +47,7 @@ export async function samplePointsOnLand(
   n: number,
   options?: SamplePointsOnLandOptions,
 ): Promise<SamplePoint[]> {
-  assertCount(n, 'n', MAX_ARRAY_LENGTH);
+  assertCount(n, 'n', MAX_SAMPLE_POINTS);
   options = checkSampleOptions('samplePointsOnLand', options);
   maxRejections('samplePointsOnLand', options.maxRejectionsInARow);
   const mask = options.mask ?? (await loadLandMask());
@@ -70,7 +70,7 @@ export function samplePointsOnLandSync(
   mask: LandMask,
   options?: SamplePointsOptions & { maxRejectionsInARow?: number },
 ): SamplePoint[] {
-  assertCount(n, 'n', MAX_ARRAY_LENGTH);
+  assertCount(n, 'n', MAX_SAMPLE_POINTS);
   checkMethod('samplePointsOnLandSync', 'mask', mask, 'isLand');
   options = checkSampleOptions('samplePointsOnLandSync', options);
   const maxMiss = maxRejections('samplePointsOnLandSync', options.maxRejectionsInARow);

@@ -1,6 +1,6 @@
 import type { Rng } from '@worldstrat/core';
 import { checkSampleOptions } from '../internal/check-arguments.js';
-import { assertCount, checkAborted, MAX_ARRAY_LENGTH } from '../internal/validate.js';
+import { assertCount, checkAborted, MAX_SAMPLE_POINTS } from '../internal/validate.js';
 import { seededRng } from '../random/seeded-rng.js';
 
 /** A sampled point: a unique sequential id (0-based, in draw order) plus WGS-84 lon/lat in degrees. */
@@ -47,7 +47,7 @@ export function uniformLonLat(rng: Rng): [number, number] {
  * const pts = samplePointsOnSphere(1000, { seed: 7 });
  */
 export function samplePointsOnSphere(n: number, options?: SamplePointsOptions): SamplePoint[] {
-  assertCount(n, 'n', MAX_ARRAY_LENGTH);
+  assertCount(n, 'n', MAX_SAMPLE_POINTS);
   options = checkSampleOptions('samplePointsOnSphere', options);
   const rng = options.rng ?? seededRng(options.seed ?? 0);
   const firstId = options.firstId ?? 0;

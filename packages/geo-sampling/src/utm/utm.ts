@@ -1,4 +1,4 @@
-import { utmEpsgForLonLat, utmProj4 } from '@worldstrat/core';
+import { describeValue, utmEpsgForLonLat, utmProj4 } from '@worldstrat/core';
 import proj4 from 'proj4';
 import { GeoSamplingError } from '../errors.js';
 import { assertLatitude, assertLongitude } from '../internal/validate.js';
@@ -14,12 +14,14 @@ const WGS84 = '+proj=longlat +datum=WGS84 +no_defs';
  * utmProj4Definition(32733); // '+proj=utm +zone=33 +south +datum=WGS84 +units=m +no_defs'
  */
 export function utmProj4Definition(epsg: number): string {
-  const zone = epsg % 100;
-  const base = epsg - zone;
-  if (!Number.isInteger(epsg) || (base !== 32600 && base !== 32700) || zone < 1 || zone > 60) {
+  // the type first: arithmetic on a Symbol or a BigInt throws a TypeError
+  const code = typeof epsg === 'number' ? epsg : Number.NaN;
+  const zone = code % 100;
+  const base = code - zone;
+  if (!Number.isInteger(code) || (base !== 32600 && base !== 32700) || zone < 1 || zone > 60) {
     throw new GeoSamplingError(
       'INVALID_ARGUMENT',
-      `EPSG:${epsg} is not a WGS-84 UTM code (32601–32660 north, 32701–32760 south)`,
+      `utmProj4Definition: EPSG:${describeValue(epsg)} is not a WGS-84 UTM code (32601–32660 north, 32701–32760 south)`,
     );
   }
   return utmProj4(zone, base === 32700);

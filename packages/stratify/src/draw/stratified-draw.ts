@@ -1,6 +1,7 @@
 import { createRng, throwIfAborted } from '@worldstrat/core';
 import { StratifyError } from '../errors.js';
 import {
+  checkArray,
   checkCount,
   checkFunction,
   checkIterable,
@@ -28,7 +29,7 @@ export interface StratifiedDrawOptions<T> {
    * times per class.
    */
   topUp?: (cls: ClassKey, missing: number, round: number) => Promise<readonly T[]> | readonly T[];
-  /** Default 5. */
+  /** Default 5, at most 10 000; the signal is checked before each round. */
   maxTopUpRounds?: number;
   /** What to do when a class stays short: `'error'` (default, `SHORTFALL`) or `'report'` (in `shortfalls`). */
   onShortfall?: 'error' | 'report';
@@ -45,6 +46,9 @@ export interface StratifiedDrawResult<T> {
   toppedUp: number;
 }
 
+/** Most top-up rounds per class: each is a call of the caller's sampler (minutes of work each, at worst). */
+const MAX_TOP_UP_ROUNDS = 10_000;
+
 /**
  * The allocation rows, checked where they come in: a string-or-number class, listed once, and an integer
  * count ≥ 0.
@@ -53,6 +57,7 @@ function checkAllocation(allocation: unknown): ClassCount[] {
   if (!Array.isArray(allocation)) {
     throw new StratifyError('INVALID_ARGUMENT', 'allocation must be an array of { class, count } rows');
   }
+  checkArray('stratifiedDraw', 'allocation', allocation);
   const rows = allocation.map((row: unknown, i) => {
     if (typeof row !== 'object' || row === null) {
       throw new StratifyError('INVALID_ARGUMENT', `allocation[${i}] is not a { class, count } row`);
@@ -104,6 +109,8 @@ export async function stratifiedDraw<T>(
   const topUp = o.topUp === undefined ? undefined : checkFunction(fn, 'options.topUp', o.topUp);
   const maxRounds =
     o.maxTopUpRounds === undefined ? 5 : checkCount(fn, 'options.maxTopUpRounds', o.maxTopUpRounds);
+  if (maxRounds > MAX_TOP_UP_ROUNDS)
+    throw invalidArgument(fn, 'options.maxTopUpRounds', `at most ${MAX_TOP_UP_ROUNDS}`, maxRounds);
   const onShortfall = checkOneOf(fn, 'options.onShortfall', o.onShortfall, ['error', 'report'], 'error');
   const byClass = new Map<ClassKey, T[]>();
   for (const row of pool) {
@@ -126,6 +133,12 @@ export async function stratifiedDraw<T>(
     );
     const candidates = [...(byClass.get(cls) ?? [])];
     for (let round = 1; candidates.length < count && topUp && round <= maxRounds; round++) {
+      // each round may be a synchronous callback: yield, so a timeout or another task can abort the draw
+      if (round > 1) await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      throwIfAborted(
+        o.signal,
+        (s) => new StratifyError('ABORTED', 'stratified draw aborted', { cause: s.reason }),
+      );
       const extra = await topUp(cls, count - candidates.length, round);
       if (!Array.isArray(extra))
         throw invalidArgument(
@@ -134,6 +147,7 @@ export async function stratifiedDraw<T>(
           'an array of rows',
           extra,
         );
+      checkArray(fn, `options.topUp(${JSON.stringify(cls)}, …) result`, extra);
       toppedUp += extra.length;
       for (const row of extra) if (classOf(row) === cls) candidates.push(row);
     }

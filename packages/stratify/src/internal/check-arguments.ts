@@ -39,13 +39,34 @@ export function checkOptions<T extends object>(fn: string, value: T | undefined,
   return value;
 }
 
-/** An array. */
+/** Most items of a list argument: far past any table, and a bound on what walking it costs. */
+export const MAX_LIST_ITEMS = 100_000_000;
+
+/**
+ * An array without holes of at most {@link MAX_LIST_ITEMS} items: `new Array(2 ** 32 - 1)` has no elements to
+ * check but walking it takes minutes, and a hole is skipped by `map` and `for…of` alike (a row silently lost).
+ */
 export function checkArray<T>(fn: string, what: string, value: readonly T[]): readonly T[] {
   if (!Array.isArray(value)) throw invalidArgument(fn, what, 'an array', value);
+  checkDense(fn, what, value);
   return value;
 }
 
-/** An array or another iterable object (a Set, a typed array, a generator); a string is not a list. */
+function checkDense(fn: string, what: string, value: readonly unknown[]): void {
+  if (value.length > MAX_LIST_ITEMS)
+    throw new StratifyError(
+      'INVALID_ARGUMENT',
+      `${fn}: ${what} must have at most ${MAX_LIST_ITEMS} items, got an array of length ${value.length}`,
+    );
+  for (let i = 0; i < value.length; i++)
+    if (!(i in value))
+      throw new StratifyError(
+        'INVALID_ARGUMENT',
+        `${fn}: ${what}[${i}] is a hole (an array with empty slots)`,
+      );
+}
+
+/** An array (as {@link checkArray}) or another iterable object (a Set, a typed array, a generator); a string is not a list. */
 export function checkIterable<T>(fn: string, what: string, value: Iterable<T>): Iterable<T> {
   if (
     typeof value !== 'object' ||
@@ -53,6 +74,7 @@ export function checkIterable<T>(fn: string, what: string, value: Iterable<T>): 
     typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function'
   )
     throw invalidArgument(fn, what, 'an array', value);
+  if (Array.isArray(value)) checkDense(fn, what, value);
   return value;
 }
 

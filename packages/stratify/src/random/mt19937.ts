@@ -55,6 +55,9 @@ export function mt19937(seed: number): Mt19937 {
   };
 }
 
+/** Longest permutation: 10^7 entries take ~80 MB (2·10^8 ended the process out of memory, 2^40 a RangeError). */
+const MAX_PERMUTATION = 10_000_000;
+
 /**
  * PyTorch's CPU `torch.randperm(n, generator)` for a generator seeded with `seed` (bit-identical to torch 1.13
  * for the WorldStrat split): `r = [0..n−1]; for i in 0..n−2: z = mt() % (n−i); swap(r[i], r[i+z])`.
@@ -67,10 +70,10 @@ export function mt19937(seed: number): Mt19937 {
  * randperm(10, 386564310); // [8, 2, 6, 5, 7, 9, 0, 1, 3, 4]
  */
 export function randperm(n: number, seed: number | Mt19937): number[] {
-  if (!Number.isSafeInteger(n) || n < 0)
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_PERMUTATION)
     throw new StratifyError(
       'INVALID_ARGUMENT',
-      `randperm needs a non-negative integer n, got ${describeValue(n)}`,
+      `randperm needs an integer n in 0..${MAX_PERMUTATION}, got ${describeValue(n)}`,
     );
   if (typeof seed !== 'number' && typeof (seed as Partial<Mt19937> | null)?.nextUint32 !== 'function')
     throw invalidArgument('randperm', 'seed', 'a non-negative integer or an Mt19937 generator', seed);

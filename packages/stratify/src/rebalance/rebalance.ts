@@ -1,6 +1,7 @@
 import { pythonRound2 } from '@worldstrat/core';
 import { StratifyError } from '../errors.js';
 import {
+  checkArray,
   checkFunction,
   checkIterable,
   checkOptions,
@@ -113,6 +114,7 @@ function checkCountRows(counts: unknown): ClassCount[] {
   if (!Array.isArray(counts)) {
     throw new StratifyError('INVALID_ARGUMENT', 'counts must be an array of { class, count } rows');
   }
+  checkArray('rebalance', 'counts', counts);
   const rows = counts.map((row: unknown, i) => {
     if (typeof row !== 'object' || row === null) {
       throw new StratifyError('INVALID_ARGUMENT', `counts[${i}] is not a { class, count } row`);
@@ -295,6 +297,7 @@ export function rebalanceWithinClass<T extends Record<string, unknown>>(
   if (className != null && typeof className !== 'string' && typeof className !== 'number')
     throw invalidArgument(fn, 'className', 'a string or a number', className);
   if (!Array.isArray(rows)) throw new StratifyError('INVALID_ARGUMENT', 'rows must be an array of objects');
+  checkArray(fn, 'rows', rows);
   rows.forEach((r: unknown, i) => {
     if (typeof r !== 'object' || r === null) {
       throw new StratifyError(

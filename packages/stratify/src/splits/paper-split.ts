@@ -92,13 +92,12 @@ export function paperSplit(names: readonly string[], opts?: PaperSplitOptions): 
   const scenes = [...names].sort((a, b) => natCompare(`${a}/`, `${b}/`));
   const permutation = randperm(scenes.length, seed);
   const shuffled = permutation.map((i) => scenes[i]);
-  return {
+  const split = {
     train: shuffled.slice(0, train),
     val: shuffled.slice(train, train + val),
     test: shuffled.slice(train + val, train + val + test),
-    unused: shuffled.slice(train + val + test),
-    scenes,
-    permutation,
-    counts: { train, val, test },
   };
+  // the lists' own sizes: counts past the end of the list (a trainCount of 5 for 2 scenes) cut them short
+  const counts = { train: split.train.length, val: split.val.length, test: split.test.length };
+  return { ...split, unused: shuffled.slice(train + val + test), scenes, permutation, counts };
 }

@@ -160,7 +160,8 @@ export function stratifiedSplit<T>(
   if (
     !Array.isArray(fractions) ||
     fractions.length !== 3 ||
-    fractions.some((f) => typeof f !== 'number' || !(f >= 0)) ||
+    // by index: `some` skips a hole, whose sum is NaN and passed the check below
+    [0, 1, 2].some((i) => typeof fractions[i] !== 'number' || !((fractions[i] as number) >= 0)) ||
     Math.abs(fractions[0] + fractions[1] + fractions[2] - 1) > 1e-9
   ) {
     throw new StratifyError(
