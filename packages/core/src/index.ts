@@ -16,6 +16,7 @@ export {
   parseIsoDay,
   parseIsoTime,
 } from './iso-day.js';
+export { type ListShapeProblem, listShapeProblem } from './list-shape.js';
 export { natCompare, natsorted } from './natural-sort.js';
 export { bankersRound, pythonRound2 } from './python-round.js';
 export { createRng, type Rng, uniform } from './random/create-rng.js';

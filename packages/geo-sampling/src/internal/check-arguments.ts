@@ -2,7 +2,7 @@
 // whatever they have. Each check throws GeoSamplingError `INVALID_ARGUMENT` naming the function, the argument
 // and the value, and accepts everything that worked before (typed arrays for boxes, extra members, absent
 // options).
-import { type BBox, describeValue } from '@worldstrat/core';
+import { type BBox, describeValue, listShapeProblem } from '@worldstrat/core';
 import type { Aoi } from '../aoi/create-aoi.js';
 import { GeoSamplingError } from '../errors.js';
 import { checkBBox } from './geometry-checks.js';
@@ -42,17 +42,12 @@ const MAX_LIST_ITEMS = 100_000_000;
  */
 export function checkArrayArgument<T>(fn: string, name: string, value: readonly T[]): readonly T[] {
   if (!Array.isArray(value)) throw argumentError(fn, name, 'an array', value);
-  if (value.length > MAX_LIST_ITEMS)
+  const bad = listShapeProblem(value, MAX_LIST_ITEMS);
+  if (bad)
     throw new GeoSamplingError(
       'INVALID_ARGUMENT',
-      `${fn}: ${name} must have at most ${MAX_LIST_ITEMS} items, got an array of length ${value.length}`,
+      `${fn}: ${name}${bad.index === undefined ? '' : `[${bad.index}]`} ${bad.problem}`,
     );
-  for (let i = 0; i < value.length; i++)
-    if (!(i in value))
-      throw new GeoSamplingError(
-        'INVALID_ARGUMENT',
-        `${fn}: ${name}[${i}] is a hole (an array with empty slots)`,
-      );
   return value;
 }
 
