@@ -50,6 +50,7 @@ const VALID: Record<string, () => unknown[]> = {
     ],
   ],
   describeValue: () => [{ a: 1 }, 20],
+  listShapeProblem: () => [[1, 2], 10],
   formatIsoDay: () => [1616371200000],
   parseIsoDay: () => ['2021-03-22T10:00:00Z', { allowTime: true, what: 'start date' }],
   parseIsoTime: () => ['2021-03-22T10:00:00', { what: 'acquisition' }],
