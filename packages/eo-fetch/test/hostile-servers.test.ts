@@ -2,6 +2,7 @@
 // Content-Range / ETag between a partial download and its resume, 206/200 confusion, redirects to another origin,
 // hostile Retry-After values, huge error bodies and HTML where JSON belongs. Every case ends bounded (time, bytes
 // read, bytes on disk) in a typed error or in the right file, and never splices two versions of a file.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -780,22 +781,52 @@ describe('ranges and resumes', () => {
       expect((await readFile(join(dir, 'out', 'bare-tail'))).equals(v1)).toBe(true);
     });
 
-  it("takes a 200 to a resume whose start is the partial's own start as the whole file, even with no size said", async () => {
-    // a partial whose first and last halves are equal cannot tell a tail from the whole file: taken whole
+  it("a 200 to a resume whose start is the partial's own start is taken whole only when a size or checksum can check it", async () => {
+    // a partial whose first and last halves are equal cannot tell a tail from the whole file by its start
     const halves = Buffer.concat([v2.subarray(0, 500), v2.subarray(0, 500)]);
-    for (const [name, partial] of [
-      ['head', v1.subarray(0, 1000)],
-      ['halves', halves],
-    ] as const) {
-      await leavePartial(name, partial);
-      server.routes.set(`/f/${name}`, (_req, res) => {
+    const zeroHead = Buffer.concat([Buffer.alloc(1000), v1.subarray(1000)]);
+    const cases = [
+      // a start that is the partial's first bytes and not its compared ones: the whole file
+      { name: 'head', partial: v1.subarray(0, 1000), file: v1, extra: {}, ranges: ['bytes=500-'] },
+      // no size or checksum: fetched again without a range, whatever the 200 held
+      { name: 'halves', partial: halves, file: v1, extra: {}, ranges: ['bytes=500-', undefined] },
+      // a gateway sending only the tail of a file whose partial is zeros: saved as the whole file before
+      {
+        name: 'zeros',
+        partial: zeroHead.subarray(0, 1000),
+        file: zeroHead,
+        extra: {},
+        ranges: ['bytes=500-', undefined],
+        tailOnly: true,
+      },
+      // a size or checksum refuses a tail at the end, so the 200 is kept
+      {
+        name: 'sized',
+        partial: halves,
+        file: v1,
+        extra: { expectedBytes: v1.length },
+        ranges: ['bytes=500-'],
+      },
+      {
+        name: 'summed',
+        partial: halves,
+        file: v1,
+        extra: { expectedSha256: createHash('sha256').update(v1).digest('hex') },
+        ranges: ['bytes=500-'],
+      },
+    ] as const;
+    for (const c of cases) {
+      await leavePartial(c.name, c.partial);
+      server.routes.set(`/f/${c.name}`, (req, res) => {
+        const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        res.end(v1);
+        res.end('tailOnly' in c ? c.file.subarray(start) : c.file);
       });
-      const report = await downloadAll([job(name)], FAST);
-      expect(report.failed, name).toEqual([]);
-      expect(server.requests.filter((r) => r.path === `/f/${name}`).length, name).toBe(1);
-      expect((await readFile(join(dir, 'out', name))).equals(v1), name).toBe(true);
+      const report = await downloadAll([job(c.name, c.extra)], FAST);
+      expect(report.failed, c.name).toEqual([]);
+      const ranges = server.requests.filter((r) => r.path === `/f/${c.name}`).map((r) => r.headers.range);
+      expect(ranges, c.name).toEqual(c.ranges);
+      expect((await readFile(join(dir, 'out', c.name))).equals(c.file), c.name).toBe(true);
     }
   });
 

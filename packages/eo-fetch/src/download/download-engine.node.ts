@@ -764,9 +764,14 @@ export class DownloadEngine {
         // a whole file: the old partial's bytes may be another version, so drop them before this version is
         // recorded (a body held in memory or cut off before its first byte would otherwise leave them behind);
         // its ends are kept to tell a 200 that holds only the tail (a proxy dropping Content-Range) by its start
-        if (overlap > 0) tailOf = await onDisk(job.path, () => partialEnds(partial, start, overlap));
+        const ends =
+          overlap > 0 ? await onDisk(job.path, () => partialEnds(partial, start, overlap)) : undefined;
         if (offset > 0) await onDisk(job.path, () => unlinkQuiet(partial));
-        const why = wholeAnswerProblem(res.headers, bodyLength, version);
+        if (ends && !ends.sameAsHead) tailOf = ends.tail;
+        const why =
+          (ends?.sameAsHead && !sizeOrSumKnown(job)
+            ? `asked for bytes ${start} to the end and got a 200 (the whole file), but the partial download's first bytes equal its bytes ${start}-${offset - 1}, so the answer's start cannot tell the whole file from its tail and no size or checksum is known to tell them apart`
+            : undefined) ?? wholeAnswerProblem(res.headers, bodyLength, version);
         if (why) {
           res.discard();
           throw new EoFetchError('SIZE_MISMATCH', `${job.path}: ${why}; starting over`);
@@ -1099,17 +1104,26 @@ async function readExactly(fh: FileHandle, position: number, length: number): Pr
 }
 
 /**
- * The partial's bytes from `start` (`length` of them), or undefined when they equal its first bytes: then a body
- * starting with them may as well be the whole file.
+ * The partial's bytes from `start` (`length` of them), and whether they equal its first bytes: then a body
+ * starting with them may be the whole file as well as its tail.
  */
-async function partialEnds(path: string, start: number, length: number): Promise<Uint8Array | undefined> {
+async function partialEnds(
+  path: string,
+  start: number,
+  length: number,
+): Promise<{ tail: Uint8Array; sameAsHead: boolean }> {
   const fh = await open(path, 'r');
   try {
     const [head, tail] = [await readExactly(fh, 0, length), await readExactly(fh, start, length)];
-    return Buffer.compare(head, tail) === 0 ? undefined : tail;
+    return { tail, sameAsHead: Buffer.compare(head, tail) === 0 };
   } finally {
     await fh.close();
   }
+}
+
+/** Whether the job names the file's size or checksum, which refuse a body that holds only part of it. */
+function sizeOrSumKnown(job: DownloadJob): boolean {
+  return job.expectedBytes !== undefined || expectedSha256(job) !== undefined;
 }
 
 // A `.partial` path is the engine's own: a symbolic link there (left by anyone) must not make it write through to
