@@ -291,6 +291,25 @@ describe('download-release', () => {
     expect(server.hits.size).toBe(0);
   });
 
+  it('an extraction marker that cannot be written is DatasetError WRITE_FAILED naming it, after the unpack', async () => {
+    const root = join(dir, 'marker-folder');
+    const marker = join(root, 'downloads', 'hr_dataset.tar.gz.extracted.json');
+    await mkdir(marker, { recursive: true });
+    const err = await downloadRelease({
+      root,
+      baseUrl: server.url,
+      md5: sums,
+      files: ['hr_dataset.tar.gz'],
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatasetError);
+    expect((err as DatasetError).code).toBe('WRITE_FAILED');
+    expect((err as DatasetError).message).toContain(marker);
+    expect((await lstat(marker)).isDirectory()).toBe(true);
+    for (const [rel, bytes] of expected)
+      if (rel.startsWith('hr_dataset/'))
+        expect(Buffer.compare(await readFile(join(root, rel)), bytes), rel).toBe(0);
+  });
+
   it('dry run plans requests and touches nothing; unknown names are rejected', async () => {
     const root = join(dir, 'dry');
     server.hits.clear();

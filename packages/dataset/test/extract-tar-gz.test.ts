@@ -174,6 +174,11 @@ describe('hostile sparse maps → ARCHIVE_CORRUPT, no file left', () => {
       { ...v1('', four), data: Buffer.concat([Buffer.from('1\n0\n4\nx'), Buffer.alloc(505), four]) },
       /padding has byte 120/,
     ],
+    [
+      'a 1.0 member with no data, so no map',
+      { ...v1('', four), data: new Uint8Array() },
+      /holds no segment map/,
+    ],
     ['a 0.1 map with an odd count', v01('0,4,9', four), /odd count/],
     ['a 0.1 map past the size', v01('4094,4', four), /past the file size/],
     ['a 0.1 size that is not a number', v01('0,4', four, '-1'), /size "-1" is not a size/],
@@ -522,6 +527,125 @@ async function base256NegativeSize(): Promise<Uint8Array> {
   tar.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
   return gzipSync(tar);
 }
+
+/** A ustar header block (GNU magic) of `type` holding `size` bytes, its checksum set. */
+function tarHeader(name: string, type: string, size: number): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100, 'latin1');
+  for (const [at, field] of [
+    [100, '0000644'],
+    [108, '0000000'],
+    [116, '0000000'],
+    [136, '00000000000'],
+  ] as const)
+    h.write(`${field}\0`, at, 'latin1');
+  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+  h.write(type, 156, 'latin1');
+  h.write('ustar  \0', 257, 'latin1');
+  h.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return h;
+}
+
+/** `data` padded to whole 512-byte blocks. */
+const blocks = (data: Uint8Array) => Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+
+describe('PAX and long-name headers are bounded (tar-stream holds each whole in memory)', () => {
+  const file = (name: string) => Buffer.concat([tarHeader(name, '0', 1), blocks(Buffer.from('x'))]);
+  const cases: [string, () => Promise<Uint8Array>][] = [
+    // a few KiB of gzip that would have cost gigabytes of heap before being parsed
+    [
+      'a PAX header of 64 MiB',
+      () => tarGz([{ name: 'A/f', data: Buffer.from('x'), pax: { comment: 'a'.repeat(64 << 20) } }]),
+    ],
+    [
+      'a GNU long name of 20 MiB',
+      async () =>
+        gzipSync(
+          Buffer.concat([
+            tarHeader('././@LongLink', 'L', 20 << 20),
+            blocks(Buffer.alloc(20 << 20, 0x61)),
+            file('A/f'),
+            Buffer.alloc(1024),
+          ]),
+        ),
+    ],
+    [
+      'a PAX global header of 17 MiB',
+      async () =>
+        gzipSync(
+          Buffer.concat([
+            tarHeader('pax_global_header', 'g', 17 << 20),
+            blocks(Buffer.alloc(17 << 20, 0x61)),
+            file('A/f'),
+            Buffer.alloc(1024),
+          ]),
+        ),
+    ],
+  ];
+  for (const [label, make] of cases)
+    it(`${label} is ARCHIVE_CORRUPT; nothing is written`, async () => {
+      const archive = join(dir, 'long-header.tar.gz');
+      writeFileSync(archive, await make());
+      const out = join(dir, `long-${label.replace(/\W+/g, '-')}`);
+      const e = await extractTarGz(archive, out).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(DatasetError);
+      expect((e as DatasetError).code).toBe('ARCHIVE_CORRUPT');
+      expect((e as DatasetError).message).toMatch(
+        /long-header\.tar\.gz: a \S+ header of \d+ bytes, over the 16777216/,
+      );
+      expect(filesLeft(out)).toEqual([]);
+    });
+
+  it('real-sized ones are read: a 300-byte GNU long name, a 1 MiB PAX xattr record', async () => {
+    const longName = `A/${'n'.repeat(150)}/${'m'.repeat(150)}`;
+    const archive = join(dir, 'long-ok.tar.gz');
+    writeFileSync(
+      archive,
+      gzipSync(
+        Buffer.concat([
+          tarHeader('././@LongLink', 'L', longName.length + 1),
+          blocks(Buffer.from(`${longName}\0`)),
+          file('ignored-short-name'),
+          gunzipSync(
+            await tarGz([
+              { name: 'A/g', data: Buffer.from('gg'), pax: { 'SCHILY.xattr.user.big': 'v'.repeat(1 << 20) } },
+            ]),
+          ),
+        ]),
+      ),
+    );
+    const out = join(dir, 'long-ok');
+    const report = await extractTarGz(archive, out);
+    expect(report.extracted).toBe(2);
+    expect(readFileSync(join(out, longName), 'utf8')).toBe('x');
+    expect(readFileSync(join(out, 'A/g'), 'utf8')).toBe('gg');
+  });
+});
+
+describe('a throwing onProgress callback', () => {
+  it('ends the extraction with its own error (never blamed on the archive); no temp file is left', async () => {
+    const archive = join(dir, 'progress.tar.gz');
+    writeFileSync(
+      archive,
+      await tarGz([
+        { name: 'A/f', data: Buffer.from('abcd') },
+        { name: 'A/g', data: Buffer.from('efgh') },
+      ]),
+    );
+    const out = join(dir, 'progress');
+    const boom = new Error('the caller’s own failure');
+    const e = await extractTarGz(archive, out, {
+      onProgress: () => {
+        throw boom;
+      },
+    }).catch((x: unknown) => x);
+    expect(e).toBe(boom);
+    expect(filesLeft(out)).toEqual(['A/f']);
+  });
+});
 
 describe('member sizes that are no byte count', () => {
   const cases: [string, () => Promise<Uint8Array>, string][] = [

@@ -395,8 +395,11 @@ describe('the layout tree over a zip', () => {
     const zip = await openZip(
       memorySource(buildZip(names.map((name) => ({ name, data: text(name) }))).bytes, 'z.zip'),
     );
-    const tree = new ZipTree([{ topDir: 'hr_dataset', strict: true, open: async () => zip }]);
-    expect(await tree.list('')).toEqual(['hr_dataset']);
+    const tree = new ZipTree([
+      { topDir: 'hr_dataset', strict: true, open: async () => zip },
+      { topDir: 'lr_dataset', strict: true, open: async () => zip },
+    ]);
+    expect(await tree.list('')).toEqual(['hr_dataset', 'lr_dataset']);
     expect((await tree.list('hr_dataset'))?.sort()).toEqual(['A', 'd']);
     expect(await tree.list('hr_dataset/A')).toEqual(['A_ps.bin']);
     expect(await tree.list(`hr_dataset/${'d/'.repeat(29)}d`)).toEqual(['f']);
@@ -405,6 +408,52 @@ describe('the layout tree over a zip', () => {
     expect(await tree.isDir('hr_dataset/d/x')).toBe(false);
     expect((await tree.file(`hr_dataset/${'d/'.repeat(30)}f`))?.entry.name).toBe(names[1]);
     expect(await tree.list('lr_dataset/A/L2A')).toEqual(['A-1.metadata']);
+  });
+
+  it('a file listed twice in one zip is CORRUPT_ZIP naming both entries, whatever their order', async () => {
+    for (const names of [
+      ['decoy/hr_dataset/A/A_ps.bin', 'hr_dataset/A/A_ps.bin'],
+      ['hr_dataset/A/A_ps.bin', './hr_dataset//A/A_ps.bin'],
+    ]) {
+      const zip = await openZip(
+        memorySource(buildZip(names.map((name) => ({ name, data: text(name) }))).bytes, 'dup.zip'),
+      );
+      const tree = new ZipTree([{ topDir: 'hr_dataset', strict: true, open: async () => zip }]);
+      const err = await tree.file('hr_dataset/A/A_ps.bin').catch((e: unknown) => e);
+      expect(err, names[0]).toBeInstanceOf(DatasetError);
+      expect((err as DatasetError).code).toBe('CORRUPT_ZIP');
+      expect((err as DatasetError).message).toBe(
+        `dup.zip: entries "${names[0]}" and "${names[1]}" are both hr_dataset/A/A_ps.bin; the file is listed twice`,
+      );
+    }
+  });
+
+  it("a zip's entries for another zip's part of the layout never shadow that zip's files", async () => {
+    const real = 'lr_dataset/A/L1C/A-1-L1C_data.tiff';
+    const l2a = await openZip(
+      memorySource(
+        buildZip(
+          ['lr_dataset/A/L2A/A-1-L2A_data.tiff', real, 'hr_dataset/A/A_ps.tiff'].map((name) => ({
+            name,
+            data: text(`decoy ${name}`),
+          })),
+        ).bytes,
+        'l2a.zip',
+      ),
+    );
+    const l1c = await openZip(memorySource(buildZip([{ name: real, data: text('real') }]).bytes, 'l1c.zip'));
+    const hr = await openZip(
+      memorySource(buildZip([{ name: 'hr_dataset/A/A_ps.tiff', data: text('real') }]).bytes, 'hr.zip'),
+    );
+    const tree = new ZipTree([
+      { topDir: 'hr_dataset', open: async () => hr },
+      { topDir: 'lr_dataset', level: 'L2A', open: async () => l2a },
+      { topDir: 'lr_dataset', level: 'L1C', open: async () => l1c },
+    ]);
+    // the L2A zip is opened first
+    expect(await tree.list('lr_dataset/A/L2A')).toEqual(['A-1-L2A_data.tiff']);
+    expect((await tree.file(real))?.zip.name).toBe('l1c.zip');
+    expect((await tree.file('hr_dataset/A/A_ps.tiff'))?.zip.name).toBe('hr.zip');
   });
 
   it("entries under a macOS __MACOSX folder are no layout files (Finder's `._<name>` companions)", async () => {

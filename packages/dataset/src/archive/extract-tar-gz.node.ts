@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { copyFile, type FileHandle, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
+import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { extract as tarExtract } from 'tar-stream';
 import { DatasetError } from '../errors.js';
@@ -161,12 +162,17 @@ export async function extractTarGz(
   input.on('data', (c) => {
     read += c.length;
   });
+  const guard = longHeaderGuard(ex, archivePath);
   input.on('error', fail);
   gunzip.on('error', fail);
-  input.pipe(gunzip).pipe(ex as unknown as NodeJS.WritableStream);
+  guard.on('error', fail);
+  input
+    .pipe(gunzip)
+    .pipe(guard)
+    .pipe(ex as unknown as NodeJS.WritableStream);
   const onAbort = () => fail(new DatasetError('ABORTED', 'extraction aborted', { cause: signal?.reason }));
   signal?.addEventListener('abort', onAbort, { once: true });
-  const guard = new DestinationGuard(root, archivePath, destDir, 'member');
+  const destination = new DestinationGuard(root, archivePath, destDir, 'member');
   const madeDirs = new Set<string>();
   // regular files this run wrote or found in place (destination-relative path → file), for hard links to copy
   const files = new Map<string, string>();
@@ -174,6 +180,14 @@ export async function extractTarGz(
     if (madeDirs.has(d)) return;
     await mkdir(d, { recursive: true });
     madeDirs.add(d);
+  };
+  // the caller's progress callback: what it throws ends the extraction as it is, never blamed on the archive
+  const progress = (p: Parameters<NonNullable<typeof onProgress>>[0]) => {
+    try {
+      onProgress?.(p);
+    } catch (e) {
+      throw new CallbackFailure(e);
+    }
   };
   let temp: string | undefined;
   // the member being written, and its destination-relative path, for messages
@@ -194,7 +208,7 @@ export async function extractTarGz(
       if (rel === null && isFile) throw fileAtRoot(archivePath, name, destDir);
       member = { name, rel, isFile: isFile || h.type === 'link' };
       if (h.type === 'directory') {
-        if (rel !== null) await guard.check(rel, name);
+        if (rel !== null) await destination.check(rel, name);
         await ensureDir(target);
         entry.resume();
         continue;
@@ -204,7 +218,7 @@ export async function extractTarGz(
       if (linked !== undefined && rel !== null) {
         entry.resume();
         if (files.has(rel)) throw listedTwice(archivePath, name, rel);
-        const existingLink = await guard.prepare(rel, name);
+        const existingLink = await destination.prepare(rel, name);
         const source = await stat(linked);
         if (existingLink?.isFile() && existingLink.size === source.size) report.skipped++;
         else {
@@ -230,12 +244,12 @@ export async function extractTarGz(
       // rel is set: a file member at the root was refused above
       // a copy this run wrote is no earlier run's file to resume: which copy won would depend on the sizes
       if (files.has(rel as string)) throw listedTwice(archivePath, name, rel as string);
-      const existing = await guard.prepare(rel as string, name);
+      const existing = await destination.prepare(rel as string, name);
       if (rel !== null) files.set(rel, target);
       if (existing?.isFile() && existing.size === size) {
         report.skipped++;
         entry.resume();
-        onProgress?.({ stage: 'extract', done: read, total, file: rel ?? '' });
+        progress({ stage: 'extract', done: read, total, file: rel ?? '' });
         continue;
       }
       await ensureDir(dirname(target));
@@ -256,13 +270,14 @@ export async function extractTarGz(
       temp = undefined;
       report.extracted++;
       report.bytes += got.written;
-      onProgress?.({ stage: 'extract', done: read, total, file: rel ?? '' });
+      progress({ stage: 'extract', done: read, total, file: rel ?? '' });
     }
     if (streamError) throw streamError;
   } catch (err) {
     if (temp) await unlink(temp).catch(() => {});
     input.destroy();
     const e = streamError ?? err;
+    if (e instanceof CallbackFailure) throw e.thrown;
     if (e instanceof DatasetError) throw e;
     // a write of ours failed (the archive's stream errors have no syscall): the destination's problem, or
     // the archive's when one of its members needs a path another one took
@@ -326,8 +341,45 @@ async function writeMember(
       written += bytes.byteLength;
     }
   }
+  // a 1.0 map lies in the member's data: a member with no data has none, and holes only would be invented
+  if (!placer)
+    throw new DatasetError('ARCHIVE_CORRUPT', `${where}: a sparse file whose member holds no segment map`);
   await fh.truncate(layout.realSize);
   return { read, written };
+}
+
+/** What the caller's `onProgress` threw, carried out of the extraction loop to be rethrown as it was. */
+class CallbackFailure {
+  constructor(readonly thrown: unknown) {}
+}
+
+/**
+ * Most bytes of one PAX record block or GNU long name/link: tar-stream holds each in memory whole before
+ * parsing it, so a small gzip claiming gigabytes there would fill the heap. Real ones are a few KiB (xattrs,
+ * macOS resource forks: a few MiB at most).
+ */
+const MAX_LONG_HEADER_BYTES = 16 << 20;
+
+/**
+ * A pass-through in front of tar-stream that fails as soon as tar-stream has started collecting a PAX or
+ * long-name header over {@link MAX_LONG_HEADER_BYTES}: its `_longHeader`/`_missing` state (tar-stream 3.1.x,
+ * pinned) says how many bytes it still waits for.
+ */
+function longHeaderGuard(ex: object, archive: string): Transform {
+  const state = ex as { _longHeader?: unknown; _missing?: unknown; _header?: { type?: unknown } | null };
+  return new Transform({
+    transform(chunk, _encoding, done) {
+      const missing = state._missing;
+      if (state._longHeader === true && typeof missing === 'number' && missing > MAX_LONG_HEADER_BYTES)
+        done(
+          new DatasetError(
+            'ARCHIVE_CORRUPT',
+            `${archive}: a ${String(state._header?.type ?? 'long')} header of ${missing} bytes, over the ${MAX_LONG_HEADER_BYTES} a tar header may hold here; the archive is corrupt or malicious`,
+          ),
+        );
+      else done(null, chunk);
+    },
+  });
 }
 
 /**

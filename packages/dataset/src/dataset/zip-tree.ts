@@ -65,6 +65,16 @@ const tooDeep = (zip: string, name: string, depth: number) =>
     `${zip}: entry "${name.length > 200 ? `${name.slice(0, 200)}…` : name}" is ${depth} folders deep, over the ${MAX_ENTRY_DEPTH} the layout allows; refusing the archive`,
   );
 
+/**
+ * Whether layout path segments belong to the part of the layout a zip stands for: its top folder and, for a
+ * zip of one level, that level's folder (or a file beside the levels). Anything else is another zip's, and a
+ * copy here would shadow it when this zip is opened first.
+ */
+function holds(part: ZipPart, parts: readonly string[]): boolean {
+  if (parts[0] !== part.topDir) return false;
+  return !part.level || parts.length < 4 || parts[2] === part.level;
+}
+
 /** Folders and files of the zips opened so far. */
 interface Index {
   dirs: Map<string, Set<string>>;
@@ -110,13 +120,23 @@ export class ZipTree {
   }
 
   #add(zip: ZipArchive, part: ZipPart): void {
+    // layout path → entry name, of this zip's entries: one file listed twice is a corrupt zip (which copy a
+    // reader got would depend on the order of its directory), as extractZip finds it
+    const own = new Map<string, string>();
     for (const entry of zip.entries) {
       const parts = layoutParts(zip.name, entry.name, part.strict ? undefined : part.topDir);
-      if (!parts) continue;
+      if (!parts || !holds(part, parts)) continue;
       // every folder of an entry is a key of the index: a 64 KiB name of `a/a/…` would cost ~1 GiB of keys
       if (parts.length > MAX_ENTRY_DEPTH) throw tooDeep(zip.name, entry.name, parts.length);
       const path = parts.join('/');
-      if (this.#index.files.has(path)) continue; // the first zip that holds a path wins
+      const first = own.get(path);
+      if (first !== undefined)
+        throw new DatasetError(
+          'CORRUPT_ZIP',
+          `${zip.name}: entries "${first}" and "${entry.name}" are both ${path}; the file is listed twice`,
+        );
+      own.set(path, entry.name);
+      if (this.#index.files.has(path)) continue; // a file two zips hold (none in the release): the first wins
       this.#index.files.set(path, { zip, entry });
       let dir = '';
       for (let i = 0; i < parts.length; i++) {

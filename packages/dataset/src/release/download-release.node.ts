@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { withoutTrailingSlashes } from '@worldstrat/core';
+import { CoreError, withoutTrailingSlashes } from '@worldstrat/core';
 import { readFileBounded, writeFileAtomic } from '@worldstrat/core/node';
 import { EoFetchError, redactUrl } from '@worldstrat/eo-fetch';
 import {
@@ -212,6 +212,27 @@ export async function md5File(path: string, signal?: AbortSignal): Promise<strin
     });
   }
   return hash.digest('hex');
+}
+
+/** Write an extraction marker atomically; core's write failure as this package's `WRITE_FAILED`. */
+async function writeMarker(path: string, text: string): Promise<void> {
+  try {
+    await writeFileAtomic(path, text);
+  } catch (e) {
+    if (e instanceof CoreError) throw new DatasetError('WRITE_FAILED', e.message, { cause: e });
+    throw e;
+  }
+}
+
+/** Delete an unpacked archive (`deleteArchives`): a failure is `WRITE_FAILED` naming it. */
+async function deleteArchive(path: string): Promise<void> {
+  await unlink(path).catch((e: unknown) => {
+    throw new DatasetError(
+      'WRITE_FAILED',
+      `${path}: unpacked, but deleting the archive failed (${(e as Error).message})`,
+      { cause: e },
+    );
+  });
 }
 
 /**
@@ -506,12 +527,12 @@ export async function downloadRelease(
         onProgress: (p) => onProgress?.({ stage: `extract ${f.name}`, done: p.done, total: p.total }),
       });
       if (ex.ignored.length) log?.(`${f.name}: ignored ${ex.ignored.length} non-file member(s) (links)`);
-      await writeFileAtomic(
+      await writeMarker(
         markerOf(f),
         `${JSON.stringify({ name: f.name, md5: f.md5, files: ex.extracted + ex.skipped, time: new Date().toISOString() })}\n`,
       );
       r.extraction = { ...ex, status: 'extracted' };
-      if (options.deleteArchives) await unlink(pathOf(f));
+      if (options.deleteArchives) await deleteArchive(pathOf(f));
     }
   }
   for (const r of results)
