@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { archiveMemberTarget, extractTarGz } from '../src/archive/extract-tar-gz.node.js';
+import { extractZip } from '../src/archive/extract-zip.node.js';
 import { DatasetError } from '../src/errors.js';
 import { type Member, tarGz } from './support/release-server.js';
 import { requireTool } from './support/require-tool.js';
@@ -480,21 +481,33 @@ describe('an archive path that is no readable file', () => {
     const dest = join(dir, 'never-created');
     const fifo = join(dir, 'archive.fifo');
     if (process.platform !== 'win32') execFileSync('mkfifo', [fifo]);
-    const cases: [string, RegExp][] = [
-      [join(dir, 'missing.tar.gz'), /missing\.tar\.gz: cannot read the \.tar\.gz archive \(no such file\)/],
-      // a path through a regular file (ENOTDIR) is missing too
-      [join(fifo, 'inner.tar.gz'), /inner\.tar\.gz: cannot read the \.tar\.gz archive \(no such file\)/],
-      [dir, /: not a regular file \(a folder\); give the \.tar\.gz archive/],
-      ...(process.platform === 'win32'
-        ? []
-        : ([[fifo, /archive\.fifo: not a regular file \(a FIFO/]] as [string, RegExp][])),
-    ];
-    for (const [path, message] of cases) {
-      const err = await extractTarGz(path, dest).catch((e: unknown) => e);
-      expect(err, path).toBeInstanceOf(DatasetError);
-      expect((err as DatasetError).code).toBe('UNREADABLE_FILE');
-      expect((err as DatasetError).message).toMatch(message);
-      expect(existsSync(dest)).toBe(false);
+    for (const [extract, ext] of [
+      [extractTarGz, '.tar.gz'],
+      [extractZip, '.zip'],
+    ] as const) {
+      const kind = ext.replace('.', '\\.');
+      const cases: [string, RegExp][] = [
+        [
+          join(dir, `missing${ext}`),
+          new RegExp(`missing${kind}: cannot read the ${kind} archive \\(no such file\\)`),
+        ],
+        // a path through a regular file (ENOTDIR) is missing too
+        [
+          join(fifo, `inner${ext}`),
+          new RegExp(`inner${kind}: cannot read the ${kind} archive \\(no such file\\)`),
+        ],
+        [dir, new RegExp(`: not a regular file \\(a folder\\); give the ${kind} archive`)],
+        ...(process.platform === 'win32'
+          ? []
+          : ([[fifo, /archive\.fifo: not a regular file \(a FIFO/]] as [string, RegExp][])),
+      ];
+      for (const [path, message] of cases) {
+        const err = await extract(path, dest).catch((e: unknown) => e);
+        expect(err, path).toBeInstanceOf(DatasetError);
+        expect((err as DatasetError).code, path).toBe('UNREADABLE_FILE');
+        expect((err as DatasetError).message).toMatch(message);
+        expect(existsSync(dest)).toBe(false);
+      }
     }
   });
 });

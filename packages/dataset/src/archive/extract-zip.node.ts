@@ -13,6 +13,7 @@ import {
   checkSignalAndCallbacks,
   checkString,
 } from '../internal/check-arguments.js';
+import { inputFileSize } from '../internal/input-file.node.js';
 import { archiveMemberTarget, type ExtractTarGzReport } from './extract-tar-gz.node.js';
 import {
   createTempBeside,
@@ -53,7 +54,8 @@ const S_IFREG = 0o100000;
  * @param destDir - destination root (created).
  * @param options - top folder, limits, signal, progress.
  * @returns counts of extracted/skipped files and bytes written.
- * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH`, `CORRUPT_ZIP` (also two entries unpacking to one file, or needing
+ * @throws {DatasetError} `UNREADABLE_FILE` (the archive is missing or not a regular file), `UNSAFE_ARCHIVE_PATH`,
+ *   `CORRUPT_ZIP` (also two entries unpacking to one file, or needing
  *   one path as a file and a folder), `UNSUPPORTED_ZIP`, `WRITE_FAILED` (naming the entry), `ABORTED`,
  *   `INVALID_ARGUMENT` (`destDir` is a file or lies below one).
  * @example
@@ -73,6 +75,7 @@ export async function extractZip(
   checkOptionalString('extractZip', 'options.topDir', options.topDir);
   if (options.limits !== undefined) checkOptions('extractZip', options.limits, 'options.limits');
   const { signal } = options;
+  await inputFileSize(archivePath, 'the .zip archive');
   const raw = fileSource(archivePath);
   try {
     const zip = await openZip(blockCache(raw, { blockSize: 1 << 16, maxBlocks: 64 }), {
