@@ -116,6 +116,28 @@ describe('STAC paging bounds', () => {
     expect((await fail(client.search({}, { maxPages: 1.5 }))).code).toBe('INVALID_ARGUMENT');
   });
 
+  it('collects a page of 150 000 items and 150 000 invalid ones (spread into push(), they overflowed the stack)', async () => {
+    const minimal = (i: number) => ({
+      type: 'Feature',
+      stac_version: '1.0.0',
+      id: `I${i}`,
+      geometry: null,
+      properties: { datetime: '2023-06-01T10:00:00Z' },
+      assets: {},
+      links: [],
+    });
+    const n = 150_000;
+    const features = [
+      ...Array.from({ length: n }, (_, i) => minimal(i)),
+      ...Array.from({ length: n }, (_, i) => ({ id: `bad${i}` })),
+    ];
+    const s = await start([{ method: 'POST', path: '/search', reply: () => page(features) }]);
+    const got = await new StacClient(s.url).itemCollection({});
+    expect(got.features).toHaveLength(n);
+    expect(got.features[n - 1]?.id).toBe(`I${n - 1}`);
+    expect(got.invalidItems).toHaveLength(n);
+  });
+
   it('refuses a response larger than maxResponseBytes', async () => {
     const s = await start([
       { method: 'POST', path: '/search', reply: () => page(Array.from({ length: 200 }, (_, i) => item(i))) },

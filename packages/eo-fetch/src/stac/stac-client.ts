@@ -645,9 +645,10 @@ export class StacClient {
         const m = matchedOf(page);
         if (m !== undefined) out.numberMatched = m;
       }
-      out.features.push(...page.features);
-      out.invalidItems.push(...page.invalidItems);
-      out.warnings.push(...page.warnings);
+      // one by one: spreading a page of 10^5 items into push() overflows the call stack
+      for (const f of page.features) out.features.push(f);
+      for (const i of page.invalidItems) out.invalidItems.push(i);
+      for (const w of page.warnings) out.warnings.push(w);
     }
     return out;
   }

@@ -74,7 +74,8 @@ export function topojsonToFeatures(input: LandGeometryInput): FeatureCollection 
     const features: Feature[] = [];
     for (const key of Object.keys(topo.objects)) {
       const f = topoFeature(topo, topo.objects[key] as never) as unknown as Feature | FeatureCollection;
-      if (f.type === 'FeatureCollection') features.push(...f.features);
+      if (f.type === 'FeatureCollection')
+        for (const g of f.features) features.push(g); // not spread: 10^5+ features
       else features.push(f);
     }
     return { type: 'FeatureCollection', features };

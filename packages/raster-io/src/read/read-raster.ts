@@ -270,7 +270,7 @@ export async function readLevel(
       signal: opts.signal,
       staged: wholeWindow,
     });
-    failures.push(...fs);
+    for (const f of fs) failures.push(f); // one by one: a task may carry more failures than a call's arguments
   };
   const dispatch = (run: BlockJob[], bytes: Uint8Array, pooled: boolean): void => {
     const base = (run[0] as BlockJob).offset;

@@ -265,11 +265,11 @@ async function searchOneAoi(
   out.searchRequests += found.searchRequests;
   for (const [l, list] of Object.entries(found.revisits)) out.revisits[l as S2Level] = list;
   out.duplicates += found.duplicates;
-  out.matchShortfalls.push(...found.matchShortfalls);
-  out.unpaired?.push(...found.unpaired);
-  out.invalidItems.push(...found.invalidItems);
-  out.unknownCloudCover.push(...found.unknownCloudCover);
-  out.warnings.push(...found.warnings);
+  for (const m of found.matchShortfalls) out.matchShortfalls.push(m);
+  for (const u of found.unpaired) out.unpaired?.push(u);
+  for (const i of found.invalidItems) out.invalidItems.push(i);
+  for (const u of found.unknownCloudCover) out.unknownCloudCover.push(u);
+  for (const w of found.warnings) out.warnings.push(w);
   return out;
 }
 
@@ -450,10 +450,10 @@ function mergeSearches<A extends MatchAoi>(
     for (const [l, list] of Object.entries(r.revisits) as [S2Level, MatchedRevisit[]][])
       out.revisits[l] = [...(out.revisits[l] ?? []), ...list];
     out.duplicates += r.duplicates;
-    out.matchShortfalls.push(...r.matchShortfalls);
-    skipped.invalidItems.push(...r.invalidItems);
-    skipped.unknownCloudCover.push(...r.unknownCloudCover);
-    skipped.unpaired.push(...(r.unpaired ?? []));
+    for (const m of r.matchShortfalls) out.matchShortfalls.push(m);
+    for (const i of r.invalidItems) skipped.invalidItems.push(i);
+    for (const u of r.unknownCloudCover) skipped.unknownCloudCover.push(u);
+    for (const u of r.unpaired ?? []) skipped.unpaired.push(u);
     for (const w of r.warnings) warnings.add(w);
   });
   if (options.spot) {
