@@ -377,6 +377,25 @@ function checkedOutcome<P>(
 }
 
 /** A failed job's reason: `CODE: message` as the worker wrote it. */
+/** Most characters of a job's id or failure shown by `status`: Redis holds what anyone wrote there. */
+const MAX_SHOWN_TEXT = 2000;
+
+/**
+ * Text from Redis as `status` shows it: control and bidirectional-override characters (terminal escapes, forged
+ * lines) written as `\u` escapes, and cut at {@link MAX_SHOWN_TEXT} characters.
+ */
+function shownText(text: string): string {
+  const cut =
+    text.length > MAX_SHOWN_TEXT
+      ? `${text.slice(0, MAX_SHOWN_TEXT)}… (${text.length - MAX_SHOWN_TEXT} more characters)`
+      : text;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
+  return cut.replace(
+    /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 function parseFailure(reason: string | undefined): { code: string; message: string } {
   const m = /^([A-Z][A-Z0-9_]*): ([\s\S]*)$/.exec(reason ?? '');
   return m ? { code: m[1], message: m[2] } : { code: 'UNEXPECTED', message: reason ?? 'job failed' };
@@ -703,14 +722,25 @@ async function readStatus(connection: Redis, q: QueueUrl, maxFailed: number): Pr
         'failed',
         'paused',
       );
-      for (const job of await queue.getFailed(0, maxFailed - 1))
+      // read field by field: queue.getFailed parses each job's data, and one job that another program wrote
+      // as no JSON made the whole status fail
+      for (const id of await queue.getRanges(['failed'], 0, maxFailed - 1, false)) {
+        const [reason, atm, legacy] = await connection.hmget(
+          queue.toKey(id),
+          'failedReason',
+          'atm',
+          'attemptsMade',
+        );
+        const failure = parseFailure(reason ?? undefined);
         out.failed.push({
           stage,
-          unit: String(job.id ?? '').replace(/\.[0-9a-f]{16}$/, ''),
-          job: String(job.id),
-          ...parseFailure(job.failedReason),
-          attempts: job.attemptsMade,
+          unit: shownText(id.replace(/\.[0-9a-f]{16}$/, '')),
+          job: shownText(id),
+          code: shownText(failure.code),
+          message: shownText(failure.message),
+          attempts: Number.parseInt(legacy ?? atm ?? '0', 10) || 0,
         });
+      }
     } finally {
       await queue.close().catch(() => {});
     }

@@ -2,7 +2,7 @@
 // is read or enqueued: ioredis's own SELECT on connect only fires an 'error' event and leaves the client on DB 0,
 // where the jobs of another project would be taken and run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QueueExecutor } from '../../src/executors/queue-executor.node.js';
+import { QUEUE_PREFIX, QueueExecutor, queueStatus } from '../../src/executors/queue-executor.node.js';
 import { connectRedis, parseQueueUrl } from '../../src/executors/redis-connection.node.js';
 import { hasRedisServer, startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { requireTool } from '../support/require-tool.js';
@@ -138,4 +138,46 @@ describe.runIf(run)('queue login', () => {
     const ok = await cli('--json', 'status', '--queue', `redis://:${PASSWORD}@127.0.0.1:${locked.port}`);
     expect(ok.code, ok.out).toBe(0);
   }, 30_000);
+});
+
+describe.runIf(run)('queue status with jobs another program wrote', () => {
+  it('a failed job whose data is no JSON is listed, not the whole status failed; ids and reasons are shown escaped and cut', async () => {
+    const url = `redis://127.0.0.1:${redis.port}/14`;
+    const c = await connectRedis(parseQueueUrl(url));
+    const key = (id: string) => `${QUEUE_PREFIX}:rebuild-search:${id}`;
+    const hostile = `DOWNLOAD_FAILED: \u001b[2J\u001b]0;pwn\u0007\u202eevil\n${'x'.repeat(5000)}`;
+    try {
+      await c.hset(key('bad'), {
+        name: 'rebuild-search',
+        data: '{bad json',
+        failedReason: hostile,
+        atm: '3',
+      });
+      await c.hset(key('old\u001b[31m'), {
+        name: 'rebuild-search',
+        data: '{}',
+        failedReason: 'plain words',
+        attemptsMade: '2',
+      });
+      await c.zadd(key('failed'), 2, 'bad', 1, 'old\u001b[31m');
+    } finally {
+      c.disconnect();
+    }
+    const status = await queueStatus(url);
+    expect(status.stages['rebuild-search']?.failed).toBe(2);
+    const [bad, old] = status.failed;
+    expect(bad).toMatchObject({ stage: 'rebuild-search', job: 'bad', code: 'DOWNLOAD_FAILED', attempts: 3 });
+    expect(bad?.message.startsWith('\\u001b[2J\\u001b]0;pwn\\u0007\\u202eevil\\u000axxx')).toBe(true);
+    expect(bad?.message.endsWith('… (3018 more characters)')).toBe(true);
+    expect(old).toMatchObject({
+      job: 'old\\u001b[31m',
+      code: 'UNEXPECTED',
+      message: 'plain words',
+      attempts: 2,
+    });
+    const shown = await cli('status', '--queue', url);
+    expect(shown.code, shown.out + shown.err).toBe(0);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no terminal escape may reach the output
+    expect(shown.out + shown.err).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+  });
 });
