@@ -62,8 +62,9 @@ function carriesCredentials(headers: Record<string, string>, guard: RedirectGuar
 /**
  * `fetch` that follows redirects without taking credentials along: a request with headers beyond
  * Accept/Content-Type/User-Agent, or with a secret body, follows at most {@link MAX_REDIRECTS} redirects itself,
- * keeping its headers on its own origin and dropping them on another (where a secret body is refused). Other
- * requests, and callers that set `redirect` themselves, are sent as they are.
+ * keeping its headers on its own origin and dropping them on another (where a secret body is refused), also when
+ * `redirect: 'follow'` is given. Other requests, and callers that set `redirect` to `'manual'` or `'error'`, are
+ * sent as they are.
  *
  * @param doFetch - the fetch to send with.
  * @param url - request URL.
@@ -86,7 +87,9 @@ export async function fetchWithGuardedRedirects(
   if (guard === null || typeof guard !== 'object' || typeof guard.fail !== 'function')
     invalidArgument('guard', guard, 'an object with a fail function');
   const headers = init.headers ?? {};
-  if (init.redirect !== undefined || !carriesCredentials(headers, guard)) return doFetch(url, init);
+  // 'follow' is fetch's default written out: it is guarded like the default; 'manual' and 'error' never follow
+  const ownRedirects = init.redirect !== undefined && init.redirect !== 'follow';
+  if (ownRedirects || !carriesCredentials(headers, guard)) return doFetch(url, init);
   const what = guard.what ?? 'request';
   const fail = guard.fail;
   const origin = new URL(url).origin;

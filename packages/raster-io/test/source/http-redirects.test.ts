@@ -172,4 +172,26 @@ describe('fetchWithGuardedRedirects', () => {
     expect(b.seen[0]?.headers['content-type']).toBeUndefined();
     expect(b.seen[0]?.headers['x-api-key']).toBeUndefined();
   });
+
+  it("redirect: 'follow' (fetch's own default, often written out) is guarded too; 'manual' hands the 3xx back", async () => {
+    b.routes.set('/data', (req, res) => res.writeHead(200).end(String(req.headers['x-api-key'] ?? 'none')));
+    a.routes.set('/data', redirect(302, `${b.url}/data`));
+    const followed = await fetchWithGuardedRedirects(
+      fetch,
+      `${a.url}/data`,
+      { headers: { 'x-api-key': 'KEY-SECRET' }, redirect: 'follow' },
+      { fail },
+    );
+    expect(await followed.text()).toBe('none');
+    expect(b.seen.map((r) => r.headers['x-api-key'])).toEqual([undefined]);
+    const manual = await fetchWithGuardedRedirects(
+      fetch,
+      `${a.url}/data`,
+      { headers: { 'x-api-key': 'KEY-SECRET' }, redirect: 'manual' },
+      { fail },
+    );
+    expect(manual.status).toBe(302);
+    await manual.body?.cancel();
+    expect(b.seen).toHaveLength(1);
+  });
 });
