@@ -431,6 +431,82 @@ describe('credential scoping', () => {
     );
   });
 
+  it('secrets a server echoes inside valid JSON are scrubbed from errors and invalid-item reports', async () => {
+    const KEY = 'KEY-valid-json-31';
+    const echoItem = (key: string) => ({
+      ...item(1),
+      id: `id-${key}`,
+      properties: { datetime: `when ${key}` },
+    });
+    const s = await start([
+      { method: 'GET', path: '/', reply: (r) => ({ body: `invalid key ${r.headers['x-api-key']}` }) },
+      { method: 'GET', path: '/queryables', reply: (r) => ({ body: [r.headers['x-api-key']] }) },
+      {
+        method: 'GET',
+        path: '/collections/c/items/i',
+        reply: (r) => ({ body: echoItem(String(r.headers['x-api-key'])) }),
+      },
+      { method: 'POST', path: '/search', reply: (r) => page([echoItem(String(r.headers['x-api-key']))]) },
+    ]);
+    const stac = new StacClient(s.url, { headers: { 'x-api-key': KEY }, onMissingConformance: 'ignore' });
+    for (const call of [() => stac.root(), () => stac.queryables(), () => stac.item('c', 'i')]) {
+      const err = await fail(call());
+      expect(err.message).toContain('***');
+      expect(`${err.message} ${err.stack}`).not.toContain(KEY);
+    }
+    const reported: unknown[] = [];
+    const found = await stac.itemCollection({}, { onInvalidItem: (bad) => reported.push(bad) });
+    expect(found.invalidItems).toHaveLength(1);
+    expect(JSON.stringify([found.invalidItems, reported])).not.toContain(KEY);
+    expect(found.invalidItems[0]?.reason).toContain('***');
+
+    const TOKEN = 'TOKEN-valid-json-77';
+    const sh = await start([
+      {
+        method: 'POST',
+        path: '/oauth/token',
+        reply: () => ({ body: { access_token: TOKEN, expires_in: 3600 } }),
+      },
+      {
+        method: 'GET',
+        path: '/api/v1/dataimport/quotas',
+        reply: (r) => ({ body: { data: [{ collectionId: 'x', quotaSqkm: r.headers.authorization }] } }),
+      },
+      {
+        method: 'POST',
+        path: '/api/v1/catalog/1.0.0/search',
+        reply: (r) => page([echoItem(String(r.headers.authorization))]),
+      },
+    ]);
+    const client = new SentinelHubClient(
+      { clientId: 'cid', clientSecret: 'sec' },
+      { baseUrl: sh.url, retry: { retries: 0 } },
+    );
+    const err = await fail(client.quotas());
+    expect(err.code).toBe('INVALID_RESPONSE');
+    expect(`${err.message} ${err.stack}`).not.toContain(TOKEN);
+    const shReported: { reason: string }[] = [];
+    await drain(client.catalogSearch({}, { onInvalidItem: (bad) => shReported.push(bad) }));
+    expect(shReported).toHaveLength(1);
+    expect(JSON.stringify(shReported)).not.toContain(TOKEN);
+    expect(shReported[0]?.reason).toContain('***');
+  });
+
+  it('the Planetary Computer signer names its token URL redacted', async () => {
+    const s = await start([
+      { method: 'GET', path: '/token/acct/cont', reply: () => ({ body: { nope: 1 } }) },
+    ]);
+    const withUser = s.url.replace('http://', 'http://proxyuser:PROXY-PASSW0RD@');
+    const signer = createPlanetaryComputerSigner({
+      tokenUrl: `${withUser}/token`,
+      retry: { retries: 0 },
+    });
+    const err = await fail(signer.signHref('https://acct.blob.core.windows.net/cont/x.tif'));
+    expect(err.code).toBe('INVALID_RESPONSE');
+    expect(err.message).toContain('returned no token string');
+    expect(err.message).not.toContain('PROXY-PASSW0RD');
+  });
+
   it('SentinelHub: an endless Catalog (new context.next every page) stops at the page cap', async () => {
     const sh = await start([
       {

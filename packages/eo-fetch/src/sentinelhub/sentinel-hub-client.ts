@@ -27,7 +27,7 @@ import {
 import { bboxAreaKm2 } from '../matching/geodesic-area.js';
 import { StacClient, type StacSearchOptions } from '../stac/stac-client.js';
 import type { StacItem, StacSearchParams } from '../stac/stac-types.js';
-import { quoted } from '../stac/validate-item.js';
+import { quoted, scrubbedInvalidItem } from '../stac/validate-item.js';
 import type { ProcessRequest } from './evalscripts.js';
 
 /** Trailing slashes; the lookbehind keeps a long run of `/` before another character linear (`/\/+$/` is quadratic). */
@@ -523,6 +523,15 @@ export class SentinelHubClient {
     this.#token = undefined;
   }
 
+  /** Runs `run`; what it throws is scrubbed of the credentials (a server may echo one in valid JSON). */
+  async #scrubbed<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw this.scrubError(err);
+    }
+  }
+
   private scrubError(err: unknown): unknown {
     // stacks too: one already formatted (by an inner layer's scrub) still quotes the raw message
     return scrubErrorChain(err, this.secrets);
@@ -594,7 +603,16 @@ export class SentinelHubClient {
       pageLimit: this.#opts.pageLimit ?? DEFAULT_SH_PAGE_LIMIT,
     });
     try {
-      yield* stac.items({ limit: 100, ...params }, { ...options, method: 'POST' });
+      // the catalogue's client never sees the bearer token (this.fetch adds it): scrub the reports here
+      const report = options.onInvalidItem;
+      yield* stac.items(
+        { limit: 100, ...params },
+        {
+          ...options,
+          method: 'POST',
+          ...(report ? { onInvalidItem: (bad) => report(scrubbedInvalidItem(bad, this.secrets)) } : {}),
+        },
+      );
     } catch (err) {
       throw this.scrubError(err);
     }
@@ -751,12 +769,14 @@ export class SentinelHubClient {
    * @returns collections (`id`, `name`, `s3Bucket`, ...)
    */
   async byocCollections(signal?: AbortSignal): Promise<ByocCollection[]> {
-    return this.#allPages<ByocCollection>(
-      '/api/v1/byoc/collections',
-      {},
-      stringMembers('id', 'name'),
-      signal,
-    );
+    return this.#scrubbed(async () => {
+      return this.#allPages<ByocCollection>(
+        '/api/v1/byoc/collections',
+        {},
+        stringMembers('id', 'name'),
+        signal,
+      );
+    });
   }
 
   /**
@@ -771,31 +791,39 @@ export class SentinelHubClient {
     name: string,
     options: { dryRun?: boolean; signal?: AbortSignal } = {},
   ): Promise<ByocCollection | { dryRun: true; request: Record<string, unknown> }> {
-    const existing = (await this.byocCollections(options.signal)).find((c) => c.name === name);
-    if (existing) return existing;
-    const request = { name, s3Bucket: 'sh.tpdi.byoc.eu-central-1' };
-    if (options.dryRun ?? true) return { dryRun: true, request };
-    const res = await this.json<{ data?: ByocCollection } & Partial<ByocCollection>>(
-      '/api/v1/byoc/collections',
-      { method: 'POST', body: request },
-      options.signal,
-      { retries: 0 },
-    );
-    return checkedEntry(res?.data ?? res, stringMembers('id', 'name'), 'SentinelHub BYOC collection created');
+    return this.#scrubbed(async () => {
+      const existing = (await this.byocCollections(options.signal)).find((c) => c.name === name);
+      if (existing) return existing;
+      const request = { name, s3Bucket: 'sh.tpdi.byoc.eu-central-1' };
+      if (options.dryRun ?? true) return { dryRun: true, request };
+      const res = await this.json<{ data?: ByocCollection } & Partial<ByocCollection>>(
+        '/api/v1/byoc/collections',
+        { method: 'POST', body: request },
+        options.signal,
+        { retries: 0 },
+      );
+      return checkedEntry(
+        res?.data ?? res,
+        stringMembers('id', 'name'),
+        'SentinelHub BYOC collection created',
+      );
+    });
   }
 
   /** Dataimport quotas (`GET /api/v1/dataimport/quotas`). @returns quota entries */
   async quotas(signal?: AbortSignal): Promise<SentinelHubQuota[]> {
-    const res = await this.json<{ data?: unknown }>('/api/v1/dataimport/quotas', {}, signal);
-    const data = res?.data;
-    if (!Array.isArray(data))
-      throw new EoFetchError(
-        'INVALID_RESPONSE',
-        `SentinelHub quotas: data is ${data === undefined ? 'missing' : 'not an array'}`,
+    return this.#scrubbed(async () => {
+      const res = await this.json<{ data?: unknown }>('/api/v1/dataimport/quotas', {}, signal);
+      const data = res?.data;
+      if (!Array.isArray(data))
+        throw new EoFetchError(
+          'INVALID_RESPONSE',
+          `SentinelHub quotas: data is ${data === undefined ? 'missing' : 'not an array'}`,
+        );
+      return data.map((q, i) =>
+        checkedEntry<SentinelHubQuota>(q, quotaProblem, `SentinelHub quotas data[${i}]`),
       );
-    return data.map((q, i) =>
-      checkedEntry<SentinelHubQuota>(q, quotaProblem, `SentinelHub quotas data[${i}]`),
-    );
+    });
   }
 
   /**
@@ -806,8 +834,10 @@ export class SentinelHubClient {
    * @throws {@link EoFetchError} `INVALID_RESPONSE` when the answer is not an order (string id, name, status)
    */
   async order(id: string, signal?: AbortSignal): Promise<SentinelHubOrder> {
-    const path = `/api/v1/dataimport/orders/${encodeURIComponent(id)}`;
-    return checkedEntry(await this.json(path, {}, signal), orderProblem, `SentinelHub order ${path}`);
+    return this.#scrubbed(async () => {
+      const path = `/api/v1/dataimport/orders/${encodeURIComponent(id)}`;
+      return checkedEntry(await this.json(path, {}, signal), orderProblem, `SentinelHub order ${path}`);
+    });
   }
 
   /**
@@ -820,10 +850,12 @@ export class SentinelHubClient {
     filter: { collectionId?: string; status?: string } = {},
     signal?: AbortSignal,
   ): Promise<SentinelHubOrder[]> {
-    const params: Record<string, string> = {};
-    if (filter.collectionId) params.collectionId = filter.collectionId;
-    if (filter.status) params.status = filter.status;
-    return this.#allPages<SentinelHubOrder>('/api/v1/dataimport/orders', params, orderProblem, signal);
+    return this.#scrubbed(async () => {
+      const params: Record<string, string> = {};
+      if (filter.collectionId) params.collectionId = filter.collectionId;
+      if (filter.status) params.status = filter.status;
+      return this.#allPages<SentinelHubOrder>('/api/v1/dataimport/orders', params, orderProblem, signal);
+    });
   }
 
   /**
@@ -842,58 +874,65 @@ export class SentinelHubClient {
     input: SpotOrderInput,
     options: { dryRun?: boolean; retries?: number; signal?: AbortSignal } = {},
   ): Promise<OrderResult> {
-    const url = `${this.baseUrl}/api/v1/dataimport/orders`;
-    const request = {
-      name: input.name,
-      collectionId: input.collectionId,
-      input: {
-        provider: 'AIRBUS',
-        bounds: { bbox: input.bbox, properties: { crs: 'http://www.opengis.net/def/crs/EPSG/0/4326' } },
-        data: [{ constellation: 'SPOT', products: input.productIds.map((id) => ({ id })) }],
-      },
-    };
-    if (options.dryRun ?? true) {
-      const sqkm = bboxAreaKm2(input.bbox);
-      return { dryRun: true, request, method: 'POST', url, sqkm };
-    }
-    const sameProducts = (o: SentinelHubOrder) => {
-      const products =
-        (o.input?.data as { products?: { id: string }[] }[] | undefined)?.flatMap((d) => d.products ?? []) ??
-        [];
-      return products.length === 0 || input.productIds.every((id) => products.some((p) => p.id === id));
-    };
-    for (let attempt = 0; ; attempt++) {
-      let answer: unknown;
-      try {
-        answer = await this.json(url, { method: 'POST', body: request }, options.signal, { retries: 0 });
-      } catch (err) {
-        if (
-          err instanceof HttpError &&
-          err.status >= 400 &&
-          err.status < 500 &&
-          err.status !== 408 &&
-          err.status !== 429
-        )
-          throw new EoFetchError('ORDER_FAILED', `SentinelHub refused order ${input.name}: ${err.message}`, {
-            cause: err,
-          });
-        if ((err as EoFetchError).code === 'ABORTED') throw err;
-        // the order may exist although the answer was lost: look before trying again
-        const existing = (await this.#ordersAfterLostAnswer(input, err, options.signal)).find(
-          (o) => o.name === input.name && sameProducts(o),
-        );
-        if (existing) return { dryRun: false, order: existing, recovered: true };
-        if (attempt >= (options.retries ?? 1)) throw err;
-        continue;
+    return this.#scrubbed(async () => {
+      const url = `${this.baseUrl}/api/v1/dataimport/orders`;
+      const request = {
+        name: input.name,
+        collectionId: input.collectionId,
+        input: {
+          provider: 'AIRBUS',
+          bounds: { bbox: input.bbox, properties: { crs: 'http://www.opengis.net/def/crs/EPSG/0/4326' } },
+          data: [{ constellation: 'SPOT', products: input.productIds.map((id) => ({ id })) }],
+        },
+      };
+      if (options.dryRun ?? true) {
+        const sqkm = bboxAreaKm2(input.bbox);
+        return { dryRun: true, request, method: 'POST', url, sqkm };
       }
-      // the order exists once the server answered: a malformed answer is reported, never a reason to order again
-      const order = checkedEntry<SentinelHubOrder>(
-        answer,
-        orderProblem,
-        `SentinelHub order created at ${url}`,
-      );
-      return { dryRun: false, order, recovered: false };
-    }
+      const sameProducts = (o: SentinelHubOrder) => {
+        const products =
+          (o.input?.data as { products?: { id: string }[] }[] | undefined)?.flatMap(
+            (d) => d.products ?? [],
+          ) ?? [];
+        return products.length === 0 || input.productIds.every((id) => products.some((p) => p.id === id));
+      };
+      for (let attempt = 0; ; attempt++) {
+        let answer: unknown;
+        try {
+          answer = await this.json(url, { method: 'POST', body: request }, options.signal, { retries: 0 });
+        } catch (err) {
+          if (
+            err instanceof HttpError &&
+            err.status >= 400 &&
+            err.status < 500 &&
+            err.status !== 408 &&
+            err.status !== 429
+          )
+            throw new EoFetchError(
+              'ORDER_FAILED',
+              `SentinelHub refused order ${input.name}: ${err.message}`,
+              {
+                cause: err,
+              },
+            );
+          if ((err as EoFetchError).code === 'ABORTED') throw err;
+          // the order may exist although the answer was lost: look before trying again
+          const existing = (await this.#ordersAfterLostAnswer(input, err, options.signal)).find(
+            (o) => o.name === input.name && sameProducts(o),
+          );
+          if (existing) return { dryRun: false, order: existing, recovered: true };
+          if (attempt >= (options.retries ?? 1)) throw err;
+          continue;
+        }
+        // the order exists once the server answered: a malformed answer is reported, never a reason to order again
+        const order = checkedEntry<SentinelHubOrder>(
+          answer,
+          orderProblem,
+          `SentinelHub order created at ${url}`,
+        );
+        return { dryRun: false, order, recovered: false };
+      }
+    });
   }
 
   /**
@@ -929,31 +968,37 @@ export class SentinelHubClient {
     id: string,
     options: { confirm?: boolean; signal?: AbortSignal } = {},
   ): Promise<OrderResult> {
-    const url = `${this.baseUrl}/api/v1/dataimport/orders/${encodeURIComponent(id)}/confirm`;
-    if (!options.confirm) return { dryRun: true, request: {}, method: 'POST', url };
-    try {
-      const answer = await this.json(url, { method: 'POST' }, options.signal, { retries: 0 });
-      const order = checkedEntry<SentinelHubOrder>(
-        answer,
-        orderProblem,
-        `SentinelHub order confirmed at ${url}`,
-      );
-      return { dryRun: false, order, recovered: false };
-    } catch (err) {
-      if (err instanceof HttpError && err.status >= 400 && err.status < 500)
-        throw new EoFetchError('ORDER_NOT_CONFIRMED', `order ${id} could not be confirmed: ${err.message}`, {
-          cause: err,
-        });
-      const order = await this.order(id, options.signal);
-      if (order.status === 'RUNNING' || order.status === 'DONE')
-        return { dryRun: false, order, recovered: true };
-      throw new EoFetchError(
-        'ORDER_NOT_CONFIRMED',
-        `order ${id} is ${order.status} after a failed confirmation; check it before confirming again`,
-        {
-          cause: err,
-        },
-      );
-    }
+    return this.#scrubbed(async () => {
+      const url = `${this.baseUrl}/api/v1/dataimport/orders/${encodeURIComponent(id)}/confirm`;
+      if (!options.confirm) return { dryRun: true, request: {}, method: 'POST', url };
+      try {
+        const answer = await this.json(url, { method: 'POST' }, options.signal, { retries: 0 });
+        const order = checkedEntry<SentinelHubOrder>(
+          answer,
+          orderProblem,
+          `SentinelHub order confirmed at ${url}`,
+        );
+        return { dryRun: false, order, recovered: false };
+      } catch (err) {
+        if (err instanceof HttpError && err.status >= 400 && err.status < 500)
+          throw new EoFetchError(
+            'ORDER_NOT_CONFIRMED',
+            `order ${id} could not be confirmed: ${err.message}`,
+            {
+              cause: err,
+            },
+          );
+        const order = await this.order(id, options.signal);
+        if (order.status === 'RUNNING' || order.status === 'DONE')
+          return { dryRun: false, order, recovered: true };
+        throw new EoFetchError(
+          'ORDER_NOT_CONFIRMED',
+          `order ${id} is ${order.status} after a failed confirmation; check it before confirming again`,
+          {
+            cause: err,
+          },
+        );
+      }
+    });
   }
 }

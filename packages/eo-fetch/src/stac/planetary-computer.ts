@@ -2,7 +2,7 @@
 // planetary_computer library does), cached until shortly before it expires; concurrent callers share one request.
 import { EoFetchError } from '../errors.js';
 import { type FetchLike, requestJson } from '../http/request-json.js';
-import { type RetryPolicy, SharedRequest } from '../http/retry.js';
+import { type RetryPolicy, redactUrl, SharedRequest } from '../http/retry.js';
 import {
   checkFunction,
   checkNumber,
@@ -138,7 +138,7 @@ export function createPlanetaryComputerSigner(
       if (typeof res?.token !== 'string' || !res.token)
         throw new EoFetchError(
           'INVALID_RESPONSE',
-          `SAS token endpoint ${tokenUrl} returned no token string for storage account ${store.account}, container ${store.container}`,
+          `SAS token endpoint ${redactUrl(tokenUrl)} returned no token string for storage account ${store.account}, container ${store.container}`,
         );
       // an unreadable expiry means the default lifetime, never a date Date.parse guessed
       const exp = rfc3339Ms(res['msft:expiry']);

@@ -4,7 +4,7 @@
 import { EoFetchError } from '../errors.js';
 import { headerSecrets } from '../http/header-secrets.js';
 import { headersRecord } from '../http/headers.js';
-import { type FetchLike, requestJson } from '../http/request-json.js';
+import { type FetchLike, requestJson, scrubErrorChain } from '../http/request-json.js';
 import { type RetryPolicy, redactUrl } from '../http/retry.js';
 import { splitUrlCredentials, urlSecrets, withAuthorization } from '../http/url-credentials.js';
 import {
@@ -24,7 +24,13 @@ import type {
   StacLink,
   StacSearchParams,
 } from './stac-types.js';
-import { type InvalidItem, invalidItemReport, quoted, validateStacItem } from './validate-item.js';
+import {
+  type InvalidItem,
+  invalidItemReport,
+  quoted,
+  scrubbedInvalidItem,
+  validateStacItem,
+} from './validate-item.js';
 
 /** Search capabilities a server must declare in `conformsTo` for the server to honour them. */
 export type StacCapability = 'filter' | 'query' | 'sortby' | 'fields';
@@ -334,6 +340,15 @@ export class StacClient {
     return [...headerSecrets(this.#ownHeaders()), ...this.#urlSecrets];
   }
 
+  /** Runs `run`; what it throws is scrubbed of this client's secrets (a server may echo one in valid JSON). */
+  async #scrubbed<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw scrubErrorChain(err, this.secrets);
+    }
+  }
+
   private get<T>(path: string, signal?: AbortSignal): Promise<T> {
     return this.send<T>({ url: this.#endpoint(path), method: 'GET' }, signal);
   }
@@ -345,7 +360,9 @@ export class StacClient {
    * @throws {@link EoFetchError} `INVALID_RESPONSE` when the answer is not a JSON object
    */
   async root(signal?: AbortSignal): Promise<Record<string, unknown>> {
-    return this.objectAt('./', 'landing page', signal);
+    return this.#scrubbed(async () => {
+      return this.objectAt('./', 'landing page', signal);
+    });
   }
 
   /** GETs `path` and checks that the answer is a JSON object. */
@@ -361,8 +378,12 @@ export class StacClient {
 
   /** Conformance classes (`/conformance`). @returns the list of conformance URIs */
   async conformance(signal?: AbortSignal): Promise<string[]> {
-    const c = await this.get<{ conformsTo?: unknown }>('conformance', signal);
-    return Array.isArray(c?.conformsTo) ? c.conformsTo.filter((x): x is string => typeof x === 'string') : [];
+    return this.#scrubbed(async () => {
+      const c = await this.get<{ conformsTo?: unknown }>('conformance', signal);
+      return Array.isArray(c?.conformsTo)
+        ? c.conformsTo.filter((x): x is string => typeof x === 'string')
+        : [];
+    });
   }
 
   /**
@@ -428,29 +449,34 @@ export class StacClient {
   async collections(
     options: { maxCollections?: number; signal?: AbortSignal } | AbortSignal = {},
   ): Promise<StacCollection[]> {
-    const o = options instanceof AbortSignal ? { signal: options } : options;
-    const max = capOption('maxCollections', o.maxCollections);
-    const out: StacCollection[] = [];
-    const guard = this.pagingGuard('collections listing');
-    let req: PageRequest | undefined = { url: this.#endpoint('collections'), method: 'GET' };
-    while (req) {
-      guard.visit(req);
-      const page: { collections?: unknown; links?: StacLink[] } = await this.send(req, o.signal);
-      if (!page || !Array.isArray(page.collections))
-        throw new EoFetchError('INVALID_RESPONSE', `${redactUrl(req.url)} did not return a collections list`);
-      for (const [i, c] of (page.collections as unknown[]).entries()) {
-        if (max !== undefined && out.length >= max) return out;
-        if (!c || typeof c !== 'object' || typeof (c as StacCollection).id !== 'string')
+    return this.#scrubbed(async () => {
+      const o = options instanceof AbortSignal ? { signal: options } : options;
+      const max = capOption('maxCollections', o.maxCollections);
+      const out: StacCollection[] = [];
+      const guard = this.pagingGuard('collections listing');
+      let req: PageRequest | undefined = { url: this.#endpoint('collections'), method: 'GET' };
+      while (req) {
+        guard.visit(req);
+        const page: { collections?: unknown; links?: StacLink[] } = await this.send(req, o.signal);
+        if (!page || !Array.isArray(page.collections))
           throw new EoFetchError(
             'INVALID_RESPONSE',
-            `${redactUrl(req.url)}: collections[${i}] is not a collection with a string id`,
+            `${redactUrl(req.url)} did not return a collections list`,
           );
-        out.push(c as StacCollection);
+        for (const [i, c] of (page.collections as unknown[]).entries()) {
+          if (max !== undefined && out.length >= max) return out;
+          if (!c || typeof c !== 'object' || typeof (c as StacCollection).id !== 'string')
+            throw new EoFetchError(
+              'INVALID_RESPONSE',
+              `${redactUrl(req.url)}: collections[${i}] is not a collection with a string id`,
+            );
+          out.push(c as StacCollection);
+        }
+        if (page.collections.length === 0) break;
+        req = nextRequest(page as unknown as StacItemCollection, req);
       }
-      if (page.collections.length === 0) break;
-      req = nextRequest(page as unknown as StacItemCollection, req);
-    }
-    return out;
+      return out;
+    });
   }
 
   /**
@@ -461,14 +487,16 @@ export class StacClient {
    * @throws {@link EoFetchError} `INVALID_RESPONSE` when the answer is not an object with a string `id`
    */
   async collection(id: string, signal?: AbortSignal): Promise<StacCollection> {
-    const path = `collections/${encodeURIComponent(id)}`;
-    const doc = await this.objectAt(path, 'collection', signal);
-    if (typeof doc.id !== 'string')
-      throw new EoFetchError(
-        'INVALID_RESPONSE',
-        `collection ${redactUrl(this.#endpoint(path))}: id ${quoted(doc.id)} is not a string`,
-      );
-    return doc as StacCollection;
+    return this.#scrubbed(async () => {
+      const path = `collections/${encodeURIComponent(id)}`;
+      const doc = await this.objectAt(path, 'collection', signal);
+      if (typeof doc.id !== 'string')
+        throw new EoFetchError(
+          'INVALID_RESPONSE',
+          `collection ${redactUrl(this.#endpoint(path))}: id ${quoted(doc.id)} is not a string`,
+        );
+      return doc as StacCollection;
+    });
   }
 
   /**
@@ -479,14 +507,16 @@ export class StacClient {
    * @throws {@link EoFetchError} `INVALID_RESPONSE` when the answer is not an object
    */
   async queryables(collection?: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    const path = collection ? `collections/${encodeURIComponent(collection)}/queryables` : 'queryables';
-    const q = await this.get<unknown>(path, signal);
-    if (!q || typeof q !== 'object' || Array.isArray(q))
-      throw new EoFetchError(
-        'INVALID_RESPONSE',
-        `queryables ${redactUrl(this.#endpoint(path))} is ${quoted(q, 40)}, not a JSON Schema object`,
-      );
-    return q as Record<string, unknown>;
+    return this.#scrubbed(async () => {
+      const path = collection ? `collections/${encodeURIComponent(collection)}/queryables` : 'queryables';
+      const q = await this.get<unknown>(path, signal);
+      if (!q || typeof q !== 'object' || Array.isArray(q))
+        throw new EoFetchError(
+          'INVALID_RESPONSE',
+          `queryables ${redactUrl(this.#endpoint(path))} is ${quoted(q, 40)}, not a JSON Schema object`,
+        );
+      return q as Record<string, unknown>;
+    });
   }
 
   /**
@@ -498,11 +528,13 @@ export class StacClient {
    * @throws {@link EoFetchError} `INVALID_ITEM` when the answer fails `validateStacItem`
    */
   async item(collection: string, id: string, signal?: AbortSignal): Promise<StacItem> {
-    const path = `collections/${encodeURIComponent(collection)}/items/${encodeURIComponent(id)}`;
-    const doc = await this.get<unknown>(path, signal);
-    const why = validateStacItem(doc);
-    if (why) throw new EoFetchError('INVALID_ITEM', `item ${redactUrl(this.#endpoint(path))}: ${why}`);
-    return doc as StacItem;
+    return this.#scrubbed(async () => {
+      const path = `collections/${encodeURIComponent(collection)}/items/${encodeURIComponent(id)}`;
+      const doc = await this.get<unknown>(path, signal);
+      const why = validateStacItem(doc);
+      if (why) throw new EoFetchError('INVALID_ITEM', `item ${redactUrl(this.#endpoint(path))}: ${why}`);
+      return doc as StacItem;
+    });
   }
 
   /** Loop detection plus the hard page cap, shared by searches and listings. */
@@ -546,53 +578,57 @@ export class StacClient {
    *   `UNSUPPORTED_CAPABILITY` (see `onMissingConformance`), `INVALID_RESPONSE`
    */
   async *pages(params: StacSearchParams, options: StacSearchOptions = {}): AsyncGenerator<StacPage> {
-    const maxItems = capOption('maxItems', options.maxItems);
-    const maxPages = capOption('maxPages', options.maxPages);
-    const itemLimit = this.#opts.itemLimit ?? DEFAULT_STAC_ITEM_LIMIT;
-    let req: PageRequest | undefined = this.firstRequest(params, options.method ?? 'POST');
-    let warnings = await this.checkConformance(params, options.signal);
-    const guard = this.pagingGuard('STAC search');
-    let items = 0;
-    let pages = 0;
-    while (req) {
-      guard.visit(req);
-      const page: StacItemCollection = await this.send<StacItemCollection>(
-        req,
-        options.signal,
-        'STAC search',
-      );
-      if (!page || typeof page !== 'object' || !Array.isArray(page.features))
-        throw new EoFetchError(
-          'INVALID_RESPONSE',
-          `STAC search at ${redactUrl(req.url)} did not return a FeatureCollection`,
+    try {
+      const maxItems = capOption('maxItems', options.maxItems);
+      const maxPages = capOption('maxPages', options.maxPages);
+      const itemLimit = this.#opts.itemLimit ?? DEFAULT_STAC_ITEM_LIMIT;
+      let req: PageRequest | undefined = this.firstRequest(params, options.method ?? 'POST');
+      let warnings = await this.checkConformance(params, options.signal);
+      const guard = this.pagingGuard('STAC search');
+      let items = 0;
+      let pages = 0;
+      while (req) {
+        guard.visit(req);
+        const page: StacItemCollection = await this.send<StacItemCollection>(
+          req,
+          options.signal,
+          'STAC search',
         );
-      pages++;
-      const raw = page.features.length;
-      const features: StacItem[] = [];
-      const invalidItems: InvalidItem[] = [];
-      for (const [i, f] of (page.features as unknown[]).entries()) {
-        const reason = validateStacItem(f, { partial: params.fields !== undefined });
-        if (reason === undefined) features.push(f as StacItem);
-        else {
-          const bad = invalidItemReport(f, reason, `features[${i}]`);
-          invalidItems.push(bad);
-          options.onInvalidItem?.(bad);
+        if (!page || typeof page !== 'object' || !Array.isArray(page.features))
+          throw new EoFetchError(
+            'INVALID_RESPONSE',
+            `STAC search at ${redactUrl(req.url)} did not return a FeatureCollection`,
+          );
+        pages++;
+        const raw = page.features.length;
+        const features: StacItem[] = [];
+        const invalidItems: InvalidItem[] = [];
+        for (const [i, f] of (page.features as unknown[]).entries()) {
+          const reason = validateStacItem(f, { partial: params.fields !== undefined });
+          if (reason === undefined) features.push(f as StacItem);
+          else {
+            const bad = scrubbedInvalidItem(invalidItemReport(f, reason, `features[${i}]`), this.secrets);
+            invalidItems.push(bad);
+            options.onInvalidItem?.(bad);
+          }
         }
+        const room = maxItems === undefined ? features.length : Math.max(0, maxItems - items);
+        const kept = features.slice(0, room);
+        items += kept.length;
+        yield { ...pageMembers(page), features: kept, invalidItems, warnings };
+        warnings = [];
+        if (raw === 0) break;
+        if (maxItems !== undefined && items >= maxItems) break;
+        if (maxPages !== undefined && pages >= maxPages) break;
+        req = nextRequest(page, req);
+        if (req && items >= itemLimit)
+          throw new EoFetchError(
+            'PAGE_LIMIT',
+            `STAC search at ${redactUrl(this.url)} still had more items after ${items}; pass maxItems or raise itemLimit`,
+          );
       }
-      const room = maxItems === undefined ? features.length : Math.max(0, maxItems - items);
-      const kept = features.slice(0, room);
-      items += kept.length;
-      yield { ...pageMembers(page), features: kept, invalidItems, warnings };
-      warnings = [];
-      if (raw === 0) break;
-      if (maxItems !== undefined && items >= maxItems) break;
-      if (maxPages !== undefined && pages >= maxPages) break;
-      req = nextRequest(page, req);
-      if (req && items >= itemLimit)
-        throw new EoFetchError(
-          'PAGE_LIMIT',
-          `STAC search at ${redactUrl(this.url)} still had more items after ${items}; pass maxItems or raise itemLimit`,
-        );
+    } catch (err) {
+      throw scrubErrorChain(err, this.secrets);
     }
   }
 
@@ -665,9 +701,11 @@ export class StacClient {
     params: StacSearchParams,
     options: Pick<StacSearchOptions, 'method' | 'signal'> = {},
   ): Promise<number | undefined> {
-    await this.checkConformance(params, options.signal);
-    const req = this.firstRequest({ ...params, limit: 1 }, options.method ?? 'POST');
-    return matchedOf(await this.send<StacItemCollection>(req, options.signal, 'STAC search'));
+    return this.#scrubbed(async () => {
+      await this.checkConformance(params, options.signal);
+      const req = this.firstRequest({ ...params, limit: 1 }, options.method ?? 'POST');
+      return matchedOf(await this.send<StacItemCollection>(req, options.signal, 'STAC search'));
+    });
   }
 }
 

@@ -2,6 +2,8 @@
 // cover are trusted. Catalogues serve absurd values (lat 91, lon 500, 1e308, cloud cover "lots").
 
 import { describeValue } from '@worldstrat/core';
+import { scrub } from '../http/request-json.js';
+import { redactUrlsIn } from '../http/retry.js';
 
 /** An item a search skipped, and why. */
 export interface InvalidItem {
@@ -61,6 +63,15 @@ export function invalidItemReport(item: unknown, reason: string, at: string): In
   return invalidItemId(id) === undefined
     ? { id: id as string, reason }
     : { id: null, reason: `${at}: ${reason}` };
+}
+
+/**
+ * `bad` with `secrets` (and URL credentials) scrubbed from its id and reason: a server may echo a key or token
+ * inside an item, and the report goes to callbacks and logs.
+ */
+export function scrubbedInvalidItem(bad: InvalidItem, secrets: readonly string[]): InvalidItem {
+  const clean = (t: string) => scrub(redactUrlsIn(t), secrets);
+  return { ...bad, id: bad.id === null ? null : clean(bad.id), reason: clean(bad.reason) };
 }
 
 /** An item's id for a message: quoted and cut short, whatever the document holds there. */
