@@ -17,6 +17,7 @@ import {
   StacClient,
   type StacItem,
 } from '../src/index.js';
+import { searchBody } from '../src/stac/stac-client.js';
 import { formatStacDatetime } from '../src/stac/stac-datetime.js';
 import { validateStacItem } from '../src/stac/validate-item.js';
 import { type ReplayRequest, type ReplayServer, startReplayServer } from './support/replay-server.js';
@@ -429,6 +430,36 @@ describe('credential scoping', () => {
     expect(`${JSON.stringify(client)} ${inspect(client, { depth: 5 })}`).not.toMatch(
       /KEY-abcdef-42|TOKEN-zyxwvu-9/,
     );
+  });
+
+  it("a search's own mistakes are INVALID_ARGUMENT before any request, by GET and POST alike", async () => {
+    const s = await start([{ method: 'POST', path: '/search', reply: () => page([]) }]);
+    const client = new StacClient(s.url, { onMissingConformance: 'ignore' });
+    const cyclic: Record<string, unknown> = { op: '=' };
+    cyclic.args = [cyclic];
+    let deep: unknown = { op: 'not', args: [] };
+    for (let i = 0; i < 20_000; i++) deep = { op: 'not', args: [deep] };
+    const cases: [string, Record<string, unknown>][] = [
+      ['an invalid Date', { datetime: new Date('nope') }],
+      ['sortby as a string', { sortby: 'x' }],
+      ['fields null', { fields: null }],
+      ['fields.include a string', { fields: { include: 'id' } }],
+      ['a sortby direction', { sortby: [{ field: 'id', direction: 'up' }] }],
+      ['a cyclic filter', { filter: cyclic }],
+      ['a BigInt in query', { query: { 'eo:cloud_cover': { lt: 10n } } }],
+      ['a filter nested 20 000 deep', { filter: deep }],
+    ];
+    for (const method of ['GET', 'POST'] as const)
+      for (const [label, params] of cases) {
+        const err = await fail(client.itemCollection(params as never, { method }));
+        expect(err.code, `${method} ${label}: ${err.message}`).toBe('INVALID_ARGUMENT');
+      }
+    expect(() => searchBody({ datetime: new Date('nope') })).toThrow(/invalid Date/);
+    for (const options of [{ method: 'DELETE' }, { onInvalidItem: 5 }]) {
+      const err = await fail(client.itemCollection({}, options as never));
+      expect(err.code, JSON.stringify(options)).toBe('INVALID_ARGUMENT');
+    }
+    expect(s.requests).toHaveLength(0);
   });
 
   it('secrets a server echoes inside valid JSON are scrubbed from errors and invalid-item reports', async () => {

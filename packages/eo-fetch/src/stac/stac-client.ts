@@ -10,10 +10,12 @@ import { splitUrlCredentials, urlSecrets, withAuthorization } from '../http/url-
 import {
   checkFunction,
   checkObject,
+  checkObjectArray,
   checkOneOf,
   checkOptions,
   checkRetryPolicy,
   checkString,
+  checkStringArray,
   invalidArgument,
 } from '../internal/check-arguments.js';
 import { formatStacDatetime } from './stac-datetime.js';
@@ -138,7 +140,43 @@ export function searchBody(params: StacSearchParams): Record<string, unknown> {
   if (datetime !== undefined) body.datetime = formatStacDatetime(datetime);
   if (params.filter !== undefined)
     body['filter-lang'] = filterLang ?? (typeof params.filter === 'string' ? 'cql2-text' : 'cql2-json');
+  checkFieldsAndSortby(body);
+  checkSerialisable(body);
   return body;
+}
+
+/** `fields` and `sortby` in the shapes the fields and sort extensions define (GET encodes them by those shapes). */
+function checkFieldsAndSortby(body: Record<string, unknown>): void {
+  const fn = 'searchBody';
+  if (body.fields !== undefined) {
+    checkObject(fn, 'params.fields', body.fields);
+    const f = body.fields as Record<string, unknown>;
+    for (const key of ['include', 'exclude'])
+      if (f[key] !== undefined) checkStringArray(fn, `params.fields.${key}`, f[key]);
+  }
+  if (body.sortby !== undefined) {
+    checkObjectArray(fn, 'params.sortby', body.sortby);
+    for (const [i, s] of (body.sortby as Record<string, unknown>[]).entries()) {
+      checkString(fn, `params.sortby[${i}].field`, s.field);
+      if (s.direction !== undefined)
+        checkOneOf(fn, `params.sortby[${i}].direction`, s.direction, ['asc', 'desc']);
+    }
+  }
+}
+
+/**
+ * A body that JSON cannot write (a cycle, a BigInt, nesting past the call stack) is the caller's mistake, refused
+ * before any request; sent, it failed as if the server had answered wrong.
+ */
+function checkSerialisable(body: Record<string, unknown>): void {
+  try {
+    JSON.stringify(body);
+  } catch (err) {
+    throw new EoFetchError(
+      'INVALID_ARGUMENT',
+      `searchBody: params cannot be written as JSON (${(err as Error)?.message ?? String(err)}): a cycle, a BigInt or nesting too deep`,
+    );
+  }
 }
 
 /**
@@ -187,6 +225,13 @@ function capOption(name: string, v: number | undefined): number | undefined {
   if (v !== undefined && !(Number.isInteger(v) && v > 0))
     throw new EoFetchError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${String(v)}`);
   return v;
+}
+
+/** A search's options: an object, `method` GET or POST, `onInvalidItem` a function. */
+function checkSearchOptions(fn: string, options: Partial<StacSearchOptions>): void {
+  checkOptions(fn, options);
+  if (options.method !== undefined) checkOneOf(fn, 'options.method', options.method, ['GET', 'POST']);
+  checkFunction(fn, 'options.onInvalidItem', options.onInvalidItem, true);
 }
 
 /** Capabilities a search uses, in a stable order. */
@@ -578,6 +623,7 @@ export class StacClient {
    *   `UNSUPPORTED_CAPABILITY` (see `onMissingConformance`), `INVALID_RESPONSE`
    */
   async *pages(params: StacSearchParams, options: StacSearchOptions = {}): AsyncGenerator<StacPage> {
+    checkSearchOptions('StacClient.pages', options);
     try {
       const maxItems = capOption('maxItems', options.maxItems);
       const maxPages = capOption('maxPages', options.maxPages);
@@ -701,6 +747,7 @@ export class StacClient {
     params: StacSearchParams,
     options: Pick<StacSearchOptions, 'method' | 'signal'> = {},
   ): Promise<number | undefined> {
+    checkSearchOptions('StacClient.matched', options);
     return this.#scrubbed(async () => {
       await this.checkConformance(params, options.signal);
       const req = this.firstRequest({ ...params, limit: 1 }, options.method ?? 'POST');

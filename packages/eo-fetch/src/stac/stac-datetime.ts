@@ -72,7 +72,15 @@ function boundMs(b: Date | string | null | undefined, which: 0 | 1, whole: strin
  * ```
  */
 export function formatStacDatetime(dt: StacDatetime): string {
-  const whole = dt instanceof Date ? dt.toISOString() : Array.isArray(dt) ? dt.join('/') : String(dt);
+  // an invalid Date's toISOString() throws a RangeError: it is refused as a bound below
+  const whole =
+    dt instanceof Date
+      ? Number.isNaN(dt.getTime())
+        ? 'Invalid Date'
+        : dt.toISOString()
+      : Array.isArray(dt)
+        ? dt.join('/')
+        : String(dt);
   let start: number | null;
   let end: number | null;
   if (Array.isArray(dt)) {
