@@ -93,6 +93,37 @@ describe('STAC paging bounds', () => {
     expect(s.requests).toHaveLength(2);
   });
 
+  it('next links differing only by #fragment are the same request (PAGING_LOOP, not PAGE_LIMIT)', async () => {
+    let n = 0;
+    const s = await start([
+      {
+        method: 'GET',
+        path: '/search',
+        reply: () => page([item(n)], [{ rel: 'next', href: `/search?page=1#${++n}` }]),
+      },
+    ]);
+    const err = await fail(new StacClient(s.url).search({ limit: 1 }, { method: 'GET' }));
+    expect(err.code).toBe('PAGING_LOOP');
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it('a next link header HTTP cannot send is INVALID_RESPONSE at once, not a network failure retried', async () => {
+    for (const headers of [{ 'x-page': 'a\r\nb' }, { 'x-page': 'a\u0000b' }, { 'bad name ': 'v' }]) {
+      const s = await start([
+        {
+          method: 'POST',
+          path: '/search',
+          reply: () =>
+            page([item(0)], [{ rel: 'next', href: '/search', method: 'POST', body: { t: 1 }, headers }]),
+        },
+      ]);
+      const err = await fail(new StacClient(s.url).search({ limit: 1 }));
+      expect(err.code, JSON.stringify(headers)).toBe('INVALID_RESPONSE');
+      expect(err.message).toContain('is not a header name and value HTTP can send');
+      expect(s.requests).toHaveLength(1);
+    }
+  });
+
   it('yields exactly maxItems from pages(), trimming the last page', async () => {
     const s = await start([
       {
@@ -521,6 +552,23 @@ describe('credential scoping', () => {
     expect(shReported).toHaveLength(1);
     expect(JSON.stringify(shReported)).not.toContain(TOKEN);
     expect(shReported[0]?.reason).toContain('***');
+  });
+
+  it('a SentinelHub token that cannot go in a header (NUL, non-ASCII, space) is refused when it arrives', async () => {
+    for (const token of ['TOK\u0000EN', 'TOKÉN', 'TOK EN']) {
+      const sh = await start([
+        {
+          method: 'POST',
+          path: '/oauth/token',
+          reply: () => ({ body: { access_token: token, expires_in: 3600 } }),
+        },
+      ]);
+      const client = new SentinelHubClient({ clientId: 'cid', clientSecret: 'sec' }, { baseUrl: sh.url });
+      const err = await fail(client.quotas());
+      expect(err.code, JSON.stringify(token)).toBe('INVALID_RESPONSE');
+      expect(err.message).toContain('no usable access_token');
+      expect(sh.requests).toHaveLength(1);
+    }
   });
 
   it('the Planetary Computer signer names its token URL redacted', async () => {

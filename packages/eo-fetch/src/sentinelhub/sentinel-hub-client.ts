@@ -286,7 +286,9 @@ function tokenOf(res: unknown, url: string, now: number): { value: string; expir
     expires_in: expiresIn,
     expires_at: expiresAt,
   } = res as Record<string, unknown>;
-  if (typeof value !== 'string' || value === '' || value.length > 64 * 1024 || /[\r\n]/.test(value))
+  // a bearer token is visible ASCII (RFC 6750's b64token and the JWTs issued): anything else cannot be sent in a
+  // header, and fetch's refusal would be retried as a network failure
+  if (typeof value !== 'string' || value === '' || value.length > 64 * 1024 || !/^[\x21-\x7e]+$/.test(value))
     throw bad(`no usable access_token (a ${Array.isArray(value) ? 'array' : typeof value})`);
   if (expiresAt !== undefined && expiresAt !== null) {
     if (typeof expiresAt !== 'number' || !(expiresAt > 0 && expiresAt * 1000 <= 8.64e15))

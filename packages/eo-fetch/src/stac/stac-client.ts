@@ -588,7 +588,8 @@ export class StacClient {
     const seen = new Set<string>();
     return {
       visit: (req: PageRequest) => {
-        const key = `${req.method} ${req.url} ${bodyKey(req, what)}`;
+        // the fragment is never sent: `#1`, `#2`… on one next URL are the same request
+        const key = `${req.method} ${req.url.replace(/#.*$/s, '')} ${bodyKey(req, what)}`;
         if (seen.has(key))
           throw new EoFetchError(
             'PAGING_LOOP',
@@ -816,6 +817,16 @@ function linkHeaders(h: unknown, from: string): Record<string, string> | undefin
     throw new EoFetchError(
       'INVALID_RESPONSE',
       `next link headers from ${redactUrl(from)} are not string values`,
+    );
+  // what fetch would refuse to send (a CR/LF, NUL or non-Latin-1 value, a name that is no token) is the server's
+  // fault now, not a network failure retried for a minute
+  const bad = Object.entries(h as Record<string, string>).find(
+    ([k, v]) => !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(k) || !/^[\t\x20-\x7e\x80-\xff]*$/.test(v),
+  );
+  if (bad)
+    throw new EoFetchError(
+      'INVALID_RESPONSE',
+      `next link headers from ${redactUrl(from)}: header ${quoted(bad[0])} is not a header name and value HTTP can send`,
     );
   // a catalogue must not replace the caller's credentials
   const out = Object.fromEntries(
