@@ -683,6 +683,46 @@ describe('item validation', () => {
     expect(validateStacItem(noCloud)).toBeUndefined();
   });
 
+  it('refuses bboxes with a non-numeric z or south above north, non-numeric elevations and bad time ranges', () => {
+    const base = makeItem('X', '2023-06-01T10:00:00Z', 5, [0, 0, 1, 1]);
+    const props = (extra: Record<string, unknown>) => ({
+      ...base,
+      properties: { ...base.properties, ...extra },
+    });
+    const cases: [string, unknown, RegExp][] = [
+      [
+        'a 6-value bbox with a string z',
+        { ...base, bbox: [0, 0, 'z', 1, 1, 5] },
+        /^bbox: position .* is not finite numbers/,
+      ],
+      ['south above north', { ...base, bbox: [10, 10, 0, 0] }, /south edge north of its north edge/],
+      [
+        'a string elevation',
+        { ...base, geometry: { type: 'Point', coordinates: [0, 0, 'high'] } },
+        /is not finite numbers at geometry\.coordinates/,
+      ],
+      [
+        'start after end',
+        props({ start_datetime: '2023-06-02T00:00:00Z', end_datetime: '2023-06-01T00:00:00Z' }),
+        /start_datetime "2023-06-02T00:00:00Z" is after end_datetime/,
+      ],
+      [
+        'a garbage start beside a datetime',
+        props({ start_datetime: 'soon' }),
+        /start_datetime "soon" is not an RFC 3339/,
+      ],
+    ];
+    for (const [label, item, message] of cases) expect(validateStacItem(item), label).toMatch(message);
+    // an antimeridian bbox (west > east), a 6-value bbox, an elevation and a proper range stay valid
+    for (const ok of [
+      { ...base, bbox: [179, 0, -179, 1] },
+      { ...base, bbox: [0, 0, -5, 1, 1, 5] },
+      { ...base, geometry: { type: 'Point', coordinates: [0, 0, 12.5] } },
+      props({ start_datetime: '2023-06-01T00:00:00Z', end_datetime: '2023-06-02T00:00:00Z' }),
+    ])
+      expect(validateStacItem(ok), JSON.stringify(ok.bbox)).toBeUndefined();
+  });
+
   it('accepts the partial items of a fields search, still checking what is there', async () => {
     const s = await start([
       {

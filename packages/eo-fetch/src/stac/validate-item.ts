@@ -96,6 +96,10 @@ export function invalidPosition(p: unknown): string | undefined {
     return `position ${quoted(p.slice(0, 2))} is not finite numbers`;
   if (lon < -180 || lon > 180) return `longitude ${lon} is outside [-180, 180]`;
   if (lat < -90 || lat > 90) return `latitude ${lat} is outside [-90, 90]`;
+  // an elevation (or anything past it) is a number too
+  for (let i = 2; i < p.length; i++)
+    if (typeof p[i] !== 'number' || !Number.isFinite(p[i]))
+      return `position ${quoted(p)} is not finite numbers`;
   return undefined;
 }
 
@@ -172,8 +176,10 @@ export function validateStacItem(item: unknown, options: { partial?: boolean } =
     const b = it.bbox;
     if (!Array.isArray(b) || (b.length !== 4 && b.length !== 6)) return 'bbox is not 4 or 6 numbers';
     const half = b.length / 2;
-    const why = invalidPosition([b[0], b[1]]) ?? invalidPosition([b[half], b[half + 1]]);
+    const why = invalidPosition(b.slice(0, half)) ?? invalidPosition(b.slice(half));
     if (why) return `bbox: ${why}`;
+    // west may exceed east (across the antimeridian); south never exceeds north
+    if (b[1] > b[half + 1]) return `bbox ${quoted(b)} has its south edge north of its north edge`;
   }
   if (absent('properties')) return validAssets(it);
   const p = it.properties;
@@ -193,6 +199,31 @@ export function validateStacItem(item: unknown, options: { partial?: boolean } =
     const why = time('datetime');
     if (why) return why;
   }
+  return validRange(props, time) ?? validCloudAndAssets(it, props);
+}
+
+/** `start_datetime`/`end_datetime` beside a `datetime`: RFC 3339 when given, and the start not after the end. */
+function validRange(
+  props: Record<string, unknown>,
+  time: (k: string) => string | undefined,
+): string | undefined {
+  const given = (k: string) => props[k] !== undefined && props[k] !== null;
+  for (const k of ['start_datetime', 'end_datetime']) {
+    const why = given(k) ? time(k) : undefined;
+    if (why) return why;
+  }
+  if (given('start_datetime') && given('end_datetime')) {
+    const [start, end] = [rfc3339Ms(props.start_datetime), rfc3339Ms(props.end_datetime)];
+    if (start !== undefined && end !== undefined && start > end)
+      return `properties.start_datetime ${quoted(props.start_datetime)} is after end_datetime ${quoted(props.end_datetime)}`;
+  }
+  return undefined;
+}
+
+function validCloudAndAssets(
+  it: Record<string, unknown>,
+  props: Record<string, unknown>,
+): string | undefined {
   const cc = props['eo:cloud_cover'];
   if (cc !== undefined && cc !== null && (typeof cc !== 'number' || !(cc >= 0 && cc <= 100)))
     return `eo:cloud_cover ${quoted(cc)} is not a number in [0, 100]`;
