@@ -265,6 +265,15 @@ describe('providers', () => {
       'https://acct.blob.core.windows.net/',
     );
     expect(signer.tokenRequests).toBe(3);
+    // an asset named __proto__ (an own key after JSON.parse) stays an asset, never the assets' prototype
+    const proto = JSON.parse(
+      `{"type":"Feature","id":"P","assets":{"__proto__":{"href":"${href('sentinel2l2a01', 'sentinel2-l2/p.tif')}","phantom":{"href":"x"}}}}`,
+    );
+    const protoSigned = await signer.signItem(proto);
+    expect(Object.keys(protoSigned.assets)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(protoSigned.assets)).toBe(Object.prototype);
+    expect((protoSigned.assets as Record<string, unknown>).phantom).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(protoSigned.assets, '__proto__')?.value.href).toContain('sig=');
   });
 
   it('shows its URL redacted in JSON and inspect output, while requests still carry the query', async () => {

@@ -172,13 +172,16 @@ export function createPlanetaryComputerSigner(
   return {
     signHref,
     async signItem(item, signal) {
-      const assets: StacItem['assets'] = {};
+      const signed: [string, StacItem['assets'][string]][] = [];
       for (const [k, a] of Object.entries(itemAssets(item)))
-        assets[k] =
+        signed.push([
+          k,
           a && typeof a === 'object' && typeof a.href === 'string'
             ? { ...a, href: await signHref(a.href, undefined, signal) }
-            : a;
-      return { ...item, assets };
+            : a,
+        ]);
+      // fromEntries defines own keys: assigning an asset named `__proto__` set the copy's prototype instead
+      return { ...item, assets: Object.fromEntries(signed) };
     },
     get tokenRequests() {
       return tokenRequests;
