@@ -1,4 +1,5 @@
-import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import fsp from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
@@ -494,6 +495,26 @@ describe('openDataset on a synthetic release-layout dataset', () => {
     expect(() => ds.split('csv')).toThrow(/split/);
     expect(ds.split('all').train).toHaveLength(10);
     await expect(openDataset(join(dir, 'nope'))).rejects.toMatchObject({ code: 'DATASET_NOT_FOUND' });
+  });
+
+  it('a split CSV that is a folder, a dangling link or a FIFO is DATASET_NOT_FOUND naming it, never a silent folder listing', async () => {
+    const odd = join(dir, 'odd-split');
+    cpSync(root, odd, { recursive: true });
+    const csv = join(odd, 'stratified_train_val_test_split.csv');
+    const makers: [string, () => void, RegExp][] = [
+      ['a folder', () => mkdirSync(csv), /not a regular file \(a folder\)/],
+      ['a dangling link', () => symlinkSync(join(odd, 'gone.csv'), csv), /ENOENT/],
+      ['a FIFO', () => execFileSync('mkfifo', [csv]), /not a regular file \(a FIFO/],
+    ];
+    for (const [label, make, message] of makers) {
+      rmSync(csv, { recursive: true, force: true });
+      make();
+      const err = await openDataset(odd, { revisits: 2 }).catch((e: unknown) => e);
+      expect(err, label).toBeInstanceOf(DatasetError);
+      expect((err as DatasetError).code, label).toBe('DATASET_NOT_FOUND');
+      expect((err as DatasetError).message).toContain(csv);
+      expect((err as DatasetError).message).toMatch(message);
+    }
   });
 });
 

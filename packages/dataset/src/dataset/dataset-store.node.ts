@@ -2,7 +2,7 @@
 // zip, or the release zips behind a URL (a Zenodo record or a mirror folder) read with HTTP range requests.
 // The scanner and the reader only see this interface, so every source serves the same scenes and pixels.
 
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withoutTrailingSlashes } from '@worldstrat/core';
 import { readFileBounded } from '@worldstrat/core/node';
@@ -99,7 +99,19 @@ export function directoryStore(root: string, { syncIo = false }: DirectoryStoreO
     list: (rel) => readdir(join(root, rel)).catch(() => null),
     readText: async (rel) => {
       const p = join(root, rel);
-      if (!(await stat(p).catch(() => null))?.isFile()) return null;
+      // only a table that is not there at all is absent: a folder, FIFO or dangling link in its place is an
+      // error, never a silent switch to listing the folders
+      if (!(await lstat(p).catch(() => null))) return null;
+      const info = await stat(p).catch((e: unknown) => {
+        throw new DatasetError('DATASET_NOT_FOUND', `${p} cannot be read: ${(e as Error).message}`, {
+          cause: e,
+        });
+      });
+      if (!info.isFile())
+        throw new DatasetError(
+          'DATASET_NOT_FOUND',
+          `${p} cannot be read: not a regular file (${info.isDirectory() ? 'a folder' : 'a FIFO, socket or device'})`,
+        );
       const bytes = await readFileBounded(p, { maxBytes: MAX_TABLE_BYTES, what: 'table' }).catch((e) => {
         throw new DatasetError('DATASET_NOT_FOUND', `${p} cannot be read: ${(e as Error).message}`, {
           cause: e,
