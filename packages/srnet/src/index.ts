@@ -94,6 +94,7 @@ export type { ChipAxis, ChipGrid } from './scene/chip-grid.js';
 export { defaultOverlap, planChipGrid, reflectIndex } from './scene/chip-grid.js';
 export type { BandNormalisation } from './scene/normalisation.js';
 export { JIF_S2_BANDS, JIF_S2_MEAN, JIF_S2_NORMALISATION, JIF_S2_STD } from './scene/normalisation.js';
+export { MAX_OUTPUT_PIXELS, MAX_OUTPUT_SAMPLES } from './scene/scene-limits.js';
 export type { RevisitPadding, RevisitSelection } from './scene/select-revisits.js';
 export { badPixelFraction, isMissing, selectRevisits } from './scene/select-revisits.js';
 export type {

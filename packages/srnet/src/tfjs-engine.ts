@@ -2,21 +2,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { throwIfAborted } from '@worldstrat/core';
 import { type BackendPreference, type BackendSelection, selectBackend } from './backends/select-backend.js';
-import type { InferenceEngine, PredictInput, PredictOutput } from './engine.js';
+import type { InferenceEngine, PredictInput, PredictOutput, PredictUnresizedOptions } from './engine.js';
 import { abortError, SrnetError } from './errors.js';
 import {
-  argumentError,
   checkConfigArgument,
   checkNumber,
-  checkObject,
   checkOptions,
-  checkSignal,
   checkStateDictArgument,
 } from './internal/check-arguments.js';
 import { type ModelConfig, resolveModelConfig } from './models/config.js';
 import type { SrModel } from './models/sr-model.js';
 import type { StateDict } from './models/state-dict.js';
-import { checkFiniteOutput, validateInput } from './models/validate-input.js';
+import { checkFiniteOutput, checkPredictArguments, validateInput } from './models/validate-input.js';
 import { modelFromStateDict } from './models/weights.js';
 
 /** Options of {@link createTfjsEngine}. */
@@ -76,12 +73,10 @@ export async function createTfjsEngine(
   const model = modelFromStateDict(cfg, stateDict);
   const chunk = Math.max(1, Math.floor(options.batchSize ?? 8));
   // resize false: stop before the final bilinear resize (outputs zoom·H × zoom·W, any H and W).
-  const run = async (input: PredictInput, resize: boolean, signal?: AbortSignal): Promise<PredictOutput> => {
+  const run = async (fn: string, args: [unknown, unknown], resize: boolean): Promise<PredictOutput> => {
     if (model.isDisposed) throw new SrnetError('DISPOSED', 'engine was disposed; create a new one');
-    const i = checkObject<PredictInput>('predict', 'input', input, 'BAD_INPUT_SHAPE');
-    if (!(i.data instanceof Float32Array))
-      argumentError('predict', 'input.data', 'a Float32Array', i.data, 'BAD_INPUT_SHAPE');
-    checkSignal('predict', 'options.signal', signal, 'BAD_CONFIG');
+    const input = checkPredictArguments(fn, ...args);
+    const { signal } = input;
     validateInput(input.data, input.shape, cfg);
     const [b, r, c, h, w] = input.shape;
     const [oh, ow] = resize ? cfg.outputSize : [h * cfg.zoomFactor, w * cfg.zoomFactor];
@@ -107,11 +102,11 @@ export async function createTfjsEngine(
     config: cfg,
     model,
     ...(selection ? { backend: selection } : {}),
-    predict(input: PredictInput, opts: { signal?: AbortSignal } = {}): Promise<PredictOutput> {
-      return run(input, true, opts.signal);
+    predict(input: PredictInput, opts?: { signal?: AbortSignal }): Promise<PredictOutput> {
+      return run('predict', [input, opts], true);
     },
-    predictUnresized(input: PredictInput, opts: { signal?: AbortSignal } = {}): Promise<PredictOutput> {
-      return run(input, false, opts.signal);
+    predictUnresized(input: PredictInput, opts?: PredictUnresizedOptions): Promise<PredictOutput> {
+      return run('predictUnresized', [input, opts], false);
     },
     dispose(): void {
       model.dispose();

@@ -24,12 +24,16 @@ import {
 } from '../src/index.js';
 import { fileModelHandler } from '../src/node.js';
 
-/** writeFileAtomic fails (as a crash would stop it) for a path ending in `failOn`. */
-const fault = vi.hoisted(() => ({ failOn: null as string | null }));
+/** writeFileAtomic fails (as a crash would stop it) for a path ending in `failOn`; `read` logs every file read. */
+const fault = vi.hoisted(() => ({ failOn: null as string | null, read: [] as string[] }));
 vi.mock('@worldstrat/core/node', async (importOriginal) => {
   const real = await importOriginal<typeof import('@worldstrat/core/node')>();
   return {
     ...real,
+    readFileBounded: (path: string, options: Parameters<typeof real.readFileBounded>[1]) => {
+      fault.read.push(path);
+      return real.readFileBounded(path, options);
+    },
     writeFileAtomic: (path: string, data: Parameters<typeof real.writeFileAtomic>[1]) =>
       fault.failOn !== null && path.endsWith(fault.failOn)
         ? Promise.reject(new Error(`simulated crash before ${path} was written`))
@@ -139,6 +143,45 @@ describe('fileModelHandler: model.json is the commit point of a save', () => {
     await saveModel(b, fileModelHandler(dir));
     expect(readdirSync(dir)).not.toContain('weights.bin');
     await expectHolds(dir, b);
+  });
+
+  it('a weights file named twice → BAD_CHECKPOINT naming the path, nothing read twice (was: read 200× → 2.5 GB)', async () => {
+    const dir = join(tmp, 'twice');
+    await saveModel(a, fileModelHandler(dir));
+    const { json, weights } = pairOf(dir);
+    const name = weights[0] as string;
+    (json.weightsManifest as { paths: string[] }[])[0] = {
+      ...(json.weightsManifest as object[])[0],
+      paths: Array(200).fill(name),
+    } as { paths: string[] };
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    fault.read = [];
+    const err = await loadModel(fileModelHandler(dir)).catch((e) => e);
+    expect(err.code).toBe('BAD_CHECKPOINT');
+    expect(err.message).toContain(
+      `${join(dir, 'model.json')}: weightsManifest[0].paths[1] names "${name}" again (as paths[0])`,
+    );
+    expect(fault.read).toEqual([join(dir, 'model.json')]);
+  });
+
+  it('weights files whose sizes do not add up to the weight specs → BAD_CHECKPOINT before any is read', async () => {
+    const dir = join(tmp, 'sizes');
+    await saveModel(a, fileModelHandler(dir));
+    const { json, weights } = pairOf(dir);
+    const size = readFileSync(join(dir, weights[0] as string)).byteLength;
+    writeFileSync(join(dir, 'extra.bin'), Buffer.alloc(4 << 20)); // a 4 MiB file the specs leave no room for
+    (json.weightsManifest as { paths: string[] }[])[0] = {
+      ...(json.weightsManifest as object[])[0],
+      paths: [weights[0] as string, 'extra.bin'],
+    } as { paths: string[] };
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    fault.read = [];
+    const err = await loadModel(fileModelHandler(dir)).catch((e) => e);
+    expect(err.code).toBe('BAD_CHECKPOINT');
+    expect(err.message).toBe(
+      `${join(dir, 'model.json')}: weightData holds ${size + (4 << 20)} bytes in 2 file(s) (weightsManifest[0].paths) but weightSpecs describe ${size}; nothing was read`,
+    );
+    expect(fault.read).toEqual([join(dir, 'model.json')]);
   });
 
   it('weights paths outside the folder → BAD_CHECKPOINT naming model.json and the member', async () => {

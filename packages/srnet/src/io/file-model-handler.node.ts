@@ -2,13 +2,14 @@
 // names. model.json is the one commit point of a save: the weights go to a new, content-named file first, so a
 // crash or failure at any step leaves model.json naming a weights file that matches it.
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { readFileBounded, writeFileAtomic } from '@worldstrat/core/node';
 import { SrnetError } from '../errors.js';
 import { checkString } from '../internal/check-arguments.js';
 import { showValue } from '../internal/show-value.js';
+import { weightSpecsBytes } from './weight-specs.js';
 
 /** The weights file of model.json written before content-named files (still loaded; replaced on save). */
 const LEGACY_WEIGHTS = 'weights.bin';
@@ -56,9 +57,11 @@ export function fileModelHandler(dir: string): tf.io.IOHandler & { readonly sour
     },
     async load(): Promise<tf.io.ModelArtifacts> {
       const json = parseModelJson(await readArtifact(jsonPath, MAX_MODEL_JSON_BYTES), jsonPath);
+      const files = (json.paths as string[]).map((name) => join(dir, name));
+      const sizes = await weightFileSizes(files, weightSpecsBytes(json.weights, jsonPath), jsonPath);
       const parts: Buffer[] = [];
-      for (const name of json.paths as string[])
-        parts.push(await readArtifact(join(dir, name), MAX_WEIGHTS_BYTES));
+      // each read bounded by the size checked: a file that grew since is refused, not read in full
+      for (const [i, file] of files.entries()) parts.push(await readArtifact(file, sizes[i] as number));
       const bin = Buffer.concat(parts);
       return {
         format: json.format as string,
@@ -112,6 +115,39 @@ const MAX_MODEL_JSON_BYTES = 16 << 20;
 /** Largest weights file read (Node's own limit for one readFile). */
 const MAX_WEIGHTS_BYTES = 2 ** 31 - 1;
 
+/**
+ * The weights files' sizes (stat; nothing read yet): together they must hold exactly the `expected` bytes the
+ * weight specs describe, at most {@link MAX_WEIGHTS_BYTES}, so a model.json cannot make the loader read more.
+ */
+async function weightFileSizes(files: string[], expected: number, jsonPath: string): Promise<number[]> {
+  const fail = (message: string): never => {
+    throw new SrnetError('BAD_CHECKPOINT', `${jsonPath}: weightData ${message}; nothing was read`, {
+      file: jsonPath,
+      where: 'weightData',
+    });
+  };
+  const sizes: number[] = [];
+  for (const file of files) sizes.push(await artifactSize(file));
+  const have = sizes.reduce((a, b) => a + b, 0);
+  if (have !== expected)
+    fail(
+      `holds ${have} bytes in ${files.length} file(s) (weightsManifest[0].paths) but weightSpecs describe ${expected}`,
+    );
+  if (have > MAX_WEIGHTS_BYTES) fail(`holds ${have} bytes, more than the ${MAX_WEIGHTS_BYTES}-byte limit`);
+  return sizes;
+}
+
+/** A file's size in bytes, or BAD_CHECKPOINT naming it when it cannot be examined (missing, unreadable). */
+async function artifactSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (cause) {
+    const missing = (cause as { code?: unknown }).code === 'ENOENT';
+    const why = missing ? 'does not exist' : `cannot be examined (${(cause as Error).message})`;
+    throw new SrnetError('BAD_CHECKPOINT', `model artifact ${path} ${why}`, { file: path }, { cause });
+  }
+}
+
 async function readArtifact(path: string, limit: number): Promise<Buffer> {
   try {
     return await readFileBounded(path, { maxBytes: limit, what: 'model artifact' });
@@ -150,5 +186,25 @@ function parseModelJson(bytes: Buffer, path: string): Record<string, unknown> {
     !paths.every((p) => typeof p === 'string' && p !== '' && p !== '.' && p !== '..' && basename(p) === p)
   )
     fail('weightsManifest[0].paths', `= ${showValue(paths)}; expected file names in the model's folder`);
+  const repeat = repeatedName(paths as string[]);
+  if (repeat)
+    fail(
+      `weightsManifest[0].paths[${repeat.at}]`,
+      `names ${showValue(repeat.name)} again (as paths[${repeat.first}]); name each weights file once`,
+    );
   return { ...doc, weights, paths };
+}
+
+/**
+ * The first name given twice: it would be read (and held) twice, so a few KiB of JSON naming one file hundreds of
+ * times asked for gigabytes.
+ */
+function repeatedName(names: string[]): { name: string; at: number; first: number } | undefined {
+  const seen = new Map<string, number>();
+  for (const [at, name] of names.entries()) {
+    const first = seen.get(name);
+    if (first !== undefined) return { name, at, first };
+    seen.set(name, at);
+  }
+  return undefined;
 }

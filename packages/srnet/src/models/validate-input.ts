@@ -1,4 +1,6 @@
 // Input checks shared by the engine and training: rank, bands, revisits, finiteness.
+
+import type { PredictInput } from '../engine.js';
 import { SrnetError } from '../errors.js';
 import {
   argumentError,
@@ -7,8 +9,53 @@ import {
   checkObject,
   checkOptionalString,
   checkOptions,
+  checkSignal,
 } from '../internal/check-arguments.js';
 import type { ModelConfig } from './config.js';
+
+/** An engine call's arguments as read once by {@link checkPredictArguments}. */
+export interface PredictCall extends PredictInput {
+  signal?: AbortSignal;
+  /** `options.interior` (false when absent). */
+  interior: boolean;
+}
+
+/**
+ * The arguments of an engine's `predict` / `predictUnresized`, checked alike on every engine and read once (the
+ * engine runs on the copy, so a getter or Proxy cannot answer differently later): `input` an object with
+ * Float32Array `data` and a plain array of 5 numbers as `shape` (`BAD_INPUT_SHAPE`; {@link validateInput} checks
+ * the sizes), `options` absent or an object with an AbortSignal `signal` and a boolean `interior` (`BAD_CONFIG`).
+ *
+ * @param fn - the method, named in errors.
+ * @throws SrnetError `BAD_INPUT_SHAPE`, `BAD_CONFIG`
+ */
+export function checkPredictArguments(fn: string, input: unknown, options: unknown): PredictCall {
+  const i = checkObject<Record<string, unknown>>(fn, 'input', input, 'BAD_INPUT_SHAPE');
+  const data = i.data;
+  if (!(data instanceof Float32Array))
+    argumentError(fn, 'input.data', 'a Float32Array', data, 'BAD_INPUT_SHAPE');
+  const shape = copyShape(fn, i.shape);
+  const o = checkOptions<Record<string, unknown>>(
+    fn,
+    options as Record<string, unknown> | undefined,
+    'BAD_CONFIG',
+  );
+  const { signal, interior } = o;
+  checkSignal(fn, 'options.signal', signal, 'BAD_CONFIG');
+  if (interior !== undefined && typeof interior !== 'boolean')
+    argumentError(fn, 'options.interior', 'a boolean', interior, 'BAD_CONFIG');
+  return { data, shape, ...(signal ? { signal: signal as AbortSignal } : {}), interior: interior === true };
+}
+
+/** A copy of a 5-D shape: a plain array (not a typed or array-like object, which ORT refuses) of 5 numbers. */
+function copyShape(fn: string, shape: unknown): PredictInput['shape'] {
+  if (!Array.isArray(shape) || shape.length !== 5)
+    argumentError(fn, 'input.shape', 'an array of 5 dims (B, R, C, H, W)', shape, 'BAD_INPUT_SHAPE');
+  const copy = Array.from(shape as unknown[]);
+  if (!copy.every((d) => typeof d === 'number'))
+    argumentError(fn, 'input.shape', 'an array of 5 numbers (B, R, C, H, W)', copy, 'BAD_INPUT_SHAPE');
+  return copy as PredictInput['shape'];
+}
 
 /**
  * The smallest LR chip side the model runs on: PyTorch's reflect padding needs pad < size, for the `kernelSize`

@@ -87,6 +87,16 @@ export function stateDictFromSafetensors(
 /** The caller's overrides decide the config, so unlike the file's informative metadata they must be valid. */
 function checkConfigOverrides(fn: string, config: unknown): void {
   const c = checkObject<Record<string, unknown>>(fn, 'options.config', config, 'BAD_CONFIG');
+  // the tensors fix the architecture: hiddenChannels 999 here was reported as misshaped weights of the file
+  const other = Object.keys(c).find((key) => key !== 'outputSize' && key !== 'dropout');
+  if (other !== undefined)
+    argumentError(
+      fn,
+      `options.config.${other}`,
+      'absent: options.config may set outputSize and dropout only (the tensors fix the architecture)',
+      c[other],
+      'BAD_CONFIG',
+    );
   if (c.outputSize !== undefined && !validOutputSize(c.outputSize))
     argumentError(fn, 'options.config.outputSize', 'two integers in 1..65536', c.outputSize, 'BAD_CONFIG');
   if (c.dropout !== undefined && !(typeof c.dropout === 'number' && c.dropout >= 0 && c.dropout < 1))

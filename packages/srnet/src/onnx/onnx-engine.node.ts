@@ -1,6 +1,7 @@
 // ONNX Runtime (onnxruntime-node, CPU execution provider) behind the InferenceEngine contract.
 import type { InferenceEngine } from '../engine.js';
 import { SrnetError } from '../errors.js';
+import { argumentError, checkNumber } from '../internal/check-arguments.js';
 import { DEFAULT_TILE_SIZE } from '../scene/tile-plan.js';
 import {
   checkOnnxEngineArguments,
@@ -79,7 +80,8 @@ export async function loadOrt(): Promise<Ort> {
  * @param options - threads, the expected architecture, graph optimisation level, `name` (the file, in errors).
  * @returns an {@link InferenceEngine} named `'onnx'`; its `predict` checks inputs like the TF.js engine's.
  * @throws SrnetError `BACKEND_UNAVAILABLE` (onnxruntime-node missing), `BAD_ONNX` (also a file ONNX Runtime
- *   refuses, naming `options.name`, ORT's error as `cause`), `ARCHITECTURE_MISMATCH`.
+ *   refuses, naming `options.name`, ORT's error as `cause`), `ARCHITECTURE_MISMATCH`, `BAD_CONFIG` (an option,
+ *   also `options.config`, naming it).
  * @example
  * const engine = await createOnnxEngine(onnxBytes, { intraOpNumThreads: 2, expect: { kind: 'highresnet' } });
  * const { data, shape } = await engine.predict({ data: lr, shape: [8, 8, 12, 50, 50] });
@@ -89,6 +91,7 @@ export async function createOnnxEngine(
   options: OnnxEngineOptions = {},
 ): Promise<InferenceEngine> {
   checkOnnxEngineArguments('createOnnxEngine', source, options);
+  checkSessionOptions('createOnnxEngine', options);
   const sessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
@@ -102,6 +105,39 @@ export async function createOnnxEngine(
   // With the memory pattern on, a shape's second run allocates a second shape-sized block: keep 256-px tiles.
   const tile = sessionOptions.enableMemPattern ? DEFAULT_TILE_SIZE : ONNX_NODE_TILE_SIZE;
   return createOnnxEngineOn(loadOrtLike, source, options, sessionOptions, tile);
+}
+
+/** Most threads per ORT pool accepted (0: ORT's choice). */
+const MAX_ORT_THREADS = 1024;
+
+/**
+ * ORT's session options, checked before the file is read: ORT answers a bad one (-5 threads, an unknown level)
+ * as if the model were corrupt (`BAD_ONNX`), and ignores some (a string `allowSpinning`).
+ */
+function checkSessionOptions(fn: string, o: OnnxEngineOptions): void {
+  for (const key of ['intraOpNumThreads', 'interOpNumThreads'] as const)
+    if (o[key] !== undefined)
+      checkNumber(fn, `options.${key}`, o[key], 'BAD_CONFIG', {
+        integer: true,
+        min: 0,
+        max: MAX_ORT_THREADS,
+      });
+  for (const key of ['allowSpinning', 'enableMemPattern', 'enableCpuMemArena'] as const)
+    if (o[key] !== undefined && typeof o[key] !== 'boolean')
+      argumentError(fn, `options.${key}`, 'a boolean', o[key], 'BAD_CONFIG');
+  const choices = {
+    graphOptimizationLevel: ['disabled', 'basic', 'extended', 'all'],
+    executionMode: ['sequential', 'parallel'],
+  } as const;
+  for (const [key, allowed] of Object.entries(choices) as [keyof typeof choices, readonly string[]][])
+    if (o[key] !== undefined && !allowed.includes(o[key] as string))
+      argumentError(
+        fn,
+        `options.${key}`,
+        `one of ${allowed.map((a) => `'${a}'`).join(', ')}`,
+        o[key],
+        'BAD_CONFIG',
+      );
 }
 
 /**

@@ -139,7 +139,7 @@ export function readOnnxModelInfo(bytes: Uint8Array, options: { name?: string } 
   const fn = 'readOnnxModelInfo';
   const o = checkOptions(fn, options, 'BAD_ONNX');
   const name = checkOptionalString(fn, 'options.name', o.name, 'BAD_ONNX') ?? '<bytes>';
-  if (!(bytes instanceof Uint8Array) && !Array.isArray(bytes))
+  if (!(bytes instanceof Uint8Array))
     argumentError(fn, 'bytes', `a Uint8Array (the bytes of ${name})`, bytes, 'BAD_ONNX');
   let model: ReturnType<typeof decodeOnnxModel>;
   try {

@@ -5,8 +5,14 @@ import type { InferenceEngine, PredictInput, PredictOutput, PredictUnresizedOpti
 import { abortError, SrnetError } from '../errors.js';
 import { argumentError, checkObject, checkOptionalString, isRecord } from '../internal/check-arguments.js';
 import type { ModelConfig } from '../models/config.js';
+import { modelConfigFromJson } from '../models/config-json.js';
 import type { StateDict } from '../models/state-dict.js';
-import { checkFiniteOutput, validateInput } from '../models/validate-input.js';
+import {
+  checkFiniteOutput,
+  checkPredictArguments,
+  type PredictCall,
+  validateInput,
+} from '../models/validate-input.js';
 import { exportOnnx, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './export-onnx.js';
 import { tensorValueInfo } from './graph-builder.js';
 import { readOnnxModelInfo } from './onnx-model-info.js';
@@ -167,7 +173,7 @@ function checkedConfig(
   options: OnnxModelOptions,
   name: string,
 ): ModelConfig {
-  const config = info.config ?? options.config ?? null;
+  const config = info.config ?? optionsConfig('createOnnxEngine', options.config) ?? null;
   if (!config) {
     throw new SrnetError(
       'BAD_ONNX',
@@ -224,15 +230,12 @@ export function checkPredictInput(inp: PredictInput, revisits: number, bands: nu
 }
 
 /**
- * The TF.js engine's input checks (an object with Float32Array data, positive whole dims, the model's bands,
- * finite values), then the graph's fixed revisit count: ORT would run NaN through silently, or throw plain errors.
+ * The TF.js engine's input checks (positive whole dims, the model's bands, finite values) on the arguments
+ * {@link checkPredictArguments} read, then the graph's fixed revisit count: ORT would run NaN through silently, or throw plain errors.
  */
 function checkOnnxInput(inp: PredictInput, config: ModelConfig): void {
-  const i = checkObject<PredictInput>('predict', 'input', inp, 'BAD_INPUT_SHAPE');
-  if (!(i.data instanceof Float32Array))
-    argumentError('predict', 'input.data', 'a Float32Array', i.data, 'BAD_INPUT_SHAPE');
-  validateInput(i.data, i.shape, config);
-  checkPredictInput(i, config.revisits, config.inChannels, config.kind);
+  validateInput(inp.data, inp.shape, config);
+  checkPredictInput(inp, config.revisits, config.inChannels, config.kind);
 }
 
 /**
@@ -302,11 +305,24 @@ export function checkOnnxEngineArguments(fn: string, source: unknown, options: u
       argumentError(fn, 'source', 'ONNX bytes (a Uint8Array) or { config, stateDict }', source, 'BAD_ONNX');
   }
   const o = checkObject<OnnxModelOptions>(fn, 'options', options, 'BAD_CONFIG');
-  if (o.config !== undefined) checkObject(fn, 'options.config', o.config, 'BAD_CONFIG');
+  optionsConfig(fn, o.config);
   if (o.expect !== undefined) checkObject(fn, 'options.expect', o.expect, 'BAD_CONFIG');
   if (o.zeroPadInterior !== undefined && typeof o.zeroPadInterior !== 'boolean')
     argumentError(fn, 'options.zeroPadInterior', 'a boolean', o.zeroPadInterior, 'BAD_CONFIG');
   checkOptionalString(fn, 'options.name', o.name, 'BAD_CONFIG');
+}
+
+/**
+ * `options.config` (for files of other tools) checked as a config read from a file is, member by member, before
+ * anything is sized by it; the caller's, so `BAD_CONFIG` naming `options.config…`. Absent: undefined.
+ */
+function optionsConfig(fn: string, value: unknown): ModelConfig | undefined {
+  if (value === undefined) return undefined;
+  const fail = (where: string, message: string): never => {
+    const member = `options.config${where ? `.${where}` : ''}`;
+    throw new SrnetError('BAD_CONFIG', `${fn}: ${member} ${message}`, { argument: member });
+  };
+  return modelConfigFromJson(value, fail, { singleRevisitHighResNet: true });
 }
 
 /**
@@ -447,13 +463,9 @@ export async function createOnnxEngineOn(
     name,
   );
 
-  const run = async (
-    inp: PredictInput,
-    fetch: string,
-    signal?: AbortSignal,
-    interior = false,
-  ): Promise<PredictOutput> => {
+  const run = async (inp: PredictCall, fetch: string): Promise<PredictOutput> => {
     if (disposed) throw new SrnetError('DISPOSED', 'this ONNX engine was disposed; create a new one');
+    const { signal, interior } = inp;
     throwIfAborted(signal, abortError);
     checkOnnxInput(inp, config);
     if (fetch === ONNX_OUTPUT_NAME && info.config) checkNoShrinkingResize(inp, config, name);
@@ -475,13 +487,16 @@ export async function createOnnxEngineOn(
   return {
     name: 'onnx',
     config,
-    predict(inp: PredictInput, opts: { signal?: AbortSignal } = {}): Promise<PredictOutput> {
-      return enqueue(() => run(inp, ONNX_OUTPUT_NAME, opts.signal));
+    // arguments read when called (a rejected promise if bad), run when the queue gets to them
+    async predict(inp: PredictInput, opts?: { signal?: AbortSignal }): Promise<PredictOutput> {
+      const call = checkPredictArguments('predict', inp, opts);
+      return enqueue(() => run(call, ONNX_OUTPUT_NAME));
     },
     ...(unresizedName
       ? {
-          predictUnresized(inp: PredictInput, opts: PredictUnresizedOptions = {}): Promise<PredictOutput> {
-            return enqueue(() => run(inp, unresizedName, opts.signal, opts.interior === true));
+          async predictUnresized(inp: PredictInput, opts?: PredictUnresizedOptions): Promise<PredictOutput> {
+            const call = checkPredictArguments('predictUnresized', inp, opts);
+            return enqueue(() => run(call, unresizedName));
           },
           ...(seamlessTileSize !== undefined ? { seamlessTileSize } : {}),
         }

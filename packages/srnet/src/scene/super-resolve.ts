@@ -27,6 +27,7 @@ import { type ChipGrid, defaultOverlap, planChipGrid } from './chip-grid.js';
 import { runChips } from './chip-plan.js';
 import { type BandNormalisation, JIF_S2_NORMALISATION } from './normalisation.js';
 import { lrValidity, type SceneInput } from './scene-input.js';
+import { checkCallSize, checkedOutputGrid } from './scene-limits.js';
 import { type RevisitPadding, type RevisitSelection, selectRevisits } from './select-revisits.js';
 import { DEFAULT_TILE_SIZE, planTileGrid, receptiveRadius, runTiles, type TileGrid } from './tile-plan.js';
 
@@ -518,6 +519,35 @@ function maskOutput(
   return validMask;
 }
 
+/** A batch of chips in and out of the model fits one typed array each (batchSize and the model fix them). */
+function checkChipCalls(grid: ChipGrid, batchSize: number, cfg: InferenceEngine['config']): void {
+  const n = Math.min(batchSize, grid.count);
+  const [oh, ow] = grid.outChip;
+  checkCallSize(
+    `a batch of ${n} chips of ${grid.chipSize}×${grid.chipSize} LR px (batchSize ${batchSize})`,
+    [
+      ['input', n * cfg.revisits * cfg.inChannels * grid.chipSize ** 2],
+      ['output', n * cfg.outChannels * oh * ow],
+    ],
+    'use a smaller batchSize',
+  );
+}
+
+/** The largest seamless tile in and out of the model fits one typed array each. */
+function checkTileCalls(tiles: TileGrid, cfg: InferenceEngine['config']): void {
+  const widest = (a: TileGrid['x']) =>
+    a.inEnd.reduce((m, e, k) => Math.max(m, e - (a.inStart[k] as number)), 0);
+  const [tw, th] = [widest(tiles.x), widest(tiles.y)];
+  checkCallSize(
+    `a ${tw}×${th} LR tile (tileSize ${tiles.tileSize})`,
+    [
+      ['input', cfg.revisits * cfg.inChannels * tw * th],
+      ['output', cfg.outChannels * cfg.zoomFactor ** 2 * tw * th],
+    ],
+    'use a smaller tileSize',
+  );
+}
+
 /** The members of superResolve's arguments that its steps read, checked before any of them runs. */
 function checkSuperResolveArguments(scene: unknown, options: unknown): void {
   const fn = 'superResolve';
@@ -554,13 +584,16 @@ function checkSuperResolveArguments(scene: unknown, options: unknown): void {
  * used revisit are NaN (`validMask` 0). Values beyond `maxReflectance` count as missing; empty bands and such
  * values are listed in `warnings`.
  *
- * Memory: the output raster, a W×H byte mask and one tile (or two batches of chips) of model input and output.
+ * Memory: the output raster, a W×H byte mask and one tile (or two batches of chips) of model input and output;
+ * an output band past `MAX_OUTPUT_PIXELS` px, a result past `MAX_OUTPUT_SAMPLES` values, or one model
+ * call past `MAX_OUTPUT_PIXELS` values is refused before anything is allocated.
  *
  * @param scene - revisits as raster-io Rasters (any numeric dtype), all the same size, CRS and geotransform.
  * @param options - engine, tiling, tile/chip size, overlap, batch size, normalisation, progress, signal.
  * @returns the SR raster (float32, NaN noData, scaled geotransform) and what was done.
  * @throws SrnetError `SCENE_SIZE_MISMATCH`, `CRS_MISMATCH`, `MISSING_GEOREFERENCING`, `BAD_BANDS` (also for
- *   revisits with different band counts), `BAD_SCENE_OPTIONS`, `ABORTED`.
+ *   revisits with different band counts), `BAD_SCENE_OPTIONS` (also an output or model call past the limits
+ *   above), `ABORTED`.
  * @example
  * const engine = await createOnnxEngine(onnxBytes, { intraOpNumThreads: 2 });
  * const { raster } = await superResolve(revisits, { engine });
@@ -586,6 +619,9 @@ export async function superResolve(
       `chipSize ${chip} × zoom ${cfg.zoomFactor} exceeds the model's output ${outChip.join('×')}: the final resize would downsample; use chipSize ≤ ${Math.floor(Math.min(...outChip) / cfg.zoomFactor)}`,
     );
   }
+  const scale: [number, number] = [outChip[0] / chip, outChip[1] / chip];
+  const how = `outputSize ${outChip.join('×')} / chipSize ${chip}`;
+  const [OH, OW] = checkedOutputGrid(W, H, scale, cfg.outChannels, how);
   const tiling = tilingOf(options, W, H);
   const overlap = options.overlap ?? defaultOverlap(chip, outChip);
   // Planned (and so validated) in either tiling: an unusable overlap is an error even when tiles ignore it.
@@ -594,6 +630,7 @@ export async function superResolve(
   const batchSize = options.batchSize ?? 8;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new SrnetError('BAD_SCENE_OPTIONS', `batchSize ${batchSize} must be a positive integer`);
+  if (grid) checkChipCalls(grid, batchSize, cfg);
 
   const C = cfg.inChannels;
   const bands = bandsOf(scene, options, C);
@@ -625,9 +662,6 @@ export async function superResolve(
   const warnings = sceneWarnings(scene, used, bands, maxAbsRaw, maxReflectance);
   const lrValid = lrValidity(input);
 
-  const scale: [number, number] = [outChip[0] / chip, outChip[1] / chip];
-  const OW = Math.round(W * scale[1]);
-  const OH = Math.round(H * scale[0]);
   const planes = Array.from({ length: cfg.outChannels }, () => new Float32Array(OW * OH));
   const progress = (done: number, total: number) => onProgress?.({ stage: 'infer', done, total });
   let tiles: TileGrid | undefined;
@@ -645,6 +679,7 @@ export async function superResolve(
       options.tileSize ?? engine.seamlessTileSize ?? DEFAULT_TILE_SIZE,
       margin,
     );
+    checkTileCalls(tiles, cfg);
     progress(0, tiles.count);
     const ratio: [number, number] = [
       (cfg.zoomFactor * chip) / outChip[0],
