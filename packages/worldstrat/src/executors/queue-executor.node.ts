@@ -390,10 +390,8 @@ function shownText(text: string): string {
       ? `${text.slice(0, MAX_SHOWN_TEXT)}… (${text.length - MAX_SHOWN_TEXT} more characters)`
       : text;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
-  return cut.replace(
-    /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  const shown = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+  return cut.replace(shown, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function parseFailure(reason: string | undefined): { code: string; message: string } {
