@@ -133,15 +133,25 @@ describe('download-release --record 15382551 (v1.1 zips)', () => {
     good.bytes[good.localOffsets[0] + 30 + 'hr_dataset/B/b.bin'.length + 2] ^= 0xff;
     const bad = join(dir, 'bad.zip');
     writeFileSync(bad, good.bytes);
-    // a file already there (another size) is only replaced by a complete, checked entry
+    const fresh = join(dir, 'slip-fresh');
+    const f = await extractZip(bad, fresh).catch((x: unknown) => x);
+    expect((f as DatasetError).code).toBe('CORRUPT_ZIP');
+    expect((f as DatasetError).message).toContain('b.bin');
+    expect(existsSync(join(fresh, 'hr_dataset/B/b.bin'))).toBe(false);
+    // a file of another size already there is no earlier run's: never replaced (a good entry neither)
     const before = join(dest, 'hr_dataset/B/b.bin');
     mkdirSync(join(dest, 'hr_dataset/B'), { recursive: true });
     writeFileSync(before, 'keep');
-    const f = await extractZip(bad, dest).catch((x: unknown) => x);
-    expect((f as DatasetError).code).toBe('CORRUPT_ZIP');
-    expect((f as DatasetError).message).toContain('b.bin');
-    expect(await readFile(before, 'utf8')).toBe('keep');
-    expect(existsSync(`${before}.extracting`)).toBe(false);
+    for (const zip of [bad, join(dir, 'good.zip')]) {
+      writeFileSync(
+        join(dir, 'good.zip'),
+        buildZip([{ name: 'hr_dataset/B/b.bin', data: new Uint8Array(1000) }]).bytes,
+      );
+      const g = await extractZip(zip, dest).catch((x: unknown) => x);
+      expect((g as DatasetError).code, zip).toBe('WRITE_FAILED');
+      expect((g as DatasetError).message).toContain(`would replace ${before}, a file of 4 bytes`);
+      expect(await readFile(before, 'utf8')).toBe('keep');
+    }
   });
 
   it('extractZip with topDir keeps macOS __MACOSX/…/._<name> entries under __MACOSX, never beside the real files', async () => {

@@ -749,6 +749,38 @@ describe('a member listed twice', () => {
   });
 });
 
+describe('files already in the destination', () => {
+  it("a file of another size is WRITE_FAILED naming it and kept (no earlier run's); one of the member's size is skipped", async () => {
+    const archive = join(dir, 'existing.tar.gz');
+    writeFileSync(
+      archive,
+      await tarGz([
+        { name: 'A/same', data: Buffer.from('abcd') },
+        { name: 'A/other', data: Buffer.from('efgh') },
+        { name: 'A/hard', type: 'link', linkname: 'A/same' },
+      ]),
+    );
+    const out = join(dir, 'existing');
+    mkdirSync(join(out, 'A'), { recursive: true });
+    writeFileSync(join(out, 'A/same'), 'WXYZ');
+    writeFileSync(join(out, 'A/other'), 'the user’s longer file');
+    const e = await extractTarGz(archive, out).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DatasetError);
+    expect((e as DatasetError).code).toBe('WRITE_FAILED');
+    expect((e as DatasetError).message).toContain(`member "A/other" would replace ${join(out, 'A/other')}`);
+    expect(readFileSync(join(out, 'A/other'), 'utf8')).toBe('the user’s longer file');
+    expect(readFileSync(join(out, 'A/same'), 'utf8')).toBe('WXYZ');
+    // a hard link's copy is held to the same rule
+    rmSync(join(out, 'A/other'));
+    writeFileSync(join(out, 'A/hard'), 'x');
+    const h = await extractTarGz(archive, out).catch((x: unknown) => x);
+    expect((h as DatasetError).code).toBe('WRITE_FAILED');
+    expect(readFileSync(join(out, 'A/hard'), 'utf8')).toBe('x');
+    rmSync(join(out, 'A/hard'));
+    expect(await extractTarGz(archive, out)).toMatchObject({ extracted: 1, skipped: 2 });
+  });
+});
+
 describe('paths that cannot be written', () => {
   it('a destDir that is a file or lies below one is INVALID_ARGUMENT naming it', async () => {
     const archive = join(dir, 'dest.tar.gz');

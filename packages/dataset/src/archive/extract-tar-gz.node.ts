@@ -109,7 +109,7 @@ export function archiveMemberTarget(memberPath: string, topDir?: string, archive
 
 /**
  * Extract a `.tar.gz` archive into `destDir`, streaming (constant memory). Resumable: a regular member whose
- * destination already exists with the member's size is skipped; files are written to a new hidden temp file
+ * destination already exists with the member's size is skipped (a file of another size is kept and refused); files are written to a new hidden temp file
  * beside them (`.<random>.extracting`, never a name already on disk) and renamed when complete, so an
  * interrupted run leaves no half-written file under its real name (a failed run removes its temp file; the
  * temps of a killed run are removed by the next run into the same destination). Nothing is written through a
@@ -126,7 +126,7 @@ export function archiveMemberTarget(memberPath: string, topDir?: string, archive
  *   (path traversal, a file named after `destDir` itself such as `.`, a symbolic link below `destDir` on a
  *   member's path), `ARCHIVE_CORRUPT` (bad gzip/tar stream, a member size that is no byte count, a file listed
  *   twice, two members needing one path as a file and a folder), `ABORTED`, `WRITE_FAILED` (naming the member:
- *   a full disk, a file or folder already in `destDir` in its way), `INVALID_ARGUMENT` (`destDir` is a file or
+ *   a full disk, a file or folder already in `destDir` in its way, a file of another size at its path), `INVALID_ARGUMENT` (`destDir` is a file or
  *   lies below one).
  * @example
  * ```ts
@@ -218,9 +218,8 @@ export async function extractTarGz(
       if (linked !== undefined && rel !== null) {
         entry.resume();
         if (files.has(rel)) throw listedTwice(archivePath, name, rel);
-        const existingLink = await destination.prepare(rel, name);
         const source = await stat(linked);
-        if (existingLink?.isFile() && existingLink.size === source.size) report.skipped++;
+        if ((await destination.prepareFile(rel, name, source.size)) === 'skip') report.skipped++;
         else {
           await ensureDir(dirname(target));
           const made = await createTempBeside(target);
@@ -244,9 +243,9 @@ export async function extractTarGz(
       // rel is set: a file member at the root was refused above
       // a copy this run wrote is no earlier run's file to resume: which copy won would depend on the sizes
       if (files.has(rel as string)) throw listedTwice(archivePath, name, rel as string);
-      const existing = await destination.prepare(rel as string, name);
+      const found = await destination.prepareFile(rel as string, name, size);
       if (rel !== null) files.set(rel, target);
-      if (existing?.isFile() && existing.size === size) {
+      if (found === 'skip') {
         report.skipped++;
         entry.resume();
         progress({ stage: 'extract', done: read, total, file: rel ?? '' });

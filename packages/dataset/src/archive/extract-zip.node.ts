@@ -131,8 +131,7 @@ export async function extractZip(
         report.ignored.push(e.name);
         continue;
       }
-      const existing = await guard.prepare(rel, e.name);
-      if (existing?.isFile() && existing.size === e.uncompressedSize) {
+      if ((await guard.prepareFile(rel, e.name, e.uncompressedSize)) === 'skip') {
         report.skipped++;
       } else {
         report.bytes += await placeEntry(archivePath, destDir, e, rel, plan, async () => {

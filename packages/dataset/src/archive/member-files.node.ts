@@ -155,6 +155,23 @@ export class DestinationGuard {
     return this.lstatNoLink(rel, member);
   }
 
+  /**
+   * {@link prepare} for a file of `size` bytes: whether a file an earlier run left complete is there (`skip`), or
+   * nothing is (`write`; a folder in the way is left for the write to report).
+   *
+   * @throws {DatasetError} `WRITE_FAILED` naming the file when a file of another size is there: files are renamed
+   *   into place only once complete, so it is no earlier run's, and replacing it would lose it.
+   */
+  async prepareFile(rel: string, member: string, size: number): Promise<'skip' | 'write'> {
+    const existing = await this.prepare(rel, member);
+    if (!existing?.isFile()) return 'write';
+    if (existing.size === size) return 'skip';
+    throw new DatasetError(
+      'WRITE_FAILED',
+      `${this.archive}: ${this.noun} "${member}" would replace ${join(this.root, rel)}, a file of ${existing.size} bytes already in ${this.destDir} where the ${this.noun} holds ${size}: it is not what an earlier extraction left (those are renamed into place only once complete); move it away or extract elsewhere`,
+    );
+  }
+
   /** The folders above `rel`, each lstat'ed once per run. */
   private async checkFolders(rel: string, member: string): Promise<void> {
     const parts = rel.split(sep);
