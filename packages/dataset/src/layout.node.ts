@@ -1,9 +1,7 @@
 // The release layout on disk: absolute paths under a dataset root and atomic writers of its two tables.
 import { join } from 'node:path';
-import { CoreError } from '@worldstrat/core';
-import { writeFileAtomic } from '@worldstrat/core/node';
-import { DatasetError } from './errors.js';
 import { checkArrayArgument, checkInteger, checkObject, checkString } from './internal/check-arguments.js';
+import { writeTextAtomic } from './internal/write-file.node.js';
 import {
   HR_DIR,
   type HrProduct,
@@ -125,16 +123,6 @@ export const splitCsvPath = (root: string): string =>
 /** `<root>/lr_dataset`. */
 export const lrDatasetDir = (root: string): string => join(checkString('lrDatasetDir', 'root', root), LR_DIR);
 
-/** Writes a table atomically, core's write failure as this package's `WRITE_FAILED`. */
-async function writeTable(path: string, text: string): Promise<void> {
-  try {
-    await writeFileAtomic(path, text);
-  } catch (e) {
-    if (e instanceof CoreError) throw new DatasetError('WRITE_FAILED', e.message, { cause: e });
-    throw e;
-  }
-}
-
 /**
  * Write `<root>/metadata.csv` atomically.
  *
@@ -150,7 +138,7 @@ export async function writeMetadataCsv(root: string, rows: readonly MetadataRow[
   checkString('writeMetadataCsv', 'root', root);
   const text = metadataCsv(rows);
   const path = metadataCsvPath(root);
-  await writeTable(path, text);
+  await writeTextAtomic(path, text);
   return path;
 }
 
@@ -176,6 +164,6 @@ export async function writeSplitCsv(
   for (let i = 0; i < rows.length; i++) checkObject('writeSplitCsv', `rows[${i}]`, rows[i]);
   checkInteger('writeSplitCsv', 'revisits', revisits, 1);
   const path = splitCsvPath(root);
-  await writeTable(path, splitCsv(rows, revisits));
+  await writeTextAtomic(path, splitCsv(rows, revisits));
   return path;
 }

@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CoreError, withoutTrailingSlashes } from '@worldstrat/core';
-import { readFileBounded, writeFileAtomic } from '@worldstrat/core/node';
+import { withoutTrailingSlashes } from '@worldstrat/core';
+import { readFileBounded } from '@worldstrat/core/node';
 import { EoFetchError, redactUrl } from '@worldstrat/eo-fetch';
 import {
   type DownloadJob,
@@ -30,6 +30,7 @@ import {
 } from '../internal/check-arguments.js';
 import { inputFileSize } from '../internal/input-file.node.js';
 import { joinUrlPath } from '../internal/join-url.js';
+import { writeTextAtomic } from '../internal/write-file.node.js';
 
 /** Trailing slashes; the lookbehind keeps a long run of `/` before another character linear (`/\/+$/` is quadratic). */
 
@@ -212,16 +213,6 @@ export async function md5File(path: string, signal?: AbortSignal): Promise<strin
     });
   }
   return hash.digest('hex');
-}
-
-/** Write an extraction marker atomically; core's write failure as this package's `WRITE_FAILED`. */
-async function writeMarker(path: string, text: string): Promise<void> {
-  try {
-    await writeFileAtomic(path, text);
-  } catch (e) {
-    if (e instanceof CoreError) throw new DatasetError('WRITE_FAILED', e.message, { cause: e });
-    throw e;
-  }
 }
 
 /** Delete an unpacked archive (`deleteArchives`): a failure is `WRITE_FAILED` naming it. */
@@ -527,7 +518,7 @@ export async function downloadRelease(
         onProgress: (p) => onProgress?.({ stage: `extract ${f.name}`, done: p.done, total: p.total }),
       });
       if (ex.ignored.length) log?.(`${f.name}: ignored ${ex.ignored.length} non-file member(s) (links)`);
-      await writeMarker(
+      await writeTextAtomic(
         markerOf(f),
         `${JSON.stringify({ name: f.name, md5: f.md5, files: ex.extracted + ex.skipped, time: new Date().toISOString() })}\n`,
       );
