@@ -171,3 +171,37 @@ export function checkBytes(fn: string, name: string, value: unknown): void {
   if (!(value instanceof Uint8Array) && !(value instanceof ArrayBuffer))
     invalid(`${fn}: ${name} must be a Uint8Array or an ArrayBuffer, got ${describeValue(value)}`);
 }
+
+/** V8's RangeErrors for memory it cannot give: a typed array or buffer past what this process may allocate. */
+const ALLOCATION_FAILURE =
+  /Array buffer allocation failed|Invalid typed array length|Invalid array buffer length|Invalid array length/;
+
+/**
+ * Runs `run`; a failed allocation inside it (within the documented size limits, yet more than this machine gives)
+ * is `TOO_LARGE` naming `fn`, never V8's plain RangeError.
+ */
+export function withinMemory<T>(fn: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    throw allocationAsTooLarge(fn, e);
+  }
+}
+
+/** {@link withinMemory} for asynchronous work. */
+export async function withinMemoryAsync<T>(fn: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw allocationAsTooLarge(fn, e);
+  }
+}
+
+function allocationAsTooLarge(fn: string, e: unknown): unknown {
+  if (!(e instanceof RangeError) || !ALLOCATION_FAILURE.test(e.message)) return e;
+  return new RasterIoError(
+    'TOO_LARGE',
+    `${fn}: its output and work arrays do not fit in the memory this process can allocate (${e.message}); ask for a smaller output`,
+    { cause: e },
+  );
+}

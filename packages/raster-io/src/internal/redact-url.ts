@@ -69,9 +69,15 @@ function hasUserinfo(url: string): boolean {
  * @returns the redacted text
  */
 export function redactText(text: string, secrets: readonly string[] = []): string {
-  let out = text
+  const out = text
     .replace(USERINFO, '$1***@')
     .replace(PARAM_IN_TEXT, (m, at: string, key: string) => (SECRET_PARAM.test(key) ? `${at}${key}=***` : m));
+  return scrubSecrets(out, secrets);
+}
+
+/** `text` with each of `secrets` (as sent, percent-decoded or -encoded) replaced by `***`, and nothing else. */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
   for (const s of spellings(secrets)) out = out.split(s).join('***');
   return out;
 }

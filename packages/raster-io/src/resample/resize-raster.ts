@@ -1,7 +1,7 @@
 // Resize a whole Raster (every band) and rescale its geotransform.
 
 import { RasterIoError } from '../errors.js';
-import { checkOptions, checkRaster, describeValue } from '../internal/check-args.js';
+import { checkOptions, checkRaster, describeValue, withinMemory } from '../internal/check-args.js';
 import { DTYPES, type DType, type Raster, type RasterArray } from '../types.js';
 import { fromFloat, toFloat32 } from './dtype-cast.js';
 import { type ResizeOptions, type ResizePlanes, resizePlanes } from './resize.js';
@@ -44,29 +44,31 @@ export function resizeRaster(
   height: number,
   options: ResizeRasterOptions = {},
 ): Raster {
-  checkRaster('resizeRaster', raster);
-  const { dtype = raster.dtype, ...kernel } = checkOptions('resizeRaster', options);
-  if (!Number.isSafeInteger(width) || width < 1 || !Number.isSafeInteger(height) || height < 1)
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `resizeRaster size must be positive integers (got ${describeValue(width)}×${describeValue(height)})`,
-    );
-  if (!(DTYPES as readonly unknown[]).includes(dtype))
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `resizeRaster dtype must be one of ${DTYPES.join(', ')}, got ${describeValue(dtype)}`,
-    );
-  const bands = raster.bands.map((band) => {
-    const out = resizePlanes(planesOf(band), [1, raster.height, raster.width], [height, width], kernel);
-    return dtype === 'float32' && out instanceof Float32Array ? out : fromFloat(out, dtype);
+  return withinMemory('resizeRaster', () => {
+    checkRaster('resizeRaster', raster);
+    const { dtype = raster.dtype, ...kernel } = checkOptions('resizeRaster', options);
+    if (!Number.isSafeInteger(width) || width < 1 || !Number.isSafeInteger(height) || height < 1)
+      throw new RasterIoError(
+        'INVALID_ARGUMENT',
+        `resizeRaster size must be positive integers (got ${describeValue(width)}×${describeValue(height)})`,
+      );
+    if (!(DTYPES as readonly unknown[]).includes(dtype))
+      throw new RasterIoError(
+        'INVALID_ARGUMENT',
+        `resizeRaster dtype must be one of ${DTYPES.join(', ')}, got ${describeValue(dtype)}`,
+      );
+    const bands = raster.bands.map((band) => {
+      const out = resizePlanes(planesOf(band), [1, raster.height, raster.width], [height, width], kernel);
+      return dtype === 'float32' && out instanceof Float32Array ? out : fromFloat(out, dtype);
+    });
+    const result: Raster = { width, height, dtype, bands };
+    if (raster.noData !== undefined) result.noData = raster.noData;
+    if (raster.geo) {
+      const [ox, a, b, oy, d, e] = raster.geo.transform;
+      const sx = raster.width / width;
+      const sy = raster.height / height;
+      result.geo = { ...raster.geo, transform: [ox, a * sx, b * sy, oy, d * sx, e * sy] };
+    }
+    return result;
   });
-  const result: Raster = { width, height, dtype, bands };
-  if (raster.noData !== undefined) result.noData = raster.noData;
-  if (raster.geo) {
-    const [ox, a, b, oy, d, e] = raster.geo.transform;
-    const sx = raster.width / width;
-    const sy = raster.height / height;
-    result.geo = { ...raster.geo, transform: [ox, a * sx, b * sy, oy, d * sx, e * sy] };
-  }
-  return result;
 }

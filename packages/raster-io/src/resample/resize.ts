@@ -1,7 +1,7 @@
 // Separable resize of planar Float32 images with precomputed per-output taps (torch semantics).
 
 import { RasterIoError } from '../errors.js';
-import { checkOptionalBoolean, checkOptions, describeValue } from '../internal/check-args.js';
+import { checkOptionalBoolean, checkOptions, describeValue, withinMemory } from '../internal/check-args.js';
 import { DEFAULT_RASTER_IO_LIMITS } from '../read/limits.js';
 import { type AxisTaps, RESIZE_METHODS, type ResizeMethod, resizeTaps } from './resize-taps.js';
 
@@ -157,12 +157,14 @@ export function resize(
   size: readonly [number, number],
   options: ResizeOptions = {},
 ): Float32Array {
-  if (!(data instanceof Float32Array))
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `resize data must be a Float32Array, got ${describeValue(data)}`,
-    );
-  return resizePlanes(data, shape, size, options) as Float32Array;
+  return withinMemory('resize', () => {
+    if (!(data instanceof Float32Array))
+      throw new RasterIoError(
+        'INVALID_ARGUMENT',
+        `resize data must be a Float32Array, got ${describeValue(data)}`,
+      );
+    return resizePlanes(data, shape, size, options) as Float32Array;
+  });
 }
 
 /**

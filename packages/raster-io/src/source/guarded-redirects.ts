@@ -6,7 +6,7 @@
 // Shared by this package's HTTP source and eo-fetch's JSON clients; each turns failures into its own errors.
 import { RasterIoError } from '../errors.js';
 import { checkOptions, checkString, describeValue } from '../internal/check-args.js';
-import { redactUrl } from '../internal/redact-url.js';
+import { redactUrl, scrubSecrets } from '../internal/redact-url.js';
 
 /** A `fetch`-compatible function. */
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -91,7 +91,9 @@ export async function fetchWithGuardedRedirects(
   const ownRedirects = init.redirect !== undefined && init.redirect !== 'follow';
   if (ownRedirects || !carriesCredentials(headers, guard)) return doFetch(url, init);
   const what = guard.what ?? 'request';
-  const fail = guard.fail;
+  // a Location may echo a header value: what the messages quote is scrubbed of them
+  const secrets = credentialHeaderValues(headers);
+  const fail: RedirectGuard['fail'] = (code, message) => guard.fail(code, scrubSecrets(message, secrets));
   const origin = new URL(url).origin;
   let current = url;
   let request: RequestInit & { headers: Record<string, string> } = { ...init, headers, redirect: 'manual' };
@@ -106,7 +108,7 @@ export async function fetchWithGuardedRedirects(
     await res.body?.cancel().catch(() => {});
     if (hop >= MAX_REDIRECTS)
       throw fail('HTTP_ERROR', `${what}: more than ${MAX_REDIRECTS} redirects from ${redactUrl(url)}`);
-    const next = redirectTarget(res, current, what, fail);
+    const next = redirectTarget(res, current, what, fail, secrets);
     const foreign = next.origin !== origin;
     if (foreign && guard.secretBody)
       throw fail(
@@ -119,7 +121,13 @@ export async function fetchWithGuardedRedirects(
 }
 
 /** The absolute URL a redirect points at. */
-function redirectTarget(res: Response, from: string, what: string, fail: RedirectGuard['fail']): URL {
+function redirectTarget(
+  res: Response,
+  from: string,
+  what: string,
+  fail: RedirectGuard['fail'],
+  secrets: readonly string[],
+): URL {
   const location = res.headers.get('location');
   let next: URL | undefined;
   try {
@@ -130,7 +138,7 @@ function redirectTarget(res: Response, from: string, what: string, fail: Redirec
   if (!next || (next.protocol !== 'https:' && next.protocol !== 'http:'))
     throw fail(
       'HTTP_ERROR',
-      `${what}: HTTP ${res.status} from ${redactUrl(from)} without a usable http(s) Location (${JSON.stringify(location === null ? null : redactUrl(location).slice(0, 80))})`,
+      `${what}: HTTP ${res.status} from ${redactUrl(from)} without a usable http(s) Location (${JSON.stringify(location === null ? null : scrubSecrets(redactUrl(location), secrets).slice(0, 80))})`,
     );
   // fetch refuses a URL with `user:pw@` (and would quote it whole in its error)
   if (next.username || next.password)

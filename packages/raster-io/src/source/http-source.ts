@@ -301,6 +301,8 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
         if (res.status === 416) {
           const total = CONTENT_RANGE.exec(res.headers.get('content-range') ?? '')?.[3];
           if (total && total !== '*') {
+            if (size !== undefined && Number(total) !== size)
+              throw changed(`${size} bytes`, `${total} bytes`);
             size = Number(total);
             if (offset >= size) return new Uint8Array(0);
           }
@@ -313,7 +315,8 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
         throw new HttpSourceError(
           url,
           res.status,
-          `${url}: HTTP ${res.status} ${res.statusText}${text ? ` (${text.slice(0, 120).trim()})` : ''} for bytes=${offset}-${end}`,
+          // the reason phrase is the server's text too: it may echo a header
+          `${url}: HTTP ${res.status} ${scrub(res.statusText).slice(0, 120)}${text ? ` (${text.slice(0, 120).trim()})` : ''} for bytes=${offset}-${end}`,
         );
       }
       // A 206 body may not exceed the range asked; a 200 (whole file) body not `maxWholeFileBytes`.
@@ -349,6 +352,7 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
     if (res.status === 200) {
       // The server ignored Range and sent the whole file: keep it and serve everything from memory.
       checkWholeAnswer(res, body, offset, end);
+      checkWholeSize(body, offset, end);
       whole = body;
       wholeAnswer = { offset, end, exact: body.byteLength === length };
       size = body.byteLength;
@@ -362,12 +366,21 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
         `${url}: 206 answer without a valid Content-Range header for bytes=${offset}-${end}`,
       );
     }
-    if (m[3] !== '*') {
-      if (size !== undefined && Number(m[3]) !== size) throw changed(`${size} bytes`, `${m[3]} bytes`);
-      size = Number(m[3]);
-    }
     const start = Number(m[1]);
     const stop = Number(m[2]);
+    // a byte range ends at or after its start, and inside the file it names
+    const total = m[3] === '*' ? undefined : Number(m[3]);
+    if (stop < start || (total !== undefined && stop >= total)) {
+      throw new HttpSourceError(
+        url,
+        206,
+        `${url}: asked for bytes=${offset}-${end}, got Content-Range ${JSON.stringify(m[0])}, which is no byte range of the file`,
+      );
+    }
+    if (total !== undefined) {
+      if (size !== undefined && total !== size) throw changed(`${size} bytes`, `${total} bytes`);
+      size = total;
+    }
     if (start !== offset || stop - start + 1 !== body.byteLength || stop > end) {
       throw new HttpSourceError(
         url,
@@ -389,6 +402,25 @@ export function httpSource(rawUrl: string, options: HttpSourceOptions = {}): Htt
       'RANGE_REQUEST_FAILED',
       `${url}: the server answered HTTP 200 to bytes=${offset}-${end} with ${body.byteLength} bytes, but its Content-Range gives the file as ${total} bytes: a 200 body ${body.byteLength < Number(total) ? 'shorter' : 'longer'} than the file (the server sends ranges without 206), which cannot be taken for the whole file; refusing the answer`,
     );
+  }
+
+  /**
+   * A 200 body taken for the whole file must be one: as long as the file its earlier 206 answers gave (a server
+   * that answers some ranges with 200 and only the bytes asked would shift every later read), and reaching past
+   * the start of the range asked (bytes that end before it are no whole file holding that range).
+   */
+  function checkWholeSize(body: Uint8Array, offset: number, end: number): void {
+    const n = body.byteLength;
+    if (size !== undefined && n !== size)
+      throw new RasterIoError(
+        'RANGE_REQUEST_FAILED',
+        `${url}: the server answered bytes=${offset}-${end} with HTTP 200 and ${n} bytes after its 206 answers gave the file as ${size} bytes: not the whole file (ranges answered with 200 and only some bytes); refusing the answer`,
+      );
+    if (offset > 0 && n <= offset)
+      throw new RasterIoError(
+        'TRUNCATED',
+        `${url}: the server answered bytes=${offset}-${end} with HTTP 200 and ${n} bytes, which end before byte ${offset}: the file ends there, or the server answers ranges with 200 and only the bytes asked; the answer is not kept`,
+      );
   }
 
   /**

@@ -1,6 +1,6 @@
 // Warp a (possibly remote) GeoTIFF/COG onto a target grid, reading only the source window the grid needs.
 import { RasterIoError } from '../errors.js';
-import { checkObjectWith, checkOptions } from '../internal/check-args.js';
+import { checkObjectWith, checkOptions, withinMemoryAsync } from '../internal/check-args.js';
 import { type GeoTiff, type GeoTiffLevel, geoTiffInternals } from '../read/open-geotiff.js';
 import { readMask } from '../read/read-mask.js';
 import { readRaster } from '../read/read-raster.js';
@@ -158,37 +158,43 @@ export async function warpGeoTiff(
   grid: TargetGrid,
   options: WarpGeoTiffOptions = {},
 ): Promise<Raster> {
-  checkObjectWith('warpGeoTiff', 'tiff', tiff, ['levels']);
-  // before anything is read or allocated: a grid that misses the file is answered with an all-nodata raster
-  checkTargetGrid('warpGeoTiff', grid, checkOptions('warpGeoTiff', options));
-  const base = tiff.levels[0];
-  if (!base?.geo)
-    throw new RasterIoError(
-      'NO_GEOREFERENCING',
-      `${tiff.name}: the file has no georeferencing; warpGeoTiff needs an EPSG code and transform`,
-    );
-  const levelIndex =
-    options.level === 'auto' ? autoLevel(tiff, grid) : typeof options.level === 'number' ? options.level : 0;
-  const level = tiff.levels[levelIndex];
-  if (!level?.geo)
-    throw new RasterIoError(
-      'INVALID_ARGUMENT',
-      `${tiff.name}: level ${levelIndex} does not exist (levels 0..${tiff.levels.length - 1})`,
-    );
-  const alpha = alphaBandOf(tiff, levelIndex, level);
-  const wanted = options.bands ?? Array.from({ length: level.bandCount }, (_, i) => i);
-  const window = readWindowOf(level, grid, options);
-  if (!window) return emptyResult(level, grid, options, alpha >= 0 ? wanted.indexOf(alpha) : -1);
-  // the alpha band masks the pixels whether or not it is asked for
-  const read = alpha >= 0 && !wanted.includes(alpha) ? [...wanted, alpha] : wanted;
-  const common = { window, level: levelIndex, ...(options.signal ? { signal: options.signal } : {}) };
-  const src = await readRaster(tiff, {
-    ...common,
-    ...(options.bands || read !== wanted ? { bands: read } : {}),
+  return withinMemoryAsync('warpGeoTiff', async () => {
+    checkObjectWith('warpGeoTiff', 'tiff', tiff, ['levels']);
+    // before anything is read or allocated: a grid that misses the file is answered with an all-nodata raster
+    checkTargetGrid('warpGeoTiff', grid, checkOptions('warpGeoTiff', options));
+    const base = tiff.levels[0];
+    if (!base?.geo)
+      throw new RasterIoError(
+        'NO_GEOREFERENCING',
+        `${tiff.name}: the file has no georeferencing; warpGeoTiff needs an EPSG code and transform`,
+      );
+    const levelIndex =
+      options.level === 'auto'
+        ? autoLevel(tiff, grid)
+        : typeof options.level === 'number'
+          ? options.level
+          : 0;
+    const level = tiff.levels[levelIndex];
+    if (!level?.geo)
+      throw new RasterIoError(
+        'INVALID_ARGUMENT',
+        `${tiff.name}: level ${levelIndex} does not exist (levels 0..${tiff.levels.length - 1})`,
+      );
+    const alpha = alphaBandOf(tiff, levelIndex, level);
+    const wanted = options.bands ?? Array.from({ length: level.bandCount }, (_, i) => i);
+    const window = readWindowOf(level, grid, options);
+    if (!window) return emptyResult(level, grid, options, alpha >= 0 ? wanted.indexOf(alpha) : -1);
+    // the alpha band masks the pixels whether or not it is asked for
+    const read = alpha >= 0 && !wanted.includes(alpha) ? [...wanted, alpha] : wanted;
+    const common = { window, level: levelIndex, ...(options.signal ? { signal: options.signal } : {}) };
+    const src = await readRaster(tiff, {
+      ...common,
+      ...(options.bands || read !== wanted ? { bands: read } : {}),
+    });
+    const validity = await sourceValidity(tiff, level, src, { alpha, wanted, read }, common);
+    // the file's own validity only (masks given for another raster do not apply to this window)
+    return warpRaster(src, grid, { ...options, srcMask: undefined, alphaBand: undefined, ...validity });
   });
-  const validity = await sourceValidity(tiff, level, src, { alpha, wanted, read }, common);
-  // the file's own validity only (masks given for another raster do not apply to this window)
-  return warpRaster(src, grid, { ...options, srcMask: undefined, alphaBand: undefined, ...validity });
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   checkRaster as checkRasterArgument,
   checkTransform,
   describeValue,
+  withinMemory,
 } from '../internal/check-args.js';
 import { DEFAULT_RASTER_IO_LIMITS } from '../read/limits.js';
 import { adjustNoDataToDtype, allocBand, castToDtype } from '../resample/dtype-cast.js';
@@ -135,52 +136,54 @@ function checkRaster(r: Raster): void {
  * const utm = warpRaster(lonLatRaster, grid, { method: 'bilinear' });
  */
 export function warpRaster(raster: Raster, grid: TargetGrid, options: WarpOptions = {}): Raster {
-  const plan = planWarp(raster, grid, options);
-  const { width: W, height: H } = grid;
-  const { alphaBand } = plan;
-  const dataBands = raster.bands.filter((_, i) => i !== alphaBand);
-  // float outputs are written straight into their dtype (the same rounding as a float64 pass then a copy)
-  const out: WarpAccumulator[] = dataBands.map(() =>
-    plan.dtype === 'float32' ? new Float32Array(W * H) : new Float64Array(W * H),
-  );
-  // integer outputs (and outputs with an alpha band) are filled with NaN where there is no value, so that a valid
-  // value equal to noData is told apart
-  const kernelNoData = plan.integer || alphaBand !== undefined ? Number.NaN : plan.noData;
-  const src: KernelSource = {
-    bands: dataBands,
-    width: raster.width,
-    height: raster.height,
-    noData: raster.noData ?? Number.NaN,
-    valid: sourceValidity(raster, plan),
-  };
-  const alphaOut = alphaBand === undefined ? null : new Float64Array(W * H);
-  const kernel = rowKernel(plan, W, raster, grid);
-  const mapper = makeRowMapper(raster, grid, plan.threshold, plan.projected);
-  const { signal, onProgress } = plan;
-  const progressEvery = Math.max(1, Math.floor(H / 20));
-  for (let row = 0; row < H; row++) {
-    if (signal?.aborted)
-      throw new RasterIoError('ABORTED', `warpRaster aborted at row ${row} of ${H}`, {
-        cause: signal.reason,
-      });
-    mapper.mapRow(row + 0.5);
-    if (mapper.approximate) retryNearWindow(mapper, W, kernel.window);
-    const kernelRow = { offset: row * W, width: W, us: mapper.us, vs: mapper.vs };
-    kernel.fill(out, kernelRow, src, kernelNoData);
-    if (alphaOut) alphaRow(alphaOut, kernelRow, src, out, raster.bands[alphaBand as number] as RasterArray);
-    if (onProgress && ((row + 1) % progressEvery === 0 || row + 1 === H))
-      onProgress({ stage: 'warp', done: row + 1, total: H });
-  }
-  const bands = toOutputBands(out, plan);
-  if (alphaOut) bands.splice(alphaBand as number, 0, castBand(alphaOut, plan.dtype));
-  return {
-    width: W,
-    height: H,
-    dtype: plan.dtype,
-    bands,
-    noData: plan.noData,
-    geo: { epsg: grid.epsg, transform: [...grid.transform] as GeoTransform },
-  };
+  return withinMemory('warpRaster', () => {
+    const plan = planWarp(raster, grid, options);
+    const { width: W, height: H } = grid;
+    const { alphaBand } = plan;
+    const dataBands = raster.bands.filter((_, i) => i !== alphaBand);
+    // float outputs are written straight into their dtype (the same rounding as a float64 pass then a copy)
+    const out: WarpAccumulator[] = dataBands.map(() =>
+      plan.dtype === 'float32' ? new Float32Array(W * H) : new Float64Array(W * H),
+    );
+    // integer outputs (and outputs with an alpha band) are filled with NaN where there is no value, so that a valid
+    // value equal to noData is told apart
+    const kernelNoData = plan.integer || alphaBand !== undefined ? Number.NaN : plan.noData;
+    const src: KernelSource = {
+      bands: dataBands,
+      width: raster.width,
+      height: raster.height,
+      noData: raster.noData ?? Number.NaN,
+      valid: sourceValidity(raster, plan),
+    };
+    const alphaOut = alphaBand === undefined ? null : new Float64Array(W * H);
+    const kernel = rowKernel(plan, W, raster, grid);
+    const mapper = makeRowMapper(raster, grid, plan.threshold, plan.projected);
+    const { signal, onProgress } = plan;
+    const progressEvery = Math.max(1, Math.floor(H / 20));
+    for (let row = 0; row < H; row++) {
+      if (signal?.aborted)
+        throw new RasterIoError('ABORTED', `warpRaster aborted at row ${row} of ${H}`, {
+          cause: signal.reason,
+        });
+      mapper.mapRow(row + 0.5);
+      if (mapper.approximate) retryNearWindow(mapper, W, kernel.window);
+      const kernelRow = { offset: row * W, width: W, us: mapper.us, vs: mapper.vs };
+      kernel.fill(out, kernelRow, src, kernelNoData);
+      if (alphaOut) alphaRow(alphaOut, kernelRow, src, out, raster.bands[alphaBand as number] as RasterArray);
+      if (onProgress && ((row + 1) % progressEvery === 0 || row + 1 === H))
+        onProgress({ stage: 'warp', done: row + 1, total: H });
+    }
+    const bands = toOutputBands(out, plan);
+    if (alphaOut) bands.splice(alphaBand as number, 0, castBand(alphaOut, plan.dtype));
+    return {
+      width: W,
+      height: H,
+      dtype: plan.dtype,
+      bands,
+      noData: plan.noData,
+      geo: { epsg: grid.epsg, transform: [...grid.transform] as GeoTransform },
+    };
+  });
 }
 
 /** The kernels' validity mask: `srcMask` and the alpha band's non-zero pixels (null when neither is given). */
