@@ -181,8 +181,17 @@ function checkHttpOptions(url: string, opts: HttpSourceOptions): void {
   if (typeof maxWholeFileBytes !== 'number' || !(maxWholeFileBytes >= 0))
     bad('maxWholeFileBytes', 'a number >= 0 (bytes; Infinity for no cap)', maxWholeFileBytes);
   if (fetch !== undefined && typeof fetch !== 'function') bad('fetch', 'a function', fetch);
-  if (headers !== undefined && (headers === null || typeof headers !== 'object' || Array.isArray(headers)))
-    bad('headers', 'an object of header names to values', headers);
+  if (headers === undefined) return;
+  const proto = headers === null || typeof headers !== 'object' ? undefined : Object.getPrototypeOf(headers);
+  // a Headers instance or Map has no own entries: taken as an object, its credentials were dropped silently
+  if (proto !== Object.prototype && proto !== null)
+    bad(
+      'headers',
+      'a plain object of header names to string values (for a Headers instance: Object.fromEntries(headers))',
+      headers,
+    );
+  for (const [name, value] of Object.entries(headers as object))
+    if (typeof value !== 'string') bad(`headers[${JSON.stringify(name)}]`, 'a string', value);
 }
 
 const CONTENT_RANGE = /^bytes\s+(?:(\d+)-(\d+)|\*)\/(\d+|\*)$/i;

@@ -87,8 +87,9 @@ describe('httpSource options are checked when the source is made', () => {
       [{ fetch: 'fetch' }, 'fetch must be a function, got "fetch"'],
       [
         { headers: 'Authorization: x' },
-        'headers must be an object of header names to values, got "Authorization: x"',
+        'headers must be a plain object of header names to string values (for a Headers instance: Object.fromEntries(headers)), got "Authorization: x"',
       ],
+      [{ headers: { 'x-count': 3 } }, 'headers["x-count"] must be a string, got 3'],
     ];
     for (const [options, message] of cases) {
       let err: unknown;
@@ -103,6 +104,10 @@ describe('httpSource options are checked when the source is made', () => {
         message: `${shown}: httpSource options.${message}`,
       });
     }
+    // a Headers instance has no own entries: its Authorization was dropped without a word
+    expect(() => httpSource(url, { headers: new Headers({ Authorization: 'Bearer t' }) as never })).toThrow(
+      /headers must be a plain object .*\(for a Headers instance: Object\.fromEntries\(headers\)\), got /,
+    );
     expect(() => httpSource(url, { redactUrl: 'no' as never })).toThrow(
       `${shown}: httpSource options.redactUrl must be a function, got "no"`,
     );
