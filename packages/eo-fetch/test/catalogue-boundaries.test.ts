@@ -522,6 +522,24 @@ describe('credential scoping', () => {
     expect(JSON.stringify([found.invalidItems, reported])).not.toContain(KEY);
     expect(found.invalidItems[0]?.reason).toContain('***');
 
+    // a long key that a quoted value cuts in the middle: its start is hidden too
+    const LONG = 'sk_live_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg';
+    const cut = await start([
+      { method: 'GET', path: '/', reply: (r) => ({ body: `invalid key ${r.headers['x-api-key']}` }) },
+      {
+        method: 'POST',
+        path: '/search',
+        reply: (r) =>
+          page([{ ...item(1), properties: { datetime: `www${'x'.repeat(40)}${r.headers['x-api-key']}` } }]),
+      },
+    ]);
+    const long = new StacClient(cut.url, { headers: { 'x-api-key': LONG }, onMissingConformance: 'ignore' });
+    const rootErr = await fail(long.root());
+    const cutFound = await long.itemCollection({});
+    const shown = `${rootErr.message} ${cutFound.invalidItems[0]?.reason}`;
+    expect(shown).toContain('***...');
+    expect(shown).not.toContain(LONG.slice(0, 8));
+
     const TOKEN = 'TOKEN-valid-json-77';
     const sh = await start([
       {

@@ -234,7 +234,34 @@ export function scrub(text: string, secrets: readonly string[]): string {
   const i = list.findIndex((s) => typeof s !== 'string');
   if (i >= 0) invalidArgument('scrub', `secrets[${i}]`, 'a string', list[i]);
   const scrubber = scrubberOf(list);
-  return scrubber ? scrubber(text, '***') : text;
+  return scrubCutSecrets(scrubber ? scrubber(text, '***') : text, list);
+}
+
+/** Fewest leading characters of a secret taken for it where a quoted value was cut short. */
+const MIN_CUT_PREFIX = 4;
+/** Most characters a message quotes of one value before cutting it (excerpts stay far shorter). */
+const MAX_CUT_PREFIX = 512;
+
+/**
+ * A value quoted for a message is cut at its end (`...` or `…`): a secret running into the cut shows only its
+ * start, which the whole-secret scrub cannot see. Such starts (4 characters or more) become `***` too.
+ */
+function scrubCutSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const marker of ['...', '…'])
+    for (let at = out.indexOf(marker); at >= 0; at = out.indexOf(marker, at + marker.length)) {
+      let longest = 0;
+      for (const s of secrets)
+        for (let k = Math.min(s.length - 1, at, MAX_CUT_PREFIX); k > longest && k >= MIN_CUT_PREFIX; k--)
+          if (out.endsWith(s.slice(0, k), at)) {
+            longest = k;
+            break;
+          }
+      if (longest === 0) continue;
+      out = `${out.slice(0, at - longest)}***${out.slice(at)}`;
+      at += 3 - longest;
+    }
+  return out;
 }
 
 /** The last secrets' scrubber: an error chain is scrubbed many times over with the same list. */
