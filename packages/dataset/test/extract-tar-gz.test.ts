@@ -638,6 +638,62 @@ describe('PAX and long-name headers are bounded (tar-stream holds each whole in 
   });
 });
 
+describe('names and links that would cost time or disk out of proportion', () => {
+  it('a member path over 4096 characters is WRITE_FAILED at once (a deep one took hours, folder by folder)', async () => {
+    const deep = `top/${'a/'.repeat(32 << 10)}f`;
+    const archive = join(dir, 'deep-name.tar.gz');
+    writeFileSync(
+      archive,
+      gzipSync(
+        Buffer.concat([
+          tarHeader('././@LongLink', 'L', deep.length + 1),
+          blocks(Buffer.from(`${deep}\0`)),
+          tarHeader('short', '0', 1),
+          blocks(Buffer.from('x')),
+          Buffer.alloc(1024),
+        ]),
+      ),
+    );
+    const out = join(dir, 'deep-name');
+    const t0 = Date.now();
+    const e = await extractTarGz(archive, out).catch((x: unknown) => x);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect((e as DatasetError).code).toBe('WRITE_FAILED');
+    expect((e as DatasetError).message).toMatch(
+      /is 65541 characters long, more than the 4096 a path may have/,
+    );
+    expect((e as DatasetError).message.length).toBeLessThan(500);
+    expect(filesLeft(out)).toEqual([]);
+  });
+
+  it('a hard link to a sparse member is listed in ignored, not copied with its holes written out', async () => {
+    const archive = join(dir, 'sparse-link.tar.gz');
+    const map = '0\n';
+    writeFileSync(
+      archive,
+      await tarGz([
+        {
+          name: 'GNUSparseFile.1/big',
+          data: Buffer.concat([Buffer.from(map), Buffer.alloc(512 - map.length)]),
+          pax: {
+            'GNU.sparse.major': '1',
+            'GNU.sparse.minor': '0',
+            'GNU.sparse.name': 'A/big',
+            'GNU.sparse.realsize': String(1 << 30),
+          },
+        },
+        { name: 'A/copy', type: 'link', linkname: 'A/big' },
+      ]),
+    );
+    const out = join(dir, 'sparse-link');
+    const report = await extractTarGz(archive, out);
+    expect(report.ignored).toEqual(['A/copy']);
+    expect(statSync(join(out, 'A/big')).size).toBe(1 << 30);
+    expect(statSync(join(out, 'A/big')).blocks).toBeLessThan(64);
+    expect(existsSync(join(out, 'A/copy'))).toBe(false);
+  });
+});
+
 describe('a throwing onProgress callback', () => {
   it('ends the extraction with its own error (never blamed on the archive); no temp file is left', async () => {
     const archive = join(dir, 'progress.tar.gz');

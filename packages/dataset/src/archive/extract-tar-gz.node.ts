@@ -63,6 +63,9 @@ export interface ExtractTarGzReport {
   ignored: string[];
 }
 
+/** Longest member path extracted (Linux's PATH_MAX); a longer one is `WRITE_FAILED` before any folder is made. */
+const MAX_MEMBER_PATH_CHARS = 4096;
+
 /**
  * Map a member path to its destination (relative to `destDir`), or throw when it would leave `destDir`.
  *
@@ -71,7 +74,8 @@ export interface ExtractTarGzReport {
  * @param archive - the archive's path, named in errors.
  * @returns the relative destination path, or `null` for the archive root itself (`./`).
  * @throws {DatasetError} `UNSAFE_ARCHIVE_PATH` naming the archive and the member for absolute paths and `..`
- *   segments (a name that only starts with dots, like `..foo`, is kept).
+ *   segments (a name that only starts with dots, like `..foo`, is kept); `WRITE_FAILED` for a path over 4096
+ *   characters.
  * @example
  * ```ts
  * archiveMemberTarget('./A/A_ps.tiff', 'hr_dataset'); // 'hr_dataset/A/A_ps.tiff'
@@ -89,6 +93,12 @@ export function archiveMemberTarget(memberPath: string, topDir?: string, archive
     );
   if (isAbsolute(memberPath) || /^[a-zA-Z]:[\\/]/.test(memberPath) || memberPath.includes('\0'))
     throw unsafe();
+  // no system makes a longer path (Linux PATH_MAX), and checking each folder of a 16 MiB name took hours
+  if (memberPath.length > MAX_MEMBER_PATH_CHARS)
+    throw new DatasetError(
+      'WRITE_FAILED',
+      `${archive === undefined ? 'archive member' : `${archive}: member`} "${memberPath.slice(0, 200)}…" is ${memberPath.length} characters long, more than the ${MAX_MEMBER_PATH_CHARS} a path may have; it cannot be extracted`,
+    );
   const parts = memberPath.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) throw unsafe();
   if (parts.length === 0) return null;
@@ -176,6 +186,8 @@ export async function extractTarGz(
   const madeDirs = new Set<string>();
   // regular files this run wrote or found in place (destination-relative path → file), for hard links to copy
   const files = new Map<string, string>();
+  // those of them that are sparse (holes): hard links to them are not copied
+  const sparseFiles = new Set<string>();
   const ensureDir = async (d: string) => {
     if (madeDirs.has(d)) return;
     await mkdir(d, { recursive: true });
@@ -213,8 +225,14 @@ export async function extractTarGz(
         entry.resume();
         continue;
       }
-      const linked =
-        h.type === 'link' ? files.get(linkSource(h.linkname, options.topDir, archivePath)) : undefined;
+      const linkedRel = h.type === 'link' ? linkSource(h.linkname, options.topDir, archivePath) : undefined;
+      // a copy of a sparse file would write its holes out in full (a 231-byte archive filled 1 GiB per link)
+      if (linkedRel !== undefined && sparseFiles.has(linkedRel)) {
+        report.ignored.push(name);
+        entry.resume();
+        continue;
+      }
+      const linked = linkedRel === undefined ? undefined : files.get(linkedRel);
       if (linked !== undefined && rel !== null) {
         entry.resume();
         if (files.has(rel)) throw listedTwice(archivePath, name, rel);
@@ -245,6 +263,7 @@ export async function extractTarGz(
       if (files.has(rel as string)) throw listedTwice(archivePath, name, rel as string);
       const found = await destination.prepareFile(rel as string, name, size);
       if (rel !== null) files.set(rel, target);
+      if (rel !== null && layout.kind !== 'plain') sparseFiles.add(rel);
       if (found === 'skip') {
         report.skipped++;
         entry.resume();
