@@ -830,6 +830,32 @@ describe('ranges and resumes', () => {
     }
   });
 
+  for (const [name, transport] of Object.entries(transports))
+    it(`refuses a 200 answering If-Range under the same version that holds only the tail, with no size said (${name})`, async () => {
+      for (const [label, validator] of [
+        ['etag', { etag: '"v1"' }],
+        ['last-modified', { 'last-modified': 'Wed, 01 Jan 2025 00:00:00 GMT' }],
+      ] as const) {
+        const path = `/f/if-range-tail-${label}`;
+        let served = 0;
+        server.routes.set(path, (req, res) => {
+          served++;
+          if (served === 1) return resetHalfway(res, v1, validator);
+          const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+          // a proxy dropping Content-Range and the length: the tail, chunked, under the same validator
+          res.writeHead(200, { 'content-type': 'application/octet-stream', ...validator });
+          res.end(v1.subarray(from));
+        });
+        const report = await downloadAll([job(`if-range-tail-${label}`)], { ...FAST, ...transport });
+        expect(report.failed, label).toEqual([]);
+        expect(
+          server.requests.filter((r) => r.path === path).map((r) => r.headers.range),
+          label,
+        ).toEqual([undefined, 'bytes=2000-', undefined]);
+        expect((await readFile(join(dir, 'out', `if-range-tail-${label}`))).equals(v1), label).toBe(true);
+      }
+    });
+
   it('refuses a 200 of another size for the same strong ETag, and a 200 whose Content-Range is not the whole file', async () => {
     let served = 0;
     server.routes.set('/f/shrunk', (req, res) => {

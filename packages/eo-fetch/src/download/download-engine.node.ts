@@ -743,6 +743,9 @@ export class DownloadEngine {
       // the partial's last bytes when a 200 answered a resume and its start is not the partial's own
       let tailOf: Uint8Array | undefined;
       let wholeVersion: SourceVersion | undefined;
+      // the partial's first bytes and the version's size when a 200 answered a resume under the same version
+      let headOf: Uint8Array | undefined;
+      let sameSize: number | undefined;
       if (res.status === 206) {
         const range = parseContentRange(res.headers.get('content-range'));
         const seen = versionOf(res.headers, range?.total);
@@ -766,6 +769,12 @@ export class DownloadEngine {
         // its ends are kept to tell a 200 that holds only the tail (a proxy dropping Content-Range) by its start
         const ends =
           overlap > 0 ? await onDisk(job.path, () => partialEnds(partial, start, overlap)) : undefined;
+        // a 200 under the partial's own version holds that version's bytes: they start as the partial does and
+        // end at its size (a proxy sending only the tail under the same ETag, no size said, was saved as the file)
+        if (offset > 0 && validator && sameVersion(version, versionOf(res.headers, bodyLength))) {
+          headOf = await onDisk(job.path, () => partialHead(partial, Math.min(RESUME_OVERLAP_BYTES, offset)));
+          sameSize = version.size;
+        }
         if (offset > 0) await onDisk(job.path, () => unlinkQuiet(partial));
         if (ends && !ends.sameAsHead) tailOf = ends.tail;
         const why =
@@ -804,6 +813,11 @@ export class DownloadEngine {
       }
       let seamAt = 0;
       let tailAt = 0;
+      let headAt = 0;
+      const notThisVersion = (why: string) =>
+        new ResumeMismatch(
+          `${job.path}: answered the resume with a 200 under the partial download's version (${validator}) ${why}: it is not that version's whole file (a proxy sending only the tail); starting over`,
+        );
       // small bodies stay in memory until complete (the file is written after the network slot is released);
       // larger ones stream to the partial file
       const limit = opts.bufferBytes ?? DEFAULT_BUFFER_BYTES;
@@ -833,6 +847,12 @@ export class DownloadEngine {
               throw new ResumeMismatch(
                 `${job.path}: asked for bytes ${start} to the end, got a 200 (the whole file) that starts with the partial download's bytes ${start}-${offset - 1}: it holds only the tail; starting over`,
               );
+          }
+          if (headOf && headAt < headOf.length) {
+            const n = Math.min(headOf.length - headAt, chunk.byteLength);
+            if (Buffer.compare(chunk.subarray(0, n), headOf.subarray(headAt, headAt + n)) !== 0)
+              throw notThisVersion("whose first bytes differ from the partial download's");
+            headAt += n;
           }
           if (seam && seamAt < seam.length) {
             const n = Math.min(seam.length - seamAt, chunk.byteLength);
@@ -871,6 +891,10 @@ export class DownloadEngine {
             await disk(() => writeAll(out, chunk));
           }
         }
+        if (headOf && (headAt < headOf.length || (sameSize !== undefined && bytes !== sameSize)))
+          throw notThisVersion(
+            `of ${bytes} bytes${sameSize === undefined ? '' : ` where that version has ${sameSize}`}`,
+          );
         // a compared resume that ended before its compared bytes did not show the partial is this file
         if (seam && seamAt < seam.length)
           throw new ResumeMismatch(
@@ -1103,6 +1127,16 @@ async function readExactly(fh: FileHandle, position: number, length: number): Pr
   return out;
 }
 
+/** The partial's first `length` bytes. */
+async function partialHead(path: string, length: number): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    return await readExactly(fh, 0, length);
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * The partial's bytes from `start` (`length` of them), and whether they equal its first bytes: then a body
  * starting with them may be the whole file as well as its tail.
@@ -1260,16 +1294,21 @@ function wholeAnswerProblem(
     )
       return `answered 200 (the whole file) with Content-Range ${JSON.stringify(raw)}, which is not the whole file`;
   }
-  const now = versionOf(headers, bodyLength);
-  const strong = (etag: string | undefined) => (etag && !etag.startsWith('W/') ? etag : undefined);
-  const same =
-    (strong(before.etag) !== undefined && strong(before.etag) === now.etag) ||
-    (before.etag === undefined &&
-      before.lastModified !== undefined &&
-      before.lastModified === now.lastModified);
+  const same = sameVersion(before, versionOf(headers, bodyLength));
   if (same && before.size !== undefined && bodyLength !== undefined && bodyLength !== before.size)
     return `answered 200 with ${bodyLength} bytes for the same version of the file (${before.etag ? `ETag ${before.etag}` : `Last-Modified ${before.lastModified}`}) that had ${before.size} bytes`;
   return undefined;
+}
+
+/** Whether `now` names the version `before` names: its strong ETag, or (without an ETag) its Last-Modified. */
+function sameVersion(before: SourceVersion, now: SourceVersion): boolean {
+  const strong = (etag: string | undefined) => (etag && !etag.startsWith('W/') ? etag : undefined);
+  return (
+    (strong(before.etag) !== undefined && strong(before.etag) === now.etag) ||
+    (before.etag === undefined &&
+      before.lastModified !== undefined &&
+      before.lastModified === now.lastModified)
+  );
 }
 
 /**
