@@ -444,4 +444,26 @@ describe('layout zip: hostile entry names in the directory', () => {
     expect(seen.get('ok')).toBeGreaterThan(50);
     expect(seen.get('UNSAFE_ARCHIVE_PATH')).toBeGreaterThan(5);
   });
+
+  it('a table listed twice (a decoy under a folder first) is CORRUPT_ZIP naming both, never the first one read', async () => {
+    const zipPath = join(dir, 'decoy-table.zip');
+    const csv = (split: string) =>
+      new TextEncoder().encode(
+        `,tile,IPCC Class,SMOD,source,joint_class,split\n0,${tiles[0]},x,y,z,w,${split}\n`,
+      );
+    const entries = [
+      { name: 'decoy/stratified_train_val_test_split.csv', data: csv('test') },
+      { name: 'stratified_train_val_test_split.csv', data: csv('train') },
+      ...names.map((name) => ({ name, data: new Uint8Array([1]) })),
+    ];
+    await writeFile(zipPath, buildZip(entries).bytes);
+    const err = await openDataset(zipPath, { revisits: REVISITS, skipInvalid: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DatasetError);
+    expect((err as DatasetError).code).toBe('CORRUPT_ZIP');
+    expect((err as DatasetError).message).toContain(
+      'entries "decoy/stratified_train_val_test_split.csv" and "stratified_train_val_test_split.csv" are all the table stratified_train_val_test_split.csv',
+    );
+  });
 });

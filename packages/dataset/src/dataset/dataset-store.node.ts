@@ -398,7 +398,19 @@ function singleZipStore(
   ]);
   const tables = async (name: string) => {
     const z = await zip();
-    const e = z.entries.find((x) => x.name === name || x.name.replace(/^[^/]+\//, '') === name);
+    // at the top or under one folder; two of them (a decoy listed first) are a corrupt zip, not a choice
+    const found = z.entries.filter((x) => x.name === name || x.name.replace(/^[^/]+\//, '') === name);
+    if (found.length > 1)
+      throw new DatasetError(
+        'CORRUPT_ZIP',
+        `${path}: entries ${found
+          .slice(0, 2)
+          .map((x) => JSON.stringify(x.name.slice(0, 200)))
+          .join(
+            ' and ',
+          )}${found.length > 2 ? ` (and ${found.length - 2} more)` : ''} are all the table ${name}; it is listed more than once`,
+      );
+    const e = found[0];
     return e ? tableText(await z.readEntry(e, options.signal), `${path}: ${e.name}`) : null;
   };
   return zipStore(path, tree, tables, requests);
