@@ -586,12 +586,12 @@ describe('PAX and long-name headers are bounded (tar-stream holds each whole in 
         ),
     ],
     [
-      'a PAX global header of 17 MiB',
+      'a PAX global header of 65 KiB (copied into every member by tar-stream)',
       async () =>
         gzipSync(
           Buffer.concat([
-            tarHeader('pax_global_header', 'g', 17 << 20),
-            blocks(Buffer.alloc(17 << 20, 0x61)),
+            tarHeader('pax_global_header', 'g', 65 << 10),
+            blocks(Buffer.alloc(65 << 10, 0x61)),
             file('A/f'),
             Buffer.alloc(1024),
           ]),
@@ -607,7 +607,7 @@ describe('PAX and long-name headers are bounded (tar-stream holds each whole in 
       expect(e).toBeInstanceOf(DatasetError);
       expect((e as DatasetError).code).toBe('ARCHIVE_CORRUPT');
       expect((e as DatasetError).message).toMatch(
-        /long-header\.tar\.gz: a \S+ header of \d+ bytes, over the 16777216/,
+        /long-header\.tar\.gz: a \S+ header of \d+ bytes, over the (16777216|65536) such a tar header may hold/,
       );
       expect(filesLeft(out)).toEqual([]);
     });

@@ -173,6 +173,7 @@ export async function extractTarGz(
     read += c.length;
   });
   const guard = longHeaderGuard(ex, archivePath);
+  limitGlobalHeader(ex, archivePath);
   input.on('error', fail);
   gunzip.on('error', fail);
   guard.on('error', fail);
@@ -377,6 +378,30 @@ class CallbackFailure {
  * macOS resource forks: a few MiB at most).
  */
 const MAX_LONG_HEADER_BYTES = 16 << 20;
+/**
+ * Most bytes of a PAX global header, whose records tar-stream copies into every later member's (git archive writes
+ * one of 52 bytes: a 11 MB one made each member cost seconds).
+ */
+const MAX_GLOBAL_HEADER_BYTES = 64 << 10;
+
+/**
+ * Refuse a PAX global header over {@link MAX_GLOBAL_HEADER_BYTES} when tar-stream decodes it (its
+ * `_decodeLongHeader`, tar-stream 3.1.x, pinned): tar-stream copies it into every later member's records, and one
+ * that fits a single read never reaches the guard below.
+ */
+function limitGlobalHeader(ex: object, archive: string): void {
+  const it = ex as { _header?: { type?: unknown } | null; _decodeLongHeader?: (buf: Uint8Array) => void };
+  const decode = it._decodeLongHeader;
+  if (typeof decode !== 'function') return;
+  it._decodeLongHeader = (buf: Uint8Array) => {
+    if (it._header?.type === 'pax-global-header' && buf.byteLength > MAX_GLOBAL_HEADER_BYTES)
+      throw new DatasetError(
+        'ARCHIVE_CORRUPT',
+        `${archive}: a pax-global-header header of ${buf.byteLength} bytes, over the ${MAX_GLOBAL_HEADER_BYTES} such a tar header may hold here (tar-stream copies it into every member's records); the archive is corrupt or malicious`,
+      );
+    decode.call(ex, buf);
+  };
+}
 
 /**
  * A pass-through in front of tar-stream that fails as soon as tar-stream has started collecting a PAX or
@@ -392,7 +417,7 @@ function longHeaderGuard(ex: object, archive: string): Transform {
         done(
           new DatasetError(
             'ARCHIVE_CORRUPT',
-            `${archive}: a ${String(state._header?.type ?? 'long')} header of ${missing} bytes, over the ${MAX_LONG_HEADER_BYTES} a tar header may hold here; the archive is corrupt or malicious`,
+            `${archive}: a ${String(state._header?.type ?? 'long')} header of ${missing} bytes, over the ${MAX_LONG_HEADER_BYTES} such a tar header may hold here; the archive is corrupt or malicious`,
           ),
         );
       else done(null, chunk);
