@@ -385,13 +385,44 @@ const MAX_SHOWN_TEXT = 2000;
  * lines) written as `\u` escapes, and cut at {@link MAX_SHOWN_TEXT} characters.
  */
 function shownText(text: string): string {
+  // never between the two halves of a surrogate pair
+  const at = MAX_SHOWN_TEXT - (/[\ud800-\udbff]/.test(text[MAX_SHOWN_TEXT - 1] ?? '') ? 1 : 0);
   const cut =
-    text.length > MAX_SHOWN_TEXT
-      ? `${text.slice(0, MAX_SHOWN_TEXT)}… (${text.length - MAX_SHOWN_TEXT} more characters)`
-      : text;
+    text.length > MAX_SHOWN_TEXT ? `${text.slice(0, at)}… (${text.length - at} more characters)` : text;
+  // also line and paragraph separators and the directional marks (RLM, ALM), which reorder or break lines too
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
-  const shown = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+  const shown = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
   return cut.replace(shown, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * A failed job's code, message and attempts, read field by field; a record that is no hash (another program's key
+ * under the job's name) is listed as `UNREADABLE`, not a reason for the whole status to fail.
+ */
+async function failedJobRecord(
+  connection: Redis,
+  key: string,
+): Promise<{ code: string; message: string; attempts: number }> {
+  let fields: (string | null)[];
+  try {
+    fields = await connection.hmget(key, 'failedReason', 'atm', 'attemptsMade');
+  } catch (err) {
+    if (!/WRONGTYPE/.test(messageOf(err))) throw err;
+    return {
+      code: 'UNREADABLE',
+      message: 'its record in Redis is not a hash (written by another program)',
+      attempts: 0,
+    };
+  }
+  const [reason, atm, legacy] = fields;
+  const failure = parseFailure(reason ?? undefined);
+  // BullMQ 5 counts attempts in `atm`; `attemptsMade` is older versions' field
+  const attempts = Number.parseInt(atm ?? legacy ?? '0', 10);
+  return {
+    code: shownText(failure.code),
+    message: shownText(failure.message),
+    attempts: Number.isSafeInteger(attempts) && attempts >= 0 ? attempts : 0,
+  };
 }
 
 function parseFailure(reason: string | undefined): { code: string; message: string } {
@@ -722,23 +753,13 @@ async function readStatus(connection: Redis, q: QueueUrl, maxFailed: number): Pr
       );
       // read field by field: queue.getFailed parses each job's data, and one job that another program wrote
       // as no JSON made the whole status fail
-      for (const id of await queue.getRanges(['failed'], 0, maxFailed - 1, false)) {
-        const [reason, atm, legacy] = await connection.hmget(
-          queue.toKey(id),
-          'failedReason',
-          'atm',
-          'attemptsMade',
-        );
-        const failure = parseFailure(reason ?? undefined);
+      for (const id of await queue.getRanges(['failed'], 0, maxFailed - 1, false))
         out.failed.push({
           stage,
           unit: shownText(id.replace(/\.[0-9a-f]{16}$/, '')),
           job: shownText(id),
-          code: shownText(failure.code),
-          message: shownText(failure.message),
-          attempts: Number.parseInt(legacy ?? atm ?? '0', 10) || 0,
+          ...(await failedJobRecord(connection, queue.toKey(id))),
         });
-      }
     } finally {
       await queue.close().catch(() => {});
     }

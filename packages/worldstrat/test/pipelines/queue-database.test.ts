@@ -159,13 +159,21 @@ describe.runIf(run)('queue status with jobs another program wrote', () => {
         failedReason: 'plain words',
         attemptsMade: '2',
       });
-      await c.zadd(key('failed'), 2, 'bad', 1, 'old\u001b[31m');
+      await c.set(key('strkey'), 'not a hash');
+      await c.hset(key('mixed'), {
+        failedReason: 'X: line\u2028forged\u200fmark',
+        atm: '3',
+        attemptsMade: 'NaN',
+      });
+      await c.zadd(key('failed'), 2, 'bad', 1, 'old\u001b[31m', 0.5, 'strkey', 0.25, 'mixed');
     } finally {
       c.disconnect();
     }
     const status = await queueStatus(url);
-    expect(status.stages['rebuild-search']?.failed).toBe(2);
-    const [bad, old] = status.failed;
+    expect(status.stages['rebuild-search']?.failed).toBe(4);
+    const [bad, old, strkey, mixed] = status.failed;
+    expect(strkey).toMatchObject({ job: 'strkey', code: 'UNREADABLE', attempts: 0 });
+    expect(mixed).toMatchObject({ code: 'X', message: 'line\\u2028forged\\u200fmark', attempts: 3 });
     expect(bad).toMatchObject({ stage: 'rebuild-search', job: 'bad', code: 'DOWNLOAD_FAILED', attempts: 3 });
     expect(bad?.message.startsWith('\\u001b[2J\\u001b]0;pwn\\u0007\\u202eevil\\u000axxx')).toBe(true);
     expect(bad?.message.endsWith('… (3018 more characters)')).toBe(true);
