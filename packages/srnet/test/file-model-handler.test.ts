@@ -3,11 +3,13 @@
 // by making writeFileAtomic fail for one file name.
 import {
   existsSync,
+  linkSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -162,6 +164,26 @@ describe('fileModelHandler: model.json is the commit point of a save', () => {
       `${join(dir, 'model.json')}: weightsManifest[0].paths[1] names "${name}" again (as paths[0])`,
     );
     expect(fault.read).toEqual([join(dir, 'model.json')]);
+  });
+
+  it('two names of one weights file (a hard or symbolic link) → BAD_CHECKPOINT, nothing read twice', async () => {
+    for (const link of [linkSync, symlinkSync]) {
+      const dir = join(tmp, `linked-${link.name}`);
+      await saveModel(a, fileModelHandler(dir));
+      const { json, weights } = pairOf(dir);
+      const name = weights[0] as string;
+      link(link === symlinkSync ? name : join(dir, name), join(dir, 'again.bin'));
+      (json.weightsManifest as { paths: string[] }[])[0] = {
+        ...(json.weightsManifest as object[])[0],
+        paths: [name, 'again.bin'],
+      } as { paths: string[] };
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+      fault.read = [];
+      const err = await loadModel(fileModelHandler(dir)).catch((e) => e);
+      expect(err.code, link.name).toBe('BAD_CHECKPOINT');
+      expect(err.message).toContain(`(weightsManifest[0].paths[1]) is the file paths[0] names too`);
+      expect(fault.read).toEqual([join(dir, 'model.json')]);
+    }
   });
 
   it('weights files whose sizes do not add up to the weight specs → BAD_CHECKPOINT before any is read', async () => {

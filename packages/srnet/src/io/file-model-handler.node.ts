@@ -127,7 +127,18 @@ async function weightFileSizes(files: string[], expected: number, jsonPath: stri
     });
   };
   const sizes: number[] = [];
-  for (const file of files) sizes.push(await artifactSize(file));
+  // distinct names may still be one file (hard or symbolic links): it would be read once per name
+  const seen = new Map<string, number>();
+  for (const [i, file] of files.entries()) {
+    const { size, identity } = await artifactStat(file);
+    const first = seen.get(identity);
+    if (first !== undefined)
+      fail(
+        `file ${file} (weightsManifest[0].paths[${i}]) is the file paths[${first}] names too (a link to it)`,
+      );
+    seen.set(identity, i);
+    sizes.push(size);
+  }
   const have = sizes.reduce((a, b) => a + b, 0);
   if (have !== expected)
     fail(
@@ -137,10 +148,14 @@ async function weightFileSizes(files: string[], expected: number, jsonPath: stri
   return sizes;
 }
 
-/** A file's size in bytes, or BAD_CHECKPOINT naming it when it cannot be examined (missing, unreadable). */
-async function artifactSize(path: string): Promise<number> {
+/**
+ * A file's size in bytes and identity (device and inode, links followed), or BAD_CHECKPOINT naming it when it cannot
+ * be examined (missing, unreadable).
+ */
+async function artifactStat(path: string): Promise<{ size: number; identity: string }> {
   try {
-    return (await stat(path)).size;
+    const st = await stat(path, { bigint: true });
+    return { size: Number(st.size), identity: `${st.dev}:${st.ino}` };
   } catch (cause) {
     const missing = (cause as { code?: unknown }).code === 'ENOENT';
     const why = missing ? 'does not exist' : `cannot be examined (${(cause as Error).message})`;
