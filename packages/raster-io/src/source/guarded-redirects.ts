@@ -87,6 +87,14 @@ export async function fetchWithGuardedRedirects(
   if (guard === null || typeof guard !== 'object' || typeof guard.fail !== 'function')
     invalidArgument('guard', guard, 'an object with a fail function');
   const headers = init.headers ?? {};
+  // a Headers instance or a list of pairs has no own keys: its credentials would go unguarded to any origin
+  const proto = headers === null || typeof headers !== 'object' ? undefined : Object.getPrototypeOf(headers);
+  if (proto !== Object.prototype && proto !== null)
+    invalidArgument(
+      'init.headers',
+      headers,
+      'a plain object of header names to values (for a Headers instance: Object.fromEntries(headers))',
+    );
   // 'follow' is fetch's default written out: it is guarded like the default; 'manual' and 'error' never follow
   const ownRedirects = init.redirect !== undefined && init.redirect !== 'follow';
   if (ownRedirects || !carriesCredentials(headers, guard)) return doFetch(url, init);

@@ -194,4 +194,19 @@ describe('fetchWithGuardedRedirects', () => {
     await manual.body?.cancel();
     expect(b.seen).toHaveLength(1);
   });
+
+  it('headers as a Headers instance or pairs are INVALID_ARGUMENT (they went out unguarded: no own keys to see)', async () => {
+    a.routes.set('/data', redirect(302, `${b.url}/data`));
+    for (const headers of [new Headers({ 'x-api-key': 'K4' }), [['x-api-key', 'K4']]]) {
+      const err = await fetchWithGuardedRedirects(fetch, `${a.url}/data`, { headers } as never, {
+        fail,
+      }).catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('INVALID_ARGUMENT');
+      expect((err as Error).message).toContain(
+        'fetchWithGuardedRedirects: init.headers must be a plain object',
+      );
+    }
+    expect(a.seen.filter((r) => r.path === '/data')).toHaveLength(0);
+    expect(b.seen).toHaveLength(0);
+  });
 });
