@@ -799,6 +799,8 @@ describe('ranges and resumes', () => {
         ranges: ['bytes=500-', undefined],
         tailOnly: true,
       },
+      // a 1-byte partial is resumed from byte 0: any 200 to it is the whole file
+      { name: 'one-byte', partial: v1.subarray(0, 1), file: v1, extra: {}, ranges: ['bytes=0-'] },
       // a size or checksum refuses a tail at the end, so the 200 is kept
       {
         name: 'sized',

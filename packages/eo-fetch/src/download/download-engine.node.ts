@@ -778,7 +778,8 @@ export class DownloadEngine {
         if (offset > 0) await onDisk(job.path, () => unlinkQuiet(partial));
         if (ends && !ends.sameAsHead) tailOf = ends.tail;
         const why =
-          (ends?.sameAsHead && !sizeOrSumKnown(job)
+          // a resume from byte 0 (a 1-byte partial) asked for the whole file: any 200 is it
+          (ends?.sameAsHead && start > 0 && !sizeOrSumKnown(job)
             ? `asked for bytes ${start} to the end and got a 200 (the whole file), but the partial download's first bytes equal its bytes ${start}-${offset - 1}, so the answer's start cannot tell the whole file from its tail and no size or checksum is known to tell them apart`
             : undefined) ?? wholeAnswerProblem(res.headers, bodyLength, version);
         if (why) {
