@@ -380,6 +380,13 @@ export class DownloadEngine {
       checkJobFields(job);
       claimJobFiles(job.path, seen);
     }
+    // the manifest is the run's own file: a job writing it (or its partial there) would replace its records
+    const writesManifest = opts.manifestPath ? seen.get(resolve(opts.manifestPath)) : undefined;
+    if (writesManifest !== undefined)
+      throw new EoFetchError(
+        'DUPLICATE_PATH',
+        `the job for ${writesManifest} writes ${opts.manifestPath}, the run's manifest; give it another path`,
+      );
     const manifestRoot = opts.manifestPath
       ? resolve(opts.manifestRoot ?? dirname(resolve(opts.manifestPath)))
       : undefined;
@@ -404,26 +411,35 @@ export class DownloadEngine {
       ? new ManifestWriter(opts.manifestPath, { root: manifestRoot, scrub: (t) => this.scrub(t) })
       : undefined;
     let done = 0;
+    // what the caller's callback throws is theirs: it never fails a job or its record, and is rethrown once every
+    // job has ended and been recorded (later events are not sent)
+    let progressFailure: { thrown: unknown } | undefined;
     const progress = (
       event: DownloadProgress['event'],
       path: string,
       extra: Partial<DownloadProgress> = {},
-    ) =>
-      opts.onProgress?.({
-        stage: 'download',
-        done,
-        total: jobs.length,
-        event,
-        path,
-        bytes: report.bytes,
-        ...extra,
-      });
+    ) => {
+      if (progressFailure) return;
+      try {
+        opts.onProgress?.({
+          stage: 'download',
+          done,
+          total: jobs.length,
+          event,
+          path,
+          bytes: report.bytes,
+          ...extra,
+        });
+      } catch (thrown) {
+        progressFailure = { thrown };
+      }
+    };
 
     const todo: DownloadJob[] = [];
     for (const job of jobs) {
       const rec = manifest.get(resolve(job.path));
       // a record of other content (another checksum, size, item or URL) is no evidence for this job's file
-      const verified = rec?.status === 'verified' && recordFitsJob(rec, job);
+      const verified = rec?.status === 'verified' && recordFitsJob(rec, job, (u) => this.scrub(u));
       // Beside the re-check: the lock a run killed between recording this file and releasing its lock left (a
       // skipped file's lock is taken by no later job; a job that does download it breaks a stale lock anyway).
       // It never rejects, so an early return of the re-check leaves nothing unhandled.
@@ -446,6 +462,7 @@ export class DownloadEngine {
       report.downloaded = todo.length;
       report.requests = todo.length;
       report.processingUnits = todo.reduce((s, j) => s + (j.processingUnits ?? 0), 0);
+      if (progressFailure) throw progressFailure.thrown;
       return report;
     }
     // once a write finds the disk full (not one path: ENOSPC, EDQUOT), the batch sends no new requests
@@ -487,6 +504,7 @@ export class DownloadEngine {
     );
     throwIfAborted(opts.signal, abortError);
     if (opts.manifestPath) await compactAfterRun(opts.manifestPath, manifestRoot);
+    if (progressFailure) throw progressFailure.thrown;
     return report;
   }
 
@@ -1085,13 +1103,16 @@ function resourceOf(url: string): string | undefined {
  * and its item id and URL (scheme, host, port, path) when both sides have them. A record of another acquisition
  * (a re-matched revisit under the same path) or another version of the file is no reason to skip the job.
  */
-function recordFitsJob(rec: ManifestRecord, job: DownloadJob): boolean {
+function recordFitsJob(rec: ManifestRecord, job: DownloadJob, scrubbed: (url: string) => string): boolean {
   const sha = expectedSha256(job);
   if (sha !== undefined && rec.sha256.toLowerCase() !== sha) return false;
   if (job.expectedBytes !== undefined && rec.bytes !== job.expectedBytes) return false;
   if (job.itemId !== undefined && rec.itemId !== undefined && rec.itemId !== job.itemId) return false;
   const recorded = rec.url ? resourceOf(rec.url) : undefined;
-  return recorded === undefined || recorded === resourceOf(job.url);
+  // recorded scrubbed of the listed secrets (one may sit in the URL's path): compared the same way
+  return (
+    recorded === undefined || recorded === resourceOf(job.url) || recorded === resourceOf(scrubbed(job.url))
+  );
 }
 
 /** Runs a step on the local disk for the file `path`, turning its failure into `WRITE_FAILED` naming the file. */
@@ -1163,7 +1184,8 @@ function sizeOrSumKnown(job: DownloadJob): boolean {
 
 // A `.partial` path is the engine's own: a symbolic link there (left by anyone) must not make it write through to
 // another file. O_NOFOLLOW makes such an open fail (ELOOP) instead of following it (0 where the OS has none).
-const NO_FOLLOW = fsConstants.O_NOFOLLOW ?? 0;
+// O_NONBLOCK: a FIFO there fails the open (ENXIO) instead of waiting for a reader for ever; no effect on files.
+const NO_FOLLOW = (fsConstants.O_NOFOLLOW ?? 0) | (fsConstants.O_NONBLOCK ?? 0);
 const WRITE_NO_FOLLOW = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | NO_FOLLOW;
 const APPEND_NO_FOLLOW = fsConstants.O_WRONLY | fsConstants.O_APPEND | NO_FOLLOW;
 

@@ -557,7 +557,7 @@ export class ManifestWriter {
 
   /**
    * @param path - the JSONL manifest
-   * @param options - `root` the paths are stored relative to; `scrub` cleans each error message (secrets)
+   * @param options - `root` the paths are stored relative to; `scrub` cleans each URL and error message (secrets)
    */
   constructor(
     readonly path: string,
@@ -575,8 +575,15 @@ export class ManifestWriter {
    */
   append(rec: ManifestRecord): Promise<void> {
     const { scrub } = this.options;
+    // the URL too: a listed secret may sit in its path, where URL redaction does not look
     this.queue.push(
-      scrub && rec.error ? { ...rec, error: { ...rec.error, message: scrub(rec.error.message) } } : rec,
+      scrub
+        ? {
+            ...rec,
+            ...(typeof rec.url === 'string' ? { url: scrub(rec.url) } : {}),
+            ...(rec.error ? { error: { ...rec.error, message: scrub(rec.error.message) } } : {}),
+          }
+        : rec,
     );
     if (!this.flushing) {
       this.flushing = (async () => {

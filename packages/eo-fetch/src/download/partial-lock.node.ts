@@ -5,6 +5,7 @@
 // LOCK_STALE_MS) is broken, so a resume still continues the partial file a killed run left.
 
 import { randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
 import { link, open, rename, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { EoFetchError } from '../errors.js';
@@ -122,8 +123,11 @@ async function readLock(
 ): Promise<{ text: string; owner: LockOwner; mtimeMs: number } | undefined> {
   let fh: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    fh = await open(path, 'r');
+    // non-blocking: a FIFO at the lock's name would wait for a writer for ever
+    fh = await open(path, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
     const st = await fh.stat();
+    // not a file of ours (a FIFO, a device): nobody can take it, so it is in use
+    if (!st.isFile()) return { text: '', owner: {}, mtimeMs: Date.now() };
     const buf = Buffer.alloc(MAX_LOCK_BYTES);
     const { bytesRead } = await fh.read(buf, 0, MAX_LOCK_BYTES, 0);
     const text = buf.subarray(0, bytesRead).toString('utf8');
