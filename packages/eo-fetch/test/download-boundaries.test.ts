@@ -1,7 +1,7 @@
 // The download engine's own files and hooks under misuse: a job writing the manifest, an onProgress that throws,
 // FIFOs at the partial and lock names, and listed secrets inside a URL's path (the manifest's url field).
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -49,6 +49,19 @@ describe('the engine keeps its own files and records', () => {
     expect((err as EoFetchError).code).toBe('DUPLICATE_PATH');
     expect(server.hits.size).toBe(0);
     expect(await readFile(manifestPath, 'utf8')).toBe(before);
+  });
+
+  it('a job path naming a folder (a trailing separator, ".", "..") is INVALID_ARGUMENT; the folder\'s files stay', async () => {
+    const folder = join(dir, 'slash');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, '.partial'), 'USER');
+    for (const path of [`${folder}/`, `${folder}/.`, `${folder}/..`]) {
+      const err = await downloadAll([job('x-100', { path })], fast).catch((e: unknown) => e);
+      expect((err as EoFetchError).code, path).toBe('INVALID_ARGUMENT');
+      expect((err as EoFetchError).message).toContain('must be a file path');
+    }
+    expect(await readFile(join(folder, '.partial'), 'utf8')).toBe('USER');
+    expect(server.hits.size).toBe(0);
   });
 
   it('what onProgress throws fails no job and loses no record: it is rethrown once every job is recorded', async () => {

@@ -7,7 +7,7 @@ import { constants as fsConstants, type Stats } from 'node:fs';
 import { type FileHandle, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { createRng, throwIfAborted } from '@worldstrat/core';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { EoFetchError, HttpError } from '../errors.js';
@@ -1074,6 +1074,9 @@ function checkJobFields(job: DownloadJob): void {
     );
   checkNumber(fn, `${where}: expectedBytes`, job.expectedBytes, { optional: true, integer: true, min: 0 });
   checkFunction(fn, `${where}: verify`, job.verify, true);
+  // a folder's name (`d/x/`, `d/x/.`): its partial would be `<folder>/.partial`, a file of the folder's own
+  if (/[\\/]$/.test(job.path) || ['.', '..'].includes(basename(job.path)))
+    invalidArgument(fn, `${where}: path`, 'a file path (not ending in a separator, ".", or "..")', job.path);
   jobHeaders(job);
 }
 
