@@ -1,12 +1,13 @@
 // The download engine's own files and hooks under misuse: a job writing the manifest, an onProgress that throws,
 // FIFOs at the partial and lock names, and listed secrets inside a URL's path (the manifest's url field).
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DownloadJob, downloadAll, EoFetchError, PARTIAL_SUFFIX, readManifest } from '../src/node.js';
-import { contentFor, type FaultServer, startFaultServer } from './support/fault-server.js';
+import { contentFor, type FaultServer, sha256, startFaultServer } from './support/fault-server.js';
 
 let server: FaultServer;
 let dir: string;
@@ -62,6 +63,34 @@ describe('the engine keeps its own files and records', () => {
     }
     expect(await readFile(join(folder, '.partial'), 'utf8')).toBe('USER');
     expect(server.hits.size).toBe(0);
+  });
+
+  it('a verify hook rejects by returning false too, and one that changes the file is VERIFY_FAILED (the record would not be of its bytes)', async () => {
+    const manifestPath = join(dir, 'manifest.jsonl');
+    const report = await downloadAll(
+      [
+        job('false-100', { verify: () => false }),
+        job('edit-100', { verify: (p) => writeFile(p, Buffer.alloc(100, 7)) }),
+        job('fine-100', { verify: () => true }),
+      ],
+      { ...fast, retries: 0, manifestPath },
+    );
+    const verifyFailure = (e: unknown): EoFetchError | undefined => {
+      for (let x = e as EoFetchError | undefined; x; x = x.cause as EoFetchError | undefined)
+        if (x.code === 'VERIFY_FAILED') return x;
+      return undefined;
+    };
+    expect(
+      report.failed.map((f) => [f.job.itemId, verifyFailure(f.error)?.message.split(': ').pop()]).sort(),
+    ).toEqual([
+      ['edit-100', 'the verify hook changed the file (its SHA-256 is no longer the one downloaded)'],
+      ['false-100', 'the verify hook returned false'],
+    ]);
+    expect(existsSync(join(dir, 'out', 'false-100'))).toBe(false);
+    expect(existsSync(join(dir, 'out', 'edit-100'))).toBe(false);
+    const fine = (await readManifest(manifestPath)).get(join(dir, 'out', 'fine-100'));
+    expect(fine?.status).toBe('verified');
+    expect(fine?.sha256).toBe(sha256(contentFor('/f/fine-100')));
   });
 
   it('what onProgress throws fails no job and loses no record: it is rethrown once every job is recorded', async () => {

@@ -91,8 +91,11 @@ export interface DownloadJob {
   expectedSha256?: string;
   /** SentinelHub processing units this request costs (summed by dry runs). */
   processingUnits?: number;
-  /** Extra check of the finished temp file (e.g. re-read the TIFF); throw to reject it. */
-  verify?: (tempPath: string) => void | Promise<void>;
+  /**
+   * Extra check of the finished temp file (e.g. re-read the TIFF); throw (or return `false`) to reject it. It must
+   * not change the file: it is hashed again afterwards.
+   */
+  verify?: (tempPath: string) => void | boolean | Promise<void | boolean>;
 }
 
 /** A progress event: `stage` is always `download`; `done`/`total` count files. */
@@ -945,6 +948,26 @@ export class DownloadEngine {
     }
   }
 
+  /**
+   * The job's `verify` hook on the finished partial. It rejects by throwing (anything: a string, null) or by
+   * returning `false`; and it may read the file, not change it: the recorded SHA-256 must be of the bytes renamed
+   * into place, so the file is hashed again after it.
+   */
+  private async runVerify(job: DownloadJob, partial: string, sha256: string): Promise<void> {
+    const rejected = (why: string, cause?: unknown) =>
+      new EoFetchError('VERIFY_FAILED', `${job.path}: downloaded file rejected: ${why}`, { cause });
+    let verdict: unknown;
+    try {
+      verdict = await (job.verify as NonNullable<DownloadJob['verify']>)(partial);
+    } catch (err) {
+      // never a network failure: it is the hook's rejection
+      throw rejected(thrownMessage(err), err);
+    }
+    if (verdict === false) throw rejected('the verify hook returned false');
+    if ((await onDisk(job.path, () => sha256File(partial))) !== sha256)
+      throw rejected('the verify hook changed the file (its SHA-256 is no longer the one downloaded)');
+  }
+
   private async finish(job: DownloadJob, partial: string, got: Transferred): Promise<ManifestRecord> {
     const { bytes, sha256, declaredBytes } = got;
     const held = got.held;
@@ -966,20 +989,7 @@ export class DownloadEngine {
         'CHECKSUM_MISMATCH',
         `${job.path}: sha256 ${sha256} does not match the expected ${expected}; the source changed or is corrupt`,
       );
-    if (job.verify) {
-      try {
-        await job.verify(partial);
-      } catch (err) {
-        // a hook may throw anything (a string, null): it is still the hook's rejection, never a network failure
-        throw new EoFetchError(
-          'VERIFY_FAILED',
-          `${job.path}: downloaded file rejected: ${thrownMessage(err)}`,
-          {
-            cause: err,
-          },
-        );
-      }
-    }
+    if (job.verify) await this.runVerify(job, partial, sha256);
     // on disk before it takes the verified file's name (a crash after the rename must not leave it empty), and
     // still the file this job wrote, of the size it hashed: the recorded digest is of the bytes renamed into place
     if (!(await onDisk(job.path, () => syncIfSame(partial, written, bytes))))
