@@ -210,21 +210,33 @@ describe('hostile weights files', () => {
       expect.objectContaining({ code: 'NON_FINITE_WEIGHTS', message: expect.stringContaining(TARGET) }),
     );
     const clean = initStateDict(CONFIG, { seed: 1 });
-    const ck = encodeCheckpoint({
+    const checkpointWith = (moment: Float32Array) => ({
       config: CONFIG,
       weights: clean,
       optimizer: {
         config: { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
         step: 3,
-        m: { [TARGET]: { shape: [3], data: new Float32Array([0, Number.POSITIVE_INFINITY, 0]) } },
+        m: { [TARGET]: { shape: [3], data: moment } },
         v: {},
       },
       step: 3,
       epoch: 0,
       batchInEpoch: 3,
-      rngState: [1, 2, 3, 4],
+      rngState: [1, 2, 3, 4] as [number, number, number, number],
       bestValidationLoss: Number.POSITIVE_INFINITY,
     });
+    // nothing writes such a checkpoint...
+    expect(() =>
+      encodeCheckpoint(checkpointWith(new Float32Array([0, Number.POSITIVE_INFINITY, 0]))),
+    ).toThrow(
+      expect.objectContaining({ code: 'NON_FINITE_WEIGHTS', message: expect.stringContaining(TARGET) }),
+    );
+    // ...and one patched to hold it is refused when read
+    const marker = new Float32Array([0.25, 123.5, 0.75]);
+    const ck = encodeCheckpoint(checkpointWith(marker));
+    const at = Buffer.from(ck).indexOf(Buffer.from(marker.buffer));
+    expect(at).toBeGreaterThan(0);
+    new DataView(ck.buffer, ck.byteOffset).setFloat32(at + 4, Number.POSITIVE_INFINITY, true);
     const path = join(tmp, 'last.safetensors');
     expect(() => decodeCheckpoint(ck, { name: path })).toThrow(
       expect.objectContaining({

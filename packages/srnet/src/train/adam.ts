@@ -2,6 +2,7 @@
 // bias-corrected moments, eps added to √v̂. State is exportable for exact resume.
 import * as tf from '@tensorflow/tfjs-core';
 import { checkNumber } from '../internal/check-arguments.js';
+import { checkAdamConfig } from './adam-config.js';
 
 /** Hyper-parameters of {@link PyTorchAdam}. */
 export interface AdamConfig {
@@ -32,6 +33,7 @@ export class PyTorchAdam {
     readonly variables: tf.Variable[],
     readonly config: AdamConfig,
   ) {
+    checkAdamConfig('PyTorchAdam', 'config', config);
     this.m = variables.map((p) => zeroVariable(p));
     this.v = variables.map((p) => zeroVariable(p));
   }

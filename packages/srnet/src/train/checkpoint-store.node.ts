@@ -22,8 +22,19 @@ export function fileCheckpointStore(dir: string): CheckpointSink & { lastPath: s
     lastPath,
     bestPath,
     async save(bytes, info) {
-      await mkdir(dir, { recursive: true });
-      await writeFileAtomic(info.kind === 'best' ? bestPath : lastPath, bytes);
+      const path = info.kind === 'best' ? bestPath : lastPath;
+      try {
+        await mkdir(dir, { recursive: true });
+        await writeFileAtomic(path, bytes);
+      } catch (cause) {
+        // a folder in the file's place, `dir` a file, a full disk: the atomic write left the old file as it was
+        throw new SrnetError(
+          'BAD_CHECKPOINT',
+          `${path}: checkpoint write failed (${(cause as Error)?.message ?? String(cause)}); the previous file is unchanged`,
+          { file: path, step: info.step },
+          { cause },
+        );
+      }
     },
   };
 }

@@ -6,6 +6,7 @@ import { encodeSafetensors, readSafetensors, type SafetensorsTensor } from '@wor
 import { SrnetError } from '../errors.js';
 import {
   argumentError,
+  checkNumber,
   checkObject,
   checkOptionalString,
   checkOptions,
@@ -18,9 +19,16 @@ import type { ModelConfig } from '../models/config.js';
 import { modelConfigFromJson } from '../models/config-json.js';
 import type { StateDict } from '../models/state-dict.js';
 import type { AdamConfig } from './adam.js';
+import { checkAdamConfig } from './adam-config.js';
 
 /** Format tag stored in `__metadata__.format`. */
 export const CHECKPOINT_FORMAT = 'worldstrat-srnet-checkpoint/1';
+
+/**
+ * Largest step, epoch or batch count a checkpoint holds (and train's counting options take): 2^52, so a run
+ * resumed from it can add as many steps again and every count stays an exact integer (2^53 − 1 + 1 is not).
+ */
+export const MAX_TRAINING_COUNT = 2 ** 52;
 
 /** Everything needed to resume training exactly. */
 export interface TrainingCheckpoint {
@@ -60,12 +68,14 @@ export function encodeCheckpoint(ckpt: TrainingCheckpoint): Uint8Array {
     for (const [k, t] of Object.entries(checkObject<StateDict>(fn, name, sd, code))) {
       if (!isRecord(t) || !isArrayLike(t.shape))
         argumentError(fn, `${name}["${k}"]`, 'a { shape, data } tensor', t, code);
+      checkFiniteData(fn, `${name}["${k}"]`, t.data);
       tensors[prefix + k] = { dtype: 'F32', shape: Array.from(t.shape), data: t.data };
     }
   };
   put('model.', 'checkpoint.weights', ckpt.weights);
   put('optim.m.', 'checkpoint.optimizer.m', ckpt.optimizer.m);
   put('optim.v.', 'checkpoint.optimizer.v', ckpt.optimizer.v);
+  checkCheckpointMembers(fn, ckpt);
   try {
     return encodeCheckpointTensors(ckpt, tensors);
   } catch (cause) {
@@ -76,6 +86,46 @@ export function encodeCheckpoint(ckpt: TrainingCheckpoint): Uint8Array {
       {},
       { cause },
     );
+  }
+}
+
+/**
+ * What decodeCheckpoint checks, checked before writing: counts in 0..{@link MAX_TRAINING_COUNT}, a finite best loss
+ * (or Infinity), Adam settings train() accepts, four 32-bit RNG words.
+ */
+function checkCheckpointMembers(fn: string, ckpt: TrainingCheckpoint): void {
+  const count = { integer: true, min: 0, max: MAX_TRAINING_COUNT };
+  checkNumber(fn, 'checkpoint.step', ckpt.step, 'BAD_CHECKPOINT', count);
+  checkNumber(fn, 'checkpoint.epoch', ckpt.epoch, 'BAD_CHECKPOINT', count);
+  checkNumber(fn, 'checkpoint.batchInEpoch', ckpt.batchInEpoch, 'BAD_CHECKPOINT', count);
+  checkNumber(fn, 'checkpoint.optimizer.step', ckpt.optimizer.step, 'BAD_CHECKPOINT', count);
+  if (ckpt.bestValidationLoss !== Number.POSITIVE_INFINITY)
+    checkNumber(fn, 'checkpoint.bestValidationLoss', ckpt.bestValidationLoss, 'BAD_CHECKPOINT');
+  checkAdamConfig(fn, 'checkpoint.optimizer.config', ckpt.optimizer.config, false, 'BAD_CHECKPOINT');
+  const r = ckpt.rngState as unknown;
+  if (!Array.isArray(r) || r.length !== 4 || !r.every(isRngWord))
+    argumentError(fn, 'checkpoint.rngState', 'four 32-bit integers', r, 'BAD_CHECKPOINT');
+}
+
+/** A word of sfc32's state, signed or not as it leaves them. */
+function isRngWord(w: unknown): boolean {
+  return Number.isInteger(w) && (w as number) >= -(2 ** 31) && (w as number) < 2 ** 32;
+}
+
+/** A NaN/±Inf weight or moment would write a file decodeCheckpoint refuses (and a diverged run to resume). */
+function checkFiniteData(fn: string, name: string, data: unknown): void {
+  if (!isArrayLike(data)) return; // raster-io names a missing or odd array
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    if (v - v !== 0)
+      throw new SrnetError(
+        'NON_FINITE_WEIGHTS',
+        `${fn}: ${name} holds ${v} at flat index ${i}; nothing was encoded`,
+        {
+          tensor: name,
+          index: i,
+        },
+      );
   }
 }
 
@@ -186,8 +236,8 @@ class CheckpointMetadata {
   count(key: string): number {
     const text = this.text(key);
     const n = Number(text);
-    if (!/^\d{1,16}$/.test(text) || !Number.isSafeInteger(n))
-      this.fail(key, `= ${showValue(text)}; expected a whole number ≥ 0`);
+    if (!/^\d{1,16}$/.test(text) || !(n <= MAX_TRAINING_COUNT))
+      this.fail(key, `= ${showValue(text)}; expected a whole number in 0..${MAX_TRAINING_COUNT}`);
     return n;
   }
 
@@ -224,16 +274,18 @@ class CheckpointMetadata {
       beta2: number('beta2', beta, 'a number in [0, 1)'),
       eps: number('eps', (v) => v > 0 && Number.isFinite(v), 'a finite number > 0'),
       weightDecay: number('weightDecay', rate, 'a finite number ≥ 0'),
-      step: number('step', (v) => Number.isSafeInteger(v) && v >= 0, 'a whole number ≥ 0'),
+      step: number(
+        'step',
+        (v) => Number.isInteger(v) && v >= 0 && v <= MAX_TRAINING_COUNT,
+        `a whole number in 0..${MAX_TRAINING_COUNT}`,
+      ),
     };
   }
 
   /** Four 32-bit words, signed or not as sfc32 leaves them (SeededRandom would silently wrap anything else). */
   rngState(): RandomState {
     const v = this.json('rng_state');
-    const word = (w: unknown) =>
-      Number.isInteger(w) && (w as number) >= -(2 ** 31) && (w as number) < 2 ** 32;
-    if (!Array.isArray(v) || v.length !== 4 || !v.every(word))
+    if (!Array.isArray(v) || v.length !== 4 || !v.every(isRngWord))
       this.fail('rng_state', `= ${showValue(v)}; expected four 32-bit integers`);
     return [v[0], v[1], v[2], v[3]];
   }

@@ -27,7 +27,7 @@ export type WorkerRequest =
       totalBatch: number;
       step: number;
     }
-  | { type: 'apply'; grads: Float32Array[]; lr: number }
+  | { type: 'apply'; grads: Float32Array[]; lr: number; step: number }
   | { type: 'snapshot' };
 
 /** Replies a worker posts. */

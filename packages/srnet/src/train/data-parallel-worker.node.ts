@@ -11,7 +11,7 @@ import { modelFromStateDict } from '../models/weights.js';
 import { PyTorchAdam } from './adam.js';
 import { buffersOf, ownBuffer, type WorkerReply, type WorkerRequest } from './data-parallel-protocol.js';
 import { fitMicroBatch, isOutOfMemory } from './memory.js';
-import { restoreReplica, shardGradients, snapshotReplica } from './replica.js';
+import { checkFiniteWeights, restoreReplica, shardGradients, snapshotReplica } from './replica.js';
 import { outOfMemoryError } from './train.js';
 
 const port = parentPort;
@@ -61,8 +61,8 @@ async function gradients(m: Extract<WorkerRequest, { type: 'gradients' }>): Prom
   }
 }
 
-function apply(m: Extract<WorkerRequest, { type: 'apply' }>): WorkerReply {
-  const { adam, vars } = ready();
+async function apply(m: Extract<WorkerRequest, { type: 'apply' }>): Promise<WorkerReply> {
+  const { model, adam, vars } = ready();
   if (m.grads.length !== vars.length)
     throw new SrnetError(
       'TRAINING_WORKER_FAILED',
@@ -74,6 +74,8 @@ function apply(m: Extract<WorkerRequest, { type: 'apply' }>): WorkerReply {
   } finally {
     tf.dispose(grads);
   }
+  // replicas are bit-identical, so every worker sees a divergence; the coordinator reports worker 0's
+  await checkFiniteWeights(model, vars, m.step + 1);
   return { type: 'applied', numTensors: tf.memory().numTensors };
 }
 
@@ -86,7 +88,7 @@ async function handle(m: WorkerRequest): Promise<void> {
       return post(r, r.type === 'gradients' ? buffersOf(r.grads) : []);
     }
     case 'apply':
-      return post(apply(m));
+      return post(await apply(m));
     case 'snapshot': {
       const r = ready();
       const state = await snapshotReplica(r.model, r.adam);

@@ -262,13 +262,13 @@ export class ReplicaPool {
     };
   }
 
-  /** Every replica applies the same summed gradients; returns their tensor counts. */
-  async apply(sum: Float32Array[], lr: number): Promise<number[]> {
+  /** Every replica applies the same summed gradients (`step`: the 0-based global step, for errors); returns their tensor counts. */
+  async apply(sum: Float32Array[], lr: number, step = 0): Promise<number[]> {
     const last = this.workers.length - 1;
     const replies = await Promise.all(
       this.workers.map((w, k) => {
         const grads = k === last ? sum : sum.map((g) => g.slice());
-        return w.request({ type: 'apply', grads, lr }, 'applied', buffersOf(grads));
+        return w.request({ type: 'apply', grads, lr, step }, 'applied', buffersOf(grads));
       }),
     );
     return replies.map((r) => r.numTensors);
@@ -337,7 +337,7 @@ function dataParallelRunner(
     async step(batch, seeds, lr, ctx) {
       const p = await poolFor(batch.lr.shape[0]);
       const g = await p.gradients(batch, seeds, ctx);
-      const counts = await p.apply(sumGradients(g.grads), lr);
+      const counts = await p.apply(sumGradients(g.grads), lr, ctx.step);
       options.onReplicaTensors?.(counts);
       return { loss: g.loss, microBatchSize: g.microBatchSize };
     },

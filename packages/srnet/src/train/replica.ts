@@ -111,6 +111,30 @@ export async function shardGradients(
   return { grads: sums as tf.Tensor[], loss };
 }
 
+/**
+ * Checks every trainable weight is finite after an optimiser update: one reduction per variable and one read of a
+ * small vector per step (x − x is 0 for a finite x and NaN for NaN/±Inf, so the sum never overflows). A diverged
+ * step must stop the run before a checkpoint or the caller's model takes its weights.
+ *
+ * @param step - the global step just done (1-based), named in the error
+ * @throws SrnetError `NON_FINITE_WEIGHTS` naming the step and the weight
+ */
+export async function checkFiniteWeights(model: SrModel, vars: tf.Variable[], step: number): Promise<void> {
+  const flags = tf.tidy(() => tf.stack(vars.map((v) => tf.sum(tf.sub(v, v)))));
+  const sums = (await flags.data()) as Float32Array;
+  flags.dispose();
+  const bad = sums.findIndex((x) => x !== 0);
+  if (bad < 0) return;
+  const data = (await (vars[bad] as tf.Variable).data()) as Float32Array;
+  const at = data.findIndex((x) => !Number.isFinite(x));
+  const key = model.specs.filter((s) => s.used)[bad]?.key ?? (vars[bad] as tf.Variable).name;
+  throw new SrnetError(
+    'NON_FINITE_WEIGHTS',
+    `training step ${step} made weight "${key}" ${data[at]} (flat index ${at}, TF.js layout): the run diverged; lower options.optimizer.lr; no checkpoint is written from this step, so the last one stays good`,
+    { step, tensor: key, index: at },
+  );
+}
+
 /** The model's weights (unique keys) and Adam's moments in PyTorch layout, for a checkpoint. */
 export async function snapshotReplica(model: SrModel, adam: PyTorchAdam): Promise<ReplicaState> {
   const full = await exportStateDict(model);

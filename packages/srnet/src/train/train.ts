@@ -9,7 +9,7 @@ import {
   registeredMetrics,
   scoreBicubicBaseline,
 } from '@worldstrat/metrics';
-import { abortError, SrnetError } from '../errors.js';
+import { abortError, SRNET_ERROR_CODES, SrnetError, type SrnetErrorCode } from '../errors.js';
 import {
   argumentError,
   checkArray,
@@ -23,6 +23,7 @@ import {
   isRecord,
 } from '../internal/check-arguments.js';
 import { SeededRandom } from '../internal/random.js';
+import { yieldToEventLoop } from '../internal/yield-to-event-loop.js';
 import { architectureDiff } from '../models/config.js';
 import type { SrModel } from '../models/sr-model.js';
 import { validateInput } from '../models/validate-input.js';
@@ -34,9 +35,16 @@ import {
   PyTorchAdam,
   WORLDSTRAT_ADAM,
 } from './adam.js';
-import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from './checkpoint.js';
+import { checkAdamConfig } from './adam-config.js';
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  MAX_TRAINING_COUNT,
+  type TrainingCheckpoint,
+} from './checkpoint.js';
 import { estimateTrainingMemory, fitMicroBatch, gib, isOutOfMemory, trainingMemoryBudget } from './memory.js';
 import {
+  checkFiniteWeights,
   checkReplicaState,
   drawSampleSeeds,
   type ReplicaState,
@@ -230,18 +238,15 @@ export function checkTrainArguments(fn: string, model: unknown, options: unknown
   const o = checkObject<TrainOptions>(fn, 'options', options, code);
   checkSource(fn, 'options.train', o.train);
   if (o.validation !== undefined) checkSource(fn, 'options.validation', o.validation);
-  if (typeof o.epochs !== 'number' || !(o.epochs >= 0))
-    argumentError(fn, 'options.epochs', 'a number ≥ 0', o.epochs, code);
-  for (const key of ['maxSteps', 'stepsPerEpoch', 'cosineDecaySteps', 'memoryBudgetBytes'] as const)
-    if (o[key] !== undefined) checkNumber(fn, `options.${key}`, o[key], code);
+  checkCounts(fn, o);
+  if (o.memoryBudgetBytes !== undefined)
+    checkNumber(fn, 'options.memoryBudgetBytes', o.memoryBudgetBytes, code, { min: 1 });
   if (o.seed !== undefined) checkSeed(fn, 'options.seed', o.seed);
   if (o.cosineT0 !== undefined && o.cosineT0 !== false)
     checkNumber(fn, 'options.cosineT0', o.cosineT0, code, { min: Number.MIN_VALUE });
-  if (o.microBatchSize !== undefined && o.microBatchSize !== 'auto')
-    checkNumber(fn, 'options.microBatchSize', o.microBatchSize, code);
   if (o.mode !== undefined && o.mode !== 'worldstrat' && o.mode !== 'centered')
     argumentError(fn, 'options.mode', "'worldstrat' or 'centered'", o.mode, code);
-  if (o.optimizer !== undefined) checkObject(fn, 'options.optimizer', o.optimizer, code);
+  if (o.optimizer !== undefined) checkAdamConfig(fn, 'options.optimizer', o.optimizer, true);
   if (o.baseline !== undefined && o.baseline !== false) checkObject(fn, 'options.baseline', o.baseline, code);
   if (o.checkpoint !== undefined) {
     const c = checkObject<NonNullable<TrainOptions['checkpoint']>>(
@@ -252,7 +257,12 @@ export function checkTrainArguments(fn: string, model: unknown, options: unknown
     );
     const sink = checkObject<CheckpointSink>(fn, 'options.checkpoint.sink', c.sink, code);
     checkFunction(fn, 'options.checkpoint.sink.save', sink.save, code);
-    if (c.every !== undefined) checkNumber(fn, 'options.checkpoint.every', c.every, code, { min: 0 });
+    if (c.every !== undefined)
+      checkNumber(fn, 'options.checkpoint.every', c.every, code, {
+        integer: true,
+        min: 0,
+        max: MAX_TRAINING_COUNT,
+      });
   }
   if (o.resume !== undefined && !(o.resume instanceof Uint8Array))
     argumentError(fn, 'options.resume', 'checkpoint bytes (a Uint8Array)', o.resume, 'BAD_CHECKPOINT');
@@ -260,6 +270,20 @@ export function checkTrainArguments(fn: string, model: unknown, options: unknown
     argumentError(fn, 'options.resumeName', 'a string', o.resumeName, code);
   if (o.onProgress !== undefined) checkFunction(fn, 'options.onProgress', o.onProgress, code);
   checkSignal(fn, 'options.signal', o.signal, code);
+}
+
+/**
+ * The counting options are whole numbers (epochs 1.5 used to run 2, Infinity with an empty source spun for ever), at
+ * most {@link MAX_TRAINING_COUNT} so step arithmetic stays exact.
+ */
+function checkCounts(fn: string, o: TrainOptions): void {
+  const count = (min: number) => ({ integer: true, min, max: MAX_TRAINING_COUNT });
+  checkNumber(fn, 'options.epochs', o.epochs, 'BAD_CONFIG', count(0));
+  if (o.maxSteps !== undefined) checkNumber(fn, 'options.maxSteps', o.maxSteps, 'BAD_CONFIG', count(0));
+  for (const key of ['stepsPerEpoch', 'cosineDecaySteps'] as const)
+    if (o[key] !== undefined) checkNumber(fn, `options.${key}`, o[key], 'BAD_CONFIG', count(1));
+  if (o.microBatchSize !== undefined && o.microBatchSize !== 'auto')
+    checkNumber(fn, 'options.microBatchSize', o.microBatchSize, 'BAD_CONFIG', count(1));
 }
 
 /** Where training starts: fresh (seeded), or the state a checkpoint recorded, loaded into the runner. */
@@ -428,8 +452,12 @@ function localRunner(model: SrModel, adamCfg: AdamConfig): StepRunner {
           : Math.min(B, ctx.micro);
       try {
         const { grads, loss } = await shardGradients(model, vars, batch, seeds, ctx.mode, mb, B);
-        adam.apply(grads, lr);
-        tf.dispose(grads);
+        try {
+          adam.apply(grads, lr);
+        } finally {
+          tf.dispose(grads);
+        }
+        await checkFiniteWeights(model, vars, ctx.step + 1);
         return { loss, microBatchSize: mb };
       } catch (err) {
         throw isOutOfMemory(err)
@@ -503,7 +531,7 @@ async function trainingLoop(
   const save = async (kind: 'periodic' | 'best' | 'final', epoch: number, batchInEpoch: number) => {
     if (!options.checkpoint) return;
     const snap = await runner.snapshot();
-    const bytes = encodeCheckpoint({
+    const bytes = encodeAt(step, {
       config: cfg,
       weights: snap.weights,
       optimizer: { config: adamCfg, step: snap.step, m: snap.m, v: snap.v },
@@ -519,7 +547,11 @@ async function trainingLoop(
   for (let epoch = startEpoch; epoch < options.epochs; epoch++) {
     let b = 0;
     let stoppedEarly = false;
+    await yieldToEventLoop();
+    throwIfAborted(options.signal, abortError);
     for await (const batch of sourceFor(options.train, epoch, 'train', 'options.train')) {
+      // a macrotask per batch: with the cpu backend and a synchronous source nothing else would ever run
+      await yieldToEventLoop();
       throwIfAborted(options.signal, abortError);
       checkBatch('train', `batch ${b} of epoch ${epoch}`, batch);
       if (b < skipBatches) {
@@ -562,6 +594,7 @@ async function trainingLoop(
       });
       if (every > 0 && step % every === 0) await save('periodic', epoch, b);
     }
+    if (b === 0 && !stoppedEarly) throw emptyEpochError(epoch);
     skipBatches = 0;
     if (stoppedEarly) {
       // maxSteps reached mid-epoch: the resume point is this epoch, after `b` batches.
@@ -598,6 +631,33 @@ async function trainingLoop(
     bestValidationLoss: best,
     microBatchSize: usedMicro,
   };
+}
+
+/** An epoch without batches trains nothing: a missing data folder must not look like a finished run. */
+function emptyEpochError(epoch: number): SrnetError {
+  return new SrnetError(
+    'BAD_CONFIG',
+    `train: options.train yielded no batch in epoch ${epoch}; check the training data (a function source is called once per epoch and must yield batches every time)`,
+    { argument: 'options.train', epoch },
+  );
+}
+
+/**
+ * encodeCheckpoint, its refusal naming the step: nothing reaches the sink, so the previous file stays (a diverged
+ * moment must not replace a good checkpoint with one decodeCheckpoint refuses).
+ */
+function encodeAt(step: number, ckpt: TrainingCheckpoint): Uint8Array {
+  try {
+    return encodeCheckpoint(ckpt);
+  } catch (err) {
+    if (!(err instanceof SrnetError)) throw err;
+    throw new SrnetError(
+      err.code,
+      `checkpoint at step ${step} not written (the previous one is kept): ${err.message}`,
+      { ...err.details, step },
+      { cause: err },
+    );
+  }
 }
 
 /** The typed error for an allocation failure in a step: what ran out, and a micro-batch that should fit. */
@@ -688,9 +748,46 @@ export async function trainStep(
   const b = batch.lr.shape[0];
   const seeds = drawSampleSeeds(rng, b);
   const { grads, loss } = await shardGradients(model, vars, batch, seeds, mode, microBatchSize ?? b, b);
-  adam.apply(grads, lr);
-  tf.dispose(grads);
+  try {
+    adam.apply(grads, lr);
+  } finally {
+    tf.dispose(grads);
+  }
   return loss;
+}
+
+/** Checked, finite input and a NaN/±Inf prediction: the weights overflow (like the engines' output check). */
+function checkFinitePrediction(pred: Float32Array, batch: number, epoch: number): void {
+  const at = pred.findIndex((v) => !Number.isFinite(v));
+  if (at >= 0)
+    throw new SrnetError(
+      'NON_FINITE_WEIGHTS',
+      `validation batch ${batch} of epoch ${epoch}: the model predicted ${pred[at]} at flat index ${at} for finite input; its weights overflow float32 (the run diverged)`,
+      { batch, epoch, index: at },
+    );
+}
+
+/** srnet codes for @worldstrat/metrics' errors: its options are the caller's config, the rest are the data. */
+function metricsErrorCode(code: unknown): SrnetErrorCode {
+  if (code === 'INVALID_OPTION') return 'BAD_CONFIG';
+  if ((SRNET_ERROR_CODES as readonly unknown[]).includes(code)) return code as SrnetErrorCode;
+  return 'BAD_INPUT_SHAPE';
+}
+
+/** Runs a metrics call; its errors become SrnetErrors naming `where`, the original kept as `cause`. */
+function metricsCall<T>(where: string, run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof SrnetError) throw err;
+    const e = err as { code?: unknown; message?: unknown };
+    throw new SrnetError(
+      metricsErrorCode(e?.code),
+      `${where}: ${typeof e?.message === 'string' ? e.message : String(err)}`,
+      { metricsCode: e?.code },
+      { cause: err },
+    );
+  }
 }
 
 /**
@@ -731,20 +828,24 @@ export async function validate(
     );
     const pred = (await y.data()) as Float32Array;
     y.dispose();
-    all.push(...registeredMetrics(pred, batch.hr.data, batch.hr.shape, { mode }));
+    checkFinitePrediction(pred, done, epoch);
+    const where = `validation batch ${done} of epoch ${epoch}`;
+    all.push(...metricsCall(where, () => registeredMetrics(pred, batch.hr.data, batch.hr.shape, { mode })));
     if (baseline !== false)
       base.push(
-        ...scoreBicubicBaseline(batch.lr.data, batch.lr.shape, batch.hr.data, batch.hr.shape, {
-          ...baseline,
-          mode,
-        }),
+        ...metricsCall(`${where} (bicubic baseline)`, () =>
+          scoreBicubicBaseline(batch.lr.data, batch.lr.shape, batch.hr.data, batch.hr.shape, {
+            ...baseline,
+            mode,
+          }),
+        ),
       );
     done++;
     onBatch?.(done);
   }
   if (all.length === 0)
     throw new SrnetError('BAD_INPUT_SHAPE', `validation source yielded no batches in epoch ${epoch}`);
-  const m = meanRegisteredMetrics(all);
+  const m = metricsCall(`validation of epoch ${epoch}`, () => meanRegisteredMetrics(all));
   const summary: ValidationSummary = {
     epoch,
     step,
@@ -757,7 +858,7 @@ export async function validate(
     cssim: m.cssim,
   };
   if (base.length > 0) {
-    const bm = meanRegisteredMetrics(base);
+    const bm = metricsCall(`bicubic baseline of epoch ${epoch}`, () => meanRegisteredMetrics(base));
     summary.baseline = { psnr: bm.psnr, ssimLoss: bm.ssimLoss, loss: bm.loss, mse: bm.mse, mae: bm.mae };
   }
   return summary;
