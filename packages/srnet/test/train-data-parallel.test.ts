@@ -206,6 +206,34 @@ describe.runIf(BUILT)('trainDataParallel [slow: trains on wasm in worker threads
     expect(maxRelativeDiff(full.weights, single.weights)).toBeLessThanOrEqual(1e-5);
   });
 
+  it('a given worker count holds from the first step, even when the first batch is smaller, so a resume is exact', async () => {
+    await selectBackend('wasm');
+    const uneven = (e: number): TrainBatch[] => [
+      syntheticBatch(7 * e, { ...TASK, b: 1 }),
+      syntheticBatch(7 * e + 1, TASK),
+      syntheticBatch(7 * e + 2, TASK),
+    ];
+    const replicas = new Set<number>();
+    const par = { ...OPTS, train: uneven, workers: 2, workerScript: WORKER };
+    let bytes: Uint8Array | undefined;
+    const sink = {
+      save: async (b: Uint8Array, info: { step: number }) => {
+        if (info.step === 1) bytes = b;
+      },
+    };
+    const full = await trained(SRCNN, (m) =>
+      trainDataParallel(m, {
+        ...par,
+        checkpoint: { sink, every: 1 },
+        onReplicaTensors: (c) => replicas.add(c.length),
+      }),
+    );
+    expect([...replicas]).toEqual([2]);
+    const rest = await trained(SRCNN, (m) => trainDataParallel(m, { ...par, resume: bytes as Uint8Array }));
+    expect(rest.losses).toEqual(full.losses.slice(1));
+    expect(maxRelativeDiff(full.weights, rest.weights)).toBe(0);
+  });
+
   it("a worker's srnet error reaches the caller typed, naming the worker", async () => {
     const m = createModel(SRCNN, { seed: 2 });
     const err = await trainDataParallel(m, {

@@ -310,7 +310,7 @@ function poolSettings(options: DataParallelOptions): { workers: number | 'auto';
   return { workers, script };
 }
 
-/** A {@link StepRunner} over worker replicas; the pool starts at the first step, sized by its batch. */
+/** A {@link StepRunner} over worker replicas; the pool starts at the first step (sized by its batch for 'auto'). */
 function dataParallelRunner(
   model: SrModel,
   adam: AdamConfig,
@@ -323,10 +323,9 @@ function dataParallelRunner(
   let initial: InitialState | undefined;
   const poolFor = async (batch: number): Promise<ReplicaPool> => {
     if (pool) return pool;
-    const n = Math.min(
-      batch,
-      settings.workers === 'auto' ? defaultDataParallelWorkers(batch) : settings.workers,
-    );
+    // a worker count given is the pool's size whatever the first batch holds (a batch of 1 first made the whole run
+    // single-replica, and a resume starting after it two: the trajectories differed); 'auto' follows the batch
+    const n = settings.workers === 'auto' ? defaultDataParallelWorkers(batch) : settings.workers;
     pool = new ReplicaPool(n, settings.script, { config: model.config, adam, backend });
     onPool(pool);
     await pool.start(initial ?? { weights: await modelWeights(model), step: 0 });
