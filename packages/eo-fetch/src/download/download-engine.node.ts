@@ -95,7 +95,7 @@ export interface DownloadJob {
    * Extra check of the finished temp file (e.g. re-read the TIFF); throw (or return `false`) to reject it. It must
    * not change the file: it is hashed again afterwards.
    */
-  verify?: (tempPath: string) => void | boolean | Promise<void | boolean>;
+  verify?: (tempPath: string) => unknown;
 }
 
 /** A progress event: `stage` is always `download`; `done`/`total` count files. */
