@@ -399,6 +399,7 @@ export const superresolvePipeline = definePipeline<SuperresolveOptions, Superres
     'super-resolve Sentinel-2 revisits (local GeoTIFFs, or found for an AOI + date range via STAC and downloaded) with SRCNN / HighRes-net weights → GeoTIFF + PNG',
   async run(options, context = {}) {
     const t0 = performance.now();
+    checkGeoTiffName(options.out);
     const target = checkSuperresolveTarget(options);
     let inputs = target ? [] : await expandRevisitInputs(options.inputs ?? []);
     const { engine, modelName, modelFiles, sceneOptions } = await loadSuperresolveEngine(options);
@@ -493,6 +494,19 @@ function fileList(files: readonly string[]): string {
 function quicklookPathOf(options: SuperresolveOptions): string | undefined {
   if (options.quicklook === false) return undefined;
   return options.quicklook ?? `${options.out.replace(/\.tiff?$/i, '')}.png`;
+}
+
+/**
+ * `out` is the GeoTIFF: a name ending in another image format's extension would put a GeoTIFF under that name
+ * and the quicklook at `<name>.png` beside it (`sr.png` → a TIFF at `sr.png` and a PNG at `sr.png.png`).
+ */
+function checkGeoTiffName(out: string): void {
+  const ext = /\.(png|jpe?g|gif|webp|bmp|svg)$/i.exec(out)?.[0];
+  if (ext)
+    throw new WorldStratError(
+      'INVALID_ARGUMENT',
+      `out ${out} ends in ${ext}, but out names the GeoTIFF to write (e.g. ${out.slice(0, -ext.length)}.tif); the PNG quicklook goes to quicklook (default: out with .png)`,
+    );
 }
 
 /** The cloud mask beside a revisit (`…-CLM.tiff` for `…-L2A_data.tiff`); the revisit itself when none applies. */

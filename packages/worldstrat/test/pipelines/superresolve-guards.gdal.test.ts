@@ -119,6 +119,16 @@ describe('superresolve guards', () => {
     expect(JSON.parse(ok.out).warnings).toEqual([]);
   }, 60_000);
 
+  it('--out with a PNG name is refused before any work (it used to write a TIFF there and the PNG at x.png.png)', async () => {
+    const folder = await revisitFolder('PNGOUT', [revisit(0), revisit(1)]);
+    const out = join(dir, 'named', 'sr.png');
+    const r = await cli('superresolve', folder, '--weights', good, '--out', out);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain('INVALID_ARGUMENT');
+    expect(r.err).toContain(`${join(dir, 'named', 'sr')}.tif`);
+    expect(existsSync(join(dir, 'named'))).toBe(false);
+  }, 60_000);
+
   it('an all-NaN band and 1e30 values are warnings in the JSON result and printed; GDAL reads the product', async () => {
     const folder = await revisitFolder('SPOILED', [
       revisit(0, (b) => {
