@@ -110,8 +110,10 @@ function checkQuicklookOptions(options: QuicklookOptions): void {
   if (!stretchOk)
     bad('stretch', s, "'percentile', 'minmax', 'none', { min, max } or one { min, max } per band");
   const p = o.percentiles;
-  if (p !== undefined && !(Array.isArray(p) && p.length === 2 && p.every(isFiniteNumber)))
-    bad('percentiles', p, 'two numbers in [0, 100]');
+  // inverted or out-of-range limits would stretch every band backwards or past its data
+  const inRange = (v: unknown) => isFiniteNumber(v) && v >= 0 && v <= 100;
+  if (p !== undefined && !(Array.isArray(p) && p.length === 2 && p.every(inRange) && p[0] < p[1]))
+    bad('percentiles', p, 'two numbers low < high in [0, 100]');
   if (o.maxSize !== undefined && !(Number.isSafeInteger(o.maxSize) && o.maxSize >= 1))
     bad('maxSize', o.maxSize, 'a positive integer');
   const cc = o.classColors;

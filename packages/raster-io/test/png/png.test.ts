@@ -171,4 +171,20 @@ describe('renderQuicklook', () => {
     expect(() => renderQuicklook(r, { bands: [5] })).toThrow(/out of range/);
     expect(() => renderQuicklook(r, { colormap: 'jet' as 'gray' })).toThrow(/unknown colormap/);
   });
+
+  it('refuses inverted or out-of-range percentiles (they stretched the quicklook backwards)', () => {
+    const r: Raster = { width: 2, height: 1, dtype: 'uint16', bands: [Uint16Array.of(10, 20)] };
+    for (const p of [
+      [98, 2],
+      [50, 50],
+      [-5, 98],
+      [2, 101],
+    ] as [number, number][]) {
+      expect(() => renderQuicklook(r, { percentiles: p }), String(p)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('low < high') }),
+      );
+    }
+    const png = decode(renderQuicklook(r, { percentiles: [0, 100] }));
+    expect(Array.from(png.data)).toEqual([0, 255]); // gray: 10 → 0, 20 → 255
+  });
 });
