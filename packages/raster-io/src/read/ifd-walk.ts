@@ -77,15 +77,17 @@ const STRUCTURAL_TYPES: Readonly<Record<number, Set<number>>> = {
  * on as numbers, which become a transform no other reader sees.
  */
 const NUMERIC = new Set([1, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 16, 17, 18]);
+/** What libtiff reads as doubles: every number type but IFD (13) and IFD8 (18), which it drops for these tags. */
+const REAL = new Set([1, 3, 4, 5, 6, 8, 9, 10, 11, 12, 16, 17]);
 const INTEGER = new Set([1, 3, 4, 6, 8, 9, 16, 17]);
 /** An ASCII tag: libtiff reads its bytes from ASCII, UNDEFINED or integer values (each must fit a byte). */
 const TEXT = new Set([2, 7, ...INTEGER]);
 const GEO_TAG_TYPES: Readonly<Record<number, Set<number>>> = {
-  33550: NUMERIC, // ModelPixelScale
-  33922: NUMERIC, // ModelTiepoint
-  34264: NUMERIC, // ModelTransformation
+  33550: REAL, // ModelPixelScale
+  33922: REAL, // ModelTiepoint
+  34264: REAL, // ModelTransformation
   34735: INTEGER, // GeoKeyDirectory (each value must also fit 16 bits: see parseGeoKeyDirectory)
-  34736: NUMERIC, // GeoDoubleParams
+  34736: REAL, // GeoDoubleParams
   34737: TEXT, // GeoAsciiParams
 };
 
@@ -102,8 +104,12 @@ export interface WalkedIfd {
   offset: number;
   /** The first entry of each tag. libtiff ignores later duplicates, and so do we. */
   entries: Map<number, RawEntry>;
-  /** Byte positions of the later duplicate entries, hidden from geotiff.js (which would keep the last). */
-  duplicates: number[];
+  /**
+   * Byte positions of the entries hidden from geotiff.js: later duplicates (it would keep the last; libtiff keeps
+   * the first) and georeferencing tags libtiff drops for their field type (geotiff.js would read their values, and
+   * throws on IFD8 ones beyond 2^53).
+   */
+  blanked: number[];
   /**
    * Byte positions of entries geotiff.js would hold as lazily loaded arrays (see {@link GEOTIFFJS_LAZY_ARRAYS}) whose
    * values are out of line: geotiff.js sees them as one value. It allocates every declared value of such a tag when
@@ -202,7 +208,7 @@ export async function walkIfds(input: IfdWalkInput): Promise<IfdChain> {
 }
 
 /**
- * geotiff.js parses a copy of the header in which later duplicate entries are blanked and hidden arrays' counts
+ * geotiff.js parses a copy of the header in which the {@link WalkedIfd.blanked} entries are blanked and hidden arrays' counts
  * set to 1 ({@link geotiffJsView}). A tag whose out-of-line values lie on those bytes would be read from the copy
  * (a SampleFormat of 3 read as 1: float32 pixels returned as uint32), where libtiff reads the file's: such a file
  * is refused. No writer puts values on directory entries.
@@ -214,7 +220,7 @@ function checkPatchedBytesUnread(ifds: readonly WalkedIfd[], name: string, big: 
   // [first byte, end, the entry's byte]
   const patched: [number, number, number][] = [];
   for (const ifd of ifds) {
-    for (const at of ifd.duplicates) patched.push([at, at + entrySize, at]);
+    for (const at of ifd.blanked) patched.push([at, at + entrySize, at]);
     for (const at of ifd.hiddenArrays) patched.push([at + countAt, at + countAt + countSize, at]);
   }
   if (patched.length === 0) return;
@@ -314,7 +320,7 @@ async function walkIfd(
   const ifd: WalkedIfd = {
     offset,
     entries: new Map(),
-    duplicates: [],
+    blanked: [],
     hiddenArrays: [],
     eagerBytes: 0,
     values: [],
@@ -328,7 +334,7 @@ async function walkIfd(
     ifd.tagBytes += outOfLine;
     // libtiff ignores every later entry of a tag it has seen in this directory (geotiff.js would keep the last)
     if (ifd.entries.has(tag)) {
-      ifd.duplicates.push(offset + countSize + at);
+      ifd.blanked.push(offset + countSize + at);
       continue;
     }
     const size = valuesInFile ? source.size : undefined;
@@ -341,7 +347,10 @@ async function walkIfd(
     }
     if (GEOTIFFJS_EAGER_TAGS.has(tag)) ifd.eagerBytes += outOfLine;
     const geoTypes = GEO_TAG_TYPES[tag];
-    if (geoTypes && !geoTypes.has(entry.type)) ifd.ignoredGeoTags.add(tag);
+    if (geoTypes && !geoTypes.has(entry.type)) {
+      ifd.ignoredGeoTags.add(tag);
+      ifd.blanked.push(offset + countSize + at);
+    }
   }
   const next = big ? u64(body, n * entrySize, le, name, where) : body.getUint32(n * entrySize, le);
   return { ifd, next };
@@ -422,7 +431,7 @@ function pastEnd(name: string, where: string, size: number | undefined): RasterI
 }
 
 /**
- * `bytes` (read at file offset `at`) as geotiff.js should see them: every later duplicate entry blanked to an
+ * `bytes` (read at file offset `at`) as geotiff.js should see them: every {@link WalkedIfd.blanked} entry turned into an
  * empty entry of tag 65535, so geotiff.js (which keeps the last of two equal tags) sees libtiff's first, and
  * the counts of {@link WalkedIfd.hiddenArrays} set to 1. A copy when anything changes; the source's own
  * bytes are never changed.
@@ -452,7 +461,7 @@ export function geotiffJsView(
   if (big) o.setBigUint64(0, 1n, le);
   else o.setUint32(0, 1, le);
   for (const ifd of ifds) {
-    for (const entry of ifd.duplicates) patch(entry, blank);
+    for (const entry of ifd.blanked) patch(entry, blank);
     for (const entry of ifd.hiddenArrays) patch(entry + 4, one);
   }
   return out;

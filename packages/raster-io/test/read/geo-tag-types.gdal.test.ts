@@ -36,6 +36,15 @@ function retype(bytes: Uint8Array, tag: number, type: number): Uint8Array {
   });
 }
 
+/** Re-type tag `tag` of IFD 0 as `type` of `size`-byte values, keeping its bytes (IFD 13: 4, IFD8 18: 8). */
+function retypeWords(bytes: Uint8Array, tag: number, type: number, size: number): Uint8Array {
+  return patchTagEntry(bytes, tag, (v, at) => {
+    const old = TYPE_SIZE[v.getUint16(at + 2, true)] as number;
+    v.setUint16(at + 2, type, true);
+    v.setUint32(at + 4, (v.getUint32(at + 4, true) * old) / size, true);
+  });
+}
+
 describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
   'geo tags of a type libtiff drops',
   () => {
@@ -45,6 +54,9 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
         ['tiepoint-undefined', retype(baseTiff(), 33922, UNDEFINED)],
         ['scale-ascii', retype(baseTiff(), 33550, ASCII)],
         ['geokeys-undefined', retype(baseTiff(), 34735, UNDEFINED)],
+        // IFD offsets are numbers to geotiff.js but not to libtiff's double reader: a DOUBLE → IFD bit flip
+        ['scale-ifd', retypeWords(baseTiff(), 33550, 13, 4)],
+        ['tiepoint-ifd8', retypeWords(baseTiff(), 33922, 18, 8)],
       ];
       const paths = cases.map(([name, bytes]) => {
         const path = join(tmp(), `${name}.tif`);
@@ -69,6 +81,8 @@ describe.runIf(requireTool('python3-gdal', PYTHON_GDAL !== undefined))(
       expect(summary(1)).toEqual({ ours: null, gdal: null });
       expect(summary(2)).toEqual({ ours: null, gdal: null });
       // a GeoKeyDirectory libtiff drops: the transform stays, the CRS goes
+      expect(summary(4)).toEqual({ ours: null, gdal: null });
+      expect(summary(5)).toEqual({ ours: null, gdal: null });
       expect(summary(3).ours?.gt).toEqual(summary(3).gdal?.gt);
       expect(summary(3).ours?.epsg ?? null).toBe(null);
       expect(gdal[paths[3] as string]?.epsg ?? null).toBe(null);
