@@ -1,6 +1,13 @@
 import { MetricsError } from './errors.js';
 import { ssimPlaneSums } from './internal/ssim-plane.js';
-import { checkFinite, checkLength, checkScore, type NumericArray, shapeSize } from './internal/validate.js';
+import {
+  checkFinite,
+  checkLength,
+  checkOptions,
+  checkScore,
+  type NumericArray,
+  shapeSize,
+} from './internal/validate.js';
 import { psnrFromMse } from './plain-metrics.js';
 import { type SsimOptions, ssimParams } from './ssim.js';
 
@@ -46,8 +53,9 @@ export function batchMetrics(
   checkLength(fn, 'target', target, n, shape);
   checkFinite(fn, 'prediction', prediction);
   checkFinite(fn, 'target', target);
-  const params = ssimParams(fn, options);
-  const range = options?.dataRange ?? 1;
+  const opts = checkOptions(fn, options);
+  const params = ssimParams(fn, opts);
+  const range = opts.dataRange ?? 1;
   const pad = Math.floor(params.gauss.length / 2);
   if (h <= pad || w <= pad) {
     throw new MetricsError(

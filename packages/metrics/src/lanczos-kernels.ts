@@ -109,11 +109,11 @@ export function lanczosKernels1d(options: LanczosKernelOptions = {}): {
   shifts: Float32Array;
   kernels: Float32Array;
 } {
-  checkOptions('lanczosKernels1d', options);
+  const opts = checkOptions('lanczosKernels1d', options);
   const shifts = lanczosShifts();
   const kernels = new Float32Array(LANCZOS_SHIFT_COUNT * LANCZOS_TAPS);
   for (let i = 0; i < LANCZOS_SHIFT_COUNT; i++)
-    kernels.set(lanczosKernel1d(shifts[i], options), i * LANCZOS_TAPS);
+    kernels.set(lanczosKernel1d(shifts[i], opts), i * LANCZOS_TAPS);
   return { shifts, kernels };
 }
 

@@ -308,9 +308,10 @@ export function opensrHarmonize(
   checkLength(fn, 'hr', hr, n, shape);
   checkFinite(fn, 'sr', sr);
   checkFinite(fn, 'hr', hr);
-  const opts = checkAlignOptions(fn, options);
-  const spectral = checkSwitch(fn, 'spectral', options.spectral);
-  return harmonize(sr, hr, c, h, w, spectral, checkSwitch(fn, 'spatial', options.spatial), opts);
+  const o = checkOptions(fn, options);
+  const opts = checkAlignOptions(fn, o);
+  const spectral = checkSwitch(fn, 'spectral', o.spectral);
+  return harmonize(sr, hr, c, h, w, spectral, checkSwitch(fn, 'spatial', o.spatial), opts);
 }
 
 /** The unchecked core of {@link opensrHarmonize}. */

@@ -226,7 +226,8 @@ function checkWeights(fn: string, value: unknown): { mse: number; mae: number; s
       `${fn}: weights must be { mse, mae, ssim }, got ${describe(value)}`,
     );
   }
-  const weights = value as Record<string, unknown>;
+  // A snapshot: the loss is computed from the very values checked here (a getter could change them).
+  const weights = checkOptions(fn, value as Record<string, unknown>, 'weights');
   for (const key of ['mse', 'mae', 'ssim'] as const) {
     if (typeof weights[key] !== 'number' || !Number.isFinite(weights[key])) {
       throw new MetricsError(
@@ -235,7 +236,7 @@ function checkWeights(fn: string, value: unknown): { mse: number; mae: number; s
       );
     }
   }
-  return weights as { mse: number; mae: number; ssim: number };
+  return { mse: weights.mse as number, mae: weights.mae as number, ssim: weights.ssim as number };
 }
 
 function checkCallbacks(

@@ -88,13 +88,45 @@ export function checkFinite(fn: string, what: string, data: NumericArray): void 
 /** A caller's value quoted for a message (core's rendering: short, never throws). */
 export const describe = (value: unknown): string => describeValue(value);
 
-/** Checks an options argument is absent or a plain object, and returns it (`{}` when absent). */
+/**
+ * Checks an options argument is absent or an object, and returns a snapshot of it (`{}` when absent): every
+ * string-keyed member, own or inherited (class getters too), read exactly once. A getter or Proxy trap that
+ * throws becomes `INVALID_OPTION` instead of escaping as a bare TypeError, and a getter cannot pass the checks
+ * with one value and then hand the computation another.
+ */
 export function checkOptions<T extends object>(fn: string, options: T | undefined, name = 'options'): T {
   if (options === undefined) return {} as T;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+  if (options === null || typeof options !== 'object') {
     throw new MetricsError('INVALID_OPTION', `${fn}: ${name} must be an object, got ${describe(options)}`);
   }
-  return options;
+  let key = '';
+  try {
+    // Array.isArray itself throws on a revoked Proxy.
+    if (Array.isArray(options)) {
+      throw new MetricsError('INVALID_OPTION', `${fn}: ${name} must be an object, got ${describe(options)}`);
+    }
+    return snapshot(options, (k) => {
+      key = k;
+    }) as T;
+  } catch (cause) {
+    if (cause instanceof MetricsError) throw cause;
+    const where = key === '' ? name : `${name}.${key}`;
+    throw new MetricsError('INVALID_OPTION', `${fn}: reading ${where} threw ${describe(cause)}`, { cause });
+  }
+}
+
+/** Copies the string-keyed members of `source` and its prototypes (up to Object.prototype) into a null-prototype object. */
+function snapshot(source: object, reading: (key: string) => void): Record<string, unknown> {
+  // Null prototype: an own "__proto__" member stays a plain member, as it was on the source.
+  const copy: Record<string, unknown> = Object.create(null);
+  for (let o: object | null = source; o !== null && o !== Object.prototype; o = Reflect.getPrototypeOf(o)) {
+    for (const k of Reflect.ownKeys(o)) {
+      if (typeof k !== 'string' || k === 'constructor' || Object.hasOwn(copy, k)) continue;
+      reading(k);
+      copy[k] = (source as Record<string, unknown>)[k];
+    }
+  }
+  return copy;
 }
 
 /**
