@@ -129,33 +129,83 @@ export function checkAoisArgument(fn: string, name: string, value: unknown): voi
   }
 }
 
-/** An array of points `{ id, lon, lat }` with numeric coordinates (`numbers`: also a numeric id). */
-export function checkPointsArgument(fn: string, name: string, value: unknown, numbers = true): void {
+/**
+ * An array of points `{ id, lon, lat }` (`numbers`: as the samplers make them, a non-negative integer id of at
+ * most `maxId` and lon/lat in range). A writer wrote NaN as `nan`, a latitude of 1e9, and an id of 2^31 as
+ * −2^31 in an int32 column.
+ */
+export function checkPointsArgument(
+  fn: string,
+  name: string,
+  value: unknown,
+  numbers = true,
+  maxId = Number.MAX_SAFE_INTEGER,
+): void {
   const points = checkArrayArgument(fn, name, value as readonly unknown[]);
   for (let i = 0; i < points.length; i++) {
     const p = checkObject(fn, `${name}[${i}]`, points[i]) as Record<string, unknown>;
     if (!numbers) continue;
-    checkNumber(fn, `${name}[${i}].id`, p.id);
-    checkNumber(fn, `${name}[${i}].lon`, p.lon);
-    checkNumber(fn, `${name}[${i}].lat`, p.lat);
+    const { id, lon, lat } = p;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0 || id > maxId)
+      throw argumentError(fn, `${name}[${i}].id`, `an integer in [0, ${maxId}]`, id);
+    checkNumber(fn, `${name}[${i}].lon`, lon);
+    checkNumber(fn, `${name}[${i}].lat`, lat);
+    assertLongitude(lon as number, { what: `${fn}: ${name}[${i}].lon` });
+    assertLatitude(lat as number, { what: `${fn}: ${name}[${i}].lat` });
   }
 }
 
-/** A first id: a finite number (ids are `firstId, firstId + 1, …`). */
-export function checkFirstId(fn: string, name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw argumentError(fn, name, 'a finite number', value);
+/**
+ * A first id: a non-negative safe integer whose last id (`firstId + n − 1`) is still a safe integer. A fraction
+ * gave ids 0.5, 1.5, …, and from 2^53 on `firstId + 1 === firstId`: points shared one id.
+ */
+export function checkFirstId(fn: string, name: string, value: unknown, n = 1): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw argumentError(fn, name, 'a non-negative integer', value);
+  if (n > 0 && value > Number.MAX_SAFE_INTEGER - (n - 1))
+    throw argumentError(fn, name, `at most 2^53 − ${n} so that ${n} ids stay exact integers`, value);
+  return value;
 }
 
 /**
- * The samplers' options: an object (or absent) whose `rng`, `mask`, `firstId` and `onProgress`, when given,
- * are a generator, a land mask, a finite number and a function. Returns the options (`{}` when absent).
+ * `options.signal`: absent or an AbortSignal-like object with a boolean `aborted`. Anything else (the
+ * AbortController itself, a number) used to be ignored, so aborting it never stopped the sampler.
+ */
+function checkSignal(fn: string, value: unknown): void {
+  if (value === undefined) return;
+  const aborted =
+    typeof value === 'object' && value !== null ? (value as { aborted?: unknown }).aborted : undefined;
+  if (typeof aborted !== 'boolean')
+    throw argumentError(fn, 'options.signal', 'an AbortSignal (pass controller.signal)', value);
+}
+
+/** The members of the samplers' options, each read once (a getter or Proxy cannot change one after its check). */
+const SAMPLE_OPTION_KEYS = [
+  'seed',
+  'rng',
+  'mask',
+  'firstId',
+  'signal',
+  'onProgress',
+  'maxRejectionsInARow',
+] as const;
+
+/**
+ * The samplers' options: an object (or absent) whose `rng`, `mask`, `firstId`, `signal` and `onProgress`,
+ * when given, are a generator, a land mask, a non-negative integer, an AbortSignal and a function. Returns a
+ * plain copy of the known members (`{}` when absent), read once each.
  */
 export function checkSampleOptions<T extends object>(fn: string, options: T | undefined): T {
-  const o = checkOptions(fn, options) as Record<string, unknown>;
+  const given = checkOptions(fn, options) as Record<string, unknown>;
+  const o: Record<string, unknown> = {};
+  for (const key of SAMPLE_OPTION_KEYS) {
+    const value = given[key];
+    if (value !== undefined) o[key] = value;
+  }
   if (o.rng !== undefined) checkMethod(fn, 'options.rng', o.rng, 'next');
   if (o.mask !== undefined) checkMethod(fn, 'options.mask', o.mask, 'isLand');
   if (o.firstId !== undefined) checkFirstId(fn, 'options.firstId', o.firstId);
+  checkSignal(fn, o.signal);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function')
     throw argumentError(fn, 'options.onProgress', 'a function', o.onProgress);
   return o as T;

@@ -71,12 +71,25 @@ function checkBand(band: unknown, index: number, count: number, pixels: number):
   return data as ArrayLike<number>;
 }
 
+/**
+ * The column holding `lon`, read on the longitude circle: a raster in 0°..360° (common for global climate
+ * grids) holds lon −10 at 350, and a −180..180 raster holds lon 180 in its −180 column. Taken as a number only,
+ * every western-hemisphere point of a 0..360 raster was outside, so not land. −1 when no copy falls inside.
+ */
+function rasterColumn(lon: number, ox: number, pw: number, width: number): number {
+  const col = Math.floor((lon - ox) / pw);
+  if (col >= 0 && col < width) return col;
+  const other = Math.floor((lon + (col < 0 ? 360 : -360) - ox) / pw);
+  return other >= 0 && other < width ? other : -1;
+}
+
 const at = (place: Place, i: number): Place => ({ ...place, where: `${place.where}[${i}]` });
 
 /**
  * Wraps a user-supplied mask raster (e.g. a GeoTIFF/COG read with `@worldstrat/raster-io`) as a {@link LandMask}.
  * The raster must be georeferenced in EPSG:4326 (lon/lat degrees, north-up); the pixel that contains the point
- * decides (floor of the fractional pixel index; the east/south edges belong to the next pixel).
+ * decides (floor of the fractional pixel index; the east/south edges belong to the next pixel). Longitudes are
+ * read on the circle: a raster in 0°..360° answers lon −10 from its 350° column, and lon 180 is lon −180.
  * @param raster a north-up EPSG:4326 raster, e.g. from raster-io's `readRaster`; `loadLandMaskFromGeoTiff` of
  *   `@worldstrat/stratify` reads one from a URL or file.
  * @param options land values, band and the out-of-extent answer.
@@ -140,7 +153,7 @@ export function landMaskFromRaster(raster: MaskRaster, options?: RasterLandMaskO
     isLand(lon: number, lat: number): boolean {
       assertLongitude(lon);
       assertLatitude(lat);
-      const col = Math.floor((lon - ox) / pw);
+      const col = rasterColumn(lon, ox, pw, width);
       const row = Math.floor((lat - oy) / ph);
       if (col < 0 || row < 0 || col >= width || row >= height) return outside;
       return test(data[row * width + col]);

@@ -1,6 +1,6 @@
 import type { Rng } from '@worldstrat/core';
 import { GeoSamplingError } from '../errors.js';
-import { argumentError, checkMethod, checkSampleOptions } from '../internal/check-arguments.js';
+import { argumentError, checkFirstId, checkMethod, checkSampleOptions } from '../internal/check-arguments.js';
 import { assertCount, checkAborted, MAX_SAMPLE_POINTS } from '../internal/validate.js';
 import type { LandMask } from '../land/land-mask.js';
 import { loadLandMask } from '../land/load-land-mask.js';
@@ -38,7 +38,8 @@ function maxRejections(fn: string, value: unknown): number {
  * @param options seed / rng, mask, first id, signal, progress.
  * @returns the points in draw order.
  * @throws GeoSamplingError `NO_LAND_FOUND` when `maxRejectionsInARow` draws in a row hit no land,
- *   `INVALID_ARGUMENT` (also for a `maxRejectionsInARow` that is not a positive integer), `INVALID_SEED`,
+ *   `INVALID_ARGUMENT` (also for a `maxRejectionsInARow` that is not a positive integer, a bad `firstId` or
+ *   `signal`, an `rng` whose `next()` leaves [0, 1)), `INVALID_SEED`,
  *   `ABORTED` (the signal is also looked at while one point is being redrawn).
  * @example
  * const pts = await samplePointsOnLand(1000, { seed: 1 });
@@ -50,6 +51,7 @@ export async function samplePointsOnLand(
   assertCount(n, 'n', MAX_SAMPLE_POINTS);
   options = checkSampleOptions('samplePointsOnLand', options);
   maxRejections('samplePointsOnLand', options.maxRejectionsInARow);
+  checkFirstId('samplePointsOnLand', 'options.firstId', options.firstId ?? 0, n);
   const mask = options.mask ?? (await loadLandMask());
   return samplePointsOnLandSync(n, mask, options);
 }
@@ -75,7 +77,7 @@ export function samplePointsOnLandSync(
   options = checkSampleOptions('samplePointsOnLandSync', options);
   const maxMiss = maxRejections('samplePointsOnLandSync', options.maxRejectionsInARow);
   const rng = options.rng ?? seededRng(options.seed ?? 0);
-  const firstId = options.firstId ?? 0;
+  const firstId = checkFirstId('samplePointsOnLandSync', 'options.firstId', options.firstId ?? 0, n);
   const out: SamplePoint[] = new Array(n);
   for (let i = 0; i < n; i++) {
     if ((i & 0xffff) === 0) checkAborted(options.signal);
@@ -99,7 +101,7 @@ function drawLand(
   signal: AbortSignal | undefined,
 ): [number, number] {
   for (let misses = 0; ; ) {
-    const [lon, lat] = uniformLonLat(rng);
+    const [lon, lat] = uniformLonLat(rng, 'options.rng');
     if (mask.isLand(lon, lat)) return [lon, lat];
     if (++misses >= maxMiss) {
       throw new GeoSamplingError(

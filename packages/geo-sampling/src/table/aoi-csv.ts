@@ -254,6 +254,8 @@ export function readAoisCsv(text: string, options?: ReadAoisCsvOptions): Aoi[] {
  * unique point id), then `lon,lat`.
  * @param points sampled points.
  * @returns CSV text with `\n` line ends.
+ * @throws GeoSamplingError `INVALID_ARGUMENT` for an id that is not a non-negative integer,
+ *   `INVALID_LONGITUDE` / `INVALID_LATITUDE` for a coordinate out of range or not finite.
  * @example
  * pointsToCsv(samplePointsOnSphere(2, { seed: 1 })).split('\n')[0]; // ',lon,lat'
  */

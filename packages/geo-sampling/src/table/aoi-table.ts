@@ -33,6 +33,9 @@ import type { Poi } from '../poi/read-pois.js';
 import type { SamplePoint } from '../sphere/sample-points-on-sphere.js';
 import { checkArrowIpc } from './arrow-ipc-check.js';
 
+/** Largest id of the int32 `id` column of {@link pointsToTable}. */
+const INT32_MAX = 2 ** 31 - 1;
+
 const BOUNDS_TYPE = new FixedSizeList(4, new Field('item', new Float64(), false));
 
 /**
@@ -178,13 +181,15 @@ export function tableToAois(table: Table): Aoi[] {
 
 /**
  * Sampled points as an apache-arrow `Table` with columns `id` (int32), `lon`, `lat` (float64).
- * @param points the points.
+ * @param points the points: ids integers in [0, 2^31 − 1] (the int32 column), lon/lat in range.
  * @returns the table.
+ * @throws GeoSamplingError `INVALID_ARGUMENT` for an id outside [0, 2^31 − 1] or not an integer,
+ *   `INVALID_LONGITUDE` / `INVALID_LATITUDE` for a coordinate out of range or not finite.
  * @example
  * pointsToTable(samplePointsOnSphere(10)).numRows; // 10
  */
 export function pointsToTable(points: readonly SamplePoint[]): Table {
-  checkPointsArgument('pointsToTable', 'points', points);
+  checkPointsArgument('pointsToTable', 'points', points, true, INT32_MAX);
   return new ArrowTable({
     id: vectorFromArray(
       points.map((p) => p.id),
