@@ -577,7 +577,8 @@ function blockGeometry(
   };
   // planar YCbCr (1×1) blocks are plain samples, converted once the window is read (see readLevel)
   if (level.ycbcr && level.planarConfiguration === 1) g.ycbcr = level.ycbcr;
-  if (level.lsbFirst) g.lsbFirst = true;
+  // libtiff's JPEG codec asks for no bit reversal (TIFF_NOBITREV): FillOrder does not apply to its data
+  if (level.lsbFirst && level.compression !== JPEG_COMPRESSION) g.lsbFirst = true;
   if (level.nbits) g.nbits = level.nbits;
   if (level.halfFloat) {
     g.halfFloat = true;

@@ -159,6 +159,34 @@ describe.runIf(requireTool('python3-gdal and tiffcp (libtiff-tools)', PYTHON_GDA
       }
     });
 
+    it('JPEG ignores FillOrder 2 as libtiff does (its codec takes no bit reversal): GDAL’s pixels', async () => {
+      const rgb = join(tmp(), 'rgb-8bit.tif');
+      await writeGeoTiff(rgb, {
+        width: 64,
+        height: 48,
+        dtype: 'uint8',
+        bands: [0, 1, 2].map((b) => Uint8Array.from({ length: 64 * 48 }, (_, i) => (i * (3 + b)) & 255)),
+      });
+      const paths = [
+        ['-c', 'jpeg'],
+        ['-c', 'jpeg', '-t', '-w', '16', '-l', '16'],
+      ].map((args, i) => {
+        const path = join(tmp(), `jpeg-lsb-first-${i}.tif`);
+        tiffcp([...args, '-f', 'lsb2msb', rgb, path]);
+        return path;
+      });
+      const ref = runGdalBatch(tmp(), { describe: paths }, 'jpeg-fill-order');
+      for (const path of paths) {
+        const r = await readGeoTiffFile(path); // reversed first, the data did not start with a JPEG SOI
+        expect(r.bands.length).toBe(3);
+        for (const [b, band] of r.bands.entries()) {
+          const gdalBand = Buffer.from(ref[path]?.bands[b]?.levels[0]?.data ?? '', 'base64');
+          expect(gdalBand.length).toBe(64 * 48);
+          expect(bytesOf(band).equals(gdalBand), `${path} band ${b} vs GDAL`).toBe(true);
+        }
+      }
+    });
+
     it('large reads decode CCITT blocks on the workers: threads 2 equal threads 1 and the source', async () => {
       const big = runsRaster(3100, 3000, 11); // 1.1 MiB of packed rows: enough for the worker pool
       const src = join(tmp(), 'big-src.tif');
