@@ -1,6 +1,7 @@
 // Third-party SR models (ONNX + MLM descriptor) on onnxruntime-node: the engine, the whole-scene call and the
 // descriptor/model file loader. The runtime-neutral part lives in descriptor-engine.ts.
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readFileBounded } from '@worldstrat/core/node';
 import { type Raster, redactUrl } from '@worldstrat/raster-io';
 import { SrnetError } from '../errors.js';
@@ -109,7 +110,8 @@ export async function superResolveWithDescriptor(
 
 /**
  * Read an MLM descriptor file and the ONNX file its `mlm:model` asset points to (a path relative to the
- * descriptor, or absolute; remote hrefs are refused: download the model first).
+ * descriptor, an absolute path or a `file:` URL; remote hrefs and other schemes are refused: download the model
+ * first).
  *
  * @param path - the descriptor JSON file.
  * @returns the parsed descriptor, the ONNX bytes and the model's path.
@@ -125,14 +127,34 @@ export async function loadModelDescriptor(
   const descriptor = parseMlmDescriptor(text.toString('utf8'), path);
   const href = descriptor.modelHref;
   if (!href) throw descriptorError(descriptor, "no asset with role 'mlm:model' (the ONNX file)");
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(href))
-    throw descriptorError(
-      descriptor,
-      `the model asset ${redactUrl(href)} is remote; download it and point href at the file`,
-    );
-  const modelPath = isAbsolute(href) ? href : resolve(dirname(path), href);
+  const modelPath = localModelPath(descriptor, path, href);
   const onnx = new Uint8Array(await readBounded(modelPath, MAX_ONNX_BYTES, 'model'));
   return { descriptor, onnx, modelPath };
+}
+
+/**
+ * The local file an `mlm:model` href names: a path relative to the descriptor, an absolute path, or a `file:` URL
+ * (STAC hrefs are URIs; `file:///m.onnx` used to be refused as remote). Other schemes (`https:`, `s3:`, `data:`)
+ * are refused; `data:…` used to be looked up as a file of that name. A scheme needs two letters or more, so a
+ * Windows drive (`C:\m.onnx`) stays a path.
+ */
+function localModelPath(descriptor: SrModelDescriptor, path: string, href: string): string {
+  if (/^file:/i.test(href)) {
+    try {
+      return fileURLToPath(href);
+    } catch (cause) {
+      throw descriptorError(
+        descriptor,
+        `the model asset ${redactUrl(href)} is not a local file URL (${(cause as Error).message})`,
+      );
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]+:/i.test(href))
+    throw descriptorError(
+      descriptor,
+      `the model asset ${redactUrl(href)} is remote or not a file; download it and point href at the file`,
+    );
+  return isAbsolute(href) ? href : resolve(dirname(path), href);
 }
 
 async function readBounded(path: string, limit: number, what: string): Promise<Buffer> {

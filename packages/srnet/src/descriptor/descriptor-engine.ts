@@ -6,6 +6,7 @@ import { type Raster, redactUrl } from '@worldstrat/raster-io';
 import type { InferenceEngine, PredictInput, PredictOutput } from '../engine.js';
 import { abortError, SrnetError } from '../errors.js';
 import { argumentError, checkArray, checkObject, isRecord } from '../internal/check-arguments.js';
+import { showValue } from '../internal/show-value.js';
 import { type ModelConfig, resolveModelConfig } from '../models/config.js';
 import { readOnnxModelInfo } from '../onnx/onnx-model-info.js';
 import {
@@ -143,8 +144,11 @@ function resolveGeometry(d: SrModelDescriptor, options: DescriptorModelOptions) 
   return { tile: tile as number, scale, output };
 }
 
-/** Checks the ONNX graph has the descriptor's input and output with compatible ranks and channels. */
-function checkGraph(d: SrModelDescriptor, bytes: Uint8Array, name: string): void {
+/**
+ * Checks the ONNX graph has the descriptor's input and output with compatible ranks and channels; returns the
+ * input's fixed batch size (null when the batch axis is symbolic).
+ */
+function checkGraph(d: SrModelDescriptor, bytes: Uint8Array, name: string): number | null {
   const info = readOnnxModelInfo(bytes, { name });
   const inp = info.inputs.find((i) => i.name === d.inputName);
   const out = info.outputs.find((o) => o.name === d.outputName);
@@ -168,6 +172,8 @@ function checkGraph(d: SrModelDescriptor, bytes: Uint8Array, name: string): void
         source: d.source,
       },
     );
+  const batch = inp?.dims[0];
+  return typeof batch === 'number' && batch > 0 ? batch : null;
 }
 
 /**
@@ -191,7 +197,7 @@ export async function createDescriptorEngineOn(
   const d = descriptor;
   const { tile, scale, output } = resolveGeometry(d, options);
   const file = d.modelHref ? redactUrl(d.modelHref) : `${d.name}.onnx`;
-  checkGraph(d, onnx, file);
+  const fixedBatch = checkGraph(d, onnx, file);
   const config = descriptorConfig(d, tile, scale);
   const runtime = typeof ort === 'function' ? await ort() : ort;
   const session = await createSession(runtime, onnx, sessionOptions, file);
@@ -203,18 +209,38 @@ export async function createDescriptorEngineOn(
     checkPredictInput(inp, d.revisits, d.bands.length, d.name);
     const [b, r, c, h, w] = inp.shape;
     const data = clipInput(d, inp.data, c, h * w);
-    const dims = d.layout === 'bchw' ? [b, c, h, w] : [b, r, c, h, w];
-    const result = await runSession(
-      session,
-      { [d.inputName]: new runtime.Tensor('float32', data, dims) },
-      file,
-    );
-    const out = result[d.outputName];
-    if (!out) throw new SrnetError('BAD_ONNX', `${d.name}: the session returned no '${d.outputName}' output`);
-    const [oc, oh, ow] = checkOutputDims(d, out.dims, [b, h, w], scale);
-    const values = Float32Array.from(out.data as Float32Array);
-    if (output === 'input-units') unscaleOutput(d, values, oc, oh * ow);
-    return { data: values, shape: [b, 1, oc, oh, ow] };
+    // A graph with a fixed batch (many exports fix it at 1) refuses any other: run it in slices of that batch,
+    // the last one zero-padded and its padding dropped (superResolve batches 8 chips; ORT used to fail with BAD_ONNX)
+    const per = fixedBatch ?? b;
+    const inItem = r * c * h * w;
+    const [oh, ow] = [h * scale, w * scale];
+    const outItem = d.outChannels * oh * ow;
+    const values = new Float32Array(b * outItem);
+    for (let start = 0; start < b; start += per) {
+      if (start > 0 && signal?.aborted) throw abortError(signal);
+      const n = Math.min(per, b - start);
+      const slice = per === b ? data : new Float32Array(per * inItem);
+      if (slice !== data) slice.set(data.subarray(start * inItem, (start + n) * inItem));
+      const dims = d.layout === 'bchw' ? [per, c, h, w] : [per, r, c, h, w];
+      const result = await runSession(
+        session,
+        { [d.inputName]: new runtime.Tensor('float32', slice, dims) },
+        file,
+      );
+      const out = result[d.outputName];
+      if (!out)
+        throw new SrnetError('BAD_ONNX', `${d.name}: the session returned no '${d.outputName}' output`);
+      checkOutputDims(d, out.dims, [per, h, w], scale);
+      // the descriptor promises float32; a float64/int64 output would be read as other numbers (or throw)
+      if (!(out.data instanceof Float32Array) || out.data.length !== per * outItem)
+        throw new SrnetError(
+          'ARCHITECTURE_MISMATCH',
+          `${d.name} returned ${showValue(out.data)} for '${d.outputName}'; ${d.source} promises ${per * outItem} float32 values`,
+        );
+      values.set(out.data.subarray(0, n * outItem), start * outItem);
+    }
+    if (output === 'input-units') unscaleOutput(d, values, d.outChannels, oh * ow);
+    return { data: values, shape: [b, 1, d.outChannels, oh, ow] };
   };
   return {
     name: 'onnx',
@@ -299,6 +325,13 @@ export function descriptorBandIndices(d: SrModelDescriptor, sceneBands: readonly
   const lower = sceneBands.map((b) => b.toLowerCase());
   return wanted.map((b) => {
     const i = lower.indexOf(b.toLowerCase());
+    // two scene bands of one name (B04 and b04): whichever came first used to be fed, silently
+    if (i >= 0 && lower.indexOf(b.toLowerCase(), i + 1) >= 0)
+      throw new SrnetError(
+        'BAD_BANDS',
+        `${sourceOf(d)}: the model needs band ${b} but sceneBands names it more than once ([${sceneBands.join(', ')}]); name each raster band once`,
+        { band: b, sceneBands: [...sceneBands] },
+      );
     if (i < 0)
       throw new SrnetError(
         'BAD_BANDS',

@@ -219,31 +219,49 @@ function legacyScaling(source: string, inp: Json, bandCount: number): BandScalin
 function bandNames(source: string, bands: unknown): string[] {
   if (!Array.isArray(bands) || bands.length < 1 || bands.length > MAX_BANDS)
     fail(source, 'mlm:input[0].bands', `must list 1..${MAX_BANDS} bands, got ${showValue(bands)}`);
+  const seen = new Map<string, number>();
   return bands.map((b, i) => {
     const name = typeof b === 'string' ? b : isObject(b) ? b.name : undefined;
     if (typeof name !== 'string' || name.length === 0 || name.length > 64)
       fail(source, `mlm:input[0].bands[${i}]`, 'must be a band name or a Model Band Object with a name');
-    if (isObject(b) && b.expression !== undefined)
+    // null is how MLM documents write an absent field (as for pre_processing_function)
+    if (isObject(b) && b.expression !== undefined && b.expression !== null)
       fail(
         source,
         `mlm:input[0].bands[${i}]`,
         `derived band expressions are not supported (${showValue(b.format)})`,
       );
+    // scene bands are found by name, case-insensitively: a repeated name feeds one band into two channels
+    const first = seen.get(name.toLowerCase());
+    if (first !== undefined)
+      fail(
+        source,
+        `mlm:input[0].bands[${i}]`,
+        `band ${showValue(name)} is listed twice (also bands[${first}])`,
+      );
+    seen.set(name.toLowerCase(), i);
     return name;
   });
 }
 
 function modelHrefOf(source: string, doc: Json): string | null {
   const assets = isObject(doc.assets) ? doc.assets : {};
+  // MLM documents may offer one model in several artifacts (torch.export.save, onnx, …): take the ONNX one,
+  // not the first (a .pt listed before the .onnx used to make the whole document unusable)
+  let other: [string, unknown] | undefined;
   for (const [key, a] of Object.entries(assets)) {
     if (!isObject(a) || !Array.isArray(a.roles) || !a.roles.includes('mlm:model')) continue;
     if (typeof a.href !== 'string' || a.href.length === 0)
       fail(source, `assets.${key}.href`, 'must be a non-empty string');
     const type = a['mlm:artifact_type'];
-    if (type !== undefined && typeof type === 'string' && !/onnx/i.test(type))
-      fail(source, `assets.${key}.mlm:artifact_type`, `${showValue(type)} is not an ONNX artifact`);
+    if (type !== undefined && type !== null && !(typeof type === 'string' && /onnx/i.test(type))) {
+      other ??= [key, type];
+      continue;
+    }
     return a.href;
   }
+  if (other)
+    fail(source, `assets.${other[0]}.mlm:artifact_type`, `${showValue(other[1])} is not an ONNX artifact`);
   return null;
 }
 
@@ -262,6 +280,21 @@ function modelHrefOf(source: string, doc: Json): string | null {
  * const d = parseMlmDescriptor(readFileSync('model.json', 'utf8'), 'model.json'); // d.bands, d.scale
  */
 export function parseMlmDescriptor(input: string | unknown, source = '<descriptor>'): SrModelDescriptor {
+  try {
+    return parseDocument(input, source);
+  } catch (cause) {
+    if (cause instanceof SrnetError) throw cause;
+    // a parsed document passed in may hold getters that throw or be a Proxy: still a typed error naming it
+    throw new SrnetError(
+      'BAD_MODEL_DESCRIPTOR',
+      `${source}: document: cannot be read (${(cause as Error)?.message ?? showValue(cause)})`,
+      { source, where: 'document' },
+      { cause },
+    );
+  }
+}
+
+function parseDocument(input: unknown, source: string): SrModelDescriptor {
   let doc: unknown = input;
   if (typeof input === 'string') {
     if (input.length > MAX_DESCRIPTOR_BYTES)
@@ -296,7 +329,10 @@ export function parseMlmDescriptor(input: string | unknown, source = '<descripto
   const i = shapeOf(source, 'mlm:input[0].input', inp.input);
   const o = shapeOf(source, 'mlm:output[0].result', out.result);
   const layout = layoutOf(source, 'mlm:input[0].input.dim_order', i.dims);
-  layoutOf(source, 'mlm:output[0].result.dim_order', o.dims);
+  const outLayout = layoutOf(source, 'mlm:output[0].result.dim_order', o.dims);
+  // srnet takes one SR image per input; a time axis in the output is fine only at size 1
+  if (outLayout === 'btchw' && o.shape[1] !== 1 && o.shape[1] !== -1)
+    fail(source, 'mlm:output[0].result.shape', `the time axis must be 1 (one SR image), got ${o.shape[1]}`);
   const rank = i.shape.length;
   const chanIn = i.shape[rank - 3] as number;
   if (chanIn !== -1 && chanIn !== bands.length)

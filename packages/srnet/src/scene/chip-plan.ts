@@ -2,6 +2,8 @@
 // blended with separable linear feathering (upstream's chip-by-chip behaviour).
 import type { InferenceEngine, PredictOutput } from '../engine.js';
 import { abortError, SrnetError } from '../errors.js';
+import { isRecord } from '../internal/check-arguments.js';
+import { showValue } from '../internal/show-value.js';
 import { type ChipAxis, type ChipGrid, featherWeights } from './chip-grid.js';
 import { fillRegion, type SceneInput } from './scene-input.js';
 
@@ -78,6 +80,19 @@ export function outputFits(out: PredictOutput, expected: readonly number[]): boo
   );
 }
 
+/**
+ * An engine output's shape and length for messages; a hostile or broken engine may return null or a shape that
+ * is no array (whose `join` would throw a TypeError in place of the BAD_INPUT_SHAPE).
+ */
+export function describeOutput(out: unknown): { shape: string; length: string } {
+  const o = isRecord(out) ? out : {};
+  const shape = Array.isArray(o.shape)
+    ? `[${o.shape.map((d) => showValue(d)).join(', ')}]`
+    : showValue(o.shape);
+  const length = ArrayBuffer.isView(o.data) ? String((o.data as Float32Array).length) : showValue(o.data);
+  return { shape, length };
+}
+
 /** Add one batch of SR chips, feather-weighted, into the output planes. */
 function accumulate(run: ChipRun, weights: FeatherWeights, out: PredictOutput, indices: number[]): void {
   const { grid, planes, engine } = run;
@@ -87,10 +102,11 @@ function accumulate(run: ChipRun, weights: FeatherWeights, out: PredictOutput, i
   const ys = grid.y.origins;
   const expected = [indices.length, 1, outC, oh, ow];
   if (!outputFits(out, expected)) {
+    const got = describeOutput(out);
     throw new SrnetError(
       'BAD_INPUT_SHAPE',
-      `engine '${engine.name}' returned chips of shape [${out.shape?.join(', ')}], expected [${expected.join(', ')}] for a batch of ${indices.length} from its config (${out.data?.length} values, ${expected.reduce((a, b) => a * b, 1)} needed)`,
-      { shape: out.shape, expected },
+      `engine '${engine.name}' returned chips of shape ${got.shape}, expected [${expected.join(', ')}] for a batch of ${indices.length} from its config (${got.length} values, ${expected.reduce((a, b) => a * b, 1)} needed)`,
+      { shape: out?.shape, expected },
     );
   }
   for (let slot = 0; slot < indices.length; slot++) {
@@ -187,9 +203,9 @@ export async function runChips(input: SceneInput, run: ChipRun): Promise<void> {
       const x0 = xs[index % xs.length] as number;
       fillRegion(input, data, slot * perChip, x0, y0, chip, chip);
     }
-    const promise = engine.predict(
-      { data, shape: [count, input.revisits, input.channels, chip, chip] },
-      { signal },
+    // Promise.resolve: an engine answering synchronously (no promise) used to throw a TypeError at .catch
+    const promise = Promise.resolve(
+      engine.predict({ data, shape: [count, input.revisits, input.channels, chip, chip] }, { signal }),
     );
     promise.catch(() => undefined); // handled in drain(); no unhandled rejection while the previous batch drains
     await drain();

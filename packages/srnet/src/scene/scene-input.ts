@@ -2,7 +2,7 @@
 // of normalised model input for any rectangle of the scene.
 import type { Raster } from '@worldstrat/raster-io';
 import { reflect } from './chip-grid.js';
-import { isMissing, markMissing } from './select-revisits.js';
+import { bandNoData, markMissing } from './select-revisits.js';
 
 /** What cutting model input needs: the used revisits' bands, fill rules and the folded normalisation. */
 export interface SceneInput {
@@ -57,6 +57,10 @@ export function fillRegion(
   const plane = w * h;
   const raw = new Float64Array(n * C);
   const valid = new Uint8Array(n);
+  // per revisit and band, as markMissing reads it (float32 bands hold their noData rounded to float32)
+  const nd = new Float64Array(n * C);
+  for (let k = 0; k < n; k++)
+    for (let b = 0; b < C; b++) nd[k * C + b] = bandNoData((src[k] as ArrayLike<number>[])[b], noData[k]);
   for (let yy = 0; yy < h; yy++) {
     const sy = reflect(y0 + yy, H);
     for (let xx = 0; xx < w; xx++) {
@@ -67,7 +71,7 @@ export function fillRegion(
         for (let b = 0; b < C; b++) {
           const v = (arrs[b] as ArrayLike<number>)[p] as number;
           raw[k * C + b] = v;
-          if (isMissing(v, noData[k], maxAbsRaw)) ok = 0;
+          if (!Number.isFinite(v) || Math.abs(v) > maxAbsRaw || v === nd[k * C + b]) ok = 0;
         }
         valid[k] = ok;
       }

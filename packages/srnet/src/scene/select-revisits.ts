@@ -50,6 +50,17 @@ export function isMissing(value: number, noData: number | null | undefined, maxA
 }
 
 /**
+ * A raster's noData as its pixels of `band` hold it (internal): NaN for none (NaN equals nothing), else the value
+ * in the band's own precision. A float32 band stores `fround(noData)` (GDAL compares so; raster-io's reader and
+ * quicklook too), so noData -9999.9 on a float32 band must match -9999.900390625, not mark it valid.
+ */
+export function bandNoData(band: ArrayLike<number> | undefined, noData: number | null | undefined): number {
+  if (noData === undefined || noData === null) return Number.NaN;
+  const nd = Number(noData);
+  return band instanceof Float32Array ? Math.fround(nd) : nd;
+}
+
+/**
  * Sets `missing[p] = 1` for every pixel of `band` that {@link isMissing} calls missing (internal). One typed
  * loop per band: a call per value boxed every float sample on the heap. An absent band is missing everywhere.
  */
@@ -63,7 +74,7 @@ export function markMissing(
     missing.fill(1);
     return;
   }
-  const nd = noData === undefined || noData === null ? Number.NaN : Number(noData); // NaN equals nothing
+  const nd = bandNoData(band, noData);
   for (let p = 0; p < missing.length; p++) {
     const v = band[p] as number;
     if (!Number.isFinite(v) || Math.abs(v) > maxAbs || v === nd) missing[p] = 1;

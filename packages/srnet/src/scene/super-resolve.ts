@@ -3,6 +3,7 @@
 import {
   findMagnitudeMismatch,
   findSampleKindMismatch,
+  type GeoBlock,
   type GeoTransform,
   type Raster,
   rasterSampleType,
@@ -28,7 +29,7 @@ import { runChips } from './chip-plan.js';
 import { type BandNormalisation, JIF_S2_NORMALISATION } from './normalisation.js';
 import { lrValidity, type SceneInput } from './scene-input.js';
 import { checkCallSize, checkedOutputGrid } from './scene-limits.js';
-import { type RevisitPadding, type RevisitSelection, selectRevisits } from './select-revisits.js';
+import { bandNoData, type RevisitPadding, type RevisitSelection, selectRevisits } from './select-revisits.js';
 import { DEFAULT_TILE_SIZE, planTileGrid, receptiveRadius, runTiles, type TileGrid } from './tile-plan.js';
 
 /** Progress of {@link superResolve}: `select` (revisit ranking) then `infer` (tiles or chips done of total). */
@@ -141,7 +142,7 @@ function countMissingAndAbsurd(
   noData: Raster['noData'],
   maxAbsRaw: number,
 ): { missing: number; absurd: number; worst: number } {
-  const nd = noData === undefined || noData === null ? Number.NaN : Number(noData); // NaN equals nothing
+  const nd = bandNoData(data, noData);
   let missing = 0;
   let absurd = 0;
   let worst = 0;
@@ -191,6 +192,23 @@ function sceneWarnings(
   return out;
 }
 
+/** GeoKeys that say nothing about the CRS: raster type (the transform is PixelIsArea already) and citations. */
+const NON_CRS_GEOKEYS = new Set(['1025', '1026', '2049', '3073']);
+
+/** The CRS-defining GeoKeys as comparable text (a CRS without an EPSG code, `epsg` 0, is only its keys). */
+function crsKeysText(keys: GeoBlock['geoKeys']): string {
+  const o: unknown = keys;
+  if (!isRecord(o)) return '';
+  const entries = Object.keys(o)
+    .filter((k) => !NON_CRS_GEOKEYS.has(k))
+    .sort((a, b) => Number(a) - Number(b))
+    .map((k) => [
+      k,
+      Array.isArray(o[k]) || ArrayBuffer.isView(o[k]) ? Array.from(o[k] as ArrayLike<unknown>) : o[k],
+    ]);
+  return JSON.stringify(entries);
+}
+
 function sameTransform(a: GeoTransform, b: GeoTransform): boolean {
   const tol = 1e-6 * Math.max(Math.abs(a[1]), Math.abs(a[5]), 1e-12);
   return a.every((v, i) => Math.abs(v - (b[i] as number)) <= tol);
@@ -200,6 +218,10 @@ function sameTransform(a: GeoTransform, b: GeoTransform): boolean {
 function checkSceneArgument(fn: string, scene: unknown): void {
   for (const [i, r] of checkArray<unknown>(fn, 'scene', scene, 'SCENE_SIZE_MISMATCH').entries()) {
     checkRasterArg(fn, `scene[${i}]`, r, 'SCENE_SIZE_MISMATCH');
+    // a string "-9999" used to mask pixels in one test and feed them to the model as -9999 in another
+    const noData = (r as Raster).noData as unknown;
+    if (noData !== undefined && noData !== null && typeof noData !== 'number')
+      argumentError(fn, `scene[${i}].noData`, 'a number or null', noData, 'BAD_REVISITS');
     const geo = (r as Raster).geo as unknown;
     if (geo === undefined || geo === null) continue;
     if (!isRecord(geo) || !Number.isSafeInteger(geo.epsg))
@@ -214,15 +236,18 @@ function checkSceneArgument(fn: string, scene: unknown): void {
   }
 }
 
+/** A geotransform: six finite numbers. */
+function isTransform(t: unknown): t is GeoTransform {
+  return (
+    (Array.isArray(t) || ArrayBuffer.isView(t)) &&
+    (t as ArrayLike<unknown>).length === 6 &&
+    Array.from(t as ArrayLike<unknown>).every((v) => Number.isFinite(v))
+  );
+}
+
 /** Checks a geotransform: six finite numbers. */
 function checkTransform(fn: string, name: string, t: unknown): void {
-  const ok = Array.isArray(t) || ArrayBuffer.isView(t);
-  if (
-    !ok ||
-    (t as ArrayLike<unknown>).length !== 6 ||
-    !Array.from(t as ArrayLike<unknown>).every((v) => Number.isFinite(v))
-  )
-    argumentError(fn, name, 'six finite numbers', t, 'MISSING_GEOREFERENCING');
+  if (!isTransform(t)) argumentError(fn, name, 'six finite numbers', t, 'MISSING_GEOREFERENCING');
 }
 
 /**
@@ -270,13 +295,17 @@ function checkSampleTypes(scene: Raster[]): void {
  * the most others, ties: the first) and the SCALE_RATIO_LIMIT are raster-io's.
  */
 function checkRevisitScales(scene: Raster[], bands: number[], maxAbsRaw: number): void {
-  const typical = scene.map((r) =>
-    // noData read as the other missing-value tests here read it (Number(noData))
-    typicalMagnitude(
-      { bands: r.bands, noData: r.noData === undefined || r.noData === null ? null : Number(r.noData) },
+  const typical = scene.map((r) => {
+    // noData read as the other missing-value tests here read it: in float32 precision when the used bands are float32
+    const nd = bandNoData(
+      bands.every((b) => r.bands[b] instanceof Float32Array) ? r.bands[bands[0] as number] : undefined,
+      r.noData,
+    );
+    return typicalMagnitude(
+      { bands: r.bands, noData: Number.isNaN(nd) ? null : nd },
       { bands, maxAbs: maxAbsRaw },
-    ),
-  );
+    );
+  });
   const off = findMagnitudeMismatch(typical);
   if (!off) return;
   const { index: i, reference: ref } = off;
@@ -319,6 +348,14 @@ export function checkScene(scene: Raster[]): [number, number] {
       throw new SrnetError(
         'CRS_MISMATCH',
         `revisit ${i} is in EPSG:${r.geo.epsg} but revisit 0 is in EPSG:${g0.epsg}; reproject to one CRS first (raster-io warpRaster)`,
+        { index: i },
+      );
+    }
+    // EPSG 0 is every CRS without a code (raster-io keeps it in geoKeys): two such revisits match only by their keys
+    if (g0.epsg === 0 && crsKeysText(r.geo.geoKeys) !== crsKeysText(g0.geoKeys)) {
+      throw new SrnetError(
+        'CRS_MISMATCH',
+        `revisit ${i} and revisit 0 are in different user-defined CRSs (EPSG 0, their GeoKeys differ); reproject to one CRS first (raster-io warpRaster)`,
         { index: i },
       );
     }
@@ -438,20 +475,32 @@ function bandsOf(scene: Raster[], options: SuperResolveOptions, C: number): numb
   const bands = options.bands ?? Array.from({ length: C }, (_, i) => i);
   if (!Array.isArray(bands))
     argumentError('superResolve', 'options.bands', 'an array of band indices', bands, 'BAD_BANDS');
-  if (bands.length !== C || bands.some((b) => !Number.isInteger(b) || b < 0 || b >= bandCount)) {
+  // checked and used as one copy: some() skips the holes of a sparse array ([0, , 2] passed, then failed deep in
+  // raster-io), and a Proxy could answer the check and the later reads differently
+  const list: unknown[] = Array.from(bands as unknown[]);
+  if (
+    list.length !== C ||
+    list.some((b) => !Number.isInteger(b) || (b as number) < 0 || (b as number) >= bandCount)
+  ) {
     throw new SrnetError(
       'BAD_BANDS',
-      `bands ${showValue(bands)} must be ${C} indices in 0..${bandCount - 1} (the model takes ${C} bands; the revisits have ${bandCount})`,
-      { bands, bandCount },
+      `bands ${showValue(list)} must be ${C} indices in 0..${bandCount - 1} (the model takes ${C} bands; the revisits have ${bandCount})`,
+      { bands: list, bandCount },
     );
   }
-  return bands;
+  return list as number[];
 }
 
-function checkCloudMasks(options: SuperResolveOptions, W: number, H: number): void {
+function checkCloudMasks(options: SuperResolveOptions, scene: Raster[], W: number, H: number): void {
   const masks = options.cloudMasks ?? [];
   if (!Array.isArray(masks))
     argumentError('superResolve', 'options.cloudMasks', 'an array of rasters', masks, 'SCENE_SIZE_MISMATCH');
+  // more masks than revisits: the list is not one per revisit (shifted or for another scene), so none can be trusted
+  if (masks.length > scene.length)
+    throw new SrnetError(
+      'SCENE_SIZE_MISMATCH',
+      `cloudMasks holds ${masks.length} masks for ${scene.length} revisits; pass at most one per revisit, in revisit order`,
+    );
   for (const [i, m] of masks.entries()) {
     if (m !== undefined && m !== null)
       checkRasterArg('superResolve', `options.cloudMasks[${i}]`, m, 'SCENE_SIZE_MISMATCH');
@@ -462,6 +511,18 @@ function checkCloudMasks(options: SuperResolveOptions, W: number, H: number): vo
         { index: i },
       );
     }
+    // a georeferenced mask must lie on its revisit's grid, or it ranks the revisits by another place's clouds
+    const g = (scene[i] as Raster).geo;
+    if (
+      m?.geo &&
+      g &&
+      (m.geo.epsg !== g.epsg || !isTransform(m.geo.transform) || !sameTransform(m.geo.transform, g.transform))
+    )
+      throw new SrnetError(
+        'CRS_MISMATCH',
+        `cloud mask ${i} is georeferenced as EPSG:${showValue(m.geo.epsg)} ${showValue(m.geo.transform)} but revisit ${i} as EPSG:${g.epsg} [${g.transform.join(', ')}]; pass masks on the revisits' grid`,
+        { index: i },
+      );
   }
 }
 
@@ -636,7 +697,7 @@ export async function superResolve(
   const bands = bandsOf(scene, options, C);
   const { mean, std, maxAbsRaw, maxReflectance } = normalisationOf(options, C);
   checkRevisitScales(scene, bands, maxAbsRaw);
-  checkCloudMasks(options, W, H);
+  checkCloudMasks(options, scene, W, H);
 
   onProgress?.({ stage: 'select', done: 0, total: scene.length });
   const selection = selectRevisits(scene, cfg.revisits, bands, {
@@ -697,7 +758,12 @@ export async function superResolve(
       dtype: 'float32',
       bands: planes,
       noData: Number.NaN,
-      geo: { epsg: geo.epsg, transform: scaleTransform(geo.transform, scale[0], scale[1]) },
+      // geoKeys kept: without them a CRS with no EPSG code (epsg 0) was written with no CRS at all
+      geo: {
+        epsg: geo.epsg,
+        transform: scaleTransform(geo.transform, scale[0], scale[1]),
+        ...(geo.geoKeys ? { geoKeys: geo.geoKeys } : {}),
+      },
     },
     validMask,
     tiling,

@@ -5,7 +5,7 @@ import type { InferenceEngine, PredictOutput } from '../engine.js';
 import { abortError, SrnetError } from '../errors.js';
 import { argumentError, checkNumber, checkObject } from '../internal/check-arguments.js';
 import { MODEL_KINDS, type ModelConfig } from '../models/config.js';
-import { outputFits } from './chip-plan.js';
+import { describeOutput, outputFits } from './chip-plan.js';
 import { fillRegion, type SceneInput } from './scene-input.js';
 
 /** The tile layout along one axis. */
@@ -171,10 +171,11 @@ function writeTile(run: TileRun, out: PredictOutput, tx: number, ty: number, zoo
   const h = (grid.y.inEnd[ty] as number) - y0;
   const expected = [1, 1, planes.length, h * zoom, w * zoom];
   if (!outputFits(out, expected)) {
+    const got = describeOutput(out);
     throw new SrnetError(
       'BAD_INPUT_SHAPE',
-      `engine '${run.engine.name}' returned an unresized tile of shape [${out.shape?.join(', ')}], expected [${expected.join(', ')}] (${out.data?.length} values, ${expected.reduce((a, b) => a * b, 1)} needed)`,
-      { shape: out.shape, expected },
+      `engine '${run.engine.name}' returned an unresized tile of shape ${got.shape}, expected [${expected.join(', ')}] (${got.length} values, ${expected.reduce((a, b) => a * b, 1)} needed)`,
+      { shape: out?.shape, expected },
     );
   }
   const [, , c, zh, zw] = out.shape;
@@ -270,7 +271,10 @@ export async function runTiles(input: SceneInput, run: TileRun): Promise<void> {
     const h = (grid.y.inEnd[ty] as number) - y0;
     const data = (buffers[k % 2] as Float32Array).subarray(0, R * C * w * h);
     fillRegion(input, data, 0, x0, y0, w, h);
-    const promise = predict({ data, shape: [1, R, C, h, w] }, { signal, interior: interior[t] === true });
+    // Promise.resolve: an engine answering synchronously (no promise) used to throw a TypeError at .catch
+    const promise = Promise.resolve(
+      predict({ data, shape: [1, R, C, h, w] }, { signal, interior: interior[t] === true }),
+    );
     promise.catch(() => undefined); // handled in drain(); no unhandled rejection while the previous tile drains
     await drain();
     inflight = { promise, tx, ty };
