@@ -4,6 +4,7 @@ import {
   checkArray,
   checkCount,
   checkFunction,
+  checkItemIndex,
   checkIterable,
   checkOneOf,
   checkOptions,
@@ -25,8 +26,8 @@ export interface StratifiedDrawOptions<T> {
   seed?: number;
   /**
    * Called when a class has fewer rows than wanted: return more candidate rows (already classified, e.g.
-   * freshly sampled and looked up); the draw keeps those of the missing class. Called up to `maxTopUpRounds`
-   * times per class.
+   * freshly sampled and looked up); the draw keeps those of the missing class that it does not hold yet (a row
+   * handed back again is not drawn twice). Called up to `maxTopUpRounds` times per class.
    */
   topUp?: (cls: ClassKey, missing: number, round: number) => Promise<readonly T[]> | readonly T[];
   /** Default 5, at most 10 000; the signal is checked before each round. */
@@ -88,10 +89,9 @@ function checkAllocation(allocation: unknown): ClassCount[] {
  * @returns drawn rows, shortfalls and the number of topped-up rows.
  * @throws StratifyError `SHORTFALL` naming the classes that stayed short (default policy), `INVALID_ARGUMENT`
  *   naming the allocation row whose class is not a string or finite number or whose count is not an integer ≥ 0,
- *   or both rows of a class listed twice,
- *   a pool that is not an array, a `classOf` or `topUp` that is not a function (or a `topUp` that returns no
- *   array), an option of the wrong type (maxTopUpRounds, onShortfall); `ABORTED`; CoreError `INVALID_SEED` for a
- *   bad seed.
+ *   or both rows of a class listed twice, a pool that is not an array (or an iterable that yields more than
+ *   10^8 rows), a `classOf` or `topUp` that is not a function (or a `topUp` that returns no array), an option
+ *   of the wrong type (maxTopUpRounds, onShortfall); `ABORTED`; CoreError `INVALID_SEED` for a bad seed.
  * @example
  * const { rows } = await stratifiedDraw(pool, (r) => r.IPCC, rebalance(classCounts(pool.map((r) => r.IPCC)), 100), { seed: 1 });
  */
@@ -113,7 +113,9 @@ export async function stratifiedDraw<T>(
     throw invalidArgument(fn, 'options.maxTopUpRounds', `at most ${MAX_TOP_UP_ROUNDS}`, maxRounds);
   const onShortfall = checkOneOf(fn, 'options.onShortfall', o.onShortfall, ['error', 'report'], 'error');
   const byClass = new Map<ClassKey, T[]>();
+  let index = 0;
   for (const row of pool) {
+    checkItemIndex(fn, 'pool', index++);
     const c = classOf(row);
     if (c === null || c === undefined) continue;
     let list = byClass.get(c);
@@ -132,6 +134,8 @@ export async function stratifiedDraw<T>(
       (s) => new StratifyError('ABORTED', 'stratified draw aborted', { cause: s.reason }),
     );
     const candidates = [...(byClass.get(cls) ?? [])];
+    // rows already held: a topUp that hands back a row again (its cache, the pool) would have it drawn twice
+    let held: Set<T> | undefined;
     for (let round = 1; candidates.length < count && topUp && round <= maxRounds; round++) {
       // each round may be a synchronous callback: yield, so a timeout or another task can abort the draw
       if (round > 1) await new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -149,7 +153,12 @@ export async function stratifiedDraw<T>(
         );
       checkArray(fn, `options.topUp(${JSON.stringify(cls)}, …) result`, extra);
       toppedUp += extra.length;
-      for (const row of extra) if (classOf(row) === cls) candidates.push(row);
+      held ??= new Set(candidates);
+      for (const row of extra) {
+        if (classOf(row) !== cls || held.has(row)) continue;
+        held.add(row);
+        candidates.push(row);
+      }
     }
     const take = Math.min(count, candidates.length);
     // Partial Fisher–Yates: the first `take` entries become a uniform sample without replacement.

@@ -112,6 +112,28 @@ export function checkOneOf<T extends string>(
   return value as T;
 }
 
+/**
+ * An on/off switch, or false when absent: a JSON config's `"false"` or `0` is refused, not read as its truthiness
+ * (`compat: "false"` switched upstream's rounding on).
+ */
+export function checkFlag(fn: string, what: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw invalidArgument(fn, what, 'true, false or undefined', value);
+  return value;
+}
+
+/**
+ * Throws once a loop over an iterable argument reaches its item `index` past {@link MAX_LIST_ITEMS}:
+ * {@link checkIterable} bounds an array's length, but a generator may never end (a hang while the heap fills).
+ */
+export function checkItemIndex(fn: string, what: string, index: number): void {
+  if (index >= MAX_LIST_ITEMS)
+    throw new StratifyError(
+      'INVALID_ARGUMENT',
+      `${fn}: ${what} yielded more than ${MAX_LIST_ITEMS} items; pass a finite list`,
+    );
+}
+
 /** A legend code: a number (a numeric string read from a table still looks up); anything else cannot be one. */
 export function checkCode(fn: string, code: unknown): void {
   if (typeof code !== 'number' && typeof code !== 'string')

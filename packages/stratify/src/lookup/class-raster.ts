@@ -12,8 +12,16 @@ import {
   transformCoords,
 } from '@worldstrat/raster-io';
 import { StratifyError } from '../errors.js';
-import { checkCount, checkOptions, checkString, invalidArgument } from '../internal/check-arguments.js';
-import { gdalPixelIndex, rasterioCeilPixelIndex } from './pixel-index.js';
+import {
+  checkArray,
+  checkCount,
+  checkFlag,
+  checkOneOf,
+  checkOptions,
+  checkString,
+  invalidArgument,
+} from '../internal/check-arguments.js';
+import { gdalPixelIndex, type PixelIndex, rasterioCeilPixelIndex } from './pixel-index.js';
 
 /** Options of {@link openClassRaster}. */
 export interface OpenClassRasterOptions {
@@ -40,10 +48,13 @@ export interface LookupOptions {
    * inverse affine, the point nudged by −2^−52, rounded up; i.e. the pixel one row south and one column east of
    * the containing pixel. Default false: the pixel that contains the point, as GDAL finds it
    * (gdallocationinfo: GDAL's inverse geotransform, then floor), so a point on a pixel edge belongs to the
-   * pixel east/south of it exactly where GDAL says so.
+   * pixel east/south of it exactly where GDAL says so. Anything but a boolean is `INVALID_ARGUMENT`.
    */
   compat?: boolean;
-  /** Points outside the raster: `'null'` (default, an explicit no-value) or `'error'` (`POINT_OUTSIDE_RASTER`). */
+  /**
+   * Points outside the raster: `'null'` (default, an explicit no-value) or `'error'` (`POINT_OUTSIDE_RASTER`);
+   * any other value is `INVALID_ARGUMENT`.
+   */
   outside?: 'null' | 'error';
   signal?: AbortSignal;
 }
@@ -69,7 +80,8 @@ export interface ClassRaster {
    * (range requests for remote COGs) and cached. Points outside the raster give `null` (or an error).
    * NoData pixels return the raster's NoData value (e.g. −200 in GHSL SMOD, 0 in ESA CCI).
    * @throws StratifyError `INVALID_ARGUMENT` naming the raster and the point whose lon/lat is not a finite number
-   *   within ±180° / ±90°; `POINT_OUTSIDE_RASTER` with `outside: 'error'`; `ABORTED`.
+   *   within ±180° / ±90°, points with a hole or more than 10^8 of them, a `compat`/`outside` not of its
+   *   values; `POINT_OUTSIDE_RASTER` with `outside: 'error'`; `ABORTED`.
    */
   lookup(
     points: readonly { lon: number; lat: number }[],
@@ -97,6 +109,8 @@ function checkDegrees(value: unknown, limit: number, where: string): number {
 /** The lon/lat pairs of the points, checked: WGS-84 degrees, lon within ±180° and lat within ±90°. */
 function checkedLonLat(points: unknown, name: string): [number, number][] {
   if (!Array.isArray(points)) throw new StratifyError('INVALID_ARGUMENT', `${name}: points must be an array`);
+  // a hole was skipped by map (a null answer for no point) and a 2^32 − 1 long empty array filled the heap
+  checkArray(`${name}: lookup`, 'points', points);
   return points.map((p: unknown, i) => {
     if (typeof p !== 'object' || p === null)
       throw new StratifyError('INVALID_ARGUMENT', `${name}: point ${i} is not a { lon, lat } object`);
@@ -108,20 +122,19 @@ function checkedLonLat(points: unknown, name: string): [number, number][] {
   });
 }
 
-/** The west and east edges of a north-up raster. */
-function extentX(transform: GeoTransform, width: number): [number, number] {
-  const x1 = transform[0] + width * transform[1];
-  return [Math.min(transform[0], x1), Math.max(transform[0], x1)];
-}
-
 /**
- * A longitude moved by 360° into a raster whose grid runs past ±180° (0…360°, or 170…190° across the
- * antimeridian), when it is west or east of the grid; rasters within [−180, 180] see it unchanged.
+ * The pixel of a lon/lat point, moved by 360° into the grid when only that lands inside it: a 0…360° grid (or
+ * one across ±180°, 170…190°) takes query longitudes −180…180, and lon 180 is the first column of a −180…180
+ * grid (the meridian of its west edge; it fell one past the last column, outside).
  */
-function wrapLon(lon: number, [west, east]: [number, number]): number {
-  if (east > 180 && lon < west) return lon + 360;
-  if (west < -180 && lon >= east) return lon - 360;
-  return lon;
+function wrappedPixel(pixelOf: PixelIndex, x: number, y: number, width: number): [number, number] {
+  const at = pixelOf(x, y);
+  if (at[0] >= 0 && at[0] < width) return at;
+  for (const moved of [x + 360, x - 360]) {
+    const wrapped = pixelOf(moved, y);
+    if (wrapped[0] >= 0 && wrapped[0] < width) return wrapped;
+  }
+  return at;
 }
 
 /**
@@ -148,6 +161,19 @@ function checkDegreeExtent(
     'UNKNOWN_CRS',
     `${name}: the file ${claim} but spans x ${x0}…${x1}, y ${y1}…${y0}, which are not longitude/latitude degrees (x within -180…360, y within -90…90); pass the raster's real CRS as { crs } (GHSL SMOD's Mollweide is 'ESRI:54009')`,
   );
+}
+
+/**
+ * Whether `crs` is EPSG:4326 however it is spelled (`'epsg:4326'`, `'4326'`, its proj4 string): those grids get
+ * the degree-extent check and the ±360° wrap too (`'epsg:4326'` on a 0…360° grid answered null west of 0°).
+ */
+function isLonLatCrs(crs: CrsRef): boolean {
+  if (crs === 4326 || crs === 'EPSG:4326') return true;
+  try {
+    return projectionDefinition(crs) === projectionDefinition(4326);
+  } catch {
+    return false; // no definition: checkProjectionKnown names it
+  }
 }
 
 /** Refuses, at open, a CRS that has no projection definition (the lookups would fail on it), naming the raster. */
@@ -211,9 +237,11 @@ export async function openClassRaster(
 ): Promise<ClassRaster> {
   const fn = 'openClassRaster';
   const options = checkOptions(fn, opts);
-  if (options.name !== undefined) checkString(fn, 'options.name', options.name);
-  if (options.maxCachedBlocks !== undefined)
-    checkCount(fn, 'options.maxCachedBlocks', options.maxCachedBlocks);
+  // read once: a getter or Proxy cannot swap a checked value for another (a NaN cache size kept every block)
+  const givenName = options.name;
+  if (givenName !== undefined) checkString(fn, 'options.name', givenName);
+  const givenMaxCached = options.maxCachedBlocks;
+  if (givenMaxCached !== undefined) checkCount(fn, 'options.maxCachedBlocks', givenMaxCached);
   if (
     typeof input !== 'string' &&
     !isGeoTiff(input) &&
@@ -225,9 +253,9 @@ export async function openClassRaster(
     : await openGeoTiff(typeof input === 'string' ? httpSource(input, { signal: options.signal }) : input, {
         signal: options.signal,
         limits: options.readLimits,
-        ...(options.name ? { name: options.name } : {}),
+        ...(givenName ? { name: givenName } : {}),
       });
-  const name = options.name ?? tiff.name;
+  const name = givenName ?? tiff.name;
   const level = tiff.levels[0];
   if (!level.geo) {
     throw new StratifyError(
@@ -259,16 +287,15 @@ export async function openClassRaster(
       `${name}: band ${band} does not exist (the raster has ${level.bandCount})`,
     );
   }
-  const isLonLat = crs === 4326 || crs === 'EPSG:4326';
-  const xRange = extentX(transform, level.width);
+  const isLonLat = isLonLatCrs(crs);
   if (isLonLat) checkDegreeExtent(name, transform, level.width, level.height, options.crs !== undefined);
   else checkProjectionKnown(name, crs);
   const toRasterCrs = (xy: [number, number][]): [number, number][] =>
-    isLonLat ? xy.map(([lon, lat]) => [wrapLon(lon, xRange), lat]) : projectPoints(name, crs, xy);
+    isLonLat ? xy : projectPoints(name, crs, xy);
   const blockW = level.tileWidth ?? level.width;
   const blockH = level.tileHeight ?? level.rowsPerStrip ?? level.height;
   const blocksAcross = Math.ceil(level.width / blockW);
-  const maxCached = options.maxCachedBlocks ?? 256;
+  const maxCached = givenMaxCached ?? 256;
   const cache = new Map<number, RasterArray>();
   const stats: ClassRasterStats = { blocksRead: 0, cacheHits: 0 };
   const gdalPixel = gdalPixelIndex(transform);
@@ -308,15 +335,18 @@ export async function openClassRaster(
     noData: level.noData,
     stats,
     async lookup(points, opts) {
-      const lookupOptions = checkOptions(`${name}: lookup`, opts);
-      const pixelOf = lookupOptions.compat ? compatPixel : gdalPixel;
+      const where = `${name}: lookup`;
+      const lookupOptions = checkOptions(where, opts);
+      // switches checked: `outside: 'eror'` answered null, `compat: 'false'` switched upstream's rounding on
+      const pixelOf = checkFlag(where, 'options.compat', lookupOptions.compat) ? compatPixel : gdalPixel;
+      const outside = checkOneOf(where, 'options.outside', lookupOptions.outside, ['null', 'error'], 'null');
       const xy = checkedLonLat(points, name);
       const projected = toRasterCrs(xy);
       const out: (number | null)[] = new Array(points.length).fill(null);
       const byBlock = new Map<number, number[]>();
       const pixel = new Int32Array(points.length * 2);
       projected.forEach(([x, y], i) => {
-        const [col, row] = pixelOf(x, y);
+        const [col, row] = isLonLat ? wrappedPixel(pixelOf, x, y, level.width) : pixelOf(x, y);
         const inside =
           Number.isFinite(col) &&
           Number.isFinite(row) &&
@@ -325,7 +355,7 @@ export async function openClassRaster(
           col < level.width &&
           row < level.height;
         if (!inside) {
-          if (lookupOptions.outside === 'error') {
+          if (outside === 'error') {
             throw new StratifyError(
               'POINT_OUTSIDE_RASTER',
               `${name}: point ${i} (lon ${points[i].lon}, lat ${points[i].lat}) falls outside the ${level.width}×${level.height} raster`,

@@ -2,7 +2,9 @@ import { pythonRound2 } from '@worldstrat/core';
 import { StratifyError } from '../errors.js';
 import {
   checkArray,
+  checkFlag,
   checkFunction,
+  checkItemIndex,
   checkIterable,
   checkOptions,
   checkString,
@@ -47,7 +49,7 @@ export interface RebalanceOptions {
  * @param values one class value per row.
  * @returns the table.
  * @throws StratifyError `INVALID_ARGUMENT` naming the value that is neither a string nor a finite number, or
- *   for `values` that are not an array (or another iterable).
+ *   for `values` that are not an array (or another iterable, or one that yields more than 10^8 values).
  * @example
  * classCounts(['a', 'b', 'a']); // [{ class: 'a', count: 2 }, { class: 'b', count: 1 }]
  */
@@ -60,6 +62,7 @@ function countClasses(values: Iterable<unknown>, where: (i: number) => string): 
   const m = new Map<ClassKey, number>();
   let i = 0;
   for (const v of values) {
+    checkItemIndex('classCounts', 'values', i);
     if (v !== null && v !== undefined) {
       // the message is only built for a bad value
       const key = typeof v === 'string' ? v : checkClassKey(v, where(i));
@@ -172,7 +175,7 @@ export function isRebalanceWeightName(name: string): name is RebalanceWeightName
  * @returns one allocation row per class, in input order.
  * @throws StratifyError `INVALID_ARGUMENT` for a bad target, a row (`counts[i].class`, `counts[i].count`) that is
  *   not a string-or-number class with a finite count ≥ 0, a class listed twice (naming both rows), or weights that are not finite and ≥ 0 (or all 0,
- *   or summing past the largest number); `EMPTY_CLASS` when `counts` is empty.
+ *   or summing past the largest number), a `compat` that is not a boolean; `EMPTY_CLASS` when `counts` is empty.
  * @example
  * rebalance([{ class: 'A', count: 1000 }, { class: 'B', count: 125 }, { class: 'C', count: 8 }], 100);
  * // counts 59, 29, 12 (sum 100); with { compat: true }: 59, 28, 12
@@ -183,7 +186,10 @@ export function rebalance(
   opts?: RebalanceOptions,
 ): Allocation[] {
   const options = checkOptions('rebalance', opts);
-  if (options.weight !== undefined) checkFunction('rebalance', 'options.weight', options.weight);
+  // each option read once: a getter or Proxy cannot swap a checked value for another
+  const weight = options.weight;
+  if (weight !== undefined) checkFunction('rebalance', 'options.weight', weight);
+  const compat = checkFlag('rebalance', 'options.compat', options.compat);
   if (!Number.isSafeInteger(target) || target < 0) {
     throw new StratifyError(
       'INVALID_ARGUMENT',
@@ -193,7 +199,7 @@ export function rebalance(
   const rowsIn = checkCountRows(counts);
   if (rowsIn.length === 0)
     throw new StratifyError('EMPTY_CLASS', 'cannot rebalance an empty (class, count) table');
-  const f = options.weight ?? Math.cbrt;
+  const f = weight ?? Math.cbrt;
   const weights = rowsIn.map((c) => {
     const w = f(c.count);
     if (!Number.isFinite(w) || w < 0) {
@@ -221,7 +227,7 @@ export function rebalance(
     share: shares[i],
     count: 0,
   }));
-  if (options.compat) {
+  if (compat) {
     const frac = (x: number) => x - Math.floor(x);
     const priority = shares
       .map((_, i) => i)
