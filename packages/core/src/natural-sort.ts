@@ -1,4 +1,5 @@
 // Natural sort like Python natsort (the release orders revisits and scenes with it).
+import { CoreError } from './errors.js';
 import { checkIterable, checkString, invalidArgument } from './internal/check-arguments.js';
 
 /**
@@ -20,12 +21,14 @@ export function natCompare(a: string, b: string): number {
 }
 
 function compareNatural(a: string, b: string): number {
-  const ka = natKey(a);
-  const kb = natKey(b);
+  return compareKeys(natKey(a), natKey(b));
+}
+
+function compareKeys(ka: readonly string[], kb: readonly string[]): number {
   const n = Math.min(ka.length, kb.length);
   for (let i = 0; i < n; i++) {
-    const x = ka[i];
-    const y = kb[i];
+    const x = ka[i] as string;
+    const y = kb[i] as string;
     if (i % 2 === 1) {
       const c = compareDigits(x, y);
       if (c !== 0) return c;
@@ -113,27 +116,52 @@ function codePointCompare(x: string, y: string): number {
 
 /** Most strings {@link natsorted} takes (names of scenes, tiles, AOIs: thousands). */
 const MAX_SORTED = 100_000_000;
+/** Most items read from an iterable that is no array: an endless generator must end in an error, soon. */
+const MAX_ITERATED = 10_000_000;
 
 /**
  * Stable natural sort (Python `natsort.natsorted` default); equal keys keep their input order.
  * @param values strings to sort (not modified).
  * @returns a sorted copy.
- * @throws {CoreError} `INVALID_ARGUMENT` when `values` is not an array (or another iterable) of strings.
+ * @throws {CoreError} `INVALID_ARGUMENT` when `values` is not an array (or another iterable) of at most 100 000 000
+ *   strings (10 000 000 from an iterable that is no array), or iterating it fails (the iterator's error is the `cause`).
  * @example
  * natsorted(['Landcover-10', 'ASMSpotter-2', 'Amnesty POI-1']); // ['ASMSpotter-2', 'Amnesty POI-1', 'Landcover-10']
  */
 export function natsorted(values: readonly string[]): string[] {
   const list = checkIterable('natsorted', 'values', values);
   // a 2^32 − 1 long array with no elements filled the heap when spread
-  if (Array.isArray(list) && list.length > MAX_SORTED)
-    throw invalidArgument(
-      'natsorted',
-      'values',
-      `at most ${MAX_SORTED} strings`,
-      `an array of length ${list.length}`,
-    );
-  const copy = [...list];
+  if (Array.isArray(list) && list.length > MAX_SORTED) throw tooMany(`an array of length ${list.length}`);
+  const copy = collect(list, Array.isArray(list) ? MAX_SORTED : MAX_ITERATED);
   for (let i = 0; i < copy.length; i++)
     if (typeof copy[i] !== 'string') throw invalidArgument('natsorted', `values[${i}]`, 'a string', copy[i]);
-  return copy.sort(compareNatural);
+  // each key once, not once per comparison (n log n keys of long names took seconds)
+  const keyed = (copy as string[]).map((s) => ({ s, key: natKey(s) }));
+  keyed.sort((a, b) => compareKeys(a.key, b.key));
+  return keyed.map((e) => e.s);
+}
+
+/**
+ * The items of `list`, at most `max`: an endless generator filled the heap and crashed the process,
+ * and an iterator that fails (`[Symbol.iterator]` returning no iterator) threw a plain TypeError.
+ */
+function collect(list: Iterable<unknown>, max: number): unknown[] {
+  const items: unknown[] = [];
+  try {
+    for (const item of list) {
+      if (items.length === max)
+        throw invalidArgument('natsorted', 'values', `at most ${max} strings`, 'an iterable with more');
+      items.push(item);
+    }
+  } catch (e) {
+    if (e instanceof CoreError) throw e;
+    throw new CoreError('INVALID_ARGUMENT', 'natsorted: values could not be iterated (see the cause)', {
+      cause: e,
+    });
+  }
+  return items;
+}
+
+function tooMany(got: string): CoreError {
+  return invalidArgument('natsorted', 'values', `at most ${MAX_SORTED} strings`, got);
 }

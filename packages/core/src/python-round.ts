@@ -34,9 +34,11 @@ export function pythonRound2(x: number): number {
   // An exact tie has the expansion d.dd5000… (only possible for values like 0.125 = k/8).
   const digits = Math.abs(x).toFixed(20);
   if (/^\d+\.\d\d50*$/.test(digits)) {
-    const f = Math.floor(Math.abs(x) * 100);
-    const even = f % 2 === 0 ? f : f + 1;
-    return (Math.sign(x) * even) / 100;
+    // The tie is settled on the decimal text: |x|·100 is no exact double past 2^53 / 100 (9e13), where ties
+    // with a .xx5 fraction still exist (…877.375), and flooring it picked the wrong neighbour.
+    const down = digits.slice(0, digits.indexOf('.') + 3);
+    const kept = Number(down.slice(-1)) % 2 === 0 ? down : Math.abs(x).toFixed(2);
+    return Math.sign(x) * Number(kept);
   }
   return Number(x.toFixed(2));
 }

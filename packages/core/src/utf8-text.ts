@@ -25,7 +25,9 @@ export interface Utf8Fault {
  * ```
  */
 export function decodeUtf8Text(bytes: Uint8Array): { text: string } | { fault: Utf8Fault } {
-  if (!(bytes instanceof Uint8Array)) throw invalidArgument('decodeUtf8Text', 'bytes', 'a Uint8Array', bytes);
+  // isView: `Object.create(Uint8Array.prototype)` or a Proxy of one passes instanceof, then threw a TypeError
+  if (!ArrayBuffer.isView(bytes) || !(bytes instanceof Uint8Array))
+    throw invalidArgument('decodeUtf8Text', 'bytes', 'a Uint8Array', bytes);
   try {
     return { text: STRICT_UTF8.decode(bytes) };
   } catch {

@@ -62,8 +62,8 @@ export function utmEpsgForLonLat(lon: number, lat: number): number {
 /**
  * proj4 string of a WGS-84 UTM zone (`+south` for the southern hemisphere).
  * @param zone zone number 1–60.
- * @throws CoreError `INVALID_ARGUMENT` for a zone that is not a whole number from 1 to 60.
- * @param south southern hemisphere.
+ * @param south southern hemisphere (a boolean).
+ * @throws CoreError `INVALID_ARGUMENT` for a zone that is not a whole number from 1 to 60, or a `south` that is no boolean.
  * @returns the proj4 definition.
  * @example
  * utmProj4(33, true); // '+proj=utm +zone=33 +south +datum=WGS84 +units=m +no_defs'
@@ -73,6 +73,12 @@ export function utmProj4(zone: number, south: boolean): string {
     throw new CoreError(
       'INVALID_ARGUMENT',
       `UTM zone ${describeValue(zone)} is not a whole number from 1 to 60`,
+    );
+  // a truthy non-boolean ('false' from a config, 0n) silently gave the southern zone
+  if (typeof south !== 'boolean')
+    throw new CoreError(
+      'INVALID_ARGUMENT',
+      `utmProj4: south must be true or false, got ${describeValue(south)}`,
     );
   return `+proj=utm +zone=${zone}${south ? ' +south' : ''} +datum=WGS84 +units=m +no_defs`;
 }

@@ -115,4 +115,19 @@ describe('createRng', () => {
     const expected = 10 + 10 * GOLDEN[42].doubles[0];
     expect(uniform(createRng(42), 10, 20)).toBe(expected);
   });
+
+  it('uniform stays in [lo, hi) at the edges: bounds whose difference overflows, a draw that rounds onto hi', () => {
+    const x = uniform(createRng(7), -Number.MAX_VALUE, Number.MAX_VALUE); // was NaN or Infinity
+    expect(Number.isFinite(x)).toBe(true);
+    const top = { next: () => 1 - 2 ** -53 }; // the largest next()
+    expect(uniform(top, -Number.MAX_VALUE, Number.MAX_VALUE)).toBeLessThan(Number.MAX_VALUE);
+    expect(uniform(top, 1, 1 + 2 ** -52)).toBe(1); // 1 + (2^-52)(1 − 2^-53) rounded to hi
+    expect(uniform(top, -2, -1)).toBe(-1 - 2 ** -52);
+  });
+
+  it('rng.int names a value String() cannot convert in a CoreError (it threw a TypeError)', () => {
+    const rng = createRng(1);
+    for (const n of [Object.create(null), { toString: 1, valueOf: 1 }])
+      expect(() => rng.int(n)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
 });

@@ -30,4 +30,22 @@ describe('natsorted (Python natsort default)', () => {
     natsorted(v);
     expect(v).toEqual(['b', 'a']);
   });
+
+  it('refuses an iterable that fails or never ends in a CoreError (a TypeError escaped; an endless one filled the heap)', () => {
+    const broken = { [Symbol.iterator]: () => 5 };
+    const endless = (function* () {
+      for (;;) yield 'a';
+    })();
+    for (const values of [broken, endless])
+      expect(() => natsorted(values as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  }, 20_000);
+
+  it('computes each key once: long names sort fast', () => {
+    const names = Array.from({ length: 2000 }, (_, i) => `${'a'.repeat(50_000)}${(i * 7919) % 2000}`);
+    const t0 = performance.now();
+    const sorted = natsorted(names);
+    expect(performance.now() - t0).toBeLessThan(1500); // 2.7 s with keys made per comparison
+    expect(sorted[0]?.endsWith('a0')).toBe(true);
+    expect(sorted[1999]?.endsWith('a1999')).toBe(true);
+  });
 });

@@ -15,4 +15,13 @@ describe('Python-compatible rounding', () => {
     expect(pythonRound2(1.005)).toBe(1);
     expect(pythonRound2(0.5916)).toBe(0.59);
   });
+
+  it('pythonRound2 settles ties past 2^53 / 100 as round(x, 2) does (x·100 is no exact double there)', () => {
+    // values and results from Python 3: round(x, 2); the old x·100 floor gave 1044971270091877.5
+    const tie = 1044971270091877 + 0.375; // exact: a tie at 2 decimals
+    const x = [tie, -tie, 2 ** 46 + 0.375, 2 ** 49 + 0.625, 2 ** 50 + 0.875];
+    expect(x.map(pythonRound2)).toEqual([
+      1044971270091877.4, -1044971270091877.4, 70368744177664.38, 562949953421312.6, 1125899906842625.0,
+    ]);
+  });
 });

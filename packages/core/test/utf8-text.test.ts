@@ -44,4 +44,11 @@ describe('decodeUtf8Text', () => {
       }
     }
   });
+
+  it('refuses what only looks like a Uint8Array in a CoreError (its length getter threw a TypeError)', () => {
+    const fakes = [Object.create(Uint8Array.prototype), new Proxy(new Uint8Array([104, 105]), {})];
+    for (const bytes of fakes)
+      expect(() => decodeUtf8Text(bytes)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(decodeUtf8Text(Buffer.from('hi'))).toEqual({ text: 'hi' });
+  });
 });

@@ -107,4 +107,12 @@ describe('UTM zones are exact next to every zone edge', () => {
     expect(zone(8, adjacent(84, 1))).toBe(32);
     expect(utmEpsgForLonLat(below(9), -Number.MIN_VALUE)).toBe(32732); // southern: no exception applies
   });
+
+  it('utmProj4 refuses a south that is no boolean (the string "false" gave +south)', () => {
+    expect(utmProj4(33, false)).toBe('+proj=utm +zone=33 +datum=WGS84 +units=m +no_defs');
+    for (const south of ['false', 1, null, undefined])
+      expect(() => utmProj4(33, south as never)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      );
+  });
 });

@@ -112,7 +112,11 @@ export function createRng(seed: number): Rng {
 
   const int = (n: number): number => {
     if (!Number.isInteger(n) || n < 1 || n > TWO_POW_32) {
-      throw new CoreError('INVALID_ARGUMENT', `rng.int(n) needs an integer n in [1, 2^32], got ${String(n)}`);
+      // describeValue: String() of an object without toString (or a throwing one) threw a TypeError here
+      throw new CoreError(
+        'INVALID_ARGUMENT',
+        `rng.int(n) needs an integer n in [1, 2^32], got ${describeValue(n)}`,
+      );
     }
     // Largest multiple of n that fits in 2^32; reject outputs above it (no modulo bias).
     const limit = TWO_POW_32 - (TWO_POW_32 % n);
@@ -164,5 +168,18 @@ export function uniform(rng: Pick<Rng, 'next'>, lo: number, hi: number): number 
     throw invalidArgument('uniform', 'rng', 'a generator with next()', rng);
   checkFinite('uniform', 'lo', lo);
   checkFinite('uniform', 'hi', hi);
-  return lo + (hi - lo) * rng.next();
+  const u = rng.next();
+  // hi − lo overflows to Infinity for bounds past ±MAX_VALUE / 2 (the draw was NaN or Infinity): weigh the bounds
+  const x = Number.isFinite(hi - lo) ? lo + (hi - lo) * u : lo * (1 - u) + hi * u;
+  // rounding can land on hi itself (lo = 1, hi = 1 + 2^-52, u close to 1); the interval is half-open
+  return x >= hi && lo < hi ? largestBelow(hi) : x;
+}
+
+/** The largest double below `x` (finite x). */
+function largestBelow(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  view.setBigInt64(0, view.getBigInt64(0) + (x > 0 ? -1n : 1n));
+  return view.getFloat64(0);
 }
