@@ -3,7 +3,15 @@
 import { encodeGeoTiff } from '@worldstrat/raster-io';
 import { describe, expect, it } from 'vitest';
 import { typedError } from '../../../tests/support/json-mutations.js';
-import { classCounts, openClassRaster, rebalance, StratifyError, stratifiedDraw } from '../src/index.js';
+import {
+  classCounts,
+  openClassRaster,
+  rebalance,
+  StratifyError,
+  stratifiedDraw,
+  stratifiedSplit,
+  stratifiedSplitLabels,
+} from '../src/index.js';
 
 /** A 4 × 2 EPSG:4326 raster of 90° pixels, codes 1…8 row by row, with its west edge at `x0`. */
 function globe(x0: number): Uint8Array {
@@ -158,4 +166,56 @@ describe('stratifiedDraw', () => {
     const e = typedError(() => classCounts(endless), StratifyError);
     expect(e.message).toBe('classCounts: values yielded more than 100000000 items; pass a finite list');
   }, 60_000);
+});
+
+describe('stratifiedSplit and stratifiedSplitLabels', () => {
+  const rows = Array.from({ length: 40 }, (_, i) => ({ tile: `T${i}`, cls: `c${i % 3}` }));
+  const plain = { nameOf: (r: (typeof rows)[0]) => r.tile, classOf: (r: (typeof rows)[0]) => r.cls, seed: 3 };
+
+  /** Options whose accessors are getters that answer a function once, then 5. */
+  function swapping(): typeof plain {
+    const reads = { nameOf: 0, classOf: 0 };
+    return {
+      seed: 3,
+      get nameOf() {
+        return reads.nameOf++ === 0 ? plain.nameOf : (5 as never);
+      },
+      get classOf() {
+        return reads.classOf++ === 0 ? plain.classOf : (5 as never);
+      },
+    };
+  }
+
+  it('read their accessors once: getters that change after the check split as the plain options (a TypeError before)', () => {
+    const want = stratifiedSplit(rows, plain);
+    const got = stratifiedSplit(rows, swapping());
+    expect(got.train.map((r) => r.tile)).toEqual(want.train.map((r) => r.tile));
+    expect(got.val.map((r) => r.tile)).toEqual(want.val.map((r) => r.tile));
+    expect(stratifiedSplitLabels(rows, swapping()).labels).toEqual(stratifiedSplitLabels(rows, plain).labels);
+    expect(new Set(stratifiedSplitLabels(rows, plain).labels)).toEqual(new Set(['train', 'val', 'test']));
+  });
+});
+
+describe('signals', () => {
+  it('a signal that is no AbortSignal (the controller itself) is INVALID_ARGUMENT in stratifiedDraw and lookup (it was ignored)', async () => {
+    const controller = new AbortController();
+    const pool = [{ c: 'A' }];
+    const draw = await rejection(
+      stratifiedDraw(pool, (r) => r.c, [{ class: 'A', count: 1 }], { signal: controller as never }),
+    );
+    expect([draw.code, draw.message]).toEqual([
+      'INVALID_ARGUMENT',
+      expect.stringContaining('options.signal must be an AbortSignal (pass controller.signal)'),
+    ]);
+    const r = await openClassRaster(globe(-180));
+    const look = await rejection(r.lookup([{ lon: 0, lat: 0 }], { signal: 'x' as never }));
+    expect(look.code).toBe('INVALID_ARGUMENT');
+    expect(look.message).toContain('options.signal');
+    // a real signal still works, and a fired one aborts
+    expect(await r.lookup([{ lon: 0, lat: 45 }], { signal: controller.signal })).toEqual([3]);
+    controller.abort();
+    expect((await rejection(r.lookup([{ lon: 0, lat: 45 }], { signal: controller.signal }))).code).toBe(
+      'ABORTED',
+    );
+  });
 });

@@ -9,6 +9,7 @@ import {
   checkOneOf,
   checkOptions,
   checkSeed,
+  checkSignal,
   invalidArgument,
 } from '../internal/check-arguments.js';
 import { type ClassCount, type ClassKey, checkClassKey, checkUniqueClasses } from '../rebalance/rebalance.js';
@@ -105,6 +106,7 @@ export async function stratifiedDraw<T>(
   checkIterable(fn, 'pool', pool);
   checkFunction(fn, 'classOf', classOf);
   const o = checkOptions(fn, options);
+  const signal = checkSignal(fn, 'options.signal', o.signal);
   const rng = createRng(o.seed === undefined ? 0 : checkSeed(fn, 'options.seed', o.seed));
   const topUp = o.topUp === undefined ? undefined : checkFunction(fn, 'options.topUp', o.topUp);
   const maxRounds =
@@ -130,7 +132,7 @@ export async function stratifiedDraw<T>(
   let toppedUp = 0;
   for (const { class: cls, count } of checkAllocation(allocation)) {
     throwIfAborted(
-      o.signal,
+      signal,
       (s) => new StratifyError('ABORTED', 'stratified draw aborted', { cause: s.reason }),
     );
     const candidates = [...(byClass.get(cls) ?? [])];
@@ -140,7 +142,7 @@ export async function stratifiedDraw<T>(
       // each round may be a synchronous callback: yield, so a timeout or another task can abort the draw
       if (round > 1) await new Promise<void>((resolve) => setTimeout(resolve, 0));
       throwIfAborted(
-        o.signal,
+        signal,
         (s) => new StratifyError('ABORTED', 'stratified draw aborted', { cause: s.reason }),
       );
       const extra = await topUp(cls, count - candidates.length, round);

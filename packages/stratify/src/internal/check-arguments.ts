@@ -123,6 +123,19 @@ export function checkFlag(fn: string, what: string, value: unknown): boolean {
 }
 
 /**
+ * An AbortSignal or nothing: anything else (the AbortController itself, a string) used to be ignored, so aborting
+ * never stopped the work.
+ */
+export function checkSignal(fn: string, what: string, value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  const aborted =
+    typeof value === 'object' && value !== null ? (value as { aborted?: unknown }).aborted : undefined;
+  if (typeof aborted !== 'boolean')
+    throw invalidArgument(fn, what, 'an AbortSignal (pass controller.signal)', value);
+  return value as AbortSignal;
+}
+
+/**
  * Throws once a loop over an iterable argument reaches its item `index` past {@link MAX_LIST_ITEMS}:
  * {@link checkIterable} bounds an array's length, but a generator may never end (a hang while the heap fills).
  */

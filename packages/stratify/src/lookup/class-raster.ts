@@ -18,6 +18,7 @@ import {
   checkFlag,
   checkOneOf,
   checkOptions,
+  checkSignal,
   checkString,
   invalidArgument,
 } from '../internal/check-arguments.js';
@@ -340,6 +341,7 @@ export async function openClassRaster(
       // switches checked: `outside: 'eror'` answered null, `compat: 'false'` switched upstream's rounding on
       const pixelOf = checkFlag(where, 'options.compat', lookupOptions.compat) ? compatPixel : gdalPixel;
       const outside = checkOneOf(where, 'options.outside', lookupOptions.outside, ['null', 'error'], 'null');
+      const signal = checkSignal(where, 'options.signal', lookupOptions.signal);
       const xy = checkedLonLat(points, name);
       const projected = toRasterCrs(xy);
       const out: (number | null)[] = new Array(points.length).fill(null);
@@ -374,9 +376,8 @@ export async function openClassRaster(
         list.push(i);
       });
       for (const [key, idx] of byBlock) {
-        if (lookupOptions.signal?.aborted)
-          throw new StratifyError('ABORTED', 'lookup aborted', { cause: lookupOptions.signal.reason });
-        const data = await block(key, lookupOptions.signal);
+        if (signal?.aborted) throw new StratifyError('ABORTED', 'lookup aborted', { cause: signal.reason });
+        const data = await block(key, signal);
         const x0 = (key % blocksAcross) * blockW;
         const y0 = Math.floor(key / blocksAcross) * blockH;
         const w = Math.min(blockW, level.width - x0);

@@ -1,7 +1,7 @@
 // Split labels per input row, for tables that keep their rows in order (a CSV gains a `split` column): the
 // list-of-names results of the two split functions mapped back onto the rows they came from.
 import { type PaperSplitOptions, paperSplit } from './paper-split.js';
-import { type SplitName, type StratifiedSplitOptions, stratifiedSplit } from './stratified-split.js';
+import { type SplitName, type StratifiedSplitOptions, splitRows } from './stratified-split.js';
 
 /** A paper-split label: upstream also shuffles scenes past train + val + test, which it never uses. */
 export type PaperSplitLabel = SplitName | 'unused';
@@ -71,9 +71,9 @@ export function stratifiedSplitLabels<T>(
   rows: readonly T[],
   options: StratifiedSplitOptions<T>,
 ): StratifiedSplitLabels {
-  const res = stratifiedSplit(rows, options);
-  const dropped = new Set(res.duplicates.map((d) => d.index));
-  const labels = rows.map((r, i) => (dropped.has(i) ? null : (res.splitOf.get(options.nameOf(r)) ?? null)));
+  // labels by row index: options.nameOf is not read or called again (a getter could hand over another accessor)
+  const { result: res, splitOfIndex } = splitRows(rows, options, 'stratifiedSplit');
+  const labels = rows.map((_, i) => splitOfIndex.get(i) ?? null);
   return {
     labels,
     counts: { train: res.train.length, val: res.val.length, test: res.test.length },

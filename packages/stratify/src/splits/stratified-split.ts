@@ -149,13 +149,26 @@ export function stratifiedSplit<T>(
   rows: readonly T[],
   options: StratifiedSplitOptions<T>,
 ): StratifiedSplitResult<T> {
-  const fn = 'stratifiedSplit';
+  return splitRows(rows, options, 'stratifiedSplit').result;
+}
+
+/**
+ * {@link stratifiedSplit}, with each kept row's split by its index (internal: the labels of
+ * `stratifiedSplitLabels` come from it, not from calling `nameOf` again).
+ */
+export function splitRows<T>(
+  rows: readonly T[],
+  options: StratifiedSplitOptions<T>,
+  fn: string,
+): { result: StratifiedSplitResult<T>; splitOfIndex: ReadonlyMap<number, SplitName> } {
   checkArray(fn, 'rows', rows);
   checkObject(fn, 'options', options);
-  checkFunction(fn, 'options.nameOf', options.nameOf);
-  checkFunction(fn, 'options.classOf', options.classOf);
-  if (options.groupOf !== undefined) checkFunction(fn, 'options.groupOf', options.groupOf);
-  const seed = options.seed === undefined ? 0 : checkSeed(fn, 'options.seed', options.seed);
+  // each option read once: a getter or Proxy cannot hand the split another value than the one checked
+  const { nameOf: givenName, classOf: givenClass, groupOf: givenGroup, seed: givenSeed } = options;
+  checkFunction(fn, 'options.nameOf', givenName);
+  checkFunction(fn, 'options.classOf', givenClass);
+  if (givenGroup !== undefined) checkFunction(fn, 'options.groupOf', givenGroup);
+  const seed = givenSeed === undefined ? 0 : checkSeed(fn, 'options.seed', givenSeed);
   const fractions = options.fractions ?? [0.8, 0.1, 0.1];
   if (
     !Array.isArray(fractions) ||
@@ -169,10 +182,10 @@ export function stratifiedSplit<T>(
       `fractions ${Array.isArray(fractions) ? `[${fractions.map(shownValue).join(', ')}]` : shownValue(fractions)} must be three numbers ≥ 0 that sum to 1`,
     );
   }
-  const nameOf = checkedAccessor(options.nameOf, 'nameOf');
-  const classOf = checkedAccessor(options.classOf, 'classOf');
-  const groupOf = options.groupOf
-    ? checkedAccessor(options.groupOf, 'groupOf')
+  const nameOf = checkedAccessor(givenName, 'nameOf');
+  const classOf = checkedAccessor(givenClass, 'classOf');
+  const groupOf = givenGroup
+    ? checkedAccessor(givenGroup, 'groupOf')
     : (row: T, index: number) => {
         const p = (row as { parent?: unknown } | null)?.parent;
         return typeof p === 'string' && p !== '' ? p : nameOf(row, index);
@@ -237,5 +250,5 @@ export function stratifiedSplit<T>(
     result[s].push(row);
     result.splitOf.set(nameOf(row, index), s);
   }
-  return result;
+  return { result, splitOfIndex };
 }
