@@ -58,9 +58,9 @@ export interface StratifiedSplitLabels {
 }
 
 /**
- * The stratified, grouped split ({@link stratifiedSplit}) as one label per input row.
+ * The stratified, grouped split (`stratifiedSplit`) as one label per input row.
  * @param rows the rows.
- * @param options name, class and group accessors, fractions, seed (as {@link stratifiedSplit}).
+ * @param options name, class and group accessors, fractions, seed (as `stratifiedSplit`).
  * @returns a label per row (`null` for dropped duplicates), split sizes and the duplicates.
  * @throws StratifyError `INVALID_ARGUMENT` for fractions that are negative or do not sum to 1, or an accessor
  *   that returns something other than a string (naming the row).
