@@ -41,9 +41,26 @@ export function checkSplitMode(mode: unknown): 'csv' | 'all' | Readonly<Record<s
 export function checkSceneEntry(fn: string, name: string, value: unknown, masks: boolean): SceneEntry {
   const s = checkObject(fn, name, value) as Record<string, unknown>;
   checkString(fn, `${name}.hrPath`, s.hrPath, true);
-  checkArrayArgument(fn, `${name}.lrPaths`, s.lrPaths as readonly unknown[]);
-  if (masks) checkArrayArgument(fn, `${name}.lrcPaths`, s.lrcPaths as readonly unknown[]);
+  // no revisit (or a mask list of another length) used to fail inside the stacking as "Cannot destructure …",
+  // reported as an unreadable file
+  const lr = checkPaths(fn, `${name}.lrPaths`, s.lrPaths, 'a non-empty array of paths', (n) => n > 0);
+  if (masks)
+    checkPaths(fn, `${name}.lrcPaths`, s.lrcPaths, `${lr} paths (one mask per revisit)`, (n) => n === lr);
   return value as SceneEntry;
+}
+
+/** An array of non-empty path strings whose length passes `ok`; its length. */
+function checkPaths(
+  fn: string,
+  name: string,
+  value: unknown,
+  what: string,
+  ok: (n: number) => boolean,
+): number {
+  const paths = checkArrayArgument(fn, name, value as readonly unknown[]);
+  if (!ok(paths.length)) throw argumentError(fn, name, what, value);
+  for (const [i, p] of paths.entries()) checkString(fn, `${name}[${i}]`, p, true);
+  return paths.length;
 }
 
 /** `batches`' first argument: a split name or a list of scenes. */

@@ -15,6 +15,7 @@ import { type PaperSplitOptions, paperSplit, StratifyError } from '@worldstrat/s
 import { DatasetError, throwIfAborted } from '../errors.js';
 import {
   argumentError,
+  checkInteger,
   checkOptions,
   checkSignalAndCallbacks,
   checkString,
@@ -230,8 +231,7 @@ export async function openDataset(root: string, options?: OpenDatasetOptions): P
   checkString('openDataset', 'root', root, true);
   options = checkOptions('openDataset', options);
   if (options.remote !== undefined) checkOptions('openDataset', options.remote, 'options.remote');
-  if (options.syncIo !== undefined && typeof options.syncIo !== 'boolean')
-    throw argumentError('openDataset', 'options.syncIo', 'a boolean', options.syncIo);
+  checkOpenOptions(options);
   const store = await resolveDatasetStore(root, {
     ...options.remote,
     signal: options.signal,
@@ -256,6 +256,21 @@ export async function openDataset(root: string, options?: OpenDatasetOptions): P
     );
   }
   return new WorldStratDataset(scan, scenes, options, store);
+}
+
+/**
+ * openDataset's own options (the scan checks its own): a string `'false'` used to switch `skipInvalid` or `masks`
+ * on, a NaN `cacheScenes` to cache every scene (the LRU never evicted), a non-function `onProblem` to escape as a
+ * TypeError and `readLimits: 'x'` to be blamed on the first file read.
+ */
+function checkOpenOptions(options: OpenDatasetOptions): void {
+  for (const key of ['skipInvalid', 'verifyFiles', 'masks', 'syncIo'] as const)
+    if (options[key] !== undefined && typeof options[key] !== 'boolean')
+      throw argumentError('openDataset', `options.${key}`, 'a boolean', options[key]);
+  if (options.cacheScenes !== undefined)
+    checkInteger('openDataset', 'options.cacheScenes', options.cacheScenes, 0);
+  if (options.readLimits !== undefined) checkOptions('openDataset', options.readLimits, 'options.readLimits');
+  checkSignalAndCallbacks('openDataset', options as Record<string, unknown>, ['onProblem']);
 }
 
 /** Scenes whose every file opens (header only); the others become `UNREADABLE_FILE` problems. */
@@ -370,7 +385,8 @@ export class WorldStratDataset implements DatasetScan {
       let names: readonly (SplitName | undefined)[];
       if (mode === 'all') names = ['train'];
       else if (mode === 'csv') names = s.csvSplits ?? [s.csvSplit];
-      else names = [(mode as Readonly<Record<string, SplitName>>)[s.name]];
+      // own keys only: a scene named `constructor` or `toString` read Object.prototype's function (a TypeError)
+      else names = Object.hasOwn(mode, s.name) ? [(mode as Readonly<Record<string, SplitName>>)[s.name]] : [];
       for (const name of names) if (name) out[name].push(s);
     }
     if (out.train.length + out.val.length + out.test.length === 0 && this.scenes.length > 0)

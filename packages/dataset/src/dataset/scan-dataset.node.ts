@@ -2,8 +2,8 @@
 // up front (missing folders: upstream issue #9; duplicate tiles: issue #12) instead of failing mid-run.
 import { describeValue, natCompare as naturalCompare } from '@worldstrat/core';
 import { readFileBounded } from '@worldstrat/core/node';
-import { DatasetError } from '../errors.js';
-import { checkOptions, checkString } from '../internal/check-arguments.js';
+import { DatasetError, throwIfAborted } from '../errors.js';
+import { argumentError, checkArrayArgument, checkOptions, checkString } from '../internal/check-arguments.js';
 import { MACOS_METADATA_DIR } from '../internal/macos-metadata.js';
 import { tableText } from '../internal/table-text.js';
 import { HR_DIR, LR_CLOUD_MASK_SUFFIX, LR_DIR, lrDataSuffix, SPLIT_CSV_NAME } from '../layout.js';
@@ -78,6 +78,8 @@ export interface ScanDatasetOptions {
   duplicates?: 'drop' | 'keep' | 'error';
   /** Allow scenes with fewer than R revisits (they are loaded with what exists). Default false (reported). */
   allowFewerRevisits?: boolean;
+  /** Stops the scan (`ABORTED`) between scenes. */
+  signal?: AbortSignal;
 }
 
 /** Result of {@link scanDataset}. */
@@ -135,6 +137,8 @@ export async function scanStore(store: DatasetStore, options: ScanDatasetOptions
       'INVALID_ARGUMENT',
       `options.duplicates must be 'drop', 'keep' or 'error', got ${describeValue(policy)}`,
     );
+  checkScanOptions(options);
+  throwIfAborted(options.signal);
   const { hrFolder, hrEntries } = await findHrFolder(store, depth);
   const problems: DatasetProblem[] = [];
   const { tiles, source } = await readAoiList(store, hrEntries, options.aois);
@@ -144,6 +148,8 @@ export async function scanStore(store: DatasetStore, options: ScanDatasetOptions
   listed.sort((a, b) => naturalCompare(`${a.name}/`, `${b.name}/`));
   const scenes: SceneEntry[] = [];
   for (const { name, splits } of listed) {
+    // a scan of the release lists ~4000 folders (seconds on a network drive): an abort stops it
+    throwIfAborted(options.signal);
     const entry = await sceneEntry(store, hrFolder, name, { revisits, depth, options, problems });
     if (!entry) continue;
     if (splits.length > 0) {
@@ -161,6 +167,25 @@ export async function scanStore(store: DatasetStore, options: ScanDatasetOptions
     problems,
     hrFolderEntries: hrEntries.length,
   };
+}
+
+/**
+ * The scan options other than `revisits` and `duplicates`: a string `'false'` from a config used to switch
+ * `allowFewerRevisits` on, a depth of 10 to read 12-bit files as 12 and report depth 10, a number for `aois` to
+ * escape as a TypeError.
+ */
+function checkScanOptions(options: ScanDatasetOptions): void {
+  const depth = options.radiometryDepth;
+  if (depth !== undefined && depth !== 12 && depth !== 8)
+    throw argumentError('scanDataset', 'options.radiometryDepth', '12 or 8', depth);
+  const aois = options.aois;
+  if (aois !== undefined && typeof aois !== 'string')
+    checkArrayArgument('scanDataset', 'options.aois', aois as readonly unknown[]);
+  if (options.allowFewerRevisits !== undefined && typeof options.allowFewerRevisits !== 'boolean')
+    throw argumentError('scanDataset', 'options.allowFewerRevisits', 'a boolean', options.allowFewerRevisits);
+  const signal = options.signal;
+  if (signal !== undefined && (typeof signal !== 'object' || signal === null || !('aborted' in signal)))
+    throw argumentError('scanDataset', 'options.signal', 'an AbortSignal', signal);
 }
 
 /** The HR folder variant (release, Kaggle `12bit/`, `8bit/`) and its entries; both top folders must exist. */
@@ -279,24 +304,24 @@ async function sceneEntry(
     return null;
   }
   // upstream's globs (`*_ps.tiff`, `*-L2A_data.tiff`) never match a dot file, such as macOS's `._<name>` companions
-  const ps = globbed(hrFiles, psSuffix);
+  const ps = ownFiles(globbed(hrFiles, psSuffix), name, psSuffix);
   if (ps.length === 0) {
     problems.push({
       code: 'MISSING_HR',
       aoi: name,
       path: hrAoi,
-      message: `${name}: no *${psSuffix} in ${hrAoi}`,
+      message: `${name}: no ${name}${psSuffix} in ${hrAoi}${othersText(globbed(hrFiles, psSuffix), [], `<AOI>${psSuffix}`)}`,
     });
     return null;
   }
-  const pan = globbed(hrFiles, panSuffix);
-  const lr = globbed(lrFiles, lrDataSuffix('L2A'));
+  const pan = ownFiles(globbed(hrFiles, panSuffix), name, panSuffix);
+  const lr = ownRevisits(globbed(lrFiles, lrDataSuffix('L2A')), name);
   if (lr.length < revisits && !options.allowFewerRevisits) {
     problems.push({
       code: 'TOO_FEW_REVISITS',
       aoi: name,
       path: lrDir,
-      message: `${name}: ${lr.length} L2A revisits in ${lrDir}, ${revisits} needed`,
+      message: `${name}: ${lr.length} L2A revisits in ${lrDir}, ${revisits} needed${othersText(globbed(lrFiles, lrDataSuffix('L2A')), lr, REVISIT_NAME)}`,
     });
     return null;
   }
@@ -305,7 +330,7 @@ async function sceneEntry(
       code: 'TOO_FEW_REVISITS',
       aoi: name,
       path: lrDir,
-      message: `${name}: no L2A revisits in ${lrDir}`,
+      message: `${name}: no L2A revisits in ${lrDir}${othersText(globbed(lrFiles, lrDataSuffix('L2A')), [], REVISIT_NAME)}`,
     });
     return null;
   }
@@ -324,6 +349,49 @@ async function sceneEntry(
 /** Names matching the glob `*<suffix>` (no dot files, as Python's glob), natsorted. */
 function globbed(names: string[], suffix: string): string[] {
   return names.filter((f) => f.endsWith(suffix) && !f.startsWith('.')).sort(naturalCompare);
+}
+
+/**
+ * The files of `names` that are the AOI's own `<AOI><suffix>` (compared in NFC, as a macOS disk may list NFD
+ * names) when the folder holds any, else all of them as upstream's glob `*_ps.tiff` takes them. Upstream took any
+ * file: another AOI's `_ps.tiff` copied beside the AOI's own sorted first and became the scene's HR target.
+ */
+function ownFiles(names: string[], aoi: string, suffix: string): string[] {
+  const own = `${aoi}${suffix}`.normalize('NFC');
+  return preferOwn(
+    names,
+    names.filter((f) => f.normalize('NFC') === own),
+  );
+}
+
+/** The AOI's own files when there are any, else every file the glob found (a folder named otherwise reads as upstream). */
+const preferOwn = (all: string[], own: string[]): string[] => (own.length > 0 ? own : all);
+
+/**
+ * The revisits of `names` named `<AOI>-<n>-L2A_data.tiff` for this AOI (n decimal digits), in their order, when the
+ * folder holds any, else all of them (upstream's glob). Like {@link ownFiles}: another AOI's revisit beside the
+ * AOI's own was taken as one of this scene's (`A-1-…` sorts first in folder `B`).
+ */
+function ownRevisits(names: string[], aoi: string): string[] {
+  const prefix = `${aoi}-`.normalize('NFC');
+  const suffix = lrDataSuffix('L2A');
+  return preferOwn(
+    names,
+    names.filter((f) => {
+      const n = f.normalize('NFC');
+      return n.startsWith(prefix) && /^[0-9]+$/.test(n.slice(prefix.length, n.length - suffix.length));
+    }),
+  );
+}
+
+const REVISIT_NAME = `<AOI>-<n>${lrDataSuffix('L2A')}`;
+
+/** `; not taken: X, Y (…)` for the globbed files that are not the AOI's own (`pattern` says which are), else ''. */
+function othersText(all: string[], own: readonly string[], pattern: string): string {
+  const others = all.filter((f) => !own.includes(f));
+  if (others.length === 0) return '';
+  const shown = others.slice(0, 3).join(', ') + (others.length > 3 ? ', …' : '');
+  return `; not taken: ${shown} (not named ${pattern} for this AOI)`;
 }
 
 /** A revisit's data file (name or path) → its mask's (`<AOI>-<n>-L2A_data.tiff` → `<AOI>-<n>-CLM.tiff`). */
