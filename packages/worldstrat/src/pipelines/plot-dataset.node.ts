@@ -100,7 +100,8 @@ async function writeClassDistribution(
   byTile: Map<string, Row>,
   classColumn: string,
 ): Promise<string[]> {
-  const counts: Record<string, number> = {};
+  // no prototype: a class named `constructor` or `__proto__` is counted like any other
+  const counts: Record<string, number> = Object.create(null);
   for (const r of byTile.values()) {
     const c = r[classColumn] || 'None';
     counts[c] = (counts[c] ?? 0) + 1;

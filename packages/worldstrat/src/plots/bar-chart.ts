@@ -68,7 +68,8 @@ export function classDistributionSvg(series: readonly CountSeries[], options?: B
   classes.forEach((c, i) => {
     const gx = m.l + i * groupW + (groupW - barW * series.length) / 2;
     series.forEach((s, k) => {
-      const v = s.counts[c] ?? 0;
+      // own keys only: a class named `constructor` is missing from a series, not Object's function
+      const v = Object.hasOwn(s.counts, c) ? s.counts[c] : 0;
       const color =
         series.length === 1
           ? colorForClass(c)

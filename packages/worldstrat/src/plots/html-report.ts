@@ -7,6 +7,7 @@ import {
   checkOptions,
   checkString,
 } from '../internal/check-arguments.js';
+import { pathHref } from '../internal/output-text.js';
 import { escapeXml } from './svg.js';
 
 /** One section of an HTML report. */
@@ -14,11 +15,11 @@ export interface ReportSection {
   heading: string;
   /** Paragraph text. */
   text?: string;
-  /** Images (relative paths) with captions. */
+  /** Images (relative paths, percent-encoded into the page) with captions. */
   images?: { src: string; alt: string; caption?: string }[];
   /** A table: header row and body rows. */
   table?: { header: string[]; rows: (string | number)[][] };
-  /** Links (relative paths), e.g. to a GeoTIFF or JSON results. */
+  /** Links (relative paths, percent-encoded into the page, or http(s) URLs), e.g. to a GeoTIFF or JSON results. */
   links?: { href: string; text: string }[];
 }
 
@@ -48,6 +49,8 @@ export function htmlReport(
   checkOptionalString(fn, 'options.generatedAt', options.generatedAt);
   checkOptionalString(fn, 'options.banner', options.banner);
   const e = escapeXml;
+  // paths come from scene and model names: encoded, a `#`, `?` or `javascript:` in one stays part of the file name
+  const url = (path: string) => e(pathHref(path));
   const body = sections
     .map((s) => {
       const parts = [`<section><h2>${e(s.heading)}</h2>`];
@@ -61,12 +64,12 @@ export function htmlReport(
       }
       for (const img of s.images ?? []) {
         parts.push(
-          `<figure><a href="${e(img.src)}"><img src="${e(img.src)}" alt="${e(img.alt)}"></a>${img.caption ? `<figcaption>${e(img.caption)}</figcaption>` : ''}</figure>`,
+          `<figure><a href="${url(img.src)}"><img src="${url(img.src)}" alt="${e(img.alt)}"></a>${img.caption ? `<figcaption>${e(img.caption)}</figcaption>` : ''}</figure>`,
         );
       }
       if (s.links?.length)
         parts.push(
-          `<ul>${s.links.map((l) => `<li><a href="${e(l.href)}">${e(l.text)}</a></li>`).join('')}</ul>`,
+          `<ul>${s.links.map((l) => `<li><a href="${url(l.href)}">${e(l.text)}</a></li>`).join('')}</ul>`,
         );
       parts.push('</section>');
       return parts.join('\n');

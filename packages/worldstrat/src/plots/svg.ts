@@ -1,14 +1,16 @@
 // Small SVG building blocks shared by every plot (no DOM needed; strings in, string out).
 import { checkFiniteNumber, checkString } from '../internal/check-arguments.js';
+import { replaceUnsafeChars } from '../internal/output-text.js';
 
 /**
- * Escape text for SVG/HTML content and attribute values.
+ * Escape text for SVG/HTML content and attribute values. Control characters XML does not allow (one makes the
+ * whole SVG unparseable), lone surrogates and bidirectional controls become U+FFFD.
  *
  * @throws {WorldStratError} `INVALID_ARGUMENT` when `text` is not a string.
  */
 export function escapeXml(text: string): string {
   checkString('escapeXml', 'text', text);
-  return text.replace(
+  return replaceUnsafeChars(text).replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
@@ -87,8 +89,8 @@ const PALETTE = [
  */
 export function colorForClass(label: string): string {
   checkString('colorForClass', 'label', label);
-  const fixed = CLASS_COLORS[label];
-  if (fixed) return fixed;
+  // own keys only: a class named `constructor` or `toString` is a label, not an Object method
+  if (Object.hasOwn(CLASS_COLORS, label)) return CLASS_COLORS[label];
   let h = 0;
   for (let i = 0; i < label.length; i++) h = (Math.imul(h, 31) + label.charCodeAt(i)) | 0;
   return PALETTE[Math.abs(h) % PALETTE.length];
