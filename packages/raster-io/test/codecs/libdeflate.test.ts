@@ -1,8 +1,9 @@
-// Node's deflate codec on libdeflate (through koffi) and on its node:zlib fallback: the same bytes out, the same
+// Deflate codecs: Node's on libdeflate (through koffi) and on its node:zlib fallback, and the browser-safe one (pako): the same bytes out, the same
 // typed errors for bombs, truncation and bad checksums, and buffer reuse only when the caller allows it.
 import { deflateRawSync, deflateSync, inflateSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Codec } from '../../src/codecs/codec.js';
+import { deflateCodec } from '../../src/codecs/deflate.js';
 import { loadLibdeflate } from '../../src/codecs/libdeflate.node.js';
 import { deflateBackend, zlibCodec } from '../../src/codecs/zlib-codec.node.js';
 import type { RasterIoError } from '../../src/errors.js';
@@ -85,7 +86,16 @@ function sharedBehaviour(codec: () => Codec) {
     const z = deflateSync(raw);
     const badSum = Buffer.from(z);
     badSum[badSum.length - 1] ^= 1;
-    for (const block of [z.subarray(0, z.length - 40), badSum, deflateRawSync(raw), new Uint8Array(0)]) {
+    // a stored block (level 0) whose NLEN is not ~LEN: its bytes still come out right, but zlib refuses it
+    const badNlen = Buffer.from(deflateSync(raw, { level: 0 }));
+    badNlen[5] ^= 1;
+    for (const block of [
+      z.subarray(0, z.length - 40),
+      badSum,
+      badNlen,
+      deflateRawSync(raw),
+      new Uint8Array(0),
+    ]) {
       const err = decodeError(codec(), block, raw.byteLength);
       expect(err.name).toBe('RasterIoError');
       expect(err.code).toBe('CORRUPT_BLOCK');
@@ -154,4 +164,10 @@ describe('deflate codec on node:zlib (WORLDSTRAT_LIBDEFLATE=off)', () => {
   });
 
   sharedBehaviour(() => offCodec);
+});
+
+// The browser-safe codec (pako) must inflate and refuse exactly as Node's do: fflate, used before, checked neither
+// the Adler-32 nor a stored block's NLEN, so a damaged block read in a browser returned wrong pixels.
+describe('deflate codec for browsers (pako)', () => {
+  sharedBehaviour(() => deflateCodec);
 });
