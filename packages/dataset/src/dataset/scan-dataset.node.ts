@@ -3,7 +3,13 @@
 import { describeValue, natCompare as naturalCompare } from '@worldstrat/core';
 import { readFileBounded } from '@worldstrat/core/node';
 import { DatasetError, throwIfAborted } from '../errors.js';
-import { argumentError, checkArrayArgument, checkOptions, checkString } from '../internal/check-arguments.js';
+import {
+  argumentError,
+  checkArrayArgument,
+  checkOptions,
+  checkSignalAndCallbacks,
+  checkString,
+} from '../internal/check-arguments.js';
 import { MACOS_METADATA_DIR } from '../internal/macos-metadata.js';
 import { tableText } from '../internal/table-text.js';
 import { HR_DIR, LR_CLOUD_MASK_SUFFIX, LR_DIR, lrDataSuffix, SPLIT_CSV_NAME } from '../layout.js';
@@ -183,9 +189,7 @@ function checkScanOptions(options: ScanDatasetOptions): void {
     checkArrayArgument('scanDataset', 'options.aois', aois as readonly unknown[]);
   if (options.allowFewerRevisits !== undefined && typeof options.allowFewerRevisits !== 'boolean')
     throw argumentError('scanDataset', 'options.allowFewerRevisits', 'a boolean', options.allowFewerRevisits);
-  const signal = options.signal;
-  if (signal !== undefined && (typeof signal !== 'object' || signal === null || !('aborted' in signal)))
-    throw argumentError('scanDataset', 'options.signal', 'an AbortSignal', signal);
+  checkSignalAndCallbacks('scanDataset', options as Record<string, unknown>, []);
 }
 
 /** The HR folder variant (release, Kaggle `12bit/`, `8bit/`) and its entries; both top folders must exist. */
