@@ -19,6 +19,7 @@ import {
   checkOptionalSignal,
   checkString,
 } from '../internal/check-arguments.js';
+import { terminalText } from '../internal/output-text.js';
 import type { PipelineContext } from '../pipelines/pipeline.js';
 import type { DocumentSource } from './document-checks.node.js';
 import {
@@ -376,25 +377,6 @@ function checkedOutcome<P>(
   return { unit: unit.unit, ok: true, value };
 }
 
-/** A failed job's reason: `CODE: message` as the worker wrote it. */
-/** Most characters of a job's id or failure shown by `status`: Redis holds what anyone wrote there. */
-const MAX_SHOWN_TEXT = 2000;
-
-/**
- * Text from Redis as `status` shows it: control and bidirectional-override characters (terminal escapes, forged
- * lines) written as `\u` escapes, and cut at {@link MAX_SHOWN_TEXT} characters.
- */
-function shownText(text: string): string {
-  // never between the two halves of a surrogate pair
-  const at = MAX_SHOWN_TEXT - (/[\ud800-\udbff]/.test(text[MAX_SHOWN_TEXT - 1] ?? '') ? 1 : 0);
-  const cut =
-    text.length > MAX_SHOWN_TEXT ? `${text.slice(0, at)}… (${text.length - at} more characters)` : text;
-  // also line and paragraph separators and the directional marks (RLM, ALM), which reorder or break lines too
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
-  const shown = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-  return cut.replace(shown, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 /**
  * A failed job's code, message and attempts, read field by field; a record that is no hash (another program's key
  * under the job's name) is listed as `UNREADABLE`, not a reason for the whole status to fail.
@@ -419,8 +401,8 @@ async function failedJobRecord(
   // BullMQ 5 counts attempts in `atm`; `attemptsMade` is older versions' field
   const attempts = Number.parseInt(atm ?? legacy ?? '0', 10);
   return {
-    code: shownText(failure.code),
-    message: shownText(failure.message),
+    code: terminalText(failure.code),
+    message: terminalText(failure.message),
     attempts: Number.isSafeInteger(attempts) && attempts >= 0 ? attempts : 0,
   };
 }
@@ -756,8 +738,8 @@ async function readStatus(connection: Redis, q: QueueUrl, maxFailed: number): Pr
       for (const id of await queue.getRanges(['failed'], 0, maxFailed - 1, false))
         out.failed.push({
           stage,
-          unit: shownText(id.replace(/\.[0-9a-f]{16}$/, '')),
-          job: shownText(id),
+          unit: terminalText(id.replace(/\.[0-9a-f]{16}$/, '')),
+          job: terminalText(id),
           ...(await failedJobRecord(connection, queue.toKey(id))),
         });
     } finally {

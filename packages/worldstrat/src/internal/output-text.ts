@@ -1,5 +1,6 @@
 // Untrusted text (AOI, class, scene and model names from CSVs, folders and catalogues) made safe for the files
-// the app writes for people to open: SVG/HTML text, Markdown tables, links and printed numbers.
+// the app writes for people to open (SVG/HTML text, Markdown tables, links and printed numbers) and in what it
+// prints to a terminal.
 
 /**
  * Characters no output should carry: C0/C1 controls other than tab, LF and CR (not allowed in XML 1.0, so one in
@@ -44,4 +45,22 @@ export function fixedOrDash(x: number, digits: number): string {
   if (Number.isNaN(x)) return '—';
   if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
   return x.toFixed(digits);
+}
+
+/** Most characters of one untrusted text shown in a terminal (`status`: a job's id or failure). */
+const MAX_SHOWN_TEXT = 2000;
+
+/**
+ * Untrusted text as a terminal shows it (`status`: what anyone wrote to Redis): control and bidirectional-override
+ * characters (terminal escapes, forged lines) written as `\u` escapes, and cut at {@link MAX_SHOWN_TEXT} characters.
+ */
+export function terminalText(text: string): string {
+  // never between the two halves of a surrogate pair
+  const at = MAX_SHOWN_TEXT - (/[\ud800-\udbff]/.test(text[MAX_SHOWN_TEXT - 1] ?? '') ? 1 : 0);
+  const cut =
+    text.length > MAX_SHOWN_TEXT ? `${text.slice(0, at)}… (${text.length - at} more characters)` : text;
+  // also line and paragraph separators and the directional marks (RLM, ALM), which reorder or break lines too
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is escaped
+  const shown = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+  return cut.replace(shown, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
